@@ -1,0 +1,100 @@
+/**
+ * The one AWS client factory: every SDK client in the product is made here, with the one retry
+ * policy (adaptive, policy.aws.maxAttempts), per-account credentials through an assumed role, and an
+ * optional endpoint override (the simulator; `AWS_ENDPOINT_URL` is also honoured by SDK v3 itself).
+ * Clients are cached per (service, account, region) so connections are reused across pages.
+ */
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+
+/** What every client constructor used here accepts. */
+export interface BaseClientConfig {
+  region?: string;
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  maxAttempts?: number;
+  retryMode?: string;
+  endpoint?: string;
+}
+
+export type ClientConstructor<C> = new (config: BaseClientConfig) => C;
+
+/** An account the audit reads: its id and, for member accounts, the role to assume. */
+export interface AuditedAccount {
+  readonly accountId: string;
+  /** Absent for the caller's own account (its own credentials are used). */
+  readonly roleArn?: string;
+}
+
+export interface AwsClientFactoryOptions {
+  /** Attempts per call; throttling and 5xx are retried with adaptive backoff. */
+  readonly maxAttempts: number;
+  /** Credentials of the caller; the SDK default chain when absent. */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Endpoint override for every service (the simulator). */
+  readonly endpoint?: string;
+  /** Session name on assumed roles, visible in the member account's CloudTrail. */
+  readonly roleSessionName?: string;
+  /** Region used for STS when assuming member roles. */
+  readonly stsRegion?: string;
+}
+
+export const DEFAULT_ROLE_SESSION_NAME = 'certctl-backup-guard';
+/** Assumed-role sessions last 15 minutes, the STS minimum; the provider refreshes them before expiry. */
+const ASSUMED_ROLE_SECONDS = 900;
+
+export class AwsClientFactory {
+  readonly #options: AwsClientFactoryOptions;
+  readonly #clients = new Map<string, unknown>();
+  readonly #credentials = new Map<string, AwsCredentialIdentityProvider>();
+
+  constructor(options: AwsClientFactoryOptions) {
+    this.#options = options;
+  }
+
+  /** The credentials for an account: the caller's own, or a cached assumed-role provider. */
+  credentialsFor(account?: AuditedAccount): AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined {
+    if (!account?.roleArn) return this.#options.credentials;
+    const cached = this.#credentials.get(account.roleArn);
+    if (cached) return cached;
+    const provider = fromTemporaryCredentials({
+      params: {
+        RoleArn: account.roleArn,
+        RoleSessionName: this.#options.roleSessionName ?? DEFAULT_ROLE_SESSION_NAME,
+        DurationSeconds: ASSUMED_ROLE_SECONDS,
+      },
+      ...(this.#options.credentials ? { masterCredentials: this.#options.credentials } : {}),
+      clientConfig: this.config(this.#options.stsRegion ?? 'us-east-1'),
+    });
+    this.#credentials.set(account.roleArn, provider);
+    return provider;
+  }
+
+  /** The configuration every client gets: region, retry policy, endpoint override. */
+  config(region: string, account?: AuditedAccount): BaseClientConfig {
+    const credentials = this.credentialsFor(account);
+    return {
+      region,
+      maxAttempts: this.#options.maxAttempts,
+      retryMode: 'adaptive',
+      ...(credentials ? { credentials } : {}),
+      ...(this.#options.endpoint ? { endpoint: this.#options.endpoint } : {}),
+    };
+  }
+
+  /** A cached client of `ctor` for (account, region). */
+  client<C>(ctor: ClientConstructor<C>, region: string, account?: AuditedAccount): C {
+    const key = `${ctor.name}/${account?.accountId ?? 'self'}/${region}`;
+    let client = this.#clients.get(key) as C | undefined;
+    if (!client) {
+      client = new ctor(this.config(region, account));
+      this.#clients.set(key, client);
+    }
+    return client;
+  }
+
+  /** Close every cached client's sockets (CLI and tests; Lambda keeps them warm). */
+  destroy(): void {
+    for (const client of this.#clients.values()) (client as { destroy?: () => void }).destroy?.();
+    this.#clients.clear();
+  }
+}

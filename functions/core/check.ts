@@ -1,0 +1,95 @@
+/**
+ * The check contract. One check per file under functions/checks, its metadata beside its logic.
+ * A check is pure: facts in, an outcome out; it never calls a cloud.
+ */
+import type {
+  CheckGroup,
+  ComplianceStatus,
+  Finding,
+  FindingValues,
+  Remediation,
+  ResourceRef,
+  ResourceType,
+  Severity,
+} from './finding.ts';
+import type { Policy } from './policy.ts';
+
+export interface CheckMetadata {
+  /** Stable public id, e.g. `pitr.retention`. */
+  readonly id: string;
+  readonly group: CheckGroup;
+  readonly title: string;
+  /** Severity of a FAILED outcome. */
+  readonly severity: Severity;
+  /** Why the check exists, for the docs. */
+  readonly rationale: string;
+  readonly remediation: Remediation;
+  readonly resourceTypes: readonly ResourceType[];
+}
+
+/** What a check says about one resource. */
+export interface CheckOutcome {
+  readonly status: ComplianceStatus;
+  /** One or two sentences a DBA can act on, with the numbers. */
+  readonly description: string;
+  readonly observed: FindingValues;
+  readonly required: FindingValues;
+  /** Replaces the metadata's remediation text when the fix depends on the facts. */
+  readonly remediationText?: string;
+}
+
+export interface CheckContext {
+  readonly policy: Policy;
+  readonly now: Date;
+}
+
+export interface Check<F> {
+  readonly metadata: CheckMetadata;
+  /** The outcome for one resource, or undefined when the check does not apply to it. */
+  evaluate(fact: F, context: CheckContext): CheckOutcome | undefined;
+}
+
+/** Severity of a finding: the check's severity when it failed, lower for the other statuses. */
+export function severityFor(metadata: CheckMetadata, status: ComplianceStatus): Severity {
+  switch (status) {
+    case 'PASSED':
+      return 'INFORMATIONAL';
+    case 'FAILED':
+      return metadata.severity;
+    case 'WARNING':
+      return metadata.severity === 'CRITICAL' || metadata.severity === 'HIGH' ? 'MEDIUM' : 'LOW';
+    case 'NOT_AVAILABLE':
+      return 'MEDIUM';
+  }
+}
+
+export function toFinding(
+  metadata: CheckMetadata,
+  resource: ResourceRef,
+  outcome: CheckOutcome,
+  evaluatedAt: Date,
+): Finding {
+  return {
+    checkId: metadata.id,
+    group: metadata.group,
+    resource,
+    status: outcome.status,
+    severity: severityFor(metadata, outcome.status),
+    title: metadata.title,
+    description: outcome.description,
+    remediation: { text: outcome.remediationText ?? metadata.remediation.text, url: metadata.remediation.url },
+    observed: outcome.observed,
+    required: outcome.required,
+    evaluatedAt: evaluatedAt.toISOString(),
+  };
+}
+
+/** A set of checks with unique ids. */
+export function defineRegistry<F>(checks: readonly Check<F>[]): readonly Check<F>[] {
+  const seen = new Set<string>();
+  for (const check of checks) {
+    if (seen.has(check.metadata.id)) throw new Error(`duplicate check id ${check.metadata.id}`);
+    seen.add(check.metadata.id);
+  }
+  return checks;
+}

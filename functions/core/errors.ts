@@ -1,0 +1,67 @@
+/**
+ * The error hierarchy of certctl-backup-guard. Every error names what was wrong and what to do,
+ * keeps its `cause`, and never carries a secret value.
+ */
+export class BackupGuardError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BackupGuardError';
+  }
+}
+
+/** The policy (file, CDK context or environment) does not match the schema. */
+export class PolicyError extends BackupGuardError {
+  /** One entry per bad field: `path` is dotted (`aws.regions.0`), `message` says why. */
+  readonly issues: readonly { path: string; message: string }[];
+  constructor(message: string, issues: readonly { path: string; message: string }[], options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PolicyError';
+    this.issues = issues;
+  }
+}
+
+/** An input event, CLI argument or chat command is malformed. */
+export class InputError extends BackupGuardError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InputError';
+  }
+}
+
+/** A cloud API call failed in a way that stops one scope from being evaluated. */
+export class CloudApiError extends BackupGuardError {
+  /** The API's error code (`Throttling`, `AccessDenied`, `ECONNREFUSED`, …) when one is known. */
+  readonly code: string;
+  constructor(message: string, code: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CloudApiError';
+    this.code = code;
+  }
+}
+
+/** No usable cloud credentials were found. */
+export class CredentialsError extends BackupGuardError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CredentialsError';
+  }
+}
+
+/** The error's code as the SDKs report it (`name` for AWS SDK v3, `code` for Node and gax). */
+export function errorCode(error: unknown): string {
+  if (error instanceof CloudApiError) return error.code;
+  if (error && typeof error === 'object') {
+    const candidate = error as { code?: unknown; name?: unknown; Code?: unknown };
+    if (typeof candidate.Code === 'string') return candidate.Code;
+    if (typeof candidate.code === 'string') return candidate.code;
+    if (typeof candidate.code === 'number') return String(candidate.code);
+    if (typeof candidate.name === 'string' && candidate.name !== 'Error') return candidate.name;
+  }
+  return 'Unknown';
+}
+
+/** A one-line description of any thrown value, safe for logs (message only, no stack). */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}

@@ -1,0 +1,67 @@
+/**
+ * Neutral facts: what adapters read from a cloud, in the shape checks judge. Adapters fill them from
+ * API answers and never decide pass/fail; checks read only these.
+ */
+import type { ResourceRef } from './finding.ts';
+
+/** A restore window as the cloud reports it, or why it could not be read. */
+export type RestoreWindow =
+  | {
+      readonly known: true;
+      /** Earliest point the database can be restored to (absent when no backup exists yet). */
+      readonly earliest: Date | undefined;
+      /** Latest point the database can be restored to. */
+      readonly latest: Date | undefined;
+      /** The API field it came from, quoted in findings (e.g. `RestoreWindow.EarliestTime`). */
+      readonly source: string;
+    }
+  | { readonly known: false; readonly reason: string };
+
+export type PitrResourceKind = 'rds-instance' | 'aurora-cluster' | 'cloudsql-instance';
+
+/** Cloud SQL editions; they bound the PITR log retention (ENTERPRISE 1-7 days, ENTERPRISE_PLUS 1-35). */
+export type CloudSqlEdition = 'ENTERPRISE' | 'ENTERPRISE_PLUS' | 'DEVELOPER' | 'UNSPECIFIED';
+
+/** Everything the PITR checks need to know about one managed-Postgres database. */
+export interface PitrFact {
+  readonly resource: ResourceRef;
+  readonly kind: PitrResourceKind;
+  /** Engine as the cloud names it (`postgres`, `aurora-postgresql`, `POSTGRES_16`). */
+  readonly engine: string;
+  /** Lifecycle status as the cloud names it (`available`, `stopped`, `RUNNABLE`, …). */
+  readonly status: string;
+  /**
+   * Days of point-in-time recovery the configuration keeps: RDS/Aurora `BackupRetentionPeriod`,
+   * Cloud SQL `transactionLogRetentionDays`. 0 when automated backups are off; undefined when unknown.
+   */
+  readonly retentionDays: number | undefined;
+  /** The field `retentionDays` came from, quoted in findings. */
+  readonly retentionSource: string;
+  /** The platform's allowed range for `retentionDays` (RDS 0-35, Aurora 1-35, Cloud SQL by edition). */
+  readonly retentionRange: { readonly min: number; readonly max: number };
+  /** Automated backups are on (RDS retention > 0; Cloud SQL `backupConfiguration.enabled`). */
+  readonly automatedBackupsEnabled: boolean | undefined;
+  /** PITR is on (RDS/Aurora: same as automated backups; Cloud SQL `pointInTimeRecoveryEnabled`). */
+  readonly pointInTimeRecoveryEnabled: boolean | undefined;
+  /** The restore window that really exists. */
+  readonly restoreWindow: RestoreWindow;
+  readonly deletionProtection: boolean | undefined;
+  /** Set when AWS Backup manages the continuous backup (`AwsBackupRecoveryPointArn`). */
+  readonly awsBackupRecoveryPointArn?: string | undefined;
+  /**
+   * Regions (or ARNs when the region is not known) the automated backups are replicated to;
+   * undefined when the platform has no such replication (Aurora, Cloud SQL).
+   */
+  readonly crossRegionBackupTargets?: readonly string[] | undefined;
+  /** When the database was created; a window younger than the database cannot be older than it. */
+  readonly createdAt?: Date | undefined;
+  /** Cloud SQL only. */
+  readonly cloudSql?: {
+    readonly edition: CloudSqlEdition;
+    /** `backupRetentionSettings.retainedBackups` (COUNT unit): daily restore points kept. */
+    readonly retainedBackups: number | undefined;
+    readonly retainBackupsOnDelete: boolean | undefined;
+    readonly finalBackupEnabled: boolean | undefined;
+    readonly finalBackupRetentionDays: number | undefined;
+  };
+}

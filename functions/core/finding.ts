@@ -1,0 +1,76 @@
+/**
+ * The neutral finding: what every check produces and every publisher consumes.
+ * One finding per (check, resource). Cloud SDK shapes never appear here.
+ */
+
+/** Compliance status, the same four values as ASFF `Compliance.Status`. */
+export const COMPLIANCE_STATUSES = ['PASSED', 'WARNING', 'FAILED', 'NOT_AVAILABLE'] as const;
+export type ComplianceStatus = (typeof COMPLIANCE_STATUSES)[number];
+
+/** Severity labels, the same as ASFF `Severity.Label`. */
+export const SEVERITIES = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export type Provider = 'aws' | 'gcp';
+
+/**
+ * Resource types. The AWS names are ASFF `Resources[].Type` values; the others map to `Other`
+ * in ASFF with the real type in `ProductFields`.
+ */
+export type ResourceType =
+  | 'AwsRdsDbInstance'
+  | 'AwsRdsDbCluster'
+  | 'GcpCloudSqlInstance'
+  | 'AwsS3Bucket'
+  | 'AwsSecretsManagerSecret'
+  | 'GcpSecretManagerSecret'
+  /** A whole account x region (or project x region) that could not be evaluated. */
+  | 'Scope';
+
+/** The check groups: each scope is (account or project) x region x group. */
+export type CheckGroup = 'pitr' | 'dumps' | 'keys';
+
+export interface ResourceRef {
+  readonly provider: Provider;
+  /** AWS account id (12 digits) or GCP project id. */
+  readonly account: string;
+  readonly region: string;
+  readonly type: ResourceType;
+  /** The resource's name in its cloud (DB identifier, Cloud SQL instance name, …). */
+  readonly id: string;
+  /** AWS ARN, when the resource has one. */
+  readonly arn?: string;
+  /** GCP selfLink, when the resource has one. */
+  readonly selfLink?: string;
+}
+
+/** Observed and required values, flat so they fit ASFF ProductFields and a table column. */
+export type FindingValues = Readonly<Record<string, string | number | boolean | null>>;
+
+export interface Remediation {
+  readonly text: string;
+  readonly url: string;
+}
+
+export interface Finding {
+  readonly checkId: string;
+  readonly group: CheckGroup;
+  readonly resource: ResourceRef;
+  readonly status: ComplianceStatus;
+  readonly severity: Severity;
+  readonly title: string;
+  readonly description: string;
+  readonly remediation: Remediation;
+  readonly observed: FindingValues;
+  readonly required: FindingValues;
+  /** ISO-8601 time the check was evaluated. */
+  readonly evaluatedAt: string;
+}
+
+/** The key that makes a finding unique: one per (check, resource). */
+export function findingKey(finding: Pick<Finding, 'checkId' | 'resource'>): string {
+  const { resource } = finding;
+  return [finding.checkId, resource.provider, resource.account, resource.region, resource.type, resource.id].join(
+    '/',
+  );
+}
