@@ -1,0 +1,273 @@
+/**
+ * The `backup-guard` command. Parses arguments, loads the policy, runs one core call, renders the
+ * answer. Progress goes to stderr so stdout stays clean for `--format json`.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { auditAwsPitr } from '../aws/audit.ts';
+import { AwsClientFactory } from '../aws/clients.ts';
+import { allChecks } from '../checks/index.ts';
+import {
+  type AuditProgress,
+  type AuditReport,
+  compareFindings,
+  countStatuses,
+  EXIT_CODES,
+  exitCodeFor,
+} from '../core/audit.ts';
+import { BackupGuardError, CredentialsError, InputError, PolicyError } from '../core/errors.ts';
+import { loadPolicyFile, loadPolicyFromEnv, type Policy, POLICY_ENV } from '../core/policy.ts';
+import { renderConsole } from '../publish/console.ts';
+import { renderJson } from '../publish/json.ts';
+import { renderMarkdown } from '../publish/markdown.ts';
+import { describeExitCode } from '../publish/summary.ts';
+
+export const VERSION = '0.1.0';
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  /** Colour the table (stdout is a TTY and NO_COLOR is unset). */
+  readonly color?: boolean;
+}
+
+/** Hooks the demo and tests use to point the real code at the simulator. */
+export interface CliOverrides {
+  /** Credentials to use instead of the SDK's default chain. */
+  readonly awsCredentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export const FORMATS = ['table', 'json', 'markdown'] as const;
+export type Format = (typeof FORMATS)[number];
+export const PROVIDERS = ['aws', 'gcp', 'all'] as const;
+export type ProviderChoice = (typeof PROVIDERS)[number];
+
+export const HELP = `Usage: backup-guard <command> [options]
+
+Prove that the managed PostgreSQL behind certctl can be restored.
+
+Commands:
+  audit     Audit point-in-time recovery (RDS, Aurora) and print one finding per check and database
+  checks    List the checks: id, severity, title, remediation
+  help      Show this help
+
+Options for audit:
+  --policy FILE           Policy file, JSON or YAML (default: $${POLICY_ENV} as JSON, else all defaults:
+                          30 days PITR, 15 min restore lag, targets tagged certctl:backup-guard=enabled,
+                          every enabled region)
+  --provider aws|gcp|all  Which cloud to audit (default: aws)
+  --region REGION         Audit only this AWS region; repeat or comma-separate for several
+  --format FORMAT         table (default), json or markdown
+  --output FILE           Write the report to FILE instead of stdout
+  --endpoint-url URL      Send every AWS API call to URL (for the bundled simulator)
+  --quiet                 No progress on stderr
+  -h, --help              Show this help
+  -v, --version           Show the version
+
+Exit codes:
+  0  every check passed (warnings allowed)
+  1  at least one check failed
+  2  the audit could not complete (a region or account could not be read, a check could not be
+     evaluated), or the input was bad (policy, arguments, credentials)
+
+Credentials come from the AWS SDK's default chain (environment, AWS_PROFILE / SSO, container or
+instance role). Member accounts listed in the policy are read through their roles.
+Try it without a cloud: npm run demo
+`;
+
+interface AuditArgs {
+  readonly policyFile: string | undefined;
+  readonly provider: ProviderChoice;
+  readonly regions: string[] | undefined;
+  readonly format: Format;
+  readonly output: string | undefined;
+  readonly endpointUrl: string | undefined;
+  readonly quiet: boolean;
+}
+
+function parseAuditArgs(args: readonly string[]): AuditArgs {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof AUDIT_OPTIONS; allowPositionals: false }>>;
+  try {
+    parsed = parseArgs({ args: [...args], options: AUDIT_OPTIONS, allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new InputError(`${(error as Error).message}. Run 'backup-guard --help' for the options.`, { cause: error });
+  }
+  const { values } = parsed;
+  const format = values.format ?? 'table';
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new InputError(`--format must be one of ${FORMATS.join(', ')}; got '${format}'`);
+  }
+  const provider = values.provider ?? 'aws';
+  if (!(PROVIDERS as readonly string[]).includes(provider)) {
+    throw new InputError(`--provider must be one of ${PROVIDERS.join(', ')}; got '${provider}'`);
+  }
+  const regions = values.region
+    ?.flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean);
+  if (values.region && regions?.length === 0) throw new InputError('--region needs a region name, e.g. eu-west-1');
+  if (values['endpoint-url'] !== undefined && !URL.canParse(values['endpoint-url'])) {
+    throw new InputError(`--endpoint-url must be a URL such as http://127.0.0.1:4566; got '${values['endpoint-url']}'`);
+  }
+  return {
+    policyFile: values.policy,
+    provider: provider as ProviderChoice,
+    regions,
+    format: format as Format,
+    output: values.output,
+    endpointUrl: values['endpoint-url'],
+    quiet: values.quiet ?? false,
+  };
+}
+
+const AUDIT_OPTIONS = {
+  policy: { type: 'string' },
+  provider: { type: 'string' },
+  region: { type: 'string', multiple: true },
+  format: { type: 'string' },
+  output: { type: 'string' },
+  'endpoint-url': { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+async function loadPolicy(file: string | undefined, env: NodeJS.ProcessEnv): Promise<Policy> {
+  return file ? loadPolicyFile(file) : loadPolicyFromEnv(env);
+}
+
+/** Resolve the caller's AWS credentials up front, so "no credentials" is one clear message. */
+async function resolveAwsCredentials(overrides: CliOverrides): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  if (overrides.awsCredentials) return overrides.awsCredentials;
+  try {
+    return await fromNodeProviderChain()();
+  } catch (error) {
+    throw new CredentialsError(
+      'No AWS credentials found (looked at the environment, AWS_PROFILE and SSO, the shared config files, and container or instance roles). ' +
+        "Sign in (e.g. 'aws sso login --profile P' then AWS_PROFILE=P), or run 'npm run demo' to see the audit against the bundled simulator.",
+      { cause: error },
+    );
+  }
+}
+
+function progressPrinter(io: CliIo): (progress: AuditProgress) => void {
+  return ({ outcome, done, total }) => {
+    const { scope } = outcome;
+    const what =
+      outcome.status === 'complete'
+        ? `${outcome.resources} database${outcome.resources === 1 ? '' : 's'}`
+        : `NOT EVALUATED: ${outcome.error?.message ?? 'unknown error'}`;
+    io.stderr(`[${done}/${total}] ${scope.provider}:${scope.account}/${scope.region} ${scope.group}: ${what}\n`);
+  };
+}
+
+/** Merge the reports of several providers into one. */
+export function mergeReports(reports: readonly AuditReport[]): AuditReport {
+  const findings = reports.flatMap((report) => report.findings).sort(compareFindings);
+  return {
+    startedAt: reports.map((r) => r.startedAt).sort()[0] ?? new Date().toISOString(),
+    finishedAt: reports.map((r) => r.finishedAt).sort().at(-1) ?? new Date().toISOString(),
+    findings,
+    scopes: reports.flatMap((report) => report.scopes),
+    counts: countStatuses(findings),
+  };
+}
+
+export function render(report: AuditReport, format: Format, color: boolean): string {
+  switch (format) {
+    case 'json':
+      return renderJson(report);
+    case 'markdown':
+      return renderMarkdown(report);
+    case 'table':
+      return renderConsole(report, { color });
+  }
+}
+
+async function runAuditCommand(args: readonly string[], io: CliIo, overrides: CliOverrides): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout(HELP);
+    return EXIT_CODES.ok;
+  }
+  const options = parseAuditArgs(args);
+  const policy = await loadPolicy(options.policyFile, io.env);
+  const onProgress = options.quiet ? undefined : progressPrinter(io);
+  const reports: AuditReport[] = [];
+  if (options.provider === 'gcp') {
+    throw new InputError('--provider gcp is not available in this build yet; audit AWS with --provider aws');
+  }
+  const credentials = await resolveAwsCredentials(overrides);
+  const factory = new AwsClientFactory({
+    maxAttempts: policy.aws.maxAttempts,
+    credentials,
+    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+  });
+  try {
+    reports.push(
+      await auditAwsPitr({
+        policy,
+        factory,
+        ...(options.regions ? { regions: options.regions } : {}),
+        ...(onProgress ? { onProgress } : {}),
+      }),
+    );
+  } finally {
+    factory.destroy();
+  }
+  const report = mergeReports(reports);
+  const text = render(report, options.format, options.output === undefined && (io.color ?? false));
+  if (options.output) {
+    await writeFile(options.output, text);
+    if (!options.quiet) io.stderr(`Report written to ${options.output}\n`);
+  } else {
+    io.stdout(text);
+  }
+  return exitCodeFor(report);
+}
+
+function runChecksCommand(io: CliIo): number {
+  for (const check of allChecks) {
+    const { metadata } = check;
+    io.stdout(`${metadata.id.padEnd(26)} ${metadata.severity.padEnd(8)} ${metadata.title}\n`);
+  }
+  return EXIT_CODES.ok;
+}
+
+/** Run the CLI; returns the exit code. Never throws for user errors: it prints them. */
+export async function runCli(argv: readonly string[], io: CliIo, overrides: CliOverrides = {}): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(HELP);
+        return command === undefined ? EXIT_CODES.incomplete : EXIT_CODES.ok;
+      case '--version':
+      case '-v':
+        io.stdout(`${VERSION}\n`);
+        return EXIT_CODES.ok;
+      case 'audit':
+        return await runAuditCommand(rest, io, overrides);
+      case 'checks':
+        return runChecksCommand(io);
+      default:
+        throw new InputError(`unknown command '${command}'. Commands: audit, checks, help.`);
+    }
+  } catch (error) {
+    if (error instanceof PolicyError || error instanceof InputError || error instanceof CredentialsError) {
+      io.stderr(`backup-guard: ${error.message}\n`);
+      return EXIT_CODES.incomplete;
+    }
+    if (error instanceof BackupGuardError) {
+      io.stderr(`backup-guard: ${error.message}\n`);
+      return EXIT_CODES.incomplete;
+    }
+    io.stderr(`backup-guard: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    return EXIT_CODES.incomplete;
+  }
+}
+
+export { describeExitCode };

@@ -1,0 +1,37 @@
+/**
+ * Logger and Metrics, created once per Lambda execution environment (Powertools' advice: module
+ * scope, so they survive warm starts).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { AuditReport } from '../../core/audit.ts';
+
+export const METRICS_NAMESPACE = 'CertctlBackupGuard';
+
+export function createObservability(serviceName: string): { logger: Logger; metrics: Metrics } {
+  return {
+    logger: new Logger({ serviceName }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
+  };
+}
+
+/**
+ * The audit metrics the alarms watch: `AuditRuns` (1 per run, so "did not run" is missing data),
+ * `AuditCompleted` (1 only when every scope was evaluated), `ScopesNotEvaluated`, and one
+ * `ChecksFailed` per check id (its own dimension, so a dashboard can tell checks apart).
+ */
+export function recordAuditMetrics(metrics: Metrics, report: AuditReport): void {
+  const failedScopes = report.scopes.filter((scope) => scope.status === 'failed').length;
+  metrics.addMetric('AuditRuns', MetricUnit.Count, 1);
+  metrics.addMetric('AuditCompleted', MetricUnit.Count, failedScopes === 0 ? 1 : 0);
+  metrics.addMetric('ScopesNotEvaluated', MetricUnit.Count, failedScopes);
+  const failedByCheck = new Map<string, number>();
+  for (const finding of report.findings) {
+    if (finding.status === 'FAILED') failedByCheck.set(finding.checkId, (failedByCheck.get(finding.checkId) ?? 0) + 1);
+  }
+  for (const [checkId, count] of failedByCheck) {
+    const single = metrics.singleMetric();
+    single.addDimension('CheckId', checkId);
+    single.addMetric('ChecksFailed', MetricUnit.Count, count);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Errors of the Security Hub publisher. An invalid ASFF finding is a bug in this product (a check or
+ * an adapter produced something Security Hub would reject), so it is thrown, never dropped.
+ */
+import { BackupGuardError } from '../../core/errors.ts';
+
+/** An ASFF finding breaks a required attribute or a documented limit. */
+export class AsffValidationError extends BackupGuardError {
+  /** Dotted path of the offending attribute (`Title`, `Resources.0.Region`, `ProductFields`). */
+  readonly field: string;
+  /** The finding's `Id`, when it has one. */
+  readonly findingId: string | undefined;
+  constructor(field: string, problem: string, findingId: string | undefined, options?: ErrorOptions) {
+    super(
+      `ASFF finding ${findingId ?? '(no Id)'} is invalid: ${field} ${problem}. This is a bug in certctl-backup-guard; report it with the check id.`,
+      options,
+    );
+    this.name = 'AsffValidationError';
+    this.field = field;
+    this.findingId = findingId;
+  }
+}
+
+/** Publishing cannot start: the configuration does not say where some findings belong. */
+export class SecurityHubConfigError extends BackupGuardError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SecurityHubConfigError';
+  }
+}
+
+/** One finding Security Hub did not accept, after every retry. */
+export interface FailedImport {
+  readonly id: string;
+  /** The AWS account and region it was meant for. */
+  readonly account: string;
+  readonly region: string;
+  /** Security Hub's `ErrorCode` (or the API error's name when the whole call failed). */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Some findings could not be imported; the rest were. Thrown by `assertPublished`. */
+export class FindingsImportError extends BackupGuardError {
+  readonly failures: readonly FailedImport[];
+  constructor(failures: readonly FailedImport[], options?: ErrorOptions) {
+    const sample = failures
+      .slice(0, 5)
+      .map((failure) => `${failure.id} (${failure.account}/${failure.region}): ${failure.code} ${failure.message}`);
+    const more = failures.length > 5 ? `\n  … and ${failures.length - 5} more` : '';
+    super(
+      `${failures.length} finding(s) could not be imported into Security Hub; the others were:\n  ${sample.join('\n  ')}${more}\nCheck that Security Hub is enabled in those accounts and regions and that the publishing role may call securityhub:BatchImportFindings.`,
+      options,
+    );
+    this.name = 'FindingsImportError';
+    this.failures = failures;
+  }
+}
