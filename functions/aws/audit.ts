@@ -2,9 +2,10 @@
  * The AWS PITR audit as one call: plan the scopes (accounts x regions), read the facts, run the
  * PITR checks. Handlers and the CLI call this and only render or publish the report.
  */
+
+import { pitrChecks } from '../checks/pitr/index.ts';
 import { type AuditProgress, type AuditReport, runAudit } from '../core/audit.ts';
 import type { Policy } from '../core/policy.ts';
-import { pitrChecks } from '../checks/pitr/index.ts';
 import type { AwsClientFactory } from './clients.ts';
 import { planAwsPitrAudit } from './pitr-audit.ts';
 

@@ -17,7 +17,7 @@ import {
   exitCodeFor,
 } from '../core/audit.ts';
 import { BackupGuardError, CredentialsError, InputError, PolicyError } from '../core/errors.ts';
-import { loadPolicyFile, loadPolicyFromEnv, type Policy, POLICY_ENV } from '../core/policy.ts';
+import { loadPolicyFile, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
 import { renderConsole } from '../publish/console.ts';
 import { renderJson } from '../publish/json.ts';
 import { renderMarkdown } from '../publish/markdown.ts';
@@ -92,7 +92,9 @@ function parseAuditArgs(args: readonly string[]): AuditArgs {
   try {
     parsed = parseArgs({ args: [...args], options: AUDIT_OPTIONS, allowPositionals: false, strict: true });
   } catch (error) {
-    throw new InputError(`${(error as Error).message}. Run 'backup-guard --help' for the options.`, { cause: error });
+    throw new InputError(`${(error as Error).message}. Run 'backup-guard --help' for the options.`, {
+      cause: error,
+    });
   }
   const { values } = parsed;
   const format = values.format ?? 'table';
@@ -107,9 +109,12 @@ function parseAuditArgs(args: readonly string[]): AuditArgs {
     ?.flatMap((value) => value.split(','))
     .map((value) => value.trim())
     .filter(Boolean);
-  if (values.region && regions?.length === 0) throw new InputError('--region needs a region name, e.g. eu-west-1');
+  if (values.region && regions?.length === 0)
+    throw new InputError('--region needs a region name, e.g. eu-west-1');
   if (values['endpoint-url'] !== undefined && !URL.canParse(values['endpoint-url'])) {
-    throw new InputError(`--endpoint-url must be a URL such as http://127.0.0.1:4566; got '${values['endpoint-url']}'`);
+    throw new InputError(
+      `--endpoint-url must be a URL such as http://127.0.0.1:4566; got '${values['endpoint-url']}'`,
+    );
   }
   return {
     policyFile: values.policy,
@@ -138,7 +143,9 @@ async function loadPolicy(file: string | undefined, env: NodeJS.ProcessEnv): Pro
 }
 
 /** Resolve the caller's AWS credentials up front, so "no credentials" is one clear message. */
-async function resolveAwsCredentials(overrides: CliOverrides): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+async function resolveAwsCredentials(
+  overrides: CliOverrides,
+): Promise<{ accessKeyId: string; secretAccessKey: string }> {
   if (overrides.awsCredentials) return overrides.awsCredentials;
   try {
     return await fromNodeProviderChain()();
@@ -158,7 +165,9 @@ function progressPrinter(io: CliIo): (progress: AuditProgress) => void {
       outcome.status === 'complete'
         ? `${outcome.resources} database${outcome.resources === 1 ? '' : 's'}`
         : `NOT EVALUATED: ${outcome.error?.message ?? 'unknown error'}`;
-    io.stderr(`[${done}/${total}] ${scope.provider}:${scope.account}/${scope.region} ${scope.group}: ${what}\n`);
+    io.stderr(
+      `[${done}/${total}] ${scope.provider}:${scope.account}/${scope.region} ${scope.group}: ${what}\n`,
+    );
   };
 }
 
@@ -167,7 +176,11 @@ export function mergeReports(reports: readonly AuditReport[]): AuditReport {
   const findings = reports.flatMap((report) => report.findings).sort(compareFindings);
   return {
     startedAt: reports.map((r) => r.startedAt).sort()[0] ?? new Date().toISOString(),
-    finishedAt: reports.map((r) => r.finishedAt).sort().at(-1) ?? new Date().toISOString(),
+    finishedAt:
+      reports
+        .map((r) => r.finishedAt)
+        .sort()
+        .at(-1) ?? new Date().toISOString(),
     findings,
     scopes: reports.flatMap((report) => report.scopes),
     counts: countStatuses(findings),
@@ -235,7 +248,11 @@ function runChecksCommand(io: CliIo): number {
 }
 
 /** Run the CLI; returns the exit code. Never throws for user errors: it prints them. */
-export async function runCli(argv: readonly string[], io: CliIo, overrides: CliOverrides = {}): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  overrides: CliOverrides = {},
+): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {

@@ -77,7 +77,10 @@ export function toFinding(
     severity: severityFor(metadata, outcome.status),
     title: metadata.title,
     description: outcome.description,
-    remediation: { text: outcome.remediationText ?? metadata.remediation.text, url: metadata.remediation.url },
+    remediation: {
+      text: outcome.remediationText ?? metadata.remediation.text,
+      url: metadata.remediation.url,
+    },
     observed: outcome.observed,
     required: outcome.required,
     evaluatedAt: evaluatedAt.toISOString(),

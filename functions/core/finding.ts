@@ -70,7 +70,12 @@ export interface Finding {
 /** The key that makes a finding unique: one per (check, resource). */
 export function findingKey(finding: Pick<Finding, 'checkId' | 'resource'>): string {
   const { resource } = finding;
-  return [finding.checkId, resource.provider, resource.account, resource.region, resource.type, resource.id].join(
-    '/',
-  );
+  return [
+    finding.checkId,
+    resource.provider,
+    resource.account,
+    resource.region,
+    resource.type,
+    resource.id,
+  ].join('/');
 }

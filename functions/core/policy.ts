@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PolicyError } from './errors.ts';
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
@@ -24,43 +24,79 @@ const tagSelector = z.strictObject({
 export const DEFAULT_TARGET_TAG = { key: 'certctl:backup-guard', value: 'enabled' } as const;
 
 export const policySchema = z.strictObject({
-  /** Days of point-in-time recovery every target must keep (RDS and Aurora allow at most 35). */
-  minPitrDays: z.int().min(1).max(35).default(30),
-  /** How far the latest restorable time may trail now before PITR counts as stalled. */
-  maxRestoreLagMinutes: z.int().min(5).max(24 * 60).default(15),
-  /** Expected pg_dump cadence; a newer dump must exist within cadence + grace. */
-  dumpCadenceHours: z.number().positive().max(24 * 31).default(24),
-  dumpGraceHours: z.number().min(0).max(24 * 7).default(6),
-  /** Judge `pitr.cross-region` (automated backups replicated to another region). */
-  requireCrossRegionBackup: z.boolean().default(false),
-  /** Read secret values to check PEM content (needs GetSecretValue); values never leave memory. */
-  inspectSecretValues: z.boolean().default(false),
+  minPitrDays: z
+    .int()
+    .min(1)
+    .max(35)
+    .default(30)
+    .describe('Days of point-in-time recovery every target must keep (RDS and Aurora allow at most 35).'),
+  maxRestoreLagMinutes: z
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .default(15)
+    .describe('How far the latest restorable time may trail now before PITR counts as stalled.'),
+  dumpCadenceHours: z
+    .number()
+    .positive()
+    .max(24 * 31)
+    .default(24)
+    .describe('Expected pg_dump cadence; a newer dump must exist within cadence + grace.'),
+  dumpGraceHours: z
+    .number()
+    .min(0)
+    .max(24 * 7)
+    .default(6)
+    .describe('Grace added to the dump cadence.'),
+  requireCrossRegionBackup: z
+    .boolean()
+    .default(false)
+    .describe('Judge `pitr.cross-region` (automated backups replicated to another region).'),
+  inspectSecretValues: z
+    .boolean()
+    .default(false)
+    .describe('Read secret values to check PEM content (needs GetSecretValue); values never leave memory.'),
   snapshots: z
     .strictObject({
-      /** Pre-maintenance snapshots expire (and may be pruned) after this many days. */
-      retentionDays: z.int().min(1).max(3650).default(14),
-      /** Readiness needs a successful pre-maintenance snapshot younger than this. */
-      readinessMaxAgeHours: z.number().positive().max(24 * 7).default(24),
-      /** How long a snapshot request waits for `available` before it reports a timeout. */
-      waitTimeoutMinutes: z.int().min(1).max(24 * 60).default(60),
+      retentionDays: z
+        .int()
+        .min(1)
+        .max(3650)
+        .default(14)
+        .describe('Pre-maintenance snapshots expire (and may be pruned) after this many days.'),
+      readinessMaxAgeHours: z
+        .number()
+        .positive()
+        .max(24 * 7)
+        .default(24)
+        .describe('Readiness needs a successful pre-maintenance snapshot younger than this.'),
+      waitTimeoutMinutes: z
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(60)
+        .describe('How long a snapshot request waits for `available` before it reports a timeout.'),
     })
     .prefault({}),
-  /**
-   * Which databases certctl depends on: those carrying any of `tags`, or named in `identifiers`
-   * (DB identifier, cluster identifier, Cloud SQL instance name, or ARN), or every one with `all`.
-   */
   targets: z
     .strictObject({
-      tags: z.array(tagSelector).default([{ ...DEFAULT_TARGET_TAG }]),
-      identifiers: z.array(z.string().min(1).max(2048)).default([]),
-      all: z.boolean().default(false),
+      tags: z
+        .array(tagSelector)
+        .default([{ ...DEFAULT_TARGET_TAG }])
+        .describe('A database carrying any of these tags (key and value equal) is a target.'),
+      identifiers: z
+        .array(z.string().min(1).max(2048))
+        .default([])
+        .describe('Targets named by DB identifier, cluster identifier, Cloud SQL instance name, or ARN.'),
+      all: z.boolean().default(false).describe('Every PostgreSQL database is a target.'),
     })
     .prefault({}),
   aws: z
     .strictObject({
-      /** Regions to audit: a list, or `all` for every region enabled in the account. */
-      regions: z.union([z.literal('all'), z.array(region).min(1)]).default('all'),
-      /** Member accounts to audit through a read-only role; empty means the caller's own account. */
+      regions: z
+        .union([z.literal('all'), z.array(region).min(1)])
+        .default('all')
+        .describe('Regions to audit: a list, or `all` for every region enabled in the account.'),
       accounts: z
         .array(
           z.strictObject({
@@ -68,48 +104,79 @@ export const policySchema = z.strictObject({
             roleArn: z.string().regex(ROLE_ARN, 'must be an IAM role ARN'),
           }),
         )
-        .default([]),
-      /** Attempts per API call (adaptive retry); throttling is retried with backoff. */
-      maxAttempts: z.int().min(1).max(20).default(8),
-      /** Regions audited at once per account. */
-      regionConcurrency: z.int().min(1).max(64).default(32),
+        .default([])
+        .describe("Member accounts read through a read-only role; empty means the caller's own account."),
+      maxAttempts: z
+        .int()
+        .min(1)
+        .max(20)
+        .default(8)
+        .describe('Attempts per API call (adaptive retry); throttling is retried with backoff.'),
+      regionConcurrency: z.int().min(1).max(64).default(32).describe('Regions audited at once per account.'),
     })
     .prefault({}),
   gcp: z
     .strictObject({
-      projects: z.array(z.string().regex(GCP_PROJECT, 'must be a GCP project id')).default([]),
-      /** Keyless publishing from GCP to AWS: AssumeRoleWithWebIdentity with a Google ID token. */
+      projects: z
+        .array(z.string().regex(GCP_PROJECT, 'must be a GCP project id'))
+        .default([])
+        .describe('GCP projects whose Cloud SQL instances are audited.'),
       federation: z
         .strictObject({
-          roleArn: z.string().regex(ROLE_ARN, 'must be an IAM role ARN'),
-          /** The audience requested for the ID token; pinned as `accounts.google.com:oaud`. */
-          audience: z.string().min(1).max(512),
-          /** The service account's numeric unique id; pinned as `:aud` and `:sub`. */
-          serviceAccountUniqueId: z.string().regex(/^\d{10,30}$/, 'must be the numeric uniqueId'),
+          roleArn: z
+            .string()
+            .regex(ROLE_ARN, 'must be an IAM role ARN')
+            .describe('The AWS role the Cloud Function assumes with its Google ID token.'),
+          audience: z
+            .string()
+            .min(1)
+            .max(512)
+            .describe('The audience requested for the ID token; pinned as `accounts.google.com:oaud`.'),
+          serviceAccountUniqueId: z
+            .string()
+            .regex(/^\d{10,30}$/, 'must be the numeric uniqueId')
+            .describe("The service account's numeric unique id; pinned as `:aud` and `:sub`."),
         })
-        .optional(),
+        .optional()
+        .describe('Keyless publishing from GCP to AWS (AssumeRoleWithWebIdentity).'),
     })
     .prefault({}),
   securityHub: z
     .strictObject({
-      enabled: z.boolean().default(false),
-      /** Re-import an unchanged finding after this many days (Security Hub drops it after 90). */
-      refreshDays: z.int().min(1).max(89).default(7),
-      /** Where GCP findings are imported (Security Hub only accepts findings for the caller's account). */
-      centralAccountId: z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id').optional(),
-      centralRegion: region.optional(),
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe('Publish findings to Security Hub after each scheduled audit.'),
+      refreshDays: z
+        .int()
+        .min(1)
+        .max(89)
+        .default(7)
+        .describe('Re-import an unchanged finding after this many days (Security Hub drops it after 90).'),
+      centralAccountId: z
+        .string()
+        .regex(ACCOUNT_ID, 'must be a 12-digit AWS account id')
+        .optional()
+        .describe(
+          "Where GCP findings are imported (Security Hub only accepts findings for the caller's account).",
+        ),
+      centralRegion: region
+        .optional()
+        .describe('Region of the central account where GCP findings are imported.'),
     })
     .prefault({}),
   schedules: z
     .strictObject({
-      /** EventBridge Scheduler / Cloud Scheduler expression for the PITR audit. */
-      auditPitr: z.string().min(1).default('rate(1 hour)'),
+      auditPitr: z
+        .string()
+        .min(1)
+        .default('rate(1 hour)')
+        .describe('EventBridge Scheduler / Cloud Scheduler expression for the PITR audit.'),
     })
     .prefault({}),
   alarms: z
     .strictObject({
-      /** E-mail subscribers of the alarm topic. */
-      emails: z.array(z.email()).default([]),
+      emails: z.array(z.email()).default([]).describe('E-mail subscribers of the alarm topic.'),
     })
     .prefault({}),
 });
@@ -140,15 +207,21 @@ export async function loadPolicyFile(path: string): Promise<Policy> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new PolicyError(`cannot read policy file ${path}: ${(error as Error).message}`, [], { cause: error });
+    throw new PolicyError(`cannot read policy file ${path}: ${(error as Error).message}`, [], {
+      cause: error,
+    });
   }
   let raw: unknown;
   try {
     raw = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new PolicyError(`policy file ${path} is not valid ${extname(path) || 'JSON'}: ${(error as Error).message}`, [], {
-      cause: error,
-    });
+    throw new PolicyError(
+      `policy file ${path} is not valid ${extname(path) || 'JSON'}: ${(error as Error).message}`,
+      [],
+      {
+        cause: error,
+      },
+    );
   }
   return parsePolicy(raw, `policy file ${path}`);
 }
@@ -161,7 +234,9 @@ export function loadPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Policy 
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new PolicyError(`${POLICY_ENV} is not valid JSON: ${(error as Error).message}`, [], { cause: error });
+    throw new PolicyError(`${POLICY_ENV} is not valid JSON: ${(error as Error).message}`, [], {
+      cause: error,
+    });
   }
   return parsePolicy(raw, POLICY_ENV);
 }

@@ -29,7 +29,9 @@ function pad(text: string, width: number): string {
 export function renderConsole(report: AuditReport, options: ConsoleOptions = {}): string {
   const color = options.color ?? false;
   const paint = (code: string, text: string): string => (color ? `${code}${text}${RESET}` : text);
-  const findings = report.findings.filter((finding) => options.showPassed !== false || finding.status !== 'PASSED');
+  const findings = report.findings.filter(
+    (finding) => options.showPassed !== false || finding.status !== 'PASSED',
+  );
   const rows = findings.map((finding) => ({
     finding,
     cells: [finding.status, finding.checkId, describeResource(finding.resource), describeValues(finding)],

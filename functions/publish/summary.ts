@@ -52,7 +52,9 @@ export interface ReportSummary {
 
 export function summarize(report: AuditReport): ReportSummary {
   const resources = new Set(
-    report.findings.filter((finding) => finding.resource.type !== 'Scope').map((f) => describeResource(f.resource)),
+    report.findings
+      .filter((finding) => finding.resource.type !== 'Scope')
+      .map((f) => describeResource(f.resource)),
   ).size;
   const exitCode = exitCodeFor(report);
   return {

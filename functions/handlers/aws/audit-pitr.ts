@@ -6,7 +6,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditAwsPitr } from '../../aws/audit.ts';
 import { AwsClientFactory } from '../../aws/clients.ts';
 import { type AuditReport, exitCodeFor } from '../../core/audit.ts';
@@ -77,7 +77,9 @@ export async function auditPitr(event: unknown, deps: AuditPitrDependencies): Pr
     counts: report.counts,
     scopes: {
       evaluated: summary.scopesEvaluated,
-      failed: failedScopes.map((o) => `${o.scope.provider}/${o.scope.account}/${o.scope.region}/${o.scope.group}`),
+      failed: failedScopes.map(
+        (o) => `${o.scope.provider}/${o.scope.account}/${o.scope.region}/${o.scope.group}`,
+      ),
     },
   };
   if (!(input.publish ?? deps.policy.securityHub.enabled)) return result;
@@ -110,7 +112,10 @@ function defaultDependencies(): AuditPitrDependencies {
     const policy = loadPolicyFromEnv();
     dependencies = {
       policy,
-      factory: new AwsClientFactory({ maxAttempts: policy.aws.maxAttempts, stsRegion: process.env.AWS_REGION }),
+      factory: new AwsClientFactory({
+        maxAttempts: policy.aws.maxAttempts,
+        stsRegion: process.env.AWS_REGION,
+      }),
       logger,
       metrics,
     };

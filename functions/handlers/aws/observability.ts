@@ -27,7 +27,8 @@ export function recordAuditMetrics(metrics: Metrics, report: AuditReport): void 
   metrics.addMetric('ScopesNotEvaluated', MetricUnit.Count, failedScopes);
   const failedByCheck = new Map<string, number>();
   for (const finding of report.findings) {
-    if (finding.status === 'FAILED') failedByCheck.set(finding.checkId, (failedByCheck.get(finding.checkId) ?? 0) + 1);
+    if (finding.status === 'FAILED')
+      failedByCheck.set(finding.checkId, (failedByCheck.get(finding.checkId) ?? 0) + 1);
   }
   for (const [checkId, count] of failedByCheck) {
     const single = metrics.singleMetric();

@@ -1,0 +1,34 @@
+/**
+ * Target selection: which databases certctl depends on. Cloud-neutral, so the RDS, Aurora and
+ * Cloud SQL adapters (and the snapshot action) select targets the same way.
+ */
+import type { Policy } from './policy.ts';
+
+/** What an adapter knows about a resource when it decides whether to audit it. */
+export interface TargetCandidate {
+  /** Every name the resource answers to: identifier, ARN, selfLink, … */
+  readonly identifiers: readonly string[];
+  /** The resource's tags (AWS) or labels (GCP), key to value. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * A resource is a target when the policy selects `all`, names one of its identifiers, or lists a
+ * tag the resource carries with the same key and value.
+ *
+ * Identifiers compare case-insensitively: RDS stores DB and cluster identifiers in lowercase and
+ * treats them as case-insensitive ("This parameter isn't case-sensitive", RDS API reference), and
+ * Cloud SQL instance names are lowercase by rule, so `CertctlDb` in a policy must still select
+ * `certctldb` rather than silently leave it unaudited. Tags compare exactly: AWS tag keys and
+ * values are case-sensitive.
+ */
+export function isTarget(candidate: TargetCandidate, targets: Policy['targets']): boolean {
+  if (targets.all) return true;
+  if (targets.identifiers.length > 0) {
+    const wanted = new Set(targets.identifiers.map((identifier) => identifier.toLowerCase()));
+    if (candidate.identifiers.some((identifier) => wanted.has(identifier.toLowerCase()))) return true;
+  }
+  return targets.tags.some(
+    (tag) => Object.hasOwn(candidate.tags, tag.key) && candidate.tags[tag.key] === tag.value,
+  );
+}

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import {
+  EXIT_CODES,
+  exitCodeFor,
+  mapWithConcurrency,
+  runAudit,
+  type ScopePlan,
+} from '../../functions/core/audit.ts';
+import { type Check, defineRegistry } from '../../functions/core/check.ts';
+import { CloudApiError } from '../../functions/core/errors.ts';
+import type { ResourceRef } from '../../functions/core/finding.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+
+interface FakeFact {
+  readonly resource: ResourceRef;
+  readonly retentionDays: number;
+}
+
+const retentionCheck: Check<FakeFact> = {
+  metadata: {
+    id: 'pitr.fake-retention',
+    group: 'pitr',
+    title: 'Retention is long enough',
+    severity: 'HIGH',
+    rationale: 'test',
+    remediation: { text: 'raise it', url: 'https://example.com/fix' },
+    resourceTypes: ['AwsRdsDbInstance'],
+  },
+  evaluate: (fact, context) => ({
+    status: fact.retentionDays >= context.policy.minPitrDays ? 'PASSED' : 'FAILED',
+    description: `retention ${fact.retentionDays}`,
+    observed: { retentionDays: fact.retentionDays },
+    required: { retentionDays: context.policy.minPitrDays },
+  }),
+};
+
+function db(region: string, id: string, retentionDays: number): FakeFact {
+  return {
+    resource: { provider: 'aws', account: '111111111111', region, type: 'AwsRdsDbInstance', id },
+    retentionDays,
+  };
+}
+
+function plan(region: string, facts: FakeFact[] | Error): ScopePlan<FakeFact> {
+  return {
+    scope: { provider: 'aws', account: '111111111111', region, group: 'pitr' },
+    collect: async () => {
+      if (facts instanceof Error) throw facts;
+      return facts;
+    },
+  };
+}
+
+const policy = parsePolicy({});
+const now = (): Date => new Date('2026-11-21T12:00:00Z');
+
+describe('runAudit', () => {
+  it('judges every fact of every scope and sorts the worst first when all scopes answer', async () => {
+    // Act
+    const report = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)]), plan('us-east-1', [db('us-east-1', 'b', 7)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+
+    // Assess
+    expect(report.findings.map((f) => [f.resource.id, f.status, f.severity])).toEqual([
+      ['b', 'FAILED', 'HIGH'],
+      ['a', 'PASSED', 'INFORMATIONAL'],
+    ]);
+    expect(report.counts).toEqual({ PASSED: 1, WARNING: 0, FAILED: 1, NOT_AVAILABLE: 0 });
+    expect(report.scopes.every((scope) => scope.status === 'complete')).toBe(true);
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.failed);
+  });
+
+  it('reports NOT_AVAILABLE for a failed scope only and marks it failed when one region errors', async () => {
+    // Act
+    const report = await runAudit({
+      plans: [
+        plan('eu-west-1', [db('eu-west-1', 'a', 35)]),
+        plan('us-east-1', new CloudApiError('DescribeDBInstances failed in us-east-1', 'ServiceUnavailable')),
+      ],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+
+    // Assess
+    const unavailable = report.findings.filter((f) => f.status === 'NOT_AVAILABLE');
+    expect(unavailable).toHaveLength(1);
+    expect(unavailable[0]?.resource).toMatchObject({ type: 'Scope', region: 'us-east-1' });
+    expect(unavailable[0]?.description).toContain('ServiceUnavailable');
+    expect(report.findings.find((f) => f.resource.id === 'a')?.status).toBe('PASSED');
+    expect(report.scopes.find((s) => s.scope.region === 'us-east-1')).toMatchObject({
+      status: 'failed',
+      error: { code: 'ServiceUnavailable' },
+    });
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
+  });
+
+  it('returns exit code 0 when every finding passed', async () => {
+    // Act
+    const report = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 30)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+
+    // Assess
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.ok);
+  });
+
+  it('reports progress once per scope with running totals', async () => {
+    // Prepare
+    const seen: string[] = [];
+
+    // Act
+    await runAudit({
+      plans: [plan('eu-west-1', []), plan('us-east-1', new Error('boom'))],
+      checks: [retentionCheck],
+      policy,
+      now,
+      onProgress: (p) => seen.push(`${p.done}/${p.total} ${p.scope.region} ${p.outcome.status}`),
+    });
+
+    // Assess
+    expect(seen.sort()).toEqual(['1/2 eu-west-1 complete', '2/2 us-east-1 failed'].sort());
+  });
+});
+
+describe('mapWithConcurrency', () => {
+  it('keeps input order and never exceeds the limit when tasks overlap', async () => {
+    // Prepare
+    let inFlight = 0;
+    let peak = 0;
+
+    // Act
+    const result = await mapWithConcurrency([1, 2, 3, 4, 5, 6], 2, async (n) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      return n * 10;
+    });
+
+    // Assess
+    expect(result).toEqual([10, 20, 30, 40, 50, 60]);
+    expect(peak).toBe(2);
+  });
+});
+
+describe('defineRegistry', () => {
+  it('refuses two checks with the same id', () => {
+    expect(() => defineRegistry([retentionCheck, retentionCheck])).toThrow(
+      /duplicate check id pitr.fake-retention/,
+    );
+  });
+});

@@ -1,0 +1,104 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PolicyError } from '../../functions/core/errors.ts';
+import { loadPolicyFile, loadPolicyFromEnv, POLICY_ENV, parsePolicy } from '../../functions/core/policy.ts';
+
+describe('parsePolicy', () => {
+  it('applies the documented defaults when the policy is empty', () => {
+    // Act
+    const policy = parsePolicy({});
+
+    // Assess
+    expect(policy.minPitrDays).toBe(30);
+    expect(policy.maxRestoreLagMinutes).toBe(15);
+    expect(policy.dumpCadenceHours).toBe(24);
+    expect(policy.requireCrossRegionBackup).toBe(false);
+    expect(policy.inspectSecretValues).toBe(false);
+    expect(policy.targets).toEqual({
+      tags: [{ key: 'certctl:backup-guard', value: 'enabled' }],
+      identifiers: [],
+      all: false,
+    });
+    expect(policy.aws.regions).toBe('all');
+    expect(policy.securityHub.refreshDays).toBe(7);
+    expect(policy.snapshots.retentionDays).toBe(14);
+  });
+
+  it('names every bad field with its path when several are wrong', () => {
+    // Act
+    const attempt = (): unknown =>
+      parsePolicy({
+        minPitrDays: 40,
+        aws: { regions: ['eu-west-1', 'moon-1'], accounts: [{ accountId: '12' }] },
+      });
+
+    // Assess
+    expect(attempt).toThrow(PolicyError);
+    try {
+      attempt();
+    } catch (error) {
+      const paths = (error as PolicyError).issues.map((issue) => issue.path);
+      expect(paths).toEqual(
+        expect.arrayContaining([
+          'minPitrDays',
+          'aws.regions.1',
+          'aws.accounts.0.accountId',
+          'aws.accounts.0.roleArn',
+        ]),
+      );
+      expect((error as PolicyError).message).toContain('aws.regions.1: must be an AWS region name');
+    }
+  });
+
+  it('rejects an unknown field instead of ignoring a typo', () => {
+    // Act / Assess
+    expect(() => parsePolicy({ minPitrDay: 30 })).toThrow(/minPitrDay|Unrecognized key/);
+  });
+});
+
+describe('policy loaders', () => {
+  it('loads a YAML file and reports the file name when a field is bad', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'policy-'));
+    const good = join(dir, 'good.yaml');
+    const bad = join(dir, 'bad.yml');
+    await writeFile(good, 'minPitrDays: 35\naws:\n  regions: [eu-west-1]\n');
+    await writeFile(bad, 'maxRestoreLagMinutes: -1\n');
+
+    // Act
+    const policy = await loadPolicyFile(good);
+
+    // Assess
+    expect(policy.minPitrDays).toBe(35);
+    expect(policy.aws.regions).toEqual(['eu-west-1']);
+    await expect(loadPolicyFile(bad)).rejects.toThrow(
+      /policy file .*bad\.yml is invalid:\n {2}maxRestoreLagMinutes/,
+    );
+  });
+
+  it('says which file is not valid JSON when the syntax is broken', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'policy-'));
+    const file = join(dir, 'broken.json');
+    await writeFile(file, '{ "minPitrDays": ');
+
+    // Act / Assess
+    await expect(loadPolicyFile(file)).rejects.toThrow(/broken\.json is not valid \.json/);
+    await expect(loadPolicyFile(join(dir, 'missing.json'))).rejects.toThrow(/cannot read policy file/);
+  });
+
+  it('reads the policy from the environment and defaults when it is absent', () => {
+    // Act
+    const fromEnv = loadPolicyFromEnv({ [POLICY_ENV]: '{"minPitrDays": 31}' });
+    const defaults = loadPolicyFromEnv({});
+
+    // Assess
+    expect(fromEnv.minPitrDays).toBe(31);
+    expect(defaults.minPitrDays).toBe(30);
+    expect(() => loadPolicyFromEnv({ [POLICY_ENV]: 'not json' })).toThrow(
+      /BACKUP_GUARD_POLICY is not valid JSON/,
+    );
+  });
+});
