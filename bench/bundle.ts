@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 
 const run = promisify(execFile);
 
@@ -18,7 +18,7 @@ export interface BundleFigures {
 }
 
 /** The esbuild options the CDK app uses for every Lambda (keep in step with infra/). */
-export const LAMBDA_BUNDLE_OPTIONS = {
+export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = {
   bundle: true,
   minify: true,
   platform: 'node',
@@ -29,7 +29,7 @@ export const LAMBDA_BUNDLE_OPTIONS = {
     js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
   },
   legalComments: 'none',
-} as const;
+};
 
 export async function measureBundle(entry: string, outName: string, runs = 7): Promise<BundleFigures> {
   const outdir = resolve('.bench');

@@ -45,6 +45,16 @@ export interface SimService {
   throttled(request: SimRequest): SimResponse;
   /** The protocol's internal error answer (HTTP 500/503). */
   serverError(request: SimRequest): SimResponse;
+  /**
+   * The protocol's 503 "service unavailable" answer, used for whole-region outages. When absent,
+   * the server sends `serverError` with status 503.
+   */
+  unavailable?(request: SimRequest): SimResponse;
+  /**
+   * The API operation a request calls (`DescribeDBInstances`), for per-operation request counts.
+   * When absent, the server uses the query `Action`, the `X-Amz-Target` suffix, or `METHOD /path`.
+   */
+  operation?(request: SimRequest): string;
 }
 
 /** Builds a service from its scenario section (unknown until the service parses it). */

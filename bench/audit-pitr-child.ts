@@ -1,0 +1,38 @@
+/**
+ * The audited side of bench/audit-pitr.ts, in its own process so its peak memory is the audit's
+ * alone (the simulator runs in the parent). Prints one JSON line with the figures.
+ */
+import { auditAwsPitr } from '../functions/aws/audit.ts';
+import { AwsClientFactory } from '../functions/aws/clients.ts';
+import { parsePolicy } from '../functions/core/policy.ts';
+import { simCredentials } from '../test/sim/accounts.ts';
+
+const endpoint = process.env.BENCH_ENDPOINT;
+if (!endpoint) throw new Error('BENCH_ENDPOINT is not set: run bench/audit-pitr.ts, not this file');
+
+const policy = parsePolicy({ targets: { all: true }, aws: { regions: 'all' } });
+const factory = new AwsClientFactory({
+  maxAttempts: policy.aws.maxAttempts,
+  credentials: simCredentials(),
+  endpoint,
+});
+let peakHeap = 0;
+const sampler = setInterval(() => {
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+}, 5);
+const started = performance.now();
+const report = await auditAwsPitr({ policy, factory });
+const wallMs = performance.now() - started;
+clearInterval(sampler);
+factory.destroy();
+process.stdout.write(
+  `${JSON.stringify({
+    wallMs,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    peakHeapMb: Math.max(peakHeap, process.memoryUsage().heapUsed) / 2 ** 20,
+    findings: report.findings.length,
+    counts: report.counts,
+    scopes: report.scopes.length,
+    failedScopes: report.scopes.filter((scope) => scope.status === 'failed').length,
+  })}\n`,
+);

@@ -1,0 +1,272 @@
+/**
+ * Benchmark of the GCP PITR audit: 1,000 Cloud SQL instances over 20 projects on the simulator with
+ * 50 ms injected latency per Cloud SQL request, then the `auditPitr` Cloud Function's bundle size and
+ * module init time. Prints figures; asserts nothing.
+ *
+ * API lower bound. Projects are audited in parallel (one scope each, all 20 at once), so the bound is
+ * the slowest project's chain of unavoidable sequential round trips:
+ *   pages(p)  = ceil(instances(p) / 1000)          instances.list pages, one after another
+ *   rounds(p) = ceil(targets(p) / C)                one per-instance call per target
+ *                                                    (getLatestRecoveryTime, or backupRuns.list when
+ *                                                    PITR is off), C = instanceConcurrency in flight
+ *   bound     = max over p of (pages(p) + rounds(p)) x latency
+ * API calls minimum = sum over p of (pages(p) + targets(p)): no list call carries the restore window.
+ *
+ * The simulator runs in a worker thread, so its own CPU time is not charged to the audit (a real
+ * API serves requests in parallel elsewhere). API calls are counted by the simulator.
+ *
+ * Run: node_modules/.bin/node bench/audit-pitr-gcp.ts
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { build } from 'esbuild';
+import { parsePolicy } from '../functions/core/policy.ts';
+import { GcpClientFactory } from '../functions/gcp/clients.ts';
+import { DEFAULT_INSTANCE_CONCURRENCY, INSTANCES_PAGE_SIZE } from '../functions/gcp/cloud-sql.ts';
+import { auditGcpPitr } from '../functions/gcp/pitr-audit.ts';
+import type { ScenarioInput } from '../test/sim/scenario.ts';
+import { startSim } from '../test/sim/server.ts';
+import type { CloudSqlInstanceScenario } from '../test/sim/services/cloud-sql.ts';
+import type { SimStatsSnapshot } from '../test/sim/stats.ts';
+import { LAMBDA_BUNDLE_OPTIONS } from './bundle.ts';
+
+const PROJECTS = 20;
+const INSTANCES = 1000;
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
+const INIT_RUNS = 7;
+const WARMUP_PROJECT = 'bench-warmup-0';
+
+const run = promisify(execFile);
+
+interface ProjectPlan {
+  readonly id: string;
+  readonly instances: CloudSqlInstanceScenario[];
+  /** Instances the audit judges (labelled PostgreSQL primaries). */
+  readonly targets: number;
+}
+
+/** A deterministic fleet: every 10th instance a replica, every 25th MySQL, every 7th PITR off. */
+function fleet(): ProjectPlan[] {
+  const perProject = INSTANCES / PROJECTS;
+  return Array.from({ length: PROJECTS }, (_, p) => {
+    const id = `certctl-bench-${String(p + 1).padStart(2, '0')}`;
+    let targets = 0;
+    const instances = Array.from({ length: perProject }, (_, i): CloudSqlInstanceScenario => {
+      const n = p * perProject + i;
+      const name = `pg-${String(n).padStart(4, '0')}`;
+      const base: CloudSqlInstanceScenario = {
+        name,
+        region: ['europe-west1', 'us-central1', 'asia-east1'][n % 3] as string,
+        edition: n % 2 === 0 ? 'ENTERPRISE_PLUS' : 'ENTERPRISE',
+        labels: { 'certctl-backup-guard': 'enabled' },
+        deletionProtection: n % 5 !== 0,
+        retainBackupsOnDelete: n % 3 === 0,
+        backups: {
+          transactionLogRetentionDays: n % 2 === 0 ? 35 : 7,
+          retainedBackups: n % 2 === 0 ? 36 : 8,
+          pointInTimeRecovery: n % 7 !== 0,
+        },
+      };
+      if (n % 10 === 9)
+        return { ...base, instanceType: 'READ_REPLICA_INSTANCE', masterInstanceName: `${id}:pg-x` };
+      if (n % 25 === 24) return { ...base, databaseVersion: 'MYSQL_8_0' };
+      targets += 1;
+      return base;
+    });
+    return { id, instances, targets };
+  });
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** The simulator in a worker thread, driven by messages. */
+class SimWorker {
+  readonly endpoint: string;
+  readonly #worker: Worker;
+
+  private constructor(worker: Worker, endpoint: string) {
+    this.#worker = worker;
+    this.endpoint = endpoint;
+  }
+
+  static async start(scenario: ScenarioInput): Promise<SimWorker> {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { scenario } });
+    const endpoint = await new Promise<string>((resolveEndpoint, reject) => {
+      worker.once('message', (message: { endpoint: string }) => resolveEndpoint(message.endpoint));
+      worker.once('error', reject);
+    });
+    return new SimWorker(worker, endpoint);
+  }
+
+  #ask<T>(command: string): Promise<T> {
+    return new Promise<T>((answer) => {
+      this.#worker.once('message', answer);
+      this.#worker.postMessage(command);
+    });
+  }
+
+  stats(): Promise<SimStatsSnapshot> {
+    return this.#ask('stats');
+  }
+
+  resetStats(): Promise<void> {
+    return this.#ask('reset');
+  }
+
+  async close(): Promise<void> {
+    await this.#ask('close');
+    await this.#worker.terminate();
+  }
+}
+
+/** Worker side: start the simulator with the latency, answer stats/reset/close. */
+async function serveSimulator(): Promise<void> {
+  const { scenario } = workerData as { scenario: ScenarioInput };
+  const sim = await startSim({ scenario, faults: { latencyMs: LATENCY_MS, services: ['cloudSql'] } });
+  parentPort?.on('message', async (command: string) => {
+    if (command === 'stats') parentPort?.postMessage(sim.stats());
+    if (command === 'reset') {
+      sim.resetStats();
+      parentPort?.postMessage(undefined);
+    }
+    if (command === 'close') {
+      await sim.close();
+      parentPort?.postMessage(undefined);
+    }
+  });
+  parentPort?.postMessage({ endpoint: sim.endpoint });
+}
+
+async function auditBenchmark(): Promise<void> {
+  const plans = fleet();
+  const scenario: ScenarioInput = {
+    services: {
+      cloudSql: {
+        projects: Object.fromEntries([
+          [WARMUP_PROJECT, { instances: [{ name: 'warmup' }] }],
+          ...plans.map((plan) => [plan.id, { instances: plan.instances }]),
+        ]),
+      },
+    },
+  };
+  const sim = await SimWorker.start(scenario);
+  const factory = new GcpClientFactory({ endpoint: sim.endpoint });
+  const policy = parsePolicy({ gcp: { projects: plans.map((plan) => plan.id) } });
+  try {
+    // Client construction, proto loading and the first connection are paid once per instance of the
+    // function; measure them apart from the audit.
+    const coldStart = performance.now();
+    await factory.instances().list({ project: WARMUP_PROJECT });
+    const coldMs = performance.now() - coldStart;
+    await sim.resetStats();
+
+    let peakHeap = process.memoryUsage().heapUsed;
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => {
+      const usage = process.memoryUsage();
+      peakHeap = Math.max(peakHeap, usage.heapUsed);
+      peakRss = Math.max(peakRss, usage.rss);
+    }, 5);
+    const elu = performance.eventLoopUtilization();
+    const started = performance.now();
+    const report = await auditGcpPitr({ policy, clients: factory.cloudSql() });
+    const wallMs = performance.now() - started;
+    clearInterval(sampler);
+    console.log('ELU', performance.eventLoopUtilization(elu).utilization);
+
+    const concurrency = DEFAULT_INSTANCE_CONCURRENCY;
+    const chain = (plan: ProjectPlan) =>
+      Math.ceil(plan.instances.length / INSTANCES_PAGE_SIZE) + Math.ceil(plan.targets / concurrency);
+    const boundMs = Math.max(...plans.map(chain)) * LATENCY_MS;
+    const minimumCalls = plans.reduce(
+      (sum, plan) => sum + Math.ceil(plan.instances.length / INSTANCES_PAGE_SIZE) + plan.targets,
+      0,
+    );
+    const stats = await sim.stats();
+    const calls = stats.byService.cloudSql ?? 0;
+    const targets = plans.reduce((sum, plan) => sum + plan.targets, 0);
+
+    console.log(
+      `GCP PITR audit: ${INSTANCES} Cloud SQL instances over ${PROJECTS} projects, ${LATENCY_MS} ms latency`,
+    );
+    console.log(`  targets judged           ${targets} (replicas and other engines skipped)`);
+    console.log(`  findings                 ${report.findings.length} ${JSON.stringify(report.counts)}`);
+    console.log(
+      `  scopes                   ${report.scopes.filter((s) => s.status === 'complete').length}/${report.scopes.length} complete`,
+    );
+    console.log(
+      `  client cold start        ${coldMs.toFixed(0)} ms (clients, protos, first round trip; once per instance)`,
+    );
+    console.log(`  wall time                ${wallMs.toFixed(0)} ms`);
+    console.log(
+      `  API lower bound          ${boundMs} ms (slowest project: pages + ceil(targets/${concurrency}) round trips x ${LATENCY_MS} ms; projects in parallel)`,
+    );
+    console.log(`  ratio                    ${(wallMs / boundMs).toFixed(2)}x (target <= 1.5x)`);
+    console.log(`  API calls                ${calls} (minimum ${minimumCalls}: list pages + one per target)`);
+    console.log(`    by operation           ${JSON.stringify(stats.byOperation)}`);
+    console.log(`    retries                ${stats.retries}`);
+    console.log(
+      `  peak heap used           ${megabytes(peakHeap)} (the audit's thread; the simulator has its own)`,
+    );
+    console.log(
+      `  peak RSS                 ${megabytes(Math.max(peakRss, process.resourceUsage().maxRSS * 1024))} (whole process, simulator thread included)`,
+    );
+  } finally {
+    await factory.close();
+    await sim.close();
+  }
+}
+
+/**
+ * The function's bundle, built as the Lambdas are (esbuild, minified, ESM, Node 24) with `__dirname`
+ * and `__filename` defined as well: google-gax and grpc-js resolve proto paths with them.
+ */
+async function bundleBenchmark(): Promise<void> {
+  const entry = 'functions/handlers/gcp/audit-pitr.ts';
+  const outdir = resolve('.bench');
+  await mkdir(outdir, { recursive: true });
+  const outfile = join(outdir, 'audit-pitr-gcp.mjs');
+  await build({
+    ...LAMBDA_BUNDLE_OPTIONS,
+    banner: {
+      js: [
+        "import { createRequire } from 'node:module';",
+        "import { fileURLToPath as __fileURLToPath } from 'node:url';",
+        "import { dirname as __pathDirname } from 'node:path';",
+        'const require = createRequire(import.meta.url);',
+        'const __filename = __fileURLToPath(import.meta.url);',
+        'const __dirname = __pathDirname(__filename);',
+      ].join(' '),
+    },
+    entryPoints: [entry],
+    outfile,
+    logLevel: 'error',
+  });
+  const { size } = await stat(outfile);
+  const runs: number[] = [];
+  for (let i = 0; i < INIT_RUNS; i += 1) {
+    const script = `const t = performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now() - t); process.exit(0);`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
+    runs.push(Number(stdout.trim().split('\n').pop()));
+  }
+  const sorted = [...runs].sort((a, b) => a - b);
+  console.log(`Cloud Function auditPitr (${entry})`);
+  console.log(
+    `  bundle                   ${megabytes(size)} (${size} bytes, minified ESM, node24) -> ${outfile}`,
+  );
+  console.log(
+    `  module init              ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms median of ${INIT_RUNS} fresh processes (${runs.map((ms) => ms.toFixed(0)).join(', ')})`,
+  );
+}
+
+if (isMainThread) {
+  await auditBenchmark();
+  await bundleBenchmark();
+} else {
+  await serveSimulator();
+}

@@ -1,0 +1,90 @@
+/**
+ * Benchmark (prints figures, never fails): the AWS PITR audit of 5,000 RDS instances and 1,000
+ * Aurora clusters (2 members each) over 16 regions against the simulator with 50 ms latency per
+ * call, plus the Lambda bundle's size and module init time.
+ *
+ * The API lower bound: before any region is read the audit must make GetCallerIdentity and one
+ * ListRegions page (sequential); then each region needs ceil(n/100) sequential pages of each of its
+ * three (server-side filtered) listings, which run concurrently, and regions run in parallel. So
+ *   lowerBound = latency * (2 + max over regions of max(pagesInstances, pagesClusters, pagesBackups)).
+ * The minimum number of calls is 2 + the sum of every region's pages.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { DEFAULT_ACCOUNT_ID } from '../test/sim/accounts.ts';
+import { generateFleet } from '../test/sim/fleet.ts';
+import { startSim } from '../test/sim/server.ts';
+import type { RdsService } from '../test/sim/services/rds.ts';
+import { measureBundle } from './bundle.ts';
+
+const run = promisify(execFile);
+const LATENCY_MS = 50;
+const LAMBDA_256_V8_FLAGS = ['--max-old-space-size=224', '--max-semi-space-size=8'];
+const PAGE = 100;
+
+const scenario = generateFleet({
+  instances: 5000,
+  clusters: 1000,
+  regions: 16,
+  membersPerCluster: 2,
+  seed: 7,
+});
+const sim = await startSim({ scenario, faults: { latencyMs: LATENCY_MS } });
+try {
+  const rds = sim.service<RdsService>('rds');
+  let slowestRegionPages = 0;
+  let minimumCalls = 2;
+  let instances = 0;
+  let clusters = 0;
+  for (const { name } of scenario.regions) {
+    // What the audit's server-side filters let through (engine postgres; active or creating backups).
+    const pages = [
+      rds.store.instances(DEFAULT_ACCOUNT_ID, name).filter((i) => i.engine === 'postgres').length,
+      rds.store
+        .clusters(DEFAULT_ACCOUNT_ID, name)
+        .filter((c) => ['aurora-postgresql', 'postgres'].includes(c.engine)).length,
+      rds.store
+        .automatedBackups(DEFAULT_ACCOUNT_ID, name)
+        .filter((b) => ['active', 'creating'].includes(b.status)).length,
+    ].map((count) => Math.max(1, Math.ceil(count / PAGE)));
+    instances += rds.store.instances(DEFAULT_ACCOUNT_ID, name).length;
+    clusters += rds.store.clusters(DEFAULT_ACCOUNT_ID, name).length;
+    slowestRegionPages = Math.max(slowestRegionPages, ...pages);
+    minimumCalls += pages.reduce((sum, n) => sum + n, 0);
+  }
+  const lowerBoundMs = LATENCY_MS * (2 + slowestRegionPages);
+
+  // V8 heap limits as in a 256 MB Lambda (the Node.js runtime sizes old space to roughly 90% of the
+  // function's memory); without them V8 grows lazily and RSS overstates what the audit needs.
+  const { stdout } = await run(process.execPath, [...LAMBDA_256_V8_FLAGS, 'bench/audit-pitr-child.ts'], {
+    env: { ...process.env, BENCH_ENDPOINT: sim.endpoint },
+    maxBuffer: 1 << 20,
+  });
+  const figures = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
+    wallMs: number;
+    maxRssMb: number;
+    peakHeapMb: number;
+    findings: number;
+    scopes: number;
+    failedScopes: number;
+  };
+  const stats = sim.stats();
+  const bundle = await measureBundle('functions/handlers/aws/audit-pitr.ts', 'audit-pitr');
+
+  const lines = [
+    'AWS PITR audit benchmark',
+    `  fleet: ${instances} DB instances (5000 standalone incl. read replicas + 2000 Aurora members), ${clusters} Aurora clusters, ${scenario.regions.length} regions, ${LATENCY_MS} ms per call`,
+    `  findings: ${figures.findings} over ${figures.scopes} scopes (${figures.failedScopes} failed)`,
+    `  wall time:        ${figures.wallMs.toFixed(0)} ms`,
+    `  API lower bound:  ${lowerBoundMs} ms (2 + ${slowestRegionPages} sequential page round trips)`,
+    `  ratio:            ${(figures.wallMs / lowerBoundMs).toFixed(2)} (target <= 1.5)`,
+    `  API calls:        ${stats.requests} (minimum ${minimumCalls}; retries ${stats.retries})`,
+    `  peak memory:      ${figures.maxRssMb.toFixed(0)} MB RSS, ${figures.peakHeapMb.toFixed(0)} MB heap, with ${LAMBDA_256_V8_FLAGS.join(' ')} (target <= 256 MB)`,
+    'Lambda bundle (audit-pitr)',
+    `  size:             ${(bundle.bytes / 1024).toFixed(0)} KiB (target < 1 MB)`,
+    `  module init:      ${bundle.initMsMedian.toFixed(1)} ms median of ${bundle.initMsRuns.length} (target < 150 ms)`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+} finally {
+  await sim.close();
+}

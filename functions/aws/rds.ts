@@ -1,0 +1,290 @@
+/**
+ * The RDS adapter: lists one account x region with three paged calls and turns the answers into
+ * neutral `PitrFact`s. It never decides pass or fail.
+ *
+ * - DescribeDBInstances, DescribeDBClusters and DescribeDBInstanceAutomatedBackups run at the same
+ *   time (the benchmark's lower bound assumes the three page sequences overlap), each with
+ *   MaxRecords 100 (the API maximum) through the SDK paginators. No per-resource call is made: the
+ *   automated-backup listing already holds every instance's restore window.
+ * - Only PostgreSQL is a candidate (`postgres`, `aurora-postgresql`; DescribeDBClusters also returns
+ *   Multi-AZ DB clusters with engine `postgres`, judged at the cluster like Aurora).
+ * - Read replicas are never judged as standalone databases (their source is), and cluster members
+ *   (`DBClusterIdentifier` set) are judged only at their cluster.
+ */
+import {
+  type DBCluster,
+  type DBInstance,
+  type DBInstanceAutomatedBackup,
+  paginateDescribeDBClusters,
+  paginateDescribeDBInstanceAutomatedBackups,
+  paginateDescribeDBInstances,
+  type RDSClient,
+  type Tag,
+} from '@aws-sdk/client-rds';
+import { CloudApiError, describeError, errorCode } from '../core/errors.ts';
+import type { PitrFact, RestoreWindow } from '../core/facts.ts';
+import type { Policy } from '../core/policy.ts';
+import { isTarget } from '../core/targets.ts';
+
+/** The account and region one collection covers; every fact's resource reference carries them. */
+export interface RdsScope {
+  readonly account: string;
+  readonly region: string;
+}
+
+/** RDS DB instance engines that are PostgreSQL (Aurora members are judged at their cluster). */
+export const POSTGRES_INSTANCE_ENGINES: ReadonlySet<string> = new Set(['postgres']);
+/** DB cluster engines that are PostgreSQL: Aurora, and Multi-AZ DB clusters (`postgres`). */
+export const POSTGRES_CLUSTER_ENGINES: ReadonlySet<string> = new Set(['aurora-postgresql', 'postgres']);
+
+/** RDS allows at most 100 records per Describe* page (RDS API reference, `MaxRecords`). */
+const PAGE_SIZE = 100;
+/** Instances keep 0-35 days (0 turns backups off); clusters 1-35 (RDS API reference). */
+const INSTANCE_RETENTION_RANGE = { min: 0, max: 35 } as const;
+const CLUSTER_RETENTION_RANGE = { min: 1, max: 35 } as const;
+
+/** Tags as a key-value record (tags without a key are dropped; a missing value reads as ''). */
+export function tagRecord(tags: readonly Tag[] | undefined): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const tag of tags ?? []) if (tag.Key !== undefined) record[tag.Key] = tag.Value ?? '';
+  return record;
+}
+
+/** The region of an ARN (`arn:aws:rds:<region>:<account>:…`), or undefined when it is not one. */
+export function regionOfArn(arn: string): string | undefined {
+  const parts = arn.split(':');
+  return parts.length >= 6 && parts[0] === 'arn' && parts[3] ? parts[3] : undefined;
+}
+
+/** A PostgreSQL DB instance that is judged on its own: not a read replica, not a cluster member. */
+export function isStandaloneInstance(instance: DBInstance): boolean {
+  return (
+    POSTGRES_INSTANCE_ENGINES.has(instance.Engine ?? '') &&
+    !instance.DBClusterIdentifier &&
+    !instance.ReadReplicaSourceDBInstanceIdentifier &&
+    !instance.ReadReplicaSourceDBClusterIdentifier
+  );
+}
+
+/**
+ * A PostgreSQL DB cluster judged on its own. A cluster with `ReplicationSourceIdentifier` is a
+ * cross-region read replica of another cluster, whose source is judged instead.
+ */
+export function isStandaloneCluster(cluster: DBCluster): boolean {
+  return POSTGRES_CLUSTER_ENGINES.has(cluster.Engine ?? '') && !cluster.ReplicationSourceIdentifier;
+}
+
+/**
+ * Each instance's own automated backup in this region, by `DbiResourceId`. The listing also holds
+ * backups of deleted instances (`retained`) and, in a destination region, replicas of other
+ * regions' backups (whose `Region` is the source region); neither describes a live local instance.
+ * `active` wins over `creating` (waiting for its first snapshot).
+ */
+export function indexAutomatedBackups(
+  backups: readonly DBInstanceAutomatedBackup[],
+  region: string,
+): Map<string, DBInstanceAutomatedBackup> {
+  const index = new Map<string, DBInstanceAutomatedBackup>();
+  for (const backup of backups) {
+    if (!backup.DbiResourceId) continue;
+    if (backup.Region !== undefined && backup.Region !== region) continue;
+    if (backup.Status === 'active') index.set(backup.DbiResourceId, backup);
+    else if (backup.Status === 'creating' && !index.has(backup.DbiResourceId))
+      index.set(backup.DbiResourceId, backup);
+  }
+  return index;
+}
+
+/**
+ * The instance's real restore window: `RestoreWindow` of its own automated backup, with
+ * `LatestRestorableTime` of the instance standing in for a missing `LatestTime`.
+ */
+export function instanceRestoreWindow(
+  instance: DBInstance,
+  automatedBackup: DBInstanceAutomatedBackup | undefined,
+  region: string,
+): RestoreWindow {
+  const retention = instance.BackupRetentionPeriod;
+  if (automatedBackup) {
+    const latest = automatedBackup.RestoreWindow?.LatestTime ?? instance.LatestRestorableTime;
+    if (automatedBackup.Status === 'creating') {
+      return {
+        known: true,
+        earliest: undefined,
+        latest,
+        source: 'DescribeDBInstanceAutomatedBackups (Status creating, first snapshot not taken yet)',
+      };
+    }
+    return {
+      known: true,
+      earliest: automatedBackup.RestoreWindow?.EarliestTime,
+      latest,
+      source: 'DescribeDBInstanceAutomatedBackups RestoreWindow',
+    };
+  }
+  if (retention === 0) {
+    return { known: true, earliest: undefined, latest: undefined, source: 'BackupRetentionPeriod=0' };
+  }
+  return {
+    known: false,
+    reason: `DescribeDBInstanceAutomatedBackups listed no active automated backup for DbiResourceId ${instance.DbiResourceId ?? '(none)'} in ${region}`,
+  };
+}
+
+/** The fact for one standalone RDS DB instance. */
+export function rdsInstanceToFact(
+  instance: DBInstance,
+  automatedBackup: DBInstanceAutomatedBackup | undefined,
+  scope: RdsScope,
+): PitrFact {
+  const retention = instance.BackupRetentionPeriod;
+  const enabled = retention === undefined ? undefined : retention > 0;
+  const replicatedTo = (instance.DBInstanceAutomatedBackupsReplications ?? [])
+    .map((replication) => replication.DBInstanceAutomatedBackupsArn)
+    .filter((arn): arn is string => arn !== undefined)
+    .map((arn) => regionOfArn(arn) ?? arn);
+  return {
+    resource: {
+      provider: 'aws',
+      account: scope.account,
+      region: scope.region,
+      type: 'AwsRdsDbInstance',
+      id: instance.DBInstanceIdentifier ?? '',
+      ...(instance.DBInstanceArn ? { arn: instance.DBInstanceArn } : {}),
+    },
+    kind: 'rds-instance',
+    engine: instance.Engine ?? 'postgres',
+    status: instance.DBInstanceStatus ?? 'unknown',
+    retentionDays: retention,
+    retentionSource: 'BackupRetentionPeriod',
+    retentionRange: INSTANCE_RETENTION_RANGE,
+    automatedBackupsEnabled: enabled,
+    pointInTimeRecoveryEnabled: enabled,
+    restoreWindow: instanceRestoreWindow(instance, automatedBackup, scope.region),
+    deletionProtection: instance.DeletionProtection,
+    awsBackupRecoveryPointArn: instance.AwsBackupRecoveryPointArn,
+    crossRegionBackupTargets: [...new Set(replicatedTo)],
+    createdAt: instance.InstanceCreateTime,
+  };
+}
+
+/** The fact for one Aurora (or Multi-AZ) DB cluster; its window comes from the cluster itself. */
+export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFact {
+  const retention = cluster.BackupRetentionPeriod;
+  const enabled = retention === undefined ? undefined : retention > 0;
+  return {
+    resource: {
+      provider: 'aws',
+      account: scope.account,
+      region: scope.region,
+      type: 'AwsRdsDbCluster',
+      id: cluster.DBClusterIdentifier ?? '',
+      ...(cluster.DBClusterArn ? { arn: cluster.DBClusterArn } : {}),
+    },
+    kind: 'aurora-cluster',
+    engine: cluster.Engine ?? 'aurora-postgresql',
+    status: cluster.Status ?? 'unknown',
+    retentionDays: retention,
+    retentionSource: 'BackupRetentionPeriod',
+    retentionRange: CLUSTER_RETENTION_RANGE,
+    automatedBackupsEnabled: enabled,
+    pointInTimeRecoveryEnabled: enabled,
+    restoreWindow: {
+      known: true,
+      earliest: cluster.EarliestRestorableTime,
+      latest: cluster.LatestRestorableTime,
+      source: 'DBCluster EarliestRestorableTime/LatestRestorableTime',
+    },
+    deletionProtection: cluster.DeletionProtection,
+    awsBackupRecoveryPointArn: cluster.AwsBackupRecoveryPointArn,
+    // Aurora has no automated-backup replication; pitr.cross-region explains how to cover it.
+    crossRegionBackupTargets: undefined,
+    createdAt: cluster.ClusterCreateTime,
+  };
+}
+
+/** Reads every page of one listing, keeping the items `keep` accepts; failures name the API and scope. */
+async function readAllPages<P, T>(
+  api: string,
+  scope: RdsScope,
+  pages: AsyncIterable<P>,
+  items: (page: P) => readonly T[] | undefined,
+  keep: (item: T) => boolean,
+): Promise<T[]> {
+  const kept: T[] = [];
+  try {
+    for await (const page of pages) for (const item of items(page) ?? []) if (keep(item)) kept.push(item);
+  } catch (error) {
+    throw new CloudApiError(
+      `RDS ${api} failed for account ${scope.account} in ${scope.region}: ${describeError(error)}`,
+      errorCode(error),
+      { cause: error },
+    );
+  }
+  return kept;
+}
+
+/**
+ * Every PITR fact of one account x region: standalone PostgreSQL instances and PostgreSQL clusters
+ * that the policy's targets select. Throws `CloudApiError` when a listing fails, so the scope is
+ * reported as not evaluated rather than as empty.
+ */
+export async function collectRdsPitrFacts(
+  rds: RDSClient,
+  scope: RdsScope,
+  policy: Policy,
+): Promise<PitrFact[]> {
+  const paging = { client: rds, pageSize: PAGE_SIZE, stopOnSameToken: true };
+  const selected = (identifiers: (string | undefined)[], tags: readonly Tag[] | undefined): boolean =>
+    isTarget(
+      { identifiers: identifiers.filter((id): id is string => id !== undefined), tags: tagRecord(tags) },
+      policy.targets,
+    );
+  // Server-side filters keep pages to what can be judged: other engines and Aurora members (engine
+  // aurora-postgresql, judged at their cluster) never cross the wire, nor do retained backups of
+  // deleted instances. The predicates below still apply, so a filter the API ignores changes nothing.
+  const [instances, clusters, automatedBackups] = await Promise.all([
+    readAllPages(
+      'DescribeDBInstances',
+      scope,
+      paginateDescribeDBInstances(paging, {
+        Filters: [{ Name: 'engine', Values: [...POSTGRES_INSTANCE_ENGINES] }],
+      }),
+      (page) => page.DBInstances,
+      (instance) =>
+        isStandaloneInstance(instance) &&
+        selected([instance.DBInstanceIdentifier, instance.DBInstanceArn], instance.TagList),
+    ),
+    readAllPages(
+      'DescribeDBClusters',
+      scope,
+      paginateDescribeDBClusters(paging, {
+        Filters: [{ Name: 'engine', Values: [...POSTGRES_CLUSTER_ENGINES] }],
+      }),
+      (page) => page.DBClusters,
+      (cluster) =>
+        isStandaloneCluster(cluster) &&
+        selected([cluster.DBClusterIdentifier, cluster.DBClusterArn], cluster.TagList),
+    ),
+    readAllPages(
+      'DescribeDBInstanceAutomatedBackups',
+      scope,
+      paginateDescribeDBInstanceAutomatedBackups(paging, {
+        Filters: [{ Name: 'status', Values: ['active', 'creating'] }],
+      }),
+      (page) => page.DBInstanceAutomatedBackups,
+      (backup) => backup.Status === 'active' || backup.Status === 'creating',
+    ),
+  ]);
+  const backupsByResource = indexAutomatedBackups(automatedBackups, scope.region);
+  return [
+    ...instances.map((instance) =>
+      rdsInstanceToFact(
+        instance,
+        instance.DbiResourceId ? backupsByResource.get(instance.DbiResourceId) : undefined,
+        scope,
+      ),
+    ),
+    ...clusters.map((cluster) => auroraClusterToFact(cluster, scope)),
+  ];
+}

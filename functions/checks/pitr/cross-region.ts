@@ -1,0 +1,97 @@
+/**
+ * `pitr.cross-region`: automated backups are replicated to another region, so a regional outage or
+ * a compromised region does not take certctl's restore points with it. Evaluated only when the
+ * policy sets `requireCrossRegionBackup`; otherwise not applicable.
+ *
+ * RDS DB instances have automated-backup replication (`DBInstanceAutomatedBackupsReplications`),
+ * which the adapter turns into `crossRegionBackupTargets`. Aurora clusters have no such feature:
+ * cross-region copies come from AWS Backup copy actions or an Aurora Global Database, which the
+ * RDS listings do not show, so the check answers NOT_AVAILABLE and says how to cover it rather than
+ * guessing. Cloud SQL has no replication either, but its backups live in a location that is a
+ * multi-region by default (cloud.google.com/sql/docs/postgres/backup-recovery/backups); an adapter
+ * that reads `backupConfiguration.location` may fill `crossRegionBackupTargets`, and then the
+ * check judges it like RDS.
+ */
+import type { Check, CheckOutcome } from '../../core/check.ts';
+import type { PitrFact } from '../../core/facts.ts';
+import { DOCS, PITR_RESOURCE_TYPES, resourceLabel } from './wording.ts';
+
+/** `pitr.cross-region`: automated backups replicated to another region, when the policy asks. */
+export const pitrCrossRegionCheck: Check<PitrFact> = {
+  metadata: {
+    id: 'pitr.cross-region',
+    group: 'pitr',
+    title: 'Automated backups are replicated to another region',
+    severity: 'MEDIUM',
+    rationale:
+      "Backups in the same region as the database share its fate in a regional outage. When the policy asks for it, certctl's restore points must also exist in a second region.",
+    remediation: {
+      text: 'RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 30`. Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database. Cloud SQL: a multi-region backup location.',
+      url: DOCS.rdsReplicateBackups,
+    },
+    resourceTypes: PITR_RESOURCE_TYPES,
+  },
+  evaluate(fact, { policy }) {
+    if (!policy.requireCrossRegionBackup) return undefined;
+    const required = { crossRegionBackup: true };
+    const targets = fact.crossRegionBackupTargets;
+    if (targets !== undefined) return judgeTargets(fact, targets, policy.minPitrDays);
+    const observed = { crossRegionBackup: null, replicatedTo: null };
+    if (fact.kind === 'aurora-cluster') {
+      return {
+        status: 'NOT_AVAILABLE',
+        description: `${resourceLabel(fact)}: Aurora has no automated-backup replication to another region, and cross-Region copies made by AWS Backup or an Aurora Global Database are not visible in the RDS listings, so this check cannot confirm a copy exists.`,
+        observed,
+        required,
+        remediationText: `Cover it with an AWS Backup plan whose rule has a copy action to a vault in another Region (${DOCS.awsBackupCrossRegionCopy}), or with an Aurora Global Database secondary in another Region; then verify the copies in AWS Backup. Set requireCrossRegionBackup to false if another control already proves it.`,
+      };
+    }
+    if (fact.kind === 'cloudsql-instance') {
+      return {
+        status: 'NOT_AVAILABLE',
+        description: `${resourceLabel(fact)}: Cloud SQL has no automated-backup replication; whether backups leave the region depends on the backup location, which this audit did not read.`,
+        observed,
+        required,
+        remediationText: `Keep the default multi-region backup location, or set one explicitly: \`gcloud sql instances patch ${fact.resource.id} --project=${fact.resource.account} --backup-location=<multi-region such as us or eu>\` (${DOCS.cloudSqlBackupLocations}).`,
+      };
+    }
+    return {
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)}: could not read DBInstanceAutomatedBackupsReplications, so this check could not be evaluated.`,
+      observed,
+      required,
+      remediationText:
+        'Check that the audit role may call rds:DescribeDBInstances in this region and run the audit again.',
+    };
+  },
+};
+
+function judgeTargets(fact: PitrFact, targets: readonly string[], minPitrDays: number): CheckOutcome {
+  const required = { crossRegionBackup: true };
+  const elsewhere = targets.filter((target) => target !== fact.resource.region);
+  const observed = { crossRegionBackup: elsewhere.length > 0, replicatedTo: targets.join(',') };
+  if (elsewhere.length > 0) {
+    return {
+      status: 'PASSED',
+      description: `${resourceLabel(fact)} has its automated backups replicated to ${elsewhere.join(', ')}.`,
+      observed,
+      required,
+    };
+  }
+  if (fact.kind === 'cloudsql-instance') {
+    return {
+      status: 'FAILED',
+      description: `${resourceLabel(fact)} stores its backups only in ${targets.length > 0 ? targets.join(', ') : 'its own region'}: a regional outage takes the backups with the instance.`,
+      observed,
+      required,
+      remediationText: `Run \`gcloud sql instances patch ${fact.resource.id} --project=${fact.resource.account} --backup-location=<multi-region such as us or eu>\` (${DOCS.cloudSqlBackupLocations}).`,
+    };
+  }
+  return {
+    status: 'FAILED',
+    description: `${resourceLabel(fact)} has no automated backups replicated to another region (DBInstanceAutomatedBackupsReplications is empty).`,
+    observed,
+    required,
+    remediationText: `Run \`aws rds start-db-instance-automated-backups-replication --region <destination-region> --source-db-instance-arn ${fact.resource.arn ?? `<arn of ${fact.resource.id}>`} --backup-retention-period ${minPitrDays}\` (add \`--kms-key-id <key in the destination region>\` for an encrypted instance). Automated backups must be on for replication to start.`,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * `pitr.deletion-protection`: the database cannot be deleted by accident. Deleting an RDS instance
+ * or a Cloud SQL instance can take its automated backups (and with them the whole PITR window)
+ * along. Cloud SQL deletion protection does not protect the backups themselves
+ * (cloud.google.com/sql/docs/postgres/deletion-protection), so Cloud SQL additionally needs its
+ * backups retained on delete (`retainBackupsOnDelete`) or a final backup configured
+ * (`finalBackupConfig.enabled`); either one keeps a restore point after a deletion.
+ */
+import type { Check, CheckOutcome } from '../../core/check.ts';
+import type { PitrFact } from '../../core/facts.ts';
+import { deletionProtectionCommand, patchCloudSql } from './commands.ts';
+import { DOCS, notAvailable, PITR_RESOURCE_TYPES, resourceLabel, valueOrNull } from './wording.ts';
+
+/** `pitr.deletion-protection`: deletion protection on (Cloud SQL: and backups survive a delete). */
+export const pitrDeletionProtectionCheck: Check<PitrFact> = {
+  metadata: {
+    id: 'pitr.deletion-protection',
+    group: 'pitr',
+    title: 'Deletion protection is on and backups survive a deletion',
+    severity: 'MEDIUM',
+    rationale:
+      "A mistaken delete of certctl's database is the one failure PITR cannot undo when the automated backups go with the instance. Deletion protection forces a deliberate second step; on Cloud SQL, retained or final backups keep a restore point if the instance is deleted anyway.",
+    remediation: {
+      text: 'Turn deletion protection on (`aws rds modify-db-instance --deletion-protection --apply-immediately`, `modify-db-cluster` for clusters, `gcloud sql instances patch --deletion-protection`); on Cloud SQL also `--retain-backups-on-delete` or `--final-backup`.',
+      url: DOCS.rdsDeletionProtection,
+    },
+    resourceTypes: PITR_RESOURCE_TYPES,
+  },
+  evaluate(fact) {
+    return fact.kind === 'cloudsql-instance' ? evaluateCloudSql(fact) : evaluateRds(fact);
+  },
+};
+
+function evaluateRds(fact: PitrFact): CheckOutcome {
+  const observed = { deletionProtection: valueOrNull(fact.deletionProtection) };
+  const required = { deletionProtection: true };
+  if (fact.deletionProtection === undefined)
+    return notAvailable(fact, 'DeletionProtection', '', observed, required);
+  if (fact.deletionProtection) {
+    return {
+      status: 'PASSED',
+      description: `${resourceLabel(fact)} has deletion protection on.`,
+      observed,
+      required,
+    };
+  }
+  return {
+    status: 'FAILED',
+    description: `${resourceLabel(fact)} has deletion protection off: one delete call removes certctl's database${fact.kind === 'rds-instance' ? ' and, unless the caller asks to retain them, its automated backups' : ''}.`,
+    observed,
+    required,
+    remediationText: `Run \`${deletionProtectionCommand(fact)}\`; the change takes effect without downtime.`,
+  };
+}
+
+function evaluateCloudSql(fact: PitrFact): CheckOutcome {
+  const cloudSql = fact.cloudSql;
+  const retain = cloudSql?.retainBackupsOnDelete;
+  const finalBackup = cloudSql?.finalBackupEnabled;
+  const observed = {
+    deletionProtection: valueOrNull(fact.deletionProtection),
+    retainBackupsOnDelete: valueOrNull(retain),
+    finalBackupEnabled: valueOrNull(finalBackup),
+    finalBackupRetentionDays: valueOrNull(cloudSql?.finalBackupRetentionDays),
+  };
+  const required = { deletionProtection: true, retainBackupsOnDeleteOrFinalBackup: true };
+
+  const missing: string[] = [];
+  const flags: string[] = [];
+  const unknown: string[] = [];
+  if (fact.deletionProtection === false) {
+    missing.push('deletion protection is off (settings.deletionProtectionEnabled=false)');
+    flags.push('--deletion-protection');
+  } else if (fact.deletionProtection === undefined) {
+    unknown.push('settings.deletionProtectionEnabled');
+  }
+  // Either setting keeps a restore point after a deletion, so one true is enough.
+  if (retain !== true && finalBackup !== true) {
+    if (retain === false && finalBackup === false) {
+      missing.push(
+        'backups are not kept after a deletion (settings.retainBackupsOnDelete=false, finalBackupConfig.enabled=false)',
+      );
+      flags.push('--retain-backups-on-delete');
+    } else {
+      if (retain === undefined) unknown.push('settings.retainBackupsOnDelete');
+      if (finalBackup === undefined) unknown.push('settings.finalBackupConfig.enabled');
+    }
+  }
+
+  if (missing.length > 0) {
+    const unread = unknown.length > 0 ? ` Could not read ${unknown.join(' and ')}.` : '';
+    return {
+      status: 'FAILED',
+      description: `${resourceLabel(fact)}: ${missing.join('; ')}.${unread}`,
+      observed,
+      required,
+      remediationText: `Run \`${patchCloudSql(fact, flags.join(' '))}\`. Instead of retaining backups you may configure a final backup (\`--final-backup --final-backup-retention-days=30\`). Deletion protection alone does not keep backups when the instance is deleted. See ${DOCS.cloudSqlDeletionProtection}.`,
+    };
+  }
+  if (unknown.length > 0) return notAvailable(fact, unknown.join(' and '), '', observed, required);
+  const kept = [
+    retain ? 'backups are retained on delete' : '',
+    finalBackup ? 'a final backup is configured' : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  return {
+    status: 'PASSED',
+    description: `${resourceLabel(fact)} has deletion protection on, and ${kept}.`,
+    observed,
+    required,
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * `pitr.enabled`: automated backups and point-in-time recovery are on. RDS and Aurora have one
+ * switch (a `BackupRetentionPeriod` above 0 turns on both daily snapshots and transaction-log
+ * archiving); Cloud SQL has two (`backupConfiguration.enabled` and `pointInTimeRecoveryEnabled`),
+ * and both must be on.
+ */
+import type { Check, CheckOutcome } from '../../core/check.ts';
+import type { PitrFact } from '../../core/facts.ts';
+import { patchCloudSql, setRetentionCommand } from './commands.ts';
+import { DOCS, notAvailable, PITR_RESOURCE_TYPES, resourceLabel, valueOrNull } from './wording.ts';
+
+const REQUIRED = { automatedBackupsEnabled: true, pointInTimeRecoveryEnabled: true } as const;
+
+/** `pitr.enabled`: automated backups and PITR are on. */
+export const pitrEnabledCheck: Check<PitrFact> = {
+  metadata: {
+    id: 'pitr.enabled',
+    group: 'pitr',
+    title: 'Automated backups and point-in-time recovery are on',
+    severity: 'CRITICAL',
+    rationale:
+      'certctl keeps every certificate, issuance record and revocation in PostgreSQL and ships no backup of its own: without automated backups and transaction-log archiving there is nothing to restore after a bad migration, a deleted table or a lost instance.',
+    remediation: {
+      text: 'Turn on automated backups with a retention of at least the policy minimum (RDS/Aurora: `aws rds modify-db-instance --backup-retention-period 30 --apply-immediately`; Cloud SQL: `gcloud sql instances patch --backup-start-time=HH:MM --enable-point-in-time-recovery`).',
+      url: DOCS.rdsBackupRetention,
+    },
+    resourceTypes: PITR_RESOURCE_TYPES,
+  },
+  evaluate(fact, { policy }) {
+    return fact.kind === 'cloudsql-instance' ? evaluateCloudSql(fact) : evaluateRds(fact, policy.minPitrDays);
+  },
+};
+
+function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
+  const enabled =
+    fact.automatedBackupsEnabled ?? (fact.retentionDays === undefined ? undefined : fact.retentionDays > 0);
+  const observed = {
+    automatedBackupsEnabled: valueOrNull(enabled),
+    pointInTimeRecoveryEnabled: valueOrNull(fact.pointInTimeRecoveryEnabled ?? enabled),
+    retentionDays: valueOrNull(fact.retentionDays),
+  };
+  if (enabled === undefined) {
+    return notAvailable(
+      fact,
+      fact.retentionSource,
+      'the retention period was not in the API answer',
+      observed,
+      REQUIRED,
+    );
+  }
+  if (enabled) {
+    return {
+      status: 'PASSED',
+      description: `${resourceLabel(fact)} has automated backups on (${fact.retentionSource}=${fact.retentionDays ?? 'set'}), so point-in-time recovery is available.`,
+      observed,
+      required: REQUIRED,
+    };
+  }
+  return {
+    status: 'FAILED',
+    description: `${resourceLabel(fact)} has automated backups off (${fact.retentionSource}=0): there is no point-in-time recovery and no automated snapshot to restore certctl's database from.`,
+    observed,
+    required: REQUIRED,
+    remediationText: `Run \`${setRetentionCommand(fact, minPitrDays)}\`. AWS documents an outage when the retention changes from 0 to a non-zero value, so apply it in a maintenance window if certctl is serving; backups and PITR start from that moment, not before.`,
+  };
+}
+
+function evaluateCloudSql(fact: PitrFact): CheckOutcome {
+  const backups = fact.automatedBackupsEnabled;
+  const pitr = fact.pointInTimeRecoveryEnabled;
+  const observed = {
+    automatedBackupsEnabled: valueOrNull(backups),
+    pointInTimeRecoveryEnabled: valueOrNull(pitr),
+  };
+  const off: string[] = [];
+  const flags: string[] = [];
+  if (backups === false) {
+    off.push('automated backups (backupConfiguration.enabled=false)');
+    flags.push('--backup-start-time=HH:MM');
+  }
+  if (pitr === false) {
+    off.push('point-in-time recovery (pointInTimeRecoveryEnabled=false)');
+    flags.push('--enable-point-in-time-recovery');
+  }
+  if (off.length > 0) {
+    const unknown = [backups, pitr].includes(undefined) ? ' The other setting could not be read.' : '';
+    return {
+      status: 'FAILED',
+      description: `${resourceLabel(fact)} has ${off.join(' and ')} off: it cannot be restored to a point in time.${unknown}`,
+      observed,
+      required: REQUIRED,
+      remediationText: `Run \`${patchCloudSql(fact, flags.join(' '))}\` (HH:MM is the daily backup start time in UTC). Point-in-time recovery needs automated backups, and the window starts from the moment both are on. See ${DOCS.cloudSqlPitr}.`,
+    };
+  }
+  if (backups === undefined || pitr === undefined) {
+    const field =
+      backups === undefined
+        ? 'backupConfiguration.enabled'
+        : 'backupConfiguration.pointInTimeRecoveryEnabled';
+    return notAvailable(fact, field, '', observed, REQUIRED);
+  }
+  return {
+    status: 'PASSED',
+    description: `${resourceLabel(fact)} has automated backups and point-in-time recovery on.`,
+    observed,
+    required: REQUIRED,
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * `pitr.lag`: the latest restorable time is within `maxRestoreLagMinutes` of now. RDS uploads
+ * transaction logs to S3 about every 5 minutes and reports a LatestRestorableTime "typically within
+ * the last five minutes" (RDS user guide, USER_PIT); Cloud SQL uploads WAL at least every 5 minutes.
+ * A value far older means WAL archiving stopped and PITR silently stopped with it.
+ *
+ * Backups off: not applicable (undefined). With no automated backups there is no log stream that
+ * could lag; `pitr.enabled` reports that root cause as CRITICAL, and a second FAILED finding for the
+ * same switch would only be noise. The same holds for Cloud SQL with point-in-time recovery off.
+ */
+import type { Check } from '../../core/check.ts';
+import type { PitrFact } from '../../core/facts.ts';
+import {
+  DOCS,
+  formatLag,
+  formatTime,
+  MINUTE_MS,
+  notAvailable,
+  PITR_RESOURCE_TYPES,
+  resourceLabel,
+} from './wording.ts';
+
+/** Statuses in which a database is running and archiving WAL (RDS/Aurora lowercase, Cloud SQL upper). */
+const RUNNING_STATUSES = new Set([
+  'available',
+  'backing-up',
+  'modifying',
+  'configuring-enhanced-monitoring',
+  'configuring-log-exports',
+  'configuring-iam-database-auth',
+  'upgrading',
+  'maintenance',
+  'RUNNABLE',
+]);
+const STOPPED_STATUSES = new Set(['stopped', 'stopping', 'STOPPED', 'SUSPENDED']);
+
+/** `pitr.lag`: the latest restorable time trails now by at most `maxRestoreLagMinutes`. */
+export const pitrLagCheck: Check<PitrFact> = {
+  metadata: {
+    id: 'pitr.lag',
+    group: 'pitr',
+    title: 'The latest restorable time is recent',
+    severity: 'HIGH',
+    rationale:
+      'Point-in-time recovery can only restore up to the last archived transaction log. When archiving breaks, the latest restorable time stops moving and every certificate issued or revoked since then would be lost on restore, while the retention settings still look healthy.',
+    remediation: {
+      text: 'Find why transaction logs stopped reaching backup storage: check the database events and logs for archiving errors, storage-full or KMS key problems, and whether the instance is stopped; contact AWS or Google support if the database is healthy but the time does not move.',
+      url: DOCS.rdsPointInTimeRestore,
+    },
+    resourceTypes: PITR_RESOURCE_TYPES,
+  },
+  evaluate(fact, { policy, now }) {
+    const maxLag = policy.maxRestoreLagMinutes;
+    const required = { restoreLagMinutes: maxLag };
+    if (fact.automatedBackupsEnabled === false || fact.retentionDays === 0) return undefined;
+    if (fact.kind === 'cloudsql-instance' && fact.pointInTimeRecoveryEnabled === false) return undefined;
+    const window = fact.restoreWindow;
+    if (!window.known) {
+      return notAvailable(
+        fact,
+        'the latest restorable time',
+        window.reason,
+        { restoreLagMinutes: null, latestRestorableTime: null },
+        required,
+      );
+    }
+    if (window.latest === undefined) {
+      if (fact.automatedBackupsEnabled === undefined) {
+        return notAvailable(
+          fact,
+          'the latest restorable time',
+          `${window.source} had none and it is unknown whether backups are on`,
+          { restoreLagMinutes: null, latestRestorableTime: null },
+          required,
+        );
+      }
+      return {
+        status: 'FAILED',
+        description: `${resourceLabel(fact)} reports no latest restorable time (${window.source}) although automated backups are on: nothing can be restored to a point in time.`,
+        observed: { restoreLagMinutes: null, latestRestorableTime: null, status: fact.status },
+        required,
+        remediationText:
+          'If backups were turned on or the database created within the last hour, wait for the first backup; otherwise check the database events for backup or archiving errors.',
+      };
+    }
+
+    const lagMinutes = Math.max(0, now.getTime() - window.latest.getTime()) / MINUTE_MS;
+    const observed = {
+      restoreLagMinutes: Math.floor(lagMinutes),
+      latestRestorableTime: window.latest.toISOString(),
+      status: fact.status,
+    };
+    if (lagMinutes <= maxLag) {
+      return {
+        status: 'PASSED',
+        description: `${resourceLabel(fact)} can be restored up to ${formatTime(window.latest)}, ${formatLag(lagMinutes)} ago (at most ${maxLag} min allowed).`,
+        observed,
+        required,
+      };
+    }
+    let explanation =
+      ' WAL archiving may be broken: point-in-time recovery has silently stopped at that time.';
+    if (STOPPED_STATUSES.has(fact.status)) {
+      explanation = ` The database status is \`${fact.status}\`: a stopped database archives no WAL, which explains the stale time (nothing is written while it is stopped). If it should be running, start it; archiving resumes when it does.`;
+    } else if (!RUNNING_STATUSES.has(fact.status)) {
+      explanation = ` The database status is \`${fact.status}\`, which may explain it; otherwise WAL archiving is broken and point-in-time recovery has silently stopped.`;
+    }
+    return {
+      status: 'FAILED',
+      description: `${resourceLabel(fact)}: the latest restorable time is ${formatLag(lagMinutes)} old (${formatTime(window.latest)}), more than the ${maxLag} min allowed.${explanation}`,
+      observed,
+      required,
+    };
+  },
+};

@@ -1,0 +1,160 @@
+/**
+ * `pitr.retention`: the configured point-in-time-recovery retention is at least `minPitrDays`.
+ *
+ * RDS and Aurora: `BackupRetentionPeriod` (instances 0-35, clusters 1-35). When AWS Backup manages
+ * the continuous backup (`AwsBackupRecoveryPointArn`), the retention comes from the backup plan's
+ * rule and is changed only there (AWS Backup developer guide, "Point-in-time recovery retention").
+ *
+ * Cloud SQL: `transactionLogRetentionDays`, capped by edition (ENTERPRISE 1-7, ENTERPRISE_PLUS
+ * 1-35; cloud.google.com/sql/docs/postgres/backup-recovery/pitr). On ENTERPRISE a target above 7
+ * days is impossible, and the finding says so and names the fix instead of "too low". Daily
+ * restore points also need `retainedBackups` >= the target; Google recommends log days + 1 so the
+ * base backup of the oldest day is still there.
+ */
+import type { Check, CheckOutcome } from '../../core/check.ts';
+import type { PitrFact } from '../../core/facts.ts';
+import { patchCloudSql, setRetentionCommand } from './commands.ts';
+import { DOCS, notAvailable, PITR_RESOURCE_TYPES, resourceLabel, valueOrNull } from './wording.ts';
+
+/** Cloud SQL ENTERPRISE keeps at most 7 days of transaction logs, whatever else the fact says. */
+const ENTERPRISE_MAX_LOG_DAYS = 7;
+
+/** `pitr.retention`: configured PITR retention >= `minPitrDays`, edition-aware on Cloud SQL. */
+export const pitrRetentionCheck: Check<PitrFact> = {
+  metadata: {
+    id: 'pitr.retention',
+    group: 'pitr',
+    title: 'Point-in-time recovery retention meets the policy minimum',
+    severity: 'HIGH',
+    rationale:
+      "certctl's runbook requires PITR to keep at least 30 days so a corruption noticed late (a bad bulk revocation, a broken migration) can still be undone; the configured retention is the ceiling of the restore window.",
+    remediation: {
+      text: 'Raise the retention to at least the policy minimum: `aws rds modify-db-instance --backup-retention-period 30 --apply-immediately` (or `modify-db-cluster`), the AWS Backup plan rule when AWS Backup manages the database, or `gcloud sql instances patch --retained-transaction-log-days=30` (ENTERPRISE_PLUS only; ENTERPRISE is capped at 7).',
+      url: DOCS.rdsBackupRetention,
+    },
+    resourceTypes: PITR_RESOURCE_TYPES,
+  },
+  evaluate(fact, { policy }) {
+    return fact.kind === 'cloudsql-instance'
+      ? evaluateCloudSql(fact, policy.minPitrDays)
+      : evaluateRds(fact, policy.minPitrDays);
+  },
+};
+
+function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
+  const days = fact.retentionDays;
+  const managedBy = fact.awsBackupRecoveryPointArn;
+  const observed = {
+    retentionDays: valueOrNull(days),
+    ...(managedBy ? { awsBackupRecoveryPointArn: managedBy } : {}),
+  };
+  const required = { retentionDays: minPitrDays };
+  if (days === undefined) return notAvailable(fact, fact.retentionSource, '', observed, required);
+  const managedNote = managedBy
+    ? ` AWS Backup manages its continuous backup (recovery point ${managedBy}), so the retention comes from the backup plan.`
+    : '';
+  if (days >= minPitrDays) {
+    return {
+      status: 'PASSED',
+      description: `${resourceLabel(fact)} keeps ${days} days of point-in-time recovery (${fact.retentionSource}), at least the ${minPitrDays} days required.${managedNote}`,
+      observed,
+      required,
+    };
+  }
+  const growth = `Raising it does not create history backwards: the restore window then grows by one day per day until it holds ${minPitrDays} days (pitr.window tracks it).`;
+  const remediationText = managedBy
+    ? `AWS Backup manages this database's continuous backup (${managedBy}); its retention is changed only through the backup plan, not with modify-db-*. Set the continuous-backup rule's retention (Lifecycle DeleteAfterDays) of the plan that covers this database to at least ${minPitrDays} days (at most 35). ${growth} See ${DOCS.awsBackupPitrRetention}.`
+    : `Run \`${setRetentionCommand(fact, minPitrDays)}\`. ${growth}`;
+  return {
+    status: 'FAILED',
+    description:
+      days === 0
+        ? `${resourceLabel(fact)} keeps no point-in-time recovery (${fact.retentionSource}=0: automated backups are off); the policy requires ${minPitrDays} days.${managedNote}`
+        : `${resourceLabel(fact)} keeps only ${days} days of point-in-time recovery (${fact.retentionSource}=${days}); the policy requires ${minPitrDays}.${managedNote}`,
+    observed,
+    required,
+    remediationText,
+  };
+}
+
+function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
+  const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
+  const editionMax =
+    edition === 'ENTERPRISE'
+      ? Math.min(ENTERPRISE_MAX_LOG_DAYS, fact.retentionRange.max)
+      : fact.retentionRange.max;
+  const logDays = fact.retentionDays;
+  const retainedBackups = fact.cloudSql?.retainedBackups;
+  const observed = {
+    retentionDays: valueOrNull(logDays),
+    retainedBackups: valueOrNull(retainedBackups),
+    edition,
+    maxRetentionDaysOnEdition: editionMax,
+  };
+  const required = { retentionDays: minPitrDays, retainedBackups: minPitrDays };
+  // Google: keep retained backups at log days + 1, so the oldest day's base backup outlives its logs.
+  const recommendedBackups = minPitrDays + 1;
+
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  const unknown: string[] = [];
+
+  if (minPitrDays > editionMax) {
+    problems.push(
+      `the ${minPitrDays}-day target is impossible on the ${edition} edition, which caps transaction-log retention (transactionLogRetentionDays) at ${editionMax} days (it keeps ${logDays ?? 'an unknown number of'})`,
+    );
+    fixes.push(
+      `Upgrade to Enterprise Plus, where log retention goes up to 35 days: \`${patchCloudSql(fact, '--edition=ENTERPRISE_PLUS')}\` (an in-place upgrade; schedule it like maintenance), then \`${patchCloudSql(fact, `--retained-transaction-log-days=${minPitrDays} --retained-backups-count=${recommendedBackups}`)}\`. If the edition must stay, keep ${editionMax} days of logs, keep at least ${minPitrDays} daily backups (\`--retained-backups-count=${recommendedBackups}\`) and pg_dump files (the dumps.* checks) for the rest, and accept that a restore older than ${editionMax} days lands on a daily backup, not on any point in time.`,
+    );
+  } else if (logDays === undefined) {
+    unknown.push('backupConfiguration.transactionLogRetentionDays');
+  } else if (logDays < minPitrDays) {
+    problems.push(
+      `it keeps ${logDays} days of transaction logs (transactionLogRetentionDays); the policy requires ${minPitrDays}`,
+    );
+    fixes.push(
+      `Run \`${setRetentionCommand(fact, minPitrDays)}\`; the window then grows by one day per day until it holds ${minPitrDays} days.`,
+    );
+  }
+  if (fact.pointInTimeRecoveryEnabled === false) {
+    problems.push(
+      'point-in-time recovery is off, so no transaction logs are kept whatever the retention says',
+    );
+    fixes.push(`Run \`${patchCloudSql(fact, '--enable-point-in-time-recovery')}\`.`);
+  }
+
+  if (retainedBackups === undefined) {
+    unknown.push('backupConfiguration.backupRetentionSettings.retainedBackups');
+  } else if (retainedBackups < minPitrDays) {
+    problems.push(
+      `it keeps ${retainedBackups} automated backups (retainedBackups), fewer than the ${minPitrDays} daily restore points the policy needs (Google recommends log days + 1 = ${recommendedBackups})`,
+    );
+    // The edition fix already names the retained-backups flag; do not repeat it.
+    if (minPitrDays <= editionMax) {
+      fixes.push(`Run \`${patchCloudSql(fact, `--retained-backups-count=${recommendedBackups}`)}\`.`);
+    }
+  }
+
+  const both = `transactionLogRetentionDays=${logDays ?? 'unknown'}, retainedBackups=${retainedBackups ?? 'unknown'}`;
+  if (problems.length > 0) {
+    const unread = unknown.length > 0 ? ` Could not read ${unknown.join(' and ')}.` : '';
+    return {
+      status: 'FAILED',
+      description: `${resourceLabel(fact)} (${edition}, ${both}): ${problems.join('; ')}.${unread}`,
+      observed,
+      required,
+      remediationText: `${fixes.join(' ')} See ${DOCS.cloudSqlPitr}.`,
+    };
+  }
+  if (unknown.length > 0) return notAvailable(fact, unknown.join(' and '), '', observed, required);
+  const note =
+    retainedBackups !== undefined && logDays !== undefined && retainedBackups < logDays + 1
+      ? ` Google recommends one more retained backup than log days (${logDays + 1}) so the oldest day keeps its base backup.`
+      : '';
+  return {
+    status: 'PASSED',
+    description: `${resourceLabel(fact)} (${edition}) keeps ${logDays} days of transaction logs and ${retainedBackups} daily backups, at least the ${minPitrDays} days required.${note}`,
+    observed,
+    required,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Wording and arithmetic the PITR checks share: how a resource is named in a finding, how days
+ * and lags are printed, and the NOT_AVAILABLE outcome for a fact that could not be read.
+ */
+import type { CheckOutcome } from '../../core/check.ts';
+import type { PitrFact } from '../../core/facts.ts';
+import type { FindingValues, ResourceType } from '../../core/finding.ts';
+
+/** Milliseconds per minute: restore windows and lags are measured in these units. */
+export const MINUTE_MS = 60_000;
+/** Milliseconds per hour. */
+export const HOUR_MS = 60 * MINUTE_MS;
+/** Milliseconds per day. */
+export const DAY_MS = 24 * HOUR_MS;
+
+/** Every PITR check judges the same three kinds of database. */
+export const PITR_RESOURCE_TYPES: readonly ResourceType[] = [
+  'AwsRdsDbInstance',
+  'AwsRdsDbCluster',
+  'GcpCloudSqlInstance',
+];
+
+/** Documentation the remediations point to. */
+export const DOCS = {
+  rdsBackupRetention:
+    'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.BackupRetention.html',
+  rdsPointInTimeRestore: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIT.html',
+  rdsDeletionProtection:
+    'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteInstance.html#USER_DeletionProtection',
+  rdsReplicateBackups: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html',
+  awsBackupPitrRetention:
+    'https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery-retention-period.html',
+  awsBackupCrossRegionCopy: 'https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html',
+  cloudSqlPitr: 'https://cloud.google.com/sql/docs/postgres/backup-recovery/pitr',
+  cloudSqlDeletionProtection: 'https://cloud.google.com/sql/docs/postgres/deletion-protection',
+  cloudSqlBackupLocations:
+    'https://cloud.google.com/sql/docs/postgres/backup-recovery/backups#custom-locations',
+} as const;
+
+/** `RDS DB instance \`certctl-db\`` and the like, for the first words of a description. */
+export function resourceLabel(fact: PitrFact): string {
+  switch (fact.kind) {
+    case 'rds-instance':
+      return `RDS DB instance \`${fact.resource.id}\``;
+    case 'aurora-cluster':
+      // DescribeDBClusters also returns Multi-AZ DB clusters (engine `postgres`), judged the same way.
+      return fact.engine.startsWith('aurora')
+        ? `Aurora DB cluster \`${fact.resource.id}\``
+        : `DB cluster \`${fact.resource.id}\``;
+    case 'cloudsql-instance':
+      return `Cloud SQL instance \`${fact.resource.id}\``;
+  }
+}
+
+/** Days with one decimal place, as every window figure is printed (`12.0`). */
+export function formatDays(days: number): string {
+  return days.toFixed(1);
+}
+
+/** Days rounded to one decimal place, for `observed` values. */
+export function roundDays(days: number): number {
+  return Math.round(days * 10) / 10;
+}
+
+/** A lag in words: `45 min`, `3 h 0 min`, `2 d 4 h`. */
+export function formatLag(minutes: number): string {
+  const whole = Math.floor(minutes);
+  if (whole < 60) return `${whole} min`;
+  if (whole < 24 * 60) return `${Math.floor(whole / 60)} h ${whole % 60} min`;
+  return `${Math.floor(whole / (24 * 60))} d ${Math.floor((whole % (24 * 60)) / 60)} h`;
+}
+
+/** `2026-09-14 10:00 UTC`: precise enough for a DBA, free of locale surprises. */
+export function formatTime(time: Date): string {
+  return `${time.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** A `FindingValues` entry for a value that may be unknown (unknown is printed as null). */
+export function valueOrNull<T extends string | number | boolean>(value: T | undefined): T | null {
+  return value === undefined ? null : value;
+}
+
+/**
+ * The outcome of a check that could not evaluate: never PASSED. `field` names what could not be
+ * read, so the reader knows which permission or API answer to look at.
+ */
+export function notAvailable(
+  fact: PitrFact,
+  field: string,
+  detail: string,
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome {
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)}: could not read ${field}${detail ? ` (${detail})` : ''}, so this check could not be evaluated.`,
+    observed,
+    required,
+    remediationText:
+      'Check that the audit role may read this database (rds:Describe* on AWS, cloudsql.instances.get on GCP) and run the audit again.',
+  };
+}

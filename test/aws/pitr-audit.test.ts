@@ -1,0 +1,214 @@
+import { AccountClient, ListRegionsCommand, type ListRegionsCommandInput } from '@aws-sdk/client-account';
+import {
+  DescribeDBClustersCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { planAwsPitrAudit } from '../../functions/aws/pitr-audit.ts';
+import { CloudApiError, CredentialsError } from '../../functions/core/errors.ts';
+import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
+
+const SELF = '999988887777';
+const MEMBER_A = { accountId: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/backup-guard-audit' };
+const MEMBER_B = { accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/backup-guard-audit' };
+
+const stsMock = mockClient(STSClient);
+const accountMock = mockClient(AccountClient);
+const rdsMock = mockClient(RDSClient);
+
+/** The region a mocked call's client was configured with. */
+async function clientRegion(call: { thisValue: unknown }): Promise<string> {
+  return (call.thisValue as { config: { region: () => Promise<string> } }).config.region();
+}
+
+describe('planAwsPitrAudit', () => {
+  let factory: AwsClientFactory;
+
+  beforeEach(() => {
+    stsMock.reset();
+    accountMock.reset();
+    rdsMock.reset();
+    stsMock.on(GetCallerIdentityCommand).resolves({ Account: SELF });
+    accountMock.on(ListRegionsCommand).resolves({
+      Regions: [
+        { RegionName: 'us-east-1', RegionOptStatus: 'ENABLED_BY_DEFAULT' },
+        { RegionName: 'eu-west-1', RegionOptStatus: 'ENABLED_BY_DEFAULT' },
+      ],
+    });
+    factory = new AwsClientFactory({
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    });
+  });
+
+  afterEach(() => {
+    factory.destroy();
+  });
+
+  function policy(input: PolicyInput = {}) {
+    return parsePolicy(input);
+  }
+
+  it('plans the caller’s own account over the policy regions with one GetCallerIdentity', async () => {
+    // Act
+    const plans = await planAwsPitrAudit(
+      policy({ aws: { regions: ['eu-west-1', 'eu-central-1'] } }),
+      factory,
+    );
+    // Assess
+    expect(plans.map((plan) => plan.scope)).toEqual([
+      { provider: 'aws', account: SELF, region: 'eu-west-1', group: 'pitr' },
+      { provider: 'aws', account: SELF, region: 'eu-central-1', group: 'pitr' },
+    ]);
+    expect(stsMock.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
+    expect(await clientRegion(stsMock.calls()[0] as { thisValue: unknown })).toBe('us-east-1');
+    expect(accountMock.calls()).toHaveLength(0);
+    expect(rdsMock.calls()).toHaveLength(0);
+  });
+
+  it('uses the command-line regions instead of the policy regions when given', async () => {
+    const plans = await planAwsPitrAudit(policy({ aws: { regions: ['eu-west-1'] } }), factory, {
+      regions: ['ap-southeast-2', 'ap-southeast-2'],
+    });
+    expect(plans.map((plan) => plan.scope.region)).toEqual(['ap-southeast-2']);
+    expect(accountMock.calls()).toHaveLength(0);
+  });
+
+  it('lists the enabled regions page by page when the policy says all', async () => {
+    // Prepare
+    const inputs: ListRegionsCommandInput[] = [];
+    accountMock.on(ListRegionsCommand).callsFake((input: ListRegionsCommandInput) => {
+      inputs.push({ ...input, RegionOptStatusContains: [...(input.RegionOptStatusContains ?? [])] });
+      return input.NextToken === undefined
+        ? { Regions: [{ RegionName: 'us-east-1' }, { RegionName: 'eu-west-1' }], NextToken: 'next' }
+        : { Regions: [{ RegionName: 'af-south-1', RegionOptStatus: 'ENABLED' }] };
+    });
+    // Act
+    const plans = await planAwsPitrAudit(policy(), factory);
+    // Assess
+    expect(inputs).toEqual([
+      { RegionOptStatusContains: ['ENABLED', 'ENABLED_BY_DEFAULT'], MaxResults: 50, NextToken: undefined },
+      { RegionOptStatusContains: ['ENABLED', 'ENABLED_BY_DEFAULT'], MaxResults: 50, NextToken: 'next' },
+    ]);
+    expect(plans.map((plan) => plan.scope.region)).toEqual(['af-south-1', 'eu-west-1', 'us-east-1']);
+    expect(await clientRegion(accountMock.calls()[0] as { thisValue: unknown })).toBe('us-east-1');
+  });
+
+  it('calls the Account API in the configured home region when one is given', async () => {
+    await planAwsPitrAudit(policy(), factory, { homeRegion: 'us-gov-west-1' });
+    expect(await clientRegion(accountMock.calls()[0] as { thisValue: unknown })).toBe('us-gov-west-1');
+    expect(await clientRegion(stsMock.calls()[0] as { thisValue: unknown })).toBe('us-gov-west-1');
+  });
+
+  it('plans every member account through its role without asking STS who the caller is', async () => {
+    // Act
+    const plans = await planAwsPitrAudit(policy({ aws: { accounts: [MEMBER_A, MEMBER_B] } }), factory);
+    // Assess
+    expect(stsMock.calls()).toHaveLength(0);
+    expect(accountMock.commandCalls(ListRegionsCommand)).toHaveLength(2);
+    expect(plans.map((plan) => `${plan.scope.account}/${plan.scope.region}`)).toEqual([
+      '111111111111/eu-west-1',
+      '111111111111/us-east-1',
+      '222222222222/eu-west-1',
+      '222222222222/us-east-1',
+    ]);
+  });
+
+  it('plans one failing whole-account scope when that account’s region listing fails', async () => {
+    // Prepare
+    let calls = 0;
+    accountMock.on(ListRegionsCommand).callsFake(() => {
+      calls += 1;
+      if (calls === 1) {
+        throw Object.assign(new Error('not authorized to perform account:ListRegions'), {
+          name: 'AccessDeniedException',
+        });
+      }
+      return { Regions: [{ RegionName: 'eu-west-1' }] };
+    });
+    // Act
+    const plans = await planAwsPitrAudit(policy({ aws: { accounts: [MEMBER_A, MEMBER_B] } }), factory);
+    // Assess
+    expect(plans.map((plan) => plan.scope)).toEqual([
+      { provider: 'aws', account: '111111111111', region: '*', group: 'pitr' },
+      { provider: 'aws', account: '222222222222', region: 'eu-west-1', group: 'pitr' },
+    ]);
+    const failing = plans[0]?.collect();
+    await expect(failing).rejects.toBeInstanceOf(CloudApiError);
+    await expect(failing).rejects.toMatchObject({
+      code: 'AccessDeniedException',
+      message: expect.stringContaining(
+        'Account ListRegions failed for account 111111111111 (called in us-east-1)',
+      ),
+    });
+  });
+
+  it('plans a failing whole-account scope when the listing returns no region', async () => {
+    accountMock.on(ListRegionsCommand).resolves({ Regions: [] });
+    const plans = await planAwsPitrAudit(policy(), factory);
+    expect(plans.map((plan) => plan.scope.region)).toEqual(['*']);
+    await expect(plans[0]?.collect()).rejects.toMatchObject({ code: 'NoEnabledRegions' });
+  });
+
+  it('collects RDS facts in the plan’s account and region when the scope runs', async () => {
+    // Prepare
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        {
+          DBInstanceIdentifier: 'certctl-db',
+          Engine: 'postgres',
+          BackupRetentionPeriod: 0,
+          TagList: [{ Key: 'certctl:backup-guard', Value: 'enabled' }],
+        },
+      ],
+    });
+    rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
+    rdsMock.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({ DBInstanceAutomatedBackups: [] });
+    const [plan] = await planAwsPitrAudit(
+      policy({ aws: { accounts: [MEMBER_A], regions: ['eu-west-1'] } }),
+      factory,
+    );
+    // Act
+    const facts = await plan?.collect();
+    // Assess
+    expect(facts?.map((fact) => fact.resource)).toEqual([
+      {
+        provider: 'aws',
+        account: '111111111111',
+        region: 'eu-west-1',
+        type: 'AwsRdsDbInstance',
+        id: 'certctl-db',
+      },
+    ]);
+    expect(rdsMock.calls()).toHaveLength(3);
+    expect(await clientRegion(rdsMock.calls()[0] as { thisValue: unknown })).toBe('eu-west-1');
+  });
+
+  it('throws a CloudApiError naming the API when GetCallerIdentity fails', async () => {
+    stsMock
+      .on(GetCallerIdentityCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    const planning = planAwsPitrAudit(policy({ aws: { regions: ['eu-west-1'] } }), factory);
+    await expect(planning).rejects.toBeInstanceOf(CloudApiError);
+    await expect(planning).rejects.toMatchObject({
+      code: 'Throttling',
+      message: expect.stringContaining('STS GetCallerIdentity failed (called in us-east-1)'),
+    });
+  });
+
+  it('throws a CredentialsError pointing to the demo when no credentials are found', async () => {
+    stsMock.on(GetCallerIdentityCommand).rejects(
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      }),
+    );
+    const planning = planAwsPitrAudit(policy({ aws: { regions: ['eu-west-1'] } }), factory);
+    await expect(planning).rejects.toBeInstanceOf(CredentialsError);
+    await expect(planning).rejects.toThrow('npm run demo');
+  });
+});

@@ -1,0 +1,398 @@
+import {
+  type DBCluster,
+  type DBInstance,
+  type DBInstanceAutomatedBackup,
+  DescribeDBClustersCommand,
+  type DescribeDBClustersCommandInput,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
+  type DescribeDBInstancesCommandInput,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  auroraClusterToFact,
+  collectRdsPitrFacts,
+  indexAutomatedBackups,
+  isStandaloneCluster,
+  isStandaloneInstance,
+  rdsInstanceToFact,
+  regionOfArn,
+} from '../../functions/aws/rds.ts';
+import { CloudApiError } from '../../functions/core/errors.ts';
+import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
+
+const ACCOUNT = '111122223333';
+const REGION = 'eu-west-1';
+const SCOPE = { account: ACCOUNT, region: REGION };
+const TARGET_TAG = [{ Key: 'certctl:backup-guard', Value: 'enabled' }];
+const EARLIEST = new Date('2026-08-01T03:10:00.000Z');
+const LATEST = new Date('2026-09-01T11:55:00.000Z');
+
+function instance(id: string, overrides: Partial<DBInstance> = {}): DBInstance {
+  return {
+    DBInstanceIdentifier: id,
+    DBInstanceArn: `arn:aws:rds:${REGION}:${ACCOUNT}:db:${id}`,
+    DbiResourceId: `db-${id.toUpperCase()}`,
+    Engine: 'postgres',
+    DBInstanceStatus: 'available',
+    BackupRetentionPeriod: 30,
+    DeletionProtection: true,
+    LatestRestorableTime: new Date('2026-09-01T11:50:00.000Z'),
+    InstanceCreateTime: new Date('2025-01-01T00:00:00.000Z'),
+    TagList: TARGET_TAG,
+    ...overrides,
+  };
+}
+
+function automatedBackup(
+  id: string,
+  overrides: Partial<DBInstanceAutomatedBackup> = {},
+): DBInstanceAutomatedBackup {
+  return {
+    DBInstanceIdentifier: id,
+    DbiResourceId: `db-${id.toUpperCase()}`,
+    Region: REGION,
+    Status: 'active',
+    RestoreWindow: { EarliestTime: EARLIEST, LatestTime: LATEST },
+    ...overrides,
+  };
+}
+
+function cluster(id: string, overrides: Partial<DBCluster> = {}): DBCluster {
+  return {
+    DBClusterIdentifier: id,
+    DBClusterArn: `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:${id}`,
+    Engine: 'aurora-postgresql',
+    Status: 'available',
+    BackupRetentionPeriod: 30,
+    EarliestRestorableTime: EARLIEST,
+    LatestRestorableTime: LATEST,
+    DeletionProtection: false,
+    ClusterCreateTime: new Date('2025-06-01T00:00:00.000Z'),
+    TagList: TARGET_TAG,
+    ...overrides,
+  };
+}
+
+describe('RDS mapping', () => {
+  it('maps an instance and its active automated backup to a fact', () => {
+    // Prepare
+    const db = instance('certctl-db', {
+      AwsBackupRecoveryPointArn: 'arn:aws:backup:eu-west-1:111122223333:recovery-point:continuous:db-x',
+      DBInstanceAutomatedBackupsReplications: [
+        { DBInstanceAutomatedBackupsArn: 'arn:aws:rds:eu-central-1:111122223333:auto-backup:ab-1' },
+      ],
+    });
+    // Act
+    const fact = rdsInstanceToFact(db, automatedBackup('certctl-db'), SCOPE);
+    // Assess
+    expect(fact).toEqual({
+      resource: {
+        provider: 'aws',
+        account: ACCOUNT,
+        region: REGION,
+        type: 'AwsRdsDbInstance',
+        id: 'certctl-db',
+        arn: 'arn:aws:rds:eu-west-1:111122223333:db:certctl-db',
+      },
+      kind: 'rds-instance',
+      engine: 'postgres',
+      status: 'available',
+      retentionDays: 30,
+      retentionSource: 'BackupRetentionPeriod',
+      retentionRange: { min: 0, max: 35 },
+      automatedBackupsEnabled: true,
+      pointInTimeRecoveryEnabled: true,
+      restoreWindow: {
+        known: true,
+        earliest: EARLIEST,
+        latest: LATEST,
+        source: 'DescribeDBInstanceAutomatedBackups RestoreWindow',
+      },
+      deletionProtection: true,
+      awsBackupRecoveryPointArn: 'arn:aws:backup:eu-west-1:111122223333:recovery-point:continuous:db-x',
+      crossRegionBackupTargets: ['eu-central-1'],
+      createdAt: new Date('2025-01-01T00:00:00.000Z'),
+    });
+  });
+
+  it('falls back to LatestRestorableTime when the backup has no LatestTime', () => {
+    const backup = automatedBackup('certctl-db', { RestoreWindow: { EarliestTime: EARLIEST } });
+    const fact = rdsInstanceToFact(instance('certctl-db'), backup, SCOPE);
+    expect(fact.restoreWindow).toMatchObject({ known: true, latest: new Date('2026-09-01T11:50:00.000Z') });
+  });
+
+  it('marks the window unknown with a reason when backups are on but no automated backup matches', () => {
+    const fact = rdsInstanceToFact(instance('certctl-db'), undefined, SCOPE);
+    expect(fact.restoreWindow).toEqual({
+      known: false,
+      reason:
+        'DescribeDBInstanceAutomatedBackups listed no active automated backup for DbiResourceId db-CERTCTL-DB in eu-west-1',
+    });
+  });
+
+  it('marks the window known and empty when the retention is 0', () => {
+    const fact = rdsInstanceToFact(instance('certctl-db', { BackupRetentionPeriod: 0 }), undefined, SCOPE);
+    expect(fact.automatedBackupsEnabled).toBe(false);
+    expect(fact.crossRegionBackupTargets).toEqual([]);
+    expect(fact.restoreWindow).toEqual({
+      known: true,
+      earliest: undefined,
+      latest: undefined,
+      source: 'BackupRetentionPeriod=0',
+    });
+  });
+
+  it('reports no earliest time while the first automated snapshot is being created', () => {
+    const backup = automatedBackup('certctl-db', { Status: 'creating', RestoreWindow: undefined });
+    const fact = rdsInstanceToFact(instance('certctl-db'), backup, SCOPE);
+    expect(fact.restoreWindow).toMatchObject({ known: true, earliest: undefined });
+  });
+
+  it('keeps only this region’s live backups when indexing, preferring active over creating', () => {
+    // Prepare
+    const backups = [
+      automatedBackup('a', { Status: 'creating' }),
+      automatedBackup('a'),
+      automatedBackup('b', { Region: 'us-east-1' }),
+      automatedBackup('c', { Status: 'retained' }),
+    ];
+    // Act
+    const index = indexAutomatedBackups(backups, REGION);
+    // Assess
+    expect([...index.keys()]).toEqual(['db-A']);
+    expect(index.get('db-A')?.Status).toBe('active');
+  });
+
+  it('maps an Aurora cluster with its own restorable times', () => {
+    // Act
+    const fact = auroraClusterToFact(cluster('certctl-aurora'), SCOPE);
+    // Assess
+    expect(fact).toMatchObject({
+      resource: {
+        provider: 'aws',
+        type: 'AwsRdsDbCluster',
+        id: 'certctl-aurora',
+        arn: 'arn:aws:rds:eu-west-1:111122223333:cluster:certctl-aurora',
+      },
+      kind: 'aurora-cluster',
+      engine: 'aurora-postgresql',
+      retentionDays: 30,
+      retentionRange: { min: 1, max: 35 },
+      restoreWindow: { known: true, earliest: EARLIEST, latest: LATEST },
+      deletionProtection: false,
+      crossRegionBackupTargets: undefined,
+      createdAt: new Date('2025-06-01T00:00:00.000Z'),
+    });
+  });
+
+  it('excludes replicas, cluster members and other engines when choosing standalone databases', () => {
+    expect(isStandaloneInstance(instance('a'))).toBe(true);
+    expect(isStandaloneInstance(instance('a', { ReadReplicaSourceDBInstanceIdentifier: 'src' }))).toBe(false);
+    expect(isStandaloneInstance(instance('a', { ReadReplicaSourceDBClusterIdentifier: 'src' }))).toBe(false);
+    expect(
+      isStandaloneInstance(instance('a', { DBClusterIdentifier: 'c', Engine: 'aurora-postgresql' })),
+    ).toBe(false);
+    expect(isStandaloneInstance(instance('a', { Engine: 'mysql' }))).toBe(false);
+    expect(isStandaloneCluster(cluster('c'))).toBe(true);
+    expect(isStandaloneCluster(cluster('c', { Engine: 'postgres' }))).toBe(true);
+    expect(isStandaloneCluster(cluster('c', { Engine: 'aurora-mysql' }))).toBe(false);
+    expect(isStandaloneCluster(cluster('c', { ReplicationSourceIdentifier: 'arn:src' }))).toBe(false);
+  });
+
+  it('reads the region from an ARN and nothing from other strings', () => {
+    expect(regionOfArn('arn:aws:rds:us-west-2:111122223333:auto-backup:ab-1')).toBe('us-west-2');
+    expect(regionOfArn('not-an-arn')).toBeUndefined();
+  });
+});
+
+describe('collectRdsPitrFacts', () => {
+  const rdsMock = mockClient(RDSClient);
+  let rds: RDSClient;
+
+  beforeEach(() => {
+    rdsMock.reset();
+    rds = new RDSClient({
+      region: REGION,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    });
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
+    rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
+    rdsMock.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({ DBInstanceAutomatedBackups: [] });
+  });
+
+  afterEach(() => {
+    rds.destroy();
+  });
+
+  function policy(input: PolicyInput = {}) {
+    return parsePolicy(input);
+  }
+
+  it('sends each listing once with MaxRecords 100 when every answer fits one page', async () => {
+    // Act
+    const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
+    // Assess
+    expect(facts).toEqual([]);
+    const expectedFilters = [
+      [DescribeDBInstancesCommand, [{ Name: 'engine', Values: ['postgres'] }]],
+      [DescribeDBClustersCommand, [{ Name: 'engine', Values: ['aurora-postgresql', 'postgres'] }]],
+      [DescribeDBInstanceAutomatedBackupsCommand, [{ Name: 'status', Values: ['active', 'creating'] }]],
+    ] as const;
+    for (const [command, Filters] of expectedFilters) {
+      const calls = rdsMock.commandCalls(command);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]?.args[0].input).toEqual({ Filters, MaxRecords: 100, Marker: undefined });
+    }
+    expect(rdsMock.calls()).toHaveLength(3);
+  });
+
+  it('starts the three listings before any of them answers', async () => {
+    // Prepare: every first page waits until all three requests have been sent.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    rdsMock.on(DescribeDBInstancesCommand).callsFake(async () => {
+      await gate;
+      return { DBInstances: [] };
+    });
+    rdsMock.on(DescribeDBClustersCommand).callsFake(async () => {
+      await gate;
+      return { DBClusters: [] };
+    });
+    rdsMock.on(DescribeDBInstanceAutomatedBackupsCommand).callsFake(async () => {
+      await gate;
+      return { DBInstanceAutomatedBackups: [] };
+    });
+    // Act
+    const collecting = collectRdsPitrFacts(rds, SCOPE, policy());
+    for (let tick = 0; tick < 5; tick += 1) await new Promise((resolve) => setImmediate(resolve));
+    const sentBeforeAnyAnswer = rdsMock.calls().length;
+    release();
+    await collecting;
+    // Assess
+    expect(sentBeforeAnyAnswer).toBe(3);
+  });
+
+  it('follows Marker through every page of instances and clusters', async () => {
+    // Prepare
+    const instanceInputs: DescribeDBInstancesCommandInput[] = [];
+    const clusterInputs: DescribeDBClustersCommandInput[] = [];
+    rdsMock.on(DescribeDBInstancesCommand).callsFake((input: DescribeDBInstancesCommandInput) => {
+      instanceInputs.push({ ...input });
+      return input.Marker === undefined
+        ? { DBInstances: [instance('db-1')], Marker: 'page-2' }
+        : { DBInstances: [instance('db-2')] };
+    });
+    rdsMock.on(DescribeDBClustersCommand).callsFake((input: DescribeDBClustersCommandInput) => {
+      clusterInputs.push({ ...input });
+      if (input.Marker === undefined) return { DBClusters: [cluster('aurora-1')], Marker: 'c2' };
+      if (input.Marker === 'c2') return { DBClusters: [], Marker: 'c3' };
+      return { DBClusters: [cluster('aurora-2')] };
+    });
+    rdsMock.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({
+      DBInstanceAutomatedBackups: [automatedBackup('db-1'), automatedBackup('db-2')],
+    });
+    // Act
+    const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
+    // Assess
+    const Filters = [{ Name: 'engine', Values: ['postgres'] }];
+    expect(instanceInputs).toEqual([
+      { Filters, MaxRecords: 100, Marker: undefined },
+      { Filters, MaxRecords: 100, Marker: 'page-2' },
+    ]);
+    expect(clusterInputs.map((input) => input.Marker)).toEqual([undefined, 'c2', 'c3']);
+    expect(facts.map((fact) => `${fact.resource.type}/${fact.resource.id}`)).toEqual([
+      'AwsRdsDbInstance/db-1',
+      'AwsRdsDbInstance/db-2',
+      'AwsRdsDbCluster/aurora-1',
+      'AwsRdsDbCluster/aurora-2',
+    ]);
+    expect(facts[1]?.restoreWindow).toMatchObject({ known: true, earliest: EARLIEST });
+  });
+
+  it('judges neither read replicas nor Aurora members alone, and skips other engines', async () => {
+    // Prepare
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        instance('primary'),
+        instance('replica', { ReadReplicaSourceDBInstanceIdentifier: 'primary' }),
+        instance('aurora-writer', { Engine: 'aurora-postgresql', DBClusterIdentifier: 'certctl-aurora' }),
+        instance('mysql-db', { Engine: 'mysql' }),
+      ],
+    });
+    rdsMock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        cluster('certctl-aurora', {
+          DBClusterMembers: [{ DBInstanceIdentifier: 'aurora-writer', IsClusterWriter: true }],
+        }),
+        cluster('aurora-replica', {
+          ReplicationSourceIdentifier: 'arn:aws:rds:us-east-1:111122223333:cluster:src',
+        }),
+      ],
+    });
+    // Act
+    const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
+    // Assess
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['primary', 'certctl-aurora']);
+  });
+
+  it('selects targets by tag, identifier or ARN as the policy says', async () => {
+    // Prepare
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        instance('tagged'),
+        instance('untagged', { TagList: [] }),
+        instance('named', { TagList: [{ Key: 'certctl:backup-guard', Value: 'disabled' }] }),
+        instance('by-arn', { TagList: [] }),
+      ],
+    });
+    rdsMock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [cluster('aurora-tagged'), cluster('aurora-untagged', { TagList: undefined })],
+    });
+    const selection = policy({
+      targets: { identifiers: ['named', `arn:aws:rds:${REGION}:${ACCOUNT}:db:by-arn`] },
+    });
+    // Act
+    const facts = await collectRdsPitrFacts(rds, SCOPE, selection);
+    // Assess
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['tagged', 'named', 'by-arn', 'aurora-tagged']);
+  });
+
+  it('matches each instance to its own region’s automated backup by DbiResourceId', async () => {
+    // Prepare
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [instance('db-1'), instance('db-2')] });
+    rdsMock.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({
+      DBInstanceAutomatedBackups: [
+        automatedBackup('db-1', { Region: 'us-east-1', RestoreWindow: { EarliestTime: new Date(0) } }),
+        automatedBackup('db-1'),
+        automatedBackup('db-2', { Status: 'retained' }),
+      ],
+    });
+    // Act
+    const [first, second] = await collectRdsPitrFacts(rds, SCOPE, policy());
+    // Assess
+    expect(first?.restoreWindow).toMatchObject({ known: true, earliest: EARLIEST });
+    expect(second?.restoreWindow).toMatchObject({ known: false });
+  });
+
+  it('throws a CloudApiError naming the API, account and region when a listing fails', async () => {
+    // Prepare
+    rdsMock.on(DescribeDBClustersCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform rds:DescribeDBClusters'), {
+        name: 'AccessDenied',
+      }),
+    );
+    // Act
+    const collecting = collectRdsPitrFacts(rds, SCOPE, policy());
+    // Assess
+    await expect(collecting).rejects.toBeInstanceOf(CloudApiError);
+    await expect(collecting).rejects.toMatchObject({
+      code: 'AccessDenied',
+      message: expect.stringContaining('RDS DescribeDBClusters failed for account 111122223333 in eu-west-1'),
+    });
+  });
+});

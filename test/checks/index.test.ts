@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { allChecks, checkById } from '../../functions/checks/index.ts';
+import { pitrChecks } from '../../functions/checks/pitr/index.ts';
+
+describe('check catalog', () => {
+  it('lists the six PITR checks in catalog order when loaded', () => {
+    expect(pitrChecks.map((check) => check.metadata.id)).toEqual([
+      'pitr.enabled',
+      'pitr.retention',
+      'pitr.window',
+      'pitr.lag',
+      'pitr.deletion-protection',
+      'pitr.cross-region',
+    ]);
+  });
+
+  it('gives every check complete metadata when the docs are generated from it', () => {
+    for (const check of allChecks) {
+      const { metadata } = check;
+      expect(metadata.title.length).toBeGreaterThan(10);
+      expect(metadata.rationale.length).toBeGreaterThan(40);
+      expect(metadata.remediation.text.length).toBeGreaterThan(20);
+      expect(metadata.remediation.url).toMatch(/^https:\/\/(docs\.aws\.amazon\.com|cloud\.google\.com)\//);
+      expect(metadata.resourceTypes.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('finds a check when asked by its id', () => {
+    expect(checkById('pitr.window')?.metadata.title).toBe(
+      'The real restore window reaches back the policy minimum',
+    );
+  });
+
+  it('returns undefined when the id is unknown', () => {
+    expect(checkById('pitr.nope')).toBeUndefined();
+  });
+});

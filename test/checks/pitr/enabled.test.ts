@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { pitrEnabledCheck } from '../../../functions/checks/pitr/enabled.ts';
+import { auroraClusterFact, cloudSqlFact, contextWith, rdsInstanceFact } from './fixtures.ts';
+
+describe('pitr.enabled', () => {
+  it('exposes the stable id and metadata when listed in the catalog', () => {
+    expect(pitrEnabledCheck.metadata).toMatchObject({
+      id: 'pitr.enabled',
+      group: 'pitr',
+      severity: 'CRITICAL',
+      resourceTypes: ['AwsRdsDbInstance', 'AwsRdsDbCluster', 'GcpCloudSqlInstance'],
+    });
+    expect(pitrEnabledCheck.metadata.remediation.url).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
+  });
+
+  describe('RDS and Aurora', () => {
+    it('passes when an RDS instance keeps automated backups', () => {
+      // Act
+      const outcome = pitrEnabledCheck.evaluate(rdsInstanceFact(), contextWith());
+      // Assess
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed).toEqual({
+        automatedBackupsEnabled: true,
+        pointInTimeRecoveryEnabled: true,
+        retentionDays: 35,
+      });
+    });
+
+    it('passes when an Aurora cluster keeps automated backups', () => {
+      const outcome = pitrEnabledCheck.evaluate(auroraClusterFact(), contextWith());
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain('Aurora DB cluster `certctl-aurora`');
+    });
+
+    it('fails with the modify command when the retention is 0', () => {
+      // Prepare
+      const fact = rdsInstanceFact({
+        retentionDays: 0,
+        automatedBackupsEnabled: false,
+        pointInTimeRecoveryEnabled: false,
+      });
+      // Act
+      const outcome = pitrEnabledCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ automatedBackupsEnabled: false, retentionDays: 0 });
+      expect(outcome?.required).toEqual({ automatedBackupsEnabled: true, pointInTimeRecoveryEnabled: true });
+      expect(outcome?.description).toContain('automated backups off (BackupRetentionPeriod=0)');
+      expect(outcome?.remediationText).toContain(
+        'aws rds modify-db-instance --db-instance-identifier certctl-db --backup-retention-period 30 --apply-immediately',
+      );
+      expect(outcome?.remediationText).toContain('outage');
+    });
+
+    it('fails with the cluster command when an Aurora cluster reports backups off', () => {
+      const fact = auroraClusterFact({ retentionDays: 0, automatedBackupsEnabled: false });
+      const outcome = pitrEnabledCheck.evaluate(fact, contextWith({ minPitrDays: 14 }));
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.remediationText).toContain(
+        'aws rds modify-db-cluster --db-cluster-identifier certctl-aurora --backup-retention-period 14 --apply-immediately',
+      );
+    });
+
+    it('derives the switch from the retention when the adapter left it unset', () => {
+      const fact = rdsInstanceFact({ automatedBackupsEnabled: undefined, retentionDays: 7 });
+      const outcome = pitrEnabledCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('PASSED');
+    });
+
+    it('is not available when neither the switch nor the retention could be read', () => {
+      // Prepare
+      const fact = rdsInstanceFact({
+        automatedBackupsEnabled: undefined,
+        pointInTimeRecoveryEnabled: undefined,
+        retentionDays: undefined,
+      });
+      // Act
+      const outcome = pitrEnabledCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('could not read BackupRetentionPeriod');
+      expect(outcome?.observed).toMatchObject({ automatedBackupsEnabled: null, retentionDays: null });
+    });
+  });
+
+  describe('Cloud SQL', () => {
+    it('passes when backups and point-in-time recovery are both on', () => {
+      const outcome = pitrEnabledCheck.evaluate(cloudSqlFact(), contextWith());
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed).toEqual({ automatedBackupsEnabled: true, pointInTimeRecoveryEnabled: true });
+    });
+
+    it('fails naming point-in-time recovery when only PITR is off', () => {
+      // Prepare
+      const fact = cloudSqlFact({ pointInTimeRecoveryEnabled: false });
+      // Act
+      const outcome = pitrEnabledCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('point-in-time recovery (pointInTimeRecoveryEnabled=false)');
+      expect(outcome?.description).not.toContain('backupConfiguration.enabled=false');
+      expect(outcome?.remediationText).toContain(
+        'gcloud sql instances patch certctl-sql --project=certctl-prod --enable-point-in-time-recovery',
+      );
+    });
+
+    it('fails naming both switches when backups and PITR are off', () => {
+      const fact = cloudSqlFact({ automatedBackupsEnabled: false, pointInTimeRecoveryEnabled: false });
+      const outcome = pitrEnabledCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(
+        'automated backups (backupConfiguration.enabled=false) and point-in-time',
+      );
+      expect(outcome?.remediationText).toContain('--backup-start-time=HH:MM --enable-point-in-time-recovery');
+    });
+
+    it('fails when backups are off even though PITR could not be read', () => {
+      const fact = cloudSqlFact({ automatedBackupsEnabled: false, pointInTimeRecoveryEnabled: undefined });
+      const outcome = pitrEnabledCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('The other setting could not be read.');
+    });
+
+    it('is not available when the PITR switch could not be read', () => {
+      const fact = cloudSqlFact({ pointInTimeRecoveryEnabled: undefined });
+      const outcome = pitrEnabledCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('could not read backupConfiguration.pointInTimeRecoveryEnabled');
+    });
+  });
+});

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { pitrLagCheck } from '../../../functions/checks/pitr/lag.ts';
+import type { RestoreWindow } from '../../../functions/core/facts.ts';
+import {
+  auroraClusterFact,
+  cloudSqlFact,
+  contextWith,
+  daysAgo,
+  minutesAgo,
+  rdsInstanceFact,
+} from './fixtures.ts';
+
+function windowUntil(latest: Date | undefined): RestoreWindow {
+  return { known: true, earliest: daysAgo(35), latest, source: 'RestoreWindow.LatestTime' };
+}
+
+describe('pitr.lag', () => {
+  it('exposes the stable id and metadata when listed in the catalog', () => {
+    expect(pitrLagCheck.metadata).toMatchObject({ id: 'pitr.lag', group: 'pitr', severity: 'HIGH' });
+  });
+
+  it('passes when the latest restorable time is 3 minutes old', () => {
+    // Act
+    const outcome = pitrLagCheck.evaluate(rdsInstanceFact(), contextWith());
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toEqual({
+      restoreLagMinutes: 3,
+      latestRestorableTime: '2026-09-01T11:57:00.000Z',
+      status: 'available',
+    });
+    expect(outcome?.required).toEqual({ restoreLagMinutes: 15 });
+  });
+
+  it('passes for Aurora and Cloud SQL when their latest times are current', () => {
+    expect(pitrLagCheck.evaluate(auroraClusterFact(), contextWith())?.status).toBe('PASSED');
+    expect(pitrLagCheck.evaluate(cloudSqlFact(), contextWith())?.status).toBe('PASSED');
+  });
+
+  it('passes when the lag equals the allowed maximum', () => {
+    const fact = rdsInstanceFact({ restoreWindow: windowUntil(minutesAgo(15)) });
+    expect(pitrLagCheck.evaluate(fact, contextWith())?.status).toBe('PASSED');
+  });
+
+  it('fails saying archiving may be broken when the latest restorable time is 3 hours old', () => {
+    // Prepare
+    const fact = rdsInstanceFact({ restoreWindow: windowUntil(minutesAgo(180)) });
+    // Act
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toEqual({
+      restoreLagMinutes: 180,
+      latestRestorableTime: '2026-09-01T09:00:00.000Z',
+      status: 'available',
+    });
+    expect(outcome?.description).toContain('latest restorable time is 3 h 0 min old');
+    expect(outcome?.description).toContain('WAL archiving may be broken');
+  });
+
+  it('fails and names the stopped status when a stopped instance explains the lag', () => {
+    const fact = rdsInstanceFact({ status: 'stopped', restoreWindow: windowUntil(daysAgo(2)) });
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('2 d 0 h old');
+    expect(outcome?.description).toContain('status is `stopped`');
+    expect(outcome?.description).toContain('explains the stale time');
+  });
+
+  it('fails and mentions an unusual status when it may explain the lag', () => {
+    const fact = auroraClusterFact({ status: 'storage-full', restoreWindow: windowUntil(minutesAgo(45)) });
+    const outcome = pitrLagCheck.evaluate(fact, contextWith({ maxRestoreLagMinutes: 30 }));
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('45 min old');
+    expect(outcome?.description).toContain('status is `storage-full`, which may explain it');
+    expect(outcome?.required).toEqual({ restoreLagMinutes: 30 });
+  });
+
+  it('fails when backups are on but no latest restorable time is reported', () => {
+    const fact = cloudSqlFact({ restoreWindow: windowUntil(undefined) });
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('reports no latest restorable time');
+  });
+
+  it('does not apply when automated backups are off', () => {
+    const fact = rdsInstanceFact({
+      retentionDays: 0,
+      automatedBackupsEnabled: false,
+      restoreWindow: {
+        known: true,
+        earliest: undefined,
+        latest: undefined,
+        source: 'BackupRetentionPeriod=0',
+      },
+    });
+    expect(pitrLagCheck.evaluate(fact, contextWith())).toBeUndefined();
+  });
+
+  it('does not apply when Cloud SQL point-in-time recovery is off', () => {
+    const fact = cloudSqlFact({ pointInTimeRecoveryEnabled: false });
+    expect(pitrLagCheck.evaluate(fact, contextWith())).toBeUndefined();
+  });
+
+  it('is not available when the window could not be read', () => {
+    // Prepare
+    const fact = rdsInstanceFact({
+      restoreWindow: { known: false, reason: 'DescribeDBInstanceAutomatedBackups listed nothing' },
+    });
+    // Act
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('could not read the latest restorable time');
+    expect(outcome?.observed).toEqual({ restoreLagMinutes: null, latestRestorableTime: null });
+  });
+
+  it('is not available when neither the latest time nor the backup switch is known', () => {
+    const fact = rdsInstanceFact({
+      automatedBackupsEnabled: undefined,
+      retentionDays: undefined,
+      restoreWindow: windowUntil(undefined),
+    });
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+  });
+});

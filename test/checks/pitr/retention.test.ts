@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { pitrRetentionCheck } from '../../../functions/checks/pitr/retention.ts';
+import { auroraClusterFact, cloudSqlFact, contextWith, rdsInstanceFact } from './fixtures.ts';
+
+const BACKUP_ARN = 'arn:aws:backup:eu-west-1:111122223333:recovery-point:continuous:db-ABC-1a2b3c4d';
+
+describe('pitr.retention', () => {
+  it('exposes the stable id and metadata when listed in the catalog', () => {
+    expect(pitrRetentionCheck.metadata).toMatchObject({
+      id: 'pitr.retention',
+      group: 'pitr',
+      severity: 'HIGH',
+    });
+    expect(pitrRetentionCheck.metadata.remediation.url).toContain('docs.aws.amazon.com');
+  });
+
+  describe('RDS and Aurora', () => {
+    it('passes when the retention meets the minimum', () => {
+      // Act
+      const outcome = pitrRetentionCheck.evaluate(rdsInstanceFact(), contextWith());
+      // Assess
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed).toEqual({ retentionDays: 35 });
+      expect(outcome?.required).toEqual({ retentionDays: 30 });
+    });
+
+    it('fails with the exact modify-db-instance command when an instance keeps 7 days', () => {
+      // Prepare
+      const fact = rdsInstanceFact({ retentionDays: 7 });
+      // Act
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toEqual({ retentionDays: 7 });
+      expect(outcome?.required).toEqual({ retentionDays: 30 });
+      expect(outcome?.description).toContain('keeps only 7 days');
+      expect(outcome?.description).toContain('the policy requires 30');
+      expect(outcome?.remediationText).toContain(
+        'aws rds modify-db-instance --db-instance-identifier certctl-db --backup-retention-period 30 --apply-immediately --region eu-west-1',
+      );
+      expect(outcome?.remediationText).toContain('does not create history backwards');
+    });
+
+    it('fails saying backups are off when the retention is 0', () => {
+      const outcome = pitrRetentionCheck.evaluate(rdsInstanceFact({ retentionDays: 0 }), contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toEqual({ retentionDays: 0 });
+      expect(outcome?.description).toContain('keeps no point-in-time recovery (BackupRetentionPeriod=0');
+    });
+
+    it('fails with the modify-db-cluster command when an Aurora cluster keeps 14 days', () => {
+      const fact = auroraClusterFact({ retentionDays: 14 });
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.remediationText).toContain(
+        'aws rds modify-db-cluster --db-cluster-identifier certctl-aurora --backup-retention-period 30 --apply-immediately',
+      );
+    });
+
+    it('points to the AWS Backup plan when AWS Backup manages a short retention', () => {
+      // Prepare
+      const fact = rdsInstanceFact({ retentionDays: 7, awsBackupRecoveryPointArn: BACKUP_ARN });
+      // Act
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toEqual({ retentionDays: 7, awsBackupRecoveryPointArn: BACKUP_ARN });
+      expect(outcome?.description).toContain('AWS Backup manages its continuous backup');
+      expect(outcome?.remediationText).toContain('changed only through the backup plan');
+      expect(outcome?.remediationText).not.toContain('aws rds modify-db-instance');
+    });
+
+    it('says AWS Backup manages the retention when it passes', () => {
+      const fact = auroraClusterFact({ awsBackupRecoveryPointArn: BACKUP_ARN });
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain('AWS Backup manages');
+    });
+
+    it('is not available when the retention could not be read', () => {
+      const fact = rdsInstanceFact({ retentionDays: undefined });
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('could not read BackupRetentionPeriod');
+      expect(outcome?.observed).toEqual({ retentionDays: null });
+    });
+  });
+
+  describe('Cloud SQL', () => {
+    it('passes and reports both values when logs and retained backups cover the minimum', () => {
+      // Act
+      const outcome = pitrRetentionCheck.evaluate(cloudSqlFact(), contextWith());
+      // Assess
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed).toEqual({
+        retentionDays: 30,
+        retainedBackups: 31,
+        edition: 'ENTERPRISE_PLUS',
+        maxRetentionDaysOnEdition: 35,
+      });
+      expect(outcome?.required).toEqual({ retentionDays: 30, retainedBackups: 30 });
+      expect(outcome?.description).toContain('keeps 30 days of transaction logs and 31 daily backups');
+    });
+
+    it('notes the log-days-plus-one recommendation when retained backups equal the log days', () => {
+      const outcome = pitrRetentionCheck.evaluate(cloudSqlFact({}, { retainedBackups: 30 }), contextWith());
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain('Google recommends one more retained backup than log days (31)');
+    });
+
+    it('fails as impossible on ENTERPRISE and names the edition upgrade when the target exceeds 7 days', () => {
+      // Prepare
+      const fact = cloudSqlFact(
+        { retentionDays: 7, retentionRange: { min: 1, max: 7 } },
+        { edition: 'ENTERPRISE', retainedBackups: 7 },
+      );
+      // Act
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toEqual({
+        retentionDays: 7,
+        retainedBackups: 7,
+        edition: 'ENTERPRISE',
+        maxRetentionDaysOnEdition: 7,
+      });
+      expect(outcome?.description).toContain('the 30-day target is impossible on the ENTERPRISE edition');
+      expect(outcome?.description).toContain('at 7 days');
+      expect(outcome?.description).toContain('it keeps 7 automated backups (retainedBackups)');
+      expect(outcome?.remediationText).toContain(
+        'gcloud sql instances patch certctl-sql --project=certctl-prod --edition=ENTERPRISE_PLUS',
+      );
+      expect(outcome?.remediationText).toContain('--retained-transaction-log-days=30');
+      expect(outcome?.remediationText).toContain('daily backups');
+      expect(outcome?.remediationText).toContain('pg_dump');
+    });
+
+    it('judges ENTERPRISE by its 7-day cap even when the fact claims a wider range', () => {
+      const fact = cloudSqlFact({ retentionDays: 7 }, { edition: 'ENTERPRISE' });
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ maxRetentionDaysOnEdition: 7 });
+    });
+
+    it('passes on ENTERPRISE when the target fits within 7 days', () => {
+      const fact = cloudSqlFact(
+        { retentionDays: 7, retentionRange: { min: 1, max: 7 } },
+        { edition: 'ENTERPRISE', retainedBackups: 8 },
+      );
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith({ minPitrDays: 7 }));
+      expect(outcome?.status).toBe('PASSED');
+    });
+
+    it('fails with the log-days flag when ENTERPRISE_PLUS keeps 14 days', () => {
+      // Prepare
+      const fact = cloudSqlFact({ retentionDays: 14 });
+      // Act
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('it keeps 14 days of transaction logs');
+      expect(outcome?.description).not.toContain('impossible');
+      expect(outcome?.remediationText).toContain(
+        'gcloud sql instances patch certctl-sql --project=certctl-prod --retained-transaction-log-days=30',
+      );
+    });
+
+    it('fails on retained backups alone when the logs are long enough', () => {
+      const fact = cloudSqlFact({}, { retainedBackups: 7 });
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ retentionDays: 30, retainedBackups: 7 });
+      expect(outcome?.description).toContain('transactionLogRetentionDays=30, retainedBackups=7');
+      expect(outcome?.remediationText).toContain('--retained-backups-count=31');
+    });
+
+    it('fails when point-in-time recovery is off whatever the log days say', () => {
+      const fact = cloudSqlFact({ pointInTimeRecoveryEnabled: false });
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('point-in-time recovery is off');
+      expect(outcome?.remediationText).toContain('--enable-point-in-time-recovery');
+    });
+
+    it('is not available when the retained-backup count could not be read', () => {
+      const fact = cloudSqlFact({}, { retainedBackups: undefined });
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('backupRetentionSettings.retainedBackups');
+      expect(outcome?.observed).toMatchObject({ retainedBackups: null });
+    });
+
+    it('is not available when the log retention could not be read', () => {
+      const fact = cloudSqlFact({ retentionDays: undefined });
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('transactionLogRetentionDays');
+    });
+  });
+});

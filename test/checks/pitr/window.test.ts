@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { pitrWindowCheck } from '../../../functions/checks/pitr/window.ts';
+import type { RestoreWindow } from '../../../functions/core/facts.ts';
+import {
+  auroraClusterFact,
+  cloudSqlFact,
+  contextWith,
+  daysAgo,
+  minutesAgo,
+  rdsInstanceFact,
+} from './fixtures.ts';
+
+function windowFrom(earliest: Date | undefined, source = 'RestoreWindow.EarliestTime'): RestoreWindow {
+  return { known: true, earliest, latest: minutesAgo(3), source };
+}
+
+describe('pitr.window', () => {
+  it('exposes the stable id and metadata when listed in the catalog', () => {
+    expect(pitrWindowCheck.metadata).toMatchObject({ id: 'pitr.window', group: 'pitr', severity: 'HIGH' });
+  });
+
+  describe('PASSED', () => {
+    it('passes when an RDS window reaches back 35 days', () => {
+      // Act
+      const outcome = pitrWindowCheck.evaluate(rdsInstanceFact(), contextWith());
+      // Assess
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed).toEqual({
+        windowDays: 35,
+        earliestRestorableTime: '2026-07-28T12:00:00.000Z',
+        retentionDays: 35,
+      });
+      expect(outcome?.required).toEqual({ windowDays: 30 });
+      expect(outcome?.description).toContain('35.0 days');
+    });
+
+    it('passes when an Aurora window is 30 minutes short of the target, within the tolerance', () => {
+      const fact = auroraClusterFact({
+        restoreWindow: windowFrom(new Date(daysAgo(30).getTime() + 30 * 60_000)),
+      });
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('PASSED');
+    });
+
+    it('passes but warns of the coming shrink when the window is long and the retention was lowered', () => {
+      const fact = rdsInstanceFact({ retentionDays: 7 });
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain('retention of 7 days will shrink it');
+    });
+
+    it('passes when a Cloud SQL window reaches back 30.5 days', () => {
+      const outcome = pitrWindowCheck.evaluate(cloudSqlFact(), contextWith());
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed).toMatchObject({ windowDays: 30.5 });
+    });
+  });
+
+  describe('WARNING', () => {
+    it('reports days accrued and the completion date when an Aurora window of 12 days is still filling', () => {
+      // Prepare
+      const fact = auroraClusterFact({ restoreWindow: windowFrom(daysAgo(12)), createdAt: daysAgo(12) });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain('12.0 of 30 days accrued');
+      expect(outcome?.description).toContain('completes on 2026-09-19 12:00 UTC');
+      expect(outcome?.description).not.toContain('were removed');
+      expect(outcome?.observed).toEqual({
+        windowDays: 12,
+        earliestRestorableTime: '2026-08-20T12:00:00.000Z',
+        retentionDays: 30,
+        windowCompleteAt: '2026-09-19T12:00:00.000Z',
+      });
+      expect(outcome?.remediationText).toContain('18.0 missing days');
+    });
+
+    it('says older history was removed when the database is older than a filling window', () => {
+      const fact = rdsInstanceFact({ restoreWindow: windowFrom(daysAgo(4.25)), createdAt: daysAgo(400) });
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain('4.3 of 30 days accrued');
+      expect(outcome?.description).toContain(
+        'The database is 400.0 days old, so older restore points existed and were removed',
+      );
+    });
+
+    it('reports a filling Cloud SQL window with its source field', () => {
+      const fact = cloudSqlFact({
+        restoreWindow: windowFrom(daysAgo(20), 'getLatestRecoveryTime.earliestRecoveryTime'),
+        createdAt: undefined,
+      });
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain('(getLatestRecoveryTime.earliestRecoveryTime)');
+      expect(outcome?.description).toContain('20.0 of 30 days accrued');
+    });
+  });
+
+  describe('FAILED', () => {
+    it('fails as capped by the retention when a 7-day instance has a 7-day window', () => {
+      // Prepare
+      const fact = rdsInstanceFact({ retentionDays: 7, restoreWindow: windowFrom(daysAgo(7)) });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ windowDays: 7, retentionDays: 7 });
+      expect(outcome?.description).toContain('cannot grow past 7 days');
+      expect(outcome?.remediationText).toContain('--backup-retention-period 30');
+    });
+
+    it('fails as shrunk when the window is shorter than the retention allows for an old database', () => {
+      const fact = rdsInstanceFact({
+        retentionDays: 7,
+        restoreWindow: windowFrom(daysAgo(2)),
+        createdAt: daysAgo(400),
+      });
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('shorter than the 7 days the retention allows');
+      expect(outcome?.description).toContain('the window shrank');
+    });
+
+    it('fails as capped, not shrunk, when a young database has a window as old as itself', () => {
+      const fact = rdsInstanceFact({
+        retentionDays: 7,
+        restoreWindow: windowFrom(daysAgo(3)),
+        createdAt: daysAgo(3),
+      });
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).not.toContain('shrank');
+    });
+
+    it('fails with the edition cap showing when a Cloud SQL ENTERPRISE window holds 7 days', () => {
+      const fact = cloudSqlFact(
+        { retentionDays: 7, restoreWindow: windowFrom(daysAgo(7)) },
+        { edition: 'ENTERPRISE' },
+      );
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.remediationText).toContain('--retained-transaction-log-days=30');
+    });
+
+    it('fails with no window when automated backups are off', () => {
+      // Prepare
+      const fact = rdsInstanceFact({
+        retentionDays: 0,
+        automatedBackupsEnabled: false,
+        restoreWindow: {
+          known: true,
+          earliest: undefined,
+          latest: undefined,
+          source: 'BackupRetentionPeriod=0',
+        },
+      });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toEqual({ windowDays: 0, earliestRestorableTime: null, retentionDays: 0 });
+      expect(outcome?.description).toContain('no restore window: automated backups are off');
+    });
+
+    it('fails with no window when backups are on but no earliest time is reported', () => {
+      const fact = auroraClusterFact({ restoreWindow: windowFrom(undefined, 'EarliestRestorableTime') });
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('EarliestRestorableTime reports no earliest restorable time');
+    });
+
+    it('fails without guessing when the window is short and the retention is unknown', () => {
+      const fact = rdsInstanceFact({ retentionDays: undefined, restoreWindow: windowFrom(daysAgo(10)) });
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('unknown whether the window is still filling');
+    });
+  });
+
+  it('is not available with the reason when the window could not be read', () => {
+    // Prepare
+    const fact = rdsInstanceFact({
+      restoreWindow: { known: false, reason: 'no active automated backup was listed for db-ABC' },
+    });
+    // Act
+    const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'could not read the restore window (no active automated backup was listed',
+    );
+    expect(outcome?.observed).toEqual({ windowDays: null, retentionDays: 35 });
+  });
+});

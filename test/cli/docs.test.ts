@@ -1,0 +1,36 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { allChecks } from '../../functions/checks/index.ts';
+import { HELP } from '../../functions/cli/cli.ts';
+import { renderCheckCatalog, renderPolicyReference, withHelp } from '../../functions/cli/docs.ts';
+
+describe('generated docs', () => {
+  it('keeps docs/checks.md equal to what the check metadata generates', async () => {
+    expect(await readFile('docs/checks.md', 'utf8')).toBe(renderCheckCatalog(allChecks));
+  });
+
+  it('keeps docs/policy.md equal to what the policy schema generates', async () => {
+    expect(await readFile('docs/policy.md', 'utf8')).toBe(renderPolicyReference());
+  });
+
+  it('keeps the help block of README.md equal to --help', async () => {
+    // Prepare
+    const readme = await readFile('README.md', 'utf8');
+
+    // Act / Assess
+    expect(withHelp(readme, HELP)).toBe(readme);
+    expect(readme).toContain('npm ci && npm run demo');
+    expect(readme).toContain('npm ci && npm test');
+  });
+
+  it('documents every check id in the catalog with its remediation link', () => {
+    // Act
+    const catalog = renderCheckCatalog(allChecks);
+
+    // Assess
+    for (const { metadata } of allChecks) {
+      expect(catalog).toContain(`## \`${metadata.id}\``);
+      expect(catalog).toContain(metadata.remediation.url);
+    }
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Fault injection: latency, throttling, 5xx answers and whole-region outages, optionally limited to
+ * some services. Every random decision is a hash of (seed, request content, how many times that
+ * same request was seen), not a draw from a shared stream, so the same workload gets the same
+ * faults even when its requests arrive in a different order (concurrent pages, parallel regions),
+ * and a retry of a throttled call gets a fresh decision.
+ */
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+
+export const faultsSchema = z.strictObject({
+  /** Added to every request of an affected service. */
+  latencyMs: z.number().min(0).max(60_000).default(0),
+  /** Up to this much more, uniformly distributed. */
+  latencyJitterMs: z.number().min(0).max(60_000).default(0),
+  /** Share of requests answered with the service's throttling error (0..1). */
+  throttleRate: z.number().min(0).max(1).default(0),
+  /** Share of requests answered with the service's internal error (0..1). */
+  errorRate: z.number().min(0).max(1).default(0),
+  /** Regions in outage: every request signed for one of them gets a 503 ServiceUnavailable. */
+  downRegions: z.array(z.string().min(1)).default([]),
+  /** When given, faults apply only to these services (`rds`, `sts`, `account`, …). */
+  services: z.array(z.string().min(1)).optional(),
+  /** Seed of the deterministic decisions. */
+  seed: z.int().default(1),
+});
+
+/** Faults as callers write them (every field optional). */
+export type Faults = z.input<typeof faultsSchema>;
+/** Faults with defaults applied. */
+export type ResolvedFaults = z.output<typeof faultsSchema>;
+
+/** What the injector decided for one request. */
+export interface FaultDecision {
+  readonly delayMs: number;
+  readonly outcome: 'regionDown' | 'throttled' | 'serverError' | undefined;
+}
+
+const NO_FAULT: FaultDecision = { delayMs: 0, outcome: undefined };
+
+/** Identifies "the same request" across retries: everything the SDK sends except signing noise. */
+export interface FaultRequestKey {
+  readonly service: string;
+  readonly region: string | undefined;
+  readonly callerAccount: string | undefined;
+  readonly method: string;
+  readonly url: string;
+  readonly body: Buffer;
+}
+
+export class FaultInjector {
+  #faults: ResolvedFaults;
+  #downRegions: ReadonlySet<string>;
+  #services: ReadonlySet<string> | undefined;
+  readonly #seen = new Map<string, number>();
+
+  constructor(faults: Faults = {}) {
+    this.#faults = faultsSchema.parse(faults);
+    this.#downRegions = new Set(this.#faults.downRegions);
+    this.#services = this.#faults.services ? new Set(this.#faults.services) : undefined;
+  }
+
+  get faults(): ResolvedFaults {
+    return this.#faults;
+  }
+
+  /** Replaces the faults and restarts the decision sequence (same seed, same decisions). */
+  set(faults: Faults): void {
+    this.#faults = faultsSchema.parse(faults);
+    this.#downRegions = new Set(this.#faults.downRegions);
+    this.#services = this.#faults.services ? new Set(this.#faults.services) : undefined;
+    this.#seen.clear();
+  }
+
+  decide(key: FaultRequestKey): FaultDecision {
+    const faults = this.#faults;
+    if (this.#services && !this.#services.has(key.service)) return NO_FAULT;
+    const random = faults.throttleRate > 0 || faults.errorRate > 0 || faults.latencyJitterMs > 0;
+    const draws = random ? this.#draws(key) : undefined;
+    const delayMs = faults.latencyMs + (draws ? draws.jitter * faults.latencyJitterMs : 0);
+    if (key.region !== undefined && this.#downRegions.has(key.region))
+      return { delayMs, outcome: 'regionDown' };
+    if (draws && draws.throttle < faults.throttleRate) return { delayMs, outcome: 'throttled' };
+    if (draws && draws.error < faults.errorRate) return { delayMs, outcome: 'serverError' };
+    return delayMs > 0 ? { delayMs, outcome: undefined } : NO_FAULT;
+  }
+
+  /** Three independent uniform numbers in [0, 1) for this occurrence of this request. */
+  #draws(key: FaultRequestKey): { throttle: number; error: number; jitter: number } {
+    const identity = createHash('sha256')
+      .update(`${key.service}\n${key.region ?? ''}\n${key.callerAccount ?? ''}\n${key.method} ${key.url}\n`)
+      .update(key.body)
+      .digest('base64');
+    const occurrence = this.#seen.get(identity) ?? 0;
+    this.#seen.set(identity, occurrence + 1);
+    const digest = createHash('sha256').update(`${this.#faults.seed}\n${identity}\n${occurrence}`).digest();
+    const unit = (offset: number): number => digest.readUInt32BE(offset) / 2 ** 32;
+    return { throttle: unit(0), error: unit(4), jitter: unit(8) };
+  }
+}

@@ -1,0 +1,377 @@
+import {
+  type AwsSecurityFinding,
+  BatchImportFindingsCommand,
+  GetFindingsCommand,
+  type GetFindingsCommandInput,
+  SecurityHubClient,
+  type SecurityHubServiceException,
+} from '@aws-sdk/client-securityhub';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { simCredentials } from './accounts.ts';
+import { type Sim, startSim } from './server.ts';
+import { SECURITY_HUB_SERVICE, type SecurityHubSim } from './services/security-hub.ts';
+
+const ACCOUNT = '111111111111';
+const OTHER = '222222222222';
+const DISABLED = '444444444444';
+const REGION = 'eu-west-1';
+const PRODUCT = `arn:aws:securityhub:${REGION}:${ACCOUNT}:product/${ACCOUNT}/default`;
+let clock = new Date('2026-11-21T12:00:00.000Z');
+
+function finding(id: string, overrides: Partial<AwsSecurityFinding> = {}): AwsSecurityFinding {
+  return {
+    SchemaVersion: '2018-10-08',
+    Id: id,
+    ProductArn: PRODUCT,
+    GeneratorId: 'certctl-backup-guard/pitr.retention',
+    AwsAccountId: ACCOUNT,
+    Types: ['Software and Configuration Checks/Industry and Regulatory Standards'],
+    CreatedAt: clock.toISOString(),
+    UpdatedAt: clock.toISOString(),
+    Severity: { Label: 'HIGH' },
+    Title: `PITR retention: ${id}`,
+    Description: 'Keeps 7 days; 30 are required.',
+    Resources: [
+      {
+        Type: 'AwsRdsDbInstance',
+        Id: `arn:aws:rds:${REGION}:${ACCOUNT}:db:${id}`,
+        Partition: 'aws',
+        Region: REGION,
+      },
+    ],
+    Compliance: { Status: 'FAILED' },
+    RecordState: 'ACTIVE',
+    ProductFields: { checkId: 'pitr.retention' },
+    ...overrides,
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<SecurityHubServiceException> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as SecurityHubServiceException;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('simulated Security Hub against the real SecurityHubClient', () => {
+  let sim: Sim;
+  let hub: SecurityHubSim;
+  const clients: SecurityHubClient[] = [];
+
+  function client(account = ACCOUNT, region = REGION): SecurityHubClient {
+    const created = new SecurityHubClient({
+      region,
+      endpoint: sim.endpoint,
+      credentials: simCredentials(account),
+      maxAttempts: 1,
+    });
+    clients.push(created);
+    return created;
+  }
+
+  async function all(input: GetFindingsCommandInput, account = ACCOUNT): Promise<AwsSecurityFinding[]> {
+    return (await client(account).send(new GetFindingsCommand(input))).Findings ?? [];
+  }
+
+  beforeAll(async () => {
+    sim = await startSim({
+      clock: () => clock,
+      scenario: {
+        accounts: [{ id: ACCOUNT }, { id: OTHER }, { id: DISABLED }],
+        regions: [{ name: REGION }],
+        services: {
+          securityHub: {
+            disabled: [{ account: DISABLED }],
+            findings: [
+              {
+                Id: 'seeded-old',
+                ProductArn: `arn:aws:securityhub:${REGION}:${OTHER}:product/${OTHER}/default`,
+                GeneratorId: 'certctl-backup-guard/pitr.retention',
+                AwsAccountId: OTHER,
+                CreatedAt: '-30d',
+                UpdatedAt: '-8d',
+                Title: 'seeded',
+                Compliance: { Status: 'FAILED' },
+              },
+            ],
+          },
+        },
+      },
+    });
+    hub = sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
+  });
+
+  afterEach(() => {
+    hub.clearImportFailures();
+  });
+
+  afterAll(async () => {
+    for (const created of clients) created.destroy();
+    await sim.close();
+  });
+
+  it('creates a finding with Workflow NEW and the service-added fields when the Id is new', async () => {
+    // Act
+    const answer = await client().send(new BatchImportFindingsCommand({ Findings: [finding('create-1')] }));
+
+    // Assess
+    expect(answer).toMatchObject({ SuccessCount: 1, FailedCount: 0, FailedFindings: [] });
+    const [stored] = await all({ Filters: { Id: [{ Value: 'create-1', Comparison: 'EQUALS' }] } });
+    expect(stored).toMatchObject({
+      Id: 'create-1',
+      Region: REGION,
+      RecordState: 'ACTIVE',
+      Workflow: { Status: 'NEW' },
+      ProductFields: { checkId: 'pitr.retention', 'aws/securityhub/ProductName': 'Default' },
+      FindingProviderFields: { Severity: { Label: 'HIGH' } },
+    });
+  });
+
+  it('ignores an update whose UpdatedAt is not newer when the Id exists', async () => {
+    // Prepare
+    await client().send(new BatchImportFindingsCommand({ Findings: [finding('stale-1')] }));
+
+    // Act
+    const answer = await client().send(
+      new BatchImportFindingsCommand({ Findings: [finding('stale-1', { Title: 'changed but not newer' })] }),
+    );
+
+    // Assess
+    expect(answer.SuccessCount).toBe(1);
+    expect(hub.findings(ACCOUNT, REGION).find((f) => f.Id === 'stale-1')?.Title).toBe(
+      'PITR retention: stale-1',
+    );
+  });
+
+  it('answers 200 with FailedFindings for invalid findings while the valid ones land', async () => {
+    // Prepare
+    const findings = [
+      finding('valid-1'),
+      finding('no-title', { Title: undefined }),
+      finding('bad-schema', { SchemaVersion: '2020-01-01' }),
+      finding('no-resources', { Resources: [] }),
+    ];
+
+    // Act
+    const answer = await client().send(new BatchImportFindingsCommand({ Findings: findings }));
+
+    // Assess
+    expect(answer.SuccessCount).toBe(1);
+    expect(answer.FailedCount).toBe(3);
+    expect(answer.FailedFindings?.map((failed) => [failed.Id, failed.ErrorCode])).toEqual([
+      ['no-title', 'InvalidInput'],
+      ['bad-schema', 'InvalidInput'],
+      ['no-resources', 'InvalidInput'],
+    ]);
+    expect(answer.FailedFindings?.[0]?.ErrorMessage).toMatch(
+      /does not adhere to Amazon Security Finding Format/,
+    );
+    expect(hub.findings(ACCOUNT, REGION).map((f) => f.Id)).toContain('valid-1');
+  });
+
+  it('refuses the call with AccessDeniedException when a finding names another account', async () => {
+    // Act
+    const error = await rejection(
+      client(OTHER).send(new BatchImportFindingsCommand({ Findings: [finding('foreign-1')] })),
+    );
+
+    // Assess
+    expect(error.name).toBe('AccessDeniedException');
+    expect(error.$metadata.httpStatusCode).toBe(403);
+    expect(hub.findings(OTHER, REGION).map((f) => f.Id)).not.toContain('foreign-1');
+  });
+
+  it('refuses more than 100 findings in one call with InvalidInputException', async () => {
+    // Prepare
+    const findings = Array.from({ length: 101 }, (_, index) => finding(`bulk-${index}`));
+
+    // Act
+    const error = await rejection(client().send(new BatchImportFindingsCommand({ Findings: findings })));
+
+    // Assess
+    expect(error.name).toBe('InvalidInputException');
+    expect(hub.findings(ACCOUNT, REGION).map((f) => f.Id)).not.toContain('bulk-0');
+  });
+
+  it('answers InvalidAccess per finding when Security Hub is not enabled in the account', async () => {
+    // Prepare
+    const product = `arn:aws:securityhub:${REGION}:${DISABLED}:product/${DISABLED}/default`;
+
+    // Act
+    const answer = await client(DISABLED).send(
+      new BatchImportFindingsCommand({
+        Findings: [finding('off-1', { AwsAccountId: DISABLED, ProductArn: product })],
+      }),
+    );
+
+    // Assess
+    expect(answer.FailedFindings?.[0]).toMatchObject({ Id: 'off-1', ErrorCode: 'InvalidAccess' });
+  });
+
+  it('resets Workflow to NEW when a resolved finding fails again, and keeps the customer workflow otherwise', async () => {
+    // Prepare
+    await client().send(new BatchImportFindingsCommand({ Findings: [finding('regress-1')] }));
+    hub.setWorkflowStatus(ACCOUNT, REGION, 'regress-1', 'NOTIFIED');
+    clock = new Date(clock.getTime() + 60_000);
+    await client().send(
+      new BatchImportFindingsCommand({
+        Findings: [
+          finding('regress-1', {
+            Compliance: { Status: 'PASSED' },
+            UpdatedAt: clock.toISOString(),
+            Workflow: { Status: 'SUPPRESSED' },
+          }),
+        ],
+      }),
+    );
+    const afterPass = hub.findings(ACCOUNT, REGION).find((f) => f.Id === 'regress-1');
+    hub.setWorkflowStatus(ACCOUNT, REGION, 'regress-1', 'RESOLVED');
+    clock = new Date(clock.getTime() + 60_000);
+
+    // Act
+    await client().send(
+      new BatchImportFindingsCommand({
+        Findings: [finding('regress-1', { UpdatedAt: clock.toISOString() })],
+      }),
+    );
+
+    // Assess
+    expect(afterPass?.Workflow?.Status).toBe('NOTIFIED');
+    expect(afterPass?.Compliance?.Status).toBe('PASSED');
+    const [reopened] = await all({
+      Filters: {
+        WorkflowStatus: [{ Value: 'NEW', Comparison: 'EQUALS' }],
+        Id: [{ Value: 'regress-1', Comparison: 'EQUALS' }],
+      },
+    });
+    expect(reopened).toMatchObject({ Compliance: { Status: 'FAILED' }, Workflow: { Status: 'NEW' } });
+  });
+
+  it('resets Workflow to NEW when an archived finding becomes ACTIVE again', async () => {
+    // Prepare
+    await client().send(
+      new BatchImportFindingsCommand({ Findings: [finding('revive-1', { RecordState: 'ARCHIVED' })] }),
+    );
+    hub.setWorkflowStatus(ACCOUNT, REGION, 'revive-1', 'RESOLVED');
+    clock = new Date(clock.getTime() + 60_000);
+
+    // Act
+    await client().send(
+      new BatchImportFindingsCommand({ Findings: [finding('revive-1', { UpdatedAt: clock.toISOString() })] }),
+    );
+
+    // Assess
+    expect(hub.findings(ACCOUNT, REGION).find((f) => f.Id === 'revive-1')).toMatchObject({
+      RecordState: 'ACTIVE',
+      Workflow: { Status: 'NEW' },
+    });
+  });
+
+  it('fails an injected Id the given number of times and then accepts it', async () => {
+    // Prepare
+    hub.injectImportFailure('flaky-1', { code: 'InternalException', times: 1 });
+
+    // Act
+    const first = await client().send(
+      new BatchImportFindingsCommand({ Findings: [finding('flaky-1'), finding('steady-1')] }),
+    );
+    const second = await client().send(new BatchImportFindingsCommand({ Findings: [finding('flaky-1')] }));
+
+    // Assess
+    expect(first.FailedFindings).toEqual([
+      { Id: 'flaky-1', ErrorCode: 'InternalException', ErrorMessage: 'Internal service error' },
+    ]);
+    expect(first.SuccessCount).toBe(1);
+    expect(second).toMatchObject({ SuccessCount: 1, FailedCount: 0 });
+  });
+
+  it('filters on ProductArn, GeneratorId, ComplianceStatus and RecordState when asked', async () => {
+    // Prepare
+    await client().send(
+      new BatchImportFindingsCommand({
+        Findings: [
+          finding('filter-pass', { Compliance: { Status: 'PASSED' } }),
+          finding('filter-archived', { RecordState: 'ARCHIVED' }),
+          finding('filter-other-gen', { GeneratorId: 'someone-else/check' }),
+        ],
+      }),
+    );
+
+    // Act
+    const ours = await all({
+      Filters: {
+        ProductArn: [{ Value: PRODUCT, Comparison: 'EQUALS' }],
+        GeneratorId: [{ Value: 'certctl-backup-guard/', Comparison: 'PREFIX' }],
+        Id: [{ Value: 'filter-', Comparison: 'PREFIX' }],
+      },
+    });
+    const passed = await all({
+      Filters: {
+        ComplianceStatus: [{ Value: 'PASSED', Comparison: 'EQUALS' }],
+        Id: [{ Value: 'filter-', Comparison: 'PREFIX' }],
+      },
+    });
+    const active = await all({
+      Filters: {
+        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+        Id: [{ Value: 'filter-', Comparison: 'PREFIX' }],
+        GeneratorId: [{ Value: 'certctl-backup-guard/pitr.retention', Comparison: 'EQUALS' }],
+      },
+    });
+
+    // Assess
+    expect(ours.map((f) => f.Id).sort()).toEqual(['filter-archived', 'filter-pass']);
+    expect(passed.map((f) => f.Id)).toEqual(['filter-pass']);
+    expect(active.map((f) => f.Id)).toEqual(['filter-pass']);
+  });
+
+  it('pages with NextToken at MaxResults 100 and refuses MaxResults over 100', async () => {
+    // Prepare
+    const findings = Array.from({ length: 250 }, (_, index) =>
+      finding(`page-${String(index).padStart(3, '0')}`),
+    );
+    for (let start = 0; start < findings.length; start += 100) {
+      await client().send(new BatchImportFindingsCommand({ Findings: findings.slice(start, start + 100) }));
+    }
+    const filters = { Id: [{ Value: 'page-', Comparison: 'PREFIX' as const }] };
+
+    // Act
+    const pages: number[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client().send(
+        new GetFindingsCommand({ Filters: filters, MaxResults: 100, NextToken: token }),
+      );
+      pages.push(page.Findings?.length ?? 0);
+      token = page.NextToken;
+    } while (token);
+    const error = await rejection(
+      client().send(new GetFindingsCommand({ Filters: filters, MaxResults: 101 })),
+    );
+
+    // Assess
+    expect(pages).toEqual([100, 100, 50]);
+    expect(error.name).toBe('InvalidInputException');
+  });
+
+  it('keeps findings per account and serves scenario-seeded ones with times relative to the clock', async () => {
+    // Act
+    const seen = await all({}, OTHER);
+
+    // Assess
+    expect(seen.map((f) => f.Id)).toEqual(['seeded-old']);
+    expect(Date.parse(seen[0]?.UpdatedAt ?? '')).toBeLessThan(clock.getTime() - 7 * 24 * 3600 * 1000);
+    expect(seen[0]?.Workflow?.Status).toBe('NEW');
+  });
+
+  it('counts GetFindings and BatchImportFindings per operation in the simulator stats', () => {
+    // Act
+    const stats = sim.stats();
+
+    // Assess
+    expect(stats.byOperation[`${SECURITY_HUB_SERVICE}:BatchImportFindings`]).toBeGreaterThan(0);
+    expect(stats.byOperation[`${SECURITY_HUB_SERVICE}:GetFindings`]).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,528 @@
+/**
+ * Simulated Cloud SQL Admin API v1, REST as `@google-cloud/sql`'s REST fallback calls it. gax
+ * transcodes each RPC with the proto's `google.api.http` rule (google-gax 6.17
+ * `fallbackRest.encodeRequest`; rules from the package's `protos.json`):
+ *
+ * - `GET /v1/projects/{project}/instances?maxResults=&pageToken=`               instances.list
+ * - `GET /v1/projects/{project}/instances/{instance}`                           instances.get
+ * - `GET /v1/projects/{project}/instances/{instance}/getLatestRecoveryTime`     getLatestRecoveryTime
+ * - `GET /v1/projects/{project}/instances/{instance}/backupRuns?maxResults=&pageToken=` backupRuns.list
+ *
+ * Answers are proto3 JSON as the API sends them: wrapper values (BoolValue, Int32Value) bare, int64
+ * as decimal strings, timestamps RFC 3339, and enums as numbers when the client asks for
+ * `$alt=json;enum-encoding=int` (gax always does in REST mode), as names otherwise. Enum numbers come
+ * from the generated protos, never typed by hand. Errors use Google's JSON error body
+ * (`{ error: { code, message, status } }`), which gax maps to a GoogleError with the gRPC code.
+ *
+ * The scenario seeds `services.cloudSql.projects.<project>.instances`; restore windows and backup
+ * runs follow from the settings on the simulator clock unless the scenario pins them, and faults are
+ * per project (listing) or per instance (recovery time, backup runs).
+ */
+import sqlProtos from '@google-cloud/sql/build/protos/protos.json' with { type: 'json' };
+import * as z from 'zod';
+import { scenarioError } from '../errors.ts';
+import { type SimTime, simTimeSchema, tagsSchema } from '../scenario-fields.ts';
+import type { SimContext, SimRequest, SimResponse, SimService, SimServiceFactory } from '../service.ts';
+
+export const CLOUD_SQL_SERVICE = 'cloudSql';
+
+const SQL_V1 = sqlProtos.nested.google.nested.cloud.nested.sql.nested.v1.nested;
+const ENUMS = {
+  databaseVersion: SQL_V1.SqlDatabaseVersion.values,
+  instanceType: SQL_V1.SqlInstanceType.values,
+  instanceState: SQL_V1.DatabaseInstance.nested.SqlInstanceState.values,
+  edition: SQL_V1.Settings.nested.Edition.values,
+  retentionUnit: SQL_V1.BackupRetentionSettings.nested.RetentionUnit.values,
+  logStorage: SQL_V1.BackupConfiguration.nested.TransactionalLogStorageState.values,
+  backupRunStatus: SQL_V1.SqlBackupRunStatus.values,
+  backupRunType: SQL_V1.SqlBackupRunType.values,
+  backupKind: SQL_V1.SqlBackupKind.values,
+} as const;
+type EnumKind = keyof typeof ENUMS;
+
+/** The canonical error statuses and the HTTP code Google pairs with each (google/rpc/code.proto). */
+const GOOGLE_STATUS_HTTP = {
+  INVALID_ARGUMENT: 400,
+  FAILED_PRECONDITION: 400,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  NOT_FOUND: 404,
+  RESOURCE_EXHAUSTED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
+} as const;
+type GoogleStatus = keyof typeof GOOGLE_STATUS_HTTP;
+const googleStatusSchema = z.enum(Object.keys(GOOGLE_STATUS_HTTP) as [GoogleStatus, ...GoogleStatus[]]);
+
+/** A name the protos define for `kind`. */
+function enumValue(kind: EnumKind) {
+  return z.string().refine((name) => Object.hasOwn(ENUMS[kind], name), {
+    message: `must be one of ${Object.keys(ENUMS[kind]).join(', ')}`,
+  });
+}
+
+/** An API error for a call, optionally only from its N-th occurrence on (`after` calls succeed first). */
+const faultSchema = z.union([
+  googleStatusSchema.transform((status) => ({ status, after: 0 })),
+  z.strictObject({ status: googleStatusSchema, after: z.int().min(0).default(0) }),
+]);
+
+const backupRunSchema = z.strictObject({
+  /** When the backup finished (its restore point). */
+  end: simTimeSchema,
+  status: enumValue('backupRunStatus').default('SUCCESSFUL'),
+  type: z.enum(['AUTOMATED', 'ON_DEMAND']).default('AUTOMATED'),
+});
+
+const instanceSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,96}$/, 'must be a Cloud SQL instance name'),
+  region: z.string().min(1).default('europe-west1'),
+  databaseVersion: enumValue('databaseVersion').default('POSTGRES_16'),
+  /** `UNSPECIFIED` leaves the field out, as for instances created before editions existed. */
+  edition: z.enum(['ENTERPRISE', 'ENTERPRISE_PLUS', 'DEVELOPER', 'UNSPECIFIED']).default('ENTERPRISE'),
+  state: enumValue('instanceState').default('RUNNABLE'),
+  instanceType: enumValue('instanceType').default('CLOUD_SQL_INSTANCE'),
+  /** Set for replicas (`project:instance`, as the API writes it). */
+  masterInstanceName: z.string().min(1).optional(),
+  labels: tagsSchema,
+  createdAt: simTimeSchema.prefault('-400d'),
+  backups: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      pointInTimeRecovery: z.boolean().default(true),
+      /** Default as Cloud SQL: 7 on Enterprise, 14 on Enterprise Plus. */
+      transactionLogRetentionDays: z.int().min(1).max(35).optional(),
+      retainedBackups: z.int().min(1).max(365).default(7),
+      startTime: z
+        .string()
+        .regex(/^\d{2}:\d{2}$/)
+        .default('02:00'),
+      /** Backup location (`eu`, `europe-west1`); absent: the default multi-region, field left out. */
+      location: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  /** Absent fields are left out of the answer, as the API does for settings never set. */
+  deletionProtection: z.boolean().optional(),
+  retainBackupsOnDelete: z.boolean().optional(),
+  finalBackup: z
+    .strictObject({ enabled: z.boolean(), retentionDays: z.int().min(1).max(365).optional() })
+    .optional(),
+  /** Pins the restore window; by default it follows retention, creation time and the clock. */
+  recovery: z
+    .strictObject({ earliest: simTimeSchema.optional(), latest: simTimeSchema.optional() })
+    .optional(),
+  /** Pins the backup runs; by default one successful automated run per day, `retainedBackups` of them. */
+  backupRuns: z.array(backupRunSchema).optional(),
+  faults: z
+    .strictObject({ getLatestRecoveryTime: faultSchema.optional(), backupRuns: faultSchema.optional() })
+    .prefault({}),
+  /**
+   * Dotted paths left out of the instance's answer (`settings.backupConfiguration.enabled`), as when
+   * the API omits a field: exercises what the audit does with a value it cannot read.
+   */
+  omit: z.array(z.string().min(1)).default([]),
+});
+
+const projectSchema = z.strictObject({
+  instances: z.array(instanceSchema).default([]),
+  faults: z.strictObject({ list: faultSchema.optional() }).prefault({}),
+});
+
+/** Schema of `services.cloudSql`. */
+export const cloudSqlSectionSchema = z
+  .strictObject({
+    /**
+     * Largest page `instances.list` returns. The API's is 1000 ("values above 1000 are coerced to
+     * 1000"); a smaller one exercises paging with few instances.
+     */
+    maxPageSize: z.int().min(1).max(1000).default(1000),
+    projects: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a GCP project id'), projectSchema)
+      .default({}),
+  })
+  .prefault({});
+
+export type CloudSqlScenario = z.input<typeof cloudSqlSectionSchema>;
+export type CloudSqlInstanceScenario = z.input<typeof instanceSchema>;
+type Instance = z.output<typeof instanceSchema>;
+type Project = z.output<typeof projectSchema>;
+type Fault = { readonly status: GoogleStatus; readonly after: number };
+
+const DAY_MS = 86_400_000;
+const API_HOST = 'https://sqladmin.googleapis.com';
+/** Default page of backupRuns.list when the caller gives no maxResults. */
+const BACKUP_RUNS_DEFAULT_PAGE = 100;
+const ROUTES = [
+  { operation: 'instances.list', pattern: /^\/v1\/projects\/([^/]+)\/instances$/ },
+  { operation: 'instances.get', pattern: /^\/v1\/projects\/([^/]+)\/instances\/([^/]+)$/ },
+  {
+    operation: 'instances.getLatestRecoveryTime',
+    pattern: /^\/v1\/projects\/([^/]+)\/instances\/([^/]+)\/getLatestRecoveryTime$/,
+  },
+  { operation: 'backupRuns.list', pattern: /^\/v1\/projects\/([^/]+)\/instances\/([^/]+)\/backupRuns$/ },
+] as const;
+type Operation = (typeof ROUTES)[number]['operation'];
+
+function route(request: SimRequest): { operation: Operation; project: string; instance: string } | undefined {
+  if (request.method !== 'GET') return undefined;
+  for (const { operation, pattern } of ROUTES) {
+    const match = pattern.exec(request.path);
+    if (match) {
+      return {
+        operation,
+        project: decodeURIComponent(match[1] ?? ''),
+        instance: decodeURIComponent(match[2] ?? ''),
+      };
+    }
+  }
+  return undefined;
+}
+
+/** Google's JSON error body. */
+export function googleError(status: GoogleStatus, message: string): SimResponse {
+  const code = GOOGLE_STATUS_HTTP[status];
+  return {
+    status: code,
+    headers: { 'content-type': 'application/json; charset=UTF-8' },
+    body: JSON.stringify({
+      error: { code, message, status, errors: [{ message, domain: 'global', reason: status.toLowerCase() }] },
+    }),
+  };
+}
+
+function ok(body: unknown): SimResponse {
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json; charset=UTF-8' },
+    body: JSON.stringify(body),
+  };
+}
+
+/** Page tokens are opaque to clients; here they carry the offset and what they page over. */
+function encodeToken(scope: string, offset: number): string {
+  return Buffer.from(JSON.stringify({ scope, offset })).toString('base64url');
+}
+
+function decodeToken(token: string, scope: string): number | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      scope?: unknown;
+      offset?: unknown;
+    };
+    return parsed.scope === scope && typeof parsed.offset === 'number' ? parsed.offset : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The simulated Cloud SQL Admin API; a `SimService` plus counters tests assert on. */
+export class CloudSqlSim implements SimService {
+  readonly name = CLOUD_SQL_SERVICE;
+  readonly #maxPageSize: number;
+  readonly #projects: ReadonlyMap<string, Project>;
+  readonly #calls = new Map<string, number>();
+
+  constructor(section: unknown) {
+    const parsed = cloudSqlSectionSchema.safeParse(section);
+    if (!parsed.success) {
+      throw scenarioError(
+        'scenario',
+        undefined,
+        parsed.error.issues.map((issue) => ({
+          path: ['services', CLOUD_SQL_SERVICE, ...issue.path.map(String)].join('.'),
+          message: issue.message,
+        })),
+      );
+    }
+    this.#maxPageSize = parsed.data.maxPageSize;
+    this.#projects = new Map(Object.entries(parsed.data.projects));
+  }
+
+  /** How often an operation was called (`instances.list`), for one project or all of them. */
+  callCount(operation: Operation, project?: string): number {
+    let total = 0;
+    for (const [key, count] of this.#calls) {
+      const [op, proj] = key.split(' ');
+      if (op === operation && (project === undefined || proj === project)) total += count;
+    }
+    return total;
+  }
+
+  matches(request: SimRequest): boolean {
+    return request.signingService === undefined && route(request) !== undefined;
+  }
+
+  operation(request: SimRequest): string {
+    return route(request)?.operation ?? `${request.method} ${request.path}`;
+  }
+
+  throttled(): SimResponse {
+    return googleError(
+      'RESOURCE_EXHAUSTED',
+      "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of service 'sqladmin.googleapis.com'.",
+    );
+  }
+
+  serverError(): SimResponse {
+    return googleError('UNAVAILABLE', 'The service is currently unavailable.');
+  }
+
+  handle(request: SimRequest, context: SimContext): SimResponse {
+    const target = route(request);
+    if (!target) return googleError('NOT_FOUND', `No API route for ${request.method} ${request.path}`);
+    const occurrence = this.#count(target.operation, target.project, target.instance);
+    const project = this.#projects.get(target.project);
+    if (!project) {
+      // Google answers 403 for projects the caller cannot see, whether or not they exist.
+      return googleError(
+        'PERMISSION_DENIED',
+        `The client is not authorized to make this request (project ${target.project}).`,
+      );
+    }
+    const now = context.now();
+    const numericEnums = (request.query.get('$alt') ?? '').includes('enum-encoding=int');
+    const encode = (kind: EnumKind, name: string): string | number =>
+      numericEnums ? ((ENUMS[kind] as Readonly<Record<string, number>>)[name] ?? 0) : name;
+
+    if (target.operation === 'instances.list') {
+      const fault = failing(project.faults.list, occurrence);
+      if (fault) return googleError(fault, `Simulated ${fault} for instances.list in ${target.project}.`);
+      return this.#list(target.project, project, request, now, encode);
+    }
+    const instance = project.instances.find((candidate) => candidate.name === target.instance);
+    if (!instance) {
+      return googleError(
+        'NOT_FOUND',
+        `The Cloud SQL instance does not exist. (${target.project}:${target.instance})`,
+      );
+    }
+    switch (target.operation) {
+      case 'instances.get':
+        return ok(instanceJson(target.project, instance, now, encode));
+      case 'instances.getLatestRecoveryTime': {
+        const fault = failing(instance.faults.getLatestRecoveryTime, occurrence);
+        if (fault)
+          return googleError(fault, `Simulated ${fault} for getLatestRecoveryTime on ${instance.name}.`);
+        if (!instance.backups.enabled || !instance.backups.pointInTimeRecovery) {
+          // Assumed wording: the call only serves PITR-enabled PostgreSQL instances (gcloud reference).
+          return googleError(
+            'FAILED_PRECONDITION',
+            'Point-in-time recovery is not enabled for this instance.',
+          );
+        }
+        const window = recoveryWindow(instance, now);
+        return ok({
+          kind: 'sql#getLatestRecoveryTime',
+          latestRecoveryTime: window.latest.toISOString(),
+          earliestRecoveryTime: window.earliest.toISOString(),
+        });
+      }
+      case 'backupRuns.list': {
+        const fault = failing(instance.faults.backupRuns, occurrence);
+        if (fault) return googleError(fault, `Simulated ${fault} for backupRuns.list on ${instance.name}.`);
+        return this.#backupRuns(target.project, instance, request, now, encode);
+      }
+    }
+  }
+
+  /** Counts the call; returns how many times this operation was called before on this target. */
+  #count(operation: Operation, project: string, instance: string): number {
+    const key = `${operation} ${project} ${instance}`;
+    const previous = this.#calls.get(key) ?? 0;
+    this.#calls.set(key, previous + 1);
+    return previous;
+  }
+
+  #list(
+    projectId: string,
+    project: Project,
+    request: SimRequest,
+    now: Date,
+    encode: (kind: EnumKind, name: string) => string | number,
+  ): SimResponse {
+    const page = pageOf(request, this.#maxPageSize, 500, `instances/${projectId}`);
+    if (page === undefined) return googleError('INVALID_ARGUMENT', 'Invalid page token.');
+    const items = project.instances.slice(page.offset, page.offset + page.size);
+    const next = page.offset + page.size;
+    return ok({
+      kind: 'sql#instancesList',
+      ...(items.length > 0
+        ? { items: items.map((instance) => instanceJson(projectId, instance, now, encode)) }
+        : {}),
+      ...(next < project.instances.length
+        ? { nextPageToken: encodeToken(`instances/${projectId}`, next) }
+        : {}),
+    });
+  }
+
+  #backupRuns(
+    projectId: string,
+    instance: Instance,
+    request: SimRequest,
+    now: Date,
+    encode: (kind: EnumKind, name: string) => string | number,
+  ): SimResponse {
+    const runs = backupRuns(instance, now);
+    const scope = `backupRuns/${projectId}/${instance.name}`;
+    const page = pageOf(request, this.#maxPageSize, BACKUP_RUNS_DEFAULT_PAGE, scope);
+    if (page === undefined) return googleError('INVALID_ARGUMENT', 'Invalid page token.');
+    const items = runs.slice(page.offset, page.offset + page.size).map((run, index) => {
+      const start = new Date(run.end.getTime() - 10 * 60_000);
+      return {
+        kind: 'sql#backupRun',
+        // int64 fields travel as strings.
+        id: String(1_700_000_000_000 + runs.length - (page.offset + index)),
+        status: encode('backupRunStatus', run.status),
+        type: encode('backupRunType', run.type),
+        backupKind: encode('backupKind', 'SNAPSHOT'),
+        enqueuedTime: start.toISOString(),
+        startTime: start.toISOString(),
+        endTime: run.end.toISOString(),
+        windowStartTime: start.toISOString(),
+        instance: instance.name,
+        location: instance.region,
+        selfLink: `${API_HOST}/v1/projects/${projectId}/instances/${instance.name}/backupRuns/${page.offset + index}`,
+      };
+    });
+    const next = page.offset + page.size;
+    return ok({
+      kind: 'sql#backupRunsList',
+      ...(items.length > 0 ? { items } : {}),
+      ...(next < runs.length ? { nextPageToken: encodeToken(scope, next) } : {}),
+    });
+  }
+}
+
+/** The fault that applies to the N-th call (0-based), if any. */
+function failing(fault: Fault | undefined, occurrence: number): GoogleStatus | undefined {
+  return fault && occurrence >= fault.after ? fault.status : undefined;
+}
+
+function pageOf(
+  request: SimRequest,
+  maxPageSize: number,
+  defaultSize: number,
+  scope: string,
+): { offset: number; size: number } | undefined {
+  const requested = Number(request.query.get('maxResults') ?? '0');
+  const size = Math.min(maxPageSize, requested > 0 ? requested : defaultSize);
+  const token = request.query.get('pageToken');
+  if (!token) return { offset: 0, size };
+  const offset = decodeToken(token, scope);
+  return offset === undefined ? undefined : { offset, size };
+}
+
+function logRetentionDays(instance: Instance): number {
+  return instance.backups.transactionLogRetentionDays ?? (instance.edition === 'ENTERPRISE_PLUS' ? 14 : 7);
+}
+
+/** The restore window: pinned by the scenario, or `max(created, now - log days)` .. `now - 2 min`. */
+function recoveryWindow(instance: Instance, now: Date): { earliest: Date; latest: Date } {
+  const created = instance.createdAt.at(now);
+  const byRetention = new Date(now.getTime() - logRetentionDays(instance) * DAY_MS);
+  const earliest = instance.recovery?.earliest?.at(now) ?? (created > byRetention ? created : byRetention);
+  // WAL reaches Cloud Storage at least every 5 minutes; two minutes is a healthy instance.
+  const latest = instance.recovery?.latest?.at(now) ?? new Date(now.getTime() - 2 * 60_000);
+  return { earliest, latest };
+}
+
+interface Run {
+  readonly end: Date;
+  readonly status: string;
+  readonly type: string;
+}
+
+/** The backup runs, newest first (as the API lists them). */
+function backupRuns(instance: Instance, now: Date): Run[] {
+  const pinned: readonly { end: SimTime; status: string; type: string }[] | undefined = instance.backupRuns;
+  if (pinned) {
+    return pinned
+      .map((run) => ({ end: run.end.at(now), status: run.status, type: run.type }))
+      .sort((a, b) => b.end.getTime() - a.end.getTime());
+  }
+  if (!instance.backups.enabled) return [];
+  const created = instance.createdAt.at(now);
+  const runs: Run[] = [];
+  // One automated backup per day, the newest a few hours ago, as many as are retained.
+  for (let day = 0; day < instance.backups.retainedBackups; day++) {
+    const end = new Date(now.getTime() - 3 * 3_600_000 - day * DAY_MS);
+    if (end < created) break;
+    runs.push({ end, status: 'SUCCESSFUL', type: 'AUTOMATED' });
+  }
+  return runs;
+}
+
+/** The `DatabaseInstance` as proto3 JSON, without the scenario's omitted fields. */
+function instanceJson(
+  project: string,
+  instance: Instance,
+  now: Date,
+  encode: (kind: EnumKind, name: string) => string | number,
+): Record<string, unknown> {
+  const json = fullInstanceJson(project, instance, now, encode);
+  for (const path of instance.omit) {
+    const keys = path.split('.');
+    const last = keys.pop() as string;
+    let parent: unknown = json;
+    for (const key of keys) parent = (parent as Record<string, unknown> | undefined)?.[key];
+    if (parent && typeof parent === 'object') delete (parent as Record<string, unknown>)[last];
+  }
+  return json;
+}
+
+function fullInstanceJson(
+  project: string,
+  instance: Instance,
+  now: Date,
+  encode: (kind: EnumKind, name: string) => string | number,
+): Record<string, unknown> {
+  const { backups } = instance;
+  return {
+    kind: 'sql#instance',
+    name: instance.name,
+    project,
+    region: instance.region,
+    gceZone: `${instance.region}-b`,
+    databaseVersion: encode('databaseVersion', instance.databaseVersion),
+    instanceType: encode('instanceType', instance.instanceType),
+    state: encode('instanceState', instance.state),
+    ...(instance.masterInstanceName ? { masterInstanceName: instance.masterInstanceName } : {}),
+    connectionName: `${project}:${instance.region}:${instance.name}`,
+    selfLink: `${API_HOST}/v1/projects/${project}/instances/${instance.name}`,
+    createTime: instance.createdAt.at(now).toISOString(),
+    backendType: 'SECOND_GEN',
+    settings: {
+      kind: 'sql#settings',
+      tier: instance.edition === 'ENTERPRISE_PLUS' ? 'db-perf-optimized-N-2' : 'db-custom-2-7680',
+      ...(instance.edition === 'UNSPECIFIED' ? {} : { edition: encode('edition', instance.edition) }),
+      // Int64Value wrappers travel as strings.
+      settingsVersion: '12',
+      dataDiskSizeGb: '100',
+      userLabels: instance.labels,
+      backupConfiguration: {
+        kind: 'sql#backupConfiguration',
+        startTime: backups.startTime,
+        enabled: backups.enabled,
+        pointInTimeRecoveryEnabled: backups.pointInTimeRecovery,
+        transactionLogRetentionDays: logRetentionDays(instance),
+        backupRetentionSettings: {
+          retentionUnit: encode('retentionUnit', 'COUNT'),
+          retainedBackups: backups.retainedBackups,
+        },
+        transactionalLogStorageState: encode('logStorage', 'CLOUD_STORAGE'),
+        ...(backups.location ? { location: backups.location } : {}),
+      },
+      ...(instance.deletionProtection === undefined
+        ? {}
+        : { deletionProtectionEnabled: instance.deletionProtection }),
+      ...(instance.retainBackupsOnDelete === undefined
+        ? {}
+        : { retainBackupsOnDelete: instance.retainBackupsOnDelete }),
+      ...(instance.finalBackup ? { finalBackupConfig: instance.finalBackup } : {}),
+    },
+  };
+}
+
+/** The factory the simulator server registers under `cloudSql`. */
+export const cloudSqlService: SimServiceFactory = (section) => new CloudSqlSim(section);

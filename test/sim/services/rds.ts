@@ -1,0 +1,1216 @@
+/**
+ * Simulated Amazon RDS (query protocol, API version 2014-10-31): DescribeDBInstances,
+ * DescribeDBClusters and DescribeDBInstanceAutomatedBackups with `MaxRecords`/`Marker` paging and
+ * filters, answering in the XML shapes `@aws-sdk/client-rds` parses (member and list names from the
+ * RDS service model, botocore `rds/2014-10-31/service-2.json`, which the SDK is generated from).
+ *
+ * Resources belong to (account, region): a request sees only its caller account's resources in its
+ * signing region. Each (account, region) bucket keeps its lists sorted and indexed by identifier,
+ * so a page is a slice and an identifier filter a map look-up, whatever the fleet size.
+ */
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import { type ScenarioIssue, scenarioError } from '../errors.ts';
+import {
+  compileXml,
+  isQueryCall,
+  type QueryFilter,
+  queryAuthError,
+  queryError,
+  queryFilters,
+  queryParams,
+  queryResult,
+  renderTemplate,
+  XmlLater,
+  XmlList,
+  XmlRaw,
+  type XmlStructure,
+  type XmlTemplate,
+} from '../protocols/aws-query.ts';
+import type { Scenario } from '../scenario.ts';
+import {
+  accountIdSchema,
+  latestOf,
+  regionSchema,
+  relativeTime,
+  type SimTime,
+  simTimeSchema,
+  tagsSchema,
+} from '../scenario-fields.ts';
+import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
+
+export const RDS_API_VERSION = '2014-10-31';
+const NAMESPACE = 'http://rds.amazonaws.com/doc/2014-10-31/';
+const DAY_MS = 86_400_000;
+/** RDS ships transaction logs about every 5 minutes; a healthy LatestRestorableTime trails by less. */
+const DEFAULT_RESTORE_LAG = '-4m';
+/** MaxRecords: minimum 20, maximum 100, default 100 (RDS API reference, all Describe* calls). */
+const MIN_RECORDS = 20;
+const MAX_RECORDS = 100;
+const DEFAULT_ENGINE_VERSION: Readonly<Record<string, string>> = {
+  postgres: '16.4',
+  'aurora-postgresql': '16.4',
+};
+
+/** RDS identifiers: a letter first, letters, digits and single hyphens, no trailing hyphen; stored lowercase. */
+const identifierSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/,
+    'must be an RDS identifier: a letter first, then letters, digits or single hyphens (at most 63, no trailing hyphen)',
+  )
+  .transform((id) => id.toLowerCase());
+
+const backupWindowSchema = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'must be hh24:mi-hh24:mi in UTC')
+  .default('03:00-03:30');
+
+/** `true` derives an AWS Backup continuous recovery point ARN; a string is used as is. */
+const awsBackupSchema = z.union([z.string().startsWith('arn:'), z.literal(true)]).optional();
+
+const instanceSchema = z.strictObject({
+  id: identifierSchema,
+  /** Defaults to the scenario's first account. */
+  account: accountIdSchema.optional(),
+  region: regionSchema,
+  engine: z.string().default('postgres'),
+  engineVersion: z.string().optional(),
+  instanceClass: z.string().default('db.t4g.medium'),
+  status: z.string().default('available'),
+  createdAt: simTimeSchema.prefault('-400d'),
+  /** 0–35; 0 turns automated backups off. Defaults to 7, 0 for read replicas, the cluster's for members. */
+  backupRetentionPeriod: z.int().min(0).max(35).optional(),
+  /** Start of the restore window of the derived automated backup (default: retention days back). */
+  earliestRestorableTime: simTimeSchema.optional(),
+  /** Default: a few minutes ago when backups are on. */
+  latestRestorableTime: simTimeSchema.optional(),
+  preferredBackupWindow: backupWindowSchema,
+  deletionProtection: z.boolean().default(true),
+  storageEncrypted: z.boolean().default(true),
+  kmsKeyId: z.string().optional(),
+  /** Aurora member: the cluster it belongs to (same account and region). */
+  dbClusterIdentifier: identifierSchema.optional(),
+  clusterWriter: z.boolean().default(false),
+  /** Read replica of this instance (identifier in the same account, or ARN). */
+  readReplicaSource: z.string().min(1).optional(),
+  /** Read replica of this cluster (identifier or ARN, shown as given). */
+  readReplicaSourceCluster: z.string().min(1).optional(),
+  /** Regions the automated backups are replicated to (cross-region backup replication). */
+  backupReplications: z.array(regionSchema).default([]),
+  awsBackupRecoveryPointArn: awsBackupSchema,
+  /** false: no automated backup is derived even though retention is on (e.g. listed explicitly). */
+  automatedBackup: z.boolean().default(true),
+  dbiResourceId: z.string().optional(),
+  tags: tagsSchema,
+});
+
+const clusterMemberSchema = z.strictObject({
+  id: identifierSchema,
+  writer: z.boolean().default(false),
+  instanceClass: z.string().default('db.r6g.large'),
+  /** Default: the cluster's tags. */
+  tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
+});
+
+const clusterSchema = z.strictObject({
+  id: identifierSchema,
+  account: accountIdSchema.optional(),
+  region: regionSchema,
+  engine: z.string().default('aurora-postgresql'),
+  engineVersion: z.string().optional(),
+  status: z.string().default('available'),
+  createdAt: simTimeSchema.prefault('-400d'),
+  /** 1–35 for clusters. */
+  backupRetentionPeriod: z.int().min(1).max(35).default(7),
+  /** Default: retention days back (or the creation time, whichever is later). */
+  earliestRestorableTime: simTimeSchema.optional(),
+  latestRestorableTime: simTimeSchema.prefault(DEFAULT_RESTORE_LAG),
+  preferredBackupWindow: backupWindowSchema,
+  deletionProtection: z.boolean().default(true),
+  storageEncrypted: z.boolean().default(true),
+  kmsKeyId: z.string().optional(),
+  /** ARN of the source cluster of a cross-region replica. */
+  replicationSourceIdentifier: z.string().optional(),
+  awsBackupRecoveryPointArn: awsBackupSchema,
+  dbClusterResourceId: z.string().optional(),
+  /** The member instances, created with the cluster (or list instances with `dbClusterIdentifier`). */
+  members: z.array(clusterMemberSchema).default([]),
+  tags: tagsSchema,
+});
+
+const automatedBackupSchema = z.strictObject({
+  instanceId: identifierSchema,
+  account: accountIdSchema.optional(),
+  /** Where the backup is listed. */
+  region: regionSchema,
+  /** The `Region` field: where the instance lives (default: `region`). */
+  sourceRegion: regionSchema.optional(),
+  status: z.enum(['active', 'retained', 'creating']).default('retained'),
+  engine: z.string().default('postgres'),
+  engineVersion: z.string().optional(),
+  backupRetentionPeriod: z.int().min(0).max(35).default(7),
+  restoreWindow: z.strictObject({ earliest: simTimeSchema, latest: simTimeSchema }).optional(),
+  instanceCreateTime: simTimeSchema.prefault('-400d'),
+  encrypted: z.boolean().default(true),
+  kmsKeyId: z.string().optional(),
+  dbiResourceId: z.string().optional(),
+  arn: z.string().startsWith('arn:').optional(),
+});
+
+/** The `services.rds` scenario section. */
+export const rdsSectionSchema = z.strictObject({
+  instances: z.array(instanceSchema).default([]),
+  clusters: z.array(clusterSchema).default([]),
+  /** Listed explicitly (retained backups of deleted instances, odd windows); others are derived. */
+  automatedBackups: z.array(automatedBackupSchema).default([]),
+});
+
+export type RdsSectionInput = z.input<typeof rdsSectionSchema>;
+export type RdsInstanceInput = z.input<typeof instanceSchema>;
+export type RdsClusterInput = z.input<typeof clusterSchema>;
+export type RdsAutomatedBackupInput = z.input<typeof automatedBackupSchema>;
+type RdsSection = z.output<typeof rdsSectionSchema>;
+type InstanceSpec = z.output<typeof instanceSchema>;
+type ClusterSpec = z.output<typeof clusterSchema>;
+type BackupSpec = z.output<typeof automatedBackupSchema>;
+
+/** A DB instance as the simulator serves it. */
+export interface RdsInstance {
+  readonly id: string;
+  readonly account: string;
+  readonly region: string;
+  readonly arn: string;
+  readonly dbiResourceId: string;
+  readonly engine: string;
+  readonly engineVersion: string;
+  readonly instanceClass: string;
+  readonly status: string;
+  readonly createdAt: SimTime;
+  readonly backupRetentionPeriod: number;
+  readonly earliestRestorableTime: SimTime | undefined;
+  readonly latestRestorableTime: SimTime | undefined;
+  readonly preferredBackupWindow: string;
+  readonly deletionProtection: boolean;
+  readonly storageEncrypted: boolean;
+  readonly kmsKeyId: string | undefined;
+  readonly dbClusterIdentifier: string | undefined;
+  readonly clusterWriter: boolean;
+  readReplicaSourceDBInstanceIdentifier: string | undefined;
+  readonly readReplicaSourceDBClusterIdentifier: string | undefined;
+  readonly readReplicaDBInstanceIdentifiers: string[];
+  readonly backupReplicationArns: string[];
+  readonly awsBackupRecoveryPointArn: string | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** An Aurora DB cluster as the simulator serves it. */
+export interface RdsCluster {
+  readonly id: string;
+  readonly account: string;
+  readonly region: string;
+  readonly arn: string;
+  readonly resourceId: string;
+  readonly engine: string;
+  readonly engineVersion: string;
+  readonly status: string;
+  readonly createdAt: SimTime;
+  readonly backupRetentionPeriod: number;
+  readonly earliestRestorableTime: SimTime;
+  readonly latestRestorableTime: SimTime;
+  readonly preferredBackupWindow: string;
+  readonly deletionProtection: boolean;
+  readonly storageEncrypted: boolean;
+  readonly kmsKeyId: string | undefined;
+  readonly replicationSourceIdentifier: string | undefined;
+  readonly awsBackupRecoveryPointArn: string | undefined;
+  readonly members: { id: string; writer: boolean }[];
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** An entry of DescribeDBInstanceAutomatedBackups. */
+export interface RdsAutomatedBackup {
+  readonly arn: string;
+  readonly account: string;
+  /** The region it is listed in. */
+  readonly region: string;
+  /** The `Region` field: the instance's region. */
+  readonly sourceRegion: string;
+  readonly instanceId: string;
+  readonly instanceArn: string;
+  readonly dbiResourceId: string;
+  readonly status: 'active' | 'retained' | 'creating';
+  readonly engine: string;
+  readonly engineVersion: string;
+  readonly backupRetentionPeriod: number;
+  readonly earliestTime: SimTime | undefined;
+  readonly latestTime: SimTime | undefined;
+  readonly instanceCreateTime: SimTime;
+  readonly encrypted: boolean;
+  readonly kmsKeyId: string | undefined;
+  readonly preferredBackupWindow: string | undefined;
+  readonly replicationArns: readonly string[];
+}
+
+interface RdsBucket {
+  readonly instances: RdsInstance[];
+  readonly instanceById: Map<string, RdsInstance>;
+  readonly clusters: RdsCluster[];
+  readonly clusterById: Map<string, RdsCluster>;
+  readonly backups: RdsAutomatedBackup[];
+}
+
+const EMPTY_BUCKET: RdsBucket = {
+  instances: [],
+  instanceById: new Map(),
+  clusters: [],
+  clusterById: new Map(),
+  backups: [],
+};
+
+/** Deterministic id material: the same scenario always gets the same resource ids and ARNs. */
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+function base32(bytes: Buffer, length: number): string {
+  let out = '';
+  for (let index = 0; index < length; index += 1) out += BASE32[(bytes[index] ?? 0) % 32];
+  return out;
+}
+
+function hexUuid(bytes: Buffer): string {
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+function defaultKmsKey(account: string, region: string): string {
+  return `arn:aws:kms:${region}:${account}:key/${hexUuid(digest(`kms/${account}/${region}`))}`;
+}
+
+function bucketKey(account: string, region: string): string {
+  return `${account}/${region}`;
+}
+
+function byId<T extends { id: string }>(a: T, b: T): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Parses `arn:aws:rds:<region>:<account>:<kind>:<id>`. */
+function parseRdsArn(arn: string): { region: string; account: string; kind: string; id: string } | undefined {
+  const parts = arn.split(':');
+  if (parts.length !== 7 || parts[0] !== 'arn' || parts[2] !== 'rds') return undefined;
+  const [, , , region, account, kind, id] = parts;
+  if (!region || !account || !kind || !id) return undefined;
+  return { region, account, kind, id: id.toLowerCase() };
+}
+
+/**
+ * The simulator's RDS state, built from the scenario section. Tests may change it through
+ * `putInstance`, `putCluster`, `putAutomatedBackup` and `remove*`; every change re-derives the
+ * indexes (cheap enough for tests, never done per request).
+ */
+export class RdsStore {
+  readonly #scenario: Scenario;
+  readonly #defaultAccount: string;
+  #section: RdsSection;
+  #buckets = new Map<string, RdsBucket>();
+
+  constructor(section: RdsSection, scenario: Scenario) {
+    this.#scenario = scenario;
+    this.#defaultAccount = scenario.accounts[0]?.id ?? '111111111111';
+    this.#section = section;
+    this.#rebuild();
+  }
+
+  instances(account: string, region: string): readonly RdsInstance[] {
+    return this.#bucket(account, region).instances;
+  }
+
+  clusters(account: string, region: string): readonly RdsCluster[] {
+    return this.#bucket(account, region).clusters;
+  }
+
+  automatedBackups(account: string, region: string): readonly RdsAutomatedBackup[] {
+    return this.#bucket(account, region).backups;
+  }
+
+  instance(account: string, region: string, id: string): RdsInstance | undefined {
+    return this.#bucket(account, region).instanceById.get(id.toLowerCase());
+  }
+
+  cluster(account: string, region: string, id: string): RdsCluster | undefined {
+    return this.#bucket(account, region).clusterById.get(id.toLowerCase());
+  }
+
+  /** Adds an instance, or replaces the one with the same (account, region, id). */
+  putInstance(input: RdsInstanceInput): void {
+    const spec = instanceSchema.parse(input);
+    const instances = this.#section.instances.filter((other) => !this.#sameResource(other, spec));
+    this.#replace({ ...this.#section, instances: [...instances, spec] });
+  }
+
+  putCluster(input: RdsClusterInput): void {
+    const spec = clusterSchema.parse(input);
+    const clusters = this.#section.clusters.filter((other) => !this.#sameResource(other, spec));
+    this.#replace({ ...this.#section, clusters: [...clusters, spec] });
+  }
+
+  putAutomatedBackup(input: RdsAutomatedBackupInput): void {
+    const spec = automatedBackupSchema.parse(input);
+    this.#replace({ ...this.#section, automatedBackups: [...this.#section.automatedBackups, spec] });
+  }
+
+  removeInstance(account: string, region: string, id: string): void {
+    const target = { id: id.toLowerCase(), account, region };
+    this.#replace({
+      ...this.#section,
+      instances: this.#section.instances.filter((other) => !this.#sameResource(other, target)),
+    });
+  }
+
+  removeCluster(account: string, region: string, id: string): void {
+    const target = { id: id.toLowerCase(), account, region };
+    this.#replace({
+      ...this.#section,
+      clusters: this.#section.clusters.filter((other) => !this.#sameResource(other, target)),
+    });
+  }
+
+  #sameResource(
+    a: { id: string; account?: string | undefined; region: string },
+    b: { id: string; account?: string | undefined; region: string },
+  ): boolean {
+    return (
+      a.id === b.id &&
+      a.region === b.region &&
+      (a.account ?? this.#defaultAccount) === (b.account ?? this.#defaultAccount)
+    );
+  }
+
+  #replace(section: RdsSection): void {
+    const previous = this.#section;
+    this.#section = section;
+    try {
+      this.#rebuild();
+    } catch (error) {
+      this.#section = previous;
+      throw error;
+    }
+  }
+
+  #bucket(account: string, region: string): RdsBucket {
+    return this.#buckets.get(bucketKey(account, region)) ?? EMPTY_BUCKET;
+  }
+
+  #rebuild(): void {
+    const issues: ScenarioIssue[] = [];
+    const buckets = new Map<string, RdsBucket>();
+    const accounts = new Set(this.#scenario.accounts.map((account) => account.id));
+    const regions = new Set(this.#scenario.regions.map((region) => region.name));
+    const bucketFor = (account: string, region: string): RdsBucket => {
+      const key = bucketKey(account, region);
+      let bucket = buckets.get(key);
+      if (!bucket) {
+        bucket = {
+          instances: [],
+          instanceById: new Map(),
+          clusters: [],
+          clusterById: new Map(),
+          backups: [],
+        };
+        buckets.set(key, bucket);
+      }
+      return bucket;
+    };
+    const checkPlace = (path: string, account: string, region: string): boolean => {
+      let ok = true;
+      if (!accounts.has(account)) {
+        issues.push({
+          path: `${path}.account`,
+          message: `account ${account} is not in the scenario's accounts`,
+        });
+        ok = false;
+      }
+      if (!regions.has(region)) {
+        issues.push({ path: `${path}.region`, message: `region ${region} is not in the scenario's regions` });
+        ok = false;
+      }
+      return ok;
+    };
+
+    const clusterSpecs = new Map<RdsCluster, { spec: ClusterSpec; index: number }>();
+    this.#section.clusters.forEach((spec, index) => {
+      const path = `services.rds.clusters.${index}`;
+      const account = spec.account ?? this.#defaultAccount;
+      if (!checkPlace(path, account, spec.region)) return;
+      const bucket = bucketFor(account, spec.region);
+      if (bucket.clusterById.has(spec.id)) {
+        issues.push({
+          path: `${path}.id`,
+          message: `cluster ${spec.id} is listed twice in ${account}/${spec.region}`,
+        });
+        return;
+      }
+      const cluster = this.#cluster(spec, account);
+      bucket.clusters.push(cluster);
+      bucket.clusterById.set(cluster.id, cluster);
+      clusterSpecs.set(cluster, { spec, index });
+    });
+
+    // Members listed under a cluster become instances, so both lists describe the same fleet.
+    const instanceSpecs: { spec: InstanceSpec; path: string }[] = this.#section.instances.map(
+      (spec, index) => ({
+        spec,
+        path: `services.rds.instances.${index}`,
+      }),
+    );
+    for (const [cluster, { spec, index: clusterIndex }] of clusterSpecs) {
+      spec.members.forEach((member, index) => {
+        instanceSpecs.push({
+          path: `services.rds.clusters.${clusterIndex}.members.${index}`,
+          spec: instanceSchema.parse({
+            id: member.id,
+            account: cluster.account,
+            region: cluster.region,
+            engine: cluster.engine,
+            engineVersion: cluster.engineVersion,
+            instanceClass: member.instanceClass,
+            status: cluster.status,
+            dbClusterIdentifier: cluster.id,
+            clusterWriter: member.writer,
+            storageEncrypted: cluster.storageEncrypted,
+            deletionProtection: cluster.deletionProtection,
+            ...(cluster.kmsKeyId ? { kmsKeyId: cluster.kmsKeyId } : {}),
+            tags: member.tags ?? cluster.tags,
+          }),
+        });
+      });
+    }
+
+    const placed: { instance: RdsInstance; spec: InstanceSpec; path: string }[] = [];
+    for (const { spec, path } of instanceSpecs) {
+      const account = spec.account ?? this.#defaultAccount;
+      if (!checkPlace(path, account, spec.region)) continue;
+      const bucket = bucketFor(account, spec.region);
+      if (bucket.instanceById.has(spec.id)) {
+        issues.push({
+          path: `${path}.id`,
+          message: `instance ${spec.id} is listed twice in ${account}/${spec.region}`,
+        });
+        continue;
+      }
+      let cluster: RdsCluster | undefined;
+      if (spec.dbClusterIdentifier) {
+        cluster = bucket.clusterById.get(spec.dbClusterIdentifier);
+        if (!cluster) {
+          issues.push({
+            path: `${path}.dbClusterIdentifier`,
+            message: `cluster ${spec.dbClusterIdentifier} is not in ${account}/${spec.region}`,
+          });
+          continue;
+        }
+      }
+      const instance = this.#instance(spec, account, cluster);
+      bucket.instances.push(instance);
+      bucket.instanceById.set(instance.id, instance);
+      if (cluster && !cluster.members.some((member) => member.id === instance.id)) {
+        cluster.members.push({ id: instance.id, writer: spec.clusterWriter });
+      }
+      placed.push({ instance, spec, path });
+    }
+
+    for (const { instance, spec, path } of placed) {
+      if (!spec.readReplicaSource) continue;
+      const source = this.#findSource(buckets, spec.readReplicaSource, instance);
+      if (!source) {
+        issues.push({
+          path: `${path}.readReplicaSource`,
+          message: `read replica source ${spec.readReplicaSource} is not an instance of account ${instance.account}`,
+        });
+        continue;
+      }
+      const sameRegion = source.region === instance.region;
+      instance.readReplicaSourceDBInstanceIdentifier = sameRegion ? source.id : source.arn;
+      source.readReplicaDBInstanceIdentifiers.push(sameRegion ? instance.id : instance.arn);
+    }
+
+    const explicitBackups = new Set<string>();
+    this.#section.automatedBackups.forEach((spec, index) => {
+      const path = `services.rds.automatedBackups.${index}`;
+      const account = spec.account ?? this.#defaultAccount;
+      if (!checkPlace(path, account, spec.region)) return;
+      const backup = this.#explicitBackup(spec, account);
+      bucketFor(account, spec.region).backups.push(backup);
+      explicitBackups.add(`${account}/${backup.sourceRegion}/${backup.instanceId}`);
+    });
+
+    for (const { instance, spec, path } of placed) {
+      const derives =
+        spec.automatedBackup &&
+        instance.backupRetentionPeriod > 0 &&
+        !instance.dbClusterIdentifier &&
+        !explicitBackups.has(`${instance.account}/${instance.region}/${instance.id}`);
+      if (!derives) continue;
+      const replicas = spec.backupReplications.map((region, index) => {
+        if (!regions.has(region)) {
+          issues.push({
+            path: `${path}.backupReplications.${index}`,
+            message: `region ${region} is not in the scenario's regions`,
+          });
+        }
+        return { region, arn: this.#backupArn(instance, region) };
+      });
+      instance.backupReplicationArns.push(...replicas.map((replica) => replica.arn));
+      bucketFor(instance.account, instance.region).backups.push(
+        this.#derivedBackup(instance, instance.region, replicas),
+      );
+      for (const replica of replicas) {
+        bucketFor(instance.account, replica.region).backups.push(
+          this.#derivedBackup(instance, replica.region, []),
+        );
+      }
+    }
+
+    if (issues.length > 0) throw scenarioError('scenario section services.rds', undefined, issues);
+    for (const bucket of buckets.values()) {
+      bucket.instances.sort(byId);
+      bucket.clusters.sort(byId);
+      bucket.backups.sort(
+        (a, b) => byId({ id: a.instanceId }, { id: b.instanceId }) || (a.arn < b.arn ? -1 : 1),
+      );
+    }
+    this.#buckets = buckets;
+  }
+
+  #findSource(
+    buckets: Map<string, RdsBucket>,
+    source: string,
+    replica: RdsInstance,
+  ): RdsInstance | undefined {
+    if (source.startsWith('arn:')) {
+      const arn = parseRdsArn(source);
+      if (arn?.kind !== 'db') return undefined;
+      return buckets.get(bucketKey(arn.account, arn.region))?.instanceById.get(arn.id);
+    }
+    const id = source.toLowerCase();
+    const local = buckets.get(bucketKey(replica.account, replica.region))?.instanceById.get(id);
+    if (local) return local;
+    for (const [key, bucket] of buckets) {
+      if (key.startsWith(`${replica.account}/`) && bucket.instanceById.has(id))
+        return bucket.instanceById.get(id);
+    }
+    return undefined;
+  }
+
+  #instance(spec: InstanceSpec, account: string, cluster: RdsCluster | undefined): RdsInstance {
+    const member = cluster !== undefined;
+    const replica = spec.readReplicaSource !== undefined || spec.readReplicaSourceCluster !== undefined;
+    const retention = spec.backupRetentionPeriod ?? cluster?.backupRetentionPeriod ?? (replica ? 0 : 7);
+    // Aurora members carry no restore times of their own: the cluster holds them.
+    const backupsOn = retention > 0 && !member;
+    const latest =
+      spec.latestRestorableTime ?? (backupsOn ? simTimeSchema.parse(DEFAULT_RESTORE_LAG) : undefined);
+    const earliest =
+      spec.earliestRestorableTime ??
+      (backupsOn ? latestOf(spec.createdAt, relativeTime(-retention * DAY_MS, `-${retention}d`)) : undefined);
+    return {
+      id: spec.id,
+      account,
+      region: spec.region,
+      arn: `arn:aws:rds:${spec.region}:${account}:db:${spec.id}`,
+      dbiResourceId:
+        spec.dbiResourceId ?? `db-${base32(digest(`db/${account}/${spec.region}/${spec.id}`), 26)}`,
+      engine: spec.engine,
+      engineVersion: spec.engineVersion ?? DEFAULT_ENGINE_VERSION[spec.engine] ?? '16.4',
+      instanceClass: spec.instanceClass,
+      status: spec.status,
+      createdAt: spec.createdAt,
+      backupRetentionPeriod: retention,
+      earliestRestorableTime: backupsOn ? earliest : undefined,
+      latestRestorableTime: backupsOn ? latest : undefined,
+      preferredBackupWindow: spec.preferredBackupWindow,
+      deletionProtection: spec.deletionProtection,
+      storageEncrypted: spec.storageEncrypted,
+      kmsKeyId: spec.storageEncrypted ? (spec.kmsKeyId ?? defaultKmsKey(account, spec.region)) : undefined,
+      dbClusterIdentifier: cluster?.id,
+      clusterWriter: spec.clusterWriter,
+      readReplicaSourceDBInstanceIdentifier: undefined,
+      readReplicaSourceDBClusterIdentifier: spec.readReplicaSourceCluster,
+      readReplicaDBInstanceIdentifiers: [],
+      backupReplicationArns: [],
+      awsBackupRecoveryPointArn: this.#recoveryPointArn(
+        spec.awsBackupRecoveryPointArn,
+        account,
+        spec.region,
+        spec.id,
+      ),
+      tags: spec.tags,
+    };
+  }
+
+  #cluster(spec: ClusterSpec, account: string): RdsCluster {
+    return {
+      id: spec.id,
+      account,
+      region: spec.region,
+      arn: `arn:aws:rds:${spec.region}:${account}:cluster:${spec.id}`,
+      resourceId:
+        spec.dbClusterResourceId ??
+        `cluster-${base32(digest(`cluster/${account}/${spec.region}/${spec.id}`), 26)}`,
+      engine: spec.engine,
+      engineVersion: spec.engineVersion ?? DEFAULT_ENGINE_VERSION[spec.engine] ?? '16.4',
+      status: spec.status,
+      createdAt: spec.createdAt,
+      backupRetentionPeriod: spec.backupRetentionPeriod,
+      earliestRestorableTime:
+        spec.earliestRestorableTime ??
+        latestOf(
+          spec.createdAt,
+          relativeTime(-spec.backupRetentionPeriod * DAY_MS, `-${spec.backupRetentionPeriod}d`),
+        ),
+      latestRestorableTime: spec.latestRestorableTime,
+      preferredBackupWindow: spec.preferredBackupWindow,
+      deletionProtection: spec.deletionProtection,
+      storageEncrypted: spec.storageEncrypted,
+      kmsKeyId: spec.storageEncrypted ? (spec.kmsKeyId ?? defaultKmsKey(account, spec.region)) : undefined,
+      replicationSourceIdentifier: spec.replicationSourceIdentifier,
+      awsBackupRecoveryPointArn: this.#recoveryPointArn(
+        spec.awsBackupRecoveryPointArn,
+        account,
+        spec.region,
+        spec.id,
+      ),
+      members: [],
+      tags: spec.tags,
+    };
+  }
+
+  #recoveryPointArn(
+    value: string | true | undefined,
+    account: string,
+    region: string,
+    id: string,
+  ): string | undefined {
+    if (value !== true) return value;
+    const suffix = base32(digest(`backup/${account}/${region}/${id}`), 16).toLowerCase();
+    return `arn:aws:backup:${region}:${account}:recovery-point:continuous:${id}-${suffix}`;
+  }
+
+  #backupArn(instance: { account: string; region: string; dbiResourceId: string }, listedIn: string): string {
+    const suffix = base32(digest(`auto-backup/${instance.dbiResourceId}/${listedIn}`), 26).toLowerCase();
+    return `arn:aws:rds:${listedIn}:${instance.account}:auto-backup:ab-${suffix}`;
+  }
+
+  #derivedBackup(
+    instance: RdsInstance,
+    listedIn: string,
+    replicas: readonly { region: string; arn: string }[],
+  ): RdsAutomatedBackup {
+    return {
+      arn: this.#backupArn(instance, listedIn),
+      account: instance.account,
+      region: listedIn,
+      sourceRegion: instance.region,
+      instanceId: instance.id,
+      instanceArn: instance.arn,
+      dbiResourceId: instance.dbiResourceId,
+      status: instance.status === 'creating' ? 'creating' : 'active',
+      engine: instance.engine,
+      engineVersion: instance.engineVersion,
+      backupRetentionPeriod: instance.backupRetentionPeriod,
+      earliestTime: instance.earliestRestorableTime,
+      latestTime: instance.latestRestorableTime,
+      instanceCreateTime: instance.createdAt,
+      encrypted: instance.storageEncrypted,
+      kmsKeyId: instance.storageEncrypted
+        ? listedIn === instance.region
+          ? instance.kmsKeyId
+          : defaultKmsKey(instance.account, listedIn)
+        : undefined,
+      preferredBackupWindow: instance.preferredBackupWindow,
+      replicationArns: replicas.map((replica) => replica.arn),
+    };
+  }
+
+  #explicitBackup(spec: BackupSpec, account: string): RdsAutomatedBackup {
+    const sourceRegion = spec.sourceRegion ?? spec.region;
+    const dbiResourceId =
+      spec.dbiResourceId ?? `db-${base32(digest(`db/${account}/${sourceRegion}/${spec.instanceId}`), 26)}`;
+    return {
+      arn: spec.arn ?? this.#backupArn({ account, region: sourceRegion, dbiResourceId }, spec.region),
+      account,
+      region: spec.region,
+      sourceRegion,
+      instanceId: spec.instanceId,
+      instanceArn: `arn:aws:rds:${sourceRegion}:${account}:db:${spec.instanceId}`,
+      dbiResourceId,
+      status: spec.status,
+      engine: spec.engine,
+      engineVersion: spec.engineVersion ?? DEFAULT_ENGINE_VERSION[spec.engine] ?? '16.4',
+      backupRetentionPeriod: spec.backupRetentionPeriod,
+      earliestTime: spec.restoreWindow?.earliest,
+      latestTime: spec.restoreWindow?.latest,
+      instanceCreateTime: spec.instanceCreateTime,
+      encrypted: spec.encrypted,
+      kmsKeyId: spec.encrypted ? (spec.kmsKeyId ?? defaultKmsKey(account, spec.region)) : undefined,
+      preferredBackupWindow: undefined,
+      replicationArns: [],
+    };
+  }
+}
+
+/** An RDS error answer, thrown inside the handlers and rendered once. */
+class RdsApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'RdsApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+function invalidParameter(message: string): RdsApiError {
+  return new RdsApiError(400, 'InvalidParameterValue', message);
+}
+
+/** Markers are opaque to callers; inside they carry the offset of the next page. */
+function encodeMarker(offset: number): string {
+  return Buffer.from(`sim-page:${offset}`).toString('base64url');
+}
+
+function decodeMarker(marker: string): number {
+  const match = /^sim-page:(\d+)$/.exec(Buffer.from(marker, 'base64url').toString('utf8'));
+  if (!match) throw invalidParameter(`The parameter Marker is not valid: ${marker}`);
+  return Number(match[1]);
+}
+
+function pageOf<T>(
+  items: readonly T[],
+  params: URLSearchParams,
+): { page: readonly T[]; marker: string | undefined } {
+  const raw = params.get('MaxRecords');
+  let maxRecords = MAX_RECORDS;
+  if (raw !== null) {
+    maxRecords = Number(raw);
+    if (!Number.isInteger(maxRecords) || maxRecords < MIN_RECORDS || maxRecords > MAX_RECORDS) {
+      throw invalidParameter(
+        `Invalid value ${raw} for MaxRecords. Must be between ${MIN_RECORDS} and ${MAX_RECORDS}`,
+      );
+    }
+  }
+  const markerText = params.get('Marker');
+  const offset = markerText ? decodeMarker(markerText) : 0;
+  const end = offset + maxRecords;
+  return { page: items.slice(offset, end), marker: end < items.length ? encodeMarker(end) : undefined };
+}
+
+function checkFilters(filters: readonly QueryFilter[], allowed: readonly string[]): void {
+  for (const filter of filters) {
+    if (!allowed.includes(filter.name)) {
+      throw invalidParameter(
+        `Unrecognized filter name: ${filter.name}. Valid filters: ${allowed.join(', ')}`,
+      );
+    }
+    if (filter.values.length === 0)
+      throw invalidParameter(`The filter ${filter.name} needs at least one value`);
+  }
+}
+
+/** Identifier filter values may be identifiers or ARNs; both become lowercase identifiers. */
+function identifierSet(values: readonly string[], kind: string): Set<string> {
+  const ids = new Set<string>();
+  for (const value of values) {
+    if (value.startsWith('arn:')) {
+      const arn = parseRdsArn(value);
+      if (arn && arn.kind === kind) ids.add(arn.id);
+    } else {
+      ids.add(value.toLowerCase());
+    }
+  }
+  return ids;
+}
+
+function tagList(tags: Readonly<Record<string, string>>): XmlList {
+  return new XmlList(
+    'Tag',
+    Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+  );
+}
+
+/** A time resolved against the simulator clock when the page is rendered. */
+function at(time: SimTime | undefined): XmlLater | undefined {
+  return time ? new XmlLater((now) => time.at(now)) : undefined;
+}
+
+/**
+ * Each resource's XML is compiled once (the store makes new objects when it changes) and a page
+ * is rendered by filling in the times: serving a large fleet costs string concatenation.
+ */
+const templates = new WeakMap<object, XmlTemplate>();
+function renderResource<T extends object>(
+  resource: T,
+  toXml: (resource: T) => XmlStructure,
+  now: Date,
+): XmlRaw {
+  let template = templates.get(resource);
+  if (!template) {
+    template = compileXml(toXml(resource));
+    templates.set(resource, template);
+  }
+  return new XmlRaw(renderTemplate(template, now));
+}
+
+function instanceXml(instance: RdsInstance): XmlStructure {
+  return {
+    DBInstanceIdentifier: instance.id,
+    DBInstanceClass: instance.instanceClass,
+    Engine: instance.engine,
+    DBInstanceStatus: instance.status,
+    InstanceCreateTime: at(instance.createdAt),
+    PreferredBackupWindow: instance.preferredBackupWindow,
+    BackupRetentionPeriod: instance.backupRetentionPeriod,
+    AvailabilityZone: `${instance.region}a`,
+    PreferredMaintenanceWindow: 'sun:05:00-sun:05:30',
+    LatestRestorableTime: at(instance.latestRestorableTime),
+    MultiAZ: false,
+    EngineVersion: instance.engineVersion,
+    AutoMinorVersionUpgrade: true,
+    ReadReplicaSourceDBInstanceIdentifier: instance.readReplicaSourceDBInstanceIdentifier,
+    ReadReplicaDBInstanceIdentifiers: new XmlList(
+      'ReadReplicaDBInstanceIdentifier',
+      instance.readReplicaDBInstanceIdentifiers,
+    ),
+    ReadReplicaSourceDBClusterIdentifier: instance.readReplicaSourceDBClusterIdentifier,
+    PubliclyAccessible: false,
+    StorageType: 'gp3',
+    DBClusterIdentifier: instance.dbClusterIdentifier,
+    StorageEncrypted: instance.storageEncrypted,
+    KmsKeyId: instance.kmsKeyId,
+    DbiResourceId: instance.dbiResourceId,
+    CopyTagsToSnapshot: true,
+    DBInstanceArn: instance.arn,
+    DeletionProtection: instance.deletionProtection,
+    TagList: tagList(instance.tags),
+    AwsBackupRecoveryPointArn: instance.awsBackupRecoveryPointArn,
+    DBInstanceAutomatedBackupsReplications: new XmlList(
+      'DBInstanceAutomatedBackupsReplication',
+      instance.backupReplicationArns.map((arn) => ({ DBInstanceAutomatedBackupsArn: arn })),
+    ),
+    BackupTarget: 'region',
+  };
+}
+
+function clusterXml(cluster: RdsCluster): XmlStructure {
+  return {
+    BackupRetentionPeriod: cluster.backupRetentionPeriod,
+    DBClusterIdentifier: cluster.id,
+    Status: cluster.status,
+    EarliestRestorableTime: at(cluster.earliestRestorableTime),
+    Engine: cluster.engine,
+    EngineVersion: cluster.engineVersion,
+    LatestRestorableTime: at(cluster.latestRestorableTime),
+    PreferredBackupWindow: cluster.preferredBackupWindow,
+    PreferredMaintenanceWindow: 'sun:05:00-sun:05:30',
+    ReplicationSourceIdentifier: cluster.replicationSourceIdentifier,
+    DBClusterMembers: new XmlList(
+      'DBClusterMember',
+      cluster.members.map((member) => ({
+        DBInstanceIdentifier: member.id,
+        IsClusterWriter: member.writer,
+        DBClusterParameterGroupStatus: 'in-sync',
+        PromotionTier: 1,
+      })),
+    ),
+    StorageEncrypted: cluster.storageEncrypted,
+    KmsKeyId: cluster.kmsKeyId,
+    DbClusterResourceId: cluster.resourceId,
+    DBClusterArn: cluster.arn,
+    ClusterCreateTime: at(cluster.createdAt),
+    EngineMode: 'provisioned',
+    DeletionProtection: cluster.deletionProtection,
+    CopyTagsToSnapshot: true,
+    TagList: tagList(cluster.tags),
+    AwsBackupRecoveryPointArn: cluster.awsBackupRecoveryPointArn,
+  };
+}
+
+function backupXml(backup: RdsAutomatedBackup): XmlStructure {
+  return {
+    DBInstanceArn: backup.instanceArn,
+    DbiResourceId: backup.dbiResourceId,
+    Region: backup.sourceRegion,
+    DBInstanceIdentifier: backup.instanceId,
+    RestoreWindow:
+      backup.earliestTime || backup.latestTime
+        ? { EarliestTime: at(backup.earliestTime), LatestTime: at(backup.latestTime) }
+        : undefined,
+    Status: backup.status,
+    Engine: backup.engine,
+    EngineVersion: backup.engineVersion,
+    InstanceCreateTime: at(backup.instanceCreateTime),
+    StorageType: 'gp3',
+    Encrypted: backup.encrypted,
+    KmsKeyId: backup.kmsKeyId,
+    BackupRetentionPeriod: backup.backupRetentionPeriod,
+    PreferredBackupWindow: backup.preferredBackupWindow,
+    DBInstanceAutomatedBackupsArn: backup.arn,
+    DBInstanceAutomatedBackupsReplications: new XmlList(
+      'DBInstanceAutomatedBackupsReplication',
+      backup.replicationArns.map((arn) => ({ DBInstanceAutomatedBackupsArn: arn })),
+    ),
+    BackupTarget: 'region',
+  };
+}
+
+/** Filters other than the identifier look-ups, as predicates built once per request. */
+function instanceFilter(filter: QueryFilter): (instance: RdsInstance) => boolean {
+  const values = new Set(filter.values);
+  switch (filter.name) {
+    case 'db-instance-id': {
+      const ids = identifierSet(filter.values, 'db');
+      return (instance) => ids.has(instance.id);
+    }
+    case 'db-cluster-id': {
+      const ids = identifierSet(filter.values, 'cluster');
+      return (instance) =>
+        instance.dbClusterIdentifier !== undefined && ids.has(instance.dbClusterIdentifier);
+    }
+    case 'dbi-resource-id':
+      return (instance) => values.has(instance.dbiResourceId);
+    default:
+      return (instance) => values.has(instance.engine);
+  }
+}
+
+function clusterFilter(filter: QueryFilter): (cluster: RdsCluster) => boolean {
+  const values = new Set(filter.values);
+  switch (filter.name) {
+    case 'db-cluster-id': {
+      const ids = identifierSet(filter.values, 'cluster');
+      return (cluster) => ids.has(cluster.id);
+    }
+    case 'db-cluster-resource-id':
+      return (cluster) => values.has(cluster.resourceId);
+    default:
+      return (cluster) => values.has(cluster.engine);
+  }
+}
+
+function backupFilter(filter: QueryFilter): (backup: RdsAutomatedBackup) => boolean {
+  const values = new Set(filter.values);
+  switch (filter.name) {
+    case 'db-instance-id': {
+      const ids = identifierSet(filter.values, 'db');
+      return (backup) => ids.has(backup.instanceId);
+    }
+    case 'dbi-resource-id':
+      return (backup) => values.has(backup.dbiResourceId);
+    default:
+      return (backup) => values.has(backup.status);
+  }
+}
+
+const INSTANCE_FILTERS = ['db-instance-id', 'db-cluster-id', 'dbi-resource-id', 'engine'] as const;
+const CLUSTER_FILTERS = ['db-cluster-id', 'db-cluster-resource-id', 'engine'] as const;
+const BACKUP_FILTERS = ['db-instance-id', 'dbi-resource-id', 'status'] as const;
+
+/** Simulated RDS; `store` holds the state tests may inspect or change. */
+export class RdsService implements SimService {
+  readonly name = 'rds';
+  readonly store: RdsStore;
+  readonly #context: SimContext;
+  readonly #disabledRegions: ReadonlySet<string>;
+
+  constructor(section: unknown, scenario: Scenario, context: SimContext) {
+    const parsed = rdsSectionSchema.safeParse(section ?? {});
+    if (!parsed.success) {
+      throw scenarioError(
+        'scenario section services.rds',
+        undefined,
+        parsed.error.issues.map((issue) => ({
+          path: ['services', 'rds', ...issue.path.map(String)].join('.'),
+          message: issue.message,
+        })),
+      );
+    }
+    this.store = new RdsStore(parsed.data, scenario);
+    this.#context = context;
+    this.#disabledRegions = new Set(
+      scenario.regions.filter((region) => region.optStatus === 'DISABLED').map((region) => region.name),
+    );
+  }
+
+  matches(request: SimRequest): boolean {
+    return request.signingService === 'rds' || isQueryCall(request, RDS_API_VERSION);
+  }
+
+  operation(request: SimRequest): string {
+    return queryParams(request).get('Action') ?? 'Unknown';
+  }
+
+  handle(request: SimRequest): SimResponse {
+    const authError = queryAuthError(request, NAMESPACE);
+    if (authError) return authError;
+    const account = request.callerAccount ?? '';
+    const region = request.signingRegion ?? 'us-east-1';
+    // Calls into a region the account has not opted into are refused as AWS refuses them.
+    if (this.#disabledRegions.has(region)) {
+      return queryError(
+        403,
+        'InvalidClientTokenId',
+        'The security token included in the request is invalid.',
+        {
+          namespace: NAMESPACE,
+        },
+      );
+    }
+    const params = queryParams(request);
+    const action = params.get('Action') ?? '';
+    const now = this.#context.now();
+    try {
+      switch (action) {
+        case 'DescribeDBInstances':
+          return this.#describeInstances(params, account, region, now);
+        case 'DescribeDBClusters':
+          return this.#describeClusters(params, account, region, now);
+        case 'DescribeDBInstanceAutomatedBackups':
+          return this.#describeBackups(params, account, region, now);
+        default:
+          return queryError(400, 'InvalidAction', `The action ${action} is not valid for this web service.`, {
+            namespace: NAMESPACE,
+          });
+      }
+    } catch (error) {
+      if (error instanceof RdsApiError) {
+        return queryError(error.status, error.code, error.message, { namespace: NAMESPACE });
+      }
+      throw error;
+    }
+  }
+
+  throttled(): SimResponse {
+    return queryError(400, 'Throttling', 'Rate exceeded', { namespace: NAMESPACE, type: 'Sender' });
+  }
+
+  serverError(): SimResponse {
+    return queryError(
+      500,
+      'InternalFailure',
+      'The request processing has failed because of an unknown error.',
+      {
+        namespace: NAMESPACE,
+        type: 'Receiver',
+      },
+    );
+  }
+
+  unavailable(): SimResponse {
+    return queryError(503, 'ServiceUnavailable', 'Service is unavailable. Please try again later.', {
+      namespace: NAMESPACE,
+      type: 'Receiver',
+    });
+  }
+
+  #describeInstances(params: URLSearchParams, account: string, region: string, now: Date): SimResponse {
+    const filters = queryFilters(params);
+    checkFilters(filters, INSTANCE_FILTERS);
+    let candidates: readonly RdsInstance[] = this.store.instances(account, region);
+    const identifier = params.get('DBInstanceIdentifier');
+    if (identifier) {
+      const id = identifierSet([identifier], 'db').values().next().value ?? '';
+      const found = this.store.instance(account, region, id);
+      if (!found) throw new RdsApiError(404, 'DBInstanceNotFound', `DBInstance ${identifier} not found.`);
+      candidates = [found];
+    }
+    for (const filter of filters) {
+      if (filter.name === 'db-instance-id' && !identifier) {
+        const ids = identifierSet(filter.values, 'db');
+        candidates = [...ids].sort().flatMap((id) => {
+          const found = this.store.instance(account, region, id);
+          return found ? [found] : [];
+        });
+        continue;
+      }
+      candidates = candidates.filter(instanceFilter(filter));
+    }
+    const { page, marker } = pageOf(candidates, params);
+    return queryResult('DescribeDBInstances', NAMESPACE, {
+      Marker: marker,
+      DBInstances: new XmlList(
+        'DBInstance',
+        page.map((instance) => renderResource(instance, instanceXml, now)),
+      ),
+    });
+  }
+
+  #describeClusters(params: URLSearchParams, account: string, region: string, now: Date): SimResponse {
+    const filters = queryFilters(params);
+    checkFilters(filters, CLUSTER_FILTERS);
+    let candidates: readonly RdsCluster[] = this.store.clusters(account, region);
+    const identifier = params.get('DBClusterIdentifier');
+    if (identifier) {
+      const id = identifierSet([identifier], 'cluster').values().next().value ?? '';
+      const found = this.store.cluster(account, region, id);
+      if (!found) throw new RdsApiError(404, 'DBClusterNotFoundFault', `DBCluster ${identifier} not found.`);
+      candidates = [found];
+    }
+    for (const filter of filters) {
+      if (filter.name === 'db-cluster-id' && !identifier) {
+        candidates = [...identifierSet(filter.values, 'cluster')].sort().flatMap((id) => {
+          const found = this.store.cluster(account, region, id);
+          return found ? [found] : [];
+        });
+        continue;
+      }
+      candidates = candidates.filter(clusterFilter(filter));
+    }
+    const { page, marker } = pageOf(candidates, params);
+    return queryResult('DescribeDBClusters', NAMESPACE, {
+      Marker: marker,
+      DBClusters: new XmlList(
+        'DBCluster',
+        page.map((cluster) => renderResource(cluster, clusterXml, now)),
+      ),
+    });
+  }
+
+  #describeBackups(params: URLSearchParams, account: string, region: string, now: Date): SimResponse {
+    const filters = queryFilters(params);
+    checkFilters(filters, BACKUP_FILTERS);
+    let candidates: readonly RdsAutomatedBackup[] = this.store.automatedBackups(account, region);
+    const identifier = params.get('DBInstanceIdentifier');
+    const resourceId = params.get('DbiResourceId');
+    const backupArn = params.get('DBInstanceAutomatedBackupsArn');
+    if (identifier) {
+      const ids = identifierSet([identifier], 'db');
+      candidates = candidates.filter((backup) => ids.has(backup.instanceId));
+    }
+    if (resourceId) candidates = candidates.filter((backup) => backup.dbiResourceId === resourceId);
+    if (backupArn) candidates = candidates.filter((backup) => backup.arn === backupArn);
+    if ((identifier || resourceId || backupArn) && candidates.length === 0) {
+      throw new RdsApiError(
+        404,
+        'DBInstanceAutomatedBackupNotFound',
+        `No automated backup found for ${identifier ?? resourceId ?? backupArn}.`,
+      );
+    }
+    for (const filter of filters) candidates = candidates.filter(backupFilter(filter));
+    const { page, marker } = pageOf(candidates, params);
+    return queryResult('DescribeDBInstanceAutomatedBackups', NAMESPACE, {
+      Marker: marker,
+      DBInstanceAutomatedBackups: new XmlList(
+        'DBInstanceAutomatedBackup',
+        page.map((backup) => renderResource(backup, backupXml, now)),
+      ),
+    });
+  }
+}
+
+/** Builds the RDS service from a scenario (the `services.rds` section plus accounts and regions). */
+export function createRdsService(scenario: Scenario, context: SimContext): RdsService {
+  return new RdsService(scenario.services.rds, scenario, context);
+}
