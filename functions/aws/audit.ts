@@ -14,16 +14,20 @@ export interface AwsPitrAuditOptions {
   readonly factory: AwsClientFactory;
   /** Audit only these regions (CLI `--region`, handler input); the policy's regions otherwise. */
   readonly regions?: readonly string[];
+  /**
+   * Region for the account-level calls (STS, Account ListRegions): the Lambda's own region, or the
+   * CLI's configured region; us-east-1 when none is known.
+   */
+  readonly homeRegion?: string | undefined;
   readonly onProgress?: (progress: AuditProgress) => void;
   readonly now?: () => Date;
 }
 
 export async function auditAwsPitr(options: AwsPitrAuditOptions): Promise<AuditReport> {
-  const plans = await planAwsPitrAudit(
-    options.policy,
-    options.factory,
-    options.regions ? { regions: [...options.regions] } : {},
-  );
+  const plans = await planAwsPitrAudit(options.policy, options.factory, {
+    ...(options.regions ? { regions: [...options.regions] } : {}),
+    ...(options.homeRegion ? { homeRegion: options.homeRegion } : {}),
+  });
   return runAudit({
     plans,
     checks: pitrChecks,

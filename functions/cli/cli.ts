@@ -223,6 +223,7 @@ async function runAuditCommand(args: readonly string[], io: CliIo, overrides: Cl
         factory,
         ...(options.regions ? { regions: options.regions } : {}),
         ...(onProgress ? { onProgress } : {}),
+        homeRegion: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
       }),
     );
   } finally {

@@ -45,6 +45,8 @@ export interface AuditPitrDependencies {
   readonly logger: typeof logger;
   readonly metrics: typeof metrics;
   readonly now?: () => Date;
+  /** The Lambda's own region (`AWS_REGION`), for account-level calls. */
+  readonly homeRegion?: string | undefined;
 }
 
 /** Parse the schedule's input, naming the bad field. */
@@ -63,6 +65,7 @@ export async function auditPitr(event: unknown, deps: AuditPitrDependencies): Pr
     factory: deps.factory,
     ...(input.regions ? { regions: input.regions } : {}),
     ...(deps.now ? { now: deps.now } : {}),
+    homeRegion: deps.homeRegion,
   });
   recordAuditMetrics(deps.metrics, report);
   const failedScopes = report.scopes.filter((scope) => scope.status === 'failed');
@@ -118,6 +121,7 @@ function defaultDependencies(): AuditPitrDependencies {
       }),
       logger,
       metrics,
+      homeRegion: process.env.AWS_REGION,
     };
   }
   return dependencies;

@@ -46,7 +46,10 @@ export class FindingsImportError extends BackupGuardError {
   constructor(failures: readonly FailedImport[], options?: ErrorOptions) {
     const sample = failures
       .slice(0, 5)
-      .map((failure) => `${failure.id} (${failure.account}/${failure.region}): ${failure.code} ${failure.message}`);
+      .map(
+        (failure) =>
+          `${failure.id} (${failure.account}/${failure.region}): ${failure.code} ${failure.message}`,
+      );
     const more = failures.length > 5 ? `\n  … and ${failures.length - 5} more` : '';
     super(
       `${failures.length} finding(s) could not be imported into Security Hub; the others were:\n  ${sample.join('\n  ')}${more}\nCheck that Security Hub is enabled in those accounts and regions and that the publishing role may call securityhub:BatchImportFindings.`,

@@ -23,6 +23,7 @@ import { jsonBody, jsonError, jsonResponse } from '../protocols/rest-json.ts';
 import { accountIdSchema, parseSimTime, regionSchema } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService, SimServiceFactory } from '../service.ts';
 
+/** The service's name: its scenario section and its key for fault injection. */
 export const SECURITY_HUB_SERVICE = 'securityHub';
 
 const SCHEMA_VERSION = '2018-10-08';
@@ -86,8 +87,10 @@ export const securityHubSectionSchema = z
   })
   .prefault({});
 
+/** The `services.securityHub` section as written. */
 export type SecurityHubScenario = z.input<typeof securityHubSectionSchema>;
 
+/** `Workflow.Status` values a customer can set. */
 export type WorkflowStatusValue = 'NEW' | 'NOTIFIED' | 'RESOLVED' | 'SUPPRESSED';
 
 /** One API call the simulator answered (rejected calls included). */
@@ -102,6 +105,7 @@ export interface SecurityHubCall {
   readonly status: number;
 }
 
+/** A failure `injectImportFailure` makes Security Hub answer for one finding Id. */
 export interface ImportFailureInjection {
   readonly code?: string;
   readonly message?: string;

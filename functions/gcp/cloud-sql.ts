@@ -1,0 +1,357 @@
+/**
+ * Cloud SQL adapter: reads one project's Cloud SQL for PostgreSQL primaries and turns them into
+ * neutral {@link PitrFact}s. It never decides pass/fail.
+ *
+ * Calls per project: `instances.list` (every page, 1000 per page, the documented maximum), then per
+ * target instance exactly one of
+ * - `instances.getLatestRecoveryTime` unless PITR is explicitly off: the real window
+ *   (`earliestRecoveryTime` .. `latestRecoveryTime`). The call only serves PITR-enabled PostgreSQL
+ *   instances (gcloud reference, `sql instances get-latest-recovery-time`), so it is not made then;
+ * - `backupRuns.list` when PITR is off: without write-ahead logs the only restore points are the
+ *   successful backups, so the window runs from the oldest successful backup to the newest one. The
+ *   API lists newest first, so every page is read to reach the oldest.
+ *
+ * A failure of either call for one instance makes only that instance's window unknown; a failed
+ * listing fails the whole project (the caller's scope).
+ */
+import type { protos } from '@google-cloud/sql';
+import { mapWithConcurrency } from '../core/audit.ts';
+import { CloudApiError } from '../core/errors.ts';
+import type { CloudSqlEdition, PitrFact, RestoreWindow } from '../core/facts.ts';
+import type { ResourceRef } from '../core/finding.ts';
+import type { Policy } from '../core/policy.ts';
+import { isTarget } from '../core/targets.ts';
+import {
+  enumName,
+  googleErrorCode,
+  googleErrorMessage,
+  isKnownEnum,
+  nonEmpty,
+  toDate,
+  unwrap,
+} from './wire.ts';
+
+type DatabaseInstance = protos.google.cloud.sql.v1.IDatabaseInstance;
+type BackupRun = protos.google.cloud.sql.v1.IBackupRun;
+
+/** The two Cloud SQL Admin reads on instances the adapter uses (a `SqlInstancesServiceClient` fits). */
+export interface CloudSqlInstancesApi {
+  list(
+    request: protos.google.cloud.sql.v1.ISqlInstancesListRequest,
+  ): Promise<[protos.google.cloud.sql.v1.IInstancesListResponse, ...unknown[]]>;
+  getLatestRecoveryTime(
+    request: protos.google.cloud.sql.v1.ISqlInstancesGetLatestRecoveryTimeRequest,
+  ): Promise<[protos.google.cloud.sql.v1.ISqlInstancesGetLatestRecoveryTimeResponse, ...unknown[]]>;
+}
+
+/** The backup-runs read the adapter uses (a `SqlBackupRunsServiceClient` fits). */
+export interface CloudSqlBackupRunsApi {
+  list(
+    request: protos.google.cloud.sql.v1.ISqlBackupRunsListRequest,
+  ): Promise<[protos.google.cloud.sql.v1.IBackupRunsListResponse, ...unknown[]]>;
+}
+
+/** What the adapter needs from Cloud SQL; `GcpClientFactory.cloudSql()` provides the real one. */
+export interface CloudSqlApi {
+  readonly instances: CloudSqlInstancesApi;
+  readonly backupRuns: CloudSqlBackupRunsApi;
+}
+
+export interface CloudSqlReadOptions {
+  /**
+   * Per-instance reads (`getLatestRecoveryTime`, `backupRuns.list`) in flight at once per project.
+   * @default 10 — Cloud SQL Admin read quotas are per project and per minute; ten keeps a
+   * 50-instance project to five round trips without bursting the quota.
+   */
+  readonly instanceConcurrency?: number;
+  /** `maxResults` for `instances.list`. @default 1000, the documented maximum. */
+  readonly pageSize?: number;
+}
+
+export const DEFAULT_INSTANCE_CONCURRENCY = 10;
+/** instances.list: "If unspecified, at most 500 instances are returned. The maximum value is 1000". */
+export const INSTANCES_PAGE_SIZE = 1000;
+const BACKUP_RUNS_PAGE_SIZE = 500;
+
+/**
+ * Policy tags become GCP labels in this one place. Label keys and values allow only lowercase
+ * letters, digits, `_` and `-` (keys start with a letter, both at most 63 characters), so a policy
+ * tag `certctl:backup-guard=enabled` is found on an instance as the label
+ * `certctl-backup-guard: enabled`: lowercase, and every other character becomes `-`.
+ */
+export function labelForTag(tag: { readonly key: string; readonly value: string }): {
+  key: string;
+  value: string;
+} {
+  const normalize = (text: string): string =>
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, '-')
+      .slice(0, 63);
+  return { key: normalize(tag.key), value: normalize(tag.value) };
+}
+
+/**
+ * The instance's labels in the policy's tag vocabulary: every policy tag whose label form the
+ * instance carries, plus the raw labels (so a policy that already writes label keys also matches).
+ */
+export function tagsFromLabels(
+  labels: Readonly<Record<string, string>>,
+  policyTags: Policy['targets']['tags'],
+): Record<string, string> {
+  const tags: Record<string, string> = { ...labels };
+  for (const tag of policyTags) {
+    const label = labelForTag(tag);
+    if (labels[label.key] === label.value) tags[tag.key] = tag.value;
+  }
+  return tags;
+}
+
+/** Instance types that are primaries; replicas, read pools, on-premises sources are never judged. */
+const PRIMARY_TYPES = new Set(['CLOUD_SQL_INSTANCE', 'SQL_INSTANCE_TYPE_UNSPECIFIED']);
+
+/** Why an instance is not audited, or undefined when it is a PostgreSQL primary. */
+export function skipReason(instance: DatabaseInstance): string | undefined {
+  const version = enumName('databaseVersion', instance.databaseVersion);
+  // Only a version the protos know to be another engine is skipped: an unknown number (a version
+  // newer than the library) may be a new PostgreSQL, and a selected target is never silently dropped.
+  if (version && isKnownEnum('databaseVersion', version) && !version.startsWith('POSTGRES')) {
+    if (version !== 'SQL_DATABASE_VERSION_UNSPECIFIED') return `engine ${version}`;
+  }
+  const type = enumName('instanceType', instance.instanceType) ?? 'SQL_INSTANCE_TYPE_UNSPECIFIED';
+  if (!PRIMARY_TYPES.has(type)) return `instance type ${type}`;
+  if (nonEmpty(instance.masterInstanceName)) return `replica of ${instance.masterInstanceName}`;
+  return undefined;
+}
+
+/** Every instance of a project, all pages. Throws {@link CloudApiError} when any page fails. */
+export async function listInstances(
+  api: CloudSqlInstancesApi,
+  project: string,
+  pageSize = INSTANCES_PAGE_SIZE,
+): Promise<DatabaseInstance[]> {
+  const instances: DatabaseInstance[] = [];
+  let pageToken: string | undefined;
+  do {
+    let page: protos.google.cloud.sql.v1.IInstancesListResponse;
+    try {
+      [page] = await api.list({ project, maxResults: pageSize, ...(pageToken ? { pageToken } : {}) });
+    } catch (error) {
+      const code = googleErrorCode(error);
+      throw new CloudApiError(
+        `Cloud SQL instances.list failed for project ${project} with ${code}: ${googleErrorMessage(error)}. The audit's service account needs cloudsql.instances.list (roles/cloudsql.viewer) in that project.`,
+        code,
+        { cause: error },
+      );
+    }
+    instances.push(...(page.items ?? []));
+    pageToken = nonEmpty(page.nextPageToken);
+  } while (pageToken);
+  return instances;
+}
+
+/** The window from `getLatestRecoveryTime`, or unknown with the API's error code. */
+async function recoveryWindow(
+  api: CloudSqlInstancesApi,
+  project: string,
+  instance: string,
+): Promise<RestoreWindow> {
+  try {
+    const [answer] = await api.getLatestRecoveryTime({ project, instance });
+    const earliest = toDate(answer.earliestRecoveryTime);
+    const latest = toDate(answer.latestRecoveryTime);
+    if (!earliest) {
+      return { known: false, reason: 'instances.getLatestRecoveryTime returned no earliestRecoveryTime' };
+    }
+    return { known: true, earliest, latest, source: 'instances.getLatestRecoveryTime' };
+  } catch (error) {
+    return {
+      known: false,
+      reason: `instances.getLatestRecoveryTime failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
+    };
+  }
+}
+
+/** When a backup run's restore point was taken: its end time, or its start when it has none. */
+function backupPoint(run: BackupRun): Date | undefined {
+  return toDate(run.endTime) ?? toDate(run.startTime) ?? toDate(run.windowStartTime);
+}
+
+/** The window spanned by the successful backups (all pages), or unknown when listing fails. */
+async function backupWindow(
+  api: CloudSqlBackupRunsApi,
+  project: string,
+  instance: string,
+): Promise<RestoreWindow> {
+  let earliest: Date | undefined;
+  let latest: Date | undefined;
+  let pageToken: string | undefined;
+  try {
+    do {
+      const [page] = await api.list({
+        project,
+        instance,
+        maxResults: BACKUP_RUNS_PAGE_SIZE,
+        ...(pageToken ? { pageToken } : {}),
+      });
+      for (const run of page.items ?? []) {
+        if (enumName('backupRunStatus', run.status) !== 'SUCCESSFUL') continue;
+        const point = backupPoint(run);
+        if (!point) continue;
+        if (!earliest || point < earliest) earliest = point;
+        if (!latest || point > latest) latest = point;
+      }
+      pageToken = nonEmpty(page.nextPageToken);
+    } while (pageToken);
+  } catch (error) {
+    return {
+      known: false,
+      reason: `backupRuns.list failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
+    };
+  }
+  return { known: true, earliest, latest, source: 'backupRuns.list (SUCCESSFUL runs, PITR off)' };
+}
+
+/**
+ * The platform's range for `transactionLogRetentionDays` by edition (Cloud SQL docs, "Use
+ * point-in-time recovery": Enterprise 1-7 days, Enterprise Plus 1-35). An instance without an
+ * edition predates editions and is Enterprise; Developer has no Enterprise Plus limits.
+ */
+export function retentionRangeFor(edition: CloudSqlEdition): { min: number; max: number } {
+  return edition === 'ENTERPRISE_PLUS' ? { min: 1, max: 35 } : { min: 1, max: 7 };
+}
+
+function editionOf(instance: DatabaseInstance): CloudSqlEdition {
+  const edition = enumName('edition', instance.settings?.edition);
+  if (edition === 'ENTERPRISE' || edition === 'ENTERPRISE_PLUS' || edition === 'DEVELOPER') return edition;
+  return 'UNSPECIFIED';
+}
+
+/** The neutral resource reference of an instance. */
+export function instanceResource(project: string, instance: DatabaseInstance): ResourceRef {
+  const selfLink = nonEmpty(instance.selfLink);
+  return {
+    provider: 'gcp',
+    account: project,
+    region: nonEmpty(instance.region) ?? 'unknown',
+    type: 'GcpCloudSqlInstance',
+    id: instance.name ?? '',
+    ...(selfLink ? { selfLink } : {}),
+  };
+}
+
+/** What `pitr.cross-region` reads for a backup location when the instance names none. */
+export const DEFAULT_BACKUP_LOCATION = 'multi-region (default)';
+
+/**
+ * Where automated backups are stored: `backupConfiguration.location` (a region or a multi-region
+ * such as `eu`), or, when unset, "the multi-region location that is geographically closest to the
+ * instance" (Cloud SQL docs, "Custom backup locations"), which outlives a regional outage.
+ */
+function backupLocations(
+  backup: protos.google.cloud.sql.v1.IBackupConfiguration | undefined,
+): readonly string[] | undefined {
+  if (!backup) return undefined;
+  const location = nonEmpty(backup.location);
+  return [location ?? DEFAULT_BACKUP_LOCATION];
+}
+
+/**
+ * An opt-in protection flag: Cloud SQL leaves settings that were never set out of its answer, and
+ * for the delete-time protections (off by default, "Optional. When this parameter is set to true…")
+ * an absent value means off. Only a missing `settings` block leaves them unknown.
+ */
+function optIn(present: boolean, value: boolean | null | undefined): boolean | undefined {
+  if (!present) return undefined;
+  return value ?? false;
+}
+
+/**
+ * The fact for one instance, given its restore window.
+ *
+ * `retentionDays` is `transactionLogRetentionDays`, or 0 when automated backups are off (no backup,
+ * no log kept, as on RDS). With backups on and PITR off it stays the configured value: the checks
+ * read `pointInTimeRecoveryEnabled` and say that no log is kept whatever the retention says.
+ */
+export function toPitrFact(
+  project: string,
+  instance: DatabaseInstance,
+  restoreWindow: RestoreWindow,
+): PitrFact {
+  const settings = instance.settings ?? undefined;
+  const backup = settings?.backupConfiguration ?? undefined;
+  const automatedBackupsEnabled = unwrap(backup?.enabled);
+  const pointInTimeRecoveryEnabled = unwrap(backup?.pointInTimeRecoveryEnabled);
+  const logRetentionDays = unwrap(backup?.transactionLogRetentionDays);
+  const edition = editionOf(instance);
+  const retention = backup?.backupRetentionSettings ?? undefined;
+  const retainedBackups =
+    retention && enumName('retentionUnit', retention.retentionUnit) !== 'RETENTION_UNIT_UNSPECIFIED'
+      ? unwrap(retention.retainedBackups)
+      : undefined;
+  const finalBackup = settings?.finalBackupConfig ?? undefined;
+  const createdAt = toDate(instance.createTime);
+  return {
+    resource: instanceResource(project, instance),
+    kind: 'cloudsql-instance',
+    engine: enumName('databaseVersion', instance.databaseVersion) ?? 'unknown',
+    status: enumName('instanceState', instance.state) ?? 'unknown',
+    retentionDays: automatedBackupsEnabled === false ? 0 : logRetentionDays,
+    retentionSource: 'settings.backupConfiguration.transactionLogRetentionDays',
+    retentionRange: retentionRangeFor(edition),
+    automatedBackupsEnabled,
+    pointInTimeRecoveryEnabled,
+    restoreWindow,
+    crossRegionBackupTargets: backupLocations(backup),
+    deletionProtection: optIn(settings !== undefined, unwrap(settings?.deletionProtectionEnabled)),
+    ...(createdAt ? { createdAt } : {}),
+    cloudSql: {
+      edition,
+      retainedBackups,
+      retainBackupsOnDelete: optIn(settings !== undefined, unwrap(settings?.retainBackupsOnDelete)),
+      finalBackupEnabled: optIn(settings !== undefined, finalBackup?.enabled),
+      finalBackupRetentionDays: finalBackup?.retentionDays ?? undefined,
+    },
+  };
+}
+
+/** Whether the policy selects this instance (name, selfLink or connection name; labels as tags). */
+export function isCloudSqlTarget(instance: DatabaseInstance, targets: Policy['targets']): boolean {
+  const identifiers = [instance.name, instance.selfLink, instance.connectionName].filter(
+    (identifier): identifier is string => Boolean(identifier),
+  );
+  const labels = (instance.settings?.userLabels ?? {}) as Record<string, string>;
+  return isTarget({ identifiers, tags: tagsFromLabels(labels, targets.tags) }, targets);
+}
+
+/**
+ * The PITR facts of one project: every PostgreSQL primary the policy selects, with its real
+ * restore window. Throws {@link CloudApiError} when the project's instances cannot be listed.
+ */
+export async function readCloudSqlPitrFacts(
+  api: CloudSqlApi,
+  project: string,
+  policy: Policy,
+  options: CloudSqlReadOptions = {},
+): Promise<PitrFact[]> {
+  const instances = await listInstances(api.instances, project, options.pageSize);
+  const targets = instances.filter(
+    (instance) => skipReason(instance) === undefined && isCloudSqlTarget(instance, policy.targets),
+  );
+  return mapWithConcurrency(
+    targets,
+    options.instanceConcurrency ?? DEFAULT_INSTANCE_CONCURRENCY,
+    async (instance) => {
+      const name = instance.name ?? '';
+      // Only an explicit "off" skips getLatestRecoveryTime: when the flag is unreadable, the call
+      // itself is the best evidence of a window.
+      const pitrOff = unwrap(instance.settings?.backupConfiguration?.pointInTimeRecoveryEnabled) === false;
+      const window = !pitrOff
+        ? await recoveryWindow(api.instances, project, name)
+        : await backupWindow(api.backupRuns, project, name);
+      return toPitrFact(project, instance, window);
+    },
+  );
+}
+
+export type { BackupRun, DatabaseInstance };

@@ -1,0 +1,213 @@
+/**
+ * Keyless GCP -> AWS credentials. The Cloud Function asks the metadata server for a Google-signed ID
+ * token for the policy's audience, then calls `sts:AssumeRoleWithWebIdentity` on the federation role,
+ * whose trust policy pins `accounts.google.com:aud` and `:sub` (the service account's numeric unique
+ * id) and `:oaud` (the audience). No AWS key is stored anywhere; no IAM OIDC provider is needed for
+ * Google. Source: cloud-api-facts.md section 6; STS API reference, AssumeRoleWithWebIdentity.
+ *
+ * The token is a bearer credential: it is passed to STS and dropped. It never appears in a log line,
+ * an error message or an error's `cause`.
+ */
+import { fromWebToken } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { AwsClientFactory, type BaseClientConfig } from '../aws/clients.ts';
+import { CredentialsError, describeError, errorCode, PolicyError } from '../core/errors.ts';
+import type { Policy } from '../core/policy.ts';
+
+/** The metadata server's host name on GCE, Cloud Run and Cloud Functions. */
+export const METADATA_HOST = 'metadata.google.internal';
+/** Overrides the metadata host (`host[:port]`), the variable google-auth-library's gcp-metadata honours too. */
+export const METADATA_HOST_ENV = 'GCE_METADATA_HOST';
+
+/** Role session name, visible in the central account's CloudTrail. */
+export const FEDERATION_SESSION_NAME = 'certctl-backup-guard-gcp';
+/** One hour: the default maximum session of a role, and Google ID tokens also live one hour. */
+const SESSION_SECONDS = 3600;
+/** Refresh this long before the STS credentials expire. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+const METADATA_TIMEOUT_MS = 5000;
+const METADATA_ATTEMPTS = 3;
+
+/** Fetches a Google ID token for an audience. */
+export type IdTokenSource = (audience: string) => Promise<string>;
+
+export interface MetadataIdTokenOptions {
+  /** `host[:port]` of the metadata server. @default `GCE_METADATA_HOST`, else metadata.google.internal */
+  readonly host?: string;
+  readonly fetch?: typeof fetch;
+}
+
+/**
+ * An {@link IdTokenSource} backed by the metadata server's identity endpoint
+ * (`/computeMetadata/v1/instance/service-accounts/default/identity?audience=…&format=full`,
+ * header `Metadata-Flavor: Google`). `format=full` adds the claims AWS needs nothing from but that
+ * Google documents for service-account tokens. Transient failures (network, 5xx) are retried.
+ */
+export function metadataIdTokenSource(options: MetadataIdTokenOptions = {}): IdTokenSource {
+  const host = options.host ?? process.env[METADATA_HOST_ENV]?.trim() ?? METADATA_HOST;
+  const doFetch = options.fetch ?? fetch;
+  return async (audience) => {
+    const url = `http://${host || METADATA_HOST}/computeMetadata/v1/instance/service-accounts/default/identity?audience=${encodeURIComponent(audience)}&format=full`;
+    let lastProblem = '';
+    for (let attempt = 1; attempt <= METADATA_ATTEMPTS; attempt++) {
+      let response: Response;
+      try {
+        response = await doFetch(url, {
+          headers: { 'Metadata-Flavor': 'Google' },
+          signal: AbortSignal.timeout(METADATA_TIMEOUT_MS),
+        });
+      } catch (error) {
+        lastProblem = `${describeError(error)} (${errorCode(error)})`;
+        continue;
+      }
+      const body = await response.text();
+      if (response.ok) {
+        // The body is the token itself: check its shape, never quote it.
+        if (/^[\w-]+\.[\w-]+\.[\w-]+$/.test(body.trim())) return body.trim();
+        throw new CredentialsError(
+          `the metadata server at ${host} answered the identity request with something that is not a JWT; is ${METADATA_HOST_ENV} pointing at a metadata server?`,
+        );
+      }
+      lastProblem = `HTTP ${response.status}: ${body.trim().slice(0, 200)}`;
+      // 4xx will not change on retry (wrong header, no service account, bad audience).
+      if (response.status < 500) break;
+    }
+    throw new CredentialsError(
+      `the metadata server at ${host} gave no ID token for audience ${audience}: ${lastProblem}`,
+    );
+  };
+}
+
+export interface GcpFederationOptions {
+  /** The federation role in the central account (policy.gcp.federation.roleArn). */
+  readonly roleArn: string;
+  /** The ID token audience (policy.gcp.federation.audience), pinned as `accounts.google.com:oaud`. */
+  readonly audience: string;
+  /**
+   * Configuration of the STS client, from `AwsClientFactory.config(region)` of a factory WITHOUT
+   * credentials (AssumeRoleWithWebIdentity is unsigned), so endpoint override and retry policy apply.
+   */
+  readonly stsClientConfig: BaseClientConfig;
+  /** @default the metadata server ({@link metadataIdTokenSource}) */
+  readonly idTokenSource?: IdTokenSource;
+  readonly roleSessionName?: string;
+  readonly durationSeconds?: number;
+  /** The clock used to decide when to refresh. */
+  readonly now?: () => Date;
+}
+
+/** An error safe to keep as `cause`: the original's name, code and message, with the token removed. */
+function sanitizedCause(error: unknown, token: string): Error {
+  const code = errorCode(error);
+  const message = describeError(error).split(token).join('<id-token>');
+  const cause = new Error(message);
+  cause.name = code;
+  return cause;
+}
+
+/**
+ * An AWS credential provider for the federation role. Each refresh fetches a FRESH ID token and
+ * assumes the role again; credentials are shared by every client until five minutes before they
+ * expire, and concurrent callers share one refresh.
+ *
+ * Fails with {@link CredentialsError} naming the role and the STS error code (e.g.
+ * `InvalidIdentityToken`, `AccessDenied` when the trust policy's pinned claims do not match).
+ */
+export function gcpFederatedCredentials(options: GcpFederationOptions): AwsCredentialIdentityProvider {
+  const idTokenSource = options.idTokenSource ?? metadataIdTokenSource();
+  const now = options.now ?? (() => new Date());
+  const { stsClientConfig } = options;
+  // Never hand STS a credentials provider: the call is unsigned, and this provider may be it.
+  const clientConfig = {
+    ...(stsClientConfig.region ? { region: stsClientConfig.region } : {}),
+    ...(stsClientConfig.endpoint ? { endpoint: stsClientConfig.endpoint } : {}),
+    ...(stsClientConfig.maxAttempts ? { maxAttempts: stsClientConfig.maxAttempts } : {}),
+    ...(stsClientConfig.retryMode ? { retryMode: stsClientConfig.retryMode } : {}),
+  };
+  let cached: AwsCredentialIdentity | undefined;
+  let refreshing: Promise<AwsCredentialIdentity> | undefined;
+
+  const refresh = async (): Promise<AwsCredentialIdentity> => {
+    let token: string;
+    try {
+      token = await idTokenSource(options.audience);
+    } catch (error) {
+      throw new CredentialsError(
+        `Cannot assume ${options.roleArn}: no Google ID token (${describeError(error)}). The Cloud Function's service account must be able to mint ID tokens through the metadata server.`,
+        { cause: error },
+      );
+    }
+    try {
+      const credentials = await fromWebToken({
+        roleArn: options.roleArn,
+        webIdentityToken: token,
+        roleSessionName: options.roleSessionName ?? FEDERATION_SESSION_NAME,
+        durationSeconds: options.durationSeconds ?? SESSION_SECONDS,
+        clientConfig,
+      })();
+      return credentials;
+    } catch (error) {
+      const code = errorCode(error);
+      throw new CredentialsError(
+        `AssumeRoleWithWebIdentity into ${options.roleArn} failed with ${code}: ${describeError(error).split(token).join('<id-token>')}. Check that the role trusts accounts.google.com with accounts.google.com:aud and :sub equal to the service account's unique id and :oaud equal to "${options.audience}".`,
+        { cause: sanitizedCause(error, token) },
+      );
+    }
+  };
+
+  return async () => {
+    const fresh = cached?.expiration && cached.expiration.getTime() - REFRESH_MARGIN_MS > now().getTime();
+    if (cached && fresh) return cached;
+    refreshing ??= refresh().finally(() => {
+      refreshing = undefined;
+    });
+    cached = await refreshing;
+    return cached;
+  };
+}
+
+/** Region of STS and Security Hub when the policy names no central region. */
+const DEFAULT_CENTRAL_REGION = 'us-east-1';
+
+export interface FederatedFactoryOptions {
+  /** AWS endpoint override (the simulator); SDK v3 also honours `AWS_ENDPOINT_URL` by itself. */
+  readonly endpoint?: string;
+  /** @default the metadata server */
+  readonly idTokenSource?: IdTokenSource;
+  readonly now?: () => Date;
+}
+
+/**
+ * The AWS client factory for publishing from GCP: its own credentials are the federation role's
+ * (policy.gcp.federation), obtained keylessly, in the central account and region of
+ * policy.securityHub. Throws {@link PolicyError} when the policy has no federation section.
+ */
+export function createFederatedAwsFactory(
+  policy: Policy,
+  options: FederatedFactoryOptions = {},
+): AwsClientFactory {
+  const federation = policy.gcp.federation;
+  if (!federation) {
+    throw new PolicyError(
+      'policy.gcp.federation is not set: publishing GCP findings to Security Hub needs the federation role ARN and the ID token audience (no static AWS keys are used).',
+      [{ path: 'gcp.federation', message: 'required when securityHub.enabled is true for GCP audits' }],
+    );
+  }
+  const region = policy.securityHub.centralRegion ?? DEFAULT_CENTRAL_REGION;
+  const endpoint = options.endpoint ? { endpoint: options.endpoint } : {};
+  // STS is called unsigned, so its client gets no credentials at all.
+  const unsigned = new AwsClientFactory({ maxAttempts: policy.aws.maxAttempts, ...endpoint });
+  const credentials = gcpFederatedCredentials({
+    roleArn: federation.roleArn,
+    audience: federation.audience,
+    stsClientConfig: unsigned.config(region),
+    ...(options.idTokenSource ? { idTokenSource: options.idTokenSource } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return new AwsClientFactory({
+    maxAttempts: policy.aws.maxAttempts,
+    credentials,
+    stsRegion: region,
+    ...endpoint,
+  });
+}

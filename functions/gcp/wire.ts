@@ -1,0 +1,140 @@
+/**
+ * The one place that turns Cloud SQL Admin v1 answers into plain values, whatever transport
+ * delivered them. The REST fallback (`fallback: true`) has three quirks, all visible on the wire and
+ * after gax decodes it (google-gax 6.17 `fallbackRest.decodeResponse` -> protobufjs `toObject` with
+ * `longs: String, enums: String, defaults: true`):
+ *
+ * - wrapper types (`google.protobuf.BoolValue`, `Int32Value`) arrive as `{ value }`, and as `null`
+ *   when the field is absent; raw proto3 JSON carries them bare;
+ * - int64 fields (including `Timestamp.seconds`) arrive as decimal strings;
+ * - enums travel as numbers (`$alt=json;enum-encoding=int`); gax maps the ones its protos know back
+ *   to names, and leaves a number the protos do not know (a value newer than the library) as is.
+ *
+ * Enum numbers are resolved with the maps of the generated protos (`protos.json`, the same file the
+ * clients load, so it costs the bundle nothing), never with hand-written numbers.
+ */
+
+import sqlProtos from '@google-cloud/sql/build/protos/protos.json' with { type: 'json' };
+import { describeError } from '../core/errors.ts';
+
+const SQL_V1 = sqlProtos.nested.google.nested.cloud.nested.sql.nested.v1.nested;
+
+/** Name-to-number maps of the enums the adapter reads, straight from the generated protos. */
+export const CLOUD_SQL_ENUMS = {
+  databaseVersion: SQL_V1.SqlDatabaseVersion.values,
+  instanceType: SQL_V1.SqlInstanceType.values,
+  instanceState: SQL_V1.DatabaseInstance.nested.SqlInstanceState.values,
+  edition: SQL_V1.Settings.nested.Edition.values,
+  retentionUnit: SQL_V1.BackupRetentionSettings.nested.RetentionUnit.values,
+  backupRunStatus: SQL_V1.SqlBackupRunStatus.values,
+  backupRunType: SQL_V1.SqlBackupRunType.values,
+} as const satisfies Record<string, Readonly<Record<string, number>>>;
+
+export type CloudSqlEnum = keyof typeof CLOUD_SQL_ENUMS;
+
+const ENUM_NAMES = new Map<CloudSqlEnum, ReadonlyMap<number, string>>(
+  (Object.keys(CLOUD_SQL_ENUMS) as CloudSqlEnum[]).map((name) => [
+    name,
+    new Map(Object.entries(CLOUD_SQL_ENUMS[name]).map(([label, number]) => [number as number, label])),
+  ]),
+);
+
+/**
+ * An enum value as its name. Names pass through; numbers are looked up in the protos' map; a number
+ * the protos do not know becomes `<ENUM>_<n>` so it is visible in findings instead of silently
+ * matching nothing. Absent values are undefined.
+ */
+export function enumName(kind: CloudSqlEnum, value: string | number | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  return ENUM_NAMES.get(kind)?.get(value) ?? `${kind.toUpperCase()}_${value}`;
+}
+
+/** Whether `name` is one of the protos' names for the enum. */
+export function isKnownEnum(kind: CloudSqlEnum, name: string): boolean {
+  return Object.hasOwn(CLOUD_SQL_ENUMS[kind], name);
+}
+
+/** A wrapper field's value: `{ value }` (decoded), a bare value (proto3 JSON), or undefined when absent. */
+export function unwrap<T extends boolean | number | string>(
+  field: { readonly value?: T | null } | T | null | undefined,
+): T | undefined {
+  if (field === null || field === undefined) return undefined;
+  if (typeof field === 'object') return field.value ?? undefined;
+  return field;
+}
+
+/** Something protobufjs may hand out for an int64: a number, a decimal string, or a Long. */
+export type Int64 = number | string | { toNumber(): number };
+
+/** An int64 (or int32) as a number; undefined when absent or not a number. */
+export function toNumber(value: Int64 | null | undefined): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const number = typeof value === 'object' ? value.toNumber() : Number(value);
+  return Number.isFinite(number) ? number : undefined;
+}
+
+/** A `google.protobuf.Timestamp`: decoded `{ seconds, nanos }` or an RFC 3339 string (proto3 JSON). */
+export type TimestampValue =
+  | { readonly seconds?: Int64 | null; readonly nanos?: number | null }
+  | string
+  | null
+  | undefined;
+
+/** A timestamp as a Date; undefined when absent or unreadable. */
+export function toDate(value: TimestampValue): Date | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string') {
+    const parsed = new Date(value);
+    return Number.isNaN(parsed.getTime()) ? undefined : parsed;
+  }
+  const seconds = toNumber(value.seconds);
+  if (seconds === undefined) return undefined;
+  return new Date(seconds * 1000 + Math.floor((value.nanos ?? 0) / 1_000_000));
+}
+
+/** A string field, undefined when absent or empty (protobufjs fills absent strings with ''). */
+export function nonEmpty(value: string | null | undefined): string | undefined {
+  return value ? value : undefined;
+}
+
+/**
+ * Canonical gRPC status names by code (google/rpc/code.proto). gax reports an API error's status as
+ * this number (`GoogleError.code`); findings and logs quote the name.
+ */
+const RPC_STATUS_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+] as const;
+
+/** An API error's message without its trailing period, to embed in a sentence. */
+export function googleErrorMessage(error: unknown): string {
+  return describeError(error).replace(/\.+$/, '');
+}
+
+/** The status name of a gax error (`PERMISSION_DENIED`), or its Node code (`ECONNREFUSED`). */
+export function googleErrorCode(error: unknown): string {
+  if (error && typeof error === 'object') {
+    const { code } = error as { code?: unknown };
+    if (typeof code === 'number') return RPC_STATUS_NAMES[code] ?? String(code);
+    if (typeof code === 'string' && code !== '') return code;
+    const { cause } = error as { cause?: unknown };
+    if (cause && cause !== error) return googleErrorCode(cause);
+  }
+  return 'UNKNOWN';
+}

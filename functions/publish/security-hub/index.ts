@@ -1,0 +1,49 @@
+/**
+ * Security Hub publishing: ASFF mapping and validation, the scope-safe lifecycle plan (pure, usable
+ * offline for `--format asff` and the demo), and the publisher that reads, plans and imports.
+ */
+export {
+  ASFF_FINDING_TYPE,
+  ASFF_ID_PREFIX,
+  ASFF_LIMITS,
+  ASFF_SCHEMA_VERSION,
+  asffFindingId,
+  type Destination,
+  destinationFor,
+  generatorId,
+  type PublishTarget,
+  partitionOf,
+  productArn,
+  publishTargetFrom,
+  type ToAsffOptions,
+  toAsff,
+  truncate,
+  validateAsff,
+} from './asff.ts';
+export {
+  AsffValidationError,
+  type FailedImport,
+  FindingsImportError,
+  SecurityHubConfigError,
+} from './errors.ts';
+export {
+  describeChanges,
+  destinationsToRead,
+  type ImportAction,
+  type PlanCounts,
+  type PlannedImport,
+  type PlannedSkip,
+  type PlanPublicationInput,
+  type PublicationPlan,
+  planPublication,
+} from './lifecycle.ts';
+export {
+  assertPublished,
+  type PublishCounts,
+  type PublishLogger,
+  type PublishMetrics,
+  type PublishOptions,
+  type PublishResult,
+  type PublishRetryOptions,
+  publishToSecurityHub,
+} from './publisher.ts';

@@ -1,0 +1,357 @@
+/**
+ * The scope-safe finding lifecycle, as a pure function: from what Security Hub holds for this product
+ * and what this run found, decide per finding whether to create, update, refresh, resolve, archive,
+ * or leave it alone. No network: the CLI's `--format asff` and the demo call it with no existing
+ * findings; the publisher calls it with what it read back.
+ *
+ * Scope safety: only findings inside a scope (provider x account x region x check group) that this
+ * run evaluated completely may be archived. Scopes that failed, and scopes this run did not cover
+ * (another region, account or group), keep their findings exactly as they were.
+ */
+import type { AwsSecurityFinding, SeverityLabel } from '@aws-sdk/client-securityhub';
+import { type AuditReport, type Scope, scopeKey, scopeResource } from '../../core/audit.ts';
+import type { Finding } from '../../core/finding.ts';
+import type { Policy } from '../../core/policy.ts';
+import {
+  type Destination,
+  destinationFor,
+  PRODUCT_FIELD,
+  type PublishTarget,
+  partitionOf,
+  publishTargetFrom,
+  toAsff,
+  validateAsff,
+} from './asff.ts';
+import { AsffValidationError } from './errors.ts';
+
+/** Why a finding is sent: new, changed, due for refresh, now passing, or its resource is gone. */
+export type ImportAction = 'create' | 'update' | 'refresh' | 'resolve' | 'archive';
+
+/** A finding to send, why, and where. `finding` has passed `validateAsff`. */
+export interface PlannedImport {
+  readonly action: ImportAction;
+  readonly reason: string;
+  readonly destination: Destination;
+  readonly finding: AwsSecurityFinding;
+}
+
+/**
+ * A finding not sent. `unchanged`: reported again, nothing changed, not due for refresh.
+ * `untouched`: in Security Hub, not reported, and its scope was not fully evaluated by this run.
+ */
+export interface PlannedSkip {
+  readonly kind: 'unchanged' | 'untouched';
+  readonly id: string;
+  readonly reason: string;
+  readonly destination: Destination;
+}
+
+/** How many findings each decision applies to. */
+export interface PlanCounts {
+  readonly create: number;
+  readonly update: number;
+  readonly refresh: number;
+  readonly resolve: number;
+  readonly archive: number;
+  readonly unchanged: number;
+  readonly untouched: number;
+}
+
+/** Everything one publication would send, and what it leaves alone, with a reason each. */
+export interface PublicationPlan {
+  readonly imports: readonly PlannedImport[];
+  readonly skipped: readonly PlannedSkip[];
+  readonly counts: PlanCounts;
+}
+
+/** What `planPublication` decides from. */
+export interface PlanPublicationInput {
+  readonly report: Pick<AuditReport, 'findings' | 'scopes'>;
+  /** `securityHub.refreshDays` and where GCP findings go. */
+  readonly policy: Policy;
+  readonly now: Date;
+  /** This product's findings as read back from Security Hub (any account and region); none when absent. */
+  readonly existing?: readonly AwsSecurityFinding[];
+  /** Where findings go; from the policy when absent. */
+  readonly target?: PublishTarget;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Security Hub keeps findings per product ARN; the same Id under two products is two findings. */
+function findingKey(productArnValue: string | undefined, id: string | undefined): string {
+  return `${productArnValue ?? ''}\n${id ?? ''}`;
+}
+
+/** The (account, region) pairs whose current findings must be read before planning this report. */
+export function destinationsToRead(
+  report: Pick<AuditReport, 'findings' | 'scopes'>,
+  target: PublishTarget,
+): readonly Destination[] {
+  const destinations = new Map<string, Destination>();
+  const add = (destination: Destination): void => {
+    destinations.set(`${destination.account}/${destination.region}`, destination);
+  };
+  for (const finding of report.findings) add(destinationFor(finding.resource, target));
+  // A complete scope with no finding left (every resource deleted) must still be read, or its old
+  // findings would never be archived.
+  for (const outcome of report.scopes) {
+    if (outcome.status !== 'complete') continue;
+    add(destinationFor(scopeResource(outcome.scope), target));
+    // Findings for a whole account (region `*`) live in the home region.
+    if (outcome.scope.provider === 'aws') {
+      add({
+        account: outcome.scope.account,
+        region: target.homeRegion,
+        partition: partitionOf(target.homeRegion),
+      });
+    }
+  }
+  return [...destinations.values()];
+}
+
+/** The scope an existing finding belongs to, from the ProductFields this product wrote. */
+function scopeOf(finding: AwsSecurityFinding): Scope | undefined {
+  const fields = finding.ProductFields ?? {};
+  const provider = fields[PRODUCT_FIELD.provider];
+  const account = fields[PRODUCT_FIELD.account];
+  const region = fields[PRODUCT_FIELD.region];
+  const group = fields[PRODUCT_FIELD.group];
+  if ((provider !== 'aws' && provider !== 'gcp') || !account || !region) return undefined;
+  if (group !== 'pitr' && group !== 'dumps' && group !== 'keys') return undefined;
+  return { provider, account, region, group };
+}
+
+/** Scopes whose findings this run may archive. */
+function archivableScopes(report: Pick<AuditReport, 'scopes'>): (scope: Scope) => boolean {
+  const complete = new Set<string>();
+  const accountGroupsComplete = new Set<string>();
+  const accountGroupsFailed = new Set<string>();
+  for (const outcome of report.scopes) {
+    const accountGroup = `${outcome.scope.provider}/${outcome.scope.account}/${outcome.scope.group}`;
+    if (outcome.status === 'complete') {
+      complete.add(scopeKey(outcome.scope));
+      accountGroupsComplete.add(accountGroup);
+    } else {
+      accountGroupsFailed.add(accountGroup);
+    }
+  }
+  return (scope) => {
+    if (complete.has(scopeKey(scope))) return true;
+    // A finding for a whole account (its regions could not be listed) is settled once the account
+    // was evaluated in this run and nothing in it failed.
+    const accountGroup = `${scope.provider}/${scope.account}/${scope.group}`;
+    return (
+      scope.region === '*' &&
+      accountGroupsComplete.has(accountGroup) &&
+      !accountGroupsFailed.has(accountGroup)
+    );
+  };
+}
+
+/** What a publication changes, compared field by field; empty when nothing the reader sees changed. */
+export function describeChanges(existing: AwsSecurityFinding, desired: AwsSecurityFinding): string[] {
+  const changes: string[] = [];
+  const compare = (label: string, before: unknown, after: unknown): void => {
+    if (JSON.stringify(before) !== JSON.stringify(after)) {
+      changes.push(`${label} ${display(before)} -> ${display(after)}`);
+    }
+  };
+  compare('Compliance.Status', existing.Compliance?.Status, desired.Compliance?.Status);
+  compare('Severity', providerSeverity(existing), providerSeverity(desired));
+  compare('Title', existing.Title, desired.Title);
+  compare('Description', existing.Description, desired.Description);
+  compare('Remediation', existing.Remediation?.Recommendation, desired.Remediation?.Recommendation);
+  compare(
+    'Types',
+    existing.FindingProviderFields?.Types ?? existing.Types,
+    desired.FindingProviderFields?.Types,
+  );
+  const before = ownProductFields(existing);
+  const after = ownProductFields(desired);
+  for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+    compare(key, before[key], after[key]);
+  }
+  compare('Resources', canonicalResources(existing), canonicalResources(desired));
+  return changes;
+}
+
+function display(value: unknown): string {
+  if (value === undefined) return '(none)';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** The provider's severity: top-level Severity may have been changed by the customer. */
+function providerSeverity(finding: AwsSecurityFinding): SeverityLabel | undefined {
+  return finding.FindingProviderFields?.Severity?.Label ?? finding.Severity?.Label;
+}
+
+/** ProductFields without the `aws/…` keys Security Hub adds itself. */
+function ownProductFields(finding: AwsSecurityFinding): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(finding.ProductFields ?? {})) {
+    if (!key.startsWith('aws/')) fields[key] = value;
+  }
+  return fields;
+}
+
+function canonicalResources(finding: AwsSecurityFinding): unknown {
+  return (finding.Resources ?? []).map((resource) => [
+    resource.Type,
+    resource.Id,
+    resource.Partition,
+    resource.Region,
+    Object.entries(resource.Details?.Other ?? {}).sort(([a], [b]) => a.localeCompare(b)),
+  ]);
+}
+
+/**
+ * `UpdatedAt` for a re-import: now, or just after the stored value when this machine's clock is
+ * behind it (Security Hub silently ignores an update that is not newer).
+ */
+function updatedAtAfter(existing: AwsSecurityFinding | undefined, now: Date): Date {
+  const stored = Date.parse(existing?.UpdatedAt ?? '');
+  return Number.isFinite(stored) && stored >= now.getTime() ? new Date(stored + 1) : now;
+}
+
+/** The existing finding re-imported with `RecordState: ARCHIVED` and nothing customer-owned. */
+function archivedCopy(existing: AwsSecurityFinding, now: Date): AwsSecurityFinding {
+  const severity = providerSeverity(existing);
+  const types = existing.FindingProviderFields?.Types ?? existing.Types;
+  return {
+    SchemaVersion: existing.SchemaVersion,
+    Id: existing.Id,
+    ProductArn: existing.ProductArn,
+    GeneratorId: existing.GeneratorId,
+    AwsAccountId: existing.AwsAccountId,
+    Types: types,
+    CreatedAt: existing.CreatedAt,
+    UpdatedAt: updatedAtAfter(existing, now).toISOString(),
+    Severity: { Label: severity },
+    Title: existing.Title,
+    Description: existing.Description,
+    ...(existing.Remediation ? { Remediation: existing.Remediation } : {}),
+    ProductFields: ownProductFields(existing),
+    Resources: existing.Resources,
+    ...(existing.Compliance?.Status ? { Compliance: { Status: existing.Compliance.Status } } : {}),
+    RecordState: 'ARCHIVED',
+    FindingProviderFields: { Severity: { Label: severity }, Types: types },
+  };
+}
+
+function destinationOf(finding: AwsSecurityFinding): Destination {
+  const region =
+    /^arn:[^:]+:securityhub:([^:]+):/.exec(finding.ProductArn ?? '')?.[1] ?? finding.Region ?? '';
+  return { account: finding.AwsAccountId ?? '', region, partition: partitionOf(region) };
+}
+
+interface Decision {
+  readonly action: ImportAction | 'unchanged';
+  readonly reason: string;
+}
+
+function decide(
+  existing: AwsSecurityFinding | undefined,
+  desired: AwsSecurityFinding,
+  now: Date,
+  refreshDays: number,
+): Decision {
+  if (!existing) return { action: 'create', reason: 'new finding' };
+  if (existing.RecordState === 'ARCHIVED') {
+    return { action: 'update', reason: 'archived finding reported again: re-imported ACTIVE' };
+  }
+  const changes = describeChanges(existing, desired);
+  const status = existing.Compliance?.Status;
+  if (desired.Compliance?.Status === 'PASSED' && status !== 'PASSED') {
+    return { action: 'resolve', reason: `now passes (${changes.join('; ')})` };
+  }
+  if (changes.length > 0) return { action: 'update', reason: `changed: ${changes.join('; ')}` };
+  const updatedAt = Date.parse(existing.UpdatedAt ?? '');
+  const ageDays = Number.isFinite(updatedAt)
+    ? (now.getTime() - updatedAt) / DAY_MS
+    : Number.POSITIVE_INFINITY;
+  if (ageDays >= refreshDays) {
+    return {
+      action: 'refresh',
+      reason: `unchanged, last updated ${existing.UpdatedAt ?? '(unknown)'} (refreshed every ${refreshDays} days; Security Hub deletes active findings after 90 days without an update)`,
+    };
+  }
+  return { action: 'unchanged', reason: `unchanged, last updated ${existing.UpdatedAt}` };
+}
+
+/**
+ * Decide what to import. Every planned finding is validated (an invalid one throws
+ * `AsffValidationError`). Findings for GCP resources go to the central account
+ * (`SecurityHubConfigError` when none is configured).
+ */
+export function planPublication(input: PlanPublicationInput): PublicationPlan {
+  const { report, policy, now } = input;
+  const target = input.target ?? publishTargetFrom(policy);
+  const refreshDays = policy.securityHub.refreshDays;
+  const existingByKey = new Map<string, AwsSecurityFinding>();
+  for (const finding of input.existing ?? [])
+    existingByKey.set(findingKey(finding.ProductArn, finding.Id), finding);
+
+  const imports: PlannedImport[] = [];
+  const skipped: PlannedSkip[] = [];
+  const counts = { create: 0, update: 0, refresh: 0, resolve: 0, archive: 0, unchanged: 0, untouched: 0 };
+  const reported = new Set<string>();
+
+  for (const finding of report.findings) {
+    const destination = destinationFor(finding.resource, target);
+    const draft = toAsff(finding, { destination, now });
+    const key = findingKey(draft.ProductArn, draft.Id);
+    if (reported.has(key)) throw new AsffValidationError('Id', 'is produced twice in one run', draft.Id);
+    reported.add(key);
+    const existing = existingByKey.get(key);
+    const decision = decide(existing, draft, now, refreshDays);
+    if (decision.action === 'unchanged') {
+      counts.unchanged += 1;
+      skipped.push({ kind: 'unchanged', id: draft.Id as string, reason: decision.reason, destination });
+      continue;
+    }
+    const asff = existing ? reimport(finding, destination, existing, now) : draft;
+    validateAsff(asff);
+    counts[decision.action] += 1;
+    imports.push({ action: decision.action, reason: decision.reason, destination, finding: asff });
+  }
+
+  const mayArchive = archivableScopes(report);
+  for (const [key, existing] of existingByKey) {
+    if (reported.has(key) || existing.RecordState === 'ARCHIVED') continue;
+    const destination = destinationOf(existing);
+    const scope = scopeOf(existing);
+    if (!scope || !mayArchive(scope)) {
+      counts.untouched += 1;
+      skipped.push({
+        kind: 'untouched',
+        id: existing.Id ?? '',
+        reason: scope
+          ? `not reported, but scope ${scopeKey(scope)} was not fully evaluated in this run`
+          : 'not reported, and its scope is unknown (no certctl-backup-guard ProductFields)',
+        destination,
+      });
+      continue;
+    }
+    const archived = archivedCopy(existing, now);
+    validateAsff(archived);
+    counts.archive += 1;
+    imports.push({
+      action: 'archive',
+      reason: `resource no longer reported in fully evaluated scope ${scopeKey(scope)}`,
+      destination,
+      finding: archived,
+    });
+  }
+  return { imports, skipped, counts };
+}
+
+function reimport(
+  finding: Finding,
+  destination: Destination,
+  existing: AwsSecurityFinding,
+  now: Date,
+): AwsSecurityFinding {
+  return toAsff(finding, { destination, now: updatedAtAfter(existing, now), createdAt: existing.CreatedAt });
+}

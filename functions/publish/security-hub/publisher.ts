@@ -1,0 +1,341 @@
+/**
+ * Publish an audit report to AWS Security Hub: read this product's current findings once per
+ * (account, region), plan with the scope-safe lifecycle, import in batches of at most 100 into each
+ * finding's own account through that account's role, retry the findings a 200 answer still lists in
+ * `FailedFindings`, and report every finding that never landed. Throttling of each call is the client
+ * factory's adaptive retry; this module only retries what Security Hub accepted the call for but
+ * rejected per finding.
+ */
+
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import {
+  type AwsSecurityFinding,
+  BatchImportFindingsCommand,
+  GetFindingsCommand,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
+import type { AuditedAccount, AwsClientFactory } from '../../aws/clients.ts';
+import { type AuditReport, EXIT_CODES, mapWithConcurrency } from '../../core/audit.ts';
+import { describeError, errorCode } from '../../core/errors.ts';
+import type { Policy } from '../../core/policy.ts';
+import { ASFF_ID_PREFIX, ASFF_LIMITS, type Destination, productArn, publishTargetFrom } from './asff.ts';
+import { type FailedImport, FindingsImportError } from './errors.ts';
+import { destinationsToRead, type ImportAction, type PlannedImport, planPublication } from './lifecycle.ts';
+
+/** The subset of a Powertools Logger the publisher uses. */
+export type PublishLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+/** The part of Powertools Metrics the publisher uses (a `Metrics` instance fits). */
+export interface PublishMetrics {
+  addMetric(name: string, unit: typeof MetricUnit.Count, value: number): unknown;
+}
+
+/** Retry of findings listed in `FailedFindings` (throttled calls are the SDK's adaptive retry). */
+export interface PublishRetryOptions {
+  /** Attempts per finding that Security Hub lists in `FailedFindings` (first try included). @default 4 */
+  readonly attempts?: number;
+  /** First backoff delay; doubled per attempt, with full jitter. @default 250 */
+  readonly baseDelayMs?: number;
+}
+
+/** Input of `publishToSecurityHub`. */
+export interface PublishOptions {
+  readonly report: AuditReport;
+  readonly policy: Policy;
+  readonly factory: AwsClientFactory;
+  /**
+   * The accounts findings may be imported into, with the role to use. An account absent from the list
+   * is only published to with the caller's own credentials when the list is empty (the policy's
+   * "caller's own account") or it is `securityHub.centralAccountId`; otherwise its findings fail with
+   * `NoPublishingRole` and nothing is sent from another account.
+   */
+  readonly accounts: readonly AuditedAccount[];
+  readonly now?: () => Date;
+  readonly logger?: PublishLogger;
+  readonly metrics?: PublishMetrics;
+  /** Region for findings without an AWS region of their own; policy's central region, then us-east-1. */
+  readonly homeRegion?: string;
+  /** Destinations worked on at once (each one's batches go in sequence). @default 8 */
+  readonly concurrency?: number;
+  readonly retry?: PublishRetryOptions;
+}
+
+/** Findings per outcome; each finding is counted once, after its last attempt. */
+export interface PublishCounts {
+  readonly created: number;
+  readonly updated: number;
+  readonly refreshed: number;
+  readonly resolved: number;
+  readonly archived: number;
+  /** Reported again, unchanged, not due for refresh. */
+  readonly unchanged: number;
+  /** In Security Hub, not reported, scope not fully evaluated by this run: left as they were. */
+  readonly untouched: number;
+  readonly failed: number;
+}
+
+/** What a publication did: counts, API calls, and every finding that did not land. */
+export interface PublishResult {
+  readonly counts: PublishCounts;
+  /** API calls made (SDK-internal retries of one call count once). */
+  readonly calls: { readonly getFindings: number; readonly batchImport: number };
+  /** Findings sent, retries included. */
+  readonly findingsSent: number;
+  /** Findings that never landed, with Security Hub's code. Empty on success. */
+  readonly failed: readonly FailedImport[];
+  /** 0 when everything planned landed, `EXIT_CODES.incomplete` (2) otherwise. */
+  readonly exitCode: number;
+}
+
+const ACTION_COUNT: Record<ImportAction, keyof PublishCounts> = {
+  create: 'created',
+  update: 'updated',
+  refresh: 'refreshed',
+  resolve: 'resolved',
+  archive: 'archived',
+};
+
+/** Whole-call errors that another attempt cannot fix (access, disabled service, malformed request). */
+const PERMANENT_CALL_ERRORS = new Set([
+  'AccessDeniedException',
+  'InvalidAccessException',
+  'InvalidInputException',
+  'ValidationException',
+  'CredentialsProviderError',
+]);
+
+const DEFAULT_ATTEMPTS = 4;
+const DEFAULT_BASE_DELAY_MS = 250;
+
+interface DestinationWork {
+  readonly destination: Destination;
+  readonly account: AuditedAccount | undefined;
+  existing: AwsSecurityFinding[];
+  readError?: { code: string; message: string };
+}
+
+/** Publish `report`; never throws for findings Security Hub refused (see `failed`), only for bugs and bad config. */
+export async function publishToSecurityHub(options: PublishOptions): Promise<PublishResult> {
+  const now = (options.now ?? (() => new Date()))();
+  const target = publishTargetFrom(options.policy, options.homeRegion);
+  const calls = { getFindings: 0, batchImport: 0 };
+  const failed: FailedImport[] = [];
+  const roles = publishingAccounts(options);
+
+  const work = new Map<string, DestinationWork>();
+  for (const destination of destinationsToRead(options.report, target)) {
+    work.set(keyOf(destination), { destination, account: roles(destination.account), existing: [] });
+  }
+  const concurrency = options.concurrency ?? 8;
+  await mapWithConcurrency([...work.values()], concurrency, async (item) => {
+    if (item.account === undefined) return;
+    try {
+      item.existing = await readExisting(options.factory, item.destination, item.account, calls);
+    } catch (error) {
+      item.readError = { code: errorCode(error), message: describeError(error) };
+      options.logger?.error('cannot read current Security Hub findings', {
+        account: item.destination.account,
+        region: item.destination.region,
+        error: item.readError,
+      });
+    }
+  });
+
+  const plan = planPublication({
+    report: options.report,
+    policy: options.policy,
+    now,
+    target,
+    existing: [...work.values()].flatMap((item) => item.existing),
+  });
+
+  const batches = new Map<string, PlannedImport[]>();
+  for (const planned of plan.imports) {
+    const key = keyOf(planned.destination);
+    const list = batches.get(key) ?? [];
+    list.push(planned);
+    batches.set(key, list);
+  }
+
+  const landed: PlannedImport[] = [];
+  let findingsSent = 0;
+  await mapWithConcurrency([...batches.entries()], concurrency, async ([key, planned]) => {
+    const item = work.get(key);
+    const destination = planned[0]?.destination as Destination;
+    const refuse = (code: string, message: string): void => {
+      for (const entry of planned) failed.push(failure(entry, code, message));
+    };
+    if (!item || item.account === undefined) {
+      refuse(
+        'NoPublishingRole',
+        `account ${destination.account} is not among the publishing accounts; add it (with its role) to aws.accounts`,
+      );
+      return;
+    }
+    if (item.readError) {
+      refuse(
+        item.readError.code,
+        `current findings could not be read, nothing was sent: ${item.readError.message}`,
+      );
+      return;
+    }
+    const client = options.factory.client(SecurityHubClient, destination.region, item.account);
+    const outcome = await importWithRetry(client, planned, options.retry, calls);
+    findingsSent += outcome.sent;
+    landed.push(...outcome.landed);
+    failed.push(...outcome.failed);
+  });
+
+  const counts = {
+    created: 0,
+    updated: 0,
+    refreshed: 0,
+    resolved: 0,
+    archived: 0,
+    unchanged: plan.counts.unchanged,
+    untouched: plan.counts.untouched,
+    failed: failed.length,
+  };
+  for (const entry of landed) counts[ACTION_COUNT[entry.action]] += 1;
+
+  options.metrics?.addMetric('FindingsImportFailed', MetricUnit.Count, failed.length);
+  if (failed.length > 0) {
+    options.logger?.error('findings not imported into Security Hub', {
+      failed: failed.length,
+      sample: failed.slice(0, 10),
+    });
+  }
+  options.logger?.info('published to Security Hub', { counts, calls, findingsSent });
+  return {
+    counts,
+    calls,
+    findingsSent,
+    failed,
+    exitCode: failed.length > 0 ? EXIT_CODES.incomplete : EXIT_CODES.ok,
+  };
+}
+
+/** Throws `FindingsImportError` listing every finding that did not land. */
+export function assertPublished(result: PublishResult): void {
+  if (result.failed.length > 0) throw new FindingsImportError(result.failed);
+}
+
+function keyOf(destination: Pick<Destination, 'account' | 'region'>): string {
+  return `${destination.account}/${destination.region}`;
+}
+
+/** Which credentials publish into an account; undefined when none may (see `PublishOptions.accounts`). */
+function publishingAccounts(options: PublishOptions): (accountId: string) => AuditedAccount | undefined {
+  const byId = new Map(options.accounts.map((account) => [account.accountId, account]));
+  const central = options.policy.securityHub.centralAccountId;
+  return (accountId) => {
+    const listed = byId.get(accountId);
+    if (listed) return listed;
+    if (options.accounts.length === 0 || accountId === central) return { accountId };
+    return undefined;
+  };
+}
+
+async function readExisting(
+  factory: AwsClientFactory,
+  destination: Destination,
+  account: AuditedAccount,
+  calls: { getFindings: number },
+): Promise<AwsSecurityFinding[]> {
+  const client = factory.client(SecurityHubClient, destination.region, account);
+  const findings: AwsSecurityFinding[] = [];
+  let nextToken: string | undefined;
+  do {
+    calls.getFindings += 1;
+    const page = await client.send(
+      new GetFindingsCommand({
+        Filters: {
+          ProductArn: [{ Value: productArn(destination), Comparison: 'EQUALS' }],
+          AwsAccountId: [{ Value: destination.account, Comparison: 'EQUALS' }],
+          GeneratorId: [{ Value: ASFF_ID_PREFIX, Comparison: 'PREFIX' }],
+        },
+        MaxResults: 100,
+        ...(nextToken ? { NextToken: nextToken } : {}),
+      }),
+    );
+    findings.push(...(page.Findings ?? []));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return findings;
+}
+
+function failure(entry: PlannedImport, code: string, message: string): FailedImport {
+  return {
+    id: entry.finding.Id ?? '',
+    account: entry.destination.account,
+    region: entry.destination.region,
+    code,
+    message,
+  };
+}
+
+async function importWithRetry(
+  client: SecurityHubClient,
+  planned: readonly PlannedImport[],
+  retry: PublishRetryOptions | undefined,
+  calls: { batchImport: number },
+): Promise<{ landed: PlannedImport[]; failed: FailedImport[]; sent: number }> {
+  const attempts = Math.max(1, retry?.attempts ?? DEFAULT_ATTEMPTS);
+  const baseDelayMs = retry?.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
+  const landed: PlannedImport[] = [];
+  let pending: { entry: PlannedImport; code: string; message: string; permanent: boolean }[] = planned.map(
+    (entry) => ({ entry, code: '', message: '', permanent: false }),
+  );
+  let sent = 0;
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    const toSend = pending.filter((item) => !item.permanent);
+    if (toSend.length === 0) break;
+    if (attempt > 1) await sleep(backoff(attempt - 1, baseDelayMs));
+    const stillFailing: typeof pending = pending.filter((item) => item.permanent);
+    for (let start = 0; start < toSend.length; start += ASFF_LIMITS.batch) {
+      const chunk = toSend.slice(start, start + ASFF_LIMITS.batch);
+      calls.batchImport += 1;
+      sent += chunk.length;
+      try {
+        const answer = await client.send(
+          new BatchImportFindingsCommand({ Findings: chunk.map((item) => item.entry.finding) }),
+        );
+        const rejected = new Map((answer.FailedFindings ?? []).map((item) => [item.Id, item]));
+        for (const item of chunk) {
+          const rejection = rejected.get(item.entry.finding.Id);
+          if (!rejection) landed.push(item.entry);
+          else {
+            stillFailing.push({
+              entry: item.entry,
+              code: rejection.ErrorCode ?? 'Unknown',
+              message: rejection.ErrorMessage ?? '',
+              permanent: false,
+            });
+          }
+        }
+      } catch (error) {
+        const code = errorCode(error);
+        const permanent = PERMANENT_CALL_ERRORS.has(code);
+        for (const item of chunk) {
+          stillFailing.push({ entry: item.entry, code, message: describeError(error), permanent });
+        }
+      }
+    }
+    pending = stillFailing;
+  }
+  return {
+    landed,
+    failed: pending.map((item) => failure(item.entry, item.code, item.message)),
+    sent,
+  };
+}
+
+/** Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
+function backoff(retry: number, baseDelayMs: number): number {
+  return Math.random() * baseDelayMs * 2 ** (retry - 1);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,64 @@
+/**
+ * The CDK app's composition: which stacks exist for a policy, and the cdk-nag AwsSolutions checks
+ * over all of them. infra/app.ts (the `cdk.json` entry point) only reads context and calls this;
+ * tests call it with their own policies.
+ */
+import { type App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Policy } from '../functions/core/policy.ts';
+import { AuditStack, type AuditStackProps } from './audit-stack.ts';
+import { FederationStack } from './federation-stack.ts';
+import { MemberStack } from './member-stack.ts';
+
+/** Stack names, stable because operators type them (`cdk deploy CertctlBackupGuardAudit`). */
+export const STACK_NAMES = {
+  audit: 'CertctlBackupGuardAudit',
+  member: 'CertctlBackupGuardMember',
+  federation: 'CertctlBackupGuardFederation',
+} as const;
+
+export interface BackupGuardStacks {
+  readonly audit: AuditStack;
+  readonly member: MemberStack;
+  /** Present only when `policy.gcp.federation` is set. */
+  readonly federation: FederationStack | undefined;
+}
+
+export interface BackupGuardAppOptions {
+  /** The validated policy (infra/policy-context.ts `readPolicyContext`). */
+  readonly policy: Policy;
+  /**
+   * Overrides for the audit stack (tests point `entry` elsewhere, for instance).
+   * @default none
+   */
+  readonly audit?: Omit<AuditStackProps, 'policy'>;
+}
+
+/** Add the stacks for `options.policy` to `app`, with cdk-nag AwsSolutions checks on all of them. */
+export function buildBackupGuardApp(app: App, options: BackupGuardAppOptions): BackupGuardStacks {
+  const { policy } = options;
+  const audit = new AuditStack(app, STACK_NAMES.audit, {
+    description: 'certctl-backup-guard: scheduled managed-Postgres PITR audit (audit account)',
+    ...options.audit,
+    policy,
+  });
+  const member = new MemberStack(app, STACK_NAMES.member, {
+    description: 'certctl-backup-guard: read-only audit role (every member account, e.g. as a StackSet)',
+    policy,
+    // The member role trusts the audit role by name, so both stacks must agree on it.
+    ...(options.audit?.auditRoleName ? { auditRoleName: options.audit.auditRoleName } : {}),
+  });
+  const federation = policy.gcp.federation
+    ? new FederationStack(app, STACK_NAMES.federation, {
+        description: 'certctl-backup-guard: role the GCP Cloud Function assumes with a Google ID token',
+        federation: policy.gcp.federation,
+        ...(policy.securityHub.centralRegion ? { securityHubRegion: policy.securityHub.centralRegion } : {}),
+      })
+    : undefined;
+  // cdk-nag 3 is a policy-validation plugin: any unacknowledged finding (error or warning) fails
+  // synth. Acknowledgements are also written into the templates (cdk_nag metadata) for auditors.
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }),
+  );
+  return { audit, member, federation };
+}

@@ -1,0 +1,79 @@
+/**
+ * The GCP federation role, deployed in the Security Hub central account: the GCP Cloud Function
+ * exchanges a Google-signed ID token for it (`sts:AssumeRoleWithWebIdentity`) and imports the Cloud
+ * SQL findings. No static key exists anywhere, and no IAM OIDC provider is created: Google
+ * (`accounts.google.com`) is built into IAM (cloud-api-facts.md section 6).
+ *
+ * The trust policy pins all three claims with StringEquals: `accounts.google.com:aud` (the token's
+ * `azp`, the service account's numeric unique id), `:sub` (the same id) and `:oaud` (the audience
+ * the function requests). The audience alone is not enough: any Google identity can mint a token
+ * for any audience.
+ */
+import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Effect, PolicyStatement, Role, WebIdentityPrincipal } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import type { Policy } from '../functions/core/policy.ts';
+import { parseRoleArn } from './policy-context.ts';
+
+/** The identity provider IAM knows for Google-signed tokens. */
+export const GOOGLE_PROVIDER = 'accounts.google.com';
+
+/** The GCP federation settings (`policy.gcp.federation`), required for this stack. */
+export type GcpFederation = NonNullable<Policy['gcp']['federation']>;
+
+export interface FederationStackProps extends StackProps {
+  /** Role ARN (its name and path are used), audience and service-account unique id. */
+  readonly federation: GcpFederation;
+  /**
+   * Region of the central account's Security Hub the function imports into.
+   * @default policy.securityHub.centralRegion if set, else this stack's region
+   */
+  readonly securityHubRegion?: string;
+}
+
+/** The federation role: see the module comment. */
+export class FederationStack extends Stack {
+  readonly federationRole: Role;
+
+  constructor(scope: Construct, id: string, props: FederationStackProps) {
+    super(scope, id, props);
+    const { federation } = props;
+    const { roleName, path } = parseRoleArn(federation.roleArn);
+    this.federationRole = new Role(this, 'GcpFederationRole', {
+      roleName,
+      path,
+      description:
+        'certctl-backup-guard: the GCP Cloud Function imports Cloud SQL findings into Security Hub',
+      assumedBy: new WebIdentityPrincipal(GOOGLE_PROVIDER, {
+        StringEquals: {
+          [`${GOOGLE_PROVIDER}:aud`]: federation.serviceAccountUniqueId,
+          [`${GOOGLE_PROVIDER}:sub`]: federation.serviceAccountUniqueId,
+          [`${GOOGLE_PROVIDER}:oaud`]: federation.audience,
+        },
+      }),
+    });
+    const region = props.securityHubRegion ?? Aws.REGION;
+    this.federationRole.addToPolicy(
+      new PolicyStatement({
+        sid: 'ImportFindingsIntoCentralProduct',
+        effect: Effect.ALLOW,
+        actions: ['securityhub:BatchImportFindings'],
+        resources: [
+          `arn:${Aws.PARTITION}:securityhub:${region}:${Aws.ACCOUNT_ID}:product/${Aws.ACCOUNT_ID}/default`,
+        ],
+      }),
+    );
+    this.federationRole.addToPolicy(
+      new PolicyStatement({
+        sid: 'ReadCentralFindings',
+        effect: Effect.ALLOW,
+        actions: ['securityhub:GetFindings'],
+        resources: [`arn:${Aws.PARTITION}:securityhub:${region}:${Aws.ACCOUNT_ID}:hub/default`],
+      }),
+    );
+    new CfnOutput(this, 'FederationRoleArn', {
+      value: this.federationRole.roleArn,
+      description: 'Must equal gcp.federation.roleArn in the policy.',
+    });
+  }
+}

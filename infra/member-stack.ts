@@ -1,0 +1,79 @@
+/**
+ * The member-account stack, deployed in every audited account (as a CloudFormation StackSet, or
+ * with `cdk deploy` one account at a time): the read-only role the audit Lambda assumes. It can
+ * describe RDS/Aurora backup configuration and import findings into that account's own Security
+ * Hub product, nothing else.
+ *
+ * The template has no assets and no bootstrap-version check, so a StackSet can deploy it into
+ * accounts that were never CDK-bootstrapped. The audit account id is a parameter, so one template
+ * serves every member account.
+ */
+import { Aws, CfnOutput, CfnParameter, DefaultStackSynthesizer, Stack, type StackProps } from 'aws-cdk-lib';
+import { AccountPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import type { Policy } from '../functions/core/policy.ts';
+import { AUDIT_ROLE_NAME, auditRoleAcknowledgements } from './audit-stack.ts';
+import { acknowledge } from './nag.ts';
+import { auditReadStatements } from './permissions.ts';
+import { memberRoleFrom } from './policy-context.ts';
+
+/** The CloudFormation parameter that names the audit (management) account. */
+export const AUDIT_ACCOUNT_PARAMETER = 'AuditAccountId';
+
+export interface MemberStackProps extends StackProps {
+  /** The validated policy: regions and Security Hub settings decide the role's permissions. */
+  readonly policy: Policy;
+  /**
+   * Name of the audit Lambda's role in the audit account; the only principal trusted.
+   * @default AUDIT_ROLE_NAME ('certctl-backup-guard-audit-pitr')
+   */
+  readonly auditRoleName?: string;
+  /**
+   * Name (and path) of the member role.
+   * @default the role named by `policy.aws.accounts[*].roleArn`, else 'certctl-backup-guard-audit-member'
+   */
+  readonly memberRole?: { readonly roleName: string; readonly path: string };
+}
+
+/** The member-account stack: see the module comment. */
+export class MemberStack extends Stack {
+  readonly memberRole: Role;
+  readonly auditAccountId: CfnParameter;
+
+  constructor(scope: Construct, id: string, props: MemberStackProps) {
+    super(scope, id, {
+      ...props,
+      // No BootstrapVersion parameter/rule: StackSet targets need not be bootstrapped.
+      synthesizer: props.synthesizer ?? new DefaultStackSynthesizer({ generateBootstrapVersionRule: false }),
+    });
+    const { policy } = props;
+    this.auditAccountId = new CfnParameter(this, AUDIT_ACCOUNT_PARAMETER, {
+      type: 'String',
+      allowedPattern: '^\\d{12}$',
+      constraintDescription: 'the 12-digit id of the account that runs the audit-pitr Lambda',
+      description:
+        'The AWS account that runs the certctl-backup-guard audit-pitr Lambda (CertctlBackupGuardAudit).',
+    });
+    const auditRoleArn = `arn:${Aws.PARTITION}:iam::${this.auditAccountId.valueAsString}:role/${props.auditRoleName ?? AUDIT_ROLE_NAME}`;
+    const member = props.memberRole ?? memberRoleFrom(policy);
+    // Trust the audit account, narrowed by aws:PrincipalArn to the one Lambda role. Why not the role
+    // ARN as principal: IAM rewrites a role principal to its unique id, so recreating the audit role
+    // would silently break every member trust, and a StackSet could not be deployed before the audit
+    // stack. Why no ExternalId: it defends against a third party acting for many customers (the
+    // confused deputy); here the only caller is our own role in our own organization, which
+    // aws:PrincipalArn already pins exactly.
+    this.memberRole = new Role(this, 'AuditMemberRole', {
+      roleName: member.roleName,
+      path: member.path,
+      description:
+        'certctl-backup-guard: read-only RDS backup configuration and Security Hub import for the audit',
+      assumedBy: new AccountPrincipal(this.auditAccountId.valueAsString).withConditions({
+        StringEquals: { 'aws:PrincipalArn': auditRoleArn },
+      }),
+    });
+    for (const statement of auditReadStatements(policy)) this.memberRole.addToPolicy(statement);
+    acknowledge(this.memberRole, auditRoleAcknowledgements(policy));
+
+    new CfnOutput(this, 'MemberRoleArn', { value: this.memberRole.roleArn });
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The IAM statements the audit roles share: read-only RDS describe calls, the region list, and the
+ * Security Hub custom-integration import. Built in one place so the audit role (management/audit
+ * account), the member role (every member account) and the GCP federation role cannot drift.
+ *
+ * Resource scoping follows the Service Authorization Reference for Amazon RDS, AWS Account
+ * Management and AWS Security Hub (docs.aws.amazon.com/service-authorization/latest/reference/):
+ * - `rds:DescribeDBInstances` takes resource type `db`, `rds:DescribeDBClusters` `cluster`,
+ *   `rds:DescribeDBInstanceAutomatedBackups` `auto-backup`. A list call without an identifier is
+ *   authorized against `arn:<partition>:rds:<region>:<account>:db:*` (and `cluster:*`,
+ *   `auto-backup:*`), so the narrowest grant that still lists every database is that pattern per
+ *   region, scoped to the caller's own account; never `*`.
+ * - `account:ListRegions` takes resource type `account` (`arn:<partition>:account::<account>:account`).
+ * - `securityhub:BatchImportFindings` takes resource type `product`: the account's own default
+ *   product `arn:<partition>:securityhub:<region>:<account>:product/<account>/default`.
+ * - `securityhub:GetFindings` takes resource type `hub`: `arn:<partition>:securityhub:<region>:<account>:hub/default`.
+ * - `sts:GetCallerIdentity` needs no permission at all (STS API reference), so none is granted.
+ */
+import { Aws } from 'aws-cdk-lib';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Policy } from '../functions/core/policy.ts';
+import { publishTargetFrom } from '../functions/publish/security-hub/asff.ts';
+
+/** Regions an ARN is scoped to: a list, or `*` when the policy audits every enabled region. */
+export type RegionScope = readonly string[];
+
+/** The RDS actions the audit calls; all three are List-level and read nothing but configuration. */
+export const RDS_DESCRIBE_ACTIONS = [
+  'rds:DescribeDBInstances',
+  'rds:DescribeDBClusters',
+  'rds:DescribeDBInstanceAutomatedBackups',
+] as const;
+
+/** Regions the audit reads: the policy's list, or `*` for `aws.regions: all`. */
+export function auditRegions(policy: Policy): RegionScope {
+  return policy.aws.regions === 'all' ? ['*'] : [...policy.aws.regions];
+}
+
+/**
+ * Regions whose Security Hub the audit writes to: the audited regions plus the home region
+ * (findings about a whole account, region `*`, go there; functions/publish/security-hub/asff.ts).
+ */
+export function securityHubRegions(policy: Policy): RegionScope {
+  if (policy.aws.regions === 'all') return ['*'];
+  const home = publishTargetFrom(policy).homeRegion;
+  return [...new Set([...policy.aws.regions, home])];
+}
+
+/** `arn:<partition>:<service>:<region>:<this account>:<resource>` for each region. */
+function arnsPerRegion(service: string, regions: RegionScope, resource: string): string[] {
+  return regions.map((region) => `arn:${Aws.PARTITION}:${service}:${region}:${Aws.ACCOUNT_ID}:${resource}`);
+}
+
+/** Read-only RDS/Aurora describe calls in this account, in `regions`. */
+export function rdsDescribeStatements(regions: RegionScope): PolicyStatement[] {
+  return [
+    new PolicyStatement({
+      sid: 'DescribeDbInstances',
+      effect: Effect.ALLOW,
+      actions: ['rds:DescribeDBInstances'],
+      resources: arnsPerRegion('rds', regions, 'db:*'),
+    }),
+    new PolicyStatement({
+      sid: 'DescribeDbClusters',
+      effect: Effect.ALLOW,
+      actions: ['rds:DescribeDBClusters'],
+      resources: arnsPerRegion('rds', regions, 'cluster:*'),
+    }),
+    new PolicyStatement({
+      sid: 'DescribeDbInstanceAutomatedBackups',
+      effect: Effect.ALLOW,
+      actions: ['rds:DescribeDBInstanceAutomatedBackups'],
+      resources: arnsPerRegion('rds', regions, 'auto-backup:*'),
+    }),
+  ];
+}
+
+/** `account:ListRegions` on this account only (used when the policy audits `all` regions). */
+export function listRegionsStatement(): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'ListEnabledRegions',
+    effect: Effect.ALLOW,
+    actions: ['account:ListRegions'],
+    resources: [`arn:${Aws.PARTITION}:account::${Aws.ACCOUNT_ID}:account`],
+  });
+}
+
+/**
+ * Security Hub custom integration for this account: import into its own default product, and read
+ * the findings back (the lifecycle reads current findings once per run to import only changes).
+ */
+export function securityHubStatements(regions: RegionScope): PolicyStatement[] {
+  return [
+    new PolicyStatement({
+      sid: 'ImportFindingsIntoOwnProduct',
+      effect: Effect.ALLOW,
+      actions: ['securityhub:BatchImportFindings'],
+      resources: arnsPerRegion('securityhub', regions, `product/${Aws.ACCOUNT_ID}/default`),
+    }),
+    new PolicyStatement({
+      sid: 'ReadFindings',
+      effect: Effect.ALLOW,
+      actions: ['securityhub:GetFindings'],
+      resources: arnsPerRegion('securityhub', regions, 'hub/default'),
+    }),
+  ];
+}
+
+/** Every statement an audit role (own account or member account) needs under `policy`. */
+export function auditReadStatements(policy: Policy): PolicyStatement[] {
+  return [
+    ...rdsDescribeStatements(auditRegions(policy)),
+    ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
+    ...(policy.securityHub.enabled ? securityHubStatements(securityHubRegions(policy)) : []),
+  ];
+}

@@ -1,0 +1,305 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CloudApiError } from '../../functions/core/errors.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import { DEFAULT_BACKUP_LOCATION, labelForTag, readCloudSqlPitrFacts } from '../../functions/gcp/cloud-sql.ts';
+import type { Sim } from '../sim/server.ts';
+import type { SimRequest, SimService } from '../sim/service.ts';
+import { cloudSqlScenario, instance, NOW, PROJECT, startGcpSim } from './sim-setup.ts';
+
+const DAY_MS = 86_400_000;
+
+/** Never claims a request; records what the clients sent. */
+function requestSpy(): SimService & { requests: SimRequest[] } {
+  const requests: SimRequest[] = [];
+  return {
+    name: 'spy',
+    requests,
+    matches(request) {
+      requests.push(request);
+      return false;
+    },
+    handle: () => ({ status: 500, body: '' }),
+    throttled: () => ({ status: 500, body: '' }),
+    serverError: () => ({ status: 500, body: '' }),
+  };
+}
+
+describe('readCloudSqlPitrFacts', () => {
+  let sim: Sim | undefined;
+  let factory: GcpClientFactory | undefined;
+
+  afterEach(async () => {
+    await factory?.close();
+    await sim?.close();
+    sim = undefined;
+    factory = undefined;
+  });
+
+  async function read(
+    scenario: Parameters<typeof startGcpSim>[0],
+    policyInput: Parameters<typeof parsePolicy>[0] = {},
+    options: Parameters<typeof startGcpSim>[1] = {},
+  ) {
+    ({ sim } = await startGcpSim(scenario, options));
+    factory = new GcpClientFactory({ endpoint: sim.endpoint });
+    return readCloudSqlPitrFacts(factory.cloudSql(), PROJECT, parsePolicy(policyInput));
+  }
+
+  it('reads every page of instances.list when the API pages', async () => {
+    // Prepare
+    const names = ['db-1', 'db-2', 'db-3', 'db-4', 'db-5'];
+
+    // Act
+    const facts = await read(cloudSqlScenario(names.map((name) => instance(name)), { maxPageSize: 2 }));
+
+    // Assess
+    expect(facts.map((fact) => fact.resource.id).sort()).toEqual(names);
+    expect(sim?.stats().byOperation['cloudSql:instances.list']).toBe(3);
+    expect(sim?.stats().byOperation['cloudSql:instances.getLatestRecoveryTime']).toBe(5);
+  });
+
+  it('skips replicas, read pools, on-premises sources and other engines when selecting primaries', async () => {
+    // Prepare
+    const scenario = cloudSqlScenario([
+      instance('primary'),
+      instance('replica', { instanceType: 'READ_REPLICA_INSTANCE', masterInstanceName: `${PROJECT}:primary` }),
+      instance('replica-untyped', { masterInstanceName: `${PROJECT}:primary` }),
+      instance('pool', { instanceType: 'READ_POOL_INSTANCE' }),
+      instance('onprem', { instanceType: 'ON_PREMISES_INSTANCE' }),
+      instance('mysql', { databaseVersion: 'MYSQL_8_0' }),
+    ]);
+
+    // Act
+    const facts = await read(scenario);
+
+    // Assess
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['primary']);
+    expect(sim?.stats().byOperation['cloudSql:instances.getLatestRecoveryTime']).toBe(1);
+  });
+
+  it('selects targets by the label form of the policy tag, by name and by selfLink', async () => {
+    // Prepare
+    const scenario = cloudSqlScenario([
+      instance('labelled'),
+      instance('team-labelled', { labels: { 'team-pki': 'core' } }),
+      instance('named', { labels: {} }),
+      instance('linked', { labels: {} }),
+      instance('unrelated', { labels: { app: 'billing' } }),
+    ]);
+    const policy = {
+      targets: {
+        tags: [
+          { key: 'certctl:backup-guard', value: 'enabled' },
+          { key: 'Team:PKI', value: 'Core' },
+        ],
+        identifiers: ['NAMED', `https://sqladmin.googleapis.com/v1/projects/${PROJECT}/instances/linked`],
+      },
+    };
+
+    // Act
+    const facts = await read(scenario, policy);
+
+    // Assess
+    expect(facts.map((fact) => fact.resource.id).sort()).toEqual(['labelled', 'linked', 'named', 'team-labelled']);
+  });
+
+  it('decodes numeric enums, wrapped values and int64 timestamps when the REST fallback asks for enum-encoding=int', async () => {
+    // Prepare
+    const spy = requestSpy();
+    const scenario = cloudSqlScenario([
+      instance('plus', {
+        edition: 'ENTERPRISE_PLUS',
+        databaseVersion: 'POSTGRES_16',
+        createdAt: '2025-06-01T08:30:00Z',
+        backups: { transactionLogRetentionDays: 35, retainedBackups: 36, location: 'eu' },
+        finalBackup: { enabled: true, retentionDays: 30 },
+        retainBackupsOnDelete: false,
+      }),
+    ]);
+
+    // Act
+    const [fact] = await read(scenario, {}, { extraServices: [spy] });
+
+    // Assess
+    const list = spy.requests.find((request) => request.path === `/v1/projects/${PROJECT}/instances`);
+    expect(list?.query.get('$alt')).toBe('json;enum-encoding=int');
+    expect(list?.query.get('maxResults')).toBe('1000');
+    expect(fact).toMatchObject({
+      kind: 'cloudsql-instance',
+      engine: 'POSTGRES_16',
+      status: 'RUNNABLE',
+      retentionDays: 35,
+      retentionRange: { min: 1, max: 35 },
+      automatedBackupsEnabled: true,
+      pointInTimeRecoveryEnabled: true,
+      deletionProtection: true,
+      crossRegionBackupTargets: ['eu'],
+      resource: {
+        provider: 'gcp',
+        account: PROJECT,
+        region: 'europe-west1',
+        type: 'GcpCloudSqlInstance',
+        id: 'plus',
+        selfLink: `https://sqladmin.googleapis.com/v1/projects/${PROJECT}/instances/plus`,
+      },
+      cloudSql: {
+        edition: 'ENTERPRISE_PLUS',
+        retainedBackups: 36,
+        retainBackupsOnDelete: false,
+        finalBackupEnabled: true,
+        finalBackupRetentionDays: 30,
+      },
+    });
+    expect(fact?.createdAt?.toISOString()).toBe('2025-06-01T08:30:00.000Z');
+  });
+
+  it('reads the restore window from getLatestRecoveryTime when PITR is on', async () => {
+    // Prepare
+    const scenario = cloudSqlScenario([instance('db', { recovery: { earliest: '-6d', latest: '-4m' } })]);
+
+    // Act
+    const [fact] = await read(scenario);
+
+    // Assess
+    expect(fact?.restoreWindow).toEqual({
+      known: true,
+      earliest: new Date(NOW.getTime() - 6 * DAY_MS),
+      latest: new Date(NOW.getTime() - 4 * 60_000),
+      source: 'instances.getLatestRecoveryTime',
+    });
+    expect(sim?.stats().byOperation['cloudSql:backupRuns.list']).toBeUndefined();
+  });
+
+  it('uses the oldest and newest successful backup runs as the window when PITR is off', async () => {
+    // Prepare
+    const scenario = cloudSqlScenario(
+      [
+        instance('no-pitr', {
+          backups: { pointInTimeRecovery: false },
+          backupRuns: [
+            { end: '-1d' },
+            { end: '-2d' },
+            { end: '-3d', status: 'FAILED' },
+            { end: '-4d', type: 'ON_DEMAND' },
+            { end: '-9d', status: 'DELETED' },
+          ],
+        }),
+      ],
+      { maxPageSize: 2 },
+    );
+
+    // Act
+    const [fact] = await read(scenario);
+
+    // Assess
+    expect(fact?.restoreWindow).toEqual({
+      known: true,
+      earliest: new Date(NOW.getTime() - 4 * DAY_MS),
+      latest: new Date(NOW.getTime() - 1 * DAY_MS),
+      source: 'backupRuns.list (SUCCESSFUL runs, PITR off)',
+    });
+    expect(fact?.pointInTimeRecoveryEnabled).toBe(false);
+    expect(sim?.stats().byOperation['cloudSql:backupRuns.list']).toBe(3);
+    expect(sim?.stats().byOperation['cloudSql:instances.getLatestRecoveryTime']).toBeUndefined();
+  });
+
+  it('reports 0 days of retention and no restore point when automated backups are off', async () => {
+    // Prepare
+    const scenario = cloudSqlScenario([instance('off', { backups: { enabled: false, pointInTimeRecovery: false } })]);
+
+    // Act
+    const [fact] = await read(scenario);
+
+    // Assess
+    expect(fact?.retentionDays).toBe(0);
+    expect(fact?.automatedBackupsEnabled).toBe(false);
+    expect(fact?.restoreWindow).toMatchObject({ known: true, earliest: undefined, latest: undefined });
+  });
+
+  it('makes only that instance’s window unknown when getLatestRecoveryTime fails for it', async () => {
+    // Prepare
+    const scenario = cloudSqlScenario([
+      instance('healthy'),
+      instance('broken', { faults: { getLatestRecoveryTime: 'INTERNAL' } }),
+    ]);
+
+    // Act
+    const facts = await read(scenario);
+
+    // Assess
+    const byName = new Map(facts.map((fact) => [fact.resource.id, fact]));
+    expect(byName.get('healthy')?.restoreWindow.known).toBe(true);
+    expect(byName.get('broken')?.restoreWindow).toEqual({
+      known: false,
+      reason: 'instances.getLatestRecoveryTime failed with INTERNAL: Simulated INTERNAL for getLatestRecoveryTime on broken',
+    });
+  });
+
+  it('leaves a field unknown instead of guessing when the answer omits it', async () => {
+    // Prepare
+    const scenario = cloudSqlScenario([
+      instance('partial', {
+        omit: [
+          'settings.backupConfiguration.pointInTimeRecoveryEnabled',
+          'settings.backupConfiguration.transactionLogRetentionDays',
+          'settings.edition',
+        ],
+      }),
+    ]);
+
+    // Act
+    const [fact] = await read(scenario);
+
+    // Assess
+    expect(fact?.pointInTimeRecoveryEnabled).toBeUndefined();
+    expect(fact?.retentionDays).toBeUndefined();
+    expect(fact?.cloudSql?.edition).toBe('UNSPECIFIED');
+    expect(fact?.retentionRange).toEqual({ min: 1, max: 7 });
+    expect(fact?.crossRegionBackupTargets).toEqual([DEFAULT_BACKUP_LOCATION]);
+  });
+
+  it('fails the whole project with the API’s code when a page of instances.list fails', async () => {
+    // Prepare
+    const scenario = cloudSqlScenario([instance('a'), instance('b'), instance('c')], {
+      maxPageSize: 2,
+      listFault: { status: 'PERMISSION_DENIED', after: 1 },
+    });
+
+    // Act
+    const reading = read(scenario);
+
+    // Assess
+    await expect(reading).rejects.toBeInstanceOf(CloudApiError);
+    await expect(reading).rejects.toMatchObject({
+      code: 'PERMISSION_DENIED',
+      message: expect.stringContaining(`instances.list failed for project ${PROJECT} with PERMISSION_DENIED`),
+    });
+  });
+
+  it('retries throttled and unavailable reads and still reads every instance', async () => {
+    // Prepare
+    const names = ['db-1', 'db-2', 'db-3', 'db-4'];
+    const scenario = cloudSqlScenario(names.map((name) => instance(name)));
+
+    // Act
+    const facts = await read(scenario, {}, { faults: { throttleRate: 0.4, errorRate: 0.2, seed: 7, services: ['cloudSql'] } });
+
+    // Assess
+    expect(facts.map((fact) => fact.resource.id).sort()).toEqual(names);
+    expect(facts.every((fact) => fact.restoreWindow.known)).toBe(true);
+    const faults = sim?.stats().faults;
+    expect((faults?.throttled ?? 0) + (faults?.serverErrors ?? 0)).toBeGreaterThan(0);
+  });
+});
+
+describe('labelForTag', () => {
+  it('turns a policy tag into a valid GCP label when the key has a colon or capitals', () => {
+    // Act / Assess
+    expect(labelForTag({ key: 'certctl:backup-guard', value: 'enabled' })).toEqual({
+      key: 'certctl-backup-guard',
+      value: 'enabled',
+    });
+    expect(labelForTag({ key: 'Team/PKI', value: 'Core Team' })).toEqual({ key: 'team-pki', value: 'core-team' });
+  });
+});

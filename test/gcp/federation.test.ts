@@ -1,0 +1,237 @@
+import { inspect } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { CredentialsError, PolicyError } from '../../functions/core/errors.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import {
+  createFederatedAwsFactory,
+  gcpFederatedCredentials,
+  type IdTokenSource,
+  metadataIdTokenSource,
+} from '../../functions/gcp/federation.ts';
+import { verifyIdToken } from '../sim/jwt.ts';
+import type { Sim } from '../sim/server.ts';
+import { GCE_METADATA_SERVICE, type GceMetadataSim } from '../sim/services/gce-metadata.ts';
+import {
+  AUDIENCE,
+  CENTRAL_ACCOUNT,
+  CENTRAL_REGION,
+  federationScenario,
+  ROLE_ARN,
+  SERVICE_ACCOUNT_ID,
+  startGcpSim,
+} from './sim-setup.ts';
+
+describe('GCP -> AWS federation against the simulator', () => {
+  let sim: Sim;
+  let metadata: GceMetadataSim;
+
+  beforeEach(async () => {
+    // STS and the SDK judge expiry on the real clock, so these tests run on it too.
+    ({ sim } = await startGcpSim(federationScenario(), { clock: () => new Date() }));
+    metadata = sim.service<GceMetadataSim>(GCE_METADATA_SERVICE);
+  });
+
+  afterEach(async () => {
+    await sim.close();
+  });
+
+  function metadataHost(): string {
+    return new URL(sim.endpoint).host;
+  }
+
+  /** A token source that remembers every token it handed out. */
+  function recordingSource(): IdTokenSource & { tokens: string[] } {
+    const tokens: string[] = [];
+    const inner = metadataIdTokenSource({ host: metadataHost() });
+    return Object.assign(
+      async (audience: string) => {
+        const token = await inner(audience);
+        tokens.push(token);
+        return token;
+      },
+      { tokens },
+    );
+  }
+
+  function stsConfig() {
+    return new AwsClientFactory({ maxAttempts: 2, endpoint: sim.endpoint }).config(CENTRAL_REGION);
+  }
+
+  it('gets an ID token for the audience with the service account as azp and sub', async () => {
+    // Act
+    const token = await metadataIdTokenSource({ host: metadataHost() })(AUDIENCE);
+
+    // Assess
+    const claims = verifyIdToken(token);
+    expect(claims).toMatchObject({ aud: AUDIENCE, azp: SERVICE_ACCOUNT_ID, sub: SERVICE_ACCOUNT_ID });
+    expect(metadata.mintedAudiences).toEqual([AUDIENCE]);
+  });
+
+  it('fails with a CredentialsError and does not retry when the metadata server refuses', async () => {
+    // Prepare
+    metadata.refuse({ status: 404, message: 'no service account' });
+
+    // Act
+    const fetching = metadataIdTokenSource({ host: metadataHost() })(AUDIENCE);
+
+    // Assess
+    await expect(fetching).rejects.toBeInstanceOf(CredentialsError);
+    await expect(fetching).rejects.toThrow(/HTTP 404: no service account/);
+    expect(sim.stats().byService.gceMetadata).toBe(1);
+  });
+
+  it('retries the metadata server when it answers 5xx, then names the last answer', async () => {
+    // Prepare
+    sim.setFaults({ errorRate: 1, services: [GCE_METADATA_SERVICE] });
+
+    // Act
+    const fetching = metadataIdTokenSource({ host: metadataHost() })(AUDIENCE);
+
+    // Assess
+    await expect(fetching).rejects.toThrow(/HTTP 503/);
+    expect(sim.stats().byService.gceMetadata).toBe(3);
+  });
+
+  it('assumes the federation role and fetches a fresh token each time the credentials are refreshed', async () => {
+    // Prepare
+    const source = recordingSource();
+    let clock = new Date();
+    const provider = gcpFederatedCredentials({
+      roleArn: ROLE_ARN,
+      audience: AUDIENCE,
+      stsClientConfig: stsConfig(),
+      idTokenSource: source,
+      now: () => clock,
+    });
+
+    // Act
+    const first = await provider();
+    const cached = await provider();
+    clock = new Date(Date.now() + 2 * 3_600_000);
+    const refreshed = await provider();
+
+    // Assess
+    expect(first.accessKeyId).toBeTruthy();
+    expect(cached).toBe(first);
+    expect(refreshed.accessKeyId).not.toBe(first.accessKeyId);
+    expect(source.tokens).toHaveLength(2);
+    expect(metadata.mintedAudiences).toEqual([AUDIENCE, AUDIENCE]);
+    expect(sim.stats().byOperation['sts:AssumeRoleWithWebIdentity']).toBe(2);
+  });
+
+  it('shares one refresh between concurrent callers', async () => {
+    // Prepare
+    const source = recordingSource();
+    const provider = gcpFederatedCredentials({
+      roleArn: ROLE_ARN,
+      audience: AUDIENCE,
+      stsClientConfig: stsConfig(),
+      idTokenSource: source,
+    });
+
+    // Act
+    const all = await Promise.all([provider(), provider(), provider()]);
+
+    // Assess
+    expect(new Set(all.map((credentials) => credentials.accessKeyId)).size).toBe(1);
+    expect(source.tokens).toHaveLength(1);
+  });
+
+  it('names the role and the STS code, and never the token, when the trust policy refuses the token', async () => {
+    // Prepare
+    const source = recordingSource();
+    const provider = gcpFederatedCredentials({
+      roleArn: ROLE_ARN,
+      audience: 'https://someone-else.example.com',
+      stsClientConfig: stsConfig(),
+      idTokenSource: source,
+    });
+
+    // Act
+    const error = await provider().catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect((error as Error).message).toContain(ROLE_ARN);
+    expect((error as Error).message).toContain('AccessDenied');
+    const token = source.tokens[0] as string;
+    expect(token.length).toBeGreaterThan(20);
+    expect(inspect(error, { depth: 10 })).not.toContain(token);
+    expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain(token);
+  });
+
+  it('reports InvalidIdentityToken when the token is not one Google signed', async () => {
+    // Prepare
+    const forged = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
+    const provider = gcpFederatedCredentials({
+      roleArn: ROLE_ARN,
+      audience: AUDIENCE,
+      stsClientConfig: stsConfig(),
+      idTokenSource: async () => forged,
+    });
+
+    // Act
+    const error = await provider().catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect((error as Error).message).toMatch(/failed with InvalidIdentityToken/);
+    expect(inspect(error, { depth: 10 })).not.toContain(forged);
+  });
+
+  it('fails with a CredentialsError naming the role when no ID token can be had', async () => {
+    // Prepare
+    metadata.refuse({ status: 403, message: 'forbidden' });
+    const provider = gcpFederatedCredentials({
+      roleArn: ROLE_ARN,
+      audience: AUDIENCE,
+      stsClientConfig: stsConfig(),
+      idTokenSource: metadataIdTokenSource({ host: metadataHost() }),
+    });
+
+    // Act
+    const error = await provider().catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect((error as Error).message).toContain(`Cannot assume ${ROLE_ARN}: no Google ID token`);
+    expect(sim.stats().byOperation['sts:AssumeRoleWithWebIdentity']).toBeUndefined();
+  });
+});
+
+describe('createFederatedAwsFactory', () => {
+  it('refuses with the policy path when the policy has no federation section', () => {
+    // Prepare
+    const policy = parsePolicy({ securityHub: { enabled: true, centralAccountId: CENTRAL_ACCOUNT } });
+
+    // Act
+    const creating = () => createFederatedAwsFactory(policy);
+
+    // Assess
+    expect(creating).toThrow(PolicyError);
+    expect(creating).toThrow(/policy.gcp.federation is not set/);
+  });
+
+  it('uses the federated identity as the factory’s own credentials when the policy federates', async () => {
+    // Prepare
+    const { sim } = await startGcpSim(federationScenario(), { clock: () => new Date() });
+    const policy = parsePolicy({
+      gcp: { federation: { roleArn: ROLE_ARN, audience: AUDIENCE, serviceAccountUniqueId: SERVICE_ACCOUNT_ID } },
+      securityHub: { centralAccountId: CENTRAL_ACCOUNT, centralRegion: CENTRAL_REGION },
+    });
+
+    // Act
+    const factory = createFederatedAwsFactory(policy, {
+      endpoint: sim.endpoint,
+      idTokenSource: metadataIdTokenSource({ host: new URL(sim.endpoint).host }),
+    });
+    const credentials = factory.credentialsFor();
+    const resolved = typeof credentials === 'function' ? await credentials() : credentials;
+    await sim.close();
+
+    // Assess
+    expect(resolved?.accessKeyId).toBeTruthy();
+    expect(factory.config(CENTRAL_REGION)).toMatchObject({ region: CENTRAL_REGION, endpoint: sim.endpoint });
+  });
+});

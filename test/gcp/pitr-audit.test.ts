@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditReport } from '../../functions/core/audit.ts';
+import type { ComplianceStatus } from '../../functions/core/finding.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import type { CloudSqlApi } from '../../functions/gcp/cloud-sql.ts';
+import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import { ALL_REGIONS, auditGcpPitr, planGcpPitrAudit } from '../../functions/gcp/pitr-audit.ts';
+import { loadScenario } from '../sim/scenario.ts';
+import type { Sim } from '../sim/server.ts';
+import { cloudSqlScenario, instance, NOW, PROJECT, startGcpSim } from './sim-setup.ts';
+
+const healthy = {
+  edition: 'ENTERPRISE_PLUS',
+  createdAt: '-300d',
+  backups: { transactionLogRetentionDays: 35, retainedBackups: 36 },
+} as const;
+
+/** One instance per case; the name says what it is. */
+const FLEET = [
+  instance('healthy', { ...healthy, finalBackup: { enabled: true, retentionDays: 30 } }),
+  instance('enterprise-7', { edition: 'ENTERPRISE', backups: { transactionLogRetentionDays: 7, retainedBackups: 8 } }),
+  instance('no-pitr', { ...healthy, backups: { ...healthy.backups, pointInTimeRecovery: false } }),
+  instance('filling', { ...healthy, recovery: { earliest: '-12d' } }),
+  instance('stale', { ...healthy, recovery: { latest: '-3h' } }),
+  instance('no-recovery-time', { ...healthy, faults: { getLatestRecoveryTime: 'INTERNAL' } }),
+  instance('unreadable-pitr', { ...healthy, omit: ['settings.backupConfiguration.pointInTimeRecoveryEnabled'] }),
+  instance('unreadable-log-days', {
+    ...healthy,
+    omit: ['settings.backupConfiguration.transactionLogRetentionDays'],
+  }),
+  instance('unprotected', { ...healthy, deletionProtection: false, retainBackupsOnDelete: false }),
+  instance('no-settings', { ...healthy, labels: {}, omit: ['settings'] }),
+  instance('regional-backups', { ...healthy, backups: { ...healthy.backups, location: 'europe-west1' } }),
+  instance('replica', { ...healthy, instanceType: 'READ_REPLICA_INSTANCE', masterInstanceName: `${PROJECT}:healthy` }),
+];
+
+/** Every status each Cloud SQL check can give, and the instance that gives it. */
+const EXPECTED: readonly [check: string, status: ComplianceStatus, instance: string][] = [
+  ['pitr.enabled', 'PASSED', 'healthy'],
+  ['pitr.enabled', 'FAILED', 'no-pitr'],
+  ['pitr.enabled', 'NOT_AVAILABLE', 'unreadable-pitr'],
+  ['pitr.retention', 'PASSED', 'healthy'],
+  ['pitr.retention', 'FAILED', 'enterprise-7'],
+  ['pitr.retention', 'NOT_AVAILABLE', 'unreadable-log-days'],
+  ['pitr.window', 'PASSED', 'healthy'],
+  ['pitr.window', 'WARNING', 'filling'],
+  ['pitr.window', 'FAILED', 'enterprise-7'],
+  ['pitr.window', 'NOT_AVAILABLE', 'no-recovery-time'],
+  ['pitr.lag', 'PASSED', 'healthy'],
+  ['pitr.lag', 'FAILED', 'stale'],
+  ['pitr.lag', 'NOT_AVAILABLE', 'no-recovery-time'],
+  ['pitr.deletion-protection', 'PASSED', 'healthy'],
+  ['pitr.deletion-protection', 'FAILED', 'unprotected'],
+  ['pitr.deletion-protection', 'NOT_AVAILABLE', 'no-settings'],
+  ['pitr.cross-region', 'PASSED', 'healthy'],
+  ['pitr.cross-region', 'FAILED', 'regional-backups'],
+  ['pitr.cross-region', 'NOT_AVAILABLE', 'no-settings'],
+];
+
+async function runAgainst(sim: Sim, policyInput: Parameters<typeof parsePolicy>[0]): Promise<AuditReport> {
+  const factory = new GcpClientFactory({ endpoint: sim.endpoint });
+  try {
+    return await auditGcpPitr({ policy: parsePolicy(policyInput), clients: factory.cloudSql(), now: () => NOW });
+  } finally {
+    await factory.close();
+  }
+}
+
+describe('auditGcpPitr over the simulator', () => {
+  let sim: Sim;
+  let report: AuditReport;
+
+  beforeAll(async () => {
+    ({ sim } = await startGcpSim(cloudSqlScenario(FLEET)));
+    report = await runAgainst(sim, {
+      gcp: { projects: [PROJECT] },
+      requireCrossRegionBackup: true,
+      targets: { identifiers: ['no-settings'] },
+    });
+  });
+
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it.each(EXPECTED)('reports %s %s for the %s instance', (check, status, name) => {
+    // Act
+    const finding = report.findings.find((candidate) => candidate.checkId === check && candidate.resource.id === name);
+
+    // Assess
+    expect(finding?.status).toBe(status);
+    expect(finding?.resource).toMatchObject({ provider: 'gcp', account: PROJECT, type: 'GcpCloudSqlInstance' });
+  });
+
+  it('says the 30-day target is impossible on ENTERPRISE and names the upgrade when the edition caps logs at 7 days', () => {
+    // Act
+    const finding = report.findings.find(
+      (candidate) => candidate.checkId === 'pitr.retention' && candidate.resource.id === 'enterprise-7',
+    );
+
+    // Assess
+    expect(finding?.description).toContain('impossible on the ENTERPRISE edition');
+    expect(finding?.remediation.text).toContain('--edition=ENTERPRISE_PLUS');
+  });
+
+  it('judges no replica and evaluates the project as one scope across regions', () => {
+    // Act
+    const judged = new Set(report.findings.map((finding) => finding.resource.id));
+
+    // Assess
+    expect(judged.has('replica')).toBe(false);
+    expect(report.scopes).toEqual([
+      { scope: { provider: 'gcp', account: PROJECT, region: ALL_REGIONS, group: 'pitr' }, status: 'complete', resources: 11 },
+    ]);
+  });
+});
+
+describe('auditGcpPitr when a project cannot be listed', () => {
+  it('reports every check NOT_AVAILABLE for the project and never PASSED', async () => {
+    // Prepare
+    const { sim } = await startGcpSim(cloudSqlScenario([instance('healthy')], { listFault: { status: 'PERMISSION_DENIED' } }));
+
+    // Act
+    const report = await runAgainst(sim, { gcp: { projects: [PROJECT] } }).finally(() => sim.close());
+
+    // Assess
+    expect(report.scopes).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        error: expect.objectContaining({ code: 'PERMISSION_DENIED' }),
+      }),
+    ]);
+    expect(report.counts.PASSED).toBe(0);
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(report.findings.every((finding) => finding.status === 'NOT_AVAILABLE')).toBe(true);
+    expect(report.findings[0]?.resource).toMatchObject({ type: 'Scope', account: PROJECT, region: ALL_REGIONS });
+  });
+});
+
+describe('auditGcpPitr on the demo fleet', () => {
+  it('recognises each demo case when demo-aws.yaml and demo-gcp.yaml are merged', async () => {
+    // Prepare
+    const scenario = await loadScenario('test/sim/scenarios/demo-aws.yaml', 'test/sim/scenarios/demo-gcp.yaml');
+    const { sim } = await startGcpSim(scenario);
+
+    // Act
+    const report = await runAgainst(sim, { gcp: { projects: ['certctl-prod'] } }).finally(() => sim.close());
+
+    // Assess
+    const status = (check: string, name: string) =>
+      report.findings.find((finding) => finding.checkId === check && finding.resource.id === name)?.status;
+    expect(status('pitr.retention', 'certctl-gcp-db')).toBe('FAILED');
+    expect(status('pitr.window', 'certctl-gcp-db')).toBe('FAILED');
+    expect(status('pitr.window', 'certctl-gcp-db-plus')).toBe('PASSED');
+    expect(status('pitr.retention', 'certctl-gcp-db-plus')).toBe('PASSED');
+    expect(status('pitr.window', 'certctl-gcp-db-eu-new')).toBe('WARNING');
+    expect(status('pitr.enabled', 'certctl-gcp-legacy-db')).toBe('FAILED');
+    const judged = new Set(report.findings.map((finding) => finding.resource.id));
+    expect(judged.has('certctl-gcp-db-replica')).toBe(false);
+    expect(judged.has('billing-db')).toBe(false);
+  });
+});
+
+describe('planGcpPitrAudit', () => {
+  const noClients: CloudSqlApi = {
+    instances: {
+      list: () => Promise.reject(new Error('not called')),
+      getLatestRecoveryTime: () => Promise.reject(new Error('not called')),
+    },
+    backupRuns: { list: () => Promise.reject(new Error('not called')) },
+  };
+
+  it('plans one project-wide scope per project when the policy lists projects', () => {
+    // Act
+    const plans = planGcpPitrAudit(parsePolicy({ gcp: { projects: ['certctl-prod', 'certctl-dr-1', 'certctl-prod'] } }), noClients);
+
+    // Assess
+    expect(plans.map((plan) => plan.scope)).toEqual([
+      { provider: 'gcp', account: 'certctl-prod', region: '*', group: 'pitr' },
+      { provider: 'gcp', account: 'certctl-dr-1', region: '*', group: 'pitr' },
+    ]);
+  });
+
+  it('plans only the given projects when the caller names them', () => {
+    // Act
+    const plans = planGcpPitrAudit(parsePolicy({ gcp: { projects: ['certctl-prod'] } }), noClients, {
+      projects: ['certctl-stage'],
+    });
+
+    // Assess
+    expect(plans.map((plan) => plan.scope.account)).toEqual(['certctl-stage']);
+  });
+});

@@ -1,0 +1,204 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { InputError } from '../../functions/core/errors.ts';
+import { parsePolicy, type Policy } from '../../functions/core/policy.ts';
+import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import { createFederatedAwsFactory, type IdTokenSource, metadataIdTokenSource } from '../../functions/gcp/federation.ts';
+import { runGcpPitrAudit } from '../../functions/gcp/run-audit.ts';
+import type { Sim } from '../sim/server.ts';
+import { GCE_METADATA_SERVICE, type GceMetadataSim } from '../sim/services/gce-metadata.ts';
+import type { SecurityHubSim } from '../sim/services/security-hub.ts';
+import {
+  CENTRAL_ACCOUNT,
+  CENTRAL_REGION,
+  cloudSqlScenario,
+  gcpPolicy,
+  instance,
+  PROJECT,
+  ROLE_ARN,
+  recordingLogger,
+  startGcpSim,
+} from './sim-setup.ts';
+
+describe('runGcpPitrAudit', () => {
+  let sim: Sim;
+  let securityHub: SecurityHubSim;
+  let gcp: GcpClientFactory;
+
+  afterEach(async () => {
+    await gcp.close();
+    await sim.close();
+  });
+
+  async function start(listFault = false): Promise<void> {
+    // STS and the SDK judge credential expiry on the real clock, so these tests run on it too.
+    ({ sim, securityHub } = await startGcpSim(
+      cloudSqlScenario(
+        [instance('certctl-db', { edition: 'ENTERPRISE_PLUS', backups: { transactionLogRetentionDays: 35, retainedBackups: 36 } })],
+        listFault ? { listFault: { status: 'PERMISSION_DENIED' } } : {},
+      ),
+      { clock: () => new Date() },
+    ));
+    gcp = new GcpClientFactory({ endpoint: sim.endpoint });
+  }
+
+  /** A metadata-server token source that remembers the tokens it handed out. */
+  function recordingSource(): IdTokenSource & { tokens: string[] } {
+    const tokens: string[] = [];
+    const inner = metadataIdTokenSource({ host: new URL(sim.endpoint).host });
+    return Object.assign(
+      async (audience: string) => {
+        const token = await inner(audience);
+        tokens.push(token);
+        return token;
+      },
+      { tokens },
+    );
+  }
+
+  function run(policy: Policy, options: { source?: IdTokenSource; projects?: string[]; publish?: boolean } = {}) {
+    const logger = recordingLogger();
+    const source = options.source ?? metadataIdTokenSource({ host: new URL(sim.endpoint).host });
+    const result = runGcpPitrAudit({
+      policy,
+      cloudSql: gcp.cloudSql(),
+      awsFactory: () => createFederatedAwsFactory(policy, { endpoint: sim.endpoint, idTokenSource: source }),
+      logger,
+      ...(options.projects ? { projects: options.projects } : {}),
+      ...(options.publish === undefined ? {} : { publish: options.publish }),
+    });
+    return { result, logger };
+  }
+
+  it('imports the findings into the central account with project, region and selfLink when federation succeeds', async () => {
+    // Prepare
+    await start();
+
+    // Act
+    const { result } = run(gcpPolicy());
+    const outcome = await result;
+
+    // Assess
+    expect(outcome.ok).toBe(true);
+    expect(outcome.published).toMatchObject({ status: 'published', failed: 0, counts: { created: 5 } });
+    const imported = securityHub.findings(CENTRAL_ACCOUNT, CENTRAL_REGION);
+    expect(imported).toHaveLength(5);
+    const selfLink = `https://sqladmin.googleapis.com/v1/projects/${PROJECT}/instances/certctl-db`;
+    for (const finding of imported) {
+      expect(finding.AwsAccountId).toBe(CENTRAL_ACCOUNT);
+      expect(finding.Resources?.[0]?.Id).toBe(selfLink);
+      expect(finding.ProductFields).toMatchObject({
+        'gcp/project': PROJECT,
+        'gcp/region': 'europe-west1',
+        'gcp/selfLink': selfLink,
+      });
+    }
+    expect(sim.stats().byOperation).toMatchObject({
+      'gceMetadata:instance/service-accounts/default/identity': 1,
+      'sts:AssumeRoleWithWebIdentity': 1,
+      'securityHub:BatchImportFindings': 1,
+    });
+    expect(outcome.metrics).toMatchObject({ AuditRuns: 1, AuditCompleted: 1, ScopesNotEvaluated: 0, FindingsImportFailed: 0 });
+  });
+
+  it('reports the publishing failure, and never a pass, when STS refuses the token', async () => {
+    // Prepare
+    await start();
+    const source = recordingSource();
+    const policy = gcpPolicy({
+      gcp: {
+        federation: { roleArn: ROLE_ARN, audience: 'https://not-trusted.example.com', serviceAccountUniqueId: '104753918625839485720' },
+      },
+    });
+
+    // Act
+    const { result, logger } = run(policy, { source });
+    const outcome = await result;
+
+    // Assess
+    expect(outcome.ok).toBe(false);
+    expect(outcome.published).toMatchObject({ status: 'partial', failed: 5, failedByCode: { CredentialsError: 5 } });
+    expect(securityHub.findings(CENTRAL_ACCOUNT, CENTRAL_REGION)).toHaveLength(0);
+    const failures = outcome.published.status === 'partial' ? outcome.published.failures : [];
+    expect(failures[0]?.message).toContain(`AssumeRoleWithWebIdentity into ${ROLE_ARN} failed with AccessDenied`);
+    expect(logger.entries.some((entry) => entry.level === 'error')).toBe(true);
+    const token = source.tokens[0] as string;
+    expect(logger.text()).not.toContain(token);
+    expect(JSON.stringify(outcome)).not.toContain(token);
+  });
+
+  it('reports the publishing failure when the metadata server gives no token', async () => {
+    // Prepare
+    await start();
+    sim.service<GceMetadataSim>(GCE_METADATA_SERVICE).refuse({ status: 404, message: 'no service account' });
+
+    // Act
+    const outcome = await run(gcpPolicy()).result;
+
+    // Assess
+    expect(outcome.ok).toBe(false);
+    expect(outcome.published).toMatchObject({ status: 'partial', failedByCode: { CredentialsError: 5 } });
+    expect(sim.stats().byOperation['sts:AssumeRoleWithWebIdentity']).toBeUndefined();
+  });
+
+  it('is not ok when a project cannot be listed, and publishes its scope as NOT_AVAILABLE', async () => {
+    // Prepare
+    await start(true);
+
+    // Act
+    const outcome = await run(gcpPolicy()).result;
+
+    // Assess
+    expect(outcome.ok).toBe(false);
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.scopes.failed).toEqual([
+      expect.objectContaining({ scope: `gcp/${PROJECT}/*/pitr`, code: 'PERMISSION_DENIED' }),
+    ]);
+    expect(outcome.counts.PASSED).toBe(0);
+    expect(outcome.metrics).toMatchObject({ AuditCompleted: 0, ScopesNotEvaluated: 1 });
+    const statuses = securityHub.findings(CENTRAL_ACCOUNT, CENTRAL_REGION).map((finding) => finding.Compliance?.Status);
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.every((status) => status === 'NOT_AVAILABLE')).toBe(true);
+  });
+
+  it('does not federate or publish when publishing is off for the run', async () => {
+    // Prepare
+    await start();
+
+    // Act
+    const outcome = await run(gcpPolicy(), { publish: false }).result;
+
+    // Assess
+    expect(outcome).toMatchObject({ ok: true, published: { status: 'disabled' } });
+    expect(sim.stats().byOperation['sts:AssumeRoleWithWebIdentity']).toBeUndefined();
+  });
+
+  it('reports a publishing error naming the policy path when the policy has no federation', async () => {
+    // Prepare
+    await start();
+    const policy = parsePolicy({
+      gcp: { projects: [PROJECT] },
+      securityHub: { enabled: true, centralAccountId: CENTRAL_ACCOUNT, centralRegion: CENTRAL_REGION },
+    });
+
+    // Act
+    const outcome = await run(policy).result;
+
+    // Assess
+    expect(outcome.ok).toBe(false);
+    expect(outcome.published).toMatchObject({
+      status: 'error',
+      error: { code: 'PolicyError', message: expect.stringContaining('policy.gcp.federation is not set') },
+    });
+  });
+
+  it('refuses to run when no GCP project is configured', async () => {
+    // Prepare
+    await start();
+
+    // Act
+    const running = run(parsePolicy({})).result;
+
+    // Assess
+    await expect(running).rejects.toBeInstanceOf(InputError);
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CLOUD_SQL_ENUMS,
+  enumName,
+  googleErrorCode,
+  googleErrorMessage,
+  isKnownEnum,
+  toDate,
+  toNumber,
+  unwrap,
+} from '../../functions/gcp/wire.ts';
+
+describe('unwrap', () => {
+  it('reads the value of a decoded wrapper when gax hands { value }', () => {
+    // Act / Assess
+    expect(unwrap({ value: true })).toBe(true);
+    expect(unwrap({ value: 7 })).toBe(7);
+  });
+
+  it('reads a bare wrapper value when the answer is raw proto3 JSON', () => {
+    // Act / Assess
+    expect(unwrap(false)).toBe(false);
+    expect(unwrap(35)).toBe(35);
+  });
+
+  it('answers undefined when the wrapper is absent (null after decoding)', () => {
+    // Act / Assess
+    expect(unwrap(null)).toBeUndefined();
+    expect(unwrap(undefined)).toBeUndefined();
+    expect(unwrap({ value: null })).toBeUndefined();
+  });
+});
+
+describe('toNumber and toDate', () => {
+  it('reads int64 values sent as decimal strings', () => {
+    // Act / Assess
+    expect(toNumber('1704067200')).toBe(1_704_067_200);
+    expect(toNumber({ toNumber: () => 42 })).toBe(42);
+    expect(toNumber('not a number')).toBeUndefined();
+  });
+
+  it('reads a decoded Timestamp whose seconds are an int64 string', () => {
+    // Act
+    const date = toDate({ seconds: '1704067200', nanos: 250_000_000 });
+
+    // Assess
+    expect(date?.toISOString()).toBe('2024-01-01T00:00:00.250Z');
+  });
+
+  it('reads an RFC 3339 timestamp and refuses garbage', () => {
+    // Act / Assess
+    expect(toDate('2024-01-01T00:00:00Z')?.toISOString()).toBe('2024-01-01T00:00:00.000Z');
+    expect(toDate('yesterday')).toBeUndefined();
+    expect(toDate(null)).toBeUndefined();
+  });
+});
+
+describe('enumName', () => {
+  it('maps numeric enums with the generated protos, not hand-written numbers', () => {
+    // Prepare
+    const enterprisePlus = CLOUD_SQL_ENUMS.edition.ENTERPRISE_PLUS;
+    const replica = CLOUD_SQL_ENUMS.instanceType.READ_REPLICA_INSTANCE;
+
+    // Act / Assess
+    expect(enumName('edition', enterprisePlus)).toBe('ENTERPRISE_PLUS');
+    expect(enumName('instanceType', replica)).toBe('READ_REPLICA_INSTANCE');
+    expect(enumName('databaseVersion', CLOUD_SQL_ENUMS.databaseVersion.POSTGRES_16)).toBe('POSTGRES_16');
+  });
+
+  it('passes names through and makes an unknown number visible when the protos do not know it', () => {
+    // Act / Assess
+    expect(enumName('edition', 'ENTERPRISE')).toBe('ENTERPRISE');
+    expect(enumName('databaseVersion', 99_999)).toBe('DATABASEVERSION_99999');
+    expect(isKnownEnum('databaseVersion', 'DATABASEVERSION_99999')).toBe(false);
+    expect(enumName('edition', null)).toBeUndefined();
+  });
+});
+
+describe('googleErrorCode', () => {
+  it('names the gRPC status of a gax error and keeps Node codes', () => {
+    // Act / Assess
+    expect(googleErrorCode({ code: 7 })).toBe('PERMISSION_DENIED');
+    expect(googleErrorCode({ code: 8 })).toBe('RESOURCE_EXHAUSTED');
+    expect(googleErrorCode(Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } }))).toBe(
+      'ECONNREFUSED',
+    );
+    expect(googleErrorCode('boom')).toBe('UNKNOWN');
+  });
+
+  it('drops the trailing period of an API message so it reads inside a sentence', () => {
+    // Act / Assess
+    expect(googleErrorMessage(new Error('The instance does not exist.'))).toBe('The instance does not exist');
+  });
+});

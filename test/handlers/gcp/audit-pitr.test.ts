@@ -1,0 +1,140 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { POLICY_ENV } from '../../../functions/core/policy.ts';
+import { CLOUD_SQL_ENDPOINT_ENV } from '../../../functions/gcp/clients.ts';
+import { METADATA_HOST_ENV } from '../../../functions/gcp/federation.ts';
+import {
+  AUDIENCE,
+  CENTRAL_ACCOUNT,
+  CENTRAL_REGION,
+  cloudSqlScenario,
+  instance,
+  PROJECT,
+  ROLE_ARN,
+  SERVICE_ACCOUNT_ID,
+  startGcpSim,
+} from '../../gcp/sim-setup.ts';
+import { mintIdToken } from '../../sim/jwt.ts';
+import type { Sim } from '../../sim/server.ts';
+import type { SecurityHubSim } from '../../sim/services/security-hub.ts';
+
+const ENV_KEYS = [POLICY_ENV, CLOUD_SQL_ENDPOINT_ENV, METADATA_HOST_ENV, 'AWS_ENDPOINT_URL'] as const;
+
+describe('auditPitr Cloud Function served by the Functions Framework', () => {
+  let sim: Sim;
+  let securityHub: SecurityHubSim;
+  let server: Server;
+  let url: string;
+  const savedEnv = new Map<string, string | undefined>();
+
+  beforeAll(async () => {
+    ({ sim, securityHub } = await startGcpSim(cloudSqlScenario([instance('certctl-db')]), { clock: () => new Date() }));
+    for (const key of ENV_KEYS) savedEnv.set(key, process.env[key]);
+    process.env[POLICY_ENV] = JSON.stringify({
+      gcp: {
+        projects: [PROJECT],
+        federation: { roleArn: ROLE_ARN, audience: AUDIENCE, serviceAccountUniqueId: SERVICE_ACCOUNT_ID },
+      },
+      securityHub: { enabled: true, centralAccountId: CENTRAL_ACCOUNT, centralRegion: CENTRAL_REGION },
+    });
+    process.env[CLOUD_SQL_ENDPOINT_ENV] = sim.endpoint;
+    process.env[METADATA_HOST_ENV] = new URL(sim.endpoint).host;
+    process.env.AWS_ENDPOINT_URL = sim.endpoint;
+    // Importing the module registers the function, as the framework's loader does in production.
+    await import('../../../functions/handlers/gcp/audit-pitr.ts');
+    server = getTestServer('auditPitr');
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await sim.close();
+    for (const [key, value] of savedEnv) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  /** What Cloud Scheduler sends: POST, an OIDC bearer token, its user agent, an optional body. */
+  function schedulerPost(body?: string): Promise<Response> {
+    const oidc = mintIdToken({ aud: url, sub: '100000000000000000001' });
+    return fetch(url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${oidc}`,
+        'user-agent': 'Google-Cloud-Scheduler',
+        ...(body === undefined ? {} : { 'content-type': 'application/octet-stream' }),
+      },
+      ...(body === undefined ? {} : { body }),
+    });
+  }
+
+  it('audits and publishes, answering 200 with counts, scopes and the publishing outcome, when the scheduler posts an empty body', async () => {
+    // Act
+    const response = await schedulerPost();
+    const answer = (await response.json()) as Record<string, unknown>;
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(answer).toMatchObject({
+      ok: true,
+      counts: { PASSED: expect.any(Number), FAILED: expect.any(Number) },
+      scopes: { evaluated: 1, failed: [] },
+      resources: 1,
+      published: { status: 'published', failed: 0 },
+    });
+    expect(securityHub.findings(CENTRAL_ACCOUNT, CENTRAL_REGION).length).toBeGreaterThan(0);
+  });
+
+  it('answers 500 and logs an ERROR entry when a project cannot be audited', async () => {
+    // Prepare
+    // Powertools writes ERROR entries to stderr; Cloud Logging parses JSON lines on both streams.
+    const written: string[] = [];
+    const capture = (chunk: string | Uint8Array): boolean => {
+      written.push(String(chunk));
+      return true;
+    };
+    const spies = [
+      vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+      vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+    ];
+
+    // Act
+    const response = await schedulerPost(JSON.stringify({ projects: ['certctl-missing'] })).finally(() => {
+      for (const spy of spies) spy.mockRestore();
+    });
+    const answer = (await response.json()) as Record<string, unknown>;
+
+    // Assess
+    expect(response.status).toBe(500);
+    expect(answer).toMatchObject({
+      ok: false,
+      scopes: { failed: [expect.objectContaining({ scope: 'gcp/certctl-missing/*/pitr', code: 'PERMISSION_DENIED' })] },
+    });
+    const entries = written.flatMap((line) => line.split('\n')).filter((line) => line.startsWith('{'));
+    const errors = entries.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.severity === 'ERROR');
+    expect(errors.map((entry) => entry.message)).toContain('audit incomplete or not published');
+  });
+
+  it('answers 400 naming the field when the body is not a valid request', async () => {
+    // Act
+    const response = await schedulerPost(JSON.stringify({ projects: 'certctl-prod' }));
+    const answer = (await response.json()) as { error: string };
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(answer.error).toContain('projects');
+  });
+
+  it('answers 405 when called with GET', async () => {
+    // Act
+    const response = await fetch(url);
+
+    // Assess
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+  });
+});

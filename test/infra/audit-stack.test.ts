@@ -1,0 +1,290 @@
+import { existsSync } from 'node:fs';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { POLICY_ENV, parsePolicy } from '../../functions/core/policy.ts';
+import { METRICS_NAMESPACE } from '../../functions/handlers/aws/observability.ts';
+import { AUDIT_PITR_ENTRY, AUDIT_PITR_SERVICE, AUDIT_ROLE_NAME } from '../../infra/audit-stack.ts';
+import { FULL_POLICY, flatten, iamStatements, type Synthesized, synthesize } from './support.ts';
+
+function resourceOfType(synthesized: Synthesized, type: string): { Properties: Record<string, unknown> } {
+  const resources = Object.values(synthesized.templates.audit.findResources(type));
+  expect(resources).toHaveLength(1);
+  return resources[0] as { Properties: Record<string, unknown> };
+}
+
+function alarmByMetric(synthesized: Synthesized, metricName: string): Record<string, unknown> {
+  const alarms = Object.values(synthesized.templates.audit.findResources('AWS::CloudWatch::Alarm')).map(
+    (alarm) => (alarm as { Properties: Record<string, unknown> }).Properties,
+  );
+  const found = alarms.filter((alarm) => alarm.MetricName === metricName);
+  expect(found).toHaveLength(1);
+  return found[0] as Record<string, unknown>;
+}
+
+describe('AuditStack', () => {
+  let full: Synthesized;
+  beforeAll(() => {
+    full = synthesize(FULL_POLICY);
+  });
+
+  it('runs the handler on Node.js 24 arm64 with the policy in BACKUP_GUARD_POLICY when synthesized', () => {
+    // Prepare: the full policy. Act: synthesized once above.
+    const fn = resourceOfType(full, 'AWS::Lambda::Function').Properties;
+
+    // Assess
+    expect(fn.Runtime).toBe('nodejs24.x');
+    expect(fn.Architectures).toEqual(['arm64']);
+    expect(fn.Handler).toBe('index.handler');
+    expect(fn.MemorySize).toBe(256);
+    expect(fn.Timeout).toBe(300);
+    const variables = (fn.Environment as { Variables: Record<string, string> }).Variables;
+    expect(parsePolicy(JSON.parse(variables[POLICY_ENV] ?? 'null'))).toEqual(parsePolicy(FULL_POLICY));
+  });
+
+  it('bundles the handler file that exists in the repository when bundling is skipped in tests', () => {
+    // Prepare / Act: the entry the stack points at.
+    const entry = AUDIT_PITR_ENTRY;
+
+    // Assess: the path resolves to the real handler (NodejsFunction also checks it at synth).
+    expect(entry.endsWith('functions/handlers/aws/audit-pitr.ts')).toBe(true);
+    expect(existsSync(entry)).toBe(true);
+  });
+
+  it('writes the Lambda logs to its own log group kept for three months', () => {
+    // Act
+    const logGroup = resourceOfType(full, 'AWS::Logs::LogGroup');
+    const fn = resourceOfType(full, 'AWS::Lambda::Function').Properties;
+
+    // Assess
+    expect(logGroup.Properties.RetentionInDays).toBe(90);
+    const [logGroupId] = Object.keys(full.templates.audit.findResources('AWS::Logs::LogGroup'));
+    expect(fn.LoggingConfig).toEqual({ LogGroup: { Ref: logGroupId } });
+  });
+
+  it('schedules the audit from policy.schedules.auditPitr with retries and the dead-letter queue', () => {
+    // Act
+    const schedule = resourceOfType(full, 'AWS::Scheduler::Schedule').Properties;
+    const [queueId] = Object.keys(full.templates.audit.findResources('AWS::SQS::Queue'));
+
+    // Assess
+    expect(schedule.ScheduleExpression).toBe('rate(30 minutes)');
+    expect(schedule.ScheduleExpressionTimezone).toBe('Etc/UTC');
+    const target = schedule.Target as Record<string, unknown>;
+    expect(target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 30 * 60 });
+  });
+
+  it('sends failed runs to the same dead-letter queue without retrying them', () => {
+    // Act
+    const invokeConfig = resourceOfType(full, 'AWS::Lambda::EventInvokeConfig').Properties;
+    const [queueId] = Object.keys(full.templates.audit.findResources('AWS::SQS::Queue'));
+
+    // Assess
+    expect(invokeConfig.MaximumRetryAttempts).toBe(0);
+    expect(invokeConfig.DestinationConfig).toEqual({
+      OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+    });
+  });
+
+  it('encrypts the dead-letter queue and denies requests without TLS', () => {
+    // Act
+    const queue = resourceOfType(full, 'AWS::SQS::Queue').Properties;
+
+    // Assess
+    expect(queue.SqsManagedSseEnabled).toBe(true);
+    expect(queue.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    full.templates.audit.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribes every policy e-mail to a KMS-encrypted alarm topic that denies requests without TLS', () => {
+    // Act
+    const topic = resourceOfType(full, 'AWS::SNS::Topic').Properties;
+    const subscriptions = Object.values(full.templates.audit.findResources('AWS::SNS::Subscription')).map(
+      (subscription) => (subscription as { Properties: Record<string, unknown> }).Properties,
+    );
+
+    // Assess
+    const [keyId] = Object.keys(full.templates.audit.findResources('AWS::KMS::Key'));
+    expect(topic.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    expect(subscriptions.map((s) => [s.Protocol, s.Endpoint])).toEqual([
+      ['email', 'oncall@example.com'],
+      ['email', 'pki-team@example.com'],
+    ]);
+    full.templates.audit.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+    full.templates.audit.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('creates a topic without subscribers when the policy lists no e-mail', () => {
+    // Act
+    const synthesized = synthesize({});
+
+    // Assess
+    synthesized.templates.audit.resourceCountIs('AWS::SNS::Topic', 1);
+    synthesized.templates.audit.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('alarms to the topic on Lambda errors, throttles and dead letters', () => {
+    // Act
+    const alarms = ['Errors', 'Throttles', 'ApproximateNumberOfMessagesVisible'].map((name) =>
+      alarmByMetric(full, name),
+    );
+
+    // Assess
+    const [topicId] = Object.keys(full.templates.audit.findResources('AWS::SNS::Topic'));
+    for (const alarm of alarms) {
+      expect(alarm.Threshold).toBe(1);
+      expect(alarm.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
+      expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.OKActions).toEqual([{ Ref: topicId }]);
+    }
+  });
+
+  it('alarms when the handler records no AuditCompleted = 1 over the schedule period, missing data breaching', () => {
+    // Act
+    const alarm = alarmByMetric(full, 'AuditCompleted');
+
+    // Assess: the same namespace and service dimension the handler's Powertools Metrics use.
+    expect(alarm.Namespace).toBe(METRICS_NAMESPACE);
+    expect(alarm.Dimensions).toEqual([{ Name: 'service', Value: AUDIT_PITR_SERVICE }]);
+    expect(alarm.Statistic).toBe('Maximum');
+    expect(alarm.Period).toBe(30 * 60);
+    expect(alarm.EvaluationPeriods).toBe(2);
+    expect(alarm.DatapointsToAlarm).toBe(2);
+    expect(alarm.Threshold).toBe(1);
+    expect(alarm.ComparisonOperator).toBe('LessThanThreshold');
+    expect(alarm.TreatMissingData).toBe('breaching');
+  });
+
+  it('sets the not-completed alarm period to the longest gap of a daily cron schedule', () => {
+    // Prepare: runs at 06:00 and 18:00 UTC.
+    const synthesized = synthesize({ schedules: { auditPitr: 'cron(0 6,18 * * ? *)' } });
+
+    // Act
+    const alarm = alarmByMetric(synthesized, 'AuditCompleted');
+    const schedule = resourceOfType(synthesized, 'AWS::Scheduler::Schedule').Properties;
+
+    // Assess
+    expect(schedule.ScheduleExpression).toBe('cron(0 6,18 * * ? *)');
+    expect(alarm.Period).toBe(12 * 3600);
+  });
+
+  it('names the Lambda role so member accounts can trust it', () => {
+    // Act / Assess
+    full.templates.audit.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: AUDIT_ROLE_NAME,
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+      },
+    });
+  });
+
+  it('grants sts:AssumeRole only on the member role ARNs the policy lists', () => {
+    // Act
+    const assume = iamStatements(full.stacks.audit, full.templates.audit).filter((s) =>
+      s.Action.some((action) => action.startsWith('sts:')),
+    );
+
+    // Assess
+    expect(assume).toHaveLength(1);
+    expect(assume[0]?.Action).toEqual(['sts:AssumeRole']);
+    expect(assume[0]?.Resource).toEqual(FULL_POLICY.aws.accounts.map((account) => account.roleArn));
+  });
+
+  it('grants no sts action at all when the policy lists no member account', () => {
+    // Act
+    const synthesized = synthesize({});
+    const statements = iamStatements(synthesized.stacks.audit, synthesized.templates.audit);
+
+    // Assess
+    expect(statements.flatMap((s) => s.Action).filter((action) => action.startsWith('sts:'))).toEqual([]);
+  });
+
+  it('scopes RDS describe calls to this account and the listed regions', () => {
+    // Act
+    const statements = iamStatements(full.stacks.audit, full.templates.audit);
+    const describeInstances = statements.find((s) => s.Action.includes('rds:DescribeDBInstances'));
+
+    // Assess
+    expect(describeInstances?.Resource.map(flatten).sort()).toEqual([
+      'arn:<AWS::Partition>:rds:eu-west-1:<AWS::AccountId>:db:*',
+      'arn:<AWS::Partition>:rds:us-east-1:<AWS::AccountId>:db:*',
+    ]);
+    expect(statements.find((s) => s.Action.includes('account:ListRegions'))).toBeUndefined();
+  });
+
+  it('imports into this account’s own product in the audited regions plus the home region', () => {
+    // Act
+    const statements = iamStatements(full.stacks.audit, full.templates.audit);
+    const importFindings = statements.find((s) => s.Action.includes('securityhub:BatchImportFindings'));
+    const getFindings = statements.find((s) => s.Action.includes('securityhub:GetFindings'));
+
+    // Assess: eu-central-1 is securityHub.centralRegion, the home region for account-wide findings.
+    expect(importFindings?.Action).toEqual(['securityhub:BatchImportFindings']);
+    expect(importFindings?.Resource.map(flatten).sort()).toEqual(
+      ['eu-central-1', 'eu-west-1', 'us-east-1'].map(
+        (region) =>
+          `arn:<AWS::Partition>:securityhub:${region}:<AWS::AccountId>:product/<AWS::AccountId>/default`,
+      ),
+    );
+    expect(getFindings?.Resource.map(flatten).sort()).toEqual(
+      ['eu-central-1', 'eu-west-1', 'us-east-1'].map(
+        (region) => `arn:<AWS::Partition>:securityhub:${region}:<AWS::AccountId>:hub/default`,
+      ),
+    );
+  });
+
+  it('lists enabled regions and uses a region wildcard only when the policy audits all regions', () => {
+    // Act
+    const synthesized = synthesize({ securityHub: { enabled: true } });
+    const statements = iamStatements(synthesized.stacks.audit, synthesized.templates.audit);
+
+    // Assess
+    expect(statements.find((s) => s.Action.includes('account:ListRegions'))?.Resource.map(flatten)).toEqual([
+      'arn:<AWS::Partition>:account::<AWS::AccountId>:account',
+    ]);
+    expect(
+      statements.find((s) => s.Action.includes('rds:DescribeDBClusters'))?.Resource.map(flatten),
+    ).toEqual(['arn:<AWS::Partition>:rds:*:<AWS::AccountId>:cluster:*']);
+  });
+
+  it('grants no Security Hub permission when securityHub.enabled is false', () => {
+    // Act
+    const synthesized = synthesize({ securityHub: { enabled: false } });
+    const actions = iamStatements(synthesized.stacks.audit, synthesized.templates.audit).flatMap(
+      (s) => s.Action,
+    );
+
+    // Assess
+    expect(actions.filter((action) => action.startsWith('securityhub:'))).toEqual([]);
+  });
+
+  it('refuses a policy too large for the Lambda environment', () => {
+    // Prepare: hundreds of explicit identifiers overflow Lambda's 4 KB environment.
+    const identifiers = Array.from({ length: 300 }, (_, i) => `certctl-database-${i}`);
+
+    // Act / Assess
+    expect(() => synthesize({ targets: { identifiers } })).toThrow(/over Lambda's 4096-byte limit/);
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { RDS_DESCRIBE_ACTIONS } from '../../infra/permissions.ts';
+import { FULL_POLICY, type IamStatement, iamStatements, readCdkJson, synthesize } from './support.ts';
+
+/** Every action any role in the app may be granted; anything else is a privilege nobody reviewed. */
+const REVIEWED_ACTIONS = new Set<string>([
+  ...RDS_DESCRIBE_ACTIONS,
+  'account:ListRegions',
+  'securityhub:BatchImportFindings',
+  'securityhub:GetFindings',
+  'sts:AssumeRole',
+  // The Lambda writes its own log group; failed runs go to its dead-letter queue.
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'sqs:SendMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:GetQueueUrl',
+  // The scheduler role invokes the audit function.
+  'lambda:InvokeFunction',
+]);
+
+const RDS_WRITE =
+  /^rds:(\*|Create|Modify|Delete|Restore|Start|Stop|Reboot|Copy|Promote|Failover|Backtrack|Reset|Add|Remove|Apply|Authorize|Revoke|Purchase|Switchover)/;
+
+const POLICIES: Record<string, unknown> = {
+  'the cdk.json policy': readCdkJson().context.backupGuardPolicy,
+  'the full policy': FULL_POLICY,
+  'all defaults': {},
+  'Security Hub off': { securityHub: { enabled: false }, aws: { regions: ['eu-west-1'] } },
+};
+
+function allStatements(policy: unknown): IamStatement[] {
+  const { stacks, templates } = synthesize(policy);
+  return [
+    ...iamStatements(stacks.audit, templates.audit),
+    ...iamStatements(stacks.member, templates.member),
+    ...(stacks.federation && templates.federation
+      ? iamStatements(stacks.federation, templates.federation)
+      : []),
+  ];
+}
+
+describe('IAM least privilege across all stacks', () => {
+  for (const [name, policy] of Object.entries(POLICIES)) {
+    it(`lets no role write to RDS or read secret values for ${name}`, () => {
+      // Act
+      const actions = allStatements(policy)
+        .filter((s) => s.Effect === 'Allow')
+        .flatMap((s) => s.Action);
+
+      // Assess
+      expect(actions.filter((action) => RDS_WRITE.test(action))).toEqual([]);
+      expect(actions.filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
+      expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+    });
+
+    it(`grants only reviewed actions, never on Resource "*", for ${name}`, () => {
+      // Act
+      const statements = allStatements(policy);
+
+      // Assess
+      expect(statements.flatMap((s) => s.Action).filter((action) => !REVIEWED_ACTIONS.has(action))).toEqual(
+        [],
+      );
+      expect(
+        statements.filter((s) => s.Resource.includes('*')).map((s) => `${s.stack}/${s.resource}`),
+      ).toEqual([]);
+    });
+  }
+
+  it('gives the audit and member roles the three RDS describe calls and nothing else from RDS', () => {
+    // Act
+    const rdsActions = allStatements(FULL_POLICY)
+      .flatMap((s) => s.Action)
+      .filter((action) => action.startsWith('rds:'));
+
+    // Assess: each describe call once in the audit role and once in the member role.
+    expect([...new Set(rdsActions)].sort()).toEqual([...RDS_DESCRIBE_ACTIONS].sort());
+    expect(rdsActions).toHaveLength(RDS_DESCRIBE_ACTIONS.length * 2);
+  });
+});

@@ -1,0 +1,109 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AUDIT_ROLE_NAME } from '../../infra/audit-stack.ts';
+import { AUDIT_ACCOUNT_PARAMETER } from '../../infra/member-stack.ts';
+import { DEFAULT_MEMBER_ROLE_NAME } from '../../infra/policy-context.ts';
+import {
+  FULL_POLICY,
+  flatten,
+  iamStatements,
+  type Synthesized,
+  synthesize,
+  trustStatements,
+} from './support.ts';
+
+describe('MemberStack', () => {
+  let full: Synthesized;
+  beforeAll(() => {
+    full = synthesize(FULL_POLICY);
+  });
+
+  it('trusts only the audit Lambda role in the audit account given as a parameter', () => {
+    // Act
+    const trust = trustStatements(full.templates.member, 'AuditMemberRole');
+
+    // Assess: the account is the principal, aws:PrincipalArn narrows it to the one role.
+    expect(trust).toHaveLength(1);
+    const [statement] = trust;
+    expect(statement?.Effect).toBe('Allow');
+    expect(statement?.Action).toBe('sts:AssumeRole');
+    const principal = (statement as unknown as { Principal: { AWS: unknown } }).Principal;
+    expect(flatten(principal.AWS)).toBe(`arn:<AWS::Partition>:iam::<${AUDIT_ACCOUNT_PARAMETER}>:root`);
+    const condition = statement?.Condition as { StringEquals: Record<string, unknown> };
+    expect(Object.keys(condition)).toEqual(['StringEquals']);
+    expect(flatten(condition.StringEquals['aws:PrincipalArn'])).toBe(
+      `arn:<AWS::Partition>:iam::<${AUDIT_ACCOUNT_PARAMETER}>:role/${AUDIT_ROLE_NAME}`,
+    );
+  });
+
+  it('takes the audit account id as a 12-digit parameter so one template serves a StackSet', () => {
+    // Act / Assess
+    full.templates.member.hasParameter(AUDIT_ACCOUNT_PARAMETER, {
+      Type: 'String',
+      AllowedPattern: '^\\d{12}$',
+    });
+  });
+
+  it('has no bootstrap-version check so a StackSet can deploy it to accounts never bootstrapped', () => {
+    // Act
+    const template = full.templates.member.toJSON() as {
+      Parameters?: Record<string, unknown>;
+      Rules?: unknown;
+    };
+
+    // Assess
+    expect(Object.keys(template.Parameters ?? {})).toEqual([AUDIT_ACCOUNT_PARAMETER]);
+    expect(template.Rules).toBeUndefined();
+  });
+
+  it('names the role after the role ARNs in policy.aws.accounts', () => {
+    // Act / Assess
+    full.templates.member.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'certctl-backup-guard-audit-member',
+      Path: '/',
+    });
+  });
+
+  it('uses the role name and path from the policy when the ARNs carry a path', () => {
+    // Prepare
+    const roleArn = 'arn:aws:iam::222222222222:role/audit/backup-guard-reader';
+
+    // Act
+    const synthesized = synthesize({ aws: { accounts: [{ accountId: '222222222222', roleArn }] } });
+
+    // Assess
+    synthesized.templates.member.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'backup-guard-reader',
+      Path: '/audit/',
+    });
+  });
+
+  it('falls back to the default role name when the policy lists no member account', () => {
+    // Act
+    const synthesized = synthesize({});
+
+    // Assess
+    synthesized.templates.member.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: DEFAULT_MEMBER_ROLE_NAME,
+    });
+  });
+
+  it('lets the member role describe RDS and import into its own account’s Security Hub product only', () => {
+    // Act
+    const statements = iamStatements(full.stacks.member, full.templates.member);
+
+    // Assess
+    expect(statements.flatMap((s) => s.Action).sort()).toEqual([
+      'rds:DescribeDBClusters',
+      'rds:DescribeDBInstanceAutomatedBackups',
+      'rds:DescribeDBInstances',
+      'securityhub:BatchImportFindings',
+      'securityhub:GetFindings',
+    ]);
+    const importFindings = statements.find((s) => s.Action.includes('securityhub:BatchImportFindings'));
+    for (const resource of importFindings?.Resource.map(flatten) ?? []) {
+      expect(resource).toMatch(
+        /^arn:<AWS::Partition>:securityhub:[a-z0-9-]+:<AWS::AccountId>:product\/<AWS::AccountId>\/default$/,
+      );
+    }
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * Shared by the infra tests: synthesize the app for a policy with bundling skipped (no esbuild run,
+ * no Docker), using the same feature flags as cdk.json so the templates are the ones `cdk synth`
+ * produces, and collect IAM statements across stacks.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { type BackupGuardStacks, buildBackupGuardApp } from '../../infra/backup-guard-app.ts';
+import { POLICY_CONTEXT_KEY, readPolicyContext } from '../../infra/policy-context.ts';
+
+export const REPO_ROOT = join(import.meta.dirname, '..', '..');
+
+interface CdkJson {
+  readonly app: string;
+  readonly context: Record<string, unknown>;
+}
+
+/** cdk.json as committed. */
+export function readCdkJson(): CdkJson {
+  return JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as CdkJson;
+}
+
+/** The feature flags from cdk.json, without the policy, plus "bundle no stack". */
+export function testContext(): Record<string, unknown> {
+  const { [POLICY_CONTEXT_KEY]: _policy, ...flags } = readCdkJson().context;
+  return { ...flags, 'aws:cdk:bundling-stacks': [] };
+}
+
+/** A policy that exercises every optional path: member accounts, explicit regions, federation, e-mails. */
+export const FULL_POLICY = {
+  minPitrDays: 30,
+  aws: {
+    regions: ['eu-west-1', 'us-east-1'],
+    accounts: [
+      {
+        accountId: '222222222222',
+        roleArn: 'arn:aws:iam::222222222222:role/certctl-backup-guard-audit-member',
+      },
+      {
+        accountId: '333333333333',
+        roleArn: 'arn:aws:iam::333333333333:role/certctl-backup-guard-audit-member',
+      },
+    ],
+  },
+  gcp: {
+    projects: ['certctl-prod-1'],
+    federation: {
+      roleArn: 'arn:aws:iam::111111111111:role/certctl-backup-guard-gcp',
+      audience: 'certctl-backup-guard-audit',
+      serviceAccountUniqueId: '109876543210987654321',
+    },
+  },
+  securityHub: { enabled: true, centralAccountId: '111111111111', centralRegion: 'eu-central-1' },
+  schedules: { auditPitr: 'rate(30 minutes)' },
+  alarms: { emails: ['oncall@example.com', 'pki-team@example.com'] },
+} as const;
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stacks: BackupGuardStacks;
+  readonly templates: { readonly audit: Template; readonly member: Template; readonly federation?: Template };
+}
+
+/** Build and synthesize the app for a policy as written in cdk.json. */
+export function synthesize(policyInput: unknown): Synthesized {
+  const app = new App({ context: testContext() });
+  const stacks = buildBackupGuardApp(app, { policy: readPolicyContext(policyInput) });
+  const templates = {
+    audit: Template.fromStack(stacks.audit),
+    member: Template.fromStack(stacks.member),
+    ...(stacks.federation ? { federation: Template.fromStack(stacks.federation) } : {}),
+  };
+  return { app, stacks, templates };
+}
+
+/** One IAM statement, normalized (Action and Resource always arrays). */
+export interface IamStatement {
+  readonly stack: string;
+  readonly resource: string;
+  readonly Effect: string;
+  readonly Action: readonly string[];
+  readonly Resource: readonly unknown[];
+  readonly Sid?: string;
+  readonly Condition?: unknown;
+}
+
+function asArray<T>(value: T | readonly T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? [...value] : [value as T];
+}
+
+interface RawStatement {
+  Effect: string;
+  Action?: string | string[];
+  Resource?: unknown;
+  Sid?: string;
+  Condition?: unknown;
+}
+
+/** Every permission statement in IAM policies and role inline policies of `stack`. */
+export function iamStatements(stack: Stack, template: Template): IamStatement[] {
+  const statements: IamStatement[] = [];
+  const push = (resource: string, raw: RawStatement[]) => {
+    for (const statement of raw) {
+      statements.push({
+        stack: stack.stackName,
+        resource,
+        Effect: statement.Effect,
+        Action: asArray(statement.Action),
+        Resource: asArray(statement.Resource as unknown[] | undefined),
+        ...(statement.Sid ? { Sid: statement.Sid } : {}),
+        ...(statement.Condition ? { Condition: statement.Condition } : {}),
+      });
+    }
+  };
+  for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+    for (const [id, resource] of Object.entries(template.findResources(type))) {
+      const document = (resource as { Properties: { PolicyDocument: { Statement: RawStatement[] } } })
+        .Properties;
+      push(id, document.PolicyDocument.Statement);
+    }
+  }
+  for (const [id, resource] of Object.entries(template.findResources('AWS::IAM::Role'))) {
+    const inline = (
+      resource as { Properties: { Policies?: { PolicyDocument: { Statement: RawStatement[] } }[] } }
+    ).Properties.Policies;
+    for (const policy of inline ?? []) push(id, policy.PolicyDocument.Statement);
+  }
+  return statements;
+}
+
+/** The role's trust policy statements. */
+export function trustStatements(template: Template, logicalIdPrefix: string): RawStatement[] {
+  const roles = template.findResources('AWS::IAM::Role');
+  const entry = Object.entries(roles).find(([id]) => id.startsWith(logicalIdPrefix));
+  if (!entry) throw new Error(`no role ${logicalIdPrefix}* in the template`);
+  return (entry[1] as { Properties: { AssumeRolePolicyDocument: { Statement: RawStatement[] } } }).Properties
+    .AssumeRolePolicyDocument.Statement;
+}
+
+/** CloudFormation `Fn::Join` flattened to a string with `<Ref>` placeholders (cdk-nag's notation), for readable asserts. */
+export function flatten(value: unknown): unknown {
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if ('Fn::Join' in record) {
+      const [separator, parts] = record['Fn::Join'] as [string, unknown[]];
+      return parts.map((part) => (typeof part === 'string' ? part : `<${refName(part)}>`)).join(separator);
+    }
+  }
+  return value;
+}
+
+function refName(part: unknown): string {
+  const record = part as Record<string, unknown>;
+  if (typeof record.Ref === 'string') return record.Ref;
+  if (Array.isArray(record['Fn::GetAtt'])) return (record['Fn::GetAtt'] as string[]).join('.');
+  return JSON.stringify(part);
+}

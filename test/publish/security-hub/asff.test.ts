@@ -1,0 +1,333 @@
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { describe, expect, it } from 'vitest';
+import {
+  ASFF_FINDING_TYPE,
+  asffFindingId,
+  destinationFor,
+  partitionOf,
+  productArn,
+  publishTargetFrom,
+  toAsff,
+  truncate,
+  validateAsff,
+} from '../../../functions/publish/security-hub/asff.ts';
+import {
+  AsffValidationError,
+  SecurityHubConfigError,
+} from '../../../functions/publish/security-hub/errors.ts';
+import { ACCOUNT_A, CENTRAL, cloudSqlResource, policy, rdsResource, retentionFinding } from './fixtures.ts';
+
+const NOW = new Date('2026-11-21T12:00:00.000Z');
+const target = publishTargetFrom(policy());
+
+function asffFor(finding = retentionFinding(rdsResource('certctl-prod'))): AwsSecurityFinding {
+  return toAsff(finding, { destination: destinationFor(finding.resource, target), now: NOW });
+}
+
+function validationError(finding: AwsSecurityFinding): AsffValidationError {
+  try {
+    validateAsff(finding);
+  } catch (error) {
+    if (error instanceof AsffValidationError) return error;
+    throw error;
+  }
+  throw new Error('validateAsff accepted the finding');
+}
+
+describe('toAsff', () => {
+  it('maps an RDS finding to a complete ASFF finding when the resource has an ARN', () => {
+    // Act
+    const asff = asffFor();
+
+    // Assess
+    expect(asff).toMatchObject({
+      SchemaVersion: '2018-10-08',
+      Id: 'certctl-backup-guard/pitr.retention/arn:aws:rds:eu-west-1:111111111111:db:certctl-prod',
+      ProductArn: 'arn:aws:securityhub:eu-west-1:111111111111:product/111111111111/default',
+      GeneratorId: 'certctl-backup-guard/pitr.retention',
+      AwsAccountId: ACCOUNT_A,
+      Types: [ASFF_FINDING_TYPE],
+      CreatedAt: NOW.toISOString(),
+      UpdatedAt: NOW.toISOString(),
+      Severity: { Label: 'HIGH' },
+      Title: 'Point-in-time recovery retention meets the policy minimum: certctl-prod',
+      Compliance: { Status: 'FAILED' },
+      RecordState: 'ACTIVE',
+      Remediation: {
+        Recommendation: {
+          Text: 'aws rds modify-db-instance --backup-retention-period 30 --apply-immediately',
+          Url: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html',
+        },
+      },
+      Resources: [
+        {
+          Type: 'AwsRdsDbInstance',
+          Id: 'arn:aws:rds:eu-west-1:111111111111:db:certctl-prod',
+          Partition: 'aws',
+          Region: 'eu-west-1',
+        },
+      ],
+      FindingProviderFields: { Severity: { Label: 'HIGH' }, Types: [ASFF_FINDING_TYPE] },
+    });
+    expect(asff.ProductFields).toMatchObject({
+      checkId: 'pitr.retention',
+      provider: 'aws',
+      'observed/retentionDays': '7',
+      'required/retentionDays': '30',
+    });
+    expect(asff.Workflow).toBeUndefined();
+    expect(asff.Note).toBeUndefined();
+    expect(() => validateAsff(asff)).not.toThrow();
+  });
+
+  it('keeps the existing CreatedAt when one is given', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('certctl-prod'));
+
+    // Act
+    const asff = toAsff(finding, {
+      destination: destinationFor(finding.resource, target),
+      now: NOW,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
+
+    // Assess
+    expect(asff.CreatedAt).toBe('2026-01-01T00:00:00.000Z');
+    expect(asff.UpdatedAt).toBe(NOW.toISOString());
+  });
+
+  it('sends a GCP finding to the central account as Other with project, region and selfLink when the resource is Cloud SQL', () => {
+    // Prepare
+    const finding = retentionFinding(
+      cloudSqlResource('certctl-sql', 'certctl-prod', 'northamerica-northeast1'),
+    );
+
+    // Act
+    const asff = asffFor(finding);
+
+    // Assess
+    const selfLink = 'https://sqladmin.googleapis.com/v1/projects/certctl-prod/instances/certctl-sql';
+    expect(asff.AwsAccountId).toBe(CENTRAL);
+    expect(asff.ProductArn).toBe(`arn:aws:securityhub:eu-west-1:${CENTRAL}:product/${CENTRAL}/default`);
+    expect(asff.Resources?.[0]).toMatchObject({
+      Type: 'Other',
+      Id: selfLink,
+      Partition: 'aws',
+      Region: 'eu-west-1',
+    });
+    expect(asff.Resources?.[0]?.Details?.Other).toMatchObject({
+      'gcp/project': 'certctl-prod',
+      'gcp/region': 'northamerica-northeast1',
+      'gcp/selfLink': selfLink,
+    });
+    expect(asff.ProductFields).toMatchObject({
+      provider: 'gcp',
+      'gcp/project': 'certctl-prod',
+      'gcp/region': 'northamerica-northeast1',
+      'gcp/selfLink': selfLink,
+    });
+    expect(() => validateAsff(asff)).not.toThrow();
+  });
+
+  it('truncates title, description and recommendation to their limits when the texts are too long', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('certctl-prod'), {
+      title: 'T'.repeat(400),
+      description: 'D'.repeat(3000),
+      remediation: { text: 'R'.repeat(900), url: 'https://example.com/fix' },
+    });
+
+    // Act
+    const asff = asffFor(finding);
+
+    // Assess
+    expect(asff.Title).toHaveLength(256);
+    expect(asff.Title?.endsWith('…')).toBe(true);
+    expect(asff.Description).toHaveLength(1024);
+    expect(asff.Remediation?.Recommendation?.Text).toHaveLength(512);
+    expect(() => validateAsff(asff)).not.toThrow();
+  });
+
+  it('uses the home region when the finding stands for a whole AWS account', () => {
+    // Prepare
+    const finding = retentionFinding({
+      provider: 'aws',
+      account: ACCOUNT_A,
+      region: '*',
+      type: 'Scope',
+      id: `${ACCOUNT_A}/*`,
+    });
+
+    // Act
+    const asff = asffFor(finding);
+
+    // Assess
+    expect(asff.ProductArn).toBe(`arn:aws:securityhub:eu-west-1:${ACCOUNT_A}:product/${ACCOUNT_A}/default`);
+    expect(asff.Resources?.[0]).toMatchObject({ Type: 'Other', Region: 'eu-west-1' });
+    expect(asff.Id).toBe(`certctl-backup-guard/pitr.retention/aws/${ACCOUNT_A}/*/Scope/${ACCOUNT_A}/*`);
+  });
+});
+
+describe('asffFindingId', () => {
+  it('is stable and at most 512 characters when the resource identifier is very long', () => {
+    // Prepare
+    const long = { ...rdsResource('x'), arn: `arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:${'a'.repeat(700)}` };
+    const other = { ...long, arn: `${long.arn}b` };
+
+    // Act
+    const id = asffFindingId({ checkId: 'pitr.retention', resource: long });
+
+    // Assess
+    expect(id.length).toBeLessThanOrEqual(512);
+    expect(id).toBe(asffFindingId({ checkId: 'pitr.retention', resource: long }));
+    expect(id).not.toBe(asffFindingId({ checkId: 'pitr.retention', resource: other }));
+    expect(id).toMatch(/^certctl-backup-guard\/pitr\.retention\/arn:aws:rds:.*#sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe('truncate', () => {
+  it('never splits a surrogate pair when the cut falls inside one', () => {
+    // Prepare
+    const text = `abc${'😀'.repeat(10)}`;
+
+    // Act
+    const cut = truncate(text, 7);
+
+    // Assess
+    expect(cut).toBe('abc😀…');
+    expect(cut.length).toBeLessThanOrEqual(7);
+  });
+
+  it('returns the text unchanged when it fits', () => {
+    // Act / Assess
+    expect(truncate('short', 5)).toBe('short');
+  });
+});
+
+describe('destinationFor / productArn / partitionOf', () => {
+  it('refuses a GCP finding when no central account is configured', () => {
+    // Prepare
+    const noCentral = publishTargetFrom(policy({ securityHub: { enabled: true } }));
+
+    // Act / Assess
+    expect(() => destinationFor(cloudSqlResource('db'), noCentral)).toThrow(SecurityHubConfigError);
+    expect(() => destinationFor(cloudSqlResource('db'), noCentral)).toThrow(/securityHub.centralAccountId/);
+  });
+
+  it('names the partition of China and GovCloud regions in the product ARN', () => {
+    // Act / Assess
+    expect(partitionOf('cn-north-1')).toBe('aws-cn');
+    expect(partitionOf('us-gov-west-1')).toBe('aws-us-gov');
+    expect(productArn({ account: ACCOUNT_A, region: 'cn-north-1', partition: 'aws-cn' })).toBe(
+      `arn:aws-cn:securityhub:cn-north-1:${ACCOUNT_A}:product/${ACCOUNT_A}/default`,
+    );
+  });
+});
+
+describe('validateAsff', () => {
+  const cases: { name: string; change: (finding: AwsSecurityFinding) => void; field: string }[] = [
+    {
+      name: 'SchemaVersion is wrong',
+      change: (f) => Object.assign(f, { SchemaVersion: '2020-01-01' }),
+      field: 'SchemaVersion',
+    },
+    { name: 'Id is missing', change: (f) => Object.assign(f, { Id: undefined }), field: 'Id' },
+    { name: 'Id is too long', change: (f) => Object.assign(f, { Id: 'x'.repeat(513) }), field: 'Id' },
+    {
+      name: 'GeneratorId is missing',
+      change: (f) => Object.assign(f, { GeneratorId: ' ' }),
+      field: 'GeneratorId',
+    },
+    {
+      name: 'AwsAccountId is not 12 digits',
+      change: (f) => Object.assign(f, { AwsAccountId: '123' }),
+      field: 'AwsAccountId',
+    },
+    {
+      name: 'ProductArn names another account',
+      change: (f) =>
+        Object.assign(f, {
+          ProductArn: productArn({ account: '999999999999', region: 'eu-west-1', partition: 'aws' }),
+        }),
+      field: 'ProductArn',
+    },
+    {
+      name: 'UpdatedAt is not a date',
+      change: (f) => Object.assign(f, { UpdatedAt: 'yesterday' }),
+      field: 'UpdatedAt',
+    },
+    {
+      name: 'Severity is missing',
+      change: (f) => Object.assign(f, { Severity: undefined }),
+      field: 'Severity.Label',
+    },
+    { name: 'Types is empty', change: (f) => Object.assign(f, { Types: [] }), field: 'Types' },
+    {
+      name: 'a type has an unknown namespace',
+      change: (f) => Object.assign(f, { Types: ['Backups/PITR'] }),
+      field: 'Types.0',
+    },
+    {
+      name: 'Title is too long',
+      change: (f) => Object.assign(f, { Title: 'x'.repeat(257) }),
+      field: 'Title',
+    },
+    {
+      name: 'Description is missing',
+      change: (f) => Object.assign(f, { Description: '' }),
+      field: 'Description',
+    },
+    { name: 'Resources is empty', change: (f) => Object.assign(f, { Resources: [] }), field: 'Resources' },
+    {
+      name: 'a resource region is too long',
+      change: (f) => Object.assign(f.Resources?.[0] ?? {}, { Region: 'northamerica-northeast1' }),
+      field: 'Resources.0.Region',
+    },
+    {
+      name: 'the recommendation is too long',
+      change: (f) =>
+        Object.assign(f, {
+          Remediation: { Recommendation: { Text: 'x'.repeat(513), Url: 'https://x.example' } },
+        }),
+      field: 'Remediation.Recommendation.Text',
+    },
+    {
+      name: 'ProductFields has more than 50 pairs',
+      change: (f) =>
+        Object.assign(f, {
+          ProductFields: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])),
+        }),
+      field: 'ProductFields',
+    },
+    {
+      name: 'a ProductFields value is over 2048 characters',
+      change: (f) => Object.assign(f, { ProductFields: { note: 'x'.repeat(2049) } }),
+      field: 'ProductFields.note',
+    },
+    {
+      name: 'Workflow is set',
+      change: (f) => Object.assign(f, { Workflow: { Status: 'NEW' } }),
+      field: 'Workflow',
+    },
+    {
+      name: 'Note is set',
+      change: (f) => Object.assign(f, { Note: { Text: 'x', UpdatedBy: 'y' } }),
+      field: 'Note',
+    },
+  ];
+
+  for (const { name, change, field } of cases) {
+    it(`throws naming ${field} when ${name}`, () => {
+      // Prepare
+      const asff = asffFor();
+      change(asff);
+
+      // Act
+      const error = validationError(asff);
+
+      // Assess
+      expect(error.field).toBe(field);
+      expect(error.message).toContain(field);
+    });
+  }
+});

@@ -1,0 +1,427 @@
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../../functions/core/finding.ts';
+import { destinationFor, publishTargetFrom, toAsff } from '../../../functions/publish/security-hub/asff.ts';
+import { AsffValidationError } from '../../../functions/publish/security-hub/errors.ts';
+import { destinationsToRead, planPublication } from '../../../functions/publish/security-hub/lifecycle.ts';
+import {
+  ACCOUNT_A,
+  ACCOUNT_B,
+  CENTRAL,
+  cloudSqlResource,
+  completeScope,
+  failedScope,
+  gcpScope,
+  policy,
+  rdsResource,
+  report,
+  retentionFinding,
+  scopeFinding,
+} from './fixtures.ts';
+
+const NOW = new Date('2026-11-21T12:00:00.000Z');
+const DAY = 24 * 60 * 60 * 1000;
+const POLICY = policy();
+const TARGET = publishTargetFrom(POLICY);
+
+/** A finding as Security Hub returns it: what was imported `daysAgo`, plus the fields the service adds. */
+function stored(
+  finding: Finding,
+  daysAgo: number,
+  extra: Partial<AwsSecurityFinding> = {},
+): AwsSecurityFinding {
+  const at = new Date(NOW.getTime() - daysAgo * DAY);
+  const asff = toAsff(finding, {
+    destination: destinationFor(finding.resource, TARGET),
+    now: at,
+    createdAt: '2026-01-01T00:00:00.000Z',
+  });
+  return {
+    ...asff,
+    Region: finding.resource.region,
+    ProductFields: { ...asff.ProductFields, 'aws/securityhub/ProductName': 'Default' },
+    Workflow: { Status: 'NOTIFIED' },
+    WorkflowState: 'ASSIGNED',
+    ...extra,
+  };
+}
+
+describe('planPublication', () => {
+  it('creates every finding when Security Hub holds none', () => {
+    // Prepare
+    const findings = [
+      retentionFinding(rdsResource('db-1')),
+      retentionFinding(rdsResource('db-2'), { status: 'PASSED' }),
+    ];
+
+    // Act
+    const plan = planPublication({
+      report: report(findings, [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+    });
+
+    // Assess
+    expect(plan.imports.map((entry) => [entry.action, entry.reason])).toEqual([
+      ['create', 'new finding'],
+      ['create', 'new finding'],
+    ]);
+    expect(plan.counts).toEqual({
+      create: 2,
+      update: 0,
+      refresh: 0,
+      resolve: 0,
+      archive: 0,
+      unchanged: 0,
+      untouched: 0,
+    });
+  });
+
+  it('skips an unchanged finding when it was updated within refreshDays', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('db-1'));
+
+    // Act
+    const plan = planPublication({
+      report: report([finding], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [stored(finding, 6)],
+    });
+
+    // Assess
+    expect(plan.imports).toEqual([]);
+    expect(plan.counts.unchanged).toBe(1);
+    expect(plan.skipped[0]?.kind).toBe('unchanged');
+  });
+
+  it('refreshes an unchanged finding and keeps CreatedAt when it is refreshDays old', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('db-1'));
+
+    // Act
+    const plan = planPublication({
+      report: report([finding], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [stored(finding, 7)],
+    });
+
+    // Assess
+    expect(plan.imports).toHaveLength(1);
+    expect(plan.imports[0]?.action).toBe('refresh');
+    expect(plan.imports[0]?.reason).toMatch(/refreshed every 7 days/);
+    expect(plan.imports[0]?.finding).toMatchObject({
+      CreatedAt: '2026-01-01T00:00:00.000Z',
+      UpdatedAt: NOW.toISOString(),
+      RecordState: 'ACTIVE',
+    });
+  });
+
+  it('resolves a failing finding when the resource now passes', () => {
+    // Prepare
+    const resource = rdsResource('db-1');
+
+    // Act
+    const plan = planPublication({
+      report: report(
+        [retentionFinding(resource, { status: 'PASSED' })],
+        [completeScope(ACCOUNT_A, 'eu-west-1')],
+      ),
+      policy: POLICY,
+      now: NOW,
+      existing: [stored(retentionFinding(resource), 1)],
+    });
+
+    // Assess
+    expect(plan.imports[0]?.action).toBe('resolve');
+    expect(plan.imports[0]?.finding.Compliance?.Status).toBe('PASSED');
+    expect(plan.imports[0]?.finding.Workflow).toBeUndefined();
+    expect(plan.counts.resolve).toBe(1);
+  });
+
+  it('updates a finding and names what changed when the observed values change', () => {
+    // Prepare
+    const resource = rdsResource('db-1');
+    const now = retentionFinding(resource, {
+      observed: { retentionDays: 14 },
+      description: 'db-1 keeps 14 days.',
+    });
+
+    // Act
+    const plan = planPublication({
+      report: report([now], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [stored(retentionFinding(resource), 1)],
+    });
+
+    // Assess
+    expect(plan.imports[0]?.action).toBe('update');
+    expect(plan.imports[0]?.reason).toContain('observed/retentionDays 7 -> 14');
+    expect(plan.imports[0]?.reason).toContain('Description');
+  });
+
+  it('ignores a severity the customer changed when the provider severity is the same', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('db-1'));
+
+    // Act
+    const plan = planPublication({
+      report: report([finding], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [stored(finding, 1, { Severity: { Label: 'LOW' } })],
+    });
+
+    // Assess
+    expect(plan.counts.unchanged).toBe(1);
+  });
+
+  it('archives a finding without its customer-owned fields when its resource is gone from a complete scope', () => {
+    // Prepare
+    const gone = stored(retentionFinding(rdsResource('deleted-db')), 1);
+
+    // Act
+    const plan = planPublication({
+      report: report([], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [gone],
+    });
+
+    // Assess
+    expect(plan.imports).toHaveLength(1);
+    const archived = plan.imports[0];
+    expect(archived?.action).toBe('archive');
+    expect(archived?.reason).toContain(`aws/${ACCOUNT_A}/eu-west-1/pitr`);
+    expect(archived?.finding).toMatchObject({
+      Id: gone.Id,
+      RecordState: 'ARCHIVED',
+      UpdatedAt: NOW.toISOString(),
+      CreatedAt: '2026-01-01T00:00:00.000Z',
+    });
+    expect(archived?.finding.Workflow).toBeUndefined();
+    expect(archived?.finding.WorkflowState).toBeUndefined();
+    expect(Object.keys(archived?.finding.ProductFields ?? {}).some((key) => key.startsWith('aws/'))).toBe(
+      false,
+    );
+  });
+
+  it('leaves findings untouched when their scope failed in this run', () => {
+    // Prepare
+    const down = failedScope(ACCOUNT_A, 'us-east-1');
+    const existing = stored(retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1')), 1);
+
+    // Act
+    const plan = planPublication({
+      report: report([scopeFinding(down)], [down]),
+      policy: POLICY,
+      now: NOW,
+      existing: [existing],
+    });
+
+    // Assess
+    expect(plan.imports.map((entry) => entry.action)).toEqual(['create']);
+    expect(plan.imports[0]?.finding.Compliance?.Status).toBe('NOT_AVAILABLE');
+    expect(plan.counts.untouched).toBe(1);
+    expect(plan.skipped).toContainEqual(
+      expect.objectContaining({
+        kind: 'untouched',
+        id: existing.Id,
+        reason: expect.stringContaining('not fully evaluated'),
+      }),
+    );
+  });
+
+  it('leaves other regions, accounts and check groups untouched when the run was narrower', () => {
+    // Prepare
+    const otherRegion = stored(retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1')), 1);
+    const otherAccount = stored(retentionFinding(rdsResource('db-b', ACCOUNT_B, 'eu-west-1')), 1);
+    const otherGroup = stored(
+      retentionFinding(rdsResource('db-keys'), { group: 'keys', checkId: 'keys.replica' }),
+      1,
+    );
+
+    // Act
+    const plan = planPublication({
+      report: report([], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [otherRegion, otherAccount, otherGroup],
+    });
+
+    // Assess
+    expect(plan.imports).toEqual([]);
+    expect(plan.counts.untouched).toBe(3);
+  });
+
+  it('re-imports an archived finding as ACTIVE when the resource is reported again', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('db-1'));
+
+    // Act
+    const plan = planPublication({
+      report: report([finding], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [stored(finding, 1, { RecordState: 'ARCHIVED' })],
+    });
+
+    // Assess
+    expect(plan.imports[0]).toMatchObject({ action: 'update', finding: { RecordState: 'ACTIVE' } });
+    expect(plan.imports[0]?.reason).toMatch(/archived finding reported again/);
+  });
+
+  it('does nothing with an archived finding when it is still not reported', () => {
+    // Act
+    const plan = planPublication({
+      report: report([], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [stored(retentionFinding(rdsResource('gone')), 3, { RecordState: 'ARCHIVED' })],
+    });
+
+    // Assess
+    expect(plan.imports).toEqual([]);
+    expect(plan.counts).toMatchObject({ archive: 0, untouched: 0, unchanged: 0 });
+  });
+
+  it('archives the NOT_AVAILABLE finding of a scope when that scope is evaluated again', () => {
+    // Prepare
+    const earlier = scopeFinding(failedScope(ACCOUNT_A, 'us-east-1'));
+
+    // Act
+    const plan = planPublication({
+      report: report([], [completeScope(ACCOUNT_A, 'us-east-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [stored(earlier, 1)],
+    });
+
+    // Assess
+    expect(plan.imports.map((entry) => entry.action)).toEqual(['archive']);
+  });
+
+  it('archives a whole-account finding only when the account was evaluated and nothing in it failed', () => {
+    // Prepare
+    const wholeAccount = stored(
+      retentionFinding({
+        provider: 'aws',
+        account: ACCOUNT_A,
+        region: '*',
+        type: 'Scope',
+        id: `${ACCOUNT_A}/*`,
+      }),
+      1,
+    );
+
+    // Act
+    const settled = planPublication({
+      report: report([], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [wholeAccount],
+    });
+    const partly = planPublication({
+      report: report([], [completeScope(ACCOUNT_A, 'eu-west-1'), failedScope(ACCOUNT_A, 'us-east-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [wholeAccount],
+    });
+
+    // Assess
+    expect(settled.counts.archive).toBe(1);
+    expect(partly.counts.archive).toBe(0);
+    expect(partly.counts.untouched).toBe(1);
+  });
+
+  it('sends UpdatedAt just after the stored one when the stored UpdatedAt is ahead of this clock', () => {
+    // Prepare
+    const resource = rdsResource('db-1');
+    const ahead = stored(retentionFinding(resource), -1);
+
+    // Act
+    const plan = planPublication({
+      report: report(
+        [retentionFinding(resource, { status: 'PASSED' })],
+        [completeScope(ACCOUNT_A, 'eu-west-1')],
+      ),
+      policy: POLICY,
+      now: NOW,
+      existing: [ahead],
+    });
+
+    // Assess
+    expect(Date.parse(plan.imports[0]?.finding.UpdatedAt ?? '')).toBe(Date.parse(ahead.UpdatedAt ?? '') + 1);
+  });
+
+  it('plans GCP findings into the central account and archives them by project and region', () => {
+    // Prepare
+    const kept = retentionFinding(cloudSqlResource('sql-1'));
+    const gone = stored(retentionFinding(cloudSqlResource('sql-2')), 1);
+
+    // Act
+    const plan = planPublication({
+      report: report([kept], [gcpScope('certctl-prod', 'europe-west1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [gone],
+    });
+
+    // Assess
+    expect(
+      plan.imports.map((entry) => [entry.action, entry.destination.account, entry.destination.region]),
+    ).toEqual([
+      ['create', CENTRAL, 'eu-west-1'],
+      ['archive', CENTRAL, 'eu-west-1'],
+    ]);
+  });
+
+  it('throws when the report holds the same (check, resource) twice', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('db-1'));
+
+    // Act / Assess
+    expect(() =>
+      planPublication({ report: report([finding, finding], []), policy: POLICY, now: NOW }),
+    ).toThrow(AsffValidationError);
+  });
+
+  it('honours a shorter refreshDays from the policy', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('db-1'));
+    const daily = policy({ securityHub: { enabled: true, refreshDays: 1 } });
+
+    // Act
+    const plan = planPublication({
+      report: report([finding], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: daily,
+      now: NOW,
+      existing: [stored(finding, 2)],
+    });
+
+    // Assess
+    expect(plan.counts.refresh).toBe(1);
+  });
+});
+
+describe('destinationsToRead', () => {
+  it('includes a complete scope without findings and the central account for GCP', () => {
+    // Prepare
+    const audit = report(
+      [retentionFinding(cloudSqlResource('sql-1'))],
+      [completeScope(ACCOUNT_B, 'ap-southeast-2'), gcpScope('certctl-prod', 'europe-west1')],
+    );
+
+    // Act
+    const destinations = destinationsToRead(audit, TARGET).map((d) => `${d.account}/${d.region}`);
+
+    // Assess
+    expect(destinations.sort()).toEqual([
+      `${ACCOUNT_B}/ap-southeast-2`,
+      `${ACCOUNT_B}/eu-west-1`,
+      `${CENTRAL}/eu-west-1`,
+    ]);
+  });
+});

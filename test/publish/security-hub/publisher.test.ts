@@ -1,0 +1,403 @@
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type AuditedAccount, AwsClientFactory } from '../../../functions/aws/clients.ts';
+import type { AuditReport, ScopeOutcome } from '../../../functions/core/audit.ts';
+import type { Finding } from '../../../functions/core/finding.ts';
+import type { Policy } from '../../../functions/core/policy.ts';
+import { asffFindingId } from '../../../functions/publish/security-hub/asff.ts';
+import { FindingsImportError } from '../../../functions/publish/security-hub/errors.ts';
+import {
+  assertPublished,
+  type PublishMetrics,
+  type PublishResult,
+  publishToSecurityHub,
+} from '../../../functions/publish/security-hub/publisher.ts';
+import { simCredentials } from '../../sim/accounts.ts';
+import { type Sim, startSim } from '../../sim/server.ts';
+import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../../sim/services/security-hub.ts';
+import {
+  ACCOUNT_A,
+  ACCOUNT_B,
+  CENTRAL,
+  cloudSqlResource,
+  completeScope,
+  failedScope,
+  gcpScope,
+  policy,
+  rdsResource,
+  report,
+  retentionFinding,
+  scopeFinding,
+} from './fixtures.ts';
+
+const FOREIGN = '444444444444';
+const DISABLED = '555555555555';
+const ROLE = 'certctl-backup-guard-publish';
+const DAY = 24 * 60 * 60 * 1000;
+const T0 = new Date('2026-11-21T12:00:00.000Z');
+
+const roleOf = (account: string): string => `arn:aws:iam::${account}:role/${ROLE}`;
+const ACCOUNTS: readonly AuditedAccount[] = [
+  { accountId: ACCOUNT_A },
+  { accountId: ACCOUNT_B, roleArn: roleOf(ACCOUNT_B) },
+  { accountId: CENTRAL, roleArn: roleOf(CENTRAL) },
+  { accountId: DISABLED, roleArn: roleOf(DISABLED) },
+];
+
+describe('publishToSecurityHub against the simulated Security Hub', () => {
+  let sim: Sim;
+  let hub: SecurityHubSim;
+  let factory: AwsClientFactory;
+  let clock: Date;
+  let metrics: [string, number][];
+
+  beforeEach(async () => {
+    clock = T0;
+    metrics = [];
+    sim = await startSim({
+      clock: () => clock,
+      scenario: {
+        accounts: [
+          { id: ACCOUNT_A },
+          { id: ACCOUNT_B, assumableRoles: [{ name: ROLE }] },
+          { id: CENTRAL, assumableRoles: [{ name: ROLE }] },
+          { id: DISABLED, assumableRoles: [{ name: ROLE }] },
+          { id: FOREIGN },
+        ],
+        regions: [{ name: 'eu-west-1' }, { name: 'us-east-1' }],
+        services: { securityHub: { disabled: [{ account: DISABLED }] } },
+      },
+    });
+    hub = sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
+    factory = new AwsClientFactory({
+      maxAttempts: 2,
+      credentials: simCredentials(ACCOUNT_A),
+      endpoint: sim.endpoint,
+      stsRegion: 'eu-west-1',
+    });
+  });
+
+  afterEach(async () => {
+    factory.destroy();
+    await sim.close();
+  });
+
+  function publish(
+    audit: AuditReport,
+    overrides: { policy?: Policy; accounts?: readonly AuditedAccount[] } = {},
+  ) {
+    const recorder: PublishMetrics = {
+      addMetric: (name, _unit, value) => {
+        metrics.push([name, value]);
+      },
+    };
+    return publishToSecurityHub({
+      report: audit,
+      policy: overrides.policy ?? policy(),
+      factory,
+      accounts: overrides.accounts ?? ACCOUNTS,
+      now: () => clock,
+      metrics: recorder,
+      retry: { baseDelayMs: 1 },
+    });
+  }
+
+  function stored(account: string, region: string, finding: Finding): AwsSecurityFinding | undefined {
+    const id = asffFindingId(finding);
+    return hub.findings(account, region).find((candidate) => candidate.Id === id);
+  }
+
+  function importCalls(region?: string) {
+    return hub.calls.filter(
+      (call) => call.operation === 'BatchImportFindings' && (region === undefined || call.region === region),
+    );
+  }
+
+  const euWest = completeScope(ACCOUNT_A, 'eu-west-1');
+
+  it('creates every finding in its own account through that account role on the first run', async () => {
+    // Prepare
+    const a1 = retentionFinding(rdsResource('db-1'));
+    const a2 = retentionFinding(rdsResource('db-2'), { status: 'PASSED' });
+    const b1 = retentionFinding(rdsResource('db-3', ACCOUNT_B));
+
+    // Act
+    const result = await publish(report([a1, a2, b1], [euWest, completeScope(ACCOUNT_B, 'eu-west-1')]));
+
+    // Assess
+    expect(result).toMatchObject({
+      counts: { created: 3, updated: 0, refreshed: 0, resolved: 0, archived: 0, failed: 0 },
+      calls: { getFindings: 2, batchImport: 2 },
+      failed: [],
+      exitCode: 0,
+    });
+    expect(stored(ACCOUNT_A, 'eu-west-1', a1)).toMatchObject({
+      Compliance: { Status: 'FAILED' },
+      RecordState: 'ACTIVE',
+    });
+    expect(stored(ACCOUNT_A, 'eu-west-1', a2)?.Compliance?.Status).toBe('PASSED');
+    expect(stored(ACCOUNT_B, 'eu-west-1', b1)?.AwsAccountId).toBe(ACCOUNT_B);
+    expect(
+      importCalls()
+        .map((call) => [call.callerAccount, call.ids.length])
+        .sort(),
+    ).toEqual([
+      [ACCOUNT_A, 2],
+      [ACCOUNT_B, 1],
+    ]);
+    expect(metrics).toEqual([['FindingsImportFailed', 0]]);
+  });
+
+  it('imports only what is due for refresh when nothing changed', async () => {
+    // Prepare
+    const steady = retentionFinding(rdsResource('db-steady'));
+    const changing = retentionFinding(rdsResource('db-changing'));
+    const changed = retentionFinding(rdsResource('db-changing'), { observed: { retentionDays: 14 } });
+    await publish(report([steady, changing], [euWest]));
+    clock = new Date(T0.getTime() + 1 * DAY);
+    const nextDay = await publish(report([steady, changing], [euWest]));
+    clock = new Date(T0.getTime() + 3 * DAY);
+    await publish(report([steady, changed], [euWest]));
+    clock = new Date(T0.getTime() + 7 * DAY);
+
+    // Act
+    const result = await publish(report([steady, changed], [euWest]));
+
+    // Assess
+    expect(nextDay.counts).toMatchObject({ created: 0, updated: 0, refreshed: 0, unchanged: 2 });
+    expect(nextDay.calls.batchImport).toBe(0);
+    expect(result.counts).toMatchObject({ refreshed: 1, updated: 0, unchanged: 1 });
+    expect(result.findingsSent).toBe(1);
+    expect(stored(ACCOUNT_A, 'eu-west-1', steady)).toMatchObject({
+      UpdatedAt: clock.toISOString(),
+      CreatedAt: T0.toISOString(),
+    });
+  });
+
+  it('resolves a fixed resource as PASSED and Security Hub reopens it when it fails again', async () => {
+    // Prepare
+    const failing = retentionFinding(rdsResource('db-1'));
+    const fixed = retentionFinding(rdsResource('db-1'), { status: 'PASSED' });
+    await publish(report([failing], [euWest]));
+    hub.setWorkflowStatus(ACCOUNT_A, 'eu-west-1', asffFindingId(failing), 'NOTIFIED');
+    clock = new Date(T0.getTime() + DAY);
+    const resolved = await publish(report([fixed], [euWest]));
+    const afterFix = stored(ACCOUNT_A, 'eu-west-1', fixed);
+    hub.setWorkflowStatus(ACCOUNT_A, 'eu-west-1', asffFindingId(failing), 'RESOLVED');
+    clock = new Date(T0.getTime() + 2 * DAY);
+
+    // Act
+    const regressed = await publish(report([failing], [euWest]));
+
+    // Assess
+    expect(resolved.counts.resolved).toBe(1);
+    expect(afterFix).toMatchObject({
+      Compliance: { Status: 'PASSED' },
+      Severity: { Label: 'INFORMATIONAL' },
+    });
+    expect(regressed.counts.updated).toBe(1);
+    expect(stored(ACCOUNT_A, 'eu-west-1', failing)).toMatchObject({
+      Compliance: { Status: 'FAILED' },
+      Severity: { Label: 'HIGH' },
+      Workflow: { Status: 'NEW' },
+    });
+  });
+
+  it('archives the finding of a deleted resource when its scope was fully evaluated', async () => {
+    // Prepare
+    const kept = retentionFinding(rdsResource('db-kept'));
+    const deleted = retentionFinding(rdsResource('db-deleted'));
+    await publish(report([kept, deleted], [euWest]));
+    clock = new Date(T0.getTime() + DAY);
+
+    // Act
+    const result = await publish(report([kept], [euWest]));
+
+    // Assess
+    expect(result.counts).toMatchObject({ archived: 1, unchanged: 1 });
+    expect(stored(ACCOUNT_A, 'eu-west-1', deleted)).toMatchObject({
+      RecordState: 'ARCHIVED',
+      UpdatedAt: clock.toISOString(),
+    });
+    expect(stored(ACCOUNT_A, 'eu-west-1', kept)?.RecordState).toBe('ACTIVE');
+  });
+
+  it('archives the last findings of a scope when no resource is left in it', async () => {
+    // Prepare
+    const only = retentionFinding(rdsResource('db-only', ACCOUNT_B));
+    await publish(report([only], [completeScope(ACCOUNT_B, 'eu-west-1')]));
+    clock = new Date(T0.getTime() + DAY);
+
+    // Act
+    const result = await publish(report([], [completeScope(ACCOUNT_B, 'eu-west-1')]));
+
+    // Assess
+    expect(result.counts.archived).toBe(1);
+    expect(stored(ACCOUNT_B, 'eu-west-1', only)?.RecordState).toBe('ARCHIVED');
+  });
+
+  it('keeps the findings of a region that was down untouched and reports the scope as NOT_AVAILABLE', async () => {
+    // Prepare
+    const west = retentionFinding(rdsResource('db-west'));
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    await publish(report([west, east], [euWest, completeScope(ACCOUNT_A, 'us-east-1')]));
+    clock = new Date(T0.getTime() + 8 * DAY);
+    const down = failedScope(ACCOUNT_A, 'us-east-1');
+
+    // Act
+    const result = await publish(report([west, scopeFinding(down)], [euWest, down]));
+
+    // Assess
+    expect(result.counts).toMatchObject({ refreshed: 1, created: 1, archived: 0, untouched: 1 });
+    expect(stored(ACCOUNT_A, 'us-east-1', east)).toMatchObject({
+      RecordState: 'ACTIVE',
+      UpdatedAt: T0.toISOString(),
+    });
+    expect(stored(ACCOUNT_A, 'us-east-1', scopeFinding(down))?.Compliance?.Status).toBe('NOT_AVAILABLE');
+  });
+
+  it('does not touch other regions when the run covered one region', async () => {
+    // Prepare
+    const west = retentionFinding(rdsResource('db-west'));
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    await publish(report([west, east], [euWest, completeScope(ACCOUNT_A, 'us-east-1')]));
+    clock = new Date(T0.getTime() + 8 * DAY);
+    hub.resetCalls();
+
+    // Act
+    const result = await publish(report([west], [euWest]));
+
+    // Assess
+    expect(result.counts).toMatchObject({ refreshed: 1, archived: 0 });
+    expect(hub.calls.filter((call) => call.region === 'us-east-1')).toEqual([]);
+    expect(stored(ACCOUNT_A, 'us-east-1', east)).toMatchObject({
+      RecordState: 'ACTIVE',
+      UpdatedAt: T0.toISOString(),
+    });
+  });
+
+  it('retries findings Security Hub rejected and reports a persistent one without losing the rest', async () => {
+    // Prepare
+    const findings = ['db-1', 'db-2', 'db-flaky', 'db-broken', 'db-5'].map((name) =>
+      retentionFinding(rdsResource(name)),
+    );
+    const flaky = findings[2] as Finding;
+    const broken = findings[3] as Finding;
+    hub.injectImportFailure(asffFindingId(flaky), { code: 'InternalException', times: 2 });
+    hub.injectImportFailure(asffFindingId(broken), {
+      code: 'InvalidAccess',
+      message: 'integration disabled',
+    });
+
+    // Act
+    const result = await publish(report(findings, [euWest]));
+
+    // Assess
+    expect(result.counts).toMatchObject({ created: 4, failed: 1 });
+    expect(result.failed).toEqual([
+      {
+        id: asffFindingId(broken),
+        account: ACCOUNT_A,
+        region: 'eu-west-1',
+        code: 'InvalidAccess',
+        message: 'integration disabled',
+      },
+    ]);
+    expect(result.exitCode).toBe(2);
+    expect(metrics).toEqual([['FindingsImportFailed', 1]]);
+    expect(importCalls().map((call) => call.ids.length)).toEqual([5, 2, 2, 1]);
+    expect(stored(ACCOUNT_A, 'eu-west-1', flaky)?.RecordState).toBe('ACTIVE');
+    expect(stored(ACCOUNT_A, 'eu-west-1', broken)).toBeUndefined();
+    expect(() => assertPublished(result)).toThrow(FindingsImportError);
+  });
+
+  it('takes 3 import calls for 250 findings and reads them back in 3 pages', async () => {
+    // Prepare
+    const findings = Array.from({ length: 250 }, (_, index) => retentionFinding(rdsResource(`db-${index}`)));
+
+    // Act
+    const first = await publish(report(findings, [euWest]));
+    clock = new Date(T0.getTime() + DAY);
+    const second = await publish(report(findings, [euWest]));
+
+    // Assess
+    expect(first.calls.batchImport).toBe(3);
+    expect(first.counts.created).toBe(250);
+    expect(importCalls().map((call) => call.ids.length)).toEqual([100, 100, 50]);
+    expect(second.calls).toEqual({ getFindings: 3, batchImport: 0 });
+    expect(second.counts.unchanged).toBe(250);
+  });
+
+  it('never imports a foreign account finding from another account', async () => {
+    // Prepare
+    const own = retentionFinding(rdsResource('db-own'));
+    const foreign = retentionFinding(rdsResource('db-foreign', FOREIGN));
+
+    // Act
+    const result = await publish(report([own, foreign], [euWest, completeScope(FOREIGN, 'eu-west-1')]));
+
+    // Assess
+    expect(result.failed).toEqual([
+      expect.objectContaining({ id: asffFindingId(foreign), account: FOREIGN, code: 'NoPublishingRole' }),
+    ]);
+    expect(result.counts.created).toBe(1);
+    const sentIds = importCalls().flatMap((call) => call.ids);
+    expect(sentIds).not.toContain(asffFindingId(foreign));
+    for (const { account, finding } of hub.allFindings()) expect(finding.AwsAccountId).toBe(account);
+    expect(hub.calls.every((call) => call.callerAccount !== FOREIGN)).toBe(true);
+  });
+
+  it('imports GCP findings into the central account through its role', async () => {
+    // Prepare
+    const sql = retentionFinding(cloudSqlResource('sql-1'));
+
+    // Act
+    const result = await publish(report([sql], [gcpScope('certctl-prod', 'europe-west1')]));
+
+    // Assess
+    expect(result.counts.created).toBe(1);
+    expect(stored(CENTRAL, 'eu-west-1', sql)).toMatchObject({
+      AwsAccountId: CENTRAL,
+      Resources: [
+        {
+          Type: 'Other',
+          Details: { Other: { 'gcp/project': 'certctl-prod', 'gcp/region': 'europe-west1' } },
+        },
+      ],
+    });
+  });
+
+  it('fails only the findings of an account whose Security Hub is not enabled', async () => {
+    // Prepare
+    const own = retentionFinding(rdsResource('db-own'));
+    const off = retentionFinding(rdsResource('db-off', DISABLED));
+
+    // Act
+    const result = await publish(report([own, off], [euWest, completeScope(DISABLED, 'eu-west-1')]));
+
+    // Assess
+    expect(result.counts.created).toBe(1);
+    expect(result.failed).toEqual([
+      expect.objectContaining({ id: asffFindingId(off), account: DISABLED, code: 'InvalidAccessException' }),
+    ]);
+    expect(result.exitCode).toBe(2);
+  });
+
+  it('fails the findings of a Security Hub region that is down while other regions land', async () => {
+    // Prepare
+    sim.setFaults({ downRegions: ['us-east-1'], services: [SECURITY_HUB_SERVICE] });
+    const west = retentionFinding(rdsResource('db-west'));
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const scopes: ScopeOutcome[] = [euWest, completeScope(ACCOUNT_A, 'us-east-1')];
+
+    // Act
+    const result: PublishResult = await publish(report([west, east], scopes));
+
+    // Assess
+    expect(result.counts.created).toBe(1);
+    expect(result.failed).toEqual([
+      expect.objectContaining({ id: asffFindingId(east), region: 'us-east-1' }),
+    ]);
+    expect(stored(ACCOUNT_A, 'eu-west-1', west)).toBeDefined();
+  });
+});
