@@ -21,6 +21,12 @@ import { loadPolicyFile, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../c
 import { renderConsole } from '../publish/console.ts';
 import { renderJson } from '../publish/json.ts';
 import { renderMarkdown } from '../publish/markdown.ts';
+import {
+  type PublishResult,
+  planPublication,
+  publishTargetFrom,
+  publishToSecurityHub,
+} from '../publish/security-hub/index.ts';
 import { describeExitCode } from '../publish/summary.ts';
 
 export const VERSION = '0.1.0';
@@ -39,7 +45,7 @@ export interface CliOverrides {
   readonly awsCredentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
-export const FORMATS = ['table', 'json', 'markdown'] as const;
+export const FORMATS = ['table', 'json', 'markdown', 'asff'] as const;
 export type Format = (typeof FORMATS)[number];
 export const PROVIDERS = ['aws', 'gcp', 'all'] as const;
 export type ProviderChoice = (typeof PROVIDERS)[number];
@@ -59,8 +65,11 @@ Options for audit:
                           every enabled region)
   --provider aws|gcp|all  Which cloud to audit (default: aws)
   --region REGION         Audit only this AWS region; repeat or comma-separate for several
-  --format FORMAT         table (default), json or markdown
+  --format FORMAT         table (default), json, markdown, or asff (the Security Hub findings this
+                          run would import, for review without a hub)
   --output FILE           Write the report to FILE instead of stdout
+  --publish               Publish the findings to AWS Security Hub (scope-safe: only scopes this
+                          run fully evaluated may resolve or archive earlier findings)
   --endpoint-url URL      Send every AWS API call to URL (for the bundled simulator)
   --quiet                 No progress on stderr
   -h, --help              Show this help
@@ -85,6 +94,7 @@ interface AuditArgs {
   readonly output: string | undefined;
   readonly endpointUrl: string | undefined;
   readonly quiet: boolean;
+  readonly publish: boolean;
 }
 
 function parseAuditArgs(args: readonly string[]): AuditArgs {
@@ -124,6 +134,7 @@ function parseAuditArgs(args: readonly string[]): AuditArgs {
     output: values.output,
     endpointUrl: values['endpoint-url'],
     quiet: values.quiet ?? false,
+    publish: values.publish ?? false,
   };
 }
 
@@ -135,6 +146,7 @@ const AUDIT_OPTIONS = {
   output: { type: 'string' },
   'endpoint-url': { type: 'string' },
   quiet: { type: 'boolean' },
+  publish: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -187,8 +199,27 @@ export function mergeReports(reports: readonly AuditReport[]): AuditReport {
   };
 }
 
-export function render(report: AuditReport, format: Format, color: boolean): string {
+/** The ASFF findings a run would import into an empty hub: every finding as a `create`. */
+export function renderAsff(report: AuditReport, policy: Policy, homeRegion: string | undefined): string {
+  const plan = planPublication({
+    report,
+    policy,
+    now: new Date(report.finishedAt),
+    target: publishTargetFrom(policy, homeRegion),
+  });
+  return `${JSON.stringify({ Findings: plan.imports.map((entry) => entry.finding) }, null, 2)}\n`;
+}
+
+export function render(
+  report: AuditReport,
+  format: Format,
+  color: boolean,
+  policy: Policy,
+  homeRegion: string | undefined,
+): string {
   switch (format) {
+    case 'asff':
+      return renderAsff(report, policy, homeRegion);
     case 'json':
       return renderJson(report);
     case 'markdown':
@@ -207,14 +238,13 @@ async function runAuditCommand(args: readonly string[], io: CliIo, overrides: Cl
   const policy = await loadPolicy(options.policyFile, io.env);
   const onProgress = options.quiet ? undefined : progressPrinter(io);
   const reports: AuditReport[] = [];
-  if (options.provider === 'gcp') {
-    throw new InputError('--provider gcp is not available in this build yet; audit AWS with --provider aws');
-  }
+  const homeRegion = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
   const credentials = await resolveAwsCredentials(overrides);
   const factory = new AwsClientFactory({
     maxAttempts: policy.aws.maxAttempts,
     credentials,
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+    ...(homeRegion ? { stsRegion: homeRegion } : {}),
   });
   try {
     reports.push(
@@ -223,21 +253,54 @@ async function runAuditCommand(args: readonly string[], io: CliIo, overrides: Cl
         factory,
         ...(options.regions ? { regions: options.regions } : {}),
         ...(onProgress ? { onProgress } : {}),
-        homeRegion: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
+        homeRegion,
       }),
     );
+    const report = mergeReports(reports);
+    const text = render(
+      report,
+      options.format,
+      options.output === undefined && (io.color ?? false),
+      policy,
+      homeRegion,
+    );
+    if (options.output) {
+      await writeFile(options.output, text);
+      if (!options.quiet) io.stderr(`Report written to ${options.output}\n`);
+    } else {
+      io.stdout(text);
+    }
+    const auditExit = exitCodeFor(report);
+    if (!options.publish) return auditExit;
+    const published = await publishToSecurityHub({
+      report,
+      policy,
+      factory,
+      accounts: policy.aws.accounts,
+      ...(homeRegion ? { homeRegion } : {}),
+    });
+    io.stderr(`${describePublication(published)}\n`);
+    return Math.max(auditExit, published.exitCode);
   } finally {
     factory.destroy();
   }
-  const report = mergeReports(reports);
-  const text = render(report, options.format, options.output === undefined && (io.color ?? false));
-  if (options.output) {
-    await writeFile(options.output, text);
-    if (!options.quiet) io.stderr(`Report written to ${options.output}\n`);
-  } else {
-    io.stdout(text);
+}
+
+/** `Security Hub: 12 created, 0 updated, …; 3 import calls` and every finding that did not land. */
+export function describePublication(result: PublishResult): string {
+  const { counts } = result;
+  const lines = [
+    `Security Hub: ${counts.created} created, ${counts.updated} updated, ${counts.resolved} resolved, ` +
+      `${counts.archived} archived, ${counts.refreshed} refreshed, ${counts.unchanged} unchanged, ` +
+      `${counts.untouched} left untouched (scope not evaluated), ${counts.failed} failed — ` +
+      `${result.calls.batchImport} import call${result.calls.batchImport === 1 ? '' : 's'}, ${result.calls.getFindings} read call${result.calls.getFindings === 1 ? '' : 's'}`,
+  ];
+  for (const failure of result.failed) {
+    lines.push(
+      `  not imported: ${failure.id} into ${failure.account}/${failure.region}: ${failure.code} ${failure.message}`,
+    );
   }
-  return exitCodeFor(report);
+  return lines.join('\n');
 }
 
 function runChecksCommand(io: CliIo): number {

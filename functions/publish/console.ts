@@ -1,16 +1,15 @@
 /**
- * The terminal table: one row per finding, worst first, with the description under every row that
- * did not pass, and a summary a person reads at a glance.
+ * The terminal report, for a person at a glance: a matrix of databases x checks, then what to fix
+ * (every finding that did not pass, with its numbers and the fix), then scopes that could not be
+ * evaluated and the verdict.
  */
 import type { AuditReport } from '../core/audit.ts';
-import type { ComplianceStatus } from '../core/finding.ts';
+import type { ComplianceStatus, Finding } from '../core/finding.ts';
 import { describeResource, describeValues, summarize, summaryLine } from './summary.ts';
 
 export interface ConsoleOptions {
   /** ANSI colours (a TTY without NO_COLOR). */
   readonly color?: boolean;
-  /** Show PASSED rows too (default true). */
-  readonly showPassed?: boolean;
 }
 
 const COLORS: Record<ComplianceStatus, string> = {
@@ -19,43 +18,79 @@ const COLORS: Record<ComplianceStatus, string> = {
   FAILED: '\u001b[31m',
   NOT_AVAILABLE: '\u001b[35m',
 };
+const SHORT: Record<ComplianceStatus, string> = {
+  PASSED: 'ok',
+  WARNING: 'WARN',
+  FAILED: 'FAIL',
+  NOT_AVAILABLE: 'N/A',
+};
 const RESET = '\u001b[0m';
 const DIM = '\u001b[2m';
+const BOLD = '\u001b[1m';
 
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
 }
 
+/** The check id without its group (`pitr.retention` -> `retention`), for column headings. */
+function shortCheckId(checkId: string): string {
+  return checkId.slice(checkId.indexOf('.') + 1);
+}
+
 export function renderConsole(report: AuditReport, options: ConsoleOptions = {}): string {
   const color = options.color ?? false;
   const paint = (code: string, text: string): string => (color ? `${code}${text}${RESET}` : text);
-  const findings = report.findings.filter(
-    (finding) => options.showPassed !== false || finding.status !== 'PASSED',
-  );
-  const rows = findings.map((finding) => ({
-    finding,
-    cells: [finding.status, finding.checkId, describeResource(finding.resource), describeValues(finding)],
-  }));
-  const header = ['STATUS', 'CHECK', 'RESOURCE', 'OBSERVED'];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row.cells[column] ?? '').length)),
-  );
   const lines: string[] = [];
-  lines.push(header.map((title, column) => pad(title, widths[column] ?? 0)).join('  '));
-  for (const row of rows) {
-    const [status = '', ...rest] = row.cells;
-    const statusCell = paint(COLORS[row.finding.status], pad(status, widths[0] ?? 0));
-    const restCells = rest.map((cell, index) => pad(cell, widths[index + 1] ?? 0));
-    lines.push([statusCell, ...restCells].join('  ').trimEnd());
-    if (row.finding.status !== 'PASSED') {
-      lines.push(paint(DIM, `    ${row.finding.description}`));
-      lines.push(paint(DIM, `    fix: ${row.finding.remediation.text}`));
+
+  // Matrix: one row per resource, one column per check that produced a finding.
+  const checkIds = [...new Set(report.findings.map((f) => f.checkId))].sort();
+  const rows = new Map<string, Map<string, Finding>>();
+  for (const finding of report.findings) {
+    const key = describeResource(finding.resource);
+    let row = rows.get(key);
+    if (!row) {
+      row = new Map();
+      rows.set(key, row);
+    }
+    row.set(finding.checkId, finding);
+  }
+  if (rows.size > 0) {
+    const names = [...rows.keys()].sort();
+    const nameWidth = Math.max('DATABASE'.length, ...names.map((name) => name.length));
+    const widths = checkIds.map((id) => Math.max(shortCheckId(id).length, 4));
+    lines.push(
+      [pad('DATABASE', nameWidth), ...checkIds.map((id, i) => pad(shortCheckId(id), widths[i] ?? 0))]
+        .join('  ')
+        .trimEnd(),
+    );
+    for (const name of names) {
+      const row = rows.get(name);
+      const cells = checkIds.map((id, i) => {
+        const finding = row?.get(id);
+        const text = pad(finding ? SHORT[finding.status] : '-', widths[i] ?? 0);
+        return finding ? paint(COLORS[finding.status], text) : text;
+      });
+      lines.push([pad(name, nameWidth), ...cells].join('  ').trimEnd());
     }
   }
+
+  // What to fix: every finding that did not pass, worst first (the report is sorted that way).
+  const problems = report.findings.filter((finding) => finding.status !== 'PASSED');
+  if (problems.length > 0) {
+    lines.push('', paint(BOLD, 'What to fix'));
+    for (const finding of problems) {
+      lines.push(
+        `${paint(COLORS[finding.status], finding.status)} ${finding.checkId} ${describeResource(finding.resource)}`,
+        `    ${finding.description}`,
+        paint(DIM, `    observed: ${describeValues(finding)}`),
+        paint(DIM, `    fix: ${finding.remediation.text}`),
+      );
+    }
+  }
+
   const failedScopes = report.scopes.filter((scope) => scope.status === 'failed');
   if (failedScopes.length > 0) {
-    lines.push('');
-    lines.push('Scopes that could not be evaluated (their earlier findings are left untouched):');
+    lines.push('', 'Scopes that could not be evaluated (their earlier findings are left untouched):');
     for (const outcome of failedScopes) {
       const { scope } = outcome;
       lines.push(
@@ -64,8 +99,10 @@ export function renderConsole(report: AuditReport, options: ConsoleOptions = {})
     }
   }
   const summary = summarize(report);
-  lines.push('');
-  lines.push(`Summary: ${summaryLine(report)}`);
-  lines.push(`Result: ${summary.verdict} (exit code ${summary.exitCode})`);
+  lines.push(
+    '',
+    `Summary: ${summaryLine(report)}`,
+    `Result: ${summary.verdict} (exit code ${summary.exitCode})`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -52,14 +52,15 @@ const report: AuditReport = {
 };
 
 describe('renderConsole', () => {
-  it('prints each finding, the fix under a failure, failed scopes and the verdict with its exit code', () => {
+  it('prints the database x check matrix, what to fix with its numbers, failed scopes and the verdict', () => {
     // Act
     const text = renderConsole(report);
 
     // Assess
-    expect(text).toMatch(
-      /FAILED\s+pitr\.retention\s+aws:111111111111\/eu-west-1 rds:certctl-prod-db\s+retentionDays=7 \(required retentionDays=30\)/,
-    );
+    expect(text).toMatch(/^DATABASE\s+enabled\s+retention$/m);
+    expect(text).toMatch(/^aws:111111111111\/eu-west-1 rds:certctl-prod-db\s+ok\s+FAIL$/m);
+    expect(text).toContain('FAILED pitr.retention aws:111111111111/eu-west-1 rds:certctl-prod-db');
+    expect(text).toContain('observed: retentionDays=7 (required retentionDays=30)');
     expect(text).toContain('fix: aws rds modify-db-instance --backup-retention-period 30');
     expect(text).toContain('aws:111111111111/us-east-1 pitr: region down (ServiceUnavailable)');
     expect(text).toContain(
@@ -70,7 +71,7 @@ describe('renderConsole', () => {
   });
 
   it('colours the status only when asked to', () => {
-    expect(renderConsole(report, { color: true })).toContain('\u001b[31mFAILED');
+    expect(renderConsole(report, { color: true })).toContain('\u001b[31mFAIL');
   });
 });
 

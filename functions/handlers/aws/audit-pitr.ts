@@ -12,7 +12,7 @@ import { AwsClientFactory } from '../../aws/clients.ts';
 import { type AuditReport, exitCodeFor } from '../../core/audit.ts';
 import { InputError } from '../../core/errors.ts';
 import { loadPolicyFromEnv, type Policy } from '../../core/policy.ts';
-import { type PublishResult, publishToSecurityHub } from '../../publish/security-hub/index.ts';
+import { assertPublished, type PublishResult, publishToSecurityHub } from '../../publish/security-hub/index.ts';
 import { summarize } from '../../publish/summary.ts';
 import { createObservability, recordAuditMetrics } from './observability.ts';
 
@@ -94,17 +94,11 @@ export async function auditPitr(event: unknown, deps: AuditPitrDependencies): Pr
     logger: deps.logger,
     metrics: deps.metrics,
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.homeRegion ? { homeRegion: deps.homeRegion } : {}),
   });
-  if (published.failed.length > 0) {
-    // The rest landed; what did not is an error the Lambda must surface (Errors alarm, DLQ, retry).
-    deps.logger.error('findings not imported', { failed: published.failed });
-    throw new Error(
-      `${published.failed.length} finding(s) could not be imported into Security Hub after retries: ${published.failed
-        .slice(0, 5)
-        .map((failure) => `${failure.id} (${failure.code})`)
-        .join(', ')}`,
-    );
-  }
+  // The rest landed; what did not is an error the Lambda must surface (Errors alarm, DLQ).
+  if (published.failed.length > 0) deps.logger.error('findings not imported', { failed: published.failed });
+  assertPublished(published);
   return { ...result, published: { ...published, failed: 0 } };
 }
 

@@ -383,6 +383,29 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     expect(result.exitCode).toBe(2);
   });
 
+  it('lands every finding when Security Hub throttles, through the client factory retry', async () => {
+    // Prepare
+    factory.destroy();
+    factory = new AwsClientFactory({
+      maxAttempts: 8,
+      credentials: simCredentials(ACCOUNT_A),
+      endpoint: sim.endpoint,
+      stsRegion: 'eu-west-1',
+    });
+    sim.setFaults({ throttleRate: 0.25, services: [SECURITY_HUB_SERVICE] });
+    const findings = Array.from({ length: 150 }, (_, index) => retentionFinding(rdsResource(`db-${index}`)));
+
+    // Act
+    const result = await publish(report(findings, [euWest]));
+
+    // Assess
+    expect(result.counts.created).toBe(150);
+    expect(result.failed).toEqual([]);
+    expect(result.calls.batchImport).toBe(2);
+    expect(sim.stats().faults.throttled).toBeGreaterThan(0);
+    expect(hub.findings(ACCOUNT_A, 'eu-west-1')).toHaveLength(150);
+  });
+
   it('fails the findings of a Security Hub region that is down while other regions land', async () => {
     // Prepare
     sim.setFaults({ downRegions: ['us-east-1'], services: [SECURITY_HUB_SERVICE] });
