@@ -1,7 +1,7 @@
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
-import { GcpClientFactory } from '../functions/gcp/clients.ts';
 import { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
 import { PassThroughClient } from 'google-auth-library';
+import { GcpClientFactory } from '../functions/gcp/clients.ts';
 import { startSim } from '../test/sim/server.ts';
 
 const L = Number(process.env.L ?? 0);
@@ -24,7 +24,13 @@ if (!isMainThread) {
   const endpoint = await new Promise<string>((r) => w.once('message', r));
   const f0 = new GcpClientFactory({ endpoint });
   const u = new URL(endpoint);
-  const native = new SqlInstancesServiceClient({ fallback: true, protocol: 'http', apiEndpoint: u.hostname, port: Number(u.port), authClient: new PassThroughClient({ transporterOptions: { fetchImplementation: fetch } }) } as never);
+  const native = new SqlInstancesServiceClient({
+    fallback: true,
+    protocol: 'http',
+    apiEndpoint: u.hostname,
+    port: Number(u.port),
+    authClient: new PassThroughClient({ transporterOptions: { fetchImplementation: fetch } }),
+  } as never);
   const f = process.env.NATIVE ? { instances: () => native, close: () => native.close() } : f0;
   await f.instances().list({ project: 'proj-aaaaa' });
   for (const conc of [1, 10, 50, 200, 10]) {

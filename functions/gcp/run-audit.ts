@@ -101,7 +101,10 @@ export async function runGcpPitrAudit(deps: GcpAuditRunDependencies): Promise<Gc
       message: outcome.error?.message ?? '',
     }));
   for (const failed of failedScopes) {
-    deps.logger.error('scope not evaluated', { scope: failed.scope, error: { code: failed.code, message: failed.message } });
+    deps.logger.error('scope not evaluated', {
+      scope: failed.scope,
+      error: { code: failed.code, message: failed.message },
+    });
   }
 
   const metrics: Record<string, number> = {
@@ -154,7 +157,9 @@ async function publish(
       calls: result.calls,
       failed: result.failed.length,
       failedByCode,
-      failures: result.failed.slice(0, FAILURE_SAMPLE).map(({ id, code, message }) => ({ id, code, message })),
+      failures: result.failed
+        .slice(0, FAILURE_SAMPLE)
+        .map(({ id, code, message }) => ({ id, code, message })),
     };
   } catch (error) {
     const failure = { code: errorCode(error), message: describeError(error) };

@@ -46,7 +46,7 @@ describe('backup-guard CLI', () => {
 
     // Assess
     expect([badFormat, unknown, command]).toEqual([2, 2, 2]);
-    expect(io.err()).toContain("--format must be one of table, json, markdown; got 'xml'");
+    expect(io.err()).toContain("--format must be one of table, json, markdown, asff; got 'xml'");
     expect(io.err()).toContain("Unknown option '--colour'");
     expect(io.err()).toContain("unknown command 'restore'");
   });

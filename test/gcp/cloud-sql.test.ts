@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CloudApiError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
-import { DEFAULT_BACKUP_LOCATION, labelForTag, readCloudSqlPitrFacts } from '../../functions/gcp/cloud-sql.ts';
+import {
+  DEFAULT_BACKUP_LOCATION,
+  labelForTag,
+  readCloudSqlPitrFacts,
+} from '../../functions/gcp/cloud-sql.ts';
 import type { Sim } from '../sim/server.ts';
 import type { SimRequest, SimService } from '../sim/service.ts';
 import { cloudSqlScenario, instance, NOW, PROJECT, startGcpSim } from './sim-setup.ts';
@@ -51,7 +55,12 @@ describe('readCloudSqlPitrFacts', () => {
     const names = ['db-1', 'db-2', 'db-3', 'db-4', 'db-5'];
 
     // Act
-    const facts = await read(cloudSqlScenario(names.map((name) => instance(name)), { maxPageSize: 2 }));
+    const facts = await read(
+      cloudSqlScenario(
+        names.map((name) => instance(name)),
+        { maxPageSize: 2 },
+      ),
+    );
 
     // Assess
     expect(facts.map((fact) => fact.resource.id).sort()).toEqual(names);
@@ -63,7 +72,10 @@ describe('readCloudSqlPitrFacts', () => {
     // Prepare
     const scenario = cloudSqlScenario([
       instance('primary'),
-      instance('replica', { instanceType: 'READ_REPLICA_INSTANCE', masterInstanceName: `${PROJECT}:primary` }),
+      instance('replica', {
+        instanceType: 'READ_REPLICA_INSTANCE',
+        masterInstanceName: `${PROJECT}:primary`,
+      }),
       instance('replica-untyped', { masterInstanceName: `${PROJECT}:primary` }),
       instance('pool', { instanceType: 'READ_POOL_INSTANCE' }),
       instance('onprem', { instanceType: 'ON_PREMISES_INSTANCE' }),
@@ -101,7 +113,12 @@ describe('readCloudSqlPitrFacts', () => {
     const facts = await read(scenario, policy);
 
     // Assess
-    expect(facts.map((fact) => fact.resource.id).sort()).toEqual(['labelled', 'linked', 'named', 'team-labelled']);
+    expect(facts.map((fact) => fact.resource.id).sort()).toEqual([
+      'labelled',
+      'linked',
+      'named',
+      'team-labelled',
+    ]);
   });
 
   it('decodes numeric enums, wrapped values and int64 timestamps when the REST fallback asks for enum-encoding=int', async () => {
@@ -206,7 +223,9 @@ describe('readCloudSqlPitrFacts', () => {
 
   it('reports 0 days of retention and no restore point when automated backups are off', async () => {
     // Prepare
-    const scenario = cloudSqlScenario([instance('off', { backups: { enabled: false, pointInTimeRecovery: false } })]);
+    const scenario = cloudSqlScenario([
+      instance('off', { backups: { enabled: false, pointInTimeRecovery: false } }),
+    ]);
 
     // Act
     const [fact] = await read(scenario);
@@ -232,7 +251,8 @@ describe('readCloudSqlPitrFacts', () => {
     expect(byName.get('healthy')?.restoreWindow.known).toBe(true);
     expect(byName.get('broken')?.restoreWindow).toEqual({
       known: false,
-      reason: 'instances.getLatestRecoveryTime failed with INTERNAL: Simulated INTERNAL for getLatestRecoveryTime on broken',
+      reason:
+        'instances.getLatestRecoveryTime failed with INTERNAL: Simulated INTERNAL for getLatestRecoveryTime on broken',
     });
   });
 
@@ -283,7 +303,11 @@ describe('readCloudSqlPitrFacts', () => {
     const scenario = cloudSqlScenario(names.map((name) => instance(name)));
 
     // Act
-    const facts = await read(scenario, {}, { faults: { throttleRate: 0.4, errorRate: 0.2, seed: 7, services: ['cloudSql'] } });
+    const facts = await read(
+      scenario,
+      {},
+      { faults: { throttleRate: 0.4, errorRate: 0.2, seed: 7, services: ['cloudSql'] } },
+    );
 
     // Assess
     expect(facts.map((fact) => fact.resource.id).sort()).toEqual(names);
@@ -300,6 +324,9 @@ describe('labelForTag', () => {
       key: 'certctl-backup-guard',
       value: 'enabled',
     });
-    expect(labelForTag({ key: 'Team/PKI', value: 'Core Team' })).toEqual({ key: 'team-pki', value: 'core-team' });
+    expect(labelForTag({ key: 'Team/PKI', value: 'Core Team' })).toEqual({
+      key: 'team-pki',
+      value: 'core-team',
+    });
   });
 });

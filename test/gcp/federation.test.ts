@@ -217,7 +217,9 @@ describe('createFederatedAwsFactory', () => {
     // Prepare
     const { sim } = await startGcpSim(federationScenario(), { clock: () => new Date() });
     const policy = parsePolicy({
-      gcp: { federation: { roleArn: ROLE_ARN, audience: AUDIENCE, serviceAccountUniqueId: SERVICE_ACCOUNT_ID } },
+      gcp: {
+        federation: { roleArn: ROLE_ARN, audience: AUDIENCE, serviceAccountUniqueId: SERVICE_ACCOUNT_ID },
+      },
       securityHub: { centralAccountId: CENTRAL_ACCOUNT, centralRegion: CENTRAL_REGION },
     });
 

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../../functions/core/audit.ts';
 import type { ComplianceStatus } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
-import type { CloudSqlApi } from '../../functions/gcp/cloud-sql.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import type { CloudSqlApi } from '../../functions/gcp/cloud-sql.ts';
 import { ALL_REGIONS, auditGcpPitr, planGcpPitrAudit } from '../../functions/gcp/pitr-audit.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import type { Sim } from '../sim/server.ts';
@@ -18,12 +18,18 @@ const healthy = {
 /** One instance per case; the name says what it is. */
 const FLEET = [
   instance('healthy', { ...healthy, finalBackup: { enabled: true, retentionDays: 30 } }),
-  instance('enterprise-7', { edition: 'ENTERPRISE', backups: { transactionLogRetentionDays: 7, retainedBackups: 8 } }),
+  instance('enterprise-7', {
+    edition: 'ENTERPRISE',
+    backups: { transactionLogRetentionDays: 7, retainedBackups: 8 },
+  }),
   instance('no-pitr', { ...healthy, backups: { ...healthy.backups, pointInTimeRecovery: false } }),
   instance('filling', { ...healthy, recovery: { earliest: '-12d' } }),
   instance('stale', { ...healthy, recovery: { latest: '-3h' } }),
   instance('no-recovery-time', { ...healthy, faults: { getLatestRecoveryTime: 'INTERNAL' } }),
-  instance('unreadable-pitr', { ...healthy, omit: ['settings.backupConfiguration.pointInTimeRecoveryEnabled'] }),
+  instance('unreadable-pitr', {
+    ...healthy,
+    omit: ['settings.backupConfiguration.pointInTimeRecoveryEnabled'],
+  }),
   instance('unreadable-log-days', {
     ...healthy,
     omit: ['settings.backupConfiguration.transactionLogRetentionDays'],
@@ -31,7 +37,11 @@ const FLEET = [
   instance('unprotected', { ...healthy, deletionProtection: false, retainBackupsOnDelete: false }),
   instance('no-settings', { ...healthy, labels: {}, omit: ['settings'] }),
   instance('regional-backups', { ...healthy, backups: { ...healthy.backups, location: 'europe-west1' } }),
-  instance('replica', { ...healthy, instanceType: 'READ_REPLICA_INSTANCE', masterInstanceName: `${PROJECT}:healthy` }),
+  instance('replica', {
+    ...healthy,
+    instanceType: 'READ_REPLICA_INSTANCE',
+    masterInstanceName: `${PROJECT}:healthy`,
+  }),
 ];
 
 /** Every status each Cloud SQL check can give, and the instance that gives it. */
@@ -60,7 +70,11 @@ const EXPECTED: readonly [check: string, status: ComplianceStatus, instance: str
 async function runAgainst(sim: Sim, policyInput: Parameters<typeof parsePolicy>[0]): Promise<AuditReport> {
   const factory = new GcpClientFactory({ endpoint: sim.endpoint });
   try {
-    return await auditGcpPitr({ policy: parsePolicy(policyInput), clients: factory.cloudSql(), now: () => NOW });
+    return await auditGcpPitr({
+      policy: parsePolicy(policyInput),
+      clients: factory.cloudSql(),
+      now: () => NOW,
+    });
   } finally {
     await factory.close();
   }
@@ -85,11 +99,17 @@ describe('auditGcpPitr over the simulator', () => {
 
   it.each(EXPECTED)('reports %s %s for the %s instance', (check, status, name) => {
     // Act
-    const finding = report.findings.find((candidate) => candidate.checkId === check && candidate.resource.id === name);
+    const finding = report.findings.find(
+      (candidate) => candidate.checkId === check && candidate.resource.id === name,
+    );
 
     // Assess
     expect(finding?.status).toBe(status);
-    expect(finding?.resource).toMatchObject({ provider: 'gcp', account: PROJECT, type: 'GcpCloudSqlInstance' });
+    expect(finding?.resource).toMatchObject({
+      provider: 'gcp',
+      account: PROJECT,
+      type: 'GcpCloudSqlInstance',
+    });
   });
 
   it('says the 30-day target is impossible on ENTERPRISE and names the upgrade when the edition caps logs at 7 days', () => {
@@ -110,7 +130,11 @@ describe('auditGcpPitr over the simulator', () => {
     // Assess
     expect(judged.has('replica')).toBe(false);
     expect(report.scopes).toEqual([
-      { scope: { provider: 'gcp', account: PROJECT, region: ALL_REGIONS, group: 'pitr' }, status: 'complete', resources: 11 },
+      {
+        scope: { provider: 'gcp', account: PROJECT, region: ALL_REGIONS, group: 'pitr' },
+        status: 'complete',
+        resources: 11,
+      },
     ]);
   });
 });
@@ -118,7 +142,9 @@ describe('auditGcpPitr over the simulator', () => {
 describe('auditGcpPitr when a project cannot be listed', () => {
   it('reports every check NOT_AVAILABLE for the project and never PASSED', async () => {
     // Prepare
-    const { sim } = await startGcpSim(cloudSqlScenario([instance('healthy')], { listFault: { status: 'PERMISSION_DENIED' } }));
+    const { sim } = await startGcpSim(
+      cloudSqlScenario([instance('healthy')], { listFault: { status: 'PERMISSION_DENIED' } }),
+    );
 
     // Act
     const report = await runAgainst(sim, { gcp: { projects: [PROJECT] } }).finally(() => sim.close());
@@ -133,14 +159,21 @@ describe('auditGcpPitr when a project cannot be listed', () => {
     expect(report.counts.PASSED).toBe(0);
     expect(report.findings.length).toBeGreaterThan(0);
     expect(report.findings.every((finding) => finding.status === 'NOT_AVAILABLE')).toBe(true);
-    expect(report.findings[0]?.resource).toMatchObject({ type: 'Scope', account: PROJECT, region: ALL_REGIONS });
+    expect(report.findings[0]?.resource).toMatchObject({
+      type: 'Scope',
+      account: PROJECT,
+      region: ALL_REGIONS,
+    });
   });
 });
 
 describe('auditGcpPitr on the demo fleet', () => {
   it('recognises each demo case when demo-aws.yaml and demo-gcp.yaml are merged', async () => {
     // Prepare
-    const scenario = await loadScenario('test/sim/scenarios/demo-aws.yaml', 'test/sim/scenarios/demo-gcp.yaml');
+    const scenario = await loadScenario(
+      'test/sim/scenarios/demo-aws.yaml',
+      'test/sim/scenarios/demo-gcp.yaml',
+    );
     const { sim } = await startGcpSim(scenario);
 
     // Act
@@ -172,7 +205,10 @@ describe('planGcpPitrAudit', () => {
 
   it('plans one project-wide scope per project when the policy lists projects', () => {
     // Act
-    const plans = planGcpPitrAudit(parsePolicy({ gcp: { projects: ['certctl-prod', 'certctl-dr-1', 'certctl-prod'] } }), noClients);
+    const plans = planGcpPitrAudit(
+      parsePolicy({ gcp: { projects: ['certctl-prod', 'certctl-dr-1', 'certctl-prod'] } }),
+      noClients,
+    );
 
     // Assess
     expect(plans.map((plan) => plan.scope)).toEqual([

@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../functions/core/errors.ts';
-import { parsePolicy, type Policy } from '../../functions/core/policy.ts';
+import { type Policy, parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
-import { createFederatedAwsFactory, type IdTokenSource, metadataIdTokenSource } from '../../functions/gcp/federation.ts';
+import {
+  createFederatedAwsFactory,
+  type IdTokenSource,
+  metadataIdTokenSource,
+} from '../../functions/gcp/federation.ts';
 import { runGcpPitrAudit } from '../../functions/gcp/run-audit.ts';
 import type { Sim } from '../sim/server.ts';
 import { GCE_METADATA_SERVICE, type GceMetadataSim } from '../sim/services/gce-metadata.ts';
@@ -33,7 +37,12 @@ describe('runGcpPitrAudit', () => {
     // STS and the SDK judge credential expiry on the real clock, so these tests run on it too.
     ({ sim, securityHub } = await startGcpSim(
       cloudSqlScenario(
-        [instance('certctl-db', { edition: 'ENTERPRISE_PLUS', backups: { transactionLogRetentionDays: 35, retainedBackups: 36 } })],
+        [
+          instance('certctl-db', {
+            edition: 'ENTERPRISE_PLUS',
+            backups: { transactionLogRetentionDays: 35, retainedBackups: 36 },
+          }),
+        ],
         listFault ? { listFault: { status: 'PERMISSION_DENIED' } } : {},
       ),
       { clock: () => new Date() },
@@ -55,7 +64,10 @@ describe('runGcpPitrAudit', () => {
     );
   }
 
-  function run(policy: Policy, options: { source?: IdTokenSource; projects?: string[]; publish?: boolean } = {}) {
+  function run(
+    policy: Policy,
+    options: { source?: IdTokenSource; projects?: string[]; publish?: boolean } = {},
+  ) {
     const logger = recordingLogger();
     const source = options.source ?? metadataIdTokenSource({ host: new URL(sim.endpoint).host });
     const result = runGcpPitrAudit({
@@ -97,7 +109,12 @@ describe('runGcpPitrAudit', () => {
       'sts:AssumeRoleWithWebIdentity': 1,
       'securityHub:BatchImportFindings': 1,
     });
-    expect(outcome.metrics).toMatchObject({ AuditRuns: 1, AuditCompleted: 1, ScopesNotEvaluated: 0, FindingsImportFailed: 0 });
+    expect(outcome.metrics).toMatchObject({
+      AuditRuns: 1,
+      AuditCompleted: 1,
+      ScopesNotEvaluated: 0,
+      FindingsImportFailed: 0,
+    });
   });
 
   it('reports the publishing failure, and never a pass, when STS refuses the token', async () => {
@@ -106,7 +123,11 @@ describe('runGcpPitrAudit', () => {
     const source = recordingSource();
     const policy = gcpPolicy({
       gcp: {
-        federation: { roleArn: ROLE_ARN, audience: 'https://not-trusted.example.com', serviceAccountUniqueId: '104753918625839485720' },
+        federation: {
+          roleArn: ROLE_ARN,
+          audience: 'https://not-trusted.example.com',
+          serviceAccountUniqueId: '104753918625839485720',
+        },
       },
     });
 
@@ -116,10 +137,16 @@ describe('runGcpPitrAudit', () => {
 
     // Assess
     expect(outcome.ok).toBe(false);
-    expect(outcome.published).toMatchObject({ status: 'partial', failed: 5, failedByCode: { CredentialsError: 5 } });
+    expect(outcome.published).toMatchObject({
+      status: 'partial',
+      failed: 5,
+      failedByCode: { CredentialsError: 5 },
+    });
     expect(securityHub.findings(CENTRAL_ACCOUNT, CENTRAL_REGION)).toHaveLength(0);
     const failures = outcome.published.status === 'partial' ? outcome.published.failures : [];
-    expect(failures[0]?.message).toContain(`AssumeRoleWithWebIdentity into ${ROLE_ARN} failed with AccessDenied`);
+    expect(failures[0]?.message).toContain(
+      `AssumeRoleWithWebIdentity into ${ROLE_ARN} failed with AccessDenied`,
+    );
     expect(logger.entries.some((entry) => entry.level === 'error')).toBe(true);
     const token = source.tokens[0] as string;
     expect(logger.text()).not.toContain(token);
@@ -155,7 +182,9 @@ describe('runGcpPitrAudit', () => {
     ]);
     expect(outcome.counts.PASSED).toBe(0);
     expect(outcome.metrics).toMatchObject({ AuditCompleted: 0, ScopesNotEvaluated: 1 });
-    const statuses = securityHub.findings(CENTRAL_ACCOUNT, CENTRAL_REGION).map((finding) => finding.Compliance?.Status);
+    const statuses = securityHub
+      .findings(CENTRAL_ACCOUNT, CENTRAL_REGION)
+      .map((finding) => finding.Compliance?.Status);
     expect(statuses.length).toBeGreaterThan(0);
     expect(statuses.every((status) => status === 'NOT_AVAILABLE')).toBe(true);
   });

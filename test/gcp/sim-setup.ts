@@ -2,13 +2,14 @@
  * Test helpers for the GCP side: a simulator with Cloud SQL, the metadata server, STS and Security
  * Hub, the policy that federates into the simulator's central account, and a logger that records.
  */
+
+import { type Policy, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import type { PublishLogger } from '../../functions/publish/security-hub/index.ts';
-import { type PolicyInput, parsePolicy, type Policy } from '../../functions/core/policy.ts';
 import type { ScenarioInput } from '../sim/scenario.ts';
 import { type Sim, type StartSimOptions, startSim } from '../sim/server.ts';
-import { SECURITY_HUB_SERVICE, SecurityHubSim } from '../sim/services/security-hub.ts';
-import { simServiceRegistrations } from '../sim/services/index.ts';
 import type { CloudSqlInstanceScenario } from '../sim/services/cloud-sql.ts';
+import { simServiceRegistrations } from '../sim/services/index.ts';
+import { SECURITY_HUB_SERVICE, SecurityHubSim } from '../sim/services/security-hub.ts';
 
 export const PROJECT = 'certctl-prod';
 export const CENTRAL_ACCOUNT = '111111111111';
@@ -22,7 +23,10 @@ export const NOW = new Date('2026-03-01T12:00:00.000Z');
 export const TARGET_LABELS = { 'certctl-backup-guard': 'enabled' } as const;
 
 /** A labelled PostgreSQL primary with every protection on; cases override what they test. */
-export function instance(name: string, overrides: Partial<CloudSqlInstanceScenario> = {}): CloudSqlInstanceScenario {
+export function instance(
+  name: string,
+  overrides: Partial<CloudSqlInstanceScenario> = {},
+): CloudSqlInstanceScenario {
   return {
     name,
     labels: { ...TARGET_LABELS },
@@ -50,7 +54,10 @@ export function federationScenario(): ScenarioInput {
 /** A scenario with these Cloud SQL instances in {@link PROJECT}, plus federation. */
 export function cloudSqlScenario(
   instances: readonly CloudSqlInstanceScenario[],
-  options: { maxPageSize?: number; listFault?: { status: 'PERMISSION_DENIED' | 'INTERNAL'; after?: number } } = {},
+  options: {
+    maxPageSize?: number;
+    listFault?: { status: 'PERMISSION_DENIED' | 'INTERNAL'; after?: number };
+  } = {},
 ): ScenarioInput {
   const base = federationScenario();
   return {
@@ -60,7 +67,10 @@ export function cloudSqlScenario(
       cloudSql: {
         ...(options.maxPageSize ? { maxPageSize: options.maxPageSize } : {}),
         projects: {
-          [PROJECT]: { instances: [...instances], ...(options.listFault ? { faults: { list: options.listFault } } : {}) },
+          [PROJECT]: {
+            instances: [...instances],
+            ...(options.listFault ? { faults: { list: options.listFault } } : {}),
+          },
         },
       },
     },
@@ -76,9 +86,16 @@ export async function startGcpSim(
   options: Omit<StartSimOptions, 'scenario'> = {},
 ): Promise<{ sim: Sim; securityHub: SecurityHubSim }> {
   const clock = options.clock ?? (() => NOW);
-  const registered = simServiceRegistrations.some((registration) => registration.name === SECURITY_HUB_SERVICE);
+  const registered = simServiceRegistrations.some(
+    (registration) => registration.name === SECURITY_HUB_SERVICE,
+  );
   const extra = registered ? [] : [new SecurityHubSim({}, { now: clock })];
-  const sim = await startSim({ ...options, scenario, clock, extraServices: [...extra, ...(options.extraServices ?? [])] });
+  const sim = await startSim({
+    ...options,
+    scenario,
+    clock,
+    extraServices: [...extra, ...(options.extraServices ?? [])],
+  });
   return { sim, securityHub: extra[0] ?? sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE) };
 }
 
@@ -91,7 +108,12 @@ export function gcpPolicy(input: PolicyInput = {}): Policy {
       federation: { roleArn: ROLE_ARN, audience: AUDIENCE, serviceAccountUniqueId: SERVICE_ACCOUNT_ID },
       ...input.gcp,
     },
-    securityHub: { enabled: true, centralAccountId: CENTRAL_ACCOUNT, centralRegion: CENTRAL_REGION, ...input.securityHub },
+    securityHub: {
+      enabled: true,
+      centralAccountId: CENTRAL_ACCOUNT,
+      centralRegion: CENTRAL_REGION,
+      ...input.securityHub,
+    },
   });
 }
 

@@ -81,9 +81,9 @@ describe('googleErrorCode', () => {
     // Act / Assess
     expect(googleErrorCode({ code: 7 })).toBe('PERMISSION_DENIED');
     expect(googleErrorCode({ code: 8 })).toBe('RESOURCE_EXHAUSTED');
-    expect(googleErrorCode(Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } }))).toBe(
-      'ECONNREFUSED',
-    );
+    expect(
+      googleErrorCode(Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } })),
+    ).toBe('ECONNREFUSED');
     expect(googleErrorCode('boom')).toBe('UNKNOWN');
   });
 

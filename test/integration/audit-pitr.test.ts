@@ -6,8 +6,8 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { auditAwsPitr } from '../../functions/aws/audit.ts';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
-import { EXIT_CODES, exitCodeFor, type AuditReport } from '../../functions/core/audit.ts';
-import { parsePolicy, type PolicyInput } from '../../functions/core/policy.ts';
+import { type AuditReport, EXIT_CODES, exitCodeFor } from '../../functions/core/audit.ts';
+import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { recordAuditMetrics } from '../../functions/handlers/aws/observability.ts';
 import { simCredentials } from '../../test/sim/accounts.ts';
 import { loadScenario } from '../../test/sim/scenario.ts';
@@ -70,7 +70,12 @@ describe('AWS PITR audit against the simulator', () => {
     expect(statusOf(report, 'certctl-prod-aurora', 'pitr.retention')).toBe('PASSED');
     expect(statusOf(report, 'certctl-prod-aurora', 'pitr.window')).toBe('WARNING');
     const judged = new Set(report.findings.map((f) => f.resource.id));
-    for (const neverAlone of ['certctl-prod-db-replica', 'certctl-prod-aurora-1', 'certctl-prod-aurora-2', 'billing-reports-db']) {
+    for (const neverAlone of [
+      'certctl-prod-db-replica',
+      'certctl-prod-aurora-1',
+      'certctl-prod-aurora-2',
+      'billing-reports-db',
+    ]) {
       expect(judged.has(neverAlone)).toBe(false);
     }
     expect(report.scopes.map((s) => s.scope.region).sort()).toEqual(['eu-west-1', 'us-east-1']);
@@ -116,7 +121,9 @@ describe('AWS PITR audit against the simulator', () => {
     sim.setFaults({ downRegions: ['us-east-1'] });
 
     // Act / Assess
-    await expect(audit({ aws: { maxAttempts: 2 } })).rejects.toThrow(/STS GetCallerIdentity failed \(called in us-east-1\)/);
+    await expect(audit({ aws: { maxAttempts: 2 } })).rejects.toThrow(
+      /STS GetCallerIdentity failed \(called in us-east-1\)/,
+    );
   });
 
   it('audits only the regions asked for when a narrower run is requested', async () => {

@@ -12,7 +12,11 @@ import { AwsClientFactory } from '../../aws/clients.ts';
 import { type AuditReport, exitCodeFor } from '../../core/audit.ts';
 import { InputError } from '../../core/errors.ts';
 import { loadPolicyFromEnv, type Policy } from '../../core/policy.ts';
-import { assertPublished, type PublishResult, publishToSecurityHub } from '../../publish/security-hub/index.ts';
+import {
+  assertPublished,
+  type PublishResult,
+  publishToSecurityHub,
+} from '../../publish/security-hub/index.ts';
 import { summarize } from '../../publish/summary.ts';
 import { createObservability, recordAuditMetrics } from './observability.ts';
 

@@ -30,7 +30,9 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
   const savedEnv = new Map<string, string | undefined>();
 
   beforeAll(async () => {
-    ({ sim, securityHub } = await startGcpSim(cloudSqlScenario([instance('certctl-db')]), { clock: () => new Date() }));
+    ({ sim, securityHub } = await startGcpSim(cloudSqlScenario([instance('certctl-db')]), {
+      clock: () => new Date(),
+    }));
     for (const key of ENV_KEYS) savedEnv.set(key, process.env[key]);
     process.env[POLICY_ENV] = JSON.stringify({
       gcp: {
@@ -112,10 +114,14 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
     expect(response.status).toBe(500);
     expect(answer).toMatchObject({
       ok: false,
-      scopes: { failed: [expect.objectContaining({ scope: 'gcp/certctl-missing/*/pitr', code: 'PERMISSION_DENIED' })] },
+      scopes: {
+        failed: [expect.objectContaining({ scope: 'gcp/certctl-missing/*/pitr', code: 'PERMISSION_DENIED' })],
+      },
     });
     const entries = written.flatMap((line) => line.split('\n')).filter((line) => line.startsWith('{'));
-    const errors = entries.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.severity === 'ERROR');
+    const errors = entries
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry.severity === 'ERROR');
     expect(errors.map((entry) => entry.message)).toContain('audit incomplete or not published');
   });
 
