@@ -15,7 +15,7 @@
  * The simulator runs in a worker thread, so its own CPU time is not charged to the audit (a real
  * API serves requests in parallel elsewhere). API calls are counted by the simulator.
  *
- * Run: node_modules/.bin/node bench/audit-pitr-gcp.ts
+ * Run: node_modules/.bin/node bench/audit-pitr-gcp.ts   (BENCH_LATENCY_MS overrides the 50 ms)
  */
 import { execFile } from 'node:child_process';
 import { mkdir, stat } from 'node:fs/promises';
@@ -177,7 +177,7 @@ async function auditBenchmark(): Promise<void> {
     const report = await auditGcpPitr({ policy, clients: factory.cloudSql() });
     const wallMs = performance.now() - started;
     clearInterval(sampler);
-    console.log('ELU', performance.eventLoopUtilization(elu).utilization);
+    const busy = performance.eventLoopUtilization(elu);
 
     const concurrency = DEFAULT_INSTANCE_CONCURRENCY;
     const chain = (plan: ProjectPlan) =>
@@ -207,6 +207,9 @@ async function auditBenchmark(): Promise<void> {
       `  API lower bound          ${boundMs} ms (slowest project: pages + ceil(targets/${concurrency}) round trips x ${LATENCY_MS} ms; projects in parallel)`,
     );
     console.log(`  ratio                    ${(wallMs / boundMs).toFixed(2)}x (target <= 1.5x)`);
+    console.log(
+      `  audit thread busy        ${(busy.utilization * 100).toFixed(0)}% of the wall time, ${(busy.active / calls).toFixed(2)} ms CPU per API call (client encode/decode + HTTP)`,
+    );
     console.log(`  API calls                ${calls} (minimum ${minimumCalls}: list pages + one per target)`);
     console.log(`    by operation           ${JSON.stringify(stats.byOperation)}`);
     console.log(`    retries                ${stats.retries}`);

@@ -18,6 +18,8 @@ import {
 } from '../core/audit.ts';
 import { BackupGuardError, CredentialsError, InputError, PolicyError } from '../core/errors.ts';
 import { loadPolicyFile, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
+import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../gcp/clients.ts';
+import { auditGcpPitr } from '../gcp/pitr-audit.ts';
 import { renderConsole } from '../publish/console.ts';
 import { renderJson } from '../publish/json.ts';
 import { renderMarkdown } from '../publish/markdown.ts';
@@ -55,7 +57,8 @@ export const HELP = `Usage: backup-guard <command> [options]
 Prove that the managed PostgreSQL behind certctl can be restored.
 
 Commands:
-  audit     Audit point-in-time recovery (RDS, Aurora) and print one finding per check and database
+  audit     Audit point-in-time recovery (RDS, Aurora, Cloud SQL) and print one finding per check
+            and database
   checks    List the checks: id, severity, title, remediation
   help      Show this help
 
@@ -65,12 +68,16 @@ Options for audit:
                           every enabled region)
   --provider aws|gcp|all  Which cloud to audit (default: aws)
   --region REGION         Audit only this AWS region; repeat or comma-separate for several
+  --project PROJECT       Audit this GCP project's Cloud SQL (default: gcp.projects of the policy);
+                          repeat or comma-separate for several
   --format FORMAT         table (default), json, markdown, or asff (the Security Hub findings this
                           run would import, for review without a hub)
   --output FILE           Write the report to FILE instead of stdout
   --publish               Publish the findings to AWS Security Hub (scope-safe: only scopes this
                           run fully evaluated may resolve or archive earlier findings)
   --endpoint-url URL      Send every AWS API call to URL (for the bundled simulator)
+  --gcp-endpoint-url URL  Send Cloud SQL Admin calls to URL, unauthenticated (for the simulator;
+                          also $BACKUP_GUARD_CLOUDSQL_ENDPOINT)
   --quiet                 No progress on stderr
   -h, --help              Show this help
   -v, --version           Show the version
@@ -81,8 +88,9 @@ Exit codes:
   2  the audit could not complete (a region or account could not be read, a check could not be
      evaluated), or the input was bad (policy, arguments, credentials)
 
-Credentials come from the AWS SDK's default chain (environment, AWS_PROFILE / SSO, container or
-instance role). Member accounts listed in the policy are read through their roles.
+AWS credentials come from the SDK's default chain (environment, AWS_PROFILE / SSO, container or
+instance role); member accounts listed in the policy are read through their roles. GCP uses
+Application Default Credentials (gcloud auth application-default login).
 Try it without a cloud: npm run demo
 `;
 
@@ -93,8 +101,18 @@ interface AuditArgs {
   readonly format: Format;
   readonly output: string | undefined;
   readonly endpointUrl: string | undefined;
+  readonly projects: string[] | undefined;
+  readonly gcpEndpointUrl: string | undefined;
   readonly quiet: boolean;
   readonly publish: boolean;
+}
+
+/** Repeated and comma-separated values of one option, trimmed; undefined when the option is absent. */
+function splitList(values: readonly string[] | undefined): string[] | undefined {
+  return values
+    ?.flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean);
 }
 
 function parseAuditArgs(args: readonly string[]): AuditArgs {
@@ -115,17 +133,17 @@ function parseAuditArgs(args: readonly string[]): AuditArgs {
   if (!(PROVIDERS as readonly string[]).includes(provider)) {
     throw new InputError(`--provider must be one of ${PROVIDERS.join(', ')}; got '${provider}'`);
   }
-  const regions = values.region
-    ?.flatMap((value) => value.split(','))
-    .map((value) => value.trim())
-    .filter(Boolean);
+  const regions = splitList(values.region);
   if (values.region && regions?.length === 0)
     throw new InputError('--region needs a region name, e.g. eu-west-1');
-  if (values['endpoint-url'] !== undefined && !URL.canParse(values['endpoint-url'])) {
-    throw new InputError(
-      `--endpoint-url must be a URL such as http://127.0.0.1:4566; got '${values['endpoint-url']}'`,
-    );
+  for (const flag of ['endpoint-url', 'gcp-endpoint-url'] as const) {
+    const value = values[flag];
+    if (value !== undefined && !URL.canParse(value)) {
+      throw new InputError(`--${flag} must be a URL such as http://127.0.0.1:4566; got '${value}'`);
+    }
   }
+  const projects = splitList(values.project);
+  if (values.project && projects?.length === 0) throw new InputError('--project needs a GCP project id');
   return {
     policyFile: values.policy,
     provider: provider as ProviderChoice,
@@ -133,6 +151,8 @@ function parseAuditArgs(args: readonly string[]): AuditArgs {
     format: format as Format,
     output: values.output,
     endpointUrl: values['endpoint-url'],
+    projects,
+    gcpEndpointUrl: values['gcp-endpoint-url'],
     quiet: values.quiet ?? false,
     publish: values.publish ?? false,
   };
@@ -145,6 +165,8 @@ const AUDIT_OPTIONS = {
   format: { type: 'string' },
   output: { type: 'string' },
   'endpoint-url': { type: 'string' },
+  project: { type: 'string', multiple: true },
+  'gcp-endpoint-url': { type: 'string' },
   quiet: { type: 'boolean' },
   publish: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -236,27 +258,50 @@ async function runAuditCommand(args: readonly string[], io: CliIo, overrides: Cl
   }
   const options = parseAuditArgs(args);
   const policy = await loadPolicy(options.policyFile, io.env);
-  const onProgress = options.quiet ? undefined : progressPrinter(io);
-  const reports: AuditReport[] = [];
-  const homeRegion = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-  const credentials = await resolveAwsCredentials(overrides);
-  const factory = new AwsClientFactory({
-    maxAttempts: policy.aws.maxAttempts,
-    credentials,
-    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
-    ...(homeRegion ? { stsRegion: homeRegion } : {}),
-  });
-  try {
-    reports.push(
-      await auditAwsPitr({
-        policy,
-        factory,
-        ...(options.regions ? { regions: options.regions } : {}),
-        ...(onProgress ? { onProgress } : {}),
-        homeRegion,
-      }),
+  const auditAws = options.provider !== 'gcp';
+  const auditGcp = options.provider !== 'aws';
+  const projects = options.projects ?? policy.gcp.projects;
+  if (auditGcp && projects.length === 0) {
+    throw new InputError(
+      'no GCP project to audit: pass --project PROJECT or list them in the policy (gcp.projects)',
     );
-    const report = mergeReports(reports);
+  }
+  if (!auditGcp && options.projects) {
+    throw new InputError('--project needs --provider gcp or --provider all');
+  }
+  const onProgress = options.quiet ? undefined : progressPrinter(io);
+  const homeRegion = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  // AWS credentials are needed to audit AWS and to publish (GCP findings land in Security Hub too).
+  const factory =
+    auditAws || options.publish
+      ? new AwsClientFactory({
+          maxAttempts: policy.aws.maxAttempts,
+          credentials: await resolveAwsCredentials(overrides),
+          ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+          ...(homeRegion ? { stsRegion: homeRegion } : {}),
+        })
+      : undefined;
+  const gcpEndpoint = options.gcpEndpointUrl ?? io.env[CLOUD_SQL_ENDPOINT_ENV];
+  const gcp = auditGcp ? new GcpClientFactory(gcpEndpoint ? { endpoint: gcpEndpoint } : {}) : undefined;
+  try {
+    const audits: Promise<AuditReport>[] = [];
+    if (factory && auditAws) {
+      audits.push(
+        auditAwsPitr({
+          policy,
+          factory,
+          ...(options.regions ? { regions: options.regions } : {}),
+          ...(onProgress ? { onProgress } : {}),
+          homeRegion,
+        }),
+      );
+    }
+    if (gcp) {
+      audits.push(
+        auditGcpPitr({ policy, clients: gcp.cloudSql(), projects, ...(onProgress ? { onProgress } : {}) }),
+      );
+    }
+    const report = mergeReports(await Promise.all(audits));
     const text = render(
       report,
       options.format,
@@ -271,7 +316,7 @@ async function runAuditCommand(args: readonly string[], io: CliIo, overrides: Cl
       io.stdout(text);
     }
     const auditExit = exitCodeFor(report);
-    if (!options.publish) return auditExit;
+    if (!options.publish || !factory) return auditExit;
     const published = await publishToSecurityHub({
       report,
       policy,
@@ -282,7 +327,8 @@ async function runAuditCommand(args: readonly string[], io: CliIo, overrides: Cl
     io.stderr(`${describePublication(published)}\n`);
     return Math.max(auditExit, published.exitCode);
   } finally {
-    factory.destroy();
+    factory?.destroy();
+    await gcp?.close();
   }
 }
 

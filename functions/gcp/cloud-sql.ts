@@ -60,8 +60,8 @@ export interface CloudSqlApi {
 export interface CloudSqlReadOptions {
   /**
    * Per-instance reads (`getLatestRecoveryTime`, `backupRuns.list`) in flight at once per project.
-   * @default 10 — Cloud SQL Admin read quotas are per project and per minute; ten keeps a
-   * 50-instance project to five round trips without bursting the quota.
+   * @default 10 — bounded so a large project does not burst the Admin API's per-minute request
+   * quota (429s are retried by the client factory's policy); a 50-instance project takes five rounds.
    */
   readonly instanceConcurrency?: number;
   /** `maxResults` for `instances.list`. @default 1000, the documented maximum. */
@@ -115,9 +115,12 @@ export function skipReason(instance: DatabaseInstance): string | undefined {
   const version = enumName('databaseVersion', instance.databaseVersion);
   // Only a version the protos know to be another engine is skipped: an unknown number (a version
   // newer than the library) may be a new PostgreSQL, and a selected target is never silently dropped.
-  if (version && isKnownEnum('databaseVersion', version) && !version.startsWith('POSTGRES')) {
-    if (version !== 'SQL_DATABASE_VERSION_UNSPECIFIED') return `engine ${version}`;
-  }
+  const otherEngine =
+    version !== undefined &&
+    version !== 'SQL_DATABASE_VERSION_UNSPECIFIED' &&
+    isKnownEnum('databaseVersion', version) &&
+    !version.startsWith('POSTGRES');
+  if (otherEngine) return `engine ${version}`;
   const type = enumName('instanceType', instance.instanceType) ?? 'SQL_INSTANCE_TYPE_UNSPECIFIED';
   if (!PRIMARY_TYPES.has(type)) return `instance type ${type}`;
   if (nonEmpty(instance.masterInstanceName)) return `replica of ${instance.masterInstanceName}`;
@@ -215,7 +218,8 @@ async function backupWindow(
 /**
  * The platform's range for `transactionLogRetentionDays` by edition (Cloud SQL docs, "Use
  * point-in-time recovery": Enterprise 1-7 days, Enterprise Plus 1-35). An instance without an
- * edition predates editions and is Enterprise; Developer has no Enterprise Plus limits.
+ * edition predates editions and is Enterprise. Developer is held to the Enterprise range: no
+ * documented range is wider, and a too-wide range would hide an impossible target.
  */
 export function retentionRangeFor(edition: CloudSqlEdition): { min: number; max: number } {
   return edition === 'ENTERPRISE_PLUS' ? { min: 1, max: 35 } : { min: 1, max: 7 };

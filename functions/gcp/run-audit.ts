@@ -46,8 +46,20 @@ export interface GcpAuditRunResult {
   };
   readonly resources: number;
   readonly published: GcpPublishOutcome;
-  /** The audit metrics (names as in CloudWatch: AuditRuns, AuditCompleted, …), for log-based metrics. */
-  readonly metrics: Readonly<Record<string, number>>;
+  /**
+   * The audit metrics under their CloudWatch names, logged so log-based metrics can count them:
+   * AuditRuns, AuditCompleted, ScopesNotEvaluated, FindingsImportFailed, and ChecksFailed per check id.
+   */
+  readonly metrics: GcpAuditMetrics;
+}
+
+export interface GcpAuditMetrics {
+  readonly AuditRuns: number;
+  readonly AuditCompleted: number;
+  readonly ScopesNotEvaluated: number;
+  readonly FindingsImportFailed: number;
+  /** FAILED findings per check id (the `CheckId` dimension on AWS). */
+  readonly ChecksFailed: Readonly<Record<string, number>>;
 }
 
 export interface GcpAuditRunDependencies {
@@ -69,11 +81,11 @@ export interface GcpAuditRunDependencies {
 /** Failures quoted in the answer and the log; the rest are counted per code. */
 export const FAILURE_SAMPLE = 10;
 
-/** Collects the publisher's metrics into plain counts (there is no CloudWatch on GCP). */
-function metricsCollector(into: Record<string, number>): PublishMetrics {
+/** Collects the publisher's `FindingsImportFailed` into the counts (there is no CloudWatch on GCP). */
+function metricsCollector(into: { FindingsImportFailed: number }): PublishMetrics {
   return {
     addMetric(name: string, _unit: unknown, value: number) {
-      into[name] = (into[name] ?? 0) + value;
+      if (name === 'FindingsImportFailed') into.FindingsImportFailed += value;
     },
   } as PublishMetrics;
 }
@@ -107,16 +119,17 @@ export async function runGcpPitrAudit(deps: GcpAuditRunDependencies): Promise<Gc
     });
   }
 
-  const metrics: Record<string, number> = {
+  const checksFailed: Record<string, number> = {};
+  for (const finding of report.findings) {
+    if (finding.status === 'FAILED') checksFailed[finding.checkId] = (checksFailed[finding.checkId] ?? 0) + 1;
+  }
+  const metrics = {
     AuditRuns: 1,
     AuditCompleted: failedScopes.length === 0 ? 1 : 0,
     ScopesNotEvaluated: failedScopes.length,
+    FindingsImportFailed: 0,
+    ChecksFailed: checksFailed,
   };
-  for (const finding of report.findings) {
-    if (finding.status !== 'FAILED') continue;
-    const key = `ChecksFailed.${finding.checkId}`;
-    metrics[key] = (metrics[key] ?? 0) + 1;
-  }
 
   const published = await publish(deps, report, metricsCollector(metrics));
   const exitCode = exitCodeFor(report);

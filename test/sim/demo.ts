@@ -31,7 +31,18 @@ try {
   );
   out(`${bold('$ backup-guard audit --provider all --publish')}\n`);
   const code = await runCli(
-    ['audit', '--policy', POLICY, '--provider', 'all', '--endpoint-url', sim.endpoint, '--publish'],
+    [
+      'audit',
+      '--policy',
+      POLICY,
+      '--provider',
+      'all',
+      '--endpoint-url',
+      sim.endpoint,
+      '--gcp-endpoint-url',
+      sim.endpoint,
+      '--publish',
+    ],
     { stdout: out, stderr: out, env: { ...process.env, AWS_REGION: 'eu-west-1' }, color },
     { awsCredentials: simCredentials() },
   );

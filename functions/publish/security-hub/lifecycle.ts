@@ -122,9 +122,13 @@ function scopeOf(finding: AwsSecurityFinding): Scope | undefined {
   return { provider, account, region, group };
 }
 
-/** Scopes whose findings this run may archive. */
+/**
+ * Scopes whose findings this run may archive. A complete scope with region `*` covers every region
+ * of its account and group (a Cloud SQL project is listed across all its regions in one call).
+ */
 function archivableScopes(report: Pick<AuditReport, 'scopes'>): (scope: Scope) => boolean {
   const complete = new Set<string>();
+  const wholeAccountComplete = new Set<string>();
   const accountGroupsComplete = new Set<string>();
   const accountGroupsFailed = new Set<string>();
   for (const outcome of report.scopes) {
@@ -132,15 +136,17 @@ function archivableScopes(report: Pick<AuditReport, 'scopes'>): (scope: Scope) =
     if (outcome.status === 'complete') {
       complete.add(scopeKey(outcome.scope));
       accountGroupsComplete.add(accountGroup);
+      if (outcome.scope.region === '*') wholeAccountComplete.add(accountGroup);
     } else {
       accountGroupsFailed.add(accountGroup);
     }
   }
   return (scope) => {
     if (complete.has(scopeKey(scope))) return true;
+    const accountGroup = `${scope.provider}/${scope.account}/${scope.group}`;
+    if (wholeAccountComplete.has(accountGroup) && !accountGroupsFailed.has(accountGroup)) return true;
     // A finding for a whole account (its regions could not be listed) is settled once the account
     // was evaluated in this run and nothing in it failed.
-    const accountGroup = `${scope.provider}/${scope.account}/${scope.group}`;
     return (
       scope.region === '*' &&
       accountGroupsComplete.has(accountGroup) &&

@@ -378,6 +378,30 @@ describe('planPublication', () => {
     ]);
   });
 
+  it('archives a GCP finding in any region when its project was evaluated whole (region *)', () => {
+    // Prepare: Cloud SQL lists a project across all its regions, so the scope is (project, *).
+    const gone = stored(retentionFinding(cloudSqlResource('sql-2')), 1);
+
+    // Act
+    const evaluated = planPublication({
+      report: report([], [gcpScope('certctl-prod', '*')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [gone],
+    });
+    const failed = planPublication({
+      report: report([], [{ ...gcpScope('certctl-prod', '*'), status: 'failed', resources: 0 }]),
+      policy: POLICY,
+      now: NOW,
+      existing: [gone],
+    });
+
+    // Assess
+    expect(evaluated.imports.map((entry) => entry.action)).toEqual(['archive']);
+    expect(failed.imports).toEqual([]);
+    expect(failed.counts.untouched).toBe(1);
+  });
+
   it('throws when the report holds the same (check, resource) twice', () => {
     // Prepare
     const finding = retentionFinding(rdsResource('db-1'));
