@@ -36,6 +36,11 @@ export interface CheckOutcome {
   readonly required: FindingValues;
   /** Replaces the metadata's remediation text when the fix depends on the facts. */
   readonly remediationText?: string;
+  /**
+   * Observed keys that move on every run without meaning anything changed (timestamps, the current
+   * lag, accrued days). Publishers do not re-import a finding for them alone; see Finding.drifting.
+   */
+  readonly drifting?: readonly string[];
 }
 
 export interface CheckContext {
@@ -84,6 +89,7 @@ export function toFinding(
     observed: outcome.observed,
     required: outcome.required,
     evaluatedAt: evaluatedAt.toISOString(),
+    ...(outcome.drifting ? { drifting: outcome.drifting } : {}),
   };
 }
 

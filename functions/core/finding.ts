@@ -65,6 +65,12 @@ export interface Finding {
   readonly required: FindingValues;
   /** ISO-8601 time the check was evaluated. */
   readonly evaluatedAt: string;
+  /**
+   * Keys of `observed` whose values drift on every run (the latest restorable time moves every five
+   * minutes). A change in them alone is not news: Security Hub gets it with the next material change
+   * or the periodic refresh, so a steady fleet does not re-import every finding every run.
+   */
+  readonly drifting?: readonly string[];
 }
 
 /** The key that makes a finding unique: one per (check, resource). */

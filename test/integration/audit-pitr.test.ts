@@ -138,7 +138,7 @@ describe('AWS PITR audit against the simulator', () => {
     expect(sim.stats().byOperation['account:ListRegions']).toBeUndefined();
   });
 
-  it('emits AuditRuns, AuditCompleted=0, ScopesNotEvaluated and ChecksFailed per check when a region is down', async () => {
+  it('emits AuditRuns, AuditCompleted=0, ScopesNotEvaluated, ChecksFailed per check and ScopeNotEvaluated per scope when a region is down', async () => {
     // Prepare
     sim.setFaults({ downRegions: ['eu-west-1'] });
     const report = await audit({ aws: { maxAttempts: 2 } });
@@ -167,5 +167,14 @@ describe('AWS PITR audit against the simulator', () => {
     expect(main).toMatchObject({ AuditRuns: 1, AuditCompleted: 0, ScopesNotEvaluated: 1 });
     const perCheck = documents.filter((doc) => 'ChecksFailed' in doc).map((doc) => doc.CheckId);
     expect(perCheck).toEqual(expect.arrayContaining(['pitr.retention', 'pitr.window']));
+    const perScope = documents.filter((doc) => 'ScopeNotEvaluated' in doc);
+    expect(perScope).toEqual([
+      expect.objectContaining({
+        Account: '111111111111',
+        Region: 'eu-west-1',
+        CheckGroup: 'pitr',
+        ScopeNotEvaluated: 1,
+      }),
+    ]);
   });
 });

@@ -35,6 +35,9 @@ const RUNNING_STATUSES = new Set([
 const STOPPED_STATUSES = new Set(['stopped', 'stopping', 'STOPPED', 'SUSPENDED']);
 
 /** `pitr.lag`: the latest restorable time trails now by at most `maxRestoreLagMinutes`. */
+/** The lag and the time it is measured from move with every WAL upload: not news on their own. */
+const LAG_DRIFTING = ['restoreLagMinutes', 'latestRestorableTime'] as const;
+
 export const pitrLagCheck: Check<PitrFact> = {
   metadata: {
     id: 'pitr.lag',
@@ -96,6 +99,7 @@ export const pitrLagCheck: Check<PitrFact> = {
         description: `${resourceLabel(fact)} can be restored up to ${formatTime(window.latest)}, ${formatLag(lagMinutes)} ago (at most ${maxLag} min allowed).`,
         observed,
         required,
+        drifting: LAG_DRIFTING,
       };
     }
     let explanation =
@@ -110,6 +114,7 @@ export const pitrLagCheck: Check<PitrFact> = {
       description: `${resourceLabel(fact)}: the latest restorable time is ${formatLag(lagMinutes)} old (${formatTime(window.latest)}), more than the ${maxLag} min allowed.${explanation}`,
       observed,
       required,
+      drifting: LAG_DRIFTING,
     };
   },
 };

@@ -53,6 +53,12 @@ import {
  * and the cloud and the minutes-level granularity of restorable times (RDS ships WAL every 5 minutes),
  * so a window at exactly the retention does not flap between PASSED and WARNING.
  */
+/**
+ * The window slides every day (its earliest point moves with each daily snapshot) and a filling
+ * window grows by a day a day: not news on their own, only a change of status is.
+ */
+const WINDOW_DRIFTING = ['windowDays', 'earliestRestorableTime', 'windowCompleteAt'] as const;
+
 export const WINDOW_TOLERANCE_MS = HOUR_MS;
 
 /**
@@ -130,6 +136,7 @@ export const pitrWindowCheck: Check<PitrFact> = {
         description: `${reach}, at least the ${minPitrDays} days required.${shrinking}`,
         observed,
         required,
+        drifting: WINDOW_DRIFTING,
       };
     }
 
@@ -143,6 +150,7 @@ export const pitrWindowCheck: Check<PitrFact> = {
         description: `${reach}, short of the ${minPitrDays} days required. The retention (${fact.retentionSource}) could not be read, so it is unknown whether the window is still filling.`,
         observed,
         required,
+        drifting: WINDOW_DRIFTING,
         remediationText: `Check the retention (pitr.retention) and keep it at ${minPitrDays} days or more; until the window holds ${minPitrDays} days, keep pg_dump files or manual snapshots that cover the gap.`,
       };
     }
@@ -158,6 +166,7 @@ export const pitrWindowCheck: Check<PitrFact> = {
         description: `${reach}, short of the ${minPitrDays} days required.${why}`,
         observed,
         required,
+        drifting: WINDOW_DRIFTING,
         remediationText: `Raise the retention (pitr.retention): \`${setRetentionCommand(fact, minPitrDays)}\`. The window then grows by one day per day and holds ${minPitrDays} days about ${formatDays(minPitrDays - windowDays)} days after the change; keep pg_dump files or manual snapshots for the gap meanwhile.`,
       };
     }
@@ -171,6 +180,7 @@ export const pitrWindowCheck: Check<PitrFact> = {
       description: `${reachesBack}: ${formatDays(windowDays)} of ${minPitrDays} days accrued. The retention of ${retention} days is enough, so the window is still filling and completes on ${formatTime(completeAt)}.${history}`,
       observed: { ...observed, windowCompleteAt: completeAt.toISOString() },
       required,
+      drifting: WINDOW_DRIFTING,
       remediationText: `Nothing to change if the retention was raised or the database created recently: the window completes on ${formatTime(completeAt)}. Until then keep pg_dump files or manual snapshots covering the ${formatDays(minPitrDays - windowDays)} missing days. If this finding is still a WARNING after that date, backups are being lost: check the automated backups of this database.`,
     };
   },

@@ -17,8 +17,9 @@ export function createObservability(serviceName: string): { logger: Logger; metr
 
 /**
  * The audit metrics the alarms watch: `AuditRuns` (1 per run, so "did not run" is missing data),
- * `AuditCompleted` (1 only when every scope was evaluated), `ScopesNotEvaluated`, and one
- * `ChecksFailed` per check id (its own dimension, so a dashboard can tell checks apart).
+ * `AuditCompleted` (1 only when every scope was evaluated), `ScopesNotEvaluated`, one
+ * `ChecksFailed` per check id and one `ScopeNotEvaluated` per failed scope (their own dimensions,
+ * so a dashboard can tell checks and account x region apart).
  */
 export function recordAuditMetrics(metrics: Metrics, report: AuditReport): void {
   const failedScopes = report.scopes.filter((scope) => scope.status === 'failed').length;
@@ -34,5 +35,15 @@ export function recordAuditMetrics(metrics: Metrics, report: AuditReport): void 
     const single = metrics.singleMetric();
     single.addDimension('CheckId', checkId);
     single.addMetric('ChecksFailed', MetricUnit.Count, count);
+  }
+  for (const outcome of report.scopes) {
+    if (outcome.status !== 'failed') continue;
+    const single = metrics.singleMetric();
+    single.addDimensions({
+      Account: outcome.scope.account,
+      Region: outcome.scope.region,
+      CheckGroup: outcome.scope.group,
+    });
+    single.addMetric('ScopeNotEvaluated', MetricUnit.Count, 1);
   }
 }

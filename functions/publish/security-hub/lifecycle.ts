@@ -155,8 +155,18 @@ function archivableScopes(report: Pick<AuditReport, 'scopes'>): (scope: Scope) =
   };
 }
 
-/** What a publication changes, compared field by field; empty when nothing the reader sees changed. */
-export function describeChanges(existing: AwsSecurityFinding, desired: AwsSecurityFinding): string[] {
+/**
+ * What a publication changes, compared field by field; empty when nothing material changed.
+ * Description and remediation text are rendered from the status and the observed values, which
+ * are compared themselves; `drifting` names observed values that move every run (timestamps, the
+ * current lag) and are not news on their own. Both reach Security Hub with the next material
+ * change or the periodic refresh, so a steady fleet is not re-imported on every run.
+ */
+export function describeChanges(
+  existing: AwsSecurityFinding,
+  desired: AwsSecurityFinding,
+  drifting: readonly string[] = [],
+): string[] {
   const changes: string[] = [];
   const compare = (label: string, before: unknown, after: unknown): void => {
     if (JSON.stringify(before) !== JSON.stringify(after)) {
@@ -166,8 +176,11 @@ export function describeChanges(existing: AwsSecurityFinding, desired: AwsSecuri
   compare('Compliance.Status', existing.Compliance?.Status, desired.Compliance?.Status);
   compare('Severity', providerSeverity(existing), providerSeverity(desired));
   compare('Title', existing.Title, desired.Title);
-  compare('Description', existing.Description, desired.Description);
-  compare('Remediation', existing.Remediation?.Recommendation, desired.Remediation?.Recommendation);
+  compare(
+    'Remediation.Url',
+    existing.Remediation?.Recommendation?.Url,
+    desired.Remediation?.Recommendation?.Url,
+  );
   compare(
     'Types',
     existing.FindingProviderFields?.Types ?? existing.Types,
@@ -175,7 +188,9 @@ export function describeChanges(existing: AwsSecurityFinding, desired: AwsSecuri
   );
   const before = ownProductFields(existing);
   const after = ownProductFields(desired);
+  const ignored = new Set(drifting.map((key) => `${PRODUCT_FIELD.observedPrefix}${key}`));
   for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+    if (ignored.has(key)) continue;
     compare(key, before[key], after[key]);
   }
   compare('Resources', canonicalResources(existing), canonicalResources(desired));
@@ -260,6 +275,7 @@ interface Decision {
 function decide(
   existing: AwsSecurityFinding | undefined,
   desired: AwsSecurityFinding,
+  drifting: readonly string[],
   now: Date,
   refreshDays: number,
 ): Decision {
@@ -267,7 +283,7 @@ function decide(
   if (existing.RecordState === 'ARCHIVED') {
     return { action: 'update', reason: 'archived finding reported again: re-imported ACTIVE' };
   }
-  const changes = describeChanges(existing, desired);
+  const changes = describeChanges(existing, desired, drifting);
   const status = existing.Compliance?.Status;
   if (desired.Compliance?.Status === 'PASSED' && status !== 'PASSED') {
     return { action: 'resolve', reason: `now passes (${changes.join('; ')})` };
@@ -311,7 +327,7 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
     if (reported.has(key)) throw new AsffValidationError('Id', 'is produced twice in one run', draft.Id);
     reported.add(key);
     const existing = existingByKey.get(key);
-    const decision = decide(existing, draft, now, refreshDays);
+    const decision = decide(existing, draft, finding.drifting ?? [], now, refreshDays);
     if (decision.action === 'unchanged') {
       counts.unchanged += 1;
       skipped.push({ kind: 'unchanged', id: draft.Id as string, reason: decision.reason, destination });

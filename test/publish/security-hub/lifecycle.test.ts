@@ -159,7 +159,44 @@ describe('planPublication', () => {
     // Assess
     expect(plan.imports[0]?.action).toBe('update');
     expect(plan.imports[0]?.reason).toContain('observed/retentionDays 7 -> 14');
-    expect(plan.imports[0]?.reason).toContain('Description');
+  });
+
+  it('does not re-import a finding whose drifting values alone moved, and does when its status changes', () => {
+    // Prepare: the latest restorable time moves every run; only a status change is news.
+    const resource = rdsResource('db-1');
+    const lag = (minutes: number, status: 'PASSED' | 'FAILED'): Finding =>
+      retentionFinding(resource, {
+        checkId: 'pitr.lag',
+        status,
+        observed: {
+          restoreLagMinutes: minutes,
+          latestRestorableTime: `2026-11-21T11:${60 - minutes}:00.000Z`,
+        },
+        required: { restoreLagMinutes: 15 },
+        description: `db-1 is ${minutes} min behind.`,
+        drifting: ['restoreLagMinutes', 'latestRestorableTime'],
+      });
+    const existing = [stored(lag(4, 'PASSED'), 1)];
+
+    // Act
+    const drifted = planPublication({
+      report: report([lag(9, 'PASSED')], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing,
+    });
+    const stalled = planPublication({
+      report: report([lag(50, 'FAILED')], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing,
+    });
+
+    // Assess
+    expect(drifted.imports).toEqual([]);
+    expect(drifted.counts.unchanged).toBe(1);
+    expect(stalled.imports.map((entry) => entry.action)).toEqual(['update']);
+    expect(stalled.imports[0]?.finding.Description).toBe('db-1 is 50 min behind.');
   });
 
   it('ignores a severity the customer changed when the provider severity is the same', () => {
