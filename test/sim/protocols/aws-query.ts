@@ -220,6 +220,18 @@ export function queryResult(action: string, namespace: string, result: XmlStruct
 }
 
 /** Client errors are `Sender`, service faults `Receiver`. */
+/** An error answer of a query-protocol API, thrown inside a handler and rendered once by it. */
+export class QueryApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'QueryApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
 export interface QueryErrorOptions {
   readonly namespace: string;
   readonly type?: 'Sender' | 'Receiver';

@@ -14,6 +14,7 @@ import { type ScenarioIssue, scenarioError } from '../errors.ts';
 import {
   compileXml,
   isQueryCall,
+  QueryApiError,
   type QueryFilter,
   queryAuthError,
   queryError,
@@ -761,20 +762,8 @@ export class RdsStore {
   }
 }
 
-/** An RDS error answer, thrown inside the handlers and rendered once. */
-class RdsApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.name = 'RdsApiError';
-    this.status = status;
-    this.code = code;
-  }
-}
-
-function invalidParameter(message: string): RdsApiError {
-  return new RdsApiError(400, 'InvalidParameterValue', message);
+function invalidParameter(message: string): QueryApiError {
+  return new QueryApiError(400, 'InvalidParameterValue', message);
 }
 
 /** Markers are opaque to callers; inside they carry the offset of the next page. */
@@ -1085,7 +1074,7 @@ export class RdsService implements SimService {
           });
       }
     } catch (error) {
-      if (error instanceof RdsApiError) {
+      if (error instanceof QueryApiError) {
         return queryError(error.status, error.code, error.message, { namespace: NAMESPACE });
       }
       throw error;
@@ -1123,7 +1112,7 @@ export class RdsService implements SimService {
     if (identifier) {
       const id = identifierSet([identifier], 'db').values().next().value ?? '';
       const found = this.store.instance(account, region, id);
-      if (!found) throw new RdsApiError(404, 'DBInstanceNotFound', `DBInstance ${identifier} not found.`);
+      if (!found) throw new QueryApiError(404, 'DBInstanceNotFound', `DBInstance ${identifier} not found.`);
       candidates = [found];
     }
     for (const filter of filters) {
@@ -1155,7 +1144,8 @@ export class RdsService implements SimService {
     if (identifier) {
       const id = identifierSet([identifier], 'cluster').values().next().value ?? '';
       const found = this.store.cluster(account, region, id);
-      if (!found) throw new RdsApiError(404, 'DBClusterNotFoundFault', `DBCluster ${identifier} not found.`);
+      if (!found)
+        throw new QueryApiError(404, 'DBClusterNotFoundFault', `DBCluster ${identifier} not found.`);
       candidates = [found];
     }
     for (const filter of filters) {
@@ -1192,7 +1182,7 @@ export class RdsService implements SimService {
     if (resourceId) candidates = candidates.filter((backup) => backup.dbiResourceId === resourceId);
     if (backupArn) candidates = candidates.filter((backup) => backup.arn === backupArn);
     if ((identifier || resourceId || backupArn) && candidates.length === 0) {
-      throw new RdsApiError(
+      throw new QueryApiError(
         404,
         'DBInstanceAutomatedBackupNotFound',
         `No automated backup found for ${identifier ?? resourceId ?? backupArn}.`,

@@ -15,7 +15,14 @@ import {
   sessionAccessKeyId,
 } from '../accounts.ts';
 import { IdTokenError, verifyIdToken } from '../jwt.ts';
-import { isQueryCall, queryAuthError, queryError, queryParams, queryResult } from '../protocols/aws-query.ts';
+import {
+  isQueryCall,
+  QueryApiError,
+  queryAuthError,
+  queryError,
+  queryParams,
+  queryResult,
+} from '../protocols/aws-query.ts';
 import type { Scenario, ScenarioAccount } from '../scenario.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
 
@@ -36,19 +43,8 @@ export interface SimIdentity {
   readonly userId: string;
 }
 
-class StsApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.name = 'StsApiError';
-    this.status = status;
-    this.code = code;
-  }
-}
-
-function validationError(message: string): StsApiError {
-  return new StsApiError(400, 'ValidationError', message);
+function validationError(message: string): QueryApiError {
+  return new QueryApiError(400, 'ValidationError', message);
 }
 
 /** A stable role id (`AROA` + 17 characters), as IAM shows in AssumedRoleId. */
@@ -123,7 +119,7 @@ export class StsService implements SimService {
           );
       }
     } catch (error) {
-      if (error instanceof StsApiError)
+      if (error instanceof QueryApiError)
         return queryError(error.status, error.code, error.message, { namespace: NAMESPACE });
       throw error;
     }
@@ -167,7 +163,7 @@ export class StsService implements SimService {
   #assumeRole(params: URLSearchParams, caller: SimIdentity): SimResponse {
     const { roleArn, account, roleName } = this.#role(params);
     const sessionName = this.#sessionName(params);
-    const denied = new StsApiError(
+    const denied = new QueryApiError(
       403,
       'AccessDenied',
       `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
@@ -199,8 +195,8 @@ export class StsService implements SimService {
       claims = verifyIdToken(token, { now: this.#context.now() });
     } catch (error) {
       if (error instanceof IdTokenError) {
-        if (error.problem === 'expired') throw new StsApiError(400, 'ExpiredTokenException', error.message);
-        throw new StsApiError(
+        if (error.problem === 'expired') throw new QueryApiError(400, 'ExpiredTokenException', error.message);
+        throw new QueryApiError(
           400,
           'InvalidIdentityToken',
           `Couldn't verify the web identity token: ${error.message}`,
@@ -219,7 +215,7 @@ export class StsService implements SimService {
           candidate.serviceAccountId === claims.sub,
       );
     if (!trust)
-      throw new StsApiError(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+      throw new QueryApiError(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
     const duration = this.#duration(params, trust.maxSessionDurationSeconds);
     const issued = this.#issue(account, roleName, sessionName, duration);
     return queryResult('AssumeRoleWithWebIdentity', NAMESPACE, {
