@@ -5,7 +5,8 @@
  *
  * Runs: (1) first publication, every finding new; (2) the same report a day later, nothing changed
  * and nothing due for refresh; (3) a week later with 1% of the findings changed, when every
- * unchanged finding is also due for its refresh (they were all created at once).
+ * unchanged finding is also due for its refresh (they were all created at once); (4) the next
+ * week, nothing changed, one run a day: refreshes come due spread over the days, not all at once.
  *
  * Minimums. Imports cannot share a call across (account, region), so the floor is
  *   sum over destinations of ceil(findings sent there / 100)    (600 for run 1, target <= 600)
@@ -152,6 +153,20 @@ try {
     `minimum ${destinations * Math.ceil(PER_DESTINATION / 100)}`,
     pagesHeld,
   );
+  console.log('Run 4: the following week, nothing changed, one run a day (refreshes spread by finding Id)');
+  for (let day = 8; day <= 14; day += 1) {
+    clock = new Date(clock.getTime() + DAY);
+    const result = await publishToSecurityHub({
+      report: fleetReport(undefined),
+      policy,
+      factory,
+      accounts: audited,
+      now: () => clock,
+    });
+    console.log(
+      `  day ${String(day).padStart(2)}: ${String(result.counts.refreshed).padStart(5)} refreshed, ${String(result.counts.updated).padStart(4)} updated (run 3's 1% changed back), ${result.calls.batchImport} import calls`,
+    );
+  }
 } finally {
   factory.destroy();
   await sim.close();

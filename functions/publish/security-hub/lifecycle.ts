@@ -272,6 +272,19 @@ interface Decision {
   readonly reason: string;
 }
 
+/**
+ * When an unchanged finding is due for refresh: between half and all of `refreshDays`, by a stable
+ * hash of its Id. A fleet imported at once would otherwise come due at once and re-import every
+ * finding in one run; spread this way, each run refreshes about fleet / (runs per refresh period).
+ */
+export function refreshDueDays(id: string, refreshDays: number): number {
+  let hash = 2166136261;
+  for (let index = 0; index < id.length; index += 1) {
+    hash = Math.imul(hash ^ id.charCodeAt(index), 16777619);
+  }
+  return refreshDays * (0.5 + 0.5 * ((hash >>> 0) / 2 ** 32));
+}
+
 function decide(
   existing: AwsSecurityFinding | undefined,
   desired: AwsSecurityFinding,
@@ -293,10 +306,11 @@ function decide(
   const ageDays = Number.isFinite(updatedAt)
     ? (now.getTime() - updatedAt) / DAY_MS
     : Number.POSITIVE_INFINITY;
-  if (ageDays >= refreshDays) {
+  const dueDays = refreshDueDays(existing.Id ?? '', refreshDays);
+  if (ageDays >= dueDays) {
     return {
       action: 'refresh',
-      reason: `unchanged, last updated ${existing.UpdatedAt ?? '(unknown)'} (refreshed every ${refreshDays} days; Security Hub deletes active findings after 90 days without an update)`,
+      reason: `unchanged, last updated ${existing.UpdatedAt ?? '(unknown)'} (refreshed after ${dueDays.toFixed(1)} of at most ${refreshDays} days; Security Hub deletes active findings after 90 days without an update)`,
     };
   }
   return { action: 'unchanged', reason: `unchanged, last updated ${existing.UpdatedAt}` };

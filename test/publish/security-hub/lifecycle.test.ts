@@ -77,7 +77,7 @@ describe('planPublication', () => {
     });
   });
 
-  it('skips an unchanged finding when it was updated within refreshDays', () => {
+  it('skips an unchanged finding when it was updated within half of refreshDays', () => {
     // Prepare
     const finding = retentionFinding(rdsResource('db-1'));
 
@@ -86,7 +86,7 @@ describe('planPublication', () => {
       report: report([finding], [completeScope(ACCOUNT_A, 'eu-west-1')]),
       policy: POLICY,
       now: NOW,
-      existing: [stored(finding, 6)],
+      existing: [stored(finding, 3.4)],
     });
 
     // Assess
@@ -110,12 +110,35 @@ describe('planPublication', () => {
     // Assess
     expect(plan.imports).toHaveLength(1);
     expect(plan.imports[0]?.action).toBe('refresh');
-    expect(plan.imports[0]?.reason).toMatch(/refreshed every 7 days/);
+    expect(plan.imports[0]?.reason).toMatch(/of at most 7 days/);
     expect(plan.imports[0]?.finding).toMatchObject({
       CreatedAt: '2026-01-01T00:00:00.000Z',
       UpdatedAt: NOW.toISOString(),
       RecordState: 'ACTIVE',
     });
+  });
+
+  it('spreads refreshes of a fleet imported at once over the second half of refreshDays', () => {
+    // Prepare: 1,000 unchanged findings, all last updated at the same moment.
+    const findings = Array.from({ length: 1000 }, (_, index) => retentionFinding(rdsResource(`db-${index}`)));
+    const plan = (daysAgo: number) =>
+      planPublication({
+        report: report(findings, [completeScope(ACCOUNT_A, 'eu-west-1')]),
+        policy: POLICY,
+        now: NOW,
+        existing: findings.map((finding) => stored(finding, daysAgo)),
+      }).counts.refresh;
+
+    // Act
+    const byDay = [3, 4, 5, 6, 7].map(plan);
+
+    // Assess: none before half the period, all by its end, a share on each day in between.
+    expect(byDay[0]).toBe(0);
+    expect(byDay[4]).toBe(1000);
+    expect(byDay[1]).toBeGreaterThan(150);
+    expect(byDay[1]).toBeLessThan(450);
+    expect(byDay[2]).toBeGreaterThan(byDay[1] ?? 0);
+    expect(byDay[3]).toBeGreaterThan(byDay[2] ?? 0);
   });
 
   it('resolves a failing finding when the resource now passes', () => {
