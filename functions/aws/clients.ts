@@ -51,6 +51,12 @@ function withoutSdkLogging(client: unknown): void {
   );
 }
 
+/**
+ * The region for account-level calls (STS, the Account API, whole-account Security Hub findings)
+ * when neither the runtime (`AWS_REGION`) nor the policy names one. The one default in the product.
+ */
+export const DEFAULT_HOME_REGION = 'us-east-1';
+
 export const DEFAULT_ROLE_SESSION_NAME = 'certctl-backup-guard';
 /** Assumed-role sessions last 15 minutes, the STS minimum; the provider refreshes them before expiry. */
 const ASSUMED_ROLE_SECONDS = 900;
@@ -78,7 +84,7 @@ export class AwsClientFactory {
         DurationSeconds: ASSUMED_ROLE_SECONDS,
       },
       ...(this.#options.credentials ? { masterCredentials: this.#options.credentials } : {}),
-      clientConfig: this.config(this.#options.stsRegion ?? 'us-east-1'),
+      clientConfig: this.config(this.#options.stsRegion ?? DEFAULT_HOME_REGION),
     });
     this.#credentials.set(account.roleArn, provider);
     return provider;

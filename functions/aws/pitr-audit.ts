@@ -16,15 +16,8 @@ import type { ScopePlan } from '../core/audit.ts';
 import { CloudApiError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
 import type { PitrFact } from '../core/facts.ts';
 import type { Policy } from '../core/policy.ts';
-import type { AuditedAccount, AwsClientFactory } from './clients.ts';
+import { type AuditedAccount, type AwsClientFactory, DEFAULT_HOME_REGION } from './clients.ts';
 import { collectRdsPitrFacts } from './rds.ts';
-
-/**
- * Region for the account-level calls (STS GetCallerIdentity, Account ListRegions). The Account API
- * is a global service whose commercial-partition endpoint lives in us-east-1, which every account
- * has enabled; callers in another partition (GovCloud, China) pass their own `homeRegion`.
- */
-export const DEFAULT_HOME_REGION = 'us-east-1';
 
 /** `ListRegions` accepts at most 50 results per page (Account API reference, `MaxResults`). */
 const LIST_REGIONS_PAGE_SIZE = 50;

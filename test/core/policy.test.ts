@@ -52,6 +52,30 @@ describe('parsePolicy', () => {
     }
   });
 
+  it('requires the central account and region when GCP findings are published', () => {
+    // Prepare
+    const federation = {
+      roleArn: 'arn:aws:iam::111111111111:role/certctl-backup-guard-gcp',
+      audience: 'https://certctl-backup-guard.example.com/aws',
+      serviceAccountUniqueId: '104753918625839485720',
+    };
+
+    // Act / Assess
+    expect(() => parsePolicy({ gcp: { federation } })).toThrow(
+      /securityHub\.centralAccountId: is required when gcp\.federation is set[\s\S]*securityHub\.centralRegion/,
+    );
+    expect(() =>
+      parsePolicy({ gcp: { projects: ['certctl-prod'] }, securityHub: { enabled: true } }),
+    ).toThrow(/securityHub\.centralAccountId: is required when Security Hub publishing is on/);
+    expect(
+      parsePolicy({
+        gcp: { federation },
+        securityHub: { centralAccountId: '111111111111', centralRegion: 'eu-west-1' },
+      }).securityHub.centralRegion,
+    ).toBe('eu-west-1');
+    expect(parsePolicy({ gcp: { projects: ['certctl-prod'] } }).gcp.projects).toEqual(['certctl-prod']);
+  });
+
   it('rejects an unknown field instead of ignoring a typo', () => {
     // Act / Assess
     expect(() => parsePolicy({ minPitrDay: 30 })).toThrow(/minPitrDay|Unrecognized key/);

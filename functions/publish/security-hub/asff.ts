@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AwsSecurityFinding, Partition, Resource } from '@aws-sdk/client-securityhub';
+import { DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import type { Finding, FindingValues, ResourceRef, ResourceType } from '../../core/finding.ts';
 import { COMPLIANCE_STATUSES, SEVERITIES } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
@@ -82,9 +83,6 @@ export interface PublishTarget {
   /** Region used when a finding has no AWS region of its own (scope `*`). */
   readonly homeRegion: string;
 }
-
-/** Home region when neither the caller nor the policy names one. */
-export const DEFAULT_HOME_REGION = 'us-east-1';
 
 /** The publish target from the policy; `homeRegion` defaults to the central region, then us-east-1. */
 export function publishTargetFrom(policy: Policy, homeRegion?: string): PublishTarget {
