@@ -218,6 +218,10 @@ export function mergeReports(reports: readonly AuditReport[]): AuditReport {
     findings,
     scopes: reports.flatMap((report) => report.scopes),
     counts: countStatuses(findings),
+    // A named target is missing only if no provider's audit found it.
+    unmatchedTargets: (reports[0]?.unmatchedTargets ?? []).filter((identifier) =>
+      reports.every((report) => report.unmatchedTargets?.includes(identifier) ?? false),
+    ),
   };
 }
 

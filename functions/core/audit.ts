@@ -8,6 +8,7 @@ import { type Check, type CheckContext, toFinding } from './check.ts';
 import { describeError, errorCode } from './errors.ts';
 import type { CheckGroup, ComplianceStatus, Finding, Provider, ResourceRef } from './finding.ts';
 import type { Policy } from './policy.ts';
+import { unmatchedIdentifiers } from './targets.ts';
 
 export interface Scope {
   readonly provider: Provider;
@@ -44,6 +45,11 @@ export interface AuditReport {
   readonly findings: readonly Finding[];
   readonly scopes: readonly ScopeOutcome[];
   readonly counts: StatusCounts;
+  /**
+   * `targets.identifiers` of the policy that no judged database answers to. Non-empty means the
+   * audit did not cover what the policy names: exit code 2, and publishers archive nothing.
+   */
+  readonly unmatchedTargets?: readonly string[];
 }
 
 export interface AuditProgress {
@@ -152,7 +158,42 @@ export async function runAudit<F extends { readonly resource: ResourceRef }>(
     findings,
     scopes: outcomes,
     counts: countStatuses(findings),
+    unmatchedTargets: unmatchedIdentifiers(options.policy.targets.identifiers, judgedResources(findings)),
   };
+}
+
+/** The databases a report judged (the stand-ins for failed scopes excluded), once each. */
+export function judgedResources(findings: readonly Finding[]): ResourceRef[] {
+  const byKey = new Map<string, ResourceRef>();
+  for (const { resource } of findings) {
+    if (resource.type !== 'Scope')
+      byKey.set(
+        `${resource.provider}/${resource.account}/${resource.region}/${resource.type}/${resource.id}`,
+        resource,
+      );
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * Why a report proves less than the policy asks, beyond failed scopes and NOT_AVAILABLE findings:
+ * no database matched the targets at all (a tag typo selects nothing and must not read as a pass),
+ * or named targets were not found. Empty when the coverage is what the policy asked for.
+ */
+export function coverageProblems(
+  report: Pick<AuditReport, 'findings' | 'scopes' | 'unmatchedTargets'>,
+): string[] {
+  const problems: string[] = [];
+  const everyScopeComplete = report.scopes.every((scope) => scope.status === 'complete');
+  if (report.scopes.length > 0 && everyScopeComplete && judgedResources(report.findings).length === 0) {
+    problems.push(
+      "no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so nothing was proven restorable",
+    );
+  }
+  if (report.unmatchedTargets && report.unmatchedTargets.length > 0) {
+    problems.push(`targets named in the policy were not found: ${report.unmatchedTargets.join(', ')}`);
+  }
+  return problems;
 }
 
 const STATUS_ORDER: Record<ComplianceStatus, number> = { FAILED: 0, NOT_AVAILABLE: 1, WARNING: 2, PASSED: 3 };
@@ -175,12 +216,21 @@ export const EXIT_CODES = {
   ok: 0,
   /** At least one finding FAILED, and every scope was evaluated. */
   failed: 1,
-  /** The audit could not complete (a scope failed or a check was NOT_AVAILABLE), or the input was bad. */
+  /**
+   * The audit could not complete (a scope failed, a check was NOT_AVAILABLE, no database matched the
+   * targets or a named target was not found), or the input was bad.
+   */
   incomplete: 2,
 } as const;
 
-export function exitCodeFor(report: Pick<AuditReport, 'scopes' | 'counts'>): number {
-  if (report.scopes.some((scope) => scope.status === 'failed') || report.counts.NOT_AVAILABLE > 0) {
+export function exitCodeFor(
+  report: Pick<AuditReport, 'findings' | 'scopes' | 'counts' | 'unmatchedTargets'>,
+): number {
+  if (
+    report.scopes.some((scope) => scope.status === 'failed') ||
+    report.counts.NOT_AVAILABLE > 0 ||
+    coverageProblems(report).length > 0
+  ) {
     return EXIT_CODES.incomplete;
   }
   return report.counts.FAILED > 0 ? EXIT_CODES.failed : EXIT_CODES.ok;

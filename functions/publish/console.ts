@@ -99,6 +99,10 @@ export function renderConsole(report: AuditReport, options: ConsoleOptions = {})
     }
   }
   const summary = summarize(report);
+  if (summary.coverageProblems.length > 0) {
+    lines.push('', paint(BOLD, 'Coverage'));
+    for (const problem of summary.coverageProblems) lines.push(`  ${paint(COLORS.NOT_AVAILABLE, problem)}`);
+  }
   lines.push(
     '',
     `Summary: ${summaryLine(report)}`,

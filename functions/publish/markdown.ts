@@ -24,6 +24,9 @@ export function renderMarkdown(report: AuditReport): string {
       `| ${finding.status} | \`${finding.checkId}\` | ${cell(describeResource(finding.resource))} | ${cell(describeValues(finding))} | ${cell(finding.description)} | ${cell(finding.remediation.text)} ([docs](${finding.remediation.url})) |`,
     );
   }
+  if (summary.coverageProblems.length > 0) {
+    lines.push('', '## Coverage', '', ...summary.coverageProblems.map((problem) => `- ${cell(problem)}`));
+  }
   const failedScopes = report.scopes.filter((scope) => scope.status === 'failed');
   if (failedScopes.length > 0) {
     lines.push('', '## Scopes not evaluated', '');

@@ -2,7 +2,7 @@
  * Shared wording for every renderer: the one-line summary and the observed-vs-required detail, so
  * the terminal, Markdown and chat say the same thing.
  */
-import { type AuditReport, EXIT_CODES, exitCodeFor } from '../core/audit.ts';
+import { type AuditReport, coverageProblems, EXIT_CODES, exitCodeFor } from '../core/audit.ts';
 import type { Finding, FindingValues, ResourceRef } from '../core/finding.ts';
 
 /** `aws 111111111111 eu-west-1 AwsRdsDbInstance certctl-prod-db` in a compact form. */
@@ -35,7 +35,8 @@ export function describeValues(finding: Pick<Finding, 'observed' | 'required'>):
 const EXIT_MEANING: Record<number, string> = {
   [EXIT_CODES.ok]: 'every check passed',
   [EXIT_CODES.failed]: 'some checks failed',
-  [EXIT_CODES.incomplete]: 'the audit could not complete: some scopes or checks could not be evaluated',
+  [EXIT_CODES.incomplete]:
+    "the audit could not complete: some scopes or checks could not be evaluated, or it did not cover the policy's targets",
 };
 
 export function describeExitCode(code: number): string {
@@ -44,6 +45,8 @@ export function describeExitCode(code: number): string {
 
 export interface ReportSummary {
   readonly resources: number;
+  /** Why the audit covers less than the policy asks (see coverageProblems); empty when it does not. */
+  readonly coverageProblems: readonly string[];
   readonly scopesEvaluated: number;
   readonly scopesTotal: number;
   readonly exitCode: number;
@@ -59,6 +62,7 @@ export function summarize(report: AuditReport): ReportSummary {
   const exitCode = exitCodeFor(report);
   return {
     resources,
+    coverageProblems: coverageProblems(report),
     scopesEvaluated: report.scopes.filter((scope) => scope.status === 'complete').length,
     scopesTotal: report.scopes.length,
     exitCode,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  coverageProblems,
   EXIT_CODES,
   exitCodeFor,
   mapWithConcurrency,
@@ -127,6 +128,60 @@ describe('runAudit', () => {
 
     // Assess
     expect(seen.sort()).toEqual(['1/2 eu-west-1 complete', '2/2 us-east-1 failed'].sort());
+  });
+});
+
+describe('coverage', () => {
+  it('exits "could not complete" and says so when every scope answered but no database matched', async () => {
+    // Act
+    const report = await runAudit({ plans: [plan('eu-west-1', [])], checks: [retentionCheck], policy, now });
+
+    // Assess
+    expect(report.findings).toEqual([]);
+    expect(coverageProblems(report)).toEqual([
+      expect.stringContaining("no database matched the policy's targets"),
+    ]);
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
+  });
+
+  it('lists the named targets no database answers to, matching identifiers without regard to case', async () => {
+    // Prepare
+    const named = parsePolicy({
+      targets: { identifiers: ['A', 'certctl-prod-dbb', 'arn:aws:rds:eu-west-1:111111111111:db:b'] },
+    });
+    const withArn: FakeFact = {
+      resource: { ...db('eu-west-1', 'b', 35).resource, arn: 'arn:aws:rds:eu-west-1:111111111111:db:b' },
+      retentionDays: 35,
+    };
+
+    // Act
+    const report = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35), withArn])],
+      checks: [retentionCheck],
+      policy: named,
+      now,
+    });
+
+    // Assess
+    expect(report.unmatchedTargets).toEqual(['certctl-prod-dbb']);
+    expect(coverageProblems(report)).toEqual([
+      'targets named in the policy were not found: certctl-prod-dbb',
+    ]);
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
+  });
+
+  it('does not claim nothing matched when a scope failed (its databases are unknown)', async () => {
+    // Act
+    const report = await runAudit({
+      plans: [plan('eu-west-1', new Error('down'))],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+
+    // Assess
+    expect(coverageProblems(report)).toEqual([]);
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
   });
 });
 

@@ -9,6 +9,7 @@ import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { type AuditReport, EXIT_CODES, exitCodeFor } from '../../functions/core/audit.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { recordAuditMetrics } from '../../functions/handlers/aws/observability.ts';
+import { renderConsole } from '../../functions/publish/console.ts';
 import { simCredentials } from '../../test/sim/accounts.ts';
 import { loadScenario } from '../../test/sim/scenario.ts';
 import { type Sim, startSim } from '../../test/sim/server.ts';
@@ -80,6 +81,17 @@ describe('AWS PITR audit against the simulator', () => {
     }
     expect(report.scopes.map((s) => s.scope.region).sort()).toEqual(['eu-west-1', 'us-east-1']);
     expect(exitCodeFor(report)).toBe(EXIT_CODES.failed);
+  });
+
+  it('judges nothing, exits "could not complete" and names the problem when the target tag has a typo', async () => {
+    // Act
+    const report = await audit({ targets: { tags: [{ key: 'certctl:backup-guard', value: 'Enabled' }] } });
+
+    // Assess
+    expect(report.findings).toEqual([]);
+    expect(report.scopes.every((s) => s.status === 'complete')).toBe(true);
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
+    expect(renderConsole(report)).toContain("no database matched the policy's targets");
   });
 
   it('finds the same findings with 30% of calls throttled as with no faults', async () => {

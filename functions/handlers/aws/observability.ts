@@ -4,7 +4,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { AuditReport } from '../../core/audit.ts';
+import { type AuditReport, coverageProblems } from '../../core/audit.ts';
 
 export const METRICS_NAMESPACE = 'CertctlBackupGuard';
 
@@ -24,7 +24,10 @@ export function createObservability(serviceName: string): { logger: Logger; metr
 export function recordAuditMetrics(metrics: Metrics, report: AuditReport): void {
   const failedScopes = report.scopes.filter((scope) => scope.status === 'failed').length;
   metrics.addMetric('AuditRuns', MetricUnit.Count, 1);
-  metrics.addMetric('AuditCompleted', MetricUnit.Count, failedScopes === 0 ? 1 : 0);
+  // Completed means every scope was read and the run covered the policy's targets: a run that
+  // judged no database (a tag typo) must alarm like one that could not read a region.
+  const completed = failedScopes === 0 && coverageProblems(report).length === 0;
+  metrics.addMetric('AuditCompleted', MetricUnit.Count, completed ? 1 : 0);
   metrics.addMetric('ScopesNotEvaluated', MetricUnit.Count, failedScopes);
   const failedByCheck = new Map<string, number>();
   for (const finding of report.findings) {

@@ -9,7 +9,7 @@
  * (another region, account or group), keep their findings exactly as they were.
  */
 import type { AwsSecurityFinding, SeverityLabel } from '@aws-sdk/client-securityhub';
-import { type AuditReport, type Scope, scopeKey, scopeResource } from '../../core/audit.ts';
+import { type AuditReport, coverageProblems, type Scope, scopeKey, scopeResource } from '../../core/audit.ts';
 import type { Finding } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
 import {
@@ -66,7 +66,7 @@ export interface PublicationPlan {
 
 /** What `planPublication` decides from. */
 export interface PlanPublicationInput {
-  readonly report: Pick<AuditReport, 'findings' | 'scopes'>;
+  readonly report: Pick<AuditReport, 'findings' | 'scopes' | 'unmatchedTargets'>;
   /** `securityHub.refreshDays` and where GCP findings go. */
   readonly policy: Policy;
   readonly now: Date;
@@ -87,6 +87,7 @@ function findingKey(productArnValue: string | undefined, id: string | undefined)
 export function destinationsToRead(
   report: Pick<AuditReport, 'findings' | 'scopes'>,
   target: PublishTarget,
+  policy: Pick<Policy, 'aws'>,
 ): readonly Destination[] {
   const destinations = new Map<string, Destination>();
   const add = (destination: Destination): void => {
@@ -98,8 +99,12 @@ export function destinationsToRead(
   for (const outcome of report.scopes) {
     if (outcome.status !== 'complete') continue;
     add(destinationFor(scopeResource(outcome.scope), target));
-    // Findings for a whole account (region `*`) live in the home region.
-    if (outcome.scope.provider === 'aws') {
+    // Findings for a whole account (region `*`) live in the home region. Only an audit of `all`
+    // regions can write one (the region listing failed), so only then is the home region read:
+    // a fixed region list never touches (nor needs permissions in) any other region.
+    const wholeAccountPossible =
+      policy.aws.regions === 'all' || report.scopes.some((scope) => scope.scope.region === '*');
+    if (outcome.scope.provider === 'aws' && wholeAccountPossible) {
       add({
         account: outcome.scope.account,
         region: target.homeRegion,
@@ -353,7 +358,10 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
     imports.push({ action: decision.action, reason: decision.reason, destination, finding: asff });
   }
 
-  const mayArchive = archivableScopes(report);
+  // A run that judged nothing, or missed a database the policy names, looks exactly like one whose
+  // databases were deleted: archive nothing then, or a tag typo would close every open finding.
+  const coverage = coverageProblems(report);
+  const mayArchive = coverage.length > 0 ? () => false : archivableScopes(report);
   for (const [key, existing] of existingByKey) {
     if (reported.has(key) || existing.RecordState === 'ARCHIVED') continue;
     const destination = destinationOf(existing);
@@ -363,9 +371,11 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
       skipped.push({
         kind: 'untouched',
         id: existing.Id ?? '',
-        reason: scope
-          ? `not reported, but scope ${scopeKey(scope)} was not fully evaluated in this run`
-          : 'not reported, and its scope is unknown (no certctl-backup-guard ProductFields)',
+        reason: !scope
+          ? 'not reported, and its scope is unknown (no certctl-backup-guard ProductFields)'
+          : coverage.length > 0
+            ? `not reported, but this run's coverage is in doubt (${coverage.join('; ')}): nothing is archived`
+            : `not reported, but scope ${scopeKey(scope)} was not fully evaluated in this run`,
         destination,
       });
       continue;

@@ -124,7 +124,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   const roles = publishingAccounts(options);
 
   const work = new Map<string, DestinationWork>();
-  for (const destination of destinationsToRead(options.report, target)) {
+  for (const destination of destinationsToRead(options.report, target, options.policy)) {
     work.set(keyOf(destination), { destination, account: roles(destination.account), existing: [] });
   }
   const concurrency = options.concurrency ?? 8;

@@ -46,6 +46,15 @@ function stored(
   };
 }
 
+/**
+ * A database still reported, unchanged, so the report judged something: a run that judged nothing
+ * archives nothing (a tag typo must not close every open finding).
+ */
+function keeper(resource = rdsResource('db-kept')): { finding: Finding; stored: AwsSecurityFinding } {
+  const finding = retentionFinding(resource);
+  return { finding, stored: stored(finding, 1) };
+}
+
 describe('planPublication', () => {
   it('creates every finding when Security Hub holds none', () => {
     // Prepare
@@ -241,13 +250,14 @@ describe('planPublication', () => {
   it('archives a finding without its customer-owned fields when its resource is gone from a complete scope', () => {
     // Prepare
     const gone = stored(retentionFinding(rdsResource('deleted-db')), 1);
+    const kept = keeper();
 
     // Act
     const plan = planPublication({
-      report: report([], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      report: report([kept.finding], [completeScope(ACCOUNT_A, 'eu-west-1')]),
       policy: POLICY,
       now: NOW,
-      existing: [gone],
+      existing: [gone, kept.stored],
     });
 
     // Assess
@@ -350,13 +360,14 @@ describe('planPublication', () => {
   it('archives the NOT_AVAILABLE finding of a scope when that scope is evaluated again', () => {
     // Prepare
     const earlier = scopeFinding(failedScope(ACCOUNT_A, 'us-east-1'));
+    const kept = keeper(rdsResource('db-kept', ACCOUNT_A, 'us-east-1'));
 
     // Act
     const plan = planPublication({
-      report: report([], [completeScope(ACCOUNT_A, 'us-east-1')]),
+      report: report([kept.finding], [completeScope(ACCOUNT_A, 'us-east-1')]),
       policy: POLICY,
       now: NOW,
-      existing: [stored(earlier, 1)],
+      existing: [stored(earlier, 1), kept.stored],
     });
 
     // Assess
@@ -376,12 +387,14 @@ describe('planPublication', () => {
       1,
     );
 
+    const kept = keeper();
+
     // Act
     const settled = planPublication({
-      report: report([], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      report: report([kept.finding], [completeScope(ACCOUNT_A, 'eu-west-1')]),
       policy: POLICY,
       now: NOW,
-      existing: [wholeAccount],
+      existing: [wholeAccount, kept.stored],
     });
     const partly = planPublication({
       report: report([], [completeScope(ACCOUNT_A, 'eu-west-1'), failedScope(ACCOUNT_A, 'us-east-1')]),
@@ -438,16 +451,51 @@ describe('planPublication', () => {
     ]);
   });
 
+  it('archives nothing when the run judged no database or missed a named target', () => {
+    // Prepare: a tag typo selects nothing; every scope is complete and empty.
+    const open = stored(retentionFinding(rdsResource('db-1')), 1);
+
+    // Act
+    const nothingJudged = planPublication({
+      report: report([], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [open],
+    });
+    const missedTarget = planPublication({
+      report: {
+        ...report([keeper().finding], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+        unmatchedTargets: ['db-1x'],
+      },
+      policy: POLICY,
+      now: NOW,
+      existing: [open],
+    });
+
+    // Assess
+    for (const plan of [nothingJudged, missedTarget]) {
+      expect(plan.counts.archive).toBe(0);
+      expect(plan.skipped).toContainEqual(
+        expect.objectContaining({
+          id: open.Id,
+          kind: 'untouched',
+          reason: expect.stringContaining('coverage is in doubt'),
+        }),
+      );
+    }
+  });
+
   it('archives a GCP finding in any region when its project was evaluated whole (region *)', () => {
     // Prepare: Cloud SQL lists a project across all its regions, so the scope is (project, *).
     const gone = stored(retentionFinding(cloudSqlResource('sql-2')), 1);
+    const kept = keeper(cloudSqlResource('sql-kept', 'certctl-prod', 'us-central1'));
 
     // Act
     const evaluated = planPublication({
-      report: report([], [gcpScope('certctl-prod', '*')]),
+      report: report([kept.finding], [gcpScope('certctl-prod', '*')]),
       policy: POLICY,
       now: NOW,
-      existing: [gone],
+      existing: [gone, kept.stored],
     });
     const failed = planPublication({
       report: report([], [{ ...gcpScope('certctl-prod', '*'), status: 'failed', resources: 0 }]),
@@ -499,13 +547,27 @@ describe('destinationsToRead', () => {
     );
 
     // Act
-    const destinations = destinationsToRead(audit, TARGET).map((d) => `${d.account}/${d.region}`);
+    const destinations = destinationsToRead(audit, TARGET, POLICY).map((d) => `${d.account}/${d.region}`);
 
-    // Assess
+    // Assess: the default policy audits all regions, so the home region may hold a whole-account finding.
     expect(destinations.sort()).toEqual([
       `${ACCOUNT_B}/ap-southeast-2`,
       `${ACCOUNT_B}/eu-west-1`,
       `${CENTRAL}/eu-west-1`,
     ]);
+  });
+
+  it('reads no home region when the policy lists its regions (no whole-account finding can exist)', () => {
+    // Prepare
+    const audit = report([], [completeScope(ACCOUNT_B, 'ap-southeast-2')]);
+    const fixedRegions = policy({ aws: { regions: ['ap-southeast-2'] } });
+
+    // Act
+    const destinations = destinationsToRead(audit, TARGET, fixedRegions).map(
+      (d) => `${d.account}/${d.region}`,
+    );
+
+    // Assess
+    expect(destinations).toEqual([`${ACCOUNT_B}/ap-southeast-2`]);
   });
 });

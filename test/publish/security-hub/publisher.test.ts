@@ -225,11 +225,13 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
   it('archives the last findings of a scope when no resource is left in it', async () => {
     // Prepare
     const only = retentionFinding(rdsResource('db-only', ACCOUNT_B));
-    await publish(report([only], [completeScope(ACCOUNT_B, 'eu-west-1')]));
+    const elsewhere = retentionFinding(rdsResource('db-elsewhere', ACCOUNT_B, 'us-east-1'));
+    const scopes = [completeScope(ACCOUNT_B, 'eu-west-1'), completeScope(ACCOUNT_B, 'us-east-1')];
+    await publish(report([only, elsewhere], scopes));
     clock = new Date(T0.getTime() + DAY);
 
-    // Act
-    const result = await publish(report([], [completeScope(ACCOUNT_B, 'eu-west-1')]));
+    // Act: the run still judges a database elsewhere (a run that judges none archives nothing).
+    const result = await publish(report([elsewhere], scopes));
 
     // Assess
     expect(result.counts.archived).toBe(1);
