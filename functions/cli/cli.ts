@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { auditAwsPitr } from '../aws/audit.ts';
 import { AwsClientFactory } from '../aws/clients.ts';
 import { allChecks } from '../checks/index.ts';
@@ -29,7 +30,6 @@ import {
   publishTargetFrom,
   publishToSecurityHub,
 } from '../publish/security-hub/index.ts';
-import { describeExitCode } from '../publish/summary.ts';
 
 export const VERSION = '0.1.0';
 
@@ -177,12 +177,18 @@ async function loadPolicy(file: string | undefined, env: NodeJS.ProcessEnv): Pro
 }
 
 /** Resolve the caller's AWS credentials up front, so "no credentials" is one clear message. */
+/**
+ * The caller's AWS credentials: the SDK's default chain, resolved once up front so "no
+ * credentials" is one clear message, then handed on as the provider itself so SSO and
+ * assumed-role sessions refresh during a long audit (the chain memoizes until expiry).
+ */
 async function resolveAwsCredentials(
   overrides: CliOverrides,
-): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+): Promise<AwsCredentialIdentity | AwsCredentialIdentityProvider> {
   if (overrides.awsCredentials) return overrides.awsCredentials;
+  const provider = fromNodeProviderChain();
   try {
-    return await fromNodeProviderChain()();
+    await provider();
   } catch (error) {
     throw new CredentialsError(
       'No AWS credentials found (looked at the environment, AWS_PROFILE and SSO, the shared config files, and container or instance roles). ' +
@@ -190,6 +196,7 @@ async function resolveAwsCredentials(
       { cause: error },
     );
   }
+  return provider;
 }
 
 function progressPrinter(io: CliIo): (progress: AuditProgress) => void {
@@ -400,5 +407,3 @@ export async function runCli(
     return EXIT_CODES.incomplete;
   }
 }
-
-export { describeExitCode };

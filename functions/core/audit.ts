@@ -6,7 +6,14 @@
  */
 import { type Check, type CheckContext, toFinding } from './check.ts';
 import { describeError, errorCode } from './errors.ts';
-import type { CheckGroup, ComplianceStatus, Finding, Provider, ResourceRef } from './finding.ts';
+import {
+  type CheckGroup,
+  type ComplianceStatus,
+  type Finding,
+  type Provider,
+  type ResourceRef,
+  resourceKey,
+} from './finding.ts';
 import type { Policy } from './policy.ts';
 import { unmatchedIdentifiers } from './targets.ts';
 
@@ -112,7 +119,9 @@ export async function runAudit<F extends { readonly resource: ResourceRef }>(
   const findings: Finding[] = [];
   let done = 0;
   const outcomes = await mapWithConcurrency(options.plans, options.concurrency ?? 32, async (plan) => {
-    const checks = options.checks.filter((check) => check.metadata.group === plan.scope.group);
+    const checks = options.checks.filter(
+      (check) => check.metadata.group === plan.scope.group && (check.enabledBy?.(options.policy) ?? true),
+    );
     let outcome: ScopeOutcome;
     try {
       const facts = await plan.collect();
@@ -166,11 +175,7 @@ export async function runAudit<F extends { readonly resource: ResourceRef }>(
 export function judgedResources(findings: readonly Finding[]): ResourceRef[] {
   const byKey = new Map<string, ResourceRef>();
   for (const { resource } of findings) {
-    if (resource.type !== 'Scope')
-      byKey.set(
-        `${resource.provider}/${resource.account}/${resource.region}/${resource.type}/${resource.id}`,
-        resource,
-      );
+    if (resource.type !== 'Scope') byKey.set(resourceKey(resource), resource);
   }
   return [...byKey.values()];
 }

@@ -50,6 +50,12 @@ export interface CheckContext {
 
 export interface Check<F> {
   readonly metadata: CheckMetadata;
+  /**
+   * False when the policy turns the check off (`pitr.cross-region` without
+   * `requireCrossRegionBackup`): it then yields no finding at all, not even NOT_AVAILABLE for a
+   * scope that failed. Absent means always on.
+   */
+  enabledBy?(policy: Policy): boolean;
   /** The outcome for one resource, or undefined when the check does not apply to it. */
   evaluate(fact: F, context: CheckContext): CheckOutcome | undefined;
 }

@@ -12,8 +12,8 @@ export class BackupGuardError extends Error {
 /** The policy (file, CDK context or environment) does not match the schema. */
 export class PolicyError extends BackupGuardError {
   /** One entry per bad field: `path` is dotted (`aws.regions.0`), `message` says why. */
-  readonly issues: readonly { path: string; message: string }[];
-  constructor(message: string, issues: readonly { path: string; message: string }[], options?: ErrorOptions) {
+  readonly issues: readonly InputIssue[];
+  constructor(message: string, issues: readonly InputIssue[], options?: ErrorOptions) {
     super(message, options);
     this.name = 'PolicyError';
     this.issues = issues;
@@ -64,4 +64,20 @@ export function errorCode(error: unknown): string {
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return String(error);
+}
+
+/** One problem in validated input: the dotted path of the bad field and why it is bad. */
+export interface InputIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Schema issues (zod's shape) as dotted paths, `(root)` for the input itself. */
+export function inputIssues(
+  issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[],
+): InputIssue[] {
+  return issues.map((issue) => ({
+    path: issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)',
+    message: issue.message,
+  }));
 }

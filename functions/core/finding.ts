@@ -73,15 +73,7 @@ export interface Finding {
   readonly drifting?: readonly string[];
 }
 
-/** The key that makes a finding unique: one per (check, resource). */
-export function findingKey(finding: Pick<Finding, 'checkId' | 'resource'>): string {
-  const { resource } = finding;
-  return [
-    finding.checkId,
-    resource.provider,
-    resource.account,
-    resource.region,
-    resource.type,
-    resource.id,
-  ].join('/');
+/** A resource's identity across clouds: provider, account, region, type and id. */
+export function resourceKey(resource: ResourceRef): string {
+  return [resource.provider, resource.account, resource.region, resource.type, resource.id].join('/');
 }

@@ -131,6 +131,32 @@ describe('runAudit', () => {
   });
 });
 
+describe('checks the policy turns off', () => {
+  it('yields no finding from a disabled check, not even NOT_AVAILABLE for a failed scope', async () => {
+    // Prepare
+    const optional: Check<FakeFact> = {
+      ...retentionCheck,
+      metadata: { ...retentionCheck.metadata, id: 'pitr.fake-optional' },
+      enabledBy: (p) => p.requireCrossRegionBackup,
+    };
+
+    // Act
+    const report = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)]), plan('us-east-1', new Error('down'))],
+      checks: [retentionCheck, optional],
+      policy,
+      now,
+    });
+
+    // Assess
+    expect(report.findings.map((f) => f.checkId)).not.toContain('pitr.fake-optional');
+    expect(report.findings.map((f) => `${f.checkId} ${f.status}`).sort()).toEqual([
+      'pitr.fake-retention NOT_AVAILABLE',
+      'pitr.fake-retention PASSED',
+    ]);
+  });
+});
+
 describe('coverage', () => {
   it('exits "could not complete" and says so when every scope answered but no database matched', async () => {
     // Act

@@ -9,8 +9,8 @@ import middy from '@middy/core';
 import * as z from 'zod';
 import { auditAwsPitr } from '../../aws/audit.ts';
 import { AwsClientFactory } from '../../aws/clients.ts';
-import { type AuditReport, exitCodeFor } from '../../core/audit.ts';
-import { InputError } from '../../core/errors.ts';
+import { type AuditReport, exitCodeFor, scopeKey } from '../../core/audit.ts';
+import { InputError, inputIssues } from '../../core/errors.ts';
 import { loadPolicyFromEnv, type Policy } from '../../core/policy.ts';
 import {
   assertPublished,
@@ -57,7 +57,7 @@ export interface AuditPitrDependencies {
 export function parseAuditPitrInput(event: unknown): z.output<typeof auditPitrInputSchema> {
   const parsed = auditPitrInputSchema.safeParse(event);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
   throw new InputError(`audit-pitr input is invalid: ${issues.join('; ')}`);
 }
 
@@ -84,9 +84,7 @@ export async function auditPitr(event: unknown, deps: AuditPitrDependencies): Pr
     counts: report.counts,
     scopes: {
       evaluated: summary.scopesEvaluated,
-      failed: failedScopes.map(
-        (o) => `${o.scope.provider}/${o.scope.account}/${o.scope.region}/${o.scope.group}`,
-      ),
+      failed: failedScopes.map((outcome) => scopeKey(outcome.scope)),
     },
   };
   if (!(input.publish ?? deps.policy.securityHub.enabled)) return result;
@@ -100,8 +98,14 @@ export async function auditPitr(event: unknown, deps: AuditPitrDependencies): Pr
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.homeRegion ? { homeRegion: deps.homeRegion } : {}),
   });
-  // The rest landed; what did not is an error the Lambda must surface (Errors alarm, DLQ).
-  if (published.failed.length > 0) deps.logger.error('findings not imported', { failed: published.failed });
+  // The rest landed; what did not is an error the Lambda must surface (Errors alarm, DLQ). Log a
+  // sample: a hub outage fails thousands, and one log event may hold at most 256 KB.
+  if (published.failed.length > 0) {
+    deps.logger.error('findings not imported', {
+      failedCount: published.failed.length,
+      sample: published.failed.slice(0, 20),
+    });
+  }
   assertPublished(published);
   return { ...result, published: { ...published, failed: 0 } };
 }

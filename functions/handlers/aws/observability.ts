@@ -4,7 +4,8 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type AuditReport, coverageProblems } from '../../core/audit.ts';
+import type { AuditReport } from '../../core/audit.ts';
+import { auditMetricValues } from '../../core/metrics.ts';
 
 export const METRICS_NAMESPACE = 'CertctlBackupGuard';
 
@@ -22,31 +23,18 @@ export function createObservability(serviceName: string): { logger: Logger; metr
  * so a dashboard can tell checks and account x region apart).
  */
 export function recordAuditMetrics(metrics: Metrics, report: AuditReport): void {
-  const failedScopes = report.scopes.filter((scope) => scope.status === 'failed').length;
-  metrics.addMetric('AuditRuns', MetricUnit.Count, 1);
-  // Completed means every scope was read and the run covered the policy's targets: a run that
-  // judged no database (a tag typo) must alarm like one that could not read a region.
-  const completed = failedScopes === 0 && coverageProblems(report).length === 0;
-  metrics.addMetric('AuditCompleted', MetricUnit.Count, completed ? 1 : 0);
-  metrics.addMetric('ScopesNotEvaluated', MetricUnit.Count, failedScopes);
-  const failedByCheck = new Map<string, number>();
-  for (const finding of report.findings) {
-    if (finding.status === 'FAILED')
-      failedByCheck.set(finding.checkId, (failedByCheck.get(finding.checkId) ?? 0) + 1);
-  }
-  for (const [checkId, count] of failedByCheck) {
+  const values = auditMetricValues(report);
+  metrics.addMetric('AuditRuns', MetricUnit.Count, values.AuditRuns);
+  metrics.addMetric('AuditCompleted', MetricUnit.Count, values.AuditCompleted);
+  metrics.addMetric('ScopesNotEvaluated', MetricUnit.Count, values.ScopesNotEvaluated);
+  for (const [checkId, count] of Object.entries(values.ChecksFailed)) {
     const single = metrics.singleMetric();
     single.addDimension('CheckId', checkId);
     single.addMetric('ChecksFailed', MetricUnit.Count, count);
   }
-  for (const outcome of report.scopes) {
-    if (outcome.status !== 'failed') continue;
+  for (const scope of values.ScopeNotEvaluated) {
     const single = metrics.singleMetric();
-    single.addDimensions({
-      Account: outcome.scope.account,
-      Region: outcome.scope.region,
-      CheckGroup: outcome.scope.group,
-    });
+    single.addDimensions({ Account: scope.account, Region: scope.region, CheckGroup: scope.group });
     single.addMetric('ScopeNotEvaluated', MetricUnit.Count, 1);
   }
 }

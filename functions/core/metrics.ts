@@ -1,0 +1,37 @@
+/**
+ * The audit's metric values, computed once from a report so every runtime reports the same thing:
+ * the Lambda emits them through Powertools (CloudWatch EMF), the Cloud Function logs them for
+ * log-based metrics. Names are the CloudWatch names the alarms watch.
+ */
+import { type AuditReport, coverageProblems, type Scope } from './audit.ts';
+
+export interface AuditMetricValues {
+  /** 1 per run, so "the audit did not run" shows as missing data. */
+  readonly AuditRuns: 1;
+  /** 1 only when every scope was read and the run covered the policy's targets. */
+  readonly AuditCompleted: 0 | 1;
+  readonly ScopesNotEvaluated: number;
+  /** FAILED findings per check id. */
+  readonly ChecksFailed: Readonly<Record<string, number>>;
+  /** The scopes not evaluated, one `ScopeNotEvaluated` data point each. */
+  readonly ScopeNotEvaluated: readonly Scope[];
+}
+
+export function auditMetricValues(report: AuditReport): AuditMetricValues {
+  const failedScopes = report.scopes
+    .filter((outcome) => outcome.status === 'failed')
+    .map((outcome) => outcome.scope);
+  const checksFailed: Record<string, number> = {};
+  for (const finding of report.findings) {
+    if (finding.status === 'FAILED') checksFailed[finding.checkId] = (checksFailed[finding.checkId] ?? 0) + 1;
+  }
+  // A run that judged no database (a tag typo) must alarm like one that could not read a region.
+  const completed = failedScopes.length === 0 && coverageProblems(report).length === 0;
+  return {
+    AuditRuns: 1,
+    AuditCompleted: completed ? 1 : 0,
+    ScopesNotEvaluated: failedScopes.length,
+    ChecksFailed: checksFailed,
+    ScopeNotEvaluated: failedScopes,
+  };
+}
