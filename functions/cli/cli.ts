@@ -59,7 +59,7 @@ Prove that the managed PostgreSQL behind certctl can be restored.
 Commands:
   audit     Audit point-in-time recovery (RDS, Aurora, Cloud SQL) and print one finding per check
             and database
-  checks    List the checks: id, severity, title, remediation
+  checks    List the checks: id, severity, title and documentation link
   help      Show this help
 
 Options for audit:
@@ -280,6 +280,9 @@ async function runAuditCommand(args: readonly string[], io: CliIo, overrides: Cl
   if (!auditGcp && options.projects) {
     throw new InputError('--project needs --provider gcp or --provider all');
   }
+  if (!auditAws && options.regions) {
+    throw new InputError('--region selects AWS regions; with --provider gcp choose projects with --project');
+  }
   const onProgress = options.quiet ? undefined : progressPrinter(io);
   const homeRegion = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
   // AWS credentials are needed to audit AWS and to publish (GCP findings land in Security Hub too).
@@ -364,6 +367,7 @@ function runChecksCommand(io: CliIo): number {
   for (const check of allChecks) {
     const { metadata } = check;
     io.stdout(`${metadata.id.padEnd(26)} ${metadata.severity.padEnd(8)} ${metadata.title}\n`);
+    io.stdout(`${' '.repeat(36)}${metadata.remediation.url}\n`);
   }
   return EXIT_CODES.ok;
 }

@@ -1,7 +1,13 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, HELP, runCli } from '../../functions/cli/cli.ts';
+import { simCredentials } from '../sim/accounts.ts';
+import { loadScenario } from '../sim/scenario.ts';
+import { type Sim, startSim } from '../sim/server.ts';
 
 const run = promisify(execFile);
 
@@ -104,5 +110,124 @@ describe('backup-guard CLI', () => {
     expect(result).toMatchObject({ code: 2 });
     expect((result as { stderr: string }).stderr).toContain('No AWS credentials found');
     expect((result as { stderr: string }).stderr).toContain('npm run demo');
+  });
+});
+
+describe('backup-guard audit against the simulator', () => {
+  let sim: Sim;
+  const overrides = (): { awsCredentials: ReturnType<typeof simCredentials> } => ({
+    awsCredentials: simCredentials(),
+  });
+
+  beforeAll(async () => {
+    sim = await startSim({
+      scenario: await loadScenario('test/sim/scenarios/demo-aws.yaml', 'test/sim/scenarios/demo-gcp.yaml'),
+    });
+  });
+
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('prints the ASFF findings it would import, valid and one per check and database, when --format asff', async () => {
+    // Prepare
+    const io = captureIo({ AWS_REGION: 'eu-west-1' });
+
+    // Act
+    const code = await runCli(
+      ['audit', '--region', 'eu-west-1', '--format', 'asff', '--quiet', '--endpoint-url', sim.endpoint],
+      io,
+      overrides(),
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    const { Findings } = JSON.parse(io.out()) as { Findings: Record<string, unknown>[] };
+    expect(Findings.length).toBeGreaterThan(5);
+    for (const finding of Findings) {
+      expect(finding).toMatchObject({
+        SchemaVersion: '2018-10-08',
+        ProductArn: 'arn:aws:securityhub:eu-west-1:111111111111:product/111111111111/default',
+        AwsAccountId: '111111111111',
+        RecordState: 'ACTIVE',
+      });
+    }
+    expect(Findings.map((f) => f.Id)).toContain(
+      'certctl-backup-guard/pitr.retention/arn:aws:rds:eu-west-1:111111111111:db:certctl-staging-db',
+    );
+    expect(io.err()).toBe('');
+  });
+
+  it('writes the report to --output and reports progress on stderr', async () => {
+    // Prepare
+    const io = captureIo();
+    const file = join(await mkdtemp(join(tmpdir(), 'cli-')), 'audit.md');
+
+    // Act
+    const code = await runCli(
+      [
+        'audit',
+        '--region',
+        'us-east-1',
+        '--format',
+        'markdown',
+        '--output',
+        file,
+        '--endpoint-url',
+        sim.endpoint,
+      ],
+      io,
+      overrides(),
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    expect(io.out()).toBe('');
+    expect(io.err()).toContain('[1/1] aws:111111111111/us-east-1 pitr: 3 databases');
+    expect(io.err()).toContain(`Report written to ${file}`);
+    expect(await readFile(file, 'utf8')).toContain('| FAILED | `pitr.lag` |');
+  });
+
+  it('audits Cloud SQL only with --provider gcp and needs no AWS credentials without --publish', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const code = await runCli(
+      [
+        'audit',
+        '--provider',
+        'gcp',
+        '--project',
+        'certctl-prod',
+        '--gcp-endpoint-url',
+        sim.endpoint,
+        '--format',
+        'json',
+      ],
+      io,
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    const report = JSON.parse(io.out()) as { findings: { resource: { provider: string } }[] };
+    expect(new Set(report.findings.map((f) => f.resource.provider))).toEqual(new Set(['gcp']));
+  });
+
+  it('refuses --region with --provider gcp and a GCP audit without any project', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const withRegion = await runCli(
+      ['audit', '--provider', 'gcp', '--project', 'p-1234', '--region', 'eu-west-1'],
+      io,
+    );
+    const noProject = await runCli(['audit', '--provider', 'gcp'], io);
+
+    // Assess
+    expect([withRegion, noProject]).toEqual([2, 2]);
+    expect(io.err()).toContain('--region selects AWS regions');
+    expect(io.err()).toContain('no GCP project to audit');
   });
 });
