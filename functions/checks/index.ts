@@ -11,8 +11,3 @@ export type AnyCheck = Check<PitrFact>;
 
 /** Every check, grouped by subject in catalog order. */
 export const allChecks: readonly AnyCheck[] = defineRegistry<PitrFact>([...pitrChecks]);
-
-/** The check with this stable public id, or undefined. */
-export function checkById(id: string): AnyCheck | undefined {
-  return allChecks.find((check) => check.metadata.id === id);
-}

@@ -63,5 +63,11 @@ export interface PitrFact {
     readonly retainBackupsOnDelete: boolean | undefined;
     readonly finalBackupEnabled: boolean | undefined;
     readonly finalBackupRetentionDays: number | undefined;
+    /**
+     * `backupConfiguration.transactionalLogStorageState` (`CLOUD_STORAGE`, `DISK`,
+     * `SWITCHING_TO_CLOUD_STORAGE`, …); undefined when not reported. Cloud SQL reports the latest
+     * recovery time only for logs in Cloud Storage.
+     */
+    readonly logStorage?: string | undefined;
   };
 }

@@ -4,12 +4,21 @@
  *
  * Calls per project: `instances.list` (every page, 1000 per page, the documented maximum), then per
  * target instance exactly one of
- * - `instances.getLatestRecoveryTime` unless PITR is explicitly off: the real window
- *   (`earliestRecoveryTime` .. `latestRecoveryTime`). The call only serves PITR-enabled PostgreSQL
- *   instances (gcloud reference, `sql instances get-latest-recovery-time`), so it is not made then;
+ * - `instances.getLatestRecoveryTime` when PITR is on (or unreadable) and the transaction logs are in
+ *   Cloud Storage (or their storage state is unreadable): the real window
+ *   (`earliestRecoveryTime` .. `latestRecoveryTime`). The call only serves PITR instances whose logs
+ *   are in Cloud Storage (gcloud reference, `sql instances get-latest-recovery-time`);
+ * - `backupRuns.list` when PITR is on but `transactionalLogStorageState` says the logs are on disk
+ *   (`DISK`, or `SWITCHING_TO_CLOUD_STORAGE` until the switch completes): the window starts at the
+ *   later of the oldest successful automated backup and now - `transactionLogRetentionDays` (a
+ *   restore needs a base backup and the logs after it), and the latest recovery time is unknown. The
+ *   fact carries the storage state (`cloudSql.logStorage`), from which `pitr.lag` says why it
+ *   cannot measure the lag and how to switch the logs;
  * - `backupRuns.list` when PITR is off: without write-ahead logs the only restore points are the
- *   successful backups, so the window runs from the oldest successful backup to the newest one. The
- *   API lists newest first, so every page is read to reach the oldest.
+ *   successful automated backups, so the window runs from the oldest to the newest of them.
+ * `backupRuns.list` lists newest first, so every page is read to reach the oldest. Only AUTOMATED
+ * runs count: ON_DEMAND backups are kept until someone deletes them, outside every retention
+ * setting, so one old manual backup would make the window look as long as its age.
  *
  * A failure of either call for one instance makes only that instance's window unknown; a failed
  * listing fails the whole project (the caller's scope).
@@ -66,12 +75,15 @@ export interface CloudSqlReadOptions {
   readonly instanceConcurrency?: number;
   /** `maxResults` for `instances.list`. @default 1000, the documented maximum. */
   readonly pageSize?: number;
+  /** The clock the log-retention bound of a window from backup runs is measured on. @default the real clock */
+  readonly now?: () => Date;
 }
 
 export const DEFAULT_INSTANCE_CONCURRENCY = 10;
 /** instances.list: "If unspecified, at most 500 instances are returned. The maximum value is 1000". */
 export const INSTANCES_PAGE_SIZE = 1000;
 const BACKUP_RUNS_PAGE_SIZE = 500;
+const DAY_MS = 86_400_000;
 
 /**
  * Policy tags become GCP labels in this one place. Label keys and values allow only lowercase
@@ -180,39 +192,102 @@ function backupPoint(run: BackupRun): Date | undefined {
   return toDate(run.endTime) ?? toDate(run.startTime) ?? toDate(run.windowStartTime);
 }
 
-/** The window spanned by the successful backups (all pages), or unknown when listing fails. */
+/** The oldest and newest restore points of the successful AUTOMATED backup runs, every page read. */
+async function automatedBackupPoints(
+  api: CloudSqlBackupRunsApi,
+  project: string,
+  instance: string,
+): Promise<{ oldest: Date | undefined; newest: Date | undefined }> {
+  let oldest: Date | undefined;
+  let newest: Date | undefined;
+  let pageToken: string | undefined;
+  do {
+    const [page] = await api.list({
+      project,
+      instance,
+      maxResults: BACKUP_RUNS_PAGE_SIZE,
+      ...(pageToken ? { pageToken } : {}),
+    });
+    for (const run of page.items ?? []) {
+      if (enumName('backupRunStatus', run.status) !== 'SUCCESSFUL') continue;
+      if (enumName('backupRunType', run.type) !== 'AUTOMATED') continue;
+      const point = backupPoint(run);
+      if (!point) continue;
+      if (!oldest || point < oldest) oldest = point;
+      if (!newest || point > newest) newest = point;
+    }
+    pageToken = nonEmpty(page.nextPageToken);
+  } while (pageToken);
+  return { oldest, newest };
+}
+
+function backupRunsFailure(error: unknown): RestoreWindow {
+  return {
+    known: false,
+    reason: `backupRuns.list failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
+  };
+}
+
+/** PITR off: the window spanned by the successful automated backups, or unknown when listing fails. */
 async function backupWindow(
   api: CloudSqlBackupRunsApi,
   project: string,
   instance: string,
 ): Promise<RestoreWindow> {
-  let earliest: Date | undefined;
-  let latest: Date | undefined;
-  let pageToken: string | undefined;
   try {
-    do {
-      const [page] = await api.list({
-        project,
-        instance,
-        maxResults: BACKUP_RUNS_PAGE_SIZE,
-        ...(pageToken ? { pageToken } : {}),
-      });
-      for (const run of page.items ?? []) {
-        if (enumName('backupRunStatus', run.status) !== 'SUCCESSFUL') continue;
-        const point = backupPoint(run);
-        if (!point) continue;
-        if (!earliest || point < earliest) earliest = point;
-        if (!latest || point > latest) latest = point;
-      }
-      pageToken = nonEmpty(page.nextPageToken);
-    } while (pageToken);
+    const { oldest, newest } = await automatedBackupPoints(api, project, instance);
+    return {
+      known: true,
+      earliest: oldest,
+      latest: newest,
+      source: 'backupRuns.list (SUCCESSFUL AUTOMATED runs, PITR off)',
+    };
   } catch (error) {
+    return backupRunsFailure(error);
+  }
+}
+
+/**
+ * Transaction-log storage states in which `getLatestRecoveryTime` cannot answer: the logs are on the
+ * data disk, or still moving to Cloud Storage (the switch takes about the log retention period).
+ */
+const LOGS_OUTSIDE_CLOUD_STORAGE = new Set(['DISK', 'SWITCHING_TO_CLOUD_STORAGE']);
+
+/**
+ * PITR on with the logs on disk: a point in time needs a base backup and the logs after it, so the
+ * earliest restorable point is the later of the oldest successful automated backup and
+ * now - `transactionLogRetentionDays`. The latest point is not reported anywhere for such logs.
+ */
+async function logsOnDiskWindow(
+  api: CloudSqlBackupRunsApi,
+  project: string,
+  instance: string,
+  logStorage: string,
+  logRetentionDays: number | undefined,
+  now: Date,
+): Promise<RestoreWindow> {
+  const state = `transactionalLogStorageState=${logStorage}`;
+  if (logRetentionDays === undefined) {
     return {
       known: false,
-      reason: `backupRuns.list failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
+      reason: `the transaction logs are not in Cloud Storage (${state}), so instances.getLatestRecoveryTime cannot report the window, and transactionLogRetentionDays could not be read to bound it`,
     };
   }
-  return { known: true, earliest, latest, source: 'backupRuns.list (SUCCESSFUL runs, PITR off)' };
+  let oldest: Date | undefined;
+  try {
+    ({ oldest } = await automatedBackupPoints(api, project, instance));
+  } catch (error) {
+    return backupRunsFailure(error);
+  }
+  const logsFrom = now.getTime() - logRetentionDays * DAY_MS;
+  // No automated backup means no base backup: then no point in time can be restored at all.
+  const earliest = oldest === undefined ? undefined : new Date(Math.max(oldest.getTime(), logsFrom));
+  return {
+    known: true,
+    earliest,
+    latest: undefined,
+    source: `oldest AUTOMATED backup run and transactionLogRetentionDays=${logRetentionDays}; ${state}`,
+  };
 }
 
 /**
@@ -315,6 +390,7 @@ export function toPitrFact(
       retainBackupsOnDelete: optIn(settings !== undefined, unwrap(settings?.retainBackupsOnDelete)),
       finalBackupEnabled: optIn(settings !== undefined, finalBackup?.enabled),
       finalBackupRetentionDays: finalBackup?.retentionDays ?? undefined,
+      logStorage: enumName('logStorageState', settings?.backupConfiguration?.transactionalLogStorageState),
     },
   };
 }
@@ -342,17 +418,24 @@ export async function readCloudSqlPitrFacts(
   const targets = instances.filter(
     (instance) => skipReason(instance) === undefined && isCloudSqlTarget(instance, policy.targets),
   );
+  const now = options.now ?? (() => new Date());
   return mapWithConcurrency(
     targets,
     options.instanceConcurrency ?? DEFAULT_INSTANCE_CONCURRENCY,
     async (instance) => {
       const name = instance.name ?? '';
-      // Only an explicit "off" skips getLatestRecoveryTime: when the flag is unreadable, the call
-      // itself is the best evidence of a window.
-      const pitrOff = unwrap(instance.settings?.backupConfiguration?.pointInTimeRecoveryEnabled) === false;
-      const window = !pitrOff
-        ? await recoveryWindow(api.instances, project, name)
-        : await backupWindow(api.backupRuns, project, name);
+      const backup = instance.settings?.backupConfiguration ?? undefined;
+      // Only an explicit "off" (or logs known to be outside Cloud Storage) skips
+      // getLatestRecoveryTime: when the flag or the state is unreadable, the call itself is the
+      // best evidence of a window.
+      const pitrOff = unwrap(backup?.pointInTimeRecoveryEnabled) === false;
+      const logStorage = enumName('logStorageState', backup?.transactionalLogStorageState);
+      let window: RestoreWindow;
+      if (pitrOff) window = await backupWindow(api.backupRuns, project, name);
+      else if (logStorage !== undefined && LOGS_OUTSIDE_CLOUD_STORAGE.has(logStorage)) {
+        const logDays = unwrap(backup?.transactionLogRetentionDays);
+        window = await logsOnDiskWindow(api.backupRuns, project, name, logStorage, logDays, now());
+      } else window = await recoveryWindow(api.instances, project, name);
       return toPitrFact(project, instance, window);
     },
   );

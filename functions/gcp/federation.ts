@@ -31,6 +31,27 @@ const METADATA_ATTEMPTS = 3;
 /** Fetches a Google ID token for an audience. */
 export type IdTokenSource = (audience: string) => Promise<string>;
 
+/**
+ * The federation role could not be assumed. A {@link CredentialsError} (its code stays
+ * `CredentialsError`) that also names the role and STS's error code, so the Cloud Function's answer
+ * can carry them as fields; like the message, they never contain the ID token.
+ */
+export class FederationError extends CredentialsError {
+  /** The role that was to be assumed. */
+  readonly roleArn: string;
+  /** STS's error code (`AccessDenied`, `InvalidIdentityToken`, …); undefined when no token was had. */
+  readonly stsCode: string | undefined;
+  constructor(
+    message: string,
+    details: { readonly roleArn: string; readonly stsCode: string | undefined },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.roleArn = details.roleArn;
+    this.stsCode = details.stsCode;
+  }
+}
+
 export interface MetadataIdTokenOptions {
   /** `host[:port]` of the metadata server. @default `GCE_METADATA_HOST`, else metadata.google.internal */
   readonly host?: string;
@@ -110,8 +131,8 @@ function sanitizedCause(error: unknown, token: string): Error {
  * assumes the role again; credentials are shared by every client until five minutes before they
  * expire, and concurrent callers share one refresh.
  *
- * Fails with {@link CredentialsError} naming the role and the STS error code (e.g.
- * `InvalidIdentityToken`, `AccessDenied` when the trust policy's pinned claims do not match).
+ * Fails with {@link FederationError} (a {@link CredentialsError}) naming the role and the STS error
+ * code (e.g. `InvalidIdentityToken`, `AccessDenied` when the trust policy's pinned claims do not match).
  */
 export function gcpFederatedCredentials(options: GcpFederationOptions): AwsCredentialIdentityProvider {
   const idTokenSource = options.idTokenSource ?? metadataIdTokenSource();
@@ -132,8 +153,9 @@ export function gcpFederatedCredentials(options: GcpFederationOptions): AwsCrede
     try {
       token = await idTokenSource(options.audience);
     } catch (error) {
-      throw new CredentialsError(
+      throw new FederationError(
         `Cannot assume ${options.roleArn}: no Google ID token (${describeError(error)}). The Cloud Function's service account must be able to mint ID tokens through the metadata server.`,
+        { roleArn: options.roleArn, stsCode: undefined },
         { cause: error },
       );
     }
@@ -148,8 +170,9 @@ export function gcpFederatedCredentials(options: GcpFederationOptions): AwsCrede
       return credentials;
     } catch (error) {
       const code = errorCode(error);
-      throw new CredentialsError(
+      throw new FederationError(
         `AssumeRoleWithWebIdentity into ${options.roleArn} failed with ${code}: ${describeError(error).split(token).join('<id-token>')}. Check that the role trusts accounts.google.com with accounts.google.com:aud and :sub equal to the service account's unique id and :oaud equal to "${options.audience}".`,
+        { roleArn: options.roleArn, stsCode: code },
         { cause: sanitizedCause(error, token) },
       );
     }
@@ -166,8 +189,48 @@ export function gcpFederatedCredentials(options: GcpFederationOptions): AwsCrede
   };
 }
 
-/** Region of STS and Security Hub when the policy names no central region. */
-const DEFAULT_CENTRAL_REGION = 'us-east-1';
+/** Where the Cloud Function publishes, and as whom. */
+export interface FederationTarget {
+  /** policy.gcp.federation.roleArn */
+  readonly roleArn: string;
+  /** policy.gcp.federation.audience */
+  readonly audience: string;
+  /** policy.securityHub.centralAccountId: the account every GCP finding is imported into. */
+  readonly centralAccountId: string;
+  /**
+   * policy.securityHub.centralRegion: the region of STS and of Security Hub. There is no default:
+   * a guessed region would import the findings where nobody looks (or fail where the product is off).
+   */
+  readonly centralRegion: string;
+}
+
+/**
+ * The federation role and the central account and region from the policy. The policy schema already
+ * requires the central account and region whenever `gcp.federation` is set; this re-checks a policy
+ * built some other way, so publishing never falls back to a default region. Throws
+ * {@link PolicyError} naming the missing paths.
+ */
+export function federationTargetOf(policy: Policy): FederationTarget {
+  const federation = policy.gcp.federation;
+  if (!federation) {
+    throw new PolicyError(
+      'policy.gcp.federation is not set: publishing GCP findings to Security Hub needs the federation role ARN and the ID token audience (no static AWS keys are used).',
+      [{ path: 'gcp.federation', message: 'required when securityHub.enabled is true for GCP audits' }],
+    );
+  }
+  const { centralAccountId, centralRegion } = policy.securityHub;
+  if (centralAccountId === undefined || centralRegion === undefined) {
+    const why = 'is required when gcp.federation is set (the Cloud Function publishes there)';
+    throw new PolicyError(
+      'policy.securityHub.centralAccountId and policy.securityHub.centralRegion must both be set when gcp.federation is set: GCP findings are imported into exactly that account and region.',
+      [
+        ...(centralAccountId === undefined ? [{ path: 'securityHub.centralAccountId', message: why }] : []),
+        ...(centralRegion === undefined ? [{ path: 'securityHub.centralRegion', message: why }] : []),
+      ],
+    );
+  }
+  return { roleArn: federation.roleArn, audience: federation.audience, centralAccountId, centralRegion };
+}
 
 export interface FederatedFactoryOptions {
   /** AWS endpoint override (the simulator); SDK v3 also honours `AWS_ENDPOINT_URL` by itself. */
@@ -179,21 +242,16 @@ export interface FederatedFactoryOptions {
 
 /**
  * The AWS client factory for publishing from GCP: its own credentials are the federation role's
- * (policy.gcp.federation), obtained keylessly, in the central account and region of
- * policy.securityHub. Throws {@link PolicyError} when the policy has no federation section.
+ * (policy.gcp.federation), obtained keylessly, with STS called in policy.securityHub.centralRegion.
+ * Throws {@link PolicyError} when the policy has no federation section or no central account and
+ * region ({@link federationTargetOf}).
  */
 export function createFederatedAwsFactory(
   policy: Policy,
   options: FederatedFactoryOptions = {},
 ): AwsClientFactory {
-  const federation = policy.gcp.federation;
-  if (!federation) {
-    throw new PolicyError(
-      'policy.gcp.federation is not set: publishing GCP findings to Security Hub needs the federation role ARN and the ID token audience (no static AWS keys are used).',
-      [{ path: 'gcp.federation', message: 'required when securityHub.enabled is true for GCP audits' }],
-    );
-  }
-  const region = policy.securityHub.centralRegion ?? DEFAULT_CENTRAL_REGION;
+  const federation = federationTargetOf(policy);
+  const region = federation.centralRegion;
   const endpoint = options.endpoint ? { endpoint: options.endpoint } : {};
   // STS is called unsigned, so its client gets no credentials at all.
   const unsigned = new AwsClientFactory({ maxAttempts: policy.aws.maxAttempts, ...endpoint });

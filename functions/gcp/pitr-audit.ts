@@ -44,7 +44,8 @@ export interface GcpPitrAuditOptions extends GcpPitrPlanOptions {
 /** The GCP PITR audit as one call: plan, read, run the PITR checks. */
 export async function auditGcpPitr(options: GcpPitrAuditOptions): Promise<AuditReport> {
   const { policy, clients, onProgress, now, ...planOptions } = options;
-  const plans = planGcpPitrAudit(policy, clients, planOptions);
+  // The adapter measures log-retention bounds on the same clock the checks judge with.
+  const plans = planGcpPitrAudit(policy, clients, { ...planOptions, ...(now ? { now } : {}) });
   return runAudit({
     plans,
     checks: pitrChecks,

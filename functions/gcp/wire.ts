@@ -26,6 +26,7 @@ export const CLOUD_SQL_ENUMS = {
   instanceState: SQL_V1.DatabaseInstance.nested.SqlInstanceState.values,
   edition: SQL_V1.Settings.nested.Edition.values,
   retentionUnit: SQL_V1.BackupRetentionSettings.nested.RetentionUnit.values,
+  logStorageState: SQL_V1.BackupConfiguration.nested.TransactionalLogStorageState.values,
   backupRunStatus: SQL_V1.SqlBackupRunStatus.values,
   backupRunType: SQL_V1.SqlBackupRunType.values,
 } as const satisfies Record<string, Readonly<Record<string, number>>>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allChecks, checkById } from '../../functions/checks/index.ts';
+import { allChecks } from '../../functions/checks/index.ts';
 import { pitrChecks } from '../../functions/checks/pitr/index.ts';
 
 describe('check catalog', () => {
@@ -23,15 +23,5 @@ describe('check catalog', () => {
       expect(metadata.remediation.url).toMatch(/^https:\/\/(docs\.aws\.amazon\.com|cloud\.google\.com)\//);
       expect(metadata.resourceTypes.length).toBeGreaterThan(0);
     }
-  });
-
-  it('finds a check when asked by its id', () => {
-    expect(checkById('pitr.window')?.metadata.title).toBe(
-      'The real restore window reaches back the policy minimum',
-    );
-  });
-
-  it('returns undefined when the id is unknown', () => {
-    expect(checkById('pitr.nope')).toBeUndefined();
   });
 });

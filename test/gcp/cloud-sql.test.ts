@@ -3,10 +3,14 @@ import { CloudApiError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import {
+  type BackupRun,
+  type CloudSqlApi,
+  type CloudSqlReadOptions,
   DEFAULT_BACKUP_LOCATION,
   labelForTag,
   readCloudSqlPitrFacts,
 } from '../../functions/gcp/cloud-sql.ts';
+import { CLOUD_SQL_ENUMS } from '../../functions/gcp/wire.ts';
 import type { Sim } from '../sim/server.ts';
 import type { SimRequest, SimService } from '../sim/service.ts';
 import { cloudSqlScenario, instance, NOW, PROJECT, startGcpSim } from './sim-setup.ts';
@@ -44,10 +48,11 @@ describe('readCloudSqlPitrFacts', () => {
     scenario: Parameters<typeof startGcpSim>[0],
     policyInput: Parameters<typeof parsePolicy>[0] = {},
     options: Parameters<typeof startGcpSim>[1] = {},
+    readOptions: CloudSqlReadOptions = {},
   ) {
     ({ sim } = await startGcpSim(scenario, options));
     factory = new GcpClientFactory({ endpoint: sim.endpoint });
-    return readCloudSqlPitrFacts(factory.cloudSql(), PROJECT, parsePolicy(policyInput));
+    return readCloudSqlPitrFacts(factory.cloudSql(), PROJECT, parsePolicy(policyInput), readOptions);
   }
 
   it('reads every page of instances.list when the API pages', async () => {
@@ -188,7 +193,7 @@ describe('readCloudSqlPitrFacts', () => {
     expect(sim?.stats().byOperation['cloudSql:backupRuns.list']).toBeUndefined();
   });
 
-  it('uses the oldest and newest successful backup runs as the window when PITR is off', async () => {
+  it('uses the oldest and newest successful automated backup runs as the window when PITR is off', async () => {
     // Prepare
     const scenario = cloudSqlScenario(
       [
@@ -212,13 +217,124 @@ describe('readCloudSqlPitrFacts', () => {
     // Assess
     expect(fact?.restoreWindow).toEqual({
       known: true,
-      earliest: new Date(NOW.getTime() - 4 * DAY_MS),
+      earliest: new Date(NOW.getTime() - 2 * DAY_MS),
       latest: new Date(NOW.getTime() - 1 * DAY_MS),
-      source: 'backupRuns.list (SUCCESSFUL runs, PITR off)',
+      source: 'backupRuns.list (SUCCESSFUL AUTOMATED runs, PITR off)',
     });
     expect(fact?.pointInTimeRecoveryEnabled).toBe(false);
     expect(sim?.stats().byOperation['cloudSql:backupRuns.list']).toBe(3);
     expect(sim?.stats().byOperation['cloudSql:instances.getLatestRecoveryTime']).toBeUndefined();
+  });
+
+  it('does not let one old on-demand backup stretch the window when PITR is off', async () => {
+    // Prepare
+    const scenario = cloudSqlScenario([
+      instance('no-pitr', {
+        backups: { pointInTimeRecovery: false, retainedBackups: 7 },
+        backupRuns: [{ end: '-1d' }, { end: '-3d' }, { end: '-200d', type: 'ON_DEMAND' }],
+      }),
+    ]);
+
+    // Act
+    const [fact] = await read(scenario);
+
+    // Assess
+    expect(fact?.restoreWindow).toMatchObject({
+      known: true,
+      earliest: new Date(NOW.getTime() - 3 * DAY_MS),
+    });
+  });
+
+  it('decodes the run type and status whether they arrive as numbers or names', async () => {
+    // Prepare
+    const endedDaysAgo = (days: number) => ({ seconds: String(NOW.getTime() / 1000 - days * 86_400) });
+    const runs: BackupRun[] = [
+      {
+        status: CLOUD_SQL_ENUMS.backupRunStatus.SUCCESSFUL,
+        type: CLOUD_SQL_ENUMS.backupRunType.ON_DEMAND,
+        endTime: endedDaysAgo(4),
+      },
+      {
+        status: CLOUD_SQL_ENUMS.backupRunStatus.SUCCESSFUL,
+        type: CLOUD_SQL_ENUMS.backupRunType.AUTOMATED,
+        endTime: endedDaysAgo(3),
+      },
+      { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: endedDaysAgo(2) },
+      { status: 'SUCCESSFUL', type: 'ON_DEMAND', endTime: endedDaysAgo(1) },
+    ];
+    const api: CloudSqlApi = {
+      instances: {
+        list: async () => [
+          {
+            items: [
+              {
+                name: 'no-pitr',
+                databaseVersion: 'POSTGRES_16',
+                settings: {
+                  userLabels: { 'certctl-backup-guard': 'enabled' },
+                  backupConfiguration: {
+                    enabled: { value: true },
+                    pointInTimeRecoveryEnabled: { value: false },
+                  },
+                },
+              },
+            ],
+          },
+        ],
+        getLatestRecoveryTime: () => Promise.reject(new Error('not called')),
+      },
+      backupRuns: { list: async () => [{ items: runs }] },
+    };
+
+    // Act
+    const [fact] = await readCloudSqlPitrFacts(api, PROJECT, parsePolicy({}));
+
+    // Assess
+    expect(fact?.restoreWindow).toMatchObject({
+      known: true,
+      earliest: new Date(NOW.getTime() - 3 * DAY_MS),
+      latest: new Date(NOW.getTime() - 2 * DAY_MS),
+    });
+  });
+
+  it('bounds the window by the oldest automated backup and the log days, without getLatestRecoveryTime, when the logs are on disk', async () => {
+    // Prepare
+    const scenario = cloudSqlScenario([
+      instance('disk-long', {
+        backups: { logStorage: 'DISK', transactionLogRetentionDays: 7, retainedBackups: 10 },
+      }),
+      instance('disk-young', {
+        backups: { logStorage: 'DISK', transactionLogRetentionDays: 7 },
+        backupRuns: [{ end: '-1d' }, { end: '-2d' }, { end: '-30d', type: 'ON_DEMAND' }],
+      }),
+      instance('switching', {
+        backups: { logStorage: 'SWITCHING_TO_CLOUD_STORAGE', transactionLogRetentionDays: 7 },
+      }),
+    ]);
+
+    // Act
+    const facts = await read(scenario, {}, {}, { now: () => NOW });
+
+    // Assess
+    const byName = new Map(facts.map((fact) => [fact.resource.id, fact.restoreWindow]));
+    expect(byName.get('disk-long')).toEqual({
+      known: true,
+      earliest: new Date(NOW.getTime() - 7 * DAY_MS),
+      latest: undefined,
+      source:
+        'oldest AUTOMATED backup run and transactionLogRetentionDays=7; transactionalLogStorageState=DISK',
+    });
+    expect(byName.get('disk-young')).toMatchObject({
+      known: true,
+      earliest: new Date(NOW.getTime() - 2 * DAY_MS),
+      latest: undefined,
+    });
+    expect(byName.get('switching')).toMatchObject({
+      known: true,
+      source: expect.stringContaining('transactionalLogStorageState=SWITCHING_TO_CLOUD_STORAGE'),
+    });
+    expect(sim?.stats().byOperation['cloudSql:instances.getLatestRecoveryTime']).toBeUndefined();
+    expect(sim?.stats().byOperation['cloudSql:backupRuns.list']).toBe(3);
   });
 
   it('reports 0 days of retention and no restore point when automated backups are off', async () => {

@@ -5,6 +5,8 @@ import { CredentialsError, PolicyError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import {
   createFederatedAwsFactory,
+  FederationError,
+  federationTargetOf,
   gcpFederatedCredentials,
   type IdTokenSource,
   metadataIdTokenSource,
@@ -153,6 +155,8 @@ describe('GCP -> AWS federation against the simulator', () => {
 
     // Assess
     expect(error).toBeInstanceOf(CredentialsError);
+    expect(error).toBeInstanceOf(FederationError);
+    expect(error).toMatchObject({ name: 'CredentialsError', roleArn: ROLE_ARN, stsCode: 'AccessDenied' });
     expect((error as Error).message).toContain(ROLE_ARN);
     expect((error as Error).message).toContain('AccessDenied');
     const token = source.tokens[0] as string;
@@ -211,6 +215,52 @@ describe('createFederatedAwsFactory', () => {
     // Assess
     expect(creating).toThrow(PolicyError);
     expect(creating).toThrow(/policy.gcp.federation is not set/);
+  });
+
+  it('refuses instead of defaulting to a region when a policy built without the schema has no central region', () => {
+    // Prepare: the schema requires both fields with gcp.federation; a policy assembled in code may not.
+    const parsed = parsePolicy({
+      gcp: {
+        federation: { roleArn: ROLE_ARN, audience: AUDIENCE, serviceAccountUniqueId: SERVICE_ACCOUNT_ID },
+      },
+      securityHub: { centralAccountId: CENTRAL_ACCOUNT, centralRegion: CENTRAL_REGION },
+    });
+    const policy = { ...parsed, securityHub: { ...parsed.securityHub, centralRegion: undefined } };
+
+    // Act
+    const creating = () => createFederatedAwsFactory(policy);
+
+    // Assess
+    expect(creating).toThrow(PolicyError);
+    expect(creating).toThrow(/policy.securityHub.centralRegion must both be set/);
+    let issues: readonly { path: string }[] = [];
+    try {
+      creating();
+    } catch (error) {
+      issues = (error as PolicyError).issues;
+    }
+    expect(issues.map((issue) => issue.path)).toEqual(['securityHub.centralRegion']);
+  });
+
+  it('publishes into exactly the policy’s central account and region when the policy federates', () => {
+    // Prepare
+    const policy = parsePolicy({
+      gcp: {
+        federation: { roleArn: ROLE_ARN, audience: AUDIENCE, serviceAccountUniqueId: SERVICE_ACCOUNT_ID },
+      },
+      securityHub: { centralAccountId: CENTRAL_ACCOUNT, centralRegion: 'ap-southeast-2' },
+    });
+
+    // Act
+    const target = federationTargetOf(policy);
+
+    // Assess
+    expect(target).toEqual({
+      roleArn: ROLE_ARN,
+      audience: AUDIENCE,
+      centralAccountId: CENTRAL_ACCOUNT,
+      centralRegion: 'ap-southeast-2',
+    });
   });
 
   it('uses the federated identity as the factory’s own credentials when the policy federates', async () => {

@@ -26,6 +26,7 @@ const FLEET = [
   instance('filling', { ...healthy, recovery: { earliest: '-12d' } }),
   instance('stale', { ...healthy, recovery: { latest: '-3h' } }),
   instance('no-recovery-time', { ...healthy, faults: { getLatestRecoveryTime: 'INTERNAL' } }),
+  instance('logs-on-disk', { ...healthy, backups: { ...healthy.backups, logStorage: 'DISK' } }),
   instance('unreadable-pitr', {
     ...healthy,
     omit: ['settings.backupConfiguration.pointInTimeRecoveryEnabled'],
@@ -59,6 +60,8 @@ const EXPECTED: readonly [check: string, status: ComplianceStatus, instance: str
   ['pitr.lag', 'PASSED', 'healthy'],
   ['pitr.lag', 'FAILED', 'stale'],
   ['pitr.lag', 'NOT_AVAILABLE', 'no-recovery-time'],
+  ['pitr.lag', 'NOT_AVAILABLE', 'logs-on-disk'],
+  ['pitr.window', 'PASSED', 'logs-on-disk'],
   ['pitr.deletion-protection', 'PASSED', 'healthy'],
   ['pitr.deletion-protection', 'FAILED', 'unprotected'],
   ['pitr.deletion-protection', 'NOT_AVAILABLE', 'no-settings'],
@@ -123,6 +126,27 @@ describe('auditGcpPitr over the simulator', () => {
     expect(finding?.remediation.text).toContain('--edition=ENTERPRISE_PLUS');
   });
 
+  it('says the latest recovery time needs logs in Cloud Storage and how to switch them when the logs are on disk', () => {
+    // Act
+    const lag = report.findings.find(
+      (candidate) => candidate.checkId === 'pitr.lag' && candidate.resource.id === 'logs-on-disk',
+    );
+    const window = report.findings.find(
+      (candidate) => candidate.checkId === 'pitr.window' && candidate.resource.id === 'logs-on-disk',
+    );
+
+    // Assess
+    expect(lag?.description).toContain(
+      'only for instances whose transaction logs are in Cloud Storage, and this instance keeps them on its data disk (transactionalLogStorageState=DISK)',
+    );
+    expect(lag?.remediation.text).toContain(
+      `gcloud sql instances patch logs-on-disk --project=${PROJECT} --switch-transaction-logs-to-cloud-storage`,
+    );
+    expect(lag?.remediation.text).not.toContain('audit role');
+    expect(window?.description).toContain('transactionalLogStorageState=DISK');
+    expect(window?.observed).toMatchObject({ windowDays: 35 });
+  });
+
   it('judges no replica and evaluates the project as one scope across regions', () => {
     // Act
     const judged = new Set(report.findings.map((finding) => finding.resource.id));
@@ -133,7 +157,7 @@ describe('auditGcpPitr over the simulator', () => {
       {
         scope: { provider: 'gcp', account: PROJECT, region: ALL_REGIONS, group: 'pitr' },
         status: 'complete',
-        resources: 11,
+        resources: 12,
       },
     ]);
   });
@@ -188,6 +212,17 @@ describe('auditGcpPitr on the demo fleet', () => {
     expect(status('pitr.retention', 'certctl-gcp-db-plus')).toBe('PASSED');
     expect(status('pitr.window', 'certctl-gcp-db-eu-new')).toBe('WARNING');
     expect(status('pitr.enabled', 'certctl-gcp-legacy-db')).toBe('FAILED');
+    const legacyWindow = report.findings.find(
+      (finding) => finding.checkId === 'pitr.window' && finding.resource.id === 'certctl-gcp-legacy-db',
+    );
+    expect(legacyWindow?.description).toContain('has a backup-only window');
+    expect(legacyWindow?.description).toContain('The 7 retained daily backups');
+    expect(legacyWindow?.remediation.text).not.toContain('--retained-transaction-log-days');
+    const enterpriseWindow = report.findings.find(
+      (finding) => finding.checkId === 'pitr.window' && finding.resource.id === 'certctl-gcp-db',
+    );
+    expect(enterpriseWindow?.remediation.text).toContain('impossible on this edition');
+    expect(enterpriseWindow?.remediation.text).not.toContain('--retained-transaction-log-days');
     const judged = new Set(report.findings.map((finding) => finding.resource.id));
     expect(judged.has('certctl-gcp-db-replica')).toBe(false);
     expect(judged.has('billing-db')).toBe(false);

@@ -9,6 +9,7 @@ import {
 } from '../../functions/gcp/federation.ts';
 import { runGcpPitrAudit } from '../../functions/gcp/run-audit.ts';
 import type { Sim } from '../sim/server.ts';
+import type { CloudSqlInstanceScenario } from '../sim/services/cloud-sql.ts';
 import { GCE_METADATA_SERVICE, type GceMetadataSim } from '../sim/services/gce-metadata.ts';
 import type { SecurityHubSim } from '../sim/services/security-hub.ts';
 import {
@@ -33,7 +34,7 @@ describe('runGcpPitrAudit', () => {
     await sim.close();
   });
 
-  async function start(listFault = false): Promise<void> {
+  async function start(listFault = false, extra: CloudSqlInstanceScenario[] = []): Promise<void> {
     // STS and the SDK judge credential expiry on the real clock, so these tests run on it too.
     ({ sim, securityHub } = await startGcpSim(
       cloudSqlScenario(
@@ -42,6 +43,7 @@ describe('runGcpPitrAudit', () => {
             edition: 'ENTERPRISE_PLUS',
             backups: { transactionLogRetentionDays: 35, retainedBackups: 36 },
           }),
+          ...extra,
         ],
         listFault ? { listFault: { status: 'PERMISSION_DENIED' } } : {},
       ),
@@ -117,7 +119,27 @@ describe('runGcpPitrAudit', () => {
     });
   });
 
-  it('reports the publishing failure, and never a pass, when STS refuses the token', async () => {
+  it('answers ok with exit code 2 and publishes when findings are NOT_AVAILABLE but every scope was evaluated', async () => {
+    // Prepare
+    await start(false, [instance('certctl-db-broken', { faults: { getLatestRecoveryTime: 'INTERNAL' } })]);
+
+    // Act
+    const outcome = await run(gcpPolicy()).result;
+
+    // Assess
+    expect(outcome.ok).toBe(true);
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.counts.NOT_AVAILABLE).toBeGreaterThan(0);
+    expect(outcome.scopes).toEqual({ evaluated: 1, failed: [] });
+    expect(outcome.published).toMatchObject({ status: 'published', failed: 0 });
+    const statuses = securityHub
+      .findings(CENTRAL_ACCOUNT, CENTRAL_REGION)
+      .filter((finding) => finding.Resources?.[0]?.Id?.endsWith('/certctl-db-broken'))
+      .map((finding) => finding.Compliance?.Status);
+    expect(statuses).toContain('NOT_AVAILABLE');
+  });
+
+  it('answers one CredentialsError naming the role and STS code, publishes nothing and is not ok, when STS refuses the token', async () => {
     // Prepare
     await start();
     const source = recordingSource();
@@ -137,23 +159,33 @@ describe('runGcpPitrAudit', () => {
 
     // Assess
     expect(outcome.ok).toBe(false);
-    expect(outcome.published).toMatchObject({
-      status: 'partial',
-      failed: 5,
-      failedByCode: { CredentialsError: 5 },
+    expect(outcome.published).toEqual({
+      status: 'error',
+      error: {
+        code: 'CredentialsError',
+        roleArn: ROLE_ARN,
+        stsCode: 'AccessDenied',
+        message: expect.stringContaining(
+          `AssumeRoleWithWebIdentity into ${ROLE_ARN} failed with AccessDenied`,
+        ),
+      },
     });
+    // The findings keep the statuses they were evaluated with; none counts as published.
+    expect(outcome.counts).toMatchObject({ PASSED: 5, FAILED: 0, NOT_AVAILABLE: 0 });
+    expect(outcome.metrics.FindingsImportFailed).toBe(5);
+    expect(outcome.published).not.toHaveProperty('counts');
     expect(securityHub.findings(CENTRAL_ACCOUNT, CENTRAL_REGION)).toHaveLength(0);
-    const failures = outcome.published.status === 'partial' ? outcome.published.failures : [];
-    expect(failures[0]?.message).toContain(
-      `AssumeRoleWithWebIdentity into ${ROLE_ARN} failed with AccessDenied`,
-    );
-    expect(logger.entries.some((entry) => entry.level === 'error')).toBe(true);
+    expect(sim.stats().byOperation['securityHub:BatchImportFindings']).toBeUndefined();
+    expect(sim.stats().byOperation['securityHub:GetFindings']).toBeUndefined();
+    expect(logger.entries.map((entry) => entry.message)).toContain('publishing to Security Hub failed');
+    expect(logger.entries.map((entry) => entry.message)).not.toContain('published to Security Hub');
     const token = source.tokens[0] as string;
+    expect(token.length).toBeGreaterThan(20);
     expect(logger.text()).not.toContain(token);
     expect(JSON.stringify(outcome)).not.toContain(token);
   });
 
-  it('reports the publishing failure when the metadata server gives no token', async () => {
+  it('answers one CredentialsError naming the role when the metadata server gives no token', async () => {
     // Prepare
     await start();
     sim.service<GceMetadataSim>(GCE_METADATA_SERVICE).refuse({ status: 404, message: 'no service account' });
@@ -163,7 +195,14 @@ describe('runGcpPitrAudit', () => {
 
     // Assess
     expect(outcome.ok).toBe(false);
-    expect(outcome.published).toMatchObject({ status: 'partial', failedByCode: { CredentialsError: 5 } });
+    expect(outcome.published).toEqual({
+      status: 'error',
+      error: {
+        code: 'CredentialsError',
+        roleArn: ROLE_ARN,
+        message: expect.stringContaining(`Cannot assume ${ROLE_ARN}: no Google ID token`),
+      },
+    });
     expect(sim.stats().byOperation['sts:AssumeRoleWithWebIdentity']).toBeUndefined();
   });
 

@@ -67,7 +67,19 @@ describe('npm run demo', () => {
       'ok',
       'ok',
     ]);
+    // PITR off: no lag to judge ('-'), and a window of daily backups bounded by retainedBackups.
+    expect(row(stdout, 'gcp:certctl-prod/us-central1 cloudsql:certctl-gcp-legacy-db')).toEqual([
+      'FAIL',
+      'FAIL',
+      '-',
+      'FAIL',
+      'FAIL',
+    ]);
+    expect(stdout).toContain('Cloud SQL instance `certctl-gcp-legacy-db` has a backup-only window');
+    expect(stdout).toContain('The 7 retained daily backups');
     expect(stdout).toContain('the 30-day target is impossible on the ENTERPRISE edition');
+    expect(stdout).toContain('The 30-day target is impossible on this edition');
+    expect(stdout).not.toContain('--retained-transaction-log-days=30`. The window then grows');
     expect(stdout).toContain('12.0 of 30 days accrued');
     expect(stdout).toContain('3 h 0 min old');
     for (const neverAlone of [
@@ -75,9 +87,15 @@ describe('npm run demo', () => {
       'certctl-prod-aurora-1',
       'certctl-prod-aurora-2',
       'billing-reports-db',
+      // demo-gcp.yaml: the read replica of certctl-gcp-db, and an instance without the target label.
+      'certctl-gcp-db-replica',
+      'billing-db',
     ]) {
       expect(stdout).not.toContain(`:${neverAlone} `);
     }
+    // Neither in the matrix nor in any finding line (which ends with the resource).
+    expect(stdout).not.toMatch(/cloudsql:certctl-gcp-db-replica\b/);
+    expect(stdout).not.toMatch(/cloudsql:billing-db\b/);
     expect(stdout).toMatch(/Security Hub: \d+ created, .* 0 failed/);
     expect(stdout).toContain("The audit's exit code is 1");
   });

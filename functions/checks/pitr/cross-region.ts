@@ -31,11 +31,17 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
     },
     resourceTypes: PITR_RESOURCE_TYPES,
   },
+  // Off unless the policy asks: then it yields nothing, not even NOT_AVAILABLE for a failed scope.
+  enabledBy: (policy) => policy.requireCrossRegionBackup,
   evaluate(fact, { policy }) {
     if (!policy.requireCrossRegionBackup) return undefined;
     const required = { crossRegionBackup: true };
     const targets = fact.crossRegionBackupTargets;
-    if (targets !== undefined) return judgeTargets(fact, targets, policy.minPitrDays);
+    // The RDS adapter always lists the replications: DescribeDBInstances leaves
+    // DBInstanceAutomatedBackupsReplications out when there is none, which means none.
+    if (targets !== undefined || fact.kind === 'rds-instance') {
+      return judgeTargets(fact, targets ?? [], policy.minPitrDays);
+    }
     const observed = { crossRegionBackup: null, replicatedTo: null };
     if (fact.kind === 'aurora-cluster') {
       return {
@@ -46,22 +52,12 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
         remediationText: `Cover it with an AWS Backup plan whose rule has a copy action to a vault in another Region (${DOCS.awsBackupCrossRegionCopy}), or with an Aurora Global Database secondary in another Region; then verify the copies in AWS Backup. Set requireCrossRegionBackup to false if another control already proves it.`,
       };
     }
-    if (fact.kind === 'cloudsql-instance') {
-      return {
-        status: 'NOT_AVAILABLE',
-        description: `${resourceLabel(fact)}: Cloud SQL has no automated-backup replication; whether backups leave the region depends on the backup location, which this audit did not read.`,
-        observed,
-        required,
-        remediationText: `Keep the default multi-region backup location, or set one explicitly: \`gcloud sql instances patch ${fact.resource.id} --project=${fact.resource.account} --backup-location=<multi-region such as us or eu>\` (${DOCS.cloudSqlBackupLocations}).`,
-      };
-    }
     return {
       status: 'NOT_AVAILABLE',
-      description: `${resourceLabel(fact)}: could not read DBInstanceAutomatedBackupsReplications, so this check could not be evaluated.`,
+      description: `${resourceLabel(fact)}: Cloud SQL has no automated-backup replication; whether backups leave the region depends on the backup location, which this audit did not read.`,
       observed,
       required,
-      remediationText:
-        'Check that the audit role may call rds:DescribeDBInstances in this region and run the audit again.',
+      remediationText: `Keep the default multi-region backup location, or set one explicitly: \`gcloud sql instances patch ${fact.resource.id} --project=${fact.resource.account} --backup-location=<multi-region such as us or eu>\` (${DOCS.cloudSqlBackupLocations}).`,
     };
   },
 };

@@ -7,9 +7,14 @@
  * Backups off: not applicable (undefined). With no automated backups there is no log stream that
  * could lag; `pitr.enabled` reports that root cause as CRITICAL, and a second FAILED finding for the
  * same switch would only be noise. The same holds for Cloud SQL with point-in-time recovery off.
+ *
+ * Cloud SQL transaction logs on disk: the latest recovery time is reported only for logs in Cloud
+ * Storage, so the check is NOT_AVAILABLE and says how to move the logs, rather than blaming the
+ * audit's permissions or calling archiving broken.
  */
-import type { Check } from '../../core/check.ts';
+import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
+import { patchCloudSql } from './commands.ts';
 import {
   DOCS,
   formatLag,
@@ -34,10 +39,48 @@ const RUNNING_STATUSES = new Set([
 ]);
 const STOPPED_STATUSES = new Set(['stopped', 'stopping', 'STOPPED', 'SUSPENDED']);
 
-/** `pitr.lag`: the latest restorable time trails now by at most `maxRestoreLagMinutes`. */
 /** The lag and the time it is measured from move with every WAL upload: not news on their own. */
 const LAG_DRIFTING = ['restoreLagMinutes', 'latestRestorableTime'] as const;
 
+/** Log storage states in which Cloud SQL does not report the latest recovery time. */
+const LOGS_OUTSIDE_CLOUD_STORAGE: ReadonlySet<string> = new Set(['DISK', 'SWITCHING_TO_CLOUD_STORAGE']);
+
+/**
+ * The storage state of a Cloud SQL instance's transaction logs when it explains why the latest
+ * recovery time is unknown; undefined otherwise.
+ */
+function logStorageBlockingLag(fact: PitrFact): string | undefined {
+  const state = fact.cloudSql?.logStorage;
+  if (state === undefined || !LOGS_OUTSIDE_CLOUD_STORAGE.has(state)) return undefined;
+  const window = fact.restoreWindow;
+  return window.known && window.latest !== undefined ? undefined : state;
+}
+
+/**
+ * NOT_AVAILABLE for transaction logs outside Cloud Storage: Cloud SQL reports the latest recovery
+ * time (`instances.getLatestRecoveryTime`) only for logs in Cloud Storage (gcloud reference,
+ * `sql instances get-latest-recovery-time`), so the lag cannot be measured until the logs move there.
+ * The switch is `gcloud sql instances patch --switch-transaction-logs-to-cloud-storage`, without
+ * downtime, on primaries only, and takes about the log retention period (Cloud SQL docs,
+ * "Configure PITR", "Switch transaction log storage to Cloud Storage").
+ */
+function logsOutsideCloudStorage(fact: PitrFact, state: string, maxLag: number): CheckOutcome {
+  const switching = state === 'SWITCHING_TO_CLOUD_STORAGE';
+  const where = switching
+    ? `this instance is still switching them there (transactionalLogStorageState=${state})`
+    : `this instance keeps them on its data disk (transactionalLogStorageState=${state})`;
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)}: the latest recovery time is not reported, so the restore lag cannot be measured. Cloud SQL reports it (instances.getLatestRecoveryTime) only for instances whose transaction logs are in Cloud Storage, and ${where}.`,
+    observed: { restoreLagMinutes: null, latestRestorableTime: null, transactionalLogStorageState: state },
+    required: { restoreLagMinutes: maxLag },
+    remediationText: switching
+      ? `Nothing to run: the switch to Cloud Storage completes after about the transaction-log retention period (transactionLogRetentionDays), and from then on this check measures the lag. See ${DOCS.cloudSqlConfigurePitr}.`
+      : `Move the transaction logs to Cloud Storage, without downtime: \`${patchCloudSql(fact, '--switch-transaction-logs-to-cloud-storage')}\` (primary instances only; make no other change in the same command). New logs go to Cloud Storage at once and the switch completes after about the log retention period; an in-place upgrade to Enterprise Plus switches them too. See ${DOCS.cloudSqlConfigurePitr}.`,
+  };
+}
+
+/** `pitr.lag`: the latest restorable time trails now by at most `maxRestoreLagMinutes`. */
 export const pitrLagCheck: Check<PitrFact> = {
   metadata: {
     id: 'pitr.lag',
@@ -57,6 +100,8 @@ export const pitrLagCheck: Check<PitrFact> = {
     const required = { restoreLagMinutes: maxLag };
     if (fact.automatedBackupsEnabled === false || fact.retentionDays === 0) return undefined;
     if (fact.kind === 'cloudsql-instance' && fact.pointInTimeRecoveryEnabled === false) return undefined;
+    const logStorage = logStorageBlockingLag(fact);
+    if (logStorage !== undefined) return logsOutsideCloudStorage(fact, logStorage, maxLag);
     const window = fact.restoreWindow;
     if (!window.known) {
       return notAvailable(

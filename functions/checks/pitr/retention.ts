@@ -6,18 +6,25 @@
  * rule and is changed only there (AWS Backup developer guide, "Point-in-time recovery retention").
  *
  * Cloud SQL: `transactionLogRetentionDays`, capped by edition (ENTERPRISE 1-7, ENTERPRISE_PLUS
- * 1-35; cloud.google.com/sql/docs/postgres/backup-recovery/pitr). On ENTERPRISE a target above 7
- * days is impossible, and the finding says so and names the fix instead of "too low". Daily
+ * 1-35; cloud.google.com/sql/docs/postgres/backup-recovery/pitr; an instance without an edition is
+ * ENTERPRISE-class). Below ENTERPRISE_PLUS a target above 7 days is impossible, and the finding says
+ * so and names the fix instead of "too low". Daily
  * restore points also need `retainedBackups` >= the target; Google recommends log days + 1 so the
  * base backup of the oldest day is still there.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import { patchCloudSql, setRetentionCommand } from './commands.ts';
-import { DOCS, notAvailable, PITR_RESOURCE_TYPES, resourceLabel, valueOrNull } from './wording.ts';
-
-/** Cloud SQL ENTERPRISE keeps at most 7 days of transaction logs, whatever else the fact says. */
-const ENTERPRISE_MAX_LOG_DAYS = 7;
+import {
+  DOCS,
+  editionLabel,
+  logCapClause,
+  maxRetentionDays,
+  notAvailable,
+  PITR_RESOURCE_TYPES,
+  resourceLabel,
+  valueOrNull,
+} from './wording.ts';
 
 /** `pitr.retention`: configured PITR retention >= `minPitrDays`, edition-aware on Cloud SQL. */
 export const pitrRetentionCheck: Check<PitrFact> = {
@@ -79,10 +86,8 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
 
 function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
-  const editionMax =
-    edition === 'ENTERPRISE'
-      ? Math.min(ENTERPRISE_MAX_LOG_DAYS, fact.retentionRange.max)
-      : fact.retentionRange.max;
+  // Below ENTERPRISE_PLUS (an instance without an edition included) logs are capped at 7 days.
+  const editionMax = maxRetentionDays(fact);
   const logDays = fact.retentionDays;
   const retainedBackups = fact.cloudSql?.retainedBackups;
   const observed = {
@@ -100,8 +105,12 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   const unknown: string[] = [];
 
   if (minPitrDays > editionMax) {
+    const impossibleOn =
+      edition === 'UNSPECIFIED'
+        ? `this instance: ${logCapClause(fact, editionMax)}`
+        : `the ${edition} edition, which caps transaction-log retention (transactionLogRetentionDays) at ${editionMax} days`;
     problems.push(
-      `the ${minPitrDays}-day target is impossible on the ${edition} edition, which caps transaction-log retention (transactionLogRetentionDays) at ${editionMax} days (it keeps ${logDays ?? 'an unknown number of'})`,
+      `the ${minPitrDays}-day target is impossible on ${impossibleOn} (it keeps ${logDays ?? 'an unknown number of'})`,
     );
     fixes.push(
       `Upgrade to Enterprise Plus, where log retention goes up to 35 days: \`${patchCloudSql(fact, '--edition=ENTERPRISE_PLUS')}\` (an in-place upgrade; schedule it like maintenance), then \`${patchCloudSql(fact, `--retained-transaction-log-days=${minPitrDays} --retained-backups-count=${recommendedBackups}`)}\`. If the edition must stay, keep ${editionMax} days of logs, keep at least ${minPitrDays} daily backups (\`--retained-backups-count=${recommendedBackups}\`) and pg_dump files (the dumps.* checks) for the rest, and accept that a restore older than ${editionMax} days lands on a daily backup, not on any point in time.`,
@@ -140,7 +149,7 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
     const unread = unknown.length > 0 ? ` Could not read ${unknown.join(' and ')}.` : '';
     return {
       status: 'FAILED',
-      description: `${resourceLabel(fact)} (${edition}, ${both}): ${problems.join('; ')}.${unread}`,
+      description: `${resourceLabel(fact)} (${editionLabel(fact)}, ${both}): ${problems.join('; ')}.${unread}`,
       observed,
       required,
       remediationText: `${fixes.join(' ')} See ${DOCS.cloudSqlPitr}.`,
@@ -153,7 +162,7 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
       : '';
   return {
     status: 'PASSED',
-    description: `${resourceLabel(fact)} (${edition}) keeps ${logDays} days of transaction logs and ${retainedBackups} daily backups, at least the ${minPitrDays} days required.${note}`,
+    description: `${resourceLabel(fact)} (${editionLabel(fact)}) keeps ${logDays} days of transaction logs and ${retainedBackups} daily backups, at least the ${minPitrDays} days required.${note}`,
     observed,
     required,
   };

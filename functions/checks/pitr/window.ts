@@ -31,16 +31,27 @@
  * or shrinking while the retention says 30 looks the same as one filling; only a second run (the
  * earliest time must not move while the window is below the retention) can show it, which is why
  * the WARNING names the completion date: a window that is still short after that date is a loss.
+ *
+ * Cloud SQL specifics.
+ * - The bound is the edition's: below ENTERPRISE_PLUS (an instance without an edition is
+ *   ENTERPRISE-class) logs are kept at most 7 days, so a longer target is impossible there. The
+ *   finding then says so and points to pitr.retention (upgrade the edition, or daily backups and
+ *   dumps) instead of naming a retention the platform refuses.
+ * - With point-in-time recovery off, the adapter's window comes from the automated backup runs: a
+ *   backup-only window, whose bound is the number of retained daily backups
+ *   (`backupRetentionSettings.retainedBackups`), not `transactionLogRetentionDays`.
  */
-import type { Check } from '../../core/check.ts';
+import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
-import { setRetentionCommand } from './commands.ts';
+import { patchCloudSql, setRetentionCommand } from './commands.ts';
 import {
   DAY_MS,
   DOCS,
   formatDays,
   formatTime,
   HOUR_MS,
+  logCapClause,
+  maxRetentionDays,
   notAvailable,
   PITR_RESOURCE_TYPES,
   resourceLabel,
@@ -49,16 +60,16 @@ import {
 } from './wording.ts';
 
 /**
- * A window this much short of the target still passes. It absorbs clock skew between this process
- * and the cloud and the minutes-level granularity of restorable times (RDS ships WAL every 5 minutes),
- * so a window at exactly the retention does not flap between PASSED and WARNING.
- */
-/**
  * The window slides every day (its earliest point moves with each daily snapshot) and a filling
  * window grows by a day a day: not news on their own, only a change of status is.
  */
 const WINDOW_DRIFTING = ['windowDays', 'earliestRestorableTime', 'windowCompleteAt'] as const;
 
+/**
+ * A window this much short of the target still passes. It absorbs clock skew between this process
+ * and the cloud and the minutes-level granularity of restorable times (RDS ships WAL every 5 minutes),
+ * so a window at exactly the retention does not flap between PASSED and WARNING.
+ */
 export const WINDOW_TOLERANCE_MS = HOUR_MS;
 
 /**
@@ -66,6 +77,58 @@ export const WINDOW_TOLERANCE_MS = HOUR_MS;
  * retention allows: RDS takes and expires snapshots daily and Cloud SQL purges logs daily.
  */
 const STEADY_STATE_WOBBLE_MS = DAY_MS;
+
+/** Where `backupRetentionSettings.retainedBackups` is quoted for a backup-only window. */
+const RETAINED_BACKUPS_SOURCE = 'settings.backupConfiguration.backupRetentionSettings.retainedBackups';
+
+/**
+ * What bounds the window: the PITR retention, or for a Cloud SQL instance with point-in-time
+ * recovery off, the retained daily backups (its only restore points).
+ */
+interface WindowBound {
+  /** Days the bound lets the window reach back; undefined when unreadable. */
+  readonly days: number | undefined;
+  /** The field it comes from, quoted in findings. */
+  readonly source: string;
+  /** The window holds only backups: PITR is off on Cloud SQL. */
+  readonly backupOnly: boolean;
+  /** Days the platform allows at most (the edition's log cap on Cloud SQL). */
+  readonly max: number;
+}
+
+function boundOf(fact: PitrFact): WindowBound {
+  if (fact.kind === 'cloudsql-instance' && fact.pointInTimeRecoveryEnabled === false) {
+    return {
+      days: fact.cloudSql?.retainedBackups,
+      source: RETAINED_BACKUPS_SOURCE,
+      backupOnly: true,
+      // Cloud SQL keeps up to 365 automated backups on every edition.
+      max: 365,
+    };
+  }
+  return {
+    days: fact.retentionDays,
+    source: fact.retentionSource,
+    backupOnly: false,
+    max: maxRetentionDays(fact),
+  };
+}
+
+/**
+ * The remediation for a window that must reach further than the bound lets it: raise the bound, or,
+ * when the target is beyond what the platform allows (Cloud SQL below ENTERPRISE_PLUS), say that it
+ * is impossible and point to pitr.retention, with no command the platform would refuse.
+ */
+function extendAdvice(fact: PitrFact, bound: WindowBound, minPitrDays: number, windowDays: number): string {
+  const gap = `keep pg_dump files or manual snapshots for the gap meanwhile`;
+  if (bound.backupOnly) {
+    return `Keep at least ${minPitrDays} daily backups: \`${patchCloudSql(fact, `--retained-backups-count=${minPitrDays + 1}`)}\`; the backup-only window then grows by one day per day and holds ${minPitrDays} days about ${formatDays(Math.max(0, minPitrDays - windowDays))} days after the change; ${gap}. Restoring to any point in time, not only to a daily backup, also needs point-in-time recovery on (pitr.enabled).`;
+  }
+  if (minPitrDays > bound.max) {
+    return `The ${minPitrDays}-day target is impossible on this edition: ${logCapClause(fact, bound.max)}, so no retention setting makes this window reach ${minPitrDays} days. Follow pitr.retention: upgrade to Enterprise Plus (transaction logs up to 35 days), or keep at least ${minPitrDays} daily backups and pg_dump files and accept that a restore older than ${bound.max} days lands on a daily backup. See ${DOCS.cloudSqlPitr}.`;
+  }
+  return `Raise the retention (pitr.retention): \`${setRetentionCommand(fact, minPitrDays)}\`. The window then grows by one day per day and holds ${minPitrDays} days about ${formatDays(Math.max(0, minPitrDays - windowDays))} days after the change; ${gap}.`;
+}
 
 /** `pitr.window`: the real restore window reaches back >= `minPitrDays`. */
 export const pitrWindowCheck: Check<PitrFact> = {
@@ -82,7 +145,7 @@ export const pitrWindowCheck: Check<PitrFact> = {
     },
     resourceTypes: PITR_RESOURCE_TYPES,
   },
-  evaluate(fact, { policy, now }) {
+  evaluate(fact, { policy, now }): CheckOutcome {
     const minPitrDays = policy.minPitrDays;
     const window = fact.restoreWindow;
     const required = { windowDays: minPitrDays };
@@ -114,23 +177,31 @@ export const pitrWindowCheck: Check<PitrFact> = {
       };
     }
 
+    const bound = boundOf(fact);
     const earliest = window.earliest;
     const windowMs = Math.max(0, now.getTime() - earliest.getTime());
     const windowDays = windowMs / DAY_MS;
-    const retention = fact.retentionDays;
+    const retention = bound.days;
     const observed = {
       windowDays: roundDays(windowDays),
       earliestRestorableTime: earliest.toISOString(),
-      retentionDays: valueOrNull(retention),
+      retentionDays: valueOrNull(fact.retentionDays),
+      ...(bound.backupOnly
+        ? { retainedBackups: valueOrNull(retention), pointInTimeRecoveryEnabled: false }
+        : {}),
     };
-    const reachesBack = `${resourceLabel(fact)} can be restored back to ${formatTime(earliest)} (${window.source})`;
+    const reachesBack = bound.backupOnly
+      ? `${resourceLabel(fact)} has a backup-only window (point-in-time recovery is off, so only its automated daily backups are restore points): the oldest is from ${formatTime(earliest)} (${window.source})`
+      : `${resourceLabel(fact)} can be restored back to ${formatTime(earliest)} (${window.source})`;
     const reach = `${reachesBack}: ${formatDays(windowDays)} days`;
 
     if (windowMs + WINDOW_TOLERANCE_MS >= minPitrDays * DAY_MS) {
-      const shrinking =
-        retention !== undefined && retention < minPitrDays
-          ? ` The configured retention of ${retention} days will shrink it below that (see pitr.retention).`
-          : '';
+      let shrinking = '';
+      if (retention !== undefined && retention < minPitrDays) {
+        shrinking = bound.backupOnly
+          ? ` Only ${retention} daily backups are retained (${bound.source}), which will shrink it below that (see pitr.retention).`
+          : ` The configured retention of ${retention} days will shrink it below that (see pitr.retention).`;
+      }
       return {
         status: 'PASSED',
         description: `${reach}, at least the ${minPitrDays} days required.${shrinking}`,
@@ -147,41 +218,57 @@ export const pitrWindowCheck: Check<PitrFact> = {
     if (retention === undefined) {
       return {
         status: 'FAILED',
-        description: `${reach}, short of the ${minPitrDays} days required. The retention (${fact.retentionSource}) could not be read, so it is unknown whether the window is still filling.`,
+        description: `${reach}, short of the ${minPitrDays} days required. The ${bound.backupOnly ? 'number of retained backups' : 'retention'} (${bound.source}) could not be read, so it is unknown whether the window is still filling.`,
         observed,
         required,
         drifting: WINDOW_DRIFTING,
-        remediationText: `Check the retention (pitr.retention) and keep it at ${minPitrDays} days or more; until the window holds ${minPitrDays} days, keep pg_dump files or manual snapshots that cover the gap.`,
+        remediationText:
+          bound.backupOnly || minPitrDays > bound.max
+            ? extendAdvice(fact, bound, minPitrDays, windowDays)
+            : `Check the retention (pitr.retention) and keep it at ${minPitrDays} days or more; until the window holds ${minPitrDays} days, keep pg_dump files or manual snapshots that cover the gap.`,
       };
     }
 
     if (retention < minPitrDays) {
       const allowsMs = Math.min(retention * DAY_MS, ageMs ?? Number.POSITIVE_INFINITY);
       const lost = windowMs + STEADY_STATE_WOBBLE_MS < allowsMs;
+      const allows = bound.backupOnly
+        ? `the ${retention} retained daily backups allow`
+        : `the ${retention} days the retention allows`;
+      const cap = bound.backupOnly
+        ? ` The ${retention} retained daily backups (${bound.source}) cap it: with point-in-time recovery off the window is bounded by the backups kept, not by transactionLogRetentionDays, and cannot grow past ${retention} days.`
+        : ` The configured retention of ${retention} days (${bound.source}) caps it: the window cannot grow past ${retention} days.`;
+      const impossible =
+        !bound.backupOnly && minPitrDays > bound.max
+          ? ` The ${minPitrDays}-day target is impossible here: ${logCapClause(fact, bound.max)} (see pitr.retention).`
+          : '';
       const why = lost
-        ? ` That is shorter than the ${retention} days the retention allows${ageDays ? ` (the database is ${ageDays} days old)` : ''}: backups were removed (the window shrank) or it is refilling after such a loss.`
-        : ` The configured retention of ${retention} days (${fact.retentionSource}) caps it: the window cannot grow past ${retention} days.`;
+        ? ` That is shorter than ${allows}${ageDays ? ` (the database is ${ageDays} days old)` : ''}: backups were removed (the window shrank) or it is refilling after such a loss.`
+        : cap;
       return {
         status: 'FAILED',
-        description: `${reach}, short of the ${minPitrDays} days required.${why}`,
+        description: `${reach}, short of the ${minPitrDays} days required.${why}${impossible}`,
         observed,
         required,
         drifting: WINDOW_DRIFTING,
-        remediationText: `Raise the retention (pitr.retention): \`${setRetentionCommand(fact, minPitrDays)}\`. The window then grows by one day per day and holds ${minPitrDays} days about ${formatDays(minPitrDays - windowDays)} days after the change; keep pg_dump files or manual snapshots for the gap meanwhile.`,
+        remediationText: extendAdvice(fact, bound, minPitrDays, windowDays),
       };
     }
 
     const completeAt = new Date(earliest.getTime() + minPitrDays * DAY_MS);
     const history = olderThanWindow
-      ? ` The database is ${ageDays} days old, so older restore points existed and were removed: expected if the retention was raised recently; otherwise backups were lost (retention lowered, backups turned off, instance replaced) and the window shrank.`
+      ? ` The database is ${ageDays} days old, so older restore points existed and were removed: expected if the ${bound.backupOnly ? 'number of retained backups' : 'retention'} was raised recently; otherwise backups were lost (retention lowered, backups turned off, instance replaced) and the window shrank.`
       : '';
+    const enough = bound.backupOnly
+      ? `The ${retention} retained daily backups are enough`
+      : `The retention of ${retention} days is enough`;
     return {
       status: 'WARNING',
-      description: `${reachesBack}: ${formatDays(windowDays)} of ${minPitrDays} days accrued. The retention of ${retention} days is enough, so the window is still filling and completes on ${formatTime(completeAt)}.${history}`,
+      description: `${reachesBack}: ${formatDays(windowDays)} of ${minPitrDays} days accrued. ${enough}, so the window is still filling and completes on ${formatTime(completeAt)}.${history}`,
       observed: { ...observed, windowCompleteAt: completeAt.toISOString() },
       required,
       drifting: WINDOW_DRIFTING,
-      remediationText: `Nothing to change if the retention was raised or the database created recently: the window completes on ${formatTime(completeAt)}. Until then keep pg_dump files or manual snapshots covering the ${formatDays(minPitrDays - windowDays)} missing days. If this finding is still a WARNING after that date, backups are being lost: check the automated backups of this database.`,
+      remediationText: `Nothing to change if the ${bound.backupOnly ? 'number of retained backups' : 'retention'} was raised or the database created recently: the window completes on ${formatTime(completeAt)}. Until then keep pg_dump files or manual snapshots covering the ${formatDays(minPitrDays - windowDays)} missing days. If this finding is still a WARNING after that date, backups are being lost: check the automated backups of this database.`,
     };
   },
 };

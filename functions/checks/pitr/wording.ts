@@ -32,10 +32,52 @@ export const DOCS = {
     'https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery-retention-period.html',
   awsBackupCrossRegionCopy: 'https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html',
   cloudSqlPitr: 'https://cloud.google.com/sql/docs/postgres/backup-recovery/pitr',
+  /** "Configure PITR": log storage states and the switch of transaction logs to Cloud Storage. */
+  cloudSqlConfigurePitr: 'https://cloud.google.com/sql/docs/postgres/backup-recovery/configure-pitr',
   cloudSqlDeletionProtection: 'https://cloud.google.com/sql/docs/postgres/deletion-protection',
   cloudSqlBackupLocations:
     'https://cloud.google.com/sql/docs/postgres/backup-recovery/backups#custom-locations',
 } as const;
+
+/**
+ * Cloud SQL keeps at most 7 days of transaction logs below Enterprise Plus (Cloud SQL docs, "Use
+ * point-in-time recovery": Enterprise 1-7 days, Enterprise Plus 1-35); an instance without an edition
+ * predates editions and is Enterprise-class (the adapter's `retentionRangeFor` agrees).
+ */
+export const ENTERPRISE_MAX_LOG_DAYS = 7;
+
+/**
+ * The most days of PITR retention the platform lets this database keep: its range's maximum, and
+ * on Cloud SQL below ENTERPRISE_PLUS never more than {@link ENTERPRISE_MAX_LOG_DAYS}, whatever
+ * else the fact says. A target above it is impossible without changing the platform (the edition).
+ */
+export function maxRetentionDays(fact: PitrFact): number {
+  if (fact.kind !== 'cloudsql-instance') return fact.retentionRange.max;
+  const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
+  return edition === 'ENTERPRISE_PLUS'
+    ? fact.retentionRange.max
+    : Math.min(ENTERPRISE_MAX_LOG_DAYS, fact.retentionRange.max);
+}
+
+/**
+ * The Cloud SQL edition as a finding names it: `ENTERPRISE`, or for an instance created before
+ * editions existed (`UNSPECIFIED`), what it is treated as.
+ */
+export function editionLabel(fact: PitrFact): string {
+  const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
+  return edition === 'UNSPECIFIED' ? 'no edition, ENTERPRISE-class' : edition;
+}
+
+/**
+ * Why a Cloud SQL instance cannot keep more than `max` days of logs, as a clause:
+ * `the ENTERPRISE edition caps …` or, without an edition, that the instance is ENTERPRISE-class.
+ */
+export function logCapClause(fact: PitrFact, max: number): string {
+  const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
+  return edition === 'UNSPECIFIED'
+    ? `an instance without an edition is ENTERPRISE-class, which caps transaction-log retention (transactionLogRetentionDays) at ${max} days`
+    : `the ${edition} edition caps transaction-log retention (transactionLogRetentionDays) at ${max} days`;
+}
 
 /** `RDS DB instance \`certctl-db\`` and the like, for the first words of a description. */
 export function resourceLabel(fact: PitrFact): string {

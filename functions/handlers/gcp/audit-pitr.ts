@@ -2,15 +2,17 @@
  * `auditPitr` Cloud Function (2nd gen, HTTP trigger): called by Cloud Scheduler with an OIDC token
  * (Cloud Run IAM checks it before this code runs: only the scheduler's service account holds
  * `run.invoker`). Audits Cloud SQL PITR in the policy's GCP projects and publishes the findings to
- * Security Hub keylessly. Answers JSON; HTTP 500 (and an ERROR log entry) when the audit could not
- * complete or publishing failed, so Cloud Scheduler retries and alerting sees it.
+ * Security Hub keylessly. Answers JSON; HTTP 500 (and an ERROR log entry) when a project could not
+ * be audited or publishing failed, so Cloud Scheduler retries and alerting sees it. NOT_AVAILABLE
+ * findings alone answer 200 with `exitCode` 2, as the AWS Lambda returns normally with exit code 2
+ * (the reasons are in functions/gcp/run-audit.ts).
  *
  * Environment: `BACKUP_GUARD_POLICY` (the policy as JSON). For the simulator only:
  * `BACKUP_GUARD_CLOUDSQL_ENDPOINT`, `GCE_METADATA_HOST`, `AWS_ENDPOINT_URL`.
  */
 import * as functions from '@google-cloud/functions-framework';
 import * as z from 'zod';
-import { InputError } from '../../core/errors.ts';
+import { InputError, inputIssues } from '../../core/errors.ts';
 import { loadPolicyFromEnv } from '../../core/policy.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import { createFederatedAwsFactory } from '../../gcp/federation.ts';
@@ -49,7 +51,7 @@ export function parseAuditPitrRequest(body: unknown): AuditPitrRequest {
   }
   const parsed = auditPitrRequestSchema.safeParse(raw ?? {});
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
   throw new InputError(`auditPitr body is invalid: ${issues.join('; ')}`);
 }
 

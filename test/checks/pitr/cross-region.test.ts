@@ -9,10 +9,12 @@ describe('pitr.cross-region', () => {
     expect(pitrCrossRegionCheck.metadata).toMatchObject({ id: 'pitr.cross-region', severity: 'MEDIUM' });
   });
 
-  it('does not apply when the policy does not require cross-region backups', () => {
+  it('does not apply and is switched off when the policy does not require cross-region backups', () => {
     expect(
       pitrCrossRegionCheck.evaluate(rdsInstanceFact({ crossRegionBackupTargets: [] }), contextWith()),
     ).toBeUndefined();
+    expect(pitrCrossRegionCheck.enabledBy?.(contextWith().policy)).toBe(false);
+    expect(pitrCrossRegionCheck.enabledBy?.(contextWith(REQUIRE).policy)).toBe(true);
   });
 
   it('passes naming the destination when an RDS instance replicates its backups', () => {
@@ -39,13 +41,13 @@ describe('pitr.cross-region', () => {
     );
   });
 
-  it('is not available for an RDS instance whose replication list could not be read', () => {
+  it('fails like an empty list when an RDS fact carries no replication list', () => {
     const outcome = pitrCrossRegionCheck.evaluate(
       rdsInstanceFact({ crossRegionBackupTargets: undefined }),
       contextWith(REQUIRE),
     );
-    expect(outcome?.status).toBe('NOT_AVAILABLE');
-    expect(outcome?.description).toContain('could not read DBInstanceAutomatedBackupsReplications');
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('DBInstanceAutomatedBackupsReplications is empty');
   });
 
   it('is not available for Aurora and explains how to cover it', () => {

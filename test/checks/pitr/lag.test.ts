@@ -83,6 +83,56 @@ describe('pitr.lag', () => {
     expect(outcome?.description).toContain('reports no latest restorable time');
   });
 
+  it('is not available and names the switch to Cloud Storage when Cloud SQL keeps its logs on disk', () => {
+    // Prepare
+    const fact = cloudSqlFact(
+      {
+        restoreWindow: {
+          known: true,
+          earliest: daysAgo(7),
+          latest: undefined,
+          source: 'oldest AUTOMATED backup run and transactionLogRetentionDays=7',
+        },
+      },
+      { logStorage: 'DISK' },
+    );
+    // Act
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'Cloud SQL reports it (instances.getLatestRecoveryTime) only for instances whose transaction logs are in Cloud Storage',
+    );
+    expect(outcome?.description).toContain('keeps them on its data disk (transactionalLogStorageState=DISK)');
+    expect(outcome?.observed).toEqual({
+      restoreLagMinutes: null,
+      latestRestorableTime: null,
+      transactionalLogStorageState: 'DISK',
+    });
+    expect(outcome?.remediationText).toContain(
+      '`gcloud sql instances patch certctl-sql --project=certctl-prod --switch-transaction-logs-to-cloud-storage`',
+    );
+    expect(outcome?.remediationText).not.toContain('audit role');
+  });
+
+  it('is not available and asks to wait when Cloud SQL is still switching its logs to Cloud Storage', () => {
+    const fact = cloudSqlFact(
+      {
+        restoreWindow: {
+          known: false,
+          reason:
+            'the transaction logs are not in Cloud Storage, so instances.getLatestRecoveryTime cannot report the window, and transactionLogRetentionDays could not be read to bound it',
+        },
+      },
+      { logStorage: 'SWITCHING_TO_CLOUD_STORAGE' },
+    );
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('still switching them there');
+    expect(outcome?.remediationText).toContain('Nothing to run');
+    expect(outcome?.remediationText).not.toContain('--switch-transaction-logs-to-cloud-storage`');
+  });
+
   it('does not apply when automated backups are off', () => {
     const fact = rdsInstanceFact({
       retentionDays: 0,

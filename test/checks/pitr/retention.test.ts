@@ -135,6 +135,25 @@ describe('pitr.retention', () => {
       expect(outcome?.remediationText).toContain('pg_dump');
     });
 
+    it('calls an instance without an edition ENTERPRISE-class when its 7-day cap makes the target impossible', () => {
+      // Prepare
+      const fact = cloudSqlFact(
+        { retentionDays: 7, retentionRange: { min: 1, max: 7 } },
+        { edition: 'UNSPECIFIED', retainedBackups: 31 },
+      );
+      // Act
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(
+        'the 30-day target is impossible on this instance: an instance without an edition is ENTERPRISE-class, which caps transaction-log retention (transactionLogRetentionDays) at 7 days',
+      );
+      expect(outcome?.description).toContain('(no edition, ENTERPRISE-class, transactionLogRetentionDays=7');
+      expect(outcome?.description).not.toContain('UNSPECIFIED edition');
+      expect(outcome?.observed).toMatchObject({ edition: 'UNSPECIFIED', maxRetentionDaysOnEdition: 7 });
+      expect(outcome?.remediationText).toContain('--edition=ENTERPRISE_PLUS');
+    });
+
     it('judges ENTERPRISE by its 7-day cap even when the fact claims a wider range', () => {
       const fact = cloudSqlFact({ retentionDays: 7 }, { edition: 'ENTERPRISE' });
       const outcome = pitrRetentionCheck.evaluate(fact, contextWith());

@@ -49,6 +49,20 @@ describe('pitr.window', () => {
       expect(outcome?.description).toContain('retention of 7 days will shrink it');
     });
 
+    it('passes as a backup-only window when Cloud SQL PITR is off and 36 daily backups reach back 35 days', () => {
+      const fact = cloudSqlFact(
+        {
+          pointInTimeRecoveryEnabled: false,
+          restoreWindow: windowFrom(daysAgo(35), 'backupRuns.list (SUCCESSFUL AUTOMATED runs, PITR off)'),
+        },
+        { retainedBackups: 36 },
+      );
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain('has a backup-only window');
+      expect(outcome?.description).toContain('35.0 days, at least the 30 days required');
+    });
+
     it('passes when a Cloud SQL window reaches back 30.5 days', () => {
       const outcome = pitrWindowCheck.evaluate(cloudSqlFact(), contextWith());
       expect(outcome?.status).toBe('PASSED');
@@ -134,14 +148,94 @@ describe('pitr.window', () => {
       expect(outcome?.description).not.toContain('shrank');
     });
 
-    it('fails with the edition cap showing when a Cloud SQL ENTERPRISE window holds 7 days', () => {
+    it('says the target is impossible and names no log-days command when a Cloud SQL ENTERPRISE window holds 7 days', () => {
+      // Prepare
+      const fact = cloudSqlFact(
+        {
+          retentionDays: 7,
+          retentionRange: { min: 1, max: 7 },
+          restoreWindow: windowFrom(daysAgo(7), 'instances.getLatestRecoveryTime'),
+        },
+        { edition: 'ENTERPRISE', retainedBackups: 8 },
+      );
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(
+        'The 30-day target is impossible here: the ENTERPRISE edition caps transaction-log retention (transactionLogRetentionDays) at 7 days (see pitr.retention)',
+      );
+      expect(outcome?.remediationText).toContain('The 30-day target is impossible on this edition');
+      expect(outcome?.remediationText).toContain('Follow pitr.retention: upgrade to Enterprise Plus');
+      expect(outcome?.remediationText).toContain('daily backups and pg_dump files');
+      expect(outcome?.remediationText).not.toContain('--retained-transaction-log-days');
+      expect(outcome?.remediationText).not.toContain('holds 30 days about');
+    });
+
+    it('judges ENTERPRISE by its 7-day log cap even when the fact claims a wider range', () => {
       const fact = cloudSqlFact(
         { retentionDays: 7, restoreWindow: windowFrom(daysAgo(7)) },
         { edition: 'ENTERPRISE' },
       );
       const outcome = pitrWindowCheck.evaluate(fact, contextWith());
       expect(outcome?.status).toBe('FAILED');
-      expect(outcome?.remediationText).toContain('--retained-transaction-log-days=30');
+      expect(outcome?.remediationText).not.toContain('--retained-transaction-log-days');
+    });
+
+    it('calls an instance without an edition ENTERPRISE-class when its 7-day cap makes the target impossible', () => {
+      const fact = cloudSqlFact(
+        { retentionDays: 7, retentionRange: { min: 1, max: 7 }, restoreWindow: windowFrom(daysAgo(7)) },
+        { edition: 'UNSPECIFIED' },
+      );
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.remediationText).toContain(
+        'an instance without an edition is ENTERPRISE-class, which caps transaction-log retention (transactionLogRetentionDays) at 7 days',
+      );
+      expect(outcome?.remediationText).not.toContain('UNSPECIFIED');
+    });
+
+    it('names the log-days command when ENTERPRISE_PLUS keeps 14 days, where 30 is possible', () => {
+      const fact = cloudSqlFact({ retentionDays: 14, restoreWindow: windowFrom(daysAgo(14)) });
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).not.toContain('impossible');
+      expect(outcome?.remediationText).toContain(
+        'gcloud sql instances patch certctl-sql --project=certctl-prod --retained-transaction-log-days=30',
+      );
+    });
+
+    it('words a backup-only window bounded by the retained backups when Cloud SQL PITR is off', () => {
+      // Prepare
+      const fact = cloudSqlFact(
+        {
+          pointInTimeRecoveryEnabled: false,
+          retentionDays: 7,
+          retentionRange: { min: 1, max: 7 },
+          restoreWindow: windowFrom(daysAgo(6.1), 'backupRuns.list (SUCCESSFUL AUTOMATED runs, PITR off)'),
+        },
+        { edition: 'ENTERPRISE', retainedBackups: 7 },
+      );
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('has a backup-only window (point-in-time recovery is off');
+      expect(outcome?.description).toContain(
+        'The 7 retained daily backups (settings.backupConfiguration.backupRetentionSettings.retainedBackups) cap it',
+      );
+      expect(outcome?.description).toContain('not by transactionLogRetentionDays');
+      expect(outcome?.description).not.toContain('impossible');
+      expect(outcome?.observed).toMatchObject({
+        windowDays: 6.1,
+        retainedBackups: 7,
+        pointInTimeRecoveryEnabled: false,
+      });
+      expect(outcome?.remediationText).toContain(
+        'gcloud sql instances patch certctl-sql --project=certctl-prod --retained-backups-count=31',
+      );
+      expect(outcome?.remediationText).toContain('point-in-time recovery on (pitr.enabled)');
+      expect(outcome?.remediationText).not.toContain('--retained-transaction-log-days');
     });
 
     it('fails with no window when automated backups are off', () => {

@@ -30,9 +30,14 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
   const savedEnv = new Map<string, string | undefined>();
 
   beforeAll(async () => {
-    ({ sim, securityHub } = await startGcpSim(cloudSqlScenario([instance('certctl-db')]), {
-      clock: () => new Date(),
-    }));
+    ({ sim, securityHub } = await startGcpSim(
+      cloudSqlScenario([
+        instance('certctl-db'),
+        // Logs on disk: its restore lag cannot be measured, so pitr.lag is NOT_AVAILABLE.
+        instance('certctl-db-disk', { backups: { logStorage: 'DISK' } }),
+      ]),
+      { clock: () => new Date() },
+    ));
     for (const key of ENV_KEYS) savedEnv.set(key, process.env[key]);
     process.env[POLICY_ENV] = JSON.stringify({
       gcp: {
@@ -74,7 +79,7 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
     });
   }
 
-  it('audits and publishes, answering 200 with counts, scopes and the publishing outcome, when the scheduler posts an empty body', async () => {
+  it('audits and publishes, answering 200 with exit code 2 for NOT_AVAILABLE findings, when the scheduler posts an empty body', async () => {
     // Act
     const response = await schedulerPost();
     const answer = (await response.json()) as Record<string, unknown>;
@@ -83,9 +88,10 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
     expect(response.status).toBe(200);
     expect(answer).toMatchObject({
       ok: true,
-      counts: { PASSED: expect.any(Number), FAILED: expect.any(Number) },
+      exitCode: 2,
+      counts: { PASSED: expect.any(Number), FAILED: expect.any(Number), NOT_AVAILABLE: 1 },
       scopes: { evaluated: 1, failed: [] },
-      resources: 1,
+      resources: 2,
       published: { status: 'published', failed: 0 },
     });
     expect(securityHub.findings(CENTRAL_ACCOUNT, CENTRAL_REGION).length).toBeGreaterThan(0);

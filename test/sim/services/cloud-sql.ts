@@ -16,7 +16,8 @@
  *
  * The scenario seeds `services.cloudSql.projects.<project>.instances`; restore windows and backup
  * runs follow from the settings on the simulator clock unless the scenario pins them, and faults are
- * per project (listing) or per instance (recovery time, backup runs).
+ * per project (listing) or per instance (recovery time, backup runs). `backups.logStorage` other than
+ * `CLOUD_STORAGE` makes getLatestRecoveryTime refuse, as the real call does for logs on disk.
  */
 import sqlProtos from '@google-cloud/sql/build/protos/protos.json' with { type: 'json' };
 import * as z from 'zod';
@@ -100,6 +101,11 @@ const instanceSchema = z.strictObject({
         .default('02:00'),
       /** Backup location (`eu`, `europe-west1`); absent: the default multi-region, field left out. */
       location: z.string().min(1).optional(),
+      /**
+       * Where the PITR transaction logs are (output-only `transactionalLogStorageState`). `DISK` is an
+       * instance that enabled PITR before logs moved to Cloud Storage (January 2023).
+       */
+      logStorage: enumValue('logStorage').default('CLOUD_STORAGE'),
     })
     .prefault({}),
   /** Absent fields are left out of the answer, as the API does for settings never set. */
@@ -311,6 +317,14 @@ export class CloudSqlSim implements SimService {
             'Point-in-time recovery is not enabled for this instance.',
           );
         }
+        if (instance.backups.logStorage !== 'CLOUD_STORAGE') {
+          // Assumed wording: the call only serves instances whose PITR logs are in Cloud Storage
+          // (gcloud reference, `sql instances get-latest-recovery-time`).
+          return googleError(
+            'FAILED_PRECONDITION',
+            'The latest recovery time is only available for instances that store transaction logs in Cloud Storage.',
+          );
+        }
         const window = recoveryWindow(instance, now);
         return ok({
           kind: 'sql#getLatestRecoveryTime',
@@ -510,7 +524,7 @@ function fullInstanceJson(
           retentionUnit: encode('retentionUnit', 'COUNT'),
           retainedBackups: backups.retainedBackups,
         },
-        transactionalLogStorageState: encode('logStorage', 'CLOUD_STORAGE'),
+        transactionalLogStorageState: encode('logStorage', backups.logStorage),
         ...(backups.location ? { location: backups.location } : {}),
       },
       ...(instance.deletionProtection === undefined
