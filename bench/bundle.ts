@@ -1,12 +1,14 @@
 /**
- * Bundle a handler the way the CDK app does (esbuild, minified, ESM, Node 24) and measure what a
- * cold start pays: bundle size and module init time (import in a fresh process, median of runs).
+ * Bundle a handler exactly as it is deployed (infra/bundling.ts: the esbuild settings NodejsFunction
+ * and the GCP deployment use) and measure what a cold start pays: bundle size and module init time
+ * (import in a fresh process with the functions' NODE_OPTIONS, median of runs).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type BuildOptions, build } from 'esbuild';
+import { FUNCTION_NODE_OPTIONS, functionBuildOptions } from '../infra/bundling.ts';
 
 const run = promisify(execFile);
 
@@ -17,19 +19,11 @@ export interface BundleFigures {
   readonly initMsRuns: readonly number[];
 }
 
-/** The esbuild options the CDK app uses for every Lambda (keep in step with infra/). */
-export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = {
-  bundle: true,
-  minify: true,
-  platform: 'node',
-  target: 'node24',
-  format: 'esm',
-  mainFields: ['module', 'main'],
-  banner: {
-    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-  },
-  legalComments: 'none',
-};
+/**
+ * The esbuild options of every deployed function (infra/bundling.ts), as the esbuild API takes them:
+ * with the same entry they produce the same bytes as the audit Lambda's NodejsFunction bundle.
+ */
+export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = functionBuildOptions();
 
 export async function measureBundle(entry: string, outName: string, runs = 7): Promise<BundleFigures> {
   const outdir = resolve('.bench');
@@ -41,7 +35,13 @@ export async function measureBundle(entry: string, outName: string, runs = 7): P
   for (let i = 0; i < runs; i += 1) {
     const script = `const t = performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now() - t);`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...process.env, AWS_REGION: 'eu-west-1', POWERTOOLS_DEV: 'false' },
+      // The deployed NODE_OPTIONS: with --enable-source-maps, Node loads the linked map on import.
+      env: {
+        ...process.env,
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+        AWS_REGION: 'eu-west-1',
+        POWERTOOLS_DEV: 'false',
+      },
     });
     initMsRuns.push(Number(stdout.trim()));
   }

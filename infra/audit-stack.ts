@@ -30,6 +30,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { POLICY_ENV, type Policy } from '../functions/core/policy.ts';
 import { METRICS_NAMESPACE } from '../functions/handlers/aws/observability.ts';
+import { FUNCTION_BUNDLING, FUNCTION_NODE_OPTIONS } from './bundling.ts';
 import { acknowledge, type NagAcknowledgement } from './nag.ts';
 import { auditReadStatements, auditRegions, securityHubRegions } from './permissions.ts';
 import { type AuditSchedule, parseAuditSchedule } from './schedule.ts';
@@ -51,13 +52,6 @@ export const AUDIT_PITR_SERVICE = 'audit-pitr';
 
 /** Lambda limits the environment to 4 KB in total (Lambda quotas), and the policy travels in it. */
 const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
-
-/**
- * esbuild emits ESM, but some dependencies still `require()` Node built-ins; this banner gives the
- * bundle a real `require` so those calls work (esbuild issue #1921).
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as backupGuardCreateRequire } from 'node:module'; const require = backupGuardCreateRequire(import.meta.url);";
 
 export interface AuditStackProps extends StackProps {
   /** The validated policy (see infra/policy-context.ts); it is also the Lambda's configuration. */
@@ -116,7 +110,7 @@ export class AuditStack extends Stack {
     super(scope, id, props);
     const { policy } = props;
     this.auditSchedule = parseAuditSchedule(policy.schedules.auditPitr);
-    const environment = { [POLICY_ENV]: JSON.stringify(policy), NODE_OPTIONS: '--enable-source-maps' };
+    const environment = { [POLICY_ENV]: JSON.stringify(policy), NODE_OPTIONS: FUNCTION_NODE_OPTIONS };
     checkEnvironmentSize(environment);
 
     this.deadLetterQueue = new Queue(this, 'AuditPitrDeadLetters', {
@@ -154,19 +148,21 @@ export class AuditStack extends Stack {
       environment,
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      // The shared function bundling (infra/bundling.ts), in NodejsFunction's terms; the benchmark
+      // builds the same bundle from the same values (test/infra/bundling.test.ts compares the bytes).
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        minify: true,
+        target: FUNCTION_BUNDLING.target,
+        mainFields: [...FUNCTION_BUNDLING.mainFields],
+        minify: FUNCTION_BUNDLING.minify,
         sourceMap: true,
-        sourceMapMode: SourceMapMode.EXTERNAL,
-        // Source maps without sources keep the bundle small; stack traces still name file:line.
-        sourcesContent: false,
+        // DEFAULT is esbuild's `--sourcemap` (linked); EXTERNAL would drop the sourceMappingURL comment.
+        sourceMapMode: SourceMapMode.DEFAULT,
+        sourcesContent: FUNCTION_BUNDLING.sourcesContent,
         // Ship the SDK versions the code was tested with, not whatever the runtime carries.
         bundleAwsSDK: true,
-        banner: ESM_REQUIRE_BANNER,
+        banner: FUNCTION_BUNDLING.banner,
       },
       // A failed run is not retried: the next scheduled run is the retry, and the failure is
       // kept in the dead-letter queue and raises the Errors alarm.

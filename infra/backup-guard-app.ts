@@ -5,6 +5,7 @@
  */
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { PolicyError } from '../functions/core/errors.ts';
 import type { Policy } from '../functions/core/policy.ts';
 import { AuditStack, type AuditStackProps } from './audit-stack.ts';
 import { FederationStack } from './federation-stack.ts';
@@ -34,6 +35,19 @@ export interface BackupGuardAppOptions {
   readonly audit?: Omit<AuditStackProps, 'policy'>;
 }
 
+/**
+ * `securityHub.centralRegion`, which parsePolicy already requires with `gcp.federation`; checked
+ * again so a policy built without the schema cannot fall back to some other region.
+ */
+function centralRegionOf(policy: Policy): string {
+  const region = policy.securityHub.centralRegion;
+  if (region !== undefined) return region;
+  const message = 'is required when gcp.federation is set (the Cloud Function publishes there)';
+  throw new PolicyError(`policy is invalid:\n  securityHub.centralRegion: ${message}`, [
+    { path: 'securityHub.centralRegion', message },
+  ]);
+}
+
 /** Add the stacks for `options.policy` to `app`, with cdk-nag AwsSolutions checks on all of them. */
 export function buildBackupGuardApp(app: App, options: BackupGuardAppOptions): BackupGuardStacks {
   const { policy } = options;
@@ -52,7 +66,7 @@ export function buildBackupGuardApp(app: App, options: BackupGuardAppOptions): B
     ? new FederationStack(app, STACK_NAMES.federation, {
         description: 'certctl-backup-guard: role the GCP Cloud Function assumes with a Google ID token',
         federation: policy.gcp.federation,
-        ...(policy.securityHub.centralRegion ? { securityHubRegion: policy.securityHub.centralRegion } : {}),
+        securityHubRegion: centralRegionOf(policy),
       })
     : undefined;
   // cdk-nag 3 is a policy-validation plugin: any unacknowledged finding (error or warning) fails

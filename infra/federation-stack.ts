@@ -25,10 +25,10 @@ export interface FederationStackProps extends StackProps {
   /** Role ARN (its name and path are used), audience and service-account unique id. */
   readonly federation: GcpFederation;
   /**
-   * Region of the central account's Security Hub the function imports into.
-   * @default policy.securityHub.centralRegion if set, else this stack's region
+   * Region of the central account's Security Hub the function imports into and reads from:
+   * `policy.securityHub.centralRegion`, which the policy requires whenever `gcp.federation` is set.
    */
-  readonly securityHubRegion?: string;
+  readonly securityHubRegion: string;
 }
 
 /** The federation role: see the module comment. */
@@ -52,7 +52,8 @@ export class FederationStack extends Stack {
         },
       }),
     });
-    const region = props.securityHubRegion ?? Aws.REGION;
+    // Only the central region: the Cloud Function publishes (and calls STS) there and nowhere else.
+    const region = props.securityHubRegion;
     this.federationRole.addToPolicy(
       new PolicyStatement({
         sid: 'ImportFindingsIntoCentralProduct',

@@ -1,8 +1,8 @@
 /**
  * The member-account stack, deployed in every audited account (as a CloudFormation StackSet, or
  * with `cdk deploy` one account at a time): the read-only role the audit Lambda assumes. It can
- * describe RDS/Aurora backup configuration and import findings into that account's own Security
- * Hub product, nothing else.
+ * describe RDS/Aurora backup configuration, and read and import this product's findings in that
+ * account's own Security Hub, nothing else.
  *
  * The template has no assets and no bootstrap-version check, so a StackSet can deploy it into
  * accounts that were never CDK-bootstrapped. The audit account id is a parameter, so one template
@@ -71,6 +71,9 @@ export class MemberStack extends Stack {
         StringEquals: { 'aws:PrincipalArn': auditRoleArn },
       }),
     });
+    // The publisher reads and imports through this role in the audited regions (all of them when
+    // aws.regions is `all`, which also covers the audit Lambda's home region, the only case it is
+    // used for a member account); infra/permissions.ts securityHubRegions.
     for (const statement of auditReadStatements(policy)) this.memberRole.addToPolicy(statement);
     acknowledge(this.memberRole, auditRoleAcknowledgements(policy));
 

@@ -19,7 +19,6 @@
 import { Aws } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Policy } from '../functions/core/policy.ts';
-import { publishTargetFrom } from '../functions/publish/security-hub/asff.ts';
 
 /** Regions an ARN is scoped to: a list, or `*` when the policy audits every enabled region. */
 export type RegionScope = readonly string[];
@@ -37,13 +36,18 @@ export function auditRegions(policy: Policy): RegionScope {
 }
 
 /**
- * Regions whose Security Hub the audit writes to: the audited regions plus the home region
- * (findings about a whole account, region `*`, go there; functions/publish/security-hub/asff.ts).
+ * Regions whose Security Hub the audit reads (`GetFindings`) and imports into
+ * (`BatchImportFindings`), as functions/publish/security-hub decides them:
+ * - a finding about a database goes to that database's own account and region: the audited regions;
+ * - a finding about a whole account (region `*`) exists only with `aws.regions: all` (when
+ *   `account:ListRegions` failed) and goes to the home region, the Lambda's own region; the
+ *   publisher reads the home region only then, and `*` covers it;
+ * - GCP findings go to `securityHub.centralAccountId`/`centralRegion`, but only the CLI and the GCP
+ *   Cloud Function publish them (the Lambda audits AWS only), so nothing is granted for them here.
+ * So the grant is exactly the audited regions, or `*` for `aws.regions: all`.
  */
 export function securityHubRegions(policy: Policy): RegionScope {
-  if (policy.aws.regions === 'all') return ['*'];
-  const home = publishTargetFrom(policy).homeRegion;
-  return [...new Set([...policy.aws.regions, home])];
+  return auditRegions(policy);
 }
 
 /** `arn:<partition>:<service>:<region>:<this account>:<resource>` for each region. */
@@ -106,7 +110,7 @@ export function securityHubStatements(regions: RegionScope): PolicyStatement[] {
   ];
 }
 
-/** Every statement an audit role (own account or member account) needs under `policy`. */
+/** Every statement an audit role needs under `policy`: the Lambda's own role or a member role. */
 export function auditReadStatements(policy: Policy): PolicyStatement[] {
   return [
     ...rdsDescribeStatements(auditRegions(policy)),

@@ -17,6 +17,7 @@ import { posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { PolicyError } from '../../functions/core/errors.ts';
 import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
+import { BUNDLE_FILE_NAME, FUNCTION_NODE_OPTIONS, functionBundleCliFlags } from '../bundling.ts';
 import { parseAuditSchedule, toCloudSchedulerCron } from '../schedule.ts';
 
 /** The Functions Framework entry point the GCP handler registers. */
@@ -47,8 +48,6 @@ export const REQUIRED_APIS = [
  * a declarative `http('auditPitr', …)` registration only reaches the copy that loaded it.
  */
 const FUNCTIONS_FRAMEWORK = '@google-cloud/functions-framework';
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as backupGuardCreateRequire } from 'node:module'; const require = backupGuardCreateRequire(import.meta.url);";
 
 /** A file the deployment writes before it runs anything. */
 export interface WriteFileStep {
@@ -151,7 +150,7 @@ export function deployedPackageJson(functionsFrameworkVersion: string): string {
     name: 'certctl-backup-guard-audit-pitr',
     private: true,
     type: 'module',
-    main: 'index.mjs',
+    main: BUNDLE_FILE_NAME,
     engines: { node: '>=24' },
     dependencies: { [FUNCTIONS_FRAMEWORK]: functionsFrameworkVersion },
   };
@@ -199,29 +198,19 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       description: 'environment of the function: the policy, validated',
       path: envFile,
       content: toYaml(
-        { [POLICY_ENV]: JSON.stringify(policy), NODE_OPTIONS: '--enable-source-maps' },
+        { [POLICY_ENV]: JSON.stringify(policy), NODE_OPTIONS: FUNCTION_NODE_OPTIONS },
         // One line: the JSON must reach the function byte for byte, unfolded.
         { lineWidth: 0 },
       ),
     },
     {
       kind: 'run',
-      description: 'bundle the GCP handler with esbuild (ESM, Node 24, minified)',
+      description: 'bundle the GCP handler with esbuild (the Lambda settings: ESM, Node 24, minified)',
       argv: [
         'npx',
         'esbuild',
         GCP_HANDLER_PATH,
-        '--bundle',
-        '--platform=node',
-        '--format=esm',
-        '--target=node24',
-        '--main-fields=module,main',
-        '--minify',
-        '--sourcemap',
-        '--sources-content=false',
-        `--external:${FUNCTIONS_FRAMEWORK}`,
-        `--banner:js=${ESM_REQUIRE_BANNER}`,
-        `--outfile=${posix.join(sourceDir, 'index.mjs')}`,
+        ...functionBundleCliFlags(posix.join(sourceDir, BUNDLE_FILE_NAME), [FUNCTIONS_FRAMEWORK]),
       ],
     },
     {

@@ -56,4 +56,22 @@ describe('infra/app.ts (the cdk.json app)', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(readdirSync(result.outdir).filter((file) => file.endsWith('.template.json'))).toEqual([]);
   });
+
+  it('stops naming securityHub.centralAccountId and centralRegion when gcp.federation is set without them', () => {
+    // Prepare
+    const federation = {
+      roleArn: 'arn:aws:iam::111111111111:role/certctl-backup-guard-gcp',
+      audience: 'certctl-backup-guard-audit',
+      serviceAccountUniqueId: '109876543210987654321',
+    };
+
+    // Act
+    const result = runApp({ gcp: { federation }, securityHub: { enabled: true } });
+
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('  securityHub.centralAccountId: is required when gcp.federation is set');
+    expect(result.stderr).toContain('  securityHub.centralRegion: is required when gcp.federation is set');
+    expect(readdirSync(result.outdir).filter((file) => file.endsWith('.template.json'))).toEqual([]);
+  });
 });

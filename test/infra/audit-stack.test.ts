@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
-import { Match } from 'aws-cdk-lib/assertions';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { POLICY_ENV, parsePolicy } from '../../functions/core/policy.ts';
 import { METRICS_NAMESPACE } from '../../functions/handlers/aws/observability.ts';
 import { AUDIT_PITR_ENTRY, AUDIT_PITR_SERVICE, AUDIT_ROLE_NAME } from '../../infra/audit-stack.ts';
-import { FULL_POLICY, flatten, iamStatements, type Synthesized, synthesize } from './support.ts';
+import { buildBackupGuardApp } from '../../infra/backup-guard-app.ts';
+import { readPolicyContext } from '../../infra/policy-context.ts';
+import { FULL_POLICY, flatten, iamStatements, type Synthesized, synthesize, testContext } from './support.ts';
 
 function resourceOfType(synthesized: Synthesized, type: string): { Properties: Record<string, unknown> } {
   const resources = Object.values(synthesized.templates.audit.findResources(type));
@@ -234,25 +237,50 @@ describe('AuditStack', () => {
     expect(statements.find((s) => s.Action.includes('account:ListRegions'))).toBeUndefined();
   });
 
-  it('imports into this account’s own product in the audited regions plus the home region', () => {
+  it('imports into and reads this account’s own Security Hub in exactly the audited regions', () => {
     // Act
     const statements = iamStatements(full.stacks.audit, full.templates.audit);
     const importFindings = statements.find((s) => s.Action.includes('securityhub:BatchImportFindings'));
     const getFindings = statements.find((s) => s.Action.includes('securityhub:GetFindings'));
 
-    // Assess: eu-central-1 is securityHub.centralRegion, the home region for account-wide findings.
+    // Assess: with a region list no whole-account finding can exist, so the Lambda's own region is
+    // not needed; securityHub.centralRegion (eu-central-1) is only for GCP findings, which this
+    // Lambda never publishes.
+    const regions = ['eu-west-1', 'us-east-1'];
     expect(importFindings?.Action).toEqual(['securityhub:BatchImportFindings']);
     expect(importFindings?.Resource.map(flatten).sort()).toEqual(
-      ['eu-central-1', 'eu-west-1', 'us-east-1'].map(
+      regions.map(
         (region) =>
           `arn:<AWS::Partition>:securityhub:${region}:<AWS::AccountId>:product/<AWS::AccountId>/default`,
       ),
     );
     expect(getFindings?.Resource.map(flatten).sort()).toEqual(
-      ['eu-central-1', 'eu-west-1', 'us-east-1'].map(
-        (region) => `arn:<AWS::Partition>:securityhub:${region}:<AWS::AccountId>:hub/default`,
-      ),
+      regions.map((region) => `arn:<AWS::Partition>:securityhub:${region}:<AWS::AccountId>:hub/default`),
     );
+  });
+
+  it('grants Security Hub in the audited regions whatever region the stack is in', () => {
+    // Prepare
+    const app = new App({ context: testContext() });
+    const policy = readPolicyContext({
+      aws: { regions: ['eu-west-1', 'us-east-1'] },
+      securityHub: { enabled: true },
+    });
+
+    // Act
+    const { audit } = buildBackupGuardApp(app, {
+      policy,
+      audit: { env: { account: '111111111111', region: 'eu-west-1' } },
+    });
+    const statements = iamStatements(audit, Template.fromStack(audit));
+
+    // Assess
+    expect(
+      statements.find((s) => s.Action.includes('securityhub:GetFindings'))?.Resource.map(flatten),
+    ).toEqual([
+      'arn:<AWS::Partition>:securityhub:eu-west-1:<AWS::AccountId>:hub/default',
+      'arn:<AWS::Partition>:securityhub:us-east-1:<AWS::AccountId>:hub/default',
+    ]);
   });
 
   it('lists enabled regions and uses a region wildcard only when the policy audits all regions', () => {

@@ -1,13 +1,28 @@
+import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PolicyError } from '../../functions/core/errors.ts';
+import { buildBackupGuardApp } from '../../infra/backup-guard-app.ts';
 import { GOOGLE_PROVIDER } from '../../infra/federation-stack.ts';
+import { readPolicyContext } from '../../infra/policy-context.ts';
 import {
   FULL_POLICY,
   flatten,
   iamStatements,
   type Synthesized,
   synthesize,
+  testContext,
   trustStatements,
 } from './support.ts';
+
+function policyErrorOf(act: () => unknown): PolicyError {
+  try {
+    act();
+  } catch (error) {
+    if (error instanceof PolicyError) return error;
+    throw error;
+  }
+  throw new Error('expected a PolicyError');
+}
 
 /** The federation stack and template; the policies used here all set gcp.federation. */
 function federationOf(synthesized: Synthesized) {
@@ -76,19 +91,51 @@ describe('FederationStack', () => {
     ]);
   });
 
-  it('uses the stack’s own region when the policy names no central region', () => {
+  it('grants Security Hub in securityHub.centralRegion only, whatever the audited regions', () => {
+    // Prepare: a central region that is neither audited nor the default of anything.
+    const policy = {
+      ...FULL_POLICY,
+      securityHub: { ...FULL_POLICY.securityHub, centralRegion: 'ap-southeast-2' },
+    };
+
+    // Act
+    const { stack, template } = federationOf(synthesize(policy));
+    const resources = iamStatements(stack, template).flatMap((s) => s.Resource.map(flatten));
+
+    // Assess
+    expect(resources).toEqual([
+      'arn:<AWS::Partition>:securityhub:ap-southeast-2:<AWS::AccountId>:product/<AWS::AccountId>/default',
+      'arn:<AWS::Partition>:securityhub:ap-southeast-2:<AWS::AccountId>:hub/default',
+    ]);
+  });
+
+  it('stops synth naming the missing central account and region when gcp.federation is set without them', () => {
     // Prepare
     const policy = { gcp: { federation: FULL_POLICY.gcp.federation }, securityHub: { enabled: true } };
 
     // Act
-    const synthesized = synthesize(policy);
-    const { stack, template } = federationOf(synthesized);
-    const statements = iamStatements(stack, template);
+    const error = policyErrorOf(() => synthesize(policy));
 
     // Assess
-    expect(flatten(statements[0]?.Resource[0])).toBe(
-      'arn:<AWS::Partition>:securityhub:<AWS::Region>:<AWS::AccountId>:product/<AWS::AccountId>/default',
+    expect(error.issues.map((issue) => issue.path)).toEqual([
+      'securityHub.centralAccountId',
+      'securityHub.centralRegion',
+    ]);
+    expect(error.message).toContain('securityHub.centralRegion: is required when gcp.federation is set');
+  });
+
+  it('refuses to be built without the central region', () => {
+    // Prepare: a policy assembled without the schema (parsePolicy would have refused it).
+    const policy = readPolicyContext(FULL_POLICY);
+    const unchecked = { ...policy, securityHub: { ...policy.securityHub, centralRegion: undefined } };
+
+    // Act
+    const error = policyErrorOf(() =>
+      buildBackupGuardApp(new App({ context: testContext() }), { policy: unchecked }),
     );
+
+    // Assess
+    expect(error.issues.map((issue) => issue.path)).toEqual(['securityHub.centralRegion']);
   });
 
   it('is not created when the policy has no gcp.federation', () => {

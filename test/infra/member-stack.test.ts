@@ -87,6 +87,46 @@ describe('MemberStack', () => {
     });
   });
 
+  it('lets the member role read and import findings in every audited region and no other', () => {
+    // Act
+    const statements = iamStatements(full.stacks.member, full.templates.member);
+    const resourcesOf = (action: string) =>
+      statements.filter((s) => s.Action.includes(action)).flatMap((s) => s.Resource.map(flatten));
+
+    // Assess: the policy audits eu-west-1 and us-east-1; its central region (eu-central-1) is for
+    // GCP findings, which never pass through a member account.
+    expect(resourcesOf('securityhub:GetFindings')).toEqual(
+      ['eu-west-1', 'us-east-1'].map(
+        (region) => `arn:<AWS::Partition>:securityhub:${region}:<AWS::AccountId>:hub/default`,
+      ),
+    );
+    expect(resourcesOf('securityhub:BatchImportFindings')).toEqual(
+      ['eu-west-1', 'us-east-1'].map(
+        (region) =>
+          `arn:<AWS::Partition>:securityhub:${region}:<AWS::AccountId>:product/<AWS::AccountId>/default`,
+      ),
+    );
+  });
+
+  it('lets the member role read and import findings in every region, the audit Lambda’s included, when the policy audits all', () => {
+    // Act
+    const synthesized = synthesize({ aws: { regions: 'all' }, securityHub: { enabled: true } });
+    const statements = iamStatements(synthesized.stacks.member, synthesized.templates.member);
+
+    // Assess
+    expect(
+      statements
+        .filter((s) => s.Action.some((action) => action.startsWith('securityhub:')))
+        .map((s) => [s.Action, s.Resource.map(flatten)]),
+    ).toEqual([
+      [
+        ['securityhub:BatchImportFindings'],
+        ['arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:product/<AWS::AccountId>/default'],
+      ],
+      [['securityhub:GetFindings'], ['arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:hub/default']],
+    ]);
+  });
+
   it('lets the member role describe RDS and import into its own account’s Security Hub product only', () => {
     // Act
     const statements = iamStatements(full.stacks.member, full.templates.member);

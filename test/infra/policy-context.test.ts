@@ -102,7 +102,10 @@ describe('readPolicyContext', () => {
 
     // Act
     const error = policyErrorOf(() =>
-      readPolicyContext({ gcp: { federation }, securityHub: { centralAccountId: '111111111111' } }),
+      readPolicyContext({
+        gcp: { federation },
+        securityHub: { centralAccountId: '111111111111', centralRegion: 'eu-central-1' },
+      }),
     );
 
     // Assess

@@ -1,0 +1,134 @@
+/**
+ * One set of bundling settings (infra/bundling.ts): the audit Lambda's NodejsFunction, the GCP
+ * deployment's esbuild command and the benchmark's esbuild API call must produce the same bundle,
+ * and the bundles must load and map their stack traces the way they are deployed.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { build } from 'esbuild';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LAMBDA_BUNDLE_OPTIONS } from '../../bench/bundle.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import { AUDIT_PITR_ENTRY, AuditStack } from '../../infra/audit-stack.ts';
+import {
+  BUNDLE_FILE_NAME,
+  ESM_COMMONJS_BANNER,
+  FUNCTION_NODE_OPTIONS,
+  functionBundleCliFlags,
+} from '../../infra/bundling.ts';
+import { planGcpDeployment } from '../../infra/gcp/plan.ts';
+import { REPO_ROOT, testContext } from './support.ts';
+
+const tempDirs: string[] = [];
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'backup-guard-bundle-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+afterEach(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Synthesize the audit stack with bundling on (local esbuild, as `cdk synth` does); the asset directory. */
+function bundleWithNodejsFunction(): string {
+  const outdir = tempDir();
+  const app = new App({ outdir, context: { ...testContext(), 'aws:cdk:bundling-stacks': ['**'] } });
+  new AuditStack(app, 'BundlingCheck', { policy: parsePolicy({}) });
+  app.synth();
+  const assets = readdirSync(outdir)
+    .filter((name) => name.startsWith('asset.'))
+    .map((name) => join(outdir, name))
+    .filter((dir) => existsSync(join(dir, BUNDLE_FILE_NAME)));
+  expect(assets).toHaveLength(1);
+  return assets[0] ?? '';
+}
+
+/** Import a bundle in a fresh Node with the functions' NODE_OPTIONS; the error message, if any. */
+function importError(file: string): string {
+  const script = `try { await import(${JSON.stringify(file)}); console.log('loaded'); } catch (error) { console.log(String(error)); } process.exit(0);`;
+  return execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: FUNCTION_NODE_OPTIONS, AWS_REGION: 'eu-west-1' },
+  })
+    .trim()
+    .split('\n')
+    .at(-1) as string;
+}
+
+describe('function bundling', () => {
+  it('gives the benchmark the same Lambda bundle, byte for byte, as NodejsFunction deploys', async () => {
+    // Prepare
+    const deployed = bundleWithNodejsFunction();
+    const outfile = join(tempDir(), BUNDLE_FILE_NAME);
+
+    // Act
+    await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [AUDIT_PITR_ENTRY], outfile, logLevel: 'error' });
+
+    // Assess
+    const expected = readFileSync(join(deployed, BUNDLE_FILE_NAME));
+    expect(readFileSync(outfile).equals(expected)).toBe(true);
+  });
+
+  it('ships the Lambda with its linked source map and the CommonJS banner', () => {
+    // Act
+    const deployed = bundleWithNodejsFunction();
+    const bundle = readFileSync(join(deployed, BUNDLE_FILE_NAME), 'utf8');
+
+    // Assess: --enable-source-maps finds the map only through the sourceMappingURL comment.
+    expect(bundle.startsWith(ESM_COMMONJS_BANNER)).toBe(true);
+    expect(bundle.trimEnd().endsWith(`//# sourceMappingURL=${BUNDLE_FILE_NAME}.map`)).toBe(true);
+    const map = JSON.parse(readFileSync(join(deployed, `${BUNDLE_FILE_NAME}.map`), 'utf8')) as {
+      sources: string[];
+      sourcesContent?: unknown;
+    };
+    expect(map.sources.some((source) => source.endsWith('functions/handlers/aws/audit-pitr.ts'))).toBe(true);
+    expect(map.sourcesContent).toBeUndefined();
+  });
+
+  it('runs the GCP bundle command from the shared settings, with the Functions Framework external', () => {
+    // Act
+    const steps = planGcpDeployment({
+      project: 'certctl-ops',
+      region: 'europe-west1',
+      policy: parsePolicy({
+        gcp: { projects: ['certctl-prod-1'] },
+        securityHub: { centralAccountId: '111111111111', centralRegion: 'eu-west-1' },
+      }),
+      stagingDir: '/tmp/stage',
+    });
+    const bundle = steps.find((step) => step.kind === 'run' && step.argv[1] === 'esbuild');
+
+    // Assess
+    expect(bundle?.kind === 'run' ? bundle.argv : []).toEqual([
+      'npx',
+      'esbuild',
+      'functions/handlers/gcp/audit-pitr.ts',
+      ...functionBundleCliFlags('/tmp/stage/source/index.mjs', ['@google-cloud/functions-framework']),
+    ]);
+  });
+
+  it('builds a GCP bundle that loads in ESM although its dependencies use __dirname', () => {
+    // Prepare: the deployment's own command; the framework resolves from the repository.
+    const dir = tempDir();
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    const outfile = join(dir, BUNDLE_FILE_NAME);
+    const flags = functionBundleCliFlags(outfile, ['@google-cloud/functions-framework']);
+
+    // Act
+    const result = spawnSync(
+      join(REPO_ROOT, 'node_modules', '.bin', 'esbuild'),
+      ['functions/handlers/gcp/audit-pitr.ts', ...flags, '--log-level=error'],
+      { cwd: REPO_ROOT, encoding: 'utf8' },
+    );
+
+    // Assess
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(importError(outfile)).toBe('loaded');
+  });
+});
