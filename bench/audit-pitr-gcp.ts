@@ -18,11 +18,8 @@
  * Run: node_modules/.bin/node bench/audit-pitr-gcp.ts   (BENCH_LATENCY_MS overrides the 50 ms)
  */
 import { execFile } from 'node:child_process';
-import { mkdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { build } from 'esbuild';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { GcpClientFactory } from '../functions/gcp/clients.ts';
 import { DEFAULT_INSTANCE_CONCURRENCY, INSTANCES_PAGE_SIZE } from '../functions/gcp/cloud-sql.ts';
@@ -31,7 +28,7 @@ import type { ScenarioInput } from '../test/sim/scenario.ts';
 import { startSim } from '../test/sim/server.ts';
 import type { CloudSqlInstanceScenario } from '../test/sim/services/cloud-sql.ts';
 import type { SimStatsSnapshot } from '../test/sim/stats.ts';
-import { LAMBDA_BUNDLE_OPTIONS } from './bundle.ts';
+import { measureBundle } from './bundle.ts';
 
 const PROJECTS = 20;
 const INSTANCES = 1000;
@@ -39,7 +36,7 @@ const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const INIT_RUNS = 7;
 const WARMUP_PROJECT = 'bench-warmup-0';
 
-const run = promisify(execFile);
+const _run = promisify(execFile);
 
 interface ProjectPlan {
   readonly id: string;
@@ -225,45 +222,16 @@ async function auditBenchmark(): Promise<void> {
   }
 }
 
-/**
- * The function's bundle, built as the Lambdas are (esbuild, minified, ESM, Node 24) with `__dirname`
- * and `__filename` defined as well: google-gax and grpc-js resolve proto paths with them.
- */
+/** The function's bundle, built exactly as the Lambdas are (infra/bundling.ts), and its cold import. */
 async function bundleBenchmark(): Promise<void> {
   const entry = 'functions/handlers/gcp/audit-pitr.ts';
-  const outdir = resolve('.bench');
-  await mkdir(outdir, { recursive: true });
-  const outfile = join(outdir, 'audit-pitr-gcp.mjs');
-  await build({
-    ...LAMBDA_BUNDLE_OPTIONS,
-    banner: {
-      js: [
-        "import { createRequire } from 'node:module';",
-        "import { fileURLToPath as __fileURLToPath } from 'node:url';",
-        "import { dirname as __pathDirname } from 'node:path';",
-        'const require = createRequire(import.meta.url);',
-        'const __filename = __fileURLToPath(import.meta.url);',
-        'const __dirname = __pathDirname(__filename);',
-      ].join(' '),
-    },
-    entryPoints: [entry],
-    outfile,
-    logLevel: 'error',
-  });
-  const { size } = await stat(outfile);
-  const runs: number[] = [];
-  for (let i = 0; i < INIT_RUNS; i += 1) {
-    const script = `const t = performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now() - t); process.exit(0);`;
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
-    runs.push(Number(stdout.trim().split('\n').pop()));
-  }
-  const sorted = [...runs].sort((a, b) => a - b);
+  const figures = await measureBundle(entry, 'audit-pitr-gcp', INIT_RUNS);
   console.log(`Cloud Function auditPitr (${entry})`);
   console.log(
-    `  bundle                   ${megabytes(size)} (${size} bytes, minified ESM, node24) -> ${outfile}`,
+    `  bundle                   ${megabytes(figures.bytes)} (${figures.bytes} bytes, minified ESM, node24)`,
   );
   console.log(
-    `  module init              ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms median of ${INIT_RUNS} fresh processes (${runs.map((ms) => ms.toFixed(0)).join(', ')})`,
+    `  module init              ${figures.initMsMedian.toFixed(0)} ms median of ${INIT_RUNS} fresh processes (${figures.initMsRuns.map((ms) => ms.toFixed(0)).join(', ')})`,
   );
 }
 
