@@ -164,7 +164,7 @@ try {
       now: () => clock,
     });
     console.log(
-      `  day ${String(day).padStart(2)}: ${String(result.counts.refreshed).padStart(5)} refreshed, ${String(result.counts.updated).padStart(4)} updated (run 3's 1% changed back), ${result.calls.batchImport} import calls`,
+      `  day ${String(day).padStart(2)}: ${String(result.counts.refreshed).padStart(5)} refreshed, ${String(result.counts.updated + result.counts.resolved).padStart(4)} updated or resolved (run 3's 1% changed back), ${result.calls.batchImport} import calls`,
     );
   }
 } finally {
