@@ -17,8 +17,6 @@
  *
  * Run: node_modules/.bin/node bench/audit-pitr-gcp.ts   (BENCH_LATENCY_MS overrides the 50 ms)
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { GcpClientFactory } from '../functions/gcp/clients.ts';
@@ -35,8 +33,6 @@ const INSTANCES = 1000;
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const INIT_RUNS = 7;
 const WARMUP_PROJECT = 'bench-warmup-0';
-
-const _run = promisify(execFile);
 
 interface ProjectPlan {
   readonly id: string;

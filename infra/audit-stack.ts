@@ -89,7 +89,10 @@ export interface AuditAlarms {
   readonly errors: IAlarm;
   /** Lambda refused to start a run (concurrency exhausted). */
   readonly throttles: IAlarm;
-  /** No run recorded `AuditCompleted = 1` for a whole schedule period: the audit did not run, or left scopes unevaluated. */
+  /**
+   * No run recorded `AuditCompleted = 1` for a whole schedule period: the audit did not run, left
+   * scopes unevaluated, judged no database at all, or missed a database the policy names.
+   */
   readonly auditNotCompleted: IAlarm;
   /** A run landed in the dead-letter queue (the schedule could not deliver it, or it failed). */
   readonly deadLetters: IAlarm;
@@ -290,7 +293,7 @@ export class AuditStack extends Stack {
       // Two whole schedule periods, both without AuditCompleted = 1: one run that lands just past a
       // period boundary does not alarm, a run that did not happen (or left scopes unevaluated) does.
       auditNotCompleted: new Alarm(this, 'AuditPitrNotCompletedAlarm', {
-        alarmDescription: `certctl-backup-guard audit-pitr did not complete for a whole schedule period (${this.auditSchedule.expression}): it did not run, failed, or left scopes unevaluated.`,
+        alarmDescription: `certctl-backup-guard audit-pitr did not complete for a whole schedule period (${this.auditSchedule.expression}): it did not run, failed, left scopes unevaluated, judged no database, or missed a database the policy names.`,
         metric: new Metric({
           namespace: METRICS_NAMESPACE,
           metricName: 'AuditCompleted',

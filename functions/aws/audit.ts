@@ -4,7 +4,7 @@
  */
 
 import { pitrChecks } from '../checks/pitr/index.ts';
-import { type AuditProgress, type AuditReport, runAudit } from '../core/audit.ts';
+import { type AuditProgress, type AuditReport, runAudit, withTargetCoverage } from '../core/audit.ts';
 import type { Policy } from '../core/policy.ts';
 import type { AwsClientFactory } from './clients.ts';
 import { planAwsPitrAudit } from './pitr-audit.ts';
@@ -28,12 +28,16 @@ export async function auditAwsPitr(options: AwsPitrAuditOptions): Promise<AuditR
     ...(options.regions ? { regions: [...options.regions] } : {}),
     ...(options.homeRegion ? { homeRegion: options.homeRegion } : {}),
   });
-  return runAudit({
+  const report = await runAudit({
     plans,
     checks: pitrChecks,
     policy: options.policy,
     concurrency: options.policy.aws.regionConcurrency * Math.max(1, options.policy.aws.accounts.length),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.now ? { now: options.now } : {}),
+  });
+  return withTargetCoverage(report, options.policy, {
+    providers: ['aws'],
+    narrowed: options.regions !== undefined,
   });
 }

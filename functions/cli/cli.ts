@@ -16,6 +16,7 @@ import {
   countStatuses,
   EXIT_CODES,
   exitCodeFor,
+  withTargetCoverage,
 } from '../core/audit.ts';
 import { BackupGuardError, CredentialsError, InputError, PolicyError } from '../core/errors.ts';
 import { loadPolicyFile, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
@@ -86,7 +87,8 @@ Exit codes:
   0  every check passed (warnings allowed)
   1  at least one check failed
   2  the audit could not complete (a region or account could not be read, a check could not be
-     evaluated), or the input was bad (policy, arguments, credentials)
+     evaluated), it judged no database at all, a database the policy names was not found, or the
+     input was bad (policy, arguments, credentials)
 
 AWS credentials come from the SDK's default chain (environment, AWS_PROFILE / SSO, container or
 instance role); member accounts listed in the policy are read through their roles. GCP uses
@@ -176,7 +178,6 @@ async function loadPolicy(file: string | undefined, env: NodeJS.ProcessEnv): Pro
   return file ? loadPolicyFile(file) : loadPolicyFromEnv(env);
 }
 
-/** Resolve the caller's AWS credentials up front, so "no credentials" is one clear message. */
 /**
  * The caller's AWS credentials: the SDK's default chain, resolved once up front so "no
  * credentials" is one clear message, then handed on as the provider itself so SSO and
@@ -225,10 +226,6 @@ export function mergeReports(reports: readonly AuditReport[]): AuditReport {
     findings,
     scopes: reports.flatMap((report) => report.scopes),
     counts: countStatuses(findings),
-    // A named target is missing only if no provider's audit found it.
-    unmatchedTargets: (reports[0]?.unmatchedTargets ?? []).filter((identifier) =>
-      reports.every((report) => report.unmatchedTargets?.includes(identifier) ?? false),
-    ),
   };
 }
 
@@ -315,7 +312,11 @@ async function runAuditCommand(args: readonly string[], io: CliIo, overrides: Cl
         auditGcpPitr({ policy, clients: gcp.cloudSql(), projects, ...(onProgress ? { onProgress } : {}) }),
       );
     }
-    const report = mergeReports(await Promise.all(audits));
+    // Named targets are judged against everything this run covered, both providers together.
+    const report = withTargetCoverage(mergeReports(await Promise.all(audits)), policy, {
+      providers: [...(auditAws ? (['aws'] as const) : []), ...(auditGcp ? (['gcp'] as const) : [])],
+      narrowed: options.regions !== undefined || options.projects !== undefined,
+    });
     const text = render(
       report,
       options.format,
@@ -352,7 +353,7 @@ export function describePublication(result: PublishResult): string {
   const lines = [
     `Security Hub: ${counts.created} created, ${counts.updated} updated, ${counts.resolved} resolved, ` +
       `${counts.archived} archived, ${counts.refreshed} refreshed, ${counts.unchanged} unchanged, ` +
-      `${counts.untouched} left untouched (scope not evaluated), ${counts.failed} failed — ` +
+      `${counts.untouched} left untouched (scope not evaluated or coverage in doubt), ${counts.failed} failed — ` +
       `${result.calls.batchImport} import call${result.calls.batchImport === 1 ? '' : 's'}, ${result.calls.getFindings} read call${result.calls.getFindings === 1 ? '' : 's'}`,
   ];
   for (const failure of result.failed) {

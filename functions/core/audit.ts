@@ -15,7 +15,7 @@ import {
   resourceKey,
 } from './finding.ts';
 import type { Policy } from './policy.ts';
-import { unmatchedIdentifiers } from './targets.ts';
+import { type RunCoverage, unmatchedTargets } from './targets.ts';
 
 export interface Scope {
   readonly provider: Provider;
@@ -167,7 +167,22 @@ export async function runAudit<F extends { readonly resource: ResourceRef }>(
     findings,
     scopes: outcomes,
     counts: countStatuses(findings),
-    unmatchedTargets: unmatchedIdentifiers(options.policy.targets.identifiers, judgedResources(findings)),
+  };
+}
+
+/**
+ * The report with `unmatchedTargets` set for what this run covered (see `unmatchedTargets` in
+ * targets.ts). Callers that know the run's reach call it last: the AWS and GCP audits for their own
+ * provider, the CLI again after merging providers.
+ */
+export function withTargetCoverage(report: AuditReport, policy: Policy, coverage: RunCoverage): AuditReport {
+  const scopes = report.scopes.map((outcome) => ({
+    ...outcome.scope,
+    complete: outcome.status === 'complete',
+  }));
+  return {
+    ...report,
+    unmatchedTargets: unmatchedTargets(policy, judgedResources(report.findings), scopes, coverage),
   };
 }
 

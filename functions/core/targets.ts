@@ -2,7 +2,7 @@
  * Target selection: which databases certctl depends on. Cloud-neutral, so the RDS, Aurora and
  * Cloud SQL adapters (and the snapshot action) select targets the same way.
  */
-import type { ResourceRef } from './finding.ts';
+import type { Provider, ResourceRef } from './finding.ts';
 import type { Policy } from './policy.ts';
 
 /** What an adapter knows about a resource when it decides whether to audit it. */
@@ -46,16 +46,80 @@ export function namesOf(resource: ResourceRef): string[] {
   return names;
 }
 
+/** Where an identifier must live when it says so: an RDS ARN, a Cloud SQL selfLink or connection name. */
+export interface IdentifierLocation {
+  readonly provider: Provider;
+  readonly account: string;
+  /** Absent for a Cloud SQL selfLink (a project lists all its regions at once). */
+  readonly region?: string;
+}
+
+const RDS_ARN = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):(\d{12}):(?:db|cluster):/i;
+const CLOUD_SQL_SELF_LINK = /\/projects\/([^/]+)\/instances\/[^/]+$/i;
+const CLOUD_SQL_CONNECTION_NAME = /^([a-z][a-z0-9-]{4,28}[a-z0-9]):([a-z]+-[a-z]+\d+):[a-z][a-z0-9-]*$/i;
+
+/** The provider, account and region an identifier names; undefined for a plain name. */
+export function locateIdentifier(identifier: string): IdentifierLocation | undefined {
+  const arn = RDS_ARN.exec(identifier);
+  if (arn?.[1] && arn[2]) return { provider: 'aws', account: arn[2], region: arn[1] };
+  const selfLink = CLOUD_SQL_SELF_LINK.exec(identifier);
+  if (selfLink?.[1] && identifier.includes('sqladmin')) return { provider: 'gcp', account: selfLink[1] };
+  const connection = CLOUD_SQL_CONNECTION_NAME.exec(identifier);
+  if (connection?.[1] && connection[2])
+    return { provider: 'gcp', account: connection[1], region: connection[2] };
+  return undefined;
+}
+
+/** What a run covered: which providers it audited, and whether it was narrowed (`--region`, `--project`). */
+export interface RunCoverage {
+  readonly providers: readonly Provider[];
+  readonly narrowed: boolean;
+}
+
+/** A scope of a run, as far as target coverage cares. */
+export interface CoveredScope {
+  readonly provider: Provider;
+  readonly account: string;
+  readonly region: string;
+  readonly complete: boolean;
+}
+
 /**
- * The policy's `targets.identifiers` that no judged resource answers to: a typo or a database that
- * no longer exists. Either way the audit did not prove what the policy asked, so it must say so.
+ * The policy's `targets.identifiers` this run should have found and did not: a typo, or a database
+ * that no longer exists. Only identifiers the run could have found count, so one policy can serve
+ * the Lambda (AWS only), the Cloud Function (GCP only) and narrowed CLI runs without false alarms:
+ * - an ARN, selfLink or connection name counts when the run audited its provider, unless its scope
+ *   failed (then it is NOT_AVAILABLE already) or a narrowed run did not read its scope;
+ * - a plain name counts only when the run was not narrowed, audited every provider the policy
+ *   configures, and every scope was read: then it could be nowhere else.
  */
-export function unmatchedIdentifiers(
-  identifiers: readonly string[],
+export function unmatchedTargets(
+  policy: Pick<Policy, 'targets' | 'gcp'>,
   judged: Iterable<ResourceRef>,
+  scopes: readonly CoveredScope[],
+  coverage: RunCoverage,
 ): string[] {
+  const identifiers = policy.targets.identifiers;
   if (identifiers.length === 0) return [];
   const seen = new Set<string>();
   for (const resource of judged) for (const name of namesOf(resource)) seen.add(name.toLowerCase());
-  return identifiers.filter((identifier) => !seen.has(identifier.toLowerCase()));
+  const policyProviders: Provider[] = policy.gcp.projects.length > 0 ? ['aws', 'gcp'] : ['aws'];
+  const coversEveryProvider = policyProviders.every((provider) => coverage.providers.includes(provider));
+  const everyScopeRead = scopes.every((scope) => scope.complete);
+  const scopeOf = (location: IdentifierLocation): CoveredScope | undefined =>
+    scopes.find(
+      (scope) =>
+        scope.provider === location.provider &&
+        scope.account === location.account &&
+        (scope.region === '*' || location.region === undefined || scope.region === location.region),
+    );
+  return identifiers.filter((identifier) => {
+    if (seen.has(identifier.toLowerCase())) return false;
+    const location = locateIdentifier(identifier);
+    if (!location) return !coverage.narrowed && coversEveryProvider && everyScopeRead;
+    if (!coverage.providers.includes(location.provider)) return false;
+    const scope = scopeOf(location);
+    if (scope) return scope.complete;
+    return !coverage.narrowed;
+  });
 }

@@ -6,7 +6,13 @@
  */
 
 import { pitrChecks } from '../checks/pitr/index.ts';
-import { type AuditProgress, type AuditReport, runAudit, type ScopePlan } from '../core/audit.ts';
+import {
+  type AuditProgress,
+  type AuditReport,
+  runAudit,
+  type ScopePlan,
+  withTargetCoverage,
+} from '../core/audit.ts';
 import type { PitrFact } from '../core/facts.ts';
 import type { Policy } from '../core/policy.ts';
 import { type CloudSqlApi, type CloudSqlReadOptions, readCloudSqlPitrFacts } from './cloud-sql.ts';
@@ -46,7 +52,7 @@ export async function auditGcpPitr(options: GcpPitrAuditOptions): Promise<AuditR
   const { policy, clients, onProgress, now, ...planOptions } = options;
   // The adapter measures log-retention bounds on the same clock the checks judge with.
   const plans = planGcpPitrAudit(policy, clients, { ...planOptions, ...(now ? { now } : {}) });
-  return runAudit({
+  const report = await runAudit({
     plans,
     checks: pitrChecks,
     policy,
@@ -54,4 +60,5 @@ export async function auditGcpPitr(options: GcpPitrAuditOptions): Promise<AuditR
     ...(onProgress ? { onProgress } : {}),
     ...(now ? { now } : {}),
   });
+  return withTargetCoverage(report, policy, { providers: ['gcp'], narrowed: options.projects !== undefined });
 }

@@ -6,6 +6,7 @@ import {
   mapWithConcurrency,
   runAudit,
   type ScopePlan,
+  withTargetCoverage,
 } from '../../functions/core/audit.ts';
 import { type Check, defineRegistry } from '../../functions/core/check.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
@@ -179,14 +180,15 @@ describe('coverage', () => {
       resource: { ...db('eu-west-1', 'b', 35).resource, arn: 'arn:aws:rds:eu-west-1:111111111111:db:b' },
       retentionDays: 35,
     };
-
-    // Act
-    const report = await runAudit({
+    const audited = await runAudit({
       plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35), withArn])],
       checks: [retentionCheck],
       policy: named,
       now,
     });
+
+    // Act
+    const report = withTargetCoverage(audited, named, { providers: ['aws'], narrowed: false });
 
     // Assess
     expect(report.unmatchedTargets).toEqual(['certctl-prod-dbb']);

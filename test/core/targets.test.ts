@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../functions/core/policy.ts';
-import { isTarget } from '../../functions/core/targets.ts';
+import { isTarget, locateIdentifier, unmatchedTargets } from '../../functions/core/targets.ts';
 
 const ARN = 'arn:aws:rds:eu-west-1:111122223333:db:certctl-db';
 
@@ -67,5 +67,80 @@ describe('isTarget', () => {
     expect(
       isTarget({ identifiers: ['db'], tags: { 'certctl:backup-guard': 'enabled' } }, targets({ tags: [] })),
     ).toBe(false);
+  });
+});
+
+describe('unmatchedTargets', () => {
+  const db = (id: string, region = 'eu-west-1') => ({
+    provider: 'aws' as const,
+    account: '111111111111',
+    region,
+    type: 'AwsRdsDbInstance' as const,
+    id,
+    arn: `arn:aws:rds:${region}:111111111111:db:${id}`,
+  });
+  const scope = (region: string, complete = true) => ({
+    provider: 'aws' as const,
+    account: '111111111111',
+    region,
+    complete,
+  });
+  const awsRun = { providers: ['aws'] as const, narrowed: false };
+
+  it('flags a plain name only when the run could have found it anywhere', () => {
+    // Prepare
+    const awsOnly = parsePolicy({ targets: { identifiers: ['certctl-prod-dbb'] } });
+    const withGcp = parsePolicy({
+      targets: { identifiers: ['certctl-prod-dbb'] },
+      gcp: { projects: ['certctl-prod'] },
+    });
+    const judged = [db('certctl-prod-db')];
+
+    // Act / Assess
+    expect(unmatchedTargets(awsOnly, judged, [scope('eu-west-1')], awsRun)).toEqual(['certctl-prod-dbb']);
+    // The Lambda audits AWS only: a Cloud SQL name in a shared policy is not its to find.
+    expect(unmatchedTargets(withGcp, judged, [scope('eu-west-1')], awsRun)).toEqual([]);
+    // A narrowed run (--region) or a failed scope may simply not have read it.
+    expect(unmatchedTargets(awsOnly, judged, [scope('eu-west-1')], { ...awsRun, narrowed: true })).toEqual(
+      [],
+    );
+    expect(
+      unmatchedTargets(awsOnly, judged, [scope('eu-west-1'), scope('us-east-1', false)], awsRun),
+    ).toEqual([]);
+  });
+
+  it('flags an ARN in a scope that was read, never one in a failed scope or of another provider', () => {
+    // Prepare
+    const arnWest = 'arn:aws:rds:eu-west-1:111111111111:db:gone';
+    const arnEast = 'arn:aws:rds:us-east-1:111111111111:db:elsewhere';
+    const arnSouth = 'arn:aws:rds:ap-south-1:111111111111:db:unaudited';
+    const connection = 'certctl-prod:europe-west1:certctl-gcp-db';
+    const policy = parsePolicy({ targets: { identifiers: [arnWest, arnEast, arnSouth, connection] } });
+    const scopes = [scope('eu-west-1'), scope('us-east-1', false)];
+
+    // Act
+    const full = unmatchedTargets(policy, [], scopes, awsRun);
+    const narrowed = unmatchedTargets(policy, [], scopes, { ...awsRun, narrowed: true });
+
+    // Assess: ap-south-1 is not audited at all, which a full run must say; a narrowed one need not.
+    expect(full).toEqual([arnWest, arnSouth]);
+    expect(narrowed).toEqual([arnWest]);
+  });
+
+  it('locates ARNs, selfLinks and connection names, and nothing in a plain name', () => {
+    expect(locateIdentifier('arn:aws:rds:eu-west-1:111111111111:cluster:c')).toEqual({
+      provider: 'aws',
+      account: '111111111111',
+      region: 'eu-west-1',
+    });
+    expect(
+      locateIdentifier('https://sqladmin.googleapis.com/v1/projects/certctl-prod/instances/certctl-gcp-db'),
+    ).toEqual({ provider: 'gcp', account: 'certctl-prod' });
+    expect(locateIdentifier('certctl-prod:europe-west1:certctl-gcp-db')).toEqual({
+      provider: 'gcp',
+      account: 'certctl-prod',
+      region: 'europe-west1',
+    });
+    expect(locateIdentifier('certctl-prod-db')).toBeUndefined();
   });
 });

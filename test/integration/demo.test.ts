@@ -95,6 +95,8 @@ describe('npm run demo', () => {
     }
     // Neither in the matrix nor in any finding line (which ends with the resource).
     expect(stdout).not.toMatch(/cloudsql:certctl-gcp-db-replica\b/);
+    expect(stdout).toContain('certctl-prod-db-replica (RDS read replica)');
+    expect(stdout).toContain('certctl-prod-aurora-1 (Aurora member, judged at certctl-prod-aurora)');
     expect(stdout).not.toMatch(/cloudsql:billing-db\b/);
     expect(stdout).toMatch(/Security Hub: \d+ created, .* 0 failed/);
     expect(stdout).toContain("The audit's exit code is 1");

@@ -8,7 +8,40 @@ import { runCli } from '../../functions/cli/cli.ts';
 import { simCredentials } from './accounts.ts';
 import { loadScenario } from './scenario.ts';
 import { startSim } from './server.ts';
+import type { RdsService } from './services/rds.ts';
 import { SECURITY_HUB_SERVICE, type SecurityHubSim } from './services/security-hub.ts';
+
+/** Cloud SQL instances of the scenario that are replicas, as the scenario writes them. */
+interface RawCloudSqlSection {
+  readonly projects?: Record<
+    string,
+    { readonly instances?: readonly { name?: string; masterInstanceName?: string }[] }
+  >;
+}
+
+/** What the demo fleet holds that the audit must not judge alone: replicas and Aurora members. */
+function notJudgedAlone(sim: Awaited<ReturnType<typeof startSim>>): string[] {
+  const rds = sim.service<RdsService>('rds');
+  const names: string[] = [];
+  for (const account of sim.scenario.accounts) {
+    for (const region of sim.scenario.regions) {
+      for (const instance of rds.store.instances(account.id, region.name)) {
+        if (instance.readReplicaSourceDBInstanceIdentifier) names.push(`${instance.id} (RDS read replica)`);
+        else if (instance.dbClusterIdentifier)
+          names.push(`${instance.id} (Aurora member, judged at ${instance.dbClusterIdentifier})`);
+      }
+    }
+  }
+  const cloudSql = (sim.scenario.services as Record<string, unknown>).cloudSql as
+    | RawCloudSqlSection
+    | undefined;
+  for (const project of Object.values(cloudSql?.projects ?? {})) {
+    for (const instance of project.instances ?? []) {
+      if (instance.masterInstanceName) names.push(`${instance.name} (Cloud SQL read replica)`);
+    }
+  }
+  return names;
+}
 
 const SCENARIOS = ['test/sim/scenarios/demo-aws.yaml', 'test/sim/scenarios/demo-gcp.yaml'];
 const POLICY = 'test/sim/scenarios/demo-policy.yaml';
@@ -46,6 +79,7 @@ try {
     { stdout: out, stderr: out, env: { ...process.env, AWS_REGION: 'eu-west-1' }, color },
     { awsCredentials: simCredentials() },
   );
+  out(`\nNot judged alone (no row above, by design): ${notJudgedAlone(sim).join(', ')}.\n`);
   const hub = sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
   const stored = hub.allFindings().map((entry) => entry.finding);
   const byStatus = new Map<string, number>();

@@ -89,7 +89,7 @@ function evaluateCloudSql(fact: PitrFact): CheckOutcome {
       description: `${resourceLabel(fact)} has ${off.join(' and ')} off: it cannot be restored to a point in time.${unknown}`,
       observed,
       required: REQUIRED,
-      remediationText: `Run \`${patchCloudSql(fact, flags.join(' '))}\` (HH:MM is the daily backup start time in UTC). Point-in-time recovery needs automated backups, and the window starts from the moment both are on. See ${DOCS.cloudSqlPitr}.`,
+      remediationText: `Run \`${patchCloudSql(fact, flags.join(' '))}\`${flags.includes('--backup-start-time=HH:MM') ? ' (HH:MM is the daily backup start time in UTC)' : ''}. Point-in-time recovery needs automated backups, and the window starts from the moment both are on. See ${DOCS.cloudSqlPitr}.`,
     };
   }
   if (backups === undefined || pitr === undefined) {

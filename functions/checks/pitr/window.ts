@@ -94,12 +94,17 @@ interface WindowBound {
   readonly backupOnly: boolean;
   /** Days the platform allows at most (the edition's log cap on Cloud SQL). */
   readonly max: number;
+  /** For a backup-only window: the retained daily backups (N of them span N - 1 days). */
+  readonly backups?: number | undefined;
 }
 
 function boundOf(fact: PitrFact): WindowBound {
   if (fact.kind === 'cloudsql-instance' && fact.pointInTimeRecoveryEnabled === false) {
+    const backups = fact.cloudSql?.retainedBackups;
     return {
-      days: fact.cloudSql?.retainedBackups,
+      // N daily backups reach back N - 1 days: the oldest is N - 1 days older than the newest.
+      days: backups === undefined ? undefined : Math.max(0, backups - 1),
+      backups,
       source: RETAINED_BACKUPS_SOURCE,
       backupOnly: true,
       // Cloud SQL keeps up to 365 automated backups on every edition.
@@ -187,7 +192,7 @@ export const pitrWindowCheck: Check<PitrFact> = {
       earliestRestorableTime: earliest.toISOString(),
       retentionDays: valueOrNull(fact.retentionDays),
       ...(bound.backupOnly
-        ? { retainedBackups: valueOrNull(retention), pointInTimeRecoveryEnabled: false }
+        ? { retainedBackups: valueOrNull(bound.backups), pointInTimeRecoveryEnabled: false }
         : {}),
     };
     const reachesBack = bound.backupOnly
@@ -233,10 +238,10 @@ export const pitrWindowCheck: Check<PitrFact> = {
       const allowsMs = Math.min(retention * DAY_MS, ageMs ?? Number.POSITIVE_INFINITY);
       const lost = windowMs + STEADY_STATE_WOBBLE_MS < allowsMs;
       const allows = bound.backupOnly
-        ? `the ${retention} retained daily backups allow`
+        ? `the ${retention} days the ${bound.backups} retained daily backups allow`
         : `the ${retention} days the retention allows`;
       const cap = bound.backupOnly
-        ? ` The ${retention} retained daily backups (${bound.source}) cap it: with point-in-time recovery off the window is bounded by the backups kept, not by transactionLogRetentionDays, and cannot grow past ${retention} days.`
+        ? ` The ${bound.backups} retained daily backups (${bound.source}) cap it: with point-in-time recovery off the window is bounded by the backups kept, not by transactionLogRetentionDays, and cannot grow past ${retention} days (the oldest of ${bound.backups} daily backups is ${retention} days older than the newest).`
         : ` The configured retention of ${retention} days (${bound.source}) caps it: the window cannot grow past ${retention} days.`;
       const impossible =
         !bound.backupOnly && minPitrDays > bound.max
@@ -260,7 +265,7 @@ export const pitrWindowCheck: Check<PitrFact> = {
       ? ` The database is ${ageDays} days old, so older restore points existed and were removed: expected if the ${bound.backupOnly ? 'number of retained backups' : 'retention'} was raised recently; otherwise backups were lost (retention lowered, backups turned off, instance replaced) and the window shrank.`
       : '';
     const enough = bound.backupOnly
-      ? `The ${retention} retained daily backups are enough`
+      ? `The ${bound.backups} retained daily backups (${retention} days) are enough`
       : `The retention of ${retention} days is enough`;
     return {
       status: 'WARNING',

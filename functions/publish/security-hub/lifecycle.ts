@@ -103,7 +103,8 @@ export function destinationsToRead(
     // regions can write one (the region listing failed), so only then is the home region read:
     // a fixed region list never touches (nor needs permissions in) any other region.
     const wholeAccountPossible =
-      policy.aws.regions === 'all' || report.scopes.some((scope) => scope.scope.region === '*');
+      policy.aws.regions === 'all' ||
+      report.scopes.some((scope) => scope.scope.provider === 'aws' && scope.scope.region === '*');
     if (outcome.scope.provider === 'aws' && wholeAccountPossible) {
       add({
         account: outcome.scope.account,
@@ -278,16 +279,21 @@ interface Decision {
 }
 
 /**
- * When an unchanged finding is due for refresh: between half and all of `refreshDays`, by a stable
- * hash of its Id. A fleet imported at once would otherwise come due at once and re-import every
- * finding in one run; spread this way, each run refreshes about fleet / (runs per refresh period).
+ * Whether an unchanged finding is due for its refresh. Each finding has its own phase, a stable hash
+ * of its Id spread over the refresh period: it is refreshed when a boundary of its own grid passes
+ * (every `refreshDays`, at its phase), and in any case once it is `refreshDays` old. A fleet
+ * imported at once therefore refreshes spread evenly over the next period, and in steady state each
+ * finding is sent once per period: about fleet / (runs per period) per run.
  */
-export function refreshDueDays(id: string, refreshDays: number): number {
+export function refreshDue(id: string, updatedAt: number, now: number, refreshDays: number): boolean {
+  const period = refreshDays * DAY_MS;
+  if (now - updatedAt >= period) return true;
   let hash = 2166136261;
   for (let index = 0; index < id.length; index += 1) {
     hash = Math.imul(hash ^ id.charCodeAt(index), 16777619);
   }
-  return refreshDays * (0.5 + 0.5 * ((hash >>> 0) / 2 ** 32));
+  const phase = ((hash >>> 0) / 2 ** 32) * period;
+  return Math.floor((now + phase) / period) > Math.floor((updatedAt + phase) / period);
 }
 
 function decide(
@@ -308,14 +314,10 @@ function decide(
   }
   if (changes.length > 0) return { action: 'update', reason: `changed: ${changes.join('; ')}` };
   const updatedAt = Date.parse(existing.UpdatedAt ?? '');
-  const ageDays = Number.isFinite(updatedAt)
-    ? (now.getTime() - updatedAt) / DAY_MS
-    : Number.POSITIVE_INFINITY;
-  const dueDays = refreshDueDays(existing.Id ?? '', refreshDays);
-  if (ageDays >= dueDays) {
+  if (!Number.isFinite(updatedAt) || refreshDue(existing.Id ?? '', updatedAt, now.getTime(), refreshDays)) {
     return {
       action: 'refresh',
-      reason: `unchanged, last updated ${existing.UpdatedAt ?? '(unknown)'} (refreshed after ${dueDays.toFixed(1)} of at most ${refreshDays} days; Security Hub deletes active findings after 90 days without an update)`,
+      reason: `unchanged, last updated ${existing.UpdatedAt ?? '(unknown)'}: due for its refresh (every ${refreshDays} days, at a time spread by finding Id; Security Hub deletes active findings after 90 days without an update)`,
     };
   }
   return { action: 'unchanged', reason: `unchanged, last updated ${existing.UpdatedAt}` };

@@ -205,6 +205,29 @@ describe('pitr.window', () => {
       );
     });
 
+    it('fails, not fills, when 30 retained daily backups can reach back only 29 days', () => {
+      // Prepare: N daily backups span N - 1 days, so 30 never hold 30 days.
+      const backupOnly = (retainedBackups: number) =>
+        cloudSqlFact(
+          {
+            pointInTimeRecoveryEnabled: false,
+            retentionDays: 7,
+            restoreWindow: windowFrom(daysAgo(29.1), 'backupRuns.list (SUCCESSFUL AUTOMATED runs, PITR off)'),
+          },
+          { retainedBackups },
+        );
+
+      // Act
+      const thirty = pitrWindowCheck.evaluate(backupOnly(30), contextWith());
+      const thirtyOne = pitrWindowCheck.evaluate(backupOnly(31), contextWith());
+
+      // Assess
+      expect(thirty?.status).toBe('FAILED');
+      expect(thirty?.description).toContain('cannot grow past 29 days');
+      expect(thirtyOne?.status).toBe('WARNING');
+      expect(thirtyOne?.description).toContain('The 31 retained daily backups (30 days) are enough');
+    });
+
     it('words a backup-only window bounded by the retained backups when Cloud SQL PITR is off', () => {
       // Prepare
       const fact = cloudSqlFact(

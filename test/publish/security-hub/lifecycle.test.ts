@@ -52,7 +52,7 @@ function stored(
  */
 function keeper(resource = rdsResource('db-kept')): { finding: Finding; stored: AwsSecurityFinding } {
   const finding = retentionFinding(resource);
-  return { finding, stored: stored(finding, 1) };
+  return { finding, stored: stored(finding, 1 / (24 * 60)) };
 }
 
 describe('planPublication', () => {
@@ -86,7 +86,7 @@ describe('planPublication', () => {
     });
   });
 
-  it('skips an unchanged finding when it was updated within half of refreshDays', () => {
+  it('skips an unchanged finding when it was updated a minute ago', () => {
     // Prepare
     const finding = retentionFinding(rdsResource('db-1'));
 
@@ -95,7 +95,7 @@ describe('planPublication', () => {
       report: report([finding], [completeScope(ACCOUNT_A, 'eu-west-1')]),
       policy: POLICY,
       now: NOW,
-      existing: [stored(finding, 3.4)],
+      existing: [stored(finding, 1 / (24 * 60))],
     });
 
     // Assess
@@ -119,7 +119,7 @@ describe('planPublication', () => {
     // Assess
     expect(plan.imports).toHaveLength(1);
     expect(plan.imports[0]?.action).toBe('refresh');
-    expect(plan.imports[0]?.reason).toMatch(/of at most 7 days/);
+    expect(plan.imports[0]?.reason).toMatch(/due for its refresh \(every 7 days/);
     expect(plan.imports[0]?.finding).toMatchObject({
       CreatedAt: '2026-01-01T00:00:00.000Z',
       UpdatedAt: NOW.toISOString(),
@@ -127,7 +127,7 @@ describe('planPublication', () => {
     });
   });
 
-  it('spreads refreshes of a fleet imported at once over the second half of refreshDays', () => {
+  it('spreads refreshes of a fleet imported at once evenly over refreshDays, all within one period', () => {
     // Prepare: 1,000 unchanged findings, all last updated at the same moment.
     const findings = Array.from({ length: 1000 }, (_, index) => retentionFinding(rdsResource(`db-${index}`)));
     const plan = (daysAgo: number) =>
@@ -139,15 +139,15 @@ describe('planPublication', () => {
       }).counts.refresh;
 
     // Act
-    const byDay = [3, 4, 5, 6, 7].map(plan);
+    const [day1, day3, day6, day7] = [1, 3, 6, 7].map(plan);
 
-    // Assess: none before half the period, all by its end, a share on each day in between.
-    expect(byDay[0]).toBe(0);
-    expect(byDay[4]).toBe(1000);
-    expect(byDay[1]).toBeGreaterThan(150);
-    expect(byDay[1]).toBeLessThan(450);
-    expect(byDay[2]).toBeGreaterThan(byDay[1] ?? 0);
-    expect(byDay[3]).toBeGreaterThan(byDay[2] ?? 0);
+    // Assess: about 1/7 per day (each finding at its own phase), every one by the end of the period.
+    expect(day1).toBeGreaterThan(90);
+    expect(day1).toBeLessThan(200);
+    expect(day3).toBeGreaterThan(360);
+    expect(day3).toBeLessThan(500);
+    expect(day6).toBeGreaterThan(800);
+    expect(day7).toBe(1000);
   });
 
   it('resolves a failing finding when the resource now passes', () => {
@@ -208,7 +208,7 @@ describe('planPublication', () => {
         description: `db-1 is ${minutes} min behind.`,
         drifting: ['restoreLagMinutes', 'latestRestorableTime'],
       });
-    const existing = [stored(lag(4, 'PASSED'), 1)];
+    const existing = [stored(lag(4, 'PASSED'), 1 / (24 * 60))];
 
     // Act
     const drifted = planPublication({
@@ -240,7 +240,7 @@ describe('planPublication', () => {
       report: report([finding], [completeScope(ACCOUNT_A, 'eu-west-1')]),
       policy: POLICY,
       now: NOW,
-      existing: [stored(finding, 1, { Severity: { Label: 'LOW' } })],
+      existing: [stored(finding, 1 / (24 * 60), { Severity: { Label: 'LOW' } })],
     });
 
     // Assess

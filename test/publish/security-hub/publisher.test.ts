@@ -149,15 +149,15 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
   });
 
   it('imports only what is due for refresh when nothing changed', async () => {
-    // Prepare
+    // Prepare: refreshes come due at a phase spread by finding Id, at the latest after refreshDays
+    // (7); an hour is far too short for these two Ids' phases, a week is the latest any is due.
+    const HOUR = DAY / 24;
     const steady = retentionFinding(rdsResource('db-steady'));
     const changing = retentionFinding(rdsResource('db-changing'));
     const changed = retentionFinding(rdsResource('db-changing'), { observed: { retentionDays: 14 } });
     await publish(report([steady, changing], [euWest]));
-    clock = new Date(T0.getTime() + 1 * DAY);
+    clock = new Date(T0.getTime() + HOUR);
     const nextDay = await publish(report([steady, changing], [euWest]));
-    clock = new Date(T0.getTime() + 3 * DAY);
-    await publish(report([steady, changed], [euWest]));
     clock = new Date(T0.getTime() + 7 * DAY);
 
     // Act
@@ -166,8 +166,8 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     // Assess
     expect(nextDay.counts).toMatchObject({ created: 0, updated: 0, refreshed: 0, unchanged: 2 });
     expect(nextDay.calls.batchImport).toBe(0);
-    expect(result.counts).toMatchObject({ refreshed: 1, updated: 0, unchanged: 1 });
-    expect(result.findingsSent).toBe(1);
+    expect(result.counts).toMatchObject({ refreshed: 1, updated: 1, unchanged: 0 });
+    expect(result.findingsSent).toBe(2);
     expect(stored(ACCOUNT_A, 'eu-west-1', steady)).toMatchObject({
       UpdatedAt: clock.toISOString(),
       CreatedAt: T0.toISOString(),
@@ -319,7 +319,7 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
 
     // Act
     const first = await publish(report(findings, [euWest]));
-    clock = new Date(T0.getTime() + DAY);
+    clock = new Date(T0.getTime() + 60_000);
     const second = await publish(report(findings, [euWest]));
 
     // Assess
