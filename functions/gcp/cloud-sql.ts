@@ -23,6 +23,7 @@
  * A failure of either call for one instance makes only that instance's window unknown; a failed
  * listing fails the whole project (the caller's scope).
  */
+
 import type { protos } from '@google-cloud/sql';
 import { mapWithConcurrency } from '../core/audit.ts';
 import { CloudApiError } from '../core/errors.ts';
@@ -30,6 +31,7 @@ import type { CloudSqlEdition, PitrFact, RestoreWindow } from '../core/facts.ts'
 import type { ResourceRef } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
+import { DAY_MS } from '../core/time.ts';
 import {
   enumName,
   googleErrorCode,
@@ -83,7 +85,6 @@ export const DEFAULT_INSTANCE_CONCURRENCY = 10;
 /** instances.list: "If unspecified, at most 500 instances are returned. The maximum value is 1000". */
 export const INSTANCES_PAGE_SIZE = 1000;
 const BACKUP_RUNS_PAGE_SIZE = 500;
-const DAY_MS = 86_400_000;
 
 /**
  * Policy tags become GCP labels in this one place. Label keys and values allow only lowercase

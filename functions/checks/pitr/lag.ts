@@ -14,16 +14,9 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
+import { MINUTE_MS } from '../../core/time.ts';
 import { patchCloudSql } from './commands.ts';
-import {
-  DOCS,
-  formatLag,
-  formatTime,
-  MINUTE_MS,
-  notAvailable,
-  PITR_RESOURCE_TYPES,
-  resourceLabel,
-} from './wording.ts';
+import { DOCS, formatLag, formatTime, notAvailable, PITR_RESOURCE_TYPES, resourceLabel } from './wording.ts';
 
 /** Statuses in which a database is running and archiving WAL (RDS/Aurora lowercase, Cloud SQL upper). */
 const RUNNING_STATUSES = new Set([

@@ -43,13 +43,12 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
+import { DAY_MS, HOUR_MS } from '../../core/time.ts';
 import { patchCloudSql, setRetentionCommand } from './commands.ts';
 import {
-  DAY_MS,
   DOCS,
   formatDays,
   formatTime,
-  HOUR_MS,
   logCapClause,
   maxRetentionDays,
   notAvailable,

@@ -6,13 +6,6 @@ import type { CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 
-/** Milliseconds per minute: restore windows and lags are measured in these units. */
-export const MINUTE_MS = 60_000;
-/** Milliseconds per hour. */
-export const HOUR_MS = 60 * MINUTE_MS;
-/** Milliseconds per day. */
-export const DAY_MS = 24 * HOUR_MS;
-
 /** Every PITR check judges the same three kinds of database. */
 export const PITR_RESOURCE_TYPES: readonly ResourceType[] = [
   'AwsRdsDbInstance',

@@ -8,10 +8,12 @@
  * run evaluated completely may be archived. Scopes that failed, and scopes this run did not cover
  * (another region, account or group), keep their findings exactly as they were.
  */
+
 import type { AwsSecurityFinding, SeverityLabel } from '@aws-sdk/client-securityhub';
 import { type AuditReport, coverageProblems, type Scope, scopeKey, scopeResource } from '../../core/audit.ts';
 import type { Finding } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
+import { DAY_MS } from '../../core/time.ts';
 import {
   type Destination,
   destinationFor,
@@ -75,8 +77,6 @@ export interface PlanPublicationInput {
   /** Where findings go; from the policy when absent. */
   readonly target?: PublishTarget;
 }
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Security Hub keeps findings per product ARN; the same Id under two products is two findings. */
 function findingKey(productArnValue: string | undefined, id: string | undefined): string {
