@@ -2,9 +2,9 @@
  * The audited side of bench/audit-pitr.ts, in its own process so its peak memory is the audit's
  * alone (the simulator runs in the parent). Prints one JSON line with the figures.
  */
-import { auditAwsPitr } from '../functions/aws/audit.ts';
 import { AwsClientFactory } from '../functions/aws/clients.ts';
 import { parsePolicy } from '../functions/core/policy.ts';
+import { runAuditReport } from '../functions/jobs/audit.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
 
 const endpoint = process.env.BENCH_ENDPOINT;
@@ -21,7 +21,7 @@ const sampler = setInterval(() => {
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
 }, 5);
 const started = performance.now();
-const report = await auditAwsPitr({ policy, factory });
+const report = await runAuditReport({ providers: ['aws'] }, { policy, aws: { factory } });
 const wallMs = performance.now() - started;
 clearInterval(sampler);
 factory.destroy();

@@ -29,11 +29,11 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { POLICY_ENV, type Policy } from '../functions/core/policy.ts';
+import { type AuditSchedule, parseAuditSchedule } from '../functions/core/schedule.ts';
 import { METRICS_NAMESPACE } from '../functions/handlers/aws/observability.ts';
 import { FUNCTION_BUNDLING, FUNCTION_NODE_OPTIONS } from './bundling.ts';
 import { acknowledge, type NagAcknowledgement } from './nag.ts';
 import { auditReadStatements, auditRegions, securityHubRegions } from './permissions.ts';
-import { type AuditSchedule, parseAuditSchedule } from './schedule.ts';
 
 /** The repository root (infra/ is one level down). */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -7,7 +7,7 @@
  */
 import { PolicyError } from '../functions/core/errors.ts';
 import { type Policy, parsePolicy } from '../functions/core/policy.ts';
-import { parseAuditSchedule } from './schedule.ts';
+import { parseAuditSchedule } from '../functions/core/schedule.ts';
 
 /** The CDK context key that holds the policy. */
 export const POLICY_CONTEXT_KEY = 'backupGuardPolicy';

@@ -6,31 +6,18 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { auditAwsPitr } from '../aws/audit.ts';
 import { AwsClientFactory } from '../aws/clients.ts';
 import { allChecks } from '../checks/index.ts';
-import {
-  type AuditProgress,
-  type AuditReport,
-  compareFindings,
-  countStatuses,
-  EXIT_CODES,
-  exitCodeFor,
-  withTargetCoverage,
-} from '../core/audit.ts';
+import { type AuditProgress, type AuditReport, EXIT_CODES } from '../core/audit.ts';
 import { BackupGuardError, CredentialsError, InputError, PolicyError } from '../core/errors.ts';
 import { loadPolicyFile, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../gcp/clients.ts';
-import { auditGcpPitr } from '../gcp/pitr-audit.ts';
+import { runAuditJob } from '../jobs/audit.ts';
+import type { PublicationOutcome } from '../jobs/publish.ts';
 import { renderConsole } from '../publish/console.ts';
 import { renderJson } from '../publish/json.ts';
 import { renderMarkdown } from '../publish/markdown.ts';
-import {
-  type PublishResult,
-  planPublication,
-  publishTargetFrom,
-  publishToSecurityHub,
-} from '../publish/security-hub/index.ts';
+import { planPublication, publishTargetFrom } from '../publish/security-hub/index.ts';
 
 export const VERSION = '0.1.0';
 
@@ -213,22 +200,6 @@ function progressPrinter(io: CliIo): (progress: AuditProgress) => void {
   };
 }
 
-/** Merge the reports of several providers into one. */
-export function mergeReports(reports: readonly AuditReport[]): AuditReport {
-  const findings = reports.flatMap((report) => report.findings).sort(compareFindings);
-  return {
-    startedAt: reports.map((r) => r.startedAt).sort()[0] ?? new Date().toISOString(),
-    finishedAt:
-      reports
-        .map((r) => r.finishedAt)
-        .sort()
-        .at(-1) ?? new Date().toISOString(),
-    findings,
-    scopes: reports.flatMap((report) => report.scopes),
-    counts: countStatuses(findings),
-  };
-}
-
 /** The ASFF findings a run would import into an empty hub: every finding as a `create`. */
 export function renderAsff(report: AuditReport, policy: Policy, homeRegion: string | undefined): string {
   const plan = planPublication({
@@ -295,30 +266,26 @@ async function runAuditCommand(args: readonly string[], io: CliIo, overrides: Cl
   const gcpEndpoint = options.gcpEndpointUrl ?? io.env[CLOUD_SQL_ENDPOINT_ENV];
   const gcp = auditGcp ? new GcpClientFactory(gcpEndpoint ? { endpoint: gcpEndpoint } : {}) : undefined;
   try {
-    const audits: Promise<AuditReport>[] = [];
-    if (factory && auditAws) {
-      audits.push(
-        auditAwsPitr({
-          policy,
-          factory,
-          ...(options.regions ? { regions: options.regions } : {}),
-          ...(onProgress ? { onProgress } : {}),
-          homeRegion,
-        }),
-      );
-    }
-    if (gcp) {
-      audits.push(
-        auditGcpPitr({ policy, clients: gcp.cloudSql(), projects, ...(onProgress ? { onProgress } : {}) }),
-      );
-    }
-    // Named targets are judged against everything this run covered, both providers together.
-    const report = withTargetCoverage(mergeReports(await Promise.all(audits)), policy, {
-      providers: [...(auditAws ? (['aws'] as const) : []), ...(auditGcp ? (['gcp'] as const) : [])],
-      narrowed: options.regions !== undefined || options.projects !== undefined,
-    });
+    const providers = [...(auditAws ? (['aws'] as const) : []), ...(auditGcp ? (['gcp'] as const) : [])];
+    const outcome = await runAuditJob(
+      {
+        providers,
+        ...(options.regions ? { regions: options.regions } : {}),
+        ...(options.projects ? { projects: options.projects } : {}),
+        publish: options.publish,
+      },
+      {
+        policy,
+        ...(factory ? { aws: { factory, homeRegion } } : {}),
+        ...(gcp ? { gcp } : {}),
+        ...(factory
+          ? { publisher: { factory: () => factory, accounts: policy.aws.accounts, homeRegion } }
+          : {}),
+        ...(onProgress ? { onProgress } : {}),
+      },
+    );
     const text = render(
-      report,
+      outcome.report,
       options.format,
       options.output === undefined && (io.color ?? false),
       policy,
@@ -330,36 +297,33 @@ async function runAuditCommand(args: readonly string[], io: CliIo, overrides: Cl
     } else {
       io.stdout(text);
     }
-    const auditExit = exitCodeFor(report);
-    if (!options.publish || !factory) return auditExit;
-    const published = await publishToSecurityHub({
-      report,
-      policy,
-      factory,
-      accounts: policy.aws.accounts,
-      ...(homeRegion ? { homeRegion } : {}),
-    });
-    io.stderr(`${describePublication(published)}\n`);
-    return Math.max(auditExit, published.exitCode);
+    if (outcome.publication.status !== 'disabled') io.stderr(`${describePublication(outcome.publication)}\n`);
+    return outcome.exitCode;
   } finally {
     factory?.destroy();
     await gcp?.close();
   }
 }
 
-/** `Security Hub: 12 created, 0 updated, …; 3 import calls` and every finding that did not land. */
-export function describePublication(result: PublishResult): string {
-  const { counts } = result;
+/** `Security Hub: 12 created, 0 updated, …; 3 import calls` and the findings that did not land. */
+export function describePublication(outcome: Exclude<PublicationOutcome, { status: 'disabled' }>): string {
+  if (outcome.status === 'error') {
+    return `Security Hub: nothing imported (${outcome.failedCount} findings): ${outcome.error.message} (${outcome.error.code})`;
+  }
+  const { counts } = outcome;
   const lines = [
     `Security Hub: ${counts.created} created, ${counts.updated} updated, ${counts.resolved} resolved, ` +
       `${counts.archived} archived, ${counts.refreshed} refreshed, ${counts.unchanged} unchanged, ` +
       `${counts.untouched} left untouched (scope not evaluated or coverage in doubt), ${counts.failed} failed — ` +
-      `${result.calls.batchImport} import call${result.calls.batchImport === 1 ? '' : 's'}, ${result.calls.getFindings} read call${result.calls.getFindings === 1 ? '' : 's'}`,
+      `${outcome.calls.batchImport} import call${outcome.calls.batchImport === 1 ? '' : 's'}, ${outcome.calls.getFindings} read call${outcome.calls.getFindings === 1 ? '' : 's'}`,
   ];
-  for (const failure of result.failed) {
+  for (const failure of outcome.failures) {
     lines.push(
       `  not imported: ${failure.id} into ${failure.account}/${failure.region}: ${failure.code} ${failure.message}`,
     );
+  }
+  if (outcome.failedCount > outcome.failures.length) {
+    lines.push(`  … and ${outcome.failedCount - outcome.failures.length} more not imported`);
   }
   return lines.join('\n');
 }

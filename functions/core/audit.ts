@@ -1,11 +1,20 @@
 /**
  * The audit engine: evaluate every scope (account or project x region x check group), run the checks
- * over the facts each scope yields, and report which scopes were fully evaluated. A scope that
- * errored yields NOT_AVAILABLE, never PASSED, and is marked failed so no publisher resolves anything
- * inside it.
+ * over the facts each scope yields, and report which scopes were fully evaluated.
+ *
+ * Reading facts and judging them fail separately:
+ * - a scope whose facts could not be read yields NOT_AVAILABLE for every check of its group, never
+ *   PASSED, and is marked failed so no publisher resolves or archives anything inside it;
+ * - a check that throws on one resource yields NOT_AVAILABLE for that check and resource only,
+ *   marked `internalError` (a bug of ours, not a permission problem); every other check and
+ *   resource of the scope is still judged, and publishers leave that finding's earlier state alone.
+ *
+ * A scope is a unit of work: {@link PlannedScope} serializes, {@link runAudit} runs any subset of a
+ * plan, and {@link mergeReports} joins reports of separate runs (other processes, other machines)
+ * with the same lifecycle safety, because that safety is a property of each scope's outcome.
  */
 import { type Check, type CheckContext, toFinding } from './check.ts';
-import { describeError, errorCode } from './errors.ts';
+import { CloudApiError, describeError, errorCode } from './errors.ts';
 import {
   type CheckGroup,
   type ComplianceStatus,
@@ -30,6 +39,16 @@ export function scopeKey(scope: Scope): string {
   return `${scope.provider}/${scope.account}/${scope.region}/${scope.group}`;
 }
 
+/**
+ * A scope as a plan holds it: plain data that serializes (a Step Functions state, a queue message),
+ * so any process can run it. `failure` is set when planning already knows the scope cannot be read
+ * (its account's region listing failed): running it yields the failed outcome with that error.
+ */
+export interface PlannedScope {
+  readonly scope: Scope;
+  readonly failure?: { readonly code: string; readonly message: string };
+}
+
 /** A scope and how to read its facts. `collect` throws when the scope cannot be evaluated. */
 export interface ScopePlan<F> {
   readonly scope: Scope;
@@ -46,6 +65,13 @@ export interface ScopeOutcome {
 
 export type StatusCounts = Record<ComplianceStatus, number>;
 
+/** A provider a run could not plan at all (no credentials, STS unreachable): none of its scopes is known. */
+export interface PlanningFailure {
+  readonly provider: Provider;
+  readonly code: string;
+  readonly message: string;
+}
+
 export interface AuditReport {
   readonly startedAt: string;
   readonly finishedAt: string;
@@ -57,6 +83,11 @@ export interface AuditReport {
    * audit did not cover what the policy names: exit code 2, and publishers archive nothing.
    */
   readonly unmatchedTargets?: readonly string[];
+  /**
+   * Providers this run meant to audit and could not plan. Non-empty means the run proves nothing
+   * about them: exit code 2, and publishers archive nothing.
+   */
+  readonly unplanned?: readonly PlanningFailure[];
 }
 
 export interface AuditProgress {
@@ -111,6 +142,114 @@ export async function mapWithConcurrency<T, R>(
   return results;
 }
 
+/** The finding of one check on one fact; a check that throws gives NOT_AVAILABLE for that pair only. */
+function judge<F extends { readonly resource: ResourceRef }>(
+  check: Check<F>,
+  fact: F,
+  context: CheckContext,
+): Finding[] {
+  let result: ReturnType<Check<F>['evaluate']>;
+  try {
+    result = check.evaluate(fact, context);
+  } catch (error) {
+    const name = error instanceof Error ? error.name : 'Error';
+    // The message of a check's own error names our code's mistake; cut it so a runaway message
+    // (a whole object printed) cannot flood the finding.
+    const message = describeError(error).slice(0, INTERNAL_ERROR_MESSAGE_LIMIT);
+    return [
+      {
+        ...toFinding(
+          check.metadata,
+          fact.resource,
+          {
+            status: 'NOT_AVAILABLE',
+            description: `Internal error in check ${check.metadata.id} while judging ${fact.resource.id}: ${name}: ${message}. This is a defect in certctl-backup-guard, not a permission or configuration problem of yours; the other checks on this resource were judged, and the earlier finding of this check is left as it was.`,
+            observed: { internalError: name },
+            required: { checkEvaluated: true },
+            remediationText:
+              'Report it to the certctl-backup-guard maintainers with the log line of this run; until it is fixed, verify this check by hand.',
+          },
+          context.now,
+        ),
+        internalError: true,
+      },
+    ];
+  }
+  return result ? [toFinding(check.metadata, fact.resource, result, context.now)] : [];
+}
+
+/** Longest error message quoted in an internal-error finding. */
+const INTERNAL_ERROR_MESSAGE_LIMIT = 300;
+
+/** The outcome of a scope whose facts could not be read, and its NOT_AVAILABLE stand-in findings. */
+function failedScope<F>(
+  scope: Scope,
+  error: unknown,
+  checks: readonly Check<F>[],
+  evaluatedAt: Date,
+  findings: Finding[],
+): ScopeOutcome {
+  const code = errorCode(error);
+  const message = describeError(error);
+  for (const check of checks) {
+    findings.push(
+      toFinding(
+        check.metadata,
+        scopeResource(scope),
+        {
+          status: 'NOT_AVAILABLE',
+          description: `Could not evaluate ${scope.provider} ${scope.account} in ${scope.region}: ${message} (${code}). No resource in this scope was judged; earlier findings are left as they were.`,
+          observed: { error: code },
+          required: { scopeEvaluated: true },
+          remediationText:
+            'Check that the audit role can call the read APIs in this region and that the region is reachable, then run the audit again.',
+        },
+        evaluatedAt,
+      ),
+    );
+  }
+  return { scope, status: 'failed', resources: 0, error: { code, message } };
+}
+
+/** A plan's scope as a runnable plan: `collect` reads its facts, or fails with the planned failure. */
+export function toScopePlan<F>(planned: PlannedScope, collect: () => Promise<readonly F[]>): ScopePlan<F> {
+  const { failure } = planned;
+  if (failure === undefined) return { scope: planned.scope, collect };
+  return {
+    scope: planned.scope,
+    collect: () => Promise.reject(new CloudApiError(failure.message, failure.code)),
+  };
+}
+
+/**
+ * Merge reports of separate runs (providers, scope batches) into one. Scopes are disjoint in a
+ * plan; a scope reported twice keeps its worst outcome, so a retried batch never hides a failure.
+ * `unmatchedTargets` is not merged: compute it once over the merged report ({@link withTargetCoverage}).
+ */
+export function mergeReports(reports: readonly AuditReport[]): AuditReport {
+  const findings = reports.flatMap((report) => report.findings).sort(compareFindings);
+  const scopes = new Map<string, ScopeOutcome>();
+  for (const outcome of reports.flatMap((report) => report.scopes)) {
+    const key = scopeKey(outcome.scope);
+    const earlier = scopes.get(key);
+    if (!earlier || (earlier.status === 'complete' && outcome.status === 'failed')) scopes.set(key, outcome);
+  }
+  const now = new Date().toISOString();
+  const unplanned = reports.flatMap((report) => report.unplanned ?? []);
+  return {
+    ...(unplanned.length > 0 ? { unplanned } : {}),
+    startedAt: reports.map((report) => report.startedAt).sort()[0] ?? now,
+    finishedAt:
+      reports
+        .map((report) => report.finishedAt)
+        .sort()
+        .at(-1) ?? now,
+    findings,
+    scopes: [...scopes.values()],
+    counts: countStatuses(findings),
+  };
+}
+
 export async function runAudit<F extends { readonly resource: ResourceRef }>(
   options: RunAuditOptions<F>,
 ): Promise<AuditReport> {
@@ -122,40 +261,20 @@ export async function runAudit<F extends { readonly resource: ResourceRef }>(
     const checks = options.checks.filter(
       (check) => check.metadata.group === plan.scope.group && (check.enabledBy?.(options.policy) ?? true),
     );
-    let outcome: ScopeOutcome;
+    let facts: readonly F[];
     try {
-      const facts = await plan.collect();
-      const context: CheckContext = { policy: options.policy, now: now() };
-      for (const fact of facts) {
-        for (const check of checks) {
-          const result = check.evaluate(fact, context);
-          if (result) findings.push(toFinding(check.metadata, fact.resource, result, context.now));
-        }
-      }
-      outcome = { scope: plan.scope, status: 'complete', resources: facts.length };
+      facts = await plan.collect();
     } catch (error) {
-      const code = errorCode(error);
-      const message = describeError(error);
-      outcome = { scope: plan.scope, status: 'failed', resources: 0, error: { code, message } };
-      const evaluatedAt = now();
-      for (const check of checks) {
-        findings.push(
-          toFinding(
-            check.metadata,
-            scopeResource(plan.scope),
-            {
-              status: 'NOT_AVAILABLE',
-              description: `Could not evaluate ${plan.scope.provider} ${plan.scope.account} in ${plan.scope.region}: ${message} (${code}). No resource in this scope was judged; earlier findings are left as they were.`,
-              observed: { error: code },
-              required: { scopeEvaluated: true },
-              remediationText:
-                'Check that the audit role can call the read APIs in this region and that the region is reachable, then run the audit again.',
-            },
-            evaluatedAt,
-          ),
-        );
-      }
+      const outcome = failedScope(plan.scope, error, checks, now(), findings);
+      done += 1;
+      options.onProgress?.({ scope: plan.scope, outcome, done, total: options.plans.length });
+      return outcome;
     }
+    const context: CheckContext = { policy: options.policy, now: now() };
+    for (const fact of facts) {
+      for (const check of checks) findings.push(...judge(check, fact, context));
+    }
+    const outcome: ScopeOutcome = { scope: plan.scope, status: 'complete', resources: facts.length };
     done += 1;
     options.onProgress?.({ scope: plan.scope, outcome, done, total: options.plans.length });
     return outcome;
@@ -201,9 +320,12 @@ export function judgedResources(findings: readonly Finding[]): ResourceRef[] {
  * or named targets were not found. Empty when the coverage is what the policy asked for.
  */
 export function coverageProblems(
-  report: Pick<AuditReport, 'findings' | 'scopes' | 'unmatchedTargets'>,
+  report: Pick<AuditReport, 'findings' | 'scopes' | 'unmatchedTargets' | 'unplanned'>,
 ): string[] {
   const problems: string[] = [];
+  for (const failure of report.unplanned ?? []) {
+    problems.push(`${failure.provider} could not be audited at all: ${failure.message} (${failure.code})`);
+  }
   const everyScopeComplete = report.scopes.every((scope) => scope.status === 'complete');
   if (report.scopes.length > 0 && everyScopeComplete && judgedResources(report.findings).length === 0) {
     problems.push(
@@ -244,7 +366,7 @@ export const EXIT_CODES = {
 } as const;
 
 export function exitCodeFor(
-  report: Pick<AuditReport, 'findings' | 'scopes' | 'counts' | 'unmatchedTargets'>,
+  report: Pick<AuditReport, 'findings' | 'scopes' | 'counts' | 'unmatchedTargets' | 'unplanned'>,
 ): number {
   if (
     report.scopes.some((scope) => scope.status === 'failed') ||

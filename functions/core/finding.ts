@@ -27,8 +27,20 @@ export type ResourceType =
   /** A whole account x region (or project x region) that could not be evaluated. */
   | 'Scope';
 
-/** The check groups: each scope is (account or project) x region x group. */
-export type CheckGroup = 'pitr' | 'dumps' | 'keys';
+/**
+ * The check groups of the catalog, the one list of their names: the lifecycle, the metrics and the
+ * docs read it. Each scope is (account or project) x region x group.
+ */
+export const CHECK_GROUPS = ['pitr', 'dumps', 'keys'] as const;
+export type BuiltInCheckGroup = (typeof CHECK_GROUPS)[number];
+/**
+ * A check group's name: one of {@link CHECK_GROUPS}, or a group registered at run time (an
+ * extension, a test). Names match {@link CHECK_GROUP_NAME}, so they survive a round trip through
+ * Security Hub's ProductFields.
+ */
+export type CheckGroup = BuiltInCheckGroup | (string & {});
+/** What a check group's name looks like. */
+export const CHECK_GROUP_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 export interface ResourceRef {
   readonly provider: Provider;
@@ -71,6 +83,11 @@ export interface Finding {
    * or the periodic refresh, so a steady fleet does not re-import every finding every run.
    */
   readonly drifting?: readonly string[];
+  /**
+   * The check threw on this resource (a defect of ours): the finding is NOT_AVAILABLE, and
+   * publishers leave the earlier finding of this check and resource as it was.
+   */
+  readonly internalError?: boolean;
 }
 
 /** A resource's identity across clouds: provider, account, region, type and id. */

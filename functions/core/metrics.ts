@@ -13,6 +13,8 @@ export interface AuditMetricValues {
   readonly ScopesNotEvaluated: number;
   /** FAILED findings per check id. */
   readonly ChecksFailed: Readonly<Record<string, number>>;
+  /** Checks that threw (a defect of ours, NOT_AVAILABLE for that check and resource), per check id. */
+  readonly CheckErrors: Readonly<Record<string, number>>;
   /** The scopes not evaluated, one `ScopeNotEvaluated` data point each. */
   readonly ScopeNotEvaluated: readonly Scope[];
 }
@@ -22,16 +24,23 @@ export function auditMetricValues(report: AuditReport): AuditMetricValues {
     .filter((outcome) => outcome.status === 'failed')
     .map((outcome) => outcome.scope);
   const checksFailed: Record<string, number> = {};
+  const checkErrors: Record<string, number> = {};
   for (const finding of report.findings) {
     if (finding.status === 'FAILED') checksFailed[finding.checkId] = (checksFailed[finding.checkId] ?? 0) + 1;
+    if (finding.internalError) checkErrors[finding.checkId] = (checkErrors[finding.checkId] ?? 0) + 1;
   }
-  // A run that judged no database (a tag typo) must alarm like one that could not read a region.
-  const completed = failedScopes.length === 0 && coverageProblems(report).length === 0;
+  // A run that judged no database (a tag typo), or whose checks threw, must alarm like one that
+  // could not read a region.
+  const completed =
+    failedScopes.length === 0 &&
+    coverageProblems(report).length === 0 &&
+    Object.keys(checkErrors).length === 0;
   return {
     AuditRuns: 1,
     AuditCompleted: completed ? 1 : 0,
     ScopesNotEvaluated: failedScopes.length,
     ChecksFailed: checksFailed,
+    CheckErrors: checkErrors,
     ScopeNotEvaluated: failedScopes,
   };
 }

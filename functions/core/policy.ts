@@ -2,15 +2,18 @@
  * The policy: one zod schema, parsed the same way by the CDK app, the Lambda handlers, the Cloud
  * Functions and the CLI. Every bad field is reported with its exact path.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
-import { inputIssues, PolicyError } from './errors.ts';
+import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
+import { parseAuditSchedule } from './schedule.ts';
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const ROLE_ARN_ACCOUNT = /^arn:[^:]+:iam::(\d{12}):role\//;
 const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
 const region = z.string().regex(AWS_REGION, 'must be an AWS region name such as eu-west-1');
@@ -23,62 +26,39 @@ const tagSelector = z.strictObject({
 /** The tag that marks a database as one certctl depends on, unless the policy says otherwise. */
 export const DEFAULT_TARGET_TAG = { key: 'certctl:backup-guard', value: 'enabled' } as const;
 
+/** The PITR audit's section: what every managed-Postgres target must keep. */
+const pitrSection = z.strictObject({
+  minPitrDays: z
+    .int()
+    .min(1)
+    .max(35)
+    .default(30)
+    .describe('Days of point-in-time recovery every target must keep (RDS and Aurora allow at most 35).'),
+  maxRestoreLagMinutes: z
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .default(15)
+    .describe('How far the latest restorable time may trail now before PITR counts as stalled.'),
+  requireCrossRegionBackup: z
+    .boolean()
+    .default(false)
+    .describe('Judge `pitr.cross-region` (automated backups replicated to another region).'),
+});
+
+/**
+ * Fields that moved into a section, with where they live now. A policy written for an earlier
+ * version gets one line naming the new place instead of "unrecognized key".
+ */
+export const MOVED_POLICY_FIELDS: Readonly<Record<string, string>> = {
+  minPitrDays: 'pitr.minPitrDays',
+  maxRestoreLagMinutes: 'pitr.maxRestoreLagMinutes',
+  requireCrossRegionBackup: 'pitr.requireCrossRegionBackup',
+};
+
 export const policySchema = z
   .strictObject({
-    minPitrDays: z
-      .int()
-      .min(1)
-      .max(35)
-      .default(30)
-      .describe('Days of point-in-time recovery every target must keep (RDS and Aurora allow at most 35).'),
-    maxRestoreLagMinutes: z
-      .int()
-      .min(5)
-      .max(24 * 60)
-      .default(15)
-      .describe('How far the latest restorable time may trail now before PITR counts as stalled.'),
-    dumpCadenceHours: z
-      .number()
-      .positive()
-      .max(24 * 31)
-      .default(24)
-      .describe('Expected pg_dump cadence; a newer dump must exist within cadence + grace.'),
-    dumpGraceHours: z
-      .number()
-      .min(0)
-      .max(24 * 7)
-      .default(6)
-      .describe('Grace added to the dump cadence.'),
-    requireCrossRegionBackup: z
-      .boolean()
-      .default(false)
-      .describe('Judge `pitr.cross-region` (automated backups replicated to another region).'),
-    inspectSecretValues: z
-      .boolean()
-      .default(false)
-      .describe('Read secret values to check PEM content (needs GetSecretValue); values never leave memory.'),
-    snapshots: z
-      .strictObject({
-        retentionDays: z
-          .int()
-          .min(1)
-          .max(3650)
-          .default(14)
-          .describe('Pre-maintenance snapshots expire (and may be pruned) after this many days.'),
-        readinessMaxAgeHours: z
-          .number()
-          .positive()
-          .max(24 * 7)
-          .default(24)
-          .describe('Readiness needs a successful pre-maintenance snapshot younger than this.'),
-        waitTimeoutMinutes: z
-          .int()
-          .min(1)
-          .max(24 * 60)
-          .default(60)
-          .describe('How long a snapshot request waits for `available` before it reports a timeout.'),
-      })
-      .prefault({}),
+    pitr: pitrSection.prefault({}).describe('The PITR audit (RDS, Aurora, Cloud SQL).'),
     targets: z
       .strictObject({
         tags: z
@@ -187,6 +167,26 @@ export const policySchema = z
       .prefault({}),
   })
   .superRefine((policy, context) => {
+    // Cross-field rules live here, in the schema, so the CLI, the Lambdas, the Cloud Functions and
+    // CDK synth refuse the same policies with the same messages.
+    policy.aws.accounts.forEach((account, index) => {
+      const roleAccount = ROLE_ARN_ACCOUNT.exec(account.roleArn)?.[1];
+      if (roleAccount !== undefined && roleAccount !== account.accountId) {
+        context.addIssue({
+          code: 'custom',
+          path: ['aws', 'accounts', index, 'roleArn'],
+          message: `is in account ${roleAccount}, but accountId is ${account.accountId}`,
+        });
+      }
+    });
+    try {
+      parseAuditSchedule(policy.schedules.auditPitr);
+    } catch (error) {
+      if (!(error instanceof PolicyError)) throw error;
+      for (const issue of error.issues) {
+        context.addIssue({ code: 'custom', path: issue.path.split('.'), message: issue.message });
+      }
+    }
     // GCP findings can only land in one AWS account and region (Security Hub accepts findings for
     // the caller's own account only): name them wherever GCP findings may be published.
     const publishesGcp =
@@ -195,11 +195,22 @@ export const policySchema = z
     const why = policy.gcp.federation
       ? 'is required when gcp.federation is set (the Cloud Function publishes there)'
       : 'is required when Security Hub publishing is on and gcp.projects is not empty (GCP findings are imported there)';
-    if (policy.securityHub.centralAccountId === undefined) {
+    const central = policy.securityHub.centralAccountId;
+    if (central === undefined) {
       context.addIssue({ code: 'custom', path: ['securityHub', 'centralAccountId'], message: why });
     }
     if (policy.securityHub.centralRegion === undefined) {
       context.addIssue({ code: 'custom', path: ['securityHub', 'centralRegion'], message: why });
+    }
+    const federationAccount = policy.gcp.federation
+      ? ROLE_ARN_ACCOUNT.exec(policy.gcp.federation.roleArn)?.[1]
+      : undefined;
+    if (central !== undefined && federationAccount !== undefined && federationAccount !== central) {
+      context.addIssue({
+        code: 'custom',
+        path: ['gcp', 'federation', 'roleArn'],
+        message: `is in account ${federationAccount}, but securityHub.centralAccountId is ${central}; Security Hub only accepts findings imported by the account they belong to`,
+      });
     }
   });
 
@@ -208,16 +219,41 @@ export type Policy = z.infer<typeof policySchema>;
 /** The policy as a user writes it (every field optional where a default exists). */
 export type PolicyInput = z.input<typeof policySchema>;
 
-/** Environment variable that carries the policy as JSON (Lambda, Cloud Functions). */
+/** Environment variable that carries the policy as JSON (Cloud Functions, the CLI, tests). */
 export const POLICY_ENV = 'BACKUP_GUARD_POLICY';
+
+/**
+ * Environment variable naming the policy file bundled with a Lambda's code (relative paths resolve
+ * against `LAMBDA_TASK_ROOT`). A file has no size limit; the Lambda environment holds 4 KB in all.
+ */
+export const POLICY_FILE_ENV = 'BACKUP_GUARD_POLICY_FILE';
+
+/** The file name the deployment bundles the policy under, beside the function's code. */
+export const BUNDLED_POLICY_FILE = 'policy.json';
 
 /** Parse a policy object, failing with every bad field and its path. `source` names where it came from. */
 export function parsePolicy(input: unknown, source = 'policy'): Policy {
   const result = policySchema.safeParse(input ?? {});
   if (result.success) return result.data;
-  const issues = inputIssues(result.error.issues);
+  const issues = inputIssues(result.error.issues).flatMap(explainMovedFields);
   const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
   throw new PolicyError(`${source} is invalid:\n${lines.join('\n')}`, issues);
+}
+
+/** An "unrecognized key" issue for a field that moved into a section names where it lives now. */
+function explainMovedFields(issue: InputIssue): InputIssue[] {
+  const keys = /^Unrecognized keys?: (.+)$/.exec(issue.message)?.[1];
+  if (issue.path !== '(root)' || keys === undefined) return [issue];
+  const names = [...keys.matchAll(/"([^"]+)"/g)].map((match) => match[1] ?? '');
+  const moved = names.filter((name) => Object.hasOwn(MOVED_POLICY_FIELDS, name));
+  if (moved.length === 0) return [issue];
+  const rest = names.filter((name) => !moved.includes(name));
+  return [
+    ...moved.map((name) => ({ path: name, message: `has moved: write it as ${MOVED_POLICY_FIELDS[name]}` })),
+    ...(rest.length > 0
+      ? [{ path: '(root)', message: `Unrecognized keys: ${rest.map((name) => `"${name}"`).join(', ')}` }]
+      : []),
+  ];
 }
 
 /** Load a policy file (JSON, or YAML by `.yaml`/`.yml` extension). */
@@ -258,4 +294,45 @@ export function loadPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Policy 
     });
   }
   return parsePolicy(raw, POLICY_ENV);
+}
+
+/**
+ * The policy of a deployed function: the bundled file `BACKUP_GUARD_POLICY_FILE` names, else the JSON
+ * in `BACKUP_GUARD_POLICY`. Unlike the CLI, a function never falls back to the defaults: a deployment
+ * that lost its policy must fail visibly, not audit something nobody configured.
+ */
+export function loadFunctionPolicy(env: NodeJS.ProcessEnv = process.env): Policy {
+  const file = env[POLICY_FILE_ENV]?.trim();
+  if (file) {
+    const path = resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new PolicyError(
+        `cannot read the bundled policy ${path} (${POLICY_FILE_ENV}): ${(error as Error).message}`,
+        [],
+        {
+          cause: error,
+        },
+      );
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new PolicyError(`the bundled policy ${path} is not valid JSON: ${(error as Error).message}`, [], {
+        cause: error,
+      });
+    }
+    return parsePolicy(raw, `bundled policy ${path}`);
+  }
+  const text = env[POLICY_ENV];
+  if (text === undefined || text.trim() === '') {
+    throw new PolicyError(
+      `no policy: set ${POLICY_FILE_ENV} (the deployment bundles one) or ${POLICY_ENV} (the policy as JSON); a function does not run on defaults`,
+      [],
+    );
+  }
+  return loadPolicyFromEnv(env);
 }

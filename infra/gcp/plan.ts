@@ -17,8 +17,8 @@ import { posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { PolicyError } from '../../functions/core/errors.ts';
 import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
+import { parseAuditSchedule, toCloudSchedulerCron } from '../../functions/core/schedule.ts';
 import { BUNDLE_FILE_NAME, FUNCTION_NODE_OPTIONS, functionBundleCliFlags } from '../bundling.ts';
-import { parseAuditSchedule, toCloudSchedulerCron } from '../schedule.ts';
 
 /** The Functions Framework entry point the GCP handler registers. */
 export const GCP_ENTRY_POINT = 'auditPitr';

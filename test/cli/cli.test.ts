@@ -59,7 +59,7 @@ describe('backup-guard CLI', () => {
 
   it('names the bad policy field and exits 2 when the policy is invalid', async () => {
     // Prepare
-    const io = captureIo({ BACKUP_GUARD_POLICY: '{"minPitrDays": 0}' });
+    const io = captureIo({ BACKUP_GUARD_POLICY: '{"pitr": {"minPitrDays": 0}}' });
 
     // Act
     const code = await runCli(['audit'], io);

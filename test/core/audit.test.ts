@@ -4,6 +4,7 @@ import {
   EXIT_CODES,
   exitCodeFor,
   mapWithConcurrency,
+  mergeReports,
   runAudit,
   type ScopePlan,
   withTargetCoverage,
@@ -29,10 +30,10 @@ const retentionCheck: Check<FakeFact> = {
     resourceTypes: ['AwsRdsDbInstance'],
   },
   evaluate: (fact, context) => ({
-    status: fact.retentionDays >= context.policy.minPitrDays ? 'PASSED' : 'FAILED',
+    status: fact.retentionDays >= context.policy.pitr.minPitrDays ? 'PASSED' : 'FAILED',
     description: `retention ${fact.retentionDays}`,
     observed: { retentionDays: fact.retentionDays },
-    required: { retentionDays: context.policy.minPitrDays },
+    required: { retentionDays: context.policy.pitr.minPitrDays },
   }),
 };
 
@@ -132,13 +133,140 @@ describe('runAudit', () => {
   });
 });
 
+describe('fault isolation', () => {
+  const throwingOnB: Check<FakeFact> = {
+    ...retentionCheck,
+    metadata: { ...retentionCheck.metadata, id: 'pitr.fake-fragile' },
+    evaluate: (fact, context) => {
+      if (fact.resource.id === 'b')
+        throw new TypeError("Cannot read properties of undefined (reading 'getTime')");
+      return retentionCheck.evaluate(fact, context);
+    },
+  };
+
+  it('gives NOT_AVAILABLE for that check and resource only, worded as an internal error, when a check throws', async () => {
+    // Act
+    const report = await runAudit({
+      plans: [
+        plan('eu-west-1', [db('eu-west-1', 'a', 35), db('eu-west-1', 'b', 7), db('eu-west-1', 'c', 35)]),
+      ],
+      checks: [retentionCheck, throwingOnB],
+      policy,
+      now,
+    });
+
+    // Assess
+    const lines = report.findings.map((f) => `${f.checkId} ${f.resource.id} ${f.status}`).sort();
+    expect(lines).toEqual([
+      'pitr.fake-fragile a PASSED',
+      'pitr.fake-fragile b NOT_AVAILABLE',
+      'pitr.fake-fragile c PASSED',
+      'pitr.fake-retention a PASSED',
+      'pitr.fake-retention b FAILED',
+      'pitr.fake-retention c PASSED',
+    ]);
+    const broken = report.findings.find((f) => f.checkId === 'pitr.fake-fragile' && f.resource.id === 'b');
+    expect(broken).toMatchObject({ internalError: true, observed: { internalError: 'TypeError' } });
+    expect(broken?.description).toContain('Internal error in check pitr.fake-fragile while judging b');
+    expect(broken?.description).toContain('not a permission or configuration problem');
+    expect(broken?.remediation.text).not.toMatch(/role|permission/i);
+    expect(report.scopes).toEqual([expect.objectContaining({ status: 'complete', resources: 3 })]);
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
+  });
+
+  it('marks the scope failed and blames reading, not judging, when the collector throws', async () => {
+    // Act
+    const report = await runAudit({
+      plans: [plan('eu-west-1', new CloudApiError('AccessDenied on DescribeDBInstances', 'AccessDenied'))],
+      checks: [retentionCheck, throwingOnB],
+      policy,
+      now,
+    });
+
+    // Assess
+    expect(report.scopes[0]).toMatchObject({ status: 'failed', error: { code: 'AccessDenied' } });
+    expect(report.findings.every((f) => f.status === 'NOT_AVAILABLE' && !f.internalError)).toBe(true);
+  });
+});
+
+describe('mergeReports', () => {
+  it('joins reports of separate runs into one with every scope and recounted statuses', async () => {
+    // Prepare: two batches of one plan, run apart (as a fan-out would).
+    const west = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+    const east = await runAudit({
+      plans: [plan('us-east-1', new Error('down'))],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+
+    // Act
+    const merged = mergeReports([JSON.parse(JSON.stringify(west)), JSON.parse(JSON.stringify(east))]);
+
+    // Assess
+    expect(merged.scopes.map((s) => `${s.scope.region} ${s.status}`)).toEqual([
+      'eu-west-1 complete',
+      'us-east-1 failed',
+    ]);
+    expect(merged.counts).toEqual({ PASSED: 1, WARNING: 0, FAILED: 0, NOT_AVAILABLE: 1 });
+    expect(exitCodeFor(merged)).toBe(EXIT_CODES.incomplete);
+  });
+
+  it('keeps the failed outcome when a retried batch reports the same scope complete', async () => {
+    // Prepare
+    const failed = await runAudit({
+      plans: [plan('eu-west-1', new Error('down'))],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+    const retried = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+
+    // Act
+    const merged = mergeReports([retried, failed]);
+
+    // Assess
+    expect(merged.scopes).toEqual([expect.objectContaining({ status: 'failed' })]);
+  });
+
+  it('carries providers that could not be planned into the verdict', () => {
+    // Act
+    const merged = mergeReports([
+      {
+        startedAt: '',
+        finishedAt: '',
+        findings: [],
+        scopes: [],
+        counts: { PASSED: 0, WARNING: 0, FAILED: 0, NOT_AVAILABLE: 0 },
+        unplanned: [{ provider: 'aws', code: 'Throttling', message: 'STS GetCallerIdentity failed' }],
+      },
+    ]);
+
+    // Assess
+    expect(coverageProblems(merged)).toEqual([
+      'aws could not be audited at all: STS GetCallerIdentity failed (Throttling)',
+    ]);
+    expect(exitCodeFor(merged)).toBe(EXIT_CODES.incomplete);
+  });
+});
+
 describe('checks the policy turns off', () => {
   it('yields no finding from a disabled check, not even NOT_AVAILABLE for a failed scope', async () => {
     // Prepare
     const optional: Check<FakeFact> = {
       ...retentionCheck,
       metadata: { ...retentionCheck.metadata, id: 'pitr.fake-optional' },
-      enabledBy: (p) => p.requireCrossRegionBackup,
+      enabledBy: (p) => p.pitr.requireCrossRegionBackup,
     };
 
     // Act

@@ -55,8 +55,21 @@ describe('auditMetricValues', () => {
       AuditCompleted: 1,
       ScopesNotEvaluated: 0,
       ChecksFailed: { 'pitr.retention': 2 },
+      CheckErrors: {},
       ScopeNotEvaluated: [],
     });
+  });
+
+  it('counts checks that threw per check id and marks the run not completed when one did', () => {
+    // Prepare
+    const threw: Finding = { ...finding('pitr.window', 'NOT_AVAILABLE', 'a'), internalError: true };
+
+    // Act
+    const values = auditMetricValues(report([finding('pitr.retention', 'PASSED', 'a'), threw], [complete]));
+
+    // Assess
+    expect(values.CheckErrors).toEqual({ [threw.checkId]: 1 });
+    expect(values.AuditCompleted).toBe(0);
   });
 
   it('reports the run not completed when a scope failed or no database matched', () => {

@@ -11,11 +11,9 @@ describe('parsePolicy', () => {
     const policy = parsePolicy({});
 
     // Assess
-    expect(policy.minPitrDays).toBe(30);
-    expect(policy.maxRestoreLagMinutes).toBe(15);
-    expect(policy.dumpCadenceHours).toBe(24);
-    expect(policy.requireCrossRegionBackup).toBe(false);
-    expect(policy.inspectSecretValues).toBe(false);
+    expect(policy.pitr.minPitrDays).toBe(30);
+    expect(policy.pitr.maxRestoreLagMinutes).toBe(15);
+    expect(policy.pitr.requireCrossRegionBackup).toBe(false);
     expect(policy.targets).toEqual({
       tags: [{ key: 'certctl:backup-guard', value: 'enabled' }],
       identifiers: [],
@@ -23,14 +21,13 @@ describe('parsePolicy', () => {
     });
     expect(policy.aws.regions).toBe('all');
     expect(policy.securityHub.refreshDays).toBe(7);
-    expect(policy.snapshots.retentionDays).toBe(14);
   });
 
   it('names every bad field with its path when several are wrong', () => {
     // Act
     const attempt = (): unknown =>
       parsePolicy({
-        minPitrDays: 40,
+        pitr: { minPitrDays: 40 },
         aws: { regions: ['eu-west-1', 'moon-1'], accounts: [{ accountId: '12' }] },
       });
 
@@ -42,7 +39,7 @@ describe('parsePolicy', () => {
       const paths = (error as PolicyError).issues.map((issue) => issue.path);
       expect(paths).toEqual(
         expect.arrayContaining([
-          'minPitrDays',
+          'pitr.minPitrDays',
           'aws.regions.1',
           'aws.accounts.0.accountId',
           'aws.accounts.0.roleArn',
@@ -76,6 +73,56 @@ describe('parsePolicy', () => {
     expect(parsePolicy({ gcp: { projects: ['certctl-prod'] } }).gcp.projects).toEqual(['certctl-prod']);
   });
 
+  it('names the new place of a field that moved into a section when an old policy uses it', () => {
+    // Act
+    const attempt = (): unknown => parsePolicy({ minPitrDays: 30, requireCrossRegionBackup: true, bogus: 1 });
+
+    // Assess
+    expect(attempt).toThrow(PolicyError);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as PolicyError).issues).toEqual([
+        { path: 'minPitrDays', message: 'has moved: write it as pitr.minPitrDays' },
+        { path: 'requireCrossRegionBackup', message: 'has moved: write it as pitr.requireCrossRegionBackup' },
+        { path: '(root)', message: 'Unrecognized keys: "bogus"' },
+      ]);
+    }
+  });
+
+  it('refuses fields of subsystems that have not landed, so no documented field is inert', () => {
+    // Act / Assess
+    for (const field of ['dumpCadenceHours', 'dumpGraceHours', 'inspectSecretValues', 'snapshots']) {
+      expect(() => parsePolicy({ [field]: {} }), field).toThrow(/Unrecognized key/);
+    }
+  });
+
+  it('applies the cross-field rules wherever the policy is parsed', () => {
+    // Act / Assess
+    expect(() =>
+      parsePolicy({
+        aws: {
+          accounts: [{ accountId: '222222222222', roleArn: 'arn:aws:iam::333333333333:role/member' }],
+        },
+      }),
+    ).toThrow(/aws\.accounts\.0\.roleArn: is in account 333333333333, but accountId is 222222222222/);
+    expect(() => parsePolicy({ schedules: { auditPitr: 'every hour' } })).toThrow(/schedules\.auditPitr: /);
+    expect(() =>
+      parsePolicy({
+        gcp: {
+          federation: {
+            roleArn: 'arn:aws:iam::222222222222:role/certctl-backup-guard-gcp',
+            audience: 'https://certctl-backup-guard.example.com/aws',
+            serviceAccountUniqueId: '104753918625839485720',
+          },
+        },
+        securityHub: { centralAccountId: '111111111111', centralRegion: 'eu-west-1' },
+      }),
+    ).toThrow(
+      /gcp\.federation\.roleArn: is in account 222222222222, but securityHub\.centralAccountId is 111111111111/,
+    );
+  });
+
   it('rejects an unknown field instead of ignoring a typo', () => {
     // Act / Assess
     expect(() => parsePolicy({ minPitrDay: 30 })).toThrow(/minPitrDay|Unrecognized key/);
@@ -88,17 +135,17 @@ describe('policy loaders', () => {
     const dir = await mkdtemp(join(tmpdir(), 'policy-'));
     const good = join(dir, 'good.yaml');
     const bad = join(dir, 'bad.yml');
-    await writeFile(good, 'minPitrDays: 35\naws:\n  regions: [eu-west-1]\n');
-    await writeFile(bad, 'maxRestoreLagMinutes: -1\n');
+    await writeFile(good, 'pitr:\n  minPitrDays: 35\naws:\n  regions: [eu-west-1]\n');
+    await writeFile(bad, 'pitr:\n  maxRestoreLagMinutes: -1\n');
 
     // Act
     const policy = await loadPolicyFile(good);
 
     // Assess
-    expect(policy.minPitrDays).toBe(35);
+    expect(policy.pitr.minPitrDays).toBe(35);
     expect(policy.aws.regions).toEqual(['eu-west-1']);
     await expect(loadPolicyFile(bad)).rejects.toThrow(
-      /policy file .*bad\.yml is invalid:\n {2}maxRestoreLagMinutes/,
+      /policy file .*bad\.yml is invalid:\n {2}pitr\.maxRestoreLagMinutes/,
     );
   });
 
@@ -115,12 +162,12 @@ describe('policy loaders', () => {
 
   it('reads the policy from the environment and defaults when it is absent', () => {
     // Act
-    const fromEnv = loadPolicyFromEnv({ [POLICY_ENV]: '{"minPitrDays": 31}' });
+    const fromEnv = loadPolicyFromEnv({ [POLICY_ENV]: '{"pitr": {"minPitrDays": 31}}' });
     const defaults = loadPolicyFromEnv({});
 
     // Assess
-    expect(fromEnv.minPitrDays).toBe(31);
-    expect(defaults.minPitrDays).toBe(30);
+    expect(fromEnv.pitr.minPitrDays).toBe(31);
+    expect(defaults.pitr.minPitrDays).toBe(30);
     expect(() => loadPolicyFromEnv({ [POLICY_ENV]: 'not json' })).toThrow(
       /BACKUP_GUARD_POLICY is not valid JSON/,
     );

@@ -4,7 +4,8 @@ import type { ComplianceStatus } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import type { CloudSqlApi } from '../../functions/gcp/cloud-sql.ts';
-import { ALL_REGIONS, auditGcpPitr, planGcpPitrAudit } from '../../functions/gcp/pitr-audit.ts';
+import { ALL_REGIONS, planGcpScopes } from '../../functions/gcp/planner.ts';
+import { runAuditReport } from '../../functions/jobs/audit.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import type { Sim } from '../sim/server.ts';
 import { cloudSqlScenario, instance, NOW, PROJECT, startGcpSim } from './sim-setup.ts';
@@ -73,17 +74,16 @@ const EXPECTED: readonly [check: string, status: ComplianceStatus, instance: str
 async function runAgainst(sim: Sim, policyInput: Parameters<typeof parsePolicy>[0]): Promise<AuditReport> {
   const factory = new GcpClientFactory({ endpoint: sim.endpoint });
   try {
-    return await auditGcpPitr({
-      policy: parsePolicy(policyInput),
-      clients: factory.cloudSql(),
-      now: () => NOW,
-    });
+    return await runAuditReport(
+      { providers: ['gcp'] },
+      { policy: parsePolicy(policyInput), gcp: factory, now: () => NOW },
+    );
   } finally {
     await factory.close();
   }
 }
 
-describe('auditGcpPitr over the simulator', () => {
+describe('the GCP PITR audit over the simulator', () => {
   let sim: Sim;
   let report: AuditReport;
 
@@ -91,7 +91,7 @@ describe('auditGcpPitr over the simulator', () => {
     ({ sim } = await startGcpSim(cloudSqlScenario(FLEET)));
     report = await runAgainst(sim, {
       gcp: { projects: [PROJECT] },
-      requireCrossRegionBackup: true,
+      pitr: { requireCrossRegionBackup: true },
       targets: { identifiers: ['no-settings'] },
     });
   });
@@ -163,7 +163,7 @@ describe('auditGcpPitr over the simulator', () => {
   });
 });
 
-describe('auditGcpPitr when a project cannot be listed', () => {
+describe('the GCP PITR audit when a project cannot be listed', () => {
   it('reports every check NOT_AVAILABLE for the project and never PASSED', async () => {
     // Prepare
     const { sim } = await startGcpSim(
@@ -191,7 +191,7 @@ describe('auditGcpPitr when a project cannot be listed', () => {
   });
 });
 
-describe('auditGcpPitr on the demo fleet', () => {
+describe('the GCP PITR audit on the demo fleet', () => {
   it('recognises each demo case when demo-aws.yaml and demo-gcp.yaml are merged', async () => {
     // Prepare
     const scenario = await loadScenario(
@@ -229,20 +229,12 @@ describe('auditGcpPitr on the demo fleet', () => {
   });
 });
 
-describe('planGcpPitrAudit', () => {
-  const noClients: CloudSqlApi = {
-    instances: {
-      list: () => Promise.reject(new Error('not called')),
-      getLatestRecoveryTime: () => Promise.reject(new Error('not called')),
-    },
-    backupRuns: { list: () => Promise.reject(new Error('not called')) },
-  };
-
+describe('planGcpScopes', () => {
   it('plans one project-wide scope per project when the policy lists projects', () => {
     // Act
-    const plans = planGcpPitrAudit(
+    const plans = planGcpScopes(
       parsePolicy({ gcp: { projects: ['certctl-prod', 'certctl-dr-1', 'certctl-prod'] } }),
-      noClients,
+      { groups: ['pitr'] },
     );
 
     // Assess
@@ -254,7 +246,8 @@ describe('planGcpPitrAudit', () => {
 
   it('plans only the given projects when the caller names them', () => {
     // Act
-    const plans = planGcpPitrAudit(parsePolicy({ gcp: { projects: ['certctl-prod'] } }), noClients, {
+    const plans = planGcpScopes(parsePolicy({ gcp: { projects: ['certctl-prod'] } }), {
+      groups: ['pitr'],
       projects: ['certctl-stage'],
     });
 

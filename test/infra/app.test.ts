@@ -47,12 +47,12 @@ describe('infra/app.ts (the cdk.json app)', () => {
 
   it('stops with each bad field and its reason, and no stack trace, when the policy is invalid', () => {
     // Act
-    const result = runApp({ minPitrDays: 90, schedules: { auditPitr: 'every hour' } });
+    const result = runApp({ pitr: { minPitrDays: 90 }, schedules: { auditPitr: 'every hour' } });
 
     // Assess
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('certctl-backup-guard: CDK context "backupGuardPolicy" is invalid:');
-    expect(result.stderr).toContain('  minPitrDays:');
+    expect(result.stderr).toContain('  pitr.minPitrDays:');
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(readdirSync(result.outdir).filter((file) => file.endsWith('.template.json'))).toEqual([]);
   });

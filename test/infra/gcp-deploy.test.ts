@@ -195,7 +195,7 @@ describe('planGcpDeployment', () => {
     const environment = parseYaml(content) as Record<string, string>;
     expect(parsePolicy(JSON.parse(environment[POLICY_ENV] ?? 'null'))).toEqual(POLICY);
     expect(content.split('\n').filter((line) => line.startsWith(POLICY_ENV))).toHaveLength(1);
-    expect(content).toContain(`${POLICY_ENV}: '{"minPitrDays":30,`);
+    expect(content).toContain(`${POLICY_ENV}: '{"pitr":{"minPitrDays":30,`);
   });
 
   it('bundles the handler with the Functions Framework external and declared as the only dependency', () => {

@@ -26,21 +26,25 @@ const member = (accountId: string, name = 'certctl-backup-guard-audit-member') =
 describe('readPolicyContext', () => {
   it('stops with the field path and the reason when the policy breaks the schema', () => {
     // Act
-    const error = policyErrorOf(() => readPolicyContext({ minPitrDays: 90, aws: { regions: ['mars-1'] } }));
+    const error = policyErrorOf(() =>
+      readPolicyContext({ pitr: { minPitrDays: 90 }, aws: { regions: ['mars-1'] } }),
+    );
 
     // Assess
-    expect(error.issues.map((issue) => issue.path)).toEqual(['minPitrDays', 'aws.regions.0']);
+    expect(error.issues.map((issue) => issue.path)).toEqual(['pitr.minPitrDays', 'aws.regions.0']);
     expect(error.message).toContain('CDK context "backupGuardPolicy" is invalid');
-    expect(error.message).toMatch(/minPitrDays: .*35/);
+    expect(error.message).toMatch(/pitr\.minPitrDays: .*35/);
     expect(error.message).toContain('aws.regions.0: must be an AWS region name');
   });
 
   it('accepts the policy as a JSON string, the form `cdk -c` passes', () => {
     // Act
-    const policy = readPolicyContext('{"minPitrDays": 21, "schedules": {"auditPitr": "rate(2 hours)"}}');
+    const policy = readPolicyContext(
+      '{"pitr": {"minPitrDays": 21}, "schedules": {"auditPitr": "rate(2 hours)"}}',
+    );
 
     // Assess
-    expect(policy.minPitrDays).toBe(21);
+    expect(policy.pitr.minPitrDays).toBe(21);
     expect(policy.schedules.auditPitr).toBe('rate(2 hours)');
   });
 
@@ -57,7 +61,7 @@ describe('readPolicyContext', () => {
     const policy = readPolicyContext(undefined);
 
     // Assess
-    expect(policy.minPitrDays).toBe(30);
+    expect(policy.pitr.minPitrDays).toBe(30);
     expect(policy.schedules.auditPitr).toBe('rate(1 hour)');
   });
 

@@ -30,7 +30,7 @@ export function testContext(): Record<string, unknown> {
 
 /** A policy that exercises every optional path: member accounts, explicit regions, federation, e-mails. */
 export const FULL_POLICY = {
-  minPitrDays: 30,
+  pitr: { minPitrDays: 30 },
   aws: {
     regions: ['eu-west-1', 'us-east-1'],
     accounts: [

@@ -4,11 +4,11 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { auditAwsPitr } from '../../functions/aws/audit.ts';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { type AuditReport, EXIT_CODES, exitCodeFor } from '../../functions/core/audit.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { recordAuditMetrics } from '../../functions/handlers/aws/observability.ts';
+import { auditOutcome, runAuditReport } from '../../functions/jobs/audit.ts';
 import { renderConsole } from '../../functions/publish/console.ts';
 import { simCredentials } from '../../test/sim/accounts.ts';
 import { loadScenario } from '../../test/sim/scenario.ts';
@@ -36,7 +36,10 @@ async function audit(policyInput: PolicyInput = {}, regions?: string[]): Promise
     endpoint: sim.endpoint,
   });
   try {
-    return await auditAwsPitr({ policy, factory, ...(regions ? { regions } : {}) });
+    return await runAuditReport(
+      { providers: ['aws'], ...(regions ? { regions } : {}) },
+      { policy, aws: { factory } },
+    );
   } finally {
     factory.destroy();
   }
@@ -164,7 +167,7 @@ describe('AWS PITR audit against the simulator', () => {
 
     // Act
     try {
-      recordAuditMetrics(metrics, report);
+      recordAuditMetrics(metrics, auditOutcome(report, { status: 'disabled' }).metrics);
       metrics.publishStoredMetrics();
     } finally {
       process.stdout.write = originalWrite;

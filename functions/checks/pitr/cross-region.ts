@@ -32,15 +32,15 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
     resourceTypes: PITR_RESOURCE_TYPES,
   },
   // Off unless the policy asks: then it yields nothing, not even NOT_AVAILABLE for a failed scope.
-  enabledBy: (policy) => policy.requireCrossRegionBackup,
+  enabledBy: (policy) => policy.pitr.requireCrossRegionBackup,
   evaluate(fact, { policy }) {
-    if (!policy.requireCrossRegionBackup) return undefined;
+    if (!policy.pitr.requireCrossRegionBackup) return undefined;
     const required = { crossRegionBackup: true };
     const targets = fact.crossRegionBackupTargets;
     // The RDS adapter always lists the replications: DescribeDBInstances leaves
     // DBInstanceAutomatedBackupsReplications out when there is none, which means none.
     if (targets !== undefined || fact.kind === 'rds-instance') {
-      return judgeTargets(fact, targets ?? [], policy.minPitrDays);
+      return judgeTargets(fact, targets ?? [], policy.pitr.minPitrDays);
     }
     const observed = { crossRegionBackup: null, replicatedTo: null };
     if (fact.kind === 'aurora-cluster') {

@@ -27,7 +27,9 @@ export const pitrEnabledCheck: Check<PitrFact> = {
     resourceTypes: PITR_RESOURCE_TYPES,
   },
   evaluate(fact, { policy }) {
-    return fact.kind === 'cloudsql-instance' ? evaluateCloudSql(fact) : evaluateRds(fact, policy.minPitrDays);
+    return fact.kind === 'cloudsql-instance'
+      ? evaluateCloudSql(fact)
+      : evaluateRds(fact, policy.pitr.minPitrDays);
   },
 };
 

@@ -89,7 +89,7 @@ export const pitrLagCheck: Check<PitrFact> = {
     resourceTypes: PITR_RESOURCE_TYPES,
   },
   evaluate(fact, { policy, now }) {
-    const maxLag = policy.maxRestoreLagMinutes;
+    const maxLag = policy.pitr.maxRestoreLagMinutes;
     const required = { restoreLagMinutes: maxLag };
     if (fact.automatedBackupsEnabled === false || fact.retentionDays === 0) return undefined;
     if (fact.kind === 'cloudsql-instance' && fact.pointInTimeRecoveryEnabled === false) return undefined;

@@ -43,8 +43,8 @@ export const pitrRetentionCheck: Check<PitrFact> = {
   },
   evaluate(fact, { policy }) {
     return fact.kind === 'cloudsql-instance'
-      ? evaluateCloudSql(fact, policy.minPitrDays)
-      : evaluateRds(fact, policy.minPitrDays);
+      ? evaluateCloudSql(fact, policy.pitr.minPitrDays)
+      : evaluateRds(fact, policy.pitr.minPitrDays);
   },
 };
 

@@ -150,7 +150,7 @@ export const pitrWindowCheck: Check<PitrFact> = {
     resourceTypes: PITR_RESOURCE_TYPES,
   },
   evaluate(fact, { policy, now }): CheckOutcome {
-    const minPitrDays = policy.minPitrDays;
+    const minPitrDays = policy.pitr.minPitrDays;
     const window = fact.restoreWindow;
     const required = { windowDays: minPitrDays };
     if (!window.known) {

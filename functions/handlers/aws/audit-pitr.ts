@@ -7,17 +7,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import * as z from 'zod';
-import { auditAwsPitr } from '../../aws/audit.ts';
 import { AwsClientFactory } from '../../aws/clients.ts';
-import { type AuditReport, exitCodeFor, scopeKey } from '../../core/audit.ts';
+import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
-import { loadPolicyFromEnv, type Policy } from '../../core/policy.ts';
-import {
-  assertPublished,
-  type PublishResult,
-  publishToSecurityHub,
-} from '../../publish/security-hub/index.ts';
-import { summarize } from '../../publish/summary.ts';
+import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { runAuditJob } from '../../jobs/audit.ts';
+import { assertPublicationLanded, type DeliveredPublication } from '../../jobs/publish.ts';
 import { createObservability, recordAuditMetrics } from './observability.ts';
 
 /** What the schedule may pass (its `Input`); an empty or absent payload audits the whole policy. */
@@ -38,7 +33,8 @@ export interface AuditPitrResult {
   readonly verdict: string;
   readonly counts: AuditReport['counts'];
   readonly scopes: { readonly evaluated: number; readonly failed: readonly string[] };
-  readonly published?: Omit<PublishResult, 'failed'> & { readonly failed: number };
+  /** Absent when the run did not publish; a publication that lost findings throws instead. */
+  readonly published?: DeliveredPublication;
 }
 
 const { logger, metrics } = createObservability('audit-pitr');
@@ -64,57 +60,54 @@ export function parseAuditPitrInput(event: unknown): z.output<typeof auditPitrIn
 /** The plain function behind the handler: tests call it with their own dependencies. */
 export async function auditPitr(event: unknown, deps: AuditPitrDependencies): Promise<AuditPitrResult> {
   const input = parseAuditPitrInput(event);
-  const report = await auditAwsPitr({
-    policy: deps.policy,
-    factory: deps.factory,
-    ...(input.regions ? { regions: input.regions } : {}),
-    ...(deps.now ? { now: deps.now } : {}),
-    homeRegion: deps.homeRegion,
+  const outcome = await runAuditJob(
+    {
+      providers: ['aws'],
+      groups: ['pitr'],
+      ...(input.regions ? { regions: input.regions } : {}),
+      ...(input.publish === undefined ? {} : { publish: input.publish }),
+    },
+    {
+      policy: deps.policy,
+      aws: { factory: deps.factory, homeRegion: deps.homeRegion },
+      publisher: {
+        factory: () => deps.factory,
+        accounts: deps.policy.aws.accounts,
+        homeRegion: deps.homeRegion,
+      },
+      logger: deps.logger,
+      ...(deps.now ? { now: deps.now } : {}),
+    },
+  );
+  recordAuditMetrics(deps.metrics, outcome.metrics);
+  deps.logger.info('audit finished', {
+    counts: outcome.report.counts,
+    exitCode: outcome.exitCode,
+    publication: outcome.publication.status,
   });
-  recordAuditMetrics(deps.metrics, report);
-  const failedScopes = report.scopes.filter((scope) => scope.status === 'failed');
-  for (const outcome of failedScopes) {
-    deps.logger.error('scope not evaluated', { scope: outcome.scope, error: outcome.error });
-  }
-  const summary = summarize(report);
-  deps.logger.info('audit finished', { counts: report.counts, exitCode: summary.exitCode });
-  const result: AuditPitrResult = {
-    exitCode: exitCodeFor(report),
-    verdict: summary.verdict,
+  // What did not land is an error the Lambda must surface (Errors alarm, DLQ); the rest landed, and
+  // the job has logged the failures.
+  assertPublicationLanded(outcome.publication);
+  const { report, publication } = outcome;
+  return {
+    exitCode: outcome.exitCode,
+    verdict: outcome.verdict,
     counts: report.counts,
     scopes: {
-      evaluated: summary.scopesEvaluated,
-      failed: failedScopes.map((outcome) => scopeKey(outcome.scope)),
+      evaluated: report.scopes.filter((scope) => scope.status === 'complete').length,
+      failed: report.scopes
+        .filter((scope) => scope.status === 'failed')
+        .map((scope) => scopeKey(scope.scope)),
     },
+    ...(publication.status === 'published' ? { published: publication } : {}),
   };
-  if (!(input.publish ?? deps.policy.securityHub.enabled)) return result;
-  const published = await publishToSecurityHub({
-    report,
-    policy: deps.policy,
-    factory: deps.factory,
-    accounts: deps.policy.aws.accounts,
-    logger: deps.logger,
-    metrics: deps.metrics,
-    ...(deps.now ? { now: deps.now } : {}),
-    ...(deps.homeRegion ? { homeRegion: deps.homeRegion } : {}),
-  });
-  // The rest landed; what did not is an error the Lambda must surface (Errors alarm, DLQ). Log a
-  // sample: a hub outage fails thousands, and one log event may hold at most 256 KB.
-  if (published.failed.length > 0) {
-    deps.logger.error('findings not imported', {
-      failedCount: published.failed.length,
-      sample: published.failed.slice(0, 20),
-    });
-  }
-  assertPublished(published);
-  return { ...result, published: { ...published, failed: 0 } };
 }
 
 let dependencies: AuditPitrDependencies | undefined;
 
 function defaultDependencies(): AuditPitrDependencies {
   if (!dependencies) {
-    const policy = loadPolicyFromEnv();
+    const policy = loadFunctionPolicy();
     dependencies = {
       policy,
       factory: new AwsClientFactory({

@@ -4,8 +4,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { AuditReport } from '../../core/audit.ts';
-import { auditMetricValues } from '../../core/metrics.ts';
+import type { AuditJobMetrics } from '../../jobs/audit.ts';
 
 export const METRICS_NAMESPACE = 'CertctlBackupGuard';
 
@@ -20,11 +19,11 @@ export function createObservability(serviceName: string): { logger: Logger; metr
  * The audit metrics the alarms watch: `AuditRuns` (1 per run, so "did not run" is missing data),
  * `AuditCompleted` (1 only when every scope was evaluated and the run covered the policy's targets:
  * not when it judged no database or missed a named one), `ScopesNotEvaluated`, one
- * `ChecksFailed` per check id and one `ScopeNotEvaluated` per failed scope (their own dimensions,
+ * `ChecksFailed` and `CheckErrors` (a check that threw) per check id, `FindingsImportFailed`, and one
+ * `ScopeNotEvaluated` per failed scope (their own dimensions,
  * so a dashboard can tell checks and account x region apart).
  */
-export function recordAuditMetrics(metrics: Metrics, report: AuditReport): void {
-  const values = auditMetricValues(report);
+export function recordAuditMetrics(metrics: Metrics, values: AuditJobMetrics): void {
   metrics.addMetric('AuditRuns', MetricUnit.Count, values.AuditRuns);
   metrics.addMetric('AuditCompleted', MetricUnit.Count, values.AuditCompleted);
   metrics.addMetric('ScopesNotEvaluated', MetricUnit.Count, values.ScopesNotEvaluated);
@@ -32,6 +31,12 @@ export function recordAuditMetrics(metrics: Metrics, report: AuditReport): void 
     const single = metrics.singleMetric();
     single.addDimension('CheckId', checkId);
     single.addMetric('ChecksFailed', MetricUnit.Count, count);
+  }
+  metrics.addMetric('FindingsImportFailed', MetricUnit.Count, values.FindingsImportFailed);
+  for (const [checkId, count] of Object.entries(values.CheckErrors)) {
+    const single = metrics.singleMetric();
+    single.addDimension('CheckId', checkId);
+    single.addMetric('CheckErrors', MetricUnit.Count, count);
   }
   for (const scope of values.ScopeNotEvaluated) {
     const single = metrics.singleMetric();

@@ -5,22 +5,22 @@
  * Security Hub keylessly. Answers JSON; HTTP 500 (and an ERROR log entry) when a project could not
  * be audited or publishing failed, so Cloud Scheduler retries and alerting sees it. NOT_AVAILABLE
  * findings alone answer 200 with `exitCode` 2, as the AWS Lambda returns normally with exit code 2
- * (the reasons are in functions/gcp/run-audit.ts).
+ * (the reasons are at {@link auditPitrGcp}).
  *
  * Environment: `BACKUP_GUARD_POLICY` (the policy as JSON). For the simulator only:
  * `BACKUP_GUARD_CLOUDSQL_ENDPOINT`, `GCE_METADATA_HOST`, `AWS_ENDPOINT_URL`.
  */
 import * as functions from '@google-cloud/functions-framework';
 import * as z from 'zod';
+import type { AwsClientFactory } from '../../aws/clients.ts';
+import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
-import { loadPolicyFromEnv } from '../../core/policy.ts';
+import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import { createFederatedAwsFactory } from '../../gcp/federation.ts';
-import {
-  type GcpAuditRunDependencies,
-  type GcpAuditRunResult,
-  runGcpPitrAudit,
-} from '../../gcp/run-audit.ts';
+import { type AuditJobMetrics, type JobLogger, runAuditJob } from '../../jobs/audit.ts';
+import type { GcpClientSource } from '../../jobs/groups.ts';
+import type { PublicationOutcome } from '../../jobs/publish.ts';
 import { createGcpLogger } from './observability.ts';
 
 /** What the scheduler job may send as its body; empty audits the whole policy. */
@@ -55,19 +55,103 @@ export function parseAuditPitrRequest(body: unknown): AuditPitrRequest {
   throw new InputError(`auditPitr body is invalid: ${issues.join('; ')}`);
 }
 
-type BaseDependencies = Omit<GcpAuditRunDependencies, 'projects' | 'publish'>;
-let dependencies: BaseDependencies | undefined;
+/** What the function runs with; tests pass their own. */
+export interface AuditPitrGcpDependencies {
+  readonly policy: Policy;
+  readonly gcp: GcpClientSource;
+  /**
+   * AWS clients for publishing, whose own credentials are the federated ones
+   * ({@link createFederatedAwsFactory}); only built when the run publishes.
+   */
+  readonly awsFactory: () => AwsClientFactory;
+  readonly logger: JobLogger;
+  readonly now?: () => Date;
+}
+
+/** The function's answer. */
+export interface AuditPitrGcpResult {
+  /**
+   * False when Cloud Scheduler should see a failure (HTTP 500) and retry: a scope was not evaluated
+   * or publishing did not land every finding (including federation refused). NOT_AVAILABLE findings
+   * of evaluated scopes alone leave it true: they are findings, published like any other, and a 500
+   * on every run would drown the real failures.
+   */
+  readonly ok: boolean;
+  /** The audit's exit code as the CLI and the Lambda report it: 0 passed, 1 failed, 2 incomplete. */
+  readonly exitCode: number;
+  readonly counts: AuditReport['counts'];
+  readonly scopes: {
+    readonly evaluated: number;
+    readonly failed: readonly { readonly scope: string; readonly code: string; readonly message: string }[];
+  };
+  readonly resources: number;
+  readonly published: PublicationOutcome;
+  /** The job's metric values under their CloudWatch names, logged so log-based metrics can count them. */
+  readonly metrics: Omit<AuditJobMetrics, 'ScopeNotEvaluated'>;
+}
+
+/**
+ * The plain function behind the Cloud Function: audit Cloud SQL PITR in the request's (or the
+ * policy's) projects and publish to Security Hub in the central account and region through keyless
+ * federation. Never throws for cloud failures, which the result reports.
+ */
+export async function auditPitrGcp(
+  request: AuditPitrRequest,
+  deps: AuditPitrGcpDependencies,
+): Promise<AuditPitrGcpResult> {
+  const outcome = await runAuditJob(
+    {
+      providers: ['gcp'],
+      groups: ['pitr'],
+      ...(request.projects ? { projects: request.projects } : {}),
+      ...(request.publish === undefined ? {} : { publish: request.publish }),
+    },
+    {
+      policy: deps.policy,
+      gcp: deps.gcp,
+      publisher: {
+        factory: deps.awsFactory,
+        // The federated credentials are the central account's own: GCP findings go there.
+        accounts: [],
+        homeRegion: deps.policy.securityHub.centralRegion,
+      },
+      logger: deps.logger,
+      ...(deps.now ? { now: deps.now } : {}),
+    },
+  );
+  const { report, publication } = outcome;
+  const failed = report.scopes
+    .filter((scope) => scope.status === 'failed')
+    .map((scope) => ({
+      scope: scopeKey(scope.scope),
+      code: scope.error?.code ?? 'Unknown',
+      message: scope.error?.message ?? '',
+    }));
+  const { ScopeNotEvaluated: _perScope, ...metrics } = outcome.metrics;
+  const publishOk = publication.status === 'disabled' || publication.status === 'published';
+  return {
+    ok: failed.length === 0 && publishOk,
+    exitCode: outcome.exitCode,
+    counts: report.counts,
+    scopes: { evaluated: report.scopes.length - failed.length, failed },
+    resources: report.scopes.reduce((sum, scope) => sum + scope.resources, 0),
+    published: publication,
+    metrics,
+  };
+}
+
+let dependencies: AuditPitrGcpDependencies | undefined;
 
 /** Built once per instance, on the first request (a bad policy then fails that request, visibly). */
-function defaultDependencies(): BaseDependencies {
-  if (!dependencies) {
-    const policy = loadPolicyFromEnv();
+function defaultDependencies(): AuditPitrGcpDependencies {
+  if (dependencies === undefined) {
+    const policy = loadFunctionPolicy();
     const gcp = GcpClientFactory.fromEnv();
-    let aws: ReturnType<typeof createFederatedAwsFactory> | undefined;
+    let aws: AwsClientFactory | undefined;
     const endpoint = process.env.AWS_ENDPOINT_URL?.trim();
     dependencies = {
       policy,
-      cloudSql: gcp.cloudSql(),
+      gcp,
       awsFactory: () => {
         aws ??= createFederatedAwsFactory(policy, endpoint ? { endpoint } : {});
         return aws;
@@ -80,7 +164,7 @@ function defaultDependencies(): BaseDependencies {
 
 /** The HTTP function; exported for tests that serve it with their own dependencies. */
 export function createAuditPitrHandler(
-  deps: () => BaseDependencies = defaultDependencies,
+  deps: () => AuditPitrGcpDependencies = defaultDependencies,
 ): functions.HttpFunction {
   return async (req, res) => {
     if (req.method !== 'POST') {
@@ -98,13 +182,9 @@ export function createAuditPitrHandler(
       res.status(400).json({ error: (error as Error).message });
       return;
     }
-    let result: GcpAuditRunResult;
+    let result: AuditPitrGcpResult;
     try {
-      result = await runGcpPitrAudit({
-        ...deps(),
-        ...(request.projects ? { projects: request.projects } : {}),
-        ...(request.publish === undefined ? {} : { publish: request.publish }),
-      });
+      result = await auditPitrGcp(request, deps());
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';
       const message = error instanceof Error ? error.message : String(error);

@@ -43,16 +43,21 @@ export interface FailedImport {
 /** Some findings could not be imported; the rest were. Thrown by `assertPublished`. */
 export class FindingsImportError extends BackupGuardError {
   readonly failures: readonly FailedImport[];
-  constructor(failures: readonly FailedImport[], options?: ErrorOptions) {
+  /**
+   * @param failures the failed findings, or a sample of them
+   * @param total how many failed in all, when `failures` is a sample
+   */
+  constructor(failures: readonly FailedImport[], options?: ErrorOptions & { readonly total?: number }) {
+    const total = Math.max(options?.total ?? 0, failures.length);
     const sample = failures
       .slice(0, 5)
       .map(
         (failure) =>
           `${failure.id} (${failure.account}/${failure.region}): ${failure.code} ${failure.message}`,
       );
-    const more = failures.length > 5 ? `\n  … and ${failures.length - 5} more` : '';
+    const more = total > sample.length ? `\n  … and ${total - sample.length} more` : '';
     super(
-      `${failures.length} finding(s) could not be imported into Security Hub; the others were:\n  ${sample.join('\n  ')}${more}\nCheck that Security Hub is enabled in those accounts and regions and that the publishing role may call securityhub:BatchImportFindings.`,
+      `${total} finding(s) could not be imported into Security Hub; the others were:\n  ${sample.join('\n  ')}${more}\nCheck that Security Hub is enabled in those accounts and regions and that the publishing role may call securityhub:BatchImportFindings.`,
       options,
     );
     this.name = 'FindingsImportError';

@@ -39,11 +39,12 @@ export {
 } from './lifecycle.ts';
 export {
   assertPublished,
+  type PublishAccount,
   type PublishCounts,
   type PublishLogger,
-  type PublishMetrics,
   type PublishOptions,
   type PublishResult,
   type PublishRetryOptions,
   publishToSecurityHub,
+  type SecurityHubClientSource,
 } from './publisher.ts';

@@ -11,7 +11,7 @@
 
 import type { AwsSecurityFinding, SeverityLabel } from '@aws-sdk/client-securityhub';
 import { type AuditReport, coverageProblems, type Scope, scopeKey, scopeResource } from '../../core/audit.ts';
-import type { Finding } from '../../core/finding.ts';
+import { CHECK_GROUP_NAME, type Finding } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
 import { DAY_MS } from '../../core/time.ts';
 import {
@@ -68,7 +68,7 @@ export interface PublicationPlan {
 
 /** What `planPublication` decides from. */
 export interface PlanPublicationInput {
-  readonly report: Pick<AuditReport, 'findings' | 'scopes' | 'unmatchedTargets'>;
+  readonly report: Pick<AuditReport, 'findings' | 'scopes' | 'unmatchedTargets' | 'unplanned'>;
   /** `securityHub.refreshDays` and where GCP findings go. */
   readonly policy: Policy;
   readonly now: Date;
@@ -124,7 +124,7 @@ function scopeOf(finding: AwsSecurityFinding): Scope | undefined {
   const region = fields[PRODUCT_FIELD.region];
   const group = fields[PRODUCT_FIELD.group];
   if ((provider !== 'aws' && provider !== 'gcp') || !account || !region) return undefined;
-  if (group !== 'pitr' && group !== 'dumps' && group !== 'keys') return undefined;
+  if (!group || !CHECK_GROUP_NAME.test(group)) return undefined;
   return { provider, account, region, group };
 }
 
@@ -348,6 +348,19 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
     if (reported.has(key)) throw new AsffValidationError('Id', 'is produced twice in one run', draft.Id);
     reported.add(key);
     const existing = existingByKey.get(key);
+    if (finding.internalError && existing) {
+      // The check threw on this resource: what Security Hub holds is the last thing proven, and a
+      // defect of ours must neither resolve nor overwrite it.
+      counts.untouched += 1;
+      skipped.push({
+        kind: 'untouched',
+        id: draft.Id as string,
+        reason:
+          'the check failed with an internal error on this resource: the earlier finding is left as it was',
+        destination,
+      });
+      continue;
+    }
     const decision = decide(existing, draft, finding.drifting ?? [], now, refreshDays);
     if (decision.action === 'unchanged') {
       counts.unchanged += 1;

@@ -7,28 +7,36 @@
  * rejected per finding.
  */
 
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   type AwsSecurityFinding,
   BatchImportFindingsCommand,
   GetFindingsCommand,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
-import type { AuditedAccount, AwsClientFactory } from '../../aws/clients.ts';
 import { type AuditReport, EXIT_CODES, mapWithConcurrency } from '../../core/audit.ts';
 import { describeError, errorCode } from '../../core/errors.ts';
+import type { StructuredLogger } from '../../core/logging.ts';
 import type { Policy } from '../../core/policy.ts';
 import { ASFF_ID_PREFIX, ASFF_LIMITS, type Destination, productArn, publishTargetFrom } from './asff.ts';
 import { type FailedImport, FindingsImportError } from './errors.ts';
 import { destinationsToRead, type ImportAction, type PlannedImport, planPublication } from './lifecycle.ts';
 
-/** The subset of a Powertools Logger the publisher uses. */
-export type PublishLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+/** The logging the publisher does. */
+export type PublishLogger = StructuredLogger;
 
-/** The part of Powertools Metrics the publisher uses (a `Metrics` instance fits). */
-export interface PublishMetrics {
-  addMetric(name: string, unit: typeof MetricUnit.Count, value: number): unknown;
+/** An account findings are imported into: its id and, for a member account, the role to assume. */
+export interface PublishAccount {
+  readonly accountId: string;
+  readonly roleArn?: string;
+}
+
+/**
+ * Where the publisher gets its Security Hub clients, one per (region, account), already carrying
+ * that account's credentials and the retry policy. The AWS client factory fits; the publisher
+ * knows nothing else of it.
+ */
+export interface SecurityHubClientSource {
+  client(ctor: typeof SecurityHubClient, region: string, account?: PublishAccount): SecurityHubClient;
 }
 
 /** Retry of findings listed in `FailedFindings` (throttled calls are the SDK's adaptive retry). */
@@ -43,17 +51,17 @@ export interface PublishRetryOptions {
 export interface PublishOptions {
   readonly report: AuditReport;
   readonly policy: Policy;
-  readonly factory: AwsClientFactory;
+  readonly factory: SecurityHubClientSource;
   /**
    * The accounts findings may be imported into, with the role to use. An account absent from the list
    * is only published to with the caller's own credentials when the list is empty (the policy's
    * "caller's own account") or it is `securityHub.centralAccountId`; otherwise its findings fail with
    * `NoPublishingRole` and nothing is sent from another account.
    */
-  readonly accounts: readonly AuditedAccount[];
+  readonly accounts: readonly PublishAccount[];
   readonly now?: () => Date;
+  /** Read failures per destination and a summary; failed imports are returned, not logged. */
   readonly logger?: PublishLogger;
-  readonly metrics?: PublishMetrics;
   /** Region for findings without an AWS region of their own; policy's central region, then us-east-1. */
   readonly homeRegion?: string;
   /** Destinations worked on at once (each one's batches go in sequence). @default 8 */
@@ -110,7 +118,7 @@ const DEFAULT_BASE_DELAY_MS = 250;
 
 interface DestinationWork {
   readonly destination: Destination;
-  readonly account: AuditedAccount | undefined;
+  readonly account: PublishAccount | undefined;
   existing: AwsSecurityFinding[];
   readError?: { code: string; message: string };
 }
@@ -199,13 +207,6 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   };
   for (const entry of landed) counts[ACTION_COUNT[entry.action]] += 1;
 
-  options.metrics?.addMetric('FindingsImportFailed', MetricUnit.Count, failed.length);
-  if (failed.length > 0) {
-    options.logger?.error('findings not imported into Security Hub', {
-      failed: failed.length,
-      sample: failed.slice(0, 10),
-    });
-  }
   options.logger?.info('published to Security Hub', { counts, calls, findingsSent });
   return {
     counts,
@@ -226,7 +227,7 @@ function keyOf(destination: Pick<Destination, 'account' | 'region'>): string {
 }
 
 /** Which credentials publish into an account; undefined when none may (see `PublishOptions.accounts`). */
-function publishingAccounts(options: PublishOptions): (accountId: string) => AuditedAccount | undefined {
+function publishingAccounts(options: PublishOptions): (accountId: string) => PublishAccount | undefined {
   const byId = new Map(options.accounts.map((account) => [account.accountId, account]));
   const central = options.policy.securityHub.centralAccountId;
   return (accountId) => {
@@ -238,9 +239,9 @@ function publishingAccounts(options: PublishOptions): (accountId: string) => Aud
 }
 
 async function readExisting(
-  factory: AwsClientFactory,
+  factory: SecurityHubClientSource,
   destination: Destination,
-  account: AuditedAccount,
+  account: PublishAccount,
   calls: { getFindings: number },
 ): Promise<AwsSecurityFinding[]> {
   const client = factory.client(SecurityHubClient, destination.region, account);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pitrCrossRegionCheck } from '../../../functions/checks/pitr/cross-region.ts';
 import { auroraClusterFact, cloudSqlFact, contextWith, rdsInstanceFact } from './fixtures.ts';
 
-const REQUIRE = { requireCrossRegionBackup: true };
+const REQUIRE = { pitr: { requireCrossRegionBackup: true } };
 
 describe('pitr.cross-region', () => {
   it('exposes the stable id and metadata when listed in the catalog', () => {

@@ -54,7 +54,7 @@ describe('pitr.enabled', () => {
 
     it('fails with the cluster command when an Aurora cluster reports backups off', () => {
       const fact = auroraClusterFact({ retentionDays: 0, automatedBackupsEnabled: false });
-      const outcome = pitrEnabledCheck.evaluate(fact, contextWith({ minPitrDays: 14 }));
+      const outcome = pitrEnabledCheck.evaluate(fact, contextWith({ pitr: { minPitrDays: 14 } }));
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.remediationText).toContain(
         'aws rds modify-db-cluster --db-cluster-identifier certctl-aurora --backup-retention-period 14 --apply-immediately',

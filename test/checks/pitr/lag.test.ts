@@ -69,7 +69,7 @@ describe('pitr.lag', () => {
 
   it('fails and mentions an unusual status when it may explain the lag', () => {
     const fact = auroraClusterFact({ status: 'storage-full', restoreWindow: windowUntil(minutesAgo(45)) });
-    const outcome = pitrLagCheck.evaluate(fact, contextWith({ maxRestoreLagMinutes: 30 }));
+    const outcome = pitrLagCheck.evaluate(fact, contextWith({ pitr: { maxRestoreLagMinutes: 30 } }));
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain('45 min old');
     expect(outcome?.description).toContain('status is `storage-full`, which may explain it');

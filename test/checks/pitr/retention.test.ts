@@ -166,7 +166,7 @@ describe('pitr.retention', () => {
         { retentionDays: 7, retentionRange: { min: 1, max: 7 } },
         { edition: 'ENTERPRISE', retainedBackups: 8 },
       );
-      const outcome = pitrRetentionCheck.evaluate(fact, contextWith({ minPitrDays: 7 }));
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith({ pitr: { minPitrDays: 7 } }));
       expect(outcome?.status).toBe('PASSED');
     });
 

@@ -92,7 +92,7 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
       counts: { PASSED: expect.any(Number), FAILED: expect.any(Number), NOT_AVAILABLE: 1 },
       scopes: { evaluated: 1, failed: [] },
       resources: 2,
-      published: { status: 'published', failed: 0 },
+      published: { status: 'published', failedCount: 0 },
     });
     expect(securityHub.findings(CENTRAL_ACCOUNT, CENTRAL_REGION).length).toBeGreaterThan(0);
   });

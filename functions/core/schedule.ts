@@ -11,7 +11,7 @@
  * Crons are limited to "every day" (day-of-month, month, day-of-week and year are wildcards) because
  * the alarm needs a regular period and a PITR audit that skips days cannot keep `pitr.lag` honest.
  */
-import { PolicyError } from '../functions/core/errors.ts';
+import { PolicyError } from './errors.ts';
 
 /** Where the expression lives in the policy, for error messages. */
 export const AUDIT_SCHEDULE_PATH = 'schedules.auditPitr';

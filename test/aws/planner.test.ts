@@ -9,9 +9,10 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
-import { planAwsPitrAudit } from '../../functions/aws/pitr-audit.ts';
+import { type PlanAwsScopesOptions, planAwsScopes } from '../../functions/aws/planner.ts';
 import { CloudApiError, CredentialsError } from '../../functions/core/errors.ts';
-import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
+import { type Policy, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
+import { runnableScope } from '../../functions/jobs/audit.ts';
 
 const SELF = '999988887777';
 const MEMBER_A = { accountId: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/backup-guard-audit' };
@@ -26,7 +27,17 @@ async function clientRegion(call: { thisValue: unknown }): Promise<string> {
   return (call.thisValue as { config: { region: () => Promise<string> } }).config.region();
 }
 
-describe('planAwsPitrAudit', () => {
+/** The PITR scopes of a run, made runnable as the job runner does. */
+async function planAwsPitrAudit(
+  policy: Policy,
+  factory: AwsClientFactory,
+  options: Omit<PlanAwsScopesOptions, 'groups'> = {},
+) {
+  const scopes = await planAwsScopes(policy, factory, { groups: ['pitr'], ...options });
+  return scopes.map((planned) => runnableScope(planned, { policy, aws: { factory } }));
+}
+
+describe('planAwsScopes', () => {
   let factory: AwsClientFactory;
 
   beforeEach(() => {
@@ -199,6 +210,39 @@ describe('planAwsPitrAudit', () => {
       code: 'Throttling',
       message: expect.stringContaining('STS GetCallerIdentity failed (called in us-east-1)'),
     });
+  });
+
+  it('plans every group over every region, in region then group order, when several groups run', async () => {
+    // Act
+    const scopes = await planAwsScopes(policy({ aws: { regions: ['eu-west-1', 'us-east-1'] } }), factory, {
+      groups: ['pitr', 'keys'],
+    });
+
+    // Assess
+    expect(scopes.map(({ scope }) => `${scope.account}/${scope.region}/${scope.group}`)).toEqual([
+      `${SELF}/eu-west-1/pitr`,
+      `${SELF}/eu-west-1/keys`,
+      `${SELF}/us-east-1/pitr`,
+      `${SELF}/us-east-1/keys`,
+    ]);
+    // Plain data: a plan survives a round trip through JSON (a Step Functions state, a message).
+    expect(JSON.parse(JSON.stringify(scopes))).toEqual(scopes);
+  });
+
+  it('carries the region-listing failure as data, so a serialized plan still fails that scope', async () => {
+    // Prepare
+    accountMock
+      .on(ListRegionsCommand)
+      .rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }));
+    const scopes = await planAwsScopes(policy(), factory, { groups: ['pitr'] });
+
+    // Act
+    const [revived] = JSON.parse(JSON.stringify(scopes)) as typeof scopes;
+    const plan = runnableScope(revived as (typeof scopes)[number], { policy: policy(), aws: { factory } });
+
+    // Assess
+    expect(revived?.failure?.code).toBe('AccessDeniedException');
+    await expect(plan.collect()).rejects.toMatchObject({ code: 'AccessDeniedException' });
   });
 
   it('throws a CredentialsError pointing to the demo when no credentials are found', async () => {

@@ -1,40 +1,49 @@
 /**
- * Plans the AWS PITR audit: one scope per account x region (group `pitr`), each of which lists its
- * RDS databases when the audit engine runs it.
+ * The AWS planner, shared by every check group: which (account, region) pairs a run covers, as
+ * plain scopes (account x region x group) that any process can run.
  *
  * Accounts: `policy.aws.accounts` through their read-only roles, or the caller's own account (one STS
- * GetCallerIdentity) when the list is empty. Regions: the CLI override, else `policy.aws.regions`,
+ * GetCallerIdentity) when the list is empty. Regions: the request's, else `policy.aws.regions`,
  * else (`all`) the regions enabled in each account, from the Account API `ListRegions`. A region
- * listing that fails yields one scope with region `*` whose collection rethrows the error, so the
- * audit reports that account NOT_AVAILABLE and exits "could not complete" instead of silently
- * auditing nothing.
+ * listing that fails yields one planned failure per group with region `*`, so the run reports that
+ * account NOT_AVAILABLE and exits "could not complete" instead of silently auditing nothing.
+ *
+ * A scope carries no role: the runner takes the role from the policy by account id
+ * ({@link auditedAccountOf}), so a serialized plan cannot point the runner at any other role.
  */
 import { AccountClient, paginateListRegions } from '@aws-sdk/client-account';
-import { RDSClient } from '@aws-sdk/client-rds';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { ScopePlan } from '../core/audit.ts';
+import type { PlannedScope } from '../core/audit.ts';
 import { CloudApiError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
-import type { PitrFact } from '../core/facts.ts';
+import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import { type AuditedAccount, type AwsClientFactory, DEFAULT_HOME_REGION } from './clients.ts';
-import { collectRdsPitrFacts } from './rds.ts';
 
 /** `ListRegions` accepts at most 50 results per page (Account API reference, `MaxResults`). */
 const LIST_REGIONS_PAGE_SIZE = 50;
 
-export interface PlanAwsPitrAuditOptions {
-  /** Regions from the command line; they replace `policy.aws.regions` when non-empty. */
+export interface PlanAwsScopesOptions {
+  /** The check groups to plan, each over every (account, region). */
+  readonly groups: readonly CheckGroup[];
+  /** Regions of this run (CLI `--region`, handler input); they replace `policy.aws.regions` when non-empty. */
   readonly regions?: readonly string[];
   /** Region for STS and the Account API; default `DEFAULT_HOME_REGION`. */
   readonly homeRegion?: string;
 }
 
-/** The scopes of one AWS PITR audit, in account then region order. */
-export async function planAwsPitrAudit(
+/** The account a scope runs in: the policy's member account with its role, or the caller's own. */
+export function auditedAccountOf(policy: Policy, accountId: string): AuditedAccount {
+  const member = policy.aws.accounts.find((account) => account.accountId === accountId);
+  return member ? { accountId, roleArn: member.roleArn } : { accountId };
+}
+
+/** The scopes of one AWS run, in account, region, then group order. */
+export async function planAwsScopes(
   policy: Policy,
   factory: AwsClientFactory,
-  options: PlanAwsPitrAuditOptions = {},
-): Promise<ScopePlan<PitrFact>[]> {
+  options: PlanAwsScopesOptions,
+): Promise<PlannedScope[]> {
+  if (options.groups.length === 0) return [];
   const homeRegion = options.homeRegion ?? DEFAULT_HOME_REGION;
   const accounts: AuditedAccount[] =
     policy.aws.accounts.length > 0
@@ -46,46 +55,24 @@ export async function planAwsPitrAudit(
       : policy.aws.regions === 'all'
         ? undefined
         : policy.aws.regions;
+  const scopesOf = (accountId: string, region: string, failure?: PlannedScope['failure']): PlannedScope[] =>
+    options.groups.map((group) => ({
+      scope: { provider: 'aws', account: accountId, region, group },
+      ...(failure ? { failure } : {}),
+    }));
 
   const perAccount = await Promise.all(
-    accounts.map(async (account): Promise<ScopePlan<PitrFact>[]> => {
-      if (fixedRegions)
-        return unique(fixedRegions).map((region) => regionPlan(policy, factory, account, region));
+    accounts.map(async (account): Promise<PlannedScope[]> => {
+      if (fixedRegions) return unique(fixedRegions).flatMap((region) => scopesOf(account.accountId, region));
       try {
         const regions = await enabledRegions(factory, account, homeRegion);
-        return regions.map((region) => regionPlan(policy, factory, account, region));
+        return regions.flatMap((region) => scopesOf(account.accountId, region));
       } catch (error) {
-        return [failedAccountPlan(account, error)];
+        return scopesOf(account.accountId, '*', { code: errorCode(error), message: describeError(error) });
       }
     }),
   );
   return perAccount.flat();
-}
-
-function regionPlan(
-  policy: Policy,
-  factory: AwsClientFactory,
-  account: AuditedAccount,
-  region: string,
-): ScopePlan<PitrFact> {
-  return {
-    scope: { provider: 'aws', account: account.accountId, region, group: 'pitr' },
-    // The client is made when the scope runs, so planning many regions opens no connections.
-    collect: () =>
-      collectRdsPitrFacts(
-        factory.client(RDSClient, region, account),
-        { account: account.accountId, region },
-        policy,
-      ),
-  };
-}
-
-/** A whole-account scope (`*`) that fails with the region-listing error when the audit runs it. */
-function failedAccountPlan(account: AuditedAccount, error: unknown): ScopePlan<PitrFact> {
-  return {
-    scope: { provider: 'aws', account: account.accountId, region: '*', group: 'pitr' },
-    collect: () => Promise.reject(error),
-  };
 }
 
 /** The regions enabled in an account (opted in or enabled by default), sorted. */

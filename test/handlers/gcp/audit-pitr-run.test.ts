@@ -1,17 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InputError } from '../../functions/core/errors.ts';
-import { type Policy, parsePolicy } from '../../functions/core/policy.ts';
-import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import { InputError } from '../../../functions/core/errors.ts';
+import { type Policy, parsePolicy } from '../../../functions/core/policy.ts';
+import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
 import {
   createFederatedAwsFactory,
   type IdTokenSource,
   metadataIdTokenSource,
-} from '../../functions/gcp/federation.ts';
-import { runGcpPitrAudit } from '../../functions/gcp/run-audit.ts';
-import type { Sim } from '../sim/server.ts';
-import type { CloudSqlInstanceScenario } from '../sim/services/cloud-sql.ts';
-import { GCE_METADATA_SERVICE, type GceMetadataSim } from '../sim/services/gce-metadata.ts';
-import type { SecurityHubSim } from '../sim/services/security-hub.ts';
+} from '../../../functions/gcp/federation.ts';
+import { auditPitrGcp } from '../../../functions/handlers/gcp/audit-pitr.ts';
 import {
   CENTRAL_ACCOUNT,
   CENTRAL_REGION,
@@ -22,9 +18,13 @@ import {
   ROLE_ARN,
   recordingLogger,
   startGcpSim,
-} from './sim-setup.ts';
+} from '../../gcp/sim-setup.ts';
+import type { Sim } from '../../sim/server.ts';
+import type { CloudSqlInstanceScenario } from '../../sim/services/cloud-sql.ts';
+import { GCE_METADATA_SERVICE, type GceMetadataSim } from '../../sim/services/gce-metadata.ts';
+import type { SecurityHubSim } from '../../sim/services/security-hub.ts';
 
-describe('runGcpPitrAudit', () => {
+describe('auditPitrGcp', () => {
   let sim: Sim;
   let securityHub: SecurityHubSim;
   let gcp: GcpClientFactory;
@@ -72,14 +72,19 @@ describe('runGcpPitrAudit', () => {
   ) {
     const logger = recordingLogger();
     const source = options.source ?? metadataIdTokenSource({ host: new URL(sim.endpoint).host });
-    const result = runGcpPitrAudit({
-      policy,
-      cloudSql: gcp.cloudSql(),
-      awsFactory: () => createFederatedAwsFactory(policy, { endpoint: sim.endpoint, idTokenSource: source }),
-      logger,
-      ...(options.projects ? { projects: options.projects } : {}),
-      ...(options.publish === undefined ? {} : { publish: options.publish }),
-    });
+    const result = auditPitrGcp(
+      {
+        ...(options.projects ? { projects: options.projects } : {}),
+        ...(options.publish === undefined ? {} : { publish: options.publish }),
+      },
+      {
+        policy,
+        gcp,
+        awsFactory: () =>
+          createFederatedAwsFactory(policy, { endpoint: sim.endpoint, idTokenSource: source }),
+        logger,
+      },
+    );
     return { result, logger };
   }
 
@@ -93,7 +98,7 @@ describe('runGcpPitrAudit', () => {
 
     // Assess
     expect(outcome.ok).toBe(true);
-    expect(outcome.published).toMatchObject({ status: 'published', failed: 0, counts: { created: 5 } });
+    expect(outcome.published).toMatchObject({ status: 'published', failedCount: 0, counts: { created: 5 } });
     const imported = securityHub.findings(CENTRAL_ACCOUNT, CENTRAL_REGION);
     expect(imported).toHaveLength(5);
     const selfLink = `https://sqladmin.googleapis.com/v1/projects/${PROJECT}/instances/certctl-db`;
@@ -131,7 +136,7 @@ describe('runGcpPitrAudit', () => {
     expect(outcome.exitCode).toBe(2);
     expect(outcome.counts.NOT_AVAILABLE).toBeGreaterThan(0);
     expect(outcome.scopes).toEqual({ evaluated: 1, failed: [] });
-    expect(outcome.published).toMatchObject({ status: 'published', failed: 0 });
+    expect(outcome.published).toMatchObject({ status: 'published', failedCount: 0 });
     const statuses = securityHub
       .findings(CENTRAL_ACCOUNT, CENTRAL_REGION)
       .filter((finding) => finding.Resources?.[0]?.Id?.endsWith('/certctl-db-broken'))
@@ -161,6 +166,7 @@ describe('runGcpPitrAudit', () => {
     expect(outcome.ok).toBe(false);
     expect(outcome.published).toEqual({
       status: 'error',
+      failedCount: 5,
       error: {
         code: 'CredentialsError',
         roleArn: ROLE_ARN,
@@ -197,6 +203,7 @@ describe('runGcpPitrAudit', () => {
     expect(outcome.ok).toBe(false);
     expect(outcome.published).toEqual({
       status: 'error',
+      failedCount: 5,
       error: {
         code: 'CredentialsError',
         roleArn: ROLE_ARN,

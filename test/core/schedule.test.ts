@@ -4,7 +4,7 @@ import {
   MAX_AUDIT_INTERVAL_MINUTES,
   parseAuditSchedule,
   toCloudSchedulerCron,
-} from '../../infra/schedule.ts';
+} from '../../functions/core/schedule.ts';
 
 function reasonFor(expression: string): string {
   try {

@@ -1,0 +1,28 @@
+/**
+ * The GCP planner, shared by every check group: one scope per (project, group) with region `*`,
+ * because a project's resources are listed across every region in one call (`instances.list` for
+ * Cloud SQL); each finding still names the resource's own region. A failed listing fails the
+ * whole project scope (NOT_AVAILABLE, never PASSED, and no earlier finding in it is resolved).
+ */
+import type { PlannedScope } from '../core/audit.ts';
+import type { CheckGroup } from '../core/finding.ts';
+import type { Policy } from '../core/policy.ts';
+
+/** Region of a project-wide scope. */
+export const ALL_REGIONS = '*';
+
+export interface PlanGcpScopesOptions {
+  readonly groups: readonly CheckGroup[];
+  /** Projects of this run (CLI `--project`, request body); the policy's `gcp.projects` otherwise. */
+  readonly projects?: readonly string[];
+}
+
+/** The scopes of one GCP run, in project then group order. */
+export function planGcpScopes(policy: Policy, options: PlanGcpScopesOptions): PlannedScope[] {
+  const projects = [...new Set(options.projects ?? policy.gcp.projects)];
+  return projects.flatMap((project) =>
+    options.groups.map((group) => ({
+      scope: { provider: 'gcp', account: project, region: ALL_REGIONS, group },
+    })),
+  );
+}

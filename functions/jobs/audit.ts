@@ -1,0 +1,282 @@
+/**
+ * The audit job: the one runner behind the `audit-pitr` Lambda, the `auditPitr` Cloud Function and
+ * `backup-guard audit`. Plan scopes -> collect facts per scope -> evaluate checks -> merge reports ->
+ * publish -> one outcome (exit code, metrics, verdict). Entry points parse their input, call
+ * {@link runAuditJob}, and render {@link AuditJobOutcome}.
+ *
+ * Every step also stands alone for a fan-out (Step Functions, a queue): {@link planAudit} returns
+ * plain data, {@link runScopes} runs any subset of its scopes in any process, {@link finishAudit}
+ * merges the partial reports with the plan's coverage, and {@link publishAudit} publishes the
+ * merged report. Nothing here assumes one process sees every scope: scope safety travels with each
+ * scope's own outcome.
+ */
+import type { AwsClientFactory } from '../aws/clients.ts';
+import { auditedAccountOf, planAwsScopes } from '../aws/planner.ts';
+import {
+  type AuditProgress,
+  type AuditReport,
+  EXIT_CODES,
+  exitCodeFor,
+  mergeReports,
+  type PlannedScope,
+  type PlanningFailure,
+  runAudit,
+  type ScopePlan,
+  scopeKey,
+  toScopePlan,
+  withTargetCoverage,
+} from '../core/audit.ts';
+import { describeError, errorCode, InputError, PolicyError } from '../core/errors.ts';
+import type { CheckGroup, Provider } from '../core/finding.ts';
+import type { StructuredLogger } from '../core/logging.ts';
+import { type AuditMetricValues, auditMetricValues } from '../core/metrics.ts';
+import type { Policy } from '../core/policy.ts';
+import type { RunCoverage } from '../core/targets.ts';
+import { planGcpScopes } from '../gcp/planner.ts';
+import { summarize } from '../publish/summary.ts';
+import {
+  type CheckGroupDefinition,
+  checkGroup,
+  checkGroups,
+  type GcpClientSource,
+  type GroupFact,
+} from './groups.ts';
+import { type PublicationOutcome, type PublisherDependencies, publishAudit } from './publish.ts';
+
+/** What to audit in one run. */
+export interface AuditRequest {
+  /** The clouds to audit. */
+  readonly providers: readonly Provider[];
+  /** The check groups to run; every registered group when absent. */
+  readonly groups?: readonly CheckGroup[];
+  /** AWS regions of this run (CLI `--region`, Lambda input); the policy's otherwise. */
+  readonly regions?: readonly string[];
+  /** GCP projects of this run (CLI `--project`, request body); the policy's otherwise. */
+  readonly projects?: readonly string[];
+  /** Publish to Security Hub; `policy.securityHub.enabled` when absent. */
+  readonly publish?: boolean;
+}
+
+/** The logging a job does (a Powertools Logger fits). */
+export type JobLogger = StructuredLogger;
+
+/** What a job runs with: the policy, the clients of each cloud it may read, and how it publishes. */
+export interface AuditDependencies {
+  readonly policy: Policy;
+  /** AWS clients; required when the request audits AWS. */
+  readonly aws?: {
+    readonly factory: AwsClientFactory;
+    /** Region for account-level calls (STS, Account ListRegions); the runtime's or the CLI's region. */
+    readonly homeRegion?: string | undefined;
+  };
+  /** GCP clients; required when the request audits GCP. */
+  readonly gcp?: GcpClientSource;
+  /** How to publish; required when the run publishes. */
+  readonly publisher?: PublisherDependencies;
+  readonly logger?: JobLogger;
+  readonly now?: () => Date;
+  readonly onProgress?: (progress: AuditProgress) => void;
+}
+
+/** A run's plan: its scopes (plain data) and what it covers, for target coverage after the merge. */
+export interface AuditPlan {
+  readonly scopes: readonly PlannedScope[];
+  /** Providers that could not be planned at all (no credentials, STS down): nothing of theirs is judged. */
+  readonly unplanned: readonly PlanningFailure[];
+  readonly coverage: RunCoverage;
+}
+
+/** The metric values of a run: the audit's, and the findings that did not reach Security Hub. */
+export type AuditJobMetrics = AuditMetricValues & { readonly FindingsImportFailed: number };
+
+/** Everything an entry point renders. */
+export interface AuditJobOutcome {
+  readonly report: AuditReport;
+  /** 0 passed, 1 failed, 2 incomplete: the audit's code, raised to 2 when publishing lost findings. */
+  readonly exitCode: number;
+  /** What the exit code means, in words. */
+  readonly verdict: string;
+  readonly publication: PublicationOutcome;
+  readonly metrics: AuditJobMetrics;
+}
+
+/** The groups a request runs, each checked to exist. */
+export function requestedGroups(request: Pick<AuditRequest, 'groups'>): CheckGroupDefinition[] {
+  if (!request.groups) return checkGroups();
+  return [...new Set(request.groups)].map((name) => {
+    const group = checkGroup(name);
+    if (!group) {
+      const known = checkGroups().map((known) => known.name);
+      throw new InputError(`unknown check group '${name}'; the groups are ${known.join(', ')}`);
+    }
+    return group;
+  });
+}
+
+/**
+ * Plan a run. A provider whose planning fails (no credentials, STS unreachable) does not stop the
+ * others: it is recorded in `unplanned`, which makes the run incomplete (exit code 2) and keeps
+ * publishers from archiving anything. When every provider fails, or the request or policy is bad,
+ * planning throws: there is nothing finished to keep.
+ */
+export async function planAudit(request: AuditRequest, deps: AuditDependencies): Promise<AuditPlan> {
+  const groups = requestedGroups(request);
+  const groupsFor = (provider: Provider): CheckGroup[] =>
+    groups.filter((group) => group.collect[provider] !== undefined).map((group) => group.name);
+  const scopes: PlannedScope[] = [];
+  const unplanned: PlanningFailure[] = [];
+  const errors: unknown[] = [];
+  const providers = [...new Set(request.providers)];
+  await Promise.all(
+    providers.map(async (provider) => {
+      try {
+        scopes.push(...(await planProvider(provider, groupsFor(provider), request, deps)));
+      } catch (error) {
+        if (error instanceof InputError || error instanceof PolicyError) throw error;
+        errors.push(error);
+        unplanned.push({ provider, code: errorCode(error), message: describeError(error) });
+      }
+    }),
+  );
+  // When no provider could be planned there is no finished work to keep: the run fails with the
+  // error itself (one line for missing credentials, the API and region for an STS outage).
+  if (errors.length === providers.length && errors.length > 0) throw errors[0];
+  return {
+    scopes,
+    unplanned,
+    coverage: {
+      providers,
+      narrowed: request.regions !== undefined || request.projects !== undefined,
+    },
+  };
+}
+
+async function planProvider(
+  provider: Provider,
+  groups: readonly CheckGroup[],
+  request: AuditRequest,
+  deps: AuditDependencies,
+): Promise<PlannedScope[]> {
+  if (provider === 'aws') {
+    if (!deps.aws) throw new InputError('AWS is audited but no AWS clients were configured');
+    return planAwsScopes(deps.policy, deps.aws.factory, {
+      groups,
+      ...(request.regions ? { regions: request.regions } : {}),
+      ...(deps.aws.homeRegion ? { homeRegion: deps.aws.homeRegion } : {}),
+    });
+  }
+  if (!deps.gcp) throw new InputError('GCP is audited but no GCP clients were configured');
+  const projects = request.projects ?? deps.policy.gcp.projects;
+  if (projects.length === 0) {
+    // An audit with nothing to audit would report green forever.
+    throw new InputError(
+      'no GCP project to audit: list them in the policy (gcp.projects) or pass them with the run (--project)',
+    );
+  }
+  return planGcpScopes(deps.policy, { groups, projects });
+}
+
+/** A planned scope made runnable: its group's checks, and `collect` reading its facts with `deps`. */
+export interface RunnableScope extends ScopePlan<GroupFact> {
+  readonly group: CheckGroupDefinition;
+}
+
+/** Bind a planned scope to its group's collector for its provider. */
+export function runnableScope(planned: PlannedScope, deps: AuditDependencies): RunnableScope {
+  const { scope } = planned;
+  const group = checkGroup(scope.group);
+  if (!group) throw new InputError(`scope ${scopeKey(scope)}: no check group '${scope.group}' is registered`);
+  const now = deps.now ?? (() => new Date());
+  const collect = (): Promise<readonly GroupFact[]> => {
+    if (scope.provider === 'aws') {
+      const collector = group.collect.aws;
+      if (!collector)
+        return Promise.reject(new InputError(`check group ${scope.group} has no AWS collector`));
+      if (!deps.aws)
+        return Promise.reject(new InputError('AWS is audited but no AWS clients were configured'));
+      return collector({
+        factory: deps.aws.factory,
+        account: auditedAccountOf(deps.policy, scope.account),
+        region: scope.region,
+        policy: deps.policy,
+        now,
+      });
+    }
+    const collector = group.collect.gcp;
+    if (!collector) return Promise.reject(new InputError(`check group ${scope.group} has no GCP collector`));
+    if (!deps.gcp) return Promise.reject(new InputError('GCP is audited but no GCP clients were configured'));
+    return collector({ clients: deps.gcp, project: scope.account, policy: deps.policy, now });
+  };
+  return { ...toScopePlan(planned, collect), group };
+}
+
+/** Run some scopes of a plan (all of them, or one batch of a fan-out) and report them. */
+export async function runScopes(
+  scopes: readonly PlannedScope[],
+  deps: AuditDependencies,
+): Promise<AuditReport> {
+  const runnable = scopes.map((planned) => runnableScope(planned, deps));
+  const byGroup = new Map<CheckGroupDefinition, RunnableScope[]>();
+  for (const scope of runnable) byGroup.set(scope.group, [...(byGroup.get(scope.group) ?? []), scope]);
+  const reports = await Promise.all(
+    [...byGroup].map(([group, plans]) =>
+      runAudit({
+        plans,
+        checks: group.checks,
+        policy: deps.policy,
+        concurrency: scopeConcurrency(deps.policy),
+        ...(deps.now ? { now: deps.now } : {}),
+        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+      }),
+    ),
+  );
+  return mergeReports(reports);
+}
+
+/** Scopes read at once: the policy's regions per account, for every account. */
+function scopeConcurrency(policy: Policy): number {
+  return policy.aws.regionConcurrency * Math.max(1, policy.aws.accounts.length);
+}
+
+/** The merged report of a plan's runs, with the planning failures and the plan's target coverage. */
+export function finishAudit(plan: AuditPlan, reports: readonly AuditReport[], policy: Policy): AuditReport {
+  const merged = mergeReports(reports);
+  const report = plan.unplanned.length > 0 ? { ...merged, unplanned: plan.unplanned } : merged;
+  return withTargetCoverage(report, policy, plan.coverage);
+}
+
+/** Plan and run every scope in this process, and merge: the report, without publishing. */
+export async function runAuditReport(request: AuditRequest, deps: AuditDependencies): Promise<AuditReport> {
+  const plan = await planAudit(request, deps);
+  for (const failure of plan.unplanned) {
+    deps.logger?.error('provider not audited', { ...failure });
+  }
+  return finishAudit(plan, [await runScopes(plan.scopes, deps)], deps.policy);
+}
+
+/** The whole job in one process: plan, run every scope, merge, publish, one outcome. */
+export async function runAuditJob(request: AuditRequest, deps: AuditDependencies): Promise<AuditJobOutcome> {
+  const report = await runAuditReport(request, deps);
+  for (const outcome of report.scopes) {
+    if (outcome.status === 'failed')
+      deps.logger?.error('scope not evaluated', { scope: outcome.scope, error: outcome.error });
+  }
+  const publish = request.publish ?? deps.policy.securityHub.enabled;
+  const publication = publish ? await publishAudit(report, deps) : ({ status: 'disabled' } as const);
+  return auditOutcome(report, publication);
+}
+
+/** The outcome of a finished report and its publication (also the merge step of a fan-out). */
+export function auditOutcome(report: AuditReport, publication: PublicationOutcome): AuditJobOutcome {
+  const summary = summarize(report);
+  const auditExit = exitCodeFor(report);
+  const exitCode =
+    publication.status === 'published' || publication.status === 'disabled'
+      ? auditExit
+      : Math.max(auditExit, EXIT_CODES.incomplete);
+  const metrics: AuditJobMetrics = {
+    ...auditMetricValues(report),
+    FindingsImportFailed: publication.status === 'disabled' ? 0 : publication.failedCount,
+  };
+  return { report, exitCode, verdict: summary.verdict, publication, metrics };
+}

@@ -1,0 +1,156 @@
+/**
+ * The publishing step of a job: send a finished report to Security Hub, and log what did not land,
+ * once, here. Entry points only render the {@link PublicationOutcome}.
+ */
+import type { AwsClientFactory } from '../aws/clients.ts';
+import type { AuditReport } from '../core/audit.ts';
+import { BackupGuardError, describeError, errorCode } from '../core/errors.ts';
+import type { Policy } from '../core/policy.ts';
+import { FederationError } from '../gcp/federation.ts';
+import {
+  type FailedImport,
+  FindingsImportError,
+  type PublishAccount,
+  type PublishLogger,
+  type PublishResult,
+  publishToSecurityHub,
+} from '../publish/security-hub/index.ts';
+
+/** How a job publishes. */
+export interface PublisherDependencies {
+  /**
+   * The AWS clients that import. Called only when the run publishes, so a job that does not publish
+   * never builds it (the GCP job's federated credentials, for one).
+   */
+  readonly factory: () => AwsClientFactory;
+  /**
+   * The accounts findings may be imported into, with their roles: `policy.aws.accounts` for the
+   * AWS entry points, none for the GCP function (its federated credentials are the central account's).
+   */
+  readonly accounts: readonly PublishAccount[];
+  /** Region for findings without an AWS region of their own (GCP, whole-account findings). */
+  readonly homeRegion?: string | undefined;
+}
+
+/** Failures quoted in an outcome and its log line; the rest are counted per code. */
+export const FAILURE_SAMPLE = 10;
+
+/**
+ * Why nothing was published. For a refused federation, `code` is `CredentialsError` and `roleArn` and
+ * `stsCode` say which role STS refused and why; no field ever holds a token or a secret.
+ */
+export interface PublicationFailure {
+  readonly code: string;
+  readonly message: string;
+  readonly roleArn?: string;
+  readonly stsCode?: string;
+}
+
+/** A publication that reached Security Hub: everything landed (`published`) or some findings did not (`partial`). */
+export interface DeliveredPublication {
+  readonly status: 'published' | 'partial';
+  readonly counts: PublishResult['counts'];
+  readonly calls: PublishResult['calls'];
+  /** How many findings did not land. */
+  readonly failedCount: number;
+  /** Failed findings per error code (Security Hub's, or the SDK's when a call failed as a whole). */
+  readonly failedByCode: Readonly<Record<string, number>>;
+  /** The first {@link FAILURE_SAMPLE} failures. */
+  readonly failures: readonly FailedImport[];
+}
+
+/** A publication that delivered nothing. */
+export interface FailedPublication {
+  readonly status: 'error';
+  /** Every finding of the report: none was delivered. */
+  readonly failedCount: number;
+  readonly error: PublicationFailure;
+}
+
+/** What publishing did. */
+export type PublicationOutcome = { readonly status: 'disabled' } | DeliveredPublication | FailedPublication;
+
+/** Publish `report`; never throws for cloud failures, which the outcome reports. */
+export async function publishAudit(
+  report: AuditReport,
+  deps: {
+    readonly policy: Policy;
+    readonly publisher?: PublisherDependencies;
+    readonly logger?: PublishLogger;
+    readonly now?: () => Date;
+  },
+): Promise<PublicationOutcome> {
+  try {
+    if (!deps.publisher) throw new Error('publishing was requested but no publisher was configured');
+    const factory = deps.publisher.factory();
+    // Resolve the caller's credentials before anything else. A refused federation token or missing
+    // credentials then stop the publication with one error that names the cause, instead of one
+    // failure per finding that reads like a partial success. The provider caches what it resolves.
+    const credentials = factory.credentialsFor();
+    if (typeof credentials === 'function') await credentials();
+    const result = await publishToSecurityHub({
+      report,
+      policy: deps.policy,
+      factory,
+      accounts: deps.publisher.accounts,
+      ...(deps.publisher.homeRegion ? { homeRegion: deps.publisher.homeRegion } : {}),
+      ...(deps.logger ? { logger: deps.logger } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
+    });
+    const failedByCode: Record<string, number> = {};
+    for (const failure of result.failed) failedByCode[failure.code] = (failedByCode[failure.code] ?? 0) + 1;
+    const failures = result.failed.slice(0, FAILURE_SAMPLE);
+    if (result.failed.length > 0) {
+      // One log event may hold at most 256 KB and a hub outage fails thousands: counts and a sample.
+      deps.logger?.error('findings not imported into Security Hub', {
+        failedCount: result.failed.length,
+        failedByCode,
+        sample: failures,
+      });
+    }
+    return {
+      status: result.failed.length === 0 ? 'published' : 'partial',
+      counts: result.counts,
+      calls: result.calls,
+      failedCount: result.failed.length,
+      failedByCode,
+      failures,
+    };
+  } catch (error) {
+    // The findings were evaluated and keep their statuses in the report, but none was delivered:
+    // Security Hub still shows the previous run's statuses, so nothing may read this run as
+    // published. Every finding counts as not imported.
+    const failure: PublicationFailure = {
+      code: errorCode(error),
+      message: describeError(error),
+      ...(error instanceof FederationError
+        ? { roleArn: error.roleArn, ...(error.stsCode ? { stsCode: error.stsCode } : {}) }
+        : {}),
+    };
+    deps.logger?.error('publishing to Security Hub failed', { error: failure });
+    return { status: 'error', failedCount: report.findings.length, error: failure };
+  }
+}
+
+/** Nothing was published (federation refused, no credentials, a bug). */
+export class PublicationFailedError extends BackupGuardError {
+  readonly failure: PublicationFailure;
+  constructor(failure: PublicationFailure, findings: number) {
+    super(
+      `publishing to Security Hub failed, none of the ${findings} findings was imported: ${failure.message} (${failure.code})`,
+    );
+    this.name = 'PublicationFailedError';
+    this.failure = failure;
+  }
+}
+
+/**
+ * Throws when publishing did not land every finding, for entry points that must fail visibly (the
+ * Lambda: its Errors alarm and dead-letter queue). The failures were already logged by publishAudit.
+ */
+export function assertPublicationLanded(outcome: PublicationOutcome): void {
+  if (outcome.status === 'partial') {
+    throw new FindingsImportError(outcome.failures, { total: outcome.failedCount });
+  }
+  if (outcome.status === 'error') throw new PublicationFailedError(outcome.error, outcome.failedCount);
+}

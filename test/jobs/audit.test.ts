@@ -1,0 +1,162 @@
+/**
+ * The audit job against the simulator with the real SDK clients: fault isolation of a check that
+ * throws, a provider that cannot be planned while another finishes, and a plan run in batches by
+ * separate "processes" and merged.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { pitrLagCheck } from '../../functions/checks/pitr/lag.ts';
+import { EXIT_CODES } from '../../functions/core/audit.ts';
+import type { PolicyInput } from '../../functions/core/policy.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import {
+  type AuditDependencies,
+  finishAudit,
+  planAudit,
+  runAuditJob,
+  runScopes,
+} from '../../functions/jobs/audit.ts';
+import { simCredentials } from '../sim/accounts.ts';
+import { loadScenario } from '../sim/scenario.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../sim/services/security-hub.ts';
+
+const ACCOUNT = '111111111111';
+const FRAGILE_DB = 'certctl-ocsp-db';
+let sim: Sim;
+let factory: AwsClientFactory;
+let gcp: GcpClientFactory;
+
+beforeEach(async () => {
+  sim = await startSim({
+    scenario: await loadScenario('test/sim/scenarios/demo-aws.yaml', 'test/sim/scenarios/demo-gcp.yaml'),
+  });
+  factory = new AwsClientFactory({ maxAttempts: 1, credentials: simCredentials(), endpoint: sim.endpoint });
+  gcp = new GcpClientFactory({ endpoint: sim.endpoint });
+});
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  factory.destroy();
+  await gcp.close();
+  await sim.close();
+});
+
+function deps(input: PolicyInput): AuditDependencies {
+  return {
+    policy: parsePolicy(input),
+    aws: { factory, homeRegion: 'us-east-1' },
+    gcp,
+    publisher: { factory: () => factory, accounts: [], homeRegion: 'us-east-1' },
+  };
+}
+
+const hub = () => sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
+
+describe('a check that throws on one database', () => {
+  it('is NOT_AVAILABLE for that check and database only, leaves its earlier finding alone, and exits 2', async () => {
+    // Prepare: a first run publishes every finding.
+    const policy = { aws: { regions: ['us-east-1'] }, securityHub: { enabled: true } };
+    await runAuditJob({ providers: ['aws'] }, deps(policy));
+    const before = hub().findings(ACCOUNT, 'us-east-1');
+    const lagId = (f: { GeneratorId?: string; Resources?: { Id?: string }[] }) =>
+      f.GeneratorId === 'certctl-backup-guard/pitr.lag' &&
+      (f.Resources?.[0]?.Id ?? '').endsWith(`:db:${FRAGILE_DB}`);
+    const earlier = before.find(lagId);
+    expect(earlier).toBeDefined();
+    const original = pitrLagCheck.evaluate.bind(pitrLagCheck);
+    vi.spyOn(pitrLagCheck, 'evaluate').mockImplementation((fact, context) => {
+      if (fact.resource.id === FRAGILE_DB) throw new RangeError('Invalid time value');
+      return original(fact, context);
+    });
+
+    // Act
+    const outcome = await runAuditJob({ providers: ['aws'] }, deps(policy));
+
+    // Assess
+    const fragile = outcome.report.findings.filter((f) => f.resource.id === FRAGILE_DB);
+    expect(fragile.find((f) => f.checkId === 'pitr.lag')).toMatchObject({
+      status: 'NOT_AVAILABLE',
+      internalError: true,
+    });
+    // Every other check of that database, and every other database of the scope, is still judged.
+    expect(fragile.filter((f) => f.checkId !== 'pitr.lag').every((f) => f.status !== 'NOT_AVAILABLE')).toBe(
+      true,
+    );
+    expect(fragile.length).toBeGreaterThan(1);
+    const others = outcome.report.findings.filter(
+      (f) => f.resource.id !== FRAGILE_DB && f.checkId === 'pitr.lag',
+    );
+    expect(others.length).toBeGreaterThan(0);
+    expect(others.every((f) => !f.internalError)).toBe(true);
+    expect(outcome.report.scopes).toEqual([expect.objectContaining({ status: 'complete' })]);
+    expect(outcome.exitCode).toBe(EXIT_CODES.incomplete);
+    expect(outcome.metrics).toMatchObject({ CheckErrors: { 'pitr.lag': 1 }, AuditCompleted: 0 });
+    // Security Hub still holds what the first run proved for that pair: not resolved, not archived.
+    const after = hub().findings(ACCOUNT, 'us-east-1').find(lagId);
+    expect(after).toEqual(earlier);
+    expect(outcome.publication).toMatchObject({ status: 'published', counts: { untouched: 1, archived: 0 } });
+  });
+});
+
+describe('one provider that cannot be planned', () => {
+  it('keeps the other provider’s finished findings and reports the run incomplete', async () => {
+    // Prepare: STS in the home region is down, so AWS cannot learn its own account.
+    sim.setFaults({ downRegions: ['us-east-1'] });
+
+    // Act
+    const outcome = await runAuditJob(
+      { providers: ['aws', 'gcp'], publish: false },
+      deps({ aws: { maxAttempts: 1 }, gcp: { projects: ['certctl-prod'] } }),
+    );
+
+    // Assess
+    expect(outcome.report.unplanned).toEqual([
+      expect.objectContaining({ provider: 'aws', message: expect.stringContaining('GetCallerIdentity') }),
+    ]);
+    expect(outcome.report.findings.length).toBeGreaterThan(0);
+    expect(outcome.report.findings.every((f) => f.resource.provider === 'gcp')).toBe(true);
+    expect(outcome.exitCode).toBe(EXIT_CODES.incomplete);
+    expect(outcome.metrics.AuditCompleted).toBe(0);
+  });
+
+  it('fails with the error itself when it was the only provider', async () => {
+    // Prepare
+    sim.setFaults({ downRegions: ['us-east-1'] });
+
+    // Act
+    const running = runAuditJob({ providers: ['aws'], publish: false }, deps({}));
+
+    // Assess
+    await expect(running).rejects.toThrow(/STS GetCallerIdentity failed \(called in us-east-1\)/);
+  });
+});
+
+describe('a plan run in batches', () => {
+  it('gives the same findings and scopes as one run when its scopes are run apart and merged', async () => {
+    // Prepare
+    const run = deps({ aws: { regions: ['eu-west-1', 'us-east-1'] }, gcp: { projects: ['certctl-prod'] } });
+    const request = { providers: ['aws', 'gcp'] as const };
+    const whole = await runAuditJob({ ...request, publish: false }, run);
+    const plan = JSON.parse(JSON.stringify(await planAudit(request, run))) as Awaited<
+      ReturnType<typeof planAudit>
+    >;
+
+    // Act: every scope in its own "process", each report through JSON as a Step Functions state would.
+    const parts = await Promise.all(
+      plan.scopes.map(async (scope) => JSON.parse(JSON.stringify(await runScopes([scope], run)))),
+    );
+    const merged = finishAudit(plan, parts, run.policy);
+
+    // Assess
+    const view = (findings: typeof merged.findings) =>
+      findings.map(
+        (f) => `${f.checkId} ${f.resource.provider} ${f.resource.region} ${f.resource.id} ${f.status}`,
+      );
+    expect(plan.scopes).toHaveLength(3);
+    expect(view(merged.findings)).toEqual(view(whole.report.findings));
+    expect(merged.scopes.map((s) => s.scope)).toEqual(whole.report.scopes.map((s) => s.scope));
+    expect(merged.counts).toEqual(whole.report.counts);
+  });
+});
