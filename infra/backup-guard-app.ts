@@ -59,8 +59,8 @@ export function buildBackupGuardApp(app: App, options: BackupGuardAppOptions): B
   const member = new MemberStack(app, STACK_NAMES.member, {
     description: 'certctl-backup-guard: read-only audit role (every member account, e.g. as a StackSet)',
     policy,
-    // The member role trusts the audit role by name, so both stacks must agree on it.
-    ...(options.audit?.auditRoleName ? { auditRoleName: options.audit.auditRoleName } : {}),
+    // The member role trusts the job roles by name, so both stacks must agree on them.
+    ...(options.audit?.auditRoleName ? { trustedRoleNames: [options.audit.auditRoleName] } : {}),
   });
   const federation = policy.gcp.federation
     ? new FederationStack(app, STACK_NAMES.federation, {

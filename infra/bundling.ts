@@ -10,7 +10,11 @@
  * `--legal-comments`, so neither does anything here: esbuild's default (`eof` when bundling) applies
  * to every bundle. test/infra/bundling.test.ts builds the Lambda both ways and compares the bytes.
  */
+import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
+
+/** The repository root (infra/ is one level down): every function's project root. */
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * esbuild emits ESM, but bundled CommonJS dependencies still `require()` Node built-ins and some

@@ -2,7 +2,8 @@
  * The GCP federation role, deployed in the Security Hub central account: the GCP Cloud Function
  * exchanges a Google-signed ID token for it (`sts:AssumeRoleWithWebIdentity`) and imports the Cloud
  * SQL findings. No static key exists anywhere, and no IAM OIDC provider is created: Google
- * (`accounts.google.com`) is built into IAM (cloud-api-facts.md section 6).
+ * (`accounts.google.com`) is built into IAM (IAM condition keys for accounts.google.com,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html).
  *
  * The trust policy pins all three claims with StringEquals: `accounts.google.com:aud` (the token's
  * `azp`, the service account's numeric unique id), `:sub` (the same id) and `:oaud` (the audience

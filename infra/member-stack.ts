@@ -12,10 +12,11 @@ import { Aws, CfnOutput, CfnParameter, DefaultStackSynthesizer, Stack, type Stac
 import { AccountPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { Policy } from '../functions/core/policy.ts';
-import { AUDIT_ROLE_NAME, auditRoleAcknowledgements } from './audit-stack.ts';
+import { auditRoleAcknowledgements, MEMBER_READING_JOBS } from './audit-stack.ts';
 import { acknowledge } from './nag.ts';
 import { auditReadStatements } from './permissions.ts';
 import { memberRoleFrom } from './policy-context.ts';
+import { jobRoleName } from './scheduled-job.ts';
 
 /** The CloudFormation parameter that names the audit (management) account. */
 export const AUDIT_ACCOUNT_PARAMETER = 'AuditAccountId';
@@ -24,10 +25,12 @@ export interface MemberStackProps extends StackProps {
   /** The validated policy: regions and Security Hub settings decide the role's permissions. */
   readonly policy: Policy;
   /**
-   * Name of the audit Lambda's role in the audit account; the only principal trusted.
-   * @default AUDIT_ROLE_NAME ('certctl-backup-guard-audit-pitr')
+   * Names of the audit account's job roles that may assume the member role; no other principal is
+   * trusted. Each job role holds only its own permissions in the audit account.
+   * @default the roles of the jobs that read member accounts (MEMBER_READING_JOBS), today
+   * ['certctl-backup-guard-audit-pitr']
    */
-  readonly auditRoleName?: string;
+  readonly trustedRoleNames?: readonly string[];
   /**
    * Name (and path) of the member role.
    * @default the role named by `policy.aws.accounts[*].roleArn`, else 'certctl-backup-guard-audit-member'
@@ -54,9 +57,13 @@ export class MemberStack extends Stack {
       description:
         'The AWS account that runs the certctl-backup-guard audit-pitr Lambda (CertctlBackupGuardAudit).',
     });
-    const auditRoleArn = `arn:${Aws.PARTITION}:iam::${this.auditAccountId.valueAsString}:role/${props.auditRoleName ?? AUDIT_ROLE_NAME}`;
+    const trusted = props.trustedRoleNames ?? MEMBER_READING_JOBS.map(jobRoleName);
+    if (trusted.length === 0) throw new Error('the member role must trust at least one job role');
+    const trustedArns = [...new Set(trusted)].map(
+      (roleName) => `arn:${Aws.PARTITION}:iam::${this.auditAccountId.valueAsString}:role/${roleName}`,
+    );
     const member = props.memberRole ?? memberRoleFrom(policy);
-    // Trust the audit account, narrowed by aws:PrincipalArn to the one Lambda role. Why not the role
+    // Trust the audit account, narrowed by aws:PrincipalArn to the job roles. Why not the role
     // ARN as principal: IAM rewrites a role principal to its unique id, so recreating the audit role
     // would silently break every member trust, and a StackSet could not be deployed before the audit
     // stack. Why no ExternalId: it defends against a third party acting for many customers (the
@@ -68,7 +75,9 @@ export class MemberStack extends Stack {
       description:
         'certctl-backup-guard: read-only RDS backup configuration and Security Hub import for the audit',
       assumedBy: new AccountPrincipal(this.auditAccountId.valueAsString).withConditions({
-        StringEquals: { 'aws:PrincipalArn': auditRoleArn },
+        // One value stays a string (the template an operator reviews reads as before); several
+        // are a list, matched as "any of".
+        StringEquals: { 'aws:PrincipalArn': trustedArns.length === 1 ? trustedArns[0] : trustedArns },
       }),
     });
     // The publisher reads and imports through this role in the audited regions (all of them when

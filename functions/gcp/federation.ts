@@ -3,7 +3,11 @@
  * token for the policy's audience, then calls `sts:AssumeRoleWithWebIdentity` on the federation role,
  * whose trust policy pins `accounts.google.com:aud` and `:sub` (the service account's numeric unique
  * id) and `:oaud` (the audience). No AWS key is stored anywhere; no IAM OIDC provider is needed for
- * Google. Source: cloud-api-facts.md section 6; STS API reference, AssumeRoleWithWebIdentity.
+ * Google. Sources: the STS API reference, AssumeRoleWithWebIdentity
+ * (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html); the IAM
+ * condition keys for accounts.google.com
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html); the
+ * metadata server's identity endpoint (https://cloud.google.com/compute/docs/instances/verifying-instance-identity).
  *
  * The token is a bearer credential: it is passed to STS and dropped. It never appears in a log line,
  * an error message or an error's `cause`.

@@ -3,7 +3,6 @@ import type { AuditReport } from '../../functions/core/audit.ts';
 import type { ComplianceStatus } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
-import type { CloudSqlApi } from '../../functions/gcp/cloud-sql.ts';
 import { ALL_REGIONS, planGcpScopes } from '../../functions/gcp/planner.ts';
 import { runAuditReport } from '../../functions/jobs/audit.ts';
 import { loadScenario } from '../sim/scenario.ts';

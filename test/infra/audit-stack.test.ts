@@ -1,8 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { POLICY_ENV, parsePolicy } from '../../functions/core/policy.ts';
+import {
+  BUNDLED_POLICY_FILE,
+  POLICY_ENV,
+  POLICY_FILE_ENV,
+  parsePolicy,
+} from '../../functions/core/policy.ts';
 import { METRICS_NAMESPACE } from '../../functions/handlers/aws/observability.ts';
 import { AUDIT_PITR_ENTRY, AUDIT_PITR_SERVICE, AUDIT_ROLE_NAME } from '../../infra/audit-stack.ts';
 import { buildBackupGuardApp } from '../../infra/backup-guard-app.ts';
@@ -30,7 +35,7 @@ describe('AuditStack', () => {
     full = synthesize(FULL_POLICY);
   });
 
-  it('runs the handler on Node.js 24 arm64 with the policy in BACKUP_GUARD_POLICY when synthesized', () => {
+  it('runs the handler on Node.js 24 arm64 with the policy bundled as a file when synthesized', () => {
     // Prepare: the full policy. Act: synthesized once above.
     const fn = resourceOfType(full, 'AWS::Lambda::Function').Properties;
 
@@ -41,7 +46,10 @@ describe('AuditStack', () => {
     expect(fn.MemorySize).toBe(256);
     expect(fn.Timeout).toBe(300);
     const variables = (fn.Environment as { Variables: Record<string, string> }).Variables;
-    expect(parsePolicy(JSON.parse(variables[POLICY_ENV] ?? 'null'))).toEqual(parsePolicy(FULL_POLICY));
+    expect(variables[POLICY_FILE_ENV]).toBe(BUNDLED_POLICY_FILE);
+    expect(variables[POLICY_ENV]).toBeUndefined();
+    const bundled = readFileSync(full.stacks.audit.auditJob.policyFile, 'utf8');
+    expect(parsePolicy(JSON.parse(bundled))).toEqual(parsePolicy(FULL_POLICY));
   });
 
   it('bundles the handler file that exists in the repository when bundling is skipped in tests', () => {
@@ -308,11 +316,22 @@ describe('AuditStack', () => {
     expect(actions.filter((action) => action.startsWith('securityhub:'))).toEqual([]);
   });
 
-  it('refuses a policy too large for the Lambda environment', () => {
-    // Prepare: hundreds of explicit identifiers overflow Lambda's 4 KB environment.
-    const identifiers = Array.from({ length: 300 }, (_, i) => `certctl-database-${i}`);
+  it('deploys a policy far over the 4 KB Lambda environment, bundled as a file', () => {
+    // Prepare: hundreds of explicit identifiers, about 20 KB of policy.
+    const identifiers = Array.from(
+      { length: 900 },
+      (_, i) => `certctl-database-${String(i).padStart(4, '0')}`,
+    );
 
-    // Act / Assess
-    expect(() => synthesize({ targets: { identifiers } })).toThrow(/over Lambda's 4096-byte limit/);
+    // Act
+    const synthesized = synthesize({ targets: { identifiers } });
+
+    // Assess
+    const fn = resourceOfType(synthesized, 'AWS::Lambda::Function').Properties;
+    const environment = JSON.stringify(fn.Environment);
+    expect(Buffer.byteLength(environment)).toBeLessThan(4096);
+    const bundled = readFileSync(synthesized.stacks.audit.auditJob.policyFile, 'utf8');
+    expect(Buffer.byteLength(bundled)).toBeGreaterThan(20_000);
+    expect(parsePolicy(JSON.parse(bundled)).targets.identifiers).toEqual(identifiers);
   });
 });

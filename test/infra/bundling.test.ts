@@ -11,7 +11,12 @@ import { App } from 'aws-cdk-lib';
 import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LAMBDA_BUNDLE_OPTIONS } from '../../bench/bundle.ts';
-import { parsePolicy } from '../../functions/core/policy.ts';
+import {
+  BUNDLED_POLICY_FILE,
+  loadFunctionPolicy,
+  POLICY_FILE_ENV,
+  parsePolicy,
+} from '../../functions/core/policy.ts';
 import { AUDIT_PITR_ENTRY, AuditStack } from '../../infra/audit-stack.ts';
 import {
   BUNDLE_FILE_NAME,
@@ -35,10 +40,10 @@ afterEach(() => {
 });
 
 /** Synthesize the audit stack with bundling on (local esbuild, as `cdk synth` does); the asset directory. */
-function bundleWithNodejsFunction(): string {
+function bundleWithNodejsFunction(policy = parsePolicy({})): string {
   const outdir = tempDir();
   const app = new App({ outdir, context: { ...testContext(), 'aws:cdk:bundling-stacks': ['**'] } });
-  new AuditStack(app, 'BundlingCheck', { policy: parsePolicy({}) });
+  new AuditStack(app, 'BundlingCheck', { policy });
   app.synth();
   const assets = readdirSync(outdir)
     .filter((name) => name.startsWith('asset.'))
@@ -72,6 +77,22 @@ describe('function bundling', () => {
     // Assess
     const expected = readFileSync(join(deployed, BUNDLE_FILE_NAME));
     expect(readFileSync(outfile).equals(expected)).toBe(true);
+  });
+
+  it('ships the policy beside the code, where the handler reads it, even when it is over 4 KB', () => {
+    // Prepare
+    const identifiers = Array.from({ length: 400 }, (_, i) => `certctl-database-${i}`);
+    const policy = parsePolicy({ targets: { identifiers } });
+
+    // Act
+    const deployed = bundleWithNodejsFunction(policy);
+
+    // Assess: the bundled file parses to the same policy through the functions' own loader.
+    const text = readFileSync(join(deployed, BUNDLED_POLICY_FILE), 'utf8');
+    expect(Buffer.byteLength(text)).toBeGreaterThan(4096);
+    expect(
+      loadFunctionPolicy({ [POLICY_FILE_ENV]: BUNDLED_POLICY_FILE, LAMBDA_TASK_ROOT: deployed }),
+    ).toEqual(policy);
   });
 
   it('ships the Lambda with its linked source map and the CommonJS banner', () => {

@@ -1,13 +1,16 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_ROLE_NAME } from '../../infra/audit-stack.ts';
-import { AUDIT_ACCOUNT_PARAMETER } from '../../infra/member-stack.ts';
-import { DEFAULT_MEMBER_ROLE_NAME } from '../../infra/policy-context.ts';
+import { AUDIT_ACCOUNT_PARAMETER, MemberStack } from '../../infra/member-stack.ts';
+import { DEFAULT_MEMBER_ROLE_NAME, readPolicyContext } from '../../infra/policy-context.ts';
 import {
   FULL_POLICY,
   flatten,
   iamStatements,
   type Synthesized,
   synthesize,
+  testContext,
   trustStatements,
 } from './support.ts';
 
@@ -33,6 +36,25 @@ describe('MemberStack', () => {
     expect(flatten(condition.StringEquals['aws:PrincipalArn'])).toBe(
       `arn:<AWS::Partition>:iam::<${AUDIT_ACCOUNT_PARAMETER}>:role/${AUDIT_ROLE_NAME}`,
     );
+  });
+
+  it('trusts several job roles, each by its exact ARN, when the deployment has several jobs', () => {
+    // Prepare
+    const app = new App({ context: testContext() });
+    const stack = new MemberStack(app, 'Member', {
+      policy: readPolicyContext(FULL_POLICY),
+      trustedRoleNames: ['certctl-backup-guard-audit-pitr', 'certctl-backup-guard-audit-keys'],
+    });
+
+    // Act
+    const [statement] = trustStatements(Template.fromStack(stack), 'AuditMemberRole');
+
+    // Assess
+    const condition = statement?.Condition as { StringEquals: Record<string, unknown[]> };
+    expect((condition.StringEquals['aws:PrincipalArn'] ?? []).map(flatten)).toEqual([
+      `arn:<AWS::Partition>:iam::<${AUDIT_ACCOUNT_PARAMETER}>:role/certctl-backup-guard-audit-pitr`,
+      `arn:<AWS::Partition>:iam::<${AUDIT_ACCOUNT_PARAMETER}>:role/certctl-backup-guard-audit-keys`,
+    ]);
   });
 
   it('takes the audit account id as a 12-digit parameter so one template serves a StackSet', () => {

@@ -55,7 +55,7 @@ function outcome(report: AuditReport): string[] {
 }
 
 describe('AWS PITR audit against the simulator', () => {
-  it('gives every seeded certctl database the status DESIGN.md defines when all regions answer', async () => {
+  it('gives every seeded certctl database the status the check catalog defines when all regions answer', async () => {
     // Prepare
     sim.setFaults({});
 

@@ -1,6 +1,6 @@
 /**
  * `npm run demo` end to end, as a newcomer runs it: a child process, the simulator on 127.0.0.1,
- * the real CLI. Asserts every seeded case shows the status DESIGN.md gives it.
+ * the real CLI. Asserts every seeded case shows the status the check catalog (docs/checks.md) gives it.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

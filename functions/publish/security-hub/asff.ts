@@ -1,7 +1,8 @@
 /**
  * Neutral finding -> AWS Security Finding Format (ASFF), and the validation every finding passes
  * before it is sent. Limits come from the ASFF reference and the BatchImportFindings API reference
- * (see /work/shared/reference/cloud-api-facts.md section 4).
+ * (https://docs.aws.amazon.com/securityhub/latest/userguide/asff-required-attributes.html,
+ * https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchImportFindings.html).
  */
 import { createHash } from 'node:crypto';
 import type { AwsSecurityFinding, Partition, Resource } from '@aws-sdk/client-securityhub';

@@ -1,0 +1,285 @@
+/**
+ * One scheduled job of the deployment, as a construct: its Lambda (bundled with the policy as a
+ * file, so the policy is not bound by Lambda's 4 KB environment), its own least-privilege role, its
+ * log group, an EventBridge Scheduler schedule with retries, a dead-letter queue, and the alarms
+ * that notify the stack's topic when it fails, is throttled, dead-letters a run, or does not
+ * complete for a whole schedule period. Adding a job to the stack is one `new ScheduledJob(...)`.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Aws, type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IAlarm,
+  Metric,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { BUNDLED_POLICY_FILE, POLICY_FILE_ENV, type Policy } from '../functions/core/policy.ts';
+import type { AuditSchedule } from '../functions/core/schedule.ts';
+import { METRICS_NAMESPACE } from '../functions/handlers/aws/observability.ts';
+import { FUNCTION_BUNDLING, FUNCTION_NODE_OPTIONS, REPO_ROOT } from './bundling.ts';
+import { acknowledge, type NagAcknowledgement } from './nag.ts';
+
+/** Every job role's name starts with this, so member roles can trust "our jobs" by name. */
+export const JOB_ROLE_PREFIX = 'certctl-backup-guard-';
+
+/** The role name of a job: fixed, because member accounts' trust policies name it. */
+export function jobRoleName(job: string): string {
+  return `${JOB_ROLE_PREFIX}${job}`;
+}
+
+export interface ScheduledJobProps {
+  /** The job's name: the Powertools `service` its metrics carry, and the suffix of its role name. */
+  readonly job: string;
+  /** What the job does, for the function's and the role's descriptions. */
+  readonly description: string;
+  /** The handler file (exports `handler`). */
+  readonly entry: string;
+  /** The validated policy: bundled with the code as the function's configuration. */
+  readonly policy: Policy;
+  readonly schedule: AuditSchedule;
+  /** The job's own permissions, nothing else. */
+  readonly statements: readonly PolicyStatement[];
+  /** Why each wildcard of those statements is needed (cdk-nag AwsSolutions-IAM5). */
+  readonly acknowledgements: readonly NagAcknowledgement[];
+  /** Where the alarms notify. */
+  readonly alarmTopic: ITopic;
+  /** The metric that is 1 when a run completed; the not-completed alarm watches its maximum. */
+  readonly completionMetric: string;
+  /**
+   * Name of the job's role.
+   * @default jobRoleName(job)
+   */
+  readonly roleName?: string;
+  /** @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Lambda timeout; keep it below the schedule interval so runs do not overlap.
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+}
+
+/** The alarms of a job, all notifying the stack's topic. */
+export interface ScheduledJobAlarms {
+  /** The Lambda threw (a run failed, or findings could not be imported). */
+  readonly errors: IAlarm;
+  /** Lambda refused to start a run (concurrency exhausted). */
+  readonly throttles: IAlarm;
+  /** No run recorded the completion metric = 1 for two whole schedule periods. */
+  readonly notCompleted: IAlarm;
+  /** A run landed in the dead-letter queue. */
+  readonly deadLetters: IAlarm;
+}
+
+/** One scheduled job: see the module comment. */
+export class ScheduledJob extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  readonly deadLetterQueue: Queue;
+  readonly schedule: Schedule;
+  readonly alarms: ScheduledJobAlarms;
+  /** The policy file bundled beside the code (written at synth, copied into the asset). */
+  readonly policyFile: string;
+
+  constructor(scope: Construct, id: string, props: ScheduledJobProps) {
+    super(scope, id);
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+      // SSE-SQS, not a KMS key: EventBridge Scheduler cannot use the AWS-managed aws/sqs key.
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.deadLetterQueue, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is the dead-letter queue itself (for the EventBridge Scheduler target and the Lambda on-failure destination); a DLQ of a DLQ would only move the same undeliverable runs one hop further.',
+      },
+    ]);
+
+    this.role = new Role(this, 'Role', {
+      roleName: props.roleName ?? jobRoleName(props.job),
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `certctl-backup-guard ${props.job}: ${props.description}`,
+    });
+    for (const statement of props.statements) this.role.addToPolicy(statement);
+    acknowledge(this.role, props.acknowledgements);
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+      // Audit logs are evidence; they outlive the stack and are removed by hand (docs/deploy.md).
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.policyFile = writePolicyFile(props.policy);
+    const policyFile = this.policyFile;
+    this.function = new NodejsFunction(this, 'Function', {
+      description: `certctl-backup-guard ${props.job}: ${props.description}`,
+      entry: props.entry,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.minutes(5),
+      role: this.role,
+      logGroup: this.logGroup,
+      // The policy travels as a file in the code package: the environment holds 4 KB in all.
+      environment: { [POLICY_FILE_ENV]: BUNDLED_POLICY_FILE, NODE_OPTIONS: FUNCTION_NODE_OPTIONS },
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      // The shared function bundling (infra/bundling.ts), in NodejsFunction's terms; the benchmark
+      // builds the same bundle from the same values (test/infra/bundling.test.ts compares the bytes).
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: FUNCTION_BUNDLING.target,
+        mainFields: [...FUNCTION_BUNDLING.mainFields],
+        minify: FUNCTION_BUNDLING.minify,
+        sourceMap: true,
+        // DEFAULT is esbuild's `--sourcemap` (linked); EXTERNAL would drop the sourceMappingURL comment.
+        sourceMapMode: SourceMapMode.DEFAULT,
+        sourcesContent: FUNCTION_BUNDLING.sourcesContent,
+        // Ship the SDK versions the code was tested with, not whatever the runtime carries.
+        bundleAwsSDK: true,
+        banner: FUNCTION_BUNDLING.banner,
+        // The asset hash covers the output, so a policy change deploys new code.
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_input: string, output: string) => [
+            `cp ${shellQuote(policyFile)} ${shellQuote(join(output, BUNDLED_POLICY_FILE))}`,
+          ],
+        },
+      },
+      // A failed run is not retried: the next scheduled run is the retry, and the failure is kept
+      // in the dead-letter queue and raises the Errors alarm.
+      retryAttempts: 0,
+      onFailure: new SqsDestination(this.deadLetterQueue),
+    });
+
+    // Our own role (rather than the target's shared one) so its trust and acknowledgement are explicit.
+    const scheduleRole = new Role(this, 'ScheduleRole', {
+      description: `certctl-backup-guard: EventBridge Scheduler invokes ${props.job} and dead-letters undelivered runs`,
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    });
+    const functionLogicalId = Stack.of(this).getLogicalId(
+      this.function.node.defaultChild as CfnFunction & CfnElement,
+    );
+    acknowledge(scheduleRole, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'LambdaInvoke grants lambda:InvokeFunction on the job function and its qualified ARNs (<function ARN>:*, versions and aliases of this one function only); no other function is reachable.',
+        findings: [`Resource::<${functionLogicalId}.Arn>:*`],
+      },
+    ]);
+    this.schedule = new Schedule(this, 'Schedule', {
+      description: `certctl-backup-guard ${props.job} (${props.schedule.expression})`,
+      schedule: ScheduleExpression.expression(props.schedule.eventBridgeExpression),
+      target: new LambdaInvoke(this.function, {
+        role: scheduleRole,
+        input: ScheduleTargetInput.fromObject({}),
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 4,
+        // An undelivered run older than one interval is superseded by the next one.
+        maxEventAge: Duration.minutes(Math.min(Math.max(props.schedule.maxIntervalMinutes, 1), 24 * 60)),
+      }),
+    });
+    this.alarms = this.createAlarms(props);
+  }
+
+  private createAlarms(props: ScheduledJobProps): ScheduledJobAlarms {
+    const fiveMinutes = Duration.minutes(5);
+    const alarms: ScheduledJobAlarms = {
+      errors: new Alarm(this, 'ErrorsAlarm', {
+        alarmDescription: `certctl-backup-guard ${props.job} failed (see its log group and the dead-letter queue).`,
+        metric: this.function.metricErrors({ period: fiveMinutes, statistic: Stats.SUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      throttles: new Alarm(this, 'ThrottlesAlarm', {
+        alarmDescription: `certctl-backup-guard ${props.job} was throttled: a scheduled run may not have started.`,
+        metric: this.function.metricThrottles({ period: fiveMinutes, statistic: Stats.SUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      // Two whole schedule periods, both without the completion metric = 1: one run that lands just
+      // past a period boundary does not alarm, a run that did not happen (or left scopes
+      // unevaluated) does.
+      notCompleted: new Alarm(this, 'NotCompletedAlarm', {
+        alarmDescription: `certctl-backup-guard ${props.job} did not complete for a whole schedule period (${props.schedule.expression}): it did not run, failed, left scopes unevaluated, judged no database, or missed a database the policy names.`,
+        metric: new Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: props.completionMetric,
+          dimensionsMap: { service: props.job },
+          statistic: Stats.MAXIMUM,
+          period: Duration.minutes(props.schedule.maxIntervalMinutes),
+        }),
+        threshold: 1,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        // No data is the failure this alarm exists for.
+        treatMissingData: TreatMissingData.BREACHING,
+      }),
+      deadLetters: new Alarm(this, 'DeadLettersAlarm', {
+        alarmDescription: `certctl-backup-guard ${props.job} runs are waiting in the dead-letter queue.`,
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: fiveMinutes,
+          statistic: Stats.MAXIMUM,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    };
+    const action = new SnsAction(props.alarmTopic);
+    for (const alarm of Object.values(alarms) as Alarm[]) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+    return alarms;
+  }
+}
+
+/**
+ * The policy as the file the function reads, in a private directory of its own (created 0700 by
+ * mkdtemp, the file written exclusively), from which bundling copies it into the asset.
+ */
+function writePolicyFile(policy: Policy): string {
+  const dir = mkdtempSync(join(tmpdir(), 'backup-guard-policy-'));
+  const file = join(dir, BUNDLED_POLICY_FILE);
+  writeFileSync(file, `${JSON.stringify(policy)}\n`, { flag: 'wx', mode: 0o600 });
+  return file;
+}
+
+/** A POSIX shell word for a path (bundling runs the hook through the shell). */
+function shellQuote(path: string): string {
+  return `'${path.replaceAll("'", "'\\''")}'`;
+}
