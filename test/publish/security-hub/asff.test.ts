@@ -80,6 +80,26 @@ describe('toAsff', () => {
     expect(() => validateAsff(asff)).not.toThrow();
   });
 
+  it('leaves out an observed or required value when it is an empty string', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('certctl-prod'), {
+      observed: { crossRegionBackup: false, replicatedTo: '' },
+      required: { crossRegionBackup: true, note: ' ' },
+    });
+
+    // Act
+    const asff = asffFor(finding);
+
+    // Assess
+    expect(asff.ProductFields).toMatchObject({
+      'observed/crossRegionBackup': 'false',
+      'required/crossRegionBackup': 'true',
+    });
+    expect(asff.ProductFields).not.toHaveProperty('observed/replicatedTo');
+    expect(asff.ProductFields).not.toHaveProperty('required/note');
+    expect(() => validateAsff(asff)).not.toThrow();
+  });
+
   it('keeps the existing CreatedAt when one is given', () => {
     // Prepare
     const finding = retentionFinding(rdsResource('certctl-prod'));
@@ -302,6 +322,11 @@ describe('validateAsff', () => {
     {
       name: 'a ProductFields value is over 2048 characters',
       change: (f) => Object.assign(f, { ProductFields: { note: 'x'.repeat(2049) } }),
+      field: 'ProductFields.note',
+    },
+    {
+      name: 'a ProductFields value is blank',
+      change: (f) => Object.assign(f, { ProductFields: { note: ' ' } }),
       field: 'ProductFields.note',
     },
     {

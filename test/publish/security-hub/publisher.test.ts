@@ -148,6 +148,24 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     expect(metrics).toEqual([['FindingsImportFailed', 0]]);
   });
 
+  it('lands a finding whose check observed an empty string when Security Hub refuses blank ProductFields values', async () => {
+    // Prepare: pitr.cross-region observes replicatedTo '' for an instance with no replication; a
+    // ProductFields value is a NonEmptyString (pattern .*\S.*) in the Security Hub model.
+    const unreplicated = retentionFinding(rdsResource('db-unreplicated'), {
+      observed: { crossRegionBackup: false, replicatedTo: '' },
+    });
+
+    // Act
+    const result = await publish(report([unreplicated], [euWest]));
+
+    // Assess
+    expect(result.failed).toEqual([]);
+    expect(result.counts.created).toBe(1);
+    expect(stored(ACCOUNT_A, 'eu-west-1', unreplicated)?.ProductFields).toMatchObject({
+      'observed/crossRegionBackup': 'false',
+    });
+  });
+
   it('imports only what is due for refresh when nothing changed', async () => {
     // Prepare: refreshes come due at a phase spread by finding Id, at the latest after refreshDays
     // (7); an hour is far too short for these two Ids' phases, a week is the latest any is due.
