@@ -367,6 +367,29 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     expect(hub.calls.every((call) => call.callerAccount !== FOREIGN)).toBe(true);
   });
 
+  it('does not retry an import Security Hub refuses with AccessDeniedException when the role is in the wrong account', async () => {
+    // Prepare: ACCOUNT_B's publishing role is (wrongly) one in CENTRAL, so the call comes from
+    // CENTRAL with findings for ACCOUNT_B and Security Hub refuses the whole call with 403.
+    const misplaced = retentionFinding(rdsResource('db-misplaced', ACCOUNT_B));
+    const accounts: AuditedAccount[] = [
+      { accountId: ACCOUNT_A },
+      { accountId: ACCOUNT_B, roleArn: roleOf(CENTRAL) },
+    ];
+
+    // Act
+    const result = await publish(report([misplaced], [completeScope(ACCOUNT_B, 'eu-west-1')]), { accounts });
+
+    // Assess
+    expect(result.failed).toEqual([
+      expect.objectContaining({
+        id: asffFindingId(misplaced),
+        account: ACCOUNT_B,
+        code: 'AccessDeniedException',
+      }),
+    ]);
+    expect(importCalls().map((call) => [call.callerAccount, call.status])).toEqual([[CENTRAL, 403]]);
+  });
+
   it('imports GCP findings into the central account through its role', async () => {
     // Prepare
     const sql = retentionFinding(cloudSqlResource('sql-1'));
