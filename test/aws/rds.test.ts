@@ -166,6 +166,21 @@ describe('RDS mapping', () => {
     expect(index.get('db-A')?.Status).toBe('active');
   });
 
+  it('keeps the active backup when a creating one for the same instance is listed after it', () => {
+    // Prepare
+    const backups = [
+      automatedBackup('a'),
+      automatedBackup('a', { Status: 'creating', RestoreWindow: undefined }),
+    ];
+
+    // Act
+    const index = indexAutomatedBackups(backups, REGION);
+
+    // Assess
+    expect(index.get('db-A')?.Status).toBe('active');
+    expect(index.get('db-A')?.RestoreWindow?.EarliestTime).toEqual(EARLIEST);
+  });
+
   it('maps an Aurora cluster with its own restorable times', () => {
     // Act
     const fact = auroraClusterToFact(cluster('certctl-aurora'), SCOPE);

@@ -28,6 +28,24 @@ function captureIo(env: NodeJS.ProcessEnv = {}): CliIo & { out: () => string; er
 }
 
 describe('backup-guard CLI', () => {
+  it('says "unexpected error" with the stack and exits 2 when something other than a known error is thrown', async () => {
+    // Prepare: stdout breaks (a closed pipe) while the catalog is printed.
+    const io = captureIo();
+    const broken: CliIo = {
+      ...io,
+      stdout: () => {
+        throw new TypeError('write EPIPE');
+      },
+    };
+
+    // Act
+    const code = await runCli(['checks'], broken);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.err()).toMatch(/^backup-guard: unexpected error: TypeError: write EPIPE\n\s+at /);
+  });
+
   it('prints the help with the exit codes when asked for help', async () => {
     // Prepare
     const io = captureIo();

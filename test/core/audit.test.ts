@@ -77,6 +77,27 @@ describe('runAudit', () => {
     expect(exitCodeFor(report)).toBe(EXIT_CODES.failed);
   });
 
+  it('sorts findings of one status and account by region before resource id', async () => {
+    // Act
+    const report = await runAudit({
+      plans: [
+        plan('us-east-1', [db('us-east-1', 'a', 7)]),
+        plan('eu-west-1', [db('eu-west-1', 'z', 7)]),
+        plan('ap-south-1', [db('ap-south-1', 'm', 7)]),
+      ],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+
+    // Assess
+    expect(report.findings.map((f) => `${f.resource.region}/${f.resource.id}`)).toEqual([
+      'ap-south-1/m',
+      'eu-west-1/z',
+      'us-east-1/a',
+    ]);
+  });
+
   it('reports NOT_AVAILABLE for a failed scope only and marks it failed when one region errors', async () => {
     // Act
     const report = await runAudit({

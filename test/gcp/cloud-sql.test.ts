@@ -126,6 +126,21 @@ describe('readCloudSqlPitrFacts', () => {
     ]);
   });
 
+  it('reads the delete-time protections as off when Cloud SQL leaves them out of its answer', async () => {
+    // Prepare: settings present, but deletionProtectionEnabled, retainBackupsOnDelete and
+    // finalBackupConfig never set, so the API omits them.
+    const scenario = cloudSqlScenario([
+      instance('defaults', { deletionProtection: undefined, retainBackupsOnDelete: undefined }),
+    ]);
+
+    // Act
+    const [fact] = await read(scenario);
+
+    // Assess
+    expect(fact?.deletionProtection).toBe(false);
+    expect(fact?.cloudSql).toMatchObject({ retainBackupsOnDelete: false, finalBackupEnabled: false });
+  });
+
   it('decodes numeric enums, wrapped values and int64 timestamps when the REST fallback asks for enum-encoding=int', async () => {
     // Prepare
     const spy = requestSpy();

@@ -83,6 +83,48 @@ describe('GCP -> AWS federation against the simulator', () => {
     expect(sim.stats().byService.gceMetadata).toBe(1);
   });
 
+  it('refuses an answer that is not shaped like a JWT and never quotes it when the metadata server answers 200', async () => {
+    // Prepare: a 200 answer that is not header.payload.signature (a proxy page, an empty body).
+    const answers = ['<html>captive portal</html>', 'only.two', '', 'a.b.c.d'];
+    const sources = answers.map((body) =>
+      metadataIdTokenSource({
+        host: 'metadata.test',
+        fetch: async () => new Response(body, { status: 200 }),
+      }),
+    );
+
+    // Act
+    const errors = await Promise.all(
+      sources.map((source) =>
+        source(AUDIENCE).then(
+          () => undefined,
+          (error) => error,
+        ),
+      ),
+    );
+
+    // Assess
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(CredentialsError);
+      expect((error as Error).message).toContain('something that is not a JWT');
+      expect((error as Error).message).not.toContain('captive portal');
+    }
+  });
+
+  it('returns the token trimmed when the metadata server answers a JWT with a trailing newline', async () => {
+    // Prepare
+    const source = metadataIdTokenSource({
+      host: 'metadata.test',
+      fetch: async () => new Response('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\n', { status: 200 }),
+    });
+
+    // Act
+    const token = await source(AUDIENCE);
+
+    // Assess
+    expect(token).toBe('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl');
+  });
+
   it('retries the metadata server when it answers 5xx, then names the last answer', async () => {
     // Prepare
     sim.setFaults({ errorRate: 1, services: [GCE_METADATA_SERVICE] });

@@ -1,8 +1,10 @@
 import {
   type AwsSecurityFinding,
   BatchImportFindingsCommand,
+  type BatchImportFindingsCommandOutput,
   GetFindingsCommand,
   type GetFindingsCommandInput,
+  type Resource,
   SecurityHubClient,
   type SecurityHubServiceException,
 } from '@aws-sdk/client-securityhub';
@@ -73,6 +75,33 @@ describe('simulated Security Hub against the real SecurityHubClient', () => {
 
   async function all(input: GetFindingsCommandInput, account = ACCOUNT): Promise<AwsSecurityFinding[]> {
     return (await client(account).send(new GetFindingsCommand(input))).Findings ?? [];
+  }
+
+  /** One finding imported as given; any member or value the SDK's types would not allow is a cast. */
+  async function importOne(sent: unknown): Promise<BatchImportFindingsCommandOutput> {
+    return client().send(new BatchImportFindingsCommand({ Findings: [sent as AwsSecurityFinding] }));
+  }
+
+  /**
+   * Imports `raw` as the request body: the SDK serializes only the members it knows, so a finding
+   * with a member the model lacks can only be sent by replacing the body before it is signed.
+   */
+  async function importRaw(raw: unknown[]): Promise<BatchImportFindingsCommandOutput> {
+    const sender = client();
+    sender.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { body?: unknown; headers: Record<string, string> };
+        request.body = JSON.stringify({ Findings: raw });
+        request.headers['content-length'] = String(Buffer.byteLength(request.body as string));
+        return next(args);
+      },
+      { step: 'build', priority: 'low', name: 'rawBody' },
+    );
+    return sender.send(new BatchImportFindingsCommand({ Findings: [] }));
+  }
+
+  function errorCodes(answer: BatchImportFindingsCommandOutput): [string | undefined, string | undefined][] {
+    return (answer.FailedFindings ?? []).map((failed) => [failed.Id, failed.ErrorCode]);
   }
 
   beforeAll(async () => {
@@ -364,6 +393,293 @@ describe('simulated Security Hub against the real SecurityHubClient', () => {
     expect(seen.map((f) => f.Id)).toEqual(['seeded-old']);
     expect(Date.parse(seen[0]?.UpdatedAt ?? '')).toBeLessThan(clock.getTime() - 7 * 24 * 3600 * 1000);
     expect(seen[0]?.Workflow?.Status).toBe('NEW');
+  });
+
+  it('rejects a finding with a member the model does not have, at top level or nested', async () => {
+    // Prepare
+    const topLevel = { ...finding('unknown-top'), Colour: 'red' };
+    const nested = finding('unknown-nested');
+    const [resource] = nested.Resources ?? [];
+    const withNested = { ...nested, Resources: [{ ...resource, Colour: 'red' }] };
+
+    // Act
+    const answer = await importRaw([topLevel, withNested, finding('known-only')]);
+
+    // Assess
+    expect(errorCodes(answer)).toEqual([
+      ['unknown-top', 'InvalidInput'],
+      ['unknown-nested', 'InvalidInput'],
+    ]);
+    expect(answer.FailedFindings?.[0]?.ErrorMessage).toContain("additional properties ('Colour')");
+    expect(answer.FailedFindings?.[1]?.ErrorMessage).toContain(
+      "data.Resources[0] should NOT have additional properties ('Colour')",
+    );
+    expect(answer.SuccessCount).toBe(1);
+  });
+
+  it('rejects enum values outside the model when Workflow, VerificationState or Partition is unknown', async () => {
+    // Prepare
+    const [resource] = finding('x').Resources ?? [];
+    const findings = [
+      { ...finding('enum-workflow'), Workflow: { Status: 'DONE' } },
+      { ...finding('enum-verification'), VerificationState: 'MAYBE' },
+      { ...finding('enum-partition'), Resources: [{ ...resource, Partition: 'aws-mars' }] },
+    ] as unknown as AwsSecurityFinding[];
+
+    // Act
+    const answer = await client().send(new BatchImportFindingsCommand({ Findings: findings }));
+
+    // Assess
+    expect(errorCodes(answer)).toEqual([
+      ['enum-workflow', 'InvalidInput'],
+      ['enum-verification', 'InvalidInput'],
+      ['enum-partition', 'InvalidInput'],
+    ]);
+    expect(answer.FailedFindings?.[0]?.ErrorMessage).toContain(
+      'data.Workflow.Status should be equal to one of the allowed values (NEW, NOTIFIED, RESOLVED, SUPPRESSED)',
+    );
+  });
+
+  it('rejects a timestamp in a format the API reference does not list', async () => {
+    // Prepare
+    const formats = [
+      '2026-11-21',
+      'Sat, 21 Nov 2026 12:00:00 GMT',
+      '2026-11-21 12:00:00Z',
+      '2026-11-21T12:00:00',
+      '2026-11-21T12:00:00.1234567891Z',
+      '2026-11-21T12:00:00+19:00',
+      '2026-02-30T12:00:00Z',
+    ];
+    const findings = formats.map((at, index) => finding(`time-bad-${index}`, { CreatedAt: at }));
+
+    // Act
+    const answer = await client().send(new BatchImportFindingsCommand({ Findings: findings }));
+
+    // Assess
+    expect(answer.FailedCount).toBe(formats.length);
+    expect(answer.FailedFindings?.every((failed) => failed.ErrorCode === 'InvalidInput')).toBe(true);
+    expect(answer.FailedFindings?.[0]?.ErrorMessage).toContain(
+      'data.CreatedAt should match format "date-time"',
+    );
+  });
+
+  it('accepts every timestamp format the API reference lists and orders updates by the instant', async () => {
+    // Prepare
+    const formats = [
+      '2019-01-31T23:00:00Z',
+      '2019-01-31T23:00:00.123456789Z',
+      '2024-01-04T15:25:10+17:59',
+      '2024-01-04T15:25:10-1759',
+      '2024-01-04T15:25:10.123456789+17:59',
+      // "Timestamps can end with Z or ("+" / "-") time-hour [":" time-minute]", and a leap second.
+      '2024-01-04T15:25:10+17',
+      '2016-12-31T23:59:60Z',
+    ];
+    const findings = formats.map((at, index) => finding(`time-ok-${index}`, { CreatedAt: at }));
+    await client().send(new BatchImportFindingsCommand({ Findings: [finding('time-order')] }));
+    // One hour later than the stored UpdatedAt, written with a -01:00 offset that reads earlier.
+    const later = new Date(clock.getTime() + 3_600_000);
+    const laterWithOffset = `${new Date(later.getTime() - 3_600_000).toISOString().slice(0, 19)}-01:00`;
+
+    // Act
+    const answer = await client().send(new BatchImportFindingsCommand({ Findings: findings }));
+    await importOne(finding('time-order', { UpdatedAt: laterWithOffset, Title: 'updated later' }));
+
+    // Assess
+    expect(answer).toMatchObject({ SuccessCount: formats.length, FailedCount: 0 });
+    expect(hub.findings(ACCOUNT, REGION).find((f) => f.Id === 'time-order')?.Title).toBe('updated later');
+  });
+
+  it('rejects a number outside its range when Confidence is 101 or Criticality is -1', async () => {
+    // Act
+    const answer = await client().send(
+      new BatchImportFindingsCommand({
+        Findings: [
+          finding('confidence-101', { Confidence: 101 }),
+          finding('criticality-neg', { Criticality: -1 }),
+          finding('confidence-100', { Confidence: 100, Criticality: 0 }),
+        ],
+      }),
+    );
+
+    // Assess
+    expect(errorCodes(answer)).toEqual([
+      ['confidence-101', 'InvalidInput'],
+      ['criticality-neg', 'InvalidInput'],
+    ]);
+    expect(answer.FailedFindings?.[0]?.ErrorMessage).toContain('data.Confidence should be <= 100');
+  });
+
+  it('rejects a string over its documented length when Resource.Type is 257 characters', async () => {
+    // Prepare
+    const [resource] = finding('x').Resources as [Resource];
+
+    // Act
+    const answer = await importOne(
+      finding('long-type', { Resources: [{ ...resource, Type: 'T'.repeat(257) }] }),
+    );
+
+    // Assess
+    expect(errorCodes(answer)).toEqual([['long-type', 'InvalidInput']]);
+    expect(answer.FailedFindings?.[0]?.ErrorMessage).toContain(
+      'data.Resources[0].Type should NOT be longer than 256 characters',
+    );
+  });
+
+  it('rejects a blank ProductFields value or key when a map value must be a non-empty string', async () => {
+    // Act
+    const answer = await client().send(
+      new BatchImportFindingsCommand({
+        Findings: [
+          finding('blank-value', { ProductFields: { 'observed/replicatedTo': '' } }),
+          finding('blank-key', { ProductFields: { ' ': 'x' } }),
+        ],
+      }),
+    );
+
+    // Assess
+    expect(errorCodes(answer)).toEqual([
+      ['blank-value', 'InvalidInput'],
+      ['blank-key', 'InvalidInput'],
+    ]);
+    expect(answer.FailedFindings?.[0]?.ErrorMessage).toContain("data.ProductFields['observed/replicatedTo']");
+  });
+
+  it('accepts Severity and Types only in FindingProviderFields and shows them at top level', async () => {
+    // Prepare
+    const providerOnly = finding('provider-only', {
+      Severity: undefined,
+      Types: undefined,
+      FindingProviderFields: {
+        Severity: { Label: 'CRITICAL' },
+        Types: ['Software and Configuration Checks/Industry and Regulatory Standards'],
+      },
+    });
+
+    // Act
+    const answer = await importOne(providerOnly);
+    const missing = await importOne(finding('no-severity', { Severity: undefined }));
+
+    // Assess
+    expect(answer).toMatchObject({ SuccessCount: 1, FailedCount: 0 });
+    expect(hub.findings(ACCOUNT, REGION).find((f) => f.Id === 'provider-only')).toMatchObject({
+      Severity: { Label: 'CRITICAL' },
+      Types: ['Software and Configuration Checks/Industry and Regulatory Standards'],
+    });
+    expect(errorCodes(missing)).toEqual([['no-severity', 'InvalidInput']]);
+  });
+
+  it('refuses the whole call with InvalidInputException when a finding has no Id to report it by', async () => {
+    // Act
+    const error = await rejection(importOne(finding('x', { Id: undefined })));
+    const blank = await rejection(importOne(finding(' ')));
+
+    // Assess
+    expect(error.name).toBe('InvalidInputException');
+    expect(error.$metadata.httpStatusCode).toBe(400);
+    expect(blank.name).toBe('InvalidInputException');
+  });
+
+  it('answers throttling with LimitExceededException and HTTP 429 when the operation is throttled', async () => {
+    // Prepare
+    sim.setFaults({ throttleRate: 1, services: [SECURITY_HUB_SERVICE] });
+
+    // Act
+    const importError = await rejection(importOne(finding('throttled-1')));
+    const readError = await rejection(all({}));
+    sim.setFaults({});
+
+    // Assess
+    expect(importError.name).toBe('LimitExceededException');
+    expect(importError.$metadata.httpStatusCode).toBe(429);
+    expect(readError.name).toBe('LimitExceededException');
+  });
+
+  it('refuses GetFindings comparisons the API does not have', async () => {
+    // Prepare
+    const refused: GetFindingsCommandInput['Filters'][] = [
+      { ProductFields: [{ Key: 'checkId', Value: 'pitr.', Comparison: 'PREFIX' as 'EQUALS' }] },
+      { ProductFields: [{ Key: 'checkId', Value: 'pitr', Comparison: 'CONTAINS' }] },
+      { Title: [{ Value: 'PITR', Comparison: 'CONTAINS_WORD' }] },
+      { Title: [{ Value: 'PITR', Comparison: 'SOUNDS_LIKE' as 'EQUALS' }] },
+    ];
+
+    // Act
+    const errors = await Promise.all(refused.map((Filters) => rejection(all({ Filters }))));
+
+    // Assess
+    expect(errors.map((error) => error.name)).toEqual(refused.map(() => 'InvalidInputException'));
+    expect(errors[0]?.message).toContain(
+      'ProductFields[0].Comparison should be equal to one of the allowed values',
+    );
+  });
+
+  it('refuses GetFindings combinations the API reference forbids on one field', async () => {
+    // Prepare
+    const refused: GetFindingsCommandInput['Filters'][] = [
+      {
+        Id: [
+          { Value: 'a', Comparison: 'EQUALS' },
+          { Value: 'b', Comparison: 'NOT_EQUALS' },
+        ],
+      },
+      {
+        Id: [
+          { Value: 'a', Comparison: 'EQUALS' },
+          { Value: 'b', Comparison: 'PREFIX_NOT_EQUALS' },
+        ],
+      },
+      {
+        Title: [
+          { Value: 'a', Comparison: 'CONTAINS' },
+          { Value: 'b', Comparison: 'PREFIX' },
+        ],
+      },
+      {
+        ProductFields: [
+          { Key: 'checkId', Value: 'a', Comparison: 'EQUALS' },
+          { Key: 'checkId', Value: 'b', Comparison: 'NOT_EQUALS' },
+        ],
+      },
+    ];
+
+    // Act
+    const errors = await Promise.all(refused.map((Filters) => rejection(all({ Filters }))));
+    const allowed = await all({
+      Filters: {
+        Id: [
+          { Value: 'filter-', Comparison: 'PREFIX' },
+          { Value: 'filter-pass', Comparison: 'NOT_EQUALS' },
+        ],
+      },
+    });
+
+    // Assess
+    expect(errors.map((error) => error.name)).toEqual(refused.map(() => 'InvalidInputException'));
+    expect(errors[0]?.message).toContain('cannot combine EQUALS and NOT_EQUALS');
+    expect(allowed.map((f) => f.Id)).not.toContain('filter-pass');
+  });
+
+  it('refuses more than 10 filter attributes or 20 values for one attribute', async () => {
+    // Prepare
+    const names = ['Id', 'GeneratorId', 'ProductArn', 'AwsAccountId', 'Region', 'Title', 'RecordState'];
+    const more = ['ComplianceStatus', 'WorkflowStatus', 'SeverityLabel', 'ProductName'];
+    const eleven = Object.fromEntries(
+      [...names, ...more].map((name) => [name, [{ Value: 'x', Comparison: 'NOT_EQUALS' as const }]]),
+    );
+    const twentyOne = {
+      Id: Array.from({ length: 21 }, (_, index) => ({ Value: `id-${index}`, Comparison: 'EQUALS' as const })),
+    };
+
+    // Act
+    const tooManyAttributes = await rejection(all({ Filters: eleven }));
+    const tooManyValues = await rejection(all({ Filters: twentyOne }));
+
+    // Assess
+    expect(tooManyAttributes.name).toBe('InvalidInputException');
+    expect(tooManyValues.name).toBe('InvalidInputException');
+    expect(tooManyValues.message).toContain('at most 20');
   });
 
   it('counts GetFindings and BatchImportFindings per operation in the simulator stats', () => {

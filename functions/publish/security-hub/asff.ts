@@ -232,11 +232,15 @@ export function toAsff(finding: Finding, options: ToAsffOptions): AwsSecurityFin
     [PRODUCT_FIELD.group]: finding.group,
     ...resourceFields(resource),
   };
+  // A ProductFields value is a NonEmptyString (pattern `.*\S.*` in the Security Hub model), and one
+  // blank value makes Security Hub reject the whole finding: a blank observation is left out.
   for (const [key, value] of Object.entries(finding.observed)) {
-    productFields[`${PRODUCT_FIELD.observedPrefix}${key}`] = formatValue(value);
+    const text = formatValue(value);
+    if (hasText(text)) productFields[`${PRODUCT_FIELD.observedPrefix}${key}`] = text;
   }
   for (const [key, value] of Object.entries(finding.required)) {
-    productFields[`${PRODUCT_FIELD.requiredPrefix}${key}`] = formatValue(value);
+    const text = formatValue(value);
+    if (hasText(text)) productFields[`${PRODUCT_FIELD.requiredPrefix}${key}`] = text;
   }
   for (const key of Object.keys(productFields)) {
     productFields[key] = truncate(productFields[key] as string, ASFF_LIMITS.productFieldValue);
@@ -438,8 +442,8 @@ function validateMap(
   if (entries.length > maxPairs) fail(field, `has ${entries.length} pairs, more than ${maxPairs}`);
   for (const [key, value] of entries) {
     if (!hasText(key) || key.length > maxKey) fail(`${field}.${key}`, `key must be 1-${maxKey} characters`);
-    if (typeof value !== 'string' || value.length > maxValue) {
-      fail(`${field}.${key}`, `value must be a string of at most ${maxValue} characters`);
+    if (!hasText(value) || value.length > maxValue) {
+      fail(`${field}.${key}`, `value must be a non-blank string of at most ${maxValue} characters`);
     }
   }
 }

@@ -42,6 +42,18 @@ describe('pitr.window', () => {
       expect(outcome?.status).toBe('PASSED');
     });
 
+    it('passes at exactly the one-hour tolerance and fills a minute beyond it when the window is just short of 30 days', () => {
+      // Prepare
+      const atTolerance = rdsInstanceFact({ restoreWindow: windowFrom(minutesAgo(30 * 24 * 60 - 60)) });
+      const beyond = rdsInstanceFact({ restoreWindow: windowFrom(minutesAgo(30 * 24 * 60 - 61)) });
+      // Act
+      const passed = pitrWindowCheck.evaluate(atTolerance, contextWith());
+      const filling = pitrWindowCheck.evaluate(beyond, contextWith());
+      // Assess
+      expect(passed?.status).toBe('PASSED');
+      expect(filling?.status).toBe('WARNING');
+    });
+
     it('passes but warns of the coming shrink when the window is long and the retention was lowered', () => {
       const fact = rdsInstanceFact({ retentionDays: 7 });
       const outcome = pitrWindowCheck.evaluate(fact, contextWith());
@@ -134,6 +146,35 @@ describe('pitr.window', () => {
       const outcome = pitrWindowCheck.evaluate(fact, contextWith());
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.description).toContain('shorter than the 7 days the retention allows');
+      expect(outcome?.description).toContain('the window shrank');
+    });
+
+    it('fails as capped, not shrunk, when a window is short of the retention by exactly the one-day steady-state tolerance', () => {
+      // Prepare: 7 days of retention allow 7 days; 6 days is within a day of that.
+      const fact = rdsInstanceFact({
+        retentionDays: 7,
+        restoreWindow: windowFrom(daysAgo(6)),
+        createdAt: daysAgo(400),
+      });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('cannot grow past 7 days');
+      expect(outcome?.description).not.toContain('shrank');
+    });
+
+    it('fails as shrunk when a window is a minute more than the steady-state tolerance short of the retention', () => {
+      // Prepare
+      const fact = rdsInstanceFact({
+        retentionDays: 7,
+        restoreWindow: windowFrom(minutesAgo(6 * 24 * 60 - 1)),
+        createdAt: daysAgo(400),
+      });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
       expect(outcome?.description).toContain('the window shrank');
     });
 

@@ -1,5 +1,6 @@
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
+import { type CheckMetadata, toFinding } from '../../../functions/core/check.ts';
 import {
   ASFF_FINDING_TYPE,
   asffFindingId,
@@ -78,6 +79,71 @@ describe('toAsff', () => {
     expect(asff.Workflow).toBeUndefined();
     expect(asff.Note).toBeUndefined();
     expect(() => validateAsff(asff)).not.toThrow();
+  });
+
+  it('leaves out an observed or required value when it is an empty string', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('certctl-prod'), {
+      observed: { crossRegionBackup: false, replicatedTo: '' },
+      required: { crossRegionBackup: true, note: ' ' },
+    });
+
+    // Act
+    const asff = asffFor(finding);
+
+    // Assess
+    expect(asff.ProductFields).toMatchObject({
+      'observed/crossRegionBackup': 'false',
+      'required/crossRegionBackup': 'true',
+    });
+    expect(asff.ProductFields).not.toHaveProperty('observed/replicatedTo');
+    expect(asff.ProductFields).not.toHaveProperty('required/note');
+    expect(() => validateAsff(asff)).not.toThrow();
+  });
+
+  it('lowers the severity of a WARNING and sends NOT_AVAILABLE as MEDIUM when the check is not FAILED', () => {
+    // Prepare
+    const metadata = (severity: CheckMetadata['severity']): CheckMetadata => ({
+      id: 'pitr.window',
+      group: 'pitr',
+      title: 'Restore window',
+      severity,
+      rationale: 'test',
+      remediation: { text: 'wait', url: 'https://example.com/fix' },
+      resourceTypes: ['AwsRdsDbInstance'],
+    });
+    const outcome = (status: 'WARNING' | 'NOT_AVAILABLE') => ({
+      status,
+      description: 'window still filling',
+      observed: { windowDays: 12 },
+      required: { windowDays: 30 },
+    });
+    const resource = rdsResource('certctl-prod');
+    const at = new Date('2026-11-21T12:00:00.000Z');
+    const sent = (severity: CheckMetadata['severity'], status: 'WARNING' | 'NOT_AVAILABLE') =>
+      asffFor(toFinding(metadata(severity), resource, outcome(status), at));
+
+    // Act
+    const warningHigh = sent('HIGH', 'WARNING');
+    const warningCritical = sent('CRITICAL', 'WARNING');
+    const warningMedium = sent('MEDIUM', 'WARNING');
+    const unavailableLow = sent('LOW', 'NOT_AVAILABLE');
+    const unavailableCritical = sent('CRITICAL', 'NOT_AVAILABLE');
+
+    // Assess
+    expect(warningHigh).toMatchObject({
+      Compliance: { Status: 'WARNING' },
+      Severity: { Label: 'MEDIUM' },
+      FindingProviderFields: { Severity: { Label: 'MEDIUM' } },
+    });
+    expect(warningCritical.Severity?.Label).toBe('MEDIUM');
+    expect(warningMedium.Severity?.Label).toBe('LOW');
+    expect(unavailableLow).toMatchObject({
+      Compliance: { Status: 'NOT_AVAILABLE' },
+      Severity: { Label: 'MEDIUM' },
+      FindingProviderFields: { Severity: { Label: 'MEDIUM' } },
+    });
+    expect(unavailableCritical.Severity?.Label).toBe('MEDIUM');
   });
 
   it('keeps the existing CreatedAt when one is given', () => {
@@ -302,6 +368,11 @@ describe('validateAsff', () => {
     {
       name: 'a ProductFields value is over 2048 characters',
       change: (f) => Object.assign(f, { ProductFields: { note: 'x'.repeat(2049) } }),
+      field: 'ProductFields.note',
+    },
+    {
+      name: 'a ProductFields value is blank',
+      change: (f) => Object.assign(f, { ProductFields: { note: ' ' } }),
       field: 'ProductFields.note',
     },
     {

@@ -139,6 +139,24 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     expect(result.failed).toEqual([]);
   });
 
+  it('lands a finding whose check observed an empty string when Security Hub refuses blank ProductFields values', async () => {
+    // Prepare: pitr.cross-region observes replicatedTo '' for an instance with no replication; a
+    // ProductFields value is a NonEmptyString (pattern .*\S.*) in the Security Hub model.
+    const unreplicated = retentionFinding(rdsResource('db-unreplicated'), {
+      observed: { crossRegionBackup: false, replicatedTo: '' },
+    });
+
+    // Act
+    const result = await publish(report([unreplicated], [euWest]));
+
+    // Assess
+    expect(result.failed).toEqual([]);
+    expect(result.counts.created).toBe(1);
+    expect(stored(ACCOUNT_A, 'eu-west-1', unreplicated)?.ProductFields).toMatchObject({
+      'observed/crossRegionBackup': 'false',
+    });
+  });
+
   it('imports only what is due for refresh when nothing changed', async () => {
     // Prepare: refreshes come due at a phase spread by finding Id, at the latest after refreshDays
     // (7); an hour is far too short for these two Ids' phases, a week is the latest any is due.
@@ -337,6 +355,29 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     expect(sentIds).not.toContain(asffFindingId(foreign));
     for (const { account, finding } of hub.allFindings()) expect(finding.AwsAccountId).toBe(account);
     expect(hub.calls.every((call) => call.callerAccount !== FOREIGN)).toBe(true);
+  });
+
+  it('does not retry an import Security Hub refuses with AccessDeniedException when the role is in the wrong account', async () => {
+    // Prepare: ACCOUNT_B's publishing role is (wrongly) one in CENTRAL, so the call comes from
+    // CENTRAL with findings for ACCOUNT_B and Security Hub refuses the whole call with 403.
+    const misplaced = retentionFinding(rdsResource('db-misplaced', ACCOUNT_B));
+    const accounts: AuditedAccount[] = [
+      { accountId: ACCOUNT_A },
+      { accountId: ACCOUNT_B, roleArn: roleOf(CENTRAL) },
+    ];
+
+    // Act
+    const result = await publish(report([misplaced], [completeScope(ACCOUNT_B, 'eu-west-1')]), { accounts });
+
+    // Assess
+    expect(result.failed).toEqual([
+      expect.objectContaining({
+        id: asffFindingId(misplaced),
+        account: ACCOUNT_B,
+        code: 'AccessDeniedException',
+      }),
+    ]);
+    expect(importCalls().map((call) => [call.callerAccount, call.status])).toEqual([[CENTRAL, 403]]);
   });
 
   it('imports GCP findings into the central account through its role', async () => {

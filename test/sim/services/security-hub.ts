@@ -1,17 +1,25 @@
 /**
  * Simulated AWS Security Hub CSPM (REST-JSON), on the points the publisher relies on:
  *
- * - `POST /findings/import` (BatchImportFindings): 1-100 findings per call; per-finding validation
- *   answered as HTTP 200 with `FailedFindings` (`InvalidInput`, as the service words it: "Finding
- *   does not adhere to Amazon Security Finding Format …"); Security Hub not enabled -> `InvalidAccess`
+ * Every request and finding is checked against the published service model, kept as data in
+ * `test/sim/models/securityhub-asff.json` (see `security-hub-model.ts`): unknown members, enums,
+ * lengths, numeric ranges, required members and timestamp formats; errors are the ones the model
+ * declares for the operation (throttling is `LimitExceededException`, HTTP 429).
+ *
+ * - `POST /findings/import` (BatchImportFindings): 1-100 findings per call, each with an Id (a
+ *   failed finding is reported by Id, so a finding without one fails the whole call); per-finding
+ *   validation answered as HTTP 200 with `FailedFindings` (`InvalidInput`, as the service words it:
+ *   "Finding does not adhere to Amazon Security Finding Format …"); Severity and Types taken from
+ *   top level or FindingProviderFields, each filling the other; Security Hub not enabled -> `InvalidAccess`
  *   per finding; a finding whose ProductArn or AwsAccountId names another account makes the whole
  *   call fail with 403 `AccessDeniedException` (what prowler#867 and cloud-custodian#6091 observed);
  *   the UpdatedAt rule (an update that is not newer is ignored); Workflow NEW on creation, reset to NEW
  *   from NOTIFIED/RESOLVED when a finding is reactivated or regresses from PASSED; the provider may
  *   not change Workflow, Note, UserDefinedFields or VerificationState after creation.
  * - `POST /findings` (GetFindings): string filters (EQUALS, PREFIX, NOT_EQUALS, PREFIX_NOT_EQUALS,
- *   CONTAINS, NOT_CONTAINS) on the common fields, ProductFields map filters, MaxResults <= 100 and
- *   NextToken paging.
+ *   CONTAINS, NOT_CONTAINS) on the common fields, ProductFields map filters (EQUALS, NOT_EQUALS),
+ *   the combinations the API reference forbids on one field refused, at most 10 attributes of 20
+ *   values, MaxResults <= 100 and NextToken paging.
  *
  * Findings are kept per (account, region) of the signing request. Tests reach the state and inject
  * per-finding failures through the `SecurityHubSim` methods.
@@ -22,13 +30,24 @@ import { scenarioError } from '../errors.ts';
 import { jsonBody, jsonError, jsonResponse } from '../protocols/rest-json.ts';
 import { accountIdSchema, parseSimTime, regionSchema } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService, SimServiceFactory } from '../service.ts';
+import {
+  type FilterEntry,
+  filtersProblem,
+  findingProblem,
+  modelErrorStatus,
+  parseTimestamp,
+  SECURITY_HUB_MODEL,
+  shapeProblem,
+} from './security-hub-model.ts';
 
 /** The service's name: its scenario section and its key for fault injection. */
 export const SECURITY_HUB_SERVICE = 'securityHub';
 
-const SCHEMA_VERSION = '2018-10-08';
-const MAX_IMPORT = 100;
-const MAX_RESULTS = 100;
+const SCHEMA_VERSION = SECURITY_HUB_MODEL.finding.schemaVersion;
+const IMPORT_LIST = SECURITY_HUB_MODEL.shapes.BatchImportFindingsRequestFindingList;
+const MIN_IMPORT = IMPORT_LIST?.min ?? 1;
+const MAX_IMPORT = IMPORT_LIST?.max ?? 100;
+/** 240 KB per finding: the BatchImportFindings API reference, not the model. */
 const MAX_FINDING_BYTES = 240 * 1024;
 const PRODUCT_ARN = /^arn:aws(?:-[a-z-]+)?:securityhub:([a-z0-9-]+):(\d{12}):product\/(\d{12})\/default$/;
 const CUSTOMER_OWNED = [
@@ -38,8 +57,6 @@ const CUSTOMER_OWNED = [
   'UserDefinedFields',
   'VerificationState',
 ] as const;
-const COMPLIANCE = ['PASSED', 'WARNING', 'FAILED', 'NOT_AVAILABLE'];
-const SEVERITY_LABELS = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 
 const seededFindingSchema = z
   .looseObject({
@@ -199,11 +216,11 @@ export class SecurityHubSim implements SimService {
   }
 
   throttled(): SimResponse {
-    return jsonError(429, 'TooManyRequestsException', 'Rate exceeded');
+    return modelError('LimitExceededException', 'Rate exceeded');
   }
 
   serverError(): SimResponse {
-    return jsonError(500, 'InternalException', 'Internal service error');
+    return modelError('InternalException', 'Internal service error');
   }
 
   unavailable(): SimResponse {
@@ -294,21 +311,36 @@ export class SecurityHubSim implements SimService {
     const body = jsonBody(request.body) as { Findings?: unknown } | undefined;
     const findings = body?.Findings;
     const none = { findings: 0, ids: [] };
-    if (!Array.isArray(findings)) {
+    const requestProblem = importRequestProblem(body);
+    if (requestProblem || !Array.isArray(findings)) {
       return {
         ...none,
-        response: jsonError(400, 'InvalidInputException', 'Findings is required and must be a list'),
+        response: modelError(
+          'InvalidInputException',
+          requestProblem ?? 'Findings is required and must be a list',
+        ),
       };
     }
-    const ids = findings.map((finding) => String((finding as { Id?: unknown })?.Id ?? ''));
-    const sized = { findings: findings.length, ids };
-    if (findings.length < 1 || findings.length > MAX_IMPORT) {
+    const ids = findings.map((finding) => (finding as { Id?: unknown } | null)?.Id);
+    const sized = { findings: findings.length, ids: ids.map((id) => String(id ?? '')) };
+    if (findings.length < MIN_IMPORT || findings.length > MAX_IMPORT) {
       return {
         ...sized,
-        response: jsonError(
-          400,
+        response: modelError(
           'InvalidInputException',
-          `Findings must have between 1 and ${MAX_IMPORT} items; the request had ${findings.length}`,
+          `Findings must have between ${MIN_IMPORT} and ${MAX_IMPORT} items; the request had ${findings.length}`,
+        ),
+      };
+    }
+    // FailedFindings name each failure by its Id (ImportFindingsError.Id is a required
+    // NonEmptyString), so a finding without one cannot be answered on its own.
+    const missing = ids.findIndex((id) => shapeProblem(id, 'NonEmptyString') !== undefined);
+    if (missing >= 0) {
+      return {
+        ...sized,
+        response: modelError(
+          'InvalidInputException',
+          `Findings[${missing}].Id is required and must not be blank`,
         ),
       };
     }
@@ -335,7 +367,7 @@ export class SecurityHubSim implements SimService {
     const failed: { Id: string; ErrorCode: string; ErrorMessage: string }[] = [];
     const store = this.#store(caller, region);
     for (const [index, raw] of (findings as AwsSecurityFinding[]).entries()) {
-      const id = ids[index] ?? '';
+      const id = sized.ids[index] as string;
       if (this.#isDisabled(caller, region)) {
         failed.push({
           Id: id,
@@ -368,7 +400,7 @@ export class SecurityHubSim implements SimService {
         continue;
       }
       // The UpdatedAt rule: an update that is not newer than the stored finding is ignored.
-      if (Date.parse(incoming.UpdatedAt as string) <= Date.parse(existing.UpdatedAt as string)) continue;
+      if (timeOf(incoming.UpdatedAt) <= timeOf(existing.UpdatedAt)) continue;
       store.set(key, updated(existing, incoming, now));
     }
     const response = jsonResponse(200, {
@@ -393,6 +425,9 @@ export class SecurityHubSim implements SimService {
         'aws/securityhub/ProductName': 'Default',
         'aws/securityhub/CompanyName': 'Personal',
       },
+      // Each side fills the other when it is absent (FindingProviderFields in the API reference).
+      Severity: finding.Severity ?? { Label: finding.FindingProviderFields?.Severity?.Label },
+      Types: finding.Types ?? finding.FindingProviderFields?.Types,
       FindingProviderFields: finding.FindingProviderFields ?? {
         ...(finding.Severity ? { Severity: { Label: finding.Severity.Label } } : {}),
         ...(finding.Types ? { Types: finding.Types } : {}),
@@ -416,8 +451,7 @@ export class SecurityHubSim implements SimService {
     if (this.#isDisabled(caller, region)) {
       return {
         ...none,
-        response: jsonError(
-          401,
+        response: modelError(
           'InvalidAccessException',
           `Account ${caller} is not subscribed to AWS Security Hub`,
         ),
@@ -427,22 +461,20 @@ export class SecurityHubSim implements SimService {
       | { Filters?: Record<string, unknown>; MaxResults?: number; NextToken?: string; SortCriteria?: unknown }
       | undefined;
     if (!body)
-      return { ...none, response: jsonError(400, 'InvalidInputException', 'the request body is not JSON') };
-    const maxResults = body.MaxResults ?? MAX_RESULTS;
-    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > MAX_RESULTS) {
-      return {
-        ...none,
-        response: jsonError(400, 'InvalidInputException', `MaxResults must be between 1 and ${MAX_RESULTS}`),
-      };
-    }
+      return { ...none, response: modelError('InvalidInputException', 'the request body is not JSON') };
+    const invalid =
+      shapeProblem(body, SECURITY_HUB_MODEL.operations.GetFindings.input, 'request') ??
+      (body.Filters === undefined ? undefined : filtersProblem(body.Filters));
+    if (invalid) return { ...none, response: modelError('InvalidInputException', invalid) };
+    const maxResults = body.MaxResults ?? SECURITY_HUB_MODEL.shapes.MaxResults?.max ?? 100;
     if (body.SortCriteria !== undefined) {
-      return { ...none, response: jsonError(400, 'InvalidInputException', 'SortCriteria is not simulated') };
+      return { ...none, response: modelError('InvalidInputException', 'SortCriteria is not simulated') };
     }
     let predicate: (finding: StoredFinding) => boolean;
     try {
       predicate = compileFilters(body.Filters ?? {});
     } catch (error) {
-      return { ...none, response: jsonError(400, 'InvalidInputException', (error as Error).message) };
+      return { ...none, response: modelError('InvalidInputException', (error as Error).message) };
     }
     const signature = JSON.stringify(body.Filters ?? {});
     let offset = 0;
@@ -451,7 +483,7 @@ export class SecurityHubSim implements SimService {
       if (!token || token.signature !== signature) {
         return {
           ...none,
-          response: jsonError(400, 'InvalidInputException', 'NextToken is invalid for these filters'),
+          response: modelError('InvalidInputException', 'NextToken is invalid for these filters'),
         };
       }
       offset = token.offset;
@@ -506,77 +538,41 @@ function updated(existing: StoredFinding, incoming: StoredFinding, now: Date): S
   return next;
 }
 
-/** Why Security Hub would reject the finding, or undefined when it is acceptable. */
+/**
+ * Why Security Hub would reject the finding, or undefined when it is acceptable: the published
+ * model first (shape, members, enums, lengths, ranges, timestamps, SchemaVersion, Severity and
+ * Types), then what the model cannot say (the product must be this account's, in this region).
+ */
 function asffProblem(finding: AwsSecurityFinding, caller: string, region: string): string | undefined {
-  if (!finding || typeof finding !== 'object') return 'data should be object';
-  for (const field of [
-    'SchemaVersion',
-    'Id',
-    'ProductArn',
-    'GeneratorId',
-    'AwsAccountId',
-    'CreatedAt',
-    'UpdatedAt',
-  ]) {
-    const value = (finding as unknown as Record<string, unknown>)[field];
-    if (typeof value !== 'string' || value.trim() === '')
-      return `data should have required property '${field}'`;
-  }
-  if (finding.SchemaVersion !== SCHEMA_VERSION)
-    return `data.SchemaVersion should be equal to ${SCHEMA_VERSION}`;
+  const problem = findingProblem(finding);
+  if (problem) return problem;
   const arn = PRODUCT_ARN.exec(finding.ProductArn as string);
   if (!arn || arn[2] !== caller || arn[3] !== caller)
     return 'data.ProductArn is not a product of this account';
   if (arn[1] !== region) return `data.ProductArn names region ${arn[1]}, not ${region}`;
-  if ((finding.Id as string).length > 512) return 'data.Id should NOT be longer than 512 characters';
-  if ((finding.GeneratorId as string).length > 512)
-    return 'data.GeneratorId should NOT be longer than 512 characters';
-  for (const field of ['CreatedAt', 'UpdatedAt'] as const) {
-    if (Number.isNaN(Date.parse(finding[field] as string)))
-      return `data.${field} should match format "date-time"`;
-  }
-  if (!hasText(finding.Title)) return "data should have required property 'Title'";
-  if ((finding.Title as string).length > 256) return 'data.Title should NOT be longer than 256 characters';
-  if (!hasText(finding.Description)) return "data should have required property 'Description'";
-  if ((finding.Description as string).length > 1024)
-    return 'data.Description should NOT be longer than 1024 characters';
-  const label = finding.Severity?.Label ?? finding.FindingProviderFields?.Severity?.Label;
-  if (!label || !SEVERITY_LABELS.includes(label)) return "data should have required property 'Severity'";
-  const types = finding.Types ?? finding.FindingProviderFields?.Types;
-  if (!Array.isArray(types) || types.length === 0 || types.length > 50)
-    return "data should have required property 'Types'";
-  const resources = finding.Resources;
-  if (!Array.isArray(resources) || resources.length < 1)
-    return 'data.Resources should NOT have fewer than 1 items';
-  if (resources.length > 32) return 'data.Resources should NOT have more than 32 items';
-  for (const [index, resource] of resources.entries()) {
-    if (!hasText(resource.Type)) return `data.Resources[${index}] should have required property 'Type'`;
-    if (!hasText(resource.Id)) return `data.Resources[${index}] should have required property 'Id'`;
-    if (resource.Region !== undefined && resource.Region.length > 16) {
-      return `data.Resources[${index}].Region should NOT be longer than 16 characters`;
-    }
-  }
-  const status = finding.Compliance?.Status;
-  if (status !== undefined && !COMPLIANCE.includes(status))
-    return 'data.Compliance.Status should be equal to one of the allowed values';
-  if (finding.RecordState !== undefined && !['ACTIVE', 'ARCHIVED'].includes(finding.RecordState)) {
-    return 'data.RecordState should be equal to one of the allowed values';
-  }
-  if ((finding.Remediation?.Recommendation?.Text ?? '').length > 512) {
-    return 'data.Remediation.Recommendation.Text should NOT be longer than 512 characters';
-  }
-  const productFields = Object.entries(finding.ProductFields ?? {});
-  if (productFields.length > 50) return 'data.ProductFields should NOT have more than 50 properties';
-  for (const [key, value] of productFields) {
-    if (key.length > 128 || String(value).length > 2048) return `data.ProductFields['${key}'] is too long`;
-  }
   if (Buffer.byteLength(JSON.stringify(finding), 'utf8') > MAX_FINDING_BYTES)
     return 'the finding is larger than 240 KB';
   return undefined;
 }
 
-function hasText(value: unknown): boolean {
-  return typeof value === 'string' && value.trim() !== '';
+/** Why the BatchImportFindings request itself (not one of its findings) is invalid. */
+function importRequestProblem(body: unknown): string | undefined {
+  const request = SECURITY_HUB_MODEL.shapes[SECURITY_HUB_MODEL.operations.BatchImportFindings.input];
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'the request body is not JSON';
+  for (const name of Object.keys(body)) {
+    if (!request?.members?.[name]) return `request should NOT have additional properties ('${name}')`;
+  }
+  return undefined;
+}
+
+/** An error the model declares for these operations, with the model's HTTP status. */
+function modelError(code: string, message: string): SimResponse {
+  return jsonError(modelErrorStatus(code), code, message);
+}
+
+/** A stored timestamp as milliseconds; stored findings passed validation, so it always parses. */
+function timeOf(value: string | undefined): number {
+  return parseTimestamp(value ?? '') ?? Number.NaN;
 }
 
 /** The string value GetFindings filters on, per filter name. */
@@ -595,7 +591,7 @@ const FIELD_VALUES: Readonly<Record<string, (finding: StoredFinding) => string |
   CompanyName: (finding) => finding.CompanyName,
 };
 
-const POSITIVE = new Set(['EQUALS', 'PREFIX', 'CONTAINS', 'CONTAINS_WORD']);
+const POSITIVE = new Set(SECURITY_HUB_MODEL.getFindings.positiveComparisons);
 
 function matchString(actual: string | undefined, value: string, comparison: string): boolean {
   const text = actual ?? '';
@@ -606,8 +602,6 @@ function matchString(actual: string | undefined, value: string, comparison: stri
       return actual !== undefined && text.startsWith(value);
     case 'CONTAINS':
       return text.includes(value);
-    case 'CONTAINS_WORD':
-      return text.split(/\s+/).includes(value);
     case 'NOT_EQUALS':
       return text !== value;
     case 'PREFIX_NOT_EQUALS':
@@ -627,7 +621,7 @@ function compileFilters(filters: Record<string, unknown>): (finding: StoredFindi
   const tests: ((finding: StoredFinding) => boolean)[] = [];
   for (const [name, raw] of Object.entries(filters)) {
     if (!Array.isArray(raw)) throw new Error(`Filters.${name} must be a list`);
-    const entries = raw as { Key?: string; Value?: string; Comparison?: string }[];
+    const entries = raw as FilterEntry[];
     if (name === 'ProductFields') {
       tests.push(groupTest(entries, (finding, entry) => finding.ProductFields?.[entry.Key ?? '']));
       continue;
@@ -640,7 +634,7 @@ function compileFilters(filters: Record<string, unknown>): (finding: StoredFindi
 }
 
 function groupTest(
-  entries: readonly { Key?: string; Value?: string; Comparison?: string }[],
+  entries: readonly FilterEntry[],
   read: (finding: StoredFinding, entry: { Key?: string }) => string | undefined,
 ): (finding: StoredFinding) => boolean {
   for (const entry of entries) matchString('', entry.Value ?? '', entry.Comparison ?? 'EQUALS');
