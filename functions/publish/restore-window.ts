@@ -264,16 +264,15 @@ export function barGeometry(row: RestoreWindowRow, axis: number): BarGeometry {
   };
 }
 
-/** The window in a few words, for the bar's label: `7.0 of 30 days`, `no restore window`, … */
+/** The window in a few words: `7.0 of 30 days`, `no restore window`, `not available`. */
 export function windowLabel(row: RestoreWindowRow): string {
-  const required = row.requiredDays === undefined ? '' : ` of ${row.requiredDays} days`;
   switch (row.window.kind) {
     case 'proven':
-      return `${formatDays(row.window.days)}${required || ' days'}`;
+      return `${formatDays(row.window.days)}${row.requiredDays === undefined ? ' days' : ` of ${row.requiredDays} days`}`;
     case 'none':
-      return `no restore window${required ? ` (${row.requiredDays} days required)` : ''}`;
+      return 'no restore window';
     case 'unknown':
-      return `window not available${required ? ` (${row.requiredDays} days required)` : ''}`;
+      return 'not available';
   }
 }
 

@@ -34,12 +34,6 @@ function w(fraction: number): string {
   return (fraction * TRACK_WIDTH).toFixed(1);
 }
 
-/** The label right of the bar; SVG has room for a few words only. */
-function shortLabel(row: RestoreWindowRow): string {
-  if (row.window.kind === 'proven') return windowLabel(row);
-  return row.window.kind === 'none' ? 'no restore window' : 'not available';
-}
-
 function renderRow(row: RestoreWindowRow, axis: number, top: number): string {
   const geometry = barGeometry(row, axis);
   const barTop = top + 20;
@@ -79,7 +73,7 @@ function renderRow(row: RestoreWindowRow, axis: number, top: number): string {
     );
   }
   parts.push(
-    `<text x="${TRACK_LEFT + TRACK_WIDTH + 10}" y="${barTop + 13}" font-size="12" fill="${windowColor}">${escapeMarkup(shortLabel(row))}</text>`,
+    `<text x="${TRACK_LEFT + TRACK_WIDTH + 10}" y="${barTop + 13}" font-size="12" fill="${windowColor}">${escapeMarkup(windowLabel(row))}</text>`,
   );
   return `<g>${parts.join('')}</g>`;
 }

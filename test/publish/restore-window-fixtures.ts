@@ -108,3 +108,11 @@ export function everyStatusReport(): Promise<AuditReport> {
     failedRegion: 'us-east-1',
   });
 }
+
+/** A database id an attacker with tagging rights could choose: a script, an event handler, quotes. */
+export const HOSTILE_ID = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'&`;
+
+/** One healthy database whose id is `HOSTILE_ID`. */
+export function hostileReport(): Promise<AuditReport> {
+  return auditOf([rdsNamed(HOSTILE_ID, {})]);
+}
