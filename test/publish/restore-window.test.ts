@@ -42,6 +42,19 @@ describe('restoreWindowRows', () => {
     ]);
   });
 
+  it('puts failing databases first when the report lists its findings in another order', async () => {
+    // Prepare: a report merged by hand, passing first.
+    const report = await everyStatusReport();
+    const reversed = { ...report, findings: [...report.findings].reverse() };
+
+    // Act
+    const rows = restoreWindowRows(reversed);
+
+    // Assess
+    expect(rows.map((row) => row.status)).toEqual(['FAILED', 'FAILED', 'NOT_AVAILABLE', 'WARNING', 'PASSED']);
+    expect(rows[0]?.resource.id).toBe('certctl-archive-db');
+  });
+
   it('takes the window from pitr.window, the lag from pitr.lag and the retention from pitr.retention when all three reported', async () => {
     // Act
     const row = rowFor(restoreWindowRows(await auditOf([sevenDayDatabase])), 'certctl-prod-db');
