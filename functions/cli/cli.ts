@@ -15,6 +15,7 @@ import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../gcp/clients.ts';
 import { runAuditJob } from '../jobs/audit.ts';
 import type { PublicationOutcome } from '../jobs/publish.ts';
 import { renderConsole } from '../publish/console.ts';
+import { renderHtml } from '../publish/html.ts';
 import { renderJson } from '../publish/json.ts';
 import { renderMarkdown } from '../publish/markdown.ts';
 import { planPublication, publishTargetFrom } from '../publish/security-hub/index.ts';
@@ -35,7 +36,7 @@ export interface CliOverrides {
   readonly awsCredentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
-export const FORMATS = ['table', 'json', 'markdown', 'asff'] as const;
+export const FORMATS = ['table', 'json', 'markdown', 'html', 'asff'] as const;
 export type Format = (typeof FORMATS)[number];
 export const PROVIDERS = ['aws', 'gcp', 'all'] as const;
 export type ProviderChoice = (typeof PROVIDERS)[number];
@@ -58,7 +59,8 @@ Options for audit:
   --region REGION         Audit only this AWS region; repeat or comma-separate for several
   --project PROJECT       Audit this GCP project's Cloud SQL (default: gcp.projects of the policy);
                           repeat or comma-separate for several
-  --format FORMAT         table (default), json, markdown, or asff (the Security Hub findings this
+  --format FORMAT         table (default), json, markdown, html (one self-contained page with each
+                          database's restore window), or asff (the Security Hub findings this
                           run would import, for review without a hub)
   --output FILE           Write the report to FILE instead of stdout
   --publish               Publish the findings to AWS Security Hub (scope-safe: only scopes this
@@ -225,6 +227,8 @@ export function render(
       return renderJson(report);
     case 'markdown':
       return renderMarkdown(report);
+    case 'html':
+      return renderHtml(report);
     case 'table':
       return renderConsole(report, { color });
   }

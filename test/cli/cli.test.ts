@@ -70,7 +70,7 @@ describe('backup-guard CLI', () => {
 
     // Assess
     expect([badFormat, unknown, command]).toEqual([2, 2, 2]);
-    expect(io.err()).toContain("--format must be one of table, json, markdown, asff; got 'xml'");
+    expect(io.err()).toContain("--format must be one of table, json, markdown, html, asff; got 'xml'");
     expect(io.err()).toContain("Unknown option '--colour'");
     expect(io.err()).toContain("unknown command 'restore'");
   });
@@ -204,6 +204,39 @@ describe('backup-guard audit against the simulator', () => {
     expect(io.err()).toContain('[1/1] aws:111111111111/us-east-1 pitr: 3 databases');
     expect(io.err()).toContain(`Report written to ${file}`);
     expect(await readFile(file, 'utf8')).toContain('| FAILED | `pitr.lag` |');
+  });
+
+  it('writes one self-contained HTML page with a restore-window bar per database when --format html --output x.html', async () => {
+    // Prepare
+    const io = captureIo();
+    const file = join(await mkdtemp(join(tmpdir(), 'cli-')), 'x.html');
+
+    // Act
+    const code = await runCli(
+      [
+        'audit',
+        '--region',
+        'us-east-1',
+        '--format',
+        'html',
+        '--output',
+        file,
+        '--quiet',
+        '--endpoint-url',
+        sim.endpoint,
+      ],
+      io,
+      overrides(),
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    expect(io.out()).toBe('');
+    const html = await readFile(file, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/<script|<link|\ssrc=|url\(/i);
+    expect(html.match(/<article class="database /g)).toHaveLength(3);
+    expect(html).toContain('<div class="track"');
   });
 
   it('audits Cloud SQL only with --provider gcp and needs no AWS credentials without --publish', async () => {

@@ -83,7 +83,7 @@ describe('renderMarkdown', () => {
     // Assess
     expect(text).toContain('Retention is 7 days \\| below 30.');
     expect(text).toContain('## Scopes not evaluated');
-    expect(text.split('\n').filter((line) => line.startsWith('| FAILED'))).toHaveLength(1);
+    expect(text.split('\n').filter((line) => line.startsWith('| FAILED | `'))).toHaveLength(1);
   });
 });
 

@@ -1,0 +1,281 @@
+/**
+ * The HTML report: one self-contained file (inline styles, no script, no font, image or link to
+ * fetch) that reads offline and prints. A summary, then one bar per database showing the restore
+ * window the cloud really reports (earliest to latest restorable time) against the required days,
+ * with retention, lag and the fix, failing first.
+ *
+ * Every piece of text from a finding is escaped (resource names come from clouds and tags anyone
+ * with access may set), and a Content-Security-Policy forbids scripts and remote loads on top.
+ */
+
+import { formatTime } from '../checks/pitr/wording.ts';
+import type { AuditReport } from '../core/audit.ts';
+import type { ComplianceStatus } from '../core/finding.ts';
+import { escapeMarkup, escapeWithCode, isWebUrl, percent, STATUS_COLORS, statusWord } from './markup.ts';
+import {
+  axisDays,
+  barGeometry,
+  lagLabel,
+  type RestoreWindowRow,
+  restoreWindowRows,
+  retentionLabel,
+  windowLabel,
+  windowSpan,
+} from './restore-window.ts';
+import { summarize, summaryLine } from './summary.ts';
+
+/** No script may run and nothing may load from anywhere: the file is the whole report. */
+const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+const STATUSES_WORST_FIRST: readonly ComplianceStatus[] = ['FAILED', 'NOT_AVAILABLE', 'WARNING', 'PASSED'];
+
+const STYLE = `
+:root {
+  --ink: #1d2433; --muted: #556070; --line: #d0d5dd; --track: #f4f6f9; --required: #dfe5ee;
+  --failed: ${STATUS_COLORS.FAILED}; --not-available: ${STATUS_COLORS.NOT_AVAILABLE};
+  --warning: ${STATUS_COLORS.WARNING}; --passed: ${STATUS_COLORS.PASSED};
+}
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { margin: 0; color: var(--ink); background: #fff;
+  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 1000px; margin: 0 auto; padding: 24px 28px 40px; }
+h1 { font-size: 22px; margin: 0 0 2px; }
+h2 { font-size: 17px; margin: 28px 0 4px; }
+h3 { font-size: 15px; margin: 0; font-weight: 600; overflow-wrap: anywhere; }
+code { font: 12.5px/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; background: #f2f4f7;
+  padding: 0 3px; border-radius: 3px; overflow-wrap: anywhere; }
+.meta, .legend, .axis, .span { color: var(--muted); font-size: 13px; }
+.meta { margin: 0 0 16px; }
+.summary { border: 1px solid var(--line); border-left: 6px solid var(--verdict); border-radius: 6px;
+  padding: 10px 16px; }
+.summary p { margin: 4px 0; }
+.verdict { font-size: 17px; font-weight: 700; }
+.tally { list-style: none; display: flex; flex-wrap: wrap; gap: 6px 16px; margin: 6px 0; padding: 0; }
+.badge { display: inline-block; min-width: 4.5em; text-align: center; color: #fff; background: var(--status);
+  border-radius: 4px; padding: 0 6px; font-size: 11.5px; font-weight: 700; letter-spacing: .03em; }
+.status-FAILED { --status: var(--failed); }
+.status-NOT_AVAILABLE { --status: var(--not-available); }
+.status-WARNING { --status: var(--warning); }
+.status-PASSED { --status: var(--passed); }
+.legend { margin: 0 0 8px; }
+.legend span { white-space: nowrap; margin-right: 14px; }
+.key { display: inline-block; width: 22px; height: 10px; vertical-align: middle; margin-right: 4px;
+  border: 1px solid var(--muted); }
+.key.required { background: var(--required); border-style: dashed; }
+.key.window { background: var(--passed); border-color: var(--passed); }
+.key.lag { background: repeating-linear-gradient(135deg, var(--failed) 0 3px, #fff 3px 6px); border-color: var(--failed); }
+.key.retention { width: 3px; background: var(--ink); border: 0; }
+.database { border-top: 1px solid var(--line); padding: 12px 0 14px; break-inside: avoid; }
+.database header { display: flex; gap: 10px; align-items: baseline; margin-bottom: 6px; }
+.track { position: relative; height: 30px; background: var(--track); border: 1px solid var(--line);
+  border-radius: 3px; overflow: hidden; }
+.track > div { position: absolute; }
+.required { top: 0; bottom: 0; background: var(--required); border-left: 2px dashed var(--ink); }
+.window { top: 6px; bottom: 6px; background: var(--status); border-radius: 2px; min-width: 2px; }
+.lag { top: 6px; bottom: 6px; border: 1px solid var(--failed);
+  background: repeating-linear-gradient(135deg, var(--failed) 0 3px, #fff 3px 6px); }
+.mark { top: 0; bottom: 0; width: 0; border-left: 2px solid var(--status); }
+.retention { top: -1px; bottom: -1px; width: 0; border-left: 3px solid var(--ink); }
+.absent { top: 0; bottom: 0; left: 0; right: 0; display: flex; align-items: center; justify-content: center;
+  font-size: 13px; font-weight: 600; color: var(--status); }
+.axis { display: flex; justify-content: space-between; font-size: 12px; margin-top: 2px; }
+.figures { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 4px 16px; margin: 8px 0 4px; }
+.figures div { min-width: 0; }
+.figures dt { color: var(--muted); font-size: 12px; }
+.figures dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
+.span { margin: 2px 0 0; }
+.checks { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 14px; padding: 0; margin: 8px 0 0; font-size: 13px; }
+.fixes { margin: 8px 0 0; padding: 8px 12px; background: #fbfbfc; border: 1px solid var(--line); border-radius: 4px; }
+.fixes h4 { margin: 0 0 4px; font-size: 13px; }
+.fixes ol { margin: 0; padding-left: 20px; }
+.fixes li { margin: 4px 0; font-size: 13.5px; overflow-wrap: anywhere; }
+.fixes .why { color: var(--muted); }
+.problems li { overflow-wrap: anywhere; }
+footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
+@media print {
+  @page { margin: 14mm; }
+  body { font-size: 10.5pt; }
+  main { max-width: none; padding: 0; }
+  .database, .summary, .fixes { break-inside: avoid; }
+  h2 { break-after: avoid; }
+  .fixes a::after { content: " (" attr(href) ")"; font-size: 9pt; color: var(--muted); }
+}
+`;
+
+function badge(status: ComplianceStatus): string {
+  return `<span class="badge status-${status}">${statusWord(status)}</span>`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** The bar: required days, the proven window, the unrestorable lag, and the marks that are known. */
+function renderTrack(row: RestoreWindowRow, axis: number): string {
+  const geometry = barGeometry(row, axis);
+  const parts: string[] = [];
+  if (geometry.required) {
+    parts.push(
+      `<div class="required" style="left:${percent(geometry.required.left)};width:${percent(geometry.required.width)}"></div>`,
+    );
+  }
+  if (geometry.retentionMark !== undefined) {
+    parts.push(`<div class="retention" style="left:${percent(geometry.retentionMark)}"></div>`);
+  }
+  const windowStatus = row.window.status ?? row.status;
+  if (geometry.window) {
+    parts.push(
+      `<div class="window status-${windowStatus}" style="left:${percent(geometry.window.left)};width:${percent(geometry.window.width)}"></div>`,
+    );
+  } else {
+    // Only the ends that were proven are drawn: no bar for a window that was not.
+    if (geometry.earliestMark !== undefined) {
+      parts.push(
+        `<div class="mark status-${windowStatus}" style="left:${percent(geometry.earliestMark)}"></div>`,
+      );
+    }
+    if (geometry.latestMark !== undefined) {
+      parts.push(
+        `<div class="mark status-${row.lag.status ?? row.status}" style="left:${percent(geometry.latestMark)}"></div>`,
+      );
+    }
+    const why =
+      row.window.kind === 'none'
+        ? 'no restore window'
+        : row.window.kind === 'unknown'
+          ? 'window not available'
+          : 'latest restorable time not available: window not drawn';
+    parts.push(`<div class="absent status-${windowStatus}">${why}</div>`);
+  }
+  if (geometry.lag) {
+    parts.push(
+      `<div class="lag" style="left:${percent(geometry.lag.left)};width:${percent(geometry.lag.width)}"></div>`,
+    );
+  }
+  const label = `Restore window ${windowLabel(row)}: ${windowSpan(row)}`;
+  return `<div class="track" role="img" aria-label="${escapeMarkup(label)}">${parts.join('')}</div>
+<div class="axis" aria-hidden="true"><span>${axis} days ago</span><span>evaluated ${escapeMarkup(formatTime(new Date(row.evaluatedAt)))}</span></div>`;
+}
+
+function renderDatabase(row: RestoreWindowRow, axis: number): string {
+  const complete =
+    row.windowCompleteAt === undefined
+      ? ''
+      : `; complete on ${escapeMarkup(formatTime(new Date(row.windowCompleteAt)))}`;
+  const figures = [
+    ['Restore window', windowLabel(row)],
+    ['Required', row.requiredDays === undefined ? 'unknown' : `${row.requiredDays} days`],
+    ['Retention', retentionLabel(row)],
+    ['Restore lag', lagLabel(row)],
+  ]
+    .map(([term, value]) => `<div><dt>${term}</dt><dd>${escapeMarkup(value ?? '')}</dd></div>`)
+    .join('');
+  const checks = row.checks
+    .map((check) => `<li>${badge(check.status)} <code>${escapeMarkup(check.checkId)}</code></li>`)
+    .join('');
+  const fixes =
+    row.fixes.length === 0
+      ? ''
+      : `<section class="fixes"><h4>Fix</h4><ol>${row.fixes
+          .map((fix) => {
+            const link = isWebUrl(fix.url) ? ` <a href="${escapeMarkup(fix.url)}">docs</a>` : '';
+            const why = fix.findings
+              .map(
+                (finding) =>
+                  `<span class="why">${badge(finding.status)} <code>${escapeMarkup(finding.checkId)}</code> ${escapeWithCode(finding.description)}</span>`,
+              )
+              .join('<br>');
+            return `<li>${why}<br>${escapeWithCode(fix.text)}${link}</li>`;
+          })
+          .join('')}</ol></section>`;
+  return `<article class="database status-${row.status}" data-status="${row.status}">
+<header>${badge(row.status)}<h3>${escapeMarkup(row.label)}</h3></header>
+${renderTrack(row, axis)}
+<p class="span">${escapeMarkup(windowSpan(row))}${complete}</p>
+<dl class="figures">${figures}</dl>
+<ul class="checks">${checks}</ul>
+${fixes}
+</article>`;
+}
+
+function renderSummary(report: AuditReport, rows: readonly RestoreWindowRow[]): string {
+  const summary = summarize(report);
+  const worst = STATUSES_WORST_FIRST.find((status) => rows.some((row) => row.status === status));
+  const verdictColor =
+    summary.exitCode === 0
+      ? 'var(--passed)'
+      : summary.exitCode === 1
+        ? 'var(--failed)'
+        : 'var(--not-available)';
+  const tally = STATUSES_WORST_FIRST.map((status) => {
+    const count = rows.filter((row) => row.status === status).length;
+    return `<li>${badge(status)} ${plural(count, 'database')}</li>`;
+  }).join('');
+  const required = [
+    ...new Set(rows.flatMap((row) => (row.requiredDays === undefined ? [] : [row.requiredDays]))),
+  ];
+  const maxLag = [
+    ...new Set(rows.flatMap((row) => (row.lag.maxMinutes === undefined ? [] : [row.lag.maxMinutes]))),
+  ];
+  const policy =
+    required.length > 0 || maxLag.length > 0
+      ? `<p>Required: a restore window of at least ${required.join(' / ') || '?'} days, and a latest restorable time at most ${maxLag.join(' / ') || '?'} min old.</p>`
+      : '';
+  return `<section class="summary" style="--verdict:${verdictColor}" aria-label="Summary">
+<p class="verdict">Result: ${escapeMarkup(summary.verdict)} (exit code ${summary.exitCode})</p>
+<p>${rows.length === 0 ? 'No database was judged.' : `${plural(rows.length, 'database')}, worst first${worst ? `: ${statusWord(worst).toLowerCase()} at the top` : ''}.`}</p>
+<ul class="tally">${tally}</ul>
+${policy}
+<p>${escapeMarkup(summaryLine(report))}.</p>
+</section>`;
+}
+
+function renderNotEvaluated(report: AuditReport): string {
+  const failedScopes = report.scopes.filter((scope) => scope.status === 'failed');
+  const problems = summarize(report).coverageProblems;
+  if (failedScopes.length === 0 && problems.length === 0) return '';
+  const items = [
+    ...failedScopes.map(({ scope, error }) =>
+      escapeMarkup(
+        `${scope.provider}:${scope.account}/${scope.region} (${scope.group}): ${error?.message ?? 'unknown error'} (${error?.code ?? 'Unknown'}). No database in it was judged.`,
+      ),
+    ),
+    ...problems.map((problem) => escapeMarkup(`Coverage: ${problem}.`)),
+  ];
+  return `<section class="problems"><h2>Not evaluated</h2><ul>${items.map((item) => `<li>${item}</li>`).join('')}</ul></section>`;
+}
+
+/** The whole report as one self-contained HTML document. */
+export function renderHtml(report: AuditReport): string {
+  const rows = restoreWindowRows(report);
+  const axis = axisDays(rows);
+  const databases =
+    rows.length === 0
+      ? '<p>No database with a restore window was judged.</p>'
+      : rows.map((row) => renderDatabase(row, axis)).join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light">
+<title>certctl-backup-guard: restore windows</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<h1>certctl-backup-guard: restore windows</h1>
+<p class="meta">Evaluated ${escapeMarkup(formatTime(new Date(report.startedAt)))} to ${escapeMarkup(formatTime(new Date(report.finishedAt)))}</p>
+${renderSummary(report, rows)}
+<h2>Restore window per database</h2>
+<p class="legend"><span><i class="key required"></i>required days</span><span><i class="key window"></i>earliest to latest restorable time</span><span><i class="key lag"></i>not restorable (restore lag)</span><span><i class="key retention"></i>retention</span></p>
+${databases}
+${renderNotEvaluated(report)}
+<footer>certctl-backup-guard. Each bar ends at the moment it was evaluated; only restore points the cloud reported are drawn.</footer>
+</main>
+</body>
+</html>
+`;
+}
