@@ -95,7 +95,9 @@ export function parseDeployArguments(argv: readonly string[]): DeployArguments |
     );
   }
   if (!GCP_REGION.test(values.region)) {
-    throw new InputError(`--region "${values.region}" is not a GCP region such as europe-west1 or us-central1`);
+    throw new InputError(
+      `--region "${values.region}" is not a GCP region such as europe-west1 or us-central1`,
+    );
   }
   return {
     project: values.project,
@@ -283,7 +285,9 @@ function runStep(
       log(`- ${step.description}: ${projects.length > 0 ? projects.join(', ') : 'none'}`);
       for (const project of projects) {
         if (!GCP_PROJECT_ID.test(project)) {
-          throw new GcpDeployError(`"${step.description}": "${project}" is not a GCP project id; nothing after it ran`);
+          throw new GcpDeployError(
+            `"${step.description}": "${project}" is not a GCP project id; nothing after it ran`,
+          );
         }
         const argv = step.argv.map((argument) =>
           fillPlaceholders(argument, new Map([...captured, [AUDITED_PROJECT, project]])),

@@ -425,7 +425,8 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
     },
     {
       kind: 'write-file',
-      description: 'package-lock.json for the function, so Cloud Build installs exactly what was tested (npm ci)',
+      description:
+        'package-lock.json for the function, so Cloud Build installs exactly what was tested (npm ci)',
       path: posix.join(sourceDir, 'package-lock.json'),
       content: options.deployedPackage.packageLock,
     },
@@ -506,8 +507,23 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       {
         kind: 'ensure',
         description: `custom role ${CLOUD_SQL_READER_ROLE_ID} in ${auditedProject} (${CLOUD_SQL_READER_PERMISSIONS.join(', ')})`,
-        probe: ['gcloud', 'iam', 'roles', 'describe', CLOUD_SQL_READER_ROLE_ID, `--project=${auditedProject}`],
-        create: ['gcloud', 'iam', 'roles', 'create', CLOUD_SQL_READER_ROLE_ID, `--project=${auditedProject}`, ...roleFlags],
+        probe: [
+          'gcloud',
+          'iam',
+          'roles',
+          'describe',
+          CLOUD_SQL_READER_ROLE_ID,
+          `--project=${auditedProject}`,
+        ],
+        create: [
+          'gcloud',
+          'iam',
+          'roles',
+          'create',
+          CLOUD_SQL_READER_ROLE_ID,
+          `--project=${auditedProject}`,
+          ...roleFlags,
+        ],
         update: [
           'gcloud',
           'iam',
@@ -545,7 +561,11 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       description: 'revoke Cloud SQL read access in projects no longer in gcp.projects',
       list: RECORDED_PROJECTS,
       skip: audited,
-      argv: removeBinding(`\${${AUDITED_PROJECT}}`, runtimeMember, cloudSqlReaderRole(`\${${AUDITED_PROJECT}}`)),
+      argv: removeBinding(
+        `\${${AUDITED_PROJECT}}`,
+        runtimeMember,
+        cloudSqlReaderRole(`\${${AUDITED_PROJECT}}`),
+      ),
       ifNotFound: 'skip',
     },
     {
@@ -719,7 +739,7 @@ export function planGcpTeardown(
       '--quiet',
     ]),
     step(
-      'remove the build account\'s role',
+      "remove the build account's role",
       removeBinding(project, `serviceAccount:${names.builderEmail}`, RUN_BUILDER_ROLE),
     ),
     ...[names.serviceAccountEmail, names.invokerEmail, names.builderEmail].map((email) =>
@@ -757,21 +777,24 @@ function commandLine(argv: readonly string[]): string {
   return argv.map(shellQuote).join(' ');
 }
 
+/** Every text of a step that may hold a `${NAME}` placeholder. */
+function stepTexts(step: GcpStep): readonly string[] {
+  switch (step.kind) {
+    case 'write-file':
+      return [step.path];
+    case 'run':
+    case 'for-each-project':
+      return step.argv;
+    case 'ensure':
+      return [...step.probe, ...step.create, ...(step.update ?? [])];
+    case 'note':
+      return [step.message];
+  }
+}
+
 function usesPlaceholder(steps: readonly GcpStep[], name: string): boolean {
   const marker = `\${${name}}`;
-  return steps.some((step) => {
-    switch (step.kind) {
-      case 'write-file':
-        return step.path.includes(marker);
-      case 'run':
-      case 'for-each-project':
-        return step.argv.some((argument) => argument.includes(marker));
-      case 'ensure':
-        return [...step.probe, ...step.create, ...(step.update ?? [])].some((a) => a.includes(marker));
-      case 'note':
-        return step.message.includes(marker);
-    }
-  });
+  return steps.some((step) => stepTexts(step).some((text) => text.includes(marker)));
 }
 
 /** The bash function the script runs "already gone is fine" commands through. */
