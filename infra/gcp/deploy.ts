@@ -3,45 +3,60 @@
  * service accounts and roles, and the Cloud Scheduler job. The steps come from infra/gcp/plan.ts;
  * this file only parses arguments, loads the policy and runs (or, with --dry-run, prints) them.
  *
- *   node infra/gcp/deploy.ts --project my-project --region europe-west1 [--policy policy.yaml] [--dry-run]
+ *   npm run deploy:gcp -- --project my-project --region europe-west1 [--policy policy.yaml] [--dry-run]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BackupGuardError, describeError, PolicyError } from '../../functions/core/errors.ts';
+import { BackupGuardError, describeError, InputError, PolicyError } from '../../functions/core/errors.ts';
 import { loadPolicyFile, type Policy } from '../../functions/core/policy.ts';
 import { POLICY_CONTEXT_KEY, readPolicyContext, validateDeployablePolicy } from '../policy-context.ts';
+import { unsupportedNodeMessage } from './node-version.ts';
 import {
+  AUDITED_PROJECT,
+  DEFAULT_FUNCTION_NAME,
+  deployedPackage,
   fillPlaceholders,
   GCP_HANDLER_PATH,
+  GCP_PROJECT_ID,
+  GCP_REGION,
   type GcpStep,
   planGcpDeployment,
   planGcpTeardown,
   renderShellScript,
+  STAGING_DIR,
+  saysNotFound,
 } from './plan.ts';
 
 /** The repository root (this file is infra/gcp/deploy.ts). */
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
-export const USAGE = `Usage: node infra/gcp/deploy.ts --project <id> --region <region> [options]
+/** Exit codes, as the `backup-guard` CLI uses them: 2 is bad input (arguments or policy). */
+export const DEPLOY_EXIT_CODES = { ok: 0, failed: 1, badInput: 2 } as const;
+
+export const USAGE = `Usage: npm run deploy:gcp -- --project <id> --region <region> [options]
+       (or: npx node infra/gcp/deploy.ts --project <id> --region <region> [options])
 
 Deploys the certctl-backup-guard audit-pitr Cloud Function (2nd gen, Node.js 24, HTTP,
-internal-only, authenticated), its service accounts (roles/cloudsql.viewer on each audited
-project; roles/run.invoker on the function for the scheduler) and a Cloud Scheduler job with
-OIDC authentication. Prints the runtime service account's uniqueId for the AWS federation role.
+internal-only, authenticated, entry point auditPitr), its service accounts (a custom role with
+three Cloud SQL read permissions on each audited project; roles/run.invoker on the function for
+the scheduler; roles/run.builder for the build) and a Cloud Scheduler job with OIDC
+authentication. Prints the runtime service account's uniqueId for the AWS federation role.
 
 Options:
   --project <id>          project that hosts the function, its service accounts and the job (required)
   --region <region>       region of the function and the job, e.g. europe-west1 (required)
   --policy <file>         policy file (JSON or YAML); default: "${POLICY_CONTEXT_KEY}" in cdk.json
-  --function-name <name>  default: certctl-audit-pitr
+  --function-name <name>  default: ${DEFAULT_FUNCTION_NAME}
   --time-zone <tz>        time zone of the schedule; default: Etc/UTC
-  --staging-dir <dir>     where the bundle is built; default: <tmp>/certctl-backup-guard-gcp
-  --destroy               tear everything down instead (the audited projects' bindings too)
+  --destroy               tear everything down instead: every binding the last deployment recorded
+                          on the function, and those of the policy's gcp.projects
   --dry-run               print every command as a bash script; run nothing, write nothing
-  --help                  show this text`;
+  --help                  show this text
+
+Exit codes: 0 done, 1 a step failed, 2 bad arguments or policy.`;
 
 /** The command line, parsed. */
 export interface DeployArguments {
@@ -50,12 +65,11 @@ export interface DeployArguments {
   readonly policyFile: string | undefined;
   readonly functionName: string | undefined;
   readonly timeZone: string | undefined;
-  readonly stagingDir: string;
   readonly destroy: boolean;
   readonly dryRun: boolean;
 }
 
-/** A deployment step failed, or the command line is wrong. */
+/** A deployment step failed. */
 export class GcpDeployError extends BackupGuardError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -63,17 +77,27 @@ export class GcpDeployError extends BackupGuardError {
   }
 }
 
-/** Parse the command line; `undefined` means `--help`. */
+/** Parse and validate the command line; `undefined` means `--help`. Bad input is an {@link InputError}. */
 export function parseDeployArguments(argv: readonly string[]): DeployArguments | undefined {
   let values: ReturnType<typeof parse>['values'];
   try {
     values = parse(argv).values;
   } catch (error) {
-    throw new GcpDeployError(`${describeError(error)}\n\n${USAGE}`, { cause: error });
+    throw new InputError(`${describeError(error)}\n\n${USAGE}`, { cause: error });
   }
   if (values.help) return undefined;
   if (!values.project || !values.region) {
-    throw new GcpDeployError(`--project and --region are required\n\n${USAGE}`);
+    throw new InputError(`--project and --region are required\n\n${USAGE}`);
+  }
+  if (!GCP_PROJECT_ID.test(values.project)) {
+    throw new InputError(
+      `--project "${values.project}" is not a GCP project id (6-30 lower-case letters, digits and hyphens, starting with a letter)`,
+    );
+  }
+  if (!GCP_REGION.test(values.region)) {
+    throw new InputError(
+      `--region "${values.region}" is not a GCP region such as europe-west1 or us-central1`,
+    );
   }
   return {
     project: values.project,
@@ -81,7 +105,6 @@ export function parseDeployArguments(argv: readonly string[]): DeployArguments |
     policyFile: values.policy,
     functionName: values['function-name'],
     timeZone: values['time-zone'],
-    stagingDir: values['staging-dir'] ?? join(tmpdir(), 'certctl-backup-guard-gcp'),
     destroy: values.destroy ?? false,
     dryRun: values['dry-run'] ?? false,
   };
@@ -98,7 +121,6 @@ function parse(argv: readonly string[]) {
       policy: { type: 'string' },
       'function-name': { type: 'string' },
       'time-zone': { type: 'string' },
-      'staging-dir': { type: 'string' },
       destroy: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       help: { type: 'boolean' },
@@ -122,13 +144,6 @@ export async function loadDeploymentPolicy(
   return readPolicyContext(cdkJson.context?.[POLICY_CONTEXT_KEY]);
 }
 
-function functionsFrameworkVersion(repoRoot: string): string {
-  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
-    dependencies?: Record<string, string>;
-  };
-  return manifest.dependencies?.['@google-cloud/functions-framework'] ?? '^5.0.5';
-}
-
 /** The steps for parsed arguments and a policy. */
 export function planFor(args: DeployArguments, policy: Policy, repoRoot = REPO_ROOT): GcpStep[] {
   const common = {
@@ -140,18 +155,32 @@ export function planFor(args: DeployArguments, policy: Policy, repoRoot = REPO_R
   if (args.destroy) return planGcpTeardown(common);
   return planGcpDeployment({
     ...common,
-    stagingDir: args.stagingDir,
-    functionsFrameworkVersion: functionsFrameworkVersion(repoRoot),
+    deployedPackage: deployedPackage(JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8'))),
     ...(args.timeZone ? { timeZone: args.timeZone } : {}),
   });
 }
 
-function spawn(argv: readonly string[], capture: boolean, quiet = false) {
+interface Spawned {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run a command; stdout is captured when asked, stderr when a "not found" must be recognised. */
+function spawn(
+  argv: readonly string[],
+  output: { captureStdout?: boolean; captureStderr?: boolean; quiet?: boolean } = {},
+): Spawned {
   const [command, ...rest] = argv;
+  const quiet = output.quiet ?? false;
   const result = spawnSync(command ?? '', rest, {
     cwd: REPO_ROOT,
     encoding: 'utf8',
-    stdio: ['ignore', capture ? 'pipe' : quiet ? 'ignore' : 'inherit', quiet ? 'ignore' : 'inherit'],
+    stdio: [
+      'ignore',
+      output.captureStdout ? 'pipe' : quiet ? 'ignore' : 'inherit',
+      output.captureStderr ? 'pipe' : quiet ? 'ignore' : 'inherit',
+    ],
   });
   if (result.error) {
     const hint =
@@ -162,64 +191,130 @@ function spawn(argv: readonly string[], capture: boolean, quiet = false) {
       cause: result.error,
     });
   }
-  return result;
+  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
 }
 
-/** Run the steps in order, stopping at the first failure (tear-down steps tolerate "not found"). */
-export function runSteps(steps: readonly GcpStep[], log: (line: string) => void = console.log): void {
+/**
+ * Run one command of a step. With `ifNotFound: 'skip'`, gcloud saying the resource is already gone
+ * is a success with no output; any other failure throws, with gcloud's own message.
+ */
+function runCommand(
+  description: string,
+  argv: readonly string[],
+  ifNotFound: 'skip' | undefined,
+  captureStdout: boolean,
+  log: (line: string) => void,
+): string {
+  const tolerant = ifNotFound === 'skip';
+  const result = spawn(argv, { captureStdout, captureStderr: tolerant });
+  if (result.status === 0) return result.stdout;
+  if (tolerant && saysNotFound(result.stderr)) {
+    log(`  already gone: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
+    return '';
+  }
+  if (tolerant) process.stderr.write(result.stderr);
+  throw new GcpDeployError(`"${description}" failed (exit ${result.status}); nothing after it ran`);
+}
+
+/** Where and how {@link runSteps} runs. */
+export interface RunOptions {
+  /** Progress lines. @default console.log */
+  readonly log?: (line: string) => void;
+  /** The parent of the private staging directory. @default os.tmpdir() */
+  readonly stagingParent?: string;
+}
+
+/**
+ * Run the steps in order, stopping at the first failure. Files are written into a private staging
+ * directory created for this run (mkdtemp, mode 0700) with exclusive creation (`wx`: an existing
+ * file or symlink is an error, never followed), and the directory is removed afterwards, also when a
+ * step failed.
+ */
+export function runSteps(steps: readonly GcpStep[], options: RunOptions = {}): void {
+  const log = options.log ?? console.log;
   const captured = new Map<string, string>();
   const fill = (argv: readonly string[]) => argv.map((argument) => fillPlaceholders(argument, captured));
-  for (const step of steps) {
-    switch (step.kind) {
-      case 'write-file':
-        log(`- ${step.description}: ${step.path}`);
-        mkdirSync(dirname(step.path), { recursive: true });
-        writeFileSync(step.path, step.content);
-        break;
-      case 'run': {
-        log(`- ${step.description}`);
-        const result = spawn(fill(step.argv), step.capture !== undefined);
-        if (result.status !== 0 && !step.allowFailure) {
-          throw new GcpDeployError(
-            `"${step.description}" failed (exit ${result.status}); nothing after it ran`,
-          );
-        }
-        if (step.capture) {
-          const value = (result.stdout ?? '').trim();
-          if (!value) throw new GcpDeployError(`"${step.description}" printed nothing; cannot continue`);
-          captured.set(step.capture, value);
-        }
-        break;
-      }
-      case 'ensure': {
-        log(`- ${step.description}`);
-        const exists = spawn(fill(step.probe), false, true).status === 0;
-        const argv = exists ? step.update : step.create;
-        if (argv && spawn(fill(argv), false).status !== 0) {
-          throw new GcpDeployError(`"${step.description}" failed; nothing after it ran`);
-        }
-        break;
-      }
-      case 'note':
-        log(fillPlaceholders(step.message, captured));
-        break;
-    }
+  const stagingDir = mkdtempSync(join(options.stagingParent ?? tmpdir(), 'certctl-backup-guard-gcp-'));
+  try {
+    chmodSync(stagingDir, 0o700);
+    captured.set(STAGING_DIR, stagingDir);
+    for (const step of steps) runStep(step, captured, fill, log);
+  } finally {
+    rmSync(stagingDir, { recursive: true, force: true });
   }
 }
 
-/** The command: returns the process exit code. */
+function runStep(
+  step: GcpStep,
+  captured: Map<string, string>,
+  fill: (argv: readonly string[]) => string[],
+  log: (line: string) => void,
+): void {
+  switch (step.kind) {
+    case 'write-file': {
+      const path = fillPlaceholders(step.path, captured);
+      log(`- ${step.description}: ${path}`);
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      writeFileSync(path, step.content, { flag: 'wx', mode: 0o600 });
+      break;
+    }
+    case 'run': {
+      log(`- ${step.description}`);
+      const stdout = runCommand(step.description, fill(step.argv), step.ifNotFound, !!step.capture, log);
+      if (step.capture) {
+        const value = stdout.trim();
+        if (!value && step.ifNotFound !== 'skip') {
+          throw new GcpDeployError(`"${step.description}" printed nothing; cannot continue`);
+        }
+        captured.set(step.capture, value);
+      }
+      break;
+    }
+    case 'ensure': {
+      log(`- ${step.description}`);
+      const exists = spawn(fill(step.probe), { quiet: true }).status === 0;
+      const argv = exists ? step.update : step.create;
+      if (argv && spawn(fill(argv)).status !== 0) {
+        throw new GcpDeployError(`"${step.description}" failed; nothing after it ran`);
+      }
+      break;
+    }
+    case 'for-each-project': {
+      const listed = (captured.get(step.list) ?? '').split(',').map((project) => project.trim());
+      const projects = [...new Set(listed.filter((project) => project && !step.skip.includes(project)))];
+      log(`- ${step.description}: ${projects.length > 0 ? projects.join(', ') : 'none'}`);
+      for (const project of projects) {
+        if (!GCP_PROJECT_ID.test(project)) {
+          throw new GcpDeployError(
+            `"${step.description}": "${project}" is not a GCP project id; nothing after it ran`,
+          );
+        }
+        const argv = step.argv.map((argument) =>
+          fillPlaceholders(argument, new Map([...captured, [AUDITED_PROJECT, project]])),
+        );
+        runCommand(`${step.description} (${project})`, argv, step.ifNotFound, false, log);
+      }
+      break;
+    }
+    case 'note':
+      log(fillPlaceholders(step.message, captured));
+      break;
+  }
+}
+
+/** The command: returns the process exit code ({@link DEPLOY_EXIT_CODES}). */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     const args = parseDeployArguments(argv);
     if (!args) {
       console.log(USAGE);
-      return 0;
+      return DEPLOY_EXIT_CODES.ok;
     }
     const policy = await loadDeploymentPolicy(args.policyFile);
     const steps = planFor(args, policy);
     if (args.dryRun) {
       process.stdout.write(renderShellScript(steps));
-      return 0;
+      return DEPLOY_EXIT_CODES.ok;
     }
     if (!args.destroy) {
       try {
@@ -229,18 +324,28 @@ export async function main(argv: readonly string[]): Promise<number> {
           cause: error,
         });
       }
-      // A clean staging directory: a stale bundle must never be uploaded.
-      rmSync(join(args.stagingDir, 'source'), { recursive: true, force: true });
     }
     runSteps(steps);
-    return 0;
+    return DEPLOY_EXIT_CODES.ok;
   } catch (error) {
-    if (error instanceof PolicyError || error instanceof GcpDeployError) {
+    if (error instanceof PolicyError || error instanceof InputError) {
       console.error(`certctl-backup-guard gcp deploy: ${error.message}`);
-      return 1;
+      return DEPLOY_EXIT_CODES.badInput;
+    }
+    if (error instanceof BackupGuardError) {
+      console.error(`certctl-backup-guard gcp deploy: ${error.message}`);
+      return DEPLOY_EXIT_CODES.failed;
     }
     throw error;
   }
+}
+
+// Before anything else runs: an older Node that can load this file at all (22.18+, 23.6+) would fail
+// later with a stack trace, or skip `main` silently where `import.meta.main` does not exist.
+const nodeProblem = unsupportedNodeMessage(process.versions.node);
+if (nodeProblem) {
+  console.error(nodeProblem);
+  process.exit(DEPLOY_EXIT_CODES.badInput);
 }
 
 if (import.meta.main) process.exitCode = await main(process.argv.slice(2));

@@ -4,18 +4,22 @@
  * uses, and `--dry-run` can print them as a shell script without running anything.
  *
  * What gets deployed:
- * - a runtime service account with `roles/cloudsql.viewer` on each audited project and nothing else
- *   (it reads Cloud SQL instance settings and backup runs; publishing to AWS uses keyless
- *   federation, not a GCP role);
+ * - a runtime service account with a custom role holding only the three Cloud SQL permissions the
+ *   audit calls ({@link CLOUD_SQL_READER_PERMISSIONS}) on each audited project, and nothing else
+ *   (publishing to AWS uses keyless federation, not a GCP role);
+ * - a build service account with `roles/run.builder` on the host project, so Cloud Build does not
+ *   run as the project's default build identity; the deployed source carries a lockfile cut from
+ *   this repository's, so the build installs exactly the Functions Framework that was tested;
  * - the Cloud Function, 2nd gen, Node.js 24, HTTP trigger, entry point `auditPitr`, internal-only
- *   ingress, no unauthenticated invocations, the policy in `BACKUP_GUARD_POLICY`;
+ *   ingress, no unauthenticated invocations, the policy in `BACKUP_GUARD_POLICY` and the projects it
+ *   is bound in recorded in `BACKUP_GUARD_BOUND_PROJECTS`;
  * - an invoker service account with `roles/run.invoker` on that function's service only;
  * - a Cloud Scheduler job that calls the function with an OIDC token (audience = the function URL)
  *   minted for the invoker account, on the policy's schedule converted to unix-cron.
  */
 import { posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { PolicyError } from '../../functions/core/errors.ts';
+import { BackupGuardError, PolicyError } from '../../functions/core/errors.ts';
 import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
 import { parseAuditSchedule, toCloudSchedulerCron } from '../../functions/core/schedule.ts';
 import { BUNDLE_FILE_NAME, FUNCTION_NODE_OPTIONS, functionBundleCliFlags } from '../bundling.ts';
@@ -24,13 +28,69 @@ import { BUNDLE_FILE_NAME, FUNCTION_NODE_OPTIONS, functionBundleCliFlags } from 
 export const GCP_ENTRY_POINT = 'auditPitr';
 /** The GCP handler, relative to the repository root. */
 export const GCP_HANDLER_PATH = 'functions/handlers/gcp/audit-pitr.ts';
-/** The only role the runtime service account gets, on each audited project. */
-export const CLOUD_SQL_VIEWER_ROLE = 'roles/cloudsql.viewer';
+/** The deployed function's name unless `--function-name` says otherwise. */
+export const DEFAULT_FUNCTION_NAME = 'certctl-audit-pitr';
+
+/**
+ * The custom role the runtime account gets in each audited project. Role ids allow letters, digits,
+ * `_` and `.` only (IAM `projects.roles.create`, roleId). A project-level custom role can only be
+ * granted in its own project, so each audited project gets its own copy.
+ */
+export const CLOUD_SQL_READER_ROLE_ID = 'certctlBackupGuardCloudSqlReader';
+/**
+ * Exactly the Cloud SQL Admin API calls functions/gcp/cloud-sql.ts makes, each mapped to its
+ * permission:
+ * - `instances.list` -> `cloudsql.instances.list` (Cloud SQL "IAM permissions": listing instances);
+ * - `instances.getLatestRecoveryTime` -> `cloudsql.instances.get` (the method has no permission of
+ *   its own; `roles/cloudsql.viewer`, with which it works, holds no other instance read);
+ * - `backupRuns.list` -> `cloudsql.backupRuns.list` (Cloud SQL "IAM permissions": `gcloud sql
+ *   backups list`).
+ * `roles/cloudsql.viewer` also grants `cloudsql.instances.export` (copying a database out to a
+ * bucket), users, databases and SSL certificates, which the audit never reads.
+ */
+export const CLOUD_SQL_READER_PERMISSIONS = [
+  'cloudsql.instances.list',
+  'cloudsql.instances.get',
+  'cloudsql.backupRuns.list',
+] as const;
+/** The predefined role earlier versions of this script granted; removed wherever it is found. */
+export const LEGACY_CLOUD_SQL_VIEWER_ROLE = 'roles/cloudsql.viewer';
 /** The only role the scheduler's invoker account gets, on the function's service. */
 export const RUN_INVOKER_ROLE = 'roles/run.invoker';
+/** The build service account's role on the host project (Cloud Run, "build service account"). */
+export const RUN_BUILDER_ROLE = 'roles/run.builder';
+/**
+ * Function environment variable that records the projects the runtime account is bound in. The
+ * script reads it back to revoke projects dropped from `gcp.projects` and on `--destroy`; the
+ * function itself does not read it.
+ */
+export const BOUND_PROJECTS_ENV = 'BACKUP_GUARD_BOUND_PROJECTS';
+
 /** Variables a step captures and later steps use: `${NAME}` inside an argument. */
 export const FUNCTION_URL = 'FUNCTION_URL';
 export const SERVICE_ACCOUNT_UNIQUE_ID = 'SERVICE_ACCOUNT_UNIQUE_ID';
+/** The projects the last deployment recorded ({@link BOUND_PROJECTS_ENV}); empty if none. */
+export const RECORDED_PROJECTS = 'RECORDED_PROJECTS';
+/** The private staging directory the runner (or the printed script) creates for one run. */
+export const STAGING_DIR = 'STAGING_DIR';
+/** The loop variable of a {@link ForEachProjectStep}. */
+export const AUDITED_PROJECT = 'AUDITED_PROJECT';
+
+/** A GCP project id (the policy schema's rule). */
+export const GCP_PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+/** A GCP region such as europe-west1, us-central1 or northamerica-northeast2. */
+export const GCP_REGION = /^[a-z]+(-[a-z]+)+\d{1,2}$/;
+/**
+ * How gcloud says a resource (or an IAM binding) is already gone: the API status `NOT_FOUND`, or
+ * "Policy binding with the specified principal, role, and condition not found!". Matched
+ * case-insensitively; every other failure stops the run.
+ */
+export const NOT_FOUND_PATTERN = 'NOT_FOUND|not found';
+
+/** True when a command's stderr says the resource is already gone. */
+export function saysNotFound(stderr: string): boolean {
+  return new RegExp(NOT_FOUND_PATTERN, 'i').test(stderr);
+}
 
 /** The APIs the deployment and the function use. */
 export const REQUIRED_APIS = [
@@ -48,8 +108,9 @@ export const REQUIRED_APIS = [
  * a declarative `http('auditPitr', …)` registration only reaches the copy that loaded it.
  */
 const FUNCTIONS_FRAMEWORK = '@google-cloud/functions-framework';
+const DEPLOYED_PACKAGE_NAME = 'certctl-backup-guard-audit-pitr';
 
-/** A file the deployment writes before it runs anything. */
+/** A file the deployment writes (exclusively, into the private staging directory). */
 export interface WriteFileStep {
   readonly kind: 'write-file';
   readonly description: string;
@@ -63,8 +124,8 @@ export interface RunStep {
   readonly description: string;
   readonly argv: readonly string[];
   readonly capture?: string;
-  /** Tear-down only: a resource that is already gone is not an error. */
-  readonly allowFailure?: boolean;
+  /** `skip`: a resource that is already gone (gcloud says "not found") is not an error; a capture is then empty. */
+  readonly ifNotFound?: 'skip';
 }
 
 /** Create-or-update: `probe` succeeds when the resource exists; then `update` (if any) runs, else `create`. */
@@ -76,13 +137,26 @@ export interface EnsureStep {
   readonly update?: readonly string[];
 }
 
+/**
+ * `argv` once per project in the comma-separated captured `list`, except `skip`, with the project
+ * in `${AUDITED_PROJECT}`. A listed value that is not a project id stops the run.
+ */
+export interface ForEachProjectStep {
+  readonly kind: 'for-each-project';
+  readonly description: string;
+  readonly list: string;
+  readonly skip: readonly string[];
+  readonly argv: readonly string[];
+  readonly ifNotFound?: 'skip';
+}
+
 /** A message for the operator (`${NAME}` placeholders are filled in). */
 export interface NoteStep {
   readonly kind: 'note';
   readonly message: string;
 }
 
-export type GcpStep = WriteFileStep | RunStep | EnsureStep | NoteStep;
+export type GcpStep = WriteFileStep | RunStep | EnsureStep | ForEachProjectStep | NoteStep;
 
 export interface GcpDeploymentOptions {
   /** The project that hosts the function, its service accounts and the scheduler job. */
@@ -91,8 +165,8 @@ export interface GcpDeploymentOptions {
   readonly region: string;
   /** The validated policy; `gcp.projects` are audited, the whole policy is the function's configuration. */
   readonly policy: Policy;
-  /** Directory for the bundle and the environment file (`<dir>/source`, `<dir>/env.yaml`). */
-  readonly stagingDir: string;
+  /** The deployed `package.json` and `package-lock.json` ({@link deployedPackage}). */
+  readonly deployedPackage: DeployedPackage;
   /** @default 'certctl-audit-pitr' */
   readonly functionName?: string;
   /** Time zone of the scheduler job. @default 'Etc/UTC' (EventBridge schedules are UTC too) */
@@ -101,8 +175,8 @@ export interface GcpDeploymentOptions {
   readonly serviceAccountId?: string;
   /** Scheduler invoker service account id. @default 'certctl-audit-pitr-invoker' */
   readonly invokerAccountId?: string;
-  /** Functions Framework version range for the deployed package.json. @default '^5.0.5' */
-  readonly functionsFrameworkVersion?: string;
+  /** Cloud Build service account id. @default 'certctl-audit-pitr-builder' */
+  readonly builderAccountId?: string;
   /** Function timeout in seconds. @default 300 */
   readonly timeoutSeconds?: number;
 }
@@ -113,6 +187,7 @@ export interface GcpDeploymentNames {
   readonly jobName: string;
   readonly serviceAccountEmail: string;
   readonly invokerEmail: string;
+  readonly builderEmail: string;
 }
 
 const FUNCTION_NAME = /^[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
@@ -124,53 +199,187 @@ function invalid(path: string, message: string): never {
 
 /** The names a deployment with `options` uses (validated). */
 export function deploymentNames(
-  options: Omit<GcpDeploymentOptions, 'policy' | 'stagingDir'>,
+  options: Pick<
+    GcpDeploymentOptions,
+    'project' | 'functionName' | 'serviceAccountId' | 'invokerAccountId' | 'builderAccountId'
+  >,
 ): GcpDeploymentNames {
-  const functionName = options.functionName ?? 'certctl-audit-pitr';
+  const functionName = options.functionName ?? DEFAULT_FUNCTION_NAME;
   if (!FUNCTION_NAME.test(functionName)) {
     invalid('--function-name', `"${functionName}" must be lower-case letters, digits and hyphens (2-63)`);
   }
   const serviceAccountId = options.serviceAccountId ?? 'certctl-audit-pitr';
   const invokerAccountId = options.invokerAccountId ?? 'certctl-audit-pitr-invoker';
-  for (const id of [serviceAccountId, invokerAccountId]) {
+  const builderAccountId = options.builderAccountId ?? 'certctl-audit-pitr-builder';
+  for (const id of [serviceAccountId, invokerAccountId, builderAccountId]) {
     if (!SERVICE_ACCOUNT_ID.test(id))
       invalid('service account', `"${id}" is not a service account id (6-30 chars)`);
   }
+  const email = (id: string) => `${id}@${options.project}.iam.gserviceaccount.com`;
   return {
     functionName,
     jobName: `${functionName}-schedule`,
-    serviceAccountEmail: `${serviceAccountId}@${options.project}.iam.gserviceaccount.com`,
-    invokerEmail: `${invokerAccountId}@${options.project}.iam.gserviceaccount.com`,
+    serviceAccountEmail: email(serviceAccountId),
+    invokerEmail: email(invokerAccountId),
+    builderEmail: email(builderAccountId),
   };
 }
 
-/** The `package.json` deployed next to the bundle: only the Functions Framework is installed. */
-export function deployedPackageJson(functionsFrameworkVersion: string): string {
+/** The package Cloud Build installs next to the bundle. */
+export interface DeployedPackage {
+  readonly packageJson: string;
+  readonly packageLock: string;
+}
+
+interface LockedPackage {
+  readonly version?: string;
+  readonly dependencies?: Record<string, string>;
+  readonly optionalDependencies?: Record<string, string>;
+  readonly peerDependencies?: Record<string, string>;
+  readonly [field: string]: unknown;
+}
+
+/** Where Node (and npm) finds `name` from the package installed at `from` (`''` is the root). */
+function resolveLocked(
+  packages: Readonly<Record<string, LockedPackage>>,
+  from: string,
+  name: string,
+): string | undefined {
+  let base = from;
+  for (;;) {
+    const candidate = base ? `${base}/node_modules/${name}` : `node_modules/${name}`;
+    if (packages[candidate]) return candidate;
+    if (!base) return undefined;
+    const parent = base.lastIndexOf('/node_modules/');
+    base = parent === -1 ? '' : base.slice(0, parent);
+  }
+}
+
+/**
+ * The deployed `package.json` (only the Functions Framework, at the exact version this repository
+ * locked) and a `package-lock.json` holding that version and its whole dependency tree, cut from
+ * this repository's lockfile (v3) with the same install paths. Cloud Build's Node.js buildpack
+ * installs with `npm ci` when a lockfile is present, so the function runs what the tests ran.
+ */
+export function deployedPackage(repositoryLockfile: unknown): DeployedPackage {
+  const lock = repositoryLockfile as { lockfileVersion?: unknown; packages?: Record<string, LockedPackage> };
+  const packages = lock.packages;
+  const rootPath = `node_modules/${FUNCTIONS_FRAMEWORK}`;
+  const framework = packages?.[rootPath];
+  if (lock.lockfileVersion !== 3 || !packages || !framework?.version) {
+    throw new BackupGuardError(
+      `package-lock.json (lockfileVersion 3) does not lock ${FUNCTIONS_FRAMEWORK}; run npm install and try again`,
+    );
+  }
+  const included = new Map<string, LockedPackage>();
+  const pending = [rootPath];
+  for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+    const entry = packages[path];
+    if (!entry || included.has(path)) continue;
+    const { dev: _dev, devOptional, peer: _peer, ...kept } = entry;
+    included.set(path, devOptional ? { ...kept, optional: true } : kept);
+    const required = { ...entry.peerDependencies, ...entry.optionalDependencies, ...entry.dependencies };
+    for (const name of Object.keys(required)) {
+      const found = resolveLocked(packages, path, name);
+      if (found) pending.push(found);
+      else if (entry.dependencies?.[name]) {
+        throw new BackupGuardError(`package-lock.json has no ${name}, which ${path} needs; run npm install`);
+      }
+    }
+  }
+  const dependencies = { [FUNCTIONS_FRAMEWORK]: framework.version };
+  const root = { name: DEPLOYED_PACKAGE_NAME, engines: { node: '>=24' }, dependencies };
   const manifest = {
-    name: 'certctl-backup-guard-audit-pitr',
+    name: DEPLOYED_PACKAGE_NAME,
     private: true,
     type: 'module',
     main: BUNDLE_FILE_NAME,
-    engines: { node: '>=24' },
-    dependencies: { [FUNCTIONS_FRAMEWORK]: functionsFrameworkVersion },
+    engines: root.engines,
+    dependencies,
   };
-  return `${JSON.stringify(manifest, null, 2)}\n`;
+  const sorted = [...included.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const packageLock = {
+    name: DEPLOYED_PACKAGE_NAME,
+    lockfileVersion: 3,
+    requires: true,
+    packages: { '': root, ...Object.fromEntries(sorted) },
+  };
+  return {
+    packageJson: `${JSON.stringify(manifest, null, 2)}\n`,
+    packageLock: `${JSON.stringify(packageLock, null, 2)}\n`,
+  };
+}
+
+/** `projects/<project>/roles/<id>`: the custom role in one audited project. */
+export function cloudSqlReaderRole(project: string): string {
+  return `projects/${project}/roles/${CLOUD_SQL_READER_ROLE_ID}`;
+}
+
+/** The argv that removes `role` from the runtime account in `project` (already gone is fine). */
+function removeBinding(project: string, member: string, role: string): string[] {
+  return [
+    'gcloud',
+    'projects',
+    'remove-iam-policy-binding',
+    project,
+    `--member=${member}`,
+    `--role=${role}`,
+    '--condition=None',
+    '--quiet',
+  ];
+}
+
+function recordedProjectsStep(names: GcpDeploymentNames, project: string, region: string): RunStep {
+  return {
+    kind: 'run',
+    description: `projects the last deployment bound (${BOUND_PROJECTS_ENV} on the function; none if it does not exist)`,
+    argv: [
+      'gcloud',
+      'functions',
+      'describe',
+      names.functionName,
+      '--gen2',
+      `--project=${project}`,
+      `--region=${region}`,
+      `--format=value(serviceConfig.environmentVariables.${BOUND_PROJECTS_ENV})`,
+    ],
+    capture: RECORDED_PROJECTS,
+    ifNotFound: 'skip',
+  };
+}
+
+/**
+ * Policy rules only the GCP deployment has: something to audit, and a way to publish when the
+ * policy publishes. Without `gcp.federation` the function cannot reach Security Hub and would answer
+ * HTTP 500 on every scheduled run.
+ */
+export function validateGcpDeployablePolicy(policy: Policy): void {
+  if (policy.gcp.projects.length === 0) {
+    invalid('gcp.projects', 'lists no project to audit; the function audits Cloud SQL in these projects');
+  }
+  if (policy.securityHub.enabled && !policy.gcp.federation) {
+    invalid(
+      'gcp.federation',
+      'is required when securityHub.enabled is true: the function publishes Cloud SQL findings to Security Hub through it and, without it, answers HTTP 500 on every run. Set gcp.federation {roleArn, audience, serviceAccountUniqueId} (docs/deploy.md, "Deploy the GCP federation role"); to learn the uniqueId first, deploy once with a policy whose securityHub.enabled is false',
+    );
+  }
 }
 
 /** Every step of a deployment, in order. Pure: nothing runs here. */
 export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
-  const { project, region, policy, stagingDir } = options;
+  const { project, region, policy } = options;
   const names = deploymentNames(options);
-  if (policy.gcp.projects.length === 0) {
-    invalid('gcp.projects', 'lists no project to audit; the function audits Cloud SQL in these projects');
-  }
+  validateGcpDeployablePolicy(policy);
   const cron = toCloudSchedulerCron(parseAuditSchedule(policy.schedules.auditPitr));
   const timeZone = options.timeZone ?? 'Etc/UTC';
   const timeoutSeconds = options.timeoutSeconds ?? 300;
+  const stagingDir = `\${${STAGING_DIR}}`;
   const sourceDir = posix.join(stagingDir, 'source');
   const envFile = posix.join(stagingDir, 'env.yaml');
   const scope = [`--project=${project}`];
   const url = `\${${FUNCTION_URL}}`;
+  const runtimeMember = `serviceAccount:${names.serviceAccountEmail}`;
+  const audited = policy.gcp.projects;
 
   const schedulerFlags = [
     `--location=${region}`,
@@ -185,20 +394,52 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
     `--attempt-deadline=${timeoutSeconds + 30}s`,
     `--description=certctl-backup-guard audit-pitr (${policy.schedules.auditPitr})`,
   ];
+  const createAccount = (email: string, displayName: string, description: string): EnsureStep => ({
+    kind: 'ensure',
+    description: displayName,
+    probe: ['gcloud', 'iam', 'service-accounts', 'describe', email, ...scope],
+    create: [
+      'gcloud',
+      'iam',
+      'service-accounts',
+      'create',
+      email.split('@')[0] ?? '',
+      ...scope,
+      `--display-name=${displayName}`,
+      `--description=${description}`,
+    ],
+  });
+  const roleFlags = [
+    '--title=certctl-backup-guard Cloud SQL reader',
+    '--description=Reads Cloud SQL instance settings, recovery windows and backup runs for the certctl-backup-guard PITR audit',
+    `--permissions=${CLOUD_SQL_READER_PERMISSIONS.join(',')}`,
+    '--stage=GA',
+  ];
 
-  const steps: GcpStep[] = [
+  return [
     {
       kind: 'write-file',
-      description: 'package.json for the function: only the Functions Framework is installed',
+      description: 'package.json for the function: only the Functions Framework, at the tested version',
       path: posix.join(sourceDir, 'package.json'),
-      content: deployedPackageJson(options.functionsFrameworkVersion ?? '^5.0.5'),
+      content: options.deployedPackage.packageJson,
     },
     {
       kind: 'write-file',
-      description: 'environment of the function: the policy, validated',
+      description:
+        'package-lock.json for the function, so Cloud Build installs exactly what was tested (npm ci)',
+      path: posix.join(sourceDir, 'package-lock.json'),
+      content: options.deployedPackage.packageLock,
+    },
+    {
+      kind: 'write-file',
+      description: 'environment of the function: the policy, validated, and the projects it is bound in',
       path: envFile,
       content: toYaml(
-        { [POLICY_ENV]: JSON.stringify(policy), NODE_OPTIONS: FUNCTION_NODE_OPTIONS },
+        {
+          [POLICY_ENV]: JSON.stringify(policy),
+          NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+          [BOUND_PROJECTS_ENV]: audited.join(','),
+        },
         // One line: the JSON must reach the function byte for byte, unfolded.
         { lineWidth: 0 },
       ),
@@ -218,34 +459,33 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       description: 'enable the APIs the deployment and the function use',
       argv: ['gcloud', 'services', 'enable', ...REQUIRED_APIS, ...scope],
     },
+    createAccount(
+      names.serviceAccountEmail,
+      'certctl-backup-guard audit-pitr',
+      `Runs the certctl-backup-guard PITR audit: reads Cloud SQL settings (${CLOUD_SQL_READER_ROLE_ID})`,
+    ),
+    createAccount(
+      names.invokerEmail,
+      'certctl-backup-guard audit-pitr invoker',
+      'Cloud Scheduler calls the audit-pitr function as this account (roles/run.invoker on it only)',
+    ),
+    createAccount(
+      names.builderEmail,
+      'certctl-backup-guard audit-pitr builder',
+      `Cloud Build builds the audit-pitr function as this account (${RUN_BUILDER_ROLE})`,
+    ),
     {
-      kind: 'ensure',
-      description: 'runtime service account of the function',
-      probe: ['gcloud', 'iam', 'service-accounts', 'describe', names.serviceAccountEmail, ...scope],
-      create: [
+      kind: 'run',
+      description: 'let the build account build the function (logs, source, image)',
+      argv: [
         'gcloud',
-        'iam',
-        'service-accounts',
-        'create',
-        names.serviceAccountEmail.split('@')[0] ?? '',
-        ...scope,
-        '--display-name=certctl-backup-guard audit-pitr',
-        '--description=Runs the certctl-backup-guard PITR audit: reads Cloud SQL settings (roles/cloudsql.viewer)',
-      ],
-    },
-    {
-      kind: 'ensure',
-      description: 'service account Cloud Scheduler uses to invoke the function',
-      probe: ['gcloud', 'iam', 'service-accounts', 'describe', names.invokerEmail, ...scope],
-      create: [
-        'gcloud',
-        'iam',
-        'service-accounts',
-        'create',
-        names.invokerEmail.split('@')[0] ?? '',
-        ...scope,
-        '--display-name=certctl-backup-guard audit-pitr invoker',
-        '--description=Cloud Scheduler calls the audit-pitr function as this account (roles/run.invoker on it only)',
+        'projects',
+        'add-iam-policy-binding',
+        project,
+        `--member=serviceAccount:${names.builderEmail}`,
+        `--role=${RUN_BUILDER_ROLE}`,
+        '--condition=None',
+        '--quiet',
       ],
     },
     {
@@ -262,22 +502,72 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       ],
       capture: SERVICE_ACCOUNT_UNIQUE_ID,
     },
-    ...policy.gcp.projects.map(
-      (audited): RunStep => ({
+    recordedProjectsStep(names, project, region),
+    ...audited.flatMap((auditedProject): GcpStep[] => [
+      {
+        kind: 'ensure',
+        description: `custom role ${CLOUD_SQL_READER_ROLE_ID} in ${auditedProject} (${CLOUD_SQL_READER_PERMISSIONS.join(', ')})`,
+        probe: [
+          'gcloud',
+          'iam',
+          'roles',
+          'describe',
+          CLOUD_SQL_READER_ROLE_ID,
+          `--project=${auditedProject}`,
+        ],
+        create: [
+          'gcloud',
+          'iam',
+          'roles',
+          'create',
+          CLOUD_SQL_READER_ROLE_ID,
+          `--project=${auditedProject}`,
+          ...roleFlags,
+        ],
+        update: [
+          'gcloud',
+          'iam',
+          'roles',
+          'update',
+          CLOUD_SQL_READER_ROLE_ID,
+          `--project=${auditedProject}`,
+          ...roleFlags,
+          '--quiet',
+        ],
+      },
+      {
         kind: 'run',
-        description: `let the function read Cloud SQL settings in ${audited}`,
+        description: `let the function read Cloud SQL settings in ${auditedProject}`,
         argv: [
           'gcloud',
           'projects',
           'add-iam-policy-binding',
-          audited,
-          `--member=serviceAccount:${names.serviceAccountEmail}`,
-          `--role=${CLOUD_SQL_VIEWER_ROLE}`,
+          auditedProject,
+          `--member=${runtimeMember}`,
+          `--role=${cloudSqlReaderRole(auditedProject)}`,
           '--condition=None',
           '--quiet',
         ],
-      }),
-    ),
+      },
+      {
+        kind: 'run',
+        description: `remove the broader ${LEGACY_CLOUD_SQL_VIEWER_ROLE} earlier versions granted in ${auditedProject}`,
+        argv: removeBinding(auditedProject, runtimeMember, LEGACY_CLOUD_SQL_VIEWER_ROLE),
+        ifNotFound: 'skip',
+      },
+    ]),
+    {
+      kind: 'for-each-project',
+      description: 'revoke Cloud SQL read access in projects no longer in gcp.projects',
+      list: RECORDED_PROJECTS,
+      skip: audited,
+      argv: removeBinding(
+        `\${${AUDITED_PROJECT}}`,
+        runtimeMember,
+        cloudSqlReaderRole(`\${${AUDITED_PROJECT}}`),
+      ),
+      ifNotFound: 'skip',
+    },
     {
       kind: 'run',
       description: 'deploy the function (2nd gen, Node.js 24, HTTP, internal-only, authenticated)',
@@ -296,6 +586,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
         '--no-allow-unauthenticated',
         '--ingress-settings=internal-only',
         `--service-account=${names.serviceAccountEmail}`,
+        `--build-service-account=projects/${project}/serviceAccounts/${names.builderEmail}`,
         `--env-vars-file=${envFile}`,
         '--memory=256Mi',
         `--timeout=${timeoutSeconds}s`,
@@ -367,32 +658,48 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       message: federationNote(policy),
     },
   ];
-  return steps;
 }
 
 function federationNote(policy: Policy): string {
   const id = `\${${SERVICE_ACCOUNT_UNIQUE_ID}}`;
   const federation = policy.gcp.federation;
   if (!federation) {
-    return `Service account uniqueId: ${id}. To publish Cloud SQL findings to Security Hub, set gcp.federation {roleArn, audience, serviceAccountUniqueId: "${id}"} and securityHub.centralAccountId in the policy, deploy CertctlBackupGuardFederation, then run this script again.`;
+    return `Service account uniqueId: ${id}. To publish Cloud SQL findings to Security Hub, set gcp.federation {roleArn, audience, serviceAccountUniqueId: "${id}"}, securityHub.enabled and securityHub.centralAccountId in the policy, deploy CertctlBackupGuardFederation, then run this script again.`;
   }
   return `Service account uniqueId: ${id}. The AWS federation role trusts serviceAccountUniqueId ${federation.serviceAccountUniqueId}; if they differ, set it to ${id} in the policy, redeploy CertctlBackupGuardFederation and run this script again.`;
 }
 
-/** Every step of a tear-down; each tolerates a resource that is already gone. */
+/**
+ * Every step of a tear-down. Bindings are revoked in every project the last deployment recorded on
+ * the function ({@link BOUND_PROJECTS_ENV}) and in the policy's `gcp.projects`, before the function
+ * (and its record) is deleted, so a failed tear-down can be run again. A resource that is already
+ * gone is skipped; every other failure stops the run.
+ */
 export function planGcpTeardown(
-  options: Omit<GcpDeploymentOptions, 'stagingDir' | 'timeZone' | 'timeoutSeconds'>,
+  options: Pick<
+    GcpDeploymentOptions,
+    | 'project'
+    | 'region'
+    | 'policy'
+    | 'functionName'
+    | 'serviceAccountId'
+    | 'invokerAccountId'
+    | 'builderAccountId'
+  >,
 ): GcpStep[] {
   const { project, region, policy } = options;
   const names = deploymentNames(options);
   const scope = [`--project=${project}`];
+  const runtimeMember = `serviceAccount:${names.serviceAccountEmail}`;
   const step = (description: string, argv: string[]): RunStep => ({
     kind: 'run',
     description,
     argv,
-    allowFailure: true,
+    ifNotFound: 'skip',
   });
+  const loopProject = `\${${AUDITED_PROJECT}}`;
   return [
+    recordedProjectsStep(names, project, region),
     step('delete the scheduler job', [
       'gcloud',
       'scheduler',
@@ -402,6 +709,24 @@ export function planGcpTeardown(
       ...scope,
       `--location=${region}`,
       '--quiet',
+    ]),
+    {
+      kind: 'for-each-project',
+      description: 'remove Cloud SQL read access in every project the last deployment bound',
+      list: RECORDED_PROJECTS,
+      skip: policy.gcp.projects,
+      argv: removeBinding(loopProject, runtimeMember, cloudSqlReaderRole(loopProject)),
+      ifNotFound: 'skip',
+    },
+    ...policy.gcp.projects.flatMap((audited) => [
+      step(
+        `remove Cloud SQL read access in ${audited}`,
+        removeBinding(audited, runtimeMember, cloudSqlReaderRole(audited)),
+      ),
+      step(
+        `remove ${LEGACY_CLOUD_SQL_VIEWER_ROLE} (earlier versions) in ${audited}`,
+        removeBinding(audited, runtimeMember, LEGACY_CLOUD_SQL_VIEWER_ROLE),
+      ),
     ]),
     step('delete the function', [
       'gcloud',
@@ -413,36 +738,21 @@ export function planGcpTeardown(
       `--region=${region}`,
       '--quiet',
     ]),
-    ...policy.gcp.projects.map((audited) =>
-      step(`remove Cloud SQL read access in ${audited}`, [
+    step(
+      "remove the build account's role",
+      removeBinding(project, `serviceAccount:${names.builderEmail}`, RUN_BUILDER_ROLE),
+    ),
+    ...[names.serviceAccountEmail, names.invokerEmail, names.builderEmail].map((email) =>
+      step(`delete the service account ${email.split('@')[0]}`, [
         'gcloud',
-        'projects',
-        'remove-iam-policy-binding',
-        audited,
-        `--member=serviceAccount:${names.serviceAccountEmail}`,
-        `--role=${CLOUD_SQL_VIEWER_ROLE}`,
-        '--condition=None',
+        'iam',
+        'service-accounts',
+        'delete',
+        email,
+        ...scope,
         '--quiet',
       ]),
     ),
-    step('delete the runtime service account', [
-      'gcloud',
-      'iam',
-      'service-accounts',
-      'delete',
-      names.serviceAccountEmail,
-      ...scope,
-      '--quiet',
-    ]),
-    step('delete the invoker service account', [
-      'gcloud',
-      'iam',
-      'service-accounts',
-      'delete',
-      names.invokerEmail,
-      ...scope,
-      '--quiet',
-    ]),
   ];
 }
 
@@ -467,13 +777,63 @@ function commandLine(argv: readonly string[]): string {
   return argv.map(shellQuote).join(' ');
 }
 
+/** Every text of a step that may hold a `${NAME}` placeholder. */
+function stepTexts(step: GcpStep): readonly string[] {
+  switch (step.kind) {
+    case 'write-file':
+      return [step.path];
+    case 'run':
+    case 'for-each-project':
+      return step.argv;
+    case 'ensure':
+      return [...step.probe, ...step.create, ...(step.update ?? [])];
+    case 'note':
+      return [step.message];
+  }
+}
+
+function usesPlaceholder(steps: readonly GcpStep[], name: string): boolean {
+  const marker = `\${${name}}`;
+  return steps.some((step) => stepTexts(step).some((text) => text.includes(marker)));
+}
+
+/** The bash function the script runs "already gone is fine" commands through. */
+const IF_FOUND_FUNCTION = [
+  '# Runs a command; gcloud saying "not found" (already gone) is fine, any other failure stops the script.',
+  'if_found() {',
+  '  local stderr_file status=0',
+  '  stderr_file="$(mktemp)"',
+  '  "$@" 2>"$stderr_file" || status=$?',
+  `  if [[ $status -ne 0 ]] && grep -qiE '${NOT_FOUND_PATTERN}' "$stderr_file"; then`,
+  '    echo "already gone: $*" >&2',
+  '    status=0',
+  '  elif [[ $status -ne 0 ]]; then',
+  '    cat "$stderr_file" >&2',
+  '  fi',
+  '  rm -f "$stderr_file"',
+  '  return "$status"',
+  '}',
+];
+
 /** The plan as a bash script: what `--dry-run` prints. Running it would do what the script does. */
 export function renderShellScript(steps: readonly GcpStep[]): string {
   const lines = ['#!/usr/bin/env bash', 'set -euo pipefail', ''];
+  if (usesPlaceholder(steps, STAGING_DIR)) {
+    lines.push(
+      '# A private staging directory (mode 0700), removed on exit; files are created, never overwritten.',
+      `${STAGING_DIR}="$(mktemp -d)"`,
+      `trap 'rm -rf "\${${STAGING_DIR}}"' EXIT`,
+      'set -o noclobber',
+      '',
+    );
+  }
+  if (steps.some((step) => 'ifNotFound' in step && step.ifNotFound === 'skip')) {
+    lines.push(...IF_FOUND_FUNCTION, '');
+  }
   for (const step of steps) {
     switch (step.kind) {
       case 'write-file':
-        lines.push(`# ${step.description}`, `mkdir -p ${shellQuote(posix.dirname(step.path))}`);
+        lines.push(`# ${step.description}`, `mkdir -p -m 700 ${shellQuote(posix.dirname(step.path))}`);
         lines.push(
           `cat > ${shellQuote(step.path)} <<'BACKUP_GUARD_EOF'`,
           step.content.replace(/\n$/, ''),
@@ -482,7 +842,7 @@ export function renderShellScript(steps: readonly GcpStep[]): string {
         break;
       case 'run': {
         lines.push(`# ${step.description}`);
-        const command = commandLine(step.argv) + (step.allowFailure ? ' || true' : '');
+        const command = (step.ifNotFound === 'skip' ? 'if_found ' : '') + commandLine(step.argv);
         lines.push(step.capture ? `${step.capture}="$(${command})"` : command);
         break;
       }
@@ -492,6 +852,18 @@ export function renderShellScript(steps: readonly GcpStep[]): string {
         lines.push(step.update ? `  ${commandLine(step.update)}` : '  : # already exists');
         lines.push('else', `  ${commandLine(step.create)}`, 'fi');
         break;
+      case 'for-each-project': {
+        const project = `\${${AUDITED_PROJECT}}`;
+        lines.push(
+          `# ${step.description}`,
+          `for ${AUDITED_PROJECT} in $(tr ',' ' ' <<<"\${${step.list}}"); do`,
+          `  [[ "${project}" =~ ${GCP_PROJECT_ID.source} ]] || { echo "not a project id: ${project}" >&2; exit 1; }`,
+          `  case ${shellQuote(` ${step.skip.join(' ')} `)} in *" ${project} "*) continue ;; esac`,
+          `  ${step.ifNotFound === 'skip' ? 'if_found ' : ''}${commandLine(step.argv)}`,
+          'done',
+        );
+        break;
+      }
       case 'note':
         lines.push(`echo ${shellQuote(step.message)}`);
         break;

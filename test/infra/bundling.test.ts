@@ -24,7 +24,7 @@ import {
   FUNCTION_NODE_OPTIONS,
   functionBundleCliFlags,
 } from '../../infra/bundling.ts';
-import { planGcpDeployment } from '../../infra/gcp/plan.ts';
+import { planGcpDeployment, STAGING_DIR } from '../../infra/gcp/plan.ts';
 import { REPO_ROOT, testContext } from './support.ts';
 
 const tempDirs: string[] = [];
@@ -120,7 +120,7 @@ describe('function bundling', () => {
         gcp: { projects: ['certctl-prod-1'] },
         securityHub: { centralAccountId: '111111111111', centralRegion: 'eu-west-1' },
       }),
-      stagingDir: '/tmp/stage',
+      deployedPackage: { packageJson: '{}', packageLock: '{}' },
     });
     const bundle = steps.find((step) => step.kind === 'run' && step.argv[1] === 'esbuild');
 
@@ -129,7 +129,7 @@ describe('function bundling', () => {
       'npx',
       'esbuild',
       'functions/handlers/gcp/audit-pitr.ts',
-      ...functionBundleCliFlags('/tmp/stage/source/index.mjs', ['@google-cloud/functions-framework']),
+      ...functionBundleCliFlags(`\${${STAGING_DIR}}/source/index.mjs`, ['@google-cloud/functions-framework']),
     ]);
   });
 

@@ -1,23 +1,43 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { PolicyError } from '../../functions/core/errors.ts';
+import { InputError, PolicyError } from '../../functions/core/errors.ts';
 import { POLICY_ENV, type Policy, parsePolicy } from '../../functions/core/policy.ts';
-import { GcpDeployError, parseDeployArguments } from '../../infra/gcp/deploy.ts';
+import { GcpDeployError, parseDeployArguments, runSteps } from '../../infra/gcp/deploy.ts';
+import { unsupportedNodeMessage } from '../../infra/gcp/node-version.ts';
 import {
-  CLOUD_SQL_VIEWER_ROLE,
+  BOUND_PROJECTS_ENV,
+  CLOUD_SQL_READER_PERMISSIONS,
+  CLOUD_SQL_READER_ROLE_ID,
+  cloudSqlReaderRole,
+  DEFAULT_FUNCTION_NAME,
+  deployedPackage,
   FUNCTION_URL,
   fillPlaceholders,
   GCP_ENTRY_POINT,
   type GcpStep,
+  LEGACY_CLOUD_SQL_VIEWER_ROLE,
   planGcpDeployment,
   planGcpTeardown,
+  RECORDED_PROJECTS,
+  RUN_BUILDER_ROLE,
   RUN_INVOKER_ROLE,
   renderShellScript,
   SERVICE_ACCOUNT_UNIQUE_ID,
+  STAGING_DIR,
   shellQuote,
 } from '../../infra/gcp/plan.ts';
 import { REPO_ROOT } from './support.ts';
@@ -39,14 +59,79 @@ const POLICY: Policy = parsePolicy(POLICY_INPUT);
 const placeholder = (name: string) => `\${${name}}`;
 const RUNTIME_SA = 'certctl-audit-pitr@certctl-ops.iam.gserviceaccount.com';
 const INVOKER_SA = 'certctl-audit-pitr-invoker@certctl-ops.iam.gserviceaccount.com';
+const BUILDER_SA = 'certctl-audit-pitr-builder@certctl-ops.iam.gserviceaccount.com';
+const STAGE = placeholder(STAGING_DIR);
+const REPOSITORY_LOCKFILE = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { version?: string; dependencies?: Record<string, string> }>;
+};
+const DEPLOYED_PACKAGE = deployedPackage(REPOSITORY_LOCKFILE);
 
 function plan(policy: Policy = POLICY): GcpStep[] {
   return planGcpDeployment({
     project: 'certctl-ops',
     region: 'europe-west1',
     policy,
-    stagingDir: '/tmp/stage',
+    deployedPackage: DEPLOYED_PACKAGE,
   });
+}
+
+function teardown(policy: Policy = POLICY): GcpStep[] {
+  return planGcpTeardown({ project: 'certctl-ops', region: 'europe-west1', policy });
+}
+
+/** A scratch directory removed after the test. */
+const scratchDirs: string[] = [];
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'backup-guard-gcp-test-'));
+  scratchDirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A fake `gcloud` on PATH: logs each call to `calls.log`, prints `recorded` for the bound-projects
+ * read, answers "not found" for commands matching `notFound`, and PERMISSION_DENIED for `denied`.
+ */
+function fakeGcloud(
+  dir: string,
+  behaviour: { recorded?: string; notFound?: string; denied?: string },
+): string {
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  const script = [
+    '#!/usr/bin/env bash',
+    `echo "$*" >> ${shellQuote(join(dir, 'calls.log'))}`,
+    behaviour.denied
+      ? `if [[ "$*" == *${shellQuote(behaviour.denied)}* ]]; then echo "ERROR: (gcloud) PERMISSION_DENIED: caller lacks permission" >&2; exit 1; fi`
+      : '',
+    behaviour.notFound
+      ? `if [[ "$*" == *${shellQuote(behaviour.notFound)}* ]]; then echo "ERROR: Policy binding with the specified principal, role, and condition not found!" >&2; exit 1; fi`
+      : '',
+    `if [[ "$*" == *${BOUND_PROJECTS_ENV}* ]]; then echo ${shellQuote(behaviour.recorded ?? '')}; fi`,
+    'exit 0',
+  ].join('\n');
+  writeFileSync(join(bin, 'gcloud'), script);
+  chmodSync(join(bin, 'gcloud'), 0o755);
+  return bin;
+}
+
+function calls(dir: string): string[] {
+  return existsSync(join(dir, 'calls.log'))
+    ? readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n')
+    : [];
+}
+
+/** Run `body` with `bin` first on PATH (runSteps spawns gcloud by name). */
+function withPath<T>(bin: string, body: () => T): T {
+  const saved = process.env.PATH;
+  process.env.PATH = `${bin}:${saved ?? ''}`;
+  try {
+    return body();
+  } finally {
+    process.env.PATH = saved;
+  }
 }
 
 /** Every command line a plan may run (ensure steps contribute probe, create and update). */
@@ -83,9 +168,28 @@ describe('planGcpDeployment', () => {
         '--ingress-settings=internal-only',
         '--no-allow-unauthenticated',
         `--service-account=${RUNTIME_SA}`,
-        '--env-vars-file=/tmp/stage/env.yaml',
-        '--source=/tmp/stage/source',
+        `--env-vars-file=${STAGE}/env.yaml`,
+        `--source=${STAGE}/source`,
       ]),
+    );
+  });
+
+  it('builds with the dedicated build account, which holds roles/run.builder on the host project', () => {
+    // Act
+    const steps = plan();
+    const deploy = commandStartingWith(steps, 'gcloud', 'functions', 'deploy');
+    const builderGrant = commandStartingWith(
+      steps,
+      'gcloud',
+      'projects',
+      'add-iam-policy-binding',
+      'certctl-ops',
+    );
+
+    // Assess
+    expect(deploy).toContain(`--build-service-account=projects/certctl-ops/serviceAccounts/${BUILDER_SA}`);
+    expect(builderGrant).toEqual(
+      expect.arrayContaining([`--member=serviceAccount:${BUILDER_SA}`, `--role=${RUN_BUILDER_ROLE}`]),
     );
   });
 
@@ -100,10 +204,11 @@ describe('planGcpDeployment', () => {
     ).toEqual([]);
   });
 
-  it('grants the runtime account roles/cloudsql.viewer on each audited project and nothing else', () => {
+  it('grants the runtime account only the custom Cloud SQL reader role, in each audited project', () => {
     // Act
     const bindings = commands(plan())
       .filter((argv) => argv.some((argument) => argument.startsWith('--role=')))
+      .filter((argv) => argv.includes('add-iam-policy-binding'))
       .map((argv) => {
         const firstFlag = argv.findIndex((argument) => argument.startsWith('--'));
         return {
@@ -114,19 +219,25 @@ describe('planGcpDeployment', () => {
         };
       });
 
-    // Assess: two project bindings for the runtime account, one service binding for the invoker.
+    // Assess: the builder on the host, two project bindings for the runtime account, the invoker on the service.
     expect(bindings).toEqual([
+      {
+        command: 'gcloud projects add-iam-policy-binding',
+        target: 'certctl-ops',
+        member: `--member=serviceAccount:${BUILDER_SA}`,
+        role: `--role=${RUN_BUILDER_ROLE}`,
+      },
       {
         command: 'gcloud projects add-iam-policy-binding',
         target: 'certctl-prod-1',
         member: `--member=serviceAccount:${RUNTIME_SA}`,
-        role: `--role=${CLOUD_SQL_VIEWER_ROLE}`,
+        role: `--role=projects/certctl-prod-1/roles/${CLOUD_SQL_READER_ROLE_ID}`,
       },
       {
         command: 'gcloud projects add-iam-policy-binding',
         target: 'certctl-stage-2',
         member: `--member=serviceAccount:${RUNTIME_SA}`,
-        role: `--role=${CLOUD_SQL_VIEWER_ROLE}`,
+        role: `--role=projects/certctl-stage-2/roles/${CLOUD_SQL_READER_ROLE_ID}`,
       },
       {
         command: 'gcloud run services add-iam-policy-binding',
@@ -135,6 +246,96 @@ describe('planGcpDeployment', () => {
         role: `--role=${RUN_INVOKER_ROLE}`,
       },
     ]);
+  });
+
+  it('defines the custom role in each audited project with exactly the three Cloud SQL reads the audit calls', () => {
+    // Act
+    const roleSteps = plan().filter(
+      (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
+        step.kind === 'ensure' && step.probe.slice(0, 3).join(' ') === 'gcloud iam roles',
+    );
+
+    // Assess
+    expect(CLOUD_SQL_READER_PERMISSIONS).toEqual([
+      'cloudsql.instances.list',
+      'cloudsql.instances.get',
+      'cloudsql.backupRuns.list',
+    ]);
+    expect(roleSteps.map((step) => step.create.find((a) => a.startsWith('--project=')))).toEqual([
+      '--project=certctl-prod-1',
+      '--project=certctl-stage-2',
+    ]);
+    for (const step of roleSteps) {
+      for (const argv of [step.create, step.update ?? []]) {
+        expect(argv).toContain(CLOUD_SQL_READER_ROLE_ID);
+        expect(argv).toContain(
+          '--permissions=cloudsql.instances.list,cloudsql.instances.get,cloudsql.backupRuns.list',
+        );
+      }
+    }
+  });
+
+  it('removes the roles/cloudsql.viewer binding of earlier versions, tolerating its absence, when deploying', () => {
+    // Act
+    const removals = plan().filter(
+      (step): step is Extract<GcpStep, { kind: 'run' }> =>
+        step.kind === 'run' && step.argv.includes(`--role=${LEGACY_CLOUD_SQL_VIEWER_ROLE}`),
+    );
+
+    // Assess
+    expect(removals.map((step) => [step.argv[2], step.argv[3], step.ifNotFound])).toEqual([
+      ['remove-iam-policy-binding', 'certctl-prod-1', 'skip'],
+      ['remove-iam-policy-binding', 'certctl-stage-2', 'skip'],
+    ]);
+  });
+
+  it('records the audited projects on the function and revokes recorded projects the policy dropped, before the deploy', () => {
+    // Act
+    const steps = plan();
+    const envFile = steps.find((s) => s.kind === 'write-file' && s.path.endsWith('/env.yaml'));
+    const environment = parseYaml(envFile?.kind === 'write-file' ? envFile.content : '') as Record<
+      string,
+      string
+    >;
+    const readAt = steps.findIndex((s) => s.kind === 'run' && s.capture === RECORDED_PROJECTS);
+    const firstBindAt = steps.findIndex(
+      (s) => s.kind === 'run' && s.argv[2] === 'add-iam-policy-binding' && s.argv[3] === 'certctl-prod-1',
+    );
+    const revokeAt = steps.findIndex((s) => s.kind === 'for-each-project');
+    const deployAt = steps.findIndex((s) => s.kind === 'run' && s.argv[2] === 'deploy');
+    const revoke = steps[revokeAt];
+
+    // Assess
+    expect(environment[BOUND_PROJECTS_ENV]).toBe('certctl-prod-1,certctl-stage-2');
+    expect(steps[readAt]).toMatchObject({
+      ifNotFound: 'skip',
+      argv: expect.arrayContaining([
+        `--format=value(serviceConfig.environmentVariables.${BOUND_PROJECTS_ENV})`,
+      ]),
+    });
+    expect(readAt).toBeLessThan(firstBindAt);
+    expect(firstBindAt).toBeLessThan(revokeAt);
+    expect(revokeAt).toBeLessThan(deployAt);
+    expect(revoke).toMatchObject({
+      list: RECORDED_PROJECTS,
+      skip: ['certctl-prod-1', 'certctl-stage-2'],
+      ifNotFound: 'skip',
+      argv: expect.arrayContaining([
+        'remove-iam-policy-binding',
+        `--role=${cloudSqlReaderRole(placeholder('AUDITED_PROJECT'))}`,
+      ]),
+    });
+  });
+
+  it('fails naming gcp.federation when the policy publishes to Security Hub without it', () => {
+    // Prepare
+    const { federation: _federation, ...gcp } = POLICY_INPUT.gcp;
+    const policy = parsePolicy({ ...POLICY_INPUT, gcp });
+
+    // Act / Assess
+    expect(() => plan(policy)).toThrow(PolicyError);
+    expect(() => plan(policy)).toThrow(/gcp\.federation: is required when securityHub\.enabled is true/);
+    expect(() => plan(parsePolicy({ ...POLICY_INPUT, gcp, securityHub: { enabled: false } }))).not.toThrow();
   });
 
   it('creates or updates the scheduler job with OIDC auth whose audience is the function URL', () => {
@@ -188,7 +389,7 @@ describe('planGcpDeployment', () => {
 
   it('passes the validated policy as BACKUP_GUARD_POLICY in the env file, on one unfolded line', () => {
     // Act
-    const envFile = plan().find((s) => s.kind === 'write-file' && s.path === '/tmp/stage/env.yaml');
+    const envFile = plan().find((s) => s.kind === 'write-file' && s.path === `${STAGE}/env.yaml`);
 
     // Assess
     const content = envFile?.kind === 'write-file' ? envFile.content : '';
@@ -211,12 +412,53 @@ describe('planGcpDeployment', () => {
         '--format=esm',
         '--target=node24',
         '--external:@google-cloud/functions-framework',
-        '--outfile=/tmp/stage/source/index.mjs',
+        `--outfile=${STAGE}/source/index.mjs`,
       ]),
     );
     const packageJson = JSON.parse(manifest?.kind === 'write-file' ? manifest.content : '{}');
     expect(packageJson).toMatchObject({ type: 'module', main: 'index.mjs' });
     expect(Object.keys(packageJson.dependencies)).toEqual(['@google-cloud/functions-framework']);
+  });
+
+  it('ships a lockfile with the tested Functions Framework and its whole dependency tree, nothing else', () => {
+    // Prepare
+    const framework = REPOSITORY_LOCKFILE.packages['node_modules/@google-cloud/functions-framework'];
+
+    // Act
+    const steps = plan();
+    const lockStep = steps.find(
+      (s) => s.kind === 'write-file' && s.path === `${STAGE}/source/package-lock.json`,
+    );
+    const lock = JSON.parse(
+      lockStep?.kind === 'write-file' ? lockStep.content : '{}',
+    ) as typeof REPOSITORY_LOCKFILE;
+    const manifest = JSON.parse(DEPLOYED_PACKAGE.packageJson) as { dependencies: Record<string, string> };
+
+    // Assess: exact versions, every dependency resolvable inside the lockfile, no dev tooling.
+    expect(manifest.dependencies['@google-cloud/functions-framework']).toBe(framework?.version);
+    expect(lock.packages['']).toMatchObject({ dependencies: manifest.dependencies });
+    expect(lock.packages['node_modules/@google-cloud/functions-framework']).toEqual(framework);
+    expect(lock.packages['node_modules/express']?.version).toBe(
+      REPOSITORY_LOCKFILE.packages['node_modules/express']?.version,
+    );
+    for (const [path, entry] of Object.entries(lock.packages)) {
+      if (path === '') continue;
+      for (const name of Object.keys(entry.dependencies ?? {})) {
+        // Node's lookup: <dir>/node_modules/<name>, then each enclosing node_modules up to the root.
+        const parts = path.split('/node_modules/');
+        const candidates = parts.map(
+          (_, i) => `${parts.slice(0, parts.length - i).join('/node_modules/')}/node_modules/${name}`,
+        );
+        candidates.push(`node_modules/${name}`);
+        expect(
+          candidates.some((candidate) => lock.packages[candidate]),
+          `${path} -> ${name}`,
+        ).toBe(true);
+      }
+    }
+    expect(
+      Object.keys(lock.packages).filter((path) => /node_modules\/(vitest|aws-cdk-lib|esbuild)$/.test(path)),
+    ).toEqual([]);
   });
 
   it('fails naming gcp.projects when the policy lists no project to audit', () => {
@@ -235,20 +477,159 @@ describe('planGcpDeployment', () => {
 });
 
 describe('planGcpTeardown', () => {
-  it('deletes the job, the function, the project bindings and both accounts, tolerating what is gone', () => {
+  it('revokes recorded and policy bindings before deleting the function, and skips only what is gone', () => {
     // Act
-    const steps = planGcpTeardown({ project: 'certctl-ops', region: 'europe-west1', policy: POLICY });
+    const steps = teardown();
 
     // Assess
-    expect(commands(steps).map((argv) => argv.slice(0, 5).join(' '))).toEqual([
-      'gcloud scheduler jobs delete certctl-audit-pitr-schedule',
-      'gcloud functions delete certctl-audit-pitr --gen2',
-      'gcloud projects remove-iam-policy-binding certctl-prod-1 --member=serviceAccount:certctl-audit-pitr@certctl-ops.iam.gserviceaccount.com',
-      'gcloud projects remove-iam-policy-binding certctl-stage-2 --member=serviceAccount:certctl-audit-pitr@certctl-ops.iam.gserviceaccount.com',
-      `gcloud iam service-accounts delete ${RUNTIME_SA}`,
-      `gcloud iam service-accounts delete ${INVOKER_SA}`,
+    expect(
+      steps.map((step) =>
+        step.kind === 'for-each-project'
+          ? `for each ${step.list} except ${step.skip.join(',')}: ${step.argv.slice(0, 4).join(' ')}`
+          : step.kind === 'run'
+            ? step.argv.slice(0, 4).join(' ') + (step.argv.find((a) => a.startsWith('--role=')) ?? '')
+            : step.kind,
+      ),
+    ).toEqual([
+      'gcloud functions describe certctl-audit-pitr',
+      'gcloud scheduler jobs delete',
+      `for each ${RECORDED_PROJECTS} except certctl-prod-1,certctl-stage-2: gcloud projects remove-iam-policy-binding ${placeholder('AUDITED_PROJECT')}`,
+      `gcloud projects remove-iam-policy-binding certctl-prod-1--role=${cloudSqlReaderRole('certctl-prod-1')}`,
+      `gcloud projects remove-iam-policy-binding certctl-prod-1--role=${LEGACY_CLOUD_SQL_VIEWER_ROLE}`,
+      `gcloud projects remove-iam-policy-binding certctl-stage-2--role=${cloudSqlReaderRole('certctl-stage-2')}`,
+      `gcloud projects remove-iam-policy-binding certctl-stage-2--role=${LEGACY_CLOUD_SQL_VIEWER_ROLE}`,
+      'gcloud functions delete certctl-audit-pitr',
+      `gcloud projects remove-iam-policy-binding certctl-ops--role=${RUN_BUILDER_ROLE}`,
+      'gcloud iam service-accounts delete',
+      'gcloud iam service-accounts delete',
+      'gcloud iam service-accounts delete',
     ]);
-    expect(steps.every((step) => step.kind === 'run' && step.allowFailure)).toBe(true);
+    expect(steps.every((step) => 'ifNotFound' in step && step.ifNotFound === 'skip')).toBe(true);
+    expect(steps.some((step) => 'allowFailure' in step)).toBe(false);
+  });
+
+  it('removes every recorded binding when the policy lists no project (--destroy without --policy)', () => {
+    // Prepare: the fake gcloud reports what the last deployment recorded on the function.
+    const dir = scratch();
+    const bin = fakeGcloud(dir, { recorded: 'certctl-prod-1,certctl-old-3' });
+
+    // Act
+    withPath(bin, () => runSteps(teardown(parsePolicy({})), { log: () => {}, stagingParent: dir }));
+
+    // Assess
+    const revoked = calls(dir).filter((call) => call.startsWith('projects remove-iam-policy-binding'));
+    expect(revoked.map((call) => call.split(' ')[2])).toEqual([
+      'certctl-prod-1',
+      'certctl-old-3',
+      'certctl-ops',
+    ]);
+    expect(revoked[1]).toContain(`--role=${cloudSqlReaderRole('certctl-old-3')}`);
+  });
+
+  it('goes on when gcloud says a binding is not found and stops with its message on any other error', () => {
+    // Prepare
+    const dir = scratch();
+    const bin = fakeGcloud(dir, {
+      recorded: 'certctl-old-3',
+      notFound: 'certctl-old-3',
+      denied: 'functions delete',
+    });
+    const lines: string[] = [];
+
+    // Act
+    const act = () =>
+      withPath(bin, () => runSteps(teardown(), { log: (line) => lines.push(line), stagingParent: dir }));
+
+    // Assess: the not-found revocation is skipped, the denied delete stops everything after it.
+    expect(act).toThrow(GcpDeployError);
+    expect(act).toThrow(/"delete the function" failed/);
+    expect(lines.join('\n')).toContain(
+      'already gone: ERROR: Policy binding with the specified principal, role, and condition not found!',
+    );
+    expect(calls(dir).some((call) => call.startsWith('iam service-accounts delete'))).toBe(false);
+  });
+});
+
+describe('runSteps', () => {
+  it('writes into a private 0700 directory it removes afterwards, also when a step fails', () => {
+    // Prepare: a step that reports the modes of the staging directory and the env file, then a failing step.
+    const dir = scratch();
+    const parent = join(dir, 'tmp');
+    mkdirSync(parent);
+    const modes = join(dir, 'modes.txt');
+    const steps: GcpStep[] = [
+      { kind: 'write-file', description: 'env', path: `${STAGE}/env.yaml`, content: 'A: b\n' },
+      {
+        kind: 'run',
+        description: 'stat',
+        argv: ['sh', '-c', 'stat -c %a "$0" "$0/env.yaml" > "$1"', STAGE, modes],
+      },
+      { kind: 'run', description: 'fail', argv: ['sh', '-c', 'exit 3'] },
+    ];
+
+    // Act
+    const act = () => runSteps(steps, { log: () => {}, stagingParent: parent });
+
+    // Assess
+    expect(act).toThrow(/"fail" failed \(exit 3\)/);
+    expect(readFileSync(modes, 'utf8').split('\n').slice(0, 2)).toEqual(['700', '600']);
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('never writes through an env.yaml symlink planted where the old fixed staging path was', () => {
+    // Prepare: the attack the fixed <tmp>/certctl-backup-guard-gcp path allowed.
+    const dir = scratch();
+    const victim = join(dir, 'victim.txt');
+    writeFileSync(victim, 'untouched');
+    mkdirSync(join(dir, 'certctl-backup-guard-gcp'));
+    symlinkSync(victim, join(dir, 'certctl-backup-guard-gcp', 'env.yaml'));
+    const steps = plan().filter((step) => step.kind === 'write-file');
+
+    // Act
+    runSteps(steps, { log: () => {}, stagingParent: dir });
+
+    // Assess
+    expect(readFileSync(victim, 'utf8')).toBe('untouched');
+    expect(readdirSync(dir).sort()).toEqual(['certctl-backup-guard-gcp', 'victim.txt']);
+  });
+
+  it('revokes exactly the recorded projects the policy dropped when deploying', () => {
+    // Prepare
+    const dir = scratch();
+    const bin = fakeGcloud(dir, { recorded: 'certctl-prod-1,certctl-old-3,certctl-stage-2' });
+    const revocations = plan().filter((step) => step.kind === 'for-each-project');
+
+    // Act
+    withPath(bin, () =>
+      runSteps(
+        [
+          {
+            kind: 'run',
+            description: 'read',
+            argv: ['gcloud', BOUND_PROJECTS_ENV],
+            capture: RECORDED_PROJECTS,
+          },
+          ...revocations,
+        ],
+        { log: () => {}, stagingParent: dir },
+      ),
+    );
+
+    // Assess
+    expect(calls(dir).slice(1)).toEqual([
+      `projects remove-iam-policy-binding certctl-old-3 --member=serviceAccount:${RUNTIME_SA} --role=${cloudSqlReaderRole('certctl-old-3')} --condition=None --quiet`,
+    ]);
+  });
+
+  it('refuses a recorded value that is not a project id', () => {
+    // Prepare
+    const dir = scratch();
+    const bin = fakeGcloud(dir, { recorded: 'certctl-prod-1,--impersonate-service-account=x' });
+
+    // Act / Assess
+    expect(() => withPath(bin, () => runSteps(teardown(), { log: () => {}, stagingParent: dir }))).toThrow(
+      /"--impersonate-service-account=x" is not a GCP project id/,
+    );
   });
 });
 
@@ -264,6 +645,54 @@ describe('renderShellScript', () => {
     for (const argv of commands(steps)) expect(script).toContain(argv.map(shellQuote).join(' '));
     expect(script).toContain('FUNCTION_URL="$(gcloud functions describe certctl-audit-pitr');
     expect(spawnSync('bash', ['-n'], { input: script }).status).toBe(0);
+    expect(spawnSync('bash', ['-n'], { input: renderShellScript(teardown()) }).status).toBe(0);
+  });
+
+  it('stages files in a private mktemp directory, without overwriting, removed on exit', () => {
+    // Act
+    const script = renderShellScript(plan());
+
+    // Assess
+    expect(script).toContain('STAGING_DIR="$(mktemp -d)"');
+    expect(script).toContain(`trap 'rm -rf "${STAGE}"' EXIT`);
+    expect(script.indexOf('set -o noclobber')).toBeLessThan(script.indexOf('cat > '));
+    expect(script).toContain(`cat > "${STAGE}/env.yaml" <<'BACKUP_GUARD_EOF'`);
+    expect(script).not.toContain('/tmp/');
+  });
+
+  it('runs a printed tear-down that skips what is gone, revokes recorded projects and stops on other errors', () => {
+    // Prepare
+    const dir = scratch();
+    const bin = fakeGcloud(dir, { recorded: 'certctl-old-3,certctl-prod-1', notFound: 'certctl-old-3' });
+    const script = renderShellScript(teardown());
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+
+    // Act
+    const passing = spawnSync('bash', ['-c', script], { env, encoding: 'utf8' });
+    const deniedDir = scratch();
+    const denied = spawnSync('bash', ['-c', renderShellScript(teardown())], {
+      env: {
+        ...process.env,
+        PATH: `${fakeGcloud(deniedDir, { denied: 'scheduler jobs delete' })}:${process.env.PATH ?? ''}`,
+      },
+      encoding: 'utf8',
+    });
+
+    // Assess
+    expect(passing.status).toBe(0);
+    expect(passing.stderr).toContain('already gone: gcloud projects remove-iam-policy-binding certctl-old-3');
+    const revoked = calls(dir).filter((call) => call.startsWith('projects remove-iam-policy-binding'));
+    expect(revoked.map((call) => call.split(' ')[2])).toEqual([
+      'certctl-old-3',
+      'certctl-prod-1',
+      'certctl-prod-1',
+      'certctl-stage-2',
+      'certctl-stage-2',
+      'certctl-ops',
+    ]);
+    expect(denied.status).not.toBe(0);
+    expect(denied.stderr).toContain('PERMISSION_DENIED');
+    expect(calls(deniedDir).at(-1)).toMatch(/^scheduler jobs delete/);
   });
 
   it('quotes arguments so placeholders expand and nothing else does', () => {
@@ -290,6 +719,8 @@ describe('infra/gcp/deploy.ts', () => {
   beforeAll(() => {
     workDir = mkdtempSync(join(tmpdir(), 'backup-guard-gcp-test-'));
     writeFileSync(join(workDir, 'policy.json'), JSON.stringify(POLICY_INPUT));
+    const { federation: _federation, ...gcp } = POLICY_INPUT.gcp;
+    writeFileSync(join(workDir, 'no-federation.json'), JSON.stringify({ ...POLICY_INPUT, gcp }));
   });
   afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
@@ -301,15 +732,11 @@ describe('infra/gcp/deploy.ts', () => {
   }
 
   it('prints the deployment as a script and runs nothing with --dry-run', () => {
-    // Prepare
-    const stagingDir = join(workDir, 'stage');
-
     // Act
     const result = run(
       '--project=certctl-ops',
       '--region=europe-west1',
       `--policy=${join(workDir, 'policy.json')}`,
-      `--staging-dir=${stagingDir}`,
       '--dry-run',
     );
 
@@ -318,33 +745,130 @@ describe('infra/gcp/deploy.ts', () => {
     expect(result.stdout).toMatch(/^#!\/usr\/bin\/env bash\n/);
     expect(result.stdout).toContain('gcloud functions deploy certctl-audit-pitr --gen2');
     expect(result.stdout).toContain('gcloud scheduler jobs create http certctl-audit-pitr-schedule');
-    expect(existsSync(stagingDir)).toBe(false);
+    expect(readdirSync(tmpdir()).filter((name) => name === 'certctl-backup-guard-gcp')).toEqual([]);
   });
 
-  it('prints usage and exits 0 with --help', () => {
+  it('prints usage naming the npm script and exits 0 with --help', () => {
     // Act
     const result = run('--help');
 
     // Assess
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('Usage: node infra/gcp/deploy.ts --project <id> --region <region>');
+    expect(result.stdout).toContain('Usage: npm run deploy:gcp -- --project <id> --region <region>');
     expect(result.stdout).toContain('--dry-run');
   });
 
-  it('exits 1 naming the field when the policy cannot be deployed to GCP', () => {
+  it('exits 2 naming the field when the policy cannot be deployed to GCP', () => {
     // Act: the cdk.json policy lists no GCP project.
     const result = run('--project=certctl-ops', '--region=europe-west1', '--dry-run');
 
     // Assess
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr).toContain('gcp.projects: lists no project to audit');
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('requires --project and --region', () => {
+  it('exits 2 naming gcp.federation when the policy publishes without it, even with --dry-run', () => {
+    // Act
+    const result = run(
+      '--project=certctl-ops',
+      '--region=europe-west1',
+      `--policy=${join(workDir, 'no-federation.json')}`,
+      '--dry-run',
+    );
+
+    // Assess
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('gcp.federation: is required when securityHub.enabled is true');
+    expect(result.stdout).toBe('');
+  });
+
+  it.each([
+    [['--project=Certctl_Ops', '--region=europe-west1'], '--project "Certctl_Ops" is not a GCP project id'],
+    [['--project=certctl-ops', '--region=europe west1'], '--region "europe west1" is not a GCP region'],
+    [['--project=certctl-ops', '--region=eu-west-1'], '--region "eu-west-1" is not a GCP region'],
+    [['--region=europe-west1'], '--project and --region are required'],
+    [
+      ['--project=certctl-ops', '--region=europe-west1', '--staging-dir=/tmp/x'],
+      "Unknown option '--staging-dir'",
+    ],
+  ])('exits 2 with the reason when the arguments are %j', (args, message) => {
+    // Act
+    const result = run(...args, `--policy=${join(workDir, 'policy.json')}`, '--dry-run');
+
+    // Assess
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('prints a tear-down that reads the bound projects from the function when --destroy has no --policy', () => {
+    // Act
+    const result = run('--project=certctl-ops', '--region=europe-west1', '--destroy', '--dry-run');
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(
+      `${RECORDED_PROJECTS}="$(if_found gcloud functions describe certctl-audit-pitr --gen2 --project=certctl-ops --region=europe-west1 '--format=value(serviceConfig.environmentVariables.${BOUND_PROJECTS_ENV})')"`,
+    );
+    expect(result.stdout).toContain(`for AUDITED_PROJECT in $(tr ',' ' ' <<<"\${${RECORDED_PROJECTS}}"); do`);
+    expect(result.stdout).not.toContain('|| true');
+  });
+
+  it('rejects bad arguments as input errors', () => {
     // Act / Assess
-    expect(() => parseDeployArguments(['--region=europe-west1'])).toThrow(GcpDeployError);
+    expect(() => parseDeployArguments(['--region=europe-west1'])).toThrow(InputError);
     expect(() => parseDeployArguments(['--project=p', '--regoin=x'])).toThrow(/Unknown option '--regoin'/);
     expect(parseDeployArguments(['--help'])).toBeUndefined();
+  });
+
+  it('says which Node it needs and how to run it when the Node is older than 24', () => {
+    // Act
+    const message = unsupportedNodeMessage('22.18.0');
+
+    // Assess
+    expect(message).toContain('needs Node 24 or later');
+    expect(message).toContain('this is Node 22.18.0');
+    expect(message).toContain('npm run deploy:gcp -- --project <id> --region <region>');
+    expect(message).toContain('npx node infra/gcp/deploy.ts');
+    expect(unsupportedNodeMessage('24.0.0')).toBeUndefined();
+    expect(unsupportedNodeMessage(process.versions.node)).toBeUndefined();
+  });
+
+  it('runs through the deploy:gcp npm script with the pinned Node', () => {
+    // Prepare
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+
+    // Act
+    const result = spawnSync('npm', ['run', '--silent', 'deploy:gcp', '--', '--help'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+
+    // Assess
+    expect(manifest.scripts['deploy:gcp']).toBe('node infra/gcp/deploy.ts');
+    expect(manifest.devDependencies.node?.startsWith('24.')).toBe(true);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Usage: npm run deploy:gcp');
+  });
+});
+
+describe('docs/deploy.md', () => {
+  it('names the function, its entry point and every environment variable the deployment sets', () => {
+    // Prepare
+    const docs = readFileSync(join(REPO_ROOT, 'docs', 'deploy.md'), 'utf8');
+    const envFile = plan().find((s) => s.kind === 'write-file' && s.path.endsWith('/env.yaml'));
+    const variables = Object.keys(parseYaml(envFile?.kind === 'write-file' ? envFile.content : '') as object);
+
+    // Assess
+    expect(variables).toEqual([POLICY_ENV, 'NODE_OPTIONS', BOUND_PROJECTS_ENV]);
+    expect(docs).toContain(`\`${DEFAULT_FUNCTION_NAME}\``);
+    expect(docs).toContain(`\`--entry-point=${GCP_ENTRY_POINT}\``);
+    for (const variable of variables) expect(docs).toContain(`\`${variable}\``);
+    expect(docs).toContain('npm run deploy:gcp');
+    expect(docs).not.toMatch(/^node infra\/gcp\/deploy\.ts/m);
   });
 });
