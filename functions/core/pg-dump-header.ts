@@ -126,11 +126,17 @@ export type PgDumpHeaderResult =
   | { readonly kind: 'malformed'; readonly detail: string };
 
 class Truncated {
-  constructor(readonly field: string) {}
+  readonly field: string;
+  constructor(field: string) {
+    this.field = field;
+  }
 }
 
 class Malformed {
-  constructor(readonly detail: string) {}
+  readonly detail: string;
+  constructor(detail: string) {
+    this.detail = detail;
+  }
 }
 
 /** A cursor over the bytes that stops, never throws past the end, on a cut-short header. */
@@ -138,7 +144,10 @@ class HeaderReader {
   offset = 0;
   intSize = 4;
   hasSignByte = true;
-  constructor(private readonly bytes: Uint8Array) {}
+  readonly bytes: Uint8Array;
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+  }
 
   byte(field: string): number {
     const value = this.bytes[this.offset];
