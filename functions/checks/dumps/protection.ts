@@ -127,7 +127,7 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, verdicts: Verdicts):
   verdicts.problems.push(
     lockDays !== undefined
       ? `the ${lockName} keeps dumps only ${lockDays} days (${minPitrDays} required) and versioning is off${suspended}`
-      : `neither versioning nor a ${lockName} protects the dumps${suspended}: a deleted or overwritten dump is gone`,
+      : `neither versioning nor any ${lockName} protects the dumps${suspended}: a deleted or overwritten dump is gone`,
   );
 }
 
