@@ -134,3 +134,21 @@ export function rulePrefixApplies(rulePrefix: string | undefined, prefix: string
   if (!rulePrefix) return true;
   return prefix.startsWith(rulePrefix) || rulePrefix.startsWith(prefix);
 }
+
+/** Oldest first; objects without a time keep key order at the end. */
+export function sortOldestFirst(objects: readonly DumpObject[]): DumpObject[] {
+  return [...objects].sort((a, b) => {
+    if (a.lastModified && b.lastModified) return a.lastModified.getTime() - b.lastModified.getTime();
+    if (a.lastModified) return -1;
+    if (b.lastModified) return 1;
+    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  });
+}
+
+/** The newest listed object: the latest modification time, else the last key. */
+export function newestObject(listing: DumpListing): DumpObject | undefined {
+  if (listing.state !== 'read' || listing.objects.length === 0) return undefined;
+  const dated = listing.objects.filter((object) => object.lastModified !== undefined);
+  if (dated.length > 0) return dated.at(-1);
+  return [...listing.objects].sort((a, b) => (a.key < b.key ? -1 : 1)).at(-1);
+}
