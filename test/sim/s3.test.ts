@@ -9,7 +9,6 @@ import {
   GetPublicAccessBlockCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePgDumpHeader } from '../../functions/core/pg-dump-header.ts';
