@@ -22,6 +22,7 @@ export type ResourceType =
   | 'AwsRdsDbCluster'
   | 'GcpCloudSqlInstance'
   | 'AwsS3Bucket'
+  | 'GcpStorageBucket'
   | 'AwsSecretsManagerSecret'
   | 'GcpSecretManagerSecret'
   /** A whole account x region (or project x region) that could not be evaluated. */

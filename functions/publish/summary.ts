@@ -12,6 +12,7 @@ export function describeResource(resource: ResourceRef): string {
     AwsRdsDbCluster: 'aurora',
     GcpCloudSqlInstance: 'cloudsql',
     AwsS3Bucket: 's3',
+    GcpStorageBucket: 'gcs',
     AwsSecretsManagerSecret: 'secret',
     GcpSecretManagerSecret: 'secret',
     Scope: 'scope',

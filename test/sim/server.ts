@@ -83,10 +83,12 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function send(response: ServerResponse, answer: SimResponse): void {
+function send(response: ServerResponse, answer: SimResponse, method: string | undefined): void {
   if (response.destroyed || response.writableEnded) return;
   const body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body;
-  response.writeHead(answer.status, { ...answer.headers, 'content-length': String(body.length) });
+  // A HEAD answer has no body but announces the length a GET would send (S3 HeadObject).
+  const length = method === 'HEAD' ? (answer.headers?.['content-length'] ?? '0') : String(body.length);
+  response.writeHead(answer.status, { ...answer.headers, 'content-length': length });
   response.end(body);
 }
 
@@ -166,11 +168,15 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
 
   const server: Server = createServer((incoming, response) => {
     answer(incoming).then(
-      (simResponse) => send(response, simResponse),
+      (simResponse) => send(response, simResponse, incoming.method),
       (error: unknown) => {
         // A simulator bug, not a simulated fault: say so loudly in the answer.
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        send(response, jsonError(500, 'SimulatorFailure', `The simulator failed: ${message}`));
+        send(
+          response,
+          jsonError(500, 'SimulatorFailure', `The simulator failed: ${message}`),
+          incoming.method,
+        );
       },
     );
   });

@@ -9,7 +9,9 @@ import type { SimContext, SimService, SimServiceFactory } from '../service.ts';
 import { createAccountService } from './account.ts';
 import { cloudSqlSectionSchema, cloudSqlService } from './cloud-sql.ts';
 import { gceMetadataSectionSchema, gceMetadataService } from './gce-metadata.ts';
+import { createGcsService, gcsSectionSchema } from './gcs.ts';
 import { createRdsService, rdsSectionSchema } from './rds.ts';
+import { createS3Service, s3SectionSchema } from './s3.ts';
 import { securityHubSectionSchema, securityHubService } from './security-hub.ts';
 import { createStsService } from './sts.ts';
 
@@ -50,6 +52,8 @@ export const simServiceRegistrations: readonly SimServiceRegistration[] = [
   fromSection('cloudSql', cloudSqlService, cloudSqlSectionSchema),
   fromSection('gceMetadata', gceMetadataService, gceMetadataSectionSchema),
   fromSection('securityHub', securityHubService, securityHubSectionSchema),
+  { name: 's3', section: s3SectionSchema, create: createS3Service },
+  { name: 'gcs', section: gcsSectionSchema, create: createGcsService },
 ];
 
 /** Builds every registered service for a scenario. */

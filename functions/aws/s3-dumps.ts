@@ -1,0 +1,313 @@
+/**
+ * Reads one S3 dump location into a neutral `DumpFact`: the series under the prefix (bounded by the
+ * policy's `maxObjectsListed`), the first bytes of the newest object (a ranged GET of
+ * {@link PG_DUMP_HEADER_BYTES}, never a full download), and the bucket's protections. Decides
+ * nothing: the dumps checks judge the fact.
+ *
+ * Each bucket setting reads as configured, `absent` (the error S3 answers when there is none:
+ * NoSuchLifecycleConfiguration, ObjectLockConfigurationNotFoundError,
+ * NoSuchPublicAccessBlockConfiguration, ServerSideEncryptionConfigurationNotFoundError; a
+ * versioning answer without `Status`, which means never enabled) or `unknown` (AccessDenied or any
+ * other failure), so a denied call never reads as "not configured".
+ *
+ * Region: a bucket in another region than the policy says answers 301 PermanentRedirect with
+ * `x-amz-bucket-region` (also on a HEAD, and 400 AuthorizationHeaderMalformed with `Region` when the
+ * endpoint was regional). The adapter switches once to that region's client for every later call,
+ * as the SDK's own `followRegionRedirects` would, but through the one client factory.
+ */
+import {
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  GetObjectLockConfigurationCommand,
+  GetPublicAccessBlockCommand,
+  type LifecycleRule,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type {
+  BucketReading,
+  DumpFact,
+  DumpLifecycleRule,
+  DumpListing,
+  DumpObject,
+  EncryptionConfig,
+  NewestDump,
+  PublicAccessConfig,
+  RetentionLockConfig,
+} from '../core/dump-facts.ts';
+import { newestObject, rulePrefixApplies, sortOldestFirst } from '../core/dump-facts.ts';
+import { PG_DUMP_HEADER_BYTES, parsePgDumpHeader } from '../core/pg-dump-header.ts';
+
+/** ListObjectsV2 returns at most 1,000 keys a page. */
+const S3_PAGE_LIMIT = 1000;
+const DAYS_PER_YEAR = 365;
+
+/** The error codes S3 answers for a configuration that does not exist. */
+const NOT_CONFIGURED = new Set([
+  'NoSuchLifecycleConfiguration',
+  'ObjectLockConfigurationNotFoundError',
+  'NoSuchPublicAccessBlockConfiguration',
+  'ServerSideEncryptionConfigurationNotFoundError',
+]);
+
+export interface S3DumpLocation {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly account: string;
+  /** Where the policy says the bucket is; S3's redirect corrects it. */
+  readonly region: string;
+}
+
+export interface ReadS3DumpsOptions {
+  /** An S3 client for a region, from the one client factory (`factory.client(S3Client, region, account)`). */
+  readonly clientFor: (region: string) => S3Client;
+  readonly location: S3DumpLocation;
+  readonly maxObjectsListed: number;
+}
+
+interface SdkError {
+  readonly name?: string;
+  readonly message?: string;
+  readonly Region?: string;
+  readonly $metadata?: { readonly httpStatusCode?: number };
+  readonly $response?: { readonly headers?: Record<string, string | undefined> };
+}
+
+function asSdkError(error: unknown): SdkError {
+  return typeof error === 'object' && error !== null ? (error as SdkError) : { message: String(error) };
+}
+
+/** `AccessDenied: Access Denied`, for a finding; never includes credentials or request details. */
+function reasonOf(error: unknown): string {
+  const sdkError = asSdkError(error);
+  const status = sdkError.$metadata?.httpStatusCode;
+  return `${sdkError.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${sdkError.message ?? ''}`.trim();
+}
+
+/** The bucket's region when S3 redirects a request, else undefined. */
+function redirectRegion(error: unknown): string | undefined {
+  const sdkError = asSdkError(error);
+  const status = sdkError.$metadata?.httpStatusCode;
+  const header = sdkError.$response?.headers?.['x-amz-bucket-region'];
+  if (status === 301 || sdkError.name === 'PermanentRedirect') return header ?? undefined;
+  if (sdkError.name === 'AuthorizationHeaderMalformed') return sdkError.Region ?? header ?? undefined;
+  return undefined;
+}
+
+/** Calls S3 in the bucket's region, learning it from the first redirect. */
+class RegionalS3 {
+  region: string;
+  readonly #clientFor: (region: string) => S3Client;
+  constructor(region: string, clientFor: (region: string) => S3Client) {
+    this.region = region;
+    this.#clientFor = clientFor;
+  }
+
+  async call<T>(send: (client: S3Client) => Promise<T>): Promise<T> {
+    try {
+      return await send(this.#clientFor(this.region));
+    } catch (error) {
+      const region = redirectRegion(error);
+      if (!region || region === this.region) throw error;
+      this.region = region;
+      return await send(this.#clientFor(region));
+    }
+  }
+}
+
+async function reading<T>(read: () => Promise<T | undefined>): Promise<BucketReading<T>> {
+  try {
+    const value = await read();
+    return value === undefined ? { state: 'absent' } : { state: 'read', value };
+  } catch (error) {
+    const name = asSdkError(error).name;
+    if (name && NOT_CONFIGURED.has(name)) return { state: 'absent' };
+    return { state: 'unknown', reason: reasonOf(error) };
+  }
+}
+
+async function listSeries(s3: RegionalS3, location: S3DumpLocation, limit: number): Promise<DumpListing> {
+  const objects: DumpObject[] = [];
+  let token: string | undefined;
+  let complete = true;
+  try {
+    do {
+      const remaining = limit - objects.length;
+      if (remaining <= 0) {
+        complete = false;
+        break;
+      }
+      const page = await s3.call((client) =>
+        client.send(
+          new ListObjectsV2Command({
+            Bucket: location.bucket,
+            Prefix: location.prefix || undefined,
+            MaxKeys: Math.min(S3_PAGE_LIMIT, remaining),
+            ContinuationToken: token,
+          }),
+        ),
+      );
+      for (const entry of page.Contents ?? []) {
+        if (entry.Key === undefined) continue;
+        objects.push({ key: entry.Key, size: entry.Size, lastModified: entry.LastModified });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      if (page.IsTruncated && !token) complete = false;
+    } while (token);
+  } catch (error) {
+    return { state: 'unknown', reason: reasonOf(error) };
+  }
+  return { state: 'read', objects: sortOldestFirst(objects), complete };
+}
+
+async function readNewest(s3: RegionalS3, bucket: string, object: DumpObject): Promise<NewestDump> {
+  try {
+    const answer = await s3.call((client) =>
+      client.send(
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: object.key,
+          Range: `bytes=0-${PG_DUMP_HEADER_BYTES - 1}`,
+        }),
+      ),
+    );
+    const bytes = answer.Body ? await answer.Body.transformToByteArray() : new Uint8Array();
+    const head = bytes.subarray(0, PG_DUMP_HEADER_BYTES);
+    return { object, header: { state: 'read', result: parsePgDumpHeader(head), bytesRead: head.length } };
+  } catch (error) {
+    return { object, header: { state: 'unknown', reason: reasonOf(error) } };
+  }
+}
+
+function rulePrefix(rule: LifecycleRule): string | undefined {
+  return rule.Filter?.Prefix ?? rule.Filter?.And?.Prefix ?? rule.Prefix;
+}
+
+/** Enabled lifecycle rules that can apply to the prefix, in neutral form. */
+export function lifecycleRulesFor(rules: readonly LifecycleRule[], prefix: string): DumpLifecycleRule[] {
+  return rules
+    .filter((rule) => rule.Status === 'Enabled' && rulePrefixApplies(rulePrefix(rule), prefix))
+    .map((rule) => ({
+      id: rule.ID,
+      expirationDays: rule.Expiration?.Days,
+      expirationDate: rule.Expiration?.Date,
+      noncurrentExpirationDays: rule.NoncurrentVersionExpiration?.NoncurrentDays,
+      prefix: rulePrefix(rule),
+    }));
+}
+
+/** SSE-S3 and the AWS-managed `aws/s3` key are not customer-managed; a named other key is. */
+export function isCustomerManagedKey(
+  algorithm: string | undefined,
+  kmsKey: string | undefined,
+): boolean | undefined {
+  if (algorithm === undefined) return undefined;
+  if (algorithm === 'AES256') return false;
+  if (kmsKey === undefined) return false;
+  return !/(^|:)alias\/aws\/s3$/.test(kmsKey);
+}
+
+function publicAccessOf(config: {
+  BlockPublicAcls?: boolean;
+  IgnorePublicAcls?: boolean;
+  BlockPublicPolicy?: boolean;
+  RestrictPublicBuckets?: boolean;
+}): PublicAccessConfig {
+  const fields = {
+    BlockPublicAcls: config.BlockPublicAcls,
+    IgnorePublicAcls: config.IgnorePublicAcls,
+    BlockPublicPolicy: config.BlockPublicPolicy,
+    RestrictPublicBuckets: config.RestrictPublicBuckets,
+  };
+  const values = Object.values(fields);
+  const blocked = values.includes(false) ? false : values.includes(undefined) ? undefined : true;
+  const detail = Object.entries(fields)
+    .map(([name, value]) => `${name}=${value === undefined ? 'not sent' : value}`)
+    .join(', ');
+  return { blocked, detail };
+}
+
+/** Reads one S3 dump location. Never throws for an API failure: it becomes `unknown` in the fact. */
+export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpFact> {
+  const { location } = options;
+  const bucket = location.bucket;
+  const s3 = new RegionalS3(location.region, options.clientFor);
+
+  // The listing first: it discovers the bucket's region before the other calls run in parallel.
+  const listing = await listSeries(s3, location, options.maxObjectsListed);
+  const newestListed = newestObject(listing);
+  const [newest, versioning, retentionLock, lifecycle, publicAccess, encryption] = await Promise.all([
+    newestListed ? readNewest(s3, bucket, newestListed) : Promise.resolve(undefined),
+    reading(async () => {
+      const answer = await s3.call((client) =>
+        client.send(new GetBucketVersioningCommand({ Bucket: bucket })),
+      );
+      // No Status: versioning was never enabled on this bucket.
+      return answer.Status === undefined ? undefined : { status: answer.Status };
+    }),
+    reading<RetentionLockConfig>(async () => {
+      const answer = await s3.call((client) =>
+        client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })),
+      );
+      const config = answer.ObjectLockConfiguration;
+      if (config?.ObjectLockEnabled !== 'Enabled') return undefined;
+      const retention = config.Rule?.DefaultRetention;
+      if (!retention)
+        return { mode: undefined, days: undefined, locked: undefined, enabledWithoutDefault: true };
+      const days =
+        retention.Days ?? (retention.Years !== undefined ? retention.Years * DAYS_PER_YEAR : undefined);
+      return {
+        mode: retention.Mode,
+        days,
+        locked: retention.Mode === undefined ? undefined : retention.Mode === 'COMPLIANCE',
+      };
+    }),
+    reading(async () => {
+      const answer = await s3.call((client) =>
+        client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })),
+      );
+      return lifecycleRulesFor(answer.Rules ?? [], location.prefix);
+    }),
+    reading(async () => {
+      const answer = await s3.call((client) =>
+        client.send(new GetPublicAccessBlockCommand({ Bucket: bucket })),
+      );
+      return answer.PublicAccessBlockConfiguration
+        ? publicAccessOf(answer.PublicAccessBlockConfiguration)
+        : undefined;
+    }),
+    reading<EncryptionConfig>(async () => {
+      const answer = await s3.call((client) =>
+        client.send(new GetBucketEncryptionCommand({ Bucket: bucket })),
+      );
+      const rule = answer.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
+      if (!rule) return undefined;
+      return {
+        algorithm: rule.SSEAlgorithm,
+        kmsKey: rule.KMSMasterKeyID,
+        customerManagedKey: isCustomerManagedKey(rule.SSEAlgorithm, rule.KMSMasterKeyID),
+      };
+    }),
+  ]);
+
+  return {
+    resource: {
+      provider: 'aws',
+      account: location.account,
+      region: s3.region,
+      type: 'AwsS3Bucket',
+      id: bucket,
+      arn: `arn:aws:s3:::${bucket}`,
+    },
+    location: { provider: 'aws', bucket, prefix: location.prefix },
+    listing,
+    newest,
+    versioning,
+    retentionLock,
+    lifecycle,
+    publicAccess,
+    encryption,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * The dumps checks, judged per dump location (a bucket and prefix from the policy's `dumps`).
+ *
+ * Each check is written against a narrow {@link DumpsCheckSettings}; {@link dumpsCheck} adapts one
+ * to the engine's `Check<DumpFact>` given how to read those settings from the engine's context, so
+ * the registration follows whatever shape the policy takes.
+ */
+import { type Check, type CheckContext, defineRegistry } from '../../core/check.ts';
+import type { DumpFact } from '../../core/dump-facts.ts';
+import { dumpsFreshCheck } from './fresh.ts';
+import { dumpsIntegrityCheck } from './integrity.ts';
+import { dumpsProtectionCheck } from './protection.ts';
+import { dumpsRetentionCheck } from './retention.ts';
+import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
+
+export type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
+
+/** Every `dumps.*` check, in the order findings and docs list them. */
+export const dumpsChecks: readonly DumpsCheck[] = [
+  dumpsFreshCheck,
+  dumpsRetentionCheck,
+  dumpsIntegrityCheck,
+  dumpsProtectionCheck,
+];
+
+/** A dumps check as the engine runs it: `settingsOf` reads its settings from the engine's context. */
+export function dumpsCheck(
+  check: DumpsCheck,
+  settingsOf: (context: CheckContext) => DumpsCheckSettings,
+): Check<DumpFact> {
+  return {
+    metadata: check.metadata,
+    evaluate: (fact, context) => check.evaluate(fact, settingsOf(context)),
+  };
+}
+
+/** Every dumps check adapted to the engine, ids checked for uniqueness. */
+export function dumpsEngineChecks(
+  settingsOf: (context: CheckContext) => DumpsCheckSettings,
+): readonly Check<DumpFact>[] {
+  return defineRegistry(dumpsChecks.map((check) => dumpsCheck(check, settingsOf)));
+}

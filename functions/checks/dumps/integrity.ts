@@ -1,0 +1,237 @@
+/**
+ * `dumps.integrity`: the newest dump is a whole pg_dump custom archive of the expected database.
+ *
+ * From the first bytes only (a ranged GET, never a full download; functions/core/pg-dump-header.ts):
+ * the `PGDMP` magic, an archive version pg_restore accepts, the custom format (1), the database name
+ * in the header. Beside the header: its creation time agrees with the object's modification time,
+ * and the object is not smaller than half the median of the dumps before it (a cut upload).
+ *
+ * The header's creation time is the dump host's local time with no offset, so "agrees" allows every
+ * UTC offset (-12 h to +14 h) plus one cadence for the dump and upload to finish: the object must
+ * have been written between that local time read as UTC minus 14 h and plus 12 h + cadence. An
+ * older archive uploaded under a new name falls outside.
+ */
+import type { CheckOutcome } from '../../core/check.ts';
+import type { DumpFact } from '../../core/dump-facts.ts';
+import { MAX_ARCHIVE_VERSION, PG_DUMP_HEADER_BYTES, type PgDumpHeader } from '../../core/pg-dump-header.ts';
+import { HOUR_MS } from '../../core/time.ts';
+import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
+import {
+  DOCS,
+  DUMPS_RESOURCE_TYPES,
+  datedObjects,
+  locationLabel,
+  NOT_PG_DUMP_WORDS,
+  notAvailable,
+  valueOrNull,
+} from './wording.ts';
+
+/** How many dumps before the newest make the "recent median", and how few are too few to judge. */
+export const RECENT_DUMPS = 7;
+export const MIN_RECENT_DUMPS = 3;
+/** UTC offsets span -12 h to +14 h. */
+const MAX_WEST_OFFSET_HOURS = 12;
+const MAX_EAST_OFFSET_HOURS = 14;
+
+export const dumpsIntegrityCheck: DumpsCheck = {
+  metadata: {
+    id: 'dumps.integrity',
+    group: 'dumps',
+    title: 'The newest pg_dump is a whole custom archive of the certctl database',
+    severity: 'HIGH',
+    rationale:
+      'A dump that is not a custom archive, holds another database, is an old file under a new name, or was cut short fails only when it is needed: at restore time. Its header and size show most of that without downloading it.',
+    remediation: {
+      text: 'Make the job run `pg_dump --format=custom --dbname=certctl` and upload the whole file (check the exit status of pg_dump and of the upload); then make a new dump.',
+      url: DOCS.pgDump,
+    },
+    resourceTypes: DUMPS_RESOURCE_TYPES,
+  },
+  evaluate(fact, settings) {
+    const required = { format: 'custom', databaseName: settings.dumps.databaseName };
+    if (fact.listing.state === 'unknown') {
+      return notAvailable(fact, `the listing failed (${fact.listing.reason})`, {}, required);
+    }
+    const newest = fact.newest;
+    if (!newest)
+      return notAvailable(fact, 'there is no dump to inspect (dumps.fresh reports it)', {}, required);
+    const key = newest.object.key;
+    if (newest.header.state === 'unknown') {
+      return notAvailable(
+        fact,
+        `the first bytes of ${key} could not be read (${newest.header.reason})`,
+        { key },
+        required,
+      );
+    }
+    const result = newest.header.result;
+    const bytesRead = newest.header.bytesRead;
+    switch (result.kind) {
+      case 'not-pg-dump':
+        return failed(
+          fact,
+          `${key} ${NOT_PG_DUMP_WORDS[result.looksLike]}`,
+          { key, looksLike: result.looksLike },
+          required,
+        );
+      case 'malformed':
+        return failed(
+          fact,
+          `${key} starts with PGDMP but its header is malformed: ${result.detail}`,
+          { key },
+          required,
+        );
+      case 'truncated':
+        if (bytesRead < PG_DUMP_HEADER_BYTES) {
+          return failed(
+            fact,
+            `${key} is only ${bytesRead} bytes and ends inside the archive header (at its ${result.field})`,
+            { key, sizeBytes: bytesRead },
+            required,
+          );
+        }
+        return notAvailable(
+          fact,
+          `the header of ${key} does not fit in its first ${bytesRead} bytes`,
+          { key },
+          required,
+        );
+      case 'unsupported-version': {
+        const { major, minor } = result.archiveVersion;
+        const version = `${major}.${minor}`;
+        if (major < 1)
+          return failed(
+            fact,
+            `${key} claims archive version ${version}, which no pg_dump writes`,
+            { key, archiveVersion: version },
+            required,
+          );
+        return notAvailable(
+          fact,
+          `${key} is archive version ${version}, newer than the ${MAX_ARCHIVE_VERSION.major}.${MAX_ARCHIVE_VERSION.minor} this audit reads`,
+          { key, archiveVersion: version },
+          required,
+        );
+      }
+      case 'header':
+        return judgeHeader(fact, result.header, settings, required);
+    }
+  },
+};
+
+function failed(
+  fact: DumpFact,
+  problem: string,
+  observed: CheckOutcome['observed'],
+  required: CheckOutcome['required'],
+): CheckOutcome {
+  return { status: 'FAILED', description: `${locationLabel(fact)}: ${problem}.`, observed, required };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+/** Sizes of up to RECENT_DUMPS dumps before the newest, newest first. */
+function recentSizes(fact: DumpFact, newestKey: string): number[] {
+  if (fact.listing.state !== 'read') return [];
+  return datedObjects(fact.listing.objects)
+    .filter((object) => object.key !== newestKey && object.size !== undefined)
+    .slice(-RECENT_DUMPS)
+    .map((object) => object.size ?? 0);
+}
+
+function judgeHeader(
+  fact: DumpFact,
+  header: PgDumpHeader,
+  { dumps }: DumpsCheckSettings,
+  required: CheckOutcome['required'],
+): CheckOutcome {
+  const object = fact.newest?.object;
+  const key = object?.key ?? '';
+  const problems: string[] = [];
+  const unknown: string[] = [];
+  const notes: string[] = [];
+
+  if (header.format !== 'custom') {
+    problems.push(`its header says format ${header.format} (${header.formatCode}), not custom (1)`);
+  }
+  if (header.databaseName === undefined) {
+    unknown.push('the database name (the header stores none)');
+  } else if (header.databaseName !== dumps.databaseName) {
+    problems.push(`it is a dump of database "${header.databaseName}", not "${dumps.databaseName}"`);
+  }
+
+  const lastModified = object?.lastModified;
+  if (!header.createdAsUtc || !lastModified) {
+    unknown.push(!header.createdAsUtc ? 'the creation time in the header' : "the object's modification time");
+  } else {
+    const createdMs = header.createdAsUtc.getTime();
+    const earliest = createdMs - MAX_EAST_OFFSET_HOURS * HOUR_MS;
+    const latest = createdMs + (MAX_WEST_OFFSET_HOURS + dumps.cadenceHours) * HOUR_MS;
+    const writtenMs = lastModified.getTime();
+    if (writtenMs < earliest || writtenMs > latest) {
+      problems.push(
+        `its header says it was made ${header.createdAsUtc.toISOString().slice(0, 19).replace('T', ' ')} (dump host's local time) but the object was written ${lastModified.toISOString()}, further apart than any time zone and one cadence explain: an older archive under a newer name?`,
+      );
+    }
+  }
+
+  const sizeBytes = object?.size;
+  const sizes = recentSizes(fact, key);
+  let recentMedianBytes: number | undefined;
+  if (sizeBytes === undefined) {
+    unknown.push('the object size');
+  } else if (sizes.length < MIN_RECENT_DUMPS) {
+    notes.push(`Its size is not compared yet: fewer than ${MIN_RECENT_DUMPS} earlier dumps to compare with.`);
+  } else {
+    recentMedianBytes = median(sizes);
+    if (sizeBytes < recentMedianBytes / 2) {
+      problems.push(
+        `it is ${sizeBytes} bytes, less than half the median ${recentMedianBytes} bytes of the ${sizes.length} dumps before it (a cut upload or a dump of an emptied database)`,
+      );
+    }
+  }
+
+  const observed = {
+    key,
+    format: header.format,
+    archiveVersion: header.archiveVersionText,
+    databaseName: valueOrNull(header.databaseName),
+    compression: header.compression.algorithm,
+    pgDumpVersion: valueOrNull(header.pgDumpVersion),
+    serverVersion: valueOrNull(header.serverVersion),
+    createdLocal: header.createdAsUtc ? header.createdAsUtc.toISOString().slice(0, 19) : null,
+    lastModified: lastModified ? lastModified.toISOString() : null,
+    sizeBytes: valueOrNull(sizeBytes),
+    recentMedianBytes: valueOrNull(recentMedianBytes),
+  };
+  const label = locationLabel(fact);
+  if (problems.length > 0) {
+    const unread = unknown.length > 0 ? ` Could not check ${unknown.join(' and ')}.` : '';
+    return {
+      status: 'FAILED',
+      description: `${label}: the newest dump ${key} is not what a restore needs: ${problems.join('; ')}.${unread}`,
+      observed,
+      required,
+    };
+  }
+  if (unknown.length > 0) {
+    return notAvailable(
+      fact,
+      `the newest dump ${key} is a custom archive, but could not check ${unknown.join(' and ')}`,
+      observed,
+      required,
+    );
+  }
+  return {
+    status: 'PASSED',
+    description: `${label}: the newest dump ${key} is a pg_dump custom archive (version ${header.archiveVersionText}, ${header.compression.algorithm}) of database "${header.databaseName}", made by pg_dump ${header.pgDumpVersion ?? '(version not recorded)'}, written when its header says, and of a usual size.${notes.length > 0 ? ` ${notes.join(' ')}` : ''}`,
+    observed,
+    required,
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * `dumps.protection`: the bucket protects the dumps against deletion, exposure and disclosure.
+ *
+ * - Deletion and overwrite: a retention lock of at least `minPitrDays` (S3 Object Lock default
+ *   retention, GCS retention policy), or object versioning. A lock that can be lifted (S3
+ *   GOVERNANCE mode, an unlocked GCS policy) and versioning whose noncurrent versions expire sooner
+ *   than `minPitrDays` are WARNING: they protect against mistakes, not against a stolen admin role.
+ * - Public access: S3 Block Public Access with all four settings on at bucket level, or GCS public
+ *   access prevention `enforced`. No bucket-level block (S3) or `inherited` (GCS) leaves it to the
+ *   account or organization, which this read does not see: WARNING.
+ * - Encryption at rest: every S3 bucket has at least SSE-S3 since January 2023 and every GCS bucket
+ *   Google-managed keys; a customer-managed KMS key is preferred (its key policy is a second lock
+ *   on who reads the dumps), so anything else is WARNING.
+ */
+import type { CheckOutcome } from '../../core/check.ts';
+import type { DumpFact } from '../../core/dump-facts.ts';
+import type { DumpsCheck } from './settings.ts';
+import { DOCS, DUMPS_RESOURCE_TYPES, locationLabel, valueOrNull } from './wording.ts';
+
+interface Verdicts {
+  readonly problems: string[];
+  readonly warnings: string[];
+  readonly unknown: string[];
+}
+
+export const dumpsProtectionCheck: DumpsCheck = {
+  metadata: {
+    id: 'dumps.protection',
+    group: 'dumps',
+    title: 'The dump bucket resists deletion, public access and disclosure',
+    severity: 'HIGH',
+    rationale:
+      'The dumps hold every certificate record and the audit trail. An attacker or a mistake that deletes or overwrites them removes the last restore path; a public or unencrypted bucket leaks them.',
+    remediation: {
+      text: 'Turn on versioning (or Object Lock / a locked retention policy of at least the policy minimum), block all public access on the bucket, and set default encryption with a customer-managed KMS key.',
+      url: DOCS.s3ObjectLock,
+    },
+    resourceTypes: DUMPS_RESOURCE_TYPES,
+  },
+  evaluate(fact, { minPitrDays }) {
+    const verdicts: Verdicts = { problems: [], warnings: [], unknown: [] };
+    judgeDeletion(fact, minPitrDays, verdicts);
+    judgePublicAccess(fact, verdicts);
+    judgeEncryption(fact, verdicts);
+
+    const observed = observedValues(fact);
+    const required = { retentionLockDays: minPitrDays, publicAccessBlocked: true, customerManagedKey: true };
+    const label = locationLabel(fact);
+    const { problems, warnings, unknown } = verdicts;
+    const unread = unknown.length > 0 ? ` Could not read ${unknown.join(' and ')}.` : '';
+    const also = warnings.length > 0 ? ` Also: ${warnings.join('; ')}.` : '';
+    if (problems.length > 0) {
+      return {
+        status: 'FAILED',
+        description: `${label}: ${problems.join('; ')}.${also}${unread}`,
+        observed,
+        required,
+      };
+    }
+    if (unknown.length > 0) {
+      return {
+        status: 'NOT_AVAILABLE',
+        description: `Could not evaluate ${label}: could not read ${unknown.join(' and ')}.${also}`,
+        observed,
+        required,
+      };
+    }
+    if (warnings.length > 0) {
+      return { status: 'WARNING', description: `${label}: ${warnings.join('; ')}.`, observed, required };
+    }
+    return {
+      status: 'PASSED',
+      description: `${label}: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps.`,
+      observed,
+      required,
+    };
+  },
+};
+
+function judgeDeletion(fact: DumpFact, minPitrDays: number, verdicts: Verdicts): void {
+  const lock = fact.retentionLock;
+  const versioning = fact.versioning;
+  const lockDays = lock.state === 'read' ? lock.value.days : undefined;
+  const lockLong = lockDays !== undefined && lockDays >= minPitrDays;
+  const versioningOn = versioning.state === 'read' && versioning.value.status === 'Enabled';
+  const lockName = fact.location.provider === 'aws' ? 'Object Lock default retention' : 'retention policy';
+
+  if (lockLong && lock.state === 'read' && lock.value.locked === true) return;
+  if (lockLong && lock.state === 'read') {
+    verdicts.warnings.push(
+      `the ${lockName} keeps dumps ${lockDays} days but ${lock.value.mode === 'GOVERNANCE' ? 'in GOVERNANCE mode, which a privileged role can bypass' : 'is not locked, so it can be removed'}`,
+    );
+    return;
+  }
+  if (versioningOn) {
+    const shortest = shortestNoncurrentDays(fact);
+    if (shortest !== undefined && shortest < minPitrDays) {
+      verdicts.warnings.push(
+        `versioning is on, but a lifecycle rule deletes noncurrent versions after ${shortest} days (${minPitrDays} required)`,
+      );
+    } else if (fact.lifecycle.state === 'unknown') {
+      verdicts.warnings.push(
+        'versioning is on, but whether a lifecycle rule deletes noncurrent versions early is unknown',
+      );
+    }
+    if (lockDays !== undefined && !lockLong) {
+      verdicts.warnings.push(`the ${lockName} keeps dumps only ${lockDays} days (${minPitrDays} required)`);
+    }
+    return;
+  }
+  if (lock.state === 'unknown' || versioning.state === 'unknown') {
+    const what = [
+      lock.state === 'unknown' ? `the ${lockName} (${lock.reason})` : undefined,
+      versioning.state === 'unknown' ? `versioning (${versioning.reason})` : undefined,
+    ].filter((part) => part !== undefined);
+    // Known-short protection is a problem even when the rest could not be read.
+    if (lockDays !== undefined) {
+      verdicts.problems.push(`the ${lockName} keeps dumps only ${lockDays} days (${minPitrDays} required)`);
+    }
+    verdicts.unknown.push(...what);
+    return;
+  }
+  const suspended =
+    versioning.state === 'read' && versioning.value.status === 'Suspended'
+      ? ' (versioning is suspended)'
+      : '';
+  verdicts.problems.push(
+    lockDays !== undefined
+      ? `the ${lockName} keeps dumps only ${lockDays} days (${minPitrDays} required) and versioning is off${suspended}`
+      : `neither versioning nor any ${lockName} protects the dumps${suspended}: a deleted or overwritten dump is gone`,
+  );
+}
+
+function shortestNoncurrentDays(fact: DumpFact): number | undefined {
+  if (fact.lifecycle.state !== 'read') return undefined;
+  const days = fact.lifecycle.value
+    .map((rule) => rule.noncurrentExpirationDays)
+    .filter((value): value is number => value !== undefined);
+  return days.length > 0 ? Math.min(...days) : undefined;
+}
+
+function judgePublicAccess(fact: DumpFact, verdicts: Verdicts): void {
+  const access = fact.publicAccess;
+  if (access.state === 'unknown') {
+    verdicts.unknown.push(`the public access settings (${access.reason})`);
+  } else if (access.state === 'absent') {
+    verdicts.warnings.push(
+      'the bucket has no Block Public Access configuration of its own; only the account-level setting (not read here) can block public access',
+    );
+  } else if (access.value.inherited) {
+    verdicts.warnings.push(
+      `public access prevention is inherited (${access.value.detail}): the organization policy decides, which this audit does not read`,
+    );
+  } else if (access.value.blocked === false) {
+    verdicts.problems.push(`public access is not fully blocked (${access.value.detail})`);
+  } else if (access.value.blocked === undefined) {
+    verdicts.unknown.push(`whether public access is blocked (${access.value.detail})`);
+  }
+}
+
+function judgeEncryption(fact: DumpFact, verdicts: Verdicts): void {
+  const encryption = fact.encryption;
+  if (encryption.state === 'unknown') {
+    verdicts.unknown.push(`the default encryption (${encryption.reason})`);
+  } else if (encryption.state === 'absent') {
+    verdicts.problems.push('the bucket has no default encryption');
+  } else if (encryption.value.customerManagedKey === false) {
+    verdicts.warnings.push(
+      `dumps are encrypted with ${encryption.value.algorithm === 'aws:kms' ? 'the AWS-managed key aws/s3' : (encryption.value.algorithm ?? 'a provider-managed key')}, not a customer-managed KMS key`,
+    );
+  } else if (encryption.value.customerManagedKey === undefined) {
+    verdicts.unknown.push('which key encrypts the dumps (not sent)');
+  }
+}
+
+function observedValues(fact: DumpFact): CheckOutcome['observed'] {
+  const lock = fact.retentionLock.state === 'read' ? fact.retentionLock.value : undefined;
+  return {
+    versioning:
+      fact.versioning.state === 'read' ? (fact.versioning.value.status ?? null) : fact.versioning.state,
+    retentionLockDays: lock
+      ? valueOrNull(lock.days)
+      : fact.retentionLock.state === 'absent'
+        ? null
+        : 'unknown',
+    retentionLockLocked: lock ? valueOrNull(lock.locked) : null,
+    publicAccessBlocked:
+      fact.publicAccess.state === 'read'
+        ? valueOrNull(fact.publicAccess.value.blocked)
+        : fact.publicAccess.state,
+    encryption:
+      fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.algorithm) : fact.encryption.state,
+    kmsKey: fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.kmsKey) : null,
+    customerManagedKey:
+      fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.customerManagedKey) : null,
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * `dumps.retention`: dumps are kept at least `minPitrDays`, and the series really covers that long
+ * with no gap longer than twice the cadence.
+ *
+ * Kept: no enabled lifecycle rule that applies to the prefix expires current objects sooner than
+ * `minPitrDays` (S3 `Expiration.Days`/`Date`, GCS `Delete` with `age`), or a retention lock (S3
+ * Object Lock default retention, GCS retention policy) holds them at least that long anyway.
+ * Covered: the oldest listed dump is at least `minPitrDays` old, and between consecutive dumps of
+ * that window no gap exceeds 2 x cadence. A younger series is still filling (WARNING, "N of 30
+ * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
+ */
+import type { CheckOutcome } from '../../core/check.ts';
+import { DAY_MS } from '../../core/time.ts';
+import type { DumpsCheck } from './settings.ts';
+import {
+  DOCS,
+  DUMPS_RESOURCE_TYPES,
+  datedObjects,
+  daysBetween,
+  formatDuration,
+  hoursBetween,
+  locationLabel,
+  valueOrNull,
+} from './wording.ts';
+
+export const dumpsRetentionCheck: DumpsCheck = {
+  metadata: {
+    id: 'dumps.retention',
+    group: 'dumps',
+    title: 'pg_dump files are kept and cover the policy minimum',
+    severity: 'HIGH',
+    rationale:
+      "Dumps are the restore path that survives the loss of the database service itself; certctl's runbook requires 30 days of history, so the dumps must be kept that long and really exist for every cadence period in it.",
+    remediation: {
+      text: 'Make the lifecycle expiration for the prefix at least the policy minimum (S3 `Expiration.Days`, Cloud Storage `Delete` with `age`), and fix the schedule so a dump is made every cadence period.',
+      url: DOCS.s3Lifecycle,
+    },
+    resourceTypes: DUMPS_RESOURCE_TYPES,
+  },
+  evaluate(fact, { dumps, minPitrDays, now }) {
+    const maxGapHours = 2 * dumps.cadenceHours;
+    const required = { keptDays: minPitrDays, coveredDays: minPitrDays, maxGapHours };
+    const problems: string[] = [];
+    const unknown: string[] = [];
+    const fixes: string[] = [];
+
+    // Kept: a retention lock at least minPitrDays long keeps them whatever the lifecycle says.
+    const lock = fact.retentionLock.state === 'read' ? fact.retentionLock.value : undefined;
+    const lockDays = lock?.days;
+    const lockKeeps = lockDays !== undefined && lockDays >= minPitrDays;
+    let shortestExpirationDays: number | undefined;
+    if (fact.lifecycle.state === 'read') {
+      for (const rule of fact.lifecycle.value) {
+        if (rule.expirationDays !== undefined) {
+          shortestExpirationDays = Math.min(shortestExpirationDays ?? Infinity, rule.expirationDays);
+        }
+        if (rule.expirationDate && !lockKeeps) {
+          problems.push(
+            `lifecycle rule ${rule.id ?? '(unnamed)'} expires every dump under the prefix on ${rule.expirationDate.toISOString().slice(0, 10)}, whatever its age`,
+          );
+        }
+      }
+      if (shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays && !lockKeeps) {
+        problems.push(
+          `a lifecycle rule deletes dumps after ${shortestExpirationDays} days, sooner than the ${minPitrDays} days required`,
+        );
+        fixes.push(
+          `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${minPitrDays} days (${fact.location.provider === 'aws' ? DOCS.s3Lifecycle : DOCS.gcsLifecycle}).`,
+        );
+      }
+    } else if (fact.lifecycle.state === 'unknown' && !lockKeeps) {
+      unknown.push(`the lifecycle configuration (${fact.lifecycle.reason})`);
+    }
+
+    // Covered: the series reaches back minPitrDays without long gaps.
+    let coveredDays: number | undefined;
+    let longestGapHours: number | undefined;
+    let accruing = false;
+    let dumpsListed: number | undefined;
+    if (fact.listing.state === 'unknown') {
+      unknown.push(`the listing (${fact.listing.reason})`);
+    } else if (!fact.listing.complete) {
+      dumpsListed = fact.listing.objects.length;
+      unknown.push(
+        `the whole series: the listing stopped at ${dumpsListed} objects (the policy's maxObjectsListed)`,
+      );
+    } else {
+      const dated = datedObjects(fact.listing.objects);
+      dumpsListed = fact.listing.objects.length;
+      const oldest = dated[0];
+      if (!oldest) {
+        if (dumpsListed === 0) problems.push('the prefix holds no dump at all');
+        else unknown.push('the modification times of the listed objects (not sent)');
+      } else {
+        coveredDays = daysBetween(oldest.lastModified, now);
+        const windowStart = now.getTime() - minPitrDays * DAY_MS;
+        let gapAfter: string | undefined;
+        for (let index = 1; index < dated.length; index += 1) {
+          const earlier = dated[index - 1];
+          const later = dated[index];
+          if (!earlier || !later || later.lastModified.getTime() < windowStart) continue;
+          const gap = hoursBetween(earlier.lastModified, later.lastModified);
+          if (longestGapHours === undefined || gap > longestGapHours) {
+            longestGapHours = gap;
+            gapAfter = `${earlier.key} and ${later.key}`;
+          }
+        }
+        if (longestGapHours !== undefined && longestGapHours > maxGapHours) {
+          problems.push(
+            `the series has a gap of ${formatDuration(longestGapHours)} between ${gapAfter}, longer than twice the ${dumps.cadenceHours} h cadence`,
+          );
+          fixes.push('Find why the dump job skipped runs in that period (its logs and alarms).');
+        }
+        if (oldest.lastModified.getTime() > windowStart) accruing = true;
+      }
+    }
+
+    const observed = {
+      shortestExpirationDays: valueOrNull(shortestExpirationDays),
+      retentionLockDays: valueOrNull(lockDays),
+      coveredDays: valueOrNull(coveredDays),
+      longestGapHours: valueOrNull(longestGapHours),
+      dumpsListed: valueOrNull(dumpsListed),
+    };
+    const drifting = ['coveredDays'];
+    const label = locationLabel(fact);
+    if (problems.length > 0) {
+      const unread = unknown.length > 0 ? ` Could not read ${unknown.join(' and ')}.` : '';
+      return {
+        status: 'FAILED',
+        description: `${label}: ${problems.join('; ')}.${unread}`,
+        observed,
+        required,
+        drifting,
+        ...(fixes.length > 0 ? { remediationText: fixes.join(' ') } : {}),
+      };
+    }
+    if (unknown.length > 0) {
+      return {
+        status: 'NOT_AVAILABLE',
+        description: `Could not evaluate ${label}: could not read ${unknown.join(' and ')}.`,
+        observed,
+        required,
+        drifting,
+      };
+    }
+    const keeps =
+      shortestExpirationDays !== undefined
+        ? `a lifecycle rule keeps them ${shortestExpirationDays} days`
+        : lockKeeps
+          ? `a retention lock keeps them ${lockDays} days`
+          : 'no lifecycle rule expires them';
+    if (accruing) {
+      return accruingOutcome(label, keeps, coveredDays ?? 0, minPitrDays, observed, required, drifting);
+    }
+    return {
+      status: 'PASSED',
+      description: `${label}: ${keeps}, and the series covers ${coveredDays} days (${minPitrDays} required) with no gap longer than ${formatDuration(longestGapHours ?? 0)}.`,
+      observed,
+      required,
+      drifting,
+    };
+  },
+};
+
+function accruingOutcome(
+  label: string,
+  keeps: string,
+  coveredDays: number,
+  minPitrDays: number,
+  observed: CheckOutcome['observed'],
+  required: CheckOutcome['required'],
+  drifting: string[],
+): CheckOutcome {
+  const remainingDays = Math.ceil(minPitrDays - coveredDays);
+  return {
+    status: 'WARNING',
+    description: `${label}: ${keeps}, but the series reaches back only ${coveredDays} of ${minPitrDays} days; it covers the policy in about ${remainingDays} more days if nothing deletes older dumps.`,
+    observed,
+    required,
+    drifting,
+    remediationText:
+      'Nothing to change if the series started recently; if older dumps existed, find what deleted them (S3 server access logs or CloudTrail data events, Cloud Storage data access audit logs).',
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Wording the dumps checks share: how a location is named in a finding, how ages are printed, the
+ * documentation remediations point to, and the NOT_AVAILABLE outcome for facts that could not be read.
+ */
+import type { CheckOutcome } from '../../core/check.ts';
+import type { BucketReading, DumpFact, DumpObject } from '../../core/dump-facts.ts';
+import type { FindingValues, ResourceType } from '../../core/finding.ts';
+import type { NotPgDumpKind } from '../../core/pg-dump-header.ts';
+import { DAY_MS, HOUR_MS } from '../../core/time.ts';
+
+/** Every dumps check judges the bucket that holds a dump series. */
+export const DUMPS_RESOURCE_TYPES: readonly ResourceType[] = ['AwsS3Bucket', 'GcpStorageBucket'];
+
+/** Documentation the remediations point to. */
+export const DOCS = {
+  pgDump: 'https://www.postgresql.org/docs/current/app-pgdump.html',
+  s3Lifecycle: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html',
+  s3ObjectLock: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html',
+  s3Versioning: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html',
+  s3BlockPublicAccess:
+    'https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html',
+  s3DefaultEncryption: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-bucket-encryption.html',
+  gcsRetentionPolicy: 'https://cloud.google.com/storage/docs/bucket-lock',
+  gcsLifecycle: 'https://cloud.google.com/storage/docs/lifecycle',
+  gcsVersioning: 'https://cloud.google.com/storage/docs/object-versioning',
+  gcsPublicAccessPrevention: 'https://cloud.google.com/storage/docs/public-access-prevention',
+  gcsCmek: 'https://cloud.google.com/storage/docs/encryption/customer-managed-keys',
+} as const;
+
+/** `s3://certctl-dumps/prod/` or `gs://certctl-dumps/prod/`. */
+export function locationLabel(fact: DumpFact): string {
+  const scheme = fact.location.provider === 'aws' ? 's3' : 'gs';
+  return `${scheme}://${fact.location.bucket}/${fact.location.prefix}`;
+}
+
+/** Hours with one decimal, for observed values. */
+export function hoursBetween(earlier: Date, later: Date): number {
+  return Math.round(((later.getTime() - earlier.getTime()) / HOUR_MS) * 10) / 10;
+}
+
+/** Days with one decimal, for observed values. */
+export function daysBetween(earlier: Date, later: Date): number {
+  return Math.round(((later.getTime() - earlier.getTime()) / DAY_MS) * 10) / 10;
+}
+
+/** `26.5 h` or `3.2 days`, whichever reads better. */
+export function formatDuration(hours: number): string {
+  return hours < 72 ? `${hours} h` : `${Math.round((hours / 24) * 10) / 10} days`;
+}
+
+export function valueOrNull<T extends string | number | boolean>(value: T | undefined): T | null {
+  return value === undefined ? null : value;
+}
+
+/** Objects of the listing that carry a modification time, oldest first. */
+export function datedObjects(objects: readonly DumpObject[]): (DumpObject & { lastModified: Date })[] {
+  return objects
+    .filter((object): object is DumpObject & { lastModified: Date } => object.lastModified !== undefined)
+    .sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime());
+}
+
+/** The reason a bucket setting could not be read, or undefined when it was read or is absent. */
+export function unreadReason<T>(reading: BucketReading<T>, what: string): string | undefined {
+  return reading.state === 'unknown' ? `${what} (${reading.reason})` : undefined;
+}
+
+/** The bytes do not start a pg_dump archive: what they look like instead, in words. */
+export const NOT_PG_DUMP_WORDS: Readonly<Record<NotPgDumpKind, string>> = {
+  empty: 'is empty',
+  gzip: 'is a gzip file (a plain dump piped through gzip?), not a pg_dump custom archive',
+  zstd: 'is a zstd file, not a pg_dump custom archive',
+  tar: 'is a tar-format dump (pg_dump -Ft), not a custom archive',
+  'plain-sql': 'is a plain SQL script (pg_dump -Fp), not a custom archive',
+  unknown: 'does not start with the pg_dump magic PGDMP',
+};
+
+/** The outcome when a fact this check needs could not be read: never PASSED. */
+export function notAvailable(
+  fact: DumpFact,
+  what: string,
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome {
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `Could not evaluate ${locationLabel(fact)}: ${what}.`,
+    observed,
+    required,
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Neutral facts about pg_dump files in object storage (S3 or Cloud Storage): what the dumps adapters
+ * read, in the shape the `dumps.*` checks judge. Adapters never decide pass/fail.
+ *
+ * Every bucket setting is a {@link BucketReading}: a configuration that was read, a configuration
+ * the API says does not exist (`absent`, e.g. S3 `NoSuchLifecycleConfiguration`), or one that
+ * could not be read (`unknown`, e.g. AccessDenied). A check treats `absent` as a fact ("no
+ * lifecycle rule") and `unknown` as something it cannot judge. Inside a configuration, a field the
+ * API did not send stays undefined, never a default.
+ */
+import type { ResourceRef } from './finding.ts';
+import type { PgDumpHeaderResult } from './pg-dump-header.ts';
+
+/** A bucket setting: read, said to be not configured, or not readable. */
+export type BucketReading<T> =
+  | { readonly state: 'read'; readonly value: T }
+  | { readonly state: 'absent' }
+  | { readonly state: 'unknown'; readonly reason: string };
+
+/** Where the dumps of one database live: from the policy's `dumps.locations`. */
+export interface DumpLocation {
+  readonly provider: 'aws' | 'gcp';
+  readonly bucket: string;
+  /** Key prefix of the series (`certctl/prod/`); empty for the whole bucket. */
+  readonly prefix: string;
+}
+
+/** One object of the listed series. */
+export interface DumpObject {
+  readonly key: string;
+  /** Bytes; undefined when the listing did not say. */
+  readonly size: number | undefined;
+  /** S3 `LastModified`, GCS `updated` (or `timeCreated`); undefined when the listing did not say. */
+  readonly lastModified: Date | undefined;
+}
+
+/** The listing of the prefix, bounded by the policy's `maxObjectsListed`. */
+export type DumpListing =
+  | {
+      readonly state: 'read';
+      /** Sorted oldest first by lastModified (objects without one last). */
+      readonly objects: readonly DumpObject[];
+      /** False when the listing stopped at the bound with more objects left. */
+      readonly complete: boolean;
+    }
+  | { readonly state: 'unknown'; readonly reason: string };
+
+/** The newest object and its header, read with a ranged GET of its first bytes. */
+export interface NewestDump {
+  readonly object: DumpObject;
+  readonly header:
+    | {
+        readonly state: 'read';
+        readonly result: PgDumpHeaderResult;
+        /** Bytes the ranged GET returned. */
+        readonly bytesRead: number;
+      }
+    | { readonly state: 'unknown'; readonly reason: string };
+}
+
+/** Object versioning. S3 `Status` (absent: never enabled -> `absent`); GCS `versioning.enabled`. */
+export interface VersioningConfig {
+  /** `Enabled` or `Suspended` on S3; `Enabled`/`Disabled` from GCS's boolean. */
+  readonly status: string | undefined;
+}
+
+/**
+ * Write-once retention: S3 Object Lock default retention, or a GCS bucket retention policy.
+ * `locked` is true for S3 COMPLIANCE mode and a locked GCS policy (nobody can shorten it).
+ */
+export interface RetentionLockConfig {
+  /** S3 `GOVERNANCE`/`COMPLIANCE`; undefined on GCS. */
+  readonly mode: string | undefined;
+  /** The default retention in days (S3 Days or Years x 365; GCS retentionPeriod / 86,400). */
+  readonly days: number | undefined;
+  readonly locked: boolean | undefined;
+  /** S3: `ObjectLockEnabled: Enabled` without a default rule protects nothing by default. */
+  readonly enabledWithoutDefault?: boolean;
+}
+
+/** A lifecycle rule that applies to (some of) the dumps under the prefix. */
+export interface DumpLifecycleRule {
+  readonly id: string | undefined;
+  /** Deletes (or expires) current objects after this many days. */
+  readonly expirationDays: number | undefined;
+  /** Expires current objects on this date (S3 `Expiration.Date`). */
+  readonly expirationDate: Date | undefined;
+  /** Deletes noncurrent versions after this many days (S3 NoncurrentDays; GCS age with isLive false). */
+  readonly noncurrentExpirationDays: number | undefined;
+  /** The rule's own prefix filter, when it has one. */
+  readonly prefix: string | undefined;
+}
+
+/** Public access: S3 Block Public Access (bucket level) or GCS public access prevention. */
+export interface PublicAccessConfig {
+  /** True when every public path is blocked at this level; undefined when a field was not sent. */
+  readonly blocked: boolean | undefined;
+  /** What was read, for the finding (`BlockPublicAcls=true, …` or `publicAccessPrevention=enforced`). */
+  readonly detail: string;
+  /** GCS `inherited`: the org policy decides, which this read cannot see. */
+  readonly inherited?: boolean;
+}
+
+/** Default encryption at rest. */
+export interface EncryptionConfig {
+  /** S3 `SSEAlgorithm` (`AES256`, `aws:kms`, `aws:kms:dsse`); `google-managed` or `cloud-kms` on GCS. */
+  readonly algorithm: string | undefined;
+  /** The KMS key (S3 `KMSMasterKeyID`, GCS `defaultKmsKeyName`), when one is named. */
+  readonly kmsKey: string | undefined;
+  /** True for a key the customer manages; false for SSE-S3, `aws/s3` and Google-managed keys. */
+  readonly customerManagedKey: boolean | undefined;
+}
+
+/** Everything the dumps checks need about one dump location. */
+export interface DumpFact {
+  /** The bucket (`AwsS3Bucket` or `GcpStorageBucket`). */
+  readonly resource: ResourceRef;
+  readonly location: DumpLocation;
+  readonly listing: DumpListing;
+  /** Undefined when the listing is unknown or empty. */
+  readonly newest: NewestDump | undefined;
+  readonly versioning: BucketReading<VersioningConfig>;
+  readonly retentionLock: BucketReading<RetentionLockConfig>;
+  /** Enabled rules that apply to the prefix (an empty list when none does). */
+  readonly lifecycle: BucketReading<readonly DumpLifecycleRule[]>;
+  readonly publicAccess: BucketReading<PublicAccessConfig>;
+  readonly encryption: BucketReading<EncryptionConfig>;
+  /** GCS soft delete (`softDeletePolicy.retentionDurationSeconds`), in days; S3 has none. */
+  readonly softDeleteDays?: BucketReading<number>;
+}
+
+/** True when a lifecycle rule's prefix filter can match objects under `prefix`. */
+export function rulePrefixApplies(rulePrefix: string | undefined, prefix: string): boolean {
+  if (!rulePrefix) return true;
+  return prefix.startsWith(rulePrefix) || rulePrefix.startsWith(prefix);
+}
+
+/** Oldest first; objects without a time keep key order at the end. */
+export function sortOldestFirst(objects: readonly DumpObject[]): DumpObject[] {
+  return [...objects].sort((a, b) => {
+    if (a.lastModified && b.lastModified) return a.lastModified.getTime() - b.lastModified.getTime();
+    if (a.lastModified) return -1;
+    if (b.lastModified) return 1;
+    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  });
+}
+
+/** The newest listed object: the latest modification time, else the last key. */
+export function newestObject(listing: DumpListing): DumpObject | undefined {
+  if (listing.state !== 'read' || listing.objects.length === 0) return undefined;
+  const dated = listing.objects.filter((object) => object.lastModified !== undefined);
+  if (dated.length > 0) return dated.at(-1);
+  return [...listing.objects].sort((a, b) => (a.key < b.key ? -1 : 1)).at(-1);
+}

@@ -1,0 +1,86 @@
+/**
+ * The `dumps` section of the policy: where pg_dump files are, how often they are made, and which
+ * database they must contain. Kept in its own file so the policy's main schema can take it as one
+ * field (`dumps: dumpsPolicySchema`) and the checks can read only this section.
+ */
+import * as z from 'zod';
+
+const AWS_ACCOUNT = /^\d{12}$/;
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+/** S3 bucket names (3-63, lowercase, digits, dots, hyphens); GCS allows the same and underscores. */
+const BUCKET = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
+
+/** The S3 ListObjectsV2 page limit (MaxKeys <= 1000) and GCS objects.list's; the default bound. */
+export const DEFAULT_MAX_OBJECTS_LISTED = 1000;
+
+const awsLocationSchema = z.strictObject({
+  provider: z.literal('aws'),
+  bucket: z.string().regex(BUCKET, 'must be an S3 bucket name'),
+  prefix: z.string().max(1024).default('').describe('Key prefix of the dump series (`certctl/prod/`).'),
+  account: z.string().regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id'),
+  region: z
+    .string()
+    .regex(AWS_REGION, 'must be an AWS region name')
+    .describe("The bucket's region; a wrong one is corrected from S3's redirect."),
+});
+
+const gcpLocationSchema = z.strictObject({
+  provider: z.literal('gcp'),
+  bucket: z.string().regex(BUCKET, 'must be a Cloud Storage bucket name'),
+  prefix: z.string().max(1024).default(''),
+  project: z.string().regex(GCP_PROJECT, 'must be a GCP project id'),
+  region: z.string().min(1).describe('The bucket location as findings name it (`europe-west1`, `EU`).'),
+});
+
+export const dumpLocationSchema = z.discriminatedUnion('provider', [awsLocationSchema, gcpLocationSchema]);
+
+export const dumpsPolicySchema = z
+  .strictObject({
+    locations: z
+      .array(dumpLocationSchema)
+      .default([])
+      .describe('Buckets and prefixes that hold `pg_dump --format=custom` files.'),
+    cadenceHours: z
+      .number()
+      .positive()
+      .max(24 * 31)
+      .default(24)
+      .describe('Expected pg_dump cadence; a newer dump must exist within cadence + grace.'),
+    graceHours: z
+      .number()
+      .min(0)
+      .max(24 * 7)
+      .default(6)
+      .describe('Grace added to the cadence before a dump counts as late.'),
+    databaseName: z
+      .string()
+      .min(1)
+      .max(63)
+      .default('certctl')
+      .describe('The database every dump must contain (the name in the archive header).'),
+    maxObjectsListed: z
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(DEFAULT_MAX_OBJECTS_LISTED)
+      .describe('At most this many objects are listed per location (bounds API calls and memory).'),
+  })
+  .superRefine((policy, context) => {
+    const seen = new Set<string>();
+    policy.locations.forEach((location, index) => {
+      const key = `${location.provider}/${location.bucket}/${location.prefix}`;
+      if (seen.has(key)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['locations', index],
+          message: `${location.bucket}/${location.prefix} is listed twice`,
+        });
+      }
+      seen.add(key);
+    });
+  });
+
+export type DumpsPolicy = z.output<typeof dumpsPolicySchema>;
+export type DumpsPolicyInput = z.input<typeof dumpsPolicySchema>;
+export type DumpLocationPolicy = DumpsPolicy['locations'][number];

@@ -1,0 +1,253 @@
+/**
+ * Reads one Cloud Storage dump location into a neutral `DumpFact`, like functions/aws/s3-dumps.ts:
+ * the series under the prefix (objects.list, bounded by `maxObjectsListed`), the first
+ * {@link PG_DUMP_HEADER_BYTES} of the newest object (`download({ start, end })`, a ranged
+ * `alt=media` read; ranged reads skip checksum validation, so none is asked for), and the bucket's
+ * protections from one buckets.get.
+ *
+ * buckets.get leaves out what was never set: no `retentionPolicy`, `versioning` or `lifecycle`
+ * reads as `absent`; a bucket without `encryption.defaultKmsKeyName` is encrypted with
+ * Google-managed keys (Cloud Storage encrypts everything at rest). A failed buckets.get makes every
+ * bucket setting `unknown`, never `absent`.
+ */
+import type { Bucket, File, GetFilesOptions, Storage } from '@google-cloud/storage';
+import type {
+  BucketReading,
+  DumpFact,
+  DumpLifecycleRule,
+  DumpListing,
+  DumpObject,
+  EncryptionConfig,
+  NewestDump,
+  PublicAccessConfig,
+  RetentionLockConfig,
+  VersioningConfig,
+} from '../core/dump-facts.ts';
+import { newestObject, rulePrefixApplies, sortOldestFirst } from '../core/dump-facts.ts';
+import { PG_DUMP_HEADER_BYTES, parsePgDumpHeader } from '../core/pg-dump-header.ts';
+
+/** objects.list returns at most 1,000 items a page. */
+const GCS_PAGE_LIMIT = 1000;
+const SECONDS_PER_DAY = 86_400;
+
+export interface GcsDumpLocation {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly project: string;
+  /** The bucket location as findings name it. */
+  readonly region: string;
+}
+
+export interface ReadGcsDumpsOptions {
+  readonly storage: Storage;
+  readonly location: GcsDumpLocation;
+  readonly maxObjectsListed: number;
+}
+
+/** The parts of a buckets.get answer this adapter reads (all optional: the API omits unset ones). */
+interface BucketMetadata {
+  readonly selfLink?: string;
+  readonly versioning?: { readonly enabled?: boolean };
+  readonly retentionPolicy?: { readonly retentionPeriod?: string | number; readonly isLocked?: boolean };
+  readonly lifecycle?: {
+    readonly rule?: readonly {
+      readonly action?: { readonly type?: string };
+      readonly condition?: {
+        readonly age?: number;
+        readonly matchesPrefix?: readonly string[];
+        readonly isLive?: boolean;
+        readonly numNewerVersions?: number;
+        readonly daysSinceNoncurrentTime?: number;
+      };
+    }[];
+  };
+  readonly iamConfiguration?: { readonly publicAccessPrevention?: string };
+  readonly encryption?: { readonly defaultKmsKeyName?: string };
+  readonly softDeletePolicy?: { readonly retentionDurationSeconds?: string | number };
+}
+
+/** `403: backup-guard does not have storage.objects.list access…`; never credentials. */
+function reasonOf(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return `${code !== undefined ? `${String(code)}: ` : ''}${typeof message === 'string' ? message : 'request failed'}`;
+}
+
+function numberOf(value: string | number | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+function dateOf(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const parsed = new Date(value);
+  return Number.isNaN(parsed.getTime()) ? undefined : parsed;
+}
+
+function objectOf(file: File): DumpObject {
+  const metadata = file.metadata as { size?: string | number; updated?: string; timeCreated?: string };
+  return {
+    key: file.name,
+    size: numberOf(metadata.size),
+    lastModified: dateOf(metadata.updated ?? metadata.timeCreated),
+  };
+}
+
+async function listSeries(bucket: Bucket, prefix: string, limit: number): Promise<DumpListing> {
+  const objects: DumpObject[] = [];
+  let query: GetFilesOptions | undefined = { prefix: prefix || undefined, autoPaginate: false };
+  let complete = true;
+  try {
+    while (query) {
+      const remaining = limit - objects.length;
+      if (remaining <= 0) {
+        complete = false;
+        break;
+      }
+      const [files, next]: [File[], GetFilesOptions | null | undefined, unknown] = await bucket.getFiles({
+        ...query,
+        maxResults: Math.min(GCS_PAGE_LIMIT, remaining),
+        autoPaginate: false,
+      });
+      objects.push(...files.map(objectOf));
+      query = next?.pageToken ? { ...query, pageToken: next.pageToken } : undefined;
+    }
+  } catch (error) {
+    return { state: 'unknown', reason: reasonOf(error) };
+  }
+  return { state: 'read', objects: sortOldestFirst(objects), complete };
+}
+
+async function readNewest(bucket: Bucket, object: DumpObject): Promise<NewestDump> {
+  try {
+    const [contents] = await bucket.file(object.key).download({ start: 0, end: PG_DUMP_HEADER_BYTES - 1 });
+    const head = new Uint8Array(contents.subarray(0, PG_DUMP_HEADER_BYTES));
+    return { object, header: { state: 'read', result: parsePgDumpHeader(head), bytesRead: head.length } };
+  } catch (error) {
+    return { object, header: { state: 'unknown', reason: reasonOf(error) } };
+  }
+}
+
+/** Delete rules that can apply to the prefix, in neutral form (noncurrent rules apart). */
+export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): DumpLifecycleRule[] {
+  const rules = metadata.lifecycle?.rule ?? [];
+  return rules
+    .filter((rule) => rule.action?.type === 'Delete')
+    .filter((rule) => {
+      const prefixes = rule.condition?.matchesPrefix;
+      return (
+        !prefixes ||
+        prefixes.length === 0 ||
+        prefixes.some((candidate) => rulePrefixApplies(candidate, prefix))
+      );
+    })
+    .map((rule) => {
+      const condition = rule.condition ?? {};
+      const noncurrent =
+        condition.isLive === false ||
+        condition.numNewerVersions !== undefined ||
+        condition.daysSinceNoncurrentTime !== undefined;
+      const days = condition.age ?? condition.daysSinceNoncurrentTime;
+      return {
+        id: undefined,
+        expirationDays: noncurrent ? undefined : condition.age,
+        expirationDate: undefined,
+        noncurrentExpirationDays: noncurrent ? days : undefined,
+        prefix: condition.matchesPrefix?.[0],
+      };
+    });
+}
+
+function publicAccessOf(metadata: BucketMetadata): PublicAccessConfig {
+  const prevention = metadata.iamConfiguration?.publicAccessPrevention;
+  const detail = `publicAccessPrevention=${prevention ?? 'not sent'}`;
+  if (prevention === 'enforced') return { blocked: true, detail };
+  if (prevention === 'inherited' || prevention === 'unspecified')
+    return { blocked: undefined, inherited: true, detail };
+  return { blocked: undefined, detail };
+}
+
+function bucketReadings(metadata: BucketMetadata, prefix: string) {
+  const versioning: BucketReading<VersioningConfig> =
+    metadata.versioning?.enabled === undefined
+      ? { state: 'absent' }
+      : { state: 'read', value: { status: metadata.versioning.enabled ? 'Enabled' : 'Disabled' } };
+  const policy = metadata.retentionPolicy;
+  const periodSeconds = numberOf(policy?.retentionPeriod);
+  const retentionLock: BucketReading<RetentionLockConfig> = policy
+    ? {
+        state: 'read',
+        value: {
+          mode: undefined,
+          days: periodSeconds === undefined ? undefined : periodSeconds / SECONDS_PER_DAY,
+          locked: policy.isLocked,
+        },
+      }
+    : { state: 'absent' };
+  const lifecycle: BucketReading<readonly DumpLifecycleRule[]> = metadata.lifecycle
+    ? { state: 'read', value: gcsLifecycleRulesFor(metadata, prefix) }
+    : { state: 'absent' };
+  const kmsKey = metadata.encryption?.defaultKmsKeyName;
+  const encryption: BucketReading<EncryptionConfig> = {
+    state: 'read',
+    value: kmsKey
+      ? { algorithm: 'cloud-kms', kmsKey, customerManagedKey: true }
+      : { algorithm: 'google-managed', kmsKey: undefined, customerManagedKey: false },
+  };
+  const softDeleteSeconds = numberOf(metadata.softDeletePolicy?.retentionDurationSeconds);
+  const softDeleteDays: BucketReading<number> =
+    softDeleteSeconds === undefined
+      ? { state: 'absent' }
+      : { state: 'read', value: softDeleteSeconds / SECONDS_PER_DAY };
+  return {
+    versioning,
+    retentionLock,
+    lifecycle,
+    publicAccess: { state: 'read', value: publicAccessOf(metadata) } as BucketReading<PublicAccessConfig>,
+    encryption,
+    softDeleteDays,
+  };
+}
+
+/** Reads one Cloud Storage dump location. Never throws for an API failure. */
+export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<DumpFact> {
+  const { location } = options;
+  const bucket = options.storage.bucket(location.bucket);
+  const [listing, metadataReading] = await Promise.all([
+    listSeries(bucket, location.prefix, options.maxObjectsListed),
+    bucket.getMetadata().then(
+      ([metadata]) => ({ state: 'read' as const, value: metadata as BucketMetadata }),
+      (error: unknown) => ({ state: 'unknown' as const, reason: reasonOf(error) }),
+    ),
+  ]);
+  const newestListed = newestObject(listing);
+  const newest = newestListed ? await readNewest(bucket, newestListed) : undefined;
+  const unread = (reason: string) => ({ state: 'unknown' as const, reason });
+  const settings =
+    metadataReading.state === 'read'
+      ? bucketReadings(metadataReading.value, location.prefix)
+      : {
+          versioning: unread(metadataReading.reason),
+          retentionLock: unread(metadataReading.reason),
+          lifecycle: unread(metadataReading.reason),
+          publicAccess: unread(metadataReading.reason),
+          encryption: unread(metadataReading.reason),
+          softDeleteDays: unread(metadataReading.reason),
+        };
+  const selfLink = metadataReading.state === 'read' ? metadataReading.value.selfLink : undefined;
+  return {
+    resource: {
+      provider: 'gcp',
+      account: location.project,
+      region: location.region,
+      type: 'GcpStorageBucket',
+      id: location.bucket,
+      ...(selfLink ? { selfLink } : {}),
+    },
+    location: { provider: 'gcp', bucket: location.bucket, prefix: location.prefix },
+    listing,
+    newest,
+    ...settings,
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * The S3 dumps adapter end to end: the real S3 client (through the one client factory) against the
+ * simulator, the fact it builds, and what the dumps checks make of it.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { readS3DumpFact, type S3DumpLocation } from '../../functions/aws/s3-dumps.ts';
+import { dumpsFreshCheck } from '../../functions/checks/dumps/fresh.ts';
+import { dumpsIntegrityCheck } from '../../functions/checks/dumps/integrity.ts';
+import { dumpsProtectionCheck } from '../../functions/checks/dumps/protection.ts';
+import { dumpsRetentionCheck } from '../../functions/checks/dumps/retention.ts';
+import type { DumpFact } from '../../functions/core/dump-facts.ts';
+import { dumpsPolicySchema } from '../../functions/core/dumps-policy.ts';
+import { simCredentials } from '../sim/accounts.ts';
+import { DUMP_FIXTURE, NOW, simS3Client } from '../sim/s3-support.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+import type { S3BucketScenario } from '../sim/services/s3.ts';
+
+const ACCOUNT = '111111111111';
+const HEALTHY: S3BucketScenario = {
+  name: 'certctl-dumps',
+  region: 'eu-west-1',
+  versioning: 'Enabled',
+  objectLock: { defaultRetention: { mode: 'COMPLIANCE', days: 35 } },
+  lifecycle: [
+    { id: 'expire-dumps', prefix: 'prod/', expirationDays: 35, noncurrentDays: 35 },
+    { id: 'other-prefix', prefix: 'tmp/', expirationDays: 1 },
+    { id: 'disabled', status: 'Disabled', expirationDays: 2 },
+  ],
+  publicAccessBlock: {
+    blockPublicAcls: true,
+    ignorePublicAcls: true,
+    blockPublicPolicy: true,
+    restrictPublicBuckets: true,
+  },
+  encryption: { algorithm: 'aws:kms', kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/k-1' },
+  series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
+};
+
+let sim: Sim;
+let factory: AwsClientFactory;
+
+beforeAll(async () => {
+  sim = await startSim({
+    clock: () => NOW,
+    scenario: {
+      services: {
+        s3: {
+          buckets: [
+            HEALTHY,
+            // In us-east-2 although the policy says eu-west-1; nothing configured; one cut dump.
+            {
+              name: 'certctl-dumps-bare',
+              region: 'us-east-2',
+              series: [
+                {
+                  keyPrefix: 'prod/certctl-',
+                  count: 5,
+                  newest: '-40h',
+                  fixture: DUMP_FIXTURE,
+                  truncated: [0],
+                },
+              ],
+            },
+            {
+              name: 'certctl-dumps-locked-down',
+              region: 'eu-west-1',
+              denied: [
+                'GetBucketVersioning',
+                'GetObjectLockConfiguration',
+                'GetObject',
+                'GetPublicAccessBlock',
+              ],
+              series: [{ keyPrefix: 'prod/certctl-', count: 3, newest: '-2h', fixture: DUMP_FIXTURE }],
+            },
+          ],
+        },
+      },
+    },
+  });
+  factory = new AwsClientFactory({
+    maxAttempts: 1,
+    credentials: simCredentials(ACCOUNT),
+    endpoint: sim.endpoint,
+  });
+});
+
+afterAll(async () => {
+  factory.destroy();
+  await sim.close();
+});
+
+function location(bucket: string, prefix = 'prod/'): S3DumpLocation {
+  return { bucket, prefix, account: ACCOUNT, region: 'eu-west-1' };
+}
+
+async function read(bucket: string, maxObjectsListed = 1000): Promise<DumpFact> {
+  return readS3DumpFact({
+    clientFor: (region) => factory.client(S3Client, region),
+    location: location(bucket),
+    maxObjectsListed,
+  });
+}
+
+const settings = { dumps: dumpsPolicySchema.parse({}), minPitrDays: 30, now: NOW };
+
+describe('readS3DumpFact', () => {
+  it('builds the full fact with the header parsed when the bucket is healthy', async () => {
+    // Act
+    const fact = await read('certctl-dumps');
+    // Assess
+    expect(fact.resource).toEqual({
+      provider: 'aws',
+      account: ACCOUNT,
+      region: 'eu-west-1',
+      type: 'AwsS3Bucket',
+      id: 'certctl-dumps',
+      arn: 'arn:aws:s3:::certctl-dumps',
+    });
+    expect(fact.listing).toMatchObject({ state: 'read', complete: true });
+    expect(fact.listing.state === 'read' && fact.listing.objects).toHaveLength(35);
+    expect(fact.newest?.object).toEqual({
+      key: 'prod/certctl-34.dump',
+      size: 6451,
+      lastModified: new Date('2026-12-02T03:40:00.000Z'),
+    });
+    expect(fact.newest?.header).toMatchObject({ state: 'read', bytesRead: 4096, result: { kind: 'header' } });
+    expect(fact.versioning).toEqual({ state: 'read', value: { status: 'Enabled' } });
+    expect(fact.retentionLock).toEqual({
+      state: 'read',
+      value: { mode: 'COMPLIANCE', days: 35, locked: true },
+    });
+    expect(fact.lifecycle).toEqual({
+      state: 'read',
+      value: [
+        {
+          id: 'expire-dumps',
+          expirationDays: 35,
+          expirationDate: undefined,
+          noncurrentExpirationDays: 35,
+          prefix: 'prod/',
+        },
+      ],
+    });
+    expect(fact.publicAccess).toMatchObject({ state: 'read', value: { blocked: true } });
+    expect(fact.encryption).toEqual({
+      state: 'read',
+      value: {
+        algorithm: 'aws:kms',
+        kmsKey: 'arn:aws:kms:eu-west-1:111111111111:key/k-1',
+        customerManagedKey: true,
+      },
+    });
+  });
+
+  it('passes every dumps check when the bucket is healthy', async () => {
+    const fact = await read('certctl-dumps');
+    const statuses = [dumpsFreshCheck, dumpsRetentionCheck, dumpsIntegrityCheck, dumpsProtectionCheck].map(
+      (check) => check.evaluate(fact, settings)?.status,
+    );
+    expect(statuses).toEqual(['PASSED', 'PASSED', 'PASSED', 'PASSED']);
+  });
+
+  it('makes one listing call and one ranged GetObject of 4 KiB when the series fits one page', async () => {
+    // Prepare
+    sim.resetStats();
+    // Act
+    const fact = await read('certctl-dumps');
+    // Assess
+    const calls = sim.stats().byOperation;
+    expect(calls['s3:ListObjectsV2']).toBe(1);
+    expect(calls['s3:GetObject']).toBe(1);
+    // The object is 6451 bytes: 4096 read means the GET was ranged.
+    expect(fact.newest?.header).toMatchObject({ state: 'read', bytesRead: 4096 });
+  });
+
+  it('follows the redirect to the bucket region and reads "absent" settings when nothing is configured', async () => {
+    // Act
+    const fact = await read('certctl-dumps-bare');
+    // Assess
+    expect(fact.resource.region).toBe('us-east-2');
+    expect(fact.versioning).toEqual({ state: 'absent' });
+    expect(fact.retentionLock).toEqual({ state: 'absent' });
+    expect(fact.lifecycle).toEqual({ state: 'absent' });
+    expect(fact.publicAccess).toEqual({ state: 'absent' });
+    expect(fact.encryption).toEqual({
+      state: 'read',
+      value: { algorithm: 'AES256', kmsKey: undefined, customerManagedKey: false },
+    });
+    expect(fact.newest?.header).toMatchObject({ state: 'read', bytesRead: 1024 });
+  });
+
+  it('judges a bare bucket with a stale, cut newest dump as failed', async () => {
+    const fact = await read('certctl-dumps-bare');
+    expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('FAILED');
+    expect(dumpsIntegrityCheck.evaluate(fact, settings)?.status).toBe('FAILED');
+    expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('FAILED');
+  });
+
+  it('keeps denied settings unknown, never absent, when calls are denied', async () => {
+    // Act
+    const fact = await read('certctl-dumps-locked-down');
+    // Assess
+    expect(fact.versioning).toMatchObject({
+      state: 'unknown',
+      reason: expect.stringContaining('AccessDenied'),
+    });
+    expect(fact.retentionLock.state).toBe('unknown');
+    expect(fact.publicAccess.state).toBe('unknown');
+    expect(fact.newest?.header).toMatchObject({ state: 'unknown' });
+    expect(dumpsIntegrityCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+    expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it('stops listing at maxObjectsListed and says the listing is incomplete', async () => {
+    // Act
+    const fact = await read('certctl-dumps', 10);
+    // Assess
+    expect(fact.listing).toMatchObject({ state: 'read', complete: false });
+    expect(fact.listing.state === 'read' && fact.listing.objects).toHaveLength(10);
+  });
+
+  it('reads the listing as unknown when the bucket does not exist', async () => {
+    const fact = await read('no-such-bucket');
+    expect(fact.listing).toMatchObject({ state: 'unknown', reason: expect.stringContaining('NoSuchBucket') });
+    expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it('builds the same fact when the client addresses the bucket virtual-hosted-style', async () => {
+    const fact = await readS3DumpFact({
+      clientFor: (region) => simS3Client(sim, region, 'virtual-host', ACCOUNT),
+      location: location('certctl-dumps'),
+      maxObjectsListed: 1000,
+    });
+    expect(fact.newest?.object.key).toBe('prod/certctl-34.dump');
+    expect(fact.newest?.header).toMatchObject({ state: 'read', result: { kind: 'header' } });
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * Fact builders for the dumps check tests: a healthy S3 location holding 35 daily dumps, the newest
+ * being the real pg_dump 17 fixture (made 2026-12-02 03:38 UTC), at a fixed `NOW`.
+ */
+import { readFileSync } from 'node:fs';
+import type { DumpsCheckSettings } from '../../../functions/checks/dumps/settings.ts';
+import type { DumpFact, DumpObject } from '../../../functions/core/dump-facts.ts';
+import { type DumpsPolicyInput, dumpsPolicySchema } from '../../../functions/core/dumps-policy.ts';
+import { PG_DUMP_HEADER_BYTES, parsePgDumpHeader } from '../../../functions/core/pg-dump-header.ts';
+
+export const NOW = new Date('2026-12-02T12:00:00.000Z');
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** When the real fixture's dump was uploaded: just after its header's creation time. */
+export const NEWEST_WRITTEN = new Date('2026-12-02T03:40:00.000Z');
+
+export function hoursBefore(date: Date, hours: number): Date {
+  return new Date(date.getTime() - hours * HOUR_MS);
+}
+
+/** `days` daily dumps of `size` bytes, the newest written at NEWEST_WRITTEN, oldest first. */
+export function dailySeries(days: number, size = 6451): DumpObject[] {
+  return Array.from({ length: days }, (_, index) => {
+    const written = new Date(NEWEST_WRITTEN.getTime() - (days - 1 - index) * DAY_MS);
+    return { key: `prod/certctl-${written.toISOString().slice(0, 10)}.dump`, size, lastModified: written };
+  });
+}
+
+export function fixtureHead(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(`test/fixtures/pg-dump/${name}`).subarray(0, PG_DUMP_HEADER_BYTES));
+}
+
+/** The newest dump block for the last object of `objects`, its header read from a fixture. */
+export function newestOf(objects: readonly DumpObject[], fixture = 'certctl-pg17.dump'): DumpFact['newest'] {
+  const object = objects.at(-1);
+  if (!object) return undefined;
+  const bytes = fixtureHead(fixture);
+  return { object, header: { state: 'read', result: parsePgDumpHeader(bytes), bytesRead: bytes.length } };
+}
+
+/** A healthy location: 35 daily dumps kept 35 days, COMPLIANCE Object Lock, blocked, CMK-encrypted. */
+export function s3Fact(overrides: Partial<DumpFact> = {}): DumpFact {
+  const objects = overrides.listing?.state === 'read' ? overrides.listing.objects : dailySeries(35);
+  return {
+    resource: {
+      provider: 'aws',
+      account: '111122223333',
+      region: 'eu-west-1',
+      type: 'AwsS3Bucket',
+      id: 'certctl-dumps',
+      arn: 'arn:aws:s3:::certctl-dumps',
+    },
+    location: { provider: 'aws', bucket: 'certctl-dumps', prefix: 'prod/' },
+    listing: { state: 'read', objects, complete: true },
+    newest: newestOf(objects),
+    versioning: { state: 'read', value: { status: 'Enabled' } },
+    retentionLock: { state: 'read', value: { mode: 'COMPLIANCE', days: 35, locked: true } },
+    lifecycle: {
+      state: 'read',
+      value: [
+        {
+          id: 'expire-dumps',
+          expirationDays: 35,
+          expirationDate: undefined,
+          noncurrentExpirationDays: 35,
+          prefix: 'prod/',
+        },
+      ],
+    },
+    publicAccess: {
+      state: 'read',
+      value: {
+        blocked: true,
+        detail:
+          'BlockPublicAcls=true, IgnorePublicAcls=true, BlockPublicPolicy=true, RestrictPublicBuckets=true',
+      },
+    },
+    encryption: {
+      state: 'read',
+      value: {
+        algorithm: 'aws:kms',
+        kmsKey: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        customerManagedKey: true,
+      },
+    },
+    ...overrides,
+  };
+}
+
+/** The settings a check runs with: policy defaults (24 h cadence, 6 h grace, certctl), 30 days. */
+export function settingsWith(dumps: DumpsPolicyInput = {}, minPitrDays = 30): DumpsCheckSettings {
+  return { dumps: dumpsPolicySchema.parse(dumps), minPitrDays, now: NOW };
+}
+
+export const DENIED = 'AccessDenied: not authorized to perform s3:GetBucketVersioning';

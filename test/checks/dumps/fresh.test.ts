@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { dumpsFreshCheck } from '../../../functions/checks/dumps/fresh.ts';
+import { dailySeries, hoursBefore, NOW, newestOf, s3Fact, settingsWith } from './fixtures.ts';
+
+describe('dumps.fresh', () => {
+  it('exposes the stable id and metadata when listed in the catalog', () => {
+    expect(dumpsFreshCheck.metadata).toMatchObject({ id: 'dumps.fresh', group: 'dumps', severity: 'HIGH' });
+    expect(dumpsFreshCheck.metadata.resourceTypes).toEqual(['AwsS3Bucket', 'GcpStorageBucket']);
+  });
+
+  it('passes when the newest dump is 8.3 h old and the policy allows 30 h', () => {
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(s3Fact(), settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({
+      newestAgeHours: 8.3,
+      newestKey: 'prod/certctl-2026-12-02.dump',
+    });
+    expect(outcome?.required).toEqual({ maxAgeHours: 30 });
+    expect(outcome?.drifting).toEqual(['newestAgeHours']);
+  });
+
+  it('passes when the dump is late but within the grace', () => {
+    // Prepare: 29 h old, cadence 24 h + grace 6 h.
+    const objects = [{ key: 'prod/a.dump', size: 6451, lastModified: hoursBefore(NOW, 29) }];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) });
+    // Act and Assess
+    expect(dumpsFreshCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+  });
+
+  it('fails with the age and the allowance when the newest dump is 31 h old', () => {
+    // Prepare
+    const objects = [{ key: 'prod/a.dump', size: 6451, lastModified: hoursBefore(NOW, 31) }];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ newestAgeHours: 31 });
+    expect(outcome?.description).toContain('the policy allows 30 h (24 h cadence + 6 h grace)');
+  });
+
+  it('follows the policy cadence when it is 6 h with 1 h grace', () => {
+    const outcome = dumpsFreshCheck.evaluate(s3Fact(), settingsWith({ cadenceHours: 6, graceHours: 1 }));
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.required).toEqual({ maxAgeHours: 7 });
+  });
+
+  it('fails when the prefix holds no dump', () => {
+    const fact = s3Fact({ listing: { state: 'read', objects: [], complete: true }, newest: undefined });
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toEqual({ dumpsListed: 0, newestAgeHours: null });
+  });
+
+  it('is not available when the listing was denied', () => {
+    const fact = s3Fact({ listing: { state: 'unknown', reason: 'AccessDenied' }, newest: undefined });
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('AccessDenied');
+  });
+
+  it('is not available when a stale newest comes from a listing cut at the bound', () => {
+    // Prepare
+    const objects = dailySeries(3).map((object) => ({
+      ...object,
+      lastModified: hoursBefore(object.lastModified ?? NOW, 72),
+    }));
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: false }, newest: newestOf(objects) });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('maxObjectsListed');
+  });
+
+  it('is not available when the listing did not send the modification time', () => {
+    const objects = [{ key: 'prod/a.dump', size: 6451, lastModified: undefined }];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) });
+    expect(dumpsFreshCheck.evaluate(fact, settingsWith())?.status).toBe('NOT_AVAILABLE');
+  });
+});

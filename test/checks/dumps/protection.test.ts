@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import { dumpsProtectionCheck } from '../../../functions/checks/dumps/protection.ts';
+import type { DumpFact } from '../../../functions/core/dump-facts.ts';
+import { DENIED, s3Fact, settingsWith } from './fixtures.ts';
+
+const NO_LOCK: Partial<DumpFact> = { retentionLock: { state: 'absent' } };
+
+function gcsFact(overrides: Partial<DumpFact>): DumpFact {
+  return s3Fact({
+    resource: {
+      provider: 'gcp',
+      account: 'certctl-prod',
+      region: 'europe-west1',
+      type: 'GcpStorageBucket',
+      id: 'certctl-dumps',
+    },
+    location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+    versioning: { state: 'absent' },
+    retentionLock: { state: 'read', value: { mode: undefined, days: 35, locked: true } },
+    publicAccess: { state: 'read', value: { blocked: true, detail: 'publicAccessPrevention=enforced' } },
+    encryption: {
+      state: 'read',
+      value: {
+        algorithm: 'cloud-kms',
+        kmsKey: 'projects/certctl-prod/locations/europe-west1/keyRings/r/cryptoKeys/k',
+        customerManagedKey: true,
+      },
+    },
+    ...overrides,
+  });
+}
+
+describe('dumps.protection', () => {
+  it('exposes the stable id and metadata when listed in the catalog', () => {
+    expect(dumpsProtectionCheck.metadata).toMatchObject({ id: 'dumps.protection', group: 'dumps' });
+  });
+
+  it('passes when COMPLIANCE Object Lock, Block Public Access and a CMK are all set', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(s3Fact(), settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({
+      versioning: 'Enabled',
+      retentionLockDays: 35,
+      retentionLockLocked: true,
+      publicAccessBlocked: true,
+      encryption: 'aws:kms',
+      customerManagedKey: true,
+    });
+    expect(outcome?.required).toEqual({
+      retentionLockDays: 30,
+      publicAccessBlocked: true,
+      customerManagedKey: true,
+    });
+  });
+
+  it('passes when versioning alone guards deletion and noncurrent versions live 35 days', () => {
+    expect(dumpsProtectionCheck.evaluate(s3Fact(NO_LOCK), settingsWith())?.status).toBe('PASSED');
+  });
+
+  it('passes when a GCS bucket has a locked 35-day retention policy, enforced prevention and a CMEK', () => {
+    expect(dumpsProtectionCheck.evaluate(gcsFact({}), settingsWith())?.status).toBe('PASSED');
+  });
+
+  it('fails when neither versioning nor Object Lock protects the dumps', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(
+      s3Fact({ versioning: { state: 'absent' }, ...NO_LOCK }),
+      settingsWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'neither versioning nor any Object Lock default retention protects the dumps',
+    );
+    expect(outcome?.observed).toMatchObject({ versioning: 'absent', retentionLockDays: null });
+  });
+
+  it('fails saying versioning is suspended when it was turned off', () => {
+    const fact = s3Fact({ versioning: { state: 'read', value: { status: 'Suspended' } }, ...NO_LOCK });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('versioning is suspended');
+  });
+
+  it('fails when a 7-day Object Lock is the only protection', () => {
+    const fact = s3Fact({
+      versioning: { state: 'absent' },
+      retentionLock: { state: 'read', value: { mode: 'COMPLIANCE', days: 7, locked: true } },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('keeps dumps only 7 days (30 required)');
+  });
+
+  it('fails when Block Public Access is partly off', () => {
+    const fact = s3Fact({
+      publicAccess: { state: 'read', value: { blocked: false, detail: 'BlockPublicPolicy=false' } },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('public access is not fully blocked (BlockPublicPolicy=false)');
+  });
+
+  it('fails when the bucket has no default encryption', () => {
+    const outcome = dumpsProtectionCheck.evaluate(
+      s3Fact({ encryption: { state: 'absent' } }),
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+  });
+
+  it('warns when the dumps use SSE-S3 instead of a customer-managed key', () => {
+    // Prepare
+    const fact = s3Fact({
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'AES256', kmsKey: undefined, customerManagedKey: false },
+      },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('encrypted with AES256, not a customer-managed KMS key');
+  });
+
+  it('warns when Object Lock is in GOVERNANCE mode and versioning is off', () => {
+    const fact = s3Fact({
+      versioning: { state: 'absent' },
+      retentionLock: { state: 'read', value: { mode: 'GOVERNANCE', days: 35, locked: false } },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('GOVERNANCE mode');
+  });
+
+  it('warns when noncurrent versions expire after 7 days', () => {
+    const fact = s3Fact({
+      ...NO_LOCK,
+      lifecycle: {
+        state: 'read',
+        value: [
+          {
+            id: 'nc',
+            expirationDays: undefined,
+            expirationDate: undefined,
+            noncurrentExpirationDays: 7,
+            prefix: undefined,
+          },
+        ],
+      },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('deletes noncurrent versions after 7 days');
+  });
+
+  it('warns when the bucket has no Block Public Access configuration of its own', () => {
+    const outcome = dumpsProtectionCheck.evaluate(
+      s3Fact({ publicAccess: { state: 'absent' } }),
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('WARNING');
+  });
+
+  it('warns when GCS public access prevention is inherited', () => {
+    const fact = gcsFact({
+      publicAccess: {
+        state: 'read',
+        value: { blocked: undefined, inherited: true, detail: 'publicAccessPrevention=inherited' },
+      },
+    });
+    expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.status).toBe('WARNING');
+  });
+
+  it('warns when a GCS retention policy is long enough but not locked', () => {
+    const fact = gcsFact({
+      retentionLock: { state: 'read', value: { mode: undefined, days: 35, locked: false } },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('is not locked');
+  });
+
+  it('is not available when versioning and Object Lock could not be read', () => {
+    // Act
+    const fact = s3Fact({
+      versioning: { state: 'unknown', reason: DENIED },
+      retentionLock: { state: 'unknown', reason: DENIED },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({ versioning: 'unknown', retentionLockDays: 'unknown' });
+  });
+
+  it('passes on versioning alone when only the Object Lock read was denied', () => {
+    const fact = s3Fact({ retentionLock: { state: 'unknown', reason: DENIED } });
+    expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+  });
+
+  it('is not available when the encryption configuration was denied', () => {
+    const outcome = dumpsProtectionCheck.evaluate(
+      s3Fact({ encryption: { state: 'unknown', reason: DENIED } }),
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it('fails on public access even when encryption could not be read', () => {
+    const fact = s3Fact({
+      encryption: { state: 'unknown', reason: DENIED },
+      publicAccess: { state: 'read', value: { blocked: false, detail: 'BlockPublicAcls=false' } },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('Could not read the default encryption');
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { dumpsPolicySchema } from '../../functions/core/dumps-policy.ts';
+
+describe('dumpsPolicySchema', () => {
+  it('applies the defaults when the section is empty', () => {
+    expect(dumpsPolicySchema.parse({})).toEqual({
+      locations: [],
+      cadenceHours: 24,
+      graceHours: 6,
+      databaseName: 'certctl',
+      maxObjectsListed: 1000,
+    });
+  });
+
+  it('accepts an S3 and a GCS location with an empty prefix by default', () => {
+    const policy = dumpsPolicySchema.parse({
+      locations: [
+        {
+          provider: 'aws',
+          bucket: 'certctl-dumps',
+          account: '111122223333',
+          region: 'eu-west-1',
+          prefix: 'prod/',
+        },
+        { provider: 'gcp', bucket: 'certctl-dumps-gcp', project: 'certctl-prod', region: 'europe-west1' },
+      ],
+    });
+    expect(policy.locations[1]).toEqual({
+      provider: 'gcp',
+      bucket: 'certctl-dumps-gcp',
+      project: 'certctl-prod',
+      region: 'europe-west1',
+      prefix: '',
+    });
+  });
+
+  it('rejects with the field path when an AWS location has no account', () => {
+    const result = dumpsPolicySchema.safeParse({
+      locations: [{ provider: 'aws', bucket: 'certctl-dumps', region: 'eu-west-1' }],
+    });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['locations', 0, 'account']);
+  });
+
+  it('rejects a location listed twice', () => {
+    const location = {
+      provider: 'aws',
+      bucket: 'certctl-dumps',
+      account: '111122223333',
+      region: 'eu-west-1',
+    };
+    const result = dumpsPolicySchema.safeParse({ locations: [location, location] });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toContain('listed twice');
+  });
+});

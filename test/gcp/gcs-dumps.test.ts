@@ -1,0 +1,232 @@
+/**
+ * The Cloud Storage simulator and the GCS dumps adapter, with the real @google-cloud/storage client
+ * pointed at the simulator (`apiEndpoint`, unauthenticated as against an emulator).
+ */
+import { Storage } from '@google-cloud/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dumpsFreshCheck } from '../../functions/checks/dumps/fresh.ts';
+import { dumpsIntegrityCheck } from '../../functions/checks/dumps/integrity.ts';
+import { dumpsProtectionCheck } from '../../functions/checks/dumps/protection.ts';
+import { dumpsRetentionCheck } from '../../functions/checks/dumps/retention.ts';
+import type { DumpFact } from '../../functions/core/dump-facts.ts';
+import { dumpsPolicySchema } from '../../functions/core/dumps-policy.ts';
+import { parsePgDumpHeader } from '../../functions/core/pg-dump-header.ts';
+import { readGcsDumpFact } from '../../functions/gcp/gcs-dumps.ts';
+import { DUMP_FIXTURE, NOW } from '../sim/s3-support.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+
+const PROJECT = 'certctl-prod';
+const KMS_KEY = 'projects/certctl-prod/locations/europe-west1/keyRings/dumps/cryptoKeys/dumps';
+
+let sim: Sim;
+let storage: Storage;
+
+beforeAll(async () => {
+  sim = await startSim({
+    clock: () => NOW,
+    scenario: {
+      services: {
+        gcs: {
+          maxPageSize: 10,
+          buckets: [
+            {
+              name: 'certctl-dumps',
+              versioning: true,
+              retentionPolicy: { retentionPeriodSeconds: 35 * 86_400, isLocked: true },
+              lifecycle: [
+                { action: 'Delete', age: 35, matchesPrefix: ['prod/'] },
+                { action: 'Delete', daysSinceNoncurrentTime: 35, isLive: false },
+                { action: 'Delete', age: 1, matchesPrefix: ['tmp/'] },
+              ],
+              publicAccessPrevention: 'enforced',
+              defaultKmsKeyName: KMS_KEY,
+              objects: [{ key: 'prod/notes.txt', body: 'restore notes', lastModified: '-40d' }],
+              series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
+            },
+            {
+              name: 'certctl-dumps-bare',
+              series: [
+                {
+                  keyPrefix: 'prod/certctl-',
+                  count: 12,
+                  newest: '-2h',
+                  fixture: DUMP_FIXTURE,
+                  missing: [3, 4, 5],
+                },
+              ],
+            },
+            {
+              name: 'certctl-dumps-denied',
+              denied: ['buckets.get', 'objects.media'],
+              series: [{ keyPrefix: 'prod/certctl-', count: 2, newest: '-2h', fixture: DUMP_FIXTURE }],
+            },
+          ],
+        },
+      },
+    },
+  });
+  storage = new Storage({ apiEndpoint: sim.endpoint, projectId: PROJECT });
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+async function read(bucket: string, maxObjectsListed = 1000): Promise<DumpFact> {
+  return readGcsDumpFact({
+    storage,
+    location: { bucket, prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
+    maxObjectsListed,
+  });
+}
+
+const settings = { dumps: dumpsPolicySchema.parse({}), minPitrDays: 30, now: NOW };
+
+describe('Cloud Storage simulator', () => {
+  it('pages objects.list with pageToken when the page size is 10', async () => {
+    // Act
+    const [first, next] = await storage
+      .bucket('certctl-dumps')
+      .getFiles({ prefix: 'prod/', autoPaginate: false });
+    const [all] = await storage.bucket('certctl-dumps').getFiles({ prefix: 'prod/' });
+    // Assess
+    expect(first).toHaveLength(10);
+    expect(next?.pageToken).toBeTruthy();
+    expect(all).toHaveLength(36);
+    expect(all[0]?.metadata).toMatchObject({ name: 'prod/certctl-00.dump', size: '6451' });
+  });
+
+  it('downloads only the requested bytes when a range is given', async () => {
+    // Act
+    const [bytes] = await storage
+      .bucket('certctl-dumps')
+      .file('prod/certctl-34.dump')
+      .download({ start: 0, end: 99 });
+    // Assess
+    expect(bytes.length).toBe(100);
+    expect(bytes.subarray(0, 5).toString()).toBe('PGDMP');
+  });
+
+  it('answers the bucket with versioning, a locked retention policy, lifecycle, prevention and CMEK', async () => {
+    const [metadata] = await storage.bucket('certctl-dumps').getMetadata();
+    expect(metadata).toMatchObject({
+      versioning: { enabled: true },
+      retentionPolicy: { retentionPeriod: '3024000', isLocked: true },
+      iamConfiguration: { publicAccessPrevention: 'enforced' },
+      encryption: { defaultKmsKeyName: KMS_KEY },
+      softDeletePolicy: { retentionDurationSeconds: '604800' },
+    });
+    expect(metadata.lifecycle?.rule?.[0]).toEqual({
+      action: { type: 'Delete' },
+      condition: { age: 35, matchesPrefix: ['prod/'] },
+    });
+  });
+
+  it('leaves unset settings out of the bucket when the scenario sets none', async () => {
+    const [metadata] = await storage.bucket('certctl-dumps-bare').getMetadata();
+    expect(metadata.versioning).toBeUndefined();
+    expect(metadata.retentionPolicy).toBeUndefined();
+    expect(metadata.lifecycle).toBeUndefined();
+    expect(metadata.encryption).toBeUndefined();
+  });
+
+  it('answers 404 when the bucket does not exist', async () => {
+    await expect(storage.bucket('no-such-bucket').getMetadata()).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('answers 403 when the scenario denies buckets.get', async () => {
+    await expect(storage.bucket('certctl-dumps-denied').getMetadata()).rejects.toMatchObject({ code: 403 });
+  });
+});
+
+describe('readGcsDumpFact', () => {
+  it('builds the full fact with the header parsed when the bucket is healthy', async () => {
+    // Act
+    const fact = await read('certctl-dumps');
+    // Assess
+    expect(fact.resource).toEqual({
+      provider: 'gcp',
+      account: PROJECT,
+      region: 'europe-west1',
+      type: 'GcpStorageBucket',
+      id: 'certctl-dumps',
+      selfLink: 'https://www.googleapis.com/storage/v1/b/certctl-dumps',
+    });
+    expect(fact.listing).toMatchObject({ state: 'read', complete: true });
+    expect(fact.newest?.object).toEqual({
+      key: 'prod/certctl-34.dump',
+      size: 6451,
+      lastModified: new Date('2026-12-02T03:40:00.000Z'),
+    });
+    expect(fact.newest?.header).toMatchObject({ state: 'read', bytesRead: 4096, result: { kind: 'header' } });
+    expect(fact.versioning).toEqual({ state: 'read', value: { status: 'Enabled' } });
+    expect(fact.retentionLock).toEqual({ state: 'read', value: { mode: undefined, days: 35, locked: true } });
+    expect(fact.lifecycle).toMatchObject({
+      state: 'read',
+      value: [
+        { expirationDays: 35, noncurrentExpirationDays: undefined, prefix: 'prod/' },
+        { expirationDays: undefined, noncurrentExpirationDays: 35 },
+      ],
+    });
+    expect(fact.publicAccess).toEqual({
+      state: 'read',
+      value: { blocked: true, detail: 'publicAccessPrevention=enforced' },
+    });
+    expect(fact.encryption).toEqual({
+      state: 'read',
+      value: { algorithm: 'cloud-kms', kmsKey: KMS_KEY, customerManagedKey: true },
+    });
+    expect(fact.softDeleteDays).toEqual({ state: 'read', value: 7 });
+  });
+
+  it('passes every dumps check when the bucket is healthy', async () => {
+    const fact = await read('certctl-dumps');
+    const statuses = [dumpsFreshCheck, dumpsRetentionCheck, dumpsIntegrityCheck, dumpsProtectionCheck].map(
+      (check) => check.evaluate(fact, settings)?.status,
+    );
+    expect(statuses).toEqual(['PASSED', 'PASSED', 'PASSED', 'PASSED']);
+  });
+
+  it('reads absent settings and finds the gap when the bucket is bare and misses three dumps', async () => {
+    // Act
+    const fact = await read('certctl-dumps-bare');
+    // Assess
+    expect(fact.versioning).toEqual({ state: 'absent' });
+    expect(fact.retentionLock).toEqual({ state: 'absent' });
+    expect(fact.lifecycle).toEqual({ state: 'absent' });
+    expect(fact.encryption).toEqual({
+      state: 'read',
+      value: { algorithm: 'google-managed', kmsKey: undefined, customerManagedKey: false },
+    });
+    const retention = dumpsRetentionCheck.evaluate(fact, settings);
+    expect(retention?.status).toBe('FAILED');
+    expect(retention?.observed).toMatchObject({ longestGapHours: 96 });
+    expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('FAILED');
+  });
+
+  it('keeps every bucket setting unknown when buckets.get is denied', async () => {
+    // Act
+    const fact = await read('certctl-dumps-denied');
+    // Assess
+    expect(fact.versioning).toMatchObject({ state: 'unknown', reason: expect.stringContaining('403') });
+    expect(fact.encryption.state).toBe('unknown');
+    expect(fact.newest?.header.state).toBe('unknown');
+    expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+    expect(dumpsIntegrityCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it('stops at maxObjectsListed when the series is longer', async () => {
+    const fact = await read('certctl-dumps', 15);
+    expect(fact.listing).toMatchObject({ state: 'read', complete: false });
+    expect(fact.listing.state === 'read' && fact.listing.objects).toHaveLength(15);
+  });
+
+  it('parses the header of the downloaded first bytes as the fixture header', async () => {
+    const [bytes] = await storage
+      .bucket('certctl-dumps')
+      .file('prod/certctl-34.dump')
+      .download({ start: 0, end: 4095 });
+    const result = parsePgDumpHeader(new Uint8Array(bytes));
+    expect(result.kind === 'header' && result.header.databaseName).toBe('certctl');
+  });
+});

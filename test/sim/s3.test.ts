@@ -1,0 +1,264 @@
+/** The S3 simulator driven by the real @aws-sdk/client-s3, path-style and virtual-hosted-style. */
+import {
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketLocationCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  GetObjectLockConfigurationCommand,
+  GetPublicAccessBlockCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePgDumpHeader } from '../../functions/core/pg-dump-header.ts';
+import { ScenarioError } from './errors.ts';
+import { DUMP_FIXTURE, NOW, type S3Addressing, simS3Client } from './s3-support.ts';
+import { parseScenario } from './scenario.ts';
+import { type Sim, startSim } from './server.ts';
+
+let sim: Sim;
+
+beforeAll(async () => {
+  sim = await startSim({
+    clock: () => NOW,
+    scenario: {
+      services: {
+        s3: {
+          buckets: [
+            {
+              name: 'certctl-dumps',
+              region: 'eu-west-1',
+              versioning: 'Enabled',
+              objectLock: { defaultRetention: { mode: 'COMPLIANCE', days: 35 } },
+              lifecycle: [{ id: 'expire', prefix: 'prod/', expirationDays: 35, noncurrentDays: 35 }],
+              publicAccessBlock: {
+                blockPublicAcls: true,
+                ignorePublicAcls: true,
+                blockPublicPolicy: true,
+                restrictPublicBuckets: true,
+              },
+              encryption: { algorithm: 'aws:kms', kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/k-1' },
+              objects: [{ key: 'readme.txt', body: 'not a dump', lastModified: '-2d' }],
+              series: [
+                {
+                  keyPrefix: 'prod/certctl-',
+                  count: 5,
+                  newest: '-8h',
+                  fixture: DUMP_FIXTURE,
+                  truncated: [0],
+                },
+              ],
+            },
+            { name: 'certctl-bare', region: 'us-east-1', encryption: 'none' },
+            { name: 'certctl-denied', region: 'eu-west-1', denied: ['GetBucketVersioning'] },
+          ],
+        },
+      },
+    },
+  });
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+/** The error a call fails with: its name, HTTP status and the bucket region header. */
+async function errorOf(
+  call: () => Promise<unknown>,
+): Promise<{ name: string; status?: number; region?: string }> {
+  try {
+    await call();
+  } catch (error) {
+    const sdkError = error as {
+      name: string;
+      $metadata?: { httpStatusCode?: number };
+      $response?: { headers?: Record<string, string> };
+    };
+    return {
+      name: sdkError.name,
+      status: sdkError.$metadata?.httpStatusCode,
+      region: sdkError.$response?.headers?.['x-amz-bucket-region'],
+    };
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe.each<S3Addressing>(['path', 'virtual-host'])('S3 simulator, %s-style', (addressing) => {
+  it('lists the prefix in key order with sizes and second-precision times when asked for prod/', async () => {
+    // Act
+    const answer = await simS3Client(sim, 'eu-west-1', addressing).send(
+      new ListObjectsV2Command({ Bucket: 'certctl-dumps', Prefix: 'prod/' }),
+    );
+    // Assess
+    expect(answer.KeyCount).toBe(5);
+    expect(answer.IsTruncated).toBe(false);
+    expect(answer.Contents?.map((object) => object.Key)).toEqual([
+      'prod/certctl-0.dump',
+      'prod/certctl-1.dump',
+      'prod/certctl-2.dump',
+      'prod/certctl-3.dump',
+      'prod/certctl-4.dump',
+    ]);
+    expect(answer.Contents?.[4]).toMatchObject({
+      Size: 1024,
+      LastModified: new Date('2026-12-02T04:00:00.000Z'),
+    });
+    expect(answer.Contents?.[3]).toMatchObject({
+      Size: 6451,
+      LastModified: new Date('2026-12-01T04:00:00.000Z'),
+    });
+  });
+
+  it('returns the first 4 KiB with 206 and Content-Range when GetObject asks for a range', async () => {
+    // Act
+    const answer = await simS3Client(sim, 'eu-west-1', addressing).send(
+      new GetObjectCommand({ Bucket: 'certctl-dumps', Key: 'prod/certctl-3.dump', Range: 'bytes=0-4095' }),
+    );
+    const bytes = await answer.Body?.transformToByteArray();
+    // Assess
+    expect(answer.$metadata.httpStatusCode).toBe(206);
+    expect(answer.ContentRange).toBe('bytes 0-4095/6451');
+    expect(bytes?.length).toBe(4096);
+    expect(parsePgDumpHeader(bytes ?? new Uint8Array()).kind).toBe('header');
+    expect(answer.ServerSideEncryption).toBe('aws:kms');
+    expect(answer.ObjectLockMode).toBe('COMPLIANCE');
+  });
+});
+
+describe('S3 simulator', () => {
+  it('pages with continuation tokens when MaxKeys is 2', async () => {
+    // Prepare
+    const client = simS3Client(sim, 'eu-west-1');
+    const keys: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    // Act
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({
+          Bucket: 'certctl-dumps',
+          Prefix: 'prod/',
+          MaxKeys: 2,
+          ContinuationToken: token,
+        }),
+      );
+      keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
+      token = page.NextContinuationToken;
+      pages += 1;
+    } while (token);
+    // Assess
+    expect(pages).toBe(3);
+    expect(keys).toHaveLength(5);
+    expect(new Set(keys).size).toBe(5);
+  });
+
+  it('answers HeadObject with size, SSE and the Object Lock retain-until date', async () => {
+    const answer = await simS3Client(sim, 'eu-west-1').send(
+      new HeadObjectCommand({ Bucket: 'certctl-dumps', Key: 'prod/certctl-3.dump' }),
+    );
+    expect(answer.ContentLength).toBe(6451);
+    expect(answer.SSEKMSKeyId).toBe('arn:aws:kms:eu-west-1:111111111111:key/k-1');
+    expect(answer.ObjectLockRetainUntilDate).toEqual(new Date('2027-01-05T04:00:00.000Z'));
+  });
+
+  it('answers the bucket configuration calls as the SDK parses them when everything is set', async () => {
+    // Prepare
+    const client = simS3Client(sim, 'eu-west-1');
+    // Act
+    const [versioning, lock, lifecycle, block, encryption, location] = await Promise.all([
+      client.send(new GetBucketVersioningCommand({ Bucket: 'certctl-dumps' })),
+      client.send(new GetObjectLockConfigurationCommand({ Bucket: 'certctl-dumps' })),
+      client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'certctl-dumps' })),
+      client.send(new GetPublicAccessBlockCommand({ Bucket: 'certctl-dumps' })),
+      client.send(new GetBucketEncryptionCommand({ Bucket: 'certctl-dumps' })),
+      client.send(new GetBucketLocationCommand({ Bucket: 'certctl-dumps' })),
+    ]);
+    // Assess
+    expect(versioning.Status).toBe('Enabled');
+    expect(lock.ObjectLockConfiguration).toEqual({
+      ObjectLockEnabled: 'Enabled',
+      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 35 } },
+    });
+    expect(lifecycle.Rules?.[0]).toMatchObject({
+      ID: 'expire',
+      Filter: { Prefix: 'prod/' },
+      Status: 'Enabled',
+      Expiration: { Days: 35 },
+      NoncurrentVersionExpiration: { NoncurrentDays: 35 },
+    });
+    expect(block.PublicAccessBlockConfiguration?.RestrictPublicBuckets).toBe(true);
+    expect(
+      encryption.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault,
+    ).toEqual({
+      SSEAlgorithm: 'aws:kms',
+      KMSMasterKeyID: 'arn:aws:kms:eu-west-1:111111111111:key/k-1',
+    });
+    expect(location.LocationConstraint).toBe('eu-west-1');
+  });
+
+  it('answers each "not configured" error code when the bucket has none of the settings', async () => {
+    // Prepare
+    const client = simS3Client(sim, 'us-east-1');
+    // Act
+    const versioning = await client.send(new GetBucketVersioningCommand({ Bucket: 'certctl-bare' }));
+    const errors = await Promise.all([
+      errorOf(() => client.send(new GetObjectLockConfigurationCommand({ Bucket: 'certctl-bare' }))),
+      errorOf(() => client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'certctl-bare' }))),
+      errorOf(() => client.send(new GetPublicAccessBlockCommand({ Bucket: 'certctl-bare' }))),
+      errorOf(() => client.send(new GetBucketEncryptionCommand({ Bucket: 'certctl-bare' }))),
+    ]);
+    // Assess
+    expect(versioning.Status).toBeUndefined();
+    expect(errors.map((error) => error.name)).toEqual([
+      'ObjectLockConfigurationNotFoundError',
+      'NoSuchLifecycleConfiguration',
+      'NoSuchPublicAccessBlockConfiguration',
+      'ServerSideEncryptionConfigurationNotFoundError',
+    ]);
+    expect(errors.every((error) => error.status === 404)).toBe(true);
+  });
+
+  it('answers NoSuchBucket when the bucket does not exist', async () => {
+    const error = await errorOf(() =>
+      simS3Client(sim, 'eu-west-1').send(new ListObjectsV2Command({ Bucket: 'no-such-bucket' })),
+    );
+    expect(error).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+  });
+
+  it('answers AccessDenied when the scenario denies the operation', async () => {
+    const error = await errorOf(() =>
+      simS3Client(sim, 'eu-west-1').send(new GetBucketVersioningCommand({ Bucket: 'certctl-denied' })),
+    );
+    expect(error).toMatchObject({ name: 'AccessDenied', status: 403 });
+  });
+
+  it('answers AccessDenied when another account asks', async () => {
+    const client = simS3Client(sim, 'eu-west-1', 'path', '222222222222');
+    const error = await errorOf(() => client.send(new ListObjectsV2Command({ Bucket: 'certctl-dumps' })));
+    expect(error).toMatchObject({ name: 'AccessDenied', status: 403 });
+  });
+
+  it('answers PermanentRedirect with the bucket region when signed for another region', async () => {
+    const error = await errorOf(() =>
+      simS3Client(sim, 'us-west-2').send(new ListObjectsV2Command({ Bucket: 'certctl-dumps' })),
+    );
+    expect(error).toEqual({ name: 'PermanentRedirect', status: 301, region: 'eu-west-1' });
+  });
+
+  it('answers InvalidRange when the range starts past the end', async () => {
+    const client = simS3Client(sim, 'eu-west-1');
+    const error = await errorOf(() =>
+      client.send(
+        new GetObjectCommand({ Bucket: 'certctl-dumps', Key: 'readme.txt', Range: 'bytes=100-200' }),
+      ),
+    );
+    expect(error).toMatchObject({ name: 'InvalidRange', status: 416 });
+  });
+
+  it('rejects a series bucket without a fixture when the scenario is parsed', () => {
+    expect(() =>
+      parseScenario({ services: { s3: { buckets: [{ name: 'certctl-dumps', series: [{ count: 3 }] }] } } }),
+    ).toThrow(ScenarioError);
+  });
+});

@@ -1,0 +1,286 @@
+/**
+ * Simulated Cloud Storage JSON API v1, as `@google-cloud/storage` calls it with `apiEndpoint`
+ * (unauthenticated, `${apiEndpoint}/storage/v1`; @google-cloud/storage 7.x `storage.js`):
+ *
+ * - `GET /storage/v1/b/{bucket}` buckets.get: `versioning.enabled`, `retentionPolicy{retentionPeriod,
+ *   effectiveTime, isLocked}`, `lifecycle.rule[{action, condition}]`, `iamConfiguration
+ *   .publicAccessPrevention`, `encryption.defaultKmsKeyName`, `softDeletePolicy`; members the
+ *   scenario leaves out are left out of the answer, as the API does for settings never set.
+ * - `GET /storage/v1/b/{bucket}/o?prefix=&pageToken=&maxResults=` objects.list (at most 1000 a page).
+ * - `GET /storage/v1/b/{bucket}/o/{object}` objects.get, and with `alt=media` the bytes, honouring
+ *   `Range` (206 + `Content-Range`; 416 when not satisfiable). Also under `/download/storage/v1`.
+ *
+ * int64 fields (`size`, `generation`, `retentionPeriod`, `retentionDurationSeconds`) are strings,
+ * as in the API. Errors are Google's JSON (`{ error: { code, message, errors: [{ reason }] } }`):
+ * 404 notFound, 403 forbidden (a call the scenario denies), 416 requestedRangeNotSatisfiable.
+ */
+import { randomUUID } from 'node:crypto';
+import * as z from 'zod';
+import type { Scenario } from '../scenario.ts';
+import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
+import { bucketContentsFields, bucketObjects, byteRange, type StoredObject } from './object-store.ts';
+
+export const GCS_SERVICE = 'gcs';
+const MAX_RESULTS = 1000;
+const PATH = /^(?:\/download)?\/storage\/v1\/b\/([^/]+)(?:\/o(?:\/(.+))?)?$/;
+
+const GCS_OPERATIONS = ['buckets.get', 'objects.list', 'objects.get', 'objects.media'] as const;
+type GcsOperation = (typeof GCS_OPERATIONS)[number];
+
+const lifecycleRuleSchema = z.strictObject({
+  action: z.enum(['Delete', 'SetStorageClass', 'AbortIncompleteMultipartUpload']).default('Delete'),
+  age: z.int().min(0).optional(),
+  matchesPrefix: z.array(z.string()).optional(),
+  isLive: z.boolean().optional(),
+  numNewerVersions: z.int().min(0).optional(),
+  daysSinceNoncurrentTime: z.int().min(0).optional(),
+});
+
+const bucketSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name'),
+  project: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a GCP project id')
+    .default('certctl-prod'),
+  location: z.string().min(1).default('EUROPE-WEST1'),
+  /** Absent: the API leaves `versioning` out (never set). */
+  versioning: z.boolean().optional(),
+  retentionPolicy: z
+    .strictObject({ retentionPeriodSeconds: z.int().min(1), isLocked: z.boolean().optional() })
+    .optional(),
+  lifecycle: z.array(lifecycleRuleSchema).optional(),
+  /** Absent: `iamConfiguration.publicAccessPrevention` is left out. */
+  publicAccessPrevention: z.enum(['enforced', 'inherited']).optional(),
+  defaultKmsKeyName: z.string().min(1).optional(),
+  /** Absent: the default 7-day soft delete (604800 s); 0 turns it off. */
+  softDeleteSeconds: z.int().min(0).default(604_800),
+  /** Calls answered 403 forbidden. */
+  denied: z.array(z.enum(GCS_OPERATIONS)).default([]),
+  ...bucketContentsFields,
+});
+
+/** Schema of `services.gcs`. */
+export const gcsSectionSchema = z
+  .strictObject({
+    /** Largest page objects.list returns (1000 in the API); smaller exercises paging. */
+    maxPageSize: z.int().min(1).max(MAX_RESULTS).default(MAX_RESULTS),
+    buckets: z.array(bucketSchema).default([]),
+  })
+  .prefault({});
+
+export type GcsBucketScenario = z.input<typeof bucketSchema>;
+type Bucket = z.output<typeof bucketSchema> & { readonly stored: StoredObject[] };
+
+function json(status: number, body: unknown): SimResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=UTF-8', 'x-guploader-uploadid': randomUUID() },
+    body: JSON.stringify(body),
+  };
+}
+
+function gcsError(status: number, reason: string, message: string): SimResponse {
+  return json(status, { error: { code: status, message, errors: [{ message, domain: 'global', reason }] } });
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+export class GcsSim implements SimService {
+  readonly name = GCS_SERVICE;
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #context: SimContext;
+  readonly #maxPageSize: number;
+
+  constructor(section: unknown, context: SimContext) {
+    this.#context = context;
+    const parsed = gcsSectionSchema.parse(section ?? {});
+    this.#maxPageSize = parsed.maxPageSize;
+    for (const bucket of parsed.buckets)
+      this.#buckets.set(bucket.name, { ...bucket, stored: bucketObjects(bucket) });
+  }
+
+  matches(request: SimRequest): boolean {
+    return request.signingService === undefined && PATH.test(request.path);
+  }
+
+  operation(request: SimRequest): string {
+    const match = PATH.exec(request.path);
+    if (!match?.[2]) return request.path.includes('/o') ? 'objects.list' : 'buckets.get';
+    return request.query.get('alt') === 'media' ? 'objects.media' : 'objects.get';
+  }
+
+  throttled(): SimResponse {
+    return gcsError(429, 'rateLimitExceeded', 'The rate of requests is too high.');
+  }
+
+  serverError(): SimResponse {
+    return gcsError(503, 'backendError', 'Backend Error');
+  }
+
+  handle(request: SimRequest): SimResponse {
+    const match = PATH.exec(request.path);
+    if (!match || request.method !== 'GET')
+      return gcsError(405, 'methodNotAllowed', `${request.method} is not simulated`);
+    const bucket = this.#buckets.get(decodeSegment(match[1] ?? ''));
+    if (!bucket) return gcsError(404, 'notFound', 'The specified bucket does not exist.');
+    const operation = this.operation(request) as GcsOperation;
+    if (bucket.denied.includes(operation)) {
+      return gcsError(
+        403,
+        'forbidden',
+        `backup-guard does not have storage.${operation.startsWith('buckets') ? 'buckets.get' : operation === 'objects.list' ? 'objects.list' : 'objects.get'} access to the Google Cloud Storage ${operation.startsWith('buckets') ? 'bucket' : 'object'}.`,
+      );
+    }
+    const now = this.#context.now();
+    if (operation === 'buckets.get') return json(200, this.#bucketResource(bucket, now));
+    if (operation === 'objects.list') return this.#list(bucket, request, now);
+    const object = bucket.stored.find((candidate) => candidate.key === decodeSegment(match[2] ?? ''));
+    if (!object)
+      return gcsError(404, 'notFound', `No such object: ${bucket.name}/${decodeSegment(match[2] ?? '')}`);
+    if (operation === 'objects.get') return json(200, this.#objectResource(bucket, object, now));
+    const rangeHeader = request.headers.range;
+    const range = byteRange(Array.isArray(rangeHeader) ? rangeHeader[0] : rangeHeader, object.body.length);
+    if (range === 'invalid')
+      return gcsError(416, 'requestedRangeNotSatisfiable', 'The requested range cannot be satisfied.');
+    const headers = {
+      'content-type': 'application/octet-stream',
+      'x-goog-generation': String(generationOf(object, now)),
+      'x-goog-stored-content-length': String(object.body.length),
+      'x-goog-hash': `md5=${object.md5.toString('base64')}`,
+      etag: `"${object.md5.toString('hex')}"`,
+    };
+    if (!range) return { status: 200, headers, body: object.body };
+    return {
+      status: 206,
+      headers: { ...headers, 'content-range': `bytes ${range.start}-${range.end}/${object.body.length}` },
+      body: object.body.subarray(range.start, range.end + 1),
+    };
+  }
+
+  #list(bucket: Bucket, request: SimRequest, now: Date): SimResponse {
+    const prefix = request.query.get('prefix') ?? '';
+    const requested = Number(request.query.get('maxResults') ?? MAX_RESULTS);
+    const pageSize = Math.min(
+      Number.isInteger(requested) && requested > 0 ? requested : MAX_RESULTS,
+      this.#maxPageSize,
+    );
+    const token = request.query.get('pageToken');
+    const after = token ? Buffer.from(token, 'base64url').toString('utf8') : '';
+    const matching = bucket.stored.filter((object) => object.key.startsWith(prefix) && object.key > after);
+    const page = matching.slice(0, pageSize);
+    const last = page.at(-1);
+    return json(200, {
+      kind: 'storage#objects',
+      ...(page.length > 0 ? { items: page.map((object) => this.#objectResource(bucket, object, now)) } : {}),
+      ...(matching.length > page.length && last
+        ? { nextPageToken: Buffer.from(last.key).toString('base64url') }
+        : {}),
+    });
+  }
+
+  #objectResource(bucket: Bucket, object: StoredObject, now: Date): Record<string, unknown> {
+    const written = object.lastModified.at(now).toISOString();
+    const generation = String(generationOf(object, now));
+    const encoded = encodeURIComponent(object.key);
+    return {
+      kind: 'storage#object',
+      id: `${bucket.name}/${object.key}/${generation}`,
+      selfLink: `https://www.googleapis.com/storage/v1/b/${bucket.name}/o/${encoded}`,
+      mediaLink: `https://storage.googleapis.com/download/storage/v1/b/${bucket.name}/o/${encoded}?generation=${generation}&alt=media`,
+      name: object.key,
+      bucket: bucket.name,
+      generation,
+      metageneration: '1',
+      contentType: 'application/octet-stream',
+      storageClass: 'STANDARD',
+      size: String(object.body.length),
+      md5Hash: object.md5.toString('base64'),
+      crc32c: 'AAAAAA==',
+      etag: 'CAE=',
+      timeCreated: written,
+      updated: written,
+      timeStorageClassUpdated: written,
+      timeFinalized: written,
+      ...(bucket.defaultKmsKeyName ? { kmsKeyName: `${bucket.defaultKmsKeyName}/cryptoKeyVersions/1` } : {}),
+      ...(bucket.retentionPolicy
+        ? {
+            retentionExpirationTime: new Date(
+              object.lastModified.at(now).getTime() + bucket.retentionPolicy.retentionPeriodSeconds * 1000,
+            ).toISOString(),
+          }
+        : {}),
+    };
+  }
+
+  #bucketResource(bucket: Bucket, now: Date): Record<string, unknown> {
+    const created = '2025-01-15T09:30:00.000Z';
+    const rules = bucket.lifecycle?.map((rule) => ({
+      action: { type: rule.action },
+      condition: {
+        ...(rule.age !== undefined ? { age: rule.age } : {}),
+        ...(rule.matchesPrefix ? { matchesPrefix: rule.matchesPrefix } : {}),
+        ...(rule.isLive !== undefined ? { isLive: rule.isLive } : {}),
+        ...(rule.numNewerVersions !== undefined ? { numNewerVersions: rule.numNewerVersions } : {}),
+        ...(rule.daysSinceNoncurrentTime !== undefined
+          ? { daysSinceNoncurrentTime: rule.daysSinceNoncurrentTime }
+          : {}),
+      },
+    }));
+    return {
+      kind: 'storage#bucket',
+      selfLink: `https://www.googleapis.com/storage/v1/b/${bucket.name}`,
+      id: bucket.name,
+      name: bucket.name,
+      projectNumber: '104753918625',
+      generation: '1736933400000000',
+      metageneration: '3',
+      location: bucket.location,
+      storageClass: 'STANDARD',
+      etag: 'CAM=',
+      timeCreated: created,
+      updated: now.toISOString(),
+      locationType: bucket.location.includes('-') ? 'region' : 'multi-region',
+      rpo: 'DEFAULT',
+      ...(bucket.versioning !== undefined ? { versioning: { enabled: bucket.versioning } } : {}),
+      ...(bucket.retentionPolicy
+        ? {
+            retentionPolicy: {
+              retentionPeriod: String(bucket.retentionPolicy.retentionPeriodSeconds),
+              effectiveTime: created,
+              ...(bucket.retentionPolicy.isLocked !== undefined
+                ? { isLocked: bucket.retentionPolicy.isLocked }
+                : {}),
+            },
+          }
+        : {}),
+      ...(rules ? { lifecycle: { rule: rules } } : {}),
+      iamConfiguration: {
+        bucketPolicyOnly: { enabled: true, lockedTime: '2025-04-15T09:30:00.000Z' },
+        uniformBucketLevelAccess: { enabled: true, lockedTime: '2025-04-15T09:30:00.000Z' },
+        ...(bucket.publicAccessPrevention ? { publicAccessPrevention: bucket.publicAccessPrevention } : {}),
+      },
+      ...(bucket.defaultKmsKeyName ? { encryption: { defaultKmsKeyName: bucket.defaultKmsKeyName } } : {}),
+      softDeletePolicy: {
+        retentionDurationSeconds: String(bucket.softDeleteSeconds),
+        effectiveTime: created,
+      },
+      hierarchicalNamespace: { enabled: false },
+    };
+  }
+}
+
+/** Microseconds since the epoch of the write, as GCS generations are. */
+function generationOf(object: StoredObject, now: Date): number {
+  return object.lastModified.at(now).getTime() * 1000;
+}
+
+/** Builds the Cloud Storage simulator from `services.gcs`. */
+export function createGcsService(scenario: Scenario, context: SimContext): GcsSim {
+  return new GcsSim(scenario.services[GCS_SERVICE], context);
+}

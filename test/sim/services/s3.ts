@@ -1,0 +1,494 @@
+/**
+ * Simulated Amazon S3 (REST/XML) on the calls the dumps audit makes, as `@aws-sdk/client-s3` sends
+ * them with an endpoint override: path-style (`forcePathStyle: true`, or any IP endpoint:
+ * `http://127.0.0.1:port/<bucket>/<key>`) and virtual-hosted-style (`http://<bucket>.localhost:port/<key>`
+ * from an endpoint `http://localhost:port`).
+ *
+ * - `GET /?list-type=2` ListObjectsV2: `prefix`, `max-keys` (<= 1000, the default), `continuation-token`,
+ *   `start-after`, `encoding-type=url`; `IsTruncated`, `NextContinuationToken`, `KeyCount`.
+ * - `GET /<key>` GetObject with `Range` (206 + `Content-Range`; 416 InvalidRange), `HEAD /<key>`
+ *   HeadObject; both with SSE and (when the bucket has a default retention) Object Lock headers.
+ * - `HEAD /` HeadBucket (`x-amz-bucket-region`, even on 301/403), `GET /?location`,
+ *   `?versioning`, `?object-lock`, `?lifecycle`, `?publicAccessBlock`, `?encryption`.
+ *
+ * Errors are S3's XML (`<Error><Code>…`), with the codes the service model and the S3 error
+ * reference name: NoSuchBucket, NoSuchKey, NoSuchLifecycleConfiguration,
+ * ObjectLockConfigurationNotFoundError, NoSuchPublicAccessBlockConfiguration,
+ * ServerSideEncryptionConfigurationNotFoundError, AccessDenied (another account's bucket, or an
+ * operation the scenario denies), PermanentRedirect (301, a request signed for another region than
+ * the bucket's; GetBucketLocation answers from any region), InvalidRange, SlowDown, InternalError.
+ */
+import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
+import * as z from 'zod';
+import { escapeXml } from '../protocols/aws-query.ts';
+import type { Scenario } from '../scenario.ts';
+import { accountIdSchema, regionSchema } from '../scenario-fields.ts';
+import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
+import { bucketContentsFields, bucketObjects, byteRange, type StoredObject } from './object-store.ts';
+
+export const S3_SERVICE = 's3';
+const NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
+const MAX_KEYS = 1000;
+const DAY_MS = 86_400_000;
+
+/** The operations a scenario can deny (AccessDenied), named as in the S3 API. */
+const S3_OPERATIONS = [
+  'ListObjectsV2',
+  'GetObject',
+  'HeadObject',
+  'HeadBucket',
+  'GetBucketLocation',
+  'GetBucketVersioning',
+  'GetObjectLockConfiguration',
+  'GetBucketLifecycleConfiguration',
+  'GetPublicAccessBlock',
+  'GetBucketEncryption',
+] as const;
+type S3Operation = (typeof S3_OPERATIONS)[number];
+
+const lifecycleRuleSchema = z.strictObject({
+  id: z.string().min(1).max(255).optional(),
+  status: z.enum(['Enabled', 'Disabled']).default('Enabled'),
+  /** `Filter.Prefix`; absent: an empty filter (every object). */
+  prefix: z.string().optional(),
+  expirationDays: z.int().min(1).optional(),
+  expirationDate: z.iso.date().optional(),
+  noncurrentDays: z.int().min(1).optional(),
+});
+
+const bucketSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+  account: accountIdSchema.default('111111111111'),
+  region: regionSchema.default('eu-west-1'),
+  /** Absent: never enabled (GetBucketVersioning then has no Status). */
+  versioning: z.enum(['Enabled', 'Suspended']).optional(),
+  /** Absent: ObjectLockConfigurationNotFoundError. `defaultRetention` absent: enabled without a rule. */
+  objectLock: z
+    .strictObject({
+      defaultRetention: z
+        .strictObject({
+          mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
+          days: z.int().min(1).optional(),
+          years: z.int().min(1).optional(),
+        })
+        .refine((retention) => (retention.days === undefined) !== (retention.years === undefined), {
+          message: 'give exactly one of days or years',
+        })
+        .optional(),
+    })
+    .optional(),
+  /** Absent: NoSuchLifecycleConfiguration. */
+  lifecycle: z.array(lifecycleRuleSchema).min(1).optional(),
+  /** Absent: NoSuchPublicAccessBlockConfiguration. */
+  publicAccessBlock: z
+    .strictObject({
+      blockPublicAcls: z.boolean(),
+      ignorePublicAcls: z.boolean(),
+      blockPublicPolicy: z.boolean(),
+      restrictPublicBuckets: z.boolean(),
+    })
+    .optional(),
+  /**
+   * Default encryption. Every bucket has at least SSE-S3 since January 2023 (the default here);
+   * `none` answers ServerSideEncryptionConfigurationNotFoundError, as older endpoints did.
+   */
+  encryption: z
+    .union([
+      z.literal('none'),
+      z.strictObject({
+        algorithm: z.enum(['AES256', 'aws:kms', 'aws:kms:dsse']),
+        kmsKeyId: z.string().min(1).optional(),
+      }),
+    ])
+    .default({ algorithm: 'AES256' }),
+  /** Operations answered with AccessDenied, as for a role without that permission. */
+  denied: z.array(z.enum(S3_OPERATIONS)).default([]),
+  ...bucketContentsFields,
+});
+
+/** Schema of `services.s3`. */
+export const s3SectionSchema = z
+  .strictObject({
+    buckets: z.array(bucketSchema).default([]),
+  })
+  .prefault({});
+
+export type S3BucketScenario = z.input<typeof bucketSchema>;
+type Bucket = z.output<typeof bucketSchema> & { readonly stored: StoredObject[] };
+
+function xml(status: number, body: string, headers: Record<string, string> = {}): SimResponse {
+  return {
+    status,
+    headers: {
+      'content-type': 'application/xml',
+      'x-amz-request-id': randomUUID().replaceAll('-', '').slice(0, 16).toUpperCase(),
+      'x-amz-id-2': Buffer.from(randomUUID()).toString('base64'),
+      ...headers,
+    },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}`,
+  };
+}
+
+function s3Error(
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): SimResponse {
+  const fields = Object.entries(extra)
+    .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
+    .join('');
+  return xml(
+    status,
+    `<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message>${fields}<RequestId>${randomUUID()}</RequestId></Error>`,
+    headers,
+  );
+}
+
+/** HEAD answers carry no body: the SDK reads the status (and headers) only. */
+function headError(status: number, headers: Record<string, string> = {}): SimResponse {
+  return { status, headers: { 'x-amz-request-id': randomUUID(), ...headers }, body: '' };
+}
+
+/** S3 keeps modification times to the second. */
+function toSecond(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
+}
+
+function httpDate(date: Date): string {
+  return toSecond(date).toUTCString();
+}
+
+function isoMs(date: Date): string {
+  return toSecond(date).toISOString();
+}
+
+/** The bucket and key of a request, path-style or virtual-hosted-style. */
+export function s3Address(request: SimRequest): { bucket: string | undefined; key: string } {
+  const host = String(request.headers.host ?? '').replace(/:\d+$/, '');
+  const virtualHost =
+    /^(.+)\.localhost$/.exec(host)?.[1] ?? /^(.+)\.s3[.-](?:[a-z0-9-]+\.)?amazonaws\.com$/.exec(host)?.[1];
+  const path = request.path;
+  if (virtualHost && isIP(host) === 0) return { bucket: virtualHost, key: decodeKey(path.slice(1)) };
+  const [, bucket, ...rest] = path.split('/');
+  return { bucket: bucket ? decodeURIComponent(bucket) : undefined, key: decodeKey(rest.join('/')) };
+}
+
+function decodeKey(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
+}
+
+/** The S3 operation a request calls, from method, key and sub-resource. */
+export function s3Operation(request: SimRequest, key: string): string {
+  const query = request.query;
+  if (key)
+    return request.method === 'HEAD'
+      ? 'HeadObject'
+      : request.method === 'GET'
+        ? 'GetObject'
+        : `${request.method}Object`;
+  if (request.method === 'HEAD') return 'HeadBucket';
+  if (request.method !== 'GET') return `${request.method}Bucket`;
+  if (query.get('list-type') === '2') return 'ListObjectsV2';
+  const subresources: Readonly<Record<string, S3Operation>> = {
+    location: 'GetBucketLocation',
+    versioning: 'GetBucketVersioning',
+    'object-lock': 'GetObjectLockConfiguration',
+    lifecycle: 'GetBucketLifecycleConfiguration',
+    publicAccessBlock: 'GetPublicAccessBlock',
+    encryption: 'GetBucketEncryption',
+  };
+  for (const [name, operation] of Object.entries(subresources)) if (query.has(name)) return operation;
+  return 'ListObjects';
+}
+
+export class S3Sim implements SimService {
+  readonly name = S3_SERVICE;
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #context: SimContext;
+
+  constructor(section: unknown, context: SimContext) {
+    this.#context = context;
+    const parsed = s3SectionSchema.parse(section ?? {});
+    for (const bucket of parsed.buckets) {
+      this.#buckets.set(bucket.name, { ...bucket, stored: bucketObjects(bucket) });
+    }
+  }
+
+  matches(request: SimRequest): boolean {
+    return request.signingService === 's3';
+  }
+
+  operation(request: SimRequest): string {
+    return s3Operation(request, s3Address(request).key);
+  }
+
+  throttled(request: SimRequest): SimResponse {
+    return request.method === 'HEAD'
+      ? headError(503)
+      : s3Error(503, 'SlowDown', 'Please reduce your request rate.');
+  }
+
+  serverError(request: SimRequest): SimResponse {
+    return request.method === 'HEAD'
+      ? headError(500)
+      : s3Error(500, 'InternalError', 'We encountered an internal error. Please try again.');
+  }
+
+  /** The objects of a bucket, for tests that change or inspect them. */
+  objects(bucket: string): StoredObject[] {
+    return this.#buckets.get(bucket)?.stored ?? [];
+  }
+
+  handle(request: SimRequest): SimResponse {
+    const { bucket: name, key } = s3Address(request);
+    const operation = s3Operation(request, key);
+    const head = request.method === 'HEAD';
+    if (!name) return s3Error(403, 'AccessDenied', 'ListBuckets is not simulated.');
+    const bucket = this.#buckets.get(name);
+    if (!bucket) {
+      return head
+        ? headError(404)
+        : s3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: name });
+    }
+    const regionHeader = { 'x-amz-bucket-region': bucket.region };
+    if (request.callerAccount !== bucket.account || bucket.denied.includes(operation as S3Operation)) {
+      return head
+        ? headError(403, regionHeader)
+        : s3Error(403, 'AccessDenied', 'Access Denied', {}, regionHeader);
+    }
+    if (operation !== 'GetBucketLocation' && request.signingRegion !== bucket.region) {
+      return head
+        ? headError(301, regionHeader)
+        : s3Error(
+            301,
+            'PermanentRedirect',
+            'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.',
+            { Endpoint: `${name}.s3.${bucket.region}.amazonaws.com`, Bucket: name },
+            regionHeader,
+          );
+    }
+    const now = this.#context.now();
+    switch (operation) {
+      case 'HeadBucket':
+        return { status: 200, headers: { ...regionHeader, 'x-amz-request-id': randomUUID() }, body: '' };
+      case 'GetBucketLocation':
+        // us-east-1 answers an empty LocationConstraint.
+        return xml(
+          200,
+          bucket.region === 'us-east-1'
+            ? `<LocationConstraint xmlns="${NAMESPACE}"/>`
+            : `<LocationConstraint xmlns="${NAMESPACE}">${bucket.region}</LocationConstraint>`,
+        );
+      case 'ListObjectsV2':
+        return this.#list(bucket, request, now);
+      case 'GetObject':
+      case 'HeadObject':
+        return this.#object(bucket, key, request, now);
+      case 'GetBucketVersioning':
+        return xml(
+          200,
+          bucket.versioning
+            ? `<VersioningConfiguration xmlns="${NAMESPACE}"><Status>${bucket.versioning}</Status></VersioningConfiguration>`
+            : `<VersioningConfiguration xmlns="${NAMESPACE}"/>`,
+        );
+      case 'GetObjectLockConfiguration':
+        return this.#objectLock(bucket);
+      case 'GetBucketLifecycleConfiguration':
+        return this.#lifecycle(bucket);
+      case 'GetPublicAccessBlock': {
+        const block = bucket.publicAccessBlock;
+        if (!block) {
+          return s3Error(
+            404,
+            'NoSuchPublicAccessBlockConfiguration',
+            'The public access block configuration was not found',
+            {
+              BucketName: name,
+            },
+          );
+        }
+        return xml(
+          200,
+          `<PublicAccessBlockConfiguration xmlns="${NAMESPACE}"><BlockPublicAcls>${block.blockPublicAcls}</BlockPublicAcls><IgnorePublicAcls>${block.ignorePublicAcls}</IgnorePublicAcls><BlockPublicPolicy>${block.blockPublicPolicy}</BlockPublicPolicy><RestrictPublicBuckets>${block.restrictPublicBuckets}</RestrictPublicBuckets></PublicAccessBlockConfiguration>`,
+        );
+      }
+      case 'GetBucketEncryption': {
+        const encryption = bucket.encryption;
+        if (encryption === 'none') {
+          return s3Error(
+            404,
+            'ServerSideEncryptionConfigurationNotFoundError',
+            'The server side encryption configuration was not found',
+            { BucketName: name },
+          );
+        }
+        const keyId = encryption.kmsKeyId
+          ? `<KMSMasterKeyID>${escapeXml(encryption.kmsKeyId)}</KMSMasterKeyID>`
+          : '';
+        return xml(
+          200,
+          `<ServerSideEncryptionConfiguration xmlns="${NAMESPACE}"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>${encryption.algorithm}</SSEAlgorithm>${keyId}</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>${encryption.algorithm !== 'AES256'}</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`,
+        );
+      }
+      default:
+        return s3Error(501, 'NotImplemented', `The simulator does not implement ${operation}.`);
+    }
+  }
+
+  #list(bucket: Bucket, request: SimRequest, now: Date): SimResponse {
+    const query = request.query;
+    const prefix = query.get('prefix') ?? '';
+    const maxKeysText = query.get('max-keys');
+    const maxKeys = maxKeysText === null ? MAX_KEYS : Number(maxKeysText);
+    if (!Number.isInteger(maxKeys) || maxKeys < 0) {
+      return s3Error(400, 'InvalidArgument', 'Provided max-keys not an integer or within integer range');
+    }
+    const pageSize = Math.min(maxKeys, MAX_KEYS);
+    const token = query.get('continuation-token');
+    let after = query.get('start-after') ?? '';
+    if (token !== null) {
+      const decoded = Buffer.from(token, 'base64url').toString('utf8');
+      if (!decoded.startsWith('sim:')) {
+        return s3Error(400, 'InvalidArgument', 'The continuation token provided is incorrect');
+      }
+      after = decoded.slice(4);
+    }
+    const urlEncoding = query.get('encoding-type') === 'url';
+    const encode = (text: string) => (urlEncoding ? encodeURIComponent(text).replaceAll('%2F', '/') : text);
+    const matching = bucket.stored.filter((object) => object.key.startsWith(prefix) && object.key > after);
+    const page = matching.slice(0, pageSize);
+    const truncated = matching.length > page.length;
+    const contents = page
+      .map(
+        (object) =>
+          `<Contents><Key>${escapeXml(encode(object.key))}</Key><LastModified>${isoMs(object.lastModified.at(now))}</LastModified><ETag>&quot;${object.md5.toString('hex')}&quot;</ETag><ChecksumAlgorithm>CRC64NVME</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType><Size>${object.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+      )
+      .join('');
+    const last = page.at(-1);
+    const next =
+      truncated && last
+        ? `<NextContinuationToken>${Buffer.from(`sim:${last.key}`).toString('base64url')}</NextContinuationToken>`
+        : '';
+    return xml(
+      200,
+      `<ListBucketResult xmlns="${NAMESPACE}"><Name>${bucket.name}</Name><Prefix>${escapeXml(encode(prefix))}</Prefix>` +
+        `${token !== null ? `<ContinuationToken>${escapeXml(token)}</ContinuationToken>` : ''}` +
+        `<KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys>` +
+        `${urlEncoding ? '<EncodingType>url</EncodingType>' : ''}<IsTruncated>${truncated}</IsTruncated>${next}${contents}</ListBucketResult>`,
+    );
+  }
+
+  #object(bucket: Bucket, key: string, request: SimRequest, now: Date): SimResponse {
+    const head = request.method === 'HEAD';
+    const object = bucket.stored.find((candidate) => candidate.key === key);
+    if (!object) {
+      return head
+        ? headError(404)
+        : s3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
+    }
+    const written = object.lastModified.at(now);
+    const headers: Record<string, string> = {
+      'last-modified': httpDate(written),
+      etag: `"${object.md5.toString('hex')}"`,
+      'accept-ranges': 'bytes',
+      'content-type': 'application/octet-stream',
+      'x-amz-request-id': randomUUID(),
+    };
+    if (bucket.encryption !== 'none') {
+      headers['x-amz-server-side-encryption'] = bucket.encryption.algorithm;
+      if (bucket.encryption.kmsKeyId) {
+        headers['x-amz-server-side-encryption-aws-kms-key-id'] = bucket.encryption.kmsKeyId;
+      }
+    }
+    const retention = bucket.objectLock?.defaultRetention;
+    if (retention) {
+      const days = retention.days ?? (retention.years ?? 0) * 365;
+      headers['x-amz-object-lock-mode'] = retention.mode;
+      headers['x-amz-object-lock-retain-until-date'] = isoMs(new Date(written.getTime() + days * DAY_MS));
+    }
+    const range = head ? undefined : byteRange(headerText(request.headers.range), object.body.length);
+    if (range === 'invalid') {
+      return s3Error(416, 'InvalidRange', 'The requested range is not satisfiable', {
+        RangeRequested: headerText(request.headers.range) ?? '',
+        ActualObjectSize: String(object.body.length),
+      });
+    }
+    if (head)
+      return { status: 200, headers: { ...headers, 'content-length': String(object.body.length) }, body: '' };
+    if (!range) return { status: 200, headers, body: object.body };
+    return {
+      status: 206,
+      headers: { ...headers, 'content-range': `bytes ${range.start}-${range.end}/${object.body.length}` },
+      body: object.body.subarray(range.start, range.end + 1),
+    };
+  }
+
+  #objectLock(bucket: Bucket): SimResponse {
+    const lock = bucket.objectLock;
+    if (!lock) {
+      return s3Error(
+        404,
+        'ObjectLockConfigurationNotFoundError',
+        'Object Lock configuration does not exist for this bucket',
+        {
+          BucketName: bucket.name,
+        },
+      );
+    }
+    const retention = lock.defaultRetention;
+    const rule = retention
+      ? `<Rule><DefaultRetention><Mode>${retention.mode}</Mode>${retention.days !== undefined ? `<Days>${retention.days}</Days>` : `<Years>${retention.years}</Years>`}</DefaultRetention></Rule>`
+      : '';
+    return xml(
+      200,
+      `<ObjectLockConfiguration xmlns="${NAMESPACE}"><ObjectLockEnabled>Enabled</ObjectLockEnabled>${rule}</ObjectLockConfiguration>`,
+    );
+  }
+
+  #lifecycle(bucket: Bucket): SimResponse {
+    if (!bucket.lifecycle) {
+      return s3Error(404, 'NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist', {
+        BucketName: bucket.name,
+      });
+    }
+    const rules = bucket.lifecycle
+      .map((rule) => {
+        const id = rule.id ? `<ID>${escapeXml(rule.id)}</ID>` : '';
+        const filter =
+          rule.prefix !== undefined
+            ? `<Filter><Prefix>${escapeXml(rule.prefix)}</Prefix></Filter>`
+            : '<Filter/>';
+        const expiration =
+          rule.expirationDays !== undefined
+            ? `<Expiration><Days>${rule.expirationDays}</Days></Expiration>`
+            : rule.expirationDate
+              ? `<Expiration><Date>${rule.expirationDate}T00:00:00.000Z</Date></Expiration>`
+              : '';
+        const noncurrent =
+          rule.noncurrentDays !== undefined
+            ? `<NoncurrentVersionExpiration><NoncurrentDays>${rule.noncurrentDays}</NoncurrentDays></NoncurrentVersionExpiration>`
+            : '';
+        return `<Rule>${id}${filter}<Status>${rule.status}</Status>${expiration}${noncurrent}</Rule>`;
+      })
+      .join('');
+    return xml(200, `<LifecycleConfiguration xmlns="${NAMESPACE}">${rules}</LifecycleConfiguration>`, {
+      'x-amz-transition-default-minimum-object-size': 'all_storage_classes_128K',
+    });
+  }
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Builds the S3 simulator from `services.s3`. */
+export function createS3Service(scenario: Scenario, context: SimContext): S3Sim {
+  return new S3Sim(scenario.services[S3_SERVICE], context);
+}
