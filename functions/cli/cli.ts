@@ -19,22 +19,11 @@ import { renderHtml } from '../publish/html.ts';
 import { renderJson } from '../publish/json.ts';
 import { renderMarkdown } from '../publish/markdown.ts';
 import { planPublication, publishTargetFrom } from '../publish/security-hub/index.ts';
+import type { CliCommand, CliIo, CliOverrides } from './command.ts';
 
 export const VERSION = '0.1.0';
 
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly env: NodeJS.ProcessEnv;
-  /** Colour the table (stdout is a TTY and NO_COLOR is unset). */
-  readonly color?: boolean;
-}
-
-/** Hooks the demo and tests use to point the real code at the simulator. */
-export interface CliOverrides {
-  /** Credentials to use instead of the SDK's default chain. */
-  readonly awsCredentials?: { accessKeyId: string; secretAccessKey: string };
-}
+export type { CliCommand, CliIo, CliOverrides } from './command.ts';
 
 export const FORMATS = ['table', 'json', 'markdown', 'html', 'asff'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -341,6 +330,20 @@ function runChecksCommand(io: CliIo): number {
   return EXIT_CODES.ok;
 }
 
+/** Every command, in the order the help lists them; a new command is one line here. */
+export const COMMANDS: readonly CliCommand[] = [
+  {
+    name: 'audit',
+    summary: 'Audit point-in-time recovery and print one finding per check and database',
+    run: runAuditCommand,
+  },
+  {
+    name: 'checks',
+    summary: 'List the checks: id, severity, title and documentation link',
+    run: async (_args, io) => runChecksCommand(io),
+  },
+];
+
 /** Run the CLI; returns the exit code. Never throws for user errors: it prints them. */
 export async function runCli(
   argv: readonly string[],
@@ -360,12 +363,14 @@ export async function runCli(
       case '-v':
         io.stdout(`${VERSION}\n`);
         return EXIT_CODES.ok;
-      case 'audit':
-        return await runAuditCommand(rest, io, overrides);
-      case 'checks':
-        return runChecksCommand(io);
-      default:
-        throw new InputError(`unknown command '${command}'. Commands: audit, checks, help.`);
+      default: {
+        const found = COMMANDS.find((candidate) => candidate.name === command);
+        if (!found) {
+          const names = [...COMMANDS.map((candidate) => candidate.name), 'help'];
+          throw new InputError(`unknown command '${command}'. Commands: ${names.join(', ')}.`);
+        }
+        return await found.run(rest, io, overrides);
+      }
     }
   } catch (error) {
     if (error instanceof PolicyError || error instanceof InputError || error instanceof CredentialsError) {

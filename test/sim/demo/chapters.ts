@@ -1,0 +1,15 @@
+/**
+ * The chapters of `npm run demo`, in order, and the scenarios the simulator loads for them. A new
+ * subsystem adds its scenario file and one chapter line here.
+ */
+import type { DemoChapter } from './context.ts';
+import { pitrChapter } from './pitr.ts';
+
+export const DEMO_SCENARIOS: readonly string[] = [
+  'test/sim/scenarios/demo-aws.yaml',
+  'test/sim/scenarios/demo-gcp.yaml',
+];
+
+export const DEMO_POLICY = 'test/sim/scenarios/demo-policy.yaml';
+
+export const DEMO_CHAPTERS: readonly DemoChapter[] = [pitrChapter];
