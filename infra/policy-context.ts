@@ -1,13 +1,11 @@
 /**
  * The policy as the infrastructure sees it: read from CDK context (`backupGuardPolicy` in cdk.json,
  * or `-c backupGuardPolicy='{...}'`), parsed by the one schema in functions/core/policy.ts, then
- * checked for what deployment needs on top of the schema (role names a StackSet can create, the
- * federation role in the Security Hub central account, a schedule both clouds understand).
+ * checked for what deployment needs on top of the schema (role names a StackSet can create).
  * Every failure is a {@link PolicyError} that names the field.
  */
 import { PolicyError } from '../functions/core/errors.ts';
 import { type Policy, parsePolicy } from '../functions/core/policy.ts';
-import { parseAuditSchedule } from '../functions/core/schedule.ts';
 
 /** The CDK context key that holds the policy. */
 export const POLICY_CONTEXT_KEY = 'backupGuardPolicy';
@@ -60,40 +58,25 @@ export function memberRoleFrom(policy: Policy): Pick<RoleArnParts, 'roleName' | 
   return { roleName, path };
 }
 
-/** Deployment constraints beyond the schema; throws one {@link PolicyError} listing every problem. */
+/**
+ * Deployment constraints beyond the schema; throws one {@link PolicyError} listing every problem.
+ * Every rule that holds wherever the policy is used (role ARN in its account, federation role in the
+ * central account, a schedule both clouds understand) lives in the schema itself
+ * (functions/core/policy.ts). What remains here is about deploying only: one StackSet template
+ * creates one member role name in every account.
+ */
 export function validateDeployablePolicy(policy: Policy, source = 'policy'): void {
   const issues: { path: string; message: string }[] = [];
   const member = memberRoleFrom(policy);
   policy.aws.accounts.forEach((account, index) => {
     const parts = parseRoleArn(account.roleArn);
-    const path = `aws.accounts.${index}.roleArn`;
-    if (parts.accountId !== account.accountId) {
-      issues.push({
-        path,
-        message: `is in account ${parts.accountId}, but accountId is ${account.accountId}`,
-      });
-    }
     if (parts.roleName !== member.roleName || parts.path !== member.path) {
       issues.push({
-        path,
+        path: `aws.accounts.${index}.roleArn`,
         message: `names role ${parts.path}${parts.roleName}, but aws.accounts.0 names ${member.path}${member.roleName}; the member StackSet creates one role name in every account, so all must match`,
       });
     }
   });
-  const federation = policy.gcp.federation;
-  const central = policy.securityHub.centralAccountId;
-  if (federation && central && parseRoleArn(federation.roleArn).accountId !== central) {
-    issues.push({
-      path: 'gcp.federation.roleArn',
-      message: `is in account ${parseRoleArn(federation.roleArn).accountId}, but securityHub.centralAccountId is ${central}; Security Hub only accepts findings imported by the account they belong to`,
-    });
-  }
-  try {
-    parseAuditSchedule(policy.schedules.auditPitr);
-  } catch (error) {
-    if (!(error instanceof PolicyError)) throw error;
-    issues.push(...error.issues);
-  }
   if (issues.length > 0) {
     const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
     throw new PolicyError(`${source} is invalid:\n${lines.join('\n')}`, issues);
