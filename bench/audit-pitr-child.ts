@@ -3,6 +3,7 @@
  * alone (the simulator runs in the parent). Prints one JSON line with the figures.
  */
 import { AwsClientFactory } from '../functions/aws/clients.ts';
+import { awsCollectors } from '../functions/aws/collectors.ts';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
@@ -21,7 +22,10 @@ const sampler = setInterval(() => {
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
 }, 5);
 const started = performance.now();
-const report = await runAuditReport({ providers: ['aws'] }, { policy, aws: { factory } });
+const report = await runAuditReport(
+  { providers: ['aws'] },
+  { policy, aws: { factory, collectors: awsCollectors } },
+);
 const wallMs = performance.now() - started;
 clearInterval(sampler);
 factory.destroy();

@@ -21,6 +21,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { parsePolicy } from '../functions/core/policy.ts';
 import { GcpClientFactory } from '../functions/gcp/clients.ts';
 import { DEFAULT_INSTANCE_CONCURRENCY, INSTANCES_PAGE_SIZE } from '../functions/gcp/cloud-sql.ts';
+import { gcpCollectors } from '../functions/gcp/collectors.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import type { ScenarioInput } from '../test/sim/scenario.ts';
 import { startSim } from '../test/sim/server.ts';
@@ -167,7 +168,10 @@ async function auditBenchmark(): Promise<void> {
     }, 5);
     const elu = performance.eventLoopUtilization();
     const started = performance.now();
-    const report = await runAuditReport({ providers: ['gcp'] }, { policy, gcp: factory });
+    const report = await runAuditReport(
+      { providers: ['gcp'] },
+      { policy, gcp: { clients: factory, collectors: gcpCollectors } },
+    );
     const wallMs = performance.now() - started;
     clearInterval(sampler);
     const busy = performance.eventLoopUtilization(elu);

@@ -7,11 +7,14 @@ import { parseArgs } from 'node:util';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { AwsClientFactory } from '../aws/clients.ts';
+import { awsCollectors } from '../aws/collectors.ts';
 import { allChecks } from '../checks/index.ts';
 import { type AuditProgress, type AuditReport, EXIT_CODES } from '../core/audit.ts';
 import { BackupGuardError, CredentialsError, InputError, PolicyError } from '../core/errors.ts';
-import { loadPolicyFile, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
+import { loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
+import { loadPolicyFile } from '../core/policy-file.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../gcp/clients.ts';
+import { gcpCollectors } from '../gcp/collectors.ts';
 import { runAuditJob } from '../jobs/audit.ts';
 import type { PublicationOutcome } from '../jobs/publish.ts';
 import { renderConsole } from '../publish/console.ts';
@@ -269,8 +272,8 @@ async function runAuditCommand(args: readonly string[], io: CliIo, overrides: Cl
       },
       {
         policy,
-        ...(factory ? { aws: { factory, homeRegion } } : {}),
-        ...(gcp ? { gcp } : {}),
+        ...(factory ? { aws: { factory, collectors: awsCollectors, homeRegion } } : {}),
+        ...(gcp ? { gcp: { clients: gcp, collectors: gcpCollectors } } : {}),
         ...(factory
           ? { publisher: { factory: () => factory, accounts: policy.aws.accounts, homeRegion } }
           : {}),

@@ -4,6 +4,11 @@
  */
 import type { ResourceRef } from './finding.ts';
 
+/** What every fact has: the resource its findings are about. */
+export interface Fact {
+  readonly resource: ResourceRef;
+}
+
 /** A restore window as the cloud reports it, or why it could not be read. */
 export type RestoreWindow =
   | {

@@ -3,9 +3,7 @@
  * Functions and the CLI. Every bad field is reported with its exact path.
  */
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { resolve } from 'node:path';
 import * as z from 'zod';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { parseAuditSchedule } from './schedule.ts';
@@ -254,31 +252,6 @@ function explainMovedFields(issue: InputIssue): InputIssue[] {
       ? [{ path: '(root)', message: `Unrecognized keys: ${rest.map((name) => `"${name}"`).join(', ')}` }]
       : []),
   ];
-}
-
-/** Load a policy file (JSON, or YAML by `.yaml`/`.yml` extension). */
-export async function loadPolicyFile(path: string): Promise<Policy> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new PolicyError(`cannot read policy file ${path}: ${(error as Error).message}`, [], {
-      cause: error,
-    });
-  }
-  let raw: unknown;
-  try {
-    raw = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    throw new PolicyError(
-      `policy file ${path} is not valid ${extname(path) || 'JSON'}: ${(error as Error).message}`,
-      [],
-      {
-        cause: error,
-      },
-    );
-  }
-  return parsePolicy(raw, `policy file ${path}`);
 }
 
 /** Load the policy from the environment (`BACKUP_GUARD_POLICY`, JSON); absent means all defaults. */

@@ -11,6 +11,7 @@
  * scope's own outcome.
  */
 import type { AwsClientFactory } from '../aws/clients.ts';
+import type { AwsCollector, AwsCollectors } from '../aws/collectors.ts';
 import { auditedAccountOf, planAwsScopes } from '../aws/planner.ts';
 import {
   type AuditProgress,
@@ -27,20 +28,16 @@ import {
   withTargetCoverage,
 } from '../core/audit.ts';
 import { describeError, errorCode, InputError, PolicyError } from '../core/errors.ts';
+import type { Fact } from '../core/facts.ts';
 import type { CheckGroup, Provider } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import { type AuditMetricValues, auditMetricValues } from '../core/metrics.ts';
 import type { Policy } from '../core/policy.ts';
 import type { RunCoverage } from '../core/targets.ts';
+import type { GcpClientSource, GcpCollector, GcpCollectors } from '../gcp/collectors.ts';
 import { planGcpScopes } from '../gcp/planner.ts';
 import { summarize } from '../publish/summary.ts';
-import {
-  type CheckGroupDefinition,
-  checkGroup,
-  checkGroups,
-  type GcpClientSource,
-  type GroupFact,
-} from './groups.ts';
+import { type CheckGroupDefinition, checkGroup, checkGroups } from './groups.ts';
 import { type PublicationOutcome, type PublisherDependencies, publishAudit } from './publish.ts';
 
 /** What to audit in one run. */
@@ -63,14 +60,18 @@ export type JobLogger = StructuredLogger;
 /** What a job runs with: the policy, the clients of each cloud it may read, and how it publishes. */
 export interface AuditDependencies {
   readonly policy: Policy;
-  /** AWS clients; required when the request audits AWS. */
+  /** AWS clients and collectors (functions/aws/collectors.ts); required when the request audits AWS. */
   readonly aws?: {
     readonly factory: AwsClientFactory;
+    readonly collectors: AwsCollectors;
     /** Region for account-level calls (STS, Account ListRegions); the runtime's or the CLI's region. */
     readonly homeRegion?: string | undefined;
   };
-  /** GCP clients; required when the request audits GCP. */
-  readonly gcp?: GcpClientSource;
+  /** GCP clients and collectors (functions/gcp/collectors.ts); required when the request audits GCP. */
+  readonly gcp?: {
+    readonly clients: GcpClientSource;
+    readonly collectors: GcpCollectors;
+  };
   /** How to publish; required when the run publishes. */
   readonly publisher?: PublisherDependencies;
   readonly logger?: JobLogger;
@@ -122,7 +123,7 @@ export function requestedGroups(request: Pick<AuditRequest, 'groups'>): CheckGro
 export async function planAudit(request: AuditRequest, deps: AuditDependencies): Promise<AuditPlan> {
   const groups = requestedGroups(request);
   const groupsFor = (provider: Provider): CheckGroup[] =>
-    groups.filter((group) => group.collect[provider] !== undefined).map((group) => group.name);
+    groups.filter((group) => collectorOf(group, provider, deps) !== undefined).map((group) => group.name);
   const scopes: PlannedScope[] = [];
   const unplanned: PlanningFailure[] = [];
   const errors: unknown[] = [];
@@ -177,7 +178,7 @@ async function planProvider(
 }
 
 /** A planned scope made runnable: its group's checks, and `collect` reading its facts with `deps`. */
-export interface RunnableScope extends ScopePlan<GroupFact> {
+export interface RunnableScope extends ScopePlan<Fact> {
   readonly group: CheckGroupDefinition;
 }
 
@@ -187,13 +188,11 @@ export function runnableScope(planned: PlannedScope, deps: AuditDependencies): R
   const group = checkGroup(scope.group);
   if (!group) throw new InputError(`scope ${scopeKey(scope)}: no check group '${scope.group}' is registered`);
   const now = deps.now ?? (() => new Date());
-  const collect = (): Promise<readonly GroupFact[]> => {
+  const collect = (): Promise<readonly Fact[]> => {
     if (scope.provider === 'aws') {
-      const collector = group.collect.aws;
-      if (!collector)
-        return Promise.reject(new InputError(`check group ${scope.group} has no AWS collector`));
-      if (!deps.aws)
-        return Promise.reject(new InputError('AWS is audited but no AWS clients were configured'));
+      const collector = collectorOf(group, 'aws', deps) as AwsCollector | undefined;
+      if (!collector || !deps.aws)
+        return Promise.reject(new InputError(`check group ${scope.group} has no AWS collector here`));
       return collector({
         factory: deps.aws.factory,
         account: auditedAccountOf(deps.policy, scope.account),
@@ -202,12 +201,22 @@ export function runnableScope(planned: PlannedScope, deps: AuditDependencies): R
         now,
       });
     }
-    const collector = group.collect.gcp;
-    if (!collector) return Promise.reject(new InputError(`check group ${scope.group} has no GCP collector`));
-    if (!deps.gcp) return Promise.reject(new InputError('GCP is audited but no GCP clients were configured'));
-    return collector({ clients: deps.gcp, project: scope.account, policy: deps.policy, now });
+    const collector = collectorOf(group, 'gcp', deps) as GcpCollector | undefined;
+    if (!collector || !deps.gcp)
+      return Promise.reject(new InputError(`check group ${scope.group} has no GCP collector here`));
+    return collector({ clients: deps.gcp.clients, project: scope.account, policy: deps.policy, now });
   };
   return { ...toScopePlan(planned, collect), group };
+}
+
+/** The group's collector for a provider: the entry point's, else one the group carries itself. */
+function collectorOf(
+  group: CheckGroupDefinition,
+  provider: Provider,
+  deps: AuditDependencies,
+): AwsCollector | GcpCollector | undefined {
+  if (provider === 'aws') return deps.aws?.collectors[group.name] ?? group.collect?.aws;
+  return deps.gcp?.collectors[group.name] ?? group.collect?.gcp;
 }
 
 /** Run some scopes of a plan (all of them, or one batch of a fan-out) and report them. */

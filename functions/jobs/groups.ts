@@ -1,78 +1,37 @@
 /**
- * The check groups the audit job runs. A group brings its checks and, per provider, the collector
- * that reads one scope's facts; the planners (functions/aws/planner.ts, functions/gcp/planner.ts)
- * and the runner are shared. Adding a group is a folder in functions/checks, a collector in
- * functions/aws or functions/gcp, and one registration line below.
+ * The check groups the audit job runs: each brings its name, a summary and its checks. How a scope's
+ * facts are read is the provider's: functions/aws/collectors.ts and functions/gcp/collectors.ts hold
+ * the built-in groups' collectors, so each function bundles only its own cloud's adapters. Adding a
+ * group is a folder in functions/checks, a collector per cloud it covers, and one registration line
+ * below. A self-contained group (an extension, a test) may carry its collectors inline instead.
  */
-import { RDSClient } from '@aws-sdk/client-rds';
-import type { AuditedAccount, AwsClientFactory } from '../aws/clients.ts';
-import { collectRdsPitrFacts } from '../aws/rds.ts';
+import type { AwsCollector } from '../aws/collectors.ts';
 import { pitrChecks } from '../checks/pitr/index.ts';
 import type { Check } from '../core/check.ts';
-import { CHECK_GROUP_NAME, type CheckGroup, type ResourceRef } from '../core/finding.ts';
-import type { Policy } from '../core/policy.ts';
-import { type CloudSqlApi, readCloudSqlPitrFacts } from '../gcp/cloud-sql.ts';
-
-/** Where an AWS collector reads one scope: the account (with its role) and region, and the clients. */
-export interface AwsScopeReader {
-  readonly factory: AwsClientFactory;
-  readonly account: AuditedAccount;
-  readonly region: string;
-  readonly policy: Policy;
-  readonly now: () => Date;
-}
-
-/** The GCP clients a collector may use (the GCP client factory fits). */
-export interface GcpClientSource {
-  cloudSql(): CloudSqlApi;
-}
-
-/** Where a GCP collector reads one scope: the project (all its regions) and the clients. */
-export interface GcpScopeReader {
-  readonly clients: GcpClientSource;
-  readonly project: string;
-  readonly policy: Policy;
-  readonly now: () => Date;
-}
-
-/** A fact any check group judges: it names the resource its findings are about. */
-export interface GroupFact {
-  readonly resource: ResourceRef;
-}
+import type { Fact } from '../core/facts.ts';
+import { CHECK_GROUP_NAME, type CheckGroup } from '../core/finding.ts';
+import type { GcpCollector } from '../gcp/collectors.ts';
 
 /** A check group as the runner sees it. */
-export interface CheckGroupDefinition<F extends GroupFact = GroupFact> {
+export interface CheckGroupDefinition<F extends Fact = Fact> {
   readonly name: CheckGroup;
   /** What the group audits, for `--help` and the docs. */
   readonly summary: string;
   readonly checks: readonly Check<F>[];
-  /** How one scope's facts are read, per provider; a provider without a collector has no scope of this group. */
-  readonly collect: {
-    readonly aws?: (reader: AwsScopeReader) => Promise<readonly F[]>;
-    readonly gcp?: (reader: GcpScopeReader) => Promise<readonly F[]>;
+  /**
+   * Collectors carried by the group itself, used when the entry point's collectors have none for
+   * it. Built-in groups leave this out (see the module comment).
+   */
+  readonly collect?: {
+    readonly aws?: (reader: Parameters<AwsCollector>[0]) => Promise<readonly F[]>;
+    readonly gcp?: (reader: Parameters<GcpCollector>[0]) => Promise<readonly F[]>;
   };
 }
 
-/** Define a group with its fact type checked, for the registry below. */
-export function defineCheckGroup<F extends GroupFact>(group: CheckGroupDefinition<F>): CheckGroupDefinition {
+/** Define a group with its fact type checked, for the registry. */
+export function defineCheckGroup<F extends Fact>(group: CheckGroupDefinition<F>): CheckGroupDefinition {
   return group as unknown as CheckGroupDefinition;
 }
-
-const pitrGroup = defineCheckGroup({
-  name: 'pitr',
-  summary: 'point-in-time recovery of RDS instances, Aurora clusters and Cloud SQL instances',
-  checks: pitrChecks,
-  collect: {
-    aws: ({ factory, account, region, policy }) =>
-      collectRdsPitrFacts(
-        factory.client(RDSClient, region, account),
-        { account: account.accountId, region },
-        policy,
-      ),
-    gcp: ({ clients, project, policy, now }) =>
-      readCloudSqlPitrFacts(clients.cloudSql(), project, policy, { now }),
-  },
-});
 
 const registry = new Map<CheckGroup, CheckGroupDefinition>();
 
@@ -102,7 +61,13 @@ export function registerCheckGroup(group: CheckGroupDefinition): () => void {
   };
 }
 
-registerCheckGroup(pitrGroup);
+registerCheckGroup(
+  defineCheckGroup({
+    name: 'pitr',
+    summary: 'point-in-time recovery of RDS instances, Aurora clusters and Cloud SQL instances',
+    checks: pitrChecks,
+  }),
+);
 
 /** Every registered group, in registration order. */
 export function checkGroups(): CheckGroupDefinition[] {

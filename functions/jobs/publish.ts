@@ -4,9 +4,8 @@
  */
 import type { AwsClientFactory } from '../aws/clients.ts';
 import type { AuditReport } from '../core/audit.ts';
-import { BackupGuardError, describeError, errorCode } from '../core/errors.ts';
+import { BackupGuardError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
 import type { Policy } from '../core/policy.ts';
-import { FederationError } from '../gcp/federation.ts';
 import {
   type FailedImport,
   FindingsImportError,
@@ -70,6 +69,19 @@ export interface FailedPublication {
 /** What publishing did. */
 export type PublicationOutcome = { readonly status: 'disabled' } | DeliveredPublication | FailedPublication;
 
+/**
+ * The role and STS code a refused federation names (functions/gcp/federation.ts FederationError),
+ * read by shape so that the AWS functions do not bundle the GCP federation code.
+ */
+function federationDetails(error: unknown): { roleArn?: string; stsCode?: string } {
+  if (!(error instanceof CredentialsError)) return {};
+  const { roleArn, stsCode } = error as CredentialsError & { roleArn?: unknown; stsCode?: unknown };
+  return {
+    ...(typeof roleArn === 'string' ? { roleArn } : {}),
+    ...(typeof stsCode === 'string' ? { stsCode } : {}),
+  };
+}
+
 /** Publish `report`; never throws for cloud failures, which the outcome reports. */
 export async function publishAudit(
   report: AuditReport,
@@ -123,9 +135,7 @@ export async function publishAudit(
     const failure: PublicationFailure = {
       code: errorCode(error),
       message: describeError(error),
-      ...(error instanceof FederationError
-        ? { roleArn: error.roleArn, ...(error.stsCode ? { stsCode: error.stsCode } : {}) }
-        : {}),
+      ...federationDetails(error),
     };
     deps.logger?.error('publishing to Security Hub failed', { error: failure });
     return { status: 'error', failedCount: report.findings.length, error: failure };

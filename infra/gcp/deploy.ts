@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BackupGuardError, describeError, InputError, PolicyError } from '../../functions/core/errors.ts';
-import { loadPolicyFile, type Policy } from '../../functions/core/policy.ts';
+import type { Policy } from '../../functions/core/policy.ts';
+import { loadPolicyFile } from '../../functions/core/policy-file.ts';
 import { POLICY_CONTEXT_KEY, readPolicyContext, validateDeployablePolicy } from '../policy-context.ts';
 import { unsupportedNodeMessage } from './node-version.ts';
 import {

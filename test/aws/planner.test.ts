@@ -9,6 +9,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { awsCollectors } from '../../functions/aws/collectors.ts';
 import { type PlanAwsScopesOptions, planAwsScopes } from '../../functions/aws/planner.ts';
 import { CloudApiError, CredentialsError } from '../../functions/core/errors.ts';
 import { type Policy, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
@@ -34,7 +35,9 @@ async function planAwsPitrAudit(
   options: Omit<PlanAwsScopesOptions, 'groups'> = {},
 ) {
   const scopes = await planAwsScopes(policy, factory, { groups: ['pitr'], ...options });
-  return scopes.map((planned) => runnableScope(planned, { policy, aws: { factory } }));
+  return scopes.map((planned) =>
+    runnableScope(planned, { policy, aws: { factory, collectors: awsCollectors } }),
+  );
 }
 
 describe('planAwsScopes', () => {
@@ -238,7 +241,10 @@ describe('planAwsScopes', () => {
 
     // Act
     const [revived] = JSON.parse(JSON.stringify(scopes)) as typeof scopes;
-    const plan = runnableScope(revived as (typeof scopes)[number], { policy: policy(), aws: { factory } });
+    const plan = runnableScope(revived as (typeof scopes)[number], {
+      policy: policy(),
+      aws: { factory, collectors: awsCollectors },
+    });
 
     // Assess
     expect(revived?.failure?.code).toBe('AccessDeniedException');

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../../functions/core/errors.ts';
-import { loadPolicyFile, loadPolicyFromEnv, POLICY_ENV, parsePolicy } from '../../functions/core/policy.ts';
+import { loadPolicyFromEnv, POLICY_ENV, parsePolicy } from '../../functions/core/policy.ts';
+import { loadPolicyFile } from '../../functions/core/policy-file.ts';
 
 describe('parsePolicy', () => {
   it('applies the documented defaults when the policy is empty', () => {

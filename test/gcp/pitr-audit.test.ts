@@ -3,6 +3,7 @@ import type { AuditReport } from '../../functions/core/audit.ts';
 import type { ComplianceStatus } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import { gcpCollectors } from '../../functions/gcp/collectors.ts';
 import { ALL_REGIONS, planGcpScopes } from '../../functions/gcp/planner.ts';
 import { runAuditReport } from '../../functions/jobs/audit.ts';
 import { loadScenario } from '../sim/scenario.ts';
@@ -75,7 +76,11 @@ async function runAgainst(sim: Sim, policyInput: Parameters<typeof parsePolicy>[
   try {
     return await runAuditReport(
       { providers: ['gcp'] },
-      { policy: parsePolicy(policyInput), gcp: factory, now: () => NOW },
+      {
+        policy: parsePolicy(policyInput),
+        gcp: { clients: factory, collectors: gcpCollectors },
+        now: () => NOW,
+      },
     );
   } finally {
     await factory.close();

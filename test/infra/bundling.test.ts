@@ -65,7 +65,8 @@ function importError(file: string): string {
     .at(-1) as string;
 }
 
-describe('function bundling', () => {
+// Each test bundles with esbuild (twice in some): seconds alone, much longer on a shared 2-core machine.
+describe('function bundling', { timeout: 240_000 }, () => {
   it('gives the benchmark the same Lambda bundle, byte for byte, as NodejsFunction deploys', async () => {
     // Prepare
     const deployed = bundleWithNodejsFunction();

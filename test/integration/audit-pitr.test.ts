@@ -5,6 +5,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { awsCollectors } from '../../functions/aws/collectors.ts';
 import { type AuditReport, EXIT_CODES, exitCodeFor } from '../../functions/core/audit.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { recordAuditMetrics } from '../../functions/handlers/aws/observability.ts';
@@ -38,7 +39,7 @@ async function audit(policyInput: PolicyInput = {}, regions?: string[]): Promise
   try {
     return await runAuditReport(
       { providers: ['aws'], ...(regions ? { regions } : {}) },
-      { policy, aws: { factory } },
+      { policy, aws: { factory, collectors: awsCollectors } },
     );
   } finally {
     factory.destroy();

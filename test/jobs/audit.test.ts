@@ -5,11 +5,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { awsCollectors } from '../../functions/aws/collectors.ts';
 import { pitrLagCheck } from '../../functions/checks/pitr/lag.ts';
 import { EXIT_CODES } from '../../functions/core/audit.ts';
 import type { PolicyInput } from '../../functions/core/policy.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import { gcpCollectors } from '../../functions/gcp/collectors.ts';
 import {
   type AuditDependencies,
   finishAudit,
@@ -46,8 +48,8 @@ afterEach(async () => {
 function deps(input: PolicyInput): AuditDependencies {
   return {
     policy: parsePolicy(input),
-    aws: { factory, homeRegion: 'us-east-1' },
-    gcp,
+    aws: { factory, collectors: awsCollectors, homeRegion: 'us-east-1' },
+    gcp: { clients: gcp, collectors: gcpCollectors },
     publisher: { factory: () => factory, accounts: [], homeRegion: 'us-east-1' },
   };
 }

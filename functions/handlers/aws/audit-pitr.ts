@@ -8,6 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import * as z from 'zod';
 import { AwsClientFactory } from '../../aws/clients.ts';
+import { awsCollectors } from '../../aws/collectors.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
@@ -69,7 +70,7 @@ export async function auditPitr(event: unknown, deps: AuditPitrDependencies): Pr
     },
     {
       policy: deps.policy,
-      aws: { factory: deps.factory, homeRegion: deps.homeRegion },
+      aws: { factory: deps.factory, collectors: awsCollectors, homeRegion: deps.homeRegion },
       publisher: {
         factory: () => deps.factory,
         accounts: deps.policy.aws.accounts,

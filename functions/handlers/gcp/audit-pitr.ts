@@ -17,9 +17,9 @@ import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
+import { type GcpClientSource, gcpCollectors } from '../../gcp/collectors.ts';
 import { createFederatedAwsFactory } from '../../gcp/federation.ts';
 import { type AuditJobMetrics, type JobLogger, runAuditJob } from '../../jobs/audit.ts';
-import type { GcpClientSource } from '../../jobs/groups.ts';
 import type { PublicationOutcome } from '../../jobs/publish.ts';
 import { createGcpLogger } from './observability.ts';
 
@@ -108,7 +108,7 @@ export async function auditPitrGcp(
     },
     {
       policy: deps.policy,
-      gcp: deps.gcp,
+      gcp: { clients: deps.gcp, collectors: gcpCollectors },
       publisher: {
         factory: deps.awsFactory,
         // The federated credentials are the central account's own: GCP findings go there.

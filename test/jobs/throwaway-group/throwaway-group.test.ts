@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../../functions/aws/clients.ts';
+import { awsCollectors } from '../../../functions/aws/collectors.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
 import { type AuditDependencies, runAuditJob } from '../../../functions/jobs/audit.ts';
 import { registerCheckGroup } from '../../../functions/jobs/groups.ts';
@@ -47,7 +48,7 @@ function deps(regions: string[]): AuditDependencies {
   const policy = parsePolicy({ aws: { regions }, securityHub: { enabled: true } });
   return {
     policy,
-    aws: { factory, homeRegion: 'us-east-1' },
+    aws: { factory, collectors: awsCollectors, homeRegion: 'us-east-1' },
     publisher: { factory: () => factory, accounts: [], homeRegion: 'us-east-1' },
   };
 }

@@ -1,0 +1,33 @@
+/**
+ * The GCP collectors of the built-in check groups: how one project's facts are read. They live here,
+ * not in the group registry, so that a function bundles only its own cloud's adapters. Entry points
+ * that audit GCP pass {@link gcpCollectors} to the job; a new group adds one line below.
+ */
+import type { Fact } from '../core/facts.ts';
+import type { CheckGroup } from '../core/finding.ts';
+import type { Policy } from '../core/policy.ts';
+import { type CloudSqlApi, readCloudSqlPitrFacts } from './cloud-sql.ts';
+
+/** The GCP clients a collector may use (the GCP client factory fits). */
+export interface GcpClientSource {
+  cloudSql(): CloudSqlApi;
+}
+
+/** Where a GCP collector reads one scope: the project (all its regions) and the clients. */
+export interface GcpScopeReader {
+  readonly clients: GcpClientSource;
+  readonly project: string;
+  readonly policy: Policy;
+  readonly now: () => Date;
+}
+
+/** Reads one GCP project's facts for a group; throws when the project cannot be read. */
+export type GcpCollector = (reader: GcpScopeReader) => Promise<readonly Fact[]>;
+
+/** The GCP collector of each built-in group. */
+export type GcpCollectors = Readonly<Partial<Record<CheckGroup, GcpCollector>>>;
+
+export const gcpCollectors: GcpCollectors = {
+  pitr: ({ clients, project, policy, now }) =>
+    readCloudSqlPitrFacts(clients.cloudSql(), project, policy, { now }),
+};
