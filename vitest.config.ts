@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'cdk.out/**'],
-    testTimeout: 60_000,
+    // Generous: several tests spawn processes (cdk synth, esbuild, the CLI, Chromium) on a shared 2-core machine.
+    testTimeout: 180_000,
     hookTimeout: 60_000,
     pool: 'forks',
   },
