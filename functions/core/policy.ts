@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod';
+import { chatopsPolicySchema } from './chatops-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { parseAuditSchedule } from './schedule.ts';
 
@@ -57,6 +58,7 @@ export const MOVED_POLICY_FIELDS: Readonly<Record<string, string>> = {
 export const policySchema = z
   .strictObject({
     pitr: pitrSection.prefault({}).describe('The PITR audit (RDS, Aurora, Cloud SQL).'),
+    chatops: chatopsPolicySchema.prefault({}).describe('Who may run which chat command (Slack), from where.'),
     targets: z
       .strictObject({
         tags: z

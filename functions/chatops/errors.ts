@@ -1,0 +1,53 @@
+/**
+ * Errors a chat entry point can answer with. Like middy's http-errors, each carries the HTTP status
+ * and whether its message may be shown to the caller (`expose`): 4xx messages say what was wrong,
+ * 5xx details stay in the logs and the caller sees a generic line.
+ */
+import { BackupGuardError } from '../core/errors.ts';
+
+export class ChatError extends BackupGuardError {
+  /** The HTTP status of the answer. */
+  readonly status: number;
+  /** Whether the message may reach the caller (Slack, Amazon Q). Never true for a 5xx. */
+  readonly expose: boolean;
+  constructor(status: number, message: string, options?: ErrorOptions & { readonly expose?: boolean }) {
+    super(message, options);
+    this.name = 'ChatError';
+    this.status = status;
+    this.expose = status < 500 && (options?.expose ?? true);
+  }
+}
+
+/** The request is not from Slack, or not from now: a forged, altered, stale or replayed request. */
+export class SignatureError extends ChatError {
+  /** Why, for the log (the caller only learns that the request was refused). */
+  readonly reason: 'missing-header' | 'malformed' | 'stale' | 'mismatch';
+  constructor(reason: SignatureError['reason'], message: string) {
+    super(401, message, { expose: false });
+    this.name = 'SignatureError';
+    this.reason = reason;
+  }
+}
+
+/** The caller may not run that command here. */
+export class NotAuthorizedError extends ChatError {
+  constructor(message: string) {
+    super(403, message);
+    this.name = 'NotAuthorizedError';
+  }
+}
+
+/** The command text does not parse; the message is the help the user needs. */
+export class CommandError extends ChatError {
+  constructor(message: string) {
+    super(400, message);
+    this.name = 'CommandError';
+  }
+}
+
+/** What the caller sees for an error: its own message when exposable, else a generic line. */
+export function publicMessage(error: unknown): string {
+  if (error instanceof ChatError && error.expose) return error.message;
+  if (error instanceof SignatureError) return 'Request refused.';
+  return 'Something went wrong on our side; the details are in the backup-guard logs.';
+}

@@ -1,0 +1,208 @@
+/**
+ * The one command grammar of every chat entry point (the Slack slash command, Amazon Q Developer in
+ * chat, the GCP function):
+ *
+ *   snapshot [target …] reason="why" ticket=CHG-123
+ *   readiness [target …]
+ *   status
+ *   help [command]
+ *
+ * Words split on spaces; "…" (also the curly quotes chat clients type) keeps spaces in a value.
+ * A mistake never throws past here: {@link parseChatCommand} returns a {@link CommandError} whose
+ * message is the help the user needs.
+ */
+import { CommandError } from './errors.ts';
+
+export const CHAT_COMMANDS = ['snapshot', 'readiness', 'status', 'help'] as const;
+export type ChatCommandName = (typeof CHAT_COMMANDS)[number];
+
+export type ChatCommand =
+  | {
+      readonly name: 'snapshot';
+      /** Databases named in the command; empty means every target of the policy. */
+      readonly targets: readonly string[];
+      readonly reason: string;
+      readonly ticket: string;
+    }
+  | { readonly name: 'readiness'; readonly targets: readonly string[] }
+  | { readonly name: 'status' }
+  | { readonly name: 'help'; readonly topic?: ChatCommandName };
+
+/** A database name as RDS, Aurora and Cloud SQL allow it (letters, digits, hyphens; ARNs too). */
+const TARGET = /^[A-Za-z][A-Za-z0-9:/._-]{0,254}$/;
+/** A change ticket: letters, digits and `-_.#:/`, as ticketing systems write them. */
+const TICKET = /^[A-Za-z0-9][A-Za-z0-9_.#:/-]{0,63}$/;
+const MAX_REASON = 256;
+const MAX_TARGETS = 50;
+
+export const CHAT_HELP: Readonly<Record<ChatCommandName, string>> = {
+  snapshot:
+    '`snapshot [database …] reason="why" ticket=CHG-123`: take a pre-maintenance snapshot of the named databases (every database of the policy when none is named), wait until each is restorable, and report it. The same ticket never snapshots twice.',
+  readiness:
+    '`readiness [database …]`: GO or NO-GO before a CA rotation: PITR, key-material and dump checks green and a fresh pre-maintenance snapshot for every database.',
+  status: '`status`: the last audit’s summary and the last pre-maintenance snapshots.',
+  help: '`help [command]`: this help.',
+};
+
+/** The whole help text, one line per command. */
+export function helpText(topic?: ChatCommandName): string {
+  if (topic) return CHAT_HELP[topic];
+  return ['backup-guard commands:', ...CHAT_COMMANDS.map((name) => `• ${CHAT_HELP[name]}`)].join('\n');
+}
+
+/** Split command text into words, honouring straight and curly double quotes. */
+export function splitWords(text: string): string[] {
+  const words: string[] = [];
+  let current = '';
+  let quoted = false;
+  let started = false;
+  for (const char of text.replaceAll(/[\u201c\u201d\u201e]/g, '"')) {
+    if (char === '"') {
+      quoted = !quoted;
+      started = true;
+    } else if (!quoted && /\s/.test(char)) {
+      if (started) words.push(current);
+      current = '';
+      started = false;
+    } else {
+      current += char;
+      started = true;
+    }
+  }
+  if (quoted) throw new CommandError('a quote is not closed: write reason="…" with both quotes');
+  if (started) words.push(current);
+  return words;
+}
+
+/** Parse the text after the slash command (or Amazon Q's `command` field). */
+export function parseChatCommand(text: string): ChatCommand | CommandError {
+  try {
+    return parse(text);
+  } catch (error) {
+    if (error instanceof CommandError) return error;
+    throw error;
+  }
+}
+
+function parse(text: string): ChatCommand {
+  const [first, ...rest] = splitWords(text.trim());
+  if (first === undefined) return { name: 'help' };
+  const name = first.toLowerCase();
+  if (!isCommand(name)) {
+    const guess = closest(name, CHAT_COMMANDS);
+    throw new CommandError(
+      `unknown command \`${first}\`${guess ? `; did you mean \`${guess}\`?` : '.'}\n${helpText()}`,
+    );
+  }
+  const { positional, options } = splitOptions(rest, name);
+  switch (name) {
+    case 'help': {
+      const topic = positional[0]?.toLowerCase();
+      if (positional.length > 1 || (topic !== undefined && !isCommand(topic))) {
+        throw new CommandError(`\`help\` takes one command name: ${CHAT_COMMANDS.join(', ')}`);
+      }
+      return topic ? { name, topic } : { name };
+    }
+    case 'status':
+      if (positional.length > 0)
+        throw new CommandError(`\`status\` takes no arguments.\n${CHAT_HELP.status}`);
+      return { name };
+    case 'readiness':
+      return { name, targets: targetsOf(positional, name) };
+    case 'snapshot': {
+      const reason = options.get('reason')?.trim();
+      const ticket = options.get('ticket')?.trim();
+      const missing = [...(reason ? [] : ['reason="…"']), ...(ticket ? [] : ['ticket=…'])];
+      if (missing.length > 0) {
+        throw new CommandError(`\`snapshot\` needs ${missing.join(' and ')}.\n${CHAT_HELP.snapshot}`);
+      }
+      if ((reason as string).length > MAX_REASON) {
+        throw new CommandError(
+          `the reason is ${(reason as string).length} characters; keep it to ${MAX_REASON}`,
+        );
+      }
+      if (!TICKET.test(ticket as string)) {
+        throw new CommandError(`\`${ticket}\` is not a ticket id: letters, digits and -_.#:/, at most 64`);
+      }
+      return {
+        name,
+        targets: targetsOf(positional, name),
+        reason: reason as string,
+        ticket: ticket as string,
+      };
+    }
+  }
+}
+
+function isCommand(name: string): name is ChatCommandName {
+  return (CHAT_COMMANDS as readonly string[]).includes(name);
+}
+
+const OPTIONS: Readonly<Record<ChatCommandName, readonly string[]>> = {
+  snapshot: ['reason', 'ticket'],
+  readiness: [],
+  status: [],
+  help: [],
+};
+
+function splitOptions(words: readonly string[], command: ChatCommandName) {
+  const positional: string[] = [];
+  const options = new Map<string, string>();
+  for (const word of words) {
+    const equals = word.indexOf('=');
+    if (equals <= 0) {
+      positional.push(word);
+      continue;
+    }
+    const key = word.slice(0, equals).toLowerCase();
+    if (!OPTIONS[command].includes(key)) {
+      const allowed = OPTIONS[command];
+      const guess = closest(key, allowed);
+      const hint = guess
+        ? `; did you mean \`${guess}\`?`
+        : allowed.length > 0
+          ? `; its options are ${allowed.join(', ')}.`
+          : '; it takes no options.';
+      throw new CommandError(`\`${command}\` has no option \`${key}\`${hint}`);
+    }
+    if (options.has(key)) throw new CommandError(`\`${key}\` is given twice`);
+    options.set(key, word.slice(equals + 1));
+  }
+  return { positional, options };
+}
+
+function targetsOf(words: readonly string[], command: ChatCommandName): string[] {
+  if (words.length > MAX_TARGETS) throw new CommandError(`name at most ${MAX_TARGETS} databases at once`);
+  for (const word of words) {
+    if (!TARGET.test(word)) {
+      throw new CommandError(`\`${word}\` is not a database name.\n${CHAT_HELP[command]}`);
+    }
+  }
+  return [...new Set(words)];
+}
+
+/** The candidate within edit distance 2 of `word`, if one is clearly meant. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(word, candidate);
+    if (distance <= 2 && (!best || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      row[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (row[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = row;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { CommandError } from '../../functions/chatops/errors.ts';
+import { closest, parseChatCommand, splitWords } from '../../functions/chatops/grammar.ts';
+
+describe('parseChatCommand', () => {
+  it('reads targets, a quoted reason and a ticket when a snapshot is asked for', () => {
+    // Act
+    const command = parseChatCommand(
+      'snapshot certctl-prod-db certctl-prod-aurora reason="CA rotation" ticket=CHG-123',
+    );
+
+    // Assess
+    expect(command).toEqual({
+      name: 'snapshot',
+      targets: ['certctl-prod-db', 'certctl-prod-aurora'],
+      reason: 'CA rotation',
+      ticket: 'CHG-123',
+    });
+  });
+
+  it('accepts the curly quotes chat clients type and means every target when none is named', () => {
+    // Act
+    const command = parseChatCommand('snapshot reason=\u201cCA rotation tonight\u201d ticket=CHG-7');
+
+    // Assess
+    expect(command).toEqual({
+      name: 'snapshot',
+      targets: [],
+      reason: 'CA rotation tonight',
+      ticket: 'CHG-7',
+    });
+  });
+
+  it('asks for the reason and the ticket when a snapshot command lacks them', () => {
+    // Act
+    const command = parseChatCommand('snapshot certctl-prod-db');
+
+    // Assess
+    expect(command).toBeInstanceOf(CommandError);
+    expect((command as CommandError).message).toContain('needs reason="…" and ticket=…');
+    expect((command as CommandError).status).toBe(400);
+  });
+
+  it('suggests the closest command when a command is mistyped', () => {
+    // Act
+    const command = parseChatCommand('snapshto reason=x ticket=CHG-1');
+
+    // Assess
+    expect((command as CommandError).message).toMatch(
+      /unknown command `snapshto`; did you mean `snapshot`\?/,
+    );
+  });
+
+  it('names the unknown option and the one meant when an option is mistyped', () => {
+    // Act
+    const command = parseChatCommand('snapshot reasn="x" ticket=CHG-1');
+
+    // Assess
+    expect((command as CommandError).message).toBe(
+      '`snapshot` has no option `reasn`; did you mean `reason`?.',
+    );
+  });
+
+  it('refuses a target that is not a database name and a ticket with spaces', () => {
+    // Act / Assess
+    expect(parseChatCommand('readiness <script>')).toBeInstanceOf(CommandError);
+    expect((parseChatCommand('snapshot reason=x ticket="CHG 1"') as CommandError).message).toContain(
+      'is not a ticket id',
+    );
+  });
+
+  it('answers help when the text is empty, and help for one command when asked', () => {
+    // Act / Assess
+    expect(parseChatCommand('   ')).toEqual({ name: 'help' });
+    expect(parseChatCommand('help readiness')).toEqual({ name: 'help', topic: 'readiness' });
+    expect(parseChatCommand('HELP')).toEqual({ name: 'help' });
+  });
+
+  it('reads readiness and status, and refuses arguments status does not take', () => {
+    // Act / Assess
+    expect(parseChatCommand('readiness certctl-prod-db certctl-prod-db')).toEqual({
+      name: 'readiness',
+      targets: ['certctl-prod-db'],
+    });
+    expect(parseChatCommand('status')).toEqual({ name: 'status' });
+    expect(parseChatCommand('status now')).toBeInstanceOf(CommandError);
+  });
+
+  it('reports an unclosed quote instead of guessing where the reason ends', () => {
+    // Act
+    const command = parseChatCommand('snapshot reason="CA rotation ticket=CHG-1');
+
+    // Assess
+    expect((command as CommandError).message).toContain('a quote is not closed');
+  });
+});
+
+describe('splitWords and closest', () => {
+  it('keeps spaces inside quotes and drops empty words between spaces', () => {
+    expect(splitWords('a  "b c"   d=""')).toEqual(['a', 'b c', 'd=']);
+  });
+
+  it('suggests nothing when no command is within two edits', () => {
+    expect(closest('deploy', ['snapshot', 'status'])).toBeUndefined();
+    expect(closest('stats', ['snapshot', 'status'])).toBe('status');
+  });
+});
