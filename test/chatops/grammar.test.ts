@@ -57,7 +57,10 @@ describe('parseChatCommand', () => {
 
     // Assess
     expect((command as CommandError).message).toBe(
-      '`snapshot` has no option `reasn`; did you mean `reason`?.',
+      '`snapshot` has no option `reasn`; did you mean `reason`?',
+    );
+    expect((parseChatCommand('status verbose=1') as CommandError).message).toBe(
+      '`status` has no option `verbose`; it takes no options.',
     );
   });
 
