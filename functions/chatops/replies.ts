@@ -1,0 +1,164 @@
+/**
+ * Replies to Slack: Block Kit messages within Slack's limits (at most 50 blocks, section text at
+ * most 3,000 characters: https://api.slack.com/reference/block-kit/blocks), and a poster for a
+ * command's `response_url` that keeps Slack's budget of five posts within 30 minutes
+ * (https://api.slack.com/interactivity/slash-commands) and only posts where Slack would send
+ * replies from.
+ */
+import { ChatError } from './errors.ts';
+
+/** A Block Kit section or context block, the two kinds the product sends. */
+export type SlackBlock =
+  | { readonly type: 'section'; readonly text: { readonly type: 'mrkdwn'; readonly text: string } }
+  | {
+      readonly type: 'context';
+      readonly elements: readonly { readonly type: 'mrkdwn'; readonly text: string }[];
+    }
+  | { readonly type: 'divider' };
+
+/** A message for `response_url` (or the acknowledgement body). */
+export interface SlackMessage {
+  /** The notification text, and what clients without Block Kit show. */
+  readonly text: string;
+  readonly blocks?: readonly SlackBlock[];
+  /** `ephemeral` (only the caller sees it, Slack's default) or `in_channel`. */
+  readonly response_type?: 'ephemeral' | 'in_channel';
+  /** Replace the message the command's earlier reply posted (progress becomes the result). */
+  readonly replace_original?: boolean;
+}
+
+export const SLACK_LIMITS = {
+  blocks: 50,
+  sectionText: 3000,
+  contextElements: 10,
+  posts: 5,
+  postWindowMs: 30 * 60_000,
+} as const;
+
+/** A section block, its text cut to Slack's limit with a visible marker. */
+export function section(text: string): SlackBlock {
+  const limit = SLACK_LIMITS.sectionText;
+  return {
+    type: 'section',
+    text: { type: 'mrkdwn', text: text.length > limit ? `${text.slice(0, limit - 1)}…` : text },
+  };
+}
+
+/** A context block (small grey text). */
+export function context(...texts: string[]): SlackBlock {
+  return {
+    type: 'context',
+    elements: texts.slice(0, SLACK_LIMITS.contextElements).map((text) => ({ type: 'mrkdwn', text })),
+  };
+}
+
+/**
+ * A message from blocks, within the block limit: when there are more, the last block says how many
+ * were left out (the full answer is in the logs and the CLI).
+ */
+export function message(
+  text: string,
+  blocks: readonly SlackBlock[],
+  responseType?: SlackMessage['response_type'],
+): SlackMessage {
+  const limit = SLACK_LIMITS.blocks;
+  const kept =
+    blocks.length <= limit
+      ? blocks
+      : [
+          ...blocks.slice(0, limit - 1),
+          context(
+            `… ${blocks.length - limit + 1} more not shown; run \`backup-guard\` from a terminal for all of them.`,
+          ),
+        ];
+  return { text, blocks: kept, ...(responseType ? { response_type: responseType } : {}) };
+}
+
+/** Escape text for mrkdwn (`&`, `<`, `>`), so a database name cannot inject links or mentions. */
+export function escapeMrkdwn(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+export interface ResponsePosterOptions {
+  readonly responseUrl: string;
+  /**
+   * Hosts replies may go to. Slack sends `https://hooks.slack.com/...`; refusing any other host
+   * keeps a forged `response_url` from turning the function into a request relay.
+   * @default ['hooks.slack.com']
+   */
+  readonly allowedHosts?: readonly string[];
+  readonly fetch?: typeof fetch;
+  readonly now?: () => Date;
+  /** Posts already made to this `response_url` (by the acknowledging function), with their times. */
+  readonly earlierPosts?: readonly Date[];
+}
+
+/** Slack refused a reply or the budget is spent; the caller logs it (the work itself is done). */
+export class ReplyError extends ChatError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(502, message, options);
+    this.name = 'ReplyError';
+  }
+}
+
+/**
+ * Posts replies to one `response_url`. `post` spends one of the five posts; `progress` posts only
+ * while enough budget is left for the final result, so progress can never crowd the answer out.
+ */
+export class ResponsePoster {
+  readonly #options: ResponsePosterOptions;
+  readonly #posts: Date[];
+
+  constructor(options: ResponsePosterOptions) {
+    const url = new URL(options.responseUrl);
+    const allowed = options.allowedHosts ?? ['hooks.slack.com'];
+    const local = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
+    if (!allowed.includes(url.host) && !allowed.includes(url.hostname)) {
+      throw new ChatError(400, 'response_url is not a Slack address');
+    }
+    if (url.protocol !== 'https:' && !local) throw new ChatError(400, 'response_url is not an https address');
+    this.#options = options;
+    this.#posts = [...(options.earlierPosts ?? [])];
+  }
+
+  /** Posts made within the last 30 minutes. */
+  get postsInWindow(): number {
+    const now = (this.#options.now ?? (() => new Date()))().getTime();
+    return this.#posts.filter((at) => now - at.getTime() < SLACK_LIMITS.postWindowMs).length;
+  }
+
+  /** Post a progress update unless that would leave no post for the result; true when posted. */
+  async progress(reply: SlackMessage): Promise<boolean> {
+    if (this.postsInWindow >= SLACK_LIMITS.posts - 1) return false;
+    await this.post(reply);
+    return true;
+  }
+
+  /** Post a reply; throws {@link ReplyError} when the budget is spent or Slack refuses it. */
+  async post(reply: SlackMessage): Promise<void> {
+    if (this.postsInWindow >= SLACK_LIMITS.posts) {
+      throw new ReplyError(
+        `Slack allows ${SLACK_LIMITS.posts} replies per command within 30 minutes; this one was not sent`,
+      );
+    }
+    const now = (this.#options.now ?? (() => new Date()))();
+    this.#posts.push(now);
+    const fetcher = this.#options.fetch ?? fetch;
+    let status: number;
+    try {
+      const answer = await fetcher(this.#options.responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(reply),
+        signal: AbortSignal.timeout(10_000),
+      });
+      status = answer.status;
+      await answer.body?.cancel();
+    } catch (error) {
+      throw new ReplyError(`the reply could not be delivered to Slack: ${(error as Error).name}`, {
+        cause: error,
+      });
+    }
+    if (status < 200 || status >= 300) throw new ReplyError(`Slack refused the reply with HTTP ${status}`);
+  }
+}

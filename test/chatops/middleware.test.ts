@@ -1,0 +1,256 @@
+/**
+ * The Slack endpoint's middleware chain, run through middy as the Lambda runs it: verification,
+ * authorization, acknowledgement and error answers, with a canary signing secret that must appear
+ * in no log line and no response.
+ */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { helpText } from '../../functions/chatops/grammar.ts';
+import {
+  type ChatWork,
+  chatErrorResponse,
+  type HttpResponse,
+  type SlackEvent,
+  slackAcknowledgement,
+  slackAnswer,
+  slackAuthorization,
+  slackVerification,
+} from '../../functions/chatops/middleware.ts';
+import { slackSignature } from '../../functions/chatops/signature.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+
+const CANARY_SECRET = 'CANARY-slack-signing-secret-5b1f0e';
+const NOW = new Date('2026-12-02T10:00:00Z');
+const policy = parsePolicy({
+  chatops: {
+    slack: { teams: ['T0CERTCTL'] },
+    permissions: { snapshot: ['U0OPERATOR'], readiness: ['*'], status: ['*'] },
+  },
+}).chatops;
+
+interface Harness {
+  readonly handler: (event: SlackEvent) => Promise<HttpResponse>;
+  readonly dispatched: ChatWork[];
+  readonly logs: string[];
+  readonly order: string[];
+}
+
+function harness(): Harness {
+  const dispatched: ChatWork[] = [];
+  const logs: string[] = [];
+  const order: string[] = [];
+  const log =
+    (level: string) =>
+    (message: string, ...attributes: Record<string, unknown>[]) => {
+      logs.push(JSON.stringify({ level, message, ...Object.assign({}, ...attributes) }));
+    };
+  const logger = { info: log('info'), warn: log('warn'), error: log('error') };
+  const lambda = middy<SlackEvent, HttpResponse>(async (event: SlackEvent) => {
+    order.push('handler');
+    const command = event.slack?.command;
+    return slackAnswer({ text: command?.name === 'help' ? helpText(command.topic) : 'status: nothing yet' });
+  })
+    .use(slackVerification({ signingSecret: async () => CANARY_SECRET, now: () => NOW }))
+    .use(slackAuthorization({ policy, logger }))
+    .use(
+      slackAcknowledgement({
+        dispatch: async (work) => {
+          order.push('dispatch');
+          dispatched.push(work);
+        },
+        logger,
+      }),
+    )
+    .use(chatErrorResponse({ logger }));
+  return {
+    handler: (event) => lambda(event, {} as Context),
+    dispatched,
+    logs,
+    order,
+  };
+}
+
+function form(text: string, overrides: Record<string, string> = {}): string {
+  return new URLSearchParams({
+    team_id: 'T0CERTCTL',
+    channel_id: 'C0PKIOPS',
+    user_id: 'U0OPERATOR',
+    command: '/backup-guard',
+    text,
+    response_url: 'https://hooks.slack.com/commands/T0CERTCTL/1/abc',
+    trigger_id: `trigger-${Math.random()}`,
+    ...overrides,
+  }).toString();
+}
+
+function signed(body: string, at: Date = NOW, secret = CANARY_SECRET): SlackEvent {
+  const timestamp = String(Math.floor(at.getTime() / 1000));
+  return {
+    headers: {
+      'X-Slack-Signature': slackSignature(secret, timestamp, body),
+      'x-slack-request-timestamp': timestamp,
+    },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+const SNAPSHOT = 'snapshot certctl-prod-db reason="CA rotation" ticket=CHG-42';
+
+describe('the Slack middleware chain', () => {
+  it('hands a signed, authorized snapshot to the action function and acknowledges before any snapshot work', async () => {
+    // Prepare
+    const { handler, dispatched, order } = harness();
+
+    // Act
+    const response = await handler(signed(form(SNAPSHOT)));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('CHG-42'),
+    });
+    expect(dispatched).toEqual([
+      {
+        command: { name: 'snapshot', targets: ['certctl-prod-db'], reason: 'CA rotation', ticket: 'CHG-42' },
+        identity: { teamId: 'T0CERTCTL', channelId: 'C0PKIOPS', userId: 'U0OPERATOR' },
+        responseUrl: 'https://hooks.slack.com/commands/T0CERTCTL/1/abc',
+        requestKey: expect.stringMatching(/^[0-9a-f]{64}$/),
+      },
+    ]);
+    expect(order).toEqual(['dispatch']);
+  });
+
+  it('gives a retried or double-submitted snapshot the same idempotency key', async () => {
+    // Prepare
+    const { handler, dispatched } = harness();
+
+    // Act: the same command twice, with different trigger ids, as a double click sends it.
+    await handler(signed(form(SNAPSHOT)));
+    await handler(signed(form('snapshot  CERTCTL-PROD-DB ticket=CHG-42 reason="again, by accident"')));
+    await handler(signed(form('snapshot certctl-prod-db reason="CA rotation" ticket=CHG-43')));
+
+    // Assess
+    const [first, second, third] = dispatched.map((work) => work.requestKey);
+    expect(second).toBe(first);
+    expect(third).not.toBe(first);
+  });
+
+  it('refuses a forged, a stale and a replayed request with a bare 401 and no side effect', async () => {
+    // Prepare
+    const { handler, dispatched, order } = harness();
+    const body = form(SNAPSHOT);
+    const forged = signed(body, NOW, 'not-the-secret');
+    const stale = signed(body, new Date(NOW.getTime() - 6 * 60_000));
+    const altered = { ...signed(body), body: body.replace('CHG-42', 'CHG-66') };
+
+    // Act
+    const responses = [await handler(forged), await handler(stale), await handler(altered)];
+
+    // Assess
+    expect(responses.map((response) => [response.statusCode, response.body])).toEqual([
+      [401, 'Request refused.'],
+      [401, 'Request refused.'],
+      [401, 'Request refused.'],
+    ]);
+    expect(dispatched).toEqual([]);
+    expect(order).toEqual([]);
+  });
+
+  it('refuses per command a user outside the allow-list, telling them why and logging who', async () => {
+    // Prepare
+    const { handler, dispatched, logs } = harness();
+
+    // Act
+    const refused = await handler(signed(form(SNAPSHOT, { user_id: 'U0INTERN' })));
+    const allowed = await handler(signed(form('readiness', { user_id: 'U0INTERN' })));
+
+    // Assess
+    expect(JSON.parse(refused.body).text).toBe(
+      'you (U0INTERN) may not run `snapshot`; ask an operator listed in chatops.permissions.snapshot',
+    );
+    expect(dispatched.map((work) => work.command.name)).toEqual(['readiness']);
+    expect(allowed.statusCode).toBe(200);
+    expect(logs.find((line) => line.includes('chat command refused'))).toContain('"userId":"U0INTERN"');
+  });
+
+  it('answers help itself and turns a bad command into its help, never a stack trace', async () => {
+    // Prepare
+    const { handler, dispatched } = harness();
+
+    // Act
+    const help = await handler(signed(form('help')));
+    const bad = await handler(signed(form('snapshot certctl-prod-db')));
+
+    // Assess
+    expect(JSON.parse(help.body).text).toContain('backup-guard commands:');
+    expect(JSON.parse(bad.body).text).toContain('needs reason="…" and ticket=…');
+    expect(bad.body).not.toMatch(/at .*\.ts:\d+/);
+    expect(dispatched).toEqual([]);
+  });
+
+  it('verifies a base64-encoded body over its decoded bytes and answers an ssl_check with an empty 200', async () => {
+    // Prepare
+    const { handler, dispatched } = harness();
+    const plain = signed(form(SNAPSHOT));
+    const encoded = {
+      ...plain,
+      body: Buffer.from(plain.body ?? '').toString('base64'),
+      isBase64Encoded: true,
+    };
+    const probe = signed('ssl_check=1&token=x');
+
+    // Act
+    const accepted = await handler(encoded);
+    const probed = await handler(probe);
+
+    // Assess
+    expect(accepted.statusCode).toBe(200);
+    expect(dispatched).toHaveLength(1);
+    expect(probed).toEqual({ statusCode: 200, headers: {}, body: '' });
+  });
+
+  it('hides the details of an internal failure from Slack and keeps the canary secret out of every output', async () => {
+    // Prepare
+    const logs: string[] = [];
+    const logger = {
+      info: (m: string, ...a: Record<string, unknown>[]) => logs.push(JSON.stringify([m, ...a])),
+      warn: (m: string, ...a: Record<string, unknown>[]) => logs.push(JSON.stringify([m, ...a])),
+      error: (m: string, ...a: Record<string, unknown>[]) => logs.push(JSON.stringify([m, ...a])),
+    };
+    const lambda = middy<SlackEvent, HttpResponse>(async () => slackAnswer({ text: 'unused' }))
+      .use(slackVerification({ signingSecret: async () => CANARY_SECRET, now: () => NOW }))
+      .use(slackAuthorization({ policy, logger }))
+      .use(
+        slackAcknowledgement({
+          dispatch: async () => {
+            throw new Error(
+              'Lambda Invoke failed: AccessDeniedException on arn:aws:lambda:eu-west-1:111111111111:function:x',
+            );
+          },
+          logger,
+        }),
+      )
+      .use(chatErrorResponse({ logger }));
+    const outputs: string[] = [];
+
+    // Act
+    for (const event of [
+      signed(form(SNAPSHOT)),
+      signed(form(SNAPSHOT), NOW, 'wrong'),
+      signed(form('help')),
+    ]) {
+      outputs.push(JSON.stringify(await lambda(event, {} as Context)));
+    }
+
+    // Assess
+    expect(JSON.parse(JSON.parse(outputs[0] as string).body).text).toBe(
+      'Something went wrong on our side; the details are in the backup-guard logs.',
+    );
+    expect(outputs[0]).not.toContain('AccessDenied');
+    expect(logs.join('\n')).toContain('AccessDeniedException');
+    for (const text of [...outputs, ...logs]) expect(text).not.toContain(CANARY_SECRET);
+  });
+});

@@ -1,0 +1,131 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ChatError } from '../../functions/chatops/errors.ts';
+import {
+  escapeMrkdwn,
+  message,
+  ReplyError,
+  ResponsePoster,
+  SLACK_LIMITS,
+  section,
+} from '../../functions/chatops/replies.ts';
+
+let server: Server;
+let received: unknown[];
+let status: number;
+let url: string;
+
+beforeEach(async () => {
+  received = [];
+  status = 200;
+  server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      received.push(JSON.parse(body));
+      response.writeHead(status).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/commands/T0/1/abc`;
+});
+
+afterEach(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('ResponsePoster', () => {
+  it('posts at most five replies in 30 minutes, and progress never takes the last one', async () => {
+    // Prepare
+    let now = new Date('2026-12-02T10:00:00Z');
+    const poster = new ResponsePoster({ responseUrl: url, allowedHosts: ['127.0.0.1'], now: () => now });
+
+    // Act
+    const progressed: boolean[] = [];
+    for (let step = 0; step < 6; step += 1) progressed.push(await poster.progress({ text: `step ${step}` }));
+    await poster.post({ text: 'result' });
+    const sixth = poster.post({ text: 'one too many' });
+
+    // Assess
+    expect(progressed).toEqual([true, true, true, true, false, false]);
+    await expect(sixth).rejects.toBeInstanceOf(ReplyError);
+    expect(received.map((body) => (body as { text: string }).text)).toEqual([
+      'step 0',
+      'step 1',
+      'step 2',
+      'step 3',
+      'result',
+    ]);
+    now = new Date(now.getTime() + SLACK_LIMITS.postWindowMs + 1);
+    await poster.post({ text: 'a new window' });
+    expect(received).toHaveLength(6);
+  });
+
+  it('counts the posts the acknowledging function already made', async () => {
+    // Prepare
+    const now = new Date('2026-12-02T10:00:00Z');
+    const earlier = Array.from({ length: 4 }, () => new Date(now.getTime() - 60_000));
+    const poster = new ResponsePoster({
+      responseUrl: url,
+      allowedHosts: ['127.0.0.1'],
+      now: () => now,
+      earlierPosts: earlier,
+    });
+
+    // Act / Assess
+    expect(await poster.progress({ text: 'progress' })).toBe(false);
+    await poster.post({ text: 'result' });
+    expect(received).toHaveLength(1);
+  });
+
+  it('refuses a response_url that is not Slack’s, so a forged one cannot relay requests', () => {
+    expect(() => new ResponsePoster({ responseUrl: 'https://attacker.example/x' })).toThrow(ChatError);
+    expect(() => new ResponsePoster({ responseUrl: 'http://hooks.slack.com/commands/1' })).toThrow(
+      /not an https address/,
+    );
+    expect(
+      () => new ResponsePoster({ responseUrl: 'https://hooks.slack.com/commands/T0/1/abc' }),
+    ).not.toThrow();
+  });
+
+  it('reports Slack refusing a reply with its status and never the response_url', async () => {
+    // Prepare
+    status = 404;
+    const poster = new ResponsePoster({ responseUrl: url, allowedHosts: ['127.0.0.1'] });
+
+    // Act
+    const posting = poster.post({ text: 'late' });
+
+    // Assess
+    await expect(posting).rejects.toThrow('Slack refused the reply with HTTP 404');
+    await posting.catch((error: Error) => expect(error.message).not.toContain('abc'));
+  });
+});
+
+describe('Block Kit messages', () => {
+  it('keeps a message within 50 blocks and says how many were left out', () => {
+    // Act
+    const built = message(
+      'result',
+      Array.from({ length: 80 }, (_, index) => section(`db-${index}`)),
+    );
+
+    // Assess
+    expect(built.blocks).toHaveLength(SLACK_LIMITS.blocks);
+    expect(JSON.stringify(built.blocks?.at(-1))).toContain('31 more not shown');
+  });
+
+  it('cuts a section at 3,000 characters and escapes names that would become links or mentions', () => {
+    // Act
+    const long = section('x'.repeat(5000));
+
+    // Assess
+    expect(long.type === 'section' && long.text.text.length).toBe(SLACK_LIMITS.sectionText);
+    expect(escapeMrkdwn('<!channel> & <https://evil|db>')).toBe(
+      '&lt;!channel&gt; &amp; &lt;https://evil|db&gt;',
+    );
+  });
+});
