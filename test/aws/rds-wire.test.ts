@@ -84,7 +84,7 @@ describe('lean RDS list decoding', () => {
   beforeAll(async () => {
     const scenario = generateFleet({
       instances: 260,
-      clusters: 60,
+      clusters: 120,
       regions: 1,
       membersPerCluster: 2,
       seed: 11,
