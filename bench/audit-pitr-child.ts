@@ -22,16 +22,21 @@ const sampler = setInterval(() => {
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
 }, 5);
 const started = performance.now();
+const cpuStart = process.cpuUsage();
 const report = await runAuditReport(
   { providers: ['aws'] },
   { policy, aws: { factory, collectors: awsCollectors } },
 );
 const wallMs = performance.now() - started;
+const cpu = process.cpuUsage(cpuStart);
 clearInterval(sampler);
 factory.destroy();
 process.stdout.write(
   `${JSON.stringify({
     wallMs,
+    // User + system CPU of this process (the audit; the simulator runs in the parent).
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    resources: new Set(report.findings.map((finding) => finding.resource.id)).size,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     peakHeapMb: Math.max(peakHeap, process.memoryUsage().heapUsed) / 2 ** 20,
     findings: report.findings.length,

@@ -62,8 +62,9 @@ export interface AuditStackProps extends StackProps {
    */
   readonly timeout?: Duration;
   /**
-   * Lambda memory in MB (a 6,000-resource audit fits 256 MB: `npm run bench:audit` measures it).
-   * @default 256
+   * Lambda memory in MB. The audit is CPU-bound and Lambda gives CPU in proportion to memory, so
+   * the default is one full vCPU (docs/deploy.md "Choosing the audit Lambda's memory").
+   * @default 1769
    */
   readonly memorySize?: number;
 }
@@ -107,7 +108,7 @@ export class AuditStack extends Stack {
       roleName: props.auditRoleName ?? AUDIT_ROLE_NAME,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       ...(props.timeout ? { timeout: props.timeout } : {}),
-      ...(props.memorySize ? { memorySize: props.memorySize } : {}),
+      memorySize: props.memorySize ?? 1769,
     });
     // The role has a fixed name, and CloudFormation cannot replace a named resource under a new
     // logical id (it would create the new role before deleting the old one, with the same name):

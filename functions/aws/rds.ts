@@ -25,6 +25,7 @@ import { CloudApiError, describeError, errorCode } from '../core/errors.ts';
 import type { PitrFact, RestoreWindow } from '../core/facts.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
+import { leanRdsListPlugin, type StreamCollector } from './rds-wire.ts';
 
 /** The account and region one collection covers; every fact's resource reference carries them. */
 export interface RdsScope {
@@ -233,8 +234,25 @@ export async function collectRdsPitrFacts(
   rds: RDSClient,
   scope: RdsScope,
   policy: Policy,
+  options: { readonly leanDecoding?: boolean } = {},
 ): Promise<PitrFact[]> {
-  const paging = { client: rds, pageSize: PAGE_SIZE, stopOnSameToken: true };
+  // Successful pages are decoded leanly (functions/aws/rds-wire.ts); `leanDecoding: false` keeps
+  // the SDK's full decoding (the equivalence test compares both).
+  const lean = options.leanDecoding ?? true;
+  const collect = rds.config.streamCollector as StreamCollector;
+  const paging = (operation: string) => ({
+    client: rds,
+    pageSize: PAGE_SIZE,
+    stopOnSameToken: true,
+    ...(lean
+      ? {
+          withCommand: <C extends { middlewareStack: { use(plugin: never): void } }>(command: C): C => {
+            command.middlewareStack.use(leanRdsListPlugin(operation, collect) as never);
+            return command;
+          },
+        }
+      : {}),
+  });
   const selected = (identifiers: (string | undefined)[], tags: readonly Tag[] | undefined): boolean =>
     isTarget(
       { identifiers: identifiers.filter((id): id is string => id !== undefined), tags: tagRecord(tags) },
@@ -247,7 +265,7 @@ export async function collectRdsPitrFacts(
     readAllPages(
       'DescribeDBInstances',
       scope,
-      paginateDescribeDBInstances(paging, {
+      paginateDescribeDBInstances(paging('DescribeDBInstances'), {
         Filters: [{ Name: 'engine', Values: [...POSTGRES_INSTANCE_ENGINES] }],
       }),
       (page) => page.DBInstances,
@@ -258,7 +276,7 @@ export async function collectRdsPitrFacts(
     readAllPages(
       'DescribeDBClusters',
       scope,
-      paginateDescribeDBClusters(paging, {
+      paginateDescribeDBClusters(paging('DescribeDBClusters'), {
         Filters: [{ Name: 'engine', Values: [...POSTGRES_CLUSTER_ENGINES] }],
       }),
       (page) => page.DBClusters,
@@ -269,7 +287,7 @@ export async function collectRdsPitrFacts(
     readAllPages(
       'DescribeDBInstanceAutomatedBackups',
       scope,
-      paginateDescribeDBInstanceAutomatedBackups(paging, {
+      paginateDescribeDBInstanceAutomatedBackups(paging('DescribeDBInstanceAutomatedBackups'), {
         Filters: [{ Name: 'status', Values: ['active', 'creating'] }],
       }),
       (page) => page.DBInstanceAutomatedBackups,

@@ -344,12 +344,22 @@ const STATUS_ORDER: Record<ComplianceStatus, number> = { FAILED: 0, NOT_AVAILABL
 export function compareFindings(a: Finding, b: Finding): number {
   return (
     STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
-    a.resource.provider.localeCompare(b.resource.provider) ||
-    a.resource.account.localeCompare(b.resource.account) ||
-    a.resource.region.localeCompare(b.resource.region) ||
-    a.resource.id.localeCompare(b.resource.id) ||
-    a.checkId.localeCompare(b.checkId)
+    compareText(a.resource.provider, b.resource.provider) ||
+    compareText(a.resource.account, b.resource.account) ||
+    compareText(a.resource.region, b.resource.region) ||
+    compareText(a.resource.id, b.resource.id) ||
+    compareText(a.checkId, b.checkId)
   );
+}
+
+/**
+ * `a.localeCompare(b)` with the collator built once (the same default-locale collation, ECMA-402
+ * `String.prototype.localeCompare`), and equal strings (most providers, accounts and regions of a
+ * sorted pair) settled without collating.
+ */
+const COLLATOR = new Intl.Collator();
+function compareText(a: string, b: string): number {
+  return a === b ? 0 : COLLATOR.compare(a, b);
 }
 
 /** Process exit codes, documented in `--help` and the README. */

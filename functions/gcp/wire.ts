@@ -10,26 +10,14 @@
  * - enums travel as numbers (`$alt=json;enum-encoding=int`); gax maps the ones its protos know back
  *   to names, and leaves a number the protos do not know (a value newer than the library) as is.
  *
- * Enum numbers are resolved with the maps of the generated protos (`protos.json`, the same file the
- * clients load, so it costs the bundle nothing), never with hand-written numbers.
+ * Enum numbers are resolved with the maps of the generated protos (copied from `protos.json` into
+ * ./sql-enums.ts, checked against it by a test), never with hand-written numbers.
  */
 
-import sqlProtos from '@google-cloud/sql/build/protos/protos.json' with { type: 'json' };
 import { describeError } from '../core/errors.ts';
+import { CLOUD_SQL_ENUMS } from './sql-enums.ts';
 
-const SQL_V1 = sqlProtos.nested.google.nested.cloud.nested.sql.nested.v1.nested;
-
-/** Name-to-number maps of the enums the adapter reads, straight from the generated protos. */
-export const CLOUD_SQL_ENUMS = {
-  databaseVersion: SQL_V1.SqlDatabaseVersion.values,
-  instanceType: SQL_V1.SqlInstanceType.values,
-  instanceState: SQL_V1.DatabaseInstance.nested.SqlInstanceState.values,
-  edition: SQL_V1.Settings.nested.Edition.values,
-  retentionUnit: SQL_V1.BackupRetentionSettings.nested.RetentionUnit.values,
-  logStorageState: SQL_V1.BackupConfiguration.nested.TransactionalLogStorageState.values,
-  backupRunStatus: SQL_V1.SqlBackupRunStatus.values,
-  backupRunType: SQL_V1.SqlBackupRunType.values,
-} as const satisfies Record<string, Readonly<Record<string, number>>>;
+export { CLOUD_SQL_ENUMS };
 
 export type CloudSqlEnum = keyof typeof CLOUD_SQL_ENUMS;
 

@@ -43,7 +43,7 @@ describe('AuditStack', () => {
     expect(fn.Runtime).toBe('nodejs24.x');
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.Handler).toBe('index.handler');
-    expect(fn.MemorySize).toBe(256);
+    expect(fn.MemorySize).toBe(1769);
     expect(fn.Timeout).toBe(300);
     const variables = (fn.Environment as { Variables: Record<string, string> }).Variables;
     expect(variables[POLICY_FILE_ENV]).toBe(BUNDLED_POLICY_FILE);

@@ -853,17 +853,100 @@ function renderResource<T extends object>(
   return new XmlRaw(renderTemplate(template, now));
 }
 
-function instanceXml(instance: RdsInstance): XmlStructure {
+/** Deterministic per-resource identifiers for the fields the audit never reads (VPC, subnets, groups). */
+function hexId(seed: string, length: number): string {
+  return digest(seed).toString('hex').slice(0, length);
+}
+
+/** CA certificate the simulator reports (RDS default since 2024; valid 40 years from issue). */
+const CA_CERTIFICATE = 'rds-ca-rsa2048-g1';
+const CA_VALID_TILL = new Date('2061-05-21T22:30:00Z');
+
+/**
+ * What every real member carries besides the fields the audit reads (botocore rds model,
+ * `DBInstance` and `DBCluster` shapes): endpoints, groups, subnets, pending changes, monitoring and
+ * certificate details. A real DescribeDBInstances member is about 4.9 KB of XML with ~117 elements;
+ * test/sim/rds-realism.test.ts holds the simulator near that, so benchmarks parse realistic pages.
+ */
+function vpcOf(account: string, region: string): { vpc: string; subnets: string[]; sg: string } {
+  const seed = `${account}/${region}`;
+  return {
+    vpc: `vpc-${hexId(`vpc/${seed}`, 17)}`,
+    subnets: ['a', 'b', 'c'].map((zone) => `subnet-${hexId(`subnet/${seed}/${zone}`, 17)}`),
+    sg: `sg-${hexId(`sg/${seed}`, 17)}`,
+  };
+}
+
+function subnetGroupXml(account: string, region: string): XmlStructure {
+  const { vpc, subnets } = vpcOf(account, region);
+  return {
+    DBSubnetGroupName: 'certctl-db-subnets',
+    DBSubnetGroupDescription: 'Private subnets for the certctl databases',
+    VpcId: vpc,
+    SubnetGroupStatus: 'Complete',
+    Subnets: new XmlList(
+      'Subnet',
+      subnets.map((subnet, index) => ({
+        SubnetIdentifier: subnet,
+        SubnetAvailabilityZone: { Name: `${region}${'abc'[index]}` },
+        SubnetOutpost: {},
+        SubnetStatus: 'Active',
+      })),
+    ),
+    SupportedNetworkTypes: new XmlList('member', ['IPV4']),
+  };
+}
+
+function vpcSecurityGroupsXml(account: string, region: string): XmlList {
+  return new XmlList('VpcSecurityGroupMembership', [
+    { VpcSecurityGroupId: vpcOf(account, region).sg, Status: 'active' },
+  ]);
+}
+
+function certificateDetailsXml(): XmlStructure {
+  return { CAIdentifier: CA_CERTIFICATE, ValidTill: new XmlLater(() => CA_VALID_TILL) };
+}
+
+function masterUserSecretXml(
+  account: string,
+  region: string,
+  id: string,
+  kmsKeyId: string | undefined,
+): XmlStructure {
+  const suffix = base32(digest(`secret/${account}/${region}/${id}`), 6);
+  return {
+    SecretArn: `arn:aws:secretsmanager:${region}:${account}:secret:rds!db-${hexUuid(digest(`secret-id/${account}/${region}/${id}`))}-${suffix}`,
+    SecretStatus: 'active',
+    KmsKeyId: kmsKeyId ?? defaultKmsKey(account, region),
+  };
+}
+
+export function instanceXml(instance: RdsInstance): XmlStructure {
   return {
     DBInstanceIdentifier: instance.id,
     DBInstanceClass: instance.instanceClass,
     Engine: instance.engine,
     DBInstanceStatus: instance.status,
+    MasterUsername: 'certctl_admin',
+    DBName: instance.dbClusterIdentifier ? undefined : 'certctl',
+    Endpoint: {
+      Address: `${instance.id}.${hexId(`endpoint/${instance.account}/${instance.region}`, 12)}.${instance.region}.rds.amazonaws.com`,
+      Port: 5432,
+      HostedZoneId: `Z${base32(digest(`zone/${instance.region}`), 13)}`,
+    },
+    AllocatedStorage: instance.dbClusterIdentifier ? 1 : 100,
     InstanceCreateTime: at(instance.createdAt),
     PreferredBackupWindow: instance.preferredBackupWindow,
     BackupRetentionPeriod: instance.backupRetentionPeriod,
+    DBSecurityGroups: new XmlList('DBSecurityGroup', []),
+    VpcSecurityGroups: vpcSecurityGroupsXml(instance.account, instance.region),
+    DBParameterGroups: new XmlList('DBParameterGroup', [
+      { DBParameterGroupName: 'certctl-postgres16', ParameterApplyStatus: 'in-sync' },
+    ]),
     AvailabilityZone: `${instance.region}a`,
+    DBSubnetGroup: subnetGroupXml(instance.account, instance.region),
     PreferredMaintenanceWindow: 'sun:05:00-sun:05:30',
+    PendingModifiedValues: {},
     LatestRestorableTime: at(instance.latestRestorableTime),
     MultiAZ: false,
     EngineVersion: instance.engineVersion,
@@ -874,37 +957,84 @@ function instanceXml(instance: RdsInstance): XmlStructure {
       instance.readReplicaDBInstanceIdentifiers,
     ),
     ReadReplicaSourceDBClusterIdentifier: instance.readReplicaSourceDBClusterIdentifier,
+    LicenseModel: 'postgresql-license',
+    Iops: 3000,
+    StorageThroughput: 125,
+    OptionGroupMemberships: new XmlList('OptionGroupMembership', [
+      {
+        OptionGroupName: `default:${instance.engine}-${instance.engineVersion.split('.')[0]}`,
+        Status: 'in-sync',
+      },
+    ]),
     PubliclyAccessible: false,
     StorageType: 'gp3',
     DBClusterIdentifier: instance.dbClusterIdentifier,
     StorageEncrypted: instance.storageEncrypted,
     KmsKeyId: instance.kmsKeyId,
     DbiResourceId: instance.dbiResourceId,
+    CACertificateIdentifier: CA_CERTIFICATE,
+    DomainMemberships: new XmlList('DomainMembership', []),
     CopyTagsToSnapshot: true,
+    MonitoringInterval: 60,
+    MonitoringRoleArn: `arn:aws:iam::${instance.account}:role/rds-monitoring-role`,
+    PromotionTier: instance.dbClusterIdentifier ? 1 : undefined,
     DBInstanceArn: instance.arn,
+    IAMDatabaseAuthenticationEnabled: true,
+    DatabaseInsightsMode: 'standard',
+    PerformanceInsightsEnabled: true,
+    PerformanceInsightsKMSKeyId: instance.kmsKeyId ?? defaultKmsKey(instance.account, instance.region),
+    PerformanceInsightsRetentionPeriod: 7,
+    EnabledCloudwatchLogsExports: new XmlList('member', ['postgresql', 'upgrade']),
+    ProcessorFeatures: new XmlList('ProcessorFeature', []),
     DeletionProtection: instance.deletionProtection,
+    AssociatedRoles: new XmlList('DBInstanceRole', []),
+    MaxAllocatedStorage: instance.dbClusterIdentifier ? undefined : 1000,
     TagList: tagList(instance.tags),
+    NetworkType: 'IPV4',
+    ActivityStreamStatus: 'stopped',
     AwsBackupRecoveryPointArn: instance.awsBackupRecoveryPointArn,
     DBInstanceAutomatedBackupsReplications: new XmlList(
       'DBInstanceAutomatedBackupsReplication',
       instance.backupReplicationArns.map((arn) => ({ DBInstanceAutomatedBackupsArn: arn })),
     ),
     BackupTarget: 'region',
+    CertificateDetails: certificateDetailsXml(),
+    MasterUserSecret: instance.dbClusterIdentifier
+      ? undefined
+      : masterUserSecretXml(instance.account, instance.region, instance.id, instance.kmsKeyId),
+    EngineLifecycleSupport: 'open-source-rds-extended-support',
   };
 }
 
-function clusterXml(cluster: RdsCluster): XmlStructure {
+export function clusterXml(cluster: RdsCluster): XmlStructure {
+  const endpointSuffix = `${hexId(`endpoint/${cluster.account}/${cluster.region}`, 12)}.${cluster.region}.rds.amazonaws.com`;
   return {
+    AllocatedStorage: 1,
+    AvailabilityZones: new XmlList(
+      'AvailabilityZone',
+      ['a', 'b', 'c'].map((zone) => `${cluster.region}${zone}`),
+    ),
     BackupRetentionPeriod: cluster.backupRetentionPeriod,
+    DatabaseName: 'certctl',
     DBClusterIdentifier: cluster.id,
+    DBClusterParameterGroup: 'certctl-aurora-postgresql16',
+    DBSubnetGroup: 'certctl-db-subnets',
     Status: cluster.status,
     EarliestRestorableTime: at(cluster.earliestRestorableTime),
     Engine: cluster.engine,
     EngineVersion: cluster.engineVersion,
+    Endpoint: `${cluster.id}.cluster-${endpointSuffix}`,
+    ReaderEndpoint: `${cluster.id}.cluster-ro-${endpointSuffix}`,
+    CustomEndpoints: new XmlList('member', []),
+    MultiAZ: cluster.members.length > 1,
     LatestRestorableTime: at(cluster.latestRestorableTime),
+    Port: 5432,
+    MasterUsername: 'certctl_admin',
+    DBClusterOptionGroupMemberships: new XmlList('DBClusterOptionGroup', []),
     PreferredBackupWindow: cluster.preferredBackupWindow,
     PreferredMaintenanceWindow: 'sun:05:00-sun:05:30',
     ReplicationSourceIdentifier: cluster.replicationSourceIdentifier,
+    ReadReplicaIdentifiers: new XmlList('ReadReplicaIdentifier', []),
     DBClusterMembers: new XmlList(
       'DBClusterMember',
       cluster.members.map((member) => ({
@@ -914,16 +1044,38 @@ function clusterXml(cluster: RdsCluster): XmlStructure {
         PromotionTier: 1,
       })),
     ),
+    VpcSecurityGroups: vpcSecurityGroupsXml(cluster.account, cluster.region),
+    HostedZoneId: `Z${base32(digest(`zone/${cluster.region}`), 13)}`,
     StorageEncrypted: cluster.storageEncrypted,
     KmsKeyId: cluster.kmsKeyId,
     DbClusterResourceId: cluster.resourceId,
     DBClusterArn: cluster.arn,
+    AssociatedRoles: new XmlList('DBClusterRole', []),
+    IAMDatabaseAuthenticationEnabled: true,
     ClusterCreateTime: at(cluster.createdAt),
+    EnabledCloudwatchLogsExports: new XmlList('member', ['postgresql']),
     EngineMode: 'provisioned',
+    StorageType: 'aurora',
+    PubliclyAccessible: false,
+    AutoMinorVersionUpgrade: true,
     DeletionProtection: cluster.deletionProtection,
+    HttpEndpointEnabled: false,
+    ActivityStreamStatus: 'stopped',
     CopyTagsToSnapshot: true,
+    CrossAccountClone: false,
+    DomainMemberships: new XmlList('DomainMembership', []),
     TagList: tagList(cluster.tags),
+    NetworkType: 'IPV4',
+    MonitoringInterval: 60,
+    MonitoringRoleArn: `arn:aws:iam::${cluster.account}:role/rds-monitoring-role`,
+    DatabaseInsightsMode: 'standard',
+    PerformanceInsightsEnabled: true,
+    PerformanceInsightsKMSKeyId: cluster.kmsKeyId ?? defaultKmsKey(cluster.account, cluster.region),
+    PerformanceInsightsRetentionPeriod: 7,
+    MasterUserSecret: masterUserSecretXml(cluster.account, cluster.region, cluster.id, cluster.kmsKeyId),
     AwsBackupRecoveryPointArn: cluster.awsBackupRecoveryPointArn,
+    CertificateDetails: certificateDetailsXml(),
+    EngineLifecycleSupport: 'open-source-rds-extended-support',
   };
 }
 

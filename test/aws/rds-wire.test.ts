@@ -1,0 +1,195 @@
+import {
+  type DBCluster,
+  type DBInstance,
+  type DBInstanceAutomatedBackup,
+  DescribeDBClustersCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectRdsPitrFacts } from '../../functions/aws/rds.ts';
+import {
+  decodeRdsListResult,
+  LEAN_RESULTS,
+  leanRdsListPlugin,
+  RdsWireError,
+  type Shape,
+  type StreamCollector,
+} from '../../functions/aws/rds-wire.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import { DEFAULT_ACCOUNT_ID, simCredentials } from '../sim/accounts.ts';
+import { generateFleet } from '../sim/fleet.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+import type { RdsService } from '../sim/services/rds.ts';
+
+const REGION = 'us-east-1';
+const NOW = new Date('2026-03-15T12:00:00.000Z');
+
+/** The SDK's output reduced to the members `shape` names (what the lean decoder promises). */
+function project(value: unknown, shape: Shape): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const record = value as Record<string, unknown>;
+  for (const [name, field] of Object.entries(shape)) {
+    const member = record[name];
+    if (member === undefined) continue;
+    if (typeof field === 'string') out[name] = member;
+    else if ('struct' in field) out[name] = project(member, field.struct);
+    else {
+      const of = field.of;
+      out[name] = (member as unknown[]).map((item) => (of === 'string' ? item : project(item, of)));
+    }
+  }
+  return out;
+}
+
+type Operation = 'DescribeDBInstances' | 'DescribeDBClusters' | 'DescribeDBInstanceAutomatedBackups';
+
+function command(operation: Operation, input: Record<string, unknown>) {
+  switch (operation) {
+    case 'DescribeDBInstances':
+      return new DescribeDBInstancesCommand(input);
+    case 'DescribeDBClusters':
+      return new DescribeDBClustersCommand(input);
+    default:
+      return new DescribeDBInstanceAutomatedBackupsCommand(input);
+  }
+}
+
+/** One call decoded both ways: [SDK output, lean output] (or the errors they threw). */
+async function bothWays(
+  client: RDSClient,
+  operation: Operation,
+  input: Record<string, unknown>,
+): Promise<[unknown, unknown]> {
+  const settle = (promise: Promise<unknown>) =>
+    promise.then(
+      (output) => ({ output }),
+      (error: unknown) => ({ error }),
+    );
+  const sdk = await settle(client.send(command(operation, input)));
+  const lean = command(operation, input);
+  lean.middlewareStack.use(
+    leanRdsListPlugin(operation, client.config.streamCollector as StreamCollector) as never,
+  );
+  const leanResult = await settle(client.send(lean));
+  return [sdk, leanResult];
+}
+
+describe('lean RDS list decoding', () => {
+  let sim: Sim;
+  let client: RDSClient;
+  let empty: RDSClient;
+
+  beforeAll(async () => {
+    const scenario = generateFleet({
+      instances: 260,
+      clusters: 120,
+      regions: 1,
+      membersPerCluster: 2,
+      seed: 11,
+    });
+    sim = await startSim({ scenario, clock: () => NOW });
+    // Tags with characters XML must escape, to prove the entity decoding.
+    const rds = sim.service<RdsService>('rds');
+    const instance = rds.store.instances(DEFAULT_ACCOUNT_ID, REGION)[0];
+    if (!instance) throw new Error('the fleet has no instance');
+    rds.store.putInstance({
+      id: 'escaped-tags-db',
+      region: REGION,
+      tags: { 'certctl:backup-guard': 'enabled', note: 'a < b & "c" > \'d\' — ü' },
+    });
+    const config = { endpoint: sim.endpoint, credentials: simCredentials(), maxAttempts: 1 };
+    client = new RDSClient({ ...config, region: REGION });
+    empty = new RDSClient({ ...config, region: 'eu-west-1' });
+  });
+
+  afterAll(async () => {
+    client.destroy();
+    empty.destroy();
+    await sim.close();
+  });
+
+  for (const operation of Object.keys(LEAN_RESULTS) as Operation[]) {
+    it(`decodes every ${operation} page as the SDK does when the fleet spans several pages`, async () => {
+      // Prepare
+      const shape = LEAN_RESULTS[operation] as Shape;
+      let marker: string | undefined;
+      let pages = 0;
+      do {
+        // Act
+        const [sdk, lean] = await bothWays(client, operation, { MaxRecords: 100, Marker: marker });
+        // Assess
+        const sdkOutput = (sdk as { output: Record<string, unknown> }).output;
+        const leanOutput = (lean as { output: Record<string, unknown> }).output;
+        expect(leanOutput).toBeDefined();
+        const { $metadata: sdkMeta, ...sdkRest } = sdkOutput;
+        const { $metadata: leanMeta, ...leanRest } = leanOutput;
+        expect(leanRest).toEqual(project(sdkRest, shape));
+        expect((leanMeta as { httpStatusCode: number }).httpStatusCode).toBe(200);
+        expect(Object.keys(leanMeta as object).sort()).toEqual(Object.keys(sdkMeta as object).sort());
+        marker = sdkOutput.Marker as string | undefined;
+        pages += 1;
+      } while (marker);
+      expect(pages).toBeGreaterThan(1);
+    });
+
+    it(`answers ${operation} with the same empty list as the SDK when the region has nothing`, async () => {
+      // Act
+      const [sdk, lean] = await bothWays(empty, operation, {});
+      // Assess
+      const { $metadata: _s, ...sdkRest } = (sdk as { output: Record<string, unknown> }).output;
+      const { $metadata: _l, ...leanRest } = (lean as { output: Record<string, unknown> }).output;
+      expect(leanRest).toEqual(project(sdkRest, LEAN_RESULTS[operation] as Shape));
+      expect(Object.values(leanRest)).toEqual([[]]);
+    });
+
+    it(`throws the SDK's own error for ${operation} when the service answers with an error`, async () => {
+      // Act: MaxRecords outside 20..100 is an InvalidParameterValue error answer.
+      const [sdk, lean] = await bothWays(client, operation, { MaxRecords: 5 });
+      // Assess
+      const sdkError = (sdk as { error: Error & { $metadata: unknown } }).error;
+      const leanError = (lean as { error: Error & { $metadata: unknown } }).error;
+      expect(sdkError.name).toBe('InvalidParameterValue');
+      expect(leanError.name).toBe(sdkError.name);
+      expect(leanError.message).toBe(sdkError.message);
+      expect(leanError.constructor).toBe(sdkError.constructor);
+      expect((leanError.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(400);
+    });
+  }
+
+  it('throws the SDK not-found error when DescribeDBInstances names no instance', async () => {
+    // Act
+    const [sdk, lean] = await bothWays(client, 'DescribeDBInstances', { DBInstanceIdentifier: 'no-such-db' });
+    // Assess
+    expect((lean as { error: Error }).error.name).toBe('DBInstanceNotFoundFault');
+    expect((lean as { error: Error }).error.message).toBe((sdk as { error: Error }).error.message);
+  });
+
+  it('produces the same facts both ways when a whole region is collected', async () => {
+    // Prepare
+    const policy = parsePolicy({ targets: { all: true }, aws: { regions: 'all' } });
+    const scope = { account: DEFAULT_ACCOUNT_ID, region: REGION };
+    // Act
+    const sdkFacts = await collectRdsPitrFacts(client, scope, policy, { leanDecoding: false });
+    const leanFacts = await collectRdsPitrFacts(client, scope, policy);
+    // Assess
+    expect(leanFacts.length).toBeGreaterThan(200);
+    expect(leanFacts).toEqual(sdkFacts);
+  });
+
+  it('rejects a body that is not the operation answer when a proxy sends something else', () => {
+    // Act + Assess
+    expect(() => decodeRdsListResult('DescribeDBInstances', '<html>oops</html>', {})).toThrow(RdsWireError);
+    expect(() =>
+      decodeRdsListResult(
+        'DescribeDBInstances',
+        '<DescribeDBInstancesResponse><DescribeDBInstancesResult><DBInstances><DBInstance><BackupRetentionPeriod>seven</BackupRetentionPeriod>',
+        LEAN_RESULTS.DescribeDBInstances as Shape,
+      ),
+    ).toThrow(/BackupRetentionPeriod is not an integer/);
+  });
+});
+
+// Types the projections cover (compile-time: the lean shapes name real SDK members).
+type _Covered = [keyof DBInstance, keyof DBCluster, keyof DBInstanceAutomatedBackup];
