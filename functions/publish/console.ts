@@ -129,13 +129,15 @@ function renderMatrix(findings: readonly Finding[], checkIds: readonly string[],
   const cellWidth = (heading: string): number => Math.max(heading.length, 6);
   const names = [...places.values()].flatMap((rows) => [...rows.keys()]);
   const gap = 2;
-  const fixed =
-    (showWindow ? 'WINDOW'.length + gap + 2 : 0) + headings.reduce((sum, h) => sum + cellWidth(h) + gap, 0);
-  // Headings give way before names do: long check names are cut to 12 characters when the table
-  // would not fit otherwise, and names are cut last.
-  const cut = fixed + 26 > MATRIX_WIDTH;
-  const widths = headings.map((heading) => (cut ? Math.min(cellWidth(heading), 12) : cellWidth(heading)));
-  const used = (showWindow ? 'WINDOW'.length + 2 + gap : 0) + widths.reduce((sum, w) => sum + w + gap, 0);
+  // Headings give way before names do: when the table would not fit, long check names are cut to
+  // an equal share of the width left beside the shortest useful name column, and names are cut last.
+  const windowWidth = showWindow ? 8 + gap : 0;
+  const minName = 24;
+  const natural = headings.map(cellWidth);
+  const share = Math.floor((MATRIX_WIDTH - minName - windowWidth) / Math.max(1, headings.length)) - gap;
+  const fits = natural.reduce((sum, w) => sum + w + gap, 0) + windowWidth + minName <= MATRIX_WIDTH;
+  const widths = natural.map((w) => (fits ? w : Math.max(6, Math.min(w, share))));
+  const used = windowWidth + widths.reduce((sum, w) => sum + w + gap, 0);
   const nameWidth = Math.min(
     Math.max('DATABASE'.length, ...names.map((name) => name.length + 2)),
     Math.max(16, MATRIX_WIDTH - used),
@@ -161,17 +163,25 @@ function renderMatrix(findings: readonly Finding[], checkIds: readonly string[],
     }
   }
   const cutHeadings = checkIds.filter((id, i) => shortCheckId(id).length > (widths[i] ?? 0));
-  if (cutHeadings.length > 0) lines.push(`Columns cut to fit: ${cutHeadings.join(', ')}.`);
+  if (cutHeadings.length > 0) {
+    lines.push(...wrapText(`Columns cut to fit: ${cutHeadings.join(', ')}.`, MATRIX_WIDTH, 0));
+  }
   return lines;
 }
 
-/** What the cells mean, once under the matrices. */
-function legend(showWindow: boolean): string[] {
+/** What the cells mean, once under the matrices, wrapped to `width`. */
+function legend(showWindow: boolean, width: number): string[] {
   return [
-    'ok passed · FAIL failed · WARN warning · N/A could not be evaluated (why: below) · - not judged:',
-    '  the check does not apply to this database (e.g. no restore lag when PITR is off).',
-    `  After FAIL/WARN, the severity: C critical, H high, M medium, L low, I informational.${showWindow ? ' WINDOW: days' : ''}`,
-    ...(showWindow ? ['  the restore window really reaches back (earliest to latest restorable time).'] : []),
+    ...wrapText(
+      'ok passed · FAIL failed · WARN warning · N/A could not be evaluated (why: below) · - not judged: the check does not apply to this database (e.g. no restore lag when PITR is off).',
+      width,
+      0,
+    ),
+    ...wrapText(
+      `After FAIL/WARN, the severity: C critical, H high, M medium, L low, I informational.${showWindow ? ' WINDOW: days the restore window really reaches back (earliest to latest restorable time).' : ''}`,
+      width,
+      0,
+    ),
   ];
 }
 
@@ -203,7 +213,12 @@ export function remediationLines(text: string, width: number, indent: number): s
       continue;
     }
     // Punctuation that followed a command now starts a line: drop it.
-    prose += lines.length > 0 && prose === '' ? part.replace(/^[\s);,.:]+/, '') : part;
+    if (lines.length > 0 && prose === '') {
+      const rest = part.replace(/^[\s);,.:]+/, '');
+      prose = rest.charAt(0).toUpperCase() + rest.slice(1);
+    } else {
+      prose += part;
+    }
   }
   flush();
   return lines;
@@ -255,7 +270,8 @@ export function renderConsole(report: ViewedReport, options: ConsoleOptions = {}
     if (groups.length > 1) lines.push(paint(BOLD, `Check group ${group}`));
     lines.push(...matrix);
   }
-  if (lines.length > 0) lines.push('', ...legend(showWindow).map((line) => paint(DIM, line)));
+  if (lines.length > 0)
+    lines.push('', ...legend(showWindow, Math.min(width, MATRIX_WIDTH)).map((line) => paint(DIM, line)));
 
   // What to fix: every finding that did not pass, worst first (the report is sorted that way).
   const problems = report.findings.filter((finding) => finding.status !== 'PASSED');
@@ -268,7 +284,12 @@ export function renderConsole(report: ViewedReport, options: ConsoleOptions = {}
           : `${nameOf(finding.resource)} (${placeOf(finding.resource)})`;
       lines.push(
         '',
-        `${paint(COLORS[finding.status], `${finding.status} ${finding.severity}`)} ${finding.checkId} ${where}`,
+        ...wrapText(`${finding.status} ${finding.severity} ${finding.checkId} ${where}`, width, 0).map(
+          (line, i) =>
+            i === 0
+              ? `${paint(COLORS[finding.status], `${finding.status} ${finding.severity}`)}${line.slice(`${finding.status} ${finding.severity}`.length)}`
+              : `    ${line}`,
+        ),
         ...wrapText(finding.description, width, 4),
         ...wrapText(`observed: ${describeValues(finding)}`, width, 4).map((line) => paint(DIM, line)),
         ...remediationLines(`Fix: ${finding.remediation.text}`, width, 4),
