@@ -19,8 +19,7 @@ describe('generated docs', () => {
 
     // Act / Assess
     expect(withHelp(readme, HELP)).toBe(readme);
-    expect(readme).toContain('npm ci && npm run demo');
-    expect(readme).toContain('npm ci && npm test');
+    expect(readme).toContain('npx backup-guard audit --policy policy.yaml --format json > audit.json');
   });
 
   it('documents every check id in the catalog with its remediation link', () => {
