@@ -38,7 +38,10 @@ describe('examples/', () => {
 
     // Assess
     expect(policy.gcp.projects).toEqual(['certctl-prod', 'certctl-staging']);
-    expect(policy.securityHub).toMatchObject({ centralAccountId: '111111111111', centralRegion: 'eu-west-1' });
+    expect(policy.securityHub).toMatchObject({
+      centralAccountId: '111111111111',
+      centralRegion: 'eu-west-1',
+    });
     expect(() => validateGcpDeployablePolicy(policy)).not.toThrow();
   });
 });

@@ -94,7 +94,9 @@ describe('backup-guard launcher', () => {
 
     // Assess
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("The pinned Node 24 is missing from node_modules: its install script did not run (was it 'npm ci --ignore-scripts'?). Run 'npm ci'");
+    expect(result.stderr).toContain(
+      "The pinned Node 24 is missing from node_modules: its install script did not run (was it 'npm ci --ignore-scripts'?). Run 'npm ci'",
+    );
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });
@@ -146,7 +148,9 @@ describe('backup-guard init', () => {
 
     // Assess
     expect([missing, two]).toEqual([2, 2]);
-    expect(io.err()).toContain(`init ${join(dir, 'nope', 'policy.yaml')}: the directory ${join(dir, 'nope')} does not exist`);
+    expect(io.err()).toContain(
+      `init ${join(dir, 'nope', 'policy.yaml')}: the directory ${join(dir, 'nope')} does not exist`,
+    );
     expect(io.err()).toContain('init writes one policy file; got 2: a.yaml b.yaml');
   });
 });

@@ -31,7 +31,12 @@ function shellLines(markdown: string): string[] {
 function commandsOf(line: string): string[][] {
   return line
     .split(/&&|;|\|/)
-    .map((part) => part.replace(/\s>\s*\S+/, '').trim().split(/\s+/))
+    .map((part) =>
+      part
+        .replace(/\s>\s*\S+/, '')
+        .trim()
+        .split(/\s+/),
+    )
     .filter((words) => words.length > 0 && words[0] !== '');
 }
 
@@ -63,7 +68,8 @@ async function problemOf(words: readonly string[]): Promise<string | undefined> 
     if (first !== 'run') return `npm ${first} is not documented usage`;
     const [script, separator, ...args] = rest;
     if (!script || !(script in scripts)) return `no npm script '${script}'`;
-    if (separator !== undefined && separator !== '--') return `npm run ${script} needs -- before its arguments`;
+    if (separator !== undefined && separator !== '--')
+      return `npm run ${script} needs -- before its arguments`;
     if (script === 'backup-guard') return cliProblem(args);
     if (script === 'deploy:gcp') {
       const unknown = args.filter((arg) => arg.startsWith('--') && !GCP_DEPLOY_USAGE.includes(`${arg} `));
@@ -102,7 +108,9 @@ describe('README shell examples', () => {
   });
 
   it('flags an option that does not exist, so the check above can fail', async () => {
-    expect(await problemOf(['npx', 'backup-guard', 'audit', '--colour'])).toBe('audit has no option --colour');
+    expect(await problemOf(['npx', 'backup-guard', 'audit', '--colour'])).toBe(
+      'audit has no option --colour',
+    );
     expect(await problemOf(['npm', 'run', 'backup-guard', 'audit'])).toBe(
       'npm run backup-guard needs -- before its arguments',
     );
@@ -142,7 +150,10 @@ describe('README quick start, run as written', () => {
     const results: { line: string; code: number; stdout: string }[] = [];
     for (const line of lines) {
       const redirect = /\s>\s*(\S+)$/.exec(line)?.[1];
-      const args = line.replace(/\s>\s*\S+$/, '').split(/\s+/).slice(2);
+      const args = line
+        .replace(/\s>\s*\S+$/, '')
+        .split(/\s+/)
+        .slice(2);
       if (args[0] === 'audit') args.push('--endpoint-url', sim.endpoint);
       const result = await run(process.execPath, [launcher, ...args], { cwd, env }).then(
         ({ stdout }) => ({ code: 0, stdout }),
