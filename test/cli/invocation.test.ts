@@ -77,7 +77,7 @@ describe('backup-guard launcher', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('backup-guard needs Node 24 or later');
     expect(result.stderr).toContain('this is Node 20.20.2');
-    expect(result.stderr).toContain("run the CLI as 'npx backup-guard …'");
+    expect(result.stderr).toContain("run it as 'npx backup-guard …'");
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -85,7 +85,9 @@ describe('backup-guard launcher', () => {
     // Prepare: the launcher in a tree without node_modules/node (what --ignore-scripts leaves).
     const root = await mkdtemp(join(tmpdir(), 'cli-launcher-'));
     await mkdir(join(root, 'functions', 'cli'), { recursive: true });
-    await copyFile('functions/cli/backup-guard.mjs', join(root, 'functions', 'cli', 'backup-guard.mjs'));
+    for (const file of ['backup-guard.mjs', 'pinned-node.mjs']) {
+      await copyFile(join('functions', 'cli', file), join(root, 'functions', 'cli', file));
+    }
 
     // Act
     const result = await settle(
@@ -98,6 +100,43 @@ describe('backup-guard launcher', () => {
       "The pinned Node 24 is missing from node_modules: its install script did not run (was it 'npm ci --ignore-scripts'?). Run 'npm ci'",
     );
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('npm scripts on the pinned Node', () => {
+  it('runs the script when the Node is new enough, passing its arguments and exit code', async () => {
+    // Act
+    const result = await settle(run('npm', ['run', '-s', 'sim', '--', '--bogus-flag']));
+
+    // Assess: the simulator itself answered (its own usage error), not the launcher.
+    expect(result.stderr).not.toContain('needs Node 24');
+    expect(result.stderr).toContain("Unknown option '--bogus-flag'");
+    expect(result.code).toBe(2);
+  });
+
+  it('says why instead of a stack trace when an older Node runs an npm script', async () => {
+    // Act
+    const result = await settle(
+      run(process.execPath, ['--import', OLD_NODE, 'functions/cli/pinned-node.mjs', 'test/sim/demo.ts']),
+    );
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('test/sim/demo.ts needs Node 24 or later');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('names the package scripts that run TypeScript through the launcher', async () => {
+    // Prepare
+    const { scripts } = JSON.parse(await readFile('package.json', 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+
+    // Assess
+    for (const name of ['demo', 'sim', 'docs', 'bench:audit', 'bench:gcp', 'bench:publish']) {
+      expect(scripts[name]).toMatch(/^node functions\/cli\/pinned-node\.mjs \S+\.ts$/);
+    }
+    expect(scripts['backup-guard']).toBe('node functions/cli/backup-guard.mjs');
   });
 });
 
