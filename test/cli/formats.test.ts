@@ -2,7 +2,7 @@
  * Filters and formats of `backup-guard audit` against the simulator: what each flag selects, the
  * exit code it yields, and the files `--output-dir` writes.
  */
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +139,23 @@ describe('backup-guard audit formats', () => {
     expect(await readFile(join(dir, 'backup-guard-audit.md'), 'utf8')).toContain('## To fix');
     expect(await readFile(join(dir, 'backup-guard-audit.txt'), 'utf8')).not.toContain('\u001b[');
     expect(io.out()).toBe('');
+  });
+
+  it('prints a report to stdout rather than lose it, and exits 2, when its file cannot be written after the audit', async () => {
+    // Prepare: the directory is fine, but a directory already sits where the JSON report goes.
+    const dir = await mkdtemp(join(tmpdir(), 'cli-formats-'));
+    await mkdir(join(dir, 'backup-guard-audit.json'));
+    const io = captureIo();
+
+    // Act
+    const { code, out, err } = await audit(['--output-dir', dir, '--format', 'json,csv'], io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toContain(`backup-guard: could not write ${join(dir, 'backup-guard-audit.json')} (`);
+    expect(err).toContain('the json report follows on stdout');
+    expect((JSON.parse(out) as JsonReport).findings.length).toBeGreaterThan(0);
+    expect(await readFile(join(dir, 'backup-guard-audit.csv'), 'utf8')).toMatch(/^status,/);
   });
 
   it('colours the table with FORCE_COLOR, never with --no-color or NO_COLOR', async () => {
