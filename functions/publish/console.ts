@@ -247,7 +247,7 @@ export function renderConsole(report: ViewedReport, options: ConsoleOptions = {}
   const lines: string[] = [];
 
   if (report.view && report.view.filters.length > 0) {
-    lines.push(`Showing: ${report.view.filters.join('; ')}`, '');
+    lines.push(`Showing: ${report.view.filters.join('; ')}`);
   }
 
   // One matrix per check group: its checks as columns, in catalog order.
@@ -270,8 +270,10 @@ export function renderConsole(report: ViewedReport, options: ConsoleOptions = {}
     if (groups.length > 1) lines.push(paint(BOLD, `Check group ${group}`));
     lines.push(...matrix);
   }
-  if (lines.length > 0)
+  // The legend explains the matrix: only when one was printed (a filter line alone is no matrix).
+  if (lines.length > (report.view && report.view.filters.length > 0 ? 1 : 0)) {
     lines.push('', ...legend(showWindow, Math.min(width, MATRIX_WIDTH)).map((line) => paint(DIM, line)));
+  }
 
   // What to fix: every finding that did not pass, worst first (the report is sorted that way).
   const problems = report.findings.filter((finding) => finding.status !== 'PASSED');
