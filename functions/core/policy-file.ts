@@ -20,7 +20,9 @@ export async function loadPolicyFile(path: string): Promise<Policy> {
   }
   let raw: unknown;
   try {
-    raw = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
+    // An empty file is an empty policy (all defaults) in either syntax, as an empty YAML document is.
+    if (text.trim() === '') raw = {};
+    else raw = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     throw new PolicyError(
       `policy file ${path} is not valid ${extname(path) || 'JSON'}: ${(error as Error).message}`,

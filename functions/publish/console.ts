@@ -1,16 +1,25 @@
 /**
- * The terminal report, for a person at a glance: a matrix of databases x checks, then what to fix
- * (every finding that did not pass, with its numbers and the fix), then scopes that could not be
- * evaluated and the verdict.
+ * The terminal report, for a person at a glance: per check group, a matrix of databases x checks
+ * (rows under one heading per account and region, each cell the status and, when not passed, the
+ * severity, and the restore window in days), a legend, then what to fix (every finding that did not
+ * pass, wrapped to the terminal, with each command on a line of its own), then scopes that could not
+ * be evaluated and the verdict.
  */
-import type { AuditReport } from '../core/audit.ts';
-import type { ComplianceStatus, Finding } from '../core/finding.ts';
-import { describeResource, describeValues, summarize, summaryLine } from './summary.ts';
+import type { ComplianceStatus, Finding, ResourceRef, Severity } from '../core/finding.ts';
+import { describeValues, summarize, summaryLine, type ViewedReport } from './summary.ts';
 
 export interface ConsoleOptions {
-  /** ANSI colours (a TTY without NO_COLOR). */
+  /** ANSI colours (a TTY without NO_COLOR, or FORCE_COLOR). */
   readonly color?: boolean;
+  /** Terminal width for wrapping prose (default 100); the matrix never exceeds {@link MATRIX_WIDTH}. */
+  readonly columns?: number;
+  /** Check ids in catalog order, for the matrix columns; alphabetical otherwise. */
+  readonly checkOrder?: readonly string[];
 }
+
+/** The widest the matrix gets, whatever the terminal: it must read in a 120-column window or a CI log. */
+export const MATRIX_WIDTH = 120;
+const DEFAULT_COLUMNS = 100;
 
 const COLORS: Record<ComplianceStatus, string> = {
   PASSED: '\u001b[32m',
@@ -24,12 +33,38 @@ const SHORT: Record<ComplianceStatus, string> = {
   FAILED: 'FAIL',
   NOT_AVAILABLE: 'N/A',
 };
+const SEVERITY_LETTER: Record<Severity, string> = {
+  CRITICAL: 'C',
+  HIGH: 'H',
+  MEDIUM: 'M',
+  LOW: 'L',
+  INFORMATIONAL: 'I',
+};
 const RESET = '\u001b[0m';
 const DIM = '\u001b[2m';
 const BOLD = '\u001b[1m';
 
+/** Commands a remediation names that a reader pastes: printed plainly on a line of their own. */
+const COMMAND = /^(aws|gcloud|npx|npm|backup-guard|psql|pg_dump|pg_restore)\s/;
+
+const KIND: Record<ResourceRef['type'], string> = {
+  AwsRdsDbInstance: 'rds',
+  AwsRdsDbCluster: 'aurora',
+  GcpCloudSqlInstance: 'cloudsql',
+  AwsS3Bucket: 's3',
+  GcpStorageBucket: 'gcs',
+  AwsSecretsManagerSecret: 'secret',
+  GcpSecretManagerSecret: 'secret',
+  Scope: 'scope',
+};
+
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
+}
+
+/** Cut `text` to `width` with an ellipsis. */
+function truncate(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(1, width - 1))}…`;
 }
 
 /** The check id without its group (`pitr.retention` -> `retention`), for column headings. */
@@ -37,41 +72,207 @@ function shortCheckId(checkId: string): string {
   return checkId.slice(checkId.indexOf('.') + 1);
 }
 
-export function renderConsole(report: AuditReport, options: ConsoleOptions = {}): string {
-  const color = options.color ?? false;
-  const paint = (code: string, text: string): string => (color ? `${code}${text}${RESET}` : text);
-  const lines: string[] = [];
+/** `aws 111111111111 eu-west-1`: the heading a matrix's rows sit under. */
+function placeOf(resource: ResourceRef): string {
+  return `${resource.provider} ${resource.account} ${resource.region}`;
+}
 
-  // Matrix: one row per resource, one column per check that produced a finding.
-  const checkIds = [...new Set(report.findings.map((f) => f.checkId))].sort();
-  const rows = new Map<string, Map<string, Finding>>();
-  for (const finding of report.findings) {
-    const key = describeResource(finding.resource);
-    let row = rows.get(key);
-    if (!row) {
-      row = new Map();
-      rows.set(key, row);
-    }
-    row.set(finding.checkId, finding);
+/** `rds:certctl-prod-db`: a row's name under its heading. */
+function nameOf(resource: ResourceRef): string {
+  return `${KIND[resource.type]}:${resource.id}`;
+}
+
+/** `ok`, `FAIL H`, `WARN M`, `N/A`. */
+function cellText(finding: Finding): string {
+  if (finding.status === 'PASSED' || finding.status === 'NOT_AVAILABLE') return SHORT[finding.status];
+  return `${SHORT[finding.status]} ${SEVERITY_LETTER[finding.severity]}`;
+}
+
+/** Days the restore window reaches back, from the finding that measured it. */
+function windowDays(findings: Iterable<Finding>): string {
+  for (const finding of findings) {
+    const days = finding.observed.windowDays;
+    if (typeof days === 'number') return `${days.toFixed(1)} d`;
   }
-  if (rows.size > 0) {
-    const names = [...rows.keys()].sort();
-    const nameWidth = Math.max('DATABASE'.length, ...names.map((name) => name.length));
-    const widths = checkIds.map((id) => Math.max(shortCheckId(id).length, 4));
-    lines.push(
-      [pad('DATABASE', nameWidth), ...checkIds.map((id, i) => pad(shortCheckId(id), widths[i] ?? 0))]
-        .join('  ')
-        .trimEnd(),
-    );
-    for (const name of names) {
-      const row = rows.get(name);
+  return '-';
+}
+
+interface MatrixRow {
+  readonly resource: ResourceRef;
+  readonly findings: Map<string, Finding>;
+}
+
+type Paint = (code: string, text: string) => string;
+
+/** One group's matrix: heading per place, one row per database, at most MATRIX_WIDTH wide. */
+function renderMatrix(findings: readonly Finding[], checkIds: readonly string[], paint: Paint): string[] {
+  const places = new Map<string, Map<string, MatrixRow>>();
+  for (const finding of findings) {
+    if (finding.resource.type === 'Scope') continue;
+    const place = placeOf(finding.resource);
+    let rows = places.get(place);
+    if (!rows) {
+      rows = new Map();
+      places.set(place, rows);
+    }
+    const name = nameOf(finding.resource);
+    let row = rows.get(name);
+    if (!row) {
+      row = { resource: finding.resource, findings: new Map() };
+      rows.set(name, row);
+    }
+    row.findings.set(finding.checkId, finding);
+  }
+  if (places.size === 0) return [];
+  const showWindow = findings.some((finding) => typeof finding.observed.windowDays === 'number');
+  const headings = checkIds.map(shortCheckId);
+  const cellWidth = (heading: string): number => Math.max(heading.length, 6);
+  const names = [...places.values()].flatMap((rows) => [...rows.keys()]);
+  const gap = 2;
+  // Headings give way before names do: when the table would not fit, long check names are cut to
+  // an equal share of the width left beside the shortest useful name column, and names are cut last.
+  const windowWidth = showWindow ? 8 + gap : 0;
+  const minName = 24;
+  const natural = headings.map(cellWidth);
+  const share = Math.floor((MATRIX_WIDTH - minName - windowWidth) / Math.max(1, headings.length)) - gap;
+  const fits = natural.reduce((sum, w) => sum + w + gap, 0) + windowWidth + minName <= MATRIX_WIDTH;
+  const widths = natural.map((w) => (fits ? w : Math.max(6, Math.min(w, share))));
+  const used = windowWidth + widths.reduce((sum, w) => sum + w + gap, 0);
+  const nameWidth = Math.min(
+    Math.max('DATABASE'.length, ...names.map((name) => name.length + 2)),
+    Math.max(16, MATRIX_WIDTH - used),
+  );
+  const header = [
+    pad('DATABASE', nameWidth),
+    ...(showWindow ? [pad('WINDOW', 8)] : []),
+    ...headings.map((heading, i) => pad(truncate(heading, widths[i] ?? 6), widths[i] ?? 6)),
+  ];
+  const lines = [paint(BOLD, header.join('  ').trimEnd())];
+  for (const [place, rows] of [...places.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(paint(DIM, place));
+    for (const [name, row] of [...rows.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       const cells = checkIds.map((id, i) => {
-        const finding = row?.get(id);
-        const text = pad(finding ? SHORT[finding.status] : '-', widths[i] ?? 0);
+        const finding = row.findings.get(id);
+        const text = pad(finding ? cellText(finding) : '-', widths[i] ?? 6);
         return finding ? paint(COLORS[finding.status], text) : text;
       });
-      lines.push([pad(name, nameWidth), ...cells].join('  ').trimEnd());
+      const window = showWindow ? [pad(windowDays(row.findings.values()).padStart(6), 8)] : [];
+      lines.push(
+        [pad(truncate(`  ${name}`, nameWidth), nameWidth), ...window, ...cells].join('  ').trimEnd(),
+      );
     }
+  }
+  const cutHeadings = checkIds.filter((id, i) => shortCheckId(id).length > (widths[i] ?? 0));
+  if (cutHeadings.length > 0) {
+    lines.push(...wrapText(`Columns cut to fit: ${cutHeadings.join(', ')}.`, MATRIX_WIDTH, 0));
+  }
+  return lines;
+}
+
+/** What the cells mean, once under the matrices, wrapped to `width`. */
+function legend(showWindow: boolean, width: number): string[] {
+  return [
+    ...wrapText(
+      'ok passed · FAIL failed · WARN warning · N/A could not be evaluated (why: below) · - not judged: the check does not apply to this database (e.g. no restore lag when PITR is off).',
+      width,
+      0,
+    ),
+    ...wrapText(
+      `After FAIL/WARN, the severity: C critical, H high, M medium, L low, I informational.${showWindow ? ' WINDOW: days the restore window really reaches back (earliest to latest restorable time).' : ''}`,
+      width,
+      0,
+    ),
+  ];
+}
+
+/**
+ * The remediation as lines: prose wrapped to `width` under `indent`, each pasteable command on a
+ * line of its own, without backticks and never wrapped (so a copy is the whole command).
+ */
+export function remediationLines(text: string, width: number, indent: number): string[] {
+  const lines: string[] = [];
+  let prose = '';
+  const flush = (): void => {
+    const words = prose.trim();
+    prose = '';
+    if (words === '') return;
+    lines.push(...wrapText(words, width, indent));
+  };
+  const parts = text.split(/(`[^`]+`)/);
+  for (const part of parts) {
+    const code = /^`([^`]+)`$/.exec(part)?.[1];
+    if (code !== undefined && COMMAND.test(code)) {
+      prose = prose.replace(/[\s(]+$/, '');
+      if (/\b(run|with|command)$/i.test(prose)) prose += ':';
+      flush();
+      lines.push(`${' '.repeat(indent + 2)}${code}`);
+      continue;
+    }
+    if (code !== undefined) {
+      prose += code;
+      continue;
+    }
+    // Punctuation that followed a command now starts a line: drop it.
+    if (lines.length > 0 && prose === '') {
+      const rest = part.replace(/^[\s);,.:]+/, '');
+      prose = rest.charAt(0).toUpperCase() + rest.slice(1);
+    } else {
+      prose += part;
+    }
+  }
+  flush();
+  return lines;
+}
+
+/** Wrap prose to `width`, every line indented by `indent`. */
+function wrapText(text: string, width: number, indent: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line !== '' && indent + line.length + 1 + word.length > width) {
+      lines.push(`${' '.repeat(indent)}${line}`);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(`${' '.repeat(indent)}${line}`);
+  return lines;
+}
+
+export function renderConsole(report: ViewedReport, options: ConsoleOptions = {}): string {
+  const color = options.color ?? false;
+  const width = Math.max(60, options.columns ?? DEFAULT_COLUMNS);
+  const paint: Paint = (code, text) => (color ? `${code}${text}${RESET}` : text);
+  const lines: string[] = [];
+
+  if (report.view && report.view.filters.length > 0) {
+    lines.push(`Showing: ${report.view.filters.join('; ')}`);
+  }
+
+  // One matrix per check group: its checks as columns, in catalog order.
+  const order = options.checkOrder ?? [];
+  const rank = (id: string): number => {
+    const index = order.indexOf(id);
+    return index < 0 ? order.length : index;
+  };
+  const groups = [...new Set(report.findings.map((finding) => finding.group))];
+  let showWindow = false;
+  for (const group of groups) {
+    const findings = report.findings.filter((finding) => finding.group === group);
+    const checkIds = [...new Set(findings.map((f) => f.checkId))].sort(
+      (a, b) => rank(a) - rank(b) || a.localeCompare(b),
+    );
+    const matrix = renderMatrix(findings, checkIds, paint);
+    if (matrix.length === 0) continue;
+    showWindow ||= findings.some((finding) => typeof finding.observed.windowDays === 'number');
+    if (lines.length > 0) lines.push('');
+    if (groups.length > 1) lines.push(paint(BOLD, `Check group ${group}`));
+    lines.push(...matrix);
+  }
+  // The legend explains the matrix: only when one was printed (a filter line alone is no matrix).
+  if (lines.length > (report.view && report.view.filters.length > 0 ? 1 : 0)) {
+    lines.push('', ...legend(showWindow, Math.min(width, MATRIX_WIDTH)).map((line) => paint(DIM, line)));
   }
 
   // What to fix: every finding that did not pass, worst first (the report is sorted that way).
@@ -79,11 +280,22 @@ export function renderConsole(report: AuditReport, options: ConsoleOptions = {})
   if (problems.length > 0) {
     lines.push('', paint(BOLD, 'What to fix'));
     for (const finding of problems) {
+      const where =
+        finding.resource.type === 'Scope'
+          ? `${placeOf(finding.resource)} (whole scope)`
+          : `${nameOf(finding.resource)} (${placeOf(finding.resource)})`;
       lines.push(
-        `${paint(COLORS[finding.status], finding.status)} ${finding.checkId} ${describeResource(finding.resource)}`,
-        `    ${finding.description}`,
-        paint(DIM, `    observed: ${describeValues(finding)}`),
-        paint(DIM, `    fix: ${finding.remediation.text}`),
+        '',
+        ...wrapText(`${finding.status} ${finding.severity} ${finding.checkId} ${where}`, width, 0).map(
+          (line, i) =>
+            i === 0
+              ? `${paint(COLORS[finding.status], `${finding.status} ${finding.severity}`)}${line.slice(`${finding.status} ${finding.severity}`.length)}`
+              : `    ${line}`,
+        ),
+        ...wrapText(finding.description, width, 4),
+        ...wrapText(`observed: ${describeValues(finding)}`, width, 4).map((line) => paint(DIM, line)),
+        ...remediationLines(`Fix: ${finding.remediation.text}`, width, 4),
+        paint(DIM, `    docs: ${finding.remediation.url}`),
       );
     }
   }
@@ -94,19 +306,25 @@ export function renderConsole(report: AuditReport, options: ConsoleOptions = {})
     for (const outcome of failedScopes) {
       const { scope } = outcome;
       lines.push(
-        `  ${scope.provider}:${scope.account}/${scope.region} ${scope.group}: ${outcome.error?.message ?? 'unknown error'} (${outcome.error?.code ?? 'Unknown'})`,
+        ...wrapText(
+          `${scope.provider}:${scope.account}/${scope.region} ${scope.group}: ${outcome.error?.message ?? 'unknown error'} (${outcome.error?.code ?? 'Unknown'})`,
+          width,
+          2,
+        ),
       );
     }
   }
   const summary = summarize(report);
   if (summary.coverageProblems.length > 0) {
     lines.push('', paint(BOLD, 'Coverage'));
-    for (const problem of summary.coverageProblems) lines.push(`  ${paint(COLORS.NOT_AVAILABLE, problem)}`);
+    for (const problem of summary.coverageProblems) {
+      lines.push(...wrapText(problem, width, 2).map((line) => paint(COLORS.NOT_AVAILABLE, line)));
+    }
   }
   lines.push(
     '',
-    `Summary: ${summaryLine(report)}`,
-    `Result: ${summary.verdict} (exit code ${summary.exitCode})`,
+    ...wrapText(`Summary: ${summaryLine(report)}`, width, 0),
+    ...wrapText(`Result: ${summary.verdict} (exit code ${summary.exitCode})`, width, 0),
   );
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n').replace(/^\n+/, '')}\n`;
 }

@@ -1,7 +1,12 @@
 /** The JSON report: the audit report as it is, plus the summary and exit code, for machines. */
-import type { AuditReport } from '../core/audit.ts';
-import { summarize } from './summary.ts';
+import { summarize, type ViewedReport } from './summary.ts';
 
-export function renderJson(report: AuditReport): string {
-  return `${JSON.stringify({ summary: summarize(report), ...report }, null, 2)}\n`;
+/**
+ * Version of the JSON report's shape. Adding a field keeps it; renaming or removing a field, or
+ * changing a field's meaning, raises it, so a consumer can refuse a shape it does not know.
+ */
+export const REPORT_SCHEMA_VERSION = 1;
+
+export function renderJson(report: ViewedReport): string {
+  return `${JSON.stringify({ schemaVersion: REPORT_SCHEMA_VERSION, summary: summarize(report), ...report }, null, 2)}\n`;
 }

@@ -1,7 +1,6 @@
 /** The Markdown report: for tickets, pull requests and change records. */
-import type { AuditReport } from '../core/audit.ts';
 import { lagLabel, restoreWindowRows, retentionLabel, windowLabel, windowSpan } from './restore-window.ts';
-import { describeResource, describeValues, summarize, summaryLine } from './summary.ts';
+import { describeResource, describeValues, summarize, summaryLine, type ViewedReport } from './summary.ts';
 import { renderRestoreWindowSvg } from './svg.ts';
 
 /** Escape a table cell: pipes and line breaks would break the table. */
@@ -14,7 +13,7 @@ function cell(text: string): string {
  * URI, so the file stays self-contained; viewers that strip data-URI images, GitHub among them,
  * still show its alt text) and the same numbers as a table. Empty when no database was judged.
  */
-function restoreWindowSection(report: AuditReport): string[] {
+function restoreWindowSection(report: ViewedReport): string[] {
   const rows = restoreWindowRows(report);
   const svg = renderRestoreWindowSvg(report);
   if (rows.length === 0 || svg === undefined) return [];
@@ -31,13 +30,38 @@ function restoreWindowSection(report: AuditReport): string[] {
         `| ${row.status} | ${cell(row.label)} | ${cell(windowLabel(row))} | ${cell(windowSpan(row))} | ${cell(retentionLabel(row))} | ${cell(lagLabel(row))} |`,
     ),
     '',
-    '## Findings',
-    '',
   ];
 }
 
-export function renderMarkdown(report: AuditReport): string {
+/** Passed findings in one short table: per check, how many databases passed and which. */
+function passSummary(passed: readonly ViewedReport['findings'][number][]): string[] {
+  if (passed.length === 0) return [];
+  const byCheck = new Map<string, string[]>();
+  for (const finding of passed) {
+    const names = byCheck.get(finding.checkId) ?? [];
+    names.push(finding.resource.id);
+    byCheck.set(finding.checkId, names);
+  }
+  return [
+    '',
+    `## Passed (${passed.length})`,
+    '',
+    '| Check | Databases | Which |',
+    '| --- | --- | --- |',
+    ...[...byCheck.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([checkId, names]) => `| \`${checkId}\` | ${names.length} | ${cell(names.sort().join(', '))} |`),
+  ];
+}
+
+/**
+ * Failures first: every finding that did not pass, worst first, with its numbers and fix; then the
+ * passes summarized per check (a change record needs to see what is wrong, not 40 green rows).
+ */
+export function renderMarkdown(report: ViewedReport): string {
   const summary = summarize(report);
+  const problems = report.findings.filter((finding) => finding.status !== 'PASSED');
+  const passed = report.findings.filter((finding) => finding.status === 'PASSED');
   const lines: string[] = [
     '# certctl-backup-guard audit',
     '',
@@ -45,15 +69,27 @@ export function renderMarkdown(report: AuditReport): string {
     '',
     `**${summaryLine(report)}.** Result: ${summary.verdict} (exit code ${summary.exitCode}).`,
     '',
+    ...(report.view && report.view.filters.length > 0
+      ? [`Showing: ${cell(report.view.filters.join('; '))}.`, '']
+      : []),
     ...restoreWindowSection(report),
-    '| Status | Check | Resource | Observed | Details | Remediation |',
-    '| --- | --- | --- | --- | --- | --- |',
   ];
-  for (const finding of report.findings) {
+  if (problems.length > 0) {
     lines.push(
-      `| ${finding.status} | \`${finding.checkId}\` | ${cell(describeResource(finding.resource))} | ${cell(describeValues(finding))} | ${cell(finding.description)} | ${cell(finding.remediation.text)} ([docs](${finding.remediation.url})) |`,
+      `## To fix (${problems.length})`,
+      '',
+      '| Status | Severity | Check | Resource | Observed | Details | Remediation |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
     );
+    for (const finding of problems) {
+      lines.push(
+        `| ${finding.status} | ${finding.severity} | \`${finding.checkId}\` | ${cell(describeResource(finding.resource))} | ${cell(describeValues(finding))} | ${cell(finding.description)} | ${cell(finding.remediation.text)} ([docs](${finding.remediation.url})) |`,
+      );
+    }
+  } else {
+    lines.push('Nothing to fix.');
   }
+  lines.push(...passSummary(passed));
   if (summary.coverageProblems.length > 0) {
     lines.push('', '## Coverage', '', ...summary.coverageProblems.map((problem) => `- ${cell(problem)}`));
   }

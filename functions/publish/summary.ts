@@ -2,7 +2,7 @@
  * Shared wording for every renderer: the one-line summary and the observed-vs-required detail, so
  * the terminal, Markdown and chat say the same thing.
  */
-import { type AuditReport, coverageProblems, EXIT_CODES, exitCodeFor } from '../core/audit.ts';
+import { type AuditReport, coverageProblems, EXIT_CODES } from '../core/audit.ts';
 import type { Finding, FindingValues, ResourceRef } from '../core/finding.ts';
 
 /** `aws 111111111111 eu-west-1 AwsRdsDbInstance certctl-prod-db` in a compact form. */
@@ -36,13 +36,31 @@ export function describeValues(finding: Pick<Finding, 'observed' | 'required'>):
 const EXIT_MEANING: Record<number, string> = {
   [EXIT_CODES.ok]: 'every check passed',
   [EXIT_CODES.failed]: 'some checks failed',
-  [EXIT_CODES.incomplete]:
-    "the audit could not complete: some scopes or checks could not be evaluated, or it did not cover the policy's targets",
+  [EXIT_CODES.incomplete]: 'the audit could not complete',
 };
 
 export function describeExitCode(code: number): string {
   return EXIT_MEANING[code] ?? 'unknown';
 }
+
+/**
+ * How a report was narrowed for display (CLI `--check`, `--severity`, `--failed-only`). The
+ * counts, the databases and the coverage stay those of what was selected before `--failed-only`
+ * hid the passes, so the verdict does not change with the view.
+ */
+export interface ReportView {
+  /** The filters in words (`check pitr.lag`, `severity HIGH, CRITICAL`, `failed only`). */
+  readonly filters: readonly string[];
+  /** Passed findings are hidden (still counted). */
+  readonly failedOnly: boolean;
+  /** Databases judged by the selected checks, passes included. */
+  readonly resources: number;
+  /** The coverage problems of the whole run (filters never hide a coverage gap). */
+  readonly coverageProblems: readonly string[];
+}
+
+/** A report, possibly narrowed for display; renderers take it as they take a report. */
+export type ViewedReport = AuditReport & { readonly view?: ReportView };
 
 export interface ReportSummary {
   readonly resources: number;
@@ -51,33 +69,81 @@ export interface ReportSummary {
   readonly scopesEvaluated: number;
   readonly scopesTotal: number;
   readonly exitCode: number;
+  /** The exit code in words; for exit code 2, the reasons that apply to this run and no others. */
   readonly verdict: string;
+  /** Why the audit could not complete (empty unless the exit code is 2). */
+  readonly incompleteReasons: readonly string[];
 }
 
-export function summarize(report: AuditReport): ReportSummary {
-  const resources = new Set(
-    report.findings
-      .filter((finding) => finding.resource.type !== 'Scope')
-      .map((f) => describeResource(f.resource)),
-  ).size;
-  const exitCode = exitCodeFor(report);
+function plural(count: number, word: string, many = `${word}s`): string {
+  return `${count} ${count === 1 ? word : many}`;
+}
+
+/** The reasons exit code 2 applies to this report, each in one phrase; empty when it does not. */
+export function incompleteReasons(report: ViewedReport, coverage: readonly string[]): string[] {
+  const reasons: string[] = [];
+  const failedScopes = report.scopes.filter((scope) => scope.status === 'failed');
+  if (failedScopes.length > 0) {
+    const named = failedScopes
+      .slice(0, 3)
+      .map(
+        ({ scope, error }) =>
+          `${scope.provider}:${scope.account}/${scope.region} ${scope.group}: ${error?.code ?? 'Unknown'}`,
+      );
+    const more = failedScopes.length > 3 ? `, and ${failedScopes.length - 3} more` : '';
+    reasons.push(
+      `${plural(failedScopes.length, 'scope')} of ${report.scopes.length} could not be read (${named.join('; ')}${more})`,
+    );
+  }
+  const unevaluated = report.findings.filter(
+    (finding) => finding.status === 'NOT_AVAILABLE' && finding.resource.type !== 'Scope',
+  );
+  const unevaluatedCount = unevaluated.length;
+  if (unevaluatedCount > 0) {
+    const databases = new Set(unevaluated.map((finding) => describeResource(finding.resource))).size;
+    reasons.push(
+      `${plural(unevaluatedCount, 'check')} could not be evaluated${databases > 0 ? ` on ${plural(databases, 'database')}` : ''}`,
+    );
+  }
+  reasons.push(...coverage);
+  return reasons;
+}
+
+export function summarize(report: ViewedReport): ReportSummary {
+  const resources =
+    report.view?.resources ??
+    new Set(
+      report.findings
+        .filter((finding) => finding.resource.type !== 'Scope')
+        .map((f) => describeResource(f.resource)),
+    ).size;
+  const coverage = report.view?.coverageProblems ?? coverageProblems(report);
+  const reasons = incompleteReasons(report, coverage);
+  // The same rule as exitCodeFor (core/audit.ts), over the coverage of the whole run.
+  const exitCode =
+    reasons.length > 0 ? EXIT_CODES.incomplete : report.counts.FAILED > 0 ? EXIT_CODES.failed : EXIT_CODES.ok;
+  const verdict =
+    exitCode === EXIT_CODES.incomplete && reasons.length > 0
+      ? `${describeExitCode(exitCode)}: ${reasons.join('; ')}`
+      : describeExitCode(exitCode);
   return {
     resources,
-    coverageProblems: coverageProblems(report),
+    coverageProblems: coverage,
     scopesEvaluated: report.scopes.filter((scope) => scope.status === 'complete').length,
     scopesTotal: report.scopes.length,
     exitCode,
-    verdict: describeExitCode(exitCode),
+    verdict,
+    incompleteReasons: exitCode === EXIT_CODES.incomplete ? reasons : [],
   };
 }
 
 /** `5 passed, 1 warning, 3 failed, 0 not available — 4 databases, 2 of 2 scopes evaluated`. */
-export function summaryLine(report: AuditReport): string {
+export function summaryLine(report: ViewedReport): string {
   const summary = summarize(report);
   const { counts } = report;
   return (
     `${counts.PASSED} passed, ${counts.WARNING} warning, ${counts.FAILED} failed, ` +
-    `${counts.NOT_AVAILABLE} not available — ${summary.resources} database${summary.resources === 1 ? '' : 's'}, ` +
-    `${summary.scopesEvaluated} of ${summary.scopesTotal} scope${summary.scopesTotal === 1 ? '' : 's'} evaluated`
+    `${counts.NOT_AVAILABLE} not available — ${plural(summary.resources, 'database')}, ` +
+    `${summary.scopesEvaluated} of ${plural(summary.scopesTotal, 'scope')} evaluated`
   );
 }

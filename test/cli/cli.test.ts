@@ -51,7 +51,7 @@ describe('backup-guard CLI', () => {
     const io = captureIo();
 
     // Act
-    const code = await runCli(['audit', '--help'], io);
+    const code = await runCli(['--help'], io);
 
     // Assess
     expect(code).toBe(0);
@@ -70,7 +70,7 @@ describe('backup-guard CLI', () => {
 
     // Assess
     expect([badFormat, unknown, command]).toEqual([2, 2, 2]);
-    expect(io.err()).toContain("--format must be one of table, json, markdown, html, asff; got 'xml'");
+    expect(io.err()).toContain("--format must be one of table, json, markdown, html, csv, asff; got 'xml'");
     expect(io.err()).toContain("Unknown option '--colour'");
     expect(io.err()).toContain("unknown command 'restore'");
   });
@@ -203,7 +203,7 @@ describe('backup-guard audit against the simulator', () => {
     expect(io.out()).toBe('');
     expect(io.err()).toContain('[1/1] aws:111111111111/us-east-1 pitr: 3 databases');
     expect(io.err()).toContain(`Report written to ${file}`);
-    expect(await readFile(file, 'utf8')).toContain('| FAILED | `pitr.lag` |');
+    expect(await readFile(file, 'utf8')).toContain('| FAILED | HIGH | `pitr.lag` |');
   });
 
   it('writes one self-contained HTML page with a restore-window bar per database when --format html --output x.html', async () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { allChecks } from '../../functions/checks/index.ts';
-import { HELP } from '../../functions/cli/cli.ts';
+import { README_HELP } from '../../functions/cli/cli.ts';
 import { renderCheckCatalog, renderPolicyReference, withHelp } from '../../functions/cli/docs.ts';
 
 describe('generated docs', () => {
@@ -13,14 +13,13 @@ describe('generated docs', () => {
     expect(await readFile('docs/policy.md', 'utf8')).toBe(renderPolicyReference());
   });
 
-  it('keeps the help block of README.md equal to --help', async () => {
+  it('keeps the help block of README.md equal to --help and audit --help', async () => {
     // Prepare
     const readme = await readFile('README.md', 'utf8');
 
     // Act / Assess
-    expect(withHelp(readme, HELP)).toBe(readme);
-    expect(readme).toContain('npm ci && npm run demo');
-    expect(readme).toContain('npm ci && npm test');
+    expect(withHelp(readme, README_HELP)).toBe(readme);
+    expect(readme).toContain('npx backup-guard audit --policy policy.yaml --format json > audit.json');
   });
 
   it('documents every check id in the catalog with its remediation link', () => {

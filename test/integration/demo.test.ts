@@ -8,11 +8,14 @@ import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 
-/** The matrix row of one database: its statuses in column order. */
+/** The matrix row of one database (`rds:name`, under its account and region): window and cells. */
 function row(output: string, resource: string): string[] {
-  const line = output.split('\n').find((candidate) => candidate.startsWith(`${resource} `));
+  const line = output.split('\n').find((candidate) => candidate.startsWith(`  ${resource} `));
   if (!line) throw new Error(`no row for ${resource} in the demo output`);
-  return line.slice(resource.length).trim().split(/\s+/);
+  return line
+    .slice(resource.length + 2)
+    .trim()
+    .split(/\s{2,}/);
 }
 
 describe('npm run demo', () => {
@@ -22,59 +25,38 @@ describe('npm run demo', () => {
       env: { ...process.env, NO_COLOR: '1' },
     });
 
-    // Assess: columns are deletion-protection, enabled, lag, retention, window.
-    expect(stdout).toMatch(/^DATABASE\s+deletion-protection\s+enabled\s+lag\s+retention\s+window$/m);
-    expect(row(stdout, 'aws:111111111111/eu-west-1 rds:certctl-prod-db')).toEqual([
+    // Assess: the window in days, then enabled, retention, window, lag, deletion-protection (catalog
+    // order), each database under its account and region, failures with their severity.
+    expect(stdout).toMatch(/^DATABASE\s+WINDOW\s+enabled\s+retention\s+window\s+lag\s+deletion-protection$/m);
+    expect(stdout).toMatch(/^aws 111111111111 eu-west-1$/m);
+    expect(stdout).toMatch(/^gcp certctl-prod us-central1$/m);
+    expect(row(stdout, 'rds:certctl-prod-db')).toEqual(['35.0 d', 'ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(row(stdout, 'rds:certctl-staging-db')).toEqual([
+      '7.0 d',
       'ok',
+      'FAIL H',
+      'FAIL H',
       'ok',
-      'ok',
-      'ok',
-      'ok',
+      'FAIL M',
     ]);
-    expect(row(stdout, 'aws:111111111111/eu-west-1 rds:certctl-staging-db')).toEqual([
-      'FAIL',
-      'ok',
-      'ok',
-      'FAIL',
-      'FAIL',
-    ]);
-    expect(row(stdout, 'aws:111111111111/us-east-1 rds:certctl-ra-db')).toEqual([
-      'ok',
-      'FAIL',
-      '-',
-      'FAIL',
-      'FAIL',
-    ]);
-    expect(row(stdout, 'aws:111111111111/us-east-1 aurora:certctl-prod-aurora')).toEqual([
-      'ok',
-      'ok',
-      'ok',
-      'ok',
-      'WARN',
-    ]);
-    expect(row(stdout, 'aws:111111111111/us-east-1 rds:certctl-ocsp-db')).toEqual([
-      'ok',
-      'ok',
-      'FAIL',
-      'ok',
-      'ok',
-    ]);
-    expect(row(stdout, 'gcp:certctl-prod/europe-west1 cloudsql:certctl-gcp-db')[3]).toBe('FAIL');
-    expect(row(stdout, 'gcp:certctl-prod/europe-west1 cloudsql:certctl-gcp-db-plus')).toEqual([
-      'ok',
-      'ok',
-      'ok',
-      'ok',
-      'ok',
-    ]);
+    expect(row(stdout, 'rds:certctl-ra-db')).toEqual(['0.0 d', 'FAIL C', 'FAIL H', 'FAIL H', '-', 'ok']);
+    expect(row(stdout, 'aurora:certctl-prod-aurora')).toEqual(['12.0 d', 'ok', 'ok', 'WARN M', 'ok', 'ok']);
+    expect(row(stdout, 'rds:certctl-ocsp-db')).toEqual(['35.0 d', 'ok', 'ok', 'ok', 'FAIL H', 'ok']);
+    expect(row(stdout, 'cloudsql:certctl-gcp-db')[2]).toBe('FAIL H');
+    expect(row(stdout, 'cloudsql:certctl-gcp-db-plus')).toEqual(['35.0 d', 'ok', 'ok', 'ok', 'ok', 'ok']);
     // PITR off: no lag to judge ('-'), and a window of daily backups bounded by retainedBackups.
-    expect(row(stdout, 'gcp:certctl-prod/us-central1 cloudsql:certctl-gcp-legacy-db')).toEqual([
-      'FAIL',
-      'FAIL',
+    expect(row(stdout, 'cloudsql:certctl-gcp-legacy-db')).toEqual([
+      '6.1 d',
+      'FAIL C',
+      'FAIL H',
+      'FAIL H',
       '-',
-      'FAIL',
-      'FAIL',
+      'FAIL M',
     ]);
+    expect(stdout).toContain('- not judged:');
+    for (const line of stdout.split('\n').filter((l) => /^(DATABASE| {2}\w+:)/.test(l))) {
+      expect(line.length).toBeLessThanOrEqual(120);
+    }
     expect(stdout).toContain('Cloud SQL instance `certctl-gcp-legacy-db` has a backup-only window');
     expect(stdout).toContain('The 7 retained daily backups');
     expect(stdout).toContain('the 30-day target is impossible on the ENTERPRISE edition');

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditReport } from '../../functions/core/audit.ts';
+import { type AuditReport, countStatuses } from '../../functions/core/audit.ts';
 import type { Finding } from '../../functions/core/finding.ts';
 import { renderConsole } from '../../functions/publish/console.ts';
-import { renderJson } from '../../functions/publish/json.ts';
+import { renderCsv } from '../../functions/publish/csv.ts';
+import { filterReport } from '../../functions/publish/filter.ts';
+import { REPORT_SCHEMA_VERSION, renderJson } from '../../functions/publish/json.ts';
 import { renderMarkdown } from '../../functions/publish/markdown.ts';
+import { summarize } from '../../functions/publish/summary.ts';
 
 function finding(overrides: Partial<Finding>): Finding {
   return {
@@ -51,23 +54,134 @@ const report: AuditReport = {
   counts: { PASSED: 1, WARNING: 0, FAILED: 1, NOT_AVAILABLE: 0 },
 };
 
+/** A complete run over two databases: one fails retention (HIGH), both pass enabled; windows measured. */
+function completeReport(findings: Finding[]): AuditReport {
+  return {
+    startedAt: '2026-11-21T12:00:00.000Z',
+    finishedAt: '2026-11-21T12:00:01.000Z',
+    findings,
+    scopes: [
+      {
+        scope: { provider: 'aws', account: '111111111111', region: 'eu-west-1', group: 'pitr' },
+        status: 'complete',
+        resources: 2,
+      },
+    ],
+    counts: countStatuses(findings),
+  };
+}
+
+const other = { ...finding({}).resource, id: 'certctl-ra-db' };
+const fleet = completeReport([
+  finding({}),
+  finding({ checkId: 'pitr.window', status: 'WARNING', severity: 'MEDIUM', observed: { windowDays: 12 } }),
+  finding({ status: 'PASSED', severity: 'INFORMATIONAL', checkId: 'pitr.enabled' }),
+  finding({ resource: other, status: 'PASSED', severity: 'INFORMATIONAL', checkId: 'pitr.enabled' }),
+  finding({ resource: other, status: 'PASSED', severity: 'INFORMATIONAL', checkId: 'pitr.retention' }),
+  finding({
+    resource: other,
+    status: 'PASSED',
+    severity: 'INFORMATIONAL',
+    checkId: 'pitr.window',
+    observed: { windowDays: 35 },
+  }),
+]);
+
 describe('renderConsole', () => {
-  it('prints the database x check matrix, what to fix with its numbers, failed scopes and the verdict', () => {
+  it('prints the matrix under one heading per account and region, what to fix with its numbers, failed scopes and the verdict', () => {
     // Act
     const text = renderConsole(report);
 
     // Assess
     expect(text).toMatch(/^DATABASE\s+enabled\s+retention$/m);
-    expect(text).toMatch(/^aws:111111111111\/eu-west-1 rds:certctl-prod-db\s+ok\s+FAIL$/m);
-    expect(text).toContain('FAILED pitr.retention aws:111111111111/eu-west-1 rds:certctl-prod-db');
+    expect(text).toMatch(/^aws 111111111111 eu-west-1$/m);
+    expect(text).toMatch(/^ {2}rds:certctl-prod-db\s+ok\s+FAIL H$/m);
+    expect(text).toContain('FAILED HIGH pitr.retention rds:certctl-prod-db (aws 111111111111 eu-west-1)');
     expect(text).toContain('observed: retentionDays=7 (required retentionDays=30)');
-    expect(text).toContain('fix: aws rds modify-db-instance --backup-retention-period 30');
+    expect(text).toContain('Fix: aws rds modify-db-instance --backup-retention-period 30');
     expect(text).toContain('aws:111111111111/us-east-1 pitr: region down (ServiceUnavailable)');
     expect(text).toContain(
       'Summary: 1 passed, 0 warning, 1 failed, 0 not available — 1 database, 1 of 2 scopes evaluated',
     );
     expect(text).toContain('exit code 2');
     expect(text).not.toContain('\u001b[');
+  });
+
+  it('shows the window in days and the severity of each failure, and explains - and N/A, when databases were judged', () => {
+    // Act
+    const text = renderConsole(fleet, { checkOrder: ['pitr.enabled', 'pitr.retention', 'pitr.window'] });
+
+    // Assess: catalog order, the account and region once, not on every row.
+    expect(text).toMatch(/^DATABASE\s+WINDOW\s+enabled\s+retention\s+window$/m);
+    expect(text).toMatch(/^ {2}rds:certctl-prod-db\s+12\.0 d\s+ok\s+FAIL H\s+WARN M$/m);
+    expect(text).toMatch(/^ {2}rds:certctl-ra-db\s+35\.0 d\s+ok\s+ok\s+ok$/m);
+    expect(text.match(/111111111111/g)).toHaveLength(1 + 2);
+    expect(text).toContain('N/A could not be evaluated');
+    expect(text).toContain('- not judged:');
+    expect(text).toContain('WINDOW: days');
+  });
+
+  it('keeps every matrix line within 120 columns when names and check ids are long', () => {
+    // Prepare: eight checks with long ids and a 60-character database name.
+    const longName = { ...finding({}).resource, id: 'x'.repeat(60) };
+    const checks = Array.from({ length: 8 }, (_, i) => `pitr.a-rather-long-check-name-${i}`);
+    const wide = completeReport(checks.map((checkId) => finding({ resource: longName, checkId })));
+
+    // Act
+    const text = renderConsole(wide);
+
+    // Assess
+    const matrix = text.slice(0, text.indexOf('\n\n'));
+    for (const line of matrix.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
+    expect(matrix).toContain('…');
+    expect(text).toContain('Columns cut to fit: pitr.a-rather-long-check-name-0');
+  });
+
+  it('wraps what to fix to the terminal and prints a command on a line of its own without backticks', () => {
+    // Prepare
+    const command =
+      'aws rds modify-db-instance --db-instance-identifier certctl-prod-db --backup-retention-period 30 --apply-immediately --region eu-west-1';
+    const long = completeReport([
+      finding({
+        description: 'Lorem ipsum dolor sit amet '.repeat(8).trim(),
+        remediation: {
+          text: `Run \`${command}\`; the change takes effect without downtime.`,
+          url: 'https://x',
+        },
+      }),
+    ]);
+
+    // Act
+    const text = renderConsole(long, { columns: 70 });
+
+    // Assess
+    const lines = text.split('\n');
+    expect(lines).toContain(`      ${command}`);
+    expect(lines).toContain('    Fix: Run:');
+    expect(lines).toContain('    The change takes effect without downtime.');
+    expect(text).not.toContain('`aws');
+    const prose = lines.filter((line) => /^ {4}(Lorem|ipsum|dolor|sit|amet)\b/.test(line));
+    expect(prose.length).toBeGreaterThan(2);
+    for (const line of lines.filter((l) => !l.includes(command))) expect(line.length).toBeLessThanOrEqual(70);
+  });
+
+  it('names only the reason that applies in the exit-2 verdict when no database matched the targets', () => {
+    // Prepare: every scope read, nothing judged.
+    const empty = completeReport([]);
+
+    // Act
+    const summary = summarize(empty);
+    const text = renderConsole(empty);
+
+    // Assess
+    expect(summary.exitCode).toBe(2);
+    expect(summary.verdict).toBe(
+      "the audit could not complete: no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so nothing was proven restorable",
+    );
+    expect(text).not.toContain('could not be read');
+    expect(summarize(report).verdict).toBe(
+      'the audit could not complete: 1 scope of 2 could not be read (aws:111111111111/us-east-1 pitr: ServiceUnavailable)',
+    );
   });
 
   it('colours the status only when asked to', () => {
@@ -83,17 +197,101 @@ describe('renderMarkdown', () => {
     // Assess
     expect(text).toContain('Retention is 7 days \\| below 30.');
     expect(text).toContain('## Scopes not evaluated');
-    expect(text.split('\n').filter((line) => line.startsWith('| FAILED | `'))).toHaveLength(1);
+    expect(text.split('\n').filter((line) => line.startsWith('| FAILED | HIGH | `'))).toHaveLength(1);
+  });
+
+  it('lists the failures first and summarizes the passes per check', () => {
+    // Act
+    const text = renderMarkdown(fleet);
+
+    // Assess
+    const toFix = text.indexOf('## To fix (2)');
+    const passed = text.indexOf('## Passed (4)');
+    expect(toFix).toBeGreaterThan(0);
+    expect(passed).toBeGreaterThan(toFix);
+    expect(text).toContain('| `pitr.enabled` | 2 | certctl-prod-db, certctl-ra-db |');
+    expect(text.slice(toFix, passed)).not.toContain('| PASSED |');
   });
 });
 
 describe('renderJson', () => {
-  it('adds the summary and exit code to the report', () => {
+  it('adds the schema version, the summary and exit code to the report', () => {
     // Act
-    const parsed = JSON.parse(renderJson(report)) as { summary: { exitCode: number }; findings: unknown[] };
+    const parsed = JSON.parse(renderJson(report)) as {
+      schemaVersion: number;
+      summary: { exitCode: number };
+      findings: unknown[];
+    };
 
     // Assess
+    expect(parsed.schemaVersion).toBe(REPORT_SCHEMA_VERSION);
     expect(parsed.summary.exitCode).toBe(2);
     expect(parsed.findings).toHaveLength(2);
+  });
+});
+
+describe('renderCsv', () => {
+  it('writes one quoted row per finding and defuses cells a spreadsheet would run as a formula', () => {
+    // Prepare
+    const tricky = completeReport([finding({ description: '=HYPERLINK("x"), "quoted", line\nbreak' })]);
+
+    // Act
+    const text = renderCsv(tricky);
+
+    // Assess
+    const lines = text.split('\r\n');
+    expect(lines[0]).toBe(
+      'status,severity,checkId,provider,account,region,resourceType,resourceId,observed,description,remediation,remediationUrl,evaluatedAt',
+    );
+    expect(lines[1]).toMatch(
+      /^FAILED,HIGH,pitr\.retention,aws,111111111111,eu-west-1,AwsRdsDbInstance,certctl-prod-db,/,
+    );
+    expect(text).toContain(`"'=HYPERLINK(""x""), ""quoted"", line\nbreak"`);
+    expect(lines.at(-1)).toBe('');
+  });
+});
+
+describe('filterReport', () => {
+  const severityOf = (checkId: string) => (checkId === 'pitr.retention' ? 'HIGH' : 'MEDIUM') as 'HIGH';
+
+  it('keeps only the selected checks and recounts them when --check narrows the report', () => {
+    // Act
+    const view = filterReport(fleet, { checks: new Set(['pitr.enabled']) });
+
+    // Assess
+    expect(view.findings.map((f) => f.checkId)).toEqual(['pitr.enabled', 'pitr.enabled']);
+    expect(view.counts).toEqual({ PASSED: 2, WARNING: 0, FAILED: 0, NOT_AVAILABLE: 0 });
+    expect(summarize(view).exitCode).toBe(0);
+  });
+
+  it('filters by the severity a check has when it fails, so passes of that check stay', () => {
+    // Act
+    const view = filterReport(fleet, { severities: new Set(['HIGH'] as const), severityOf });
+
+    // Assess
+    expect(view.findings.map((f) => [f.checkId, f.status])).toEqual([
+      ['pitr.retention', 'FAILED'],
+      ['pitr.retention', 'PASSED'],
+    ]);
+    expect(summarize(view).exitCode).toBe(1);
+  });
+
+  it('hides passes but still counts them, and keeps the exit code, when failed-only', () => {
+    // Act
+    const view = filterReport(fleet, { failedOnly: true });
+
+    // Assess
+    expect(view.findings.every((f) => f.status !== 'PASSED')).toBe(true);
+    expect(view.counts.PASSED).toBe(4);
+    expect(summarize(view)).toMatchObject({ exitCode: 1, resources: 2 });
+  });
+
+  it('keeps the run coverage in the verdict when the filters select nothing', () => {
+    // Act
+    const view = filterReport(report, { checks: new Set(['pitr.lag']) });
+
+    // Assess: the failed scope still makes the run incomplete.
+    expect(view.findings).toEqual([]);
+    expect(summarize(view).exitCode).toBe(2);
   });
 });

@@ -85,7 +85,7 @@ export async function pitrChapter({ sim, out, bold, color, policy }: DemoContext
   }
   out(
     `\nThe audit's exit code is ${code} (0 all passed, 1 some failed, 2 could not complete). ` +
-      'Run `npm run backup-guard -- --help` for the CLI, `npm run sim` to explore the simulator.\n',
+      'Run `npx backup-guard --help` for the CLI, `npm run sim` to explore the simulator.\n',
   );
   return code;
 }

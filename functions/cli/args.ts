@@ -1,0 +1,180 @@
+/**
+ * Argument parsing shared by every command: `node:util` `parseArgs` over the command's option specs,
+ * one-line errors that name the command and suggest the closest option, and the per-command help.
+ */
+import { parseArgs } from 'node:util';
+import { InputError } from '../core/errors.ts';
+import type { CliCommand, CliOption } from './command.ts';
+
+/** The help option every command has. */
+const HELP_OPTION: CliOption = { type: 'boolean', short: 'h', help: 'Show this help' };
+
+export interface ParsedArgs {
+  readonly values: Readonly<Record<string, string | boolean | string[] | boolean[] | undefined>>;
+  readonly positionals: readonly string[];
+}
+
+/**
+ * Edit distance with adjacent transpositions (optimal string alignment): `audti` is one edit from
+ * `audit`, as a typist would count it.
+ */
+export function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number): number => rows[i]?.[j] ?? 0;
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, at(i - 2, j - 2) + 1);
+      }
+      const row = rows[i];
+      if (row) row[j] = best;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/**
+ * The candidate closest to `word`, when it is close enough to be a typo (one edit per three
+ * letters, at least one) or when `word` is a prefix of exactly one candidate.
+ */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const prefixed = candidates.filter((candidate) => candidate.startsWith(word));
+  if (word.length >= 3 && prefixed.length === 1) return prefixed[0];
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(word, candidate);
+    if (distance <= limit && (best === undefined || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+/** ` Did you mean 'x'?` or nothing. */
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  const match = closest(word, candidates);
+  return match === undefined ? '' : ` Did you mean '${match}'?`;
+}
+
+function optionsOf(command: CliCommand): Record<string, CliOption> {
+  return { ...command.options, help: HELP_OPTION };
+}
+
+/** Parse a command's arguments strictly; every mistake is an `InputError` naming the command. */
+export function parseCommandArgs(command: CliCommand, args: readonly string[]): ParsedArgs {
+  const options = optionsOf(command);
+  const config = Object.fromEntries(
+    Object.entries(options).map(([name, option]) => [
+      name,
+      {
+        type: option.type,
+        ...(option.multiple ? { multiple: true } : {}),
+        ...(option.short ? { short: option.short } : {}),
+      },
+    ]),
+  );
+  const allowPositionals = command.positionals !== undefined;
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      options: config,
+      allowPositionals,
+      strict: true,
+    });
+    return { values: values as ParsedArgs['values'], positionals };
+  } catch (error) {
+    throw new InputError(describeParseError(command, Object.keys(options), error), { cause: error });
+  }
+}
+
+/** One line for a `parseArgs` error, with the closest option for an unknown one. */
+function describeParseError(command: CliCommand, names: readonly string[], error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = (error as Error).message;
+  const more = `Run 'backup-guard ${command.name} --help' for its options.`;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const option = /^Unknown option '([^']+)'/.exec(message)?.[1] ?? '?';
+    const flags = names.map((name) => `--${name}`);
+    return `Unknown option '${option}' for ${command.name}.${didYouMean(option.replace(/=.*$/, ''), flags)} ${more}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const option = /^Option '(-\w, )?(--[\w-]+)/.exec(message)?.[2];
+    if (option && /argument missing/.test(message)) return `${option} needs a value. ${more}`;
+    if (option) return `${option} takes no value. ${more}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    const word = /'([^']+)'/.exec(message)?.[1] ?? '?';
+    return `${command.name} takes no argument '${word}'. ${more}`;
+  }
+  return `${message} ${more}`;
+}
+
+/** Wrap `text` to `width` columns, continuing lines with `indent` spaces. */
+export function wrap(text: string, width: number, indent = 0, firstIndent = indent): string[] {
+  const lines: string[] = [];
+  let line = ' '.repeat(firstIndent);
+  let empty = true;
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (!empty && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = ' '.repeat(indent);
+      empty = true;
+    }
+    line += empty ? word : ` ${word}`;
+    empty = false;
+  }
+  if (!empty || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+const HELP_WIDTH = 100;
+const OPTION_COLUMN = 28;
+
+/** `backup-guard <command> --help`: usage, summary, every option, and the command's details. */
+export function commandHelp(command: CliCommand): string {
+  const lines = [
+    `Usage: npx backup-guard ${command.name} [options]${command.positionals ? ` ${command.positionals}` : ''}`,
+    '',
+    ...wrap(command.summary, HELP_WIDTH),
+    '',
+    'Options:',
+  ];
+  for (const [name, option] of Object.entries(optionsOf(command))) {
+    const flag = `${option.short ? `-${option.short}, ` : ''}--${name}${option.value ? ` ${option.value}` : ''}`;
+    const label = `  ${flag}`;
+    const text = wrap(option.help, HELP_WIDTH, OPTION_COLUMN, OPTION_COLUMN);
+    if (label.length + 2 <= OPTION_COLUMN) {
+      lines.push(`${label.padEnd(OPTION_COLUMN)}${(text[0] ?? '').trimStart()}`, ...text.slice(1));
+    } else {
+      lines.push(label, ...text);
+    }
+  }
+  if (command.details) lines.push('', command.details.trimEnd());
+  return `${lines.join('\n')}\n`;
+}
+
+/** Repeated and comma-separated values of one option, trimmed; undefined when the option is absent. */
+export function splitList(values: unknown): string[] | undefined {
+  if (values === undefined) return undefined;
+  const list = Array.isArray(values) ? values : [values];
+  return list
+    .flatMap((value) => String(value).split(','))
+    .map((value) => value.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Whether to colour stdout: `--no-color` wins, then `FORCE_COLOR` (any value but `0`/`false`, as
+ * Node itself reads it: https://nodejs.org/api/cli.html#force_color1-2-3), then `NO_COLOR`
+ * (https://no-color.org), then whether stdout is a terminal.
+ */
+export function colorWanted(io: { env: NodeJS.ProcessEnv; color?: boolean }, noColorFlag: boolean): boolean {
+  if (noColorFlag) return false;
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  if (io.env.NO_COLOR) return false;
+  return io.color ?? false;
+}

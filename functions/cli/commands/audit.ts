@@ -1,0 +1,509 @@
+/**
+ * `backup-guard audit`: check every input (arguments, policy, output targets, AWS profile) before
+ * any work, run the one audit job, narrow the report for display, render each requested format.
+ * Progress goes to stderr so stdout stays clean for `--format json`.
+ */
+
+import { AwsClientFactory } from '../../aws/clients.ts';
+import { awsCollectors } from '../../aws/collectors.ts';
+import { type AuditProgress, type AuditReport, EXIT_CODES } from '../../core/audit.ts';
+import { InputError } from '../../core/errors.ts';
+import { SEVERITIES, type Severity } from '../../core/finding.ts';
+import { loadPolicyFromEnv, POLICY_ENV, type Policy } from '../../core/policy.ts';
+import { loadPolicyFile } from '../../core/policy-file.ts';
+import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../gcp/clients.ts';
+import { gcpCollectors } from '../../gcp/collectors.ts';
+import { runAuditJob } from '../../jobs/audit.ts';
+import { checkGroups } from '../../jobs/groups.ts';
+import type { PublicationOutcome } from '../../jobs/publish.ts';
+import { renderConsole } from '../../publish/console.ts';
+import { renderCsv } from '../../publish/csv.ts';
+import { filterReport } from '../../publish/filter.ts';
+import { renderHtml } from '../../publish/html.ts';
+import { renderJson } from '../../publish/json.ts';
+import { renderMarkdown } from '../../publish/markdown.ts';
+import { planPublication, publishTargetFrom } from '../../publish/security-hub/index.ts';
+import { summarize, type ViewedReport } from '../../publish/summary.ts';
+import { colorWanted, didYouMean, parseCommandArgs, splitList } from '../args.ts';
+import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
+import { resolveAwsCredentials } from '../credentials.ts';
+import { checkOutputFile, prepareOutputDir, reportPath, writeReport } from '../output.ts';
+
+export const FORMATS = ['table', 'json', 'markdown', 'html', 'csv', 'asff'] as const;
+export type Format = (typeof FORMATS)[number];
+export const PROVIDERS = ['aws', 'gcp', 'all'] as const;
+export type ProviderChoice = (typeof PROVIDERS)[number];
+
+/** File extension of each format under `--output-dir`. */
+const EXTENSIONS: Record<Format, string> = {
+  table: 'txt',
+  json: 'json',
+  markdown: 'md',
+  html: 'html',
+  csv: 'csv',
+  asff: 'asff.json',
+};
+/** What `--output-dir` writes when no `--format` is given. */
+const OUTPUT_DIR_DEFAULT: readonly Format[] = ['json', 'csv', 'markdown', 'html'];
+
+/** Every check id of every registered group, in catalog order, with its severity. */
+function knownChecks(): { id: string; group: string; severity: Severity }[] {
+  return checkGroups().flatMap((group) =>
+    group.checks.map((check) => ({
+      id: check.metadata.id,
+      group: group.name,
+      severity: check.metadata.severity,
+    })),
+  );
+}
+
+interface Selection {
+  /** Groups the run reads; undefined means every group. */
+  readonly groups: string[] | undefined;
+  readonly checks: Set<string> | undefined;
+  readonly excludeChecks: Set<string> | undefined;
+  readonly severities: Set<Severity> | undefined;
+}
+
+/** Resolve `--group`, `--check`, `--exclude-check` and `--severity` against the registry. */
+function resolveSelection(values: Record<string, unknown>): Selection {
+  const checks = knownChecks();
+  const groupNames = checkGroups().map((group) => group.name);
+  const ids = checks.map((check) => check.id);
+  const resolve = (flag: string, words: string[]): { ids: Set<string>; groups: Set<string> } => {
+    const selectedIds = new Set<string>();
+    const selectedGroups = new Set<string>();
+    for (const word of words) {
+      if (groupNames.includes(word)) {
+        selectedGroups.add(word);
+        for (const check of checks) if (check.group === word) selectedIds.add(check.id);
+      } else if (ids.includes(word)) {
+        selectedIds.add(word);
+      } else {
+        throw new InputError(
+          `${flag} '${word}' is neither a check id nor a check group.${didYouMean(word, [...ids, ...groupNames])} ` +
+            `Run 'backup-guard checks' for the ids; the groups are ${groupNames.join(', ')}.`,
+        );
+      }
+    }
+    return { ids: selectedIds, groups: selectedGroups };
+  };
+  const groupWords = splitList(values.group);
+  for (const word of groupWords ?? []) {
+    if (!groupNames.includes(word)) {
+      throw new InputError(
+        `--group '${word}' is not a check group.${didYouMean(word, groupNames)} The groups are ${groupNames.join(', ')}.`,
+      );
+    }
+  }
+  const include = values.check === undefined ? undefined : resolve('--check', splitList(values.check) ?? []);
+  const exclude =
+    values['exclude-check'] === undefined
+      ? undefined
+      : resolve('--exclude-check', splitList(values['exclude-check']) ?? []);
+  // Groups narrow the run itself (the runner reads only their scopes); check ids narrow the report.
+  let groups: string[] | undefined = groupWords;
+  if (include) {
+    const needed = new Set(checks.filter((check) => include.ids.has(check.id)).map((check) => check.group));
+    groups = (groups ?? groupNames).filter((name) => needed.has(name));
+  }
+  if (exclude && exclude.groups.size > 0) {
+    groups = (groups ?? groupNames).filter((name) => !exclude.groups.has(name));
+  }
+  if (groups !== undefined && groups.length === 0) {
+    throw new InputError('--group, --check and --exclude-check together leave no check to run');
+  }
+  const severityWords = splitList(values.severity)?.map((word) => word.toUpperCase());
+  for (const word of severityWords ?? []) {
+    if (!(SEVERITIES as readonly string[]).includes(word)) {
+      throw new InputError(
+        `--severity '${word.toLowerCase()}' is not a severity.${didYouMean(
+          word.toLowerCase(),
+          SEVERITIES.map((s) => s.toLowerCase()),
+        )} Use ${SEVERITIES.map((s) => s.toLowerCase()).join(', ')}.`,
+      );
+    }
+  }
+  return {
+    groups,
+    checks: include?.ids,
+    excludeChecks: exclude?.ids,
+    severities: severityWords ? new Set(severityWords as Severity[]) : undefined,
+  };
+}
+
+interface AuditArgs {
+  readonly policyFile: string | undefined;
+  readonly provider: ProviderChoice;
+  readonly regions: string[] | undefined;
+  readonly projects: string[] | undefined;
+  readonly formats: Format[];
+  readonly output: string | undefined;
+  readonly outputDir: string | undefined;
+  readonly endpointUrl: string | undefined;
+  readonly gcpEndpointUrl: string | undefined;
+  readonly quiet: boolean;
+  readonly publish: boolean;
+  readonly failedOnly: boolean;
+  readonly noColor: boolean;
+  readonly selection: Selection;
+}
+
+function parseAuditArgs(args: readonly string[]): AuditArgs {
+  const { values } = parseCommandArgs(auditCommand, args);
+  const formatWords = splitList(values.format);
+  const outputDir = values['output-dir'] as string | undefined;
+  const output = values.output as string | undefined;
+  if (output !== undefined && outputDir !== undefined) {
+    throw new InputError('--output writes one file and --output-dir one file per format: use one of them');
+  }
+  const formats = formatWords ?? (outputDir !== undefined ? [...OUTPUT_DIR_DEFAULT] : ['table']);
+  for (const format of formats) {
+    if (!(FORMATS as readonly string[]).includes(format)) {
+      throw new InputError(
+        `--format must be one of ${FORMATS.join(', ')}; got '${format}'.${didYouMean(format, FORMATS)}`,
+      );
+    }
+  }
+  if (formats.length > 1 && outputDir === undefined) {
+    throw new InputError(
+      `--format ${formats.join(',')} asks for ${formats.length} reports: add --output-dir DIR to write one file per format`,
+    );
+  }
+  const provider = (values.provider as string | undefined) ?? 'aws';
+  if (!(PROVIDERS as readonly string[]).includes(provider)) {
+    throw new InputError(`--provider must be one of ${PROVIDERS.join(', ')}; got '${provider}'`);
+  }
+  const regions = splitList(values.region);
+  if (values.region && regions?.length === 0)
+    throw new InputError('--region needs a region name, e.g. eu-west-1');
+  for (const flag of ['endpoint-url', 'gcp-endpoint-url'] as const) {
+    const value = values[flag] as string | undefined;
+    if (value !== undefined && !URL.canParse(value)) {
+      throw new InputError(`--${flag} must be a URL such as http://127.0.0.1:4566; got '${value}'`);
+    }
+  }
+  const projects = splitList(values.project);
+  if (values.project && projects?.length === 0) throw new InputError('--project needs a GCP project id');
+  return {
+    policyFile: values.policy as string | undefined,
+    provider: provider as ProviderChoice,
+    regions,
+    projects,
+    formats: [...new Set(formats)] as Format[],
+    output,
+    outputDir,
+    endpointUrl: values['endpoint-url'] as string | undefined,
+    gcpEndpointUrl: values['gcp-endpoint-url'] as string | undefined,
+    quiet: values.quiet === true,
+    publish: values.publish === true,
+    failedOnly: values['failed-only'] === true,
+    noColor: values['no-color'] === true,
+    selection: resolveSelection(values),
+  };
+}
+
+async function loadPolicy(file: string | undefined, env: NodeJS.ProcessEnv): Promise<Policy> {
+  return file ? loadPolicyFile(file) : loadPolicyFromEnv(env);
+}
+
+function progressPrinter(io: CliIo): (progress: AuditProgress) => void {
+  return ({ outcome, done, total }) => {
+    const { scope } = outcome;
+    const what =
+      outcome.status === 'complete'
+        ? `${outcome.resources} database${outcome.resources === 1 ? '' : 's'}`
+        : `NOT EVALUATED: ${outcome.error?.message ?? 'unknown error'}`;
+    io.stderr(
+      `[${done}/${total}] ${scope.provider}:${scope.account}/${scope.region} ${scope.group}: ${what}\n`,
+    );
+  };
+}
+
+/** The ASFF findings a run would import into an empty hub: every finding as a `create`. */
+export function renderAsff(report: AuditReport, policy: Policy, homeRegion: string | undefined): string {
+  const plan = planPublication({
+    report,
+    policy,
+    now: new Date(report.finishedAt),
+    target: publishTargetFrom(policy, homeRegion),
+  });
+  return `${JSON.stringify({ Findings: plan.imports.map((entry) => entry.finding) }, null, 2)}\n`;
+}
+
+export interface RenderOptions {
+  readonly color?: boolean;
+  readonly columns?: number;
+}
+
+export function render(
+  report: ViewedReport,
+  format: Format,
+  policy: Policy,
+  homeRegion: string | undefined,
+  options: RenderOptions = {},
+): string {
+  switch (format) {
+    case 'asff':
+      return renderAsff(report, policy, homeRegion);
+    case 'json':
+      return renderJson(report);
+    case 'markdown':
+      return renderMarkdown(report);
+    case 'html':
+      return renderHtml(report);
+    case 'csv':
+      return renderCsv(report);
+    case 'table':
+      return renderConsole(report, {
+        color: options.color ?? false,
+        ...(options.columns ? { columns: options.columns } : {}),
+        checkOrder: knownChecks().map((check) => check.id),
+      });
+  }
+}
+
+/** `Security Hub: 12 created, 0 updated, …; 3 import calls` and the findings that did not land. */
+export function describePublication(outcome: Exclude<PublicationOutcome, { status: 'disabled' }>): string {
+  if (outcome.status === 'error') {
+    return `Security Hub: nothing imported (${outcome.failedCount} findings): ${outcome.error.message} (${outcome.error.code})`;
+  }
+  const { counts } = outcome;
+  const lines = [
+    `Security Hub: ${counts.created} created, ${counts.updated} updated, ${counts.resolved} resolved, ` +
+      `${counts.archived} archived, ${counts.refreshed} refreshed, ${counts.unchanged} unchanged, ` +
+      `${counts.untouched} left untouched (scope not evaluated or coverage in doubt), ${counts.failed} failed — ` +
+      `${outcome.calls.batchImport} import call${outcome.calls.batchImport === 1 ? '' : 's'}, ${outcome.calls.getFindings} read call${outcome.calls.getFindings === 1 ? '' : 's'}`,
+  ];
+  for (const failure of outcome.failures) {
+    lines.push(
+      `  not imported: ${failure.id} into ${failure.account}/${failure.region}: ${failure.code} ${failure.message}`,
+    );
+  }
+  if (outcome.failedCount > outcome.failures.length) {
+    lines.push(`  … and ${outcome.failedCount - outcome.failures.length} more not imported`);
+  }
+  return lines.join('\n');
+}
+
+async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverrides): Promise<number> {
+  // Everything the user typed is checked before the first API call.
+  const options = parseAuditArgs(args);
+  const auditAws = options.provider !== 'gcp';
+  const auditGcp = options.provider !== 'aws';
+  if (!auditGcp && options.projects) {
+    throw new InputError('--project needs --provider gcp or --provider all');
+  }
+  if (!auditAws && options.regions) {
+    throw new InputError('--region selects AWS regions; with --provider gcp choose projects with --project');
+  }
+  if (options.output !== undefined) await checkOutputFile(options.output);
+  const policy = await loadPolicy(options.policyFile, io.env);
+  const projects = options.projects ?? policy.gcp.projects;
+  if (auditGcp && projects.length === 0) {
+    throw new InputError(
+      'no GCP project to audit: pass --project PROJECT or list them in the policy (gcp.projects)',
+    );
+  }
+  const homeRegion = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  // AWS credentials are needed to audit AWS and to publish (GCP findings land in Security Hub too).
+  const credentials =
+    auditAws || options.publish ? await resolveAwsCredentials(overrides, io.env) : undefined;
+  if (options.outputDir !== undefined) await prepareOutputDir(options.outputDir);
+
+  const onProgress = options.quiet ? undefined : progressPrinter(io);
+  const factory = credentials
+    ? new AwsClientFactory({
+        maxAttempts: policy.aws.maxAttempts,
+        credentials,
+        ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+        ...(homeRegion ? { stsRegion: homeRegion } : {}),
+      })
+    : undefined;
+  const gcpEndpoint = options.gcpEndpointUrl ?? io.env[CLOUD_SQL_ENDPOINT_ENV];
+  const gcp = auditGcp ? new GcpClientFactory(gcpEndpoint ? { endpoint: gcpEndpoint } : {}) : undefined;
+  try {
+    const providers = [...(auditAws ? (['aws'] as const) : []), ...(auditGcp ? (['gcp'] as const) : [])];
+    const outcome = await runAuditJob(
+      {
+        providers,
+        ...(options.selection.groups ? { groups: options.selection.groups } : {}),
+        ...(options.regions ? { regions: options.regions } : {}),
+        ...(options.projects ? { projects: options.projects } : {}),
+        publish: options.publish,
+      },
+      {
+        policy,
+        ...(factory ? { aws: { factory, collectors: awsCollectors, homeRegion } } : {}),
+        ...(gcp ? { gcp: { clients: gcp, collectors: gcpCollectors } } : {}),
+        ...(factory
+          ? { publisher: { factory: () => factory, accounts: policy.aws.accounts, homeRegion } }
+          : {}),
+        ...(onProgress ? { onProgress } : {}),
+      },
+    );
+    const severities = new Map(knownChecks().map((check) => [check.id, check.severity]));
+    const view = filterReport(outcome.report, {
+      ...(options.selection.checks ? { checks: options.selection.checks } : {}),
+      ...(options.selection.excludeChecks ? { excludeChecks: options.selection.excludeChecks } : {}),
+      ...(options.selection.severities ? { severities: options.selection.severities } : {}),
+      failedOnly: options.failedOnly,
+      severityOf: (checkId) => severities.get(checkId),
+    });
+    const written = await writeReports(view, options, policy, homeRegion, io);
+    if (outcome.publication.status !== 'disabled') io.stderr(`${describePublication(outcome.publication)}\n`);
+    const publicationFailed =
+      outcome.publication.status !== 'published' && outcome.publication.status !== 'disabled';
+    // The verdict of what the filters selected; the coverage of the whole run still counts.
+    const viewExit = summarize(view).exitCode;
+    return Math.max(viewExit, publicationFailed || !written ? EXIT_CODES.incomplete : EXIT_CODES.ok);
+  } finally {
+    factory?.destroy();
+    await gcp?.close();
+  }
+}
+
+/**
+ * Render and write every requested report. A file that cannot be written after all is printed to
+ * stdout instead, so the audit is never lost; returns false when that happened.
+ */
+async function writeReports(
+  view: ViewedReport,
+  options: AuditArgs,
+  policy: Policy,
+  homeRegion: string | undefined,
+  io: CliIo,
+): Promise<boolean> {
+  const toStdout = options.output === undefined && options.outputDir === undefined;
+  const color = toStdout && colorWanted(io, options.noColor);
+  let ok = true;
+  for (const format of options.formats) {
+    const text = render(view, format, policy, homeRegion, {
+      color,
+      ...(toStdout && io.columns ? { columns: io.columns } : {}),
+    });
+    const file =
+      options.output ??
+      (options.outputDir !== undefined ? reportPath(options.outputDir, EXTENSIONS[format]) : undefined);
+    if (file === undefined) {
+      io.stdout(text);
+      continue;
+    }
+    const result = await writeReport(file, text);
+    if (result.ok) {
+      if (!options.quiet) io.stderr(`Report written to ${file}\n`);
+    } else {
+      ok = false;
+      io.stderr(
+        `backup-guard: could not write ${file} (${result.error}); the ${format} report follows on stdout\n`,
+      );
+      io.stdout(text);
+    }
+  }
+  return ok;
+}
+
+export const auditCommand: CliCommand = {
+  name: 'audit',
+  summary:
+    'Audit point-in-time recovery (RDS, Aurora, Cloud SQL) and print one finding per check and database',
+  options: {
+    policy: {
+      type: 'string',
+      value: 'FILE',
+      help: `Policy file, YAML or JSON (default: $${POLICY_ENV} as JSON, else all defaults: 30 days PITR, 15 min restore lag, targets tagged certctl:backup-guard=enabled, every enabled region). 'backup-guard init' writes a starter.`,
+    },
+    provider: { type: 'string', value: 'aws|gcp|all', help: 'Which cloud to audit (default: aws)' },
+    region: {
+      type: 'string',
+      multiple: true,
+      value: 'REGION',
+      help: 'Audit only this AWS region; repeat or comma-separate for several',
+    },
+    project: {
+      type: 'string',
+      multiple: true,
+      value: 'PROJECT',
+      help: "Audit this GCP project's Cloud SQL (default: gcp.projects of the policy); repeat or comma-separate for several",
+    },
+    group: {
+      type: 'string',
+      multiple: true,
+      value: 'GROUP',
+      help: `Run only this check group (${checkGroups()
+        .map((group) => group.name)
+        .join(', ')}); repeat or comma-separate for several`,
+    },
+    check: {
+      type: 'string',
+      multiple: true,
+      value: 'ID|GROUP',
+      help: "Report only these checks (ids as 'backup-guard checks' lists them, or group names); repeat or comma-separate",
+    },
+    'exclude-check': {
+      type: 'string',
+      multiple: true,
+      value: 'ID|GROUP',
+      help: 'Leave these checks out of the report (a group name leaves the group out of the run)',
+    },
+    severity: {
+      type: 'string',
+      multiple: true,
+      value: 'LEVEL',
+      help: `Report only checks of these severities (${SEVERITIES.map((s) => s.toLowerCase()).join(', ')}); repeat or comma-separate`,
+    },
+    'failed-only': {
+      type: 'boolean',
+      help: 'Show only findings that did not pass (passes are still counted in the summary)',
+    },
+    format: {
+      type: 'string',
+      multiple: true,
+      value: 'FORMAT',
+      help: `${FORMATS.join(', ')} (default: table). html is one self-contained page with each database's restore window; asff is the Security Hub findings this run would import. Several (comma-separated) need --output-dir`,
+    },
+    output: {
+      type: 'string',
+      value: 'FILE',
+      help: 'Write the report to FILE instead of stdout (checked before the audit runs)',
+    },
+    'output-dir': {
+      type: 'string',
+      value: 'DIR',
+      help: `Write backup-guard-audit.<ext> in DIR for each --format (default: ${OUTPUT_DIR_DEFAULT.join(', ')}); DIR is created if missing`,
+    },
+    publish: {
+      type: 'boolean',
+      help: 'Publish the findings to AWS Security Hub (scope-safe: only scopes this run fully evaluated may resolve or archive earlier findings). Filters narrow the report, never what is published',
+    },
+    'endpoint-url': {
+      type: 'string',
+      value: 'URL',
+      help: 'Send every AWS API call to URL (for the bundled simulator)',
+    },
+    'gcp-endpoint-url': {
+      type: 'string',
+      value: 'URL',
+      help: `Send Cloud SQL Admin calls to URL, unauthenticated (for the simulator; also $${CLOUD_SQL_ENDPOINT_ENV})`,
+    },
+    'no-color': { type: 'boolean', help: 'No colours in the table (also NO_COLOR; FORCE_COLOR forces them)' },
+    quiet: { type: 'boolean', help: 'No progress on stderr' },
+  },
+  details: `Filters (--check, --exclude-check, --severity) narrow the report and its exit code; a run with
+--failed-only exits as it would without it.
+
+Exit codes:
+  0  every check passed (warnings allowed)
+  1  at least one check failed
+  2  the audit could not complete (a region or account could not be read, a check could not be
+     evaluated, it judged no database at all, or a database the policy names was not found), or
+     the input was bad (policy, arguments, credentials, output path); the verdict says which
+
+Examples:
+  npx backup-guard audit --policy examples/minimal.yaml --region eu-west-1
+  npx backup-guard audit --policy examples/minimal.yaml --format json > audit.json
+  npx backup-guard audit --policy examples/minimal.yaml --severity critical,high --failed-only
+  npx backup-guard audit --policy examples/gcp.yaml --provider gcp --output-dir reports
+`,
+  run: runAudit,
+};

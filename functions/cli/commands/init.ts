@@ -1,0 +1,87 @@
+/** `backup-guard init`: write a commented starter policy, never over an existing file. */
+import { writeFile } from 'node:fs/promises';
+import { EXIT_CODES } from '../../core/audit.ts';
+import { InputError } from '../../core/errors.ts';
+import { parseCommandArgs } from '../args.ts';
+import type { CliCommand, CliIo } from '../command.ts';
+import { checkOutputFile } from '../output.ts';
+
+export const DEFAULT_POLICY_FILE = 'policy.yaml';
+
+/** The starter: the defaults written out, with what each field does and the usual next edits. */
+export const STARTER_POLICY = `# certctl-backup-guard policy: what "restorable" means for your certctl databases.
+# Every field is optional and shown with its default; unknown fields are rejected.
+# Reference: docs/policy.md. The audit checks this file before it calls any cloud, and names the
+# path of any bad field: npx backup-guard audit --policy policy.yaml
+
+pitr:
+  # Days of point-in-time recovery every database must keep (RDS and Aurora allow at most 35;
+  # Cloud SQL ENTERPRISE caps transaction logs at 7, ENTERPRISE_PLUS allows 35).
+  minPitrDays: 30
+  # How far the latest restorable time may trail now before PITR counts as stalled.
+  maxRestoreLagMinutes: 15
+  # Also require automated backups replicated to another region (pitr.cross-region).
+  requireCrossRegionBackup: false
+
+# Which databases certctl depends on: any carrying one of these tags (AWS) or labels (GCP),
+# any named in identifiers (DB identifier, cluster identifier, Cloud SQL instance or ARN),
+# or every PostgreSQL database with all: true.
+targets:
+  tags:
+    - key: "certctl:backup-guard"
+      value: enabled
+  identifiers: []
+  all: false
+
+aws:
+  # A list such as [eu-west-1, us-east-1], or all for every region enabled in the account.
+  regions: all
+  # Member accounts, read through a read-only role (infra: the CertctlBackupGuardMember stack).
+  # Empty means the account of the credentials you run with.
+  accounts: []
+  #   - accountId: "222222222222"
+  #     roleArn: arn:aws:iam::222222222222:role/certctl-backup-guard-audit-member
+
+gcp:
+  # Projects whose Cloud SQL instances are audited (backup-guard audit --provider gcp).
+  projects: []
+
+securityHub:
+  # Publish findings after each scheduled audit (the CLI publishes only with --publish).
+  enabled: false
+  # With GCP projects and publishing, name where GCP findings land:
+  # centralAccountId: "111111111111"
+  # centralRegion: eu-west-1
+`;
+
+async function runInit(args: readonly string[], io: CliIo): Promise<number> {
+  const { positionals } = parseCommandArgs(initCommand, args);
+  if (positionals.length > 1) {
+    throw new InputError(`init writes one policy file; got ${positionals.length}: ${positionals.join(' ')}`);
+  }
+  const file = positionals[0] ?? DEFAULT_POLICY_FILE;
+  await checkOutputFile(file, 'init');
+  try {
+    // `wx`: fail if the file exists, atomically, so an edited policy is never replaced.
+    await writeFile(file, STARTER_POLICY, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new InputError(
+        `${file} already exists; init never overwrites a policy. Name another file: backup-guard init other.yaml`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw new InputError(`cannot write ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  io.stderr(`Wrote ${file}. Next: npx backup-guard audit --policy ${file}\n`);
+  return EXIT_CODES.ok;
+}
+
+export const initCommand: CliCommand = {
+  name: 'init',
+  summary: `Write a commented starter policy to FILE (default ${DEFAULT_POLICY_FILE}); never overwrites`,
+  positionals: '[FILE]',
+  run: runInit,
+};

@@ -1,0 +1,70 @@
+/**
+ * Where reports go. Every target is checked before the audit runs, so a typo in a path costs a
+ * second, not a whole audit; and a write that still fails afterwards prints the report to stdout
+ * rather than losing it.
+ */
+import { constants } from 'node:fs';
+import { access, mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { InputError } from '../core/errors.ts';
+
+async function statOrUndefined(path: string): Promise<Awaited<ReturnType<typeof stat>> | undefined> {
+  try {
+    return await stat(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Throws unless `file` can be written: its directory exists and is writable, and it is not a directory. */
+export async function checkOutputFile(file: string, flag = '--output'): Promise<void> {
+  const target = await statOrUndefined(file);
+  if (target?.isDirectory()) {
+    throw new InputError(`${flag} ${file} is a directory; name a file (or use --output-dir ${file})`);
+  }
+  const directory = dirname(resolve(file));
+  const parent = await statOrUndefined(directory);
+  if (!parent) throw new InputError(`${flag} ${file}: the directory ${directory} does not exist`);
+  if (!parent.isDirectory()) throw new InputError(`${flag} ${file}: ${directory} is not a directory`);
+  try {
+    await access(target ? file : directory, constants.W_OK);
+  } catch {
+    throw new InputError(
+      `${flag} ${file}: ${target ? 'the file' : `the directory ${directory}`} is not writable`,
+    );
+  }
+}
+
+/** Creates `directory` when missing; throws when it is a file or cannot be written. */
+export async function prepareOutputDir(directory: string): Promise<void> {
+  const existing = await statOrUndefined(directory);
+  if (existing && !existing.isDirectory()) {
+    throw new InputError(`--output-dir ${directory} is a file, not a directory`);
+  }
+  try {
+    if (!existing) await mkdir(directory, { recursive: true });
+    await access(directory, constants.W_OK);
+  } catch (error) {
+    throw new InputError(`--output-dir ${directory} cannot be written: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** The file a format is written to under `--output-dir`. */
+export function reportPath(directory: string, extension: string): string {
+  return join(directory, `backup-guard-audit.${extension}`);
+}
+
+/** Write a report; on failure say why and return false, so the caller can print it instead. */
+export async function writeReport(
+  file: string,
+  text: string,
+): Promise<{ ok: true } | { ok: false; error: string }> {
+  try {
+    await writeFile(file, text);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The CSV report: one row per finding, for spreadsheets and ticket imports. RFC 4180: fields with a
+ * comma, quote or line break are quoted, quotes doubled, lines end in CRLF
+ * (https://www.rfc-editor.org/rfc/rfc4180). Cells that a spreadsheet would run as a formula are
+ * prefixed with a quote (OWASP CSV injection: https://owasp.org/www-community/attacks/CSV_Injection).
+ */
+import type { Finding } from '../core/finding.ts';
+import { describeValues, type ViewedReport } from './summary.ts';
+
+export const CSV_COLUMNS = [
+  'status',
+  'severity',
+  'checkId',
+  'provider',
+  'account',
+  'region',
+  'resourceType',
+  'resourceId',
+  'observed',
+  'description',
+  'remediation',
+  'remediationUrl',
+  'evaluatedAt',
+] as const;
+
+function field(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+function row(finding: Finding): string[] {
+  return [
+    finding.status,
+    finding.severity,
+    finding.checkId,
+    finding.resource.provider,
+    finding.resource.account,
+    finding.resource.region,
+    finding.resource.type,
+    finding.resource.id,
+    describeValues(finding),
+    finding.description,
+    finding.remediation.text,
+    finding.remediation.url,
+    finding.evaluatedAt,
+  ];
+}
+
+export function renderCsv(report: ViewedReport): string {
+  const lines = [
+    CSV_COLUMNS.join(','),
+    ...report.findings.map((finding) => row(finding).map(field).join(',')),
+  ];
+  return `${lines.join('\r\n')}\r\n`;
+}

@@ -1,0 +1,53 @@
+/**
+ * Narrowing a finished report for display (CLI `--check`, `--exclude-check`, `--severity`,
+ * `--failed-only`). The run itself is never narrowed here: what was published, and the coverage of
+ * the run, stay whole (group filters narrow the run before it starts, in the runner's request).
+ */
+import { type AuditReport, countStatuses, coverageProblems } from '../core/audit.ts';
+import type { Finding, Severity } from '../core/finding.ts';
+import { describeResource, type ViewedReport } from './summary.ts';
+
+export interface ReportFilter {
+  /** Keep only findings of these check ids (group names are resolved to their ids by the caller). */
+  readonly checks?: ReadonlySet<string>;
+  /** Drop findings of these check ids. */
+  readonly excludeChecks?: ReadonlySet<string>;
+  /** Keep only checks of these severities (the severity a check has when it fails). */
+  readonly severities?: ReadonlySet<Severity>;
+  /** Hide passed findings; they are still counted. */
+  readonly failedOnly?: boolean;
+  /** The severity of a check id when it fails; a finding's own severity when unknown. */
+  readonly severityOf?: (checkId: string) => Severity | undefined;
+}
+
+/** The report as the filters show it; the report itself when no filter is set. */
+export function filterReport(report: AuditReport, filter: ReportFilter): ViewedReport {
+  const { checks, excludeChecks, severities, failedOnly = false } = filter;
+  if (!checks && !excludeChecks && !severities && !failedOnly) return report;
+  const severityOf = (finding: Finding): Severity => filter.severityOf?.(finding.checkId) ?? finding.severity;
+  const selected = report.findings.filter(
+    (finding) =>
+      (checks === undefined || checks.has(finding.checkId)) &&
+      !excludeChecks?.has(finding.checkId) &&
+      (severities === undefined || severities.has(severityOf(finding))),
+  );
+  const words = [
+    ...(checks ? [`check ${[...checks].join(', ')}`] : []),
+    ...(excludeChecks ? [`not ${[...excludeChecks].join(', ')}`] : []),
+    ...(severities ? [`severity ${[...severities].join(', ')}`] : []),
+    ...(failedOnly ? ['passes hidden'] : []),
+  ];
+  return {
+    ...report,
+    findings: failedOnly ? selected.filter((finding) => finding.status !== 'PASSED') : selected,
+    counts: countStatuses(selected),
+    view: {
+      filters: words,
+      failedOnly,
+      resources: new Set(
+        selected.filter((f) => f.resource.type !== 'Scope').map((f) => describeResource(f.resource)),
+      ).size,
+      coverageProblems: coverageProblems(report),
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/** The policies in examples/ load, pass the deployment rules, and say what their comments claim. */
+import { readdir } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { loadPolicyFile } from '../../functions/core/policy-file.ts';
+import { loadDeploymentPolicy } from '../../infra/gcp/deploy.ts';
+import { validateGcpDeployablePolicy } from '../../infra/gcp/plan.ts';
+import { validateDeployablePolicy } from '../../infra/policy-context.ts';
+
+describe('examples/', () => {
+  it('ships exactly the minimal, multi-account and GCP policies', async () => {
+    expect((await readdir('examples')).sort()).toEqual(['gcp.yaml', 'minimal.yaml', 'multi-account.yaml']);
+  });
+
+  it('audits two regions of the signed-in account with the defaults when minimal.yaml', async () => {
+    // Act
+    const policy = await loadPolicyFile('examples/minimal.yaml');
+
+    // Assess
+    expect(policy.aws).toMatchObject({ regions: ['eu-west-1', 'us-east-1'], accounts: [] });
+    expect(policy.pitr.minPitrDays).toBe(30);
+    expect(() => validateDeployablePolicy(policy)).not.toThrow();
+  });
+
+  it('reads two member accounts through one role name and publishes when multi-account.yaml', async () => {
+    // Act
+    const policy = await loadPolicyFile('examples/multi-account.yaml');
+
+    // Assess
+    expect(policy.aws.accounts.map((account) => account.accountId)).toEqual(['222222222222', '333333333333']);
+    expect(policy.securityHub.enabled).toBe(true);
+    expect(policy.pitr.minPitrDays).toBe(35);
+    expect(() => validateDeployablePolicy(policy)).not.toThrow();
+  });
+
+  it('audits Cloud SQL in two projects and passes the GCP deployment rules when gcp.yaml', async () => {
+    // Act
+    const policy = await loadDeploymentPolicy('examples/gcp.yaml');
+
+    // Assess
+    expect(policy.gcp.projects).toEqual(['certctl-prod', 'certctl-staging']);
+    expect(policy.securityHub).toMatchObject({
+      centralAccountId: '111111111111',
+      centralRegion: 'eu-west-1',
+    });
+    expect(() => validateGcpDeployablePolicy(policy)).not.toThrow();
+  });
+});

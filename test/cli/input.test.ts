@@ -1,0 +1,219 @@
+/**
+ * Bad input is refused before any work: each case exits 2 with one line naming what was wrong, and
+ * no API call was made (so nothing of an audit is lost to a typo).
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { commandHelp } from '../../functions/cli/args.ts';
+import { runCli } from '../../functions/cli/cli.ts';
+import { auditCommand } from '../../functions/cli/commands/audit.ts';
+import { simCredentials } from '../sim/accounts.ts';
+import { loadScenario } from '../sim/scenario.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+import { captureIo } from './support.ts';
+
+const run = promisify(execFile);
+let sim: Sim;
+let dir: string;
+
+beforeAll(async () => {
+  sim = await startSim({ scenario: await loadScenario('test/sim/scenarios/demo-aws.yaml') });
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cli-input-'));
+  sim.resetStats();
+});
+
+/** `audit` against the simulator in one region, with extra arguments. */
+async function audit(extra: string[], env: NodeJS.ProcessEnv = {}) {
+  const io = captureIo(env);
+  const code = await runCli(
+    ['audit', '--region', 'eu-west-1', '--endpoint-url', sim.endpoint, ...extra],
+    io,
+    { awsCredentials: simCredentials() },
+  );
+  return { code, out: io.out(), err: io.err() };
+}
+
+describe('backup-guard input checks', () => {
+  it('refuses --output into a missing directory before the audit makes any call', async () => {
+    // Act
+    const result = await audit(['--output', join(dir, 'missing', 'audit.json'), '--format', 'json']);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.err).toBe(
+      `backup-guard: --output ${join(dir, 'missing', 'audit.json')}: the directory ${join(dir, 'missing')} does not exist\n`,
+    );
+    expect(sim.stats().requests).toBe(0);
+  });
+
+  it('refuses --output naming a directory before the audit makes any call', async () => {
+    // Act
+    const result = await audit(['--output', dir]);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(`--output ${dir} is a directory; name a file (or use --output-dir ${dir})`);
+    expect(sim.stats().requests).toBe(0);
+  });
+
+  it('refuses --output-dir naming a file, and several formats without --output-dir', async () => {
+    // Prepare
+    const file = join(dir, 'reports');
+    await writeFile(file, 'keep me');
+
+    // Act
+    const intoFile = await audit(['--output-dir', file]);
+    const several = await audit(['--format', 'json,csv']);
+
+    // Assess
+    expect([intoFile.code, several.code]).toEqual([2, 2]);
+    expect(intoFile.err).toContain(`--output-dir ${file} is a file, not a directory`);
+    expect(several.err).toContain('--format json,csv asks for 2 reports: add --output-dir DIR');
+    expect(await readFile(file, 'utf8')).toBe('keep me');
+    expect(sim.stats().requests).toBe(0);
+  });
+
+  it("prints the audit's own options when audit --help", async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const code = await runCli(['audit', '--help'], io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.out()).toBe(commandHelp(auditCommand));
+    for (const flag of [
+      '--severity LEVEL',
+      '--check ID|GROUP',
+      '--output-dir DIR',
+      '--failed-only',
+      '--no-color',
+    ]) {
+      expect(io.out()).toContain(flag);
+    }
+    expect(io.out()).toMatch(/^Usage: npx backup-guard audit \[options\]/);
+  });
+
+  it('refuses an unknown option of checks', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const code = await runCli(['checks', '--bogus'], io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.out()).toBe('');
+    expect(io.err()).toBe(
+      "backup-guard: Unknown option '--bogus' for checks. Run 'backup-guard checks --help' for its options.\n",
+    );
+  });
+
+  it('suggests the closest flag, command, check and format when one is mistyped', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const codes = [
+      await runCli(['audit', '--regoin', 'eu-west-1'], io),
+      await runCli(['audti'], io),
+      await runCli(['audit', '--check', 'pitr.windw'], io),
+      await runCli(['audit', '--format', 'jsn'], io),
+      await runCli(['audit', '--severity', 'hihg'], io),
+      await runCli(['audit', '--group', 'pitrr'], io),
+    ];
+
+    // Assess
+    expect(codes).toEqual([2, 2, 2, 2, 2, 2]);
+    const lines = io.err().trimEnd().split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toContain("Unknown option '--regoin' for audit. Did you mean '--region'?");
+    expect(lines[1]).toContain("unknown command 'audti'. Did you mean 'audit'?");
+    expect(lines[2]).toContain(
+      "--check 'pitr.windw' is neither a check id nor a check group. Did you mean 'pitr.window'?",
+    );
+    expect(lines[3]).toContain("got 'jsn'. Did you mean 'json'?");
+    expect(lines[4]).toContain("--severity 'hihg' is not a severity. Did you mean 'high'?");
+    expect(lines[5]).toContain("--group 'pitrr' is not a check group. Did you mean 'pitr'?");
+  });
+
+  it('audits with the defaults the same way when the policy file is empty YAML or empty JSON', async () => {
+    // Prepare
+    const yaml = join(dir, 'empty.yaml');
+    const json = join(dir, 'empty.json');
+    await writeFile(yaml, '');
+    await writeFile(json, '\n');
+
+    // Act
+    const fromYaml = await audit(['--policy', yaml, '--format', 'json', '--quiet']);
+    const fromJson = await audit(['--policy', json, '--format', 'json', '--quiet']);
+
+    // Assess
+    expect(fromYaml.code).toBe(fromJson.code);
+    expect(fromYaml.err).toBe('');
+    expect(fromJson.err).toBe('');
+    const ids = (text: string) =>
+      (JSON.parse(text) as { findings: { checkId: string; resource: { id: string } }[] }).findings.map(
+        (f) => `${f.checkId} ${f.resource.id}`,
+      );
+    expect(ids(fromJson.out)).toEqual(ids(fromYaml.out));
+    expect(ids(fromJson.out).length).toBeGreaterThan(0);
+  });
+
+  it('says AWS_PROFILE names a missing profile, suggesting the closest, before any call', async () => {
+    // Prepare: a config with two profiles; the CLI runs as a user would, in a child process.
+    const config = join(dir, 'config');
+    await writeFile(config, '[default]\nregion = eu-west-1\n\n[profile prod]\nregion = eu-west-1\n');
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: dir,
+      AWS_CONFIG_FILE: config,
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_PROFILE: 'prdo',
+    };
+
+    // Act
+    const result = await run(
+      process.execPath,
+      ['functions/cli/backup-guard.mjs', 'audit', '--region', 'eu-west-1', '--endpoint-url', sim.endpoint],
+      { env },
+    ).catch((error: { code: number; stdout: string; stderr: string }) => error);
+
+    // Assess
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect((result as { stderr: string }).stderr).toBe(
+      `backup-guard: AWS_PROFILE is 'prdo', but no such profile is in ${config} or ${join(dir, 'credentials')} (the profiles there are default, prod). Did you mean 'prod'? Fix AWS_PROFILE, or create the profile with 'aws configure sso --profile prdo'.\n`,
+    );
+    expect(sim.stats().requests).toBe(0);
+  });
+
+  it('names the file and the field when the policy is bad, before any call', async () => {
+    // Prepare
+    const policy = join(dir, 'policy.yaml');
+    await mkdir(dir, { recursive: true });
+    await writeFile(policy, 'pitr:\n  minPitrDays: 90\n');
+
+    // Act
+    const result = await audit(['--policy', policy]);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(`policy file ${policy} is invalid:`);
+    expect(result.err).toContain('pitr.minPitrDays');
+    expect(result.err).not.toMatch(/\n\s+at /);
+    expect(sim.stats().requests).toBe(0);
+  });
+});
