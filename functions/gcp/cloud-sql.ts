@@ -26,7 +26,7 @@
 
 import type { protos } from '@google-cloud/sql';
 import { mapWithConcurrency } from '../core/audit.ts';
-import { CloudApiError } from '../core/errors.ts';
+import { CloudApiError, CredentialsError } from '../core/errors.ts';
 import type { CloudSqlEdition, PitrFact, RestoreWindow } from '../core/facts.ts';
 import type { ResourceRef } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
@@ -153,6 +153,8 @@ export async function listInstances(
     try {
       [page] = await api.list({ project, maxResults: pageSize, ...(pageToken ? { pageToken } : {}) });
     } catch (error) {
+      // No credentials at all is not a permission of the project: say what is missing instead.
+      if (error instanceof CredentialsError) throw error;
       const code = googleErrorCode(error);
       throw new CloudApiError(
         `Cloud SQL instances.list failed for project ${project} with ${code}: ${googleErrorMessage(error)}. The audit's service account needs cloudsql.instances.list (roles/cloudsql.viewer) in that project.`,
