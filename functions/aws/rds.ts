@@ -21,7 +21,7 @@ import {
   type RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
-import { CloudApiError, describeError, errorCode } from '../core/errors.ts';
+import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
 import type { PitrFact, RestoreWindow } from '../core/facts.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
@@ -103,8 +103,27 @@ export function instanceRestoreWindow(
   instance: DBInstance,
   automatedBackup: DBInstanceAutomatedBackup | undefined,
   region: string,
+  listingFailure?: AutomatedBackupListingFailure,
 ): RestoreWindow {
   const retention = instance.BackupRetentionPeriod;
+  if (listingFailure && retention !== 0) {
+    return {
+      known: false,
+      reason: `${listingFailure.message} (${listingFailure.code})`,
+      accessDenied: isAccessDenied(listingFailure.code),
+    };
+  }
+  if (
+    automatedBackup &&
+    automatedBackup.Status !== 'creating' &&
+    automatedBackup.RestoreWindow === undefined
+  ) {
+    // Absent is not empty: the answer left the window out, so nothing is known about it.
+    return {
+      known: false,
+      reason: `DescribeDBInstanceAutomatedBackups answered for DbiResourceId ${automatedBackup.DbiResourceId} without RestoreWindow`,
+    };
+  }
   if (automatedBackup) {
     const latest = automatedBackup.RestoreWindow?.LatestTime ?? instance.LatestRestorableTime;
     if (automatedBackup.Status === 'creating') {
@@ -131,11 +150,18 @@ export function instanceRestoreWindow(
   };
 }
 
+/** Why the automated-backup listing of a scope could not be read (it fails only the windows). */
+export interface AutomatedBackupListingFailure {
+  readonly code: string;
+  readonly message: string;
+}
+
 /** The fact for one standalone RDS DB instance. */
 export function rdsInstanceToFact(
   instance: DBInstance,
   automatedBackup: DBInstanceAutomatedBackup | undefined,
   scope: RdsScope,
+  listingFailure?: AutomatedBackupListingFailure,
 ): PitrFact {
   const retention = instance.BackupRetentionPeriod;
   const enabled = retention === undefined ? undefined : retention > 0;
@@ -160,7 +186,8 @@ export function rdsInstanceToFact(
     retentionRange: INSTANCE_RETENTION_RANGE,
     automatedBackupsEnabled: enabled,
     pointInTimeRecoveryEnabled: enabled,
-    restoreWindow: instanceRestoreWindow(instance, automatedBackup, scope.region),
+    restoreWindow: instanceRestoreWindow(instance, automatedBackup, scope.region, listingFailure),
+    latestRestorableTime: instance.LatestRestorableTime,
     deletionProtection: instance.DeletionProtection,
     awsBackupRecoveryPointArn: instance.AwsBackupRecoveryPointArn,
     crossRegionBackupTargets: [...new Set(replicatedTo)],
@@ -195,6 +222,7 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
       latest: cluster.LatestRestorableTime,
       source: 'DBCluster EarliestRestorableTime/LatestRestorableTime',
     },
+    latestRestorableTime: cluster.LatestRestorableTime,
     deletionProtection: cluster.DeletionProtection,
     awsBackupRecoveryPointArn: cluster.AwsBackupRecoveryPointArn,
     // Aurora has no automated-backup replication; pitr.cross-region explains how to cover it.
@@ -243,7 +271,7 @@ export async function collectRdsPitrFacts(
   // Server-side filters keep pages to what can be judged: other engines and Aurora members (engine
   // aurora-postgresql, judged at their cluster) never cross the wire, nor do retained backups of
   // deleted instances. The predicates below still apply, so a filter the API ignores changes nothing.
-  const [instances, clusters, automatedBackups] = await Promise.all([
+  const [instances, clusters, backupListing] = await Promise.all([
     readAllPages(
       'DescribeDBInstances',
       scope,
@@ -274,15 +302,24 @@ export async function collectRdsPitrFacts(
       }),
       (page) => page.DBInstanceAutomatedBackups,
       (backup) => backup.Status === 'active' || backup.Status === 'creating',
+    ).then(
+      (backups) => ({ backups, failure: undefined }),
+      // Only the windows need this listing: a refused or failed listing leaves them unknown, and
+      // every other check (the lag from LatestRestorableTime included) is still judged.
+      (error: unknown) => ({
+        backups: [] as DBInstanceAutomatedBackup[],
+        failure: { code: errorCode(error), message: describeError(error) },
+      }),
     ),
   ]);
-  const backupsByResource = indexAutomatedBackups(automatedBackups, scope.region);
+  const backupsByResource = indexAutomatedBackups(backupListing.backups, scope.region);
   return [
     ...instances.map((instance) =>
       rdsInstanceToFact(
         instance,
         instance.DbiResourceId ? backupsByResource.get(instance.DbiResourceId) : undefined,
         scope,
+        backupListing.failure,
       ),
     ),
     ...clusters.map((cluster) => auroraClusterToFact(cluster, scope)),

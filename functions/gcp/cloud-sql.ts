@@ -26,7 +26,7 @@
 
 import type { protos } from '@google-cloud/sql';
 import { mapWithConcurrency } from '../core/audit.ts';
-import { CloudApiError, CredentialsError } from '../core/errors.ts';
+import { CloudApiError, CredentialsError, isAccessDenied } from '../core/errors.ts';
 import type { CloudSqlEdition, PitrFact, RestoreWindow } from '../core/facts.ts';
 import type { ResourceRef } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
@@ -186,6 +186,7 @@ async function recoveryWindow(
     return {
       known: false,
       reason: `instances.getLatestRecoveryTime failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
+      accessDenied: isAccessDenied(googleErrorCode(error)),
     };
   }
 }
@@ -228,6 +229,7 @@ function backupRunsFailure(error: unknown): RestoreWindow {
   return {
     known: false,
     reason: `backupRuns.list failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
+    accessDenied: isAccessDenied(googleErrorCode(error)),
   };
 }
 

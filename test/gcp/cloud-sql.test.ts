@@ -384,6 +384,7 @@ describe('readCloudSqlPitrFacts', () => {
       known: false,
       reason:
         'instances.getLatestRecoveryTime failed with INTERNAL: Simulated INTERNAL for getLatestRecoveryTime on broken',
+      accessDenied: false,
     });
   });
 

@@ -160,9 +160,23 @@ export const pitrWindowCheck: Check<PitrFact> = {
         window.reason,
         { windowDays: null, retentionDays: valueOrNull(fact.retentionDays) },
         required,
+        window.accessDenied === true,
       );
     }
     const backupsOff = fact.automatedBackupsEnabled === false || fact.retentionDays === 0;
+    const latest = fact.latestRestorableTime ?? window.latest;
+    if (!backupsOff && window.earliest === undefined && latest !== undefined) {
+      // A database that reports a latest restorable time can be restored to a point in time: a
+      // missing earliest time is a value the API did not send, not an empty window (pitr.lag
+      // judges the same database from that latest time).
+      return notAvailable(
+        fact,
+        'the earliest restorable time',
+        `${window.source} reported none although the database can be restored up to ${formatTime(latest)}`,
+        { windowDays: null, earliestRestorableTime: null, retentionDays: valueOrNull(fact.retentionDays) },
+        required,
+      );
+    }
     if (backupsOff || window.earliest === undefined) {
       return {
         status: 'FAILED',
