@@ -369,8 +369,12 @@ export function toPitrFact(
   const logRetentionDays = unwrap(backup?.transactionLogRetentionDays);
   const edition = editionOf(instance);
   const retention = backup?.backupRetentionSettings ?? undefined;
+  // COUNT is the only unit, and the API defines RETENTION_UNIT_UNSPECIFIED as COUNT ("Backup
+  // retention unit is unspecified, will be treated as COUNT",
+  // https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/instances#retentionunit).
+  const unit = enumName('retentionUnit', retention?.retentionUnit);
   const retainedBackups =
-    retention && enumName('retentionUnit', retention.retentionUnit) !== 'RETENTION_UNIT_UNSPECIFIED'
+    retention && (unit === undefined || unit === 'COUNT' || unit === 'RETENTION_UNIT_UNSPECIFIED')
       ? unwrap(retention.retainedBackups)
       : undefined;
   const finalBackup = settings?.finalBackupConfig ?? undefined;
