@@ -69,8 +69,10 @@ Exit codes:
      input was bad (policy, arguments, credentials)
 
 AWS credentials come from the SDK's default chain (environment, AWS_PROFILE / SSO, container or
-instance role); member accounts listed in the policy are read through their roles. GCP uses
-Application Default Credentials (gcloud auth application-default login).
+instance role); member accounts listed in the policy are read through their roles. STS is called
+in $AWS_REGION when set, else in the audited regions (--region, then aws.regions of the policy) in
+order, moving to the next when one fails; us-east-1 only when no region is configured.
+GCP uses Application Default Credentials (gcloud auth application-default login).
 Try it without a cloud: npm run demo
 `;
 
@@ -246,6 +248,9 @@ async function runAuditCommand(args: readonly string[], io: CliIo, overrides: Cl
   }
   const onProgress = options.quiet ? undefined : progressPrinter(io);
   const homeRegion = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  // Member roles are assumed through STS in the home region, else in the first audited region.
+  const stsRegion =
+    homeRegion ?? options.regions?.[0] ?? (policy.aws.regions === 'all' ? undefined : policy.aws.regions[0]);
   // AWS credentials are needed to audit AWS and to publish (GCP findings land in Security Hub too).
   const factory =
     auditAws || options.publish
@@ -253,7 +258,7 @@ async function runAuditCommand(args: readonly string[], io: CliIo, overrides: Cl
           maxAttempts: policy.aws.maxAttempts,
           credentials: await resolveAwsCredentials(overrides),
           ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
-          ...(homeRegion ? { stsRegion: homeRegion } : {}),
+          ...(stsRegion ? { stsRegion } : {}),
         })
       : undefined;
   const gcpEndpoint = options.gcpEndpointUrl ?? io.env[CLOUD_SQL_ENDPOINT_ENV];

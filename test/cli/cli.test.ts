@@ -46,6 +46,10 @@ describe('backup-guard CLI', () => {
     expect(io.err()).toMatch(/^backup-guard: unexpected error: TypeError: write EPIPE\n\s+at /);
   });
 
+  it('explains the STS region fallback when asked for help', () => {
+    expect(HELP).toContain('in order, moving to the next when one fails; us-east-1 only when no region is configured');
+  });
+
   it('prints the help with the exit codes when asked for help', async () => {
     // Prepare
     const io = captureIo();
