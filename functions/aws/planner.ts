@@ -17,6 +17,7 @@ import type { PlannedScope } from '../core/audit.ts';
 import { CloudApiError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
 import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
+import { describeAwsFailure, endpointOf } from './protocol.ts';
 import { type AuditedAccount, type AwsClientFactory, DEFAULT_HOME_REGION } from './clients.ts';
 
 /** `ListRegions` accepts at most 50 results per page (Account API reference, `MaxResults`). */
@@ -130,8 +131,9 @@ async function callerAccountId(factory: AwsClientFactory, regions: readonly stri
   const failures: { region: string; error: unknown }[] = [];
   for (const region of regions) {
     let account: string | undefined;
+    const client = factory.client(STSClient, region);
     try {
-      const identity = await factory.client(STSClient, region).send(new GetCallerIdentityCommand({}));
+      const identity = await client.send(new GetCallerIdentityCommand({}));
       account = identity.Account;
     } catch (error) {
       if (errorCode(error) === 'CredentialsProviderError') {
@@ -140,7 +142,8 @@ async function callerAccountId(factory: AwsClientFactory, regions: readonly stri
           { cause: error },
         );
       }
-      failures.push({ region, error });
+      const failure = describeAwsFailure(error, region, await endpointOf(client, 'sts', region));
+      failures.push({ region, error: new CloudApiError(failure.message, failure.code, { cause: error }) });
       continue;
     }
     if (account) return account;

@@ -22,6 +22,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
+import { describeAwsFailure, endpointOf } from './protocol.ts';
 import type { PitrFact, RestoreWindow } from '../core/facts.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
@@ -238,14 +239,16 @@ async function readAllPages<P, T>(
   pages: AsyncIterable<P>,
   items: (page: P) => readonly T[] | undefined,
   keep: (item: T) => boolean,
+  endpoint: () => Promise<string>,
 ): Promise<T[]> {
   const kept: T[] = [];
   try {
     for await (const page of pages) for (const item of items(page) ?? []) if (keep(item)) kept.push(item);
   } catch (error) {
+    const failure = describeAwsFailure(error, scope.region, await endpoint());
     throw new CloudApiError(
-      `RDS ${api} failed for account ${scope.account} in ${scope.region}: ${describeError(error)}`,
-      errorCode(error),
+      `RDS ${api} failed for account ${scope.account} in ${scope.region}: ${failure.message}`,
+      failure.code,
       { cause: error },
     );
   }
@@ -263,6 +266,7 @@ export async function collectRdsPitrFacts(
   policy: Policy,
 ): Promise<PitrFact[]> {
   const paging = { client: rds, pageSize: PAGE_SIZE, stopOnSameToken: true };
+  const endpoint = (): Promise<string> => endpointOf(rds, 'rds', scope.region);
   const selected = (identifiers: (string | undefined)[], tags: readonly Tag[] | undefined): boolean =>
     isTarget(
       { identifiers: identifiers.filter((id): id is string => id !== undefined), tags: tagRecord(tags) },
@@ -282,6 +286,7 @@ export async function collectRdsPitrFacts(
       (instance) =>
         isStandaloneInstance(instance) &&
         selected([instance.DBInstanceIdentifier, instance.DBInstanceArn], instance.TagList),
+      endpoint,
     ),
     readAllPages(
       'DescribeDBClusters',
@@ -293,6 +298,7 @@ export async function collectRdsPitrFacts(
       (cluster) =>
         isStandaloneCluster(cluster) &&
         selected([cluster.DBClusterIdentifier, cluster.DBClusterArn], cluster.TagList),
+      endpoint,
     ),
     readAllPages(
       'DescribeDBInstanceAutomatedBackups',
@@ -302,6 +308,7 @@ export async function collectRdsPitrFacts(
       }),
       (page) => page.DBInstanceAutomatedBackups,
       (backup) => backup.Status === 'active' || backup.Status === 'creating',
+      endpoint,
     ).then(
       (backups) => ({ backups, failure: undefined }),
       // Only the windows need this listing: a refused or failed listing leaves them unknown, and

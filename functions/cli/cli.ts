@@ -10,7 +10,7 @@ import { AwsClientFactory } from '../aws/clients.ts';
 import { allChecks } from '../checks/index.ts';
 import { type AuditProgress, type AuditReport, EXIT_CODES } from '../core/audit.ts';
 import { BackupGuardError, CredentialsError, InputError, PolicyError } from '../core/errors.ts';
-import { loadPolicyFile, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
+import { isAwsRegionName, loadPolicyFile, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../gcp/clients.ts';
 import { runAuditJob } from '../jobs/audit.ts';
 import type { PublicationOutcome } from '../jobs/publish.ts';
@@ -118,6 +118,9 @@ function parseAuditArgs(args: readonly string[]): AuditArgs {
   const regions = splitList(values.region);
   if (values.region && regions?.length === 0)
     throw new InputError('--region needs a region name, e.g. eu-west-1');
+  const badRegion = regions?.find((region) => !isAwsRegionName(region));
+  if (badRegion !== undefined)
+    throw new InputError(`--region '${badRegion}' is not an AWS region name such as eu-west-1`);
   for (const flag of ['endpoint-url', 'gcp-endpoint-url'] as const) {
     const value = values[flag];
     if (value !== undefined && !URL.canParse(value)) {

@@ -11,6 +11,11 @@ import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { parseAuditSchedule } from './schedule.ts';
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+
+/** Whether `name` is spelled like an AWS region (`eu-west-1`); the policy and `--region` share the rule. */
+export function isAwsRegionName(name: string): boolean {
+  return AWS_REGION.test(name);
+}
 const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const ROLE_ARN_ACCOUNT = /^arn:[^:]+:iam::(\d{12}):role\//;

@@ -459,3 +459,4 @@ describe('collectRdsPitrFacts', () => {
     });
   });
 });
+
