@@ -226,8 +226,19 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
     latestRestorableTime: cluster.LatestRestorableTime,
     deletionProtection: cluster.DeletionProtection,
     awsBackupRecoveryPointArn: cluster.AwsBackupRecoveryPointArn,
-    // Aurora has no automated-backup replication; pitr.cross-region explains how to cover it.
+    // Aurora has no automated-backup replication: pitr.cross-region judges its cross-Region
+    // replicas and global database instead.
     crossRegionBackupTargets: undefined,
+    aurora: {
+      replicaRegions: [
+        ...new Set(
+          (cluster.ReadReplicaIdentifiers ?? [])
+            .map((arn) => regionOfArn(arn))
+            .filter((region): region is string => region !== undefined),
+        ),
+      ],
+      globalClusterIdentifier: cluster.GlobalClusterIdentifier || undefined,
+    },
     createdAt: cluster.ClusterCreateTime,
   };
 }

@@ -64,6 +64,14 @@ export interface PitrFact {
    * undefined when the platform has no such replication (Aurora, Cloud SQL).
    */
   readonly crossRegionBackupTargets?: readonly string[] | undefined;
+  /**
+   * Aurora (and Multi-AZ) clusters only, from DescribeDBClusters: the regions of its read-replica
+   * clusters (`ReadReplicaIdentifiers` ARNs) and its Aurora global database (`GlobalClusterIdentifier`).
+   */
+  readonly aurora?: {
+    readonly replicaRegions: readonly string[];
+    readonly globalClusterIdentifier: string | undefined;
+  };
   /** When the database was created; a window younger than the database cannot be older than it. */
   readonly createdAt?: Date | undefined;
   /** Cloud SQL only. */
