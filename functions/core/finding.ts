@@ -62,7 +62,10 @@ export type FindingValues = Readonly<Record<string, string | number | boolean | 
 
 export interface Remediation {
   readonly text: string;
+  /** The documentation; for check metadata, the default when `urls` has none for the resource's cloud. */
   readonly url: string;
+  /** Check metadata only: documentation per cloud (Cloud SQL findings link to Google's docs). */
+  readonly urls?: Partial<Record<Provider, string>>;
 }
 
 export interface Finding {

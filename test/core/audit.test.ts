@@ -24,6 +24,7 @@ const retentionCheck: Check<FakeFact> = {
     id: 'pitr.fake-retention',
     group: 'pitr',
     title: 'Retention is long enough',
+    failedTitle: 'Retention is too short',
     severity: 'HIGH',
     rationale: 'test',
     remediation: { text: 'raise it', url: 'https://example.com/fix' },

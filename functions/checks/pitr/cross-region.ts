@@ -22,12 +22,14 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
     id: 'pitr.cross-region',
     group: 'pitr',
     title: 'Automated backups are replicated to another region',
+    failedTitle: 'Backups are not known to exist in another region',
     severity: 'MEDIUM',
     rationale:
       "Backups in the same region as the database share its fate in a regional outage. When the policy asks for it, certctl's restore points must also exist in a second region.",
     remediation: {
       text: 'RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 30`. Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database. Cloud SQL: a multi-region backup location.',
       url: DOCS.rdsReplicateBackups,
+      urls: { gcp: DOCS.cloudSqlBackupLocations },
     },
     resourceTypes: PITR_RESOURCE_TYPES,
   },

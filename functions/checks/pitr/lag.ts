@@ -79,12 +79,14 @@ export const pitrLagCheck: Check<PitrFact> = {
     id: 'pitr.lag',
     group: 'pitr',
     title: 'The latest restorable time is recent',
+    failedTitle: 'The latest restorable time is stale',
     severity: 'HIGH',
     rationale:
       'Point-in-time recovery can only restore up to the last archived transaction log. When archiving breaks, the latest restorable time stops moving and every certificate issued or revoked since then would be lost on restore, while the retention settings still look healthy.',
     remediation: {
       text: 'Find why transaction logs stopped reaching backup storage: check the database events and logs for archiving errors, storage-full or KMS key problems, and whether the instance is stopped; contact AWS or Google support if the database is healthy but the time does not move.',
       url: DOCS.rdsPointInTimeRestore,
+      urls: { gcp: DOCS.cloudSqlPitr },
     },
     resourceTypes: PITR_RESOURCE_TYPES,
   },

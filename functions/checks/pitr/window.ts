@@ -140,12 +140,14 @@ export const pitrWindowCheck: Check<PitrFact> = {
     id: 'pitr.window',
     group: 'pitr',
     title: 'The real restore window reaches back the policy minimum',
+    failedTitle: 'The real restore window is shorter than the policy minimum',
     severity: 'HIGH',
     rationale:
       'A retention setting is a promise about the future: after it is raised the window needs that many days to fill, and backups lost to a disabled retention or a replaced instance never come back. Only the earliest restorable time the cloud reports shows how far back certctl can really be restored today.',
     remediation: {
       text: 'Keep the retention at or above the policy minimum and let the window fill; if it does not grow by a day each day, find what removed backups (retention lowered, backups turned off, instance replaced). Until it is complete, keep pg_dump files or manual snapshots that cover the gap.',
       url: DOCS.rdsPointInTimeRestore,
+      urls: { gcp: DOCS.cloudSqlPitr },
     },
     resourceTypes: PITR_RESOURCE_TYPES,
   },

@@ -153,6 +153,25 @@ export function asffFindingId(finding: Pick<Finding, 'checkId' | 'resource'>): s
  * Shorten `text` to at most `max` UTF-16 code units, ending with an ellipsis when cut. A surrogate
  * pair is never split (Security Hub counts characters; counting code units is the stricter bound).
  */
+/** What a recommendation cut to fit says, so the reader knows where the rest is. */
+const RECOMMENDATION_CONTINUED = ' The full steps are in the description of this check at the URL.';
+
+/**
+ * `Remediation.Recommendation.Text` within its 512 characters (ASFF syntax,
+ * https://docs.aws.amazon.com/securityhub/latest/userguide/asff-top-level-attributes.html#asff-remediation):
+ * a longer text keeps its whole sentences that fit and says where the rest is, never a cut
+ * mid-instruction.
+ */
+export function recommendationText(text: string): string {
+  const max = ASFF_LIMITS.recommendationText;
+  if (text.length <= max) return text;
+  const room = max - RECOMMENDATION_CONTINUED.length;
+  const head = text.slice(0, room);
+  const end = Math.max(head.lastIndexOf('. '), head.lastIndexOf('.\n'), head.lastIndexOf('; '));
+  const kept = end > 0 ? text.slice(0, end + 1) : truncate(text, room);
+  return `${kept}${RECOMMENDATION_CONTINUED}`;
+}
+
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   return `${cutAtCodePoint(text, max - 1)}…`;
@@ -258,12 +277,17 @@ export function toAsff(finding: Finding, options: ToAsffOptions): AwsSecurityFin
     Severity: { Label: finding.severity },
     Title: truncate(`${finding.title}: ${resource.id}`, ASFF_LIMITS.title),
     Description: truncate(finding.description, ASFF_LIMITS.description),
-    Remediation: {
-      Recommendation: {
-        Text: truncate(finding.remediation.text, ASFF_LIMITS.recommendationText),
-        Url: finding.remediation.url,
-      },
-    },
+    // A PASSED finding needs no remediation, and the generic text would name other clouds' fixes.
+    ...(finding.status === 'PASSED'
+      ? {}
+      : {
+          Remediation: {
+            Recommendation: {
+              Text: recommendationText(finding.remediation.text),
+              Url: finding.remediation.url,
+            },
+          },
+        }),
     ProductFields: productFields,
     Resources: [toResource(resource, destination)],
     Compliance: { Status: finding.status },
