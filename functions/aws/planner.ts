@@ -17,8 +17,8 @@ import type { PlannedScope } from '../core/audit.ts';
 import { CloudApiError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
 import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
-import { describeAwsFailure, endpointOf } from './protocol.ts';
 import { type AuditedAccount, type AwsClientFactory, DEFAULT_HOME_REGION } from './clients.ts';
+import { describeAwsFailure, endpointOf } from './protocol.ts';
 
 /** `ListRegions` accepts at most 50 results per page (Account API reference, `MaxResults`). */
 const LIST_REGIONS_PAGE_SIZE = 50;
@@ -42,7 +42,10 @@ export interface PlanAwsScopesOptions {
  * when nothing else is configured. STS has an endpoint in every region
  * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_region-endpoints.html).
  */
-export function identityRegions(homeRegion: string | undefined, regions: readonly string[] | undefined): string[] {
+export function identityRegions(
+  homeRegion: string | undefined,
+  regions: readonly string[] | undefined,
+): string[] {
   const candidates = unique([...(homeRegion ? [homeRegion] : []), ...(regions ?? [])]);
   return candidates.length > 0 ? candidates : [DEFAULT_HOME_REGION];
 }

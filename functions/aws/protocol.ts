@@ -26,7 +26,12 @@ export async function endpointOf(
 ): Promise<string> {
   const endpoint = client.config.endpoint;
   if (typeof endpoint === 'function') {
-    const resolved = (await endpoint()) as { protocol?: string; hostname?: string; port?: number; path?: string };
+    const resolved = (await endpoint()) as {
+      protocol?: string;
+      hostname?: string;
+      port?: number;
+      path?: string;
+    };
     if (resolved.hostname) {
       return `${resolved.protocol ?? 'https:'}//${resolved.hostname}${resolved.port ? `:${resolved.port}` : ''}${resolved.path ?? ''}`;
     }
@@ -38,7 +43,11 @@ export async function endpointOf(
  * A one-line description of an SDK failure in `region`: protocol garbage becomes "the endpoint …
  * answered HTTP 502 with something that is not an AWS API answer"; anything else keeps its message.
  */
-export function describeAwsFailure(error: unknown, region: string, endpoint: string): { code: string; message: string } {
+export function describeAwsFailure(
+  error: unknown,
+  region: string,
+  endpoint: string,
+): { code: string; message: string } {
   if (!isProtocolGarbage(error)) return { code: errorCode(error), message: describeError(error) };
   const failure = error as SdkFailure;
   const status = failure.$metadata?.httpStatusCode ?? failure.$response?.statusCode;

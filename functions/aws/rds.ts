@@ -22,10 +22,10 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
-import { describeAwsFailure, endpointOf } from './protocol.ts';
 import type { PitrFact, RestoreWindow } from '../core/facts.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
+import { describeAwsFailure, endpointOf } from './protocol.ts';
 
 /** The account and region one collection covers; every fact's resource reference carries them. */
 export interface RdsScope {

@@ -10,7 +10,13 @@ import { AwsClientFactory } from '../aws/clients.ts';
 import { allChecks } from '../checks/index.ts';
 import { type AuditProgress, type AuditReport, EXIT_CODES } from '../core/audit.ts';
 import { BackupGuardError, CredentialsError, InputError, PolicyError } from '../core/errors.ts';
-import { isAwsRegionName, loadPolicyFile, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
+import {
+  isAwsRegionName,
+  loadPolicyFile,
+  loadPolicyFromEnv,
+  POLICY_ENV,
+  type Policy,
+} from '../core/policy.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../gcp/clients.ts';
 import { runAuditJob } from '../jobs/audit.ts';
 import type { PublicationOutcome } from '../jobs/publish.ts';

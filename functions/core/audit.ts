@@ -15,6 +15,7 @@
  */
 import { type Check, type CheckContext, toFinding } from './check.ts';
 import { CloudApiError, CredentialsError, describeError, errorCode, isAccessDenied } from './errors.ts';
+import { isExcepted } from './exceptions.ts';
 import {
   type CheckGroup,
   type ComplianceStatus,
@@ -379,12 +380,16 @@ export const EXIT_CODES = {
 export function exitCodeFor(
   report: Pick<AuditReport, 'findings' | 'scopes' | 'counts' | 'unmatchedTargets' | 'unplanned'>,
 ): number {
+  // Accepted risk (an active policy exception) counts against neither "failed" nor "incomplete".
+  const excepted = report.findings.filter(isExcepted);
+  const open =
+    excepted.length === 0 ? report.counts : countStatuses(report.findings.filter((f) => !isExcepted(f)));
   if (
     report.scopes.some((scope) => scope.status === 'failed') ||
-    report.counts.NOT_AVAILABLE > 0 ||
+    open.NOT_AVAILABLE > 0 ||
     coverageProblems(report).length > 0
   ) {
     return EXIT_CODES.incomplete;
   }
-  return report.counts.FAILED > 0 ? EXIT_CODES.failed : EXIT_CODES.ok;
+  return open.FAILED > 0 ? EXIT_CODES.failed : EXIT_CODES.ok;
 }

@@ -3,7 +3,9 @@
  * (every finding that did not pass, with its numbers and the fix), then scopes that could not be
  * evaluated and the verdict.
  */
+
 import type { AuditReport } from '../core/audit.ts';
+import { isExcepted } from '../core/exceptions.ts';
 import type { ComplianceStatus, Finding } from '../core/finding.ts';
 import { describeResource, describeValues, summarize, summaryLine } from './summary.ts';
 
@@ -75,7 +77,7 @@ export function renderConsole(report: AuditReport, options: ConsoleOptions = {})
   }
 
   // What to fix: every finding that did not pass, worst first (the report is sorted that way).
-  const problems = report.findings.filter((finding) => finding.status !== 'PASSED');
+  const problems = report.findings.filter((finding) => finding.status !== 'PASSED' && !isExcepted(finding));
   if (problems.length > 0) {
     lines.push('', paint(BOLD, 'What to fix'));
     for (const finding of problems) {
@@ -84,6 +86,17 @@ export function renderConsole(report: AuditReport, options: ConsoleOptions = {})
         `    ${finding.description}`,
         paint(DIM, `    observed: ${describeValues(finding)}`),
         paint(DIM, `    fix: ${finding.remediation.text}`),
+      );
+    }
+  }
+
+  // Accepted risk: policy exceptions, listed apart with their reason and expiry.
+  const excepted = report.findings.filter(isExcepted);
+  if (excepted.length > 0) {
+    lines.push('', paint(BOLD, 'Accepted risk (policy exceptions)'));
+    for (const finding of excepted) {
+      lines.push(
+        `${finding.status} ${finding.checkId} ${describeResource(finding.resource)} until ${finding.exception?.expires}: ${finding.exception?.reason}`,
       );
     }
   }

@@ -221,12 +221,16 @@ describe('planAwsScopes', () => {
     stsMock.on(GetCallerIdentityCommand).callsFake(async (_input, getClient) => {
       const region = await (getClient() as STSClient).config.region();
       regions.push(region);
-      if (region === 'eu-west-1') throw Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable' });
+      if (region === 'eu-west-1')
+        throw Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable' });
       return { Account: SELF };
     });
 
     // Act
-    const plans = await planAwsPitrAudit(policy({ aws: { regions: ['eu-west-1', 'eu-central-1'] } }), factory);
+    const plans = await planAwsPitrAudit(
+      policy({ aws: { regions: ['eu-west-1', 'eu-central-1'] } }),
+      factory,
+    );
 
     // Assess
     expect(regions).toEqual(['eu-west-1', 'eu-central-1']);
@@ -234,7 +238,9 @@ describe('planAwsScopes', () => {
   });
 
   it('asks STS in the home region first when one is given', async () => {
-    await planAwsPitrAudit(policy({ aws: { regions: ['eu-west-1'] } }), factory, { homeRegion: 'ap-south-1' });
+    await planAwsPitrAudit(policy({ aws: { regions: ['eu-west-1'] } }), factory, {
+      homeRegion: 'ap-south-1',
+    });
     expect(await clientRegion(stsMock.calls()[0] as { thisValue: unknown })).toBe('ap-south-1');
   });
 

@@ -62,7 +62,9 @@ describe('backup-guard CLI', () => {
 
       // Assess
       expect(code).toBe(2);
-      expect(io.err()).toBe(`backup-guard: --region '${region}' is not an AWS region name such as eu-west-1\n`);
+      expect(io.err()).toBe(
+        `backup-guard: --region '${region}' is not an AWS region name such as eu-west-1\n`,
+      );
     }
   });
 

@@ -5,14 +5,36 @@ import { toFinding } from '../../functions/core/check.ts';
 import type { ResourceRef } from '../../functions/core/finding.ts';
 
 const AT = new Date('2026-09-01T12:00:00Z');
-const RDS: ResourceRef = { provider: 'aws', account: '111122223333', region: 'eu-west-1', type: 'AwsRdsDbInstance', id: 'db' };
-const CLOUD_SQL: ResourceRef = { provider: 'gcp', account: 'certctl-prod', region: 'europe-west1', type: 'GcpCloudSqlInstance', id: 'db' };
+const RDS: ResourceRef = {
+  provider: 'aws',
+  account: '111122223333',
+  region: 'eu-west-1',
+  type: 'AwsRdsDbInstance',
+  id: 'db',
+};
+const CLOUD_SQL: ResourceRef = {
+  provider: 'gcp',
+  account: 'certctl-prod',
+  region: 'europe-west1',
+  type: 'GcpCloudSqlInstance',
+  id: 'db',
+};
 
 describe('toFinding', () => {
   it('titles a FAILED finding with the problem and a PASSED one with the good state', () => {
     // Act
-    const failed = toFinding(pitrDeletionProtectionCheck.metadata, RDS, { status: 'FAILED', description: 'd', observed: {}, required: {} }, AT);
-    const passed = toFinding(pitrDeletionProtectionCheck.metadata, RDS, { status: 'PASSED', description: 'd', observed: {}, required: {} }, AT);
+    const failed = toFinding(
+      pitrDeletionProtectionCheck.metadata,
+      RDS,
+      { status: 'FAILED', description: 'd', observed: {}, required: {} },
+      AT,
+    );
+    const passed = toFinding(
+      pitrDeletionProtectionCheck.metadata,
+      RDS,
+      { status: 'PASSED', description: 'd', observed: {}, required: {} },
+      AT,
+    );
 
     // Assess
     expect(failed.title).toBe('Deletion protection is off or backups would not survive a deletion');

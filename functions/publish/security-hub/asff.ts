@@ -61,6 +61,9 @@ export const PRODUCT_FIELD = {
   gcpProject: 'gcp/project',
   gcpRegion: 'gcp/region',
   gcpSelfLink: 'gcp/selfLink',
+  /** `accepted risk until 2027-03-31` or `expired 2027-03-31`: a policy exception names this finding. */
+  exception: 'exception',
+  exceptionReason: 'exception/reason',
   observedPrefix: 'observed/',
   requiredPrefix: 'required/',
 } as const;
@@ -261,6 +264,15 @@ export function toAsff(finding: Finding, options: ToAsffOptions): AwsSecurityFin
     const text = formatValue(value);
     if (hasText(text)) productFields[`${PRODUCT_FIELD.requiredPrefix}${key}`] = text;
   }
+  // Workflow and Note belong to the customer after creation (BatchImportFindings may not update
+  // them: https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchimportfindings.html),
+  // so an exception travels in ProductFields and the Description, which the provider keeps current.
+  if (finding.exception) {
+    productFields[PRODUCT_FIELD.exception] = finding.exception.active
+      ? `accepted risk until ${finding.exception.expires}`
+      : `expired ${finding.exception.expires}`;
+    productFields[PRODUCT_FIELD.exceptionReason] = finding.exception.reason;
+  }
   for (const key of Object.keys(productFields)) {
     productFields[key] = truncate(productFields[key] as string, ASFF_LIMITS.productFieldValue);
   }
@@ -275,7 +287,10 @@ export function toAsff(finding: Finding, options: ToAsffOptions): AwsSecurityFin
     CreatedAt: options.createdAt ?? updatedAt,
     UpdatedAt: updatedAt,
     Severity: { Label: finding.severity },
-    Title: truncate(`${finding.title}: ${resource.id}`, ASFF_LIMITS.title),
+    Title: truncate(
+      `${finding.exception?.active ? `Excepted until ${finding.exception.expires}: ` : ''}${finding.title}: ${resource.id}`,
+      ASFF_LIMITS.title,
+    ),
     Description: truncate(finding.description, ASFF_LIMITS.description),
     // A PASSED finding needs no remediation, and the generic text would name other clouds' fixes.
     ...(finding.status === 'PASSED'

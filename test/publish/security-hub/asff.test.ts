@@ -40,14 +40,18 @@ describe('toAsff', () => {
     // Prepare
     const sentence = 'Run the documented command for this database and wait until it reports available. ';
     const text = sentence.repeat(10);
-    const finding = retentionFinding(rdsResource('certctl-prod'), { remediation: { text, url: 'https://docs.aws.amazon.com/x' } });
+    const finding = retentionFinding(rdsResource('certctl-prod'), {
+      remediation: { text, url: 'https://docs.aws.amazon.com/x' },
+    });
 
     // Act
     const recommendation = asffFor(finding).Remediation?.Recommendation?.Text ?? '';
 
     // Assess
     expect(recommendation.length).toBeLessThanOrEqual(512);
-    expect(recommendation).toMatch(/available\. The full steps are in the description of this check at the URL\.$/);
+    expect(recommendation).toMatch(
+      /available\. The full steps are in the description of this check at the URL\.$/,
+    );
     expect(() => validateAsff(asffFor(finding))).not.toThrow();
   });
 
