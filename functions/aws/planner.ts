@@ -18,6 +18,7 @@ import { CloudApiError, CredentialsError, describeError, errorCode } from '../co
 import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import { type AuditedAccount, type AwsClientFactory, DEFAULT_HOME_REGION } from './clients.ts';
+import { describeAwsFailure, endpointOf } from './protocol.ts';
 
 /** `ListRegions` accepts at most 50 results per page (Account API reference, `MaxResults`). */
 const LIST_REGIONS_PAGE_SIZE = 50;
@@ -27,8 +28,26 @@ export interface PlanAwsScopesOptions {
   readonly groups: readonly CheckGroup[];
   /** Regions of this run (CLI `--region`, handler input); they replace `policy.aws.regions` when non-empty. */
   readonly regions?: readonly string[];
-  /** Region for STS and the Account API; default `DEFAULT_HOME_REGION`. */
+  /**
+   * Region for STS and the Account API (the runtime's `AWS_REGION`). Without it, STS is asked in the
+   * run's regions in order and the Account API in the first of them; `DEFAULT_HOME_REGION` only
+   * when no region is configured at all.
+   */
   readonly homeRegion?: string;
+}
+
+/**
+ * The regions STS GetCallerIdentity is tried in, in order: the home region, then the run's regions
+ * (so an outage or an SCP in one region does not abort the run), and `DEFAULT_HOME_REGION` only
+ * when nothing else is configured. STS has an endpoint in every region
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_region-endpoints.html).
+ */
+export function identityRegions(
+  homeRegion: string | undefined,
+  regions: readonly string[] | undefined,
+): string[] {
+  const candidates = unique([...(homeRegion ? [homeRegion] : []), ...(regions ?? [])]);
+  return candidates.length > 0 ? candidates : [DEFAULT_HOME_REGION];
 }
 
 /** The account a scope runs in: the policy's member account with its role, or the caller's own. */
@@ -44,17 +63,17 @@ export async function planAwsScopes(
   options: PlanAwsScopesOptions,
 ): Promise<PlannedScope[]> {
   if (options.groups.length === 0) return [];
-  const homeRegion = options.homeRegion ?? DEFAULT_HOME_REGION;
-  const accounts: AuditedAccount[] =
-    policy.aws.accounts.length > 0
-      ? policy.aws.accounts.map((account) => ({ accountId: account.accountId, roleArn: account.roleArn }))
-      : [{ accountId: await callerAccountId(factory, homeRegion) }];
   const fixedRegions =
     options.regions && options.regions.length > 0
       ? options.regions
       : policy.aws.regions === 'all'
         ? undefined
         : policy.aws.regions;
+  const homeRegion = options.homeRegion ?? fixedRegions?.[0] ?? DEFAULT_HOME_REGION;
+  const accounts: AuditedAccount[] =
+    policy.aws.accounts.length > 0
+      ? policy.aws.accounts.map((account) => ({ accountId: account.accountId, roleArn: account.roleArn }))
+      : [{ accountId: await callerAccountId(factory, identityRegions(options.homeRegion, fixedRegions)) }];
   const scopesOf = (accountId: string, region: string, failure?: PlannedScope['failure']): PlannedScope[] =>
     options.groups.map((group) => ({
       scope: { provider: 'aws', account: accountId, region, group },
@@ -107,33 +126,39 @@ async function enabledRegions(
   return unique(regions).sort();
 }
 
-/** The caller's own account id (one STS GetCallerIdentity). */
-async function callerAccountId(factory: AwsClientFactory, homeRegion: string): Promise<string> {
-  let account: string | undefined;
-  try {
-    const identity = await factory.client(STSClient, homeRegion).send(new GetCallerIdentityCommand({}));
-    account = identity.Account;
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === 'CredentialsProviderError') {
-      throw new CredentialsError(
-        `No AWS credentials found: ${describeError(error)}. Configure a profile or environment credentials, or run \`npm run demo\` to try the audit against the local simulator.`,
-        { cause: error },
-      );
+/**
+ * The caller's own account id: STS GetCallerIdentity in the first region that answers. Missing
+ * credentials stop at once (no region can help); any other failure tries the next region.
+ */
+async function callerAccountId(factory: AwsClientFactory, regions: readonly string[]): Promise<string> {
+  const failures: { region: string; error: unknown }[] = [];
+  for (const region of regions) {
+    let account: string | undefined;
+    const client = factory.client(STSClient, region);
+    try {
+      const identity = await client.send(new GetCallerIdentityCommand({}));
+      account = identity.Account;
+    } catch (error) {
+      if (errorCode(error) === 'CredentialsProviderError') {
+        throw new CredentialsError(
+          `No AWS credentials found: ${describeError(error)}. Configure a profile or environment credentials, or run \`npm run demo\` to try the audit against the local simulator.`,
+          { cause: error },
+        );
+      }
+      const failure = describeAwsFailure(error, region, await endpointOf(client, 'sts', region));
+      failures.push({ region, error: new CloudApiError(failure.message, failure.code, { cause: error }) });
+      continue;
     }
-    throw new CloudApiError(
-      `STS GetCallerIdentity failed (called in ${homeRegion}) while finding the account to audit: ${describeError(error)}`,
-      code,
-      { cause: error },
-    );
+    if (account) return account;
+    failures.push({ region, error: new CloudApiError('returned no account id', 'NoAccount') });
   }
-  if (!account) {
-    throw new CloudApiError(
-      `STS GetCallerIdentity returned no account id (called in ${homeRegion})`,
-      'NoAccount',
-    );
-  }
-  return account;
+  const last = failures.at(-1)?.error;
+  const tried = failures.map(({ region, error }) => `${region}: ${describeError(error)}`).join('; ');
+  throw new CloudApiError(
+    `STS GetCallerIdentity failed in every region tried (${tried}) while finding the account to audit. Set AWS_REGION to a region where STS answers, or list reachable regions in policy.aws.regions.`,
+    errorCode(last),
+    { cause: last },
+  );
 }
 
 function unique(values: readonly string[]): string[] {

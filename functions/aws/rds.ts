@@ -21,10 +21,11 @@ import {
   type RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
-import { CloudApiError, describeError, errorCode } from '../core/errors.ts';
+import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
 import type { PitrFact, RestoreWindow } from '../core/facts.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
+import { describeAwsFailure, endpointOf } from './protocol.ts';
 import { leanRdsListPlugin, type StreamCollector } from './rds-wire.ts';
 
 /** The account and region one collection covers; every fact's resource reference carries them. */
@@ -104,8 +105,27 @@ export function instanceRestoreWindow(
   instance: DBInstance,
   automatedBackup: DBInstanceAutomatedBackup | undefined,
   region: string,
+  listingFailure?: AutomatedBackupListingFailure,
 ): RestoreWindow {
   const retention = instance.BackupRetentionPeriod;
+  if (listingFailure && retention !== 0) {
+    return {
+      known: false,
+      reason: `${listingFailure.message} (${listingFailure.code})`,
+      accessDenied: isAccessDenied(listingFailure.code),
+    };
+  }
+  if (
+    automatedBackup &&
+    automatedBackup.Status !== 'creating' &&
+    automatedBackup.RestoreWindow === undefined
+  ) {
+    // Absent is not empty: the answer left the window out, so nothing is known about it.
+    return {
+      known: false,
+      reason: `DescribeDBInstanceAutomatedBackups answered for DbiResourceId ${automatedBackup.DbiResourceId} without RestoreWindow`,
+    };
+  }
   if (automatedBackup) {
     const latest = automatedBackup.RestoreWindow?.LatestTime ?? instance.LatestRestorableTime;
     if (automatedBackup.Status === 'creating') {
@@ -132,11 +152,18 @@ export function instanceRestoreWindow(
   };
 }
 
+/** Why the automated-backup listing of a scope could not be read (it fails only the windows). */
+export interface AutomatedBackupListingFailure {
+  readonly code: string;
+  readonly message: string;
+}
+
 /** The fact for one standalone RDS DB instance. */
 export function rdsInstanceToFact(
   instance: DBInstance,
   automatedBackup: DBInstanceAutomatedBackup | undefined,
   scope: RdsScope,
+  listingFailure?: AutomatedBackupListingFailure,
 ): PitrFact {
   const retention = instance.BackupRetentionPeriod;
   const enabled = retention === undefined ? undefined : retention > 0;
@@ -161,7 +188,8 @@ export function rdsInstanceToFact(
     retentionRange: INSTANCE_RETENTION_RANGE,
     automatedBackupsEnabled: enabled,
     pointInTimeRecoveryEnabled: enabled,
-    restoreWindow: instanceRestoreWindow(instance, automatedBackup, scope.region),
+    restoreWindow: instanceRestoreWindow(instance, automatedBackup, scope.region, listingFailure),
+    latestRestorableTime: instance.LatestRestorableTime,
     deletionProtection: instance.DeletionProtection,
     awsBackupRecoveryPointArn: instance.AwsBackupRecoveryPointArn,
     crossRegionBackupTargets: [...new Set(replicatedTo)],
@@ -196,10 +224,22 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
       latest: cluster.LatestRestorableTime,
       source: 'DBCluster EarliestRestorableTime/LatestRestorableTime',
     },
+    latestRestorableTime: cluster.LatestRestorableTime,
     deletionProtection: cluster.DeletionProtection,
     awsBackupRecoveryPointArn: cluster.AwsBackupRecoveryPointArn,
-    // Aurora has no automated-backup replication; pitr.cross-region explains how to cover it.
+    // Aurora has no automated-backup replication: pitr.cross-region judges its cross-Region
+    // replicas and global database instead.
     crossRegionBackupTargets: undefined,
+    aurora: {
+      replicaRegions: [
+        ...new Set(
+          (cluster.ReadReplicaIdentifiers ?? [])
+            .map((arn) => regionOfArn(arn))
+            .filter((region): region is string => region !== undefined),
+        ),
+      ],
+      globalClusterIdentifier: cluster.GlobalClusterIdentifier || undefined,
+    },
     createdAt: cluster.ClusterCreateTime,
   };
 }
@@ -211,14 +251,16 @@ async function readAllPages<P, T>(
   pages: AsyncIterable<P>,
   items: (page: P) => readonly T[] | undefined,
   keep: (item: T) => boolean,
+  endpoint: () => Promise<string>,
 ): Promise<T[]> {
   const kept: T[] = [];
   try {
     for await (const page of pages) for (const item of items(page) ?? []) if (keep(item)) kept.push(item);
   } catch (error) {
+    const failure = describeAwsFailure(error, scope.region, await endpoint());
     throw new CloudApiError(
-      `RDS ${api} failed for account ${scope.account} in ${scope.region}: ${describeError(error)}`,
-      errorCode(error),
+      `RDS ${api} failed for account ${scope.account} in ${scope.region}: ${failure.message}`,
+      failure.code,
       { cause: error },
     );
   }
@@ -253,6 +295,7 @@ export async function collectRdsPitrFacts(
         }
       : {}),
   });
+  const endpoint = (): Promise<string> => endpointOf(rds, 'rds', scope.region);
   const selected = (identifiers: (string | undefined)[], tags: readonly Tag[] | undefined): boolean =>
     isTarget(
       { identifiers: identifiers.filter((id): id is string => id !== undefined), tags: tagRecord(tags) },
@@ -261,7 +304,7 @@ export async function collectRdsPitrFacts(
   // Server-side filters keep pages to what can be judged: other engines and Aurora members (engine
   // aurora-postgresql, judged at their cluster) never cross the wire, nor do retained backups of
   // deleted instances. The predicates below still apply, so a filter the API ignores changes nothing.
-  const [instances, clusters, automatedBackups] = await Promise.all([
+  const [instances, clusters, backupListing] = await Promise.all([
     readAllPages(
       'DescribeDBInstances',
       scope,
@@ -272,6 +315,7 @@ export async function collectRdsPitrFacts(
       (instance) =>
         isStandaloneInstance(instance) &&
         selected([instance.DBInstanceIdentifier, instance.DBInstanceArn], instance.TagList),
+      endpoint,
     ),
     readAllPages(
       'DescribeDBClusters',
@@ -283,6 +327,7 @@ export async function collectRdsPitrFacts(
       (cluster) =>
         isStandaloneCluster(cluster) &&
         selected([cluster.DBClusterIdentifier, cluster.DBClusterArn], cluster.TagList),
+      endpoint,
     ),
     readAllPages(
       'DescribeDBInstanceAutomatedBackups',
@@ -292,15 +337,25 @@ export async function collectRdsPitrFacts(
       }),
       (page) => page.DBInstanceAutomatedBackups,
       (backup) => backup.Status === 'active' || backup.Status === 'creating',
+      endpoint,
+    ).then(
+      (backups) => ({ backups, failure: undefined }),
+      // Only the windows need this listing: a refused or failed listing leaves them unknown, and
+      // every other check (the lag from LatestRestorableTime included) is still judged.
+      (error: unknown) => ({
+        backups: [] as DBInstanceAutomatedBackup[],
+        failure: { code: errorCode(error), message: describeError(error) },
+      }),
     ),
   ]);
-  const backupsByResource = indexAutomatedBackups(automatedBackups, scope.region);
+  const backupsByResource = indexAutomatedBackups(backupListing.backups, scope.region);
   return [
     ...instances.map((instance) =>
       rdsInstanceToFact(
         instance,
         instance.DbiResourceId ? backupsByResource.get(instance.DbiResourceId) : undefined,
         scope,
+        backupListing.failure,
       ),
     ),
     ...clusters.map((cluster) => auroraClusterToFact(cluster, scope)),

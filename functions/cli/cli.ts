@@ -59,8 +59,10 @@ Exit codes:
      no database matched, a named database was missing), or the input was bad; it says which
 
 AWS credentials come from the SDK's default chain (environment, AWS_PROFILE / SSO, container or
-instance role); member accounts listed in the policy are read through their roles. GCP uses
-Application Default Credentials (gcloud auth application-default login).
+instance role); member accounts listed in the policy are read through their roles. STS is called
+in $AWS_REGION when set, else in the audited regions (--region, then aws.regions of the policy) in
+order, moving to the next when one fails; us-east-1 only when no region is configured.
+GCP uses Application Default Credentials (gcloud auth application-default login).
 Start with: npx backup-guard init, then npx backup-guard audit --policy policy.yaml
 Try it without a cloud: npm run demo
 `;

@@ -14,7 +14,8 @@
  * with the same lifecycle safety, because that safety is a property of each scope's outcome.
  */
 import { type Check, type CheckContext, toFinding } from './check.ts';
-import { CloudApiError, describeError, errorCode } from './errors.ts';
+import { CloudApiError, CredentialsError, describeError, errorCode, isAccessDenied } from './errors.ts';
+import { isExcepted } from './exceptions.ts';
 import {
   type CheckGroup,
   type ComplianceStatus,
@@ -201,14 +202,25 @@ function failedScope<F>(
           description: `Could not evaluate ${scope.provider} ${scope.account} in ${scope.region}: ${message} (${code}). No resource in this scope was judged; earlier findings are left as they were.`,
           observed: { error: code },
           required: { scopeEvaluated: true },
-          remediationText:
-            'Check that the audit role can call the read APIs in this region and that the region is reachable, then run the audit again.',
+          remediationText: failedScopeAdvice(error),
         },
         evaluatedAt,
       ),
     );
   }
   return { scope, status: 'failed', resources: 0, error: { code, message } };
+}
+
+/**
+ * What to do about a scope that could not be read: permissions only when access was refused,
+ * credentials when there were none, otherwise the reachability of the region.
+ */
+export function failedScopeAdvice(error: unknown): string {
+  if (error instanceof CredentialsError) return `Provide credentials: ${error.message}`;
+  if (isAccessDenied(error)) {
+    return 'The audit role was refused: grant it the read APIs named in the description in this account and region (see the IAM policy in the README), then run the audit again.';
+  }
+  return 'The region or its API did not answer as expected (see the description): check that the region is enabled and reachable, then run the audit again.';
 }
 
 /** A plan's scope as a runnable plan: `collect` reads its facts, or fails with the planned failure. */
@@ -378,12 +390,16 @@ export const EXIT_CODES = {
 export function exitCodeFor(
   report: Pick<AuditReport, 'findings' | 'scopes' | 'counts' | 'unmatchedTargets' | 'unplanned'>,
 ): number {
+  // Accepted risk (an active policy exception) counts against neither "failed" nor "incomplete".
+  const excepted = report.findings.filter(isExcepted);
+  const open =
+    excepted.length === 0 ? report.counts : countStatuses(report.findings.filter((f) => !isExcepted(f)));
   if (
     report.scopes.some((scope) => scope.status === 'failed') ||
-    report.counts.NOT_AVAILABLE > 0 ||
+    open.NOT_AVAILABLE > 0 ||
     coverageProblems(report).length > 0
   ) {
     return EXIT_CODES.incomplete;
   }
-  return report.counts.FAILED > 0 ? EXIT_CODES.failed : EXIT_CODES.ok;
+  return open.FAILED > 0 ? EXIT_CODES.failed : EXIT_CODES.ok;
 }

@@ -18,7 +18,10 @@ export interface CheckMetadata {
   /** Stable public id, e.g. `pitr.retention`. */
   readonly id: string;
   readonly group: CheckGroup;
+  /** The good state, the title of a PASSED finding (`Deletion protection is on …`). */
   readonly title: string;
+  /** The problem, the title of a FAILED or WARNING finding (`Deletion protection is off …`). */
+  readonly failedTitle: string;
   /** Severity of a FAILED outcome. */
   readonly severity: Severity;
   /** Why the check exists, for the docs. */
@@ -74,6 +77,24 @@ export function severityFor(metadata: CheckMetadata, status: ComplianceStatus): 
   }
 }
 
+/** The title a finding of `status` carries: the problem when it failed or warns, the good state otherwise. */
+export function titleFor(metadata: CheckMetadata, status: ComplianceStatus): string {
+  switch (status) {
+    case 'FAILED':
+    case 'WARNING':
+      return metadata.failedTitle;
+    case 'NOT_AVAILABLE':
+      return `Not verified: ${metadata.title}`;
+    case 'PASSED':
+      return metadata.title;
+  }
+}
+
+/** The documentation of a remediation for the resource's own cloud. */
+export function remediationUrlFor(metadata: CheckMetadata, resource: ResourceRef): string {
+  return metadata.remediation.urls?.[resource.provider] ?? metadata.remediation.url;
+}
+
 export function toFinding(
   metadata: CheckMetadata,
   resource: ResourceRef,
@@ -86,11 +107,11 @@ export function toFinding(
     resource,
     status: outcome.status,
     severity: severityFor(metadata, outcome.status),
-    title: metadata.title,
+    title: titleFor(metadata, outcome.status),
     description: outcome.description,
     remediation: {
       text: outcome.remediationText ?? metadata.remediation.text,
-      url: metadata.remediation.url,
+      url: remediationUrlFor(metadata, resource),
     },
     observed: outcome.observed,
     required: outcome.required,

@@ -60,6 +60,28 @@ export function errorCode(error: unknown): string {
   return 'Unknown';
 }
 
+/**
+ * Error codes that mean the caller was refused (AWS `AccessDenied`, `AccessDeniedException`,
+ * `UnauthorizedOperation`, `AuthorizationError`; gRPC `PERMISSION_DENIED` = 7; HTTP 403).
+ */
+const ACCESS_DENIED_CODES: ReadonlySet<string> = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'UnauthorizedAccess',
+  'AuthorizationError',
+  'PERMISSION_DENIED',
+  '7',
+  '403',
+  'Forbidden',
+]);
+
+/** Whether an error (or its code) says the cloud refused the call for lack of permission. */
+export function isAccessDenied(errorOrCode: unknown): boolean {
+  const code = typeof errorOrCode === 'string' ? errorOrCode : errorCode(errorOrCode);
+  return ACCESS_DENIED_CODES.has(code);
+}
+
 /** A one-line description of any thrown value, safe for logs (message only, no stack). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;

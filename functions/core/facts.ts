@@ -20,7 +20,12 @@ export type RestoreWindow =
       /** The API field it came from, quoted in findings (e.g. `RestoreWindow.EarliestTime`). */
       readonly source: string;
     }
-  | { readonly known: false; readonly reason: string };
+  | {
+      readonly known: false;
+      readonly reason: string;
+      /** The cloud refused the read (AccessDenied, PERMISSION_DENIED): only then is a permission to blame. */
+      readonly accessDenied?: boolean;
+    };
 
 export type PitrResourceKind = 'rds-instance' | 'aurora-cluster' | 'cloudsql-instance';
 
@@ -50,6 +55,12 @@ export interface PitrFact {
   readonly pointInTimeRecoveryEnabled: boolean | undefined;
   /** The restore window that really exists. */
   readonly restoreWindow: RestoreWindow;
+  /**
+   * The database's own latest restorable time (RDS DescribeDBInstances / DescribeDBClusters
+   * `LatestRestorableTime`), read with the database itself: `pitr.lag` judges it even when the
+   * window (which needs the automated-backup listing) is unknown. Undefined when not sent.
+   */
+  readonly latestRestorableTime?: Date | undefined;
   readonly deletionProtection: boolean | undefined;
   /** Set when AWS Backup manages the continuous backup (`AwsBackupRecoveryPointArn`). */
   readonly awsBackupRecoveryPointArn?: string | undefined;
@@ -58,6 +69,14 @@ export interface PitrFact {
    * undefined when the platform has no such replication (Aurora, Cloud SQL).
    */
   readonly crossRegionBackupTargets?: readonly string[] | undefined;
+  /**
+   * Aurora (and Multi-AZ) clusters only, from DescribeDBClusters: the regions of its read-replica
+   * clusters (`ReadReplicaIdentifiers` ARNs) and its Aurora global database (`GlobalClusterIdentifier`).
+   */
+  readonly aurora?: {
+    readonly replicaRegions: readonly string[];
+    readonly globalClusterIdentifier: string | undefined;
+  };
   /** When the database was created; a window younger than the database cannot be older than it. */
   readonly createdAt?: Date | undefined;
   /** Cloud SQL only. */

@@ -62,7 +62,10 @@ export type FindingValues = Readonly<Record<string, string | number | boolean | 
 
 export interface Remediation {
   readonly text: string;
+  /** The documentation; for check metadata, the default when `urls` has none for the resource's cloud. */
   readonly url: string;
+  /** Check metadata only: documentation per cloud (Cloud SQL findings link to Google's docs). */
+  readonly urls?: Partial<Record<Provider, string>>;
 }
 
 export interface Finding {
@@ -89,6 +92,18 @@ export interface Finding {
    * publishers leave the earlier finding of this check and resource as it was.
    */
   readonly internalError?: boolean;
+  /**
+   * A policy exception names this (resource, check): `active` until its expiry (accepted risk:
+   * listed apart, not counted against the exit code), or expired (it no longer applies).
+   */
+  readonly exception?: FindingException;
+}
+
+export interface FindingException {
+  readonly reason: string;
+  /** Last day it applies, `YYYY-MM-DD`. */
+  readonly expires: string;
+  readonly active: boolean;
 }
 
 /** A resource's identity across clouds: provider, account, region, type and id. */

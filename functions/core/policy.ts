@@ -7,9 +7,15 @@ import { resolve } from 'node:path';
 import * as z from 'zod';
 import { chatopsPolicySchema } from './chatops-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
+import { exceptionsPolicySchema } from './exceptions-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+
+/** Whether `name` is spelled like an AWS region (`eu-west-1`); the policy and `--region` share the rule. */
+export function isAwsRegionName(name: string): boolean {
+  return AWS_REGION.test(name);
+}
 const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const ROLE_ARN_ACCOUNT = /^arn:[^:]+:iam::(\d{12}):role\//;
@@ -59,6 +65,7 @@ export const policySchema = z
   .strictObject({
     pitr: pitrSection.prefault({}).describe('The PITR audit (RDS, Aurora, Cloud SQL).'),
     chatops: chatopsPolicySchema.prefault({}).describe('Who may run which chat command (Slack), from where.'),
+    exceptions: exceptionsPolicySchema,
     targets: z
       .strictObject({
         tags: z

@@ -15,7 +15,8 @@
  */
 import { SqlBackupRunsServiceClient } from '@google-cloud/sql/build/src/v1/sql_backup_runs_service_client.js';
 import { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
-import { PassThroughClient } from 'google-auth-library';
+import { type AuthClient, GoogleAuth, PassThroughClient } from 'google-auth-library';
+import { CredentialsError } from '../core/errors.ts';
 import type { CloudSqlApi } from './cloud-sql.ts';
 
 export interface GcpClientFactoryOptions {
@@ -24,7 +25,26 @@ export interface GcpClientFactoryOptions {
    * REST transport to it without authentication. Production leaves it unset.
    */
   readonly endpoint?: string;
+  /**
+   * Where production credentials come from. @default google-auth-library's `GoogleAuth` with the
+   * cloud-platform scope (Application Default Credentials).
+   */
+  readonly auth?: GoogleCredentialSource;
 }
+
+/** Finds Google credentials; google-auth-library's `GoogleAuth` fits. */
+export interface GoogleCredentialSource {
+  getClient(): Promise<AuthClient>;
+}
+
+/** The OAuth scope of the Cloud SQL Admin API (https://cloud.google.com/sql/docs/postgres/admin-api). */
+const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+
+/** The one-line message for a run without Google credentials: what is missing and how to fix it. */
+export const NO_GOOGLE_CREDENTIALS =
+  'No Google Cloud credentials found (Application Default Credentials): run ' +
+  "'gcloud auth application-default login', or set GOOGLE_APPLICATION_CREDENTIALS to a credentials file " +
+  '(https://cloud.google.com/docs/authentication/provide-credentials-adc); a Cloud Function uses its service account.';
 
 /** Environment variable naming the Cloud SQL Admin endpoint override (the simulator). */
 export const CLOUD_SQL_ENDPOINT_ENV = 'BACKUP_GUARD_CLOUDSQL_ENDPOINT';
@@ -97,6 +117,8 @@ export class GcpClientFactory {
   readonly #options: GcpClientFactoryOptions;
   #instances: SqlInstancesServiceClient | undefined;
   #backupRuns: SqlBackupRunsServiceClient | undefined;
+  #authClient: Promise<AuthClient> | undefined;
+  #resolvedAuthClient: AuthClient | undefined;
 
   constructor(options: GcpClientFactoryOptions = {}) {
     this.#options = options;
@@ -113,7 +135,7 @@ export class GcpClientFactory {
   /** The `SqlInstancesServiceClient` (instances.list, instances.getLatestRecoveryTime, …). */
   instances(): SqlInstancesServiceClient {
     this.#instances ??= new SqlInstancesServiceClient({
-      ...connectionOptions(this.#options.endpoint),
+      ...this.#clientOptions(),
       clientConfig: readRetryConfig('google.cloud.sql.v1.SqlInstancesService', [
         'List',
         'Get',
@@ -126,15 +148,61 @@ export class GcpClientFactory {
   /** The `SqlBackupRunsServiceClient` (backupRuns.list, …). */
   backupRuns(): SqlBackupRunsServiceClient {
     this.#backupRuns ??= new SqlBackupRunsServiceClient({
-      ...connectionOptions(this.#options.endpoint),
+      ...this.#clientOptions(),
       clientConfig: readRetryConfig('google.cloud.sql.v1.SqlBackupRunsService', ['List', 'Get']),
     });
     return this.#backupRuns;
   }
 
-  /** The read API the Cloud SQL adapter needs, backed by the cached clients. */
+  /**
+   * The read API the Cloud SQL adapter needs, backed by the cached clients. In production every
+   * call first resolves the credentials once: without them it rejects with a
+   * {@link CredentialsError} and no Google client is ever called. The generated clients start each
+   * call with `this.initialize().catch(err => { throw err; })`, a promise nobody awaits, so a client
+   * that cannot find credentials raises one unhandled rejection per call (a crash under Node's
+   * default `--unhandled-rejections=throw`); a client given a resolved `authClient` never looks.
+   */
   cloudSql(): CloudSqlApi {
-    return { instances: this.instances(), backupRuns: this.backupRuns() };
+    if (this.#options.endpoint) return { instances: this.instances(), backupRuns: this.backupRuns() };
+    return {
+      instances: {
+        list: async (request) => {
+          await this.#credentials();
+          return this.instances().list(request);
+        },
+        getLatestRecoveryTime: async (request) => {
+          await this.#credentials();
+          return this.instances().getLatestRecoveryTime(request);
+        },
+      },
+      backupRuns: {
+        list: async (request) => {
+          await this.#credentials();
+          return this.backupRuns().list(request);
+        },
+      },
+    };
+  }
+
+  /** Resolve the production credentials once; a failure is one clear {@link CredentialsError}. */
+  async #credentials(): Promise<AuthClient> {
+    this.#authClient ??= (this.#options.auth ?? new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] }))
+      .getClient()
+      .then((client) => {
+        this.#resolvedAuthClient = client;
+        return client;
+      })
+      .catch((error: unknown) => {
+        throw new CredentialsError(NO_GOOGLE_CREDENTIALS, { cause: error });
+      });
+    return this.#authClient;
+  }
+
+  /** Constructor options: the endpoint override, or the resolved production credentials when known. */
+  #clientOptions(): Record<string, unknown> {
+    const connection = connectionOptions(this.#options.endpoint);
+    if (this.#options.endpoint || !this.#resolvedAuthClient) return connection;
+    return { ...connection, authClient: this.#resolvedAuthClient };
   }
 
   /** Close the clients' connections (CLI and tests; a Cloud Function keeps them). */

@@ -26,7 +26,7 @@
 
 import type { protos } from '@google-cloud/sql';
 import { mapWithConcurrency } from '../core/audit.ts';
-import { CloudApiError } from '../core/errors.ts';
+import { CloudApiError, CredentialsError, isAccessDenied } from '../core/errors.ts';
 import type { CloudSqlEdition, PitrFact, RestoreWindow } from '../core/facts.ts';
 import type { ResourceRef } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
@@ -153,6 +153,8 @@ export async function listInstances(
     try {
       [page] = await api.list({ project, maxResults: pageSize, ...(pageToken ? { pageToken } : {}) });
     } catch (error) {
+      // No credentials at all is not a permission of the project: say what is missing instead.
+      if (error instanceof CredentialsError) throw error;
       const code = googleErrorCode(error);
       throw new CloudApiError(
         `Cloud SQL instances.list failed for project ${project} with ${code}: ${googleErrorMessage(error)}. The audit's service account needs cloudsql.instances.list (roles/cloudsql.viewer) in that project.`,
@@ -184,6 +186,7 @@ async function recoveryWindow(
     return {
       known: false,
       reason: `instances.getLatestRecoveryTime failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
+      accessDenied: isAccessDenied(googleErrorCode(error)),
     };
   }
 }
@@ -226,6 +229,7 @@ function backupRunsFailure(error: unknown): RestoreWindow {
   return {
     known: false,
     reason: `backupRuns.list failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
+    accessDenied: isAccessDenied(googleErrorCode(error)),
   };
 }
 
@@ -365,8 +369,12 @@ export function toPitrFact(
   const logRetentionDays = unwrap(backup?.transactionLogRetentionDays);
   const edition = editionOf(instance);
   const retention = backup?.backupRetentionSettings ?? undefined;
+  // COUNT is the only unit, and the API defines RETENTION_UNIT_UNSPECIFIED as COUNT ("Backup
+  // retention unit is unspecified, will be treated as COUNT",
+  // https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/instances#retentionunit).
+  const unit = enumName('retentionUnit', retention?.retentionUnit);
   const retainedBackups =
-    retention && enumName('retentionUnit', retention.retentionUnit) !== 'RETENTION_UNIT_UNSPECIFIED'
+    retention && (unit === undefined || unit === 'COUNT' || unit === 'RETENTION_UNIT_UNSPECIFIED')
       ? unwrap(retention.retainedBackups)
       : undefined;
   const finalBackup = settings?.finalBackupConfig ?? undefined;

@@ -28,6 +28,7 @@ import {
   withTargetCoverage,
 } from '../core/audit.ts';
 import { describeError, errorCode, InputError, PolicyError } from '../core/errors.ts';
+import { applyExceptions } from '../core/exceptions.ts';
 import type { Fact } from '../core/facts.ts';
 import type { CheckGroup, Provider } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
@@ -249,7 +250,11 @@ function scopeConcurrency(policy: Policy): number {
 
 /** The merged report of a plan's runs, with the planning failures and the plan's target coverage. */
 export function finishAudit(plan: AuditPlan, reports: readonly AuditReport[], policy: Policy): AuditReport {
-  const merged = mergeReports(reports);
+  const judged = mergeReports(reports);
+  const merged = {
+    ...judged,
+    findings: applyExceptions(judged.findings, policy, new Date(judged.finishedAt)),
+  };
   const report = plan.unplanned.length > 0 ? { ...merged, unplanned: plan.unplanned } : merged;
   return withTargetCoverage(report, policy, plan.coverage);
 }

@@ -5,8 +5,10 @@
  * pass, wrapped to the terminal, with each command on a line of its own), then scopes that could not
  * be evaluated and the verdict.
  */
+
+import { isExcepted } from '../core/exceptions.ts';
 import type { ComplianceStatus, Finding, ResourceRef, Severity } from '../core/finding.ts';
-import { describeValues, summarize, summaryLine, type ViewedReport } from './summary.ts';
+import { describeResource, describeValues, summarize, summaryLine, type ViewedReport } from './summary.ts';
 
 export interface ConsoleOptions {
   /** ANSI colours (a TTY without NO_COLOR, or FORCE_COLOR). */
@@ -276,7 +278,7 @@ export function renderConsole(report: ViewedReport, options: ConsoleOptions = {}
   }
 
   // What to fix: every finding that did not pass, worst first (the report is sorted that way).
-  const problems = report.findings.filter((finding) => finding.status !== 'PASSED');
+  const problems = report.findings.filter((finding) => finding.status !== 'PASSED' && !isExcepted(finding));
   if (problems.length > 0) {
     lines.push('', paint(BOLD, 'What to fix'));
     for (const finding of problems) {
@@ -296,6 +298,17 @@ export function renderConsole(report: ViewedReport, options: ConsoleOptions = {}
         ...wrapText(`observed: ${describeValues(finding)}`, width, 4).map((line) => paint(DIM, line)),
         ...remediationLines(`Fix: ${finding.remediation.text}`, width, 4),
         paint(DIM, `    docs: ${finding.remediation.url}`),
+      );
+    }
+  }
+
+  // Accepted risk: policy exceptions, listed apart with their reason and expiry.
+  const excepted = report.findings.filter(isExcepted);
+  if (excepted.length > 0) {
+    lines.push('', paint(BOLD, 'Accepted risk (policy exceptions)'));
+    for (const finding of excepted) {
+      lines.push(
+        `${finding.status} ${finding.checkId} ${describeResource(finding.resource)} until ${finding.exception?.expires}: ${finding.exception?.reason}`,
       );
     }
   }

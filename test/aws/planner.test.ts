@@ -80,7 +80,7 @@ describe('planAwsScopes', () => {
       { provider: 'aws', account: SELF, region: 'eu-central-1', group: 'pitr' },
     ]);
     expect(stsMock.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
-    expect(await clientRegion(stsMock.calls()[0] as { thisValue: unknown })).toBe('us-east-1');
+    expect(await clientRegion(stsMock.calls()[0] as { thisValue: unknown })).toBe('eu-west-1');
     expect(accountMock.calls()).toHaveLength(0);
     expect(rdsMock.calls()).toHaveLength(0);
   });
@@ -203,16 +203,48 @@ describe('planAwsScopes', () => {
     expect(await clientRegion(rdsMock.calls()[0] as { thisValue: unknown })).toBe('eu-west-1');
   });
 
-  it('throws a CloudApiError naming the API when GetCallerIdentity fails', async () => {
+  it('throws a CloudApiError naming the API and every region tried when GetCallerIdentity fails everywhere', async () => {
     stsMock
       .on(GetCallerIdentityCommand)
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
-    const planning = planAwsPitrAudit(policy({ aws: { regions: ['eu-west-1'] } }), factory);
+    const planning = planAwsPitrAudit(policy({ aws: { regions: ['eu-west-1', 'eu-central-1'] } }), factory);
     await expect(planning).rejects.toBeInstanceOf(CloudApiError);
     await expect(planning).rejects.toMatchObject({
       code: 'Throttling',
-      message: expect.stringContaining('STS GetCallerIdentity failed (called in us-east-1)'),
+      message: expect.stringContaining(
+        'STS GetCallerIdentity failed in every region tried (eu-west-1: Rate exceeded; eu-central-1: Rate exceeded)',
+      ),
     });
+    expect(stsMock.commandCalls(GetCallerIdentityCommand)).toHaveLength(2);
+  });
+
+  it('asks STS in the next configured region when the first one fails, and never in us-east-1 unless configured', async () => {
+    // Prepare
+    const regions: string[] = [];
+    stsMock.on(GetCallerIdentityCommand).callsFake(async (_input, getClient) => {
+      const region = await (getClient() as STSClient).config.region();
+      regions.push(region);
+      if (region === 'eu-west-1')
+        throw Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable' });
+      return { Account: SELF };
+    });
+
+    // Act
+    const plans = await planAwsPitrAudit(
+      policy({ aws: { regions: ['eu-west-1', 'eu-central-1'] } }),
+      factory,
+    );
+
+    // Assess
+    expect(regions).toEqual(['eu-west-1', 'eu-central-1']);
+    expect(plans.map((plan) => plan.scope.account)).toEqual([SELF, SELF]);
+  });
+
+  it('asks STS in the home region first when one is given', async () => {
+    await planAwsPitrAudit(policy({ aws: { regions: ['eu-west-1'] } }), factory, {
+      homeRegion: 'ap-south-1',
+    });
+    expect(await clientRegion(stsMock.calls()[0] as { thisValue: unknown })).toBe('ap-south-1');
   });
 
   it('plans every group over every region, in region then group order, when several groups run', async () => {

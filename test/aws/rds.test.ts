@@ -111,6 +111,7 @@ describe('RDS mapping', () => {
         latest: LATEST,
         source: 'DescribeDBInstanceAutomatedBackups RestoreWindow',
       },
+      latestRestorableTime: new Date('2026-09-01T11:50:00.000Z'),
       deletionProtection: true,
       awsBackupRecoveryPointArn: 'arn:aws:backup:eu-west-1:111122223333:recovery-point:continuous:db-x',
       crossRegionBackupTargets: ['eu-central-1'],
@@ -131,6 +132,32 @@ describe('RDS mapping', () => {
       reason:
         'DescribeDBInstanceAutomatedBackups listed no active automated backup for DbiResourceId db-CERTCTL-DB in eu-west-1',
     });
+  });
+
+  it('marks the window unknown, not empty, when the matched automated backup has no RestoreWindow', () => {
+    // Act
+    const fact = rdsInstanceToFact(
+      instance('certctl-db'),
+      automatedBackup('certctl-db', { RestoreWindow: undefined }),
+      SCOPE,
+    );
+
+    // Assess
+    expect(fact.restoreWindow).toMatchObject({
+      known: false,
+      reason: expect.stringContaining('without RestoreWindow'),
+    });
+    expect(fact.restoreWindow).not.toHaveProperty('accessDenied', true);
+  });
+
+  it('carries the instance’s and the cluster’s own LatestRestorableTime when they are mapped', () => {
+    // Act
+    const fromInstance = rdsInstanceToFact(instance('certctl-db'), undefined, SCOPE);
+    const fromCluster = auroraClusterToFact(cluster('certctl-aurora'), SCOPE);
+
+    // Assess
+    expect(fromInstance.latestRestorableTime).toEqual(new Date('2026-09-01T11:50:00.000Z'));
+    expect(fromCluster.latestRestorableTime).toEqual(LATEST);
   });
 
   it('marks the window known and empty when the retention is 0', () => {
@@ -392,6 +419,27 @@ describe('collectRdsPitrFacts', () => {
     // Assess
     expect(first?.restoreWindow).toMatchObject({ known: true, earliest: EARLIEST });
     expect(second?.restoreWindow).toMatchObject({ known: false });
+  });
+
+  it('still judges the lag from each instance’s own LatestRestorableTime and says access was denied when DescribeDBInstanceAutomatedBackups is denied', async () => {
+    // Prepare
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [instance('certctl-db')] });
+    rdsMock.on(DescribeDBInstanceAutomatedBackupsCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform rds:DescribeDBInstanceAutomatedBackups'), {
+        name: 'AccessDenied',
+      }),
+    );
+
+    // Act
+    const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
+
+    // Assess
+    expect(facts).toHaveLength(1);
+    expect(facts[0]?.latestRestorableTime).toEqual(new Date('2026-09-01T11:50:00.000Z'));
+    expect(facts[0]?.restoreWindow).toMatchObject({ known: false, accessDenied: true });
+    expect(facts[0]?.restoreWindow).toMatchObject({
+      reason: expect.stringContaining('DescribeDBInstanceAutomatedBackups failed'),
+    });
   });
 
   it('throws a CloudApiError naming the API, account and region when a listing fails', async () => {

@@ -46,6 +46,28 @@ describe('backup-guard CLI', () => {
     expect(io.err()).toMatch(/^backup-guard: unexpected error: TypeError: write EPIPE\n\s+at /);
   });
 
+  it('explains the STS region fallback when asked for help', () => {
+    expect(HELP).toContain('moving to the next when one fails; us-east-1 only when no region is configured');
+  });
+
+  it('refuses a --region that is not spelled like an AWS region, naming it, when the audit starts', async () => {
+    for (const region of ['moon-1', 'EU_WEST_1']) {
+      // Prepare
+      const io = captureIo();
+
+      // Act
+      const code = await runCli(['audit', '--region', region], io, {
+        awsCredentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+      });
+
+      // Assess
+      expect(code).toBe(2);
+      expect(io.err()).toBe(
+        `backup-guard: --region '${region}' is not an AWS region name such as eu-west-1\n`,
+      );
+    }
+  });
+
   it('prints the help with the exit codes when asked for help', async () => {
     // Prepare
     const io = captureIo();

@@ -10,7 +10,7 @@ import {
   withTargetCoverage,
 } from '../../functions/core/audit.ts';
 import { type Check, defineRegistry } from '../../functions/core/check.ts';
-import { CloudApiError } from '../../functions/core/errors.ts';
+import { CloudApiError, CredentialsError } from '../../functions/core/errors.ts';
 import type { ResourceRef } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 
@@ -24,6 +24,7 @@ const retentionCheck: Check<FakeFact> = {
     id: 'pitr.fake-retention',
     group: 'pitr',
     title: 'Retention is long enough',
+    failedTitle: 'Retention is too short',
     severity: 'HIGH',
     rationale: 'test',
     remediation: { text: 'raise it', url: 'https://example.com/fix' },
@@ -96,6 +97,28 @@ describe('runAudit', () => {
       'eu-west-1/z',
       'us-east-1/a',
     ]);
+  });
+
+  it('blames permissions in a failed scope only when access was denied, and credentials when there were none', async () => {
+    // Act
+    const report = await runAudit({
+      plans: [
+        plan('eu-west-1', new CloudApiError('DescribeDBInstances failed in eu-west-1', 'ServiceUnavailable')),
+        plan('us-east-1', new CloudApiError('DescribeDBInstances failed in us-east-1', 'AccessDenied')),
+        plan('ap-south-1', new CredentialsError('No Google Cloud credentials found')),
+      ],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+
+    // Assess
+    const advice = (region: string): string =>
+      report.findings.find((f) => f.resource.region === region)?.remediation.text ?? '';
+    expect(advice('eu-west-1')).not.toMatch(/role|permission|grant/i);
+    expect(advice('eu-west-1')).toContain('reachable');
+    expect(advice('us-east-1')).toMatch(/refused: grant it the read APIs/);
+    expect(advice('ap-south-1')).toContain('Provide credentials: No Google Cloud credentials found');
   });
 
   it('reports NOT_AVAILABLE for a failed scope only and marks it failed when one region errors', async () => {

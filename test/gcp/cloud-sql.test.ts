@@ -6,9 +6,11 @@ import {
   type BackupRun,
   type CloudSqlApi,
   type CloudSqlReadOptions,
+  type DatabaseInstance,
   DEFAULT_BACKUP_LOCATION,
   labelForTag,
   readCloudSqlPitrFacts,
+  toPitrFact,
 } from '../../functions/gcp/cloud-sql.ts';
 import { CLOUD_SQL_ENUMS } from '../../functions/gcp/wire.ts';
 import type { Sim } from '../sim/server.ts';
@@ -384,6 +386,7 @@ describe('readCloudSqlPitrFacts', () => {
       known: false,
       reason:
         'instances.getLatestRecoveryTime failed with INTERNAL: Simulated INTERNAL for getLatestRecoveryTime on broken',
+      accessDenied: false,
     });
   });
 
@@ -459,5 +462,27 @@ describe('labelForTag', () => {
       key: 'team-pki',
       value: 'core-team',
     });
+  });
+});
+
+describe('toPitrFact retained backups', () => {
+  it('keeps retainedBackups when retentionUnit is RETENTION_UNIT_UNSPECIFIED, which the API defines as COUNT', () => {
+    // Prepare: the wire form, enum as its number (0 = RETENTION_UNIT_UNSPECIFIED).
+    const unspecified = CLOUD_SQL_ENUMS.retentionUnit.RETENTION_UNIT_UNSPECIFIED;
+    const answer = {
+      name: 'db-1',
+      settings: {
+        backupConfiguration: {
+          enabled: { value: true },
+          backupRetentionSettings: { retentionUnit: unspecified, retainedBackups: { value: 14 } },
+        },
+      },
+    } as unknown as DatabaseInstance;
+
+    // Act
+    const fact = toPitrFact(PROJECT, answer, { known: false, reason: 'not read' });
+
+    // Assess
+    expect(fact.cloudSql?.retainedBackups).toBe(14);
   });
 });

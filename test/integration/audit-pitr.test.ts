@@ -138,7 +138,7 @@ describe('AWS PITR audit against the simulator', () => {
 
     // Act / Assess
     await expect(audit({ aws: { maxAttempts: 2 } })).rejects.toThrow(
-      /STS GetCallerIdentity failed \(called in us-east-1\)/,
+      /STS GetCallerIdentity failed in every region tried \(us-east-1: /,
     );
   });
 

@@ -20,6 +20,7 @@ export const dumpsFreshCheck: DumpsCheck = {
     id: 'dumps.fresh',
     group: 'dumps',
     title: 'A recent pg_dump exists',
+    failedTitle: 'No recent pg_dump exists',
     severity: 'HIGH',
     rationale:
       'A dump schedule that silently stopped leaves only old dumps: a restore from them loses every certificate issued, renewed or revoked since. The newest dump must be younger than the cadence plus a grace.',

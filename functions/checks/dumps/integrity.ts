@@ -38,6 +38,7 @@ export const dumpsIntegrityCheck: DumpsCheck = {
     id: 'dumps.integrity',
     group: 'dumps',
     title: 'The newest pg_dump is a whole custom archive of the certctl database',
+    failedTitle: 'The newest pg_dump is not a whole custom archive of the certctl database',
     severity: 'HIGH',
     rationale:
       'A dump that is not a custom archive, holds another database, is an old file under a new name, or was cut short fails only when it is needed: at restore time. Its header and size show most of that without downloading it.',

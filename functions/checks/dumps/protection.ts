@@ -28,6 +28,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
     id: 'dumps.protection',
     group: 'dumps',
     title: 'The dump bucket resists deletion, public access and disclosure',
+    failedTitle: 'The dump bucket is exposed to deletion, public access or disclosure',
     severity: 'HIGH',
     rationale:
       'The dumps hold every certificate record and the audit trail. An attacker or a mistake that deletes or overwrites them removes the last restore path; a public or unencrypted bucket leaks them.',

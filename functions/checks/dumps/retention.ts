@@ -28,6 +28,7 @@ export const dumpsRetentionCheck: DumpsCheck = {
     id: 'dumps.retention',
     group: 'dumps',
     title: 'pg_dump files are kept and cover the policy minimum',
+    failedTitle: 'pg_dump files are not kept long enough to cover the policy minimum',
     severity: 'HIGH',
     rationale:
       "Dumps are the restore path that survives the loss of the database service itself; certctl's runbook requires 30 days of history, so the dumps must be kept that long and really exist for every cadence period in it.",

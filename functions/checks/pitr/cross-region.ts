@@ -22,12 +22,14 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
     id: 'pitr.cross-region',
     group: 'pitr',
     title: 'Automated backups are replicated to another region',
+    failedTitle: 'Backups are not known to exist in another region',
     severity: 'MEDIUM',
     rationale:
       "Backups in the same region as the database share its fate in a regional outage. When the policy asks for it, certctl's restore points must also exist in a second region.",
     remediation: {
       text: 'RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 30`. Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database. Cloud SQL: a multi-region backup location.',
       url: DOCS.rdsReplicateBackups,
+      urls: { gcp: DOCS.cloudSqlBackupLocations },
     },
     resourceTypes: PITR_RESOURCE_TYPES,
   },
@@ -43,6 +45,7 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
       return judgeTargets(fact, targets ?? [], policy.pitr.minPitrDays);
     }
     const observed = { crossRegionBackup: null, replicatedTo: null };
+    if (fact.kind === 'aurora-cluster' && fact.aurora) return judgeAurora(fact, fact.aurora);
     if (fact.kind === 'aurora-cluster') {
       return {
         status: 'NOT_AVAILABLE',
@@ -61,6 +64,47 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
     };
   },
 };
+
+/**
+ * Aurora keeps its data in another Region through a cross-Region read replica cluster
+ * (`ReadReplicaIdentifiers`) or an Aurora global database (`GlobalClusterIdentifier`), both in the
+ * DescribeDBClusters answer (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.html).
+ * A global database member whose secondary is not among its replicas is a WARNING: DescribeDBClusters
+ * in this region does not show whether the global database has a secondary Region.
+ */
+function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): CheckOutcome {
+  const required = { crossRegionBackup: true };
+  const elsewhere = aurora.replicaRegions.filter((region) => region !== fact.resource.region);
+  const observed = {
+    crossRegionBackup: elsewhere.length > 0,
+    replicatedTo: elsewhere.join(','),
+    globalCluster: aurora.globalClusterIdentifier ?? null,
+  };
+  if (elsewhere.length > 0) {
+    return {
+      status: 'PASSED',
+      description: `${resourceLabel(fact)} has a read replica cluster in ${elsewhere.join(', ')} (ReadReplicaIdentifiers).`,
+      observed,
+      required,
+    };
+  }
+  if (aurora.globalClusterIdentifier) {
+    return {
+      status: 'WARNING',
+      description: `${resourceLabel(fact)} belongs to the Aurora global database \`${aurora.globalClusterIdentifier}\`, but no secondary cluster in another Region is visible from this one.`,
+      observed,
+      required,
+      remediationText: `Check that \`${aurora.globalClusterIdentifier}\` has a secondary cluster in another Region: \`aws rds describe-global-clusters --global-cluster-identifier ${aurora.globalClusterIdentifier}\`.`,
+    };
+  }
+  return {
+    status: 'FAILED',
+    description: `${resourceLabel(fact)} has no read replica cluster in another Region and belongs to no Aurora global database, so nothing it keeps is known to survive a regional outage.`,
+    observed,
+    required,
+    remediationText: `Add an Aurora Global Database secondary or a cross-Region read replica cluster, or an AWS Backup plan whose rule has a copy action to a vault in another Region (${DOCS.awsBackupCrossRegionCopy}). If an AWS Backup copy already covers it, record that as a policy exception for pitr.cross-region on this cluster (exceptions: resource, check, reason, expires).`,
+  };
+}
 
 function judgeTargets(fact: PitrFact, targets: readonly string[], minPitrDays: number): CheckOutcome {
   const required = { crossRegionBackup: true };

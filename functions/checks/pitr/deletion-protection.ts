@@ -17,12 +17,14 @@ export const pitrDeletionProtectionCheck: Check<PitrFact> = {
     id: 'pitr.deletion-protection',
     group: 'pitr',
     title: 'Deletion protection is on and backups survive a deletion',
+    failedTitle: 'Deletion protection is off or backups would not survive a deletion',
     severity: 'MEDIUM',
     rationale:
       "A mistaken delete of certctl's database is the one failure PITR cannot undo when the automated backups go with the instance. Deletion protection forces a deliberate second step; on Cloud SQL, retained or final backups keep a restore point if the instance is deleted anyway.",
     remediation: {
       text: 'Turn deletion protection on (`aws rds modify-db-instance --deletion-protection --apply-immediately`, `modify-db-cluster` for clusters, `gcloud sql instances patch --deletion-protection`); on Cloud SQL also `--retain-backups-on-delete` or `--final-backup`.',
       url: DOCS.rdsDeletionProtection,
+      urls: { gcp: DOCS.cloudSqlDeletionProtection },
     },
     resourceTypes: PITR_RESOURCE_TYPES,
   },

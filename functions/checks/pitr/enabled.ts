@@ -17,12 +17,14 @@ export const pitrEnabledCheck: Check<PitrFact> = {
     id: 'pitr.enabled',
     group: 'pitr',
     title: 'Automated backups and point-in-time recovery are on',
+    failedTitle: 'Automated backups or point-in-time recovery are off',
     severity: 'CRITICAL',
     rationale:
       'certctl keeps every certificate, issuance record and revocation in PostgreSQL and ships no backup of its own: without automated backups and transaction-log archiving there is nothing to restore after a bad migration, a deleted table or a lost instance.',
     remediation: {
       text: 'Turn on automated backups with a retention of at least the policy minimum (RDS/Aurora: `aws rds modify-db-instance --backup-retention-period 30 --apply-immediately`; Cloud SQL: `gcloud sql instances patch --backup-start-time=HH:MM --enable-point-in-time-recovery`).',
       url: DOCS.rdsBackupRetention,
+      urls: { gcp: DOCS.cloudSqlPitr },
     },
     resourceTypes: PITR_RESOURCE_TYPES,
   },

@@ -79,12 +79,14 @@ export const pitrLagCheck: Check<PitrFact> = {
     id: 'pitr.lag',
     group: 'pitr',
     title: 'The latest restorable time is recent',
+    failedTitle: 'The latest restorable time is stale',
     severity: 'HIGH',
     rationale:
       'Point-in-time recovery can only restore up to the last archived transaction log. When archiving breaks, the latest restorable time stops moving and every certificate issued or revoked since then would be lost on restore, while the retention settings still look healthy.',
     remediation: {
       text: 'Find why transaction logs stopped reaching backup storage: check the database events and logs for archiving errors, storage-full or KMS key problems, and whether the instance is stopped; contact AWS or Google support if the database is healthy but the time does not move.',
       url: DOCS.rdsPointInTimeRestore,
+      urls: { gcp: DOCS.cloudSqlPitr },
     },
     resourceTypes: PITR_RESOURCE_TYPES,
   },
@@ -96,28 +98,33 @@ export const pitrLagCheck: Check<PitrFact> = {
     const logStorage = logStorageBlockingLag(fact);
     if (logStorage !== undefined) return logsOutsideCloudStorage(fact, logStorage, maxLag);
     const window = fact.restoreWindow;
-    if (!window.known) {
+    // The database's own field is read with the database itself: only the window needs the
+    // automated-backup listing, so a missing or refused listing never hides the lag.
+    const latest = fact.latestRestorableTime ?? (window.known ? window.latest : undefined);
+    if (latest === undefined && !window.known) {
       return notAvailable(
         fact,
         'the latest restorable time',
         window.reason,
         { restoreLagMinutes: null, latestRestorableTime: null },
         required,
+        window.accessDenied === true,
       );
     }
-    if (window.latest === undefined) {
+    if (latest === undefined) {
+      const source = window.known ? window.source : 'the database';
       if (fact.automatedBackupsEnabled === undefined) {
         return notAvailable(
           fact,
           'the latest restorable time',
-          `${window.source} had none and it is unknown whether backups are on`,
+          `${source} had none and it is unknown whether backups are on`,
           { restoreLagMinutes: null, latestRestorableTime: null },
           required,
         );
       }
       return {
         status: 'FAILED',
-        description: `${resourceLabel(fact)} reports no latest restorable time (${window.source}) although automated backups are on: nothing can be restored to a point in time.`,
+        description: `${resourceLabel(fact)} reports no latest restorable time (${source}) although automated backups are on: nothing can be restored to a point in time.`,
         observed: { restoreLagMinutes: null, latestRestorableTime: null, status: fact.status },
         required,
         remediationText:
@@ -125,16 +132,16 @@ export const pitrLagCheck: Check<PitrFact> = {
       };
     }
 
-    const lagMinutes = Math.max(0, now.getTime() - window.latest.getTime()) / MINUTE_MS;
+    const lagMinutes = Math.max(0, now.getTime() - latest.getTime()) / MINUTE_MS;
     const observed = {
       restoreLagMinutes: Math.floor(lagMinutes),
-      latestRestorableTime: window.latest.toISOString(),
+      latestRestorableTime: latest.toISOString(),
       status: fact.status,
     };
     if (lagMinutes <= maxLag) {
       return {
         status: 'PASSED',
-        description: `${resourceLabel(fact)} can be restored up to ${formatTime(window.latest)}, ${formatLag(lagMinutes)} ago (at most ${maxLag} min allowed).`,
+        description: `${resourceLabel(fact)} can be restored up to ${formatTime(latest)}, ${formatLag(lagMinutes)} ago (at most ${maxLag} min allowed).`,
         observed,
         required,
         drifting: LAG_DRIFTING,
@@ -149,7 +156,7 @@ export const pitrLagCheck: Check<PitrFact> = {
     }
     return {
       status: 'FAILED',
-      description: `${resourceLabel(fact)}: the latest restorable time is ${formatLag(lagMinutes)} old (${formatTime(window.latest)}), more than the ${maxLag} min allowed.${explanation}`,
+      description: `${resourceLabel(fact)}: the latest restorable time is ${formatLag(lagMinutes)} old (${formatTime(latest)}), more than the ${maxLag} min allowed.${explanation}`,
       observed,
       required,
       drifting: LAG_DRIFTING,

@@ -32,12 +32,14 @@ export const pitrRetentionCheck: Check<PitrFact> = {
     id: 'pitr.retention',
     group: 'pitr',
     title: 'Point-in-time recovery retention meets the policy minimum',
+    failedTitle: 'Point-in-time recovery retention is below the policy minimum',
     severity: 'HIGH',
     rationale:
       "certctl's runbook requires PITR to keep at least 30 days so a corruption noticed late (a bad bulk revocation, a broken migration) can still be undone; the configured retention is the ceiling of the restore window.",
     remediation: {
       text: 'Raise the retention to at least the policy minimum: `aws rds modify-db-instance --backup-retention-period 30 --apply-immediately` (or `modify-db-cluster`), the AWS Backup plan rule when AWS Backup manages the database, or `gcloud sql instances patch --retained-transaction-log-days=30` (ENTERPRISE_PLUS only; ENTERPRISE is capped at 7).',
       url: DOCS.rdsBackupRetention,
+      urls: { gcp: DOCS.cloudSqlPitr },
     },
     resourceTypes: PITR_RESOURCE_TYPES,
   },

@@ -140,12 +140,14 @@ export const pitrWindowCheck: Check<PitrFact> = {
     id: 'pitr.window',
     group: 'pitr',
     title: 'The real restore window reaches back the policy minimum',
+    failedTitle: 'The real restore window is shorter than the policy minimum',
     severity: 'HIGH',
     rationale:
       'A retention setting is a promise about the future: after it is raised the window needs that many days to fill, and backups lost to a disabled retention or a replaced instance never come back. Only the earliest restorable time the cloud reports shows how far back certctl can really be restored today.',
     remediation: {
       text: 'Keep the retention at or above the policy minimum and let the window fill; if it does not grow by a day each day, find what removed backups (retention lowered, backups turned off, instance replaced). Until it is complete, keep pg_dump files or manual snapshots that cover the gap.',
       url: DOCS.rdsPointInTimeRestore,
+      urls: { gcp: DOCS.cloudSqlPitr },
     },
     resourceTypes: PITR_RESOURCE_TYPES,
   },
@@ -160,9 +162,23 @@ export const pitrWindowCheck: Check<PitrFact> = {
         window.reason,
         { windowDays: null, retentionDays: valueOrNull(fact.retentionDays) },
         required,
+        window.accessDenied === true,
       );
     }
     const backupsOff = fact.automatedBackupsEnabled === false || fact.retentionDays === 0;
+    const latest = fact.latestRestorableTime ?? window.latest;
+    if (!backupsOff && window.earliest === undefined && latest !== undefined) {
+      // A database that reports a latest restorable time can be restored to a point in time: a
+      // missing earliest time is a value the API did not send, not an empty window (pitr.lag
+      // judges the same database from that latest time).
+      return notAvailable(
+        fact,
+        'the earliest restorable time',
+        `${window.source} reported none although the database can be restored up to ${formatTime(latest)}`,
+        { windowDays: null, earliestRestorableTime: null, retentionDays: valueOrNull(fact.retentionDays) },
+        required,
+      );
+    }
     if (backupsOff || window.earliest === undefined) {
       return {
         status: 'FAILED',

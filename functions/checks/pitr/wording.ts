@@ -125,13 +125,15 @@ export function notAvailable(
   detail: string,
   observed: FindingValues,
   required: FindingValues,
+  accessDenied = false,
 ): CheckOutcome {
   return {
     status: 'NOT_AVAILABLE',
     description: `${resourceLabel(fact)}: could not read ${field}${detail ? ` (${detail})` : ''}, so this check could not be evaluated.`,
     observed,
     required,
-    remediationText:
-      'Check that the audit role may read this database (rds:Describe* on AWS, cloudsql.instances.get on GCP) and run the audit again.',
+    remediationText: accessDenied
+      ? 'Check that the audit role may read this database (rds:Describe* on AWS, cloudsql.instances.get on GCP) and run the audit again.'
+      : 'The cloud did not send this value (see the description): run the audit again; if it stays missing, look at the backups of this database in the console, where the same value is shown.',
   };
 }

@@ -9,7 +9,7 @@ import { awsCollectors } from '../../aws/collectors.ts';
 import { type AuditProgress, type AuditReport, EXIT_CODES } from '../../core/audit.ts';
 import { InputError } from '../../core/errors.ts';
 import { SEVERITIES, type Severity } from '../../core/finding.ts';
-import { loadPolicyFromEnv, POLICY_ENV, type Policy } from '../../core/policy.ts';
+import { isAwsRegionName, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../../core/policy.ts';
 import { loadPolicyFile } from '../../core/policy-file.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../gcp/clients.ts';
 import { gcpCollectors } from '../../gcp/collectors.ts';
@@ -177,6 +177,9 @@ function parseAuditArgs(args: readonly string[]): AuditArgs {
   const regions = splitList(values.region);
   if (values.region && regions?.length === 0)
     throw new InputError('--region needs a region name, e.g. eu-west-1');
+  const badRegion = regions?.find((region) => !isAwsRegionName(region));
+  if (badRegion !== undefined)
+    throw new InputError(`--region '${badRegion}' is not an AWS region name such as eu-west-1`);
   for (const flag of ['endpoint-url', 'gcp-endpoint-url'] as const) {
     const value = values[flag] as string | undefined;
     if (value !== undefined && !URL.canParse(value)) {
@@ -312,12 +315,15 @@ async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverri
   if (options.outputDir !== undefined) await prepareOutputDir(options.outputDir);
 
   const onProgress = options.quiet ? undefined : progressPrinter(io);
+  // Member roles are assumed through STS in the home region, else in the first audited region.
+  const stsRegion =
+    homeRegion ?? options.regions?.[0] ?? (policy.aws.regions === 'all' ? undefined : policy.aws.regions[0]);
   const factory = credentials
     ? new AwsClientFactory({
         maxAttempts: policy.aws.maxAttempts,
         credentials,
         ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
-        ...(homeRegion ? { stsRegion: homeRegion } : {}),
+        ...(stsRegion ? { stsRegion } : {}),
       })
     : undefined;
   const gcpEndpoint = options.gcpEndpointUrl ?? io.env[CLOUD_SQL_ENDPOINT_ENV];

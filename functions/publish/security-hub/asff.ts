@@ -61,6 +61,9 @@ export const PRODUCT_FIELD = {
   gcpProject: 'gcp/project',
   gcpRegion: 'gcp/region',
   gcpSelfLink: 'gcp/selfLink',
+  /** `accepted risk until 2027-03-31` or `expired 2027-03-31`: a policy exception names this finding. */
+  exception: 'exception',
+  exceptionReason: 'exception/reason',
   observedPrefix: 'observed/',
   requiredPrefix: 'required/',
 } as const;
@@ -153,6 +156,25 @@ export function asffFindingId(finding: Pick<Finding, 'checkId' | 'resource'>): s
  * Shorten `text` to at most `max` UTF-16 code units, ending with an ellipsis when cut. A surrogate
  * pair is never split (Security Hub counts characters; counting code units is the stricter bound).
  */
+/** What a recommendation cut to fit says, so the reader knows where the rest is. */
+const RECOMMENDATION_CONTINUED = ' The full steps are in the description of this check at the URL.';
+
+/**
+ * `Remediation.Recommendation.Text` within its 512 characters (ASFF syntax,
+ * https://docs.aws.amazon.com/securityhub/latest/userguide/asff-top-level-attributes.html#asff-remediation):
+ * a longer text keeps its whole sentences that fit and says where the rest is, never a cut
+ * mid-instruction.
+ */
+export function recommendationText(text: string): string {
+  const max = ASFF_LIMITS.recommendationText;
+  if (text.length <= max) return text;
+  const room = max - RECOMMENDATION_CONTINUED.length;
+  const head = text.slice(0, room);
+  const end = Math.max(head.lastIndexOf('. '), head.lastIndexOf('.\n'), head.lastIndexOf('; '));
+  const kept = end > 0 ? text.slice(0, end + 1) : truncate(text, room);
+  return `${kept}${RECOMMENDATION_CONTINUED}`;
+}
+
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   return `${cutAtCodePoint(text, max - 1)}…`;
@@ -242,6 +264,15 @@ export function toAsff(finding: Finding, options: ToAsffOptions): AwsSecurityFin
     const text = formatValue(value);
     if (hasText(text)) productFields[`${PRODUCT_FIELD.requiredPrefix}${key}`] = text;
   }
+  // Workflow and Note belong to the customer after creation (BatchImportFindings may not update
+  // them: https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchimportfindings.html),
+  // so an exception travels in ProductFields and the Description, which the provider keeps current.
+  if (finding.exception) {
+    productFields[PRODUCT_FIELD.exception] = finding.exception.active
+      ? `accepted risk until ${finding.exception.expires}`
+      : `expired ${finding.exception.expires}`;
+    productFields[PRODUCT_FIELD.exceptionReason] = finding.exception.reason;
+  }
   for (const key of Object.keys(productFields)) {
     productFields[key] = truncate(productFields[key] as string, ASFF_LIMITS.productFieldValue);
   }
@@ -256,14 +287,22 @@ export function toAsff(finding: Finding, options: ToAsffOptions): AwsSecurityFin
     CreatedAt: options.createdAt ?? updatedAt,
     UpdatedAt: updatedAt,
     Severity: { Label: finding.severity },
-    Title: truncate(`${finding.title}: ${resource.id}`, ASFF_LIMITS.title),
+    Title: truncate(
+      `${finding.exception?.active ? `Excepted until ${finding.exception.expires}: ` : ''}${finding.title}: ${resource.id}`,
+      ASFF_LIMITS.title,
+    ),
     Description: truncate(finding.description, ASFF_LIMITS.description),
-    Remediation: {
-      Recommendation: {
-        Text: truncate(finding.remediation.text, ASFF_LIMITS.recommendationText),
-        Url: finding.remediation.url,
-      },
-    },
+    // A PASSED finding needs no remediation, and the generic text would name other clouds' fixes.
+    ...(finding.status === 'PASSED'
+      ? {}
+      : {
+          Remediation: {
+            Recommendation: {
+              Text: recommendationText(finding.remediation.text),
+              Url: finding.remediation.url,
+            },
+          },
+        }),
     ProductFields: productFields,
     Resources: [toResource(resource, destination)],
     Compliance: { Status: finding.status },

@@ -50,14 +50,35 @@ describe('pitr.cross-region', () => {
     expect(outcome?.description).toContain('DBInstanceAutomatedBackupsReplications is empty');
   });
 
-  it('is not available for Aurora and explains how to cover it', () => {
+  it('fails for Aurora with neither a cross-Region replica nor a global database and explains how to cover it', () => {
     // Act
-    const outcome = pitrCrossRegionCheck.evaluate(auroraClusterFact(), contextWith(REQUIRE));
+    const outcome = pitrCrossRegionCheck.evaluate(
+      auroraClusterFact({ aurora: { replicaRegions: [], globalClusterIdentifier: undefined } }),
+      contextWith(REQUIRE),
+    );
     // Assess
-    expect(outcome?.status).toBe('NOT_AVAILABLE');
-    expect(outcome?.description).toContain('Aurora has no automated-backup replication');
+    expect(outcome?.status).toBe('FAILED');
     expect(outcome?.remediationText).toContain('AWS Backup plan');
     expect(outcome?.remediationText).toContain('Aurora Global Database');
+    expect(outcome?.remediationText).toContain('exceptions');
+  });
+
+  it('passes for Aurora when a read replica cluster lives in another region', () => {
+    const outcome = pitrCrossRegionCheck.evaluate(
+      auroraClusterFact({ aurora: { replicaRegions: ['eu-central-1'], globalClusterIdentifier: undefined } }),
+      contextWith(REQUIRE),
+    );
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ crossRegionBackup: true, replicatedTo: 'eu-central-1' });
+  });
+
+  it('warns for an Aurora global database member without a visible secondary, naming the global database', () => {
+    const outcome = pitrCrossRegionCheck.evaluate(
+      auroraClusterFact({ aurora: { replicaRegions: [], globalClusterIdentifier: 'certctl-global' } }),
+      contextWith(REQUIRE),
+    );
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('certctl-global');
   });
 
   it('is not available for Cloud SQL without a backup location and names the location fix', () => {

@@ -174,4 +174,39 @@ describe('pitr.lag', () => {
     const outcome = pitrLagCheck.evaluate(fact, contextWith());
     expect(outcome?.status).toBe('NOT_AVAILABLE');
   });
+
+  it('measures the lag from the instance’s own latest restorable time when the automated-backup listing has no match', () => {
+    // Prepare
+    const fact = rdsInstanceFact({
+      latestRestorableTime: minutesAgo(4),
+      restoreWindow: {
+        known: false,
+        reason: 'DescribeDBInstanceAutomatedBackups listed no active automated backup',
+      },
+    });
+
+    // Act
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ restoreLagMinutes: 4 });
+  });
+
+  it('blames permissions only when access was denied when the latest restorable time is unknown', () => {
+    // Prepare
+    const missing = rdsInstanceFact({ restoreWindow: { known: false, reason: 'no match' } });
+    const denied = rdsInstanceFact({
+      restoreWindow: { known: false, reason: 'AccessDenied', accessDenied: true },
+    });
+
+    // Act
+    const missingOutcome = pitrLagCheck.evaluate(missing, contextWith());
+    const deniedOutcome = pitrLagCheck.evaluate(denied, contextWith());
+
+    // Assess
+    expect(missingOutcome?.status).toBe('NOT_AVAILABLE');
+    expect(missingOutcome?.remediationText).not.toMatch(/role|permission/i);
+    expect(deniedOutcome?.remediationText).toMatch(/audit role may read/);
+  });
 });

@@ -322,11 +322,26 @@ describe('pitr.window', () => {
       expect(outcome?.description).toContain('no restore window: automated backups are off');
     });
 
-    it('fails with no window when backups are on but no earliest time is reported', () => {
-      const fact = auroraClusterFact({ restoreWindow: windowFrom(undefined, 'EarliestRestorableTime') });
+    it('fails with no window when backups are on but neither an earliest nor a latest time is reported', () => {
+      const fact = auroraClusterFact({
+        restoreWindow: {
+          known: true,
+          earliest: undefined,
+          latest: undefined,
+          source: 'EarliestRestorableTime',
+        },
+        latestRestorableTime: undefined,
+      });
       const outcome = pitrWindowCheck.evaluate(fact, contextWith());
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.description).toContain('EarliestRestorableTime reports no earliest restorable time');
+    });
+
+    it('is not available, not FAILED, when the earliest time is missing but the database reports a latest one', () => {
+      const fact = auroraClusterFact({ restoreWindow: windowFrom(undefined, 'EarliestRestorableTime') });
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({ windowDays: null, earliestRestorableTime: null });
     });
 
     it('fails without guessing when the window is short and the retention is unknown', () => {

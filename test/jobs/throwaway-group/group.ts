@@ -20,6 +20,7 @@ export const canaryCheck: Check<CanaryFact> = {
     id: 'selftest.canary-fresh',
     group: GROUP,
     title: 'The canary object is fresh',
+    failedTitle: 'The canary object is stale',
     severity: 'LOW',
     rationale: 'Proves the runner runs any registered group.',
     remediation: { text: 'Write the canary again.', url: 'https://example.com/selftest' },

@@ -36,6 +36,33 @@ function validationError(finding: AwsSecurityFinding): AsffValidationError {
 }
 
 describe('toAsff', () => {
+  it('keeps whole sentences and says where the rest is when the remediation is longer than 512 characters', () => {
+    // Prepare
+    const sentence = 'Run the documented command for this database and wait until it reports available. ';
+    const text = sentence.repeat(10);
+    const finding = retentionFinding(rdsResource('certctl-prod'), {
+      remediation: { text, url: 'https://docs.aws.amazon.com/x' },
+    });
+
+    // Act
+    const recommendation = asffFor(finding).Remediation?.Recommendation?.Text ?? '';
+
+    // Assess
+    expect(recommendation.length).toBeLessThanOrEqual(512);
+    expect(recommendation).toMatch(
+      /available\. The full steps are in the description of this check at the URL\.$/,
+    );
+    expect(() => validateAsff(asffFor(finding))).not.toThrow();
+  });
+
+  it('sends no remediation when the finding PASSED', () => {
+    // Act
+    const asff = asffFor(retentionFinding(cloudSqlResource('certctl-prod'), { status: 'PASSED' }));
+
+    // Assess
+    expect(asff.Remediation).toBeUndefined();
+  });
+
   it('maps an RDS finding to a complete ASFF finding when the resource has an ARN', () => {
     // Act
     const asff = asffFor();
@@ -107,6 +134,7 @@ describe('toAsff', () => {
       id: 'pitr.window',
       group: 'pitr',
       title: 'Restore window',
+      failedTitle: 'Restore window too short',
       severity,
       rationale: 'test',
       remediation: { text: 'wait', url: 'https://example.com/fix' },

@@ -1,0 +1,37 @@
+/**
+ * Policy exceptions applied to findings: an excepted finding keeps its real status (never PASSED)
+ * and carries an `exception` marker; an expired exception no longer applies and the finding says so.
+ */
+import type { Finding } from './finding.ts';
+import type { Policy } from './policy.ts';
+import { DAY_MS } from './time.ts';
+
+/** Whether an exception's `resource` names this finding's resource (id, ARN or selfLink). */
+function namesResource(resource: string, finding: Finding): boolean {
+  const { id, arn, selfLink } = finding.resource;
+  return resource === id || resource === arn || resource === selfLink;
+}
+
+/** The findings with the policy's exceptions marked; PASSED findings need none and get none. */
+export function applyExceptions(findings: readonly Finding[], policy: Policy, now: Date): Finding[] {
+  if (policy.exceptions.length === 0) return [...findings];
+  return findings.map((finding) => {
+    if (finding.status === 'PASSED' || finding.resource.type === 'Scope') return finding;
+    const exception = policy.exceptions.find(
+      (candidate) => candidate.check === finding.checkId && namesResource(candidate.resource, finding),
+    );
+    if (!exception) return finding;
+    // The expiry is the last day the exception applies, to its end in UTC.
+    const active = now.getTime() < Date.parse(`${exception.expires}T00:00:00Z`) + DAY_MS;
+    const marker = { reason: exception.reason, expires: exception.expires, active };
+    const description = active
+      ? `${finding.description} Accepted risk (policy exception until ${exception.expires}): ${exception.reason}`
+      : `${finding.description} A policy exception for this finding expired on ${exception.expires} and no longer applies (it said: ${exception.reason}).`;
+    return { ...finding, description, exception: marker };
+  });
+}
+
+/** Whether a finding is accepted risk now (an active exception). */
+export function isExcepted(finding: Pick<Finding, 'exception'>): boolean {
+  return finding.exception?.active === true;
+}

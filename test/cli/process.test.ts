@@ -1,0 +1,108 @@
+/**
+ * The CLI as a user runs it: a child process, so an unhandled promise rejection (which Node turns
+ * into a crash with a stack trace and exit code 1) fails these tests instead of passing unseen.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simEnvironment } from '../sim/accounts.ts';
+import { loadScenario } from '../sim/scenario.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+
+const run = promisify(execFile);
+
+interface ProcessResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run `backup-guard` in a child process that crashes on any unhandled rejection. */
+async function backupGuard(args: readonly string[], env: Record<string, string>): Promise<ProcessResult> {
+  try {
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--unhandled-rejections=strict', 'functions/cli/main.ts', ...args],
+      { env, timeout: 50_000 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+/**
+ * An environment with working simulator AWS credentials and no Google credentials at all: no
+ * GOOGLE_APPLICATION_CREDENTIALS, an empty HOME (no gcloud configuration), and metadata-server
+ * detection off so nothing leaves the machine.
+ */
+function noGoogleCredentials(sim: Sim, home: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    ...simEnvironment(sim.endpoint),
+    AWS_CONFIG_FILE: join(home, 'aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    METADATA_SERVER_DETECTION: 'none',
+    GCE_METADATA_HOST: '127.0.0.1:9',
+    CLOUDSDK_CONFIG: join(home, 'gcloud'),
+  };
+}
+
+describe('backup-guard as a process', () => {
+  let sim: Sim;
+
+  beforeAll(async () => {
+    sim = await startSim({ scenario: await loadScenario('test/sim/scenarios/demo-aws.yaml') });
+  });
+
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('keeps and writes the AWS findings, names the missing Google credentials in one line and exits 2 when --provider all runs without Application Default Credentials', async () => {
+    // Prepare
+    const home = await mkdtemp(join(tmpdir(), 'backup-guard-noadc-'));
+    const output = join(home, 'report.json');
+
+    // Act
+    const result = await backupGuard(
+      [
+        'audit',
+        '--provider',
+        'all',
+        '--project',
+        'certctl-prod',
+        '--region',
+        'eu-west-1',
+        '--format',
+        'json',
+        '--output',
+        output,
+      ],
+      noGoogleCredentials(sim, home),
+    );
+
+    // Assess
+    expect(result.stderr).not.toMatch(/unhandled|^\s+at /im);
+    expect(result.code).toBe(2);
+    const credentialLines = result.stderr
+      .split('\n')
+      .filter((line) => line.includes('Application Default Credentials'));
+    expect(credentialLines.length).toBeGreaterThan(0);
+    expect(credentialLines[0]).toContain('gcloud auth application-default login');
+    const report = JSON.parse(await readFile(output, 'utf8')) as {
+      findings: { resource: { provider: string; id: string }; status: string }[];
+    };
+    const awsJudged = report.findings.filter((finding) => finding.resource.provider === 'aws');
+    expect(awsJudged.map((finding) => finding.resource.id)).toContain('certctl-prod-db');
+    const gcp = report.findings.filter((finding) => finding.resource.provider === 'gcp');
+    expect(gcp.length).toBeGreaterThan(0);
+    expect(gcp.every((finding) => finding.status === 'NOT_AVAILABLE')).toBe(true);
+  });
+});

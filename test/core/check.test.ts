@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { allChecks } from '../../functions/checks/index.ts';
+import { pitrDeletionProtectionCheck } from '../../functions/checks/pitr/deletion-protection.ts';
+import { toFinding } from '../../functions/core/check.ts';
+import type { ResourceRef } from '../../functions/core/finding.ts';
+
+const AT = new Date('2026-09-01T12:00:00Z');
+const RDS: ResourceRef = {
+  provider: 'aws',
+  account: '111122223333',
+  region: 'eu-west-1',
+  type: 'AwsRdsDbInstance',
+  id: 'db',
+};
+const CLOUD_SQL: ResourceRef = {
+  provider: 'gcp',
+  account: 'certctl-prod',
+  region: 'europe-west1',
+  type: 'GcpCloudSqlInstance',
+  id: 'db',
+};
+
+describe('toFinding', () => {
+  it('titles a FAILED finding with the problem and a PASSED one with the good state', () => {
+    // Act
+    const failed = toFinding(
+      pitrDeletionProtectionCheck.metadata,
+      RDS,
+      { status: 'FAILED', description: 'd', observed: {}, required: {} },
+      AT,
+    );
+    const passed = toFinding(
+      pitrDeletionProtectionCheck.metadata,
+      RDS,
+      { status: 'PASSED', description: 'd', observed: {}, required: {} },
+      AT,
+    );
+
+    // Assess
+    expect(failed.title).toBe('Deletion protection is off or backups would not survive a deletion');
+    expect(passed.title).toBe('Deletion protection is on and backups survive a deletion');
+  });
+
+  it('links a Cloud SQL finding to Google documentation and an RDS finding to AWS documentation for every PITR check', () => {
+    for (const check of allChecks.filter((candidate) => candidate.metadata.group === 'pitr')) {
+      // Act
+      const outcome = { status: 'FAILED', description: 'd', observed: {}, required: {} } as const;
+      const gcp = toFinding(check.metadata, CLOUD_SQL, outcome, AT);
+      const aws = toFinding(check.metadata, RDS, outcome, AT);
+
+      // Assess
+      expect(gcp.remediation.url).toMatch(/^https:\/\/cloud\.google\.com\//);
+      expect(aws.remediation.url).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
+    }
+  });
+
+  it('gives every check a failed title that differs from its passed title', () => {
+    for (const { metadata } of allChecks) expect(metadata.failedTitle).not.toBe(metadata.title);
+  });
+});

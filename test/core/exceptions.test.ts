@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { countStatuses, EXIT_CODES, exitCodeFor } from '../../functions/core/audit.ts';
+import { applyExceptions } from '../../functions/core/exceptions.ts';
+import type { Finding } from '../../functions/core/finding.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import { destinationFor, publishTargetFrom, toAsff } from '../../functions/publish/security-hub/index.ts';
+import { rdsResource, retentionFinding } from '../publish/security-hub/fixtures.ts';
+
+const NOW = new Date('2027-03-31T23:00:00Z');
+const policy = parsePolicy({
+  exceptions: [
+    {
+      resource: 'certctl-prod',
+      check: 'pitr.retention',
+      reason: 'AWS Backup copies it to eu-central-1 (plan certctl-dr)',
+      expires: '2027-03-31',
+    },
+  ],
+});
+
+function report(findings: Finding[]) {
+  return { findings, scopes: [], counts: countStatuses(findings) };
+}
+
+describe('applyExceptions', () => {
+  it('keeps the real status, marks the finding excepted and exits 0 when an exception applies', () => {
+    // Act
+    const [excepted] = applyExceptions([retentionFinding(rdsResource('certctl-prod'))], policy, NOW);
+
+    // Assess
+    expect(excepted?.status).toBe('FAILED');
+    expect(excepted?.exception).toEqual({
+      reason: 'AWS Backup copies it to eu-central-1 (plan certctl-dr)',
+      expires: '2027-03-31',
+      active: true,
+    });
+    expect(excepted?.description).toContain('Accepted risk (policy exception until 2027-03-31)');
+    expect(exitCodeFor(report(excepted ? [excepted] : []))).toBe(EXIT_CODES.ok);
+  });
+
+  it('stops applying and says so when the exception has expired', () => {
+    // Act
+    const [expired] = applyExceptions(
+      [retentionFinding(rdsResource('certctl-prod'))],
+      policy,
+      new Date('2027-04-01T00:00:00Z'),
+    );
+
+    // Assess
+    expect(expired?.exception?.active).toBe(false);
+    expect(expired?.description).toContain('expired on 2027-03-31 and no longer applies');
+    expect(exitCodeFor(report(expired ? [expired] : []))).toBe(EXIT_CODES.failed);
+  });
+
+  it('tells Security Hub that a finding is excepted, why and until when, without Workflow or Note', () => {
+    // Prepare
+    const [excepted] = applyExceptions([retentionFinding(rdsResource('certctl-prod'))], policy, NOW);
+    const finding = excepted as Finding;
+
+    // Act
+    const asff = toAsff(finding, {
+      destination: destinationFor(finding.resource, publishTargetFrom(policy)),
+      now: NOW,
+    });
+
+    // Assess
+    expect(asff.Compliance?.Status).toBe('FAILED');
+    expect(asff.Title).toMatch(/^Excepted until 2027-03-31: /);
+    expect(asff.ProductFields).toMatchObject({
+      exception: 'accepted risk until 2027-03-31',
+      'exception/reason': 'AWS Backup copies it to eu-central-1 (plan certctl-dr)',
+    });
+    expect(asff).not.toHaveProperty('Workflow');
+    expect(asff).not.toHaveProperty('Note');
+  });
+
+  it('refuses an exception without a reason or with a malformed expiry', () => {
+    expect(() =>
+      parsePolicy({
+        exceptions: [{ resource: 'db', check: 'pitr.lag', reason: 'x', expires: '31/03/2027' }],
+      }),
+    ).toThrow(/exceptions\.0\.reason|exceptions\.0\.expires/);
+  });
+});
