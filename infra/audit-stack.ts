@@ -4,7 +4,7 @@
  * findings into this account's Security Hub, and assumes only the member roles the policy names.
  */
 import { join } from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { type CfnRole, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -158,6 +158,11 @@ export class AuditStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
+    // A topic policy replaces SNS's default one, so CloudWatch may publish only because this says
+    // so; both grants are limited to this account's own alarms (confused-deputy prevention:
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-actions.html and
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html).
+    const fromOwnAlarms = alarmSourceConditions();
     key.addToResourcePolicy(
       new PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
@@ -165,6 +170,7 @@ export class AuditStack extends Stack {
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         // The key policy's own resource; who may publish at all is decided by the topic policy.
         resources: ['*'],
+        conditions: fromOwnAlarms,
       }),
     );
     const topic = new Topic(this, 'AlarmTopic', {
@@ -172,9 +178,31 @@ export class AuditStack extends Stack {
       masterKey: key,
       enforceSSL: true,
     });
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: fromOwnAlarms,
+      }),
+    );
     for (const email of policy.alarms.emails) topic.addSubscription(new EmailSubscription(email));
     return topic;
   }
+}
+
+/**
+ * The conditions under which CloudWatch may use the alarm topic and its key: the request comes from
+ * an alarm of this account (`aws:SourceAccount`, and `aws:SourceArn` matching
+ * `arn:<partition>:cloudwatch:<region>:<account>:alarm:*`).
+ */
+export function alarmSourceConditions(): Record<string, Record<string, string>> {
+  return {
+    StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+    ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+  };
 }
 
 /** The audit-pitr job's own permissions: the read statements, and assuming the member roles the policy lists. */

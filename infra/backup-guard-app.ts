@@ -36,16 +36,24 @@ export interface BackupGuardAppOptions {
 }
 
 /**
- * `securityHub.centralRegion`, which parsePolicy already requires with `gcp.federation`; checked
- * again so a policy built without the schema cannot fall back to some other region.
+ * `securityHub.centralAccountId` and `centralRegion`, which parsePolicy already requires with
+ * `gcp.federation`; checked again so a policy built without the schema cannot fall back to some
+ * other account or region.
  */
-function centralRegionOf(policy: Policy): string {
-  const region = policy.securityHub.centralRegion;
-  if (region !== undefined) return region;
-  const message = 'is required when gcp.federation is set (the Cloud Function publishes there)';
-  throw new PolicyError(`policy is invalid:\n  securityHub.centralRegion: ${message}`, [
-    { path: 'securityHub.centralRegion', message },
-  ]);
+function centralHubOf(policy: Policy): { readonly account: string; readonly region: string } {
+  const why = 'is required when gcp.federation is set (the Cloud Function publishes there)';
+  const issues = [
+    ...(policy.securityHub.centralAccountId === undefined
+      ? [{ path: 'securityHub.centralAccountId', message: why }]
+      : []),
+    ...(policy.securityHub.centralRegion === undefined
+      ? [{ path: 'securityHub.centralRegion', message: why }]
+      : []),
+  ];
+  const { centralAccountId: account, centralRegion: region } = policy.securityHub;
+  if (account !== undefined && region !== undefined) return { account, region };
+  const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
+  throw new PolicyError(`policy is invalid:\n${lines.join('\n')}`, issues);
 }
 
 /** Add the stacks for `options.policy` to `app`, with cdk-nag AwsSolutions checks on all of them. */
@@ -63,11 +71,7 @@ export function buildBackupGuardApp(app: App, options: BackupGuardAppOptions): B
     ...(options.audit?.auditRoleName ? { trustedRoleNames: [options.audit.auditRoleName] } : {}),
   });
   const federation = policy.gcp.federation
-    ? new FederationStack(app, STACK_NAMES.federation, {
-        description: 'certctl-backup-guard: role the GCP Cloud Function assumes with a Google ID token',
-        federation: policy.gcp.federation,
-        securityHubRegion: centralRegionOf(policy),
-      })
+    ? federationStack(app, policy.gcp.federation, centralHubOf(policy))
     : undefined;
   // cdk-nag 3 is a policy-validation plugin: any unacknowledged finding (error or warning) fails
   // synth. Acknowledgements are also written into the templates (cdk_nag metadata) for auditors.
@@ -75,4 +79,17 @@ export function buildBackupGuardApp(app: App, options: BackupGuardAppOptions): B
     new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }),
   );
   return { audit, member, federation };
+}
+
+function federationStack(
+  app: App,
+  federation: NonNullable<Policy['gcp']['federation']>,
+  central: { readonly account: string; readonly region: string },
+): FederationStack {
+  return new FederationStack(app, STACK_NAMES.federation, {
+    description: 'certctl-backup-guard: role the GCP Cloud Function assumes with a Google ID token',
+    federation,
+    centralAccountId: central.account,
+    securityHubRegion: central.region,
+  });
 }

@@ -14,6 +14,7 @@ import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, WebIdentityPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { Policy } from '../functions/core/policy.ts';
+import { importTargetAccountCondition } from './permissions.ts';
 import { parseRoleArn } from './policy-context.ts';
 
 /** The identity provider IAM knows for Google-signed tokens. */
@@ -22,7 +23,13 @@ export const GOOGLE_PROVIDER = 'accounts.google.com';
 /** The GCP federation settings (`policy.gcp.federation`), required for this stack. */
 export type GcpFederation = NonNullable<Policy['gcp']['federation']>;
 
-export interface FederationStackProps extends StackProps {
+export interface FederationStackProps extends Omit<StackProps, 'env'> {
+  /**
+   * The Security Hub central account (`policy.securityHub.centralAccountId`): the stack is pinned
+   * to it and to {@link securityHubRegion} (`env`), so `cdk deploy` refuses credentials of any other
+   * account and the role cannot be created where its findings would not belong.
+   */
+  readonly centralAccountId: string;
   /** Role ARN (its name and path are used), audience and service-account unique id. */
   readonly federation: GcpFederation;
   /**
@@ -37,8 +44,8 @@ export class FederationStack extends Stack {
   readonly federationRole: Role;
 
   constructor(scope: Construct, id: string, props: FederationStackProps) {
-    super(scope, id, props);
-    const { federation } = props;
+    const { centralAccountId, securityHubRegion, federation, ...stackProps } = props;
+    super(scope, id, { ...stackProps, env: { account: centralAccountId, region: securityHubRegion } });
     const { roleName, path } = parseRoleArn(federation.roleArn);
     this.federationRole = new Role(this, 'GcpFederationRole', {
       roleName,
@@ -63,6 +70,7 @@ export class FederationStack extends Stack {
         resources: [
           `arn:${Aws.PARTITION}:securityhub:${region}:${Aws.ACCOUNT_ID}:product/${Aws.ACCOUNT_ID}/default`,
         ],
+        conditions: importTargetAccountCondition(Aws.ACCOUNT_ID),
       }),
     );
     this.federationRole.addToPolicy(

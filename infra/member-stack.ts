@@ -75,9 +75,15 @@ export class MemberStack extends Stack {
       description:
         'certctl-backup-guard: read-only RDS backup configuration and Security Hub import for the audit',
       assumedBy: new AccountPrincipal(this.auditAccountId.valueAsString).withConditions({
-        // One value stays a string (the template an operator reviews reads as before); several
-        // are a list, matched as "any of".
-        StringEquals: { 'aws:PrincipalArn': trustedArns.length === 1 ? trustedArns[0] : trustedArns },
+        StringEquals: {
+          // One value stays a string (the template an operator reviews reads as before); several
+          // are a list, matched as "any of".
+          'aws:PrincipalArn': trustedArns.length === 1 ? trustedArns[0] : trustedArns,
+          // With an organisation configured, a caller outside it is refused even if an account id
+          // is mistyped or reassigned (global condition keys:
+          // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid).
+          ...(policy.aws.organizationId ? { 'aws:PrincipalOrgID': policy.aws.organizationId } : {}),
+        },
       }),
     });
     // The publisher reads and imports through this role in the audited regions (all of them when

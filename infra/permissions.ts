@@ -14,6 +14,9 @@
  * - `securityhub:BatchImportFindings` takes resource type `product`: the account's own default
  *   product `arn:<partition>:securityhub:<region>:<account>:product/<account>/default`.
  * - `securityhub:GetFindings` takes resource type `hub`: `arn:<partition>:securityhub:<region>:<account>:hub/default`.
+ * - `securityhub:TargetAccount` (the finding's `AwsAccountId`) is the only Security Hub condition key
+ *   and only `BatchImportFindings` supports it: every import grant pins it to the account the
+ *   findings belong to.
  * - `sts:GetCallerIdentity` needs no permission at all (STS API reference), so none is granted.
  */
 import { Aws } from 'aws-cdk-lib';
@@ -90,6 +93,15 @@ export function listRegionsStatement(): PolicyStatement {
 }
 
 /**
+ * `securityhub:TargetAccount = <account>`: the imported findings' `AwsAccountId` must be that account
+ * (Service Authorization Reference, AWS Security Hub, condition keys:
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecurityhub.html).
+ */
+export function importTargetAccountCondition(account: string): Record<string, Record<string, string>> {
+  return { StringEquals: { 'securityhub:TargetAccount': account } };
+}
+
+/**
  * Security Hub custom integration for this account: import into its own default product, and read
  * the findings back (the lifecycle reads current findings once per run to import only changes).
  */
@@ -100,6 +112,7 @@ export function securityHubStatements(regions: RegionScope): PolicyStatement[] {
       effect: Effect.ALLOW,
       actions: ['securityhub:BatchImportFindings'],
       resources: arnsPerRegion('securityhub', regions, `product/${Aws.ACCOUNT_ID}/default`),
+      conditions: importTargetAccountCondition(Aws.ACCOUNT_ID),
     }),
     new PolicyStatement({
       sid: 'ReadFindings',

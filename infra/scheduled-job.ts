@@ -8,7 +8,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Aws, type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -18,13 +18,13 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { type PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Effect, type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -176,28 +176,29 @@ export class ScheduledJob extends Construct {
       onFailure: new SqsDestination(this.deadLetterQueue),
     });
 
-    // Our own role (rather than the target's shared one) so its trust and acknowledgement are explicit.
+    // Each job's schedule lives in a group of its own, so the Scheduler role can trust exactly that
+    // group: the schedule's own ARN cannot be named (the schedule refers to the role, and the role's
+    // trust would refer back to the schedule, a dependency cycle).
+    const scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', {
+      scheduleGroupName: `${JOB_ROLE_PREFIX}${props.job}`,
+    });
+    // Our own role (rather than the target's shared one) so its trust and grant are explicit. The
+    // trust names the account and the schedule group (confused-deputy prevention for EventBridge
+    // Scheduler: https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html).
     const scheduleRole = new Role(this, 'ScheduleRole', {
       description: `certctl-backup-guard: EventBridge Scheduler invokes ${props.job} and dead-letters undelivered runs`,
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': scheduleGroupSourceArn(scheduleGroup.scheduleGroupName) },
+        },
       }),
     });
-    const functionLogicalId = Stack.of(this).getLogicalId(
-      this.function.node.defaultChild as CfnFunction & CfnElement,
-    );
-    acknowledge(scheduleRole, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason:
-          'LambdaInvoke grants lambda:InvokeFunction on the job function and its qualified ARNs (<function ARN>:*, versions and aliases of this one function only); no other function is reachable.',
-        findings: [`Resource::<${functionLogicalId}.Arn>:*`],
-      },
-    ]);
     this.schedule = new Schedule(this, 'Schedule', {
       description: `certctl-backup-guard ${props.job} (${props.schedule.expression})`,
+      scheduleGroup,
       schedule: ScheduleExpression.expression(props.schedule.eventBridgeExpression),
-      target: new LambdaInvoke(this.function, {
+      target: new ExactFunctionInvoke(this.function, {
         role: scheduleRole,
         input: ScheduleTargetInput.fromObject({}),
         deadLetterQueue: this.deadLetterQueue,
@@ -265,6 +266,39 @@ export class ScheduledJob extends Construct {
       alarm.addOkAction(action);
     }
     return alarms;
+  }
+}
+
+/**
+ * `arn:<partition>:scheduler:<region>:<account>:schedule/<group>/*`: every schedule of one group, the
+ * `aws:SourceArn` EventBridge Scheduler presents when it assumes the target role.
+ */
+export function scheduleGroupSourceArn(groupName: string): string {
+  return `arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${groupName}/*`;
+}
+
+/**
+ * `LambdaInvoke`, granting `lambda:InvokeFunction` on the function's own ARN only. The base class
+ * grants through `grantInvoke`, which adds `<function ARN>:*` (every version and alias) too; the
+ * schedule invokes the unqualified ARN, so nothing else is needed.
+ */
+class ExactFunctionInvoke extends LambdaInvoke {
+  readonly #functionArn: string;
+
+  constructor(func: IFunction, props: ScheduleTargetBaseProps) {
+    super(func, props);
+    this.#functionArn = func.functionArn;
+  }
+
+  protected override addTargetActionToRole(role: IRole): void {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'InvokeTheJobFunction',
+        effect: Effect.ALLOW,
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.#functionArn],
+      }),
+    );
   }
 }
 

@@ -10,7 +10,8 @@ import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionsPolicySchema } from './exceptions-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
 
-const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+/** An AWS region name (`eu-west-1`, `us-gov-west-1`). */
+export const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 
 /** Whether `name` is spelled like an AWS region (`eu-west-1`); the policy and `--region` share the rule. */
 export function isAwsRegionName(name: string): boolean {
@@ -100,6 +101,13 @@ export const policySchema = z
           .max(20)
           .default(8)
           .describe('Attempts per API call (adaptive retry); throttling is retried with backoff.'),
+        organizationId: z
+          .string()
+          .regex(/^o-[a-z0-9]{10,32}$/, 'must be an AWS Organizations id such as o-a1b2c3d4e5')
+          .optional()
+          .describe(
+            'The AWS Organizations id; when set, member roles accept only callers of this organisation (`aws:PrincipalOrgID`).',
+          ),
         regionConcurrency: z
           .int()
           .min(1)

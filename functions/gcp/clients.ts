@@ -50,11 +50,21 @@ export const NO_GOOGLE_CREDENTIALS =
 export const CLOUD_SQL_ENDPOINT_ENV = 'BACKUP_GUARD_CLOUDSQL_ENDPOINT';
 
 /**
+ * How long one Cloud SQL Admin read may take, retries included: well inside a Cloud Function's
+ * request timeout, so an unreachable endpoint fails the project's scope instead of the request.
+ */
+export const CLOUD_SQL_READ_TIMEOUT_MS = 30_000;
+
+/**
  * The one retry policy for Cloud SQL Admin reads. The generated config retries nothing
  * (`sql_instances_service_client_config.json`: every method is `non_idempotent`), so a single 429
  * or 503 would fail a whole project. Reads are safe to repeat: retry throttling (HTTP 429,
- * RESOURCE_EXHAUSTED), unavailability and deadline errors with exponential backoff, bounded by a
- * total timeout well inside a Cloud Function's request timeout.
+ * RESOURCE_EXHAUSTED), unavailability and deadline errors with exponential backoff, bounded by
+ * {@link CLOUD_SQL_READ_TIMEOUT_MS} in all.
+ *
+ * The method's `timeout_millis` must say the same: gax replaces a retried method's RPC and total
+ * timeouts with the method timeout on every call (google-gax `CallSettings.merge`), and the
+ * generated default is 60 s, so without it the total configured here would never apply.
  */
 const READ_RETRY = {
   retry_codes: { backup_guard_read: ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED'] },
@@ -63,15 +73,16 @@ const READ_RETRY = {
       initial_retry_delay_millis: 200,
       retry_delay_multiplier: 2,
       max_retry_delay_millis: 10_000,
-      initial_rpc_timeout_millis: 30_000,
+      initial_rpc_timeout_millis: CLOUD_SQL_READ_TIMEOUT_MS,
       rpc_timeout_multiplier: 1,
-      max_rpc_timeout_millis: 30_000,
-      total_timeout_millis: 120_000,
+      max_rpc_timeout_millis: CLOUD_SQL_READ_TIMEOUT_MS,
+      total_timeout_millis: CLOUD_SQL_READ_TIMEOUT_MS,
     },
   },
 } as const;
 
 const READ_METHOD = {
+  timeout_millis: CLOUD_SQL_READ_TIMEOUT_MS,
   retry_codes_name: 'backup_guard_read',
   retry_params_name: 'backup_guard_read',
 } as const;

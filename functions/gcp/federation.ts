@@ -82,7 +82,7 @@ export function metadataIdTokenSource(options: MetadataIdTokenOptions = {}): IdT
           signal: AbortSignal.timeout(METADATA_TIMEOUT_MS),
         });
       } catch (error) {
-        lastProblem = `${describeError(error)} (${errorCode(error)})`;
+        lastProblem = fetchProblem(error);
         continue;
       }
       const body = await response.text();
@@ -98,9 +98,26 @@ export function metadataIdTokenSource(options: MetadataIdTokenOptions = {}): IdT
       if (response.status < 500) break;
     }
     throw new CredentialsError(
-      `the metadata server at ${host} gave no ID token for audience ${audience}: ${lastProblem}`,
+      `the metadata server at ${host} gave no ID token for audience ${audience}: ${lastProblem}${host === METADATA_HOST ? '' : ` (${METADATA_HOST_ENV} names this host)`}`,
     );
   };
+}
+
+/**
+ * Why a request to the metadata server got no answer, naming the cause: undici's `fetch failed`
+ * carries the socket error (`ECONNREFUSED`, `ENOTFOUND`, …) only as its `cause`, and an abort by
+ * the timeout is a `TimeoutError` (https://undici.nodejs.org/#/docs/api/Errors).
+ */
+function fetchProblem(error: unknown): string {
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return `no answer within ${METADATA_TIMEOUT_MS} ms (TimeoutError)`;
+  }
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return `${describeError(error)}: ${describeError(cause)} (${typeof code === 'string' ? code : cause.name})`;
+  }
+  return `${describeError(error)} (${errorCode(error)})`;
 }
 
 export interface GcpFederationOptions {

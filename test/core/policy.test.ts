@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../../functions/core/errors.ts';
-import { loadPolicyFromEnv, POLICY_ENV, parsePolicy } from '../../functions/core/policy.ts';
+import {
+  loadFunctionPolicy,
+  loadPolicyFromEnv,
+  POLICY_ENV,
+  POLICY_FILE_ENV,
+  parsePolicy,
+} from '../../functions/core/policy.ts';
 import { loadPolicyFile } from '../../functions/core/policy-file.ts';
 
 describe('parsePolicy', () => {
@@ -172,5 +178,15 @@ describe('policy loaders', () => {
     expect(() => loadPolicyFromEnv({ [POLICY_ENV]: 'not json' })).toThrow(
       /BACKUP_GUARD_POLICY is not valid JSON/,
     );
+  });
+
+  it('refuses to run a function on defaults when neither policy variable is set or both are empty', () => {
+    // Act / Assess
+    for (const env of [{}, { [POLICY_ENV]: '' }, { [POLICY_ENV]: '  ', [POLICY_FILE_ENV]: ' ' }]) {
+      expect(() => loadFunctionPolicy(env)).toThrow(PolicyError);
+      expect(() => loadFunctionPolicy(env)).toThrow(
+        /no policy: set BACKUP_GUARD_POLICY_FILE .* or BACKUP_GUARD_POLICY .*; a function does not run on defaults/,
+      );
+    }
   });
 });

@@ -1,7 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../functions/gcp/clients.ts';
+import {
+  CLOUD_SQL_ENDPOINT_ENV,
+  CLOUD_SQL_READ_TIMEOUT_MS,
+  GcpClientFactory,
+} from '../../functions/gcp/clients.ts';
 import type { Sim } from '../sim/server.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from './sim-setup.ts';
+
+/** The part of gax's per-call settings that bounds a call. */
+interface EffectiveSettings {
+  readonly timeout: number;
+  readonly retry?: { readonly backoffSettings: { readonly totalTimeoutMillis: number } };
+}
 
 describe('GcpClientFactory', () => {
   let sim: Sim | undefined;
@@ -37,6 +47,25 @@ describe('GcpClientFactory', () => {
     // Act / Assess
     expect(factory.instances()).toBe(factory.instances());
     expect(factory.backupRuns()).toBe(factory.cloudSql().backupRuns);
+  });
+
+  it('puts the configured read timeout in effect for every call when the method default differs', () => {
+    // Prepare
+    factory = new GcpClientFactory({ endpoint: 'http://127.0.0.1:9' });
+    const clients = [factory.instances(), factory.backupRuns()] as unknown as {
+      _defaults: Record<string, { merge(options: object): EffectiveSettings }>;
+    }[];
+
+    // Act: the settings gax builds for a call (it merges the call's options into the defaults).
+    const effective = clients.flatMap((client) =>
+      ['list', 'get'].map((method) => client._defaults[method]?.merge({})),
+    );
+
+    // Assess
+    for (const settings of effective) {
+      expect(settings?.timeout).toBe(CLOUD_SQL_READ_TIMEOUT_MS);
+      expect(settings?.retry?.backoffSettings.totalTimeoutMillis).toBe(CLOUD_SQL_READ_TIMEOUT_MS);
+    }
   });
 
   it('reaches the simulator over REST without credentials when the environment names it', async () => {

@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
@@ -135,6 +137,24 @@ describe('GCP -> AWS federation against the simulator', () => {
     // Assess
     await expect(fetching).rejects.toThrow(/HTTP 503/);
     expect(sim.stats().byService.gceMetadata).toBe(3);
+  });
+
+  it('names the socket error and the host variable when the metadata server cannot be reached', async () => {
+    // Prepare: a loopback port nothing listens on any more.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const source = metadataIdTokenSource({ host: `127.0.0.1:${port}` });
+
+    // Act
+    const fetching = source(AUDIENCE);
+
+    // Assess
+    await expect(fetching).rejects.toThrow(CredentialsError);
+    await expect(fetching).rejects.toThrow(
+      `the metadata server at 127.0.0.1:${port} gave no ID token for audience ${AUDIENCE}: fetch failed: connect ECONNREFUSED 127.0.0.1:${port} (ECONNREFUSED) (GCE_METADATA_HOST names this host)`,
+    );
   });
 
   it('assumes the federation role and fetches a fresh token each time the credentials are refreshed', async () => {

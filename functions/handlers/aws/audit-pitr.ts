@@ -4,23 +4,30 @@
  * Hub when the policy enables it. The handler only wires: input validation, policy, one core call.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import * as z from 'zod';
 import { AwsClientFactory } from '../../aws/clients.ts';
 import { awsCollectors } from '../../aws/collectors.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
-import { InputError, inputIssues } from '../../core/errors.ts';
-import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { describeError, InputError, inputIssues } from '../../core/errors.ts';
+import { AWS_REGION, loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { runAuditJob } from '../../jobs/audit.ts';
 import { assertPublicationLanded, type DeliveredPublication } from '../../jobs/publish.ts';
 import { createObservability, recordAuditMetrics } from './observability.ts';
 
-/** What the schedule may pass (its `Input`); an empty or absent payload audits the whole policy. */
+/**
+ * What the schedule may pass (its `Input`); an empty or absent payload audits the whole policy. An
+ * EventBridge Scheduler target receives exactly the schedule's `Input` (the stack sets `{}`).
+ */
 export const auditPitrInputSchema = z
   .strictObject({
-    /** Audit only these regions. */
-    regions: z.array(z.string().min(1)).min(1).optional(),
+    /** Audit only these regions: each must be one the policy audits (any region when it says `all`). */
+    regions: z
+      .array(z.string().regex(AWS_REGION, 'must be an AWS region name such as eu-west-1'))
+      .min(1)
+      .optional(),
     /** Override `policy.securityHub.enabled` for this run. */
     publish: z.boolean().optional(),
   })
@@ -50,17 +57,31 @@ export interface AuditPitrDependencies {
   readonly homeRegion?: string | undefined;
 }
 
-/** Parse the schedule's input, naming the bad field. */
-export function parseAuditPitrInput(event: unknown): z.output<typeof auditPitrInputSchema> {
+/**
+ * Parse the schedule's input, naming the bad field. The input may narrow the run, never widen it:
+ * a region the policy does not list is refused (the role is granted exactly the policy's regions,
+ * and a run elsewhere would read and publish where nobody configured it). With `aws.regions: all`
+ * any region name is accepted; one not enabled in an account fails that scope, visibly.
+ */
+export function parseAuditPitrInput(event: unknown, policy: Policy): z.output<typeof auditPitrInputSchema> {
   const parsed = auditPitrInputSchema.safeParse(event);
-  if (parsed.success) return parsed.data;
-  const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
-  throw new InputError(`audit-pitr input is invalid: ${issues.join('; ')}`);
+  if (!parsed.success) {
+    const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
+    throw new InputError(`audit-pitr input is invalid: ${issues.join('; ')}`);
+  }
+  const allowed = policy.aws.regions;
+  const outside = allowed === 'all' ? [] : (parsed.data.regions ?? []).filter((r) => !allowed.includes(r));
+  if (outside.length > 0) {
+    throw new InputError(
+      `audit-pitr input is invalid: regions: ${outside.join(', ')} not in the policy's aws.regions (${(allowed as string[]).join(', ')}); a run may only narrow the policy's regions`,
+    );
+  }
+  return parsed.data;
 }
 
 /** The plain function behind the handler: tests call it with their own dependencies. */
 export async function auditPitr(event: unknown, deps: AuditPitrDependencies): Promise<AuditPitrResult> {
-  const input = parseAuditPitrInput(event);
+  const input = parseAuditPitrInput(event, deps.policy);
   const outcome = await runAuditJob(
     {
       providers: ['aws'],
@@ -80,15 +101,22 @@ export async function auditPitr(event: unknown, deps: AuditPitrDependencies): Pr
       ...(deps.now ? { now: deps.now } : {}),
     },
   );
-  recordAuditMetrics(deps.metrics, outcome.metrics);
+  // A run whose findings did not all land has not completed: the not-completed alarm sees it too.
+  const landed = outcome.publication.status === 'published' || outcome.publication.status === 'disabled';
+  recordAuditMetrics(deps.metrics, landed ? outcome.metrics : { ...outcome.metrics, AuditCompleted: 0 });
   deps.logger.info('audit finished', {
     counts: outcome.report.counts,
     exitCode: outcome.exitCode,
     publication: outcome.publication.status,
   });
   // What did not land is an error the Lambda must surface (Errors alarm, DLQ); the rest landed, and
-  // the job has logged the failures.
-  assertPublicationLanded(outcome.publication);
+  // the job has logged the failures and recorded the run's metrics.
+  try {
+    assertPublicationLanded(outcome.publication);
+  } catch (error) {
+    if (typeof error === 'object' && error !== null) afterRunMetrics.add(error);
+    throw error;
+  }
   const { report, publication } = outcome;
   return {
     exitCode: outcome.exitCode,
@@ -123,6 +151,40 @@ function defaultDependencies(): AuditPitrDependencies {
   return dependencies;
 }
 
-export const handler = middy((event: unknown) => auditPitr(event, defaultDependencies()))
+/**
+ * Errors thrown after the run's metrics were recorded, so {@link auditPitrWithEvidence} does not
+ * record a second run.
+ */
+const afterRunMetrics = new WeakSet<object>();
+
+/**
+ * {@link auditPitr} for the deployed handler: whatever fails (a bad event, a bad or missing policy,
+ * an import that did not land) first writes one structured ERROR log line and the run metric
+ * (`AuditRuns` 1, `AuditCompleted` 0), then throws, so the Errors alarm, the not-completed alarm and
+ * a log query all see the failure. `logMetrics` flushes the metrics on error too.
+ */
+export async function auditPitrWithEvidence(
+  event: unknown,
+  deps: () => AuditPitrDependencies,
+  observability: { readonly logger: typeof logger; readonly metrics: typeof metrics } = { logger, metrics },
+): Promise<AuditPitrResult> {
+  try {
+    return await auditPitr(event, deps());
+  } catch (error) {
+    if (!(typeof error === 'object' && error !== null && afterRunMetrics.has(error))) {
+      observability.metrics.addMetric('AuditRuns', MetricUnit.Count, 1);
+      observability.metrics.addMetric('AuditCompleted', MetricUnit.Count, 0);
+    }
+    observability.logger.error('audit failed', {
+      error: {
+        name: error instanceof Error ? error.name : 'Error',
+        message: describeError(error),
+      },
+    });
+    throw error;
+  }
+}
+
+export const handler = middy((event: unknown) => auditPitrWithEvidence(event, defaultDependencies))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -8,9 +8,14 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../../functions/aws/clients.ts';
-import { InputError } from '../../../functions/core/errors.ts';
-import { POLICY_ENV, parsePolicy } from '../../../functions/core/policy.ts';
-import { auditPitr, handler, parseAuditPitrInput } from '../../../functions/handlers/aws/audit-pitr.ts';
+import { InputError, PolicyError } from '../../../functions/core/errors.ts';
+import { loadFunctionPolicy, POLICY_ENV, parsePolicy } from '../../../functions/core/policy.ts';
+import {
+  auditPitr,
+  auditPitrWithEvidence,
+  handler,
+  parseAuditPitrInput,
+} from '../../../functions/handlers/aws/audit-pitr.ts';
 import { FindingsImportError } from '../../../functions/publish/security-hub/index.ts';
 import { baseAccessKeyId } from '../../sim/accounts.ts';
 import { loadScenario } from '../../sim/scenario.ts';
@@ -66,22 +71,50 @@ function dependencies(policyInput: Parameters<typeof parsePolicy>[0] = {}) {
   };
 }
 
+/** A policy that audits every enabled region. */
+const ALL_REGIONS = parsePolicy({});
+
 describe('parseAuditPitrInput', () => {
   it('accepts an absent or empty payload and a region list', () => {
-    expect(parseAuditPitrInput(undefined)).toEqual({});
-    expect(parseAuditPitrInput(null)).toEqual({});
-    expect(parseAuditPitrInput({ regions: ['eu-west-1'], publish: false })).toEqual({
+    expect(parseAuditPitrInput(undefined, ALL_REGIONS)).toEqual({});
+    expect(parseAuditPitrInput(null, ALL_REGIONS)).toEqual({});
+    expect(parseAuditPitrInput({ regions: ['eu-west-1'], publish: false }, ALL_REGIONS)).toEqual({
       regions: ['eu-west-1'],
       publish: false,
     });
   });
 
   it('names the bad field when the schedule passes a wrong payload', () => {
-    expect(() => parseAuditPitrInput({ regions: 'eu-west-1' })).toThrow(InputError);
-    expect(() => parseAuditPitrInput({ regions: 'eu-west-1' })).toThrow(
+    expect(() => parseAuditPitrInput({ regions: 'eu-west-1' }, ALL_REGIONS)).toThrow(InputError);
+    expect(() => parseAuditPitrInput({ regions: 'eu-west-1' }, ALL_REGIONS)).toThrow(
       /audit-pitr input is invalid: regions:/,
     );
-    expect(() => parseAuditPitrInput({ region: ['eu-west-1'] })).toThrow(/region/);
+    expect(() => parseAuditPitrInput({ region: ['eu-west-1'] }, ALL_REGIONS)).toThrow(/region/);
+  });
+
+  it('refuses a region the policy does not list, naming it and the policy’s regions', () => {
+    // Prepare
+    const policy = parsePolicy({ aws: { regions: ['eu-west-1', 'us-east-1'] } });
+
+    // Act
+    const attempt = () => parseAuditPitrInput({ regions: ['eu-west-1', 'ap-south-1'] }, policy);
+
+    // Assess
+    expect(attempt).toThrow(InputError);
+    expect(attempt).toThrow(
+      "audit-pitr input is invalid: regions: ap-south-1 not in the policy's aws.regions (eu-west-1, us-east-1); a run may only narrow the policy's regions",
+    );
+    expect(parseAuditPitrInput({ regions: ['us-east-1'] }, policy)).toEqual({ regions: ['us-east-1'] });
+  });
+
+  it('accepts any region name but refuses what is not one when the policy audits all regions', () => {
+    // Act / Assess
+    expect(parseAuditPitrInput({ regions: ['ap-south-1', 'us-gov-west-1'] }, ALL_REGIONS)).toEqual({
+      regions: ['ap-south-1', 'us-gov-west-1'],
+    });
+    expect(() => parseAuditPitrInput({ regions: ['../etc'] }, ALL_REGIONS)).toThrow(
+      'audit-pitr input is invalid: regions.0: must be an AWS region name such as eu-west-1',
+    );
   });
 });
 
@@ -189,5 +222,119 @@ describe('handler', () => {
         delete process.env[name];
       }
     }
+  });
+});
+
+/** The EMF documents among captured lines, and the structured log lines with `level`. */
+function emitted(lines: readonly string[]): { emf: EmfDocument[]; logs: Record<string, unknown>[] } {
+  const parsed = lines
+    .join('')
+    .split('\n')
+    .filter((line) => line.trim().startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return {
+    emf: parsed.filter((entry) => '_aws' in entry) as unknown as EmfDocument[],
+    logs: parsed.filter((entry) => 'level' in entry),
+  };
+}
+
+interface EmfDocument {
+  readonly _aws: { readonly CloudWatchMetrics: { readonly Metrics: { readonly Name: string }[] }[] };
+  readonly [metric: string]: unknown;
+}
+
+describe('auditPitrWithEvidence', () => {
+  function observability() {
+    return {
+      logger: new Logger({ serviceName: 'audit-pitr' }),
+      metrics: new Metrics({ namespace: 'CertctlBackupGuard', serviceName: 'audit-pitr' }),
+    };
+  }
+
+  it('logs one error line and records AuditRuns 1, AuditCompleted 0 when the event is bad', async () => {
+    // Prepare
+    const deps = dependencies();
+    captureStdout();
+
+    // Act
+    const attempt = auditPitrWithEvidence({ regions: 'eu-west-1' }, () => deps, deps);
+    await expect(attempt).rejects.toThrow(InputError);
+    deps.metrics.publishStoredMetrics();
+    restoreOutput();
+
+    // Assess
+    const { emf, logs } = emitted(output);
+    expect(logs).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'audit failed',
+        error: {
+          name: 'InputError',
+          message: expect.stringMatching(/^audit-pitr input is invalid: regions:/),
+        },
+      }),
+    ]);
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({ AuditRuns: 1, AuditCompleted: 0 });
+  });
+
+  it('logs the missing policy and records the failed run when no policy is configured', async () => {
+    // Prepare
+    const { logger, metrics } = observability();
+    captureStdout();
+
+    // Act
+    const attempt = auditPitrWithEvidence(
+      {},
+      () => {
+        loadFunctionPolicy({});
+        throw new Error('unreachable');
+      },
+      { logger, metrics },
+    );
+    await expect(attempt).rejects.toThrow(PolicyError);
+    metrics.publishStoredMetrics();
+    restoreOutput();
+
+    // Assess
+    const { emf, logs } = emitted(output);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatchObject({ level: 'ERROR', error: { name: 'PolicyError' } });
+    expect(logs[0]?.error).toMatchObject({
+      message: expect.stringMatching(/^no policy: set BACKUP_GUARD_POLICY_FILE/),
+    });
+    expect(emf[0]).toMatchObject({ AuditRuns: 1, AuditCompleted: 0 });
+  });
+
+  it('records the run once, with AuditCompleted 0, when findings keep failing to import', async () => {
+    // Prepare
+    const deps = dependencies({ aws: { regions: ['us-east-1'] }, securityHub: { enabled: true } });
+    const hub = sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
+    hub.injectImportFailure(
+      'certctl-backup-guard/pitr.lag/arn:aws:rds:us-east-1:111111111111:db:certctl-ocsp-db',
+      {
+        code: 'InternalException',
+      },
+    );
+    captureStdout();
+
+    // Act
+    const attempt = auditPitrWithEvidence({}, () => deps, deps);
+    await expect(attempt).rejects.toThrow(FindingsImportError);
+    deps.metrics.publishStoredMetrics();
+    restoreOutput();
+
+    // Assess
+    const { emf, logs } = emitted(output);
+    const runs = emf.filter((document) => 'AuditRuns' in document);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ AuditRuns: 1, AuditCompleted: 0, FindingsImportFailed: 1 });
+    expect(logs.filter((entry) => entry.message === 'audit failed')).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        error: expect.objectContaining({ name: 'FindingsImportError' }),
+      }),
+    ]);
+    expect(output.join('')).not.toContain(CANARY_SECRET);
   });
 });
