@@ -140,13 +140,17 @@ export function encodeLedger(ledger: Ledger): Uint8Array {
   return gzipSync(JSON.stringify(document));
 }
 
-const nullableString = (value: unknown): value is string | null => value === null || typeof value === 'string';
+const nullableString = (value: unknown): value is string | null =>
+  value === null || typeof value === 'string';
 
 /**
  * Decode a destination's ledger; throws {@link LedgerUnreadableError} when it is corrupt, of another
  * format or version, or of another destination or product.
  */
-export function decodeLedger(body: Uint8Array, expected: { account: string; region: string; productArn: string }): Ledger {
+export function decodeLedger(
+  body: Uint8Array,
+  expected: { account: string; region: string; productArn: string },
+): Ledger {
   let document: LedgerDocument;
   try {
     document = JSON.parse(gunzipSync(body).toString('utf8')) as LedgerDocument;
@@ -160,22 +164,31 @@ export function decodeLedger(body: Uint8Array, expected: { account: string; regi
   };
   if (!document || typeof document !== 'object') unreadable('is not a JSON object');
   if (document.format !== LEDGER_FORMAT || document.version !== LEDGER_VERSION) {
-    unreadable(`has format ${String(document.format)} v${String(document.version)}, not ${LEDGER_FORMAT} v${LEDGER_VERSION}`);
+    unreadable(
+      `has format ${String(document.format)} v${String(document.version)}, not ${LEDGER_FORMAT} v${LEDGER_VERSION}`,
+    );
   }
   if (document.account !== expected.account || document.region !== expected.region) {
     unreadable(`names ${String(document.account)}/${String(document.region)}`);
   }
-  if (document.productArn !== expected.productArn) unreadable(`is for product ${String(document.productArn)}`);
+  if (document.productArn !== expected.productArn)
+    unreadable(`is for product ${String(document.productArn)}`);
   if (typeof document.reconciledAt !== 'string' || !Number.isFinite(Date.parse(document.reconciledAt))) {
     unreadable('has no valid reconciledAt');
   }
-  if (!Array.isArray(document.scopes) || !Array.isArray(document.findings)) unreadable('has no scopes or findings');
+  if (!Array.isArray(document.scopes) || !Array.isArray(document.findings))
+    unreadable('has no scopes or findings');
   const scopes: Scope[] = document.scopes.map((entry, index) => {
     const [provider, account, region, group] = Array.isArray(entry) ? entry : [];
-    if ((provider !== 'aws' && provider !== 'gcp') || typeof account !== 'string' || typeof region !== 'string') {
+    if (
+      (provider !== 'aws' && provider !== 'gcp') ||
+      typeof account !== 'string' ||
+      typeof region !== 'string'
+    ) {
       return unreadable(`has an invalid scope at ${index}`);
     }
-    if (typeof group !== 'string' || !CHECK_GROUP_NAME.test(group)) return unreadable(`has an invalid scope at ${index}`);
+    if (typeof group !== 'string' || !CHECK_GROUP_NAME.test(group))
+      return unreadable(`has an invalid scope at ${index}`);
     return { provider, account, region, group };
   });
   const findings = document.findings.map((entry, index): HeldFinding => {

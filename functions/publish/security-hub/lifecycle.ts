@@ -168,7 +168,10 @@ function scopeOf(finding: AwsSecurityFinding): Scope | undefined {
 }
 
 /** The scope and content digest of each finding this run reports, by key, for {@link heldFinding}. */
-export type ReportedDigests = ReadonlyMap<string, { readonly contentHash: string; readonly drifting: readonly string[] }>;
+export type ReportedDigests = ReadonlyMap<
+  string,
+  { readonly contentHash: string; readonly drifting: readonly string[] }
+>;
 
 /** {@link ReportedDigests} of a report: what each reported finding would be imported as. */
 export function reportedDigests(
@@ -180,7 +183,10 @@ export function reportedDigests(
   for (const finding of report.findings) {
     const draft = toAsff(finding, { destination: destinationFor(finding.resource, target), now });
     const drifting = finding.drifting ?? [];
-    digests.set(findingKey(draft.ProductArn, draft.Id), { contentHash: contentHash(draft, drifting), drifting });
+    digests.set(findingKey(draft.ProductArn, draft.Id), {
+      contentHash: contentHash(draft, drifting),
+      drifting,
+    });
   }
   return digests;
 }
@@ -298,7 +304,8 @@ export function describeChanges(
   const compare = (label: string, key: string): void => {
     const was = before.get(key);
     const now = after.get(key);
-    if (JSON.stringify(was) !== JSON.stringify(now)) changes.push(`${label} ${display(was)} -> ${display(now)}`);
+    if (JSON.stringify(was) !== JSON.stringify(now))
+      changes.push(`${label} ${display(was)} -> ${display(now)}`);
   };
   for (const label of fixed) compare(label, label);
   for (const key of productFields) compare(key, `ProductFields.${key}`);
@@ -483,7 +490,13 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
     const asff = existing ? reimport(finding, destination, existing, now) : draft;
     validateAsff(asff);
     counts[decision.action] += 1;
-    imports.push({ action: decision.action, reason: decision.reason, destination, finding: asff, contentHash: desiredHash });
+    imports.push({
+      action: decision.action,
+      reason: decision.reason,
+      destination,
+      finding: asff,
+      contentHash: desiredHash,
+    });
   }
 
   // A run that judged nothing, or missed a database the policy names, looks exactly like one whose

@@ -395,7 +395,8 @@ async function writeLedgers(
     const findings = [...entries.values()]
       .filter(
         (held) =>
-          held.recordState !== 'ARCHIVED' || now.getTime() - Date.parse(held.updatedAt ?? '') < ARCHIVED_KEPT_MS,
+          held.recordState !== 'ARCHIVED' ||
+          now.getTime() - Date.parse(held.updatedAt ?? '') < ARCHIVED_KEPT_MS,
       )
       .map(({ finding: _dropped, ...held }) => held);
     const where = { account: item.destination.account, region: item.destination.region };

@@ -191,12 +191,15 @@ function decodeKey(encoded: string): string {
 /** The S3 operation a request calls, from method, key and sub-resource. */
 export function s3Operation(request: SimRequest, key: string): string {
   const query = request.query;
-  if (key)
-    return request.method === 'HEAD'
-      ? 'HeadObject'
-      : request.method === 'GET'
-        ? 'GetObject'
-        : `${request.method}Object`;
+  if (key) {
+    const objectOperations: Readonly<Record<string, string>> = {
+      HEAD: 'HeadObject',
+      GET: 'GetObject',
+      PUT: request.headers['x-amz-copy-source'] ? 'CopyObject' : 'PutObject',
+      DELETE: 'DeleteObject',
+    };
+    return objectOperations[request.method] ?? `${request.method}Object`;
+  }
   if (request.method === 'HEAD') return 'HeadBucket';
   if (request.method !== 'GET') return `${request.method}Bucket`;
   if (query.get('list-type') === '2') return 'ListObjectsV2';
@@ -451,9 +454,14 @@ export class S3Sim implements SimService {
     const ifNoneMatch = headerText(request.headers['if-none-match']);
     const ifMatch = headerText(request.headers['if-match']);
     if (ifNoneMatch !== undefined && ifNoneMatch !== '*') {
-      return s3Error(501, 'NotImplemented', 'A header you provided implies functionality that is not implemented', {
-        Header: 'If-None-Match',
-      });
+      return s3Error(
+        501,
+        'NotImplemented',
+        'A header you provided implies functionality that is not implemented',
+        {
+          Header: 'If-None-Match',
+        },
+      );
     }
     const precondition = (): SimResponse =>
       s3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
@@ -549,7 +557,10 @@ function awsChunkedPayload(request: SimRequest): Buffer {
   for (;;) {
     const lineEnd = request.body.indexOf('\r\n', offset);
     if (lineEnd < 0) break;
-    const size = Number.parseInt(request.body.subarray(offset, lineEnd).toString('latin1').split(';')[0] ?? '', 16);
+    const size = Number.parseInt(
+      request.body.subarray(offset, lineEnd).toString('latin1').split(';')[0] ?? '',
+      16,
+    );
     if (!Number.isFinite(size) || size === 0) break;
     parts.push(request.body.subarray(lineEnd + 2, lineEnd + 2 + size));
     offset = lineEnd + 2 + size + 2;
