@@ -17,6 +17,7 @@ import type { Construct } from 'constructs';
 import type { Policy } from '../functions/core/policy.ts';
 import { type AuditSchedule, parseAuditSchedule } from '../functions/core/schedule.ts';
 import { REPO_ROOT } from './bundling.ts';
+import { addImportLedger } from './import-ledger.ts';
 import type { NagAcknowledgement } from './nag.ts';
 import { auditReadStatements, auditRegions, securityHubRegions } from './permissions.ts';
 import { jobRoleName, ScheduledJob, type ScheduledJobAlarms } from './scheduled-job.ts';
@@ -113,6 +114,7 @@ export class AuditStack extends Stack {
     // logical id (it would create the new role before deleting the old one, with the same name):
     // keep the id stacks deployed before the job construct existed already hold.
     (auditPitr.role.node.defaultChild as CfnRole).overrideLogicalId('AuditPitrRoleCB1CBDF7');
+    if (policy.securityHub.enabled) addImportLedger(this, auditPitr);
     this.jobs = new Map([[AUDIT_PITR_SERVICE, auditPitr]]);
     const { notCompleted, ...alarms } = auditPitr.alarms;
     this.alarms = { ...alarms, auditNotCompleted: notCompleted };

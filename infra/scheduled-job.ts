@@ -42,6 +42,12 @@ export function jobRoleName(job: string): string {
   return `${JOB_ROLE_PREFIX}${job}`;
 }
 
+/**
+ * Default Lambda memory in MB, from the peak memory of a whole scheduled run (audit plus
+ * publication, first and second run) of 6,000 databases: `node bench/scheduled-run.ts`.
+ */
+export const AUDIT_MEMORY_MB = 256;
+
 export interface ScheduledJobProps {
   /** The job's name: the Powertools `service` its metrics carry, and the suffix of its role name. */
   readonly job: string;
@@ -138,7 +144,7 @@ export class ScheduledJob extends Construct {
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize ?? AUDIT_MEMORY_MB,
       timeout: props.timeout ?? Duration.minutes(5),
       role: this.role,
       logGroup: this.logGroup,

@@ -7,10 +7,11 @@
  * (S3 user guide, "How to prevent object overwrites with conditional writes":
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)
  */
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { errorCode } from '../core/errors.ts';
 import type { Destination } from '../publish/security-hub/asff.ts';
 import { LedgerConflictError, type LedgerStore, type StoredLedger } from '../publish/security-hub/ledger.ts';
+import type { AwsClientFactory } from './clients.ts';
 
 /** Key prefix of the ledger objects (the IAM grant is scoped to it). */
 export const LEDGER_PREFIX = 'import-ledger/v1/';
@@ -79,4 +80,9 @@ export class S3LedgerStore implements LedgerStore {
   async remove(destination: Pick<Destination, 'account' | 'region'>): Promise<void> {
     await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.key(destination) }));
   }
+}
+
+/** The ledger store of a deployment: `bucket` in `region`, with the factory's own (not a member's) credentials. */
+export function s3LedgerStore(factory: AwsClientFactory, bucket: string, region: string): S3LedgerStore {
+  return new S3LedgerStore(factory.client(S3Client, region), bucket);
 }

@@ -17,6 +17,7 @@ import { type AuditReport, EXIT_CODES, mapWithConcurrency } from '../../core/aud
 import { describeError, errorCode } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import type { Policy } from '../../core/policy.ts';
+import { DAY_MS } from '../../core/time.ts';
 import { ASFF_ID_PREFIX, ASFF_LIMITS, type Destination, productArn, publishTargetFrom } from './asff.ts';
 import { type FailedImport, FindingsImportError } from './errors.ts';
 import { decodeLedger, encodeLedger, LedgerConflictError, type LedgerStore } from './ledger.ts';
@@ -30,7 +31,6 @@ import {
   type PlannedImport,
   planPublication,
   type ReportedDigests,
-  refreshDue,
   reportedDigests,
 } from './lifecycle.ts';
 
@@ -337,9 +337,9 @@ async function readLedger(
       const ledger = decodeLedger(stored.body, { ...where, productArn: productArn(item.destination) });
       item.reconciledAt = ledger.reconciledAt;
       const reconcileDays = options.policy.securityHub.reconcileDays;
-      // Each destination reconciles at its own phase of the period, so a fleet does not read
-      // Security Hub in full all on the same run.
-      if (refreshDue(keyOf(where), Date.parse(ledger.reconciledAt), now.getTime(), reconcileDays)) {
+      // Age-based, not spread by destination: every run in between reads no held finding at all,
+      // and the reconciliation run is one predictable full read (its memory is bounded by readExisting).
+      if (now.getTime() - Date.parse(ledger.reconciledAt) >= reconcileDays * DAY_MS) {
         reason = `scheduled reconciliation (every ${reconcileDays} days; last ${ledger.reconciledAt})`;
       } else {
         item.held = [...ledger.findings];
