@@ -32,7 +32,8 @@ import { SECURITY_HUB_SERVICE } from '../test/sim/services/security-hub.ts';
 
 const ACCOUNTS = 10;
 const REGIONS = ['eu-west-1', 'eu-central-1', 'us-east-1', 'us-west-2', 'ap-southeast-2', 'ap-northeast-1'];
-const PER_DESTINATION = 1000;
+// BENCH_PER_DESTINATION scales the fleet down on a loaded machine (the ratios hold per finding).
+const PER_DESTINATION = Number(process.env.BENCH_PER_DESTINATION ?? 1000);
 const ROLE = 'certctl-backup-guard-publish';
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const DAY = 24 * 60 * 60 * 1000;

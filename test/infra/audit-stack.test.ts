@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LEDGER_BUCKET_ENV, LEDGER_PREFIX } from '../../functions/aws/ledger-store.ts';
 import {
   BUNDLED_POLICY_FILE,
   POLICY_ENV,
@@ -50,6 +51,38 @@ describe('AuditStack', () => {
     expect(variables[POLICY_ENV]).toBeUndefined();
     const bundled = readFileSync(full.stacks.audit.auditJob.policyFile, 'utf8');
     expect(parsePolicy(JSON.parse(bundled))).toEqual(parsePolicy(FULL_POLICY));
+  });
+
+  it('grants the import ledger bucket to the audit role only on the ledger prefix when Security Hub publishing is on', () => {
+    // Prepare: the full policy publishes. Act: synthesized once above.
+    const bucket = resourceOfType(full, 'AWS::S3::Bucket').Properties;
+    const fn = resourceOfType(full, 'AWS::Lambda::Function').Properties;
+    const statements = iamStatements(full.stacks.audit, full.templates.audit).filter((statement) =>
+      statement.Action.some((action) => action.startsWith('s3:')),
+    );
+
+    // Assess
+    expect(bucket.PublicAccessBlockConfiguration).toMatchObject({
+      BlockPublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(
+      (fn.Environment as { Variables: Record<string, unknown> }).Variables[LEDGER_BUCKET_ENV],
+    ).toBeDefined();
+    expect(
+      statements
+        .map((statement) => [[...statement.Action].sort(), JSON.stringify(statement.Resource)])
+        .sort(),
+    ).toEqual([
+      [
+        ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'].sort(),
+        expect.stringContaining(`/${LEDGER_PREFIX}*`),
+      ],
+      [['s3:ListBucket'], expect.not.stringContaining('/')],
+    ]);
+    expect(statements.find((statement) => statement.Action.includes('s3:ListBucket'))?.Condition).toEqual({
+      StringLike: { 's3:prefix': [`${LEDGER_PREFIX}*`] },
+    });
   });
 
   it('bundles the handler file that exists in the repository when bundling is skipped in tests', () => {
