@@ -63,8 +63,8 @@ export interface AuditStackProps extends StackProps {
    */
   readonly timeout?: Duration;
   /**
-   * Lambda memory in MB (a 6,000-resource audit fits 256 MB: `npm run bench:audit` measures it).
-   * @default 256
+   * Lambda memory in MB (`node bench/scheduled-run.ts` measures a whole run of 6,000 databases).
+   * @default AUDIT_MEMORY_MB (384)
    */
   readonly memorySize?: number;
 }

@@ -12,6 +12,7 @@ import {
 import { METRICS_NAMESPACE } from '../../functions/handlers/aws/observability.ts';
 import { AUDIT_PITR_ENTRY, AUDIT_PITR_SERVICE, AUDIT_ROLE_NAME } from '../../infra/audit-stack.ts';
 import { buildBackupGuardApp } from '../../infra/backup-guard-app.ts';
+import { AUDIT_MEMORY_MB } from '../../infra/scheduled-job.ts';
 import { readPolicyContext } from '../../infra/policy-context.ts';
 import { FULL_POLICY, flatten, iamStatements, type Synthesized, synthesize, testContext } from './support.ts';
 
@@ -44,7 +45,7 @@ describe('AuditStack', () => {
     expect(fn.Runtime).toBe('nodejs24.x');
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.Handler).toBe('index.handler');
-    expect(fn.MemorySize).toBe(256);
+    expect(fn.MemorySize).toBe(AUDIT_MEMORY_MB);
     expect(fn.Timeout).toBe(300);
     const variables = (fn.Environment as { Variables: Record<string, string> }).Variables;
     expect(variables[POLICY_FILE_ENV]).toBe(BUNDLED_POLICY_FILE);
