@@ -13,9 +13,15 @@
  * and reading the current findings once costs
  *   sum over destinations of max(1, ceil(findings held there / 100)) GetFindings pages.
  *
+ * Each series runs twice on fresh simulators: without the import ledger (every run reads every held
+ * finding back, as before the ledger) and with it (an S3 object per destination; Security Hub read in
+ * full only when the ledger is missing or `reconcileDays` old, so run 3, a week on, reconciles).
+ * Bytes read are the response bodies the simulated Security Hub and S3 sent.
+ *
  * Run: node_modules/.bin/node bench/publish.ts   (BENCH_LATENCY_MS: latency per Security Hub call)
  */
 import { type AuditedAccount, AwsClientFactory } from '../functions/aws/clients.ts';
+import { s3LedgerStore } from '../functions/aws/ledger-store.ts';
 import { countStatuses, type ScopeOutcome } from '../functions/core/audit.ts';
 import type { Finding } from '../functions/core/finding.ts';
 import { parsePolicy } from '../functions/core/policy.ts';
@@ -26,7 +32,8 @@ import { SECURITY_HUB_SERVICE } from '../test/sim/services/security-hub.ts';
 
 const ACCOUNTS = 10;
 const REGIONS = ['eu-west-1', 'eu-central-1', 'us-east-1', 'us-west-2', 'ap-southeast-2', 'ap-northeast-1'];
-const PER_DESTINATION = 1000;
+// BENCH_PER_DESTINATION scales the fleet down on a loaded machine (the ratios hold per finding).
+const PER_DESTINATION = Number(process.env.BENCH_PER_DESTINATION ?? 1000);
 const ROLE = 'certctl-backup-guard-publish';
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const DAY = 24 * 60 * 60 * 1000;
@@ -91,91 +98,146 @@ function fleetReport(changedEvery?: number) {
 
 const destinations = ACCOUNTS * REGIONS.length;
 const pagesHeld = destinations * Math.ceil(PER_DESTINATION / 100);
-let clock = new Date('2026-11-21T12:00:00.000Z');
-const sim = await startSim({
-  clock: () => clock,
-  scenario: {
-    accounts: accountIds.map((id, index) =>
-      index === 0 ? { id } : { id, assumableRoles: [{ name: ROLE }] },
-    ),
-    regions: REGIONS.map((name) => ({ name })),
-  },
-  faults: { latencyMs: LATENCY_MS, services: [SECURITY_HUB_SERVICE] },
-});
-const factory = new AwsClientFactory({
-  maxAttempts: 8,
-  credentials: simCredentials(accountIds[0]),
-  endpoint: sim.endpoint,
-  stsRegion: 'eu-west-1',
-});
+const LEDGER_BUCKET = 'certctl-backup-guard-ledger';
+const T0 = new Date('2026-11-21T12:00:00.000Z');
 const policy = parsePolicy({ securityHub: { enabled: true, centralRegion: 'eu-west-1' } });
 
-async function measure(
-  label: string,
-  changedEvery: number | undefined,
-  floor: string,
-  readFloor: number,
-): Promise<PublishResult> {
-  const report = fleetReport(changedEvery);
-  sim.resetStats();
-  const started = performance.now();
-  const cpuStart = process.cpuUsage();
-  const result = await publishToSecurityHub({ report, policy, factory, accounts: audited, now: () => clock });
-  const wallMs = performance.now() - started;
-  const cpu = process.cpuUsage(cpuStart);
-  const cpuMs = (cpu.user + cpu.system) / 1000;
-  const stats = sim.stats();
-  console.log(`${label}`);
-  console.log(
-    `  findings in report       ${report.findings.length} over ${destinations} (account, region) destinations`,
-  );
-  console.log(`  outcome                  ${JSON.stringify(result.counts)}`);
-  console.log(`  BatchImportFindings      ${result.calls.batchImport} calls (${floor})`);
-  console.log(
-    `  GetFindings              ${result.calls.getFindings} calls (minimum ${readFloor}: one page per 100 held, at least one per destination)`,
-  );
-  console.log(`  findings sent            ${result.findingsSent}`);
-  console.log(`  wall time                ${wallMs.toFixed(0)} ms (${LATENCY_MS} ms per Security Hub call)`);
-  // The simulator shares this process: its CPU is included, so these are upper bounds for the client.
-  const calls = result.calls.batchImport + result.calls.getFindings;
-  console.log(
-    `  CPU time                 ${cpuMs.toFixed(0)} ms (process, simulator included): ${(cpuMs / Math.max(1, calls)).toFixed(2)} ms per API call, ${((1000 * cpuMs) / Math.max(1, report.findings.length)).toFixed(0)} µs per finding`,
-  );
-  console.log(`  simulator saw            ${JSON.stringify(stats.byOperation)}; retries ${stats.retries}`);
-  return result;
+interface RunFigures {
+  readonly bytesRead: number;
+  readonly calls: PublishResult['calls'];
+  readonly counts: PublishResult['counts'];
 }
 
-try {
-  await measure(
-    'Run 1: first publication',
-    undefined,
-    `minimum ${destinations * Math.ceil(PER_DESTINATION / 100)}, target <= 600`,
-    destinations,
-  );
-  clock = new Date(clock.getTime() + DAY);
-  await measure('Run 2: next day, nothing changed', undefined, 'minimum 0', pagesHeld);
-  clock = new Date(clock.getTime() + 6 * DAY);
-  await measure(
-    'Run 3: a week later, 1% changed (every unchanged finding also due for refresh)',
-    100,
-    `minimum ${destinations * Math.ceil(PER_DESTINATION / 100)}`,
-    pagesHeld,
-  );
-  console.log('Run 4: the following week, nothing changed, one run a day (refreshes spread by finding Id)');
-  for (let day = 8; day <= 14; day += 1) {
-    clock = new Date(clock.getTime() + DAY);
-    const result = await publishToSecurityHub({
-      report: fleetReport(undefined),
+async function series(withLedger: boolean): Promise<Map<string, RunFigures>> {
+  let clock = T0;
+  const sim = await startSim({
+    clock: () => clock,
+    scenario: {
+      accounts: accountIds.map((id, index) =>
+        index === 0 ? { id } : { id, assumableRoles: [{ name: ROLE }] },
+      ),
+      regions: REGIONS.map((name) => ({ name })),
+      services: { s3: { buckets: [{ name: LEDGER_BUCKET, account: accountIds[0], region: 'eu-west-1' }] } },
+    },
+    faults: { latencyMs: LATENCY_MS, services: [SECURITY_HUB_SERVICE] },
+  });
+  const factory = new AwsClientFactory({
+    maxAttempts: 8,
+    credentials: simCredentials(accountIds[0]),
+    endpoint: sim.endpoint,
+    stsRegion: 'eu-west-1',
+  });
+  const ledger = withLedger ? s3LedgerStore(factory, LEDGER_BUCKET, 'eu-west-1') : undefined;
+  const figures = new Map<string, RunFigures>();
+  const publish = (changedEvery?: number) =>
+    publishToSecurityHub({
+      report: fleetReport(changedEvery),
       policy,
       factory,
       accounts: audited,
       now: () => clock,
+      ...(ledger ? { ledger } : {}),
     });
+
+  async function measure(
+    key: string,
+    label: string,
+    changedEvery: number | undefined,
+    floor: string,
+    readFloor: string,
+  ): Promise<PublishResult> {
+    sim.resetStats();
+    const started = performance.now();
+    const cpuBefore = process.cpuUsage();
+    const result = await publish(changedEvery);
+    const cpu = process.cpuUsage(cpuBefore);
+    const wallMs = performance.now() - started;
+    const stats = sim.stats();
+    const bytesRead = (stats.bytesOut[SECURITY_HUB_SERVICE] ?? 0) + (stats.bytesOut.s3 ?? 0);
+    figures.set(key, { bytesRead, calls: result.calls, counts: result.counts });
+    console.log(`${label}`);
+    console.log(`  outcome                  ${JSON.stringify(result.counts)}`);
+    console.log(`  BatchImportFindings      ${result.calls.batchImport} calls (${floor})`);
+    console.log(`  GetFindings              ${result.calls.getFindings} calls (${readFloor})`);
     console.log(
-      `  day ${String(day).padStart(2)}: ${String(result.counts.refreshed).padStart(5)} refreshed, ${String(result.counts.updated + result.counts.resolved).padStart(4)} updated or resolved (run 3's 1% changed back), ${result.calls.batchImport} import calls`,
+      `  import ledger            ${JSON.stringify(result.ledger)}; ${result.calls.ledgerRead} reads, ${result.calls.ledgerWrite} writes`,
     );
+    console.log(
+      `  bytes read               ${(bytesRead / 1e6).toFixed(2)} MB (Security Hub ${((stats.bytesOut[SECURITY_HUB_SERVICE] ?? 0) / 1e6).toFixed(2)} MB, S3 ${((stats.bytesOut.s3 ?? 0) / 1e6).toFixed(2)} MB)`,
+    );
+    console.log(`  findings sent            ${result.findingsSent}`);
+    console.log(
+      `  wall time                ${wallMs.toFixed(0)} ms (${LATENCY_MS} ms per Security Hub call); CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms (bench process, simulator included)`,
+    );
+    console.log(`  simulator saw            ${JSON.stringify(stats.byOperation)}; retries ${stats.retries}`);
+    return result;
   }
-} finally {
-  factory.destroy();
-  await sim.close();
+
+  try {
+    console.log(
+      `== ${withLedger ? 'with the import ledger (S3)' : 'without a ledger (every run reads every held finding)'} ==`,
+    );
+    console.log(
+      `  ${ACCOUNTS * REGIONS.length * PER_DESTINATION} findings over ${destinations} (account, region) destinations`,
+    );
+    await measure(
+      'first',
+      'Run 1: first publication',
+      undefined,
+      `minimum ${destinations * Math.ceil(PER_DESTINATION / 100)}, target <= 600`,
+      `minimum ${destinations}: one empty page per destination`,
+    );
+    clock = new Date(clock.getTime() + DAY);
+    await measure(
+      'steady',
+      'Run 2: next day, nothing changed (steady state)',
+      undefined,
+      'minimum 0',
+      withLedger ? 'minimum 0: the ledger answers' : `minimum ${pagesHeld}: one page per 100 held`,
+    );
+    clock = new Date(clock.getTime() + 6 * DAY);
+    await measure(
+      'week',
+      'Run 3: a week later, 1% changed (every unchanged finding also due for refresh)',
+      100,
+      `minimum ${destinations * Math.ceil(PER_DESTINATION / 100)}`,
+      withLedger ? `${pagesHeld}: the weekly reconciliation` : `minimum ${pagesHeld}`,
+    );
+    console.log('Run 4: the following week, nothing changed, one run a day (refreshes spread by finding Id)');
+    for (let day = 8; day <= 14; day += 1) {
+      clock = new Date(clock.getTime() + DAY);
+      sim.resetStats();
+      const result = await publish(undefined);
+      const stats = sim.stats();
+      const bytes = (stats.bytesOut[SECURITY_HUB_SERVICE] ?? 0) + (stats.bytesOut.s3 ?? 0);
+      console.log(
+        `  day ${String(day).padStart(2)}: ${String(result.counts.refreshed).padStart(5)} refreshed, ${String(result.counts.updated + result.counts.resolved).padStart(4)} updated or resolved (run 3's 1% changed back), ${result.calls.batchImport} import calls, ${result.calls.getFindings} GetFindings, ${(bytes / 1e6).toFixed(2)} MB read`,
+      );
+    }
+  } finally {
+    factory.destroy();
+    await sim.close();
+  }
+  return figures;
 }
+
+const before = await series(false);
+const after = await series(true);
+const steadyBefore = before.get('steady') as RunFigures;
+const steadyAfter = after.get('steady') as RunFigures;
+const weekAfter = after.get('week') as RunFigures;
+const callsOf = (figures: RunFigures) =>
+  figures.calls.getFindings + figures.calls.ledgerRead + figures.calls.ledgerWrite;
+console.log('Steady state (run 2), same imports, same machine');
+console.log(
+  `  without ledger           ${(steadyBefore.bytesRead / 1e6).toFixed(2)} MB read in ${callsOf(steadyBefore)} read calls (${steadyBefore.calls.getFindings} GetFindings), ${steadyBefore.calls.batchImport} imports`,
+);
+console.log(
+  `  with ledger              ${(steadyAfter.bytesRead / 1e6).toFixed(2)} MB read in ${callsOf(steadyAfter)} read/write calls (${steadyAfter.calls.getFindings} GetFindings, ${steadyAfter.calls.ledgerRead} ledger GETs, ${steadyAfter.calls.ledgerWrite} ledger PUTs), ${steadyAfter.calls.batchImport} imports`,
+);
+console.log(
+  `  ratio                    ${(steadyAfter.bytesRead / steadyBefore.bytesRead).toFixed(4)} of the bytes (target <= 0.1); same imports: ${JSON.stringify(steadyBefore.counts) === JSON.stringify(steadyAfter.counts)}`,
+);
+console.log(
+  `  weekly reconciliation    ${(weekAfter.bytesRead / 1e6).toFixed(2)} MB once per ${policy.securityHub.reconcileDays} days; with the default hourly schedule that is ${((weekAfter.bytesRead / (policy.securityHub.reconcileDays * 24) + steadyAfter.bytesRead) / 1e6).toFixed(2)} MB a run on average`,
+);

@@ -17,6 +17,7 @@ import type { Construct } from 'constructs';
 import type { Policy } from '../functions/core/policy.ts';
 import { type AuditSchedule, parseAuditSchedule } from '../functions/core/schedule.ts';
 import { REPO_ROOT } from './bundling.ts';
+import { addImportLedger } from './import-ledger.ts';
 import type { NagAcknowledgement } from './nag.ts';
 import { auditReadStatements, auditRegions, securityHubRegions } from './permissions.ts';
 import { jobRoleName, ScheduledJob, type ScheduledJobAlarms } from './scheduled-job.ts';
@@ -63,8 +64,9 @@ export interface AuditStackProps extends StackProps {
   readonly timeout?: Duration;
   /**
    * Lambda memory in MB. The audit is CPU-bound and Lambda gives CPU in proportion to memory, so
-   * the default is one full vCPU (docs/deploy.md "Choosing the audit Lambda's memory").
-   * @default 1769
+   * the default is one full vCPU (docs/deploy.md "Choosing the audit Lambda's memory"); a whole run
+   * needs at least AUDIT_MIN_MEMORY_MB (384, `node bench/scheduled-run.ts`).
+   * @default AUDIT_MEMORY_MB (1769)
    */
   readonly memorySize?: number;
 }
@@ -108,12 +110,12 @@ export class AuditStack extends Stack {
       roleName: props.auditRoleName ?? AUDIT_ROLE_NAME,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       ...(props.timeout ? { timeout: props.timeout } : {}),
-      memorySize: props.memorySize ?? 1769,
     });
     // The role has a fixed name, and CloudFormation cannot replace a named resource under a new
     // logical id (it would create the new role before deleting the old one, with the same name):
     // keep the id stacks deployed before the job construct existed already hold.
     (auditPitr.role.node.defaultChild as CfnRole).overrideLogicalId('AuditPitrRoleCB1CBDF7');
+    if (policy.securityHub.enabled) addImportLedger(this, auditPitr);
     this.jobs = new Map([[AUDIT_PITR_SERVICE, auditPitr]]);
     const { notCompleted, ...alarms } = auditPitr.alarms;
     this.alarms = { ...alarms, auditNotCompleted: notCompleted };

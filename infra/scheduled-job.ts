@@ -42,6 +42,20 @@ export function jobRoleName(job: string): string {
   return `${JOB_ROLE_PREFIX}${job}`;
 }
 
+/**
+ * Lambda memory in MB that a whole scheduled run needs at the least: the peak of audit plus
+ * publication over 6,000 databases (`node bench/scheduled-run.ts`) was 265 MB RSS for a run that
+ * reads Security Hub in full (the weekly reconciliation, a lost ledger), over 256.
+ */
+export const AUDIT_MIN_MEMORY_MB = 384;
+
+/**
+ * Default Lambda memory in MB: one full vCPU. The audit is CPU-bound and Lambda gives CPU in
+ * proportion to memory, so below one vCPU a run costs about the same and takes longer (docs/deploy.md,
+ * "Choosing the audit Lambda's memory"); it is also far above {@link AUDIT_MIN_MEMORY_MB}.
+ */
+export const AUDIT_MEMORY_MB = 1769;
+
 export interface ScheduledJobProps {
   /** The job's name: the Powertools `service` its metrics carry, and the suffix of its role name. */
   readonly job: string;
@@ -138,7 +152,7 @@ export class ScheduledJob extends Construct {
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize ?? AUDIT_MEMORY_MB,
       timeout: props.timeout ?? Duration.minutes(5),
       role: this.role,
       logGroup: this.logGroup,

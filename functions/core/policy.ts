@@ -154,6 +154,14 @@ export const policySchema = z
           .max(89)
           .default(7)
           .describe('Re-import an unchanged finding after this many days (Security Hub drops it after 90).'),
+        reconcileDays: z
+          .int()
+          .min(1)
+          .max(89)
+          .default(7)
+          .describe(
+            'Read every held finding back from Security Hub (GetFindings) this often per account and region, correcting drift; in between, the import ledger decides. Without a ledger every run reads in full.',
+          ),
         centralAccountId: z
           .string()
           .regex(ACCOUNT_ID, 'must be a 12-digit AWS account id')

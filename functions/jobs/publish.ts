@@ -9,6 +9,7 @@ import type { Policy } from '../core/policy.ts';
 import {
   type FailedImport,
   FindingsImportError,
+  type LedgerStore,
   type PublishAccount,
   type PublishLogger,
   type PublishResult,
@@ -29,6 +30,11 @@ export interface PublisherDependencies {
   readonly accounts: readonly PublishAccount[];
   /** Region for findings without an AWS region of their own (GCP, whole-account findings). */
   readonly homeRegion?: string | undefined;
+  /**
+   * The import ledger's store; without one every run reads every held finding back from Security Hub.
+   * Called only when the run publishes.
+   */
+  readonly ledger?: () => LedgerStore;
 }
 
 /** Failures quoted in an outcome and its log line; the rest are counted per code. */
@@ -50,6 +56,8 @@ export interface DeliveredPublication {
   readonly status: 'published' | 'partial';
   readonly counts: PublishResult['counts'];
   readonly calls: PublishResult['calls'];
+  /** What the import ledger did (destinations planned from it, reconciled in full, written). */
+  readonly ledger: PublishResult['ledger'];
   /** How many findings did not land. */
   readonly failedCount: number;
   /** Failed findings per error code (Security Hub's, or the SDK's when a call failed as a whole). */
@@ -106,6 +114,7 @@ export async function publishAudit(
       factory,
       accounts: deps.publisher.accounts,
       ...(deps.publisher.homeRegion ? { homeRegion: deps.publisher.homeRegion } : {}),
+      ...(deps.publisher.ledger ? { ledger: deps.publisher.ledger() } : {}),
       ...(deps.logger ? { logger: deps.logger } : {}),
       ...(deps.now ? { now: deps.now } : {}),
     });
@@ -124,6 +133,7 @@ export async function publishAudit(
       status: result.failed.length === 0 ? 'published' : 'partial',
       counts: result.counts,
       calls: result.calls,
+      ledger: result.ledger,
       failedCount: result.failed.length,
       failedByCode,
       failures,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LEDGER_BUCKET_ENV, LEDGER_PREFIX } from '../../functions/aws/ledger-store.ts';
 import {
   BUNDLED_POLICY_FILE,
   POLICY_ENV,
@@ -12,6 +13,7 @@ import { METRICS_NAMESPACE } from '../../functions/handlers/aws/observability.ts
 import { AUDIT_PITR_ENTRY, AUDIT_PITR_SERVICE, AUDIT_ROLE_NAME } from '../../infra/audit-stack.ts';
 import { buildBackupGuardApp } from '../../infra/backup-guard-app.ts';
 import { readPolicyContext } from '../../infra/policy-context.ts';
+import { AUDIT_MEMORY_MB } from '../../infra/scheduled-job.ts';
 import { FULL_POLICY, flatten, iamStatements, type Synthesized, synthesize, testContext } from './support.ts';
 
 function resourceOfType(synthesized: Synthesized, type: string): { Properties: Record<string, unknown> } {
@@ -43,13 +45,46 @@ describe('AuditStack', () => {
     expect(fn.Runtime).toBe('nodejs24.x');
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.Handler).toBe('index.handler');
-    expect(fn.MemorySize).toBe(1769);
+    expect(fn.MemorySize).toBe(AUDIT_MEMORY_MB);
+    expect(AUDIT_MEMORY_MB).toBe(1769);
     expect(fn.Timeout).toBe(300);
     const variables = (fn.Environment as { Variables: Record<string, string> }).Variables;
     expect(variables[POLICY_FILE_ENV]).toBe(BUNDLED_POLICY_FILE);
     expect(variables[POLICY_ENV]).toBeUndefined();
     const bundled = readFileSync(full.stacks.audit.auditJob.policyFile, 'utf8');
     expect(parsePolicy(JSON.parse(bundled))).toEqual(parsePolicy(FULL_POLICY));
+  });
+
+  it('grants the import ledger bucket to the audit role only on the ledger prefix when Security Hub publishing is on', () => {
+    // Prepare: the full policy publishes. Act: synthesized once above.
+    const bucket = resourceOfType(full, 'AWS::S3::Bucket').Properties;
+    const fn = resourceOfType(full, 'AWS::Lambda::Function').Properties;
+    const statements = iamStatements(full.stacks.audit, full.templates.audit).filter((statement) =>
+      statement.Action.some((action) => action.startsWith('s3:')),
+    );
+
+    // Assess
+    expect(bucket.PublicAccessBlockConfiguration).toMatchObject({
+      BlockPublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(
+      (fn.Environment as { Variables: Record<string, unknown> }).Variables[LEDGER_BUCKET_ENV],
+    ).toBeDefined();
+    expect(
+      statements
+        .map((statement) => [[...statement.Action].sort(), JSON.stringify(statement.Resource)])
+        .sort(),
+    ).toEqual([
+      [
+        ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'].sort(),
+        expect.stringContaining(`/${LEDGER_PREFIX}*`),
+      ],
+      [['s3:ListBucket'], expect.not.stringContaining('/')],
+    ]);
+    expect(statements.find((statement) => statement.Action.includes('s3:ListBucket'))?.Condition).toEqual({
+      StringLike: { 's3:prefix': [`${LEDGER_PREFIX}*`] },
+    });
   });
 
   it('bundles the handler file that exists in the repository when bundling is skipped in tests', () => {

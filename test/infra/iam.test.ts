@@ -15,6 +15,11 @@ const REVIEWED_ACTIONS = new Set<string>([
   'sqs:SendMessage',
   'sqs:GetQueueAttributes',
   'sqs:GetQueueUrl',
+  // The import ledger: its objects, and listing its prefix (a missing ledger then answers 404, not 403).
+  's3:GetObject',
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:ListBucket',
   // The scheduler role invokes the audit function.
   'lambda:InvokeFunction',
 ]);

@@ -161,8 +161,11 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
         return service.throttled(request);
       case 'serverError':
         return service.serverError(request);
-      default:
-        return await service.handle(request, context);
+      default: {
+        const response = await service.handle(request, context);
+        stats.recordBytes(service.name, Buffer.byteLength(response.body));
+        return response;
+      }
     }
   }
 

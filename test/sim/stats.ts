@@ -34,6 +34,8 @@ export interface SimStatsSnapshot {
   readonly byRegion: Readonly<Record<string, number>>;
   readonly calls: readonly SimCallCount[];
   readonly faults: SimFaultCounts;
+  /** Response body bytes the simulated services sent, per service (what a client had to read). */
+  readonly bytesOut: Readonly<Record<string, number>>;
 }
 
 export const UNMATCHED_SERVICE = 'unmatched';
@@ -47,6 +49,11 @@ export class SimStats {
   #regionDown = 0;
   #delayed = 0;
   #injectedLatencyMs = 0;
+  readonly #bytesOut = new Map<string, number>();
+
+  recordBytes(service: string, bytes: number): void {
+    this.#bytesOut.set(service, (this.#bytesOut.get(service) ?? 0) + bytes);
+  }
 
   record(service: string, operation: string, region: string | undefined, attempt: number): void {
     const regionName = region ?? NO_REGION;
@@ -75,6 +82,7 @@ export class SimStats {
     this.#regionDown = 0;
     this.#delayed = 0;
     this.#injectedLatencyMs = 0;
+    this.#bytesOut.clear();
   }
 
   snapshot(): SimStatsSnapshot {
@@ -105,6 +113,7 @@ export class SimStats {
       byOperation,
       byRegion,
       calls,
+      bytesOut: Object.fromEntries(this.#bytesOut),
       faults: {
         throttled: this.#throttled,
         serverErrors: this.#serverErrors,

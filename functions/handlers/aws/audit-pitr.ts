@@ -10,6 +10,7 @@ import middy from '@middy/core';
 import * as z from 'zod';
 import { AwsClientFactory } from '../../aws/clients.ts';
 import { awsCollectors } from '../../aws/collectors.ts';
+import { LEDGER_BUCKET_ENV, s3LedgerStore } from '../../aws/ledger-store.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { describeError, InputError, inputIssues } from '../../core/errors.ts';
 import { AWS_REGION, loadFunctionPolicy, type Policy } from '../../core/policy.ts';
@@ -55,6 +56,8 @@ export interface AuditPitrDependencies {
   readonly now?: () => Date;
   /** The Lambda's own region (`AWS_REGION`), for account-level calls. */
   readonly homeRegion?: string | undefined;
+  /** The import ledger's bucket (`BACKUP_GUARD_LEDGER_BUCKET`), in `homeRegion`; none: every run reads Security Hub in full. */
+  readonly ledgerBucket?: string | undefined;
 }
 
 /**
@@ -96,6 +99,12 @@ export async function auditPitr(event: unknown, deps: AuditPitrDependencies): Pr
         factory: () => deps.factory,
         accounts: deps.policy.aws.accounts,
         homeRegion: deps.homeRegion,
+        ...(deps.ledgerBucket
+          ? {
+              ledger: () =>
+                s3LedgerStore(deps.factory, deps.ledgerBucket as string, deps.homeRegion ?? 'us-east-1'),
+            }
+          : {}),
       },
       logger: deps.logger,
       ...(deps.now ? { now: deps.now } : {}),
@@ -146,6 +155,7 @@ function defaultDependencies(): AuditPitrDependencies {
       logger,
       metrics,
       homeRegion: process.env.AWS_REGION,
+      ledgerBucket: process.env[LEDGER_BUCKET_ENV] || undefined,
     };
   }
   return dependencies;

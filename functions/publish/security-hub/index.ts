@@ -27,8 +27,24 @@ export {
   SecurityHubConfigError,
 } from './errors.ts';
 export {
+  decodeLedger,
+  encodeLedger,
+  LEDGER_FORMAT,
+  LEDGER_VERSION,
+  type Ledger,
+  LedgerConflictError,
+  type LedgerStore,
+  LedgerUnreadableError,
+  type StoredLedger,
+} from './ledger.ts';
+export {
+  type ArchiveLookup,
+  archiveImport,
+  contentHash,
   describeChanges,
   destinationsToRead,
+  type HeldFinding,
+  heldFinding,
   type ImportAction,
   type PlanCounts,
   type PlannedImport,
@@ -39,6 +55,7 @@ export {
 } from './lifecycle.ts';
 export {
   assertPublished,
+  type LedgerCounts,
   type PublishAccount,
   type PublishCounts,
   type PublishLogger,

@@ -9,6 +9,7 @@
  * (another region, account or group), keep their findings exactly as they were.
  */
 
+import { createHash } from 'node:crypto';
 import type { AwsSecurityFinding, SeverityLabel } from '@aws-sdk/client-securityhub';
 import { type AuditReport, coverageProblems, type Scope, scopeKey, scopeResource } from '../../core/audit.ts';
 import { CHECK_GROUP_NAME, type Finding } from '../../core/finding.ts';
@@ -35,6 +36,40 @@ export interface PlannedImport {
   readonly reason: string;
   readonly destination: Destination;
   readonly finding: AwsSecurityFinding;
+  /** {@link contentHash} of `finding`, for the import ledger. */
+  readonly contentHash: string;
+}
+
+/**
+ * What the lifecycle knows of a finding Security Hub holds for this product: read back from Security
+ * Hub (`finding` set, or compacted by {@link heldFinding} when it matches this run's), or remembered
+ * by the import ledger (no `finding`). Enough to decide create, update, refresh and resolve; archiving
+ * needs the whole finding, which is looked up by Id when only the ledger knows it.
+ */
+export interface HeldFinding {
+  readonly id: string;
+  readonly productArn: string;
+  /** Where it is held. */
+  readonly account: string;
+  readonly region: string;
+  readonly createdAt?: string | undefined;
+  readonly updatedAt?: string | undefined;
+  readonly recordState: 'ACTIVE' | 'ARCHIVED';
+  readonly complianceStatus?: string | undefined;
+  /** The scope it belongs to (from its ProductFields); absent when it carries none. */
+  readonly scope?: Scope | undefined;
+  /** {@link contentHash} of what was last imported; absent when not known. */
+  readonly contentHash?: string | undefined;
+  /** The whole finding as Security Hub returned it, when read back and kept. */
+  readonly finding?: AwsSecurityFinding | undefined;
+}
+
+/** An archive decided from the ledger: the finding must be read by Id, then {@link archiveImport} builds it. */
+export interface ArchiveLookup {
+  readonly id: string;
+  readonly productArn: string;
+  readonly destination: Destination;
+  readonly reason: string;
 }
 
 /**
@@ -64,6 +99,8 @@ export interface PublicationPlan {
   readonly imports: readonly PlannedImport[];
   readonly skipped: readonly PlannedSkip[];
   readonly counts: PlanCounts;
+  /** Archives of findings only the ledger knows (no `finding`): not counted in `counts` until read. */
+  readonly archiveLookups: readonly ArchiveLookup[];
 }
 
 /** What `planPublication` decides from. */
@@ -74,6 +111,8 @@ export interface PlanPublicationInput {
   readonly now: Date;
   /** This product's findings as read back from Security Hub (any account and region); none when absent. */
   readonly existing?: readonly AwsSecurityFinding[];
+  /** What is held, as the ledger remembers it or compacted from reads ({@link heldFinding}); added to `existing`. */
+  readonly held?: Iterable<HeldFinding>;
   /** Where findings go; from the policy when absent. */
   readonly target?: PublishTarget;
 }
@@ -128,6 +167,56 @@ function scopeOf(finding: AwsSecurityFinding): Scope | undefined {
   return { provider, account, region, group };
 }
 
+/** The scope and content digest of each finding this run reports, by key, for {@link heldFinding}. */
+export type ReportedDigests = ReadonlyMap<
+  string,
+  { readonly contentHash: string; readonly drifting: readonly string[] }
+>;
+
+/** {@link ReportedDigests} of a report: what each reported finding would be imported as. */
+export function reportedDigests(
+  report: Pick<AuditReport, 'findings'>,
+  target: PublishTarget,
+  now: Date,
+): ReportedDigests {
+  const digests = new Map<string, { contentHash: string; drifting: readonly string[] }>();
+  for (const finding of report.findings) {
+    const draft = toAsff(finding, { destination: destinationFor(finding.resource, target), now });
+    const drifting = finding.drifting ?? [];
+    digests.set(findingKey(draft.ProductArn, draft.Id), {
+      contentHash: contentHash(draft, drifting),
+      drifting,
+    });
+  }
+  return digests;
+}
+
+/**
+ * A finding read from Security Hub, as the lifecycle keeps it. With `reported`, the whole finding is
+ * dropped when this run reports it unchanged (its digest is all the plan needs), so a run holding
+ * tens of thousands of unchanged findings keeps a few hundred bytes each instead of the whole ASFF;
+ * changed findings keep it (the plan names what changed) and so do unreported ones (archiving copies them).
+ */
+export function heldFinding(finding: AwsSecurityFinding, reported?: ReportedDigests): HeldFinding {
+  const destination = destinationOf(finding);
+  const expected = reported?.get(findingKey(finding.ProductArn, finding.Id));
+  const hash = contentHash(finding, expected?.drifting ?? []);
+  const keep = !expected || expected.contentHash !== hash || finding.RecordState === 'ARCHIVED';
+  return {
+    id: finding.Id ?? '',
+    productArn: finding.ProductArn ?? '',
+    account: destination.account,
+    region: destination.region,
+    createdAt: finding.CreatedAt,
+    updatedAt: finding.UpdatedAt,
+    recordState: finding.RecordState === 'ARCHIVED' ? 'ARCHIVED' : 'ACTIVE',
+    complianceStatus: finding.Compliance?.Status,
+    scope: scopeOf(finding),
+    contentHash: hash,
+    ...(keep ? { finding } : {}),
+  };
+}
+
 /**
  * Scopes whose findings this run may archive. A complete scope with region `*` covers every region
  * of its account and group (a Cloud SQL project is listed across all its regions in one call).
@@ -162,44 +251,65 @@ function archivableScopes(report: Pick<AuditReport, 'scopes'>): (scope: Scope) =
 }
 
 /**
- * What a publication changes, compared field by field; empty when nothing material changed.
- * Description and remediation text are rendered from the status and the observed values, which
- * are compared themselves; `drifting` names observed values that move every run (timestamps, the
- * current lag) and are not news on their own. Both reach Security Hub with the next material
- * change or the periodic refresh, so a steady fleet is not re-imported on every run.
+ * The fields whose change is news, as (label, value) pairs in a fixed order: compliance status, the
+ * provider's severity, title, remediation URL, types, this product's ProductFields (sorted, without
+ * the `aws/…` keys Security Hub adds and without `drifting` observed values), and the resources.
+ * Description and remediation text are rendered from the status and the observed values, which are
+ * compared themselves; `drifting` names observed values that move every run (timestamps, the current
+ * lag) and are not news on their own. Both reach Security Hub with the next material change or the
+ * periodic refresh, so a steady fleet is not re-imported on every run.
  */
+function materialFields(finding: AwsSecurityFinding, drifting: readonly string[]): Map<string, unknown> {
+  const fields = new Map<string, unknown>([
+    ['Compliance.Status', finding.Compliance?.Status],
+    ['Severity', providerSeverity(finding)],
+    ['Title', finding.Title],
+    ['Remediation.Url', finding.Remediation?.Recommendation?.Url],
+    ['Types', finding.FindingProviderFields?.Types ?? finding.Types],
+  ]);
+  const ignored = new Set(drifting.map((key) => `${PRODUCT_FIELD.observedPrefix}${key}`));
+  const own = ownProductFields(finding);
+  for (const key of Object.keys(own).sort()) {
+    if (!ignored.has(key)) fields.set(`ProductFields.${key}`, own[key]);
+  }
+  fields.set('Resources', canonicalResources(finding));
+  return fields;
+}
+
+/**
+ * A digest of a finding's material fields (see {@link materialFields}): two findings have the same
+ * digest exactly when {@link describeChanges} finds no change between them. The import ledger keeps
+ * it so a later run can tell "changed" from "unchanged" without reading the finding back.
+ */
+export function contentHash(finding: AwsSecurityFinding, drifting: readonly string[] = []): string {
+  const canonical = JSON.stringify([...materialFields(finding, drifting)]);
+  return createHash('sha256').update(canonical).digest('base64url').slice(0, 22);
+}
+
+/** What a publication changes, compared field by field (see {@link materialFields}); empty when nothing material changed. */
 export function describeChanges(
   existing: AwsSecurityFinding,
   desired: AwsSecurityFinding,
   drifting: readonly string[] = [],
 ): string[] {
   const changes: string[] = [];
-  const compare = (label: string, before: unknown, after: unknown): void => {
-    if (JSON.stringify(before) !== JSON.stringify(after)) {
-      changes.push(`${label} ${display(before)} -> ${display(after)}`);
-    }
+  const before = materialFields(existing, drifting);
+  const after = materialFields(desired, drifting);
+  const labels = [...new Set([...before.keys(), ...after.keys()])];
+  const fixed = labels.filter((label) => !label.startsWith('ProductFields.') && label !== 'Resources');
+  const productFields = labels
+    .filter((label) => label.startsWith('ProductFields.'))
+    .sort()
+    .map((label) => label.slice('ProductFields.'.length));
+  const compare = (label: string, key: string): void => {
+    const was = before.get(key);
+    const now = after.get(key);
+    if (JSON.stringify(was) !== JSON.stringify(now))
+      changes.push(`${label} ${display(was)} -> ${display(now)}`);
   };
-  compare('Compliance.Status', existing.Compliance?.Status, desired.Compliance?.Status);
-  compare('Severity', providerSeverity(existing), providerSeverity(desired));
-  compare('Title', existing.Title, desired.Title);
-  compare(
-    'Remediation.Url',
-    existing.Remediation?.Recommendation?.Url,
-    desired.Remediation?.Recommendation?.Url,
-  );
-  compare(
-    'Types',
-    existing.FindingProviderFields?.Types ?? existing.Types,
-    desired.FindingProviderFields?.Types,
-  );
-  const before = ownProductFields(existing);
-  const after = ownProductFields(desired);
-  const ignored = new Set(drifting.map((key) => `${PRODUCT_FIELD.observedPrefix}${key}`));
-  for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
-    if (ignored.has(key)) continue;
-    compare(key, before[key], after[key]);
-  }
-  compare('Resources', canonicalResources(existing), canonicalResources(desired));
+  for (const label of fixed) compare(label, label);
+  for (const key of productFields) compare(key, `ProductFields.${key}`);
+  compare('Resources', 'Resources');
   return changes;
 }
 
@@ -237,8 +347,8 @@ function canonicalResources(finding: AwsSecurityFinding): unknown {
  * `UpdatedAt` for a re-import: now, or just after the stored value when this machine's clock is
  * behind it (Security Hub silently ignores an update that is not newer).
  */
-function updatedAtAfter(existing: AwsSecurityFinding | undefined, now: Date): Date {
-  const stored = Date.parse(existing?.UpdatedAt ?? '');
+function updatedAtAfter(updatedAt: string | undefined, now: Date): Date {
+  const stored = Date.parse(updatedAt ?? '');
   return Number.isFinite(stored) && stored >= now.getTime() ? new Date(stored + 1) : now;
 }
 
@@ -254,7 +364,7 @@ function archivedCopy(existing: AwsSecurityFinding, now: Date): AwsSecurityFindi
     AwsAccountId: existing.AwsAccountId,
     Types: types,
     CreatedAt: existing.CreatedAt,
-    UpdatedAt: updatedAtAfter(existing, now).toISOString(),
+    UpdatedAt: updatedAtAfter(existing.UpdatedAt, now).toISOString(),
     Severity: { Label: severity },
     Title: existing.Title,
     Description: existing.Description,
@@ -297,30 +407,35 @@ export function refreshDue(id: string, updatedAt: number, now: number, refreshDa
 }
 
 function decide(
-  existing: AwsSecurityFinding | undefined,
+  held: HeldFinding | undefined,
   desired: AwsSecurityFinding,
+  desiredHash: string,
   drifting: readonly string[],
   now: Date,
   refreshDays: number,
 ): Decision {
-  if (!existing) return { action: 'create', reason: 'new finding' };
-  if (existing.RecordState === 'ARCHIVED') {
+  if (!held) return { action: 'create', reason: 'new finding' };
+  if (held.recordState === 'ARCHIVED') {
     return { action: 'update', reason: 'archived finding reported again: re-imported ACTIVE' };
   }
-  const changes = describeChanges(existing, desired, drifting);
-  const status = existing.Compliance?.Status;
+  const changes = held.finding
+    ? describeChanges(held.finding, desired, drifting)
+    : held.contentHash === desiredHash
+      ? []
+      : ['content differs from the last import (import ledger digest)'];
+  const status = held.complianceStatus;
   if (desired.Compliance?.Status === 'PASSED' && status !== 'PASSED') {
     return { action: 'resolve', reason: `now passes (${changes.join('; ')})` };
   }
   if (changes.length > 0) return { action: 'update', reason: `changed: ${changes.join('; ')}` };
-  const updatedAt = Date.parse(existing.UpdatedAt ?? '');
-  if (!Number.isFinite(updatedAt) || refreshDue(existing.Id ?? '', updatedAt, now.getTime(), refreshDays)) {
+  const updatedAt = Date.parse(held.updatedAt ?? '');
+  if (!Number.isFinite(updatedAt) || refreshDue(held.id, updatedAt, now.getTime(), refreshDays)) {
     return {
       action: 'refresh',
-      reason: `unchanged, last updated ${existing.UpdatedAt ?? '(unknown)'}: due for its refresh (every ${refreshDays} days, at a time spread by finding Id; Security Hub deletes active findings after 90 days without an update)`,
+      reason: `unchanged, last updated ${held.updatedAt ?? '(unknown)'}: due for its refresh (every ${refreshDays} days, at a time spread by finding Id; Security Hub deletes active findings after 90 days without an update)`,
     };
   }
-  return { action: 'unchanged', reason: `unchanged, last updated ${existing.UpdatedAt}` };
+  return { action: 'unchanged', reason: `unchanged, last updated ${held.updatedAt}` };
 }
 
 /**
@@ -332,14 +447,17 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
   const { report, policy, now } = input;
   const target = input.target ?? publishTargetFrom(policy);
   const refreshDays = policy.securityHub.refreshDays;
-  const existingByKey = new Map<string, AwsSecurityFinding>();
-  for (const finding of input.existing ?? [])
-    existingByKey.set(findingKey(finding.ProductArn, finding.Id), finding);
+  const existingByKey = new Map<string, HeldFinding>();
+  for (const finding of input.existing ?? []) {
+    existingByKey.set(findingKey(finding.ProductArn, finding.Id), heldFinding(finding));
+  }
+  for (const held of input.held ?? []) existingByKey.set(findingKey(held.productArn, held.id), held);
 
   const imports: PlannedImport[] = [];
   const skipped: PlannedSkip[] = [];
   const counts = { create: 0, update: 0, refresh: 0, resolve: 0, archive: 0, unchanged: 0, untouched: 0 };
   const reported = new Set<string>();
+  const archiveLookups: ArchiveLookup[] = [];
 
   for (const finding of report.findings) {
     const destination = destinationFor(finding.resource, target);
@@ -361,7 +479,9 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
       });
       continue;
     }
-    const decision = decide(existing, draft, finding.drifting ?? [], now, refreshDays);
+    const drifting = finding.drifting ?? [];
+    const desiredHash = contentHash(draft, drifting);
+    const decision = decide(existing, draft, desiredHash, drifting, now, refreshDays);
     if (decision.action === 'unchanged') {
       counts.unchanged += 1;
       skipped.push({ kind: 'unchanged', id: draft.Id as string, reason: decision.reason, destination });
@@ -370,7 +490,13 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
     const asff = existing ? reimport(finding, destination, existing, now) : draft;
     validateAsff(asff);
     counts[decision.action] += 1;
-    imports.push({ action: decision.action, reason: decision.reason, destination, finding: asff });
+    imports.push({
+      action: decision.action,
+      reason: decision.reason,
+      destination,
+      finding: asff,
+      contentHash: desiredHash,
+    });
   }
 
   // A run that judged nothing, or missed a database the policy names, looks exactly like one whose
@@ -378,14 +504,18 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
   const coverage = coverageProblems(report);
   const mayArchive = coverage.length > 0 ? () => false : archivableScopes(report);
   for (const [key, existing] of existingByKey) {
-    if (reported.has(key) || existing.RecordState === 'ARCHIVED') continue;
-    const destination = destinationOf(existing);
-    const scope = scopeOf(existing);
+    if (reported.has(key) || existing.recordState === 'ARCHIVED') continue;
+    const destination: Destination = {
+      account: existing.account,
+      region: existing.region,
+      partition: partitionOf(existing.region),
+    };
+    const scope = existing.scope;
     if (!scope || !mayArchive(scope)) {
       counts.untouched += 1;
       skipped.push({
         kind: 'untouched',
-        id: existing.Id ?? '',
+        id: existing.id,
         reason: !scope
           ? 'not reported, and its scope is unknown (no certctl-backup-guard ProductFields)'
           : coverage.length > 0
@@ -395,24 +525,39 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
       });
       continue;
     }
-    const archived = archivedCopy(existing, now);
-    validateAsff(archived);
+    const reason = `resource no longer reported in fully evaluated scope ${scopeKey(scope)}`;
+    if (!existing.finding) {
+      archiveLookups.push({ id: existing.id, productArn: existing.productArn, destination, reason });
+      continue;
+    }
     counts.archive += 1;
-    imports.push({
-      action: 'archive',
-      reason: `resource no longer reported in fully evaluated scope ${scopeKey(scope)}`,
-      destination,
-      finding: archived,
-    });
+    imports.push(archiveImport(existing.finding, reason, now));
   }
-  return { imports, skipped, counts };
+  return { imports, skipped, counts, archiveLookups };
+}
+
+/** The archive of a finding read back from Security Hub (for an {@link ArchiveLookup}, once read). */
+export function archiveImport(existing: AwsSecurityFinding, reason: string, now: Date): PlannedImport {
+  const archived = archivedCopy(existing, now);
+  validateAsff(archived);
+  return {
+    action: 'archive',
+    reason,
+    destination: destinationOf(existing),
+    finding: archived,
+    contentHash: contentHash(archived),
+  };
 }
 
 function reimport(
   finding: Finding,
   destination: Destination,
-  existing: AwsSecurityFinding,
+  existing: HeldFinding,
   now: Date,
 ): AwsSecurityFinding {
-  return toAsff(finding, { destination, now: updatedAtAfter(existing, now), createdAt: existing.CreatedAt });
+  return toAsff(finding, {
+    destination,
+    now: updatedAtAfter(existing.updatedAt, now),
+    ...(existing.createdAt ? { createdAt: existing.createdAt } : {}),
+  });
 }

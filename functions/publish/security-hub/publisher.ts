@@ -17,9 +17,22 @@ import { type AuditReport, EXIT_CODES, mapWithConcurrency } from '../../core/aud
 import { describeError, errorCode } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import type { Policy } from '../../core/policy.ts';
+import { DAY_MS } from '../../core/time.ts';
 import { ASFF_ID_PREFIX, ASFF_LIMITS, type Destination, productArn, publishTargetFrom } from './asff.ts';
 import { type FailedImport, FindingsImportError } from './errors.ts';
-import { destinationsToRead, type ImportAction, type PlannedImport, planPublication } from './lifecycle.ts';
+import { decodeLedger, encodeLedger, LedgerConflictError, type LedgerStore } from './ledger.ts';
+import {
+  type ArchiveLookup,
+  archiveImport,
+  destinationsToRead,
+  type HeldFinding,
+  heldFinding,
+  type ImportAction,
+  type PlannedImport,
+  planPublication,
+  type ReportedDigests,
+  reportedDigests,
+} from './lifecycle.ts';
 
 /** The logging the publisher does. */
 export type PublishLogger = StructuredLogger;
@@ -67,6 +80,24 @@ export interface PublishOptions {
   /** Destinations worked on at once (each one's batches go in sequence). @default 8 */
   readonly concurrency?: number;
   readonly retry?: PublishRetryOptions;
+  /**
+   * The import ledger (see ./ledger.ts). With it, a destination whose ledger is readable and
+   * reconciled within `securityHub.reconcileDays` is planned from the ledger and Security Hub is read
+   * only for the findings archived; without it, every run reads every held finding.
+   */
+  readonly ledger?: LedgerStore;
+}
+
+/** What the import ledger did in a publication, per destination. */
+export interface LedgerCounts {
+  /** Planned from the ledger, without reading Security Hub in full. */
+  readonly used: number;
+  /** Read in full from Security Hub: no ledger store, or the ledger was missing, unreadable or due. */
+  readonly reconciled: number;
+  /** Ledgers written. */
+  readonly written: number;
+  /** Ledgers that were unreadable, or could not be written (removed so the next run reconciles). */
+  readonly problems: number;
 }
 
 /** Findings per outcome; each finding is counted once, after its last attempt. */
@@ -86,8 +117,14 @@ export interface PublishCounts {
 /** What a publication did: counts, API calls, and every finding that did not land. */
 export interface PublishResult {
   readonly counts: PublishCounts;
-  /** API calls made (SDK-internal retries of one call count once). */
-  readonly calls: { readonly getFindings: number; readonly batchImport: number };
+  /** API calls made (SDK-internal retries of one call count once); ledger calls are the store's. */
+  readonly calls: {
+    readonly getFindings: number;
+    readonly batchImport: number;
+    readonly ledgerRead: number;
+    readonly ledgerWrite: number;
+  };
+  readonly ledger: LedgerCounts;
   /** Findings sent, retries included. */
   readonly findingsSent: number;
   /** Findings that never landed, with Security Hub's code. Empty on success. */
@@ -119,27 +156,51 @@ const DEFAULT_BASE_DELAY_MS = 250;
 interface DestinationWork {
   readonly destination: Destination;
   readonly account: PublishAccount | undefined;
-  existing: AwsSecurityFinding[];
+  held: HeldFinding[];
   readError?: { code: string; message: string };
+  /** Security Hub was read in full this run. */
+  reconciled: boolean;
+  /** The ledger as read: its version (for the conditional write) and when it was last reconciled. */
+  ledgerVersion?: string;
+  reconciledAt?: string;
 }
+
+type Calls = { getFindings: number; batchImport: number; ledgerRead: number; ledgerWrite: number };
+
+/** Security Hub deletes archived findings 90 days after their last update: the ledger forgets them then. */
+const ARCHIVED_KEPT_MS = 90 * 24 * 60 * 60 * 1000;
 
 /** Publish `report`; never throws for findings Security Hub refused (see `failed`), only for bugs and bad config. */
 export async function publishToSecurityHub(options: PublishOptions): Promise<PublishResult> {
   const now = (options.now ?? (() => new Date()))();
   const target = publishTargetFrom(options.policy, options.homeRegion);
-  const calls = { getFindings: 0, batchImport: 0 };
+  const calls: Calls = { getFindings: 0, batchImport: 0, ledgerRead: 0, ledgerWrite: 0 };
+  const ledgerCounts = { used: 0, reconciled: 0, written: 0, problems: 0 };
   const failed: FailedImport[] = [];
   const roles = publishingAccounts(options);
 
   const work = new Map<string, DestinationWork>();
   for (const destination of destinationsToRead(options.report, target, options.policy)) {
-    work.set(keyOf(destination), { destination, account: roles(destination.account), existing: [] });
+    work.set(keyOf(destination), {
+      destination,
+      account: roles(destination.account),
+      held: [],
+      reconciled: false,
+    });
   }
   const concurrency = options.concurrency ?? 8;
+  let digests: ReportedDigests | undefined;
+  const reported = (): ReportedDigests => {
+    digests ??= reportedDigests(options.report, target, now);
+    return digests;
+  };
   await mapWithConcurrency([...work.values()], concurrency, async (item) => {
     if (item.account === undefined) return;
+    if (options.ledger && (await readLedger(options, item, now, calls, ledgerCounts))) return;
     try {
-      item.existing = await readExisting(options.factory, item.destination, item.account, calls);
+      item.held = await readExisting(options.factory, item.destination, item.account, calls, reported);
+      item.reconciled = true;
+      ledgerCounts.reconciled += 1;
     } catch (error) {
       item.readError = { code: errorCode(error), message: describeError(error) };
       options.logger?.error('cannot read current Security Hub findings', {
@@ -155,11 +216,41 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     policy: options.policy,
     now,
     target,
-    existing: [...work.values()].flatMap((item) => item.existing),
+    held: [...work.values()].flatMap((item) => item.held),
+  });
+
+  // Archives the ledger decided: read those findings (and only those) by Id to copy them.
+  const lookedUp = new Map<string, AwsSecurityFinding | null>();
+  const lookupImports: PlannedImport[] = [];
+  const lookupsByDestination = new Map<string, ArchiveLookup[]>();
+  for (const lookup of plan.archiveLookups) {
+    const key = keyOf(lookup.destination);
+    lookupsByDestination.set(key, [...(lookupsByDestination.get(key) ?? []), lookup]);
+  }
+  await mapWithConcurrency([...lookupsByDestination], concurrency, async ([key, lookups]) => {
+    const item = work.get(key);
+    if (!item?.account) return;
+    try {
+      const found = await readByIds(options.factory, item.destination, item.account, lookups, calls);
+      for (const lookup of lookups) {
+        const finding = found.get(lookup.id);
+        lookedUp.set(`${key}\n${lookup.id}`, finding ?? null);
+        if (finding && finding.RecordState !== 'ARCHIVED') {
+          lookupImports.push(archiveImport(finding, lookup.reason, now));
+        }
+      }
+    } catch (error) {
+      // Not archived this run: the ledger keeps them ACTIVE, so the next run tries again.
+      options.logger?.error('cannot read the findings to archive', {
+        account: item.destination.account,
+        region: item.destination.region,
+        error: { code: errorCode(error), message: describeError(error) },
+      });
+    }
   });
 
   const batches = new Map<string, PlannedImport[]>();
-  for (const planned of plan.imports) {
+  for (const planned of [...plan.imports, ...lookupImports]) {
     const key = keyOf(planned.destination);
     const list = batches.get(key) ?? [];
     list.push(planned);
@@ -195,6 +286,10 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     failed.push(...outcome.failed);
   });
 
+  if (options.ledger) {
+    await writeLedgers(options, options.ledger, work, landed, lookedUp, now, calls, ledgerCounts);
+  }
+
   const counts = {
     created: 0,
     updated: 0,
@@ -207,14 +302,135 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   };
   for (const entry of landed) counts[ACTION_COUNT[entry.action]] += 1;
 
-  options.logger?.info('published to Security Hub', { counts, calls, findingsSent });
+  options.logger?.info('published to Security Hub', { counts, calls, findingsSent, ledger: ledgerCounts });
   return {
     counts,
     calls,
+    ledger: ledgerCounts,
     findingsSent,
     failed,
     exitCode: failed.length > 0 ? EXIT_CODES.incomplete : EXIT_CODES.ok,
   };
+}
+
+/**
+ * Plan `item` from its ledger when the ledger is readable and not due for reconciliation; false
+ * when Security Hub must be read in full instead (and why is logged).
+ */
+async function readLedger(
+  options: PublishOptions,
+  item: DestinationWork,
+  now: Date,
+  calls: Calls,
+  counts: { used: number; problems: number },
+): Promise<boolean> {
+  const store = options.ledger as LedgerStore;
+  const where = { account: item.destination.account, region: item.destination.region };
+  let reason: string;
+  try {
+    calls.ledgerRead += 1;
+    const stored = await store.read(where);
+    if (!stored) {
+      reason = 'no import ledger yet';
+    } else {
+      item.ledgerVersion = stored.version;
+      const ledger = decodeLedger(stored.body, { ...where, productArn: productArn(item.destination) });
+      item.reconciledAt = ledger.reconciledAt;
+      const reconcileDays = options.policy.securityHub.reconcileDays;
+      // Age-based, not spread by destination: every run in between reads no held finding at all,
+      // and the reconciliation run is one predictable full read (its memory is bounded by readExisting).
+      if (now.getTime() - Date.parse(ledger.reconciledAt) >= reconcileDays * DAY_MS) {
+        reason = `scheduled reconciliation (every ${reconcileDays} days; last ${ledger.reconciledAt})`;
+      } else {
+        item.held = [...ledger.findings];
+        counts.used += 1;
+        return true;
+      }
+    }
+  } catch (error) {
+    counts.problems += 1;
+    reason = `import ledger unreadable (${errorCode(error)}: ${describeError(error)})`;
+    options.logger?.warn('import ledger unreadable: reading Security Hub in full', {
+      ...where,
+      error: { code: errorCode(error), message: describeError(error) },
+    });
+  }
+  options.logger?.info('reconciling with Security Hub', { ...where, reason });
+  return false;
+}
+
+/** Write each destination's ledger: what it held, updated with what landed this run. */
+async function writeLedgers(
+  options: PublishOptions,
+  store: LedgerStore,
+  work: ReadonlyMap<string, DestinationWork>,
+  landed: readonly PlannedImport[],
+  lookedUp: ReadonlyMap<string, AwsSecurityFinding | null>,
+  now: Date,
+  calls: Calls,
+  counts: { written: number; problems: number },
+): Promise<void> {
+  const landedByDestination = new Map<string, PlannedImport[]>();
+  for (const entry of landed) {
+    const key = keyOf(entry.destination);
+    landedByDestination.set(key, [...(landedByDestination.get(key) ?? []), entry]);
+  }
+  const lookedUpByDestination = new Set([...lookedUp.keys()].map((key) => key.split('\n')[0]));
+  await mapWithConcurrency([...work], options.concurrency ?? 8, async ([key, item]) => {
+    if (item.account === undefined || item.readError) return;
+    const sent = landedByDestination.get(key) ?? [];
+    if (!item.reconciled && sent.length === 0 && !lookedUpByDestination.has(key)) return;
+    const entries = new Map(item.held.map((held) => [held.id, held]));
+    for (const [lookupKey, finding] of lookedUp) {
+      const [destination, id] = lookupKey.split('\n') as [string, string];
+      if (destination !== key) continue;
+      // Gone from Security Hub (deleted, or expired): nothing left to track.
+      if (finding === null) entries.delete(id);
+      else entries.set(id, heldFinding(finding));
+    }
+    for (const entry of sent) {
+      // The digest the plan computed (it leaves out the finding's drifting observed values).
+      entries.set(entry.finding.Id ?? '', { ...heldFinding(entry.finding), contentHash: entry.contentHash });
+    }
+    const findings = [...entries.values()]
+      .filter(
+        (held) =>
+          held.recordState !== 'ARCHIVED' ||
+          now.getTime() - Date.parse(held.updatedAt ?? '') < ARCHIVED_KEPT_MS,
+      )
+      .map(({ finding: _dropped, ...held }) => held);
+    const where = { account: item.destination.account, region: item.destination.region };
+    const body = encodeLedger({
+      ...where,
+      productArn: productArn(item.destination),
+      reconciledAt: item.reconciled ? now.toISOString() : (item.reconciledAt ?? now.toISOString()),
+      findings,
+    });
+    try {
+      calls.ledgerWrite += 1;
+      await store.write(where, body, item.ledgerVersion);
+      counts.written += 1;
+    } catch (error) {
+      counts.problems += 1;
+      // Another run wrote it meanwhile (overlapping runs), or the store failed: a ledger that may
+      // not match Security Hub must not be trusted, so remove it and let the next run reconcile.
+      options.logger?.warn(
+        error instanceof LedgerConflictError
+          ? 'import ledger changed by another run: removed, the next run reconciles'
+          : 'import ledger not written: removed, the next run reconciles',
+        { ...where, error: { code: errorCode(error), message: describeError(error) } },
+      );
+      try {
+        calls.ledgerWrite += 1;
+        await store.remove(where);
+      } catch (removeError) {
+        options.logger?.error('import ledger could not be removed', {
+          ...where,
+          error: { code: errorCode(removeError), message: describeError(removeError) },
+        });
+      }
+    }
+  });
 }
 
 /** Throws `FindingsImportError` listing every finding that did not land. */
@@ -238,14 +454,20 @@ function publishingAccounts(options: PublishOptions): (accountId: string) => Pub
   };
 }
 
+/**
+ * Every finding of this product held in `destination`, page by page, each kept as a
+ * {@link HeldFinding} (a finding this run reports unchanged is kept as its digest only), so memory
+ * does not grow with the whole ASFF of an unchanged fleet.
+ */
 async function readExisting(
   factory: SecurityHubClientSource,
   destination: Destination,
   account: PublishAccount,
   calls: { getFindings: number },
-): Promise<AwsSecurityFinding[]> {
+  reported: () => ReportedDigests,
+): Promise<HeldFinding[]> {
   const client = factory.client(SecurityHubClient, destination.region, account);
-  const findings: AwsSecurityFinding[] = [];
+  const findings: HeldFinding[] = [];
   let nextToken: string | undefined;
   do {
     calls.getFindings += 1;
@@ -260,10 +482,45 @@ async function readExisting(
         ...(nextToken ? { NextToken: nextToken } : {}),
       }),
     );
-    findings.push(...(page.Findings ?? []));
+    for (const finding of page.Findings ?? []) findings.push(heldFinding(finding, reported()));
     nextToken = page.NextToken;
   } while (nextToken);
   return findings;
+}
+
+/** GetFindings accepts at most 20 values per filter field (AwsSecurityFindingFilters, StringFilter). */
+const IDS_PER_READ = 20;
+
+/** The findings of `lookups` Security Hub holds, by Id, read 20 Ids per call. */
+async function readByIds(
+  factory: SecurityHubClientSource,
+  destination: Destination,
+  account: PublishAccount,
+  lookups: readonly ArchiveLookup[],
+  calls: { getFindings: number },
+): Promise<Map<string, AwsSecurityFinding>> {
+  const client = factory.client(SecurityHubClient, destination.region, account);
+  const found = new Map<string, AwsSecurityFinding>();
+  for (let start = 0; start < lookups.length; start += IDS_PER_READ) {
+    const ids = lookups.slice(start, start + IDS_PER_READ).map((lookup) => lookup.id);
+    let nextToken: string | undefined;
+    do {
+      calls.getFindings += 1;
+      const page = await client.send(
+        new GetFindingsCommand({
+          Filters: {
+            ProductArn: [{ Value: productArn(destination), Comparison: 'EQUALS' }],
+            Id: ids.map((id) => ({ Value: id, Comparison: 'EQUALS' })),
+          },
+          MaxResults: 100,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
+      );
+      for (const finding of page.Findings ?? []) if (finding.Id) found.set(finding.Id, finding);
+      nextToken = page.NextToken;
+    } while (nextToken);
+  }
+  return found;
 }
 
 function failure(entry: PlannedImport, code: string, message: string): FailedImport {

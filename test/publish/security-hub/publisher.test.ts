@@ -334,7 +334,7 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     expect(first.calls.batchImport).toBe(3);
     expect(first.counts.created).toBe(250);
     expect(importCalls().map((call) => call.ids.length)).toEqual([100, 100, 50]);
-    expect(second.calls).toEqual({ getFindings: 3, batchImport: 0 });
+    expect(second.calls).toEqual({ getFindings: 3, batchImport: 0, ledgerRead: 0, ledgerWrite: 0 });
     expect(second.counts.unchanged).toBe(250);
   });
 

@@ -8,6 +8,8 @@
  *   `start-after`, `encoding-type=url`; `IsTruncated`, `NextContinuationToken`, `KeyCount`.
  * - `GET /<key>` GetObject with `Range` (206 + `Content-Range`; 416 InvalidRange), `HEAD /<key>`
  *   HeadObject; both with SSE and (when the bucket has a default retention) Object Lock headers.
+ * - `PUT /<key>` PutObject with conditional writes (`If-None-Match: *`, `If-Match: <etag>`; 412
+ *   PreconditionFailed), `DELETE /<key>` DeleteObject (204 whether or not the key exists).
  * - `HEAD /` HeadBucket (`x-amz-bucket-region`, even on 301/403), `GET /?location`,
  *   `?versioning`, `?object-lock`, `?lifecycle`, `?publicAccessBlock`, `?encryption`.
  *
@@ -18,12 +20,12 @@
  * operation the scenario denies), PermanentRedirect (301, a request signed for another region than
  * the bucket's; GetBucketLocation answers from any region), InvalidRange, SlowDown, InternalError.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as z from 'zod';
 import { escapeXml } from '../protocols/aws-query.ts';
 import type { Scenario } from '../scenario.ts';
-import { accountIdSchema, regionSchema } from '../scenario-fields.ts';
+import { absoluteTime, accountIdSchema, regionSchema } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
 import { bucketContentsFields, bucketObjects, byteRange, type StoredObject } from './object-store.ts';
 
@@ -44,6 +46,8 @@ const S3_OPERATIONS = [
   'GetBucketLifecycleConfiguration',
   'GetPublicAccessBlock',
   'GetBucketEncryption',
+  'PutObject',
+  'DeleteObject',
 ] as const;
 type S3Operation = (typeof S3_OPERATIONS)[number];
 
@@ -187,12 +191,15 @@ function decodeKey(encoded: string): string {
 /** The S3 operation a request calls, from method, key and sub-resource. */
 export function s3Operation(request: SimRequest, key: string): string {
   const query = request.query;
-  if (key)
-    return request.method === 'HEAD'
-      ? 'HeadObject'
-      : request.method === 'GET'
-        ? 'GetObject'
-        : `${request.method}Object`;
+  if (key) {
+    const objectOperations: Readonly<Record<string, string>> = {
+      HEAD: 'HeadObject',
+      GET: 'GetObject',
+      PUT: request.headers['x-amz-copy-source'] ? 'CopyObject' : 'PutObject',
+      DELETE: 'DeleteObject',
+    };
+    return objectOperations[request.method] ?? `${request.method}Object`;
+  }
   if (request.method === 'HEAD') return 'HeadBucket';
   if (request.method !== 'GET') return `${request.method}Bucket`;
   if (query.get('list-type') === '2') return 'ListObjectsV2';
@@ -291,6 +298,13 @@ export class S3Sim implements SimService {
       case 'GetObject':
       case 'HeadObject':
         return this.#object(bucket, key, request, now);
+      case 'PutObject':
+        return this.#put(bucket, key, request, now);
+      case 'DeleteObject': {
+        const index = bucket.stored.findIndex((candidate) => candidate.key === key);
+        if (index >= 0) bucket.stored.splice(index, 1);
+        return { status: 204, headers: { 'x-amz-request-id': randomUUID() }, body: '' };
+      }
       case 'GetBucketVersioning':
         return xml(
           200,
@@ -430,6 +444,52 @@ export class S3Sim implements SimService {
     };
   }
 
+  /**
+   * PutObject with S3's conditional writes (S3 user guide, "How to prevent object overwrites with
+   * conditional writes"): `If-None-Match: *` fails with 412 PreconditionFailed when the key exists;
+   * `If-Match: <etag>` fails with 412 when the ETag differs and 404 NoSuchKey when there is no object.
+   */
+  #put(bucket: Bucket, key: string, request: SimRequest, now: Date): SimResponse {
+    const existing = bucket.stored.find((candidate) => candidate.key === key);
+    const ifNoneMatch = headerText(request.headers['if-none-match']);
+    const ifMatch = headerText(request.headers['if-match']);
+    if (ifNoneMatch !== undefined && ifNoneMatch !== '*') {
+      return s3Error(
+        501,
+        'NotImplemented',
+        'A header you provided implies functionality that is not implemented',
+        {
+          Header: 'If-None-Match',
+        },
+      );
+    }
+    const precondition = (): SimResponse =>
+      s3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+        Condition: ifMatch !== undefined ? 'If-Match' : 'If-None-Match',
+      });
+    if (ifNoneMatch === '*' && existing) return precondition();
+    if (ifMatch !== undefined) {
+      if (!existing) return s3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
+      if (ifMatch !== `"${existing.md5.toString('hex')}"` && ifMatch !== existing.md5.toString('hex')) {
+        return precondition();
+      }
+    }
+    const body = awsChunkedPayload(request);
+    const md5 = createHash('md5').update(body).digest();
+    const object: StoredObject = { key, body, lastModified: absoluteTime(now), md5 };
+    const index = bucket.stored.findIndex((candidate) => candidate.key === key);
+    if (index >= 0) bucket.stored[index] = object;
+    else {
+      bucket.stored.push(object);
+      bucket.stored.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    }
+    return {
+      status: 200,
+      headers: { etag: `"${md5.toString('hex')}"`, 'x-amz-request-id': randomUUID() },
+      body: '',
+    };
+  }
+
   #objectLock(bucket: Bucket): SimResponse {
     const lock = bucket.objectLock;
     if (!lock) {
@@ -482,6 +542,30 @@ export class S3Sim implements SimService {
       'x-amz-transition-default-minimum-object-size': 'all_storage_classes_128K',
     });
   }
+}
+
+/**
+ * The payload of a PutObject: as sent, or decoded from `aws-chunked` content encoding (the SDK's
+ * flexible checksums send the body in chunks with the checksum as a trailer: S3 API reference,
+ * "Signature Calculations for the Authorization Header: Transferring Payload in Multiple Chunks").
+ */
+function awsChunkedPayload(request: SimRequest): Buffer {
+  const encoding = headerText(request.headers['content-encoding']) ?? '';
+  if (!encoding.split(',').some((part) => part.trim() === 'aws-chunked')) return request.body;
+  const parts: Buffer[] = [];
+  let offset = 0;
+  for (;;) {
+    const lineEnd = request.body.indexOf('\r\n', offset);
+    if (lineEnd < 0) break;
+    const size = Number.parseInt(
+      request.body.subarray(offset, lineEnd).toString('latin1').split(';')[0] ?? '',
+      16,
+    );
+    if (!Number.isFinite(size) || size === 0) break;
+    parts.push(request.body.subarray(lineEnd + 2, lineEnd + 2 + size));
+    offset = lineEnd + 2 + size + 2;
+  }
+  return Buffer.concat(parts);
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {

@@ -1,0 +1,88 @@
+/**
+ * The import ledger's S3 store: one object per (account, region) destination,
+ * `<prefix><account>/<region>.json.gz`, in a bucket of the audit account (the Lambda's own
+ * credentials and region). Writes are S3 conditional writes (`If-Match` the ETag read, or
+ * `If-None-Match: *` when there was none), so two overlapping runs cannot both replace a ledger: the
+ * second gets 412 and the publisher removes the ledger instead, which costs the next run one full read.
+ * (S3 user guide, "How to prevent object overwrites with conditional writes":
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)
+ */
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { errorCode } from '../core/errors.ts';
+import type { Destination } from '../publish/security-hub/asff.ts';
+import { LedgerConflictError, type LedgerStore, type StoredLedger } from '../publish/security-hub/ledger.ts';
+import type { AwsClientFactory } from './clients.ts';
+
+/** Key prefix of the ledger objects (the IAM grant is scoped to it). */
+export const LEDGER_PREFIX = 'import-ledger/v1/';
+
+/** The environment variable naming the ledger bucket in the Lambda. */
+export const LEDGER_BUCKET_ENV = 'BACKUP_GUARD_LEDGER_BUCKET';
+
+/** Conditional-write failures: the precondition did not hold, or a concurrent write won. */
+const CONFLICT_CODES = new Set(['PreconditionFailed', 'ConditionalRequestConflict', 'NoSuchKey']);
+
+export class S3LedgerStore implements LedgerStore {
+  readonly #client: S3Client;
+  readonly #bucket: string;
+  readonly #prefix: string;
+
+  constructor(client: S3Client, bucket: string, prefix = LEDGER_PREFIX) {
+    this.#client = client;
+    this.#bucket = bucket;
+    this.#prefix = prefix;
+  }
+
+  /** The object key of a destination's ledger. */
+  key(destination: Pick<Destination, 'account' | 'region'>): string {
+    return `${this.#prefix}${destination.account}/${destination.region}.json.gz`;
+  }
+
+  async read(destination: Pick<Destination, 'account' | 'region'>): Promise<StoredLedger | undefined> {
+    try {
+      const answer = await this.#client.send(
+        new GetObjectCommand({ Bucket: this.#bucket, Key: this.key(destination) }),
+      );
+      const body = (await answer.Body?.transformToByteArray()) ?? new Uint8Array();
+      return { body, version: answer.ETag ?? '' };
+    } catch (error) {
+      if (errorCode(error) === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  async write(
+    destination: Pick<Destination, 'account' | 'region'>,
+    body: Uint8Array,
+    previous: string | undefined,
+  ): Promise<void> {
+    try {
+      await this.#client.send(
+        new PutObjectCommand({
+          Bucket: this.#bucket,
+          Key: this.key(destination),
+          Body: body,
+          ContentType: 'application/gzip',
+          ...(previous ? { IfMatch: previous } : { IfNoneMatch: '*' }),
+        }),
+      );
+    } catch (error) {
+      if (CONFLICT_CODES.has(errorCode(error))) {
+        throw new LedgerConflictError(
+          `the import ledger s3://${this.#bucket}/${this.key(destination)} was changed by another run`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async remove(destination: Pick<Destination, 'account' | 'region'>): Promise<void> {
+    await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.key(destination) }));
+  }
+}
+
+/** The ledger store of a deployment: `bucket` in `region`, with the factory's own (not a member's) credentials. */
+export function s3LedgerStore(factory: AwsClientFactory, bucket: string, region: string): S3LedgerStore {
+  return new S3LedgerStore(factory.client(S3Client, region), bucket);
+}

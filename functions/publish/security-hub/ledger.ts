@@ -1,0 +1,227 @@
+/**
+ * The import ledger: per destination (account, region), what this product last imported into
+ * Security Hub, so a run decides create, update, refresh, resolve and archive without reading every
+ * held finding back (`GetFindings` cannot be scoped by IAM and returns the whole hub's findings;
+ * 60,000 findings are about 117 MB of JSON a run).
+ *
+ * Each entry keeps the finding Id, the digest of its material fields (`contentHash`), CreatedAt,
+ * UpdatedAt, record state, compliance status and scope: what the lifecycle decides from. Archiving
+ * needs the whole finding; it is read by Id, so reads scale with changes.
+ *
+ * The ledger is a cache of Security Hub, never the truth: a ledger that is missing, unreadable,
+ * of another format, or older than `securityHub.reconcileDays` since its last full read is replaced
+ * by a full read (reconciliation) of that destination. Finding Ids are deterministic, so a stale
+ * ledger can only cause a finding to be sent again (an update of the same Id), never a duplicate, and
+ * a finding it does not know is archived at the next reconciliation at the latest.
+ *
+ * Encoding: gzip of one JSON document (node:zlib, no dependency). Entries are arrays, scopes a table.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Scope } from '../../core/audit.ts';
+import { BackupGuardError } from '../../core/errors.ts';
+import { CHECK_GROUP_NAME } from '../../core/finding.ts';
+import type { Destination } from './asff.ts';
+import type { HeldFinding } from './lifecycle.ts';
+
+/** The format name and version a ledger document carries; any other is read as missing. */
+export const LEDGER_FORMAT = 'certctl-backup-guard/import-ledger';
+export const LEDGER_VERSION = 1;
+
+/** A ledger as stored: its bytes and the store's version of them (an S3 ETag), for a conditional write. */
+export interface StoredLedger {
+  readonly body: Uint8Array;
+  readonly version: string;
+}
+
+/**
+ * Where ledgers are kept, one object per destination. Small on purpose: the publisher knows nothing of
+ * the store's client (functions/aws/ledger-store.ts is the S3 one).
+ */
+export interface LedgerStore {
+  /** The destination's ledger; `undefined` when there is none. Throws when it cannot be read. */
+  read(destination: Pick<Destination, 'account' | 'region'>): Promise<StoredLedger | undefined>;
+  /**
+   * Replace the destination's ledger only if it is still `previous` (its version), or still absent
+   * when `previous` is undefined; otherwise throw {@link LedgerConflictError} (another run wrote it).
+   */
+  write(
+    destination: Pick<Destination, 'account' | 'region'>,
+    body: Uint8Array,
+    previous: string | undefined,
+  ): Promise<void>;
+  /** Delete the destination's ledger (its next run reconciles in full); absent is fine. */
+  remove(destination: Pick<Destination, 'account' | 'region'>): Promise<void>;
+}
+
+/** A ledger could not be decoded (corrupt, truncated, of another destination). The run reads Security Hub instead. */
+export class LedgerUnreadableError extends BackupGuardError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LedgerUnreadableError';
+  }
+}
+
+/** Another run replaced the ledger between this run's read and its write. */
+export class LedgerConflictError extends BackupGuardError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LedgerConflictError';
+  }
+}
+
+/** A destination's ledger, decoded. */
+export interface Ledger {
+  readonly account: string;
+  readonly region: string;
+  readonly productArn: string;
+  /** When Security Hub was last read in full for this destination (ISO 8601). */
+  readonly reconciledAt: string;
+  readonly findings: readonly HeldFinding[];
+}
+
+type Entry = [
+  id: string,
+  contentHash: string | null,
+  createdAt: string | null,
+  updatedAt: string | null,
+  state: 'A' | 'R',
+  compliance: string | null,
+  scope: number | null,
+];
+
+interface LedgerDocument {
+  format: string;
+  version: number;
+  account: string;
+  region: string;
+  productArn: string;
+  reconciledAt: string;
+  scopes: [Scope['provider'], string, string, string][];
+  findings: Entry[];
+}
+
+/** The bytes of a ledger. */
+export function encodeLedger(ledger: Ledger): Uint8Array {
+  const scopes: LedgerDocument['scopes'] = [];
+  const scopeIndex = new Map<string, number>();
+  const findings: Entry[] = [];
+  for (const held of ledger.findings) {
+    let scope: number | null = null;
+    if (held.scope) {
+      const { provider, account, region, group } = held.scope;
+      const key = `${provider}/${account}/${region}/${group}`;
+      scope = scopeIndex.get(key) ?? null;
+      if (scope === null) {
+        scope = scopes.length;
+        scopeIndex.set(key, scope);
+        scopes.push([provider, account, region, group]);
+      }
+    }
+    findings.push([
+      held.id,
+      held.contentHash ?? null,
+      held.createdAt ?? null,
+      held.updatedAt ?? null,
+      held.recordState === 'ARCHIVED' ? 'R' : 'A',
+      held.complianceStatus ?? null,
+      scope,
+    ]);
+  }
+  const document: LedgerDocument = {
+    format: LEDGER_FORMAT,
+    version: LEDGER_VERSION,
+    account: ledger.account,
+    region: ledger.region,
+    productArn: ledger.productArn,
+    reconciledAt: ledger.reconciledAt,
+    scopes,
+    findings,
+  };
+  return gzipSync(JSON.stringify(document));
+}
+
+const nullableString = (value: unknown): value is string | null =>
+  value === null || typeof value === 'string';
+
+/**
+ * Decode a destination's ledger; throws {@link LedgerUnreadableError} when it is corrupt, of another
+ * format or version, or of another destination or product.
+ */
+export function decodeLedger(
+  body: Uint8Array,
+  expected: { account: string; region: string; productArn: string },
+): Ledger {
+  let document: LedgerDocument;
+  try {
+    document = JSON.parse(gunzipSync(body).toString('utf8')) as LedgerDocument;
+  } catch (error) {
+    throw new LedgerUnreadableError(`the import ledger is not gzip JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const unreadable = (why: string): never => {
+    throw new LedgerUnreadableError(`the import ledger of ${expected.account}/${expected.region} ${why}`);
+  };
+  if (!document || typeof document !== 'object') unreadable('is not a JSON object');
+  if (document.format !== LEDGER_FORMAT || document.version !== LEDGER_VERSION) {
+    unreadable(
+      `has format ${String(document.format)} v${String(document.version)}, not ${LEDGER_FORMAT} v${LEDGER_VERSION}`,
+    );
+  }
+  if (document.account !== expected.account || document.region !== expected.region) {
+    unreadable(`names ${String(document.account)}/${String(document.region)}`);
+  }
+  if (document.productArn !== expected.productArn)
+    unreadable(`is for product ${String(document.productArn)}`);
+  if (typeof document.reconciledAt !== 'string' || !Number.isFinite(Date.parse(document.reconciledAt))) {
+    unreadable('has no valid reconciledAt');
+  }
+  if (!Array.isArray(document.scopes) || !Array.isArray(document.findings))
+    unreadable('has no scopes or findings');
+  const scopes: Scope[] = document.scopes.map((entry, index) => {
+    const [provider, account, region, group] = Array.isArray(entry) ? entry : [];
+    if (
+      (provider !== 'aws' && provider !== 'gcp') ||
+      typeof account !== 'string' ||
+      typeof region !== 'string'
+    ) {
+      return unreadable(`has an invalid scope at ${index}`);
+    }
+    if (typeof group !== 'string' || !CHECK_GROUP_NAME.test(group))
+      return unreadable(`has an invalid scope at ${index}`);
+    return { provider, account, region, group };
+  });
+  const findings = document.findings.map((entry, index): HeldFinding => {
+    if (!Array.isArray(entry) || entry.length !== 7) return unreadable(`has an invalid entry at ${index}`);
+    const [id, hash, createdAt, updatedAt, state, compliance, scope] = entry;
+    const valid =
+      typeof id === 'string' &&
+      id.length > 0 &&
+      nullableString(hash) &&
+      nullableString(createdAt) &&
+      nullableString(updatedAt) &&
+      (state === 'A' || state === 'R') &&
+      nullableString(compliance) &&
+      (scope === null || (Number.isInteger(scope) && scope >= 0 && scope < scopes.length));
+    if (!valid) return unreadable(`has an invalid entry at ${index}`);
+    return {
+      id,
+      productArn: document.productArn,
+      account: document.account,
+      region: document.region,
+      createdAt: createdAt ?? undefined,
+      updatedAt: updatedAt ?? undefined,
+      recordState: state === 'R' ? 'ARCHIVED' : 'ACTIVE',
+      complianceStatus: compliance ?? undefined,
+      scope: scope === null ? undefined : scopes[scope],
+      contentHash: hash ?? undefined,
+    };
+  });
+  return {
+    account: document.account,
+    region: document.region,
+    productArn: document.productArn,
+    reconciledAt: document.reconciledAt,
+    findings,
+  };
+}

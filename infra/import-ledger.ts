@@ -1,0 +1,75 @@
+/**
+ * The import ledger's bucket (see functions/publish/security-hub/ledger.ts): one gzip object per
+ * (account, region) destination under `import-ledger/v1/`, read and conditionally rewritten by the
+ * publishing job with its own role. S3 rather than a DynamoDB table: a destination's ledger is read
+ * in one GET and replaced in one conditional PUT (`If-Match`), about 40 bytes a finding once
+ * compressed, where a table would cost one item (and a few hundred bytes of DynamoDB JSON) per
+ * finding on every read; the ledger is a cache, so it needs no versioning or backup.
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type CfnBucket,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { LEDGER_BUCKET_ENV, LEDGER_PREFIX } from '../functions/aws/ledger-store.ts';
+import { acknowledge } from './nag.ts';
+import type { ScheduledJob } from './scheduled-job.ts';
+
+/**
+ * Create the ledger bucket for `job` and grant its role exactly: read, write and delete the ledger
+ * objects, and list only their prefix (without `s3:ListBucket` a missing object answers 403 instead
+ * of 404, and a missing ledger would read as an error).
+ */
+export function addImportLedger(scope: Construct, job: ScheduledJob): Bucket {
+  const bucket = new Bucket(scope, 'ImportLedger', {
+    encryption: BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    // A cache of Security Hub: losing it costs one full read, so the stack may take it along.
+    removalPolicy: RemovalPolicy.DESTROY,
+    // Every run rewrites the ledgers it uses (at least at each weekly reconciliation); a ledger left
+    // untouched this long belongs to a destination no longer published.
+    lifecycleRules: [{ prefix: LEDGER_PREFIX, expiration: Duration.days(90) }],
+  });
+  job.role.addToPolicy(
+    new PolicyStatement({
+      sid: 'ImportLedgerObjects',
+      effect: Effect.ALLOW,
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      resources: [bucket.arnForObjects(`${LEDGER_PREFIX}*`)],
+    }),
+  );
+  job.role.addToPolicy(
+    new PolicyStatement({
+      sid: 'ImportLedgerList',
+      effect: Effect.ALLOW,
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${LEDGER_PREFIX}*`] } },
+    }),
+  );
+  job.function.addEnvironment(LEDGER_BUCKET_ENV, bucket.bucketName);
+  const bucketId = Stack.of(scope).getLogicalId(bucket.node.defaultChild as CfnBucket);
+  acknowledge(job.role, [
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'The import ledger holds one object per account and region the job publishes to, named at run time; the grant is limited to the ledger prefix of this one bucket.',
+      findings: [`Resource::<${bucketId}.Arn>/${LEDGER_PREFIX}*`],
+    },
+  ]);
+  acknowledge(bucket, [
+    {
+      id: 'AwsSolutions-S1',
+      reason:
+        'The bucket holds only the publishing job cache of what it imported into Security Hub; its only reader and writer is the job role, whose calls CloudTrail records.',
+    },
+  ]);
+  return bucket;
+}
