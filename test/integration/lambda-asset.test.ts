@@ -14,12 +14,17 @@ import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEDGER_BUCKET_ENV } from '../../functions/aws/ledger-store.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { METRICS_NAMESPACE } from '../../functions/handlers/aws/observability.ts';
 import { AuditStack } from '../../infra/audit-stack.ts';
 import { testContext } from '../infra/support.ts';
 import { baseAccessKeyId } from '../sim/accounts.ts';
 import { loadScenario } from '../sim/scenario.ts';
+
+/** The name the template's ledger bucket Ref stands for in this test. */
+const LEDGER_BUCKET = 'certctl-backup-guard-import-ledger-test';
+
 import { type Sim, startSim } from '../sim/server.ts';
 
 /** A secret access key that must never appear in the function's output. */
@@ -98,7 +103,17 @@ function synthesizeDeployedFunction(policyInput: unknown): DeployedFunction {
   return {
     assetDir,
     handler: fn.Properties.Handler,
-    environment: fn.Properties.Environment.Variables,
+    // CloudFormation references (the ledger bucket's Ref) become the names the simulator holds.
+    environment: Object.fromEntries(
+      Object.entries(fn.Properties.Environment.Variables).map(([name, value]) => [
+        name,
+        typeof value === 'string'
+          ? value
+          : name === LEDGER_BUCKET_ENV
+            ? LEDGER_BUCKET
+            : JSON.stringify(value),
+      ]),
+    ),
     memorySize: fn.Properties.MemorySize,
     timeoutSeconds: fn.Properties.Timeout,
     scheduleInput: schedule.Properties.Target.Input,
@@ -235,7 +250,17 @@ describe('the synthesized audit-pitr Lambda asset', () => {
       aws: { regions: ['eu-west-1', 'us-east-1'] },
       securityHub: { enabled: true },
     });
-    sim = await startSim({ scenario: await loadScenario('test/sim/scenarios/demo-aws.yaml') });
+    const scenario = await loadScenario('test/sim/scenarios/demo-aws.yaml');
+    sim = await startSim({
+      scenario: {
+        ...scenario,
+        services: {
+          ...scenario.services,
+          // The import ledger's bucket, as the audit stack creates it next to the function.
+          s3: { buckets: [{ name: LEDGER_BUCKET, account: '111111111111', region: 'eu-west-1' }] },
+        },
+      },
+    });
   }, 300_000);
 
   afterAll(async () => {
