@@ -8,7 +8,14 @@
 
 import { isExcepted } from '../core/exceptions.ts';
 import type { ComplianceStatus, Finding, ResourceRef, Severity } from '../core/finding.ts';
-import { describeResource, describeValues, summarize, summaryLine, type ViewedReport } from './summary.ts';
+import {
+  describeResource,
+  describeValues,
+  RESOURCE_KIND,
+  summarize,
+  summaryLine,
+  type ViewedReport,
+} from './summary.ts';
 
 export interface ConsoleOptions {
   /** ANSI colours (a TTY without NO_COLOR, or FORCE_COLOR). */
@@ -49,16 +56,7 @@ const BOLD = '\u001b[1m';
 /** Commands a remediation names that a reader pastes: printed plainly on a line of their own. */
 const COMMAND = /^(aws|gcloud|npx|npm|backup-guard|psql|pg_dump|pg_restore)\s/;
 
-const KIND: Record<ResourceRef['type'], string> = {
-  AwsRdsDbInstance: 'rds',
-  AwsRdsDbCluster: 'aurora',
-  GcpCloudSqlInstance: 'cloudsql',
-  AwsS3Bucket: 's3',
-  GcpStorageBucket: 'gcs',
-  AwsSecretsManagerSecret: 'secret',
-  GcpSecretManagerSecret: 'secret',
-  Scope: 'scope',
-};
+const KIND = RESOURCE_KIND;
 
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);

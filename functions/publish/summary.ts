@@ -6,18 +6,20 @@ import { type AuditReport, coverageProblems, EXIT_CODES } from '../core/audit.ts
 import type { Finding, FindingValues, ResourceRef } from '../core/finding.ts';
 
 /** `aws 111111111111 eu-west-1 AwsRdsDbInstance certctl-prod-db` in a compact form. */
+/** The short name of each resource type, as every renderer prints it (`rds:certctl-prod-db`). */
+export const RESOURCE_KIND: Readonly<Record<ResourceRef['type'], string>> = {
+  AwsRdsDbInstance: 'rds',
+  AwsRdsDbCluster: 'aurora',
+  GcpCloudSqlInstance: 'cloudsql',
+  AwsS3Bucket: 's3',
+  GcpStorageBucket: 'gcs',
+  AwsSecretsManagerSecret: 'secret',
+  GcpSecretManagerSecret: 'secret',
+  Scope: 'scope',
+};
+
 export function describeResource(resource: ResourceRef): string {
-  const kind: Record<ResourceRef['type'], string> = {
-    AwsRdsDbInstance: 'rds',
-    AwsRdsDbCluster: 'aurora',
-    GcpCloudSqlInstance: 'cloudsql',
-    AwsS3Bucket: 's3',
-    GcpStorageBucket: 'gcs',
-    AwsSecretsManagerSecret: 'secret',
-    GcpSecretManagerSecret: 'secret',
-    Scope: 'scope',
-  };
-  return `${resource.provider}:${resource.account}/${resource.region} ${kind[resource.type]}:${resource.id}`;
+  return `${resource.provider}:${resource.account}/${resource.region} ${RESOURCE_KIND[resource.type]}:${resource.id}`;
 }
 
 function formatValues(values: FindingValues): string {
