@@ -2,6 +2,9 @@
  * The `chatops` section of the policy: who may run which chat command, from where. Slack identifies
  * a caller by team, channel and user id; every list is an allow-list, and an empty one allows
  * nobody, so a deployment that forgot to configure chat refuses everything.
+ *
+ * Not yet part of the policy file: it is mounted as `chatops` when the chat entry points land, so
+ * that no documented field is inert until then.
  */
 import * as z from 'zod';
 

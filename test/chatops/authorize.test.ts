@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { authorizeSlackCommand, type SlackIdentity } from '../../functions/chatops/authorize.ts';
 import { NotAuthorizedError } from '../../functions/chatops/errors.ts';
-import { parsePolicy } from '../../functions/core/policy.ts';
+import { chatopsPolicySchema } from '../../functions/core/chatops-policy.ts';
 
-const policy = parsePolicy({
-  chatops: {
-    slack: { teams: ['T0CERTCTL'], channels: ['C0PKIOPS'] },
-    permissions: { snapshot: ['U0OPERATOR'], readiness: ['*'], status: ['U0OPERATOR', 'U0AUDITOR'] },
-  },
-}).chatops;
+const policy = chatopsPolicySchema.parse({
+  slack: { teams: ['T0CERTCTL'], channels: ['C0PKIOPS'] },
+  permissions: { snapshot: ['U0OPERATOR'], readiness: ['*'], status: ['U0OPERATOR', 'U0AUDITOR'] },
+});
 
 const operator: SlackIdentity = { teamId: 'T0CERTCTL', channelId: 'C0PKIOPS', userId: 'U0OPERATOR' };
 const bystander: SlackIdentity = { ...operator, userId: 'U0BYSTANDER' };
@@ -50,14 +48,16 @@ describe('authorizeSlackCommand', () => {
   });
 
   it('refuses everything when the policy configures no chat at all', () => {
-    expect(() => authorizeSlackCommand(operator, 'help', parsePolicy({}).chatops)).toThrow(
+    expect(() => authorizeSlackCommand(operator, 'help', chatopsPolicySchema.parse({}))).toThrow(
       NotAuthorizedError,
     );
   });
 
   it('refuses a policy whose ids are not Slack ids, naming the field', () => {
-    expect(() => parsePolicy({ chatops: { permissions: { snapshot: ['alice'] } } })).toThrow(
-      /chatops\.permissions\.snapshot\.0: must be a Slack user id/,
-    );
+    const parsed = chatopsPolicySchema.safeParse({ permissions: { snapshot: ['alice'] } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['permissions.snapshot.0', 'must be a Slack user id such as U012ABCDEF'],
+    ]);
   });
 });

@@ -18,16 +18,14 @@ import {
   slackVerification,
 } from '../../functions/chatops/middleware.ts';
 import { slackSignature } from '../../functions/chatops/signature.ts';
-import { parsePolicy } from '../../functions/core/policy.ts';
+import { chatopsPolicySchema } from '../../functions/core/chatops-policy.ts';
 
 const CANARY_SECRET = 'CANARY-slack-signing-secret-5b1f0e';
 const NOW = new Date('2026-12-02T10:00:00Z');
-const policy = parsePolicy({
-  chatops: {
-    slack: { teams: ['T0CERTCTL'] },
-    permissions: { snapshot: ['U0OPERATOR'], readiness: ['*'], status: ['*'] },
-  },
-}).chatops;
+const policy = chatopsPolicySchema.parse({
+  slack: { teams: ['T0CERTCTL'] },
+  permissions: { snapshot: ['U0OPERATOR'], readiness: ['*'], status: ['*'] },
+});
 
 interface Harness {
   readonly handler: (event: SlackEvent) => Promise<HttpResponse>;
