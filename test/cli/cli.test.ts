@@ -8,24 +8,9 @@ import { type CliIo, HELP, runCli } from '../../functions/cli/cli.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
+import { captureIo } from './support.ts';
 
 const run = promisify(execFile);
-
-function captureIo(env: NodeJS.ProcessEnv = {}): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: (text) => {
-      out += text;
-    },
-    stderr: (text) => {
-      err += text;
-    },
-    env,
-    out: () => out,
-    err: () => err,
-  };
-}
 
 describe('backup-guard CLI', () => {
   it('says "unexpected error" with the stack and exits 2 when something other than a known error is thrown', async () => {

@@ -9,6 +9,7 @@
 
 import {
   type AwsSecurityFinding,
+  type AwsSecurityFindingFilters,
   BatchImportFindingsCommand,
   GetFindingsCommand,
   SecurityHubClient,
@@ -468,24 +469,37 @@ async function readExisting(
 ): Promise<HeldFinding[]> {
   const client = factory.client(SecurityHubClient, destination.region, account);
   const findings: HeldFinding[] = [];
+  const filters: AwsSecurityFindingFilters = {
+    ProductArn: [{ Value: productArn(destination), Comparison: 'EQUALS' }],
+    AwsAccountId: [{ Value: destination.account, Comparison: 'EQUALS' }],
+    GeneratorId: [{ Value: ASFF_ID_PREFIX, Comparison: 'PREFIX' }],
+  };
+  await forEachFinding(client, filters, calls, (finding) => {
+    findings.push(heldFinding(finding, reported()));
+  });
+  return findings;
+}
+
+/** Visit every finding `filters` select, page by page, counting each GetFindings call. */
+async function forEachFinding(
+  client: SecurityHubClient,
+  filters: AwsSecurityFindingFilters,
+  calls: { getFindings: number },
+  visit: (finding: AwsSecurityFinding) => void,
+): Promise<void> {
   let nextToken: string | undefined;
   do {
     calls.getFindings += 1;
     const page = await client.send(
       new GetFindingsCommand({
-        Filters: {
-          ProductArn: [{ Value: productArn(destination), Comparison: 'EQUALS' }],
-          AwsAccountId: [{ Value: destination.account, Comparison: 'EQUALS' }],
-          GeneratorId: [{ Value: ASFF_ID_PREFIX, Comparison: 'PREFIX' }],
-        },
+        Filters: filters,
         MaxResults: 100,
         ...(nextToken ? { NextToken: nextToken } : {}),
       }),
     );
-    for (const finding of page.Findings ?? []) findings.push(heldFinding(finding, reported()));
+    for (const finding of page.Findings ?? []) visit(finding);
     nextToken = page.NextToken;
   } while (nextToken);
-  return findings;
 }
 
 /** GetFindings accepts at most 20 values per filter field (AwsSecurityFindingFilters, StringFilter). */
@@ -503,22 +517,13 @@ async function readByIds(
   const found = new Map<string, AwsSecurityFinding>();
   for (let start = 0; start < lookups.length; start += IDS_PER_READ) {
     const ids = lookups.slice(start, start + IDS_PER_READ).map((lookup) => lookup.id);
-    let nextToken: string | undefined;
-    do {
-      calls.getFindings += 1;
-      const page = await client.send(
-        new GetFindingsCommand({
-          Filters: {
-            ProductArn: [{ Value: productArn(destination), Comparison: 'EQUALS' }],
-            Id: ids.map((id) => ({ Value: id, Comparison: 'EQUALS' })),
-          },
-          MaxResults: 100,
-          ...(nextToken ? { NextToken: nextToken } : {}),
-        }),
-      );
-      for (const finding of page.Findings ?? []) if (finding.Id) found.set(finding.Id, finding);
-      nextToken = page.NextToken;
-    } while (nextToken);
+    const filters: AwsSecurityFindingFilters = {
+      ProductArn: [{ Value: productArn(destination), Comparison: 'EQUALS' }],
+      Id: ids.map((id) => ({ Value: id, Comparison: 'EQUALS' })),
+    };
+    await forEachFinding(client, filters, calls, (finding) => {
+      if (finding.Id) found.set(finding.Id, finding);
+    });
   }
   return found;
 }
