@@ -15,6 +15,7 @@
  */
 import { SqlBackupRunsServiceClient } from '@google-cloud/sql/build/src/v1/sql_backup_runs_service_client.js';
 import { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
+import { Storage } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
 import type { CloudSqlApi } from './cloud-sql.ts';
 
@@ -97,6 +98,7 @@ export class GcpClientFactory {
   readonly #options: GcpClientFactoryOptions;
   #instances: SqlInstancesServiceClient | undefined;
   #backupRuns: SqlBackupRunsServiceClient | undefined;
+  #storage: Storage | undefined;
 
   constructor(options: GcpClientFactoryOptions = {}) {
     this.#options = options;
@@ -135,6 +137,17 @@ export class GcpClientFactory {
   /** The read API the Cloud SQL adapter needs, backed by the cached clients. */
   cloudSql(): CloudSqlApi {
     return { instances: this.instances(), backupRuns: this.backupRuns() };
+  }
+
+  /**
+   * The Cloud Storage client (objects.list, ranged object reads, buckets.get), with the library's own
+   * retries of idempotent calls. With an endpoint it calls that base URL unauthenticated (a custom
+   * `apiEndpoint` is an emulator to the library unless `useAuthWithCustomEndpoint` is set); the
+   * simulator serves the Cloud SQL Admin and Cloud Storage JSON APIs on one port.
+   */
+  storage(): Storage {
+    this.#storage ??= new Storage(this.#options.endpoint ? { apiEndpoint: this.#options.endpoint } : {});
+    return this.#storage;
   }
 
   /** Close the clients' connections (CLI and tests; a Cloud Function keeps them). */

@@ -5,13 +5,20 @@
  * functions/aws or functions/gcp, and one registration line below.
  */
 import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Storage } from '@google-cloud/storage';
 import type { AuditedAccount, AwsClientFactory } from '../aws/clients.ts';
 import { collectRdsPitrFacts } from '../aws/rds.ts';
+import { collectS3DumpFacts } from '../aws/s3-dumps.ts';
+import { dumpsPolicyChecks } from '../checks/dumps/index.ts';
 import { pitrChecks } from '../checks/pitr/index.ts';
+import type { ScopePlace } from '../core/audit.ts';
 import type { Check } from '../core/check.ts';
-import { CHECK_GROUP_NAME, type CheckGroup, type ResourceRef } from '../core/finding.ts';
+import type { DumpsPolicy } from '../core/dumps-policy.ts';
+import { CHECK_GROUP_NAME, type CheckGroup, type Provider, type ResourceRef } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import { type CloudSqlApi, readCloudSqlPitrFacts } from '../gcp/cloud-sql.ts';
+import { collectGcsDumpFacts } from '../gcp/gcs-dumps.ts';
 
 /** Where an AWS collector reads one scope: the account (with its role) and region, and the clients. */
 export interface AwsScopeReader {
@@ -25,6 +32,8 @@ export interface AwsScopeReader {
 /** The GCP clients a collector may use (the GCP client factory fits). */
 export interface GcpClientSource {
   cloudSql(): CloudSqlApi;
+  /** The Cloud Storage client (the dumps group); a source without one cannot audit GCS dumps. */
+  storage?(): Storage;
 }
 
 /** Where a GCP collector reads one scope: the project (all its regions) and the clients. */
@@ -46,6 +55,12 @@ export interface CheckGroupDefinition<F extends GroupFact = GroupFact> {
   /** What the group audits, for `--help` and the docs. */
   readonly summary: string;
   readonly checks: readonly Check<F>[];
+  /**
+   * Where the group audits when the policy names its resources (dump locations) instead of the
+   * planners discovering them: the places per provider. Absent: every (account, region) or
+   * project the run covers. Plain data, so plans stay serializable.
+   */
+  readonly places?: (policy: Policy, provider: Provider) => readonly ScopePlace[];
   /** How one scope's facts are read, per provider; a provider without a collector has no scope of this group. */
   readonly collect: {
     readonly aws?: (reader: AwsScopeReader) => Promise<readonly F[]>;
@@ -71,6 +86,38 @@ const pitrGroup = defineCheckGroup({
       ),
     gcp: ({ clients, project, policy, now }) =>
       readCloudSqlPitrFacts(clients.cloudSql(), project, policy, { now }),
+  },
+});
+
+/** The places of the dump locations: each AWS location's account and region, each GCS location's project. */
+export function dumpPlaces(dumps: DumpsPolicy, provider: Provider): ScopePlace[] {
+  return dumps.locations.flatMap((location): ScopePlace[] => {
+    if (location.provider !== provider) return [];
+    return location.provider === 'aws'
+      ? [{ account: location.account, region: location.region }]
+      : [{ account: location.project, region: '*' }];
+  });
+}
+
+const dumpsGroup = defineCheckGroup({
+  name: 'dumps',
+  summary: 'pg_dump series in S3 and Cloud Storage: fresh, whole, kept and protected',
+  checks: dumpsPolicyChecks,
+  places: (policy, provider) => dumpPlaces(policy.dumps, provider),
+  collect: {
+    aws: ({ factory, account, region, policy }) =>
+      collectS3DumpFacts({
+        clientFor: (bucketRegion) => factory.client(S3Client, bucketRegion, account),
+        account: account.accountId,
+        region,
+        dumps: policy.dumps,
+      }),
+    gcp: ({ clients, project, policy }) => {
+      if (!clients.storage) {
+        return Promise.reject(new Error('the GCP clients of this run have no Cloud Storage client'));
+      }
+      return collectGcsDumpFacts({ storage: clients.storage(), project, dumps: policy.dumps });
+    },
   },
 });
 
@@ -103,6 +150,7 @@ export function registerCheckGroup(group: CheckGroupDefinition): () => void {
 }
 
 registerCheckGroup(pitrGroup);
+registerCheckGroup(dumpsGroup);
 
 /** Every registered group, in registration order. */
 export function checkGroups(): CheckGroupDefinition[] {
