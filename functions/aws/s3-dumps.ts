@@ -26,6 +26,7 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { mapWithConcurrency } from '../core/audit.ts';
 import type {
   BucketReading,
   DumpFact,
@@ -38,7 +39,6 @@ import type {
   RetentionLockConfig,
 } from '../core/dump-facts.ts';
 import { dumpResourceId, newestObject, rulePrefixApplies, sortOldestFirst } from '../core/dump-facts.ts';
-import { mapWithConcurrency } from '../core/audit.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import { PG_DUMP_HEADER_BYTES, parsePgDumpHeader } from '../core/pg-dump-header.ts';
 
@@ -319,10 +319,9 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
     settings = readBucketSettings(s3, bucket);
     cache?.set(bucket, settings);
   }
-  const [newest, { versioning, retentionLock, lifecycleRules, publicAccess, encryption }] = await Promise.all([
-    newestListed ? readNewest(s3, bucket, newestListed) : Promise.resolve(undefined),
-    settings,
-  ]);
+  const [newest, { versioning, retentionLock, lifecycleRules, publicAccess, encryption }] = await Promise.all(
+    [newestListed ? readNewest(s3, bucket, newestListed) : Promise.resolve(undefined), settings],
+  );
   const lifecycle: BucketReading<readonly DumpLifecycleRule[]> =
     lifecycleRules.state === 'read'
       ? { state: 'read', value: lifecycleRulesFor(lifecycleRules.value, location.prefix) }
@@ -367,7 +366,9 @@ export interface CollectS3DumpsOptions {
 export async function collectS3DumpFacts(options: CollectS3DumpsOptions): Promise<DumpFact[]> {
   const locations = options.dumps.locations.filter(
     (location) =>
-      location.provider === 'aws' && location.account === options.account && location.region === options.region,
+      location.provider === 'aws' &&
+      location.account === options.account &&
+      location.region === options.region,
   );
   const bucketSettings: S3BucketSettingsCache = new Map();
   return mapWithConcurrency(locations, DUMP_LOCATIONS_AT_ONCE, (location) =>

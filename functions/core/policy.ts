@@ -60,7 +60,9 @@ export const MOVED_POLICY_FIELDS: Readonly<Record<string, string>> = {
 export const policySchema = z
   .strictObject({
     pitr: pitrSection.prefault({}).describe('The PITR audit (RDS, Aurora, Cloud SQL).'),
-    dumps: dumpsPolicySchema.prefault({}).describe('The pg_dump audit (dump series in S3 and Cloud Storage).'),
+    dumps: dumpsPolicySchema
+      .prefault({})
+      .describe('The pg_dump audit (dump series in S3 and Cloud Storage).'),
     targets: z
       .strictObject({
         tags: z
@@ -233,7 +235,12 @@ export const policySchema = z
  * would never be read and its dumps never judged.
  */
 function dumpLocationIssues(policy: {
-  readonly dumps: { readonly locations: readonly ({ provider: 'aws'; account: string } | { provider: 'gcp'; project: string })[] };
+  readonly dumps: {
+    readonly locations: readonly (
+      | { provider: 'aws'; account: string }
+      | { provider: 'gcp'; project: string }
+    )[];
+  };
   readonly aws: { readonly accounts: readonly { readonly accountId: string }[] };
   readonly gcp: { readonly projects: readonly string[] };
 }): { path: (string | number)[]; message: string }[] {

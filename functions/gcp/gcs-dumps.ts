@@ -11,6 +11,7 @@
  * bucket setting `unknown`, never `absent`.
  */
 import type { Bucket, File, GetFilesOptions, Storage } from '@google-cloud/storage';
+import { mapWithConcurrency } from '../core/audit.ts';
 import type {
   BucketReading,
   DumpFact,
@@ -24,7 +25,6 @@ import type {
   VersioningConfig,
 } from '../core/dump-facts.ts';
 import { dumpResourceId, newestObject, rulePrefixApplies, sortOldestFirst } from '../core/dump-facts.ts';
-import { mapWithConcurrency } from '../core/audit.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import { PG_DUMP_HEADER_BYTES, parsePgDumpHeader } from '../core/pg-dump-header.ts';
 
