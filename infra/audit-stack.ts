@@ -51,11 +51,21 @@ export const AUDIT_DUMPS_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws',
 /** The Powertools `service` dimension (and the role name suffix) of the `audit-dumps` job. */
 export const AUDIT_DUMPS_SERVICE = 'audit-dumps';
 
+/** The jobs whose roles read member accounts, and so the roles member stacks trust by default. */
+export const MEMBER_READING_JOBS: readonly string[] = [AUDIT_PITR_SERVICE];
+
 /**
- * The jobs whose roles read member accounts, and so the roles member stacks trust by default.
- * `audit-dumps` reads the dump buckets of member accounts whenever the policy lists some.
+ * The jobs that read member accounts under `policy`: {@link MEMBER_READING_JOBS}, and `audit-dumps`
+ * when member accounts hold S3 dump locations (only then does it assume member roles).
  */
-export const MEMBER_READING_JOBS: readonly string[] = [AUDIT_PITR_SERVICE, AUDIT_DUMPS_SERVICE];
+export function memberReadingJobs(policy: Policy): string[] {
+  const holdsDumps = policy.dumps.locations.some(
+    (location) =>
+      location.provider === 'aws' &&
+      policy.aws.accounts.some((account) => account.accountId === location.account),
+  );
+  return [...MEMBER_READING_JOBS, ...(holdsDumps ? [AUDIT_DUMPS_SERVICE] : [])];
+}
 
 export interface AuditStackProps extends StackProps {
   /** The validated policy (see infra/policy-context.ts); it is also every job's configuration. */

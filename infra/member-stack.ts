@@ -15,8 +15,8 @@ import type { Policy } from '../functions/core/policy.ts';
 import {
   auditRoleAcknowledgements,
   dumpsAcknowledgements,
-  MEMBER_READING_JOBS,
   memberDumpsStatements,
+  memberReadingJobs,
 } from './audit-stack.ts';
 import { acknowledge } from './nag.ts';
 import { auditReadStatements, memberDumpLocations } from './permissions.ts';
@@ -62,7 +62,7 @@ export class MemberStack extends Stack {
       description:
         'The AWS account that runs the certctl-backup-guard audit-pitr Lambda (CertctlBackupGuardAudit).',
     });
-    const trusted = props.trustedRoleNames ?? MEMBER_READING_JOBS.map(jobRoleName);
+    const trusted = props.trustedRoleNames ?? memberReadingJobs(policy).map(jobRoleName);
     if (trusted.length === 0) throw new Error('the member role must trust at least one job role');
     const trustedArns = [...new Set(trusted)].map(
       (roleName) => `arn:${Aws.PARTITION}:iam::${this.auditAccountId.valueAsString}:role/${roleName}`,
