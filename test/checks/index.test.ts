@@ -32,7 +32,9 @@ describe('check catalog', () => {
       expect(metadata.title.length).toBeGreaterThan(10);
       expect(metadata.rationale.length).toBeGreaterThan(40);
       expect(metadata.remediation.text.length).toBeGreaterThan(20);
-      expect(metadata.remediation.url).toMatch(/^https:\/\/(docs\.aws\.amazon\.com|cloud\.google\.com|www\.postgresql\.org)\//);
+      expect(metadata.remediation.url).toMatch(
+        /^https:\/\/(docs\.aws\.amazon\.com|cloud\.google\.com|www\.postgresql\.org)\//,
+      );
       expect(metadata.resourceTypes.length).toBeGreaterThan(0);
     }
   });

@@ -81,7 +81,9 @@ describe('audit-dumps job', () => {
       'arn:<AWS::Partition>:s3:::certctl-dumps/prod/*',
       'arn:<AWS::Partition>:s3:::certctl-dumps/staging/*',
     ]);
-    expect([...(bySid(statements, 'ReadDumpBucketSettings')?.Action ?? [])].sort()).toEqual([...S3_BUCKET_SETTINGS_ACTIONS].sort());
+    expect([...(bySid(statements, 'ReadDumpBucketSettings')?.Action ?? [])].sort()).toEqual(
+      [...S3_BUCKET_SETTINGS_ACTIONS].sort(),
+    );
     expect(bySid(statements, 'ReadDumpBucketSettings')?.Resource.map(flatten)).toEqual([
       'arn:<AWS::Partition>:s3:::certctl-dumps',
       'arn:<AWS::Partition>:s3:::certctl-dumps-dr',
