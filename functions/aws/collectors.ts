@@ -5,11 +5,13 @@
  * that audit AWS pass {@link awsCollectors} to the job; a new group adds one line below.
  */
 import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Fact } from '../core/facts.ts';
 import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
 import { collectRdsPitrFacts } from './rds.ts';
+import { collectS3DumpFacts } from './s3-dumps.ts';
 
 /** Where an AWS collector reads one scope: the account (with its role) and region, and the clients. */
 export interface AwsScopeReader {
@@ -33,4 +35,11 @@ export const awsCollectors: AwsCollectors = {
       { account: account.accountId, region },
       policy,
     ),
+  dumps: ({ factory, account, region, policy }) =>
+    collectS3DumpFacts({
+      clientFor: (bucketRegion) => factory.client(S3Client, bucketRegion, account),
+      account: account.accountId,
+      region,
+      dumps: policy.dumps,
+    }),
 };

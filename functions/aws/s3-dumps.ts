@@ -26,6 +26,7 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { mapWithConcurrency } from '../core/audit.ts';
 import type {
   BucketReading,
   DumpFact,
@@ -37,7 +38,8 @@ import type {
   PublicAccessConfig,
   RetentionLockConfig,
 } from '../core/dump-facts.ts';
-import { newestObject, rulePrefixApplies, sortOldestFirst } from '../core/dump-facts.ts';
+import { dumpResourceId, newestObject, rulePrefixApplies, sortOldestFirst } from '../core/dump-facts.ts';
+import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import { PG_DUMP_HEADER_BYTES, parsePgDumpHeader } from '../core/pg-dump-header.ts';
 
 /** ListObjectsV2 returns at most 1,000 keys a page. */
@@ -65,6 +67,8 @@ export interface ReadS3DumpsOptions {
   readonly clientFor: (region: string) => S3Client;
   readonly location: S3DumpLocation;
   readonly maxObjectsListed: number;
+  /** Shared by the locations of one run, so a bucket's settings are read once. */
+  readonly bucketSettings?: S3BucketSettingsCache;
 }
 
 interface SdkError {
@@ -229,17 +233,23 @@ function publicAccessOf(config: {
   return { blocked, detail };
 }
 
-/** Reads one S3 dump location. Never throws for an API failure: it becomes `unknown` in the fact. */
-export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpFact> {
-  const { location } = options;
-  const bucket = location.bucket;
-  const s3 = new RegionalS3(location.region, options.clientFor);
+/**
+ * A bucket's settings, read once per bucket and run: several prefixes of one bucket share them
+ * (the lifecycle rules are kept raw, and matched to each prefix).
+ */
+export interface S3BucketSettings {
+  readonly versioning: BucketReading<{ readonly status: string | undefined }>;
+  readonly retentionLock: BucketReading<RetentionLockConfig>;
+  readonly lifecycleRules: BucketReading<readonly LifecycleRule[]>;
+  readonly publicAccess: BucketReading<PublicAccessConfig>;
+  readonly encryption: BucketReading<EncryptionConfig>;
+}
 
-  // The listing first: it discovers the bucket's region before the other calls run in parallel.
-  const listing = await listSeries(s3, location, options.maxObjectsListed);
-  const newestListed = newestObject(listing);
-  const [newest, versioning, retentionLock, lifecycle, publicAccess, encryption] = await Promise.all([
-    newestListed ? readNewest(s3, bucket, newestListed) : Promise.resolve(undefined),
+/** Bucket settings being read, by bucket name; pass one map to every location of a run. */
+export type S3BucketSettingsCache = Map<string, Promise<S3BucketSettings>>;
+
+async function readBucketSettings(s3: RegionalS3, bucket: string): Promise<S3BucketSettings> {
+  const [versioning, retentionLock, lifecycleRules, publicAccess, encryption] = await Promise.all([
     reading(async () => {
       const answer = await s3.call((client) =>
         client.send(new GetBucketVersioningCommand({ Bucket: bucket })),
@@ -264,11 +274,11 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
         locked: retention.Mode === undefined ? undefined : retention.Mode === 'COMPLIANCE',
       };
     }),
-    reading(async () => {
+    reading<readonly LifecycleRule[]>(async () => {
       const answer = await s3.call((client) =>
         client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })),
       );
-      return lifecycleRulesFor(answer.Rules ?? [], location.prefix);
+      return answer.Rules ?? [];
     }),
     reading(async () => {
       const answer = await s3.call((client) =>
@@ -291,6 +301,31 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
       };
     }),
   ]);
+  return { versioning, retentionLock, lifecycleRules, publicAccess, encryption };
+}
+
+/** Reads one S3 dump location. Never throws for an API failure: it becomes `unknown` in the fact. */
+export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpFact> {
+  const { location } = options;
+  const bucket = location.bucket;
+  const s3 = new RegionalS3(location.region, options.clientFor);
+
+  // The listing first: it discovers the bucket's region before the other calls run in parallel.
+  const listing = await listSeries(s3, location, options.maxObjectsListed);
+  const newestListed = newestObject(listing);
+  const cache = options.bucketSettings;
+  let settings = cache?.get(bucket);
+  if (!settings) {
+    settings = readBucketSettings(s3, bucket);
+    cache?.set(bucket, settings);
+  }
+  const [newest, { versioning, retentionLock, lifecycleRules, publicAccess, encryption }] = await Promise.all(
+    [newestListed ? readNewest(s3, bucket, newestListed) : Promise.resolve(undefined), settings],
+  );
+  const lifecycle: BucketReading<readonly DumpLifecycleRule[]> =
+    lifecycleRules.state === 'read'
+      ? { state: 'read', value: lifecycleRulesFor(lifecycleRules.value, location.prefix) }
+      : lifecycleRules;
 
   return {
     resource: {
@@ -298,7 +333,7 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
       account: location.account,
       region: s3.region,
       type: 'AwsS3Bucket',
-      id: bucket,
+      id: dumpResourceId(bucket, location.prefix),
       arn: `arn:aws:s3:::${bucket}`,
     },
     location: { provider: 'aws', bucket, prefix: location.prefix },
@@ -310,4 +345,43 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
     publicAccess,
     encryption,
   };
+}
+
+/** Locations of one scope read at once; each makes at most six calls in flight. */
+export const DUMP_LOCATIONS_AT_ONCE = 32;
+
+export interface CollectS3DumpsOptions {
+  /** An S3 client for a region of the scope's account. */
+  readonly clientFor: (region: string) => S3Client;
+  readonly account: string;
+  /** The scope's region: the locations the policy places there are read. */
+  readonly region: string;
+  readonly dumps: DumpsPolicy;
+}
+
+/**
+ * The facts of one (account, region) scope of the dumps group: every AWS location the policy places
+ * there, read concurrently, each bucket's settings read once.
+ */
+export async function collectS3DumpFacts(options: CollectS3DumpsOptions): Promise<DumpFact[]> {
+  const locations = options.dumps.locations.filter(
+    (location) =>
+      location.provider === 'aws' &&
+      location.account === options.account &&
+      location.region === options.region,
+  );
+  const bucketSettings: S3BucketSettingsCache = new Map();
+  return mapWithConcurrency(locations, DUMP_LOCATIONS_AT_ONCE, (location) =>
+    readS3DumpFact({
+      clientFor: options.clientFor,
+      location: {
+        bucket: location.bucket,
+        prefix: location.prefix,
+        account: options.account,
+        region: options.region,
+      },
+      maxObjectsListed: options.dumps.maxObjectsListed,
+      bucketSettings,
+    }),
+  );
 }

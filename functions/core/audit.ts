@@ -50,6 +50,15 @@ export interface PlannedScope {
   readonly failure?: { readonly code: string; readonly message: string };
 }
 
+/**
+ * Where a check group audits when the policy names its resources instead of the planners
+ * discovering them (the dump locations): an account (or GCP project) and a region (`*` on GCP).
+ */
+export interface ScopePlace {
+  readonly account: string;
+  readonly region: string;
+}
+
 /** A scope and how to read its facts. `collect` throws when the scope cannot be evaluated. */
 export interface ScopePlan<F> {
   readonly scope: Scope;

@@ -3,14 +3,19 @@
  * not in the group registry, so that a function bundles only its own cloud's adapters. Entry points
  * that audit GCP pass {@link gcpCollectors} to the job; a new group adds one line below.
  */
+
+import type { Storage } from '@google-cloud/storage';
 import type { Fact } from '../core/facts.ts';
 import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import { type CloudSqlApi, readCloudSqlPitrFacts } from './cloud-sql.ts';
+import { collectGcsDumpFacts } from './gcs-dumps.ts';
 
 /** The GCP clients a collector may use (the GCP client factory fits). */
 export interface GcpClientSource {
   cloudSql(): CloudSqlApi;
+  /** The Cloud Storage client (the dumps group); a source without one cannot audit GCS dumps. */
+  storage?(): Promise<Storage>;
 }
 
 /** Where a GCP collector reads one scope: the project (all its regions) and the clients. */
@@ -30,4 +35,8 @@ export type GcpCollectors = Readonly<Partial<Record<CheckGroup, GcpCollector>>>;
 export const gcpCollectors: GcpCollectors = {
   pitr: ({ clients, project, policy, now }) =>
     readCloudSqlPitrFacts(clients.cloudSql(), project, policy, { now }),
+  dumps: async ({ clients, project, policy }) => {
+    if (!clients.storage) throw new Error('the GCP clients of this run have no Cloud Storage client');
+    return collectGcsDumpFacts({ storage: await clients.storage(), project, dumps: policy.dumps });
+  },
 };

@@ -163,6 +163,7 @@ async function planProvider(
     if (!deps.aws) throw new InputError('AWS is audited but no AWS clients were configured');
     return planAwsScopes(deps.policy, deps.aws.factory, {
       groups,
+      placesOf: (name) => checkGroup(name)?.places?.(deps.policy, 'aws'),
       ...(request.regions ? { regions: request.regions } : {}),
       ...(deps.aws.homeRegion ? { homeRegion: deps.aws.homeRegion } : {}),
     });
@@ -175,7 +176,11 @@ async function planProvider(
       'no GCP project to audit: list them in the policy (gcp.projects) or pass them with the run (--project)',
     );
   }
-  return planGcpScopes(deps.policy, { groups, projects });
+  return planGcpScopes(deps.policy, {
+    groups,
+    projects,
+    placesOf: (name) => checkGroup(name)?.places?.(deps.policy, 'gcp'),
+  });
 }
 
 /** A planned scope made runnable: its group's checks, and `collect` reading its facts with `deps`. */

@@ -53,6 +53,23 @@ export const CLOUD_SQL_READER_PERMISSIONS = [
   'cloudsql.instances.get',
   'cloudsql.backupRuns.list',
 ] as const;
+/**
+ * The custom role the dumps audit's account gets on each Cloud Storage dump bucket, in the bucket's
+ * project: exactly the calls functions/gcp/gcs-dumps.ts makes (objects.list, the ranged
+ * objects.get of a header, buckets.get for versioning, retention, lifecycle, public access
+ * prevention, default KMS key and soft delete). Narrower than `roles/storage.objectViewer`, which
+ * lacks `storage.buckets.get` and adds `storage.managedFolders.*`
+ * (https://cloud.google.com/storage/docs/access-control/iam-roles).
+ */
+export const DUMP_READER_ROLE_ID = 'certctlBackupGuardDumpReader';
+export const DUMP_READER_PERMISSIONS = [
+  'storage.buckets.get',
+  'storage.objects.get',
+  'storage.objects.list',
+] as const;
+/** The dumps audit's own runtime account, distinct from the PITR function's (which never reads dumps). */
+export const DUMPS_SERVICE_ACCOUNT_ID = 'certctl-audit-dumps';
+
 /** The predefined role earlier versions of this script granted; removed wherever it is found. */
 export const LEGACY_CLOUD_SQL_VIEWER_ROLE = 'roles/cloudsql.viewer';
 /** The only role the scheduler's invoker account gets, on the function's service. */
@@ -349,6 +366,71 @@ function recordedProjectsStep(names: GcpDeploymentNames, project: string, region
 }
 
 /**
+ * The dumps audit's read access, bucket by bucket: its custom role ({@link DUMP_READER_ROLE_ID}) in
+ * each project that holds a Cloud Storage dump location, bound on those buckets only (no project-wide
+ * storage grant). Empty when the policy has no Cloud Storage location.
+ */
+export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[] {
+  const locations = policy.dumps.locations.flatMap((location) =>
+    location.provider === 'gcp' ? [{ bucket: location.bucket, project: location.project }] : [],
+  );
+  const projects = [...new Set(locations.map((location) => location.project))].sort();
+  const buckets = [...new Map(locations.map((location) => [location.bucket, location])).values()].sort(
+    (a, b) => a.bucket.localeCompare(b.bucket),
+  );
+  const roleFlags = [
+    '--title=certctl-backup-guard dump reader',
+    '--description=Lists pg_dump files, reads their headers and the bucket settings for the certctl-backup-guard dumps audit',
+    `--permissions=${DUMP_READER_PERMISSIONS.join(',')}`,
+    '--stage=GA',
+  ];
+  return [
+    ...projects.map(
+      (holder): EnsureStep => ({
+        kind: 'ensure',
+        description: `custom role ${DUMP_READER_ROLE_ID} in ${holder} (${DUMP_READER_PERMISSIONS.join(', ')})`,
+        probe: ['gcloud', 'iam', 'roles', 'describe', DUMP_READER_ROLE_ID, `--project=${holder}`],
+        create: [
+          'gcloud',
+          'iam',
+          'roles',
+          'create',
+          DUMP_READER_ROLE_ID,
+          `--project=${holder}`,
+          ...roleFlags,
+        ],
+        update: [
+          'gcloud',
+          'iam',
+          'roles',
+          'update',
+          DUMP_READER_ROLE_ID,
+          `--project=${holder}`,
+          ...roleFlags,
+          '--quiet',
+        ],
+      }),
+    ),
+    ...buckets.map(
+      ({ bucket, project: holder }): RunStep => ({
+        kind: 'run',
+        description: `let the dumps audit list and read dump headers in gs://${bucket} only`,
+        argv: [
+          'gcloud',
+          'storage',
+          'buckets',
+          'add-iam-policy-binding',
+          `gs://${bucket}`,
+          `--member=${member}`,
+          `--role=projects/${holder}/roles/${DUMP_READER_ROLE_ID}`,
+          '--condition=None',
+        ],
+      }),
+    ),
+  ];
+}
+
+/**
  * Policy rules only the GCP deployment has: something to audit, and a way to publish when the
  * policy publishes. Without `gcp.federation` the function cannot reach Security Hub and would answer
  * HTTP 500 on every scheduled run.
@@ -464,6 +546,21 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       'certctl-backup-guard audit-pitr',
       `Runs the certctl-backup-guard PITR audit: reads Cloud SQL settings (${CLOUD_SQL_READER_ROLE_ID})`,
     ),
+    // The dumps audit's account and its bucket-scoped reads (the auditDumps function itself is
+    // deployed by hand for now: this plan bundles and schedules one function).
+    ...(policy.dumps.locations.some((location) => location.provider === 'gcp')
+      ? [
+          createAccount(
+            `${DUMPS_SERVICE_ACCOUNT_ID}@${project}.iam.gserviceaccount.com`,
+            'certctl-backup-guard audit-dumps',
+            `Runs the certctl-backup-guard dumps audit: lists and reads dump headers in the policy's buckets (${DUMP_READER_ROLE_ID})`,
+          ),
+          ...planDumpsBucketAccess(
+            policy,
+            `serviceAccount:${DUMPS_SERVICE_ACCOUNT_ID}@${project}.iam.gserviceaccount.com`,
+          ),
+        ]
+      : []),
     createAccount(
       names.invokerEmail,
       'certctl-backup-guard audit-pitr invoker',

@@ -190,3 +190,73 @@ describe('policy loaders', () => {
     }
   });
 });
+
+describe('policy dumps section', () => {
+  const S3 = { provider: 'aws', bucket: 'certctl-dumps', prefix: 'prod/', region: 'eu-west-1' } as const;
+  const GCS = {
+    provider: 'gcp',
+    bucket: 'certctl-dumps-gcp',
+    project: 'certctl-prod',
+    region: 'EU',
+  } as const;
+  const MEMBER = { accountId: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/audit' };
+
+  it('keeps its own 30-day minimum and a 6-hour schedule when the section is empty', () => {
+    // Act
+    const policy = parsePolicy({ pitr: { minPitrDays: 7 } });
+    // Assess
+    expect(policy.dumps.minDays).toBe(30);
+    expect(policy.dumps.locations).toEqual([]);
+    expect(policy.schedules.auditDumps).toBe('rate(6 hours)');
+  });
+
+  it('accepts locations in listed member accounts and listed GCP projects', () => {
+    // Act
+    const policy = parsePolicy({
+      aws: { accounts: [MEMBER] },
+      gcp: { projects: ['certctl-prod'] },
+      securityHub: { centralAccountId: '111111111111', centralRegion: 'eu-west-1' },
+      dumps: { locations: [{ ...S3, account: '111111111111' }, GCS] },
+    });
+    // Assess
+    expect(policy.dumps.locations).toHaveLength(2);
+  });
+
+  it('names the location when its account is not in aws.accounts', () => {
+    // Act / Assess
+    expect(() =>
+      parsePolicy({
+        aws: { accounts: [MEMBER] },
+        dumps: { locations: [{ ...S3, account: '222222222222' }] },
+      }),
+    ).toThrow(/dumps\.locations\.0\.account: 222222222222 is not in aws\.accounts/);
+  });
+
+  it('refuses AWS locations in two accounts when only the caller’s own account is read', () => {
+    // Act / Assess
+    expect(() =>
+      parsePolicy({
+        dumps: {
+          locations: [
+            { ...S3, account: '111111111111' },
+            { ...S3, prefix: 'staging/', account: '222222222222' },
+          ],
+        },
+      }),
+    ).toThrow(/dumps\.locations\.1\.account: AWS dump locations name accounts 111111111111, 222222222222/);
+  });
+
+  it('names the location when its GCP project is not in gcp.projects', () => {
+    // Act / Assess
+    expect(() => parsePolicy({ dumps: { locations: [GCS] } })).toThrow(
+      /dumps\.locations\.0\.project: certctl-prod is not in gcp\.projects/,
+    );
+  });
+
+  it('checks schedules.auditDumps with the same rules as the PITR schedule', () => {
+    // Act / Assess
+    expect(() => parsePolicy({ schedules: { auditDumps: 'rate(often)' } })).toThrow(
+      /schedules\.auditDumps: /,
+    );
+  });
+});

@@ -24,6 +24,8 @@ import {
   CLOUD_SQL_READER_ROLE_ID,
   cloudSqlReaderRole,
   DEFAULT_FUNCTION_NAME,
+  DUMP_READER_ROLE_ID,
+  DUMPS_SERVICE_ACCOUNT_ID,
   deployedPackage,
   FUNCTION_URL,
   fillPlaceholders,
@@ -870,5 +872,90 @@ describe('docs/deploy.md', () => {
     for (const variable of variables) expect(docs).toContain(`\`${variable}\``);
     expect(docs).toContain('npm run deploy:gcp');
     expect(docs).not.toMatch(/^node infra\/gcp\/deploy\.ts/m);
+  });
+});
+
+describe('planGcpDeployment with Cloud Storage dump locations', () => {
+  const DUMPS_SA = `${DUMPS_SERVICE_ACCOUNT_ID}@certctl-ops.iam.gserviceaccount.com`;
+  const withDumps = parsePolicy({
+    ...POLICY_INPUT,
+    dumps: {
+      locations: [
+        {
+          provider: 'gcp',
+          bucket: 'certctl-dumps-a',
+          prefix: 'prod/',
+          project: 'certctl-prod-1',
+          region: 'EU',
+        },
+        {
+          provider: 'gcp',
+          bucket: 'certctl-dumps-a',
+          prefix: 'stage/',
+          project: 'certctl-prod-1',
+          region: 'EU',
+        },
+        { provider: 'gcp', bucket: 'certctl-dumps-b', project: 'certctl-stage-2', region: 'europe-west1' },
+      ],
+    },
+  });
+
+  it('binds the dumps account’s reader role on each dump bucket only, never on a project', () => {
+    // Act
+    const storageBindings = commands(plan(withDumps)).filter((argv) =>
+      argv.some((argument) => argument === `--member=serviceAccount:${DUMPS_SA}`),
+    );
+    // Assess
+    expect(storageBindings).toEqual([
+      [
+        'gcloud',
+        'storage',
+        'buckets',
+        'add-iam-policy-binding',
+        'gs://certctl-dumps-a',
+        `--member=serviceAccount:${DUMPS_SA}`,
+        `--role=projects/certctl-prod-1/roles/${DUMP_READER_ROLE_ID}`,
+        '--condition=None',
+      ],
+      [
+        'gcloud',
+        'storage',
+        'buckets',
+        'add-iam-policy-binding',
+        'gs://certctl-dumps-b',
+        `--member=serviceAccount:${DUMPS_SA}`,
+        `--role=projects/certctl-stage-2/roles/${DUMP_READER_ROLE_ID}`,
+        '--condition=None',
+      ],
+    ]);
+  });
+
+  it('defines the dump reader role in each holding project with exactly the three storage reads', () => {
+    // Act
+    const roles = plan(withDumps).filter(
+      (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
+        step.kind === 'ensure' && step.create.includes(DUMP_READER_ROLE_ID),
+    );
+    // Assess
+    expect(roles.map((step) => step.create.find((argument) => argument.startsWith('--project=')))).toEqual([
+      '--project=certctl-prod-1',
+      '--project=certctl-stage-2',
+    ]);
+    expect(roles[0]?.create).toContain(
+      '--permissions=storage.buckets.get,storage.objects.get,storage.objects.list',
+    );
+  });
+
+  it('grants no storage role to the PITR function’s account, and nothing for dumps without a GCS location', () => {
+    // Act
+    const all = commands(plan(withDumps));
+    const without = commands(plan());
+    // Assess
+    expect(
+      all.filter(
+        (argv) => argv.includes(`--member=serviceAccount:${RUNTIME_SA}`) && argv.includes('storage'),
+      ),
+    ).toEqual([]);
+    expect(without.flat().filter((argument) => argument.includes(DUMP_READER_ROLE_ID))).toEqual([]);
   });
 });

@@ -141,11 +141,25 @@ export function resourceIdentifier(resource: ResourceRef): string {
 }
 
 /**
+ * Resource types whose findings are about one part of the resource: a dump series is a key prefix
+ * of a bucket (resource id `bucket/prefix`), and two prefixes of one bucket are two findings of
+ * each check while sharing the bucket's ARN or selfLink.
+ */
+const PART_OF_RESOURCE_TYPES: ReadonlySet<ResourceType> = new Set(['AwsS3Bucket', 'GcpStorageBucket']);
+
+/** What a finding Id names: the resource, and for a part of a bucket its id (`bucket/prefix`) too. */
+function findingSubject(resource: ResourceRef): string {
+  const identifier = resourceIdentifier(resource);
+  if (!PART_OF_RESOURCE_TYPES.has(resource.type) || (!resource.arn && !resource.selfLink)) return identifier;
+  return `${identifier}#${resource.id}`;
+}
+
+/**
  * Deterministic finding Id per (check, resource). An Id over the 512 limit keeps a readable prefix
  * and ends with a SHA-256 of the whole, so it stays unique and stable.
  */
 export function asffFindingId(finding: Pick<Finding, 'checkId' | 'resource'>): string {
-  const full = `${ASFF_ID_PREFIX}${finding.checkId}/${resourceIdentifier(finding.resource)}`;
+  const full = `${ASFF_ID_PREFIX}${finding.checkId}/${findingSubject(finding.resource)}`;
   if (full.length <= ASFF_LIMITS.id) return full;
   const digest = sha256Hex(full);
   const suffix = `#sha256:${digest}`;

@@ -1,6 +1,7 @@
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
 import { type CheckMetadata, toFinding } from '../../../functions/core/check.ts';
+import type { ResourceRef } from '../../../functions/core/finding.ts';
 import {
   ASFF_FINDING_TYPE,
   asffFindingId,
@@ -276,6 +277,57 @@ describe('asffFindingId', () => {
     expect(id).toBe(asffFindingId({ checkId: 'pitr.retention', resource: long }));
     expect(id).not.toBe(asffFindingId({ checkId: 'pitr.retention', resource: other }));
     expect(id).toMatch(/^certctl-backup-guard\/pitr\.retention\/arn:aws:rds:.*#sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe('dump location findings', () => {
+  const bucket = (id: string): ResourceRef => ({
+    provider: 'aws',
+    account: ACCOUNT_A,
+    region: 'eu-west-1',
+    type: 'AwsS3Bucket',
+    id,
+    arn: 'arn:aws:s3:::certctl-dumps',
+  });
+
+  it('gives two prefixes of one bucket two Ids with the bucket ARN as their AwsS3Bucket resource', () => {
+    // Prepare
+    const prod = retentionFinding(bucket('certctl-dumps/prod/'), { checkId: 'dumps.fresh', group: 'dumps' });
+    const staging = { ...prod, resource: bucket('certctl-dumps/staging/') };
+    // Act
+    const [a, b] = [asffFor(prod), asffFor(staging)];
+    // Assess
+    expect(a.Id).toBe('certctl-backup-guard/dumps.fresh/arn:aws:s3:::certctl-dumps#certctl-dumps/prod/');
+    expect(a.Id).not.toBe(b.Id);
+    expect(a.Resources).toEqual([
+      { Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::certctl-dumps', Partition: 'aws', Region: 'eu-west-1' },
+    ]);
+    expect(a.ProductFields?.resourceId).toBe('certctl-dumps/prod/');
+    validateAsff(a);
+  });
+
+  it('maps a Cloud Storage location to Other with its selfLink and the project in Details', () => {
+    // Prepare
+    const gcs: ResourceRef = {
+      provider: 'gcp',
+      account: 'certctl-prod',
+      region: 'europe-west1',
+      type: 'GcpStorageBucket',
+      id: 'certctl-dumps-gcp/prod/',
+      selfLink: 'https://www.googleapis.com/storage/v1/b/certctl-dumps-gcp',
+    };
+    // Act
+    const asff = asffFor(retentionFinding(gcs, { checkId: 'dumps.fresh', group: 'dumps' }));
+    // Assess
+    expect(asff.Id).toBe(
+      'certctl-backup-guard/dumps.fresh/https://www.googleapis.com/storage/v1/b/certctl-dumps-gcp#certctl-dumps-gcp/prod/',
+    );
+    expect(asff.Resources?.[0]).toMatchObject({
+      Type: 'Other',
+      Id: 'https://www.googleapis.com/storage/v1/b/certctl-dumps-gcp',
+      Details: { Other: { resourceType: 'GcpStorageBucket', 'gcp/project': 'certctl-prod' } },
+    });
+    validateAsff(asff);
   });
 });
 
