@@ -15,7 +15,6 @@
  */
 import { SqlBackupRunsServiceClient } from '@google-cloud/sql/build/src/v1/sql_backup_runs_service_client.js';
 import { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
-import { Storage } from '@google-cloud/storage';
 import { type AuthClient, GoogleAuth, PassThroughClient } from 'google-auth-library';
 import { CredentialsError } from '../core/errors.ts';
 import type { CloudSqlApi } from './cloud-sql.ts';
@@ -131,7 +130,6 @@ export class GcpClientFactory {
   #backupRuns: SqlBackupRunsServiceClient | undefined;
   #authClient: Promise<AuthClient> | undefined;
   #resolvedAuthClient: AuthClient | undefined;
-  #storage: Storage | undefined;
 
   constructor(options: GcpClientFactoryOptions = {}) {
     this.#options = options;
@@ -197,7 +195,19 @@ export class GcpClientFactory {
     };
   }
 
-  /** Resolve the production credentials once; a failure is one clear {@link CredentialsError}. */
+  /** The endpoint override (the simulator), or undefined in production. */
+  get endpoint(): string | undefined {
+    return this.#options.endpoint;
+  }
+
+  /**
+   * Resolve the production credentials once; a failure is one clear {@link CredentialsError}.
+   * Other GCP clients (functions/gcp/storage-client.ts) call it before their first request too.
+   */
+  credentials(): Promise<AuthClient> {
+    return this.#credentials();
+  }
+
   async #credentials(): Promise<AuthClient> {
     this.#authClient ??= (this.#options.auth ?? new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] }))
       .getClient()
@@ -216,25 +226,6 @@ export class GcpClientFactory {
     const connection = connectionOptions(this.#options.endpoint);
     if (this.#options.endpoint || !this.#resolvedAuthClient) return connection;
     return { ...connection, authClient: this.#resolvedAuthClient };
-  }
-
-  /**
-   * The Cloud Storage client (objects.list, ranged object reads, buckets.get), with the library's own
-   * retries of idempotent calls. With an endpoint it calls that base URL unauthenticated (a custom
-   * `apiEndpoint` is an emulator to the library unless `useAuthWithCustomEndpoint` is set); the
-   * simulator serves the Cloud SQL Admin and Cloud Storage JSON APIs on one port. In production the
-   * credentials are resolved first, so missing credentials are one {@link CredentialsError}; the
-   * library then finds the same Application Default Credentials itself (it carries its own
-   * google-auth-library major, whose AuthClient ours cannot stand in for).
-   */
-  async storage(): Promise<Storage> {
-    if (this.#options.endpoint) {
-      this.#storage ??= new Storage({ apiEndpoint: this.#options.endpoint });
-      return this.#storage;
-    }
-    await this.#credentials();
-    this.#storage ??= new Storage();
-    return this.#storage;
   }
 
   /** Close the clients' connections (CLI and tests; a Cloud Function keeps them). */

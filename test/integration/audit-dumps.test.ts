@@ -13,6 +13,7 @@ import type { DumpsPolicyInput } from '../../functions/core/dumps-policy.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import { createFederatedAwsFactory, metadataIdTokenSource } from '../../functions/gcp/federation.ts';
+import { withCloudStorage } from '../../functions/gcp/storage-client.ts';
 import { auditDumps } from '../../functions/handlers/aws/audit-dumps.ts';
 import { auditDumpsGcp } from '../../functions/handlers/gcp/audit-dumps.ts';
 import { federationScenario, gcpPolicy, PROJECT, recordingLogger } from '../gcp/sim-setup.ts';
@@ -180,7 +181,7 @@ describe('auditDumps Cloud Function', () => {
         ],
       },
     });
-    const gcp = new GcpClientFactory({ endpoint: sim.endpoint });
+    const gcp = withCloudStorage(new GcpClientFactory({ endpoint: sim.endpoint }));
     const source = metadataIdTokenSource({ host: new URL(sim.endpoint).host });
     // Act
     const result = await auditDumpsGcp(

@@ -13,6 +13,7 @@ import { isAwsRegionName, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../
 import { loadPolicyFile } from '../../core/policy-file.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../gcp/clients.ts';
 import { gcpCollectors } from '../../gcp/collectors.ts';
+import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { runAuditJob } from '../../jobs/audit.ts';
 import { checkGroups } from '../../jobs/groups.ts';
 import type { PublicationOutcome } from '../../jobs/publish.ts';
@@ -327,7 +328,9 @@ async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverri
       })
     : undefined;
   const gcpEndpoint = options.gcpEndpointUrl ?? io.env[CLOUD_SQL_ENDPOINT_ENV];
-  const gcp = auditGcp ? new GcpClientFactory(gcpEndpoint ? { endpoint: gcpEndpoint } : {}) : undefined;
+  const gcp = auditGcp
+    ? withCloudStorage(new GcpClientFactory(gcpEndpoint ? { endpoint: gcpEndpoint } : {}))
+    : undefined;
   try {
     const providers = [...(auditAws ? (['aws'] as const) : []), ...(auditGcp ? (['gcp'] as const) : [])];
     const outcome = await runAuditJob(

@@ -1,5 +1,5 @@
 /**
- * The wiring every audit Cloud Function shares (`auditPitr`, `auditDumps`), 2nd gen with an HTTP
+ * The wiring every audit Cloud Function shares (`auditPitr`, `auditDumps`, …), 2nd gen with an HTTP
  * trigger: called by Cloud Scheduler with an OIDC token (Cloud Run IAM checks it before this code
  * runs: only the scheduler's service account holds `run.invoker`). It parses the body, runs ONE
  * audit job over the function's check groups in the policy's GCP projects, and publishes the
@@ -78,6 +78,11 @@ export interface AuditFunctionOptions {
   readonly service: string;
   /** The check groups the function runs. */
   readonly groups: readonly CheckGroup[];
+  /**
+   * The clients its groups read with, made from the Cloud SQL factory (dumps add Cloud Storage with
+   * `withCloudStorage`); default: the factory itself. A function bundles only what it names here.
+   */
+  readonly clients?: (factory: GcpClientFactory) => GcpClientSource;
 }
 
 /** One audit Cloud Function: its body parser, the plain function tests call, and the HTTP handler. */
@@ -162,7 +167,8 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
   const defaultDependencies = (): AuditFunctionDependencies => {
     if (dependencies === undefined) {
       const policy = loadFunctionPolicy();
-      const gcp = GcpClientFactory.fromEnv();
+      const factory = GcpClientFactory.fromEnv();
+      const gcp = options.clients ? options.clients(factory) : factory;
       let aws: AwsClientFactory | undefined;
       const endpoint = process.env.AWS_ENDPOINT_URL?.trim();
       dependencies = {

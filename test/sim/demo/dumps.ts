@@ -8,6 +8,7 @@ import { awsCollectors } from '../../../functions/aws/collectors.ts';
 import { loadPolicyFile } from '../../../functions/core/policy-file.ts';
 import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
 import { gcpCollectors } from '../../../functions/gcp/collectors.ts';
+import { withCloudStorage } from '../../../functions/gcp/storage-client.ts';
 import { runAuditJob } from '../../../functions/jobs/audit.ts';
 import { renderConsole } from '../../../functions/publish/console.ts';
 import { simCredentials } from '../accounts.ts';
@@ -30,7 +31,7 @@ export async function dumpsChapter({ sim, out, bold, color }: DemoContext): Prom
     credentials: simCredentials(),
     endpoint: sim.endpoint,
   });
-  const gcp = new GcpClientFactory({ endpoint: sim.endpoint });
+  const gcp = withCloudStorage(new GcpClientFactory({ endpoint: sim.endpoint }));
   sim.resetStats();
   try {
     const outcome = await runAuditJob(
