@@ -401,12 +401,28 @@ export function toPitrFact(
       finalBackupRetentionDays: finalBackup?.retentionDays ?? undefined,
       logStorage: enumName('logStorageState', settings?.backupConfiguration?.transactionalLogStorageState),
     },
+    ...((instance.replicaNames ?? []).length > 0
+      ? {
+          standsFor: (instance.replicaNames ?? []).map((name) => ({
+            names: [name],
+            what: 'Cloud SQL read replica',
+          })),
+        }
+      : {}),
   };
 }
 
-/** Whether the policy selects this instance (name, selfLink or connection name; labels as tags). */
+/**
+ * Whether the policy selects this instance (name, selfLink or connection name; labels as tags). A
+ * primary is selected when the policy names one of its replicas: a replica is judged at its primary.
+ */
 export function isCloudSqlTarget(instance: DatabaseInstance, targets: Policy['targets']): boolean {
-  const identifiers = [instance.name, instance.selfLink, instance.connectionName].filter(
+  const identifiers = [
+    instance.name,
+    instance.selfLink,
+    instance.connectionName,
+    ...(instance.replicaNames ?? []),
+  ].filter(
     (identifier): identifier is string => Boolean(identifier),
   );
   const labels = (instance.settings?.userLabels ?? {}) as Record<string, string>;

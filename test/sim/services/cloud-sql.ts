@@ -305,7 +305,9 @@ export class CloudSqlSim implements SimService {
     }
     switch (target.operation) {
       case 'instances.get':
-        return ok(instanceJson(target.project, instance, now, encode));
+        return ok(
+          instanceJson(target.project, instance, now, encode, replicasOf(target.project, project, instance)),
+        );
       case 'instances.getLatestRecoveryTime': {
         const fault = failing(instance.faults.getLatestRecoveryTime, occurrence);
         if (fault)
@@ -362,7 +364,11 @@ export class CloudSqlSim implements SimService {
     return ok({
       kind: 'sql#instancesList',
       ...(items.length > 0
-        ? { items: items.map((instance) => instanceJson(projectId, instance, now, encode)) }
+        ? {
+            items: items.map((instance) =>
+              instanceJson(projectId, instance, now, encode, replicasOf(projectId, project, instance)),
+            ),
+          }
         : {}),
       ...(next < project.instances.length
         ? { nextPageToken: encodeToken(`instances/${projectId}`, next) }
@@ -467,14 +473,29 @@ function backupRuns(instance: Instance, now: Date): Run[] {
   return runs;
 }
 
+/**
+ * The names of the instances whose primary is `instance` (the service's `replicaNames`); a
+ * replica's `masterInstanceName` is `project:name` or the bare name.
+ */
+function replicasOf(projectId: string, project: Project, instance: Instance): string[] {
+  const primary = new Set([instance.name, `${projectId}:${instance.name}`]);
+  return project.instances
+    .filter((candidate) => candidate.masterInstanceName && primary.has(candidate.masterInstanceName))
+    .map((candidate) => candidate.name);
+}
+
 /** The `DatabaseInstance` as proto3 JSON, without the scenario's omitted fields. */
 function instanceJson(
   project: string,
   instance: Instance,
   now: Date,
   encode: (kind: EnumKind, name: string) => string | number,
+  replicaNames: readonly string[],
 ): Record<string, unknown> {
-  const json = fullInstanceJson(project, instance, now, encode);
+  const json = {
+    ...fullInstanceJson(project, instance, now, encode),
+    ...(replicaNames.length > 0 ? { replicaNames } : {}),
+  };
   for (const path of instance.omit) {
     const keys = path.split('.');
     const last = keys.pop() as string;
