@@ -18,13 +18,14 @@ import {
   paginateDescribeDBClusters,
   paginateDescribeDBInstanceAutomatedBackups,
   paginateDescribeDBInstances,
-  type RDSClient,
+  RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
 import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
 import type { PitrFact, RestoreWindow } from '../core/facts.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
+import type { AwsCollector } from './collectors.ts';
 import { describeAwsFailure, endpointOf } from './protocol.ts';
 import { leanRdsListPlugin, type StreamCollector } from './rds-wire.ts';
 
@@ -392,3 +393,11 @@ export async function collectRdsPitrFacts(
     ...clusters.map((cluster) => auroraClusterToFact(cluster, scope)),
   ];
 }
+
+/** The `pitr` group's AWS collector: one (account, region) scope's RDS and Aurora facts. */
+export const rdsPitrCollector: AwsCollector = ({ factory, account, region, policy }) =>
+  collectRdsPitrFacts(
+    factory.client(RDSClient, region, account),
+    { account: account.accountId, region },
+    policy,
+  );

@@ -32,6 +32,7 @@ import type { ResourceRef } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
 import { DAY_MS } from '../core/time.ts';
+import type { GcpCollector } from './collectors.ts';
 import {
   enumName,
   googleErrorCode,
@@ -422,9 +423,7 @@ export function isCloudSqlTarget(instance: DatabaseInstance, targets: Policy['ta
     instance.selfLink,
     instance.connectionName,
     ...(instance.replicaNames ?? []),
-  ].filter(
-    (identifier): identifier is string => Boolean(identifier),
-  );
+  ].filter((identifier): identifier is string => Boolean(identifier));
   const labels = (instance.settings?.userLabels ?? {}) as Record<string, string>;
   return isTarget({ identifiers, tags: tagsFromLabels(labels, targets.tags) }, targets);
 }
@@ -467,3 +466,7 @@ export async function readCloudSqlPitrFacts(
 }
 
 export type { BackupRun, DatabaseInstance };
+
+/** The `pitr` group's GCP collector: one project's Cloud SQL facts. */
+export const cloudSqlPitrCollector: GcpCollector = ({ clients, project, policy, now }) =>
+  readCloudSqlPitrFacts(clients.cloudSql(), project, policy, { now });

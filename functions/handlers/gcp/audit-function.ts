@@ -20,7 +20,7 @@ import { InputError, inputIssues } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
-import { type GcpClientSource, gcpCollectors } from '../../gcp/collectors.ts';
+import type { GcpClientSource, GcpCollectors } from '../../gcp/collectors.ts';
 import { createFederatedAwsFactory } from '../../gcp/federation.ts';
 import { type AuditJobMetrics, type JobLogger, runAuditJob } from '../../jobs/audit.ts';
 import type { PublicationOutcome } from '../../jobs/publish.ts';
@@ -78,6 +78,8 @@ export interface AuditFunctionOptions {
   readonly service: string;
   /** The check groups the function runs. */
   readonly groups: readonly CheckGroup[];
+  /** Their collectors, and only theirs: the function bundles the clients they import. */
+  readonly collectors: GcpCollectors;
   /**
    * The clients its groups read with, made from the Cloud SQL factory (dumps add Cloud Storage with
    * `withCloudStorage`); default: the factory itself. A function bundles only what it names here.
@@ -130,7 +132,7 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
       },
       {
         policy: deps.policy,
-        gcp: { clients: deps.gcp, collectors: gcpCollectors },
+        gcp: { clients: deps.gcp, collectors: options.collectors },
         publisher: {
           factory: deps.awsFactory,
           // The federated credentials are the central account's own: GCP findings go there.
