@@ -3,8 +3,8 @@
  * a caller by team, channel and user id; every list is an allow-list, and an empty one allows
  * nobody, so a deployment that forgot to configure chat refuses everything.
  *
- * Not yet part of the policy file: it is mounted as `chatops` when the chat entry points land, so
- * that no documented field is inert until then.
+ * Read by the Slack endpoint (functions/handlers/aws/chat-slack.ts), the GCP chat function and the
+ * deployment (the chat functions are deployed only when `slack.teams` names a workspace).
  */
 import * as z from 'zod';
 

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod';
+import { chatopsPolicySchema } from './chatops-policy.ts';
 import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionsPolicySchema } from './exceptions-policy.ts';
@@ -71,6 +72,11 @@ export const policySchema = z
       .prefault({})
       .describe('The pg_dump audit (dump series in S3 and Cloud Storage).'),
     exceptions: exceptionsPolicySchema,
+    chatops: chatopsPolicySchema
+      .prefault({})
+      .describe(
+        'Who may run the chat commands (Slack slash command, Amazon Q Developer in chat, the GCP chat function), and from where.',
+      ),
     targets: z
       .strictObject({
         tags: z
