@@ -11,6 +11,7 @@ import * as z from 'zod';
 import { inputIssues } from '../core/errors.ts';
 import { CommandError } from './errors.ts';
 import { type ChatCommand, parseChatCommand } from './grammar.ts';
+import type { SlackMessage } from './replies.ts';
 
 export const amazonQPayloadSchema = z.strictObject({
   /** The command text, in the same grammar as the Slack command. */
@@ -47,4 +48,41 @@ function safeJson(text: string): unknown {
   } catch {
     throw new CommandError('the payload is not JSON. Send {"command":"help"} for the commands.');
   }
+}
+
+/**
+ * A reply as an Amazon Q Developer custom notification, the event format a channel renders from the
+ * SNS topic it subscribes to: `version` 1.0, `source` custom, `content.textType` client-markdown
+ * (the chat platform's own markdown), and `metadata.threadId` so the progress and the answer of one
+ * request share a thread (https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html).
+ */
+export interface AmazonQNotification {
+  readonly version: '1.0';
+  readonly source: 'custom';
+  readonly id: string;
+  readonly content: {
+    readonly textType: 'client-markdown';
+    readonly title: string;
+    readonly description: string;
+  };
+  readonly metadata: { readonly threadId: string; readonly summary: string };
+}
+
+/** The longest description sent: Slack's section text limit, the platform the channel renders for. */
+const MAX_DESCRIPTION = 3000;
+
+export function amazonQNotification(reply: SlackMessage, threadId: string, id: string): AmazonQNotification {
+  const lines = (reply.blocks ?? []).flatMap((block) => {
+    if (block.type === 'section') return [block.text.text];
+    if (block.type === 'context') return block.elements.map((element) => `_${element.text}_`);
+    return [];
+  });
+  const description = (lines.length > 0 ? lines.join('\n') : reply.text).slice(0, MAX_DESCRIPTION);
+  return {
+    version: '1.0',
+    source: 'custom',
+    id,
+    content: { textType: 'client-markdown', title: reply.text, description },
+    metadata: { threadId, summary: reply.text },
+  };
 }

@@ -5,9 +5,10 @@
  *    anything else is refused with 401 before a byte of it is parsed.
  * 2. `slackAuthorization` (before): parse the slash command and its text (grammar.ts) and check the
  *    caller against the policy's allow-lists (authorize.ts); refusals are logged with who and why.
- * 3. `slackAcknowledgement` (before): a long command (snapshot, readiness) is handed to the action
- *    function asynchronously and acknowledged at once, well within Slack's 3 seconds; short ones
- *    (help, status) reach the handler.
+ * 3. `slackAcknowledgement` (before): a command that calls a cloud (snapshot, readiness, status) is
+ *    handed to the action function asynchronously and acknowledged at once, well within Slack's 3
+ *    seconds (status lists snapshots in every region, which a cold start could not promise in 3 s);
+ *    `help` reaches the handler.
  * 4. `chatErrorResponse` (onError): every error becomes an answer Slack can show: 4xx messages as
  *    the user's help, 5xx as a generic line (details only in the log), signature failures as a bare
  *    401.
@@ -15,12 +16,11 @@
  * Modelled on middy's middleware (https://middy.js.org/docs/writing-middlewares/intro): factories
  * returning named phase functions, errors carrying `status` and `expose` like @middy/http-error-handler.
  */
-import { createHash } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import type { ChatopsPolicy } from '../core/chatops-policy.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import { authorizeSlackCommand } from './authorize.ts';
-import { ChatError, publicMessage, SignatureError } from './errors.ts';
+import { ChatError, NotAuthorizedError, publicMessage, SignatureError } from './errors.ts';
 import { type ChatCommand, parseChatCommand } from './grammar.ts';
 import { message, type SlackMessage, section } from './replies.ts';
 import { verifySlackRequest } from './signature.ts';
@@ -31,6 +31,9 @@ import {
   type SlashCommand,
   signedRequestOf,
 } from './slack.ts';
+import { type ChatWork, requestKeyOf } from './work.ts';
+
+export type { ChatWork } from './work.ts';
 
 /** The HTTP answer of a Function URL (payload 2.0). */
 export interface HttpResponse {
@@ -47,19 +50,6 @@ export interface SlackEvent extends HttpEvent {
   slack?: { readonly request: SlashCommand; readonly command: ChatCommand };
 }
 
-/** Work handed to the action function: plain data, so it travels in an asynchronous invocation. */
-export interface ChatWork {
-  readonly command: ChatCommand;
-  readonly identity: SlashCommand['identity'];
-  readonly responseUrl: string;
-  /**
-   * The idempotency key: from the request, not the delivery, so a Slack retry or a double
-   * submission of the same snapshot (same targets and ticket) maps to the same key and never
-   * starts a second snapshot.
-   */
-  readonly requestKey: string;
-}
-
 type SlackMiddleware = MiddlewareObj<SlackEvent, HttpResponse>;
 
 /** A JSON answer Slack shows to the caller only (ephemeral). */
@@ -74,13 +64,29 @@ export function slackAnswer(reply: SlackMessage, statusCode = 200): HttpResponse
 export interface SlackVerificationOptions {
   /** The signing secret, read once per container and cached by the caller (Powertools Parameters). */
   readonly signingSecret: () => Promise<string>;
+  /**
+   * Read the secret again after a signature mismatch, for a secret rotated in Slack since this
+   * container cached it: the new value, or `undefined` when it is unchanged or was re-read too
+   * recently (the caller bounds how often, so forged requests cannot drive the secret store).
+   */
+  readonly refreshSigningSecret?: () => Promise<string | undefined>;
   readonly now?: () => Date;
 }
 
 export function slackVerification(options: SlackVerificationOptions): SlackMiddleware {
   const slackVerificationBefore: SlackMiddleware['before'] = async (request) => {
     const signed = signedRequestOf(request.event);
-    verifySlackRequest(signed, await options.signingSecret(), (options.now ?? (() => new Date()))());
+    const now = (options.now ?? (() => new Date()))();
+    try {
+      verifySlackRequest(signed, await options.signingSecret(), now);
+    } catch (error) {
+      const fresh =
+        error instanceof SignatureError && error.reason === 'mismatch'
+          ? await options.refreshSigningSecret?.()
+          : undefined;
+      if (fresh === undefined) throw error;
+      verifySlackRequest(signed, fresh, now);
+    }
     if (isSslCheck(signed.rawBody)) return { statusCode: 200, headers: {}, body: '' };
     request.event.verifiedBody = signed.rawBody;
     return undefined;
@@ -116,50 +122,51 @@ export function slackAuthorization(options: SlackAuthorizationOptions): SlackMid
   return { name: 'slackAuthorization', before: slackAuthorizationBefore };
 }
 
-/** The idempotency key of a command (see {@link ChatWork.requestKey}). */
-export function requestKeyOf(slash: SlashCommand, command: ChatCommand): string {
-  const parts =
-    command.name === 'snapshot'
-      ? [
-          'snapshot',
-          slash.identity.teamId,
-          command.ticket,
-          ...[...command.targets].map((t) => t.toLowerCase()).sort(),
-        ]
-      : [command.name, slash.identity.teamId, slash.identity.userId, slash.triggerId];
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
-}
-
 export interface SlackAcknowledgementOptions {
   /** Hand the work to the action function (an asynchronous Lambda invoke); must return quickly. */
   readonly dispatch: (work: ChatWork) => Promise<void>;
   readonly logger: StructuredLogger;
+  readonly now?: () => Date;
 }
 
-const LONG_COMMANDS: ReadonlySet<ChatCommand['name']> = new Set(['snapshot', 'readiness']);
+/** The commands the action function runs; `help` is answered by the endpoint itself. */
+export const ASYNC_COMMANDS: ReadonlySet<ChatCommand['name']> = new Set(['snapshot', 'readiness', 'status']);
+
+/** The acknowledgement of accepted work: what is being done, and where the answer will come. */
+export function acknowledgementText(work: Pick<ChatWork, 'command'>): string {
+  const command = work.command;
+  switch (command.name) {
+    case 'snapshot':
+      return `Taking pre-maintenance snapshots${command.targets.length > 0 ? ` of ${command.targets.join(', ')}` : ' of every database of the policy'} for ${command.ticket}`;
+    case 'readiness':
+      return `Checking readiness${command.targets.length > 0 ? ` of ${command.targets.join(', ')}` : ''}`;
+    default:
+      return 'Reading the last audit and the last pre-maintenance snapshots';
+  }
+}
 
 export function slackAcknowledgement(options: SlackAcknowledgementOptions): SlackMiddleware {
   const slackAcknowledgementBefore: SlackMiddleware['before'] = async (request) => {
     const slack = request.event.slack;
     if (!slack)
       throw new ChatError(500, 'slackAcknowledgement runs after slackAuthorization', { expose: false });
-    if (!LONG_COMMANDS.has(slack.command.name)) return undefined;
+    if (!ASYNC_COMMANDS.has(slack.command.name)) return undefined;
+    const { identity } = slack.request;
+    const requestedBy = `slack:${identity.teamId}/${identity.userId}`;
     const work: ChatWork = {
       command: slack.command,
-      identity: slack.request.identity,
-      responseUrl: slack.request.responseUrl,
-      requestKey: requestKeyOf(slack.request, slack.command),
+      requestedBy,
+      replyTo: { kind: 'slack', responseUrl: slack.request.responseUrl },
+      requestKey: requestKeyOf(slack.command, requestedBy, slack.request.triggerId),
+      acceptedAt: (options.now ?? (() => new Date()))().toISOString(),
     };
     await options.dispatch(work);
     options.logger.info('chat command accepted', {
-      ...work.identity,
+      ...identity,
       command: work.command.name,
       requestKey: work.requestKey,
     });
-    const what =
-      work.command.name === 'snapshot'
-        ? `Taking pre-maintenance snapshots${work.command.targets.length > 0 ? ` of ${work.command.targets.join(', ')}` : ' of every database of the policy'} for ${work.command.ticket}`
-        : 'Checking readiness';
+    const what = acknowledgementText(work);
     return slackAnswer(
       message(`${what}…`, [
         section(`:hourglass_flowing_sand: ${what}. I will post progress and the result here.`),
@@ -171,12 +178,20 @@ export function slackAcknowledgement(options: SlackAcknowledgementOptions): Slac
 
 export interface ChatErrorResponseOptions {
   readonly logger: StructuredLogger;
+  /**
+   * Called once per refused request (a bad signature, or a caller the allow-lists refuse), for the
+   * refused-commands metric and its alarm.
+   */
+  readonly onRefusal?: (kind: 'signature' | 'authorization') => void;
+  /** Called once per request that failed on our side (a 5xx), for the failed-commands metric. */
+  readonly onFailure?: () => void;
 }
 
 export function chatErrorResponse(options: ChatErrorResponseOptions): SlackMiddleware {
   const chatErrorResponseOnError: SlackMiddleware['onError'] = (request) => {
     const error = request.error;
     if (error instanceof SignatureError) {
+      options.onRefusal?.('signature');
       options.logger.warn('slack request refused', { reason: error.reason, detail: error.message });
       request.response = {
         statusCode: 401,
@@ -185,11 +200,13 @@ export function chatErrorResponse(options: ChatErrorResponseOptions): SlackMiddl
       };
       return;
     }
+    if (error instanceof NotAuthorizedError) options.onRefusal?.('authorization');
     if (error instanceof ChatError && error.expose) {
       // Slack shows a 200 body to the caller; any other status only as a generic failure.
       request.response = slackAnswer({ text: error.message });
       return;
     }
+    options.onFailure?.();
     options.logger.error('chat command failed', {
       error: { name: (error as Error)?.name, message: (error as Error)?.message },
     });

@@ -53,6 +53,7 @@ function harness(): Harness {
     .use(slackAuthorization({ policy, logger }))
     .use(
       slackAcknowledgement({
+        now: () => NOW,
         dispatch: async (work) => {
           order.push('dispatch');
           dispatched.push(work);
@@ -113,9 +114,10 @@ describe('the Slack middleware chain', () => {
     expect(dispatched).toEqual([
       {
         command: { name: 'snapshot', targets: ['certctl-prod-db'], reason: 'CA rotation', ticket: 'CHG-42' },
-        identity: { teamId: 'T0CERTCTL', channelId: 'C0PKIOPS', userId: 'U0OPERATOR' },
-        responseUrl: 'https://hooks.slack.com/commands/T0CERTCTL/1/abc',
+        requestedBy: 'slack:T0CERTCTL/U0OPERATOR',
+        replyTo: { kind: 'slack', responseUrl: 'https://hooks.slack.com/commands/T0CERTCTL/1/abc' },
         requestKey: expect.stringMatching(/^[0-9a-f]{64}$/),
+        acceptedAt: NOW.toISOString(),
       },
     ]);
     expect(order).toEqual(['dispatch']);

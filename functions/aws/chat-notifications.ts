@@ -1,0 +1,37 @@
+/**
+ * Replies to Amazon Q Developer in chat: a custom action's invocation has no reply address, so the
+ * progress and the answer of a long command are published to the SNS topic the channel subscribes
+ * to, as custom notifications ({@link amazonQNotification}), threaded per request.
+ */
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { amazonQNotification } from '../chatops/amazon-q.ts';
+import type { SlackMessage } from '../chatops/replies.ts';
+import type { ChatReplier } from '../chatops/run-work.ts';
+
+/** Environment variable naming the topic the Amazon Q channel subscribes to. */
+export const CHAT_NOTIFICATION_TOPIC_ENV = 'BACKUP_GUARD_CHAT_NOTIFICATION_TOPIC';
+
+/** A replier publishing to `topicArn`; `threadId` groups one request's messages. */
+export function amazonQReplier(
+  client: Pick<SNSClient, 'send'>,
+  topicArn: string,
+  threadId: string,
+): ChatReplier {
+  let sequence = 0;
+  const publish = async (reply: SlackMessage): Promise<void> => {
+    sequence += 1;
+    await client.send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Message: JSON.stringify(amazonQNotification(reply, threadId, `${threadId}-${sequence}`)),
+      }),
+    );
+  };
+  return {
+    progress: async (reply) => {
+      await publish(reply);
+      return true;
+    },
+    post: publish,
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The Slack signing secret from AWS Secrets Manager, through Powertools Parameters: read once per
+ * container (module scope, cached for the container's life) rather than per request, so a
+ * request costs no Secrets Manager call. A secret rotated in Slack is picked up after the first
+ * request that no longer verifies, at most once per {@link SECRET_REFRESH_INTERVAL_MS}, so forged
+ * requests cannot turn into a stream of GetSecretValue calls.
+ * (https://docs.powertools.aws.dev/lambda/typescript/latest/features/parameters/)
+ *
+ * The value never leaves this module except to the HMAC: errors name the secret, never its value.
+ */
+import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { ChatError } from '../chatops/errors.ts';
+
+/** Environment variable naming the secret (its name or ARN, never the value). */
+export const SLACK_SECRET_ENV = 'BACKUP_GUARD_SLACK_SIGNING_SECRET';
+
+/** Least time between two re-reads after a mismatch. */
+export const SECRET_REFRESH_INTERVAL_MS = 5 * 60_000;
+
+/** Cached for the life of the container: Powertools' `maxAge` is in seconds. */
+const CONTAINER_LIFETIME_SECONDS = 365 * 24 * 3600;
+
+export interface SlackSigningSecret {
+  /** The cached value (read on first use). */
+  get(): Promise<string>;
+  /** A re-read after a mismatch: the new value, or undefined when unchanged or re-read too recently. */
+  refresh(): Promise<string | undefined>;
+}
+
+/** The signing secret `secretId` through `provider` (one per container). */
+export function slackSigningSecret(
+  provider: Pick<SecretsProvider, 'get'>,
+  secretId: string,
+  now: () => number = Date.now,
+): SlackSigningSecret {
+  let current: string | undefined;
+  let readAt = 0;
+  const read = async (forceFetch: boolean): Promise<string> => {
+    let value: unknown;
+    try {
+      value = await provider.get(secretId, { maxAge: CONTAINER_LIFETIME_SECONDS, forceFetch });
+    } catch (error) {
+      throw new ChatError(500, `the Slack signing secret ${secretId} could not be read`, {
+        cause: error,
+        expose: false,
+      });
+    }
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new ChatError(
+        500,
+        `the Slack signing secret ${secretId} holds no text value; store the app's signing secret as its SecretString`,
+        { expose: false },
+      );
+    }
+    readAt = now();
+    current = value.trim();
+    return current;
+  };
+  return {
+    get: async () => current ?? read(false),
+    refresh: async () => {
+      if (now() - readAt < SECRET_REFRESH_INTERVAL_MS) return undefined;
+      const previous = current;
+      const fresh = await read(true);
+      return fresh === previous ? undefined : fresh;
+    },
+  };
+}

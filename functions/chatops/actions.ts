@@ -1,0 +1,123 @@
+/**
+ * What chat can ask of the product, as a small interface: take the pre-maintenance snapshots, judge
+ * readiness, tell the status. The chat side (the action runner, the replies) depends only on this;
+ * functions/chatops/job-actions.ts implements it over the snapshot and readiness jobs, and tests
+ * pass fakes. The shapes are what a chat reply shows, not the jobs' full results.
+ */
+
+/** How one target's snapshot ended. */
+export type ChatSnapshotOutcome =
+  /** Restorable (RDS `available`, Cloud SQL backup `SUCCESSFUL`). */
+  | 'available'
+  /** Created, still not restorable at the deadline. */
+  | 'creating'
+  | 'failed'
+  /** The target stayed busy (another backup, a modification) until the deadline. */
+  | 'busy'
+  /** The region's manual-snapshot quota would be exceeded. */
+  | 'quota'
+  /** An API error. */
+  | 'error';
+
+export interface ChatSnapshotTarget {
+  /** The database, as the operator names it (identifier or instance name). */
+  readonly name: string;
+  /** Where it lives: `aws/<account>/<region>` or `gcp/<project>/<region>`. */
+  readonly location: string;
+  readonly outcome: ChatSnapshotOutcome;
+  readonly snapshotId?: string;
+  /** What went wrong, already safe to show (an API error code and message, never a secret). */
+  readonly error?: string;
+}
+
+export interface ChatSnapshotResult {
+  /**
+   * False when an earlier request with the same key (a retry, a double submission) took these
+   * snapshots and this one only reports them.
+   */
+  readonly firstRun: boolean;
+  readonly startedAt: string;
+  readonly targets: readonly ChatSnapshotTarget[];
+  /** Target selection problems: a named database not found, a region that could not be read. */
+  readonly problems: readonly string[];
+}
+
+/** The snapshot request is still being taken by an earlier delivery of the same request. */
+export interface ChatSnapshotInProgress {
+  readonly inProgress: true;
+}
+
+/** A progress event of a running snapshot request. */
+export interface ChatSnapshotProgress {
+  readonly target: string;
+  /** `creating` (the create call was made), `waiting` (polling), `done` (final state reached). */
+  readonly stage: 'creating' | 'busy-retry' | 'waiting' | 'done';
+  readonly message: string;
+}
+
+export type ChatVerdict = 'GO' | 'NO-GO' | 'UNKNOWN';
+
+export interface ChatReadinessGate {
+  readonly gate: string;
+  readonly status: ChatVerdict;
+  readonly evidence: string;
+  readonly action?: string;
+}
+
+export interface ChatReadiness {
+  readonly verdict: ChatVerdict;
+  readonly evaluatedAt: string;
+  readonly targets: readonly {
+    readonly name: string;
+    readonly location: string;
+    readonly status: ChatVerdict;
+    readonly gates: readonly ChatReadinessGate[];
+  }[];
+  /** Gates that could not be evaluated, and why. */
+  readonly notEvaluated: readonly string[];
+}
+
+export interface ChatStatus {
+  /** The last audit, or why it cannot be told. */
+  readonly lastAudit:
+    | {
+        readonly at: string;
+        readonly counts: Readonly<Record<string, number>>;
+        /** Where the summary was read (the import ledger's destinations). */
+        readonly source: string;
+      }
+    | { readonly unavailable: string };
+  /** The newest pre-maintenance snapshot of each target, newest first. */
+  readonly snapshots: readonly {
+    readonly target: string;
+    readonly location: string;
+    readonly snapshotId: string;
+    readonly createdAt?: string;
+    readonly state: string;
+  }[];
+  readonly problems: readonly string[];
+}
+
+/** The request a snapshot action gets: the command's fields plus who asked and the idempotency key. */
+export interface ChatSnapshotRequest {
+  readonly requestKey: string;
+  readonly targets: readonly string[];
+  readonly reason: string;
+  readonly ticket: string;
+  readonly requestedBy: string;
+  /** Stop waiting for snapshots to become restorable at this time (the action function's deadline). */
+  readonly waitUntil?: Date;
+}
+
+export interface ChatActions {
+  /**
+   * Take the snapshots of a request, once per `requestKey`: a repeat returns the first result with
+   * `firstRun` false, or {@link ChatSnapshotInProgress} while the first is still running.
+   */
+  snapshot(
+    request: ChatSnapshotRequest,
+    onProgress: (progress: ChatSnapshotProgress) => void,
+  ): Promise<ChatSnapshotResult | ChatSnapshotInProgress>;
+  readiness(targets: readonly string[]): Promise<ChatReadiness>;
+  status(): Promise<ChatStatus>;
+}

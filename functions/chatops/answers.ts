@@ -1,0 +1,182 @@
+/**
+ * The answers of the chat commands as Block Kit messages: per target the snapshot id or the error,
+ * then GO / NO-GO; the readiness verdict with the evidence and the action of every gate that is not
+ * green; the status. Every value that came from a cloud or a user is escaped for mrkdwn, so a
+ * database name or an error message cannot mention a channel or smuggle a link.
+ */
+import type {
+  ChatReadiness,
+  ChatSnapshotOutcome,
+  ChatSnapshotProgress,
+  ChatSnapshotResult,
+  ChatStatus,
+  ChatVerdict,
+} from './actions.ts';
+import { context, escapeMrkdwn, message, type SlackBlock, type SlackMessage, section } from './replies.ts';
+
+const OUTCOME_ICON: Readonly<Record<ChatSnapshotOutcome, string>> = {
+  available: ':white_check_mark:',
+  creating: ':hourglass_flowing_sand:',
+  failed: ':x:',
+  busy: ':x:',
+  quota: ':x:',
+  error: ':x:',
+};
+
+const OUTCOME_TEXT: Readonly<Record<ChatSnapshotOutcome, string>> = {
+  available: 'restorable',
+  creating: 'created, not yet restorable when the wait ended',
+  failed: 'the snapshot failed',
+  busy: 'the database stayed busy; no snapshot was taken',
+  quota: 'the manual-snapshot quota would be exceeded; no snapshot was taken',
+  error: 'not taken',
+};
+
+const VERDICT_ICON: Readonly<Record<ChatVerdict, string>> = {
+  GO: ':large_green_circle:',
+  'NO-GO': ':red_circle:',
+  UNKNOWN: ':white_circle:',
+};
+
+const VERDICT_TEXT: Readonly<Record<ChatVerdict, string>> = {
+  GO: 'GO',
+  'NO-GO': 'NO-GO',
+  UNKNOWN: 'COULD NOT EVALUATE',
+};
+
+function code(text: string): string {
+  return `\`${escapeMrkdwn(text).replaceAll('`', "'")}\``;
+}
+
+/** GO when every target has a restorable snapshot and nothing was left out. */
+export function snapshotVerdict(result: ChatSnapshotResult): ChatVerdict {
+  if (result.targets.length === 0) return 'UNKNOWN';
+  if (result.targets.some((target) => target.outcome !== 'available')) return 'NO-GO';
+  return result.problems.length > 0 ? 'NO-GO' : 'GO';
+}
+
+/** The snapshot answer: a line per target, then the verdict. */
+export function snapshotAnswer(
+  result: ChatSnapshotResult,
+  request: { readonly ticket: string; readonly reason: string; readonly requestedBy: string },
+): SlackMessage {
+  const verdict = snapshotVerdict(result);
+  const restorable = result.targets.filter((target) => target.outcome === 'available').length;
+  const blocks: SlackBlock[] = [
+    section(
+      `*Pre-maintenance snapshots for ${escapeMrkdwn(request.ticket)}*: ${escapeMrkdwn(request.reason)}` +
+        (result.firstRun
+          ? ''
+          : `\n_Already taken for this ticket and these databases at ${escapeMrkdwn(result.startedAt)}; no new snapshot was started._`),
+    ),
+    ...result.targets.map((target) => {
+      const what = target.snapshotId ? `${code(target.snapshotId)} ${OUTCOME_TEXT[target.outcome]}` : '';
+      const detail = target.error ? `: ${escapeMrkdwn(target.error)}` : '';
+      return section(
+        `${OUTCOME_ICON[target.outcome]} *${escapeMrkdwn(target.name)}* (${escapeMrkdwn(target.location)}): ${what || OUTCOME_TEXT[target.outcome]}${detail}`,
+      );
+    }),
+    ...result.problems.map((problem) => section(`:warning: ${escapeMrkdwn(problem)}`)),
+  ];
+  const summary =
+    verdict === 'GO'
+      ? `every database (${restorable}) has a restorable pre-maintenance snapshot.`
+      : result.targets.length === 0
+        ? 'no database matched; nothing was snapshotted.'
+        : `${result.targets.length - restorable} of ${result.targets.length} databases have no restorable snapshot${result.problems.length > 0 ? ', and some databases were not found or not read' : ''}.`;
+  blocks.push(section(`${VERDICT_ICON[verdict]} *${VERDICT_TEXT[verdict]}*: ${summary}`));
+  blocks.push(
+    context(
+      `Requested by ${escapeMrkdwn(request.requestedBy)}. Run \`readiness\` for the full go/no-go (PITR, key material, dumps and these snapshots).`,
+    ),
+  );
+  return message(`Snapshots for ${request.ticket}: ${VERDICT_TEXT[verdict]}`, blocks, 'in_channel');
+}
+
+/** The answer to a repeat of a request whose first delivery is still taking the snapshots. */
+export function snapshotInProgressAnswer(ticket: string): SlackMessage {
+  return message(`Snapshots for ${ticket} are already being taken`, [
+    section(
+      `:hourglass_flowing_sand: The snapshots for *${escapeMrkdwn(ticket)}* are already being taken by the same request made earlier; no second snapshot is started. The result will be posted where it was first asked; \`status\` shows the snapshots meanwhile.`,
+    ),
+  ]);
+}
+
+/** A progress update: how many targets reached their final state. */
+export function snapshotProgressAnswer(
+  events: readonly ChatSnapshotProgress[],
+  ticket: string,
+): SlackMessage {
+  const started = new Set(events.filter((event) => event.stage === 'creating').map((event) => event.target));
+  const done = new Set(events.filter((event) => event.stage === 'done').map((event) => event.target));
+  const text =
+    done.size === 0
+      ? `Snapshot requests sent for ${started.size} database${started.size === 1 ? '' : 's'} (${escapeMrkdwn(ticket)}); waiting until each is restorable.`
+      : `${done.size} of ${Math.max(started.size, done.size)} snapshots finished for ${escapeMrkdwn(ticket)}; waiting for the rest.`;
+  return message(text, [section(`:hourglass_flowing_sand: ${text}`)]);
+}
+
+/** The readiness answer: the verdict, then each target's gates that are not green. */
+export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
+  const verdict = readiness.verdict;
+  const blocks: SlackBlock[] = [
+    section(
+      `${VERDICT_ICON[verdict]} *Readiness for the CA rotation: ${VERDICT_TEXT[verdict]}* (${readiness.targets.length} database${readiness.targets.length === 1 ? '' : 's'}, evaluated ${escapeMrkdwn(readiness.evaluatedAt)})`,
+    ),
+  ];
+  for (const target of readiness.targets) {
+    const open = target.gates.filter((gate) => gate.status !== 'GO');
+    const lines = open.map(
+      (gate) =>
+        `• ${VERDICT_TEXT[gate.status]} ${code(gate.gate)}: ${escapeMrkdwn(gate.evidence)}${gate.action ? `\n   _do:_ ${escapeMrkdwn(gate.action)}` : ''}`,
+    );
+    const green = target.gates.length - open.length;
+    blocks.push(
+      section(
+        [
+          `${VERDICT_ICON[target.status]} *${escapeMrkdwn(target.name)}* (${escapeMrkdwn(target.location)}): ${VERDICT_TEXT[target.status]}, ${green} of ${target.gates.length} gates green`,
+          ...lines,
+        ].join('\n'),
+      ),
+    );
+  }
+  for (const note of readiness.notEvaluated) blocks.push(section(`:white_circle: ${escapeMrkdwn(note)}`));
+  if (readiness.targets.length === 0) blocks.push(section('No database matched the policy.'));
+  return message(`Readiness: ${VERDICT_TEXT[verdict]}`, blocks, 'in_channel');
+}
+
+/** The status answer: the last audit and the newest snapshot per target. */
+export function statusAnswer(status: ChatStatus): SlackMessage {
+  const audit =
+    'unavailable' in status.lastAudit
+      ? `*Last audit:* not available: ${escapeMrkdwn(status.lastAudit.unavailable)}`
+      : `*Last audit* (${escapeMrkdwn(status.lastAudit.at)}, ${escapeMrkdwn(status.lastAudit.source)}): ${Object.entries(
+          status.lastAudit.counts,
+        )
+          .map(([key, count]) => `${count} ${escapeMrkdwn(key)}`)
+          .join(', ')}`;
+  const snapshots =
+    status.snapshots.length === 0
+      ? '*Pre-maintenance snapshots:* none of ours found.'
+      : [
+          '*Newest pre-maintenance snapshots:*',
+          ...status.snapshots.map(
+            (snapshot) =>
+              `• *${escapeMrkdwn(snapshot.target)}* (${escapeMrkdwn(snapshot.location)}): ${code(snapshot.snapshotId)} ${escapeMrkdwn(snapshot.state)}${snapshot.createdAt ? `, ${escapeMrkdwn(snapshot.createdAt)}` : ''}`,
+          ),
+        ].join('\n');
+  return message('backup-guard status', [
+    section(audit),
+    section(snapshots),
+    ...status.problems.map((problem) => section(`:warning: ${escapeMrkdwn(problem)}`)),
+  ]);
+}
+
+/** What the caller sees when the command failed on our side (details only in the logs). */
+export function failureAnswer(what: string): SlackMessage {
+  return message(`${what} failed`, [
+    section(
+      `:x: ${escapeMrkdwn(what)} failed on our side; the details are in the backup-guard logs. Nothing was retried automatically.`,
+    ),
+  ]);
+}

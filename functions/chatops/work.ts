@@ -1,0 +1,87 @@
+/**
+ * A chat command on its way from the entry point that accepted it (the Slack endpoint, the Amazon Q
+ * Developer action, the GCP chat function) to the action function that runs it. Plain data, so it
+ * travels in an asynchronous Lambda invocation (`InvocationType: Event` takes at most 1 MB) or a
+ * Pub/Sub message; the action function validates it again with {@link chatWorkSchema}, since an
+ * asynchronous invocation is an input like any other.
+ */
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import { inputIssues } from '../core/errors.ts';
+import { ChatError } from './errors.ts';
+import type { ChatCommand } from './grammar.ts';
+
+/** Where the replies of a command go. */
+export type ChatReplyTarget =
+  /** Slack's `response_url` of the slash command (five posts within 30 minutes). */
+  | { readonly kind: 'slack'; readonly responseUrl: string }
+  /**
+   * Amazon Q Developer in chat: the invocation has no reply address, so the result is published as a
+   * custom notification to the SNS topic the channel subscribes to.
+   */
+  | { readonly kind: 'amazon-q' };
+
+/** Work handed to the action function. */
+export interface ChatWork {
+  readonly command: ChatCommand;
+  /** Who asked, as the snapshot tags and the logs name them: `slack:T…/U…`, `amazon-q:<name>`. */
+  readonly requestedBy: string;
+  readonly replyTo: ChatReplyTarget;
+  /**
+   * The idempotency key, from the request and not the delivery: a Slack retry, a double submission
+   * or the same snapshot asked twice (same ticket and targets) maps to the same key and never starts
+   * a second snapshot. See {@link requestKeyOf}.
+   */
+  readonly requestKey: string;
+  /** When the entry point accepted it (ISO 8601): Slack's 30-minute reply window starts here. */
+  readonly acceptedAt: string;
+}
+
+const chatCommandSchema = z.discriminatedUnion('name', [
+  z.strictObject({
+    name: z.literal('snapshot'),
+    targets: z.array(z.string().min(1).max(255)).max(50),
+    reason: z.string().min(1).max(256),
+    ticket: z.string().min(1).max(64),
+  }),
+  z.strictObject({ name: z.literal('readiness'), targets: z.array(z.string().min(1).max(255)).max(50) }),
+  z.strictObject({ name: z.literal('status') }),
+  z.strictObject({
+    name: z.literal('help'),
+    topic: z.enum(['snapshot', 'readiness', 'status', 'help']).optional(),
+  }),
+]);
+
+export const chatWorkSchema = z.strictObject({
+  command: chatCommandSchema,
+  requestedBy: z.string().min(1).max(256),
+  replyTo: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('slack'), responseUrl: z.url({ protocol: /^https?$/ }) }),
+    z.strictObject({ kind: z.literal('amazon-q') }),
+  ]),
+  requestKey: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hex digest'),
+  acceptedAt: z.iso.datetime(),
+});
+
+/** Validate an action function's event; a bad one is a 400 naming the fields. */
+export function parseChatWork(event: unknown): ChatWork {
+  const parsed = chatWorkSchema.safeParse(event);
+  if (parsed.success) return parsed.data as ChatWork;
+  const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
+  throw new ChatError(400, `the chat work is invalid: ${issues.join('; ')}`, { expose: false });
+}
+
+/**
+ * The idempotency key of a command. A snapshot is keyed by what it does (ticket and targets, in any
+ * order and case), whoever and wherever asked, so a Slack retry, a double click and the same request
+ * through Amazon Q all take one snapshot. Every other command is keyed by its delivery (`origin`
+ * and the entry point's request id, such as Slack's `trigger_id`): it writes nothing, and asking
+ * twice means wanting two answers.
+ */
+export function requestKeyOf(command: ChatCommand, origin: string, deliveryId: string): string {
+  const parts =
+    command.name === 'snapshot'
+      ? ['snapshot', command.ticket, ...[...command.targets].map((t) => t.toLowerCase()).sort()]
+      : [command.name, origin, deliveryId];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
