@@ -17,8 +17,8 @@ import {
   slackAuthorization,
   slackVerification,
 } from '../../functions/chatops/middleware.ts';
-import { slackSignature } from '../../functions/chatops/signature.ts';
 import { chatopsPolicySchema } from '../../functions/core/chatops-policy.ts';
+import { signedSlackEvent, slashCommandForm } from '../sim/slack-client.ts';
 
 const CANARY_SECRET = 'CANARY-slack-signing-secret-5b1f0e';
 const NOW = new Date('2026-12-02T10:00:00Z');
@@ -71,28 +71,11 @@ function harness(): Harness {
 }
 
 function form(text: string, overrides: Record<string, string> = {}): string {
-  return new URLSearchParams({
-    team_id: 'T0CERTCTL',
-    channel_id: 'C0PKIOPS',
-    user_id: 'U0OPERATOR',
-    command: '/backup-guard',
-    text,
-    response_url: 'https://hooks.slack.com/commands/T0CERTCTL/1/abc',
-    trigger_id: `trigger-${Math.random()}`,
-    ...overrides,
-  }).toString();
+  return slashCommandForm(text, overrides);
 }
 
 function signed(body: string, at: Date = NOW, secret = CANARY_SECRET): SlackEvent {
-  const timestamp = String(Math.floor(at.getTime() / 1000));
-  return {
-    headers: {
-      'X-Slack-Signature': slackSignature(secret, timestamp, body),
-      'x-slack-request-timestamp': timestamp,
-    },
-    body,
-    isBase64Encoded: false,
-  };
+  return signedSlackEvent(body, secret, at);
 }
 
 const SNAPSHOT = 'snapshot certctl-prod-db reason="CA rotation" ticket=CHG-42';

@@ -62,8 +62,12 @@ describe('runChatWork', () => {
     expect(posts).toHaveLength(2);
     expect(slackView(posts[0] ?? { text: '' })).toContain('Snapshot requests sent for 2 databases (CHG-42)');
     const answer = slackView(posts[1] ?? { text: '' });
-    expect(answer).toContain('*certctl-prod-db* (aws/111111111111/eu-west-1): `certctl-premaint-certctl-prod-db-0123456789` restorable');
-    expect(answer).toContain('*certctl-ra-db* (aws/111111111111/eu-west-1): not taken: InvalidDBInstanceState: the instance is stopped');
+    expect(answer).toContain(
+      '*certctl-prod-db* (aws/111111111111/eu-west-1): `certctl-premaint-certctl-prod-db-0123456789` restorable',
+    );
+    expect(answer).toContain(
+      '*certctl-ra-db* (aws/111111111111/eu-west-1): not taken: InvalidDBInstanceState: the instance is stopped',
+    );
     expect(answer).toMatch(/\*NO-GO\*: 1 of 2 databases have no restorable snapshot/);
     expect(posts[1]?.response_type).toBe('in_channel');
     expect(outcome).toEqual({ outcome: 'completed', verdict: 'NO-GO', delivered: true, posts: 2 });

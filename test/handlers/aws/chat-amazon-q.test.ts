@@ -1,0 +1,202 @@
+/**
+ * The Amazon Q Developer path end to end: the custom action's `--payload` into `chat-amazon-q`,
+ * handed to `chat-action` (fake actions), whose answer is published to the channel's SNS topic as
+ * a custom notification (SNS mocked at the SDK client). And the action function's own edges.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ChatSnapshotRequest } from '../../../functions/chatops/actions.ts';
+import { type ChatWork, requestKeyOf } from '../../../functions/chatops/work.ts';
+import { ANSWER_MARGIN_MS, chatAction } from '../../../functions/handlers/aws/chat-action.ts';
+import { amazonQCommand } from '../../../functions/handlers/aws/chat-amazon-q.ts';
+import { METRICS_NAMESPACE } from '../../../functions/handlers/aws/observability.ts';
+import { fakeActions } from '../../chatops/fake-actions.ts';
+import { type SlackReceiver, startSlackReceiver } from '../../sim/slack-receiver.ts';
+import { type CapturedOutput, capturePowertoolsOutput } from './powertools-output.ts';
+
+const TOPIC = 'arn:aws:sns:eu-west-1:111111111111:certctl-backup-guard-chat';
+const sns = mockClient(SNSClient);
+let output: CapturedOutput;
+let receiver: SlackReceiver;
+
+beforeAll(async () => {
+  receiver = await startSlackReceiver();
+});
+afterAll(async () => {
+  await receiver.close();
+});
+beforeEach(() => {
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  output = capturePowertoolsOutput();
+});
+afterEach(() => {
+  output.restore();
+});
+
+function observability(service: string) {
+  return {
+    logger: new Logger({ serviceName: service }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service }),
+  };
+}
+
+describe('the Amazon Q Developer custom action', () => {
+  it('answers help at once, and a bad payload with what was wrong, without throwing or dispatching', async () => {
+    // Prepare
+    const dispatched: ChatWork[] = [];
+    const deps = {
+      dispatch: async (work: ChatWork) => void dispatched.push(work),
+      ...observability('chat-amazon-q'),
+    };
+
+    // Act
+    const help = await amazonQCommand({ command: 'help snapshot' }, 'req-1', deps);
+    const notJson = await amazonQCommand('{"command": ', 'req-2', deps);
+    const extra = await amazonQCommand({ command: 'status', channel: 'x' }, 'req-3', deps);
+    const bad = await amazonQCommand({ command: 'snapshot db' }, 'req-4', deps);
+
+    // Assess
+    expect(help).toEqual({
+      ok: true,
+      message: expect.stringContaining('`snapshot [database …] reason="why"'),
+    });
+    expect(notJson).toEqual({
+      ok: false,
+      message: 'the payload is not JSON. Send {"command":"help"} for the commands.',
+    });
+    expect(extra.message).toContain('Unrecognized key: "channel"');
+    expect(bad).toEqual({ ok: false, message: expect.stringContaining('needs reason="…" and ticket=…') });
+    expect(dispatched).toEqual([]);
+  });
+
+  it('starts a snapshot asynchronously and delivers its answer to the channel as a custom notification', async () => {
+    // Prepare
+    const actions = fakeActions();
+    const action = observability('chat-action');
+    const pending: Promise<unknown>[] = [];
+    const deps = {
+      // Lambda queues an asynchronous invocation: the action runs after the invoke returned.
+      dispatch: async (work: ChatWork) => {
+        const payload = JSON.stringify(work);
+        pending.push(
+          new Promise((queued) => setImmediate(queued)).then(() =>
+            chatAction(JSON.parse(payload), {
+              actions,
+              ...action,
+              notifications: { client: new SNSClient({ region: 'eu-west-1' }), topicArn: TOPIC },
+            }),
+          ),
+        );
+      },
+      ...observability('chat-amazon-q'),
+    };
+
+    // Act
+    const answer = await amazonQCommand(
+      { command: 'snapshot certctl-prod-db reason="CA rotation" ticket=CHG-7', requestedBy: 'alice' },
+      'req-5',
+      deps,
+    );
+    const startedBeforeAnswer = actions.started.length;
+    await Promise.all(pending);
+
+    // Assess
+    expect(answer).toEqual({
+      ok: true,
+      message:
+        'Taking pre-maintenance snapshots of certctl-prod-db for CHG-7. The progress and the result will be posted to this channel.',
+    });
+    expect(startedBeforeAnswer).toBe(0);
+    expect((actions.started[0] as ChatSnapshotRequest).requestedBy).toBe('amazon-q:alice');
+    const published = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+    expect(published.map((input) => input.TopicArn)).toEqual([TOPIC]);
+    const notification = JSON.parse(published[0]?.Message ?? '{}');
+    expect(notification).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown', title: 'Snapshots for CHG-7: GO' },
+      metadata: { threadId: expect.stringMatching(/^[0-9a-f]{32}$/) },
+    });
+    expect(notification.content.description).toContain(
+      '`certctl-premaint-certctl-prod-db-0123456789` restorable',
+    );
+  });
+});
+
+describe('the chat-action Lambda', () => {
+  const command = { name: 'readiness' as const, targets: [] };
+  const work = (acceptedAt: Date, responseUrl: string): ChatWork => ({
+    command,
+    requestedBy: 'slack:T0CERTCTL/U0OPERATOR',
+    replyTo: { kind: 'slack', responseUrl },
+    requestKey: requestKeyOf(command, 'slack:T0CERTCTL/U0OPERATOR', 'trigger-9'),
+    acceptedAt: acceptedAt.toISOString(),
+  });
+
+  it('refuses an event that is not chat work, counting it failed and throwing nothing', async () => {
+    // Act
+    const outcome = await chatAction(
+      { command: 'readiness' },
+      { actions: fakeActions(), ...observability('chat-action') },
+    );
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'failed', delivered: false, posts: 0 });
+    expect(output.logs().find((line) => line.message === 'chat work refused')).toBeDefined();
+  });
+
+  it('runs work older than Slack’s 30-minute reply window without posting, and says so', async () => {
+    // Prepare
+    const deps = { actions: fakeActions(), ...observability('chat-action'), replyHosts: ['127.0.0.1'] };
+    const url = receiver.responseUrl();
+
+    // Act
+    await chatAction(work(new Date(Date.now() - 31 * 60_000), url), deps);
+    deps.metrics.publishStoredMetrics();
+
+    // Assess
+    expect(receiver.postsTo(url)).toEqual([]);
+    expect(output.metrics()).toMatchObject({ ChatCommandsCompleted: 1, ChatAnswersNotDelivered: 1 });
+  });
+
+  it('stops waiting for snapshots a minute before the function times out', async () => {
+    // Prepare
+    const now = new Date('2026-12-02T10:00:00Z');
+    const requests: ChatSnapshotRequest[] = [];
+    const actions = fakeActions();
+    const snapshot = actions.snapshot.bind(actions);
+    const url = receiver.responseUrl();
+    const snapshotCommand = { name: 'snapshot' as const, targets: ['db1'], reason: 'r', ticket: 'CHG-1' };
+
+    // Act
+    await chatAction(
+      {
+        ...work(new Date(), url),
+        command: snapshotCommand,
+        requestKey: requestKeyOf(snapshotCommand, 'x', 'y'),
+      },
+      {
+        actions: {
+          ...actions,
+          snapshot: (request, onProgress) => {
+            requests.push(request);
+            return snapshot(request, onProgress);
+          },
+        },
+        ...observability('chat-action'),
+        replyHosts: ['127.0.0.1'],
+        now: () => now,
+        remainingMs: () => 900_000,
+      },
+    );
+
+    // Assess
+    expect(requests[0]?.waitUntil?.toISOString()).toBe(
+      new Date(now.getTime() + 900_000 - ANSWER_MARGIN_MS).toISOString(),
+    );
+  });
+});
