@@ -17,6 +17,7 @@ import type { Construct } from 'constructs';
 import type { Policy } from '../functions/core/policy.ts';
 import { type AuditSchedule, parseAuditSchedule } from '../functions/core/schedule.ts';
 import { REPO_ROOT } from './bundling.ts';
+import { ChatOps, chatOpsConfigured } from './chat-ops.ts';
 import { addImportLedger } from './import-ledger.ts';
 import type { NagAcknowledgement } from './nag.ts';
 import {
@@ -26,8 +27,10 @@ import {
   dumpRegions,
   dumpsReadStatements,
   dumpsSecurityHubStatements,
+  listRegionsStatement,
   memberDumpLocations,
   ownDumpLocations,
+  rdsDescribeStatements,
   securityHubRegions,
 } from './permissions.ts';
 import { jobRoleName, ScheduledJob, type ScheduledJobAlarms } from './scheduled-job.ts';
@@ -118,13 +121,19 @@ export class AuditStack extends Stack {
   readonly jobs: ReadonlyMap<string, ScheduledJob>;
   readonly auditSchedule: AuditSchedule;
   readonly alarmTopic: Topic;
+  /** The key of the alarm topic (and of the chat notification topic). */
+  readonly alarmKey: Key;
   readonly alarms: AuditAlarms;
+  /** Present only when the policy allows a Slack workspace (`chatops.slack.teams`). */
+  readonly chatOps: ChatOps | undefined;
 
   constructor(scope: Construct, id: string, props: AuditStackProps) {
     super(scope, id, props);
     const { policy } = props;
     this.auditSchedule = parseAuditSchedule(policy.schedules.auditPitr);
-    this.alarmTopic = this.createAlarmTopic(policy);
+    const alarms = this.createAlarmTopic(policy);
+    this.alarmTopic = alarms.topic;
+    this.alarmKey = alarms.key;
 
     const auditPitr = new ScheduledJob(this, 'AuditPitr', {
       job: AUDIT_PITR_SERVICE,
@@ -165,8 +174,18 @@ export class AuditStack extends Stack {
     }
     if (policy.securityHub.enabled) addImportLedger(this, [...jobs.values()]);
     this.jobs = jobs;
-    const { notCompleted, ...alarms } = auditPitr.alarms;
-    this.alarms = { ...alarms, auditNotCompleted: notCompleted };
+    const { notCompleted, ...jobAlarms } = auditPitr.alarms;
+    this.alarms = { ...jobAlarms, auditNotCompleted: notCompleted };
+    this.chatOps = chatOpsConfigured(policy)
+      ? new ChatOps(this, 'ChatOps', {
+          policy,
+          alarmTopic: this.alarmTopic,
+          notificationKey: this.alarmKey,
+          actionStatements: chatActionStatements(policy),
+          actionAcknowledgements: chatActionAcknowledgements(policy),
+          ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+        })
+      : undefined;
 
     new CfnOutput(this, 'AuditRoleArn', {
       value: auditPitr.role.roleArn,
@@ -198,7 +217,7 @@ export class AuditStack extends Stack {
     return this.auditJob.schedule;
   }
 
-  private createAlarmTopic(policy: Policy): Topic {
+  private createAlarmTopic(policy: Policy): { topic: Topic; key: Key } {
     // SNS encryption needs a customer-managed key: CloudWatch cannot use the AWS-managed aws/sns key
     // to publish alarms (CloudWatch user guide, "alarms and encrypted SNS topics").
     const key = new Key(this, 'AlarmTopicKey', {
@@ -239,7 +258,7 @@ export class AuditStack extends Stack {
       }),
     );
     for (const email of policy.alarms.emails) topic.addSubscription(new EmailSubscription(email));
-    return topic;
+    return { topic, key };
   }
 }
 
@@ -270,6 +289,39 @@ function auditPitrStatements(policy: Policy): PolicyStatement[] {
     );
   }
   return statements;
+}
+
+/**
+ * The chat action function's permissions: what `readiness` and `status` read (every database and
+ * dump location an audit reads, through the member roles), never Security Hub imports (readiness
+ * publishes nothing).
+ */
+export function chatActionStatements(policy: Policy): PolicyStatement[] {
+  const statements = [
+    ...rdsDescribeStatements(auditRegions(policy)),
+    ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
+    ...dumpsReadStatements(ownDumpLocations(policy)),
+  ];
+  const memberRoles = [...new Set(policy.aws.accounts.map((account) => account.roleArn))];
+  if (memberRoles.length > 0) {
+    statements.push(
+      new PolicyStatement({
+        sid: 'AssumeConfiguredMemberRoles',
+        effect: Effect.ALLOW,
+        actions: ['sts:AssumeRole'],
+        resources: memberRoles,
+      }),
+    );
+  }
+  return statements;
+}
+
+/** The IAM5 findings of {@link chatActionStatements}, each with its reason. */
+export function chatActionAcknowledgements(policy: Policy): NagAcknowledgement[] {
+  return [
+    ...auditRoleAcknowledgements({ ...policy, securityHub: { ...policy.securityHub, enabled: false } }),
+    ...dumpsAcknowledgements(ownDumpLocations(policy)),
+  ];
 }
 
 /**

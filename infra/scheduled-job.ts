@@ -19,7 +19,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Effect, type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type IDestination, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -129,66 +129,26 @@ export class ScheduledJob extends Construct {
       },
     ]);
 
-    this.role = new Role(this, 'Role', {
-      roleName: props.roleName ?? jobRoleName(props.job),
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `certctl-backup-guard ${props.job}: ${props.description}`,
-    });
-    for (const statement of props.statements) this.role.addToPolicy(statement);
-    acknowledge(this.role, props.acknowledgements);
-
-    this.logGroup = new LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
-      // Audit logs are evidence; they outlive the stack and are removed by hand (docs/deploy.md).
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.logGroup.grantWrite(this.role);
-
-    this.policyFile = writePolicyFile(props.policy);
-    const policyFile = this.policyFile;
-    this.function = new NodejsFunction(this, 'Function', {
-      description: `certctl-backup-guard ${props.job}: ${props.description}`,
+    const parts = createJobFunction(this, {
+      job: props.job,
+      description: props.description,
       entry: props.entry,
-      handler: 'handler',
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? AUDIT_MEMORY_MB,
+      policy: props.policy,
+      statements: props.statements,
+      acknowledgements: props.acknowledgements,
+      ...(props.roleName ? { roleName: props.roleName } : {}),
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       timeout: props.timeout ?? Duration.minutes(5),
-      role: this.role,
-      logGroup: this.logGroup,
-      // The policy travels as a file in the code package: the environment holds 4 KB in all.
-      environment: { [POLICY_FILE_ENV]: BUNDLED_POLICY_FILE, NODE_OPTIONS: FUNCTION_NODE_OPTIONS },
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      // The shared function bundling (infra/bundling.ts), in NodejsFunction's terms; the benchmark
-      // builds the same bundle from the same values (test/infra/bundling.test.ts compares the bytes).
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: FUNCTION_BUNDLING.target,
-        mainFields: [...FUNCTION_BUNDLING.mainFields],
-        minify: FUNCTION_BUNDLING.minify,
-        sourceMap: true,
-        // DEFAULT is esbuild's `--sourcemap` (linked); EXTERNAL would drop the sourceMappingURL comment.
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: FUNCTION_BUNDLING.sourcesContent,
-        // Ship the SDK versions the code was tested with, not whatever the runtime carries.
-        bundleAwsSDK: true,
-        banner: FUNCTION_BUNDLING.banner,
-        // The asset hash covers the output, so a policy change deploys new code.
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_input: string, output: string) => [
-            `cp ${shellQuote(policyFile)} ${shellQuote(join(output, BUNDLED_POLICY_FILE))}`,
-          ],
-        },
-      },
+      memorySize: props.memorySize ?? AUDIT_MEMORY_MB,
       // A failed run is not retried: the next scheduled run is the retry, and the failure is kept
       // in the dead-letter queue and raises the Errors alarm.
       retryAttempts: 0,
       onFailure: new SqsDestination(this.deadLetterQueue),
     });
+    this.role = parts.role;
+    this.logGroup = parts.logGroup;
+    this.policyFile = parts.policyFile;
+    this.function = parts.function;
 
     // Each job's schedule lives in a group of its own, so the Scheduler role can trust exactly that
     // group: the schedule's own ARN cannot be named (the schedule refers to the role, and the role's
@@ -314,6 +274,114 @@ class ExactFunctionInvoke extends LambdaInvoke {
       }),
     );
   }
+}
+
+/** What {@link createJobFunction} makes: a job's Lambda with its own role and log group. */
+export interface JobFunctionParts {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  /** The policy file bundled beside the code (written at synth, copied into the asset). */
+  readonly policyFile: string;
+}
+
+export interface JobFunctionProps {
+  /** The job's name: the Powertools `service` its metrics carry, and the suffix of its role name. */
+  readonly job: string;
+  readonly description: string;
+  /** The handler file (exports `handler`). */
+  readonly entry: string;
+  /** The validated policy: bundled with the code as the function's configuration. */
+  readonly policy: Policy;
+  /** The job's own permissions, nothing else. */
+  readonly statements: readonly PolicyStatement[];
+  /** Why each wildcard of those statements is needed (cdk-nag AwsSolutions-IAM5). */
+  readonly acknowledgements: readonly NagAcknowledgement[];
+  /** @default jobRoleName(job) */
+  readonly roleName?: string;
+  /** @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  /** More environment beside the policy file and NODE_OPTIONS. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Asynchronous invocations: retries after an error. */
+  readonly retryAttempts?: number;
+  /** Asynchronous invocations: how old an event may be before it is dropped (to `onFailure`). */
+  readonly maxEventAge?: Duration;
+  readonly onFailure?: IDestination;
+}
+
+/**
+ * A job's Lambda, as every function of the deployment is made: its own least-privilege role, a log
+ * group kept after the stack, the code bundled by esbuild with the policy as a file (the
+ * environment holds 4 KB in all), Node.js 24 on arm64. The children are created in `scope` with the
+ * ids `Role`, `Logs` and `Function`, the ids the scheduled jobs' resources have always had.
+ */
+export function createJobFunction(scope: Construct, props: JobFunctionProps): JobFunctionParts {
+  const role = new Role(scope, 'Role', {
+    roleName: props.roleName ?? jobRoleName(props.job),
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: `certctl-backup-guard ${props.job}: ${props.description}`,
+  });
+  for (const statement of props.statements) role.addToPolicy(statement);
+  acknowledge(role, props.acknowledgements);
+
+  const logGroup = new LogGroup(scope, 'Logs', {
+    retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+    // Job logs are evidence; they outlive the stack and are removed by hand (docs/deploy.md).
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  logGroup.grantWrite(role);
+
+  const policyFile = writePolicyFile(props.policy);
+  const fn = new NodejsFunction(scope, 'Function', {
+    description: `certctl-backup-guard ${props.job}: ${props.description}`,
+    entry: props.entry,
+    handler: 'handler',
+    runtime: Runtime.NODEJS_24_X,
+    architecture: Architecture.ARM_64,
+    memorySize: props.memorySize,
+    timeout: props.timeout,
+    role,
+    logGroup,
+    // The policy travels as a file in the code package: the environment holds 4 KB in all.
+    environment: {
+      [POLICY_FILE_ENV]: BUNDLED_POLICY_FILE,
+      NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+      ...props.environment,
+    },
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+    // The shared function bundling (infra/bundling.ts), in NodejsFunction's terms; the benchmark
+    // builds the same bundle from the same values (test/infra/bundling.test.ts compares the bytes).
+    bundling: {
+      forceDockerBundling: false,
+      format: OutputFormat.ESM,
+      target: FUNCTION_BUNDLING.target,
+      mainFields: [...FUNCTION_BUNDLING.mainFields],
+      minify: FUNCTION_BUNDLING.minify,
+      sourceMap: true,
+      // DEFAULT is esbuild's `--sourcemap` (linked); EXTERNAL would drop the sourceMappingURL comment.
+      sourceMapMode: SourceMapMode.DEFAULT,
+      sourcesContent: FUNCTION_BUNDLING.sourcesContent,
+      // Ship the SDK versions the code was tested with, not whatever the runtime carries.
+      bundleAwsSDK: true,
+      banner: FUNCTION_BUNDLING.banner,
+      // The asset hash covers the output, so a policy change deploys new code.
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (_input: string, output: string) => [
+          `cp ${shellQuote(policyFile)} ${shellQuote(join(output, BUNDLED_POLICY_FILE))}`,
+        ],
+      },
+    },
+    ...(props.retryAttempts === undefined ? {} : { retryAttempts: props.retryAttempts }),
+    ...(props.maxEventAge ? { maxEventAge: props.maxEventAge } : {}),
+    ...(props.onFailure ? { onFailure: props.onFailure } : {}),
+  });
+  return { function: fn, role, logGroup, policyFile };
 }
 
 /**

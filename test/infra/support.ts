@@ -105,6 +105,15 @@ export const MEMBER_DUMPS_POLICY = {
   },
 } as const;
 
+/** The full policy with member-held dumps and ChatOps: a Slack workspace, a channel, operators for snapshots. */
+export const CHAT_POLICY = {
+  ...MEMBER_DUMPS_POLICY,
+  chatops: {
+    slack: { teams: ['T0CERTCTL'], channels: ['C0PKIOPS'] },
+    permissions: { snapshot: ['U0OPERATOR'], readiness: ['*'], status: ['*'] },
+  },
+} as const;
+
 export interface Synthesized {
   readonly app: App;
   readonly stacks: BackupGuardStacks;

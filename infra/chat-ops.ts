@@ -1,0 +1,344 @@
+/**
+ * ChatOps in the audit account: the Slack endpoint, the Amazon Q Developer custom action, and the
+ * action function that runs their commands.
+ *
+ * - `chat-slack`: a Lambda behind a **Lambda Function URL** (auth NONE: Slack cannot sign AWS
+ *   requests; every request is verified by its Slack signature before anything is parsed). A
+ *   Function URL rather than API Gateway because the endpoint needs nothing API Gateway adds (no
+ *   routes, authorizers, usage plans or transformations), both deliver the same payload 2.0 event,
+ *   and the URL is one resource with no extra service, cost or 29-second integration limit to
+ *   manage (docs/deploy.md, "ChatOps"). It reads the signing secret (Secrets Manager, this
+ *   construct's secret only) and invokes `chat-action` asynchronously, nothing else.
+ * - `chat-amazon-q`: invoked by an Amazon Q Developer channel through its channel role, bounded by
+ *   the guardrail policy made here (lambda:InvokeFunction on this function, nothing else); it
+ *   invokes `chat-action` asynchronously.
+ * - `chat-action`: runs the commands with the permissions the stack gives it (the readiness reads,
+ *   the snapshot writes), posts to Slack's response_url, and publishes Amazon Q answers to the
+ *   notification topic the channel subscribes to. Not retried (it answers every failure in chat),
+ *   and dropped after 25 minutes in the queue, when Slack's 30-minute reply window is nearly over.
+ * - Alarms on refused commands (forged, stale or unauthorized requests) and failed commands.
+ */
+import { join } from 'node:path';
+import { Aws, CfnOutput, Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IAlarm,
+  MathExpression,
+  Metric,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { type FunctionUrl, FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CHAT_ACTION_FUNCTION_ENV } from '../functions/aws/chat-dispatch.ts';
+import { CHAT_NOTIFICATION_TOPIC_ENV } from '../functions/aws/chat-notifications.ts';
+import { SLACK_SECRET_ENV } from '../functions/aws/slack-secret.ts';
+import type { Policy } from '../functions/core/policy.ts';
+import { METRICS_NAMESPACE } from '../functions/handlers/aws/observability.ts';
+import { REPO_ROOT } from './bundling.ts';
+import { acknowledge, type NagAcknowledgement } from './nag.ts';
+import { createJobFunction, type JobFunctionParts } from './scheduled-job.ts';
+
+export const CHAT_SLACK_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 'chat-slack.ts');
+export const CHAT_ACTION_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 'chat-action.ts');
+export const CHAT_AMAZON_Q_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 'chat-amazon-q.ts');
+
+/** The jobs' names: their Powertools `service` and the suffix of their role names. */
+export const CHAT_JOBS = { slack: 'chat-slack', action: 'chat-action', amazonQ: 'chat-amazon-q' } as const;
+
+/** The secret's name: operators put Slack's signing secret into it (docs/deploy.md). */
+export const SLACK_SECRET_NAME = 'certctl-backup-guard/slack-signing-secret';
+
+/**
+ * Refusals within 5 minutes that raise the alarm: one refused user is a person asking for access,
+ * five are someone probing the endpoint (or a secret rotated in Slack but not here).
+ */
+export const REFUSED_ALARM_THRESHOLD = 5;
+
+/** Whether the policy asks for ChatOps: a Slack workspace is allowed. */
+export function chatOpsConfigured(policy: Policy): boolean {
+  return policy.chatops.slack.teams.length > 0;
+}
+
+export interface ChatOpsProps {
+  readonly policy: Policy;
+  /** Where the alarms notify. */
+  readonly alarmTopic: ITopic;
+  /** Encrypts the Amazon Q notification topic (the alarm topic's key). */
+  readonly notificationKey: IKey;
+  /** The action function's permissions: what the snapshot and readiness jobs call. */
+  readonly actionStatements: readonly PolicyStatement[];
+  /** Why each wildcard of those statements is needed. */
+  readonly actionAcknowledgements: readonly NagAcknowledgement[];
+  /** More environment for the action function (the idempotency table). */
+  readonly actionEnvironment?: Readonly<Record<string, string>>;
+  /** @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+}
+
+export interface ChatOpsAlarms {
+  /** Forged, stale, replayed or unauthorized requests: {@link REFUSED_ALARM_THRESHOLD} in 5 minutes. */
+  readonly refused: IAlarm;
+  /** A command failed on our side (any of the three functions). */
+  readonly failed: IAlarm;
+  /** A chat function threw (a deployment fault: missing secret, unreadable policy). */
+  readonly errors: IAlarm;
+  /** Work that could not be handed to the action function, kept in the dead-letter queue. */
+  readonly deadLetters: IAlarm;
+}
+
+export class ChatOps extends Construct {
+  readonly signingSecret: Secret;
+  readonly slack: JobFunctionParts;
+  readonly slackUrl: FunctionUrl;
+  readonly action: JobFunctionParts;
+  readonly amazonQ: JobFunctionParts;
+  readonly notificationTopic: Topic;
+  /** The role an Amazon Q Developer channel configuration uses, and its guardrail. */
+  readonly channelRole: Role;
+  readonly guardrailPolicy: ManagedPolicy;
+  readonly deadLetterQueue: Queue;
+  readonly alarms: ChatOpsAlarms;
+
+  constructor(scope: Construct, id: string, props: ChatOpsProps) {
+    super(scope, id);
+    const { policy } = props;
+    const retention = props.logRetention ? { logRetention: props.logRetention } : {};
+
+    this.signingSecret = new Secret(this, 'SlackSigningSecret', {
+      secretName: SLACK_SECRET_NAME,
+      description:
+        "certctl-backup-guard: the Slack app's signing secret (put Slack's value here; the generated one is a placeholder)",
+    });
+    acknowledge(this.signingSecret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The value is issued by Slack and rotated in the Slack app settings, not by a rotation Lambda; the endpoint re-reads it after a signature mismatch (at most every 5 minutes), so a rotation in Slack is picked up without a deployment.',
+      },
+    ]);
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.deadLetterQueue, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          "This queue is the dead-letter queue itself (the action function's on-failure destination); a DLQ of a DLQ would only move the same undeliverable commands one hop further.",
+      },
+    ]);
+
+    this.notificationTopic = new Topic(this, 'NotificationTopic', {
+      displayName: 'certctl-backup-guard chat answers (Amazon Q Developer)',
+      masterKey: props.notificationKey,
+      enforceSSL: true,
+    });
+
+    const actionScope = new Construct(this, 'Action');
+    this.action = createJobFunction(actionScope, {
+      job: CHAT_JOBS.action,
+      description: 'run chat commands (snapshot, readiness, status) and answer in chat',
+      entry: CHAT_ACTION_ENTRY,
+      policy,
+      statements: props.actionStatements,
+      acknowledgements: props.actionAcknowledgements,
+      ...retention,
+      // Snapshots are waited for within Lambda's 15 minutes; the answer is posted a minute before.
+      timeout: Duration.minutes(15),
+      // readiness runs the audit, which is CPU-bound: one vCPU, as the audit jobs.
+      memorySize: 1769,
+      environment: {
+        [CHAT_NOTIFICATION_TOPIC_ENV]: this.notificationTopic.topicArn,
+        ...props.actionEnvironment,
+      },
+      // The function answers every failure in chat itself; a retry would only answer it again.
+      retryAttempts: 0,
+      // Slack accepts replies for 30 minutes after the command: older work is not worth starting.
+      maxEventAge: Duration.minutes(25),
+      onFailure: new SqsDestination(this.deadLetterQueue),
+    });
+    this.notificationTopic.grantPublish(this.action.role);
+    acknowledge(this.action.role, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          "Publishing to an SSE-KMS topic needs kms:GenerateDataKey* and kms:Decrypt on the topic's key (Amazon SNS developer guide, encryption at rest); the grant names that one key, which encrypts only the alarm and chat notification topics.",
+        findings: ['Action::kms:GenerateDataKey*'],
+      },
+    ]);
+
+    const invokeAction = new PolicyStatement({
+      sid: 'InvokeTheChatActionFunction',
+      effect: Effect.ALLOW,
+      actions: ['lambda:InvokeFunction'],
+      resources: [this.action.function.functionArn],
+    });
+
+    const slackScope = new Construct(this, 'Slack');
+    this.slack = createJobFunction(slackScope, {
+      job: CHAT_JOBS.slack,
+      description: 'Slack slash command endpoint: verify, authorize, acknowledge, hand off',
+      entry: CHAT_SLACK_ENTRY,
+      policy,
+      statements: [
+        invokeAction,
+        new PolicyStatement({
+          sid: 'ReadTheSlackSigningSecret',
+          effect: Effect.ALLOW,
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [this.signingSecret.secretArn],
+        }),
+      ],
+      acknowledgements: [],
+      ...retention,
+      // Slack waits 3 seconds for the acknowledgement.
+      timeout: Duration.seconds(10),
+      // More memory is more CPU for the cold start's module init, which Slack's 3 seconds include.
+      memorySize: 512,
+      environment: {
+        [SLACK_SECRET_ENV]: this.signingSecret.secretArn,
+        [CHAT_ACTION_FUNCTION_ENV]: this.action.function.functionName,
+      },
+    });
+    this.slackUrl = this.slack.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+
+    const amazonQScope = new Construct(this, 'AmazonQ');
+    this.amazonQ = createJobFunction(amazonQScope, {
+      job: CHAT_JOBS.amazonQ,
+      description: 'Amazon Q Developer custom action: validate, acknowledge, hand off',
+      entry: CHAT_AMAZON_Q_ENTRY,
+      policy,
+      statements: [invokeAction],
+      acknowledgements: [],
+      ...retention,
+      // Amazon Q gives a CLI command 15 seconds.
+      timeout: Duration.seconds(10),
+      memorySize: 512,
+      environment: { [CHAT_ACTION_FUNCTION_ENV]: this.action.function.functionName },
+    });
+
+    // The guardrail bounds whatever the channel role is granted: invoking this one function.
+    this.guardrailPolicy = new ManagedPolicy(this, 'ChannelGuardrail', {
+      description:
+        'certctl-backup-guard: guardrail of the Amazon Q Developer channel: invoke the chat-amazon-q function, nothing else',
+      statements: [
+        new PolicyStatement({
+          sid: 'InvokeTheChatCustomAction',
+          effect: Effect.ALLOW,
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.amazonQ.function.functionArn],
+        }),
+      ],
+    });
+    this.channelRole = new Role(this, 'ChannelRole', {
+      description:
+        'certctl-backup-guard: the Amazon Q Developer channel runs the chat custom action as this role',
+      assumedBy: new ServicePrincipal('chatbot.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+      managedPolicies: [this.guardrailPolicy],
+    });
+
+    this.alarms = this.createAlarms(props.alarmTopic);
+
+    new CfnOutput(this, 'SlackRequestUrl', {
+      value: this.slackUrl.url,
+      description: "The Slack app's slash command Request URL",
+    });
+    new CfnOutput(this, 'SlackSigningSecretArn', {
+      value: this.signingSecret.secretArn,
+      description: "Put the Slack app's signing secret here (aws secretsmanager put-secret-value)",
+    });
+    new CfnOutput(this, 'AmazonQFunctionName', { value: this.amazonQ.function.functionName });
+    new CfnOutput(this, 'AmazonQChannelRoleArn', { value: this.channelRole.roleArn });
+    new CfnOutput(this, 'AmazonQGuardrailPolicyArn', { value: this.guardrailPolicy.managedPolicyArn });
+    new CfnOutput(this, 'AmazonQNotificationTopicArn', { value: this.notificationTopic.topicArn });
+  }
+
+  private createAlarms(topic: ITopic): ChatOpsAlarms {
+    const fiveMinutes = Duration.minutes(5);
+    const metric = (name: string, service: string) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: name,
+        dimensionsMap: { service },
+        statistic: Stats.SUM,
+        period: fiveMinutes,
+      });
+    const alarms: ChatOpsAlarms = {
+      refused: new Alarm(this, 'RefusedAlarm', {
+        alarmDescription: `certctl-backup-guard chat: ${REFUSED_ALARM_THRESHOLD} or more Slack requests refused within 5 minutes (forged, stale, replayed, or from users or channels the policy does not allow); the chat-slack log says who and why.`,
+        metric: metric('ChatCommandsRefused', CHAT_JOBS.slack),
+        threshold: REFUSED_ALARM_THRESHOLD,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      failed: new Alarm(this, 'FailedAlarm', {
+        alarmDescription:
+          'certctl-backup-guard chat: a command failed on our side (see the chat-slack, chat-amazon-q and chat-action logs).',
+        metric: new MathExpression({
+          expression: 'slack + amazonq + action',
+          usingMetrics: {
+            slack: metric('ChatCommandsFailed', CHAT_JOBS.slack),
+            amazonq: metric('ChatCommandsFailed', CHAT_JOBS.amazonQ),
+            action: metric('ChatCommandsFailed', CHAT_JOBS.action),
+          },
+          period: fiveMinutes,
+          label: 'ChatCommandsFailed',
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      errors: new Alarm(this, 'ErrorsAlarm', {
+        alarmDescription:
+          'certctl-backup-guard chat: a chat function threw (a deployment fault such as an unreadable secret or policy).',
+        metric: new MathExpression({
+          expression: 'slack + amazonq + action',
+          usingMetrics: {
+            slack: this.slack.function.metricErrors({ period: fiveMinutes, statistic: Stats.SUM }),
+            amazonq: this.amazonQ.function.metricErrors({ period: fiveMinutes, statistic: Stats.SUM }),
+            action: this.action.function.metricErrors({ period: fiveMinutes, statistic: Stats.SUM }),
+          },
+          period: fiveMinutes,
+          label: 'Errors',
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      deadLetters: new Alarm(this, 'DeadLettersAlarm', {
+        alarmDescription: 'certctl-backup-guard chat: commands are waiting in the dead-letter queue.',
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: fiveMinutes,
+          statistic: Stats.MAXIMUM,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    };
+    const action = new SnsAction(topic);
+    for (const alarm of Object.values(alarms) as Alarm[]) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+    return alarms;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The ChatOps resources of the audit stack: deployed only when the policy allows a Slack workspace;
+ * each chat function with exactly its own permissions; the Function URL; the action function not
+ * retried and dropped before Slack's reply window closes; the Amazon Q channel role bounded by its
+ * guardrail; alarms on refused and failed commands.
+ */
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CHAT_JOBS, REFUSED_ALARM_THRESHOLD, SLACK_SECRET_NAME } from '../../infra/chat-ops.ts';
+import { jobRoleName } from '../../infra/scheduled-job.ts';
+import {
+  CHAT_POLICY,
+  flatten,
+  iamStatements,
+  type Synthesized,
+  synthesize,
+  trustStatements,
+} from './support.ts';
+
+let synthesized: Synthesized;
+beforeAll(() => {
+  synthesized = synthesize(CHAT_POLICY);
+}, 120_000);
+
+/** The statements of the role named `name`. */
+function statementsOf(name: string) {
+  const { stacks, templates } = synthesized;
+  const roles = templates.audit.findResources('AWS::IAM::Role', { Properties: { RoleName: name } });
+  const [roleId] = Object.keys(roles);
+  const policies = templates.audit.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: roleId }] },
+  });
+  return iamStatements(stacks.audit, templates.audit).filter((statement) => statement.resource in policies);
+}
+
+describe('the ChatOps resources', () => {
+  it('are not deployed when the policy allows no Slack workspace', () => {
+    // Act
+    const { stacks, templates } = synthesize({});
+
+    // Assess
+    expect(stacks.audit.chatOps).toBeUndefined();
+    templates.audit.resourceCountIs('AWS::Lambda::Url', 0);
+    templates.audit.resourceCountIs('AWS::SecretsManager::Secret', 0);
+  });
+
+  it('put the Slack endpoint behind a Function URL that Slack can call, verified by its signature in code', () => {
+    // Assess
+    synthesized.templates.audit.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: Match.anyValue(),
+    });
+    synthesized.templates.audit.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: SLACK_SECRET_NAME,
+    });
+  });
+
+  it('lets chat-slack read its secret and invoke chat-action, and nothing else', () => {
+    // Act
+    const statements = statementsOf(jobRoleName(CHAT_JOBS.slack)).filter(
+      (statement) => !statement.Action.some((action) => action.startsWith('logs:')),
+    );
+
+    // Assess
+    expect(statements.map((statement) => [statement.Sid, statement.Action])).toEqual([
+      ['InvokeTheChatActionFunction', ['lambda:InvokeFunction']],
+      ['ReadTheSlackSigningSecret', ['secretsmanager:GetSecretValue']],
+    ]);
+    expect(statements[1]?.Resource).toEqual([{ Ref: expect.stringMatching(/^ChatOpsSlackSigningSecret/) }]);
+  });
+
+  it('lets chat-amazon-q invoke chat-action only, and bounds the channel role by a guardrail of one function', () => {
+    // Act
+    const amazonQ = statementsOf(jobRoleName(CHAT_JOBS.amazonQ)).filter(
+      (statement) => !statement.Action.some((action) => action.startsWith('logs:')),
+    );
+    const guardrail = Object.values(synthesized.templates.audit.findResources('AWS::IAM::ManagedPolicy')) as {
+      Properties: { PolicyDocument: { Statement: { Action: string; Resource: unknown }[] } };
+    }[];
+    const trust = trustStatements(synthesized.templates.audit, 'ChatOpsChannelRole');
+
+    // Assess
+    expect(amazonQ.map((statement) => statement.Action)).toEqual([['lambda:InvokeFunction']]);
+    expect(guardrail).toHaveLength(1);
+    expect(guardrail[0]?.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'InvokeTheChatCustomAction',
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ChatOpsAmazonQFunction/), 'Arn'] },
+      },
+    ]);
+    expect(trust).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'chatbot.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
+  });
+
+  it('gives chat-action the readiness reads through the member roles, and publishes Amazon Q answers to its topic', () => {
+    // Act
+    const actions = statementsOf(jobRoleName(CHAT_JOBS.action)).flatMap((statement) => statement.Action);
+
+    // Assess
+    expect(actions).toEqual(
+      expect.arrayContaining(['rds:DescribeDBInstances', 'sts:AssumeRole', 'sns:Publish']),
+    );
+    expect(actions.filter((action) => action.startsWith('securityhub:'))).toEqual([]);
+  });
+
+  it('does not retry chat-action and drops work older than 25 minutes to its dead-letter queue', () => {
+    // Assess
+    synthesized.templates.audit.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^ChatOpsActionFunction') },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 1500,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+    synthesized.templates.audit.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: Match.absent(),
+      Timeout: 900,
+      Environment: {
+        Variables: Match.objectLike({ BACKUP_GUARD_CHAT_NOTIFICATION_TOPIC: Match.anyValue() }),
+      },
+    });
+  });
+
+  it('alarms on refused and on failed commands', () => {
+    // Act
+    const alarms = Object.values(synthesized.templates.audit.findResources('AWS::CloudWatch::Alarm')).map(
+      (alarm) => (alarm as { Properties: Record<string, unknown> }).Properties,
+    );
+    const refused = alarms.find((alarm) => alarm.MetricName === 'ChatCommandsRefused');
+    const failed = alarms.find((alarm) => JSON.stringify(alarm.Metrics ?? []).includes('ChatCommandsFailed'));
+
+    // Assess
+    expect(refused).toMatchObject({
+      Namespace: 'CertctlBackupGuard',
+      Dimensions: [{ Name: 'service', Value: 'chat-slack' }],
+      Threshold: REFUSED_ALARM_THRESHOLD,
+    });
+    expect(failed).toMatchObject({ Threshold: 1 });
+    expect(JSON.stringify(failed?.Metrics)).toContain('chat-action');
+    expect(flatten(refused?.AlarmActions)).toBeDefined();
+  });
+});
