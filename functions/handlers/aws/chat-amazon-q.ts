@@ -48,6 +48,7 @@ export async function amazonQCommand(
 ): Promise<AmazonQAnswer> {
   const { logger, metrics } = deps;
   const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
+  count('ChatRequests');
   try {
     const request = parseAmazonQPayload(payload);
     const { command } = request;

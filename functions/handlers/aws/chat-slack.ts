@@ -7,7 +7,7 @@
  *
  * Environment: the bundled policy (`BACKUP_GUARD_POLICY_FILE`), the secret holding the signing
  * secret (`BACKUP_GUARD_SLACK_SIGNING_SECRET`, its name or ARN), the action function
- * (`BACKUP_GUARD_CHAT_ACTION_FUNCTION`). Metrics: `ChatCommandsAccepted`, `ChatCommandsRefused`
+ * (`BACKUP_GUARD_CHAT_ACTION_FUNCTION`). Metrics: `ChatRequests`, `ChatCommandsAccepted`, `ChatCommandsRefused`
  * (alarmed: forged, stale or unauthorized requests), `ChatCommandsFailed` (alarmed).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -87,6 +87,8 @@ export function createSlackHandler(
   // middy skips `after` middlewares when a `before` answers early (the acknowledgement does), so
   // the metrics are flushed here rather than by Powertools' logMetrics middleware.
   return async (event, context) => {
+    // One per request, so every invocation publishes (and the refusal rate has a denominator).
+    count('ChatRequests');
     try {
       return await chain(event, context as never);
     } finally {

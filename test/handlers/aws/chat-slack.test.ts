@@ -145,7 +145,7 @@ describe('the chat-slack Lambda', () => {
     expect(JSON.parse(answers[2]?.body ?? '{}').text).toContain('may not run `snapshot`');
     expect(JSON.parse(answers[3]?.body ?? '{}').text).toContain('not allowed in this channel (C0RANDOM)');
     expect(dispatched).toEqual([]);
-    expect(output.metrics()).toEqual({ ChatCommandsRefused: 4 });
+    expect(output.metrics()).toEqual({ ChatRequests: 4, ChatCommandsRefused: 4 });
     const refusals = output.logs().filter((line) => line.message === 'chat command refused');
     expect(refusals.map((line) => line.userId)).toEqual(['U0INTERN', 'U0OPERATOR']);
   });
