@@ -1,8 +1,8 @@
 /**
  * `chat-slack` Lambda behind a Lambda Function URL: Slack's `/backup-guard` slash command. The
- * handler is the middy chain of the ChatOps middleware (functions/chatops/middleware.ts):
- * slackVerification -> slackAuthorization -> slackAcknowledgement, with chatErrorResponse for every
- * error. A command that calls a cloud is handed to the `chat-action` Lambda asynchronously and
+ * handler is the shared Slack endpoint (functions/chatops/endpoint.ts), the middy chain of the
+ * ChatOps middleware: slackVerification -> slackAuthorization -> slackAcknowledgement, with
+ * chatErrorResponse for every error. A command that calls a cloud is handed to the `chat-action` Lambda asynchronously and
  * acknowledged at once; `help` is answered here.
  *
  * Environment: the bundled policy (`BACKUP_GUARD_POLICY_FILE`), the secret holding the signing
@@ -14,20 +14,10 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import middy from '@middy/core';
 import { CHAT_ACTION_FUNCTION_ENV, lambdaDispatcher } from '../../aws/chat-dispatch.ts';
 import { SLACK_SECRET_ENV, type SlackSigningSecret, slackSigningSecret } from '../../aws/slack-secret.ts';
-import { helpText } from '../../chatops/grammar.ts';
-import {
-  type ChatWork,
-  chatErrorResponse,
-  type HttpResponse,
-  type SlackEvent,
-  slackAcknowledgement,
-  slackAnswer,
-  slackAuthorization,
-  slackVerification,
-} from '../../chatops/middleware.ts';
+import { slackEndpoint } from '../../chatops/endpoint.ts';
+import type { ChatWork, HttpResponse, SlackEvent } from '../../chatops/middleware.ts';
 import type { ChatopsPolicy } from '../../core/chatops-policy.ts';
 import { InputError } from '../../core/errors.ts';
 import { loadFunctionPolicy } from '../../core/policy.ts';
@@ -48,49 +38,25 @@ export interface ChatSlackDependencies {
   readonly now?: () => Date;
 }
 
-/** The Function URL handler over `deps`: the middy chain, then the metrics flushed. */
+/** The Function URL handler over `deps`: the shared Slack endpoint, then the metrics flushed. */
 export function createSlackHandler(
   deps: ChatSlackDependencies,
 ): (event: SlackEvent, context: unknown) => Promise<HttpResponse> {
-  const { logger, metrics } = deps;
-  const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
-  const chain = middy<SlackEvent, HttpResponse>(async (event: SlackEvent) => {
-    // Only `help` reaches the handler: every other command was acknowledged by the middleware.
-    const command = event.slack?.command;
-    return slackAnswer({ text: helpText(command?.name === 'help' ? command.topic : undefined) });
-  })
-    .use(
-      slackVerification({
-        signingSecret: () => deps.signingSecret.get(),
-        refreshSigningSecret: () => deps.signingSecret.refresh(),
-        ...(deps.now ? { now: deps.now } : {}),
-      }),
-    )
-    .use(slackAuthorization({ policy: deps.policy, logger }))
-    .use(
-      slackAcknowledgement({
-        dispatch: async (work) => {
-          await deps.dispatch(work);
-          count('ChatCommandsAccepted');
-        },
-        logger,
-        ...(deps.now ? { now: deps.now } : {}),
-      }),
-    )
-    .use(
-      chatErrorResponse({
-        logger,
-        onRefusal: () => count('ChatCommandsRefused'),
-        onFailure: () => count('ChatCommandsFailed'),
-      }),
-    );
+  const { metrics } = deps;
+  const endpoint = slackEndpoint({
+    policy: deps.policy,
+    signingSecret: () => deps.signingSecret.get(),
+    refreshSigningSecret: () => deps.signingSecret.refresh(),
+    dispatch: deps.dispatch,
+    logger: deps.logger,
+    count: (name) => metrics.addMetric(name, MetricUnit.Count, 1),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   // middy skips `after` middlewares when a `before` answers early (the acknowledgement does), so
   // the metrics are flushed here rather than by Powertools' logMetrics middleware.
-  return async (event, context) => {
-    // One per request, so every invocation publishes (and the refusal rate has a denominator).
-    count('ChatRequests');
+  return async (event) => {
     try {
-      return await chain(event, context as never);
+      return await endpoint(event);
     } finally {
       metrics.publishStoredMetrics();
     }
