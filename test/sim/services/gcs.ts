@@ -10,21 +10,36 @@
  * - `GET /storage/v1/b/{bucket}/o/{object}` objects.get, and with `alt=media` the bytes, honouring
  *   `Range` (206 + `Content-Range`; 416 when not satisfiable). Also under `/download/storage/v1`.
  *
+ * - `POST /upload/storage/v1/b/{bucket}/o?uploadType=multipart&name=` objects.insert as the library's
+ *   `file.save(…, { resumable: false })` sends it (multipart/related: metadata part, then the bytes),
+ *   and `DELETE /storage/v1/b/{bucket}/o/{object}` objects.delete, both honouring
+ *   `ifGenerationMatch` (0: only if absent) with 412 conditionNotMet, as the idempotency store of
+ *   the GCP chat function uses them.
+ *
  * int64 fields (`size`, `generation`, `retentionPeriod`, `retentionDurationSeconds`) are strings,
  * as in the API. Errors are Google's JSON (`{ error: { code, message, errors: [{ reason }] } }`):
  * 404 notFound, 403 forbidden (a call the scenario denies), 416 requestedRangeNotSatisfiable.
  */
 import { randomUUID } from 'node:crypto';
+import { CRC32C } from '@google-cloud/storage';
 import * as z from 'zod';
 import type { Scenario } from '../scenario.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
-import { bucketContentsFields, bucketObjects, byteRange, type StoredObject } from './object-store.ts';
+import { absoluteTime } from '../scenario-fields.ts';
+import { bucketContentsFields, bucketObjects, byteRange, type StoredObject, stored } from './object-store.ts';
 
 export const GCS_SERVICE = 'gcs';
 const MAX_RESULTS = 1000;
-const PATH = /^(?:\/download)?\/storage\/v1\/b\/([^/]+)(?:\/o(?:\/(.+))?)?$/;
+const PATH = /^(?:\/download|\/upload)?\/storage\/v1\/b\/([^/]+)(?:\/o(?:\/(.+))?)?$/;
 
-const GCS_OPERATIONS = ['buckets.get', 'objects.list', 'objects.get', 'objects.media'] as const;
+const GCS_OPERATIONS = [
+  'buckets.get',
+  'objects.list',
+  'objects.get',
+  'objects.media',
+  'objects.insert',
+  'objects.delete',
+] as const;
 type GcsOperation = (typeof GCS_OPERATIONS)[number];
 
 const lifecycleRuleSchema = z.strictObject({
@@ -69,7 +84,7 @@ export const gcsSectionSchema = z
   .prefault({});
 
 export type GcsBucketScenario = z.input<typeof bucketSchema>;
-type Bucket = z.output<typeof bucketSchema> & { readonly stored: StoredObject[] };
+type Bucket = z.output<typeof bucketSchema> & { stored: StoredObject[] };
 
 function json(status: number, body: unknown): SimResponse {
   return {
@@ -111,6 +126,8 @@ export class GcsSim implements SimService {
 
   operation(request: SimRequest): string {
     const match = PATH.exec(request.path);
+    if (request.method === 'POST') return 'objects.insert';
+    if (request.method === 'DELETE') return 'objects.delete';
     if (!match?.[2]) return request.path.includes('/o') ? 'objects.list' : 'buckets.get';
     return request.query.get('alt') === 'media' ? 'objects.media' : 'objects.get';
   }
@@ -125,7 +142,7 @@ export class GcsSim implements SimService {
 
   handle(request: SimRequest): SimResponse {
     const match = PATH.exec(request.path);
-    if (!match || request.method !== 'GET')
+    if (!match || !['GET', 'POST', 'DELETE'].includes(request.method))
       return gcsError(405, 'methodNotAllowed', `${request.method} is not simulated`);
     const bucket = this.#buckets.get(decodeSegment(match[1] ?? ''));
     if (!bucket) return gcsError(404, 'notFound', 'The specified bucket does not exist.');
@@ -140,7 +157,9 @@ export class GcsSim implements SimService {
     const now = this.#context.now();
     if (operation === 'buckets.get') return json(200, this.#bucketResource(bucket, now));
     if (operation === 'objects.list') return this.#list(bucket, request, now);
+    if (operation === 'objects.insert') return this.#insert(bucket, request, now);
     const object = bucket.stored.find((candidate) => candidate.key === decodeSegment(match[2] ?? ''));
+    if (operation === 'objects.delete') return this.#delete(bucket, object, request, now);
     if (!object)
       return gcsError(404, 'notFound', `No such object: ${bucket.name}/${decodeSegment(match[2] ?? '')}`);
     if (operation === 'objects.get') return json(200, this.#objectResource(bucket, object, now));
@@ -161,6 +180,48 @@ export class GcsSim implements SimService {
       headers: { ...headers, 'content-range': `bytes ${range.start}-${range.end}/${object.body.length}` },
       body: object.body.subarray(range.start, range.end + 1),
     };
+  }
+
+  /** objects.insert (multipart upload), with the generation precondition. */
+  #insert(bucket: Bucket, request: SimRequest, now: Date): SimResponse {
+    const name = request.query.get('name');
+    if (request.query.get('uploadType') !== 'multipart' || !name) {
+      return gcsError(400, 'invalid', 'Only uploadType=multipart with a name is simulated.');
+    }
+    const boundary = /boundary=("?)([^";]+)\1/.exec(String(request.headers['content-type'] ?? ''))?.[2];
+    const parts = boundary ? multipartParts(request.body, boundary) : [];
+    const content = parts[1];
+    if (!content) return gcsError(400, 'invalid', 'Expected a metadata part and a media part.');
+    const existing = bucket.stored.find((object) => object.key === name);
+    const failed = this.#precondition(request, existing, now);
+    if (failed) return failed;
+    const previous = existing ? generationOf(existing, now) : 0;
+    const object = {
+      ...stored(name, content, absoluteTime(now)),
+      generation: Math.max(previous + 1, now.getTime() * 1000),
+    };
+    bucket.stored = [...bucket.stored.filter((candidate) => candidate.key !== name), object].sort((a, b) =>
+      a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+    );
+    return json(200, this.#objectResource(bucket, object, now));
+  }
+
+  /** objects.delete, with the generation precondition. */
+  #delete(bucket: Bucket, object: StoredObject | undefined, request: SimRequest, now: Date): SimResponse {
+    if (!object) return gcsError(404, 'notFound', 'No such object.');
+    const failed = this.#precondition(request, object, now);
+    if (failed) return failed;
+    bucket.stored = bucket.stored.filter((candidate) => candidate !== object);
+    return { status: 204, headers: {}, body: '' };
+  }
+
+  /** 412 unless `ifGenerationMatch` (when given) is the object's generation, 0 meaning absent. */
+  #precondition(request: SimRequest, object: StoredObject | undefined, now: Date): SimResponse | undefined {
+    const wanted = request.query.get('ifGenerationMatch');
+    if (wanted === null) return undefined;
+    const actual = object ? generationOf(object, now) : 0;
+    if (Number(wanted) === actual) return undefined;
+    return gcsError(412, 'conditionNotMet', 'At least one of the pre-conditions you specified did not hold.');
   }
 
   #list(bucket: Bucket, request: SimRequest, now: Date): SimResponse {
@@ -201,7 +262,7 @@ export class GcsSim implements SimService {
       storageClass: 'STANDARD',
       size: String(object.body.length),
       md5Hash: object.md5.toString('base64'),
-      crc32c: 'AAAAAA==',
+      crc32c: crc32cOf(object.body),
       etag: 'CAE=',
       timeCreated: written,
       updated: written,
@@ -277,7 +338,27 @@ export class GcsSim implements SimService {
 
 /** Microseconds since the epoch of the write, as GCS generations are. */
 function generationOf(object: StoredObject, now: Date): number {
-  return object.lastModified.at(now).getTime() * 1000;
+  return object.generation ?? object.lastModified.at(now).getTime() * 1000;
+}
+
+/** The object's CRC32C, base64 as the API gives it (the library checks it after an upload). */
+function crc32cOf(body: Buffer): string {
+  const crc = new CRC32C();
+  crc.update(body);
+  return crc.toString();
+}
+
+/** The parts of a multipart/related body, each without its headers. */
+function multipartParts(body: Buffer, boundary: string): Buffer[] {
+  const text = body.toString('latin1');
+  return text
+    .split(`--${boundary}`)
+    .slice(1, -1)
+    .map((part) => {
+      const start = part.indexOf('\r\n\r\n');
+      const content = start < 0 ? '' : part.slice(start + 4).replace(/\r\n$/, '');
+      return Buffer.from(content, 'latin1');
+    });
 }
 
 /** Builds the Cloud Storage simulator from `services.gcs`. */

@@ -84,6 +84,8 @@ export interface StoredObject {
   readonly body: Buffer;
   readonly lastModified: SimTime;
   readonly md5: Buffer;
+  /** A written object's GCS generation (scenario objects derive theirs from lastModified). */
+  readonly generation?: number;
 }
 
 const fixtureCache = new Map<string, Buffer>();
@@ -103,7 +105,7 @@ function sized(body: Buffer, size: number | undefined): Buffer {
   return Buffer.concat([body, Buffer.alloc(size - body.length)]);
 }
 
-function stored(key: string, body: Buffer, lastModified: SimTime): StoredObject {
+export function stored(key: string, body: Buffer, lastModified: SimTime): StoredObject {
   return { key, body, lastModified, md5: createHash('md5').update(body).digest() };
 }
 

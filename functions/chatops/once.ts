@@ -1,0 +1,91 @@
+/**
+ * One run per request key over a store of records, the design of Powertools Idempotency
+ * (https://docs.powertools.aws.dev/lambda/typescript/latest/features/idempotency/) for stores that
+ * are not DynamoDB: the first caller claims the key with a create-if-absent write (an INPROGRESS
+ * record with an expiry), runs, and replaces the record with the result (COMPLETED); a caller that
+ * finds the record gets the result, or "in progress"; a run that throws deletes its claim so a later
+ * delivery runs again; an INPROGRESS record whose run died (past its expiry) is taken over.
+ * The GCP chat function keeps its records in Cloud Storage (functions/gcp/chat-records.ts).
+ */
+
+/** A stored record, and the version the store needs to replace or delete exactly it. */
+export interface StoredRecord {
+  readonly record: RequestRecord;
+  readonly version: string;
+}
+
+export type RequestRecord =
+  | { readonly status: 'INPROGRESS'; readonly expiresAt: string }
+  | { readonly status: 'COMPLETED'; readonly expiresAt: string; readonly result: unknown };
+
+/** Where records live: conditional writes are what make one run per key possible. */
+export interface RequestRecordStore {
+  /** Create the record unless one exists: its version, or undefined when one exists. */
+  create(key: string, record: RequestRecord): Promise<string | undefined>;
+  /** The record, or undefined when there is none. */
+  read(key: string): Promise<StoredRecord | undefined>;
+  /** Replace the record if it is still at `version`; false when it is not. */
+  replace(key: string, record: RequestRecord, version: string): Promise<boolean>;
+  /** Delete the record if it is still at `version` (absent is fine). */
+  remove(key: string, version: string): Promise<void>;
+}
+
+export type OnceOutcome<T> =
+  | { readonly firstRun: true; readonly result: T }
+  | { readonly firstRun: false; readonly result: T }
+  | { readonly inProgress: true };
+
+export interface RunOnceOptions {
+  /** How long a finished request is remembered. */
+  readonly keepMs: number;
+  /** How long a claim holds before another delivery may take it over (the run's own deadline). */
+  readonly claimMs: number;
+  readonly now?: () => Date;
+}
+
+/** Run `run` once for `key`: see the module comment. */
+export async function runOncePerKey<T>(
+  key: string,
+  run: () => Promise<T>,
+  store: RequestRecordStore,
+  options: RunOnceOptions,
+): Promise<OnceOutcome<T>> {
+  const now = options.now ?? (() => new Date());
+  const claim = (): RequestRecord => ({
+    status: 'INPROGRESS',
+    expiresAt: new Date(now().getTime() + options.claimMs).toISOString(),
+  });
+  let version = await store.create(key, claim());
+  if (version === undefined) {
+    const found = await store.read(key);
+    const expired = found && Date.parse(found.record.expiresAt) <= now().getTime();
+    if (found && !expired) {
+      return found.record.status === 'COMPLETED'
+        ? { firstRun: false, result: found.record.result as T }
+        : { inProgress: true };
+    }
+    // Gone since the create, or expired (a finished request forgotten, or a run that died): take
+    // it over only if nobody else did in between.
+    if (found) {
+      const taken = await store.replace(key, claim(), found.version);
+      if (!taken) return { inProgress: true };
+      version = (await store.read(key))?.version;
+    } else {
+      version = await store.create(key, claim());
+    }
+    if (version === undefined) return { inProgress: true };
+  }
+  let result: T;
+  try {
+    result = await run();
+  } catch (error) {
+    await store.remove(key, version).catch(() => undefined);
+    throw error;
+  }
+  await store.replace(
+    key,
+    { status: 'COMPLETED', expiresAt: new Date(now().getTime() + options.keepMs).toISOString(), result },
+    version,
+  );
+  return { firstRun: true, result };
+}

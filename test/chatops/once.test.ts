@@ -1,0 +1,96 @@
+/**
+ * One run per request key, against the Cloud Storage record store on the simulator's GCS (the
+ * generation preconditions are what make it work).
+ */
+import { Storage } from '@google-cloud/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runOncePerKey } from '../../functions/chatops/once.ts';
+import { cloudStorageRecords } from '../../functions/gcp/chat-records.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+
+let sim: Sim;
+let storage: Storage;
+beforeAll(async () => {
+  sim = await startSim({
+    scenario: { services: { gcs: { buckets: [{ name: 'certctl-chat-requests', project: 'certctl-ops' }] } } },
+  });
+  storage = new Storage({ apiEndpoint: sim.endpoint });
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+const OPTIONS = { keepMs: 86_400_000, claimMs: 900_000 };
+
+function store() {
+  return cloudStorageRecords(storage.bucket('certctl-chat-requests'), `t-${Math.random()}/`);
+}
+
+describe('runOncePerKey over Cloud Storage', () => {
+  it('runs once and returns the first result to a repeat', async () => {
+    // Prepare
+    const records = store();
+    let runs = 0;
+    const run = async () => {
+      runs += 1;
+      return { snapshot: `snap-${runs}` };
+    };
+
+    // Act
+    const first = await runOncePerKey('k1', run, records, OPTIONS);
+    const repeat = await runOncePerKey('k1', run, records, OPTIONS);
+
+    // Assess
+    expect(first).toEqual({ firstRun: true, result: { snapshot: 'snap-1' } });
+    expect(repeat).toEqual({ firstRun: false, result: { snapshot: 'snap-1' } });
+    expect(runs).toBe(1);
+  });
+
+  it('tells a concurrent duplicate that the first is in progress, without running it', async () => {
+    // Prepare
+    const records = store();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let runs = 0;
+    const run = async () => {
+      runs += 1;
+      await gate;
+      return 'done';
+    };
+
+    // Act
+    const first = runOncePerKey('k2', run, records, OPTIONS);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const duplicate = await runOncePerKey('k2', run, records, OPTIONS);
+    release();
+
+    // Assess
+    expect(duplicate).toEqual({ inProgress: true });
+    expect(await first).toEqual({ firstRun: true, result: 'done' });
+    expect(runs).toBe(1);
+  });
+
+  it('lets a later delivery run again after a run that threw, and takes over a claim that expired', async () => {
+    // Prepare
+    const records = store();
+    let clock = Date.parse('2026-12-02T10:00:00Z');
+    const options = { ...OPTIONS, now: () => new Date(clock) };
+
+    // Act
+    await expect(
+      runOncePerKey('k3', async () => Promise.reject(new Error('boom')), records, options),
+    ).rejects.toThrow('boom');
+    const after = await runOncePerKey('k3', async () => 'second', records, options);
+    await records.create('k4', { status: 'INPROGRESS', expiresAt: new Date(clock + 1000).toISOString() });
+    const held = await runOncePerKey('k4', async () => 'x', records, options);
+    clock += 2000;
+    const takenOver = await runOncePerKey('k4', async () => 'taken over', records, options);
+
+    // Assess
+    expect(after).toEqual({ firstRun: true, result: 'second' });
+    expect(held).toEqual({ inProgress: true });
+    expect(takenOver).toEqual({ firstRun: true, result: 'taken over' });
+  });
+});
