@@ -42,7 +42,10 @@ export function cloudStorageRecords(bucket: Bucket, prefix = CHAT_RECORDS_PREFIX
         const target = file(key);
         const [metadata] = await target.getMetadata();
         const [body] = await target.download({ ifGenerationMatch: Number(metadata.generation) } as never);
-        return { record: JSON.parse(body.toString('utf8')) as RequestRecord, version: String(metadata.generation) };
+        return {
+          record: JSON.parse(body.toString('utf8')) as RequestRecord,
+          version: String(metadata.generation),
+        };
       } catch (error) {
         if (statusOf(error) === 404 || statusOf(error) === 412) return undefined;
         throw error;

@@ -24,8 +24,8 @@ import { randomUUID } from 'node:crypto';
 import { CRC32C } from '@google-cloud/storage';
 import * as z from 'zod';
 import type { Scenario } from '../scenario.ts';
-import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
 import { absoluteTime } from '../scenario-fields.ts';
+import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
 import { bucketContentsFields, bucketObjects, byteRange, type StoredObject, stored } from './object-store.ts';
 
 export const GCS_SERVICE = 'gcs';

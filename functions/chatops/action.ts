@@ -1,0 +1,107 @@
+/**
+ * The action side of a chat command, whatever hosts it (the `chat-action` Lambda, the GCP
+ * `chatAction` function): validate the work handed over (functions/chatops/work.ts), pick where
+ * its answer goes (Slack's `response_url`, or the Amazon Q channel's notification topic), run it
+ * (run-work.ts plans Slack's five posts) and count the outcome.
+ *
+ * It never throws for a command that failed: the failure is answered in chat, logged and counted
+ * (`ChatCommandsFailed`, alarmed), so the platform does not redeliver and post the same failure again.
+ */
+import { describeError } from '../core/errors.ts';
+import type { StructuredLogger } from '../core/logging.ts';
+import type { ChatActions } from './actions.ts';
+import { ResponsePoster } from './replies.ts';
+import { type ChatReplier, type ChatWorkOutcome, runChatWork } from './run-work.ts';
+import { type ChatWork, parseChatWork } from './work.ts';
+
+/** Slack refuses replies to a `response_url` after 30 minutes; older work only runs and logs. */
+const SLACK_REPLY_WINDOW_MS = 30 * 60_000;
+
+/** Time kept back from the function's timeout to post the answer after the snapshots stop waiting. */
+export const ANSWER_MARGIN_MS = 60_000;
+
+/** What the action side counts: one name per metric (CloudWatch, or a log-based metric on GCP). */
+export type ChatActionMetric = 'ChatCommandsCompleted' | 'ChatCommandsFailed' | 'ChatAnswersNotDelivered';
+
+export interface ChatActionOptions {
+  readonly actions: ChatActions;
+  readonly logger: StructuredLogger;
+  readonly count: (metric: ChatActionMetric) => void;
+  /** The replier of Amazon Q work (its notification topic); absent where there is no Amazon Q channel. */
+  readonly amazonQ?: (work: ChatWork) => ChatReplier;
+  /**
+   * Hosts a `response_url` may name.
+   * @default ['hooks.slack.com']
+   */
+  readonly replyHosts?: readonly string[];
+  readonly fetch?: typeof fetch;
+  readonly now?: () => Date;
+  /** Milliseconds left before the function times out (the Lambda context's). */
+  readonly remainingMs?: () => number;
+  /** Progress timing, for tests and the demo (see runChatWork). */
+  readonly progressSettleMs?: number;
+  readonly progressIntervalMs?: number;
+}
+
+/** The replier of a piece of work, or undefined when its answer can no longer be delivered. */
+function replierOf(work: ChatWork, deps: ChatActionOptions): ChatReplier | undefined {
+  const now = deps.now ?? (() => new Date());
+  if (work.replyTo.kind === 'amazon-q') return deps.amazonQ?.(work);
+  if (now().getTime() - Date.parse(work.acceptedAt) > SLACK_REPLY_WINDOW_MS) return undefined;
+  return new ResponsePoster({
+    responseUrl: work.replyTo.responseUrl,
+    ...(deps.replyHosts ? { allowedHosts: deps.replyHosts } : {}),
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    now,
+  });
+}
+
+/** Validate and run one piece of work, then answer; never throws. */
+export async function runChatAction(event: unknown, deps: ChatActionOptions): Promise<ChatWorkOutcome> {
+  const { logger, count } = deps;
+  let work: ChatWork;
+  let replier: ChatReplier | undefined;
+  try {
+    work = parseChatWork(event);
+    replier = replierOf(work, deps);
+  } catch (error) {
+    // Only our own entry points invoke this function: a bad event is a deployment fault.
+    count('ChatCommandsFailed');
+    logger.error('chat work refused', {
+      error: { name: (error as Error)?.name, message: describeError(error) },
+    });
+    return { outcome: 'failed', delivered: false, posts: 0 };
+  }
+  const silent: ChatReplier = {
+    progress: async () => false,
+    post: async () => {
+      logger.warn('chat answer not deliverable', {
+        requestKey: work.requestKey,
+        replyTo: work.replyTo.kind,
+        reason: 'the reply window has passed or no notification topic is configured',
+      });
+    },
+  };
+  const remainingMs = deps.remainingMs;
+  const now = deps.now ?? (() => new Date());
+  const outcome = await runChatWork(work, {
+    actions: deps.actions,
+    replier: replier ?? silent,
+    logger,
+    now,
+    ...(remainingMs
+      ? { waitUntil: () => new Date(now().getTime() + Math.max(0, remainingMs() - ANSWER_MARGIN_MS)) }
+      : {}),
+    ...(deps.progressSettleMs === undefined ? {} : { progressSettleMs: deps.progressSettleMs }),
+    ...(deps.progressIntervalMs === undefined ? {} : { progressIntervalMs: deps.progressIntervalMs }),
+  });
+  count(outcome.outcome === 'failed' ? 'ChatCommandsFailed' : 'ChatCommandsCompleted');
+  if (!outcome.delivered || !replier) count('ChatAnswersNotDelivered');
+  logger.info('chat command finished', {
+    command: work.command.name,
+    requestKey: work.requestKey,
+    requestedBy: work.requestedBy,
+    ...outcome,
+  });
+  return outcome;
+}
