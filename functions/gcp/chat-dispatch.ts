@@ -10,9 +10,7 @@
 import type { AuthClient } from 'google-auth-library';
 import { ChatError } from '../chatops/errors.ts';
 import type { ChatWork } from '../chatops/work.ts';
-
-/** Environment variable naming the topic: `projects/<project>/topics/<topic>`. */
-export const CHAT_TOPIC_ENV = 'BACKUP_GUARD_CHAT_TOPIC';
+import { CHAT_TOPIC_ENV } from './chat-environment.ts';
 
 const PUBSUB_ENDPOINT = 'https://pubsub.googleapis.com';
 const TOPIC = /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/topics\/[A-Za-z][\w.~+%-]{2,254}$/;

@@ -20,7 +20,7 @@ import {
   DEFAULT_FUNCTION_NAME,
   deployedPackage,
   fillPlaceholders,
-  GCP_AUDIT_FUNCTIONS,
+  GCP_FUNCTIONS,
   GCP_PROJECT_ID,
   GCP_REGION,
   type GcpStep,
@@ -322,7 +322,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return DEPLOY_EXIT_CODES.ok;
     }
     if (!args.destroy) {
-      for (const { handlerPath } of GCP_AUDIT_FUNCTIONS) {
+      for (const { handlerPath } of GCP_FUNCTIONS) {
         try {
           readFileSync(join(REPO_ROOT, handlerPath));
         } catch (error) {

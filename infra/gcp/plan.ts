@@ -22,6 +22,11 @@ import { stringify as toYaml } from 'yaml';
 import { BackupGuardError, PolicyError } from '../../functions/core/errors.ts';
 import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
 import { parseAuditSchedule, toCloudSchedulerCron } from '../../functions/core/schedule.ts';
+import {
+  CHAT_RECORDS_BUCKET_ENV,
+  CHAT_TOPIC_ENV,
+  SLACK_SECRET_VALUE_ENV,
+} from '../../functions/gcp/chat-environment.ts';
 import { BUNDLE_FILE_NAME, FUNCTION_NODE_OPTIONS, functionBundleCliFlags } from '../bundling.ts';
 
 /** The Functions Framework entry point the GCP handler registers. */
@@ -30,6 +35,36 @@ export const GCP_ENTRY_POINT = 'auditPitr';
 export const GCP_HANDLER_PATH = 'functions/handlers/gcp/audit-pitr.ts';
 /** The deployed function's name unless `--function-name` says otherwise. */
 export const DEFAULT_FUNCTION_NAME = 'certctl-audit-pitr';
+/** The GCP chat handler (both chat entry points), relative to the repository root. */
+export const CHAT_HANDLER_PATH = 'functions/handlers/gcp/chat.ts';
+/** The Secret Manager secret holding the Slack app's signing secret (its value is put by hand). */
+export const CHAT_SECRET_ID = 'certctl-backup-guard-slack-signing-secret';
+/** The Pub/Sub topic carrying chat commands from `chatSlack` to `chatAction`. */
+export const CHAT_TOPIC_ID = 'certctl-backup-guard-chat';
+/**
+ * The chat action's custom role in each project it snapshots: the Cloud SQL reads of the audit, and
+ * `backupRuns.insert` with the `operations.get` that awaits it (instance-level permissions, Cloud
+ * SQL "IAM permissions"). `roles/cloudsql.editor` would also allow changing and restarting instances.
+ */
+export const CHAT_ACTION_ROLE_ID = 'certctlBackupGuardChatAction';
+export const CHAT_ACTION_PERMISSIONS = [
+  'cloudsql.instances.list',
+  'cloudsql.instances.get',
+  'cloudsql.backupRuns.list',
+  'cloudsql.backupRuns.get',
+  'cloudsql.backupRuns.create',
+] as const;
+/** The chat action's role on its records bucket: read, create and delete its request records. */
+export const CHAT_RECORDS_ROLE_ID = 'certctlBackupGuardChatRecords';
+export const CHAT_RECORDS_PERMISSIONS = [
+  'storage.objects.create',
+  'storage.objects.delete',
+  'storage.objects.get',
+] as const;
+/** The bucket of the chat action's request records in the host project. */
+export function chatRecordsBucket(project: string): string {
+  return `${project}-certctl-chat-requests`;
+}
 
 /**
  * The custom role the runtime account gets in each audited project. Role ids allow letters, digits,
@@ -435,6 +470,201 @@ export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[]
   ];
 }
 
+/** The APIs the chat functions add: the signing secret, the chat topic and its trigger. */
+export const CHAT_APIS = [
+  'secretmanager.googleapis.com',
+  'pubsub.googleapis.com',
+  'eventarc.googleapis.com',
+] as const;
+
+/** Days a chat request record is kept (the idempotency window of a request key). */
+export const CHAT_RECORDS_DAYS = 2;
+
+/**
+ * The chat functions' own resources in the host project: the signing secret (created empty; its
+ * value is Slack's, added by hand), the chat topic, and the records bucket (uniform access, public
+ * access prevented, records deleted after {@link CHAT_RECORDS_DAYS} days by a lifecycle rule).
+ */
+export function planChatResources(project: string, region: string): GcpStep[] {
+  const scope = [`--project=${project}`];
+  const bucket = `gs://${chatRecordsBucket(project)}`;
+  return [
+    {
+      kind: 'ensure',
+      description: `Secret Manager secret ${CHAT_SECRET_ID} (the Slack signing secret; its value is added by hand)`,
+      probe: ['gcloud', 'secrets', 'describe', CHAT_SECRET_ID, ...scope],
+      create: ['gcloud', 'secrets', 'create', CHAT_SECRET_ID, ...scope, '--replication-policy=automatic'],
+    },
+    {
+      kind: 'ensure',
+      description: `Pub/Sub topic ${CHAT_TOPIC_ID} (chat commands from chat-slack to chat-action)`,
+      probe: ['gcloud', 'pubsub', 'topics', 'describe', CHAT_TOPIC_ID, ...scope],
+      create: ['gcloud', 'pubsub', 'topics', 'create', CHAT_TOPIC_ID, ...scope],
+    },
+    {
+      kind: 'ensure',
+      description: `bucket ${bucket} for chat request records (one run per request)`,
+      probe: ['gcloud', 'storage', 'buckets', 'describe', bucket, ...scope],
+      create: [
+        'gcloud',
+        'storage',
+        'buckets',
+        'create',
+        bucket,
+        ...scope,
+        `--location=${region}`,
+        '--uniform-bucket-level-access',
+        '--public-access-prevention',
+      ],
+    },
+    {
+      kind: 'write-file',
+      description: `lifecycle of the records bucket: delete records after ${CHAT_RECORDS_DAYS} days`,
+      path: posix.join(`\${${STAGING_DIR}}`, 'chat-records-lifecycle.json'),
+      content: `${JSON.stringify({ rule: [{ action: { type: 'Delete' }, condition: { age: CHAT_RECORDS_DAYS } }] })}\n`,
+    },
+    {
+      kind: 'run',
+      description: 'apply the lifecycle of the records bucket',
+      argv: [
+        'gcloud',
+        'storage',
+        'buckets',
+        'update',
+        bucket,
+        ...scope,
+        `--lifecycle-file=${posix.join(`\${${STAGING_DIR}}`, 'chat-records-lifecycle.json')}`,
+      ],
+    },
+  ];
+}
+
+/** chat-slack's access: read the signing secret and publish to the chat topic, each on that resource only. */
+export function planChatSlackAccess(project: string, member: string): GcpStep[] {
+  const scope = [`--project=${project}`];
+  return [
+    {
+      kind: 'run',
+      description: `let chat-slack read the signing secret ${CHAT_SECRET_ID} only`,
+      argv: [
+        'gcloud',
+        'secrets',
+        'add-iam-policy-binding',
+        CHAT_SECRET_ID,
+        ...scope,
+        `--member=${member}`,
+        '--role=roles/secretmanager.secretAccessor',
+        '--condition=None',
+      ],
+    },
+    {
+      kind: 'run',
+      description: `let chat-slack publish to the topic ${CHAT_TOPIC_ID} only`,
+      argv: [
+        'gcloud',
+        'pubsub',
+        'topics',
+        'add-iam-policy-binding',
+        CHAT_TOPIC_ID,
+        ...scope,
+        `--member=${member}`,
+        '--role=roles/pubsub.publisher',
+      ],
+    },
+  ];
+}
+
+/**
+ * chat-action's access: its custom role ({@link CHAT_ACTION_ROLE_ID}) in each project of
+ * `gcp.projects` (snapshots and the readiness reads), its records role on the records bucket only,
+ * and the dumps audit's reads on the policy's dump buckets (readiness runs that audit too).
+ */
+export function planChatActionAccess(policy: Policy, project: string, member: string): GcpStep[] {
+  const roleFlags = (permissions: readonly string[], title: string, description: string) => [
+    `--title=${title}`,
+    `--description=${description}`,
+    `--permissions=${permissions.join(',')}`,
+    '--stage=GA',
+  ];
+  const customRole = (
+    id: string,
+    where: string,
+    permissions: readonly string[],
+    title: string,
+    description: string,
+  ): EnsureStep => ({
+    kind: 'ensure',
+    description: `custom role ${id} in ${where} (${permissions.join(', ')})`,
+    probe: ['gcloud', 'iam', 'roles', 'describe', id, `--project=${where}`],
+    create: [
+      'gcloud',
+      'iam',
+      'roles',
+      'create',
+      id,
+      `--project=${where}`,
+      ...roleFlags(permissions, title, description),
+    ],
+    update: [
+      'gcloud',
+      'iam',
+      'roles',
+      'update',
+      id,
+      `--project=${where}`,
+      ...roleFlags(permissions, title, description),
+      '--quiet',
+    ],
+  });
+  return [
+    ...policy.gcp.projects.flatMap((audited): GcpStep[] => [
+      customRole(
+        CHAT_ACTION_ROLE_ID,
+        audited,
+        CHAT_ACTION_PERMISSIONS,
+        'certctl-backup-guard chat action',
+        'Takes on-demand Cloud SQL backups before maintenance and reads what readiness judges, for certctl-backup-guard chat commands',
+      ),
+      {
+        kind: 'run',
+        description: `let chat-action snapshot and read Cloud SQL in ${audited}`,
+        argv: [
+          'gcloud',
+          'projects',
+          'add-iam-policy-binding',
+          audited,
+          `--member=${member}`,
+          `--role=projects/${audited}/roles/${CHAT_ACTION_ROLE_ID}`,
+          '--condition=None',
+          '--quiet',
+        ],
+      },
+    ]),
+    customRole(
+      CHAT_RECORDS_ROLE_ID,
+      project,
+      CHAT_RECORDS_PERMISSIONS,
+      'certctl-backup-guard chat records',
+      'Reads, creates and deletes the request records of certctl-backup-guard chat commands',
+    ),
+    {
+      kind: 'run',
+      description: `let chat-action keep its request records in gs://${chatRecordsBucket(project)} only`,
+      argv: [
+        'gcloud',
+        'storage',
+        'buckets',
+        'add-iam-policy-binding',
+        `gs://${chatRecordsBucket(project)}`,
+        `--member=${member}`,
+        `--role=projects/${project}/roles/${CHAT_RECORDS_ROLE_ID}`,
+        '--condition=None',
+      ],
+    },
+    ...planDumpsBucketAccess(policy, member),
+  ];
+}
+
 /**
  * Policy rules only the GCP deployment has: something to audit, and a way to publish when the
  * policy publishes. Without `gcp.federation` the function cannot reach Security Hub and would answer
@@ -453,32 +683,45 @@ export function validateGcpDeployablePolicy(policy: Policy): void {
 }
 
 /**
- * One audit Cloud Function of the deployment: its code, its schedule, and whether the policy gives
- * it anything to audit. Each runs as its own service account holding only its own reads, and is
+ * How a function of the deployment is called: an audit on its Cloud Scheduler schedule (HTTP,
+ * internal-only, authenticated), the public Slack endpoint (Slack cannot present a Google identity;
+ * the function verifies Slack's signature before anything else), or the chat topic's Pub/Sub
+ * trigger.
+ */
+export type GcpFunctionTrigger =
+  | { readonly kind: 'schedule'; readonly field: 'auditPitr' | 'auditDumps' }
+  | { readonly kind: 'slack' }
+  | { readonly kind: 'chat-topic' };
+
+/**
+ * One Cloud Function of the deployment: its code, how it is called, and whether the policy gives
+ * it anything to do. Each runs as its own service account holding only its own permissions, and is
  * bundled from its own handler, so it carries only its own clients.
  */
-export interface GcpAuditFunction {
-  /** The job's name, as the Lambda of the same job is named (`audit-pitr`). */
+export interface GcpFunction {
+  /** The job's name, as the Lambda of the same job is named (`audit-pitr`, `chat-slack`). */
   readonly job: string;
   /** The Functions Framework entry point its handler registers. */
   readonly entryPoint: string;
   /** Its handler, relative to the repository root. */
   readonly handlerPath: string;
-  /** The policy schedule it runs on (`schedules.<field>`). */
-  readonly scheduleField: 'auditPitr' | 'auditDumps';
+  readonly trigger: GcpFunctionTrigger;
+  /** What its runtime service account does (the account's description). */
+  readonly accountDescription: string;
   /** Suffix of its `${NAME}` captures: '' for audit-pitr (the names earlier versions printed). */
   readonly variableSuffix: string;
-  /** True when the policy gives it something to audit; otherwise a deployment removes it. */
+  /** True when the policy gives it something to do; otherwise a deployment removes it. */
   readonly configured: (policy: Policy) => boolean;
 }
 
-/** The audit Cloud Functions, in deployment order. */
-export const GCP_AUDIT_FUNCTIONS: readonly GcpAuditFunction[] = [
+/** The Cloud Functions, in deployment order. */
+export const GCP_FUNCTIONS: readonly GcpFunction[] = [
   {
     job: 'audit-pitr',
     entryPoint: GCP_ENTRY_POINT,
     handlerPath: GCP_HANDLER_PATH,
-    scheduleField: 'auditPitr',
+    trigger: { kind: 'schedule', field: 'auditPitr' },
+    accountDescription: `Runs the certctl-backup-guard PITR audit: reads Cloud SQL settings (${CLOUD_SQL_READER_ROLE_ID})`,
     variableSuffix: '',
     configured: () => true,
   },
@@ -486,13 +729,38 @@ export const GCP_AUDIT_FUNCTIONS: readonly GcpAuditFunction[] = [
     job: 'audit-dumps',
     entryPoint: 'auditDumps',
     handlerPath: 'functions/handlers/gcp/audit-dumps.ts',
-    scheduleField: 'auditDumps',
+    trigger: { kind: 'schedule', field: 'auditDumps' },
+    accountDescription: `Runs the certctl-backup-guard dumps audit: lists and reads dump headers in the policy's buckets (${DUMP_READER_ROLE_ID})`,
     variableSuffix: '_AUDIT_DUMPS',
     configured: (policy) => policy.dumps.locations.some((location) => location.provider === 'gcp'),
   },
+  {
+    job: 'chat-slack',
+    entryPoint: 'chatSlack',
+    handlerPath: CHAT_HANDLER_PATH,
+    trigger: { kind: 'slack' },
+    accountDescription:
+      'The certctl-backup-guard Slack endpoint: reads the signing secret and publishes commands to the chat topic',
+    variableSuffix: '_CHAT_SLACK',
+    configured: (policy) => policy.chatops.slack.teams.length > 0,
+  },
+  {
+    job: 'chat-action',
+    entryPoint: 'chatAction',
+    handlerPath: CHAT_HANDLER_PATH,
+    trigger: { kind: 'chat-topic' },
+    accountDescription: `Runs certctl-backup-guard chat commands: Cloud SQL snapshots and readiness (${CHAT_ACTION_ROLE_ID}), its request records`,
+    variableSuffix: '_CHAT_ACTION',
+    configured: (policy) => policy.chatops.slack.teams.length > 0,
+  },
 ];
 
-/** What one audit function is known by in a deployment. */
+/** The scheduled audit functions among {@link GCP_FUNCTIONS}. */
+export const GCP_AUDIT_FUNCTIONS: readonly GcpFunction[] = GCP_FUNCTIONS.filter(
+  (fn) => fn.trigger.kind === 'schedule',
+);
+
+/** What one function is known by in a deployment. */
 export interface GcpFunctionNames {
   readonly functionName: string;
   readonly jobName: string;
@@ -508,7 +776,7 @@ export interface GcpFunctionNames {
  * options; every other function is `certctl-<job>`, function and service account alike.
  */
 export function functionNames(
-  fn: GcpAuditFunction,
+  fn: GcpFunction,
   options: Pick<GcpDeploymentOptions, 'project' | 'functionName' | 'serviceAccountId'>,
 ): GcpFunctionNames {
   const email = (id: string) => `${id}@${options.project}.iam.gserviceaccount.com`;
@@ -544,18 +812,23 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
   const scope = [`--project=${project}`];
   const runtimeMember = `serviceAccount:${names.serviceAccountEmail}`;
   const audited = policy.gcp.projects;
-  const deployed = GCP_AUDIT_FUNCTIONS.filter((fn) => fn.configured(policy)).map((fn) => ({
+  const deployed = GCP_FUNCTIONS.filter((fn) => fn.configured(policy)).map((fn) => ({
     fn,
     names: functionNames(fn, options),
     // The first function keeps the source directory earlier versions used.
     sourceDir: posix.join(stagingDir, fn.job === 'audit-pitr' ? 'source' : `source-${fn.job}`),
-    cron: toCloudSchedulerCron(
-      parseAuditSchedule(policy.schedules[fn.scheduleField], `schedules.${fn.scheduleField}`),
-    ),
+    cron:
+      fn.trigger.kind === 'schedule'
+        ? toCloudSchedulerCron(
+            parseAuditSchedule(policy.schedules[fn.trigger.field], `schedules.${fn.trigger.field}`),
+          )
+        : undefined,
   }));
-  const removed = GCP_AUDIT_FUNCTIONS.filter((fn) => !fn.configured(policy)).map((fn) =>
-    functionNames(fn, options),
-  );
+  const removed = GCP_FUNCTIONS.filter((fn) => !fn.configured(policy)).map((fn) => ({
+    fn,
+    names: functionNames(fn, options),
+  }));
+  const chat = deployed.some(({ fn }) => fn.trigger.kind !== 'schedule');
 
   const createAccount = (email: string, displayName: string, description: string): EnsureStep => ({
     kind: 'ensure',
@@ -647,10 +920,13 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
     },
   ];
   /** The reads each function's own account gets. */
-  const accessOf = (fn: GcpAuditFunction, own: GcpFunctionNames): GcpStep[] =>
-    fn.job === 'audit-pitr'
-      ? cloudSqlAccess
-      : planDumpsBucketAccess(policy, `serviceAccount:${own.serviceAccountEmail}`);
+  const accessOf = (fn: GcpFunction, own: GcpFunctionNames): GcpStep[] => {
+    const member = `serviceAccount:${own.serviceAccountEmail}`;
+    if (fn.job === 'audit-pitr') return cloudSqlAccess;
+    if (fn.job === 'chat-slack') return planChatSlackAccess(project, member);
+    if (fn.job === 'chat-action') return planChatActionAccess(policy, project, member);
+    return planDumpsBucketAccess(policy, member);
+  };
 
   return [
     ...deployed.flatMap(({ sourceDir }): GcpStep[] => [
@@ -677,6 +953,12 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           [POLICY_ENV]: JSON.stringify(policy),
           NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
           [BOUND_PROJECTS_ENV]: audited.join(','),
+          ...(chat
+            ? {
+                [CHAT_TOPIC_ENV]: `projects/${project}/topics/${CHAT_TOPIC_ID}`,
+                [CHAT_RECORDS_BUCKET_ENV]: chatRecordsBucket(project),
+              }
+            : {}),
         },
         // One line: the JSON must reach the function byte for byte, unfolded.
         { lineWidth: 0 },
@@ -702,22 +984,14 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
         'services',
         'enable',
         ...REQUIRED_APIS,
-        ...(deployed.some(({ fn }) => fn.job === 'audit-dumps') ? ['storage.googleapis.com'] : []),
+        ...(deployed.some(({ fn }) => fn.job === 'audit-dumps') || chat ? ['storage.googleapis.com'] : []),
+        ...(chat ? CHAT_APIS : []),
         ...scope,
       ],
     },
+    ...(chat ? planChatResources(project, region) : []),
     ...deployed.map(({ fn, names: own }) =>
-      fn.job === 'audit-pitr'
-        ? createAccount(
-            own.serviceAccountEmail,
-            'certctl-backup-guard audit-pitr',
-            `Runs the certctl-backup-guard PITR audit: reads Cloud SQL settings (${CLOUD_SQL_READER_ROLE_ID})`,
-          )
-        : createAccount(
-            own.serviceAccountEmail,
-            'certctl-backup-guard audit-dumps',
-            `Runs the certctl-backup-guard dumps audit: lists and reads dump headers in the policy's buckets (${DUMP_READER_ROLE_ID})`,
-          ),
+      createAccount(own.serviceAccountEmail, `certctl-backup-guard ${fn.job}`, fn.accountDescription),
     ),
     createAccount(
       names.invokerEmail,
@@ -761,7 +1035,94 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
     ),
     ...deployed.flatMap(({ fn, names: own }) => accessOf(fn, own)),
     ...deployed.flatMap(({ fn, names: own, sourceDir, cron }): GcpStep[] => {
+      const deploy = (description: string, flags: readonly string[]): RunStep => ({
+        kind: 'run',
+        description: `deploy ${own.functionName} (2nd gen, Node.js 24, ${description})`,
+        argv: [
+          'gcloud',
+          'functions',
+          'deploy',
+          own.functionName,
+          '--gen2',
+          ...scope,
+          `--region=${region}`,
+          '--runtime=nodejs24',
+          `--source=${sourceDir}`,
+          `--entry-point=${fn.entryPoint}`,
+          ...flags,
+          `--service-account=${own.serviceAccountEmail}`,
+          `--build-service-account=projects/${project}/serviceAccounts/${names.builderEmail}`,
+          `--env-vars-file=${envFile}`,
+          '--memory=256Mi',
+          '--quiet',
+        ],
+      });
+      const describeUrl = (why: string): RunStep => ({
+        kind: 'run',
+        description: `URL of ${own.functionName} (${why})`,
+        argv: [
+          'gcloud',
+          'functions',
+          'describe',
+          own.functionName,
+          '--gen2',
+          ...scope,
+          `--region=${region}`,
+          '--format=value(serviceConfig.uri)',
+        ],
+        capture: own.urlVariable,
+      });
+      const invoker = (why: string): RunStep => ({
+        kind: 'run',
+        description: `let the invoker account call ${own.functionName} (${why}), and nothing else`,
+        argv: [
+          'gcloud',
+          'run',
+          'services',
+          'add-iam-policy-binding',
+          own.functionName,
+          ...scope,
+          `--region=${region}`,
+          `--member=serviceAccount:${names.invokerEmail}`,
+          `--role=${RUN_INVOKER_ROLE}`,
+          '--quiet',
+        ],
+      });
+      if (fn.trigger.kind === 'slack') {
+        return [
+          deploy('HTTP, public for Slack, every request verified by its Slack signature', [
+            '--trigger-http',
+            '--allow-unauthenticated',
+            '--ingress-settings=all',
+            // The secret's latest version, resolved when an instance starts (once per instance).
+            `--set-secrets=${SLACK_SECRET_VALUE_ENV}=${CHAT_SECRET_ID}:latest`,
+            // Slack waits 3 seconds for the acknowledgement.
+            '--timeout=10s',
+          ]),
+          describeUrl("the Slack app's slash command Request URL"),
+          {
+            kind: 'note',
+            message: `Set the Slack app's slash command Request URL to \${${own.urlVariable}}, and put the app's signing secret into Secret Manager: printf '%s' "$SLACK_SIGNING_SECRET" | gcloud secrets versions add ${CHAT_SECRET_ID} --data-file=- --project=${project}`,
+          },
+        ];
+      }
+      if (fn.trigger.kind === 'chat-topic') {
+        return [
+          deploy('Pub/Sub trigger on the chat topic, authenticated', [
+            `--trigger-topic=${CHAT_TOPIC_ID}`,
+            // Eventarc pushes as the invoker account, which alone may call the function.
+            `--trigger-service-account=${names.invokerEmail}`,
+            '--no-allow-unauthenticated',
+            '--ingress-settings=internal-only',
+            // The longest an event-driven function may run; snapshots stop waiting a minute before.
+            '--timeout=540s',
+            '--retry',
+          ]),
+          invoker('the chat topic pushes commands as it'),
+        ];
+      }
       const url = `\${${own.urlVariable}}`;
+      const field = fn.trigger.field;
       const schedulerFlags = [
         `--location=${region}`,
         `--schedule=${cron}`,
@@ -773,67 +1134,19 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
         `--oidc-token-audience=${url}`,
         // The scheduler waits for the whole run, a little longer than the function may take.
         `--attempt-deadline=${timeoutSeconds + 30}s`,
-        `--description=certctl-backup-guard ${fn.job} (${policy.schedules[fn.scheduleField]})`,
+        `--description=certctl-backup-guard ${fn.job} (${policy.schedules[field]})`,
       ];
       return [
-        {
-          kind: 'run',
-          description: `deploy ${own.functionName} (2nd gen, Node.js 24, HTTP, internal-only, authenticated)`,
-          argv: [
-            'gcloud',
-            'functions',
-            'deploy',
-            own.functionName,
-            '--gen2',
-            ...scope,
-            `--region=${region}`,
-            '--runtime=nodejs24',
-            `--source=${sourceDir}`,
-            `--entry-point=${fn.entryPoint}`,
-            '--trigger-http',
-            '--no-allow-unauthenticated',
-            '--ingress-settings=internal-only',
-            `--service-account=${own.serviceAccountEmail}`,
-            `--build-service-account=projects/${project}/serviceAccounts/${names.builderEmail}`,
-            `--env-vars-file=${envFile}`,
-            '--memory=256Mi',
-            `--timeout=${timeoutSeconds}s`,
-            // One audit at a time: overlapping runs would only repeat the same API calls.
-            '--max-instances=1',
-            '--quiet',
-          ],
-        },
-        {
-          kind: 'run',
-          description: `URL of ${own.functionName} (the scheduler calls it and uses it as the OIDC audience)`,
-          argv: [
-            'gcloud',
-            'functions',
-            'describe',
-            own.functionName,
-            '--gen2',
-            ...scope,
-            `--region=${region}`,
-            '--format=value(serviceConfig.uri)',
-          ],
-          capture: own.urlVariable,
-        },
-        {
-          kind: 'run',
-          description: `let the invoker account call ${own.functionName}, and nothing else`,
-          argv: [
-            'gcloud',
-            'run',
-            'services',
-            'add-iam-policy-binding',
-            own.functionName,
-            ...scope,
-            `--region=${region}`,
-            `--member=serviceAccount:${names.invokerEmail}`,
-            `--role=${RUN_INVOKER_ROLE}`,
-            '--quiet',
-          ],
-        },
+        deploy('HTTP, internal-only, authenticated', [
+          '--trigger-http',
+          '--no-allow-unauthenticated',
+          '--ingress-settings=internal-only',
+          `--timeout=${timeoutSeconds}s`,
+          // One audit at a time: overlapping runs would only repeat the same API calls.
+          '--max-instances=1',
+        ]),
+        describeUrl('the scheduler calls it and uses it as the OIDC audience'),
+        invoker('the scheduler calls it as this account'),
         {
           kind: 'ensure',
           description: `Cloud Scheduler job for ${fn.job} (${cron} ${timeZone}) with OIDC authentication`,
@@ -864,36 +1177,50 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       ];
     }),
     // A function whose policy section is now empty is removed with its schedule (gone is fine).
-    ...removed.flatMap((own) => removeFunctionSteps(own, project, region)),
+    ...removed.flatMap(({ fn, names: own }) => removeFunctionSteps(fn, own, project, region)),
     {
       kind: 'note',
       message: federationNote(
         policy,
-        deployed.map(({ fn, names: own }) => ({ job: fn.job, variable: own.uniqueIdVariable })),
+        // Only the audits publish to Security Hub through the federation role.
+        deployed
+          .filter(({ fn }) => fn.trigger.kind === 'schedule')
+          .map(({ fn, names: own }) => ({ job: fn.job, variable: own.uniqueIdVariable })),
       ),
     },
   ];
 }
 
-/** Delete a function's scheduler job and the function; either already gone is fine. */
-function removeFunctionSteps(own: GcpFunctionNames, project: string, region: string): RunStep[] {
+/** Delete a function's scheduler job (when it has one) and the function; either already gone is fine. */
+function removeFunctionSteps(
+  fn: GcpFunction,
+  own: GcpFunctionNames,
+  project: string,
+  region: string,
+): RunStep[] {
   const scope = [`--project=${project}`];
+  const schedulerJob: RunStep[] =
+    fn.trigger.kind === 'schedule'
+      ? [
+          {
+            kind: 'run',
+            description: `delete the scheduler job ${own.jobName}`,
+            argv: [
+              'gcloud',
+              'scheduler',
+              'jobs',
+              'delete',
+              own.jobName,
+              ...scope,
+              `--location=${region}`,
+              '--quiet',
+            ],
+            ifNotFound: 'skip',
+          },
+        ]
+      : [];
   return [
-    {
-      kind: 'run',
-      description: `delete the scheduler job ${own.jobName}`,
-      argv: [
-        'gcloud',
-        'scheduler',
-        'jobs',
-        'delete',
-        own.jobName,
-        ...scope,
-        `--location=${region}`,
-        '--quiet',
-      ],
-      ifNotFound: 'skip',
-    },
+    ...schedulerJob,
     {
       kind: 'run',
       description: `delete the function ${own.functionName}`,
@@ -957,9 +1284,10 @@ export function planGcpTeardown(
     ifNotFound: 'skip',
   });
   const loopProject = `\${${AUDITED_PROJECT}}`;
-  const others = GCP_AUDIT_FUNCTIONS.filter((fn) => fn.job !== 'audit-pitr').map((fn) =>
-    functionNames(fn, options),
-  );
+  const others = GCP_FUNCTIONS.filter((fn) => fn.job !== 'audit-pitr').map((fn) => ({
+    fn,
+    names: functionNames(fn, options),
+  }));
   return [
     recordedProjectsStep(names, project, region),
     step('delete the scheduler job', [
@@ -1000,20 +1328,34 @@ export function planGcpTeardown(
       `--region=${region}`,
       '--quiet',
     ]),
-    // The other audit functions, whether or not the policy still configures them.
-    ...others.flatMap((own) => [
-      ...removeFunctionSteps(own, project, region),
-      ...dumpBuckets(policy).map(({ bucket, project: holder }) =>
-        step(`remove the dumps audit's read access to gs://${bucket}`, [
-          'gcloud',
-          'storage',
-          'buckets',
-          'remove-iam-policy-binding',
-          `gs://${bucket}`,
-          `--member=serviceAccount:${own.serviceAccountEmail}`,
-          `--role=projects/${holder}/roles/${DUMP_READER_ROLE_ID}`,
-        ]),
-      ),
+    // The other functions, whether or not the policy still configures them.
+    ...others.flatMap(({ fn, names: own }) => [
+      ...removeFunctionSteps(fn, own, project, region),
+      ...(fn.job === 'audit-dumps'
+        ? dumpBuckets(policy).map(({ bucket, project: holder }) =>
+            step(`remove the dumps audit's read access to gs://${bucket}`, [
+              'gcloud',
+              'storage',
+              'buckets',
+              'remove-iam-policy-binding',
+              `gs://${bucket}`,
+              `--member=serviceAccount:${own.serviceAccountEmail}`,
+              `--role=projects/${holder}/roles/${DUMP_READER_ROLE_ID}`,
+            ]),
+          )
+        : []),
+      ...(fn.job === 'chat-action'
+        ? policy.gcp.projects.map((audited) =>
+            step(
+              `remove the chat action's Cloud SQL access in ${audited}`,
+              removeBinding(
+                audited,
+                `serviceAccount:${own.serviceAccountEmail}`,
+                `projects/${audited}/roles/${CHAT_ACTION_ROLE_ID}`,
+              ),
+            ),
+          )
+        : []),
     ]),
     step(
       "remove the build account's role",
@@ -1021,7 +1363,7 @@ export function planGcpTeardown(
     ),
     ...[
       names.serviceAccountEmail,
-      ...others.map((own) => own.serviceAccountEmail),
+      ...others.map(({ names: own }) => own.serviceAccountEmail),
       names.invokerEmail,
       names.builderEmail,
     ].map((email) =>

@@ -20,8 +20,13 @@ import { GcpDeployError, parseDeployArguments, runSteps } from '../../infra/gcp/
 import { unsupportedNodeMessage } from '../../infra/gcp/node-version.ts';
 import {
   BOUND_PROJECTS_ENV,
+  CHAT_ACTION_PERMISSIONS,
+  CHAT_ACTION_ROLE_ID,
+  CHAT_SECRET_ID,
+  CHAT_TOPIC_ID,
   CLOUD_SQL_READER_PERMISSIONS,
   CLOUD_SQL_READER_ROLE_ID,
+  chatRecordsBucket,
   cloudSqlReaderRole,
   DEFAULT_FUNCTION_NAME,
   DUMP_READER_ROLE_ID,
@@ -504,7 +509,14 @@ describe('planGcpTeardown', () => {
       // The dumps function too, whether or not the policy still has Cloud Storage locations.
       'gcloud scheduler jobs delete',
       'gcloud functions delete certctl-audit-dumps',
+      // And the chat functions (no schedule), with the chat action's Cloud SQL access.
+      'gcloud functions delete certctl-chat-slack',
+      'gcloud functions delete certctl-chat-action',
+      `gcloud projects remove-iam-policy-binding certctl-prod-1--role=projects/certctl-prod-1/roles/${CHAT_ACTION_ROLE_ID}`,
+      `gcloud projects remove-iam-policy-binding certctl-stage-2--role=projects/certctl-stage-2/roles/${CHAT_ACTION_ROLE_ID}`,
       `gcloud projects remove-iam-policy-binding certctl-ops--role=${RUN_BUILDER_ROLE}`,
+      'gcloud iam service-accounts delete',
+      'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
@@ -693,6 +705,9 @@ describe('renderShellScript', () => {
       'certctl-prod-1',
       'certctl-prod-1',
       'certctl-stage-2',
+      'certctl-stage-2',
+      // the chat action's access, in the policy's projects
+      'certctl-prod-1',
       'certctl-stage-2',
       'certctl-ops',
     ]);
@@ -1023,6 +1038,9 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
     expect(removals).toEqual([
       ['gcloud scheduler jobs delete certctl-audit-dumps-schedule', 'skip'],
       ['gcloud functions delete certctl-audit-dumps --gen2', 'skip'],
+      // The chat functions are not configured either (no chatops.slack.teams): gone is fine.
+      ['gcloud functions delete certctl-chat-slack --gen2', 'skip'],
+      ['gcloud functions delete certctl-chat-action --gen2', 'skip'],
     ]);
     expect(commands(plan()).some((argv) => argv.includes('--entry-point=auditDumps'))).toBe(false);
   });
@@ -1055,5 +1073,103 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
         `--role=projects/certctl-stage-2/roles/${DUMP_READER_ROLE_ID}`,
       ],
     ]);
+  });
+});
+
+describe('planGcpDeployment with ChatOps', () => {
+  const chatPolicy = parsePolicy({
+    ...POLICY_INPUT,
+    chatops: { slack: { teams: ['T0CERTCTL'] }, permissions: { snapshot: ['U0OPERATOR'] } },
+  });
+  const deployOf = (steps: readonly GcpStep[], entryPoint: string) =>
+    commands(steps).find((argv) => argv.includes('deploy') && argv.includes(`--entry-point=${entryPoint}`)) ??
+    [];
+
+  it('deploys the Slack endpoint public, with the signing secret from Secret Manager, and the action on the chat topic', () => {
+    // Act
+    const steps = plan(chatPolicy);
+    const slack = deployOf(steps, 'chatSlack');
+    const action = deployOf(steps, 'chatAction');
+
+    // Assess
+    expect(slack).toEqual(
+      expect.arrayContaining([
+        'certctl-chat-slack',
+        '--trigger-http',
+        '--allow-unauthenticated',
+        '--ingress-settings=all',
+        `--set-secrets=SLACK_SIGNING_SECRET=${CHAT_SECRET_ID}:latest`,
+        '--service-account=certctl-chat-slack@certctl-ops.iam.gserviceaccount.com',
+      ]),
+    );
+    expect(action).toEqual(
+      expect.arrayContaining([
+        'certctl-chat-action',
+        `--trigger-topic=${CHAT_TOPIC_ID}`,
+        `--trigger-service-account=${INVOKER_SA}`,
+        '--no-allow-unauthenticated',
+        '--service-account=certctl-chat-action@certctl-ops.iam.gserviceaccount.com',
+      ]),
+    );
+    expect(
+      commands(steps).some((argv) => argv.includes('scheduler') && argv.join(' ').includes('chat')),
+    ).toBe(false);
+  });
+
+  it('creates the secret, the topic and the records bucket, and gives each chat account only its own access', () => {
+    // Act
+    const steps = plan(chatPolicy);
+    const ensured = steps.flatMap((step) =>
+      step.kind === 'ensure' ? [step.create.slice(0, 4).join(' ')] : [],
+    );
+    const bindings = commands(steps)
+      .filter(
+        (argv) =>
+          argv.includes('add-iam-policy-binding') &&
+          argv.some((arg) => arg.startsWith('--member=serviceAccount:certctl-chat-')),
+      )
+      .map((argv) => {
+        const at = argv.indexOf('add-iam-policy-binding');
+        const resource = argv[1] === 'projects' ? argv[3] : argv[at + 1];
+        const role = argv.find((arg) => arg.startsWith('--role=')) ?? '';
+        return `${argv[1]} ${resource} ${role} ${argv.find((arg) => arg.startsWith('--member='))?.split('@')[0]}`;
+      });
+
+    // Assess
+    expect(ensured).toEqual(
+      expect.arrayContaining([
+        `gcloud secrets create ${CHAT_SECRET_ID}`,
+        'gcloud pubsub topics create',
+        'gcloud storage buckets create',
+      ]),
+    );
+    expect(bindings).toEqual([
+      `secrets ${CHAT_SECRET_ID} --role=roles/secretmanager.secretAccessor --member=serviceAccount:certctl-chat-slack`,
+      `pubsub ${CHAT_TOPIC_ID} --role=roles/pubsub.publisher --member=serviceAccount:certctl-chat-slack`,
+      `projects certctl-prod-1 --role=projects/certctl-prod-1/roles/${CHAT_ACTION_ROLE_ID} --member=serviceAccount:certctl-chat-action`,
+      `projects certctl-stage-2 --role=projects/certctl-stage-2/roles/${CHAT_ACTION_ROLE_ID} --member=serviceAccount:certctl-chat-action`,
+      `storage gs://${chatRecordsBucket('certctl-ops')} --role=projects/certctl-ops/roles/certctlBackupGuardChatRecords --member=serviceAccount:certctl-chat-action`,
+    ]);
+    const role = steps.find((step) => step.kind === 'ensure' && step.create.includes(CHAT_ACTION_ROLE_ID));
+    expect(role?.kind === 'ensure' ? role.create : []).toContain(
+      `--permissions=${CHAT_ACTION_PERMISSIONS.join(',')}`,
+    );
+  });
+
+  it('hands the topic and the records bucket to the functions, and keeps the chat accounts out of the federation note', () => {
+    // Act
+    const steps = plan(chatPolicy);
+    const env = steps.find((step) => step.kind === 'write-file' && step.path.endsWith('env.yaml'));
+    const note = steps
+      .filter((step) => step.kind === 'note')
+      .map((step) => step.message)
+      .join('\n');
+
+    // Assess
+    const values = parseYaml(env?.kind === 'write-file' ? env.content : '') as Record<string, string>;
+    expect(values.BACKUP_GUARD_CHAT_TOPIC).toBe(`projects/certctl-ops/topics/${CHAT_TOPIC_ID}`);
+    expect(values.BACKUP_GUARD_CHAT_BUCKET).toBe(chatRecordsBucket('certctl-ops'));
+    expect(note).toContain("Set the Slack app's slash command Request URL");
+    expect(note).toMatch(/Service account uniqueIds: audit-pitr \$\{SERVICE_ACCOUNT_UNIQUE_ID\}\./);
   });
 });
