@@ -15,7 +15,7 @@ import type * as functions from '@google-cloud/functions-framework';
 import { type ChatActionMetric, runChatAction } from '../../chatops/action.ts';
 import type { ChatActions } from '../../chatops/actions.ts';
 import { type ChatEndpointMetric, slackEndpoint } from '../../chatops/endpoint.ts';
-import type { SlackEvent } from '../../chatops/middleware.ts';
+import type { HttpResponse, SlackEvent } from '../../chatops/middleware.ts';
 import type { ChatWork } from '../../chatops/work.ts';
 import type { ChatopsPolicy } from '../../core/chatops-policy.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
@@ -34,11 +34,8 @@ export interface ChatSlackFunctionDependencies {
 
 /** The `chatSlack` HTTP function over `deps` (lazily built, once per instance). */
 export function createChatSlackFunction(deps: () => ChatSlackFunctionDependencies): functions.HttpFunction {
-  let endpoint:
-    | ((
-        event: SlackEvent,
-      ) => Promise<{ statusCode: number; headers: Readonly<Record<string, string>>; body: string }>)
-    | undefined;
+  let endpoint: ((event: SlackEvent) => Promise<HttpResponse>) | undefined;
+  let log: StructuredLogger | undefined;
   let counts: Partial<Record<ChatEndpointMetric, number>> = {};
   return async (req, res) => {
     if (req.method !== 'POST') {
@@ -47,6 +44,7 @@ export function createChatSlackFunction(deps: () => ChatSlackFunctionDependencie
     }
     if (!endpoint) {
       const d = deps();
+      log = d.logger;
       endpoint = slackEndpoint({
         policy: d.policy,
         signingSecret: async () => d.signingSecret,
@@ -70,7 +68,7 @@ export function createChatSlackFunction(deps: () => ChatSlackFunctionDependencie
       body: (req.rawBody ?? Buffer.alloc(0)).toString('base64'),
       isBase64Encoded: true,
     });
-    logger.info('chat request answered', { status: answer.statusCode, metrics: counts });
+    log?.info('chat request answered', { status: answer.statusCode, metrics: counts });
     res.status(answer.statusCode).set(answer.headers).send(answer.body);
   };
 }

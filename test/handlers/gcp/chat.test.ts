@@ -1,0 +1,137 @@
+/**
+ * The GCP chat functions over the shared chat code: the Slack request as the Functions Framework
+ * delivers it (raw bytes in `rawBody`), published to the chat topic through the Pub/Sub REST call,
+ * and the Pub/Sub event run by the action side, answering on a response_url on 127.0.0.1.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatWork } from '../../../functions/chatops/work.ts';
+import { chatopsPolicySchema } from '../../../functions/core/chatops-policy.ts';
+import { pubsubDispatcher } from '../../../functions/gcp/chat-dispatch.ts';
+import { createChatActionFunction, createChatSlackFunction } from '../../../functions/handlers/gcp/chat.ts';
+import { fakeActions } from '../../chatops/fake-actions.ts';
+import { signedSlackEvent, slashCommandForm } from '../../sim/slack-client.ts';
+import { type SlackReceiver, slackView, startSlackReceiver } from '../../sim/slack-receiver.ts';
+
+const SECRET = 'CANARY-gcp-slack-secret-93be';
+const NOW = new Date('2026-12-02T10:00:00Z');
+const TOPIC = 'projects/certctl-ops/topics/certctl-backup-guard-chat';
+const policy = chatopsPolicySchema.parse({
+  slack: { teams: ['T0CERTCTL'] },
+  permissions: { snapshot: ['U0OPERATOR'], readiness: ['*'], status: ['*'] },
+});
+
+let receiver: SlackReceiver;
+beforeAll(async () => {
+  receiver = await startSlackReceiver();
+});
+afterAll(async () => {
+  await receiver.close();
+});
+
+function recordingLogger() {
+  const lines: string[] = [];
+  const log =
+    (level: string) =>
+    (message: string, ...attributes: Record<string, unknown>[]) =>
+      lines.push(JSON.stringify({ level, message, ...Object.assign({}, ...attributes) }));
+  return { lines, logger: { info: log('info'), warn: log('warn'), error: log('error') } };
+}
+
+/** The Functions Framework's request and response, as far as the function uses them. */
+function exchange(body: string, headers: Record<string, string | undefined>) {
+  const sent: { status?: number; headers?: Record<string, string>; body?: string } = {};
+  const res = {
+    status(code: number) {
+      sent.status = code;
+      return res;
+    },
+    set(values: Record<string, string>) {
+      sent.headers = values;
+      return res;
+    },
+    send(text: string) {
+      sent.body = text;
+      return res;
+    },
+  };
+  const lowercased = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  return { req: { method: 'POST', headers: lowercased, rawBody: Buffer.from(body) }, res, sent };
+}
+
+describe('the GCP chat functions', () => {
+  it('acknowledges a signed command, publishes the work to the chat topic, and refuses a forged one', async () => {
+    // Prepare
+    const published: { url: string; data: unknown }[] = [];
+    const requester = async () => ({
+      request: async (options: { url?: string; data?: unknown }) => {
+        published.push({ url: options.url ?? '', data: options.data });
+        return {} as never;
+      },
+    });
+    const { logger, lines } = recordingLogger();
+    const handler = createChatSlackFunction(() => ({
+      policy,
+      signingSecret: SECRET,
+      dispatch: pubsubDispatcher(requester as never, TOPIC, 'http://127.0.0.1:1'),
+      logger,
+      now: () => NOW,
+    }));
+    const body = slashCommandForm('snapshot certctl-sql reason="CA rotation" ticket=CHG-9');
+    const good = signedSlackEvent(body, SECRET, NOW);
+    const forged = signedSlackEvent(body, 'not-the-secret', NOW);
+
+    // Act
+    const accepted = exchange(body, good.headers as Record<string, string>);
+    await handler(accepted.req as never, accepted.res as never);
+    const refused = exchange(body, forged.headers as Record<string, string>);
+    await handler(refused.req as never, refused.res as never);
+
+    // Assess
+    expect(accepted.sent.status).toBe(200);
+    expect(JSON.parse(accepted.sent.body ?? '{}').text).toContain('for CHG-9');
+    expect(refused.sent).toMatchObject({ status: 401, body: 'Request refused.' });
+    expect(published).toHaveLength(1);
+    expect(published[0]?.url).toBe(`http://127.0.0.1:1/v1/${TOPIC}:publish`);
+    const message = (published[0]?.data as { messages: { data: string }[] }).messages[0]?.data ?? '';
+    const work = JSON.parse(Buffer.from(message, 'base64').toString('utf8')) as ChatWork;
+    expect(work).toMatchObject({
+      command: { name: 'snapshot', ticket: 'CHG-9' },
+      requestedBy: 'slack:T0CERTCTL/U0OPERATOR',
+    });
+    expect(lines.join('\n')).toContain('"ChatCommandsRefused":1');
+    expect(lines.join('\n')).not.toContain(SECRET);
+  });
+
+  it('runs the work of a Pub/Sub event once, answering on the response_url, and a redelivery takes no second snapshot', async () => {
+    // Prepare
+    const actions = fakeActions();
+    const { logger } = recordingLogger();
+    const handler = createChatActionFunction(() => ({ actions, logger, replyHosts: ['127.0.0.1'] }));
+    const url = receiver.responseUrl();
+    const command = {
+      name: 'snapshot' as const,
+      targets: ['certctl-sql'],
+      reason: 'CA rotation',
+      ticket: 'CHG-9',
+    };
+    const work: ChatWork = {
+      command,
+      requestedBy: 'slack:T0CERTCTL/U0OPERATOR',
+      replyTo: { kind: 'slack', responseUrl: url },
+      requestKey: 'a'.repeat(64),
+      acceptedAt: new Date().toISOString(),
+    };
+    const event = { data: { message: { data: Buffer.from(JSON.stringify(work)).toString('base64') } } };
+
+    // Act
+    await handler(event);
+    await handler(event);
+    await handler({ data: { message: { data: 'bm90IGpzb24=' } } });
+
+    // Assess
+    expect(actions.started).toHaveLength(1);
+    const views = receiver.postsTo(url).map((post) => slackView(post.message));
+    expect(views[0]).toContain('`certctl-premaint-certctl-sql-0123456789` restorable');
+    expect(views[1]).toContain('no new snapshot was started');
+  });
+});
