@@ -92,7 +92,8 @@ describe('the GCP chat functions', () => {
     expect(refused.sent).toMatchObject({ status: 401, body: 'Request refused.' });
     expect(published).toHaveLength(1);
     expect(published[0]?.url).toBe(`http://127.0.0.1:1/v1/${TOPIC}:publish`);
-    const message = (published[0]?.data as { messages: { data: string }[] }).messages[0]?.data ?? '';
+    const sent = published[0]?.data as { messages: { data: string }[] } | undefined;
+    const message = sent?.messages[0]?.data ?? '';
     const work = JSON.parse(Buffer.from(message, 'base64').toString('utf8')) as ChatWork;
     expect(work).toMatchObject({
       command: { name: 'snapshot', ticket: 'CHG-9' },
