@@ -1,0 +1,147 @@
+/**
+ * The chat actions over the jobs' ports: what the snapshot, readiness and listing results become in
+ * a chat answer, and what the snapshot job is asked.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ChatSnapshotProgress } from '../../functions/chatops/actions.ts';
+import {
+  type ChatJobs,
+  type JobSnapshotRequest,
+  jobChatActions,
+} from '../../functions/chatops/job-actions.ts';
+
+const TARGET = { provider: 'aws', account: '111111111111', region: 'eu-west-1', id: 'certctl-prod-db' };
+
+function jobs(overrides: Partial<ChatJobs> = {}): ChatJobs & { requests: JobSnapshotRequest[] } {
+  const requests: JobSnapshotRequest[] = [];
+  return {
+    requests,
+    snapshotOnce: async (request, onProgress) => {
+      requests.push(request);
+      onProgress({ target: TARGET, stage: 'creating', message: 'creating x' });
+      onProgress({ target: TARGET, stage: 'unknown-stage', message: 'ignored' });
+      return {
+        firstRun: true,
+        result: {
+          startedAt: '2026-12-02T10:00:00.000Z',
+          results: [
+            { target: TARGET, outcome: 'available', snapshotId: 'certctl-premaint-certctl-prod-db-abc' },
+            {
+              target: { ...TARGET, id: 'certctl-ra-db' },
+              outcome: 'quota',
+              error: { code: 'SnapshotQuotaExceeded', message: 'eu-west-1 holds 100 manual DB snapshots' },
+            },
+          ],
+          problems: ['target certctl-gone was not found (or is not a PostgreSQL primary)'],
+        },
+      };
+    },
+    readiness: async () => ({
+      verdict: 'GO',
+      evaluatedAt: '2026-12-02T10:05:00.000Z',
+      targets: [
+        { target: TARGET, status: 'GO', gates: [{ gate: 'snapshot', status: 'GO', evidence: 'fresh' }] },
+      ],
+      notEvaluated: [],
+    }),
+    latestSnapshots: async () => ({
+      snapshots: [
+        { target: TARGET, snapshotId: 's1', state: 'available', createdAt: '2026-12-02T09:00:00Z' },
+      ],
+      problems: [],
+    }),
+    lastAudit: async () => ({ unavailable: 'no import ledger' }),
+    ...overrides,
+  };
+}
+
+describe('jobChatActions', () => {
+  it('asks the snapshot job once per request key, waiting, and reports per target the snapshot id or the error', async () => {
+    // Prepare
+    const ports = jobs();
+    const progress: ChatSnapshotProgress[] = [];
+
+    // Act
+    const result = await jobChatActions(ports).snapshot(
+      {
+        requestKey: 'k'.repeat(64),
+        targets: [],
+        reason: 'CA rotation',
+        ticket: 'CHG-42',
+        requestedBy: 'slack:T0/U0',
+      },
+      (event) => progress.push(event),
+    );
+
+    // Assess
+    expect(ports.requests).toEqual([
+      {
+        requestId: 'k'.repeat(64),
+        reason: 'CA rotation',
+        ticket: 'CHG-42',
+        requestedBy: 'slack:T0/U0',
+        wait: true,
+      },
+    ]);
+    expect(progress).toEqual([{ target: 'certctl-prod-db', stage: 'creating', message: 'creating x' }]);
+    expect(result).toEqual({
+      firstRun: true,
+      startedAt: '2026-12-02T10:00:00.000Z',
+      targets: [
+        {
+          name: 'certctl-prod-db',
+          location: 'aws/111111111111/eu-west-1',
+          outcome: 'available',
+          snapshotId: 'certctl-premaint-certctl-prod-db-abc',
+        },
+        {
+          name: 'certctl-ra-db',
+          location: 'aws/111111111111/eu-west-1',
+          outcome: 'quota',
+          error: 'SnapshotQuotaExceeded: eu-west-1 holds 100 manual DB snapshots',
+        },
+      ],
+      problems: ['target certctl-gone was not found (or is not a PostgreSQL primary)'],
+    });
+  });
+
+  it('passes "in progress" through when an earlier delivery of the request still runs', async () => {
+    // Prepare
+    const ports = jobs({ snapshotOnce: async () => ({ inProgress: true }) });
+
+    // Act
+    const result = await jobChatActions(ports).snapshot(
+      { requestKey: 'k', targets: ['db'], reason: 'r', ticket: 't', requestedBy: 'u' },
+      () => undefined,
+    );
+
+    // Assess
+    expect(result).toEqual({ inProgress: true });
+  });
+
+  it('names targets by id and location in readiness and status', async () => {
+    // Act
+    const actions = jobChatActions(jobs());
+    const readiness = await actions.readiness([]);
+    const status = await actions.status();
+
+    // Assess
+    expect(readiness.targets[0]).toMatchObject({
+      name: 'certctl-prod-db',
+      location: 'aws/111111111111/eu-west-1',
+    });
+    expect(status).toEqual({
+      lastAudit: { unavailable: 'no import ledger' },
+      snapshots: [
+        {
+          target: 'certctl-prod-db',
+          location: 'aws/111111111111/eu-west-1',
+          snapshotId: 's1',
+          state: 'available',
+          createdAt: '2026-12-02T09:00:00Z',
+        },
+      ],
+      problems: [],
+    });
+  });
+});
