@@ -55,6 +55,15 @@ export const CHAT_AMAZON_Q_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws
 /** The jobs' names: their Powertools `service` and the suffix of their role names. */
 export const CHAT_JOBS = { slack: 'chat-slack', action: 'chat-action', amazonQ: 'chat-amazon-q' } as const;
 
+/**
+ * The Amazon Q function's fixed name: the custom action's command text names it, within the
+ * 100 characters `Definition.CommandText` allows (Amazon Q Developer `CreateCustomAction`).
+ */
+export const AMAZON_Q_FUNCTION_NAME = 'certctl-backup-guard-chat';
+
+/** The custom action's command text (docs/deploy.md): 88 characters. */
+export const AMAZON_Q_COMMAND_TEXT = `lambda invoke --function-name ${AMAZON_Q_FUNCTION_NAME} --payload {"command":"$command"}`;
+
 /** The secret's name: operators put Slack's signing secret into it (docs/deploy.md). */
 export const SLACK_SECRET_NAME = 'certctl-backup-guard/slack-signing-secret';
 
@@ -217,6 +226,7 @@ export class ChatOps extends Construct {
     const amazonQScope = new Construct(this, 'AmazonQ');
     this.amazonQ = createJobFunction(amazonQScope, {
       job: CHAT_JOBS.amazonQ,
+      functionName: AMAZON_Q_FUNCTION_NAME,
       description: 'Amazon Q Developer custom action: validate, acknowledge, hand off',
       entry: CHAT_AMAZON_Q_ENTRY,
       policy,

@@ -299,6 +299,11 @@ export interface JobFunctionProps {
   readonly acknowledgements: readonly NagAcknowledgement[];
   /** @default jobRoleName(job) */
   readonly roleName?: string;
+  /**
+   * A fixed function name, for a function people type (an Amazon Q custom action names it).
+   * @default a name CloudFormation generates
+   */
+  readonly functionName?: string;
   /** @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
   readonly timeout: Duration;
@@ -336,6 +341,7 @@ export function createJobFunction(scope: Construct, props: JobFunctionProps): Jo
 
   const policyFile = writePolicyFile(props.policy);
   const fn = new NodejsFunction(scope, 'Function', {
+    ...(props.functionName ? { functionName: props.functionName } : {}),
     description: `certctl-backup-guard ${props.job}: ${props.description}`,
     entry: props.entry,
     handler: 'handler',

@@ -6,7 +6,13 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHAT_JOBS, REFUSED_ALARM_THRESHOLD, SLACK_SECRET_NAME } from '../../infra/chat-ops.ts';
+import {
+  AMAZON_Q_COMMAND_TEXT,
+  AMAZON_Q_FUNCTION_NAME,
+  CHAT_JOBS,
+  REFUSED_ALARM_THRESHOLD,
+  SLACK_SECRET_NAME,
+} from '../../infra/chat-ops.ts';
 import { jobRoleName } from '../../infra/scheduled-job.ts';
 import {
   CHAT_POLICY,
@@ -81,6 +87,11 @@ describe('the ChatOps resources', () => {
 
     // Assess
     expect(amazonQ.map((statement) => statement.Action)).toEqual([['lambda:InvokeFunction']]);
+    synthesized.templates.audit.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: AMAZON_Q_FUNCTION_NAME,
+    });
+    // Amazon Q's CreateCustomAction takes a command text of at most 100 characters.
+    expect(AMAZON_Q_COMMAND_TEXT.length).toBeLessThanOrEqual(100);
     expect(guardrail).toHaveLength(1);
     expect(guardrail[0]?.Properties.PolicyDocument.Statement).toEqual([
       {

@@ -1,6 +1,6 @@
 /**
  * `chat-amazon-q` Lambda: the chat commands as an Amazon Q Developer custom action,
- * `lambda invoke --function-name certctl-backup-guard-chat-amazon-q --payload '{"command":"…"}'`.
+ * `lambda invoke --function-name certctl-backup-guard-chat --payload '{"command":"…"}'`.
  * The payload is validated with zod (functions/chatops/amazon-q.ts). Amazon Q gives a CLI command 15
  * seconds, so `help` is answered at once and every other command is handed to `chat-action`
  * asynchronously, whose answer reaches the channel as a custom notification on the topic the
