@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RDS_DESCRIBE_ACTIONS, S3_BUCKET_SETTINGS_ACTIONS } from '../../infra/permissions.ts';
 import {
+  CHAT_POLICY,
   FULL_POLICY,
   type IamStatement,
   iamStatements,
@@ -98,5 +99,30 @@ describe('IAM least privilege across all stacks', () => {
     // Assess: each describe call once in the audit role and once in the member role.
     expect([...new Set(rdsActions)].sort()).toEqual([...RDS_DESCRIBE_ACTIONS].sort());
     expect(rdsActions).toHaveLength(RDS_DESCRIBE_ACTIONS.length * 2);
+  });
+
+  it('with ChatOps, lets only chat-slack read a secret, its own signing secret, and adds only the chat actions', () => {
+    // Act
+    const statements = allStatements(CHAT_POLICY).filter((s) => s.Effect === 'Allow');
+    const secretReads = statements.filter((s) =>
+      s.Action.some((action) => action.startsWith('secretsmanager:')),
+    );
+    const unreviewed = statements.flatMap((s) => s.Action).filter((action) => !REVIEWED_ACTIONS.has(action));
+
+    // Assess
+    expect(secretReads.map((s) => [s.resource, s.Action, s.Resource])).toEqual([
+      [
+        expect.stringMatching(/^ChatOpsSlackRoleDefaultPolicy/),
+        ['secretsmanager:GetSecretValue'],
+        [{ Ref: expect.stringMatching(/^ChatOpsSlackSigningSecret/) }],
+      ],
+    ]);
+    // Publishing answers to the Amazon Q topic (SSE-KMS: the topic's key), and the secret read above.
+    expect([...new Set(unreviewed)].sort()).toEqual(
+      ['kms:Decrypt', 'kms:GenerateDataKey*', 'secretsmanager:GetSecretValue', 'sns:Publish'].filter(
+        (action) => !REVIEWED_ACTIONS.has(action),
+      ),
+    );
+    expect(statements.flatMap((s) => s.Action).filter((action) => RDS_WRITE.test(action))).toEqual([]);
   });
 });
