@@ -49,6 +49,8 @@ export interface PublicationFailure {
   readonly message: string;
   readonly roleArn?: string;
   readonly stsCode?: string;
+  /** Why no Google ID token was had (`unreachable`, `timeout`, `refused`, `failing`, `not-a-token`). */
+  readonly idTokenProblem?: string;
 }
 
 /** A publication that reached Security Hub: everything landed (`published`) or some findings did not (`partial`). */
@@ -78,15 +80,20 @@ export interface FailedPublication {
 export type PublicationOutcome = { readonly status: 'disabled' } | DeliveredPublication | FailedPublication;
 
 /**
- * The role and STS code a refused federation names (functions/gcp/federation.ts FederationError),
- * read by shape so that the AWS functions do not bundle the GCP federation code.
+ * The role, STS code and ID-token problem a refused federation names (functions/gcp/federation.ts
+ * FederationError), read by shape so that the AWS functions do not bundle the GCP federation code.
  */
-function federationDetails(error: unknown): { roleArn?: string; stsCode?: string } {
+function federationDetails(error: unknown): { roleArn?: string; stsCode?: string; idTokenProblem?: string } {
   if (!(error instanceof CredentialsError)) return {};
-  const { roleArn, stsCode } = error as CredentialsError & { roleArn?: unknown; stsCode?: unknown };
+  const { roleArn, stsCode, idTokenProblem } = error as CredentialsError & {
+    roleArn?: unknown;
+    stsCode?: unknown;
+    idTokenProblem?: unknown;
+  };
   return {
     ...(typeof roleArn === 'string' ? { roleArn } : {}),
     ...(typeof stsCode === 'string' ? { stsCode } : {}),
+    ...(typeof idTokenProblem === 'string' ? { idTokenProblem } : {}),
   };
 }
 

@@ -209,9 +209,15 @@ describe('auditPitrGcp', () => {
       error: {
         code: 'CredentialsError',
         roleArn: ROLE_ARN,
-        message: expect.stringContaining(`Cannot assume ${ROLE_ARN}: no Google ID token`),
+        idTokenProblem: 'refused',
+        message: expect.stringContaining(
+          `Cannot assume ${ROLE_ARN}: no Google ID token: the metadata server at`,
+        ),
       },
     });
+    const { message } = (outcome.published as { error: { message: string } }).error;
+    expect(message).toContain('refused the identity request');
+    expect(message).toContain('(HTTP 404: no service account); the function runs without a service account');
     expect(sim.stats().byOperation['sts:AssumeRoleWithWebIdentity']).toBeUndefined();
   });
 
