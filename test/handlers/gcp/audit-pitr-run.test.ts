@@ -9,7 +9,7 @@ import {
   type IdTokenSource,
   metadataIdTokenSource,
 } from '../../../functions/gcp/federation.ts';
-import { auditPitrGcp } from '../../../functions/handlers/gcp/audit-pitr.ts';
+import { auditPitrGcp, parseAuditPitrRequest } from '../../../functions/handlers/gcp/audit-pitr.ts';
 import {
   CENTRAL_ACCOUNT,
   CENTRAL_REGION,
@@ -315,5 +315,19 @@ describe('auditPitrGcp', () => {
 
     // Assess
     await expect(running).rejects.toBeInstanceOf(InputError);
+  });
+});
+
+describe('parseAuditPitrRequest', () => {
+  it('refuses a body that is not JSON with an InputError that names the problem without quoting the body', () => {
+    // Prepare: Cloud Scheduler sends bytes (application/octet-stream); V8 quotes such text in its message.
+    const body = Buffer.from('canary-body-77c1 is not a request');
+
+    // Act
+    const parsing = () => parseAuditPitrRequest(body);
+
+    // Assess
+    expect(parsing).toThrow(InputError);
+    expect(parsing).toThrow('auditPitr body is not JSON: it is not valid JSON (33 bytes).');
   });
 });
