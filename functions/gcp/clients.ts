@@ -98,6 +98,18 @@ function readRetry(timeoutMs: number): Omit<ServiceConfig, 'methods'> {
   };
 }
 
+/**
+ * The Cloud SQL Admin services the product has clients of, and the read methods it calls on each:
+ * they get the read policy, and the Cloud Function's bundle keeps only these services' protos
+ * (infra/gcp/bundle.ts).
+ */
+export const CLOUD_SQL_READS = {
+  'google.cloud.sql.v1.SqlInstancesService': ['List', 'Get', 'GetLatestRecoveryTime'],
+  'google.cloud.sql.v1.SqlBackupRunsService': ['List', 'Get'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type CloudSqlService = keyof typeof CLOUD_SQL_READS;
+
 /** The longest backoff sleep between two attempts of a read. */
 export const MAX_RETRY_DELAY_MS = 10_000;
 
@@ -172,11 +184,7 @@ export class GcpClientFactory {
   /** The `SqlInstancesServiceClient` (instances.list, instances.getLatestRecoveryTime, …). */
   instances(): SqlInstancesServiceClient {
     this.#instances ??= new SqlInstancesServiceClient(
-      this.#clientOptions('google.cloud.sql.v1.SqlInstancesService', [
-        'List',
-        'Get',
-        'GetLatestRecoveryTime',
-      ]),
+      this.#clientOptions('google.cloud.sql.v1.SqlInstancesService'),
       gaxFallback,
     );
     return this.#instances;
@@ -185,7 +193,7 @@ export class GcpClientFactory {
   /** The `SqlBackupRunsServiceClient` (backupRuns.list, …). */
   backupRuns(): SqlBackupRunsServiceClient {
     this.#backupRuns ??= new SqlBackupRunsServiceClient(
-      this.#clientOptions('google.cloud.sql.v1.SqlBackupRunsService', ['List', 'Get']),
+      this.#clientOptions('google.cloud.sql.v1.SqlBackupRunsService'),
       gaxFallback,
     );
     return this.#backupRuns;
@@ -255,13 +263,13 @@ export class GcpClientFactory {
    * Constructor options of a client: REST, the connection, the read policy for `methods`, and the
    * credentials (the resolved ones when the clients authenticate, none otherwise).
    */
-  #clientOptions(service: string, methods: readonly string[]): ClientOptions {
+  #clientOptions(service: CloudSqlService): ClientOptions {
     const authClient = this.#authenticates ? this.#resolvedAuthClient : new PassThroughClient();
     return {
       fallback: true,
       ...connectionOptions(this.#options.endpoint),
       ...(authClient ? { authClient } : {}),
-      clientConfig: readRetryConfig(service, methods, this.#readTimeoutMs),
+      clientConfig: readRetryConfig(service, CLOUD_SQL_READS[service], this.#readTimeoutMs),
     };
   }
 

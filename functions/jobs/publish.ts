@@ -6,23 +6,22 @@ import type { AwsClientFactory } from '../aws/clients.ts';
 import type { AuditReport } from '../core/audit.ts';
 import { BackupGuardError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
 import type { Policy } from '../core/policy.ts';
-import {
-  type FailedImport,
-  FindingsImportError,
-  type LedgerStore,
-  type PublishAccount,
-  type PublishLogger,
-  type PublishResult,
-  publishToSecurityHub,
+import { type FailedImport, FindingsImportError } from '../publish/security-hub/errors.ts';
+import type {
+  LedgerStore,
+  PublishAccount,
+  PublishLogger,
+  PublishResult,
 } from '../publish/security-hub/index.ts';
 
 /** How a job publishes. */
 export interface PublisherDependencies {
   /**
    * The AWS clients that import. Called only when the run publishes, so a job that does not publish
-   * never builds it (the GCP job's federated credentials, for one).
+   * never builds it (the GCP job's federated credentials, for one), nor loads it when it may answer
+   * a promise (the Cloud Functions import the federation on their first publishing run).
    */
-  readonly factory: () => AwsClientFactory;
+  readonly factory: () => AwsClientFactory | Promise<AwsClientFactory>;
   /**
    * The accounts findings may be imported into, with their roles: `policy.aws.accounts` for the
    * AWS entry points, none for the GCP function (its federated credentials are the central account's).
@@ -109,12 +108,15 @@ export async function publishAudit(
 ): Promise<PublicationOutcome> {
   try {
     if (!deps.publisher) throw new Error('publishing was requested but no publisher was configured');
-    const factory = deps.publisher.factory();
+    const factory = await deps.publisher.factory();
     // Resolve the caller's credentials before anything else. A refused federation token or missing
     // credentials then stop the publication with one error that names the cause, instead of one
     // failure per finding that reads like a partial success. The provider caches what it resolves.
     const credentials = factory.credentialsFor();
     if (typeof credentials === 'function') await credentials();
+    // Loaded when a run publishes: the Security Hub client is most of a Cloud Function that audits
+    // without publishing, and its cold start need not read it (infra/gcp/bundle.ts).
+    const { publishToSecurityHub } = await import('../publish/security-hub/publisher.ts');
     const result = await publishToSecurityHub({
       report,
       policy: deps.policy,

@@ -21,7 +21,6 @@ import type { CheckGroup } from '../../core/finding.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import { type GcpClientSource, gcpCollectors } from '../../gcp/collectors.ts';
-import { createFederatedAwsFactory } from '../../gcp/federation.ts';
 import { type AuditJobMetrics, type JobLogger, runAuditJob } from '../../jobs/audit.ts';
 import type { PublicationOutcome } from '../../jobs/publish.ts';
 import { passBodyParseFailuresToFunctions } from './framework.ts';
@@ -43,9 +42,10 @@ export interface AuditFunctionDependencies {
   readonly gcp: GcpClientSource;
   /**
    * AWS clients for publishing, whose own credentials are the federated ones
-   * ({@link createFederatedAwsFactory}); only built when the run publishes.
+   * (functions/gcp/federation.ts `createFederatedAwsFactory`); only built, and in the default
+   * dependencies only loaded, when the run publishes.
    */
-  readonly awsFactory: () => AwsClientFactory;
+  readonly awsFactory: () => AwsClientFactory | Promise<AwsClientFactory>;
   readonly logger: JobLogger;
   readonly now?: () => Date;
 }
@@ -186,13 +186,16 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
       const policy = loadFunctionPolicy();
       const factory = GcpClientFactory.fromEnv();
       const gcp = options.clients ? options.clients(factory) : factory;
-      let aws: AwsClientFactory | undefined;
+      let aws: Promise<AwsClientFactory> | undefined;
       const endpoint = process.env.AWS_ENDPOINT_URL?.trim();
       dependencies = {
         policy,
         gcp,
+        // The federation and the AWS SDK load on the first publishing run, not at cold start.
         awsFactory: () => {
-          aws ??= createFederatedAwsFactory(policy, endpoint ? { endpoint } : {});
+          aws ??= import('../../gcp/federation.ts').then(({ createFederatedAwsFactory }) =>
+            createFederatedAwsFactory(policy, endpoint ? { endpoint } : {}),
+          );
           return aws;
         },
         logger,

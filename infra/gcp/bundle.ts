@@ -1,0 +1,235 @@
+/**
+ * How a Cloud Function is bundled: the settings every function shares (infra/bundling.ts), plus what
+ * keeps a Cloud SQL client on REST small. The deployment (infra/gcp/plan.ts runs this file), the
+ * benchmark and the tests all bundle through {@link bundleCloudFunction}, so what they measure and
+ * test is what is deployed.
+ *
+ * - **Code splitting.** The entry is `index.mjs`; what a run needs only when it publishes (Security
+ *   Hub, STS, the federation) sits in chunks beside it that `await import()` loads on the first
+ *   publishing run (functions/jobs/publish.ts, functions/handlers/gcp/audit-function.ts), so a cold
+ *   start neither reads nor evaluates them.
+ * - **gax without gRPC** ({@link gaxRestOnly}). The clients run on gax's fallback (REST) module
+ *   (functions/gcp/clients.ts), yet each generated Cloud SQL client also `require`s the `google-gax`
+ *   index, which loads `@grpc/grpc-js`, the gRPC proto loader and its protos, for two helpers. The
+ *   bundle gets a small `google-gax` made of the fallback module and those two helpers.
+ * - **No static protobufjs modules gax only re-exports** ({@link gaxStaticProtosOmitted}). The
+ *   fallback module re-exports the generated modules of the IAM, Locations and long-running
+ *   Operations protos (480 KB). The clients use the JSON descriptors of these services instead
+ *   (`iamService.js`, `locationService.js`, `operationsClient.js` load the `.json` files), and the
+ *   one other reader, long-running operations, is unused: Cloud SQL v1 returns its own
+ *   `google.cloud.sql.v1.Operation`. The modules become stubs that throw, by name, when read.
+ * - **Only the Cloud SQL services the product calls** ({@link cloudSqlProtosPruned}). Every client
+ *   loads `protos.json`, the descriptors of all of Cloud SQL v1 and v1beta4 (300 KB): the bundle
+ *   keeps the services of functions/gcp/clients.ts `CLOUD_SQL_READS`, with every method and every
+ *   type they reach, pruned by protobufjs itself. A client of another service fails the build.
+ *
+ * Run as a script: `node infra/gcp/bundle.ts <handler.ts> <outdir>` writes `<outdir>/index.mjs`,
+ * its chunks and their source maps.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BuildOptions, type BuildResult, build, type Metafile, type Plugin } from 'esbuild';
+import { CLOUD_SQL_READS } from '../../functions/gcp/clients.ts';
+import { BUNDLE_FILE_NAME, FUNCTIONS_FRAMEWORK, functionBuildOptions, REPO_ROOT } from '../bundling.ts';
+
+/** Where chunks go, beside the entry (`index.mjs`). */
+export const CHUNK_DIR = 'chunks';
+
+/** The package directory of google-gax, from the path of its fallback module. */
+function gaxPackageDir(fallbackPath: string): string {
+  return dirname(dirname(dirname(fallbackPath)));
+}
+
+/**
+ * `google-gax` (the index) as its fallback module plus the two index exports the generated clients
+ * read at module level (`loggingUtils`, `decodeAnyProtosInArray`). Imports of `google-gax/…`
+ * subpaths are untouched.
+ */
+export const gaxRestOnly: Plugin = {
+  name: 'gax-rest-only',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^google-gax$/ }, async (args) => {
+      const fallback = await pluginBuild.resolve('google-gax/fallback', {
+        resolveDir: args.resolveDir,
+        kind: args.kind,
+      });
+      if (fallback.errors.length > 0) return { errors: fallback.errors };
+      return { path: gaxPackageDir(fallback.path), namespace: 'gax-rest-only' };
+    });
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'gax-rest-only' }, (args) => ({
+      resolveDir: args.path,
+      loader: 'js',
+      contents: [
+        "const fallback = require('./build/src/fallback.js');",
+        'module.exports = {',
+        '  fallback,',
+        "  loggingUtils: require('google-logging-utils'),",
+        "  decodeAnyProtosInArray: require('./build/src/util.js').decodeAnyProtosInArray,",
+        '};',
+      ].join('\n'),
+    }));
+  },
+};
+
+/** The generated protobufjs modules the fallback module re-exports and the clients never read. */
+const GAX_STATIC_PROTOS = /[\\/]protos[\\/](iam_service|locations|operations)$/;
+
+/** Those modules as stubs that say, when anything reads them, why they are missing. */
+export const gaxStaticProtosOmitted: Plugin = {
+  name: 'gax-static-protos-omitted',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: GAX_STATIC_PROTOS }, (args) => {
+      if (!/[\\/]google-gax[\\/]build[\\/]src[\\/]/.test(args.importer)) return undefined;
+      return { path: args.path.replace(/^.*[\\/]/, ''), namespace: 'gax-static-protos-omitted' };
+    });
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'gax-static-protos-omitted' }, (args) => ({
+      loader: 'js',
+      contents: [
+        // __esModule: gax's __importStar then hands the object itself to the reader.
+        'module.exports = { __esModule: true, get google() {',
+        `  throw new Error('google-gax/build/protos/${args.path}.js is not in this bundle (infra/gcp/bundle.ts): the Cloud SQL clients never read it');`,
+        '} };',
+      ].join('\n'),
+    }));
+  },
+};
+
+/** A protobufjs reflection object, as far as pruning reads it. */
+interface ReflectionObject {
+  readonly parent: ReflectionObject | null;
+  readonly nestedArray?: readonly ReflectionObject[];
+  readonly fieldsArray?: readonly { readonly resolvedType: ReflectionObject | null }[];
+  readonly methodsArray?: readonly {
+    readonly resolvedRequestType: ReflectionObject | null;
+    readonly resolvedResponseType: ReflectionObject | null;
+  }[];
+  remove(object: ReflectionObject): void;
+}
+
+interface ProtobufRoot extends ReflectionObject {
+  resolveAll(): ProtobufRoot;
+  lookupService(name: string): ReflectionObject;
+  toJSON(): unknown;
+}
+
+/**
+ * `json` (a protobufjs JSON descriptor set) with only `services`, their methods and every type they
+ * reach. `protobufjs` is the copy gax loads the descriptors with, so the result reads the same.
+ */
+export function pruneProtos(
+  json: unknown,
+  services: readonly string[],
+  protobufjs: { Root: { fromJSON(json: unknown): ProtobufRoot } },
+): unknown {
+  const root = protobufjs.Root.fromJSON(json).resolveAll();
+  const kept = new Set<ReflectionObject>();
+  const keep = (object: ReflectionObject | null): boolean => {
+    if (!object || kept.has(object)) return false;
+    for (let at: ReflectionObject | null = object; at; at = at.parent) kept.add(at);
+    return true;
+  };
+  const visit = (type: ReflectionObject | null): void => {
+    if (!keep(type) || !type) return;
+    for (const field of type.fieldsArray ?? []) visit(field.resolvedType);
+  };
+  for (const name of services) {
+    const service = root.lookupService(name);
+    keep(service);
+    for (const method of service.methodsArray ?? []) {
+      visit(method.resolvedRequestType);
+      visit(method.resolvedResponseType);
+    }
+  }
+  const prune = (namespace: ReflectionObject): void => {
+    for (const nested of [...(namespace.nestedArray ?? [])]) {
+      if (kept.has(nested)) prune(nested);
+      else namespace.remove(nested);
+    }
+  };
+  prune(root);
+  return root.toJSON();
+}
+
+const CLOUD_SQL_PROTOS = /[\\/]@google-cloud[\\/]sql[\\/]build[\\/]protos[\\/]protos\.json$/;
+const CLOUD_SQL_CLIENT = /[\\/]@google-cloud[\\/]sql[\\/]build[\\/]src[\\/].*_client\.js$/;
+
+/**
+ * `@google-cloud/sql`'s `protos.json` pruned to {@link CLOUD_SQL_READS}' services; a bundled client
+ * of any other service fails the build, naming it.
+ */
+export const cloudSqlProtosPruned: Plugin = {
+  name: 'cloud-sql-protos-pruned',
+  setup(pluginBuild) {
+    const services = Object.keys(CLOUD_SQL_READS);
+    pluginBuild.onLoad({ filter: CLOUD_SQL_CLIENT }, async (args) => {
+      const contents = await readFile(args.path, 'utf8');
+      const missing = [...contents.matchAll(/lookupService\('([^']+)'\)/g)]
+        .map((match) => match[1] ?? '')
+        .filter((service) => !services.includes(service));
+      if (missing.length > 0) {
+        return {
+          errors: [
+            {
+              text: `${args.path} is a client of ${missing.join(', ')}, whose protos the bundle prunes away: add the service to CLOUD_SQL_READS (functions/gcp/clients.ts)`,
+            },
+          ],
+        };
+      }
+      return { contents, loader: 'js' };
+    });
+    pluginBuild.onLoad({ filter: CLOUD_SQL_PROTOS }, async (args) => {
+      const gax = await pluginBuild.resolve('google-gax/fallback', {
+        resolveDir: dirname(args.path),
+        kind: 'require-call',
+      });
+      const protobufjs = createRequire(gax.path)('protobufjs');
+      const json = JSON.parse(await readFile(args.path, 'utf8')) as unknown;
+      return { contents: JSON.stringify(pruneProtos(json, services, protobufjs)), loader: 'json' };
+    });
+  },
+};
+
+/** The plugins of every Cloud Function bundle. */
+export const CLOUD_FUNCTION_PLUGINS: readonly Plugin[] = [
+  gaxRestOnly,
+  gaxStaticProtosOmitted,
+  cloudSqlProtosPruned,
+];
+
+/** The esbuild options of a Cloud Function bundle written to `outdir` (add `entryPoints`). */
+export function cloudFunctionBuildOptions(outdir: string): BuildOptions {
+  return {
+    ...functionBuildOptions([FUNCTIONS_FRAMEWORK]),
+    splitting: true,
+    outdir,
+    entryNames: BUNDLE_FILE_NAME.replace(/\.mjs$/, ''),
+    chunkNames: `${CHUNK_DIR}/[name]-[hash]`,
+    outExtension: { '.js': '.mjs' },
+    absWorkingDir: REPO_ROOT,
+    plugins: [...CLOUD_FUNCTION_PLUGINS],
+  };
+}
+
+/** Bundle the Cloud Function `entry` (relative to the repository) into `outdir`, with its metafile. */
+export async function bundleCloudFunction(
+  entry: string,
+  outdir: string,
+): Promise<BuildResult & { metafile: Metafile }> {
+  return build({
+    ...cloudFunctionBuildOptions(outdir),
+    entryPoints: [entry],
+    metafile: true,
+    logLevel: 'error',
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const [entry, outdir] = process.argv.slice(2);
+  if (!entry || !outdir) {
+    process.stderr.write('usage: node infra/gcp/bundle.ts <handler.ts> <outdir>\n');
+    process.exit(2);
+  }
+  await bundleCloudFunction(entry, resolve(outdir));
+}
