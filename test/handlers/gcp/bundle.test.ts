@@ -73,9 +73,14 @@ describe('auditPitr bundle run by the Functions Framework', { timeout: 180_000 }
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', main: 'index.mjs' }));
 
-    ({ sim, securityHub } = await startGcpSim(cloudSqlScenario([instance('certctl-db')]), {
-      clock: () => new Date(),
-    }));
+    // PITR on (getLatestRecoveryTime) and off (backupRuns.list): every read the audit makes.
+    ({ sim, securityHub } = await startGcpSim(
+      cloudSqlScenario([
+        instance('certctl-db'),
+        instance('certctl-db-no-pitr', { backups: { pointInTimeRecovery: false } }),
+      ]),
+      { clock: () => new Date() },
+    ));
     const port = await freePort();
     url = `http://127.0.0.1:${port}/`;
     // The framework's own entry point (its `functions-framework` bin), as the runtime starts it.
@@ -167,12 +172,14 @@ describe('auditPitr bundle run by the Functions Framework', { timeout: 180_000 }
     expect(answer).toMatchObject({
       ok: true,
       scopes: { evaluated: 1, failed: [] },
-      resources: 1,
+      resources: 2,
       published: { status: 'published', failedCount: 0 },
     });
     expect(securityHub.findings(CENTRAL_ACCOUNT, CENTRAL_REGION).length).toBeGreaterThan(0);
     expect(sim.stats().byOperation).toMatchObject({
       'cloudSql:instances.list': 1,
+      'cloudSql:instances.getLatestRecoveryTime': 1,
+      'cloudSql:backupRuns.list': 1,
       'sts:AssumeRoleWithWebIdentity': 1,
     });
   });

@@ -1,0 +1,118 @@
+/**
+ * The levers of the Cloud Function bundle (infra/gcp/bundle.ts), each on its own; the whole bundle
+ * runs in test/handlers/gcp/bundle.test.ts.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLOUD_SQL_READS } from '../../functions/gcp/clients.ts';
+import { functionBuildOptions, REPO_ROOT } from '../../infra/bundling.ts';
+import { CLOUD_FUNCTION_PLUGINS, pruneProtos } from '../../infra/gcp/bundle.ts';
+
+const requireHere = createRequire(import.meta.url);
+/** The protobufjs gax loads descriptors with. */
+const protobufjs = createRequire(requireHere.resolve('google-gax/fallback'))('protobufjs') as {
+  Root: {
+    fromJSON(json: unknown): {
+      resolveAll(): unknown;
+      lookup(name: string): unknown;
+      lookupService(name: string): { methods: Record<string, unknown> };
+    };
+  };
+};
+const CLOUD_SQL_PROTOS = JSON.parse(
+  readFileSync(join(REPO_ROOT, 'node_modules/@google-cloud/sql/build/protos/protos.json'), 'utf8'),
+) as unknown;
+
+const tempDirs: string[] = [];
+afterEach(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Bundle `source` (ESM, from the repository root) with the Cloud Function plugins. */
+function bundle(source: string) {
+  return build({
+    ...functionBuildOptions(),
+    sourcemap: false,
+    stdin: { contents: source, resolveDir: REPO_ROOT, loader: 'js' },
+    plugins: [...CLOUD_FUNCTION_PLUGINS],
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+  });
+}
+
+describe('pruneProtos', () => {
+  it('keeps the named services with every method and every type they reach, and nothing else', () => {
+    // Act
+    const pruned = pruneProtos(
+      CLOUD_SQL_PROTOS,
+      Object.keys(CLOUD_SQL_READS),
+      protobufjs as unknown as Parameters<typeof pruneProtos>[2],
+    );
+    const root = protobufjs.Root.fromJSON(pruned);
+
+    // Assess: it resolves on its own, every method of the services is there, other services are not.
+    expect(() => root.resolveAll()).not.toThrow();
+    const full = protobufjs.Root.fromJSON(CLOUD_SQL_PROTOS);
+    for (const service of Object.keys(CLOUD_SQL_READS)) {
+      expect(Object.keys(root.lookupService(service).methods)).toEqual(
+        Object.keys(full.lookupService(service).methods),
+      );
+    }
+    expect(root.lookup('google.cloud.sql.v1.DatabaseInstance')).not.toBeNull();
+    expect(root.lookup('google.cloud.sql.v1.SqlUsersService')).toBeNull();
+    expect(root.lookup('google.cloud.sql.v1beta4')).toBeNull();
+    expect(JSON.stringify(pruned).length).toBeLessThan(JSON.stringify(CLOUD_SQL_PROTOS).length / 2);
+  });
+});
+
+// Each test bundles with esbuild: seconds alone, longer on a shared 2-core machine.
+describe('Cloud Function bundle plugins', { timeout: 120_000 }, () => {
+  it('fails the build naming the service when a Cloud SQL client’s protos would be pruned away', async () => {
+    // Act
+    const building = bundle(
+      "import { SqlUsersServiceClient } from '@google-cloud/sql/build/src/v1/sql_users_service_client.js'; console.log(SqlUsersServiceClient);",
+    );
+
+    // Assess
+    await expect(building).rejects.toThrow(
+      /is a client of google\.cloud\.sql\.v1\.SqlUsersService, whose protos the bundle prunes away: add the service to CLOUD_SQL_READS/,
+    );
+  });
+
+  it('leaves gRPC out and stubs gax’s static protos so that reading one says why it is missing', async () => {
+    // Prepare: the index as the generated clients require it, and a read of a stubbed module.
+    const source = [
+      "import gax from 'google-gax';",
+      'let message = "read";',
+      'try { gax.fallback.operationsProtos.google; } catch (error) { message = error.message; }',
+      'console.log(JSON.stringify({ fallback: typeof gax.fallback.GrpcClient, message }));',
+    ].join('\n');
+
+    // Act
+    const result = await bundle(source);
+    const dir = mkdtempSync(join(tmpdir(), 'backup-guard-gax-'));
+    tempDirs.push(dir);
+    const file = join(dir, 'index.mjs');
+    writeFileSync(file, result.outputFiles?.[0]?.text ?? '');
+    const printed = JSON.parse(execFileSync(process.execPath, [file], { encoding: 'utf8' })) as Record<
+      string,
+      string
+    >;
+
+    // Assess
+    expect(
+      Object.keys(result.metafile.inputs).filter((path) => path.includes('node_modules/@grpc/')),
+    ).toEqual([]);
+    expect(printed).toEqual({
+      fallback: 'function',
+      message:
+        'google-gax/build/protos/operations.js is not in this bundle (infra/gcp/bundle.ts): the Cloud SQL clients never read it',
+    });
+  });
+});
