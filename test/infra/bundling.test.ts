@@ -142,24 +142,26 @@ describe('function bundling', { timeout: 240_000 }, () => {
     });
   });
 
-  it('builds a GCP bundle with the deployment’s command that loads in ESM although its dependencies use __dirname', () => {
-    // Prepare: the deployment's own command; the framework resolves from the repository.
-    const dir = tempDir();
-    symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  it.each(['functions/handlers/gcp/audit-pitr.ts', 'functions/handlers/gcp/audit-dumps.ts'])(
+    'builds %s with the deployment’s command into a bundle that loads in ESM although its dependencies use __dirname',
+    (handler) => {
+      // Prepare: the deployment's own command; the framework resolves from the repository.
+      const dir = tempDir();
+      symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
 
-    // Act
-    const result = spawnSync(
-      process.execPath,
-      [CLOUD_FUNCTION_BUNDLER, 'functions/handlers/gcp/audit-pitr.ts', dir],
-      { cwd: REPO_ROOT, encoding: 'utf8' },
-    );
+      // Act
+      const result = spawnSync(process.execPath, [CLOUD_FUNCTION_BUNDLER, handler, dir], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      });
 
-    // Assess
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-    const bundle = readFileSync(join(dir, BUNDLE_FILE_NAME), 'utf8');
-    expect(bundle.startsWith(ESM_COMMONJS_BANNER)).toBe(true);
-    expect(bundle.trimEnd().endsWith(`//# sourceMappingURL=${BUNDLE_FILE_NAME}.map`)).toBe(true);
-    expect(importError(join(dir, BUNDLE_FILE_NAME))).toBe('loaded');
-  });
+      // Assess
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      const bundle = readFileSync(join(dir, BUNDLE_FILE_NAME), 'utf8');
+      expect(bundle.startsWith(ESM_COMMONJS_BANNER)).toBe(true);
+      expect(bundle.trimEnd().endsWith(`//# sourceMappingURL=${BUNDLE_FILE_NAME}.map`)).toBe(true);
+      expect(importError(join(dir, BUNDLE_FILE_NAME))).toBe('loaded');
+    },
+  );
 });

@@ -85,13 +85,18 @@ describe('Cloud Function bundle plugins', { timeout: 120_000 }, () => {
     );
   });
 
-  it('leaves gRPC out and stubs gax’s static protos so that reading one says why it is missing', async () => {
-    // Prepare: the index as the generated clients require it, and a read of a stubbed module.
+  it('leaves gRPC out and stands in for the gax modules Cloud SQL never uses, each saying why when used', async () => {
+    // Prepare: the index as the generated clients require it, a read of a static proto module, and
+    // a streaming call's stream (streaming.js is outside gax's package exports, so by path).
     const source = [
       "import gax from 'google-gax';",
-      'let message = "read";',
-      'try { gax.fallback.operationsProtos.google; } catch (error) { message = error.message; }',
-      'console.log(JSON.stringify({ fallback: typeof gax.fallback.GrpcClient, message }));',
+      "import { StreamProxy } from './node_modules/google-gax/build/src/streamingCalls/streaming.js';",
+      'const failure = (use) => { try { use(); return "used"; } catch (error) { return error.message; } };',
+      'console.log(JSON.stringify({',
+      '  fallback: typeof gax.fallback.GrpcClient,',
+      '  protos: failure(() => gax.fallback.operationsProtos.google),',
+      "  streaming: failure(() => new StreamProxy('SERVER_STREAMING', () => undefined)),",
+      '}));',
     ].join('\n');
 
     // Act
@@ -106,13 +111,16 @@ describe('Cloud Function bundle plugins', { timeout: 120_000 }, () => {
     >;
 
     // Assess
+    const inputs = Object.keys(result.metafile.inputs);
     expect(
-      Object.keys(result.metafile.inputs).filter((path) => path.includes('node_modules/@grpc/')),
+      inputs.filter((path) => /node_modules\/(@grpc\/|duplexify\/|readable-stream\/)/.test(path)),
     ).toEqual([]);
     expect(printed).toEqual({
       fallback: 'function',
-      message:
-        'google-gax/build/protos/operations.js is not in this bundle (infra/gcp/bundle.ts): the Cloud SQL clients never read it',
+      protos:
+        'operations (loaded by google-gax) is not in this bundle (infra/gcp/bundle.ts): the Cloud SQL clients never use it',
+      streaming:
+        'duplexify (loaded by google-gax) is not in this bundle (infra/gcp/bundle.ts): the Cloud SQL clients never use it',
     });
   });
 });
