@@ -18,6 +18,8 @@
  *   loads `duplexify` for gRPC streaming calls (50 KB and, measured, a tenth of the init time):
  *   Cloud SQL v1 has neither long-running operations nor streaming calls. Each becomes a stand-in
  *   that throws, by name, when used.
+ * - **One copy of each package version, no URL polyfill** ({@link duplicatePackagesMerged},
+ *   {@link nodeFetchUrlPolyfillOmitted}): what the Cloud Storage client of `auditDumps` brings.
  * - **Only the Cloud SQL services the product calls** ({@link cloudSqlProtosPruned}). Every client
  *   loads `protos.json`, the descriptors of all of Cloud SQL v1 and v1beta4 (300 KB): the bundle
  *   keeps the services of functions/gcp/clients.ts `CLOUD_SQL_READS`, with every method and every
@@ -28,7 +30,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, type BuildResult, build, type Metafile, type Plugin } from 'esbuild';
 import { CLOUD_SQL_READS } from '../../functions/gcp/clients.ts';
@@ -222,11 +224,87 @@ export const cloudSqlProtosPruned: Plugin = {
   },
 };
 
+/** The directory and `name@version` of the package that holds `file`, or undefined outside one. */
+async function packageOf(
+  file: string,
+  cache: Map<string, Promise<string | undefined>>,
+): Promise<{ root: string; id: string } | undefined> {
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    if (!cache.has(dir)) {
+      cache.set(
+        dir,
+        readFile(join(dir, 'package.json'), 'utf8').then(
+          (text) => {
+            const { name, version } = JSON.parse(text) as { name?: string; version?: string };
+            return name && version ? `${name}@${version}` : undefined;
+          },
+          () => undefined,
+        ),
+      );
+    }
+    const id = await cache.get(dir);
+    if (id) return { root: dir, id };
+  }
+  return undefined;
+}
+
+/**
+ * One copy of each package version. npm installs the same version of a package more than once
+ * when it cannot hoist it (three `node-fetch@2.7.0` under `@google-cloud/storage`, `gtoken` and
+ * `teeny-request`, the root holding `node-fetch@3`); the bundle keeps the first copy it meets and
+ * sends every import of that version there.
+ */
+export const duplicatePackagesMerged: Plugin = {
+  name: 'duplicate-packages-merged',
+  setup(pluginBuild) {
+    const packages = new Map<string, Promise<string | undefined>>();
+    const canonical = new Map<string, string>();
+    pluginBuild.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === duplicatePackagesMerged || args.path.startsWith('node:')) return undefined;
+      const resolved = await pluginBuild.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: duplicatePackagesMerged,
+      });
+      // Unresolvable (an optional require in a try block) or not a package: esbuild's own way.
+      if (resolved.errors.length > 0 || resolved.external || !resolved.path.includes('node_modules'))
+        return undefined;
+      const found = await packageOf(resolved.path, packages);
+      if (!found) return undefined;
+      const first = canonical.get(found.id) ?? found.root;
+      canonical.set(found.id, first);
+      return { ...resolved, path: join(first, relative(found.root, resolved.path)) };
+    });
+  },
+};
+
+/**
+ * `whatwg-url` under node-fetch 2, which the Cloud Storage client's HTTP stack brings: node-fetch
+ * reads it only where the platform has no `URL` (`const URL = Url.URL || whatwgUrl.URL`,
+ * node-fetch 2.7 `lib/index.mjs`), and Node has one. It is 290 KB with its Unicode tables (`tr46`).
+ */
+export const nodeFetchUrlPolyfillOmitted: Plugin = {
+  name: 'node-fetch-url-polyfill-omitted',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^whatwg-url$/ }, (args) => {
+      if (!/[\\/]node-fetch[\\/]lib[\\/]/.test(args.importer)) return undefined;
+      return { path: 'whatwg-url', namespace: 'node-url' };
+    });
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'node-url' }, () => ({
+      loader: 'js',
+      contents: "module.exports = { URL: require('node:url').URL };",
+    }));
+  },
+};
+
 /** The plugins of every Cloud Function bundle. */
 export const CLOUD_FUNCTION_PLUGINS: readonly Plugin[] = [
   gaxRestOnly,
   gaxUnusedModulesOmitted,
   cloudSqlProtosPruned,
+  nodeFetchUrlPolyfillOmitted,
+  duplicatePackagesMerged,
 ];
 
 /** The esbuild options of a Cloud Function bundle written to `outdir` (add `entryPoints`). */

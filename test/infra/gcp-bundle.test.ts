@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLOUD_SQL_READS } from '../../functions/gcp/clients.ts';
 import { functionBuildOptions, REPO_ROOT } from '../../infra/bundling.ts';
-import { CLOUD_FUNCTION_PLUGINS, pruneProtos } from '../../infra/gcp/bundle.ts';
+import { bundleCloudFunction, CLOUD_FUNCTION_PLUGINS, pruneProtos } from '../../infra/gcp/bundle.ts';
 
 const requireHere = createRequire(import.meta.url);
 /** The protobufjs gax loads descriptors with. */
@@ -83,6 +83,32 @@ describe('Cloud Function bundle plugins', { timeout: 120_000 }, () => {
     await expect(building).rejects.toThrow(
       /is a client of google\.cloud\.sql\.v1\.SqlUsersService, whose protos the bundle prunes away: add the service to CLOUD_SQL_READS/,
     );
+  });
+
+  it('bundles one copy of each package version and no URL polyfill when the Cloud Storage client brings three node-fetch 2', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'backup-guard-dumps-'));
+    tempDirs.push(dir);
+
+    // Act
+    const { metafile } = await bundleCloudFunction('functions/handlers/gcp/audit-dumps.ts', dir);
+
+    // Assess: every package directory in the bundle, by name@version.
+    const roots = new Set(
+      Object.keys(metafile.inputs)
+        .map((path) => /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1])
+        .filter((root): root is string => root !== undefined),
+    );
+    const versions = [...roots].map((root) => {
+      const { name, version } = JSON.parse(readFileSync(join(REPO_ROOT, root, 'package.json'), 'utf8')) as {
+        name: string;
+        version: string;
+      };
+      return `${name}@${version}`;
+    });
+    expect(versions.filter((id, i) => versions.indexOf(id) !== i)).toEqual([]);
+    expect(versions.filter((id) => id.startsWith('node-fetch@2'))).toHaveLength(1);
+    expect(versions.filter((id) => /^(whatwg-url|tr46)@/.test(id))).toEqual([]);
   });
 
   it('leaves gRPC out and stands in for the gax modules Cloud SQL never uses, each saying why when used', async () => {

@@ -1,7 +1,7 @@
 /**
- * The auditPitr Cloud Function as it is deployed: bundled by infra/gcp/bundle.ts (the deployment's
- * own step), then run by the Functions Framework's own entry point in a separate Node process with
- * the deployed NODE_OPTIONS, against the simulator on 127.0.0.1.
+ * The Cloud Functions as they are deployed: bundled by infra/gcp/bundle.ts (the deployment's own
+ * step), then run by the Functions Framework's own entry point in a separate Node process with the
+ * deployed NODE_OPTIONS, against the simulator on 127.0.0.1.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import {
   CENTRAL_ACCOUNT,
   CENTRAL_REGION,
   cloudSqlScenario,
+  federationScenario,
   instance,
   PROJECT,
   ROLE_ARN,
@@ -28,7 +29,9 @@ import {
   startGcpSim,
 } from '../../gcp/sim-setup.ts';
 import { REPO_ROOT } from '../../infra/support.ts';
+import { loadScenario } from '../../sim/scenario.ts';
 import type { Sim } from '../../sim/server.ts';
+import { startSim } from '../../sim/server.ts';
 import type { SecurityHubSim } from '../../sim/services/security-hub.ts';
 
 const ENTRY = 'functions/handlers/gcp/audit-pitr.ts';
@@ -56,23 +59,89 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** A Cloud Function bundled as deployed, served by the Functions Framework's entry point in its own process. */
+interface ServedBundle {
+  readonly dir: string;
+  readonly metafile: Metafile;
+  readonly url: string;
+  /** Everything the process wrote, stdout and stderr, chunk by chunk. */
+  readonly output: string[];
+  stop(): void;
+}
+
+/** Bundle `entry` as the deployment does, then serve `target` from it with `env` (the simulator's endpoints). */
+async function serveBundle(
+  entry: string,
+  target: string,
+  env: Record<string, string>,
+): Promise<ServedBundle> {
+  const dir = mkdtempSync(join(tmpdir(), 'backup-guard-gcp-bundle-'));
+  const { metafile } = await bundleCloudFunction(entry, dir);
+  // What Cloud Build installs beside the bundle: the Functions Framework (here, the repository's).
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', main: 'index.mjs' }));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  // The framework's own entry point (its `functions-framework` bin), as the runtime starts it.
+  const main = join(
+    dirname(createRequire(import.meta.url).resolve('@google-cloud/functions-framework')),
+    'main.js',
+  );
+  const framework: ChildProcess = spawn(
+    process.execPath,
+    [main, `--target=${target}`, `--source=${dir}`, `--port=${port}`],
+    {
+      cwd: dir,
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', NODE_OPTIONS: FUNCTION_NODE_OPTIONS, ...env },
+    },
+  );
+  const output: string[] = [];
+  framework.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+  framework.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+  const stop = (): void => {
+    framework.kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // Listening: the framework answers (anything) once it serves.
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const up = await fetch(url).then(
+      () => true,
+      () => false,
+    );
+    if (up) return { dir, metafile, url, output, stop };
+    if (framework.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  stop();
+  throw new Error(`the framework did not serve ${target}: ${output.join('')}`);
+}
+
+/** The environment that points a function at the simulator, with `policy`. */
+function simulatorEnv(sim: Sim, policy: unknown): Record<string, string> {
+  return {
+    [POLICY_ENV]: JSON.stringify(policy),
+    [CLOUD_SQL_ENDPOINT_ENV]: sim.endpoint,
+    [METADATA_HOST_ENV]: new URL(sim.endpoint).host,
+    AWS_ENDPOINT_URL: sim.endpoint,
+  };
+}
+
+const FEDERATED = {
+  federation: { roleArn: ROLE_ARN, audience: AUDIENCE, serviceAccountUniqueId: SERVICE_ACCOUNT_ID },
+};
+const PUBLISHED = { enabled: true, centralAccountId: CENTRAL_ACCOUNT, centralRegion: CENTRAL_REGION };
+
 // Bundling takes seconds alone and much longer on a shared 2-core machine.
 describe('auditPitr bundle run by the Functions Framework', { timeout: 180_000 }, () => {
-  let dir: string;
+  let served: ServedBundle;
   let metafile: Metafile;
+  let dir: string;
+  let url: string;
+  let output: string[];
   let sim: Sim;
   let securityHub: SecurityHubSim;
-  let framework: ChildProcess;
-  let url: string;
-  const output: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'backup-guard-gcp-bundle-'));
-    ({ metafile } = await bundleCloudFunction(ENTRY, dir));
-    // What Cloud Build installs beside the bundle: the Functions Framework (here, the repository's).
-    symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', main: 'index.mjs' }));
-
     // PITR on (getLatestRecoveryTime) and off (backupRuns.list): every read the audit makes.
     ({ sim, securityHub } = await startGcpSim(
       cloudSqlScenario([
@@ -81,49 +150,17 @@ describe('auditPitr bundle run by the Functions Framework', { timeout: 180_000 }
       ]),
       { clock: () => new Date() },
     ));
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}/`;
-    // The framework's own entry point (its `functions-framework` bin), as the runtime starts it.
-    const main = join(
-      dirname(createRequire(import.meta.url).resolve('@google-cloud/functions-framework')),
-      'main.js',
+    served = await serveBundle(
+      ENTRY,
+      'auditPitr',
+      simulatorEnv(sim, { gcp: { projects: [PROJECT], ...FEDERATED }, securityHub: PUBLISHED }),
     );
-    framework = spawn(process.execPath, [main, '--target=auditPitr', `--source=${dir}`, `--port=${port}`], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'production',
-        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
-        [POLICY_ENV]: JSON.stringify({
-          gcp: {
-            projects: [PROJECT],
-            federation: { roleArn: ROLE_ARN, audience: AUDIENCE, serviceAccountUniqueId: SERVICE_ACCOUNT_ID },
-          },
-          securityHub: { enabled: true, centralAccountId: CENTRAL_ACCOUNT, centralRegion: CENTRAL_REGION },
-        }),
-        [CLOUD_SQL_ENDPOINT_ENV]: sim.endpoint,
-        [METADATA_HOST_ENV]: new URL(sim.endpoint).host,
-        AWS_ENDPOINT_URL: sim.endpoint,
-      },
-    });
-    framework.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    framework.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    // Listening: the framework answers (anything) once it serves.
-    for (let attempt = 0; attempt < 300; attempt++) {
-      const up = await fetch(url).then(
-        () => true,
-        () => false,
-      );
-      if (up) break;
-      if (framework.exitCode !== null) throw new Error(`the framework exited: ${output.join('')}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    ({ metafile, dir, url, output } = served);
   });
 
   afterAll(async () => {
-    framework?.kill();
+    served?.stop();
     await sim?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('bundles neither Cloud Storage nor gRPC, and no file twice', () => {
@@ -214,5 +251,56 @@ describe('auditPitr bundle run by the Functions Framework', { timeout: 180_000 }
       expect(() => JSON.parse(line), line).not.toThrow();
       expect(line).not.toContain(canary);
     }
+  });
+});
+
+describe('auditDumps bundle run by the Functions Framework', { timeout: 180_000 }, () => {
+  let served: ServedBundle | undefined;
+  let sim: Sim | undefined;
+
+  afterAll(async () => {
+    served?.stop();
+    await sim?.close();
+  });
+
+  it('reads the Cloud Storage dumps through the bundled client and publishes their findings', async () => {
+    // Prepare
+    const dumps = await loadScenario('test/sim/scenarios/dumps.yaml');
+    sim = await startSim({
+      scenario: {
+        ...dumps,
+        ...federationScenario(),
+        services: { ...dumps.services, ...federationScenario().services },
+      },
+      clock: () => new Date(),
+    });
+    const location = {
+      provider: 'gcp',
+      bucket: 'certctl-dumps-gcp',
+      prefix: 'prod/',
+      project: PROJECT,
+      region: 'europe-west1',
+    };
+    served = await serveBundle(
+      'functions/handlers/gcp/audit-dumps.ts',
+      'auditDumps',
+      simulatorEnv(sim, {
+        gcp: { projects: [PROJECT], ...FEDERATED },
+        securityHub: PUBLISHED,
+        dumps: { locations: [location] },
+      }),
+    );
+
+    // Act
+    const response = await fetch(served.url, { method: 'POST' });
+    const answer = (await response.json()) as Record<string, unknown>;
+
+    // Assess
+    expect(response.status, JSON.stringify(answer)).toBe(200);
+    expect(answer).toMatchObject({
+      ok: true,
+      counts: { PASSED: 4, FAILED: 0, NOT_AVAILABLE: 0 },
+      published: { status: 'published', failedCount: 0 },
+    });
   });
 });
