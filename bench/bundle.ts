@@ -17,7 +17,7 @@ import {
   functionBuildOptions,
   REPO_ROOT,
 } from '../infra/bundling.ts';
-import { bundleCloudFunction, cloudFunctionBuildOptions } from '../infra/gcp/bundle.ts';
+import { bundleCloudFunction, cloudFunctionBuildOptions, coldStartOutputs } from '../infra/gcp/bundle.ts';
 
 const run = promisify(execFile);
 
@@ -109,20 +109,6 @@ function frameworkPreload(): string {
     .join(' ');
 }
 
-/** The outputs `from` loads before it runs: itself and its static imports, transitively. */
-function staticClosure(metafile: Metafile, from: string): Set<string> {
-  const loaded = new Set<string>();
-  const visit = (path: string): void => {
-    if (loaded.has(path)) return;
-    loaded.add(path);
-    for (const imported of metafile.outputs[path]?.imports ?? []) {
-      if (imported.kind === 'import-statement' && metafile.outputs[imported.path]) visit(imported.path);
-    }
-  };
-  visit(from);
-  return loaded;
-}
-
 /** Bundle a Cloud Function as the deployment does (infra/gcp/bundle.ts) and measure it. */
 export async function measureCloudFunction(
   entry: string,
@@ -133,8 +119,8 @@ export async function measureCloudFunction(
   await rm(outdir, { recursive: true, force: true });
   const { metafile } = await bundleCloudFunction(entry, outdir);
   const outputs = Object.keys(metafile.outputs).filter((path) => !path.endsWith('.map'));
-  const index = outputs.find((path) => resolve(REPO_ROOT, path) === join(outdir, 'index.mjs')) ?? '';
-  const atStart = staticClosure(metafile, index);
+  const atStart = coldStartOutputs(metafile, outdir);
+  const [index = ''] = atStart;
   const onDemand = [...atStart].flatMap((path) =>
     (metafile.outputs[path]?.imports ?? [])
       .filter((imported) => imported.kind === 'dynamic-import' && metafile.outputs[imported.path])

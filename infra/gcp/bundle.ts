@@ -334,6 +334,27 @@ export async function bundleCloudFunction(
   });
 }
 
+/**
+ * The outputs (paths as the metafile names them) that the framework loads at cold start from a
+ * bundle written to `outdir`: `index.mjs` and its static imports, transitively. The rest loads on
+ * demand, through `import()`.
+ */
+export function coldStartOutputs(metafile: Metafile, outdir: string): Set<string> {
+  const entry = Object.keys(metafile.outputs).find(
+    (path) => resolve(REPO_ROOT, path) === resolve(outdir, BUNDLE_FILE_NAME),
+  );
+  const loaded = new Set<string>();
+  const visit = (path: string): void => {
+    if (loaded.has(path)) return;
+    loaded.add(path);
+    for (const imported of metafile.outputs[path]?.imports ?? []) {
+      if (imported.kind === 'import-statement' && metafile.outputs[imported.path]) visit(imported.path);
+    }
+  };
+  if (entry) visit(entry);
+  return loaded;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const [entry, outdir] = process.argv.slice(2);
   if (!entry || !outdir) {

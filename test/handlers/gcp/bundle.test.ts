@@ -11,44 +11,27 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POLICY_ENV } from '../../../functions/core/policy.ts';
+import { POLICY_ENV, type Policy } from '../../../functions/core/policy.ts';
 import { CLOUD_SQL_ENDPOINT_ENV } from '../../../functions/gcp/clients.ts';
 import { METADATA_HOST_ENV } from '../../../functions/gcp/federation.ts';
 import { FUNCTION_NODE_OPTIONS } from '../../../infra/bundling.ts';
-import { bundleCloudFunction } from '../../../infra/gcp/bundle.ts';
+import { bundleCloudFunction, coldStartOutputs } from '../../../infra/gcp/bundle.ts';
 import {
-  AUDIENCE,
   CENTRAL_ACCOUNT,
   CENTRAL_REGION,
   cloudSqlScenario,
-  federationScenario,
+  dumpsScenario,
+  gcpPolicy,
   instance,
   PROJECT,
-  ROLE_ARN,
-  SERVICE_ACCOUNT_ID,
   startGcpSim,
 } from '../../gcp/sim-setup.ts';
 import { REPO_ROOT } from '../../infra/support.ts';
-import { loadScenario } from '../../sim/scenario.ts';
 import type { Sim } from '../../sim/server.ts';
 import { startSim } from '../../sim/server.ts';
 import type { SecurityHubSim } from '../../sim/services/security-hub.ts';
 
 const ENTRY = 'functions/handlers/gcp/audit-pitr.ts';
-
-/** The output files an output loads before it runs: itself and its static imports, transitively. */
-function loadedAtStart(metafile: Metafile, output: string): Set<string> {
-  const loaded = new Set<string>();
-  const visit = (path: string): void => {
-    if (loaded.has(path)) return;
-    loaded.add(path);
-    for (const imported of metafile.outputs[path]?.imports ?? []) {
-      if (imported.kind === 'import-statement' && metafile.outputs[imported.path]) visit(imported.path);
-    }
-  };
-  visit(output);
-  return loaded;
-}
 
 /** A loopback port free a moment ago, for the framework to listen on. */
 async function freePort(): Promise<number> {
@@ -117,7 +100,7 @@ async function serveBundle(
 }
 
 /** The environment that points a function at the simulator, with `policy`. */
-function simulatorEnv(sim: Sim, policy: unknown): Record<string, string> {
+function simulatorEnv(sim: Sim, policy: Policy): Record<string, string> {
   return {
     [POLICY_ENV]: JSON.stringify(policy),
     [CLOUD_SQL_ENDPOINT_ENV]: sim.endpoint,
@@ -125,11 +108,6 @@ function simulatorEnv(sim: Sim, policy: unknown): Record<string, string> {
     AWS_ENDPOINT_URL: sim.endpoint,
   };
 }
-
-const FEDERATED = {
-  federation: { roleArn: ROLE_ARN, audience: AUDIENCE, serviceAccountUniqueId: SERVICE_ACCOUNT_ID },
-};
-const PUBLISHED = { enabled: true, centralAccountId: CENTRAL_ACCOUNT, centralRegion: CENTRAL_REGION };
 
 // Bundling takes seconds alone and much longer on a shared 2-core machine.
 describe('auditPitr bundle run by the Functions Framework', { timeout: 180_000 }, () => {
@@ -150,11 +128,7 @@ describe('auditPitr bundle run by the Functions Framework', { timeout: 180_000 }
       ]),
       { clock: () => new Date() },
     ));
-    served = await serveBundle(
-      ENTRY,
-      'auditPitr',
-      simulatorEnv(sim, { gcp: { projects: [PROJECT], ...FEDERATED }, securityHub: PUBLISHED }),
-    );
+    served = await serveBundle(ENTRY, 'auditPitr', simulatorEnv(sim, gcpPolicy()));
     ({ metafile, dir, url, output } = served);
   });
 
@@ -180,13 +154,8 @@ describe('auditPitr bundle run by the Functions Framework', { timeout: 180_000 }
   });
 
   it('loads no AWS SDK and no federation at cold start: they wait for the first publishing run', () => {
-    // Prepare
-    const entry = Object.keys(metafile.outputs).find((path) =>
-      path.endsWith(`${dir.split('/').at(-1)}/index.mjs`),
-    );
-
     // Act
-    const atStart = [...loadedAtStart(metafile, entry ?? '')].flatMap((path) =>
+    const atStart = [...coldStartOutputs(metafile, dir)].flatMap((path) =>
       Object.keys(metafile.outputs[path]?.inputs ?? {}),
     );
 
@@ -265,30 +234,18 @@ describe('auditDumps bundle run by the Functions Framework', { timeout: 180_000 
 
   it('reads the Cloud Storage dumps through the bundled client and publishes their findings', async () => {
     // Prepare
-    const dumps = await loadScenario('test/sim/scenarios/dumps.yaml');
-    sim = await startSim({
-      scenario: {
-        ...dumps,
-        ...federationScenario(),
-        services: { ...dumps.services, ...federationScenario().services },
-      },
-      clock: () => new Date(),
-    });
+    sim = await startSim({ scenario: await dumpsScenario(), clock: () => new Date() });
     const location = {
       provider: 'gcp',
       bucket: 'certctl-dumps-gcp',
       prefix: 'prod/',
       project: PROJECT,
       region: 'europe-west1',
-    };
+    } as const;
     served = await serveBundle(
       'functions/handlers/gcp/audit-dumps.ts',
       'auditDumps',
-      simulatorEnv(sim, {
-        gcp: { projects: [PROJECT], ...FEDERATED },
-        securityHub: PUBLISHED,
-        dumps: { locations: [location] },
-      }),
+      simulatorEnv(sim, gcpPolicy({ dumps: { locations: [location] } })),
     );
 
     // Act
