@@ -18,11 +18,12 @@ import type { AwsClientFactory } from '../../aws/clients.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
+import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import type { GcpClientSource, GcpCollectors } from '../../gcp/collectors.ts';
 import { createFederatedAwsFactory } from '../../gcp/federation.ts';
-import { type AuditJobMetrics, type JobLogger, runAuditJob } from '../../jobs/audit.ts';
+import { type AuditJobMetrics, runAuditJob } from '../../jobs/audit.ts';
 import type { PublicationOutcome } from '../../jobs/publish.ts';
 import { createGcpLogger } from './observability.ts';
 
@@ -45,7 +46,7 @@ export interface AuditFunctionDependencies {
    * ({@link createFederatedAwsFactory}); only built when the run publishes.
    */
   readonly awsFactory: () => AwsClientFactory;
-  readonly logger: JobLogger;
+  readonly logger: StructuredLogger;
   readonly now?: () => Date;
 }
 
