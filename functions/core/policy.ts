@@ -80,7 +80,9 @@ export const policySchema = z
         identifiers: z
           .array(z.string().min(1).max(2048))
           .default([])
-          .describe('Targets named by DB identifier, cluster identifier, Cloud SQL instance name, or ARN.'),
+          .describe(
+            'Targets named by DB identifier, cluster identifier, Cloud SQL instance name, or ARN. A read replica or Aurora member named here selects its source or cluster, where it is judged, and the report says so.',
+          ),
         all: z.boolean().default(false).describe('Every PostgreSQL database is a target.'),
       })
       .prefault({}),

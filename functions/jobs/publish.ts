@@ -5,14 +5,10 @@
 import type { AwsClientFactory } from '../aws/clients.ts';
 import type { AuditReport } from '../core/audit.ts';
 import { BackupGuardError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
+import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import { type FailedImport, FindingsImportError } from '../publish/security-hub/errors.ts';
-import type {
-  LedgerStore,
-  PublishAccount,
-  PublishLogger,
-  PublishResult,
-} from '../publish/security-hub/index.ts';
+import type { LedgerStore, PublishAccount, PublishResult } from '../publish/security-hub/index.ts';
 
 /** How a job publishes. */
 export interface PublisherDependencies {
@@ -102,7 +98,7 @@ export async function publishAudit(
   deps: {
     readonly policy: Policy;
     readonly publisher?: PublisherDependencies;
-    readonly logger?: PublishLogger;
+    readonly logger?: StructuredLogger;
     readonly now?: () => Date;
   },
 ): Promise<PublicationOutcome> {

@@ -4,6 +4,7 @@
  * and region through keyless federation. The wiring is the shared {@link auditFunction}.
  */
 import * as functions from '@google-cloud/functions-framework';
+import { gcsDumpsCollector } from '../../gcp/gcs-dumps.ts';
 import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { type AuditFunctionDependencies, type AuditFunctionResult, auditFunction } from './audit-function.ts';
 
@@ -11,6 +12,7 @@ const fn = auditFunction({
   name: 'auditDumps',
   service: 'audit-dumps',
   groups: ['dumps'],
+  collectors: { dumps: gcsDumpsCollector },
   clients: withCloudStorage,
 });
 

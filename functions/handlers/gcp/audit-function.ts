@@ -18,10 +18,11 @@ import type { AwsClientFactory } from '../../aws/clients.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
+import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
-import { type GcpClientSource, gcpCollectors } from '../../gcp/collectors.ts';
-import { type AuditJobMetrics, type JobLogger, runAuditJob } from '../../jobs/audit.ts';
+import type { GcpClientSource, GcpCollectors } from '../../gcp/collectors.ts';
+import { type AuditJobMetrics, runAuditJob } from '../../jobs/audit.ts';
 import type { PublicationOutcome } from '../../jobs/publish.ts';
 import { passBodyParseFailuresToFunctions } from './framework.ts';
 import { createGcpLogger } from './observability.ts';
@@ -46,7 +47,7 @@ export interface AuditFunctionDependencies {
    * dependencies only loaded, when the run publishes.
    */
   readonly awsFactory: () => AwsClientFactory | Promise<AwsClientFactory>;
-  readonly logger: JobLogger;
+  readonly logger: StructuredLogger;
   readonly now?: () => Date;
 }
 
@@ -79,6 +80,8 @@ export interface AuditFunctionOptions {
   readonly service: string;
   /** The check groups the function runs. */
   readonly groups: readonly CheckGroup[];
+  /** Their collectors, and only theirs: the function bundles the clients they import. */
+  readonly collectors: GcpCollectors;
   /**
    * The clients its groups read with, made from the Cloud SQL factory (dumps add Cloud Storage with
    * `withCloudStorage`); default: the factory itself. A function bundles only what it names here.
@@ -147,7 +150,7 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
       },
       {
         policy: deps.policy,
-        gcp: { clients: deps.gcp, collectors: gcpCollectors },
+        gcp: { clients: deps.gcp, collectors: options.collectors },
         publisher: {
           factory: deps.awsFactory,
           // The federated credentials are the central account's own: GCP findings go there.
