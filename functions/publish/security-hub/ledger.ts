@@ -225,3 +225,28 @@ export function decodeLedger(
     findings,
   };
 }
+
+/** What the ledgers say the audits last published: active findings by status, and when. */
+export interface LedgerSummary {
+  /** The newest UpdatedAt of an active finding (the last published change or refresh). */
+  readonly at: string | undefined;
+  /** Active findings by compliance status (`PASSED`, `FAILED`, `WARNING`, `NOT_AVAILABLE`). */
+  readonly counts: Readonly<Record<string, number>>;
+  /** The destinations read, `account/region`. */
+  readonly destinations: readonly string[];
+}
+
+/** Summarize ledgers: archived findings (gone resources) are left out. */
+export function ledgerSummary(ledgers: readonly Ledger[]): LedgerSummary {
+  const counts: Record<string, number> = {};
+  let at: string | undefined;
+  for (const ledger of ledgers) {
+    for (const finding of ledger.findings) {
+      if (finding.recordState !== 'ACTIVE') continue;
+      const status = finding.complianceStatus ?? 'UNKNOWN';
+      counts[status] = (counts[status] ?? 0) + 1;
+      if (finding.updatedAt && (at === undefined || finding.updatedAt > at)) at = finding.updatedAt;
+    }
+  }
+  return { at, counts, destinations: ledgers.map((ledger) => `${ledger.account}/${ledger.region}`) };
+}

@@ -15,6 +15,7 @@ import {
   encodeLedger,
   LedgerConflictError,
   LedgerUnreadableError,
+  ledgerSummary,
 } from '../../../functions/publish/security-hub/ledger.ts';
 import {
   type PublishResult,
@@ -78,6 +79,40 @@ describe('the import ledger encoding', () => {
     expect(() => decodeLedger(Buffer.from('{"format":1}'), { ...EU, productArn: held.productArn })).toThrow(
       LedgerUnreadableError,
     );
+  });
+
+  it('summarizes active findings by status with the newest update, leaving archived ones out', () => {
+    // Prepare
+    const other = {
+      ...ledger,
+      region: 'us-east-1',
+      findings: [
+        {
+          ...held,
+          id: 'b',
+          region: 'us-east-1',
+          complianceStatus: 'PASSED',
+          updatedAt: '2026-11-21T13:00:00.000Z',
+        },
+        {
+          ...held,
+          id: 'c',
+          region: 'us-east-1',
+          recordState: 'ARCHIVED' as const,
+          updatedAt: '2026-11-22T00:00:00.000Z',
+        },
+      ],
+    };
+
+    // Act
+    const summary = ledgerSummary([ledger, other]);
+
+    // Assess
+    expect(summary).toEqual({
+      at: '2026-11-21T13:00:00.000Z',
+      counts: { FAILED: 1, PASSED: 1 },
+      destinations: ['111111111111/eu-west-1', '111111111111/us-east-1'],
+    });
   });
 
   it('refuses a ledger when it belongs to another destination', () => {
