@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { parseAuditSchedule } from './schedule.ts';
+import { snapshotsPolicySchema } from './snapshots-policy.ts';
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const ACCOUNT_ID = /^\d{12}$/;
@@ -59,6 +60,9 @@ export const MOVED_POLICY_FIELDS: Readonly<Record<string, string>> = {
 export const policySchema = z
   .strictObject({
     pitr: pitrSection.prefault({}).describe('The PITR audit (RDS, Aurora, Cloud SQL).'),
+    snapshots: snapshotsPolicySchema
+      .prefault({})
+      .describe('Pre-maintenance snapshots, pruning and readiness.'),
     targets: z
       .strictObject({
         tags: z
