@@ -19,7 +19,7 @@ export function snapshotScenario(snapshots: RdsSnapshotsSectionInput = {}): Scen
     services: {
       rds: {
         instances: [
-          { id: 'certctl-prod-db', region: 'eu-west-1', tags: TAG },
+          { id: 'certctl-prod-db', region: 'eu-west-1', tags: TAG, backupRetentionPeriod: 14 },
           { id: 'certctl-busy-db', region: 'eu-west-1', tags: TAG },
           { id: 'certctl-broken-db', region: 'us-east-1', tags: TAG },
           { id: 'unrelated-db', region: 'us-east-1' },
@@ -49,6 +49,7 @@ export function snapshotScenario(snapshots: RdsSnapshotsSectionInput = {}): Scen
 export function fastPolicy(extra: PolicyInput = {}): Policy {
   return parsePolicy({
     aws: { regions: ['eu-west-1', 'us-east-1'] },
+    pitr: { minPitrDays: 7 },
     ...extra,
     snapshots: {
       pollInitialSeconds: 0.05,
