@@ -110,8 +110,11 @@ describe('readiness against the simulator', () => {
     const result = await runReadinessJob(
       { providers: ['aws'] },
       {
-        ...deps,
-        policy: fastPolicy({ ...prodOnly(), aws: { regions: ['eu-west-1', 'us-east-1'], maxAttempts: 1 } }),
+        ...auditDeps(deps),
+        policy: fastPolicy({
+          targets: { tags: [], identifiers: ['certctl-prod-db', 'certctl-aurora'] },
+          aws: { regions: ['eu-west-1', 'us-east-1'], maxAttempts: 1 },
+        }),
       },
     );
 
