@@ -20,6 +20,9 @@ import { renderJson } from '../publish/json.ts';
 import { renderMarkdown } from '../publish/markdown.ts';
 import { planPublication, publishTargetFrom } from '../publish/security-hub/index.ts';
 import type { CliCommand, CliIo, CliOverrides } from './command.ts';
+import { pruneCommand } from './commands/prune.ts';
+import { readinessCommand } from './commands/readiness.ts';
+import { snapshotCommand } from './commands/snapshot.ts';
 
 export const VERSION = '0.1.0';
 
@@ -38,6 +41,9 @@ Commands:
   audit     Audit point-in-time recovery (RDS, Aurora, Cloud SQL) and print one finding per check
             and database
   checks    List the checks: id, severity, title and documentation link
+  snapshot  Take tagged pre-maintenance snapshots and wait until they are restorable
+  prune     List (default) or delete expired pre-maintenance snapshots made by this tool
+  readiness Go/no-go before a CA rotation (exit 0 GO, 1 NO-GO, 2 could not evaluate)
   help      Show this help
 
 Options for audit:
@@ -342,6 +348,9 @@ export const COMMANDS: readonly CliCommand[] = [
     summary: 'List the checks: id, severity, title and documentation link',
     run: async (_args, io) => runChecksCommand(io),
   },
+  snapshotCommand,
+  pruneCommand,
+  readinessCommand,
 ];
 
 /** Run the CLI; returns the exit code. Never throws for user errors: it prints them. */

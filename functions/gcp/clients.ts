@@ -15,7 +15,9 @@
  */
 import { SqlBackupRunsServiceClient } from '@google-cloud/sql/build/src/v1/sql_backup_runs_service_client.js';
 import { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
+import { SqlOperationsServiceClient } from '@google-cloud/sql/build/src/v1/sql_operations_service_client.js';
 import { PassThroughClient } from 'google-auth-library';
+import type { CloudSqlBackupsApi } from '../actions/snapshot/gcp.ts';
 import type { CloudSqlApi } from './cloud-sql.ts';
 
 export interface GcpClientFactoryOptions {
@@ -97,6 +99,7 @@ export class GcpClientFactory {
   readonly #options: GcpClientFactoryOptions;
   #instances: SqlInstancesServiceClient | undefined;
   #backupRuns: SqlBackupRunsServiceClient | undefined;
+  #operations: SqlOperationsServiceClient | undefined;
 
   constructor(options: GcpClientFactoryOptions = {}) {
     this.#options = options;
@@ -137,11 +140,36 @@ export class GcpClientFactory {
     return { instances: this.instances(), backupRuns: this.backupRuns() };
   }
 
+  /** The `SqlOperationsServiceClient` (operations.get, to await an on-demand backup). */
+  operations(): SqlOperationsServiceClient {
+    this.#operations ??= new SqlOperationsServiceClient({
+      ...connectionOptions(this.#options.endpoint),
+      clientConfig: readRetryConfig('google.cloud.sql.v1.SqlOperationsService', ['Get']),
+    });
+    return this.#operations;
+  }
+
+  /**
+   * The on-demand backup calls of the snapshot action. Insert and delete keep the generated
+   * no-retry config: a retried insert could make a second backup.
+   */
+  cloudSqlBackups(): CloudSqlBackupsApi {
+    const backupRuns = this.backupRuns();
+    const operations = this.operations();
+    return {
+      insert: (request) => backupRuns.insert(request),
+      list: (request) => backupRuns.list(request),
+      delete: (request) => backupRuns.delete(request),
+      getOperation: (request) => operations.get(request),
+    };
+  }
+
   /** Close the clients' connections (CLI and tests; a Cloud Function keeps them). */
   async close(): Promise<void> {
-    const closing = [this.#instances?.close(), this.#backupRuns?.close()];
+    const closing = [this.#instances?.close(), this.#backupRuns?.close(), this.#operations?.close()];
     this.#instances = undefined;
     this.#backupRuns = undefined;
+    this.#operations = undefined;
     await Promise.all(closing);
   }
 }
