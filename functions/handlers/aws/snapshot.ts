@@ -1,0 +1,113 @@
+/**
+ * `snapshot` Lambda: invoked asynchronously (InvocationType Event) by ChatOps and by the
+ * maintenance job. Asynchronous invocations are retried and may be delivered twice
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html), so the job runs idempotently
+ * per request id on the DynamoDB table the deployment names. Metrics `SnapshotsFailed` (alarmed) and
+ * `SnapshotsAvailable` count targets.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import * as z from 'zod';
+import { AwsClientFactory } from '../../aws/clients.ts';
+import { InputError, inputIssues } from '../../core/errors.ts';
+import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { idempotentByRequestId } from '../../jobs/idempotency.ts';
+import { runSnapshotJob, type SnapshotJobResult, type SnapshotRequest } from '../../jobs/snapshot.ts';
+import { createObservability } from './observability.ts';
+
+/** The environment variable naming the idempotency table (set by the deployment). */
+export const IDEMPOTENCY_TABLE_ENV = 'BACKUP_GUARD_IDEMPOTENCY_TABLE';
+
+export const snapshotEventSchema = z.strictObject({
+  requestId: z.string().min(1).max(256),
+  reason: z.string().min(1).max(256),
+  ticket: z.string().min(1).max(128).optional(),
+  requestedBy: z.string().min(1).max(256),
+  targets: z.array(z.string().min(1).max(2048)).min(1).optional(),
+  wait: z.boolean().optional(),
+  maintenanceEvent: z.string().min(1).max(256).optional(),
+});
+
+export function parseSnapshotEvent(event: unknown): SnapshotRequest {
+  const parsed = snapshotEventSchema.safeParse(event);
+  if (parsed.success) return parsed.data;
+  const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
+  throw new InputError(`snapshot input is invalid: ${issues.join('; ')}`);
+}
+
+const { logger, metrics } = createObservability('snapshot');
+
+export interface SnapshotHandlerDependencies {
+  readonly policy: Policy;
+  readonly factory: AwsClientFactory;
+  readonly dynamo: DynamoDBClient;
+  readonly tableName: string;
+  readonly logger: typeof logger;
+  readonly metrics: typeof metrics;
+  readonly homeRegion?: string | undefined;
+}
+
+/** The plain function behind the handler. */
+export async function snapshotLambda(
+  event: unknown,
+  deps: SnapshotHandlerDependencies,
+): Promise<SnapshotJobResult> {
+  const request = parseSnapshotEvent(event);
+  const run = idempotentByRequestId(
+    (r: SnapshotRequest) =>
+      runSnapshotJob(r, {
+        policy: deps.policy,
+        providers: ['aws'],
+        aws: { factory: deps.factory, homeRegion: deps.homeRegion },
+        logger: deps.logger,
+      }),
+    {
+      tableName: deps.tableName,
+      client: deps.dynamo,
+      waitForFirstMs: deps.policy.snapshots.waitMinutes * 60_000,
+    },
+  );
+  const result = await run(request);
+  const failed = result.results.length - result.counts.available - result.counts.creating;
+  deps.metrics.addMetric('SnapshotsAvailable', MetricUnit.Count, result.counts.available);
+  deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, failed);
+  deps.logger.info('snapshot request finished', {
+    requestId: result.requestId,
+    counts: result.counts,
+    problems: result.problems,
+  });
+  return result;
+}
+
+let dependencies: SnapshotHandlerDependencies | undefined;
+
+function defaultDependencies(): SnapshotHandlerDependencies {
+  if (!dependencies) {
+    const policy = loadFunctionPolicy();
+    const tableName = process.env[IDEMPOTENCY_TABLE_ENV] ?? policy.snapshots.idempotencyTable;
+    if (!tableName)
+      throw new InputError(
+        `no idempotency table: set ${IDEMPOTENCY_TABLE_ENV} or snapshots.idempotencyTable`,
+      );
+    dependencies = {
+      policy,
+      factory: new AwsClientFactory({
+        maxAttempts: policy.aws.maxAttempts,
+        stsRegion: process.env.AWS_REGION,
+      }),
+      dynamo: new DynamoDBClient({}),
+      tableName,
+      logger,
+      metrics,
+      homeRegion: process.env.AWS_REGION,
+    };
+  }
+  return dependencies;
+}
+
+export const handler = middy((event: unknown) => snapshotLambda(event, defaultDependencies()))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));
