@@ -439,7 +439,7 @@ export class RdsSnapshotSim {
     const byResource = new Map<string, XmlStructure[]>();
     for (const spec of this.#section.pendingMaintenance) {
       if ((spec.account ?? this.#defaultAccount) !== account || spec.region !== region) continue;
-      const arn = arnOf(spec.kind === 'instance' ? 'db' : 'cluster', account, region, spec.target);
+      const arn = `arn:aws:rds:${region}:${account}:${spec.kind === 'instance' ? 'db' : 'cluster'}:${spec.target}`;
       if (resource && resource !== arn) continue;
       const wanted = filters.find(
         (f) => f.name === (spec.kind === 'instance' ? 'db-instance-id' : 'db-cluster-id'),
@@ -471,10 +471,8 @@ export class RdsSnapshotSim {
 
 const NAMESPACE = 'http://rds.amazonaws.com/doc/2014-10-31/';
 
-function arnOf(kind: Kind | 'db' | 'cluster', account: string, region: string, id: string): string {
-  const resource = kind === 'instance' ? 'snapshot' : kind === 'cluster' ? 'cluster-snapshot' : kind;
-  // `db` and `cluster` name the source resources; `instance`/`cluster` kinds of snapshot map above.
-  return `arn:aws:rds:${region}:${account}:${kind === 'db' ? 'db' : resource}:${id}`;
+function arnOf(kind: Kind, account: string, region: string, id: string): string {
+  return `arn:aws:rds:${region}:${account}:${kind === 'instance' ? 'snapshot' : 'cluster-snapshot'}:${id}`;
 }
 
 function parseTags(params: URLSearchParams): Record<string, string> {
