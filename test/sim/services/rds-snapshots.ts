@@ -150,6 +150,11 @@ export class RdsSnapshotSim {
   readonly #defaultAccount: string;
   readonly #startedAt: Date;
   readonly #snapshots = new Map<string, SimSnapshot>();
+  /** Apply dates are fixed once announced: resolved against the clock when the simulator starts. */
+  readonly #maintenance: {
+    spec: RdsSnapshotsSection['pendingMaintenance'][number];
+    dates: Record<string, Date | undefined>;
+  }[];
   /** Creates accepted, for tests and benchmarks (a re-sent request must add none). */
   createCalls = 0;
 
@@ -158,6 +163,14 @@ export class RdsSnapshotSim {
     this.#store = store;
     this.#defaultAccount = defaultAccount;
     this.#startedAt = now;
+    this.#maintenance = section.pendingMaintenance.map((spec) => ({
+      spec,
+      dates: {
+        auto: spec.autoAppliedAfter?.at(now),
+        forced: spec.forcedApply?.at(now),
+        current: (spec.currentApply ?? spec.autoAppliedAfter ?? spec.forcedApply)?.at(now),
+      },
+    }));
     for (const spec of section.existing) {
       const account = spec.account ?? defaultAccount;
       this.#put({
@@ -437,7 +450,7 @@ export class RdsSnapshotSim {
       }
     }
     const byResource = new Map<string, XmlStructure[]>();
-    for (const spec of this.#section.pendingMaintenance) {
+    for (const { spec, dates } of this.#maintenance) {
       if ((spec.account ?? this.#defaultAccount) !== account || spec.region !== region) continue;
       const arn = `arn:aws:rds:${region}:${account}:${spec.kind === 'instance' ? 'db' : 'cluster'}:${spec.target}`;
       if (resource && resource !== arn) continue;
@@ -449,10 +462,10 @@ export class RdsSnapshotSim {
       const details = byResource.get(arn) ?? [];
       details.push({
         Action: spec.action,
-        AutoAppliedAfterDate: spec.autoAppliedAfter?.at(now),
-        ForcedApplyDate: spec.forcedApply?.at(now),
+        AutoAppliedAfterDate: dates.auto,
+        ForcedApplyDate: dates.forced,
         OptInStatus: spec.optInStatus,
-        CurrentApplyDate: (spec.currentApply ?? spec.autoAppliedAfter ?? spec.forcedApply)?.at(now),
+        CurrentApplyDate: dates.current,
         Description: spec.description,
       });
       byResource.set(arn, details);
