@@ -1,6 +1,7 @@
 /**
- * `snapshot` Lambda: invoked asynchronously (InvocationType Event) by ChatOps and by the
- * maintenance job. Asynchronous invocations are retried and may be delivered twice
+ * `snapshot` Lambda: invoked asynchronously (InvocationType Event) by ChatOps with a request, and
+ * by its schedule and the EventBridge rule on AWS Health / RDS maintenance notifications, which run
+ * the maintenance-aware job. Asynchronous invocations are retried and may be delivered twice
  * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html), so the job runs idempotently
  * per request id on the DynamoDB table the deployment names. Metrics `SnapshotsFailed` (alarmed) and
  * `SnapshotsAvailable` count targets.
@@ -15,6 +16,7 @@ import { AwsClientFactory } from '../../aws/clients.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { idempotentByRequestId } from '../../jobs/idempotency.ts';
+import { type MaintenanceJobResult, runMaintenanceJob } from '../../jobs/maintenance.ts';
 import { runSnapshotJob, type SnapshotJobResult, type SnapshotRequest } from '../../jobs/snapshot.ts';
 import { createObservability } from './observability.ts';
 
@@ -50,7 +52,44 @@ export interface SnapshotHandlerDependencies {
   readonly homeRegion?: string | undefined;
 }
 
-/** The plain function behind the handler. */
+/**
+ * A maintenance trigger rather than a request: the schedule's empty input, or an EventBridge event
+ * from AWS Health or RDS (`source` aws.health / aws.rds).
+ */
+export function isMaintenanceTrigger(event: unknown): boolean {
+  if (event === null || event === undefined) return true;
+  if (typeof event !== 'object') return false;
+  const record = event as Record<string, unknown>;
+  if (Object.keys(record).length === 0) return true;
+  return record.source === 'aws.health' || record.source === 'aws.rds';
+}
+
+/** The handler: a snapshot request (ChatOps), or a maintenance scan (schedule, Health/RDS events). */
+export async function snapshotOrMaintenance(
+  event: unknown,
+  deps: SnapshotHandlerDependencies,
+): Promise<SnapshotJobResult | MaintenanceJobResult> {
+  if (!isMaintenanceTrigger(event)) return snapshotLambda(event, deps);
+  const result = await runMaintenanceJob({
+    policy: deps.policy,
+    providers: ['aws'],
+    aws: { factory: deps.factory, homeRegion: deps.homeRegion },
+    logger: deps.logger,
+  });
+  const failed = result.snapshots.filter(
+    (entry) => !['available', 'creating'].includes(entry.outcome),
+  ).length;
+  deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, failed);
+  deps.metrics.addMetric('MaintenanceScanCompleted', MetricUnit.Count, result.problems.length === 0 ? 1 : 0);
+  deps.logger.info('maintenance scan finished', {
+    events: result.events.length,
+    later: result.later,
+    problems: result.problems,
+  });
+  return result;
+}
+
+/** A snapshot request, run once per request id. */
 export async function snapshotLambda(
   event: unknown,
   deps: SnapshotHandlerDependencies,
@@ -108,6 +147,6 @@ function defaultDependencies(): SnapshotHandlerDependencies {
   return dependencies;
 }
 
-export const handler = middy((event: unknown) => snapshotLambda(event, defaultDependencies()))
+export const handler = middy((event: unknown) => snapshotOrMaintenance(event, defaultDependencies()))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -5,7 +5,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readinessLambda } from '../../../functions/handlers/aws/readiness.ts';
-import { parseSnapshotEvent, snapshotLambda } from '../../../functions/handlers/aws/snapshot.ts';
+import {
+  isMaintenanceTrigger,
+  parseSnapshotEvent,
+  snapshotLambda,
+} from '../../../functions/handlers/aws/snapshot.ts';
 import {
   fastPolicy,
   type SnapshotHarness,
@@ -69,5 +73,18 @@ describe('readiness Lambda', () => {
 
     // Assess
     expect(result.verdict).toBe('GO');
+  });
+});
+
+describe('isMaintenanceTrigger', () => {
+  it.each([
+    [{}, true],
+    [undefined, true],
+    [{ source: 'aws.health', 'detail-type': 'AWS Health Event' }, true],
+    [{ source: 'aws.rds', 'detail-type': 'RDS DB Instance Event' }, true],
+    [{ requestId: 'r', reason: 'x', requestedBy: 'U' }, false],
+  ])('tells a maintenance trigger from a snapshot request when the event is %j', (event, expected) => {
+    // Act / Assess
+    expect(isMaintenanceTrigger(event)).toBe(expected);
   });
 });
