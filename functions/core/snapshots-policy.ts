@@ -4,6 +4,8 @@
  * manual-snapshot quota. Mounted with one line in policy.ts.
  */
 import * as z from 'zod';
+import { PolicyError } from './errors.ts';
+import { parseAuditSchedule } from './schedule.ts';
 
 /** The RDS default quota of manual snapshots per region (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html). */
 export const DEFAULT_SNAPSHOT_QUOTA = 100;
@@ -52,6 +54,13 @@ export const snapshotsPolicySchema = z
       .max(100_000)
       .default(DEFAULT_SNAPSHOT_QUOTA)
       .describe('Manual snapshots allowed per region and kind (raise it here after a quota increase).'),
+    maintenanceSchedule: z
+      .string()
+      .min(1)
+      .default('rate(6 hours)')
+      .describe(
+        'How often the maintenance-aware job looks for upcoming maintenance (also run on AWS Health and RDS events).',
+      ),
     idempotencyTable: z
       .string()
       .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')
@@ -59,6 +68,14 @@ export const snapshotsPolicySchema = z
       .describe('DynamoDB table of the idempotency records (the deployment sets it).'),
   })
   .superRefine((policy, context) => {
+    try {
+      parseAuditSchedule(policy.maintenanceSchedule);
+    } catch (error) {
+      if (!(error instanceof PolicyError)) throw error;
+      for (const issue of error.issues) {
+        context.addIssue({ code: 'custom', path: ['maintenanceSchedule'], message: issue.message });
+      }
+    }
     if (policy.pollInitialSeconds > policy.pollMaxSeconds) {
       context.addIssue({
         code: 'custom',

@@ -61,6 +61,9 @@ export function idempotentByRequestId<R extends { readonly requestId: string }, 
     throwOnNoIdempotencyKey: true,
     expiresAfterSeconds: store.expiresAfterSeconds ?? DAY_SECONDS,
   });
+  // Outside Lambda there is no invocation deadline; give Powertools one (the wait bound) so it can
+  // set the in-progress expiry instead of warning on every call.
+  config.registerLambdaContext({ getRemainingTimeInMillis: () => store.waitForFirstMs } as never);
   const once = makeIdempotent(run as (request: R) => Promise<T>, {
     persistenceStore,
     config,

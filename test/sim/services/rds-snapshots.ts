@@ -145,7 +145,7 @@ export function snapshotStatus(snapshot: SimSnapshot, now: Date): 'creating' | '
 }
 
 export class RdsSnapshotSim {
-  readonly #section: RdsSnapshotsSection;
+  #section: RdsSnapshotsSection;
   readonly #store: RdsStore;
   readonly #defaultAccount: string;
   readonly #startedAt: Date;
@@ -201,6 +201,37 @@ export class RdsSnapshotSim {
     'DeleteDBClusterSnapshot',
     'DescribePendingMaintenanceActions',
   ]);
+
+  /** Make a target report `status` (refusing snapshots) for `forMs` from `now` (the demo, tests). */
+  setBusy(
+    target: { id: string; kind?: Kind; account?: string; region: string },
+    status: string,
+    forMs: number,
+    now: Date,
+  ): void {
+    const id = target.id.toLowerCase();
+    const kind = target.kind ?? 'instance';
+    const account = target.account ?? this.#defaultAccount;
+    const until = now.getTime() - this.#startedAt.getTime() + forMs;
+    const others = this.#section.targets.filter(
+      (t) =>
+        !(
+          t.id === id &&
+          t.kind === kind &&
+          t.region === target.region &&
+          (t.account ?? this.#defaultAccount) === account
+        ),
+    );
+    const previous = this.#section.targets.find((t) => !others.includes(t));
+    this.#section.targets = [
+      ...others,
+      {
+        ...(previous ?? { id, kind, region: target.region, failSnapshots: false }),
+        account,
+        busy: { status, forMs: until },
+      },
+    ];
+  }
 
   /** Every snapshot the simulator holds (tests). */
   snapshots(): SimSnapshot[] {
