@@ -55,10 +55,10 @@ describe('snapshot role', () => {
     const create = statement('CreateAndTagOwnSnapshotsAtCreation');
 
     // Assess
-    expect(create.Action).toEqual([
-      'rds:CreateDBSnapshot',
-      'rds:CreateDBClusterSnapshot',
+    expect([create.Action].flat().sort()).toEqual([
       'rds:AddTagsToResource',
+      'rds:CreateDBClusterSnapshot',
+      'rds:CreateDBSnapshot',
     ]);
     expect(JSON.stringify(create.Resource)).toContain(':snapshot:certctl-premaint-*');
     expect(create.Condition).toEqual({
