@@ -131,3 +131,98 @@ export function auditReadStatements(policy: Policy): PolicyStatement[] {
     ...(policy.securityHub.enabled ? securityHubStatements(securityHubRegions(policy)) : []),
   ];
 }
+
+/** The tag every pre-maintenance snapshot carries at creation (functions/actions/snapshot/model.ts). */
+const SNAPSHOT_PURPOSE_TAG = { key: 'purpose', value: 'certctl-pre-maintenance' } as const;
+/** Every tag key the snapshot action writes; creation with any other key is refused. */
+export const SNAPSHOT_TAG_KEYS = [
+  'purpose',
+  'reason',
+  'ticket',
+  'requested-by',
+  'request-id',
+  'expires-at',
+  'maintenance-event',
+] as const;
+
+/**
+ * The snapshot job's write permissions, scoped by tag as the Service Authorization Reference for
+ * RDS allows (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html):
+ * 1. create only from databases that carry a target tag of the policy (`rds:db-tag`, `rds:cluster-tag`);
+ * 2. create and tag only snapshots named `certctl-premaint-*`, and only when the request carries
+ *    `purpose=certctl-pre-maintenance` and no tag key outside ours (tagging happens only at creation:
+ *    RDS authorizes AddTagsToResource for the create call's tags,
+ *    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/security_iam_id-based-policy-examples-grant-permissions-tags-on-create.html);
+ * 3. delete only snapshots that carry that purpose tag.
+ */
+export function snapshotWriteStatements(policy: Policy): PolicyStatement[] {
+  const regions = auditRegions(policy);
+  const tags = policy.targets.tags;
+  const sourceStatements = tags.flatMap((tag, index) => [
+    new PolicyStatement({
+      sid: `CreateSnapshotOfTaggedDb${index}`,
+      effect: Effect.ALLOW,
+      actions: ['rds:CreateDBSnapshot'],
+      resources: arnsPerRegion('rds', regions, 'db:*'),
+      conditions: { StringEquals: { [`rds:db-tag/${tag.key}`]: tag.value } },
+    }),
+    new PolicyStatement({
+      sid: `CreateSnapshotOfTaggedCluster${index}`,
+      effect: Effect.ALLOW,
+      actions: ['rds:CreateDBClusterSnapshot'],
+      resources: arnsPerRegion('rds', regions, 'cluster:*'),
+      conditions: { StringEquals: { [`rds:cluster-tag/${tag.key}`]: tag.value } },
+    }),
+  ]);
+  return [
+    ...sourceStatements,
+    new PolicyStatement({
+      sid: 'CreateAndTagOwnSnapshotsAtCreation',
+      effect: Effect.ALLOW,
+      actions: ['rds:CreateDBSnapshot', 'rds:CreateDBClusterSnapshot', 'rds:AddTagsToResource'],
+      resources: [
+        ...arnsPerRegion('rds', regions, 'snapshot:certctl-premaint-*'),
+        ...arnsPerRegion('rds', regions, 'cluster-snapshot:certctl-premaint-*'),
+      ],
+      conditions: {
+        StringEquals: { [`aws:RequestTag/${SNAPSHOT_PURPOSE_TAG.key}`]: SNAPSHOT_PURPOSE_TAG.value },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [...SNAPSHOT_TAG_KEYS] },
+      },
+    }),
+    new PolicyStatement({
+      sid: 'DeleteOwnDbSnapshots',
+      effect: Effect.ALLOW,
+      actions: ['rds:DeleteDBSnapshot'],
+      resources: arnsPerRegion('rds', regions, 'snapshot:*'),
+      conditions: {
+        StringEquals: { [`rds:snapshot-tag/${SNAPSHOT_PURPOSE_TAG.key}`]: SNAPSHOT_PURPOSE_TAG.value },
+      },
+    }),
+    new PolicyStatement({
+      sid: 'DeleteOwnClusterSnapshots',
+      effect: Effect.ALLOW,
+      actions: ['rds:DeleteDBClusterSnapshot'],
+      resources: arnsPerRegion('rds', regions, 'cluster-snapshot:*'),
+      conditions: {
+        StringEquals: {
+          [`rds:cluster-snapshot-tag/${SNAPSHOT_PURPOSE_TAG.key}`]: SNAPSHOT_PURPOSE_TAG.value,
+        },
+      },
+    }),
+    new PolicyStatement({
+      sid: 'DescribeSnapshotsAndMaintenance',
+      effect: Effect.ALLOW,
+      actions: [
+        'rds:DescribeDBSnapshots',
+        'rds:DescribeDBClusterSnapshots',
+        'rds:DescribePendingMaintenanceActions',
+      ],
+      resources: [
+        ...arnsPerRegion('rds', regions, 'db:*'),
+        ...arnsPerRegion('rds', regions, 'cluster:*'),
+        ...arnsPerRegion('rds', regions, 'snapshot:*'),
+        ...arnsPerRegion('rds', regions, 'cluster-snapshot:*'),
+      ],
+    }),
+  ];
+}

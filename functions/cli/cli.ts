@@ -10,6 +10,9 @@ import type { CliCommand, CliIo, CliOverrides } from './command.ts';
 import { auditCommand } from './commands/audit.ts';
 import { checksCommand } from './commands/checks.ts';
 import { initCommand } from './commands/init.ts';
+import { pruneCommand } from './commands/prune.ts';
+import { readinessCommand } from './commands/readiness.ts';
+import { snapshotCommand } from './commands/snapshot.ts';
 
 export const VERSION = '0.1.0';
 
@@ -25,7 +28,14 @@ export {
 } from './commands/audit.ts';
 
 /** Every command, in the order the help lists them; a new command is one line here. */
-export const COMMANDS: readonly CliCommand[] = [auditCommand, checksCommand, initCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  auditCommand,
+  checksCommand,
+  snapshotCommand,
+  pruneCommand,
+  readinessCommand,
+  initCommand,
+];
 
 function commandList(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length), 4) + 2;

@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionsPolicySchema } from './exceptions-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
+import { snapshotsPolicySchema } from './snapshots-policy.ts';
 
 /** An AWS region name (`eu-west-1`, `us-gov-west-1`). */
 export const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
@@ -64,6 +65,9 @@ export const MOVED_POLICY_FIELDS: Readonly<Record<string, string>> = {
 export const policySchema = z
   .strictObject({
     pitr: pitrSection.prefault({}).describe('The PITR audit (RDS, Aurora, Cloud SQL).'),
+    snapshots: snapshotsPolicySchema
+      .prefault({})
+      .describe('Pre-maintenance snapshots, pruning and readiness.'),
     exceptions: exceptionsPolicySchema,
     targets: z
       .strictObject({

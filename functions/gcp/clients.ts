@@ -15,9 +15,11 @@
  */
 import { SqlBackupRunsServiceClient } from '@google-cloud/sql/build/src/v1/sql_backup_runs_service_client.js';
 import { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
+import { SqlOperationsServiceClient } from '@google-cloud/sql/build/src/v1/sql_operations_service_client.js';
 import { type AuthClient, GoogleAuth, PassThroughClient } from 'google-auth-library';
 import { CredentialsError } from '../core/errors.ts';
 import type { CloudSqlApi } from './cloud-sql.ts';
+import type { CloudSqlBackupsApi } from './cloud-sql-backups.ts';
 
 export interface GcpClientFactoryOptions {
   /**
@@ -128,6 +130,7 @@ export class GcpClientFactory {
   readonly #options: GcpClientFactoryOptions;
   #instances: SqlInstancesServiceClient | undefined;
   #backupRuns: SqlBackupRunsServiceClient | undefined;
+  #operations: SqlOperationsServiceClient | undefined;
   #authClient: Promise<AuthClient> | undefined;
   #resolvedAuthClient: AuthClient | undefined;
 
@@ -174,25 +177,46 @@ export class GcpClientFactory {
    * default `--unhandled-rejections=throw`); a client given a resolved `authClient` never looks.
    */
   cloudSql(): CloudSqlApi {
-    if (this.#options.endpoint) return { instances: this.instances(), backupRuns: this.backupRuns() };
     return {
       instances: {
-        list: async (request) => {
-          await this.#credentials();
-          return this.instances().list(request);
-        },
-        getLatestRecoveryTime: async (request) => {
-          await this.#credentials();
-          return this.instances().getLatestRecoveryTime(request);
-        },
+        list: (request) => this.#authed(() => this.instances().list(request)),
+        getLatestRecoveryTime: (request) =>
+          this.#authed(() => this.instances().getLatestRecoveryTime(request)),
       },
-      backupRuns: {
-        list: async (request) => {
-          await this.#credentials();
-          return this.backupRuns().list(request);
-        },
-      },
+      backupRuns: { list: (request) => this.#authed(() => this.backupRuns().list(request)) },
     };
+  }
+
+  /** The `SqlOperationsServiceClient` (operations.get, to await an on-demand backup). */
+  operations(): SqlOperationsServiceClient {
+    this.#operations ??= new SqlOperationsServiceClient({
+      ...this.#clientOptions(),
+      clientConfig: readRetryConfig('google.cloud.sql.v1.SqlOperationsService', ['Get']),
+    });
+    return this.#operations;
+  }
+
+  /**
+   * The on-demand backup calls of the snapshot action, with the same credential check as
+   * {@link cloudSql}. Insert and delete keep the generated no-retry config: a retried insert whose
+   * first attempt landed would make a second backup.
+   */
+  cloudSqlBackups(): CloudSqlBackupsApi {
+    return {
+      insert: (request) => this.#authed(() => this.backupRuns().insert(request)),
+      list: (request) => this.#authed(() => this.backupRuns().list(request)),
+      delete: (request) => this.#authed(() => this.backupRuns().delete(request)),
+      getOperation: (request) => this.#authed(() => this.operations().get(request)),
+    };
+  }
+
+  /**
+   * Run one call, first resolving the production credentials (once); against an endpoint override
+   * there are none to resolve.
+   */
+  async #authed<T>(call: () => Promise<T>): Promise<T> {
+    if (!this.#options.endpoint) await this.#credentials();
+    return call();
   }
 
   /** Resolve the production credentials once; a failure is one clear {@link CredentialsError}. */
@@ -218,9 +242,10 @@ export class GcpClientFactory {
 
   /** Close the clients' connections (CLI and tests; a Cloud Function keeps them). */
   async close(): Promise<void> {
-    const closing = [this.#instances?.close(), this.#backupRuns?.close()];
+    const closing = [this.#instances?.close(), this.#backupRuns?.close(), this.#operations?.close()];
     this.#instances = undefined;
     this.#backupRuns = undefined;
+    this.#operations = undefined;
     await Promise.all(closing);
   }
 }

@@ -1,0 +1,349 @@
+/**
+ * Take pre-maintenance snapshots of a set of targets and (optionally) wait until each is restorable.
+ *
+ * Per scope (provider x account x region), in parallel:
+ * 1. quota: count the manual snapshots and refuse, target by target, what would exceed the quota,
+ *    saying how many exist, how many are ours and what to do;
+ * 2. create each snapshot, tagged at creation; a busy target is retried with backoff until the
+ *    deadline, then reported as busy; a snapshot of the same name (a re-run) is adopted, never doubled;
+ * 3. wait: poll all pending snapshots of the scope in one batch per round, with a growing delay
+ *    (backoff capped at `pollMaxSeconds`), until every one is available or failed, or the deadline.
+ * One target's failure never stops the others.
+ */
+import { setTimeout as sleepMs } from 'node:timers/promises';
+import { describeError, errorCode } from '../../core/errors.ts';
+import type { StructuredLogger } from '../../core/logging.ts';
+import type { SnapshotsPolicy } from '../../core/snapshots-policy.ts';
+import type { BackendSnapshot, SnapshotBackend } from './backend.ts';
+import {
+  isOurs,
+  nextPollDelay,
+  type SnapshotKind,
+  type SnapshotRequest,
+  type SnapshotTarget,
+  type SnapshotTargetResult,
+  snapshotIdentifier,
+  snapshotTags,
+} from './model.ts';
+
+const DAY_MS = 86_400_000;
+
+/** Progress of one target, for CLI stderr, chat updates and logs. */
+export interface SnapshotProgress {
+  readonly target: SnapshotTarget;
+  readonly stage: 'creating' | 'busy-retry' | 'waiting' | 'done';
+  readonly message: string;
+}
+
+export interface TakeSnapshotsDependencies {
+  readonly policy: SnapshotsPolicy;
+  readonly backendFor: (scope: { provider: string; account: string; region: string }) => SnapshotBackend;
+  readonly now?: () => Date;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly onProgress?: (progress: SnapshotProgress) => void;
+  readonly logger?: StructuredLogger;
+}
+
+/** Why a target could not get a snapshot because of the quota, and what to do. */
+export function quotaMessage(args: {
+  region: string;
+  kind: SnapshotKind;
+  existing: number;
+  ours: number;
+  expiredOurs: number;
+  needed: number;
+  quota: number;
+}): string {
+  const what = args.kind === 'aurora-cluster' ? 'manual DB cluster snapshots' : 'manual DB snapshots';
+  return (
+    `${args.region} holds ${args.existing} ${what} of a quota of ${args.quota} (${args.ours} made by backup-guard, ` +
+    `${args.expiredOurs} of them past expiry); this request needs ${args.needed} more. ` +
+    `Run 'backup-guard prune --apply' to delete expired ones, delete other manual snapshots, or raise the RDS quota ` +
+    `"${args.kind === 'aurora-cluster' ? 'Manual DB cluster snapshots' : 'Manual DB instance snapshots'}" in Service Quotas and set snapshots.quotaPerRegion.`
+  );
+}
+
+interface Pending {
+  readonly target: SnapshotTarget;
+  readonly startedAt: number;
+  attempts: number;
+  snapshot: BackendSnapshot;
+}
+
+export async function takeSnapshots(
+  request: SnapshotRequest,
+  targets: readonly SnapshotTarget[],
+  deps: TakeSnapshotsDependencies,
+): Promise<SnapshotTargetResult[]> {
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => sleepMs(ms).then(() => undefined));
+  const deadline = now().getTime() + deps.policy.waitMinutes * 60_000;
+  const expiresAt = new Date(now().getTime() + deps.policy.expiryDays * DAY_MS);
+  const tags = snapshotTags(request, expiresAt);
+  const scopes = new Map<string, SnapshotTarget[]>();
+  for (const target of targets) {
+    const key = `${target.provider}/${target.account}/${target.region}`;
+    scopes.set(key, [...(scopes.get(key) ?? []), target]);
+  }
+  const context: ScopeContext = { request, tags, deadline, now, sleep, deps };
+  const perScope = await Promise.all(
+    [...scopes.values()].map((scopeTargets) => snapshotScope(scopeTargets, context)),
+  );
+  const byTarget = new Map(perScope.flat().map((result) => [result.target, result]));
+  return targets.map((target) => byTarget.get(target) as SnapshotTargetResult);
+}
+
+interface ScopeContext {
+  readonly request: SnapshotRequest;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly deadline: number;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly deps: TakeSnapshotsDependencies;
+}
+
+async function snapshotScope(
+  targets: readonly SnapshotTarget[],
+  context: ScopeContext,
+): Promise<SnapshotTargetResult[]> {
+  const first = targets[0] as SnapshotTarget;
+  const { deps, now } = context;
+  const results: SnapshotTargetResult[] = [];
+  let backend: SnapshotBackend;
+  try {
+    backend = deps.backendFor({ provider: first.provider, account: first.account, region: first.region });
+  } catch (error) {
+    return targets.map((target) => errorResult(target, now().getTime(), now, 0, error));
+  }
+  const toCreate: SnapshotTarget[] = [];
+  const adopted: Pending[] = [];
+  // Quota, and snapshots of this request that exist already (a re-run after the idempotency record expired).
+  const kinds = [...new Set(targets.map((target) => target.kind))];
+  for (const kind of kinds) {
+    const ofKind = targets.filter((target) => target.kind === kind);
+    let existing: BackendSnapshot[];
+    try {
+      existing = await backend.listManual(kind, ofKind);
+    } catch (error) {
+      results.push(...ofKind.map((target) => errorResult(target, now().getTime(), now, 0, error)));
+      continue;
+    }
+    const byId = new Map(existing.map((snapshot) => [snapshot.id.toLowerCase(), snapshot]));
+    const fresh: SnapshotTarget[] = [];
+    for (const target of ofKind) {
+      const found = byId.get(snapshotIdentifier(target, context.request.requestId).toLowerCase());
+      if (found) adopted.push({ target, startedAt: now().getTime(), attempts: 0, snapshot: found });
+      else fresh.push(target);
+    }
+    if (!backend.quotaApplies) {
+      toCreate.push(...fresh);
+      continue;
+    }
+    const capacity = Math.max(0, deps.policy.quotaPerRegion - existing.length);
+    toCreate.push(...fresh.slice(0, capacity));
+    if (fresh.length > capacity) {
+      const ours = existing.filter((snapshot) => isOurs(snapshot.tags));
+      const expired = ours.filter((snapshot) => {
+        const expiry = Date.parse(snapshot.tags['expires-at'] ?? '');
+        return Number.isFinite(expiry) && expiry < now().getTime();
+      });
+      const message = quotaMessage({
+        region: first.region,
+        kind,
+        existing: existing.length,
+        ours: ours.length,
+        expiredOurs: expired.length,
+        needed: fresh.length - capacity,
+        quota: deps.policy.quotaPerRegion,
+      });
+      deps.logger?.warn('snapshot quota would be exceeded', {
+        region: first.region,
+        kind,
+        existing: existing.length,
+      });
+      for (const target of fresh.slice(capacity)) {
+        results.push({
+          target,
+          outcome: 'quota',
+          durationMs: 0,
+          attempts: 0,
+          error: { code: 'SnapshotQuotaExceeded', message },
+        });
+      }
+    }
+  }
+  const created = await Promise.all(toCreate.map((target) => createWithRetry(target, backend, context)));
+  const pending: Pending[] = [...adopted];
+  for (const outcome of created) {
+    if ('outcome' in outcome) results.push(outcome);
+    else pending.push(outcome);
+  }
+  results.push(...(await waitFor(pending, backend, context)));
+  return results;
+}
+
+async function createWithRetry(
+  target: SnapshotTarget,
+  backend: SnapshotBackend,
+  context: ScopeContext,
+): Promise<Pending | SnapshotTargetResult> {
+  const { now, deps } = context;
+  const startedAt = now().getTime();
+  const snapshotId = snapshotIdentifier(target, context.request.requestId);
+  let delay: number | undefined;
+  let attempts = 0;
+  for (;;) {
+    attempts += 1;
+    deps.onProgress?.({ target, stage: 'creating', message: `creating ${snapshotId}` });
+    try {
+      const snapshot = await backend.create(target, snapshotId, context.tags);
+      return { target, startedAt, attempts, snapshot };
+    } catch (error) {
+      const kind = backend.classify(error);
+      if (kind === 'exists') {
+        const [found] = await backend
+          .poll([{ id: snapshotId, kind: target.kind, target: target.id, status: 'unknown', tags: {} }])
+          .catch(() => []);
+        if (found) return { target, startedAt, attempts, snapshot: found };
+      }
+      if (kind === 'quota') {
+        return {
+          target,
+          outcome: 'quota',
+          durationMs: now().getTime() - startedAt,
+          attempts,
+          error: { code: errorCode(error), message: describeError(error) },
+        };
+      }
+      if (kind !== 'busy') return errorResult(target, startedAt, now, attempts, error);
+      delay = nextPollDelay(delay, deps.policy.pollInitialSeconds * 1000, deps.policy.pollMaxSeconds * 1000);
+      if (now().getTime() + delay > context.deadline) {
+        return {
+          target,
+          outcome: 'busy',
+          durationMs: now().getTime() - startedAt,
+          attempts,
+          error: {
+            code: errorCode(error),
+            message: `still busy after ${attempts} attempts until the ${deps.policy.waitMinutes}-minute deadline: ${describeError(error)}. Retry once the database is available.`,
+          },
+        };
+      }
+      deps.onProgress?.({
+        target,
+        stage: 'busy-retry',
+        message: `busy (${describeError(error)}); retrying in ${Math.round(delay)} ms`,
+      });
+      await context.sleep(delay);
+    }
+  }
+}
+
+async function waitFor(
+  pending: Pending[],
+  backend: SnapshotBackend,
+  context: ScopeContext,
+): Promise<SnapshotTargetResult[]> {
+  const { now, deps } = context;
+  const results: SnapshotTargetResult[] = [];
+  const wait = context.request.wait ?? true;
+  let open = pending.filter((entry) => {
+    if (isFinal(entry.snapshot.status) || !wait) {
+      results.push(resultOf(entry, now));
+      return false;
+    }
+    return true;
+  });
+  let delay: number | undefined;
+  while (open.length > 0) {
+    delay = nextPollDelay(delay, deps.policy.pollInitialSeconds * 1000, deps.policy.pollMaxSeconds * 1000);
+    const remaining = context.deadline - now().getTime();
+    if (remaining <= 0) break;
+    await context.sleep(Math.min(delay, remaining));
+    let states: BackendSnapshot[];
+    try {
+      states = await backend.poll(open.map((entry) => entry.snapshot));
+    } catch (error) {
+      // A failed poll is retried at the next round; the deadline bounds it.
+      deps.logger?.warn('snapshot poll failed', { error: describeError(error) });
+      continue;
+    }
+    const byId = new Map(states.map((state) => [state.id.toLowerCase(), state]));
+    open = open.filter((entry) => {
+      const state = byId.get(entry.snapshot.id.toLowerCase());
+      if (state) entry.snapshot = { ...entry.snapshot, ...definedOnly(state) };
+      if (isFinal(entry.snapshot.status)) {
+        deps.onProgress?.({
+          target: entry.target,
+          stage: 'done',
+          message: `${entry.snapshot.id} ${entry.snapshot.status}`,
+        });
+        results.push(resultOf(entry, now));
+        return false;
+      }
+      return true;
+    });
+  }
+  for (const entry of open) {
+    results.push({
+      ...resultOf(entry, now),
+      error: {
+        code: 'DeadlineExceeded',
+        message: `${entry.snapshot.id} still ${entry.snapshot.status} at the ${deps.policy.waitMinutes}-minute deadline; it may still complete`,
+      },
+    });
+  }
+  return results;
+}
+
+function definedOnly(state: BackendSnapshot): Partial<BackendSnapshot> {
+  return Object.fromEntries(
+    Object.entries(state).filter(([, value]) => value !== undefined),
+  ) as Partial<BackendSnapshot>;
+}
+
+function isFinal(status: string): boolean {
+  return status === 'available' || status === 'failed';
+}
+
+function resultOf(entry: Pending, now: () => Date): SnapshotTargetResult {
+  const { snapshot } = entry;
+  const outcome =
+    snapshot.status === 'available' ? 'available' : snapshot.status === 'failed' ? 'failed' : 'creating';
+  return {
+    target: entry.target,
+    outcome,
+    snapshotId: snapshot.id,
+    ...(snapshot.ref ? { snapshotRef: snapshot.ref } : {}),
+    ...(snapshot.createdAt ? { createdAt: snapshot.createdAt.toISOString() } : {}),
+    ...(snapshot.encrypted === undefined ? {} : { encrypted: snapshot.encrypted }),
+    ...(snapshot.kmsKeyId ? { kmsKeyId: snapshot.kmsKeyId } : {}),
+    ...(snapshot.sizeGb === undefined ? {} : { sizeGb: snapshot.sizeGb }),
+    durationMs: now().getTime() - entry.startedAt,
+    attempts: entry.attempts,
+    ...(outcome === 'failed'
+      ? {
+          error: {
+            code: 'SnapshotFailed',
+            message: snapshot.failure ?? `${snapshot.id} ended in state failed`,
+          },
+        }
+      : {}),
+  };
+}
+
+function errorResult(
+  target: SnapshotTarget,
+  startedAt: number,
+  now: () => Date,
+  attempts: number,
+  error: unknown,
+): SnapshotTargetResult {
+  return {
+    target,
+    outcome: 'error',
+    durationMs: now().getTime() - startedAt,
+    attempts,
+    error: { code: errorCode(error), message: describeError(error) },
+  };
+}
