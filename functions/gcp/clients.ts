@@ -177,6 +177,7 @@ export class GcpClientFactory {
    * default `--unhandled-rejections=throw`); a client given a resolved `authClient` never looks.
    */
   cloudSql(): CloudSqlApi {
+    if (this.#options.endpoint) return { instances: this.instances(), backupRuns: this.backupRuns() };
     return {
       instances: {
         list: (request) => this.#authed(() => this.instances().list(request)),

@@ -71,6 +71,7 @@ export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
     },
     listManual: async (kind) => (await listManualRdsSnapshots(rds, rdsKind(kind))).map(toBackend),
     delete: (snapshot) => deleteRdsSnapshot(rds, rdsKind(snapshot.kind), snapshot.id),
+    codeOf: errorCode,
     classify: (error): CreateErrorKind => {
       const code = errorCode(error);
       if (BUSY.has(code)) return 'busy';

@@ -29,6 +29,13 @@ export interface BackendSnapshot {
   readonly failure?: string | undefined;
 }
 
+/** The fields of a snapshot that are set, to merge a fresher (partial) state over a known one. */
+export function definedFields(snapshot: BackendSnapshot): Partial<BackendSnapshot> {
+  return Object.fromEntries(
+    Object.entries(snapshot).filter(([, value]) => value !== undefined),
+  ) as Partial<BackendSnapshot>;
+}
+
 /** How an API error of a create call is treated. */
 export type CreateErrorKind =
   /** The target is busy (backing-up, modifying): retry until the deadline. */
@@ -51,6 +58,8 @@ export interface SnapshotBackend {
   listManual(kind: SnapshotKind, targets?: readonly SnapshotTarget[]): Promise<BackendSnapshot[]>;
   delete(snapshot: BackendSnapshot): Promise<void>;
   classify(error: unknown): CreateErrorKind;
+  /** The cloud's code for an error of its calls (`InvalidDBInstanceState`, `ABORTED`). */
+  codeOf(error: unknown): string;
   /** Whether this backend counts manual snapshots against a quota (RDS yes; Cloud SQL backups no). */
   readonly quotaApplies: boolean;
 }

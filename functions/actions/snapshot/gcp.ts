@@ -5,7 +5,7 @@
  * Cloud SQL keeps on-demand backups until deleted and counts them against no per-region quota.
  */
 import type { protos } from '@google-cloud/sql';
-import { describeError, errorCode } from '../../core/errors.ts';
+import { describeError } from '../../core/errors.ts';
 import type { Policy } from '../../core/policy.ts';
 import {
   type CloudSqlApi,
@@ -15,26 +15,20 @@ import {
   skipReason,
 } from '../../gcp/cloud-sql.ts';
 import type { CloudSqlBackupsApi } from '../../gcp/cloud-sql-backups.ts';
-import { enumName, toDate, toNumber } from '../../gcp/wire.ts';
-import type {
-  BackendSnapshot,
-  CreateErrorKind,
-  SnapshotBackend,
-  SnapshotCloud,
-  SnapshotPlace,
-  UpcomingMaintenance,
+import { enumName, googleErrorCode, nonEmpty, toDate, toNumber } from '../../gcp/wire.ts';
+import {
+  type BackendSnapshot,
+  type CreateErrorKind,
+  definedFields,
+  type SnapshotBackend,
+  type SnapshotCloud,
+  type SnapshotPlace,
+  type UpcomingMaintenance,
 } from './backend.ts';
 import { SNAPSHOT_PURPOSE, type SnapshotTarget } from './model.ts';
 
-type Operation = protos.google.cloud.sql.v1.IOperation;
 type BackupRun = protos.google.cloud.sql.v1.IBackupRun;
 
-const OPERATION_STATUS: Readonly<Record<number, string>> = {
-  0: 'UNSPECIFIED',
-  1: 'PENDING',
-  2: 'RUNNING',
-  3: 'DONE',
-};
 const DESCRIPTION_MAX = 1024;
 
 /** The description that carries the snapshot's id and tags: `certctl-pre-maintenance; id=…; reason=…`. */
@@ -106,6 +100,40 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
     } while (pageToken);
     return snapshots;
   };
+  const pollOne = async (snapshot: BackendSnapshot): Promise<BackendSnapshot> => {
+    if (!snapshot.handle || snapshot.handle.startsWith('run:')) {
+      const runs = await listRuns(snapshot.target);
+      return runs.find((run) => run.id === snapshot.id) ?? snapshot;
+    }
+    const [operation] = await api.getOperation({ project, operation: snapshot.handle });
+    if (enumName('operationStatus', operation.status as number | string | undefined) !== 'DONE') {
+      return { ...snapshot, status: 'creating' };
+    }
+    const errors = operation.error?.errors ?? [];
+    if (errors.length > 0) {
+      return {
+        ...snapshot,
+        status: 'failed',
+        failure: errors.map((error) => `${error.code}: ${error.message}`).join('; '),
+      };
+    }
+    const id = nonEmpty(String(toNumber(operation.backupContext?.backupId as never) ?? ''));
+    // The operation says DONE; the run itself says when it started and how it is encrypted.
+    const run = id
+      ? (await listRuns(snapshot.target)).find((entry) => entry.handle === `run:${id}`)
+      : undefined;
+    return {
+      ...snapshot,
+      ...(run ? { ...definedFields(run), id: snapshot.id, tags: snapshot.tags } : {}),
+      status: 'available',
+      ...(id && !run?.ref
+        ? {
+            ref: `https://sqladmin.googleapis.com/v1/projects/${project}/instances/${snapshot.target}/backupRuns/${id}`,
+          }
+        : {}),
+      ...(id ? { handle: `run:${id}` } : {}),
+    };
+  };
   return {
     quotaApplies: false,
     create: async (target, snapshotId, tags) => {
@@ -124,42 +152,16 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
         handle: operation.name ?? undefined,
       };
     },
-    poll: async (snapshots) =>
-      Promise.all(
-        snapshots.map(async (snapshot): Promise<BackendSnapshot> => {
-          if (!snapshot.handle || snapshot.handle.startsWith('run:')) {
-            const runs = await listRuns(snapshot.target);
-            return runs.find((run) => run.id === snapshot.id) ?? snapshot;
-          }
-          const [operation] = await api.getOperation({ project, operation: snapshot.handle });
-          const status =
-            typeof operation.status === 'number' ? OPERATION_STATUS[operation.status] : operation.status;
-          if (status !== 'DONE') return { ...snapshot, status: 'creating' };
-          const errors = operation.error?.errors ?? [];
-          if (errors.length > 0) {
-            return {
-              ...snapshot,
-              status: 'failed',
-              failure: errors.map((error) => `${error.code}: ${error.message}`).join('; '),
-            };
-          }
-          const backupId = operation.backupContext?.backupId;
-          const id =
-            backupId === undefined || backupId === null
-              ? undefined
-              : String(toNumber(backupId as never) ?? backupId);
-          return {
-            ...snapshot,
-            status: 'available',
-            ...(id
-              ? {
-                  ref: `https://sqladmin.googleapis.com/v1/projects/${project}/instances/${snapshot.target}/backupRuns/${id}`,
-                  handle: `run:${id}`,
-                }
-              : {}),
-          };
-        }),
-      ),
+    // One call per pending backup (operations.get has no batch form). A backup whose poll fails
+    // keeps its last state and is polled again next round; only when every poll fails is the round
+    // a failure.
+    poll: async (snapshots) => {
+      const settled = await Promise.allSettled(snapshots.map((snapshot) => pollOne(snapshot)));
+      const polled = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+      const failure = settled.find((outcome) => outcome.status === 'rejected');
+      if (polled.length === 0 && failure) throw failure.reason;
+      return polled;
+    },
     listManual: async (_kind, targets) =>
       (await Promise.all((targets ?? []).map((target) => listRuns(target.id)))).flat(),
     delete: async (snapshot) => {
@@ -169,12 +171,10 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       if (!runId) throw new TypeError(`backup ${snapshot.id} has no backup run id`);
       await api.delete({ project, instance: snapshot.target, id: runId as never });
     },
-    classify: (error): CreateErrorKind => {
-      const code = errorCode(error);
-      // 409 / ABORTED (6): "operation in progress" on the instance; FAILED_PRECONDITION (9): not runnable.
-      if (code === '6' || code === '9' || code === 'ABORTED' || code === 'FAILED_PRECONDITION') return 'busy';
-      return 'other';
-    },
+    codeOf: googleErrorCode,
+    // HTTP 409 (gRPC ABORTED): another operation (maintenance, an automated backup) is running on
+    // the instance; Cloud SQL runs one operation per instance at a time, so it is busy, not broken.
+    classify: (error): CreateErrorKind => (googleErrorCode(error) === 'ABORTED' ? 'busy' : 'other'),
   };
 }
 

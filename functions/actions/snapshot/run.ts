@@ -14,7 +14,7 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 import { describeError, errorCode } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import type { SnapshotsPolicy } from '../../core/snapshots-policy.ts';
-import type { BackendSnapshot, SnapshotBackend } from './backend.ts';
+import { type BackendSnapshot, definedFields, type SnapshotBackend } from './backend.ts';
 import {
   isOurs,
   nextPollDelay,
@@ -125,7 +125,9 @@ async function snapshotScope(
     try {
       existing = await backend.listManual(kind, ofKind);
     } catch (error) {
-      results.push(...ofKind.map((target) => errorResult(target, now().getTime(), now, 0, error)));
+      results.push(
+        ...ofKind.map((target) => errorResult(target, now().getTime(), now, 0, error, backend.codeOf)),
+      );
       continue;
     }
     const byId = new Map(existing.map((snapshot) => [snapshot.id.toLowerCase(), snapshot]));
@@ -212,10 +214,10 @@ async function createWithRetry(
           outcome: 'quota',
           durationMs: now().getTime() - startedAt,
           attempts,
-          error: { code: errorCode(error), message: describeError(error) },
+          error: { code: backend.codeOf(error), message: describeError(error) },
         };
       }
-      if (kind !== 'busy') return errorResult(target, startedAt, now, attempts, error);
+      if (kind !== 'busy') return errorResult(target, startedAt, now, attempts, error, backend.codeOf);
       delay = nextPollDelay(delay, deps.policy.pollInitialSeconds * 1000, deps.policy.pollMaxSeconds * 1000);
       if (now().getTime() + delay > context.deadline) {
         return {
@@ -224,7 +226,7 @@ async function createWithRetry(
           durationMs: now().getTime() - startedAt,
           attempts,
           error: {
-            code: errorCode(error),
+            code: backend.codeOf(error),
             message: `still busy after ${attempts} attempts until the ${deps.policy.waitMinutes}-minute deadline: ${describeError(error)}. Retry once the database is available.`,
           },
         };
@@ -271,7 +273,7 @@ async function waitFor(
     const byId = new Map(states.map((state) => [state.id.toLowerCase(), state]));
     open = open.filter((entry) => {
       const state = byId.get(entry.snapshot.id.toLowerCase());
-      if (state) entry.snapshot = { ...entry.snapshot, ...definedOnly(state) };
+      if (state) entry.snapshot = { ...entry.snapshot, ...definedFields(state) };
       if (isFinal(entry.snapshot.status)) {
         deps.onProgress?.({
           target: entry.target,
@@ -294,12 +296,6 @@ async function waitFor(
     });
   }
   return results;
-}
-
-function definedOnly(state: BackendSnapshot): Partial<BackendSnapshot> {
-  return Object.fromEntries(
-    Object.entries(state).filter(([, value]) => value !== undefined),
-  ) as Partial<BackendSnapshot>;
 }
 
 function isFinal(status: string): boolean {
@@ -338,12 +334,13 @@ function errorResult(
   now: () => Date,
   attempts: number,
   error: unknown,
+  codeOf: (error: unknown) => string = errorCode,
 ): SnapshotTargetResult {
   return {
     target,
     outcome: 'error',
     durationMs: now().getTime() - startedAt,
     attempts,
-    error: { code: errorCode(error), message: describeError(error) },
+    error: { code: codeOf(error), message: describeError(error) },
   };
 }
