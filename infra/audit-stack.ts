@@ -1,7 +1,8 @@
 /**
  * The audit account's stack: the alarm topic (and its key), and one {@link ScheduledJob} per job of
- * the deployment. Today that is the `audit-pitr` Lambda: it reads RDS configuration, imports
- * findings into this account's Security Hub, and assumes only the member roles the policy names.
+ * the deployment: the `audit-pitr` Lambda (it reads RDS configuration, imports findings into this
+ * account's Security Hub, and assumes only the member roles the policy names) and the `snapshot`
+ * Lambda with its idempotency table, maintenance rule and alarm ({@link SnapshotJobs}).
  */
 import { join } from 'node:path';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -18,9 +19,10 @@ import type { Policy } from '../functions/core/policy.ts';
 import { type AuditSchedule, parseAuditSchedule } from '../functions/core/schedule.ts';
 import { REPO_ROOT } from './bundling.ts';
 import { addImportLedger } from './import-ledger.ts';
-import type { NagAcknowledgement } from './nag.ts';
+import { type NagAcknowledgement, nagResource } from './nag.ts';
 import { auditReadStatements, auditRegions, securityHubRegions } from './permissions.ts';
 import { jobRoleName, ScheduledJob, type ScheduledJobAlarms } from './scheduled-job.ts';
+import { SNAPSHOT_SERVICE, SnapshotJobs, type SnapshotJobsProps } from './snapshot-jobs.ts';
 
 export { REPO_ROOT };
 
@@ -69,6 +71,11 @@ export interface AuditStackProps extends StackProps {
    * @default AUDIT_MEMORY_MB (1769)
    */
   readonly memorySize?: number;
+  /**
+   * The snapshot handler file to bundle.
+   * @default SNAPSHOT_ENTRY (functions/handlers/aws/snapshot.ts)
+   */
+  readonly snapshotEntry?: SnapshotJobsProps['entry'];
 }
 
 /** The audit job's alarms, all notifying {@link AuditStack.alarmTopic}. */
@@ -90,6 +97,8 @@ export class AuditStack extends Stack {
   readonly auditSchedule: AuditSchedule;
   readonly alarmTopic: Topic;
   readonly alarms: AuditAlarms;
+  /** The pre-maintenance snapshot job, its idempotency table, maintenance rule and alarm. */
+  readonly snapshots: SnapshotJobs;
 
   constructor(scope: Construct, id: string, props: AuditStackProps) {
     super(scope, id, props);
@@ -116,7 +125,15 @@ export class AuditStack extends Stack {
     // keep the id stacks deployed before the job construct existed already hold.
     (auditPitr.role.node.defaultChild as CfnRole).overrideLogicalId('AuditPitrRoleCB1CBDF7');
     if (policy.securityHub.enabled) addImportLedger(this, auditPitr);
-    this.jobs = new Map([[AUDIT_PITR_SERVICE, auditPitr]]);
+    this.snapshots = new SnapshotJobs(this, 'Snapshots', {
+      policy,
+      alarmTopic: this.alarmTopic,
+      ...(props.snapshotEntry ? { entry: props.snapshotEntry } : {}),
+    });
+    this.jobs = new Map([
+      [AUDIT_PITR_SERVICE, auditPitr],
+      [SNAPSHOT_SERVICE, this.snapshots.job],
+    ]);
     const { notCompleted, ...alarms } = auditPitr.alarms;
     this.alarms = { ...alarms, auditNotCompleted: notCompleted };
 
@@ -128,6 +145,12 @@ export class AuditStack extends Stack {
     new CfnOutput(this, 'AuditFunctionName', { value: auditPitr.function.functionName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: auditPitr.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'SnapshotFunctionName', {
+      value: this.snapshots.job.function.functionName,
+      description:
+        'Invoke asynchronously (InvocationType Event) with a snapshot request; see docs/deploy.md "The snapshot Lambda".',
+    });
+    new CfnOutput(this, 'IdempotencyTableName', { value: this.snapshots.table.tableName });
   }
 
   /** The audit-pitr job (the first job of the stack). */
@@ -222,11 +245,6 @@ function auditPitrStatements(policy: Policy): PolicyStatement[] {
     );
   }
   return statements;
-}
-
-/** `Resource::arn:<AWS::Partition>:...` as cdk-nag names a wildcard resource. */
-export function nagResource(service: string, region: string, resource: string): string {
-  return `Resource::arn:<AWS::Partition>:${service}:${region}:<AWS::AccountId>:${resource}`;
 }
 
 /**

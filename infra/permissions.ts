@@ -21,6 +21,7 @@
  */
 import { Aws } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SNAPSHOT_ID_PREFIX, SNAPSHOT_PURPOSE, SNAPSHOT_TAGS } from '../functions/actions/snapshot/model.ts';
 import type { Policy } from '../functions/core/policy.ts';
 
 /** Regions an ARN is scoped to: a list, or `*` when the policy audits every enabled region. */
@@ -133,32 +134,46 @@ export function auditReadStatements(policy: Policy): PolicyStatement[] {
 }
 
 /** The tag every pre-maintenance snapshot carries at creation (functions/actions/snapshot/model.ts). */
-const SNAPSHOT_PURPOSE_TAG = { key: 'purpose', value: 'certctl-pre-maintenance' } as const;
+export const SNAPSHOT_PURPOSE_TAG = { key: SNAPSHOT_TAGS.purpose, value: SNAPSHOT_PURPOSE } as const;
 /** Every tag key the snapshot action writes; creation with any other key is refused. */
-export const SNAPSHOT_TAG_KEYS = [
-  'purpose',
-  'reason',
-  'ticket',
-  'requested-by',
-  'request-id',
-  'expires-at',
-  'maintenance-event',
+export const SNAPSHOT_TAG_KEYS: readonly string[] = Object.values(SNAPSHOT_TAGS);
+/** Snapshot names the role may create (functions/actions/snapshot/model.ts `snapshotIdentifier`). */
+export const OWN_SNAPSHOT_NAMES = `${SNAPSHOT_ID_PREFIX}-*`;
+
+/** The RDS actions the snapshot job calls beyond the audit's describes. */
+export const SNAPSHOT_ACTIONS = [
+  'rds:CreateDBSnapshot',
+  'rds:CreateDBClusterSnapshot',
+  'rds:AddTagsToResource',
+  'rds:DeleteDBSnapshot',
+  'rds:DeleteDBClusterSnapshot',
+  'rds:DescribeDBSnapshots',
+  'rds:DescribeDBClusterSnapshots',
+  'rds:DescribePendingMaintenanceActions',
 ] as const;
 
 /**
  * The snapshot job's write permissions, scoped by tag as the Service Authorization Reference for
- * RDS allows (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html):
- * 1. create only from databases that carry a target tag of the policy (`rds:db-tag`, `rds:cluster-tag`);
- * 2. create and tag only snapshots named `certctl-premaint-*`, and only when the request carries
- *    `purpose=certctl-pre-maintenance` and no tag key outside ours (tagging happens only at creation:
- *    RDS authorizes AddTagsToResource for the create call's tags,
- *    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/security_iam_id-based-policy-examples-grant-permissions-tags-on-create.html);
- * 3. delete only snapshots that carry that purpose tag.
+ * Amazon RDS allows (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html).
+ * A create is authorized on both its resources, the source database (`db`/`cluster`) and the new
+ * snapshot, and, because it carries tags, also as `rds:AddTagsToResource` on the new snapshot
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/security_iam_id-based-policy-examples-grant-permissions-tags-on-create.html):
+ * 1. the source must carry a target tag of the policy (`rds:db-tag/<key>`, `rds:cluster-tag/<key>`),
+ *    one statement per tag (any tag selects, as the policy does);
+ * 2. the new snapshot must be named `certctl-premaint-*` and the request must carry
+ *    `purpose=certctl-pre-maintenance` and no tag key outside ours (`aws:RequestTag`, `aws:TagKeys`);
+ * 3. tagging only at creation: `AddTagsToResource` carries the same request-tag conditions and
+ *    needs the snapshot to have no purpose tag yet. A snapshot being created has no tags; every
+ *    snapshot this job made carries the purpose tag, so none of ours can be re-tagged later. (RDS
+ *    has no condition key naming the create call, as `ec2:CreateAction` does for EC2.)
+ * 4. delete only snapshots that carry the purpose tag (`rds:snapshot-tag/purpose`,
+ *    `rds:cluster-snapshot-tag/purpose`).
+ * A policy without target tags (identifiers only, or `targets.all`) grants no create at all:
+ * tag-scoped creation is the only kind this role has.
  */
 export function snapshotWriteStatements(policy: Policy): PolicyStatement[] {
   const regions = auditRegions(policy);
-  const tags = policy.targets.tags;
-  const sourceStatements = tags.flatMap((tag, index) => [
+  const sourceStatements = policy.targets.tags.flatMap((tag, index) => [
     new PolicyStatement({
       sid: `CreateSnapshotOfTaggedDb${index}`,
       effect: Effect.ALLOW,
@@ -174,19 +189,41 @@ export function snapshotWriteStatements(policy: Policy): PolicyStatement[] {
       conditions: { StringEquals: { [`rds:cluster-tag/${tag.key}`]: tag.value } },
     }),
   ]);
+  const ownSnapshots = [
+    ...arnsPerRegion('rds', regions, `snapshot:${OWN_SNAPSHOT_NAMES}`),
+    ...arnsPerRegion('rds', regions, `cluster-snapshot:${OWN_SNAPSHOT_NAMES}`),
+  ];
+  const requestTags = {
+    StringEquals: { [`aws:RequestTag/${SNAPSHOT_PURPOSE_TAG.key}`]: SNAPSHOT_PURPOSE_TAG.value },
+    'ForAllValues:StringEquals': { 'aws:TagKeys': [...SNAPSHOT_TAG_KEYS] },
+  };
   return [
     ...sourceStatements,
     new PolicyStatement({
-      sid: 'CreateAndTagOwnSnapshotsAtCreation',
+      sid: 'CreateOwnSnapshotsWithOurTags',
       effect: Effect.ALLOW,
-      actions: ['rds:CreateDBSnapshot', 'rds:CreateDBClusterSnapshot', 'rds:AddTagsToResource'],
-      resources: [
-        ...arnsPerRegion('rds', regions, 'snapshot:certctl-premaint-*'),
-        ...arnsPerRegion('rds', regions, 'cluster-snapshot:certctl-premaint-*'),
-      ],
+      actions: ['rds:CreateDBSnapshot', 'rds:CreateDBClusterSnapshot'],
+      resources: ownSnapshots,
+      conditions: requestTags,
+    }),
+    new PolicyStatement({
+      sid: 'TagOwnDbSnapshotsAtCreation',
+      effect: Effect.ALLOW,
+      actions: ['rds:AddTagsToResource'],
+      resources: arnsPerRegion('rds', regions, `snapshot:${OWN_SNAPSHOT_NAMES}`),
       conditions: {
-        StringEquals: { [`aws:RequestTag/${SNAPSHOT_PURPOSE_TAG.key}`]: SNAPSHOT_PURPOSE_TAG.value },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': [...SNAPSHOT_TAG_KEYS] },
+        ...requestTags,
+        Null: { [`rds:snapshot-tag/${SNAPSHOT_PURPOSE_TAG.key}`]: 'true' },
+      },
+    }),
+    new PolicyStatement({
+      sid: 'TagOwnClusterSnapshotsAtCreation',
+      effect: Effect.ALLOW,
+      actions: ['rds:AddTagsToResource'],
+      resources: arnsPerRegion('rds', regions, `cluster-snapshot:${OWN_SNAPSHOT_NAMES}`),
+      conditions: {
+        ...requestTags,
+        Null: { [`rds:cluster-snapshot-tag/${SNAPSHOT_PURPOSE_TAG.key}`]: 'true' },
       },
     }),
     new PolicyStatement({

@@ -30,6 +30,11 @@ export interface IdempotencyStore {
   readonly waitForFirstMs: number;
   /** Interval at which a waiting duplicate looks again. */
   readonly pollMs?: number;
+  /**
+   * Time left to run (a Lambda's `getRemainingTimeInMillis`): a record left in progress by a run
+   * that was stopped expires then, so a later re-send can run. @default waitForFirstMs
+   */
+  readonly remainingTimeMs?: () => number;
 }
 
 /** The first run of a request did not finish while a duplicate waited for it. */
@@ -61,9 +66,11 @@ export function idempotentByRequestId<R extends { readonly requestId: string }, 
     throwOnNoIdempotencyKey: true,
     expiresAfterSeconds: store.expiresAfterSeconds ?? DAY_SECONDS,
   });
-  // Outside Lambda there is no invocation deadline; give Powertools one (the wait bound) so it can
-  // set the in-progress expiry instead of warning on every call.
-  config.registerLambdaContext({ getRemainingTimeInMillis: () => store.waitForFirstMs } as never);
+  // Powertools reads the invocation's remaining time to set the in-progress expiry. Outside Lambda
+  // there is none; the wait bound stands in, so it does not warn on every call.
+  config.registerLambdaContext({
+    getRemainingTimeInMillis: store.remainingTimeMs ?? (() => store.waitForFirstMs),
+  } as never);
   const once = makeIdempotent(run as (request: R) => Promise<T>, {
     persistenceStore,
     config,

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LAMBDA_BUNDLE_OPTIONS } from '../../bench/bundle.ts';
@@ -25,7 +26,7 @@ import {
   functionBundleCliFlags,
 } from '../../infra/bundling.ts';
 import { planGcpDeployment, STAGING_DIR } from '../../infra/gcp/plan.ts';
-import { REPO_ROOT, testContext } from './support.ts';
+import { functionAssetDir, REPO_ROOT, testContext } from './support.ts';
 
 const tempDirs: string[] = [];
 
@@ -43,14 +44,11 @@ afterEach(() => {
 function bundleWithNodejsFunction(policy = parsePolicy({})): string {
   const outdir = tempDir();
   const app = new App({ outdir, context: { ...testContext(), 'aws:cdk:bundling-stacks': ['**'] } });
-  new AuditStack(app, 'BundlingCheck', { policy });
+  const stack = new AuditStack(app, 'BundlingCheck', { policy });
   app.synth();
-  const assets = readdirSync(outdir)
-    .filter((name) => name.startsWith('asset.'))
-    .map((name) => join(outdir, name))
-    .filter((dir) => existsSync(join(dir, BUNDLE_FILE_NAME)));
-  expect(assets).toHaveLength(1);
-  return assets[0] ?? '';
+  const asset = functionAssetDir(outdir, Template.fromStack(stack), 'AuditPitr');
+  expect(existsSync(join(asset, BUNDLE_FILE_NAME))).toBe(true);
+  return asset;
 }
 
 /** Import a bundle in a fresh Node with the functions' NODE_OPTIONS; the error message, if any. */

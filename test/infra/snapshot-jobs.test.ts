@@ -3,12 +3,13 @@
  * the maintenance rule, the failed-snapshot alarm, and cdk-nag.
  */
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../functions/core/policy.ts';
-import { SnapshotJobs } from '../../infra/snapshot-jobs.ts';
+import { SNAPSHOT_TAG_KEYS } from '../../infra/permissions.ts';
+import { SNAPSHOT_MEMORY_MB, SnapshotJobs } from '../../infra/snapshot-jobs.ts';
 import { flatten, testContext } from './support.ts';
 
 let app: App;
@@ -50,35 +51,32 @@ describe('snapshot role', () => {
     });
   });
 
-  it('tags only at creation, only our snapshot names, with our purpose and our tag keys', () => {
+  it('tags only while a snapshot of our name has no purpose tag yet, with our purpose and our tag keys', () => {
     // Act
-    const create = statement('CreateAndTagOwnSnapshotsAtCreation');
+    const tagging = statements.filter((s) => [s.Action].flat().includes('rds:AddTagsToResource'));
 
     // Assess
-    expect([create.Action].flat().sort()).toEqual([
-      'rds:AddTagsToResource',
-      'rds:CreateDBClusterSnapshot',
-      'rds:CreateDBSnapshot',
+    expect(tagging.map((s) => s.Sid).sort()).toEqual([
+      'TagOwnClusterSnapshotsAtCreation',
+      'TagOwnDbSnapshotsAtCreation',
     ]);
-    expect(JSON.stringify(create.Resource)).toContain(':snapshot:certctl-premaint-*');
-    expect(create.Condition).toEqual({
-      StringEquals: { 'aws:RequestTag/purpose': 'certctl-pre-maintenance' },
-      'ForAllValues:StringEquals': {
-        'aws:TagKeys': [
-          'purpose',
-          'reason',
-          'ticket',
-          'requested-by',
-          'request-id',
-          'expires-at',
-          'maintenance-event',
-        ],
-      },
-    });
-    const unconditionedTagging = statements.filter(
-      (s) => [s.Action].flat().includes('rds:AddTagsToResource') && s.Condition === undefined,
-    );
-    expect(unconditionedTagging).toEqual([]);
+    for (const s of tagging) {
+      expect(JSON.stringify(flatten(s.Resource))).toMatch(/snapshot:certctl-premaint-\*/);
+      expect(s.Condition).toMatchObject({
+        StringEquals: { 'aws:RequestTag/purpose': 'certctl-pre-maintenance' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [...SNAPSHOT_TAG_KEYS] },
+        Null: expect.any(Object),
+      });
+    }
+    expect(SNAPSHOT_TAG_KEYS).toEqual([
+      'purpose',
+      'reason',
+      'ticket',
+      'requested-by',
+      'request-id',
+      'expires-at',
+      'maintenance-event',
+    ]);
   });
 
   it('deletes only snapshots carrying its purpose tag', () => {
@@ -111,6 +109,47 @@ describe('snapshot resources', () => {
       },
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SnapshotsFailed', Threshold: 1 });
+  });
+
+  it('runs the snapshot Lambda for up to 15 minutes with the table name and a small memory, as it mostly waits', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 900,
+      MemorySize: SNAPSHOT_MEMORY_MB,
+      Environment: { Variables: Match.objectLike({ BACKUP_GUARD_IDEMPOTENCY_TABLE: Match.anyValue() }) },
+    });
+  });
+
+  it('retries an undelivered maintenance notification and keeps what still fails in the dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [
+        Match.objectLike({
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 },
+          DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }),
+        }),
+      ],
+    });
+  });
+
+  it('warns at synth that nothing can be snapshotted when the policy has no target tag', () => {
+    // Prepare
+    const bare = new App({ context: testContext() });
+    const stack = new Stack(bare, 'NoTags', { env: { account: '111111111111', region: 'eu-west-1' } });
+
+    // Act
+    new SnapshotJobs(stack, 'Snapshots', {
+      policy: parsePolicy({ aws: { regions: ['eu-west-1'] }, targets: { tags: [], identifiers: ['db-1'] } }),
+      alarmTopic: new Topic(stack, 'Alarms', { enforceSSL: true }),
+    });
+
+    // Assess
+    Annotations.fromStack(stack).hasWarning(
+      '/NoTags/Snapshots',
+      Match.stringLikeRegexp(
+        'targets.tags is empty: the snapshot role may create snapshots only of databases carrying a target tag',
+      ),
+    );
+    const granted = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    expect(granted).not.toContain('CreateSnapshotOfTagged');
   });
 
   it('reports no unacknowledged cdk-nag finding', () => {

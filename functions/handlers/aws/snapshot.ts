@@ -11,6 +11,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
@@ -51,6 +52,40 @@ export interface SnapshotHandlerDependencies {
   readonly logger: typeof logger;
   readonly metrics: typeof metrics;
   readonly homeRegion?: string | undefined;
+  /** Time left before Lambda stops the function (the invocation context's); unbounded when absent. */
+  readonly remainingTimeMs?: () => number;
+}
+
+/** How long before the function would be stopped the job stops waiting, so it can still answer. */
+export const ANSWER_MARGIN_MS = 60_000;
+
+/**
+ * The policy this Lambda runs with: databases of its own account only (member roles are
+ * read-only, and the role's snapshot grants name this account), and a wait that ends
+ * {@link ANSWER_MARGIN_MS} before the function would be stopped, so targets still creating are
+ * reported as such instead of the whole answer being lost.
+ */
+export function lambdaSnapshotPolicy(policy: Policy, remainingMs: number | undefined): Policy {
+  const room =
+    remainingMs === undefined ? Number.POSITIVE_INFINITY : (remainingMs - ANSWER_MARGIN_MS) / 60_000;
+  return {
+    ...policy,
+    aws: { ...policy.aws, accounts: [] },
+    snapshots: {
+      ...policy.snapshots,
+      waitMinutes: Math.max(0, Math.min(policy.snapshots.waitMinutes, room)),
+    },
+  };
+}
+
+/** The job's dependencies for one invocation. */
+function jobDependencies(deps: SnapshotHandlerDependencies) {
+  const policy = lambdaSnapshotPolicy(deps.policy, deps.remainingTimeMs?.());
+  return {
+    policy,
+    clouds: [awsSnapshotCloud({ policy, factory: deps.factory, homeRegion: deps.homeRegion })],
+    logger: deps.logger,
+  };
 }
 
 /**
@@ -71,11 +106,7 @@ export async function snapshotOrMaintenance(
   deps: SnapshotHandlerDependencies,
 ): Promise<SnapshotJobResult | MaintenanceJobResult> {
   if (!isMaintenanceTrigger(event)) return snapshotLambda(event, deps);
-  const result = await runMaintenanceJob({
-    policy: deps.policy,
-    clouds: [awsSnapshotCloud(deps)],
-    logger: deps.logger,
-  });
+  const result = await runMaintenanceJob(jobDependencies(deps));
   const failed = result.snapshots.filter(
     (entry) => !['available', 'creating'].includes(entry.outcome),
   ).length;
@@ -95,15 +126,12 @@ export async function snapshotLambda(
   deps: SnapshotHandlerDependencies,
 ): Promise<SnapshotJobResult> {
   const request = parseSnapshotEvent(event);
-  const run = idempotentByRequestId(
-    (r: SnapshotRequest) =>
-      runSnapshotJob(r, { policy: deps.policy, clouds: [awsSnapshotCloud(deps)], logger: deps.logger }),
-    {
-      tableName: deps.tableName,
-      client: deps.dynamo,
-      waitForFirstMs: deps.policy.snapshots.waitMinutes * 60_000,
-    },
-  );
+  const run = idempotentByRequestId((r: SnapshotRequest) => runSnapshotJob(r, jobDependencies(deps)), {
+    tableName: deps.tableName,
+    client: deps.dynamo,
+    waitForFirstMs: deps.policy.snapshots.waitMinutes * 60_000,
+    ...(deps.remainingTimeMs ? { remainingTimeMs: deps.remainingTimeMs } : {}),
+  });
   const result = await run(request);
   const failed = result.results.length - result.counts.available - result.counts.creating;
   deps.metrics.addMetric('SnapshotsAvailable', MetricUnit.Count, result.counts.available);
@@ -141,6 +169,11 @@ function defaultDependencies(): SnapshotHandlerDependencies {
   return dependencies;
 }
 
-export const handler = middy((event: unknown) => snapshotOrMaintenance(event, defaultDependencies()))
+export const handler = middy((event: unknown, context: Context) =>
+  snapshotOrMaintenance(event, {
+    ...defaultDependencies(),
+    remainingTimeMs: () => context.getRemainingTimeInMillis(),
+  }),
+)
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

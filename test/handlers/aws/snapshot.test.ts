@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readinessLambda } from '../../../functions/handlers/aws/readiness.ts';
 import {
   isMaintenanceTrigger,
+  lambdaSnapshotPolicy,
   parseSnapshotEvent,
   snapshotLambda,
 } from '../../../functions/handlers/aws/snapshot.ts';
@@ -86,5 +87,28 @@ describe('isMaintenanceTrigger', () => {
   ])('tells a maintenance trigger from a snapshot request when the event is %j', (event, expected) => {
     // Act / Assess
     expect(isMaintenanceTrigger(event)).toBe(expected);
+  });
+});
+
+describe('lambdaSnapshotPolicy', () => {
+  it('snapshots only its own account and stops waiting a minute before the function would be stopped', () => {
+    // Prepare
+    const policy = fastPolicy({
+      aws: {
+        regions: ['eu-west-1'],
+        accounts: [{ accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/member' }],
+      },
+      snapshots: { waitMinutes: 60 },
+    });
+
+    // Act
+    const bounded = lambdaSnapshotPolicy(policy, 5 * 60_000);
+    const unbounded = lambdaSnapshotPolicy(policy, undefined);
+
+    // Assess
+    expect(bounded.aws.accounts).toEqual([]);
+    expect(bounded.snapshots.waitMinutes).toBe(4);
+    expect(unbounded.snapshots.waitMinutes).toBe(60);
+    expect(lambdaSnapshotPolicy(policy, 30_000).snapshots.waitMinutes).toBe(0);
   });
 });

@@ -253,7 +253,7 @@ export class RdsSnapshotSim {
       case 'DeleteDBClusterSnapshot':
         return this.#delete('cluster', params, account, region, now);
       default:
-        return this.#pendingMaintenance(params, account, region, now);
+        return this.#pendingMaintenance(params, account, region);
     }
   }
 
@@ -472,7 +472,7 @@ export class RdsSnapshotSim {
         });
   }
 
-  #pendingMaintenance(params: URLSearchParams, account: string, region: string, now: Date) {
+  #pendingMaintenance(params: URLSearchParams, account: string, region: string) {
     const resource = params.get('ResourceIdentifier');
     const filters = queryFilters(params);
     for (const filter of filters) {
