@@ -5,7 +5,8 @@
  *
  * DescribeDBSnapshots has no tag filter (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html):
  * ours are recognised by each snapshot's TagList. Polling asks for all pending snapshots of a
- * region in one call (`db-snapshot-id` filter), not one call per snapshot.
+ * region in one call (`db-snapshot-id` filter), not one call per snapshot, and the listings are
+ * decoded leanly (functions/aws/rds-wire.ts).
  */
 import {
   CreateDBClusterSnapshotCommand,
@@ -20,6 +21,19 @@ import {
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import { tagRecord } from './rds.ts';
+import { leanRdsListPlugin, type StreamCollector } from './rds-wire.ts';
+
+/** `command` with its successful answer decoded leanly (functions/aws/rds-wire.ts). */
+function lean<C extends { middlewareStack: { use(plugin: never): void } }>(
+  rds: RDSClient,
+  operation: 'DescribeDBSnapshots' | 'DescribeDBClusterSnapshots',
+  command: C,
+): C {
+  command.middlewareStack.use(
+    leanRdsListPlugin(operation, rds.config.streamCollector as StreamCollector) as never,
+  );
+  return command;
+}
 
 /** A snapshot as the action sees it, whichever kind. */
 export interface RdsSnapshotState {
@@ -129,11 +143,15 @@ export async function describeRdsSnapshots(
         ...(await pages((Marker) =>
           rds
             .send(
-              new DescribeDBSnapshotsCommand({
-                Filters: [{ Name: 'db-snapshot-id', Values: chunk }],
-                MaxRecords: PAGE_SIZE,
-                Marker,
-              }),
+              lean(
+                rds,
+                'DescribeDBSnapshots',
+                new DescribeDBSnapshotsCommand({
+                  Filters: [{ Name: 'db-snapshot-id', Values: chunk }],
+                  MaxRecords: PAGE_SIZE,
+                  Marker,
+                }),
+              ),
             )
             .then((page) => ({
               items: (page.DBSnapshots ?? []).map(fromInstanceSnapshot),
@@ -146,11 +164,15 @@ export async function describeRdsSnapshots(
         ...(await pages((Marker) =>
           rds
             .send(
-              new DescribeDBClusterSnapshotsCommand({
-                Filters: [{ Name: 'db-cluster-snapshot-id', Values: chunk }],
-                MaxRecords: PAGE_SIZE,
-                Marker,
-              }),
+              lean(
+                rds,
+                'DescribeDBClusterSnapshots',
+                new DescribeDBClusterSnapshotsCommand({
+                  Filters: [{ Name: 'db-cluster-snapshot-id', Values: chunk }],
+                  MaxRecords: PAGE_SIZE,
+                  Marker,
+                }),
+              ),
             )
             .then((page) => ({
               items: (page.DBClusterSnapshots ?? []).map(fromClusterSnapshot),
@@ -171,13 +193,25 @@ export async function listManualRdsSnapshots(
   if (kind === 'rds-instance') {
     return pages((Marker) =>
       rds
-        .send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual', MaxRecords: PAGE_SIZE, Marker }))
+        .send(
+          lean(
+            rds,
+            'DescribeDBSnapshots',
+            new DescribeDBSnapshotsCommand({ SnapshotType: 'manual', MaxRecords: PAGE_SIZE, Marker }),
+          ),
+        )
         .then((page) => ({ items: (page.DBSnapshots ?? []).map(fromInstanceSnapshot), marker: page.Marker })),
     );
   }
   return pages((Marker) =>
     rds
-      .send(new DescribeDBClusterSnapshotsCommand({ SnapshotType: 'manual', MaxRecords: PAGE_SIZE, Marker }))
+      .send(
+        lean(
+          rds,
+          'DescribeDBClusterSnapshots',
+          new DescribeDBClusterSnapshotsCommand({ SnapshotType: 'manual', MaxRecords: PAGE_SIZE, Marker }),
+        ),
+      )
       .then((page) => ({
         items: (page.DBClusterSnapshots ?? []).map(fromClusterSnapshot),
         marker: page.Marker,

@@ -23,13 +23,15 @@ export const snapshotsPolicySchema = z
       .min(0.01)
       .max(600)
       .default(5)
-      .describe('First wait before polling a snapshot; each later wait grows by half, up to pollMaxSeconds.'),
+      .describe(
+        'Shortest wait between two polls of a region (and between create attempts on a busy target); each wait is a twentieth of the time waited so far, never shorter than this.',
+      ),
     pollMaxSeconds: z
       .number()
       .min(0.01)
       .max(600)
       .default(30)
-      .describe('Longest wait between two polls of the same region.'),
+      .describe('Longest wait between two polls of a region.'),
     expiryDays: z
       .int()
       .min(1)

@@ -1,10 +1,14 @@
 import {
   type DBCluster,
+  type DBClusterSnapshot,
   type DBInstance,
   type DBInstanceAutomatedBackup,
+  type DBSnapshot,
+  DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +47,12 @@ function project(value: unknown, shape: Shape): Record<string, unknown> {
   return out;
 }
 
-type Operation = 'DescribeDBInstances' | 'DescribeDBClusters' | 'DescribeDBInstanceAutomatedBackups';
+type Operation =
+  | 'DescribeDBInstances'
+  | 'DescribeDBClusters'
+  | 'DescribeDBInstanceAutomatedBackups'
+  | 'DescribeDBSnapshots'
+  | 'DescribeDBClusterSnapshots';
 
 function command(operation: Operation, input: Record<string, unknown>) {
   switch (operation) {
@@ -51,8 +60,12 @@ function command(operation: Operation, input: Record<string, unknown>) {
       return new DescribeDBInstancesCommand(input);
     case 'DescribeDBClusters':
       return new DescribeDBClustersCommand(input);
-    default:
+    case 'DescribeDBInstanceAutomatedBackups':
       return new DescribeDBInstanceAutomatedBackupsCommand(input);
+    case 'DescribeDBSnapshots':
+      return new DescribeDBSnapshotsCommand(input);
+    case 'DescribeDBClusterSnapshots':
+      return new DescribeDBClusterSnapshotsCommand(input);
   }
 }
 
@@ -89,6 +102,18 @@ describe('lean RDS list decoding', () => {
       membersPerCluster: 2,
       seed: 11,
     });
+    // Manual snapshots over several pages, of both kinds, ours (tagged) and others'.
+    const existing = Array.from({ length: 240 }, (_, i) => ({
+      id: `snap-${String(i).padStart(3, '0')}`,
+      kind: i % 2 === 0 ? ('instance' as const) : ('cluster' as const),
+      target: `db-${i}`,
+      region: REGION,
+      createdAt: `-${i + 1}h`,
+      tags:
+        i % 3 === 0 ? { purpose: 'certctl-pre-maintenance', 'expires-at': '2030-01-01T00:00:00.000Z' } : {},
+    }));
+    const rdsSection = (scenario.services?.rds ?? {}) as Record<string, unknown>;
+    scenario.services = { ...scenario.services, rds: { ...rdsSection, snapshots: { existing } } };
     sim = await startSim({ scenario, clock: () => NOW });
     // Tags with characters XML must escape, to prove the entity decoding.
     const rds = sim.service<RdsService>('rds');
@@ -192,4 +217,10 @@ describe('lean RDS list decoding', () => {
 });
 
 // Types the projections cover (compile-time: the lean shapes name real SDK members).
-type _Covered = [keyof DBInstance, keyof DBCluster, keyof DBInstanceAutomatedBackup];
+type _Covered = [
+  keyof DBInstance,
+  keyof DBCluster,
+  keyof DBInstanceAutomatedBackup,
+  keyof DBSnapshot,
+  keyof DBClusterSnapshot,
+];

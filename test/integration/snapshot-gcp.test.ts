@@ -58,10 +58,12 @@ describe('snapshot job on Cloud SQL', () => {
     // Prepare
     const { cloudSql, deps } = await start([
       instance('certctl-pg', backup(200)),
-      instance('certctl-pg-busy', backup(200, { busyForMs: 400 })),
+      instance('certctl-pg-busy', backup(200)),
       instance('certctl-pg-broken', backup(200, { fails: true })),
       instance('other-pg', { labels: {} }),
     ]);
+    // Another operation (an automated backup, say) runs on the instance for the next 2 s.
+    cloudSql.backups.setBusy(PROJECT, 'certctl-pg-busy', 2000, new Date());
 
     // Act
     const result = await runSnapshotJob(request, deps);

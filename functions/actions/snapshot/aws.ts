@@ -6,7 +6,7 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import type { AwsClientFactory } from '../../aws/clients.ts';
 import { auditedAccountOf, planAwsScopes } from '../../aws/planner.ts';
-import { collectRdsPitrFacts } from '../../aws/rds.ts';
+import { listSelectedDatabases } from '../../aws/rds.ts';
 import {
   createRdsSnapshot,
   deleteRdsSnapshot,
@@ -120,19 +120,27 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
             return;
           }
           try {
-            const facts = await collectRdsPitrFacts(
+            // Only the databases, not their restore windows: one call per kind, not three.
+            const { instances, clusters } = await listSelectedDatabases(
               rdsOf(scope.account, scope.region),
               { account: scope.account, region: scope.region },
               selectionPolicy,
             );
-            for (const { resource } of facts) {
+            const place = { provider: 'aws' as const, account: scope.account, region: scope.region };
+            for (const instance of instances) {
               targets.push({
-                provider: 'aws',
-                kind: resource.type === 'AwsRdsDbCluster' ? 'aurora-cluster' : 'rds-instance',
-                account: resource.account,
-                region: resource.region,
-                id: resource.id,
-                ...(resource.arn ? { arn: resource.arn } : {}),
+                ...place,
+                kind: 'rds-instance',
+                id: instance.DBInstanceIdentifier ?? '',
+                ...(instance.DBInstanceArn ? { arn: instance.DBInstanceArn } : {}),
+              });
+            }
+            for (const cluster of clusters) {
+              targets.push({
+                ...place,
+                kind: 'aurora-cluster',
+                id: cluster.DBClusterIdentifier ?? '',
+                ...(cluster.DBClusterArn ? { arn: cluster.DBClusterArn } : {}),
               });
             }
           } catch (error) {

@@ -155,9 +155,22 @@ export function targetKey(target: Pick<SnapshotTarget, 'provider' | 'account' | 
   return `${target.provider}/${target.account}/${target.region}/${target.id.toLowerCase()}`;
 }
 
-/** Each wait between polls: starts at `initial`, grows by half, capped at `max` (seconds). */
-export function nextPollDelay(previousMs: number | undefined, initialMs: number, maxMs: number): number {
-  return previousMs === undefined ? initialMs : Math.min(maxMs, Math.ceil(previousMs * 1.5));
+/**
+ * The share of the time already waited that the next wait between polls may take. A poll that
+ * waits a fixed factor longer each round (the earlier x1.5) sees a snapshot up to half its duration
+ * late, and a fixed cap sees a short one up to the cap late; a wait proportional to the time
+ * waited sees it at most this share late (bench/snapshot.ts), and still backs off: past the floor,
+ * each wait is this share longer than the one before.
+ */
+export const POLL_SHARE = 0.05;
+
+/**
+ * The wait before the next poll (or the next create attempt of a busy target), after `waitedMs`:
+ * {@link POLL_SHARE} of the time waited, never less than `minMs` (short waits do not hammer the
+ * API), never more than `maxMs`.
+ */
+export function nextPollDelay(waitedMs: number, minMs: number, maxMs: number): number {
+  return Math.min(maxMs, Math.max(minMs, Math.ceil(waitedMs * POLL_SHARE)));
 }
 
 export function emptyCounts(): Record<TargetOutcome, number> {

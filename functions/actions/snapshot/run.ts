@@ -4,10 +4,14 @@
  * Per scope (provider x account x region), in parallel:
  * 1. quota: count the manual snapshots and refuse, target by target, what would exceed the quota,
  *    saying how many exist, how many are ours and what to do;
- * 2. create each snapshot, tagged at creation; a busy target is retried with backoff until the
- *    deadline, then reported as busy; a snapshot of the same name (a re-run) is adopted, never doubled;
- * 3. wait: poll all pending snapshots of the scope in one batch per round, with a growing delay
- *    (backoff capped at `pollMaxSeconds`), until every one is available or failed, or the deadline.
+ * 2. create each snapshot, tagged at creation; a snapshot of the same name (a re-run) is adopted,
+ *    never doubled. Every scope makes its first attempts before any scope starts polling, so the
+ *    polls of an early region do not delay the creates of a later one (each snapshot's time runs
+ *    from its create). A busy target is retried with backoff until the deadline, then reported as
+ *    busy; its retries never hold up the polling of the scope's other snapshots;
+ * 3. wait: poll all pending snapshots of the scope in one batch per round, each wait a share of the
+ *    time waited so far (`nextPollDelay`: at least `pollInitialSeconds`, at most `pollMaxSeconds`),
+ *    until every one is available or failed, or the deadline.
  * One target's failure never stops the others.
  */
 import { setTimeout as sleepMs } from 'node:timers/promises';
@@ -86,9 +90,11 @@ export async function takeSnapshots(
     scopes.set(key, [...(scopes.get(key) ?? []), target]);
   }
   const context: ScopeContext = { request, tags, deadline, now, sleep, deps };
-  const perScope = await Promise.all(
-    [...scopes.values()].map((scopeTargets) => snapshotScope(scopeTargets, context)),
+  // Every scope's first attempts, then every scope's waiting (see the module comment).
+  const prepared = await Promise.all(
+    [...scopes.values()].map((scopeTargets) => prepareScope(scopeTargets, context)),
   );
+  const perScope = await Promise.all(prepared.map((scope) => finishScope(scope, context)));
   const byTarget = new Map(perScope.flat().map((result) => [result.target, result]));
   return targets.map((target) => byTarget.get(target) as SnapshotTargetResult);
 }
@@ -102,10 +108,32 @@ interface ScopeContext {
   readonly deps: TakeSnapshotsDependencies;
 }
 
-async function snapshotScope(
+/** A scope after its quota check and first create attempts: what is known, what to wait for. */
+interface PreparedScope {
+  readonly backend: SnapshotBackend | undefined;
+  readonly results: SnapshotTargetResult[];
+  readonly open: Pending[];
+  readonly busy: Busy[];
+}
+
+/** A target whose create was refused because it was busy, and when it may be tried again. */
+interface Busy {
+  readonly target: SnapshotTarget;
+  readonly startedAt: number;
+  readonly attempts: number;
+  readonly error: unknown;
+}
+
+type Attempt = Pending | SnapshotTargetResult | Busy;
+
+const isResult = (attempt: Attempt): attempt is SnapshotTargetResult => 'outcome' in attempt;
+const isPending = (attempt: Attempt): attempt is Pending => 'snapshot' in attempt;
+
+/** Quota, adoption of this request's existing snapshots, and one create attempt per target. */
+async function prepareScope(
   targets: readonly SnapshotTarget[],
   context: ScopeContext,
-): Promise<SnapshotTargetResult[]> {
+): Promise<PreparedScope> {
   const first = targets[0] as SnapshotTarget;
   const { deps, now } = context;
   const results: SnapshotTargetResult[] = [];
@@ -113,10 +141,15 @@ async function snapshotScope(
   try {
     backend = deps.backendFor({ provider: first.provider, account: first.account, region: first.region });
   } catch (error) {
-    return targets.map((target) => errorResult(target, now().getTime(), now, 0, error));
+    return {
+      backend: undefined,
+      results: targets.map((target) => errorResult(target, now().getTime(), now, 0, error)),
+      open: [],
+      busy: [],
+    };
   }
   const toCreate: SnapshotTarget[] = [];
-  const adopted: Pending[] = [];
+  const open: Pending[] = [];
   // Quota, and snapshots of this request that exist already (a re-run after the idempotency record expired).
   const kinds = [...new Set(targets.map((target) => target.kind))];
   for (const kind of kinds) {
@@ -134,7 +167,7 @@ async function snapshotScope(
     const fresh: SnapshotTarget[] = [];
     for (const target of ofKind) {
       const found = byId.get(snapshotIdentifier(target, context.request.requestId).toLowerCase());
-      if (found) adopted.push({ target, startedAt: now().getTime(), attempts: 0, snapshot: found });
+      if (found) open.push({ target, startedAt: now().getTime(), attempts: 0, snapshot: found });
       else fresh.push(target);
     }
     if (!backend.quotaApplies) {
@@ -174,94 +207,115 @@ async function snapshotScope(
       }
     }
   }
-  const created = await Promise.all(toCreate.map((target) => createWithRetry(target, backend, context)));
-  const pending: Pending[] = [...adopted];
-  for (const outcome of created) {
-    if ('outcome' in outcome) results.push(outcome);
-    else pending.push(outcome);
+  const busy: Busy[] = [];
+  const attempts = await Promise.all(
+    toCreate.map((target) => attemptCreate(target, now().getTime(), 1, backend, context)),
+  );
+  for (const attempt of attempts) {
+    if (isResult(attempt)) results.push(attempt);
+    else if (isPending(attempt)) open.push(attempt);
+    else busy.push(attempt);
   }
-  results.push(...(await waitFor(pending, backend, context)));
-  return results;
+  return { backend, results, open, busy };
 }
 
-async function createWithRetry(
+/** One create: the snapshot (created or adopted), a final result, or a busy refusal. */
+async function attemptCreate(
   target: SnapshotTarget,
+  startedAt: number,
+  attempts: number,
   backend: SnapshotBackend,
   context: ScopeContext,
-): Promise<Pending | SnapshotTargetResult> {
+): Promise<Attempt> {
   const { now, deps } = context;
-  const startedAt = now().getTime();
   const snapshotId = snapshotIdentifier(target, context.request.requestId);
-  let delay: number | undefined;
-  let attempts = 0;
-  for (;;) {
-    attempts += 1;
-    deps.onProgress?.({ target, stage: 'creating', message: `creating ${snapshotId}` });
-    try {
-      const snapshot = await backend.create(target, snapshotId, context.tags);
-      return { target, startedAt, attempts, snapshot };
-    } catch (error) {
-      const kind = backend.classify(error);
-      if (kind === 'exists') {
-        const [found] = await backend
-          .poll([{ id: snapshotId, kind: target.kind, target: target.id, status: 'unknown', tags: {} }])
-          .catch(() => []);
-        if (found) return { target, startedAt, attempts, snapshot: found };
-      }
-      if (kind === 'quota') {
-        return {
-          target,
-          outcome: 'quota',
-          durationMs: now().getTime() - startedAt,
-          attempts,
-          error: { code: backend.codeOf(error), message: describeError(error) },
-        };
-      }
-      if (kind !== 'busy') return errorResult(target, startedAt, now, attempts, error, backend.codeOf);
-      delay = nextPollDelay(delay, deps.policy.pollInitialSeconds * 1000, deps.policy.pollMaxSeconds * 1000);
-      if (now().getTime() + delay > context.deadline) {
-        return {
-          target,
-          outcome: 'busy',
-          durationMs: now().getTime() - startedAt,
-          attempts,
-          error: {
-            code: backend.codeOf(error),
-            message: `still busy after ${attempts} attempts until the ${deps.policy.waitMinutes}-minute deadline: ${describeError(error)}. Retry once the database is available.`,
-          },
-        };
-      }
-      deps.onProgress?.({
-        target,
-        stage: 'busy-retry',
-        message: `busy (${describeError(error)}); retrying in ${Math.round(delay)} ms`,
-      });
-      await context.sleep(delay);
+  deps.onProgress?.({ target, stage: 'creating', message: `creating ${snapshotId}` });
+  try {
+    const snapshot = await backend.create(target, snapshotId, context.tags);
+    return { target, startedAt, attempts, snapshot };
+  } catch (error) {
+    const kind = backend.classify(error);
+    if (kind === 'exists') {
+      const [found] = await backend
+        .poll([{ id: snapshotId, kind: target.kind, target: target.id, status: 'unknown', tags: {} }])
+        .catch(() => []);
+      if (found) return { target, startedAt, attempts, snapshot: found };
     }
+    if (kind === 'quota') {
+      return {
+        target,
+        outcome: 'quota',
+        durationMs: now().getTime() - startedAt,
+        attempts,
+        error: { code: backend.codeOf(error), message: describeError(error) },
+      };
+    }
+    if (kind === 'busy') return { target, startedAt, attempts, error };
+    return errorResult(target, startedAt, now, attempts, error, backend.codeOf);
   }
 }
 
-async function waitFor(
-  pending: Pending[],
-  backend: SnapshotBackend,
-  context: ScopeContext,
-): Promise<SnapshotTargetResult[]> {
+/** Retry a busy target with backoff until it is created, fails otherwise, or the deadline comes. */
+async function retryBusy(busy: Busy, backend: SnapshotBackend, context: ScopeContext): Promise<Attempt> {
   const { now, deps } = context;
-  const results: SnapshotTargetResult[] = [];
-  const wait = context.request.wait ?? true;
-  let open = pending.filter((entry) => {
-    if (isFinal(entry.snapshot.status) || !wait) {
-      results.push(resultOf(entry, now));
-      return false;
+  let attempt: Attempt = busy;
+  while (!isResult(attempt) && !isPending(attempt)) {
+    const { target, startedAt, attempts, error } = attempt;
+    const delay = pollDelay(now().getTime() - startedAt, deps.policy);
+    if (now().getTime() + delay > context.deadline) {
+      return {
+        target,
+        outcome: 'busy',
+        durationMs: now().getTime() - startedAt,
+        attempts,
+        error: {
+          code: backend.codeOf(error),
+          message: `still busy after ${attempts} attempts until the ${deps.policy.waitMinutes}-minute deadline: ${describeError(error)}. Retry once the database is available.`,
+        },
+      };
     }
-    return true;
-  });
-  let delay: number | undefined;
-  while (open.length > 0) {
-    delay = nextPollDelay(delay, deps.policy.pollInitialSeconds * 1000, deps.policy.pollMaxSeconds * 1000);
+    deps.onProgress?.({
+      target,
+      stage: 'busy-retry',
+      message: `busy (${describeError(error)}); retrying in ${Math.round(delay)} ms`,
+    });
+    await context.sleep(delay);
+    attempt = await attemptCreate(target, startedAt, attempts + 1, backend, context);
+  }
+  return attempt;
+}
+
+/**
+ * Wait for the scope's snapshots: one poll per round for every open snapshot, each wait a share of
+ * the time waited so far; busy targets retry meanwhile and join the open ones once created.
+ */
+async function finishScope(scope: PreparedScope, context: ScopeContext): Promise<SnapshotTargetResult[]> {
+  const { backend } = scope;
+  if (!backend) return scope.results;
+  const { now, deps } = context;
+  const results = [...scope.results];
+  const wait = context.request.wait ?? true;
+  let open: Pending[] = [];
+  const admit = (entry: Pending) => {
+    if (isFinal(entry.snapshot.status) || !wait) results.push(resultOf(entry, now));
+    else open.push(entry);
+  };
+  for (const entry of scope.open) admit(entry);
+  let retrying = scope.busy.length;
+  const retries = scope.busy.map((busy) =>
+    retryBusy(busy, backend, context).then((attempt) => {
+      retrying -= 1;
+      if (isResult(attempt)) results.push(attempt);
+      else if (isPending(attempt)) admit(attempt);
+    }),
+  );
+  const waitingSince = now().getTime();
+  while (open.length > 0 || retrying > 0) {
+    const delay = pollDelay(now().getTime() - waitingSince, deps.policy);
     const remaining = context.deadline - now().getTime();
     if (remaining <= 0) break;
     await context.sleep(Math.min(delay, remaining));
+    if (open.length === 0) continue;
     let states: BackendSnapshot[];
     try {
       states = await backend.poll(open.map((entry) => entry.snapshot));
@@ -286,6 +340,8 @@ async function waitFor(
       return true;
     });
   }
+  // Retries stop at the deadline themselves.
+  await Promise.all(retries);
   for (const entry of open) {
     results.push({
       ...resultOf(entry, now),
@@ -296,6 +352,10 @@ async function waitFor(
     });
   }
   return results;
+}
+
+function pollDelay(waitedMs: number, policy: SnapshotsPolicy): number {
+  return nextPollDelay(waitedMs, policy.pollInitialSeconds * 1000, policy.pollMaxSeconds * 1000);
 }
 
 function isFinal(status: string): boolean {

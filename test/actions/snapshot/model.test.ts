@@ -63,17 +63,33 @@ describe('snapshotTags', () => {
 });
 
 describe('nextPollDelay', () => {
-  it('grows by half and stops at the maximum when polled repeatedly', () => {
+  it('waits the floor at first, then a twentieth of the time waited, then the cap, as the wait goes on', () => {
     // Act
-    const delays: number[] = [];
-    let delay: number | undefined;
-    for (let i = 0; i < 6; i++) {
-      delay = nextPollDelay(delay, 1000, 3000);
-      delays.push(delay);
+    const delays = [0, 10_000, 40_000, 100_000, 1_000_000].map((waited) =>
+      nextPollDelay(waited, 1000, 30_000),
+    );
+
+    // Assess
+    expect(delays).toEqual([1000, 1000, 2000, 5000, 30_000]);
+  });
+
+  it('sees a snapshot at most a twentieth of its wait late, with waits that grow, when polled until it is done', () => {
+    // Prepare: a snapshot that becomes available after 600 s, polled from 0 with a 5 s floor.
+    const doneAt = 600_000;
+    let waited = 0;
+    const waits: number[] = [];
+
+    // Act
+    while (waited < doneAt) {
+      const wait = nextPollDelay(waited, 5000, 60_000);
+      waits.push(wait);
+      waited += wait;
     }
 
     // Assess
-    expect(delays).toEqual([1000, 1500, 2250, 3000, 3000, 3000]);
+    expect(waited - doneAt).toBeLessThanOrEqual(doneAt * 0.05);
+    expect(waits.every((wait, i) => i === 0 || wait >= (waits[i - 1] ?? 0))).toBe(true);
+    expect(waits.length).toBeLessThan(60);
   });
 });
 
