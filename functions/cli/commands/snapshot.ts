@@ -45,6 +45,8 @@ export function renderSnapshotResult(result: SnapshotJobResult): string {
               : 'NOT encrypted',
           entry.sizeGb === undefined ? undefined : `${entry.sizeGb} GiB`,
           `${(entry.durationMs / 1000).toFixed(1)} s`,
+          entry.attempts > 1 ? `${entry.attempts} attempts (busy, retried)` : undefined,
+          entry.attempts === 0 ? 'taken earlier by this request' : undefined,
         ]
           .filter(Boolean)
           .join(', ');
