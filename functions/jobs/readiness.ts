@@ -281,7 +281,8 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       continue;
     }
     evaluatedGroups.push(name);
-    const findings = findingsOf.get(name) ?? [];
+    // A scope that was not read has a Scope finding of its own; it is counted as that scope.
+    const findings = (findingsOf.get(name) ?? []).filter((finding) => finding.resource.type !== 'Scope');
     const unread = incompleteGroups.get(name) ?? [];
     const notAvailable = findings.filter(
       (finding) => finding.status === 'NOT_AVAILABLE' && finding.exception?.active !== true,
