@@ -20,7 +20,17 @@ import { type AuditSchedule, parseAuditSchedule } from '../functions/core/schedu
 import { REPO_ROOT } from './bundling.ts';
 import { addImportLedger } from './import-ledger.ts';
 import { type NagAcknowledgement, nagResource } from './nag.ts';
-import { auditReadStatements, auditRegions, securityHubRegions } from './permissions.ts';
+import {
+  type AwsDumpLocation,
+  auditReadStatements,
+  auditRegions,
+  dumpRegions,
+  dumpsReadStatements,
+  dumpsSecurityHubStatements,
+  memberDumpLocations,
+  ownDumpLocations,
+  securityHubRegions,
+} from './permissions.ts';
 import { jobRoleName, ScheduledJob, type ScheduledJobAlarms } from './scheduled-job.ts';
 import { SNAPSHOT_SERVICE, SnapshotJobs, type SnapshotJobsProps } from './snapshot-jobs.ts';
 
@@ -38,8 +48,27 @@ export const AUDIT_PITR_SERVICE = 'audit-pitr';
  */
 export const AUDIT_ROLE_NAME = jobRoleName(AUDIT_PITR_SERVICE);
 
+/** The `audit-dumps` Lambda handler (exports `handler`). */
+export const AUDIT_DUMPS_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 'audit-dumps.ts');
+
+/** The Powertools `service` dimension (and the role name suffix) of the `audit-dumps` job. */
+export const AUDIT_DUMPS_SERVICE = 'audit-dumps';
+
 /** The jobs whose roles read member accounts, and so the roles member stacks trust by default. */
 export const MEMBER_READING_JOBS: readonly string[] = [AUDIT_PITR_SERVICE];
+
+/**
+ * The jobs that read member accounts under `policy`: {@link MEMBER_READING_JOBS}, and `audit-dumps`
+ * when member accounts hold S3 dump locations (only then does it assume member roles).
+ */
+export function memberReadingJobs(policy: Policy): string[] {
+  const holdsDumps = policy.dumps.locations.some(
+    (location) =>
+      location.provider === 'aws' &&
+      policy.aws.accounts.some((account) => account.accountId === location.account),
+  );
+  return [...MEMBER_READING_JOBS, ...(holdsDumps ? [AUDIT_DUMPS_SERVICE] : [])];
+}
 
 export interface AuditStackProps extends StackProps {
   /** The validated policy (see infra/policy-context.ts); it is also every job's configuration. */
@@ -124,16 +153,33 @@ export class AuditStack extends Stack {
     // logical id (it would create the new role before deleting the old one, with the same name):
     // keep the id stacks deployed before the job construct existed already hold.
     (auditPitr.role.node.defaultChild as CfnRole).overrideLogicalId('AuditPitrRoleCB1CBDF7');
-    if (policy.securityHub.enabled) addImportLedger(this, auditPitr);
+    const jobs = new Map([[AUDIT_PITR_SERVICE, auditPitr]]);
+    // The dumps audit runs only where the policy places S3 dump locations.
+    if (policy.dumps.locations.some((location) => location.provider === 'aws')) {
+      jobs.set(
+        AUDIT_DUMPS_SERVICE,
+        new ScheduledJob(this, 'AuditDumps', {
+          job: AUDIT_DUMPS_SERVICE,
+          description: 'audit the pg_dump series in S3 and publish findings',
+          entry: AUDIT_DUMPS_ENTRY,
+          policy,
+          schedule: parseAuditSchedule(policy.schedules.auditDumps, 'schedules.auditDumps'),
+          statements: auditDumpsStatements(policy),
+          acknowledgements: dumpsAcknowledgements(ownDumpLocations(policy)),
+          alarmTopic: this.alarmTopic,
+          completionMetric: 'AuditCompleted',
+          ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+        }),
+      );
+    }
+    if (policy.securityHub.enabled) addImportLedger(this, [...jobs.values()]);
     this.snapshots = new SnapshotJobs(this, 'Snapshots', {
       policy,
       alarmTopic: this.alarmTopic,
       ...(props.snapshotEntry ? { entry: props.snapshotEntry } : {}),
     });
-    this.jobs = new Map([
-      [AUDIT_PITR_SERVICE, auditPitr],
-      [SNAPSHOT_SERVICE, this.snapshots.job],
-    ]);
+    jobs.set(SNAPSHOT_SERVICE, this.snapshots.job);
+    this.jobs = jobs;
     const { notCompleted, ...alarms } = auditPitr.alarms;
     this.alarms = { ...alarms, auditNotCompleted: notCompleted };
 
@@ -245,6 +291,69 @@ function auditPitrStatements(policy: Policy): PolicyStatement[] {
     );
   }
   return statements;
+}
+
+/**
+ * The audit-dumps job's own permissions: the scoped S3 reads and Security Hub in the buckets'
+ * regions when the buckets are in this account, or assuming the member roles of the accounts that
+ * hold them.
+ */
+export function auditDumpsStatements(policy: Policy): PolicyStatement[] {
+  const own = ownDumpLocations(policy);
+  const statements = [
+    ...dumpsReadStatements(own),
+    ...(policy.securityHub.enabled ? dumpsSecurityHubStatements(dumpRegions(own)) : []),
+  ];
+  const holders = new Set(memberDumpLocations(policy).map((location) => location.account));
+  const memberRoles = [
+    ...new Set(
+      policy.aws.accounts
+        .filter((account) => holders.has(account.accountId))
+        .map((account) => account.roleArn),
+    ),
+  ];
+  if (memberRoles.length > 0) {
+    statements.push(
+      new PolicyStatement({
+        sid: 'AssumeDumpHoldingMemberRoles',
+        effect: Effect.ALLOW,
+        actions: ['sts:AssumeRole'],
+        resources: memberRoles,
+      }),
+    );
+  }
+  return statements;
+}
+
+/** The member role's dumps permissions: the member-held locations, this account's buckets only. */
+export function memberDumpsStatements(policy: Policy): PolicyStatement[] {
+  const held = memberDumpLocations(policy);
+  return [
+    ...dumpsReadStatements(held, { ownAccountOnly: true }),
+    ...(policy.securityHub.enabled ? dumpsSecurityHubStatements(dumpRegions(held)) : []),
+  ];
+}
+
+/** The IAM5 (wildcard) findings of {@link dumpsReadStatements} over `locations`, each with its reason. */
+export function dumpsAcknowledgements(locations: readonly AwsDumpLocation[]): NagAcknowledgement[] {
+  if (locations.length === 0) return [];
+  const objects = [...new Set(locations.map(({ bucket, prefix }) => `${bucket}/${prefix}*`))].sort();
+  return [
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        's3:GetObject reads the header of the newest dump, whose key changes every day; the grant is every object under exactly the configured prefix of the configured bucket, nothing else.',
+      findings: objects.map((object) => `Resource::arn:<AWS::Partition>:s3:::${object}`),
+    },
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        "A ranged GET of an SSE-KMS dump decrypts it with the bucket's key, which the policy does not name; kms:Decrypt is limited to calls made through S3 in the bucket's region (kms:ViaService) for objects under the configured prefixes (aws:s3:arn encryption context).",
+      findings: dumpRegions(locations).map(
+        (region) => `Resource::arn:<AWS::Partition>:kms:${region}:*:key/*`,
+      ),
+    },
+  ];
 }
 
 /**

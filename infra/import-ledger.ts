@@ -21,11 +21,12 @@ import { acknowledge } from './nag.ts';
 import type { ScheduledJob } from './scheduled-job.ts';
 
 /**
- * Create the ledger bucket for `job` and grant its role exactly: read, write and delete the ledger
+ * Create the ledger bucket shared by the publishing `jobs` (the lifecycle keeps other scopes'
+ * entries, and a conditional write makes concurrent runs safe) and grant each job's role exactly: read, write and delete the ledger
  * objects, and list only their prefix (without `s3:ListBucket` a missing object answers 403 instead
  * of 404, and a missing ledger would read as an error).
  */
-export function addImportLedger(scope: Construct, job: ScheduledJob): Bucket {
+export function addImportLedger(scope: Construct, jobs: readonly ScheduledJob[]): Bucket {
   const bucket = new Bucket(scope, 'ImportLedger', {
     encryption: BucketEncryption.S3_MANAGED,
     enforceSSL: true,
@@ -37,33 +38,35 @@ export function addImportLedger(scope: Construct, job: ScheduledJob): Bucket {
     // untouched this long belongs to a destination no longer published.
     lifecycleRules: [{ prefix: LEDGER_PREFIX, expiration: Duration.days(90) }],
   });
-  job.role.addToPolicy(
-    new PolicyStatement({
-      sid: 'ImportLedgerObjects',
-      effect: Effect.ALLOW,
-      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-      resources: [bucket.arnForObjects(`${LEDGER_PREFIX}*`)],
-    }),
-  );
-  job.role.addToPolicy(
-    new PolicyStatement({
-      sid: 'ImportLedgerList',
-      effect: Effect.ALLOW,
-      actions: ['s3:ListBucket'],
-      resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${LEDGER_PREFIX}*`] } },
-    }),
-  );
-  job.function.addEnvironment(LEDGER_BUCKET_ENV, bucket.bucketName);
   const bucketId = Stack.of(scope).getLogicalId(bucket.node.defaultChild as CfnBucket);
-  acknowledge(job.role, [
-    {
-      id: 'AwsSolutions-IAM5',
-      reason:
-        'The import ledger holds one object per account and region the job publishes to, named at run time; the grant is limited to the ledger prefix of this one bucket.',
-      findings: [`Resource::<${bucketId}.Arn>/${LEDGER_PREFIX}*`],
-    },
-  ]);
+  for (const job of jobs) {
+    job.role.addToPolicy(
+      new PolicyStatement({
+        sid: 'ImportLedgerObjects',
+        effect: Effect.ALLOW,
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [bucket.arnForObjects(`${LEDGER_PREFIX}*`)],
+      }),
+    );
+    job.role.addToPolicy(
+      new PolicyStatement({
+        sid: 'ImportLedgerList',
+        effect: Effect.ALLOW,
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${LEDGER_PREFIX}*`] } },
+      }),
+    );
+    job.function.addEnvironment(LEDGER_BUCKET_ENV, bucket.bucketName);
+    acknowledge(job.role, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'The import ledger holds one object per account and region the job publishes to, named at run time; the grant is limited to the ledger prefix of this one bucket.',
+        findings: [`Resource::<${bucketId}.Arn>/${LEDGER_PREFIX}*`],
+      },
+    ]);
+  }
   acknowledge(bucket, [
     {
       id: 'AwsSolutions-S1',

@@ -12,9 +12,14 @@ import { Aws, CfnOutput, CfnParameter, DefaultStackSynthesizer, Stack, type Stac
 import { AccountPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { Policy } from '../functions/core/policy.ts';
-import { auditRoleAcknowledgements, MEMBER_READING_JOBS } from './audit-stack.ts';
+import {
+  auditRoleAcknowledgements,
+  dumpsAcknowledgements,
+  memberDumpsStatements,
+  memberReadingJobs,
+} from './audit-stack.ts';
 import { acknowledge } from './nag.ts';
-import { auditReadStatements } from './permissions.ts';
+import { auditReadStatements, memberDumpLocations } from './permissions.ts';
 import { memberRoleFrom } from './policy-context.ts';
 import { jobRoleName } from './scheduled-job.ts';
 
@@ -57,7 +62,7 @@ export class MemberStack extends Stack {
       description:
         'The AWS account that runs the certctl-backup-guard audit-pitr Lambda (CertctlBackupGuardAudit).',
     });
-    const trusted = props.trustedRoleNames ?? MEMBER_READING_JOBS.map(jobRoleName);
+    const trusted = props.trustedRoleNames ?? memberReadingJobs(policy).map(jobRoleName);
     if (trusted.length === 0) throw new Error('the member role must trust at least one job role');
     const trustedArns = [...new Set(trusted)].map(
       (roleName) => `arn:${Aws.PARTITION}:iam::${this.auditAccountId.valueAsString}:role/${roleName}`,
@@ -90,7 +95,12 @@ export class MemberStack extends Stack {
     // aws.regions is `all`, which also covers the audit Lambda's home region, the only case it is
     // used for a member account); infra/permissions.ts securityHubRegions.
     for (const statement of auditReadStatements(policy)) this.memberRole.addToPolicy(statement);
-    acknowledge(this.memberRole, auditRoleAcknowledgements(policy));
+    // The dump locations member accounts hold (audit-dumps), limited to this account's buckets.
+    for (const statement of memberDumpsStatements(policy)) this.memberRole.addToPolicy(statement);
+    acknowledge(this.memberRole, [
+      ...auditRoleAcknowledgements(policy),
+      ...dumpsAcknowledgements(memberDumpLocations(policy)),
+    ]);
 
     new CfnOutput(this, 'MemberRoleArn', { value: this.memberRole.roleArn });
   }

@@ -263,3 +263,141 @@ export function snapshotWriteStatements(policy: Policy): PolicyStatement[] {
     }),
   ];
 }
+
+/** The S3 actions the dumps audit calls on a bucket's configuration (Service Authorization Reference, Amazon S3). */
+export const S3_BUCKET_SETTINGS_ACTIONS = [
+  's3:GetBucketVersioning',
+  's3:GetBucketObjectLockConfiguration',
+  's3:GetLifecycleConfiguration',
+  's3:GetBucketPublicAccessBlock',
+  's3:GetEncryptionConfiguration',
+  's3:GetBucketLocation',
+] as const;
+
+/** An S3 dump location of the policy. */
+export type AwsDumpLocation = Extract<Policy['dumps']['locations'][number], { provider: 'aws' }>;
+
+/** The policy's S3 dump locations, in `accounts` when given. */
+export function awsDumpLocations(policy: Policy, accounts?: readonly string[]): AwsDumpLocation[] {
+  return policy.dumps.locations.filter(
+    (location): location is AwsDumpLocation =>
+      location.provider === 'aws' && (accounts === undefined || accounts.includes(location.account)),
+  );
+}
+
+/** The S3 dump locations the audit account's own role reads: all of them when no member account is listed. */
+export function ownDumpLocations(policy: Policy): AwsDumpLocation[] {
+  return policy.aws.accounts.length === 0 ? awsDumpLocations(policy) : [];
+}
+
+/** The S3 dump locations member roles read: those of the listed member accounts. */
+export function memberDumpLocations(policy: Policy): AwsDumpLocation[] {
+  return awsDumpLocations(
+    policy,
+    policy.aws.accounts.map((account) => account.accountId),
+  );
+}
+
+/** Distinct regions of some dump locations, sorted. */
+export function dumpRegions(locations: readonly AwsDumpLocation[]): string[] {
+  return [...new Set(locations.map((location) => location.region))].sort();
+}
+
+/**
+ * What the dumps audit needs at some S3 locations, and nothing more (Service Authorization
+ * Reference, Amazon S3 and AWS KMS; S3 user guide, "Amazon S3 condition key examples" and "Using
+ * server-side encryption with AWS KMS keys"):
+ * - `s3:ListBucket` per bucket, with `s3:prefix` equal to exactly the configured prefixes (the
+ *   adapter lists with that prefix); an empty prefix lists the whole bucket, so none is set;
+ * - `s3:GetObject` on `bucket/prefix*` only (the ranged read of the newest dump's header);
+ * - the six bucket-configuration reads on those buckets only;
+ * - `kms:Decrypt` only through S3 in the buckets' regions and only for objects under those prefixes
+ *   (the `aws:s3:arn` encryption context; the bucket's ARN when S3 Bucket Keys are on), because a
+ *   ranged GET of an SSE-KMS object decrypts it. The key is the bucket's, which the policy does not
+ *   name, so the key id is the wildcard the conditions narrow.
+ * `ownAccountOnly` adds `s3:ResourceAccount` = this account, for the member role whose one template
+ * serves every member account.
+ */
+export function dumpsReadStatements(
+  locations: readonly AwsDumpLocation[],
+  options: { readonly ownAccountOnly?: boolean } = {},
+): PolicyStatement[] {
+  if (locations.length === 0) return [];
+  const bucketArn = (bucket: string) => `arn:${Aws.PARTITION}:s3:::${bucket}`;
+  const accountCondition = options.ownAccountOnly
+    ? { StringEquals: { 's3:ResourceAccount': Aws.ACCOUNT_ID } }
+    : undefined;
+  const withAccount = (conditions: Record<string, Record<string, unknown>> = {}) =>
+    accountCondition
+      ? {
+          ...conditions,
+          StringEquals: { ...(conditions.StringEquals ?? {}), ...accountCondition.StringEquals },
+        }
+      : conditions;
+  const prefixesByBucket = new Map<string, Set<string>>();
+  for (const { bucket, prefix } of locations) {
+    prefixesByBucket.set(bucket, (prefixesByBucket.get(bucket) ?? new Set()).add(prefix));
+  }
+  const buckets = [...prefixesByBucket.keys()].sort();
+  const listStatements = buckets.map((bucket, index) => {
+    const prefixes = [...(prefixesByBucket.get(bucket) ?? [])].sort();
+    const conditions: Record<string, Record<string, unknown>> = prefixes.includes('')
+      ? {}
+      : { StringEquals: { 's3:prefix': prefixes } };
+    return new PolicyStatement({
+      sid: `ListDumpPrefixes${index}`,
+      effect: Effect.ALLOW,
+      actions: ['s3:ListBucket'],
+      resources: [bucketArn(bucket)],
+      conditions: withAccount(conditions),
+    });
+  });
+  const objectPatterns = [
+    ...new Set(locations.map(({ bucket, prefix }) => `${bucketArn(bucket)}/${prefix}*`)),
+  ].sort();
+  return [
+    ...listStatements,
+    new PolicyStatement({
+      sid: 'ReadDumpHeaders',
+      effect: Effect.ALLOW,
+      actions: ['s3:GetObject'],
+      resources: objectPatterns,
+      conditions: withAccount(),
+    }),
+    new PolicyStatement({
+      sid: 'ReadDumpBucketSettings',
+      effect: Effect.ALLOW,
+      actions: [...S3_BUCKET_SETTINGS_ACTIONS],
+      resources: buckets.map(bucketArn),
+      conditions: withAccount(),
+    }),
+    new PolicyStatement({
+      sid: 'DecryptDumpHeadersThroughS3',
+      effect: Effect.ALLOW,
+      actions: ['kms:Decrypt'],
+      resources: dumpRegions(locations).map((region) => `arn:${Aws.PARTITION}:kms:${region}:*:key/*`),
+      conditions: {
+        StringEquals: {
+          'kms:ViaService': dumpRegions(locations).map((region) => `s3.${region}.amazonaws.com`),
+        },
+        StringLike: {
+          'kms:EncryptionContext:aws:s3:arn': [...objectPatterns, ...buckets.map(bucketArn)],
+        },
+      },
+    }),
+  ];
+}
+
+/** Security Hub import and read for dump findings in `regions`, under their own Sids (the member role also holds the PITR ones). */
+export function dumpsSecurityHubStatements(regions: RegionScope): PolicyStatement[] {
+  if (regions.length === 0) return [];
+  return securityHubStatements(regions).map(
+    (statement) =>
+      new PolicyStatement({
+        sid: `Dumps${statement.sid ?? ''}`,
+        effect: statement.effect,
+        actions: statement.actions,
+        resources: statement.resources,
+      }),
+  );
+}

@@ -1,15 +1,16 @@
 /**
  * The AWS collectors of the built-in check groups: how one (account, region) scope's facts are read.
- * They live here, not in the group registry, so that a function bundles only its own cloud's
- * adapters (the Cloud Function carries no RDS client, the Lambdas no Cloud SQL protos). Entry points
- * that audit AWS pass {@link awsCollectors} to the job; a new group adds one line below.
+ * Each group's collector lives beside its adapter (`rdsPitrCollector` in rds.ts, `s3DumpsCollector`
+ * in s3-dumps.ts), not in the group registry, so that a function bundles only the clients of the
+ * groups it runs: a scheduled Lambda passes its own groups' collectors, the CLI {@link awsCollectors}.
+ * A new group adds its collector beside its adapter and one line below.
  */
-import { RDSClient } from '@aws-sdk/client-rds';
 import type { Fact } from '../core/facts.ts';
 import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
-import { collectRdsPitrFacts } from './rds.ts';
+import { rdsPitrCollector } from './rds.ts';
+import { s3DumpsCollector } from './s3-dumps.ts';
 
 /** Where an AWS collector reads one scope: the account (with its role) and region, and the clients. */
 export interface AwsScopeReader {
@@ -26,11 +27,8 @@ export type AwsCollector = (reader: AwsScopeReader) => Promise<readonly Fact[]>;
 /** The AWS collector of each built-in group. */
 export type AwsCollectors = Readonly<Partial<Record<CheckGroup, AwsCollector>>>;
 
+/** Every built-in group's AWS collector (the CLI, which may run any group). */
 export const awsCollectors: AwsCollectors = {
-  pitr: ({ factory, account, region, policy }) =>
-    collectRdsPitrFacts(
-      factory.client(RDSClient, region, account),
-      { account: account.accountId, region },
-      policy,
-    ),
+  pitr: rdsPitrCollector,
+  dumps: s3DumpsCollector,
 };

@@ -13,7 +13,7 @@
  */
 import { AccountClient, paginateListRegions } from '@aws-sdk/client-account';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { PlannedScope } from '../core/audit.ts';
+import type { PlannedScope, ScopePlace } from '../core/audit.ts';
 import { CloudApiError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
 import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
@@ -34,6 +34,13 @@ export interface PlanAwsScopesOptions {
    * when no region is configured at all.
    */
   readonly homeRegion?: string;
+  /**
+   * The places of a group whose resources the policy names (dumps: each location's account and
+   * region), or undefined for a group audited over every (account, region). Such a group is planned
+   * only at its places (narrowed by `regions`), with no region discovery; a place in an account this
+   * run does not read is planned as a failed scope, so the run reports it instead of skipping it.
+   */
+  readonly placesOf?: (group: CheckGroup) => readonly ScopePlace[] | undefined;
 }
 
 /**
@@ -62,7 +69,15 @@ export async function planAwsScopes(
   factory: AwsClientFactory,
   options: PlanAwsScopesOptions,
 ): Promise<PlannedScope[]> {
-  if (options.groups.length === 0) return [];
+  const everywhere: CheckGroup[] = [];
+  const placed = new Map<CheckGroup, readonly ScopePlace[]>();
+  for (const group of options.groups) {
+    const places = options.placesOf?.(group);
+    if (places) placed.set(group, places);
+    else everywhere.push(group);
+  }
+  const anyPlace = [...placed.values()].some((places) => places.length > 0);
+  if (everywhere.length === 0 && !anyPlace) return [];
   const fixedRegions =
     options.regions && options.regions.length > 0
       ? options.regions
@@ -75,13 +90,14 @@ export async function planAwsScopes(
       ? policy.aws.accounts.map((account) => ({ accountId: account.accountId, roleArn: account.roleArn }))
       : [{ accountId: await callerAccountId(factory, identityRegions(options.homeRegion, fixedRegions)) }];
   const scopesOf = (accountId: string, region: string, failure?: PlannedScope['failure']): PlannedScope[] =>
-    options.groups.map((group) => ({
+    everywhere.map((group) => ({
       scope: { provider: 'aws', account: accountId, region, group },
       ...(failure ? { failure } : {}),
     }));
 
   const perAccount = await Promise.all(
     accounts.map(async (account): Promise<PlannedScope[]> => {
+      if (everywhere.length === 0) return [];
       if (fixedRegions) return unique(fixedRegions).flatMap((region) => scopesOf(account.accountId, region));
       try {
         const regions = await enabledRegions(factory, account, homeRegion);
@@ -91,7 +107,38 @@ export async function planAwsScopes(
       }
     }),
   );
-  return perAccount.flat();
+  return [...perAccount.flat(), ...placedScopes(placed, accounts, options.regions)];
+}
+
+/** The scopes of the groups with places: each distinct place, in the run's regions when it names some. */
+function placedScopes(
+  placed: ReadonlyMap<CheckGroup, readonly ScopePlace[]>,
+  accounts: readonly AuditedAccount[],
+  regions: readonly string[] | undefined,
+): PlannedScope[] {
+  const audited = accounts.map((account) => account.accountId);
+  const inRun = regions && regions.length > 0 ? new Set(regions) : undefined;
+  const scopes: PlannedScope[] = [];
+  for (const [group, places] of placed) {
+    const seen = new Set<string>();
+    for (const { account, region } of places) {
+      const key = `${account}/${region}`;
+      if (seen.has(key) || (inRun && !inRun.has(region))) continue;
+      seen.add(key);
+      scopes.push({
+        scope: { provider: 'aws', account, region, group },
+        ...(audited.includes(account)
+          ? {}
+          : {
+              failure: {
+                code: 'AccountNotAudited',
+                message: `the policy places ${group} in account ${account}, but this run reads ${audited.join(', ')}; list ${account} in policy.aws.accounts with its role`,
+              },
+            }),
+      });
+    }
+  }
+  return scopes;
 }
 
 /** The regions enabled in an account (opted in or enabled by default), sorted. */

@@ -24,8 +24,9 @@ import {
   GetPublicAccessBlockCommand,
   type LifecycleRule,
   ListObjectsV2Command,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
+import { mapWithConcurrency } from '../core/audit.ts';
 import type {
   BucketReading,
   DumpFact,
@@ -37,8 +38,12 @@ import type {
   PublicAccessConfig,
   RetentionLockConfig,
 } from '../core/dump-facts.ts';
-import { newestObject, rulePrefixApplies, sortOldestFirst } from '../core/dump-facts.ts';
+import { dumpResourceId, newestObject, rulePrefixApplies, sortOldestFirst } from '../core/dump-facts.ts';
+import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import { PG_DUMP_HEADER_BYTES, parsePgDumpHeader } from '../core/pg-dump-header.ts';
+import type { AwsCollector } from './collectors.ts';
+import { leanListObjectsPlugin } from './s3-wire.ts';
+import type { StreamCollector } from './xml-wire.ts';
 
 /** ListObjectsV2 returns at most 1,000 keys a page. */
 const S3_PAGE_LIMIT = 1000;
@@ -65,6 +70,13 @@ export interface ReadS3DumpsOptions {
   readonly clientFor: (region: string) => S3Client;
   readonly location: S3DumpLocation;
   readonly maxObjectsListed: number;
+  /** Shared by the locations of one run, so a bucket's settings are read once. */
+  readonly bucketSettings?: S3BucketSettingsCache;
+  /**
+   * Decode listings leanly (functions/aws/s3-wire.ts); `false` keeps the SDK's full decoding (the
+   * equivalence test compares both). @default true
+   */
+  readonly leanDecoding?: boolean;
 }
 
 interface SdkError {
@@ -128,7 +140,12 @@ async function reading<T>(read: () => Promise<T | undefined>): Promise<BucketRea
   }
 }
 
-async function listSeries(s3: RegionalS3, location: S3DumpLocation, limit: number): Promise<DumpListing> {
+async function listSeries(
+  s3: RegionalS3,
+  location: S3DumpLocation,
+  limit: number,
+  lean: boolean,
+): Promise<DumpListing> {
   const objects: DumpObject[] = [];
   let token: string | undefined;
   let complete = true;
@@ -139,16 +156,20 @@ async function listSeries(s3: RegionalS3, location: S3DumpLocation, limit: numbe
         complete = false;
         break;
       }
-      const page = await s3.call((client) =>
-        client.send(
-          new ListObjectsV2Command({
-            Bucket: location.bucket,
-            Prefix: location.prefix || undefined,
-            MaxKeys: Math.min(S3_PAGE_LIMIT, remaining),
-            ContinuationToken: token,
-          }),
-        ),
-      );
+      const page = await s3.call((client) => {
+        const command = new ListObjectsV2Command({
+          Bucket: location.bucket,
+          Prefix: location.prefix || undefined,
+          MaxKeys: Math.min(S3_PAGE_LIMIT, remaining),
+          ContinuationToken: token,
+        });
+        if (lean) {
+          command.middlewareStack.use(
+            leanListObjectsPlugin(client.config.streamCollector as StreamCollector) as never,
+          );
+        }
+        return client.send(command);
+      });
       for (const entry of page.Contents ?? []) {
         if (entry.Key === undefined) continue;
         objects.push({ key: entry.Key, size: entry.Size, lastModified: entry.LastModified });
@@ -229,17 +250,23 @@ function publicAccessOf(config: {
   return { blocked, detail };
 }
 
-/** Reads one S3 dump location. Never throws for an API failure: it becomes `unknown` in the fact. */
-export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpFact> {
-  const { location } = options;
-  const bucket = location.bucket;
-  const s3 = new RegionalS3(location.region, options.clientFor);
+/**
+ * A bucket's settings, read once per bucket and run: several prefixes of one bucket share them
+ * (the lifecycle rules are kept raw, and matched to each prefix).
+ */
+export interface S3BucketSettings {
+  readonly versioning: BucketReading<{ readonly status: string | undefined }>;
+  readonly retentionLock: BucketReading<RetentionLockConfig>;
+  readonly lifecycleRules: BucketReading<readonly LifecycleRule[]>;
+  readonly publicAccess: BucketReading<PublicAccessConfig>;
+  readonly encryption: BucketReading<EncryptionConfig>;
+}
 
-  // The listing first: it discovers the bucket's region before the other calls run in parallel.
-  const listing = await listSeries(s3, location, options.maxObjectsListed);
-  const newestListed = newestObject(listing);
-  const [newest, versioning, retentionLock, lifecycle, publicAccess, encryption] = await Promise.all([
-    newestListed ? readNewest(s3, bucket, newestListed) : Promise.resolve(undefined),
+/** Bucket settings being read, by bucket name; pass one map to every location of a run. */
+export type S3BucketSettingsCache = Map<string, Promise<S3BucketSettings>>;
+
+async function readBucketSettings(s3: RegionalS3, bucket: string): Promise<S3BucketSettings> {
+  const [versioning, retentionLock, lifecycleRules, publicAccess, encryption] = await Promise.all([
     reading(async () => {
       const answer = await s3.call((client) =>
         client.send(new GetBucketVersioningCommand({ Bucket: bucket })),
@@ -264,11 +291,11 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
         locked: retention.Mode === undefined ? undefined : retention.Mode === 'COMPLIANCE',
       };
     }),
-    reading(async () => {
+    reading<readonly LifecycleRule[]>(async () => {
       const answer = await s3.call((client) =>
         client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })),
       );
-      return lifecycleRulesFor(answer.Rules ?? [], location.prefix);
+      return answer.Rules ?? [];
     }),
     reading(async () => {
       const answer = await s3.call((client) =>
@@ -291,6 +318,31 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
       };
     }),
   ]);
+  return { versioning, retentionLock, lifecycleRules, publicAccess, encryption };
+}
+
+/** Reads one S3 dump location. Never throws for an API failure: it becomes `unknown` in the fact. */
+export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpFact> {
+  const { location } = options;
+  const bucket = location.bucket;
+  const s3 = new RegionalS3(location.region, options.clientFor);
+
+  // The listing first: it discovers the bucket's region before the other calls run in parallel.
+  const listing = await listSeries(s3, location, options.maxObjectsListed, options.leanDecoding ?? true);
+  const newestListed = newestObject(listing);
+  const cache = options.bucketSettings;
+  let settings = cache?.get(bucket);
+  if (!settings) {
+    settings = readBucketSettings(s3, bucket);
+    cache?.set(bucket, settings);
+  }
+  const [newest, { versioning, retentionLock, lifecycleRules, publicAccess, encryption }] = await Promise.all(
+    [newestListed ? readNewest(s3, bucket, newestListed) : Promise.resolve(undefined), settings],
+  );
+  const lifecycle: BucketReading<readonly DumpLifecycleRule[]> =
+    lifecycleRules.state === 'read'
+      ? { state: 'read', value: lifecycleRulesFor(lifecycleRules.value, location.prefix) }
+      : lifecycleRules;
 
   return {
     resource: {
@@ -298,7 +350,7 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
       account: location.account,
       region: s3.region,
       type: 'AwsS3Bucket',
-      id: bucket,
+      id: dumpResourceId(bucket, location.prefix),
       arn: `arn:aws:s3:::${bucket}`,
     },
     location: { provider: 'aws', bucket, prefix: location.prefix },
@@ -311,3 +363,54 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
     encryption,
   };
 }
+
+/** Locations of one scope read at once; each makes at most six calls in flight. */
+export const DUMP_LOCATIONS_AT_ONCE = 32;
+
+export interface CollectS3DumpsOptions {
+  /** An S3 client for a region of the scope's account. */
+  readonly clientFor: (region: string) => S3Client;
+  readonly account: string;
+  /** The scope's region: the locations the policy places there are read. */
+  readonly region: string;
+  readonly dumps: DumpsPolicy;
+  /** See {@link ReadS3DumpsOptions.leanDecoding}. */
+  readonly leanDecoding?: boolean;
+}
+
+/**
+ * The facts of one (account, region) scope of the dumps group: every AWS location the policy places
+ * there, read concurrently, each bucket's settings read once.
+ */
+export async function collectS3DumpFacts(options: CollectS3DumpsOptions): Promise<DumpFact[]> {
+  const locations = options.dumps.locations.filter(
+    (location) =>
+      location.provider === 'aws' &&
+      location.account === options.account &&
+      location.region === options.region,
+  );
+  const bucketSettings: S3BucketSettingsCache = new Map();
+  return mapWithConcurrency(locations, DUMP_LOCATIONS_AT_ONCE, (location) =>
+    readS3DumpFact({
+      clientFor: options.clientFor,
+      location: {
+        bucket: location.bucket,
+        prefix: location.prefix,
+        account: options.account,
+        region: options.region,
+      },
+      maxObjectsListed: options.dumps.maxObjectsListed,
+      bucketSettings,
+      ...(options.leanDecoding === undefined ? {} : { leanDecoding: options.leanDecoding }),
+    }),
+  );
+}
+
+/** The `dumps` group's AWS collector: the policy's S3 dump locations in one (account, region) scope. */
+export const s3DumpsCollector: AwsCollector = ({ factory, account, region, policy }) =>
+  collectS3DumpFacts({
+    clientFor: (bucketRegion) => factory.client(S3Client, bucketRegion, account),
+    account: account.accountId,
+    region,
+    dumps: policy.dumps,
+  });

@@ -3,11 +3,15 @@
  * here, and ids are unique across groups.
  */
 import { type Check, defineRegistry } from '../core/check.ts';
+import type { DumpFact } from '../core/dump-facts.ts';
 import type { PitrFact } from '../core/facts.ts';
+import { dumpsPolicyChecks } from './dumps/index.ts';
 import { pitrChecks } from './pitr/index.ts';
 
-/** A check of any group; the union grows as the dumps and keys groups land. */
-export type AnyCheck = Check<PitrFact>;
+/** A check of any group; the union grows as the keys group lands. */
+export type AnyCheck = Check<PitrFact> | Check<DumpFact>;
 
 /** Every check, grouped by subject in catalog order. */
-export const allChecks: readonly AnyCheck[] = defineRegistry<PitrFact>([...pitrChecks]);
+export const allChecks: readonly AnyCheck[] = [...pitrChecks, ...dumpsPolicyChecks];
+// Ids are unique across groups (a check of one group judges nothing else, so `never` facts).
+defineRegistry<never>(allChecks);

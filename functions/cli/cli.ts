@@ -77,8 +77,13 @@ Start with: npx backup-guard init, then npx backup-guard audit --policy policy.y
 Try it without a cloud: npm run demo
 `;
 
-/** The help the README shows (`npm run docs`): the command list, then every audit option. */
-export const README_HELP = `$ npx backup-guard --help\n${HELP}\n$ npx backup-guard audit --help\n${commandHelp(auditCommand)}`;
+/** The help the README shows (`npm run docs`): the command list, then the options of each command it documents. */
+export const README_HELP = [
+  `$ npx backup-guard --help\n${HELP}`,
+  ...[auditCommand, snapshotCommand, pruneCommand, readinessCommand].map(
+    (command) => `$ npx backup-guard ${command.name} --help\n${commandHelp(command)}`,
+  ),
+].join('\n');
 
 /** Run the CLI; returns the exit code. Never throws for user errors: it prints them. */
 export async function runCli(

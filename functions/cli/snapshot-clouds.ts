@@ -22,10 +22,9 @@ import type { CliIo, CliOption, CliOverrides } from './command.ts';
 const FORMATS = ['table', 'json'] as const;
 export type SnapshotFormat = (typeof FORMATS)[number];
 
-/** `--format table|json` and `--quiet`. */
+/** `--format table|json`. */
 export const OUTPUT_OPTIONS: Readonly<Record<string, CliOption>> = {
   format: { type: 'string', value: 'FORMAT', help: 'table (default) or json' },
-  quiet: { type: 'boolean', help: 'No progress on stderr' },
 };
 
 export function parseSnapshotFormat(values: Readonly<Record<string, unknown>>): SnapshotFormat {

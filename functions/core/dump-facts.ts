@@ -113,7 +113,7 @@ export interface EncryptionConfig {
 
 /** Everything the dumps checks need about one dump location. */
 export interface DumpFact {
-  /** The bucket (`AwsS3Bucket` or `GcpStorageBucket`). */
+  /** The bucket (`AwsS3Bucket` or `GcpStorageBucket`), id `bucket/prefix` ({@link dumpResourceId}). */
   readonly resource: ResourceRef;
   readonly location: DumpLocation;
   readonly listing: DumpListing;
@@ -127,6 +127,14 @@ export interface DumpFact {
   readonly encryption: BucketReading<EncryptionConfig>;
   /** GCS soft delete (`softDeletePolicy.retentionDurationSeconds`), in days; S3 has none. */
   readonly softDeleteDays?: BucketReading<number>;
+}
+
+/**
+ * The id of a dump location's findings: `bucket/prefix` (the bucket alone for an empty prefix), so
+ * two prefixes of one bucket are two resources of every check, while the ARN stays the bucket's.
+ */
+export function dumpResourceId(bucket: string, prefix: string): string {
+  return prefix === '' ? bucket : `${bucket}/${prefix}`;
 }
 
 /** True when a lifecycle rule's prefix filter can match objects under `prefix`. */

@@ -53,6 +53,14 @@ export const dumpsPolicySchema = z
       .max(24 * 7)
       .default(6)
       .describe('Grace added to the cadence before a dump counts as late.'),
+    minDays: z
+      .int()
+      .min(1)
+      .max(3650)
+      .default(30)
+      .describe(
+        'Days of dumps the series must cover and the bucket must keep (lifecycle, retention lock). Its own field, not `pitr.minPitrDays`: dumps are often kept longer than the 35 days RDS PITR allows.',
+      ),
     databaseName: z
       .string()
       .min(1)

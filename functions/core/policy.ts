@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod';
+import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionsPolicySchema } from './exceptions-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
@@ -18,6 +19,8 @@ export function isAwsRegionName(name: string): boolean {
   return AWS_REGION.test(name);
 }
 const ACCOUNT_ID = /^\d{12}$/;
+/** A Google service account's numeric uniqueId. */
+const UNIQUE_ID = /^\d{10,30}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const ROLE_ARN_ACCOUNT = /^arn:[^:]+:iam::(\d{12}):role\//;
 const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
@@ -65,6 +68,9 @@ export const MOVED_POLICY_FIELDS: Readonly<Record<string, string>> = {
 export const policySchema = z
   .strictObject({
     pitr: pitrSection.prefault({}).describe('The PITR audit (RDS, Aurora, Cloud SQL).'),
+    dumps: dumpsPolicySchema
+      .prefault({})
+      .describe('The pg_dump audit (dump series in S3 and Cloud Storage).'),
     snapshots: snapshotsPolicySchema
       .prefault({})
       .describe('Pre-maintenance snapshots, pruning and readiness.'),
@@ -78,7 +84,9 @@ export const policySchema = z
         identifiers: z
           .array(z.string().min(1).max(2048))
           .default([])
-          .describe('Targets named by DB identifier, cluster identifier, Cloud SQL instance name, or ARN.'),
+          .describe(
+            'Targets named by DB identifier, cluster identifier, Cloud SQL instance name, or ARN. A read replica or Aurora member named here selects its source or cluster, where it is judged, and the report says so.',
+          ),
         all: z.boolean().default(false).describe('Every PostgreSQL database is a target.'),
       })
       .prefault({}),
@@ -136,9 +144,13 @@ export const policySchema = z
               .max(512)
               .describe('The audience requested for the ID token; pinned as `accounts.google.com:oaud`.'),
             serviceAccountUniqueId: z
-              .string()
-              .regex(/^\d{10,30}$/, 'must be the numeric uniqueId')
-              .describe("The service account's numeric unique id; pinned as `:aud` and `:sub`."),
+              .union([
+                z.string().regex(UNIQUE_ID, 'must be the numeric uniqueId'),
+                z.array(z.string().regex(UNIQUE_ID, 'must be the numeric uniqueId')).min(1),
+              ])
+              .describe(
+                "The numeric unique id of the functions' service accounts (one, or a list: each audit function runs as its own); pinned as `:aud` and `:sub`.",
+              ),
           })
           .optional()
           .describe('Keyless publishing from GCP to AWS (AssumeRoleWithWebIdentity).'),
@@ -183,6 +195,11 @@ export const policySchema = z
           .min(1)
           .default('rate(1 hour)')
           .describe('EventBridge Scheduler / Cloud Scheduler expression for the PITR audit.'),
+        auditDumps: z
+          .string()
+          .min(1)
+          .default('rate(6 hours)')
+          .describe('EventBridge Scheduler / Cloud Scheduler expression for the pg_dump audit.'),
       })
       .prefault({}),
     alarms: z
@@ -204,14 +221,19 @@ export const policySchema = z
         });
       }
     });
-    try {
-      parseAuditSchedule(policy.schedules.auditPitr);
-    } catch (error) {
-      if (!(error instanceof PolicyError)) throw error;
-      for (const issue of error.issues) {
-        context.addIssue({ code: 'custom', path: issue.path.split('.'), message: issue.message });
+    for (const field of ['auditPitr', 'auditDumps'] as const) {
+      try {
+        parseAuditSchedule(policy.schedules[field], `schedules.${field}`);
+      } catch (error) {
+        if (!(error instanceof PolicyError)) throw error;
+        for (const issue of error.issues) {
+          context.addIssue({ code: 'custom', path: ['schedules', field], message: issue.message });
+        }
       }
     }
+    dumpLocationIssues(policy).forEach((issue) => {
+      context.addIssue({ code: 'custom', ...issue });
+    });
     // GCP findings can only land in one AWS account and region (Security Hub accepts findings for
     // the caller's own account only): name them wherever GCP findings may be published.
     const publishesGcp =
@@ -238,6 +260,54 @@ export const policySchema = z
       });
     }
   });
+
+/**
+ * Dump locations the runs could not read: the planners audit `aws.accounts` (or, when it is empty,
+ * the caller's own account, known only at run time) and `gcp.projects`, so a location elsewhere
+ * would never be read and its dumps never judged.
+ */
+function dumpLocationIssues(policy: {
+  readonly dumps: {
+    readonly locations: readonly (
+      | { provider: 'aws'; account: string }
+      | { provider: 'gcp'; project: string }
+    )[];
+  };
+  readonly aws: { readonly accounts: readonly { readonly accountId: string }[] };
+  readonly gcp: { readonly projects: readonly string[] };
+}): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const members = policy.aws.accounts.map((account) => account.accountId);
+  const callerAccounts = new Set<string>();
+  policy.dumps.locations.forEach((location, index) => {
+    if (location.provider === 'gcp') {
+      if (!policy.gcp.projects.includes(location.project)) {
+        issues.push({
+          path: ['dumps', 'locations', index, 'project'],
+          message: `${location.project} is not in gcp.projects; list it there (the projects an audit reads)`,
+        });
+      }
+      return;
+    }
+    if (members.length > 0 && !members.includes(location.account)) {
+      issues.push({
+        path: ['dumps', 'locations', index, 'account'],
+        message: `${location.account} is not in aws.accounts; list it there with its role (the accounts an audit reads)`,
+      });
+    }
+    if (members.length === 0) callerAccounts.add(location.account);
+  });
+  if (callerAccounts.size > 1) {
+    const first = policy.dumps.locations.findIndex(
+      (location) => location.provider === 'aws' && location.account !== [...callerAccounts][0],
+    );
+    issues.push({
+      path: ['dumps', 'locations', first, 'account'],
+      message: `AWS dump locations name accounts ${[...callerAccounts].join(', ')}, but with aws.accounts empty only the caller's own account is read; list the accounts in aws.accounts`,
+    });
+  }
+  return issues;
+}
 
 /** The policy after defaults are applied. */
 export type Policy = z.infer<typeof policySchema>;

@@ -67,7 +67,9 @@ export const snapshotsPolicySchema = z
       .string()
       .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')
       .optional()
-      .describe('DynamoDB table of the idempotency records (the deployment sets it).'),
+      .describe(
+        'DynamoDB table of the idempotency records for `backup-guard snapshot` (the snapshot Lambda is given its own by the deployment).',
+      ),
   })
   .superRefine((policy, context) => {
     try {

@@ -220,7 +220,19 @@ export class GcpClientFactory {
     return call();
   }
 
-  /** Resolve the production credentials once; a failure is one clear {@link CredentialsError}. */
+  /** The endpoint override (the simulator), or undefined in production. */
+  get endpoint(): string | undefined {
+    return this.#options.endpoint;
+  }
+
+  /**
+   * Resolve the production credentials once; a failure is one clear {@link CredentialsError}.
+   * Other GCP clients (functions/gcp/storage-client.ts) call it before their first request too.
+   */
+  credentials(): Promise<AuthClient> {
+    return this.#credentials();
+  }
+
   async #credentials(): Promise<AuthClient> {
     this.#authClient ??= (this.#options.auth ?? new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] }))
       .getClient()

@@ -1,16 +1,22 @@
 /**
- * The GCP collectors of the built-in check groups: how one project's facts are read. They live here,
- * not in the group registry, so that a function bundles only its own cloud's adapters. Entry points
- * that audit GCP pass {@link gcpCollectors} to the job; a new group adds one line below.
+ * The GCP collectors of the built-in check groups: how one project's facts are read. Each group's
+ * collector lives beside its adapter (`cloudSqlPitrCollector` in cloud-sql.ts, `gcsDumpsCollector`
+ * in gcs-dumps.ts), not in the group registry, so that a function bundles only the clients of the
+ * groups it runs: a Cloud Function passes its own groups' collectors, the CLI {@link gcpCollectors}.
  */
+
+import type { Storage } from '@google-cloud/storage';
 import type { Fact } from '../core/facts.ts';
 import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
-import { type CloudSqlApi, readCloudSqlPitrFacts } from './cloud-sql.ts';
+import { type CloudSqlApi, cloudSqlPitrCollector } from './cloud-sql.ts';
+import { gcsDumpsCollector } from './gcs-dumps.ts';
 
 /** The GCP clients a collector may use (the GCP client factory fits). */
 export interface GcpClientSource {
   cloudSql(): CloudSqlApi;
+  /** The Cloud Storage client (the dumps group); a source without one cannot audit GCS dumps. */
+  storage?(): Promise<Storage>;
 }
 
 /** Where a GCP collector reads one scope: the project (all its regions) and the clients. */
@@ -27,7 +33,8 @@ export type GcpCollector = (reader: GcpScopeReader) => Promise<readonly Fact[]>;
 /** The GCP collector of each built-in group. */
 export type GcpCollectors = Readonly<Partial<Record<CheckGroup, GcpCollector>>>;
 
+/** Every built-in group's GCP collector (the CLI, which may run any group). */
 export const gcpCollectors: GcpCollectors = {
-  pitr: ({ clients, project, policy, now }) =>
-    readCloudSqlPitrFacts(clients.cloudSql(), project, policy, { now }),
+  pitr: cloudSqlPitrCollector,
+  dumps: gcsDumpsCollector,
 };

@@ -11,6 +11,7 @@
  * bucket setting `unknown`, never `absent`.
  */
 import type { Bucket, File, GetFilesOptions, Storage } from '@google-cloud/storage';
+import { mapWithConcurrency } from '../core/audit.ts';
 import type {
   BucketReading,
   DumpFact,
@@ -23,8 +24,10 @@ import type {
   RetentionLockConfig,
   VersioningConfig,
 } from '../core/dump-facts.ts';
-import { newestObject, rulePrefixApplies, sortOldestFirst } from '../core/dump-facts.ts';
+import { dumpResourceId, newestObject, rulePrefixApplies, sortOldestFirst } from '../core/dump-facts.ts';
+import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import { PG_DUMP_HEADER_BYTES, parsePgDumpHeader } from '../core/pg-dump-header.ts';
+import type { GcpCollector } from './collectors.ts';
 
 /** objects.list returns at most 1,000 items a page. */
 const GCS_PAGE_LIMIT = 1000;
@@ -242,7 +245,7 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
       account: location.project,
       region: location.region,
       type: 'GcpStorageBucket',
-      id: location.bucket,
+      id: dumpResourceId(location.bucket, location.prefix),
       ...(selfLink ? { selfLink } : {}),
     },
     location: { provider: 'gcp', bucket: location.bucket, prefix: location.prefix },
@@ -251,3 +254,37 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
     ...settings,
   };
 }
+
+/** Locations of one project read at once. */
+export const GCS_DUMP_LOCATIONS_AT_ONCE = 32;
+
+/** The facts of one project scope of the dumps group: every GCS location the policy places in it. */
+export async function collectGcsDumpFacts(options: {
+  readonly storage: Storage;
+  readonly project: string;
+  readonly dumps: DumpsPolicy;
+}): Promise<DumpFact[]> {
+  const locations = options.dumps.locations.filter(
+    (location) => location.provider === 'gcp' && location.project === options.project,
+  );
+  return mapWithConcurrency(locations, GCS_DUMP_LOCATIONS_AT_ONCE, (location) =>
+    location.provider === 'gcp'
+      ? readGcsDumpFact({
+          storage: options.storage,
+          location: {
+            bucket: location.bucket,
+            prefix: location.prefix,
+            project: location.project,
+            region: location.region,
+          },
+          maxObjectsListed: options.dumps.maxObjectsListed,
+        })
+      : Promise.reject(new TypeError('not a GCS location')),
+  );
+}
+
+/** The `dumps` group's GCP collector: the policy's Cloud Storage dump locations in one project. */
+export const gcsDumpsCollector: GcpCollector = async ({ clients, project, policy }) => {
+  if (!clients.storage) throw new Error('the GCP clients of this run have no Cloud Storage client');
+  return collectGcsDumpFacts({ storage: await clients.storage(), project, dumps: policy.dumps });
+};

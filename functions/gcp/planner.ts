@@ -4,7 +4,7 @@
  * Cloud SQL); each finding still names the resource's own region. A failed listing fails the
  * whole project scope (NOT_AVAILABLE, never PASSED, and no earlier finding in it is resolved).
  */
-import type { PlannedScope } from '../core/audit.ts';
+import type { PlannedScope, ScopePlace } from '../core/audit.ts';
 import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 
@@ -15,14 +15,26 @@ export interface PlanGcpScopesOptions {
   readonly groups: readonly CheckGroup[];
   /** Projects of this run (CLI `--project`, request body); the policy's `gcp.projects` otherwise. */
   readonly projects?: readonly string[];
+  /**
+   * The places of a group whose resources the policy names (dumps: each location's project), or
+   * undefined for a group audited in every project: such a group is planned only in the run's
+   * projects that hold one of its places.
+   */
+  readonly placesOf?: (group: CheckGroup) => readonly ScopePlace[] | undefined;
 }
 
 /** The scopes of one GCP run, in project then group order. */
 export function planGcpScopes(policy: Policy, options: PlanGcpScopesOptions): PlannedScope[] {
   const projects = [...new Set(options.projects ?? policy.gcp.projects)];
+  const placed = new Map(options.groups.map((group) => [group, options.placesOf?.(group)] as const));
   return projects.flatMap((project) =>
-    options.groups.map((group) => ({
-      scope: { provider: 'gcp', account: project, region: ALL_REGIONS, group },
-    })),
+    options.groups
+      .filter((group) => {
+        const places = placed.get(group);
+        return places === undefined || places.some((place) => place.account === project);
+      })
+      .map((group) => ({
+        scope: { provider: 'gcp', account: project, region: ALL_REGIONS, group },
+      })),
   );
 }

@@ -55,9 +55,6 @@ export interface AuditRequest {
   readonly publish?: boolean;
 }
 
-/** The logging a job does (a Powertools Logger fits). */
-export type JobLogger = StructuredLogger;
-
 /** What a job runs with: the policy, the clients of each cloud it may read, and how it publishes. */
 export interface AuditDependencies {
   readonly policy: Policy;
@@ -75,7 +72,7 @@ export interface AuditDependencies {
   };
   /** How to publish; required when the run publishes. */
   readonly publisher?: PublisherDependencies;
-  readonly logger?: JobLogger;
+  readonly logger?: StructuredLogger;
   readonly now?: () => Date;
   readonly onProgress?: (progress: AuditProgress) => void;
 }
@@ -163,6 +160,7 @@ async function planProvider(
     if (!deps.aws) throw new InputError('AWS is audited but no AWS clients were configured');
     return planAwsScopes(deps.policy, deps.aws.factory, {
       groups,
+      placesOf: (name) => checkGroup(name)?.places?.(deps.policy, 'aws'),
       ...(request.regions ? { regions: request.regions } : {}),
       ...(deps.aws.homeRegion ? { homeRegion: deps.aws.homeRegion } : {}),
     });
@@ -175,7 +173,11 @@ async function planProvider(
       'no GCP project to audit: list them in the policy (gcp.projects) or pass them with the run (--project)',
     );
   }
-  return planGcpScopes(deps.policy, { groups, projects });
+  return planGcpScopes(deps.policy, {
+    groups,
+    projects,
+    placesOf: (name) => checkGroup(name)?.places?.(deps.policy, 'gcp'),
+  });
 }
 
 /** A planned scope made runnable: its group's checks, and `collect` reading its facts with `deps`. */

@@ -6,10 +6,14 @@
  * below. A self-contained group (an extension, a test) may carry its collectors inline instead.
  */
 import type { AwsCollector } from '../aws/collectors.ts';
+import { dumpsPolicyChecks } from '../checks/dumps/index.ts';
 import { pitrChecks } from '../checks/pitr/index.ts';
+import type { ScopePlace } from '../core/audit.ts';
 import type { Check } from '../core/check.ts';
+import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import type { Fact } from '../core/facts.ts';
-import { CHECK_GROUP_NAME, type CheckGroup } from '../core/finding.ts';
+import { CHECK_GROUP_NAME, type CheckGroup, type Provider } from '../core/finding.ts';
+import type { Policy } from '../core/policy.ts';
 import type { GcpCollector } from '../gcp/collectors.ts';
 
 /** A check group as the runner sees it. */
@@ -18,6 +22,12 @@ export interface CheckGroupDefinition<F extends Fact = Fact> {
   /** What the group audits, for `--help` and the docs. */
   readonly summary: string;
   readonly checks: readonly Check<F>[];
+  /**
+   * Where the group audits when the policy names its resources (dump locations) instead of the
+   * planners discovering them: the places per provider. Absent: every (account, region) or
+   * project the run covers. Plain data, so plans stay serializable.
+   */
+  readonly places?: (policy: Policy, provider: Provider) => readonly ScopePlace[];
   /**
    * Collectors carried by the group itself, used when the entry point's collectors have none for
    * it. Built-in groups leave this out (see the module comment).
@@ -31,6 +41,16 @@ export interface CheckGroupDefinition<F extends Fact = Fact> {
 /** Define a group with its fact type checked, for the registry. */
 export function defineCheckGroup<F extends Fact>(group: CheckGroupDefinition<F>): CheckGroupDefinition {
   return group as unknown as CheckGroupDefinition;
+}
+
+/** The places of the dump locations: each AWS location's account and region, each GCS location's project. */
+export function dumpPlaces(dumps: DumpsPolicy, provider: Provider): ScopePlace[] {
+  return dumps.locations.flatMap((location): ScopePlace[] => {
+    if (location.provider !== provider) return [];
+    return location.provider === 'aws'
+      ? [{ account: location.account, region: location.region }]
+      : [{ account: location.project, region: '*' }];
+  });
 }
 
 const registry = new Map<CheckGroup, CheckGroupDefinition>();
@@ -66,6 +86,14 @@ registerCheckGroup(
     name: 'pitr',
     summary: 'point-in-time recovery of RDS instances, Aurora clusters and Cloud SQL instances',
     checks: pitrChecks,
+  }),
+);
+registerCheckGroup(
+  defineCheckGroup({
+    name: 'dumps',
+    summary: 'pg_dump series in S3 and Cloud Storage: fresh, whole, kept and protected',
+    checks: dumpsPolicyChecks,
+    places: (policy, provider) => dumpPlaces(policy.dumps, provider),
   }),
 );
 

@@ -53,6 +53,23 @@ export const CLOUD_SQL_READER_PERMISSIONS = [
   'cloudsql.instances.get',
   'cloudsql.backupRuns.list',
 ] as const;
+/**
+ * The custom role the dumps audit's account gets on each Cloud Storage dump bucket, in the bucket's
+ * project: exactly the calls functions/gcp/gcs-dumps.ts makes (objects.list, the ranged
+ * objects.get of a header, buckets.get for versioning, retention, lifecycle, public access
+ * prevention, default KMS key and soft delete). Narrower than `roles/storage.objectViewer`, which
+ * lacks `storage.buckets.get` and adds `storage.managedFolders.*`
+ * (https://cloud.google.com/storage/docs/access-control/iam-roles).
+ */
+export const DUMP_READER_ROLE_ID = 'certctlBackupGuardDumpReader';
+export const DUMP_READER_PERMISSIONS = [
+  'storage.buckets.get',
+  'storage.objects.get',
+  'storage.objects.list',
+] as const;
+/** The dumps audit's own runtime account, distinct from the PITR function's (which never reads dumps). */
+export const DUMPS_SERVICE_ACCOUNT_ID = 'certctl-audit-dumps';
+
 /** The predefined role earlier versions of this script granted; removed wherever it is found. */
 export const LEGACY_CLOUD_SQL_VIEWER_ROLE = 'roles/cloudsql.viewer';
 /** The only role the scheduler's invoker account gets, on the function's service. */
@@ -348,6 +365,76 @@ function recordedProjectsStep(names: GcpDeploymentNames, project: string, region
   };
 }
 
+/** The policy's Cloud Storage dump buckets with the project holding each, sorted by bucket. */
+function dumpBuckets(policy: Policy): { bucket: string; project: string }[] {
+  const locations = policy.dumps.locations.flatMap((location) =>
+    location.provider === 'gcp' ? [{ bucket: location.bucket, project: location.project }] : [],
+  );
+  return [...new Map(locations.map((location) => [location.bucket, location])).values()].sort((a, b) =>
+    a.bucket.localeCompare(b.bucket),
+  );
+}
+
+/**
+ * The dumps audit's read access, bucket by bucket: its custom role ({@link DUMP_READER_ROLE_ID}) in
+ * each project that holds a Cloud Storage dump location, bound on those buckets only (no project-wide
+ * storage grant). Empty when the policy has no Cloud Storage location.
+ */
+export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[] {
+  const buckets = dumpBuckets(policy);
+  const projects = [...new Set(buckets.map((location) => location.project))].sort();
+  const roleFlags = [
+    '--title=certctl-backup-guard dump reader',
+    '--description=Lists pg_dump files, reads their headers and the bucket settings for the certctl-backup-guard dumps audit',
+    `--permissions=${DUMP_READER_PERMISSIONS.join(',')}`,
+    '--stage=GA',
+  ];
+  return [
+    ...projects.map(
+      (holder): EnsureStep => ({
+        kind: 'ensure',
+        description: `custom role ${DUMP_READER_ROLE_ID} in ${holder} (${DUMP_READER_PERMISSIONS.join(', ')})`,
+        probe: ['gcloud', 'iam', 'roles', 'describe', DUMP_READER_ROLE_ID, `--project=${holder}`],
+        create: [
+          'gcloud',
+          'iam',
+          'roles',
+          'create',
+          DUMP_READER_ROLE_ID,
+          `--project=${holder}`,
+          ...roleFlags,
+        ],
+        update: [
+          'gcloud',
+          'iam',
+          'roles',
+          'update',
+          DUMP_READER_ROLE_ID,
+          `--project=${holder}`,
+          ...roleFlags,
+          '--quiet',
+        ],
+      }),
+    ),
+    ...buckets.map(
+      ({ bucket, project: holder }): RunStep => ({
+        kind: 'run',
+        description: `let the dumps audit list and read dump headers in gs://${bucket} only`,
+        argv: [
+          'gcloud',
+          'storage',
+          'buckets',
+          'add-iam-policy-binding',
+          `gs://${bucket}`,
+          `--member=${member}`,
+          `--role=projects/${holder}/roles/${DUMP_READER_ROLE_ID}`,
+          '--condition=None',
+        ],
+      }),
+    ),
+  ];
+}
+
 /**
  * Policy rules only the GCP deployment has: something to audit, and a way to publish when the
  * policy publishes. Without `gcp.federation` the function cannot reach Security Hub and would answer
@@ -365,35 +452,111 @@ export function validateGcpDeployablePolicy(policy: Policy): void {
   }
 }
 
+/**
+ * One audit Cloud Function of the deployment: its code, its schedule, and whether the policy gives
+ * it anything to audit. Each runs as its own service account holding only its own reads, and is
+ * bundled from its own handler, so it carries only its own clients.
+ */
+export interface GcpAuditFunction {
+  /** The job's name, as the Lambda of the same job is named (`audit-pitr`). */
+  readonly job: string;
+  /** The Functions Framework entry point its handler registers. */
+  readonly entryPoint: string;
+  /** Its handler, relative to the repository root. */
+  readonly handlerPath: string;
+  /** The policy schedule it runs on (`schedules.<field>`). */
+  readonly scheduleField: 'auditPitr' | 'auditDumps';
+  /** Suffix of its `${NAME}` captures: '' for audit-pitr (the names earlier versions printed). */
+  readonly variableSuffix: string;
+  /** True when the policy gives it something to audit; otherwise a deployment removes it. */
+  readonly configured: (policy: Policy) => boolean;
+}
+
+/** The audit Cloud Functions, in deployment order. */
+export const GCP_AUDIT_FUNCTIONS: readonly GcpAuditFunction[] = [
+  {
+    job: 'audit-pitr',
+    entryPoint: GCP_ENTRY_POINT,
+    handlerPath: GCP_HANDLER_PATH,
+    scheduleField: 'auditPitr',
+    variableSuffix: '',
+    configured: () => true,
+  },
+  {
+    job: 'audit-dumps',
+    entryPoint: 'auditDumps',
+    handlerPath: 'functions/handlers/gcp/audit-dumps.ts',
+    scheduleField: 'auditDumps',
+    variableSuffix: '_AUDIT_DUMPS',
+    configured: (policy) => policy.dumps.locations.some((location) => location.provider === 'gcp'),
+  },
+];
+
+/** What one audit function is known by in a deployment. */
+export interface GcpFunctionNames {
+  readonly functionName: string;
+  readonly jobName: string;
+  readonly serviceAccountEmail: string;
+  /** The capture holding the function's URL. */
+  readonly urlVariable: string;
+  /** The capture holding its runtime account's numeric uniqueId. */
+  readonly uniqueIdVariable: string;
+}
+
+/**
+ * The names of `fn` in a deployment: audit-pitr keeps the names of `--function-name` and the
+ * options; every other function is `certctl-<job>`, function and service account alike.
+ */
+export function functionNames(
+  fn: GcpAuditFunction,
+  options: Pick<GcpDeploymentOptions, 'project' | 'functionName' | 'serviceAccountId'>,
+): GcpFunctionNames {
+  const email = (id: string) => `${id}@${options.project}.iam.gserviceaccount.com`;
+  if (fn.job === 'audit-pitr') {
+    const names = deploymentNames(options);
+    return {
+      functionName: names.functionName,
+      jobName: names.jobName,
+      serviceAccountEmail: names.serviceAccountEmail,
+      urlVariable: FUNCTION_URL,
+      uniqueIdVariable: SERVICE_ACCOUNT_UNIQUE_ID,
+    };
+  }
+  const functionName = `certctl-${fn.job}`;
+  return {
+    functionName,
+    jobName: `${functionName}-schedule`,
+    serviceAccountEmail: email(functionName),
+    urlVariable: `${FUNCTION_URL}${fn.variableSuffix}`,
+    uniqueIdVariable: `${SERVICE_ACCOUNT_UNIQUE_ID}${fn.variableSuffix}`,
+  };
+}
+
 /** Every step of a deployment, in order. Pure: nothing runs here. */
 export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
   const { project, region, policy } = options;
   const names = deploymentNames(options);
   validateGcpDeployablePolicy(policy);
-  const cron = toCloudSchedulerCron(parseAuditSchedule(policy.schedules.auditPitr));
   const timeZone = options.timeZone ?? 'Etc/UTC';
   const timeoutSeconds = options.timeoutSeconds ?? 300;
   const stagingDir = `\${${STAGING_DIR}}`;
-  const sourceDir = posix.join(stagingDir, 'source');
   const envFile = posix.join(stagingDir, 'env.yaml');
   const scope = [`--project=${project}`];
-  const url = `\${${FUNCTION_URL}}`;
   const runtimeMember = `serviceAccount:${names.serviceAccountEmail}`;
   const audited = policy.gcp.projects;
+  const deployed = GCP_AUDIT_FUNCTIONS.filter((fn) => fn.configured(policy)).map((fn) => ({
+    fn,
+    names: functionNames(fn, options),
+    // The first function keeps the source directory earlier versions used.
+    sourceDir: posix.join(stagingDir, fn.job === 'audit-pitr' ? 'source' : `source-${fn.job}`),
+    cron: toCloudSchedulerCron(
+      parseAuditSchedule(policy.schedules[fn.scheduleField], `schedules.${fn.scheduleField}`),
+    ),
+  }));
+  const removed = GCP_AUDIT_FUNCTIONS.filter((fn) => !fn.configured(policy)).map((fn) =>
+    functionNames(fn, options),
+  );
 
-  const schedulerFlags = [
-    `--location=${region}`,
-    `--schedule=${cron}`,
-    `--time-zone=${timeZone}`,
-    `--uri=${url}`,
-    '--http-method=POST',
-    '--message-body={}',
-    `--oidc-service-account-email=${names.invokerEmail}`,
-    `--oidc-token-audience=${url}`,
-    // The scheduler waits for the whole run, a little longer than the function may take.
-    `--attempt-deadline=${timeoutSeconds + 30}s`,
-    `--description=certctl-backup-guard audit-pitr (${policy.schedules.auditPitr})`,
-  ];
   const createAccount = (email: string, displayName: string, description: string): EnsureStep => ({
     kind: 'ensure',
     description: displayName,
@@ -415,93 +578,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
     `--permissions=${CLOUD_SQL_READER_PERMISSIONS.join(',')}`,
     '--stage=GA',
   ];
-
-  return [
-    {
-      kind: 'write-file',
-      description: 'package.json for the function: only the Functions Framework, at the tested version',
-      path: posix.join(sourceDir, 'package.json'),
-      content: options.deployedPackage.packageJson,
-    },
-    {
-      kind: 'write-file',
-      description:
-        'package-lock.json for the function, so Cloud Build installs exactly what was tested (npm ci)',
-      path: posix.join(sourceDir, 'package-lock.json'),
-      content: options.deployedPackage.packageLock,
-    },
-    {
-      kind: 'write-file',
-      description: 'environment of the function: the policy, validated, and the projects it is bound in',
-      path: envFile,
-      content: toYaml(
-        {
-          [POLICY_ENV]: JSON.stringify(policy),
-          NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
-          [BOUND_PROJECTS_ENV]: audited.join(','),
-        },
-        // One line: the JSON must reach the function byte for byte, unfolded.
-        { lineWidth: 0 },
-      ),
-    },
-    {
-      kind: 'run',
-      description: 'bundle the GCP handler with esbuild (the Lambda settings: ESM, Node 24, minified)',
-      argv: [
-        'npx',
-        'esbuild',
-        GCP_HANDLER_PATH,
-        ...functionBundleCliFlags(posix.join(sourceDir, BUNDLE_FILE_NAME), [FUNCTIONS_FRAMEWORK]),
-      ],
-    },
-    {
-      kind: 'run',
-      description: 'enable the APIs the deployment and the function use',
-      argv: ['gcloud', 'services', 'enable', ...REQUIRED_APIS, ...scope],
-    },
-    createAccount(
-      names.serviceAccountEmail,
-      'certctl-backup-guard audit-pitr',
-      `Runs the certctl-backup-guard PITR audit: reads Cloud SQL settings (${CLOUD_SQL_READER_ROLE_ID})`,
-    ),
-    createAccount(
-      names.invokerEmail,
-      'certctl-backup-guard audit-pitr invoker',
-      'Cloud Scheduler calls the audit-pitr function as this account (roles/run.invoker on it only)',
-    ),
-    createAccount(
-      names.builderEmail,
-      'certctl-backup-guard audit-pitr builder',
-      `Cloud Build builds the audit-pitr function as this account (${RUN_BUILDER_ROLE})`,
-    ),
-    {
-      kind: 'run',
-      description: 'let the build account build the function (logs, source, image)',
-      argv: [
-        'gcloud',
-        'projects',
-        'add-iam-policy-binding',
-        project,
-        `--member=serviceAccount:${names.builderEmail}`,
-        `--role=${RUN_BUILDER_ROLE}`,
-        '--condition=None',
-        '--quiet',
-      ],
-    },
-    {
-      kind: 'run',
-      description: 'numeric unique id of the runtime service account (the AWS federation role pins it)',
-      argv: [
-        'gcloud',
-        'iam',
-        'service-accounts',
-        'describe',
-        names.serviceAccountEmail,
-        ...scope,
-        '--format=value(uniqueId)',
-      ],
-      capture: SERVICE_ACCOUNT_UNIQUE_ID,
-    },
+  const cloudSqlAccess: GcpStep[] = [
     recordedProjectsStep(names, project, region),
     ...audited.flatMap((auditedProject): GcpStep[] => [
       {
@@ -568,105 +645,287 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       ),
       ifNotFound: 'skip',
     },
+  ];
+  /** The reads each function's own account gets. */
+  const accessOf = (fn: GcpAuditFunction, own: GcpFunctionNames): GcpStep[] =>
+    fn.job === 'audit-pitr'
+      ? cloudSqlAccess
+      : planDumpsBucketAccess(policy, `serviceAccount:${own.serviceAccountEmail}`);
+
+  return [
+    ...deployed.flatMap(({ sourceDir }): GcpStep[] => [
+      {
+        kind: 'write-file',
+        description: 'package.json for the function: only the Functions Framework, at the tested version',
+        path: posix.join(sourceDir, 'package.json'),
+        content: options.deployedPackage.packageJson,
+      },
+      {
+        kind: 'write-file',
+        description:
+          'package-lock.json for the function, so Cloud Build installs exactly what was tested (npm ci)',
+        path: posix.join(sourceDir, 'package-lock.json'),
+        content: options.deployedPackage.packageLock,
+      },
+    ]),
     {
-      kind: 'run',
-      description: 'deploy the function (2nd gen, Node.js 24, HTTP, internal-only, authenticated)',
-      argv: [
-        'gcloud',
-        'functions',
-        'deploy',
-        names.functionName,
-        '--gen2',
-        ...scope,
-        `--region=${region}`,
-        '--runtime=nodejs24',
-        `--source=${sourceDir}`,
-        `--entry-point=${GCP_ENTRY_POINT}`,
-        '--trigger-http',
-        '--no-allow-unauthenticated',
-        '--ingress-settings=internal-only',
-        `--service-account=${names.serviceAccountEmail}`,
-        `--build-service-account=projects/${project}/serviceAccounts/${names.builderEmail}`,
-        `--env-vars-file=${envFile}`,
-        '--memory=256Mi',
-        `--timeout=${timeoutSeconds}s`,
-        // One audit at a time: overlapping runs would only repeat the same API calls.
-        '--max-instances=1',
-        '--quiet',
-      ],
+      kind: 'write-file',
+      description: 'environment of the functions: the policy, validated, and the projects it is bound in',
+      path: envFile,
+      content: toYaml(
+        {
+          [POLICY_ENV]: JSON.stringify(policy),
+          NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+          [BOUND_PROJECTS_ENV]: audited.join(','),
+        },
+        // One line: the JSON must reach the function byte for byte, unfolded.
+        { lineWidth: 0 },
+      ),
     },
+    ...deployed.map(
+      ({ fn, sourceDir }): RunStep => ({
+        kind: 'run',
+        description: `bundle the ${fn.job} handler with esbuild (the Lambda settings: ESM, Node 24, minified)`,
+        argv: [
+          'npx',
+          'esbuild',
+          fn.handlerPath,
+          ...functionBundleCliFlags(posix.join(sourceDir, BUNDLE_FILE_NAME), [FUNCTIONS_FRAMEWORK]),
+        ],
+      }),
+    ),
     {
       kind: 'run',
-      description: 'URL of the function (the scheduler calls it and uses it as the OIDC audience)',
+      description: 'enable the APIs the deployment and the functions use',
       argv: [
         'gcloud',
-        'functions',
-        'describe',
-        names.functionName,
-        '--gen2',
-        ...scope,
-        `--region=${region}`,
-        '--format=value(serviceConfig.uri)',
-      ],
-      capture: FUNCTION_URL,
-    },
-    {
-      kind: 'run',
-      description: 'let the invoker account call this function, and nothing else',
-      argv: [
-        'gcloud',
-        'run',
         'services',
-        'add-iam-policy-binding',
-        names.functionName,
+        'enable',
+        ...REQUIRED_APIS,
+        ...(deployed.some(({ fn }) => fn.job === 'audit-dumps') ? ['storage.googleapis.com'] : []),
         ...scope,
-        `--region=${region}`,
-        `--member=serviceAccount:${names.invokerEmail}`,
-        `--role=${RUN_INVOKER_ROLE}`,
+      ],
+    },
+    ...deployed.map(({ fn, names: own }) =>
+      fn.job === 'audit-pitr'
+        ? createAccount(
+            own.serviceAccountEmail,
+            'certctl-backup-guard audit-pitr',
+            `Runs the certctl-backup-guard PITR audit: reads Cloud SQL settings (${CLOUD_SQL_READER_ROLE_ID})`,
+          )
+        : createAccount(
+            own.serviceAccountEmail,
+            'certctl-backup-guard audit-dumps',
+            `Runs the certctl-backup-guard dumps audit: lists and reads dump headers in the policy's buckets (${DUMP_READER_ROLE_ID})`,
+          ),
+    ),
+    createAccount(
+      names.invokerEmail,
+      'certctl-backup-guard audit-pitr invoker',
+      'Cloud Scheduler calls the audit functions as this account (roles/run.invoker on each function only)',
+    ),
+    createAccount(
+      names.builderEmail,
+      'certctl-backup-guard audit-pitr builder',
+      `Cloud Build builds the audit functions as this account (${RUN_BUILDER_ROLE})`,
+    ),
+    {
+      kind: 'run',
+      description: 'let the build account build the functions (logs, source, image)',
+      argv: [
+        'gcloud',
+        'projects',
+        'add-iam-policy-binding',
+        project,
+        `--member=serviceAccount:${names.builderEmail}`,
+        `--role=${RUN_BUILDER_ROLE}`,
+        '--condition=None',
         '--quiet',
       ],
     },
-    {
-      kind: 'ensure',
-      description: `Cloud Scheduler job (${cron} ${timeZone}) with OIDC authentication`,
-      probe: ['gcloud', 'scheduler', 'jobs', 'describe', names.jobName, ...scope, `--location=${region}`],
-      create: [
-        'gcloud',
-        'scheduler',
-        'jobs',
-        'create',
-        'http',
-        names.jobName,
-        ...scope,
-        ...schedulerFlags,
-        '--headers=Content-Type=application/json',
-      ],
-      update: [
-        'gcloud',
-        'scheduler',
-        'jobs',
-        'update',
-        'http',
-        names.jobName,
-        ...scope,
-        ...schedulerFlags,
-        '--update-headers=Content-Type=application/json',
-      ],
-    },
+    ...deployed.map(
+      ({ fn, names: own }): RunStep => ({
+        kind: 'run',
+        description: `numeric unique id of the ${fn.job} runtime service account (the AWS federation role pins it)`,
+        argv: [
+          'gcloud',
+          'iam',
+          'service-accounts',
+          'describe',
+          own.serviceAccountEmail,
+          ...scope,
+          '--format=value(uniqueId)',
+        ],
+        capture: own.uniqueIdVariable,
+      }),
+    ),
+    ...deployed.flatMap(({ fn, names: own }) => accessOf(fn, own)),
+    ...deployed.flatMap(({ fn, names: own, sourceDir, cron }): GcpStep[] => {
+      const url = `\${${own.urlVariable}}`;
+      const schedulerFlags = [
+        `--location=${region}`,
+        `--schedule=${cron}`,
+        `--time-zone=${timeZone}`,
+        `--uri=${url}`,
+        '--http-method=POST',
+        '--message-body={}',
+        `--oidc-service-account-email=${names.invokerEmail}`,
+        `--oidc-token-audience=${url}`,
+        // The scheduler waits for the whole run, a little longer than the function may take.
+        `--attempt-deadline=${timeoutSeconds + 30}s`,
+        `--description=certctl-backup-guard ${fn.job} (${policy.schedules[fn.scheduleField]})`,
+      ];
+      return [
+        {
+          kind: 'run',
+          description: `deploy ${own.functionName} (2nd gen, Node.js 24, HTTP, internal-only, authenticated)`,
+          argv: [
+            'gcloud',
+            'functions',
+            'deploy',
+            own.functionName,
+            '--gen2',
+            ...scope,
+            `--region=${region}`,
+            '--runtime=nodejs24',
+            `--source=${sourceDir}`,
+            `--entry-point=${fn.entryPoint}`,
+            '--trigger-http',
+            '--no-allow-unauthenticated',
+            '--ingress-settings=internal-only',
+            `--service-account=${own.serviceAccountEmail}`,
+            `--build-service-account=projects/${project}/serviceAccounts/${names.builderEmail}`,
+            `--env-vars-file=${envFile}`,
+            '--memory=256Mi',
+            `--timeout=${timeoutSeconds}s`,
+            // One audit at a time: overlapping runs would only repeat the same API calls.
+            '--max-instances=1',
+            '--quiet',
+          ],
+        },
+        {
+          kind: 'run',
+          description: `URL of ${own.functionName} (the scheduler calls it and uses it as the OIDC audience)`,
+          argv: [
+            'gcloud',
+            'functions',
+            'describe',
+            own.functionName,
+            '--gen2',
+            ...scope,
+            `--region=${region}`,
+            '--format=value(serviceConfig.uri)',
+          ],
+          capture: own.urlVariable,
+        },
+        {
+          kind: 'run',
+          description: `let the invoker account call ${own.functionName}, and nothing else`,
+          argv: [
+            'gcloud',
+            'run',
+            'services',
+            'add-iam-policy-binding',
+            own.functionName,
+            ...scope,
+            `--region=${region}`,
+            `--member=serviceAccount:${names.invokerEmail}`,
+            `--role=${RUN_INVOKER_ROLE}`,
+            '--quiet',
+          ],
+        },
+        {
+          kind: 'ensure',
+          description: `Cloud Scheduler job for ${fn.job} (${cron} ${timeZone}) with OIDC authentication`,
+          probe: ['gcloud', 'scheduler', 'jobs', 'describe', own.jobName, ...scope, `--location=${region}`],
+          create: [
+            'gcloud',
+            'scheduler',
+            'jobs',
+            'create',
+            'http',
+            own.jobName,
+            ...scope,
+            ...schedulerFlags,
+            '--headers=Content-Type=application/json',
+          ],
+          update: [
+            'gcloud',
+            'scheduler',
+            'jobs',
+            'update',
+            'http',
+            own.jobName,
+            ...scope,
+            ...schedulerFlags,
+            '--update-headers=Content-Type=application/json',
+          ],
+        },
+      ];
+    }),
+    // A function whose policy section is now empty is removed with its schedule (gone is fine).
+    ...removed.flatMap((own) => removeFunctionSteps(own, project, region)),
     {
       kind: 'note',
-      message: federationNote(policy),
+      message: federationNote(
+        policy,
+        deployed.map(({ fn, names: own }) => ({ job: fn.job, variable: own.uniqueIdVariable })),
+      ),
     },
   ];
 }
 
-function federationNote(policy: Policy): string {
-  const id = `\${${SERVICE_ACCOUNT_UNIQUE_ID}}`;
+/** Delete a function's scheduler job and the function; either already gone is fine. */
+function removeFunctionSteps(own: GcpFunctionNames, project: string, region: string): RunStep[] {
+  const scope = [`--project=${project}`];
+  return [
+    {
+      kind: 'run',
+      description: `delete the scheduler job ${own.jobName}`,
+      argv: [
+        'gcloud',
+        'scheduler',
+        'jobs',
+        'delete',
+        own.jobName,
+        ...scope,
+        `--location=${region}`,
+        '--quiet',
+      ],
+      ifNotFound: 'skip',
+    },
+    {
+      kind: 'run',
+      description: `delete the function ${own.functionName}`,
+      argv: [
+        'gcloud',
+        'functions',
+        'delete',
+        own.functionName,
+        '--gen2',
+        ...scope,
+        `--region=${region}`,
+        '--quiet',
+      ],
+      ifNotFound: 'skip',
+    },
+  ];
+}
+
+/**
+ * What to do with the uniqueIds: the federation role trusts each function's runtime account
+ * (`gcp.federation.serviceAccountUniqueId`, one id or a list).
+ */
+function federationNote(policy: Policy, accounts: readonly { job: string; variable: string }[]): string {
+  const ids = accounts.map(({ job, variable }) => `${job} \${${variable}}`).join(', ');
+  const list = accounts.map(({ variable }) => `"\${${variable}}"`).join(', ');
+  const wanted = accounts.length === 1 ? list : `[${list}]`;
   const federation = policy.gcp.federation;
   if (!federation) {
-    return `Service account uniqueId: ${id}. To publish Cloud SQL findings to Security Hub, set gcp.federation {roleArn, audience, serviceAccountUniqueId: "${id}"}, securityHub.enabled and securityHub.centralAccountId in the policy, deploy CertctlBackupGuardFederation, then run this script again.`;
+    return `Service account uniqueIds: ${ids}. To publish findings to Security Hub, set gcp.federation {roleArn, audience, serviceAccountUniqueId: ${wanted}}, securityHub.enabled and securityHub.centralAccountId in the policy, deploy CertctlBackupGuardFederation, then run this script again.`;
   }
-  return `Service account uniqueId: ${id}. The AWS federation role trusts serviceAccountUniqueId ${federation.serviceAccountUniqueId}; if they differ, set it to ${id} in the policy, redeploy CertctlBackupGuardFederation and run this script again.`;
+  const trusted = [federation.serviceAccountUniqueId].flat().join(', ');
+  return `Service account uniqueIds: ${ids}. The AWS federation role trusts serviceAccountUniqueId ${trusted}; if they differ, set it to ${wanted} in the policy, redeploy CertctlBackupGuardFederation and run this script again.`;
 }
 
 /**
@@ -698,6 +957,9 @@ export function planGcpTeardown(
     ifNotFound: 'skip',
   });
   const loopProject = `\${${AUDITED_PROJECT}}`;
+  const others = GCP_AUDIT_FUNCTIONS.filter((fn) => fn.job !== 'audit-pitr').map((fn) =>
+    functionNames(fn, options),
+  );
   return [
     recordedProjectsStep(names, project, region),
     step('delete the scheduler job', [
@@ -738,11 +1000,31 @@ export function planGcpTeardown(
       `--region=${region}`,
       '--quiet',
     ]),
+    // The other audit functions, whether or not the policy still configures them.
+    ...others.flatMap((own) => [
+      ...removeFunctionSteps(own, project, region),
+      ...dumpBuckets(policy).map(({ bucket, project: holder }) =>
+        step(`remove the dumps audit's read access to gs://${bucket}`, [
+          'gcloud',
+          'storage',
+          'buckets',
+          'remove-iam-policy-binding',
+          `gs://${bucket}`,
+          `--member=serviceAccount:${own.serviceAccountEmail}`,
+          `--role=projects/${holder}/roles/${DUMP_READER_ROLE_ID}`,
+        ]),
+      ),
+    ]),
     step(
       "remove the build account's role",
       removeBinding(project, `serviceAccount:${names.builderEmail}`, RUN_BUILDER_ROLE),
     ),
-    ...[names.serviceAccountEmail, names.invokerEmail, names.builderEmail].map((email) =>
+    ...[
+      names.serviceAccountEmail,
+      ...others.map((own) => own.serviceAccountEmail),
+      names.invokerEmail,
+      names.builderEmail,
+    ].map((email) =>
       step(`delete the service account ${email.split('@')[0]}`, [
         'gcloud',
         'iam',

@@ -17,35 +17,19 @@ import {
   decodeRdsListResult,
   LEAN_RESULTS,
   leanRdsListPlugin,
-  RdsWireError,
   type Shape,
   type StreamCollector,
 } from '../../functions/aws/rds-wire.ts';
+import { XmlWireError } from '../../functions/aws/xml-wire.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { DEFAULT_ACCOUNT_ID, simCredentials } from '../sim/accounts.ts';
 import { generateFleet } from '../sim/fleet.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import type { RdsService } from '../sim/services/rds.ts';
+import { project } from './wire-support.ts';
 
 const REGION = 'us-east-1';
 const NOW = new Date('2026-03-15T12:00:00.000Z');
-
-/** The SDK's output reduced to the members `shape` names (what the lean decoder promises). */
-function project(value: unknown, shape: Shape): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const record = value as Record<string, unknown>;
-  for (const [name, field] of Object.entries(shape)) {
-    const member = record[name];
-    if (member === undefined) continue;
-    if (typeof field === 'string') out[name] = member;
-    else if ('struct' in field) out[name] = project(member, field.struct);
-    else {
-      const of = field.of;
-      out[name] = (member as unknown[]).map((item) => (of === 'string' ? item : project(item, of)));
-    }
-  }
-  return out;
-}
 
 type Operation =
   | 'DescribeDBInstances'
@@ -123,6 +107,15 @@ describe('lean RDS list decoding', () => {
       id: 'escaped-tags-db',
       region: REGION,
       tags: { 'certctl:backup-guard': 'enabled', note: 'a < b & "c" > \'d\' — ü' },
+    });
+    // A cluster with a cross-region replica in a global database, and a named replica of an instance.
+    rds.store.putCluster({
+      id: 'global-aurora',
+      region: REGION,
+      readReplicaIdentifiers: [`arn:aws:rds:eu-west-1:${DEFAULT_ACCOUNT_ID}:cluster:global-aurora-eu`],
+      globalClusterIdentifier: 'certctl-global',
+      members: [{ id: 'global-aurora-1', writer: true }],
+      tags: { 'certctl:backup-guard': 'enabled' },
     });
     const config = { endpoint: sim.endpoint, credentials: simCredentials(), maxAttempts: 1 };
     client = new RDSClient({ ...config, region: REGION });
@@ -205,7 +198,7 @@ describe('lean RDS list decoding', () => {
 
   it('rejects a body that is not the operation answer when a proxy sends something else', () => {
     // Act + Assess
-    expect(() => decodeRdsListResult('DescribeDBInstances', '<html>oops</html>', {})).toThrow(RdsWireError);
+    expect(() => decodeRdsListResult('DescribeDBInstances', '<html>oops</html>', {})).toThrow(XmlWireError);
     expect(() =>
       decodeRdsListResult(
         'DescribeDBInstances',

@@ -115,7 +115,7 @@ describe('readS3DumpFact', () => {
       account: ACCOUNT,
       region: 'eu-west-1',
       type: 'AwsS3Bucket',
-      id: 'certctl-dumps',
+      id: 'certctl-dumps/prod/',
       arn: 'arn:aws:s3:::certctl-dumps',
     });
     expect(fact.listing).toMatchObject({ state: 'read', complete: true });

@@ -14,13 +14,27 @@ describe('check catalog', () => {
     ]);
   });
 
+  it('lists the four dumps checks after the PITR checks when loaded', () => {
+    // Act
+    const ids = allChecks.map((check) => check.metadata.id);
+    // Assess
+    expect(ids.slice(pitrChecks.length)).toEqual([
+      'dumps.fresh',
+      'dumps.retention',
+      'dumps.integrity',
+      'dumps.protection',
+    ]);
+  });
+
   it('gives every check complete metadata when the docs are generated from it', () => {
     for (const check of allChecks) {
       const { metadata } = check;
       expect(metadata.title.length).toBeGreaterThan(10);
       expect(metadata.rationale.length).toBeGreaterThan(40);
       expect(metadata.remediation.text.length).toBeGreaterThan(20);
-      expect(metadata.remediation.url).toMatch(/^https:\/\/(docs\.aws\.amazon\.com|cloud\.google\.com)\//);
+      expect(metadata.remediation.url).toMatch(
+        /^https:\/\/(docs\.aws\.amazon\.com|cloud\.google\.com|www\.postgresql\.org)\//,
+      );
       expect(metadata.resourceTypes.length).toBeGreaterThan(0);
     }
   });

@@ -27,7 +27,7 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
   let stdout = '';
   let stderr = '';
   const code = await runCli(
-    [...argv, '--endpoint-url', harness.sim.endpoint, '--quiet'],
+    [...argv, '--endpoint-url', harness.sim.endpoint, ...(argv[0] === 'snapshot' ? ['--quiet'] : [])],
     {
       stdout: (t) => (stdout += t),
       stderr: (t) => (stderr += t),
@@ -75,5 +75,59 @@ describe('snapshot, prune and readiness commands', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Dry run: 0 would be deleted');
     expect(result.stdout).toContain('run with --apply to delete');
+  });
+
+  it.each([
+    ['snapshot', '--reson', 'x'],
+    ['prune', '--apply', '--dry-run'],
+    ['readiness', '--format', 'xml'],
+    ['snapshot', '--reason', 'x', '--wait', '--no-wait'],
+    ['snapshot', '--reason', 'x', '--region', 'Ireland'],
+  ])('exits 2 with one line naming the flag when given %s %s', async (...argv) => {
+    // Act
+    const result = await cli(...argv);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(result.stderr).toMatch(
+      /--reson' for snapshot\. Did you mean '--reason'\?|--apply deletes and --dry-run only reports|--format must be one of table, json; got 'xml'|--wait and --no-wait contradict|--region 'Ireland' is not an AWS region name/,
+    );
+    expect(result.stdout).toBe('');
+  });
+
+  it.each(['snapshot', 'prune', 'readiness'])(
+    'prints its options and exit codes for %s --help',
+    async (command) => {
+      // Act
+      const result = await cli(command, '--help');
+
+      // Assess
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^Usage: npx backup-guard ${command} \\[options\\]`));
+      expect(result.stdout).toContain('Exit codes:');
+    },
+  );
+
+  it('exits 2 naming the target when --target names no database', async () => {
+    // Act
+    const result = await cli('snapshot', '--reason', 'x', '--target', 'no-such-db');
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('problem: target no-such-db was not found');
+  });
+
+  it('exits 2, could not evaluate, when RDS cannot be read in the region', async () => {
+    // Prepare
+    harness.sim.setFaults({ downRegions: ['eu-west-1'], services: ['rds'] });
+
+    // Act
+    const result = await cli('readiness').finally(() => harness.sim.setFaults({}));
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/^Readiness: COULD NOT EVALUATE$/m);
+    expect(result.stdout).toMatch(/not evaluated: audit:pitr in aws\/111111111111\/eu-west-1\/pitr/);
   });
 });

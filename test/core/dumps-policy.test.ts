@@ -8,6 +8,7 @@ describe('dumpsPolicySchema', () => {
       cadenceHours: 24,
       graceHours: 6,
       databaseName: 'certctl',
+      minDays: 30,
       maxObjectsListed: 1000,
     });
   });

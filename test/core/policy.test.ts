@@ -8,6 +8,7 @@ import {
   loadPolicyFromEnv,
   POLICY_ENV,
   POLICY_FILE_ENV,
+  type PolicyInput,
   parsePolicy,
 } from '../../functions/core/policy.ts';
 import { loadPolicyFile } from '../../functions/core/policy-file.ts';
@@ -146,6 +147,30 @@ describe('parsePolicy', () => {
     );
   });
 
+  it('takes one federation uniqueId or a list of them, and refuses an empty list or a non-numeric id', () => {
+    // Prepare
+    const federation = (serviceAccountUniqueId: unknown) => ({
+      gcp: {
+        federation: {
+          roleArn: 'arn:aws:iam::111111111111:role/certctl-backup-guard-gcp',
+          audience: 'https://certctl-backup-guard.example.com/aws',
+          serviceAccountUniqueId,
+        },
+      },
+      securityHub: { centralAccountId: '111111111111', centralRegion: 'eu-west-1' },
+    });
+
+    // Act / Assess
+    const ids = ['104753918625839485720', '104753918625839485721'];
+    expect(parsePolicy(federation(ids) as PolicyInput).gcp.federation?.serviceAccountUniqueId).toEqual(ids);
+    expect(() => parsePolicy(federation([]) as PolicyInput)).toThrow(
+      /gcp\.federation\.serviceAccountUniqueId/,
+    );
+    expect(() => parsePolicy(federation(['10475391862583948572x']) as PolicyInput)).toThrow(
+      /gcp\.federation\.serviceAccountUniqueId/,
+    );
+  });
+
   it('rejects an unknown field instead of ignoring a typo', () => {
     // Act / Assess
     expect(() => parsePolicy({ minPitrDay: 30 })).toThrow(/minPitrDay|Unrecognized key/);
@@ -204,5 +229,75 @@ describe('policy loaders', () => {
         /no policy: set BACKUP_GUARD_POLICY_FILE .* or BACKUP_GUARD_POLICY .*; a function does not run on defaults/,
       );
     }
+  });
+});
+
+describe('policy dumps section', () => {
+  const S3 = { provider: 'aws', bucket: 'certctl-dumps', prefix: 'prod/', region: 'eu-west-1' } as const;
+  const GCS = {
+    provider: 'gcp',
+    bucket: 'certctl-dumps-gcp',
+    project: 'certctl-prod',
+    region: 'EU',
+  } as const;
+  const MEMBER = { accountId: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/audit' };
+
+  it('keeps its own 30-day minimum and a 6-hour schedule when the section is empty', () => {
+    // Act
+    const policy = parsePolicy({ pitr: { minPitrDays: 7 } });
+    // Assess
+    expect(policy.dumps.minDays).toBe(30);
+    expect(policy.dumps.locations).toEqual([]);
+    expect(policy.schedules.auditDumps).toBe('rate(6 hours)');
+  });
+
+  it('accepts locations in listed member accounts and listed GCP projects', () => {
+    // Act
+    const policy = parsePolicy({
+      aws: { accounts: [MEMBER] },
+      gcp: { projects: ['certctl-prod'] },
+      securityHub: { centralAccountId: '111111111111', centralRegion: 'eu-west-1' },
+      dumps: { locations: [{ ...S3, account: '111111111111' }, GCS] },
+    });
+    // Assess
+    expect(policy.dumps.locations).toHaveLength(2);
+  });
+
+  it('names the location when its account is not in aws.accounts', () => {
+    // Act / Assess
+    expect(() =>
+      parsePolicy({
+        aws: { accounts: [MEMBER] },
+        dumps: { locations: [{ ...S3, account: '222222222222' }] },
+      }),
+    ).toThrow(/dumps\.locations\.0\.account: 222222222222 is not in aws\.accounts/);
+  });
+
+  it('refuses AWS locations in two accounts when only the caller’s own account is read', () => {
+    // Act / Assess
+    expect(() =>
+      parsePolicy({
+        dumps: {
+          locations: [
+            { ...S3, account: '111111111111' },
+            { ...S3, prefix: 'staging/', account: '222222222222' },
+          ],
+        },
+      }),
+    ).toThrow(/dumps\.locations\.1\.account: AWS dump locations name accounts 111111111111, 222222222222/);
+  });
+
+  it('names the location when its GCP project is not in gcp.projects', () => {
+    // Act / Assess
+    expect(() => parsePolicy({ dumps: { locations: [GCS] } })).toThrow(
+      /dumps\.locations\.0\.project: certctl-prod is not in gcp\.projects/,
+    );
+  });
+
+  it('checks schedules.auditDumps with the same rules as the PITR schedule', () => {
+    // Act / Assess
+    expect(() => parsePolicy({ schedules: { auditDumps: 'rate(often)' } })).toThrow(
+      /schedules\.auditDumps: /,
+    );
   });
 });

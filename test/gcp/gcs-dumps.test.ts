@@ -149,7 +149,7 @@ describe('readGcsDumpFact', () => {
       account: PROJECT,
       region: 'europe-west1',
       type: 'GcpStorageBucket',
-      id: 'certctl-dumps',
+      id: 'certctl-dumps/prod/',
       selfLink: 'https://www.googleapis.com/storage/v1/b/certctl-dumps',
     });
     expect(fact.listing).toMatchObject({ state: 'read', complete: true });

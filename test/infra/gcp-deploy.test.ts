@@ -24,6 +24,8 @@ import {
   CLOUD_SQL_READER_ROLE_ID,
   cloudSqlReaderRole,
   DEFAULT_FUNCTION_NAME,
+  DUMP_READER_ROLE_ID,
+  DUMPS_SERVICE_ACCOUNT_ID,
   deployedPackage,
   FUNCTION_URL,
   fillPlaceholders,
@@ -499,7 +501,11 @@ describe('planGcpTeardown', () => {
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=${cloudSqlReaderRole('certctl-stage-2')}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=${LEGACY_CLOUD_SQL_VIEWER_ROLE}`,
       'gcloud functions delete certctl-audit-pitr',
+      // The dumps function too, whether or not the policy still has Cloud Storage locations.
+      'gcloud scheduler jobs delete',
+      'gcloud functions delete certctl-audit-dumps',
       `gcloud projects remove-iam-policy-binding certctl-ops--role=${RUN_BUILDER_ROLE}`,
+      'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
@@ -870,5 +876,184 @@ describe('docs/deploy.md', () => {
     for (const variable of variables) expect(docs).toContain(`\`${variable}\``);
     expect(docs).toContain('npm run deploy:gcp');
     expect(docs).not.toMatch(/^node infra\/gcp\/deploy\.ts/m);
+  });
+});
+
+describe('planGcpDeployment with Cloud Storage dump locations', () => {
+  const DUMPS_SA = `${DUMPS_SERVICE_ACCOUNT_ID}@certctl-ops.iam.gserviceaccount.com`;
+  const withDumps = parsePolicy({
+    ...POLICY_INPUT,
+    dumps: {
+      locations: [
+        {
+          provider: 'gcp',
+          bucket: 'certctl-dumps-a',
+          prefix: 'prod/',
+          project: 'certctl-prod-1',
+          region: 'EU',
+        },
+        {
+          provider: 'gcp',
+          bucket: 'certctl-dumps-a',
+          prefix: 'stage/',
+          project: 'certctl-prod-1',
+          region: 'EU',
+        },
+        { provider: 'gcp', bucket: 'certctl-dumps-b', project: 'certctl-stage-2', region: 'europe-west1' },
+      ],
+    },
+  });
+
+  it('binds the dumps account’s reader role on each dump bucket only, never on a project', () => {
+    // Act
+    const storageBindings = commands(plan(withDumps)).filter((argv) =>
+      argv.some((argument) => argument === `--member=serviceAccount:${DUMPS_SA}`),
+    );
+    // Assess
+    expect(storageBindings).toEqual([
+      [
+        'gcloud',
+        'storage',
+        'buckets',
+        'add-iam-policy-binding',
+        'gs://certctl-dumps-a',
+        `--member=serviceAccount:${DUMPS_SA}`,
+        `--role=projects/certctl-prod-1/roles/${DUMP_READER_ROLE_ID}`,
+        '--condition=None',
+      ],
+      [
+        'gcloud',
+        'storage',
+        'buckets',
+        'add-iam-policy-binding',
+        'gs://certctl-dumps-b',
+        `--member=serviceAccount:${DUMPS_SA}`,
+        `--role=projects/certctl-stage-2/roles/${DUMP_READER_ROLE_ID}`,
+        '--condition=None',
+      ],
+    ]);
+  });
+
+  it('defines the dump reader role in each holding project with exactly the three storage reads', () => {
+    // Act
+    const roles = plan(withDumps).filter(
+      (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
+        step.kind === 'ensure' && step.create.includes(DUMP_READER_ROLE_ID),
+    );
+    // Assess
+    expect(roles.map((step) => step.create.find((argument) => argument.startsWith('--project=')))).toEqual([
+      '--project=certctl-prod-1',
+      '--project=certctl-stage-2',
+    ]);
+    expect(roles[0]?.create).toContain(
+      '--permissions=storage.buckets.get,storage.objects.get,storage.objects.list',
+    );
+  });
+
+  it('grants no storage role to the PITR function’s account, and nothing for dumps without a GCS location', () => {
+    // Act
+    const all = commands(plan(withDumps));
+    const without = commands(plan());
+    // Assess
+    expect(
+      all.filter(
+        (argv) => argv.includes(`--member=serviceAccount:${RUNTIME_SA}`) && argv.includes('storage'),
+      ),
+    ).toEqual([]);
+    expect(without.flat().filter((argument) => argument.includes(DUMP_READER_ROLE_ID))).toEqual([]);
+  });
+
+  it('deploys auditDumps from its own bundle, as its own account, on schedules.auditDumps with its own scheduler job', () => {
+    // Act
+    const steps = plan(
+      parsePolicy({ ...POLICY_INPUT, dumps: withDumps.dumps, schedules: { auditDumps: 'rate(6 hours)' } }),
+    );
+    const all = commands(steps);
+    const deploy = all.find((argv) => argv[2] === 'deploy' && argv[3] === 'certctl-audit-dumps');
+    const bundle = all.find(
+      (argv) => argv[1] === 'esbuild' && argv[2] === 'functions/handlers/gcp/audit-dumps.ts',
+    );
+    const job = steps.find(
+      (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
+        step.kind === 'ensure' && step.create.includes('certctl-audit-dumps-schedule'),
+    );
+    // Assess
+    expect(deploy).toEqual(
+      expect.arrayContaining([
+        '--entry-point=auditDumps',
+        `--service-account=${DUMPS_SA}`,
+        `--source=${placeholder(STAGING_DIR)}/source-audit-dumps`,
+      ]),
+    );
+    expect(bundle).toContain(`--outfile=${placeholder(STAGING_DIR)}/source-audit-dumps/index.mjs`);
+    expect(job?.create).toEqual(
+      expect.arrayContaining([
+        '--schedule=0 */6 * * *',
+        `--uri=${placeholder('FUNCTION_URL_AUDIT_DUMPS')}`,
+        `--oidc-token-audience=${placeholder('FUNCTION_URL_AUDIT_DUMPS')}`,
+      ]),
+    );
+    expect(all).toContainEqual(
+      expect.arrayContaining(['run', 'services', 'add-iam-policy-binding', 'certctl-audit-dumps']),
+    );
+    expect(all.flat()).toContain('storage.googleapis.com');
+  });
+
+  it('asks the federation role to trust every function’s account', () => {
+    // Act
+    const note = plan(withDumps).find((step) => step.kind === 'note');
+    // Assess
+    expect(note?.kind === 'note' ? note.message : '').toContain(
+      `audit-pitr ${placeholder(SERVICE_ACCOUNT_UNIQUE_ID)}, audit-dumps ${placeholder('SERVICE_ACCOUNT_UNIQUE_ID_AUDIT_DUMPS')}`,
+    );
+    expect(note?.kind === 'note' ? note.message : '').toContain(
+      `["${placeholder(SERVICE_ACCOUNT_UNIQUE_ID)}", "${placeholder('SERVICE_ACCOUNT_UNIQUE_ID_AUDIT_DUMPS')}"]`,
+    );
+  });
+
+  it('removes the dumps function and its schedule when the policy no longer has a Cloud Storage location', () => {
+    // Act
+    const removals = plan()
+      .filter(
+        (step): step is Extract<GcpStep, { kind: 'run' }> =>
+          step.kind === 'run' && step.argv.includes('delete'),
+      )
+      .map((step) => [step.argv.slice(0, 5).join(' '), step.ifNotFound]);
+    // Assess
+    expect(removals).toEqual([
+      ['gcloud scheduler jobs delete certctl-audit-dumps-schedule', 'skip'],
+      ['gcloud functions delete certctl-audit-dumps --gen2', 'skip'],
+    ]);
+    expect(commands(plan()).some((argv) => argv.includes('--entry-point=auditDumps'))).toBe(false);
+  });
+
+  it('names schedules.auditDumps when its rate has no Cloud Scheduler form', () => {
+    // Act
+    const attempt = () =>
+      plan(
+        parsePolicy({ ...POLICY_INPUT, dumps: withDumps.dumps, schedules: { auditDumps: 'rate(7 hours)' } }),
+      );
+    // Assess
+    expect(attempt).toThrow(/schedules\.auditDumps: .*no Cloud Scheduler equivalent/);
+  });
+
+  it('tears down the dumps account’s bucket bindings with the function', () => {
+    // Act
+    const removals = commands(teardown(withDumps)).filter(
+      (argv) => argv.includes('remove-iam-policy-binding') && argv[1] === 'storage',
+    );
+    // Assess
+    expect(removals.map((argv) => [argv[4], argv[5], argv[6]])).toEqual([
+      [
+        'gs://certctl-dumps-a',
+        `--member=serviceAccount:${DUMPS_SA}`,
+        `--role=projects/certctl-prod-1/roles/${DUMP_READER_ROLE_ID}`,
+      ],
+      [
+        'gs://certctl-dumps-b',
+        `--member=serviceAccount:${DUMPS_SA}`,
+        `--role=projects/certctl-stage-2/roles/${DUMP_READER_ROLE_ID}`,
+      ],
+    ]);
   });
 });

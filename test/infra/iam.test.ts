@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { RDS_DESCRIBE_ACTIONS, SNAPSHOT_ACTIONS } from '../../infra/permissions.ts';
-import { FULL_POLICY, type IamStatement, iamStatements, readCdkJson, synthesize } from './support.ts';
+import {
+  RDS_DESCRIBE_ACTIONS,
+  S3_BUCKET_SETTINGS_ACTIONS,
+  SNAPSHOT_ACTIONS,
+} from '../../infra/permissions.ts';
+import {
+  FULL_POLICY,
+  type IamStatement,
+  iamStatements,
+  MEMBER_DUMPS_POLICY,
+  OWN_DUMPS_POLICY,
+  readCdkJson,
+  synthesize,
+} from './support.ts';
 
 /** Every action any role in the app may be granted; anything else is a privilege nobody reviewed. */
 const REVIEWED_ACTIONS = new Set<string>([
@@ -9,6 +21,12 @@ const REVIEWED_ACTIONS = new Set<string>([
   'securityhub:BatchImportFindings',
   'securityhub:GetFindings',
   'sts:AssumeRole',
+  // The dumps audit: list and read the header under the configured prefixes, read bucket settings,
+  // decrypt through S3 (infra/permissions.ts dumpsReadStatements).
+  's3:ListBucket',
+  's3:GetObject',
+  ...S3_BUCKET_SETTINGS_ACTIONS,
+  'kms:Decrypt',
   // The Lambda writes its own log group; failed runs go to its dead-letter queue.
   'logs:CreateLogStream',
   'logs:PutLogEvents',
@@ -41,6 +59,8 @@ const POLICIES: Record<string, unknown> = {
   'the cdk.json policy': readCdkJson().context.backupGuardPolicy,
   'the full policy': FULL_POLICY,
   'all defaults': {},
+  'S3 dumps in this account': OWN_DUMPS_POLICY,
+  'S3 dumps in a member account': MEMBER_DUMPS_POLICY,
   'Security Hub off': { securityHub: { enabled: false }, aws: { regions: ['eu-west-1'] } },
 };
 

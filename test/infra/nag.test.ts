@@ -4,12 +4,14 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { acknowledge, MIN_REASON_LENGTH } from '../../infra/nag.ts';
-import { FULL_POLICY, readCdkJson, synthesize } from './support.ts';
+import { FULL_POLICY, MEMBER_DUMPS_POLICY, OWN_DUMPS_POLICY, readCdkJson, synthesize } from './support.ts';
 
 const POLICIES: Record<string, unknown> = {
   'the cdk.json policy': readCdkJson().context.backupGuardPolicy,
   'the full policy': FULL_POLICY,
   'all defaults': {},
+  'S3 dumps in this account': OWN_DUMPS_POLICY,
+  'S3 dumps in a member account': MEMBER_DUMPS_POLICY,
   'Security Hub off': { securityHub: { enabled: false } },
 };
 

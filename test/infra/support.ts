@@ -57,6 +57,54 @@ export const FULL_POLICY = {
   alarms: { emails: ['oncall@example.com', 'pki-team@example.com'] },
 } as const;
 
+/** S3 dump locations in the caller's own account: two prefixes of one bucket, and a whole bucket elsewhere. */
+export const OWN_DUMPS_POLICY = {
+  aws: { regions: ['eu-west-1'] },
+  securityHub: { enabled: true },
+  schedules: { auditDumps: 'rate(12 hours)' },
+  dumps: {
+    locations: [
+      {
+        provider: 'aws',
+        bucket: 'certctl-dumps',
+        prefix: 'prod/',
+        account: '111111111111',
+        region: 'eu-west-1',
+      },
+      {
+        provider: 'aws',
+        bucket: 'certctl-dumps',
+        prefix: 'staging/',
+        account: '111111111111',
+        region: 'eu-west-1',
+      },
+      {
+        provider: 'aws',
+        bucket: 'certctl-dumps-dr',
+        prefix: '',
+        account: '111111111111',
+        region: 'us-east-2',
+      },
+    ],
+  },
+} as const;
+
+/** The full policy with the dump bucket in a member account. */
+export const MEMBER_DUMPS_POLICY = {
+  ...FULL_POLICY,
+  dumps: {
+    locations: [
+      {
+        provider: 'aws',
+        bucket: 'certctl-dumps',
+        prefix: 'prod/',
+        account: '222222222222',
+        region: 'eu-west-1',
+      },
+    ],
+  },
+} as const;
+
 export interface Synthesized {
   readonly app: App;
   readonly stacks: BackupGuardStacks;

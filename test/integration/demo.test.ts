@@ -97,5 +97,29 @@ describe('npm run demo', () => {
     expect(stdout).not.toMatch(/cloudsql:billing-db\b/);
     expect(stdout).toMatch(/Security Hub: \d+ created, .* 0 failed/);
     expect(stdout).toContain("The audit's exit code is 1");
+
+    // The pg_dump chapter: columns are fresh, integrity, protection, retention.
+    expect(stdout).toMatch(/^DATABASE\s+fresh\s+integrity\s+protection\s+retention$/m);
+    const dumps = (location: string) => row(stdout, location);
+    expect(stdout).toMatch(/^aws 111111111111 us-east-1\n {2}s3:certctl-demo-dumps-weekly\/prod\/ /m);
+    expect(stdout).toMatch(/^gcp certctl-prod europe-west1\n {2}gcs:certctl-demo-dumps-gcp\/prod\/ /m);
+    expect(dumps('s3:certctl-demo-dumps/prod/')).toEqual(['ok', 'ok', 'ok', 'ok']);
+    // Stale: the newest dump is 50 h old.
+    expect(dumps('s3:certctl-demo-dumps/ra/')).toEqual(['FAIL H', 'ok', 'ok', 'ok']);
+    // Truncated: the newest dump is cut to 1 KiB.
+    expect(dumps('s3:certctl-demo-dumps/ocsp/')).toEqual(['ok', 'FAIL H', 'ok', 'ok']);
+    // A 4-day gap in the series.
+    expect(dumps('s3:certctl-demo-dumps/staging/')).toEqual(['ok', 'ok', 'ok', 'FAIL H']);
+    // No versioning, no Object Lock.
+    expect(dumps('s3:certctl-demo-dumps-unlocked/prod/')).toEqual(['ok', 'ok', 'FAIL H', 'ok']);
+    // A lifecycle rule deletes dumps after 7 days.
+    expect(dumps('s3:certctl-demo-dumps-weekly/prod/')).toEqual(['ok', 'ok', 'ok', 'FAIL H']);
+    expect(dumps('gcs:certctl-demo-dumps-gcp/prod/')).toEqual(['ok', 'ok', 'ok', 'ok']);
+    // Finding text wraps at the terminal width: compare it with the line breaks folded.
+    const prose = stdout.replace(/\s+/g, ' ');
+    expect(prose).toContain('the series has a gap of 4 days');
+    expect(prose).toContain('a lifecycle rule deletes dumps after 7 days, sooner than the 30 days required');
+    expect(stdout).toContain('Security Hub: 28 dumps findings');
+    expect(stdout).toContain("The dumps audit's exit code is 1");
   });
 });

@@ -6,11 +6,16 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Check } from '../../functions/core/check.ts';
-import type { ResourceRef } from '../../functions/core/finding.ts';
-import { defineCheckGroup, registerCheckGroup } from '../../functions/jobs/groups.ts';
+import { CHECK_GROUPS, type ResourceRef } from '../../functions/core/finding.ts';
+import { checkGroups, defineCheckGroup, registerCheckGroup } from '../../functions/jobs/groups.ts';
 import { renderReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
 import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
-import { fastPolicy, type SnapshotHarness, startSnapshotHarness } from '../integration/snapshot-support.ts';
+import {
+  fastPolicy,
+  type SnapshotHarness,
+  snapshotScenario,
+  startSnapshotHarness,
+} from '../integration/snapshot-support.ts';
 import { fakeWorld, selftestGroup } from './throwaway-group/group.ts';
 
 let harness: SnapshotHarness;
@@ -90,7 +95,10 @@ function secretsGroup(name: string, options: { failIn?: string; awsCollector?: b
 }
 
 describe('readiness gates from the check-group registry', () => {
-  it('lists the catalog groups this version does not install as not installed, outside the verdict', async () => {
+  it('lists a catalog group this version does not install as not installed, outside the verdict', async () => {
+    // Prepare: the catalog names `keys`; this version has no such group yet.
+    const installed = checkGroups().map((group) => group.name);
+
     // Act
     const result = await readinessAfterSnapshot();
 
@@ -98,8 +106,8 @@ describe('readiness gates from the check-group registry', () => {
     const coverage = Object.fromEntries(result.gates.map((gate) => [gate.gate, gate.coverage]));
     expect(coverage['audit:pitr']).toBe('evaluated');
     expect(coverage.snapshot).toBe('evaluated');
-    for (const [gate, state] of Object.entries(coverage)) {
-      if (!['audit:pitr', 'snapshot'].includes(gate)) expect([gate, state]).toEqual([gate, 'not-installed']);
+    for (const name of CHECK_GROUPS.filter((group) => !installed.includes(group))) {
+      expect([name, coverage[`audit:${name}`]]).toEqual([name, 'not-installed']);
     }
     expect(result.verdict).toBe('GO');
   });
@@ -168,5 +176,97 @@ describe('readiness gates from the check-group registry', () => {
       detail: 'the policy gives it nothing to audit in aws, so it is not part of the verdict',
     });
     expect(result.verdict).toBe('GO');
+  });
+});
+
+describe('readiness with the dumps group (functions/checks/dumps)', () => {
+  /** A dump bucket as the dumps scenario's healthy one (test/sim/scenarios/dumps.yaml), its newest dump `newest` old. */
+  const bucket = (newest: string) => ({
+    name: 'certctl-dumps',
+    account: '111111111111',
+    region: 'eu-west-1',
+    versioning: 'Enabled' as const,
+    objectLock: { defaultRetention: { mode: 'COMPLIANCE' as const, days: 35 } },
+    lifecycle: [{ id: 'expire-dumps', prefix: 'prod/', expirationDays: 35, noncurrentDays: 35 }],
+    publicAccessBlock: {
+      blockPublicAcls: true,
+      ignorePublicAcls: true,
+      blockPublicPolicy: true,
+      restrictPublicBuckets: true,
+    },
+    encryption: { algorithm: 'aws:kms' as const, kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/dumps' },
+    series: [
+      {
+        keyPrefix: 'prod/certctl-',
+        count: 35,
+        newest,
+        fixture: 'test/fixtures/pg-dump/certctl-pg17.dump',
+        stampCreated: true,
+      },
+    ],
+  });
+  const dumpsPolicy = () =>
+    fastPolicy({
+      targets: { tags: [], identifiers: ['certctl-prod-db'] },
+      dumps: {
+        locations: [
+          {
+            provider: 'aws',
+            bucket: 'certctl-dumps',
+            prefix: 'prod/',
+            account: '111111111111',
+            region: 'eu-west-1',
+          },
+        ],
+      },
+    });
+
+  async function readinessWithDumps(newest: string) {
+    await harness.close();
+    const scenario = snapshotScenario();
+    harness = await startSnapshotHarness({
+      ...scenario,
+      services: { ...scenario.services, s3: { buckets: [bucket(newest)] } },
+    });
+    await runSnapshotJob(
+      { requestId: 'CHG-6', reason: 'CA rotation', requestedBy: 'alice' },
+      harness.deps(dumpsPolicy()),
+    );
+    return runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(dumpsPolicy()));
+  }
+
+  it('gates every target on the dump series once the policy configures a location: GO while the dumps are fresh', async () => {
+    // Act
+    const result = await readinessWithDumps('-8h');
+
+    // Assess
+    expect(result.gates.find((gate) => gate.gate === 'audit:dumps')?.coverage).toBe('evaluated');
+    expect(result.targets[0]?.gates.map((gate) => `${gate.gate} ${gate.status}`)).toEqual([
+      'audit:pitr GO',
+      'audit:dumps GO',
+      'snapshot GO',
+    ]);
+    expect(result.verdict).toBe('GO');
+  });
+
+  it('answers NO-GO naming the stale dump series when the newest dump is older than the cadence allows', async () => {
+    // Act
+    const result = await readinessWithDumps('-40h');
+
+    // Assess
+    expect(result.verdict).toBe('NO-GO');
+    const gate = result.targets[0]?.gates.find((entry) => entry.gate === 'audit:dumps');
+    expect(gate?.status).toBe('NO-GO');
+    expect(gate?.evidence).toContain('dumps.fresh FAILED on certctl-dumps');
+  });
+
+  it('lists the dumps group as not configured when the policy names no dump location', async () => {
+    // Act
+    const result = await readinessAfterSnapshot();
+
+    // Assess
+    expect(result.gates.find((gate) => gate.gate === 'audit:dumps')).toMatchObject({
+      coverage: 'not-configured',
+    });
   });
 });

@@ -40,3 +40,13 @@ export function dumpsEngineChecks(
 ): readonly Check<DumpFact>[] {
   return defineRegistry(dumpsChecks.map((check) => dumpsCheck(check, settingsOf)));
 }
+
+/**
+ * The dumps checks as the engine runs them under the whole policy: the `dumps` section, and its
+ * `minDays` as the days the series must cover and the bucket must keep.
+ */
+export const dumpsPolicyChecks: readonly Check<DumpFact>[] = dumpsEngineChecks(({ policy, now }) => ({
+  dumps: policy.dumps,
+  minPitrDays: policy.dumps.minDays,
+  now,
+}));

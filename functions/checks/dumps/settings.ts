@@ -9,7 +9,7 @@ import type { DumpsPolicy } from '../../core/dumps-policy.ts';
 
 export interface DumpsCheckSettings {
   readonly dumps: DumpsPolicy;
-  /** Days of history the dumps must cover and be kept for (the policy's `minPitrDays`). */
+  /** Days of history the dumps must cover and be kept for (the policy's `dumps.minDays`). */
   readonly minPitrDays: number;
   readonly now: Date;
 }

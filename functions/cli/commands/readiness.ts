@@ -1,6 +1,7 @@
 /** `backup-guard readiness`: go/no-go before a CA rotation. Exit 0 GO, 1 NO-GO, 2 could not evaluate. */
 import { awsCollectors } from '../../aws/collectors.ts';
 import { gcpCollectors } from '../../gcp/collectors.ts';
+import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { renderReadiness, runReadinessJob } from '../../jobs/readiness.ts';
 import { parseCommandArgs } from '../args.ts';
 import { ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
@@ -22,7 +23,7 @@ async function runReadiness(args: readonly string[], io: CliIo, overrides: CliOv
       {
         policy: context.policy,
         ...(clouds.aws ? { aws: { ...clouds.aws, collectors: awsCollectors } } : {}),
-        ...(clouds.gcp ? { gcp: { clients: clouds.gcp, collectors: gcpCollectors } } : {}),
+        ...(clouds.gcp ? { gcp: { clients: withCloudStorage(clouds.gcp), collectors: gcpCollectors } } : {}),
         clouds: context.snapshotClouds,
       },
     );
@@ -47,9 +48,9 @@ export const readinessCommand: CliCommand = {
     ...ENDPOINT_OPTIONS,
   },
   details: `The gates are drawn from the installed check groups ('backup-guard checks' lists them): each
-group the policy configures is a gate (audit:pitr, and audit:dumps and audit:keys once installed
-and configured), plus the snapshot gate: a successful pre-maintenance snapshot younger than
-snapshots.readinessMaxAgeHours. Every target is listed with each gate's evidence and, when not GO,
+group the policy configures is a gate (audit:pitr; audit:dumps when the policy names dump
+locations; audit:keys once this version has it), plus the snapshot gate: a successful
+pre-maintenance snapshot younger than snapshots.readinessMaxAgeHours. Every target is listed with each gate's evidence and, when not GO,
 what to do; then every gate with whether it was evaluated, not configured, not installed, or could
 not be evaluated.
 

@@ -167,6 +167,7 @@ export const snapshotCommand: CliCommand = {
       project: "Snapshot this GCP project's Cloud SQL targets",
     }),
     ...OUTPUT_OPTIONS,
+    quiet: { type: 'boolean', help: 'No progress on stderr' },
     ...ENDPOINT_OPTIONS,
     'dynamodb-endpoint-url': {
       type: 'string',

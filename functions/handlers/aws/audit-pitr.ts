@@ -1,200 +1,36 @@
 /**
  * `audit-pitr` Lambda: run by an EventBridge Scheduler schedule, audits managed-Postgres PITR in
  * every configured account and region, records metrics, and publishes the findings to Security
- * Hub when the policy enables it. The handler only wires: input validation, policy, one core call.
+ * Hub when the policy enables it. The wiring is the shared {@link auditHandler}.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import * as z from 'zod';
-import { AwsClientFactory } from '../../aws/clients.ts';
-import { awsCollectors } from '../../aws/collectors.ts';
-import { LEDGER_BUCKET_ENV, s3LedgerStore } from '../../aws/ledger-store.ts';
-import { type AuditReport, scopeKey } from '../../core/audit.ts';
-import { describeError, InputError, inputIssues } from '../../core/errors.ts';
-import { AWS_REGION, loadFunctionPolicy, type Policy } from '../../core/policy.ts';
-import { runAuditJob } from '../../jobs/audit.ts';
-import { assertPublicationLanded, type DeliveredPublication } from '../../jobs/publish.ts';
-import { createObservability, recordAuditMetrics } from './observability.ts';
+import { rdsPitrCollector } from '../../aws/rds.ts';
+import {
+  type AuditLambdaDependencies,
+  type AuditLambdaInput,
+  type AuditLambdaResult,
+  auditHandler,
+  auditInputSchema,
+} from './audit-handler.ts';
 
-/**
- * What the schedule may pass (its `Input`); an empty or absent payload audits the whole policy. An
- * EventBridge Scheduler target receives exactly the schedule's `Input` (the stack sets `{}`).
- */
-export const auditPitrInputSchema = z
-  .strictObject({
-    /** Audit only these regions: each must be one the policy audits (any region when it says `all`). */
-    regions: z
-      .array(z.string().regex(AWS_REGION, 'must be an AWS region name such as eu-west-1'))
-      .min(1)
-      .optional(),
-    /** Override `policy.securityHub.enabled` for this run. */
-    publish: z.boolean().optional(),
-  })
-  .nullish()
-  .transform((value) => value ?? {});
+const lambda = auditHandler({
+  service: 'audit-pitr',
+  groups: ['pitr'],
+  collectors: { pitr: rdsPitrCollector },
+});
 
-export type AuditPitrInput = z.input<typeof auditPitrInputSchema>;
+/** What the schedule may pass (its `Input`); an empty or absent payload audits the whole policy. */
+export const auditPitrInputSchema = auditInputSchema;
+export type AuditPitrInput = AuditLambdaInput;
+export type AuditPitrResult = AuditLambdaResult;
+export type AuditPitrDependencies = AuditLambdaDependencies;
 
-export interface AuditPitrResult {
-  readonly exitCode: number;
-  readonly verdict: string;
-  readonly counts: AuditReport['counts'];
-  readonly scopes: { readonly evaluated: number; readonly failed: readonly string[] };
-  /** Absent when the run did not publish; a publication that lost findings throws instead. */
-  readonly published?: DeliveredPublication;
-}
-
-const { logger, metrics } = createObservability('audit-pitr');
-
-export interface AuditPitrDependencies {
-  readonly policy: Policy;
-  readonly factory: AwsClientFactory;
-  readonly logger: typeof logger;
-  readonly metrics: typeof metrics;
-  readonly now?: () => Date;
-  /** The Lambda's own region (`AWS_REGION`), for account-level calls. */
-  readonly homeRegion?: string | undefined;
-  /** The import ledger's bucket (`BACKUP_GUARD_LEDGER_BUCKET`), in `homeRegion`; none: every run reads Security Hub in full. */
-  readonly ledgerBucket?: string | undefined;
-}
-
-/**
- * Parse the schedule's input, naming the bad field. The input may narrow the run, never widen it:
- * a region the policy does not list is refused (the role is granted exactly the policy's regions,
- * and a run elsewhere would read and publish where nobody configured it). With `aws.regions: all`
- * any region name is accepted; one not enabled in an account fails that scope, visibly.
- */
-export function parseAuditPitrInput(event: unknown, policy: Policy): z.output<typeof auditPitrInputSchema> {
-  const parsed = auditPitrInputSchema.safeParse(event);
-  if (!parsed.success) {
-    const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
-    throw new InputError(`audit-pitr input is invalid: ${issues.join('; ')}`);
-  }
-  const allowed = policy.aws.regions;
-  const outside = allowed === 'all' ? [] : (parsed.data.regions ?? []).filter((r) => !allowed.includes(r));
-  if (outside.length > 0) {
-    throw new InputError(
-      `audit-pitr input is invalid: regions: ${outside.join(', ')} not in the policy's aws.regions (${(allowed as string[]).join(', ')}); a run may only narrow the policy's regions`,
-    );
-  }
-  return parsed.data;
-}
+/** Parse the schedule's input, naming the bad field; a run may only narrow the policy's regions. */
+export const parseAuditPitrInput = lambda.parseInput;
 
 /** The plain function behind the handler: tests call it with their own dependencies. */
-export async function auditPitr(event: unknown, deps: AuditPitrDependencies): Promise<AuditPitrResult> {
-  const input = parseAuditPitrInput(event, deps.policy);
-  const outcome = await runAuditJob(
-    {
-      providers: ['aws'],
-      groups: ['pitr'],
-      ...(input.regions ? { regions: input.regions } : {}),
-      ...(input.publish === undefined ? {} : { publish: input.publish }),
-    },
-    {
-      policy: deps.policy,
-      aws: { factory: deps.factory, collectors: awsCollectors, homeRegion: deps.homeRegion },
-      publisher: {
-        factory: () => deps.factory,
-        accounts: deps.policy.aws.accounts,
-        homeRegion: deps.homeRegion,
-        ...(deps.ledgerBucket
-          ? {
-              ledger: () =>
-                s3LedgerStore(deps.factory, deps.ledgerBucket as string, deps.homeRegion ?? 'us-east-1'),
-            }
-          : {}),
-      },
-      logger: deps.logger,
-      ...(deps.now ? { now: deps.now } : {}),
-    },
-  );
-  // A run whose findings did not all land has not completed: the not-completed alarm sees it too.
-  const landed = outcome.publication.status === 'published' || outcome.publication.status === 'disabled';
-  recordAuditMetrics(deps.metrics, landed ? outcome.metrics : { ...outcome.metrics, AuditCompleted: 0 });
-  deps.logger.info('audit finished', {
-    counts: outcome.report.counts,
-    exitCode: outcome.exitCode,
-    publication: outcome.publication.status,
-  });
-  // What did not land is an error the Lambda must surface (Errors alarm, DLQ); the rest landed, and
-  // the job has logged the failures and recorded the run's metrics.
-  try {
-    assertPublicationLanded(outcome.publication);
-  } catch (error) {
-    if (typeof error === 'object' && error !== null) afterRunMetrics.add(error);
-    throw error;
-  }
-  const { report, publication } = outcome;
-  return {
-    exitCode: outcome.exitCode,
-    verdict: outcome.verdict,
-    counts: report.counts,
-    scopes: {
-      evaluated: report.scopes.filter((scope) => scope.status === 'complete').length,
-      failed: report.scopes
-        .filter((scope) => scope.status === 'failed')
-        .map((scope) => scopeKey(scope.scope)),
-    },
-    ...(publication.status === 'published' ? { published: publication } : {}),
-  };
-}
+export const auditPitr = lambda.run;
 
-let dependencies: AuditPitrDependencies | undefined;
+/** {@link auditPitr} with the failure evidence (ERROR log, `AuditCompleted` 0) the deployed handler writes. */
+export const auditPitrWithEvidence = lambda.runWithEvidence;
 
-function defaultDependencies(): AuditPitrDependencies {
-  if (!dependencies) {
-    const policy = loadFunctionPolicy();
-    dependencies = {
-      policy,
-      factory: new AwsClientFactory({
-        maxAttempts: policy.aws.maxAttempts,
-        stsRegion: process.env.AWS_REGION,
-      }),
-      logger,
-      metrics,
-      homeRegion: process.env.AWS_REGION,
-      ledgerBucket: process.env[LEDGER_BUCKET_ENV] || undefined,
-    };
-  }
-  return dependencies;
-}
-
-/**
- * Errors thrown after the run's metrics were recorded, so {@link auditPitrWithEvidence} does not
- * record a second run.
- */
-const afterRunMetrics = new WeakSet<object>();
-
-/**
- * {@link auditPitr} for the deployed handler: whatever fails (a bad event, a bad or missing policy,
- * an import that did not land) first writes one structured ERROR log line and the run metric
- * (`AuditRuns` 1, `AuditCompleted` 0), then throws, so the Errors alarm, the not-completed alarm and
- * a log query all see the failure. `logMetrics` flushes the metrics on error too.
- */
-export async function auditPitrWithEvidence(
-  event: unknown,
-  deps: () => AuditPitrDependencies,
-  observability: { readonly logger: typeof logger; readonly metrics: typeof metrics } = { logger, metrics },
-): Promise<AuditPitrResult> {
-  try {
-    return await auditPitr(event, deps());
-  } catch (error) {
-    if (!(typeof error === 'object' && error !== null && afterRunMetrics.has(error))) {
-      observability.metrics.addMetric('AuditRuns', MetricUnit.Count, 1);
-      observability.metrics.addMetric('AuditCompleted', MetricUnit.Count, 0);
-    }
-    observability.logger.error('audit failed', {
-      error: {
-        name: error instanceof Error ? error.name : 'Error',
-        message: describeError(error),
-      },
-    });
-    throw error;
-  }
-}
-
-export const handler = middy((event: unknown) => auditPitrWithEvidence(event, defaultDependencies))
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+export const handler = lambda.handler;

@@ -12,6 +12,7 @@ import { InputError, inputIssues } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import { type GcpClientSource, gcpCollectors } from '../../gcp/collectors.ts';
+import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { runReadinessJob } from '../../jobs/readiness.ts';
 import { runSnapshotJob, snapshotExitCode } from '../../jobs/snapshot.ts';
 import { createGcpLogger } from './observability.ts';
@@ -52,6 +53,8 @@ const logger = createGcpLogger('snapshot');
 export interface SnapshotFunctionDependencies {
   readonly policy: Policy;
   readonly gcp: GcpSnapshotClients & GcpClientSource;
+  /** The clients readiness audits with (with Cloud Storage, for the dumps gate); `gcp` otherwise. */
+  readonly readinessClients?: GcpClientSource;
 }
 
 /** Run one request; the HTTP status is 200 when the job ran (its result says how each target went). */
@@ -62,7 +65,7 @@ export async function snapshotFunction(request: SnapshotFunctionRequest, deps: S
       { providers: ['gcp'] },
       {
         policy: deps.policy,
-        gcp: { clients: deps.gcp, collectors: gcpCollectors },
+        gcp: { clients: deps.readinessClients ?? deps.gcp, collectors: gcpCollectors },
         clouds: [cloud],
         logger,
       },
@@ -77,7 +80,10 @@ let dependencies: SnapshotFunctionDependencies | undefined;
 
 export function createSnapshotHandler(
   deps: () => SnapshotFunctionDependencies = () => {
-    dependencies ??= { policy: loadFunctionPolicy(), gcp: GcpClientFactory.fromEnv() };
+    if (!dependencies) {
+      const gcp = GcpClientFactory.fromEnv();
+      dependencies = { policy: loadFunctionPolicy(), gcp, readinessClients: withCloudStorage(gcp) };
+    }
     return dependencies;
   },
 ): functions.HttpFunction {

@@ -98,7 +98,17 @@ export function publishTargetFrom(policy: Policy, homeRegion?: string): PublishT
   };
 }
 
-/** The AWS partition a region belongs to. */
+/**
+ * The partition of a region as ARNs write it (`aws-iso`, `aws-iso-b`, …); the ASFF `Partition` enum
+ * spells the isolated ones differently ({@link partitionOf}).
+ */
+export function arnPartitionOf(region: string): string {
+  const isolated = /^[a-z]{2}-iso([a-z]?)-/.exec(region);
+  if (isolated) return isolated[1] ? `aws-iso-${isolated[1]}` : 'aws-iso';
+  return partitionOf(region);
+}
+
+/** The AWS partition a region belongs to, as the ASFF `Partition` enum names it (`aws-us-iso`). */
 export function partitionOf(region: string): Partition {
   if (region.startsWith('cn-')) return 'aws-cn';
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
@@ -124,8 +134,8 @@ export function destinationFor(resource: ResourceRef, target: PublishTarget): De
 
 /** `arn:<partition>:securityhub:<region>:<account>:product/<account>/default` (custom integration). */
 export function productArn(destination: Destination): string {
-  const { partition, region, account } = destination;
-  return `arn:${partition}:securityhub:${region}:${account}:product/${account}/default`;
+  const { region, account } = destination;
+  return `arn:${arnPartitionOf(region)}:securityhub:${region}:${account}:product/${account}/default`;
 }
 
 /** One generator per check. */
@@ -141,11 +151,25 @@ export function resourceIdentifier(resource: ResourceRef): string {
 }
 
 /**
+ * Resource types whose findings are about one part of the resource: a dump series is a key prefix
+ * of a bucket (resource id `bucket/prefix`), and two prefixes of one bucket are two findings of
+ * each check while sharing the bucket's ARN or selfLink.
+ */
+const PART_OF_RESOURCE_TYPES: ReadonlySet<ResourceType> = new Set(['AwsS3Bucket', 'GcpStorageBucket']);
+
+/** What a finding Id names: the resource, and for a part of a bucket its id (`bucket/prefix`) too. */
+function findingSubject(resource: ResourceRef): string {
+  const identifier = resourceIdentifier(resource);
+  if (!PART_OF_RESOURCE_TYPES.has(resource.type) || (!resource.arn && !resource.selfLink)) return identifier;
+  return `${identifier}#${resource.id}`;
+}
+
+/**
  * Deterministic finding Id per (check, resource). An Id over the 512 limit keeps a readable prefix
  * and ends with a SHA-256 of the whole, so it stays unique and stable.
  */
 export function asffFindingId(finding: Pick<Finding, 'checkId' | 'resource'>): string {
-  const full = `${ASFF_ID_PREFIX}${finding.checkId}/${resourceIdentifier(finding.resource)}`;
+  const full = `${ASFF_ID_PREFIX}${finding.checkId}/${findingSubject(finding.resource)}`;
   if (full.length <= ASFF_LIMITS.id) return full;
   const digest = sha256Hex(full);
   const suffix = `#sha256:${digest}`;

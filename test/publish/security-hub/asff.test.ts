@@ -1,6 +1,7 @@
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
 import { type CheckMetadata, toFinding } from '../../../functions/core/check.ts';
+import type { ResourceRef } from '../../../functions/core/finding.ts';
 import {
   ASFF_FINDING_TYPE,
   asffFindingId,
@@ -279,6 +280,57 @@ describe('asffFindingId', () => {
   });
 });
 
+describe('dump location findings', () => {
+  const bucket = (id: string): ResourceRef => ({
+    provider: 'aws',
+    account: ACCOUNT_A,
+    region: 'eu-west-1',
+    type: 'AwsS3Bucket',
+    id,
+    arn: 'arn:aws:s3:::certctl-dumps',
+  });
+
+  it('gives two prefixes of one bucket two Ids with the bucket ARN as their AwsS3Bucket resource', () => {
+    // Prepare
+    const prod = retentionFinding(bucket('certctl-dumps/prod/'), { checkId: 'dumps.fresh', group: 'dumps' });
+    const staging = { ...prod, resource: bucket('certctl-dumps/staging/') };
+    // Act
+    const [a, b] = [asffFor(prod), asffFor(staging)];
+    // Assess
+    expect(a.Id).toBe('certctl-backup-guard/dumps.fresh/arn:aws:s3:::certctl-dumps#certctl-dumps/prod/');
+    expect(a.Id).not.toBe(b.Id);
+    expect(a.Resources).toEqual([
+      { Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::certctl-dumps', Partition: 'aws', Region: 'eu-west-1' },
+    ]);
+    expect(a.ProductFields?.resourceId).toBe('certctl-dumps/prod/');
+    validateAsff(a);
+  });
+
+  it('maps a Cloud Storage location to Other with its selfLink and the project in Details', () => {
+    // Prepare
+    const gcs: ResourceRef = {
+      provider: 'gcp',
+      account: 'certctl-prod',
+      region: 'europe-west1',
+      type: 'GcpStorageBucket',
+      id: 'certctl-dumps-gcp/prod/',
+      selfLink: 'https://www.googleapis.com/storage/v1/b/certctl-dumps-gcp',
+    };
+    // Act
+    const asff = asffFor(retentionFinding(gcs, { checkId: 'dumps.fresh', group: 'dumps' }));
+    // Assess
+    expect(asff.Id).toBe(
+      'certctl-backup-guard/dumps.fresh/https://www.googleapis.com/storage/v1/b/certctl-dumps-gcp#certctl-dumps-gcp/prod/',
+    );
+    expect(asff.Resources?.[0]).toMatchObject({
+      Type: 'Other',
+      Id: 'https://www.googleapis.com/storage/v1/b/certctl-dumps-gcp',
+      Details: { Other: { resourceType: 'GcpStorageBucket', 'gcp/project': 'certctl-prod' } },
+    });
+    validateAsff(asff);
+  });
+});
+
 describe('truncate', () => {
   it('never splits a surrogate pair when the cut falls inside one', () => {
     // Prepare
@@ -306,6 +358,18 @@ describe('destinationFor / productArn / partitionOf', () => {
     // Act / Assess
     expect(() => destinationFor(cloudSqlResource('db'), noCentral)).toThrow(SecurityHubConfigError);
     expect(() => destinationFor(cloudSqlResource('db'), noCentral)).toThrow(/securityHub.centralAccountId/);
+  });
+
+  it('writes the ARN partition of isolated regions in the product ARN and the ASFF enum in Partition', () => {
+    // Act / Assess: ARNs use aws-iso / aws-iso-b; the ASFF Partition enum spells them aws-us-iso(-b).
+    expect(productArn({ account: ACCOUNT_A, region: 'us-iso-east-1', partition: 'aws-us-iso' })).toBe(
+      `arn:aws-iso:securityhub:us-iso-east-1:${ACCOUNT_A}:product/${ACCOUNT_A}/default`,
+    );
+    expect(productArn({ account: ACCOUNT_A, region: 'us-isob-east-1', partition: 'aws-us-iso-b' })).toBe(
+      `arn:aws-iso-b:securityhub:us-isob-east-1:${ACCOUNT_A}:product/${ACCOUNT_A}/default`,
+    );
+    expect(partitionOf('us-iso-east-1')).toBe('aws-us-iso');
+    expect(partitionOf('us-isob-east-1')).toBe('aws-us-iso-b');
   });
 
   it('names the partition of China and GovCloud regions in the product ARN', () => {

@@ -17,7 +17,14 @@ export async function snapshotsChapter({ sim, out, bold, color, policy }: DemoCo
   const cli = (title: string, ...args: string[]) => {
     out(`\n${bold(`$ backup-guard ${title}`)}\n`);
     return runCli(
-      [...args, '--policy', policy, '--endpoint-url', sim.endpoint, '--quiet'],
+      [
+        ...args,
+        '--policy',
+        policy,
+        '--endpoint-url',
+        sim.endpoint,
+        ...(args[0] === 'snapshot' ? ['--quiet'] : []),
+      ],
       { stdout: out, stderr: out, env, color },
       { awsCredentials: simCredentials() },
     );

@@ -102,7 +102,7 @@ export class GcsSim implements SimService {
     const parsed = gcsSectionSchema.parse(section ?? {});
     this.#maxPageSize = parsed.maxPageSize;
     for (const bucket of parsed.buckets)
-      this.#buckets.set(bucket.name, { ...bucket, stored: bucketObjects(bucket) });
+      this.#buckets.set(bucket.name, { ...bucket, stored: bucketObjects(bucket, context.now()) });
   }
 
   matches(request: SimRequest): boolean {

@@ -19,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
+import { parsePgDumpHeader } from '../../../functions/core/pg-dump-header.ts';
 import { type SimTime, simTimeSchema } from '../scenario-fields.ts';
 
 const HOUR_MS = 3_600_000;
@@ -61,6 +62,11 @@ const seriesSchema = z.strictObject({
   truncatedBytes: z.int().min(0).default(1024),
   /** Indexes counted from the newest (0) that are missing (a gap in the series). */
   missing: z.array(z.int().min(0)).default([]),
+  /**
+   * Rewrite each dump's header creation time (a UTC host) to 5 minutes before its upload, as a real
+   * daily series has; otherwise every dump carries the fixture's own time.
+   */
+  stampCreated: z.boolean().default(false),
 });
 
 /** The `objects` and `series` fields of a simulated bucket. */
@@ -106,10 +112,13 @@ function stored(key: string, body: Buffer, lastModified: SimTime): StoredObject 
  * `keyPrefix + <zero-padded age rank> + keySuffix`, oldest first in key order, so lexicographic
  * order is chronological as for date-stamped dump names.
  */
-export function bucketObjects(contents: {
-  readonly objects: readonly ObjectScenario[];
-  readonly series: readonly SeriesScenario[];
-}): StoredObject[] {
+export function bucketObjects(
+  contents: {
+    readonly objects: readonly ObjectScenario[];
+    readonly series: readonly SeriesScenario[];
+  },
+  now: Date = new Date(),
+): StoredObject[] {
   const all: StoredObject[] = contents.objects.map((object) =>
     stored(
       object.key,
@@ -128,11 +137,52 @@ export function bucketObjects(contents: {
         at: (now) => new Date(series.newest.at(now).getTime() - offsetMs),
       };
       const rank = String(series.count - 1 - fromNewest).padStart(width, '0');
-      const body = series.truncated.includes(fromNewest) ? full.subarray(0, series.truncatedBytes) : full;
+      const whole = series.stampCreated
+        ? withCreationTime(full, new Date(lastModified.at(now).getTime() - 5 * 60_000))
+        : full;
+      const body = series.truncated.includes(fromNewest) ? whole.subarray(0, series.truncatedBytes) : whole;
       all.push(stored(`${series.keyPrefix}${rank}${series.keySuffix}`, body, lastModified));
     }
   }
   return all.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** pg_dump's ReadInt/WriteInt encoding: a sign byte, then `intSize` bytes little-endian. */
+function encodeInt(value: number, intSize: number): number[] {
+  const bytes = [value < 0 ? 1 : 0];
+  let rest = Math.abs(value);
+  for (let index = 0; index < intSize; index += 1) {
+    bytes.push(rest % 256);
+    rest = Math.floor(rest / 256);
+  }
+  return bytes;
+}
+
+/**
+ * A copy of a custom-format dump whose header `struct tm` (sec, min, hour, mday, mon, year, isdst)
+ * says `at` in UTC. The fields are found by their encoded old values; bytes that are not such a
+ * dump are returned as they are.
+ */
+export function withCreationTime(body: Buffer, at: Date): Buffer {
+  const parsed = parsePgDumpHeader(body.subarray(0, 4096));
+  if (parsed.kind !== 'header' || !parsed.header.createdLocal) return body;
+  const { intSize, createdLocal: tm } = parsed.header;
+  const encode = (fields: readonly number[]) =>
+    Buffer.from(fields.flatMap((field) => encodeInt(field, intSize)));
+  const old = encode([tm.second, tm.minute, tm.hour, tm.day, tm.month - 1, tm.year - 1900, tm.isDst]);
+  const offset = body.indexOf(old);
+  if (offset < 0) return body;
+  const stamped = Buffer.from(body);
+  encode([
+    at.getUTCSeconds(),
+    at.getUTCMinutes(),
+    at.getUTCHours(),
+    at.getUTCDate(),
+    at.getUTCMonth(),
+    at.getUTCFullYear() - 1900,
+    0,
+  ]).copy(stamped, offset);
+  return stamped;
 }
 
 /** A parsed `Range: bytes=a-b` (also `a-` and `-n`) against a body length, or 'invalid'. */

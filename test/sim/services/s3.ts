@@ -224,7 +224,7 @@ export class S3Sim implements SimService {
     this.#context = context;
     const parsed = s3SectionSchema.parse(section ?? {});
     for (const bucket of parsed.buckets) {
-      this.#buckets.set(bucket.name, { ...bucket, stored: bucketObjects(bucket) });
+      this.#buckets.set(bucket.name, { ...bucket, stored: bucketObjects(bucket, context.now()) });
     }
   }
 

@@ -1,0 +1,216 @@
+/**
+ * The dumps audit end to end through the job runner, with the real `@aws-sdk/client-s3`,
+ * `@google-cloud/storage` and Security Hub clients against the simulator: the `audit-dumps` Lambda
+ * and the `auditDumps` Cloud Function, the findings they publish (the bucket as the resource, one
+ * finding per check and location), and the scope-safe lifecycle over later runs.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import type { DumpsPolicyInput } from '../../functions/core/dumps-policy.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import { createFederatedAwsFactory, metadataIdTokenSource } from '../../functions/gcp/federation.ts';
+import { withCloudStorage } from '../../functions/gcp/storage-client.ts';
+import { auditDumps } from '../../functions/handlers/aws/audit-dumps.ts';
+import { auditDumpsGcp } from '../../functions/handlers/gcp/audit-dumps.ts';
+import { federationScenario, gcpPolicy, PROJECT, recordingLogger } from '../gcp/sim-setup.ts';
+import { baseAccessKeyId } from '../sim/accounts.ts';
+import { loadScenario } from '../sim/scenario.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../sim/services/security-hub.ts';
+
+const ACCOUNT = '111111111111';
+const CANARY_SECRET = 'CANARY-dumps-secret-0b1d-never-logged';
+const HEALTHY = {
+  provider: 'aws',
+  bucket: 'certctl-dumps',
+  prefix: 'prod/',
+  account: ACCOUNT,
+  region: 'eu-west-1',
+} as const;
+const EMPTY_PREFIX = { ...HEALTHY, prefix: 'staging/' } as const;
+const LEGACY = { ...HEALTHY, bucket: 'certctl-dumps-legacy', region: 'us-east-2' } as const;
+
+let sim: Sim;
+let factories: AwsClientFactory[] = [];
+
+afterEach(async () => {
+  for (const factory of factories) factory.destroy();
+  factories = [];
+  await sim.close();
+});
+
+async function start(): Promise<SecurityHubSim> {
+  const dumps = await loadScenario('test/sim/scenarios/dumps.yaml');
+  sim = await startSim({
+    scenario: {
+      ...dumps,
+      ...federationScenario(),
+      services: { ...dumps.services, ...federationScenario().services },
+    },
+  });
+  return sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
+}
+
+function lambdaDeps(locations: DumpsPolicyInput['locations']) {
+  const factory = new AwsClientFactory({
+    maxAttempts: 2,
+    credentials: { accessKeyId: baseAccessKeyId(), secretAccessKey: CANARY_SECRET },
+    endpoint: sim.endpoint,
+  });
+  factories.push(factory);
+  return {
+    policy: parsePolicy({
+      aws: { regions: ['eu-west-1'] },
+      securityHub: { enabled: true },
+      dumps: { locations },
+    }),
+    factory,
+    logger: new Logger({ serviceName: 'audit-dumps', logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'CertctlBackupGuard', serviceName: 'audit-dumps' }),
+    homeRegion: 'eu-west-1',
+  };
+}
+
+/** Stored dumps findings by ProductFields resource id and check, with their status and record state. */
+function stored(hub: SecurityHubSim, region: string): Map<string, AwsSecurityFinding> {
+  return new Map(
+    hub
+      .findings(ACCOUNT, region)
+      .filter((finding) => finding.ProductFields?.checkGroup === 'dumps')
+      .map((finding) => [`${finding.ProductFields?.resourceId} ${finding.ProductFields?.checkId}`, finding]),
+  );
+}
+
+describe('audit-dumps Lambda', () => {
+  it('publishes one finding per check and location with the bucket as an AwsS3Bucket resource', async () => {
+    // Prepare
+    const hub = await start();
+    // Act
+    const result = await auditDumps({}, lambdaDeps([HEALTHY, EMPTY_PREFIX, LEGACY]));
+    // Assess
+    expect(result.scopes).toEqual({ evaluated: 2, failed: [] });
+    expect(result.published?.counts.created).toBe(12);
+    const ireland = stored(hub, 'eu-west-1');
+    const ohio = stored(hub, 'us-east-2');
+    const status = (findings: Map<string, AwsSecurityFinding>, key: string) =>
+      findings.get(key)?.Compliance?.Status;
+    for (const check of ['dumps.fresh', 'dumps.retention', 'dumps.integrity', 'dumps.protection']) {
+      expect(status(ireland, `certctl-dumps/prod/ ${check}`), check).toBe('PASSED');
+      expect(status(ohio, `certctl-dumps-legacy/prod/ ${check}`), check).toBe('FAILED');
+    }
+    // An empty prefix has no dump at all: never PASSED.
+    expect(status(ireland, 'certctl-dumps/staging/ dumps.fresh')).toBe('FAILED');
+    const prod = ireland.get('certctl-dumps/prod/ dumps.fresh');
+    const staging = ireland.get('certctl-dumps/staging/ dumps.fresh');
+    expect(prod?.Id).not.toBe(staging?.Id);
+    expect(prod?.Resources).toEqual([
+      { Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::certctl-dumps', Partition: 'aws', Region: 'eu-west-1' },
+    ]);
+  });
+
+  it('archives the findings of a prefix dropped from the policy and keeps the rest when its scope ran again', async () => {
+    // Prepare
+    const hub = await start();
+    await auditDumps({}, lambdaDeps([HEALTHY, EMPTY_PREFIX, LEGACY]));
+    // Act
+    const second = await auditDumps({}, lambdaDeps([HEALTHY, LEGACY]));
+    // Assess
+    expect(second.published?.counts.archived).toBe(4);
+    const ireland = stored(hub, 'eu-west-1');
+    expect(ireland.get('certctl-dumps/staging/ dumps.fresh')?.RecordState).toBe('ARCHIVED');
+    expect(ireland.get('certctl-dumps/prod/ dumps.fresh')?.RecordState).toBe('ACTIVE');
+  });
+
+  it('leaves another region’s dump findings untouched when the run is narrowed to one region', async () => {
+    // Prepare
+    const hub = await start();
+    await auditDumps({}, lambdaDeps([HEALTHY, LEGACY]));
+    const before = stored(hub, 'us-east-2').get('certctl-dumps-legacy/prod/ dumps.fresh');
+    // Act
+    const narrowed = await auditDumps({ regions: ['eu-west-1'] }, lambdaDeps([HEALTHY]));
+    // Assess
+    expect(narrowed.scopes.evaluated).toBe(1);
+    const after = stored(hub, 'us-east-2').get('certctl-dumps-legacy/prod/ dumps.fresh');
+    expect(after?.RecordState).toBe('ACTIVE');
+    expect(after?.UpdatedAt).toBe(before?.UpdatedAt);
+  });
+
+  it('judges a location NOT_AVAILABLE, never PASSED, and logs no secret when its bucket’s region is down', async () => {
+    // Prepare
+    const hub = await start();
+    sim.setFaults({ downRegions: ['us-east-2'], services: ['s3'] });
+    const output: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => output.push(String(chunk)) > 0) as typeof process.stdout.write;
+    // Act
+    let result: Awaited<ReturnType<typeof auditDumps>>;
+    try {
+      result = await auditDumps(
+        {},
+        { ...lambdaDeps([LEGACY]), logger: new Logger({ serviceName: 'audit-dumps' }) },
+      );
+    } finally {
+      process.stdout.write = write;
+    }
+    // Assess
+    expect(result.exitCode).toBe(2);
+    const statuses = [...stored(hub, 'us-east-2').values()].map((finding) => finding.Compliance?.Status);
+    expect(statuses).toEqual(['NOT_AVAILABLE', 'NOT_AVAILABLE', 'NOT_AVAILABLE', 'NOT_AVAILABLE']);
+    expect(output.join('')).not.toContain(CANARY_SECRET);
+  });
+});
+
+describe('auditDumps Cloud Function', () => {
+  it('publishes the Cloud Storage location’s findings as Other resources into the central account', async () => {
+    // Prepare
+    const hub = await start();
+    const policy = gcpPolicy({
+      dumps: {
+        locations: [
+          {
+            provider: 'gcp',
+            bucket: 'certctl-dumps-gcp',
+            prefix: 'prod/',
+            project: PROJECT,
+            region: 'europe-west1',
+          },
+        ],
+      },
+    });
+    const gcp = withCloudStorage(new GcpClientFactory({ endpoint: sim.endpoint }));
+    const source = metadataIdTokenSource({ host: new URL(sim.endpoint).host });
+    // Act
+    const result = await auditDumpsGcp(
+      {},
+      {
+        policy,
+        gcp,
+        awsFactory: () =>
+          createFederatedAwsFactory(policy, { endpoint: sim.endpoint, idTokenSource: source }),
+        logger: recordingLogger(),
+      },
+    );
+    await gcp.close();
+    // Assess
+    expect(result.ok).toBe(true);
+    expect(result.counts).toMatchObject({ PASSED: 4, FAILED: 0, NOT_AVAILABLE: 0 });
+    const findings = hub
+      .findings(ACCOUNT, 'eu-west-1')
+      .filter((f) => f.ProductFields?.checkGroup === 'dumps');
+    expect(findings).toHaveLength(4);
+    expect(findings[0]?.Resources?.[0]).toMatchObject({
+      Type: 'Other',
+      Details: {
+        Other: {
+          resourceType: 'GcpStorageBucket',
+          resourceId: 'certctl-dumps-gcp/prod/',
+          'gcp/project': PROJECT,
+        },
+      },
+    });
+  });
+});
