@@ -215,8 +215,9 @@ export function functionAssetDir(outdir: string, template: Template, logicalIdPr
   const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) =>
     id.startsWith(logicalIdPrefix),
   );
-  if (functions.length !== 1)
+  const [only, ...more] = functions;
+  if (!only || more.length > 0)
     throw new Error(`expected one function ${logicalIdPrefix}*, found ${functions.length}`);
-  const key = (functions[0]?.[1] as { Properties: { Code: { S3Key: string } } }).Properties.Code.S3Key;
+  const key = (only[1] as { Properties: { Code: { S3Key: string } } }).Properties.Code.S3Key;
   return join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
 }
