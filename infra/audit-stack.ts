@@ -1,7 +1,8 @@
 /**
  * The audit account's stack: the alarm topic (and its key), and one {@link ScheduledJob} per job of
- * the deployment. Today that is the `audit-pitr` Lambda: it reads RDS configuration, imports
- * findings into this account's Security Hub, and assumes only the member roles the policy names.
+ * the deployment: the `audit-pitr` Lambda (it reads RDS configuration, imports findings into this
+ * account's Security Hub, and assumes only the member roles the policy names) and the `snapshot`
+ * Lambda with its idempotency table, maintenance rule and alarm ({@link SnapshotJobs}).
  */
 import { join } from 'node:path';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -19,7 +20,7 @@ import { type AuditSchedule, parseAuditSchedule } from '../functions/core/schedu
 import { REPO_ROOT } from './bundling.ts';
 import { ChatOps, chatOpsConfigured } from './chat-ops.ts';
 import { addImportLedger } from './import-ledger.ts';
-import type { NagAcknowledgement } from './nag.ts';
+import { type NagAcknowledgement, nagResource } from './nag.ts';
 import {
   type AwsDumpLocation,
   auditReadStatements,
@@ -34,6 +35,7 @@ import {
   securityHubRegions,
 } from './permissions.ts';
 import { jobRoleName, ScheduledJob, type ScheduledJobAlarms } from './scheduled-job.ts';
+import { SNAPSHOT_SERVICE, SnapshotJobs, type SnapshotJobsProps } from './snapshot-jobs.ts';
 
 export { REPO_ROOT };
 
@@ -101,6 +103,11 @@ export interface AuditStackProps extends StackProps {
    * @default AUDIT_MEMORY_MB (1769)
    */
   readonly memorySize?: number;
+  /**
+   * The snapshot handler file to bundle.
+   * @default SNAPSHOT_ENTRY (functions/handlers/aws/snapshot.ts)
+   */
+  readonly snapshotEntry?: SnapshotJobsProps['entry'];
 }
 
 /** The audit job's alarms, all notifying {@link AuditStack.alarmTopic}. */
@@ -124,6 +131,8 @@ export class AuditStack extends Stack {
   /** The key of the alarm topic (and of the chat notification topic). */
   readonly alarmKey: Key;
   readonly alarms: AuditAlarms;
+  /** The pre-maintenance snapshot job, its idempotency table, maintenance rule and alarm. */
+  readonly snapshots: SnapshotJobs;
   /** Present only when the policy allows a Slack workspace (`chatops.slack.teams`). */
   readonly chatOps: ChatOps | undefined;
 
@@ -173,6 +182,12 @@ export class AuditStack extends Stack {
       );
     }
     if (policy.securityHub.enabled) addImportLedger(this, [...jobs.values()]);
+    this.snapshots = new SnapshotJobs(this, 'Snapshots', {
+      policy,
+      alarmTopic: this.alarmTopic,
+      ...(props.snapshotEntry ? { entry: props.snapshotEntry } : {}),
+    });
+    jobs.set(SNAPSHOT_SERVICE, this.snapshots.job);
     this.jobs = jobs;
     const { notCompleted, ...jobAlarms } = auditPitr.alarms;
     this.alarms = { ...jobAlarms, auditNotCompleted: notCompleted };
@@ -195,6 +210,12 @@ export class AuditStack extends Stack {
     new CfnOutput(this, 'AuditFunctionName', { value: auditPitr.function.functionName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: auditPitr.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'SnapshotFunctionName', {
+      value: this.snapshots.job.function.functionName,
+      description:
+        'Invoke asynchronously (InvocationType Event) with a snapshot request; see docs/deploy.md "The snapshot Lambda".',
+    });
+    new CfnOutput(this, 'IdempotencyTableName', { value: this.snapshots.table.tableName });
   }
 
   /** The audit-pitr job (the first job of the stack). */
@@ -385,11 +406,6 @@ export function dumpsAcknowledgements(locations: readonly AwsDumpLocation[]): Na
       ),
     },
   ];
-}
-
-/** `Resource::arn:<AWS::Partition>:...` as cdk-nag names a wildcard resource. */
-export function nagResource(service: string, region: string, resource: string): string {
-  return `Resource::arn:<AWS::Partition>:${service}:${region}:<AWS::AccountId>:${resource}`;
 }
 
 /**

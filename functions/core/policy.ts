@@ -10,6 +10,7 @@ import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionsPolicySchema } from './exceptions-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
+import { snapshotsPolicySchema } from './snapshots-policy.ts';
 
 /** An AWS region name (`eu-west-1`, `us-gov-west-1`). */
 export const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
@@ -71,6 +72,9 @@ export const policySchema = z
     dumps: dumpsPolicySchema
       .prefault({})
       .describe('The pg_dump audit (dump series in S3 and Cloud Storage).'),
+    snapshots: snapshotsPolicySchema
+      .prefault({})
+      .describe('Pre-maintenance snapshots, pruning and readiness.'),
     exceptions: exceptionsPolicySchema,
     chatops: chatopsPolicySchema
       .prefault({})
