@@ -2,8 +2,17 @@
  * {@link ChatActions} over the product's jobs: the snapshot job (once per request key), the readiness
  * job, and the snapshot listing behind `status`. The jobs are reached through {@link ChatJobs}, the
  * few calls chat makes, so this module only translates between the jobs' results and what a chat
- * answer shows; functions/chatops/job-wiring.ts binds the ports to the real jobs for each cloud.
+ * answer shows; {@link cloudChatJobs} binds the ports to the real jobs of one cloud's entry point.
  */
+
+import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
+import { isOurs, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
+import type { Provider } from '../core/finding.ts';
+import type { StructuredLogger } from '../core/logging.ts';
+import type { Policy } from '../core/policy.ts';
+import type { AuditDependencies } from '../jobs/audit.ts';
+import { runReadinessJob, snapshotsByTarget } from '../jobs/readiness.ts';
+import { resolveSnapshotTargets, runSnapshotJob } from '../jobs/snapshot.ts';
 import type {
   ChatActions,
   ChatReadiness,
@@ -165,5 +174,117 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
         problems: listing.problems,
       };
     },
+  };
+}
+
+/** What {@link cloudChatJobs} binds the ports to: the jobs of one cloud's entry point. */
+export interface CloudChatJobsDependencies {
+  /** The policy as the function loaded it. */
+  readonly policy: Policy;
+  /** The clouds this entry point serves (the Lambda AWS, the Cloud Function GCP). */
+  readonly providers: readonly Provider[];
+  /** The snapshot clouds for a policy (the snapshot policy bounds how long they wait). */
+  readonly clouds: (policy: Policy) => readonly SnapshotCloud[];
+  /** The audit's clients and collectors, for readiness. */
+  readonly audit: Pick<AuditDependencies, 'aws' | 'gcp'>;
+  /** Run the snapshot job once per request id (Powertools on DynamoDB; records in Cloud Storage). */
+  readonly once: <T>(
+    requestId: string,
+    run: () => Promise<T>,
+    waitUntil: Date | undefined,
+  ) => Promise<OnceOutcome<T>>;
+  readonly lastAudit: () => Promise<ChatStatus['lastAudit']>;
+  /** The snapshot policy of an entry point (the Lambda snapshots its own account only). */
+  readonly snapshotPolicy?: (policy: Policy) => Policy;
+  readonly logger?: StructuredLogger;
+  readonly now?: () => Date;
+}
+
+/** The policy whose snapshots stop waiting by `waitUntil`. */
+function waitingUntil(policy: Policy, waitUntil: Date | undefined, now: Date): Policy {
+  if (!waitUntil) return policy;
+  const minutes = Math.max(0, (waitUntil.getTime() - now.getTime()) / 60_000);
+  return {
+    ...policy,
+    snapshots: { ...policy.snapshots, waitMinutes: Math.min(policy.snapshots.waitMinutes, minutes) },
+  };
+}
+
+/** The policy selecting only `named` databases (all of the policy's when none is named). */
+function selecting(policy: Policy, named: readonly string[]): Policy {
+  if (named.length === 0) return policy;
+  return { ...policy, targets: { tags: [], identifiers: [...named], all: false } };
+}
+
+const RESOURCE_TYPE: Readonly<Record<SnapshotTarget['kind'], string>> = {
+  'rds-instance': 'AwsRdsDbInstance',
+  'aurora-cluster': 'AwsRdsDbCluster',
+  'cloudsql-instance': 'GcpCloudSqlInstance',
+};
+
+/** The ports over the snapshot and readiness jobs of one entry point. */
+export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
+  const now = deps.now ?? (() => new Date());
+  const snapshotPolicy = deps.snapshotPolicy ?? ((policy: Policy) => policy);
+  const logger = deps.logger ? { logger: deps.logger } : {};
+  return {
+    snapshotOnce: (request, onProgress, waitUntil) => {
+      const policy = waitingUntil(snapshotPolicy(deps.policy), waitUntil, now());
+      return deps.once(
+        request.requestId,
+        () =>
+          runSnapshotJob(
+            { ...request, ...(request.targets ? { targets: [...request.targets] } : {}) },
+            { policy, clouds: deps.clouds(policy), onProgress, ...logger },
+          ),
+        waitUntil,
+      );
+    },
+    readiness: (targets) => {
+      const policy = selecting(deps.policy, targets);
+      return runReadinessJob(
+        { providers: deps.providers },
+        { policy, ...deps.audit, clouds: deps.clouds(policy), ...logger },
+      );
+    },
+    async latestSnapshots() {
+      const clouds = deps.clouds(snapshotPolicy(deps.policy));
+      const { targets, problems } = await resolveSnapshotTargets(undefined, {
+        policy: snapshotPolicy(deps.policy),
+        clouds,
+      });
+      const resources = targets.map((target) => ({
+        provider: target.provider,
+        account: target.account,
+        region: target.region,
+        type: RESOURCE_TYPE[target.kind],
+        id: target.id,
+      }));
+      const listed = await snapshotsByTarget(resources as never, clouds);
+      const snapshots: JobSnapshotListing['snapshots'][number][] = [];
+      for (const target of targets) {
+        const found = listed.get(targetKey(target));
+        if (found instanceof Error || found === undefined) {
+          problems.push(`${target.id}: snapshots not listed (${found?.message ?? 'not listed'})`);
+          continue;
+        }
+        const newest = found
+          .filter(
+            (snapshot) => snapshot.target.toLowerCase() === target.id.toLowerCase() && isOurs(snapshot.tags),
+          )
+          .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
+        if (newest) {
+          snapshots.push({
+            target,
+            snapshotId: newest.id,
+            state: newest.status,
+            ...(newest.createdAt ? { createdAt: newest.createdAt.toISOString() } : {}),
+          });
+        }
+      }
+      snapshots.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
+      return { snapshots, problems };
+    },
+    lastAudit: deps.lastAudit,
   };
 }

@@ -94,3 +94,33 @@ export function idempotentByRequestId<R extends { readonly requestId: string }, 
     }
   };
 }
+
+/** One request's outcome under {@link oncePerRequestId}: its result, and whether this call ran it. */
+export type RequestOutcome<T> =
+  | { readonly firstRun: boolean; readonly result: T }
+  | { readonly inProgress: true };
+
+/**
+ * {@link idempotentByRequestId} for a caller that must answer someone (chat): runs `run` once per
+ * request id and says whether this call ran it (`firstRun`) or returned the first run's result; a
+ * duplicate whose first run does not finish within `waitForFirstMs` gets `inProgress` instead of
+ * an error.
+ */
+export async function oncePerRequestId<T>(
+  requestId: string,
+  run: () => Promise<T>,
+  store: IdempotencyStore,
+): Promise<RequestOutcome<T>> {
+  let ran = false;
+  const once = idempotentByRequestId(async (_request: { readonly requestId: string }) => {
+    ran = true;
+    return run();
+  }, store);
+  try {
+    const result = await once({ requestId });
+    return { firstRun: ran, result };
+  } catch (error) {
+    if (error instanceof DuplicateStillRunningError) return { inProgress: true };
+    throw error;
+  }
+}

@@ -349,7 +349,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
 }
 
 /** List our snapshots of every target, one listing per (scope, kind). */
-async function snapshotsByTarget(
+export async function snapshotsByTarget(
   targets: readonly ResourceRef[],
   clouds: readonly SnapshotCloud[],
 ): Promise<Map<string, readonly BackendSnapshot[] | Error>> {

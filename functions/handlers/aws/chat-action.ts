@@ -6,12 +6,26 @@
  * Slack's retries take one snapshot. Metrics: `ChatCommandsCompleted`, `ChatCommandsFailed`
  * (alarmed), `ChatAnswersNotDelivered`.
  */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SNSClient } from '@aws-sdk/client-sns';
-import { amazonQReplier } from '../../aws/chat-notifications.ts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
+import { amazonQReplier, CHAT_NOTIFICATION_TOPIC_ENV } from '../../aws/chat-notifications.ts';
+import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
+import { awsCollectors } from '../../aws/collectors.ts';
 import { type ChatActionOptions, runChatAction } from '../../chatops/action.ts';
+import type { ChatStatus } from '../../chatops/actions.ts';
+import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
 import type { ChatWorkOutcome } from '../../chatops/run-work.ts';
-import type { createObservability } from './observability.ts';
+import { InputError } from '../../core/errors.ts';
+import type { StructuredLogger } from '../../core/logging.ts';
+import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { oncePerRequestId } from '../../jobs/idempotency.ts';
+import { createObservability } from './observability.ts';
+import { IDEMPOTENCY_TABLE_ENV } from './snapshot.ts';
 
 export { ANSWER_MARGIN_MS } from '../../chatops/action.ts';
 
@@ -40,3 +54,106 @@ export function chatAction(event: unknown, deps: ChatActionDependencies): Promis
       : {}),
   });
 }
+
+export interface AwsChatJobsDependencies {
+  readonly policy: Policy;
+  readonly factory: AwsClientFactory;
+  readonly homeRegion?: string | undefined;
+  /** The idempotency table shared with the `snapshot` Lambda and the CLI. */
+  readonly dynamo: DynamoDBClient;
+  readonly tableName: string;
+  readonly logger?: StructuredLogger;
+  /** Time left before Lambda stops the function; a snapshot's in-progress record expires then. */
+  readonly remainingMs?: () => number;
+  readonly lastAudit?: () => Promise<ChatStatus['lastAudit']>;
+}
+
+/** The lastAudit of a deployment that keeps no audit history chat can read. */
+const NO_AUDIT_HISTORY: ChatStatus['lastAudit'] = {
+  unavailable: 'the chat action reads no audit history in this deployment; `readiness` runs the audit now',
+};
+
+/**
+ * The chat actions over the AWS jobs: snapshots in this account only, as the `snapshot` Lambda takes
+ * them (its role is the one scoped to the policy's target tags), once per request id in the same
+ * DynamoDB table, so a request made in chat, by the CLI or the snapshot Lambda with the same id
+ * runs once; readiness over every account and region of the policy.
+ */
+export function awsChatActions(deps: AwsChatJobsDependencies) {
+  const { factory, homeRegion } = deps;
+  return jobChatActions(
+    cloudChatJobs({
+      policy: deps.policy,
+      providers: ['aws'],
+      clouds: (policy) => [awsSnapshotCloud({ policy, factory, homeRegion })],
+      audit: { aws: { factory, collectors: awsCollectors, homeRegion } },
+      snapshotPolicy: (policy) => ({ ...policy, aws: { ...policy.aws, accounts: [] } }),
+      once: (requestId, run, waitUntil) => {
+        const waitMs = Math.max(1000, (waitUntil?.getTime() ?? Date.now() + 60_000) - Date.now());
+        return oncePerRequestId(requestId, run, {
+          tableName: deps.tableName,
+          client: deps.dynamo,
+          // A repeat waits for the first run as long as this invocation may, then says it still runs.
+          waitForFirstMs: waitMs,
+          ...(deps.remainingMs ? { remainingTimeMs: deps.remainingMs } : {}),
+        });
+      },
+      lastAudit: deps.lastAudit ?? (async () => NO_AUDIT_HISTORY),
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    }),
+  );
+}
+
+const observability = createObservability(CHAT_ACTION_SERVICE);
+
+interface ContainerDependencies {
+  readonly policy: Policy;
+  readonly factory: AwsClientFactory;
+  readonly dynamo: DynamoDBClient;
+  readonly tableName: string;
+  readonly sns: SNSClient;
+  readonly topicArn: string | undefined;
+  readonly homeRegion: string | undefined;
+}
+
+let container: ContainerDependencies | undefined;
+
+function containerDependencies(): ContainerDependencies {
+  if (!container) {
+    const policy = loadFunctionPolicy();
+    const tableName = process.env[IDEMPOTENCY_TABLE_ENV] ?? policy.snapshots.idempotencyTable;
+    if (!tableName) {
+      throw new InputError(
+        `no idempotency table: set ${IDEMPOTENCY_TABLE_ENV} or snapshots.idempotencyTable`,
+      );
+    }
+    const homeRegion = process.env.AWS_REGION;
+    const factory = new AwsClientFactory({ maxAttempts: policy.aws.maxAttempts, stsRegion: homeRegion });
+    container = {
+      policy,
+      factory,
+      dynamo: factory.client(DynamoDBClient, homeRegion ?? DEFAULT_HOME_REGION),
+      tableName,
+      sns: factory.client(SNSClient, homeRegion ?? DEFAULT_HOME_REGION),
+      topicArn: process.env[CHAT_NOTIFICATION_TOPIC_ENV] || undefined,
+      homeRegion,
+    };
+  }
+  return container;
+}
+
+/** The asynchronous invocation's handler. */
+export const handler = middy(async (event: unknown, context: Context) => {
+  const deps = containerDependencies();
+  const remainingMs = () => context.getRemainingTimeInMillis();
+  try {
+    return await chatAction(event, {
+      actions: awsChatActions({ ...deps, logger: observability.logger, remainingMs }),
+      ...observability,
+      ...(deps.topicArn ? { notifications: { client: deps.sns, topicArn: deps.topicArn } } : {}),
+      remainingMs,
+    });
+  } finally {
+    observability.metrics.publishStoredMetrics();
+  }
+}).use(injectLambdaContext(observability.logger));

@@ -1,0 +1,158 @@
+/**
+ * ChatOps end to end: a signed Slack request to the `chat-slack` handler, its acknowledgement, the
+ * asynchronous hand-off to the `chat-action` handler, the snapshot job against the simulated RDS
+ * with its idempotency records in a real DynamoDB on 127.0.0.1 (dynalite), and what Slack shows:
+ * the posts to a response_url receiver on 127.0.0.1.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import type { ChatWork } from '../../functions/chatops/work.ts';
+import type { Policy } from '../../functions/core/policy.ts';
+import { awsChatActions, chatAction } from '../../functions/handlers/aws/chat-action.ts';
+import { createSlackHandler } from '../../functions/handlers/aws/chat-slack.ts';
+import { METRICS_NAMESPACE } from '../../functions/handlers/aws/observability.ts';
+import { type CapturedOutput, capturePowertoolsOutput } from '../handlers/aws/powertools-output.ts';
+import { type LocalDynamo, startLocalDynamo } from '../jobs/dynalite.ts';
+import { simCredentials } from '../sim/accounts.ts';
+import { signedSlackEvent, slashCommandForm } from '../sim/slack-client.ts';
+import { type SlackReceiver, slackView, startSlackReceiver } from '../sim/slack-receiver.ts';
+import { fastPolicy, type SnapshotHarness, startSnapshotHarness } from './snapshot-support.ts';
+
+const SECRET = 'CANARY-e2e-slack-signing-secret-77c1';
+const CHATOPS = {
+  slack: { teams: ['T0CERTCTL'] },
+  permissions: { snapshot: ['U0OPERATOR'], readiness: ['*'], status: ['*'] },
+};
+
+let harness: SnapshotHarness;
+let dynamo: LocalDynamo;
+let receiver: SlackReceiver;
+let output: CapturedOutput;
+let policy: Policy;
+
+beforeAll(async () => {
+  harness = await startSnapshotHarness();
+  dynamo = await startLocalDynamo();
+  receiver = await startSlackReceiver();
+  policy = fastPolicy({ chatops: CHATOPS, snapshots: { waitMinutes: 0.2 } });
+});
+afterAll(async () => {
+  await receiver.close();
+  await dynamo.close();
+  await harness.close();
+});
+beforeEach(() => {
+  output = capturePowertoolsOutput();
+});
+afterEach(() => {
+  output.restore();
+});
+
+/** The two Lambdas, wired as deployed: the hand-off is queued, like Lambda's asynchronous invoke. */
+function deployment() {
+  const factory = new AwsClientFactory({
+    maxAttempts: 2,
+    credentials: simCredentials(),
+    endpoint: harness.sim.endpoint,
+  });
+  const queued: Promise<unknown>[] = [];
+  const actionObservability = {
+    logger: new Logger({ serviceName: 'chat-action' }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'chat-action' }),
+  };
+  const slack = createSlackHandler({
+    policy: policy.chatops,
+    signingSecret: { get: async () => SECRET, refresh: async () => undefined },
+    dispatch: async (work: ChatWork) => {
+      const payload = JSON.stringify(work);
+      queued.push(
+        new Promise((delivered) => setImmediate(delivered)).then(() =>
+          chatAction(JSON.parse(payload), {
+            actions: awsChatActions({
+              policy,
+              factory,
+              homeRegion: 'eu-west-1',
+              dynamo: dynamo.client,
+              tableName: dynamo.tableName,
+            }),
+            ...actionObservability,
+            replyHosts: ['127.0.0.1'],
+            progressSettleMs: 20,
+          }),
+        ),
+      );
+    },
+    logger: new Logger({ serviceName: 'chat-slack' }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'chat-slack' }),
+  });
+  return {
+    slack: (event: Parameters<typeof slack>[0]) => slack(event, {}),
+    /** Wait for every queued action to finish. */
+    settle: async () => {
+      await Promise.all(queued);
+      factory.destroy();
+    },
+  };
+}
+
+describe('ChatOps end to end', () => {
+  it('acknowledges before any snapshot call, takes one snapshot for a request and its retry, and posts the result', async () => {
+    // Prepare
+    const { slack, settle } = deployment();
+    const url = receiver.responseUrl();
+    const body = slashCommandForm('snapshot certctl-prod-db reason="CA rotation" ticket=CHG-7001', {
+      response_url: url,
+    });
+    const createsBefore = harness.rds.snapshots.createCalls;
+
+    // Act
+    const ack = await slack(signedSlackEvent(body, SECRET, new Date()));
+    const createsAtAck = harness.rds.snapshots.createCalls;
+    const retry = await slack(signedSlackEvent(body, SECRET, new Date()));
+    const forged = await slack(signedSlackEvent(body, 'forged', new Date()));
+    const stale = await slack(signedSlackEvent(body, SECRET, new Date(Date.now() - 6 * 60_000)));
+    await settle();
+
+    // Assess
+    expect(ack.statusCode).toBe(200);
+    expect(JSON.parse(ack.body).text).toContain('for CHG-7001');
+    expect(createsAtAck).toBe(createsBefore);
+    expect(retry.statusCode).toBe(200);
+    expect([forged.statusCode, stale.statusCode]).toEqual([401, 401]);
+    expect(harness.rds.snapshots.createCalls - createsBefore).toBe(1);
+    const posts = receiver.postsTo(url);
+    expect(posts.length).toBeLessThanOrEqual(5);
+    const views = posts.map((post) => slackView(post.message)).join('\n---\n');
+    expect(views).toMatch(
+      /\*certctl-prod-db\* \(aws\/\d{12}\/eu-west-1\): `certctl-premaint-certctl-prod-db-[0-9a-f]{10}` restorable/,
+    );
+    expect(views).toContain('*GO*: every database (1) has a restorable pre-maintenance snapshot.');
+    expect(views).toContain('no new snapshot was started');
+    for (const text of [output.text(), views, ack.body]) expect(text).not.toContain(SECRET);
+  });
+
+  it('answers readiness with the verdict and each gate that is not green', async () => {
+    // Prepare
+    const { slack, settle } = deployment();
+    const url = receiver.responseUrl();
+
+    // Act
+    const ack = await slack(
+      signedSlackEvent(
+        slashCommandForm('readiness', { user_id: 'U0ANYONE', response_url: url }),
+        SECRET,
+        new Date(),
+      ),
+    );
+    await settle();
+
+    // Assess
+    expect(JSON.parse(ack.body).text).toContain('Checking readiness');
+    const [answer] = receiver.postsTo(url).map((post) => slackView(post.message));
+    expect(answer).toMatch(/\*Readiness for the CA rotation: (GO|NO-GO|COULD NOT EVALUATE)\*/);
+    expect(answer).toContain('*certctl-broken-db*');
+    expect(answer).toContain('`snapshot`: no successful pre-maintenance snapshot of ours');
+  });
+});
