@@ -121,5 +121,34 @@ describe('npm run demo', () => {
     expect(prose).toContain('a lifecycle rule deletes dumps after 7 days, sooner than the 30 days required');
     expect(stdout).toContain('Security Hub: 28 dumps findings');
     expect(stdout).toContain("The dumps audit's exit code is 1");
+
+    // The ChatOps chapter: a Slack conversation against the chat handlers, read back from the
+    // local response_url receiver.
+    const chat = stdout.slice(stdout.indexOf('ChatOps before a CA rotation'));
+    const answers = chat
+      .split('acknowledged in the HTTP answer:\n')
+      .slice(1)
+      .map((part) => part.split('\n')[0]?.trim());
+    expect(answers).toEqual([
+      'Taking pre-maintenance snapshots of certctl-prod-db, certctl-ocsp-db for CHG-2001…',
+      'Taking pre-maintenance snapshots of certctl-prod-db, certctl-ocsp-db for CHG-2001…',
+      'HTTP 401: Request refused. (Slack shows its own error)',
+      'HTTP 401: Request refused. (Slack shows its own error)',
+      'you (U0INTERN) may not run `snapshot`; ask an operator listed in chatops.permissions.snapshot',
+      'Checking readiness…',
+    ]);
+    expect(chat).toContain('Snapshot requests sent for 2 databases (CHG-2001)');
+    expect(chat).toMatch(
+      /:white_check_mark: \*certctl-prod-db\* \(aws\/111111111111\/eu-west-1\): `certctl-premaint-certctl-prod-db-[0-9a-f]{10}` restorable/,
+    );
+    expect(chat).toMatch(/:x: \*certctl-ocsp-db\* \(aws\/111111111111\/us-east-1\): .*SnapshotFailed/);
+    expect(chat).toContain(':red_circle: *NO-GO*: 1 of 2 databases have no restorable snapshot.');
+    expect(chat).toContain('no new snapshot was started');
+    expect(chat).toMatch(
+      /Snapshots created for the request and its retry: 2 \(one per database, once\); posts to its response_url: [1-5] of Slack's 5/,
+    );
+    expect(chat).toContain('*Readiness for the CA rotation: NO-GO*');
+    expect(chat).toContain('*certctl-prod-db* (aws/111111111111/eu-west-1): GO');
+    expect(chat).not.toContain('demo-slack-signing-secret');
   });
 });

@@ -2,6 +2,7 @@
  * The chapters of `npm run demo`, in order, and the scenarios the simulator loads for them. A new
  * subsystem adds its scenario file and one chapter line here.
  */
+import { chatChapter } from './chat.ts';
 import type { DemoChapter } from './context.ts';
 import { dumpsChapter } from './dumps.ts';
 import { pitrChapter } from './pitr.ts';
@@ -16,4 +17,9 @@ export const DEMO_SCENARIOS: readonly string[] = [
 
 export const DEMO_POLICY = 'test/sim/scenarios/demo-policy.yaml';
 
-export const DEMO_CHAPTERS: readonly DemoChapter[] = [pitrChapter, dumpsChapter, snapshotsChapter];
+export const DEMO_CHAPTERS: readonly DemoChapter[] = [
+  pitrChapter,
+  dumpsChapter,
+  snapshotsChapter,
+  chatChapter,
+];
