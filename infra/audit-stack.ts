@@ -33,9 +33,15 @@ import {
   ownDumpLocations,
   rdsDescribeStatements,
   securityHubRegions,
+  snapshotWriteStatements,
 } from './permissions.ts';
 import { jobRoleName, ScheduledJob, type ScheduledJobAlarms } from './scheduled-job.ts';
-import { SNAPSHOT_SERVICE, SnapshotJobs, type SnapshotJobsProps } from './snapshot-jobs.ts';
+import {
+  SNAPSHOT_SERVICE,
+  SnapshotJobs,
+  type SnapshotJobsProps,
+  snapshotAcknowledgements,
+} from './snapshot-jobs.ts';
 
 export { REPO_ROOT };
 
@@ -198,6 +204,7 @@ export class AuditStack extends Stack {
           notificationKey: this.alarmKey,
           actionStatements: chatActionStatements(policy),
           actionAcknowledgements: chatActionAcknowledgements(policy),
+          idempotencyTable: this.snapshots.table,
           ...(props.logRetention ? { logRetention: props.logRetention } : {}),
         })
       : undefined;
@@ -315,13 +322,17 @@ function auditPitrStatements(policy: Policy): PolicyStatement[] {
 /**
  * The chat action function's permissions: what `readiness` and `status` read (every database and
  * dump location an audit reads, through the member roles), never Security Hub imports (readiness
- * publishes nothing).
+ * publishes nothing); and the snapshot job's tag-scoped creates in this account, without its
+ * deletes (chat never prunes).
  */
 export function chatActionStatements(policy: Policy): PolicyStatement[] {
   const statements = [
     ...rdsDescribeStatements(auditRegions(policy)),
     ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
     ...dumpsReadStatements(ownDumpLocations(policy)),
+    ...snapshotWriteStatements(policy).filter(
+      (statement) => !statement.actions.some((action) => action.startsWith('rds:Delete')),
+    ),
   ];
   const memberRoles = [...new Set(policy.aws.accounts.map((account) => account.roleArn))];
   if (memberRoles.length > 0) {
@@ -340,7 +351,7 @@ export function chatActionStatements(policy: Policy): PolicyStatement[] {
 /** The IAM5 findings of {@link chatActionStatements}, each with its reason. */
 export function chatActionAcknowledgements(policy: Policy): NagAcknowledgement[] {
   return [
-    ...auditRoleAcknowledgements({ ...policy, securityHub: { ...policy.securityHub, enabled: false } }),
+    ...snapshotAcknowledgements(policy),
     ...dumpsAcknowledgements(ownDumpLocations(policy)),
   ];
 }

@@ -13,7 +13,8 @@
  *   the guardrail policy made here (lambda:InvokeFunction on this function, nothing else); it
  *   invokes `chat-action` asynchronously.
  * - `chat-action`: runs the commands with the permissions the stack gives it (the readiness reads,
- *   the snapshot writes), posts to Slack's response_url, and publishes Amazon Q answers to the
+ *   the snapshot job's tag-scoped creates, never a delete) and the snapshot job's idempotency
+ *   table, so chat, the CLI and the `snapshot` Lambda share one record per request id; it posts to Slack's response_url, and publishes Amazon Q answers to the
  *   notification topic the channel subscribes to. Not retried (it answers every failure in chat),
  *   and dropped after 25 minutes in the queue, when Slack's 30-minute reply window is nearly over.
  * - Alarms on refused commands (forged, stale or unauthorized requests) and failed commands.
@@ -31,6 +32,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { type FunctionUrl, FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -44,6 +46,7 @@ import { CHAT_NOTIFICATION_TOPIC_ENV } from '../functions/aws/chat-notifications
 import { SLACK_SECRET_ENV } from '../functions/aws/slack-secret.ts';
 import type { Policy } from '../functions/core/policy.ts';
 import { METRICS_NAMESPACE } from '../functions/handlers/aws/observability.ts';
+import { IDEMPOTENCY_TABLE_ENV } from '../functions/handlers/aws/snapshot.ts';
 import { REPO_ROOT } from './bundling.ts';
 import { acknowledge, type NagAcknowledgement } from './nag.ts';
 import { createJobFunction, type JobFunctionParts } from './scheduled-job.ts';
@@ -88,8 +91,8 @@ export interface ChatOpsProps {
   readonly actionStatements: readonly PolicyStatement[];
   /** Why each wildcard of those statements is needed. */
   readonly actionAcknowledgements: readonly NagAcknowledgement[];
-  /** More environment for the action function (the idempotency table). */
-  readonly actionEnvironment?: Readonly<Record<string, string>>;
+  /** The snapshot job's idempotency table: chat and the snapshot Lambda share the records. */
+  readonly idempotencyTable: ITable;
   /** @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
 }
@@ -170,7 +173,7 @@ export class ChatOps extends Construct {
       memorySize: 1769,
       environment: {
         [CHAT_NOTIFICATION_TOPIC_ENV]: this.notificationTopic.topicArn,
-        ...props.actionEnvironment,
+        [IDEMPOTENCY_TABLE_ENV]: props.idempotencyTable.tableName,
       },
       // The function answers every failure in chat itself; a retry would only answer it again.
       retryAttempts: 0,
@@ -179,6 +182,13 @@ export class ChatOps extends Construct {
       onFailure: new SqsDestination(this.deadLetterQueue),
     });
     this.notificationTopic.grantPublish(this.action.role);
+    props.idempotencyTable.grant(
+      this.action.role,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    );
     acknowledge(this.action.role, [
       {
         id: 'AwsSolutions-IAM5',

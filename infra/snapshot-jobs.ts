@@ -51,7 +51,8 @@ export interface SnapshotJobsProps {
   readonly entry?: string;
 }
 
-function snapshotAcknowledgements(policy: Policy): NagAcknowledgement[] {
+/** The IAM5 findings of the snapshot statements (also held by the chat action), with their reason. */
+export function snapshotAcknowledgements(policy: Policy): NagAcknowledgement[] {
   const regions = auditRegions(policy);
   return [
     {

@@ -109,15 +109,34 @@ describe('the ChatOps resources', () => {
     ]);
   });
 
-  it('gives chat-action the readiness reads through the member roles, and publishes Amazon Q answers to its topic', () => {
+  it('gives chat-action the readiness reads, the snapshot creates without deletes, the idempotency table and its topic', () => {
     // Act
     const actions = statementsOf(jobRoleName(CHAT_JOBS.action)).flatMap((statement) => statement.Action);
 
     // Assess
     expect(actions).toEqual(
-      expect.arrayContaining(['rds:DescribeDBInstances', 'sts:AssumeRole', 'sns:Publish']),
+      expect.arrayContaining([
+        'rds:DescribeDBInstances',
+        'sts:AssumeRole',
+        'sns:Publish',
+        'rds:CreateDBSnapshot',
+        'rds:CreateDBClusterSnapshot',
+        'rds:AddTagsToResource',
+        'dynamodb:PutItem',
+      ]),
     );
-    expect(actions.filter((action) => action.startsWith('securityhub:'))).toEqual([]);
+    expect(
+      actions.filter((action) => action.startsWith('securityhub:') || action.startsWith('rds:Delete')),
+    ).toEqual([]);
+    synthesized.templates.audit.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          BACKUP_GUARD_IDEMPOTENCY_TABLE: { Ref: Match.stringLikeRegexp('^SnapshotsIdempotencyTable') },
+        }),
+      },
+      Timeout: 900,
+      MemorySize: 1769,
+    });
   });
 
   it('does not retry chat-action and drops work older than 25 minutes to its dead-letter queue', () => {
