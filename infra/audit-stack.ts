@@ -350,10 +350,7 @@ export function chatActionStatements(policy: Policy): PolicyStatement[] {
 
 /** The IAM5 findings of {@link chatActionStatements}, each with its reason. */
 export function chatActionAcknowledgements(policy: Policy): NagAcknowledgement[] {
-  return [
-    ...snapshotAcknowledgements(policy),
-    ...dumpsAcknowledgements(ownDumpLocations(policy)),
-  ];
+  return [...snapshotAcknowledgements(policy), ...dumpsAcknowledgements(ownDumpLocations(policy))];
 }
 
 /**

@@ -36,8 +36,9 @@ export const GCP_ENTRY_POINT = 'auditPitr';
 export const GCP_HANDLER_PATH = 'functions/handlers/gcp/audit-pitr.ts';
 /** The deployed function's name unless `--function-name` says otherwise. */
 export const DEFAULT_FUNCTION_NAME = 'certctl-audit-pitr';
-/** The GCP chat handler (both chat entry points), relative to the repository root. */
-export const CHAT_HANDLER_PATH = 'functions/handlers/gcp/chat.ts';
+/** The GCP chat handlers, relative to the repository root. */
+export const CHAT_SLACK_HANDLER_PATH = 'functions/handlers/gcp/chat-slack.ts';
+export const CHAT_ACTION_HANDLER_PATH = 'functions/handlers/gcp/chat-action.ts';
 /** The Secret Manager secret holding the Slack app's signing secret (its value is put by hand). */
 export const CHAT_SECRET_ID = 'certctl-backup-guard-slack-signing-secret';
 /** The Pub/Sub topic carrying chat commands from `chatSlack` to `chatAction`. */
@@ -735,7 +736,7 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
   {
     job: 'chat-slack',
     entryPoint: 'chatSlack',
-    handlerPath: CHAT_HANDLER_PATH,
+    handlerPath: CHAT_SLACK_HANDLER_PATH,
     trigger: { kind: 'slack' },
     accountDescription:
       'The certctl-backup-guard Slack endpoint: reads the signing secret and publishes commands to the chat topic',
@@ -745,7 +746,7 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
   {
     job: 'chat-action',
     entryPoint: 'chatAction',
-    handlerPath: CHAT_HANDLER_PATH,
+    handlerPath: CHAT_ACTION_HANDLER_PATH,
     trigger: { kind: 'chat-topic' },
     accountDescription: `Runs certctl-backup-guard chat commands: Cloud SQL snapshots and readiness (${CHAT_ACTION_ROLE_ID}), its request records`,
     variableSuffix: '_CHAT_ACTION',

@@ -3,12 +3,19 @@
  * delivers it (raw bytes in `rawBody`), published to the chat topic through the Pub/Sub REST call,
  * and the Pub/Sub event run by the action side, answering on a response_url on 127.0.0.1.
  */
+import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatWork } from '../../../functions/chatops/work.ts';
+import { type ChatWork, requestKeyOf } from '../../../functions/chatops/work.ts';
 import { chatopsPolicySchema } from '../../../functions/core/chatops-policy.ts';
+import { parsePolicy } from '../../../functions/core/policy.ts';
 import { pubsubDispatcher } from '../../../functions/gcp/chat-dispatch.ts';
-import { createChatActionFunction, createChatSlackFunction } from '../../../functions/handlers/gcp/chat.ts';
+import { cloudStorageRecords } from '../../../functions/gcp/chat-records.ts';
+import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
+import { createChatActionFunction, gcpChatActions } from '../../../functions/handlers/gcp/chat-action.ts';
+import { createChatSlackFunction } from '../../../functions/handlers/gcp/chat-slack.ts';
 import { fakeActions } from '../../chatops/fake-actions.ts';
+import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../../gcp/sim-setup.ts';
+import type { CloudSqlSim } from '../../sim/services/cloud-sql.ts';
 import { signedSlackEvent, slashCommandForm } from '../../sim/slack-client.ts';
 import { type SlackReceiver, slackView, startSlackReceiver } from '../../sim/slack-receiver.ts';
 
@@ -134,5 +141,68 @@ describe('the GCP chat functions', () => {
     const views = receiver.postsTo(url).map((post) => slackView(post.message));
     expect(views[0]).toContain('`certctl-premaint-certctl-sql-0123456789` restorable');
     expect(views[1]).toContain('no new snapshot was started');
+  });
+});
+
+describe('the GCP chat action over the real jobs', () => {
+  it('snapshots a Cloud SQL instance once for a request and its redelivery, with the records in Cloud Storage', async () => {
+    // Prepare: Cloud SQL and Cloud Storage on the simulator, real clients through the one factory.
+    const scenario = cloudSqlScenario([
+      instance('certctl-pg', { onDemandBackups: { durationMs: 100 } }),
+      instance('other-pg', { labels: {} }),
+    ]);
+    const { sim } = await startGcpSim(
+      {
+        ...scenario,
+        services: { ...scenario.services, gcs: { buckets: [{ name: 'certctl-ops-certctl-chat-requests' }] } },
+      },
+      { clock: () => new Date() },
+    );
+    const clients = new GcpClientFactory({ endpoint: sim.endpoint });
+    const storage = new Storage({ apiEndpoint: sim.endpoint });
+    const policy = parsePolicy({
+      gcp: { projects: [PROJECT] },
+      chatops: { slack: { teams: ['T0CERTCTL'] } },
+      snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.2 },
+    });
+    const { logger } = recordingLogger();
+    const handler = createChatActionFunction(() => ({
+      actions: gcpChatActions({
+        policy,
+        clients,
+        records: cloudStorageRecords(storage.bucket('certctl-ops-certctl-chat-requests')),
+      }),
+      logger,
+      replyHosts: ['127.0.0.1'],
+    }));
+    const url = receiver.responseUrl();
+    const command = { name: 'snapshot' as const, targets: [], reason: 'CA rotation', ticket: 'CHG-31' };
+    const work: ChatWork = {
+      command,
+      requestedBy: 'slack:T0CERTCTL/U0OPERATOR',
+      replyTo: { kind: 'slack', responseUrl: url },
+      requestKey: requestKeyOf(command, 'slack:T0CERTCTL/U0OPERATOR', 'trigger-31'),
+      acceptedAt: new Date().toISOString(),
+    };
+    const event = { data: { message: { data: Buffer.from(JSON.stringify(work)).toString('base64') } } };
+    const cloudSql = sim.service<CloudSqlSim>('cloudSql');
+
+    try {
+      // Act
+      await handler(event);
+      await handler(event);
+
+      // Assess
+      expect(cloudSql.backups.insertCalls).toBe(1);
+      const views = receiver.postsTo(url).map((post) => slackView(post.message));
+      expect(views.at(-2)).toMatch(
+        /\*certctl-pg\* \(gcp\/certctl-prod\/[a-z0-9-]+\): `certctl-premaint-certctl-pg-[0-9a-f]{10}` restorable/,
+      );
+      expect(views.at(-2)).toContain('*GO*');
+      expect(views.at(-1)).toContain('no new snapshot was started');
+    } finally {
+      await clients.close();
+      await sim.close();
+    }
   });
 });

@@ -1,0 +1,126 @@
+/**
+ * `chatAction` Cloud Function (2nd gen, triggered by the chat topic): the shared action side
+ * (functions/chatops/action.ts) over the snapshot and readiness jobs for the Cloud SQL instances of
+ * `gcp.projects`, answering on Slack's `response_url`. Pub/Sub delivers at least once, so a snapshot
+ * runs once per request key, with its records in Cloud Storage (functions/gcp/chat-records.ts); a
+ * redelivery gets the first result. Never throws for a command that failed (it is answered in chat,
+ * logged and counted), so Pub/Sub does not redeliver it.
+ */
+import * as functions from '@google-cloud/functions-framework';
+import { Storage } from '@google-cloud/storage';
+import { gcpSnapshotCloud } from '../../actions/snapshot/gcp.ts';
+import { type ChatActionMetric, runChatAction } from '../../chatops/action.ts';
+import type { ChatActions } from '../../chatops/actions.ts';
+import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
+import { type RequestRecordStore, runOncePerKey } from '../../chatops/once.ts';
+import { InputError } from '../../core/errors.ts';
+import type { StructuredLogger } from '../../core/logging.ts';
+import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { workOfPubsubEvent } from '../../gcp/chat-dispatch.ts';
+import { CHAT_RECORDS_BUCKET_ENV } from '../../gcp/chat-environment.ts';
+import { cloudStorageRecords } from '../../gcp/chat-records.ts';
+import { GcpClientFactory } from '../../gcp/clients.ts';
+import { gcpCollectors } from '../../gcp/collectors.ts';
+import { withCloudStorage } from '../../gcp/storage-client.ts';
+import { createGcpLogger } from './observability.ts';
+
+/** How long a request record is kept: the idempotency window, within the bucket's 2-day lifecycle. */
+const RECORD_KEEP_MS = 24 * 3_600_000;
+/** The function's timeout (the deployment's `--timeout=540s`), from which the claim expiry follows. */
+export const CHAT_ACTION_TIMEOUT_MS = 540_000;
+
+export interface GcpChatActionsDependencies {
+  readonly policy: Policy;
+  readonly clients: GcpClientFactory;
+  readonly records: RequestRecordStore;
+  readonly logger?: StructuredLogger;
+}
+
+/** The chat actions over the GCP jobs: Cloud SQL snapshots once per request key, readiness. */
+export function gcpChatActions(deps: GcpChatActionsDependencies): ChatActions {
+  return jobChatActions(
+    cloudChatJobs({
+      policy: deps.policy,
+      providers: ['gcp'],
+      clouds: (policy) => [gcpSnapshotCloud({ policy, clients: deps.clients })],
+      audit: { gcp: { clients: withCloudStorage(deps.clients), collectors: gcpCollectors } },
+      once: (requestKey, run) =>
+        runOncePerKey(requestKey, run, deps.records, {
+          keepMs: RECORD_KEEP_MS,
+          claimMs: CHAT_ACTION_TIMEOUT_MS,
+        }),
+      lastAudit: async () => ({
+        unavailable: 'the chat function reads no audit history; `readiness` runs the audit now',
+      }),
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    }),
+  );
+}
+
+export interface ChatActionFunctionDependencies {
+  readonly actions: ChatActions;
+  readonly logger: StructuredLogger;
+  readonly replyHosts?: readonly string[];
+  readonly now?: () => Date;
+  /** The function's timeout less what has passed (Cloud Run gives no remaining-time call). */
+  readonly remainingMs?: () => number;
+}
+
+/** The `chatAction` Pub/Sub function over `deps`; never throws for a command that failed. */
+export function createChatActionFunction(
+  deps: () => ChatActionFunctionDependencies,
+): (event: { readonly data?: unknown }) => Promise<void> {
+  return async (event) => {
+    const d = deps();
+    const counts: Partial<Record<ChatActionMetric, number>> = {};
+    const count = (metric: ChatActionMetric) => {
+      counts[metric] = (counts[metric] ?? 0) + 1;
+    };
+    let work: unknown;
+    try {
+      work = workOfPubsubEvent(event);
+    } catch (error) {
+      count('ChatCommandsFailed');
+      d.logger.error('chat work refused', { error: (error as Error).message, metrics: counts });
+      return;
+    }
+    const outcome = await runChatAction(work, {
+      actions: d.actions,
+      logger: d.logger,
+      count,
+      ...(d.replyHosts ? { replyHosts: d.replyHosts } : {}),
+      ...(d.now ? { now: d.now } : {}),
+      ...(d.remainingMs ? { remainingMs: d.remainingMs } : {}),
+    });
+    d.logger.info('chat action finished', { outcome: outcome.outcome, metrics: counts });
+  };
+}
+
+let container: ChatActionFunctionDependencies | undefined;
+
+function containerDependencies(): ChatActionFunctionDependencies {
+  if (!container) {
+    const bucket = process.env[CHAT_RECORDS_BUCKET_ENV]?.trim();
+    if (!bucket) {
+      throw new InputError(
+        `chatAction needs ${CHAT_RECORDS_BUCKET_ENV} (its records bucket); the deployment sets it`,
+      );
+    }
+    const clients = GcpClientFactory.fromEnv();
+    const logger = createGcpLogger('chat-action');
+    const storage = clients.endpoint ? new Storage({ apiEndpoint: clients.endpoint }) : new Storage();
+    container = {
+      actions: gcpChatActions({
+        policy: loadFunctionPolicy(),
+        clients,
+        records: cloudStorageRecords(storage.bucket(bucket)),
+        logger,
+      }),
+      logger,
+    };
+  }
+  const startedAt = Date.now();
+  return { ...container, remainingMs: () => CHAT_ACTION_TIMEOUT_MS - (Date.now() - startedAt) };
+}
+
+functions.cloudEvent('chatAction', createChatActionFunction(containerDependencies));

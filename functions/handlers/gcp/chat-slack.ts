@@ -1,0 +1,89 @@
+/**
+ * `chatSlack` Cloud Function (2nd gen, HTTP, public: Slack cannot present a Google identity, so
+ * every request is verified by its Slack signature before anything is parsed): the same `/backup-guard`
+ * command as the Lambda, through the shared Slack endpoint (functions/chatops/endpoint.ts): the same
+ * grammar, verification and authorization. The signing secret comes from Secret Manager as
+ * `SLACK_SIGNING_SECRET`, resolved once when the instance starts (`--set-secrets`). Long commands are
+ * published to the chat topic (functions/gcp/chat-dispatch.ts) for `chatAction`. Counts are logged
+ * as `metrics` on each request's last log entry, for log-based metrics and alerts.
+ */
+import * as functions from '@google-cloud/functions-framework';
+import { type ChatEndpointMetric, slackEndpoint } from '../../chatops/endpoint.ts';
+import type { HttpResponse, SlackEvent } from '../../chatops/middleware.ts';
+import type { ChatWork } from '../../chatops/work.ts';
+import type { ChatopsPolicy } from '../../core/chatops-policy.ts';
+import { InputError } from '../../core/errors.ts';
+import type { StructuredLogger } from '../../core/logging.ts';
+import { loadFunctionPolicy } from '../../core/policy.ts';
+import { pubsubDispatcher } from '../../gcp/chat-dispatch.ts';
+import { CHAT_TOPIC_ENV, SLACK_SECRET_VALUE_ENV } from '../../gcp/chat-environment.ts';
+import { GcpClientFactory } from '../../gcp/clients.ts';
+import { createGcpLogger } from './observability.ts';
+
+export interface ChatSlackFunctionDependencies {
+  readonly policy: ChatopsPolicy;
+  readonly signingSecret: string;
+  readonly dispatch: (work: ChatWork) => Promise<void>;
+  readonly logger: StructuredLogger;
+  readonly now?: () => Date;
+}
+
+/** The `chatSlack` HTTP function over `deps` (lazily built, once per instance). */
+export function createChatSlackFunction(deps: () => ChatSlackFunctionDependencies): functions.HttpFunction {
+  let endpoint: ((event: SlackEvent) => Promise<HttpResponse>) | undefined;
+  let log: StructuredLogger | undefined;
+  let counts: Partial<Record<ChatEndpointMetric, number>> = {};
+  return async (req, res) => {
+    if (req.method !== 'POST') {
+      res.status(405).set('Allow', 'POST').send('The Slack command is sent with POST.');
+      return;
+    }
+    if (!endpoint) {
+      const d = deps();
+      log = d.logger;
+      endpoint = slackEndpoint({
+        policy: d.policy,
+        signingSecret: async () => d.signingSecret,
+        dispatch: d.dispatch,
+        logger: d.logger,
+        count: (metric) => {
+          counts[metric] = (counts[metric] ?? 0) + 1;
+        },
+        ...(d.now ? { now: d.now } : {}),
+      });
+    }
+    counts = {};
+    // The signature covers the exact bytes Slack sent: the framework keeps them as rawBody.
+    const answer = await endpoint({
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([name, value]) => [
+          name,
+          Array.isArray(value) ? value.join(',') : value,
+        ]),
+      ),
+      body: (req.rawBody ?? Buffer.alloc(0)).toString('base64'),
+      isBase64Encoded: true,
+    });
+    log?.info('chat request answered', { status: answer.statusCode, metrics: counts });
+    res.status(answer.statusCode).set(answer.headers).send(answer.body);
+  };
+}
+
+function containerDependencies(): ChatSlackFunctionDependencies {
+  const signingSecret = process.env[SLACK_SECRET_VALUE_ENV]?.trim();
+  const topic = process.env[CHAT_TOPIC_ENV]?.trim();
+  if (!signingSecret || !topic) {
+    throw new InputError(
+      `chatSlack needs ${SLACK_SECRET_VALUE_ENV} (from Secret Manager) and ${CHAT_TOPIC_ENV}; the deployment sets both`,
+    );
+  }
+  const factory = GcpClientFactory.fromEnv();
+  return {
+    policy: loadFunctionPolicy().chatops,
+    signingSecret,
+    dispatch: pubsubDispatcher(() => factory.credentials(), topic),
+    logger: createGcpLogger('chat-slack'),
+  };
+}
+
+functions.http('chatSlack', createChatSlackFunction(containerDependencies));
