@@ -19,7 +19,7 @@ import type { Policy } from '../functions/core/policy.ts';
 import { type AuditSchedule, parseAuditSchedule } from '../functions/core/schedule.ts';
 import { REPO_ROOT } from './bundling.ts';
 import { ChatOps, chatOpsConfigured } from './chat-ops.ts';
-import { addImportLedger } from './import-ledger.ts';
+import { addImportLedger, grantLedgerRead } from './import-ledger.ts';
 import { type NagAcknowledgement, nagResource } from './nag.ts';
 import {
   type AwsDumpLocation,
@@ -187,7 +187,7 @@ export class AuditStack extends Stack {
         }),
       );
     }
-    if (policy.securityHub.enabled) addImportLedger(this, [...jobs.values()]);
+    const ledger = policy.securityHub.enabled ? addImportLedger(this, [...jobs.values()]) : undefined;
     this.snapshots = new SnapshotJobs(this, 'Snapshots', {
       policy,
       alarmTopic: this.alarmTopic,
@@ -208,6 +208,8 @@ export class AuditStack extends Stack {
           ...(props.logRetention ? { logRetention: props.logRetention } : {}),
         })
       : undefined;
+    // The chat status reads what the audits last published (the import ledgers), never writes them.
+    if (this.chatOps && ledger) grantLedgerRead(ledger, this.chatOps.action);
 
     new CfnOutput(this, 'AuditRoleArn', {
       value: auditPitr.role.roleArn,

@@ -7,7 +7,8 @@
  * finding on every read; the ledger is a cache, so it needs no versioning or backup.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Effect, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import {
   BlockPublicAccess,
   Bucket,
@@ -75,4 +76,38 @@ export function addImportLedger(scope: Construct, jobs: readonly ScheduledJob[])
     },
   ]);
   return bucket;
+}
+
+/**
+ * Let `role` read the ledgers (list the prefix, get the objects), never write them: the chat action
+ * summarizes what the audits last published for `status`.
+ */
+export function grantLedgerRead(bucket: Bucket, reader: { role: IRole; function: NodejsFunction }): void {
+  const bucketId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnBucket);
+  reader.role.addToPrincipalPolicy(
+    new PolicyStatement({
+      sid: 'ReadImportLedgers',
+      effect: Effect.ALLOW,
+      actions: ['s3:GetObject'],
+      resources: [bucket.arnForObjects(`${LEDGER_PREFIX}*`)],
+    }),
+  );
+  reader.role.addToPrincipalPolicy(
+    new PolicyStatement({
+      sid: 'ListImportLedgers',
+      effect: Effect.ALLOW,
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${LEDGER_PREFIX}*`] } },
+    }),
+  );
+  reader.function.addEnvironment(LEDGER_BUCKET_ENV, bucket.bucketName);
+  acknowledge(reader.role, [
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'The import ledger holds one object per account and region the audits publish to, named at run time; the read is limited to the ledger prefix of this one bucket.',
+      findings: [`Resource::<${bucketId}.Arn>/${LEDGER_PREFIX}*`],
+    },
+  ]);
 }

@@ -7,7 +7,13 @@
  * (S3 user guide, "How to prevent object overwrites with conditional writes":
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)
  */
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { errorCode } from '../core/errors.ts';
 import type { Destination } from '../publish/security-hub/asff.ts';
 import { LedgerConflictError, type LedgerStore, type StoredLedger } from '../publish/security-hub/ledger.ts';
@@ -85,4 +91,29 @@ export class S3LedgerStore implements LedgerStore {
 /** The ledger store of a deployment: `bucket` in `region`, with the factory's own (not a member's) credentials. */
 export function s3LedgerStore(factory: AwsClientFactory, bucket: string, region: string): S3LedgerStore {
   return new S3LedgerStore(factory.client(S3Client, region), bucket);
+}
+
+/** The destinations (account, region) that have a ledger in the bucket, from the object keys. */
+export async function listLedgerDestinations(
+  client: Pick<S3Client, 'send'>,
+  bucket: string,
+  prefix = LEDGER_PREFIX,
+): Promise<{ account: string; region: string }[]> {
+  const destinations: { account: string; region: string }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
+    for (const object of page.Contents ?? []) {
+      const match = /^(\d{12})\/([a-z0-9-]+)\.json\.gz$/.exec((object.Key ?? '').slice(prefix.length));
+      if (match?.[1] && match[2]) destinations.push({ account: match[1], region: match[2] });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return destinations;
 }

@@ -123,8 +123,12 @@ describe('the ChatOps resources', () => {
         'rds:CreateDBClusterSnapshot',
         'rds:AddTagsToResource',
         'dynamodb:PutItem',
+        // The import ledgers, read-only, for `status` (Security Hub publishing is on in this policy).
+        's3:GetObject',
+        's3:ListBucket',
       ]),
     );
+    expect(actions.filter((action) => action === 's3:PutObject' || action === 's3:DeleteObject')).toEqual([]);
     expect(
       actions.filter((action) => action.startsWith('securityhub:') || action.startsWith('rds:Delete')),
     ).toEqual([]);

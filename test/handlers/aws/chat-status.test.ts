@@ -1,0 +1,97 @@
+/**
+ * The chat `status` command's last audit, read from the import ledgers in the simulator's S3 as the
+ * scheduled audits leave them.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3LedgerStore } from '../../../functions/aws/ledger-store.ts';
+import { ledgerLastAudit } from '../../../functions/handlers/aws/chat-action.ts';
+import { productArn } from '../../../functions/publish/security-hub/asff.ts';
+import { encodeLedger } from '../../../functions/publish/security-hub/ledger.ts';
+import { simS3Client } from '../../sim/s3-support.ts';
+import { type Sim, startSim } from '../../sim/server.ts';
+
+const ACCOUNT = '111111111111';
+const BUCKETS = { full: 'certctl-ledger-full', empty: 'certctl-ledger-empty' };
+
+let sim: Sim;
+let s3: S3Client;
+beforeAll(async () => {
+  sim = await startSim({
+    scenario: {
+      regions: [{ name: 'eu-west-1' }, { name: 'us-east-1' }],
+      services: {
+        s3: {
+          buckets: Object.values(BUCKETS).map((name) => ({ name, account: ACCOUNT, region: 'eu-west-1' })),
+        },
+      },
+    },
+  });
+  s3 = simS3Client(sim, 'eu-west-1', 'path', ACCOUNT);
+});
+afterAll(async () => {
+  s3.destroy();
+  await sim.close();
+});
+
+function ledgerOf(
+  region: string,
+  findings: { id: string; status: string; updatedAt: string; archived?: boolean }[],
+) {
+  const destination = { account: ACCOUNT, region };
+  const arn = productArn({ ...destination, partition: 'aws' });
+  return encodeLedger({
+    ...destination,
+    productArn: arn,
+    reconciledAt: '2026-12-01T00:00:00.000Z',
+    findings: findings.map((finding) => ({
+      id: finding.id,
+      productArn: arn,
+      ...destination,
+      updatedAt: finding.updatedAt,
+      recordState: finding.archived ? ('ARCHIVED' as const) : ('ACTIVE' as const),
+      complianceStatus: finding.status,
+    })),
+  });
+}
+
+describe('the last audit of the chat status', () => {
+  it('counts the active findings of every ledger by status, with the newest update, and names a ledger it could not read', async () => {
+    // Prepare
+    const store = new S3LedgerStore(s3, BUCKETS.full);
+    await store.write(
+      { account: ACCOUNT, region: 'eu-west-1' },
+      ledgerOf('eu-west-1', [
+        { id: 'a', status: 'PASSED', updatedAt: '2026-12-02T09:00:00.000Z' },
+        { id: 'b', status: 'FAILED', updatedAt: '2026-12-02T10:00:00.000Z' },
+        { id: 'c', status: 'FAILED', updatedAt: '2026-12-02T11:00:00.000Z', archived: true },
+      ]),
+      undefined,
+    );
+    await store.write(
+      { account: ACCOUNT, region: 'us-east-1' },
+      new TextEncoder().encode('not a ledger'),
+      undefined,
+    );
+
+    // Act
+    const lastAudit = await ledgerLastAudit(s3, BUCKETS.full);
+
+    // Assess
+    expect(lastAudit).toEqual({
+      at: '2026-12-02T10:00:00.000Z',
+      counts: { PASSED: 1, FAILED: 1 },
+      source: expect.stringMatching(
+        /^as published to Security Hub, 1 account\/region; not read: 111111111111\/us-east-1 \(/,
+      ),
+    });
+  });
+
+  it('says no audit is on record when there is no ledger, rather than anything that reads as a pass', async () => {
+    // Act
+    const lastAudit = await ledgerLastAudit(s3, BUCKETS.empty);
+
+    // Assess
+    expect(lastAudit).toEqual({ unavailable: 'no audit has published yet' });
+  });
+});
