@@ -2,7 +2,7 @@
  * The Slack endpoint, whatever hosts it: the middy chain of the ChatOps middleware
  * (slackVerification -> slackAuthorization -> slackAcknowledgement, chatErrorResponse on error)
  * around a handler that answers `help`. The Lambda (functions/handlers/aws/chat-slack.ts) and the
- * Cloud Function (functions/handlers/gcp/chat.ts) differ only in how they deliver the event, read
+ * Cloud Function (functions/handlers/gcp/chat-slack.ts) differ only in how they deliver the event, read
  * the secret, hand the work off and record the counts.
  */
 import middy from '@middy/core';
