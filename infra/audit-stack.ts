@@ -304,21 +304,23 @@ export function alarmSourceConditions(): Record<string, Record<string, string>> 
   };
 }
 
+/** `sts:AssumeRole` on exactly the member roles of the policy; none when it lists no account. */
+function assumeMemberRolesStatements(policy: Policy): PolicyStatement[] {
+  const memberRoles = [...new Set(policy.aws.accounts.map((account) => account.roleArn))];
+  if (memberRoles.length === 0) return [];
+  return [
+    new PolicyStatement({
+      sid: 'AssumeConfiguredMemberRoles',
+      effect: Effect.ALLOW,
+      actions: ['sts:AssumeRole'],
+      resources: memberRoles,
+    }),
+  ];
+}
+
 /** The audit-pitr job's own permissions: the read statements, and assuming the member roles the policy lists. */
 function auditPitrStatements(policy: Policy): PolicyStatement[] {
-  const statements = auditReadStatements(policy);
-  const memberRoles = [...new Set(policy.aws.accounts.map((account) => account.roleArn))];
-  if (memberRoles.length > 0) {
-    statements.push(
-      new PolicyStatement({
-        sid: 'AssumeConfiguredMemberRoles',
-        effect: Effect.ALLOW,
-        actions: ['sts:AssumeRole'],
-        resources: memberRoles,
-      }),
-    );
-  }
-  return statements;
+  return [...auditReadStatements(policy), ...assumeMemberRolesStatements(policy)];
 }
 
 /**
@@ -328,26 +330,15 @@ function auditPitrStatements(policy: Policy): PolicyStatement[] {
  * deletes (chat never prunes).
  */
 export function chatActionStatements(policy: Policy): PolicyStatement[] {
-  const statements = [
+  return [
     ...rdsDescribeStatements(auditRegions(policy)),
     ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
     ...dumpsReadStatements(ownDumpLocations(policy)),
     ...snapshotWriteStatements(policy).filter(
       (statement) => !statement.actions.some((action) => action.startsWith('rds:Delete')),
     ),
+    ...assumeMemberRolesStatements(policy),
   ];
-  const memberRoles = [...new Set(policy.aws.accounts.map((account) => account.roleArn))];
-  if (memberRoles.length > 0) {
-    statements.push(
-      new PolicyStatement({
-        sid: 'AssumeConfiguredMemberRoles',
-        effect: Effect.ALLOW,
-        actions: ['sts:AssumeRole'],
-        resources: memberRoles,
-      }),
-    );
-  }
-  return statements;
 }
 
 /** The IAM5 findings of {@link chatActionStatements}, each with its reason. */

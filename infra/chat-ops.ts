@@ -39,17 +39,17 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CHAT_ACTION_FUNCTION_ENV } from '../functions/aws/chat-dispatch.ts';
 import { CHAT_NOTIFICATION_TOPIC_ENV } from '../functions/aws/chat-notifications.ts';
 import { SLACK_SECRET_ENV } from '../functions/aws/slack-secret.ts';
 import type { Policy } from '../functions/core/policy.ts';
 import { METRICS_NAMESPACE } from '../functions/handlers/aws/observability.ts';
-import { IDEMPOTENCY_TABLE_ENV } from '../functions/handlers/aws/snapshot.ts';
+import { IDEMPOTENCY_TABLE_ENV } from '../functions/jobs/idempotency.ts';
 import { REPO_ROOT } from './bundling.ts';
 import { acknowledge, type NagAcknowledgement } from './nag.ts';
-import { createJobFunction, type JobFunctionParts } from './scheduled-job.ts';
+import { createDeadLetterQueue, createJobFunction, type JobFunctionParts } from './scheduled-job.ts';
 
 export const CHAT_SLACK_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 'chat-slack.ts');
 export const CHAT_ACTION_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 'chat-action.ts');
@@ -139,18 +139,10 @@ export class ChatOps extends Construct {
       },
     ]);
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(this.deadLetterQueue, [
-      {
-        id: 'AwsSolutions-SQS3',
-        reason:
-          "This queue is the dead-letter queue itself (the action function's on-failure destination); a DLQ of a DLQ would only move the same undeliverable commands one hop further.",
-      },
-    ]);
+    this.deadLetterQueue = createDeadLetterQueue(
+      this,
+      "This queue is the dead-letter queue itself (the action function's on-failure destination); a DLQ of a DLQ would only move the same undeliverable commands one hop further.",
+    );
 
     this.notificationTopic = new Topic(this, 'NotificationTopic', {
       displayName: 'certctl-backup-guard chat answers (Amazon Q Developer)',

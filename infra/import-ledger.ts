@@ -39,34 +39,13 @@ export function addImportLedger(scope: Construct, jobs: readonly ScheduledJob[])
     // untouched this long belongs to a destination no longer published.
     lifecycleRules: [{ prefix: LEDGER_PREFIX, expiration: Duration.days(90) }],
   });
-  const bucketId = Stack.of(scope).getLogicalId(bucket.node.defaultChild as CfnBucket);
   for (const job of jobs) {
-    job.role.addToPolicy(
-      new PolicyStatement({
-        sid: 'ImportLedgerObjects',
-        effect: Effect.ALLOW,
-        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        resources: [bucket.arnForObjects(`${LEDGER_PREFIX}*`)],
-      }),
-    );
-    job.role.addToPolicy(
-      new PolicyStatement({
-        sid: 'ImportLedgerList',
-        effect: Effect.ALLOW,
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${LEDGER_PREFIX}*`] } },
-      }),
-    );
-    job.function.addEnvironment(LEDGER_BUCKET_ENV, bucket.bucketName);
-    acknowledge(job.role, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason:
-          'The import ledger holds one object per account and region the job publishes to, named at run time; the grant is limited to the ledger prefix of this one bucket.',
-        findings: [`Resource::<${bucketId}.Arn>/${LEDGER_PREFIX}*`],
-      },
-    ]);
+    grantLedger(bucket, job, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], {
+      objects: 'ImportLedgerObjects',
+      list: 'ImportLedgerList',
+      reason:
+        'The import ledger holds one object per account and region the job publishes to, named at run time; the grant is limited to the ledger prefix of this one bucket.',
+    });
   }
   acknowledge(bucket, [
     {
@@ -82,31 +61,51 @@ export function addImportLedger(scope: Construct, jobs: readonly ScheduledJob[])
  * Let `role` read the ledgers (list the prefix, get the objects), never write them: the chat action
  * summarizes what the audits last published for `status`.
  */
-export function grantLedgerRead(bucket: Bucket, reader: { role: IRole; function: NodejsFunction }): void {
+export function grantLedgerRead(bucket: Bucket, reader: LedgerUser): void {
+  grantLedger(bucket, reader, ['s3:GetObject'], {
+    objects: 'ReadImportLedgers',
+    list: 'ListImportLedgers',
+    reason:
+      'The import ledger holds one object per account and region the audits publish to, named at run time; the read is limited to the ledger prefix of this one bucket.',
+  });
+}
+
+/** A function that uses the ledgers, and its role. */
+interface LedgerUser {
+  readonly role: IRole;
+  readonly function: NodejsFunction;
+}
+
+/** `actions` on the ledger objects, listing their prefix, and the bucket's name in the environment. */
+function grantLedger(
+  bucket: Bucket,
+  user: LedgerUser,
+  actions: readonly string[],
+  names: { readonly objects: string; readonly list: string; readonly reason: string },
+): void {
   const bucketId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnBucket);
-  reader.role.addToPrincipalPolicy(
+  user.role.addToPrincipalPolicy(
     new PolicyStatement({
-      sid: 'ReadImportLedgers',
+      sid: names.objects,
       effect: Effect.ALLOW,
-      actions: ['s3:GetObject'],
+      actions: [...actions],
       resources: [bucket.arnForObjects(`${LEDGER_PREFIX}*`)],
     }),
   );
-  reader.role.addToPrincipalPolicy(
+  user.role.addToPrincipalPolicy(
     new PolicyStatement({
-      sid: 'ListImportLedgers',
+      sid: names.list,
       effect: Effect.ALLOW,
       actions: ['s3:ListBucket'],
       resources: [bucket.bucketArn],
       conditions: { StringLike: { 's3:prefix': [`${LEDGER_PREFIX}*`] } },
     }),
   );
-  reader.function.addEnvironment(LEDGER_BUCKET_ENV, bucket.bucketName);
-  acknowledge(reader.role, [
+  user.function.addEnvironment(LEDGER_BUCKET_ENV, bucket.bucketName);
+  acknowledge(user.role, [
     {
       id: 'AwsSolutions-IAM5',
-      reason:
-        'The import ledger holds one object per account and region the audits publish to, named at run time; the read is limited to the ledger prefix of this one bucket.',
+      reason: names.reason,
       findings: [`Resource::<${bucketId}.Arn>/${LEDGER_PREFIX}*`],
     },
   ]);

@@ -115,19 +115,10 @@ export class ScheduledJob extends Construct {
 
   constructor(scope: Construct, id: string, props: ScheduledJobProps) {
     super(scope, id);
-    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
-      // SSE-SQS, not a KMS key: EventBridge Scheduler cannot use the AWS-managed aws/sqs key.
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(this.deadLetterQueue, [
-      {
-        id: 'AwsSolutions-SQS3',
-        reason:
-          'This queue is the dead-letter queue itself (for the EventBridge Scheduler target and the Lambda on-failure destination); a DLQ of a DLQ would only move the same undeliverable runs one hop further.',
-      },
-    ]);
+    this.deadLetterQueue = createDeadLetterQueue(
+      this,
+      'This queue is the dead-letter queue itself (for the EventBridge Scheduler target and the Lambda on-failure destination); a DLQ of a DLQ would only move the same undeliverable runs one hop further.',
+    );
 
     const parts = createJobFunction(this, {
       job: props.job,
@@ -274,6 +265,21 @@ class ExactFunctionInvoke extends LambdaInvoke {
       }),
     );
   }
+}
+
+/**
+ * A dead-letter queue (child `DeadLetters` of `scope`): SSE-SQS, not a KMS key, because EventBridge
+ * Scheduler cannot use the AWS-managed aws/sqs key; TLS only; 14 days. `reason` says why the queue
+ * has no dead-letter queue of its own (cdk-nag AwsSolutions-SQS3).
+ */
+export function createDeadLetterQueue(scope: Construct, reason: string): Queue {
+  const queue = new Queue(scope, 'DeadLetters', {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  acknowledge(queue, [{ id: 'AwsSolutions-SQS3', reason }]);
+  return queue;
 }
 
 /** What {@link createJobFunction} makes: a job's Lambda with its own role and log group. */

@@ -4,20 +4,10 @@
  * functions/chatops/job-actions.ts implements it over the snapshot and readiness jobs, and tests
  * pass fakes. The shapes are what a chat reply shows, not the jobs' full results.
  */
+import type { TargetOutcome } from '../actions/snapshot/model.ts';
 
-/** How one target's snapshot ended. */
-export type ChatSnapshotOutcome =
-  /** Restorable (RDS `available`, Cloud SQL backup `SUCCESSFUL`). */
-  | 'available'
-  /** Created, still not restorable at the deadline. */
-  | 'creating'
-  | 'failed'
-  /** The target stayed busy (another backup, a modification) until the deadline. */
-  | 'busy'
-  /** The region's manual-snapshot quota would be exceeded. */
-  | 'quota'
-  /** An API error. */
-  | 'error';
+/** How one target's snapshot ended: the snapshot job's outcomes (available, creating, failed, busy, quota, error). */
+export type ChatSnapshotOutcome = TargetOutcome;
 
 export interface ChatSnapshotTarget {
   /** The database, as the operator names it (identifier or instance name). */

@@ -22,14 +22,13 @@ import { type ChatActionOptions, runChatAction } from '../../chatops/action.ts';
 import type { ChatStatus } from '../../chatops/actions.ts';
 import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
 import type { ChatWorkOutcome } from '../../chatops/run-work.ts';
-import { describeError, InputError } from '../../core/errors.ts';
+import { describeError } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
-import { oncePerRequestId } from '../../jobs/idempotency.ts';
+import { idempotencyTableName, oncePerRequestId } from '../../jobs/idempotency.ts';
 import { partitionOf, productArn } from '../../publish/security-hub/asff.ts';
 import { decodeLedger, type Ledger, ledgerSummary } from '../../publish/security-hub/ledger.ts';
 import { createObservability } from './observability.ts';
-import { IDEMPOTENCY_TABLE_ENV } from './snapshot.ts';
 
 export { ANSWER_MARGIN_MS } from '../../chatops/action.ts';
 
@@ -162,12 +161,7 @@ let container: ContainerDependencies | undefined;
 function containerDependencies(): ContainerDependencies {
   if (!container) {
     const policy = loadFunctionPolicy();
-    const tableName = process.env[IDEMPOTENCY_TABLE_ENV] ?? policy.snapshots.idempotencyTable;
-    if (!tableName) {
-      throw new InputError(
-        `no idempotency table: set ${IDEMPOTENCY_TABLE_ENV} or snapshots.idempotencyTable`,
-      );
-    }
+    const tableName = idempotencyTableName(policy);
     const homeRegion = process.env.AWS_REGION;
     const factory = new AwsClientFactory({ maxAttempts: policy.aws.maxAttempts, stsRegion: homeRegion });
     container = {

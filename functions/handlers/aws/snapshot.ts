@@ -17,13 +17,12 @@ import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
-import { idempotentByRequestId } from '../../jobs/idempotency.ts';
+import { idempotencyTableName, idempotentByRequestId } from '../../jobs/idempotency.ts';
 import { type MaintenanceJobResult, runMaintenanceJob } from '../../jobs/maintenance.ts';
 import { runSnapshotJob, type SnapshotJobResult, type SnapshotRequest } from '../../jobs/snapshot.ts';
 import { createObservability } from './observability.ts';
 
-/** The environment variable naming the idempotency table (set by the deployment). */
-export const IDEMPOTENCY_TABLE_ENV = 'BACKUP_GUARD_IDEMPOTENCY_TABLE';
+export { IDEMPOTENCY_TABLE_ENV } from '../../jobs/idempotency.ts';
 
 export const snapshotEventSchema = z.strictObject({
   requestId: z.string().min(1).max(256),
@@ -149,11 +148,7 @@ let dependencies: SnapshotHandlerDependencies | undefined;
 function defaultDependencies(): SnapshotHandlerDependencies {
   if (!dependencies) {
     const policy = loadFunctionPolicy();
-    const tableName = process.env[IDEMPOTENCY_TABLE_ENV] ?? policy.snapshots.idempotencyTable;
-    if (!tableName)
-      throw new InputError(
-        `no idempotency table: set ${IDEMPOTENCY_TABLE_ENV} or snapshots.idempotencyTable`,
-      );
+    const tableName = idempotencyTableName(policy);
     const homeRegion = process.env.AWS_REGION;
     const factory = new AwsClientFactory({ maxAttempts: policy.aws.maxAttempts, stsRegion: homeRegion });
     dependencies = {
