@@ -8,6 +8,7 @@ import { runChatWork } from '../../functions/chatops/run-work.ts';
 import { type ChatWork, requestKeyOf } from '../../functions/chatops/work.ts';
 import { type SlackReceiver, slackView, startSlackReceiver } from '../sim/slack-receiver.ts';
 import { fakeActions } from './fake-actions.ts';
+import { recordingLogger } from './recording-logger.ts';
 
 let receiver: SlackReceiver;
 beforeAll(async () => {
@@ -16,15 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await receiver.close();
 });
-
-function recordingLogger() {
-  const lines: string[] = [];
-  const log =
-    (level: string) =>
-    (message: string, ...attributes: Record<string, unknown>[]) =>
-      lines.push(JSON.stringify({ level, message, ...Object.assign({}, ...attributes) }));
-  return { lines, logger: { info: log('info'), warn: log('warn'), error: log('error') } };
-}
 
 function snapshotWork(responseUrl: string, targets = ['certctl-prod-db', 'certctl-ra-db']): ChatWork {
   const command = { name: 'snapshot' as const, targets, reason: 'CA rotation', ticket: 'CHG-42' };

@@ -7,15 +7,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AwsClientFactory } from '../../functions/aws/clients.ts';
-import type { ChatWork } from '../../functions/chatops/work.ts';
 import type { Policy } from '../../functions/core/policy.ts';
-import { awsChatActions, chatAction } from '../../functions/handlers/aws/chat-action.ts';
-import { createSlackHandler } from '../../functions/handlers/aws/chat-slack.ts';
 import { METRICS_NAMESPACE } from '../../functions/handlers/aws/observability.ts';
 import { type CapturedOutput, capturePowertoolsOutput } from '../handlers/aws/powertools-output.ts';
 import { type LocalDynamo, startLocalDynamo } from '../jobs/dynalite.ts';
-import { simCredentials } from '../sim/accounts.ts';
+import { localChatDeployment } from '../sim/chat-deployment.ts';
 import { signedSlackEvent, slashCommandForm } from '../sim/slack-client.ts';
 import { type SlackReceiver, slackView, startSlackReceiver } from '../sim/slack-receiver.ts';
 import { fastPolicy, type SnapshotHarness, startSnapshotHarness } from './snapshot-support.ts';
@@ -50,49 +46,24 @@ afterEach(() => {
   output.restore();
 });
 
-/** The two Lambdas, wired as deployed: the hand-off is queued, like Lambda's asynchronous invoke. */
+/** The two Lambdas, wired as deployed (test/sim/chat-deployment.ts). */
 function deployment() {
-  const factory = new AwsClientFactory({
-    maxAttempts: 2,
-    credentials: simCredentials(),
+  const local = localChatDeployment({
     endpoint: harness.sim.endpoint,
-  });
-  const queued: Promise<unknown>[] = [];
-  const actionObservability = {
-    logger: new Logger({ serviceName: 'chat-action' }),
-    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'chat-action' }),
-  };
-  const slack = createSlackHandler({
-    policy: policy.chatops,
-    signingSecret: { get: async () => SECRET, refresh: async () => undefined },
-    dispatch: async (work: ChatWork) => {
-      const payload = JSON.stringify(work);
-      queued.push(
-        new Promise((delivered) => setImmediate(delivered)).then(() =>
-          chatAction(JSON.parse(payload), {
-            actions: awsChatActions({
-              policy,
-              factory,
-              homeRegion: 'eu-west-1',
-              dynamo: dynamo.client,
-              tableName: dynamo.tableName,
-            }),
-            ...actionObservability,
-            replyHosts: ['127.0.0.1'],
-            progressSettleMs: 20,
-          }),
-        ),
-      );
-    },
-    logger: new Logger({ serviceName: 'chat-slack' }),
-    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'chat-slack' }),
+    policy,
+    dynamo,
+    signingSecret: SECRET,
+    observability: (service) => ({
+      logger: new Logger({ serviceName: service }),
+      metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service }),
+    }),
+    progressSettleMs: 20,
   });
   return {
-    slack: (event: Parameters<typeof slack>[0]) => slack(event, {}),
-    /** Wait for every queued action to finish. */
+    slack: local.slack,
     settle: async () => {
-      await Promise.all(queued);
-      factory.destroy();
+      await local.settle();
+      local.close();
     },
   };
 }

@@ -14,6 +14,7 @@ import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
 import { createChatActionFunction, gcpChatActions } from '../../../functions/handlers/gcp/chat-action.ts';
 import { createChatSlackFunction } from '../../../functions/handlers/gcp/chat-slack.ts';
 import { fakeActions } from '../../chatops/fake-actions.ts';
+import { recordingLogger } from '../../chatops/recording-logger.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../../gcp/sim-setup.ts';
 import type { CloudSqlSim } from '../../sim/services/cloud-sql.ts';
 import { signedSlackEvent, slashCommandForm } from '../../sim/slack-client.ts';
@@ -34,15 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await receiver.close();
 });
-
-function recordingLogger() {
-  const lines: string[] = [];
-  const log =
-    (level: string) =>
-    (message: string, ...attributes: Record<string, unknown>[]) =>
-      lines.push(JSON.stringify({ level, message, ...Object.assign({}, ...attributes) }));
-  return { lines, logger: { info: log('info'), warn: log('warn'), error: log('error') } };
-}
 
 /** The Functions Framework's request and response, as far as the function uses them. */
 function exchange(body: string, headers: Record<string, string | undefined>) {

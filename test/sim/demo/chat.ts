@@ -7,15 +7,11 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { AwsClientFactory } from '../../../functions/aws/clients.ts';
-import type { HttpResponse } from '../../../functions/chatops/middleware.ts';
-import type { ChatWork } from '../../../functions/chatops/work.ts';
+import type { HttpResponse, SlackEvent } from '../../../functions/chatops/middleware.ts';
 import { loadPolicyFile } from '../../../functions/core/policy-file.ts';
-import { awsChatActions, chatAction } from '../../../functions/handlers/aws/chat-action.ts';
-import { createSlackHandler } from '../../../functions/handlers/aws/chat-slack.ts';
 import { METRICS_NAMESPACE } from '../../../functions/handlers/aws/observability.ts';
 import { startLocalDynamo } from '../../jobs/dynalite.ts';
-import { simCredentials } from '../accounts.ts';
+import { localChatDeployment } from '../chat-deployment.ts';
 import type { RdsService } from '../services/rds.ts';
 import { signedSlackEvent, slashCommandForm } from '../slack-client.ts';
 import { slackView, startSlackReceiver } from '../slack-receiver.ts';
@@ -51,48 +47,23 @@ export async function chatChapter({ sim, out, bold, policy: policyFile }: DemoCo
   const policy = await loadPolicyFile(policyFile);
   const dynamo = await startLocalDynamo(policy.snapshots.idempotencyTable);
   const receiver = await startSlackReceiver();
-  const factory = new AwsClientFactory({
-    maxAttempts: 2,
-    credentials: simCredentials(),
-    endpoint: sim.endpoint,
-  });
   const rds = sim.service<RdsService>('rds');
-  const queued: Promise<unknown>[] = [];
-  const metrics = quietObservability('chat-slack').metrics;
-  const slack = createSlackHandler({
-    policy: policy.chatops,
-    signingSecret: { get: async () => DEMO_SIGNING_SECRET, refresh: async () => undefined },
-    // Lambda's asynchronous invoke: the action runs after the acknowledgement went back to Slack.
-    dispatch: async (work: ChatWork) => {
-      const payload = JSON.stringify(work);
-      queued.push(
-        new Promise((delivered) => setImmediate(delivered)).then(() =>
-          chatAction(JSON.parse(payload), {
-            actions: awsChatActions({
-              policy,
-              factory,
-              homeRegion: 'eu-west-1',
-              dynamo: dynamo.client,
-              tableName: dynamo.tableName,
-            }),
-            ...quietObservability('chat-action'),
-            replyHosts: ['127.0.0.1'],
-            progressSettleMs: 500,
-          }),
-        ),
-      );
-    },
-    logger: quietObservability('chat-slack').logger,
-    metrics,
+  const chat = localChatDeployment({
+    endpoint: sim.endpoint,
+    policy,
+    dynamo,
+    signingSecret: DEMO_SIGNING_SECRET,
+    observability: quietObservability,
+    progressSettleMs: 500,
   });
   const write = process.stdout.write;
-  const send = async (title: string, event: Parameters<typeof slack>[0]) => {
+  const send = async (title: string, event: SlackEvent) => {
     out(`\n${bold(title)}\n`);
     // The endpoint's metrics (EMF on stdout in Lambda) stay out of the demo's output.
     process.stdout.write = (() => true) as typeof process.stdout.write;
     let answer: HttpResponse;
     try {
-      answer = await slack(event, {});
+      answer = await chat.slack(event);
     } finally {
       process.stdout.write = write;
     }
@@ -132,7 +103,7 @@ export async function chatChapter({ sim, out, bold, policy: policyFile }: DemoCo
       `U0INTERN: /backup-guard ${text}`,
       signedSlackEvent(slashCommandForm(text, { user_id: 'U0INTERN' }), DEMO_SIGNING_SECRET, now),
     );
-    await Promise.all(queued.splice(0));
+    await chat.settle();
     out(`\n${bold('What the channel sees from the action function')}\n`);
     showPosts(url);
     out(
@@ -147,11 +118,11 @@ export async function chatChapter({ sim, out, bold, policy: policyFile }: DemoCo
         new Date(),
       ),
     );
-    await Promise.all(queued.splice(0));
+    await chat.settle();
     showPosts(readinessUrl);
     return 0;
   } finally {
-    factory.destroy();
+    chat.close();
     await receiver.close();
     await dynamo.close();
   }
