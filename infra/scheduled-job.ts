@@ -56,37 +56,29 @@ export const AUDIT_MIN_MEMORY_MB = 384;
  */
 export const AUDIT_MEMORY_MB = 1769;
 
-export interface ScheduledJobProps {
-  /** The job's name: the Powertools `service` its metrics carry, and the suffix of its role name. */
-  readonly job: string;
-  /** What the job does, for the function's and the role's descriptions. */
-  readonly description: string;
-  /** The handler file (exports `handler`). */
-  readonly entry: string;
-  /** The validated policy: bundled with the code as the function's configuration. */
-  readonly policy: Policy;
+export interface ScheduledJobProps
+  extends Pick<
+    JobFunctionProps,
+    | 'job'
+    | 'description'
+    | 'entry'
+    | 'policy'
+    | 'statements'
+    | 'acknowledgements'
+    | 'roleName'
+    | 'logRetention'
+  > {
   readonly schedule: AuditSchedule;
-  /** The job's own permissions, nothing else. */
-  readonly statements: readonly PolicyStatement[];
-  /** Why each wildcard of those statements is needed (cdk-nag AwsSolutions-IAM5). */
-  readonly acknowledgements: readonly NagAcknowledgement[];
   /** Where the alarms notify. */
   readonly alarmTopic: ITopic;
   /** The metric that is 1 when a run completed; the not-completed alarm watches its maximum. */
   readonly completionMetric: string;
   /**
-   * Name of the job's role.
-   * @default jobRoleName(job)
-   */
-  readonly roleName?: string;
-  /** @default RetentionDays.THREE_MONTHS */
-  readonly logRetention?: RetentionDays;
-  /**
    * Lambda timeout; keep it below the schedule interval so runs do not overlap.
    * @default Duration.minutes(5)
    */
   readonly timeout?: Duration;
-  /** @default 256 */
+  /** @default AUDIT_MEMORY_MB */
   readonly memorySize?: number;
 }
 
