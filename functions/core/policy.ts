@@ -8,6 +8,7 @@ import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
+import { keysPolicySchema } from './keys-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
@@ -59,6 +60,11 @@ export const MOVED_POLICY_FIELDS: Readonly<Record<string, string>> = {
 export const policySchema = z
   .strictObject({
     pitr: pitrSection.prefault({}).describe('The PITR audit (RDS, Aurora, Cloud SQL).'),
+    keys: keysPolicySchema
+      .optional()
+      .describe(
+        'The key-material audit (Secrets Manager, Secret Manager); absent: no key material is audited.',
+      ),
     targets: z
       .strictObject({
         tags: z
@@ -158,6 +164,11 @@ export const policySchema = z
           .min(1)
           .default('rate(1 hour)')
           .describe('EventBridge Scheduler / Cloud Scheduler expression for the PITR audit.'),
+        auditKeys: z
+          .string()
+          .min(1)
+          .default('rate(1 day)')
+          .describe('EventBridge Scheduler / Cloud Scheduler expression for the key-material audit.'),
       })
       .prefault({}),
     alarms: z
@@ -179,12 +190,14 @@ export const policySchema = z
         });
       }
     });
-    try {
-      parseAuditSchedule(policy.schedules.auditPitr);
-    } catch (error) {
-      if (!(error instanceof PolicyError)) throw error;
-      for (const issue of error.issues) {
-        context.addIssue({ code: 'custom', path: issue.path.split('.'), message: issue.message });
+    for (const [name, schedule] of Object.entries(policy.schedules)) {
+      try {
+        parseAuditSchedule(schedule);
+      } catch (error) {
+        if (!(error instanceof PolicyError)) throw error;
+        for (const issue of error.issues) {
+          context.addIssue({ code: 'custom', path: ['schedules', name], message: issue.message });
+        }
       }
     }
     // GCP findings can only land in one AWS account and region (Security Hub accepts findings for
