@@ -4,10 +4,16 @@
  */
 import { type Check, defineRegistry } from '../core/check.ts';
 import type { PitrFact } from '../core/facts.ts';
+import type { KeySecretFact } from '../core/key-facts.ts';
+import { keysChecks } from './keys/index.ts';
 import { pitrChecks } from './pitr/index.ts';
 
 /** A check of any group; the union grows as the dumps and keys groups land. */
-export type AnyCheck = Check<PitrFact>;
+export type AnyCheck = Check<PitrFact> | Check<KeySecretFact>;
 
-/** Every check, grouped by subject in catalog order. */
-export const allChecks: readonly AnyCheck[] = defineRegistry<PitrFact>([...pitrChecks]);
+const catalog: readonly AnyCheck[] = [...pitrChecks, ...keysChecks];
+
+/** Every check, grouped by subject in catalog order (ids unique across groups). */
+export const allChecks: readonly AnyCheck[] = defineRegistry(
+  catalog as readonly Check<unknown>[],
+) as readonly AnyCheck[];

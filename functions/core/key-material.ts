@@ -9,8 +9,8 @@
  * messages are never quoted (JSON.parse and OpenSSL may echo the input), only their error codes.
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import type { ContentProblem, ItemContent } from './key-facts.ts';
-import type { InventoryItem } from './keys-policy.ts';
+import type { ContentProblem, ContentReading, ItemContent } from './key-facts.ts';
+import { type InventoryItem, type SecretLocation, secretKey } from './keys-policy.ts';
 import { DAY_MS } from './time.ts';
 
 /** A secret's value as the API returned it (SecretString or SecretBinary / payload.data). */
@@ -351,4 +351,95 @@ export function caFingerprints(body: Uint8Array): string[] {
   const certs = ders.map((der) => new X509Certificate(der));
   const cas = certs.filter((cert) => cert.ca);
   return (cas.length > 0 ? cas : certs).map((cert) => cert.fingerprint256);
+}
+
+/** A secret of the inventory and the items it backs. */
+export interface InventorySecret {
+  readonly location: SecretLocation;
+  readonly items: readonly InventoryItem[];
+}
+
+/** A secret's value as read, or why it could not be read. */
+export type ValueReading =
+  | { readonly state: 'read'; readonly value: SecretValue }
+  | { readonly state: 'unknown'; readonly reason: string };
+
+/** The inventory grouped by backing secret, in inventory order. */
+export function inventorySecrets(items: readonly InventoryItem[]): InventorySecret[] {
+  const bySecret = new Map<string, { location: SecretLocation; items: InventoryItem[] }>();
+  for (const item of items) {
+    const key = secretKey(item.location);
+    const entry = bySecret.get(key) ?? { location: item.location, items: [] };
+    entry.items.push(item);
+    bySecret.set(key, entry);
+  }
+  return [...bySecret.values()];
+}
+
+/**
+ * The secrets whose values judging `secrets` needs: their own, and those of partner items (the
+ * certificate a key must match, the CA an RA certificate must chain to), wherever they live.
+ */
+export function secretsToRead(
+  secrets: readonly InventorySecret[],
+  inventory: readonly InventoryItem[],
+): InventorySecret[] {
+  const byId = new Map(inventory.map((item) => [item.id, item]));
+  const wanted = new Map(secrets.map((secret) => [secretKey(secret.location), secret]));
+  for (const secret of secrets) {
+    for (const item of secret.items) {
+      for (const partnerId of [item.certificate, item.issuer]) {
+        const partner = partnerId ? byId.get(partnerId) : undefined;
+        if (!partner) continue;
+        const key = secretKey(partner.location);
+        if (!wanted.has(key)) {
+          wanted.set(key, {
+            location: partner.location,
+            items: inventory.filter((other) => secretKey(other.location) === key),
+          });
+        }
+      }
+    }
+  }
+  return [...wanted.values()];
+}
+
+/**
+ * The content reading of each secret, from the values read (keyed by {@link secretKey}). Binary
+ * values are zeroed afterwards and the map cleared: values do not outlive the analysis.
+ */
+export function contentReadings(
+  secrets: readonly InventorySecret[],
+  inventory: readonly InventoryItem[],
+  values: Map<string, ValueReading>,
+  options: Omit<AnalyzeOptions, 'valueOf'>,
+): Map<string, ContentReading> {
+  const byId = new Map(inventory.map((item) => [item.id, item]));
+  const itemValueOf = (itemId: string): ItemValue | undefined => {
+    const item = byId.get(itemId);
+    if (!item) return undefined;
+    const reading = values.get(secretKey(item.location));
+    if (!reading) return undefined;
+    if (reading.state === 'unknown') return reading;
+    return itemValue(reading.value, item.jsonKey);
+  };
+  const readings = new Map<string, ContentReading>();
+  try {
+    for (const secret of secrets) {
+      const key = secretKey(secret.location);
+      const reading = values.get(key);
+      if (!reading) readings.set(key, { state: 'not-inspected' });
+      else if (reading.state === 'unknown') readings.set(key, { state: 'unknown', reason: reading.reason });
+      else {
+        readings.set(key, {
+          state: 'read',
+          items: secret.items.map((item) => analyzeItem(item, { ...options, valueOf: itemValueOf })),
+        });
+      }
+    }
+  } finally {
+    for (const reading of values.values()) if (reading.state === 'read') reading.value.binary?.fill(0);
+    values.clear();
+  }
+  return readings;
 }

@@ -157,23 +157,43 @@ async function planProvider(
   request: AuditRequest,
   deps: AuditDependencies,
 ): Promise<PlannedScope[]> {
+  // Groups with their own scope list (the keys inventory) are planned from the policy alone.
+  const planOf = (name: CheckGroup) => checkGroup(name)?.plan?.[provider];
+  const shared = groups.filter((group) => planOf(group) === undefined);
+  const own = groups.filter((group) => planOf(group) !== undefined);
   if (provider === 'aws') {
     if (!deps.aws) throw new InputError('AWS is audited but no AWS clients were configured');
-    return planAwsScopes(deps.policy, deps.aws.factory, {
-      groups,
+    const regions = request.regions && request.regions.length > 0 ? new Set(request.regions) : undefined;
+    const ownScopes = own.flatMap((group) =>
+      (checkGroup(group)?.plan?.aws?.(deps.policy) ?? [])
+        .filter((target) => !regions || regions.has(target.region))
+        .map((target) => ({
+          scope: { provider: 'aws' as const, account: target.account, region: target.region, group },
+        })),
+    );
+    if (shared.length === 0) return ownScopes;
+    const sharedScopes = await planAwsScopes(deps.policy, deps.aws.factory, {
+      groups: shared,
       ...(request.regions ? { regions: request.regions } : {}),
       ...(deps.aws.homeRegion ? { homeRegion: deps.aws.homeRegion } : {}),
     });
+    return [...sharedScopes, ...ownScopes];
   }
   if (!deps.gcp) throw new InputError('GCP is audited but no GCP clients were configured');
   const projects = request.projects ?? deps.policy.gcp.projects;
+  const ownScopes = own.flatMap((group) =>
+    (checkGroup(group)?.plan?.gcp?.(deps.policy) ?? [])
+      .filter((project) => !request.projects || request.projects.includes(project))
+      .flatMap((project) => planGcpScopes(deps.policy, { groups: [group], projects: [project] })),
+  );
+  if (shared.length === 0) return ownScopes;
   if (projects.length === 0) {
     // An audit with nothing to audit would report green forever.
     throw new InputError(
       'no GCP project to audit: list them in the policy (gcp.projects) or pass them with the run (--project)',
     );
   }
-  return planGcpScopes(deps.policy, { groups, projects });
+  return [...planGcpScopes(deps.policy, { groups: shared, projects }), ...ownScopes];
 }
 
 /** A planned scope made runnable: its group's checks, and `collect` reading its facts with `deps`. */

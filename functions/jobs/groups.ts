@@ -7,11 +7,14 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import type { AuditedAccount, AwsClientFactory } from '../aws/clients.ts';
 import { collectRdsPitrFacts } from '../aws/rds.ts';
+import { awsKeyScopes, collectAwsKeyFacts } from '../aws/secrets-manager.ts';
+import { keysChecks } from '../checks/keys/index.ts';
 import { pitrChecks } from '../checks/pitr/index.ts';
 import type { Check } from '../core/check.ts';
 import { CHECK_GROUP_NAME, type CheckGroup, type ResourceRef } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import { type CloudSqlApi, readCloudSqlPitrFacts } from '../gcp/cloud-sql.ts';
+import { gcpKeyProjects, readGcpKeyFacts, type SecretManagerApi } from '../gcp/secret-manager.ts';
 
 /** Where an AWS collector reads one scope: the account (with its role) and region, and the clients. */
 export interface AwsScopeReader {
@@ -25,6 +28,8 @@ export interface AwsScopeReader {
 /** The GCP clients a collector may use (the GCP client factory fits). */
 export interface GcpClientSource {
   cloudSql(): CloudSqlApi;
+  /** Secret Manager (the keys group); absent in sources that serve Cloud SQL only. */
+  secretManager?(): SecretManagerApi;
 }
 
 /** Where a GCP collector reads one scope: the project (all its regions) and the clients. */
@@ -51,6 +56,15 @@ export interface CheckGroupDefinition<F extends GroupFact = GroupFact> {
     readonly aws?: (reader: AwsScopeReader) => Promise<readonly F[]>;
     readonly gcp?: (reader: GcpScopeReader) => Promise<readonly F[]>;
   };
+  /**
+   * The scopes the group needs, when that is fewer than every (account, region) or project: the
+   * keys group reads only where its inventory names secrets. Plain data from the policy, so the
+   * plan still serializes. Absent: the shared planner's accounts x regions, and every project.
+   */
+  readonly plan?: {
+    readonly aws?: (policy: Policy) => readonly { readonly account: string; readonly region: string }[];
+    readonly gcp?: (policy: Policy) => readonly string[];
+  };
 }
 
 /** Define a group with its fact type checked, for the registry below. */
@@ -72,6 +86,22 @@ const pitrGroup = defineCheckGroup({
     gcp: ({ clients, project, policy, now }) =>
       readCloudSqlPitrFacts(clients.cloudSql(), project, policy, { now }),
   },
+});
+
+const keysGroup = defineCheckGroup({
+  name: 'keys',
+  summary:
+    "key-material backups in Secrets Manager and Secret Manager (certctl's CA, RA, OCSP and TLS keys, secrets)",
+  checks: keysChecks,
+  collect: {
+    aws: ({ factory, account, region, policy, now }) =>
+      collectAwsKeyFacts(factory, { account: account.accountId, region }, policy, { now }),
+    gcp: ({ clients, project, policy, now }) => {
+      if (!clients.secretManager) throw new Error('the GCP clients of this run cannot read Secret Manager');
+      return readGcpKeyFacts(clients.secretManager(), project, policy, { now });
+    },
+  },
+  plan: { aws: awsKeyScopes, gcp: gcpKeyProjects },
 });
 
 const registry = new Map<CheckGroup, CheckGroupDefinition>();
@@ -103,6 +133,7 @@ export function registerCheckGroup(group: CheckGroupDefinition): () => void {
 }
 
 registerCheckGroup(pitrGroup);
+registerCheckGroup(keysGroup);
 
 /** Every registered group, in registration order. */
 export function checkGroups(): CheckGroupDefinition[] {
