@@ -3,7 +3,7 @@
  * engine over facts at the fixed `NOW`: one database of every status, so the rows, their order and
  * the bars come from what the checks really put in `observed` and `required`.
  */
-import { allChecks } from '../../functions/checks/index.ts';
+import { pitrChecks } from '../../functions/checks/pitr/index.ts';
 import { type AuditReport, runAudit, type ScopePlan } from '../../functions/core/audit.ts';
 import type { PitrFact } from '../../functions/core/facts.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
@@ -99,7 +99,7 @@ export async function auditOf(
       },
     });
   }
-  return runAudit({ plans, checks: allChecks, policy: parsePolicy({}), now: () => NOW });
+  return runAudit({ plans, checks: pitrChecks, policy: parsePolicy({}), now: () => NOW });
 }
 
 /** One database of every status and an unreadable region. */
