@@ -17,6 +17,7 @@ import { SqlBackupRunsServiceClient } from '@google-cloud/sql/build/src/v1/sql_b
 import { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
 import { PassThroughClient } from 'google-auth-library';
 import type { CloudSqlApi } from './cloud-sql.ts';
+import { type SecretManagerApi, SecretManagerRestClient } from './secret-manager.ts';
 
 export interface GcpClientFactoryOptions {
   /**
@@ -24,10 +25,14 @@ export interface GcpClientFactoryOptions {
    * REST transport to it without authentication. Production leaves it unset.
    */
   readonly endpoint?: string;
+  /** Base URL of a local Secret Manager API; the Cloud SQL endpoint when absent (one simulator serves both). */
+  readonly secretManagerEndpoint?: string;
 }
 
 /** Environment variable naming the Cloud SQL Admin endpoint override (the simulator). */
 export const CLOUD_SQL_ENDPOINT_ENV = 'BACKUP_GUARD_CLOUDSQL_ENDPOINT';
+/** Environment variable naming the Secret Manager endpoint override (the simulator). */
+export const SECRET_MANAGER_ENDPOINT_ENV = 'BACKUP_GUARD_SECRETMANAGER_ENDPOINT';
 
 /**
  * The one retry policy for Cloud SQL Admin reads. The generated config retries nothing
@@ -97,6 +102,7 @@ export class GcpClientFactory {
   readonly #options: GcpClientFactoryOptions;
   #instances: SqlInstancesServiceClient | undefined;
   #backupRuns: SqlBackupRunsServiceClient | undefined;
+  #secretManager: SecretManagerApi | undefined;
 
   constructor(options: GcpClientFactoryOptions = {}) {
     this.#options = options;
@@ -107,7 +113,11 @@ export class GcpClientFactory {
   /** Options from the environment: {@link CLOUD_SQL_ENDPOINT_ENV} when set. */
   static fromEnv(env: NodeJS.ProcessEnv = process.env): GcpClientFactory {
     const endpoint = env[CLOUD_SQL_ENDPOINT_ENV]?.trim();
-    return new GcpClientFactory(endpoint ? { endpoint } : {});
+    const secretManagerEndpoint = env[SECRET_MANAGER_ENDPOINT_ENV]?.trim();
+    return new GcpClientFactory({
+      ...(endpoint ? { endpoint } : {}),
+      ...(secretManagerEndpoint ? { secretManagerEndpoint } : {}),
+    });
   }
 
   /** The `SqlInstancesServiceClient` (instances.list, instances.getLatestRecoveryTime, …). */
@@ -135,6 +145,13 @@ export class GcpClientFactory {
   /** The read API the Cloud SQL adapter needs, backed by the cached clients. */
   cloudSql(): CloudSqlApi {
     return { instances: this.instances(), backupRuns: this.backupRuns() };
+  }
+
+  /** Secret Manager over REST (the keys group). */
+  secretManager(): SecretManagerApi {
+    const endpoint = this.#options.secretManagerEndpoint ?? this.#options.endpoint;
+    this.#secretManager ??= new SecretManagerRestClient(endpoint ? { endpoint } : {});
+    return this.#secretManager;
   }
 
   /** Close the clients' connections (CLI and tests; a Cloud Function keeps them). */
