@@ -1,212 +1,43 @@
 /**
- * `auditPitr` Cloud Function (2nd gen, HTTP trigger): called by Cloud Scheduler with an OIDC token
- * (Cloud Run IAM checks it before this code runs: only the scheduler's service account holds
- * `run.invoker`). Audits Cloud SQL PITR in the policy's GCP projects and publishes the findings to
- * Security Hub keylessly. Answers JSON; HTTP 500 (and an ERROR log entry) when a project could not
- * be audited or publishing failed, so Cloud Scheduler retries and alerting sees it. NOT_AVAILABLE
- * findings alone answer 200 with `exitCode` 2, as the AWS Lambda returns normally with exit code 2
- * (the reasons are at {@link auditPitrGcp}).
- *
- * Environment: `BACKUP_GUARD_POLICY` (the policy as JSON). For the simulator only:
- * `BACKUP_GUARD_CLOUDSQL_ENDPOINT`, `GCE_METADATA_HOST`, `AWS_ENDPOINT_URL`.
+ * `auditPitr` Cloud Function: audits Cloud SQL PITR in the policy's GCP projects and publishes the
+ * findings to Security Hub keylessly. The wiring is shared with every scheduled audit
+ * (./scheduled-audit.ts); this file names the function and its group.
  */
-import * as functions from '@google-cloud/functions-framework';
-import * as z from 'zod';
-import type { AwsClientFactory } from '../../aws/clients.ts';
-import { type AuditReport, scopeKey } from '../../core/audit.ts';
-import { InputError, inputIssues } from '../../core/errors.ts';
-import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
-import { GcpClientFactory } from '../../gcp/clients.ts';
-import { createFederatedAwsFactory } from '../../gcp/federation.ts';
-import { type AuditJobMetrics, type JobLogger, runAuditJob } from '../../jobs/audit.ts';
-import type { GcpClientSource } from '../../jobs/groups.ts';
-import type { PublicationOutcome } from '../../jobs/publish.ts';
-import { createGcpLogger } from './observability.ts';
+import type * as functions from '@google-cloud/functions-framework';
+import {
+  createScheduledAuditHandler,
+  parseScheduledAuditRequest,
+  registerScheduledAudit,
+  runScheduledAuditGcp,
+  type ScheduledAuditGcpDependencies,
+  type ScheduledAuditGcpResult,
+  type ScheduledAuditRequest,
+  scheduledAuditRequestSchema,
+} from './scheduled-audit.ts';
 
-/** What the scheduler job may send as its body; empty audits the whole policy. */
-export const auditPitrRequestSchema = z.strictObject({
-  /** Audit only these projects. */
-  projects: z.array(z.string().min(1)).min(1).optional(),
-  /** Override `policy.securityHub.enabled` for this run. */
-  publish: z.boolean().optional(),
-});
+const JOB = { name: 'auditPitr', job: 'audit-pitr', groups: ['pitr'] } as const;
 
-export type AuditPitrRequest = z.output<typeof auditPitrRequestSchema>;
-
-const logger = createGcpLogger('audit-pitr');
+export const auditPitrRequestSchema = scheduledAuditRequestSchema;
+export type AuditPitrRequest = ScheduledAuditRequest;
+export type AuditPitrGcpDependencies = ScheduledAuditGcpDependencies;
+export type AuditPitrGcpResult = ScheduledAuditGcpResult;
 
 /** The request body as JSON: Cloud Scheduler may send none, or bytes as `application/octet-stream`. */
 export function parseAuditPitrRequest(body: unknown): AuditPitrRequest {
-  let raw: unknown = body;
-  if (Buffer.isBuffer(raw)) raw = raw.toString('utf8');
-  if (typeof raw === 'string') {
-    if (raw.trim() === '') raw = {};
-    else {
-      try {
-        raw = JSON.parse(raw);
-      } catch (error) {
-        throw new InputError(`auditPitr body is not JSON: ${(error as Error).message}`, { cause: error });
-      }
-    }
-  }
-  const parsed = auditPitrRequestSchema.safeParse(raw ?? {});
-  if (parsed.success) return parsed.data;
-  const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
-  throw new InputError(`auditPitr body is invalid: ${issues.join('; ')}`);
+  return parseScheduledAuditRequest(body, JOB.name);
 }
 
-/** What the function runs with; tests pass their own. */
-export interface AuditPitrGcpDependencies {
-  readonly policy: Policy;
-  readonly gcp: GcpClientSource;
-  /**
-   * AWS clients for publishing, whose own credentials are the federated ones
-   * ({@link createFederatedAwsFactory}); only built when the run publishes.
-   */
-  readonly awsFactory: () => AwsClientFactory;
-  readonly logger: JobLogger;
-  readonly now?: () => Date;
-}
-
-/** The function's answer. */
-export interface AuditPitrGcpResult {
-  /**
-   * False when Cloud Scheduler should see a failure (HTTP 500) and retry: a scope was not evaluated
-   * or publishing did not land every finding (including federation refused). NOT_AVAILABLE findings
-   * of evaluated scopes alone leave it true: they are findings, published like any other, and a 500
-   * on every run would drown the real failures.
-   */
-  readonly ok: boolean;
-  /** The audit's exit code as the CLI and the Lambda report it: 0 passed, 1 failed, 2 incomplete. */
-  readonly exitCode: number;
-  readonly counts: AuditReport['counts'];
-  readonly scopes: {
-    readonly evaluated: number;
-    readonly failed: readonly { readonly scope: string; readonly code: string; readonly message: string }[];
-  };
-  readonly resources: number;
-  readonly published: PublicationOutcome;
-  /** The job's metric values under their CloudWatch names, logged so log-based metrics can count them. */
-  readonly metrics: Omit<AuditJobMetrics, 'ScopeNotEvaluated'>;
-}
-
-/**
- * The plain function behind the Cloud Function: audit Cloud SQL PITR in the request's (or the
- * policy's) projects and publish to Security Hub in the central account and region through keyless
- * federation. Never throws for cloud failures, which the result reports.
- */
-export async function auditPitrGcp(
+/** Audit Cloud SQL PITR and publish; never throws for cloud failures, which the result reports. */
+export function auditPitrGcp(
   request: AuditPitrRequest,
   deps: AuditPitrGcpDependencies,
 ): Promise<AuditPitrGcpResult> {
-  const outcome = await runAuditJob(
-    {
-      providers: ['gcp'],
-      groups: ['pitr'],
-      ...(request.projects ? { projects: request.projects } : {}),
-      ...(request.publish === undefined ? {} : { publish: request.publish }),
-    },
-    {
-      policy: deps.policy,
-      gcp: deps.gcp,
-      publisher: {
-        factory: deps.awsFactory,
-        // The federated credentials are the central account's own: GCP findings go there.
-        accounts: [],
-        homeRegion: deps.policy.securityHub.centralRegion,
-      },
-      logger: deps.logger,
-      ...(deps.now ? { now: deps.now } : {}),
-    },
-  );
-  const { report, publication } = outcome;
-  const failed = report.scopes
-    .filter((scope) => scope.status === 'failed')
-    .map((scope) => ({
-      scope: scopeKey(scope.scope),
-      code: scope.error?.code ?? 'Unknown',
-      message: scope.error?.message ?? '',
-    }));
-  const { ScopeNotEvaluated: _perScope, ...metrics } = outcome.metrics;
-  const publishOk = publication.status === 'disabled' || publication.status === 'published';
-  return {
-    ok: failed.length === 0 && publishOk,
-    exitCode: outcome.exitCode,
-    counts: report.counts,
-    scopes: { evaluated: report.scopes.length - failed.length, failed },
-    resources: report.scopes.reduce((sum, scope) => sum + scope.resources, 0),
-    published: publication,
-    metrics,
-  };
-}
-
-let dependencies: AuditPitrGcpDependencies | undefined;
-
-/** Built once per instance, on the first request (a bad policy then fails that request, visibly). */
-function defaultDependencies(): AuditPitrGcpDependencies {
-  if (dependencies === undefined) {
-    const policy = loadFunctionPolicy();
-    const gcp = GcpClientFactory.fromEnv();
-    let aws: AwsClientFactory | undefined;
-    const endpoint = process.env.AWS_ENDPOINT_URL?.trim();
-    dependencies = {
-      policy,
-      gcp,
-      awsFactory: () => {
-        aws ??= createFederatedAwsFactory(policy, endpoint ? { endpoint } : {});
-        return aws;
-      },
-      logger,
-    };
-  }
-  return dependencies;
+  return runScheduledAuditGcp(JOB, request, deps);
 }
 
 /** The HTTP function; exported for tests that serve it with their own dependencies. */
-export function createAuditPitrHandler(
-  deps: () => AuditPitrGcpDependencies = defaultDependencies,
-): functions.HttpFunction {
-  return async (req, res) => {
-    if (req.method !== 'POST') {
-      res
-        .status(405)
-        .set('Allow', 'POST')
-        .json({ error: 'auditPitr is called with POST (Cloud Scheduler).' });
-      return;
-    }
-    let request: AuditPitrRequest;
-    try {
-      request = parseAuditPitrRequest(req.body);
-    } catch (error) {
-      logger.warn('bad request', { error: (error as Error).message });
-      res.status(400).json({ error: (error as Error).message });
-      return;
-    }
-    let result: AuditPitrGcpResult;
-    try {
-      result = await auditPitrGcp(request, deps());
-    } catch (error) {
-      const name = error instanceof Error ? error.name : 'Error';
-      const message = error instanceof Error ? error.message : String(error);
-      logger.error('audit did not run', {
-        error: { name, message },
-        metrics: { AuditRuns: 1, AuditCompleted: 0 },
-      });
-      res.status(500).json({ ok: false, error: { name, message } });
-      return;
-    }
-    const entry = {
-      exitCode: result.exitCode,
-      counts: result.counts,
-      scopes: result.scopes,
-      resources: result.resources,
-      published: result.published,
-      metrics: result.metrics,
-    };
-    if (result.ok) logger.info('audit finished', entry);
-    else logger.error('audit incomplete or not published', entry);
-    res.status(result.ok ? 200 : 500).json(result);
-  };
+export function createAuditPitrHandler(deps?: () => AuditPitrGcpDependencies): functions.HttpFunction {
+  return createScheduledAuditHandler(JOB, deps);
 }
 
-functions.http('auditPitr', createAuditPitrHandler());
+registerScheduledAudit(JOB);
