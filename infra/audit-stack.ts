@@ -14,17 +14,24 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { keyInventory } from '../functions/core/keys-policy.ts';
 import type { Policy } from '../functions/core/policy.ts';
 import { type AuditSchedule, parseAuditSchedule } from '../functions/core/schedule.ts';
 import { REPO_ROOT } from './bundling.ts';
 import type { NagAcknowledgement } from './nag.ts';
-import { auditReadStatements, auditRegions, securityHubRegions } from './permissions.ts';
+import { auditReadStatements, auditRegions, keysReadStatements, securityHubRegions } from './permissions.ts';
 import { jobRoleName, ScheduledJob, type ScheduledJobAlarms } from './scheduled-job.ts';
 
 export { REPO_ROOT };
 
 /** The `audit-pitr` Lambda handler (exports `handler`). */
 export const AUDIT_PITR_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 'audit-pitr.ts');
+
+/** The `audit-keys` Lambda handler (exports `handler`). */
+export const AUDIT_KEYS_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 'audit-keys.ts');
+
+/** The Powertools `service` dimension (and role name suffix) of the `audit-keys` job. */
+export const AUDIT_KEYS_SERVICE = 'audit-keys';
 
 /** The Powertools `service` dimension the `audit-pitr` handler records its metrics under. */
 export const AUDIT_PITR_SERVICE = 'audit-pitr';
@@ -113,7 +120,26 @@ export class AuditStack extends Stack {
     // logical id (it would create the new role before deleting the old one, with the same name):
     // keep the id stacks deployed before the job construct existed already hold.
     (auditPitr.role.node.defaultChild as CfnRole).overrideLogicalId('AuditPitrRoleCB1CBDF7');
-    this.jobs = new Map([[AUDIT_PITR_SERVICE, auditPitr]]);
+    const jobs = new Map([[AUDIT_PITR_SERVICE, auditPitr]]);
+    // The key-material audit exists only when the policy has an AWS inventory to read.
+    const keysStatements = keysReadStatements(policy);
+    if (keysStatements.length > 0) {
+      jobs.set(
+        AUDIT_KEYS_SERVICE,
+        new ScheduledJob(this, 'AuditKeys', {
+          job: AUDIT_KEYS_SERVICE,
+          description: 'audit key-material backups (Secrets Manager, KMS) and publish findings',
+          entry: AUDIT_KEYS_ENTRY,
+          policy,
+          schedule: parseAuditSchedule(policy.schedules.auditKeys),
+          statements: keysStatements,
+          acknowledgements: keysRoleAcknowledgements(policy),
+          alarmTopic: this.alarmTopic,
+          completionMetric: 'AuditCompleted',
+        }),
+      );
+    }
+    this.jobs = jobs;
     const { notCompleted, ...alarms } = auditPitr.alarms;
     this.alarms = { ...alarms, auditNotCompleted: notCompleted };
 
@@ -191,6 +217,34 @@ function auditPitrStatements(policy: Policy): PolicyStatement[] {
     );
   }
   return statements;
+}
+
+/** The IAM5 findings of the audit-keys role, each with its reason. */
+function keysRoleAcknowledgements(policy: Policy): NagAcknowledgement[] {
+  const places = [
+    ...new Set(
+      (policy.keys ? keyInventory(policy.keys) : []).flatMap((item) =>
+        item.location.provider === 'aws' ? [`${item.location.region}:${item.location.account}`] : [],
+      ),
+    ),
+  ].sort();
+  const acknowledgements: NagAcknowledgement[] = [
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'kms:DescribeKey (and, with inspection, kms:Decrypt through Secrets Manager only) name key/* in the inventory accounts and regions: which key a secret uses is known only from DescribeSecret at run time.',
+      findings: places.map((place) => `Resource::arn:<AWS::Partition>:kms:${place}:key/*`),
+    },
+  ];
+  if (policy.keys?.inspectSecretValues) {
+    acknowledgements.push({
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'secretsmanager:BatchGetSecretValue has no resource type (Service Authorization Reference); Secrets Manager checks GetSecretValue on each secret, which is granted on the inventory secrets only.',
+      findings: ['Resource::*'],
+    });
+  }
+  return acknowledgements;
 }
 
 /** `Resource::arn:<AWS::Partition>:...` as cdk-nag names a wildcard resource. */

@@ -18,6 +18,7 @@
  */
 import { Aws } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { keyInventory } from '../functions/core/keys-policy.ts';
 import type { Policy } from '../functions/core/policy.ts';
 
 /** Regions an ARN is scoped to: a list, or `*` when the policy audits every enabled region. */
@@ -117,4 +118,80 @@ export function auditReadStatements(policy: Policy): PolicyStatement[] {
     ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
     ...(policy.securityHub.enabled ? securityHubStatements(securityHubRegions(policy)) : []),
   ];
+}
+
+/**
+ * The key-material audit's grants (Service Authorization Reference, AWS Secrets Manager and AWS KMS):
+ * - `secretsmanager:DescribeSecret` on the inventory's secrets only. A secret ARN ends in a
+ *   6-character suffix Secrets Manager appends, so a secret named without it is granted as
+ *   `<name>-??????` (Secrets Manager user guide, "Permissions policy examples").
+ * - `kms:DescribeKey` on keys in the inventory's accounts and regions: which key a secret uses is
+ *   only known from DescribeSecret at run time.
+ * - Only with `keys.inspectSecretValues`: `secretsmanager:GetSecretValue` on the inventory's secrets,
+ *   `secretsmanager:BatchGetSecretValue` (which has no resource type and checks GetSecretValue on
+ *   each secret), and `kms:Decrypt` only through Secrets Manager (`kms:ViaService`).
+ */
+export function keysReadStatements(policy: Policy): PolicyStatement[] {
+  if (!policy.keys) return [];
+  const secrets = keyInventory(policy.keys).flatMap((item) =>
+    item.location.provider === 'aws' ? [item.location] : [],
+  );
+  if (secrets.length === 0) return [];
+  const secretArns = [
+    ...new Set(
+      secrets.flatMap((secret) => {
+        const base = `arn:${Aws.PARTITION}:secretsmanager:${secret.region}:${secret.account}:secret:${secret.name}`;
+        return [base, `${base}-??????`];
+      }),
+    ),
+  ].sort();
+  const places = [...new Set(secrets.map((secret) => `${secret.region}:${secret.account}`))].sort();
+  const keyArns = places.map((place) => `arn:${Aws.PARTITION}:kms:${place}:key/*`);
+  const statements = [
+    new PolicyStatement({
+      sid: 'DescribeInventorySecrets',
+      effect: Effect.ALLOW,
+      actions: ['secretsmanager:DescribeSecret'],
+      resources: secretArns,
+    }),
+    new PolicyStatement({
+      sid: 'DescribeInventoryKeys',
+      effect: Effect.ALLOW,
+      actions: ['kms:DescribeKey'],
+      resources: keyArns,
+    }),
+  ];
+  if (policy.keys.inspectSecretValues) {
+    statements.push(
+      new PolicyStatement({
+        sid: 'ReadInventorySecretValues',
+        effect: Effect.ALLOW,
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: secretArns,
+      }),
+      new PolicyStatement({
+        sid: 'BatchReadSecretValues',
+        effect: Effect.ALLOW,
+        actions: ['secretsmanager:BatchGetSecretValue'],
+        resources: ['*'],
+      }),
+      new PolicyStatement({
+        sid: 'DecryptThroughSecretsManagerOnly',
+        effect: Effect.ALLOW,
+        actions: ['kms:Decrypt'],
+        resources: keyArns,
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': [
+              ...new Set(secrets.map((secret) => `secretsmanager.${secret.region}.amazonaws.com`)),
+            ].sort(),
+          },
+        },
+      }),
+    );
+  }
+  if (policy.securityHub.enabled) {
+    statements.push(...securityHubStatements([...new Set(secrets.map((secret) => secret.region))].sort()));
+  }
+  return statements;
 }
