@@ -48,7 +48,7 @@ describe('audit-keys IAM', { timeout: 300_000 }, () => {
     expect(read?.Resource.every((resource) => JSON.stringify(resource).includes('certctl/ca'))).toBe(true);
     const decrypt = all.find((s) => s.Action.includes('kms:Decrypt'));
     expect(decrypt?.Condition).toEqual({
-      StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' },
+      StringEquals: { 'kms:ViaService': ['secretsmanager.eu-west-1.amazonaws.com'] },
     });
   });
 
