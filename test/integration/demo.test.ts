@@ -100,5 +100,30 @@ describe('npm run demo', () => {
     expect(stdout).not.toMatch(/cloudsql:billing-db\b/);
     expect(stdout).toMatch(/Security Hub: \d+ created, .* 0 failed/);
     expect(stdout).toContain("The audit's exit code is 1");
+    // The keys chapter: one line per keys finding, `<mark> <check> <secret>`.
+    const keys = (check: string, secret: string): string | undefined =>
+      stdout
+        .split('\n')
+        .find((line) => new RegExp(`^  \\S+\\s+${check.replace('.', '\\.')}\\s+${secret}(:|$)`).test(line))
+        ?.trim()
+        .split(/\s+/)[0];
+    for (const check of [
+      'keys.present',
+      'keys.not-deleting',
+      'keys.replicated',
+      'keys.cmk',
+      'keys.content',
+    ]) {
+      expect(keys(check, 'certctl/ca'), check).toBe('ok');
+    }
+    expect(keys('keys.not-deleting', 'certctl/ocsp-iss-local')).toBe('FAIL');
+    expect(keys('keys.replicated', 'certctl/tls')).toBe('FAIL');
+    expect(keys('keys.cmk', 'certctl/api-keys')).toBe('FAIL');
+    expect(keys('keys.replicated', 'certctl/config-encryption-key')).toBe('FAIL');
+    expect(keys('keys.content', 'certctl/trust-corp')).toBe('FAIL');
+    expect(keys('keys.content', 'certctl/scep-ra')).toBe('FAIL');
+    expect(stdout).toContain('scep-ra-key does not match the certificate in scep-ra-cert');
+    expect(stdout).toContain('expired on 2021-01-01');
+    expect(stdout).not.toContain('PRIVATE KEY');
   });
 });

@@ -3,13 +3,15 @@
  * subsystem adds its scenario file and one chapter line here.
  */
 import type { DemoChapter } from './context.ts';
+import { keysChapter } from './keys.ts';
 import { pitrChapter } from './pitr.ts';
 
 export const DEMO_SCENARIOS: readonly string[] = [
   'test/sim/scenarios/demo-aws.yaml',
   'test/sim/scenarios/demo-gcp.yaml',
+  'test/sim/scenarios/demo-keys.yaml',
 ];
 
 export const DEMO_POLICY = 'test/sim/scenarios/demo-policy.yaml';
 
-export const DEMO_CHAPTERS: readonly DemoChapter[] = [pitrChapter];
+export const DEMO_CHAPTERS: readonly DemoChapter[] = [pitrChapter, keysChapter];
