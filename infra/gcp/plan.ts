@@ -20,6 +20,7 @@
 import { posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { BackupGuardError, PolicyError } from '../../functions/core/errors.ts';
+import { keyInventory } from '../../functions/core/keys-policy.ts';
 import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
 import { parseAuditSchedule, toCloudSchedulerCron } from '../../functions/core/schedule.ts';
 import { BUNDLE_FILE_NAME, FUNCTION_NODE_OPTIONS, functionBundleCliFlags } from '../bundling.ts';
@@ -310,6 +311,58 @@ export function deployedPackage(repositoryLockfile: unknown): DeployedPackage {
   };
 }
 
+/** Secret Manager metadata (secrets and versions, never payloads) in a project. */
+export const SECRET_MANAGER_VIEWER_ROLE = 'roles/secretmanager.viewer';
+/** Reading a secret's payload; granted on inventory secrets only, and only with inspection. */
+export const SECRET_ACCESSOR_ROLE = 'roles/secretmanager.secretAccessor';
+
+/**
+ * The key-material audit's grants to the runtime account: `secretmanager.viewer` in each project
+ * the inventory names, and `secretAccessor` on each inventory secret only when
+ * `keys.inspectSecretValues` is on (https://cloud.google.com/secret-manager/docs/access-control).
+ */
+export function keyMaterialGrants(policy: Policy, member: string): GcpStep[] {
+  if (!policy.keys) return [];
+  const secrets = keyInventory(policy.keys).flatMap((item) =>
+    item.location.provider === 'gcp' ? [item.location] : [],
+  );
+  const projects = [...new Set(secrets.map((secret) => secret.project))].sort();
+  const steps: GcpStep[] = projects.map((project) => ({
+    kind: 'run',
+    description: `let the function read Secret Manager metadata in ${project} (no payloads)`,
+    argv: [
+      'gcloud',
+      'projects',
+      'add-iam-policy-binding',
+      project,
+      `--member=${member}`,
+      `--role=${SECRET_MANAGER_VIEWER_ROLE}`,
+      '--condition=None',
+      '--quiet',
+    ],
+  }));
+  if (!policy.keys.inspectSecretValues) return steps;
+  const unique = [...new Map(secrets.map((secret) => [secret.resourceName, secret])).values()];
+  for (const secret of unique) {
+    steps.push({
+      kind: 'run',
+      description: `let the function read the value of inventory secret ${secret.resourceName} (keys.inspectSecretValues)`,
+      argv: [
+        'gcloud',
+        'secrets',
+        'add-iam-policy-binding',
+        secret.secret,
+        `--project=${secret.project}`,
+        `--member=${member}`,
+        `--role=${SECRET_ACCESSOR_ROLE}`,
+        '--condition=None',
+        '--quiet',
+      ],
+    });
+  }
+  return steps;
+}
+
 /** `projects/<project>/roles/<id>`: the custom role in one audited project. */
 export function cloudSqlReaderRole(project: string): string {
   return `projects/${project}/roles/${CLOUD_SQL_READER_ROLE_ID}`;
@@ -556,6 +609,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
         ifNotFound: 'skip',
       },
     ]),
+    ...keyMaterialGrants(policy, runtimeMember),
     {
       kind: 'for-each-project',
       description: 'revoke Cloud SQL read access in projects no longer in gcp.projects',
