@@ -28,7 +28,7 @@ export const keysContentCheck: Check<KeySecretFact> = {
       'A backup that exists but holds an expired certificate, a key that does not match its certificate, or a CA other than the one certctl serves restores nothing usable. Only read when the policy allows reading secret values.',
     remediation: {
       text: 'Replace the secret value with the files certctl runs with now (the paths in its CERTCTL_*_PATH settings), then run the audit again.',
-      url: DOCS.certctlDr,
+      url: DOCS.smUpdate,
     },
     resourceTypes: KEYS_RESOURCE_TYPES,
   },

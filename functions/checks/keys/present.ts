@@ -13,7 +13,7 @@ export const keysPresentCheck: Check<KeySecretFact> = {
       "certctl's CA and RA keys, OCSP responder keys, trust bundles, TLS pair, API keys and config-encryption key live outside its database: without their backup a restored database cannot issue, answer OCSP or even decrypt its own issuer settings.",
     remediation: {
       text: 'Store the item in the secret the policy names (`aws secretsmanager create-secret` / `gcloud secrets create`), or correct the inventory in the policy (`keys.items`).',
-      url: DOCS.certctlDr,
+      url: DOCS.smCreate,
     },
     resourceTypes: KEYS_RESOURCE_TYPES,
   },

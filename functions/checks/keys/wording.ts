@@ -16,6 +16,7 @@ export const DOCS = {
   smReplicate: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html',
   smEncryption: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html',
   smCreate: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/create_secret.html',
+  smUpdate: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_update-secret-value.html',
   gsmReplication: 'https://cloud.google.com/secret-manager/docs/choosing-replication',
   gsmCmek: 'https://cloud.google.com/secret-manager/docs/cmek',
   certctlDr: 'https://github.com/certctl-io/certctl/blob/main/docs/operator/runbooks/disaster-recovery.md',
