@@ -1,7 +1,8 @@
 /**
  * The audit account's stack: the alarm topic (and its key), and one {@link ScheduledJob} per job of
- * the deployment. Today that is the `audit-pitr` Lambda: it reads RDS configuration, imports
- * findings into this account's Security Hub, and assumes only the member roles the policy names.
+ * the deployment: the `audit-pitr` Lambda (RDS configuration), and, when the policy configures
+ * them, `audit-dumps` (pg_dump series in S3) and `audit-keys` (key-material backups in Secrets
+ * Manager). Each imports findings into Security Hub and assumes only the member roles it needs.
  */
 import { join } from 'node:path';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -21,13 +22,20 @@ import { addImportLedger } from './import-ledger.ts';
 import type { NagAcknowledgement } from './nag.ts';
 import {
   type AwsDumpLocation,
+  type AwsKeySecret,
   auditReadStatements,
   auditRegions,
+  awsKeySecrets,
   dumpRegions,
   dumpsReadStatements,
   dumpsSecurityHubStatements,
+  keySecretRegions,
+  keysReadStatements,
   memberDumpLocations,
+  memberKeySecrets,
   ownDumpLocations,
+  ownKeySecrets,
+  prefixedSecurityHubStatements,
   securityHubRegions,
 } from './permissions.ts';
 import { jobRoleName, ScheduledJob, type ScheduledJobAlarms } from './scheduled-job.ts';
@@ -52,20 +60,28 @@ export const AUDIT_DUMPS_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws',
 /** The Powertools `service` dimension (and the role name suffix) of the `audit-dumps` job. */
 export const AUDIT_DUMPS_SERVICE = 'audit-dumps';
 
-/** The jobs whose roles read member accounts, and so the roles member stacks trust by default. */
+/** The `audit-keys` Lambda handler (exports `handler`). */
+export const AUDIT_KEYS_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 'audit-keys.ts');
+
+/** The Powertools `service` dimension (and the role name suffix) of the `audit-keys` job. */
+export const AUDIT_KEYS_SERVICE = 'audit-keys';
+
+/** The jobs whose roles read member accounts whatever the policy places, and so the roles member stacks always trust. */
 export const MEMBER_READING_JOBS: readonly string[] = [AUDIT_PITR_SERVICE];
 
 /**
- * The jobs that read member accounts under `policy`: {@link MEMBER_READING_JOBS}, and `audit-dumps`
- * when member accounts hold S3 dump locations (only then does it assume member roles).
+ * The jobs that read member accounts under `policy`: {@link MEMBER_READING_JOBS}, `audit-dumps`
+ * when member accounts hold S3 dump locations, and `audit-keys` when they hold inventory secrets
+ * (only then do those jobs assume member roles).
  */
 export function memberReadingJobs(policy: Policy): string[] {
-  const holdsDumps = policy.dumps.locations.some(
-    (location) =>
-      location.provider === 'aws' &&
-      policy.aws.accounts.some((account) => account.accountId === location.account),
-  );
-  return [...MEMBER_READING_JOBS, ...(holdsDumps ? [AUDIT_DUMPS_SERVICE] : [])];
+  const holdsDumps = memberDumpLocations(policy).length > 0;
+  const holdsKeys = memberKeySecrets(policy).length > 0;
+  return [
+    ...MEMBER_READING_JOBS,
+    ...(holdsDumps ? [AUDIT_DUMPS_SERVICE] : []),
+    ...(holdsKeys ? [AUDIT_KEYS_SERVICE] : []),
+  ];
 }
 
 export interface AuditStackProps extends StackProps {
@@ -157,6 +173,24 @@ export class AuditStack extends Stack {
           schedule: parseAuditSchedule(policy.schedules.auditDumps),
           statements: auditDumpsStatements(policy),
           acknowledgements: dumpsAcknowledgements(ownDumpLocations(policy)),
+          alarmTopic: this.alarmTopic,
+          completionMetric: 'AuditCompleted',
+          ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+        }),
+      );
+    }
+    // The key-material audit runs only where the policy's inventory names Secrets Manager secrets.
+    if (awsKeySecrets(policy).length > 0) {
+      jobs.set(
+        AUDIT_KEYS_SERVICE,
+        new ScheduledJob(this, 'AuditKeys', {
+          job: AUDIT_KEYS_SERVICE,
+          description: 'audit key-material backups in Secrets Manager and publish findings',
+          entry: AUDIT_KEYS_ENTRY,
+          policy,
+          schedule: parseAuditSchedule(policy.schedules.auditKeys),
+          statements: auditKeysStatements(policy),
+          acknowledgements: keysAcknowledgements(ownKeySecrets(policy), policy.keys?.inspectSecretValues),
           alarmTopic: this.alarmTopic,
           completionMetric: 'AuditCompleted',
           ...(props.logRetention ? { logRetention: props.logRetention } : {}),
@@ -311,6 +345,77 @@ export function memberDumpsStatements(policy: Policy): PolicyStatement[] {
     ...dumpsReadStatements(held, { ownAccountOnly: true }),
     ...(policy.securityHub.enabled ? dumpsSecurityHubStatements(dumpRegions(held)) : []),
   ];
+}
+
+/**
+ * The audit-keys job's own permissions: the inventory reads (values only with inspection) and
+ * Security Hub in the secrets' regions when the secrets are in this account, or assuming the member
+ * roles of the accounts that hold them.
+ */
+export function auditKeysStatements(policy: Policy): PolicyStatement[] {
+  const own = ownKeySecrets(policy);
+  const statements = [
+    ...keysReadStatements(own, { inspect: policy.keys?.inspectSecretValues ?? false }),
+    ...(policy.securityHub.enabled ? prefixedSecurityHubStatements('Keys', keySecretRegions(own)) : []),
+  ];
+  const holders = new Set(memberKeySecrets(policy).map((secret) => secret.account));
+  const memberRoles = [
+    ...new Set(
+      policy.aws.accounts
+        .filter((account) => holders.has(account.accountId))
+        .map((account) => account.roleArn),
+    ),
+  ];
+  if (memberRoles.length > 0) {
+    statements.push(
+      new PolicyStatement({
+        sid: 'AssumeKeyHoldingMemberRoles',
+        effect: Effect.ALLOW,
+        actions: ['sts:AssumeRole'],
+        resources: memberRoles,
+      }),
+    );
+  }
+  return statements;
+}
+
+/** The member role's key-material permissions: the member-held inventory secrets, this account's only. */
+export function memberKeysStatements(policy: Policy): PolicyStatement[] {
+  const held = memberKeySecrets(policy);
+  return [
+    ...keysReadStatements(held, {
+      inspect: policy.keys?.inspectSecretValues ?? false,
+      ownAccountOnly: true,
+    }),
+    ...(policy.securityHub.enabled ? prefixedSecurityHubStatements('Keys', keySecretRegions(held)) : []),
+  ];
+}
+
+/** The IAM5 (wildcard) findings of {@link keysReadStatements} over `secrets`, each with its reason. */
+export function keysAcknowledgements(
+  secrets: readonly AwsKeySecret[],
+  inspect = false,
+): NagAcknowledgement[] {
+  if (secrets.length === 0) return [];
+  const places = [...new Set(secrets.map(({ account, region }) => `${region}:${account}`))].sort();
+  const acknowledgements: NagAcknowledgement[] = [
+    {
+      id: 'AwsSolutions-IAM5',
+      reason: inspect
+        ? 'kms:DescribeKey, and kms:Decrypt through Secrets Manager for the inventory secrets only (kms:ViaService, SecretARN encryption context), name key/* in the accounts and regions of the inventory secrets: which key a secret uses is known only from DescribeSecret at run time.'
+        : 'kms:DescribeKey names key/* in the accounts and regions of the inventory secrets: which key a secret uses is known only from DescribeSecret at run time; the call reads key metadata only.',
+      findings: places.map((place) => `Resource::arn:<AWS::Partition>:kms:${place}:key/*`),
+    },
+  ];
+  if (inspect) {
+    acknowledgements.push({
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'secretsmanager:BatchGetSecretValue has no resource type (Service Authorization Reference, AWS Secrets Manager); Secrets Manager authorizes GetSecretValue on each secret it returns, which is granted on the inventory secrets only.',
+      findings: ['Resource::*'],
+    });
+  }
+  return acknowledgements;
 }
 
 /** The IAM5 (wildcard) findings of {@link dumpsReadStatements} over `locations`, each with its reason. */

@@ -12,6 +12,7 @@ import type { Policy } from '../core/policy.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
 import { collectRdsPitrFacts } from './rds.ts';
 import { collectS3DumpFacts } from './s3-dumps.ts';
+import { collectAwsKeyFacts } from './secrets-manager.ts';
 
 /** Where an AWS collector reads one scope: the account (with its role) and region, and the clients. */
 export interface AwsScopeReader {
@@ -42,4 +43,5 @@ export const awsCollectors: AwsCollectors = {
       region,
       dumps: policy.dumps,
     }),
+  keys: (reader) => collectAwsKeyFacts(reader),
 };

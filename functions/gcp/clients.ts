@@ -1,6 +1,7 @@
 /**
- * The one GCP client factory: every `@google-cloud/sql` client in the product is made here, with the
- * one retry policy for read calls and an optional endpoint override (the simulator, an emulator).
+ * The one GCP client factory: every Google client in the product (Cloud SQL Admin, Cloud Storage,
+ * Secret Manager) is made here, with the one retry policy for Cloud SQL reads and an optional
+ * endpoint override (the simulator, an emulator).
  *
  * Production passes no endpoint: the clients use Application Default Credentials, which in a Cloud
  * Function are the function's own service account (no key file anywhere).
@@ -19,6 +20,7 @@ import { Storage } from '@google-cloud/storage';
 import { type AuthClient, GoogleAuth, PassThroughClient } from 'google-auth-library';
 import { CredentialsError } from '../core/errors.ts';
 import type { CloudSqlApi } from './cloud-sql.ts';
+import { type SecretManagerApi, SecretManagerRestClient } from './secret-manager.ts';
 
 export interface GcpClientFactoryOptions {
   /**
@@ -132,6 +134,7 @@ export class GcpClientFactory {
   #authClient: Promise<AuthClient> | undefined;
   #resolvedAuthClient: AuthClient | undefined;
   #storage: Storage | undefined;
+  #secretManager: SecretManagerApi | undefined;
 
   constructor(options: GcpClientFactoryOptions = {}) {
     this.#options = options;
@@ -235,6 +238,23 @@ export class GcpClientFactory {
     await this.#credentials();
     this.#storage ??= new Storage();
     return this.#storage;
+  }
+
+  /**
+   * Secret Manager over REST (the keys group: secrets.get, versions.get, and versions.access only
+   * with inspection). With an endpoint it calls that base URL unauthenticated (the simulator serves
+   * Secret Manager on the same port as Cloud SQL Admin and Cloud Storage). In production the
+   * credentials are resolved first, so missing credentials are one {@link CredentialsError}, and
+   * the client signs its requests with that same resolved client.
+   */
+  async secretManager(): Promise<SecretManagerApi> {
+    if (this.#options.endpoint) {
+      this.#secretManager ??= new SecretManagerRestClient({ endpoint: this.#options.endpoint });
+      return this.#secretManager;
+    }
+    const auth = await this.#credentials();
+    this.#secretManager ??= new SecretManagerRestClient({ auth });
+    return this.#secretManager;
   }
 
   /** Close the clients' connections (CLI and tests; a Cloud Function keeps them). */

@@ -10,12 +10,15 @@ import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import { type CloudSqlApi, readCloudSqlPitrFacts } from './cloud-sql.ts';
 import { collectGcsDumpFacts } from './gcs-dumps.ts';
+import { readGcpKeyFacts, type SecretManagerApi } from './secret-manager.ts';
 
 /** The GCP clients a collector may use (the GCP client factory fits). */
 export interface GcpClientSource {
   cloudSql(): CloudSqlApi;
   /** The Cloud Storage client (the dumps group); a source without one cannot audit GCS dumps. */
   storage?(): Promise<Storage>;
+  /** The Secret Manager client (the keys group); a source without one cannot audit GCP key material. */
+  secretManager?(): Promise<SecretManagerApi>;
 }
 
 /** Where a GCP collector reads one scope: the project (all its regions) and the clients. */
@@ -38,5 +41,9 @@ export const gcpCollectors: GcpCollectors = {
   dumps: async ({ clients, project, policy }) => {
     if (!clients.storage) throw new Error('the GCP clients of this run have no Cloud Storage client');
     return collectGcsDumpFacts({ storage: await clients.storage(), project, dumps: policy.dumps });
+  },
+  keys: async ({ clients, project, policy, now }) => {
+    if (!clients.secretManager) throw new Error('the GCP clients of this run have no Secret Manager client');
+    return readGcpKeyFacts(await clients.secretManager(), project, policy, { now });
   },
 };

@@ -20,6 +20,7 @@
 import { posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { BackupGuardError, PolicyError } from '../../functions/core/errors.ts';
+import { keyInventory } from '../../functions/core/keys-policy.ts';
 import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
 import { parseAuditSchedule, toCloudSchedulerCron } from '../../functions/core/schedule.ts';
 import { BUNDLE_FILE_NAME, FUNCTION_NODE_OPTIONS, functionBundleCliFlags } from '../bundling.ts';
@@ -69,6 +70,24 @@ export const DUMP_READER_PERMISSIONS = [
 ] as const;
 /** The dumps audit's own runtime account, distinct from the PITR function's (which never reads dumps). */
 export const DUMPS_SERVICE_ACCOUNT_ID = 'certctl-audit-dumps';
+/**
+ * The custom role the key-material audit's account gets in each project that holds an inventory
+ * secret: exactly the metadata reads functions/gcp/secret-manager.ts makes (`secrets.get`, and
+ * `versions.get` of the latest version), never a payload and never a listing. Narrower than
+ * `roles/secretmanager.viewer`, which adds `secrets.list`, `versions.list`, `secrets.getIamPolicy`
+ * and the location reads (https://cloud.google.com/secret-manager/docs/access-control). Bound on
+ * the project, not on each secret: a binding cannot name a secret that does not exist, and a
+ * missing secret must answer 404 (keys.present FAILED), not 403 (NOT_AVAILABLE).
+ */
+export const SECRET_METADATA_READER_ROLE_ID = 'certctlBackupGuardSecretMetadataReader';
+export const SECRET_METADATA_READER_PERMISSIONS = [
+  'secretmanager.secrets.get',
+  'secretmanager.versions.get',
+] as const;
+/** Reading a secret's payload: bound on each inventory secret only, and only with `keys.inspectSecretValues`. */
+export const SECRET_ACCESSOR_ROLE = 'roles/secretmanager.secretAccessor';
+/** The key-material audit's own runtime account, distinct from the PITR and dumps accounts. */
+export const KEYS_SERVICE_ACCOUNT_ID = 'certctl-audit-keys';
 
 /** The predefined role earlier versions of this script granted; removed wherever it is found. */
 export const LEGACY_CLOUD_SQL_VIEWER_ROLE = 'roles/cloudsql.viewer';
@@ -431,6 +450,83 @@ export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[]
 }
 
 /**
+ * The key-material audit's read access: its custom role ({@link SECRET_METADATA_READER_ROLE_ID},
+ * metadata gets only) in each project that holds an inventory secret, and, only with
+ * `keys.inspectSecretValues`, {@link SECRET_ACCESSOR_ROLE} on each inventory secret and on nothing
+ * else. Empty when the inventory names no Secret Manager secret.
+ */
+export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] {
+  const secrets = [
+    ...new Map(
+      (policy.keys ? keyInventory(policy.keys) : []).flatMap(({ location }) =>
+        location.provider === 'gcp' ? [[location.resourceName, location] as const] : [],
+      ),
+    ).values(),
+  ].sort((a, b) => a.resourceName.localeCompare(b.resourceName));
+  const projects = [...new Set(secrets.map((secret) => secret.project))].sort();
+  const roleFlags = [
+    '--title=certctl-backup-guard secret metadata reader',
+    '--description=Reads Secret Manager secret and version metadata (never payloads) for the certctl-backup-guard key-material audit',
+    `--permissions=${SECRET_METADATA_READER_PERMISSIONS.join(',')}`,
+    '--stage=GA',
+  ];
+  const role = (holder: string, verb: 'create' | 'update'): string[] => [
+    'gcloud',
+    'iam',
+    'roles',
+    verb,
+    SECRET_METADATA_READER_ROLE_ID,
+    `--project=${holder}`,
+    ...roleFlags,
+    ...(verb === 'update' ? ['--quiet'] : []),
+  ];
+  return [
+    ...projects.flatMap((holder): GcpStep[] => [
+      {
+        kind: 'ensure',
+        description: `custom role ${SECRET_METADATA_READER_ROLE_ID} in ${holder} (${SECRET_METADATA_READER_PERMISSIONS.join(', ')})`,
+        probe: ['gcloud', 'iam', 'roles', 'describe', SECRET_METADATA_READER_ROLE_ID, `--project=${holder}`],
+        create: role(holder, 'create'),
+        update: role(holder, 'update'),
+      },
+      {
+        kind: 'run',
+        description: `let the key-material audit read secret metadata (no payloads, no listing) in ${holder}`,
+        argv: [
+          'gcloud',
+          'projects',
+          'add-iam-policy-binding',
+          holder,
+          `--member=${member}`,
+          `--role=projects/${holder}/roles/${SECRET_METADATA_READER_ROLE_ID}`,
+          '--condition=None',
+          '--quiet',
+        ],
+      },
+    ]),
+    ...(policy.keys?.inspectSecretValues ? secrets : []).map(
+      ({ project: holder, secret, resourceName }): RunStep => ({
+        kind: 'run',
+        description: `let the key-material audit read the value of ${resourceName} only (keys.inspectSecretValues)`,
+        argv: [
+          'gcloud',
+          'secrets',
+          'add-iam-policy-binding',
+          secret,
+          `--project=${holder}`,
+          `--member=${member}`,
+          `--role=${SECRET_ACCESSOR_ROLE}`,
+          '--condition=None',
+          '--quiet',
+        ],
+        // A secret that does not exist has no value to read: keys.present reports it, the deployment goes on.
+        ifNotFound: 'skip',
+      }),
+    ),
+  ];
+}
+
+/**
  * Policy rules only the GCP deployment has: something to audit, and a way to publish when the
  * policy publishes. Without `gcp.federation` the function cannot reach Security Hub and would answer
  * HTTP 500 on every scheduled run.
@@ -558,6 +654,21 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           ...planDumpsBucketAccess(
             policy,
             `serviceAccount:${DUMPS_SERVICE_ACCOUNT_ID}@${project}.iam.gserviceaccount.com`,
+          ),
+        ]
+      : []),
+    // The key-material audit's account and its reads (the auditKeys function itself is deployed by
+    // hand for now, like auditDumps: this plan bundles and schedules one function).
+    ...(policy.keys && keyInventory(policy.keys).some(({ location }) => location.provider === 'gcp')
+      ? [
+          createAccount(
+            `${KEYS_SERVICE_ACCOUNT_ID}@${project}.iam.gserviceaccount.com`,
+            'certctl-backup-guard audit-keys',
+            `Runs the certctl-backup-guard key-material audit: reads secret metadata (${SECRET_METADATA_READER_ROLE_ID})${policy.keys.inspectSecretValues ? " and the inventory secrets' values" : ''}`,
+          ),
+          ...planKeysSecretAccess(
+            policy,
+            `serviceAccount:${KEYS_SERVICE_ACCOUNT_ID}@${project}.iam.gserviceaccount.com`,
           ),
         ]
       : []),

@@ -31,6 +31,7 @@ import {
   fillPlaceholders,
   GCP_ENTRY_POINT,
   type GcpStep,
+  KEYS_SERVICE_ACCOUNT_ID,
   LEGACY_CLOUD_SQL_VIEWER_ROLE,
   planGcpDeployment,
   planGcpTeardown,
@@ -38,6 +39,8 @@ import {
   RUN_BUILDER_ROLE,
   RUN_INVOKER_ROLE,
   renderShellScript,
+  SECRET_ACCESSOR_ROLE,
+  SECRET_METADATA_READER_ROLE_ID,
   SERVICE_ACCOUNT_UNIQUE_ID,
   STAGING_DIR,
   shellQuote,
@@ -957,5 +960,89 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
       ),
     ).toEqual([]);
     expect(without.flat().filter((argument) => argument.includes(DUMP_READER_ROLE_ID))).toEqual([]);
+  });
+});
+
+describe('planGcpDeployment with Secret Manager key material', () => {
+  const KEYS_SA = `${KEYS_SERVICE_ACCOUNT_ID}@certctl-ops.iam.gserviceaccount.com`;
+  const withKeys = (inspectSecretValues: boolean): Policy =>
+    parsePolicy({
+      ...POLICY_INPUT,
+      keys: {
+        preset: 'none',
+        inspectSecretValues,
+        items: {
+          'ca-backup': { kind: 'certificate', secret: 'projects/certctl-prod-1/secrets/certctl-ca' },
+          'ca-key-backup': { kind: 'private-key', secret: 'projects/certctl-prod-1/secrets/certctl-ca-key' },
+          'config-key': { kind: 'opaque', secret: 'projects/certctl-stage-2/secrets/certctl-config' },
+          'aws-only': {
+            kind: 'opaque',
+            secret: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/aws-only',
+          },
+        },
+      },
+    });
+  const keysBindings = (policy: Policy): string[] =>
+    commands(plan(policy))
+      .filter((argv) => argv.includes(`--member=serviceAccount:${KEYS_SA}`))
+      .map((argv) => argv.filter((argument) => !argument.startsWith('--member=')).join(' '));
+
+  it('binds the metadata reader role on each holding project and no payload access when inspection is off', () => {
+    // Act / Assess
+    expect(keysBindings(withKeys(false))).toEqual([
+      `gcloud projects add-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${SECRET_METADATA_READER_ROLE_ID} --condition=None --quiet`,
+      `gcloud projects add-iam-policy-binding certctl-stage-2 --role=projects/certctl-stage-2/roles/${SECRET_METADATA_READER_ROLE_ID} --condition=None --quiet`,
+    ]);
+  });
+
+  it('adds secretAccessor on each inventory secret only, and only when inspection is on', () => {
+    // Act
+    const bindings = keysBindings(withKeys(true));
+    // Assess: never a project-wide accessor, and exactly the three inventory secrets.
+    expect(bindings.filter((line) => line.includes(SECRET_ACCESSOR_ROLE))).toEqual([
+      `gcloud secrets add-iam-policy-binding certctl-ca --project=certctl-prod-1 --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
+      `gcloud secrets add-iam-policy-binding certctl-ca-key --project=certctl-prod-1 --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
+      `gcloud secrets add-iam-policy-binding certctl-config --project=certctl-stage-2 --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
+    ]);
+    expect(
+      bindings.filter((line) => line.startsWith('gcloud projects') && line.includes('secretAccessor')),
+    ).toEqual([]);
+  });
+
+  it('defines the metadata reader role with exactly the two metadata gets, no listing and no payload', () => {
+    // Act
+    const roles = plan(withKeys(true)).filter(
+      (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
+        step.kind === 'ensure' && step.create.includes(SECRET_METADATA_READER_ROLE_ID),
+    );
+    // Assess
+    expect(roles.map((step) => step.create.find((argument) => argument.startsWith('--project=')))).toEqual([
+      '--project=certctl-prod-1',
+      '--project=certctl-stage-2',
+    ]);
+    expect(roles[0]?.create).toContain('--permissions=secretmanager.secrets.get,secretmanager.versions.get');
+  });
+
+  it('grants the PITR function’s account no Secret Manager role, and creates no keys account without a GCP secret', () => {
+    // Act
+    const all = commands(plan(withKeys(true)));
+    const without = commands(plan());
+    // Assess
+    expect(
+      all.filter(
+        (argv) => argv.includes(`--member=serviceAccount:${RUNTIME_SA}`) && argv.join(' ').includes('secret'),
+      ),
+    ).toEqual([]);
+    expect(without.flat().filter((argument) => argument.includes(KEYS_SERVICE_ACCOUNT_ID))).toEqual([]);
+  });
+
+  it('goes on when an inventory secret does not exist yet (keys.present reports it)', () => {
+    // Act
+    const accessors = plan(withKeys(true)).filter(
+      (step): step is Extract<GcpStep, { kind: 'run' }> =>
+        step.kind === 'run' && step.argv.includes(`--role=${SECRET_ACCESSOR_ROLE}`),
+    );
+    // Assess
+    expect(accessors.map((step) => step.ifNotFound)).toEqual(['skip', 'skip', 'skip']);
   });
 });

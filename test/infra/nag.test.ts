@@ -4,7 +4,15 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { acknowledge, MIN_REASON_LENGTH } from '../../infra/nag.ts';
-import { FULL_POLICY, MEMBER_DUMPS_POLICY, OWN_DUMPS_POLICY, readCdkJson, synthesize } from './support.ts';
+import {
+  FULL_POLICY,
+  MEMBER_DUMPS_POLICY,
+  MEMBER_KEYS_POLICY,
+  OWN_DUMPS_POLICY,
+  OWN_KEYS_POLICY,
+  readCdkJson,
+  synthesize,
+} from './support.ts';
 
 const POLICIES: Record<string, unknown> = {
   'the cdk.json policy': readCdkJson().context.backupGuardPolicy,
@@ -12,6 +20,12 @@ const POLICIES: Record<string, unknown> = {
   'all defaults': {},
   'S3 dumps in this account': OWN_DUMPS_POLICY,
   'S3 dumps in a member account': MEMBER_DUMPS_POLICY,
+  'key material in this account, values inspected': OWN_KEYS_POLICY,
+  'key material in a member account': MEMBER_KEYS_POLICY,
+  'key material in a member account, values inspected': {
+    ...MEMBER_KEYS_POLICY,
+    keys: { ...MEMBER_KEYS_POLICY.keys, inspectSecretValues: true },
+  },
   'Security Hub off': { securityHub: { enabled: false } },
 };
 
