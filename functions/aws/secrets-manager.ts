@@ -221,18 +221,32 @@ async function inspect(
   const existing = new Set(
     described.filter((entry) => 'response' in entry).map((entry) => secretKey(entry.secret.location)),
   );
+  // Secrets Manager refuses the value of a secret marked for deletion (InvalidRequestException):
+  // say so instead of asking.
+  const deleting = new Set(
+    described
+      .filter((entry) => 'response' in entry && entry.response.DeletedDate !== undefined)
+      .map((entry) => secretKey(entry.secret.location)),
+  );
   const values = new Map<string, ValueReading>();
   const wanted = secretsToRead(secrets, inventory);
+  const inScope = (location: InventorySecret['location']): boolean =>
+    location.provider === 'aws' && location.account === scope.account && location.region === scope.region;
+  for (const { location } of wanted) {
+    if (deleting.has(secretKey(location))) {
+      values.set(secretKey(location), {
+        state: 'unknown',
+        reason: 'the secret is scheduled for deletion, and Secrets Manager returns no value of such a secret',
+      });
+    }
+  }
+  // This scope's secrets that exist and can be read; a missing one has no value to read.
   const local = wanted.filter(
     ({ location }) =>
-      location.provider === 'aws' &&
-      location.account === scope.account &&
-      location.region === scope.region &&
-      existing.has(secretKey(location)),
+      inScope(location) && existing.has(secretKey(location)) && !deleting.has(secretKey(location)),
   );
-  const remote = wanted.filter(
-    ({ location }) => !local.some((secret) => secretKey(secret.location) === secretKey(location)),
-  );
+  // Partners in other scopes (the certificate a key here must match), read one by one.
+  const remote = wanted.filter(({ location }) => !inScope(location));
   const sm = factory.client(SecretsManagerClient, scope.region, account);
   for (let start = 0; start < local.length; start += BATCH_GET_MAX) {
     const batch = local.slice(start, start + BATCH_GET_MAX);

@@ -105,6 +105,12 @@ describe('key-material audit against the simulator', () => {
         ?.observed.problems,
     ).toBe('key-mismatch');
     expect(statusOf(report, 'certctl/ocsp-iss-local', 'keys.not-deleting')).toBe('FAILED');
+    // Its value is not asked for: Secrets Manager returns none for a secret marked for deletion.
+    const deletingContent = report.findings.find(
+      (f) => f.resource.id === 'certctl/ocsp-iss-local' && f.checkId === 'keys.content',
+    );
+    expect(deletingContent?.status).toBe('NOT_AVAILABLE');
+    expect(deletingContent?.description).toContain('scheduled for deletion');
     expect(statusOf(report, 'certctl/tls', 'keys.replicated')).toBe('FAILED');
     expect(statusOf(report, 'certctl/api-keys', 'keys.cmk')).toBe('FAILED');
     expect(statusOf(report, 'certctl/config-encryption-key', 'keys.replicated')).toBe('FAILED');

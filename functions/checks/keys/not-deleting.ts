@@ -1,6 +1,10 @@
 /**
  * `keys.not-deleting`: neither the secret nor its KMS key is scheduled for deletion or disabled;
- * on GCP the latest version is ENABLED and not scheduled for destruction.
+ * on GCP the latest version is ENABLED and not scheduled for destruction. Secret Manager does not
+ * report the state of a customer-managed Cloud KMS key, and the audit reads no Cloud KMS (its keys
+ * are known only at run time, so no deployment could grant their reads narrowly): on GCP the
+ * check requires what Secret Manager reports, says the key's state was not read, and counts the
+ * key usable only when this run decrypted the value (`keys.inspectSecretValues`).
  */
 import type { Check } from '../../core/check.ts';
 import type { KeySecretFact } from '../../core/key-facts.ts';
@@ -93,6 +97,23 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     const undescribed = fact.encryption.value.find(
       (key) => key.manager === 'CUSTOMER' && key.state === undefined,
     );
+    if (undescribed && fact.resource.provider === 'gcp' && undescribed.unreadReason === undefined) {
+      // The value was decrypted in this run: the key works now, whatever Cloud KMS would say.
+      const decrypted = fact.content.state === 'read';
+      return {
+        status: 'PASSED',
+        description: decrypted
+          ? `The ${secretLabel(fact)} is not scheduled for deletion, its latest version is enabled, and its value was decrypted in this run with ${undescribed.id}.`
+          : `The ${secretLabel(fact)} is not scheduled for deletion and its latest version is enabled; the state of its Cloud KMS key ${undescribed.id} is not read (Secret Manager does not report it).`,
+        observed: {
+          ...base,
+          scheduledForDeletion: false,
+          latestVersionState: 'ENABLED',
+          ...(decrypted ? { keyUsable: true } : { cloudKmsKeyState: 'not read' }),
+        },
+        required: { scheduledForDeletion: false, latestVersionState: 'ENABLED' },
+      };
+    }
     if (undescribed) {
       return notAvailable(
         fact,

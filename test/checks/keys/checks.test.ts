@@ -94,6 +94,50 @@ describe('keys.not-deleting', () => {
       keysNotDeletingCheck.evaluate(fact({ existence: { state: 'read', value: false } }), context)?.status,
     ).toBe('NOT_AVAILABLE');
   });
+  describe('on GCP with a customer-managed Cloud KMS key', () => {
+    const gcp = (content: KeySecretFact['content']): KeySecretFact =>
+      fact({
+        resource: {
+          provider: 'gcp',
+          account: 'certctl-prod',
+          region: 'global',
+          type: 'GcpSecretManagerSecret',
+          id: 'projects/certctl-prod/secrets/ca',
+        },
+        encryption: {
+          state: 'read',
+          value: [{ id: 'projects/p/locations/global/keyRings/r/cryptoKeys/k', manager: 'CUSTOMER' }],
+        },
+        latestVersion: { state: 'read', value: { state: 'ENABLED' } },
+        content,
+      });
+    it('passes on what Secret Manager reports, saying the key state was not read, when no value was read', () => {
+      // Act
+      const outcome = keysNotDeletingCheck.evaluate(gcp({ state: 'not-inspected' }), context);
+      // Assess
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed).toMatchObject({
+        latestVersionState: 'ENABLED',
+        cloudKmsKeyState: 'not read',
+      });
+      expect(outcome?.required).toEqual({ scheduledForDeletion: false, latestVersionState: 'ENABLED' });
+    });
+    it('counts the key usable when this run decrypted the value', () => {
+      // Act
+      const outcome = keysNotDeletingCheck.evaluate(gcp(fact().content), context);
+      // Assess
+      expect(outcome?.observed.keyUsable).toBe(true);
+    });
+    it('still fails when the latest version is destroyed', () => {
+      // Act
+      const destroyed = {
+        ...gcp({ state: 'not-inspected' }),
+        latestVersion: { state: 'read' as const, value: { state: 'DESTROYED' } },
+      };
+      // Assess
+      expect(keysNotDeletingCheck.evaluate(destroyed, context)?.status).toBe('FAILED');
+    });
+  });
 });
 
 describe('keys.replicated', () => {

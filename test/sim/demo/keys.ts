@@ -1,65 +1,71 @@
 /**
- * The key-material chapter of `npm run demo`: the real `backup-guard audit` with the keys policy
- * (test/sim/scenarios/demo-keys-policy.yaml) over the demo secrets: a healthy CA backup, a secret
- * pending deletion, an unreplicated one, one on the default key, a replica out of sync, an expired
- * CA certificate, and an RA key that does not match its certificate.
+ * The key-material chapter of `npm run demo`: the keys audit (the job the `audit-keys` Lambda and
+ * the `auditKeys` Cloud Function run) over the demo secrets in Secrets Manager and Secret Manager,
+ * published to the simulator's Security Hub: a healthy CA backup, a secret pending deletion, an
+ * unreplicated one, one on the default key, a replica out of sync, an expired CA certificate, and
+ * an RA key that does not match its certificate. Values are judged in memory and never printed.
  */
-import { runCli } from '../../../functions/cli/cli.ts';
+import { AwsClientFactory } from '../../../functions/aws/clients.ts';
+import { awsCollectors } from '../../../functions/aws/collectors.ts';
+import { keysChecks } from '../../../functions/checks/keys/index.ts';
+import { keyInventory } from '../../../functions/core/keys-policy.ts';
+import { loadPolicyFile } from '../../../functions/core/policy-file.ts';
+import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
+import { gcpCollectors } from '../../../functions/gcp/collectors.ts';
+import { runAuditJob } from '../../../functions/jobs/audit.ts';
+import { renderConsole } from '../../../functions/publish/console.ts';
 import { simCredentials } from '../accounts.ts';
+import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../services/security-hub.ts';
 import type { DemoContext } from './context.ts';
 
+/** The policy of this chapter: the demo policy plus the key-material inventory. */
 export const DEMO_KEYS_POLICY = 'test/sim/scenarios/demo-keys-policy.yaml';
 
-/** The keys audit of the demo secrets; returns the audit's exit code. */
+/** The keys audit of both clouds, published; returns the audit's exit code. */
 export async function keysChapter({ sim, out, bold, color }: DemoContext): Promise<number> {
+  const policy = await loadPolicyFile(DEMO_KEYS_POLICY);
+  const inventory = policy.keys ? keyInventory(policy.keys) : [];
+  out(`\n${bold('Key material')}\n`);
   out(
-    `\n${bold('Key material')}: certctl's CA, RA, OCSP and TLS keys and secrets, backed up in Secrets Manager.\n`,
+    `Policy ${DEMO_KEYS_POLICY}: ${inventory.length} items of certctl's preset in ${new Set(inventory.map((item) => JSON.stringify(item.location))).size} secrets, values inspected in memory only, the live CA by its fingerprint.\n`,
   );
-  out(
-    `Policy ${DEMO_KEYS_POLICY}: the certctl preset mapped to secrets, values inspected in memory only.\n\n`,
-  );
-  out(
-    `${bold('$ backup-guard audit --policy demo-keys-policy.yaml --format json')} (one line per finding below)\n`,
-  );
-  let json = '';
-  const code = await runCli(
-    [
-      'audit',
-      '--policy',
-      DEMO_KEYS_POLICY,
-      '--provider',
-      'aws',
-      '--endpoint-url',
-      sim.endpoint,
-      '--format',
-      'json',
-    ],
-    {
-      stdout: (text) => {
-        json += text;
+  out(`${bold('$ audit-keys (Lambda) + auditKeys (Cloud Function), publishing')}\n`);
+  const factory = new AwsClientFactory({
+    maxAttempts: 2,
+    credentials: simCredentials(),
+    endpoint: sim.endpoint,
+  });
+  const gcp = new GcpClientFactory({ endpoint: sim.endpoint });
+  sim.resetStats();
+  try {
+    const outcome = await runAuditJob(
+      { providers: ['aws', 'gcp'], groups: ['keys'], publish: true },
+      {
+        policy,
+        aws: { factory, collectors: awsCollectors, homeRegion: 'eu-west-1' },
+        gcp: { clients: gcp, collectors: gcpCollectors },
+        publisher: { factory: () => factory, accounts: policy.aws.accounts, homeRegion: 'eu-west-1' },
       },
-      stderr: out,
-      env: { ...process.env, AWS_REGION: 'eu-west-1' },
-      color,
-    },
-    { awsCredentials: simCredentials() },
-  );
-  const report = JSON.parse(json) as {
-    findings: { checkId: string; status: string; resource: { id: string }; description: string }[];
-  };
-  for (const finding of report.findings.filter((candidate) => candidate.checkId.startsWith('keys.'))) {
-    const mark =
-      finding.status === 'PASSED'
-        ? 'ok'
-        : finding.status === 'FAILED'
-          ? 'FAIL'
-          : finding.status === 'WARNING'
-            ? 'WARN'
-            : 'N/A';
-    out(
-      `  ${mark.padEnd(4)} ${finding.checkId.padEnd(17)} ${finding.resource.id}${mark === 'ok' ? '' : `: ${finding.description}`}\n`,
     );
+    const checkOrder = keysChecks.map((check) => check.metadata.id);
+    out(`${renderConsole(outcome.report, { color, checkOrder })}\n`);
+    const hub = sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
+    const keys = hub.allFindings().filter((entry) => entry.finding.ProductFields?.checkGroup === 'keys');
+    out(
+      `\n${bold('Security Hub')}: ${keys.length} keys findings, one per check and secret; Secrets Manager secrets as AwsSecretsManagerSecret, Secret Manager as Other.\n`,
+    );
+    const calls = sim.stats().byOperation;
+    const valueReads =
+      (calls['secretsManager:BatchGetSecretValue'] ?? 0) +
+      (calls['secretsManager:GetSecretValue'] ?? 0) +
+      (calls['secretManager:versions.access'] ?? 0);
+    out(
+      `Reads: ${sim.stats().requests} API calls, ${valueReads} of them value reads (keys.inspectSecretValues); no value is printed, logged or published.\n`,
+    );
+    out(`The keys audit's exit code is ${outcome.exitCode}.\n`);
+    return outcome.exitCode;
+  } finally {
+    factory.destroy();
+    await gcp.close();
   }
-  out(`\nThe keys audit's exit code is ${code}.\n`);
-  return code;
 }
