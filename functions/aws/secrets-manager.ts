@@ -46,6 +46,8 @@ import { auditedAccountOf } from './planner.ts';
 export const DESCRIBE_CONCURRENCY = 32;
 /** `BatchGetSecretValue` takes at most 20 secret ids (`SecretIdListType` max 20). */
 const BATCH_GET_MAX = 20;
+/** Value reads in flight at once per scope: the batches need nothing from each other, but a few suffice. */
+export const BATCH_GET_CONCURRENCY = 4;
 /** The AWS-managed key Secrets Manager uses when `KmsKeyId` is omitted. */
 const DEFAULT_KEY_ALIAS = 'alias/aws/secretsmanager';
 
@@ -104,51 +106,59 @@ export async function collectAwsKeyFacts(reader: AwsKeysReader): Promise<KeySecr
     }
   });
 
-  const content = keys.inspectSecretValues ? await inspect(reader, secrets, inventory, described) : undefined;
+  // The keys are described while the values are read: neither needs the other.
+  const [encryptions, content] = await Promise.all([
+    Promise.all(
+      described.map((entry) =>
+        'response' in entry && entry.response
+          ? encryptionOf(entry.response, describeKey)
+          : Promise.resolve(undefined),
+      ),
+    ),
+    keys.inspectSecretValues ? inspect(reader, secrets, inventory, described) : Promise.resolve(undefined),
+  ]);
 
-  return Promise.all(
-    described.map(async (entry): Promise<KeySecretFact> => {
-      const { secret } = entry;
-      const location = secret.location as Extract<InventorySecret['location'], { provider: 'aws' }>;
-      const response = 'response' in entry ? entry.response : undefined;
-      const resource = {
-        provider: 'aws' as const,
-        account: scope.account,
-        region: scope.region,
-        type: 'AwsSecretsManagerSecret' as const,
-        id: response?.Name ?? location.name,
-        ...((response?.ARN ?? location.arn) ? { arn: response?.ARN ?? location.arn } : {}),
-      };
-      const items = secret.items.map((item) => ({
-        id: item.id,
-        kind: item.kind,
-        source: item.source,
-        ...(item.jsonKey ? { jsonKey: item.jsonKey } : {}),
-      }));
-      const contentReading = content?.get(secretKey(location)) ?? { state: 'not-inspected' as const };
-      if (!response) {
-        const reason = (entry as { unread?: string }).unread ?? 'the secret does not exist';
-        const unknown = { state: 'unknown' as const, reason };
-        return {
-          resource,
-          items,
-          existence: 'absent' in entry ? { state: 'read', value: false } : unknown,
-          encryption: unknown,
-          replication: unknown,
-          content: contentReading,
-        };
-      }
+  return described.map((entry, index): KeySecretFact => {
+    const { secret } = entry;
+    const location = secret.location as Extract<InventorySecret['location'], { provider: 'aws' }>;
+    const response = 'response' in entry ? entry.response : undefined;
+    const resource = {
+      provider: 'aws' as const,
+      account: scope.account,
+      region: scope.region,
+      type: 'AwsSecretsManagerSecret' as const,
+      id: response?.Name ?? location.name,
+      ...((response?.ARN ?? location.arn) ? { arn: response?.ARN ?? location.arn } : {}),
+    };
+    const items = secret.items.map((item) => ({
+      id: item.id,
+      kind: item.kind,
+      source: item.source,
+      ...(item.jsonKey ? { jsonKey: item.jsonKey } : {}),
+    }));
+    const contentReading = content?.get(secretKey(location)) ?? { state: 'not-inspected' as const };
+    if (!response) {
+      const reason = (entry as { unread?: string }).unread ?? 'the secret does not exist';
+      const unknown = { state: 'unknown' as const, reason };
       return {
         resource,
         items,
-        existence: { state: 'read', value: true },
-        deletionScheduled: response.DeletedDate,
-        encryption: await encryptionOf(response, describeKey),
-        replication: { state: 'read', value: replicationOf(response) },
+        existence: 'absent' in entry ? { state: 'read', value: false } : unknown,
+        encryption: unknown,
+        replication: unknown,
         content: contentReading,
       };
-    }),
-  );
+    }
+    return {
+      resource,
+      items,
+      existence: { state: 'read', value: true },
+      deletionScheduled: response.DeletedDate,
+      encryption: encryptions[index] ?? { state: 'unknown', reason: 'the secret was not described' },
+      replication: { state: 'read', value: replicationOf(response) },
+      content: contentReading,
+    };
+  });
 }
 
 async function encryptionOf(
@@ -248,8 +258,10 @@ async function inspect(
   // Partners in other scopes (the certificate a key here must match), read one by one.
   const remote = wanted.filter(({ location }) => !inScope(location));
   const sm = factory.client(SecretsManagerClient, scope.region, account);
-  for (let start = 0; start < local.length; start += BATCH_GET_MAX) {
-    const batch = local.slice(start, start + BATCH_GET_MAX);
+  const batches = Array.from({ length: Math.ceil(local.length / BATCH_GET_MAX) }, (_, index) =>
+    local.slice(index * BATCH_GET_MAX, (index + 1) * BATCH_GET_MAX),
+  );
+  await mapWithConcurrency(batches, BATCH_GET_CONCURRENCY, async (batch) => {
     const ids = new Map(
       batch.map((secret) => [(secret.location as { secretId: string }).secretId, secretKey(secret.location)]),
     );
@@ -285,10 +297,10 @@ async function inspect(
         values.set(key, { state: 'unknown', reason: `BatchGetSecretValue failed: ${errorCode(error)}` });
       }
     }
-  }
-  for (const secret of remote) {
+  });
+  await mapWithConcurrency(remote, BATCH_GET_CONCURRENCY, async (secret) => {
     const location = secret.location;
-    if (location.provider !== 'aws') continue;
+    if (location.provider !== 'aws') return;
     const client = factory.client(
       SecretsManagerClient,
       location.region,
@@ -309,7 +321,7 @@ async function inspect(
         reason: `GetSecretValue failed: ${errorCode(error)}`,
       });
     }
-  }
+  });
   const holdsCa = secrets.some((secret) => secret.items.some((item) => item.id === 'ca-cert'));
   const liveCa = holdsCa ? await readLiveCa(keys.liveCa) : undefined;
   return contentReadings(secrets, inventory, values, {
