@@ -5,7 +5,9 @@ import {
   type IamStatement,
   iamStatements,
   MEMBER_DUMPS_POLICY,
+  MEMBER_KEYS_POLICY,
   OWN_DUMPS_POLICY,
+  OWN_KEYS_POLICY,
   readCdkJson,
   synthesize,
 } from './support.ts';
@@ -23,6 +25,10 @@ const REVIEWED_ACTIONS = new Set<string>([
   's3:GetObject',
   ...S3_BUCKET_SETTINGS_ACTIONS,
   'kms:Decrypt',
+  // The keys audit: describe the inventory secrets and their keys (infra/permissions.ts
+  // keysReadStatements); values only with keys.inspectSecretValues (tested apart below).
+  'secretsmanager:DescribeSecret',
+  'kms:DescribeKey',
   // The Lambda writes its own log group; failed runs go to its dead-letter queue.
   'logs:CreateLogStream',
   'logs:PutLogEvents',
@@ -47,6 +53,11 @@ const POLICIES: Record<string, unknown> = {
   'all defaults': {},
   'S3 dumps in this account': OWN_DUMPS_POLICY,
   'S3 dumps in a member account': MEMBER_DUMPS_POLICY,
+  'key material in a member account, metadata only': MEMBER_KEYS_POLICY,
+  'key material in this account, metadata only': {
+    ...OWN_KEYS_POLICY,
+    keys: { ...OWN_KEYS_POLICY.keys, inspectSecretValues: false },
+  },
   'Security Hub off': { securityHub: { enabled: false }, aws: { regions: ['eu-west-1'] } },
 };
 
@@ -71,7 +82,7 @@ describe('IAM least privilege across all stacks', () => {
 
       // Assess
       expect(actions.filter((action) => RDS_WRITE.test(action))).toEqual([]);
-      expect(actions.filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
+      expect(actions.filter((action) => /GetSecretValue/.test(action))).toEqual([]);
       expect(actions.filter((action) => action.includes('*'))).toEqual([]);
     });
 
@@ -98,5 +109,37 @@ describe('IAM least privilege across all stacks', () => {
     // Assess: each describe call once in the audit role and once in the member role.
     expect([...new Set(rdsActions)].sort()).toEqual([...RDS_DESCRIBE_ACTIONS].sort());
     expect(rdsActions).toHaveLength(RDS_DESCRIBE_ACTIONS.length * 2);
+  });
+
+  it('reads secret values only with keys.inspectSecretValues, only in the roles that audit key material', () => {
+    // Act
+    const { stacks, templates } = synthesize(OWN_KEYS_POLICY);
+    const statements = [
+      ...iamStatements(stacks.audit, templates.audit),
+      ...iamStatements(stacks.member, templates.member),
+    ];
+    const reading = statements.filter((s) => s.Action.some((action) => /GetSecretValue/.test(action)));
+    const keysRole = Object.entries(templates.audit.findResources('AWS::IAM::Role')).find(
+      ([, role]) =>
+        (role as { Properties: { RoleName?: string } }).Properties.RoleName ===
+        'certctl-backup-guard-audit-keys',
+    )?.[0];
+
+    // Assess: the audit-keys role's policy only; Resource "*" only where no resource type exists.
+    expect(reading.length).toBe(2);
+    for (const statement of reading) {
+      expect(
+        JSON.stringify(templates.audit.toJSON().Resources[statement.resource]?.Properties.Roles),
+      ).toContain(`"${keysRole}"`);
+    }
+    expect(statements.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action)).toEqual([
+      'secretsmanager:BatchGetSecretValue',
+    ]);
+    expect(
+      statements
+        .flatMap((s) => s.Action)
+        .filter((action) => !REVIEWED_ACTIONS.has(action))
+        .sort(),
+    ).toEqual(['secretsmanager:BatchGetSecretValue', 'secretsmanager:GetSecretValue']);
   });
 });
