@@ -8,6 +8,7 @@ import { awsCollectors } from '../functions/aws/collectors.ts';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
+import { measureAudit, reportFigures } from './child-audit.ts';
 
 const endpoint = process.env.BENCH_ENDPOINT;
 const policyFile = process.env.BENCH_POLICY_FILE;
@@ -19,22 +20,11 @@ const factory = new AwsClientFactory({
   credentials: simCredentials(),
   endpoint,
 });
-const cpuBefore = process.cpuUsage();
-const started = performance.now();
-const report = await runAuditReport(
-  { providers: ['aws'], groups: ['keys'] },
-  { policy, aws: { factory, collectors: awsCollectors } },
+const figures = await measureAudit(() =>
+  runAuditReport(
+    { providers: ['aws'], groups: ['keys'] },
+    { policy, aws: { factory, collectors: awsCollectors } },
+  ),
 );
-const wallMs = performance.now() - started;
-const cpu = process.cpuUsage(cpuBefore);
 factory.destroy();
-process.stdout.write(
-  `${JSON.stringify({
-    wallMs,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    findings: report.findings.length,
-    counts: report.counts,
-    scopes: report.scopes.length,
-    failedScopes: report.scopes.filter((scope) => scope.status === 'failed').length,
-  })}\n`,
-);
+reportFigures(figures);

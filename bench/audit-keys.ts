@@ -15,14 +15,13 @@
  * round trips, bounds the wall time (as bench:audit shows for RDS).
  */
 
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { BATCH_GET_CONCURRENCY, DESCRIBE_CONCURRENCY } from '../functions/aws/secrets-manager.ts';
 import { DEFAULT_ACCOUNT_ID } from '../test/sim/accounts.ts';
 import { startSim } from '../test/sim/server.ts';
+import { type AuditFigures, runAuditChild } from './child-audit.ts';
 
 const LATENCY_MS = 50;
 const SECRETS = 2000;
@@ -75,24 +74,20 @@ const items = (inspect: boolean) => ({
   },
 });
 
-const run = promisify(execFile);
 /** One audit in a child process (bench/audit-keys-child.ts): its own wall and CPU time. */
-async function audit(endpoint: string, inspect: boolean) {
+async function audit(endpoint: string, inspect: boolean): Promise<AuditFigures> {
   // 2,000 inventory items are too large for the environment: the policy goes in a file.
   const dir = await mkdtemp(join(tmpdir(), 'bench-keys-'));
   const policyFile = join(dir, 'policy.json');
-  await writeFile(policyFile, JSON.stringify(items(inspect)));
-  const { stdout } = await run(process.execPath, ['bench/audit-keys-child.ts'], {
-    env: { ...process.env, BENCH_ENDPOINT: endpoint, BENCH_POLICY_FILE: policyFile },
-    maxBuffer: 1 << 20,
-  }).finally(() => rm(dir, { recursive: true, force: true }));
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
-    wallMs: number;
-    cpuMs: number;
-    findings: number;
-    scopes: number;
-    failedScopes: number;
-  };
+  try {
+    await writeFile(policyFile, JSON.stringify(items(inspect)));
+    return await runAuditChild<AuditFigures>('bench/audit-keys-child.ts', {
+      BENCH_ENDPOINT: endpoint,
+      BENCH_POLICY_FILE: policyFile,
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 const sim = await startSim({ scenario, faults: { latencyMs: LATENCY_MS } });

@@ -23,18 +23,18 @@ import type { NagAcknowledgement } from './nag.ts';
 import {
   type AwsDumpLocation,
   type AwsKeySecret,
+  type AwsPlace,
   auditReadStatements,
   auditRegions,
   awsKeySecrets,
   dumpRegions,
   dumpsReadStatements,
-  dumpsSecurityHubStatements,
-  keySecretRegions,
   keysReadStatements,
   memberDumpLocations,
   memberKeySecrets,
   ownDumpLocations,
   ownKeySecrets,
+  placeRegions,
   prefixedSecurityHubStatements,
   securityHubRegions,
 } from './permissions.ts';
@@ -307,17 +307,33 @@ function auditPitrStatements(policy: Policy): PolicyStatement[] {
 }
 
 /**
- * The audit-dumps job's own permissions: the scoped S3 reads and Security Hub in the buckets'
- * regions when the buckets are in this account, or assuming the member roles of the accounts that
- * hold them.
+ * How a job whose resources the policy places (dump locations, inventory secrets) is granted: its
+ * reads over the places in this account (its own role) or in a member account (the member role,
+ * restricted to that account's own resources), Security Hub in the places' regions, and assuming
+ * the member roles of the accounts that hold places.
  */
-export function auditDumpsStatements(policy: Policy): PolicyStatement[] {
-  const own = ownDumpLocations(policy);
+interface PlacedGrants<P extends AwsPlace> {
+  /** The places the audit account's own role reads (all of them when no member account is listed). */
+  readonly own: readonly P[];
+  /** The places member roles read: those of the listed member accounts. */
+  readonly held: readonly P[];
+  /** The read statements over some places; `ownAccountOnly` for the member role's one template. */
+  readonly reads: (places: readonly P[], ownAccountOnly: boolean) => PolicyStatement[];
+  /** Prefix of its Security Hub Sids (a member role holds several jobs' statements). */
+  readonly hubSidPrefix: string;
+  /** Sid of its AssumeRole statement. */
+  readonly assumeSid: string;
+}
+
+/** A placed job's own permissions: see {@link PlacedGrants}. */
+function placedJobStatements<P extends AwsPlace>(policy: Policy, grants: PlacedGrants<P>): PolicyStatement[] {
   const statements = [
-    ...dumpsReadStatements(own),
-    ...(policy.securityHub.enabled ? dumpsSecurityHubStatements(dumpRegions(own)) : []),
+    ...grants.reads(grants.own, false),
+    ...(policy.securityHub.enabled
+      ? prefixedSecurityHubStatements(grants.hubSidPrefix, placeRegions(grants.own))
+      : []),
   ];
-  const holders = new Set(memberDumpLocations(policy).map((location) => location.account));
+  const holders = new Set(grants.held.map((place) => place.account));
   const memberRoles = [
     ...new Set(
       policy.aws.accounts
@@ -328,7 +344,7 @@ export function auditDumpsStatements(policy: Policy): PolicyStatement[] {
   if (memberRoles.length > 0) {
     statements.push(
       new PolicyStatement({
-        sid: 'AssumeDumpHoldingMemberRoles',
+        sid: grants.assumeSid,
         effect: Effect.ALLOW,
         actions: ['sts:AssumeRole'],
         resources: memberRoles,
@@ -338,13 +354,54 @@ export function auditDumpsStatements(policy: Policy): PolicyStatement[] {
   return statements;
 }
 
+/** The member role's part of a placed job: the member-held places, this account's resources only. */
+function placedMemberStatements<P extends AwsPlace>(
+  policy: Policy,
+  grants: PlacedGrants<P>,
+): PolicyStatement[] {
+  return [
+    ...grants.reads(grants.held, true),
+    ...(policy.securityHub.enabled
+      ? prefixedSecurityHubStatements(grants.hubSidPrefix, placeRegions(grants.held))
+      : []),
+  ];
+}
+
+/** The dumps audit's grants: the scoped S3 reads at the policy's S3 dump locations. */
+function dumpsGrants(policy: Policy): PlacedGrants<AwsDumpLocation> {
+  return {
+    own: ownDumpLocations(policy),
+    held: memberDumpLocations(policy),
+    reads: (places, ownAccountOnly) => dumpsReadStatements(places, { ownAccountOnly }),
+    hubSidPrefix: 'Dumps',
+    assumeSid: 'AssumeDumpHoldingMemberRoles',
+  };
+}
+
+/** The keys audit's grants: the inventory secrets' reads (values only with inspection). */
+function keysGrants(policy: Policy): PlacedGrants<AwsKeySecret> {
+  const inspect = policy.keys?.inspectSecretValues ?? false;
+  return {
+    own: ownKeySecrets(policy),
+    held: memberKeySecrets(policy),
+    reads: (places, ownAccountOnly) => keysReadStatements(places, { inspect, ownAccountOnly }),
+    hubSidPrefix: 'Keys',
+    assumeSid: 'AssumeKeyHoldingMemberRoles',
+  };
+}
+
+/**
+ * The audit-dumps job's own permissions: the scoped S3 reads and Security Hub in the buckets'
+ * regions when the buckets are in this account, or assuming the member roles of the accounts that
+ * hold them.
+ */
+export function auditDumpsStatements(policy: Policy): PolicyStatement[] {
+  return placedJobStatements(policy, dumpsGrants(policy));
+}
+
 /** The member role's dumps permissions: the member-held locations, this account's buckets only. */
 export function memberDumpsStatements(policy: Policy): PolicyStatement[] {
-  const held = memberDumpLocations(policy);
-  return [
-    ...dumpsReadStatements(held, { ownAccountOnly: true }),
-    ...(policy.securityHub.enabled ? dumpsSecurityHubStatements(dumpRegions(held)) : []),
-  ];
+  return placedMemberStatements(policy, dumpsGrants(policy));
 }
 
 /**
@@ -353,42 +410,12 @@ export function memberDumpsStatements(policy: Policy): PolicyStatement[] {
  * roles of the accounts that hold them.
  */
 export function auditKeysStatements(policy: Policy): PolicyStatement[] {
-  const own = ownKeySecrets(policy);
-  const statements = [
-    ...keysReadStatements(own, { inspect: policy.keys?.inspectSecretValues ?? false }),
-    ...(policy.securityHub.enabled ? prefixedSecurityHubStatements('Keys', keySecretRegions(own)) : []),
-  ];
-  const holders = new Set(memberKeySecrets(policy).map((secret) => secret.account));
-  const memberRoles = [
-    ...new Set(
-      policy.aws.accounts
-        .filter((account) => holders.has(account.accountId))
-        .map((account) => account.roleArn),
-    ),
-  ];
-  if (memberRoles.length > 0) {
-    statements.push(
-      new PolicyStatement({
-        sid: 'AssumeKeyHoldingMemberRoles',
-        effect: Effect.ALLOW,
-        actions: ['sts:AssumeRole'],
-        resources: memberRoles,
-      }),
-    );
-  }
-  return statements;
+  return placedJobStatements(policy, keysGrants(policy));
 }
 
 /** The member role's key-material permissions: the member-held inventory secrets, this account's only. */
 export function memberKeysStatements(policy: Policy): PolicyStatement[] {
-  const held = memberKeySecrets(policy);
-  return [
-    ...keysReadStatements(held, {
-      inspect: policy.keys?.inspectSecretValues ?? false,
-      ownAccountOnly: true,
-    }),
-    ...(policy.securityHub.enabled ? prefixedSecurityHubStatements('Keys', keySecretRegions(held)) : []),
-  ];
+  return placedMemberStatements(policy, keysGrants(policy));
 }
 
 /** The IAM5 (wildcard) findings of {@link keysReadStatements} over `secrets`, each with its reason. */

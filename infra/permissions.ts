@@ -167,9 +167,20 @@ export function memberDumpLocations(policy: Policy): AwsDumpLocation[] {
   );
 }
 
+/** An AWS place the policy names for a job: a dump location, an inventory secret. */
+export interface AwsPlace {
+  readonly account: string;
+  readonly region: string;
+}
+
+/** Distinct regions of some places, sorted. */
+export function placeRegions(places: readonly AwsPlace[]): string[] {
+  return [...new Set(places.map((place) => place.region))].sort();
+}
+
 /** Distinct regions of some dump locations, sorted. */
 export function dumpRegions(locations: readonly AwsDumpLocation[]): string[] {
-  return [...new Set(locations.map((location) => location.region))].sort();
+  return placeRegions(locations);
 }
 
 /**
@@ -275,11 +286,6 @@ export function prefixedSecurityHubStatements(prefix: string, regions: RegionSco
   );
 }
 
-/** Security Hub import and read for dump findings in `regions`. */
-export function dumpsSecurityHubStatements(regions: RegionScope): PolicyStatement[] {
-  return prefixedSecurityHubStatements('Dumps', regions);
-}
-
 /** A Secrets Manager secret of the key-material inventory. */
 export type AwsKeySecret = Extract<SecretLocation, { provider: 'aws' }>;
 
@@ -306,11 +312,6 @@ export function memberKeySecrets(policy: Policy): AwsKeySecret[] {
     policy,
     policy.aws.accounts.map((account) => account.accountId),
   );
-}
-
-/** Distinct regions of some secrets, sorted. */
-export function keySecretRegions(secrets: readonly AwsKeySecret[]): string[] {
-  return [...new Set(secrets.map((secret) => secret.region))].sort();
 }
 
 /**
@@ -379,7 +380,7 @@ export function keysReadStatements(
     }),
   ];
   if (!options.inspect) return statements;
-  const regions = keySecretRegions(secrets);
+  const regions = placeRegions(secrets);
   return [
     ...statements,
     new PolicyStatement({

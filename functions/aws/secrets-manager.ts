@@ -33,7 +33,9 @@ import {
   contentReadings,
   type InventorySecret,
   inventorySecrets,
+  itemRefs,
   secretsToRead,
+  unreadSecretFact,
   type ValueReading,
 } from '../core/key-material.ts';
 import { type InventoryItem, keyInventory, secretKey } from '../core/keys-policy.ts';
@@ -130,28 +132,15 @@ export async function collectAwsKeyFacts(reader: AwsKeysReader): Promise<KeySecr
       id: response?.Name ?? location.name,
       ...((response?.ARN ?? location.arn) ? { arn: response?.ARN ?? location.arn } : {}),
     };
-    const items = secret.items.map((item) => ({
-      id: item.id,
-      kind: item.kind,
-      source: item.source,
-      ...(item.jsonKey ? { jsonKey: item.jsonKey } : {}),
-    }));
     const contentReading = content?.get(secretKey(location)) ?? { state: 'not-inspected' as const };
     if (!response) {
-      const reason = (entry as { unread?: string }).unread ?? 'the secret does not exist';
-      const unknown = { state: 'unknown' as const, reason };
-      return {
-        resource,
-        items,
-        existence: 'absent' in entry ? { state: 'read', value: false } : unknown,
-        encryption: unknown,
-        replication: unknown,
-        content: contentReading,
-      };
+      const missing =
+        'absent' in entry ? { absent: true as const } : { reason: (entry as { unread: string }).unread };
+      return unreadSecretFact(resource, secret, missing, contentReading);
     }
     return {
       resource,
-      items,
+      items: itemRefs(secret),
       existence: { state: 'read', value: true },
       deletionScheduled: response.DeletedDate,
       encryption: encryptions[index] ?? { state: 'unknown', reason: 'the secret was not described' },

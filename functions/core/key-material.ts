@@ -9,7 +9,8 @@
  * messages are never quoted (JSON.parse and OpenSSL may echo the input), only their error codes.
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import type { ContentProblem, ContentReading, ItemContent } from './key-facts.ts';
+import type { ResourceRef } from './finding.ts';
+import type { ContentProblem, ContentReading, ItemContent, KeyItemRef, KeySecretFact } from './key-facts.ts';
 import { type InventoryItem, type SecretLocation, secretKey } from './keys-policy.ts';
 import { DAY_MS } from './time.ts';
 
@@ -357,6 +358,40 @@ export function caFingerprints(body: Uint8Array): string[] {
 export interface InventorySecret {
   readonly location: SecretLocation;
   readonly items: readonly InventoryItem[];
+}
+
+/** The inventory items a secret backs, as findings name them (never their values). */
+export function itemRefs(secret: InventorySecret): KeyItemRef[] {
+  return secret.items.map((item) => ({
+    id: item.id,
+    kind: item.kind,
+    source: item.source,
+    ...(item.jsonKey ? { jsonKey: item.jsonKey } : {}),
+  }));
+}
+
+/**
+ * The fact of a secret whose metadata was not read: it does not exist (existence read as false),
+ * or it could not be read (`reason`), so nothing about it is known.
+ */
+export function unreadSecretFact(
+  resource: ResourceRef,
+  secret: InventorySecret,
+  missing: { readonly absent: true } | { readonly reason: string },
+  content: ContentReading,
+): KeySecretFact {
+  const unknown = {
+    state: 'unknown' as const,
+    reason: 'reason' in missing ? missing.reason : 'the secret does not exist',
+  };
+  return {
+    resource,
+    items: itemRefs(secret),
+    existence: 'absent' in missing ? { state: 'read', value: false } : unknown,
+    encryption: unknown,
+    replication: unknown,
+    content,
+  };
 }
 
 /** A secret's value as read, or why it could not be read. */

@@ -11,7 +11,14 @@
  */
 import { CloudApiError, describeError } from '../core/errors.ts';
 import type { EncryptionKey, KeySecretFact, Reading, ReplicationFact } from '../core/key-facts.ts';
-import { contentReadings, inventorySecrets, secretsToRead, type ValueReading } from '../core/key-material.ts';
+import {
+  contentReadings,
+  inventorySecrets,
+  itemRefs,
+  secretsToRead,
+  unreadSecretFact,
+  type ValueReading,
+} from '../core/key-material.ts';
 import { keyInventory, secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import type { Policy } from '../core/policy.ts';
@@ -237,32 +244,16 @@ export async function readGcpKeyFacts(
       id: name,
       selfLink: `${SECRET_MANAGER_URL}/v1/${name}`,
     };
-    const items = secret.items.map((item) => ({
-      id: item.id,
-      kind: item.kind,
-      source: item.source,
-      ...(item.jsonKey ? { jsonKey: item.jsonKey } : {}),
-    }));
     const contentReading = content.get(secretKey(secret.location)) ?? { state: 'not-inspected' as const };
     const found = 'found' in entry ? entry.found : undefined;
     const version = 'version' in entry ? entry.version : undefined;
     if (!found) {
-      const unknown = {
-        state: 'unknown' as const,
-        reason: 'unread' in entry ? (entry.unread ?? '') : 'the secret does not exist',
-      };
-      return {
-        resource,
-        items,
-        existence: 'absent' in entry ? { state: 'read', value: false } : unknown,
-        encryption: unknown,
-        replication: unknown,
-        content: contentReading,
-      };
+      const missing = 'unread' in entry ? { reason: entry.unread ?? '' } : { absent: true as const };
+      return unreadSecretFact(resource, secret, missing, contentReading);
     }
     return {
       resource,
-      items,
+      items: itemRefs(secret),
       existence: { state: 'read', value: true },
       deletionScheduled: found.expireTime ? new Date(found.expireTime) : undefined,
       encryption: { state: 'read', value: encryptionOf(found) },

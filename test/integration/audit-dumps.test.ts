@@ -5,7 +5,6 @@
  * finding per check and location), and the scope-safe lifecycle over later runs.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
@@ -20,6 +19,7 @@ import { baseAccessKeyId } from '../sim/accounts.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../sim/services/security-hub.ts';
+import { lambdaDependencies, storedFindings } from './support.ts';
 
 const ACCOUNT = '111111111111';
 const CANARY_SECRET = 'CANARY-dumps-secret-0b1d-never-logged';
@@ -61,28 +61,15 @@ function lambdaDeps(locations: DumpsPolicyInput['locations']) {
     endpoint: sim.endpoint,
   });
   factories.push(factory);
-  return {
-    policy: parsePolicy({
-      aws: { regions: ['eu-west-1'] },
-      securityHub: { enabled: true },
-      dumps: { locations },
-    }),
+  return lambdaDependencies(
+    'audit-dumps',
+    parsePolicy({ aws: { regions: ['eu-west-1'] }, securityHub: { enabled: true }, dumps: { locations } }),
     factory,
-    logger: new Logger({ serviceName: 'audit-dumps', logLevel: 'SILENT' }),
-    metrics: new Metrics({ namespace: 'CertctlBackupGuard', serviceName: 'audit-dumps' }),
-    homeRegion: 'eu-west-1',
-  };
+  );
 }
 
 /** Stored dumps findings by ProductFields resource id and check, with their status and record state. */
-function stored(hub: SecurityHubSim, region: string): Map<string, AwsSecurityFinding> {
-  return new Map(
-    hub
-      .findings(ACCOUNT, region)
-      .filter((finding) => finding.ProductFields?.checkGroup === 'dumps')
-      .map((finding) => [`${finding.ProductFields?.resourceId} ${finding.ProductFields?.checkId}`, finding]),
-  );
-}
+const stored = (hub: SecurityHubSim, region: string) => storedFindings(hub, ACCOUNT, region, 'dumps');
 
 describe('audit-dumps Lambda', () => {
   it('publishes one finding per check and location with the bucket as an AwsS3Bucket resource', async () => {

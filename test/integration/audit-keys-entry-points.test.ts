@@ -5,9 +5,6 @@
  * failed scope keeping its findings) and the `auditKeys` Cloud Function (Secret Manager findings as
  * `Other` with the resource name, into the central account through federation).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
@@ -20,6 +17,7 @@ import { federationScenario, gcpPolicy, recordingLogger } from '../gcp/sim-setup
 import { simCredentials } from '../sim/accounts.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../sim/services/security-hub.ts';
+import { lambdaDependencies, storedFindings } from './support.ts';
 
 let sim: Sim;
 let factories: AwsClientFactory[] = [];
@@ -55,24 +53,11 @@ function lambdaDeps(input: PolicyInput) {
     endpoint: sim.endpoint,
   });
   factories.push(factory);
-  return {
-    policy: parsePolicy(input),
-    factory,
-    logger: new Logger({ serviceName: 'audit-keys', logLevel: 'SILENT' }),
-    metrics: new Metrics({ namespace: 'CertctlBackupGuard', serviceName: 'audit-keys' }),
-    homeRegion: 'eu-west-1',
-  };
+  return lambdaDependencies('audit-keys', parsePolicy(input), factory);
 }
 
 /** Stored keys findings by resource id and check. */
-function stored(hub: SecurityHubSim, region: string): Map<string, AwsSecurityFinding> {
-  return new Map(
-    hub
-      .findings(ACCOUNT, region)
-      .filter((finding) => finding.ProductFields?.checkGroup === 'keys')
-      .map((finding) => [`${finding.ProductFields?.resourceId} ${finding.ProductFields?.checkId}`, finding]),
-  );
-}
+const stored = (hub: SecurityHubSim, region: string) => storedFindings(hub, ACCOUNT, region, 'keys');
 
 describe('audit-keys Lambda', () => {
   it('publishes each secret’s findings into its own region with the secret as an AwsSecretsManagerSecret', async () => {

@@ -2,7 +2,7 @@
  * Wording the keys checks share: how a secret is named in a finding, the documentation the
  * remediations point to, and the NOT_AVAILABLE outcome for facts that could not be read.
  */
-import type { CheckOutcome } from '../../core/check.ts';
+import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 import type { KeySecretFact } from '../../core/key-facts.ts';
 
@@ -39,12 +39,7 @@ export function notAvailable(
   observed: FindingValues,
   required: FindingValues,
 ): CheckOutcome {
-  return {
-    status: 'NOT_AVAILABLE',
-    description: `Could not evaluate ${secretLabel(fact)}: ${what}.`,
-    observed: { items: itemsValue(fact), ...observed },
-    required,
-  };
+  return notEvaluated(secretLabel(fact), what, { items: itemsValue(fact), ...observed }, required);
 }
 
 /** When the secret is absent or unknown, the metadata checks have nothing to judge. */

@@ -5,17 +5,12 @@
  * unreplicated one, one on the default key, a replica out of sync, an expired CA certificate, and
  * an RA key that does not match its certificate. Values are judged in memory and never printed.
  */
-import { AwsClientFactory } from '../../../functions/aws/clients.ts';
-import { awsCollectors } from '../../../functions/aws/collectors.ts';
 import { keysChecks } from '../../../functions/checks/keys/index.ts';
 import { keyInventory } from '../../../functions/core/keys-policy.ts';
 import { loadPolicyFile } from '../../../functions/core/policy-file.ts';
-import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
-import { gcpCollectors } from '../../../functions/gcp/collectors.ts';
-import { runAuditJob } from '../../../functions/jobs/audit.ts';
 import { renderConsole } from '../../../functions/publish/console.ts';
-import { simCredentials } from '../accounts.ts';
 import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../services/security-hub.ts';
+import { publishedGroupAudit } from './audit.ts';
 import type { DemoContext } from './context.ts';
 
 /** The policy of this chapter: the demo policy plus the key-material inventory. */
@@ -30,42 +25,22 @@ export async function keysChapter({ sim, out, bold, color }: DemoContext): Promi
     `Policy ${DEMO_KEYS_POLICY}: ${inventory.length} items of certctl's preset in ${new Set(inventory.map((item) => JSON.stringify(item.location))).size} secrets, values inspected in memory only, the live CA by its fingerprint.\n`,
   );
   out(`${bold('$ audit-keys (Lambda) + auditKeys (Cloud Function), publishing')}\n`);
-  const factory = new AwsClientFactory({
-    maxAttempts: 2,
-    credentials: simCredentials(),
-    endpoint: sim.endpoint,
-  });
-  const gcp = new GcpClientFactory({ endpoint: sim.endpoint });
-  sim.resetStats();
-  try {
-    const outcome = await runAuditJob(
-      { providers: ['aws', 'gcp'], groups: ['keys'], publish: true },
-      {
-        policy,
-        aws: { factory, collectors: awsCollectors, homeRegion: 'eu-west-1' },
-        gcp: { clients: gcp, collectors: gcpCollectors },
-        publisher: { factory: () => factory, accounts: policy.aws.accounts, homeRegion: 'eu-west-1' },
-      },
-    );
-    const checkOrder = keysChecks.map((check) => check.metadata.id);
-    out(`${renderConsole(outcome.report, { color, checkOrder })}\n`);
-    const hub = sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
-    const keys = hub.allFindings().filter((entry) => entry.finding.ProductFields?.checkGroup === 'keys');
-    out(
-      `\n${bold('Security Hub')}: ${keys.length} keys findings, one per check and secret; Secrets Manager secrets as AwsSecretsManagerSecret, Secret Manager as Other.\n`,
-    );
-    const calls = sim.stats().byOperation;
-    const valueReads =
-      (calls['secretsManager:BatchGetSecretValue'] ?? 0) +
-      (calls['secretsManager:GetSecretValue'] ?? 0) +
-      (calls['secretManager:versions.access'] ?? 0);
-    out(
-      `Reads: ${sim.stats().requests} API calls, ${valueReads} of them value reads (keys.inspectSecretValues); no value is printed, logged or published.\n`,
-    );
-    out(`The keys audit's exit code is ${outcome.exitCode}.\n`);
-    return outcome.exitCode;
-  } finally {
-    factory.destroy();
-    await gcp.close();
-  }
+  const outcome = await publishedGroupAudit(sim, policy, 'keys');
+  const checkOrder = keysChecks.map((check) => check.metadata.id);
+  out(`${renderConsole(outcome.report, { color, checkOrder })}\n`);
+  const hub = sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
+  const keys = hub.allFindings().filter((entry) => entry.finding.ProductFields?.checkGroup === 'keys');
+  out(
+    `\n${bold('Security Hub')}: ${keys.length} keys findings, one per check and secret; Secrets Manager secrets as AwsSecretsManagerSecret, Secret Manager as Other.\n`,
+  );
+  const { requests, byOperation } = sim.stats();
+  const valueReads =
+    (byOperation['secretsManager:BatchGetSecretValue'] ?? 0) +
+    (byOperation['secretsManager:GetSecretValue'] ?? 0) +
+    (byOperation['secretManager:versions.access'] ?? 0);
+  out(
+    `Reads: ${requests} API calls, ${valueReads} of them value reads (keys.inspectSecretValues); no value is printed, logged or published.\n`,
+  );
+  out(`The keys audit's exit code is ${outcome.exitCode}.\n`);
+  return outcome.exitCode;
 }

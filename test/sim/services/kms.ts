@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { accountIdSchema, regionSchema, simTimeSchema } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
+import { AwsJsonFaults, awsJson, awsJsonError } from './aws-json.ts';
 import { modelViolation } from './json-model.ts';
-import { awsJsonError } from './secrets-manager.ts';
 
 export const KMS_SERVICE = 'kms';
 const TARGET_PREFIX = 'TrentService.';
@@ -38,19 +38,13 @@ const keySchema = z.strictObject({
 export const kmsSectionSchema = z.strictObject({ keys: z.array(keySchema).default([]) }).prefault({});
 type Key = z.output<typeof keySchema>;
 
-function json(body: unknown): SimResponse {
-  return {
-    status: 200,
-    headers: { 'content-type': 'application/x-amz-json-1.1' },
-    body: JSON.stringify(body),
-  };
-}
-
-export class KmsService implements SimService {
+export class KmsService extends AwsJsonFaults implements SimService {
+  protected readonly internalError = ['KMSInternalException', 'An internal error occurred.'] as const;
   readonly name = KMS_SERVICE;
   readonly #keys: Key[];
 
   constructor(section: unknown) {
+    super();
     this.#keys = kmsSectionSchema.parse(section).keys;
   }
 
@@ -125,7 +119,7 @@ export class KmsService implements SimService {
       );
     }
     const now = context.now();
-    return json({
+    return awsJson(200, {
       KeyMetadata: {
         AWSAccountId: key.account,
         KeyId: key.id,
@@ -149,18 +143,6 @@ export class KmsService implements SimService {
         MultiRegion: key.id.startsWith('mrk-'),
       },
     });
-  }
-
-  throttled(): SimResponse {
-    return awsJsonError(400, 'ThrottlingException', 'Rate exceeded');
-  }
-
-  serverError(): SimResponse {
-    return awsJsonError(500, 'KMSInternalException', 'An internal error occurred.');
-  }
-
-  unavailable(): SimResponse {
-    return awsJsonError(503, 'ServiceUnavailableException', 'Service Unavailable');
   }
 }
 

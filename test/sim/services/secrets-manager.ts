@@ -10,11 +10,12 @@
  * Values come from the scenario (`value: <text>`, `value: { file }`, `value: { json: { key: text |
  * { file } } }`) and are only ever returned by GetSecretValue / BatchGetSecretValue.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { accountIdSchema, regionSchema, type SimTime, simTimeSchema } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
+import { AwsJsonFaults, awsJson, awsJsonError } from './aws-json.ts';
 import { modelViolation } from './json-model.ts';
 
 export const SECRETS_MANAGER_SERVICE = 'secretsManager';
@@ -78,37 +79,21 @@ function epochSeconds(date: Date): number {
   return date.getTime() / 1000;
 }
 
-function json(status: number, body: unknown): SimResponse {
-  return {
-    status,
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() },
-    body: JSON.stringify(body),
-  };
-}
-
-/** An AWS JSON error: `__type` in the body (what AwsJson1_1Protocol reads) and the header. */
-export function awsJsonError(status: number, type: string, message: string): SimResponse {
-  return {
-    status,
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amzn-requestid': randomUUID(),
-      'x-amzn-errortype': type,
-    },
-    body: JSON.stringify({ __type: type, Message: message }),
-  };
-}
-
 const NOT_FOUND = "Secrets Manager can't find the specified secret.";
 const MARKED_FOR_DELETION =
   "You can't perform this operation on the secret because it was marked for deletion.";
 
-export class SecretsManagerService implements SimService {
+export class SecretsManagerService extends AwsJsonFaults implements SimService {
+  protected readonly internalError = [
+    'InternalServiceError',
+    'An error occurred on the server side.',
+  ] as const;
   readonly name = SECRETS_MANAGER_SERVICE;
   readonly #secrets: Secret[];
   readonly #values = new Map<Secret, string | undefined>();
 
   constructor(section: unknown) {
+    super();
     const parsed = secretsManagerSectionSchema.parse(section);
     this.#secrets = parsed.secrets.map((secret) => {
       const suffix = createHash('sha256')
@@ -189,13 +174,13 @@ export class SecretsManagerService implements SimService {
         const secret = this.#find(request, body.SecretId as string);
         if (!secret) return awsJsonError(400, 'ResourceNotFoundException', NOT_FOUND);
         if (secret.denied.includes('DescribeSecret')) return this.#denied(request, 'DescribeSecret', secret);
-        return json(200, this.#describe(secret, now));
+        return awsJson(200, this.#describe(secret, now));
       }
       case 'GetSecretValue': {
         const secret = this.#find(request, body.SecretId as string);
         if (!secret) return awsJsonError(400, 'ResourceNotFoundException', NOT_FOUND);
         const answer = this.#value(request, secret, now);
-        return 'error' in answer ? answer.error : json(200, answer.entry);
+        return 'error' in answer ? answer.error : awsJson(200, answer.entry);
       }
       case 'BatchGetSecretValue':
         return this.#batchGet(request, body, now);
@@ -304,7 +289,7 @@ export class SecretsManagerService implements SimService {
       if ('error' in answer) errors.push({ SecretId: id, ErrorCode: answer.code, Message: answer.message });
       else values.push(answer.entry);
     }
-    return json(200, { SecretValues: values, Errors: errors });
+    return awsJson(200, { SecretValues: values, Errors: errors });
   }
 
   #filtered(request: SimRequest, body: Record<string, unknown>, now: Date): Secret[] {
@@ -362,22 +347,10 @@ export class SecretsManagerService implements SimService {
       return { ...rest, SecretVersionsToStages: VersionIdsToStages };
     });
     const end = offset + pageSize;
-    return json(200, {
+    return awsJson(200, {
       SecretList: page,
       ...(end < secrets.length ? { NextToken: Buffer.from(`sim-secrets:${end}`).toString('base64url') } : {}),
     });
-  }
-
-  throttled(): SimResponse {
-    return awsJsonError(400, 'ThrottlingException', 'Rate exceeded');
-  }
-
-  serverError(): SimResponse {
-    return awsJsonError(500, 'InternalServiceError', 'An error occurred on the server side.');
-  }
-
-  unavailable(): SimResponse {
-    return awsJsonError(503, 'ServiceUnavailableException', 'Service Unavailable');
   }
 }
 
