@@ -10,16 +10,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import type { DumpsPolicyInput } from '../../functions/core/dumps-policy.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
-import { GcpClientFactory } from '../../functions/gcp/clients.ts';
-import { createFederatedAwsFactory, metadataIdTokenSource } from '../../functions/gcp/federation.ts';
 import { auditDumps } from '../../functions/handlers/aws/audit-dumps.ts';
 import { auditDumpsGcp } from '../../functions/handlers/gcp/audit-dumps.ts';
-import { federationScenario, gcpPolicy, PROJECT, recordingLogger } from '../gcp/sim-setup.ts';
+import { federationScenario, gcpPolicy, PROJECT } from '../gcp/sim-setup.ts';
 import { baseAccessKeyId } from '../sim/accounts.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../sim/services/security-hub.ts';
-import { lambdaDependencies, storedFindings } from './support.ts';
+import { cloudFunctionDependencies, lambdaDependencies, storedFindings } from './support.ts';
 
 const ACCOUNT = '111111111111';
 const CANARY_SECRET = 'CANARY-dumps-secret-0b1d-never-logged';
@@ -167,20 +165,9 @@ describe('auditDumps Cloud Function', () => {
         ],
       },
     });
-    const gcp = new GcpClientFactory({ endpoint: sim.endpoint });
-    const source = metadataIdTokenSource({ host: new URL(sim.endpoint).host });
+    const deps = cloudFunctionDependencies(sim.endpoint, policy);
     // Act
-    const result = await auditDumpsGcp(
-      {},
-      {
-        policy,
-        gcp,
-        awsFactory: () =>
-          createFederatedAwsFactory(policy, { endpoint: sim.endpoint, idTokenSource: source }),
-        logger: recordingLogger(),
-      },
-    );
-    await gcp.close();
+    const result = await auditDumpsGcp({}, deps).finally(() => deps.gcp.close());
     // Assess
     expect(result.ok).toBe(true);
     expect(result.counts).toMatchObject({ PASSED: 4, FAILED: 0, NOT_AVAILABLE: 0 });

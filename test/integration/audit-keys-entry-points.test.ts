@@ -8,16 +8,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
-import { GcpClientFactory } from '../../functions/gcp/clients.ts';
-import { createFederatedAwsFactory, metadataIdTokenSource } from '../../functions/gcp/federation.ts';
 import { auditKeys } from '../../functions/handlers/aws/audit-keys.ts';
 import { auditKeysGcp } from '../../functions/handlers/gcp/audit-keys.ts';
 import { ACCOUNT, arn, keysPolicy, keysScenario, PROJECT } from '../fixtures/keys/world.ts';
-import { federationScenario, gcpPolicy, recordingLogger } from '../gcp/sim-setup.ts';
+import { federationScenario, gcpPolicy } from '../gcp/sim-setup.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../sim/services/security-hub.ts';
-import { lambdaDependencies, storedFindings } from './support.ts';
+import { cloudFunctionDependencies, lambdaDependencies, storedFindings } from './support.ts';
 
 let sim: Sim;
 let factories: AwsClientFactory[] = [];
@@ -111,20 +109,9 @@ describe('auditKeys Cloud Function', () => {
       Object.entries(world.keys?.items ?? {}).filter(([, item]) => item.secret?.startsWith('projects/')),
     );
     const policy = gcpPolicy({ keys: { ...world.keys, preset: 'none', items } });
-    const gcp = new GcpClientFactory({ endpoint: sim.endpoint });
-    const source = metadataIdTokenSource({ host: new URL(sim.endpoint).host });
+    const deps = cloudFunctionDependencies(sim.endpoint, policy);
     // Act
-    const result = await auditKeysGcp(
-      {},
-      {
-        policy,
-        gcp,
-        awsFactory: () =>
-          createFederatedAwsFactory(policy, { endpoint: sim.endpoint, idTokenSource: source }),
-        logger: recordingLogger(),
-      },
-    );
-    await gcp.close();
+    const result = await auditKeysGcp({}, deps).finally(() => deps.gcp.close());
     // Assess
     expect(result.ok).toBe(true);
     expect(result.scopes).toEqual({ evaluated: 1, failed: [] });

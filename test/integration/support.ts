@@ -1,11 +1,15 @@
-/** Shared by the integration tests of the audit Lambdas: their dependencies, and what they published. */
+/** Shared by the integration tests of the audit entry points: their dependencies, and what they published. */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import type { AwsClientFactory } from '../../functions/aws/clients.ts';
 import type { CheckGroup } from '../../functions/core/finding.ts';
 import type { Policy } from '../../functions/core/policy.ts';
+import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import { createFederatedAwsFactory, metadataIdTokenSource } from '../../functions/gcp/federation.ts';
 import type { AuditLambdaDependencies } from '../../functions/handlers/aws/audit-handler.ts';
+import type { AuditFunctionDependencies } from '../../functions/handlers/gcp/audit-function.ts';
+import { recordingLogger } from '../gcp/sim-setup.ts';
 import type { SecurityHubSim } from '../sim/services/security-hub.ts';
 
 /** What an audit Lambda's plain function runs with: silent logs, real metrics, home eu-west-1. */
@@ -20,6 +24,26 @@ export function lambdaDependencies(
     logger: new Logger({ serviceName: service, logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'CertctlBackupGuard', serviceName: service }),
     homeRegion: 'eu-west-1',
+  };
+}
+
+/**
+ * What an audit Cloud Function's plain function runs with against the simulator: the GCP clients
+ * on its endpoint, and AWS through keyless federation with an ID token from its metadata server.
+ * Close `gcp` when done.
+ */
+export function cloudFunctionDependencies(
+  endpoint: string,
+  policy: Policy,
+): AuditFunctionDependencies & {
+  readonly gcp: GcpClientFactory;
+} {
+  const source = metadataIdTokenSource({ host: new URL(endpoint).host });
+  return {
+    policy,
+    gcp: new GcpClientFactory({ endpoint }),
+    awsFactory: () => createFederatedAwsFactory(policy, { endpoint, idTokenSource: source }),
+    logger: recordingLogger(),
   };
 }
 

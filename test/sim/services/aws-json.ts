@@ -4,7 +4,7 @@
  * `x-amzn-errortype` header, and the fault answers every such service gives alike.
  */
 import { randomUUID } from 'node:crypto';
-import type { SimResponse } from '../service.ts';
+import type { SimRequest, SimResponse } from '../service.ts';
 
 /** A JSON answer with its request id. */
 export function awsJson(status: number, body: unknown): SimResponse {
@@ -32,6 +32,16 @@ export function awsJsonError(status: number, type: string, message: string): Sim
 export abstract class AwsJsonFaults {
   /** The service's internal-error code and message, as its model names them. */
   protected abstract readonly internalError: readonly [code: string, message: string];
+
+  /** The caller's account, or the answer to an unsigned request or an unknown access key. */
+  protected callerOf(request: SimRequest): string | SimResponse {
+    if (request.accessKeyId && request.callerAccount) return request.callerAccount;
+    return awsJsonError(
+      400,
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+    );
+  }
 
   throttled(): SimResponse {
     return awsJsonError(400, 'ThrottlingException', 'Rate exceeded');

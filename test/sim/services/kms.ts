@@ -67,13 +67,8 @@ export class KmsService extends AwsJsonFaults implements SimService {
   }
 
   handle(request: SimRequest, context: SimContext): SimResponse {
-    if (!request.accessKeyId || !request.callerAccount) {
-      return awsJsonError(
-        400,
-        'UnrecognizedClientException',
-        'The security token included in the request is invalid.',
-      );
-    }
+    const caller = this.callerOf(request);
+    if (typeof caller !== 'string') return caller;
     const operation = this.operation(request);
     if (operation !== 'DescribeKey')
       return awsJsonError(400, 'UnknownOperationException', `The simulated KMS has no ${operation}`);
@@ -90,7 +85,7 @@ export class KmsService extends AwsJsonFaults implements SimService {
     const arn = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):(key|alias)\/(.+)$/.exec(keyId);
     if (keyId.startsWith('arn:') && !arn)
       return awsJsonError(400, 'InvalidArnException', `Invalid arn ${keyId}`);
-    const account = arn?.[2] ?? request.callerAccount;
+    const account = arn?.[2] ?? caller;
     if (arn && arn[1] !== region) return awsJsonError(400, 'NotFoundException', `Invalid arn ${arn[1]}`);
     const name = arn ? (arn[3] === 'alias' ? `alias/${arn[4]}` : arn[4]) : keyId;
     const key =

@@ -144,13 +144,8 @@ export class SecretsManagerService extends AwsJsonFaults implements SimService {
   }
 
   handle(request: SimRequest, context: SimContext): SimResponse {
-    if (!request.accessKeyId || !request.callerAccount) {
-      return awsJsonError(
-        400,
-        'UnrecognizedClientException',
-        'The security token included in the request is invalid.',
-      );
-    }
+    const caller = this.callerOf(request);
+    if (typeof caller !== 'string') return caller;
     const operation = this.operation(request);
     let input: unknown;
     try {
