@@ -170,7 +170,7 @@ export class AuditStack extends Stack {
           description: 'audit the pg_dump series in S3 and publish findings',
           entry: AUDIT_DUMPS_ENTRY,
           policy,
-          schedule: parseAuditSchedule(policy.schedules.auditDumps),
+          schedule: parseAuditSchedule(policy.schedules.auditDumps, 'schedules.auditDumps'),
           statements: auditDumpsStatements(policy),
           acknowledgements: dumpsAcknowledgements(ownDumpLocations(policy)),
           alarmTopic: this.alarmTopic,

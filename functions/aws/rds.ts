@@ -18,13 +18,14 @@ import {
   paginateDescribeDBClusters,
   paginateDescribeDBInstanceAutomatedBackups,
   paginateDescribeDBInstances,
-  type RDSClient,
+  RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
 import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
 import type { PitrFact, RestoreWindow } from '../core/facts.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
+import type { AwsCollector } from './collectors.ts';
 import { describeAwsFailure, endpointOf } from './protocol.ts';
 import { leanRdsListPlugin, type StreamCollector } from './rds-wire.ts';
 
@@ -194,7 +195,24 @@ export function rdsInstanceToFact(
     awsBackupRecoveryPointArn: instance.AwsBackupRecoveryPointArn,
     crossRegionBackupTargets: [...new Set(replicatedTo)],
     createdAt: instance.InstanceCreateTime,
+    ...standsFor(instance.ReadReplicaDBInstanceIdentifiers, 'RDS read replica'),
   };
+}
+
+/** The {@link StandIn}s of `names` (replicas, members), as a fact field; nothing when there are none. */
+function standsFor(
+  names: readonly (string | undefined)[] | undefined,
+  what: string,
+): Pick<PitrFact, 'standsFor'> {
+  const standIns = (names ?? []).flatMap((name) => (name ? [{ names: [name], what }] : []));
+  return standIns.length > 0 ? { standsFor: standIns } : {};
+}
+
+/** An Aurora cluster's member instance identifiers (judged at the cluster). */
+function memberIds(cluster: DBCluster): string[] {
+  return (cluster.DBClusterMembers ?? []).flatMap((member) =>
+    member.DBInstanceIdentifier ? [member.DBInstanceIdentifier] : [],
+  );
 }
 
 /** The fact for one Aurora (or Multi-AZ) DB cluster; its window comes from the cluster itself. */
@@ -241,6 +259,10 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
       globalClusterIdentifier: cluster.GlobalClusterIdentifier || undefined,
     },
     createdAt: cluster.ClusterCreateTime,
+    ...standsFor(
+      memberIds(cluster),
+      cluster.Engine === 'postgres' ? 'Multi-AZ DB cluster member' : 'Aurora member',
+    ),
   };
 }
 
@@ -312,9 +334,18 @@ export async function collectRdsPitrFacts(
         Filters: [{ Name: 'engine', Values: [...POSTGRES_INSTANCE_ENGINES] }],
       }),
       (page) => page.DBInstances,
+      // A source is selected when the policy names one of its replicas: a replica has no backups of
+      // its own, so its source is what proves it restorable (and the report says so).
       (instance) =>
         isStandaloneInstance(instance) &&
-        selected([instance.DBInstanceIdentifier, instance.DBInstanceArn], instance.TagList),
+        selected(
+          [
+            instance.DBInstanceIdentifier,
+            instance.DBInstanceArn,
+            ...(instance.ReadReplicaDBInstanceIdentifiers ?? []),
+          ],
+          instance.TagList,
+        ),
       endpoint,
     ),
     readAllPages(
@@ -324,9 +355,10 @@ export async function collectRdsPitrFacts(
         Filters: [{ Name: 'engine', Values: [...POSTGRES_CLUSTER_ENGINES] }],
       }),
       (page) => page.DBClusters,
+      // Likewise a cluster when the policy names one of its members.
       (cluster) =>
         isStandaloneCluster(cluster) &&
-        selected([cluster.DBClusterIdentifier, cluster.DBClusterArn], cluster.TagList),
+        selected([cluster.DBClusterIdentifier, cluster.DBClusterArn, ...memberIds(cluster)], cluster.TagList),
       endpoint,
     ),
     readAllPages(
@@ -361,3 +393,11 @@ export async function collectRdsPitrFacts(
     ...clusters.map((cluster) => auroraClusterToFact(cluster, scope)),
   ];
 }
+
+/** The `pitr` group's AWS collector: one (account, region) scope's RDS and Aurora facts. */
+export const rdsPitrCollector: AwsCollector = ({ factory, account, region, policy }) =>
+  collectRdsPitrFacts(
+    factory.client(RDSClient, region, account),
+    { account: account.accountId, region },
+    policy,
+  );

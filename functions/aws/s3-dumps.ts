@@ -24,7 +24,7 @@ import {
   GetPublicAccessBlockCommand,
   type LifecycleRule,
   ListObjectsV2Command,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { mapWithConcurrency } from '../core/audit.ts';
 import type {
@@ -41,6 +41,7 @@ import type {
 import { dumpResourceId, newestObject, rulePrefixApplies, sortOldestFirst } from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import { PG_DUMP_HEADER_BYTES, parsePgDumpHeader } from '../core/pg-dump-header.ts';
+import type { AwsCollector } from './collectors.ts';
 
 /** ListObjectsV2 returns at most 1,000 keys a page. */
 const S3_PAGE_LIMIT = 1000;
@@ -385,3 +386,12 @@ export async function collectS3DumpFacts(options: CollectS3DumpsOptions): Promis
     }),
   );
 }
+
+/** The `dumps` group's AWS collector: the policy's S3 dump locations in one (account, region) scope. */
+export const s3DumpsCollector: AwsCollector = ({ factory, account, region, policy }) =>
+  collectS3DumpFacts({
+    clientFor: (bucketRegion) => factory.client(S3Client, bucketRegion, account),
+    account: account.accountId,
+    region,
+    dumps: policy.dumps,
+  });

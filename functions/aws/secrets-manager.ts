@@ -40,8 +40,7 @@ import {
 } from '../core/key-material.ts';
 import { type InventoryItem, keyInventory, secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
-import type { Policy } from '../core/policy.ts';
-import type { AuditedAccount, AwsClientFactory } from './clients.ts';
+import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import { auditedAccountOf } from './planner.ts';
 
 /** Secrets described at once per scope: bounds sockets and stays far below the API's rate limits. */
@@ -53,15 +52,6 @@ export const BATCH_GET_CONCURRENCY = 4;
 /** The AWS-managed key Secrets Manager uses when `KmsKeyId` is omitted. */
 const DEFAULT_KEY_ALIAS = 'alias/aws/secretsmanager';
 
-/** Where the keys collector reads: one (account, region) scope with its role, and the clients. */
-export interface AwsKeysReader {
-  readonly factory: AwsClientFactory;
-  readonly account: AuditedAccount;
-  readonly region: string;
-  readonly policy: Policy;
-  readonly now: () => Date;
-}
-
 /** Errors that answer for one secret (its permission, its state), not for the whole scope. */
 function isPerSecretError(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -69,7 +59,7 @@ function isPerSecretError(error: unknown): boolean {
 }
 
 /** The facts of one scope's inventory secrets. */
-export async function collectAwsKeyFacts(reader: AwsKeysReader): Promise<KeySecretFact[]> {
+export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySecretFact[]> {
   const { factory, account, policy } = reader;
   const scope = { account: account.accountId, region: reader.region };
   const keys = policy.keys;
@@ -208,7 +198,7 @@ function regionOfArn(arn: string): string | undefined {
 
 /** Read the values the content check needs, analyse them, and drop them. */
 async function inspect(
-  reader: AwsKeysReader,
+  reader: AwsScopeReader,
   secrets: readonly InventorySecret[],
   inventory: readonly InventoryItem[],
   described: readonly ({ secret: InventorySecret } & ({ response: DescribeSecretResponse } | object))[],
@@ -319,3 +309,6 @@ async function inspect(
     liveCa,
   });
 }
+
+/** The `keys` group's AWS collector: the inventory's Secrets Manager secrets in one (account, region) scope. */
+export const secretsManagerKeysCollector: AwsCollector = (reader) => collectAwsKeyFacts(reader);

@@ -16,6 +16,7 @@
 import { type Check, type CheckContext, toFinding } from './check.ts';
 import { CloudApiError, CredentialsError, describeError, errorCode, isAccessDenied } from './errors.ts';
 import { isExcepted } from './exceptions.ts';
+import type { Fact, StandIn } from './facts.ts';
 import {
   type CheckGroup,
   type ComplianceStatus,
@@ -25,7 +26,7 @@ import {
   resourceKey,
 } from './finding.ts';
 import type { Policy } from './policy.ts';
-import { type RunCoverage, unmatchedTargets } from './targets.ts';
+import { type RunCoverage, targetsJudgedElsewhere, unmatchedTargets } from './targets.ts';
 
 export interface Scope {
   readonly provider: Provider;
@@ -71,6 +72,13 @@ export interface ScopeOutcome {
   readonly status: 'complete' | 'failed';
   readonly resources: number;
   readonly error?: { readonly code: string; readonly message: string };
+  /** Databases of the scope judged at another resource (see StandIn), with where; absent when none. */
+  readonly standIns?: readonly JudgedElsewhere[];
+}
+
+/** A database judged at another resource: its names, what it is, and the resource id it is judged at. */
+export interface JudgedElsewhere extends StandIn {
+  readonly judgedAt: string;
 }
 
 export type StatusCounts = Record<ComplianceStatus, number>;
@@ -94,6 +102,11 @@ export interface AuditReport {
    */
   readonly unmatchedTargets?: readonly string[];
   /**
+   * `targets.identifiers` that name a database judged at another resource (a read replica at its
+   * source, an Aurora member at its cluster), each with what it is and where it is judged.
+   */
+  readonly targetsJudgedElsewhere?: readonly { readonly identifier: string; readonly note: string }[];
+  /**
    * Providers this run meant to audit and could not plan. Non-empty means the run proves nothing
    * about them: exit code 2, and publishers archive nothing.
    */
@@ -107,7 +120,7 @@ export interface AuditProgress {
   readonly total: number;
 }
 
-export interface RunAuditOptions<F extends { readonly resource: ResourceRef }> {
+export interface RunAuditOptions<F extends Fact> {
   readonly plans: readonly ScopePlan<F>[];
   readonly checks: readonly Check<F>[];
   readonly policy: Policy;
@@ -271,9 +284,7 @@ export function mergeReports(reports: readonly AuditReport[]): AuditReport {
   };
 }
 
-export async function runAudit<F extends { readonly resource: ResourceRef }>(
-  options: RunAuditOptions<F>,
-): Promise<AuditReport> {
+export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Promise<AuditReport> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
   const findings: Finding[] = [];
@@ -295,7 +306,15 @@ export async function runAudit<F extends { readonly resource: ResourceRef }>(
     for (const fact of facts) {
       for (const check of checks) findings.push(...judge(check, fact, context));
     }
-    const outcome: ScopeOutcome = { scope: plan.scope, status: 'complete', resources: facts.length };
+    const standIns = facts.flatMap((fact) =>
+      (fact.standsFor ?? []).map((standIn) => ({ ...standIn, judgedAt: fact.resource.id })),
+    );
+    const outcome: ScopeOutcome = {
+      scope: plan.scope,
+      status: 'complete',
+      resources: facts.length,
+      ...(standIns.length > 0 ? { standIns } : {}),
+    };
     done += 1;
     options.onProgress?.({ scope: plan.scope, outcome, done, total: options.plans.length });
     return outcome;
@@ -320,9 +339,15 @@ export function withTargetCoverage(report: AuditReport, policy: Policy, coverage
     ...outcome.scope,
     complete: outcome.status === 'complete',
   }));
+  const standIns = report.scopes.flatMap((outcome) => outcome.standIns ?? []);
+  const elsewhere = targetsJudgedElsewhere(policy, standIns);
+  const redirected = new Set(elsewhere.map(({ identifier }) => identifier));
   return {
     ...report,
-    unmatchedTargets: unmatchedTargets(policy, judgedResources(report.findings), scopes, coverage),
+    unmatchedTargets: unmatchedTargets(policy, judgedResources(report.findings), scopes, coverage).filter(
+      (identifier) => !redirected.has(identifier),
+    ),
+    ...(elsewhere.length > 0 ? { targetsJudgedElsewhere: elsewhere } : {}),
   };
 }
 

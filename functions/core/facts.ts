@@ -4,9 +4,23 @@
  */
 import type { ResourceRef } from './finding.ts';
 
+/**
+ * A database that is not judged alone because this one stands for it: a read replica (judged at its
+ * source) or an Aurora member (judged at its cluster). A policy that names it is told so, not told
+ * that it was not found.
+ */
+export interface StandIn {
+  /** Its names: identifier, and ARN when known. */
+  readonly names: readonly string[];
+  /** What it is, in words: `RDS read replica`, `Aurora member`, `Cloud SQL read replica`. */
+  readonly what: string;
+}
+
 /** What every fact has: the resource its findings are about. */
 export interface Fact {
   readonly resource: ResourceRef;
+  /** Databases this resource stands for (see {@link StandIn}); absent when none. */
+  readonly standsFor?: readonly StandIn[];
 }
 
 /** A restore window as the cloud reports it, or why it could not be read. */
@@ -33,7 +47,7 @@ export type PitrResourceKind = 'rds-instance' | 'aurora-cluster' | 'cloudsql-ins
 export type CloudSqlEdition = 'ENTERPRISE' | 'ENTERPRISE_PLUS' | 'DEVELOPER' | 'UNSPECIFIED';
 
 /** Everything the PITR checks need to know about one managed-Postgres database. */
-export interface PitrFact {
+export interface PitrFact extends Fact {
   readonly resource: ResourceRef;
   readonly kind: PitrResourceKind;
   /** Engine as the cloud names it (`postgres`, `aurora-postgresql`, `POSTGRES_16`). */

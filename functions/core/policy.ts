@@ -19,6 +19,8 @@ export function isAwsRegionName(name: string): boolean {
   return AWS_REGION.test(name);
 }
 const ACCOUNT_ID = /^\d{12}$/;
+/** A Google service account's numeric uniqueId. */
+const UNIQUE_ID = /^\d{10,30}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const ROLE_ARN_ACCOUNT = /^arn:[^:]+:iam::(\d{12}):role\//;
 const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
@@ -84,7 +86,9 @@ export const policySchema = z
         identifiers: z
           .array(z.string().min(1).max(2048))
           .default([])
-          .describe('Targets named by DB identifier, cluster identifier, Cloud SQL instance name, or ARN.'),
+          .describe(
+            'Targets named by DB identifier, cluster identifier, Cloud SQL instance name, or ARN. A read replica or Aurora member named here selects its source or cluster, where it is judged, and the report says so.',
+          ),
         all: z.boolean().default(false).describe('Every PostgreSQL database is a target.'),
       })
       .prefault({}),
@@ -142,9 +146,13 @@ export const policySchema = z
               .max(512)
               .describe('The audience requested for the ID token; pinned as `accounts.google.com:oaud`.'),
             serviceAccountUniqueId: z
-              .string()
-              .regex(/^\d{10,30}$/, 'must be the numeric uniqueId')
-              .describe("The service account's numeric unique id; pinned as `:aud` and `:sub`."),
+              .union([
+                z.string().regex(UNIQUE_ID, 'must be the numeric uniqueId'),
+                z.array(z.string().regex(UNIQUE_ID, 'must be the numeric uniqueId')).min(1),
+              ])
+              .describe(
+                "The numeric unique id of the functions' service accounts (one, or a list: each audit function runs as its own); pinned as `:aud` and `:sub`.",
+              ),
           })
           .optional()
           .describe('Keyless publishing from GCP to AWS (AssumeRoleWithWebIdentity).'),
@@ -222,7 +230,7 @@ export const policySchema = z
     });
     for (const [name, schedule] of Object.entries(policy.schedules)) {
       try {
-        parseAuditSchedule(schedule);
+        parseAuditSchedule(schedule, `schedules.${name}`);
       } catch (error) {
         if (!(error instanceof PolicyError)) throw error;
         for (const issue of error.issues) {

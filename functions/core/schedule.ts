@@ -28,6 +28,8 @@ export const MAX_AUDIT_INTERVAL_MINUTES = (7 * MINUTES_PER_DAY) / 2;
 export interface AuditSchedule {
   /** The expression as written in the policy. */
   readonly expression: string;
+  /** The policy field it was read from (`schedules.auditPitr`), named in errors. */
+  readonly path: string;
   /** The expression EventBridge Scheduler takes: `rate(1 hour)`, `cron(0 * * * ? *)`. */
   readonly eventBridgeExpression: string;
   /** The longest time between two runs, in minutes (the alarm period). */
@@ -54,14 +56,31 @@ const RATE = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/;
 const AWS_CRON = /^cron\((.*)\)$/;
 const UNIT_MINUTES: Record<string, number> = { minute: 1, hour: 60, day: MINUTES_PER_DAY };
 
+/** Why an expression was refused; {@link parseAuditSchedule} names the field it came from. */
+class ScheduleProblem extends Error {}
+
 function fail(reason: string): never {
-  throw new PolicyError(`policy is invalid:\n  ${AUDIT_SCHEDULE_PATH}: ${reason}`, [
-    { path: AUDIT_SCHEDULE_PATH, message: reason },
-  ]);
+  throw new ScheduleProblem(reason);
 }
 
-/** Parse `policy.schedules.auditPitr`, failing with a {@link PolicyError} that names the field. */
-export function parseAuditSchedule(expression: string): AuditSchedule {
+function policyError(path: string, reason: string): PolicyError {
+  return new PolicyError(`policy is invalid:\n  ${path}: ${reason}`, [{ path, message: reason }]);
+}
+
+/**
+ * Parse a policy schedule (`schedules.auditPitr` unless `path` names another), failing with a
+ * {@link PolicyError} that names the field.
+ */
+export function parseAuditSchedule(expression: string, path: string = AUDIT_SCHEDULE_PATH): AuditSchedule {
+  try {
+    return { ...parseExpression(expression), path };
+  } catch (error) {
+    if (error instanceof ScheduleProblem) throw policyError(path, error.message);
+    throw error;
+  }
+}
+
+function parseExpression(expression: string): Omit<AuditSchedule, 'path'> {
   const text = expression.trim();
   const rate = RATE.exec(text);
   if (rate) return rateSchedule(text, Number(rate[1]), (rate[2] ?? '').replace(/s$/, ''));
@@ -94,7 +113,7 @@ export function parseAuditSchedule(expression: string): AuditSchedule {
   );
 }
 
-function rateSchedule(expression: string, value: number, unit: string): AuditSchedule {
+function rateSchedule(expression: string, value: number, unit: string): Omit<AuditSchedule, 'path'> {
   if (!Number.isSafeInteger(value) || value < 1)
     fail(`"${expression}": the rate must be a whole number >= 1`);
   const minutes = value * (UNIT_MINUTES[unit] ?? 1);
@@ -108,7 +127,11 @@ function rateSchedule(expression: string, value: number, unit: string): AuditSch
   };
 }
 
-function dailyCronSchedule(expression: string, minuteField: string, hourField: string): AuditSchedule {
+function dailyCronSchedule(
+  expression: string,
+  minuteField: string,
+  hourField: string,
+): Omit<AuditSchedule, 'path'> {
   const minutes = expandField(expression, 'minute', minuteField, 0, 59);
   const hours = expandField(expression, 'hour', hourField, 0, 23);
   const runs = hours.flatMap((hour) => minutes.map((minute) => hour * 60 + minute)).sort((a, b) => a - b);
@@ -183,7 +206,8 @@ export function toCloudSchedulerCron(schedule: AuditSchedule): string {
     return `0 */${minutes / 60} * * *`;
   }
   if (minutes === MINUTES_PER_DAY) return '0 0 * * *';
-  return fail(
+  throw policyError(
+    schedule.path,
     `"${schedule.expression}" has no Cloud Scheduler equivalent: unix-cron runs on clock boundaries, so a rate must divide an hour or a day evenly; write a cron instead, e.g. cron(0 */2 * * ? *)`,
   );
 }

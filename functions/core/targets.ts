@@ -2,6 +2,7 @@
  * Target selection: which databases certctl depends on. Cloud-neutral, so the RDS, Aurora and
  * Cloud SQL adapters (and the snapshot action) select targets the same way.
  */
+import type { StandIn } from './facts.ts';
 import type { Provider, ResourceRef } from './finding.ts';
 import type { Policy } from './policy.ts';
 
@@ -82,6 +83,21 @@ export interface CoveredScope {
   readonly account: string;
   readonly region: string;
   readonly complete: boolean;
+}
+
+/**
+ * The policy's `targets.identifiers` that name a database judged at another resource: what it is
+ * and where it is judged (`certctl-prod-aurora-1: Aurora member, judged at certctl-prod-aurora`).
+ */
+export function targetsJudgedElsewhere(
+  policy: Pick<Policy, 'targets'>,
+  standIns: readonly (StandIn & { readonly judgedAt: string })[],
+): { identifier: string; note: string }[] {
+  return policy.targets.identifiers.flatMap((identifier) => {
+    const wanted = identifier.toLowerCase();
+    const standIn = standIns.find(({ names }) => names.some((name) => name.toLowerCase() === wanted));
+    return standIn ? [{ identifier, note: `${standIn.what}, judged at ${standIn.judgedAt}` }] : [];
+  });
 }
 
 /**

@@ -1,7 +1,6 @@
 /**
- * The one GCP client factory: every Google client in the product (Cloud SQL Admin, Cloud Storage,
- * Secret Manager) is made here, with the one retry policy for Cloud SQL reads and an optional
- * endpoint override (the simulator, an emulator).
+ * The one GCP client factory: every `@google-cloud/sql` client in the product is made here, with the
+ * one retry policy for read calls and an optional endpoint override (the simulator, an emulator).
  *
  * Production passes no endpoint: the clients use Application Default Credentials, which in a Cloud
  * Function are the function's own service account (no key file anywhere).
@@ -16,11 +15,9 @@
  */
 import { SqlBackupRunsServiceClient } from '@google-cloud/sql/build/src/v1/sql_backup_runs_service_client.js';
 import { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
-import { Storage } from '@google-cloud/storage';
 import { type AuthClient, GoogleAuth, PassThroughClient } from 'google-auth-library';
 import { CredentialsError } from '../core/errors.ts';
 import type { CloudSqlApi } from './cloud-sql.ts';
-import { type SecretManagerApi, SecretManagerRestClient } from './secret-manager.ts';
 
 export interface GcpClientFactoryOptions {
   /**
@@ -133,8 +130,6 @@ export class GcpClientFactory {
   #backupRuns: SqlBackupRunsServiceClient | undefined;
   #authClient: Promise<AuthClient> | undefined;
   #resolvedAuthClient: AuthClient | undefined;
-  #storage: Storage | undefined;
-  #secretManager: SecretManagerApi | undefined;
 
   constructor(options: GcpClientFactoryOptions = {}) {
     this.#options = options;
@@ -200,7 +195,19 @@ export class GcpClientFactory {
     };
   }
 
-  /** Resolve the production credentials once; a failure is one clear {@link CredentialsError}. */
+  /** The endpoint override (the simulator), or undefined in production. */
+  get endpoint(): string | undefined {
+    return this.#options.endpoint;
+  }
+
+  /**
+   * Resolve the production credentials once; a failure is one clear {@link CredentialsError}.
+   * Other GCP clients (functions/gcp/storage-client.ts) call it before their first request too.
+   */
+  credentials(): Promise<AuthClient> {
+    return this.#credentials();
+  }
+
   async #credentials(): Promise<AuthClient> {
     this.#authClient ??= (this.#options.auth ?? new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] }))
       .getClient()
@@ -219,42 +226,6 @@ export class GcpClientFactory {
     const connection = connectionOptions(this.#options.endpoint);
     if (this.#options.endpoint || !this.#resolvedAuthClient) return connection;
     return { ...connection, authClient: this.#resolvedAuthClient };
-  }
-
-  /**
-   * The Cloud Storage client (objects.list, ranged object reads, buckets.get), with the library's own
-   * retries of idempotent calls. With an endpoint it calls that base URL unauthenticated (a custom
-   * `apiEndpoint` is an emulator to the library unless `useAuthWithCustomEndpoint` is set); the
-   * simulator serves the Cloud SQL Admin and Cloud Storage JSON APIs on one port. In production the
-   * credentials are resolved first, so missing credentials are one {@link CredentialsError}; the
-   * library then finds the same Application Default Credentials itself (it carries its own
-   * google-auth-library major, whose AuthClient ours cannot stand in for).
-   */
-  async storage(): Promise<Storage> {
-    if (this.#options.endpoint) {
-      this.#storage ??= new Storage({ apiEndpoint: this.#options.endpoint });
-      return this.#storage;
-    }
-    await this.#credentials();
-    this.#storage ??= new Storage();
-    return this.#storage;
-  }
-
-  /**
-   * Secret Manager over REST (the keys group: secrets.get, versions.get, and versions.access only
-   * with inspection). With an endpoint it calls that base URL unauthenticated (the simulator serves
-   * Secret Manager on the same port as Cloud SQL Admin and Cloud Storage). In production the
-   * credentials are resolved first, so missing credentials are one {@link CredentialsError}, and
-   * the client signs its requests with that same resolved client.
-   */
-  async secretManager(): Promise<SecretManagerApi> {
-    if (this.#options.endpoint) {
-      this.#secretManager ??= new SecretManagerRestClient({ endpoint: this.#options.endpoint });
-      return this.#secretManager;
-    }
-    const auth = await this.#credentials();
-    this.#secretManager ??= new SecretManagerRestClient({ auth });
-    return this.#secretManager;
   }
 
   /** Close the clients' connections (CLI and tests; a Cloud Function keeps them). */

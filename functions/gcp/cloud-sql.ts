@@ -32,6 +32,7 @@ import type { ResourceRef } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
 import { DAY_MS } from '../core/time.ts';
+import type { GcpCollector } from './collectors.ts';
 import {
   enumName,
   googleErrorCode,
@@ -401,14 +402,28 @@ export function toPitrFact(
       finalBackupRetentionDays: finalBackup?.retentionDays ?? undefined,
       logStorage: enumName('logStorageState', settings?.backupConfiguration?.transactionalLogStorageState),
     },
+    ...((instance.replicaNames ?? []).length > 0
+      ? {
+          standsFor: (instance.replicaNames ?? []).map((name) => ({
+            names: [name],
+            what: 'Cloud SQL read replica',
+          })),
+        }
+      : {}),
   };
 }
 
-/** Whether the policy selects this instance (name, selfLink or connection name; labels as tags). */
+/**
+ * Whether the policy selects this instance (name, selfLink or connection name; labels as tags). A
+ * primary is selected when the policy names one of its replicas: a replica is judged at its primary.
+ */
 export function isCloudSqlTarget(instance: DatabaseInstance, targets: Policy['targets']): boolean {
-  const identifiers = [instance.name, instance.selfLink, instance.connectionName].filter(
-    (identifier): identifier is string => Boolean(identifier),
-  );
+  const identifiers = [
+    instance.name,
+    instance.selfLink,
+    instance.connectionName,
+    ...(instance.replicaNames ?? []),
+  ].filter((identifier): identifier is string => Boolean(identifier));
   const labels = (instance.settings?.userLabels ?? {}) as Record<string, string>;
   return isTarget({ identifiers, tags: tagsFromLabels(labels, targets.tags) }, targets);
 }
@@ -451,3 +466,7 @@ export async function readCloudSqlPitrFacts(
 }
 
 export type { BackupRun, DatabaseInstance };
+
+/** The `pitr` group's GCP collector: one project's Cloud SQL facts. */
+export const cloudSqlPitrCollector: GcpCollector = ({ clients, project, policy, now }) =>
+  readCloudSqlPitrFacts(clients.cloudSql(), project, policy, { now });

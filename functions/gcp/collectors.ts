@@ -1,16 +1,17 @@
 /**
- * The GCP collectors of the built-in check groups: how one project's facts are read. They live here,
- * not in the group registry, so that a function bundles only its own cloud's adapters. Entry points
- * that audit GCP pass {@link gcpCollectors} to the job; a new group adds one line below.
+ * The GCP collectors of the built-in check groups: how one project's facts are read. Each group's
+ * collector lives beside its adapter (`cloudSqlPitrCollector` in cloud-sql.ts, `gcsDumpsCollector`
+ * in gcs-dumps.ts, `secretManagerKeysCollector` in secret-manager.ts), not in the group registry, so that a function bundles only the clients of the
+ * groups it runs: a Cloud Function passes its own groups' collectors, the CLI {@link gcpCollectors}.
  */
 
 import type { Storage } from '@google-cloud/storage';
 import type { Fact } from '../core/facts.ts';
 import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
-import { type CloudSqlApi, readCloudSqlPitrFacts } from './cloud-sql.ts';
-import { collectGcsDumpFacts } from './gcs-dumps.ts';
-import { readGcpKeyFacts, type SecretManagerApi } from './secret-manager.ts';
+import { type CloudSqlApi, cloudSqlPitrCollector } from './cloud-sql.ts';
+import { gcsDumpsCollector } from './gcs-dumps.ts';
+import { type SecretManagerApi, secretManagerKeysCollector } from './secret-manager.ts';
 
 /** The GCP clients a collector may use (the GCP client factory fits). */
 export interface GcpClientSource {
@@ -35,15 +36,9 @@ export type GcpCollector = (reader: GcpScopeReader) => Promise<readonly Fact[]>;
 /** The GCP collector of each built-in group. */
 export type GcpCollectors = Readonly<Partial<Record<CheckGroup, GcpCollector>>>;
 
+/** Every built-in group's GCP collector (the CLI, which may run any group). */
 export const gcpCollectors: GcpCollectors = {
-  pitr: ({ clients, project, policy, now }) =>
-    readCloudSqlPitrFacts(clients.cloudSql(), project, policy, { now }),
-  dumps: async ({ clients, project, policy }) => {
-    if (!clients.storage) throw new Error('the GCP clients of this run have no Cloud Storage client');
-    return collectGcsDumpFacts({ storage: await clients.storage(), project, dumps: policy.dumps });
-  },
-  keys: async ({ clients, project, policy, now }) => {
-    if (!clients.secretManager) throw new Error('the GCP clients of this run have no Secret Manager client');
-    return readGcpKeyFacts(await clients.secretManager(), project, policy, { now });
-  },
+  pitr: cloudSqlPitrCollector,
+  dumps: gcsDumpsCollector,
+  keys: secretManagerKeysCollector,
 };

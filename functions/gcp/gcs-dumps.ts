@@ -27,6 +27,7 @@ import type {
 import { dumpResourceId, newestObject, rulePrefixApplies, sortOldestFirst } from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import { PG_DUMP_HEADER_BYTES, parsePgDumpHeader } from '../core/pg-dump-header.ts';
+import type { GcpCollector } from './collectors.ts';
 
 /** objects.list returns at most 1,000 items a page. */
 const GCS_PAGE_LIMIT = 1000;
@@ -281,3 +282,9 @@ export async function collectGcsDumpFacts(options: {
       : Promise.reject(new TypeError('not a GCS location')),
   );
 }
+
+/** The `dumps` group's GCP collector: the policy's Cloud Storage dump locations in one project. */
+export const gcsDumpsCollector: GcpCollector = async ({ clients, project, policy }) => {
+  if (!clients.storage) throw new Error('the GCP clients of this run have no Cloud Storage client');
+  return collectGcsDumpFacts({ storage: await clients.storage(), project, dumps: policy.dumps });
+};

@@ -6,8 +6,9 @@
  * `keys.inspectSecretValues` `GET …/versions/latest:access` (payload.data, base64).
  *
  * Plain REST over fetch, signed with the credentials the GCP client factory resolved
- * (functions/gcp/clients.ts `secretManager()`): the `@google-cloud/secret-manager` client would add
- * its gax protos to the Cloud Function's bundle for three GET calls.
+ * ({@link withSecretManager}): the `@google-cloud/secret-manager` client would add its gax protos to
+ * the Cloud Function's bundle for three GET calls. Only what audits key material imports this
+ * module, so the other functions bundle none of it.
  */
 import { CloudApiError, describeError } from '../core/errors.ts';
 import type { EncryptionKey, KeySecretFact, Reading, ReplicationFact } from '../core/key-facts.ts';
@@ -22,6 +23,8 @@ import {
 import { keyInventory, secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import type { Policy } from '../core/policy.ts';
+import type { GcpClientFactory } from './clients.ts';
+import type { GcpClientSource, GcpCollector } from './collectors.ts';
 
 /** The Secret Manager resources this adapter reads, as the REST API returns them. */
 export interface GcpSecret {
@@ -79,7 +82,7 @@ export interface SecretManagerRestClientOptions {
   readonly auth?: RequestSigner;
 }
 
-/** Secret Manager over REST. Made by the GCP client factory, which resolves the credentials first. */
+/** Secret Manager over REST, made by {@link withSecretManager} once the credentials are resolved. */
 export class SecretManagerRestClient implements SecretManagerApi {
   readonly #base: string;
   readonly #auth: RequestSigner | undefined;
@@ -263,3 +266,44 @@ export async function readGcpKeyFacts(
     };
   });
 }
+
+/** The GCP clients a run needs when it reads Secret Manager: `base`'s, plus `secretManager()`. */
+export interface GcpClientsWithSecretManager extends GcpClientSource {
+  secretManager(): Promise<SecretManagerApi>;
+  close(): Promise<void>;
+}
+
+/**
+ * The clients of `base` (the factory itself, or the factory with Cloud Storage) plus the Secret
+ * Manager client. With an endpoint it calls that base URL unauthenticated (the simulator serves
+ * Secret Manager on the port of Cloud SQL Admin and Cloud Storage). In production the factory
+ * resolves the credentials first, so missing credentials are one CredentialsError before any
+ * request, and the client signs its requests with that same resolved client.
+ */
+export function withSecretManager(
+  factory: GcpClientFactory,
+  base: GcpClientSource = factory,
+): GcpClientsWithSecretManager {
+  let client: SecretManagerApi | undefined;
+  const { storage } = base;
+  return {
+    cloudSql: () => base.cloudSql(),
+    ...(storage ? { storage: () => storage.call(base) } : {}),
+    secretManager: async () => {
+      if (factory.endpoint) {
+        client ??= new SecretManagerRestClient({ endpoint: factory.endpoint });
+        return client;
+      }
+      const auth = await factory.credentials();
+      client ??= new SecretManagerRestClient({ auth });
+      return client;
+    },
+    close: () => factory.close(),
+  };
+}
+
+/** The `keys` group's GCP collector: the inventory's Secret Manager secrets in one project. */
+export const secretManagerKeysCollector: GcpCollector = async ({ clients, project, policy, now }) => {
+  if (!clients.secretManager) throw new Error('the GCP clients of this run have no Secret Manager client');
+  return readGcpKeyFacts(await clients.secretManager(), project, policy, { now });
+};

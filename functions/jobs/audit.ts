@@ -55,9 +55,6 @@ export interface AuditRequest {
   readonly publish?: boolean;
 }
 
-/** The logging a job does (a Powertools Logger fits). */
-export type JobLogger = StructuredLogger;
-
 /** What a job runs with: the policy, the clients of each cloud it may read, and how it publishes. */
 export interface AuditDependencies {
   readonly policy: Policy;
@@ -75,7 +72,7 @@ export interface AuditDependencies {
   };
   /** How to publish; required when the run publishes. */
   readonly publisher?: PublisherDependencies;
-  readonly logger?: JobLogger;
+  readonly logger?: StructuredLogger;
   readonly now?: () => Date;
   readonly onProgress?: (progress: AuditProgress) => void;
 }

@@ -5,13 +5,13 @@
 import type { AwsClientFactory } from '../aws/clients.ts';
 import type { AuditReport } from '../core/audit.ts';
 import { BackupGuardError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
+import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import {
   type FailedImport,
   FindingsImportError,
   type LedgerStore,
   type PublishAccount,
-  type PublishLogger,
   type PublishResult,
   publishToSecurityHub,
 } from '../publish/security-hub/index.ts';
@@ -96,7 +96,7 @@ export async function publishAudit(
   deps: {
     readonly policy: Policy;
     readonly publisher?: PublisherDependencies;
-    readonly logger?: PublishLogger;
+    readonly logger?: StructuredLogger;
     readonly now?: () => Date;
   },
 ): Promise<PublicationOutcome> {

@@ -326,6 +326,11 @@ export function renderConsole(report: ViewedReport, options: ConsoleOptions = {}
     }
   }
   const summary = summarize(report);
+  const elsewhere = report.targetsJudgedElsewhere ?? [];
+  if (elsewhere.length > 0) {
+    lines.push('', paint(BOLD, 'Named targets judged at another resource'));
+    for (const { identifier, note } of elsewhere) lines.push(...wrapText(`${identifier}: ${note}`, width, 2));
+  }
   if (summary.coverageProblems.length > 0) {
     lines.push('', paint(BOLD, 'Coverage'));
     for (const problem of summary.coverageProblems) {

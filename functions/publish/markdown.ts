@@ -90,6 +90,15 @@ export function renderMarkdown(report: ViewedReport): string {
     lines.push('Nothing to fix.');
   }
   lines.push(...passSummary(passed));
+  const elsewhere = report.targetsJudgedElsewhere ?? [];
+  if (elsewhere.length > 0) {
+    lines.push(
+      '',
+      '## Named targets judged at another resource',
+      '',
+      ...elsewhere.map(({ identifier, note }) => `- ${cell(identifier)}: ${cell(note)}`),
+    );
+  }
   if (summary.coverageProblems.length > 0) {
     lines.push('', '## Coverage', '', ...summary.coverageProblems.map((problem) => `- ${cell(problem)}`));
   }

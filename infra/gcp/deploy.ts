@@ -1,6 +1,6 @@
 /**
- * Deploy (or tear down) the GCP side of certctl-backup-guard: the `audit-pitr` Cloud Function, its
- * service accounts and roles, and the Cloud Scheduler job. The steps come from infra/gcp/plan.ts;
+ * Deploy (or tear down) the GCP side of certctl-backup-guard: the audit Cloud Functions, their
+ * service accounts and roles, and the Cloud Scheduler jobs. The steps come from infra/gcp/plan.ts;
  * this file only parses arguments, loads the policy and runs (or, with --dry-run, prints) them.
  *
  *   npm run deploy:gcp -- --project my-project --region europe-west1 [--policy policy.yaml] [--dry-run]
@@ -20,7 +20,7 @@ import {
   DEFAULT_FUNCTION_NAME,
   deployedPackage,
   fillPlaceholders,
-  GCP_HANDLER_PATH,
+  GCP_AUDIT_FUNCTIONS,
   GCP_PROJECT_ID,
   GCP_REGION,
   type GcpStep,
@@ -40,20 +40,24 @@ export const DEPLOY_EXIT_CODES = { ok: 0, failed: 1, badInput: 2 } as const;
 export const USAGE = `Usage: npm run deploy:gcp -- --project <id> --region <region> [options]
        (or: npx node infra/gcp/deploy.ts --project <id> --region <region> [options])
 
-Deploys the certctl-backup-guard audit-pitr Cloud Function (2nd gen, Node.js 24, HTTP,
-internal-only, authenticated, entry point auditPitr), its service accounts (a custom role with
-three Cloud SQL read permissions on each audited project; roles/run.invoker on the function for
-the scheduler; roles/run.builder for the build) and a Cloud Scheduler job with OIDC
-authentication. Prints the runtime service account's uniqueId for the AWS federation role.
+Deploys the certctl-backup-guard audit Cloud Functions (2nd gen, Node.js 24, HTTP, internal-only,
+authenticated): audit-pitr (entry point auditPitr) always, audit-dumps (entry point auditDumps)
+when the policy has Cloud Storage dump locations (and removes it when it no longer has). Each runs
+as its own service account with only its own reads (a custom role with three Cloud SQL read
+permissions on each audited project; a dump reader role on each dump bucket only); the scheduler
+gets roles/run.invoker on each function, the build roles/run.builder. One Cloud Scheduler job per
+function, with OIDC authentication. Prints each runtime account's uniqueId for the AWS federation
+role (gcp.federation.serviceAccountUniqueId takes one id or a list).
 
 Options:
   --project <id>          project that hosts the function, its service accounts and the job (required)
   --region <region>       region of the function and the job, e.g. europe-west1 (required)
   --policy <file>         policy file (JSON or YAML); default: "${POLICY_CONTEXT_KEY}" in cdk.json
-  --function-name <name>  default: ${DEFAULT_FUNCTION_NAME}
+  --function-name <name>  the audit-pitr function; default: ${DEFAULT_FUNCTION_NAME} (audit-dumps is
+                          certctl-audit-dumps)
   --time-zone <tz>        time zone of the schedule; default: Etc/UTC
-  --destroy               tear everything down instead: every binding the last deployment recorded
-                          on the function, and those of the policy's gcp.projects
+  --destroy               tear everything down instead: every function, every binding the last
+                          deployment recorded, those of the policy's gcp.projects and dump buckets
   --dry-run               print every command as a bash script; run nothing, write nothing
   --help                  show this text
 
@@ -318,12 +322,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       return DEPLOY_EXIT_CODES.ok;
     }
     if (!args.destroy) {
-      try {
-        readFileSync(join(REPO_ROOT, GCP_HANDLER_PATH));
-      } catch (error) {
-        throw new GcpDeployError(`the GCP handler ${GCP_HANDLER_PATH} is missing; nothing was deployed`, {
-          cause: error,
-        });
+      for (const { handlerPath } of GCP_AUDIT_FUNCTIONS) {
+        try {
+          readFileSync(join(REPO_ROOT, handlerPath));
+        } catch (error) {
+          throw new GcpDeployError(`the GCP handler ${handlerPath} is missing; nothing was deployed`, {
+            cause: error,
+          });
+        }
       }
     }
     runSteps(steps);

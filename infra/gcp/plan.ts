@@ -15,12 +15,15 @@
  *   is bound in recorded in `BACKUP_GUARD_BOUND_PROJECTS`;
  * - an invoker service account with `roles/run.invoker` on that function's service only;
  * - a Cloud Scheduler job that calls the function with an OIDC token (audience = the function URL)
- *   minted for the invoker account, on the policy's schedule converted to unix-cron.
+ *   minted for the invoker account, on the policy's schedule converted to unix-cron;
+ * - the same for every other audit job the policy configures ({@link GCP_AUDIT_FUNCTIONS}:
+ *   `auditDumps` with Cloud Storage dump locations, `auditKeys` with Secret Manager inventory
+ *   secrets), each bundled from its own handler and running as its own account with only its reads.
  */
 import { posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { BackupGuardError, PolicyError } from '../../functions/core/errors.ts';
-import { keyInventory } from '../../functions/core/keys-policy.ts';
+import { keyInventory, type SecretLocation } from '../../functions/core/keys-policy.ts';
 import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
 import { parseAuditSchedule, toCloudSchedulerCron } from '../../functions/core/schedule.ts';
 import { BUNDLE_FILE_NAME, FUNCTION_NODE_OPTIONS, functionBundleCliFlags } from '../bundling.ts';
@@ -384,19 +387,24 @@ function recordedProjectsStep(names: GcpDeploymentNames, project: string, region
   };
 }
 
+/** The policy's Cloud Storage dump buckets with the project holding each, sorted by bucket. */
+function dumpBuckets(policy: Policy): { bucket: string; project: string }[] {
+  const locations = policy.dumps.locations.flatMap((location) =>
+    location.provider === 'gcp' ? [{ bucket: location.bucket, project: location.project }] : [],
+  );
+  return [...new Map(locations.map((location) => [location.bucket, location])).values()].sort((a, b) =>
+    a.bucket.localeCompare(b.bucket),
+  );
+}
+
 /**
  * The dumps audit's read access, bucket by bucket: its custom role ({@link DUMP_READER_ROLE_ID}) in
  * each project that holds a Cloud Storage dump location, bound on those buckets only (no project-wide
  * storage grant). Empty when the policy has no Cloud Storage location.
  */
 export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[] {
-  const locations = policy.dumps.locations.flatMap((location) =>
-    location.provider === 'gcp' ? [{ bucket: location.bucket, project: location.project }] : [],
-  );
-  const projects = [...new Set(locations.map((location) => location.project))].sort();
-  const buckets = [...new Map(locations.map((location) => [location.bucket, location])).values()].sort(
-    (a, b) => a.bucket.localeCompare(b.bucket),
-  );
+  const buckets = dumpBuckets(policy);
+  const projects = [...new Set(buckets.map((location) => location.project))].sort();
   const roleFlags = [
     '--title=certctl-backup-guard dump reader',
     '--description=Lists pg_dump files, reads their headers and the bucket settings for the certctl-backup-guard dumps audit',
@@ -449,6 +457,50 @@ export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[]
   ];
 }
 
+/** The inventory's distinct Secret Manager secrets, by resource name. */
+function inventorySecrets(policy: Policy): Extract<SecretLocation, { provider: 'gcp' }>[] {
+  const secrets = new Map<string, Extract<SecretLocation, { provider: 'gcp' }>>();
+  for (const { location } of policy.keys ? keyInventory(policy.keys) : []) {
+    if (location.provider === 'gcp') secrets.set(location.resourceName, location);
+  }
+  return [...secrets.values()].sort((a, b) => a.resourceName.localeCompare(b.resourceName));
+}
+
+/** The tear-down of {@link planKeysSecretAccess}: the project and secret bindings, gone is fine. */
+export function revokeKeysSecretAccess(policy: Policy, member: string): GcpStep[] {
+  const secrets = inventorySecrets(policy);
+  const projects = [...new Set(secrets.map((secret) => secret.project))].sort();
+  return [
+    ...projects.map(
+      (holder): RunStep => ({
+        kind: 'run',
+        description: `remove the key-material audit's metadata reads in ${holder}`,
+        argv: removeBinding(holder, member, `projects/${holder}/roles/${SECRET_METADATA_READER_ROLE_ID}`),
+        ifNotFound: 'skip',
+      }),
+    ),
+    // Whether or not inspection is on now: an earlier deployment may have granted them.
+    ...secrets.map(
+      ({ project: holder, secret, resourceName }): RunStep => ({
+        kind: 'run',
+        description: `remove the key-material audit's value reads of ${resourceName}`,
+        argv: [
+          'gcloud',
+          'secrets',
+          'remove-iam-policy-binding',
+          secret,
+          `--project=${holder}`,
+          `--member=${member}`,
+          `--role=${SECRET_ACCESSOR_ROLE}`,
+          '--condition=None',
+          '--quiet',
+        ],
+        ifNotFound: 'skip',
+      }),
+    ),
+  ];
+}
+
 /**
  * The key-material audit's read access: its custom role ({@link SECRET_METADATA_READER_ROLE_ID},
  * metadata gets only) in each project that holds an inventory secret, and, only with
@@ -456,13 +508,7 @@ export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[]
  * else. Empty when the inventory names no Secret Manager secret.
  */
 export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] {
-  const secrets = [
-    ...new Map(
-      (policy.keys ? keyInventory(policy.keys) : []).flatMap(({ location }) =>
-        location.provider === 'gcp' ? [[location.resourceName, location] as const] : [],
-      ),
-    ).values(),
-  ].sort((a, b) => a.resourceName.localeCompare(b.resourceName));
+  const secrets = inventorySecrets(policy);
   const projects = [...new Set(secrets.map((secret) => secret.project))].sort();
   const roleFlags = [
     '--title=certctl-backup-guard secret metadata reader',
@@ -526,6 +572,26 @@ export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] 
   ];
 }
 
+/** The tear-down of {@link planDumpsBucketAccess}: the bucket bindings, gone is fine. */
+export function revokeDumpsBucketAccess(policy: Policy, member: string): GcpStep[] {
+  return dumpBuckets(policy).map(
+    ({ bucket, project: holder }): RunStep => ({
+      kind: 'run',
+      description: `remove the dumps audit's read access to gs://${bucket}`,
+      argv: [
+        'gcloud',
+        'storage',
+        'buckets',
+        'remove-iam-policy-binding',
+        `gs://${bucket}`,
+        `--member=${member}`,
+        `--role=projects/${holder}/roles/${DUMP_READER_ROLE_ID}`,
+      ],
+      ifNotFound: 'skip',
+    }),
+  );
+}
+
 /**
  * Policy rules only the GCP deployment has: something to audit, and a way to publish when the
  * policy publishes. Without `gcp.federation` the function cannot reach Security Hub and would answer
@@ -543,35 +609,143 @@ export function validateGcpDeployablePolicy(policy: Policy): void {
   }
 }
 
+/**
+ * One audit Cloud Function of the deployment: its code, its schedule, and whether the policy gives
+ * it anything to audit. Each runs as its own service account holding only its own reads, and is
+ * bundled from its own handler, so it carries only its own clients.
+ */
+export interface GcpAuditFunction {
+  /** The job's name, as the Lambda of the same job is named (`audit-pitr`). */
+  readonly job: string;
+  /** The Functions Framework entry point its handler registers. */
+  readonly entryPoint: string;
+  /** Its handler, relative to the repository root. */
+  readonly handlerPath: string;
+  /** The policy schedule it runs on (`schedules.<field>`). */
+  readonly scheduleField: 'auditPitr' | 'auditDumps' | 'auditKeys';
+  /** Suffix of its `${NAME}` captures: '' for audit-pitr (the names earlier versions printed). */
+  readonly variableSuffix: string;
+  /** True when the policy gives it something to audit; otherwise a deployment removes it. */
+  readonly configured: (policy: Policy) => boolean;
+  /** Description of its runtime service account: what it reads, and with which role. */
+  readonly accountDescription: (policy: Policy) => string;
+  /** APIs it calls in the host project beyond {@link REQUIRED_APIS}. */
+  readonly apis: readonly string[];
+  /**
+   * The reads its own account gets (`member`), granted on each deployment; audit-pitr's Cloud SQL
+   * grants, with the projects they are recorded for, are planned by {@link planGcpDeployment}.
+   */
+  readonly access?: (policy: Policy, member: string) => GcpStep[];
+  /** The tear-down of {@link GcpAuditFunction.access}: every binding removed, gone is fine. */
+  readonly revoke?: (policy: Policy, member: string) => GcpStep[];
+}
+
+/** The audit Cloud Functions, in deployment order. */
+export const GCP_AUDIT_FUNCTIONS: readonly GcpAuditFunction[] = [
+  {
+    job: 'audit-pitr',
+    entryPoint: GCP_ENTRY_POINT,
+    handlerPath: GCP_HANDLER_PATH,
+    scheduleField: 'auditPitr',
+    variableSuffix: '',
+    configured: () => true,
+    accountDescription: () =>
+      `Runs the certctl-backup-guard PITR audit: reads Cloud SQL settings (${CLOUD_SQL_READER_ROLE_ID})`,
+    apis: [],
+  },
+  {
+    job: 'audit-dumps',
+    entryPoint: 'auditDumps',
+    handlerPath: 'functions/handlers/gcp/audit-dumps.ts',
+    scheduleField: 'auditDumps',
+    variableSuffix: '_AUDIT_DUMPS',
+    configured: (policy) => policy.dumps.locations.some((location) => location.provider === 'gcp'),
+    accountDescription: () =>
+      `Runs the certctl-backup-guard dumps audit: lists and reads dump headers in the policy's buckets (${DUMP_READER_ROLE_ID})`,
+    apis: ['storage.googleapis.com'],
+    access: planDumpsBucketAccess,
+    revoke: revokeDumpsBucketAccess,
+  },
+  {
+    job: 'audit-keys',
+    entryPoint: 'auditKeys',
+    handlerPath: 'functions/handlers/gcp/audit-keys.ts',
+    scheduleField: 'auditKeys',
+    variableSuffix: '_AUDIT_KEYS',
+    configured: (policy) => inventorySecrets(policy).length > 0,
+    accountDescription: (policy) =>
+      `Runs the certctl-backup-guard key-material audit: reads secret metadata (${SECRET_METADATA_READER_ROLE_ID})${policy.keys?.inspectSecretValues ? " and the inventory secrets' values" : ''}`,
+    apis: ['secretmanager.googleapis.com'],
+    access: planKeysSecretAccess,
+    revoke: revokeKeysSecretAccess,
+  },
+];
+
+/** What one audit function is known by in a deployment. */
+export interface GcpFunctionNames {
+  readonly functionName: string;
+  readonly jobName: string;
+  readonly serviceAccountEmail: string;
+  /** The capture holding the function's URL. */
+  readonly urlVariable: string;
+  /** The capture holding its runtime account's numeric uniqueId. */
+  readonly uniqueIdVariable: string;
+}
+
+/**
+ * The names of `fn` in a deployment: audit-pitr keeps the names of `--function-name` and the
+ * options; every other function is `certctl-<job>`, function and service account alike.
+ */
+export function functionNames(
+  fn: GcpAuditFunction,
+  options: Pick<GcpDeploymentOptions, 'project' | 'functionName' | 'serviceAccountId'>,
+): GcpFunctionNames {
+  const email = (id: string) => `${id}@${options.project}.iam.gserviceaccount.com`;
+  if (fn.job === 'audit-pitr') {
+    const names = deploymentNames(options);
+    return {
+      functionName: names.functionName,
+      jobName: names.jobName,
+      serviceAccountEmail: names.serviceAccountEmail,
+      urlVariable: FUNCTION_URL,
+      uniqueIdVariable: SERVICE_ACCOUNT_UNIQUE_ID,
+    };
+  }
+  const functionName = `certctl-${fn.job}`;
+  return {
+    functionName,
+    jobName: `${functionName}-schedule`,
+    serviceAccountEmail: email(functionName),
+    urlVariable: `${FUNCTION_URL}${fn.variableSuffix}`,
+    uniqueIdVariable: `${SERVICE_ACCOUNT_UNIQUE_ID}${fn.variableSuffix}`,
+  };
+}
+
 /** Every step of a deployment, in order. Pure: nothing runs here. */
 export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
   const { project, region, policy } = options;
   const names = deploymentNames(options);
   validateGcpDeployablePolicy(policy);
-  const cron = toCloudSchedulerCron(parseAuditSchedule(policy.schedules.auditPitr));
   const timeZone = options.timeZone ?? 'Etc/UTC';
   const timeoutSeconds = options.timeoutSeconds ?? 300;
   const stagingDir = `\${${STAGING_DIR}}`;
-  const sourceDir = posix.join(stagingDir, 'source');
   const envFile = posix.join(stagingDir, 'env.yaml');
   const scope = [`--project=${project}`];
-  const url = `\${${FUNCTION_URL}}`;
   const runtimeMember = `serviceAccount:${names.serviceAccountEmail}`;
   const audited = policy.gcp.projects;
+  const deployed = GCP_AUDIT_FUNCTIONS.filter((fn) => fn.configured(policy)).map((fn) => ({
+    fn,
+    names: functionNames(fn, options),
+    // The first function keeps the source directory earlier versions used.
+    sourceDir: posix.join(stagingDir, fn.job === 'audit-pitr' ? 'source' : `source-${fn.job}`),
+    cron: toCloudSchedulerCron(
+      parseAuditSchedule(policy.schedules[fn.scheduleField], `schedules.${fn.scheduleField}`),
+    ),
+  }));
+  const removed = GCP_AUDIT_FUNCTIONS.filter((fn) => !fn.configured(policy)).map((fn) =>
+    functionNames(fn, options),
+  );
 
-  const schedulerFlags = [
-    `--location=${region}`,
-    `--schedule=${cron}`,
-    `--time-zone=${timeZone}`,
-    `--uri=${url}`,
-    '--http-method=POST',
-    '--message-body={}',
-    `--oidc-service-account-email=${names.invokerEmail}`,
-    `--oidc-token-audience=${url}`,
-    // The scheduler waits for the whole run, a little longer than the function may take.
-    `--attempt-deadline=${timeoutSeconds + 30}s`,
-    `--description=certctl-backup-guard audit-pitr (${policy.schedules.auditPitr})`,
-  ];
   const createAccount = (email: string, displayName: string, description: string): EnsureStep => ({
     kind: 'ensure',
     description: displayName,
@@ -593,123 +767,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
     `--permissions=${CLOUD_SQL_READER_PERMISSIONS.join(',')}`,
     '--stage=GA',
   ];
-
-  return [
-    {
-      kind: 'write-file',
-      description: 'package.json for the function: only the Functions Framework, at the tested version',
-      path: posix.join(sourceDir, 'package.json'),
-      content: options.deployedPackage.packageJson,
-    },
-    {
-      kind: 'write-file',
-      description:
-        'package-lock.json for the function, so Cloud Build installs exactly what was tested (npm ci)',
-      path: posix.join(sourceDir, 'package-lock.json'),
-      content: options.deployedPackage.packageLock,
-    },
-    {
-      kind: 'write-file',
-      description: 'environment of the function: the policy, validated, and the projects it is bound in',
-      path: envFile,
-      content: toYaml(
-        {
-          [POLICY_ENV]: JSON.stringify(policy),
-          NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
-          [BOUND_PROJECTS_ENV]: audited.join(','),
-        },
-        // One line: the JSON must reach the function byte for byte, unfolded.
-        { lineWidth: 0 },
-      ),
-    },
-    {
-      kind: 'run',
-      description: 'bundle the GCP handler with esbuild (the Lambda settings: ESM, Node 24, minified)',
-      argv: [
-        'npx',
-        'esbuild',
-        GCP_HANDLER_PATH,
-        ...functionBundleCliFlags(posix.join(sourceDir, BUNDLE_FILE_NAME), [FUNCTIONS_FRAMEWORK]),
-      ],
-    },
-    {
-      kind: 'run',
-      description: 'enable the APIs the deployment and the function use',
-      argv: ['gcloud', 'services', 'enable', ...REQUIRED_APIS, ...scope],
-    },
-    createAccount(
-      names.serviceAccountEmail,
-      'certctl-backup-guard audit-pitr',
-      `Runs the certctl-backup-guard PITR audit: reads Cloud SQL settings (${CLOUD_SQL_READER_ROLE_ID})`,
-    ),
-    // The dumps audit's account and its bucket-scoped reads (the auditDumps function itself is
-    // deployed by hand for now: this plan bundles and schedules one function).
-    ...(policy.dumps.locations.some((location) => location.provider === 'gcp')
-      ? [
-          createAccount(
-            `${DUMPS_SERVICE_ACCOUNT_ID}@${project}.iam.gserviceaccount.com`,
-            'certctl-backup-guard audit-dumps',
-            `Runs the certctl-backup-guard dumps audit: lists and reads dump headers in the policy's buckets (${DUMP_READER_ROLE_ID})`,
-          ),
-          ...planDumpsBucketAccess(
-            policy,
-            `serviceAccount:${DUMPS_SERVICE_ACCOUNT_ID}@${project}.iam.gserviceaccount.com`,
-          ),
-        ]
-      : []),
-    // The key-material audit's account and its reads (the auditKeys function itself is deployed by
-    // hand for now, like auditDumps: this plan bundles and schedules one function).
-    ...(policy.keys && keyInventory(policy.keys).some(({ location }) => location.provider === 'gcp')
-      ? [
-          createAccount(
-            `${KEYS_SERVICE_ACCOUNT_ID}@${project}.iam.gserviceaccount.com`,
-            'certctl-backup-guard audit-keys',
-            `Runs the certctl-backup-guard key-material audit: reads secret metadata (${SECRET_METADATA_READER_ROLE_ID})${policy.keys.inspectSecretValues ? " and the inventory secrets' values" : ''}`,
-          ),
-          ...planKeysSecretAccess(
-            policy,
-            `serviceAccount:${KEYS_SERVICE_ACCOUNT_ID}@${project}.iam.gserviceaccount.com`,
-          ),
-        ]
-      : []),
-    createAccount(
-      names.invokerEmail,
-      'certctl-backup-guard audit-pitr invoker',
-      'Cloud Scheduler calls the audit-pitr function as this account (roles/run.invoker on it only)',
-    ),
-    createAccount(
-      names.builderEmail,
-      'certctl-backup-guard audit-pitr builder',
-      `Cloud Build builds the audit-pitr function as this account (${RUN_BUILDER_ROLE})`,
-    ),
-    {
-      kind: 'run',
-      description: 'let the build account build the function (logs, source, image)',
-      argv: [
-        'gcloud',
-        'projects',
-        'add-iam-policy-binding',
-        project,
-        `--member=serviceAccount:${names.builderEmail}`,
-        `--role=${RUN_BUILDER_ROLE}`,
-        '--condition=None',
-        '--quiet',
-      ],
-    },
-    {
-      kind: 'run',
-      description: 'numeric unique id of the runtime service account (the AWS federation role pins it)',
-      argv: [
-        'gcloud',
-        'iam',
-        'service-accounts',
-        'describe',
-        names.serviceAccountEmail,
-        ...scope,
-        '--format=value(uniqueId)',
-      ],
-      capture: SERVICE_ACCOUNT_UNIQUE_ID,
-    },
+  const cloudSqlAccess: GcpStep[] = [
     recordedProjectsStep(names, project, region),
     ...audited.flatMap((auditedProject): GcpStep[] => [
       {
@@ -776,105 +834,275 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       ),
       ifNotFound: 'skip',
     },
+  ];
+  /** The reads each function's own account gets. */
+  const accessOf = (fn: GcpAuditFunction, own: GcpFunctionNames): GcpStep[] =>
+    fn.access ? fn.access(policy, `serviceAccount:${own.serviceAccountEmail}`) : cloudSqlAccess;
+
+  return [
+    ...deployed.flatMap(({ sourceDir }): GcpStep[] => [
+      {
+        kind: 'write-file',
+        description: 'package.json for the function: only the Functions Framework, at the tested version',
+        path: posix.join(sourceDir, 'package.json'),
+        content: options.deployedPackage.packageJson,
+      },
+      {
+        kind: 'write-file',
+        description:
+          'package-lock.json for the function, so Cloud Build installs exactly what was tested (npm ci)',
+        path: posix.join(sourceDir, 'package-lock.json'),
+        content: options.deployedPackage.packageLock,
+      },
+    ]),
     {
-      kind: 'run',
-      description: 'deploy the function (2nd gen, Node.js 24, HTTP, internal-only, authenticated)',
-      argv: [
-        'gcloud',
-        'functions',
-        'deploy',
-        names.functionName,
-        '--gen2',
-        ...scope,
-        `--region=${region}`,
-        '--runtime=nodejs24',
-        `--source=${sourceDir}`,
-        `--entry-point=${GCP_ENTRY_POINT}`,
-        '--trigger-http',
-        '--no-allow-unauthenticated',
-        '--ingress-settings=internal-only',
-        `--service-account=${names.serviceAccountEmail}`,
-        `--build-service-account=projects/${project}/serviceAccounts/${names.builderEmail}`,
-        `--env-vars-file=${envFile}`,
-        '--memory=256Mi',
-        `--timeout=${timeoutSeconds}s`,
-        // One audit at a time: overlapping runs would only repeat the same API calls.
-        '--max-instances=1',
-        '--quiet',
-      ],
+      kind: 'write-file',
+      description: 'environment of the functions: the policy, validated, and the projects it is bound in',
+      path: envFile,
+      content: toYaml(
+        {
+          [POLICY_ENV]: JSON.stringify(policy),
+          NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+          [BOUND_PROJECTS_ENV]: audited.join(','),
+        },
+        // One line: the JSON must reach the function byte for byte, unfolded.
+        { lineWidth: 0 },
+      ),
     },
+    ...deployed.map(
+      ({ fn, sourceDir }): RunStep => ({
+        kind: 'run',
+        description: `bundle the ${fn.job} handler with esbuild (the Lambda settings: ESM, Node 24, minified)`,
+        argv: [
+          'npx',
+          'esbuild',
+          fn.handlerPath,
+          ...functionBundleCliFlags(posix.join(sourceDir, BUNDLE_FILE_NAME), [FUNCTIONS_FRAMEWORK]),
+        ],
+      }),
+    ),
     {
       kind: 'run',
-      description: 'URL of the function (the scheduler calls it and uses it as the OIDC audience)',
+      description: 'enable the APIs the deployment and the functions use',
       argv: [
         'gcloud',
-        'functions',
-        'describe',
-        names.functionName,
-        '--gen2',
-        ...scope,
-        `--region=${region}`,
-        '--format=value(serviceConfig.uri)',
-      ],
-      capture: FUNCTION_URL,
-    },
-    {
-      kind: 'run',
-      description: 'let the invoker account call this function, and nothing else',
-      argv: [
-        'gcloud',
-        'run',
         'services',
-        'add-iam-policy-binding',
-        names.functionName,
+        'enable',
+        ...REQUIRED_APIS,
+        ...new Set(deployed.flatMap(({ fn }) => fn.apis)),
         ...scope,
-        `--region=${region}`,
-        `--member=serviceAccount:${names.invokerEmail}`,
-        `--role=${RUN_INVOKER_ROLE}`,
+      ],
+    },
+    ...deployed.map(({ fn, names: own }) =>
+      createAccount(own.serviceAccountEmail, `certctl-backup-guard ${fn.job}`, fn.accountDescription(policy)),
+    ),
+    createAccount(
+      names.invokerEmail,
+      'certctl-backup-guard audit-pitr invoker',
+      'Cloud Scheduler calls the audit functions as this account (roles/run.invoker on each function only)',
+    ),
+    createAccount(
+      names.builderEmail,
+      'certctl-backup-guard audit-pitr builder',
+      `Cloud Build builds the audit functions as this account (${RUN_BUILDER_ROLE})`,
+    ),
+    {
+      kind: 'run',
+      description: 'let the build account build the functions (logs, source, image)',
+      argv: [
+        'gcloud',
+        'projects',
+        'add-iam-policy-binding',
+        project,
+        `--member=serviceAccount:${names.builderEmail}`,
+        `--role=${RUN_BUILDER_ROLE}`,
+        '--condition=None',
         '--quiet',
       ],
     },
-    {
-      kind: 'ensure',
-      description: `Cloud Scheduler job (${cron} ${timeZone}) with OIDC authentication`,
-      probe: ['gcloud', 'scheduler', 'jobs', 'describe', names.jobName, ...scope, `--location=${region}`],
-      create: [
-        'gcloud',
-        'scheduler',
-        'jobs',
-        'create',
-        'http',
-        names.jobName,
-        ...scope,
-        ...schedulerFlags,
-        '--headers=Content-Type=application/json',
-      ],
-      update: [
-        'gcloud',
-        'scheduler',
-        'jobs',
-        'update',
-        'http',
-        names.jobName,
-        ...scope,
-        ...schedulerFlags,
-        '--update-headers=Content-Type=application/json',
-      ],
-    },
+    ...deployed.map(
+      ({ fn, names: own }): RunStep => ({
+        kind: 'run',
+        description: `numeric unique id of the ${fn.job} runtime service account (the AWS federation role pins it)`,
+        argv: [
+          'gcloud',
+          'iam',
+          'service-accounts',
+          'describe',
+          own.serviceAccountEmail,
+          ...scope,
+          '--format=value(uniqueId)',
+        ],
+        capture: own.uniqueIdVariable,
+      }),
+    ),
+    ...deployed.flatMap(({ fn, names: own }) => accessOf(fn, own)),
+    ...deployed.flatMap(({ fn, names: own, sourceDir, cron }): GcpStep[] => {
+      const url = `\${${own.urlVariable}}`;
+      const schedulerFlags = [
+        `--location=${region}`,
+        `--schedule=${cron}`,
+        `--time-zone=${timeZone}`,
+        `--uri=${url}`,
+        '--http-method=POST',
+        '--message-body={}',
+        `--oidc-service-account-email=${names.invokerEmail}`,
+        `--oidc-token-audience=${url}`,
+        // The scheduler waits for the whole run, a little longer than the function may take.
+        `--attempt-deadline=${timeoutSeconds + 30}s`,
+        `--description=certctl-backup-guard ${fn.job} (${policy.schedules[fn.scheduleField]})`,
+      ];
+      return [
+        {
+          kind: 'run',
+          description: `deploy ${own.functionName} (2nd gen, Node.js 24, HTTP, internal-only, authenticated)`,
+          argv: [
+            'gcloud',
+            'functions',
+            'deploy',
+            own.functionName,
+            '--gen2',
+            ...scope,
+            `--region=${region}`,
+            '--runtime=nodejs24',
+            `--source=${sourceDir}`,
+            `--entry-point=${fn.entryPoint}`,
+            '--trigger-http',
+            '--no-allow-unauthenticated',
+            '--ingress-settings=internal-only',
+            `--service-account=${own.serviceAccountEmail}`,
+            `--build-service-account=projects/${project}/serviceAccounts/${names.builderEmail}`,
+            `--env-vars-file=${envFile}`,
+            '--memory=256Mi',
+            `--timeout=${timeoutSeconds}s`,
+            // One audit at a time: overlapping runs would only repeat the same API calls.
+            '--max-instances=1',
+            '--quiet',
+          ],
+        },
+        {
+          kind: 'run',
+          description: `URL of ${own.functionName} (the scheduler calls it and uses it as the OIDC audience)`,
+          argv: [
+            'gcloud',
+            'functions',
+            'describe',
+            own.functionName,
+            '--gen2',
+            ...scope,
+            `--region=${region}`,
+            '--format=value(serviceConfig.uri)',
+          ],
+          capture: own.urlVariable,
+        },
+        {
+          kind: 'run',
+          description: `let the invoker account call ${own.functionName}, and nothing else`,
+          argv: [
+            'gcloud',
+            'run',
+            'services',
+            'add-iam-policy-binding',
+            own.functionName,
+            ...scope,
+            `--region=${region}`,
+            `--member=serviceAccount:${names.invokerEmail}`,
+            `--role=${RUN_INVOKER_ROLE}`,
+            '--quiet',
+          ],
+        },
+        {
+          kind: 'ensure',
+          description: `Cloud Scheduler job for ${fn.job} (${cron} ${timeZone}) with OIDC authentication`,
+          probe: ['gcloud', 'scheduler', 'jobs', 'describe', own.jobName, ...scope, `--location=${region}`],
+          create: [
+            'gcloud',
+            'scheduler',
+            'jobs',
+            'create',
+            'http',
+            own.jobName,
+            ...scope,
+            ...schedulerFlags,
+            '--headers=Content-Type=application/json',
+          ],
+          update: [
+            'gcloud',
+            'scheduler',
+            'jobs',
+            'update',
+            'http',
+            own.jobName,
+            ...scope,
+            ...schedulerFlags,
+            '--update-headers=Content-Type=application/json',
+          ],
+        },
+      ];
+    }),
+    // A function whose policy section is now empty is removed with its schedule (gone is fine).
+    ...removed.flatMap((own) => removeFunctionSteps(own, project, region)),
     {
       kind: 'note',
-      message: federationNote(policy),
+      message: federationNote(
+        policy,
+        deployed.map(({ fn, names: own }) => ({ job: fn.job, variable: own.uniqueIdVariable })),
+      ),
     },
   ];
 }
 
-function federationNote(policy: Policy): string {
-  const id = `\${${SERVICE_ACCOUNT_UNIQUE_ID}}`;
+/** Delete a function's scheduler job and the function; either already gone is fine. */
+function removeFunctionSteps(own: GcpFunctionNames, project: string, region: string): RunStep[] {
+  const scope = [`--project=${project}`];
+  return [
+    {
+      kind: 'run',
+      description: `delete the scheduler job ${own.jobName}`,
+      argv: [
+        'gcloud',
+        'scheduler',
+        'jobs',
+        'delete',
+        own.jobName,
+        ...scope,
+        `--location=${region}`,
+        '--quiet',
+      ],
+      ifNotFound: 'skip',
+    },
+    {
+      kind: 'run',
+      description: `delete the function ${own.functionName}`,
+      argv: [
+        'gcloud',
+        'functions',
+        'delete',
+        own.functionName,
+        '--gen2',
+        ...scope,
+        `--region=${region}`,
+        '--quiet',
+      ],
+      ifNotFound: 'skip',
+    },
+  ];
+}
+
+/**
+ * What to do with the uniqueIds: the federation role trusts each function's runtime account
+ * (`gcp.federation.serviceAccountUniqueId`, one id or a list).
+ */
+function federationNote(policy: Policy, accounts: readonly { job: string; variable: string }[]): string {
+  const ids = accounts.map(({ job, variable }) => `${job} \${${variable}}`).join(', ');
+  const list = accounts.map(({ variable }) => `"\${${variable}}"`).join(', ');
+  const wanted = accounts.length === 1 ? list : `[${list}]`;
   const federation = policy.gcp.federation;
   if (!federation) {
-    return `Service account uniqueId: ${id}. To publish Cloud SQL findings to Security Hub, set gcp.federation {roleArn, audience, serviceAccountUniqueId: "${id}"}, securityHub.enabled and securityHub.centralAccountId in the policy, deploy CertctlBackupGuardFederation, then run this script again.`;
+    return `Service account uniqueIds: ${ids}. To publish findings to Security Hub, set gcp.federation {roleArn, audience, serviceAccountUniqueId: ${wanted}}, securityHub.enabled and securityHub.centralAccountId in the policy, deploy CertctlBackupGuardFederation, then run this script again.`;
   }
-  return `Service account uniqueId: ${id}. The AWS federation role trusts serviceAccountUniqueId ${federation.serviceAccountUniqueId}; if they differ, set it to ${id} in the policy, redeploy CertctlBackupGuardFederation and run this script again.`;
+  const trusted = [federation.serviceAccountUniqueId].flat().join(', ');
+  return `Service account uniqueIds: ${ids}. The AWS federation role trusts serviceAccountUniqueId ${trusted}; if they differ, set it to ${wanted} in the policy, redeploy CertctlBackupGuardFederation and run this script again.`;
 }
 
 /**
@@ -906,6 +1134,10 @@ export function planGcpTeardown(
     ifNotFound: 'skip',
   });
   const loopProject = `\${${AUDITED_PROJECT}}`;
+  const others = GCP_AUDIT_FUNCTIONS.filter((fn) => fn.job !== 'audit-pitr').map((fn) => ({
+    fn,
+    own: functionNames(fn, options),
+  }));
   return [
     recordedProjectsStep(names, project, region),
     step('delete the scheduler job', [
@@ -946,11 +1178,21 @@ export function planGcpTeardown(
       `--region=${region}`,
       '--quiet',
     ]),
+    // The other audit functions, whether or not the policy still configures them.
+    ...others.flatMap(({ fn, own }) => [
+      ...removeFunctionSteps(own, project, region),
+      ...(fn.revoke?.(policy, `serviceAccount:${own.serviceAccountEmail}`) ?? []),
+    ]),
     step(
       "remove the build account's role",
       removeBinding(project, `serviceAccount:${names.builderEmail}`, RUN_BUILDER_ROLE),
     ),
-    ...[names.serviceAccountEmail, names.invokerEmail, names.builderEmail].map((email) =>
+    ...[
+      names.serviceAccountEmail,
+      ...others.map(({ own }) => own.serviceAccountEmail),
+      names.invokerEmail,
+      names.builderEmail,
+    ].map((email) =>
       step(`delete the service account ${email.split('@')[0]}`, [
         'gcloud',
         'iam',

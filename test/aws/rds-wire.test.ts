@@ -99,6 +99,15 @@ describe('lean RDS list decoding', () => {
       region: REGION,
       tags: { 'certctl:backup-guard': 'enabled', note: 'a < b & "c" > \'d\' — ü' },
     });
+    // A cluster with a cross-region replica in a global database, and a named replica of an instance.
+    rds.store.putCluster({
+      id: 'global-aurora',
+      region: REGION,
+      readReplicaIdentifiers: [`arn:aws:rds:eu-west-1:${DEFAULT_ACCOUNT_ID}:cluster:global-aurora-eu`],
+      globalClusterIdentifier: 'certctl-global',
+      members: [{ id: 'global-aurora-1', writer: true }],
+      tags: { 'certctl:backup-guard': 'enabled' },
+    });
     const config = { endpoint: sim.endpoint, credentials: simCredentials(), maxAttempts: 1 };
     client = new RDSClient({ ...config, region: REGION });
     empty = new RDSClient({ ...config, region: 'eu-west-1' });

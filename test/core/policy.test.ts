@@ -8,6 +8,7 @@ import {
   loadPolicyFromEnv,
   POLICY_ENV,
   POLICY_FILE_ENV,
+  type PolicyInput,
   parsePolicy,
 } from '../../functions/core/policy.ts';
 import { loadPolicyFile } from '../../functions/core/policy-file.ts';
@@ -127,6 +128,30 @@ describe('parsePolicy', () => {
       }),
     ).toThrow(
       /gcp\.federation\.roleArn: is in account 222222222222, but securityHub\.centralAccountId is 111111111111/,
+    );
+  });
+
+  it('takes one federation uniqueId or a list of them, and refuses an empty list or a non-numeric id', () => {
+    // Prepare
+    const federation = (serviceAccountUniqueId: unknown) => ({
+      gcp: {
+        federation: {
+          roleArn: 'arn:aws:iam::111111111111:role/certctl-backup-guard-gcp',
+          audience: 'https://certctl-backup-guard.example.com/aws',
+          serviceAccountUniqueId,
+        },
+      },
+      securityHub: { centralAccountId: '111111111111', centralRegion: 'eu-west-1' },
+    });
+
+    // Act / Assess
+    const ids = ['104753918625839485720', '104753918625839485721'];
+    expect(parsePolicy(federation(ids) as PolicyInput).gcp.federation?.serviceAccountUniqueId).toEqual(ids);
+    expect(() => parsePolicy(federation([]) as PolicyInput)).toThrow(
+      /gcp\.federation\.serviceAccountUniqueId/,
+    );
+    expect(() => parsePolicy(federation(['10475391862583948572x']) as PolicyInput)).toThrow(
+      /gcp\.federation\.serviceAccountUniqueId/,
     );
   });
 

@@ -1,14 +1,9 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CredentialsError } from '../../functions/core/errors.ts';
 import {
   CLOUD_SQL_ENDPOINT_ENV,
   CLOUD_SQL_READ_TIMEOUT_MS,
   GcpClientFactory,
-  NO_GOOGLE_CREDENTIALS,
 } from '../../functions/gcp/clients.ts';
-import { SecretManagerRestClient } from '../../functions/gcp/secret-manager.ts';
 import type { Sim } from '../sim/server.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from './sim-setup.ts';
 
@@ -84,54 +79,5 @@ describe('GcpClientFactory', () => {
     // Assess
     expect(page.items?.map((item) => item.name)).toEqual(['db-1', 'db-2']);
     expect(page.items?.[0]?.settings?.backupConfiguration?.enabled).toEqual({ value: true });
-  });
-
-  it('answers one CredentialsError for Secret Manager, before any client exists, when no Google credentials are found', async () => {
-    // Prepare: credentials that cannot be found, counted.
-    let lookups = 0;
-    factory = new GcpClientFactory({
-      auth: {
-        getClient: async () => {
-          lookups += 1;
-          throw new Error('Could not load the default credentials');
-        },
-      },
-    });
-
-    // Act
-    const first = factory.secretManager();
-    const second = factory.secretManager();
-
-    // Assess: the one clear message, the cause kept, the lookup made once.
-    await expect(first).rejects.toBeInstanceOf(CredentialsError);
-    await expect(second).rejects.toThrow(NO_GOOGLE_CREDENTIALS);
-    expect(lookups).toBe(1);
-  });
-
-  it('signs every Secret Manager request with the credentials the factory resolved', async () => {
-    // Prepare: a local Secret Manager that records the Authorization header.
-    const seen: (string | undefined)[] = [];
-    const server = createServer((request, response) => {
-      seen.push(request.headers.authorization);
-      response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ name: 'projects/p-12345/secrets/s', replication: { automatic: {} } }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    const client = new SecretManagerRestClient({
-      endpoint: `http://127.0.0.1:${port}`,
-      auth: { getRequestHeaders: async () => new Headers({ authorization: 'Bearer resolved-token' }) },
-    });
-
-    // Act
-    try {
-      await client.getSecret('projects/p-12345/secrets/s');
-      await client.getLatestVersion('projects/p-12345/secrets/s');
-    } finally {
-      server.close();
-    }
-
-    // Assess
-    expect(seen).toEqual(['Bearer resolved-token', 'Bearer resolved-token']);
   });
 });

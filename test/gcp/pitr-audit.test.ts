@@ -162,6 +162,8 @@ describe('the GCP PITR audit over the simulator', () => {
         scope: { provider: 'gcp', account: PROJECT, region: ALL_REGIONS, group: 'pitr' },
         status: 'complete',
         resources: 12,
+        // The replica is judged at its primary, which says so for a policy that names it.
+        standIns: [{ names: ['replica'], what: 'Cloud SQL read replica', judgedAt: 'healthy' }],
       },
     ]);
   });

@@ -3,8 +3,8 @@
  * Hub, the policy that federates into the simulator's central account, and a logger that records.
  */
 
+import type { StructuredLogger } from '../../functions/core/logging.ts';
 import { type Policy, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
-import type { PublishLogger } from '../../functions/publish/security-hub/index.ts';
 import type { ScenarioInput } from '../sim/scenario.ts';
 import { type Sim, type StartSimOptions, startSim } from '../sim/server.ts';
 import type { CloudSqlInstanceScenario } from '../sim/services/cloud-sql.ts';
@@ -124,7 +124,7 @@ export interface LogEntry {
 }
 
 /** A logger that keeps its entries, serialised as a log shipper would see them. */
-export function recordingLogger(): PublishLogger & { entries: LogEntry[]; text(): string } {
+export function recordingLogger(): StructuredLogger & { entries: LogEntry[]; text(): string } {
   const entries: LogEntry[] = [];
   const record =
     (level: LogEntry['level']) =>
@@ -137,5 +137,5 @@ export function recordingLogger(): PublishLogger & { entries: LogEntry[]; text()
     warn: record('warn'),
     error: record('error'),
     text: () => JSON.stringify(entries),
-  } as PublishLogger & { entries: LogEntry[]; text(): string };
+  } as StructuredLogger & { entries: LogEntry[]; text(): string };
 }

@@ -153,4 +153,46 @@ describe('function bundling', { timeout: 240_000 }, () => {
     expect(result.status).toBe(0);
     expect(importError(outfile)).toBe('loaded');
   });
+
+  it('bundles into each audit function only the clients of its own groups', async () => {
+    // Act: the packages each deployed function's bundle draws from (esbuild metafile).
+    const packagesOf = async (entry: string, external: string[] = []) => {
+      const result = await build({
+        ...LAMBDA_BUNDLE_OPTIONS,
+        external: [...(LAMBDA_BUNDLE_OPTIONS.external ?? []), ...external],
+        entryPoints: [entry],
+        outfile: join(tempDir(), BUNDLE_FILE_NAME),
+        write: false,
+        metafile: true,
+        logLevel: 'error',
+      });
+      return new Set(
+        Object.keys(result.metafile.inputs).flatMap((input) => {
+          const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+          return match?.[1] ? [match[1]] : [];
+        }),
+      );
+    };
+    const framework = ['@google-cloud/functions-framework'];
+    const lambdaDumps = await packagesOf('functions/handlers/aws/audit-dumps.ts');
+    const lambdaPitr = await packagesOf('functions/handlers/aws/audit-pitr.ts');
+    const functionPitr = await packagesOf('functions/handlers/gcp/audit-pitr.ts', framework);
+    const lambdaKeys = await packagesOf('functions/handlers/aws/audit-keys.ts');
+    const functionKeys = await packagesOf('functions/handlers/gcp/audit-keys.ts', framework);
+
+    // Assess
+    expect(lambdaDumps.has('@aws-sdk/client-s3')).toBe(true);
+    expect(lambdaDumps.has('@aws-sdk/client-rds')).toBe(false);
+    expect(lambdaPitr.has('@aws-sdk/client-rds')).toBe(true);
+    expect(functionPitr.has('@google-cloud/storage')).toBe(false);
+    expect([...lambdaPitr].filter((name) => name.startsWith('@google-cloud/'))).toEqual([]);
+    expect(lambdaKeys.has('@aws-sdk/client-secrets-manager')).toBe(true);
+    expect(lambdaKeys.has('@aws-sdk/client-kms')).toBe(true);
+    // (S3 is every publishing Lambda's: the import ledger.)
+    expect(lambdaKeys.has('@aws-sdk/client-rds')).toBe(false);
+    for (const other of [lambdaPitr, lambdaDumps]) {
+      expect(other.has('@aws-sdk/client-secrets-manager') || other.has('@aws-sdk/client-kms')).toBe(false);
+    }
+    expect(functionKeys.has('@google-cloud/storage')).toBe(false);
+  });
 });

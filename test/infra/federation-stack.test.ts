@@ -62,6 +62,28 @@ describe('FederationStack', () => {
     ]);
   });
 
+  it('trusts each listed function account (one id or a list), and no account outside the list', () => {
+    // Prepare: two audit functions, each with its own service account.
+    const ids = ['111111111111111111111', '222222222222222222222'];
+    const policy = {
+      ...FULL_POLICY,
+      gcp: { ...FULL_POLICY.gcp, federation: { ...FULL_POLICY.gcp.federation, serviceAccountUniqueId: ids } },
+    };
+
+    // Act
+    const trust = trustStatements(federationOf(synthesize(policy)).template, 'GcpFederationRole');
+
+    // Assess: StringEquals with a list matches any one value; aud and sub of a service account's
+    // token are both its own id.
+    expect(trust[0]?.Condition).toEqual({
+      StringEquals: {
+        'accounts.google.com:aud': ids,
+        'accounts.google.com:sub': ids,
+        'accounts.google.com:oaud': FULL_POLICY.gcp.federation.audience,
+      },
+    });
+  });
+
   it('creates the role named by gcp.federation.roleArn and no IAM OIDC provider', () => {
     // Act
     const { template } = federationOf(full);

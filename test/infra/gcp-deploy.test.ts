@@ -504,7 +504,14 @@ describe('planGcpTeardown', () => {
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=${cloudSqlReaderRole('certctl-stage-2')}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=${LEGACY_CLOUD_SQL_VIEWER_ROLE}`,
       'gcloud functions delete certctl-audit-pitr',
+      // The dumps and keys functions too, whether or not the policy still configures them.
+      'gcloud scheduler jobs delete',
+      'gcloud functions delete certctl-audit-dumps',
+      'gcloud scheduler jobs delete',
+      'gcloud functions delete certctl-audit-keys',
       `gcloud projects remove-iam-policy-binding certctl-ops--role=${RUN_BUILDER_ROLE}`,
+      'gcloud iam service-accounts delete',
+      'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
@@ -961,6 +968,103 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
     ).toEqual([]);
     expect(without.flat().filter((argument) => argument.includes(DUMP_READER_ROLE_ID))).toEqual([]);
   });
+
+  it('deploys auditDumps from its own bundle, as its own account, on schedules.auditDumps with its own scheduler job', () => {
+    // Act
+    const steps = plan(
+      parsePolicy({ ...POLICY_INPUT, dumps: withDumps.dumps, schedules: { auditDumps: 'rate(6 hours)' } }),
+    );
+    const all = commands(steps);
+    const deploy = all.find((argv) => argv[2] === 'deploy' && argv[3] === 'certctl-audit-dumps');
+    const bundle = all.find(
+      (argv) => argv[1] === 'esbuild' && argv[2] === 'functions/handlers/gcp/audit-dumps.ts',
+    );
+    const job = steps.find(
+      (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
+        step.kind === 'ensure' && step.create.includes('certctl-audit-dumps-schedule'),
+    );
+    // Assess
+    expect(deploy).toEqual(
+      expect.arrayContaining([
+        '--entry-point=auditDumps',
+        `--service-account=${DUMPS_SA}`,
+        `--source=${placeholder(STAGING_DIR)}/source-audit-dumps`,
+      ]),
+    );
+    expect(bundle).toContain(`--outfile=${placeholder(STAGING_DIR)}/source-audit-dumps/index.mjs`);
+    expect(job?.create).toEqual(
+      expect.arrayContaining([
+        '--schedule=0 */6 * * *',
+        `--uri=${placeholder('FUNCTION_URL_AUDIT_DUMPS')}`,
+        `--oidc-token-audience=${placeholder('FUNCTION_URL_AUDIT_DUMPS')}`,
+      ]),
+    );
+    expect(all).toContainEqual(
+      expect.arrayContaining(['run', 'services', 'add-iam-policy-binding', 'certctl-audit-dumps']),
+    );
+    expect(all.flat()).toContain('storage.googleapis.com');
+  });
+
+  it('asks the federation role to trust every function’s account', () => {
+    // Act
+    const note = plan(withDumps).find((step) => step.kind === 'note');
+    // Assess
+    expect(note?.kind === 'note' ? note.message : '').toContain(
+      `audit-pitr ${placeholder(SERVICE_ACCOUNT_UNIQUE_ID)}, audit-dumps ${placeholder('SERVICE_ACCOUNT_UNIQUE_ID_AUDIT_DUMPS')}`,
+    );
+    expect(note?.kind === 'note' ? note.message : '').toContain(
+      `["${placeholder(SERVICE_ACCOUNT_UNIQUE_ID)}", "${placeholder('SERVICE_ACCOUNT_UNIQUE_ID_AUDIT_DUMPS')}"]`,
+    );
+  });
+
+  it('removes the dumps and keys functions and their schedules when the policy no longer configures them', () => {
+    // Act
+    const removals = plan()
+      .filter(
+        (step): step is Extract<GcpStep, { kind: 'run' }> =>
+          step.kind === 'run' && step.argv.includes('delete'),
+      )
+      .map((step) => [step.argv.slice(0, 5).join(' '), step.ifNotFound]);
+    // Assess
+    expect(removals).toEqual([
+      ['gcloud scheduler jobs delete certctl-audit-dumps-schedule', 'skip'],
+      ['gcloud functions delete certctl-audit-dumps --gen2', 'skip'],
+      ['gcloud scheduler jobs delete certctl-audit-keys-schedule', 'skip'],
+      ['gcloud functions delete certctl-audit-keys --gen2', 'skip'],
+    ]);
+    expect(commands(plan()).some((argv) => argv.includes('--entry-point=auditDumps'))).toBe(false);
+    expect(commands(plan()).some((argv) => argv.includes('--entry-point=auditKeys'))).toBe(false);
+  });
+
+  it('names schedules.auditDumps when its rate has no Cloud Scheduler form', () => {
+    // Act
+    const attempt = () =>
+      plan(
+        parsePolicy({ ...POLICY_INPUT, dumps: withDumps.dumps, schedules: { auditDumps: 'rate(7 hours)' } }),
+      );
+    // Assess
+    expect(attempt).toThrow(/schedules\.auditDumps: .*no Cloud Scheduler equivalent/);
+  });
+
+  it('tears down the dumps account’s bucket bindings with the function', () => {
+    // Act
+    const removals = commands(teardown(withDumps)).filter(
+      (argv) => argv.includes('remove-iam-policy-binding') && argv[1] === 'storage',
+    );
+    // Assess
+    expect(removals.map((argv) => [argv[4], argv[5], argv[6]])).toEqual([
+      [
+        'gs://certctl-dumps-a',
+        `--member=serviceAccount:${DUMPS_SA}`,
+        `--role=projects/certctl-prod-1/roles/${DUMP_READER_ROLE_ID}`,
+      ],
+      [
+        'gs://certctl-dumps-b',
+        `--member=serviceAccount:${DUMPS_SA}`,
+        `--role=projects/certctl-stage-2/roles/${DUMP_READER_ROLE_ID}`,
+      ],
+    ]);
+  });
 });
 
 describe('planGcpDeployment with Secret Manager key material', () => {
@@ -1023,7 +1127,7 @@ describe('planGcpDeployment with Secret Manager key material', () => {
     expect(roles[0]?.create).toContain('--permissions=secretmanager.secrets.get,secretmanager.versions.get');
   });
 
-  it('grants the PITR function’s account no Secret Manager role, and creates no keys account without a GCP secret', () => {
+  it('grants the PITR function’s account no Secret Manager role, and deploys no keys function or account without a GCP secret', () => {
     // Act
     const all = commands(plan(withKeys(true)));
     const without = commands(plan());
@@ -1033,7 +1137,12 @@ describe('planGcpDeployment with Secret Manager key material', () => {
         (argv) => argv.includes(`--member=serviceAccount:${RUNTIME_SA}`) && argv.join(' ').includes('secret'),
       ),
     ).toEqual([]);
-    expect(without.flat().filter((argument) => argument.includes(KEYS_SERVICE_ACCOUNT_ID))).toEqual([]);
+    expect(
+      without.filter(
+        (argv) =>
+          argv.includes('create') && argv.some((argument) => argument.includes(KEYS_SERVICE_ACCOUNT_ID)),
+      ),
+    ).toEqual([]);
   });
 
   it('goes on when an inventory secret does not exist yet (keys.present reports it)', () => {
@@ -1044,5 +1153,50 @@ describe('planGcpDeployment with Secret Manager key material', () => {
     );
     // Assess
     expect(accessors.map((step) => step.ifNotFound)).toEqual(['skip', 'skip', 'skip']);
+  });
+
+  it('deploys auditKeys from its own bundle, as its own account, on schedules.auditKeys', () => {
+    // Act
+    const steps = plan(
+      parsePolicy({
+        ...POLICY_INPUT,
+        schedules: { auditKeys: 'rate(12 hours)' },
+        keys: withKeys(false).keys,
+      }),
+    );
+    const argv = commands(steps);
+    // Assess
+    expect(argv).toContainEqual(
+      expect.arrayContaining(['npx', 'esbuild', 'functions/handlers/gcp/audit-keys.ts']),
+    );
+    const deploy = argv.find((command) => command.includes('--entry-point=auditKeys'));
+    expect(deploy).toContain(`--service-account=${KEYS_SA}`);
+    expect(deploy?.[3]).toBe('certctl-audit-keys');
+    expect(
+      argv.find((command) => command.includes('create') && command.includes('certctl-audit-keys-schedule')),
+    ).toContain('--schedule=0 */12 * * *');
+    expect(argv.find((command) => command.includes('enable'))).toContain('secretmanager.googleapis.com');
+  });
+
+  it('revokes the keys account’s project and secret bindings on tear-down, inspection or not', () => {
+    // Act
+    const steps = planGcpTeardown({
+      project: 'certctl-ops',
+      region: 'europe-west1',
+      policy: withKeys(false),
+    });
+    const revoked = commands(steps)
+      .filter((command) => command.includes(`--member=serviceAccount:${KEYS_SA}`))
+      .map(
+        (command) => `${command.slice(0, 4).join(' ')} ${command.find((a) => a.startsWith('--role=')) ?? ''}`,
+      );
+    // Assess
+    expect(revoked).toEqual([
+      `gcloud projects remove-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${SECRET_METADATA_READER_ROLE_ID}`,
+      `gcloud projects remove-iam-policy-binding certctl-stage-2 --role=projects/certctl-stage-2/roles/${SECRET_METADATA_READER_ROLE_ID}`,
+      `gcloud secrets remove-iam-policy-binding certctl-ca --role=${SECRET_ACCESSOR_ROLE}`,
+      `gcloud secrets remove-iam-policy-binding certctl-ca-key --role=${SECRET_ACCESSOR_ROLE}`,
+      `gcloud secrets remove-iam-policy-binding certctl-config --role=${SECRET_ACCESSOR_ROLE}`,
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import type { DumpsPolicyInput } from '../../functions/core/dumps-policy.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
+import { withCloudStorage } from '../../functions/gcp/storage-client.ts';
 import { auditDumps } from '../../functions/handlers/aws/audit-dumps.ts';
 import { auditDumpsGcp } from '../../functions/handlers/gcp/audit-dumps.ts';
 import { federationScenario, gcpPolicy, PROJECT } from '../gcp/sim-setup.ts';
@@ -165,7 +166,7 @@ describe('auditDumps Cloud Function', () => {
         ],
       },
     });
-    const deps = cloudFunctionDependencies(sim.endpoint, policy);
+    const deps = cloudFunctionDependencies(sim.endpoint, policy, withCloudStorage);
     // Act
     const result = await auditDumpsGcp({}, deps).finally(() => deps.gcp.close());
     // Assess

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
+import { withSecretManager } from '../../functions/gcp/secret-manager.ts';
 import { auditKeys } from '../../functions/handlers/aws/audit-keys.ts';
 import { auditKeysGcp } from '../../functions/handlers/gcp/audit-keys.ts';
 import { ACCOUNT, arn, keysPolicy, keysScenario, PROJECT } from '../fixtures/keys/world.ts';
@@ -109,7 +110,7 @@ describe('auditKeys Cloud Function', () => {
       Object.entries(world.keys?.items ?? {}).filter(([, item]) => item.secret?.startsWith('projects/')),
     );
     const policy = gcpPolicy({ keys: { ...world.keys, preset: 'none', items } });
-    const deps = cloudFunctionDependencies(sim.endpoint, policy);
+    const deps = cloudFunctionDependencies(sim.endpoint, policy, withSecretManager);
     // Act
     const result = await auditKeysGcp({}, deps).finally(() => deps.gcp.close());
     // Assess

@@ -6,6 +6,7 @@ import type { AwsClientFactory } from '../../functions/aws/clients.ts';
 import type { CheckGroup } from '../../functions/core/finding.ts';
 import type { Policy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import type { GcpClientSource } from '../../functions/gcp/collectors.ts';
 import { createFederatedAwsFactory, metadataIdTokenSource } from '../../functions/gcp/federation.ts';
 import type { AuditLambdaDependencies } from '../../functions/handlers/aws/audit-handler.ts';
 import type { AuditFunctionDependencies } from '../../functions/handlers/gcp/audit-function.ts';
@@ -29,19 +30,18 @@ export function lambdaDependencies(
 
 /**
  * What an audit Cloud Function's plain function runs with against the simulator: the GCP clients
- * on its endpoint, and AWS through keyless federation with an ID token from its metadata server.
- * Close `gcp` when done.
+ * on its endpoint (`clients` adds what its groups read, as the function's own option does), and AWS
+ * through keyless federation with an ID token from its metadata server. Close `gcp` when done.
  */
-export function cloudFunctionDependencies(
+export function cloudFunctionDependencies<C extends GcpClientSource & { close(): Promise<void> }>(
   endpoint: string,
   policy: Policy,
-): AuditFunctionDependencies & {
-  readonly gcp: GcpClientFactory;
-} {
+  clients: (factory: GcpClientFactory) => C,
+): AuditFunctionDependencies & { readonly gcp: C } {
   const source = metadataIdTokenSource({ host: new URL(endpoint).host });
   return {
     policy,
-    gcp: new GcpClientFactory({ endpoint }),
+    gcp: clients(new GcpClientFactory({ endpoint })),
     awsFactory: () => createFederatedAwsFactory(policy, { endpoint, idTokenSource: source }),
     logger: recordingLogger(),
   };

@@ -162,3 +162,35 @@ describe('a plan run in batches', () => {
     expect(merged.counts).toEqual(whole.report.counts);
   });
 });
+
+describe('a read replica or Aurora member named in the policy', () => {
+  it('is reported as what it is and where it is judged, not as not found, and its source or cluster is judged', async () => {
+    // Prepare: the policy names only databases that are judged at another resource, and one typo.
+    const policy = {
+      aws: { regions: ['eu-west-1', 'us-east-1'] },
+      gcp: { projects: ['certctl-prod'] },
+      targets: {
+        tags: [],
+        identifiers: [
+          'certctl-prod-db-replica',
+          'certctl-prod-aurora-1',
+          'certctl-gcp-db-replica',
+          'certctl-typo-db',
+        ],
+      },
+    };
+
+    // Act
+    const { report } = await runAuditJob({ providers: ['aws', 'gcp'] }, deps(policy));
+
+    // Assess
+    const judged = new Set(report.findings.map((finding) => finding.resource.id));
+    expect([...judged].sort()).toEqual(['certctl-gcp-db', 'certctl-prod-aurora', 'certctl-prod-db']);
+    expect(report.targetsJudgedElsewhere).toEqual([
+      { identifier: 'certctl-prod-db-replica', note: 'RDS read replica, judged at certctl-prod-db' },
+      { identifier: 'certctl-prod-aurora-1', note: 'Aurora member, judged at certctl-prod-aurora' },
+      { identifier: 'certctl-gcp-db-replica', note: 'Cloud SQL read replica, judged at certctl-gcp-db' },
+    ]);
+    expect(report.unmatchedTargets).toEqual(['certctl-typo-db']);
+  });
+});

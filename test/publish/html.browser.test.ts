@@ -1,7 +1,8 @@
 /**
  * The HTML report in a real headless browser: Debian's Chromium driven by puppeteer-core. It loads
  * the file from disk (file://, as someone opening the attachment would), reads the rendered text,
- * measures the bars, and writes the screenshot in docs/report-screenshot.png.
+ * measures the bars, and takes a screenshot: into a temporary file, or into
+ * docs/report-screenshot.png with UPDATE_SCREENSHOT=1 (so a test run leaves the tree clean).
  *
  * Without Chromium the suite is skipped on a workstation, loudly, and FAILS under CI (CI=true):
  * .ci/run installs it, so a missing browser there is a broken pipeline, not a reason to skip.
@@ -50,7 +51,10 @@ declare const Image: new () => {
 
 /** Debian's `chromium` package; CHROMIUM_PATH points elsewhere. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOT = 'docs/report-screenshot.png';
+const SCREENSHOT =
+  process.env.UPDATE_SCREENSHOT === '1'
+    ? 'docs/report-screenshot.png'
+    : join(tmpdir(), `backup-guard-report-screenshot-${process.pid}.png`);
 const underCi = process.env.CI === 'true';
 const chromiumFound = existsSync(CHROMIUM);
 

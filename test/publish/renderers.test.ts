@@ -295,3 +295,25 @@ describe('filterReport', () => {
     expect(summarize(view).exitCode).toBe(2);
   });
 });
+
+describe('named targets judged at another resource', () => {
+  it('are listed by the console and Markdown reports with what they are and where they are judged', () => {
+    // Prepare
+    const withStandIns: AuditReport = {
+      ...report,
+      targetsJudgedElsewhere: [
+        { identifier: 'certctl-prod-aurora-1', note: 'Aurora member, judged at certctl-prod-aurora' },
+      ],
+    };
+
+    // Act
+    const consoleText = renderConsole(withStandIns, { color: false });
+    const markdown = renderMarkdown(withStandIns);
+
+    // Assess
+    expect(consoleText).toContain('Named targets judged at another resource');
+    expect(consoleText).toContain('certctl-prod-aurora-1: Aurora member, judged at certctl-prod-aurora');
+    expect(markdown).toContain('- certctl-prod-aurora-1: Aurora member, judged at certctl-prod-aurora');
+    expect(renderConsole(report, { color: false })).not.toContain('judged at another resource');
+  });
+});

@@ -13,6 +13,8 @@ import { isAwsRegionName, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../
 import { loadPolicyFile } from '../../core/policy-file.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../gcp/clients.ts';
 import { gcpCollectors } from '../../gcp/collectors.ts';
+import { withSecretManager } from '../../gcp/secret-manager.ts';
+import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { runAuditJob } from '../../jobs/audit.ts';
 import { checkGroups } from '../../jobs/groups.ts';
 import type { PublicationOutcome } from '../../jobs/publish.ts';
@@ -28,6 +30,11 @@ import { colorWanted, didYouMean, parseCommandArgs, splitList } from '../args.ts
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
 import { resolveAwsCredentials } from '../credentials.ts';
 import { checkOutputFile, prepareOutputDir, reportPath, writeReport } from '../output.ts';
+
+/** The CLI may run any group: Cloud SQL, Cloud Storage (dumps) and Secret Manager (keys). */
+function gcpClientsOfEveryGroup(factory: GcpClientFactory) {
+  return withSecretManager(factory, withCloudStorage(factory));
+}
 
 export const FORMATS = ['table', 'json', 'markdown', 'html', 'csv', 'asff'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -327,7 +334,9 @@ async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverri
       })
     : undefined;
   const gcpEndpoint = options.gcpEndpointUrl ?? io.env[CLOUD_SQL_ENDPOINT_ENV];
-  const gcp = auditGcp ? new GcpClientFactory(gcpEndpoint ? { endpoint: gcpEndpoint } : {}) : undefined;
+  const gcp = auditGcp
+    ? gcpClientsOfEveryGroup(new GcpClientFactory(gcpEndpoint ? { endpoint: gcpEndpoint } : {}))
+    : undefined;
   try {
     const providers = [...(auditAws ? (['aws'] as const) : []), ...(auditGcp ? (['gcp'] as const) : [])];
     const outcome = await runAuditJob(

@@ -3,9 +3,14 @@
  * policy's S3 locations (fresh, whole, kept, protected), records metrics, and publishes the
  * findings to Security Hub when the policy enables it. The wiring is the shared {@link auditHandler}.
  */
+import { s3DumpsCollector } from '../../aws/s3-dumps.ts';
 import { type AuditLambdaDependencies, type AuditLambdaResult, auditHandler } from './audit-handler.ts';
 
-const lambda = auditHandler({ service: 'audit-dumps', groups: ['dumps'] });
+const lambda = auditHandler({
+  service: 'audit-dumps',
+  groups: ['dumps'],
+  collectors: { dumps: s3DumpsCollector },
+});
 
 export type AuditDumpsResult = AuditLambdaResult;
 export type AuditDumpsDependencies = AuditLambdaDependencies;

@@ -11,7 +11,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import * as z from 'zod';
 import { AwsClientFactory } from '../../aws/clients.ts';
-import { awsCollectors } from '../../aws/collectors.ts';
+import type { AwsCollectors } from '../../aws/collectors.ts';
 import { LEDGER_BUCKET_ENV, s3LedgerStore } from '../../aws/ledger-store.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { describeError, InputError, inputIssues } from '../../core/errors.ts';
@@ -68,6 +68,8 @@ export interface AuditHandlerOptions {
   readonly service: string;
   /** The check groups the job runs. */
   readonly groups: readonly CheckGroup[];
+  /** Their collectors, and only theirs: the Lambda bundles the clients they import. */
+  readonly collectors: AwsCollectors;
 }
 
 /** One audit Lambda: its input parser, the plain function tests call, and the middy handler. */
@@ -130,7 +132,7 @@ export function auditHandler(options: AuditHandlerOptions): AuditLambda {
       },
       {
         policy: deps.policy,
-        aws: { factory: deps.factory, collectors: awsCollectors, homeRegion: deps.homeRegion },
+        aws: { factory: deps.factory, collectors: options.collectors, homeRegion: deps.homeRegion },
         publisher: {
           factory: () => deps.factory,
           accounts: deps.policy.aws.accounts,

@@ -4,9 +4,14 @@
  * records metrics, and publishes the findings to Security Hub when the policy enables it. The
  * wiring is the shared {@link auditHandler}.
  */
+import { secretsManagerKeysCollector } from '../../aws/secrets-manager.ts';
 import { type AuditLambdaDependencies, type AuditLambdaResult, auditHandler } from './audit-handler.ts';
 
-const lambda = auditHandler({ service: 'audit-keys', groups: ['keys'] });
+const lambda = auditHandler({
+  service: 'audit-keys',
+  groups: ['keys'],
+  collectors: { keys: secretsManagerKeysCollector },
+});
 
 export type AuditKeysResult = AuditLambdaResult;
 export type AuditKeysDependencies = AuditLambdaDependencies;

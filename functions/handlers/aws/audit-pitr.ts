@@ -3,6 +3,7 @@
  * every configured account and region, records metrics, and publishes the findings to Security
  * Hub when the policy enables it. The wiring is the shared {@link auditHandler}.
  */
+import { rdsPitrCollector } from '../../aws/rds.ts';
 import {
   type AuditLambdaDependencies,
   type AuditLambdaInput,
@@ -11,7 +12,11 @@ import {
   auditInputSchema,
 } from './audit-handler.ts';
 
-const lambda = auditHandler({ service: 'audit-pitr', groups: ['pitr'] });
+const lambda = auditHandler({
+  service: 'audit-pitr',
+  groups: ['pitr'],
+  collectors: { pitr: rdsPitrCollector },
+});
 
 /** What the schedule may pass (its `Input`); an empty or absent payload audits the whole policy. */
 export const auditPitrInputSchema = auditInputSchema;

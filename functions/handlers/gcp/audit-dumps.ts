@@ -4,9 +4,17 @@
  * and region through keyless federation. The wiring is the shared {@link auditFunction}.
  */
 import * as functions from '@google-cloud/functions-framework';
+import { gcsDumpsCollector } from '../../gcp/gcs-dumps.ts';
+import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { type AuditFunctionDependencies, type AuditFunctionResult, auditFunction } from './audit-function.ts';
 
-const fn = auditFunction({ name: 'auditDumps', service: 'audit-dumps', groups: ['dumps'] });
+const fn = auditFunction({
+  name: 'auditDumps',
+  service: 'audit-dumps',
+  groups: ['dumps'],
+  collectors: { dumps: gcsDumpsCollector },
+  clients: withCloudStorage,
+});
 
 export type AuditDumpsGcpDependencies = AuditFunctionDependencies;
 export type AuditDumpsGcpResult = AuditFunctionResult;

@@ -1,5 +1,5 @@
 /**
- * The wiring every audit Cloud Function shares (`auditPitr`, `auditDumps`), 2nd gen with an HTTP
+ * The wiring every audit Cloud Function shares (`auditPitr`, `auditDumps`, …), 2nd gen with an HTTP
  * trigger: called by Cloud Scheduler with an OIDC token (Cloud Run IAM checks it before this code
  * runs: only the scheduler's service account holds `run.invoker`). It parses the body, runs ONE
  * audit job over the function's check groups in the policy's GCP projects, and publishes the
@@ -18,11 +18,12 @@ import type { AwsClientFactory } from '../../aws/clients.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
+import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
-import { type GcpClientSource, gcpCollectors } from '../../gcp/collectors.ts';
+import type { GcpClientSource, GcpCollectors } from '../../gcp/collectors.ts';
 import { createFederatedAwsFactory } from '../../gcp/federation.ts';
-import { type AuditJobMetrics, type JobLogger, runAuditJob } from '../../jobs/audit.ts';
+import { type AuditJobMetrics, runAuditJob } from '../../jobs/audit.ts';
 import type { PublicationOutcome } from '../../jobs/publish.ts';
 import { createGcpLogger } from './observability.ts';
 
@@ -45,7 +46,7 @@ export interface AuditFunctionDependencies {
    * ({@link createFederatedAwsFactory}); only built when the run publishes.
    */
   readonly awsFactory: () => AwsClientFactory;
-  readonly logger: JobLogger;
+  readonly logger: StructuredLogger;
   readonly now?: () => Date;
 }
 
@@ -78,6 +79,13 @@ export interface AuditFunctionOptions {
   readonly service: string;
   /** The check groups the function runs. */
   readonly groups: readonly CheckGroup[];
+  /** Their collectors, and only theirs: the function bundles the clients they import. */
+  readonly collectors: GcpCollectors;
+  /**
+   * The clients its groups read with, made from the Cloud SQL factory (dumps add Cloud Storage with
+   * `withCloudStorage`); default: the factory itself. A function bundles only what it names here.
+   */
+  readonly clients?: (factory: GcpClientFactory) => GcpClientSource;
 }
 
 /** One audit Cloud Function: its body parser, the plain function tests call, and the HTTP handler. */
@@ -125,7 +133,7 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
       },
       {
         policy: deps.policy,
-        gcp: { clients: deps.gcp, collectors: gcpCollectors },
+        gcp: { clients: deps.gcp, collectors: options.collectors },
         publisher: {
           factory: deps.awsFactory,
           // The federated credentials are the central account's own: GCP findings go there.
@@ -162,7 +170,8 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
   const defaultDependencies = (): AuditFunctionDependencies => {
     if (dependencies === undefined) {
       const policy = loadFunctionPolicy();
-      const gcp = GcpClientFactory.fromEnv();
+      const factory = GcpClientFactory.fromEnv();
+      const gcp = options.clients ? options.clients(factory) : factory;
       let aws: AwsClientFactory | undefined;
       const endpoint = process.env.AWS_ENDPOINT_URL?.trim();
       dependencies = {

@@ -5,9 +5,16 @@
  * shared {@link auditFunction}.
  */
 import * as functions from '@google-cloud/functions-framework';
+import { secretManagerKeysCollector, withSecretManager } from '../../gcp/secret-manager.ts';
 import { type AuditFunctionDependencies, type AuditFunctionResult, auditFunction } from './audit-function.ts';
 
-const fn = auditFunction({ name: 'auditKeys', service: 'audit-keys', groups: ['keys'] });
+const fn = auditFunction({
+  name: 'auditKeys',
+  service: 'audit-keys',
+  groups: ['keys'],
+  collectors: { keys: secretManagerKeysCollector },
+  clients: withSecretManager,
+});
 
 export type AuditKeysGcpDependencies = AuditFunctionDependencies;
 export type AuditKeysGcpResult = AuditFunctionResult;

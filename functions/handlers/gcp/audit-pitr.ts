@@ -4,6 +4,7 @@
  * wiring (request, answer, status codes, environment) is the shared {@link auditFunction}.
  */
 import * as functions from '@google-cloud/functions-framework';
+import { cloudSqlPitrCollector } from '../../gcp/cloud-sql.ts';
 import {
   type AuditFunctionDependencies,
   type AuditFunctionResult,
@@ -12,7 +13,12 @@ import {
   auditRequestSchema,
 } from './audit-function.ts';
 
-const fn = auditFunction({ name: 'auditPitr', service: 'audit-pitr', groups: ['pitr'] });
+const fn = auditFunction({
+  name: 'auditPitr',
+  service: 'audit-pitr',
+  groups: ['pitr'],
+  collectors: { pitr: cloudSqlPitrCollector },
+});
 
 /** What the scheduler job may send as its body; empty audits the whole policy. */
 export const auditPitrRequestSchema = auditRequestSchema;

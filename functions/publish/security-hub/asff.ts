@@ -98,7 +98,17 @@ export function publishTargetFrom(policy: Policy, homeRegion?: string): PublishT
   };
 }
 
-/** The AWS partition a region belongs to. */
+/**
+ * The partition of a region as ARNs write it (`aws-iso`, `aws-iso-b`, …); the ASFF `Partition` enum
+ * spells the isolated ones differently ({@link partitionOf}).
+ */
+export function arnPartitionOf(region: string): string {
+  const isolated = /^[a-z]{2}-iso([a-z]?)-/.exec(region);
+  if (isolated) return isolated[1] ? `aws-iso-${isolated[1]}` : 'aws-iso';
+  return partitionOf(region);
+}
+
+/** The AWS partition a region belongs to, as the ASFF `Partition` enum names it (`aws-us-iso`). */
 export function partitionOf(region: string): Partition {
   if (region.startsWith('cn-')) return 'aws-cn';
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
@@ -124,8 +134,8 @@ export function destinationFor(resource: ResourceRef, target: PublishTarget): De
 
 /** `arn:<partition>:securityhub:<region>:<account>:product/<account>/default` (custom integration). */
 export function productArn(destination: Destination): string {
-  const { partition, region, account } = destination;
-  return `arn:${partition}:securityhub:${region}:${account}:product/${account}/default`;
+  const { region, account } = destination;
+  return `arn:${arnPartitionOf(region)}:securityhub:${region}:${account}:product/${account}/default`;
 }
 
 /** One generator per check. */

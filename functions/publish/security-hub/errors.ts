@@ -40,7 +40,7 @@ export interface FailedImport {
   readonly message: string;
 }
 
-/** Some findings could not be imported; the rest were. Thrown by `assertPublished`. */
+/** Some findings could not be imported; the rest were. Thrown by `assertPublicationLanded` (jobs/publish.ts). */
 export class FindingsImportError extends BackupGuardError {
   readonly failures: readonly FailedImport[];
   /**

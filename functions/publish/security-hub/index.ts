@@ -54,11 +54,9 @@ export {
   planPublication,
 } from './lifecycle.ts';
 export {
-  assertPublished,
   type LedgerCounts,
   type PublishAccount,
   type PublishCounts,
-  type PublishLogger,
   type PublishOptions,
   type PublishResult,
   type PublishRetryOptions,

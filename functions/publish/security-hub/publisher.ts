@@ -20,7 +20,7 @@ import type { StructuredLogger } from '../../core/logging.ts';
 import type { Policy } from '../../core/policy.ts';
 import { DAY_MS } from '../../core/time.ts';
 import { ASFF_ID_PREFIX, ASFF_LIMITS, type Destination, productArn, publishTargetFrom } from './asff.ts';
-import { type FailedImport, FindingsImportError } from './errors.ts';
+import type { FailedImport } from './errors.ts';
 import { decodeLedger, encodeLedger, LedgerConflictError, type LedgerStore } from './ledger.ts';
 import {
   type ArchiveLookup,
@@ -34,9 +34,6 @@ import {
   type ReportedDigests,
   reportedDigests,
 } from './lifecycle.ts';
-
-/** The logging the publisher does. */
-export type PublishLogger = StructuredLogger;
 
 /** An account findings are imported into: its id and, for a member account, the role to assume. */
 export interface PublishAccount {
@@ -75,7 +72,7 @@ export interface PublishOptions {
   readonly accounts: readonly PublishAccount[];
   readonly now?: () => Date;
   /** Read failures per destination and a summary; failed imports are returned, not logged. */
-  readonly logger?: PublishLogger;
+  readonly logger?: StructuredLogger;
   /** Region for findings without an AWS region of their own; policy's central region, then us-east-1. */
   readonly homeRegion?: string;
   /** Destinations worked on at once (each one's batches go in sequence). @default 8 */
@@ -432,11 +429,6 @@ async function writeLedgers(
       }
     }
   });
-}
-
-/** Throws `FindingsImportError` listing every finding that did not land. */
-export function assertPublished(result: PublishResult): void {
-  if (result.failed.length > 0) throw new FindingsImportError(result.failed);
 }
 
 function keyOf(destination: Pick<Destination, 'account' | 'region'>): string {

@@ -360,6 +360,18 @@ describe('destinationFor / productArn / partitionOf', () => {
     expect(() => destinationFor(cloudSqlResource('db'), noCentral)).toThrow(/securityHub.centralAccountId/);
   });
 
+  it('writes the ARN partition of isolated regions in the product ARN and the ASFF enum in Partition', () => {
+    // Act / Assess: ARNs use aws-iso / aws-iso-b; the ASFF Partition enum spells them aws-us-iso(-b).
+    expect(productArn({ account: ACCOUNT_A, region: 'us-iso-east-1', partition: 'aws-us-iso' })).toBe(
+      `arn:aws-iso:securityhub:us-iso-east-1:${ACCOUNT_A}:product/${ACCOUNT_A}/default`,
+    );
+    expect(productArn({ account: ACCOUNT_A, region: 'us-isob-east-1', partition: 'aws-us-iso-b' })).toBe(
+      `arn:aws-iso-b:securityhub:us-isob-east-1:${ACCOUNT_A}:product/${ACCOUNT_A}/default`,
+    );
+    expect(partitionOf('us-iso-east-1')).toBe('aws-us-iso');
+    expect(partitionOf('us-isob-east-1')).toBe('aws-us-iso-b');
+  });
+
   it('names the partition of China and GovCloud regions in the product ARN', () => {
     // Act / Assess
     expect(partitionOf('cn-north-1')).toBe('aws-cn');

@@ -8,23 +8,27 @@ import { awsCollectors } from '../../../functions/aws/collectors.ts';
 import type { CheckGroup } from '../../../functions/core/finding.ts';
 import type { Policy } from '../../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
-import { gcpCollectors } from '../../../functions/gcp/collectors.ts';
+import { type GcpClientSource, gcpCollectors } from '../../../functions/gcp/collectors.ts';
 import { type AuditJobOutcome, runAuditJob } from '../../../functions/jobs/audit.ts';
 import { simCredentials } from '../accounts.ts';
 import type { DemoContext } from './context.ts';
 
-/** Run `group` over AWS and GCP with `policy`, publishing; the clients are closed afterwards. */
+/**
+ * Run `group` over AWS and GCP with `policy`, publishing; `clients` adds what the group reads on GCP
+ * beyond Cloud SQL, as its Cloud Function does. The clients are closed afterwards.
+ */
 export async function publishedGroupAudit(
   sim: DemoContext['sim'],
   policy: Policy,
   group: CheckGroup,
+  clients: (factory: GcpClientFactory) => GcpClientSource & { close(): Promise<void> },
 ): Promise<AuditJobOutcome> {
   const factory = new AwsClientFactory({
     maxAttempts: 2,
     credentials: simCredentials(),
     endpoint: sim.endpoint,
   });
-  const gcp = new GcpClientFactory({ endpoint: sim.endpoint });
+  const gcp = clients(new GcpClientFactory({ endpoint: sim.endpoint }));
   sim.resetStats();
   try {
     return await runAuditJob(

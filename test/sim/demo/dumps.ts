@@ -4,6 +4,7 @@
  * the simulator's Security Hub. Only headers are read: the bytes downloaded are printed.
  */
 import { loadPolicyFile } from '../../../functions/core/policy-file.ts';
+import { withCloudStorage } from '../../../functions/gcp/storage-client.ts';
 import { renderConsole } from '../../../functions/publish/console.ts';
 import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../services/security-hub.ts';
 import { publishedGroupAudit } from './audit.ts';
@@ -20,7 +21,7 @@ export async function dumpsChapter({ sim, out, bold, color }: DemoContext): Prom
     `Policy ${DEMO_DUMPS_POLICY}: ${policy.dumps.locations.length} dump locations, a dump every ${policy.dumps.cadenceHours} h (+${policy.dumps.graceHours} h grace), kept ${policy.dumps.minDays} days, database ${policy.dumps.databaseName}.\n`,
   );
   out(`${bold('$ audit-dumps (Lambda) + auditDumps (Cloud Function), publishing')}\n`);
-  const outcome = await publishedGroupAudit(sim, policy, 'dumps');
+  const outcome = await publishedGroupAudit(sim, policy, 'dumps', withCloudStorage);
   out(`${renderConsole(outcome.report, { color })}\n`);
   const hub = sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
   const dumps = hub.allFindings().filter((entry) => entry.finding.ProductFields?.checkGroup === 'dumps');

@@ -8,6 +8,7 @@
 import { keysChecks } from '../../../functions/checks/keys/index.ts';
 import { keyInventory } from '../../../functions/core/keys-policy.ts';
 import { loadPolicyFile } from '../../../functions/core/policy-file.ts';
+import { withSecretManager } from '../../../functions/gcp/secret-manager.ts';
 import { renderConsole } from '../../../functions/publish/console.ts';
 import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../services/security-hub.ts';
 import { publishedGroupAudit } from './audit.ts';
@@ -25,7 +26,7 @@ export async function keysChapter({ sim, out, bold, color }: DemoContext): Promi
     `Policy ${DEMO_KEYS_POLICY}: ${inventory.length} items of certctl's preset in ${new Set(inventory.map((item) => JSON.stringify(item.location))).size} secrets, values inspected in memory only, the live CA by its fingerprint.\n`,
   );
   out(`${bold('$ audit-keys (Lambda) + auditKeys (Cloud Function), publishing')}\n`);
-  const outcome = await publishedGroupAudit(sim, policy, 'keys');
+  const outcome = await publishedGroupAudit(sim, policy, 'keys', withSecretManager);
   const checkOrder = keysChecks.map((check) => check.metadata.id);
   out(`${renderConsole(outcome.report, { color, checkOrder })}\n`);
   const hub = sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);

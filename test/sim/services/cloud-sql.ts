@@ -19,6 +19,7 @@
  * per project (listing) or per instance (recovery time, backup runs). `backups.logStorage` other than
  * `CLOUD_STORAGE` makes getLatestRecoveryTime refuse, as the real call does for logs on disk.
  */
+import { createHash } from 'node:crypto';
 import sqlProtos from '@google-cloud/sql/build/protos/protos.json' with { type: 'json' };
 import * as z from 'zod';
 import { scenarioError } from '../errors.ts';
@@ -38,6 +39,15 @@ const ENUMS = {
   backupRunStatus: SQL_V1.SqlBackupRunStatus.values,
   backupRunType: SQL_V1.SqlBackupRunType.values,
   backupKind: SQL_V1.SqlBackupKind.values,
+  pricingPlan: SQL_V1.SqlPricingPlan.values,
+  activationPolicy: SQL_V1.Settings.nested.SqlActivationPolicy.values,
+  replicationType: SQL_V1.SqlReplicationType.values,
+  dataDiskType: SQL_V1.SqlDataDiskType.values,
+  availabilityType: SQL_V1.SqlAvailabilityType.values,
+  sslMode: SQL_V1.IpConfiguration.nested.SslMode.values,
+  connectorEnforcement: SQL_V1.Settings.nested.ConnectorEnforcement.values,
+  networkArchitecture: SQL_V1.DatabaseInstance.nested.SqlNetworkArchitecture.values,
+  ipAddressType: SQL_V1.SqlIpAddressType.values,
 } as const;
 type EnumKind = keyof typeof ENUMS;
 
@@ -305,7 +315,9 @@ export class CloudSqlSim implements SimService {
     }
     switch (target.operation) {
       case 'instances.get':
-        return ok(instanceJson(target.project, instance, now, encode));
+        return ok(
+          instanceJson(target.project, instance, now, encode, replicasOf(target.project, project, instance)),
+        );
       case 'instances.getLatestRecoveryTime': {
         const fault = failing(instance.faults.getLatestRecoveryTime, occurrence);
         if (fault)
@@ -362,7 +374,11 @@ export class CloudSqlSim implements SimService {
     return ok({
       kind: 'sql#instancesList',
       ...(items.length > 0
-        ? { items: items.map((instance) => instanceJson(projectId, instance, now, encode)) }
+        ? {
+            items: items.map((instance) =>
+              instanceJson(projectId, instance, now, encode, replicasOf(projectId, project, instance)),
+            ),
+          }
         : {}),
       ...(next < project.instances.length
         ? { nextPageToken: encodeToken(`instances/${projectId}`, next) }
@@ -467,14 +483,29 @@ function backupRuns(instance: Instance, now: Date): Run[] {
   return runs;
 }
 
+/**
+ * The names of the instances whose primary is `instance` (the service's `replicaNames`); a
+ * replica's `masterInstanceName` is `project:name` or the bare name.
+ */
+function replicasOf(projectId: string, project: Project, instance: Instance): string[] {
+  const primary = new Set([instance.name, `${projectId}:${instance.name}`]);
+  return project.instances
+    .filter((candidate) => candidate.masterInstanceName && primary.has(candidate.masterInstanceName))
+    .map((candidate) => candidate.name);
+}
+
 /** The `DatabaseInstance` as proto3 JSON, without the scenario's omitted fields. */
 function instanceJson(
   project: string,
   instance: Instance,
   now: Date,
   encode: (kind: EnumKind, name: string) => string | number,
+  replicaNames: readonly string[],
 ): Record<string, unknown> {
-  const json = fullInstanceJson(project, instance, now, encode);
+  const json = {
+    ...fullInstanceJson(project, instance, now, encode),
+    ...(replicaNames.length > 0 ? { replicaNames } : {}),
+  };
   for (const path of instance.omit) {
     const keys = path.split('.');
     const last = keys.pop() as string;
@@ -483,6 +514,111 @@ function instanceJson(
     if (parent && typeof parent === 'object') delete (parent as Record<string, unknown>)[last];
   }
   return json;
+}
+
+/** Deterministic per-instance material for the fields the audit never reads (addresses, certificates). */
+function seeded(seed: string): Buffer {
+  return createHash('sha256').update(seed).digest();
+}
+
+/**
+ * A server CA certificate as `serverCaCert.cert` carries it: a PEM of about 1.3 KB (a 2048-bit RSA
+ * self-signed CA). The body is deterministic filler of the real length; nothing parses it.
+ */
+function serverCaPem(seed: string): string {
+  let body = '';
+  for (let block = 0; body.length < 1_236; block += 1) {
+    body += seeded(`${seed}/${block}`).toString('base64').replace(/=+$/, '');
+  }
+  const lines = body.slice(0, 1_236).match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----`;
+}
+
+/**
+ * Everything the real `DatabaseInstance` carries beside what the audit reads (the documented
+ * representation: https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/instances), so pages
+ * are as large as real ones: addresses, the server CA certificate, the service account, versions.
+ */
+function instanceExtras(
+  project: string,
+  instance: Instance,
+  now: Date,
+  encode: (kind: EnumKind, name: string) => string | number,
+): Record<string, unknown> {
+  const id = seeded(`${project}/${instance.name}`);
+  const created = instance.createdAt.at(now);
+  const expires = new Date(created.getTime() + 10 * 365 * 24 * 3_600_000);
+  const major = instance.databaseVersion.replace(/^POSTGRES_/, '');
+  return {
+    etag: id.toString('hex'),
+    maxDiskSize: '65184411658240',
+    currentDiskSize: String(1_500_000_000 + (id.readUInt32BE(0) % 4_000_000_000)),
+    ipAddresses: [
+      { type: encode('ipAddressType', 'PRIMARY'), ipAddress: `34.${id[1]}.${id[2]}.${id[3]}` },
+      { type: encode('ipAddressType', 'PRIVATE'), ipAddress: `10.${id[4]}.${id[5]}.${id[6]}` },
+    ],
+    serverCaCert: {
+      kind: 'sql#sslCert',
+      certSerialNumber: '0',
+      cert: serverCaPem(`${project}/${instance.name}`),
+      commonName: `C=US,O=Google\\, Inc,CN=Google Cloud SQL Server CA,dnQualifier=${id.toString('hex', 8, 24)}`,
+      sha1Fingerprint: id.toString('hex', 0, 20),
+      instance: instance.name,
+      createTime: created.toISOString(),
+      expirationTime: expires.toISOString(),
+    },
+    serviceAccountEmailAddress: `p${id.readUInt32BE(8)}-${base36(id, 6)}@gcp-sa-cloud-sql.iam.gserviceaccount.com`,
+    databaseInstalledVersion: `POSTGRES_${major}_4`,
+    maintenanceVersion: `POSTGRES_${major}_4.R20250302.00_01`,
+    upgradableDatabaseVersions: ['POSTGRES_16', 'POSTGRES_17'].map((version) => ({
+      majorVersion: version,
+      name: version,
+      displayName: `PostgreSQL ${version.slice(9)}`,
+    })),
+    sqlNetworkArchitecture: encode('networkArchitecture', 'NEW_NETWORK_ARCHITECTURE'),
+    createTime: created.toISOString(),
+  };
+}
+
+/** The settings the audit never reads (networking, maintenance, storage, flags). */
+function settingsExtras(
+  project: string,
+  instance: Instance,
+  encode: (kind: EnumKind, name: string) => string | number,
+): Record<string, unknown> {
+  return {
+    authorizedGaeApplications: [],
+    pricingPlan: encode('pricingPlan', 'PER_USE'),
+    replicationType: encode('replicationType', 'SYNCHRONOUS'),
+    activationPolicy: encode('activationPolicy', 'ALWAYS'),
+    ipConfiguration: {
+      ipv4Enabled: false,
+      privateNetwork: `projects/${project}/global/networks/certctl-vpc`,
+      requireSsl: true,
+      sslMode: encode('sslMode', 'ENCRYPTED_ONLY'),
+      authorizedNetworks: [],
+      enablePrivatePathForGoogleCloudServices: true,
+    },
+    locationPreference: { kind: 'sql#locationPreference', zone: `${instance.region}-b` },
+    databaseFlags: [
+      { name: 'log_min_duration_statement', value: '1000' },
+      { name: 'cloudsql.enable_pgaudit', value: 'on' },
+      { name: 'max_connections', value: '200' },
+    ],
+    dataDiskType: encode('dataDiskType', 'PD_SSD'),
+    maintenanceWindow: { kind: 'sql#maintenanceWindow', hour: 3, day: 7 },
+    storageAutoResize: true,
+    storageAutoResizeLimit: '0',
+    availabilityType: encode('availabilityType', 'REGIONAL'),
+    insightsConfig: { queryInsightsEnabled: true, queryStringLength: 1024, queryPlansPerMinute: 5 },
+    connectorEnforcement: encode('connectorEnforcement', 'NOT_REQUIRED'),
+  };
+}
+
+function base36(bytes: Buffer, length: number): string {
+  let out = '';
+  for (let index = 0; index < length; index += 1) out += ((bytes[index] ?? 0) % 36).toString(36);
+  return out;
 }
 
 function fullInstanceJson(
@@ -504,8 +640,8 @@ function fullInstanceJson(
     ...(instance.masterInstanceName ? { masterInstanceName: instance.masterInstanceName } : {}),
     connectionName: `${project}:${instance.region}:${instance.name}`,
     selfLink: `${API_HOST}/v1/projects/${project}/instances/${instance.name}`,
-    createTime: instance.createdAt.at(now).toISOString(),
     backendType: 'SECOND_GEN',
+    ...instanceExtras(project, instance, now, encode),
     settings: {
       kind: 'sql#settings',
       tier: instance.edition === 'ENTERPRISE_PLUS' ? 'db-perf-optimized-N-2' : 'db-custom-2-7680',
@@ -513,6 +649,7 @@ function fullInstanceJson(
       // Int64Value wrappers travel as strings.
       settingsVersion: '12',
       dataDiskSizeGb: '100',
+      ...settingsExtras(project, instance, encode),
       userLabels: instance.labels,
       backupConfiguration: {
         kind: 'sql#backupConfiguration',

@@ -133,6 +133,10 @@ const clusterSchema = z.strictObject({
   kmsKeyId: z.string().optional(),
   /** ARN of the source cluster of a cross-region replica. */
   replicationSourceIdentifier: z.string().optional(),
+  /** ARNs of its cross-region read replica clusters (`ReadReplicaIdentifiers`). */
+  readReplicaIdentifiers: z.array(z.string()).default([]),
+  /** The global database it belongs to (`GlobalClusterIdentifier`). */
+  globalClusterIdentifier: z.string().optional(),
   awsBackupRecoveryPointArn: awsBackupSchema,
   dbClusterResourceId: z.string().optional(),
   /** The member instances, created with the cluster (or list instances with `dbClusterIdentifier`). */
@@ -224,6 +228,8 @@ export interface RdsCluster {
   readonly storageEncrypted: boolean;
   readonly kmsKeyId: string | undefined;
   readonly replicationSourceIdentifier: string | undefined;
+  readonly readReplicaIdentifiers: readonly string[];
+  readonly globalClusterIdentifier: string | undefined;
   readonly awsBackupRecoveryPointArn: string | undefined;
   readonly members: { id: string; writer: boolean }[];
   readonly tags: Readonly<Record<string, string>>;
@@ -677,6 +683,8 @@ export class RdsStore {
       storageEncrypted: spec.storageEncrypted,
       kmsKeyId: spec.storageEncrypted ? (spec.kmsKeyId ?? defaultKmsKey(account, spec.region)) : undefined,
       replicationSourceIdentifier: spec.replicationSourceIdentifier,
+      readReplicaIdentifiers: spec.readReplicaIdentifiers,
+      globalClusterIdentifier: spec.globalClusterIdentifier,
       awsBackupRecoveryPointArn: this.#recoveryPointArn(
         spec.awsBackupRecoveryPointArn,
         account,
@@ -1034,7 +1042,8 @@ export function clusterXml(cluster: RdsCluster): XmlStructure {
     PreferredBackupWindow: cluster.preferredBackupWindow,
     PreferredMaintenanceWindow: 'sun:05:00-sun:05:30',
     ReplicationSourceIdentifier: cluster.replicationSourceIdentifier,
-    ReadReplicaIdentifiers: new XmlList('ReadReplicaIdentifier', []),
+    ReadReplicaIdentifiers: new XmlList('ReadReplicaIdentifier', [...cluster.readReplicaIdentifiers]),
+    GlobalClusterIdentifier: cluster.globalClusterIdentifier,
     DBClusterMembers: new XmlList(
       'DBClusterMember',
       cluster.members.map((member) => ({

@@ -1,0 +1,41 @@
+/**
+ * The Cloud Storage client, kept out of functions/gcp/clients.ts so that only what reads dump
+ * buckets bundles `@google-cloud/storage` (about 0.5 MB with its HTTP stack): the `auditPitr`
+ * Cloud Function never loads it. {@link withCloudStorage} adds it to a {@link GcpClientFactory}.
+ */
+import { Storage } from '@google-cloud/storage';
+import type { GcpClientFactory } from './clients.ts';
+import type { GcpClientSource } from './collectors.ts';
+
+/** The GCP clients a run needs when it reads Cloud Storage: `factory`'s, plus `storage()`. */
+export interface GcpClientsWithStorage extends GcpClientSource {
+  storage(): Promise<Storage>;
+  close(): Promise<void>;
+}
+
+/**
+ * `factory`'s clients plus the Cloud Storage client (objects.list, ranged object reads,
+ * buckets.get), with the library's own retries of idempotent calls. With an endpoint it calls that
+ * base URL unauthenticated (a custom `apiEndpoint` is an emulator to the library unless
+ * `useAuthWithCustomEndpoint` is set); the simulator serves the Cloud SQL Admin and Cloud Storage
+ * JSON APIs on one port. In production the factory resolves the credentials first, so missing
+ * credentials are one CredentialsError; the library then finds the same Application Default
+ * Credentials itself (it carries its own google-auth-library major, whose AuthClient ours cannot
+ * stand in for).
+ */
+export function withCloudStorage(factory: GcpClientFactory): GcpClientsWithStorage {
+  let storage: Storage | undefined;
+  return {
+    cloudSql: () => factory.cloudSql(),
+    storage: async () => {
+      if (factory.endpoint) {
+        storage ??= new Storage({ apiEndpoint: factory.endpoint });
+        return storage;
+      }
+      await factory.credentials();
+      storage ??= new Storage();
+      return storage;
+    },
+    close: () => factory.close(),
+  };
+}
