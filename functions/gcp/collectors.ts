@@ -1,8 +1,10 @@
 /**
  * The GCP collectors of the built-in check groups: how one project's facts are read. Each group's
  * collector lives beside its adapter (`cloudSqlPitrCollector` in cloud-sql.ts, `gcsDumpsCollector`
- * in gcs-dumps.ts, `secretManagerKeysCollector` in secret-manager.ts), not in the group registry, so that a function bundles only the clients of the
- * groups it runs: a Cloud Function passes its own groups' collectors, the CLI {@link gcpCollectors}.
+ * in gcs-dumps.ts, `secretManagerKeysCollector` in secret-manager.ts), not in the group registry,
+ * so that a function bundles only the clients of the groups it runs: a Cloud Function passes its
+ * own groups' collectors (and its clients: `withCloudStorage`, `withSecretManager`), the CLI
+ * {@link gcpCollectors}.
  */
 
 import type { Storage } from '@google-cloud/storage';
