@@ -27,9 +27,8 @@ export interface CheckGroupDefinition<F extends Fact = Fact> {
   readonly checks: readonly Check<F>[];
   /**
    * Where the group audits when the policy names its resources (dump locations, key-material
-   * secrets) instead of the
-   * planners discovering them: the places per provider. Absent: every (account, region) or
-   * project the run covers. Plain data, so plans stay serializable.
+   * secrets) instead of the planners discovering them: the places per provider. Absent: every
+   * (account, region) or project the run covers. Plain data, so plans stay serializable.
    */
   readonly places?: (policy: Policy, provider: Provider) => readonly ScopePlace[];
   /**
@@ -72,12 +71,8 @@ export function dumpPlaces(dumps: DumpsPolicy, provider: Provider): ScopePlace[]
  * Secret Manager secret's project. No `keys` section: no place, so no scope.
  */
 export function keyPlaces(keys: KeysPolicy | undefined, provider: Provider): ScopePlace[] {
-  return keys
-    ? placesOf(
-        keyInventory(keys).map((item) => item.location),
-        provider,
-      )
-    : [];
+  const locations = keys ? keyInventory(keys).map((item) => item.location) : [];
+  return placesOf(locations, provider);
 }
 
 const registry = new Map<CheckGroup, CheckGroupDefinition>();

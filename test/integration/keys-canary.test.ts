@@ -2,12 +2,13 @@
  * Values never leave memory: a canary is planted in every secret of the keys world (including a
  * malformed PEM made of it, and a non-JSON secret read by JSON key), and searched for in every
  * output a run produces: CLI stdout and stderr in every format, the job's logs, findings and
- * metrics, the Lambda's and the Cloud Function's results, error paths (faults, a failed scope), and
- * the ASFF that reached the simulator's Security Hub.
+ * metrics, the Lambda's Powertools log lines and the Cloud Function's results, error paths (faults,
+ * failed scopes), and the ASFF that reached the simulator's Security Hub.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
@@ -16,6 +17,7 @@ import { runCli } from '../../functions/cli/cli.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import { gcpCollectors } from '../../functions/gcp/collectors.ts';
+import { withSecretManager } from '../../functions/gcp/secret-manager.ts';
 import { auditKeys } from '../../functions/handlers/aws/audit-keys.ts';
 import { auditKeysGcp } from '../../functions/handlers/gcp/audit-keys.ts';
 import { runAuditJob } from '../../functions/jobs/audit.ts';
@@ -83,6 +85,17 @@ async function cli(...args: string[]): Promise<string> {
   return `${text}\nexit ${code}`;
 }
 
+/** Run `act` with stdout (where Powertools writes) captured into `outputs`. */
+async function withStdout<T>(outputs: string[], act: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => outputs.push(String(chunk)) > 0) as typeof write;
+  try {
+    return await act();
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
 describe('secret values never leave memory', () => {
   it('appear in no CLI output, log, finding, metric, handler result or Security Hub finding of any run', {
     timeout: 240_000,
@@ -98,9 +111,9 @@ describe('secret values never leave memory', () => {
       credentials: simCredentials(),
       endpoint: sim.endpoint,
     });
-    const gcp = new GcpClientFactory({ endpoint: sim.endpoint });
+    const gcp = withSecretManager(new GcpClientFactory({ endpoint: sim.endpoint }));
     const job = await runAuditJob(
-      { providers: ['aws', 'gcp'] },
+      { providers: ['aws', 'gcp'], groups: ['keys'] },
       {
         policy,
         aws: { factory, collectors: awsCollectors },
@@ -110,24 +123,25 @@ describe('secret values never leave memory', () => {
       },
     );
     outputs.push(JSON.stringify(job));
-    // The Lambda's plain function with real Powertools metrics.
+    // The Lambda's plain function with the real Powertools logger and metrics, whose output is stdout.
     const metrics = new Metrics({ namespace: 'CertctlBackupGuard', serviceName: 'audit-keys' });
-    outputs.push(
-      JSON.stringify(
-        await auditKeys({}, { policy, factory, logger: logger as never, metrics, homeRegion: 'eu-west-1' }),
-      ),
-    );
+    const lambdaLogger = new Logger({ serviceName: 'audit-keys', logLevel: 'DEBUG' });
+    const lambda = () =>
+      auditKeys({}, { policy, factory, logger: lambdaLogger, metrics, homeRegion: 'eu-west-1' });
+    outputs.push(JSON.stringify(await withStdout(outputs, lambda)));
     outputs.push(JSON.stringify(metrics.serializeMetrics()));
-    // The Cloud Function's plain function (its publication fails: no federation here).
-    outputs.push(
-      JSON.stringify(
-        await auditKeysGcp({ publish: false }, { policy, gcp, awsFactory: () => factory, logger }),
-      ),
+    // The Cloud Function's plain function, not publishing.
+    const cloudFunction = await auditKeysGcp(
+      { publish: false },
+      { policy, gcp, awsFactory: () => factory, logger },
     );
+    outputs.push(JSON.stringify(cloudFunction));
     // Error paths: every call failing, so scopes fail and errors are rendered.
     sim.setFaults({ errorRate: 1, services: ['secretsManager', 'kms', 'secretManager'] });
     outputs.push(await cli('--format', 'json'));
     outputs.push(await cli());
+    const failing = await withStdout(outputs, lambda);
+    outputs.push(JSON.stringify(failing));
     sim.setFaults({});
     factory.destroy();
     await gcp.close();
@@ -135,7 +149,11 @@ describe('secret values never leave memory', () => {
     outputs.push(JSON.stringify(hub.allFindings()));
     outputs.push(...captured);
 
-    // Assess: the run did judge the content (so the values were read), and nothing leaked.
+    // Assess: every run read both clouds' values (no scope failed, so nothing went untested), the
+    // failing run did fail, and nothing leaked.
+    expect(job.report.scopes.filter((scope) => scope.status !== 'complete')).toEqual([]);
+    expect(cloudFunction.scopes.failed).toEqual([]);
+    expect(failing.scopes.failed.length).toBeGreaterThan(0);
     const everything = outputs.join('\n');
     expect(everything).toContain('keys.content');
     expect(everything).toContain('certificate-unparseable');
