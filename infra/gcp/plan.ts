@@ -457,6 +457,25 @@ export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[]
   ];
 }
 
+/** `gcloud secrets add-iam-policy-binding` (or remove) of {@link SECRET_ACCESSOR_ROLE} on one secret. */
+function secretAccessorBinding(
+  verb: 'add' | 'remove',
+  { project, secret }: { readonly project: string; readonly secret: string },
+  member: string,
+): string[] {
+  return [
+    'gcloud',
+    'secrets',
+    `${verb}-iam-policy-binding`,
+    secret,
+    `--project=${project}`,
+    `--member=${member}`,
+    `--role=${SECRET_ACCESSOR_ROLE}`,
+    '--condition=None',
+    '--quiet',
+  ];
+}
+
 /** The inventory's distinct Secret Manager secrets, by resource name. */
 function inventorySecrets(policy: Policy): Extract<SecretLocation, { provider: 'gcp' }>[] {
   const secrets = new Map<string, Extract<SecretLocation, { provider: 'gcp' }>>();
@@ -484,17 +503,7 @@ export function revokeKeysSecretAccess(policy: Policy, member: string): GcpStep[
       ({ project: holder, secret, resourceName }): RunStep => ({
         kind: 'run',
         description: `remove the key-material audit's value reads of ${resourceName}`,
-        argv: [
-          'gcloud',
-          'secrets',
-          'remove-iam-policy-binding',
-          secret,
-          `--project=${holder}`,
-          `--member=${member}`,
-          `--role=${SECRET_ACCESSOR_ROLE}`,
-          '--condition=None',
-          '--quiet',
-        ],
+        argv: secretAccessorBinding('remove', { project: holder, secret }, member),
         ifNotFound: 'skip',
       }),
     ),
@@ -554,17 +563,7 @@ export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] 
       ({ project: holder, secret, resourceName }): RunStep => ({
         kind: 'run',
         description: `let the key-material audit read the value of ${resourceName} only (keys.inspectSecretValues)`,
-        argv: [
-          'gcloud',
-          'secrets',
-          'add-iam-policy-binding',
-          secret,
-          `--project=${holder}`,
-          `--member=${member}`,
-          `--role=${SECRET_ACCESSOR_ROLE}`,
-          '--condition=None',
-          '--quiet',
-        ],
+        argv: secretAccessorBinding('add', { project: holder, secret }, member),
         // A secret that does not exist has no value to read: keys.present reports it, the deployment goes on.
         ifNotFound: 'skip',
       }),
