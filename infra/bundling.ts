@@ -1,8 +1,9 @@
 /**
  * How every function is bundled, in one place: the audit Lambda (NodejsFunction in
- * infra/audit-stack.ts), the GCP Cloud Function (esbuild CLI in infra/gcp/plan.ts) and the
- * benchmarks (esbuild API in bench/bundle.ts) all take their esbuild settings from here, so the
- * bundle a benchmark measures is the bundle that is deployed.
+ * infra/audit-stack.ts), the GCP Cloud Functions (esbuild API in infra/gcp/bundle.ts, which adds
+ * code splitting and the plugins that keep the Cloud SQL client on REST small) and the benchmarks
+ * (esbuild API in bench/bundle.ts) all take their esbuild settings from here, so the bundle a
+ * benchmark measures is the bundle that is deployed.
  *
  * NodejsFunction turns its bundling props into esbuild CLI flags (aws-cdk-lib
  * aws-lambda-nodejs/lib/bundling.ts, `buildEsbuildArgs`): `--bundle <entry> --target --platform=node
@@ -18,7 +19,7 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * esbuild emits ESM, but bundled CommonJS dependencies still `require()` Node built-ins and some
- * (google-gax, grpc-js in the GCP function) read `__dirname`/`__filename`, which ES modules do not
+ * (google-gax in the GCP functions) read `__dirname`/`__filename`, which ES modules do not
  * have; the banner defines all three from `import.meta.url` (esbuild issue #1921). Aliased imports
  * keep the banner's own names out of the bundle's way.
  */
@@ -57,12 +58,18 @@ export const FUNCTION_BUNDLING = {
   sourcesContent: false,
 } as const;
 
+/**
+ * The Functions Framework stays outside every Cloud Function bundle: the runtime's own copy loads
+ * the code, and a declarative `http('auditPitr', …)` registration only reaches the copy that loaded it.
+ */
+export const FUNCTIONS_FRAMEWORK = '@google-cloud/functions-framework';
+
 /** The file name of every function bundle (NodejsFunction writes `index.mjs` for ESM). */
 export const BUNDLE_FILE_NAME = 'index.mjs';
 
 /**
  * {@link FUNCTION_BUNDLING} as esbuild API options: the same bundle the CLI flags of NodejsFunction
- * and {@link functionBundleCliFlags} produce. Add `entryPoints` and `outfile` (and `external`).
+ * produce. Add `entryPoints` and `outfile` (and `external`).
  */
 export function functionBuildOptions(external: readonly string[] = []): BuildOptions {
   return {
@@ -77,21 +84,4 @@ export function functionBuildOptions(external: readonly string[] = []): BuildOpt
     banner: { js: FUNCTION_BUNDLING.banner },
     ...(external.length > 0 ? { external: [...external] } : {}),
   };
-}
-
-/** {@link FUNCTION_BUNDLING} as esbuild CLI flags (after `esbuild <entry>`), for the GCP deployment. */
-export function functionBundleCliFlags(outfile: string, external: readonly string[] = []): string[] {
-  return [
-    '--bundle',
-    `--platform=${FUNCTION_BUNDLING.platform}`,
-    `--format=${FUNCTION_BUNDLING.format}`,
-    `--target=${FUNCTION_BUNDLING.target}`,
-    `--main-fields=${FUNCTION_BUNDLING.mainFields.join(',')}`,
-    ...(FUNCTION_BUNDLING.minify ? ['--minify'] : []),
-    `--sourcemap=${FUNCTION_BUNDLING.sourceMap}`,
-    `--sources-content=${String(FUNCTION_BUNDLING.sourcesContent)}`,
-    ...external.map((name) => `--external:${name}`),
-    `--banner:js=${FUNCTION_BUNDLING.banner}`,
-    `--outfile=${outfile}`,
-  ];
 }

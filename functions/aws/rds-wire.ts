@@ -1,43 +1,22 @@
 /**
  * Lean decoding of the three RDS list answers the PITR audit reads (DescribeDBInstances,
- * DescribeDBClusters, DescribeDBInstanceAutomatedBackups): only the members the checks read are
- * decoded, straight from the XML text, instead of the SDK turning every ~117-element member into
+ * DescribeDBClusters, DescribeDBInstanceAutomatedBackups) through functions/aws/xml-wire.ts: only
+ * the members the checks read are decoded, instead of the SDK turning every ~117-element member into
  * objects (about 60% of the audit's CPU on realistic pages).
- *
- * Only successful answers are touched, and only their body: signing, retries, paging, errors and
- * `$metadata` stay the SDK's. The hook is a command-level plugin (the SDK middleware stack,
- * https://aws.amazon.com/blogs/developer/middleware-stack-modular-aws-sdk-js/) added through the
- * paginators' `withCommand` option (@smithy/types `PaginationConfiguration.withCommand`):
- *
- * - `deserialize` step, `low` priority (between the SDK's deserializer and the HTTP handler): on a
- *   2xx answer it decodes the body leanly, keeps the result in the handler context and hands the
- *   SDK's deserializer an empty body (which it turns into `{ $metadata }`); any other answer passes
- *   through untouched, so the SDK builds its errors (and retries them) as before;
- * - `deserialize` step, `high` priority (outside the SDK's deserializer): merges the lean result
- *   into the SDK's output, beside the SDK's `$metadata`.
  *
  * test/aws/rds-wire.test.ts decodes the same pages both ways (errors and empty pages included).
  */
-import type {
-  DeserializeHandler,
-  DeserializeHandlerArguments,
-  DeserializeHandlerOutput,
-  HandlerExecutionContext,
-  Pluggable,
-} from '@smithy/types';
+import type { Pluggable } from '@smithy/types';
+import {
+  decodeXmlResult,
+  type Field,
+  leanXmlPlugin,
+  type Shape,
+  type StreamCollector,
+  XmlWireError,
+} from './xml-wire.ts';
 
-/** How a member is decoded (query protocol XML: RDS model types). */
-type Field =
-  | 'string'
-  | 'integer'
-  | 'boolean'
-  | 'timestamp'
-  | { readonly list: string; readonly of: Shape | 'string' }
-  | { readonly struct: Shape };
-/** The members of a structure that are decoded; any other member is skipped unread. */
-export interface Shape {
-  readonly [member: string]: Field;
-}
+export type { Shape, StreamCollector } from './xml-wire.ts';
 
 const TAG_LIST: Field = { list: 'Tag', of: { Key: 'string', Value: 'string' } };
 
@@ -101,228 +80,17 @@ export const LEAN_RESULTS: Readonly<Record<string, Shape>> = {
   },
 };
 
-/** A body the lean decoder cannot read (it is not the XML the operation answers with). */
-export class RdsWireError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'RdsWireError';
-  }
-}
-
-const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-/** XML character and entity references (XML 1.0 §4.1, §4.6). */
-function decodeText(raw: string): string {
-  if (!raw.includes('&')) return raw;
-  return raw.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (match, ref: string) => {
-    if (ref.startsWith('#x')) return String.fromCodePoint(Number.parseInt(ref.slice(2), 16));
-    if (ref.startsWith('#')) return String.fromCodePoint(Number.parseInt(ref.slice(1), 10));
-    return ENTITIES[ref] ?? match;
-  });
-}
-
-/** A forward-only scanner over element tags: no DOM, no per-character string building. */
-class Scanner {
-  readonly #xml: string;
-  #pos = 0;
-  /** The last tag read: its name, and whether it closed (`</x>`) or was empty (`<x/>`). */
-  name = '';
-  closing = false;
-  empty = false;
-
-  constructor(xml: string) {
-    this.#xml = xml;
-  }
-
-  /** Reads the next element tag (skipping declarations, comments and text); false at the end. */
-  next(): boolean {
-    const xml = this.#xml;
-    for (;;) {
-      const start = xml.indexOf('<', this.#pos);
-      if (start < 0) return false;
-      const second = xml.charCodeAt(start + 1);
-      if (second === 63 /* ? */ || second === 33 /* ! */) {
-        const terminator = xml.startsWith('<!--', start)
-          ? '-->'
-          : xml.startsWith('<![CDATA[', start)
-            ? ']]>'
-            : '>';
-        const end = xml.indexOf(terminator, start);
-        if (end < 0) throw new RdsWireError('unterminated XML declaration, comment or CDATA section');
-        this.#pos = end + terminator.length;
-        continue;
-      }
-      const end = xml.indexOf('>', start);
-      if (end < 0) throw new RdsWireError('unterminated XML tag');
-      this.closing = second === 47; /* / */
-      this.empty = !this.closing && xml.charCodeAt(end - 1) === 47;
-      let nameEnd = start + (this.closing ? 2 : 1);
-      const limit = this.empty ? end - 1 : end;
-      while (nameEnd < limit) {
-        const code = xml.charCodeAt(nameEnd);
-        if (code === 32 || code === 9 || code === 10 || code === 13) break;
-        nameEnd += 1;
-      }
-      this.name = xml.slice(start + (this.closing ? 2 : 1), nameEnd);
-      this.#pos = end + 1;
-      return true;
-    }
-  }
-
-  /** The text of the element just opened, up to its end tag (CDATA sections included). */
-  text(): string {
-    const xml = this.#xml;
-    let out = '';
-    for (;;) {
-      const start = xml.indexOf('<', this.#pos);
-      if (start < 0) throw new RdsWireError('unterminated XML element');
-      out += decodeText(xml.slice(this.#pos, start));
-      if (xml.startsWith('<![CDATA[', start)) {
-        const end = xml.indexOf(']]>', start);
-        if (end < 0) throw new RdsWireError('unterminated CDATA section');
-        out += xml.slice(start + 9, end);
-        this.#pos = end + 3;
-        continue;
-      }
-      this.#pos = start;
-      if (!this.next() || !this.closing)
-        throw new RdsWireError(`element content where ${this.name} text was expected`);
-      return out;
-    }
-  }
-
-  /** Skips the rest of the element just opened (its children, whatever their names). */
-  skip(): void {
-    let depth = 1;
-    while (depth > 0) {
-      if (!this.next()) throw new RdsWireError('unterminated XML element');
-      if (this.closing) depth -= 1;
-      else if (!this.empty) depth += 1;
-    }
-  }
-}
-
-function scalar(kind: 'string' | 'integer' | 'boolean' | 'timestamp', text: string, name: string): unknown {
-  switch (kind) {
-    case 'string':
-      return text;
-    case 'integer': {
-      const value = Number(text);
-      if (!Number.isInteger(value)) throw new RdsWireError(`${name} is not an integer: ${text}`);
-      return value;
-    }
-    case 'boolean':
-      if (text === 'true') return true;
-      if (text === 'false') return false;
-      throw new RdsWireError(`${name} is not a boolean: ${text}`);
-    case 'timestamp': {
-      const value = new Date(text);
-      if (Number.isNaN(value.getTime())) throw new RdsWireError(`${name} is not a timestamp: ${text}`);
-      return value;
-    }
-  }
-}
-
-function readField(scanner: Scanner, field: Field, name: string): unknown {
-  if (typeof field === 'string')
-    return scanner.empty ? (field === 'string' ? '' : undefined) : scalar(field, scanner.text(), name);
-  if ('struct' in field) return scanner.empty ? {} : readStruct(scanner, field.struct);
-  const items: unknown[] = [];
-  if (scanner.empty) return items;
-  while (scanner.next() && !scanner.closing) {
-    if (scanner.name !== field.list) {
-      if (!scanner.empty) scanner.skip();
-      continue;
-    }
-    items.push(
-      field.of === 'string'
-        ? readField(scanner, 'string', field.list)
-        : readField(scanner, { struct: field.of }, field.list),
-    );
-  }
-  return items;
-}
-
-/** The members of `shape` in the element just opened; other members are skipped. */
-function readStruct(scanner: Scanner, shape: Shape): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  while (scanner.next() && !scanner.closing) {
-    const field = shape[scanner.name];
-    if (field === undefined) {
-      if (!scanner.empty) scanner.skip();
-      continue;
-    }
-    const value = readField(scanner, field, scanner.name);
-    if (value !== undefined) out[scanner.name] = value;
-  }
-  return out;
-}
-
 /**
  * The `<{operation}Result>` members of a successful answer that `shape` names, decoded as the SDK
  * decodes them (strings, integers, booleans, `Date`s, lists as arrays).
  */
 export function decodeRdsListResult(operation: string, xml: string, shape: Shape): Record<string, unknown> {
-  const scanner = new Scanner(xml);
-  if (!scanner.next() || scanner.name !== `${operation}Response`)
-    throw new RdsWireError(`the answer is not a ${operation}Response`);
-  if (scanner.empty) return {};
-  while (scanner.next() && !scanner.closing) {
-    if (scanner.name === `${operation}Result`) return scanner.empty ? {} : readStruct(scanner, shape);
-    if (!scanner.empty) scanner.skip();
-  }
-  return {};
+  return decodeXmlResult(xml, [`${operation}Response`, `${operation}Result`], shape);
 }
 
-/** Where the inner middleware leaves the lean result for the outer one (per call). */
-const LEAN_OUTPUT = Symbol('backupGuardLeanRdsOutput');
-type LeanContext = HandlerExecutionContext & { [LEAN_OUTPUT]?: Record<string, unknown> };
-
-interface HttpLikeResponse {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-export type StreamCollector = (stream: unknown) => Promise<Uint8Array>;
-
-/**
- * The plugin for one command of {@link LEAN_RESULTS}: `collect` is the client's `streamCollector`
- * (`client.config.streamCollector`).
- */
+/** The plugin for one command of {@link LEAN_RESULTS}. */
 export function leanRdsListPlugin(operation: string, collect: StreamCollector): Pluggable<object, object> {
   const shape = LEAN_RESULTS[operation];
-  if (!shape) throw new RdsWireError(`no lean decoding for RDS ${operation}`);
-  return {
-    applyToStack(stack) {
-      stack.add(
-        (next: DeserializeHandler<object, object>, context: LeanContext) =>
-          async (args: DeserializeHandlerArguments<object>): Promise<DeserializeHandlerOutput<object>> => {
-            const result = await next(args);
-            const response = result.response as HttpLikeResponse;
-            if (response.statusCode < 200 || response.statusCode >= 300) return result;
-            const bytes = await collect(response.body);
-            context[LEAN_OUTPUT] = decodeRdsListResult(
-              operation,
-              Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-              shape,
-            );
-            response.body = new Uint8Array(0);
-            return result;
-          },
-        { step: 'deserialize', priority: 'low', name: 'backupGuardLeanRdsBody' },
-      );
-      stack.add(
-        (next: DeserializeHandler<object, object>, context: LeanContext) =>
-          async (args: DeserializeHandlerArguments<object>): Promise<DeserializeHandlerOutput<object>> => {
-            context[LEAN_OUTPUT] = undefined;
-            const result = await next(args);
-            const lean = context[LEAN_OUTPUT];
-            if (lean) Object.assign(result.output as Record<string, unknown>, lean);
-            return result;
-          },
-        { step: 'deserialize', priority: 'high', name: 'backupGuardLeanRdsOutput' },
-      );
-    },
-  };
+  if (!shape) throw new XmlWireError(`no lean decoding for RDS ${operation}`);
+  return leanXmlPlugin((xml) => decodeRdsListResult(operation, xml, shape), collect);
 }

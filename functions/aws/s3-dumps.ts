@@ -42,6 +42,8 @@ import { dumpResourceId, newestObject, rulePrefixApplies, sortOldestFirst } from
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import { PG_DUMP_HEADER_BYTES, parsePgDumpHeader } from '../core/pg-dump-header.ts';
 import type { AwsCollector } from './collectors.ts';
+import { leanListObjectsPlugin } from './s3-wire.ts';
+import type { StreamCollector } from './xml-wire.ts';
 
 /** ListObjectsV2 returns at most 1,000 keys a page. */
 const S3_PAGE_LIMIT = 1000;
@@ -70,6 +72,11 @@ export interface ReadS3DumpsOptions {
   readonly maxObjectsListed: number;
   /** Shared by the locations of one run, so a bucket's settings are read once. */
   readonly bucketSettings?: S3BucketSettingsCache;
+  /**
+   * Decode listings leanly (functions/aws/s3-wire.ts); `false` keeps the SDK's full decoding (the
+   * equivalence test compares both). @default true
+   */
+  readonly leanDecoding?: boolean;
 }
 
 interface SdkError {
@@ -133,7 +140,12 @@ async function reading<T>(read: () => Promise<T | undefined>): Promise<BucketRea
   }
 }
 
-async function listSeries(s3: RegionalS3, location: S3DumpLocation, limit: number): Promise<DumpListing> {
+async function listSeries(
+  s3: RegionalS3,
+  location: S3DumpLocation,
+  limit: number,
+  lean: boolean,
+): Promise<DumpListing> {
   const objects: DumpObject[] = [];
   let token: string | undefined;
   let complete = true;
@@ -144,16 +156,20 @@ async function listSeries(s3: RegionalS3, location: S3DumpLocation, limit: numbe
         complete = false;
         break;
       }
-      const page = await s3.call((client) =>
-        client.send(
-          new ListObjectsV2Command({
-            Bucket: location.bucket,
-            Prefix: location.prefix || undefined,
-            MaxKeys: Math.min(S3_PAGE_LIMIT, remaining),
-            ContinuationToken: token,
-          }),
-        ),
-      );
+      const page = await s3.call((client) => {
+        const command = new ListObjectsV2Command({
+          Bucket: location.bucket,
+          Prefix: location.prefix || undefined,
+          MaxKeys: Math.min(S3_PAGE_LIMIT, remaining),
+          ContinuationToken: token,
+        });
+        if (lean) {
+          command.middlewareStack.use(
+            leanListObjectsPlugin(client.config.streamCollector as StreamCollector) as never,
+          );
+        }
+        return client.send(command);
+      });
       for (const entry of page.Contents ?? []) {
         if (entry.Key === undefined) continue;
         objects.push({ key: entry.Key, size: entry.Size, lastModified: entry.LastModified });
@@ -312,7 +328,7 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
   const s3 = new RegionalS3(location.region, options.clientFor);
 
   // The listing first: it discovers the bucket's region before the other calls run in parallel.
-  const listing = await listSeries(s3, location, options.maxObjectsListed);
+  const listing = await listSeries(s3, location, options.maxObjectsListed, options.leanDecoding ?? true);
   const newestListed = newestObject(listing);
   const cache = options.bucketSettings;
   let settings = cache?.get(bucket);
@@ -358,6 +374,8 @@ export interface CollectS3DumpsOptions {
   /** The scope's region: the locations the policy places there are read. */
   readonly region: string;
   readonly dumps: DumpsPolicy;
+  /** See {@link ReadS3DumpsOptions.leanDecoding}. */
+  readonly leanDecoding?: boolean;
 }
 
 /**
@@ -383,6 +401,7 @@ export async function collectS3DumpFacts(options: CollectS3DumpsOptions): Promis
       },
       maxObjectsListed: options.dumps.maxObjectsListed,
       bucketSettings,
+      ...(options.leanDecoding === undefined ? {} : { leanDecoding: options.leanDecoding }),
     }),
   );
 }

@@ -2,13 +2,20 @@
  * The one GCP client factory: every `@google-cloud/sql` client in the product is made here, with the
  * one retry policy for read calls and an optional endpoint override (the simulator, an emulator).
  *
- * Production passes no endpoint: the clients use Application Default Credentials, which in a Cloud
- * Function are the function's own service account (no key file anywhere).
+ * Every client speaks REST (HTTP/1.1 JSON, `fallback: true`) through google-gax's fallback-only
+ * module, handed to the generated clients as their `gaxInstance` (the documented way to avoid
+ * loading gax with gRPC: `sql_instances_service_client.d.ts`, constructor). That keeps
+ * `@grpc/grpc-js` and the gRPC proto loader out of the Cloud Function (see infra/bundling.ts), and
+ * production and the simulator run one transport.
  *
- * With an endpoint the clients speak REST (`fallback: true`) over plain HTTP and send no auth header
- * (`PassThroughClient`, google-auth-library's client "for local emulators / testing"). In REST mode
- * gax transcodes each call with the proto's `google.api.http` rule and appends
- * `$alt=json;enum-encoding=int` (google-gax 6.17 `build/src/fallbackRest.js` `encodeRequest`).
+ * Production passes no endpoint: the clients call https://sqladmin.googleapis.com with Application
+ * Default Credentials, which in a Cloud Function are the function's own service account (no key
+ * file anywhere), resolved once by {@link GcpClientFactory.credentials} and handed to gax as its
+ * `authClient`. With an endpoint the clients call it over its own protocol and send no auth header
+ * (`PassThroughClient`, google-auth-library's client "for local emulators / testing") unless an
+ * `auth` source is given too. In REST mode gax transcodes each call with the proto's
+ * `google.api.http` rule and appends `$alt=json;enum-encoding=int` (google-gax 6.17
+ * `build/src/fallbackRest.js` `encodeRequest`).
  *
  * The clients are imported from their own modules rather than the package index: the index also
  * loads v1beta4 and the 3.6 MB static protos, which would triple the Cloud Function's bundle.
@@ -16,20 +23,25 @@
 import { SqlBackupRunsServiceClient } from '@google-cloud/sql/build/src/v1/sql_backup_runs_service_client.js';
 import { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
 import { type AuthClient, GoogleAuth, PassThroughClient } from 'google-auth-library';
+import type { ClientOptions, ServiceConfig } from 'google-gax';
+import gaxFallback from 'google-gax/fallback';
 import { CredentialsError } from '../core/errors.ts';
 import type { CloudSqlApi } from './cloud-sql.ts';
+import { CloudSqlUnreachableError, googleErrorCode, googleErrorMessage, transportFailure } from './wire.ts';
 
 export interface GcpClientFactoryOptions {
   /**
-   * Base URL of a local Cloud SQL Admin API (`http://127.0.0.1:4510`). When set, the clients use the
-   * REST transport to it without authentication. Production leaves it unset.
+   * Base URL of a local Cloud SQL Admin API (`http://127.0.0.1:4510`). When set, the clients call it
+   * without authentication (unless `auth` is given too). Production leaves it unset.
    */
   readonly endpoint?: string;
   /**
-   * Where production credentials come from. @default google-auth-library's `GoogleAuth` with the
-   * cloud-platform scope (Application Default Credentials).
+   * Where credentials come from. @default google-auth-library's `GoogleAuth` with the cloud-platform
+   * scope (Application Default Credentials) in production, none with an `endpoint`.
    */
   readonly auth?: GoogleCredentialSource;
+  /** How long one read may take, retries included. @default {@link CLOUD_SQL_READ_TIMEOUT_MS} */
+  readonly readTimeoutMs?: number;
 }
 
 /** Finds Google credentials; google-auth-library's `GoogleAuth` fits. */
@@ -59,48 +71,71 @@ export const CLOUD_SQL_READ_TIMEOUT_MS = 30_000;
  * The one retry policy for Cloud SQL Admin reads. The generated config retries nothing
  * (`sql_instances_service_client_config.json`: every method is `non_idempotent`), so a single 429
  * or 503 would fail a whole project. Reads are safe to repeat: retry throttling (HTTP 429,
- * RESOURCE_EXHAUSTED), unavailability and deadline errors with exponential backoff, bounded by
- * {@link CLOUD_SQL_READ_TIMEOUT_MS} in all.
+ * RESOURCE_EXHAUSTED), unavailability (an HTTP 503, or no answer at all: gax's REST transport
+ * reports a refused or reset connection as UNAVAILABLE, google-gax 6.17 `fallbackServiceStub.js`)
+ * and deadline errors with exponential backoff, bounded by `timeoutMs` in all. gax checks that
+ * bound before each attempt, so a call ends at most one backoff sleep (`max_retry_delay_millis`)
+ * after it (google-gax `normalCalls/retries.js`).
  *
  * The method's `timeout_millis` must say the same: gax replaces a retried method's RPC and total
  * timeouts with the method timeout on every call (google-gax `CallSettings.merge`), and the
  * generated default is 60 s, so without it the total configured here would never apply.
  */
-const READ_RETRY = {
-  retry_codes: { backup_guard_read: ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED'] },
-  retry_params: {
-    backup_guard_read: {
-      initial_retry_delay_millis: 200,
-      retry_delay_multiplier: 2,
-      max_retry_delay_millis: 10_000,
-      initial_rpc_timeout_millis: CLOUD_SQL_READ_TIMEOUT_MS,
-      rpc_timeout_multiplier: 1,
-      max_rpc_timeout_millis: CLOUD_SQL_READ_TIMEOUT_MS,
-      total_timeout_millis: CLOUD_SQL_READ_TIMEOUT_MS,
-    },
-  },
-} as const;
-
-const READ_METHOD = {
-  timeout_millis: CLOUD_SQL_READ_TIMEOUT_MS,
-  retry_codes_name: 'backup_guard_read',
-  retry_params_name: 'backup_guard_read',
-} as const;
-
-/** gax `clientConfig` overrides: the read methods this product calls use {@link READ_RETRY}. */
-function readRetryConfig(service: string, methods: readonly string[]): Record<string, unknown> {
+function readRetry(timeoutMs: number): Omit<ServiceConfig, 'methods'> {
   return {
-    interfaces: {
-      [service]: {
-        ...READ_RETRY,
-        methods: Object.fromEntries(methods.map((method) => [method, READ_METHOD])),
+    retry_codes: { backup_guard_read: ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED'] },
+    retry_params: {
+      backup_guard_read: {
+        initial_retry_delay_millis: 200,
+        retry_delay_multiplier: 2,
+        max_retry_delay_millis: Math.min(MAX_RETRY_DELAY_MS, timeoutMs),
+        initial_rpc_timeout_millis: timeoutMs,
+        rpc_timeout_multiplier: 1,
+        max_rpc_timeout_millis: timeoutMs,
+        total_timeout_millis: timeoutMs,
       },
     },
   };
 }
 
-/** Constructor options for a local endpoint, or none for production. */
-function connectionOptions(endpoint: string | undefined): Record<string, unknown> {
+/**
+ * The Cloud SQL Admin services the product has clients of, and the read methods it calls on each:
+ * they get the read policy, and the Cloud Function's bundle keeps only these services' protos
+ * (infra/gcp/bundle.ts).
+ */
+export const CLOUD_SQL_READS = {
+  'google.cloud.sql.v1.SqlInstancesService': ['List', 'Get', 'GetLatestRecoveryTime'],
+  'google.cloud.sql.v1.SqlBackupRunsService': ['List', 'Get'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type CloudSqlService = keyof typeof CLOUD_SQL_READS;
+
+/** The longest backoff sleep between two attempts of a read. */
+export const MAX_RETRY_DELAY_MS = 10_000;
+
+/** gax `clientConfig` overrides: the read methods this product calls use {@link readRetry}. */
+function readRetryConfig(
+  service: string,
+  methods: readonly string[],
+  timeoutMs: number,
+): ClientOptions['clientConfig'] {
+  const method = {
+    timeout_millis: timeoutMs,
+    retry_codes_name: 'backup_guard_read',
+    retry_params_name: 'backup_guard_read',
+  };
+  return {
+    interfaces: {
+      [service]: {
+        ...readRetry(timeoutMs),
+        methods: Object.fromEntries(methods.map((name) => [name, method])),
+      },
+    },
+  };
+}
+
+/** Where the clients connect: the endpoint override's host, port and protocol, or gax's defaults. */
+function connectionOptions(endpoint: string | undefined): ClientOptions {
   if (!endpoint) return {};
   let url: URL;
   try {
@@ -112,13 +147,14 @@ function connectionOptions(endpoint: string | undefined): Record<string, unknown
   }
   const protocol = url.protocol.replace(/:$/, '');
   return {
-    fallback: true,
     protocol,
     apiEndpoint: url.hostname,
     port: url.port ? Number(url.port) : protocol === 'http' ? 80 : 443,
-    authClient: new PassThroughClient(),
   };
 }
+
+/** The Cloud SQL Admin API's public host, gax's default for these clients. */
+const PUBLIC_HOST = 'sqladmin.googleapis.com';
 
 /**
  * Makes and caches the Cloud SQL Admin clients. One instance per process (a Cloud Function keeps it
@@ -126,6 +162,7 @@ function connectionOptions(endpoint: string | undefined): Record<string, unknown
  */
 export class GcpClientFactory {
   readonly #options: GcpClientFactoryOptions;
+  readonly #readTimeoutMs: number;
   #instances: SqlInstancesServiceClient | undefined;
   #backupRuns: SqlBackupRunsServiceClient | undefined;
   #authClient: Promise<AuthClient> | undefined;
@@ -133,6 +170,7 @@ export class GcpClientFactory {
 
   constructor(options: GcpClientFactoryOptions = {}) {
     this.#options = options;
+    this.#readTimeoutMs = options.readTimeoutMs ?? CLOUD_SQL_READ_TIMEOUT_MS;
     // Fail at construction, not at the first call, when the override is malformed.
     connectionOptions(options.endpoint);
   }
@@ -145,52 +183,47 @@ export class GcpClientFactory {
 
   /** The `SqlInstancesServiceClient` (instances.list, instances.getLatestRecoveryTime, …). */
   instances(): SqlInstancesServiceClient {
-    this.#instances ??= new SqlInstancesServiceClient({
-      ...this.#clientOptions(),
-      clientConfig: readRetryConfig('google.cloud.sql.v1.SqlInstancesService', [
-        'List',
-        'Get',
-        'GetLatestRecoveryTime',
-      ]),
-    });
+    this.#instances ??= new SqlInstancesServiceClient(
+      this.#clientOptions('google.cloud.sql.v1.SqlInstancesService'),
+      gaxFallback,
+    );
     return this.#instances;
   }
 
   /** The `SqlBackupRunsServiceClient` (backupRuns.list, …). */
   backupRuns(): SqlBackupRunsServiceClient {
-    this.#backupRuns ??= new SqlBackupRunsServiceClient({
-      ...this.#clientOptions(),
-      clientConfig: readRetryConfig('google.cloud.sql.v1.SqlBackupRunsService', ['List', 'Get']),
-    });
+    this.#backupRuns ??= new SqlBackupRunsServiceClient(
+      this.#clientOptions('google.cloud.sql.v1.SqlBackupRunsService'),
+      gaxFallback,
+    );
     return this.#backupRuns;
   }
 
   /**
-   * The read API the Cloud SQL adapter needs, backed by the cached clients. In production every
-   * call first resolves the credentials once: without them it rejects with a
+   * The read API the Cloud SQL adapter needs, backed by the cached clients. When the clients
+   * authenticate, every call first resolves the credentials once: without them it rejects with a
    * {@link CredentialsError} and no Google client is ever called. The generated clients start each
    * call with `this.initialize().catch(err => { throw err; })`, a promise nobody awaits, so a client
    * that cannot find credentials raises one unhandled rejection per call (a crash under Node's
    * default `--unhandled-rejections=throw`); a client given a resolved `authClient` never looks.
+   * A read that never reached the API fails with one {@link CloudSqlUnreachableError}.
    */
   cloudSql(): CloudSqlApi {
-    if (this.#options.endpoint) return { instances: this.instances(), backupRuns: this.backupRuns() };
+    const read = async <T>(call: () => Promise<T>): Promise<T> => {
+      if (this.#authenticates) await this.#credentials();
+      try {
+        return await call();
+      } catch (error) {
+        throw this.#unreachable(error) ?? error;
+      }
+    };
     return {
       instances: {
-        list: async (request) => {
-          await this.#credentials();
-          return this.instances().list(request);
-        },
-        getLatestRecoveryTime: async (request) => {
-          await this.#credentials();
-          return this.instances().getLatestRecoveryTime(request);
-        },
+        list: (request) => read(() => this.instances().list(request)),
+        getLatestRecoveryTime: (request) => read(() => this.instances().getLatestRecoveryTime(request)),
       },
       backupRuns: {
-        list: async (request) => {
-          await this.#credentials();
-          return this.backupRuns().list(request);
-        },
+        list: (request) => read(() => this.backupRuns().list(request)),
       },
     };
   }
@@ -208,6 +241,11 @@ export class GcpClientFactory {
     return this.#credentials();
   }
 
+  /** Whether the clients send credentials: always in production, with an endpoint only when `auth` is given. */
+  get #authenticates(): boolean {
+    return !this.#options.endpoint || this.#options.auth !== undefined;
+  }
+
   async #credentials(): Promise<AuthClient> {
     this.#authClient ??= (this.#options.auth ?? new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] }))
       .getClient()
@@ -221,11 +259,33 @@ export class GcpClientFactory {
     return this.#authClient;
   }
 
-  /** Constructor options: the endpoint override, or the resolved production credentials when known. */
-  #clientOptions(): Record<string, unknown> {
-    const connection = connectionOptions(this.#options.endpoint);
-    if (this.#options.endpoint || !this.#resolvedAuthClient) return connection;
-    return { ...connection, authClient: this.#resolvedAuthClient };
+  /**
+   * Constructor options of a client: REST, the connection, the read policy for `methods`, and the
+   * credentials (the resolved ones when the clients authenticate, none otherwise).
+   */
+  #clientOptions(service: CloudSqlService): ClientOptions {
+    const authClient = this.#authenticates ? this.#resolvedAuthClient : new PassThroughClient();
+    return {
+      fallback: true,
+      ...connectionOptions(this.#options.endpoint),
+      ...(authClient ? { authClient } : {}),
+      clientConfig: readRetryConfig(service, CLOUD_SQL_READS[service], this.#readTimeoutMs),
+    };
+  }
+
+  /** `error` as one short {@link CloudSqlUnreachableError} when no attempt got an HTTP answer. */
+  #unreachable(error: unknown): CloudSqlUnreachableError | undefined {
+    const reason = transportFailure(error);
+    if (reason === undefined) return undefined;
+    const { endpoint } = this.#options;
+    const where = endpoint
+      ? `check that the endpoint ${CLOUD_SQL_ENDPOINT_ENV} names is up`
+      : `check the function's network path to ${PUBLIC_HOST} (egress settings, VPC connector, firewall, proxy)`;
+    return new CloudSqlUnreachableError(
+      `no answer from the Cloud SQL Admin API at ${endpoint ?? `https://${PUBLIC_HOST}`} within the ${this.#readTimeoutMs / 1000} s read timeout, retries included (${reason}); ${where}`,
+      googleErrorCode(error),
+      { cause: new Error(googleErrorMessage(error)) },
+    );
   }
 
   /** Close the clients' connections (CLI and tests; a Cloud Function keeps them). */

@@ -157,8 +157,12 @@ export async function listInstances(
       // No credentials at all is not a permission of the project: say what is missing instead.
       if (error instanceof CredentialsError) throw error;
       const code = googleErrorCode(error);
+      // A role is the fix only when the API said no; an endpoint that never answered says where to look itself.
+      const hint = isAccessDenied(code)
+        ? " The audit's service account needs cloudsql.instances.list (roles/cloudsql.viewer) in that project."
+        : '';
       throw new CloudApiError(
-        `Cloud SQL instances.list failed for project ${project} with ${code}: ${googleErrorMessage(error)}. The audit's service account needs cloudsql.instances.list (roles/cloudsql.viewer) in that project.`,
+        `Cloud SQL instances.list failed for project ${project} with ${code}: ${googleErrorMessage(error)}.${hint}`,
         code,
         { cause: error },
       );

@@ -36,23 +36,47 @@ const METADATA_ATTEMPTS = 3;
 export type IdTokenSource = (audience: string) => Promise<string>;
 
 /**
+ * Why the metadata server gave no ID token: it could not be reached (`unreachable`), did not answer
+ * in time (`timeout`), refused the request (`refused`, HTTP 4xx), kept failing (`failing`, HTTP 5xx
+ * on every attempt), or answered something that is not a token (`not-a-token`).
+ */
+export type IdTokenProblem = 'unreachable' | 'timeout' | 'refused' | 'failing' | 'not-a-token';
+
+/** No ID token from the metadata server; {@link IdTokenError.problem} says why, the message says what to do. */
+export class IdTokenError extends CredentialsError {
+  readonly problem: IdTokenProblem;
+  constructor(message: string, problem: IdTokenProblem, options?: ErrorOptions) {
+    super(message, options);
+    this.problem = problem;
+  }
+}
+
+/**
  * The federation role could not be assumed. A {@link CredentialsError} (its code stays
- * `CredentialsError`) that also names the role and STS's error code, so the Cloud Function's answer
- * can carry them as fields; like the message, they never contain the ID token.
+ * `CredentialsError`) that also names the role, STS's error code or, when no token was had, why
+ * ({@link IdTokenProblem}), so the Cloud Function's answer can carry them as fields; like the
+ * message, they never contain the ID token.
  */
 export class FederationError extends CredentialsError {
   /** The role that was to be assumed. */
   readonly roleArn: string;
   /** STS's error code (`AccessDenied`, `InvalidIdentityToken`, …); undefined when no token was had. */
   readonly stsCode: string | undefined;
+  /** Why no ID token was had; undefined when STS refused one. */
+  readonly idTokenProblem: IdTokenProblem | undefined;
   constructor(
     message: string,
-    details: { readonly roleArn: string; readonly stsCode: string | undefined },
+    details: {
+      readonly roleArn: string;
+      readonly stsCode: string | undefined;
+      readonly idTokenProblem?: IdTokenProblem | undefined;
+    },
     options?: ErrorOptions,
   ) {
     super(message, options);
     this.roleArn = details.roleArn;
     this.stsCode = details.stsCode;
+    this.idTokenProblem = details.idTokenProblem;
   }
 }
 
@@ -66,14 +90,19 @@ export interface MetadataIdTokenOptions {
  * An {@link IdTokenSource} backed by the metadata server's identity endpoint
  * (`/computeMetadata/v1/instance/service-accounts/default/identity?audience=…&format=full`,
  * header `Metadata-Flavor: Google`). `format=full` adds the claims AWS needs nothing from but that
- * Google documents for service-account tokens. Transient failures (network, 5xx) are retried.
+ * Google documents for service-account tokens. Transient failures (network, timeout, 5xx) are
+ * retried. Fails with an {@link IdTokenError} that names the cause and what to check.
  */
 export function metadataIdTokenSource(options: MetadataIdTokenOptions = {}): IdTokenSource {
   const host = options.host ?? process.env[METADATA_HOST_ENV]?.trim() ?? METADATA_HOST;
   const doFetch = options.fetch ?? fetch;
+  const server =
+    host === METADATA_HOST
+      ? `the metadata server at ${host}`
+      : `the metadata server at ${host} (${METADATA_HOST_ENV})`;
   return async (audience) => {
     const url = `http://${host || METADATA_HOST}/computeMetadata/v1/instance/service-accounts/default/identity?audience=${encodeURIComponent(audience)}&format=full`;
-    let lastProblem = '';
+    let last: { problem: IdTokenProblem; detail: string } = { problem: 'unreachable', detail: '' };
     for (let attempt = 1; attempt <= METADATA_ATTEMPTS; attempt++) {
       let response: Response;
       try {
@@ -82,25 +111,52 @@ export function metadataIdTokenSource(options: MetadataIdTokenOptions = {}): IdT
           signal: AbortSignal.timeout(METADATA_TIMEOUT_MS),
         });
       } catch (error) {
-        lastProblem = fetchProblem(error);
+        last = fetchProblem(error);
         continue;
       }
       const body = await response.text();
       if (response.ok) {
         // The body is the token itself: check its shape, never quote it.
         if (/^[\w-]+\.[\w-]+\.[\w-]+$/.test(body.trim())) return body.trim();
-        throw new CredentialsError(
-          `the metadata server at ${host} answered the identity request with something that is not a JWT; is ${METADATA_HOST_ENV} pointing at a metadata server?`,
+        throw new IdTokenError(
+          `${server} answered the identity request with something that is not a JWT; is ${METADATA_HOST_ENV} pointing at a metadata server?`,
+          'not-a-token',
         );
       }
-      lastProblem = `HTTP ${response.status}: ${body.trim().slice(0, 200)}`;
+      const detail = `HTTP ${response.status}: ${body.trim().replace(/\s+/g, ' ').slice(0, 200)}`;
       // 4xx will not change on retry (wrong header, no service account, bad audience).
-      if (response.status < 500) break;
+      if (response.status < 500) {
+        throw new IdTokenError(
+          `${server} refused the identity request for audience ${audience} (${detail}); ${refusalHint(response.status)}`,
+          'refused',
+        );
+      }
+      last = { problem: 'failing', detail };
     }
-    throw new CredentialsError(
-      `the metadata server at ${host} gave no ID token for audience ${audience}: ${lastProblem}${host === METADATA_HOST ? '' : ` (${METADATA_HOST_ENV} names this host)`}`,
-    );
+    const tried = `${METADATA_ATTEMPTS} attempts`;
+    const messages: Record<Exclude<IdTokenProblem, 'refused' | 'not-a-token'>, string> = {
+      unreachable: `${server} could not be reached (${last.detail}, ${tried}); ${unreachableHint(host)}`,
+      timeout: `${server} did not answer within ${METADATA_TIMEOUT_MS} ms (${tried}); ${unreachableHint(host)}`,
+      failing: `${server} failed the identity request for audience ${audience} on every attempt (last: ${last.detail}, ${tried}); it is a transient failure of the platform, the next run retries`,
+    };
+    throw new IdTokenError(messages[last.problem as keyof typeof messages], last.problem);
   };
+}
+
+/** What an HTTP 4xx of the identity endpoint means for the deployment. */
+function refusalHint(status: number): string {
+  if (status === 404) {
+    return 'the function runs without a service account (deploy it with --service-account), or the account was deleted';
+  }
+  if (status === 400) return 'the audience must be a non-empty string (policy.gcp.federation.audience)';
+  return "the Cloud Function's service account must be able to mint ID tokens through the metadata server";
+}
+
+/** Where to look when the metadata server cannot be reached. */
+function unreachableHint(host: string): string {
+  return host === METADATA_HOST
+    ? `only Google Cloud runtimes have a metadata server; for a local run set ${METADATA_HOST_ENV} to one (the simulator's)`
+    : `${METADATA_HOST_ENV} names ${host}: is a metadata server listening there?`;
 }
 
 /**
@@ -108,16 +164,19 @@ export function metadataIdTokenSource(options: MetadataIdTokenOptions = {}): IdT
  * carries the socket error (`ECONNREFUSED`, `ENOTFOUND`, …) only as its `cause`, and an abort by
  * the timeout is a `TimeoutError` (https://undici.nodejs.org/#/docs/api/Errors).
  */
-function fetchProblem(error: unknown): string {
+function fetchProblem(error: unknown): { problem: IdTokenProblem; detail: string } {
   if (error instanceof Error && error.name === 'TimeoutError') {
-    return `no answer within ${METADATA_TIMEOUT_MS} ms (TimeoutError)`;
+    return { problem: 'timeout', detail: `no answer within ${METADATA_TIMEOUT_MS} ms (TimeoutError)` };
   }
   const cause = error instanceof Error ? error.cause : undefined;
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code;
-    return `${describeError(error)}: ${describeError(cause)} (${typeof code === 'string' ? code : cause.name})`;
+    return {
+      problem: 'unreachable',
+      detail: `${describeError(cause)} (${typeof code === 'string' ? code : cause.name})`,
+    };
   }
-  return `${describeError(error)} (${errorCode(error)})`;
+  return { problem: 'unreachable', detail: `${describeError(error)} (${errorCode(error)})` };
 }
 
 export interface GcpFederationOptions {
@@ -174,9 +233,10 @@ export function gcpFederatedCredentials(options: GcpFederationOptions): AwsCrede
     try {
       token = await idTokenSource(options.audience);
     } catch (error) {
+      const idTokenProblem = error instanceof IdTokenError ? error.problem : undefined;
       throw new FederationError(
-        `Cannot assume ${options.roleArn}: no Google ID token (${describeError(error)}). The Cloud Function's service account must be able to mint ID tokens through the metadata server.`,
-        { roleArn: options.roleArn, stsCode: undefined },
+        `Cannot assume ${options.roleArn}: no Google ID token: ${describeError(error)}.`,
+        { roleArn: options.roleArn, stsCode: undefined, idTokenProblem },
         { cause: error },
       );
     }

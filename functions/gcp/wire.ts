@@ -14,7 +14,7 @@
  * ./sql-enums.ts, checked against it by a test), never with hand-written numbers.
  */
 
-import { describeError } from '../core/errors.ts';
+import { CloudApiError, describeError } from '../core/errors.ts';
 import { CLOUD_SQL_ENUMS } from './sql-enums.ts';
 
 export { CLOUD_SQL_ENUMS };
@@ -111,9 +111,48 @@ const RPC_STATUS_NAMES = [
   'UNAUTHENTICATED',
 ] as const;
 
-/** An API error's message without its trailing period, to embed in a sentence. */
+/**
+ * What gax appends to a retried call's error: every earlier attempt's error, one after another
+ * (google-gax 6.17 `normalCalls/retries.js` `errorDetailsSuffix`), kilobytes of the same line.
+ */
+const PREVIOUS_ERRORS = /\s*: Previous errors : \[[\s\S]*$/;
+
+/**
+ * An API error's message on one line, without gax's list of previous attempts and without its
+ * trailing period, to embed in a sentence.
+ */
 export function googleErrorMessage(error: unknown): string {
-  return describeError(error).replace(/\.+$/, '');
+  return describeError(error).replace(PREVIOUS_ERRORS, '').replace(/\s+/g, ' ').trim().replace(/\.+$/, '');
+}
+
+/**
+ * Why a REST call never got an HTTP answer (`connect ECONNREFUSED 127.0.0.1:4510`, `list did not
+ * respond within 30000 milliseconds`), or undefined when it got one. gax's REST transport passes on
+ * the fetch error's text, `request to <url> failed, reason: <socket error>` (node-fetch's
+ * FetchError, which google-auth-library's gaxios uses in Node), reports its own deadline as
+ * `Deadline exceeded: <rpc> did not respond within <n> milliseconds` (google-gax 6.17
+ * `fallbackServiceStub.js`), and a retried call quotes its last attempt's error in its own message.
+ * gax gives these errors no structured field to read instead.
+ */
+export function transportFailure(error: unknown): string | undefined {
+  const message = googleErrorMessage(error).replace(/\s*before any response was received$/, '');
+  const reason =
+    /\bfailed, reason: (.+)$/.exec(message)?.[1] ??
+    /\b(\w+ did not respond within \d+ milliseconds)/.exec(message)?.[1];
+  return reason?.trim() || undefined;
+}
+
+/**
+ * A Cloud SQL Admin read that never got an HTTP answer (refused, reset, unresolvable, silent) in
+ * all the time its retries may take. Its message is one line naming the endpoint, the time bound,
+ * the socket's reason and where to look; gax's own error repeats every attempt's error (kilobytes
+ * for a refused port). `code` stays gax's status name (DEADLINE_EXCEEDED or UNAVAILABLE).
+ */
+export class CloudSqlUnreachableError extends CloudApiError {
+  constructor(message: string, code: string, options?: ErrorOptions) {
+    super(message, code, options);
+    this.name = 'CloudSqlUnreachableError';
+  }
 }
 
 /** The status name of a gax error (`PERMISSION_DENIED`), or its Node code (`ECONNREFUSED`). */

@@ -12,7 +12,6 @@
  */
 import type { AwsClientFactory } from '../aws/clients.ts';
 import type { AwsCollector, AwsCollectors } from '../aws/collectors.ts';
-import { auditedAccountOf, planAwsScopes } from '../aws/planner.ts';
 import {
   type AuditProgress,
   type AuditReport,
@@ -150,6 +149,14 @@ export async function planAudit(request: AuditRequest, deps: AuditDependencies):
   };
 }
 
+/**
+ * The AWS planner, loaded when an AWS scope is planned or run: it brings the STS and Account
+ * clients, which a GCP Cloud Function never calls and so never loads (infra/gcp/bundle.ts).
+ */
+function awsPlanner(): Promise<typeof import('../aws/planner.ts')> {
+  return import('../aws/planner.ts');
+}
+
 async function planProvider(
   provider: Provider,
   groups: readonly CheckGroup[],
@@ -158,6 +165,7 @@ async function planProvider(
 ): Promise<PlannedScope[]> {
   if (provider === 'aws') {
     if (!deps.aws) throw new InputError('AWS is audited but no AWS clients were configured');
+    const { planAwsScopes } = await awsPlanner();
     return planAwsScopes(deps.policy, deps.aws.factory, {
       groups,
       placesOf: (name) => checkGroup(name)?.places?.(deps.policy, 'aws'),
@@ -194,15 +202,18 @@ export function runnableScope(planned: PlannedScope, deps: AuditDependencies): R
   const collect = (): Promise<readonly Fact[]> => {
     if (scope.provider === 'aws') {
       const collector = collectorOf(group, 'aws', deps) as AwsCollector | undefined;
-      if (!collector || !deps.aws)
+      const aws = deps.aws;
+      if (!collector || !aws)
         return Promise.reject(new InputError(`check group ${scope.group} has no AWS collector here`));
-      return collector({
-        factory: deps.aws.factory,
-        account: auditedAccountOf(deps.policy, scope.account),
-        region: scope.region,
-        policy: deps.policy,
-        now,
-      });
+      return awsPlanner().then(({ auditedAccountOf }) =>
+        collector({
+          factory: aws.factory,
+          account: auditedAccountOf(deps.policy, scope.account),
+          region: scope.region,
+          policy: deps.policy,
+          now,
+        }),
+      );
     }
     const collector = collectorOf(group, 'gcp', deps) as GcpCollector | undefined;
     if (!collector || !deps.gcp)

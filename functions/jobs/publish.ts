@@ -7,22 +7,17 @@ import type { AuditReport } from '../core/audit.ts';
 import { BackupGuardError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
-import {
-  type FailedImport,
-  FindingsImportError,
-  type LedgerStore,
-  type PublishAccount,
-  type PublishResult,
-  publishToSecurityHub,
-} from '../publish/security-hub/index.ts';
+import { type FailedImport, FindingsImportError } from '../publish/security-hub/errors.ts';
+import type { LedgerStore, PublishAccount, PublishResult } from '../publish/security-hub/index.ts';
 
 /** How a job publishes. */
 export interface PublisherDependencies {
   /**
    * The AWS clients that import. Called only when the run publishes, so a job that does not publish
-   * never builds it (the GCP job's federated credentials, for one).
+   * never builds it (the GCP job's federated credentials, for one), nor loads it when it may answer
+   * a promise (the Cloud Functions import the federation on their first publishing run).
    */
-  readonly factory: () => AwsClientFactory;
+  readonly factory: () => AwsClientFactory | Promise<AwsClientFactory>;
   /**
    * The accounts findings may be imported into, with their roles: `policy.aws.accounts` for the
    * AWS entry points, none for the GCP function (its federated credentials are the central account's).
@@ -49,6 +44,8 @@ export interface PublicationFailure {
   readonly message: string;
   readonly roleArn?: string;
   readonly stsCode?: string;
+  /** Why no Google ID token was had (`unreachable`, `timeout`, `refused`, `failing`, `not-a-token`). */
+  readonly idTokenProblem?: string;
 }
 
 /** A publication that reached Security Hub: everything landed (`published`) or some findings did not (`partial`). */
@@ -78,15 +75,20 @@ export interface FailedPublication {
 export type PublicationOutcome = { readonly status: 'disabled' } | DeliveredPublication | FailedPublication;
 
 /**
- * The role and STS code a refused federation names (functions/gcp/federation.ts FederationError),
- * read by shape so that the AWS functions do not bundle the GCP federation code.
+ * The role, STS code and ID-token problem a refused federation names (functions/gcp/federation.ts
+ * FederationError), read by shape so that the AWS functions do not bundle the GCP federation code.
  */
-function federationDetails(error: unknown): { roleArn?: string; stsCode?: string } {
+function federationDetails(error: unknown): { roleArn?: string; stsCode?: string; idTokenProblem?: string } {
   if (!(error instanceof CredentialsError)) return {};
-  const { roleArn, stsCode } = error as CredentialsError & { roleArn?: unknown; stsCode?: unknown };
+  const { roleArn, stsCode, idTokenProblem } = error as CredentialsError & {
+    roleArn?: unknown;
+    stsCode?: unknown;
+    idTokenProblem?: unknown;
+  };
   return {
     ...(typeof roleArn === 'string' ? { roleArn } : {}),
     ...(typeof stsCode === 'string' ? { stsCode } : {}),
+    ...(typeof idTokenProblem === 'string' ? { idTokenProblem } : {}),
   };
 }
 
@@ -102,12 +104,15 @@ export async function publishAudit(
 ): Promise<PublicationOutcome> {
   try {
     if (!deps.publisher) throw new Error('publishing was requested but no publisher was configured');
-    const factory = deps.publisher.factory();
+    const factory = await deps.publisher.factory();
     // Resolve the caller's credentials before anything else. A refused federation token or missing
     // credentials then stop the publication with one error that names the cause, instead of one
     // failure per finding that reads like a partial success. The provider caches what it resolves.
     const credentials = factory.credentialsFor();
     if (typeof credentials === 'function') await credentials();
+    // Loaded when a run publishes: the Security Hub client is most of a Cloud Function that audits
+    // without publishing, and its cold start need not read it (infra/gcp/bundle.ts).
+    const { publishToSecurityHub } = await import('../publish/security-hub/publisher.ts');
     const result = await publishToSecurityHub({
       report,
       policy: deps.policy,

@@ -26,7 +26,7 @@ import { BackupGuardError, PolicyError } from '../../functions/core/errors.ts';
 import { keyInventory, type SecretLocation } from '../../functions/core/keys-policy.ts';
 import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
 import { parseAuditSchedule, toCloudSchedulerCron } from '../../functions/core/schedule.ts';
-import { BUNDLE_FILE_NAME, FUNCTION_NODE_OPTIONS, functionBundleCliFlags } from '../bundling.ts';
+import { BUNDLE_FILE_NAME, FUNCTION_NODE_OPTIONS, FUNCTIONS_FRAMEWORK } from '../bundling.ts';
 
 /** The Functions Framework entry point the GCP handler registers. */
 export const GCP_ENTRY_POINT = 'auditPitr';
@@ -142,11 +142,8 @@ export const REQUIRED_APIS = [
   'iam.googleapis.com',
 ] as const;
 
-/**
- * The Functions Framework must stay outside the bundle: the runtime's own copy loads the code, and
- * a declarative `http('auditPitr', …)` registration only reaches the copy that loaded it.
- */
-const FUNCTIONS_FRAMEWORK = '@google-cloud/functions-framework';
+/** The script that bundles a Cloud Function (`node <it> <handler> <outdir>`), relative to the repository. */
+export const CLOUD_FUNCTION_BUNDLER = 'infra/gcp/bundle.ts';
 const DEPLOYED_PACKAGE_NAME = 'certctl-backup-guard-audit-pitr';
 
 /** A file the deployment writes (exclusively, into the private staging directory). */
@@ -871,13 +868,8 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
     ...deployed.map(
       ({ fn, sourceDir }): RunStep => ({
         kind: 'run',
-        description: `bundle the ${fn.job} handler with esbuild (the Lambda settings: ESM, Node 24, minified)`,
-        argv: [
-          'npx',
-          'esbuild',
-          fn.handlerPath,
-          ...functionBundleCliFlags(posix.join(sourceDir, BUNDLE_FILE_NAME), [FUNCTIONS_FRAMEWORK]),
-        ],
+        description: `bundle the ${fn.job} handler into ${BUNDLE_FILE_NAME} and the chunks it loads when it publishes (${CLOUD_FUNCTION_BUNDLER}: the Lambda settings, REST-only Cloud SQL clients, the Functions Framework external)`,
+        argv: ['node', CLOUD_FUNCTION_BUNDLER, fn.handlerPath, sourceDir],
       }),
     ),
     {

@@ -13,35 +13,19 @@ import {
   decodeRdsListResult,
   LEAN_RESULTS,
   leanRdsListPlugin,
-  RdsWireError,
   type Shape,
   type StreamCollector,
 } from '../../functions/aws/rds-wire.ts';
+import { XmlWireError } from '../../functions/aws/xml-wire.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { DEFAULT_ACCOUNT_ID, simCredentials } from '../sim/accounts.ts';
 import { generateFleet } from '../sim/fleet.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import type { RdsService } from '../sim/services/rds.ts';
+import { project } from './wire-support.ts';
 
 const REGION = 'us-east-1';
 const NOW = new Date('2026-03-15T12:00:00.000Z');
-
-/** The SDK's output reduced to the members `shape` names (what the lean decoder promises). */
-function project(value: unknown, shape: Shape): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const record = value as Record<string, unknown>;
-  for (const [name, field] of Object.entries(shape)) {
-    const member = record[name];
-    if (member === undefined) continue;
-    if (typeof field === 'string') out[name] = member;
-    else if ('struct' in field) out[name] = project(member, field.struct);
-    else {
-      const of = field.of;
-      out[name] = (member as unknown[]).map((item) => (of === 'string' ? item : project(item, of)));
-    }
-  }
-  return out;
-}
 
 type Operation = 'DescribeDBInstances' | 'DescribeDBClusters' | 'DescribeDBInstanceAutomatedBackups';
 
@@ -189,7 +173,7 @@ describe('lean RDS list decoding', () => {
 
   it('rejects a body that is not the operation answer when a proxy sends something else', () => {
     // Act + Assess
-    expect(() => decodeRdsListResult('DescribeDBInstances', '<html>oops</html>', {})).toThrow(RdsWireError);
+    expect(() => decodeRdsListResult('DescribeDBInstances', '<html>oops</html>', {})).toThrow(XmlWireError);
     expect(() =>
       decodeRdsListResult(
         'DescribeDBInstances',

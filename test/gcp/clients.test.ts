@@ -1,16 +1,81 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OAuth2Client } from 'google-auth-library';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CredentialsError } from '../../functions/core/errors.ts';
 import {
   CLOUD_SQL_ENDPOINT_ENV,
   CLOUD_SQL_READ_TIMEOUT_MS,
   GcpClientFactory,
+  MAX_RETRY_DELAY_MS,
+  NO_GOOGLE_CREDENTIALS,
 } from '../../functions/gcp/clients.ts';
+import { CloudSqlUnreachableError, googleErrorCode } from '../../functions/gcp/wire.ts';
 import type { Sim } from '../sim/server.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from './sim-setup.ts';
 
 /** The part of gax's per-call settings that bounds a call. */
 interface EffectiveSettings {
   readonly timeout: number;
-  readonly retry?: { readonly backoffSettings: { readonly totalTimeoutMillis: number } };
+  readonly retry?: {
+    readonly retryCodes: readonly number[];
+    readonly backoffSettings: { readonly totalTimeoutMillis: number };
+  };
+}
+
+/** What a generated client keeps of its options and call settings (gax's own fields). */
+interface ClientInternals {
+  readonly _opts: { readonly fallback?: boolean };
+  readonly _defaults: Record<string, { merge(options: object): EffectiveSettings }>;
+}
+
+/** The read timeout of the bound tests: long enough to retry, short enough for a test. */
+const SHORT_TIMEOUT_MS = 1000;
+/**
+ * What a read may take beyond its timeout: gax checks the bound before each attempt, so the last
+ * backoff sleep (at most the timeout here) may end after it; plus a generous margin for a loaded
+ * machine (this is a bound that must hold, not a speed target).
+ */
+const BOUND_MS = SHORT_TIMEOUT_MS + Math.min(MAX_RETRY_DELAY_MS, SHORT_TIMEOUT_MS) + 3000;
+
+/** A loopback HTTP server answering with `respond`, counting requests and their headers. */
+async function loopbackApi(
+  respond: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<{ endpoint: string; requests: IncomingMessage[]; close(): Promise<void> }> {
+  const requests: IncomingMessage[] = [];
+  const server: Server = createServer((request, response) => {
+    requests.push(request);
+    respond(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A loopback port nothing listens on any more. */
+async function closedPort(): Promise<number> {
+  const api = await loopbackApi(() => undefined);
+  await api.close();
+  return Number(new URL(api.endpoint).port);
+}
+
+/** How long `action` took to settle, and how it settled. */
+async function timed<T>(action: () => Promise<T>): Promise<{ ms: number; error: unknown }> {
+  const started = performance.now();
+  try {
+    await action();
+    return { ms: performance.now() - started, error: undefined };
+  } catch (error) {
+    return { ms: performance.now() - started, error };
+  }
 }
 
 describe('GcpClientFactory', () => {
@@ -46,7 +111,7 @@ describe('GcpClientFactory', () => {
 
     // Act / Assess
     expect(factory.instances()).toBe(factory.instances());
-    expect(factory.backupRuns()).toBe(factory.cloudSql().backupRuns);
+    expect(factory.backupRuns()).toBe(factory.backupRuns());
   });
 
   it('puts the configured read timeout in effect for every call when the method default differs', () => {
@@ -79,5 +144,147 @@ describe('GcpClientFactory', () => {
     // Assess
     expect(page.items?.map((item) => item.name)).toEqual(['db-1', 'db-2']);
     expect(page.items?.[0]?.settings?.backupConfiguration?.enabled).toEqual({ value: true });
+  });
+
+  it('builds REST clients with the one read policy in production as against an endpoint', () => {
+    // Prepare
+    const production = new GcpClientFactory();
+    factory = new GcpClientFactory({ endpoint: 'http://127.0.0.1:9' });
+    const clients = [production, factory].map((each) => each.instances() as unknown as ClientInternals);
+
+    // Act
+    const settings = clients.map((client) => client._defaults.list?.merge({}));
+
+    // Assess: one transport and one policy; only the host and the credentials differ.
+    expect(clients.map((client) => client._opts.fallback)).toEqual([true, true]);
+    const [inProduction, againstEndpoint] = settings.map((each) => ({
+      timeout: each?.timeout,
+      retry: each?.retry,
+    }));
+    expect(inProduction).toEqual(againstEndpoint);
+    expect(settings[0]?.timeout).toBe(CLOUD_SQL_READ_TIMEOUT_MS);
+    // UNAVAILABLE (14), DEADLINE_EXCEEDED (4) and RESOURCE_EXHAUSTED (8) are retried.
+    expect([...(settings[0]?.retry?.retryCodes ?? [])].sort((a, b) => a - b)).toEqual([4, 8, 14]);
+  });
+
+  it('retries an unavailable read over REST until the read timeout, then fails with DEADLINE_EXCEEDED', async () => {
+    // Prepare
+    const api = await loopbackApi((_request, response) => {
+      response.writeHead(503, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({ error: { code: 503, message: 'backend unavailable', status: 'UNAVAILABLE' } }),
+      );
+    });
+    const reader = new GcpClientFactory({ endpoint: api.endpoint, readTimeoutMs: SHORT_TIMEOUT_MS });
+    factory = reader;
+
+    // Act
+    const { ms, error } = await timed(() => reader.cloudSql().instances.list({ project: PROJECT }));
+    await api.close();
+
+    // Assess
+    expect(api.requests.length).toBeGreaterThan(1);
+    expect(googleErrorCode(error)).toBe('DEADLINE_EXCEEDED');
+    expect(ms).toBeGreaterThanOrEqual(SHORT_TIMEOUT_MS);
+    expect(ms).toBeLessThan(BOUND_MS);
+  });
+
+  it('ends a read the endpoint never answers at the configured read timeout with one short CloudSqlUnreachableError', async () => {
+    // Prepare: the server takes the request and never answers.
+    const api = await loopbackApi(() => undefined);
+    const reader = new GcpClientFactory({ endpoint: api.endpoint, readTimeoutMs: SHORT_TIMEOUT_MS });
+    factory = reader;
+
+    // Act
+    const { ms, error } = await timed(() => reader.cloudSql().instances.list({ project: PROJECT }));
+    await api.close();
+
+    // Assess
+    expect(error).toBeInstanceOf(CloudSqlUnreachableError);
+    expect((error as CloudSqlUnreachableError).code).toBe('DEADLINE_EXCEEDED');
+    expect((error as Error).message).toMatch(
+      /within the 1 s read timeout, retries included \(list did not respond within \d+ milliseconds\)/,
+    );
+    expect(ms).toBeGreaterThanOrEqual(SHORT_TIMEOUT_MS - 50);
+    expect(ms).toBeLessThan(BOUND_MS);
+  });
+
+  it('fails a read whose connection is refused in one line naming the endpoint, the socket error and where to look', async () => {
+    // Prepare
+    const port = await closedPort();
+    const reader = new GcpClientFactory({
+      endpoint: `http://127.0.0.1:${port}`,
+      readTimeoutMs: SHORT_TIMEOUT_MS,
+    });
+    factory = reader;
+
+    // Act
+    const { ms, error } = await timed(() => reader.cloudSql().instances.list({ project: PROJECT }));
+
+    // Assess
+    expect(error).toBeInstanceOf(CloudSqlUnreachableError);
+    expect((error as Error).message).toBe(
+      `no answer from the Cloud SQL Admin API at http://127.0.0.1:${port} within the 1 s read timeout, retries included (connect ECONNREFUSED 127.0.0.1:${port}); check that the endpoint ${CLOUD_SQL_ENDPOINT_ENV} names is up`,
+    );
+    expect(ms).toBeLessThan(BOUND_MS);
+  });
+
+  it('sends the resolved credentials on every REST call when an auth source is given', async () => {
+    // Prepare: an OAuth2 client holding an unexpired access token, as ADC resolves one.
+    const api = await loopbackApi((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ items: [{ name: 'db-1' }] }));
+    });
+    const client = new OAuth2Client();
+    client.setCredentials({ access_token: 'canary-access-token', expiry_date: Date.now() + 3_600_000 });
+    factory = new GcpClientFactory({ endpoint: api.endpoint, auth: { getClient: async () => client } });
+
+    // Act
+    const [page] = await factory.cloudSql().instances.list({ project: PROJECT });
+    await factory.cloudSql().backupRuns.list({ project: PROJECT, instance: 'db-1' });
+    await api.close();
+
+    // Assess
+    expect(page.items?.map((item) => item.name)).toEqual(['db-1']);
+    expect(api.requests.map((request) => request.headers.authorization)).toEqual([
+      'Bearer canary-access-token',
+      'Bearer canary-access-token',
+    ]);
+  });
+
+  it('refuses every call with one CredentialsError and calls no API when no credentials can be found', async () => {
+    // Prepare: production (no endpoint), and Application Default Credentials find nothing.
+    let lookups = 0;
+    factory = new GcpClientFactory({
+      auth: {
+        getClient: async () => {
+          lookups += 1;
+          throw new Error('Could not load the default credentials.');
+        },
+      },
+    });
+    const api = factory.cloudSql();
+
+    // Act
+    const calls = [
+      api.instances.list({ project: PROJECT }),
+      api.instances.getLatestRecoveryTime({ project: PROJECT, instance: 'db-1' }),
+      api.backupRuns.list({ project: PROJECT, instance: 'db-1' }),
+    ];
+    const errors = await Promise.all(
+      calls.map((call) =>
+        call.then(
+          () => undefined,
+          (error) => error,
+        ),
+      ),
+    );
+
+    // Assess
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(CredentialsError);
+      expect((error as Error).message).toBe(NO_GOOGLE_CREDENTIALS);
+    }
+    expect(lookups).toBe(1);
   });
 });

@@ -10,6 +10,7 @@ import {
   FederationError,
   federationTargetOf,
   gcpFederatedCredentials,
+  IdTokenError,
   type IdTokenSource,
   metadataIdTokenSource,
 } from '../../functions/gcp/federation.ts';
@@ -153,8 +154,52 @@ describe('GCP -> AWS federation against the simulator', () => {
     // Assess
     await expect(fetching).rejects.toThrow(CredentialsError);
     await expect(fetching).rejects.toThrow(
-      `the metadata server at 127.0.0.1:${port} gave no ID token for audience ${AUDIENCE}: fetch failed: connect ECONNREFUSED 127.0.0.1:${port} (ECONNREFUSED) (GCE_METADATA_HOST names this host)`,
+      `the metadata server at 127.0.0.1:${port} (GCE_METADATA_HOST) could not be reached (connect ECONNREFUSED 127.0.0.1:${port} (ECONNREFUSED), 3 attempts); GCE_METADATA_HOST names 127.0.0.1:${port}: is a metadata server listening there?`,
     );
+    await expect(fetching).rejects.toMatchObject({ problem: 'unreachable' });
+  });
+
+  it('says only Google Cloud has the metadata server when its name does not resolve', async () => {
+    // Prepare: undici's failure for an unknown host, as outside Google Cloud (no DNS lookup here).
+    const notFound = Object.assign(new Error('getaddrinfo ENOTFOUND metadata.google.internal'), {
+      code: 'ENOTFOUND',
+    });
+    const source = metadataIdTokenSource({
+      host: 'metadata.google.internal',
+      fetch: async () => {
+        throw new TypeError('fetch failed', { cause: notFound });
+      },
+    });
+
+    // Act
+    const error = await source(AUDIENCE).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(IdTokenError);
+    expect(error).toMatchObject({ problem: 'unreachable' });
+    expect((error as Error).message).toBe(
+      "the metadata server at metadata.google.internal could not be reached (getaddrinfo ENOTFOUND metadata.google.internal (ENOTFOUND), 3 attempts); only Google Cloud runtimes have a metadata server; for a local run set GCE_METADATA_HOST to one (the simulator's)",
+    );
+  });
+
+  it('names the timeout when the metadata server never answers', async () => {
+    // Prepare: the abort AbortSignal.timeout raises (no real wait).
+    let attempts = 0;
+    const source = metadataIdTokenSource({
+      host: metadataHost(),
+      fetch: async () => {
+        attempts += 1;
+        throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+      },
+    });
+
+    // Act
+    const error = await source(AUDIENCE).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ problem: 'timeout' });
+    expect((error as Error).message).toContain('did not answer within 5000 ms (3 attempts)');
+    expect(attempts).toBe(3);
   });
 
   it('assumes the federation role and fetches a fresh token each time the credentials are refreshed', async () => {
@@ -260,8 +305,11 @@ describe('GCP -> AWS federation against the simulator', () => {
     const error = await provider().catch((caught: unknown) => caught);
 
     // Assess
-    expect(error).toBeInstanceOf(CredentialsError);
-    expect((error as Error).message).toContain(`Cannot assume ${ROLE_ARN}: no Google ID token`);
+    expect(error).toBeInstanceOf(FederationError);
+    expect(error).toMatchObject({ roleArn: ROLE_ARN, stsCode: undefined, idTokenProblem: 'refused' });
+    expect((error as Error).message).toBe(
+      `Cannot assume ${ROLE_ARN}: no Google ID token: the metadata server at ${metadataHost()} (GCE_METADATA_HOST) refused the identity request for audience ${AUDIENCE} (HTTP 403: forbidden); the Cloud Function's service account must be able to mint ID tokens through the metadata server.`,
+    );
     expect(sim.stats().byOperation['sts:AssumeRoleWithWebIdentity']).toBeUndefined();
   });
 });

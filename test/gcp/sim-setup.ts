@@ -5,7 +5,7 @@
 
 import type { StructuredLogger } from '../../functions/core/logging.ts';
 import { type Policy, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
-import type { ScenarioInput } from '../sim/scenario.ts';
+import { loadScenario, type ScenarioInput } from '../sim/scenario.ts';
 import { type Sim, type StartSimOptions, startSim } from '../sim/server.ts';
 import type { CloudSqlInstanceScenario } from '../sim/services/cloud-sql.ts';
 import { simServiceRegistrations } from '../sim/services/index.ts';
@@ -49,6 +49,16 @@ export function federationScenario(): ScenarioInput {
       gceMetadata: { projectId: PROJECT, serviceAccount: { uniqueId: SERVICE_ACCOUNT_ID } },
     },
   };
+}
+
+/**
+ * The dumps scenario (test/sim/scenarios/dumps.yaml: dump series in S3 and Cloud Storage) plus
+ * federation, whose accounts replace the scenario's.
+ */
+export async function dumpsScenario(): Promise<ScenarioInput> {
+  const dumps = await loadScenario('test/sim/scenarios/dumps.yaml');
+  const federation = federationScenario();
+  return { ...dumps, ...federation, services: { ...dumps.services, ...federation.services } };
 }
 
 /** A scenario with these Cloud SQL instances in {@link PROJECT}, plus federation. */

@@ -7,6 +7,7 @@ import {
   isKnownEnum,
   toDate,
   toNumber,
+  transportFailure,
   unwrap,
 } from '../../functions/gcp/wire.ts';
 
@@ -90,5 +91,48 @@ describe('googleErrorCode', () => {
   it('drops the trailing period of an API message so it reads inside a sentence', () => {
     // Act / Assess
     expect(googleErrorMessage(new Error('The instance does not exist.'))).toBe('The instance does not exist');
+  });
+
+  it('drops the attempts gax lists after a retried call’s error when it quotes the message', () => {
+    // Prepare: gax's text for a refused port after retries (google-gax normalCalls/retries.js).
+    const attempt =
+      'request to http://127.0.0.1:9/v1/projects/p/instances failed, reason: connect ECONNREFUSED 127.0.0.1:9';
+    const error = new Error(
+      `Total timeout of API google.cloud.sql.v1.SqlInstancesService exceeded 1000 milliseconds retrying error Error: ${attempt}  before any response was received. : Previous errors : [${`{message: ${attempt}, code: 14, details: , note: },`.repeat(40)}]`,
+    );
+
+    // Act
+    const message = googleErrorMessage(error);
+
+    // Assess
+    expect(message).toBe(
+      `Total timeout of API google.cloud.sql.v1.SqlInstancesService exceeded 1000 milliseconds retrying error Error: ${attempt} before any response was received`,
+    );
+    expect(transportFailure(error)).toBe('connect ECONNREFUSED 127.0.0.1:9');
+  });
+
+  it('names gax’s own deadline as the reason when the endpoint never answered', () => {
+    // Act / Assess
+    expect(
+      transportFailure(
+        new Error(
+          'Total timeout of API google.cloud.sql.v1.SqlInstancesService exceeded 1000 milliseconds retrying error Error: Deadline exceeded: list did not respond within 998 milliseconds.  before any response was received.',
+        ),
+      ),
+    ).toBe('list did not respond within 998 milliseconds');
+  });
+
+  it('finds no transport failure when the API answered, even with an error', () => {
+    // Act / Assess
+    expect(
+      transportFailure(Object.assign(new Error('The caller does not have permission'), { code: 7 })),
+    ).toBeUndefined();
+    expect(
+      transportFailure(
+        new Error(
+          'Total timeout of API x exceeded 1000 milliseconds retrying error Error: backend unavailable  before any response was received.',
+        ),
+      ),
+    ).toBeUndefined();
   });
 });

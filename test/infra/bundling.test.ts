@@ -1,6 +1,6 @@
 /**
  * One set of bundling settings (infra/bundling.ts): the audit Lambda's NodejsFunction, the GCP
- * deployment's esbuild command and the benchmark's esbuild API call must produce the same bundle,
+ * deployment's bundler (infra/gcp/bundle.ts) and the benchmark's esbuild API call share them,
  * and the bundles must load and map their stack traces the way they are deployed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -22,9 +22,11 @@ import {
   BUNDLE_FILE_NAME,
   ESM_COMMONJS_BANNER,
   FUNCTION_NODE_OPTIONS,
-  functionBundleCliFlags,
+  FUNCTIONS_FRAMEWORK,
+  functionBuildOptions,
 } from '../../infra/bundling.ts';
-import { planGcpDeployment, STAGING_DIR } from '../../infra/gcp/plan.ts';
+import { cloudFunctionBuildOptions } from '../../infra/gcp/bundle.ts';
+import { CLOUD_FUNCTION_BUNDLER, planGcpDeployment, STAGING_DIR } from '../../infra/gcp/plan.ts';
 import { REPO_ROOT, testContext } from './support.ts';
 
 const tempDirs: string[] = [];
@@ -112,7 +114,7 @@ describe('function bundling', { timeout: 240_000 }, () => {
     expect(map.sourcesContent).toBeUndefined();
   });
 
-  it('runs the GCP bundle command from the shared settings, with the Functions Framework external', () => {
+  it('bundles each Cloud Function with the deployment’s bundler, on the shared settings with the Functions Framework external', () => {
     // Act
     const steps = planGcpDeployment({
       project: 'certctl-ops',
@@ -123,36 +125,45 @@ describe('function bundling', { timeout: 240_000 }, () => {
       }),
       deployedPackage: { packageJson: '{}', packageLock: '{}' },
     });
-    const bundle = steps.find((step) => step.kind === 'run' && step.argv[1] === 'esbuild');
+    const bundle = steps.find((step) => step.kind === 'run' && step.argv[1] === CLOUD_FUNCTION_BUNDLER);
+    const options = cloudFunctionBuildOptions('/tmp/out');
 
     // Assess
     expect(bundle?.kind === 'run' ? bundle.argv : []).toEqual([
-      'npx',
-      'esbuild',
+      'node',
+      CLOUD_FUNCTION_BUNDLER,
       'functions/handlers/gcp/audit-pitr.ts',
-      ...functionBundleCliFlags(`\${${STAGING_DIR}}/source/index.mjs`, ['@google-cloud/functions-framework']),
+      `\${${STAGING_DIR}}/source`,
     ]);
+    expect(options).toMatchObject({
+      ...functionBuildOptions([FUNCTIONS_FRAMEWORK]),
+      splitting: true,
+      outdir: '/tmp/out',
+    });
   });
 
-  it('builds a GCP bundle that loads in ESM although its dependencies use __dirname', () => {
-    // Prepare: the deployment's own command; the framework resolves from the repository.
-    const dir = tempDir();
-    symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-    const outfile = join(dir, BUNDLE_FILE_NAME);
-    const flags = functionBundleCliFlags(outfile, ['@google-cloud/functions-framework']);
+  it.each(['functions/handlers/gcp/audit-pitr.ts', 'functions/handlers/gcp/audit-dumps.ts'])(
+    'builds %s with the deployment’s command into a bundle that loads in ESM although its dependencies use __dirname',
+    (handler) => {
+      // Prepare: the deployment's own command; the framework resolves from the repository.
+      const dir = tempDir();
+      symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
 
-    // Act
-    const result = spawnSync(
-      join(REPO_ROOT, 'node_modules', '.bin', 'esbuild'),
-      ['functions/handlers/gcp/audit-pitr.ts', ...flags, '--log-level=error'],
-      { cwd: REPO_ROOT, encoding: 'utf8' },
-    );
+      // Act
+      const result = spawnSync(process.execPath, [CLOUD_FUNCTION_BUNDLER, handler, dir], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      });
 
-    // Assess
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-    expect(importError(outfile)).toBe('loaded');
-  });
+      // Assess
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      const bundle = readFileSync(join(dir, BUNDLE_FILE_NAME), 'utf8');
+      expect(bundle.startsWith(ESM_COMMONJS_BANNER)).toBe(true);
+      expect(bundle.trimEnd().endsWith(`//# sourceMappingURL=${BUNDLE_FILE_NAME}.map`)).toBe(true);
+      expect(importError(join(dir, BUNDLE_FILE_NAME))).toBe('loaded');
+    },
+  );
 
   it('bundles into each audit function only the clients of its own groups', async () => {
     // Act: the packages each deployed function's bundle draws from (esbuild metafile).

@@ -13,9 +13,8 @@ import { parsePolicy } from '../../functions/core/policy.ts';
 import { withCloudStorage } from '../../functions/gcp/storage-client.ts';
 import { auditDumps } from '../../functions/handlers/aws/audit-dumps.ts';
 import { auditDumpsGcp } from '../../functions/handlers/gcp/audit-dumps.ts';
-import { federationScenario, gcpPolicy, PROJECT } from '../gcp/sim-setup.ts';
+import { dumpsScenario, gcpPolicy, PROJECT } from '../gcp/sim-setup.ts';
 import { baseAccessKeyId } from '../sim/accounts.ts';
-import { loadScenario } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../sim/services/security-hub.ts';
 import { cloudFunctionDependencies, lambdaDependencies, storedFindings } from './support.ts';
@@ -42,14 +41,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<SecurityHubSim> {
-  const dumps = await loadScenario('test/sim/scenarios/dumps.yaml');
-  sim = await startSim({
-    scenario: {
-      ...dumps,
-      ...federationScenario(),
-      services: { ...dumps.services, ...federationScenario().services },
-    },
-  });
+  sim = await startSim({ scenario: await dumpsScenario() });
   return sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
 }
 

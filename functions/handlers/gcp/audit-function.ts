@@ -22,9 +22,9 @@ import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import type { GcpClientSource, GcpCollectors } from '../../gcp/collectors.ts';
-import { createFederatedAwsFactory } from '../../gcp/federation.ts';
 import { type AuditJobMetrics, runAuditJob } from '../../jobs/audit.ts';
 import type { PublicationOutcome } from '../../jobs/publish.ts';
+import { passBodyParseFailuresToFunctions } from './framework.ts';
 import { createGcpLogger } from './observability.ts';
 
 /** What the scheduler job may send as its body; empty audits the whole policy. */
@@ -43,9 +43,10 @@ export interface AuditFunctionDependencies {
   readonly gcp: GcpClientSource;
   /**
    * AWS clients for publishing, whose own credentials are the federated ones
-   * ({@link createFederatedAwsFactory}); only built when the run publishes.
+   * (functions/gcp/federation.ts `createFederatedAwsFactory`); only built, and in the default
+   * dependencies only loaded, when the run publishes.
    */
-  readonly awsFactory: () => AwsClientFactory;
+  readonly awsFactory: () => AwsClientFactory | Promise<AwsClientFactory>;
   readonly logger: StructuredLogger;
   readonly now?: () => Date;
 }
@@ -95,21 +96,37 @@ export interface AuditFunction {
   createHandler(deps?: () => AuditFunctionDependencies): functions.HttpFunction;
 }
 
+/**
+ * What is wrong with a body `JSON.parse` refused, without quoting it: V8's message names the
+ * position, or quotes the start of the text (`Unexpected token 'c', "canary…" is not valid JSON`).
+ */
+function jsonSyntaxProblem(error: unknown, text: string): string {
+  const message = error instanceof Error ? error.message : '';
+  const size = `${Buffer.byteLength(text)} bytes`;
+  if (/^Unexpected end of JSON input/.test(message)) return `it ends before the JSON is complete (${size})`;
+  const positioned = /^([^"]*?) in JSON at position (\d+)/.exec(message);
+  if (positioned) return `${positioned[1]} at position ${positioned[2]} (${size})`;
+  return `it is not valid JSON (${size})`;
+}
+
 /** Build the audit Cloud Function `name` over `groups`. */
 export function auditFunction(options: AuditFunctionOptions): AuditFunction {
   const { name } = options;
+  passBodyParseFailuresToFunctions();
   const logger = createGcpLogger(options.service);
 
   const parseRequest = (body: unknown): AuditRequest => {
     let raw: unknown = body;
     if (Buffer.isBuffer(raw)) raw = raw.toString('utf8');
     if (typeof raw === 'string') {
-      if (raw.trim() === '') raw = {};
+      const text = raw;
+      if (text.trim() === '') raw = {};
       else {
         try {
-          raw = JSON.parse(raw);
+          raw = JSON.parse(text);
         } catch (error) {
-          throw new InputError(`${name} body is not JSON: ${(error as Error).message}`, { cause: error });
+          // No cause: V8's message may quote the body, and the body is never echoed.
+          throw new InputError(`${name} body is not JSON: ${jsonSyntaxProblem(error, text)}.`);
         }
       }
     }
@@ -172,13 +189,16 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
       const policy = loadFunctionPolicy();
       const factory = GcpClientFactory.fromEnv();
       const gcp = options.clients ? options.clients(factory) : factory;
-      let aws: AwsClientFactory | undefined;
+      let aws: Promise<AwsClientFactory> | undefined;
       const endpoint = process.env.AWS_ENDPOINT_URL?.trim();
       dependencies = {
         policy,
         gcp,
+        // The federation and the AWS SDK load on the first publishing run, not at cold start.
         awsFactory: () => {
-          aws ??= createFederatedAwsFactory(policy, endpoint ? { endpoint } : {});
+          aws ??= import('../../gcp/federation.ts').then(({ createFederatedAwsFactory }) =>
+            createFederatedAwsFactory(policy, endpoint ? { endpoint } : {}),
+          );
           return aws;
         },
         logger,
@@ -199,7 +219,8 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
       }
       let request: AuditRequest;
       try {
-        request = parseRequest(req.body);
+        // The bytes as sent: a JSON body the framework could not parse reaches here too (./framework.ts).
+        request = parseRequest(req.rawBody ?? req.body);
       } catch (error) {
         logger.warn('bad request', { error: (error as Error).message });
         res.status(400).json({ error: (error as Error).message });

@@ -1,13 +1,15 @@
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../../functions/core/errors.ts';
 import { type Policy, parsePolicy } from '../../../functions/core/policy.ts';
-import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
+import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../../functions/gcp/clients.ts';
 import {
   createFederatedAwsFactory,
   type IdTokenSource,
   metadataIdTokenSource,
 } from '../../../functions/gcp/federation.ts';
-import { auditPitrGcp } from '../../../functions/handlers/gcp/audit-pitr.ts';
+import { auditPitrGcp, parseAuditPitrRequest } from '../../../functions/handlers/gcp/audit-pitr.ts';
 import {
   CENTRAL_ACCOUNT,
   CENTRAL_REGION,
@@ -207,9 +209,15 @@ describe('auditPitrGcp', () => {
       error: {
         code: 'CredentialsError',
         roleArn: ROLE_ARN,
-        message: expect.stringContaining(`Cannot assume ${ROLE_ARN}: no Google ID token`),
+        idTokenProblem: 'refused',
+        message: expect.stringContaining(
+          `Cannot assume ${ROLE_ARN}: no Google ID token: the metadata server at`,
+        ),
       },
     });
+    const { message } = (outcome.published as { error: { message: string } }).error;
+    expect(message).toContain('refused the identity request');
+    expect(message).toContain('(HTTP 404: no service account); the function runs without a service account');
     expect(sim.stats().byOperation['sts:AssumeRoleWithWebIdentity']).toBeUndefined();
   });
 
@@ -233,6 +241,38 @@ describe('auditPitrGcp', () => {
       .map((finding) => finding.Compliance?.Status);
     expect(statuses.length).toBeGreaterThan(0);
     expect(statuses.every((status) => status === 'NOT_AVAILABLE')).toBe(true);
+  });
+
+  it('fails the project in one short line with a network hint, within the read timeout, when the Cloud SQL endpoint refuses connections', async () => {
+    // Prepare: a loopback port nothing listens on any more, and a 1 s read timeout.
+    await start();
+    await gcp.close();
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    gcp = new GcpClientFactory({ endpoint: `http://127.0.0.1:${port}`, readTimeoutMs: 1000 });
+    const started = performance.now();
+
+    // Act
+    const { result, logger } = run(gcpPolicy(), { publish: false });
+    const outcome = await result;
+
+    // Assess
+    const elapsedMs = performance.now() - started;
+    expect(outcome.ok).toBe(false);
+    expect(outcome.scopes.failed).toEqual([
+      {
+        scope: `gcp/${PROJECT}/*/pitr`,
+        code: 'DEADLINE_EXCEEDED',
+        message: `Cloud SQL instances.list failed for project ${PROJECT} with DEADLINE_EXCEEDED: no answer from the Cloud SQL Admin API at http://127.0.0.1:${port} within the 1 s read timeout, retries included (connect ECONNREFUSED 127.0.0.1:${port}); check that the endpoint ${CLOUD_SQL_ENDPOINT_ENV} names is up.`,
+      },
+    ]);
+    // One line, not the attempts gax repeats, and no role to grant: permissions are not the problem.
+    expect(logger.text().split('ECONNREFUSED').length - 1).toBeLessThanOrEqual(1);
+    expect(logger.text()).not.toContain('roles/');
+    // The 1 s bound, one backoff sleep of at most 1 s after it, and a margin for a loaded machine.
+    expect(elapsedMs).toBeLessThan(5000);
   });
 
   it('does not federate or publish when publishing is off for the run', async () => {
@@ -275,5 +315,19 @@ describe('auditPitrGcp', () => {
 
     // Assess
     await expect(running).rejects.toBeInstanceOf(InputError);
+  });
+});
+
+describe('parseAuditPitrRequest', () => {
+  it('refuses a body that is not JSON with an InputError that names the problem without quoting the body', () => {
+    // Prepare: Cloud Scheduler sends bytes (application/octet-stream); V8 quotes such text in its message.
+    const body = Buffer.from('canary-body-77c1 is not a request');
+
+    // Act
+    const parsing = () => parseAuditPitrRequest(body);
+
+    // Assess
+    expect(parsing).toThrow(InputError);
+    expect(parsing).toThrow('auditPitr body is not JSON: it is not valid JSON (33 bytes).');
   });
 });

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { POLICY_ENV } from '../../../functions/core/policy.ts';
@@ -139,6 +140,62 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
     // Assess
     expect(response.status).toBe(400);
     expect(answer.error).toContain('projects');
+  });
+
+  it('answers its own JSON 400 naming the problem, and logs no line quoting the body, when an application/json body does not parse', async () => {
+    // Prepare: what reaches stdout and stderr, through the streams and through console.
+    const written: string[] = [];
+    const capture = (chunk: string | Uint8Array): boolean => {
+      written.push(String(chunk));
+      return true;
+    };
+    const record = (...args: unknown[]): void => {
+      written.push(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg))).join(' '));
+    };
+    const spies = [
+      vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+      vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+      vi.spyOn(console, 'error').mockImplementation(record),
+      vi.spyOn(console, 'log').mockImplementation(record),
+      vi.spyOn(console, 'warn').mockImplementation(record),
+    ];
+    const canary = 'canary-body-5f3a';
+    const bodies = ['{"projects": [', `{"projects": ["${canary}"`, `${canary}-${canary}`];
+
+    // Act
+    const answers = await Promise.all(
+      bodies.map(async (body) => {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        return {
+          status: response.status,
+          type: response.headers.get('content-type'),
+          text: await response.text(),
+        };
+      }),
+    ).finally(() => {
+      for (const spy of spies) spy.mockRestore();
+    });
+
+    // Assess
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400]);
+    for (const answer of answers) expect(answer.type).toMatch(/^application\/json/);
+    expect(answers.map((answer) => (JSON.parse(answer.text) as { error: string }).error)).toEqual([
+      'auditPitr body is not JSON: it ends before the JSON is complete (14 bytes).',
+      "auditPitr body is not JSON: Expected ',' or ']' after array element at position 32 (32 bytes).",
+      'auditPitr body is not JSON: it is not valid JSON (33 bytes).',
+    ]);
+    const lines = written.flatMap((chunk) => chunk.split('\n')).filter((line) => line.trim() !== '');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(() => JSON.parse(line), line).not.toThrow();
+      expect(line).not.toContain(canary);
+      expect(line).not.toContain('{\\"projects\\": [');
+    }
+    for (const answer of answers) expect(answer.text).not.toContain(canary);
   });
 
   it('answers 405 when called with GET', async () => {

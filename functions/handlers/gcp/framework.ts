@@ -1,0 +1,81 @@
+/**
+ * Bodies the Functions Framework cannot parse reach the function instead of express's error page.
+ *
+ * The framework parses every request body before the function runs (express with body-parser,
+ * @google-cloud/functions-framework 5 `build/src/server.js` `getServer`). A body sent as
+ * `application/json` that is not JSON never reaches the function: express's default handler answers
+ * an HTML page (with the stack trace outside production) and logs the error with `console.error`,
+ * a multi-line, non-JSON entry that quotes the body (body-parser keeps it on the error). The
+ * framework offers no hook for its own errors (GoogleCloudPlatform/functions-framework-nodejs
+ * issue #686, "Propagate framework errors to user application"; PR #685 is still open).
+ *
+ * So each HTTP server the framework builds gets one error middleware, after its routes, that hands a
+ * body-parse failure to the registered function itself. body-parser keeps the raw bytes as
+ * `req.rawBody` before it parses (the framework's `verify` option), so the function answers the
+ * malformed body in its own words, as for any other bad request. The framework's `getServer` is the
+ * one function both its entry point (`main.js`) and its test server (`testing.js`) call through its
+ * module's exports, so it is wrapped there; a framework that no longer has it fails at load, loudly.
+ */
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
+
+/** The framework module that builds the servers (not in its package `exports`, so by path). */
+interface FrameworkServerModule {
+  getServer(userFunction: unknown, options: { readonly signatureType: string }): Server;
+}
+
+/** The express application the framework passes to `http.createServer`. */
+interface ExpressApp {
+  use(handler: (error: unknown, req: Request, res: Response, next: (error?: unknown) => void) => void): void;
+}
+
+const WRAPPED = Symbol.for('certctl-backup-guard.bodyParseFailuresToFunction');
+
+/** Whether `error` is body-parser's "the body does not parse" (`type: 'entity.parse.failed'`). */
+export function isBodyParseFailure(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { type?: unknown }).type === 'entity.parse.failed'
+  );
+}
+
+/**
+ * Make every HTTP server the Functions Framework builds from now on pass body-parse failures to the
+ * function (once per process; later calls do nothing). Call it before the framework builds its
+ * server: at module load, as the framework loads the function before it serves it.
+ */
+export function passBodyParseFailuresToFunctions(): void {
+  const requireFromHere = createRequire(import.meta.url);
+  const entry = requireFromHere.resolve('@google-cloud/functions-framework');
+  const server = requireFromHere(join(dirname(entry), 'server.js')) as FrameworkServerModule & {
+    [WRAPPED]?: true;
+  };
+  if (server[WRAPPED]) return;
+  const getServer = server.getServer;
+  if (typeof getServer !== 'function') {
+    throw new TypeError(
+      `@google-cloud/functions-framework no longer exports getServer from ${join(dirname(entry), 'server.js')}: functions/handlers/gcp/framework.ts must follow it`,
+    );
+  }
+  server.getServer = (userFunction, options) => {
+    const httpServer = getServer(userFunction, options);
+    const [app] = httpServer.listeners('request') as unknown as ExpressApp[];
+    if (options.signatureType === 'http' && typeof app?.use === 'function') {
+      const handler = userFunction as HttpFunction;
+      app.use((error, req, res, next) => {
+        if (!isBodyParseFailure(error) || res.headersSent) {
+          next(error);
+          return;
+        }
+        // The function reads req.rawBody; what body-parser left in req.body is not the request's.
+        req.body = undefined;
+        void Promise.resolve(handler(req, res)).catch(next);
+      });
+    }
+    return httpServer;
+  };
+  server[WRAPPED] = true;
+}

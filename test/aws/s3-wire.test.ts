@@ -1,0 +1,132 @@
+/**
+ * Lean decoding of S3 ListObjectsV2 (functions/aws/s3-wire.ts) against the SDK's own decoding, over
+ * the simulator's REST-XML answers with the real S3 client: the same members, the same facts, the
+ * SDK's errors untouched, and a clear error for a body that is not a listing.
+ */
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { readS3DumpFact } from '../../functions/aws/s3-dumps.ts';
+import { decodeListObjectsV2, LIST_OBJECTS_V2, leanListObjectsPlugin } from '../../functions/aws/s3-wire.ts';
+import { type StreamCollector, XmlWireError } from '../../functions/aws/xml-wire.ts';
+import { simCredentials } from '../sim/accounts.ts';
+import { DUMP_FIXTURE, NOW } from '../sim/s3-support.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+import { project } from './wire-support.ts';
+
+const ACCOUNT = '111111111111';
+let sim: Sim;
+let factory: AwsClientFactory;
+let client: S3Client;
+
+beforeAll(async () => {
+  sim = await startSim({
+    clock: () => NOW,
+    scenario: {
+      services: {
+        s3: {
+          buckets: [
+            {
+              name: 'certctl-dumps',
+              region: 'eu-west-1',
+              series: [
+                // Keys with characters XML must escape, to prove the entity decoding.
+                { keyPrefix: 'prod/certctl-&<"\'>-', count: 250, newest: '-3h', fixture: DUMP_FIXTURE },
+              ],
+            },
+          ],
+        },
+      },
+    },
+  });
+  factory = new AwsClientFactory({
+    maxAttempts: 1,
+    credentials: simCredentials(ACCOUNT),
+    endpoint: sim.endpoint,
+  });
+  client = factory.client(S3Client, 'eu-west-1');
+});
+
+afterAll(async () => {
+  factory.destroy();
+  await sim.close();
+});
+
+/** One ListObjectsV2 call both ways: the SDK's output and the lean one, or the error each threw. */
+async function bothWays(input: ConstructorParameters<typeof ListObjectsV2Command>[0]) {
+  const settle = (promise: Promise<unknown>) =>
+    promise.then(
+      (output) => ({ output: output as Record<string, unknown> }),
+      (error: unknown) => ({ error: error as Error }),
+    );
+  const sdk = await settle(client.send(new ListObjectsV2Command(input)));
+  const lean = new ListObjectsV2Command(input);
+  lean.middlewareStack.use(leanListObjectsPlugin(client.config.streamCollector as StreamCollector) as never);
+  return [sdk, await settle(client.send(lean))] as const;
+}
+
+describe('lean S3 ListObjectsV2 decoding', () => {
+  it('decodes every page as the SDK does when a series spans several pages', async () => {
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      // Act
+      const [sdk, lean] = await bothWays({
+        Bucket: 'certctl-dumps',
+        Prefix: 'prod/',
+        MaxKeys: 100,
+        ContinuationToken: token,
+      });
+      // Assess
+      if (!('output' in sdk) || !('output' in lean)) throw new Error('a page failed');
+      const { $metadata: _sdkMeta, ...sdkRest } = sdk.output;
+      const { $metadata: _leanMeta, ...leanRest } = lean.output;
+      expect(project(leanRest, LIST_OBJECTS_V2)).toEqual(project(sdkRest, LIST_OBJECTS_V2));
+      expect((leanRest.Contents as unknown[]).length).toBeGreaterThan(0);
+      token = leanRest.NextContinuationToken as string | undefined;
+      pages += 1;
+    } while (token);
+    expect(pages).toBe(3);
+  });
+
+  it('answers an empty prefix with no Contents, as the SDK does', async () => {
+    // Act
+    const [sdk, lean] = await bothWays({ Bucket: 'certctl-dumps', Prefix: 'nothing-here/' });
+    // Assess
+    if (!('output' in sdk) || !('output' in lean)) throw new Error('the listing failed');
+    expect(lean.output.Contents).toEqual(sdk.output.Contents);
+    expect(lean.output.IsTruncated).toBe(false);
+  });
+
+  it("throws the SDK's own error when the bucket does not exist", async () => {
+    // Act
+    const [sdk, lean] = await bothWays({ Bucket: 'no-such-bucket-here' });
+    // Assess
+    if (!('error' in sdk) || !('error' in lean)) throw new Error('expected both to fail');
+    expect(lean.error.name).toBe(sdk.error.name);
+    expect(lean.error.message).toBe(sdk.error.message);
+  });
+
+  it('builds the same dump fact both ways', async () => {
+    // Prepare
+    const location = { bucket: 'certctl-dumps', prefix: 'prod/', account: ACCOUNT, region: 'eu-west-1' };
+    const read = (leanDecoding: boolean) =>
+      readS3DumpFact({
+        clientFor: (region) => factory.client(S3Client, region),
+        location,
+        maxObjectsListed: 1000,
+        leanDecoding,
+      });
+    // Act
+    const [full, lean] = [await read(false), await read(true)];
+    // Assess
+    expect(lean.listing.state === 'read' ? lean.listing.objects.length : 0).toBe(250);
+    expect(lean).toEqual(full);
+  });
+
+  it('refuses a body that is not a listing, naming what it expected', () => {
+    // Act / Assess
+    expect(() => decodeListObjectsV2('<html><body>proxy error</body></html>')).toThrow(XmlWireError);
+    expect(() => decodeListObjectsV2('<html></html>')).toThrow(/ListBucketResult/);
+  });
+});
