@@ -142,7 +142,11 @@ describe('function bundling', { timeout: 240_000 }, () => {
     });
   });
 
-  it.each(['functions/handlers/gcp/audit-pitr.ts', 'functions/handlers/gcp/audit-dumps.ts'])(
+  it.each([
+    'functions/handlers/gcp/audit-pitr.ts',
+    'functions/handlers/gcp/audit-dumps.ts',
+    'functions/handlers/gcp/audit-keys.ts',
+  ])(
     'builds %s with the deployment’s command into a bundle that loads in ESM although its dependencies use __dirname',
     (handler) => {
       // Prepare: the deployment's own command; the framework resolves from the repository.
