@@ -18,17 +18,15 @@
  *
  * Run: node_modules/.bin/node bench/audit-pitr-gcp.ts   (BENCH_LATENCY_MS overrides the 50 ms)
  */
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { GcpClientFactory } from '../functions/gcp/clients.ts';
 import { DEFAULT_INSTANCE_CONCURRENCY, INSTANCES_PAGE_SIZE } from '../functions/gcp/cloud-sql.ts';
 import { gcpCollectors } from '../functions/gcp/collectors.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import type { ScenarioInput } from '../test/sim/scenario.ts';
-import { startSim } from '../test/sim/server.ts';
 import type { CloudSqlInstanceScenario } from '../test/sim/services/cloud-sql.ts';
-import type { SimStatsSnapshot } from '../test/sim/stats.ts';
 import { measureCloudFunction } from './bundle.ts';
+import { SimWorker } from './sim-worker.ts';
 
 const PROJECTS = 20;
 const INSTANCES = 1000;
@@ -79,64 +77,6 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** The simulator in a worker thread, driven by messages. */
-class SimWorker {
-  readonly endpoint: string;
-  readonly #worker: Worker;
-
-  private constructor(worker: Worker, endpoint: string) {
-    this.#worker = worker;
-    this.endpoint = endpoint;
-  }
-
-  static async start(scenario: ScenarioInput): Promise<SimWorker> {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { scenario } });
-    const endpoint = await new Promise<string>((resolveEndpoint, reject) => {
-      worker.once('message', (message: { endpoint: string }) => resolveEndpoint(message.endpoint));
-      worker.once('error', reject);
-    });
-    return new SimWorker(worker, endpoint);
-  }
-
-  #ask<T>(command: string): Promise<T> {
-    return new Promise<T>((answer) => {
-      this.#worker.once('message', answer);
-      this.#worker.postMessage(command);
-    });
-  }
-
-  stats(): Promise<SimStatsSnapshot> {
-    return this.#ask('stats');
-  }
-
-  resetStats(): Promise<void> {
-    return this.#ask('reset');
-  }
-
-  async close(): Promise<void> {
-    await this.#ask('close');
-    await this.#worker.terminate();
-  }
-}
-
-/** Worker side: start the simulator with the latency, answer stats/reset/close. */
-async function serveSimulator(): Promise<void> {
-  const { scenario } = workerData as { scenario: ScenarioInput };
-  const sim = await startSim({ scenario, faults: { latencyMs: LATENCY_MS, services: ['cloudSql'] } });
-  parentPort?.on('message', async (command: string) => {
-    if (command === 'stats') parentPort?.postMessage(sim.stats());
-    if (command === 'reset') {
-      sim.resetStats();
-      parentPort?.postMessage(undefined);
-    }
-    if (command === 'close') {
-      await sim.close();
-      parentPort?.postMessage(undefined);
-    }
-  });
-  parentPort?.postMessage({ endpoint: sim.endpoint });
-}
-
 async function auditBenchmark(): Promise<void> {
   const plans = fleet();
   const scenario: ScenarioInput = {
@@ -149,7 +89,7 @@ async function auditBenchmark(): Promise<void> {
       },
     },
   };
-  const sim = await SimWorker.start(scenario);
+  const sim = await SimWorker.start(scenario, { latencyMs: LATENCY_MS, services: ['cloudSql'] });
   const factory = new GcpClientFactory({ endpoint: sim.endpoint });
   const policy = parsePolicy({ gcp: { projects: plans.map((plan) => plan.id) } });
   try {
@@ -261,9 +201,5 @@ async function bundleBenchmark(): Promise<void> {
   }
 }
 
-if (isMainThread) {
-  await auditBenchmark();
-  await bundleBenchmark();
-} else {
-  await serveSimulator();
-}
+await auditBenchmark();
+await bundleBenchmark();

@@ -1,8 +1,9 @@
 /**
  * The audit account's stack: the alarm topic (and its key), and one {@link ScheduledJob} per job of
- * the deployment: the `audit-pitr` Lambda (RDS configuration), and, when the policy configures
- * them, `audit-dumps` (pg_dump series in S3) and `audit-keys` (key-material backups in Secrets
- * Manager). Each imports findings into Security Hub and assumes only the member roles it needs.
+ * the deployment: the `audit-pitr` Lambda (RDS configuration); when the policy configures them,
+ * `audit-dumps` (pg_dump series in S3) and `audit-keys` (key-material backups in Secrets Manager),
+ * each assuming only the member roles it needs; and the `snapshot` Lambda with its idempotency
+ * table, maintenance rule and alarm ({@link SnapshotJobs}).
  */
 import { join } from 'node:path';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -19,7 +20,7 @@ import type { Policy } from '../functions/core/policy.ts';
 import { type AuditSchedule, parseAuditSchedule } from '../functions/core/schedule.ts';
 import { REPO_ROOT } from './bundling.ts';
 import { addImportLedger } from './import-ledger.ts';
-import type { NagAcknowledgement } from './nag.ts';
+import { type NagAcknowledgement, nagResource } from './nag.ts';
 import {
   type AwsDumpLocation,
   type AwsKeySecret,
@@ -39,6 +40,7 @@ import {
   securityHubRegions,
 } from './permissions.ts';
 import { jobRoleName, ScheduledJob, type ScheduledJobAlarms } from './scheduled-job.ts';
+import { SNAPSHOT_SERVICE, SnapshotJobs, type SnapshotJobsProps } from './snapshot-jobs.ts';
 
 export { REPO_ROOT };
 
@@ -114,6 +116,11 @@ export interface AuditStackProps extends StackProps {
    * @default AUDIT_MEMORY_MB (1769)
    */
   readonly memorySize?: number;
+  /**
+   * The snapshot handler file to bundle.
+   * @default SNAPSHOT_ENTRY (functions/handlers/aws/snapshot.ts)
+   */
+  readonly snapshotEntry?: SnapshotJobsProps['entry'];
 }
 
 /** The audit job's alarms, all notifying {@link AuditStack.alarmTopic}. */
@@ -135,6 +142,8 @@ export class AuditStack extends Stack {
   readonly auditSchedule: AuditSchedule;
   readonly alarmTopic: Topic;
   readonly alarms: AuditAlarms;
+  /** The pre-maintenance snapshot job, its idempotency table, maintenance rule and alarm. */
+  readonly snapshots: SnapshotJobs;
 
   constructor(scope: Construct, id: string, props: AuditStackProps) {
     super(scope, id, props);
@@ -198,6 +207,12 @@ export class AuditStack extends Stack {
       );
     }
     if (policy.securityHub.enabled) addImportLedger(this, [...jobs.values()]);
+    this.snapshots = new SnapshotJobs(this, 'Snapshots', {
+      policy,
+      alarmTopic: this.alarmTopic,
+      ...(props.snapshotEntry ? { entry: props.snapshotEntry } : {}),
+    });
+    jobs.set(SNAPSHOT_SERVICE, this.snapshots.job);
     this.jobs = jobs;
     const { notCompleted, ...alarms } = auditPitr.alarms;
     this.alarms = { ...alarms, auditNotCompleted: notCompleted };
@@ -210,6 +225,12 @@ export class AuditStack extends Stack {
     new CfnOutput(this, 'AuditFunctionName', { value: auditPitr.function.functionName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: auditPitr.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'SnapshotFunctionName', {
+      value: this.snapshots.job.function.functionName,
+      description:
+        'Invoke asynchronously (InvocationType Event) with a snapshot request; see docs/deploy.md "The snapshot Lambda".',
+    });
+    new CfnOutput(this, 'IdempotencyTableName', { value: this.snapshots.table.tableName });
   }
 
   /** The audit-pitr job (the first job of the stack). */
@@ -465,11 +486,6 @@ export function dumpsAcknowledgements(locations: readonly AwsDumpLocation[]): Na
       ),
     },
   ];
-}
-
-/** `Resource::arn:<AWS::Partition>:...` as cdk-nag names a wildcard resource. */
-export function nagResource(service: string, region: string, resource: string): string {
-  return `Resource::arn:<AWS::Partition>:${service}:${region}:<AWS::AccountId>:${resource}`;
 }
 
 /**

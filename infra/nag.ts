@@ -45,3 +45,8 @@ export function acknowledge(construct: IConstruct, acknowledgements: readonly Na
     }
   }
 }
+
+/** `Resource::arn:<AWS::Partition>:...` as cdk-nag names a wildcard resource. */
+export function nagResource(service: string, region: string, resource: string): string {
+  return `Resource::arn:<AWS::Partition>:${service}:${region}:<AWS::AccountId>:${resource}`;
+}

@@ -21,6 +21,7 @@
  */
 import { Aws } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SNAPSHOT_ID_PREFIX, SNAPSHOT_PURPOSE, SNAPSHOT_TAGS } from '../functions/actions/snapshot/model.ts';
 import { keyInventory, type SecretLocation, secretKey } from '../functions/core/keys-policy.ts';
 import type { Policy } from '../functions/core/policy.ts';
 
@@ -130,6 +131,137 @@ export function auditReadStatements(policy: Policy): PolicyStatement[] {
     ...rdsDescribeStatements(auditRegions(policy)),
     ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
     ...(policy.securityHub.enabled ? securityHubStatements(securityHubRegions(policy)) : []),
+  ];
+}
+
+/** The tag every pre-maintenance snapshot carries at creation (functions/actions/snapshot/model.ts). */
+export const SNAPSHOT_PURPOSE_TAG = { key: SNAPSHOT_TAGS.purpose, value: SNAPSHOT_PURPOSE } as const;
+/** Every tag key the snapshot action writes; creation with any other key is refused. */
+export const SNAPSHOT_TAG_KEYS: readonly string[] = Object.values(SNAPSHOT_TAGS);
+/** Snapshot names the role may create (functions/actions/snapshot/model.ts `snapshotIdentifier`). */
+export const OWN_SNAPSHOT_NAMES = `${SNAPSHOT_ID_PREFIX}-*`;
+
+/** The RDS actions the snapshot job calls beyond the audit's describes. */
+export const SNAPSHOT_ACTIONS = [
+  'rds:CreateDBSnapshot',
+  'rds:CreateDBClusterSnapshot',
+  'rds:AddTagsToResource',
+  'rds:DeleteDBSnapshot',
+  'rds:DeleteDBClusterSnapshot',
+  'rds:DescribeDBSnapshots',
+  'rds:DescribeDBClusterSnapshots',
+  'rds:DescribePendingMaintenanceActions',
+] as const;
+
+/**
+ * The snapshot job's write permissions, scoped by tag as the Service Authorization Reference for
+ * Amazon RDS allows (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html).
+ * A create is authorized on both its resources, the source database (`db`/`cluster`) and the new
+ * snapshot, and, because it carries tags, also as `rds:AddTagsToResource` on the new snapshot
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/security_iam_id-based-policy-examples-grant-permissions-tags-on-create.html):
+ * 1. the source must carry a target tag of the policy (`rds:db-tag/<key>`, `rds:cluster-tag/<key>`),
+ *    one statement per tag (any tag selects, as the policy does);
+ * 2. the new snapshot must be named `certctl-premaint-*` and the request must carry
+ *    `purpose=certctl-pre-maintenance` and no tag key outside ours (`aws:RequestTag`, `aws:TagKeys`);
+ * 3. tagging only at creation: `AddTagsToResource` carries the same request-tag conditions and
+ *    needs the snapshot to have no purpose tag yet. A snapshot being created has no tags; every
+ *    snapshot this job made carries the purpose tag, so none of ours can be re-tagged later. (RDS
+ *    has no condition key naming the create call, as `ec2:CreateAction` does for EC2.)
+ * 4. delete only snapshots that carry the purpose tag (`rds:snapshot-tag/purpose`,
+ *    `rds:cluster-snapshot-tag/purpose`).
+ * A policy without target tags (identifiers only, or `targets.all`) grants no create at all:
+ * tag-scoped creation is the only kind this role has.
+ */
+export function snapshotWriteStatements(policy: Policy): PolicyStatement[] {
+  const regions = auditRegions(policy);
+  const sourceStatements = policy.targets.tags.flatMap((tag, index) => [
+    new PolicyStatement({
+      sid: `CreateSnapshotOfTaggedDb${index}`,
+      effect: Effect.ALLOW,
+      actions: ['rds:CreateDBSnapshot'],
+      resources: arnsPerRegion('rds', regions, 'db:*'),
+      conditions: { StringEquals: { [`rds:db-tag/${tag.key}`]: tag.value } },
+    }),
+    new PolicyStatement({
+      sid: `CreateSnapshotOfTaggedCluster${index}`,
+      effect: Effect.ALLOW,
+      actions: ['rds:CreateDBClusterSnapshot'],
+      resources: arnsPerRegion('rds', regions, 'cluster:*'),
+      conditions: { StringEquals: { [`rds:cluster-tag/${tag.key}`]: tag.value } },
+    }),
+  ]);
+  const ownSnapshots = [
+    ...arnsPerRegion('rds', regions, `snapshot:${OWN_SNAPSHOT_NAMES}`),
+    ...arnsPerRegion('rds', regions, `cluster-snapshot:${OWN_SNAPSHOT_NAMES}`),
+  ];
+  const requestTags = {
+    StringEquals: { [`aws:RequestTag/${SNAPSHOT_PURPOSE_TAG.key}`]: SNAPSHOT_PURPOSE_TAG.value },
+    'ForAllValues:StringEquals': { 'aws:TagKeys': [...SNAPSHOT_TAG_KEYS] },
+  };
+  return [
+    ...sourceStatements,
+    new PolicyStatement({
+      sid: 'CreateOwnSnapshotsWithOurTags',
+      effect: Effect.ALLOW,
+      actions: ['rds:CreateDBSnapshot', 'rds:CreateDBClusterSnapshot'],
+      resources: ownSnapshots,
+      conditions: requestTags,
+    }),
+    new PolicyStatement({
+      sid: 'TagOwnDbSnapshotsAtCreation',
+      effect: Effect.ALLOW,
+      actions: ['rds:AddTagsToResource'],
+      resources: arnsPerRegion('rds', regions, `snapshot:${OWN_SNAPSHOT_NAMES}`),
+      conditions: {
+        ...requestTags,
+        Null: { [`rds:snapshot-tag/${SNAPSHOT_PURPOSE_TAG.key}`]: 'true' },
+      },
+    }),
+    new PolicyStatement({
+      sid: 'TagOwnClusterSnapshotsAtCreation',
+      effect: Effect.ALLOW,
+      actions: ['rds:AddTagsToResource'],
+      resources: arnsPerRegion('rds', regions, `cluster-snapshot:${OWN_SNAPSHOT_NAMES}`),
+      conditions: {
+        ...requestTags,
+        Null: { [`rds:cluster-snapshot-tag/${SNAPSHOT_PURPOSE_TAG.key}`]: 'true' },
+      },
+    }),
+    new PolicyStatement({
+      sid: 'DeleteOwnDbSnapshots',
+      effect: Effect.ALLOW,
+      actions: ['rds:DeleteDBSnapshot'],
+      resources: arnsPerRegion('rds', regions, 'snapshot:*'),
+      conditions: {
+        StringEquals: { [`rds:snapshot-tag/${SNAPSHOT_PURPOSE_TAG.key}`]: SNAPSHOT_PURPOSE_TAG.value },
+      },
+    }),
+    new PolicyStatement({
+      sid: 'DeleteOwnClusterSnapshots',
+      effect: Effect.ALLOW,
+      actions: ['rds:DeleteDBClusterSnapshot'],
+      resources: arnsPerRegion('rds', regions, 'cluster-snapshot:*'),
+      conditions: {
+        StringEquals: {
+          [`rds:cluster-snapshot-tag/${SNAPSHOT_PURPOSE_TAG.key}`]: SNAPSHOT_PURPOSE_TAG.value,
+        },
+      },
+    }),
+    new PolicyStatement({
+      sid: 'DescribeSnapshotsAndMaintenance',
+      effect: Effect.ALLOW,
+      actions: [
+        'rds:DescribeDBSnapshots',
+        'rds:DescribeDBClusterSnapshots',
+        'rds:DescribePendingMaintenanceActions',
+      ],
+      resources: [
+        ...arnsPerRegion('rds', regions, 'db:*'),
+        ...arnsPerRegion('rds', regions, 'cluster:*'),
+        ...arnsPerRegion('rds', regions, 'snapshot:*'),
+        ...arnsPerRegion('rds', regions, 'cluster-snapshot:*'),
+      ],
+    }),
   ];
 }
 

@@ -1,8 +1,9 @@
 /**
- * Lean decoding of the three RDS list answers the PITR audit reads (DescribeDBInstances,
- * DescribeDBClusters, DescribeDBInstanceAutomatedBackups) through functions/aws/xml-wire.ts: only
- * the members the checks read are decoded, instead of the SDK turning every ~117-element member into
- * objects (about 60% of the audit's CPU on realistic pages).
+ * Lean decoding of the RDS list answers read in bulk, through functions/aws/xml-wire.ts: the three
+ * the PITR audit reads (DescribeDBInstances, DescribeDBClusters, DescribeDBInstanceAutomatedBackups)
+ * and the two the snapshot job polls (DescribeDBSnapshots, DescribeDBClusterSnapshots). Only the
+ * members the code reads are decoded, instead of the SDK turning every ~117-element member into
+ * objects (about 60% of the audit's CPU on realistic pages, about half of the snapshot job's).
  *
  * test/aws/rds-wire.test.ts decodes the same pages both ways (errors and empty pages included).
  */
@@ -70,12 +71,43 @@ const AUTOMATED_BACKUP: Shape = {
   RestoreWindow: { struct: { EarliestTime: 'timestamp', LatestTime: 'timestamp' } },
 };
 
+/** The DBSnapshot members functions/aws/rds-snapshots.ts reads. */
+const DB_SNAPSHOT: Shape = {
+  DBSnapshotIdentifier: 'string',
+  DBInstanceIdentifier: 'string',
+  Status: 'string',
+  DBSnapshotArn: 'string',
+  SnapshotCreateTime: 'timestamp',
+  Encrypted: 'boolean',
+  KmsKeyId: 'string',
+  AllocatedStorage: 'integer',
+  TagList: TAG_LIST,
+};
+
+/** The DBClusterSnapshot members functions/aws/rds-snapshots.ts reads. */
+const DB_CLUSTER_SNAPSHOT: Shape = {
+  DBClusterSnapshotIdentifier: 'string',
+  DBClusterIdentifier: 'string',
+  Status: 'string',
+  DBClusterSnapshotArn: 'string',
+  SnapshotCreateTime: 'timestamp',
+  StorageEncrypted: 'boolean',
+  KmsKeyId: 'string',
+  AllocatedStorage: 'integer',
+  TagList: TAG_LIST,
+};
+
 /** Per operation: the `<{Op}Result>` members decoded. */
 export const LEAN_RESULTS: Readonly<Record<string, Shape>> = {
   DescribeDBInstances: { DBInstances: { list: 'DBInstance', of: DB_INSTANCE }, Marker: 'string' },
   DescribeDBClusters: { DBClusters: { list: 'DBCluster', of: DB_CLUSTER }, Marker: 'string' },
   DescribeDBInstanceAutomatedBackups: {
     DBInstanceAutomatedBackups: { list: 'DBInstanceAutomatedBackup', of: AUTOMATED_BACKUP },
+    Marker: 'string',
+  },
+  DescribeDBSnapshots: { DBSnapshots: { list: 'DBSnapshot', of: DB_SNAPSHOT }, Marker: 'string' },
+  DescribeDBClusterSnapshots: {
+    DBClusterSnapshots: { list: 'DBClusterSnapshot', of: DB_CLUSTER_SNAPSHOT },
     Marker: 'string',
   },
 };

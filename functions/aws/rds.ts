@@ -289,44 +289,56 @@ async function readAllPages<P, T>(
   return kept;
 }
 
+/** How the list calls of one scope page and decode, and the endpoint their errors name. */
+function scopeReader(rds: RDSClient, scope: RdsScope, lean: boolean) {
+  const collect = rds.config.streamCollector as StreamCollector;
+  return {
+    paging: (operation: string) => ({
+      client: rds,
+      pageSize: PAGE_SIZE,
+      stopOnSameToken: true,
+      ...(lean
+        ? {
+            withCommand: <C extends { middlewareStack: { use(plugin: never): void } }>(command: C): C => {
+              command.middlewareStack.use(leanRdsListPlugin(operation, collect) as never);
+              return command;
+            },
+          }
+        : {}),
+    }),
+    endpoint: (): Promise<string> => endpointOf(rds, 'rds', scope.region),
+  };
+}
+
+export interface RdsListOptions {
+  /**
+   * Decode successful pages leanly (functions/aws/rds-wire.ts); `false` keeps the SDK's full
+   * decoding (the equivalence test compares both). @default true
+   */
+  readonly leanDecoding?: boolean;
+}
+
 /**
- * Every PITR fact of one account x region: standalone PostgreSQL instances and PostgreSQL clusters
- * that the policy's targets select. Throws `CloudApiError` when a listing fails, so the scope is
- * reported as not evaluated rather than as empty.
+ * The standalone PostgreSQL instances and PostgreSQL clusters of one account x region that the
+ * policy's targets select: the databases the audit judges and the snapshot job snapshots. Throws
+ * `CloudApiError` when a listing fails.
  */
-export async function collectRdsPitrFacts(
+export async function listSelectedDatabases(
   rds: RDSClient,
   scope: RdsScope,
   policy: Policy,
-  options: { readonly leanDecoding?: boolean } = {},
-): Promise<PitrFact[]> {
-  // Successful pages are decoded leanly (functions/aws/rds-wire.ts); `leanDecoding: false` keeps
-  // the SDK's full decoding (the equivalence test compares both).
-  const lean = options.leanDecoding ?? true;
-  const collect = rds.config.streamCollector as StreamCollector;
-  const paging = (operation: string) => ({
-    client: rds,
-    pageSize: PAGE_SIZE,
-    stopOnSameToken: true,
-    ...(lean
-      ? {
-          withCommand: <C extends { middlewareStack: { use(plugin: never): void } }>(command: C): C => {
-            command.middlewareStack.use(leanRdsListPlugin(operation, collect) as never);
-            return command;
-          },
-        }
-      : {}),
-  });
-  const endpoint = (): Promise<string> => endpointOf(rds, 'rds', scope.region);
+  options: RdsListOptions = {},
+): Promise<{ instances: DBInstance[]; clusters: DBCluster[] }> {
+  const { paging, endpoint } = scopeReader(rds, scope, options.leanDecoding ?? true);
   const selected = (identifiers: (string | undefined)[], tags: readonly Tag[] | undefined): boolean =>
     isTarget(
       { identifiers: identifiers.filter((id): id is string => id !== undefined), tags: tagRecord(tags) },
       policy.targets,
     );
   // Server-side filters keep pages to what can be judged: other engines and Aurora members (engine
-  // aurora-postgresql, judged at their cluster) never cross the wire, nor do retained backups of
-  // deleted instances. The predicates below still apply, so a filter the API ignores changes nothing.
-  const [instances, clusters, backupListing] = await Promise.all([
+  // aurora-postgresql, judged at their cluster) never cross the wire. The predicates below still
+  // apply, so a filter the API ignores changes nothing.
+  const [instances, clusters] = await Promise.all([
     readAllPages(
       'DescribeDBInstances',
       scope,
@@ -361,6 +373,25 @@ export async function collectRdsPitrFacts(
         selected([cluster.DBClusterIdentifier, cluster.DBClusterArn, ...memberIds(cluster)], cluster.TagList),
       endpoint,
     ),
+  ]);
+  return { instances, clusters };
+}
+
+/**
+ * Every PITR fact of one account x region: the selected databases ({@link listSelectedDatabases})
+ * with their restore windows. Throws `CloudApiError` when a listing fails, so the scope is
+ * reported as not evaluated rather than as empty.
+ */
+export async function collectRdsPitrFacts(
+  rds: RDSClient,
+  scope: RdsScope,
+  policy: Policy,
+  options: RdsListOptions = {},
+): Promise<PitrFact[]> {
+  const { paging, endpoint } = scopeReader(rds, scope, options.leanDecoding ?? true);
+  // Retained backups of deleted instances never cross the wire (status filter).
+  const [{ instances, clusters }, backupListing] = await Promise.all([
+    listSelectedDatabases(rds, scope, policy, options),
     readAllPages(
       'DescribeDBInstanceAutomatedBackups',
       scope,

@@ -10,6 +10,9 @@ import type { CliCommand, CliIo, CliOverrides } from './command.ts';
 import { auditCommand } from './commands/audit.ts';
 import { checksCommand } from './commands/checks.ts';
 import { initCommand } from './commands/init.ts';
+import { pruneCommand } from './commands/prune.ts';
+import { readinessCommand } from './commands/readiness.ts';
+import { snapshotCommand } from './commands/snapshot.ts';
 
 export const VERSION = '0.1.0';
 
@@ -25,7 +28,14 @@ export {
 } from './commands/audit.ts';
 
 /** Every command, in the order the help lists them; a new command is one line here. */
-export const COMMANDS: readonly CliCommand[] = [auditCommand, checksCommand, initCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  auditCommand,
+  checksCommand,
+  snapshotCommand,
+  pruneCommand,
+  readinessCommand,
+  initCommand,
+];
 
 function commandList(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length), 4) + 2;
@@ -67,8 +77,13 @@ Start with: npx backup-guard init, then npx backup-guard audit --policy policy.y
 Try it without a cloud: npm run demo
 `;
 
-/** The help the README shows (`npm run docs`): the command list, then every audit option. */
-export const README_HELP = `$ npx backup-guard --help\n${HELP}\n$ npx backup-guard audit --help\n${commandHelp(auditCommand)}`;
+/** The help the README shows (`npm run docs`): the command list, then the options of each command it documents. */
+export const README_HELP = [
+  `$ npx backup-guard --help\n${HELP}`,
+  ...[auditCommand, snapshotCommand, pruneCommand, readinessCommand].map(
+    (command) => `$ npx backup-guard ${command.name} --help\n${commandHelp(command)}`,
+  ),
+].join('\n');
 
 /** Run the CLI; returns the exit code. Never throws for user errors: it prints them. */
 export async function runCli(

@@ -10,6 +10,7 @@ import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionsPolicySchema } from './exceptions-policy.ts';
 import { type KeysPolicy, keyInventory, keysPolicySchema } from './keys-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
+import { snapshotsPolicySchema } from './snapshots-policy.ts';
 
 /** An AWS region name (`eu-west-1`, `us-gov-west-1`). */
 export const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
@@ -76,6 +77,9 @@ export const policySchema = z
       .describe(
         'The key-material audit (Secrets Manager, Secret Manager); absent: no key material is audited.',
       ),
+    snapshots: snapshotsPolicySchema
+      .prefault({})
+      .describe('Pre-maintenance snapshots, pruning and readiness.'),
     exceptions: exceptionsPolicySchema,
     targets: z
       .strictObject({

@@ -22,11 +22,13 @@
  */
 import { SqlBackupRunsServiceClient } from '@google-cloud/sql/build/src/v1/sql_backup_runs_service_client.js';
 import { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
+import { SqlOperationsServiceClient } from '@google-cloud/sql/build/src/v1/sql_operations_service_client.js';
 import { type AuthClient, GoogleAuth, PassThroughClient } from 'google-auth-library';
 import type { ClientOptions, ServiceConfig } from 'google-gax';
 import gaxFallback from 'google-gax/fallback';
 import { CredentialsError } from '../core/errors.ts';
 import type { CloudSqlApi } from './cloud-sql.ts';
+import type { CloudSqlBackupsApi } from './cloud-sql-backups.ts';
 import { CloudSqlUnreachableError, googleErrorCode, googleErrorMessage, transportFailure } from './wire.ts';
 
 export interface GcpClientFactoryOptions {
@@ -106,6 +108,8 @@ function readRetry(timeoutMs: number): Omit<ServiceConfig, 'methods'> {
 export const CLOUD_SQL_READS = {
   'google.cloud.sql.v1.SqlInstancesService': ['List', 'Get', 'GetLatestRecoveryTime'],
   'google.cloud.sql.v1.SqlBackupRunsService': ['List', 'Get'],
+  // operations.get awaits an on-demand backup (the snapshot action, functions/actions/snapshot/gcp.ts).
+  'google.cloud.sql.v1.SqlOperationsService': ['Get'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type CloudSqlService = keyof typeof CLOUD_SQL_READS;
@@ -165,6 +169,7 @@ export class GcpClientFactory {
   readonly #readTimeoutMs: number;
   #instances: SqlInstancesServiceClient | undefined;
   #backupRuns: SqlBackupRunsServiceClient | undefined;
+  #operations: SqlOperationsServiceClient | undefined;
   #authClient: Promise<AuthClient> | undefined;
   #resolvedAuthClient: AuthClient | undefined;
 
@@ -209,23 +214,52 @@ export class GcpClientFactory {
    * A read that never reached the API fails with one {@link CloudSqlUnreachableError}.
    */
   cloudSql(): CloudSqlApi {
-    const read = async <T>(call: () => Promise<T>): Promise<T> => {
-      if (this.#authenticates) await this.#credentials();
-      try {
-        return await call();
-      } catch (error) {
-        throw this.#unreachable(error) ?? error;
-      }
-    };
     return {
       instances: {
-        list: (request) => read(() => this.instances().list(request)),
-        getLatestRecoveryTime: (request) => read(() => this.instances().getLatestRecoveryTime(request)),
+        list: (request) => this.#read(() => this.instances().list(request)),
+        getLatestRecoveryTime: (request) => this.#read(() => this.instances().getLatestRecoveryTime(request)),
       },
       backupRuns: {
-        list: (request) => read(() => this.backupRuns().list(request)),
+        list: (request) => this.#read(() => this.backupRuns().list(request)),
       },
     };
+  }
+
+  /** The `SqlOperationsServiceClient` (operations.get, to await an on-demand backup). */
+  operations(): SqlOperationsServiceClient {
+    this.#operations ??= new SqlOperationsServiceClient(
+      this.#clientOptions('google.cloud.sql.v1.SqlOperationsService'),
+      gaxFallback,
+    );
+    return this.#operations;
+  }
+
+  /**
+   * The on-demand backup calls of the snapshot action, with the same credential check as
+   * {@link cloudSql}. Insert and delete keep the generated no-retry config: a retried insert whose
+   * first attempt landed would make a second backup.
+   */
+  cloudSqlBackups(): CloudSqlBackupsApi {
+    const write = async <T>(call: () => Promise<T>): Promise<T> => {
+      if (this.#authenticates) await this.#credentials();
+      return call();
+    };
+    return {
+      insert: (request) => write(() => this.backupRuns().insert(request)),
+      delete: (request) => write(() => this.backupRuns().delete(request)),
+      list: (request) => this.#read(() => this.backupRuns().list(request)),
+      getOperation: (request) => this.#read(() => this.operations().get(request)),
+    };
+  }
+
+  /** One read: credentials first (when the clients authenticate), an unreachable API said once. */
+  async #read<T>(call: () => Promise<T>): Promise<T> {
+    if (this.#authenticates) await this.#credentials();
+    try {
+      return await call();
+    } catch (error) {
+      throw this.#unreachable(error) ?? error;
+    }
   }
 
   /** The endpoint override (the simulator), or undefined in production. */
@@ -290,9 +324,10 @@ export class GcpClientFactory {
 
   /** Close the clients' connections (CLI and tests; a Cloud Function keeps them). */
   async close(): Promise<void> {
-    const closing = [this.#instances?.close(), this.#backupRuns?.close()];
+    const closing = [this.#instances?.close(), this.#backupRuns?.close(), this.#operations?.close()];
     this.#instances = undefined;
     this.#backupRuns = undefined;
+    this.#operations = undefined;
     await Promise.all(closing);
   }
 }

@@ -117,4 +117,10 @@ export const CLOUD_SQL_ENUMS = {
     AUTOMATED: 1,
     ON_DEMAND: 2,
   },
+  operationStatus: {
+    SQL_OPERATION_STATUS_UNSPECIFIED: 0,
+    PENDING: 1,
+    RUNNING: 2,
+    DONE: 3,
+  },
 } as const satisfies Record<string, Readonly<Record<string, number>>>;

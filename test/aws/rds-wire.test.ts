@@ -1,10 +1,14 @@
 import {
   type DBCluster,
+  type DBClusterSnapshot,
   type DBInstance,
   type DBInstanceAutomatedBackup,
+  type DBSnapshot,
+  DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +31,12 @@ import { project } from './wire-support.ts';
 const REGION = 'us-east-1';
 const NOW = new Date('2026-03-15T12:00:00.000Z');
 
-type Operation = 'DescribeDBInstances' | 'DescribeDBClusters' | 'DescribeDBInstanceAutomatedBackups';
+type Operation =
+  | 'DescribeDBInstances'
+  | 'DescribeDBClusters'
+  | 'DescribeDBInstanceAutomatedBackups'
+  | 'DescribeDBSnapshots'
+  | 'DescribeDBClusterSnapshots';
 
 function command(operation: Operation, input: Record<string, unknown>) {
   switch (operation) {
@@ -35,8 +44,12 @@ function command(operation: Operation, input: Record<string, unknown>) {
       return new DescribeDBInstancesCommand(input);
     case 'DescribeDBClusters':
       return new DescribeDBClustersCommand(input);
-    default:
+    case 'DescribeDBInstanceAutomatedBackups':
       return new DescribeDBInstanceAutomatedBackupsCommand(input);
+    case 'DescribeDBSnapshots':
+      return new DescribeDBSnapshotsCommand(input);
+    case 'DescribeDBClusterSnapshots':
+      return new DescribeDBClusterSnapshotsCommand(input);
   }
 }
 
@@ -73,6 +86,18 @@ describe('lean RDS list decoding', () => {
       membersPerCluster: 2,
       seed: 11,
     });
+    // Manual snapshots over several pages, of both kinds, ours (tagged) and others'.
+    const existing = Array.from({ length: 240 }, (_, i) => ({
+      id: `snap-${String(i).padStart(3, '0')}`,
+      kind: i % 2 === 0 ? ('instance' as const) : ('cluster' as const),
+      target: `db-${i}`,
+      region: REGION,
+      createdAt: `-${i + 1}h`,
+      tags:
+        i % 3 === 0 ? { purpose: 'certctl-pre-maintenance', 'expires-at': '2030-01-01T00:00:00.000Z' } : {},
+    }));
+    const rdsSection = (scenario.services?.rds ?? {}) as Record<string, unknown>;
+    scenario.services = { ...scenario.services, rds: { ...rdsSection, snapshots: { existing } } };
     sim = await startSim({ scenario, clock: () => NOW });
     // Tags with characters XML must escape, to prove the entity decoding.
     const rds = sim.service<RdsService>('rds');
@@ -185,4 +210,10 @@ describe('lean RDS list decoding', () => {
 });
 
 // Types the projections cover (compile-time: the lean shapes name real SDK members).
-type _Covered = [keyof DBInstance, keyof DBCluster, keyof DBInstanceAutomatedBackup];
+type _Covered = [
+  keyof DBInstance,
+  keyof DBCluster,
+  keyof DBInstanceAutomatedBackup,
+  keyof DBSnapshot,
+  keyof DBClusterSnapshot,
+];

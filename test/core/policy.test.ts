@@ -100,9 +100,25 @@ describe('parsePolicy', () => {
 
   it('refuses fields of subsystems that have not landed, so no documented field is inert', () => {
     // Act / Assess
-    for (const field of ['dumpCadenceHours', 'dumpGraceHours', 'inspectSecretValues', 'snapshots']) {
+    for (const field of ['dumpCadenceHours', 'dumpGraceHours', 'inspectSecretValues']) {
       expect(() => parsePolicy({ [field]: {} }), field).toThrow(/Unrecognized key/);
     }
+  });
+
+  it('gives the snapshots section its defaults and refuses a first poll longer than the longest when parsed', () => {
+    // Act
+    const policy = parsePolicy({});
+
+    // Assess
+    expect(policy.snapshots).toMatchObject({
+      waitMinutes: 60,
+      expiryDays: 14,
+      readinessMaxAgeHours: 24,
+      quotaPerRegion: 100,
+    });
+    expect(() => parsePolicy({ snapshots: { pollInitialSeconds: 40, pollMaxSeconds: 30 } })).toThrow(
+      /snapshots\.pollInitialSeconds: is 40, above pollMaxSeconds \(30\)/,
+    );
   });
 
   it('applies the cross-field rules wherever the policy is parsed', () => {

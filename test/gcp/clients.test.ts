@@ -133,6 +133,38 @@ describe('GcpClientFactory', () => {
     }
   });
 
+  it('refuses every backup call with one credentials error, before any client call, when there are no Google credentials', async () => {
+    // Prepare
+    let lookups = 0;
+    factory = new GcpClientFactory({
+      auth: {
+        getClient: () => {
+          lookups += 1;
+          return Promise.reject(new Error('Could not load the default credentials'));
+        },
+      },
+    });
+    const backups = factory.cloudSqlBackups();
+
+    // Act
+    const calls = [
+      backups.insert({ project: PROJECT, instance: 'db-1', body: { description: 'x' } }),
+      backups.getOperation({ project: PROJECT, operation: 'op-1' }),
+      backups.list({ project: PROJECT, instance: 'db-1' }),
+      backups.delete({ project: PROJECT, instance: 'db-1', id: 1 }),
+    ];
+    const outcomes = await Promise.allSettled(calls);
+
+    // Assess
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected');
+      const reason = (outcome as PromiseRejectedResult).reason as Error;
+      expect(reason).toBeInstanceOf(CredentialsError);
+      expect(reason.message).toBe(NO_GOOGLE_CREDENTIALS);
+    }
+    expect(lookups).toBe(1);
+  });
+
   it('reaches the simulator over REST without credentials when the environment names it', async () => {
     // Prepare
     ({ sim } = await startGcpSim(cloudSqlScenario([instance('db-1'), instance('db-2')])));

@@ -16,6 +16,7 @@ describe('Cloud SQL enum copy', () => {
       logStorageState: v1.BackupConfiguration.nested.TransactionalLogStorageState.values,
       backupRunStatus: v1.SqlBackupRunStatus.values,
       backupRunType: v1.SqlBackupRunType.values,
+      operationStatus: v1.Operation.nested.SqlOperationStatus.values,
     };
     // Assess
     expect(CLOUD_SQL_ENUMS).toEqual(fromProtos);

@@ -16,16 +16,29 @@ import { readPolicyContext } from '../../infra/policy-context.ts';
 import { AUDIT_MEMORY_MB } from '../../infra/scheduled-job.ts';
 import { FULL_POLICY, flatten, iamStatements, type Synthesized, synthesize, testContext } from './support.ts';
 
-function resourceOfType(synthesized: Synthesized, type: string): { Properties: Record<string, unknown> } {
-  const resources = Object.values(synthesized.templates.audit.findResources(type));
-  expect(resources).toHaveLength(1);
-  return resources[0] as { Properties: Record<string, unknown> };
+/** Logical ids of the audit-pitr job's resources start with its construct id. */
+const AUDIT_JOB = 'AuditPitr';
+
+/** Logical ids of `type` in the audit-pitr job, or in the whole stack for a stack-wide type (topic, key). */
+function idsOfType(synthesized: Synthesized, type: string): string[] {
+  const ids = Object.keys(synthesized.templates.audit.findResources(type));
+  const own = ids.filter((id) => id.startsWith(AUDIT_JOB));
+  return own.length > 0 ? own : ids;
 }
 
+function resourceOfType(synthesized: Synthesized, type: string): { Properties: Record<string, unknown> } {
+  const ids = idsOfType(synthesized, type);
+  expect(ids).toHaveLength(1);
+  return synthesized.templates.audit.findResources(type)[ids[0] as string] as {
+    Properties: Record<string, unknown>;
+  };
+}
+
+/** The audit-pitr job's alarm on `metricName` (every job has its own Errors, Throttles, …). */
 function alarmByMetric(synthesized: Synthesized, metricName: string): Record<string, unknown> {
-  const alarms = Object.values(synthesized.templates.audit.findResources('AWS::CloudWatch::Alarm')).map(
-    (alarm) => (alarm as { Properties: Record<string, unknown> }).Properties,
-  );
+  const alarms = Object.entries(synthesized.templates.audit.findResources('AWS::CloudWatch::Alarm'))
+    .filter(([id]) => id.startsWith(AUDIT_JOB))
+    .map(([, alarm]) => (alarm as { Properties: Record<string, unknown> }).Properties);
   const found = alarms.filter((alarm) => alarm.MetricName === metricName);
   expect(found).toHaveLength(1);
   return found[0] as Record<string, unknown>;
@@ -103,14 +116,14 @@ describe('AuditStack', () => {
 
     // Assess
     expect(logGroup.Properties.RetentionInDays).toBe(90);
-    const [logGroupId] = Object.keys(full.templates.audit.findResources('AWS::Logs::LogGroup'));
+    const [logGroupId] = idsOfType(full, 'AWS::Logs::LogGroup');
     expect(fn.LoggingConfig).toEqual({ LogGroup: { Ref: logGroupId } });
   });
 
   it('schedules the audit from policy.schedules.auditPitr with retries and the dead-letter queue', () => {
     // Act
     const schedule = resourceOfType(full, 'AWS::Scheduler::Schedule').Properties;
-    const [queueId] = Object.keys(full.templates.audit.findResources('AWS::SQS::Queue'));
+    const [queueId] = idsOfType(full, 'AWS::SQS::Queue');
 
     // Assess
     expect(schedule.ScheduleExpression).toBe('rate(30 minutes)');
@@ -123,7 +136,7 @@ describe('AuditStack', () => {
   it('sends failed runs to the same dead-letter queue without retrying them', () => {
     // Act
     const invokeConfig = resourceOfType(full, 'AWS::Lambda::EventInvokeConfig').Properties;
-    const [queueId] = Object.keys(full.templates.audit.findResources('AWS::SQS::Queue'));
+    const [queueId] = idsOfType(full, 'AWS::SQS::Queue');
 
     // Assess
     expect(invokeConfig.MaximumRetryAttempts).toBe(0);

@@ -4,10 +4,11 @@
  * and the bundles must load and map their stack traces the way they are deployed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LAMBDA_BUNDLE_OPTIONS } from '../../bench/bundle.ts';
@@ -27,7 +28,7 @@ import {
 } from '../../infra/bundling.ts';
 import { cloudFunctionBuildOptions } from '../../infra/gcp/bundle.ts';
 import { CLOUD_FUNCTION_BUNDLER, planGcpDeployment, STAGING_DIR } from '../../infra/gcp/plan.ts';
-import { REPO_ROOT, testContext } from './support.ts';
+import { functionAssetDir, REPO_ROOT, testContext } from './support.ts';
 
 const tempDirs: string[] = [];
 
@@ -45,14 +46,11 @@ afterEach(() => {
 function bundleWithNodejsFunction(policy = parsePolicy({})): string {
   const outdir = tempDir();
   const app = new App({ outdir, context: { ...testContext(), 'aws:cdk:bundling-stacks': ['**'] } });
-  new AuditStack(app, 'BundlingCheck', { policy });
+  const stack = new AuditStack(app, 'BundlingCheck', { policy });
   app.synth();
-  const assets = readdirSync(outdir)
-    .filter((name) => name.startsWith('asset.'))
-    .map((name) => join(outdir, name))
-    .filter((dir) => existsSync(join(dir, BUNDLE_FILE_NAME)));
-  expect(assets).toHaveLength(1);
-  return assets[0] ?? '';
+  const asset = functionAssetDir(outdir, Template.fromStack(stack), 'AuditPitr');
+  expect(existsSync(join(asset, BUNDLE_FILE_NAME))).toBe(true);
+  return asset;
 }
 
 /** Import a bundle in a fresh Node with the functions' NODE_OPTIONS; the error message, if any. */

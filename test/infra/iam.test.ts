@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RDS_DESCRIBE_ACTIONS, S3_BUCKET_SETTINGS_ACTIONS } from '../../infra/permissions.ts';
+import {
+  RDS_DESCRIBE_ACTIONS,
+  S3_BUCKET_SETTINGS_ACTIONS,
+  SNAPSHOT_ACTIONS,
+} from '../../infra/permissions.ts';
 import {
   FULL_POLICY,
   type IamStatement,
@@ -42,7 +46,17 @@ const REVIEWED_ACTIONS = new Set<string>([
   's3:ListBucket',
   // The scheduler role invokes the audit function.
   'lambda:InvokeFunction',
+  // The snapshot job: tag-scoped snapshot writes (test/infra/snapshot-iam.test.ts proves the
+  // conditions) and its idempotency records.
+  ...SNAPSHOT_ACTIONS,
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
 ]);
+
+/** The snapshot job's role policy: the only one allowed to write to RDS, and only by tag. */
+const isSnapshotRole = (statement: IamStatement) => statement.resource.startsWith('SnapshotsJobRole');
 
 const RDS_WRITE =
   /^rds:(\*|Create|Modify|Delete|Restore|Start|Stop|Reboot|Copy|Promote|Failover|Backtrack|Reset|Add|Remove|Apply|Authorize|Revoke|Purchase|Switchover)/;
@@ -74,16 +88,20 @@ function allStatements(policy: unknown): IamStatement[] {
 
 describe('IAM least privilege across all stacks', () => {
   for (const [name, policy] of Object.entries(POLICIES)) {
-    it(`lets no role write to RDS or read secret values for ${name}`, () => {
+    it(`lets no role but the snapshot role write to RDS, and it only under conditions, and none read secret values, for ${name}`, () => {
       // Act
-      const actions = allStatements(policy)
-        .filter((s) => s.Effect === 'Allow')
-        .flatMap((s) => s.Action);
+      const allowed = allStatements(policy).filter((s) => s.Effect === 'Allow');
+      const actions = allowed.filter((s) => !isSnapshotRole(s)).flatMap((s) => s.Action);
+      const snapshotWrites = allowed.filter(
+        (s) => isSnapshotRole(s) && s.Action.some((action) => RDS_WRITE.test(action)),
+      );
 
       // Assess
       expect(actions.filter((action) => RDS_WRITE.test(action))).toEqual([]);
-      expect(actions.filter((action) => /GetSecretValue/.test(action))).toEqual([]);
-      expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+      expect(snapshotWrites.length).toBeGreaterThan(0);
+      expect(snapshotWrites.filter((s) => s.Condition === undefined).map((s) => s.Sid)).toEqual([]);
+      expect(allowed.flatMap((s) => s.Action).filter((action) => /GetSecretValue/.test(action))).toEqual([]);
+      expect(allowed.flatMap((s) => s.Action).filter((action) => action.includes('*'))).toEqual([]);
     });
 
     it(`grants only reviewed actions, never on Resource "*", for ${name}`, () => {
@@ -103,6 +121,7 @@ describe('IAM least privilege across all stacks', () => {
   it('gives the audit and member roles the three RDS describe calls and nothing else from RDS', () => {
     // Act
     const rdsActions = allStatements(FULL_POLICY)
+      .filter((s) => !isSnapshotRole(s))
       .flatMap((s) => s.Action)
       .filter((action) => action.startsWith('rds:'));
 

@@ -168,23 +168,31 @@ describe('production guards in the templates', () => {
       });
     });
 
-    it('lets the scheduler invoke exactly the job function, no version or alias wildcard', () => {
+    it('lets each job’s scheduler invoke exactly its job function, no version or alias wildcard', () => {
       // Act
-      const schedule = Object.values(full.templates.audit.findResources('AWS::Scheduler::Schedule'))[0] as {
+      const schedules = Object.values(full.templates.audit.findResources('AWS::Scheduler::Schedule')) as {
         Properties: { Target: { Arn: unknown; RoleArn: { 'Fn::GetAtt': [string, string] } } };
-      };
-      const roleId = schedule.Properties.Target.RoleArn['Fn::GetAtt'][0];
+      }[];
       const invoke = iamStatements(full.stacks.audit, full.templates.audit).filter((statement) =>
         statement.Action.includes('lambda:InvokeFunction'),
       );
+      const policies = full.templates.audit.findResources('AWS::IAM::Policy');
+      const grants = invoke.map((statement) => ({
+        roles: (policies[statement.resource] as { Properties: { Roles: unknown[] } }).Properties.Roles,
+        resources: statement.Resource,
+      }));
 
-      // Assess
-      expect(invoke).toHaveLength(1);
-      const policy = full.templates.audit.findResources('AWS::IAM::Policy')[invoke[0]?.resource ?? ''] as {
-        Properties: { Roles: unknown[] };
-      };
-      expect(policy.Properties.Roles).toEqual([{ Ref: roleId }]);
-      expect(invoke[0]?.Resource).toEqual([schedule.Properties.Target.Arn]);
+      // Assess: the audit job and the snapshot job, each scheduler role on its own function only.
+      expect(schedules).toHaveLength(2);
+      expect(grants).toHaveLength(schedules.length);
+      expect(grants).toEqual(
+        expect.arrayContaining(
+          schedules.map((schedule) => ({
+            roles: [{ Ref: schedule.Properties.Target.RoleArn['Fn::GetAtt'][0] }],
+            resources: [schedule.Properties.Target.Arn],
+          })),
+        ),
+      );
     });
   });
 

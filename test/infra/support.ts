@@ -263,3 +263,18 @@ function refName(part: unknown): string {
   if (Array.isArray(record['Fn::GetAtt'])) return (record['Fn::GetAtt'] as string[]).join('.');
   return JSON.stringify(part);
 }
+
+/**
+ * The bundled asset directory (`<outdir>/asset.<hash>`) of the function whose logical id starts
+ * with `logicalIdPrefix` (`AuditPitr`, `Snapshots`), from its `Code.S3Key` (`<hash>.zip`).
+ */
+export function functionAssetDir(outdir: string, template: Template, logicalIdPrefix: string): string {
+  const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) =>
+    id.startsWith(logicalIdPrefix),
+  );
+  const [only, ...more] = functions;
+  if (!only || more.length > 0)
+    throw new Error(`expected one function ${logicalIdPrefix}*, found ${functions.length}`);
+  const key = (only[1] as { Properties: { Code: { S3Key: string } } }).Properties.Code.S3Key;
+  return join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+}

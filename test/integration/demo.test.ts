@@ -60,6 +60,21 @@ describe('npm run demo', () => {
     expect(stdout).toContain('Cloud SQL instance `certctl-gcp-legacy-db` has a backup-only window');
     expect(stdout).toContain('The 7 retained daily backups');
     expect(stdout).toContain('the 30-day target is impossible on the ENTERPRISE edition');
+    // Snapshots chapter: readiness before and after, one busy target retried, one failing, a re-send not repeated.
+    const chapter = stdout.slice(stdout.indexOf('Pre-maintenance snapshots and the go/no-go'));
+    expect(chapter).toMatch(/^Readiness: NO-GO$/m);
+    expect(chapter).toMatch(
+      /available aws\/111111111111\/eu-west-1\/certctl-prod-db: arn:aws:rds:eu-west-1:111111111111:snapshot:certctl-premaint-certctl-prod-db-/,
+    );
+    expect(chapter).toMatch(/certctl-prod-db: arn:aws:rds:[^\n]* ([2-9]|\d\d) attempts \(busy, retried\)\n/);
+    expect(chapter).toMatch(/failed {4}aws\/111111111111\/us-east-1\/certctl-ocsp-db: SnapshotFailed/);
+    expect(chapter).toContain('Snapshots created by the first request: 5; after the re-send: 5');
+    expect(chapter).toMatch(
+      /GO {6}snapshot: certctl-premaint-certctl-prod-db-[0-9a-f]{10}, 0\.0 h old \(limit 24 h\)/,
+    );
+    expect(chapter).not.toContain('registerLambdaContext');
+    const [before] = chapter.split('$ backup-guard readiness').slice(1);
+    expect(before).toMatch(/NO-GO {3}snapshot: no successful pre-maintenance snapshot of ours/);
     expect(stdout).toContain('The 30-day target is impossible on this edition');
     expect(stdout).not.toContain('--retained-transaction-log-days=30`. The window then grows');
     expect(stdout).toContain('12.0 of 30 days accrued');

@@ -18,7 +18,7 @@ import { LEDGER_BUCKET_ENV } from '../../functions/aws/ledger-store.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { METRICS_NAMESPACE } from '../../functions/handlers/aws/observability.ts';
 import { AuditStack } from '../../infra/audit-stack.ts';
-import { testContext } from '../infra/support.ts';
+import { functionAssetDir, testContext } from '../infra/support.ts';
 import { baseAccessKeyId } from '../sim/accounts.ts';
 import { loadScenario } from '../sim/scenario.ts';
 
@@ -81,7 +81,9 @@ function synthesizeDeployedFunction(policyInput: unknown): DeployedFunction {
   const stack = new AuditStack(app, 'AssetCheck', { policy: parsePolicy(policyInput) });
   app.synth();
   const template = Template.fromStack(stack);
-  const [fn] = Object.values(template.findResources('AWS::Lambda::Function')) as {
+  const [fn] = Object.entries(template.findResources('AWS::Lambda::Function'))
+    .filter(([id]) => id.startsWith('AuditPitr'))
+    .map(([, resource]) => resource) as {
     Properties: {
       Handler: string;
       MemorySize: number;
@@ -89,17 +91,14 @@ function synthesizeDeployedFunction(policyInput: unknown): DeployedFunction {
       Environment: { Variables: Record<string, string> };
     };
   }[];
-  const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule')) as {
+  const [schedule] = Object.entries(template.findResources('AWS::Scheduler::Schedule'))
+    .filter(([id]) => id.startsWith('AuditPitr'))
+    .map(([, resource]) => resource) as {
     Properties: { Target: { Input: string } };
   }[];
   if (!fn || !schedule) throw new Error('the audit stack has no function or schedule');
-  // The one asset directory holding a bundle (the stack's only function).
-  const assets = readdirSync(outdir)
-    .filter((name) => name.startsWith('asset.'))
-    .map((name) => join(outdir, name))
-    .filter((dir) => existsSync(join(dir, 'index.mjs')));
-  expect(assets).toHaveLength(1);
-  const assetDir = assets[0] ?? '';
+  const assetDir = functionAssetDir(outdir, template, 'AuditPitr');
+  expect(existsSync(join(assetDir, 'index.mjs'))).toBe(true);
   return {
     assetDir,
     handler: fn.Properties.Handler,

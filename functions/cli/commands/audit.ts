@@ -4,17 +4,12 @@
  * Progress goes to stderr so stdout stays clean for `--format json`.
  */
 
-import { AwsClientFactory } from '../../aws/clients.ts';
 import { awsCollectors } from '../../aws/collectors.ts';
 import { type AuditProgress, type AuditReport, EXIT_CODES } from '../../core/audit.ts';
 import { InputError } from '../../core/errors.ts';
 import { SEVERITIES, type Severity } from '../../core/finding.ts';
-import { isAwsRegionName, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../../core/policy.ts';
-import { loadPolicyFile } from '../../core/policy-file.ts';
-import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../gcp/clients.ts';
+import type { Policy } from '../../core/policy.ts';
 import { gcpCollectors } from '../../gcp/collectors.ts';
-import { withSecretManager } from '../../gcp/secret-manager.ts';
-import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { runAuditJob } from '../../jobs/audit.ts';
 import { checkGroups } from '../../jobs/groups.ts';
 import type { PublicationOutcome } from '../../jobs/publish.ts';
@@ -27,19 +22,24 @@ import { renderMarkdown } from '../../publish/markdown.ts';
 import { planPublication, publishTargetFrom } from '../../publish/security-hub/index.ts';
 import { summarize, type ViewedReport } from '../../publish/summary.ts';
 import { colorWanted, didYouMean, parseCommandArgs, splitList } from '../args.ts';
+import {
+  ENDPOINT_OPTIONS,
+  gcpClientsOfEveryGroup,
+  loadCliPolicy,
+  openClouds,
+  PROVIDERS,
+  type ProviderChoice,
+  parseWhereArgs,
+  projectsOf,
+  type WhereArgs,
+  whereOptions,
+} from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
-import { resolveAwsCredentials } from '../credentials.ts';
 import { checkOutputFile, prepareOutputDir, reportPath, writeReport } from '../output.ts';
-
-/** The CLI may run any group: Cloud SQL, Cloud Storage (dumps) and Secret Manager (keys). */
-function gcpClientsOfEveryGroup(factory: GcpClientFactory) {
-  return withSecretManager(factory, withCloudStorage(factory));
-}
 
 export const FORMATS = ['table', 'json', 'markdown', 'html', 'csv', 'asff'] as const;
 export type Format = (typeof FORMATS)[number];
-export const PROVIDERS = ['aws', 'gcp', 'all'] as const;
-export type ProviderChoice = (typeof PROVIDERS)[number];
+export { PROVIDERS, type ProviderChoice };
 
 /** File extension of each format under `--output-dir`. */
 const EXTENSIONS: Record<Format, string> = {
@@ -140,15 +140,10 @@ function resolveSelection(values: Record<string, unknown>): Selection {
 }
 
 interface AuditArgs {
-  readonly policyFile: string | undefined;
-  readonly provider: ProviderChoice;
-  readonly regions: string[] | undefined;
-  readonly projects: string[] | undefined;
+  readonly where: WhereArgs;
   readonly formats: Format[];
   readonly output: string | undefined;
   readonly outputDir: string | undefined;
-  readonly endpointUrl: string | undefined;
-  readonly gcpEndpointUrl: string | undefined;
   readonly quiet: boolean;
   readonly publish: boolean;
   readonly failedOnly: boolean;
@@ -177,44 +172,18 @@ function parseAuditArgs(args: readonly string[]): AuditArgs {
       `--format ${formats.join(',')} asks for ${formats.length} reports: add --output-dir DIR to write one file per format`,
     );
   }
-  const provider = (values.provider as string | undefined) ?? 'aws';
-  if (!(PROVIDERS as readonly string[]).includes(provider)) {
-    throw new InputError(`--provider must be one of ${PROVIDERS.join(', ')}; got '${provider}'`);
-  }
-  const regions = splitList(values.region);
-  if (values.region && regions?.length === 0)
-    throw new InputError('--region needs a region name, e.g. eu-west-1');
-  const badRegion = regions?.find((region) => !isAwsRegionName(region));
-  if (badRegion !== undefined)
-    throw new InputError(`--region '${badRegion}' is not an AWS region name such as eu-west-1`);
-  for (const flag of ['endpoint-url', 'gcp-endpoint-url'] as const) {
-    const value = values[flag] as string | undefined;
-    if (value !== undefined && !URL.canParse(value)) {
-      throw new InputError(`--${flag} must be a URL such as http://127.0.0.1:4566; got '${value}'`);
-    }
-  }
-  const projects = splitList(values.project);
-  if (values.project && projects?.length === 0) throw new InputError('--project needs a GCP project id');
+  const where = parseWhereArgs(values);
   return {
-    policyFile: values.policy as string | undefined,
-    provider: provider as ProviderChoice,
-    regions,
-    projects,
+    where,
     formats: [...new Set(formats)] as Format[],
     output,
     outputDir,
-    endpointUrl: values['endpoint-url'] as string | undefined,
-    gcpEndpointUrl: values['gcp-endpoint-url'] as string | undefined,
     quiet: values.quiet === true,
     publish: values.publish === true,
     failedOnly: values['failed-only'] === true,
     noColor: values['no-color'] === true,
     selection: resolveSelection(values),
   };
-}
-
-async function loadPolicy(file: string | undefined, env: NodeJS.ProcessEnv): Promise<Policy> {
-  return file ? loadPolicyFile(file) : loadPolicyFromEnv(env);
 }
 
 function progressPrinter(io: CliIo): (progress: AuditProgress) => void {
@@ -299,58 +268,36 @@ export function describePublication(outcome: Exclude<PublicationOutcome, { statu
 async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverrides): Promise<number> {
   // Everything the user typed is checked before the first API call.
   const options = parseAuditArgs(args);
-  const auditAws = options.provider !== 'gcp';
-  const auditGcp = options.provider !== 'aws';
-  if (!auditGcp && options.projects) {
-    throw new InputError('--project needs --provider gcp or --provider all');
-  }
-  if (!auditAws && options.regions) {
-    throw new InputError('--region selects AWS regions; with --provider gcp choose projects with --project');
-  }
+  const { where } = options;
   if (options.output !== undefined) await checkOutputFile(options.output);
-  const policy = await loadPolicy(options.policyFile, io.env);
-  const projects = options.projects ?? policy.gcp.projects;
-  if (auditGcp && projects.length === 0) {
-    throw new InputError(
-      'no GCP project to audit: pass --project PROJECT or list them in the policy (gcp.projects)',
-    );
-  }
-  const homeRegion = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  const policy = await loadCliPolicy(where.policyFile, io.env);
+  projectsOf(where, policy, 'audit');
+  const auditAws = where.providers.includes('aws');
+  const auditGcp = where.providers.includes('gcp');
   // AWS credentials are needed to audit AWS and to publish (GCP findings land in Security Hub too).
-  const credentials =
-    auditAws || options.publish ? await resolveAwsCredentials(overrides, io.env) : undefined;
-  if (options.outputDir !== undefined) await prepareOutputDir(options.outputDir);
-
+  const clouds = await openClouds(policy, where, io, overrides, {
+    aws: auditAws || options.publish,
+    gcp: auditGcp,
+  });
+  const { homeRegion } = clouds;
   const onProgress = options.quiet ? undefined : progressPrinter(io);
-  // Member roles are assumed through STS in the home region, else in the first audited region.
-  const stsRegion =
-    homeRegion ?? options.regions?.[0] ?? (policy.aws.regions === 'all' ? undefined : policy.aws.regions[0]);
-  const factory = credentials
-    ? new AwsClientFactory({
-        maxAttempts: policy.aws.maxAttempts,
-        credentials,
-        ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
-        ...(stsRegion ? { stsRegion } : {}),
-      })
-    : undefined;
-  const gcpEndpoint = options.gcpEndpointUrl ?? io.env[CLOUD_SQL_ENDPOINT_ENV];
-  const gcp = auditGcp
-    ? gcpClientsOfEveryGroup(new GcpClientFactory(gcpEndpoint ? { endpoint: gcpEndpoint } : {}))
-    : undefined;
   try {
-    const providers = [...(auditAws ? (['aws'] as const) : []), ...(auditGcp ? (['gcp'] as const) : [])];
+    if (options.outputDir !== undefined) await prepareOutputDir(options.outputDir);
+    const factory = clouds.aws?.factory;
     const outcome = await runAuditJob(
       {
-        providers,
+        providers: where.providers,
         ...(options.selection.groups ? { groups: options.selection.groups } : {}),
-        ...(options.regions ? { regions: options.regions } : {}),
-        ...(options.projects ? { projects: options.projects } : {}),
+        ...(where.regions ? { regions: where.regions } : {}),
+        ...(where.projects ? { projects: where.projects } : {}),
         publish: options.publish,
       },
       {
         policy,
-        ...(factory ? { aws: { factory, collectors: awsCollectors, homeRegion } } : {}),
-        ...(gcp ? { gcp: { clients: gcp, collectors: gcpCollectors } } : {}),
+        ...(factory && auditAws ? { aws: { factory, collectors: awsCollectors, homeRegion } } : {}),
+        ...(clouds.gcp
+          ? { gcp: { clients: gcpClientsOfEveryGroup(clouds.gcp), collectors: gcpCollectors } }
+          : {}),
         ...(factory
           ? { publisher: { factory: () => factory, accounts: policy.aws.accounts, homeRegion } }
           : {}),
@@ -373,8 +320,7 @@ async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverri
     const viewExit = summarize(view).exitCode;
     return Math.max(viewExit, publicationFailed || !written ? EXIT_CODES.incomplete : EXIT_CODES.ok);
   } finally {
-    factory?.destroy();
-    await gcp?.close();
+    await clouds.close();
   }
 }
 
@@ -423,24 +369,11 @@ export const auditCommand: CliCommand = {
   summary:
     'Audit point-in-time recovery (RDS, Aurora, Cloud SQL) and print one finding per check and database',
   options: {
-    policy: {
-      type: 'string',
-      value: 'FILE',
-      help: `Policy file, YAML or JSON (default: $${POLICY_ENV} as JSON, else all defaults: 30 days PITR, 15 min restore lag, targets tagged certctl:backup-guard=enabled, every enabled region). 'backup-guard init' writes a starter.`,
-    },
-    provider: { type: 'string', value: 'aws|gcp|all', help: 'Which cloud to audit (default: aws)' },
-    region: {
-      type: 'string',
-      multiple: true,
-      value: 'REGION',
-      help: 'Audit only this AWS region; repeat or comma-separate for several',
-    },
-    project: {
-      type: 'string',
-      multiple: true,
-      value: 'PROJECT',
-      help: "Audit this GCP project's Cloud SQL (default: gcp.projects of the policy); repeat or comma-separate for several",
-    },
+    ...whereOptions({
+      provider: 'Which cloud to audit (default: aws)',
+      region: 'Audit only this AWS region',
+      project: "Audit this GCP project's Cloud SQL",
+    }),
     group: {
       type: 'string',
       multiple: true,
@@ -491,16 +424,7 @@ export const auditCommand: CliCommand = {
       type: 'boolean',
       help: 'Publish the findings to AWS Security Hub (scope-safe: only scopes this run fully evaluated may resolve or archive earlier findings). Filters narrow the report, never what is published',
     },
-    'endpoint-url': {
-      type: 'string',
-      value: 'URL',
-      help: 'Send every AWS API call to URL (for the bundled simulator)',
-    },
-    'gcp-endpoint-url': {
-      type: 'string',
-      value: 'URL',
-      help: `Send Cloud SQL Admin calls to URL, unauthenticated (for the simulator; also $${CLOUD_SQL_ENDPOINT_ENV})`,
-    },
+    ...ENDPOINT_OPTIONS,
     'no-color': { type: 'boolean', help: 'No colours in the table (also NO_COLOR; FORCE_COLOR forces them)' },
     quiet: { type: 'boolean', help: 'No progress on stderr' },
   },

@@ -7,6 +7,8 @@
  * - `GET /v1/projects/{project}/instances/{instance}`                           instances.get
  * - `GET /v1/projects/{project}/instances/{instance}/getLatestRecoveryTime`     getLatestRecoveryTime
  * - `GET /v1/projects/{project}/instances/{instance}/backupRuns?maxResults=&pageToken=` backupRuns.list
+ * - `POST /v1/projects/{project}/instances/{instance}/backupRuns`, `DELETE …/backupRuns/{id}` and
+ *   `GET /v1/projects/{project}/operations/{operation}`: on-demand backups (cloud-sql-backups.ts)
  *
  * Answers are proto3 JSON as the API sends them: wrapper values (BoolValue, Int32Value) bare, int64
  * as decimal strings, timestamps RFC 3339, and enums as numbers when the client asks for
@@ -18,6 +20,8 @@
  * runs follow from the settings on the simulator clock unless the scenario pins them, and faults are
  * per project (listing) or per instance (recovery time, backup runs). `backups.logStorage` other than
  * `CLOUD_STORAGE` makes getLatestRecoveryTime refuse, as the real call does for logs on disk.
+ * `scheduledMaintenance.start` (fixed when the simulator starts, as an announced date is) appears in
+ * the instance's `scheduledMaintenance`, as the API reports upcoming maintenance.
  */
 import { createHash } from 'node:crypto';
 import sqlProtos from '@google-cloud/sql/build/protos/protos.json' with { type: 'json' };
@@ -25,6 +29,15 @@ import * as z from 'zod';
 import { scenarioError } from '../errors.ts';
 import { type SimTime, simTimeSchema, tagsSchema } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService, SimServiceFactory } from '../service.ts';
+import {
+  BACKUP_RUN_FIELDS,
+  type BackupRefusal,
+  CloudSqlBackupStore,
+  onDemandBackupsSchema,
+  operationStatus,
+  type SimOperation,
+  startedAt,
+} from './cloud-sql-backups.ts';
 
 export const CLOUD_SQL_SERVICE = 'cloudSql';
 
@@ -39,6 +52,8 @@ const ENUMS = {
   backupRunStatus: SQL_V1.SqlBackupRunStatus.values,
   backupRunType: SQL_V1.SqlBackupRunType.values,
   backupKind: SQL_V1.SqlBackupKind.values,
+  operationStatus: SQL_V1.Operation.nested.SqlOperationStatus.values,
+  operationType: SQL_V1.Operation.nested.SqlOperationType.values,
   pricingPlan: SQL_V1.SqlPricingPlan.values,
   activationPolicy: SQL_V1.Settings.nested.SqlActivationPolicy.values,
   replicationType: SQL_V1.SqlReplicationType.values,
@@ -58,6 +73,7 @@ const GOOGLE_STATUS_HTTP = {
   UNAUTHENTICATED: 401,
   PERMISSION_DENIED: 403,
   NOT_FOUND: 404,
+  ABORTED: 409,
   RESOURCE_EXHAUSTED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
@@ -130,8 +146,24 @@ const instanceSchema = z.strictObject({
     .optional(),
   /** Pins the backup runs; by default one successful automated run per day, `retainedBackups` of them. */
   backupRuns: z.array(backupRunSchema).optional(),
+  /** On-demand backups: how long they take, whether they fail, existing ones, a busy period. */
+  onDemandBackups: onDemandBackupsSchema,
+  /** Upcoming maintenance (`scheduledMaintenance`), its dates fixed when the simulator starts. */
+  scheduledMaintenance: z
+    .strictObject({
+      start: simTimeSchema,
+      canReschedule: z.boolean().default(true),
+      deadline: simTimeSchema.optional(),
+    })
+    .optional(),
   faults: z
-    .strictObject({ getLatestRecoveryTime: faultSchema.optional(), backupRuns: faultSchema.optional() })
+    .strictObject({
+      getLatestRecoveryTime: faultSchema.optional(),
+      backupRuns: faultSchema.optional(),
+      backupRunsInsert: faultSchema.optional(),
+      backupRunsDelete: faultSchema.optional(),
+      operationsGet: faultSchema.optional(),
+    })
     .prefault({}),
   /**
    * Dotted paths left out of the instance's answer (`settings.backupConfiguration.enabled`), as when
@@ -153,6 +185,8 @@ export const cloudSqlSectionSchema = z
      * 1000"); a smaller one exercises paging with few instances.
      */
     maxPageSize: z.int().min(1).max(1000).default(1000),
+    /** How long an on-demand backup takes when its instance gives no duration (simulated ms). */
+    backupDurationMs: z.int().min(0).default(2000),
     projects: z
       .record(z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a GCP project id'), projectSchema)
       .default({}),
@@ -169,26 +203,49 @@ const DAY_MS = 86_400_000;
 const API_HOST = 'https://sqladmin.googleapis.com';
 /** Default page of backupRuns.list when the caller gives no maxResults. */
 const BACKUP_RUNS_DEFAULT_PAGE = 100;
+const INSTANCE = '/v1/projects/([^/]+)/instances/([^/]+)';
 const ROUTES = [
-  { operation: 'instances.list', pattern: /^\/v1\/projects\/([^/]+)\/instances$/ },
-  { operation: 'instances.get', pattern: /^\/v1\/projects\/([^/]+)\/instances\/([^/]+)$/ },
+  { operation: 'instances.list', method: 'GET', pattern: /^\/v1\/projects\/([^/]+)\/instances$/ },
+  { operation: 'instances.get', method: 'GET', pattern: new RegExp(`^${INSTANCE}$`) },
   {
     operation: 'instances.getLatestRecoveryTime',
-    pattern: /^\/v1\/projects\/([^/]+)\/instances\/([^/]+)\/getLatestRecoveryTime$/,
+    method: 'GET',
+    pattern: new RegExp(`^${INSTANCE}/getLatestRecoveryTime$`),
   },
-  { operation: 'backupRuns.list', pattern: /^\/v1\/projects\/([^/]+)\/instances\/([^/]+)\/backupRuns$/ },
+  { operation: 'backupRuns.list', method: 'GET', pattern: new RegExp(`^${INSTANCE}/backupRuns$`) },
+  { operation: 'backupRuns.insert', method: 'POST', pattern: new RegExp(`^${INSTANCE}/backupRuns$`) },
+  {
+    operation: 'backupRuns.delete',
+    method: 'DELETE',
+    pattern: new RegExp(`^${INSTANCE}/backupRuns/([^/]+)$`),
+  },
+  {
+    operation: 'operations.get',
+    method: 'GET',
+    pattern: /^\/v1\/projects\/([^/]+)\/operations\/([^/]+)$/,
+  },
 ] as const;
 type Operation = (typeof ROUTES)[number]['operation'];
 
-function route(request: SimRequest): { operation: Operation; project: string; instance: string } | undefined {
-  if (request.method !== 'GET') return undefined;
-  for (const { operation, pattern } of ROUTES) {
+interface Route {
+  readonly operation: Operation;
+  readonly project: string;
+  /** The instance name, or the operation name for `operations.get`. */
+  readonly instance: string;
+  /** The backup run id of `backupRuns.delete`. */
+  readonly id: string;
+}
+
+function route(request: SimRequest): Route | undefined {
+  for (const { operation, method, pattern } of ROUTES) {
+    if (request.method !== method) continue;
     const match = pattern.exec(request.path);
     if (match) {
       return {
         operation,
         project: decodeURIComponent(match[1] ?? ''),
         instance: decodeURIComponent(match[2] ?? ''),
+        id: decodeURIComponent(match[3] ?? ''),
       };
     }
   }
@@ -238,8 +295,15 @@ export class CloudSqlSim implements SimService {
   readonly #maxPageSize: number;
   readonly #projects: ReadonlyMap<string, Project>;
   readonly #calls = new Map<string, number>();
+  /** Scheduled maintenance per `project/instance`, its dates resolved when the simulator started. */
+  readonly #maintenance = new Map<
+    string,
+    { start: Date; canReschedule: boolean; deadline: Date | undefined }
+  >();
+  /** On-demand backups and their operations; tests read and steer it (`setBusy`). */
+  readonly backups: CloudSqlBackupStore;
 
-  constructor(section: unknown) {
+  constructor(section: unknown, context: SimContext = { now: () => new Date() }) {
     const parsed = cloudSqlSectionSchema.safeParse(section);
     if (!parsed.success) {
       throw scenarioError(
@@ -253,6 +317,21 @@ export class CloudSqlSim implements SimService {
     }
     this.#maxPageSize = parsed.data.maxPageSize;
     this.#projects = new Map(Object.entries(parsed.data.projects));
+    this.backups = new CloudSqlBackupStore(parsed.data.backupDurationMs);
+    const now = context.now();
+    for (const [project, { instances }] of this.#projects) {
+      for (const instance of instances) {
+        this.backups.seed(project, instance.name, instance.onDemandBackups, now);
+        const maintenance = instance.scheduledMaintenance;
+        if (maintenance) {
+          this.#maintenance.set(`${project}/${instance.name}`, {
+            start: maintenance.start.at(now),
+            canReschedule: maintenance.canReschedule,
+            deadline: maintenance.deadline?.at(now),
+          });
+        }
+      }
+    }
   }
 
   /** How often an operation was called (`instances.list`), for one project or all of them. */
@@ -287,7 +366,12 @@ export class CloudSqlSim implements SimService {
   handle(request: SimRequest, context: SimContext): SimResponse {
     const target = route(request);
     if (!target) return googleError('NOT_FOUND', `No API route for ${request.method} ${request.path}`);
-    const occurrence = this.#count(target.operation, target.project, target.instance);
+    // Faults are per instance: an operation is counted under the instance it runs on.
+    const operation =
+      target.operation === 'operations.get'
+        ? this.backups.operation(target.project, target.instance)
+        : undefined;
+    const occurrence = this.#count(target.operation, target.project, operation?.instance ?? target.instance);
     const project = this.#projects.get(target.project);
     if (!project) {
       // Google answers 403 for projects the caller cannot see, whether or not they exist.
@@ -306,6 +390,15 @@ export class CloudSqlSim implements SimService {
       if (fault) return googleError(fault, `Simulated ${fault} for instances.list in ${target.project}.`);
       return this.#list(target.project, project, request, now, encode);
     }
+    if (target.operation === 'operations.get') {
+      if (!operation) {
+        return googleError('NOT_FOUND', `The Cloud SQL operation ${target.instance} does not exist.`);
+      }
+      const owner = project.instances.find((candidate) => candidate.name === operation.instance);
+      const fault = failing(owner?.faults.operationsGet, occurrence);
+      if (fault) return googleError(fault, `Simulated ${fault} for operations.get on ${operation.name}.`);
+      return ok(operationJson(operation, now, encode));
+    }
     const instance = project.instances.find((candidate) => candidate.name === target.instance);
     if (!instance) {
       return googleError(
@@ -315,9 +408,7 @@ export class CloudSqlSim implements SimService {
     }
     switch (target.operation) {
       case 'instances.get':
-        return ok(
-          instanceJson(target.project, instance, now, encode, replicasOf(target.project, project, instance)),
-        );
+        return ok(this.#instanceJson(target.project, project, instance, now, encode));
       case 'instances.getLatestRecoveryTime': {
         const fault = failing(instance.faults.getLatestRecoveryTime, occurrence);
         if (fault)
@@ -349,7 +440,87 @@ export class CloudSqlSim implements SimService {
         if (fault) return googleError(fault, `Simulated ${fault} for backupRuns.list on ${instance.name}.`);
         return this.#backupRuns(target.project, instance, request, now, encode);
       }
+      case 'backupRuns.insert': {
+        const fault = failing(instance.faults.backupRunsInsert, occurrence);
+        if (fault) return googleError(fault, `Simulated ${fault} for backupRuns.insert on ${instance.name}.`);
+        return this.#insert(target.project, instance, request, now, encode);
+      }
+      case 'backupRuns.delete': {
+        const fault = failing(instance.faults.backupRunsDelete, occurrence);
+        if (fault) return googleError(fault, `Simulated ${fault} for backupRuns.delete on ${instance.name}.`);
+        if (!/^\d+$/.test(target.id)) {
+          return googleError('INVALID_ARGUMENT', `Invalid value at 'id' (TYPE_INT64), "${target.id}"`);
+        }
+        return operationOrRefusal(
+          this.backups.delete(target.project, instance.name, target.id, now),
+          now,
+          encode,
+        );
+      }
     }
+  }
+
+  /** backupRuns.insert: the body is a `BackupRun`; unknown fields are refused as the API does. */
+  #insert(
+    project: string,
+    instance: Instance,
+    request: SimRequest,
+    now: Date,
+    encode: (kind: EnumKind, name: string) => string | number,
+  ): SimResponse {
+    let body: Record<string, unknown>;
+    try {
+      // gax sends an empty message as the JSON string "" (google-gax fallbackRest encodeRequest).
+      const text = request.body.toString('utf8');
+      const parsed: unknown = text === '' || text === '""' ? {} : JSON.parse(text);
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+        throw new TypeError('not an object');
+      body = parsed as Record<string, unknown>;
+    } catch {
+      return googleError('INVALID_ARGUMENT', 'Invalid JSON payload received.');
+    }
+    const unknown = Object.keys(body).find((field) => !BACKUP_RUN_FIELDS.has(field));
+    if (unknown !== undefined) {
+      return googleError(
+        'INVALID_ARGUMENT',
+        `Invalid JSON payload received. Unknown name "${unknown}" at 'body': Cannot find field.`,
+      );
+    }
+    if (instance.masterInstanceName || instance.instanceType === 'READ_REPLICA_INSTANCE') {
+      // Assumed wording: read replicas have no backups of their own.
+      return googleError('INVALID_ARGUMENT', 'Backups are not supported for read replica instances.');
+    }
+    if (instance.state !== 'RUNNABLE') {
+      return googleError('FAILED_PRECONDITION', 'Invalid request since instance is not running.');
+    }
+    const description = typeof body.description === 'string' ? body.description : '';
+    return operationOrRefusal(
+      this.backups.insert(project, instance.name, description, instance.onDemandBackups, now),
+      now,
+      encode,
+    );
+  }
+
+  /** The instance as the API answers it, with its replicas and its scheduled maintenance. */
+  #instanceJson(
+    project: string,
+    projectData: Project,
+    instance: Instance,
+    now: Date,
+    encode: (kind: EnumKind, name: string) => string | number,
+  ): Record<string, unknown> {
+    const json = instanceJson(project, instance, now, encode, replicasOf(project, projectData, instance));
+    const maintenance = this.#maintenance.get(`${project}/${instance.name}`);
+    if (!maintenance) return json;
+    return {
+      ...json,
+      scheduledMaintenance: {
+        startTime: maintenance.start.toISOString(),
+        canDefer: maintenance.canReschedule,
+        canReschedule: maintenance.canReschedule,
+        ...(maintenance.deadline ? { scheduleDeadlineTime: maintenance.deadline.toISOString() } : {}),
+      },
+    };
   }
 
   /** Counts the call; returns how many times this operation was called before on this target. */
@@ -374,11 +545,7 @@ export class CloudSqlSim implements SimService {
     return ok({
       kind: 'sql#instancesList',
       ...(items.length > 0
-        ? {
-            items: items.map((instance) =>
-              instanceJson(projectId, instance, now, encode, replicasOf(projectId, project, instance)),
-            ),
-          }
+        ? { items: items.map((instance) => this.#instanceJson(projectId, project, instance, now, encode)) }
         : {}),
       ...(next < project.instances.length
         ? { nextPageToken: encodeToken(`instances/${projectId}`, next) }
@@ -393,28 +560,63 @@ export class CloudSqlSim implements SimService {
     now: Date,
     encode: (kind: EnumKind, name: string) => string | number,
   ): SimResponse {
-    const runs = backupRuns(instance, now);
+    const automated = backupRuns(instance, now).map((run, index, all) => {
+      const start = new Date(run.end.getTime() - 10 * 60_000);
+      return {
+        at: run.end,
+        // int64 fields travel as strings.
+        id: String(1_700_000_000_000 + all.length - index),
+        status: run.status,
+        type: run.type,
+        enqueued: start,
+        start,
+        end: run.end as Date | undefined,
+        description: undefined as string | undefined,
+      };
+    });
+    const onDemand = this.backups.runs(projectId, instance.name, now).map(({ run, status }) => {
+      const start = startedAt(run.enqueuedAt, run.durationMs);
+      const finished = status !== 'ENQUEUED' && status !== 'RUNNING';
+      return {
+        at: run.enqueuedAt,
+        id: run.id,
+        status,
+        type: 'ON_DEMAND',
+        enqueued: run.enqueuedAt,
+        start: status === 'ENQUEUED' ? undefined : start,
+        end: finished ? new Date(run.enqueuedAt.getTime() + run.durationMs) : undefined,
+        description: run.description,
+      };
+    });
+    // Newest first, as the API lists them.
+    const runs = [...automated, ...onDemand].sort((a, b) => b.at.getTime() - a.at.getTime());
     const scope = `backupRuns/${projectId}/${instance.name}`;
     const page = pageOf(request, this.#maxPageSize, BACKUP_RUNS_DEFAULT_PAGE, scope);
     if (page === undefined) return googleError('INVALID_ARGUMENT', 'Invalid page token.');
-    const items = runs.slice(page.offset, page.offset + page.size).map((run, index) => {
-      const start = new Date(run.end.getTime() - 10 * 60_000);
-      return {
-        kind: 'sql#backupRun',
-        // int64 fields travel as strings.
-        id: String(1_700_000_000_000 + runs.length - (page.offset + index)),
-        status: encode('backupRunStatus', run.status),
-        type: encode('backupRunType', run.type),
-        backupKind: encode('backupKind', 'SNAPSHOT'),
-        enqueuedTime: start.toISOString(),
-        startTime: start.toISOString(),
-        endTime: run.end.toISOString(),
-        windowStartTime: start.toISOString(),
-        instance: instance.name,
-        location: instance.region,
-        selfLink: `${API_HOST}/v1/projects/${projectId}/instances/${instance.name}/backupRuns/${page.offset + index}`,
-      };
-    });
+    const items = runs.slice(page.offset, page.offset + page.size).map((run) => ({
+      kind: 'sql#backupRun',
+      id: run.id,
+      status: encode('backupRunStatus', run.status),
+      type: encode('backupRunType', run.type),
+      backupKind: encode('backupKind', 'SNAPSHOT'),
+      ...(run.description ? { description: run.description } : {}),
+      enqueuedTime: run.enqueued.toISOString(),
+      ...(run.start ? { startTime: run.start.toISOString(), windowStartTime: run.start.toISOString() } : {}),
+      ...(run.end ? { endTime: run.end.toISOString() } : {}),
+      ...(run.status === 'FAILED'
+        ? {
+            error: {
+              kind: 'sql#operationError',
+              code: 'INTERNAL_ERROR',
+              message: 'An internal error occurred while backing up the instance.',
+            },
+          }
+        : {}),
+      instance: instance.name,
+      location: instance.region,
+      databaseVersion: encode('databaseVersion', instance.databaseVersion),
+      selfLink: `${API_HOST}/v1/projects/${projectId}/instances/${instance.name}/backupRuns/${run.id}`,
+    }));
     const next = page.offset + page.size;
     return ok({
       kind: 'sql#backupRunsList',
@@ -675,5 +877,62 @@ function fullInstanceJson(
   };
 }
 
+/** Cloud SQL's `Operation` as proto3 JSON at `now`; DONE with `error` when the backup failed. */
+function operationJson(
+  operation: SimOperation,
+  now: Date,
+  encode: (kind: EnumKind, name: string) => string | number,
+): Record<string, unknown> {
+  const status = operationStatus(operation, now);
+  const instanceLink = `${API_HOST}/v1/projects/${operation.project}/instances/${operation.instance}`;
+  return {
+    kind: 'sql#operation',
+    targetLink: instanceLink,
+    status: encode('operationStatus', status),
+    user: 'certctl-backup-guard@certctl-prod.iam.gserviceaccount.com',
+    insertTime: operation.insertedAt.toISOString(),
+    ...(status === 'PENDING'
+      ? {}
+      : { startTime: startedAt(operation.insertedAt, operation.durationMs).toISOString() }),
+    ...(status === 'DONE'
+      ? { endTime: new Date(operation.insertedAt.getTime() + operation.durationMs).toISOString() }
+      : {}),
+    ...(status === 'DONE' && operation.fails
+      ? {
+          error: {
+            kind: 'sql#operationErrors',
+            errors: [
+              {
+                kind: 'sql#operationError',
+                code: 'INTERNAL_ERROR',
+                message: 'An internal error occurred while backing up the instance.',
+              },
+            ],
+          },
+        }
+      : {}),
+    operationType: encode('operationType', operation.type),
+    ...(operation.type === 'BACKUP_VOLUME'
+      ? { backupContext: { kind: 'sql#backupContext', backupId: operation.backupId } }
+      : {}),
+    name: operation.name,
+    targetId: operation.instance,
+    selfLink: `${API_HOST}/v1/projects/${operation.project}/operations/${operation.name}`,
+    targetProject: operation.project,
+  };
+}
+
+/** The operation a write started, or its refusal in Google's error body. */
+function operationOrRefusal(
+  result: SimOperation | BackupRefusal,
+  now: Date,
+  encode: (kind: EnumKind, name: string) => string | number,
+): SimResponse {
+  if ('kind' in result) {
+    return googleError(result.kind === 'busy' ? 'ABORTED' : 'NOT_FOUND', result.message);
+  }
+  return ok(operationJson(result, now, encode));
+}
+
 /** The factory the simulator server registers under `cloudSql`. */
-export const cloudSqlService: SimServiceFactory = (section) => new CloudSqlSim(section);
+export const cloudSqlService: SimServiceFactory = (section, context) => new CloudSqlSim(section, context);

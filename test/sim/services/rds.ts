@@ -39,6 +39,7 @@ import {
   tagsSchema,
 } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
+import { RdsSnapshotSim, rdsSnapshotsSectionSchema } from './rds-snapshots.ts';
 
 export const RDS_API_VERSION = '2014-10-31';
 const NAMESPACE = 'http://rds.amazonaws.com/doc/2014-10-31/';
@@ -169,6 +170,8 @@ export const rdsSectionSchema = z.strictObject({
   clusters: z.array(clusterSchema).default([]),
   /** Listed explicitly (retained backups of deleted instances, odd windows); others are derived. */
   automatedBackups: z.array(automatedBackupSchema).default([]),
+  /** Manual snapshots, their timing and failures, the quota and pending maintenance (rds-snapshots.ts). */
+  snapshots: rdsSnapshotsSectionSchema.prefault({}),
 });
 
 export type RdsSectionInput = z.input<typeof rdsSectionSchema>;
@@ -1172,6 +1175,8 @@ const BACKUP_FILTERS = ['db-instance-id', 'dbi-resource-id', 'status'] as const;
 export class RdsService implements SimService {
   readonly name = 'rds';
   readonly store: RdsStore;
+  /** Manual snapshots and pending maintenance over the same store. */
+  readonly snapshots: RdsSnapshotSim;
   readonly #context: SimContext;
   readonly #disabledRegions: ReadonlySet<string>;
 
@@ -1188,6 +1193,12 @@ export class RdsService implements SimService {
       );
     }
     this.store = new RdsStore(parsed.data, scenario);
+    this.snapshots = new RdsSnapshotSim(
+      parsed.data.snapshots,
+      this.store,
+      scenario.accounts[0]?.id ?? '111111111111',
+      context.now(),
+    );
     this.#context = context;
     this.#disabledRegions = new Set(
       scenario.regions.filter((region) => region.optStatus === 'DISABLED').map((region) => region.name),
@@ -1230,6 +1241,8 @@ export class RdsService implements SimService {
         case 'DescribeDBInstanceAutomatedBackups':
           return this.#describeBackups(params, account, region, now);
         default:
+          if (RdsSnapshotSim.ACTIONS.has(action))
+            return this.snapshots.handle(action, params, account, region, now);
           return queryError(400, 'InvalidAction', `The action ${action} is not valid for this web service.`, {
             namespace: NAMESPACE,
           });

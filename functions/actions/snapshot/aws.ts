@@ -1,0 +1,206 @@
+/**
+ * The AWS side of the snapshot action: RDS targets, their backend and pending maintenance.
+ * Instances get DB snapshots, Aurora clusters cluster snapshots (CreateDBSnapshot on an Aurora member fails with InvalidParameterValue,
+ * https://github.com/cloud-custodian/cloud-custodian/issues/313).
+ */
+import { RDSClient } from '@aws-sdk/client-rds';
+import type { AwsClientFactory } from '../../aws/clients.ts';
+import { auditedAccountOf, planAwsScopes } from '../../aws/planner.ts';
+import { listSelectedDatabases } from '../../aws/rds.ts';
+import {
+  createRdsSnapshot,
+  deleteRdsSnapshot,
+  describePendingMaintenance,
+  describeRdsSnapshots,
+  listManualRdsSnapshots,
+  type RdsSnapshotState,
+} from '../../aws/rds-snapshots.ts';
+import { describeError, errorCode } from '../../core/errors.ts';
+import type { Policy } from '../../core/policy.ts';
+import type {
+  BackendSnapshot,
+  CreateErrorKind,
+  SnapshotBackend,
+  SnapshotCloud,
+  SnapshotPlace,
+  UpcomingMaintenance,
+} from './backend.ts';
+import type { SnapshotTarget } from './model.ts';
+
+/** `backing-up`, `modifying` and friends: the create is refused until the target is available again. */
+const BUSY = new Set(['InvalidDBInstanceState', 'InvalidDBInstanceStateFault', 'InvalidDBClusterStateFault']);
+const QUOTA = new Set(['SnapshotQuotaExceeded', 'SnapshotQuotaExceededFault']);
+const EXISTS = new Set([
+  'DBSnapshotAlreadyExists',
+  'DBSnapshotAlreadyExistsFault',
+  'DBClusterSnapshotAlreadyExistsFault',
+]);
+
+function toBackend(state: RdsSnapshotState): BackendSnapshot {
+  return {
+    id: state.id,
+    kind: state.kind,
+    target: state.target,
+    status: state.status,
+    ref: state.arn,
+    createdAt: state.createdAt,
+    encrypted: state.encrypted,
+    kmsKeyId: state.kmsKeyId,
+    sizeGb: state.sizeGb,
+    tags: state.tags,
+  };
+}
+
+function rdsKind(kind: string): RdsSnapshotState['kind'] {
+  if (kind === 'rds-instance' || kind === 'aurora-cluster') return kind;
+  throw new TypeError(`RDS cannot snapshot a ${kind}`);
+}
+
+export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
+  return {
+    quotaApplies: true,
+    create: async (target, snapshotId, tags) =>
+      toBackend(await createRdsSnapshot(rds, rdsKind(target.kind), target.id, snapshotId, tags)),
+    poll: async (snapshots) => {
+      const states: BackendSnapshot[] = [];
+      for (const kind of ['rds-instance', 'aurora-cluster'] as const) {
+        const ids = snapshots.filter((snapshot) => snapshot.kind === kind).map((snapshot) => snapshot.id);
+        if (ids.length > 0) states.push(...(await describeRdsSnapshots(rds, kind, ids)).map(toBackend));
+      }
+      return states;
+    },
+    listManual: async (kind) => (await listManualRdsSnapshots(rds, rdsKind(kind))).map(toBackend),
+    delete: (snapshot) => deleteRdsSnapshot(rds, rdsKind(snapshot.kind), snapshot.id),
+    codeOf: errorCode,
+    classify: (error): CreateErrorKind => {
+      const code = errorCode(error);
+      if (BUSY.has(code)) return 'busy';
+      if (QUOTA.has(code)) return 'quota';
+      if (EXISTS.has(code)) return 'exists';
+      return 'other';
+    },
+  };
+}
+
+export interface AwsSnapshotCloudOptions {
+  readonly policy: Policy;
+  readonly factory: AwsClientFactory;
+  /** Region for STS and the Account API (the runtime's or the CLI's). */
+  readonly homeRegion?: string | undefined;
+  /** Regions of this run (CLI `--region`); the policy's otherwise. */
+  readonly regions?: readonly string[] | undefined;
+}
+
+/**
+ * RDS instances and Aurora clusters in every (account, region) of the policy: targets are found by
+ * the PITR audit's own adapter (so the same databases the audit judges are snapshotted), each
+ * scope's calls go through its account's role.
+ */
+export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotCloud {
+  const { policy, factory } = options;
+  const rdsOf = (account: string, region: string): RDSClient =>
+    factory.client(RDSClient, region, auditedAccountOf(policy, account));
+  const scopes = async (selectionPolicy: Policy) =>
+    planAwsScopes(selectionPolicy, factory, {
+      groups: ['pitr'],
+      ...(options.regions ? { regions: options.regions } : {}),
+      ...(options.homeRegion ? { homeRegion: options.homeRegion } : {}),
+    });
+  return {
+    provider: 'aws',
+    backend: ({ account, region }) => rdsSnapshotBackend(rdsOf(account, region)),
+    async targets(selection) {
+      const selectionPolicy: Policy = { ...policy, targets: selection };
+      const targets: SnapshotTarget[] = [];
+      const problems: string[] = [];
+      await Promise.all(
+        (await scopes(selectionPolicy)).map(async ({ scope, failure }) => {
+          if (failure) {
+            problems.push(`${scope.account}/${scope.region}: not read (${failure.message})`);
+            return;
+          }
+          try {
+            // Only the databases, not their restore windows: one call per kind, not three.
+            const { instances, clusters } = await listSelectedDatabases(
+              rdsOf(scope.account, scope.region),
+              { account: scope.account, region: scope.region },
+              selectionPolicy,
+            );
+            const place = { provider: 'aws' as const, account: scope.account, region: scope.region };
+            for (const instance of instances) {
+              targets.push({
+                ...place,
+                kind: 'rds-instance',
+                id: instance.DBInstanceIdentifier ?? '',
+                ...(instance.DBInstanceArn ? { arn: instance.DBInstanceArn } : {}),
+              });
+            }
+            for (const cluster of clusters) {
+              targets.push({
+                ...place,
+                kind: 'aurora-cluster',
+                id: cluster.DBClusterIdentifier ?? '',
+                ...(cluster.DBClusterArn ? { arn: cluster.DBClusterArn } : {}),
+              });
+            }
+          } catch (error) {
+            problems.push(`${scope.account}/${scope.region}: targets not read (${describeError(error)})`);
+          }
+        }),
+      );
+      return { targets, problems };
+    },
+    async maintenance(targets) {
+      const byScope = new Map<string, SnapshotTarget[]>();
+      for (const target of targets) {
+        const key = `${target.account}/${target.region}`;
+        byScope.set(key, [...(byScope.get(key) ?? []), target]);
+      }
+      const upcoming: UpcomingMaintenance[] = [];
+      const problems: string[] = [];
+      await Promise.all(
+        [...byScope].map(async ([key, scopeTargets]) => {
+          const first = scopeTargets[0] as SnapshotTarget;
+          try {
+            const byArn = new Map(scopeTargets.map((target) => [target.arn?.toLowerCase(), target]));
+            for (const pending of await describePendingMaintenance(rdsOf(first.account, first.region))) {
+              const target = byArn.get(pending.resourceArn.toLowerCase());
+              if (target) {
+                upcoming.push({
+                  target,
+                  action: pending.action,
+                  applyAt: pending.applyAt,
+                  source: pending.resourceArn,
+                });
+              }
+            }
+          } catch (error) {
+            problems.push(`${key}: pending maintenance not read (${describeError(error)})`);
+          }
+        }),
+      );
+      return { upcoming, problems };
+    },
+    async snapshotPlaces() {
+      const places: SnapshotPlace[] = [];
+      const problems: string[] = [];
+      for (const { scope, failure } of await scopes(policy)) {
+        if (failure) {
+          problems.push(`${scope.account}/${scope.region}: not read (${failure.message})`);
+          continue;
+        }
+        const backend = rdsSnapshotBackend(rdsOf(scope.account, scope.region));
+        places.push({
+          account: scope.account,
+          region: scope.region,
+          backend,
+          list: async () => [
+            ...(await backend.listManual('rds-instance')),
+            ...(await backend.listManual('aurora-cluster')),
+          ],
+        });
+      }
+      return { places, problems };
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * What the snapshot action needs from a cloud: per scope (provider x account x region) a
+ * {@link SnapshotBackend}, and per cloud a {@link SnapshotCloud} that finds the targets, their
+ * upcoming maintenance and the places to prune. The AWS side (RDS) and the GCP side (Cloud SQL
+ * backup runs) implement them; tests may fake them.
+ */
+import type { Provider } from '../../core/finding.ts';
+import type { Policy } from '../../core/policy.ts';
+import type { SnapshotKind, SnapshotTarget } from './model.ts';
+
+/** A snapshot or backup as a backend reports it. */
+export interface BackendSnapshot {
+  readonly id: string;
+  readonly kind: SnapshotKind;
+  /** The target's identifier. */
+  readonly target: string;
+  /** `creating`, `available`, `failed`, or the cloud's own word for anything else. */
+  readonly status: string;
+  /** ARN or selfLink. */
+  readonly ref?: string | undefined;
+  readonly createdAt?: Date | undefined;
+  readonly encrypted?: boolean | undefined;
+  readonly kmsKeyId?: string | undefined;
+  readonly sizeGb?: number | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Backend-specific handle to poll (a Cloud SQL operation name). */
+  readonly handle?: string | undefined;
+  /** Why a failed snapshot failed, when the cloud says. */
+  readonly failure?: string | undefined;
+}
+
+/** The fields of a snapshot that are set, to merge a fresher (partial) state over a known one. */
+export function definedFields(snapshot: BackendSnapshot): Partial<BackendSnapshot> {
+  return Object.fromEntries(
+    Object.entries(snapshot).filter(([, value]) => value !== undefined),
+  ) as Partial<BackendSnapshot>;
+}
+
+/** How an API error of a create call is treated. */
+export type CreateErrorKind =
+  /** The target is busy (backing-up, modifying): retry until the deadline. */
+  | 'busy'
+  /** The region's snapshot quota is full. */
+  | 'quota'
+  /** A snapshot of that name exists already (a re-run): adopt it. */
+  | 'exists'
+  | 'other';
+
+export interface SnapshotBackend {
+  create(
+    target: SnapshotTarget,
+    snapshotId: string,
+    tags: Readonly<Record<string, string>>,
+  ): Promise<BackendSnapshot>;
+  /** The current state of these snapshots (missing ones are absent from the answer). */
+  poll(snapshots: readonly BackendSnapshot[]): Promise<BackendSnapshot[]>;
+  /** Every manual snapshot of this kind in the scope (ours and others). */
+  listManual(kind: SnapshotKind, targets?: readonly SnapshotTarget[]): Promise<BackendSnapshot[]>;
+  delete(snapshot: BackendSnapshot): Promise<void>;
+  classify(error: unknown): CreateErrorKind;
+  /** The cloud's code for an error of its calls (`InvalidDBInstanceState`, `ABORTED`). */
+  codeOf(error: unknown): string;
+  /** Whether this backend counts manual snapshots against a quota (RDS yes; Cloud SQL backups no). */
+  readonly quotaApplies: boolean;
+}
+
+/** Upcoming maintenance of one target, as a cloud announces it. */
+export interface UpcomingMaintenance {
+  readonly target: SnapshotTarget;
+  /** What will be done (`system-update`, `db-upgrade`, `scheduled-maintenance`). */
+  readonly action: string;
+  /** When it will be applied; undefined when the cloud gives no date (applied at opt-in). */
+  readonly applyAt: Date | undefined;
+  /** What the event is about (the resource ARN, `project/instance`), part of its identity. */
+  readonly source: string;
+}
+
+/** A place whose manual snapshots pruning lists: one account x region (AWS) or project (GCP). */
+export interface SnapshotPlace {
+  readonly account: string;
+  readonly region: string;
+  readonly backend: SnapshotBackend;
+  /** Every manual snapshot there (ours and others'). */
+  list(): Promise<BackendSnapshot[]>;
+}
+
+/** Where a read could not be made, said as a sentence (`eu-west-1: not read (AccessDenied …)`). */
+export type ScopeProblem = string;
+
+/**
+ * One cloud as the snapshot, prune, maintenance and readiness jobs see it. Entry points pass the
+ * clouds they serve (functions/actions/snapshot/aws.ts, gcp.ts), so each function bundles only its
+ * own cloud's adapters, as the audit's collectors do.
+ */
+export interface SnapshotCloud {
+  readonly provider: Provider;
+  /** The targets `selection` picks in this cloud, and the scopes that could not be read. */
+  targets(selection: Policy['targets']): Promise<{ targets: SnapshotTarget[]; problems: ScopeProblem[] }>;
+  /** The backend of one scope (account or project, region). */
+  backend(scope: { readonly account: string; readonly region: string }): SnapshotBackend;
+  /** Maintenance announced for these targets (any date; the job applies the horizon). */
+  maintenance(
+    targets: readonly SnapshotTarget[],
+  ): Promise<{ upcoming: UpcomingMaintenance[]; problems: ScopeProblem[] }>;
+  /** The places pruning lists. */
+  snapshotPlaces(): Promise<{ places: SnapshotPlace[]; problems: ScopeProblem[] }>;
+}

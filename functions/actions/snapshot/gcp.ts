@@ -1,0 +1,287 @@
+/**
+ * The GCP side of the snapshot action: Cloud SQL targets, scheduled maintenance, and the backend: on-demand backup runs (`backupRuns.insert`), awaited
+ * through `operations.get`. Backup runs have no labels, so the metadata that RDS keeps in tags goes
+ * into the run's description as `key=value` pairs (https://cloud.google.com/sql/docs/mysql/admin-api/rest/v1/backupRuns).
+ * Cloud SQL keeps on-demand backups until deleted and counts them against no per-region quota.
+ */
+import type { protos } from '@google-cloud/sql';
+import { describeError } from '../../core/errors.ts';
+import type { Policy } from '../../core/policy.ts';
+import {
+  type CloudSqlApi,
+  type DatabaseInstance,
+  isCloudSqlTarget,
+  listInstances,
+  skipReason,
+} from '../../gcp/cloud-sql.ts';
+import type { CloudSqlBackupsApi } from '../../gcp/cloud-sql-backups.ts';
+import { enumName, googleErrorCode, nonEmpty, toDate, toNumber } from '../../gcp/wire.ts';
+import {
+  type BackendSnapshot,
+  type CreateErrorKind,
+  definedFields,
+  type SnapshotBackend,
+  type SnapshotCloud,
+  type SnapshotPlace,
+  type UpcomingMaintenance,
+} from './backend.ts';
+import { SNAPSHOT_PURPOSE, type SnapshotTarget } from './model.ts';
+
+type BackupRun = protos.google.cloud.sql.v1.IBackupRun;
+
+const DESCRIPTION_MAX = 1024;
+
+/** The description that carries the snapshot's id and tags: `certctl-pre-maintenance; id=…; reason=…`. */
+export function describeBackup(snapshotId: string, tags: Readonly<Record<string, string>>): string {
+  const pairs = Object.entries({ id: snapshotId, ...tags })
+    .filter(([key]) => key !== 'purpose')
+    .map(([key, value]) => `${key}=${value.replace(/[;=]/g, '_')}`);
+  return [SNAPSHOT_PURPOSE, ...pairs].join('; ').slice(0, DESCRIPTION_MAX);
+}
+
+/** The id and tags a description carries; undefined when the backup is not ours. */
+export function parseBackupDescription(
+  description: string | null | undefined,
+): { id: string; tags: Record<string, string> } | undefined {
+  const [head, ...pairs] = (description ?? '').split('; ');
+  if (head !== SNAPSHOT_PURPOSE) return undefined;
+  const tags: Record<string, string> = { purpose: SNAPSHOT_PURPOSE };
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at > 0) tags[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  const id = tags.id ?? '';
+  delete tags.id;
+  return { id, tags };
+}
+
+function runStatus(run: BackupRun): string {
+  const status = enumName('backupRunStatus', run.status as number | string | undefined);
+  if (status === 'SUCCESSFUL') return 'available';
+  if (status === 'FAILED' || status === 'SKIPPED') return 'failed';
+  if (status === 'DELETION_PENDING' || status === 'DELETED' || status === 'DELETION_FAILED')
+    return 'deleting';
+  return 'creating';
+}
+
+export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string): SnapshotBackend {
+  const fromRun = (run: BackupRun, instance: string): BackendSnapshot | undefined => {
+    const ours = parseBackupDescription(run.description);
+    const createdAt = toDate(run.startTime ?? run.enqueuedTime ?? null);
+    return {
+      id: ours?.id || String(toNumber(run.id as never) ?? run.id ?? ''),
+      kind: 'cloudsql-instance',
+      target: run.instance ?? instance,
+      status: runStatus(run),
+      ref: run.selfLink ?? undefined,
+      createdAt,
+      encrypted: true,
+      kmsKeyId: run.diskEncryptionConfiguration?.kmsKeyName ?? undefined,
+      tags: ours?.tags ?? {},
+      handle: `run:${String(run.id ?? '')}`,
+    };
+  };
+  const listRuns = async (instance: string): Promise<BackendSnapshot[]> => {
+    const snapshots: BackendSnapshot[] = [];
+    let pageToken: string | undefined;
+    do {
+      const [page] = await api.list({
+        project,
+        instance,
+        maxResults: 500,
+        ...(pageToken ? { pageToken } : {}),
+      });
+      for (const run of page.items ?? []) {
+        if (enumName('backupRunType', run.type as number | string | undefined) !== 'ON_DEMAND') continue;
+        const snapshot = fromRun(run, instance);
+        if (snapshot) snapshots.push(snapshot);
+      }
+      pageToken = page.nextPageToken || undefined;
+    } while (pageToken);
+    return snapshots;
+  };
+  const pollOne = async (snapshot: BackendSnapshot): Promise<BackendSnapshot> => {
+    if (!snapshot.handle || snapshot.handle.startsWith('run:')) {
+      const runs = await listRuns(snapshot.target);
+      return runs.find((run) => run.id === snapshot.id) ?? snapshot;
+    }
+    const [operation] = await api.getOperation({ project, operation: snapshot.handle });
+    if (enumName('operationStatus', operation.status as number | string | undefined) !== 'DONE') {
+      return { ...snapshot, status: 'creating' };
+    }
+    const errors = operation.error?.errors ?? [];
+    if (errors.length > 0) {
+      return {
+        ...snapshot,
+        status: 'failed',
+        failure: errors.map((error) => `${error.code}: ${error.message}`).join('; '),
+      };
+    }
+    const id = nonEmpty(String(toNumber(operation.backupContext?.backupId as never) ?? ''));
+    // The operation says DONE; the run itself says when it started and how it is encrypted.
+    const run = id
+      ? (await listRuns(snapshot.target)).find((entry) => entry.handle === `run:${id}`)
+      : undefined;
+    return {
+      ...snapshot,
+      ...(run ? { ...definedFields(run), id: snapshot.id, tags: snapshot.tags } : {}),
+      status: 'available',
+      ...(id && !run?.ref
+        ? {
+            ref: `https://sqladmin.googleapis.com/v1/projects/${project}/instances/${snapshot.target}/backupRuns/${id}`,
+          }
+        : {}),
+      ...(id ? { handle: `run:${id}` } : {}),
+    };
+  };
+  return {
+    quotaApplies: false,
+    create: async (target, snapshotId, tags) => {
+      const [operation] = await api.insert({
+        project,
+        instance: target.id,
+        body: { description: describeBackup(snapshotId, tags), instance: target.id, kind: 'sql#backupRun' },
+      });
+      return {
+        id: snapshotId,
+        kind: 'cloudsql-instance',
+        target: target.id,
+        status: 'creating',
+        createdAt: toDate(operation.insertTime ?? null),
+        tags,
+        handle: operation.name ?? undefined,
+      };
+    },
+    // One call per pending backup (operations.get has no batch form). A backup whose poll fails
+    // keeps its last state and is polled again next round; only when every poll fails is the round
+    // a failure.
+    poll: async (snapshots) => {
+      const settled = await Promise.allSettled(snapshots.map((snapshot) => pollOne(snapshot)));
+      const polled = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+      const failure = settled.find((outcome) => outcome.status === 'rejected');
+      if (polled.length === 0 && failure) throw failure.reason;
+      return polled;
+    },
+    listManual: async (_kind, targets) =>
+      (await Promise.all((targets ?? []).map((target) => listRuns(target.id)))).flat(),
+    delete: async (snapshot) => {
+      const runId = snapshot.handle?.startsWith('run:')
+        ? snapshot.handle.slice(4)
+        : /backupRuns\/(\d+)$/.exec(snapshot.ref ?? '')?.[1];
+      if (!runId) throw new TypeError(`backup ${snapshot.id} has no backup run id`);
+      await api.delete({ project, instance: snapshot.target, id: runId as never });
+    },
+    codeOf: googleErrorCode,
+    // HTTP 409 (gRPC ABORTED): another operation (maintenance, an automated backup) is running on
+    // the instance; Cloud SQL runs one operation per instance at a time, so it is busy, not broken.
+    classify: (error): CreateErrorKind => (googleErrorCode(error) === 'ABORTED' ? 'busy' : 'other'),
+  };
+}
+
+/** The GCP clients the snapshot jobs use (the GCP client factory fits). */
+export interface GcpSnapshotClients {
+  cloudSql(): CloudSqlApi;
+  cloudSqlBackups(): CloudSqlBackupsApi;
+}
+
+export interface GcpSnapshotCloudOptions {
+  readonly policy: Policy;
+  readonly clients: GcpSnapshotClients;
+  /** Projects of this run (CLI `--project`); the policy's `gcp.projects` otherwise. */
+  readonly projects?: readonly string[] | undefined;
+}
+
+function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
+  return {
+    provider: 'gcp',
+    kind: 'cloudsql-instance',
+    account: project,
+    region: instance.region ?? 'unknown',
+    id: instance.name ?? '',
+    ...(instance.selfLink ? { arn: instance.selfLink } : {}),
+  };
+}
+
+/**
+ * Cloud SQL for PostgreSQL primaries in every project of the run, selected as the PITR audit
+ * selects them (labels as tags); scheduled maintenance from the instance's
+ * `scheduledMaintenance.startTime`.
+ */
+export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotCloud {
+  const { clients, policy } = options;
+  const projects = options.projects ?? policy.gcp.projects;
+  /** Each project's selected instances, or the error that kept it from being listed. */
+  const selected = (selection: Policy['targets']) =>
+    Promise.all(
+      projects.map(async (project) => {
+        try {
+          const instances = await listInstances(clients.cloudSql().instances, project);
+          return {
+            project,
+            instances: instances.filter(
+              (instance) => skipReason(instance) === undefined && isCloudSqlTarget(instance, selection),
+            ),
+          };
+        } catch (error) {
+          return { project, error };
+        }
+      }),
+    );
+  const notListed = (project: string, what: string, error: unknown) =>
+    `${project}: ${what} not read (${describeError(error)})`;
+  return {
+    provider: 'gcp',
+    backend: ({ account }) => cloudSqlSnapshotBackend(clients.cloudSqlBackups(), account),
+    async targets(selection) {
+      const targets: SnapshotTarget[] = [];
+      const problems: string[] = [];
+      for (const entry of await selected(selection)) {
+        if ('error' in entry) problems.push(notListed(entry.project, 'Cloud SQL instances', entry.error));
+        else targets.push(...entry.instances.map((instance) => targetOf(entry.project, instance)));
+      }
+      return { targets, problems };
+    },
+    async maintenance(targets) {
+      const upcoming: UpcomingMaintenance[] = [];
+      const problems: string[] = [];
+      const wanted = new Set(targets.map((target) => `${target.account}/${target.id}`));
+      for (const entry of await selected(policy.targets)) {
+        if ('error' in entry) {
+          problems.push(notListed(entry.project, 'scheduled maintenance', entry.error));
+          continue;
+        }
+        for (const instance of entry.instances) {
+          const start = toDate(instance.scheduledMaintenance?.startTime ?? null);
+          const source = `${entry.project}/${instance.name ?? ''}`;
+          if (!start || !wanted.has(source)) continue;
+          upcoming.push({
+            target: targetOf(entry.project, instance),
+            action: 'scheduled-maintenance',
+            applyAt: start,
+            source,
+          });
+        }
+      }
+      return { upcoming, problems };
+    },
+    async snapshotPlaces() {
+      const places: SnapshotPlace[] = [];
+      const problems: string[] = [];
+      for (const entry of await selected(policy.targets)) {
+        if ('error' in entry) {
+          problems.push(notListed(entry.project, 'Cloud SQL instances', entry.error));
+          continue;
+        }
+        const backend = cloudSqlSnapshotBackend(clients.cloudSqlBackups(), entry.project);
+        const targets = entry.instances.map((instance) => targetOf(entry.project, instance));
+        places.push({
+          account: entry.project,
+          region: '*',
+          backend,
+          list: () => backend.listManual('cloudsql-instance', targets),
+        });
+      }
+      return { places, problems };
+    },
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * The pre-maintenance snapshot domain: targets, requests, per-target results, the tags that mark a
+ * snapshot as ours, and identifiers valid by construction. Pure: no SDK.
+ */
+import { createHash } from 'node:crypto';
+import type { Provider } from '../../core/finding.ts';
+
+/** What kind of backup a target gets. */
+export type SnapshotKind = 'rds-instance' | 'aurora-cluster' | 'cloudsql-instance';
+
+/** A database to snapshot. */
+export interface SnapshotTarget {
+  readonly provider: Provider;
+  readonly kind: SnapshotKind;
+  /** AWS account id or GCP project id. */
+  readonly account: string;
+  readonly region: string;
+  /** DB identifier, cluster identifier or Cloud SQL instance name. */
+  readonly id: string;
+  readonly arn?: string;
+}
+
+/** Who asked for the snapshot, and why: travels into the tags and the idempotency key. */
+export interface SnapshotRequest {
+  /** Unique per request (Slack trigger id, CLI ticket, maintenance event); a re-send reuses it. */
+  readonly requestId: string;
+  readonly reason: string;
+  readonly ticket?: string | undefined;
+  readonly requestedBy: string;
+  /** Targets named explicitly (identifier or ARN); the policy's targets when absent. */
+  readonly targets?: readonly string[] | undefined;
+  /** Wait until each snapshot is available (default true). */
+  readonly wait?: boolean | undefined;
+  /** The maintenance event this snapshot precedes (the maintenance job sets it). */
+  readonly maintenanceEvent?: string | undefined;
+}
+
+export type TargetOutcome =
+  /** Restorable: available / DONE. */
+  | 'available'
+  /** Created, not awaited (wait off) or still creating at the deadline. */
+  | 'creating'
+  /** The snapshot ended failed. */
+  | 'failed'
+  /** The target stayed busy until the deadline; nothing was created. */
+  | 'busy'
+  /** The region's manual-snapshot quota would be exceeded; nothing was created. */
+  | 'quota'
+  /** The create or a poll failed with an API error. */
+  | 'error';
+
+/** One target's result: everything an operator needs to restore, or the exact error. */
+export interface SnapshotTargetResult {
+  readonly target: SnapshotTarget;
+  readonly outcome: TargetOutcome;
+  readonly snapshotId?: string;
+  /** ARN (AWS) or selfLink (GCP). */
+  readonly snapshotRef?: string;
+  readonly createdAt?: string;
+  readonly encrypted?: boolean;
+  readonly kmsKeyId?: string;
+  readonly sizeGb?: number;
+  /** From the first create attempt to the last state seen. */
+  readonly durationMs: number;
+  /** Create attempts (more than one when the target was busy). */
+  readonly attempts: number;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** The answer of one request. */
+export interface SnapshotJobResult {
+  readonly requestId: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly results: readonly SnapshotTargetResult[];
+  readonly counts: Readonly<Record<TargetOutcome, number>>;
+  /** Target selection problems (an explicitly named target not found, a scope not readable). */
+  readonly problems: readonly string[];
+}
+
+/** Tag keys and the purpose value that mark a snapshot as made by this tool. */
+export const SNAPSHOT_TAGS = {
+  purpose: 'purpose',
+  reason: 'reason',
+  ticket: 'ticket',
+  requestedBy: 'requested-by',
+  requestId: 'request-id',
+  expiresAt: 'expires-at',
+  maintenanceEvent: 'maintenance-event',
+} as const;
+export const SNAPSHOT_PURPOSE = 'certctl-pre-maintenance';
+/** Every snapshot identifier starts with this (the IAM policy scopes creates to it). */
+export const SNAPSHOT_ID_PREFIX = 'certctl-premaint';
+
+/** RDS snapshot identifiers: 1-255; cluster snapshot identifiers: 1-63 (RDS API reference). */
+const MAX_ID: Readonly<Record<SnapshotKind, number>> = {
+  'rds-instance': 255,
+  'aurora-cluster': 63,
+  // Cloud SQL backup runs get numeric ids from the API; this name only goes into the description.
+  'cloudsql-instance': 255,
+};
+
+/**
+ * The snapshot identifier for a target in a request: `certctl-premaint-<target>-<hash>`, where the
+ * hash covers the request id and the target, so one request never gets two names for one target and
+ * two requests never collide. Valid by construction for RDS: a letter first, only letters, digits and
+ * single hyphens, no trailing hyphen, within the length limit
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSnapshot.html).
+ */
+export function snapshotIdentifier(target: SnapshotTarget, requestId: string): string {
+  const hash = createHash('sha256')
+    .update(`${requestId}\n${target.provider}/${target.account}/${target.region}/${target.id}`)
+    .digest('hex')
+    .slice(0, 10);
+  const room = MAX_ID[target.kind] - SNAPSHOT_ID_PREFIX.length - hash.length - 2;
+  const name = target.id
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-')
+    .slice(0, room)
+    .replace(/^-+|-+$/g, '');
+  return name ? `${SNAPSHOT_ID_PREFIX}-${name}-${hash}` : `${SNAPSHOT_ID_PREFIX}-${hash}`;
+}
+
+/** Characters AWS accepts in tag values (https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html). */
+function tagValue(text: string): string {
+  return text
+    .replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_')
+    .slice(0, 256)
+    .trim();
+}
+
+/** The tags a snapshot of this request carries, set at creation. */
+export function snapshotTags(request: SnapshotRequest, expiresAt: Date): Record<string, string> {
+  return {
+    [SNAPSHOT_TAGS.purpose]: SNAPSHOT_PURPOSE,
+    [SNAPSHOT_TAGS.reason]: tagValue(request.reason),
+    ...(request.ticket ? { [SNAPSHOT_TAGS.ticket]: tagValue(request.ticket) } : {}),
+    [SNAPSHOT_TAGS.requestedBy]: tagValue(request.requestedBy),
+    [SNAPSHOT_TAGS.requestId]: tagValue(request.requestId),
+    [SNAPSHOT_TAGS.expiresAt]: expiresAt.toISOString(),
+    ...(request.maintenanceEvent
+      ? { [SNAPSHOT_TAGS.maintenanceEvent]: tagValue(request.maintenanceEvent) }
+      : {}),
+  };
+}
+
+/** True when the tags mark a snapshot this tool created. */
+export function isOurs(tags: Readonly<Record<string, string>>): boolean {
+  return tags[SNAPSHOT_TAGS.purpose] === SNAPSHOT_PURPOSE;
+}
+
+/** `provider/account/region/id`: one key per target. */
+export function targetKey(target: Pick<SnapshotTarget, 'provider' | 'account' | 'region' | 'id'>): string {
+  return `${target.provider}/${target.account}/${target.region}/${target.id.toLowerCase()}`;
+}
+
+/**
+ * The share of the time already waited that the next wait between polls may take. A poll that
+ * waits a fixed factor longer each round (the earlier x1.5) sees a snapshot up to half its duration
+ * late, and a fixed cap sees a short one up to the cap late; a wait proportional to the time
+ * waited sees it at most this share late (bench/snapshot.ts), and still backs off: past the floor,
+ * each wait is this share longer than the one before.
+ */
+export const POLL_SHARE = 0.05;
+
+/**
+ * The wait before the next poll (or the next create attempt of a busy target), after `waitedMs`:
+ * {@link POLL_SHARE} of the time waited, never less than `minMs` (short waits do not hammer the
+ * API), never more than `maxMs`.
+ */
+export function nextPollDelay(waitedMs: number, minMs: number, maxMs: number): number {
+  return Math.min(maxMs, Math.max(minMs, Math.ceil(waitedMs * POLL_SHARE)));
+}
+
+export function emptyCounts(): Record<TargetOutcome, number> {
+  return { available: 0, creating: 0, failed: 0, busy: 0, quota: 0, error: 0 };
+}

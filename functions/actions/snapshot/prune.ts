@@ -1,0 +1,40 @@
+/**
+ * Which pre-maintenance snapshots may go. Only snapshots this tool created (by tag), only past their
+ * expiry, and never one created at or after the newest successful snapshot of ours of the same
+ * target (that one is the restore point the next maintenance relies on). Pure: the prune job lists
+ * and deletes.
+ */
+import type { BackendSnapshot } from './backend.ts';
+import { isOurs, SNAPSHOT_TAGS } from './model.ts';
+
+export interface PruneDecision {
+  readonly snapshot: BackendSnapshot;
+  readonly action: 'delete' | 'keep';
+  readonly reason: string;
+}
+
+export function planPrune(snapshots: readonly BackendSnapshot[], now: Date): PruneDecision[] {
+  const ours = snapshots.filter((snapshot) => isOurs(snapshot.tags));
+  const newestSuccess = new Map<string, number>();
+  for (const snapshot of ours) {
+    if (snapshot.status !== 'available' || !snapshot.createdAt) continue;
+    const key = `${snapshot.kind}/${snapshot.target.toLowerCase()}`;
+    newestSuccess.set(key, Math.max(newestSuccess.get(key) ?? 0, snapshot.createdAt.getTime()));
+  }
+  return ours.map((snapshot): PruneDecision => {
+    const keep = (reason: string): PruneDecision => ({ snapshot, action: 'keep', reason });
+    const expiry = Date.parse(snapshot.tags[SNAPSHOT_TAGS.expiresAt] ?? '');
+    if (!Number.isFinite(expiry)) return keep('no readable expires-at tag');
+    if (expiry > now.getTime()) return keep(`expires ${new Date(expiry).toISOString()}`);
+    if (snapshot.status !== 'available' && snapshot.status !== 'failed')
+      return keep(`state ${snapshot.status}`);
+    const newest = newestSuccess.get(`${snapshot.kind}/${snapshot.target.toLowerCase()}`);
+    if (newest !== undefined && (snapshot.createdAt?.getTime() ?? Number.POSITIVE_INFINITY) >= newest) {
+      return keep(`newest successful snapshot of ${snapshot.target}`);
+    }
+    if (newest === undefined && snapshot.status === 'available') {
+      return keep(`only successful snapshot of ${snapshot.target}`);
+    }
+    return { snapshot, action: 'delete', reason: `expired ${new Date(expiry).toISOString()}` };
+  });
+}

@@ -1,0 +1,406 @@
+/**
+ * Take pre-maintenance snapshots of a set of targets and (optionally) wait until each is restorable.
+ *
+ * Per scope (provider x account x region), in parallel:
+ * 1. quota: count the manual snapshots and refuse, target by target, what would exceed the quota,
+ *    saying how many exist, how many are ours and what to do;
+ * 2. create each snapshot, tagged at creation; a snapshot of the same name (a re-run) is adopted,
+ *    never doubled. Every scope makes its first attempts before any scope starts polling, so the
+ *    polls of an early region do not delay the creates of a later one (each snapshot's time runs
+ *    from its create). A busy target is retried with backoff until the deadline, then reported as
+ *    busy; its retries never hold up the polling of the scope's other snapshots;
+ * 3. wait: poll all pending snapshots of the scope in one batch per round, each wait a share of the
+ *    time waited so far (`nextPollDelay`: at least `pollInitialSeconds`, at most `pollMaxSeconds`),
+ *    until every one is available or failed, or the deadline.
+ * One target's failure never stops the others.
+ */
+import { setTimeout as sleepMs } from 'node:timers/promises';
+import { describeError, errorCode } from '../../core/errors.ts';
+import type { StructuredLogger } from '../../core/logging.ts';
+import type { SnapshotsPolicy } from '../../core/snapshots-policy.ts';
+import { type BackendSnapshot, definedFields, type SnapshotBackend } from './backend.ts';
+import {
+  isOurs,
+  nextPollDelay,
+  type SnapshotKind,
+  type SnapshotRequest,
+  type SnapshotTarget,
+  type SnapshotTargetResult,
+  snapshotIdentifier,
+  snapshotTags,
+} from './model.ts';
+
+const DAY_MS = 86_400_000;
+
+/** Progress of one target, for CLI stderr, chat updates and logs. */
+export interface SnapshotProgress {
+  readonly target: SnapshotTarget;
+  readonly stage: 'creating' | 'busy-retry' | 'waiting' | 'done';
+  readonly message: string;
+}
+
+export interface TakeSnapshotsDependencies {
+  readonly policy: SnapshotsPolicy;
+  readonly backendFor: (scope: { provider: string; account: string; region: string }) => SnapshotBackend;
+  readonly now?: () => Date;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly onProgress?: (progress: SnapshotProgress) => void;
+  readonly logger?: StructuredLogger;
+}
+
+/** Why a target could not get a snapshot because of the quota, and what to do. */
+export function quotaMessage(args: {
+  region: string;
+  kind: SnapshotKind;
+  existing: number;
+  ours: number;
+  expiredOurs: number;
+  needed: number;
+  quota: number;
+}): string {
+  const what = args.kind === 'aurora-cluster' ? 'manual DB cluster snapshots' : 'manual DB snapshots';
+  return (
+    `${args.region} holds ${args.existing} ${what} of a quota of ${args.quota} (${args.ours} made by backup-guard, ` +
+    `${args.expiredOurs} of them past expiry); this request needs ${args.needed} more. ` +
+    `Run 'backup-guard prune --apply' to delete expired ones, delete other manual snapshots, or raise the RDS quota ` +
+    `"${args.kind === 'aurora-cluster' ? 'Manual DB cluster snapshots' : 'Manual DB instance snapshots'}" in Service Quotas and set snapshots.quotaPerRegion.`
+  );
+}
+
+interface Pending {
+  readonly target: SnapshotTarget;
+  readonly startedAt: number;
+  attempts: number;
+  snapshot: BackendSnapshot;
+}
+
+export async function takeSnapshots(
+  request: SnapshotRequest,
+  targets: readonly SnapshotTarget[],
+  deps: TakeSnapshotsDependencies,
+): Promise<SnapshotTargetResult[]> {
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => sleepMs(ms).then(() => undefined));
+  const deadline = now().getTime() + deps.policy.waitMinutes * 60_000;
+  const expiresAt = new Date(now().getTime() + deps.policy.expiryDays * DAY_MS);
+  const tags = snapshotTags(request, expiresAt);
+  const scopes = new Map<string, SnapshotTarget[]>();
+  for (const target of targets) {
+    const key = `${target.provider}/${target.account}/${target.region}`;
+    scopes.set(key, [...(scopes.get(key) ?? []), target]);
+  }
+  const context: ScopeContext = { request, tags, deadline, now, sleep, deps };
+  // Every scope's first attempts, then every scope's waiting (see the module comment).
+  const prepared = await Promise.all(
+    [...scopes.values()].map((scopeTargets) => prepareScope(scopeTargets, context)),
+  );
+  const perScope = await Promise.all(prepared.map((scope) => finishScope(scope, context)));
+  const byTarget = new Map(perScope.flat().map((result) => [result.target, result]));
+  return targets.map((target) => byTarget.get(target) as SnapshotTargetResult);
+}
+
+interface ScopeContext {
+  readonly request: SnapshotRequest;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly deadline: number;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly deps: TakeSnapshotsDependencies;
+}
+
+/** A scope after its quota check and first create attempts: what is known, what to wait for. */
+interface PreparedScope {
+  readonly backend: SnapshotBackend | undefined;
+  readonly results: SnapshotTargetResult[];
+  readonly open: Pending[];
+  readonly busy: Busy[];
+}
+
+/** A target whose create was refused because it was busy, and when it may be tried again. */
+interface Busy {
+  readonly target: SnapshotTarget;
+  readonly startedAt: number;
+  readonly attempts: number;
+  readonly error: unknown;
+}
+
+type Attempt = Pending | SnapshotTargetResult | Busy;
+
+const isResult = (attempt: Attempt): attempt is SnapshotTargetResult => 'outcome' in attempt;
+const isPending = (attempt: Attempt): attempt is Pending => 'snapshot' in attempt;
+
+/** Quota, adoption of this request's existing snapshots, and one create attempt per target. */
+async function prepareScope(
+  targets: readonly SnapshotTarget[],
+  context: ScopeContext,
+): Promise<PreparedScope> {
+  const first = targets[0] as SnapshotTarget;
+  const { deps, now } = context;
+  const results: SnapshotTargetResult[] = [];
+  let backend: SnapshotBackend;
+  try {
+    backend = deps.backendFor({ provider: first.provider, account: first.account, region: first.region });
+  } catch (error) {
+    return {
+      backend: undefined,
+      results: targets.map((target) => errorResult(target, now().getTime(), now, 0, error)),
+      open: [],
+      busy: [],
+    };
+  }
+  const toCreate: SnapshotTarget[] = [];
+  const open: Pending[] = [];
+  // Quota, and snapshots of this request that exist already (a re-run after the idempotency record expired).
+  const kinds = [...new Set(targets.map((target) => target.kind))];
+  for (const kind of kinds) {
+    const ofKind = targets.filter((target) => target.kind === kind);
+    let existing: BackendSnapshot[];
+    try {
+      existing = await backend.listManual(kind, ofKind);
+    } catch (error) {
+      results.push(
+        ...ofKind.map((target) => errorResult(target, now().getTime(), now, 0, error, backend.codeOf)),
+      );
+      continue;
+    }
+    const byId = new Map(existing.map((snapshot) => [snapshot.id.toLowerCase(), snapshot]));
+    const fresh: SnapshotTarget[] = [];
+    for (const target of ofKind) {
+      const found = byId.get(snapshotIdentifier(target, context.request.requestId).toLowerCase());
+      if (found) open.push({ target, startedAt: now().getTime(), attempts: 0, snapshot: found });
+      else fresh.push(target);
+    }
+    if (!backend.quotaApplies) {
+      toCreate.push(...fresh);
+      continue;
+    }
+    const capacity = Math.max(0, deps.policy.quotaPerRegion - existing.length);
+    toCreate.push(...fresh.slice(0, capacity));
+    if (fresh.length > capacity) {
+      const ours = existing.filter((snapshot) => isOurs(snapshot.tags));
+      const expired = ours.filter((snapshot) => {
+        const expiry = Date.parse(snapshot.tags['expires-at'] ?? '');
+        return Number.isFinite(expiry) && expiry < now().getTime();
+      });
+      const message = quotaMessage({
+        region: first.region,
+        kind,
+        existing: existing.length,
+        ours: ours.length,
+        expiredOurs: expired.length,
+        needed: fresh.length - capacity,
+        quota: deps.policy.quotaPerRegion,
+      });
+      deps.logger?.warn('snapshot quota would be exceeded', {
+        region: first.region,
+        kind,
+        existing: existing.length,
+      });
+      for (const target of fresh.slice(capacity)) {
+        results.push({
+          target,
+          outcome: 'quota',
+          durationMs: 0,
+          attempts: 0,
+          error: { code: 'SnapshotQuotaExceeded', message },
+        });
+      }
+    }
+  }
+  const busy: Busy[] = [];
+  const attempts = await Promise.all(
+    toCreate.map((target) => attemptCreate(target, now().getTime(), 1, backend, context)),
+  );
+  for (const attempt of attempts) {
+    if (isResult(attempt)) results.push(attempt);
+    else if (isPending(attempt)) open.push(attempt);
+    else busy.push(attempt);
+  }
+  return { backend, results, open, busy };
+}
+
+/** One create: the snapshot (created or adopted), a final result, or a busy refusal. */
+async function attemptCreate(
+  target: SnapshotTarget,
+  startedAt: number,
+  attempts: number,
+  backend: SnapshotBackend,
+  context: ScopeContext,
+): Promise<Attempt> {
+  const { now, deps } = context;
+  const snapshotId = snapshotIdentifier(target, context.request.requestId);
+  deps.onProgress?.({ target, stage: 'creating', message: `creating ${snapshotId}` });
+  try {
+    const snapshot = await backend.create(target, snapshotId, context.tags);
+    return { target, startedAt, attempts, snapshot };
+  } catch (error) {
+    const kind = backend.classify(error);
+    if (kind === 'exists') {
+      const [found] = await backend
+        .poll([{ id: snapshotId, kind: target.kind, target: target.id, status: 'unknown', tags: {} }])
+        .catch(() => []);
+      if (found) return { target, startedAt, attempts, snapshot: found };
+    }
+    if (kind === 'quota') {
+      return {
+        target,
+        outcome: 'quota',
+        durationMs: now().getTime() - startedAt,
+        attempts,
+        error: { code: backend.codeOf(error), message: describeError(error) },
+      };
+    }
+    if (kind === 'busy') return { target, startedAt, attempts, error };
+    return errorResult(target, startedAt, now, attempts, error, backend.codeOf);
+  }
+}
+
+/** Retry a busy target with backoff until it is created, fails otherwise, or the deadline comes. */
+async function retryBusy(busy: Busy, backend: SnapshotBackend, context: ScopeContext): Promise<Attempt> {
+  const { now, deps } = context;
+  let attempt: Attempt = busy;
+  while (!isResult(attempt) && !isPending(attempt)) {
+    const { target, startedAt, attempts, error } = attempt;
+    const delay = pollDelay(now().getTime() - startedAt, deps.policy);
+    if (now().getTime() + delay > context.deadline) {
+      return {
+        target,
+        outcome: 'busy',
+        durationMs: now().getTime() - startedAt,
+        attempts,
+        error: {
+          code: backend.codeOf(error),
+          message: `still busy after ${attempts} attempts until the ${deps.policy.waitMinutes}-minute deadline: ${describeError(error)}. Retry once the database is available.`,
+        },
+      };
+    }
+    deps.onProgress?.({
+      target,
+      stage: 'busy-retry',
+      message: `busy (${describeError(error)}); retrying in ${Math.round(delay)} ms`,
+    });
+    await context.sleep(delay);
+    attempt = await attemptCreate(target, startedAt, attempts + 1, backend, context);
+  }
+  return attempt;
+}
+
+/**
+ * Wait for the scope's snapshots: one poll per round for every open snapshot, each wait a share of
+ * the time waited so far; busy targets retry meanwhile and join the open ones once created.
+ */
+async function finishScope(scope: PreparedScope, context: ScopeContext): Promise<SnapshotTargetResult[]> {
+  const { backend } = scope;
+  if (!backend) return scope.results;
+  const { now, deps } = context;
+  const results = [...scope.results];
+  const wait = context.request.wait ?? true;
+  let open: Pending[] = [];
+  const admit = (entry: Pending) => {
+    if (isFinal(entry.snapshot.status) || !wait) results.push(resultOf(entry, now));
+    else open.push(entry);
+  };
+  for (const entry of scope.open) admit(entry);
+  let retrying = scope.busy.length;
+  const retries = scope.busy.map((busy) =>
+    retryBusy(busy, backend, context).then((attempt) => {
+      retrying -= 1;
+      if (isResult(attempt)) results.push(attempt);
+      else if (isPending(attempt)) admit(attempt);
+    }),
+  );
+  const waitingSince = now().getTime();
+  while (open.length > 0 || retrying > 0) {
+    const delay = pollDelay(now().getTime() - waitingSince, deps.policy);
+    const remaining = context.deadline - now().getTime();
+    if (remaining <= 0) break;
+    await context.sleep(Math.min(delay, remaining));
+    if (open.length === 0) continue;
+    let states: BackendSnapshot[];
+    try {
+      states = await backend.poll(open.map((entry) => entry.snapshot));
+    } catch (error) {
+      // A failed poll is retried at the next round; the deadline bounds it.
+      deps.logger?.warn('snapshot poll failed', { error: describeError(error) });
+      continue;
+    }
+    const byId = new Map(states.map((state) => [state.id.toLowerCase(), state]));
+    open = open.filter((entry) => {
+      const state = byId.get(entry.snapshot.id.toLowerCase());
+      if (state) entry.snapshot = { ...entry.snapshot, ...definedFields(state) };
+      if (isFinal(entry.snapshot.status)) {
+        deps.onProgress?.({
+          target: entry.target,
+          stage: 'done',
+          message: `${entry.snapshot.id} ${entry.snapshot.status}`,
+        });
+        results.push(resultOf(entry, now));
+        return false;
+      }
+      return true;
+    });
+  }
+  // Retries stop at the deadline themselves.
+  await Promise.all(retries);
+  for (const entry of open) {
+    results.push({
+      ...resultOf(entry, now),
+      error: {
+        code: 'DeadlineExceeded',
+        message: `${entry.snapshot.id} still ${entry.snapshot.status} at the ${deps.policy.waitMinutes}-minute deadline; it may still complete`,
+      },
+    });
+  }
+  return results;
+}
+
+function pollDelay(waitedMs: number, policy: SnapshotsPolicy): number {
+  return nextPollDelay(waitedMs, policy.pollInitialSeconds * 1000, policy.pollMaxSeconds * 1000);
+}
+
+function isFinal(status: string): boolean {
+  return status === 'available' || status === 'failed';
+}
+
+function resultOf(entry: Pending, now: () => Date): SnapshotTargetResult {
+  const { snapshot } = entry;
+  const outcome =
+    snapshot.status === 'available' ? 'available' : snapshot.status === 'failed' ? 'failed' : 'creating';
+  return {
+    target: entry.target,
+    outcome,
+    snapshotId: snapshot.id,
+    ...(snapshot.ref ? { snapshotRef: snapshot.ref } : {}),
+    ...(snapshot.createdAt ? { createdAt: snapshot.createdAt.toISOString() } : {}),
+    ...(snapshot.encrypted === undefined ? {} : { encrypted: snapshot.encrypted }),
+    ...(snapshot.kmsKeyId ? { kmsKeyId: snapshot.kmsKeyId } : {}),
+    ...(snapshot.sizeGb === undefined ? {} : { sizeGb: snapshot.sizeGb }),
+    durationMs: now().getTime() - entry.startedAt,
+    attempts: entry.attempts,
+    ...(outcome === 'failed'
+      ? {
+          error: {
+            code: 'SnapshotFailed',
+            message: snapshot.failure ?? `${snapshot.id} ended in state failed`,
+          },
+        }
+      : {}),
+  };
+}
+
+function errorResult(
+  target: SnapshotTarget,
+  startedAt: number,
+  now: () => Date,
+  attempts: number,
+  error: unknown,
+  codeOf: (error: unknown) => string = errorCode,
+): SnapshotTargetResult {
+  return {
+    target,
+    outcome: 'error',
+    durationMs: now().getTime() - startedAt,
+    attempts,
+    error: { code: codeOf(error), message: describeError(error) },
+  };
+}

@@ -1,0 +1,266 @@
+/**
+ * The RDS snapshot adapter: create (tagged at creation), describe in batches, list ours, delete,
+ * count manual snapshots for the quota, and read pending maintenance. It makes the calls; the
+ * action (functions/actions/snapshot) decides what to do with the answers.
+ *
+ * DescribeDBSnapshots has no tag filter (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html):
+ * ours are recognised by each snapshot's TagList. Polling asks for all pending snapshots of a
+ * region in one call (`db-snapshot-id` filter), not one call per snapshot, and the listings are
+ * decoded leanly (functions/aws/rds-wire.ts).
+ */
+import {
+  CreateDBClusterSnapshotCommand,
+  CreateDBSnapshotCommand,
+  type DBClusterSnapshot,
+  type DBSnapshot,
+  DeleteDBClusterSnapshotCommand,
+  DeleteDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBSnapshotsCommand,
+  DescribePendingMaintenanceActionsCommand,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
+import { tagRecord } from './rds.ts';
+import { leanRdsListPlugin, type StreamCollector } from './rds-wire.ts';
+
+/** `command` with its successful answer decoded leanly (functions/aws/rds-wire.ts). */
+function lean<C extends { middlewareStack: { use(plugin: never): void } }>(
+  rds: RDSClient,
+  operation: 'DescribeDBSnapshots' | 'DescribeDBClusterSnapshots',
+  command: C,
+): C {
+  command.middlewareStack.use(
+    leanRdsListPlugin(operation, rds.config.streamCollector as StreamCollector) as never,
+  );
+  return command;
+}
+
+/** A snapshot as the action sees it, whichever kind. */
+export interface RdsSnapshotState {
+  readonly id: string;
+  readonly kind: 'rds-instance' | 'aurora-cluster';
+  readonly target: string;
+  readonly status: string;
+  readonly arn: string | undefined;
+  readonly createdAt: Date | undefined;
+  readonly encrypted: boolean | undefined;
+  readonly kmsKeyId: string | undefined;
+  readonly sizeGb: number | undefined;
+  readonly tags: Record<string, string>;
+}
+
+/** One pending maintenance action of a resource. */
+export interface PendingMaintenance {
+  readonly resourceArn: string;
+  readonly action: string;
+  /** The date it will be applied (CurrentApplyDate, else the earlier of auto-applied and forced). */
+  readonly applyAt: Date | undefined;
+  readonly description: string | undefined;
+}
+
+/** Filter values per call: RDS documents no limit, so stay well inside the query-string size. */
+const FILTER_CHUNK = 50;
+const PAGE_SIZE = 100;
+
+function fromInstanceSnapshot(snapshot: DBSnapshot): RdsSnapshotState {
+  return {
+    id: snapshot.DBSnapshotIdentifier ?? '',
+    kind: 'rds-instance',
+    target: snapshot.DBInstanceIdentifier ?? '',
+    status: snapshot.Status ?? 'unknown',
+    arn: snapshot.DBSnapshotArn,
+    createdAt: snapshot.SnapshotCreateTime,
+    encrypted: snapshot.Encrypted,
+    kmsKeyId: snapshot.KmsKeyId,
+    sizeGb: snapshot.AllocatedStorage,
+    tags: tagRecord(snapshot.TagList),
+  };
+}
+
+function fromClusterSnapshot(snapshot: DBClusterSnapshot): RdsSnapshotState {
+  return {
+    id: snapshot.DBClusterSnapshotIdentifier ?? '',
+    kind: 'aurora-cluster',
+    target: snapshot.DBClusterIdentifier ?? '',
+    status: snapshot.Status ?? 'unknown',
+    arn: snapshot.DBClusterSnapshotArn,
+    createdAt: snapshot.SnapshotCreateTime,
+    encrypted: snapshot.StorageEncrypted,
+    kmsKeyId: snapshot.KmsKeyId,
+    // Aurora reports AllocatedStorage 0 for cluster snapshots: unknown, not empty.
+    sizeGb: snapshot.AllocatedStorage ? snapshot.AllocatedStorage : undefined,
+    tags: tagRecord(snapshot.TagList),
+  };
+}
+
+function tagList(tags: Readonly<Record<string, string>>) {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** Create a manual snapshot, tags set at creation (the IAM policy allows tagging only then). */
+export async function createRdsSnapshot(
+  rds: RDSClient,
+  kind: RdsSnapshotState['kind'],
+  target: string,
+  snapshotId: string,
+  tags: Readonly<Record<string, string>>,
+): Promise<RdsSnapshotState> {
+  if (kind === 'rds-instance') {
+    const answer = await rds.send(
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: target,
+        DBSnapshotIdentifier: snapshotId,
+        Tags: tagList(tags),
+      }),
+    );
+    return fromInstanceSnapshot(
+      answer.DBSnapshot ?? { DBSnapshotIdentifier: snapshotId, Status: 'creating' },
+    );
+  }
+  const answer = await rds.send(
+    new CreateDBClusterSnapshotCommand({
+      DBClusterIdentifier: target,
+      DBClusterSnapshotIdentifier: snapshotId,
+      Tags: tagList(tags),
+    }),
+  );
+  return fromClusterSnapshot(
+    answer.DBClusterSnapshot ?? { DBClusterSnapshotIdentifier: snapshotId, Status: 'creating' },
+  );
+}
+
+/** The current state of these snapshots, in as few calls as the filter allows. */
+export async function describeRdsSnapshots(
+  rds: RDSClient,
+  kind: RdsSnapshotState['kind'],
+  snapshotIds: readonly string[],
+): Promise<RdsSnapshotState[]> {
+  const states: RdsSnapshotState[] = [];
+  for (let index = 0; index < snapshotIds.length; index += FILTER_CHUNK) {
+    const chunk = snapshotIds.slice(index, index + FILTER_CHUNK);
+    if (kind === 'rds-instance') {
+      states.push(
+        ...(await pages((Marker) =>
+          rds
+            .send(
+              lean(
+                rds,
+                'DescribeDBSnapshots',
+                new DescribeDBSnapshotsCommand({
+                  Filters: [{ Name: 'db-snapshot-id', Values: chunk }],
+                  MaxRecords: PAGE_SIZE,
+                  Marker,
+                }),
+              ),
+            )
+            .then((page) => ({
+              items: (page.DBSnapshots ?? []).map(fromInstanceSnapshot),
+              marker: page.Marker,
+            })),
+        )),
+      );
+    } else {
+      states.push(
+        ...(await pages((Marker) =>
+          rds
+            .send(
+              lean(
+                rds,
+                'DescribeDBClusterSnapshots',
+                new DescribeDBClusterSnapshotsCommand({
+                  Filters: [{ Name: 'db-cluster-snapshot-id', Values: chunk }],
+                  MaxRecords: PAGE_SIZE,
+                  Marker,
+                }),
+              ),
+            )
+            .then((page) => ({
+              items: (page.DBClusterSnapshots ?? []).map(fromClusterSnapshot),
+              marker: page.Marker,
+            })),
+        )),
+      );
+    }
+  }
+  return states;
+}
+
+/** Every manual snapshot of a kind in the region (ours and others), for pruning and the quota. */
+export async function listManualRdsSnapshots(
+  rds: RDSClient,
+  kind: RdsSnapshotState['kind'],
+): Promise<RdsSnapshotState[]> {
+  if (kind === 'rds-instance') {
+    return pages((Marker) =>
+      rds
+        .send(
+          lean(
+            rds,
+            'DescribeDBSnapshots',
+            new DescribeDBSnapshotsCommand({ SnapshotType: 'manual', MaxRecords: PAGE_SIZE, Marker }),
+          ),
+        )
+        .then((page) => ({ items: (page.DBSnapshots ?? []).map(fromInstanceSnapshot), marker: page.Marker })),
+    );
+  }
+  return pages((Marker) =>
+    rds
+      .send(
+        lean(
+          rds,
+          'DescribeDBClusterSnapshots',
+          new DescribeDBClusterSnapshotsCommand({ SnapshotType: 'manual', MaxRecords: PAGE_SIZE, Marker }),
+        ),
+      )
+      .then((page) => ({
+        items: (page.DBClusterSnapshots ?? []).map(fromClusterSnapshot),
+        marker: page.Marker,
+      })),
+  );
+}
+
+export async function deleteRdsSnapshot(
+  rds: RDSClient,
+  kind: RdsSnapshotState['kind'],
+  snapshotId: string,
+): Promise<void> {
+  if (kind === 'rds-instance')
+    await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshotId }));
+  else await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: snapshotId }));
+}
+
+/** Pending maintenance actions of the region (eventually consistent, per the API reference). */
+export async function describePendingMaintenance(rds: RDSClient): Promise<PendingMaintenance[]> {
+  const resources = await pages((Marker) =>
+    rds
+      .send(new DescribePendingMaintenanceActionsCommand({ MaxRecords: PAGE_SIZE, Marker }))
+      .then((page) => ({ items: page.PendingMaintenanceActions ?? [], marker: page.Marker })),
+  );
+  return resources.flatMap((resource) =>
+    (resource.PendingMaintenanceActionDetails ?? []).map((detail) => {
+      const candidates = [detail.AutoAppliedAfterDate, detail.ForcedApplyDate].filter(
+        (date): date is Date => date instanceof Date,
+      );
+      const earliest = candidates.sort((a, b) => a.getTime() - b.getTime())[0];
+      return {
+        resourceArn: resource.ResourceIdentifier ?? '',
+        action: detail.Action ?? 'unknown',
+        applyAt: detail.CurrentApplyDate ?? earliest,
+        description: detail.Description,
+      };
+    }),
+  );
+}
+
+async function pages<T>(
+  fetch: (marker: string | undefined) => Promise<{ items: T[]; marker: string | undefined }>,
+): Promise<T[]> {
+  const all: T[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await fetch(marker);
+    all.push(...page.items);
+    marker = page.marker;
+  } while (marker);
+  return all;
+}

@@ -1,0 +1,191 @@
+/**
+ * What every command that reads a cloud shares (audit, snapshot, prune, readiness): the options
+ * that say which policy and where to look (provider, regions, projects, endpoint overrides), their
+ * validation with one-line errors, the policy loader, and the clients made from them with the
+ * caller's credentials. One place, so each command checks the same input the same way before any
+ * API call.
+ */
+import { AwsClientFactory } from '../aws/clients.ts';
+import { InputError } from '../core/errors.ts';
+import type { Provider } from '../core/finding.ts';
+import { isAwsRegionName, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
+import { loadPolicyFile } from '../core/policy-file.ts';
+import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../gcp/clients.ts';
+import { type GcpClientsWithSecretManager, withSecretManager } from '../gcp/secret-manager.ts';
+import { withCloudStorage } from '../gcp/storage-client.ts';
+import { splitList } from './args.ts';
+import type { CliIo, CliOption, CliOverrides } from './command.ts';
+import { resolveAwsCredentials } from './credentials.ts';
+
+export const PROVIDERS = ['aws', 'gcp', 'all'] as const;
+export type ProviderChoice = (typeof PROVIDERS)[number];
+
+/** How a command words its own `--provider`, `--region` and `--project` help. */
+export interface WhereWords {
+  /** `Which cloud to audit (default: aws)` */
+  readonly provider: string;
+  /** `Audit only this AWS region` */
+  readonly region: string;
+  /** `Audit this GCP project's Cloud SQL` */
+  readonly project: string;
+}
+
+/** `--policy`, `--provider`, `--region`, `--project`: which policy, and where to look. */
+export function whereOptions(words: WhereWords): Record<string, CliOption> {
+  return {
+    policy: {
+      type: 'string',
+      value: 'FILE',
+      help: `Policy file, YAML or JSON (default: $${POLICY_ENV} as JSON, else all defaults: 30 days PITR, 15 min restore lag, targets tagged certctl:backup-guard=enabled, every enabled region). 'backup-guard init' writes a starter.`,
+    },
+    provider: { type: 'string', value: 'aws|gcp|all', help: words.provider },
+    region: {
+      type: 'string',
+      multiple: true,
+      value: 'REGION',
+      help: `${words.region}; repeat or comma-separate for several`,
+    },
+    project: {
+      type: 'string',
+      multiple: true,
+      value: 'PROJECT',
+      help: `${words.project} (default: gcp.projects of the policy); repeat or comma-separate for several`,
+    },
+  };
+}
+
+/** `--endpoint-url`, `--gcp-endpoint-url`: the simulator (or an emulator) instead of the clouds. */
+export const ENDPOINT_OPTIONS: Readonly<Record<string, CliOption>> = {
+  'endpoint-url': {
+    type: 'string',
+    value: 'URL',
+    help: 'Send every AWS API call to URL (for the bundled simulator)',
+  },
+  'gcp-endpoint-url': {
+    type: 'string',
+    value: 'URL',
+    help: `Send Cloud SQL Admin calls to URL, unauthenticated (for the simulator; also $${CLOUD_SQL_ENDPOINT_ENV})`,
+  },
+};
+
+/** The parsed where-options. */
+export interface WhereArgs {
+  readonly policyFile: string | undefined;
+  readonly provider: ProviderChoice;
+  /** The clouds `--provider` selects. */
+  readonly providers: Provider[];
+  readonly regions: string[] | undefined;
+  readonly projects: string[] | undefined;
+  readonly endpointUrl: string | undefined;
+  readonly gcpEndpointUrl: string | undefined;
+}
+
+/** Check the where-options; every mistake is one {@link InputError} naming the flag. */
+export function parseWhereArgs(values: Readonly<Record<string, unknown>>): WhereArgs {
+  const provider = (values.provider as string | undefined) ?? 'aws';
+  if (!(PROVIDERS as readonly string[]).includes(provider)) {
+    throw new InputError(`--provider must be one of ${PROVIDERS.join(', ')}; got '${provider}'`);
+  }
+  const regions = splitList(values.region);
+  if (values.region && regions?.length === 0)
+    throw new InputError('--region needs a region name, e.g. eu-west-1');
+  const badRegion = regions?.find((region) => !isAwsRegionName(region));
+  if (badRegion !== undefined)
+    throw new InputError(`--region '${badRegion}' is not an AWS region name such as eu-west-1`);
+  for (const flag of ['endpoint-url', 'gcp-endpoint-url'] as const) {
+    const value = values[flag] as string | undefined;
+    if (value !== undefined && !URL.canParse(value)) {
+      throw new InputError(`--${flag} must be a URL such as http://127.0.0.1:4566; got '${value}'`);
+    }
+  }
+  const projects = splitList(values.project);
+  if (values.project && projects?.length === 0) throw new InputError('--project needs a GCP project id');
+  const providers: Provider[] = provider === 'all' ? ['aws', 'gcp'] : [provider as Provider];
+  if (!providers.includes('gcp') && projects) {
+    throw new InputError('--project needs --provider gcp or --provider all');
+  }
+  if (!providers.includes('aws') && regions) {
+    throw new InputError('--region selects AWS regions; with --provider gcp choose projects with --project');
+  }
+  return {
+    policyFile: values.policy as string | undefined,
+    provider: provider as ProviderChoice,
+    providers,
+    regions,
+    projects,
+    endpointUrl: values['endpoint-url'] as string | undefined,
+    gcpEndpointUrl: values['gcp-endpoint-url'] as string | undefined,
+  };
+}
+
+/** The policy of `--policy FILE`, else `$BACKUP_GUARD_POLICY`, else the defaults. */
+export async function loadCliPolicy(file: string | undefined, env: NodeJS.ProcessEnv): Promise<Policy> {
+  return file ? loadPolicyFile(file) : loadPolicyFromEnv(env);
+}
+
+/** The GCP projects of a run: `--project`, else the policy's; none is a clear error. */
+export function projectsOf(where: WhereArgs, policy: Policy, verb: string): readonly string[] {
+  const projects = where.projects ?? policy.gcp.projects;
+  if (where.providers.includes('gcp') && projects.length === 0) {
+    throw new InputError(
+      `no GCP project to ${verb}: pass --project PROJECT or list them in the policy (gcp.projects)`,
+    );
+  }
+  return projects;
+}
+
+/** The clients of a command, made once the input is checked. */
+export interface CliClouds {
+  /** The caller's region (`AWS_REGION`, `AWS_DEFAULT_REGION`), for account-level calls. */
+  readonly homeRegion: string | undefined;
+  /** The caller's AWS credentials behind the one client factory; absent when AWS is not needed. */
+  readonly aws: { readonly factory: AwsClientFactory; readonly homeRegion: string | undefined } | undefined;
+  readonly gcp: GcpClientFactory | undefined;
+  /** Close every client's sockets. */
+  close(): Promise<void>;
+}
+
+/**
+ * Resolve the caller's credentials (one clear line when there are none) and make the clients.
+ * `needs.aws` may be wider than `--provider` (publishing GCP findings goes to Security Hub).
+ */
+export async function openClouds(
+  policy: Policy,
+  where: WhereArgs,
+  io: CliIo,
+  overrides: CliOverrides,
+  needs: { readonly aws: boolean; readonly gcp: boolean },
+): Promise<CliClouds> {
+  const homeRegion = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  const credentials = needs.aws ? await resolveAwsCredentials(overrides, io.env) : undefined;
+  // Member roles are assumed through STS in the home region, else in the first region of the run.
+  const stsRegion =
+    homeRegion ?? where.regions?.[0] ?? (policy.aws.regions === 'all' ? undefined : policy.aws.regions[0]);
+  const factory = credentials
+    ? new AwsClientFactory({
+        maxAttempts: policy.aws.maxAttempts,
+        credentials,
+        ...(where.endpointUrl ? { endpoint: where.endpointUrl } : {}),
+        ...(stsRegion ? { stsRegion } : {}),
+      })
+    : undefined;
+  const gcpEndpoint = where.gcpEndpointUrl ?? io.env[CLOUD_SQL_ENDPOINT_ENV];
+  const gcp = needs.gcp ? new GcpClientFactory(gcpEndpoint ? { endpoint: gcpEndpoint } : {}) : undefined;
+  return {
+    homeRegion,
+    aws: factory ? { factory, homeRegion } : undefined,
+    gcp,
+    async close() {
+      factory?.destroy();
+      await gcp?.close();
+    },
+  };
+}
+
+/**
+ * The GCP clients of a CLI run, which may run any group: Cloud SQL, Cloud Storage (dumps) and
+ * Secret Manager (keys). The deployed functions each take only their own (audit-function.ts).
+ */
+export function gcpClientsOfEveryGroup(factory: GcpClientFactory): GcpClientsWithSecretManager {
+  return withSecretManager(factory, withCloudStorage(factory));
+}

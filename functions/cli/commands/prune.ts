@@ -1,0 +1,61 @@
+/** `backup-guard prune`: report (default) or delete expired pre-maintenance snapshots of ours. */
+import { EXIT_CODES } from '../../core/audit.ts';
+import { InputError } from '../../core/errors.ts';
+import { renderPrune, runPruneJob } from '../../jobs/prune.ts';
+import { parseCommandArgs } from '../args.ts';
+import { ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
+import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
+import { OUTPUT_OPTIONS, openSnapshotCommand, parseSnapshotFormat } from '../snapshot-clouds.ts';
+
+async function runPrune(args: readonly string[], io: CliIo, overrides: CliOverrides): Promise<number> {
+  const { values } = parseCommandArgs(pruneCommand, args);
+  if (values.apply === true && values['dry-run'] === true) {
+    throw new InputError('--apply deletes and --dry-run only reports: give one of them');
+  }
+  const format = parseSnapshotFormat(values);
+  const context = await openSnapshotCommand(values, io, overrides, 'prune');
+  try {
+    const result = await runPruneJob(
+      { apply: values.apply === true },
+      { policy: context.policy, clouds: context.snapshotClouds },
+    );
+    io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderPrune(result));
+    if (result.problems.length > 0) return EXIT_CODES.incomplete;
+    return result.applied && result.pending > 0 ? EXIT_CODES.failed : EXIT_CODES.ok;
+  } finally {
+    await context.clouds.close();
+  }
+}
+
+export const pruneCommand: CliCommand = {
+  name: 'prune',
+  summary: 'List (default) or delete the expired pre-maintenance snapshots this tool made',
+  options: {
+    'dry-run': {
+      type: 'boolean',
+      help: 'Only report what would be deleted and what is kept, and why (the default)',
+    },
+    apply: { type: 'boolean', help: 'Delete what may go' },
+    ...whereOptions({
+      provider: "Which cloud's snapshots to prune (default: aws)",
+      region: 'Prune only in this AWS region',
+      project: "Prune this GCP project's Cloud SQL backups",
+    }),
+    ...OUTPUT_OPTIONS,
+    ...ENDPOINT_OPTIONS,
+  },
+  details: `Only snapshots this tool created (tag purpose=certctl-pre-maintenance) are considered, only
+once past their expires-at tag, and never the newest successful one of a target (the restore point
+the next maintenance relies on). Other manual snapshots are never touched.
+
+Exit codes:
+  0  done (dry run: nothing deleted)
+  1  a delete failed (listed with its error)
+  2  a region or project could not be read, or the input was bad
+
+Examples:
+  npx backup-guard prune --policy policy.yaml
+  npx backup-guard prune --policy policy.yaml --apply
+`,
+  run: runPrune,
+};

@@ -1,0 +1,69 @@
+/** `backup-guard readiness`: go/no-go before a CA rotation. Exit 0 GO, 1 NO-GO, 2 could not evaluate. */
+import { awsCollectors } from '../../aws/collectors.ts';
+import { gcpCollectors } from '../../gcp/collectors.ts';
+import { renderReadiness, runReadinessJob } from '../../jobs/readiness.ts';
+import { parseCommandArgs } from '../args.ts';
+import { ENDPOINT_OPTIONS, gcpClientsOfEveryGroup, whereOptions } from '../clouds.ts';
+import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
+import { OUTPUT_OPTIONS, openSnapshotCommand, parseSnapshotFormat } from '../snapshot-clouds.ts';
+
+async function runReadiness(args: readonly string[], io: CliIo, overrides: CliOverrides): Promise<number> {
+  const { values } = parseCommandArgs(readinessCommand, args);
+  const format = parseSnapshotFormat(values);
+  const context = await openSnapshotCommand(values, io, overrides, 'evaluate');
+  const { clouds, where } = context;
+  try {
+    const result = await runReadinessJob(
+      {
+        providers: where.providers,
+        ...(where.regions ? { regions: where.regions } : {}),
+        ...(where.projects ? { projects: where.projects } : {}),
+      },
+      {
+        policy: context.policy,
+        ...(clouds.aws ? { aws: { ...clouds.aws, collectors: awsCollectors } } : {}),
+        ...(clouds.gcp
+          ? { gcp: { clients: gcpClientsOfEveryGroup(clouds.gcp), collectors: gcpCollectors } }
+          : {}),
+        clouds: context.snapshotClouds,
+      },
+    );
+    io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderReadiness(result));
+    return result.exitCode;
+  } finally {
+    await clouds.close();
+  }
+}
+
+export const readinessCommand: CliCommand = {
+  name: 'readiness',
+  summary:
+    'Go/no-go before a CA rotation: every audit gate green and a fresh pre-maintenance snapshot for every target',
+  options: {
+    ...whereOptions({
+      provider: 'Which cloud to evaluate (default: aws)',
+      region: 'Evaluate only this AWS region',
+      project: "Evaluate this GCP project's Cloud SQL",
+    }),
+    ...OUTPUT_OPTIONS,
+    ...ENDPOINT_OPTIONS,
+  },
+  details: `The gates are drawn from the installed check groups ('backup-guard checks' lists them): each
+group the policy configures is a gate (audit:pitr; audit:dumps when the policy names dump
+locations; audit:keys once this version has it), plus the snapshot gate: a successful
+pre-maintenance snapshot younger than snapshots.readinessMaxAgeHours. Every target is listed with each gate's evidence and, when not GO,
+what to do; then every gate with whether it was evaluated, not configured, not installed, or could
+not be evaluated.
+
+Exit codes:
+  0  GO: every gate of every target passed
+  1  NO-GO: a gate failed (a check FAILED, or no fresh snapshot)
+  2  could not evaluate: a region, project or check could not be read, no target was found, or the
+     input was bad
+
+Examples:
+  npx backup-guard readiness --policy policy.yaml
+  npx backup-guard readiness --policy policy.yaml --format json
+`,
+  run: runReadiness,
+};

@@ -1,0 +1,197 @@
+/**
+ * `backup-guard snapshot`: take a pre-maintenance snapshot of every target (or those named with
+ * --target), tagged with the reason, ticket and who asked, and wait until each is restorable.
+ * The same ticket re-run returns the first result (idempotency table) or adopts the snapshots it
+ * made (their names derive from the request id), so nothing is taken twice.
+ */
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
+import { InputError } from '../../core/errors.ts';
+import { idempotentByRequestId } from '../../jobs/idempotency.ts';
+import {
+  runSnapshotJob,
+  type SnapshotJobDependencies,
+  type SnapshotJobResult,
+  type SnapshotRequest,
+  snapshotExitCode,
+} from '../../jobs/snapshot.ts';
+import { parseCommandArgs, splitList } from '../args.ts';
+import { ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
+import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
+import { resolveAwsCredentials } from '../credentials.ts';
+import { OUTPUT_OPTIONS, openSnapshotCommand, parseSnapshotFormat } from '../snapshot-clouds.ts';
+
+/** The SDK's own variable for a DynamoDB endpoint; the CLI also reads it from its environment. */
+export const DYNAMODB_ENDPOINT_ENV = 'AWS_ENDPOINT_URL_DYNAMODB';
+
+export function renderSnapshotResult(result: SnapshotJobResult): string {
+  const c = result.counts;
+  const lines = [
+    `Snapshot request ${result.requestId}: ${c.available} available, ${c.creating} creating, ${c.failed} failed, ${c.busy} busy, ${c.quota} over quota, ${c.error} errors`,
+  ];
+  for (const entry of result.results) {
+    const where = `${entry.target.provider}/${entry.target.account}/${entry.target.region}/${entry.target.id}`;
+    const detail = entry.error
+      ? `${entry.error.code}: ${entry.error.message}`
+      : [
+          entry.snapshotRef ?? entry.snapshotId,
+          entry.createdAt ? `created ${entry.createdAt}` : undefined,
+          entry.encrypted === undefined
+            ? undefined
+            : entry.encrypted
+              ? `encrypted${entry.kmsKeyId ? ` with ${entry.kmsKeyId}` : ''}`
+              : 'NOT encrypted',
+          entry.sizeGb === undefined ? undefined : `${entry.sizeGb} GiB`,
+          `${(entry.durationMs / 1000).toFixed(1)} s`,
+          entry.attempts > 1 ? `${entry.attempts} attempts (busy, retried)` : undefined,
+          entry.attempts === 0 ? 'taken earlier by this request' : undefined,
+        ]
+          .filter(Boolean)
+          .join(', ');
+    lines.push(`  ${entry.outcome.padEnd(9)} ${where}: ${detail}`);
+  }
+  for (const problem of result.problems) lines.push(`  problem: ${problem}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The request the arguments describe; every mistake names its flag. */
+function snapshotRequestOf(values: Readonly<Record<string, unknown>>, io: CliIo): SnapshotRequest {
+  const reason = (values.reason as string | undefined)?.trim();
+  if (!reason) {
+    throw new InputError('--reason is required: say why the snapshot is taken, e.g. --reason "CA rotation"');
+  }
+  if (values.wait === true && values['no-wait'] === true) {
+    throw new InputError('--wait and --no-wait contradict each other: give one of them');
+  }
+  const ticket = (values.ticket as string | undefined)?.trim() || undefined;
+  if (values.ticket !== undefined && !ticket) throw new InputError('--ticket needs a change ticket id');
+  const requestId = (values['request-id'] as string | undefined)?.trim();
+  if (values['request-id'] !== undefined && !requestId) throw new InputError('--request-id needs a value');
+  const targets = splitList(values.target);
+  if (values.target !== undefined && targets?.length === 0) {
+    throw new InputError('--target needs a DB identifier, cluster identifier, Cloud SQL instance or ARN');
+  }
+  return {
+    requestId: requestId || (ticket ? `ticket:${ticket}` : `cli:${randomUUID()}`),
+    reason,
+    ticket,
+    requestedBy: io.env.USER ?? userInfo().username,
+    targets,
+    wait: values['no-wait'] !== true,
+  };
+}
+
+async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOverrides): Promise<number> {
+  const { values } = parseCommandArgs(snapshotCommand, args);
+  const request = snapshotRequestOf(values, io);
+  const format = parseSnapshotFormat(values);
+  const dynamoEndpoint =
+    (values['dynamodb-endpoint-url'] as string | undefined) ?? io.env[DYNAMODB_ENDPOINT_ENV];
+  if (dynamoEndpoint !== undefined && !URL.canParse(dynamoEndpoint)) {
+    throw new InputError(
+      `--dynamodb-endpoint-url must be a URL such as http://127.0.0.1:8000; got '${dynamoEndpoint}'`,
+    );
+  }
+  const context = await openSnapshotCommand(values, io, overrides, 'snapshot');
+  const { policy, clouds } = context;
+  const table = policy.snapshots.idempotencyTable;
+  // The idempotency table is in the caller's own account and region, whatever the targets' cloud.
+  const idempotency = table
+    ? new AwsClientFactory({
+        maxAttempts: policy.aws.maxAttempts,
+        credentials: await resolveAwsCredentials(overrides, io.env),
+        ...(dynamoEndpoint ? { endpoint: dynamoEndpoint } : {}),
+      })
+    : undefined;
+  try {
+    const deps: SnapshotJobDependencies = {
+      policy,
+      clouds: context.snapshotClouds,
+      ...(values.quiet === true
+        ? {}
+        : { onProgress: (progress) => io.stderr(`${progress.target.id}: ${progress.message}\n`) }),
+    };
+    const run =
+      table && idempotency
+        ? idempotentByRequestId((r: SnapshotRequest) => runSnapshotJob(r, deps), {
+            tableName: table,
+            client: idempotency.client(DynamoDBClient, clouds.homeRegion ?? DEFAULT_HOME_REGION),
+            waitForFirstMs: policy.snapshots.waitMinutes * 60_000,
+          })
+        : (r: SnapshotRequest) => runSnapshotJob(r, deps);
+    const result = await run(request);
+    io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderSnapshotResult(result));
+    return snapshotExitCode(result);
+  } finally {
+    idempotency?.destroy();
+    await clouds.close();
+  }
+}
+
+export const snapshotCommand: CliCommand = {
+  name: 'snapshot',
+  summary:
+    'Take tagged pre-maintenance snapshots (RDS, Aurora, Cloud SQL) of every target and wait until they are restorable',
+  options: {
+    reason: {
+      type: 'string',
+      value: 'TEXT',
+      help: 'Why the snapshot is taken (required), e.g. "CA rotation"',
+    },
+    ticket: {
+      type: 'string',
+      value: 'ID',
+      help: 'Change ticket; also the request id, so a re-run with the same ticket takes nothing twice',
+    },
+    'request-id': {
+      type: 'string',
+      value: 'ID',
+      help: 'Request id (default: ticket:<ticket>, else a new one); a re-sent request id returns the first result',
+    },
+    target: {
+      type: 'string',
+      multiple: true,
+      value: 'NAME',
+      help: "Only this target (DB or cluster identifier, Cloud SQL instance, ARN or selfLink) instead of the policy's targets; repeat or comma-separate",
+    },
+    wait: {
+      type: 'boolean',
+      help: 'Wait until every snapshot is available, busy targets retried, up to snapshots.waitMinutes (the default)',
+    },
+    'no-wait': { type: 'boolean', help: 'Return once every snapshot is created' },
+    ...whereOptions({
+      provider: "Which cloud's targets to snapshot (default: aws)",
+      region: 'Snapshot only targets in this AWS region',
+      project: "Snapshot this GCP project's Cloud SQL targets",
+    }),
+    ...OUTPUT_OPTIONS,
+    quiet: { type: 'boolean', help: 'No progress on stderr' },
+    ...ENDPOINT_OPTIONS,
+    'dynamodb-endpoint-url': {
+      type: 'string',
+      value: 'URL',
+      help: `Send the idempotency table's DynamoDB calls to URL (a local DynamoDB; also $${DYNAMODB_ENDPOINT_ENV})`,
+    },
+  },
+  details: `Each snapshot is tagged at creation with purpose, reason, ticket, requested-by, request-id and
+expires-at (snapshots.expiryDays); Cloud SQL backups carry the same in their description. With
+snapshots.idempotencyTable set, a request id is remembered in DynamoDB and a re-sent request returns
+the first result, also while the first is still running; without it a re-run adopts the snapshots
+the first one made (their names derive from the request id), so nothing is taken twice.
+
+Exit codes:
+  0  every target's snapshot is available (or created, with --no-wait)
+  1  a target did not get its snapshot: failed, busy until the deadline, over the manual-snapshot
+     quota, or an API error; each is listed with the exact error
+  2  the request could not complete (no target, a region or project not read, a named target not
+     found) or the input was bad
+
+Examples:
+  npx backup-guard snapshot --policy policy.yaml --reason "CA rotation" --ticket CHG-1234
+  npx backup-guard snapshot --policy policy.yaml --reason "key rotation" --target certctl-prod-db --no-wait
+  npx backup-guard snapshot --policy examples/gcp.yaml --provider gcp --reason "CA swap" --ticket CHG-9
+`,
+  run: runSnapshot,
+};

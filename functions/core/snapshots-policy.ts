@@ -1,0 +1,93 @@
+/**
+ * The `snapshots` section of the policy: pre-maintenance snapshots (how long to wait for them, how
+ * often to look, when they expire), the readiness gate's freshness, the maintenance horizon and the
+ * manual-snapshot quota. Mounted with one line in policy.ts.
+ */
+import * as z from 'zod';
+import { PolicyError } from './errors.ts';
+import { parseAuditSchedule } from './schedule.ts';
+
+/** The RDS default quota of manual snapshots per region (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html). */
+export const DEFAULT_SNAPSHOT_QUOTA = 100;
+
+export const snapshotsPolicySchema = z
+  .strictObject({
+    waitMinutes: z
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(60)
+      .describe('Deadline for a snapshot to become available (a busy target is retried until then).'),
+    pollInitialSeconds: z
+      .number()
+      .min(0.01)
+      .max(600)
+      .default(5)
+      .describe(
+        'Shortest wait between two polls of a region (and between create attempts on a busy target); each wait is a twentieth of the time waited so far, never shorter than this.',
+      ),
+    pollMaxSeconds: z
+      .number()
+      .min(0.01)
+      .max(600)
+      .default(30)
+      .describe('Longest wait between two polls of a region.'),
+    expiryDays: z
+      .int()
+      .min(1)
+      .max(3650)
+      .default(14)
+      .describe('Days after which a pre-maintenance snapshot may be pruned (written as its expiry tag).'),
+    readinessMaxAgeHours: z
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(24)
+      .describe('Readiness needs a successful pre-maintenance snapshot younger than this for every target.'),
+    maintenanceHorizonHours: z
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(72)
+      .describe('The maintenance job snapshots a target before maintenance due within this many hours.'),
+    quotaPerRegion: z
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(DEFAULT_SNAPSHOT_QUOTA)
+      .describe('Manual snapshots allowed per region and kind (raise it here after a quota increase).'),
+    maintenanceSchedule: z
+      .string()
+      .min(1)
+      .default('rate(6 hours)')
+      .describe(
+        'How often the maintenance-aware job looks for upcoming maintenance (also run on AWS Health and RDS events).',
+      ),
+    idempotencyTable: z
+      .string()
+      .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')
+      .optional()
+      .describe(
+        'DynamoDB table of the idempotency records for `backup-guard snapshot` (the snapshot Lambda is given its own by the deployment).',
+      ),
+  })
+  .superRefine((policy, context) => {
+    try {
+      parseAuditSchedule(policy.maintenanceSchedule);
+    } catch (error) {
+      if (!(error instanceof PolicyError)) throw error;
+      for (const issue of error.issues) {
+        context.addIssue({ code: 'custom', path: ['maintenanceSchedule'], message: issue.message });
+      }
+    }
+    if (policy.pollInitialSeconds > policy.pollMaxSeconds) {
+      context.addIssue({
+        code: 'custom',
+        path: ['pollInitialSeconds'],
+        message: `is ${policy.pollInitialSeconds}, above pollMaxSeconds (${policy.pollMaxSeconds})`,
+      });
+    }
+  });
+
+export type SnapshotsPolicy = z.output<typeof snapshotsPolicySchema>;
+export type SnapshotsPolicyInput = z.input<typeof snapshotsPolicySchema>;

@@ -1,0 +1,21 @@
+/**
+ * The Cloud SQL Admin calls behind on-demand backups (the snapshot action's Cloud SQL backend):
+ * `backupRuns.insert`, `backupRuns.list`, `backupRuns.delete` and `operations.get`
+ * (https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/backupRuns,
+ * https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/operations/get).
+ * `GcpClientFactory.cloudSqlBackups()` provides the real one; tests may fake it.
+ */
+import type { protos } from '@google-cloud/sql';
+
+type Operation = protos.google.cloud.sql.v1.IOperation;
+
+export interface CloudSqlBackupsApi {
+  insert(request: protos.google.cloud.sql.v1.ISqlBackupRunsInsertRequest): Promise<[Operation, ...unknown[]]>;
+  list(
+    request: protos.google.cloud.sql.v1.ISqlBackupRunsListRequest,
+  ): Promise<[protos.google.cloud.sql.v1.IBackupRunsListResponse, ...unknown[]]>;
+  delete(request: protos.google.cloud.sql.v1.ISqlBackupRunsDeleteRequest): Promise<[Operation, ...unknown[]]>;
+  getOperation(
+    request: protos.google.cloud.sql.v1.ISqlOperationsGetRequest,
+  ): Promise<[Operation, ...unknown[]]>;
+}

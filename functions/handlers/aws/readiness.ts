@@ -1,0 +1,77 @@
+/**
+ * `readiness` Lambda: go/no-go before a CA rotation (ChatOps asks it). Returns the verdict with
+ * every gate's evidence; it writes nothing.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import * as z from 'zod';
+import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
+import { AwsClientFactory } from '../../aws/clients.ts';
+import { awsCollectors } from '../../aws/collectors.ts';
+import { InputError, inputIssues } from '../../core/errors.ts';
+import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { type ReadinessResult, runReadinessJob } from '../../jobs/readiness.ts';
+import { createObservability } from './observability.ts';
+
+export const readinessEventSchema = z
+  .strictObject({ regions: z.array(z.string().min(1)).min(1).optional() })
+  .nullish()
+  .transform((value) => value ?? {});
+
+const { logger, metrics } = createObservability('readiness');
+
+export interface ReadinessHandlerDependencies {
+  readonly policy: Policy;
+  readonly factory: AwsClientFactory;
+  readonly logger: typeof logger;
+  readonly metrics: typeof metrics;
+  readonly homeRegion?: string | undefined;
+}
+
+export async function readinessLambda(
+  event: unknown,
+  deps: ReadinessHandlerDependencies,
+): Promise<ReadinessResult> {
+  const parsed = readinessEventSchema.safeParse(event);
+  if (!parsed.success) {
+    const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
+    throw new InputError(`readiness input is invalid: ${issues.join('; ')}`);
+  }
+  const result = await runReadinessJob(
+    { providers: ['aws'], ...(parsed.data.regions ? { regions: parsed.data.regions } : {}) },
+    {
+      policy: deps.policy,
+      aws: { factory: deps.factory, collectors: awsCollectors, homeRegion: deps.homeRegion },
+      clouds: [awsSnapshotCloud({ ...deps, regions: parsed.data.regions })],
+      logger: deps.logger,
+    },
+  );
+  deps.metrics.addMetric('ReadinessGo', MetricUnit.Count, result.verdict === 'GO' ? 1 : 0);
+  deps.logger.info('readiness', { verdict: result.verdict, notEvaluated: result.notEvaluated });
+  return result;
+}
+
+let dependencies: ReadinessHandlerDependencies | undefined;
+
+function defaultDependencies(): ReadinessHandlerDependencies {
+  if (!dependencies) {
+    const policy = loadFunctionPolicy();
+    dependencies = {
+      policy,
+      factory: new AwsClientFactory({
+        maxAttempts: policy.aws.maxAttempts,
+        stsRegion: process.env.AWS_REGION,
+      }),
+      logger,
+      metrics,
+      homeRegion: process.env.AWS_REGION,
+    };
+  }
+  return dependencies;
+}
+
+export const handler = middy((event: unknown) => readinessLambda(event, defaultDependencies()))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

@@ -1,0 +1,179 @@
+/**
+ * `snapshot` Lambda: invoked asynchronously (InvocationType Event) by ChatOps with a request, and
+ * by its schedule and the EventBridge rule on AWS Health / RDS maintenance notifications, which run
+ * the maintenance-aware job. Asynchronous invocations are retried and may be delivered twice
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html), so the job runs idempotently
+ * per request id on the DynamoDB table the deployment names. Metrics `SnapshotsFailed` (alarmed) and
+ * `SnapshotsAvailable` count targets.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import * as z from 'zod';
+import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
+import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
+import { InputError, inputIssues } from '../../core/errors.ts';
+import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { idempotentByRequestId } from '../../jobs/idempotency.ts';
+import { type MaintenanceJobResult, runMaintenanceJob } from '../../jobs/maintenance.ts';
+import { runSnapshotJob, type SnapshotJobResult, type SnapshotRequest } from '../../jobs/snapshot.ts';
+import { createObservability } from './observability.ts';
+
+/** The environment variable naming the idempotency table (set by the deployment). */
+export const IDEMPOTENCY_TABLE_ENV = 'BACKUP_GUARD_IDEMPOTENCY_TABLE';
+
+export const snapshotEventSchema = z.strictObject({
+  requestId: z.string().min(1).max(256),
+  reason: z.string().min(1).max(256),
+  ticket: z.string().min(1).max(128).optional(),
+  requestedBy: z.string().min(1).max(256),
+  targets: z.array(z.string().min(1).max(2048)).min(1).optional(),
+  wait: z.boolean().optional(),
+  maintenanceEvent: z.string().min(1).max(256).optional(),
+});
+
+export function parseSnapshotEvent(event: unknown): SnapshotRequest {
+  const parsed = snapshotEventSchema.safeParse(event);
+  if (parsed.success) return parsed.data;
+  const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
+  throw new InputError(`snapshot input is invalid: ${issues.join('; ')}`);
+}
+
+const { logger, metrics } = createObservability('snapshot');
+
+export interface SnapshotHandlerDependencies {
+  readonly policy: Policy;
+  readonly factory: AwsClientFactory;
+  readonly dynamo: DynamoDBClient;
+  readonly tableName: string;
+  readonly logger: typeof logger;
+  readonly metrics: typeof metrics;
+  readonly homeRegion?: string | undefined;
+  /** Time left before Lambda stops the function (the invocation context's); unbounded when absent. */
+  readonly remainingTimeMs?: () => number;
+}
+
+/** How long before the function would be stopped the job stops waiting, so it can still answer. */
+export const ANSWER_MARGIN_MS = 60_000;
+
+/**
+ * The policy this Lambda runs with: databases of its own account only (member roles are
+ * read-only, and the role's snapshot grants name this account), and a wait that ends
+ * {@link ANSWER_MARGIN_MS} before the function would be stopped, so targets still creating are
+ * reported as such instead of the whole answer being lost.
+ */
+export function lambdaSnapshotPolicy(policy: Policy, remainingMs: number | undefined): Policy {
+  const room =
+    remainingMs === undefined ? Number.POSITIVE_INFINITY : (remainingMs - ANSWER_MARGIN_MS) / 60_000;
+  return {
+    ...policy,
+    aws: { ...policy.aws, accounts: [] },
+    snapshots: {
+      ...policy.snapshots,
+      waitMinutes: Math.max(0, Math.min(policy.snapshots.waitMinutes, room)),
+    },
+  };
+}
+
+/** The job's dependencies for one invocation. */
+function jobDependencies(deps: SnapshotHandlerDependencies) {
+  const policy = lambdaSnapshotPolicy(deps.policy, deps.remainingTimeMs?.());
+  return {
+    policy,
+    clouds: [awsSnapshotCloud({ policy, factory: deps.factory, homeRegion: deps.homeRegion })],
+    logger: deps.logger,
+  };
+}
+
+/**
+ * A maintenance trigger rather than a request: the schedule's empty input, or an EventBridge event
+ * from AWS Health or RDS (`source` aws.health / aws.rds).
+ */
+export function isMaintenanceTrigger(event: unknown): boolean {
+  if (event === null || event === undefined) return true;
+  if (typeof event !== 'object') return false;
+  const record = event as Record<string, unknown>;
+  if (Object.keys(record).length === 0) return true;
+  return record.source === 'aws.health' || record.source === 'aws.rds';
+}
+
+/** The handler: a snapshot request (ChatOps), or a maintenance scan (schedule, Health/RDS events). */
+export async function snapshotOrMaintenance(
+  event: unknown,
+  deps: SnapshotHandlerDependencies,
+): Promise<SnapshotJobResult | MaintenanceJobResult> {
+  if (!isMaintenanceTrigger(event)) return snapshotLambda(event, deps);
+  const result = await runMaintenanceJob(jobDependencies(deps));
+  const failed = result.snapshots.filter(
+    (entry) => !['available', 'creating'].includes(entry.outcome),
+  ).length;
+  deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, failed);
+  deps.metrics.addMetric('MaintenanceScanCompleted', MetricUnit.Count, result.problems.length === 0 ? 1 : 0);
+  deps.logger.info('maintenance scan finished', {
+    events: result.events.length,
+    later: result.later,
+    problems: result.problems,
+  });
+  return result;
+}
+
+/** A snapshot request, run once per request id. */
+export async function snapshotLambda(
+  event: unknown,
+  deps: SnapshotHandlerDependencies,
+): Promise<SnapshotJobResult> {
+  const request = parseSnapshotEvent(event);
+  const run = idempotentByRequestId((r: SnapshotRequest) => runSnapshotJob(r, jobDependencies(deps)), {
+    tableName: deps.tableName,
+    client: deps.dynamo,
+    waitForFirstMs: deps.policy.snapshots.waitMinutes * 60_000,
+    ...(deps.remainingTimeMs ? { remainingTimeMs: deps.remainingTimeMs } : {}),
+  });
+  const result = await run(request);
+  const failed = result.results.length - result.counts.available - result.counts.creating;
+  deps.metrics.addMetric('SnapshotsAvailable', MetricUnit.Count, result.counts.available);
+  deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, failed);
+  deps.logger.info('snapshot request finished', {
+    requestId: result.requestId,
+    counts: result.counts,
+    problems: result.problems,
+  });
+  return result;
+}
+
+let dependencies: SnapshotHandlerDependencies | undefined;
+
+function defaultDependencies(): SnapshotHandlerDependencies {
+  if (!dependencies) {
+    const policy = loadFunctionPolicy();
+    const tableName = process.env[IDEMPOTENCY_TABLE_ENV] ?? policy.snapshots.idempotencyTable;
+    if (!tableName)
+      throw new InputError(
+        `no idempotency table: set ${IDEMPOTENCY_TABLE_ENV} or snapshots.idempotencyTable`,
+      );
+    const homeRegion = process.env.AWS_REGION;
+    const factory = new AwsClientFactory({ maxAttempts: policy.aws.maxAttempts, stsRegion: homeRegion });
+    dependencies = {
+      policy,
+      factory,
+      dynamo: factory.client(DynamoDBClient, homeRegion ?? DEFAULT_HOME_REGION),
+      tableName,
+      logger,
+      metrics,
+      homeRegion,
+    };
+  }
+  return dependencies;
+}
+
+export const handler = middy((event: unknown, context: Context) =>
+  snapshotOrMaintenance(event, {
+    ...defaultDependencies(),
+    remainingTimeMs: () => context.getRemainingTimeInMillis(),
+  }),
+)
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

@@ -1,0 +1,117 @@
+/**
+ * `snapshot` Cloud Function (2nd gen, HTTP): the same snapshot and readiness jobs for Cloud SQL.
+ * POST `{ "action": "snapshot", requestId, reason, requestedBy, ticket?, targets?, wait? }` or
+ * `{ "action": "readiness" }`. A re-sent snapshot request is not repeated: each backup's
+ * description carries an id derived from the request id, and the job adopts a backup it finds with
+ * that id instead of inserting another (GCP has no DynamoDB; the adoption is the idempotency here).
+ */
+import * as functions from '@google-cloud/functions-framework';
+import * as z from 'zod';
+import { type GcpSnapshotClients, gcpSnapshotCloud } from '../../actions/snapshot/gcp.ts';
+import { InputError, inputIssues } from '../../core/errors.ts';
+import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { GcpClientFactory } from '../../gcp/clients.ts';
+import { type GcpClientSource, gcpCollectors } from '../../gcp/collectors.ts';
+import { withSecretManager } from '../../gcp/secret-manager.ts';
+import { withCloudStorage } from '../../gcp/storage-client.ts';
+import { runReadinessJob } from '../../jobs/readiness.ts';
+import { runSnapshotJob, snapshotExitCode } from '../../jobs/snapshot.ts';
+import { createGcpLogger } from './observability.ts';
+
+const requestSchema = z.discriminatedUnion('action', [
+  z.strictObject({
+    action: z.literal('snapshot'),
+    requestId: z.string().min(1).max(256),
+    reason: z.string().min(1).max(256),
+    ticket: z.string().min(1).max(128).optional(),
+    requestedBy: z.string().min(1).max(256),
+    targets: z.array(z.string().min(1)).min(1).optional(),
+    wait: z.boolean().optional(),
+  }),
+  z.strictObject({ action: z.literal('readiness') }),
+]);
+
+export type SnapshotFunctionRequest = z.output<typeof requestSchema>;
+
+export function parseSnapshotFunctionRequest(body: unknown): SnapshotFunctionRequest {
+  let raw = body;
+  if (Buffer.isBuffer(raw)) raw = raw.toString('utf8');
+  if (typeof raw === 'string') {
+    try {
+      raw = JSON.parse(raw);
+    } catch (error) {
+      throw new InputError(`snapshot body is not JSON: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  const parsed = requestSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
+  throw new InputError(`snapshot body is invalid: ${issues.join('; ')}`);
+}
+
+const logger = createGcpLogger('snapshot');
+
+export interface SnapshotFunctionDependencies {
+  readonly policy: Policy;
+  readonly gcp: GcpSnapshotClients & GcpClientSource;
+  /** The clients readiness audits with (Cloud Storage for the dumps gate, Secret Manager for the keys gate); `gcp` otherwise. */
+  readonly readinessClients?: GcpClientSource;
+}
+
+/** Run one request; the HTTP status is 200 when the job ran (its result says how each target went). */
+export async function snapshotFunction(request: SnapshotFunctionRequest, deps: SnapshotFunctionDependencies) {
+  const cloud = gcpSnapshotCloud({ policy: deps.policy, clients: deps.gcp });
+  if (request.action === 'readiness') {
+    return runReadinessJob(
+      { providers: ['gcp'] },
+      {
+        policy: deps.policy,
+        gcp: { clients: deps.readinessClients ?? deps.gcp, collectors: gcpCollectors },
+        clouds: [cloud],
+        logger,
+      },
+    );
+  }
+  const { action: _action, ...snapshotRequest } = request;
+  const result = await runSnapshotJob(snapshotRequest, { policy: deps.policy, clouds: [cloud], logger });
+  return { ...result, exitCode: snapshotExitCode(result) };
+}
+
+let dependencies: SnapshotFunctionDependencies | undefined;
+
+export function createSnapshotHandler(
+  deps: () => SnapshotFunctionDependencies = () => {
+    if (!dependencies) {
+      const gcp = GcpClientFactory.fromEnv();
+      dependencies = {
+        policy: loadFunctionPolicy(),
+        gcp,
+        readinessClients: withSecretManager(gcp, withCloudStorage(gcp)),
+      };
+    }
+    return dependencies;
+  },
+): functions.HttpFunction {
+  return async (req, res) => {
+    if (req.method !== 'POST') {
+      res.status(405).set('Allow', 'POST').json({ error: 'snapshot is called with POST.' });
+      return;
+    }
+    let request: SnapshotFunctionRequest;
+    try {
+      request = parseSnapshotFunctionRequest(req.body);
+    } catch (error) {
+      res.status(400).json({ error: (error as Error).message });
+      return;
+    }
+    try {
+      res.status(200).json(await snapshotFunction(request, deps()));
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      logger.error('snapshot function failed', { error: { name, message: (error as Error).message } });
+      res.status(500).json({ ok: false, error: { name } });
+    }
+  };
+}
+
+functions.http('snapshot', createSnapshotHandler());

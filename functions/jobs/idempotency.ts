@@ -1,0 +1,96 @@
+/**
+ * Idempotency per request for the jobs that write (snapshots): Powertools Idempotency on DynamoDB.
+ * The key is the request id, so a Slack retry, a double click, an asynchronous-invoke retry or a
+ * re-run of the CLI with the same ticket returns the first result and creates nothing.
+ *
+ * A duplicate that arrives while the first run is still in progress gets
+ * `IdempotencyAlreadyInProgressError` from Powertools
+ * (https://docs.powertools.aws.dev/lambda/typescript/latest/features/idempotency/); here it waits
+ * for the first run and returns its result rather than failing or running twice.
+ */
+
+import { setTimeout as sleepMs } from 'node:timers/promises';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BackupGuardError } from '../core/errors.ts';
+
+/** Where idempotency records live. */
+export interface IdempotencyStore {
+  readonly tableName: string;
+  /** A DynamoDB client (a local endpoint in tests and the demo). */
+  readonly client: DynamoDBClient;
+  /** How long a finished request is remembered (default one day). */
+  readonly expiresAfterSeconds?: number;
+  /** How long a duplicate waits for the first run to finish. */
+  readonly waitForFirstMs: number;
+  /** Interval at which a waiting duplicate looks again. */
+  readonly pollMs?: number;
+  /**
+   * Time left to run (a Lambda's `getRemainingTimeInMillis`): a record left in progress by a run
+   * that was stopped expires then, so a later re-send can run. @default waitForFirstMs
+   */
+  readonly remainingTimeMs?: () => number;
+}
+
+/** The first run of a request did not finish while a duplicate waited for it. */
+export class DuplicateStillRunningError extends BackupGuardError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DuplicateStillRunningError';
+  }
+}
+
+/** Shared by the CLI, the Lambda and the Cloud Function so they recognise each other's requests. */
+const KEY_PREFIX = 'certctl-backup-guard-snapshot';
+const DAY_SECONDS = 86_400;
+
+/**
+ * Wrap `run` so that one request id runs once. `run` takes a request with a string `requestId`
+ * and returns JSON-serializable data.
+ */
+export function idempotentByRequestId<R extends { readonly requestId: string }, T>(
+  run: (request: R) => Promise<T>,
+  store: IdempotencyStore,
+): (request: R) => Promise<T> {
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: store.tableName,
+    awsSdkV3Client: store.client,
+  });
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'requestId',
+    throwOnNoIdempotencyKey: true,
+    expiresAfterSeconds: store.expiresAfterSeconds ?? DAY_SECONDS,
+  });
+  // Powertools reads the invocation's remaining time to set the in-progress expiry. Outside Lambda
+  // there is none; the wait bound stands in, so it does not warn on every call.
+  config.registerLambdaContext({
+    getRemainingTimeInMillis: store.remainingTimeMs ?? (() => store.waitForFirstMs),
+  } as never);
+  const once = makeIdempotent(run as (request: R) => Promise<T>, {
+    persistenceStore,
+    config,
+    keyPrefix: KEY_PREFIX,
+  }) as (request: R) => Promise<T>;
+  return async (request) => {
+    const deadline = Date.now() + store.waitForFirstMs;
+    for (;;) {
+      try {
+        return await once(request);
+      } catch (error) {
+        if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
+        if (Date.now() >= deadline) {
+          throw new DuplicateStillRunningError(
+            `request ${request.requestId} is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
+            { cause: error },
+          );
+        }
+        await sleepMs(store.pollMs ?? 1000);
+      }
+    }
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * The maintenance-aware job: read upcoming maintenance (RDS pending maintenance actions with their
+ * apply dates; Cloud SQL `scheduledMaintenance.startTime`) and snapshot each target once per
+ * maintenance event due within `snapshots.maintenanceHorizonHours`. The request id is derived from
+ * the event (resource, action, apply date), so a later run (or the EventBridge rule firing on an
+ * AWS Health notification) finds the same snapshot and takes no second one.
+ */
+import type { SnapshotRequest, SnapshotTarget, SnapshotTargetResult } from '../actions/snapshot/model.ts';
+import { takeSnapshots } from '../actions/snapshot/run.ts';
+import { resolveSnapshotTargets, type SnapshotJobDependencies, snapshotBackendFor } from './snapshot.ts';
+
+/** One upcoming maintenance of one target. */
+export interface MaintenanceEvent {
+  readonly id: string;
+  readonly target: SnapshotTarget;
+  readonly action: string;
+  readonly applyAt: string;
+}
+
+export interface MaintenanceJobResult {
+  readonly events: readonly MaintenanceEvent[];
+  readonly snapshots: readonly SnapshotTargetResult[];
+  /** Maintenance seen but not due within the horizon (or without a date). */
+  readonly later: number;
+  readonly problems: readonly string[];
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Find maintenance due within the horizon for the policy's targets. */
+export async function upcomingMaintenance(
+  deps: SnapshotJobDependencies,
+): Promise<{ events: MaintenanceEvent[]; later: number; problems: string[] }> {
+  const now = (deps.now ?? (() => new Date()))();
+  const horizon = now.getTime() + deps.policy.snapshots.maintenanceHorizonHours * HOUR_MS;
+  const { targets, problems } = await resolveSnapshotTargets(undefined, deps);
+  const events: MaintenanceEvent[] = [];
+  let later = 0;
+  const announced = await Promise.all(
+    deps.clouds.map((cloud) =>
+      cloud.maintenance(targets.filter((target) => target.provider === cloud.provider)),
+    ),
+  );
+  for (const { upcoming, problems: unread } of announced) {
+    problems.push(...unread);
+    for (const { target, action, applyAt, source } of upcoming) {
+      if (!applyAt || applyAt.getTime() > horizon) {
+        later += 1;
+        continue;
+      }
+      events.push({
+        id: `maintenance:${source}:${action}:${applyAt.toISOString()}`,
+        target,
+        action,
+        applyAt: applyAt.toISOString(),
+      });
+    }
+  }
+  events.sort((a, b) => a.applyAt.localeCompare(b.applyAt));
+  return { events, later, problems };
+}
+
+/** Snapshot every target once per maintenance event within the horizon. */
+export async function runMaintenanceJob(deps: SnapshotJobDependencies): Promise<MaintenanceJobResult> {
+  const { events, later, problems } = await upcomingMaintenance(deps);
+  const backendFor = snapshotBackendFor(deps.clouds);
+  const snapshots = (
+    await Promise.all(
+      events.map((event) => {
+        const request: SnapshotRequest = {
+          requestId: event.id,
+          reason: `before ${event.action} due ${event.applyAt}`,
+          requestedBy: 'backup-guard maintenance job',
+          maintenanceEvent: event.id,
+          wait: true,
+        };
+        return takeSnapshots(request, [event.target], {
+          policy: deps.policy.snapshots,
+          backendFor,
+          ...(deps.now ? { now: deps.now } : {}),
+          ...(deps.sleep ? { sleep: deps.sleep } : {}),
+          ...(deps.logger ? { logger: deps.logger } : {}),
+        });
+      }),
+    )
+  ).flat();
+  return { events, snapshots, later, problems };
+}

@@ -1,0 +1,448 @@
+/**
+ * The readiness job: go/no-go before a CA rotation or any destructive maintenance. GO only when,
+ * for every target:
+ * - every audit gate passes. The gates are not a fixed list: each check group registered in
+ *   functions/jobs/groups.ts that the run plans a scope for is a gate (`audit:pitr`,
+ *   `audit:dumps`, `audit:keys`, …), so a group counts as soon as it is registered and the policy
+ *   configures it. A target's own findings gate that target; findings about other resources
+ *   (dump buckets, secrets) gate every target alike. PASSED and WARNING pass; an active policy
+ *   exception is accepted risk and shown as such;
+ * - a successful pre-maintenance snapshot of ours (by tag) younger than
+ *   `snapshots.readinessMaxAgeHours` exists.
+ * Each gate carries its evidence and, when not green, what to do. Every gate of the catalog is also
+ * summarised for the whole run: evaluated, not installed in this version, not configured by the
+ * policy, or incomplete (a scope not read, a check NOT_AVAILABLE). Only evaluated gates can make
+ * the verdict GO; an incomplete one makes it "could not evaluate" (exit 2) unless another gate
+ * already says NO-GO.
+ */
+
+import type { BackendSnapshot, SnapshotCloud } from '../actions/snapshot/backend.ts';
+import { isOurs, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
+import { type AuditReport, EXIT_CODES, scopeKey } from '../core/audit.ts';
+import { describeError } from '../core/errors.ts';
+import {
+  CHECK_GROUPS,
+  type CheckGroup,
+  type Finding,
+  type Provider,
+  type ResourceRef,
+  resourceKey,
+} from '../core/finding.ts';
+import { type AuditDependencies, finishAudit, planAudit, runScopes } from './audit.ts';
+import { checkGroups } from './groups.ts';
+import { snapshotBackendFor } from './snapshot.ts';
+
+export type GateStatus = 'GO' | 'NO-GO' | 'UNKNOWN';
+
+/** One gate of one target: its status, the evidence, and what to do when it is not GO. */
+export interface ReadinessGate {
+  /** `audit:pitr`, `audit:keys`, `snapshot`, … */
+  readonly gate: string;
+  readonly status: GateStatus;
+  readonly evidence: string;
+  readonly action?: string;
+}
+
+export interface TargetReadiness {
+  readonly target: ResourceRef;
+  readonly status: GateStatus;
+  readonly gates: readonly ReadinessGate[];
+}
+
+/**
+ * How a gate fared over the whole run. `evaluated`: it judged every target. `incomplete`: it ran
+ * but could not judge everything (a scope not read, a check NOT_AVAILABLE, nothing found).
+ * `not-configured`: the group is installed but the policy gives it nothing to audit in these
+ * clouds. `not-installed`: the catalog names the group but this version does not have it yet.
+ */
+export type GateCoverage = 'evaluated' | 'incomplete' | 'not-configured' | 'not-installed';
+
+export interface GateSummary {
+  readonly gate: string;
+  readonly coverage: GateCoverage;
+  readonly detail: string;
+}
+
+export interface ReadinessResult {
+  readonly verdict: GateStatus;
+  /** 0 GO, 1 NO-GO, 2 could not evaluate. */
+  readonly exitCode: 0 | 1 | 2;
+  readonly evaluatedAt: string;
+  readonly targets: readonly TargetReadiness[];
+  /** Every gate of the run and of the catalog, and whether it could be evaluated. */
+  readonly gates: readonly GateSummary[];
+  /** What kept the verdict from being complete (scopes not read, providers not planned, targets missing). */
+  readonly notEvaluated: readonly string[];
+}
+
+export interface ReadinessRequest {
+  readonly providers: readonly Provider[];
+  readonly regions?: readonly string[];
+  readonly projects?: readonly string[];
+}
+
+export interface ReadinessDependencies extends AuditDependencies {
+  /** The clouds whose pre-maintenance snapshots the snapshot gate lists. */
+  readonly clouds: readonly SnapshotCloud[];
+}
+
+const TARGET_TYPES = new Set(['AwsRdsDbInstance', 'AwsRdsDbCluster', 'GcpCloudSqlInstance']);
+const HOUR_MS = 3_600_000;
+export const SNAPSHOT_GATE = 'snapshot';
+
+function auditGateName(group: CheckGroup): string {
+  return `audit:${group}`;
+}
+
+function kindOf(resource: ResourceRef): SnapshotTarget['kind'] {
+  if (resource.type === 'AwsRdsDbCluster') return 'aurora-cluster';
+  if (resource.type === 'GcpCloudSqlInstance') return 'cloudsql-instance';
+  return 'rds-instance';
+}
+
+function combine(statuses: readonly GateStatus[]): GateStatus {
+  if (statuses.includes('NO-GO')) return 'NO-GO';
+  if (statuses.includes('UNKNOWN') || statuses.length === 0) return 'UNKNOWN';
+  return 'GO';
+}
+
+function observedText(finding: Finding): string {
+  const values = Object.entries(finding.observed)
+    .filter(([, value]) => value !== null && value !== '')
+    .slice(0, 3)
+    .map(([key, value]) => `${key} ${value}`);
+  return values.length > 0 ? ` (${values.join(', ')})` : '';
+}
+
+function resourceText(finding: Finding, withResource: boolean): string {
+  return withResource ? ` on ${finding.resource.id}` : '';
+}
+
+/**
+ * The gate of one check group over a set of findings (one target's, or the fleet-wide ones, in
+ * which case each line names its resource).
+ */
+export function auditGate(group: CheckGroup, findings: readonly Finding[], fleetWide = false): ReadinessGate {
+  const accepted = (finding: Finding) => finding.exception?.active === true;
+  const failed = findings.filter((finding) => finding.status === 'FAILED' && !accepted(finding));
+  const unknown = findings.filter((finding) => finding.status === 'NOT_AVAILABLE' && !accepted(finding));
+  const gate = auditGateName(group);
+  if (failed.length > 0) {
+    return {
+      gate,
+      status: 'NO-GO',
+      evidence: failed
+        .map(
+          (finding) => `${finding.checkId} FAILED${resourceText(finding, fleetWide)}${observedText(finding)}`,
+        )
+        .join('; '),
+      action: [...new Set(failed.map((finding) => finding.remediation.text))].join(' '),
+    };
+  }
+  if (unknown.length > 0) {
+    return {
+      gate,
+      status: 'UNKNOWN',
+      evidence: unknown
+        .map(
+          (finding) =>
+            `${finding.checkId} NOT_AVAILABLE${resourceText(finding, fleetWide)}: ${finding.description}`,
+        )
+        .join('; '),
+      action:
+        'Fix what kept the check from evaluating (permissions, an unreachable region), then run readiness again.',
+    };
+  }
+  if (findings.length === 0) {
+    return {
+      gate,
+      status: 'UNKNOWN',
+      evidence: 'no finding for this target',
+      action: 'Check that the policy selects this target.',
+    };
+  }
+  return {
+    gate,
+    status: 'GO',
+    evidence: findings
+      .map((finding) => {
+        const excepted = accepted(finding)
+          ? ` excepted until ${finding.exception?.expires}: ${finding.exception?.reason}`
+          : '';
+        return `${finding.checkId} ${finding.status}${resourceText(finding, fleetWide)}${observedText(finding)}${excepted}`;
+      })
+      .join('; '),
+  };
+}
+
+/** The snapshot gate: the newest available snapshot of ours, younger than the limit. */
+export function snapshotGate(
+  snapshots: readonly BackendSnapshot[] | Error,
+  target: ResourceRef,
+  maxAgeHours: number,
+  now: Date,
+): ReadinessGate {
+  const action = `Run 'backup-guard snapshot --target ${target.id} --reason "<why>" --ticket <ticket> --wait' and run readiness again.`;
+  if (snapshots instanceof Error) {
+    return {
+      gate: SNAPSHOT_GATE,
+      status: 'UNKNOWN',
+      evidence: `snapshots not listed: ${describeError(snapshots)}`,
+      action,
+    };
+  }
+  const ours = snapshots
+    .filter((snapshot) => snapshot.target.toLowerCase() === target.id.toLowerCase() && isOurs(snapshot.tags))
+    .filter((snapshot) => snapshot.status === 'available' && snapshot.createdAt !== undefined)
+    .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
+  const newest = ours[0];
+  if (!newest?.createdAt) {
+    return {
+      gate: SNAPSHOT_GATE,
+      status: 'NO-GO',
+      evidence: 'no successful pre-maintenance snapshot of ours',
+      action,
+    };
+  }
+  const ageHours = (now.getTime() - newest.createdAt.getTime()) / HOUR_MS;
+  const evidence = `${newest.id}, ${ageHours.toFixed(1)} h old (limit ${maxAgeHours} h)`;
+  if (ageHours > maxAgeHours) return { gate: SNAPSHOT_GATE, status: 'NO-GO', evidence, action };
+  return { gate: SNAPSHOT_GATE, status: 'GO', evidence };
+}
+
+export interface ReadinessInputs {
+  readonly report: AuditReport;
+  /** The groups the run planned at least one scope for: the gates the policy configures. */
+  readonly plannedGroups: ReadonlySet<CheckGroup>;
+  /** The providers the run covers (for the "not configured" wording). */
+  readonly providers: readonly Provider[];
+  readonly snapshotsOf: (target: ResourceRef) => readonly BackendSnapshot[] | Error;
+  readonly maxAgeHours: number;
+  readonly now: Date;
+}
+
+/** The groups the gates are drawn from: the catalog's and every registered one, in that order. */
+function gateGroups(): { name: CheckGroup; installed: boolean }[] {
+  const registered = checkGroups().map((group) => group.name);
+  const names = [...new Set<CheckGroup>([...CHECK_GROUPS, ...registered])];
+  return names.map((name) => ({ name, installed: registered.includes(name) }));
+}
+
+/** Judge readiness from an audit report and the snapshots of each target. */
+export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
+  const { report, plannedGroups } = inputs;
+  const notEvaluated: string[] = [];
+  const incompleteGroups = new Map<CheckGroup, string[]>();
+  for (const scope of report.scopes) {
+    if (scope.status !== 'failed') continue;
+    const note = `${scopeKey(scope.scope)}: ${scope.error?.message ?? 'not read'}`;
+    notEvaluated.push(`${auditGateName(scope.scope.group)} in ${note}`);
+    incompleteGroups.set(scope.scope.group, [...(incompleteGroups.get(scope.scope.group) ?? []), note]);
+  }
+  for (const failure of report.unplanned ?? [])
+    notEvaluated.push(`${failure.provider}: not audited (${failure.message})`);
+  for (const identifier of report.unmatchedTargets ?? [])
+    notEvaluated.push(`target ${identifier}: named by the policy but not found`);
+
+  const targets = new Map<string, ResourceRef>();
+  const perTarget = new Map<string, Finding[]>();
+  const fleet = new Map<CheckGroup, Finding[]>();
+  const findingsOf = new Map<CheckGroup, Finding[]>();
+  for (const finding of report.findings) {
+    findingsOf.set(finding.group, [...(findingsOf.get(finding.group) ?? []), finding]);
+    if (TARGET_TYPES.has(finding.resource.type)) {
+      const key = resourceKey(finding.resource);
+      targets.set(key, finding.resource);
+      perTarget.set(key, [...(perTarget.get(key) ?? []), finding]);
+    } else if (finding.resource.type !== 'Scope') {
+      fleet.set(finding.group, [...(fleet.get(finding.group) ?? []), finding]);
+    }
+  }
+
+  const summaries: GateSummary[] = [];
+  const evaluatedGroups: CheckGroup[] = [];
+  const clouds = inputs.providers.join(' and ');
+  for (const { name, installed } of gateGroups()) {
+    const gate = auditGateName(name);
+    if (!installed) {
+      summaries.push({
+        gate,
+        coverage: 'not-installed',
+        detail: 'this version has no such check group yet, so it is not part of the verdict',
+      });
+      continue;
+    }
+    if (!plannedGroups.has(name)) {
+      summaries.push({
+        gate,
+        coverage: 'not-configured',
+        detail: `the policy gives it nothing to audit in ${clouds}, so it is not part of the verdict`,
+      });
+      continue;
+    }
+    evaluatedGroups.push(name);
+    // A scope that was not read has a Scope finding of its own; it is counted as that scope.
+    const findings = (findingsOf.get(name) ?? []).filter((finding) => finding.resource.type !== 'Scope');
+    const unread = incompleteGroups.get(name) ?? [];
+    const notAvailable = findings.filter(
+      (finding) => finding.status === 'NOT_AVAILABLE' && finding.exception?.active !== true,
+    ).length;
+    if (unread.length > 0 || notAvailable > 0 || findings.length === 0) {
+      const reasons = [
+        ...(unread.length > 0 ? [`${unread.length} scope(s) not read`] : []),
+        ...(notAvailable > 0 ? [`${notAvailable} finding(s) NOT_AVAILABLE`] : []),
+        ...(findings.length === 0 && unread.length === 0 ? ['it judged nothing'] : []),
+      ];
+      summaries.push({ gate, coverage: 'incomplete', detail: reasons.join(', ') });
+      if (findings.length === 0 && unread.length === 0)
+        notEvaluated.push(`${gate}: it ran but judged nothing`);
+      continue;
+    }
+    summaries.push({ gate, coverage: 'evaluated', detail: `${findings.length} finding(s)` });
+  }
+
+  const fleetGates = evaluatedGroups
+    .filter((group) => fleet.has(group))
+    .map((group) => auditGate(group, fleet.get(group) ?? [], true));
+  const judged: TargetReadiness[] = [...targets].map(([key, target]) => {
+    const findings = perTarget.get(key) ?? [];
+    const ownGroups = evaluatedGroups.filter((group) => findings.some((finding) => finding.group === group));
+    const gates = [
+      ...ownGroups.map((group) =>
+        auditGate(
+          group,
+          findings.filter((finding) => finding.group === group),
+        ),
+      ),
+      ...fleetGates,
+      snapshotGate(inputs.snapshotsOf(target), target, inputs.maxAgeHours, inputs.now),
+    ];
+    return { target, status: combine(gates.map((gate) => gate.status)), gates };
+  });
+  const unlisted = judged.filter((entry) =>
+    entry.gates.some((gate) => gate.gate === SNAPSHOT_GATE && gate.status === 'UNKNOWN'),
+  ).length;
+  summaries.push({
+    gate: SNAPSHOT_GATE,
+    coverage: unlisted > 0 || judged.length === 0 ? 'incomplete' : 'evaluated',
+    detail:
+      judged.length === 0
+        ? 'no target to look for'
+        : unlisted > 0
+          ? `${unlisted} target(s) whose snapshots could not be listed`
+          : `newest pre-maintenance snapshot of ${judged.length} target(s), limit ${inputs.maxAgeHours} h`,
+  });
+  if (judged.length === 0)
+    notEvaluated.push('no target: the policy selects no database in the audited scopes');
+
+  let verdict = combine(judged.map((entry) => entry.status));
+  if (verdict === 'GO' && notEvaluated.length > 0) verdict = 'UNKNOWN';
+  return {
+    verdict,
+    exitCode:
+      verdict === 'GO' ? EXIT_CODES.ok : verdict === 'NO-GO' ? EXIT_CODES.failed : EXIT_CODES.incomplete,
+    evaluatedAt: inputs.now.toISOString(),
+    targets: judged,
+    gates: summaries,
+    notEvaluated,
+  };
+}
+
+/** List our snapshots of every target, one listing per (scope, kind). */
+async function snapshotsByTarget(
+  targets: readonly ResourceRef[],
+  clouds: readonly SnapshotCloud[],
+): Promise<Map<string, readonly BackendSnapshot[] | Error>> {
+  const byScope = new Map<
+    string,
+    { scope: ResourceRef; kinds: Map<SnapshotTarget['kind'], SnapshotTarget[]> }
+  >();
+  for (const resource of targets) {
+    const scopeId = `${resource.provider}/${resource.account}/${resource.region}`;
+    const entry = byScope.get(scopeId) ?? { scope: resource, kinds: new Map() };
+    const kind = kindOf(resource);
+    const list: SnapshotTarget[] = entry.kinds.get(kind) ?? [];
+    if (!list.some((known) => known.id === resource.id)) {
+      list.push({
+        provider: resource.provider,
+        kind,
+        account: resource.account,
+        region: resource.region,
+        id: resource.id,
+      });
+    }
+    entry.kinds.set(kind, list);
+    byScope.set(scopeId, entry);
+  }
+  const backendFor = snapshotBackendFor(clouds);
+  const listed = new Map<string, readonly BackendSnapshot[] | Error>();
+  await Promise.all(
+    [...byScope.values()].flatMap(({ scope, kinds }) =>
+      [...kinds].map(async ([kind, kindTargets]) => {
+        let snapshots: readonly BackendSnapshot[] | Error;
+        try {
+          snapshots = await backendFor(scope).listManual(kind, kindTargets);
+        } catch (error) {
+          snapshots = error instanceof Error ? error : new Error(String(error));
+        }
+        for (const target of kindTargets) listed.set(targetKey(target), snapshots);
+      }),
+    ),
+  );
+  return listed;
+}
+
+/** Audit every registered group, list our snapshots per target scope, and judge. */
+export async function runReadinessJob(
+  request: ReadinessRequest,
+  deps: ReadinessDependencies,
+): Promise<ReadinessResult> {
+  const now = deps.now ?? (() => new Date());
+  const auditRequest = {
+    providers: request.providers,
+    ...(request.regions ? { regions: request.regions } : {}),
+    ...(request.projects ? { projects: request.projects } : {}),
+    publish: false,
+  };
+  const plan = await planAudit(auditRequest, deps);
+  const report = finishAudit(plan, [await runScopes(plan.scopes, deps)], deps.policy);
+  const targets = report.findings
+    .map((finding) => finding.resource)
+    .filter((resource) => TARGET_TYPES.has(resource.type));
+  const listed = await snapshotsByTarget(targets, deps.clouds);
+  return judgeReadiness({
+    report,
+    plannedGroups: new Set(plan.scopes.map((planned) => planned.scope.group)),
+    providers: request.providers,
+    snapshotsOf: (target) => listed.get(targetKey(target)) ?? new Error('not listed'),
+    maxAgeHours: deps.policy.snapshots.readinessMaxAgeHours,
+    now: now(),
+  });
+}
+
+const COVERAGE_WORDS: Readonly<Record<GateCoverage, string>> = {
+  evaluated: 'evaluated',
+  incomplete: 'COULD NOT EVALUATE',
+  'not-configured': 'not configured',
+  'not-installed': 'not installed',
+};
+
+/** The answer as text: verdict, each target's gates, what each gate covered, what was not evaluated. */
+export function renderReadiness(result: ReadinessResult): string {
+  const lines = [`Readiness: ${result.verdict === 'UNKNOWN' ? 'COULD NOT EVALUATE' : result.verdict}`];
+  for (const target of result.targets) {
+    lines.push(
+      `  ${target.status.padEnd(7)} ${target.target.provider}/${target.target.account}/${target.target.region}/${target.target.id}`,
+    );
+    for (const gate of target.gates) {
+      lines.push(`    ${gate.status.padEnd(7)} ${gate.gate}: ${gate.evidence}`);
+      if (gate.action && gate.status !== 'GO') lines.push(`            do: ${gate.action}`);
+    }
+  }
+  lines.push('  Gates:');
+  for (const gate of result.gates) {
+    lines.push(`    ${gate.gate.padEnd(14)} ${COVERAGE_WORDS[gate.coverage]}: ${gate.detail}`);
+  }
+  for (const note of result.notEvaluated) lines.push(`  not evaluated: ${note}`);
+  return `${lines.join('\n')}\n`;
+}

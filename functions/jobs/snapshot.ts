@@ -1,0 +1,140 @@
+/**
+ * The snapshot job: the one runner behind `backup-guard snapshot`, the `snapshot` Lambda, the Cloud
+ * Function and the maintenance job. Resolve targets (the policy's, or those the request names) in
+ * every cloud the entry point serves -> take the snapshots (functions/actions/snapshot) -> one
+ * result, target by target.
+ *
+ * Idempotency per request id is added around this function by the entry points
+ * (functions/jobs/idempotency.ts), so a re-sent request returns the first result.
+ */
+
+import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
+import {
+  emptyCounts,
+  type SnapshotJobResult,
+  type SnapshotRequest,
+  type SnapshotTarget,
+  targetKey,
+} from '../actions/snapshot/model.ts';
+import { type SnapshotProgress, takeSnapshots } from '../actions/snapshot/run.ts';
+import { EXIT_CODES } from '../core/audit.ts';
+import { InputError } from '../core/errors.ts';
+import type { StructuredLogger } from '../core/logging.ts';
+import type { Policy } from '../core/policy.ts';
+import { namesOf } from '../core/targets.ts';
+
+export type { SnapshotJobResult, SnapshotRequest } from '../actions/snapshot/model.ts';
+
+export interface SnapshotJobDependencies {
+  readonly policy: Policy;
+  /** The clouds whose targets this run snapshots (functions/actions/snapshot/aws.ts, gcp.ts). */
+  readonly clouds: readonly SnapshotCloud[];
+  readonly logger?: StructuredLogger;
+  readonly now?: () => Date;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly onProgress?: (progress: SnapshotProgress) => void;
+}
+
+/** The targets a request covers, and what kept some from being found. */
+export interface ResolvedTargets {
+  readonly targets: SnapshotTarget[];
+  readonly problems: string[];
+}
+
+/** The selection a request makes: explicitly named targets replace the policy's selection. */
+function selectionOf(policy: Policy, named: readonly string[] | undefined): Policy['targets'] {
+  if (!named || named.length === 0) return policy.targets;
+  return { tags: [], identifiers: [...named], all: false };
+}
+
+/** Whether `name` (identifier, ARN or selfLink, any case) names `target`. */
+function names(target: SnapshotTarget, name: string): boolean {
+  const wanted = name.toLowerCase();
+  return namesOf({
+    provider: target.provider,
+    account: target.account,
+    region: target.region,
+    type: 'Scope',
+    id: target.id,
+    ...(target.arn ? { arn: target.arn } : {}),
+  }).some((candidate) => candidate.toLowerCase() === wanted);
+}
+
+/** Find the targets in every cloud; a named target found nowhere is a problem, said by name. */
+export async function resolveSnapshotTargets(
+  named: readonly string[] | undefined,
+  deps: Pick<SnapshotJobDependencies, 'policy' | 'clouds'>,
+): Promise<ResolvedTargets> {
+  if (deps.clouds.length === 0) throw new InputError('no cloud to snapshot in was configured');
+  const selection = selectionOf(deps.policy, named);
+  const found = await Promise.all(deps.clouds.map((cloud) => cloud.targets(selection)));
+  const targets = found.flatMap((entry) => entry.targets);
+  const problems = found.flatMap((entry) => entry.problems);
+  targets.sort((a, b) => targetKey(a).localeCompare(targetKey(b)));
+  for (const name of named ?? []) {
+    if (!targets.some((target) => names(target, name))) {
+      problems.push(`target ${name} was not found (or is not a PostgreSQL primary)`);
+    }
+  }
+  return { targets, problems };
+}
+
+/** The backend of one scope, from the cloud of its provider. */
+export function snapshotBackendFor(clouds: readonly SnapshotCloud[]) {
+  return (scope: { provider: string; account: string; region: string }) => {
+    const cloud = clouds.find((candidate) => candidate.provider === scope.provider);
+    if (!cloud) throw new InputError(`no ${scope.provider} clients were configured`);
+    return cloud.backend(scope);
+  };
+}
+
+/** Validate a request at the edge: every field says what is wrong. */
+export function checkSnapshotRequest(request: SnapshotRequest): void {
+  if (!request.requestId.trim())
+    throw new InputError('a snapshot request needs a request id (--ticket or --request-id)');
+  if (!request.reason.trim())
+    throw new InputError('a snapshot request needs a reason (--reason "CA rotation")');
+  if (!request.requestedBy.trim())
+    throw new InputError('a snapshot request needs who asked for it (requestedBy)');
+}
+
+/** Resolve the targets and snapshot them; the result lists every target. */
+export async function runSnapshotJob(
+  request: SnapshotRequest,
+  deps: SnapshotJobDependencies,
+): Promise<SnapshotJobResult> {
+  checkSnapshotRequest(request);
+  const now = deps.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  const { targets, problems } = await resolveSnapshotTargets(request.targets, deps);
+  deps.logger?.info('snapshot request', { requestId: request.requestId, targets: targets.length });
+  const results = await takeSnapshots(request, targets, {
+    policy: deps.policy.snapshots,
+    backendFor: snapshotBackendFor(deps.clouds),
+    now,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  });
+  const counts = emptyCounts();
+  for (const result of results) counts[result.outcome] += 1;
+  return {
+    requestId: request.requestId,
+    startedAt,
+    finishedAt: now().toISOString(),
+    results,
+    counts,
+    problems,
+  };
+}
+
+/**
+ * 0 every target available (or created when not waiting); 1 some target did not get its snapshot
+ * (failed, busy until the deadline, over quota, an API error); 2 the request could not complete:
+ * nothing to snapshot, a region or project not read, or a named target not found.
+ */
+export function snapshotExitCode(result: SnapshotJobResult): number {
+  if (result.results.length === 0 || result.problems.length > 0) return EXIT_CODES.incomplete;
+  const bad = result.results.some((entry) => !['available', 'creating'].includes(entry.outcome));
+  return bad ? EXIT_CODES.failed : EXIT_CODES.ok;
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { describeBackup, parseBackupDescription } from '../../../functions/actions/snapshot/gcp.ts';
+import {
+  isOurs,
+  nextPollDelay,
+  type SnapshotTarget,
+  snapshotIdentifier,
+  snapshotTags,
+} from '../../../functions/actions/snapshot/model.ts';
+
+const RDS_ID = /^[A-Za-z](?!.*--)[A-Za-z0-9-]*(?<!-)$/;
+const target = (id: string, kind: SnapshotTarget['kind'] = 'rds-instance'): SnapshotTarget => ({
+  provider: 'aws',
+  kind,
+  account: '111111111111',
+  region: 'eu-west-1',
+  id,
+});
+
+describe('snapshotIdentifier', () => {
+  it.each([
+    ['certctl-prod-db', 'rds-instance'],
+    ['9starts-with-digit--and--double-hyphens-', 'rds-instance'],
+    ['UPPER_case.and_dots', 'rds-instance'],
+    ['x'.repeat(300), 'rds-instance'],
+    ['a-very-long-aurora-cluster-identifier-that-goes-past-sixty-three', 'aurora-cluster'],
+    ['---', 'rds-instance'],
+  ] as const)('builds a valid RDS identifier within the length limit when the target is %s', (id, kind) => {
+    // Act
+    const name = snapshotIdentifier(target(id, kind), 'CHG-1');
+
+    // Assess
+    expect(name).toMatch(RDS_ID);
+    expect(name.length).toBeLessThanOrEqual(kind === 'aurora-cluster' ? 63 : 255);
+    expect(name.startsWith('certctl-premaint-')).toBe(true);
+  });
+
+  it('gives one name per request and target and different names to different requests when called again', () => {
+    // Act
+    const a = snapshotIdentifier(target('db'), 'CHG-1');
+    const again = snapshotIdentifier(target('db'), 'CHG-1');
+    const other = snapshotIdentifier(target('db'), 'CHG-2');
+
+    // Assess
+    expect(again).toBe(a);
+    expect(other).not.toBe(a);
+  });
+});
+
+describe('snapshotTags', () => {
+  it('marks the snapshot as ours and replaces characters AWS refuses in tag values when the reason has them', () => {
+    // Act
+    const tags = snapshotTags(
+      { requestId: 'r1', reason: 'CA rotation <now>; ok', requestedBy: 'alice', ticket: 'T-1' },
+      new Date('2030-01-01T00:00:00Z'),
+    );
+
+    // Assess
+    expect(isOurs(tags)).toBe(true);
+    expect(tags.reason).toBe('CA rotation _now__ ok');
+    expect(tags['expires-at']).toBe('2030-01-01T00:00:00.000Z');
+  });
+});
+
+describe('nextPollDelay', () => {
+  it('waits the floor at first, then a twentieth of the time waited, then the cap, as the wait goes on', () => {
+    // Act
+    const delays = [0, 10_000, 40_000, 100_000, 1_000_000].map((waited) =>
+      nextPollDelay(waited, 1000, 30_000),
+    );
+
+    // Assess
+    expect(delays).toEqual([1000, 1000, 2000, 5000, 30_000]);
+  });
+
+  it('sees a snapshot at most a twentieth of its wait late, with waits that grow, when polled until it is done', () => {
+    // Prepare: a snapshot that becomes available after 600 s, polled from 0 with a 5 s floor.
+    const doneAt = 600_000;
+    let waited = 0;
+    const waits: number[] = [];
+
+    // Act
+    while (waited < doneAt) {
+      const wait = nextPollDelay(waited, 5000, 60_000);
+      waits.push(wait);
+      waited += wait;
+    }
+
+    // Assess
+    expect(waited - doneAt).toBeLessThanOrEqual(doneAt * 0.05);
+    expect(waits.every((wait, i) => i === 0 || wait >= (waits[i - 1] ?? 0))).toBe(true);
+    expect(waits.length).toBeLessThan(60);
+  });
+});
+
+describe('Cloud SQL backup description', () => {
+  it('round-trips the snapshot id and tags when written and parsed', () => {
+    // Act
+    const parsed = parseBackupDescription(
+      describeBackup('certctl-premaint-x-1', { purpose: 'certctl-pre-maintenance', reason: 'a=b; c' }),
+    );
+
+    // Assess
+    expect(parsed).toEqual({
+      id: 'certctl-premaint-x-1',
+      tags: { purpose: 'certctl-pre-maintenance', reason: 'a_b_ c' },
+    });
+    expect(parseBackupDescription('nightly manual backup')).toBeUndefined();
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * takeSnapshots over fake backends on a fake clock: the order of creates and polls, busy retries
+ * beside the polling of the other snapshots, and how late a finished snapshot is seen.
+ */
+import { describe, expect, it } from 'vitest';
+import type { BackendSnapshot, SnapshotBackend } from '../../../functions/actions/snapshot/backend.ts';
+import type { SnapshotTarget } from '../../../functions/actions/snapshot/model.ts';
+import { takeSnapshots } from '../../../functions/actions/snapshot/run.ts';
+import { parsePolicy } from '../../../functions/core/policy.ts';
+
+/** A clock that moves only when the code under test sleeps (or a call takes time). */
+function fakeClock() {
+  let t = 0;
+  const sleepers: { at: number; wake: () => void }[] = [];
+  return {
+    now: () => new Date(t),
+    elapsed: () => t,
+    /** Sleep: resolves when the clock reaches now + ms; the clock jumps to the earliest sleeper. */
+    sleep: (ms: number) =>
+      new Promise<void>((wake) => {
+        sleepers.push({ at: t + ms, wake });
+        // Let every other pending task run (and register its sleep) before time moves.
+        setImmediate(() => {
+          sleepers.sort((a, b) => a.at - b.at);
+          const next = sleepers.shift();
+          if (next) {
+            t = Math.max(t, next.at);
+            next.wake();
+          }
+        });
+      }),
+  };
+}
+
+type Clock = ReturnType<typeof fakeClock>;
+
+interface FakeTarget {
+  readonly id: string;
+  readonly region: string;
+  /** The target refuses creates (busy) until then. */
+  readonly busyUntil?: number;
+  /** How long its snapshot takes once created. */
+  readonly durationMs: number;
+}
+
+/** A backend per region over fake targets; every call is logged with the time it was made. */
+function fakeCloud(
+  clock: Clock,
+  targets: readonly FakeTarget[],
+  options: { listDelayMs?: Record<string, number> } = {},
+) {
+  const log: string[] = [];
+  const createdAt = new Map<string, number>();
+  const backendFor = (scope: { region: string }): SnapshotBackend => ({
+    quotaApplies: false,
+    codeOf: (error) => (error as Error).name,
+    classify: (error) => ((error as Error).name === 'Busy' ? 'busy' : 'other'),
+    listManual: async () => {
+      const delay = options.listDelayMs?.[scope.region] ?? 0;
+      if (delay > 0) await clock.sleep(delay);
+      log.push(`${clock.elapsed()} list ${scope.region}`);
+      return [];
+    },
+    create: async (target, snapshotId) => {
+      const spec = targets.find((candidate) => candidate.id === target.id) as FakeTarget;
+      log.push(`${clock.elapsed()} create ${target.id}`);
+      if (spec.busyUntil !== undefined && clock.elapsed() < spec.busyUntil) {
+        throw Object.assign(new Error(`${target.id} is backing-up`), { name: 'Busy' });
+      }
+      createdAt.set(snapshotId, clock.elapsed());
+      return { id: snapshotId, kind: target.kind, target: target.id, status: 'creating', tags: {} };
+    },
+    poll: async (snapshots) => {
+      log.push(`${clock.elapsed()} poll ${scope.region} ${snapshots.length}`);
+      return snapshots.map((snapshot): BackendSnapshot => {
+        const spec = targets.find((candidate) => candidate.id === snapshot.target) as FakeTarget;
+        const done = clock.elapsed() >= (createdAt.get(snapshot.id) ?? 0) + spec.durationMs;
+        return { ...snapshot, status: done ? 'available' : 'creating' };
+      });
+    },
+    delete: async () => undefined,
+  });
+  const snapshotTargets: SnapshotTarget[] = targets.map((target) => ({
+    provider: 'aws',
+    kind: 'rds-instance',
+    account: '111111111111',
+    region: target.region,
+    id: target.id,
+  }));
+  return { log, backendFor, snapshotTargets };
+}
+
+const request = { requestId: 'r-1', reason: 'CA rotation', requestedBy: 'alice' };
+const snapshotsPolicy = (waitMinutes: number) =>
+  parsePolicy({ snapshots: { waitMinutes, pollInitialSeconds: 5, pollMaxSeconds: 30 } }).snapshots;
+
+describe('takeSnapshots', () => {
+  it('polls the other snapshots while a busy target is retried, so they are seen on time when the busy one holds on to the deadline', async () => {
+    // Prepare
+    const clock = fakeClock();
+    const cloud = fakeCloud(clock, [
+      { id: 'busy-db', region: 'eu-west-1', busyUntil: 55_000, durationMs: 60_000 },
+      { id: 'quick-db', region: 'eu-west-1', durationMs: 8_000 },
+    ]);
+
+    // Act
+    const results = await takeSnapshots(request, cloud.snapshotTargets, {
+      policy: snapshotsPolicy(1),
+      backendFor: cloud.backendFor,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess
+    const [busy, quick] = results;
+    expect(quick).toMatchObject({ outcome: 'available', attempts: 1 });
+    expect(quick?.durationMs).toBeLessThanOrEqual(10_000);
+    expect(busy?.attempts).toBeGreaterThan(1);
+    expect(busy?.outcome).toBe('creating');
+    expect(busy?.error?.code).toBe('DeadlineExceeded');
+  });
+
+  it('makes every scope’s first creates before any scope polls when one region lists slowly', async () => {
+    // Prepare
+    const clock = fakeClock();
+    const cloud = fakeCloud(
+      clock,
+      [
+        { id: 'fast-region-db', region: 'eu-west-1', durationMs: 20_000 },
+        { id: 'slow-region-db', region: 'us-east-1', durationMs: 20_000 },
+      ],
+      { listDelayMs: { 'us-east-1': 12_000 } },
+    );
+
+    // Act
+    await takeSnapshots(request, cloud.snapshotTargets, {
+      policy: snapshotsPolicy(5),
+      backendFor: cloud.backendFor,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess
+    const firstPoll = cloud.log.findIndex((entry) => entry.includes(' poll '));
+    const lastCreate = cloud.log.findLastIndex((entry) => entry.includes(' create '));
+    expect(lastCreate).toBeLessThan(firstPoll);
+  });
+
+  it.each([100_000, 600_000])(
+    'sees a snapshot of %i ms at most a twentieth of its wait late, polling with growing waits',
+    async (durationMs) => {
+      // Prepare
+      const clock = fakeClock();
+      const cloud = fakeCloud(clock, [{ id: 'big-db', region: 'eu-west-1', durationMs }]);
+
+      // Act
+      const [result] = await takeSnapshots(request, cloud.snapshotTargets, {
+        policy: snapshotsPolicy(60),
+        backendFor: cloud.backendFor,
+        now: clock.now,
+        sleep: clock.sleep,
+      });
+
+      // Assess
+      expect(result?.outcome).toBe('available');
+      expect(result?.durationMs).toBeGreaterThanOrEqual(durationMs);
+      expect(result?.durationMs).toBeLessThanOrEqual(durationMs * 1.05);
+      const pollTimes = cloud.log
+        .filter((entry) => entry.includes(' poll '))
+        .map((entry) => Number(entry.split(' ')[0]));
+      const gaps = pollTimes.slice(1).map((time, i) => time - (pollTimes[i] ?? 0));
+      expect(gaps.every((gap, i) => i === 0 || gap >= (gaps[i - 1] ?? 0))).toBe(true);
+      expect(pollTimes.length).toBeLessThan(60);
+    },
+  );
+});

@@ -1,0 +1,133 @@
+/**
+ * The snapshot, prune and readiness commands through the CLI dispatcher against the simulator.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../functions/cli/cli.ts';
+import { type SnapshotHarness, startSnapshotHarness } from '../integration/snapshot-support.ts';
+import { simCredentials } from '../sim/accounts.ts';
+
+let harness: SnapshotHarness;
+
+beforeAll(async () => {
+  harness = await startSnapshotHarness();
+});
+
+afterAll(async () => {
+  await harness.close();
+});
+
+const POLICY = JSON.stringify({
+  aws: { regions: ['eu-west-1'] },
+  pitr: { minPitrDays: 7 },
+  targets: { tags: [], identifiers: ['certctl-prod-db'] },
+  snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.1 },
+});
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(
+    [...argv, '--endpoint-url', harness.sim.endpoint, ...(argv[0] === 'snapshot' ? ['--quiet'] : [])],
+    {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      env: { BACKUP_GUARD_POLICY: POLICY, AWS_REGION: 'eu-west-1' },
+    },
+    { awsCredentials: simCredentials() },
+  );
+  return { code, stdout, stderr };
+}
+
+describe('snapshot, prune and readiness commands', () => {
+  it('exits 1 with the missing-snapshot gate, then 0 after a snapshot, when readiness runs before and after', async () => {
+    // Act
+    const before = await cli('readiness');
+    const snapshot = await cli('snapshot', '--reason', 'CA rotation', '--ticket', 'CHG-7');
+    const after = await cli('readiness');
+
+    // Assess
+    expect(before.code).toBe(1);
+    expect(before.stdout).toContain('NO-GO   snapshot: no successful pre-maintenance snapshot of ours');
+    expect(snapshot.code).toBe(0);
+    expect(snapshot.stdout).toMatch(
+      /available aws\/111111111111\/eu-west-1\/certctl-prod-db: arn:aws:rds:eu-west-1:111111111111:snapshot:certctl-premaint-certctl-prod-db-/,
+    );
+    expect(after.code).toBe(0);
+    expect(after.stdout).toContain('Readiness: GO');
+  });
+
+  it('refuses a snapshot without a reason in one line when --reason is missing', async () => {
+    // Act
+    const result = await cli('snapshot', '--ticket', 'CHG-8');
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'backup-guard: --reason is required: say why the snapshot is taken, e.g. --reason "CA rotation"\n',
+    );
+  });
+
+  it('deletes nothing and says how to delete when prune runs without --apply', async () => {
+    // Act
+    const result = await cli('prune');
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Dry run: 0 would be deleted');
+    expect(result.stdout).toContain('run with --apply to delete');
+  });
+
+  it.each([
+    ['snapshot', '--reson', 'x'],
+    ['prune', '--apply', '--dry-run'],
+    ['readiness', '--format', 'xml'],
+    ['snapshot', '--reason', 'x', '--wait', '--no-wait'],
+    ['snapshot', '--reason', 'x', '--region', 'Ireland'],
+  ])('exits 2 with one line naming the flag when given %s %s', async (...argv) => {
+    // Act
+    const result = await cli(...argv);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(result.stderr).toMatch(
+      /--reson' for snapshot\. Did you mean '--reason'\?|--apply deletes and --dry-run only reports|--format must be one of table, json; got 'xml'|--wait and --no-wait contradict|--region 'Ireland' is not an AWS region name/,
+    );
+    expect(result.stdout).toBe('');
+  });
+
+  it.each(['snapshot', 'prune', 'readiness'])(
+    'prints its options and exit codes for %s --help',
+    async (command) => {
+      // Act
+      const result = await cli(command, '--help');
+
+      // Assess
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^Usage: npx backup-guard ${command} \\[options\\]`));
+      expect(result.stdout).toContain('Exit codes:');
+    },
+  );
+
+  it('exits 2 naming the target when --target names no database', async () => {
+    // Act
+    const result = await cli('snapshot', '--reason', 'x', '--target', 'no-such-db');
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('problem: target no-such-db was not found');
+  });
+
+  it('exits 2, could not evaluate, when RDS cannot be read in the region', async () => {
+    // Prepare
+    harness.sim.setFaults({ downRegions: ['eu-west-1'], services: ['rds'] });
+
+    // Act
+    const result = await cli('readiness').finally(() => harness.sim.setFaults({}));
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/^Readiness: COULD NOT EVALUATE$/m);
+    expect(result.stdout).toMatch(/not evaluated: audit:pitr in aws\/111111111111\/eu-west-1\/pitr/);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * The `snapshot` and `readiness` Lambdas' plain functions against the simulator and dynalite.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readinessLambda } from '../../../functions/handlers/aws/readiness.ts';
+import {
+  isMaintenanceTrigger,
+  lambdaSnapshotPolicy,
+  parseSnapshotEvent,
+  snapshotLambda,
+} from '../../../functions/handlers/aws/snapshot.ts';
+import {
+  fastPolicy,
+  type SnapshotHarness,
+  startSnapshotHarness,
+} from '../../integration/snapshot-support.ts';
+import { type LocalDynamo, startLocalDynamo } from '../../jobs/dynalite.ts';
+
+let harness: SnapshotHarness;
+let dynamo: LocalDynamo;
+
+beforeAll(async () => {
+  [harness, dynamo] = await Promise.all([startSnapshotHarness(), startLocalDynamo()]);
+});
+
+afterAll(async () => {
+  await Promise.all([harness.close(), dynamo.close()]);
+});
+
+function deps() {
+  const policy = fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } });
+  const { aws } = harness.readinessDeps(policy);
+  return {
+    policy,
+    factory: aws?.factory as NonNullable<typeof aws>['factory'],
+    dynamo: dynamo.client,
+    tableName: dynamo.tableName,
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'Test' }),
+    homeRegion: 'eu-west-1',
+  };
+}
+
+describe('snapshot Lambda', () => {
+  it('returns the first result and creates nothing when the asynchronous invocation is delivered twice', async () => {
+    // Prepare
+    const event = { requestId: 'chatops-1', reason: 'CA rotation', requestedBy: 'U1' };
+
+    // Act
+    const first = await snapshotLambda(event, deps());
+    const creates = harness.rds.snapshots.createCalls;
+    const second = await snapshotLambda(event, deps());
+
+    // Assess
+    expect(first.counts.available).toBe(1);
+    expect(second).toEqual(first);
+    expect(harness.rds.snapshots.createCalls).toBe(creates);
+  });
+
+  it('names the bad field in one line when the event misses the request id', () => {
+    // Act / Assess
+    expect(() => parseSnapshotEvent({ reason: 'x', requestedBy: 'U1' })).toThrow(
+      'snapshot input is invalid: requestId: Invalid input: expected string, received undefined',
+    );
+  });
+});
+
+describe('readiness Lambda', () => {
+  it('answers GO after the snapshot Lambda ran when the audit passes', async () => {
+    // Act
+    const result = await readinessLambda({}, deps());
+
+    // Assess
+    expect(result.verdict).toBe('GO');
+  });
+});
+
+describe('isMaintenanceTrigger', () => {
+  it.each([
+    [{}, true],
+    [undefined, true],
+    [{ source: 'aws.health', 'detail-type': 'AWS Health Event' }, true],
+    [{ source: 'aws.rds', 'detail-type': 'RDS DB Instance Event' }, true],
+    [{ requestId: 'r', reason: 'x', requestedBy: 'U' }, false],
+  ])('tells a maintenance trigger from a snapshot request when the event is %j', (event, expected) => {
+    // Act / Assess
+    expect(isMaintenanceTrigger(event)).toBe(expected);
+  });
+});
+
+describe('lambdaSnapshotPolicy', () => {
+  it('snapshots only its own account and stops waiting a minute before the function would be stopped', () => {
+    // Prepare
+    const policy = fastPolicy({
+      aws: {
+        regions: ['eu-west-1'],
+        accounts: [{ accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/member' }],
+      },
+      snapshots: { waitMinutes: 60 },
+    });
+
+    // Act
+    const bounded = lambdaSnapshotPolicy(policy, 5 * 60_000);
+    const unbounded = lambdaSnapshotPolicy(policy, undefined);
+
+    // Assess
+    expect(bounded.aws.accounts).toEqual([]);
+    expect(bounded.snapshots.waitMinutes).toBe(4);
+    expect(unbounded.snapshots.waitMinutes).toBe(60);
+    expect(lambdaSnapshotPolicy(policy, 30_000).snapshots.waitMinutes).toBe(0);
+  });
+});

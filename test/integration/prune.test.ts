@@ -1,0 +1,106 @@
+/**
+ * Pruning end to end against the simulator: only expired snapshots of ours go, the newest
+ * successful one of each target stays, and a dry run deletes nothing.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runPruneJob } from '../../functions/jobs/prune.ts';
+import { type SnapshotHarness, snapshotScenario, startSnapshotHarness } from './snapshot-support.ts';
+
+const OURS = { purpose: 'certctl-pre-maintenance' };
+const EXPIRED = { ...OURS, 'expires-at': '2020-01-01T00:00:00.000Z' };
+
+let harness: SnapshotHarness;
+
+beforeEach(async () => {
+  harness = await startSnapshotHarness(
+    snapshotScenario({
+      existing: [
+        {
+          id: 'certctl-premaint-a-old',
+          target: 'certctl-prod-db',
+          region: 'eu-west-1',
+          createdAt: '-40d',
+          tags: EXPIRED,
+        },
+        {
+          id: 'certctl-premaint-a-new',
+          target: 'certctl-prod-db',
+          region: 'eu-west-1',
+          createdAt: '-20d',
+          tags: EXPIRED,
+        },
+        {
+          id: 'certctl-premaint-a-live',
+          target: 'certctl-busy-db',
+          region: 'eu-west-1',
+          createdAt: '-1d',
+          tags: { ...OURS, 'expires-at': '2999-01-01T00:00:00.000Z' },
+        },
+        {
+          id: 'someone-elses-old',
+          target: 'certctl-prod-db',
+          region: 'eu-west-1',
+          createdAt: '-400d',
+          tags: { 'expires-at': '2020-01-01T00:00:00.000Z' },
+        },
+        {
+          id: 'certctl-premaint-c-old',
+          kind: 'cluster',
+          target: 'certctl-aurora',
+          region: 'eu-west-1',
+          createdAt: '-30d',
+          tags: EXPIRED,
+        },
+        {
+          id: 'certctl-premaint-c-new',
+          kind: 'cluster',
+          target: 'certctl-aurora',
+          region: 'eu-west-1',
+          createdAt: '-2d',
+          tags: { ...OURS, 'expires-at': '2999-01-01T00:00:00.000Z' },
+        },
+      ],
+    }),
+  );
+});
+
+afterEach(async () => {
+  await harness.close();
+});
+
+describe('prune against the simulator', () => {
+  it('lists what it would delete and keeps everything when it is a dry run', async () => {
+    // Act
+    const result = await runPruneJob({}, harness.deps());
+
+    // Assess
+    expect(result.applied).toBe(false);
+    expect(result.entries.filter((e) => e.decision === 'delete').map((e) => e.snapshotId)).toEqual([
+      'certctl-premaint-a-old',
+      'certctl-premaint-c-old',
+    ]);
+    expect(harness.rds.snapshots.snapshots()).toHaveLength(6);
+  });
+
+  it('deletes only expired snapshots of ours and keeps the newest successful one of each target with its reason when applied', async () => {
+    // Act
+    const result = await runPruneJob({ apply: true }, harness.deps());
+
+    // Assess
+    const remaining = harness.rds.snapshots
+      .snapshots()
+      .map((s) => s.id)
+      .sort();
+    expect(remaining).toEqual([
+      'certctl-premaint-a-live',
+      'certctl-premaint-a-new',
+      'certctl-premaint-c-new',
+      'someone-elses-old',
+    ]);
+    expect(result.deleted).toBe(2);
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    expect(reasons['certctl-premaint-a-new']).toBe('newest successful snapshot of certctl-prod-db');
+    expect(reasons['certctl-premaint-a-live']).toBe('expires 2999-01-01T00:00:00.000Z');
+    expect(reasons['someone-elses-old']).toBeUndefined();
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * Readiness end to end: the audit (every registered group) and the snapshot gate against the
+ * simulator with the real RDS client.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { renderReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
+import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
+import { fastPolicy, type SnapshotHarness, startSnapshotHarness } from './snapshot-support.ts';
+
+let harness: SnapshotHarness;
+
+beforeEach(async () => {
+  harness = await startSnapshotHarness();
+});
+
+afterEach(async () => {
+  await harness.close();
+});
+
+const prodOnly = () =>
+  fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db', 'certctl-aurora'] } });
+
+describe('readiness against the simulator', () => {
+  it('answers NO-GO naming the missing snapshot and what to do when no fresh snapshot exists', async () => {
+    // Act
+    const result = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(prodOnly()));
+
+    // Assess
+    expect(result.verdict).toBe('NO-GO');
+    expect(result.exitCode).toBe(1);
+    const prod = result.targets.find((entry) => entry.target.id === 'certctl-prod-db');
+    expect(prod?.gates.find((gate) => gate.gate === 'audit:pitr')?.status).toBe('GO');
+    const snapshot = prod?.gates.find((gate) => gate.gate === 'snapshot');
+    expect(snapshot).toMatchObject({
+      status: 'NO-GO',
+      evidence: 'no successful pre-maintenance snapshot of ours',
+    });
+    expect(snapshot?.action).toContain('backup-guard snapshot --target certctl-prod-db');
+    expect(result.gates.find((gate) => gate.gate === 'audit:pitr')?.coverage).toBe('evaluated');
+  });
+
+  it('answers GO with the snapshot id and age as evidence when every target has a fresh snapshot of ours', async () => {
+    // Prepare
+    const deps = harness.deps(prodOnly());
+    await runSnapshotJob({ requestId: 'CHG-9', reason: 'CA rotation', requestedBy: 'alice' }, deps);
+
+    // Act
+    const result = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(prodOnly()));
+
+    // Assess
+    expect(result.verdict).toBe('GO');
+    expect(result.exitCode).toBe(0);
+    const gate = result.targets
+      .find((entry) => entry.target.id === 'certctl-aurora')
+      ?.gates.find((g) => g.gate === 'snapshot');
+    expect(gate?.status).toBe('GO');
+    expect(gate?.evidence).toMatch(
+      /^certctl-premaint-certctl-aurora-[0-9a-f]{10}, 0\.0 h old \(limit 24 h\)$/,
+    );
+    expect(renderReadiness(result)).toContain('Readiness: GO');
+  });
+
+  it('answers NO-GO when the only snapshot of ours is older than the limit', async () => {
+    // Prepare
+    await harness.close();
+    const { snapshotScenario } = await import('./snapshot-support.ts');
+    harness = await startSnapshotHarness(
+      snapshotScenario({
+        existing: [
+          {
+            id: 'certctl-premaint-old-1',
+            target: 'certctl-prod-db',
+            region: 'eu-west-1',
+            createdAt: '-30h',
+            tags: { purpose: 'certctl-pre-maintenance' },
+          },
+          { id: 'someone-elses', target: 'certctl-prod-db', region: 'eu-west-1', createdAt: '-1h' },
+        ],
+      }),
+    );
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'] },
+      harness.readinessDeps(fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } })),
+    );
+
+    // Assess
+    const gate = result.targets[0]?.gates.find((g) => g.gate === 'snapshot');
+    expect(gate?.status).toBe('NO-GO');
+    expect(gate?.evidence).toBe('certctl-premaint-old-1, 30.0 h old (limit 24 h)');
+  });
+
+  it('answers could-not-evaluate when a region cannot be read and nothing else says NO-GO', async () => {
+    // Prepare
+    const deps = harness.deps(prodOnly());
+    await runSnapshotJob({ requestId: 'CHG-10', reason: 'CA rotation', requestedBy: 'alice' }, deps);
+    harness.sim.setFaults({ downRegions: ['us-east-1'] });
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'] },
+      harness.readinessDeps(
+        fastPolicy({
+          targets: { tags: [], identifiers: ['certctl-prod-db', 'certctl-aurora'] },
+          aws: { regions: ['eu-west-1', 'us-east-1'], maxAttempts: 1 },
+        }),
+      ),
+    );
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.exitCode).toBe(2);
+    expect(result.notEvaluated.some((note) => note.includes('us-east-1'))).toBe(true);
+  });
+});

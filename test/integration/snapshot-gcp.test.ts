@@ -1,0 +1,231 @@
+/**
+ * The GCP snapshot path end to end: the real `@google-cloud/sql` clients (REST fallback, through
+ * the one GCP client factory) against the simulated Cloud SQL Admin API: backupRuns.insert,
+ * operations.get, backupRuns.list and backupRuns.delete, and scheduled maintenance.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { gcpSnapshotCloud } from '../../functions/actions/snapshot/gcp.ts';
+import { SNAPSHOT_PURPOSE } from '../../functions/actions/snapshot/model.ts';
+import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
+import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import { gcpCollectors } from '../../functions/gcp/collectors.ts';
+import { runMaintenanceJob } from '../../functions/jobs/maintenance.ts';
+import { runPruneJob } from '../../functions/jobs/prune.ts';
+import { runReadinessJob } from '../../functions/jobs/readiness.ts';
+import { runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
+import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../gcp/sim-setup.ts';
+import type { Sim } from '../sim/server.ts';
+import type { CloudSqlInstanceScenario, CloudSqlSim } from '../sim/services/cloud-sql.ts';
+
+let sim: Sim | undefined;
+let factory: GcpClientFactory | undefined;
+
+afterEach(async () => {
+  await factory?.close();
+  await sim?.close();
+  sim = undefined;
+  factory = undefined;
+});
+
+/** The simulator on the real clock (backups take real milliseconds) and the jobs' dependencies. */
+async function start(instances: readonly CloudSqlInstanceScenario[], policyInput: PolicyInput = {}) {
+  ({ sim } = await startGcpSim(cloudSqlScenario(instances), { clock: () => new Date() }));
+  factory = new GcpClientFactory({ endpoint: sim.endpoint });
+  const policy = parsePolicy({
+    ...policyInput,
+    gcp: { projects: [PROJECT] },
+    snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.1, ...policyInput.snapshots },
+  });
+  const cloud = gcpSnapshotCloud({ policy, clients: factory });
+  return {
+    cloudSql: sim.service<CloudSqlSim>('cloudSql'),
+    deps: { policy, clouds: [cloud] },
+    readinessDeps: {
+      policy,
+      gcp: { clients: factory, collectors: gcpCollectors },
+      clouds: [cloud],
+    },
+  };
+}
+
+const backup = (durationMs: number, more: Partial<CloudSqlInstanceScenario['onDemandBackups']> = {}) => ({
+  onDemandBackups: { durationMs, ...more },
+});
+const request = { requestId: 'CHG-42', reason: 'CA rotation', ticket: 'CHG-42', requestedBy: 'alice' };
+
+describe('snapshot job on Cloud SQL', () => {
+  it('inserts, tags and awaits an on-demand backup of every target while a busy one is retried and a failing one is reported', async () => {
+    // Prepare
+    const { cloudSql, deps } = await start([
+      instance('certctl-pg', backup(200)),
+      instance('certctl-pg-busy', backup(200)),
+      instance('certctl-pg-broken', backup(200, { fails: true })),
+      instance('other-pg', { labels: {} }),
+    ]);
+    // Another operation (an automated backup, say) runs on the instance for the next 2 s.
+    cloudSql.backups.setBusy(PROJECT, 'certctl-pg-busy', 2000, new Date());
+
+    // Act
+    const result = await runSnapshotJob(request, deps);
+
+    // Assess
+    const byId = Object.fromEntries(result.results.map((entry) => [entry.target.id, entry]));
+    expect(Object.keys(byId).sort()).toEqual(['certctl-pg', 'certctl-pg-broken', 'certctl-pg-busy']);
+    expect(byId['certctl-pg']).toMatchObject({ outcome: 'available', attempts: 1, encrypted: true });
+    expect(byId['certctl-pg']?.snapshotRef).toMatch(
+      new RegExp(
+        `^https://sqladmin.googleapis.com/v1/projects/${PROJECT}/instances/certctl-pg/backupRuns/\\d+$`,
+      ),
+    );
+    expect(byId['certctl-pg-busy']?.outcome).toBe('available');
+    expect(byId['certctl-pg-busy']?.attempts).toBeGreaterThan(1);
+    expect(byId['certctl-pg-broken']?.outcome).toBe('failed');
+    expect(byId['certctl-pg-broken']?.error?.message).toBe(
+      'INTERNAL_ERROR: An internal error occurred while backing up the instance.',
+    );
+    const stored = cloudSql.backups.all().find((run) => run.instance === 'certctl-pg');
+    expect(stored?.description).toMatch(
+      new RegExp(
+        `^${SNAPSHOT_PURPOSE}; id=certctl-premaint-certctl-pg-[0-9a-f]{10}; reason=CA rotation; ticket=CHG-42; requested-by=alice; request-id=CHG-42; expires-at=`,
+      ),
+    );
+    expect(cloudSql.backups.insertCalls).toBe(3);
+    expect(snapshotExitCode(result)).toBe(1);
+  });
+
+  it('inserts nothing new and reports the same backups when the same request is re-run', async () => {
+    // Prepare
+    const { cloudSql, deps } = await start([instance('certctl-pg', backup(100))]);
+    const first = await runSnapshotJob(request, deps);
+
+    // Act
+    const second = await runSnapshotJob(request, deps);
+
+    // Assess
+    expect(cloudSql.backups.insertCalls).toBe(1);
+    expect(second.results[0]).toMatchObject({
+      outcome: 'available',
+      snapshotId: first.results[0]?.snapshotId,
+      attempts: 0,
+    });
+  });
+
+  it('reports an injected insert error with its gRPC code while the other target still gets its backup', async () => {
+    // Prepare
+    const { deps } = await start([
+      instance('certctl-pg', backup(100)),
+      instance('certctl-pg-denied', { ...backup(100), faults: { backupRunsInsert: 'PERMISSION_DENIED' } }),
+    ]);
+
+    // Act
+    const result = await runSnapshotJob(request, deps);
+
+    // Assess
+    const byId = Object.fromEntries(result.results.map((entry) => [entry.target.id, entry]));
+    expect(byId['certctl-pg']?.outcome).toBe('available');
+    expect(byId['certctl-pg-denied']?.outcome).toBe('error');
+    expect(byId['certctl-pg-denied']?.error?.code).toBe('PERMISSION_DENIED');
+  });
+
+  it('keeps polling the other backups and reports the unpollable one at the deadline when operations.get keeps failing for one instance', async () => {
+    // Prepare
+    const { deps } = await start(
+      [
+        instance('certctl-pg', backup(100)),
+        instance('certctl-pg-blind', { ...backup(100), faults: { operationsGet: 'INTERNAL' } }),
+      ],
+      { snapshots: { waitMinutes: 0.02 } },
+    );
+
+    // Act
+    const result = await runSnapshotJob(request, deps);
+
+    // Assess
+    const byId = Object.fromEntries(result.results.map((entry) => [entry.target.id, entry]));
+    expect(byId['certctl-pg']?.outcome).toBe('available');
+    expect(byId['certctl-pg-blind']?.outcome).toBe('creating');
+    expect(byId['certctl-pg-blind']?.error?.code).toBe('DeadlineExceeded');
+  });
+});
+
+describe('maintenance job on Cloud SQL', () => {
+  it('backs up the instance whose scheduled maintenance is within the horizon, once however often it runs', async () => {
+    // Prepare
+    const { cloudSql, deps } = await start([
+      instance('certctl-pg', { ...backup(100), scheduledMaintenance: { start: '+10h' } }),
+      instance('certctl-pg-later', { ...backup(100), scheduledMaintenance: { start: '+20d' } }),
+      instance('certctl-pg-none', backup(100)),
+    ]);
+
+    // Act
+    const first = await runMaintenanceJob(deps);
+    const second = await runMaintenanceJob(deps);
+
+    // Assess
+    expect(first.events.map((event) => `${event.target.id} ${event.action}`)).toEqual([
+      'certctl-pg scheduled-maintenance',
+    ]);
+    expect(first.later).toBe(1);
+    expect(first.snapshots[0]?.outcome).toBe('available');
+    expect(second.snapshots[0]?.snapshotId).toBe(first.snapshots[0]?.snapshotId);
+    expect(cloudSql.backups.insertCalls).toBe(1);
+  });
+});
+
+describe('prune on Cloud SQL', () => {
+  const ours = (id: string, expires: string) =>
+    `${SNAPSHOT_PURPOSE}; id=${id}; reason=old; requested-by=bob; request-id=r-${id}; expires-at=${expires}`;
+
+  it('deletes only expired backups of ours and keeps the newest successful one and everyone else’s', async () => {
+    // Prepare
+    const { cloudSql, deps } = await start([
+      instance('certctl-pg', {
+        onDemandBackups: {
+          existing: [
+            { description: ours('certctl-premaint-old', '2020-01-01T00:00:00.000Z'), createdAt: '-40d' },
+            { description: ours('certctl-premaint-new', '2020-01-02T00:00:00.000Z'), createdAt: '-20d' },
+            { description: 'manual backup before the upgrade', createdAt: '-300d' },
+          ],
+        },
+      }),
+    ]);
+    const dryRun = await runPruneJob({}, deps);
+
+    // Act
+    const applied = await runPruneJob({ apply: true }, deps);
+
+    // Assess
+    expect(
+      dryRun.entries.filter((entry) => entry.decision === 'delete').map((entry) => entry.snapshotId),
+    ).toEqual(['certctl-premaint-old']);
+    expect(applied.deleted).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const remaining = cloudSql.backups
+      .runs(PROJECT, 'certctl-pg', new Date())
+      .map(({ run }) => run.description.split('; ')[1] ?? run.description);
+    expect(remaining.sort()).toEqual(['id=certctl-premaint-new', 'manual backup before the upgrade']);
+  });
+});
+
+describe('readiness on Cloud SQL', () => {
+  it('answers NO-GO without a fresh backup and GO after the snapshot job ran', async () => {
+    // Prepare
+    const { deps, readinessDeps } = await start([instance('certctl-pg', backup(100))], {
+      pitr: { minPitrDays: 7 },
+    });
+    const before = await runReadinessJob({ providers: ['gcp'] }, readinessDeps);
+    await runSnapshotJob(request, deps);
+
+    // Act
+    const after = await runReadinessJob({ providers: ['gcp'] }, readinessDeps);
+
+    // Assess
+    expect(before.verdict).toBe('NO-GO');
+    expect(before.targets[0]?.gates.find((gate) => gate.gate === 'snapshot')?.status).toBe('NO-GO');
+    expect(after.verdict).toBe('GO');
+    expect(after.targets[0]?.gates.map((gate) => `${gate.gate} ${gate.status}`)).toEqual([
+      'audit:pitr GO',
+      'snapshot GO',
+    ]);
+  });
+});

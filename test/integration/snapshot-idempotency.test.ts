@@ -1,0 +1,84 @@
+/**
+ * Idempotency of snapshot requests against a real DynamoDB implementation on 127.0.0.1 (dynalite)
+ * and the RDS simulator: a duplicate returns the first result and creates nothing new, also while
+ * the first run is still in progress.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { idempotentByRequestId } from '../../functions/jobs/idempotency.ts';
+import { runSnapshotJob, type SnapshotRequest } from '../../functions/jobs/snapshot.ts';
+import { type LocalDynamo, startLocalDynamo } from '../jobs/dynalite.ts';
+import { type SnapshotHarness, startSnapshotHarness } from './snapshot-support.ts';
+
+let harness: SnapshotHarness;
+let dynamo: LocalDynamo;
+
+beforeEach(async () => {
+  [harness, dynamo] = await Promise.all([startSnapshotHarness(), startLocalDynamo()]);
+});
+
+afterEach(async () => {
+  await Promise.all([harness.close(), dynamo.close()]);
+});
+
+function idempotentJob() {
+  const deps = harness.deps();
+  return idempotentByRequestId((request: SnapshotRequest) => runSnapshotJob(request, deps), {
+    tableName: dynamo.tableName,
+    client: dynamo.client,
+    waitForFirstMs: 30_000,
+    pollMs: 100,
+  });
+}
+
+const request: SnapshotRequest = {
+  requestId: 'slack-trigger-42',
+  reason: 'CA rotation',
+  requestedBy: 'U123',
+  targets: ['certctl-prod-db', 'certctl-aurora'],
+};
+
+describe('idempotent snapshot requests', () => {
+  it('returns the first result and creates nothing new when the same request is sent again', async () => {
+    // Prepare
+    const job = idempotentJob();
+    const first = await job(request);
+    const creates = harness.rds.snapshots.createCalls;
+
+    // Act
+    const again = await idempotentJob()(request);
+
+    // Assess
+    expect(creates).toBe(2);
+    expect(harness.rds.snapshots.createCalls).toBe(2);
+    expect(again).toEqual(first);
+    expect(harness.rds.snapshots.snapshots()).toHaveLength(2);
+  });
+
+  it('waits for the first run and returns its result without creating anything when a duplicate arrives while the first is in progress', async () => {
+    // Prepare
+    const job = idempotentJob();
+
+    // Act
+    const firstRun = job(request);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const duplicate = await idempotentJob()(request);
+    const first = await firstRun;
+
+    // Assess
+    expect(duplicate).toEqual(first);
+    expect(harness.rds.snapshots.createCalls).toBe(2);
+  });
+
+  it('runs a different request id as a new request when the ids differ', async () => {
+    // Prepare
+    const job = idempotentJob();
+    await job(request);
+
+    // Act
+    const other = await job({ ...request, requestId: 'slack-trigger-43' });
+
+    // Assess
+    expect(other.results.every((entry) => entry.outcome === 'available')).toBe(true);
+    expect(harness.rds.snapshots.createCalls).toBe(4);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * A small snapshot fleet for the snapshot, prune and readiness tests: two regions, three targets
+ * (one busy at first, one whose snapshots fail), real SDK clients against the simulator.
+ */
+import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
+import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { awsCollectors } from '../../functions/aws/collectors.ts';
+import { type Policy, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
+import type { ReadinessDependencies } from '../../functions/jobs/readiness.ts';
+import type { SnapshotJobDependencies } from '../../functions/jobs/snapshot.ts';
+import { simCredentials } from '../sim/accounts.ts';
+import type { ScenarioInput } from '../sim/scenario.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+import type { RdsService } from '../sim/services/rds.ts';
+import type { RdsSnapshotsSectionInput } from '../sim/services/rds-snapshots.ts';
+
+export const TAG = { 'certctl:backup-guard': 'enabled' };
+
+export function snapshotScenario(snapshots: RdsSnapshotsSectionInput = {}): ScenarioInput {
+  return {
+    regions: [{ name: 'eu-west-1' }, { name: 'us-east-1' }],
+    services: {
+      rds: {
+        instances: [
+          { id: 'certctl-prod-db', region: 'eu-west-1', tags: TAG, backupRetentionPeriod: 14 },
+          { id: 'certctl-busy-db', region: 'eu-west-1', tags: TAG },
+          { id: 'certctl-broken-db', region: 'us-east-1', tags: TAG },
+          { id: 'unrelated-db', region: 'us-east-1' },
+        ],
+        clusters: [
+          {
+            id: 'certctl-aurora',
+            region: 'eu-west-1',
+            tags: TAG,
+            members: [{ id: 'certctl-aurora-1', writer: true }],
+          },
+        ],
+        snapshots: {
+          defaultDurationMs: 150,
+          targets: [
+            { id: 'certctl-busy-db', region: 'eu-west-1', busy: { status: 'backing-up', forMs: 1200 } },
+            { id: 'certctl-broken-db', region: 'us-east-1', failSnapshots: true },
+          ],
+          ...snapshots,
+        },
+      },
+    },
+  };
+}
+
+/** Fast polling so tests take a fraction of a second. */
+export function fastPolicy(extra: PolicyInput = {}): Policy {
+  return parsePolicy({
+    aws: { regions: ['eu-west-1', 'us-east-1'] },
+    pitr: { minPitrDays: 7 },
+    ...extra,
+    snapshots: {
+      pollInitialSeconds: 0.05,
+      pollMaxSeconds: 0.1,
+      waitMinutes: 0.1,
+      ...(extra.snapshots ?? {}),
+    },
+  });
+}
+
+export interface SnapshotHarness {
+  readonly sim: Sim;
+  readonly rds: RdsService;
+  /** What the snapshot, prune and maintenance jobs run with: the real RDS client, AWS only. */
+  deps(policy?: Policy): SnapshotJobDependencies;
+  /** What readiness runs with: the audit's collectors and the same snapshot cloud. */
+  readinessDeps(policy?: Policy): ReadinessDependencies;
+  close(): Promise<void>;
+}
+
+export async function startSnapshotHarness(
+  scenario: ScenarioInput = snapshotScenario(),
+): Promise<SnapshotHarness> {
+  const sim = await startSim({ scenario });
+  const factories: AwsClientFactory[] = [];
+  const factory = (): AwsClientFactory => {
+    const made = new AwsClientFactory({
+      maxAttempts: 3,
+      credentials: simCredentials(),
+      endpoint: sim.endpoint,
+    });
+    factories.push(made);
+    return made;
+  };
+  const homeRegion = 'eu-west-1';
+  return {
+    sim,
+    rds: sim.service<RdsService>('rds'),
+    deps(policy = fastPolicy()) {
+      return { policy, clouds: [awsSnapshotCloud({ policy, factory: factory(), homeRegion })] };
+    },
+    readinessDeps(policy = fastPolicy()) {
+      const made = factory();
+      return {
+        policy,
+        aws: { factory: made, collectors: awsCollectors, homeRegion },
+        clouds: [awsSnapshotCloud({ policy, factory: made, homeRegion })],
+      };
+    },
+    async close() {
+      for (const factory of factories) factory.destroy();
+      await sim.close();
+    },
+  };
+}

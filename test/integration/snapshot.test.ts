@@ -1,0 +1,143 @@
+/**
+ * Pre-maintenance snapshots end to end: the real RDS client against the simulator.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
+import {
+  fastPolicy,
+  type SnapshotHarness,
+  snapshotScenario,
+  startSnapshotHarness,
+} from './snapshot-support.ts';
+
+let harness: SnapshotHarness;
+
+beforeEach(async () => {
+  harness = await startSnapshotHarness();
+});
+
+afterEach(async () => {
+  await harness.close();
+});
+
+const request = { requestId: 'CHG-1234', reason: 'CA rotation', ticket: 'CHG-1234', requestedBy: 'alice' };
+
+describe('snapshot job against the simulator', () => {
+  it('creates, tags and awaits a snapshot of every target while one busy target is retried and one failing target is reported', async () => {
+    // Act
+    const result = await runSnapshotJob(request, harness.deps());
+
+    // Assess
+    const byId = Object.fromEntries(result.results.map((entry) => [entry.target.id, entry]));
+    expect(Object.keys(byId).sort()).toEqual([
+      'certctl-aurora',
+      'certctl-broken-db',
+      'certctl-busy-db',
+      'certctl-prod-db',
+    ]);
+    expect(byId['certctl-prod-db']?.outcome).toBe('available');
+    expect(byId['certctl-aurora']?.outcome).toBe('available');
+    expect(byId['certctl-aurora']?.target.kind).toBe('aurora-cluster');
+    expect(byId['certctl-busy-db']?.outcome).toBe('available');
+    expect(byId['certctl-busy-db']?.attempts).toBeGreaterThan(1);
+    expect(byId['certctl-broken-db']?.outcome).toBe('failed');
+    expect(byId['certctl-broken-db']?.error?.code).toBe('SnapshotFailed');
+    expect(byId['certctl-prod-db']?.snapshotRef).toMatch(
+      /^arn:aws:rds:eu-west-1:111111111111:snapshot:certctl-premaint-certctl-prod-db-/,
+    );
+    expect(byId['certctl-prod-db']?.encrypted).toBe(true);
+    const stored = harness.rds.snapshots.snapshots().find((s) => s.target === 'certctl-prod-db');
+    expect(stored?.tags).toMatchObject({
+      purpose: 'certctl-pre-maintenance',
+      reason: 'CA rotation',
+      ticket: 'CHG-1234',
+      'requested-by': 'alice',
+      'request-id': 'CHG-1234',
+    });
+    expect(Date.parse(stored?.tags['expires-at'] ?? '')).toBeGreaterThan(Date.now() + 13 * 86_400_000);
+    expect(snapshotExitCode(result)).toBe(1);
+  });
+
+  it('reports a busy target as busy with its error when it stays busy past the deadline', async () => {
+    // Prepare
+    await harness.close();
+    harness = await startSnapshotHarness(
+      snapshotScenario({
+        targets: [
+          { id: 'certctl-busy-db', region: 'eu-west-1', busy: { status: 'modifying', forMs: 60_000 } },
+        ],
+      }),
+    );
+
+    // Act
+    const result = await runSnapshotJob(
+      { ...request, targets: ['certctl-busy-db'] },
+      harness.deps(fastPolicy({ snapshots: { waitMinutes: 0.005 } })),
+    );
+
+    // Assess
+    expect(result.results).toHaveLength(1);
+    expect(result.results[0]?.outcome).toBe('busy');
+    expect(result.results[0]?.error?.code).toBe('InvalidDBInstanceState');
+    expect(result.results[0]?.error?.message).toContain('modifying');
+  });
+
+  it('refuses the targets beyond the quota and says how many exist, how many are ours and what to do when the region is nearly full', async () => {
+    // Prepare
+    await harness.close();
+    harness = await startSnapshotHarness(
+      snapshotScenario({
+        quota: 3,
+        existing: [
+          { id: 'manual-one', target: 'certctl-prod-db', region: 'eu-west-1' },
+          {
+            id: 'certctl-premaint-old',
+            target: 'certctl-prod-db',
+            region: 'eu-west-1',
+            createdAt: '-30d',
+            tags: { purpose: 'certctl-pre-maintenance', 'expires-at': '2020-01-01T00:00:00.000Z' },
+          },
+        ],
+      }),
+    );
+
+    // Act
+    const result = await runSnapshotJob(
+      { ...request, targets: ['certctl-prod-db', 'certctl-busy-db'] },
+      harness.deps(fastPolicy({ snapshots: { quotaPerRegion: 3 } })),
+    );
+
+    // Assess
+    const quota = result.results.filter((entry) => entry.outcome === 'quota');
+    expect(quota).toHaveLength(1);
+    expect(quota[0]?.error?.message).toContain(
+      'holds 2 manual DB snapshots of a quota of 3 (1 made by backup-guard, 1 of them past expiry)',
+    );
+    expect(quota[0]?.error?.message).toContain('prune');
+    expect(result.results.filter((entry) => entry.outcome === 'available')).toHaveLength(1);
+  });
+
+  it('adopts the snapshot of an earlier run of the same request instead of creating a second one when the request is re-run', async () => {
+    // Prepare
+    const first = await runSnapshotJob({ ...request, targets: ['certctl-prod-db'] }, harness.deps());
+    const createsBefore = harness.rds.snapshots.createCalls;
+
+    // Act
+    const second = await runSnapshotJob({ ...request, targets: ['certctl-prod-db'] }, harness.deps());
+
+    // Assess
+    expect(harness.rds.snapshots.createCalls).toBe(createsBefore);
+    expect(second.results[0]?.snapshotId).toBe(first.results[0]?.snapshotId);
+    expect(second.results[0]?.outcome).toBe('available');
+  });
+
+  it('names a requested target that does not exist when the request names one', async () => {
+    // Act
+    const result = await runSnapshotJob({ ...request, targets: ['no-such-db'] }, harness.deps());
+
+    // Assess
+    expect(result.results).toHaveLength(0);
+    expect(result.problems).toEqual(['target no-such-db was not found (or is not a PostgreSQL primary)']);
+    expect(snapshotExitCode(result)).toBe(2);
+  });
+});

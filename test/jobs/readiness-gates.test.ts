@@ -1,0 +1,272 @@
+/**
+ * Readiness draws its gates from the check-group registry, so a group counts as soon as it is
+ * registered and the run gives it something to audit; the catalog's groups that are not installed,
+ * and installed groups the run plans nothing for, are listed as such and never make a GO. Runs the
+ * real job against the simulator with throwaway groups (test/jobs/throwaway-group/group.ts).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Check } from '../../functions/core/check.ts';
+import { CHECK_GROUPS, type ResourceRef } from '../../functions/core/finding.ts';
+import { checkGroups, defineCheckGroup, registerCheckGroup } from '../../functions/jobs/groups.ts';
+import { renderReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
+import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
+import {
+  fastPolicy,
+  type SnapshotHarness,
+  snapshotScenario,
+  startSnapshotHarness,
+} from '../integration/snapshot-support.ts';
+import { fakeWorld, selftestGroup } from './throwaway-group/group.ts';
+
+let harness: SnapshotHarness;
+const unregister: (() => void)[] = [];
+
+beforeEach(async () => {
+  harness = await startSnapshotHarness();
+  fakeWorld.clear();
+});
+
+afterEach(async () => {
+  for (const remove of unregister.splice(0)) remove();
+  fakeWorld.clear();
+  await harness.close();
+});
+
+const policy = () => fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } });
+
+/** Readiness over the harness after a fresh snapshot of every target, so only the audit gates decide. */
+async function readinessAfterSnapshot() {
+  await runSnapshotJob(
+    { requestId: 'CHG-5', reason: 'CA rotation', requestedBy: 'alice' },
+    harness.deps(policy()),
+  );
+  return runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy()));
+}
+
+/** A group whose facts are one secret per region and whose one check passes when it exists. */
+function secretsGroup(name: string, options: { failIn?: string; awsCollector?: boolean } = {}) {
+  const check: Check<{ resource: ResourceRef; present: boolean }> = {
+    metadata: {
+      id: `${name}.present`,
+      group: name,
+      title: 'The secret exists',
+      failedTitle: 'The secret is missing',
+      severity: 'HIGH',
+      rationale: 'A test group.',
+      remediation: { text: 'Create the secret.', url: 'https://example.com/secret' },
+      resourceTypes: ['AwsSecretsManagerSecret'],
+    },
+    evaluate: (fact) => ({
+      status: fact.present ? 'PASSED' : 'FAILED',
+      description: fact.present ? 'present' : 'missing',
+      observed: { present: fact.present },
+      required: { present: true },
+    }),
+  };
+  type SecretFact = { resource: ResourceRef; present: boolean };
+  const collect = async ({
+    account,
+    region,
+  }: {
+    account: { accountId: string };
+    region: string;
+  }): Promise<SecretFact[]> => {
+    if (region === options.failIn)
+      throw Object.assign(new Error('Secrets Manager unreachable'), { name: 'TimeoutError' });
+    return [
+      {
+        resource: {
+          provider: 'aws' as const,
+          account: account.accountId,
+          region,
+          type: 'AwsSecretsManagerSecret',
+          id: `certctl/ca-key-${region}`,
+        },
+        present: true,
+      },
+    ];
+  };
+  return defineCheckGroup({
+    name,
+    summary: 'a test group of secrets',
+    checks: [check],
+    collect: options.awsCollector === false ? { gcp: async () => [] } : { aws: collect },
+  });
+}
+
+describe('readiness gates from the check-group registry', () => {
+  it('lists a catalog group this version does not install as not installed, outside the verdict', async () => {
+    // Prepare: the catalog names `keys`; this version has no such group yet.
+    const installed = checkGroups().map((group) => group.name);
+
+    // Act
+    const result = await readinessAfterSnapshot();
+
+    // Assess
+    const coverage = Object.fromEntries(result.gates.map((gate) => [gate.gate, gate.coverage]));
+    expect(coverage['audit:pitr']).toBe('evaluated');
+    expect(coverage.snapshot).toBe('evaluated');
+    for (const name of CHECK_GROUPS.filter((group) => !installed.includes(group))) {
+      expect([name, coverage[`audit:${name}`]]).toEqual([name, 'not-installed']);
+    }
+    expect(result.verdict).toBe('GO');
+  });
+
+  it('gates every target on a fleet-wide group as soon as it is registered: GO while it passes, NO-GO with its evidence when it fails', async () => {
+    // Prepare
+    unregister.push(registerCheckGroup(selftestGroup));
+    fakeWorld.set('eu-west-1', [{ name: 'certctl-dumps', canaryAgeHours: 2 }]);
+    const passing = await readinessAfterSnapshot();
+    fakeWorld.set('eu-west-1', [{ name: 'certctl-dumps', canaryAgeHours: 50 }]);
+
+    // Act
+    const failing = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy()));
+
+    // Assess
+    expect(passing.verdict).toBe('GO');
+    expect(passing.targets[0]?.gates.map((gate) => `${gate.gate} ${gate.status}`)).toEqual([
+      'audit:pitr GO',
+      'audit:selftest GO',
+      'snapshot GO',
+    ]);
+    expect(failing.verdict).toBe('NO-GO');
+    expect(failing.exitCode).toBe(1);
+    const gate = failing.targets[0]?.gates.find((entry) => entry.gate === 'audit:selftest');
+    expect(gate).toMatchObject({
+      status: 'NO-GO',
+      evidence: 'selftest.canary-fresh FAILED on certctl-dumps (canaryAgeHours 50)',
+      action: 'Write the canary again.',
+    });
+    expect(renderReadiness(failing)).toContain('audit:selftest evaluated: 1 finding(s)');
+  });
+
+  it('could not evaluate when a registered group cannot read a region, and says which', async () => {
+    // Prepare
+    unregister.push(registerCheckGroup(secretsGroup('vault', { failIn: 'us-east-1' })));
+
+    // Act
+    const result = await readinessAfterSnapshot();
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.exitCode).toBe(2);
+    expect(result.gates.find((gate) => gate.gate === 'audit:vault')).toEqual({
+      gate: 'audit:vault',
+      coverage: 'incomplete',
+      detail: '1 scope(s) not read',
+    });
+    expect(result.notEvaluated).toEqual([
+      expect.stringMatching(
+        /^audit:vault in aws\/111111111111\/us-east-1\/vault: .*Secrets Manager unreachable/,
+      ),
+    ]);
+  });
+
+  it('lists an installed group the run plans nothing for as not configured, outside the verdict', async () => {
+    // Prepare: a group with a GCP collector only, in an AWS run.
+    unregister.push(registerCheckGroup(secretsGroup('gcponly', { awsCollector: false })));
+
+    // Act
+    const result = await readinessAfterSnapshot();
+
+    // Assess
+    expect(result.gates.find((gate) => gate.gate === 'audit:gcponly')).toEqual({
+      gate: 'audit:gcponly',
+      coverage: 'not-configured',
+      detail: 'the policy gives it nothing to audit in aws, so it is not part of the verdict',
+    });
+    expect(result.verdict).toBe('GO');
+  });
+});
+
+describe('readiness with the dumps group (functions/checks/dumps)', () => {
+  /** A dump bucket as the dumps scenario's healthy one (test/sim/scenarios/dumps.yaml), its newest dump `newest` old. */
+  const bucket = (newest: string) => ({
+    name: 'certctl-dumps',
+    account: '111111111111',
+    region: 'eu-west-1',
+    versioning: 'Enabled' as const,
+    objectLock: { defaultRetention: { mode: 'COMPLIANCE' as const, days: 35 } },
+    lifecycle: [{ id: 'expire-dumps', prefix: 'prod/', expirationDays: 35, noncurrentDays: 35 }],
+    publicAccessBlock: {
+      blockPublicAcls: true,
+      ignorePublicAcls: true,
+      blockPublicPolicy: true,
+      restrictPublicBuckets: true,
+    },
+    encryption: { algorithm: 'aws:kms' as const, kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/dumps' },
+    series: [
+      {
+        keyPrefix: 'prod/certctl-',
+        count: 35,
+        newest,
+        fixture: 'test/fixtures/pg-dump/certctl-pg17.dump',
+        stampCreated: true,
+      },
+    ],
+  });
+  const dumpsPolicy = () =>
+    fastPolicy({
+      targets: { tags: [], identifiers: ['certctl-prod-db'] },
+      dumps: {
+        locations: [
+          {
+            provider: 'aws',
+            bucket: 'certctl-dumps',
+            prefix: 'prod/',
+            account: '111111111111',
+            region: 'eu-west-1',
+          },
+        ],
+      },
+    });
+
+  async function readinessWithDumps(newest: string) {
+    await harness.close();
+    const scenario = snapshotScenario();
+    harness = await startSnapshotHarness({
+      ...scenario,
+      services: { ...scenario.services, s3: { buckets: [bucket(newest)] } },
+    });
+    await runSnapshotJob(
+      { requestId: 'CHG-6', reason: 'CA rotation', requestedBy: 'alice' },
+      harness.deps(dumpsPolicy()),
+    );
+    return runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(dumpsPolicy()));
+  }
+
+  it('gates every target on the dump series once the policy configures a location: GO while the dumps are fresh', async () => {
+    // Act
+    const result = await readinessWithDumps('-8h');
+
+    // Assess
+    expect(result.gates.find((gate) => gate.gate === 'audit:dumps')?.coverage).toBe('evaluated');
+    expect(result.targets[0]?.gates.map((gate) => `${gate.gate} ${gate.status}`)).toEqual([
+      'audit:pitr GO',
+      'audit:dumps GO',
+      'snapshot GO',
+    ]);
+    expect(result.verdict).toBe('GO');
+  });
+
+  it('answers NO-GO naming the stale dump series when the newest dump is older than the cadence allows', async () => {
+    // Act
+    const result = await readinessWithDumps('-40h');
+
+    // Assess
+    expect(result.verdict).toBe('NO-GO');
+    const gate = result.targets[0]?.gates.find((entry) => entry.gate === 'audit:dumps');
+    expect(gate?.status).toBe('NO-GO');
+    expect(gate?.evidence).toContain('dumps.fresh FAILED on certctl-dumps');
+  });
+
+  it('lists the dumps group as not configured when the policy names no dump location', async () => {
+    // Act
+    const result = await readinessAfterSnapshot();
+
+    // Assess
+    expect(result.gates.find((gate) => gate.gate === 'audit:dumps')).toMatchObject({
+      coverage: 'not-configured',
+    });
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * The snapshots chapter of `npm run demo`: readiness before, a pre-maintenance snapshot of the demo
+ * fleet (one target busy then available, one whose snapshot fails), the same request re-sent (not
+ * repeated: the idempotency record in a local DynamoDB returns the first result), and readiness after.
+ */
+import { runCli } from '../../../functions/cli/cli.ts';
+import { DYNAMODB_ENDPOINT_ENV } from '../../../functions/cli/commands/snapshot.ts';
+import { startLocalDynamo } from '../../jobs/dynalite.ts';
+import { simCredentials } from '../accounts.ts';
+import type { RdsService } from '../services/rds.ts';
+import type { DemoContext } from './context.ts';
+
+export async function snapshotsChapter({ sim, out, bold, color, policy }: DemoContext): Promise<number> {
+  const dynamo = await startLocalDynamo('certctl-backup-guard-idempotency');
+  const rds = sim.service<RdsService>('rds');
+  const env = { ...process.env, AWS_REGION: 'eu-west-1', [DYNAMODB_ENDPOINT_ENV]: dynamo.endpoint };
+  const cli = (title: string, ...args: string[]) => {
+    out(`\n${bold(`$ backup-guard ${title}`)}\n`);
+    return runCli(
+      [
+        ...args,
+        '--policy',
+        policy,
+        '--endpoint-url',
+        sim.endpoint,
+        ...(args[0] === 'snapshot' ? ['--quiet'] : []),
+      ],
+      { stdout: out, stderr: out, env, color },
+      { awsCredentials: simCredentials() },
+    );
+  };
+  try {
+    out(`\n${bold('Pre-maintenance snapshots and the go/no-go before a CA rotation')}\n`);
+    await cli('readiness', 'readiness');
+    rds.snapshots.setBusy({ id: 'certctl-prod-db', region: 'eu-west-1' }, 'backing-up', 2500, sim.now());
+    out(
+      '\n(certctl-prod-db is backing up for the next 2.5 s: the snapshot is retried until it is available.)\n',
+    );
+    const snapshot = ['snapshot', '--reason', 'CA rotation', '--ticket', 'CHG-1001'];
+    const code = await cli('snapshot --reason "CA rotation" --ticket CHG-1001', ...snapshot);
+    const creates = rds.snapshots.createCalls;
+    out('\n(The same request again, as a Slack retry or a double click would send it.)\n');
+    await cli('snapshot --reason "CA rotation" --ticket CHG-1001', ...snapshot);
+    out(
+      `\nSnapshots created by the first request: ${creates}; after the re-send: ${rds.snapshots.createCalls} (the re-send returned the first result).\n`,
+    );
+    await cli('readiness', 'readiness');
+    return code;
+  } finally {
+    await dynamo.close();
+  }
+}
