@@ -9,6 +9,7 @@ import { awsCollectors } from '../functions/aws/collectors.ts';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
+import { measureAudit, reportFigures } from './child-audit.ts';
 
 const endpoint = process.env.BENCH_ENDPOINT;
 const policyJson = process.env.BENCH_POLICY;
@@ -41,24 +42,11 @@ for (const location of regions) {
     { step: 'deserialize', name: 'benchCountBytes' },
   );
 }
-const cpuBefore = process.cpuUsage();
-const started = performance.now();
-const report = await runAuditReport(
-  { providers: ['aws'], groups: ['dumps'] },
-  { policy, aws: { factory, collectors: awsCollectors } },
+const figures = await measureAudit(() =>
+  runAuditReport(
+    { providers: ['aws'], groups: ['dumps'] },
+    { policy, aws: { factory, collectors: awsCollectors } },
+  ),
 );
-const wallMs = performance.now() - started;
-const cpu = process.cpuUsage(cpuBefore);
 factory.destroy();
-process.stdout.write(
-  `${JSON.stringify({
-    wallMs,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    findings: report.findings.length,
-    counts: report.counts,
-    scopes: report.scopes.length,
-    failedScopes: report.scopes.filter((scope) => scope.status === 'failed').length,
-    headerBytes,
-    headerReads,
-  })}\n`,
-);
+reportFigures({ ...figures, headerBytes, headerReads });

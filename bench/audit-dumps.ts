@@ -9,11 +9,9 @@
  * The minimum number of calls: 1 + 50 listings + 50 header reads + 10 buckets x 5 settings.
  * Bytes downloaded: the ranged GETs only (target <= 4 KiB per prefix); no dump is read whole.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { startSim } from '../test/sim/server.ts';
+import { type AuditFigures, runAuditChild } from './child-audit.ts';
 
-const run = promisify(execFile);
 const LATENCY_MS = 50;
 const BUCKETS = 10;
 const PREFIXES_PER_BUCKET = 5;
@@ -60,22 +58,11 @@ const sim = await startSim({
   faults: { latencyMs: LATENCY_MS },
 });
 try {
-  const audit = async () => {
-    const { stdout } = await run(process.execPath, ['bench/audit-dumps-child.ts'], {
-      env: { ...process.env, BENCH_ENDPOINT: sim.endpoint, BENCH_POLICY: JSON.stringify(policy) },
-      maxBuffer: 1 << 20,
+  const audit = () =>
+    runAuditChild<AuditFigures & { headerBytes: number; headerReads: number }>('bench/audit-dumps-child.ts', {
+      BENCH_ENDPOINT: sim.endpoint,
+      BENCH_POLICY: JSON.stringify(policy),
     });
-    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
-      wallMs: number;
-      cpuMs: number;
-      findings: number;
-      scopes: number;
-      failedScopes: number;
-      headerBytes: number;
-      headerReads: number;
-      counts: Record<string, number>;
-    };
-  };
   sim.resetStats();
   const figures = await audit();
   const stats = sim.stats();

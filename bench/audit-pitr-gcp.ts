@@ -178,6 +178,7 @@ async function bundleBenchmark(): Promise<void> {
   const functions = [
     { name: 'auditPitr', entry: 'functions/handlers/gcp/audit-pitr.ts', out: 'gcp-audit-pitr' },
     { name: 'auditDumps', entry: 'functions/handlers/gcp/audit-dumps.ts', out: 'gcp-audit-dumps' },
+    { name: 'auditKeys', entry: 'functions/handlers/gcp/audit-keys.ts', out: 'gcp-audit-keys' },
   ];
   for (const fn of functions) {
     const figures = await measureCloudFunction(fn.entry, fn.out, INIT_RUNS);

@@ -1,8 +1,9 @@
 /**
  * The audit account's stack: the alarm topic (and its key), and one {@link ScheduledJob} per job of
- * the deployment: the `audit-pitr` Lambda (it reads RDS configuration, imports findings into this
- * account's Security Hub, and assumes only the member roles the policy names) and the `snapshot`
- * Lambda with its idempotency table, maintenance rule and alarm ({@link SnapshotJobs}).
+ * the deployment: the `audit-pitr` Lambda (RDS configuration); when the policy configures them,
+ * `audit-dumps` (pg_dump series in S3) and `audit-keys` (key-material backups in Secrets Manager),
+ * each assuming only the member roles it needs; and the `snapshot` Lambda with its idempotency
+ * table, maintenance rule and alarm ({@link SnapshotJobs}).
  */
 import { join } from 'node:path';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -23,14 +24,21 @@ import { addImportLedger, grantLedgerRead } from './import-ledger.ts';
 import { type NagAcknowledgement, nagResource } from './nag.ts';
 import {
   type AwsDumpLocation,
+  type AwsKeySecret,
+  type AwsPlace,
   auditReadStatements,
   auditRegions,
+  awsKeySecrets,
   dumpRegions,
   dumpsReadStatements,
-  dumpsSecurityHubStatements,
+  keysReadStatements,
   listRegionsStatement,
   memberDumpLocations,
+  memberKeySecrets,
   ownDumpLocations,
+  ownKeySecrets,
+  placeRegions,
+  prefixedSecurityHubStatements,
   rdsDescribeStatements,
   securityHubRegions,
   snapshotWriteStatements,
@@ -63,20 +71,28 @@ export const AUDIT_DUMPS_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws',
 /** The Powertools `service` dimension (and the role name suffix) of the `audit-dumps` job. */
 export const AUDIT_DUMPS_SERVICE = 'audit-dumps';
 
-/** The jobs whose roles read member accounts, and so the roles member stacks trust by default. */
+/** The `audit-keys` Lambda handler (exports `handler`). */
+export const AUDIT_KEYS_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 'audit-keys.ts');
+
+/** The Powertools `service` dimension (and the role name suffix) of the `audit-keys` job. */
+export const AUDIT_KEYS_SERVICE = 'audit-keys';
+
+/** The jobs whose roles read member accounts whatever the policy places, and so the roles member stacks always trust. */
 export const MEMBER_READING_JOBS: readonly string[] = [AUDIT_PITR_SERVICE];
 
 /**
- * The jobs that read member accounts under `policy`: {@link MEMBER_READING_JOBS}, and `audit-dumps`
- * when member accounts hold S3 dump locations (only then does it assume member roles).
+ * The jobs that read member accounts under `policy`: {@link MEMBER_READING_JOBS}, `audit-dumps`
+ * when member accounts hold S3 dump locations, and `audit-keys` when they hold inventory secrets
+ * (only then do those jobs assume member roles).
  */
 export function memberReadingJobs(policy: Policy): string[] {
-  const holdsDumps = policy.dumps.locations.some(
-    (location) =>
-      location.provider === 'aws' &&
-      policy.aws.accounts.some((account) => account.accountId === location.account),
-  );
-  return [...MEMBER_READING_JOBS, ...(holdsDumps ? [AUDIT_DUMPS_SERVICE] : [])];
+  const holdsDumps = memberDumpLocations(policy).length > 0;
+  const holdsKeys = memberKeySecrets(policy).length > 0;
+  return [
+    ...MEMBER_READING_JOBS,
+    ...(holdsDumps ? [AUDIT_DUMPS_SERVICE] : []),
+    ...(holdsKeys ? [AUDIT_KEYS_SERVICE] : []),
+  ];
 }
 
 export interface AuditStackProps extends StackProps {
@@ -181,6 +197,24 @@ export class AuditStack extends Stack {
           schedule: parseAuditSchedule(policy.schedules.auditDumps, 'schedules.auditDumps'),
           statements: auditDumpsStatements(policy),
           acknowledgements: dumpsAcknowledgements(ownDumpLocations(policy)),
+          alarmTopic: this.alarmTopic,
+          completionMetric: 'AuditCompleted',
+          ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+        }),
+      );
+    }
+    // The key-material audit runs only where the policy's inventory names Secrets Manager secrets.
+    if (awsKeySecrets(policy).length > 0) {
+      jobs.set(
+        AUDIT_KEYS_SERVICE,
+        new ScheduledJob(this, 'AuditKeys', {
+          job: AUDIT_KEYS_SERVICE,
+          description: 'audit key-material backups in Secrets Manager and publish findings',
+          entry: AUDIT_KEYS_ENTRY,
+          policy,
+          schedule: parseAuditSchedule(policy.schedules.auditKeys),
+          statements: auditKeysStatements(policy),
+          acknowledgements: keysAcknowledgements(ownKeySecrets(policy), policy.keys?.inspectSecretValues),
           alarmTopic: this.alarmTopic,
           completionMetric: 'AuditCompleted',
           ...(props.logRetention ? { logRetention: props.logRetention } : {}),
@@ -347,17 +381,33 @@ export function chatActionAcknowledgements(policy: Policy): NagAcknowledgement[]
 }
 
 /**
- * The audit-dumps job's own permissions: the scoped S3 reads and Security Hub in the buckets'
- * regions when the buckets are in this account, or assuming the member roles of the accounts that
- * hold them.
+ * How a job whose resources the policy places (dump locations, inventory secrets) is granted: its
+ * reads over the places in this account (its own role) or in a member account (the member role,
+ * restricted to that account's own resources), Security Hub in the places' regions, and assuming
+ * the member roles of the accounts that hold places.
  */
-export function auditDumpsStatements(policy: Policy): PolicyStatement[] {
-  const own = ownDumpLocations(policy);
+interface PlacedGrants<P extends AwsPlace> {
+  /** The places the audit account's own role reads (all of them when no member account is listed). */
+  readonly own: readonly P[];
+  /** The places member roles read: those of the listed member accounts. */
+  readonly held: readonly P[];
+  /** The read statements over some places; `ownAccountOnly` for the member role's one template. */
+  readonly reads: (places: readonly P[], ownAccountOnly: boolean) => PolicyStatement[];
+  /** Prefix of its Security Hub Sids (a member role holds several jobs' statements). */
+  readonly hubSidPrefix: string;
+  /** Sid of its AssumeRole statement. */
+  readonly assumeSid: string;
+}
+
+/** A placed job's own permissions: see {@link PlacedGrants}. */
+function placedJobStatements<P extends AwsPlace>(policy: Policy, grants: PlacedGrants<P>): PolicyStatement[] {
   const statements = [
-    ...dumpsReadStatements(own),
-    ...(policy.securityHub.enabled ? dumpsSecurityHubStatements(dumpRegions(own)) : []),
+    ...grants.reads(grants.own, false),
+    ...(policy.securityHub.enabled
+      ? prefixedSecurityHubStatements(grants.hubSidPrefix, placeRegions(grants.own))
+      : []),
   ];
-  const holders = new Set(memberDumpLocations(policy).map((location) => location.account));
+  const holders = new Set(grants.held.map((place) => place.account));
   const memberRoles = [
     ...new Set(
       policy.aws.accounts
@@ -368,7 +418,7 @@ export function auditDumpsStatements(policy: Policy): PolicyStatement[] {
   if (memberRoles.length > 0) {
     statements.push(
       new PolicyStatement({
-        sid: 'AssumeDumpHoldingMemberRoles',
+        sid: grants.assumeSid,
         effect: Effect.ALLOW,
         actions: ['sts:AssumeRole'],
         resources: memberRoles,
@@ -378,13 +428,95 @@ export function auditDumpsStatements(policy: Policy): PolicyStatement[] {
   return statements;
 }
 
+/** The member role's part of a placed job: the member-held places, this account's resources only. */
+function placedMemberStatements<P extends AwsPlace>(
+  policy: Policy,
+  grants: PlacedGrants<P>,
+): PolicyStatement[] {
+  return [
+    ...grants.reads(grants.held, true),
+    ...(policy.securityHub.enabled
+      ? prefixedSecurityHubStatements(grants.hubSidPrefix, placeRegions(grants.held))
+      : []),
+  ];
+}
+
+/** The dumps audit's grants: the scoped S3 reads at the policy's S3 dump locations. */
+function dumpsGrants(policy: Policy): PlacedGrants<AwsDumpLocation> {
+  return {
+    own: ownDumpLocations(policy),
+    held: memberDumpLocations(policy),
+    reads: (places, ownAccountOnly) => dumpsReadStatements(places, { ownAccountOnly }),
+    hubSidPrefix: 'Dumps',
+    assumeSid: 'AssumeDumpHoldingMemberRoles',
+  };
+}
+
+/** The keys audit's grants: the inventory secrets' reads (values only with inspection). */
+function keysGrants(policy: Policy): PlacedGrants<AwsKeySecret> {
+  const inspect = policy.keys?.inspectSecretValues ?? false;
+  return {
+    own: ownKeySecrets(policy),
+    held: memberKeySecrets(policy),
+    reads: (places, ownAccountOnly) => keysReadStatements(places, { inspect, ownAccountOnly }),
+    hubSidPrefix: 'Keys',
+    assumeSid: 'AssumeKeyHoldingMemberRoles',
+  };
+}
+
+/**
+ * The audit-dumps job's own permissions: the scoped S3 reads and Security Hub in the buckets'
+ * regions when the buckets are in this account, or assuming the member roles of the accounts that
+ * hold them.
+ */
+export function auditDumpsStatements(policy: Policy): PolicyStatement[] {
+  return placedJobStatements(policy, dumpsGrants(policy));
+}
+
 /** The member role's dumps permissions: the member-held locations, this account's buckets only. */
 export function memberDumpsStatements(policy: Policy): PolicyStatement[] {
-  const held = memberDumpLocations(policy);
-  return [
-    ...dumpsReadStatements(held, { ownAccountOnly: true }),
-    ...(policy.securityHub.enabled ? dumpsSecurityHubStatements(dumpRegions(held)) : []),
+  return placedMemberStatements(policy, dumpsGrants(policy));
+}
+
+/**
+ * The audit-keys job's own permissions: the inventory reads (values only with inspection) and
+ * Security Hub in the secrets' regions when the secrets are in this account, or assuming the member
+ * roles of the accounts that hold them.
+ */
+export function auditKeysStatements(policy: Policy): PolicyStatement[] {
+  return placedJobStatements(policy, keysGrants(policy));
+}
+
+/** The member role's key-material permissions: the member-held inventory secrets, this account's only. */
+export function memberKeysStatements(policy: Policy): PolicyStatement[] {
+  return placedMemberStatements(policy, keysGrants(policy));
+}
+
+/** The IAM5 (wildcard) findings of {@link keysReadStatements} over `secrets`, each with its reason. */
+export function keysAcknowledgements(
+  secrets: readonly AwsKeySecret[],
+  inspect = false,
+): NagAcknowledgement[] {
+  if (secrets.length === 0) return [];
+  const places = [...new Set(secrets.map(({ account, region }) => `${region}:${account}`))].sort();
+  const acknowledgements: NagAcknowledgement[] = [
+    {
+      id: 'AwsSolutions-IAM5',
+      reason: inspect
+        ? 'kms:DescribeKey, and kms:Decrypt through Secrets Manager for the inventory secrets only (kms:ViaService, SecretARN encryption context), name key/* in the accounts and regions of the inventory secrets: which key a secret uses is known only from DescribeSecret at run time.'
+        : 'kms:DescribeKey names key/* in the accounts and regions of the inventory secrets: which key a secret uses is known only from DescribeSecret at run time; the call reads key metadata only.',
+      findings: places.map((place) => `Resource::arn:<AWS::Partition>:kms:${place}:key/*`),
+    },
   ];
+  if (inspect) {
+    acknowledgements.push({
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'secretsmanager:BatchGetSecretValue has no resource type (Service Authorization Reference, AWS Secrets Manager); Secrets Manager authorizes GetSecretValue on each secret it returns, which is granted on the inventory secrets only.',
+      findings: ['Resource::*'],
+    });
+  }
+  return acknowledgements;
 }
 
 /** The IAM5 (wildcard) findings of {@link dumpsReadStatements} over `locations`, each with its reason. */

@@ -1,8 +1,9 @@
 /**
  * The member-account stack, deployed in every audited account (as a CloudFormation StackSet, or
- * with `cdk deploy` one account at a time): the read-only role the audit Lambda assumes. It can
- * describe RDS/Aurora backup configuration, and read and import this product's findings in that
- * account's own Security Hub, nothing else.
+ * with `cdk deploy` one account at a time): the read-only role the audit Lambdas assume. It can
+ * describe RDS/Aurora backup configuration, read the dump locations and key-material secrets the
+ * policy places in member accounts (secret values only with `keys.inspectSecretValues`), and read
+ * and import this product's findings in that account's own Security Hub, nothing else.
  *
  * The template has no assets and no bootstrap-version check, so a StackSet can deploy it into
  * accounts that were never CDK-bootstrapped. The audit account id is a parameter, so one template
@@ -15,11 +16,13 @@ import type { Policy } from '../functions/core/policy.ts';
 import {
   auditRoleAcknowledgements,
   dumpsAcknowledgements,
+  keysAcknowledgements,
   memberDumpsStatements,
+  memberKeysStatements,
   memberReadingJobs,
 } from './audit-stack.ts';
 import { acknowledge } from './nag.ts';
-import { auditReadStatements, memberDumpLocations } from './permissions.ts';
+import { auditReadStatements, memberDumpLocations, memberKeySecrets } from './permissions.ts';
 import { memberRoleFrom } from './policy-context.ts';
 import { jobRoleName } from './scheduled-job.ts';
 
@@ -97,9 +100,12 @@ export class MemberStack extends Stack {
     for (const statement of auditReadStatements(policy)) this.memberRole.addToPolicy(statement);
     // The dump locations member accounts hold (audit-dumps), limited to this account's buckets.
     for (const statement of memberDumpsStatements(policy)) this.memberRole.addToPolicy(statement);
+    // The inventory secrets member accounts hold (audit-keys), limited to this account's secrets.
+    for (const statement of memberKeysStatements(policy)) this.memberRole.addToPolicy(statement);
     acknowledge(this.memberRole, [
       ...auditRoleAcknowledgements(policy),
       ...dumpsAcknowledgements(memberDumpLocations(policy)),
+      ...keysAcknowledgements(memberKeySecrets(policy), policy.keys?.inspectSecretValues),
     ]);
 
     new CfnOutput(this, 'MemberRoleArn', { value: this.memberRole.roleArn });

@@ -22,6 +22,7 @@
 import { Aws } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SNAPSHOT_ID_PREFIX, SNAPSHOT_PURPOSE, SNAPSHOT_TAGS } from '../functions/actions/snapshot/model.ts';
+import { keyInventory, type SecretLocation, secretKey } from '../functions/core/keys-policy.ts';
 import type { Policy } from '../functions/core/policy.ts';
 
 /** Regions an ARN is scoped to: a list, or `*` when the policy audits every enabled region. */
@@ -298,9 +299,20 @@ export function memberDumpLocations(policy: Policy): AwsDumpLocation[] {
   );
 }
 
+/** An AWS place the policy names for a job: a dump location, an inventory secret. */
+export interface AwsPlace {
+  readonly account: string;
+  readonly region: string;
+}
+
+/** Distinct regions of some places, sorted. */
+export function placeRegions(places: readonly AwsPlace[]): string[] {
+  return [...new Set(places.map((place) => place.region))].sort();
+}
+
 /** Distinct regions of some dump locations, sorted. */
 export function dumpRegions(locations: readonly AwsDumpLocation[]): string[] {
-  return [...new Set(locations.map((location) => location.region))].sort();
+  return placeRegions(locations);
 }
 
 /**
@@ -388,16 +400,146 @@ export function dumpsReadStatements(
   ];
 }
 
-/** Security Hub import and read for dump findings in `regions`, under their own Sids (the member role also holds the PITR ones). */
-export function dumpsSecurityHubStatements(regions: RegionScope): PolicyStatement[] {
+/**
+ * Security Hub import and read in `regions` under Sids prefixed with the job's subject (`Dumps`,
+ * `Keys`): a member role holds the PITR statements and every placed group's beside them.
+ */
+export function prefixedSecurityHubStatements(prefix: string, regions: RegionScope): PolicyStatement[] {
   if (regions.length === 0) return [];
   return securityHubStatements(regions).map(
     (statement) =>
       new PolicyStatement({
-        sid: `Dumps${statement.sid ?? ''}`,
+        sid: `${prefix}${statement.sid ?? ''}`,
         effect: statement.effect,
         actions: statement.actions,
         resources: statement.resources,
+        conditions: statement.conditions,
       }),
   );
+}
+
+/** A Secrets Manager secret of the key-material inventory. */
+export type AwsKeySecret = Extract<SecretLocation, { provider: 'aws' }>;
+
+/** The inventory's distinct Secrets Manager secrets, in `accounts` when given. */
+export function awsKeySecrets(policy: Policy, accounts?: readonly string[]): AwsKeySecret[] {
+  if (!policy.keys) return [];
+  const secrets = new Map<string, AwsKeySecret>();
+  for (const { location } of keyInventory(policy.keys)) {
+    if (location.provider !== 'aws') continue;
+    if (accounts !== undefined && !accounts.includes(location.account)) continue;
+    secrets.set(secretKey(location), location);
+  }
+  return [...secrets.values()];
+}
+
+/** The inventory secrets the audit account's own role reads: all of them when no member account is listed. */
+export function ownKeySecrets(policy: Policy): AwsKeySecret[] {
+  return policy.aws.accounts.length === 0 ? awsKeySecrets(policy) : [];
+}
+
+/** The inventory secrets member roles read: those of the listed member accounts. */
+export function memberKeySecrets(policy: Policy): AwsKeySecret[] {
+  return awsKeySecrets(
+    policy,
+    policy.aws.accounts.map((account) => account.accountId),
+  );
+}
+
+/**
+ * The ARN patterns that name these secrets. Secrets Manager appends `-` and 6 random characters to a
+ * secret's name in its ARN, so each secret is granted as `<name>` and `<name>-??????` (Secrets
+ * Manager user guide, "Permissions policy examples": `??????` matches exactly that suffix). Both,
+ * because a policy's ARN may be complete or partial and the two cannot be told apart: a name that
+ * ends in six characters after a hyphen may be a suffix or part of the name.
+ */
+export function keySecretArns(secrets: readonly AwsKeySecret[]): string[] {
+  return [
+    ...new Set(
+      secrets.flatMap(({ account, region, name }) => {
+        const base = `arn:${Aws.PARTITION}:secretsmanager:${region}:${account}:secret:${name}`;
+        return [base, `${base}-??????`];
+      }),
+    ),
+  ].sort();
+}
+
+/** `arn:<partition>:kms:<region>:<account>:key/*` for each (account, region) holding some secrets. */
+export function keySecretKmsKeys(secrets: readonly AwsKeySecret[]): string[] {
+  const places = [...new Set(secrets.map(({ account, region }) => `${region}:${account}`))].sort();
+  return places.map((place) => `arn:${Aws.PARTITION}:kms:${place}:key/*`);
+}
+
+/**
+ * What the key-material audit needs for some inventory secrets, and nothing more (Service
+ * Authorization Reference, AWS Secrets Manager and AWS KMS; Secrets Manager user guide, "Secret
+ * encryption and decryption", https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html):
+ * - `secretsmanager:DescribeSecret` on the inventory secrets only ({@link keySecretArns});
+ * - `kms:DescribeKey` on keys in the secrets' accounts and regions: which key a secret uses is known
+ *   only from DescribeSecret at run time, so the key id is the wildcard;
+ * - only with `keys.inspectSecretValues`: `secretsmanager:GetSecretValue` on the inventory secrets;
+ *   `secretsmanager:BatchGetSecretValue`, which has no resource type (Secrets Manager then checks
+ *   GetSecretValue on each secret); and `kms:Decrypt` only through Secrets Manager in the secrets'
+ *   regions (`kms:ViaService`) and only for the inventory secrets (the `SecretARN` encryption
+ *   context Secrets Manager sends with every decryption).
+ * `ownAccountOnly` adds `aws:ResourceAccount` = this account, for the member role whose one template
+ * serves every member account.
+ */
+export function keysReadStatements(
+  secrets: readonly AwsKeySecret[],
+  options: { readonly inspect: boolean; readonly ownAccountOnly?: boolean },
+): PolicyStatement[] {
+  if (secrets.length === 0) return [];
+  const thisAccount = options.ownAccountOnly
+    ? { StringEquals: { 'aws:ResourceAccount': Aws.ACCOUNT_ID } }
+    : undefined;
+  const secretArns = keySecretArns(secrets);
+  const keyArns = keySecretKmsKeys(secrets);
+  const statements = [
+    new PolicyStatement({
+      sid: 'DescribeInventorySecrets',
+      effect: Effect.ALLOW,
+      actions: ['secretsmanager:DescribeSecret'],
+      resources: secretArns,
+      ...(thisAccount ? { conditions: thisAccount } : {}),
+    }),
+    new PolicyStatement({
+      sid: 'DescribeInventorySecretKeys',
+      effect: Effect.ALLOW,
+      actions: ['kms:DescribeKey'],
+      resources: keyArns,
+      ...(thisAccount ? { conditions: thisAccount } : {}),
+    }),
+  ];
+  if (!options.inspect) return statements;
+  const regions = placeRegions(secrets);
+  return [
+    ...statements,
+    new PolicyStatement({
+      sid: 'ReadInventorySecretValues',
+      effect: Effect.ALLOW,
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: secretArns,
+      ...(thisAccount ? { conditions: thisAccount } : {}),
+    }),
+    new PolicyStatement({
+      sid: 'BatchReadInventorySecretValues',
+      effect: Effect.ALLOW,
+      actions: ['secretsmanager:BatchGetSecretValue'],
+      resources: ['*'],
+    }),
+    new PolicyStatement({
+      sid: 'DecryptInventorySecretsThroughSecretsManager',
+      effect: Effect.ALLOW,
+      actions: ['kms:Decrypt'],
+      resources: keyArns,
+      conditions: {
+        StringEquals: {
+          'kms:ViaService': regions.map((region) => `secretsmanager.${region}.amazonaws.com`),
+          ...(thisAccount?.StringEquals ?? {}),
+        },
+        StringLike: { 'kms:EncryptionContext:SecretARN': secretArns },
+      },
+    }),
+  ];
 }

@@ -1,8 +1,9 @@
 /**
  * The AWS collectors of the built-in check groups: how one (account, region) scope's facts are read.
  * Each group's collector lives beside its adapter (`rdsPitrCollector` in rds.ts, `s3DumpsCollector`
- * in s3-dumps.ts), not in the group registry, so that a function bundles only the clients of the
- * groups it runs: a scheduled Lambda passes its own groups' collectors, the CLI {@link awsCollectors}.
+ * in s3-dumps.ts, `secretsManagerKeysCollector` in secrets-manager.ts), not in the group registry,
+ * so that a function bundles only the clients of the groups it runs: a scheduled Lambda passes its
+ * own groups' collectors, the CLI {@link awsCollectors}.
  * A new group adds its collector beside its adapter and one line below.
  */
 import type { Fact } from '../core/facts.ts';
@@ -11,6 +12,7 @@ import type { Policy } from '../core/policy.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
 import { rdsPitrCollector } from './rds.ts';
 import { s3DumpsCollector } from './s3-dumps.ts';
+import { secretsManagerKeysCollector } from './secrets-manager.ts';
 
 /** Where an AWS collector reads one scope: the account (with its role) and region, and the clients. */
 export interface AwsScopeReader {
@@ -31,4 +33,5 @@ export type AwsCollectors = Readonly<Partial<Record<CheckGroup, AwsCollector>>>;
 export const awsCollectors: AwsCollectors = {
   pitr: rdsPitrCollector,
   dumps: s3DumpsCollector,
+  keys: secretsManagerKeysCollector,
 };

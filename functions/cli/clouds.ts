@@ -11,6 +11,8 @@ import type { Provider } from '../core/finding.ts';
 import { isAwsRegionName, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
 import { loadPolicyFile } from '../core/policy-file.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../gcp/clients.ts';
+import { type GcpClientsWithSecretManager, withSecretManager } from '../gcp/secret-manager.ts';
+import { withCloudStorage } from '../gcp/storage-client.ts';
 import { splitList } from './args.ts';
 import type { CliIo, CliOption, CliOverrides } from './command.ts';
 import { resolveAwsCredentials } from './credentials.ts';
@@ -178,4 +180,12 @@ export async function openClouds(
       await gcp?.close();
     },
   };
+}
+
+/**
+ * The GCP clients of a CLI run, which may run any group: Cloud SQL, Cloud Storage (dumps) and
+ * Secret Manager (keys). The deployed functions each take only their own (audit-function.ts).
+ */
+export function gcpClientsOfEveryGroup(factory: GcpClientFactory): GcpClientsWithSecretManager {
+  return withSecretManager(factory, withCloudStorage(factory));
 }

@@ -64,6 +64,24 @@ export interface Check<F> {
 }
 
 /** Severity of a finding: the check's severity when it failed, lower for the other statuses. */
+/**
+ * The outcome of a check that could not evaluate its subject (`the secret certctl/ca`): what was
+ * missing, and what was read. Never PASSED.
+ */
+export function notEvaluated(
+  subject: string,
+  what: string,
+  observed: CheckOutcome['observed'],
+  required: CheckOutcome['required'],
+): CheckOutcome {
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `Could not evaluate ${subject}: ${what}.`,
+    observed,
+    required,
+  };
+}
+
 export function severityFor(metadata: CheckMetadata, status: ComplianceStatus): Severity {
   switch (status) {
     case 'PASSED':

@@ -9,6 +9,7 @@ import { chatopsPolicySchema } from './chatops-policy.ts';
 import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionsPolicySchema } from './exceptions-policy.ts';
+import { type KeysPolicy, keyInventory, keysPolicySchema } from './keys-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
 import { snapshotsPolicySchema } from './snapshots-policy.ts';
 
@@ -72,6 +73,11 @@ export const policySchema = z
     dumps: dumpsPolicySchema
       .prefault({})
       .describe('The pg_dump audit (dump series in S3 and Cloud Storage).'),
+    keys: keysPolicySchema
+      .optional()
+      .describe(
+        'The key-material audit (Secrets Manager, Secret Manager); absent: no key material is audited.',
+      ),
     snapshots: snapshotsPolicySchema
       .prefault({})
       .describe('Pre-maintenance snapshots, pruning and readiness.'),
@@ -206,6 +212,11 @@ export const policySchema = z
           .min(1)
           .default('rate(6 hours)')
           .describe('EventBridge Scheduler / Cloud Scheduler expression for the pg_dump audit.'),
+        auditKeys: z
+          .string()
+          .min(1)
+          .default('rate(1 day)')
+          .describe('EventBridge Scheduler / Cloud Scheduler expression for the key-material audit.'),
       })
       .prefault({}),
     alarms: z
@@ -227,17 +238,17 @@ export const policySchema = z
         });
       }
     });
-    for (const field of ['auditPitr', 'auditDumps'] as const) {
+    for (const [name, schedule] of Object.entries(policy.schedules)) {
       try {
-        parseAuditSchedule(policy.schedules[field], `schedules.${field}`);
+        parseAuditSchedule(schedule, `schedules.${name}`);
       } catch (error) {
         if (!(error instanceof PolicyError)) throw error;
         for (const issue of error.issues) {
-          context.addIssue({ code: 'custom', path: ['schedules', field], message: issue.message });
+          context.addIssue({ code: 'custom', path: ['schedules', name], message: issue.message });
         }
       }
     }
-    dumpLocationIssues(policy).forEach((issue) => {
+    placedLocationIssues(policy).forEach((issue) => {
       context.addIssue({ code: 'custom', ...issue });
     });
     // GCP findings can only land in one AWS account and region (Security Hub accepts findings for
@@ -267,49 +278,81 @@ export const policySchema = z
     }
   });
 
-/**
- * Dump locations the runs could not read: the planners audit `aws.accounts` (or, when it is empty,
- * the caller's own account, known only at run time) and `gcp.projects`, so a location elsewhere
- * would never be read and its dumps never judged.
- */
-function dumpLocationIssues(policy: {
+/** A location the policy names, where the rule of {@link placedLocationIssues} reports it. */
+interface NamedLocation {
+  readonly location: { provider: 'aws'; account: string } | { provider: 'gcp'; project: string };
+  /** The field that names the account or project. */
+  readonly path: (string | number)[];
+  /** What the section calls its locations, in the message (`dump locations`). */
+  readonly label: string;
+}
+
+/** The dump locations and key-material secrets of a policy, each with the field naming its place. */
+function namedLocations(policy: {
   readonly dumps: {
     readonly locations: readonly (
       | { provider: 'aws'; account: string }
       | { provider: 'gcp'; project: string }
     )[];
   };
-  readonly aws: { readonly accounts: readonly { readonly accountId: string }[] };
-  readonly gcp: { readonly projects: readonly string[] };
-}): { path: (string | number)[]; message: string }[] {
+  readonly keys?: KeysPolicy | undefined;
+}): NamedLocation[] {
+  const dumps = policy.dumps.locations.map((location, index) => ({
+    location,
+    path: ['dumps', 'locations', index, location.provider === 'aws' ? 'account' : 'project'],
+    label: 'dump locations',
+  }));
+  const keys = (policy.keys ? keyInventory(policy.keys) : []).map(({ id, location }) => ({
+    location,
+    // A Secrets Manager name carries its account in its own field; an ARN or GCP name in `secret`.
+    path: ['keys', 'items', id, location.provider === 'aws' && !location.arn ? 'account' : 'secret'],
+    label: 'key-material secrets',
+  }));
+  return [...dumps, ...keys];
+}
+
+/**
+ * Locations the runs could not read (dump locations, key-material secrets): the planners audit
+ * `aws.accounts` (or, when it is empty, the caller's own account, known only at run time) and
+ * `gcp.projects`, so a location elsewhere would never be read and its contents never judged.
+ */
+function placedLocationIssues(
+  policy: Parameters<typeof namedLocations>[0] & {
+    readonly aws: { readonly accounts: readonly { readonly accountId: string }[] };
+    readonly gcp: { readonly projects: readonly string[] };
+  },
+): { path: (string | number)[]; message: string }[] {
   const issues: { path: (string | number)[]; message: string }[] = [];
   const members = policy.aws.accounts.map((account) => account.accountId);
-  const callerAccounts = new Set<string>();
-  policy.dumps.locations.forEach((location, index) => {
+  const callerAccounts: NamedLocation[] = [];
+  for (const named of namedLocations(policy)) {
+    const { location, path } = named;
     if (location.provider === 'gcp') {
       if (!policy.gcp.projects.includes(location.project)) {
         issues.push({
-          path: ['dumps', 'locations', index, 'project'],
+          path,
           message: `${location.project} is not in gcp.projects; list it there (the projects an audit reads)`,
         });
       }
-      return;
+      continue;
     }
     if (members.length > 0 && !members.includes(location.account)) {
       issues.push({
-        path: ['dumps', 'locations', index, 'account'],
+        path,
         message: `${location.account} is not in aws.accounts; list it there with its role (the accounts an audit reads)`,
       });
     }
-    if (members.length === 0) callerAccounts.add(location.account);
-  });
-  if (callerAccounts.size > 1) {
-    const first = policy.dumps.locations.findIndex(
-      (location) => location.provider === 'aws' && location.account !== [...callerAccounts][0],
-    );
+    if (members.length === 0) callerAccounts.push(named);
+  }
+  const accountOf = (named: NamedLocation): string =>
+    named.location.provider === 'aws' ? named.location.account : '';
+  const accounts = [...new Set(callerAccounts.map(accountOf))];
+  const other = callerAccounts.find((named) => accountOf(named) !== accounts[0]);
+  if (other) {
+    const labels = [...new Set(callerAccounts.map((named) => named.label))].join(' and ');
     issues.push({
-      path: ['dumps', 'locations', first, 'account'],
-      message: `AWS dump locations name accounts ${[...callerAccounts].join(', ')}, but with aws.accounts empty only the caller's own account is read; list the accounts in aws.accounts`,
+      path: other.path,
+      message: `AWS ${labels} name accounts ${accounts.join(', ')}, but with aws.accounts empty only the caller's own account is read; list the accounts in aws.accounts`,
     });
   }
   return issues;

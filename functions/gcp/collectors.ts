@@ -1,8 +1,10 @@
 /**
  * The GCP collectors of the built-in check groups: how one project's facts are read. Each group's
  * collector lives beside its adapter (`cloudSqlPitrCollector` in cloud-sql.ts, `gcsDumpsCollector`
- * in gcs-dumps.ts), not in the group registry, so that a function bundles only the clients of the
- * groups it runs: a Cloud Function passes its own groups' collectors, the CLI {@link gcpCollectors}.
+ * in gcs-dumps.ts, `secretManagerKeysCollector` in secret-manager.ts), not in the group registry,
+ * so that a function bundles only the clients of the groups it runs: a Cloud Function passes its
+ * own groups' collectors (and its clients: `withCloudStorage`, `withSecretManager`), the CLI
+ * {@link gcpCollectors}.
  */
 
 import type { Storage } from '@google-cloud/storage';
@@ -11,12 +13,15 @@ import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import { type CloudSqlApi, cloudSqlPitrCollector } from './cloud-sql.ts';
 import { gcsDumpsCollector } from './gcs-dumps.ts';
+import { type SecretManagerApi, secretManagerKeysCollector } from './secret-manager.ts';
 
 /** The GCP clients a collector may use (the GCP client factory fits). */
 export interface GcpClientSource {
   cloudSql(): CloudSqlApi;
   /** The Cloud Storage client (the dumps group); a source without one cannot audit GCS dumps. */
   storage?(): Promise<Storage>;
+  /** The Secret Manager client (the keys group); a source without one cannot audit GCP key material. */
+  secretManager?(): Promise<SecretManagerApi>;
 }
 
 /** Where a GCP collector reads one scope: the project (all its regions) and the clients. */
@@ -37,4 +42,5 @@ export type GcpCollectors = Readonly<Partial<Record<CheckGroup, GcpCollector>>>;
 export const gcpCollectors: GcpCollectors = {
   pitr: cloudSqlPitrCollector,
   dumps: gcsDumpsCollector,
+  keys: secretManagerKeysCollector,
 };

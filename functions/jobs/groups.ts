@@ -7,14 +7,17 @@
  */
 import type { AwsCollector } from '../aws/collectors.ts';
 import { dumpsPolicyChecks } from '../checks/dumps/index.ts';
+import { keysChecks } from '../checks/keys/index.ts';
 import { pitrChecks } from '../checks/pitr/index.ts';
 import type { ScopePlace } from '../core/audit.ts';
 import type { Check } from '../core/check.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import type { Fact } from '../core/facts.ts';
 import { CHECK_GROUP_NAME, type CheckGroup, type Provider } from '../core/finding.ts';
+import { type KeysPolicy, keyInventory } from '../core/keys-policy.ts';
 import type { Policy } from '../core/policy.ts';
 import type { GcpCollector } from '../gcp/collectors.ts';
+import { ALL_REGIONS } from '../gcp/planner.ts';
 
 /** A check group as the runner sees it. */
 export interface CheckGroupDefinition<F extends Fact = Fact> {
@@ -23,9 +26,9 @@ export interface CheckGroupDefinition<F extends Fact = Fact> {
   readonly summary: string;
   readonly checks: readonly Check<F>[];
   /**
-   * Where the group audits when the policy names its resources (dump locations) instead of the
-   * planners discovering them: the places per provider. Absent: every (account, region) or
-   * project the run covers. Plain data, so plans stay serializable.
+   * Where the group audits when the policy names its resources (dump locations, key-material
+   * secrets) instead of the planners discovering them: the places per provider. Absent: every
+   * (account, region) or project the run covers. Plain data, so plans stay serializable.
    */
   readonly places?: (policy: Policy, provider: Provider) => readonly ScopePlace[];
   /**
@@ -43,14 +46,33 @@ export function defineCheckGroup<F extends Fact>(group: CheckGroupDefinition<F>)
   return group as unknown as CheckGroupDefinition;
 }
 
-/** The places of the dump locations: each AWS location's account and region, each GCS location's project. */
-export function dumpPlaces(dumps: DumpsPolicy, provider: Provider): ScopePlace[] {
-  return dumps.locations.flatMap((location): ScopePlace[] => {
+/** A location the policy names: an AWS account and region, or a GCP project (all its regions). */
+export type PolicyLocation =
+  | { readonly provider: 'aws'; readonly account: string; readonly region: string }
+  | { readonly provider: 'gcp'; readonly project: string };
+
+/** The places of some locations for one provider: each AWS account and region, each GCP project. */
+export function placesOf(locations: readonly PolicyLocation[], provider: Provider): ScopePlace[] {
+  return locations.flatMap((location): ScopePlace[] => {
     if (location.provider !== provider) return [];
     return location.provider === 'aws'
       ? [{ account: location.account, region: location.region }]
-      : [{ account: location.project, region: '*' }];
+      : [{ account: location.project, region: ALL_REGIONS }];
   });
+}
+
+/** The places of the dump locations: each AWS location's account and region, each GCS location's project. */
+export function dumpPlaces(dumps: DumpsPolicy, provider: Provider): ScopePlace[] {
+  return placesOf(dumps.locations, provider);
+}
+
+/**
+ * The places of the key-material inventory: each Secrets Manager secret's account and region, each
+ * Secret Manager secret's project. No `keys` section: no place, so no scope.
+ */
+export function keyPlaces(keys: KeysPolicy | undefined, provider: Provider): ScopePlace[] {
+  const locations = keys ? keyInventory(keys).map((item) => item.location) : [];
+  return placesOf(locations, provider);
 }
 
 const registry = new Map<CheckGroup, CheckGroupDefinition>();
@@ -94,6 +116,15 @@ registerCheckGroup(
     summary: 'pg_dump series in S3 and Cloud Storage: fresh, whole, kept and protected',
     checks: dumpsPolicyChecks,
     places: (policy, provider) => dumpPlaces(policy.dumps, provider),
+  }),
+);
+registerCheckGroup(
+  defineCheckGroup({
+    name: 'keys',
+    summary:
+      "key-material backups in Secrets Manager and Secret Manager (certctl's CA, RA, OCSP and TLS keys, secrets)",
+    checks: keysChecks,
+    places: (policy, provider) => keyPlaces(policy.keys, provider),
   }),
 );
 

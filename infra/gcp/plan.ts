@@ -15,19 +15,22 @@
  *   is bound in recorded in `BACKUP_GUARD_BOUND_PROJECTS`;
  * - an invoker service account with `roles/run.invoker` on that function's service only;
  * - a Cloud Scheduler job that calls the function with an OIDC token (audience = the function URL)
- *   minted for the invoker account, on the policy's schedule converted to unix-cron.
+ *   minted for the invoker account, on the policy's schedule converted to unix-cron;
+ * - the same for every other audit job the policy configures ({@link GCP_AUDIT_FUNCTIONS}:
+ *   `auditDumps` with Cloud Storage dump locations, `auditKeys` with Secret Manager inventory
+ *   secrets), each bundled from its own handler and running as its own account with only its reads.
  */
 import { posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { BackupGuardError, PolicyError } from '../../functions/core/errors.ts';
+import { keyInventory, type SecretLocation } from '../../functions/core/keys-policy.ts';
 import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
-import { parseAuditSchedule, toCloudSchedulerCron } from '../../functions/core/schedule.ts';
-
 import {
   CHAT_RECORDS_BUCKET_ENV,
   CHAT_TOPIC_ENV,
   SLACK_SECRET_VALUE_ENV,
 } from '../../functions/gcp/chat-environment.ts';
+import { parseAuditSchedule, toCloudSchedulerCron } from '../../functions/core/schedule.ts';
 import { BUNDLE_FILE_NAME, FUNCTION_NODE_OPTIONS, FUNCTIONS_FRAMEWORK } from '../bundling.ts';
 
 /** The Functions Framework entry point the GCP handler registers. */
@@ -36,6 +39,7 @@ export const GCP_ENTRY_POINT = 'auditPitr';
 export const GCP_HANDLER_PATH = 'functions/handlers/gcp/audit-pitr.ts';
 /** The deployed function's name unless `--function-name` says otherwise. */
 export const DEFAULT_FUNCTION_NAME = 'certctl-audit-pitr';
+
 /** The GCP chat handlers, relative to the repository root. */
 export const CHAT_SLACK_HANDLER_PATH = 'functions/handlers/gcp/chat-slack.ts';
 export const CHAT_ACTION_HANDLER_PATH = 'functions/handlers/gcp/chat-action.ts';
@@ -106,6 +110,24 @@ export const DUMP_READER_PERMISSIONS = [
 ] as const;
 /** The dumps audit's own runtime account, distinct from the PITR function's (which never reads dumps). */
 export const DUMPS_SERVICE_ACCOUNT_ID = 'certctl-audit-dumps';
+/**
+ * The custom role the key-material audit's account gets in each project that holds an inventory
+ * secret: exactly the metadata reads functions/gcp/secret-manager.ts makes (`secrets.get`, and
+ * `versions.get` of the latest version), never a payload and never a listing. Narrower than
+ * `roles/secretmanager.viewer`, which adds `secrets.list`, `versions.list`, `secrets.getIamPolicy`
+ * and the location reads (https://cloud.google.com/secret-manager/docs/access-control). Bound on
+ * the project, not on each secret: a binding cannot name a secret that does not exist, and a
+ * missing secret must answer 404 (keys.present FAILED), not 403 (NOT_AVAILABLE).
+ */
+export const SECRET_METADATA_READER_ROLE_ID = 'certctlBackupGuardSecretMetadataReader';
+export const SECRET_METADATA_READER_PERMISSIONS = [
+  'secretmanager.secrets.get',
+  'secretmanager.versions.get',
+] as const;
+/** Reading a secret's payload: bound on each inventory secret only, and only with `keys.inspectSecretValues`. */
+export const SECRET_ACCESSOR_ROLE = 'roles/secretmanager.secretAccessor';
+/** The key-material audit's own runtime account, distinct from the PITR and dumps accounts. */
+export const KEYS_SERVICE_ACCOUNT_ID = 'certctl-audit-keys';
 
 /** The predefined role earlier versions of this script granted; removed wherever it is found. */
 export const LEGACY_CLOUD_SQL_VIEWER_ROLE = 'roles/cloudsql.viewer';
@@ -469,6 +491,140 @@ export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[]
   ];
 }
 
+/** `gcloud secrets add-iam-policy-binding` (or remove) of {@link SECRET_ACCESSOR_ROLE} on one secret. */
+function secretAccessorBinding(
+  verb: 'add' | 'remove',
+  { project, secret }: { readonly project: string; readonly secret: string },
+  member: string,
+): string[] {
+  return [
+    'gcloud',
+    'secrets',
+    `${verb}-iam-policy-binding`,
+    secret,
+    `--project=${project}`,
+    `--member=${member}`,
+    `--role=${SECRET_ACCESSOR_ROLE}`,
+    '--condition=None',
+    '--quiet',
+  ];
+}
+
+/** The inventory's distinct Secret Manager secrets, by resource name. */
+function inventorySecrets(policy: Policy): Extract<SecretLocation, { provider: 'gcp' }>[] {
+  const secrets = new Map<string, Extract<SecretLocation, { provider: 'gcp' }>>();
+  for (const { location } of policy.keys ? keyInventory(policy.keys) : []) {
+    if (location.provider === 'gcp') secrets.set(location.resourceName, location);
+  }
+  return [...secrets.values()].sort((a, b) => a.resourceName.localeCompare(b.resourceName));
+}
+
+/** The tear-down of {@link planKeysSecretAccess}: the project and secret bindings, gone is fine. */
+export function revokeKeysSecretAccess(policy: Policy, member: string): GcpStep[] {
+  const secrets = inventorySecrets(policy);
+  const projects = [...new Set(secrets.map((secret) => secret.project))].sort();
+  return [
+    ...projects.map(
+      (holder): RunStep => ({
+        kind: 'run',
+        description: `remove the key-material audit's metadata reads in ${holder}`,
+        argv: removeBinding(holder, member, `projects/${holder}/roles/${SECRET_METADATA_READER_ROLE_ID}`),
+        ifNotFound: 'skip',
+      }),
+    ),
+    // Whether or not inspection is on now: an earlier deployment may have granted them.
+    ...secrets.map(
+      ({ project: holder, secret, resourceName }): RunStep => ({
+        kind: 'run',
+        description: `remove the key-material audit's value reads of ${resourceName}`,
+        argv: secretAccessorBinding('remove', { project: holder, secret }, member),
+        ifNotFound: 'skip',
+      }),
+    ),
+  ];
+}
+
+/**
+ * The key-material audit's read access: its custom role ({@link SECRET_METADATA_READER_ROLE_ID},
+ * metadata gets only) in each project that holds an inventory secret, and, only with
+ * `keys.inspectSecretValues`, {@link SECRET_ACCESSOR_ROLE} on each inventory secret and on nothing
+ * else. Empty when the inventory names no Secret Manager secret.
+ */
+export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] {
+  const secrets = inventorySecrets(policy);
+  const projects = [...new Set(secrets.map((secret) => secret.project))].sort();
+  const roleFlags = [
+    '--title=certctl-backup-guard secret metadata reader',
+    '--description=Reads Secret Manager secret and version metadata (never payloads) for the certctl-backup-guard key-material audit',
+    `--permissions=${SECRET_METADATA_READER_PERMISSIONS.join(',')}`,
+    '--stage=GA',
+  ];
+  const role = (holder: string, verb: 'create' | 'update'): string[] => [
+    'gcloud',
+    'iam',
+    'roles',
+    verb,
+    SECRET_METADATA_READER_ROLE_ID,
+    `--project=${holder}`,
+    ...roleFlags,
+    ...(verb === 'update' ? ['--quiet'] : []),
+  ];
+  return [
+    ...projects.flatMap((holder): GcpStep[] => [
+      {
+        kind: 'ensure',
+        description: `custom role ${SECRET_METADATA_READER_ROLE_ID} in ${holder} (${SECRET_METADATA_READER_PERMISSIONS.join(', ')})`,
+        probe: ['gcloud', 'iam', 'roles', 'describe', SECRET_METADATA_READER_ROLE_ID, `--project=${holder}`],
+        create: role(holder, 'create'),
+        update: role(holder, 'update'),
+      },
+      {
+        kind: 'run',
+        description: `let the key-material audit read secret metadata (no payloads, no listing) in ${holder}`,
+        argv: [
+          'gcloud',
+          'projects',
+          'add-iam-policy-binding',
+          holder,
+          `--member=${member}`,
+          `--role=projects/${holder}/roles/${SECRET_METADATA_READER_ROLE_ID}`,
+          '--condition=None',
+          '--quiet',
+        ],
+      },
+    ]),
+    ...(policy.keys?.inspectSecretValues ? secrets : []).map(
+      ({ project: holder, secret, resourceName }): RunStep => ({
+        kind: 'run',
+        description: `let the key-material audit read the value of ${resourceName} only (keys.inspectSecretValues)`,
+        argv: secretAccessorBinding('add', { project: holder, secret }, member),
+        // A secret that does not exist has no value to read: keys.present reports it, the deployment goes on.
+        ifNotFound: 'skip',
+      }),
+    ),
+  ];
+}
+
+/** The tear-down of {@link planDumpsBucketAccess}: the bucket bindings, gone is fine. */
+export function revokeDumpsBucketAccess(policy: Policy, member: string): GcpStep[] {
+  return dumpBuckets(policy).map(
+    ({ bucket, project: holder }): RunStep => ({
+      kind: 'run',
+      description: `remove the dumps audit's read access to gs://${bucket}`,
+      argv: [
+        'gcloud',
+        'storage',
+        'buckets',
+        'remove-iam-policy-binding',
+        `gs://${bucket}`,
+        `--member=${member}`,
+        `--role=projects/${holder}/roles/${DUMP_READER_ROLE_ID}`,
+      ],
+      ifNotFound: 'skip',
+    }),
+  );
+}
+
 /** The APIs the chat functions add: the signing secret, the chat topic and its trigger. */
 export const CHAT_APIS = [
   'secretmanager.googleapis.com',
@@ -664,6 +820,18 @@ export function planChatActionAccess(policy: Policy, project: string, member: st
   ];
 }
 
+/** The tear-down of {@link planChatActionAccess}'s project bindings, gone is fine. */
+export function revokeChatActionAccess(policy: Policy, member: string): GcpStep[] {
+  return policy.gcp.projects.map(
+    (audited): RunStep => ({
+      kind: 'run',
+      description: `remove the chat action's Cloud SQL access in ${audited}`,
+      argv: removeBinding(audited, member, `projects/${audited}/roles/${CHAT_ACTION_ROLE_ID}`),
+      ifNotFound: 'skip',
+    }),
+  );
+}
+
 /**
  * Policy rules only the GCP deployment has: something to audit, and a way to publish when the
  * policy publishes. Without `gcp.federation` the function cannot reach Security Hub and would answer
@@ -688,13 +856,13 @@ export function validateGcpDeployablePolicy(policy: Policy): void {
  * trigger.
  */
 export type GcpFunctionTrigger =
-  | { readonly kind: 'schedule'; readonly field: 'auditPitr' | 'auditDumps' }
+  | { readonly kind: 'schedule'; readonly field: 'auditPitr' | 'auditDumps' | 'auditKeys' }
   | { readonly kind: 'slack' }
   | { readonly kind: 'chat-topic' };
 
 /**
- * One Cloud Function of the deployment: its code, how it is called, and whether the policy gives
- * it anything to do. Each runs as its own service account holding only its own permissions, and is
+ * One Cloud Function of the deployment: its code, how it is called, and whether the policy gives it
+ * anything to do. Each runs as its own service account holding only its own permissions, and is
  * bundled from its own handler, so it carries only its own clients.
  */
 export interface GcpFunction {
@@ -705,12 +873,21 @@ export interface GcpFunction {
   /** Its handler, relative to the repository root. */
   readonly handlerPath: string;
   readonly trigger: GcpFunctionTrigger;
-  /** What its runtime service account does (the account's description). */
-  readonly accountDescription: string;
   /** Suffix of its `${NAME}` captures: '' for audit-pitr (the names earlier versions printed). */
   readonly variableSuffix: string;
-  /** True when the policy gives it something to do; otherwise a deployment removes it. */
+  /** True when the policy gives it something to audit; otherwise a deployment removes it. */
   readonly configured: (policy: Policy) => boolean;
+  /** Description of its runtime service account: what it reads, and with which role. */
+  readonly accountDescription: (policy: Policy) => string;
+  /** APIs it calls in the host project beyond {@link REQUIRED_APIS}. */
+  readonly apis: readonly string[];
+  /**
+   * The reads its own account gets (`member`), granted on each deployment; audit-pitr's Cloud SQL
+   * grants, with the projects they are recorded for, are planned by {@link planGcpDeployment}.
+   */
+  readonly access?: (policy: Policy, member: string, project: string) => GcpStep[];
+  /** The tear-down of {@link GcpFunction.access}: every binding removed, gone is fine. */
+  readonly revoke?: (policy: Policy, member: string) => GcpStep[];
 }
 
 /** The Cloud Functions, in deployment order. */
@@ -720,37 +897,62 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
     entryPoint: GCP_ENTRY_POINT,
     handlerPath: GCP_HANDLER_PATH,
     trigger: { kind: 'schedule', field: 'auditPitr' },
-    accountDescription: `Runs the certctl-backup-guard PITR audit: reads Cloud SQL settings (${CLOUD_SQL_READER_ROLE_ID})`,
     variableSuffix: '',
     configured: () => true,
+    accountDescription: () =>
+      `Runs the certctl-backup-guard PITR audit: reads Cloud SQL settings (${CLOUD_SQL_READER_ROLE_ID})`,
+    apis: [],
   },
   {
     job: 'audit-dumps',
     entryPoint: 'auditDumps',
     handlerPath: 'functions/handlers/gcp/audit-dumps.ts',
     trigger: { kind: 'schedule', field: 'auditDumps' },
-    accountDescription: `Runs the certctl-backup-guard dumps audit: lists and reads dump headers in the policy's buckets (${DUMP_READER_ROLE_ID})`,
     variableSuffix: '_AUDIT_DUMPS',
     configured: (policy) => policy.dumps.locations.some((location) => location.provider === 'gcp'),
+    accountDescription: () =>
+      `Runs the certctl-backup-guard dumps audit: lists and reads dump headers in the policy's buckets (${DUMP_READER_ROLE_ID})`,
+    apis: ['storage.googleapis.com'],
+    access: planDumpsBucketAccess,
+    revoke: revokeDumpsBucketAccess,
+  },
+  {
+    job: 'audit-keys',
+    entryPoint: 'auditKeys',
+    handlerPath: 'functions/handlers/gcp/audit-keys.ts',
+    trigger: { kind: 'schedule', field: 'auditKeys' },
+    variableSuffix: '_AUDIT_KEYS',
+    configured: (policy) => inventorySecrets(policy).length > 0,
+    accountDescription: (policy) =>
+      `Runs the certctl-backup-guard key-material audit: reads secret metadata (${SECRET_METADATA_READER_ROLE_ID})${policy.keys?.inspectSecretValues ? " and the inventory secrets' values" : ''}`,
+    apis: ['secretmanager.googleapis.com'],
+    access: planKeysSecretAccess,
+    revoke: revokeKeysSecretAccess,
   },
   {
     job: 'chat-slack',
     entryPoint: 'chatSlack',
     handlerPath: CHAT_SLACK_HANDLER_PATH,
     trigger: { kind: 'slack' },
-    accountDescription:
-      'The certctl-backup-guard Slack endpoint: reads the signing secret and publishes commands to the chat topic',
     variableSuffix: '_CHAT_SLACK',
-    configured: (policy) => policy.chatops.slack.teams.length > 0,
+    configured: chatConfigured,
+    accountDescription: () =>
+      'The certctl-backup-guard Slack endpoint: reads the signing secret and publishes commands to the chat topic',
+    apis: [...CHAT_APIS],
+    access: (_policy, member, project) => planChatSlackAccess(project, member),
   },
   {
     job: 'chat-action',
     entryPoint: 'chatAction',
     handlerPath: CHAT_ACTION_HANDLER_PATH,
     trigger: { kind: 'chat-topic' },
-    accountDescription: `Runs certctl-backup-guard chat commands: Cloud SQL snapshots and readiness (${CHAT_ACTION_ROLE_ID}), its request records`,
     variableSuffix: '_CHAT_ACTION',
-    configured: (policy) => policy.chatops.slack.teams.length > 0,
+    configured: chatConfigured,
+    accountDescription: () =>
+      `Runs certctl-backup-guard chat commands: Cloud SQL snapshots and readiness (${CHAT_ACTION_ROLE_ID}), its request records`,
+    apis: [...CHAT_APIS, 'storage.googleapis.com'],
+    access: (policy, member, project) => planChatActionAccess(policy, project, member),
+    revoke: revokeChatActionAccess,
   },
 ];
 
@@ -759,7 +961,12 @@ export const GCP_AUDIT_FUNCTIONS: readonly GcpFunction[] = GCP_FUNCTIONS.filter(
   (fn) => fn.trigger.kind === 'schedule',
 );
 
-/** What one function is known by in a deployment. */
+/** Whether the policy asks for the chat functions: a Slack workspace is allowed. */
+function chatConfigured(policy: Policy): boolean {
+  return policy.chatops.slack.teams.length > 0;
+}
+
+/** What one audit function is known by in a deployment. */
 export interface GcpFunctionNames {
   readonly functionName: string;
   readonly jobName: string;
@@ -919,13 +1126,8 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
     },
   ];
   /** The reads each function's own account gets. */
-  const accessOf = (fn: GcpFunction, own: GcpFunctionNames): GcpStep[] => {
-    const member = `serviceAccount:${own.serviceAccountEmail}`;
-    if (fn.job === 'audit-pitr') return cloudSqlAccess;
-    if (fn.job === 'chat-slack') return planChatSlackAccess(project, member);
-    if (fn.job === 'chat-action') return planChatActionAccess(policy, project, member);
-    return planDumpsBucketAccess(policy, member);
-  };
+  const accessOf = (fn: GcpFunction, own: GcpFunctionNames): GcpStep[] =>
+    fn.access ? fn.access(policy, `serviceAccount:${own.serviceAccountEmail}`, project) : cloudSqlAccess;
 
   return [
     ...deployed.flatMap(({ sourceDir }): GcpStep[] => [
@@ -978,14 +1180,13 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
         'services',
         'enable',
         ...REQUIRED_APIS,
-        ...(deployed.some(({ fn }) => fn.job === 'audit-dumps') || chat ? ['storage.googleapis.com'] : []),
-        ...(chat ? CHAT_APIS : []),
+        ...new Set(deployed.flatMap(({ fn }) => fn.apis)),
         ...scope,
       ],
     },
     ...(chat ? planChatResources(project, region) : []),
     ...deployed.map(({ fn, names: own }) =>
-      createAccount(own.serviceAccountEmail, `certctl-backup-guard ${fn.job}`, fn.accountDescription),
+      createAccount(own.serviceAccountEmail, `certctl-backup-guard ${fn.job}`, fn.accountDescription(policy)),
     ),
     createAccount(
       names.invokerEmail,
@@ -1280,7 +1481,7 @@ export function planGcpTeardown(
   const loopProject = `\${${AUDITED_PROJECT}}`;
   const others = GCP_FUNCTIONS.filter((fn) => fn.job !== 'audit-pitr').map((fn) => ({
     fn,
-    names: functionNames(fn, options),
+    own: functionNames(fn, options),
   }));
   return [
     recordedProjectsStep(names, project, region),
@@ -1322,34 +1523,10 @@ export function planGcpTeardown(
       `--region=${region}`,
       '--quiet',
     ]),
-    // The other functions, whether or not the policy still configures them.
-    ...others.flatMap(({ fn, names: own }) => [
+    // The other audit functions, whether or not the policy still configures them.
+    ...others.flatMap(({ fn, own }) => [
       ...removeFunctionSteps(fn, own, project, region),
-      ...(fn.job === 'audit-dumps'
-        ? dumpBuckets(policy).map(({ bucket, project: holder }) =>
-            step(`remove the dumps audit's read access to gs://${bucket}`, [
-              'gcloud',
-              'storage',
-              'buckets',
-              'remove-iam-policy-binding',
-              `gs://${bucket}`,
-              `--member=serviceAccount:${own.serviceAccountEmail}`,
-              `--role=projects/${holder}/roles/${DUMP_READER_ROLE_ID}`,
-            ]),
-          )
-        : []),
-      ...(fn.job === 'chat-action'
-        ? policy.gcp.projects.map((audited) =>
-            step(
-              `remove the chat action's Cloud SQL access in ${audited}`,
-              removeBinding(
-                audited,
-                `serviceAccount:${own.serviceAccountEmail}`,
-                `projects/${audited}/roles/${CHAT_ACTION_ROLE_ID}`,
-              ),
-            ),
-          )
-        : []),
+      ...(fn.revoke?.(policy, `serviceAccount:${own.serviceAccountEmail}`) ?? []),
     ]),
     step(
       "remove the build account's role",
@@ -1357,7 +1534,7 @@ export function planGcpTeardown(
     ),
     ...[
       names.serviceAccountEmail,
-      ...others.map(({ names: own }) => own.serviceAccountEmail),
+      ...others.map(({ own }) => own.serviceAccountEmail),
       names.invokerEmail,
       names.builderEmail,
     ].map((email) =>

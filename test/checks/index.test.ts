@@ -14,7 +14,7 @@ describe('check catalog', () => {
     ]);
   });
 
-  it('lists the four dumps checks after the PITR checks when loaded', () => {
+  it('lists the four dumps checks, then the five keys checks, after the PITR checks when loaded', () => {
     // Act
     const ids = allChecks.map((check) => check.metadata.id);
     // Assess
@@ -23,6 +23,11 @@ describe('check catalog', () => {
       'dumps.retention',
       'dumps.integrity',
       'dumps.protection',
+      'keys.present',
+      'keys.not-deleting',
+      'keys.replicated',
+      'keys.cmk',
+      'keys.content',
     ]);
   });
 

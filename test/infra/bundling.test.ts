@@ -140,7 +140,11 @@ describe('function bundling', { timeout: 240_000 }, () => {
     });
   });
 
-  it.each(['functions/handlers/gcp/audit-pitr.ts', 'functions/handlers/gcp/audit-dumps.ts'])(
+  it.each([
+    'functions/handlers/gcp/audit-pitr.ts',
+    'functions/handlers/gcp/audit-dumps.ts',
+    'functions/handlers/gcp/audit-keys.ts',
+  ])(
     'builds %s with the deployment’s command into a bundle that loads in ESM although its dependencies use __dirname',
     (handler) => {
       // Prepare: the deployment's own command; the framework resolves from the repository.
@@ -186,6 +190,8 @@ describe('function bundling', { timeout: 240_000 }, () => {
     const lambdaDumps = await packagesOf('functions/handlers/aws/audit-dumps.ts');
     const lambdaPitr = await packagesOf('functions/handlers/aws/audit-pitr.ts');
     const functionPitr = await packagesOf('functions/handlers/gcp/audit-pitr.ts', framework);
+    const lambdaKeys = await packagesOf('functions/handlers/aws/audit-keys.ts');
+    const functionKeys = await packagesOf('functions/handlers/gcp/audit-keys.ts', framework);
 
     // Assess
     expect(lambdaDumps.has('@aws-sdk/client-s3')).toBe(true);
@@ -193,5 +199,13 @@ describe('function bundling', { timeout: 240_000 }, () => {
     expect(lambdaPitr.has('@aws-sdk/client-rds')).toBe(true);
     expect(functionPitr.has('@google-cloud/storage')).toBe(false);
     expect([...lambdaPitr].filter((name) => name.startsWith('@google-cloud/'))).toEqual([]);
+    expect(lambdaKeys.has('@aws-sdk/client-secrets-manager')).toBe(true);
+    expect(lambdaKeys.has('@aws-sdk/client-kms')).toBe(true);
+    // (S3 is every publishing Lambda's: the import ledger.)
+    expect(lambdaKeys.has('@aws-sdk/client-rds')).toBe(false);
+    for (const other of [lambdaPitr, lambdaDumps]) {
+      expect(other.has('@aws-sdk/client-secrets-manager') || other.has('@aws-sdk/client-kms')).toBe(false);
+    }
+    expect(functionKeys.has('@google-cloud/storage')).toBe(false);
   });
 });

@@ -13,25 +13,12 @@ import {
   iamStatements,
   MEMBER_DUMPS_POLICY,
   OWN_DUMPS_POLICY,
+  roleStatements,
   type Synthesized,
   synthesize,
 } from './support.ts';
 
 const DUMPS_ROLE = jobRoleName(AUDIT_DUMPS_SERVICE);
-
-/** The statements of the role named `roleName` in the audit stack. */
-function roleStatements(synthesized: Synthesized, roleName: string): IamStatement[] {
-  const template = synthesized.templates.audit;
-  const [roleId] = Object.entries(template.findResources('AWS::IAM::Role')).find(
-    ([, role]) => (role as { Properties: { RoleName?: string } }).Properties.RoleName === roleName,
-  ) ?? [undefined];
-  const policies = Object.entries(template.findResources('AWS::IAM::Policy'))
-    .filter(([, policy]) =>
-      JSON.stringify((policy as { Properties: { Roles: unknown } }).Properties.Roles).includes(`"${roleId}"`),
-    )
-    .map(([id]) => id);
-  return iamStatements(synthesized.stacks.audit, template).filter((s) => policies.includes(s.resource));
-}
 
 /** The role's grants apart from the import ledger's (a bucket of ours, not a dump location). */
 function dumpGrants(synthesized: Synthesized, roleName: string): IamStatement[] {

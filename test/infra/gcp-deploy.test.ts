@@ -24,10 +24,10 @@ import {
   CHAT_ACTION_ROLE_ID,
   CHAT_SECRET_ID,
   CHAT_TOPIC_ID,
+  chatRecordsBucket,
   CLOUD_FUNCTION_BUNDLER,
   CLOUD_SQL_READER_PERMISSIONS,
   CLOUD_SQL_READER_ROLE_ID,
-  chatRecordsBucket,
   cloudSqlReaderRole,
   DEFAULT_FUNCTION_NAME,
   DUMP_READER_ROLE_ID,
@@ -37,6 +37,7 @@ import {
   fillPlaceholders,
   GCP_ENTRY_POINT,
   type GcpStep,
+  KEYS_SERVICE_ACCOUNT_ID,
   LEGACY_CLOUD_SQL_VIEWER_ROLE,
   planGcpDeployment,
   planGcpTeardown,
@@ -44,6 +45,8 @@ import {
   RUN_BUILDER_ROLE,
   RUN_INVOKER_ROLE,
   renderShellScript,
+  SECRET_ACCESSOR_ROLE,
+  SECRET_METADATA_READER_ROLE_ID,
   SERVICE_ACCOUNT_UNIQUE_ID,
   STAGING_DIR,
   shellQuote,
@@ -504,15 +507,18 @@ describe('planGcpTeardown', () => {
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=${cloudSqlReaderRole('certctl-stage-2')}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=${LEGACY_CLOUD_SQL_VIEWER_ROLE}`,
       'gcloud functions delete certctl-audit-pitr',
-      // The dumps function too, whether or not the policy still has Cloud Storage locations.
+      // The dumps and keys functions too, whether or not the policy still configures them.
       'gcloud scheduler jobs delete',
       'gcloud functions delete certctl-audit-dumps',
+      'gcloud scheduler jobs delete',
+      'gcloud functions delete certctl-audit-keys',
       // And the chat functions (no schedule), with the chat action's Cloud SQL access.
       'gcloud functions delete certctl-chat-slack',
       'gcloud functions delete certctl-chat-action',
       `gcloud projects remove-iam-policy-binding certctl-prod-1--role=projects/certctl-prod-1/roles/${CHAT_ACTION_ROLE_ID}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=projects/certctl-stage-2/roles/${CHAT_ACTION_ROLE_ID}`,
       `gcloud projects remove-iam-policy-binding certctl-ops--role=${RUN_BUILDER_ROLE}`,
+      'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
@@ -1024,7 +1030,7 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
     );
   });
 
-  it('removes the dumps function and its schedule when the policy no longer has a Cloud Storage location', () => {
+  it('removes the dumps and keys functions and their schedules when the policy no longer configures them', () => {
     // Act
     const removals = plan()
       .filter(
@@ -1036,11 +1042,14 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
     expect(removals).toEqual([
       ['gcloud scheduler jobs delete certctl-audit-dumps-schedule', 'skip'],
       ['gcloud functions delete certctl-audit-dumps --gen2', 'skip'],
+      ['gcloud scheduler jobs delete certctl-audit-keys-schedule', 'skip'],
+      ['gcloud functions delete certctl-audit-keys --gen2', 'skip'],
       // The chat functions are not configured either (no chatops.slack.teams): gone is fine.
       ['gcloud functions delete certctl-chat-slack --gen2', 'skip'],
       ['gcloud functions delete certctl-chat-action --gen2', 'skip'],
     ]);
     expect(commands(plan()).some((argv) => argv.includes('--entry-point=auditDumps'))).toBe(false);
+    expect(commands(plan()).some((argv) => argv.includes('--entry-point=auditKeys'))).toBe(false);
   });
 
   it('names schedules.auditDumps when its rate has no Cloud Scheduler form', () => {
@@ -1070,6 +1079,143 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
         `--member=serviceAccount:${DUMPS_SA}`,
         `--role=projects/certctl-stage-2/roles/${DUMP_READER_ROLE_ID}`,
       ],
+    ]);
+  });
+});
+
+describe('planGcpDeployment with Secret Manager key material', () => {
+  const KEYS_SA = `${KEYS_SERVICE_ACCOUNT_ID}@certctl-ops.iam.gserviceaccount.com`;
+  const withKeys = (inspectSecretValues: boolean): Policy =>
+    parsePolicy({
+      ...POLICY_INPUT,
+      keys: {
+        preset: 'none',
+        inspectSecretValues,
+        items: {
+          'ca-backup': { kind: 'certificate', secret: 'projects/certctl-prod-1/secrets/certctl-ca' },
+          'ca-key-backup': { kind: 'private-key', secret: 'projects/certctl-prod-1/secrets/certctl-ca-key' },
+          'config-key': { kind: 'opaque', secret: 'projects/certctl-stage-2/secrets/certctl-config' },
+          'aws-only': {
+            kind: 'opaque',
+            secret: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/aws-only',
+          },
+        },
+      },
+    });
+  const keysBindings = (policy: Policy): string[] =>
+    commands(plan(policy))
+      .filter((argv) => argv.includes(`--member=serviceAccount:${KEYS_SA}`))
+      .map((argv) => argv.filter((argument) => !argument.startsWith('--member=')).join(' '));
+
+  it('binds the metadata reader role on each holding project and no payload access when inspection is off', () => {
+    // Act / Assess
+    expect(keysBindings(withKeys(false))).toEqual([
+      `gcloud projects add-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${SECRET_METADATA_READER_ROLE_ID} --condition=None --quiet`,
+      `gcloud projects add-iam-policy-binding certctl-stage-2 --role=projects/certctl-stage-2/roles/${SECRET_METADATA_READER_ROLE_ID} --condition=None --quiet`,
+    ]);
+  });
+
+  it('adds secretAccessor on each inventory secret only, and only when inspection is on', () => {
+    // Act
+    const bindings = keysBindings(withKeys(true));
+    // Assess: never a project-wide accessor, and exactly the three inventory secrets.
+    expect(bindings.filter((line) => line.includes(SECRET_ACCESSOR_ROLE))).toEqual([
+      `gcloud secrets add-iam-policy-binding certctl-ca --project=certctl-prod-1 --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
+      `gcloud secrets add-iam-policy-binding certctl-ca-key --project=certctl-prod-1 --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
+      `gcloud secrets add-iam-policy-binding certctl-config --project=certctl-stage-2 --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
+    ]);
+    expect(
+      bindings.filter((line) => line.startsWith('gcloud projects') && line.includes('secretAccessor')),
+    ).toEqual([]);
+  });
+
+  it('defines the metadata reader role with exactly the two metadata gets, no listing and no payload', () => {
+    // Act
+    const roles = plan(withKeys(true)).filter(
+      (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
+        step.kind === 'ensure' && step.create.includes(SECRET_METADATA_READER_ROLE_ID),
+    );
+    // Assess
+    expect(roles.map((step) => step.create.find((argument) => argument.startsWith('--project=')))).toEqual([
+      '--project=certctl-prod-1',
+      '--project=certctl-stage-2',
+    ]);
+    expect(roles[0]?.create).toContain('--permissions=secretmanager.secrets.get,secretmanager.versions.get');
+  });
+
+  it('grants the PITR function’s account no Secret Manager role, and deploys no keys function or account without a GCP secret', () => {
+    // Act
+    const all = commands(plan(withKeys(true)));
+    const without = commands(plan());
+    // Assess
+    expect(
+      all.filter(
+        (argv) => argv.includes(`--member=serviceAccount:${RUNTIME_SA}`) && argv.join(' ').includes('secret'),
+      ),
+    ).toEqual([]);
+    expect(
+      without.filter(
+        (argv) =>
+          argv.includes('create') && argv.some((argument) => argument.includes(KEYS_SERVICE_ACCOUNT_ID)),
+      ),
+    ).toEqual([]);
+  });
+
+  it('goes on when an inventory secret does not exist yet (keys.present reports it)', () => {
+    // Act
+    const accessors = plan(withKeys(true)).filter(
+      (step): step is Extract<GcpStep, { kind: 'run' }> =>
+        step.kind === 'run' && step.argv.includes(`--role=${SECRET_ACCESSOR_ROLE}`),
+    );
+    // Assess
+    expect(accessors.map((step) => step.ifNotFound)).toEqual(['skip', 'skip', 'skip']);
+  });
+
+  it('deploys auditKeys from its own bundle, as its own account, on schedules.auditKeys', () => {
+    // Act
+    const steps = plan(
+      parsePolicy({
+        ...POLICY_INPUT,
+        schedules: { auditKeys: 'rate(12 hours)' },
+        keys: withKeys(false).keys,
+      }),
+    );
+    const argv = commands(steps);
+    // Assess
+    expect(
+      argv.some(
+        (command) =>
+          command[1] === CLOUD_FUNCTION_BUNDLER && command[2] === 'functions/handlers/gcp/audit-keys.ts',
+      ),
+    ).toBe(true);
+    const deploy = argv.find((command) => command.includes('--entry-point=auditKeys'));
+    expect(deploy).toContain(`--service-account=${KEYS_SA}`);
+    expect(deploy?.[3]).toBe('certctl-audit-keys');
+    expect(
+      argv.find((command) => command.includes('create') && command.includes('certctl-audit-keys-schedule')),
+    ).toContain('--schedule=0 */12 * * *');
+    expect(argv.find((command) => command.includes('enable'))).toContain('secretmanager.googleapis.com');
+  });
+
+  it('revokes the keys account’s project and secret bindings on tear-down, inspection or not', () => {
+    // Act
+    const steps = planGcpTeardown({
+      project: 'certctl-ops',
+      region: 'europe-west1',
+      policy: withKeys(false),
+    });
+    const revoked = commands(steps)
+      .filter((command) => command.includes(`--member=serviceAccount:${KEYS_SA}`))
+      .map(
+        (command) => `${command.slice(0, 4).join(' ')} ${command.find((a) => a.startsWith('--role=')) ?? ''}`,
+      );
+    // Assess
+    expect(revoked).toEqual([
+      `gcloud projects remove-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${SECRET_METADATA_READER_ROLE_ID}`,
+      `gcloud projects remove-iam-policy-binding certctl-stage-2 --role=projects/certctl-stage-2/roles/${SECRET_METADATA_READER_ROLE_ID}`,
+      `gcloud secrets remove-iam-policy-binding certctl-ca --role=${SECRET_ACCESSOR_ROLE}`,
+      `gcloud secrets remove-iam-policy-binding certctl-ca-key --role=${SECRET_ACCESSOR_ROLE}`,
+      `gcloud secrets remove-iam-policy-binding certctl-config --role=${SECRET_ACCESSOR_ROLE}`,
     ]);
   });
 });

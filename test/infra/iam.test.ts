@@ -10,7 +10,9 @@ import {
   type IamStatement,
   iamStatements,
   MEMBER_DUMPS_POLICY,
+  MEMBER_KEYS_POLICY,
   OWN_DUMPS_POLICY,
+  OWN_KEYS_POLICY,
   readCdkJson,
   synthesize,
 } from './support.ts';
@@ -28,6 +30,10 @@ const REVIEWED_ACTIONS = new Set<string>([
   's3:GetObject',
   ...S3_BUCKET_SETTINGS_ACTIONS,
   'kms:Decrypt',
+  // The keys audit: describe the inventory secrets and their keys (infra/permissions.ts
+  // keysReadStatements); values only with keys.inspectSecretValues (tested apart below).
+  'secretsmanager:DescribeSecret',
+  'kms:DescribeKey',
   // The Lambda writes its own log group; failed runs go to its dead-letter queue.
   'logs:CreateLogStream',
   'logs:PutLogEvents',
@@ -62,6 +68,11 @@ const POLICIES: Record<string, unknown> = {
   'all defaults': {},
   'S3 dumps in this account': OWN_DUMPS_POLICY,
   'S3 dumps in a member account': MEMBER_DUMPS_POLICY,
+  'key material in a member account, metadata only': MEMBER_KEYS_POLICY,
+  'key material in this account, metadata only': {
+    ...OWN_KEYS_POLICY,
+    keys: { ...OWN_KEYS_POLICY.keys, inspectSecretValues: false },
+  },
   'Security Hub off': { securityHub: { enabled: false }, aws: { regions: ['eu-west-1'] } },
 };
 
@@ -90,9 +101,7 @@ describe('IAM least privilege across all stacks', () => {
       expect(actions.filter((action) => RDS_WRITE.test(action))).toEqual([]);
       expect(snapshotWrites.length).toBeGreaterThan(0);
       expect(snapshotWrites.filter((s) => s.Condition === undefined).map((s) => s.Sid)).toEqual([]);
-      expect(
-        allowed.flatMap((s) => s.Action).filter((action) => action.startsWith('secretsmanager:')),
-      ).toEqual([]);
+      expect(allowed.flatMap((s) => s.Action).filter((action) => /GetSecretValue/.test(action))).toEqual([]);
       expect(allowed.flatMap((s) => s.Action).filter((action) => action.includes('*'))).toEqual([]);
     });
 
@@ -120,6 +129,38 @@ describe('IAM least privilege across all stacks', () => {
     // Assess: each describe call once in the audit role and once in the member role.
     expect([...new Set(rdsActions)].sort()).toEqual([...RDS_DESCRIBE_ACTIONS].sort());
     expect(rdsActions).toHaveLength(RDS_DESCRIBE_ACTIONS.length * 2);
+  });
+
+  it('reads secret values only with keys.inspectSecretValues, only in the roles that audit key material', () => {
+    // Act
+    const { stacks, templates } = synthesize(OWN_KEYS_POLICY);
+    const statements = [
+      ...iamStatements(stacks.audit, templates.audit),
+      ...iamStatements(stacks.member, templates.member),
+    ];
+    const reading = statements.filter((s) => s.Action.some((action) => /GetSecretValue/.test(action)));
+    const keysRole = Object.entries(templates.audit.findResources('AWS::IAM::Role')).find(
+      ([, role]) =>
+        (role as { Properties: { RoleName?: string } }).Properties.RoleName ===
+        'certctl-backup-guard-audit-keys',
+    )?.[0];
+
+    // Assess: the audit-keys role's policy only; Resource "*" only where no resource type exists.
+    expect(reading.length).toBe(2);
+    for (const statement of reading) {
+      expect(
+        JSON.stringify(templates.audit.toJSON().Resources[statement.resource]?.Properties.Roles),
+      ).toContain(`"${keysRole}"`);
+    }
+    expect(statements.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action)).toEqual([
+      'secretsmanager:BatchGetSecretValue',
+    ]);
+    expect(
+      statements
+        .flatMap((s) => s.Action)
+        .filter((action) => !REVIEWED_ACTIONS.has(action))
+        .sort(),
+    ).toEqual(['secretsmanager:BatchGetSecretValue', 'secretsmanager:GetSecretValue']);
   });
 
   it('with ChatOps, lets only chat-slack read a secret, its own signing secret, and adds only the chat actions', () => {

@@ -8,7 +8,9 @@ import {
   CHAT_POLICY,
   FULL_POLICY,
   MEMBER_DUMPS_POLICY,
+  MEMBER_KEYS_POLICY,
   OWN_DUMPS_POLICY,
+  OWN_KEYS_POLICY,
   readCdkJson,
   synthesize,
 } from './support.ts';
@@ -19,6 +21,12 @@ const POLICIES: Record<string, unknown> = {
   'all defaults': {},
   'S3 dumps in this account': OWN_DUMPS_POLICY,
   'S3 dumps in a member account': MEMBER_DUMPS_POLICY,
+  'key material in this account, values inspected': OWN_KEYS_POLICY,
+  'key material in a member account': MEMBER_KEYS_POLICY,
+  'key material in a member account, values inspected': {
+    ...MEMBER_KEYS_POLICY,
+    keys: { ...MEMBER_KEYS_POLICY.keys, inspectSecretValues: true },
+  },
   'Security Hub off': { securityHub: { enabled: false } },
   'ChatOps with dumps and member accounts': CHAT_POLICY,
 };

@@ -105,6 +105,49 @@ export const MEMBER_DUMPS_POLICY = {
   },
 } as const;
 
+/** Key-material secrets in the caller's own account (two regions, one named without its ARN), values inspected. */
+export const OWN_KEYS_POLICY = {
+  aws: { regions: ['eu-west-1'] },
+  securityHub: { enabled: true },
+  schedules: { auditKeys: 'rate(12 hours)' },
+  keys: {
+    preset: 'none',
+    inspectSecretValues: true,
+    items: {
+      'ca-cert': {
+        kind: 'certificate',
+        secret: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/ca',
+        jsonKey: 'cert',
+      },
+      'ca-key': {
+        kind: 'private-key',
+        secret: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/ca',
+        jsonKey: 'key',
+      },
+      'config-key': {
+        kind: 'opaque',
+        secret: 'certctl/config-key',
+        region: 'us-east-2',
+        account: '111111111111',
+      },
+    },
+  },
+} as const;
+
+/** The full policy with one inventory secret in a member account, metadata only. */
+export const MEMBER_KEYS_POLICY = {
+  ...FULL_POLICY,
+  keys: {
+    preset: 'none',
+    items: {
+      'ca-cert': {
+        kind: 'certificate',
+        secret: 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:certctl/ca-AbC123',
+      },
+    },
+  },
+} as const;
+
 /** The full policy with member-held dumps and ChatOps: a Slack workspace, a channel, operators for snapshots. */
 export const CHAT_POLICY = {
   ...MEMBER_DUMPS_POLICY,
@@ -186,6 +229,20 @@ export function iamStatements(stack: Stack, template: Template): IamStatement[] 
     for (const policy of inline ?? []) push(id, policy.PolicyDocument.Statement);
   }
   return statements;
+}
+
+/** The statements of the role named `roleName` in the audit stack. */
+export function roleStatements(synthesized: Synthesized, roleName: string): IamStatement[] {
+  const template = synthesized.templates.audit;
+  const [roleId] = Object.entries(template.findResources('AWS::IAM::Role')).find(
+    ([, role]) => (role as { Properties: { RoleName?: string } }).Properties.RoleName === roleName,
+  ) ?? [undefined];
+  const policies = Object.entries(template.findResources('AWS::IAM::Policy'))
+    .filter(([, policy]) =>
+      JSON.stringify((policy as { Properties: { Roles: unknown } }).Properties.Roles).includes(`"${roleId}"`),
+    )
+    .map(([id]) => id);
+  return iamStatements(synthesized.stacks.audit, template).filter((s) => policies.includes(s.resource));
 }
 
 /** The role's trust policy statements. */

@@ -5,21 +5,19 @@
  * finding per check and location), and the scope-safe lifecycle over later runs.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import type { DumpsPolicyInput } from '../../functions/core/dumps-policy.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
-import { GcpClientFactory } from '../../functions/gcp/clients.ts';
-import { createFederatedAwsFactory, metadataIdTokenSource } from '../../functions/gcp/federation.ts';
 import { withCloudStorage } from '../../functions/gcp/storage-client.ts';
 import { auditDumps } from '../../functions/handlers/aws/audit-dumps.ts';
 import { auditDumpsGcp } from '../../functions/handlers/gcp/audit-dumps.ts';
-import { dumpsScenario, gcpPolicy, PROJECT, recordingLogger } from '../gcp/sim-setup.ts';
+import { dumpsScenario, gcpPolicy, PROJECT } from '../gcp/sim-setup.ts';
 import { baseAccessKeyId } from '../sim/accounts.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../sim/services/security-hub.ts';
+import { cloudFunctionDependencies, lambdaDependencies, storedFindings } from './support.ts';
 
 const ACCOUNT = '111111111111';
 const CANARY_SECRET = 'CANARY-dumps-secret-0b1d-never-logged';
@@ -54,28 +52,15 @@ function lambdaDeps(locations: DumpsPolicyInput['locations']) {
     endpoint: sim.endpoint,
   });
   factories.push(factory);
-  return {
-    policy: parsePolicy({
-      aws: { regions: ['eu-west-1'] },
-      securityHub: { enabled: true },
-      dumps: { locations },
-    }),
+  return lambdaDependencies(
+    'audit-dumps',
+    parsePolicy({ aws: { regions: ['eu-west-1'] }, securityHub: { enabled: true }, dumps: { locations } }),
     factory,
-    logger: new Logger({ serviceName: 'audit-dumps', logLevel: 'SILENT' }),
-    metrics: new Metrics({ namespace: 'CertctlBackupGuard', serviceName: 'audit-dumps' }),
-    homeRegion: 'eu-west-1',
-  };
+  );
 }
 
 /** Stored dumps findings by ProductFields resource id and check, with their status and record state. */
-function stored(hub: SecurityHubSim, region: string): Map<string, AwsSecurityFinding> {
-  return new Map(
-    hub
-      .findings(ACCOUNT, region)
-      .filter((finding) => finding.ProductFields?.checkGroup === 'dumps')
-      .map((finding) => [`${finding.ProductFields?.resourceId} ${finding.ProductFields?.checkId}`, finding]),
-  );
-}
+const stored = (hub: SecurityHubSim, region: string) => storedFindings(hub, ACCOUNT, region, 'dumps');
 
 describe('audit-dumps Lambda', () => {
   it('publishes one finding per check and location with the bucket as an AwsS3Bucket resource', async () => {
@@ -173,20 +158,9 @@ describe('auditDumps Cloud Function', () => {
         ],
       },
     });
-    const gcp = withCloudStorage(new GcpClientFactory({ endpoint: sim.endpoint }));
-    const source = metadataIdTokenSource({ host: new URL(sim.endpoint).host });
+    const deps = cloudFunctionDependencies(sim.endpoint, policy, withCloudStorage);
     // Act
-    const result = await auditDumpsGcp(
-      {},
-      {
-        policy,
-        gcp,
-        awsFactory: () =>
-          createFederatedAwsFactory(policy, { endpoint: sim.endpoint, idTokenSource: source }),
-        logger: recordingLogger(),
-      },
-    );
-    await gcp.close();
+    const result = await auditDumpsGcp({}, deps).finally(() => deps.gcp.close());
     // Assess
     expect(result.ok).toBe(true);
     expect(result.counts).toMatchObject({ PASSED: 4, FAILED: 0, NOT_AVAILABLE: 0 });

@@ -122,6 +122,39 @@ describe('npm run demo', () => {
     expect(stdout).toContain('Security Hub: 28 dumps findings');
     expect(stdout).toContain("The dumps audit's exit code is 1");
 
+    // The key-material chapter: columns in catalog order, one row per secret under its place.
+    expect(stdout).toMatch(/^DATABASE\s+present\s+not-deleting\s+replicated\s+cmk\s+content$/m);
+    const keys = (secret: string) => row(stdout, `secret:${secret}`);
+    expect(keys('certctl/ca')).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    // Pending deletion: its value is not even asked for (N/A), never passed.
+    expect(keys('certctl/ocsp-iss-local')).toEqual(['ok', 'FAIL C', 'ok', 'ok', 'N/A']);
+    // Lives in one region only.
+    expect(keys('certctl/tls')).toEqual(['ok', 'ok', 'FAIL H', 'ok', 'ok']);
+    // On the AWS-managed default key.
+    expect(keys('certctl/api-keys')).toEqual(['ok', 'ok', 'ok', 'FAIL M', 'ok']);
+    // A replica out of sync.
+    expect(keys('certctl/config-encryption-key')).toEqual(['ok', 'ok', 'FAIL H', 'ok', 'ok']);
+    // An expired CA certificate in a trust bundle, and an RA key that does not match its certificate.
+    expect(keys('certctl/trust-corp')).toEqual(['ok', 'ok', 'ok', 'ok', 'FAIL C']);
+    expect(keys('certctl/scep-ra')).toEqual(['ok', 'ok', 'ok', 'ok', 'FAIL C']);
+    // A healthy CA backup in Secret Manager, shown under its project.
+    expect(stdout).toMatch(
+      /^gcp certctl-prod global\n {2}secret:projects\/certctl-prod\/secrets\/certctl-ca-backup /m,
+    );
+    expect(keys('projects/certctl-prod/secrets/certctl-ca-backup')).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(prose).toContain('scep-ra-key does not match the certificate in scep-ra-cert');
+    expect(prose).toContain('expired on 2021-01-01');
+    expect(prose).toContain(
+      'is scheduled for deletion, and Secrets Manager returns no value of such a secret',
+    );
+    expect(stdout).toContain('Security Hub: 40 keys findings');
+    expect(stdout).toMatch(/Reads: \d+ API calls, 2 of them value reads/);
+    expect(stdout).toContain("The keys audit's exit code is 2");
+    // The values were judged, never shown: no PEM body or private-key armour reaches the terminal.
+    expect(stdout).not.toContain('PRIVATE KEY');
+    expect(stdout).not.toContain('ops:demo-api-key');
+    expect(stdout).not.toContain('demo passphrase');
+
     // The ChatOps chapter: a Slack conversation against the chat handlers, read back from the
     // local response_url receiver.
     const chat = stdout.slice(stdout.indexOf('ChatOps before a CA rotation'));

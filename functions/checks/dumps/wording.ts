@@ -2,7 +2,7 @@
  * Wording the dumps checks share: how a location is named in a finding, how ages are printed, the
  * documentation remediations point to, and the NOT_AVAILABLE outcome for facts that could not be read.
  */
-import type { CheckOutcome } from '../../core/check.ts';
+import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
 import type { BucketReading, DumpFact, DumpObject } from '../../core/dump-facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 import type { NotPgDumpKind } from '../../core/pg-dump-header.ts';
@@ -81,10 +81,5 @@ export function notAvailable(
   observed: FindingValues,
   required: FindingValues,
 ): CheckOutcome {
-  return {
-    status: 'NOT_AVAILABLE',
-    description: `Could not evaluate ${locationLabel(fact)}: ${what}.`,
-    observed,
-    required,
-  };
+  return notEvaluated(locationLabel(fact), what, observed, required);
 }

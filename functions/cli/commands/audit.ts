@@ -10,7 +10,6 @@ import { InputError } from '../../core/errors.ts';
 import { SEVERITIES, type Severity } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
 import { gcpCollectors } from '../../gcp/collectors.ts';
-import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { runAuditJob } from '../../jobs/audit.ts';
 import { checkGroups } from '../../jobs/groups.ts';
 import type { PublicationOutcome } from '../../jobs/publish.ts';
@@ -25,6 +24,7 @@ import { summarize, type ViewedReport } from '../../publish/summary.ts';
 import { colorWanted, didYouMean, parseCommandArgs, splitList } from '../args.ts';
 import {
   ENDPOINT_OPTIONS,
+  gcpClientsOfEveryGroup,
   loadCliPolicy,
   openClouds,
   PROVIDERS,
@@ -295,7 +295,9 @@ async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverri
       {
         policy,
         ...(factory && auditAws ? { aws: { factory, collectors: awsCollectors, homeRegion } } : {}),
-        ...(clouds.gcp ? { gcp: { clients: withCloudStorage(clouds.gcp), collectors: gcpCollectors } } : {}),
+        ...(clouds.gcp
+          ? { gcp: { clients: gcpClientsOfEveryGroup(clouds.gcp), collectors: gcpCollectors } }
+          : {}),
         ...(factory
           ? { publisher: { factory: () => factory, accounts: policy.aws.accounts, homeRegion } }
           : {}),

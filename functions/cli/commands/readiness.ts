@@ -1,10 +1,9 @@
 /** `backup-guard readiness`: go/no-go before a CA rotation. Exit 0 GO, 1 NO-GO, 2 could not evaluate. */
 import { awsCollectors } from '../../aws/collectors.ts';
 import { gcpCollectors } from '../../gcp/collectors.ts';
-import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { renderReadiness, runReadinessJob } from '../../jobs/readiness.ts';
 import { parseCommandArgs } from '../args.ts';
-import { ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
+import { ENDPOINT_OPTIONS, gcpClientsOfEveryGroup, whereOptions } from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
 import { OUTPUT_OPTIONS, openSnapshotCommand, parseSnapshotFormat } from '../snapshot-clouds.ts';
 
@@ -23,7 +22,9 @@ async function runReadiness(args: readonly string[], io: CliIo, overrides: CliOv
       {
         policy: context.policy,
         ...(clouds.aws ? { aws: { ...clouds.aws, collectors: awsCollectors } } : {}),
-        ...(clouds.gcp ? { gcp: { clients: withCloudStorage(clouds.gcp), collectors: gcpCollectors } } : {}),
+        ...(clouds.gcp
+          ? { gcp: { clients: gcpClientsOfEveryGroup(clouds.gcp), collectors: gcpCollectors } }
+          : {}),
         clouds: context.snapshotClouds,
       },
     );

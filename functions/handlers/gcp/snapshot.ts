@@ -12,6 +12,7 @@ import { InputError, inputIssues } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import { type GcpClientSource, gcpCollectors } from '../../gcp/collectors.ts';
+import { withSecretManager } from '../../gcp/secret-manager.ts';
 import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { runReadinessJob } from '../../jobs/readiness.ts';
 import { runSnapshotJob, snapshotExitCode } from '../../jobs/snapshot.ts';
@@ -53,7 +54,7 @@ const logger = createGcpLogger('snapshot');
 export interface SnapshotFunctionDependencies {
   readonly policy: Policy;
   readonly gcp: GcpSnapshotClients & GcpClientSource;
-  /** The clients readiness audits with (with Cloud Storage, for the dumps gate); `gcp` otherwise. */
+  /** The clients readiness audits with (Cloud Storage for the dumps gate, Secret Manager for the keys gate); `gcp` otherwise. */
   readonly readinessClients?: GcpClientSource;
 }
 
@@ -82,7 +83,11 @@ export function createSnapshotHandler(
   deps: () => SnapshotFunctionDependencies = () => {
     if (!dependencies) {
       const gcp = GcpClientFactory.fromEnv();
-      dependencies = { policy: loadFunctionPolicy(), gcp, readinessClients: withCloudStorage(gcp) };
+      dependencies = {
+        policy: loadFunctionPolicy(),
+        gcp,
+        readinessClients: withSecretManager(gcp, withCloudStorage(gcp)),
+      };
     }
     return dependencies;
   },

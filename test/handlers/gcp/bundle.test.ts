@@ -16,11 +16,13 @@ import { CLOUD_SQL_ENDPOINT_ENV } from '../../../functions/gcp/clients.ts';
 import { METADATA_HOST_ENV } from '../../../functions/gcp/federation.ts';
 import { FUNCTION_NODE_OPTIONS } from '../../../infra/bundling.ts';
 import { bundleCloudFunction, coldStartOutputs } from '../../../infra/gcp/bundle.ts';
+import { CANARY, keysPolicy, keysScenario } from '../../fixtures/keys/world.ts';
 import {
   CENTRAL_ACCOUNT,
   CENTRAL_REGION,
   cloudSqlScenario,
   dumpsScenario,
+  federationScenario,
   gcpPolicy,
   instance,
   PROJECT,
@@ -259,5 +261,52 @@ describe('auditDumps bundle run by the Functions Framework', { timeout: 180_000 
       counts: { PASSED: 4, FAILED: 0, NOT_AVAILABLE: 0 },
       published: { status: 'published', failedCount: 0 },
     });
+  });
+});
+
+describe('auditKeys bundle run by the Functions Framework', { timeout: 180_000 }, () => {
+  let served: ServedBundle | undefined;
+  let sim: Sim | undefined;
+
+  afterAll(async () => {
+    served?.stop();
+    await sim?.close();
+  });
+
+  it('reads Secret Manager through the bundled client, values included, publishes, and prints no value', async () => {
+    // Prepare: the Secret Manager half of the keys world, values inspected.
+    const keys = keysScenario();
+    const federation = federationScenario();
+    sim = await startSim({
+      scenario: { ...keys, ...federation, services: { ...keys.services, ...federation.services } },
+      clock: () => new Date(),
+    });
+    const world = keysPolicy(true).keys ?? {};
+    const items = Object.fromEntries(
+      Object.entries(world.items ?? {}).filter(([, item]) => item.secret?.startsWith('projects/')),
+    );
+    served = await serveBundle(
+      'functions/handlers/gcp/audit-keys.ts',
+      'auditKeys',
+      simulatorEnv(sim, gcpPolicy({ keys: { ...world, preset: 'none', items } })),
+    );
+
+    // Act
+    const response = await fetch(served.url, { method: 'POST' });
+    const answer = (await response.json()) as Record<string, unknown>;
+
+    // Assess: the healthy CA backup passes all five; the config key's disabled latest version, single
+    // location, Google-managed key and unreadable value are each reported, never passed.
+    expect(response.status, JSON.stringify(answer)).toBe(200);
+    expect(answer).toMatchObject({
+      ok: true,
+      counts: { PASSED: 6, FAILED: 2, WARNING: 1, NOT_AVAILABLE: 1 },
+      published: { status: 'published', failedCount: 0 },
+    });
+    // Secret Manager is plain REST: the function bundles no Cloud Storage client (nor any other).
+    expect(
+      Object.keys(served.metafile.inputs).filter((input) => input.includes('@google-cloud/storage/')),
+    ).toEqual([]);
+    expect(`${JSON.stringify(answer)}${served.output.join('')}`).not.toContain(CANARY);
   });
 });

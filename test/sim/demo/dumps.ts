@@ -3,16 +3,11 @@
  * `auditDumps` Cloud Function run) over the demo's dump series in S3 and Cloud Storage, published to
  * the simulator's Security Hub. Only headers are read: the bytes downloaded are printed.
  */
-import { AwsClientFactory } from '../../../functions/aws/clients.ts';
-import { awsCollectors } from '../../../functions/aws/collectors.ts';
 import { loadPolicyFile } from '../../../functions/core/policy-file.ts';
-import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
-import { gcpCollectors } from '../../../functions/gcp/collectors.ts';
 import { withCloudStorage } from '../../../functions/gcp/storage-client.ts';
-import { runAuditJob } from '../../../functions/jobs/audit.ts';
 import { renderConsole } from '../../../functions/publish/console.ts';
-import { simCredentials } from '../accounts.ts';
 import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../services/security-hub.ts';
+import { publishedGroupAudit } from './audit.ts';
 import type { DemoContext } from './context.ts';
 
 /** The policy of this chapter: the demo policy plus the dump locations. */
@@ -26,37 +21,17 @@ export async function dumpsChapter({ sim, out, bold, color }: DemoContext): Prom
     `Policy ${DEMO_DUMPS_POLICY}: ${policy.dumps.locations.length} dump locations, a dump every ${policy.dumps.cadenceHours} h (+${policy.dumps.graceHours} h grace), kept ${policy.dumps.minDays} days, database ${policy.dumps.databaseName}.\n`,
   );
   out(`${bold('$ audit-dumps (Lambda) + auditDumps (Cloud Function), publishing')}\n`);
-  const factory = new AwsClientFactory({
-    maxAttempts: 2,
-    credentials: simCredentials(),
-    endpoint: sim.endpoint,
-  });
-  const gcp = withCloudStorage(new GcpClientFactory({ endpoint: sim.endpoint }));
-  sim.resetStats();
-  try {
-    const outcome = await runAuditJob(
-      { providers: ['aws', 'gcp'], groups: ['dumps'], publish: true },
-      {
-        policy,
-        aws: { factory, collectors: awsCollectors, homeRegion: 'eu-west-1' },
-        gcp: { clients: gcp, collectors: gcpCollectors },
-        publisher: { factory: () => factory, accounts: policy.aws.accounts, homeRegion: 'eu-west-1' },
-      },
-    );
-    out(`${renderConsole(outcome.report, { color })}\n`);
-    const hub = sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
-    const dumps = hub.allFindings().filter((entry) => entry.finding.ProductFields?.checkGroup === 'dumps');
-    out(
-      `\n${bold('Security Hub')}: ${dumps.length} dumps findings, one per check and location; S3 buckets as AwsS3Bucket, Cloud Storage as Other.\n`,
-    );
-    const stats = sim.stats();
-    out(
-      `Reads: ${stats.requests} API calls; each newest dump read by a ranged GET of its header only, never downloaded.\n`,
-    );
-    out(`The dumps audit's exit code is ${outcome.exitCode}.\n`);
-    return outcome.exitCode;
-  } finally {
-    factory.destroy();
-    await gcp.close();
-  }
+  const outcome = await publishedGroupAudit(sim, policy, 'dumps', withCloudStorage);
+  out(`${renderConsole(outcome.report, { color })}\n`);
+  const hub = sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
+  const dumps = hub.allFindings().filter((entry) => entry.finding.ProductFields?.checkGroup === 'dumps');
+  out(
+    `\n${bold('Security Hub')}: ${dumps.length} dumps findings, one per check and location; S3 buckets as AwsS3Bucket, Cloud Storage as Other.\n`,
+  );
+  const stats = sim.stats();
+  out(
+    `Reads: ${stats.requests} API calls; each newest dump read by a ranged GET of its header only, never downloaded.\n`,
+  );
+  out(`The dumps audit's exit code is ${outcome.exitCode}.\n`);
+  return outcome.exitCode;
 }

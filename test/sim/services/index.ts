@@ -10,8 +10,11 @@ import { createAccountService } from './account.ts';
 import { cloudSqlSectionSchema, cloudSqlService } from './cloud-sql.ts';
 import { gceMetadataSectionSchema, gceMetadataService } from './gce-metadata.ts';
 import { createGcsService, gcsSectionSchema } from './gcs.ts';
+import { kmsSectionSchema, kmsService } from './kms.ts';
 import { createRdsService, rdsSectionSchema } from './rds.ts';
 import { createS3Service, s3SectionSchema } from './s3.ts';
+import { secretManagerSectionSchema, secretManagerService } from './secret-manager.ts';
+import { secretsManagerSectionSchema, secretsManagerService } from './secrets-manager.ts';
 import { securityHubSectionSchema, securityHubService } from './security-hub.ts';
 import { createStsService } from './sts.ts';
 
@@ -54,6 +57,9 @@ export const simServiceRegistrations: readonly SimServiceRegistration[] = [
   fromSection('securityHub', securityHubService, securityHubSectionSchema),
   { name: 's3', section: s3SectionSchema, create: createS3Service },
   { name: 'gcs', section: gcsSectionSchema, create: createGcsService },
+  fromSection('secretsManager', secretsManagerService, secretsManagerSectionSchema),
+  fromSection('kms', kmsService, kmsSectionSchema),
+  fromSection('secretManager', secretManagerService, secretManagerSectionSchema),
 ];
 
 /** Builds every registered service for a scenario. */

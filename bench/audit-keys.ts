@@ -1,0 +1,137 @@
+/**
+ * Benchmark (prints figures, never fails): the AWS key-material audit of 2,000 inventory secrets
+ * over 8 regions (one customer-managed key per region) against the simulator with 50 ms latency
+ * per call, metadata only (the default) and with content inspection.
+ *
+ * Secrets Manager has no batch describe, and ListSecrets lacks ReplicationStatus, so each secret
+ * costs one DescribeSecret; each distinct KMS key one DescribeKey. The audit first learns the
+ * caller's account (STS), then describes at most DESCRIBE_CONCURRENCY secrets of a region at once
+ * (sockets, API rate limits), regions in parallel; the keys are described while the values are
+ * read, BATCH_GET_CONCURRENCY batches of 20 at a time:
+ *   lowerBound = latency * (1 + ceil(secretsPerRegion / DESCRIBE_CONCURRENCY)
+ *                           + max(1 DescribeKey, ceil(ceil(secretsPerRegion / 20) / BATCH_GET_CONCURRENCY)))
+ *   minimumCalls = 1 + secrets + distinct keys (+ ceil(secretsPerRegion / 20) per region with inspection)
+ * The same audit with no latency gives the CPU floor: on a small machine the SDK's own work, not the
+ * round trips, bounds the wall time (as bench:audit shows for RDS).
+ */
+
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BATCH_GET_CONCURRENCY, DESCRIBE_CONCURRENCY } from '../functions/aws/secrets-manager.ts';
+import { DEFAULT_ACCOUNT_ID } from '../test/sim/accounts.ts';
+import { startSim } from '../test/sim/server.ts';
+import { measureBundle } from './bundle.ts';
+import { type AuditFigures, runAuditChild } from './child-audit.ts';
+
+const LATENCY_MS = 50;
+const SECRETS = 2000;
+const REGIONS = [
+  'eu-west-1',
+  'eu-west-2',
+  'eu-central-1',
+  'us-east-1',
+  'us-east-2',
+  'us-west-2',
+  'ap-south-1',
+  'ap-northeast-1',
+];
+const perRegion = SECRETS / REGIONS.length;
+const keyId = (index: number): string => `0000000${index}-1111-2222-3333-444444444444`;
+
+const secrets = Array.from({ length: SECRETS }, (_, index) => {
+  const regionIndex = index % REGIONS.length;
+  const region = REGIONS[regionIndex] ?? 'eu-west-1';
+  return {
+    name: `certctl/item-${index}`,
+    region,
+    kmsKeyId: `arn:aws:kms:${region}:${DEFAULT_ACCOUNT_ID}:key/${keyId(regionIndex)}`,
+    replicas: [{ region: REGIONS[(regionIndex + 1) % REGIONS.length] ?? 'eu-west-1' }],
+    value: `opaque value ${index}`,
+  };
+});
+const scenario = {
+  accounts: [{ id: DEFAULT_ACCOUNT_ID }],
+  regions: REGIONS.map((name) => ({ name })),
+  services: {
+    secretsManager: { secrets },
+    kms: { keys: REGIONS.map((region, index) => ({ id: keyId(index), region })) },
+  },
+};
+const items = (inspect: boolean) => ({
+  aws: { regions: REGIONS },
+  keys: {
+    preset: 'none' as const,
+    inspectSecretValues: inspect,
+    items: Object.fromEntries(
+      secrets.map((secret, index) => [
+        `item-${index}`,
+        {
+          kind: 'opaque' as const,
+          secret: `arn:aws:secretsmanager:${secret.region}:${DEFAULT_ACCOUNT_ID}:secret:${secret.name}`,
+        },
+      ]),
+    ),
+  },
+});
+
+/** One audit in a child process (bench/audit-keys-child.ts): its own wall and CPU time. */
+async function audit(endpoint: string, inspect: boolean): Promise<AuditFigures> {
+  // 2,000 inventory items are too large for the environment: the policy goes in a file.
+  const dir = await mkdtemp(join(tmpdir(), 'bench-keys-'));
+  const policyFile = join(dir, 'policy.json');
+  try {
+    await writeFile(policyFile, JSON.stringify(items(inspect)));
+    return await runAuditChild<AuditFigures>('bench/audit-keys-child.ts', {
+      BENCH_ENDPOINT: endpoint,
+      BENCH_POLICY_FILE: policyFile,
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const sim = await startSim({ scenario, faults: { latencyMs: LATENCY_MS } });
+try {
+  for (const inspect of [false, true]) {
+    // The same audit with no injected latency: the CPU the SDK and the checks need.
+    sim.setFaults({});
+    const floor = await audit(sim.endpoint, inspect);
+    sim.setFaults({ latencyMs: LATENCY_MS });
+    sim.resetStats();
+    const figures = await audit(sim.endpoint, inspect);
+    const stats = sim.stats();
+    const batchRounds = Math.ceil(Math.ceil(perRegion / 20) / BATCH_GET_CONCURRENCY);
+    const rounds = 1 + Math.ceil(perRegion / DESCRIBE_CONCURRENCY) + (inspect ? Math.max(1, batchRounds) : 1);
+    const lowerBoundMs = rounds * LATENCY_MS;
+    const minimumCalls =
+      1 + SECRETS + REGIONS.length + (inspect ? REGIONS.length * Math.ceil(perRegion / 20) : 0);
+    const label = inspect ? 'with content inspection' : 'metadata only';
+    process.stdout.write(
+      [
+        `Keys audit benchmark, ${label}`,
+        `  inventory: ${SECRETS} secrets over ${REGIONS.length} regions (${perRegion} each, one customer-managed key per region), ${LATENCY_MS} ms per call`,
+        `  findings: ${figures.findings} over ${figures.scopes} scopes (${figures.failedScopes} failed)`,
+        `  wall time:        ${figures.wallMs.toFixed(0)} ms (audit process CPU ${figures.cpuMs.toFixed(0)} ms, ${((100 * figures.cpuMs) / figures.wallMs).toFixed(0)}% of wall)`,
+        `  API lower bound:  ${lowerBoundMs} ms (${rounds} sequential round trips)`,
+        `  ratio:            ${(figures.wallMs / lowerBoundMs).toFixed(2)} (target <= 1.5)`,
+        `  CPU floor:        ${floor.wallMs.toFixed(0)} ms wall, ${floor.cpuMs.toFixed(0)} ms CPU (the same audit with 0 ms latency)`,
+        `  ratio to floor:   ${(figures.wallMs / Math.max(lowerBoundMs, floor.wallMs)).toFixed(2)} (wall / the larger of the two bounds)`,
+        `  client CPU:       ${(figures.cpuMs / stats.requests).toFixed(2)} ms per API call, ${(figures.cpuMs / SECRETS).toFixed(2)} ms per secret`,
+        `  API calls:        ${stats.requests} (minimum ${minimumCalls}; retries ${stats.retries})`,
+        '',
+      ].join('\n'),
+    );
+  }
+  const bundle = await measureBundle('functions/handlers/aws/audit-keys.ts', 'audit-keys');
+  process.stdout.write(
+    [
+      'Lambda bundle (audit-keys)',
+      `  size:             ${(bundle.bytes / 1024).toFixed(0)} KiB (target < 1 MB)`,
+      `  module init:      ${bundle.initMsMedian.toFixed(1)} ms median of ${bundle.initMsRuns.length} (target < 150 ms)`,
+      '',
+    ].join('\n'),
+  );
+} finally {
+  await sim.close();
+}

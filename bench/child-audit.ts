@@ -1,0 +1,56 @@
+/**
+ * The two halves of a benchmark whose audit runs in its own process, so the CPU time it reports is
+ * the audit's alone (the simulator runs in the parent): the child measures one audit and prints
+ * one JSON line; the parent starts the child and reads that line.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { AuditReport } from '../functions/core/audit.ts';
+
+/** What every audit child reports. */
+export interface AuditFigures {
+  readonly wallMs: number;
+  /** User + system CPU of the child process: the audit, not the simulator. */
+  readonly cpuMs: number;
+  readonly findings: number;
+  readonly counts: AuditReport['counts'];
+  readonly scopes: number;
+  readonly failedScopes: number;
+}
+
+/** Child side: run `audit`, measuring its wall and CPU time and summing up its report. */
+export async function measureAudit(audit: () => Promise<AuditReport>): Promise<AuditFigures> {
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const report = await audit();
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    findings: report.findings.length,
+    counts: report.counts,
+    scopes: report.scopes.length,
+    failedScopes: report.scopes.filter((scope) => scope.status === 'failed').length,
+  };
+}
+
+/** Child side: the one JSON line the parent reads. */
+export function reportFigures(figures: object): void {
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+
+const run = promisify(execFile);
+
+/** Parent side: run a child script with the given environment and read its figures. */
+export async function runAuditChild<F>(
+  script: string,
+  env: Record<string, string>,
+  nodeFlags: readonly string[] = [],
+): Promise<F> {
+  const { stdout } = await run(process.execPath, [...nodeFlags, script], {
+    env: { ...process.env, ...env },
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as F;
+}

@@ -1,0 +1,314 @@
+/**
+ * The key-material adapter for AWS: the inventory's secrets in one (account, region) read with
+ * Secrets Manager `DescribeSecret` (ListSecrets lacks `ReplicationStatus`) and their KMS keys with
+ * `DescribeKey` (once per distinct key), turned into {@link KeySecretFact}s.
+ *
+ * Metadata only by default. With `keys.inspectSecretValues` the values are read with
+ * `BatchGetSecretValue` (20 per call) and analysed in memory (functions/core/key-material.ts); a
+ * partner in another region or account (the certificate a key must match) is read with
+ * `GetSecretValue`. Values never leave this process's memory and are dropped after the analysis.
+ *
+ * API facts: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html
+ * (`KmsKeyId` omitted for the aws/secretsmanager key; `DeletedDate`; `ReplicationStatus`),
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html (`KeyManager`, `KeyState`).
+ */
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  BatchGetSecretValueCommand,
+  DescribeSecretCommand,
+  type DescribeSecretResponse,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { mapWithConcurrency } from '../core/audit.ts';
+import { CloudApiError, describeError, errorCode } from '../core/errors.ts';
+import type {
+  ContentReading,
+  EncryptionKey,
+  KeySecretFact,
+  Reading,
+  ReplicationFact,
+} from '../core/key-facts.ts';
+import {
+  contentReadings,
+  type InventorySecret,
+  inventorySecrets,
+  itemRefs,
+  secretsToRead,
+  unreadSecretFact,
+  type ValueReading,
+} from '../core/key-material.ts';
+import { type InventoryItem, keyInventory, secretKey } from '../core/keys-policy.ts';
+import { readLiveCa } from '../core/live-ca.ts';
+import type { AwsCollector, AwsScopeReader } from './collectors.ts';
+import { auditedAccountOf } from './planner.ts';
+
+/** Secrets described at once per scope: bounds sockets and stays far below the API's rate limits. */
+export const DESCRIBE_CONCURRENCY = 32;
+/** `BatchGetSecretValue` takes at most 20 secret ids (`SecretIdListType` max 20). */
+const BATCH_GET_MAX = 20;
+/** Value reads in flight at once per scope: the batches need nothing from each other, but a few suffice. */
+export const BATCH_GET_CONCURRENCY = 4;
+/** The AWS-managed key Secrets Manager uses when `KmsKeyId` is omitted. */
+const DEFAULT_KEY_ALIAS = 'alias/aws/secretsmanager';
+
+/** Errors that answer for one secret (its permission, its state), not for the whole scope. */
+function isPerSecretError(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500 && errorCode(error) !== 'ThrottlingException';
+}
+
+/** The facts of one scope's inventory secrets. */
+export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySecretFact[]> {
+  const { factory, account, policy } = reader;
+  const scope = { account: account.accountId, region: reader.region };
+  const keys = policy.keys;
+  if (!keys) return [];
+  const inventory = keyInventory(keys);
+  const secrets = inventorySecrets(inventory).filter(
+    ({ location }) =>
+      location.provider === 'aws' && location.account === scope.account && location.region === scope.region,
+  );
+  if (secrets.length === 0) return [];
+  const sm = factory.client(SecretsManagerClient, scope.region, account);
+  const keyCache = new Map<string, Promise<EncryptionKey>>();
+  const describeKey = (keyId: string): Promise<EncryptionKey> => {
+    let cached = keyCache.get(keyId);
+    if (!cached) {
+      cached = describeKmsKey(factory.client(KMSClient, regionOfArn(keyId) ?? scope.region, account), keyId);
+      keyCache.set(keyId, cached);
+    }
+    return cached;
+  };
+
+  const described = await mapWithConcurrency(secrets, DESCRIBE_CONCURRENCY, async (secret) => {
+    const location = secret.location;
+    if (location.provider !== 'aws') throw new Error('unreachable');
+    try {
+      return { secret, response: await sm.send(new DescribeSecretCommand({ SecretId: location.secretId })) };
+    } catch (error) {
+      if (errorCode(error) === 'ResourceNotFoundException') return { secret, absent: true as const };
+      if (isPerSecretError(error))
+        return { secret, unread: `DescribeSecret failed: ${describeError(error)}` };
+      throw new CloudApiError(
+        `Secrets Manager DescribeSecret failed in ${scope.region} for account ${scope.account}: ${describeError(error)}`,
+        errorCode(error),
+        { cause: error },
+      );
+    }
+  });
+
+  // The keys are described while the values are read: neither needs the other.
+  const [encryptions, content] = await Promise.all([
+    Promise.all(
+      described.map((entry) =>
+        'response' in entry && entry.response
+          ? encryptionOf(entry.response, describeKey)
+          : Promise.resolve(undefined),
+      ),
+    ),
+    keys.inspectSecretValues ? inspect(reader, secrets, inventory, described) : Promise.resolve(undefined),
+  ]);
+
+  return described.map((entry, index): KeySecretFact => {
+    const { secret } = entry;
+    const location = secret.location as Extract<InventorySecret['location'], { provider: 'aws' }>;
+    const response = 'response' in entry ? entry.response : undefined;
+    const resource = {
+      provider: 'aws' as const,
+      account: scope.account,
+      region: scope.region,
+      type: 'AwsSecretsManagerSecret' as const,
+      id: response?.Name ?? location.name,
+      ...((response?.ARN ?? location.arn) ? { arn: response?.ARN ?? location.arn } : {}),
+    };
+    const contentReading = content?.get(secretKey(location)) ?? { state: 'not-inspected' as const };
+    if (!response) {
+      const missing =
+        'absent' in entry ? { absent: true as const } : { reason: (entry as { unread: string }).unread };
+      return unreadSecretFact(resource, secret, missing, contentReading);
+    }
+    return {
+      resource,
+      items: itemRefs(secret),
+      existence: { state: 'read', value: true },
+      deletionScheduled: response.DeletedDate,
+      encryption: encryptions[index] ?? { state: 'unknown', reason: 'the secret was not described' },
+      replication: { state: 'read', value: replicationOf(response) },
+      content: contentReading,
+    };
+  });
+}
+
+async function encryptionOf(
+  response: DescribeSecretResponse,
+  describeKey: (keyId: string) => Promise<EncryptionKey>,
+): Promise<Reading<readonly EncryptionKey[]>> {
+  const ids = [response.KmsKeyId, ...(response.ReplicationStatus ?? []).map((replica) => replica.KmsKeyId)];
+  const keys = await Promise.all(
+    ids.map((id) =>
+      id === undefined || id === DEFAULT_KEY_ALIAS || id.endsWith(`:${DEFAULT_KEY_ALIAS}`)
+        ? Promise.resolve<EncryptionKey>({ id: id ?? 'aws/secretsmanager', manager: 'PROVIDER' })
+        : describeKey(id),
+    ),
+  );
+  return { state: 'read', value: keys };
+}
+
+function replicationOf(response: DescribeSecretResponse): ReplicationFact {
+  return {
+    kind: 'aws',
+    primaryRegion: response.PrimaryRegion,
+    replicas: (response.ReplicationStatus ?? []).map((replica) => ({
+      region: replica.Region ?? 'unknown',
+      status: replica.Status,
+      ...(replica.StatusMessage ? { statusMessage: replica.StatusMessage } : {}),
+    })),
+  };
+}
+
+async function describeKmsKey(kms: KMSClient, keyId: string): Promise<EncryptionKey> {
+  try {
+    const { KeyMetadata: key } = await kms.send(new DescribeKeyCommand({ KeyId: keyId }));
+    return {
+      id: keyId,
+      manager:
+        key?.KeyManager === 'CUSTOMER' ? 'CUSTOMER' : key?.KeyManager === 'AWS' ? 'PROVIDER' : undefined,
+      state: key?.KeyState,
+      deletionDate: key?.DeletionDate,
+    };
+  } catch (error) {
+    if (!isPerSecretError(error)) {
+      throw new CloudApiError(
+        `KMS DescribeKey failed for ${keyId}: ${describeError(error)}`,
+        errorCode(error),
+        {
+          cause: error,
+        },
+      );
+    }
+    // A key we may not describe is still named; the checks say NOT_AVAILABLE for what needs its state.
+    return { id: keyId, manager: undefined, unreadReason: `DescribeKey failed: ${errorCode(error)}` };
+  }
+}
+
+function regionOfArn(arn: string): string | undefined {
+  return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(arn)?.[1];
+}
+
+/** Read the values the content check needs, analyse them, and drop them. */
+async function inspect(
+  reader: AwsScopeReader,
+  secrets: readonly InventorySecret[],
+  inventory: readonly InventoryItem[],
+  described: readonly ({ secret: InventorySecret } & ({ response: DescribeSecretResponse } | object))[],
+): Promise<Map<string, ContentReading>> {
+  const { factory, policy, account, region } = reader;
+  const scope = { account: account.accountId, region };
+  const keys = policy.keys;
+  if (!keys) return new Map();
+  const existing = new Set(
+    described.filter((entry) => 'response' in entry).map((entry) => secretKey(entry.secret.location)),
+  );
+  // Secrets Manager refuses the value of a secret marked for deletion (InvalidRequestException):
+  // say so instead of asking.
+  const deleting = new Set(
+    described
+      .filter((entry) => 'response' in entry && entry.response.DeletedDate !== undefined)
+      .map((entry) => secretKey(entry.secret.location)),
+  );
+  const values = new Map<string, ValueReading>();
+  const wanted = secretsToRead(secrets, inventory);
+  const inScope = (location: InventorySecret['location']): boolean =>
+    location.provider === 'aws' && location.account === scope.account && location.region === scope.region;
+  for (const { location } of wanted) {
+    if (deleting.has(secretKey(location))) {
+      values.set(secretKey(location), {
+        state: 'unknown',
+        reason: 'the secret is scheduled for deletion, and Secrets Manager returns no value of such a secret',
+      });
+    }
+  }
+  // This scope's secrets that exist and can be read; a missing one has no value to read.
+  const local = wanted.filter(
+    ({ location }) =>
+      inScope(location) && existing.has(secretKey(location)) && !deleting.has(secretKey(location)),
+  );
+  // Partners in other scopes (the certificate a key here must match), read one by one.
+  const remote = wanted.filter(({ location }) => !inScope(location));
+  const sm = factory.client(SecretsManagerClient, scope.region, account);
+  const batches = Array.from({ length: Math.ceil(local.length / BATCH_GET_MAX) }, (_, index) =>
+    local.slice(index * BATCH_GET_MAX, (index + 1) * BATCH_GET_MAX),
+  );
+  await mapWithConcurrency(batches, BATCH_GET_CONCURRENCY, async (batch) => {
+    const ids = new Map(
+      batch.map((secret) => [(secret.location as { secretId: string }).secretId, secretKey(secret.location)]),
+    );
+    try {
+      const answer = await sm.send(new BatchGetSecretValueCommand({ SecretIdList: [...ids.keys()] }));
+      for (const entry of answer.SecretValues ?? []) {
+        const key = batch.find((secret) => {
+          const location = secret.location as { secretId: string; name: string; arn?: string };
+          return (
+            location.secretId === entry.ARN ||
+            location.secretId === entry.Name ||
+            location.name === entry.Name
+          );
+        });
+        if (key) {
+          values.set(secretKey(key.location), {
+            state: 'read',
+            value: {
+              ...(entry.SecretString !== undefined ? { text: entry.SecretString } : {}),
+              ...(entry.SecretBinary ? { binary: entry.SecretBinary } : {}),
+            },
+          });
+        }
+      }
+      for (const error of answer.Errors ?? []) {
+        const key = error.SecretId ? ids.get(error.SecretId) : undefined;
+        // The service's message names the secret, never its value; keep only the code to be safe.
+        if (key)
+          values.set(key, { state: 'unknown', reason: `BatchGetSecretValue: ${error.ErrorCode ?? 'error'}` });
+      }
+    } catch (error) {
+      for (const key of ids.values()) {
+        values.set(key, { state: 'unknown', reason: `BatchGetSecretValue failed: ${errorCode(error)}` });
+      }
+    }
+  });
+  await mapWithConcurrency(remote, BATCH_GET_CONCURRENCY, async (secret) => {
+    const location = secret.location;
+    if (location.provider !== 'aws') return;
+    const client = factory.client(
+      SecretsManagerClient,
+      location.region,
+      auditedAccountOf(policy, location.account),
+    );
+    try {
+      const entry = await client.send(new GetSecretValueCommand({ SecretId: location.secretId }));
+      values.set(secretKey(location), {
+        state: 'read',
+        value: {
+          ...(entry.SecretString !== undefined ? { text: entry.SecretString } : {}),
+          ...(entry.SecretBinary ? { binary: entry.SecretBinary } : {}),
+        },
+      });
+    } catch (error) {
+      values.set(secretKey(location), {
+        state: 'unknown',
+        reason: `GetSecretValue failed: ${errorCode(error)}`,
+      });
+    }
+  });
+  const holdsCa = secrets.some((secret) => secret.items.some((item) => item.id === 'ca-cert'));
+  const liveCa = holdsCa ? await readLiveCa(keys.liveCa) : undefined;
+  return contentReadings(secrets, inventory, values, {
+    now: reader.now(),
+    expiryHorizonDays: keys.expiryHorizonDays,
+    liveCa,
+  });
+}
+
+/** The `keys` group's AWS collector: the inventory's Secrets Manager secrets in one (account, region) scope. */
+export const secretsManagerKeysCollector: AwsCollector = (reader) => collectAwsKeyFacts(reader);

@@ -1,0 +1,69 @@
+/**
+ * `keys.cmk`: the secret is encrypted with a customer-managed key. The AWS-managed default key
+ * (`aws/secretsmanager`) cannot be shared with another account, so a backup under it cannot be
+ * recovered cross-account (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html).
+ * On GCP Google-managed encryption does not block recovery: a WARNING, not a failure.
+ */
+import type { Check } from '../../core/check.ts';
+import type { KeySecretFact } from '../../core/key-facts.ts';
+import {
+  absentOutcome,
+  DOCS,
+  itemsValue,
+  KEYS_RESOURCE_TYPES,
+  notAvailable,
+  secretLabel,
+} from './wording.ts';
+
+export const keysCmkCheck: Check<KeySecretFact> = {
+  metadata: {
+    id: 'keys.cmk',
+    group: 'keys',
+    title: 'Key-material backups use a customer-managed key',
+    failedTitle: 'A key-material backup is not under a customer-managed key',
+    severity: 'MEDIUM',
+    rationale:
+      'Secrets under the AWS-managed aws/secretsmanager key can only be decrypted in their own account: a recovery account or a break-glass role elsewhere cannot read them.',
+    remediation: {
+      text: 'Re-encrypt the secret with a customer-managed KMS key whose policy admits the recovery account (`aws secretsmanager update-secret --kms-key-id <key-arn>`); on GCP configure CMEK.',
+      url: DOCS.smEncryption,
+    },
+    resourceTypes: KEYS_RESOURCE_TYPES,
+  },
+  evaluate(fact) {
+    const required = { keyManager: 'CUSTOMER' };
+    const absent = absentOutcome(fact, required);
+    if (absent) return absent;
+    if (fact.encryption.state === 'unknown') return notAvailable(fact, fact.encryption.reason, {}, required);
+    const keys = fact.encryption.value;
+    const base = { items: itemsValue(fact), keys: keys.map((key) => key.id).join(',') };
+    const provider = keys.filter((key) => key.manager === 'PROVIDER');
+    if (provider.length > 0 || keys.length === 0) {
+      const gcp = fact.resource.provider === 'gcp';
+      return {
+        status: gcp ? 'WARNING' : 'FAILED',
+        description: gcp
+          ? `The ${secretLabel(fact)} uses Google-managed encryption, not a customer-managed key.`
+          : `The ${secretLabel(fact)} is encrypted with the AWS-managed key ${provider[0]?.id ?? 'aws/secretsmanager'}, which no other account can use: it cannot be recovered cross-account.`,
+        observed: { ...base, keyManager: gcp ? 'GOOGLE' : 'AWS' },
+        required,
+        ...(gcp ? { remediationText: `Configure CMEK for the secret: ${DOCS.gsmCmek}` } : {}),
+      };
+    }
+    const unknown = keys.find((key) => key.manager === undefined);
+    if (unknown) {
+      return notAvailable(
+        fact,
+        `the KMS key ${unknown.id} could not be described (${unknown.unreadReason ?? 'unknown'})`,
+        base,
+        required,
+      );
+    }
+    return {
+      status: 'PASSED',
+      description: `The ${secretLabel(fact)} is encrypted with the customer-managed key ${keys.map((key) => key.id).join(', ')}.`,
+      observed: { ...base, keyManager: 'CUSTOMER' },
+      required,
+    };
+  },
+};

@@ -1,0 +1,69 @@
+/**
+ * `keys.content` (only when `inspectSecretValues` is on): the backup really is the key material
+ * certctl runs with. PEM parses, certificates are not expired nor expiring within the horizon, each
+ * private key matches its certificate, RA certificates are signed by the CA, bundle certificates
+ * parse, and the backed-up CA is the one certctl serves now. The analysis is done in memory by the
+ * collector (functions/core/key-material.ts); the fact carries codes, dates and fingerprints only.
+ */
+import type { Check } from '../../core/check.ts';
+import type { ContentProblem, KeySecretFact } from '../../core/key-facts.ts';
+import {
+  absentOutcome,
+  DOCS,
+  itemsValue,
+  KEYS_RESOURCE_TYPES,
+  notAvailable,
+  secretLabel,
+} from './wording.ts';
+
+const RANK: Readonly<Record<ContentProblem['status'], number>> = { FAILED: 3, WARNING: 2, NOT_AVAILABLE: 1 };
+
+export const keysContentCheck: Check<KeySecretFact> = {
+  metadata: {
+    id: 'keys.content',
+    group: 'keys',
+    title: 'Key-material backups hold the key pairs certctl runs with',
+    failedTitle: 'A key-material backup does not hold a usable key pair certctl runs with',
+    severity: 'CRITICAL',
+    rationale:
+      'A backup that exists but holds an expired certificate, a key that does not match its certificate, or a CA other than the one certctl serves restores nothing usable. Only read when the policy allows reading secret values.',
+    remediation: {
+      text: 'Replace the secret value with the files certctl runs with now (the paths in its CERTCTL_*_PATH settings), then run the audit again.',
+      url: DOCS.smUpdate,
+    },
+    resourceTypes: KEYS_RESOURCE_TYPES,
+  },
+  enabledBy: (policy) => policy.keys?.inspectSecretValues === true,
+  evaluate(fact) {
+    const required = { parses: true, notExpired: true, keyMatchesCertificate: true };
+    const absent = absentOutcome(fact, required);
+    if (absent) return absent;
+    const content = fact.content;
+    if (content.state === 'not-inspected') return notAvailable(fact, 'its value was not read', {}, required);
+    if (content.state === 'unknown') return notAvailable(fact, content.reason, {}, required);
+    const problems = content.items.flatMap((item) => item.problems);
+    const observed = Object.assign(
+      { items: itemsValue(fact) },
+      ...content.items.map((item) => item.observed),
+    );
+    const worst = problems.reduce<ContentProblem | undefined>(
+      (current, problem) => (!current || RANK[problem.status] > RANK[current.status] ? problem : current),
+      undefined,
+    );
+    if (!worst) {
+      return {
+        status: 'PASSED',
+        description: `The ${secretLabel(fact)} holds parseable, unexpired key material that matches.`,
+        observed,
+        required,
+      };
+    }
+    const sameStatus = problems.filter((problem) => problem.status === worst.status);
+    return {
+      status: worst.status,
+      description: `The ${secretLabel(fact)}: ${sameStatus.map((problem) => problem.detail).join('; ')}.`,
+      observed: { ...observed, problems: problems.map((problem) => problem.code).join(',') },
+      required,
+    };
+  },
+};

@@ -1,0 +1,98 @@
+/**
+ * `keys.replicated`: the secret has a copy in another region and every replica is InSync (GCP:
+ * automatic replication, or user-managed with at least two locations).
+ */
+import type { Check } from '../../core/check.ts';
+import type { KeySecretFact } from '../../core/key-facts.ts';
+import {
+  absentOutcome,
+  DOCS,
+  itemsValue,
+  KEYS_RESOURCE_TYPES,
+  notAvailable,
+  secretLabel,
+} from './wording.ts';
+
+export const keysReplicatedCheck: Check<KeySecretFact> = {
+  metadata: {
+    id: 'keys.replicated',
+    group: 'keys',
+    title: 'Key-material backups are replicated to another region',
+    failedTitle: 'A key-material backup is not replicated, or a replica is out of sync',
+    severity: 'HIGH',
+    rationale:
+      'A regional outage or a lost region must not take the only copy of the CA key with it; a replica that is not in sync holds an older key than certctl runs with.',
+    remediation: {
+      text: 'Replicate the secret (`aws secretsmanager replicate-secret-to-regions --add-replica-regions Region=<other>`); for a replica out of sync, read its StatusMessage and fix the replica key permissions. GCP: use automatic replication or two or more locations.',
+      url: DOCS.smReplicate,
+    },
+    resourceTypes: KEYS_RESOURCE_TYPES,
+  },
+  evaluate(fact) {
+    const required = { otherRegions: '>= 1', replicasInSync: true };
+    const absent = absentOutcome(fact, required);
+    if (absent) return absent;
+    if (fact.replication.state === 'unknown')
+      return notAvailable(fact, fact.replication.reason, {}, required);
+    const replication = fact.replication.value;
+    const base = { items: itemsValue(fact) };
+    if (replication.kind === 'gcp-automatic') {
+      return {
+        status: 'PASSED',
+        description: `The ${secretLabel(fact)} uses automatic replication.`,
+        observed: { ...base, replication: 'automatic' },
+        required: { replication: 'automatic or >= 2 locations' },
+      };
+    }
+    if (replication.kind === 'gcp-user-managed') {
+      const ok = replication.locations.length >= 2;
+      return {
+        status: ok ? 'PASSED' : 'FAILED',
+        description: ok
+          ? `The ${secretLabel(fact)} is replicated to ${replication.locations.join(', ')}.`
+          : `The ${secretLabel(fact)} is kept in ${replication.locations.join(', ') || 'no location'} only.`,
+        observed: { ...base, replication: 'user-managed', locations: replication.locations.join(',') },
+        required: { replication: 'automatic or >= 2 locations' },
+      };
+    }
+    const home = fact.resource.region;
+    const others = replication.replicas.filter((replica) => replica.region !== home);
+    const regions = others.map((replica) => replica.region);
+    if (replication.primaryRegion && replication.primaryRegion !== home)
+      regions.push(replication.primaryRegion);
+    const observed = { ...base, otherRegions: regions.join(',') || null };
+    if (regions.length === 0) {
+      return {
+        status: 'FAILED',
+        description: `The ${secretLabel(fact)} exists in ${home} only.`,
+        observed,
+        required,
+      };
+    }
+    const failed = others.filter((replica) => replica.status === 'Failed');
+    const pending = others.filter((replica) => replica.status !== 'InSync' && replica.status !== 'Failed');
+    const statuses = others.map((replica) => `${replica.region}=${replica.status ?? 'unknown'}`).join(',');
+    if (failed.length > 0) {
+      return {
+        status: 'FAILED',
+        description: `The ${secretLabel(fact)} has replicas out of sync: ${failed.map((replica) => `${replica.region} (${replica.statusMessage ?? 'Failed'})`).join(', ')}.`,
+        observed: { ...observed, replicaStatus: statuses },
+        required,
+      };
+    }
+    if (pending.length > 0) {
+      return {
+        status: 'WARNING',
+        description: `The ${secretLabel(fact)} has replicas not yet in sync: ${pending.map((replica) => `${replica.region} (${replica.status ?? 'no status'})`).join(', ')}.`,
+        observed: { ...observed, replicaStatus: statuses },
+        required,
+      };
+    }
+    return {
+      status: 'PASSED',
+      description: `The ${secretLabel(fact)} is replicated to ${regions.join(', ')}${others.length > 0 ? ', all in sync' : ''}.`,
+      observed: { ...observed, ...(statuses ? { replicaStatus: statuses } : {}) },
+      required,
+    };
+  },
+};

@@ -1,0 +1,51 @@
+/**
+ * Wording the keys checks share: how a secret is named in a finding, the documentation the
+ * remediations point to, and the NOT_AVAILABLE outcome for facts that could not be read.
+ */
+import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
+import type { FindingValues, ResourceType } from '../../core/finding.ts';
+import type { KeySecretFact } from '../../core/key-facts.ts';
+
+export const KEYS_RESOURCE_TYPES: readonly ResourceType[] = [
+  'AwsSecretsManagerSecret',
+  'GcpSecretManagerSecret',
+];
+
+export const DOCS = {
+  smDelete: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_delete-restore-secret.html',
+  smReplicate: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html',
+  smEncryption: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html',
+  smCreate: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/create_secret.html',
+  smUpdate: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_update-secret-value.html',
+  gsmReplication: 'https://cloud.google.com/secret-manager/docs/choosing-replication',
+  gsmCmek: 'https://cloud.google.com/secret-manager/docs/cmek',
+  certctlDr: 'https://github.com/certctl-io/certctl/blob/main/docs/operator/runbooks/disaster-recovery.md',
+} as const;
+
+/** `secret certctl/ca (ca-cert, ca-key)`. */
+export function secretLabel(fact: KeySecretFact): string {
+  return `secret ${fact.resource.id} (${fact.items.map((item) => item.id).join(', ')})`;
+}
+
+/** The items a finding is about, as an observed value. */
+export function itemsValue(fact: KeySecretFact): string {
+  return fact.items.map((item) => item.id).join(',');
+}
+
+/** The outcome when a fact this check needs could not be read: never PASSED. */
+export function notAvailable(
+  fact: KeySecretFact,
+  what: string,
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome {
+  return notEvaluated(secretLabel(fact), what, { items: itemsValue(fact), ...observed }, required);
+}
+
+/** When the secret is absent or unknown, the metadata checks have nothing to judge. */
+export function absentOutcome(fact: KeySecretFact, required: FindingValues): CheckOutcome | undefined {
+  if (fact.existence.state === 'unknown') return notAvailable(fact, fact.existence.reason, {}, required);
+  if (!fact.existence.value)
+    return notAvailable(fact, 'the secret does not exist (see keys.present)', { present: false }, required);
+  return undefined;
+}

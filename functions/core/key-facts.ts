@@ -1,0 +1,86 @@
+/**
+ * Neutral facts about the secrets that back the key-material inventory. Adapters fill them from
+ * Secrets Manager / KMS / Secret Manager metadata; the content part is a summary computed in memory
+ * from the values (functions/core/key-material.ts) and never holds a value itself.
+ */
+
+import type { ResourceRef } from './finding.ts';
+import type { KeyItemKind } from './keys-policy.ts';
+
+/** A value read from an API, or why it could not be read. */
+export type Reading<T> =
+  | { readonly state: 'read'; readonly value: T }
+  | { readonly state: 'unknown'; readonly reason: string };
+
+/** An inventory item as a finding names it (never its value). */
+export interface KeyItemRef {
+  readonly id: string;
+  readonly kind: KeyItemKind;
+  /** certctl's configuration name. */
+  readonly source: string;
+  readonly jsonKey?: string;
+}
+
+/** The KMS key (AWS) or Cloud KMS key (GCP) a secret or replica is encrypted with. */
+export interface EncryptionKey {
+  /** Key id, ARN or alias as the secret names it; `aws/secretsmanager` when the default key is used. */
+  readonly id: string;
+  /** `CUSTOMER` or `AWS`/`GOOGLE` (provider-managed); undefined when it could not be described. */
+  readonly manager: 'CUSTOMER' | 'PROVIDER' | undefined;
+  /** KMS `KeyState` (`Enabled`, `Disabled`, `PendingDeletion`, …); undefined when not described. */
+  readonly state?: string | undefined;
+  readonly deletionDate?: Date | undefined;
+  /** Why DescribeKey failed, when it did. */
+  readonly unreadReason?: string | undefined;
+}
+
+export type ReplicationFact =
+  | {
+      readonly kind: 'aws';
+      readonly primaryRegion: string | undefined;
+      readonly replicas: readonly {
+        readonly region: string;
+        readonly status: string | undefined;
+        readonly statusMessage?: string | undefined;
+      }[];
+    }
+  | { readonly kind: 'gcp-automatic' }
+  | { readonly kind: 'gcp-user-managed'; readonly locations: readonly string[] };
+
+/** What `keys.content` learned about one item (values are never kept). */
+export interface ItemContent {
+  readonly item: string;
+  /** Problems found, worst decides the status. Details never quote the value. */
+  readonly problems: readonly ContentProblem[];
+  /** Facts safe to publish: certificate expiry and fingerprint, key type. */
+  readonly observed: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface ContentProblem {
+  readonly status: 'FAILED' | 'WARNING' | 'NOT_AVAILABLE';
+  /** Stable code, e.g. `certificate-expired`, `key-mismatch`, `not-pem`. */
+  readonly code: string;
+  /** One sentence about the item, without its value. */
+  readonly detail: string;
+}
+
+export type ContentReading =
+  | { readonly state: 'not-inspected' }
+  | { readonly state: 'unknown'; readonly reason: string }
+  | { readonly state: 'read'; readonly items: readonly ItemContent[] };
+
+/** Everything the keys checks judge about one secret and the inventory items it backs. */
+export interface KeySecretFact {
+  readonly resource: ResourceRef;
+  readonly items: readonly KeyItemRef[];
+  /** Whether the secret exists. */
+  readonly existence: Reading<boolean>;
+  /** AWS `DeletedDate` / GCP `expireTime`: when the secret will be deleted; absent when not scheduled. */
+  readonly deletionScheduled?: Date | undefined;
+  /** The primary copy's key; `manager: PROVIDER` for the service default. */
+  readonly encryption: Reading<readonly EncryptionKey[]>;
+  readonly replication: Reading<ReplicationFact>;
+  /** GCP: the latest version's state (`ENABLED`, `DISABLED`, `DESTROYED`, `none`). AWS: not read. */
+  readonly latestVersion?: Reading<{ readonly state: string; readonly scheduledDestroy?: Date | undefined }>;
+  readonly content: ContentReading;
+}

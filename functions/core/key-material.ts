@@ -1,0 +1,480 @@
+/**
+ * What `keys.content` proves, computed in memory from secret values with node:crypto
+ * (https://nodejs.org/api/crypto.html#class-x509certificate, #cryptocreateprivatekeykey): PEM
+ * parses, certificate not expired nor expiring within the horizon, private key matches its
+ * certificate, RA certificate issued by the CA, bundle certificates parse, and the backed-up CA is
+ * the one certctl serves now.
+ *
+ * Values never leave this module: results carry codes, dates and fingerprints only. Parser error
+ * messages are never quoted (JSON.parse and OpenSSL may echo the input), only their error codes.
+ */
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import type { ResourceRef } from './finding.ts';
+import type { ContentProblem, ContentReading, ItemContent, KeyItemRef, KeySecretFact } from './key-facts.ts';
+import { type InventoryItem, type SecretLocation, secretKey } from './keys-policy.ts';
+import { DAY_MS } from './time.ts';
+
+/** A secret's value as the API returned it (SecretString or SecretBinary / payload.data). */
+export interface SecretValue {
+  readonly text?: string;
+  readonly binary?: Uint8Array;
+}
+
+/** An item's value, or why it could not be read. */
+export type ItemValue =
+  | { readonly state: 'read'; readonly text: string }
+  | { readonly state: 'unknown'; readonly reason: string };
+
+/** The CA certificate certctl serves now: SHA-256 fingerprints (colon hex), or why it is unknown. */
+export type LiveCa =
+  | { readonly state: 'read'; readonly fingerprints: readonly string[]; readonly source: string }
+  | { readonly state: 'unknown'; readonly reason: string };
+
+export interface AnalyzeOptions {
+  readonly now: Date;
+  readonly expiryHorizonDays: number;
+  /** Every inventory item's value this analysis may need (the secret's own, and partners). */
+  readonly valueOf: (itemId: string) => ItemValue | undefined;
+  /** For the `ca-cert` item: the live CA to compare with. */
+  readonly liveCa?: LiveCa | undefined;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
+
+/** The item's text inside a secret value: the whole string, or one key of a JSON object. */
+export function itemValue(value: SecretValue, jsonKey: string | undefined): ItemValue {
+  const text = value.text ?? (value.binary ? Buffer.from(value.binary).toString('utf8') : undefined);
+  if (text === undefined) return { state: 'unknown', reason: 'the secret has no value' };
+  if (jsonKey === undefined) return { state: 'read', text };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // The parser's message quotes the input: say only that it is not JSON.
+    return { state: 'unknown', reason: `the secret is not a JSON object, so it has no key "${jsonKey}"` };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { state: 'unknown', reason: `the secret is not a JSON object, so it has no key "${jsonKey}"` };
+  }
+  const field = (parsed as Record<string, unknown>)[jsonKey];
+  if (typeof field !== 'string')
+    return { state: 'unknown', reason: `the JSON secret has no string key "${jsonKey}"` };
+  return { state: 'read', text: field };
+}
+
+/** Normalize a SHA-256 fingerprint to Node's form: uppercase hex pairs joined by colons. */
+export function normalizeFingerprint(fingerprint: string): string {
+  const hex = fingerprint.replaceAll(':', '').toUpperCase();
+  return hex.match(/.{2}/g)?.join(':') ?? hex;
+}
+
+function pemBlocks(text: string, label: string): string[] {
+  return [...text.matchAll(PEM_BLOCK)].filter((match) => match[1] === label).map((match) => match[0]);
+}
+
+function privateKeyBlocks(text: string): string[] {
+  return [...text.matchAll(PEM_BLOCK)]
+    .filter((match) => /PRIVATE KEY$/.test(match[1] ?? ''))
+    .map((match) => match[0]);
+}
+
+function errorCodeOf(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : 'ERR_UNKNOWN';
+}
+
+type Parsed<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly problem: ContentProblem };
+
+/** The first certificate of a PEM text. */
+function parseCertificate(item: string, text: string): Parsed<X509Certificate> {
+  const [block] = pemBlocks(text, 'CERTIFICATE');
+  if (!block) {
+    return {
+      ok: false,
+      problem: { status: 'FAILED', code: 'not-pem', detail: `${item} holds no PEM certificate` },
+    };
+  }
+  try {
+    return { ok: true, value: new X509Certificate(block) };
+  } catch (error) {
+    return {
+      ok: false,
+      problem: {
+        status: 'FAILED',
+        code: 'certificate-unparseable',
+        detail: `${item}'s PEM certificate does not parse (${errorCodeOf(error)})`,
+      },
+    };
+  }
+}
+
+/** The private key of a PEM text; encrypted keys are reported, never guessed. */
+function parsePrivateKey(item: string, text: string): Parsed<KeyObject> {
+  const [block] = privateKeyBlocks(text);
+  if (!block) {
+    return {
+      ok: false,
+      problem: { status: 'FAILED', code: 'not-pem', detail: `${item} holds no PEM private key` },
+    };
+  }
+  if (block.startsWith('-----BEGIN ENCRYPTED PRIVATE KEY-----') || /Proc-Type: 4,ENCRYPTED/.test(block)) {
+    return {
+      ok: false,
+      problem: {
+        status: 'NOT_AVAILABLE',
+        code: 'key-encrypted',
+        detail: `${item} is an encrypted private key; without its passphrase it cannot be checked`,
+      },
+    };
+  }
+  try {
+    return { ok: true, value: createPrivateKey(block) };
+  } catch (error) {
+    return {
+      ok: false,
+      problem: {
+        status: 'FAILED',
+        code: 'key-unparseable',
+        detail: `${item}'s PEM private key does not parse or is of an unsupported type (${errorCodeOf(error)})`,
+      },
+    };
+  }
+}
+
+function certificateProblems(item: string, cert: X509Certificate, options: AnalyzeOptions): ContentProblem[] {
+  const notAfter = new Date(cert.validTo);
+  const daysLeft = Math.floor((notAfter.getTime() - options.now.getTime()) / DAY_MS);
+  if (notAfter.getTime() <= options.now.getTime()) {
+    return [
+      {
+        status: 'FAILED',
+        code: 'certificate-expired',
+        detail: `${item} expired on ${notAfter.toISOString()}`,
+      },
+    ];
+  }
+  if (daysLeft < options.expiryHorizonDays) {
+    return [
+      {
+        status: 'WARNING',
+        code: 'certificate-expiring',
+        detail: `${item} expires on ${notAfter.toISOString()}, within the ${options.expiryHorizonDays}-day horizon`,
+      },
+    ];
+  }
+  return [];
+}
+
+function certificateOf(itemId: string, options: AnalyzeOptions): Parsed<X509Certificate> | undefined {
+  const value = options.valueOf(itemId);
+  if (!value) return undefined;
+  if (value.state === 'unknown') {
+    return {
+      ok: false,
+      problem: {
+        status: 'NOT_AVAILABLE',
+        code: 'partner-unread',
+        detail: `${itemId} could not be read (${value.reason})`,
+      },
+    };
+  }
+  return parseCertificate(itemId, value.text);
+}
+
+/** Analyze one item. */
+export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemContent {
+  const value = options.valueOf(item.id);
+  const problems: ContentProblem[] = [];
+  const observed: Record<string, string | number | boolean> = {};
+  if (!value || value.state === 'unknown') {
+    problems.push({
+      status: 'NOT_AVAILABLE',
+      code: 'value-unread',
+      detail: `${item.id} could not be read (${value?.reason ?? 'not read'})`,
+    });
+    return { item: item.id, problems, observed };
+  }
+  const text = value.text;
+  if (text.trim() === '') {
+    problems.push({ status: 'FAILED', code: 'empty', detail: `${item.id} is empty` });
+    return { item: item.id, problems, observed };
+  }
+  switch (item.kind) {
+    case 'certificate': {
+      const parsed = parseCertificate(item.id, text);
+      if (!parsed.ok) {
+        problems.push(parsed.problem);
+        break;
+      }
+      const cert = parsed.value;
+      observed[`${item.id}.notAfter`] = new Date(cert.validTo).toISOString();
+      observed[`${item.id}.sha256`] = cert.fingerprint256;
+      problems.push(...certificateProblems(item.id, cert, options));
+      if (item.issuer) {
+        const issuer = certificateOf(item.issuer, options);
+        if (issuer && !issuer.ok) problems.push({ ...issuer.problem, status: 'NOT_AVAILABLE' });
+        else if (issuer?.ok && !(cert.checkIssued(issuer.value) && cert.verify(issuer.value.publicKey))) {
+          problems.push({
+            status: 'FAILED',
+            code: 'not-issued-by-ca',
+            detail: `${item.id} is not signed by the backed-up ${item.issuer}`,
+          });
+        }
+      }
+      if (item.id === 'ca-cert' && options.liveCa) {
+        const live = options.liveCa;
+        if (live.state === 'unknown') {
+          problems.push({
+            status: 'NOT_AVAILABLE',
+            code: 'live-ca-unknown',
+            detail: `the CA certctl serves now could not be learned (${live.reason})`,
+          });
+        } else if (!live.fingerprints.map(normalizeFingerprint).includes(cert.fingerprint256)) {
+          problems.push({
+            status: 'FAILED',
+            code: 'live-ca-differs',
+            detail: `the backed-up ${item.id} is not the CA certificate certctl serves now (${live.source})`,
+          });
+        } else observed.liveCaMatches = true;
+      }
+      break;
+    }
+    case 'private-key': {
+      const parsed = parsePrivateKey(item.id, text);
+      if (!parsed.ok) {
+        problems.push(parsed.problem);
+        break;
+      }
+      observed[`${item.id}.type`] = parsed.value.asymmetricKeyType ?? 'unknown';
+      if (item.certificate) {
+        const cert = certificateOf(item.certificate, options);
+        if (cert && !cert.ok) problems.push({ ...cert.problem, status: 'NOT_AVAILABLE' });
+        else if (cert?.ok && !cert.value.checkPrivateKey(parsed.value)) {
+          problems.push({
+            status: 'FAILED',
+            code: 'key-mismatch',
+            detail: `${item.id} does not match the certificate in ${item.certificate}`,
+          });
+        }
+      }
+      break;
+    }
+    case 'bundle': {
+      const blocks = pemBlocks(text, 'CERTIFICATE');
+      if (blocks.length === 0) {
+        problems.push({ status: 'FAILED', code: 'not-pem', detail: `${item.id} holds no PEM certificate` });
+        break;
+      }
+      let unparseable = 0;
+      for (const block of blocks) {
+        try {
+          const cert = new X509Certificate(block);
+          problems.push(
+            ...certificateProblems(`${item.id} (${cert.subject.replaceAll('\n', ', ')})`, cert, options),
+          );
+        } catch {
+          unparseable += 1;
+        }
+      }
+      observed[`${item.id}.certificates`] = blocks.length;
+      if (unparseable > 0) {
+        problems.push({
+          status: 'FAILED',
+          code: 'bundle-unparseable',
+          detail: `${unparseable} of ${blocks.length} certificates in ${item.id} do not parse`,
+        });
+      }
+      break;
+    }
+    case 'opaque':
+      break;
+  }
+  return { item: item.id, problems, observed };
+}
+
+/**
+ * The certificates of a DER PKCS#7 / CMS SignedData (RFC 5652 §5.1 `certificates [0] IMPLICIT
+ * CertificateSet`), as EST `/cacerts` (RFC 7030 §4.1.3, base64) and SCEP GetCACert with a chain
+ * (RFC 8894 §4.2.1.2) return them. Node has no PKCS#7 parser; this reads just enough DER.
+ */
+export function pkcs7Certificates(der: Uint8Array): Buffer[] {
+  const buffer = Buffer.from(der);
+  const read = (offset: number): { tag: number; start: number; end: number } => {
+    const tag = buffer[offset];
+    let length = buffer[offset + 1];
+    if (tag === undefined || length === undefined) throw new RangeError('truncated DER');
+    let start = offset + 2;
+    if (length & 0x80) {
+      const bytes = length & 0x7f;
+      if (bytes === 0 || bytes > 4) throw new RangeError('unsupported DER length');
+      length = 0;
+      for (let index = 0; index < bytes; index++) length = length * 256 + (buffer[start + index] ?? 0);
+      start += bytes;
+    }
+    if (start + length > buffer.length) throw new RangeError('truncated DER');
+    return { tag, start, end: start + length };
+  };
+  const children = (
+    start: number,
+    end: number,
+  ): { tag: number; offset: number; start: number; end: number }[] => {
+    const out = [];
+    let offset = start;
+    while (offset < end) {
+      const node = read(offset);
+      out.push({ ...node, offset });
+      offset = node.end;
+    }
+    return out;
+  };
+  const contentInfo = read(0);
+  const [, explicit] = children(contentInfo.start, contentInfo.end);
+  if (explicit?.tag !== 0xa0) throw new RangeError('not a PKCS#7 ContentInfo');
+  const [signedData] = children(explicit.start, explicit.end);
+  if (!signedData) throw new RangeError('no SignedData');
+  const certificates = children(signedData.start, signedData.end).find((node) => node.tag === 0xa0);
+  if (!certificates) return [];
+  return children(certificates.start, certificates.end)
+    .filter((node) => node.tag === 0x30)
+    .map((node) => buffer.subarray(node.offset, node.end));
+}
+
+/** SHA-256 fingerprints of the CA certificates in a DER certificate or PKCS#7 answer. */
+export function caFingerprints(body: Uint8Array): string[] {
+  let ders: Buffer[];
+  try {
+    ders = [Buffer.from(new X509Certificate(Buffer.from(body)).raw)];
+  } catch {
+    ders = pkcs7Certificates(body);
+  }
+  const certs = ders.map((der) => new X509Certificate(der));
+  const cas = certs.filter((cert) => cert.ca);
+  return (cas.length > 0 ? cas : certs).map((cert) => cert.fingerprint256);
+}
+
+/** A secret of the inventory and the items it backs. */
+export interface InventorySecret {
+  readonly location: SecretLocation;
+  readonly items: readonly InventoryItem[];
+}
+
+/** The inventory items a secret backs, as findings name them (never their values). */
+export function itemRefs(secret: InventorySecret): KeyItemRef[] {
+  return secret.items.map((item) => ({
+    id: item.id,
+    kind: item.kind,
+    source: item.source,
+    ...(item.jsonKey ? { jsonKey: item.jsonKey } : {}),
+  }));
+}
+
+/**
+ * The fact of a secret whose metadata was not read: it does not exist (existence read as false),
+ * or it could not be read (`reason`), so nothing about it is known.
+ */
+export function unreadSecretFact(
+  resource: ResourceRef,
+  secret: InventorySecret,
+  missing: { readonly absent: true } | { readonly reason: string },
+  content: ContentReading,
+): KeySecretFact {
+  const unknown = {
+    state: 'unknown' as const,
+    reason: 'reason' in missing ? missing.reason : 'the secret does not exist',
+  };
+  return {
+    resource,
+    items: itemRefs(secret),
+    existence: 'absent' in missing ? { state: 'read', value: false } : unknown,
+    encryption: unknown,
+    replication: unknown,
+    content,
+  };
+}
+
+/** A secret's value as read, or why it could not be read. */
+export type ValueReading =
+  | { readonly state: 'read'; readonly value: SecretValue }
+  | { readonly state: 'unknown'; readonly reason: string };
+
+/** The inventory grouped by backing secret, in inventory order. */
+export function inventorySecrets(items: readonly InventoryItem[]): InventorySecret[] {
+  const bySecret = new Map<string, { location: SecretLocation; items: InventoryItem[] }>();
+  for (const item of items) {
+    const key = secretKey(item.location);
+    const entry = bySecret.get(key) ?? { location: item.location, items: [] };
+    entry.items.push(item);
+    bySecret.set(key, entry);
+  }
+  return [...bySecret.values()];
+}
+
+/**
+ * The secrets whose values judging `secrets` needs: their own, and those of partner items (the
+ * certificate a key must match, the CA an RA certificate must chain to), wherever they live.
+ */
+export function secretsToRead(
+  secrets: readonly InventorySecret[],
+  inventory: readonly InventoryItem[],
+): InventorySecret[] {
+  const byId = new Map(inventory.map((item) => [item.id, item]));
+  const wanted = new Map(secrets.map((secret) => [secretKey(secret.location), secret]));
+  for (const secret of secrets) {
+    for (const item of secret.items) {
+      for (const partnerId of [item.certificate, item.issuer]) {
+        const partner = partnerId ? byId.get(partnerId) : undefined;
+        if (!partner) continue;
+        const key = secretKey(partner.location);
+        if (!wanted.has(key)) {
+          wanted.set(key, {
+            location: partner.location,
+            items: inventory.filter((other) => secretKey(other.location) === key),
+          });
+        }
+      }
+    }
+  }
+  return [...wanted.values()];
+}
+
+/**
+ * The content reading of each secret, from the values read (keyed by {@link secretKey}). Binary
+ * values are zeroed afterwards and the map cleared: values do not outlive the analysis.
+ */
+export function contentReadings(
+  secrets: readonly InventorySecret[],
+  inventory: readonly InventoryItem[],
+  values: Map<string, ValueReading>,
+  options: Omit<AnalyzeOptions, 'valueOf'>,
+): Map<string, ContentReading> {
+  const byId = new Map(inventory.map((item) => [item.id, item]));
+  const itemValueOf = (itemId: string): ItemValue | undefined => {
+    const item = byId.get(itemId);
+    if (!item) return undefined;
+    const reading = values.get(secretKey(item.location));
+    if (!reading) return undefined;
+    if (reading.state === 'unknown') return reading;
+    return itemValue(reading.value, item.jsonKey);
+  };
+  const readings = new Map<string, ContentReading>();
+  try {
+    for (const secret of secrets) {
+      const key = secretKey(secret.location);
+      const reading = values.get(key);
+      if (!reading) readings.set(key, { state: 'not-inspected' });
+      else if (reading.state === 'unknown') readings.set(key, { state: 'unknown', reason: reading.reason });
+      else {
+        readings.set(key, {
+          state: 'read',
+          items: secret.items.map((item) => analyzeItem(item, { ...options, valueOf: itemValueOf })),
+        });
+      }
+    }
+  } finally {
+    for (const reading of values.values()) if (reading.state === 'read') reading.value.binary?.fill(0);
+    values.clear();
+  }
+  return readings;
+}

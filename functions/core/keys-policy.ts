@@ -1,0 +1,342 @@
+/**
+ * The `keys` section of the policy: the key-material inventory (what certctl needs outside its
+ * database, and which secret backs each item), whether values may be read, and how the backed-up CA
+ * is compared with the one certctl serves.
+ *
+ * The certctl preset is built from certctl's own configuration names (certctl-io/certctl
+ * `internal/config/issuers.go`, `internal/config/scep.go`, `docs/operator/runbooks/disaster-recovery.md`):
+ * every preset item must be mapped to a secret or switched off with a reason, so "not configured"
+ * can never read as "backed up".
+ */
+import * as z from 'zod';
+
+const AWS_ACCOUNT = /^\d{12}$/;
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+/** `arn:aws:secretsmanager:<region>:<account>:secret:<name>` (the name may carry the 6-character suffix). */
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:([\w/+=.@-]{1,512})$/;
+/** `projects/<project>/secrets/<secret>` (Secret Manager resource names). */
+const GCP_SECRET = /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9])\/secrets\/([\w-]{1,255})$/;
+/** Secrets Manager names: 1-512 of letters, digits and `/_+=.@-`. */
+const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
+const ITEM_ID = /^[a-z][a-z0-9-]*(\.[A-Za-z0-9_-]+)?$/;
+const PROFILE = /^[A-Za-z0-9_-]{1,64}$/;
+const SHA256_FINGERPRINT = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/;
+
+/** What an item holds; it decides what `keys.content` proves about it. */
+export const KEY_ITEM_KINDS = ['certificate', 'private-key', 'bundle', 'opaque'] as const;
+export type KeyItemKind = (typeof KEY_ITEM_KINDS)[number];
+
+const itemSchema = z.strictObject({
+  secret: z
+    .string()
+    .min(1)
+    .max(2048)
+    .optional()
+    .describe(
+      'The backing secret: a Secrets Manager ARN, a Secrets Manager name (with region and account), or a GCP resource name projects/<project>/secrets/<secret>.',
+    ),
+  region: z.string().regex(AWS_REGION, 'must be an AWS region name').optional(),
+  account: z.string().regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id').optional(),
+  jsonKey: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe('The key inside a JSON secret that holds this item (one secret holding several items).'),
+  kind: z
+    .enum(KEY_ITEM_KINDS)
+    .optional()
+    .describe('What the item holds; required for items outside the preset.'),
+  off: z
+    .string()
+    .min(10, 'must give the reason the deployment does not use this item (10 characters or more)')
+    .max(512)
+    .optional()
+    .describe('Switch the item off, with the reason (e.g. "SCEP is not enabled in this deployment").'),
+});
+
+const liveCaSchema = z
+  .strictObject({
+    fingerprintSha256: z
+      .string()
+      .regex(SHA256_FINGERPRINT, 'must be a SHA-256 fingerprint (64 hex digits, colons optional)')
+      .optional()
+      .describe('SHA-256 fingerprint of the CA certificate certctl serves now.'),
+    estUrl: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe("certctl's EST cacerts URL (https://certctl.example/.well-known/est/cacerts)."),
+    scepUrl: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe("certctl's SCEP URL (https://certctl.example/scep); GetCACert is appended."),
+  })
+  .superRefine((live, context) => {
+    const set = [live.fingerprintSha256, live.estUrl, live.scepUrl].filter((value) => value !== undefined);
+    if (set.length !== 1) {
+      context.addIssue({
+        code: 'custom',
+        message: 'set exactly one of fingerprintSha256, estUrl, scepUrl',
+      });
+    }
+  });
+
+export const keysPolicySchema = z
+  .strictObject({
+    preset: z
+      .enum(['certctl', 'none'])
+      .default('certctl')
+      .describe('`certctl`: the items certctl needs outside its database; `none`: only `items`.'),
+    scepProfiles: z
+      .array(z.string().regex(PROFILE, 'must be a SCEP profile name'))
+      .default([])
+      .describe(
+        'CERTCTL_SCEP_PROFILES: one RA certificate and key per profile; empty means the legacy CERTCTL_SCEP_RA_{CERT,KEY}_PATH pair.',
+      ),
+    trustBundleProfiles: z
+      .array(z.string().regex(PROFILE, 'must be a profile name'))
+      .default([])
+      .describe(
+        'SCEP/EST profiles with an mTLS client-CA trust bundle (…_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH).',
+      ),
+    ocspIssuers: z
+      .array(z.string().regex(PROFILE, 'must be an issuer id'))
+      .default(['iss-local'])
+      .describe('Issuers with an OCSP responder key (ocsp-responder-<issuer>.key).'),
+    items: z
+      .record(z.string().regex(ITEM_ID, 'must be an item id such as ca-key or scep-ra-key.corp'), itemSchema)
+      .default({})
+      .describe('Where each item is backed up, or why it is off; ids outside the preset add items.'),
+    inspectSecretValues: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Read secret values to judge `keys.content` (grants GetSecretValue on inventory secrets only).',
+      ),
+    expiryHorizonDays: z
+      .int()
+      .min(0)
+      .max(3650)
+      .default(30)
+      .describe('A backed-up certificate expiring within this many days is a WARNING.'),
+    liveCa: liveCaSchema
+      .optional()
+      .describe('How to learn the CA certificate certctl serves now, to compare with the backup.'),
+  })
+  .superRefine((keys, context) => {
+    const preset = presetItems(keys);
+    const presetIds = new Set(preset.map((item) => item.id));
+    for (const item of preset) {
+      const mapped = keys.items[item.id];
+      if (!mapped || (mapped.secret === undefined && mapped.off === undefined)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['items', item.id],
+          message: `${item.source} is not mapped: set secret (ARN, name with region and account, or projects/<p>/secrets/<s>) or switch it off with off: <reason>`,
+        });
+      }
+    }
+    for (const [id, item] of Object.entries(keys.items)) {
+      const path = ['items', id];
+      if (item.secret !== undefined && item.off !== undefined) {
+        context.addIssue({ code: 'custom', path, message: 'set either secret or off, not both' });
+      }
+      if (!presetIds.has(id) && item.off === undefined) {
+        if (item.kind === undefined)
+          context.addIssue({
+            code: 'custom',
+            path: [...path, 'kind'],
+            message: 'is required for an item outside the preset',
+          });
+        if (item.secret === undefined)
+          context.addIssue({
+            code: 'custom',
+            path: [...path, 'secret'],
+            message: 'is required for an item outside the preset',
+          });
+      }
+      if (item.secret !== undefined) {
+        const problem = secretProblem(item);
+        if (problem) context.addIssue({ code: 'custom', path: [...path, 'secret'], message: problem });
+      }
+    }
+  });
+
+export type KeysPolicy = z.output<typeof keysPolicySchema>;
+export type KeysPolicyInput = z.input<typeof keysPolicySchema>;
+type ItemPolicy = z.output<typeof itemSchema>;
+
+/** An item of the certctl preset: its id, what it holds, and the certctl setting it comes from. */
+export interface PresetItem {
+  readonly id: string;
+  readonly kind: KeyItemKind;
+  /** certctl's configuration name, quoted in findings and errors. */
+  readonly source: string;
+  /** For a private key: the certificate item it must match. */
+  readonly certificate?: string;
+  /** For a certificate: the CA certificate item it must chain to. */
+  readonly issuer?: string;
+}
+
+/** The preset's items for this section (SCEP profiles and OCSP issuers expand). */
+export function presetItems(
+  keys: Pick<KeysPolicy, 'preset' | 'scepProfiles' | 'ocspIssuers' | 'trustBundleProfiles'>,
+): PresetItem[] {
+  if (keys.preset === 'none') return [];
+  const items: PresetItem[] = [
+    { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH' },
+    { id: 'ca-key', kind: 'private-key', source: 'CERTCTL_CA_KEY_PATH', certificate: 'ca-cert' },
+  ];
+  if (keys.scepProfiles.length === 0) {
+    items.push(
+      { id: 'scep-ra-cert', kind: 'certificate', source: 'CERTCTL_SCEP_RA_CERT_PATH', issuer: 'ca-cert' },
+      {
+        id: 'scep-ra-key',
+        kind: 'private-key',
+        source: 'CERTCTL_SCEP_RA_KEY_PATH',
+        certificate: 'scep-ra-cert',
+      },
+    );
+  }
+  for (const profile of keys.scepProfiles) {
+    const name = profile.toUpperCase();
+    items.push(
+      {
+        id: `scep-ra-cert.${profile}`,
+        kind: 'certificate',
+        source: `CERTCTL_SCEP_PROFILE_${name}_RA_CERT_PATH`,
+        issuer: 'ca-cert',
+      },
+      {
+        id: `scep-ra-key.${profile}`,
+        kind: 'private-key',
+        source: `CERTCTL_SCEP_PROFILE_${name}_RA_KEY_PATH`,
+        certificate: `scep-ra-cert.${profile}`,
+      },
+    );
+  }
+  for (const profile of keys.trustBundleProfiles) {
+    items.push({
+      id: `trust-bundle.${profile}`,
+      kind: 'bundle',
+      source: `CERTCTL_*_PROFILE_${profile.toUpperCase()}_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH`,
+    });
+  }
+  for (const issuer of keys.ocspIssuers) {
+    items.push({
+      id: `ocsp-key.${issuer}`,
+      kind: 'private-key',
+      source: `CERTCTL_OCSP_RESPONDER_KEY_DIR/ocsp-responder-${issuer}.key`,
+    });
+  }
+  items.push(
+    { id: 'server-tls-cert', kind: 'certificate', source: 'CERTCTL_SERVER_TLS_CERT_PATH' },
+    {
+      id: 'server-tls-key',
+      kind: 'private-key',
+      source: 'CERTCTL_SERVER_TLS_KEY_PATH',
+      certificate: 'server-tls-cert',
+    },
+    { id: 'api-keys', kind: 'opaque', source: 'CERTCTL_AUTH_SECRET / CERTCTL_API_KEYS_NAMED' },
+    { id: 'config-encryption-key', kind: 'opaque', source: 'CERTCTL_CONFIG_ENCRYPTION_KEY' },
+  );
+  return items;
+}
+
+/** Where an item's secret lives, resolved from the policy. */
+export type SecretLocation =
+  | {
+      readonly provider: 'aws';
+      readonly account: string;
+      readonly region: string;
+      /** What DescribeSecret is called with: the ARN as written, or the name. */
+      readonly secretId: string;
+      /** The secret's name (from the ARN, or as written). */
+      readonly name: string;
+      readonly arn?: string;
+    }
+  | {
+      readonly provider: 'gcp';
+      readonly project: string;
+      readonly secret: string;
+      /** `projects/<project>/secrets/<secret>`. */
+      readonly resourceName: string;
+    };
+
+/** An inventory item that is on, with its secret. */
+export interface InventoryItem {
+  readonly id: string;
+  readonly kind: KeyItemKind;
+  readonly source: string;
+  readonly location: SecretLocation;
+  readonly jsonKey?: string;
+  readonly certificate?: string;
+  readonly issuer?: string;
+}
+
+/** The on-items of the inventory, each with its secret; items switched off are left out. */
+export function keyInventory(keys: KeysPolicy): InventoryItem[] {
+  const preset = new Map(presetItems(keys).map((item) => [item.id, item]));
+  const inventory: InventoryItem[] = [];
+  const ids = new Set([...preset.keys(), ...Object.keys(keys.items)]);
+  for (const id of ids) {
+    const mapped = keys.items[id];
+    if (!mapped || mapped.off !== undefined || mapped.secret === undefined) continue;
+    const base = preset.get(id);
+    const location = secretLocation(mapped);
+    if (!location) continue;
+    const certificate = base?.certificate;
+    const issuer = base?.issuer;
+    inventory.push({
+      id,
+      kind: mapped.kind ?? base?.kind ?? 'opaque',
+      source: base?.source ?? `items.${id}`,
+      location,
+      ...(mapped.jsonKey ? { jsonKey: mapped.jsonKey } : {}),
+      ...(certificate && keys.items[certificate]?.off === undefined ? { certificate } : {}),
+      ...(issuer && keys.items[issuer]?.off === undefined ? { issuer } : {}),
+    });
+  }
+  return inventory;
+}
+
+/** The secret's key for grouping items: one secret may back several items. */
+export function secretKey(location: SecretLocation): string {
+  return location.provider === 'aws'
+    ? `aws/${location.account}/${location.region}/${location.name}`
+    : `gcp/${location.resourceName}`;
+}
+
+function secretLocation(item: ItemPolicy): SecretLocation | undefined {
+  const secret = item.secret;
+  if (secret === undefined) return undefined;
+  const arn = SECRET_ARN.exec(secret);
+  if (arn) {
+    const [, region = '', account = '', name = ''] = arn;
+    return { provider: 'aws', account, region, secretId: secret, name, arn: secret };
+  }
+  const gcp = GCP_SECRET.exec(secret);
+  if (gcp) {
+    const [, project = '', name = ''] = gcp;
+    return { provider: 'gcp', project, secret: name, resourceName: secret };
+  }
+  if (SECRET_NAME.test(secret) && item.region && item.account) {
+    return { provider: 'aws', account: item.account, region: item.region, secretId: secret, name: secret };
+  }
+  return undefined;
+}
+
+function secretProblem(item: ItemPolicy): string | undefined {
+  const secret = item.secret ?? '';
+  if (SECRET_ARN.test(secret) || GCP_SECRET.test(secret)) {
+    if (item.region || item.account) return 'region and account belong to a secret named without an ARN';
+    return undefined;
+  }
+  if (secret.startsWith('arn:'))
+    return 'is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)';
+  if (secret.startsWith('projects/'))
+    return 'is not a Secret Manager resource name (projects/<project>/secrets/<secret>)';
+  if (!SECRET_NAME.test(secret)) return 'is not a Secrets Manager secret name';
+  if (!item.region || !item.account) return 'a secret named without an ARN needs region and account';
+  return undefined;
+}

@@ -1,0 +1,60 @@
+/**
+ * The CA certificate certctl serves now, for `keys.content`: a configured SHA-256 fingerprint, or
+ * fetched from certctl's unauthenticated endpoints (certctl-io/certctl `internal/api/router/router.go`):
+ * EST `GET /.well-known/est/cacerts` (base64 PKCS#7 certs-only, RFC 7030 §4.1.3) or SCEP
+ * `GET /scep?operation=GetCACert` (DER for one certificate, PKCS#7 for a chain; RFC 8894 §4.2).
+ *
+ * Reads over plain `fetch` (no cloud SDK), with a deadline; any failure is a reason, never a throw.
+ */
+import { describeError } from './errors.ts';
+import { caFingerprints, type LiveCa, normalizeFingerprint } from './key-material.ts';
+import type { KeysPolicy } from './keys-policy.ts';
+
+/** A fetch of certctl's endpoint gives up after this long. */
+const LIVE_CA_TIMEOUT_MS = 10_000;
+
+export type FetchLike = (url: string, init: { signal: AbortSignal }) => Promise<Response>;
+
+/** The live CA the policy points at; undefined when none is configured. */
+export async function readLiveCa(
+  liveCa: KeysPolicy['liveCa'],
+  fetchLike: FetchLike = fetch,
+): Promise<LiveCa | undefined> {
+  if (!liveCa) return undefined;
+  if (liveCa.fingerprintSha256) {
+    return {
+      state: 'read',
+      fingerprints: [normalizeFingerprint(liveCa.fingerprintSha256)],
+      source: 'the configured fingerprint',
+    };
+  }
+  const url = liveCa.estUrl ?? scepGetCaCertUrl(liveCa.scepUrl ?? '');
+  const source = liveCa.estUrl ? `EST cacerts at ${url}` : `SCEP GetCACert at ${url}`;
+  let body: Uint8Array;
+  try {
+    const response = await fetchLike(url, { signal: AbortSignal.timeout(LIVE_CA_TIMEOUT_MS) });
+    if (!response.ok) return { state: 'unknown', reason: `${source} answered HTTP ${response.status}` };
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    body = liveCa.estUrl
+      ? Buffer.from(Buffer.from(bytes).toString('ascii').replace(/\s+/g, ''), 'base64')
+      : bytes;
+  } catch (error) {
+    return { state: 'unknown', reason: `${source} could not be fetched: ${describeError(error)}` };
+  }
+  try {
+    const fingerprints = caFingerprints(body);
+    if (fingerprints.length === 0) return { state: 'unknown', reason: `${source} returned no certificate` };
+    return { state: 'read', fingerprints, source };
+  } catch {
+    return {
+      state: 'unknown',
+      reason: `${source} did not return a certificate or PKCS#7 certs-only message`,
+    };
+  }
+}
+
+function scepGetCaCertUrl(base: string): string {
+  const url = new URL(base);
+  url.searchParams.set('operation', 'GetCACert');
+  return url.toString();
+}

@@ -1,0 +1,309 @@
+/**
+ * The key-material adapter for GCP: the inventory's secrets in one project read from the Secret
+ * Manager REST API v1 (https://cloud.google.com/secret-manager/docs/reference/rest):
+ * `GET /v1/projects/{p}/secrets/{s}` (replication, expireTime) and
+ * `GET /v1/projects/{p}/secrets/{s}/versions/latest` (state, scheduledDestroyTime), and only with
+ * `keys.inspectSecretValues` `GET …/versions/latest:access` (payload.data, base64).
+ *
+ * Plain REST over fetch, signed with the credentials the GCP client factory resolved
+ * ({@link withSecretManager}): the `@google-cloud/secret-manager` client would add its gax protos to
+ * the Cloud Function's bundle for three GET calls. Only what audits key material imports this
+ * module, so the other functions bundle none of it.
+ */
+import { CloudApiError, describeError } from '../core/errors.ts';
+import type { EncryptionKey, KeySecretFact, Reading, ReplicationFact } from '../core/key-facts.ts';
+import {
+  contentReadings,
+  inventorySecrets,
+  itemRefs,
+  secretsToRead,
+  unreadSecretFact,
+  type ValueReading,
+} from '../core/key-material.ts';
+import { keyInventory, secretKey } from '../core/keys-policy.ts';
+import { readLiveCa } from '../core/live-ca.ts';
+import type { Policy } from '../core/policy.ts';
+import type { GcpClientFactory } from './clients.ts';
+import type { GcpClientSource, GcpCollector } from './collectors.ts';
+
+/** The Secret Manager resources this adapter reads, as the REST API returns them. */
+export interface GcpSecret {
+  readonly name?: string;
+  readonly replication?: {
+    readonly automatic?: { readonly customerManagedEncryption?: { readonly kmsKeyName?: string } };
+    readonly userManaged?: {
+      readonly replicas?: readonly {
+        readonly location?: string;
+        readonly customerManagedEncryption?: { readonly kmsKeyName?: string };
+      }[];
+    };
+  };
+  readonly expireTime?: string;
+}
+
+export interface GcpSecretVersion {
+  readonly name?: string;
+  readonly state?: string;
+  readonly scheduledDestroyTime?: string;
+}
+
+/** A Secret Manager call failed with an HTTP status (404 = not found). */
+export class SecretManagerApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(message: string, status: number, code: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SecretManagerApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** The calls the adapter makes; {@link SecretManagerRestClient} implements them. */
+export interface SecretManagerApi {
+  getSecret(name: string): Promise<GcpSecret>;
+  getLatestVersion(name: string): Promise<GcpSecretVersion>;
+  /** The latest version's payload bytes. */
+  accessLatest(name: string): Promise<Uint8Array>;
+}
+
+/** Production base URL of the API. */
+export const SECRET_MANAGER_URL = 'https://secretmanager.googleapis.com';
+
+/** Signs requests; google-auth-library's resolved `AuthClient` fits. */
+export interface RequestSigner {
+  getRequestHeaders(): Promise<Headers>;
+}
+
+export interface SecretManagerRestClientOptions {
+  /** Base URL of a local Secret Manager API (the simulator); production leaves it unset. */
+  readonly endpoint?: string;
+  /** The resolved production credentials; none with an endpoint (local APIs take no auth). */
+  readonly auth?: RequestSigner;
+}
+
+/** Secret Manager over REST, made by {@link withSecretManager} once the credentials are resolved. */
+export class SecretManagerRestClient implements SecretManagerApi {
+  readonly #base: string;
+  readonly #auth: RequestSigner | undefined;
+
+  constructor(options: SecretManagerRestClientOptions = {}) {
+    this.#base = (options.endpoint ?? SECRET_MANAGER_URL).replace(/\/$/, '');
+    this.#auth = options.auth;
+  }
+
+  async #get(path: string): Promise<unknown> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#auth) {
+      const auth = await this.#auth.getRequestHeaders();
+      auth.forEach((value, key) => {
+        headers[key] = value;
+      });
+    }
+    const response = await fetch(`${this.#base}/v1/${path}`, {
+      headers,
+      signal: AbortSignal.timeout(30_000),
+    });
+    const body = (await response.json().catch(() => ({}))) as {
+      error?: { message?: string; status?: string };
+    };
+    if (!response.ok) {
+      const status = body.error?.status ?? `HTTP_${response.status}`;
+      throw new SecretManagerApiError(
+        `Secret Manager GET ${path.replace(/:access$/, '')} answered ${response.status} ${status}`,
+        response.status,
+        status,
+      );
+    }
+    return body;
+  }
+
+  getSecret(name: string): Promise<GcpSecret> {
+    return this.#get(name) as Promise<GcpSecret>;
+  }
+
+  getLatestVersion(name: string): Promise<GcpSecretVersion> {
+    return this.#get(`${name}/versions/latest`) as Promise<GcpSecretVersion>;
+  }
+
+  async accessLatest(name: string): Promise<Uint8Array> {
+    const body = (await this.#get(`${name}/versions/latest:access`)) as { payload?: { data?: string } };
+    return Buffer.from(body.payload?.data ?? '', 'base64');
+  }
+}
+
+function isServerSide(error: unknown): boolean {
+  return !(error instanceof SecretManagerApiError) || error.status >= 500 || error.status === 429;
+}
+
+function encryptionOf(secret: GcpSecret): EncryptionKey[] {
+  const automatic = secret.replication?.automatic;
+  if (automatic) {
+    const key = automatic.customerManagedEncryption?.kmsKeyName;
+    return [key ? { id: key, manager: 'CUSTOMER' } : { id: 'google-managed', manager: 'PROVIDER' }];
+  }
+  return (secret.replication?.userManaged?.replicas ?? []).map((replica) => {
+    const key = replica.customerManagedEncryption?.kmsKeyName;
+    return key
+      ? { id: key, manager: 'CUSTOMER' }
+      : { id: `google-managed (${replica.location})`, manager: 'PROVIDER' };
+  });
+}
+
+function replicationOf(secret: GcpSecret): Reading<ReplicationFact> {
+  if (secret.replication?.automatic) return { state: 'read', value: { kind: 'gcp-automatic' } };
+  if (secret.replication?.userManaged) {
+    const locations = (secret.replication.userManaged.replicas ?? []).flatMap((replica) =>
+      replica.location ? [replica.location] : [],
+    );
+    return { state: 'read', value: { kind: 'gcp-user-managed', locations } };
+  }
+  return { state: 'unknown', reason: 'the API did not report the replication' };
+}
+
+/** The facts of one project's inventory secrets. */
+export async function readGcpKeyFacts(
+  api: SecretManagerApi,
+  project: string,
+  policy: Policy,
+  options: { readonly now: () => Date } = { now: () => new Date() },
+): Promise<KeySecretFact[]> {
+  const keys = policy.keys;
+  if (!keys) return [];
+  const inventory = keyInventory(keys);
+  const secrets = inventorySecrets(inventory).filter(
+    ({ location }) => location.provider === 'gcp' && location.project === project,
+  );
+  const read = await Promise.all(
+    secrets.map(async (secret) => {
+      const name = secret.location.provider === 'gcp' ? secret.location.resourceName : '';
+      try {
+        const found = await api.getSecret(name);
+        let version: Reading<{ state: string; scheduledDestroy?: Date }>;
+        try {
+          const latest = await api.getLatestVersion(name);
+          version = {
+            state: 'read',
+            value: {
+              state: latest.state ?? 'STATE_UNSPECIFIED',
+              ...(latest.scheduledDestroyTime
+                ? { scheduledDestroy: new Date(latest.scheduledDestroyTime) }
+                : {}),
+            },
+          };
+        } catch (error) {
+          if (error instanceof SecretManagerApiError && error.status === 404) {
+            version = { state: 'read', value: { state: 'none' } };
+          } else if (isServerSide(error)) throw error;
+          else version = { state: 'unknown', reason: describeError(error) };
+        }
+        return { secret, name, found, version };
+      } catch (error) {
+        if (error instanceof SecretManagerApiError && error.status === 404)
+          return { secret, name, absent: true };
+        if (!isServerSide(error)) return { secret, name, unread: describeError(error) };
+        throw new CloudApiError(
+          `Secret Manager could not be read in project ${project}: ${describeError(error)}`,
+          error instanceof SecretManagerApiError ? error.code : 'Unknown',
+          { cause: error },
+        );
+      }
+    }),
+  );
+
+  let content = new Map<string, KeySecretFact['content']>();
+  if (keys.inspectSecretValues) {
+    const values = new Map<string, ValueReading>();
+    const existing = new Set(read.filter((entry) => 'found' in entry).map((entry) => entry.name));
+    for (const secret of secretsToRead(secrets, inventory)) {
+      if (secret.location.provider !== 'gcp') continue;
+      const name = secret.location.resourceName;
+      if (secret.location.project === project && !existing.has(name)) continue;
+      try {
+        values.set(secretKey(secret.location), {
+          state: 'read',
+          value: { binary: await api.accessLatest(name) },
+        });
+      } catch (error) {
+        const code = error instanceof SecretManagerApiError ? error.code : 'error';
+        values.set(secretKey(secret.location), { state: 'unknown', reason: `access failed: ${code}` });
+      }
+    }
+    const holdsCa = secrets.some((secret) => secret.items.some((item) => item.id === 'ca-cert'));
+    content = contentReadings(secrets, inventory, values, {
+      now: options.now(),
+      expiryHorizonDays: keys.expiryHorizonDays,
+      liveCa: holdsCa ? await readLiveCa(keys.liveCa) : undefined,
+    });
+  }
+
+  return read.map((entry): KeySecretFact => {
+    const { secret, name } = entry;
+    const resource = {
+      provider: 'gcp' as const,
+      account: project,
+      region: 'global',
+      type: 'GcpSecretManagerSecret' as const,
+      id: name,
+      selfLink: `${SECRET_MANAGER_URL}/v1/${name}`,
+    };
+    const contentReading = content.get(secretKey(secret.location)) ?? { state: 'not-inspected' as const };
+    const found = 'found' in entry ? entry.found : undefined;
+    const version = 'version' in entry ? entry.version : undefined;
+    if (!found) {
+      const missing = 'unread' in entry ? { reason: entry.unread ?? '' } : { absent: true as const };
+      return unreadSecretFact(resource, secret, missing, contentReading);
+    }
+    return {
+      resource,
+      items: itemRefs(secret),
+      existence: { state: 'read', value: true },
+      deletionScheduled: found.expireTime ? new Date(found.expireTime) : undefined,
+      encryption: { state: 'read', value: encryptionOf(found) },
+      replication: replicationOf(found),
+      ...(version ? { latestVersion: version } : {}),
+      content: contentReading,
+    };
+  });
+}
+
+/** The GCP clients a run needs when it reads Secret Manager: `base`'s, plus `secretManager()`. */
+export interface GcpClientsWithSecretManager extends GcpClientSource {
+  secretManager(): Promise<SecretManagerApi>;
+  close(): Promise<void>;
+}
+
+/**
+ * The clients of `base` (the factory itself, or the factory with Cloud Storage) plus the Secret
+ * Manager client. With an endpoint it calls that base URL unauthenticated (the simulator serves
+ * Secret Manager on the port of Cloud SQL Admin and Cloud Storage). In production the factory
+ * resolves the credentials first, so missing credentials are one CredentialsError before any
+ * request, and the client signs its requests with that same resolved client.
+ */
+export function withSecretManager(
+  factory: GcpClientFactory,
+  base: GcpClientSource = factory,
+): GcpClientsWithSecretManager {
+  let client: SecretManagerApi | undefined;
+  const { storage } = base;
+  return {
+    cloudSql: () => base.cloudSql(),
+    ...(storage ? { storage: () => storage.call(base) } : {}),
+    secretManager: async () => {
+      if (factory.endpoint) {
+        client ??= new SecretManagerRestClient({ endpoint: factory.endpoint });
+        return client;
+      }
+      const auth = await factory.credentials();
+      client ??= new SecretManagerRestClient({ auth });
+      return client;
+    },
+    close: () => factory.close(),
+  };
+}
+
+/** The `keys` group's GCP collector: the inventory's Secret Manager secrets in one project. */
+export const secretManagerKeysCollector: GcpCollector = async ({ clients, project, policy, now }) => {
+  if (!clients.secretManager) throw new Error('the GCP clients of this run have no Secret Manager client');
+  return readGcpKeyFacts(await clients.secretManager(), project, policy, { now });
+};

@@ -1,0 +1,74 @@
+/** Secret Manager through the GCP client factory: credentials first, and the REST client signing with them. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { CredentialsError } from '../../functions/core/errors.ts';
+import { GcpClientFactory, NO_GOOGLE_CREDENTIALS } from '../../functions/gcp/clients.ts';
+import { SecretManagerRestClient, withSecretManager } from '../../functions/gcp/secret-manager.ts';
+import { withCloudStorage } from '../../functions/gcp/storage-client.ts';
+
+describe('withSecretManager', () => {
+  it('answers one CredentialsError for Secret Manager, before any client exists, when no Google credentials are found', async () => {
+    // Prepare: credentials that cannot be found, counted.
+    let lookups = 0;
+    const factory = new GcpClientFactory({
+      auth: {
+        getClient: async () => {
+          lookups += 1;
+          throw new Error('Could not load the default credentials');
+        },
+      },
+    });
+
+    // Act
+    const clients = withSecretManager(factory);
+    const first = clients.secretManager();
+    const second = clients.secretManager();
+
+    // Assess: the one clear message, the cause kept, the lookup made once.
+    await expect(first).rejects.toBeInstanceOf(CredentialsError);
+    await expect(second).rejects.toThrow(NO_GOOGLE_CREDENTIALS);
+    expect(lookups).toBe(1);
+  });
+
+  it('signs every Secret Manager request with the credentials the factory resolved', async () => {
+    // Prepare: a local Secret Manager that records the Authorization header.
+    const seen: (string | undefined)[] = [];
+    const server = createServer((request, response) => {
+      seen.push(request.headers.authorization);
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ name: 'projects/p-12345/secrets/s', replication: { automatic: {} } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = new SecretManagerRestClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      auth: { getRequestHeaders: async () => new Headers({ authorization: 'Bearer resolved-token' }) },
+    });
+
+    // Act
+    try {
+      await client.getSecret('projects/p-12345/secrets/s');
+      await client.getLatestVersion('projects/p-12345/secrets/s');
+    } finally {
+      server.close();
+    }
+
+    // Assess
+    expect(seen).toEqual(['Bearer resolved-token', 'Bearer resolved-token']);
+  });
+
+  it('keeps the Cloud Storage client of the clients it extends, for a run of every group', async () => {
+    // Prepare
+    const factory = new GcpClientFactory({ endpoint: 'http://127.0.0.1:9' });
+
+    // Act
+    const clients = withSecretManager(factory, withCloudStorage(factory));
+
+    // Assess
+    expect(clients.storage).toBeTypeOf('function');
+    expect(withSecretManager(factory).storage).toBeUndefined();
+    expect(await clients.secretManager()).toBe(await clients.secretManager());
+    await clients.close();
+  });
+});

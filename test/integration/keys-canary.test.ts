@@ -1,0 +1,168 @@
+/**
+ * Values never leave memory: a canary is planted in every secret of the keys world (including a
+ * malformed PEM made of it, and a non-JSON secret read by JSON key), and searched for in every
+ * output a run produces: CLI stdout and stderr in every format, the job's logs, findings and
+ * metrics, the Lambda's Powertools log lines and the Cloud Function's results, error paths (faults,
+ * failed scopes), and the ASFF that reached the simulator's Security Hub.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { awsCollectors } from '../../functions/aws/collectors.ts';
+import { runCli } from '../../functions/cli/cli.ts';
+import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
+import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import { gcpCollectors } from '../../functions/gcp/collectors.ts';
+import { withSecretManager } from '../../functions/gcp/secret-manager.ts';
+import { auditKeys } from '../../functions/handlers/aws/audit-keys.ts';
+import { auditKeysGcp } from '../../functions/handlers/gcp/audit-keys.ts';
+import { runAuditJob } from '../../functions/jobs/audit.ts';
+import { CANARY, keysPolicy, keysScenario, pem } from '../fixtures/keys/world.ts';
+import { simCredentials } from '../sim/accounts.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../sim/services/security-hub.ts';
+
+let sim: Sim;
+let dir: string;
+const captured: string[] = [];
+const logger = {
+  info: (message: string, ...attributes: Record<string, unknown>[]) =>
+    captured.push(message, JSON.stringify(attributes)),
+  warn: (message: string, ...attributes: Record<string, unknown>[]) =>
+    captured.push(message, JSON.stringify(attributes)),
+  error: (message: string, ...attributes: Record<string, unknown>[]) =>
+    captured.push(message, JSON.stringify(attributes)),
+};
+/** Distinctive slices of the planted key material, besides the canary. */
+const MATERIAL = ['ca.key', 'other.key', 'ra.key', 'tls.key'].map((file) => pem(file).split('\n')[2] ?? '');
+
+const publishing: PolicyInput = {
+  ...keysPolicy(true),
+  securityHub: { enabled: true, centralAccountId: '111111111111', centralRegion: 'eu-west-1' },
+};
+
+beforeAll(async () => {
+  sim = await startSim({ scenario: keysScenario() });
+  dir = await mkdtemp(join(tmpdir(), 'keys-canary-'));
+  await writeFile(join(dir, 'policy.json'), JSON.stringify(publishing));
+});
+
+afterAll(async () => {
+  await sim.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(...args: string[]): Promise<string> {
+  let text = '';
+  const code = await runCli(
+    [
+      'audit',
+      '--policy',
+      join(dir, 'policy.json'),
+      '--provider',
+      'all',
+      '--endpoint-url',
+      sim.endpoint,
+      '--gcp-endpoint-url',
+      sim.endpoint,
+      ...args,
+    ],
+    {
+      stdout: (chunk) => {
+        text += chunk;
+      },
+      stderr: (chunk) => {
+        text += chunk;
+      },
+      env: { ...process.env, AWS_REGION: 'eu-west-1' },
+    },
+    { awsCredentials: simCredentials() },
+  );
+  return `${text}\nexit ${code}`;
+}
+
+/** Run `act` with stdout (where Powertools writes) captured into `outputs`. */
+async function withStdout<T>(outputs: string[], act: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => outputs.push(String(chunk)) > 0) as typeof write;
+  try {
+    return await act();
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+describe('secret values never leave memory', () => {
+  it('appear in no CLI output, log, finding, metric, handler result or Security Hub finding of any run', {
+    timeout: 240_000,
+  }, async () => {
+    // Act: the CLI in every format, publishing.
+    const outputs: string[] = [];
+    for (const format of ['table', 'json', 'markdown', 'asff', 'html'])
+      outputs.push(await cli('--format', format, '--publish'));
+    // The job itself, with a logger that keeps everything.
+    const policy = parsePolicy(publishing);
+    const factory = new AwsClientFactory({
+      maxAttempts: 1,
+      credentials: simCredentials(),
+      endpoint: sim.endpoint,
+    });
+    const gcp = withSecretManager(new GcpClientFactory({ endpoint: sim.endpoint }));
+    const job = await runAuditJob(
+      { providers: ['aws', 'gcp'], groups: ['keys'] },
+      {
+        policy,
+        aws: { factory, collectors: awsCollectors },
+        gcp: { clients: gcp, collectors: gcpCollectors },
+        logger,
+        publisher: { factory: () => factory, accounts: [], homeRegion: 'eu-west-1' },
+      },
+    );
+    outputs.push(JSON.stringify(job));
+    // The Lambda's plain function with the real Powertools logger and metrics, whose output is stdout.
+    const metrics = new Metrics({ namespace: 'CertctlBackupGuard', serviceName: 'audit-keys' });
+    const lambdaLogger = new Logger({ serviceName: 'audit-keys', logLevel: 'DEBUG' });
+    const lambda = () =>
+      auditKeys({}, { policy, factory, logger: lambdaLogger, metrics, homeRegion: 'eu-west-1' });
+    outputs.push(JSON.stringify(await withStdout(outputs, lambda)));
+    outputs.push(JSON.stringify(metrics.serializeMetrics()));
+    // The Cloud Function's plain function, not publishing.
+    const cloudFunction = await auditKeysGcp(
+      { publish: false },
+      { policy, gcp, awsFactory: () => factory, logger },
+    );
+    outputs.push(JSON.stringify(cloudFunction));
+    // Error paths: every call failing, so scopes fail and errors are rendered.
+    sim.setFaults({ errorRate: 1, services: ['secretsManager', 'kms', 'secretManager'] });
+    outputs.push(await cli('--format', 'json'));
+    outputs.push(await cli());
+    const failing = await withStdout(outputs, lambda);
+    outputs.push(JSON.stringify(failing));
+    sim.setFaults({});
+    factory.destroy();
+    await gcp.close();
+    const hub = sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
+    outputs.push(JSON.stringify(hub.allFindings()));
+    outputs.push(...captured);
+
+    // Assess: every run read both clouds' values (no scope failed, so nothing went untested), the
+    // failing run did fail, and nothing leaked.
+    expect(job.report.scopes.filter((scope) => scope.status !== 'complete')).toEqual([]);
+    expect(cloudFunction.scopes.failed).toEqual([]);
+    expect(failing.scopes.failed.length).toBeGreaterThan(0);
+    const everything = outputs.join('\n');
+    expect(everything).toContain('keys.content');
+    expect(everything).toContain('certificate-unparseable');
+    expect(
+      hub.allFindings().some((entry) => entry.finding.Resources?.[0]?.Type === 'AwsSecretsManagerSecret'),
+    ).toBe(true);
+    expect(everything).not.toContain(CANARY);
+    expect(everything).not.toContain('CANARY');
+    for (const slice of MATERIAL) expect(everything).not.toContain(slice);
+    expect(everything).not.toContain('PRIVATE KEY-----');
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Input validation against the published model (test/sim/models/secrets-kms.json, extracted from
+ * botocore by extract-secrets.py): required members, types, lengths, enums, list sizes, patterns,
+ * and no member the model does not define. The first problem is returned as one message, as the
+ * services do.
+ */
+import model from '../models/secrets-kms.json' with { type: 'json' };
+
+interface ShapeNode {
+  readonly type: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly enum?: readonly string[];
+  readonly pattern?: string;
+  readonly required?: readonly string[];
+  readonly members?: Readonly<Record<string, ShapeNode>>;
+  readonly member?: ShapeNode;
+}
+
+export type ModelService = keyof typeof model;
+
+/** The operations the model holds for a service. */
+export function modelOperations(service: ModelService): string[] {
+  return Object.keys(model[service].operations);
+}
+
+/** The errors the model declares for an operation. */
+export function modelErrors(service: ModelService, operation: string): readonly string[] {
+  const operations = model[service].operations as Record<string, { errors: string[] }>;
+  return operations[operation]?.errors ?? [];
+}
+
+/** The first way `input` breaks the operation's input shape, or undefined when it fits. */
+export function modelViolation(service: ModelService, operation: string, input: unknown): string | undefined {
+  const operations = model[service].operations as unknown as Record<string, { input: ShapeNode }>;
+  const shape = operations[operation]?.input;
+  if (!shape) return `unknown operation ${operation}`;
+  return violation(shape, input, '');
+}
+
+function violation(shape: ShapeNode, value: unknown, path: string): string | undefined {
+  const at = path || 'the request';
+  switch (shape.type) {
+    case 'structure': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return `${at} must be an object`;
+      const record = value as Record<string, unknown>;
+      for (const name of shape.required ?? []) {
+        if (record[name] === undefined || record[name] === null) return `${join(path, name)} is required`;
+      }
+      for (const [name, member] of Object.entries(record)) {
+        const memberShape = shape.members?.[name];
+        if (!memberShape) return `${join(path, name)} is not a member of this request`;
+        const problem = violation(memberShape, member, join(path, name));
+        if (problem) return problem;
+      }
+      return undefined;
+    }
+    case 'list': {
+      if (!Array.isArray(value)) return `${at} must be a list`;
+      if (shape.min !== undefined && value.length < shape.min)
+        return `${at} must have at least ${shape.min} members`;
+      if (shape.max !== undefined && value.length > shape.max)
+        return `${at} must have at most ${shape.max} members`;
+      for (const [index, member] of value.entries()) {
+        const problem = shape.member ? violation(shape.member, member, `${at}[${index}]`) : undefined;
+        if (problem) return problem;
+      }
+      return undefined;
+    }
+    case 'string': {
+      if (typeof value !== 'string') return `${at} must be a string`;
+      if (shape.min !== undefined && value.length < shape.min)
+        return `${at} must be at least ${shape.min} characters`;
+      if (shape.max !== undefined && value.length > shape.max)
+        return `${at} must be at most ${shape.max} characters`;
+      if (shape.enum && !shape.enum.includes(value)) return `${at} must be one of ${shape.enum.join(', ')}`;
+      if (shape.pattern && !new RegExp(shape.pattern, 'u').test(value))
+        return `${at} must match ${shape.pattern}`;
+      return undefined;
+    }
+    case 'integer': {
+      if (typeof value !== 'number' || !Number.isInteger(value)) return `${at} must be an integer`;
+      if (shape.min !== undefined && value < shape.min) return `${at} must be at least ${shape.min}`;
+      if (shape.max !== undefined && value > shape.max) return `${at} must be at most ${shape.max}`;
+      return undefined;
+    }
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : `${at} must be a boolean`;
+    default:
+      return undefined;
+  }
+}
+
+function join(path: string, name: string): string {
+  return path ? `${path}.${name}` : name;
+}

@@ -1,0 +1,146 @@
+/**
+ * Simulated AWS KMS (JSON 1.1, `X-Amz-Target: TrentService.DescribeKey`): DescribeKey by key id,
+ * key ARN, alias name or alias ARN, validated against the published model. `alias/aws/secretsmanager`
+ * resolves to the account's AWS-managed key in that region, as KMS does
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
+ */
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import { accountIdSchema, regionSchema, simTimeSchema } from '../scenario-fields.ts';
+import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
+import { AwsJsonFaults, awsJson, awsJsonError } from './aws-json.ts';
+import { modelViolation } from './json-model.ts';
+
+export const KMS_SERVICE = 'kms';
+const TARGET_PREFIX = 'TrentService.';
+const KEY_STATES = [
+  'Creating',
+  'Enabled',
+  'Disabled',
+  'PendingDeletion',
+  'PendingImport',
+  'PendingReplicaDeletion',
+  'Unavailable',
+  'Updating',
+] as const;
+
+const keySchema = z.strictObject({
+  id: z.string().regex(/^[0-9a-f-]{36}$|^mrk-[0-9a-f]{32}$/, 'must be a KMS key id'),
+  account: accountIdSchema.default('111111111111'),
+  region: regionSchema,
+  aliases: z.array(z.string().regex(/^alias\/[\w/-]+$/)).default([]),
+  manager: z.enum(['CUSTOMER', 'AWS']).default('CUSTOMER'),
+  state: z.enum(KEY_STATES).default('Enabled'),
+  deletionDate: simTimeSchema.optional(),
+  createdDate: simTimeSchema.prefault('-500d'),
+});
+
+export const kmsSectionSchema = z.strictObject({ keys: z.array(keySchema).default([]) }).prefault({});
+type Key = z.output<typeof keySchema>;
+
+export class KmsService extends AwsJsonFaults implements SimService {
+  protected readonly internalError = ['KMSInternalException', 'An internal error occurred.'] as const;
+  readonly name = KMS_SERVICE;
+  readonly #keys: Key[];
+
+  constructor(section: unknown) {
+    super();
+    this.#keys = kmsSectionSchema.parse(section).keys;
+  }
+
+  matches(request: SimRequest): boolean {
+    const target = request.headers['x-amz-target'];
+    return (
+      request.signingService === 'kms' || (typeof target === 'string' && target.startsWith(TARGET_PREFIX))
+    );
+  }
+
+  operation(request: SimRequest): string {
+    const target = request.headers['x-amz-target'];
+    return typeof target === 'string' ? target.slice(TARGET_PREFIX.length) : 'Unknown';
+  }
+
+  #awsManaged(account: string, region: string): Key {
+    const hex = createHash('sha256').update(`${account}/${region}/aws/secretsmanager`).digest('hex');
+    const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+    return keySchema.parse({ id, account, region, aliases: ['alias/aws/secretsmanager'], manager: 'AWS' });
+  }
+
+  handle(request: SimRequest, context: SimContext): SimResponse {
+    const caller = this.callerOf(request);
+    if (typeof caller !== 'string') return caller;
+    const operation = this.operation(request);
+    if (operation !== 'DescribeKey')
+      return awsJsonError(400, 'UnknownOperationException', `The simulated KMS has no ${operation}`);
+    let input: unknown;
+    try {
+      input = JSON.parse(request.body.toString('utf8') || '{}');
+    } catch {
+      return awsJsonError(400, 'SerializationException', 'The request body is not JSON');
+    }
+    const problem = modelViolation('kms', 'DescribeKey', input);
+    if (problem) return awsJsonError(400, 'ValidationException', problem);
+    const keyId = (input as { KeyId: string }).KeyId;
+    const region = request.signingRegion ?? '';
+    const arn = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):(key|alias)\/(.+)$/.exec(keyId);
+    if (keyId.startsWith('arn:') && !arn)
+      return awsJsonError(400, 'InvalidArnException', `Invalid arn ${keyId}`);
+    const account = arn?.[2] ?? caller;
+    if (arn && arn[1] !== region) return awsJsonError(400, 'NotFoundException', `Invalid arn ${arn[1]}`);
+    const name = arn ? (arn[3] === 'alias' ? `alias/${arn[4]}` : arn[4]) : keyId;
+    const key =
+      name === 'alias/aws/secretsmanager'
+        ? this.#awsManaged(account, region)
+        : this.#keys.find(
+            (candidate) =>
+              candidate.account === account &&
+              candidate.region === region &&
+              (candidate.id === name || candidate.aliases.includes(name ?? '')),
+          );
+    if (!key) {
+      return awsJsonError(
+        400,
+        'NotFoundException',
+        name?.startsWith('alias/')
+          ? `Alias arn:aws:kms:${region}:${account}:${name} is not found.`
+          : `Key 'arn:aws:kms:${region}:${account}:key/${name}' does not exist`,
+      );
+    }
+    if (key.account !== request.callerAccount) {
+      return awsJsonError(
+        400,
+        'AccessDeniedException',
+        `User is not authorized to perform: kms:DescribeKey on resource: arn:aws:kms:${region}:${account}:key/${key.id}`,
+      );
+    }
+    const now = context.now();
+    return awsJson(200, {
+      KeyMetadata: {
+        AWSAccountId: key.account,
+        KeyId: key.id,
+        Arn: `arn:aws:kms:${key.region}:${key.account}:key/${key.id}`,
+        CreationDate: key.createdDate.at(now).getTime() / 1000,
+        Enabled: key.state === 'Enabled',
+        Description:
+          key.manager === 'AWS'
+            ? 'Default key that protects my Secrets Manager data when no other key is defined'
+            : '',
+        KeyUsage: 'ENCRYPT_DECRYPT',
+        KeyState: key.state,
+        ...(key.state === 'PendingDeletion' && key.deletionDate
+          ? { DeletionDate: key.deletionDate.at(now).getTime() / 1000 }
+          : {}),
+        Origin: 'AWS_KMS',
+        KeyManager: key.manager,
+        CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT',
+        KeySpec: 'SYMMETRIC_DEFAULT',
+        EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
+        MultiRegion: key.id.startsWith('mrk-'),
+      },
+    });
+  }
+}
+
+export function kmsService(section: unknown): KmsService {
+  return new KmsService(section);
+}
