@@ -25,12 +25,12 @@ import { stringify as toYaml } from 'yaml';
 import { BackupGuardError, PolicyError } from '../../functions/core/errors.ts';
 import { keyInventory, type SecretLocation } from '../../functions/core/keys-policy.ts';
 import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
+import { parseAuditSchedule, toCloudSchedulerCron } from '../../functions/core/schedule.ts';
 import {
   CHAT_RECORDS_BUCKET_ENV,
   CHAT_TOPIC_ENV,
   SLACK_SECRET_VALUE_ENV,
 } from '../../functions/gcp/chat-environment.ts';
-import { parseAuditSchedule, toCloudSchedulerCron } from '../../functions/core/schedule.ts';
 import { BUNDLE_FILE_NAME, FUNCTION_NODE_OPTIONS, FUNCTIONS_FRAMEWORK } from '../bundling.ts';
 
 /** The Functions Framework entry point the GCP handler registers. */
