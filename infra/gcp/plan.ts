@@ -431,6 +431,41 @@ function dumpBuckets(policy: Policy): { bucket: string; project: string }[] {
   );
 }
 
+/** A project-level custom role: its id, what it is called and for, and its permissions. */
+interface CustomRole {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly permissions: readonly string[];
+}
+
+/** Create or update `role` in `project` (the step every custom role of the deployment uses). */
+function ensureCustomRole(role: CustomRole, project: string): EnsureStep {
+  const flags = [
+    `--title=${role.title}`,
+    `--description=${role.description}`,
+    `--permissions=${role.permissions.join(',')}`,
+    '--stage=GA',
+  ];
+  const command = (verb: 'create' | 'update'): string[] => [
+    'gcloud',
+    'iam',
+    'roles',
+    verb,
+    role.id,
+    `--project=${project}`,
+    ...flags,
+    ...(verb === 'update' ? ['--quiet'] : []),
+  ];
+  return {
+    kind: 'ensure',
+    description: `custom role ${role.id} in ${project} (${role.permissions.join(', ')})`,
+    probe: ['gcloud', 'iam', 'roles', 'describe', role.id, `--project=${project}`],
+    create: command('create'),
+    update: command('update'),
+  };
+}
+
 /**
  * The dumps audit's read access, bucket by bucket: its custom role ({@link DUMP_READER_ROLE_ID}) in
  * each project that holds a Cloud Storage dump location, bound on those buckets only (no project-wide
@@ -439,39 +474,15 @@ function dumpBuckets(policy: Policy): { bucket: string; project: string }[] {
 export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[] {
   const buckets = dumpBuckets(policy);
   const projects = [...new Set(buckets.map((location) => location.project))].sort();
-  const roleFlags = [
-    '--title=certctl-backup-guard dump reader',
-    '--description=Lists pg_dump files, reads their headers and the bucket settings for the certctl-backup-guard dumps audit',
-    `--permissions=${DUMP_READER_PERMISSIONS.join(',')}`,
-    '--stage=GA',
-  ];
+  const role: CustomRole = {
+    id: DUMP_READER_ROLE_ID,
+    title: 'certctl-backup-guard dump reader',
+    description:
+      'Lists pg_dump files, reads their headers and the bucket settings for the certctl-backup-guard dumps audit',
+    permissions: DUMP_READER_PERMISSIONS,
+  };
   return [
-    ...projects.map(
-      (holder): EnsureStep => ({
-        kind: 'ensure',
-        description: `custom role ${DUMP_READER_ROLE_ID} in ${holder} (${DUMP_READER_PERMISSIONS.join(', ')})`,
-        probe: ['gcloud', 'iam', 'roles', 'describe', DUMP_READER_ROLE_ID, `--project=${holder}`],
-        create: [
-          'gcloud',
-          'iam',
-          'roles',
-          'create',
-          DUMP_READER_ROLE_ID,
-          `--project=${holder}`,
-          ...roleFlags,
-        ],
-        update: [
-          'gcloud',
-          'iam',
-          'roles',
-          'update',
-          DUMP_READER_ROLE_ID,
-          `--project=${holder}`,
-          ...roleFlags,
-          '--quiet',
-        ],
-      }),
-    ),
+    ...projects.map((holder) => ensureCustomRole(role, holder)),
     ...buckets.map(
       ({ bucket, project: holder }): RunStep => ({
         kind: 'run',
@@ -553,31 +564,16 @@ export function revokeKeysSecretAccess(policy: Policy, member: string): GcpStep[
 export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] {
   const secrets = inventorySecrets(policy);
   const projects = [...new Set(secrets.map((secret) => secret.project))].sort();
-  const roleFlags = [
-    '--title=certctl-backup-guard secret metadata reader',
-    '--description=Reads Secret Manager secret and version metadata (never payloads) for the certctl-backup-guard key-material audit',
-    `--permissions=${SECRET_METADATA_READER_PERMISSIONS.join(',')}`,
-    '--stage=GA',
-  ];
-  const role = (holder: string, verb: 'create' | 'update'): string[] => [
-    'gcloud',
-    'iam',
-    'roles',
-    verb,
-    SECRET_METADATA_READER_ROLE_ID,
-    `--project=${holder}`,
-    ...roleFlags,
-    ...(verb === 'update' ? ['--quiet'] : []),
-  ];
+  const role: CustomRole = {
+    id: SECRET_METADATA_READER_ROLE_ID,
+    title: 'certctl-backup-guard secret metadata reader',
+    description:
+      'Reads Secret Manager secret and version metadata (never payloads) for the certctl-backup-guard key-material audit',
+    permissions: SECRET_METADATA_READER_PERMISSIONS,
+  };
   return [
     ...projects.flatMap((holder): GcpStep[] => [
-      {
-        kind: 'ensure',
-        description: `custom role ${SECRET_METADATA_READER_ROLE_ID} in ${holder} (${SECRET_METADATA_READER_PERMISSIONS.join(', ')})`,
-        probe: ['gcloud', 'iam', 'roles', 'describe', SECRET_METADATA_READER_ROLE_ID, `--project=${holder}`],
-        create: role(holder, 'create'),
-        update: role(holder, 'update'),
-      },
+      ensureCustomRole(role, holder),
       {
         kind: 'run',
         description: `let the key-material audit read secret metadata (no payloads, no listing) in ${holder}`,
@@ -1051,46 +1047,18 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       `--description=${description}`,
     ],
   });
-  const roleFlags = [
-    '--title=certctl-backup-guard Cloud SQL reader',
-    '--description=Reads Cloud SQL instance settings, recovery windows and backup runs for the certctl-backup-guard PITR audit',
-    `--permissions=${CLOUD_SQL_READER_PERMISSIONS.join(',')}`,
-    '--stage=GA',
-  ];
+  const cloudSqlReader: CustomRole = {
+    id: CLOUD_SQL_READER_ROLE_ID,
+    title: 'certctl-backup-guard Cloud SQL reader',
+    description:
+      'Reads Cloud SQL instance settings, recovery windows and backup runs for the certctl-backup-guard PITR audit',
+    permissions: CLOUD_SQL_READER_PERMISSIONS,
+  };
+
   const cloudSqlAccess: GcpStep[] = [
     recordedProjectsStep(names, project, region),
     ...audited.flatMap((auditedProject): GcpStep[] => [
-      {
-        kind: 'ensure',
-        description: `custom role ${CLOUD_SQL_READER_ROLE_ID} in ${auditedProject} (${CLOUD_SQL_READER_PERMISSIONS.join(', ')})`,
-        probe: [
-          'gcloud',
-          'iam',
-          'roles',
-          'describe',
-          CLOUD_SQL_READER_ROLE_ID,
-          `--project=${auditedProject}`,
-        ],
-        create: [
-          'gcloud',
-          'iam',
-          'roles',
-          'create',
-          CLOUD_SQL_READER_ROLE_ID,
-          `--project=${auditedProject}`,
-          ...roleFlags,
-        ],
-        update: [
-          'gcloud',
-          'iam',
-          'roles',
-          'update',
-          CLOUD_SQL_READER_ROLE_ID,
-          `--project=${auditedProject}`,
-          ...roleFlags,
-          '--quiet',
-        ],
-      },
+      ensureCustomRole(cloudSqlReader, auditedProject),
       {
         kind: 'run',
         description: `let the function read Cloud SQL settings in ${auditedProject}`,
