@@ -7,6 +7,7 @@ import { AUDIT_DUMPS_SERVICE } from '../../infra/audit-stack.ts';
 import { S3_BUCKET_SETTINGS_ACTIONS } from '../../infra/permissions.ts';
 import { jobRoleName } from '../../infra/scheduled-job.ts';
 import {
+  auditScheduleExpressions,
   FULL_POLICY,
   flatten,
   type IamStatement,
@@ -44,14 +45,7 @@ describe('audit-dumps job', () => {
     // Act / Assess
     expect(functionIds(own).filter((id) => id.startsWith('AuditDumps'))).toHaveLength(1);
     own.templates.audit.hasResourceProperties('AWS::IAM::Role', { RoleName: DUMPS_ROLE });
-    // The audit jobs' schedules (the snapshot job has its own, from snapshots.maintenanceSchedule).
-    const expressions = Object.entries(own.templates.audit.findResources('AWS::Scheduler::Schedule'))
-      .filter(([id]) => id.startsWith('Audit'))
-      .map(
-        ([, schedule]) =>
-          (schedule as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression,
-      );
-    expect(expressions.sort()).toEqual(['rate(1 hour)', 'rate(12 hours)']);
+    expect(auditScheduleExpressions(own)).toEqual(['rate(1 hour)', 'rate(12 hours)']);
   });
 
   it('deploys no dumps job when the policy has no S3 dump location', () => {

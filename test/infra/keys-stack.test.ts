@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_KEYS_SERVICE } from '../../infra/audit-stack.ts';
 import { jobRoleName } from '../../infra/scheduled-job.ts';
 import {
+  auditScheduleExpressions,
   FULL_POLICY,
   flatten,
   type IamStatement,
@@ -60,14 +61,7 @@ describe('audit-keys job', { timeout: 300_000 }, () => {
     // Act / Assess
     expect(auditKeysFunctions(own)).toHaveLength(1);
     own.templates.audit.hasResourceProperties('AWS::IAM::Role', { RoleName: KEYS_ROLE });
-    // The audit jobs' schedules (the snapshot job has its own, from snapshots.maintenanceSchedule).
-    const expressions = Object.entries(own.templates.audit.findResources('AWS::Scheduler::Schedule'))
-      .filter(([id]) => id.startsWith('Audit'))
-      .map(
-        ([, schedule]) =>
-          (schedule as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression,
-      );
-    expect(expressions.sort()).toEqual(['rate(1 hour)', 'rate(12 hours)']);
+    expect(auditScheduleExpressions(own)).toEqual(['rate(1 hour)', 'rate(12 hours)']);
   });
 
   it('deploys no keys job, and grants nothing of Secrets Manager, without an AWS inventory secret', () => {

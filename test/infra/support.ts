@@ -287,3 +287,14 @@ export function functionAssetDir(outdir: string, template: Template, logicalIdPr
   const key = (only[1] as { Properties: { Code: { S3Key: string } } }).Properties.Code.S3Key;
   return join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
 }
+
+/** The schedule expressions of the audit jobs (the snapshot job has its own, from snapshots.maintenanceSchedule). */
+export function auditScheduleExpressions(synthesized: Synthesized): string[] {
+  return Object.entries(synthesized.templates.audit.findResources('AWS::Scheduler::Schedule'))
+    .filter(([id]) => id.startsWith('Audit'))
+    .map(
+      ([, schedule]) =>
+        (schedule as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression,
+    )
+    .sort();
+}
