@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsIntegrityCheck } from '../../../functions/checks/dumps/integrity.ts';
 import type { DumpFact, DumpObject } from '../../../functions/core/dump-facts.ts';
-import { parsePgDumpHeader } from '../../../functions/core/pg-dump-header.ts';
+import {
+  PG_DUMP_HEADER_BYTES,
+  type PgDumpHeader,
+  type PgDumpHeaderResult,
+  parsePgDumpHeader,
+} from '../../../functions/core/pg-dump-header.ts';
 import { dailySeries, fixtureHead, NEWEST_WRITTEN, newestOf, s3Fact, settingsWith } from './fixtures.ts';
 
 /** A location whose newest object's first bytes are the given fixture's. */
@@ -182,5 +187,267 @@ describe('dumps.integrity', () => {
     // Assess
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.observed).toMatchObject({ archiveVersion: '1.17' });
+  });
+});
+
+/** The pg_dump 17 fixture's header (made 2026-12-02 03:38:54 in the dump host's local time). */
+function fixtureHeader(): PgDumpHeader {
+  const result = parsePgDumpHeader(fixtureHead('certctl-pg17.dump'));
+  if (result.kind !== 'header') throw new Error('the fixture has no header');
+  return result.header;
+}
+
+/** A location whose newest object (the last of `objects`) reads as `result` from `bytesRead` bytes. */
+function newestReading(
+  result: PgDumpHeaderResult,
+  objects: readonly DumpObject[] = dailySeries(10),
+  bytesRead = PG_DUMP_HEADER_BYTES,
+): DumpFact {
+  return s3Fact({
+    listing: { state: 'read', objects, complete: true },
+    newest: { object: objects.at(-1) as DumpObject, header: { state: 'read', result, bytesRead } },
+  });
+}
+
+/** Earlier dumps of the given sizes, a day apart, then the newest of `newestSize` bytes. */
+function sizedSeries(earlier: readonly (number | undefined)[], newestSize: number): DumpObject[] {
+  const objects = dailySeries(earlier.length + 1);
+  return objects.map((object, index) => ({
+    ...object,
+    size: index < earlier.length ? earlier[index] : newestSize,
+  }));
+}
+
+const NEWEST_KEY = dailySeries(10).at(-1)?.key;
+
+describe('dumps.integrity descriptions and boundaries', () => {
+  it('is not available naming the reason when the listing failed', () => {
+    const fact = s3Fact({ listing: { state: 'unknown', reason: 'AccessDenied on ListObjectsV2' } });
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('the listing failed (AccessDenied on ListObjectsV2)');
+  });
+
+  it('is not available pointing at dumps.fresh when the location holds no dump', () => {
+    const fact = s3Fact({ listing: { state: 'read', objects: [], complete: true }, newest: undefined });
+    expect(dumpsIntegrityCheck.evaluate(fact, settingsWith())?.description).toContain(
+      'there is no dump to inspect (dumps.fresh reports it)',
+    );
+  });
+
+  it('observes the key when the first bytes could not be read', () => {
+    const objects = dailySeries(10);
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: { object: objects[9] as DumpObject, header: { state: 'unknown', reason: 'AccessDenied' } },
+    });
+    expect(dumpsIntegrityCheck.evaluate(fact, settingsWith())?.observed).toEqual({ key: NEWEST_KEY });
+  });
+
+  it('fails naming the detail when the header is malformed', () => {
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestReading({ kind: 'malformed', detail: 'intSize 0 is outside 1-8' }),
+      settingsWith(),
+    );
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      description: `s3://certctl-dumps/prod/: ${NEWEST_KEY} starts with PGDMP but its header is malformed: intSize 0 is outside 1-8.`,
+      observed: { key: NEWEST_KEY },
+    });
+  });
+
+  it('is not available when a whole header-sized read still ends inside the header', () => {
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestReading({ kind: 'truncated', field: 'database name', available: PG_DUMP_HEADER_BYTES }),
+      settingsWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      `the header of ${NEWEST_KEY} does not fit in its first 4096 bytes`,
+    );
+  });
+
+  it('fails when the header claims an archive version below 1.0', () => {
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestReading({ kind: 'unsupported-version', archiveVersion: { major: 0, minor: 9, revision: 0 } }),
+      settingsWith(),
+    );
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      description: `s3://certctl-dumps/prod/: ${NEWEST_KEY} claims archive version 0.9, which no pg_dump writes.`,
+      observed: { key: NEWEST_KEY, archiveVersion: '0.9' },
+    });
+  });
+
+  it('says which archive version it reads when the dump is newer', () => {
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestReading({ kind: 'unsupported-version', archiveVersion: { major: 1, minor: 17, revision: 0 } }),
+      settingsWith(),
+    );
+    expect(outcome?.description).toContain(
+      `${NEWEST_KEY} is archive version 1.17, newer than the 1.16 this audit reads`,
+    );
+  });
+
+  it('describes a whole archive with its version, compression, database and pg_dump', () => {
+    const outcome = dumpsIntegrityCheck.evaluate(newestFrom('certctl-pg17.dump'), settingsWith());
+    expect(outcome?.description).toBe(
+      `s3://certctl-dumps/prod/: the newest dump ${NEWEST_KEY} is a pg_dump custom archive (version 1.16-0, gzip) of database "certctl", made by pg_dump 17.12 (Debian 17.12-0+deb13u1), written when its header says, and of a usual size.`,
+    );
+    expect(outcome?.observed).toMatchObject({
+      key: NEWEST_KEY,
+      createdLocal: '2026-12-02T03:38:54',
+      lastModified: '2026-12-02T03:40:00.000Z',
+      serverVersion: '15.18 (Debian 15.18-0+deb12u1)',
+    });
+  });
+
+  it('says the pg_dump version was not recorded when the header has none', () => {
+    const header = { ...fixtureHeader(), pgDumpVersion: undefined };
+    const outcome = dumpsIntegrityCheck.evaluate(newestReading({ kind: 'header', header }), settingsWith());
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain('made by pg_dump (version not recorded), written');
+    expect(outcome?.observed).toMatchObject({ pgDumpVersion: null });
+  });
+
+  it('ends the PASSED description with the note when sizes are not compared yet', () => {
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestFrom('certctl-pg17.dump', dailySeries(3)),
+      settingsWith(),
+    );
+    expect(outcome?.description).toMatch(
+      /of a usual size\. Its size is not compared yet: fewer than 3 earlier dumps to compare with\.$/,
+    );
+  });
+
+  it('compares sizes when exactly 3 earlier dumps exist', () => {
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestFrom('certctl-pg17.dump', sizedSeries([6000, 6000, 6000], 2000)),
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ recentMedianBytes: 6000 });
+  });
+
+  it('takes the median of an even number of unsorted earlier sizes', () => {
+    // Prepare: median of 100, 200, 300, 400 is 250; half of it is 125.
+    const sizes = [100, 400, 200, 300];
+    // Act
+    const under = dumpsIntegrityCheck.evaluate(
+      newestFrom('certctl-pg17.dump', sizedSeries(sizes, 124)),
+      settingsWith(),
+    );
+    const over = dumpsIntegrityCheck.evaluate(
+      newestFrom('certctl-pg17.dump', sizedSeries(sizes, 125)),
+      settingsWith(),
+    );
+    // Assess
+    expect(under?.status).toBe('FAILED');
+    expect(under?.observed).toMatchObject({ recentMedianBytes: 250 });
+    expect(over?.status).toBe('PASSED');
+  });
+
+  it('takes the middle of an odd number of unsorted earlier sizes', () => {
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestFrom('certctl-pg17.dump', sizedSeries([500, 100, 300, 900, 200], 1000)),
+      settingsWith(),
+    );
+    expect(outcome?.observed).toMatchObject({ recentMedianBytes: 300 });
+  });
+
+  it('compares with the 7 dumps before the newest only', () => {
+    // Prepare: 8 earlier dumps; the oldest (1 byte) is beyond the 7, whose median is 500.
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestFrom('certctl-pg17.dump', sizedSeries([1, 200, 300, 400, 500, 600, 700, 800], 150)),
+      settingsWith(),
+    );
+    expect(outcome?.observed).toMatchObject({ recentMedianBytes: 500 });
+    expect(outcome?.description).toContain('less than half the median 500 bytes of the 7 dumps before it');
+  });
+
+  it('leaves out earlier dumps without a size and the newest itself from the median', () => {
+    // Prepare: earlier sizes 100, (none), 300, 500 give the median 300; the newest is 50 bytes.
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestFrom('certctl-pg17.dump', sizedSeries([100, undefined, 300, 500], 50)),
+      settingsWith(),
+    );
+    expect(outcome?.observed).toMatchObject({ sizeBytes: 50, recentMedianBytes: 300 });
+  });
+
+  it('does not compare the newest dump with itself', () => {
+    // Two earlier dumps and the newest: too few to compare, although the listing holds three.
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestFrom('certctl-pg17.dump', sizedSeries([6000, 6000], 10)),
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ recentMedianBytes: null });
+  });
+
+  it('is not available when the header stores no database name', () => {
+    const header = { ...fixtureHeader(), databaseName: undefined };
+    const outcome = dumpsIntegrityCheck.evaluate(newestReading({ kind: 'header', header }), settingsWith());
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      `the newest dump ${NEWEST_KEY} is a custom archive, but could not check the database name (the header stores none)`,
+    );
+  });
+
+  it('is not available when the header has no creation time', () => {
+    const header = { ...fixtureHeader(), createdAsUtc: undefined };
+    const outcome = dumpsIntegrityCheck.evaluate(newestReading({ kind: 'header', header }), settingsWith());
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('could not check the creation time in the header');
+    expect(outcome?.observed).toMatchObject({ createdLocal: null });
+  });
+
+  it('is not available when the listing did not say when the newest was written', () => {
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestFrom('certctl-pg17.dump', withNewest({ lastModified: undefined })),
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain("could not check the object's modification time");
+    expect(outcome?.observed).toMatchObject({ lastModified: null });
+  });
+
+  it('accepts an upload exactly 14 h before and exactly 12 h plus one cadence after the header time', () => {
+    const created = Date.parse('2026-12-02T03:38:54.000Z');
+    const at = (ms: number) =>
+      dumpsIntegrityCheck.evaluate(
+        newestFrom('certctl-pg17.dump', withNewest({ lastModified: new Date(ms) })),
+        settingsWith(),
+      )?.status;
+    expect(at(created - 14 * 3_600_000)).toBe('PASSED');
+    expect(at(created - 14 * 3_600_000 - 1000)).toBe('FAILED');
+    expect(at(created + 36 * 3_600_000)).toBe('PASSED');
+    expect(at(created + 36 * 3_600_000 + 1000)).toBe('FAILED');
+  });
+
+  it('fails naming both times and what could not be checked when the upload is far from the header time', () => {
+    // Prepare
+    const header = { ...fixtureHeader(), databaseName: undefined };
+    const objects = withNewest({ lastModified: new Date('2026-12-05T03:40:00.000Z') });
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestReading({ kind: 'header', header }, objects),
+      settingsWith(),
+    );
+    // Assess
+    expect(outcome?.description).toBe(
+      `s3://certctl-dumps/prod/: the newest dump ${NEWEST_KEY} is not what a restore needs: its header says it was made 2026-12-02 03:38:54 (dump host's local time) but the object was written 2026-12-05T03:40:00.000Z, further apart than any time zone and one cadence explain: an older archive under a newer name?. Could not check the database name (the header stores none).`,
+    );
+  });
+
+  it('fails with every problem joined and nothing unread appended', () => {
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestFrom('certctl-pg17.dump', withNewest({ size: 3000 })),
+      settingsWith({ databaseName: 'certctl_prod' }),
+    );
+    expect(outcome?.description).toBe(
+      `s3://certctl-dumps/prod/: the newest dump ${NEWEST_KEY} is not what a restore needs: it is a dump of database "certctl", not "certctl_prod"; it is 3000 bytes, less than half the median 6451 bytes of the 7 dumps before it (a cut upload or a dump of an emptied database).`,
+    );
   });
 });

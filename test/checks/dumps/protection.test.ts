@@ -218,4 +218,274 @@ describe('dumps.protection', () => {
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain('Could not read the default encryption');
   });
+
+  it('passes when the Object Lock keeps dumps exactly the policy minimum and versioning is off', () => {
+    // Prepare
+    const fact = s3Fact({
+      versioning: { state: 'absent' },
+      retentionLock: { state: 'read', value: { mode: 'COMPLIANCE', days: 30, locked: true } },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps.',
+    );
+  });
+
+  it('passes when noncurrent versions live exactly the policy minimum', () => {
+    const fact = s3Fact({
+      ...NO_LOCK,
+      lifecycle: {
+        state: 'read',
+        value: [
+          {
+            id: 'nc',
+            expirationDays: undefined,
+            expirationDate: undefined,
+            noncurrentExpirationDays: 30,
+            prefix: undefined,
+          },
+        ],
+      },
+    });
+    expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+  });
+
+  it('warns naming the shortest noncurrent expiry when several lifecycle rules set one', () => {
+    // Prepare
+    const rule = (id: string, noncurrentExpirationDays: number | undefined) => ({
+      id,
+      expirationDays: undefined,
+      expirationDate: undefined,
+      noncurrentExpirationDays,
+      prefix: undefined,
+    });
+    const fact = s3Fact({
+      ...NO_LOCK,
+      lifecycle: { state: 'read', value: [rule('a', 40), rule('b', undefined), rule('c', 9), rule('d', 20)] },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome).toMatchObject({
+      status: 'WARNING',
+      description:
+        's3://certctl-dumps/prod/: versioning is on, but a lifecycle rule deletes noncurrent versions after 9 days (30 required).',
+    });
+  });
+
+  it('warns when versioning is on but the lifecycle rules could not be read', () => {
+    const fact = s3Fact({ ...NO_LOCK, lifecycle: { state: 'unknown', reason: DENIED } });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome).toMatchObject({
+      status: 'WARNING',
+      description:
+        's3://certctl-dumps/prod/: versioning is on, but whether a lifecycle rule deletes noncurrent versions early is unknown.',
+    });
+  });
+
+  it('passes on versioning when no lifecycle rule expires noncurrent versions', () => {
+    const fact = s3Fact({ ...NO_LOCK, lifecycle: { state: 'absent' } });
+    expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+  });
+
+  it('warns about a short Object Lock beside versioning, and lists every warning', () => {
+    // Prepare
+    const fact = s3Fact({
+      retentionLock: { state: 'read', value: { mode: 'COMPLIANCE', days: 7, locked: true } },
+      publicAccess: { state: 'absent' },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/: the Object Lock default retention keeps dumps only 7 days (30 required); the bucket has no Block Public Access configuration of its own; only the account-level setting (not read here) can block public access.',
+    );
+  });
+
+  it('fails naming the problems, then the warnings, then what could not be read', () => {
+    // Prepare
+    const fact = s3Fact({
+      versioning: { state: 'absent' },
+      ...NO_LOCK,
+      publicAccess: { state: 'absent' },
+      encryption: { state: 'unknown', reason: DENIED },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      `s3://certctl-dumps/prod/: neither versioning nor any Object Lock default retention protects the dumps: a deleted or overwritten dump is gone. Also: the bucket has no Block Public Access configuration of its own; only the account-level setting (not read here) can block public access. Could not read the default encryption (${DENIED}).`,
+    );
+  });
+
+  it('fails with a plain description when nothing else is wrong or unread', () => {
+    const outcome = dumpsProtectionCheck.evaluate(
+      s3Fact({ encryption: { state: 'absent' } }),
+      settingsWith(),
+    );
+    expect(outcome?.description).toBe('s3://certctl-dumps/prod/: the bucket has no default encryption.');
+  });
+
+  it('fails naming the short lock and the suspended versioning when both are too weak', () => {
+    const fact = s3Fact({
+      versioning: { state: 'read', value: { status: 'Suspended' } },
+      retentionLock: { state: 'read', value: { mode: 'COMPLIANCE', days: 7, locked: true } },
+    });
+    expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.description).toBe(
+      's3://certctl-dumps/prod/: the Object Lock default retention keeps dumps only 7 days (30 required) and versioning is off (versioning is suspended).',
+    );
+  });
+
+  it('names a GCS retention policy, not Object Lock, when it is too short', () => {
+    const fact = gcsFact({
+      retentionLock: { state: 'read', value: { mode: undefined, days: 7, locked: true } },
+    });
+    expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.description).toBe(
+      'gs://certctl-dumps/prod/: the retention policy keeps dumps only 7 days (30 required) and versioning is off.',
+    );
+  });
+
+  it('is not available naming the unread Object Lock when versioning is off', () => {
+    // Prepare
+    const fact = s3Fact({
+      versioning: { state: 'absent' },
+      retentionLock: { state: 'unknown', reason: DENIED },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toBe(
+      `Could not evaluate s3://certctl-dumps/prod/: could not read the Object Lock default retention (${DENIED}).`,
+    );
+    expect(outcome?.observed).toMatchObject({ retentionLockDays: 'unknown', retentionLockLocked: null });
+  });
+
+  it('is not available naming both unread settings and keeps the warnings', () => {
+    const fact = s3Fact({
+      versioning: { state: 'unknown', reason: 'versioning denied' },
+      retentionLock: { state: 'unknown', reason: 'lock denied' },
+      publicAccess: { state: 'absent' },
+    });
+    expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.description).toBe(
+      'Could not evaluate s3://certctl-dumps/prod/: could not read the Object Lock default retention (lock denied) and versioning (versioning denied). Also: the bucket has no Block Public Access configuration of its own; only the account-level setting (not read here) can block public access.',
+    );
+  });
+
+  it('fails on a known-short lock even when versioning could not be read', () => {
+    // Prepare
+    const fact = s3Fact({
+      versioning: { state: 'unknown', reason: DENIED },
+      retentionLock: { state: 'read', value: { mode: 'COMPLIANCE', days: 7, locked: true } },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      `s3://certctl-dumps/prod/: the Object Lock default retention keeps dumps only 7 days (30 required). Could not read versioning (${DENIED}).`,
+    );
+  });
+
+  it('is not available when the public access settings could not be read', () => {
+    const outcome = dumpsProtectionCheck.evaluate(
+      s3Fact({ publicAccess: { state: 'unknown', reason: DENIED } }),
+      settingsWith(),
+    );
+    expect(outcome).toMatchObject({
+      status: 'NOT_AVAILABLE',
+      description: `Could not evaluate s3://certctl-dumps/prod/: could not read the public access settings (${DENIED}).`,
+      observed: { publicAccessBlocked: 'unknown' },
+    });
+  });
+
+  it('is not available when the public access answer does not say whether access is blocked', () => {
+    const fact = s3Fact({
+      publicAccess: {
+        state: 'read',
+        value: { blocked: undefined, detail: 'publicAccessPrevention=unknown' },
+      },
+    });
+    expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.description).toBe(
+      'Could not evaluate s3://certctl-dumps/prod/: could not read whether public access is blocked (publicAccessPrevention=unknown).',
+    );
+  });
+
+  it('says the organization policy decides when GCS public access prevention is inherited', () => {
+    const fact = gcsFact({
+      publicAccess: {
+        state: 'read',
+        value: { blocked: undefined, inherited: true, detail: 'publicAccessPrevention=inherited' },
+      },
+    });
+    expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.description).toBe(
+      'gs://certctl-dumps/prod/: public access prevention is inherited (publicAccessPrevention=inherited): the organization policy decides, which this audit does not read.',
+    );
+  });
+
+  it('names the AWS-managed key aws/s3 when SSE-KMS uses it', () => {
+    const fact = s3Fact({
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'aws:kms', kmsKey: undefined, customerManagedKey: false },
+      },
+    });
+    expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.description).toBe(
+      's3://certctl-dumps/prod/: dumps are encrypted with the AWS-managed key aws/s3, not a customer-managed KMS key.',
+    );
+  });
+
+  it('names a provider-managed key when the encryption answer has no algorithm', () => {
+    const fact = gcsFact({
+      encryption: {
+        state: 'read',
+        value: { algorithm: undefined, kmsKey: undefined, customerManagedKey: false },
+      },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.description).toBe(
+      'gs://certctl-dumps/prod/: dumps are encrypted with a provider-managed key, not a customer-managed KMS key.',
+    );
+    expect(outcome?.observed).toMatchObject({ encryption: null, kmsKey: null, customerManagedKey: false });
+  });
+
+  it('is not available when the answer does not say whether the key is customer-managed', () => {
+    const fact = s3Fact({
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'aws:kms', kmsKey: undefined, customerManagedKey: undefined },
+      },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.description).toBe(
+      'Could not evaluate s3://certctl-dumps/prod/: could not read which key encrypts the dumps (not sent).',
+    );
+    expect(outcome?.observed).toMatchObject({ customerManagedKey: null });
+  });
+
+  it('reports what it read as observed values when settings are absent or unread', () => {
+    // Prepare
+    const fact = s3Fact({
+      versioning: { state: 'read', value: { status: undefined } },
+      ...NO_LOCK,
+      encryption: { state: 'unknown', reason: DENIED },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.observed).toEqual({
+      versioning: null,
+      retentionLockDays: null,
+      retentionLockLocked: null,
+      publicAccessBlocked: true,
+      encryption: 'unknown',
+      kmsKey: null,
+      customerManagedKey: null,
+    });
+  });
 });
