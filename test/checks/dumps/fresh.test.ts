@@ -80,4 +80,55 @@ describe('dumps.fresh', () => {
     const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) });
     expect(dumpsFreshCheck.evaluate(fact, settingsWith())?.status).toBe('NOT_AVAILABLE');
   });
+
+  it('passes when the newest dump is exactly as old as cadence plus grace', () => {
+    // Prepare
+    const objects = [{ key: 'prod/a.dump', size: 6451, lastModified: hoursBefore(NOW, 30) }];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toBe(
+      'The newest dump in s3://certctl-dumps/prod/ (prod/a.dump) is 30 h old, within the 24 h cadence plus 6 h grace.',
+    );
+  });
+
+  it('says how old the newest dump is and what the policy allows when it is late', () => {
+    const objects = [{ key: 'prod/a.dump', size: 6451, lastModified: hoursBefore(NOW, 96) }];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) });
+    expect(dumpsFreshCheck.evaluate(fact, settingsWith())?.description).toBe(
+      'The newest dump in s3://certctl-dumps/prod/ (prod/a.dump) is 4 days old; the policy allows 30 h (24 h cadence + 6 h grace).',
+    );
+  });
+
+  it('fails saying no dump exists when the listing holds objects but none is a dump', () => {
+    // Prepare: the collector found objects under the prefix, none of them a dump.
+    const objects = [{ key: 'prod/README.txt', size: 10, lastModified: hoursBefore(NOW, 1) }];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: undefined });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      description: 's3://certctl-dumps/prod/ holds no dump at all; the policy expects one every 24 h.',
+    });
+  });
+
+  it('observes no age when the listing failed or did not send the time', () => {
+    // Prepare
+    const denied = s3Fact({ listing: { state: 'unknown', reason: 'AccessDenied' }, newest: undefined });
+    const objects = [{ key: 'prod/a.dump', size: 6451, lastModified: undefined }];
+    const undated = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newestOf(objects),
+    });
+    // Act
+    const deniedOutcome = dumpsFreshCheck.evaluate(denied, settingsWith());
+    const undatedOutcome = dumpsFreshCheck.evaluate(undated, settingsWith());
+    // Assess
+    expect(deniedOutcome?.observed).toEqual({ newestAgeHours: null });
+    expect(undatedOutcome?.observed).toEqual({ newestKey: 'prod/a.dump', newestAgeHours: null });
+    expect(undatedOutcome?.description).toContain('the listing did not say when prod/a.dump was written');
+  });
 });
