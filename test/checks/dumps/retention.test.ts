@@ -137,4 +137,173 @@ describe('dumps.retention', () => {
     const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
     expect(outcome?.status).toBe('NOT_AVAILABLE');
   });
+
+  it('describes a passing series with the rule that keeps it and the longest gap', () => {
+    expect(dumpsRetentionCheck.evaluate(s3Fact(), settingsWith())?.description).toBe(
+      's3://certctl-dumps/prod/: a lifecycle rule keeps them 35 days, and the series covers 34.3 days (30 required) with no gap longer than 24 h.',
+    );
+  });
+
+  it('names the retention lock as what keeps the dumps when no rule expires them', () => {
+    const fact = s3Fact({ lifecycle: { state: 'absent' } });
+    expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.description).toContain(
+      ': a retention lock keeps them 35 days, and the series covers',
+    );
+  });
+
+  it('judges the shortest of several expiration rules', () => {
+    // Prepare
+    const rules = [
+      rule({ id: 'long', expirationDays: 40 }),
+      rule({ id: 'short', expirationDays: 10 }),
+      rule({}),
+    ];
+    const fact = s3Fact({ lifecycle: { state: 'read', value: rules }, ...NO_LOCK });
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ shortestExpirationDays: 10 });
+  });
+
+  it('passes when a rule keeps dumps exactly the policy minimum', () => {
+    const fact = s3Fact({ lifecycle: { state: 'read', value: [rule({ expirationDays: 30 })] }, ...NO_LOCK });
+    expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+  });
+
+  it('passes on a short rule when a retention lock keeps dumps exactly the policy minimum', () => {
+    const fact = s3Fact({
+      lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+      retentionLock: { state: 'read', value: { mode: 'COMPLIANCE', days: 30, locked: true } },
+    });
+    expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+  });
+
+  it('fails on a short rule when the retention lock is shorter than the minimum too', () => {
+    const fact = s3Fact({
+      lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+      retentionLock: { state: 'read', value: { mode: 'COMPLIANCE', days: 29, locked: true } },
+    });
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ retentionLockDays: 29 });
+  });
+
+  it('says how to raise the expiration, naming the bucket and the GCS docs, when a GCS rule is short', () => {
+    // Prepare
+    const fact = s3Fact({
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: '' },
+      lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+      ...NO_LOCK,
+    });
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.description).toBe(
+      'gs://certctl-dumps/: a lifecycle rule deletes dumps after 7 days, sooner than the 30 days required.',
+    );
+    expect(outcome?.remediationText).toBe(
+      'Raise the lifecycle expiration for the bucket to at least 30 days (https://cloud.google.com/storage/docs/lifecycle).',
+    );
+  });
+
+  it('names the prefix and the S3 docs in the fix when an S3 rule is short', () => {
+    const fact = s3Fact({ lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] }, ...NO_LOCK });
+    expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.remediationText).toBe(
+      'Raise the lifecycle expiration for prod/ to at least 30 days (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html).',
+    );
+  });
+
+  it('names an unnamed date rule and sends no fix of its own', () => {
+    const rules = [rule({ id: undefined, expirationDate: new Date('2027-01-01T00:00:00Z') })];
+    const outcome = dumpsRetentionCheck.evaluate(
+      s3Fact({ lifecycle: { state: 'read', value: rules }, ...NO_LOCK }),
+      settingsWith(),
+    );
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/: lifecycle rule (unnamed) expires every dump under the prefix on 2027-01-01, whatever its age.',
+    );
+    expect(outcome?.remediationText).toBeUndefined();
+  });
+
+  it('ignores a date rule when a long retention lock keeps the dumps', () => {
+    const rules = [rule({ expirationDate: new Date('2027-01-01T00:00:00Z') })];
+    const fact = s3Fact({ lifecycle: { state: 'read', value: rules } });
+    expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+  });
+
+  it('does not need the lifecycle configuration when a long retention lock keeps the dumps', () => {
+    const fact = s3Fact({ lifecycle: { state: 'unknown', reason: DENIED } });
+    expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+  });
+
+  it('says exactly what could not be read when it is not available', () => {
+    const fact = s3Fact({
+      lifecycle: { state: 'unknown', reason: DENIED },
+      listing: { state: 'unknown', reason: 'AccessDenied' },
+      newest: undefined,
+      ...NO_LOCK,
+    });
+    expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.description).toBe(
+      `Could not evaluate s3://certctl-dumps/prod/: could not read the lifecycle configuration (${DENIED}) and the listing (AccessDenied).`,
+    );
+  });
+
+  it('fails naming the gap and appends what could not be read', () => {
+    // Prepare
+    const objects = dailySeries(35).filter((_, index) => index !== 20 && index !== 21);
+    const fact = withSeries(objects, { lifecycle: { state: 'unknown', reason: DENIED }, ...NO_LOCK });
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.description).toBe(
+      `s3://certctl-dumps/prod/: the series has a gap of 3 days between prod/certctl-2026-11-17.dump and prod/certctl-2026-11-20.dump, longer than twice the 24 h cadence. Could not read the lifecycle configuration (${DENIED}).`,
+    );
+    expect(outcome?.remediationText).toBe(
+      'Find why the dump job skipped runs in that period (its logs and alarms).',
+    );
+  });
+
+  it('passes a gap of exactly twice the cadence', () => {
+    // Prepare: one missing day makes a 48 h gap.
+    const objects = dailySeries(35).filter((_, index) => index !== 20);
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ longestGapHours: 48 });
+  });
+
+  it('reports the longest of several gaps', () => {
+    const objects = dailySeries(35).filter((_, index) => ![10, 20, 21, 30].includes(index));
+    expect(dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith())?.observed).toMatchObject({
+      longestGapHours: 72,
+    });
+  });
+
+  it('fails when the listing is complete and empty', () => {
+    const fact = s3Fact({ listing: { state: 'read', objects: [], complete: true }, newest: undefined });
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('the prefix holds no dump at all');
+    expect(outcome?.observed).toMatchObject({ dumpsListed: 0, coveredDays: null, longestGapHours: null });
+  });
+
+  it('says the modification times were not sent when no object has one', () => {
+    const objects = dailySeries(3).map((object) => ({ ...object, lastModified: undefined }));
+    expect(dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith())?.description).toContain(
+      'could not read the modification times of the listed objects (not sent)',
+    );
+  });
+
+  it('warns with the days still to accrue and what to check', () => {
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(dailySeries(10)), settingsWith());
+    // Assess
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/: a lifecycle rule keeps them 35 days, but the series reaches back only 9.3 of 30 days; it covers the policy in about 21 more days if nothing deletes older dumps.',
+    );
+    expect(outcome?.remediationText).toContain('find what deleted them');
+    expect(outcome?.drifting).toEqual(['coveredDays']);
+  });
 });
