@@ -9,6 +9,7 @@ import {
   partitionOf,
   productArn,
   publishTargetFrom,
+  recommendationText,
   toAsff,
   truncate,
   validateAsff,
@@ -278,6 +279,33 @@ describe('asffFindingId', () => {
     expect(id).not.toBe(asffFindingId({ checkId: 'pitr.retention', resource: other }));
     expect(id).toMatch(/^certctl-backup-guard\/pitr\.retention\/arn:aws:rds:.*#sha256:[0-9a-f]{64}$/);
   });
+
+  it('keeps an Id of exactly 512 characters whole', () => {
+    // Prepare: the prefix and check take 36 characters, so an ARN of 476 makes 512.
+    const prefix = 'certctl-backup-guard/pitr.retention/';
+    const arn = `arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:`;
+    const resource = { ...rdsResource('x'), arn: `${arn}${'a'.repeat(512 - prefix.length - arn.length)}` };
+
+    // Act
+    const id = asffFindingId({ checkId: 'pitr.retention', resource });
+
+    // Assess
+    expect(id).toBe(`${prefix}${resource.arn}`);
+    expect(id).toHaveLength(512);
+  });
+
+  it('names a bucket part by its path alone when the bucket has no ARN or selfLink', () => {
+    const resource: ResourceRef = {
+      provider: 'aws',
+      account: ACCOUNT_A,
+      region: 'eu-west-1',
+      type: 'AwsS3Bucket',
+      id: 'certctl-dumps/prod/',
+    };
+    expect(asffFindingId({ checkId: 'dumps.fresh', resource })).toBe(
+      `certctl-backup-guard/dumps.fresh/aws/${ACCOUNT_A}/eu-west-1/AwsS3Bucket/certctl-dumps/prod/`,
+    );
+  });
 });
 
 describe('dump location findings', () => {
@@ -347,6 +375,42 @@ describe('truncate', () => {
   it('returns the text unchanged when it fits', () => {
     // Act / Assess
     expect(truncate('short', 5)).toBe('short');
+  });
+});
+
+describe('recommendationText', () => {
+  it('keeps a recommendation of exactly 512 characters as it is', () => {
+    const text = `${'Run this. '.repeat(51)}ab`;
+    expect(text).toHaveLength(512);
+    expect(recommendationText(text)).toBe(text);
+  });
+
+  it('cuts with an ellipsis when the only sentence end is the first character', () => {
+    // Act
+    const text = recommendationText(`. ${'x'.repeat(600)}`);
+
+    // Assess
+    expect(text).toMatch(/^\. x+… The full steps are in the description of this check at the URL\.$/);
+    expect(text).toHaveLength(512);
+  });
+});
+
+describe('publishTargetFrom', () => {
+  it('uses the given home region as the central region when the policy names none', () => {
+    const target = publishTargetFrom(policy({ securityHub: { enabled: true } }), 'eu-west-2');
+    expect(target).toEqual({
+      centralAccountId: undefined,
+      centralRegion: 'eu-west-2',
+      homeRegion: 'eu-west-2',
+    });
+  });
+
+  it('sends GCP findings to the home region when the target has no central region', () => {
+    const destination = destinationFor(cloudSqlResource('db'), {
+      centralAccountId: CENTRAL,
+      homeRegion: 'eu-west-2',
+    });
+    expect(destination).toEqual({ account: CENTRAL, region: 'eu-west-2', partition: 'aws' });
   });
 });
 
