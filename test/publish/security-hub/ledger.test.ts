@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   type AwsSecurityFinding,
@@ -13,6 +14,8 @@ import { asffFindingId, productArn } from '../../../functions/publish/security-h
 import {
   decodeLedger,
   encodeLedger,
+  LEDGER_FORMAT,
+  LEDGER_VERSION,
   LedgerConflictError,
   LedgerUnreadableError,
   ledgerSummary,
@@ -45,6 +48,10 @@ const ACCOUNTS: readonly AuditedAccount[] = [
   { accountId: ACCOUNT_B, roleArn: `arn:aws:iam::${ACCOUNT_B}:role/${ROLE}` },
 ];
 const EU = { account: ACCOUNT_A, region: 'eu-west-1' };
+
+function gunzipText(bytes: Uint8Array): string {
+  return gunzipSync(bytes).toString('utf8');
+}
 
 describe('the import ledger encoding', () => {
   const held = {
@@ -124,6 +131,316 @@ describe('the import ledger encoding', () => {
         productArn: held.productArn,
       }),
     ).toThrow(/names 111111111111\/eu-west-1/);
+  });
+
+  it('round-trips findings with shared, different and no scopes and with absent values', () => {
+    // Prepare
+    const gcpScope = {
+      provider: 'gcp' as const,
+      account: 'certctl-prod',
+      region: 'europe-west1',
+      group: 'pitr',
+    };
+    const findings = [
+      held,
+      { ...held, id: 'b', scope: { ...held.scope } },
+      { ...held, id: 'c', scope: gcpScope, recordState: 'ARCHIVED' as const },
+      {
+        id: 'd',
+        productArn: held.productArn,
+        ...EU,
+        createdAt: undefined,
+        updatedAt: undefined,
+        recordState: 'ACTIVE' as const,
+        complianceStatus: undefined,
+        scope: undefined,
+        contentHash: undefined,
+      },
+    ];
+    const many = { ...ledger, findings };
+
+    // Act
+    const bytes = encodeLedger(many);
+    const decoded = decodeLedger(bytes, { ...EU, productArn: held.productArn });
+    const document = JSON.parse(gunzipText(bytes));
+
+    // Assess
+    expect(decoded).toEqual(many);
+    expect(document.scopes).toEqual([
+      ['aws', ACCOUNT_A, 'eu-west-1', 'pitr'],
+      ['gcp', 'certctl-prod', 'europe-west1', 'pitr'],
+    ]);
+    expect(document.findings.map((entry: unknown[]) => entry[6])).toEqual([0, 0, 1, null]);
+    expect(document.findings[3]).toEqual(['d', null, null, null, 'A', null, null]);
+  });
+
+  describe('refuses a ledger document with LedgerUnreadableError naming the problem', () => {
+    const valid = () => ({
+      format: LEDGER_FORMAT,
+      version: LEDGER_VERSION,
+      account: ACCOUNT_A,
+      region: 'eu-west-1',
+      productArn: held.productArn,
+      reconciledAt: T0.toISOString(),
+      scopes: [['aws', ACCOUNT_A, 'eu-west-1', 'pitr']],
+      findings: [['id-1', 'hash', null, '2026-11-21T12:00:00.000Z', 'A', 'FAILED', 0]],
+    });
+    const entry = (change: (entry: unknown[]) => void) => {
+      const document = valid();
+      change(document.findings[0] as unknown[]);
+      return document;
+    };
+    const cases: { name: string; document: unknown; message: string }[] = [
+      { name: 'it is JSON null', document: null, message: 'is not a JSON object' },
+      { name: 'it is a JSON string', document: 'ledger', message: 'is not a JSON object' },
+      {
+        name: 'its format is another',
+        document: { ...valid(), format: 'other' },
+        message: `has format other v1, not ${LEDGER_FORMAT} v1`,
+      },
+      {
+        name: 'its version is another',
+        document: { ...valid(), version: 2 },
+        message: `has format ${LEDGER_FORMAT} v2, not ${LEDGER_FORMAT} v1`,
+      },
+      {
+        name: 'it names another region',
+        document: { ...valid(), region: 'us-east-1' },
+        message: `names ${ACCOUNT_A}/us-east-1`,
+      },
+      {
+        name: 'it is for another product',
+        document: { ...valid(), productArn: 'arn:aws:securityhub:eu-west-1:1:product/1/default' },
+        message: 'is for product arn:aws:securityhub:eu-west-1:1:product/1/default',
+      },
+      {
+        name: 'reconciledAt is not a string',
+        document: { ...valid(), reconciledAt: 5 },
+        message: 'has no valid reconciledAt',
+      },
+      {
+        name: 'reconciledAt is not a date',
+        document: { ...valid(), reconciledAt: 'yesterday' },
+        message: 'has no valid reconciledAt',
+      },
+      {
+        name: 'scopes is missing',
+        document: { ...valid(), scopes: undefined },
+        message: 'has no scopes or findings',
+      },
+      {
+        name: 'findings is not an array',
+        document: { ...valid(), findings: {} },
+        message: 'has no scopes or findings',
+      },
+      {
+        name: 'a scope is not an array',
+        document: { ...valid(), scopes: ['aws'] },
+        message: 'has an invalid scope at 0',
+      },
+      {
+        name: 'a scope names another provider',
+        document: { ...valid(), scopes: [['azure', ACCOUNT_A, 'eu-west-1', 'pitr']] },
+        message: 'has an invalid scope at 0',
+      },
+      {
+        name: 'a scope has no account',
+        document: { ...valid(), scopes: [['aws', 1, 'eu-west-1', 'pitr']] },
+        message: 'has an invalid scope at 0',
+      },
+      {
+        name: 'a scope has no region',
+        document: { ...valid(), scopes: [['gcp', 'p', null, 'pitr']] },
+        message: 'has an invalid scope at 0',
+      },
+      {
+        name: 'a scope has no group',
+        document: { ...valid(), scopes: [['aws', ACCOUNT_A, 'eu-west-1', 7]] },
+        message: 'has an invalid scope at 0',
+      },
+      {
+        name: 'a scope names an invalid group',
+        document: { ...valid(), scopes: [['aws', ACCOUNT_A, 'eu-west-1', 'Not A Group']] },
+        message: 'has an invalid scope at 0',
+      },
+      {
+        name: 'an entry is not an array',
+        document: { ...valid(), findings: ['x'] },
+        message: 'has an invalid entry at 0',
+      },
+      {
+        name: 'an entry has 6 fields',
+        document: entry((e) => e.pop()),
+        message: 'has an invalid entry at 0',
+      },
+      {
+        name: 'the id is not a string',
+        document: entry((e) => {
+          e[0] = 1;
+        }),
+        message: 'has an invalid entry at 0',
+      },
+      {
+        name: 'the id is empty',
+        document: entry((e) => {
+          e[0] = '';
+        }),
+        message: 'has an invalid entry at 0',
+      },
+      {
+        name: 'the hash is a number',
+        document: entry((e) => {
+          e[1] = 1;
+        }),
+        message: 'has an invalid entry at 0',
+      },
+      {
+        name: 'CreatedAt is a number',
+        document: entry((e) => {
+          e[2] = 1;
+        }),
+        message: 'has an invalid entry at 0',
+      },
+      {
+        name: 'UpdatedAt is a number',
+        document: entry((e) => {
+          e[3] = 1;
+        }),
+        message: 'has an invalid entry at 0',
+      },
+      {
+        name: 'the state is unknown',
+        document: entry((e) => {
+          e[4] = 'X';
+        }),
+        message: 'has an invalid entry at 0',
+      },
+      {
+        name: 'the compliance is a number',
+        document: entry((e) => {
+          e[5] = 1;
+        }),
+        message: 'has an invalid entry at 0',
+      },
+      {
+        name: 'the scope is not an integer',
+        document: entry((e) => {
+          e[6] = 0.5;
+        }),
+        message: 'has an invalid entry at 0',
+      },
+      {
+        name: 'the scope is negative',
+        document: entry((e) => {
+          e[6] = -1;
+        }),
+        message: 'has an invalid entry at 0',
+      },
+      {
+        name: 'the scope is out of range',
+        document: entry((e) => {
+          e[6] = 1;
+        }),
+        message: 'has an invalid entry at 0',
+      },
+    ];
+    for (const { name, document, message } of cases) {
+      it(`when ${name}`, () => {
+        // Prepare
+        const bytes = gzipSync(JSON.stringify(document));
+
+        // Act / Assess
+        expect(() => decodeLedger(bytes, { ...EU, productArn: held.productArn })).toThrow(
+          new LedgerUnreadableError(`the import ledger of ${ACCOUNT_A}/eu-west-1 ${message}`),
+        );
+      });
+    }
+
+    it('when its bytes are not gzip, naming the gzip error as the cause', () => {
+      // Act
+      let error: unknown;
+      try {
+        decodeLedger(Buffer.from('{"format":1}'), { ...EU, productArn: held.productArn });
+      } catch (caught) {
+        error = caught;
+      }
+
+      // Assess
+      expect(error).toBeInstanceOf(LedgerUnreadableError);
+      expect((error as Error).name).toBe('LedgerUnreadableError');
+      expect((error as Error).message).toMatch(/^the import ledger is not gzip JSON: .+/);
+      expect((error as Error).cause).toBeInstanceOf(Error);
+    });
+  });
+
+  it('decodes the states, a null scope and an in-range scope of a valid document', () => {
+    // Prepare
+    const document = {
+      format: LEDGER_FORMAT,
+      version: LEDGER_VERSION,
+      ...EU,
+      productArn: held.productArn,
+      reconciledAt: T0.toISOString(),
+      scopes: [
+        ['aws', ACCOUNT_A, 'eu-west-1', 'pitr'],
+        ['gcp', 'p', 'europe-west1', 'dumps'],
+      ],
+      findings: [
+        ['a', null, null, null, 'R', null, 1],
+        ['b', 'h', '2026-01-01T00:00:00.000Z', null, 'A', 'PASSED', null],
+      ],
+    };
+
+    // Act
+    const decoded = decodeLedger(gzipSync(JSON.stringify(document)), { ...EU, productArn: held.productArn });
+
+    // Assess
+    expect(decoded.findings).toEqual([
+      {
+        id: 'a',
+        productArn: held.productArn,
+        ...EU,
+        createdAt: undefined,
+        updatedAt: undefined,
+        recordState: 'ARCHIVED',
+        complianceStatus: undefined,
+        scope: { provider: 'gcp', account: 'p', region: 'europe-west1', group: 'dumps' },
+        contentHash: undefined,
+      },
+      {
+        id: 'b',
+        productArn: held.productArn,
+        ...EU,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: undefined,
+        recordState: 'ACTIVE',
+        complianceStatus: 'PASSED',
+        scope: undefined,
+        contentHash: 'h',
+      },
+    ]);
+  });
+
+  it('summarizes the newest update whatever the order, counting a finding without status as UNKNOWN', () => {
+    // Prepare
+    const findings = [
+      { ...held, id: 'a', updatedAt: '2026-11-21T10:00:00.000Z' },
+      { ...held, id: 'b', updatedAt: '2026-11-21T14:00:00.000Z', complianceStatus: undefined },
+      { ...held, id: 'c', updatedAt: undefined },
+      { ...held, id: 'd', updatedAt: '2026-11-21T12:00:00.000Z' },
+    ];
+
+    // Act
+    const summary = ledgerSummary([{ ...ledger, findings }]);
+
+    // Assess
+    expect(summary.at).toBe('2026-11-21T14:00:00.000Z');
+    expect(summary.counts).toEqual({ FAILED: 3, UNKNOWN: 1 });
+  });
+
+  it('summarizes no time when no active finding carries one', () => {
+    const summary = ledgerSummary([{ ...ledger, findings: [{ ...held, updatedAt: undefined }] }]);
+    expect(summary.at).toBeUndefined();
   });
 });
 
