@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../functions/core/finding.ts';
 import { destinationFor, publishTargetFrom, toAsff } from '../../../functions/publish/security-hub/asff.ts';
 import { AsffValidationError } from '../../../functions/publish/security-hub/errors.ts';
-import { destinationsToRead, planPublication } from '../../../functions/publish/security-hub/lifecycle.ts';
+import {
+  archiveImport,
+  contentHash,
+  describeChanges,
+  destinationsToRead,
+  heldFinding,
+  planPublication,
+  reportedDigests,
+} from '../../../functions/publish/security-hub/lifecycle.ts';
 import {
   ACCOUNT_A,
   ACCOUNT_B,
@@ -535,6 +543,471 @@ describe('planPublication', () => {
 
     // Assess
     expect(plan.counts.refresh).toBe(1);
+  });
+});
+
+describe('describeChanges', () => {
+  const base = () => stored(retentionFinding(rdsResource('db-1')), 1);
+
+  it('names every material change in a fixed order, with before and after', () => {
+    // Prepare
+    const before = base();
+    const after: AwsSecurityFinding = {
+      ...before,
+      Compliance: { Status: 'PASSED' },
+      FindingProviderFields: {
+        Severity: { Label: 'LOW' },
+        Types: ['Software and Configuration Checks/Other'],
+      },
+      Title: 'Another title',
+      Remediation: { Recommendation: { Text: 'x', Url: 'https://example.com/fix' } },
+      ProductFields: { ...before.ProductFields, 'observed/retentionDays': '30', 'observed/zeta': 'new' },
+      Resources: [{ ...before.Resources?.[0], Region: 'eu-west-2' }],
+    };
+
+    // Act
+    const changes = describeChanges(before, after);
+
+    // Assess
+    expect(changes).toEqual([
+      'Compliance.Status FAILED -> PASSED',
+      'Severity HIGH -> LOW',
+      'Title Point-in-time recovery retention meets the policy minimum... -> Another title',
+      'Remediation.Url https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/US... -> https://example.com/fix',
+      'Types ["Software and Configuration Checks/Industry and Regulato... -> ["Software and Configuration Checks/Other"]',
+      'observed/retentionDays 7 -> 30',
+      'observed/zeta (none) -> new',
+      `Resources [["AwsRdsDbInstance","arn:aws:rds:eu-west-1:${ACCOUNT_A}:... -> [["AwsRdsDbInstance","arn:aws:rds:eu-west-1:${ACCOUNT_A}:...`,
+    ]);
+  });
+
+  it('finds no change when only Security Hub keys, the customer severity or the order of details differ', () => {
+    // Prepare
+    const gcp = stored(retentionFinding(cloudSqlResource('sql-1')), 1);
+    const other = gcp.Resources?.[0]?.Details?.Other ?? {};
+    const reordered: AwsSecurityFinding = {
+      ...gcp,
+      Severity: { Label: 'LOW' },
+      ProductFields: { ...gcp.ProductFields, 'aws/securityhub/FindingId': 'x' },
+      Resources: [
+        {
+          ...gcp.Resources?.[0],
+          Details: { Other: Object.fromEntries(Object.entries(other).reverse()) },
+        },
+      ],
+    };
+
+    // Act / Assess
+    expect(describeChanges(gcp, reordered)).toEqual([]);
+    expect(contentHash(reordered)).toBe(contentHash(gcp));
+  });
+
+  it('compares the top-level severity and types when the finding has no provider fields', () => {
+    // Prepare
+    const before = { ...base(), FindingProviderFields: undefined };
+    const after = { ...before, Severity: { Label: 'LOW' as const }, Types: ['TTPs/Other'] };
+
+    // Act / Assess
+    expect(describeChanges(before, after)).toEqual([
+      'Severity HIGH -> LOW',
+      'Types ["Software and Configuration Checks/Industry and Regulato... -> ["TTPs/Other"]',
+    ]);
+  });
+
+  it('ignores a drifting observed value', () => {
+    const before = base();
+    const after = { ...before, ProductFields: { ...before.ProductFields, 'observed/retentionDays': '8' } };
+    expect(describeChanges(before, after, ['retentionDays'])).toEqual([]);
+    expect(describeChanges(before, after)).toEqual(['observed/retentionDays 7 -> 8']);
+  });
+
+  it('sees a finding losing its resources or compliance', () => {
+    const before = base();
+    const after = { ...before, Resources: undefined, Compliance: undefined };
+    expect(describeChanges(before, after)).toEqual([
+      'Compliance.Status FAILED -> (none)',
+      `Resources [["AwsRdsDbInstance","arn:aws:rds:eu-west-1:${ACCOUNT_A}:... -> []`,
+    ]);
+  });
+});
+
+describe('contentHash', () => {
+  it('is a 22-character digest that changes with material content only', () => {
+    // Prepare
+    const finding = stored(retentionFinding(rdsResource('db-1')), 1);
+
+    // Act
+    const hash = contentHash(finding);
+
+    // Assess
+    expect(hash).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(contentHash({ ...finding, Description: 'other words' })).toBe(hash);
+    expect(contentHash({ ...finding, Title: 'other title' })).not.toBe(hash);
+  });
+});
+
+describe('heldFinding', () => {
+  const finding = retentionFinding(rdsResource('db-1'));
+  const digests = (f: Finding) => reportedDigests(report([f], []), TARGET, NOW);
+
+  it('drops the whole finding when this run reports it unchanged and keeps its digest and scope', () => {
+    // Prepare
+    const held = heldFinding(stored(finding, 1), digests(finding));
+
+    // Assess
+    expect(held).toEqual({
+      id: stored(finding, 1).Id,
+      productArn: stored(finding, 1).ProductArn,
+      account: ACCOUNT_A,
+      region: 'eu-west-1',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: stored(finding, 1).UpdatedAt,
+      recordState: 'ACTIVE',
+      complianceStatus: 'FAILED',
+      scope: { provider: 'aws', account: ACCOUNT_A, region: 'eu-west-1', group: 'pitr' },
+      contentHash: contentHash(stored(finding, 1)),
+    });
+  });
+
+  it('keeps the whole finding when it changed, is archived, or is not reported', () => {
+    // Prepare
+    const changed = retentionFinding(rdsResource('db-1'), { status: 'PASSED' });
+    const archived = stored(finding, 1, { RecordState: 'ARCHIVED' });
+
+    // Act / Assess
+    expect(heldFinding(stored(finding, 1), digests(changed)).finding).toBeDefined();
+    expect(heldFinding(archived, digests(finding))).toMatchObject({
+      recordState: 'ARCHIVED',
+      finding: archived,
+    });
+    expect(heldFinding(stored(finding, 1)).finding).toBeDefined();
+  });
+
+  it('keeps a finding unchanged but for a drifting value compacted', () => {
+    // Prepare
+    const lag = (minutes: number) =>
+      retentionFinding(rdsResource('db-1'), {
+        observed: { restoreLagMinutes: minutes },
+        drifting: ['restoreLagMinutes'],
+      });
+
+    // Act / Assess
+    expect(heldFinding(stored(lag(4), 1), digests(lag(9))).finding).toBeUndefined();
+  });
+
+  it('knows no scope when the ProductFields do not name a valid one', () => {
+    // Prepare
+    const fields = stored(finding, 1).ProductFields ?? {};
+    const without = (change: Record<string, string | undefined>) =>
+      heldFinding(stored(finding, 1, { ProductFields: { ...fields, ...change } as Record<string, string> }))
+        .scope;
+
+    // Act / Assess
+    expect(without({ provider: 'azure' })).toBeUndefined();
+    expect(without({ provider: 'gcp' })).toEqual({
+      provider: 'gcp',
+      account: ACCOUNT_A,
+      region: 'eu-west-1',
+      group: 'pitr',
+    });
+    expect(without({ account: undefined })).toBeUndefined();
+    expect(without({ region: undefined })).toBeUndefined();
+    expect(without({ checkGroup: undefined })).toBeUndefined();
+    expect(without({ checkGroup: 'Not A Group' })).toBeUndefined();
+    expect(heldFinding({ ...stored(finding, 1), ProductFields: undefined }).scope).toBeUndefined();
+  });
+
+  it('takes the region from the product ARN, else from the finding', () => {
+    // Prepare
+    const noArn = { ...stored(finding, 1), ProductArn: undefined, Region: 'eu-west-3' };
+    const arnInText = {
+      ...stored(finding, 1),
+      ProductArn: `x-arn:aws:securityhub:us-east-2:${ACCOUNT_A}:product/x/default`,
+      Region: 'eu-west-3',
+    };
+
+    // Act / Assess
+    expect(heldFinding(noArn)).toMatchObject({ region: 'eu-west-3', productArn: '' });
+    expect(heldFinding(arnInText).region).toBe('eu-west-3');
+    expect(heldFinding({ ...noArn, Compliance: undefined }).complianceStatus).toBeUndefined();
+  });
+});
+
+describe('planPublication reasons and edge cases', () => {
+  const scopes = [completeScope(ACCOUNT_A, 'eu-west-1')];
+
+  it('says a ledger-held finding whose digest differs changed, and one that now passes resolves', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('db-1'));
+    const asHeld = { ...heldFinding(stored(finding, 1)), finding: undefined, contentHash: 'other' };
+
+    // Act
+    const changed = planPublication({
+      report: report([finding], scopes),
+      policy: POLICY,
+      now: NOW,
+      held: [asHeld],
+    });
+    const passing = planPublication({
+      report: report([retentionFinding(rdsResource('db-1'), { status: 'PASSED' })], scopes),
+      policy: POLICY,
+      now: NOW,
+      held: [asHeld],
+    });
+
+    // Assess
+    expect(changed.imports.map((entry) => [entry.action, entry.reason])).toEqual([
+      ['update', 'changed: content differs from the last import (import ledger digest)'],
+    ]);
+    expect(passing.imports.map((entry) => [entry.action, entry.reason])).toEqual([
+      ['resolve', 'now passes (content differs from the last import (import ledger digest))'],
+    ]);
+  });
+
+  it('names the changes when a read-back finding changed, and the time when it is unchanged', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('db-1'));
+    const existing = stored(finding, 1 / (24 * 60));
+
+    // Act
+    const changed = planPublication({
+      report: report([{ ...finding, title: 'New title' }], scopes),
+      policy: POLICY,
+      now: NOW,
+      existing: [existing],
+    });
+    const unchanged = planPublication({
+      report: report([finding], scopes),
+      policy: POLICY,
+      now: NOW,
+      existing: [existing],
+    });
+
+    // Assess
+    expect(changed.imports[0]?.reason).toBe(
+      'changed: Title Point-in-time recovery retention meets the policy minimum... -> New title: db-1',
+    );
+    expect(unchanged.skipped).toEqual([
+      {
+        kind: 'unchanged',
+        id: existing.Id,
+        reason: `unchanged, last updated ${existing.UpdatedAt}`,
+        destination: expect.anything(),
+      },
+    ]);
+  });
+
+  it('refreshes a held finding whose last update is unknown', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('db-1'));
+    const held = { ...heldFinding(stored(finding, 1)), updatedAt: undefined };
+
+    // Act
+    const plan = planPublication({
+      report: report([finding], scopes),
+      policy: POLICY,
+      now: NOW,
+      held: [held],
+    });
+
+    // Assess
+    expect(plan.imports[0]?.action).toBe('refresh');
+    expect(plan.imports[0]?.reason).toMatch(
+      /^unchanged, last updated \(unknown\): due for its refresh \(every 7 days/,
+    );
+  });
+
+  it('leaves the held finding untouched when the check failed with an internal error on the resource', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('db-1'));
+    const broken = { ...finding, status: 'NOT_AVAILABLE' as const, internalError: true };
+
+    // Act
+    const plan = planPublication({
+      report: report([broken], scopes),
+      policy: POLICY,
+      now: NOW,
+      existing: [stored(finding, 1)],
+    });
+
+    // Assess
+    expect(plan.imports).toEqual([]);
+    expect(plan.counts.untouched).toBe(1);
+    expect(plan.skipped).toEqual([
+      {
+        kind: 'untouched',
+        id: stored(finding, 1).Id,
+        reason:
+          'the check failed with an internal error on this resource: the earlier finding is left as it was',
+        destination: { account: ACCOUNT_A, region: 'eu-west-1', partition: 'aws' },
+      },
+    ]);
+  });
+
+  it('creates the finding of an internal error when Security Hub holds none', () => {
+    const broken = {
+      ...retentionFinding(rdsResource('db-1')),
+      status: 'NOT_AVAILABLE' as const,
+      internalError: true,
+    };
+    const plan = planPublication({ report: report([broken], scopes), policy: POLICY, now: NOW });
+    expect(plan.imports.map((entry) => entry.action)).toEqual(['create']);
+  });
+
+  it('says why nothing is archived when coverage is in doubt or the scope is unknown', () => {
+    // Prepare
+    const open = stored(retentionFinding(rdsResource('db-1')), 1);
+    const foreign = { ...stored(retentionFinding(rdsResource('db-2')), 1), ProductFields: { note: 'x' } };
+
+    // Act
+    const plan = planPublication({
+      report: { ...report([keeper().finding], scopes), unmatchedTargets: ['db-1x'] },
+      policy: POLICY,
+      now: NOW,
+      existing: [open, foreign],
+    });
+
+    // Assess
+    const reasons = plan.skipped.filter((skip) => skip.kind === 'untouched').map((skip) => skip.reason);
+    expect(reasons).toHaveLength(2);
+    expect(reasons[0]).toMatch(
+      /^not reported, but this run's coverage is in doubt \(.*db-1x.*\): nothing is archived$/,
+    );
+    expect(reasons[1]).toBe('not reported, and its scope is unknown (no certctl-backup-guard ProductFields)');
+  });
+
+  it('keeps findings of two products with the same Id apart', () => {
+    // Prepare
+    const open = stored(retentionFinding(rdsResource('db-1')), 1);
+    const twin = {
+      ...open,
+      ProductArn: `arn:aws:securityhub:eu-west-1:${ACCOUNT_A}:product/${ACCOUNT_A}/other`,
+    };
+
+    // Act
+    const plan = planPublication({
+      report: report([retentionFinding(rdsResource('db-1'))], [failedScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [open, twin],
+    });
+
+    // Assess
+    expect(plan.counts.untouched).toBe(1);
+    expect(plan.skipped.map((skip) => skip.id)).toEqual([open.Id]);
+  });
+
+  it('names the duplicate Id when the report holds one finding twice', () => {
+    const finding = retentionFinding(rdsResource('db-1'));
+    expect(() =>
+      planPublication({ report: report([finding, finding], scopes), policy: POLICY, now: NOW }),
+    ).toThrow(
+      /ASFF finding certctl-backup-guard\/pitr\.retention\/\S+ is invalid: Id is produced twice in one run/,
+    );
+  });
+
+  it('refuses to re-import a finding whose stored CreatedAt is not a date', () => {
+    const finding = retentionFinding(rdsResource('db-1'));
+    expect(() =>
+      planPublication({
+        report: report([finding], scopes),
+        policy: POLICY,
+        now: NOW,
+        existing: [stored(finding, 8, { CreatedAt: 'yesterday' })],
+      }),
+    ).toThrow(AsffValidationError);
+  });
+
+  it('sends UpdatedAt just after a stored UpdatedAt equal to this clock', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('db-1'));
+
+    // Act
+    const plan = planPublication({
+      report: report([{ ...finding, title: 'New title' }], scopes),
+      policy: POLICY,
+      now: NOW,
+      existing: [stored(finding, 0)],
+    });
+
+    // Assess
+    expect(plan.imports[0]?.finding.UpdatedAt).toBe(new Date(NOW.getTime() + 1).toISOString());
+  });
+
+  it('archives a finding of another region of an account evaluated whole, unless part of it failed', () => {
+    // Prepare
+    const elsewhere = stored(retentionFinding(rdsResource('db-x', ACCOUNT_A, 'us-east-1')), 1);
+    const whole = completeScope(ACCOUNT_A, '*');
+    const kept = keeper();
+
+    // Act
+    const settled = planPublication({
+      report: report([kept.finding], [whole]),
+      policy: POLICY,
+      now: NOW,
+      existing: [elsewhere, kept.stored],
+    });
+    const partly = planPublication({
+      report: report([kept.finding], [whole, failedScope(ACCOUNT_A, 'us-east-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [elsewhere, kept.stored],
+    });
+    const otherRegionOnly = planPublication({
+      report: report([kept.finding], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [elsewhere, kept.stored],
+    });
+
+    // Assess
+    expect(settled.counts.archive).toBe(1);
+    expect(partly.counts.archive).toBe(0);
+    expect(otherRegionOnly.counts.archive).toBe(0);
+  });
+});
+
+describe('archiveImport', () => {
+  it('copies the provider fields from the top level and keeps the remediation and compliance', () => {
+    // Prepare
+    const existing = {
+      ...stored(retentionFinding(rdsResource('db-1')), 1),
+      FindingProviderFields: undefined,
+    };
+
+    // Act
+    const planned = archiveImport(existing, 'gone', NOW);
+
+    // Assess
+    expect(planned).toMatchObject({
+      action: 'archive',
+      reason: 'gone',
+      destination: { account: ACCOUNT_A, region: 'eu-west-1' },
+    });
+    expect(planned.finding).toMatchObject({
+      RecordState: 'ARCHIVED',
+      Remediation: existing.Remediation,
+      Compliance: { Status: 'FAILED' },
+      Severity: { Label: 'HIGH' },
+      FindingProviderFields: { Severity: { Label: 'HIGH' }, Types: existing.Types },
+    });
+    expect(planned.contentHash).toBe(contentHash(planned.finding));
+  });
+
+  it('sends no remediation or compliance the existing finding did not have', () => {
+    const existing = {
+      ...stored(retentionFinding(rdsResource('db-1')), 1),
+      Remediation: undefined,
+      Compliance: undefined,
+    };
+    const planned = archiveImport(existing, 'gone', NOW);
+    expect('Remediation' in planned.finding).toBe(false);
+    expect('Compliance' in planned.finding).toBe(false);
+  });
+
+  it('refuses to archive a finding Security Hub would reject', () => {
+    const existing = { ...stored(retentionFinding(rdsResource('db-1')), 1), Title: undefined };
+    expect(() => archiveImport(existing, 'gone', NOW)).toThrow(AsffValidationError);
   });
 });
 
