@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AuditedAccount, AwsClientFactory } from '../../../functions/aws/clients.ts';
 import type { AuditReport, ScopeOutcome } from '../../../functions/core/audit.ts';
 import type { Finding } from '../../../functions/core/finding.ts';
+import type { StructuredLogger } from '../../../functions/core/logging.ts';
 import type { Policy } from '../../../functions/core/policy.ts';
 import { asffFindingId } from '../../../functions/publish/security-hub/asff.ts';
 import {
@@ -79,7 +80,7 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
 
   function publish(
     audit: AuditReport,
-    overrides: { policy?: Policy; accounts?: readonly AuditedAccount[] } = {},
+    overrides: { policy?: Policy; accounts?: readonly AuditedAccount[]; logger?: StructuredLogger } = {},
   ) {
     return publishToSecurityHub({
       report: audit,
@@ -88,7 +89,19 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
       accounts: overrides.accounts ?? ACCOUNTS,
       now: () => clock,
       retry: { baseDelayMs: 1 },
+      ...(overrides.logger ? { logger: overrides.logger } : {}),
     });
+  }
+
+  /** A logger that keeps every line it is given. */
+  function recordingLogger(): StructuredLogger & { lines: [string, string, ...Record<string, unknown>[]][] } {
+    const lines: [string, string, ...Record<string, unknown>[]][] = [];
+    return {
+      lines,
+      info: (message, ...attributes) => lines.push(['info', message, ...attributes]),
+      warn: (message, ...attributes) => lines.push(['warn', message, ...attributes]),
+      error: (message, ...attributes) => lines.push(['error', message, ...attributes]),
+    };
   }
 
   function stored(account: string, region: string, finding: Finding): AwsSecurityFinding | undefined {
@@ -452,5 +465,85 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
       expect.objectContaining({ id: asffFindingId(east), region: 'us-east-1' }),
     ]);
     expect(stored(ACCOUNT_A, 'eu-west-1', west)).toBeDefined();
+  });
+
+  it('logs the region it could not read and a summary, and says why nothing was sent there', async () => {
+    // Prepare
+    sim.setFaults({ downRegions: ['us-east-1'], services: [SECURITY_HUB_SERVICE] });
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const logger = recordingLogger();
+
+    // Act
+    const result = await publish(report([east], [completeScope(ACCOUNT_A, 'us-east-1')]), { logger });
+
+    // Assess
+    expect(result.failed).toHaveLength(1);
+    expect(result.failed[0]?.message).toMatch(/^current findings could not be read, nothing was sent: .+/);
+    expect(logger.lines[0]).toEqual([
+      'error',
+      'cannot read current Security Hub findings',
+      {
+        account: ACCOUNT_A,
+        region: 'us-east-1',
+        error: { code: result.failed[0]?.code, message: expect.any(String) },
+      },
+    ]);
+    expect(logger.lines.at(-1)).toEqual([
+      'info',
+      'published to Security Hub',
+      {
+        counts: result.counts,
+        calls: result.calls,
+        findingsSent: 0,
+        ledger: result.ledger,
+      },
+    ]);
+  });
+
+  it('says which account lacks a publishing role and how to add it', async () => {
+    const foreign = retentionFinding(rdsResource('db-foreign', FOREIGN));
+    const result = await publish(report([foreign], [completeScope(FOREIGN, 'eu-west-1')]));
+    expect(result.failed).toEqual([
+      {
+        id: asffFindingId(foreign),
+        account: FOREIGN,
+        region: 'eu-west-1',
+        code: 'NoPublishingRole',
+        message: `account ${FOREIGN} is not among the publishing accounts; add it (with its role) to aws.accounts`,
+      },
+    ]);
+  });
+
+  it("publishes with the caller's own credentials when the policy lists no accounts", async () => {
+    // Prepare
+    const own = retentionFinding(rdsResource('db-own'));
+
+    // Act
+    const result = await publish(report([own], [euWest]), { accounts: [] });
+
+    // Assess
+    expect(result.counts.created).toBe(1);
+    expect(stored(ACCOUNT_A, 'eu-west-1', own)).toBeDefined();
+  });
+
+  it('publishes into the central account with its own credentials when it is not listed', async () => {
+    // Prepare: the caller is the central account itself, which the accounts list leaves out.
+    factory.destroy();
+    factory = new AwsClientFactory({
+      maxAttempts: 2,
+      credentials: simCredentials(CENTRAL),
+      endpoint: sim.endpoint,
+      stsRegion: 'eu-west-1',
+    });
+    const sql = retentionFinding(cloudSqlResource('sql-1'));
+
+    // Act
+    const result = await publish(report([sql], [gcpScope('certctl-prod', 'europe-west1')]), {
+      accounts: [{ accountId: ACCOUNT_A }],
+    });
+
+    // Assess
+    expect(result.failed).toEqual([]);
+    expect(stored(CENTRAL, 'eu-west-1', sql)).toBeDefined();
   });
 });
