@@ -558,3 +558,416 @@ describe('validateAsff', () => {
     });
   }
 });
+
+/** Grow `finding` with Details.Other pairs until its JSON is exactly `bytes` bytes. */
+function padToBytes(finding: AwsSecurityFinding, bytes: number): void {
+  const size = () => Buffer.byteLength(JSON.stringify(finding), 'utf8');
+  const resources = [...(finding.Resources ?? [])];
+  finding.Resources = resources;
+  const pad: Record<string, string> = { pad: 'x' };
+  let other = pad;
+  resources.push({
+    Type: 'Other',
+    Id: 'pad',
+    Partition: 'aws',
+    Region: 'eu-west-1',
+    Details: { Other: other },
+  });
+  let index = 0;
+  while (bytes - size() > 1000) {
+    if (Object.keys(other).length === 50) {
+      other = {};
+      resources.push({
+        Type: 'Other',
+        Id: `pad-${index}`,
+        Partition: 'aws',
+        Region: 'eu-west-1',
+        Details: { Other: other },
+      });
+    }
+    other[`k${index}`] = 'x'.repeat(500);
+    index += 1;
+  }
+  pad.pad = 'x'.repeat(1 + bytes - size());
+}
+
+describe('validateAsff names the problem', () => {
+  const resource = (f: AwsSecurityFinding) => (f.Resources?.[0] ?? {}) as Record<string, unknown>;
+  const cases: {
+    name: string;
+    change: (finding: AwsSecurityFinding) => void;
+    field: string;
+    problem: string;
+  }[] = [
+    {
+      name: 'SchemaVersion is wrong',
+      change: (f) => Object.assign(f, { SchemaVersion: 'x' }),
+      field: 'SchemaVersion',
+      problem: 'must be 2018-10-08',
+    },
+    {
+      name: 'Id is blank',
+      change: (f) => Object.assign(f, { Id: ' ' }),
+      field: 'Id',
+      problem: 'is required',
+    },
+    {
+      name: 'Id is 513 characters',
+      change: (f) => Object.assign(f, { Id: 'x'.repeat(513) }),
+      field: 'Id',
+      problem: 'is longer than 512 characters',
+    },
+    {
+      name: 'GeneratorId is missing',
+      change: (f) => Object.assign(f, { GeneratorId: undefined }),
+      field: 'GeneratorId',
+      problem: 'is required',
+    },
+    {
+      name: 'GeneratorId is 513 characters',
+      change: (f) => Object.assign(f, { GeneratorId: 'x'.repeat(513) }),
+      field: 'GeneratorId',
+      problem: 'is longer than 512 characters',
+    },
+    {
+      name: 'AwsAccountId is missing',
+      change: (f) => Object.assign(f, { AwsAccountId: undefined }),
+      field: 'AwsAccountId',
+      problem: 'must be a 12-digit AWS account id',
+    },
+    {
+      name: 'ProductArn is missing',
+      change: (f) => Object.assign(f, { ProductArn: undefined }),
+      field: 'ProductArn',
+      problem: 'must be arn:<partition>:securityhub:<region>:<account>:product/<account>/default',
+    },
+    {
+      name: 'ProductArn names another account first',
+      change: (f) =>
+        Object.assign(f, {
+          ProductArn: `arn:aws:securityhub:eu-west-1:999999999999:product/${ACCOUNT_A}/default`,
+        }),
+      field: 'ProductArn',
+      problem: `must name the finding's account ${ACCOUNT_A}`,
+    },
+    {
+      name: 'ProductArn names another account second',
+      change: (f) =>
+        Object.assign(f, {
+          ProductArn: `arn:aws:securityhub:eu-west-1:${ACCOUNT_A}:product/999999999999/default`,
+        }),
+      field: 'ProductArn',
+      problem: `must name the finding's account ${ACCOUNT_A}`,
+    },
+    {
+      name: 'CreatedAt is missing',
+      change: (f) => Object.assign(f, { CreatedAt: undefined }),
+      field: 'CreatedAt',
+      problem: 'must be an ISO 8601 date-time',
+    },
+    {
+      name: 'CreatedAt has no time',
+      change: (f) => Object.assign(f, { CreatedAt: '2026-11-21' }),
+      field: 'CreatedAt',
+      problem: 'must be an ISO 8601 date-time',
+    },
+    {
+      name: 'UpdatedAt is not a real date',
+      change: (f) => Object.assign(f, { UpdatedAt: '2026-13-45T12:00:00Z' }),
+      field: 'UpdatedAt',
+      problem: 'must be an ISO 8601 date-time',
+    },
+    {
+      name: 'Severity is unknown',
+      change: (f) => Object.assign(f, { Severity: { Label: 'SEVERE' } }),
+      field: 'Severity.Label',
+      problem: 'is required',
+    },
+    {
+      name: 'Types is missing',
+      change: (f) => Object.assign(f, { Types: undefined }),
+      field: 'Types',
+      problem: 'needs at least one type',
+    },
+    {
+      name: 'Types has 51 entries',
+      change: (f) => Object.assign(f, { Types: Array.from({ length: 51 }, () => ASFF_FINDING_TYPE) }),
+      field: 'Types',
+      problem: 'has more than 50 entries',
+    },
+    {
+      name: 'a type has one part',
+      change: (f) => Object.assign(f, { Types: ['TTPs'] }),
+      field: 'Types.0',
+      problem: 'must be namespace/category[/classifier]',
+    },
+    {
+      name: 'a type has four parts',
+      change: (f) => Object.assign(f, { Types: ['TTPs/a/b/c'] }),
+      field: 'Types.0',
+      problem: 'must be namespace/category[/classifier]',
+    },
+    {
+      name: 'a type has a blank part',
+      change: (f) => Object.assign(f, { Types: [ASFF_FINDING_TYPE, 'TTPs/ '] }),
+      field: 'Types.1',
+      problem: 'must be namespace/category[/classifier]',
+    },
+    {
+      name: 'a type has an unknown namespace',
+      change: (f) => Object.assign(f, { Types: ['Backups/PITR'] }),
+      field: 'Types.0',
+      problem: 'has unknown namespace Backups',
+    },
+    {
+      name: 'Title is missing',
+      change: (f) => Object.assign(f, { Title: undefined }),
+      field: 'Title',
+      problem: 'is required',
+    },
+    {
+      name: 'Title is 257 characters',
+      change: (f) => Object.assign(f, { Title: 'x'.repeat(257) }),
+      field: 'Title',
+      problem: 'is longer than 256',
+    },
+    {
+      name: 'Description is blank',
+      change: (f) => Object.assign(f, { Description: ' ' }),
+      field: 'Description',
+      problem: 'is required',
+    },
+    {
+      name: 'Description is 1025 characters',
+      change: (f) => Object.assign(f, { Description: 'x'.repeat(1025) }),
+      field: 'Description',
+      problem: 'is longer than 1024',
+    },
+    {
+      name: 'Compliance.Status is unknown',
+      change: (f) => Object.assign(f, { Compliance: { Status: 'DONE' } }),
+      field: 'Compliance.Status',
+      problem: 'has unknown value DONE',
+    },
+    {
+      name: 'RecordState is unknown',
+      change: (f) => Object.assign(f, { RecordState: 'DELETED' }),
+      field: 'RecordState',
+      problem: 'has unknown value DELETED',
+    },
+    {
+      name: 'the recommendation is 513 characters',
+      change: (f) => Object.assign(f, { Remediation: { Recommendation: { Text: 'x'.repeat(513) } } }),
+      field: 'Remediation.Recommendation.Text',
+      problem: 'is longer than 512',
+    },
+    {
+      name: 'the recommendation URL is relative',
+      change: (f) => Object.assign(f, { Remediation: { Recommendation: { Text: 'x', Url: '/docs' } } }),
+      field: 'Remediation.Recommendation.Url',
+      problem: 'must be an absolute URL',
+    },
+    {
+      name: 'ProductFields has 51 pairs',
+      change: (f) =>
+        Object.assign(f, {
+          ProductFields: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])),
+        }),
+      field: 'ProductFields',
+      problem: 'has 51 pairs, more than 50',
+    },
+    {
+      name: 'a ProductFields key is 129 characters',
+      change: (f) => Object.assign(f, { ProductFields: { ['k'.repeat(129)]: 'v' } }),
+      field: `ProductFields.${'k'.repeat(129)}`,
+      problem: 'key must be 1-128 characters',
+    },
+    {
+      name: 'a ProductFields key is blank',
+      change: (f) => Object.assign(f, { ProductFields: { ' ': 'v' } }),
+      field: 'ProductFields. ',
+      problem: 'key must be 1-128 characters',
+    },
+    {
+      name: 'a ProductFields value is 2049 characters',
+      change: (f) => Object.assign(f, { ProductFields: { note: 'x'.repeat(2049) } }),
+      field: 'ProductFields.note',
+      problem: 'value must be a non-blank string of at most 2048 characters',
+    },
+    {
+      name: 'the provider severity is unknown',
+      change: (f) => Object.assign(f, { FindingProviderFields: { Severity: { Label: 'SEVERE' } } }),
+      field: 'FindingProviderFields.Severity.Label',
+      problem: 'has unknown value SEVERE',
+    },
+    {
+      name: 'the provider types are empty',
+      change: (f) => Object.assign(f, { FindingProviderFields: { Types: [] } }),
+      field: 'FindingProviderFields.Types',
+      problem: 'needs at least one type',
+    },
+    {
+      name: 'a provider type has an unknown namespace',
+      change: (f) =>
+        Object.assign(f, { FindingProviderFields: { Severity: { Label: 'HIGH' }, Types: ['Backups/PITR'] } }),
+      field: 'FindingProviderFields.Types.0',
+      problem: 'has unknown namespace Backups',
+    },
+    {
+      name: 'VerificationState is set',
+      change: (f) => Object.assign(f, { VerificationState: 'TRUE_POSITIVE' }),
+      field: 'VerificationState',
+      problem: 'is owned by the customer and must not be sent by the provider',
+    },
+    {
+      name: 'UserDefinedFields is set',
+      change: (f) => Object.assign(f, { UserDefinedFields: { a: 'b' } }),
+      field: 'UserDefinedFields',
+      problem: 'is owned by the customer and must not be sent by the provider',
+    },
+    {
+      name: 'WorkflowState is set',
+      change: (f) => Object.assign(f, { WorkflowState: 'NEW' }),
+      field: 'WorkflowState',
+      problem: 'is owned by the customer and must not be sent by the provider',
+    },
+    {
+      name: 'Resources is missing',
+      change: (f) => Object.assign(f, { Resources: undefined }),
+      field: 'Resources',
+      problem: 'needs at least one resource',
+    },
+    {
+      name: 'Resources has 33 entries',
+      change: (f) => Object.assign(f, { Resources: Array.from({ length: 33 }, () => f.Resources?.[0]) }),
+      field: 'Resources',
+      problem: 'has more than 32 entries',
+    },
+    {
+      name: 'a resource has no Type',
+      change: (f) => Object.assign(resource(f), { Type: ' ' }),
+      field: 'Resources.0.Type',
+      problem: 'is required',
+    },
+    {
+      name: 'a resource Type is 257 characters',
+      change: (f) => Object.assign(resource(f), { Type: 'x'.repeat(257) }),
+      field: 'Resources.0.Type',
+      problem: 'is too long',
+    },
+    {
+      name: 'a resource has no Id',
+      change: (f) => Object.assign(resource(f), { Id: undefined }),
+      field: 'Resources.0.Id',
+      problem: 'is required',
+    },
+    {
+      name: 'a resource has no Partition',
+      change: (f) => Object.assign(resource(f), { Partition: undefined }),
+      field: 'Resources.0.Partition',
+      problem: 'must be an AWS partition',
+    },
+    {
+      name: 'a resource Partition is unknown',
+      change: (f) => Object.assign(resource(f), { Partition: 'aws-moon' }),
+      field: 'Resources.0.Partition',
+      problem: 'must be an AWS partition',
+    },
+    {
+      name: 'a resource has no Region',
+      change: (f) => Object.assign(resource(f), { Region: '' }),
+      field: 'Resources.0.Region',
+      problem: 'is required',
+    },
+    {
+      name: 'a resource Region is 17 characters',
+      change: (f) => Object.assign(resource(f), { Region: 'x'.repeat(17) }),
+      field: 'Resources.0.Region',
+      problem: 'is longer than 16',
+    },
+    {
+      name: 'a Details.Other value is blank',
+      change: (f) => Object.assign(resource(f), { Details: { Other: { note: '' } } }),
+      field: 'Resources.0.Details.Other.note',
+      problem: 'value must be a non-blank string of at most 1023 characters',
+    },
+    {
+      name: 'the finding is one byte over 240 KB',
+      change: (f) => padToBytes(f, 240 * 1024 + 1),
+      field: '(finding)',
+      problem: 'is 245761 bytes, over the 240 KB limit',
+    },
+  ];
+
+  for (const { name, change, field, problem } of cases) {
+    it(`throws naming ${field} when ${name}`, () => {
+      // Prepare
+      const asff = asffFor();
+      change(asff);
+
+      // Act
+      const error = validationError(asff);
+
+      // Assess
+      expect(error.field).toBe(field);
+      expect(error.message).toContain(`: ${field} `);
+      expect(error.message).toContain(`${problem}. This is a bug in certctl-backup-guard`);
+      expect(error.name).toBe('AsffValidationError');
+    });
+  }
+
+  it('names the finding in the error, or says it has no Id', () => {
+    const asff = asffFor();
+    Object.assign(asff, { Title: undefined });
+    expect(validationError(asff).message).toMatch(
+      /^ASFF finding certctl-backup-guard\/pitr\.retention\/\S+ is invalid: Title is required\./,
+    );
+    Object.assign(asff, { Id: undefined });
+    expect(validationError(asff).message).toMatch(/^ASFF finding \(no Id\) is invalid: Id is required\./);
+  });
+
+  it('accepts a finding at every limit', () => {
+    // Prepare
+    const asff = asffFor();
+    const details = Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [`${i}`.padEnd(127, 'k'), 'v'.repeat(1023)]),
+    );
+    Object.assign(asff, {
+      Id: 'x'.repeat(512),
+      GeneratorId: 'g'.repeat(512),
+      Title: 't'.repeat(256),
+      Description: 'd'.repeat(1024),
+      Types: Array.from({ length: 50 }, () => 'TTPs/Collection/Sample'),
+      Remediation: { Recommendation: { Text: 'r'.repeat(512) } },
+      ProductFields: Object.fromEntries(
+        Array.from({ length: 50 }, (_, i) => [`${i}`.padEnd(128, 'k'), i === 0 ? 'v'.repeat(2048) : 'v']),
+      ),
+      RecordState: 'ARCHIVED',
+      Compliance: undefined,
+      FindingProviderFields: { Severity: { Label: 'LOW' } },
+      Resources: Array.from({ length: 32 }, (_, i) => ({
+        Type: 'T'.repeat(256),
+        Id: 'i',
+        Partition: 'aws-us-iso-b',
+        Region: 'r'.repeat(16),
+        ...(i === 0 ? { Details: { Other: details } } : {}),
+      })),
+    });
+
+    // Act / Assess
+    expect(() => validateAsff(asff)).not.toThrow();
+  });
+
+  it('accepts a finding of exactly 240 KB', () => {
+    const asff = asffFor();
+    padToBytes(asff, 240 * 1024);
+    expect(Buffer.byteLength(JSON.stringify(asff), 'utf8')).toBe(240 * 1024);
+    expect(() => validateAsff(asff)).not.toThrow();
+  });
+});
+
+describe('SecurityHubConfigError', () => {
+  it('is named for the log', () => {
+    expect(new SecurityHubConfigError('x').name).toBe('SecurityHubConfigError');
+  });
+});
