@@ -275,3 +275,497 @@ describe('keys.content', () => {
     ).toBe('NOT_AVAILABLE');
   });
 });
+
+/** Two items, so labels and observed values show how items are joined. */
+const TWO_ITEMS: KeySecretFact['items'] = [
+  { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH' },
+  { id: 'ca-key', kind: 'private-key', source: 'CERTCTL_CA_KEY_PATH' },
+];
+const LABEL = 'secret certctl/ca (ca-cert, ca-key)';
+const GCP_RESOURCE = {
+  provider: 'gcp' as const,
+  account: 'certctl-prod',
+  region: 'global',
+  type: 'GcpSecretManagerSecret' as const,
+  id: 'projects/certctl-prod/secrets/ca',
+};
+
+describe('every keys check says what it judged', () => {
+  const two = (overrides: Partial<KeySecretFact> = {}) => fact({ items: TWO_ITEMS, ...overrides });
+  const checks = [keysCmkCheck, keysNotDeletingCheck, keysReplicatedCheck, keysContentCheck];
+
+  it('is not available naming the reason when existence could not be read, for every metadata check', () => {
+    for (const check of [...checks, keysPresentCheck]) {
+      const outcome = check.evaluate(two({ existence: unknown }), context);
+      expect(outcome).toMatchObject({
+        status: 'NOT_AVAILABLE',
+        description: `Could not evaluate ${LABEL}: AccessDeniedException.`,
+      });
+      expect(outcome?.observed.items).toBe('ca-cert,ca-key');
+    }
+  });
+
+  it('is not available pointing to keys.present when the secret does not exist, for every metadata check', () => {
+    for (const check of checks) {
+      expect(check.evaluate(two({ existence: { state: 'read', value: false } }), context)).toMatchObject({
+        status: 'NOT_AVAILABLE',
+        description: `Could not evaluate ${LABEL}: the secret does not exist (see keys.present).`,
+        observed: { items: 'ca-cert,ca-key', present: false },
+      });
+    }
+  });
+
+  it('keys.present: says which settings the secret backs, and which have no backup', () => {
+    expect(keysPresentCheck.evaluate(two(), context)).toEqual({
+      status: 'PASSED',
+      description: `The ${LABEL} exists and backs CERTCTL_CA_CERT_PATH, CERTCTL_CA_KEY_PATH.`,
+      observed: { items: 'ca-cert,ca-key', present: true },
+      required: { present: true },
+    });
+    expect(keysPresentCheck.evaluate(two({ existence: { state: 'read', value: false } }), context)).toEqual({
+      status: 'FAILED',
+      description: `The ${LABEL} does not exist: CERTCTL_CA_CERT_PATH, CERTCTL_CA_KEY_PATH has no backup.`,
+      observed: { items: 'ca-cert,ca-key', present: false },
+      required: { present: true },
+    });
+    expect(keysPresentCheck.evaluate(two({ existence: unknown }), context)?.observed).toEqual({
+      items: 'ca-cert,ca-key',
+      present: null,
+    });
+  });
+
+  it('keys.cmk: names the customer-managed keys when it passes', () => {
+    const encryption = { state: 'read' as const, value: [CMK, { ...CMK, id: 'k2' }] };
+    expect(keysCmkCheck.evaluate(two({ encryption }), context)).toEqual({
+      status: 'PASSED',
+      description: `The ${LABEL} is encrypted with the customer-managed key ${CMK.id}, k2.`,
+      observed: { items: 'ca-cert,ca-key', keys: `${CMK.id},k2`, keyManager: 'CUSTOMER' },
+      required: { keyManager: 'CUSTOMER' },
+    });
+  });
+
+  it('keys.cmk: fails naming the AWS-managed key, or the default one when no key is listed', () => {
+    // Prepare
+    const provider = {
+      state: 'read' as const,
+      value: [CMK, { id: 'alias/aws/secretsmanager', manager: 'PROVIDER' as const }],
+    };
+    // Act
+    const named = keysCmkCheck.evaluate(two({ encryption: provider }), context);
+    const none = keysCmkCheck.evaluate(two({ encryption: { state: 'read', value: [] } }), context);
+    // Assess
+    expect(named).toEqual({
+      status: 'FAILED',
+      description: `The ${LABEL} is encrypted with the AWS-managed key alias/aws/secretsmanager, which no other account can use: it cannot be recovered cross-account.`,
+      observed: { items: 'ca-cert,ca-key', keys: `${CMK.id},alias/aws/secretsmanager`, keyManager: 'AWS' },
+      required: { keyManager: 'CUSTOMER' },
+    });
+    expect(none?.status).toBe('FAILED');
+    expect(none?.description).toContain('the AWS-managed key aws/secretsmanager, which');
+  });
+
+  it('keys.cmk: warns with the CMEK guide on Google-managed encryption', () => {
+    const encryption = {
+      state: 'read' as const,
+      value: [{ id: 'google-managed', manager: 'PROVIDER' as const }],
+    };
+    expect(keysCmkCheck.evaluate(two({ encryption, resource: GCP_RESOURCE }), context)).toEqual({
+      status: 'WARNING',
+      description:
+        'The secret projects/certctl-prod/secrets/ca (ca-cert, ca-key) uses Google-managed encryption, not a customer-managed key.',
+      observed: { items: 'ca-cert,ca-key', keys: 'google-managed', keyManager: 'GOOGLE' },
+      required: { keyManager: 'CUSTOMER' },
+      remediationText: 'Configure CMEK for the secret: https://cloud.google.com/secret-manager/docs/cmek',
+    });
+  });
+
+  it('keys.cmk: is not available naming the key that could not be described and why', () => {
+    const encryption = (unreadReason?: string) => ({
+      state: 'read' as const,
+      value: [CMK, { id: 'k', manager: undefined, ...(unreadReason ? { unreadReason } : {}) }],
+    });
+    expect(keysCmkCheck.evaluate(two({ encryption: encryption('AccessDenied') }), context)).toEqual({
+      status: 'NOT_AVAILABLE',
+      description: `Could not evaluate ${LABEL}: the KMS key k could not be described (AccessDenied).`,
+      observed: { items: 'ca-cert,ca-key', keys: `${CMK.id},k` },
+      required: { keyManager: 'CUSTOMER' },
+    });
+    expect(keysCmkCheck.evaluate(two({ encryption: encryption() }), context)?.description).toContain(
+      'could not be described (unknown)',
+    );
+  });
+
+  it('keys.not-deleting: passes saying the key is usable', () => {
+    expect(keysNotDeletingCheck.evaluate(two(), context)).toEqual({
+      status: 'PASSED',
+      description: `The ${LABEL} is not scheduled for deletion and its key is usable.`,
+      observed: { items: 'ca-cert,ca-key', scheduledForDeletion: false, keyUsable: true },
+      required: { scheduledForDeletion: false, keyUsable: true },
+    });
+  });
+
+  it('keys.not-deleting: fails with the deletion date', () => {
+    expect(
+      keysNotDeletingCheck.evaluate(two({ deletionScheduled: new Date('2026-12-09T00:00:00Z') }), context),
+    ).toEqual({
+      status: 'FAILED',
+      description: `The ${LABEL} is scheduled for deletion on 2026-12-09T00:00:00.000Z.`,
+      observed: {
+        items: 'ca-cert,ca-key',
+        scheduledForDeletion: true,
+        deletionDate: '2026-12-09T00:00:00.000Z',
+      },
+      required: { scheduledForDeletion: false, keyUsable: true },
+    });
+  });
+
+  it('keys.not-deleting: fails naming what is wrong with the latest version', () => {
+    // Prepare
+    const version = (value: { state: string; scheduledDestroy?: Date }) =>
+      keysNotDeletingCheck.evaluate(two({ latestVersion: { state: 'read', value } }), context);
+    // Act
+    const none = version({ state: 'none' });
+    const disabled = version({ state: 'DISABLED' });
+    const destroying = version({ state: 'ENABLED', scheduledDestroy: new Date('2026-12-20T00:00:00Z') });
+    // Assess
+    expect(none).toEqual({
+      status: 'FAILED',
+      description: `The ${LABEL} has no version at all.`,
+      observed: { items: 'ca-cert,ca-key', latestVersionState: 'none' },
+      required: { scheduledForDeletion: false, keyUsable: true, latestVersionState: 'ENABLED' },
+    });
+    expect(disabled?.description).toBe(`The ${LABEL} has its latest version DISABLED.`);
+    expect(destroying?.description).toBe(
+      `The ${LABEL} has its latest version scheduled for destruction on 2026-12-20T00:00:00.000Z.`,
+    );
+    expect(destroying?.status).toBe('FAILED');
+  });
+
+  it('keys.not-deleting: fails naming an unusable key and its deletion date', () => {
+    // Prepare
+    const encryption = {
+      state: 'read' as const,
+      value: [
+        CMK,
+        { ...CMK, id: 'k2', state: 'PendingDeletion', deletionDate: new Date('2026-12-30T00:00:00Z') },
+      ],
+    };
+    // Act / Assess
+    expect(keysNotDeletingCheck.evaluate(two({ encryption }), context)).toEqual({
+      status: 'FAILED',
+      description: `The KMS key k2 of the ${LABEL} is PendingDeletion (deletion on 2026-12-30T00:00:00.000Z): the backup cannot be decrypted.`,
+      observed: { items: 'ca-cert,ca-key', scheduledForDeletion: false, keyState: 'PendingDeletion' },
+      required: { scheduledForDeletion: false, keyUsable: true },
+    });
+    const disabled = { state: 'read' as const, value: [{ ...CMK, state: 'Disabled' }] };
+    expect(keysNotDeletingCheck.evaluate(two({ encryption: disabled }), context)?.description).toBe(
+      `The KMS key ${CMK.id} of the ${LABEL} is Disabled: the backup cannot be decrypted.`,
+    );
+  });
+
+  it('keys.not-deleting: judges a deleting key even when the latest version could not be read', () => {
+    const encryption = { state: 'read' as const, value: [{ ...CMK, state: 'Unavailable' }] };
+    const outcome = keysNotDeletingCheck.evaluate(two({ encryption, latestVersion: unknown }), context);
+    expect(outcome?.status).toBe('FAILED');
+  });
+
+  it('keys.not-deleting: is not available when the latest version or the key could not be read', () => {
+    expect(keysNotDeletingCheck.evaluate(two({ latestVersion: unknown }), context)).toEqual({
+      status: 'NOT_AVAILABLE',
+      description: `Could not evaluate ${LABEL}: the latest version could not be read (AccessDeniedException).`,
+      observed: { items: 'ca-cert,ca-key', scheduledForDeletion: false },
+      required: { scheduledForDeletion: false, keyUsable: true },
+    });
+    expect(keysNotDeletingCheck.evaluate(two({ encryption: unknown }), context)).toEqual({
+      status: 'NOT_AVAILABLE',
+      description: `Could not evaluate ${LABEL}: its encryption key could not be read (AccessDeniedException).`,
+      observed: { items: 'ca-cert,ca-key', scheduledForDeletion: false },
+      required: { scheduledForDeletion: false, keyUsable: true },
+    });
+  });
+
+  it('keys.not-deleting: is not available naming an AWS key without a state, or a GCP key that could not be read', () => {
+    // Prepare
+    const stateless = { state: 'read' as const, value: [{ id: 'k', manager: 'CUSTOMER' as const }] };
+    const unread = {
+      state: 'read' as const,
+      value: [{ id: 'k', manager: 'CUSTOMER' as const, unreadReason: 'denied' }],
+    };
+    // Act / Assess
+    expect(keysNotDeletingCheck.evaluate(two({ encryption: stateless }), context)).toEqual({
+      status: 'NOT_AVAILABLE',
+      description: `Could not evaluate ${LABEL}: its KMS key k could not be described (no state).`,
+      observed: { items: 'ca-cert,ca-key', scheduledForDeletion: false },
+      required: { scheduledForDeletion: false, keyUsable: true },
+    });
+    expect(
+      keysNotDeletingCheck.evaluate(two({ encryption: unread, resource: GCP_RESOURCE }), context)
+        ?.description,
+    ).toContain('its KMS key k could not be described (denied)');
+  });
+
+  it('keys.not-deleting: passes a GCP secret with a provider key without naming Cloud KMS', () => {
+    const encryption = {
+      state: 'read' as const,
+      value: [{ id: 'google-managed', manager: 'PROVIDER' as const }],
+    };
+    const outcome = keysNotDeletingCheck.evaluate(two({ encryption, resource: GCP_RESOURCE }), context);
+    expect(outcome?.observed).toEqual({
+      items: 'ca-cert,ca-key',
+      scheduledForDeletion: false,
+      keyUsable: true,
+    });
+  });
+
+  it('keys.not-deleting: on GCP says whether the value was decrypted with the Cloud KMS key', () => {
+    // Prepare
+    const key = 'projects/p/locations/global/keyRings/r/cryptoKeys/k';
+    const gcp = (content: KeySecretFact['content']) =>
+      two({
+        resource: GCP_RESOURCE,
+        encryption: { state: 'read', value: [{ id: key, manager: 'CUSTOMER' }] },
+        latestVersion: { state: 'read', value: { state: 'ENABLED' } },
+        content,
+      });
+    const label = 'secret projects/certctl-prod/secrets/ca (ca-cert, ca-key)';
+    // Act
+    const decrypted = keysNotDeletingCheck.evaluate(gcp(fact().content), context);
+    const unread = keysNotDeletingCheck.evaluate(gcp({ state: 'not-inspected' }), context);
+    // Assess
+    expect(decrypted).toEqual({
+      status: 'PASSED',
+      description: `The ${label} is not scheduled for deletion, its latest version is enabled, and its value was decrypted in this run with ${key}.`,
+      observed: {
+        items: 'ca-cert,ca-key',
+        scheduledForDeletion: false,
+        latestVersionState: 'ENABLED',
+        keyUsable: true,
+      },
+      required: { scheduledForDeletion: false, latestVersionState: 'ENABLED' },
+    });
+    expect(unread?.description).toBe(
+      `The ${label} is not scheduled for deletion and its latest version is enabled; the state of its Cloud KMS key ${key} is not read (Secret Manager does not report it).`,
+    );
+    expect(unread?.observed).toEqual({
+      items: 'ca-cert,ca-key',
+      scheduledForDeletion: false,
+      latestVersionState: 'ENABLED',
+      cloudKmsKeyState: 'not read',
+    });
+  });
+
+  it('keys.replicated: passes naming the regions in sync', () => {
+    const replication = {
+      state: 'read' as const,
+      value: {
+        kind: 'aws' as const,
+        primaryRegion: 'eu-west-1',
+        replicas: [
+          { region: 'eu-west-1', status: 'InSync' },
+          { region: 'us-east-1', status: 'InSync' },
+          { region: 'eu-central-1', status: 'InSync' },
+        ],
+      },
+    };
+    expect(keysReplicatedCheck.evaluate(two({ replication }), context)).toEqual({
+      status: 'PASSED',
+      description: `The ${LABEL} is replicated to us-east-1, eu-central-1, all in sync.`,
+      observed: {
+        items: 'ca-cert,ca-key',
+        otherRegions: 'us-east-1,eu-central-1',
+        replicaStatus: 'us-east-1=InSync,eu-central-1=InSync',
+      },
+      required: { otherRegions: '>= 1', replicasInSync: true },
+    });
+  });
+
+  it('keys.replicated: passes a replica judged from its primary in another region', () => {
+    // Prepare: this is the replica in eu-west-1 of a secret whose primary is in us-east-1.
+    const replication = {
+      state: 'read' as const,
+      value: { kind: 'aws' as const, primaryRegion: 'us-east-1', replicas: [] },
+    };
+    // Act / Assess
+    expect(keysReplicatedCheck.evaluate(two({ replication }), context)).toEqual({
+      status: 'PASSED',
+      description: `The ${LABEL} is replicated to us-east-1.`,
+      observed: { items: 'ca-cert,ca-key', otherRegions: 'us-east-1' },
+      required: { otherRegions: '>= 1', replicasInSync: true },
+    });
+  });
+
+  it('keys.replicated: fails naming the only region', () => {
+    const replication = {
+      state: 'read' as const,
+      value: {
+        kind: 'aws' as const,
+        primaryRegion: undefined,
+        replicas: [{ region: 'eu-west-1', status: 'InSync' }],
+      },
+    };
+    expect(keysReplicatedCheck.evaluate(two({ replication }), context)).toEqual({
+      status: 'FAILED',
+      description: `The ${LABEL} exists in eu-west-1 only.`,
+      observed: { items: 'ca-cert,ca-key', otherRegions: null },
+      required: { otherRegions: '>= 1', replicasInSync: true },
+    });
+  });
+
+  it('keys.replicated: fails naming each failed replica, and warns naming each pending one', () => {
+    // Prepare
+    const replicas = (list: { region: string; status?: string; statusMessage?: string }[]) => ({
+      state: 'read' as const,
+      value: { kind: 'aws' as const, primaryRegion: 'eu-west-1', replicas: list },
+    });
+    // Act
+    const failed = keysReplicatedCheck.evaluate(
+      two({
+        replication: replicas([
+          { region: 'us-east-1', status: 'Failed' },
+          { region: 'us-west-2', status: 'InProgress' },
+          { region: 'eu-central-1', status: 'Failed', statusMessage: 'KMS key disabled' },
+        ]),
+      }),
+      context,
+    );
+    const pending = keysReplicatedCheck.evaluate(
+      two({
+        replication: replicas([
+          { region: 'us-east-1', status: 'InSync' },
+          { region: 'us-west-2', status: 'InProgress' },
+          { region: 'ap-south-1' },
+        ]),
+      }),
+      context,
+    );
+    // Assess
+    expect(failed).toEqual({
+      status: 'FAILED',
+      description: `The ${LABEL} has replicas out of sync: us-east-1 (Failed), eu-central-1 (KMS key disabled).`,
+      observed: {
+        items: 'ca-cert,ca-key',
+        otherRegions: 'us-east-1,us-west-2,eu-central-1',
+        replicaStatus: 'us-east-1=Failed,us-west-2=InProgress,eu-central-1=Failed',
+      },
+      required: { otherRegions: '>= 1', replicasInSync: true },
+    });
+    expect(pending).toEqual({
+      status: 'WARNING',
+      description: `The ${LABEL} has replicas not yet in sync: us-west-2 (InProgress), ap-south-1 (no status).`,
+      observed: {
+        items: 'ca-cert,ca-key',
+        otherRegions: 'us-east-1,us-west-2,ap-south-1',
+        replicaStatus: 'us-east-1=InSync,us-west-2=InProgress,ap-south-1=unknown',
+      },
+      required: { otherRegions: '>= 1', replicasInSync: true },
+    });
+  });
+
+  it('keys.replicated: judges GCP replication by its kind and locations', () => {
+    // Prepare
+    const gcp = (value: NonNullable<Extract<KeySecretFact['replication'], { state: 'read' }>['value']>) =>
+      keysReplicatedCheck.evaluate(
+        two({ resource: GCP_RESOURCE, replication: { state: 'read', value } }),
+        context,
+      );
+    const label = 'secret projects/certctl-prod/secrets/ca (ca-cert, ca-key)';
+    const required = { replication: 'automatic or >= 2 locations' };
+    // Act / Assess
+    expect(gcp({ kind: 'gcp-automatic' })).toEqual({
+      status: 'PASSED',
+      description: `The ${label} uses automatic replication.`,
+      observed: { items: 'ca-cert,ca-key', replication: 'automatic' },
+      required,
+    });
+    expect(gcp({ kind: 'gcp-user-managed', locations: ['europe-west1', 'europe-west4'] })).toEqual({
+      status: 'PASSED',
+      description: `The ${label} is replicated to europe-west1, europe-west4.`,
+      observed: {
+        items: 'ca-cert,ca-key',
+        replication: 'user-managed',
+        locations: 'europe-west1,europe-west4',
+      },
+      required,
+    });
+    expect(gcp({ kind: 'gcp-user-managed', locations: ['europe-west1'] })?.description).toBe(
+      `The ${label} is kept in europe-west1 only.`,
+    );
+    expect(gcp({ kind: 'gcp-user-managed', locations: [] })).toEqual({
+      status: 'FAILED',
+      description: `The ${label} is kept in no location only.`,
+      observed: { items: 'ca-cert,ca-key', replication: 'user-managed', locations: '' },
+      required,
+    });
+  });
+
+  it('keys.replicated: is not available naming the reason', () => {
+    expect(keysReplicatedCheck.evaluate(two({ replication: unknown }), context)).toEqual({
+      status: 'NOT_AVAILABLE',
+      description: `Could not evaluate ${LABEL}: AccessDeniedException.`,
+      observed: { items: 'ca-cert,ca-key' },
+      required: { otherRegions: '>= 1', replicasInSync: true },
+    });
+  });
+
+  it('keys.content: passes with every item observed', () => {
+    const content = {
+      state: 'read' as const,
+      items: [
+        { item: 'ca-cert', problems: [], observed: { certificateNotAfter: '2027-01-01' } },
+        { item: 'ca-key', problems: [], observed: { keyType: 'EC' } },
+      ],
+    };
+    expect(keysContentCheck.evaluate(two({ content }), context)).toEqual({
+      status: 'PASSED',
+      description: `The ${LABEL} holds parseable, unexpired key material that matches.`,
+      observed: { items: 'ca-cert,ca-key', certificateNotAfter: '2027-01-01', keyType: 'EC' },
+      required: { parses: true, notExpired: true, keyMatchesCertificate: true },
+    });
+  });
+
+  it('keys.content: reports the worst status with the details of its problems only', () => {
+    // Prepare
+    const problem = (status: 'FAILED' | 'WARNING' | 'NOT_AVAILABLE', code: string) => ({
+      status,
+      code,
+      detail: `${code} detail`,
+    });
+    const content = {
+      state: 'read' as const,
+      items: [
+        { item: 'ca-cert', problems: [problem('NOT_AVAILABLE', 'a'), problem('FAILED', 'b')], observed: {} },
+        { item: 'ca-key', problems: [problem('WARNING', 'c'), problem('FAILED', 'd')], observed: {} },
+      ],
+    };
+    // Act / Assess
+    expect(keysContentCheck.evaluate(two({ content }), context)).toEqual({
+      status: 'FAILED',
+      description: `The ${LABEL}: b detail; d detail.`,
+      observed: { items: 'ca-cert,ca-key', problems: 'a,b,c,d' },
+      required: { parses: true, notExpired: true, keyMatchesCertificate: true },
+    });
+    const warningFirst = {
+      state: 'read' as const,
+      items: [
+        {
+          item: 'ca-cert',
+          problems: [problem('WARNING', 'w'), problem('NOT_AVAILABLE', 'n'), problem('WARNING', 'v')],
+          observed: {},
+        },
+      ],
+    };
+    expect(keysContentCheck.evaluate(two({ content: warningFirst }), context)).toMatchObject({
+      status: 'WARNING',
+      description: `The ${LABEL}: w detail; v detail.`,
+    });
+  });
+
+  it('keys.content: is not available saying the value was not read, or why it could not be', () => {
+    expect(
+      keysContentCheck.evaluate(two({ content: { state: 'not-inspected' } }), context)?.description,
+    ).toBe(`Could not evaluate ${LABEL}: its value was not read.`);
+    expect(keysContentCheck.evaluate(two({ content: unknown }), context)?.description).toBe(
+      `Could not evaluate ${LABEL}: AccessDeniedException.`,
+    );
+  });
+});
