@@ -124,4 +124,123 @@ describe('pitr.deletion-protection', () => {
       expect(outcome?.description).toContain('could not read settings.retainBackupsOnDelete');
     });
   });
+
+  describe('every description', () => {
+    const check = (fact: Parameters<typeof pitrDeletionProtectionCheck.evaluate>[0]) =>
+      pitrDeletionProtectionCheck.evaluate(fact, contextWith());
+    const REQUIRED = { deletionProtection: true, retainBackupsOnDeleteOrFinalBackup: true };
+
+    it('names the instance when protection is on, and the cluster and its backups nowhere when it is off', () => {
+      expect(check(rdsInstanceFact())?.description).toBe(
+        'RDS DB instance `certctl-db` has deletion protection on.',
+      );
+      expect(check(auroraClusterFact({ deletionProtection: false }))?.description).toBe(
+        "Aurora DB cluster `certctl-aurora` has deletion protection off: one delete call removes certctl's database.",
+      );
+      expect(check(rdsInstanceFact({ deletionProtection: false }))?.description).toBe(
+        "RDS DB instance `certctl-db` has deletion protection off: one delete call removes certctl's database and, unless the caller asks to retain them, its automated backups.",
+      );
+    });
+
+    it('says the flag was not sent without a detail when it is missing', () => {
+      expect(check(rdsInstanceFact({ deletionProtection: undefined }))?.description).toBe(
+        'RDS DB instance `certctl-db`: could not read DeletionProtection, so this check could not be evaluated.',
+      );
+    });
+
+    it('observes every Cloud SQL setting and names what keeps the backups', () => {
+      // Act
+      const both = check(cloudSqlFact({}, { finalBackupEnabled: true, finalBackupRetentionDays: 30 }));
+      const finalOnly = check(
+        cloudSqlFact({}, { retainBackupsOnDelete: undefined, finalBackupEnabled: true }),
+      );
+      // Assess
+      expect(both).toEqual({
+        status: 'PASSED',
+        description:
+          'Cloud SQL instance `certctl-sql` has deletion protection on, and backups are retained on delete and a final backup is configured.',
+        observed: {
+          deletionProtection: true,
+          retainBackupsOnDelete: true,
+          finalBackupEnabled: true,
+          finalBackupRetentionDays: 30,
+        },
+        required: REQUIRED,
+      });
+      expect(finalOnly?.status).toBe('PASSED');
+      expect(finalOnly?.description).toBe(
+        'Cloud SQL instance `certctl-sql` has deletion protection on, and a final backup is configured.',
+      );
+    });
+
+    it('fails naming both gaps with one patch command', () => {
+      const outcome = check(
+        cloudSqlFact(
+          { deletionProtection: false },
+          { retainBackupsOnDelete: false, finalBackupEnabled: false },
+        ),
+      );
+      expect(outcome?.description).toBe(
+        'Cloud SQL instance `certctl-sql`: deletion protection is off (settings.deletionProtectionEnabled=false); backups are not kept after a deletion (settings.retainBackupsOnDelete=false, finalBackupConfig.enabled=false).',
+      );
+      expect(outcome?.remediationText).toMatch(
+        /^Run `gcloud sql instances patch certctl-sql --project=certctl-prod --deletion-protection --retain-backups-on-delete`\. Instead of retaining backups/,
+      );
+    });
+
+    it('fails on the protection and says which backup setting it could not read', () => {
+      // Act
+      const outcome = check(
+        cloudSqlFact(
+          { deletionProtection: false },
+          { retainBackupsOnDelete: false, finalBackupEnabled: undefined },
+        ),
+      );
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toBe(
+        'Cloud SQL instance `certctl-sql`: deletion protection is off (settings.deletionProtectionEnabled=false). Could not read settings.finalBackupConfig.enabled.',
+      );
+    });
+
+    it('is not available naming every setting it could not read', () => {
+      // Act
+      const outcome = check(
+        cloudSqlFact(
+          { deletionProtection: undefined },
+          { retainBackupsOnDelete: undefined, finalBackupEnabled: undefined },
+        ),
+      );
+      // Assess
+      expect(outcome).toMatchObject({
+        status: 'NOT_AVAILABLE',
+        description:
+          'Cloud SQL instance `certctl-sql`: could not read settings.deletionProtectionEnabled and settings.retainBackupsOnDelete and settings.finalBackupConfig.enabled, so this check could not be evaluated.',
+        observed: {
+          deletionProtection: null,
+          retainBackupsOnDelete: null,
+          finalBackupEnabled: null,
+          finalBackupRetentionDays: null,
+        },
+      });
+    });
+
+    it('is not available when only the final backup setting is unknown and retention is off', () => {
+      const outcome = check(
+        cloudSqlFact({}, { retainBackupsOnDelete: false, finalBackupEnabled: undefined }),
+      );
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('could not read settings.finalBackupConfig.enabled, so');
+    });
+
+    it('observes nulls when the instance has no Cloud SQL block', () => {
+      const outcome = check({ ...cloudSqlFact(), cloudSql: undefined });
+      expect(outcome?.observed).toEqual({
+        deletionProtection: true,
+        retainBackupsOnDelete: null,
+        finalBackupEnabled: null,
+        finalBackupRetentionDays: null,
+      });
+    });
+  });
 });
