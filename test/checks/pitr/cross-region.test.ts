@@ -102,4 +102,120 @@ describe('pitr.cross-region', () => {
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain('only in europe-west1');
   });
+
+  describe('every description', () => {
+    const check = (fact: Parameters<typeof pitrCrossRegionCheck.evaluate>[0]) =>
+      pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+
+    it('names the other regions only when an RDS instance also lists its own', () => {
+      expect(
+        check(rdsInstanceFact({ crossRegionBackupTargets: ['eu-west-1', 'eu-central-1', 'us-east-1'] })),
+      ).toEqual({
+        status: 'PASSED',
+        description:
+          'RDS DB instance `certctl-db` has its automated backups replicated to eu-central-1, us-east-1.',
+        observed: { crossRegionBackup: true, replicatedTo: 'eu-west-1,eu-central-1,us-east-1' },
+        required: { crossRegionBackup: true },
+      });
+    });
+
+    it('fails an RDS instance whose only replication target is its own region', () => {
+      const outcome = check(rdsInstanceFact({ crossRegionBackupTargets: ['eu-west-1'] }));
+      expect(outcome?.description).toBe(
+        'RDS DB instance `certctl-db` has no automated backups replicated to another region (DBInstanceAutomatedBackupsReplications is empty).',
+      );
+      expect(outcome?.observed).toEqual({ crossRegionBackup: false, replicatedTo: 'eu-west-1' });
+    });
+
+    it('names the ARN placeholder when the instance has no ARN', () => {
+      const outcome = check(
+        rdsInstanceFact({
+          crossRegionBackupTargets: [],
+          resource: { ...rdsInstanceFact().resource, arn: undefined },
+        }),
+      );
+      expect(outcome?.remediationText).toContain(
+        '--source-db-instance-arn <arn of certctl-db> --backup-retention-period 30',
+      );
+    });
+
+    it('says a Cloud SQL instance without a known location keeps backups in its own region', () => {
+      const outcome = check(cloudSqlFact({ crossRegionBackupTargets: [] }));
+      expect(outcome).toMatchObject({
+        status: 'FAILED',
+        description:
+          'Cloud SQL instance `certctl-sql` stores its backups only in its own region: a regional outage takes the backups with the instance.',
+        remediationText:
+          'Run `gcloud sql instances patch certctl-sql --project=certctl-prod --backup-location=<multi-region such as us or eu>` (https://cloud.google.com/sql/docs/postgres/backup-recovery/backups#custom-locations).',
+      });
+    });
+
+    it('describes the Cloud SQL NOT_AVAILABLE with nothing observed', () => {
+      expect(check(cloudSqlFact())).toMatchObject({
+        description:
+          'Cloud SQL instance `certctl-sql`: Cloud SQL has no automated-backup replication; whether backups leave the region depends on the backup location, which this audit did not read.',
+        observed: { crossRegionBackup: null, replicatedTo: null },
+        required: { crossRegionBackup: true },
+      });
+    });
+
+    it('is not available for an Aurora cluster whose replicas and global database were not read', () => {
+      // Act
+      const outcome = check(auroraClusterFact({ aurora: undefined }));
+      // Assess
+      expect(outcome).toMatchObject({
+        status: 'NOT_AVAILABLE',
+        description:
+          'Aurora DB cluster `certctl-aurora`: Aurora has no automated-backup replication to another region, and cross-Region copies made by AWS Backup or an Aurora Global Database are not visible in the RDS listings, so this check cannot confirm a copy exists.',
+        observed: { crossRegionBackup: null, replicatedTo: null },
+        required: { crossRegionBackup: true },
+      });
+      expect(outcome?.remediationText).toMatch(
+        /^Cover it with an AWS Backup plan whose rule has a copy action/,
+      );
+    });
+
+    it('names the Aurora replica regions other than its own', () => {
+      expect(
+        check(
+          auroraClusterFact({
+            aurora: {
+              replicaRegions: ['eu-west-1', 'us-east-1', 'ap-south-1'],
+              globalClusterIdentifier: 'g',
+            },
+          }),
+        ),
+      ).toEqual({
+        status: 'PASSED',
+        description:
+          'Aurora DB cluster `certctl-aurora` has a read replica cluster in us-east-1, ap-south-1 (ReadReplicaIdentifiers).',
+        observed: { crossRegionBackup: true, replicatedTo: 'us-east-1,ap-south-1', globalCluster: 'g' },
+        required: { crossRegionBackup: true },
+      });
+    });
+
+    it('warns about a global database with the command to check it, when its only replica is in the same region', () => {
+      expect(
+        check(auroraClusterFact({ aurora: { replicaRegions: ['eu-west-1'], globalClusterIdentifier: 'g' } })),
+      ).toEqual({
+        status: 'WARNING',
+        description:
+          'Aurora DB cluster `certctl-aurora` belongs to the Aurora global database `g`, but no secondary cluster in another Region is visible from this one.',
+        observed: { crossRegionBackup: false, replicatedTo: '', globalCluster: 'g' },
+        required: { crossRegionBackup: true },
+        remediationText:
+          'Check that `g` has a secondary cluster in another Region: `aws rds describe-global-clusters --global-cluster-identifier g`.',
+      });
+    });
+
+    it('fails an Aurora cluster in no global database naming what it lacks', () => {
+      const outcome = check(
+        auroraClusterFact({ aurora: { replicaRegions: [], globalClusterIdentifier: undefined } }),
+      );
+      expect(outcome?.description).toBe(
+        'Aurora DB cluster `certctl-aurora` has no read replica cluster in another Region and belongs to no Aurora global database, so nothing it keeps is known to survive a regional outage.',
+      );
+      expect(outcome?.observed).toEqual({ crossRegionBackup: false, replicatedTo: '', globalCluster: null });
+    });
+  });
 });
