@@ -3,7 +3,7 @@
  * documentation remediations point to, and the NOT_AVAILABLE outcome for facts that could not be read.
  */
 import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
-import type { BucketReading, DumpFact, DumpObject } from '../../core/dump-facts.ts';
+import type { DumpFact, DumpObject } from '../../core/dump-facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 import type { NotPgDumpKind } from '../../core/pg-dump-header.ts';
 import { DAY_MS, HOUR_MS } from '../../core/time.ts';
@@ -57,11 +57,6 @@ export function datedObjects(objects: readonly DumpObject[]): (DumpObject & { la
   return objects
     .filter((object): object is DumpObject & { lastModified: Date } => object.lastModified !== undefined)
     .sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime());
-}
-
-/** The reason a bucket setting could not be read, or undefined when it was read or is absent. */
-export function unreadReason<T>(reading: BucketReading<T>, what: string): string | undefined {
-  return reading.state === 'unknown' ? `${what} (${reading.reason})` : undefined;
 }
 
 /** The bytes do not start a pg_dump archive: what they look like instead, in words. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsRetentionCheck } from '../../../functions/checks/dumps/retention.ts';
 import type { DumpFact, DumpLifecycleRule, DumpObject } from '../../../functions/core/dump-facts.ts';
-import { DENIED, dailySeries, newestOf, s3Fact, settingsWith } from './fixtures.ts';
+import { DENIED, dailySeries, NOW, newestOf, s3Fact, settingsWith } from './fixtures.ts';
 
 function rule(overrides: Partial<DumpLifecycleRule>): DumpLifecycleRule {
   return {
@@ -305,5 +305,55 @@ describe('dumps.retention', () => {
     );
     expect(outcome?.remediationText).toContain('find what deleted them');
     expect(outcome?.drifting).toEqual(['coveredDays']);
+  });
+
+  describe('the series window', () => {
+    const HOUR = 3_600_000;
+    const windowStart = NOW.getTime() - 30 * 24 * HOUR;
+    const at = (ms: number, index: number): DumpObject => ({
+      key: `prod/d-${index}.dump`,
+      size: 6451,
+      lastModified: new Date(ms),
+    });
+    /** Daily dumps from `first` up to NOW. */
+    const dailyFrom = (first: number) =>
+      Array.from({ length: Math.floor((NOW.getTime() - first) / (24 * HOUR)) + 1 }, (_, index) =>
+        at(first + index * 24 * HOUR, index + 1),
+      );
+
+    it('passes, not accruing, when the oldest dump is exactly at the start of the window', () => {
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(dailyFrom(windowStart)), settingsWith());
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed).toMatchObject({ coveredDays: 30, longestGapHours: 24 });
+    });
+
+    it('counts a gap that ends exactly at the start of the window', () => {
+      // Prepare
+      const objects = [at(windowStart - 72 * HOUR, 0), ...dailyFrom(windowStart)];
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ longestGapHours: 72 });
+    });
+
+    it('judges a listing in any order', () => {
+      // Prepare
+      const objects = dailySeries(35).filter((_, index) => index !== 20 && index !== 21);
+      // Act
+      const shuffled = dumpsRetentionCheck.evaluate(withSeries([...objects].reverse()), settingsWith());
+      // Assess
+      expect(shuffled?.observed).toMatchObject({ longestGapHours: 72, coveredDays: 34.3 });
+      expect(shuffled?.description).toContain(
+        'between prod/certctl-2026-11-17.dump and prod/certctl-2026-11-20.dump',
+      );
+    });
+
+    it('names the first of two equally long gaps', () => {
+      const objects = dailySeries(35).filter((_, index) => ![10, 11, 20, 21].includes(index));
+      expect(dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith())?.description).toContain(
+        'gap of 3 days between prod/certctl-2026-11-07.dump and prod/certctl-2026-11-10.dump,',
+      );
+    });
   });
 });
