@@ -366,4 +366,197 @@ describe('pitr.window', () => {
     );
     expect(outcome?.observed).toEqual({ windowDays: null, retentionDays: 35 });
   });
+
+  describe('every description and remediation', () => {
+    const check = (fact: Parameters<typeof pitrWindowCheck.evaluate>[0], policy = {}) =>
+      pitrWindowCheck.evaluate(fact, contextWith(policy));
+    const backupOnly = (earliestDaysAgo: number, retainedBackups: number | undefined, createdAt?: Date) =>
+      cloudSqlFact(
+        {
+          pointInTimeRecoveryEnabled: false,
+          restoreWindow: windowFrom(daysAgo(earliestDaysAgo), 'backupRuns'),
+          ...(createdAt ? { createdAt } : {}),
+        },
+        { retainedBackups },
+      );
+    const RDS_RETENTION_30 =
+      '`aws rds modify-db-instance --db-instance-identifier certctl-db --backup-retention-period 30 --apply-immediately --region eu-west-1`';
+    const CLOUD_SQL_BACKUPS_31 =
+      '`gcloud sql instances patch certctl-sql --project=certctl-prod --retained-backups-count=31`';
+    const BACKUP_ONLY =
+      'has a backup-only window (point-in-time recovery is off, so only its automated daily backups are restore points)';
+
+    it('passes without a shrink warning when the retention is exactly the target', () => {
+      expect(check(rdsInstanceFact({ retentionDays: 30 }))?.description).toBe(
+        'RDS DB instance `certctl-db` can be restored back to 2026-07-28 12:00 UTC (RestoreWindow.EarliestTime): 35.0 days, at least the 30 days required.',
+      );
+    });
+
+    it('passes a long backup-only window but says how few backups are retained', () => {
+      expect(check(backupOnly(35, 20))).toMatchObject({
+        status: 'PASSED',
+        description: `Cloud SQL instance \`certctl-sql\` ${BACKUP_ONLY}: the oldest is from 2026-07-28 12:00 UTC (backupRuns): 35.0 days, at least the 30 days required. Only 19 daily backups are retained (settings.backupConfiguration.backupRetentionSettings.retainedBackups), which will shrink it below that (see pitr.retention).`,
+        observed: { retainedBackups: 20, pointInTimeRecoveryEnabled: false },
+      });
+    });
+
+    it('fails without guessing and asks to check the retention when it could not be read', () => {
+      expect(
+        check(rdsInstanceFact({ retentionDays: undefined, restoreWindow: windowFrom(daysAgo(10)) })),
+      ).toMatchObject({
+        status: 'FAILED',
+        description:
+          'RDS DB instance `certctl-db` can be restored back to 2026-08-22 12:00 UTC (RestoreWindow.EarliestTime): 10.0 days, short of the 30 days required. The retention (BackupRetentionPeriod) could not be read, so it is unknown whether the window is still filling.',
+        remediationText:
+          'Check the retention (pitr.retention) and keep it at 30 days or more; until the window holds 30 days, keep pg_dump files or manual snapshots that cover the gap.',
+      });
+    });
+
+    it('asks to check the retention, not calls the target impossible, when the target equals the platform maximum', () => {
+      const outcome = check(
+        rdsInstanceFact({ retentionDays: undefined, restoreWindow: windowFrom(daysAgo(10)) }),
+        {
+          pitr: { minPitrDays: 35 },
+        },
+      );
+      expect(outcome?.remediationText).toBe(
+        'Check the retention (pitr.retention) and keep it at 35 days or more; until the window holds 35 days, keep pg_dump files or manual snapshots that cover the gap.',
+      );
+    });
+
+    it('calls the target impossible when the retention is unknown on an edition capped below it', () => {
+      const outcome = check(
+        cloudSqlFact(
+          { retentionDays: undefined, restoreWindow: windowFrom(daysAgo(5)) },
+          { edition: 'ENTERPRISE' },
+        ),
+      );
+      expect(outcome?.remediationText).toMatch(
+        /^The 30-day target is impossible on this edition: the ENTERPRISE edition caps/,
+      );
+    });
+
+    it('asks for more daily backups when the number retained could not be read', () => {
+      expect(check(backupOnly(10, undefined))).toMatchObject({
+        status: 'FAILED',
+        description: `Cloud SQL instance \`certctl-sql\` ${BACKUP_ONLY}: the oldest is from 2026-08-22 12:00 UTC (backupRuns): 10.0 days, short of the 30 days required. The number of retained backups (settings.backupConfiguration.backupRetentionSettings.retainedBackups) could not be read, so it is unknown whether the window is still filling.`,
+        observed: { retainedBackups: null },
+        remediationText: `Keep at least 30 daily backups: ${CLOUD_SQL_BACKUPS_31}; the backup-only window then grows by one day per day and holds 30 days about 20.0 days after the change; keep pg_dump files or manual snapshots for the gap meanwhile. Restoring to any point in time, not only to a daily backup, also needs point-in-time recovery on (pitr.enabled).`,
+      });
+      expect(check({ ...backupOnly(10, 31), cloudSql: undefined })?.observed).toMatchObject({
+        retainedBackups: null,
+      });
+    });
+
+    it('says a backup-only window is shorter than its retained backups allow, with the database age', () => {
+      expect(check(backupOnly(3, 10, daysAgo(400)))?.description).toBe(
+        `Cloud SQL instance \`certctl-sql\` ${BACKUP_ONLY}: the oldest is from 2026-08-29 12:00 UTC (backupRuns): 3.0 days, short of the 30 days required. That is shorter than the 9 days the 10 retained daily backups allow (the database is 400.0 days old): backups were removed (the window shrank) or it is refilling after such a loss.`,
+      );
+    });
+
+    it('says a window is shorter than the retention allows without an age when the creation time is unknown', () => {
+      expect(
+        check(
+          rdsInstanceFact({ retentionDays: 14, restoreWindow: windowFrom(daysAgo(3)), createdAt: undefined }),
+        ),
+      ).toMatchObject({
+        description:
+          'RDS DB instance `certctl-db` can be restored back to 2026-08-29 12:00 UTC (RestoreWindow.EarliestTime): 3.0 days, short of the 30 days required. That is shorter than the 14 days the retention allows: backups were removed (the window shrank) or it is refilling after such a loss.',
+        remediationText: `Raise the retention (pitr.retention): ${RDS_RETENTION_30}. The window then grows by one day per day and holds 30 days about 27.0 days after the change; keep pg_dump files or manual snapshots for the gap meanwhile.`,
+      });
+    });
+
+    it('says the retention caps a window as long as it', () => {
+      expect(
+        check(rdsInstanceFact({ retentionDays: 7, restoreWindow: windowFrom(daysAgo(7)) })),
+      ).toMatchObject({
+        description:
+          'RDS DB instance `certctl-db` can be restored back to 2026-08-25 12:00 UTC (RestoreWindow.EarliestTime): 7.0 days, short of the 30 days required. The configured retention of 7 days (BackupRetentionPeriod) caps it: the window cannot grow past 7 days.',
+        remediationText: `Raise the retention (pitr.retention): ${RDS_RETENTION_30}. The window then grows by one day per day and holds 30 days about 23.0 days after the change; keep pg_dump files or manual snapshots for the gap meanwhile.`,
+      });
+    });
+
+    it('blames permissions only when access to the window was denied', () => {
+      // Prepare
+      const denied = rdsInstanceFact({
+        restoreWindow: { known: false, reason: 'AccessDenied', accessDenied: true },
+      });
+      const missing = rdsInstanceFact({ restoreWindow: { known: false, reason: 'no answer' } });
+      // Act / Assess
+      expect(check(denied)).toEqual({
+        status: 'NOT_AVAILABLE',
+        description:
+          'RDS DB instance `certctl-db`: could not read the restore window (AccessDenied), so this check could not be evaluated.',
+        observed: { windowDays: null, retentionDays: 35 },
+        required: { windowDays: 30 },
+        remediationText:
+          'Check that the audit role may read this database (rds:Describe* on AWS, cloudsql.instances.get on GCP) and run the audit again.',
+      });
+      expect(check(missing)?.remediationText).toBe(
+        'The cloud did not send this value (see the description): run the audit again; if it stays missing, look at the backups of this database in the console, where the same value is shown.',
+      );
+    });
+
+    it('fails with no window when the retention is 0 although the backup switch was not sent', () => {
+      expect(check(rdsInstanceFact({ automatedBackupsEnabled: undefined, retentionDays: 0 }))).toEqual({
+        status: 'FAILED',
+        description: 'RDS DB instance `certctl-db` has no restore window: automated backups are off.',
+        observed: { windowDays: 0, earliestRestorableTime: null, retentionDays: 0 },
+        required: { windowDays: 30 },
+        remediationText: `Turn automated backups on (see pitr.enabled): ${RDS_RETENTION_30}. The window starts filling from that moment.`,
+      });
+    });
+
+    it('fails with no window when backups are switched off although a retention is set', () => {
+      const outcome = check(rdsInstanceFact({ automatedBackupsEnabled: false, retentionDays: 7 }));
+      expect(outcome?.description).toBe(
+        'RDS DB instance `certctl-db` has no restore window: automated backups are off.',
+      );
+    });
+
+    it('names the latest time it saw when the earliest is missing', () => {
+      expect(check(rdsInstanceFact({ restoreWindow: windowFrom(undefined) }))?.description).toBe(
+        'RDS DB instance `certctl-db`: could not read the earliest restorable time (RestoreWindow.EarliestTime reported none although the database can be restored up to 2026-09-01 11:57 UTC), so this check could not be evaluated.',
+      );
+    });
+
+    it('says the first backup may still be running when no time at all is reported', () => {
+      const fact = rdsInstanceFact({
+        restoreWindow: {
+          known: true,
+          earliest: undefined,
+          latest: undefined,
+          source: 'RestoreWindow.EarliestTime',
+        },
+        latestRestorableTime: undefined,
+      });
+      expect(check(fact)).toMatchObject({
+        description:
+          'RDS DB instance `certctl-db` has no restore window: RestoreWindow.EarliestTime reports no earliest restorable time, so no point in time can be restored.',
+        remediationText:
+          'If the database was created or had backups turned on within the last day, the first automated backup may still be running; otherwise check the backup status in the console and the pitr.enabled finding.',
+      });
+    });
+
+    it('warns without naming removed history when the database is exactly one day older than its window', () => {
+      expect(
+        check(rdsInstanceFact({ restoreWindow: windowFrom(daysAgo(10)), createdAt: daysAgo(11) })),
+      ).toMatchObject({
+        status: 'WARNING',
+        description:
+          'RDS DB instance `certctl-db` can be restored back to 2026-08-22 12:00 UTC (RestoreWindow.EarliestTime): 10.0 of 30 days accrued. The retention of 35 days is enough, so the window is still filling and completes on 2026-09-21 12:00 UTC.',
+        remediationText:
+          'Nothing to change if the retention was raised or the database created recently: the window completes on 2026-09-21 12:00 UTC. Until then keep pg_dump files or manual snapshots covering the 20.0 missing days. If this finding is still a WARNING after that date, backups are being lost: check the automated backups of this database.',
+      });
+    });
+
+    it('warns about a filling backup-only window in terms of retained backups', () => {
+      expect(check(backupOnly(10, 31, daysAgo(400)))).toMatchObject({
+        status: 'WARNING',
+        description: `Cloud SQL instance \`certctl-sql\` ${BACKUP_ONLY}: the oldest is from 2026-08-22 12:00 UTC (backupRuns): 10.0 of 30 days accrued. The 31 retained daily backups (30 days) are enough, so the window is still filling and completes on 2026-09-21 12:00 UTC. The database is 400.0 days old, so older restore points existed and were removed: expected if the number of retained backups was raised recently; otherwise backups were lost (retention lowered, backups turned off, instance replaced) and the window shrank.`,
+        remediationText:
+          'Nothing to change if the number of retained backups was raised or the database created recently: the window completes on 2026-09-21 12:00 UTC. Until then keep pg_dump files or manual snapshots covering the 20.0 missing days. If this finding is still a WARNING after that date, backups are being lost: check the automated backups of this database.',
+      });
+    });
+  });
 });
