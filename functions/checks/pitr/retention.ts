@@ -112,7 +112,7 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
         ? `this instance: ${logCapClause(fact, editionMax)}`
         : `the ${edition} edition, which caps transaction-log retention (transactionLogRetentionDays) at ${editionMax} days`;
     problems.push(
-      `the ${minPitrDays}-day target is impossible on ${impossibleOn} (it keeps ${logDays ?? 'an unknown number of'})`,
+      `the ${minPitrDays}-day target is impossible on ${impossibleOn} (it keeps ${logDays ?? 'an unknown number of'} days)`,
     );
     fixes.push(
       `Upgrade to Enterprise Plus, where log retention goes up to 35 days: \`${patchCloudSql(fact, '--edition=ENTERPRISE_PLUS')}\` (an in-place upgrade; schedule it like maintenance), then \`${patchCloudSql(fact, `--retained-transaction-log-days=${minPitrDays} --retained-backups-count=${recommendedBackups}`)}\`. If the edition must stay, keep ${editionMax} days of logs, keep at least ${minPitrDays} daily backups (\`--retained-backups-count=${recommendedBackups}\`) and pg_dump files for the rest, and accept that a restore older than ${editionMax} days lands on a daily backup, not on any point in time.`,

@@ -216,4 +216,78 @@ describe('pitr.retention', () => {
       expect(outcome?.description).toContain('transactionLogRetentionDays');
     });
   });
+
+  describe('every Cloud SQL description', () => {
+    const check = (fact: Parameters<typeof pitrRetentionCheck.evaluate>[0], policy = {}) =>
+      pitrRetentionCheck.evaluate(fact, contextWith(policy));
+    const PITR_DOCS = 'https://cloud.google.com/sql/docs/postgres/backup-recovery/pitr';
+
+    it('says in days how many logs an edition-capped instance keeps, or that the number is unknown', () => {
+      // Act
+      const known = check(cloudSqlFact({ retentionDays: 7 }, { edition: 'ENTERPRISE', retainedBackups: 31 }));
+      const unknown = check({ ...cloudSqlFact({ retentionDays: undefined }), cloudSql: undefined });
+      // Assess
+      expect(known?.description).toBe(
+        'Cloud SQL instance `certctl-sql` (ENTERPRISE, transactionLogRetentionDays=7, retainedBackups=31): the 30-day target is impossible on the ENTERPRISE edition, which caps transaction-log retention (transactionLogRetentionDays) at 7 days (it keeps 7 days).',
+      );
+      expect(unknown?.description).toBe(
+        'Cloud SQL instance `certctl-sql` (no edition, ENTERPRISE-class, transactionLogRetentionDays=unknown, retainedBackups=unknown): the 30-day target is impossible on this instance: an instance without an edition is ENTERPRISE-class, which caps transaction-log retention (transactionLogRetentionDays) at 7 days (it keeps an unknown number of days). Could not read backupConfiguration.backupRetentionSettings.retainedBackups.',
+      );
+      expect(unknown?.observed).toMatchObject({ edition: 'UNSPECIFIED', retainedBackups: null });
+    });
+
+    it('does not repeat the retained-backups fix the edition upgrade already names', () => {
+      const outcome = check(
+        cloudSqlFact({ retentionDays: 7 }, { edition: 'ENTERPRISE', retainedBackups: 10 }),
+      );
+      expect(outcome?.remediationText?.match(/--retained-backups-count=31/g)).toHaveLength(2);
+      expect(outcome?.remediationText).toMatch(
+        /^Upgrade to Enterprise Plus, .* See https:\/\/cloud\.google\.com\/sql\/docs\/postgres\/backup-recovery\/pitr\.$/,
+      );
+    });
+
+    it('lists every problem and fix, then what it could not read', () => {
+      expect(
+        check(
+          cloudSqlFact(
+            { retentionDays: 7, pointInTimeRecoveryEnabled: false },
+            { retainedBackups: undefined },
+          ),
+        ),
+      ).toMatchObject({
+        status: 'FAILED',
+        description:
+          'Cloud SQL instance `certctl-sql` (ENTERPRISE_PLUS, transactionLogRetentionDays=7, retainedBackups=unknown): it keeps 7 days of transaction logs (transactionLogRetentionDays); the policy requires 30; point-in-time recovery is off, so no transaction logs are kept whatever the retention says. Could not read backupConfiguration.backupRetentionSettings.retainedBackups.',
+        remediationText: `Run \`gcloud sql instances patch certctl-sql --project=certctl-prod --retained-transaction-log-days=30\`; the window then grows by one day per day until it holds 30 days. Run \`gcloud sql instances patch certctl-sql --project=certctl-prod --enable-point-in-time-recovery\`. See ${PITR_DOCS}.`,
+      });
+    });
+
+    it('fails on too few retained backups with its own fix when the log days are unknown', () => {
+      expect(check(cloudSqlFact({ retentionDays: undefined }, { retainedBackups: 10 }))).toMatchObject({
+        description:
+          'Cloud SQL instance `certctl-sql` (ENTERPRISE_PLUS, transactionLogRetentionDays=unknown, retainedBackups=10): it keeps 10 automated backups (retainedBackups), fewer than the 30 daily restore points the policy needs (Google recommends log days + 1 = 31). Could not read backupConfiguration.transactionLogRetentionDays.',
+        remediationText: `Run \`gcloud sql instances patch certctl-sql --project=certctl-prod --retained-backups-count=31\`. See ${PITR_DOCS}.`,
+      });
+    });
+
+    it('is not available naming both unread settings', () => {
+      expect(
+        check(cloudSqlFact({ retentionDays: undefined }, { retainedBackups: undefined }))?.description,
+      ).toBe(
+        'Cloud SQL instance `certctl-sql`: could not read backupConfiguration.transactionLogRetentionDays and backupConfiguration.backupRetentionSettings.retainedBackups, so this check could not be evaluated.',
+      );
+    });
+
+    it('recommends one more backup than log days only when there are not more', () => {
+      expect(check(cloudSqlFact({ retentionDays: 30 }, { retainedBackups: 31 }))?.description).toBe(
+        'Cloud SQL instance `certctl-sql` (ENTERPRISE_PLUS) keeps 30 days of transaction logs and 31 daily backups, at least the 30 days required.',
+      );
+      expect(
+        check(cloudSqlFact({ retentionDays: 35 }, { retainedBackups: 35 }), { pitr: { minPitrDays: 35 } })
+          ?.description,
+      ).toBe(
+        'Cloud SQL instance `certctl-sql` (ENTERPRISE_PLUS) keeps 35 days of transaction logs and 35 daily backups, at least the 35 days required. Google recommends one more retained backup than log days (36) so the oldest day keeps its base backup.',
+      );
+    });
+  });
 });
