@@ -128,4 +128,95 @@ describe('pitr.enabled', () => {
       expect(outcome?.description).toContain('could not read backupConfiguration.pointInTimeRecoveryEnabled');
     });
   });
+
+  describe('every description', () => {
+    const check = (fact: Parameters<typeof pitrEnabledCheck.evaluate>[0]) =>
+      pitrEnabledCheck.evaluate(fact, contextWith());
+
+    it('passes naming the retention field and value, or that it is set', () => {
+      expect(check(rdsInstanceFact())?.description).toBe(
+        'RDS DB instance `certctl-db` has automated backups on (BackupRetentionPeriod=35), so point-in-time recovery is available.',
+      );
+      expect(check(rdsInstanceFact({ retentionDays: undefined }))?.description).toBe(
+        'RDS DB instance `certctl-db` has automated backups on (BackupRetentionPeriod=set), so point-in-time recovery is available.',
+      );
+    });
+
+    it('derives the switch from a retention of 1 day and observes PITR from it', () => {
+      const outcome = check(
+        rdsInstanceFact({
+          automatedBackupsEnabled: undefined,
+          pointInTimeRecoveryEnabled: undefined,
+          retentionDays: 1,
+        }),
+      );
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed).toEqual({
+        automatedBackupsEnabled: true,
+        pointInTimeRecoveryEnabled: true,
+        retentionDays: 1,
+      });
+    });
+
+    it('observes the PITR switch the adapter reports over the backup switch', () => {
+      const outcome = check(rdsInstanceFact({ pointInTimeRecoveryEnabled: false }));
+      expect(outcome?.observed).toMatchObject({
+        automatedBackupsEnabled: true,
+        pointInTimeRecoveryEnabled: false,
+      });
+    });
+
+    it('says the retention period was not in the answer when nothing could be read', () => {
+      expect(
+        check(
+          rdsInstanceFact({
+            automatedBackupsEnabled: undefined,
+            pointInTimeRecoveryEnabled: undefined,
+            retentionDays: undefined,
+          }),
+        )?.description,
+      ).toBe(
+        'RDS DB instance `certctl-db`: could not read BackupRetentionPeriod (the retention period was not in the API answer), so this check could not be evaluated.',
+      );
+    });
+
+    it('fails naming only PITR with its flag, and says the other setting could not be read', () => {
+      // Act
+      const outcome = check(
+        cloudSqlFact({ automatedBackupsEnabled: undefined, pointInTimeRecoveryEnabled: false }),
+      );
+      // Assess
+      expect(outcome).toMatchObject({
+        status: 'FAILED',
+        description:
+          'Cloud SQL instance `certctl-sql` has point-in-time recovery (pointInTimeRecoveryEnabled=false) off: it cannot be restored to a point in time. The other setting could not be read.',
+        remediationText:
+          'Run `gcloud sql instances patch certctl-sql --project=certctl-prod --enable-point-in-time-recovery`. Point-in-time recovery needs automated backups, and the window starts from the moment both are on. See https://cloud.google.com/sql/docs/postgres/backup-recovery/pitr.',
+      });
+    });
+
+    it('fails naming both switches with both flags and the start-time hint', () => {
+      const outcome = check(
+        cloudSqlFact({ automatedBackupsEnabled: false, pointInTimeRecoveryEnabled: false }),
+      );
+      expect(outcome?.description).toBe(
+        'Cloud SQL instance `certctl-sql` has automated backups (backupConfiguration.enabled=false) and point-in-time recovery (pointInTimeRecoveryEnabled=false) off: it cannot be restored to a point in time.',
+      );
+      expect(outcome?.remediationText).toMatch(
+        /^Run `gcloud sql instances patch certctl-sql --project=certctl-prod --backup-start-time=HH:MM --enable-point-in-time-recovery` \(HH:MM is the daily backup start time in UTC\)\. Point-in-time/,
+      );
+    });
+
+    it('is not available naming the backup switch when it could not be read', () => {
+      expect(check(cloudSqlFact({ automatedBackupsEnabled: undefined }))?.description).toBe(
+        'Cloud SQL instance `certctl-sql`: could not read backupConfiguration.enabled, so this check could not be evaluated.',
+      );
+    });
+
+    it('passes naming both switches', () => {
+      expect(check(cloudSqlFact())?.description).toBe(
+        'Cloud SQL instance `certctl-sql` has automated backups and point-in-time recovery on.',
+      );
+    });
+  });
 });
