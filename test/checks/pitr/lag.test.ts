@@ -209,4 +209,68 @@ describe('pitr.lag', () => {
     expect(missingOutcome?.remediationText).not.toMatch(/role|permission/i);
     expect(deniedOutcome?.remediationText).toMatch(/audit role may read/);
   });
+
+  describe('every description', () => {
+    const check = (fact: Parameters<typeof pitrLagCheck.evaluate>[0]) =>
+      pitrLagCheck.evaluate(fact, contextWith());
+    const noLatest = (source = 'RestoreWindow.LatestTime') => ({
+      restoreWindow: { known: true as const, earliest: daysAgo(7), latest: undefined, source },
+      latestRestorableTime: undefined,
+    });
+
+    it('passes naming the time and the lag', () => {
+      expect(check(rdsInstanceFact({ latestRestorableTime: minutesAgo(3) }))).toMatchObject({
+        description:
+          'RDS DB instance `certctl-db` can be restored up to 2026-09-01 11:57 UTC, 3 min ago (at most 15 min allowed).',
+        required: { restoreLagMinutes: 15 },
+      });
+    });
+
+    it('fails with the status when no latest time is reported although backups are on', () => {
+      expect(check(rdsInstanceFact(noLatest()))).toEqual({
+        status: 'FAILED',
+        description:
+          'RDS DB instance `certctl-db` reports no latest restorable time (RestoreWindow.LatestTime) although automated backups are on: nothing can be restored to a point in time.',
+        observed: { restoreLagMinutes: null, latestRestorableTime: null, status: 'available' },
+        required: { restoreLagMinutes: 15 },
+        remediationText:
+          'If backups were turned on or the database created within the last hour, wait for the first backup; otherwise check the database events for backup or archiving errors.',
+      });
+    });
+
+    it('is not available when no latest time is reported and whether backups are on is unknown', () => {
+      expect(check(rdsInstanceFact({ ...noLatest(), automatedBackupsEnabled: undefined }))).toMatchObject({
+        status: 'NOT_AVAILABLE',
+        description:
+          'RDS DB instance `certctl-db`: could not read the latest restorable time (RestoreWindow.LatestTime had none and it is unknown whether backups are on), so this check could not be evaluated.',
+        observed: { restoreLagMinutes: null, latestRestorableTime: null },
+      });
+    });
+
+    it('does not apply when backups are switched off or the retention is 0, each on its own', () => {
+      expect(check(rdsInstanceFact({ automatedBackupsEnabled: false, retentionDays: 7 }))).toBeUndefined();
+      expect(
+        check(rdsInstanceFact({ automatedBackupsEnabled: undefined, retentionDays: 0 })),
+      ).toBeUndefined();
+    });
+
+    it('still judges an RDS instance whose PITR flag says off', () => {
+      expect(check(rdsInstanceFact({ pointInTimeRecoveryEnabled: false }))?.status).toBe('PASSED');
+    });
+
+    it('measures the lag of Cloud SQL logs on disk when a latest time is reported after all', () => {
+      const fact = cloudSqlFact({}, { logStorage: 'DISK' });
+      expect(check(fact)?.status).toBe('PASSED');
+    });
+
+    it('judges a missing latest time as missing when the logs are in Cloud Storage', () => {
+      const fact = cloudSqlFact(noLatest('getLatestRecoveryTime'), { logStorage: 'CLOUD_STORAGE' });
+      expect(check(fact)?.status).toBe('FAILED');
+    });
+
+    it('requires the policy lag when the logs are outside Cloud Storage', () => {
+      const fact = cloudSqlFact(noLatest('getLatestRecoveryTime'), { logStorage: 'DISK' });
+      expect(check(fact)).toMatchObject({ status: 'NOT_AVAILABLE', required: { restoreLagMinutes: 15 } });
+    });
+  });
 });
