@@ -181,3 +181,276 @@ describe('parsePgDumpHeader on what is not a custom archive', () => {
     expect(header.serverVersion).toBe(SERVER_15);
   });
 });
+
+/** What a synthetic archive header holds; absent fields take the values of a small 1.16 header. */
+interface HeaderSpec {
+  readonly version?: readonly [number, number, number];
+  readonly intSize?: number;
+  readonly format?: number;
+  readonly compression?: number;
+  /** tm_sec, tm_min, tm_hour, tm_mday, tm_mon (0-11), tm_year (-1900), tm_isdst. */
+  readonly time?: readonly number[];
+  readonly database?: string | null;
+  readonly server?: string;
+  readonly pgDump?: string;
+}
+
+/** The bytes pg_dump writes for `spec` (WriteHead of pg_backup_archiver.c, version by version). */
+function archiveHeader(spec: HeaderSpec = {}): Uint8Array {
+  const [major, minor, revision] = spec.version ?? [1, 16, 0];
+  const intSize = spec.intSize ?? 4;
+  const atLeast = (m: number) => major > 1 || minor >= m;
+  const signed = !(major === 1 && minor === 0 && revision === 0);
+  const out: number[] = [0x50, 0x47, 0x44, 0x4d, 0x50, major, minor];
+  if (major > 1 || (major === 1 && minor > 0)) out.push(revision);
+  const int = (value: number) => {
+    if (signed) out.push(value < 0 ? 1 : 0);
+    let rest = Math.abs(value);
+    for (let index = 0; index < intSize; index += 1) {
+      out.push(rest % 256);
+      rest = Math.floor(rest / 256);
+    }
+  };
+  const text = (value: string | null) => {
+    if (value === null) return int(-1);
+    const bytes = new TextEncoder().encode(value);
+    int(bytes.length);
+    out.push(...bytes);
+  };
+  out.push(intSize);
+  if (atLeast(7)) out.push(8);
+  out.push(spec.format ?? 1);
+  if (atLeast(15)) out.push(spec.compression ?? 1);
+  else if (atLeast(4)) int(spec.compression ?? -1);
+  else if (atLeast(2)) out.push(spec.compression ?? 6);
+  if (atLeast(4)) {
+    for (const value of spec.time ?? [54, 38, 3, 2, 11, 126, 0]) int(value);
+    text(spec.database === undefined ? 'certctl' : spec.database);
+  }
+  if (atLeast(10)) {
+    text(spec.server ?? '15.18');
+    text(spec.pgDump ?? '17.12');
+  }
+  return new Uint8Array(out);
+}
+
+describe('parsePgDumpHeader across archive versions', () => {
+  it('reads a 1.0 header: no revision, no sign bytes, gzip without a level, no time or names', () => {
+    const header = headerOf(parsePgDumpHeader(archiveHeader({ version: [1, 0, 0] })));
+    expect(header).toEqual({
+      archiveVersion: { major: 1, minor: 0, revision: 0 },
+      archiveVersionText: '1.0-0',
+      intSize: 4,
+      offSize: 4,
+      format: 'custom',
+      formatCode: 1,
+      compression: { algorithm: 'gzip' },
+      length: 9,
+    });
+  });
+
+  it('reads the one-byte compression level of 1.2 and 1.3 headers', () => {
+    expect(
+      headerOf(parsePgDumpHeader(archiveHeader({ version: [1, 2, 0], compression: 0 }))).compression,
+    ).toEqual({
+      algorithm: 'none',
+      level: 0,
+    });
+    expect(
+      headerOf(parsePgDumpHeader(archiveHeader({ version: [1, 3, 0], compression: 6 }))).compression,
+    ).toEqual({
+      algorithm: 'gzip',
+      level: 6,
+    });
+  });
+
+  it('reads the time and database of a 1.4 header, with offSize equal to intSize before 1.7', () => {
+    const header = headerOf(parsePgDumpHeader(archiveHeader({ version: [1, 4, 0], intSize: 8 })));
+    expect(header).toMatchObject({
+      offSize: 8,
+      intSize: 8,
+      compression: { algorithm: 'gzip', level: -1 },
+      createdLocal: { year: 2026, month: 12, day: 2, hour: 3, minute: 38, second: 54, isDst: 0 },
+      createdAsUtc: new Date('2026-12-02T03:38:54.000Z'),
+      databaseName: 'certctl',
+    });
+    expect('serverVersion' in header).toBe(false);
+    expect('pgDumpVersion' in header).toBe(false);
+  });
+
+  it('reads offSize from 1.7 and both versions from 1.10', () => {
+    const header = headerOf(parsePgDumpHeader(archiveHeader({ version: [1, 10, 0], intSize: 4 })));
+    expect(header).toMatchObject({ offSize: 8, serverVersion: '15.18', pgDumpVersion: '17.12' });
+  });
+
+  it('reads an unknown compression algorithm code of a 1.15 header as unknown', () => {
+    expect(headerOf(parsePgDumpHeader(archiveHeader({ compression: 9 }))).compression).toEqual({
+      algorithm: 'unknown',
+      algorithmCode: 9,
+    });
+  });
+
+  it('refuses versions below 1.0 and above 1.16, and reads 1.16 itself', () => {
+    expect(parsePgDumpHeader(archiveHeader({ version: [0, 9, 0] })).kind).toBe('unsupported-version');
+    expect(parsePgDumpHeader(archiveHeader({ version: [2, 0, 0] }))).toEqual({
+      kind: 'unsupported-version',
+      archiveVersion: { major: 2, minor: 0, revision: 0 },
+    });
+    expect(parsePgDumpHeader(archiveHeader({ version: [1, 16, 3] })).kind).toBe('header');
+  });
+
+  it('reads a negative int through its sign byte', () => {
+    const header = headerOf(parsePgDumpHeader(archiveHeader({ time: [54, 38, 3, 2, 11, 126, -1] })));
+    expect(header.createdLocal?.isDst).toBe(-1);
+  });
+
+  it('says malformed when an 8-byte int does not fit an integer', () => {
+    // Prepare: tm_sec with all eight bytes 0xff.
+    const bytes = archiveHeader({ intSize: 8 });
+    const secAt = 5 + 3 + 1 + 1 + 1 + 1 + 1;
+    bytes.fill(0xff, secAt + 1, secAt + 9);
+    // Act / Assess
+    expect(parsePgDumpHeader(bytes)).toEqual({ kind: 'malformed', detail: 'tm_sec does not fit an integer' });
+  });
+
+  it('accepts intSize 1 and 32 and refuses 0 and 33', () => {
+    expect(parsePgDumpHeader(archiveHeader({ intSize: 1, time: [1, 2, 3, 4, 5, 100, 0] })).kind).toBe(
+      'header',
+    );
+    expect(parsePgDumpHeader(archiveHeader({ intSize: 32 })).kind).toBe('header');
+    expect(parsePgDumpHeader(archiveHeader({ intSize: 0, time: [] }))).toEqual({
+      kind: 'malformed',
+      detail: 'intSize 0 is outside 1-32',
+    });
+    expect(parsePgDumpHeader(archiveHeader({ intSize: 33 })).kind).toBe('malformed');
+  });
+
+  it('reads an empty database name as empty and invalid UTF-8 without throwing', () => {
+    expect(headerOf(parsePgDumpHeader(archiveHeader({ database: '' }))).databaseName).toBe('');
+    const bytes = archiveHeader({ database: 'ab' });
+    const at = bytes.indexOf(0x61);
+    bytes[at] = 0xff;
+    expect(headerOf(parsePgDumpHeader(bytes)).databaseName).toBe('\ufffdb');
+    expect('databaseName' in headerOf(parsePgDumpHeader(archiveHeader({ database: null })))).toBe(false);
+  });
+
+  it('names the field it was reading when the header is cut short', () => {
+    // Prepare
+    const full = archiveHeader({ version: [1, 16, 0], intSize: 1 });
+    // Act
+    const fields: string[] = [];
+    for (let cut = 5; cut < full.length; cut += 1) {
+      const result = parsePgDumpHeader(full.subarray(0, cut));
+      if (result.kind === 'truncated' && fields.at(-1) !== result.field) fields.push(result.field);
+    }
+    // Assess
+    expect(fields).toEqual([
+      'version major',
+      'version minor',
+      'version revision',
+      'intSize',
+      'offSize',
+      'format',
+      'compression algorithm',
+      'tm_sec',
+      'tm_min',
+      'tm_hour',
+      'tm_mday',
+      'tm_mon',
+      'tm_year',
+      'tm_isdst',
+      'database name length',
+      'database name',
+      'server version length',
+      'server version',
+      'pg_dump version length',
+      'pg_dump version',
+    ]);
+    expect(
+      parsePgDumpHeader(archiveHeader({ version: [1, 4, 0], intSize: 1 }).subarray(0, 11)),
+    ).toMatchObject({
+      field: 'compression level',
+    });
+    expect(parsePgDumpHeader(archiveHeader({ version: [1, 2, 0] }).subarray(0, 10))).toMatchObject({
+      field: 'compression level',
+    });
+  });
+
+  it('says the magic is cut when only its start is there, and not a dump when it differs', () => {
+    expect(parsePgDumpHeader(new TextEncoder().encode('PGD'))).toEqual({
+      kind: 'truncated',
+      field: 'magic',
+      available: 3,
+    });
+    expect(parsePgDumpHeader(new TextEncoder().encode('PGDMX-----')).kind).toBe('not-pg-dump');
+    expect(parsePgDumpHeader(new TextEncoder().encode('PXXXX-----')).kind).toBe('not-pg-dump');
+  });
+
+  describe('the creation time', () => {
+    /** createdAsUtc for a 1.16 header with these struct tm fields (month 1-12, full year). */
+    const created = (
+      year: number,
+      month: number,
+      day: number,
+      hour: number,
+      minute: number,
+      second: number,
+    ) =>
+      headerOf(
+        parsePgDumpHeader(archiveHeader({ time: [second, minute, hour, day, month - 1, year - 1900, 0] })),
+      ).createdAsUtc;
+
+    it('accepts every field at its limits', () => {
+      expect(created(1970, 1, 1, 0, 0, 0)).toEqual(new Date('1970-01-01T00:00:00.000Z'));
+      expect(created(9999, 12, 31, 23, 59, 59)).toEqual(new Date('9999-12-31T23:59:59.000Z'));
+      expect(created(2026, 6, 15, 12, 30, 60)).toEqual(new Date('2026-06-15T12:31:00.000Z'));
+    });
+
+    it('refuses every field just outside its limits, and a day the month does not have', () => {
+      const invalid = [
+        created(1969, 12, 31, 23, 59, 59),
+        created(10000, 1, 1, 0, 0, 0),
+        created(2026, 0, 15, 12, 0, 0),
+        created(2026, 13, 15, 12, 0, 0),
+        created(2026, 6, 0, 12, 0, 0),
+        created(2026, 6, 32, 12, 0, 0),
+        created(2026, 6, 15, -1, 0, 0),
+        created(2026, 6, 15, 24, 0, 0),
+        created(2026, 6, 15, 12, -1, 0),
+        created(2026, 6, 15, 12, 60, 0),
+        created(2026, 6, 15, 12, 0, -1),
+        created(2026, 6, 15, 12, 0, 61),
+        created(2026, 2, 31, 12, 0, 0),
+      ];
+      expect(invalid).toEqual(Array(13).fill(undefined));
+    });
+  });
+});
+
+describe('what a file that is not a pg_dump archive looks like', () => {
+  const looksLike = (bytes: number[] | string) =>
+    parsePgDumpHeader(typeof bytes === 'string' ? new TextEncoder().encode(bytes) : new Uint8Array(bytes));
+
+  it('recognises zstd and gzip by all of their magic bytes', () => {
+    expect(looksLike([0x28, 0xb5, 0x2f, 0xfd, 0x00])).toEqual({ kind: 'not-pg-dump', looksLike: 'zstd' });
+    for (const near of [
+      [0x28, 0xb5, 0x2f, 0x00],
+      [0x28, 0xb5, 0x00, 0xfd],
+      [0x28, 0x00, 0x2f, 0xfd],
+      [0x00, 0xb5, 0x2f, 0xfd],
+    ]) {
+      expect(looksLike(near)).toEqual({ kind: 'not-pg-dump', looksLike: 'unknown' });
+    }
+    expect(looksLike([0x1f, 0x00])).toEqual({ kind: 'not-pg-dump', looksLike: 'unknown' });
+    expect(looksLike([0x00, 0x8b])).toEqual({ kind: 'not-pg-dump', looksLike: 'unknown' });
+  });
+
+  it('calls text SQL only when a line starts like SQL and there is no NUL byte', () => {
+    expect(looksLike('hello\nSET statement_timeout = 0;\n')).toEqual({
+      kind: 'not-pg-dump',
+      looksLike: 'plain-sql',
+    });
+    expect(looksLike('hello -- not at a line start')).toEqual({ kind: 'not-pg-dump', looksLike: 'unknown' });
+    expect(looksLike('-- dump\u0000binary')).toEqual({ kind: 'not-pg-dump', looksLike: 'unknown' });
+  });
+});
