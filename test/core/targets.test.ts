@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../functions/core/policy.ts';
-import { isTarget, locateIdentifier, unmatchedTargets } from '../../functions/core/targets.ts';
+import {
+  isTarget,
+  locateIdentifier,
+  namesOf,
+  targetsJudgedElsewhere,
+  unmatchedTargets,
+} from '../../functions/core/targets.ts';
 
 const ARN = 'arn:aws:rds:eu-west-1:111122223333:db:certctl-db';
 
@@ -142,5 +148,81 @@ describe('unmatchedTargets', () => {
       region: 'europe-west1',
     });
     expect(locateIdentifier('certctl-prod-db')).toBeUndefined();
+  });
+});
+
+describe('names and stand-ins', () => {
+  const sql = {
+    provider: 'gcp' as const,
+    account: 'certctl-prod',
+    region: 'europe-west1',
+    type: 'GcpCloudSqlInstance' as const,
+    id: 'certctl-sql',
+    selfLink: 'https://sqladmin.googleapis.com/v1/projects/certctl-prod/instances/certctl-sql',
+  };
+
+  it('answers to identifier, ARN, selfLink and the Cloud SQL connection name', () => {
+    expect(namesOf(sql)).toEqual([
+      'certctl-sql',
+      'https://sqladmin.googleapis.com/v1/projects/certctl-prod/instances/certctl-sql',
+      'certctl-prod:europe-west1:certctl-sql',
+    ]);
+    expect(
+      namesOf({
+        provider: 'aws',
+        account: '1',
+        region: 'eu-west-1',
+        type: 'AwsRdsDbInstance',
+        id: 'db',
+        arn: 'arn:x',
+      }),
+    ).toEqual(['db', 'arn:x']);
+  });
+
+  it('matches a Cloud SQL instance named by selfLink or connection name in any case', () => {
+    // Prepare
+    const policy = parsePolicy({
+      targets: { identifiers: ['CERTCTL-PROD:europe-west1:certctl-sql', sql.selfLink, 'gone-sql'] },
+      gcp: { projects: ['certctl-prod'] },
+    });
+    const run = { providers: ['aws', 'gcp'] as const, narrowed: false };
+    const scopes = [{ provider: 'gcp' as const, account: 'certctl-prod', region: '*', complete: true }];
+    // Act / Assess
+    expect(unmatchedTargets(policy, [sql], scopes, run)).toEqual(['gone-sql']);
+    expect(unmatchedTargets(policy, [], scopes, run)).toEqual(policy.targets.identifiers);
+  });
+
+  it('does not take a selfLink of another API for a Cloud SQL instance', () => {
+    expect(
+      locateIdentifier('https://example.com/v1/projects/certctl-prod/instances/certctl-sql'),
+    ).toBeUndefined();
+  });
+
+  it('names what a listed identifier is and where it is judged, in any case', () => {
+    // Prepare
+    const policy = parsePolicy({ targets: { identifiers: ['Certctl-Replica', 'certctl-db', 'nothing'] } });
+    const standIns = [
+      { names: ['other'], what: 'unrelated', judgedAt: 'x' },
+      {
+        names: ['arn:aws:rds:eu-west-1:1:db:certctl-replica', 'certctl-replica'],
+        what: 'read replica',
+        judgedAt: 'certctl-db',
+      },
+    ];
+    // Act / Assess
+    expect(targetsJudgedElsewhere(policy, standIns)).toEqual([
+      { identifier: 'Certctl-Replica', note: 'read replica, judged at certctl-db' },
+    ]);
+  });
+
+  it('reports nothing unmatched when the policy lists no identifiers', () => {
+    expect(unmatchedTargets(parsePolicy({}), [], [], { providers: ['aws'], narrowed: false })).toEqual([]);
+  });
+
+  it('checks identifiers only when some are listed', () => {
+    const candidate = { identifiers: ['db'], tags: {} };
+    expect(isTarget(candidate, parsePolicy({ targets: { tags: [{ key: 'k', value: 'v' }] } }).targets)).toBe(
+      false,
+    );
   });
 });
