@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type AuditReport,
+  compareFindings,
+  countStatuses,
   coverageProblems,
   EXIT_CODES,
   exitCodeFor,
@@ -11,7 +14,7 @@ import {
 } from '../../functions/core/audit.ts';
 import { type Check, defineRegistry } from '../../functions/core/check.ts';
 import { CloudApiError, CredentialsError } from '../../functions/core/errors.ts';
-import type { ResourceRef } from '../../functions/core/finding.ts';
+import type { Finding, ResourceRef } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 
 interface FakeFact {
@@ -411,5 +414,171 @@ describe('defineRegistry', () => {
     expect(() => defineRegistry([retentionCheck, retentionCheck])).toThrow(
       /duplicate check id pitr.fake-retention/,
     );
+  });
+});
+
+describe('merging reports and the verdict', () => {
+  const finding = (id: string, status: Finding['status'], extra: Partial<Finding> = {}): Finding => ({
+    checkId: 'pitr.fake-retention',
+    group: 'pitr',
+    resource: { provider: 'aws', account: '111111111111', region: 'eu-west-1', type: 'AwsRdsDbInstance', id },
+    status,
+    severity: 'HIGH',
+    title: 't',
+    description: 'd',
+    remediation: { text: 'r', url: 'https://example.com' },
+    observed: {},
+    required: {},
+    evaluatedAt: '2026-11-21T12:00:00.000Z',
+    ...extra,
+  });
+  const scopeOutcome = (region: string, status: 'complete' | 'failed') => ({
+    scope: { provider: 'aws' as const, account: '111111111111', region, group: 'pitr' as const },
+    status,
+    resources: 1,
+    ...(status === 'failed' ? { error: { code: 'X', message: 'down' } } : {}),
+  });
+  const report = (
+    startedAt: string,
+    finishedAt: string,
+    findings: Finding[],
+    scopes: ReturnType<typeof scopeOutcome>[],
+  ): AuditReport => ({ startedAt, finishedAt, findings, scopes, counts: countStatuses(findings) });
+
+  it('spans the earliest start to the latest finish and sorts the findings of all reports together', () => {
+    // Act
+    const merged = mergeReports([
+      report(
+        '2026-11-21T12:00:05.000Z',
+        '2026-11-21T12:00:09.000Z',
+        [finding('b', 'PASSED')],
+        [scopeOutcome('eu-west-1', 'complete')],
+      ),
+      report(
+        '2026-11-21T12:00:01.000Z',
+        '2026-11-21T12:00:07.000Z',
+        [finding('a', 'FAILED'), finding('c', 'PASSED')],
+        [],
+      ),
+      report('2026-11-21T12:00:03.000Z', '2026-11-21T12:00:04.000Z', [], []),
+    ]);
+    // Assess
+    expect(merged.startedAt).toBe('2026-11-21T12:00:01.000Z');
+    expect(merged.finishedAt).toBe('2026-11-21T12:00:09.000Z');
+    expect(merged.findings.map((f) => f.resource.id)).toEqual(['a', 'b', 'c']);
+    expect('unplanned' in merged).toBe(false);
+  });
+
+  it('keeps the failed outcome of a scope reported failed first, then complete', () => {
+    const merged = mergeReports([
+      report('a', 'b', [], [scopeOutcome('eu-west-1', 'failed')]),
+      report('a', 'b', [], [scopeOutcome('eu-west-1', 'complete'), scopeOutcome('us-east-1', 'complete')]),
+      report('a', 'b', [], [scopeOutcome('us-east-1', 'complete')]),
+    ]);
+    expect(merged.scopes.map((s) => `${s.scope.region} ${s.status}`)).toEqual([
+      'eu-west-1 failed',
+      'us-east-1 complete',
+    ]);
+  });
+
+  it('uses the time of the merge when no report is given', () => {
+    const merged = mergeReports([]);
+    expect(Number.isNaN(Date.parse(merged.startedAt))).toBe(false);
+    expect(Number.isNaN(Date.parse(merged.finishedAt))).toBe(false);
+  });
+
+  it('counts an excepted FAILED or NOT_AVAILABLE finding as accepted risk, and an expired one as open', () => {
+    // Prepare
+    const scopes = [scopeOutcome('eu-west-1', 'complete')];
+    const active = { reason: 'r', expires: '2027-01-01', active: true };
+    const expired = { ...active, active: false };
+    const verdict = (findings: Finding[]) => exitCodeFor(report('a', 'b', findings, scopes));
+    // Act / Assess
+    expect(verdict([finding('a', 'FAILED', { exception: active }), finding('b', 'PASSED')])).toBe(
+      EXIT_CODES.ok,
+    );
+    expect(verdict([finding('a', 'NOT_AVAILABLE', { exception: active }), finding('b', 'FAILED')])).toBe(
+      EXIT_CODES.failed,
+    );
+    expect(verdict([finding('a', 'FAILED', { exception: expired })])).toBe(EXIT_CODES.failed);
+    expect(verdict([finding('a', 'NOT_AVAILABLE', { exception: expired })])).toBe(EXIT_CODES.incomplete);
+    expect(verdict([finding('a', 'PASSED')])).toBe(EXIT_CODES.ok);
+  });
+
+  it('exits incomplete when a scope failed even though every finding passed', () => {
+    const code = exitCodeFor(
+      report(
+        'a',
+        'b',
+        [finding('a', 'PASSED')],
+        [scopeOutcome('eu-west-1', 'complete'), scopeOutcome('us-east-1', 'failed')],
+      ),
+    );
+    expect(code).toBe(EXIT_CODES.incomplete);
+  });
+
+  it('names every coverage problem', () => {
+    // Prepare
+    const problems = coverageProblems({
+      findings: [finding('a', 'PASSED')],
+      scopes: [scopeOutcome('eu-west-1', 'complete')],
+      unmatchedTargets: ['db-x', 'db-y'],
+      unplanned: [
+        { provider: 'gcp', code: 'CredentialsError', message: 'no Application Default Credentials' },
+      ],
+    });
+    // Assess
+    expect(problems).toEqual([
+      'gcp could not be audited at all: no Application Default Credentials (CredentialsError)',
+      'targets named in the policy were not found: db-x, db-y',
+    ]);
+    expect(
+      coverageProblems({ findings: [finding('a', 'PASSED')], scopes: [], unmatchedTargets: [] }),
+    ).toEqual([]);
+  });
+
+  it('does not count a whole-scope finding as a judged database', () => {
+    const scopeFinding = finding('111111111111/eu-west-1', 'NOT_AVAILABLE', {
+      resource: { provider: 'aws', account: '111111111111', region: 'eu-west-1', type: 'Scope', id: 'x' },
+    });
+    expect(
+      coverageProblems({ findings: [scopeFinding], scopes: [scopeOutcome('eu-west-1', 'complete')] }),
+    ).toEqual([
+      "no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so nothing was proven restorable",
+    ]);
+  });
+
+  it('orders findings by status, then provider, account, region, resource and check', () => {
+    // Prepare
+    const base = finding('db', 'FAILED');
+    const variants = [
+      { ...base, checkId: 'pitr.z' },
+      { ...base, checkId: 'pitr.a' },
+      { ...base, resource: { ...base.resource, id: 'aaa' } },
+      { ...base, resource: { ...base.resource, region: 'ap-south-1' } },
+      { ...base, resource: { ...base.resource, account: '000000000000' } },
+      { ...base, resource: { ...base.resource, provider: 'gcp' as const } },
+      { ...base, status: 'WARNING' as const },
+      { ...base, status: 'NOT_AVAILABLE' as const },
+    ];
+    // Act
+    const sorted = [...variants].sort(compareFindings);
+    // Assess
+    expect(
+      sorted.map(
+        (f) =>
+          `${f.status} ${f.resource.provider} ${f.resource.account} ${f.resource.region} ${f.resource.id} ${f.checkId}`,
+      ),
+    ).toEqual([
+      'FAILED aws 000000000000 eu-west-1 db pitr.fake-retention',
+      'FAILED aws 111111111111 ap-south-1 db pitr.fake-retention',
+      'FAILED aws 111111111111 eu-west-1 aaa pitr.fake-retention',
+      'FAILED aws 111111111111 eu-west-1 db pitr.a',
+      'FAILED aws 111111111111 eu-west-1 db pitr.z',
+      'FAILED gcp 111111111111 eu-west-1 db pitr.fake-retention',
+      'NOT_AVAILABLE aws 111111111111 eu-west-1 db pitr.fake-retention',
+      'WARNING aws 111111111111 eu-west-1 db pitr.fake-retention',
+    ]);
+    expect(compareFindings(base, { ...base })).toBe(0);
   });
 });
