@@ -1,6 +1,6 @@
 /** The `keys` policy section: the certctl preset, mappings, switch-offs and the live CA. */
 import { describe, expect, it } from 'vitest';
-import { keyInventory, presetItems } from '../../functions/core/keys-policy.ts';
+import { keyInventory, presetItems, secretKey } from '../../functions/core/keys-policy.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { keysPolicy } from '../fixtures/keys/world.ts';
 
@@ -128,5 +128,189 @@ describe('keys policy', () => {
     // Act / Assess
     expect(parsePolicy({}).schedules.auditKeys).toBe('rate(1 day)');
     expect(problems({ schedules: { auditKeys: 'rate(often)' } })).toContain('schedules.auditKeys: ');
+  });
+});
+
+describe('keys policy inventory and item rules', () => {
+  const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${name}`;
+  const keysOf = (input: unknown) => parsePolicy(input).keys ?? ({} as never);
+
+  it('lists the certctl preset with every setting, pairing and issuer', () => {
+    expect(
+      presetItems({
+        preset: 'certctl',
+        scepProfiles: [],
+        ocspIssuers: ['iss'],
+        trustBundleProfiles: ['corp'],
+      }),
+    ).toEqual([
+      { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH' },
+      { id: 'ca-key', kind: 'private-key', source: 'CERTCTL_CA_KEY_PATH', certificate: 'ca-cert' },
+      { id: 'scep-ra-cert', kind: 'certificate', source: 'CERTCTL_SCEP_RA_CERT_PATH', issuer: 'ca-cert' },
+      {
+        id: 'scep-ra-key',
+        kind: 'private-key',
+        source: 'CERTCTL_SCEP_RA_KEY_PATH',
+        certificate: 'scep-ra-cert',
+      },
+      {
+        id: 'trust-bundle.corp',
+        kind: 'bundle',
+        source: 'CERTCTL_*_PROFILE_CORP_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH',
+      },
+      {
+        id: 'ocsp-key.iss',
+        kind: 'private-key',
+        source: 'CERTCTL_OCSP_RESPONDER_KEY_DIR/ocsp-responder-iss.key',
+      },
+      { id: 'server-tls-cert', kind: 'certificate', source: 'CERTCTL_SERVER_TLS_CERT_PATH' },
+      {
+        id: 'server-tls-key',
+        kind: 'private-key',
+        source: 'CERTCTL_SERVER_TLS_KEY_PATH',
+        certificate: 'server-tls-cert',
+      },
+      { id: 'api-keys', kind: 'opaque', source: 'CERTCTL_AUTH_SECRET / CERTCTL_API_KEYS_NAMED' },
+      { id: 'config-encryption-key', kind: 'opaque', source: 'CERTCTL_CONFIG_ENCRYPTION_KEY' },
+    ]);
+    expect(
+      presetItems({
+        preset: 'certctl',
+        scepProfiles: ['iot'],
+        ocspIssuers: [],
+        trustBundleProfiles: [],
+      }).slice(2, 4),
+    ).toEqual([
+      {
+        id: 'scep-ra-cert.iot',
+        kind: 'certificate',
+        source: 'CERTCTL_SCEP_PROFILE_IOT_RA_CERT_PATH',
+        issuer: 'ca-cert',
+      },
+      {
+        id: 'scep-ra-key.iot',
+        kind: 'private-key',
+        source: 'CERTCTL_SCEP_PROFILE_IOT_RA_KEY_PATH',
+        certificate: 'scep-ra-cert.iot',
+      },
+    ]);
+  });
+
+  it('refuses an item with both secret and off, and an extra item without kind or secret', () => {
+    const message = problems({
+      keys: {
+        preset: 'none',
+        items: { both: { secret: ARN('b'), off: 'a reason long enough', kind: 'opaque' }, bare: {} },
+      },
+    });
+    expect(message).toContain('keys.items.both: set either secret or off, not both');
+    expect(message).toContain('keys.items.bare.kind: is required for an item outside the preset');
+    expect(message).toContain('keys.items.bare.secret: is required for an item outside the preset');
+  });
+
+  it('says why a secret reference is wrong', () => {
+    const secret = (value: string, extra: Record<string, string> = {}) =>
+      problems({ keys: { preset: 'none', items: { x: { kind: 'opaque', secret: value, ...extra } } } });
+    expect(secret('arn:aws:s3:::bucket')).toContain(
+      'keys.items.x.secret: is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+    );
+    expect(secret('projects/p')).toContain(
+      'keys.items.x.secret: is not a Secret Manager resource name (projects/<project>/secrets/<secret>)',
+    );
+    expect(secret('bad name!', { region: 'eu-west-1', account: '111111111111' })).toContain(
+      'keys.items.x.secret: is not a Secrets Manager secret name',
+    );
+    expect(secret(ARN('x'), { region: 'eu-west-1' })).toContain(
+      'keys.items.x.secret: region and account belong to a secret named without an ARN',
+    );
+    expect(secret('certctl/x', { region: 'eu-west-1' })).toContain(
+      'a secret named without an ARN needs region and account',
+    );
+    expect(secret('certctl/x', { account: '111111111111' })).toContain(
+      'a secret named without an ARN needs region and account',
+    );
+    expect(secret('certctl/x', { region: 'eu-west-1', account: '111111111111' })).toBe('');
+  });
+
+  it('gives an extra item its own kind and an items.<id> source, with its JSON key, and drops pairs switched off', () => {
+    // Prepare
+    const keys = keysOf({
+      keys: {
+        preset: 'none',
+        items: {
+          extra: { kind: 'bundle', secret: ARN('e'), jsonKey: 'pem' },
+          other: { kind: 'opaque', secret: ARN('o') },
+        },
+      },
+    });
+    // Act / Assess
+    expect(keyInventory(keys)).toEqual([
+      {
+        id: 'extra',
+        kind: 'bundle',
+        source: 'items.extra',
+        location: {
+          provider: 'aws',
+          account: '111111111111',
+          region: 'eu-west-1',
+          secretId: ARN('e'),
+          name: 'e',
+          arn: ARN('e'),
+        },
+        jsonKey: 'pem',
+      },
+      {
+        id: 'other',
+        kind: 'opaque',
+        source: 'items.other',
+        location: {
+          provider: 'aws',
+          account: '111111111111',
+          region: 'eu-west-1',
+          secretId: ARN('o'),
+          name: 'o',
+          arn: ARN('o'),
+        },
+      },
+    ]);
+  });
+
+  it('keeps the issuer of a preset certificate unless the issuer is switched off', () => {
+    // Prepare
+    const on = { secret: ARN('s') };
+    const items = (caCert: object) => ({
+      'ca-cert': caCert,
+      'ca-key': on,
+      'scep-ra-cert': on,
+      'scep-ra-key': on,
+      'server-tls-cert': { off: 'no TLS in this deployment' },
+      'server-tls-key': { off: 'no TLS in this deployment' },
+      'api-keys': on,
+      'config-encryption-key': on,
+      'ocsp-key.iss-local': on,
+    });
+    // Act
+    const withCa = keyInventory(keysOf({ keys: { items: items(on) } }));
+    const withoutCa = keyInventory(keysOf({ keys: { items: items({ off: 'the CA lives in an HSM' }) } }));
+    // Assess
+    expect(withCa.find((item) => item.id === 'scep-ra-cert')?.issuer).toBe('ca-cert');
+    expect(withoutCa.find((item) => item.id === 'scep-ra-cert')).not.toHaveProperty('issuer');
+    expect(withoutCa.find((item) => item.id === 'ca-key')).not.toHaveProperty('certificate');
+    expect(withCa.find((item) => item.id === 'scep-ra-key')?.kind).toBe('private-key');
+  });
+
+  it('keys a secret by provider, account, region and name, or by its GCP resource name', () => {
+    expect(
+      secretKey({
+        provider: 'aws',
+        account: '111111111111',
+        region: 'eu-west-1',
+        secretId: 'x',
+        name: 'certctl/ca',
+      }),
+    ).toBe('aws/111111111111/eu-west-1/certctl/ca');
+    expect(
+      secretKey({ provider: 'gcp', project: 'p', secret: 's', resourceName: 'projects/p/secrets/s' }),
+    ).toBe('gcp/projects/p/secrets/s');
   });
 });
