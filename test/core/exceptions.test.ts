@@ -82,3 +82,48 @@ describe('applyExceptions', () => {
     ).toThrow(/exceptions\.0\.reason|exceptions\.0\.expires/);
   });
 });
+
+describe('which findings an exception names', () => {
+  const arn = rdsResource('certctl-prod').arn as string;
+  const exceptionFor = (resource: string, check = 'pitr.retention') =>
+    parsePolicy({ exceptions: [{ resource, check, reason: 'covered elsewhere', expires: '2027-03-31' }] });
+  const excepted = (findings: Finding[], p = exceptionFor('certctl-prod')) =>
+    applyExceptions(findings, p, NOW).map((finding) => finding.exception?.active ?? null);
+
+  it('names a resource by its ARN or selfLink as well as its id', () => {
+    const sql = {
+      ...rdsResource('sql'),
+      provider: 'gcp' as const,
+      arn: undefined,
+      selfLink: 'https://sqladmin.googleapis.com/v1/projects/p/instances/sql',
+    };
+    expect(excepted([retentionFinding(rdsResource('certctl-prod'))], exceptionFor(arn))).toEqual([true]);
+    expect(excepted([retentionFinding(sql)], exceptionFor(sql.selfLink))).toEqual([true]);
+    expect(excepted([retentionFinding(rdsResource('other'))], exceptionFor(arn))).toEqual([null]);
+  });
+
+  it('leaves PASSED findings, whole-scope findings and other checks alone', () => {
+    const scope = {
+      provider: 'aws' as const,
+      account: '111111111111',
+      region: 'eu-west-1',
+      type: 'Scope' as const,
+      id: 'certctl-prod',
+    };
+    expect(
+      excepted([
+        retentionFinding(rdsResource('certctl-prod'), { status: 'PASSED' }),
+        retentionFinding(scope, { status: 'NOT_AVAILABLE' }),
+        retentionFinding(rdsResource('certctl-prod'), { checkId: 'pitr.window' }),
+        retentionFinding(rdsResource('certctl-prod'), { status: 'WARNING' }),
+      ]),
+    ).toEqual([null, null, null, true]);
+  });
+
+  it('returns a copy of the findings when the policy has no exceptions', () => {
+    const findings = [retentionFinding(rdsResource('certctl-prod'))];
+    const result = applyExceptions(findings, parsePolicy({}), NOW);
+    expect(result).toEqual(findings);
+    expect(result).not.toBe(findings);
+  });
+});
