@@ -301,3 +301,17 @@ describe('policy dumps section', () => {
     );
   });
 });
+
+describe('snapshots policy rules', () => {
+  it('accepts a first poll as long as the longest, and refuses a maintenance schedule the scheduler cannot run', () => {
+    expect(
+      parsePolicy({ snapshots: { pollInitialSeconds: 30, pollMaxSeconds: 30 } }).snapshots.pollInitialSeconds,
+    ).toBe(30);
+    expect(() => parsePolicy({ snapshots: { maintenanceSchedule: 'every tuesday' } })).toThrow(
+      /snapshots\.maintenanceSchedule: /,
+    );
+    expect(
+      parsePolicy({ snapshots: { maintenanceSchedule: 'rate(2 hours)' } }).snapshots.maintenanceSchedule,
+    ).toBe('rate(2 hours)');
+  });
+});
