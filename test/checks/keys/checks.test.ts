@@ -613,7 +613,7 @@ describe('every keys check says what it judged', () => {
 
   it('keys.replicated: fails naming each failed replica, and warns naming each pending one', () => {
     // Prepare
-    const replicas = (list: { region: string; status?: string; statusMessage?: string }[]) => ({
+    const replicas = (list: { region: string; status: string | undefined; statusMessage?: string }[]) => ({
       state: 'read' as const,
       value: { kind: 'aws' as const, primaryRegion: 'eu-west-1', replicas: list },
     });
@@ -633,7 +633,7 @@ describe('every keys check says what it judged', () => {
         replication: replicas([
           { region: 'us-east-1', status: 'InSync' },
           { region: 'us-west-2', status: 'InProgress' },
-          { region: 'ap-south-1' },
+          { region: 'ap-south-1', status: undefined },
         ]),
       }),
       context,
@@ -708,7 +708,7 @@ describe('every keys check says what it judged', () => {
   });
 
   it('keys.content: passes with every item observed', () => {
-    const content = {
+    const content: KeySecretFact['content'] = {
       state: 'read' as const,
       items: [
         { item: 'ca-cert', problems: [], observed: { certificateNotAfter: '2027-01-01' } },

@@ -1,4 +1,4 @@
-import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import type { AwsSecurityFinding, Resource } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../functions/core/finding.ts';
 import { destinationFor, publishTargetFrom, toAsff } from '../../../functions/publish/security-hub/asff.ts';
@@ -562,7 +562,7 @@ describe('describeChanges', () => {
       Title: 'Another title',
       Remediation: { Recommendation: { Text: 'x', Url: 'https://example.com/fix' } },
       ProductFields: { ...before.ProductFields, 'observed/retentionDays': '30', 'observed/zeta': 'new' },
-      Resources: [{ ...before.Resources?.[0], Region: 'eu-west-2' }],
+      Resources: [{ ...(before.Resources?.[0] as Resource), Region: 'eu-west-2' }],
     };
 
     // Act
@@ -591,7 +591,7 @@ describe('describeChanges', () => {
       ProductFields: { ...gcp.ProductFields, 'aws/securityhub/FindingId': 'x' },
       Resources: [
         {
-          ...gcp.Resources?.[0],
+          ...(gcp.Resources?.[0] as Resource),
           Details: { Other: Object.fromEntries(Object.entries(other).reverse()) },
         },
       ],
