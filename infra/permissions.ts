@@ -247,22 +247,39 @@ export function snapshotWriteStatements(policy: Policy): PolicyStatement[] {
         },
       },
     }),
-    new PolicyStatement({
+    snapshotDescribeStatement(regions, {
       sid: 'DescribeSnapshotsAndMaintenance',
-      effect: Effect.ALLOW,
-      actions: [
-        'rds:DescribeDBSnapshots',
-        'rds:DescribeDBClusterSnapshots',
-        'rds:DescribePendingMaintenanceActions',
-      ],
-      resources: [
-        ...arnsPerRegion('rds', regions, 'db:*'),
-        ...arnsPerRegion('rds', regions, 'cluster:*'),
-        ...arnsPerRegion('rds', regions, 'snapshot:*'),
-        ...arnsPerRegion('rds', regions, 'cluster-snapshot:*'),
-      ],
+      alsoActions: ['rds:DescribePendingMaintenanceActions'],
     }),
   ];
+}
+
+/** The RDS snapshot listings: what the snapshot job polls and the readiness snapshot gate reads. */
+export const RDS_SNAPSHOT_DESCRIBE_ACTIONS = [
+  'rds:DescribeDBSnapshots',
+  'rds:DescribeDBClusterSnapshots',
+] as const;
+
+/**
+ * DescribeDBSnapshots and DescribeDBClusterSnapshots (and `alsoActions`) in this account and
+ * `regions`: List-level reads without an identifier, authorized against `db:*`/`snapshot:*` and
+ * `cluster:*`/`cluster-snapshot:*` (Service Authorization Reference, Amazon RDS).
+ */
+export function snapshotDescribeStatement(
+  regions: RegionScope,
+  options: { readonly sid?: string; readonly alsoActions?: readonly string[] } = {},
+): PolicyStatement {
+  return new PolicyStatement({
+    sid: options.sid ?? 'DescribeSnapshots',
+    effect: Effect.ALLOW,
+    actions: [...RDS_SNAPSHOT_DESCRIBE_ACTIONS, ...(options.alsoActions ?? [])],
+    resources: [
+      ...arnsPerRegion('rds', regions, 'db:*'),
+      ...arnsPerRegion('rds', regions, 'cluster:*'),
+      ...arnsPerRegion('rds', regions, 'snapshot:*'),
+      ...arnsPerRegion('rds', regions, 'cluster-snapshot:*'),
+    ],
+  });
 }
 
 /** The S3 actions the dumps audit calls on a bucket's configuration (Service Authorization Reference, Amazon S3). */
