@@ -18,7 +18,10 @@
  *   minted for the invoker account, on the policy's schedule converted to unix-cron;
  * - the same for every other audit job the policy configures ({@link GCP_AUDIT_FUNCTIONS}:
  *   `auditDumps` with Cloud Storage dump locations, `auditKeys` with Secret Manager inventory
- *   secrets), each bundled from its own handler and running as its own account with only its reads.
+ *   secrets), each bundled from its own handler and running as its own account with only its reads;
+ * - the `snapshot` function, the Cloud SQL side of the `snapshot` and `readiness` Lambdas: HTTP,
+ *   authenticated, called by whoever is granted `roles/run.invoker` on it, running as its own
+ *   account with on-demand backups of Cloud SQL and the reads readiness judges.
  */
 import { posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
@@ -48,18 +51,25 @@ export const CHAT_SECRET_ID = 'certctl-backup-guard-slack-signing-secret';
 /** The Pub/Sub topic carrying chat commands from `chatSlack` to `chatAction`. */
 export const CHAT_TOPIC_ID = 'certctl-backup-guard-chat';
 /**
- * The chat action's custom role in each project it snapshots: the Cloud SQL reads of the audit, and
- * `backupRuns.insert` with the `operations.get` that awaits it (instance-level permissions, Cloud
- * SQL "IAM permissions"). `roles/cloudsql.editor` would also allow changing and restarting instances.
+ * What taking pre-maintenance snapshots of Cloud SQL needs in each project: the Cloud SQL reads of
+ * the audit, and `backupRuns.insert` with the `operations.get` that awaits it (instance-level
+ * permissions, Cloud SQL "IAM permissions"). `roles/cloudsql.editor` would also allow changing and
+ * restarting instances. Held by the `snapshot` function's role and the chat action's.
  */
-export const CHAT_ACTION_ROLE_ID = 'certctlBackupGuardChatAction';
-export const CHAT_ACTION_PERMISSIONS = [
+export const CLOUD_SQL_SNAPSHOT_PERMISSIONS = [
   'cloudsql.instances.list',
   'cloudsql.instances.get',
   'cloudsql.backupRuns.list',
   'cloudsql.backupRuns.get',
   'cloudsql.backupRuns.create',
 ] as const;
+/** The `snapshot` function's custom role in each project of `gcp.projects`. */
+export const CLOUD_SQL_SNAPSHOT_ROLE_ID = 'certctlBackupGuardCloudSqlSnapshots';
+/** The `snapshot` Cloud Function's handler, relative to the repository root. */
+export const SNAPSHOT_HANDLER_PATH = 'functions/handlers/gcp/snapshot.ts';
+/** The chat action's custom role in each project it snapshots ({@link CLOUD_SQL_SNAPSHOT_PERMISSIONS}). */
+export const CHAT_ACTION_ROLE_ID = 'certctlBackupGuardChatAction';
+export const CHAT_ACTION_PERMISSIONS = CLOUD_SQL_SNAPSHOT_PERMISSIONS;
 /** The chat action's role on its records bucket: read, create and delete its request records. */
 export const CHAT_RECORDS_ROLE_ID = 'certctlBackupGuardChatRecords';
 export const CHAT_RECORDS_PERMISSIONS = [
@@ -816,6 +826,67 @@ export function planChatActionAccess(policy: Policy, project: string, member: st
   ];
 }
 
+/**
+ * The `snapshot` function's access: its custom role ({@link CLOUD_SQL_SNAPSHOT_ROLE_ID}) in each
+ * project of `gcp.projects` (on-demand backups and the Cloud SQL reads), and what readiness reads
+ * beyond Cloud SQL: the dumps audit's reads on the policy's dump buckets and the key-material
+ * audit's reads of the inventory secrets (values only with `keys.inspectSecretValues`).
+ */
+export function planSnapshotFunctionAccess(policy: Policy, member: string): GcpStep[] {
+  const role: CustomRole = {
+    id: CLOUD_SQL_SNAPSHOT_ROLE_ID,
+    title: 'certctl-backup-guard Cloud SQL snapshots',
+    description:
+      'Takes on-demand Cloud SQL backups before maintenance and reads what readiness judges, for the certctl-backup-guard snapshot function',
+    permissions: CLOUD_SQL_SNAPSHOT_PERMISSIONS,
+  };
+  return [
+    ...policy.gcp.projects.flatMap((audited): GcpStep[] => [
+      ensureCustomRole(role, audited),
+      {
+        kind: 'run',
+        description: `let the snapshot function back up and read Cloud SQL in ${audited}`,
+        argv: [
+          'gcloud',
+          'projects',
+          'add-iam-policy-binding',
+          audited,
+          `--member=${member}`,
+          `--role=projects/${audited}/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
+          '--condition=None',
+          '--quiet',
+        ],
+      },
+    ]),
+    ...planDumpsBucketAccess(policy, member),
+    ...planKeysSecretAccess(policy, member),
+  ];
+}
+
+/** The tear-down of {@link planSnapshotFunctionAccess}: every binding, gone is fine. */
+export function revokeSnapshotFunctionAccess(policy: Policy, member: string): GcpStep[] {
+  return [
+    ...policy.gcp.projects.map(
+      (audited): RunStep => ({
+        kind: 'run',
+        description: `remove the snapshot function's Cloud SQL access in ${audited}`,
+        argv: removeBinding(audited, member, `projects/${audited}/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`),
+        ifNotFound: 'skip',
+      }),
+    ),
+    ...revokeDumpsBucketAccess(policy, member),
+    ...revokeKeysSecretAccess(policy, member),
+  ];
+}
+
+/**
+ * The `snapshot` function's timeout in seconds: the policy's wait for the backups and a minute to
+ * answer, within the 60 minutes an HTTP function may run.
+ */
+export function snapshotFunctionTimeoutSeconds(policy: Policy): number {
+  return Math.min(3600, Math.ceil(policy.snapshots.waitMinutes * 60) + 60);
+}
+
 /** The tear-down of {@link planChatActionAccess}'s project bindings, gone is fine. */
 export function revokeChatActionAccess(policy: Policy, member: string): GcpStep[] {
   return policy.gcp.projects.map(
@@ -854,7 +925,9 @@ export function validateGcpDeployablePolicy(policy: Policy): void {
 export type GcpFunctionTrigger =
   | { readonly kind: 'schedule'; readonly field: 'auditPitr' | 'auditDumps' | 'auditKeys' }
   | { readonly kind: 'slack' }
-  | { readonly kind: 'chat-topic' };
+  | { readonly kind: 'chat-topic' }
+  /** HTTP, authenticated: called on request by whoever holds `roles/run.invoker` on it. */
+  | { readonly kind: 'request' };
 
 /**
  * One Cloud Function of the deployment: its code, how it is called, and whether the policy gives it
@@ -924,6 +997,20 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
     apis: ['secretmanager.googleapis.com'],
     access: planKeysSecretAccess,
     revoke: revokeKeysSecretAccess,
+  },
+  {
+    job: 'snapshot',
+    entryPoint: 'snapshot',
+    handlerPath: SNAPSHOT_HANDLER_PATH,
+    trigger: { kind: 'request' },
+    variableSuffix: '_SNAPSHOT',
+    // The Cloud SQL instances of gcp.projects, which every GCP deployment lists.
+    configured: () => true,
+    accountDescription: () =>
+      `Takes pre-maintenance Cloud SQL backups and answers readiness for certctl-backup-guard (${CLOUD_SQL_SNAPSHOT_ROLE_ID})`,
+    apis: [],
+    access: (policy, member) => planSnapshotFunctionAccess(policy, member),
+    revoke: revokeSnapshotFunctionAccess,
   },
   {
     job: 'chat-slack',
@@ -1030,7 +1117,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
     fn,
     names: functionNames(fn, options),
   }));
-  const chat = deployed.some(({ fn }) => fn.trigger.kind !== 'schedule');
+  const chat = deployed.some(({ fn }) => fn.trigger.kind === 'slack' || fn.trigger.kind === 'chat-topic');
 
   const createAccount = (email: string, displayName: string, description: string): EnsureStep => ({
     kind: 'ensure',
@@ -1266,6 +1353,23 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           {
             kind: 'note',
             message: `Set the Slack app's slash command Request URL to \${${own.urlVariable}}, and put the app's signing secret into Secret Manager: printf '%s' "$SLACK_SIGNING_SECRET" | gcloud secrets versions add ${CHAT_SECRET_ID} --data-file=- --project=${project}`,
+          },
+        ];
+      }
+      if (fn.trigger.kind === 'request') {
+        return [
+          deploy('HTTP, authenticated: only callers granted roles/run.invoker on it', [
+            '--trigger-http',
+            '--no-allow-unauthenticated',
+            // Operators and their automation call it from outside Google Cloud; IAM refuses every
+            // caller without roles/run.invoker on it, and no account holds that after this deploy.
+            '--ingress-settings=all',
+            `--timeout=${snapshotFunctionTimeoutSeconds(policy)}s`,
+          ]),
+          describeUrl('callers POST snapshot and readiness requests to it'),
+          {
+            kind: 'note',
+            message: `The snapshot function answers POST {"action":"snapshot","requestId":…,"reason":…,"requestedBy":…} and {"action":"readiness"} at \${${own.urlVariable}} with an ID token (docs/deploy.md, "The snapshot Cloud Function"). Let someone call it with: gcloud run services add-iam-policy-binding ${own.functionName} --project=${project} --region=${region} --member=user:<email> --role=${RUN_INVOKER_ROLE}`,
           },
         ];
       }
