@@ -165,8 +165,13 @@ export const SNAPSHOT_ACTIONS = [
  *    `purpose=certctl-pre-maintenance` and no tag key outside ours (`aws:RequestTag`, `aws:TagKeys`);
  * 3. tagging only at creation: `AddTagsToResource` carries the same request-tag conditions and
  *    needs the snapshot to have no purpose tag yet. A snapshot being created has no tags; every
- *    snapshot this job made carries the purpose tag, so none of ours can be re-tagged later. (RDS
- *    has no condition key naming the create call, as `ec2:CreateAction` does for EC2.)
+ *    snapshot this job made carries the purpose tag, so none of ours can be re-tagged later. RDS
+ *    has no condition key naming the create call, as `ec2:CreateAction` does for EC2: the Service
+ *    Authorization Reference gives `AddTagsToResource` only `aws:RequestTag`, `aws:TagKeys` and
+ *    `rds:req-tag`, and the RDS guide's tag-on-create example conditions on `aws:RequestTag` alone
+ *    (an `rds:CreateAction` key appears in no AWS documentation). What remains: a snapshot someone
+ *    else names `certctl-premaint-*` without tags could be given our tags; the job never calls
+ *    `AddTagsToResource` itself.
  * 4. delete only snapshots that carry the purpose tag (`rds:snapshot-tag/purpose`,
  *    `rds:cluster-snapshot-tag/purpose`).
  * A policy without target tags (identifiers only, or `targets.all`) grants no create at all:
