@@ -24,7 +24,7 @@ export const snapshotsPolicySchema = z
       .max(600)
       .default(5)
       .describe(
-        'Shortest wait between two polls of a region (and between create attempts on a busy target); each wait is a twenty-fifth of the time waited so far, never shorter than this.',
+        'Shortest wait between two polls of a region (and between create attempts on a busy target); each wait is 3% of the time waited so far, never shorter than this.',
       ),
     pollMaxSeconds: z
       .number()

@@ -147,7 +147,7 @@ describe('takeSnapshots', () => {
   });
 
   it.each([100_000, 600_000])(
-    'sees a snapshot of %i ms at most a twenty-fifth of its wait late, polling with growing waits',
+    'sees a snapshot of %i ms at most 3% of its wait late, polling with growing waits',
     async (durationMs) => {
       // Prepare
       const clock = fakeClock();
@@ -164,13 +164,13 @@ describe('takeSnapshots', () => {
       // Assess
       expect(result?.outcome).toBe('available');
       expect(result?.durationMs).toBeGreaterThanOrEqual(durationMs);
-      expect(result?.durationMs).toBeLessThanOrEqual(durationMs * 1.04);
+      expect(result?.durationMs).toBeLessThanOrEqual(durationMs * 1.03);
       const pollTimes = cloud.log
         .filter((entry) => entry.includes(' poll '))
         .map((entry) => Number(entry.split(' ')[0]));
       const gaps = pollTimes.slice(1).map((time, i) => time - (pollTimes[i] ?? 0));
       expect(gaps.every((gap, i) => i === 0 || gap >= (gaps[i - 1] ?? 0))).toBe(true);
-      expect(pollTimes.length).toBeLessThan(70);
+      expect(pollTimes.length).toBeLessThan(80);
     },
   );
 });
