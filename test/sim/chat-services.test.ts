@@ -1,14 +1,17 @@
 /**
- * The simulated services the chat functions hand off and answer through, against the real SDK
- * clients: SNS `Publish` (query protocol) and Lambda `Invoke` (REST-JSON) over in-process handlers.
- * Each answers what the service answers, including the errors its model declares.
+ * The simulated services the chat functions hand off and answer through, against the real clients:
+ * SNS `Publish` (query protocol) and Lambda `Invoke` (REST-JSON) over in-process handlers with the
+ * AWS SDK, Pub/Sub `topics.publish` (REST) with google-auth-library's client. Each answers what the
+ * service answers, including the errors it declares.
  */
 import { InvokeCommand, LambdaClient, type LambdaServiceException } from '@aws-sdk/client-lambda';
 import { PublishCommand, SNSClient, type SNSServiceException } from '@aws-sdk/client-sns';
+import { PassThroughClient } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simCredentials } from './accounts.ts';
 import { type Sim, startSim } from './server.ts';
 import { LAMBDA_SERVICE, type LambdaService, type SimLambdaContext } from './services/lambda.ts';
+import { PUBSUB_SERVICE, type PubsubService } from './services/pubsub.ts';
 import { MAX_MESSAGE_BYTES, SNS_SERVICE, type SnsService, topicArn } from './services/sns.ts';
 
 const REGION = 'eu-west-1';
@@ -291,5 +294,87 @@ describe('simulated Lambda Invoke', () => {
 
     // Assess
     expect([denied.name, denied.$metadata.httpStatusCode]).toEqual(['AccessDeniedException', 403]);
+  });
+});
+
+describe('simulated Pub/Sub topics.publish', () => {
+  const TOPIC_PATH = 'projects/certctl-ops/topics/certctl-backup-guard-chat';
+  let gcp: Sim;
+  beforeAll(async () => {
+    gcp = await startSim({
+      scenario: {
+        services: { pubsub: { topics: [{ project: 'certctl-ops', name: 'certctl-backup-guard-chat' }] } },
+      },
+    });
+  });
+  afterAll(async () => {
+    await gcp.close();
+  });
+
+  /** A publish as google-auth-library sends it against a local endpoint (no credentials). */
+  async function publish(body: unknown, topic = TOPIC_PATH) {
+    const response = await new PassThroughClient().request<{
+      messageIds?: string[];
+      error?: { status: string; message: string };
+    }>({
+      url: `${gcp.endpoint}/v1/${topic}:publish`,
+      method: 'POST',
+      data: body,
+      validateStatus: () => true,
+    });
+    return { status: response.status, body: response.data };
+  }
+
+  it('answers the message ids in order and keeps each message for its push', async () => {
+    // Act
+    const answer = await publish({
+      messages: [
+        { data: Buffer.from('{"n":1}').toString('base64'), attributes: { kind: 'chat' } },
+        { attributes: { only: 'attributes' } },
+      ],
+    });
+
+    // Assess
+    expect(answer.status).toBe(200);
+    const ids = answer.body.messageIds ?? [];
+    expect(ids).toHaveLength(2);
+    const pubsub = gcp.service<PubsubService>(PUBSUB_SERVICE);
+    expect(pubsub.messages(TOPIC_PATH).map((message) => message.messageId)).toEqual(ids);
+    expect(pubsub.pushEvents(TOPIC_PATH)[0]).toMatchObject({
+      data: {
+        message: {
+          data: Buffer.from('{"n":1}').toString('base64'),
+          attributes: { kind: 'chat' },
+          messageId: ids[0],
+        },
+        subscription: 'projects/certctl-ops/subscriptions/eventarc-certctl-backup-guard-chat-sub',
+      },
+    });
+  });
+
+  it('answers NOT_FOUND for an unknown topic and INVALID_ARGUMENT for what the service refuses', async () => {
+    // Act
+    const missing = await publish({ messages: [{ data: 'eA==' }] }, 'projects/certctl-ops/topics/nope');
+    const refused = await Promise.all(
+      [
+        { messages: [] },
+        { messages: [{}] },
+        { messages: [{ data: 'not base64!' }] },
+        { messages: [{ data: 'eA==', attributes: { googClient: 'x' } }] },
+        { messages: [{ data: 'eA==', attributes: { big: 'x'.repeat(1025) } }] },
+        { messages: [{ data: 'eA==', extra: 1 }] },
+        { messages: Array.from({ length: 1001 }, () => ({ data: 'eA==' })) },
+        { message: [{ data: 'eA==' }] },
+      ].map((body) => publish(body).then((answer) => [answer.status, answer.body.error?.status])),
+    );
+
+    // Assess
+    expect([missing.status, missing.body.error?.status, missing.body.error?.message]).toEqual([
+      404,
+      'NOT_FOUND',
+      'Resource not found (resource=nope).',
+    ]);
+    expect(refused).toEqual(Array.from({ length: 8 }, () => [400, 'INVALID_ARGUMENT']));
+    expect(gcp.service<PubsubService>(PUBSUB_SERVICE).messages(TOPIC_PATH)).toHaveLength(2);
   });
 });
