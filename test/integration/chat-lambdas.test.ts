@@ -1,22 +1,27 @@
 /**
- * The Amazon Q Developer path end to end, every hop over a real SDK client and the wire: the custom
- * action's `lambda invoke` of `chat-amazon-q` (the deployed handler, through the simulated Lambda
- * Invoke API), its hand-off to `chat-action` through the real `LambdaClient` (`InvocationType:
- * 'Event'`, delivered twice, as Lambda may), the snapshot job against the simulated RDS with its
- * idempotency records in a real DynamoDB on 127.0.0.1 (dynalite), and the answer published to the
- * channel's topic through the real `SNSClient` to the simulated SNS. Both functions run from the
- * environment the deployment gives them, with the timeouts and retries it gives them
- * (infra/chat-ops.ts), and the execution role's secret key is a canary that must surface nowhere.
+ * The chat Lambdas as deployed, every hop over a real SDK client and the wire. Amazon Q Developer:
+ * the custom action's `lambda invoke` of `chat-amazon-q` (through the simulated Lambda Invoke API),
+ * its hand-off to `chat-action` through the real `LambdaClient` (`InvocationType: 'Event'`,
+ * delivered twice, as Lambda may), the snapshot job against the simulated RDS with its idempotency
+ * records in a real DynamoDB on 127.0.0.1 (dynalite), and the answer published to the channel's
+ * topic through the real `SNSClient` to the simulated SNS. Slack: `chat-slack` reading its signing
+ * secret from the simulated Secrets Manager through Powertools Parameters, the same hand-off, and
+ * the answer posted to the response_url (Slack's host routed to a receiver on 127.0.0.1). Every
+ * function runs its own container wiring from the environment the deployment gives it, with the
+ * timeouts and retries it gives it (infra/chat-ops.ts); the execution role's secret key and the
+ * signing secret are canaries that must surface nowhere.
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHAT_ACTION_FUNCTION_ENV } from '../../functions/aws/chat-dispatch.ts';
 import { CHAT_NOTIFICATION_TOPIC_ENV } from '../../functions/aws/chat-notifications.ts';
+import { SLACK_SECRET_ENV } from '../../functions/aws/slack-secret.ts';
 import type { AmazonQNotification } from '../../functions/chatops/amazon-q.ts';
 import { POLICY_ENV } from '../../functions/core/policy.ts';
 import { handler as chatActionHandler } from '../../functions/handlers/aws/chat-action.ts';
 import { handler as chatAmazonQHandler } from '../../functions/handlers/aws/chat-amazon-q.ts';
+import { handler as chatSlackHandler } from '../../functions/handlers/aws/chat-slack.ts';
 import { IDEMPOTENCY_TABLE_ENV } from '../../functions/jobs/idempotency.ts';
 import {
   AMAZON_Q_COMMAND_TEXT,
@@ -30,11 +35,15 @@ import { type Sim, startSim } from '../sim/server.ts';
 import { LAMBDA_SERVICE, type LambdaService, type SimLambdaHandler } from '../sim/services/lambda.ts';
 import type { RdsService } from '../sim/services/rds.ts';
 import { SNS_SERVICE, type SnsService, topicArn } from '../sim/services/sns.ts';
+import { signedSlackEvent, slashCommandForm } from '../sim/slack-client.ts';
+import { type SlackReceiver, slackView, startSlackReceiver } from '../sim/slack-receiver.ts';
 import { snapshotScenario } from './snapshot-support.ts';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '111111111111';
 const CANARY = 'CANARY-amazon-q-execution-role-secret-5e0d';
+const SIGNING_CANARY = 'CANARY-slack-signing-secret-in-secrets-manager-2f9a';
+const SIGNING_SECRET_NAME = 'certctl-backup-guard/slack-signing-secret';
 const TOPIC_NAME = 'certctl-backup-guard-chat-answers';
 const TOPIC = topicArn(REGION, ACCOUNT, TOPIC_NAME);
 const ACTION_FUNCTION = 'certctl-backup-guard-chat-action';
@@ -45,6 +54,7 @@ let sim: Sim;
 let dynamo: LocalDynamo;
 let lambdaSim: LambdaService;
 let output: CapturedOutput;
+let receiver: SlackReceiver;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
@@ -52,8 +62,21 @@ beforeAll(async () => {
   sim = await startSim({
     scenario: {
       ...scenario,
-      services: { ...scenario.services, sns: { topics: [{ name: TOPIC_NAME, region: REGION }] } },
+      services: {
+        ...scenario.services,
+        sns: { topics: [{ name: TOPIC_NAME, region: REGION }] },
+        secretsManager: { secrets: [{ name: SIGNING_SECRET_NAME, region: REGION, value: SIGNING_CANARY }] },
+      },
     },
+  });
+  receiver = await startSlackReceiver();
+  // Slack's response_url host, answered by the receiver on 127.0.0.1: nothing leaves the machine.
+  const realFetch = globalThis.fetch;
+  const receiverOrigin = new URL(receiver.responseUrl()).origin;
+  vi.stubGlobal('fetch', (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    if (url.host !== 'hooks.slack.com') return realFetch(input, init);
+    return realFetch(`${receiverOrigin}${url.pathname}`, init);
   });
   dynamo = await startLocalDynamo();
   // The environment Lambda and the deployment give both functions; SDK v3 honours the endpoints.
@@ -66,12 +89,16 @@ beforeAll(async () => {
     [POLICY_ENV]: JSON.stringify({
       aws: { regions: [REGION, 'us-east-1'] },
       pitr: { minPitrDays: 7 },
-      chatops: { slack: { teams: ['T0CERTCTL'] } },
+      chatops: {
+        slack: { teams: ['T0CERTCTL'] },
+        permissions: { snapshot: ['U0OPERATOR'], readiness: ['*'], status: ['*'] },
+      },
       snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.2 },
     }),
     [IDEMPOTENCY_TABLE_ENV]: dynamo.tableName,
     [CHAT_ACTION_FUNCTION_ENV]: ACTION_FUNCTION,
     [CHAT_NOTIFICATION_TOPIC_ENV]: TOPIC,
+    [SLACK_SECRET_ENV]: SIGNING_SECRET_NAME,
   });
   lambdaSim = sim.service<LambdaService>(LAMBDA_SERVICE);
   lambdaSim.deploy({
@@ -92,7 +119,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   output.restore();
+  vi.unstubAllGlobals();
   process.env = savedEnv;
+  await receiver.close();
   await dynamo.close();
   await sim.close();
 });
@@ -205,6 +234,46 @@ describe('Amazon Q Developer custom action, end to end', () => {
     ];
     expect(texts.join('\n')).toContain('Readiness for the CA rotation');
     expect(texts[2]).toContain('did you mean `snapshot`?');
-    for (const text of texts) expect(text).not.toContain(CANARY);
+    for (const text of texts) {
+      expect(text).not.toContain(CANARY);
+      expect(text).not.toContain(SIGNING_CANARY);
+    }
+  });
+});
+
+describe('Slack slash command, end to end', () => {
+  it('verifies with the secret from Secrets Manager, acknowledges before the action runs, and posts one snapshot’s result for a request and its retry', async () => {
+    // Prepare: what Slack posts to the Function URL, its response_url on Slack's host.
+    const responseUrl = `https://hooks.slack.com${new URL(receiver.responseUrl()).pathname}`;
+    const body = slashCommandForm('snapshot certctl-busy-db reason="CA rotation" ticket=CHG-8802', {
+      response_url: responseUrl,
+    });
+    const rds = sim.service<RdsService>('rds');
+    const createsBefore = rds.snapshots.createCalls;
+    const actionRunsBefore = lambdaSim.invocations(ACTION_FUNCTION).length;
+    const context = { awsRequestId: 'slack-1', functionName: 'chat-slack' };
+    lambdaSim.hold();
+
+    // Act
+    const ack = await chatSlackHandler(signedSlackEvent(body, SIGNING_CANARY, new Date()), context);
+    const retry = await chatSlackHandler(signedSlackEvent(body, SIGNING_CANARY, new Date()), context);
+    const forged = await chatSlackHandler(signedSlackEvent(body, 'forged', new Date()), context);
+    const actionRunsAtAck = lambdaSim.invocations(ACTION_FUNCTION).length - actionRunsBefore;
+    lambdaSim.release();
+    await lambdaSim.settle();
+
+    // Assess
+    expect([ack.statusCode, retry.statusCode, forged.statusCode]).toEqual([200, 200, 401]);
+    expect(JSON.parse(ack.body).text).toContain('for CHG-8802');
+    expect(actionRunsAtAck).toBe(0);
+    expect(rds.snapshots.createCalls - createsBefore).toBe(1);
+    const posts = receiver.postsTo(responseUrl);
+    expect(posts.length).toBeLessThanOrEqual(5);
+    const views = posts.map((post) => slackView(post.message)).join('\n---\n');
+    expect(views).toMatch(/`certctl-premaint-certctl-busy-db-[0-9a-f]{10}` restorable/);
+    expect(views).toContain('no new snapshot was started');
+    for (const text of [output.text(), views, ack.body, retry.body, forged.body]) {
+      expect(text).not.toContain(SIGNING_CANARY);
+    }
   });
 });
