@@ -20,13 +20,22 @@ let sim: Sim;
 let sns: SNSClient;
 let lambda: LambdaClient;
 
+/** A client of `Client` for `account`'s base credentials on the simulator. */
+function clientOf<C>(Client: new (config: object) => C, account = '111111111111'): C {
+  return new Client({
+    region: REGION,
+    endpoint: sim.endpoint,
+    credentials: simCredentials(account),
+    maxAttempts: 1,
+  });
+}
+
 beforeAll(async () => {
   sim = await startSim({
     scenario: { services: { sns: { topics: [{ name: 'certctl-backup-guard-chat', region: REGION }] } } },
   });
-  const config = { region: REGION, endpoint: sim.endpoint, credentials: simCredentials(), maxAttempts: 1 };
-  sns = new SNSClient(config);
-  lambda = new LambdaClient(config);
+  sns = clientOf(SNSClient);
+  lambda = clientOf(LambdaClient);
 });
 afterAll(async () => {
   sns.destroy();
@@ -110,12 +119,7 @@ describe('simulated SNS Publish', () => {
 
   it('refuses a publish to another account’s topic and an unsigned request', async () => {
     // Prepare
-    const stranger = new SNSClient({
-      region: REGION,
-      endpoint: sim.endpoint,
-      credentials: simCredentials('222222222222'),
-      maxAttempts: 1,
-    });
+    const stranger = clientOf(SNSClient, '222222222222');
 
     // Act
     const denied = await rejection<SNSServiceException>(
@@ -279,12 +283,7 @@ describe('simulated Lambda Invoke', () => {
   it('refuses to invoke another account’s function', async () => {
     // Prepare
     const arn = deploy('private', () => 'ok');
-    const stranger = new LambdaClient({
-      region: REGION,
-      endpoint: sim.endpoint,
-      credentials: simCredentials('222222222222'),
-      maxAttempts: 1,
-    });
+    const stranger = clientOf(LambdaClient, '222222222222');
 
     // Act
     const denied = await rejection<LambdaServiceException>(

@@ -17,6 +17,7 @@ import { createChatSlackFunction } from '../../../functions/handlers/gcp/chat-sl
 import { fakeActions } from '../../chatops/fake-actions.ts';
 import { recordingLogger } from '../../chatops/recording-logger.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../../gcp/sim-setup.ts';
+import type { Sim } from '../../sim/server.ts';
 import type { CloudSqlSim } from '../../sim/services/cloud-sql.ts';
 import { PUBSUB_SERVICE, type PubsubService } from '../../sim/services/pubsub.ts';
 import { signedSlackEvent, slashCommandForm } from '../../sim/slack-client.ts';
@@ -59,21 +60,27 @@ function exchange(body: string, headers: Record<string, string | undefined>) {
   return { req: { method: 'POST', headers: lowercased, rawBody: Buffer.from(body) }, res, sent };
 }
 
+/** chatSlack as the deployment wires it: the real publish call, here to the simulator's Pub/Sub. */
+function slackFunctionPublishingTo(sim: Sim) {
+  const clients = new GcpClientFactory({ endpoint: sim.endpoint });
+  const { logger, lines } = recordingLogger();
+  const handler = createChatSlackFunction(() => ({
+    policy,
+    signingSecret: SECRET,
+    dispatch: pubsubDispatcher(() => clients.requestClient(), TOPIC, sim.endpoint),
+    logger,
+    now: () => NOW,
+  }));
+  return { handler, lines, clients };
+}
+
 describe('the GCP chat functions', () => {
   it('acknowledges a signed command, publishes the work to the chat topic, and refuses a forged one', async () => {
     // Prepare: the real publish call against the simulated Pub/Sub, as the deployment wires it.
     const { sim } = await startGcpSim({
       services: { pubsub: { topics: [{ project: 'certctl-ops', name: 'certctl-backup-guard-chat' }] } },
     });
-    const clients = new GcpClientFactory({ endpoint: sim.endpoint });
-    const { logger, lines } = recordingLogger();
-    const handler = createChatSlackFunction(() => ({
-      policy,
-      signingSecret: SECRET,
-      dispatch: pubsubDispatcher(() => clients.requestClient(), TOPIC, sim.endpoint),
-      logger,
-      now: () => NOW,
-    }));
+    const { handler, lines, clients } = slackFunctionPublishingTo(sim);
     const body = slashCommandForm('snapshot certctl-sql reason="CA rotation" ticket=CHG-9');
     const good = signedSlackEvent(body, SECRET, NOW);
     const forged = signedSlackEvent(body, 'not-the-secret', NOW);
@@ -107,15 +114,7 @@ describe('the GCP chat functions', () => {
   it('answers a publish Pub/Sub refuses with a generic line and keeps the reason in the log', async () => {
     // Prepare: the topic does not exist (a deployment that lost it).
     const { sim } = await startGcpSim({});
-    const clients = new GcpClientFactory({ endpoint: sim.endpoint });
-    const { logger, lines } = recordingLogger();
-    const handler = createChatSlackFunction(() => ({
-      policy,
-      signingSecret: SECRET,
-      dispatch: pubsubDispatcher(() => clients.requestClient(), TOPIC, sim.endpoint),
-      logger,
-      now: () => NOW,
-    }));
+    const { handler, lines, clients } = slackFunctionPublishingTo(sim);
     const body = slashCommandForm('readiness');
     const request = exchange(body, signedSlackEvent(body, SECRET, NOW).headers as Record<string, string>);
 

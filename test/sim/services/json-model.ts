@@ -40,6 +40,19 @@ export function modelErrors(service: ModelService, operation: string): readonly 
 }
 
 /**
+ * An error a service answers, named by the shape the model declares it as (`NotFoundException`);
+ * {@link modelError} gives its wire code and status. Thrown inside a handler, rendered once by it.
+ */
+export class DeclaredError extends Error {
+  readonly shape: string;
+  constructor(shape: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.shape = shape;
+  }
+}
+
+/**
  * How an error the operation declares goes on the wire: its code (query protocols answer with the
  * code, e.g. SNS `NotFound` for `NotFoundException`) and HTTP status. Throws for an error the model
  * does not declare for the operation, so a simulator cannot answer with an error the SDK never sees.

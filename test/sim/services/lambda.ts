@@ -23,9 +23,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import { jsonError, jsonResponse } from '../protocols/rest-json.ts';
+import { jsonError, restJsonAuthError } from '../protocols/rest-json.ts';
 import type { SimRequest, SimResponse, SimService } from '../service.ts';
-import { modelError, modelLocatedMembers, modelViolation } from './json-model.ts';
+import { DeclaredError, modelError, modelLocatedMembers, modelViolation } from './json-model.ts';
 
 export const LAMBDA_SERVICE = 'lambda';
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
@@ -89,15 +89,7 @@ export interface SimInvocation {
   outcome?: 'returned' | 'threw' | 'timed out';
 }
 
-/** An error Lambda's model declares for Invoke, by its shape name. */
-class InvokeError extends Error {
-  readonly shape: string;
-  constructor(shape: string, message: string) {
-    super(message);
-    this.name = 'InvokeError';
-    this.shape = shape;
-  }
-}
+class InvokeError extends DeclaredError {}
 
 export class LambdaService implements SimService {
   readonly name = LAMBDA_SERVICE;
@@ -156,15 +148,8 @@ export class LambdaService implements SimService {
   }
 
   async handle(request: SimRequest): Promise<SimResponse> {
-    if (!request.accessKeyId)
-      return jsonError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
-    if (!request.callerAccount) {
-      return jsonError(
-        403,
-        'UnrecognizedClientException',
-        'The security token included in the request is invalid.',
-      );
-    }
+    const authError = restJsonAuthError(request);
+    if (authError) return authError;
     const path = INVOKE_PATH.exec(request.path);
     if (request.method !== 'POST' || !path) {
       return jsonError(

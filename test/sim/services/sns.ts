@@ -21,7 +21,7 @@ import {
 } from '../protocols/aws-query.ts';
 import { accountIdSchema, regionSchema } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
-import { modelError, modelViolation } from './json-model.ts';
+import { DeclaredError, modelError, modelViolation } from './json-model.ts';
 
 export const SNS_SERVICE = 'sns';
 export const SNS_API_VERSION = '2010-03-31';
@@ -49,15 +49,7 @@ export interface PublishedMessage {
   readonly publishedAt: Date;
 }
 
-/** An SNS error the model declares for Publish, by its shape name. */
-class PublishError extends Error {
-  readonly shape: string;
-  constructor(shape: string, message: string) {
-    super(message);
-    this.name = 'PublishError';
-    this.shape = shape;
-  }
-}
+class PublishError extends DeclaredError {}
 
 const invalid = (message: string) => new PublishError('InvalidParameterException', message);
 
