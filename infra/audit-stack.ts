@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { type CfnRole, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -265,7 +265,7 @@ export class AuditStack extends Stack {
   get auditJob(): ScheduledJob {
     return this.jobs.get(AUDIT_PITR_SERVICE) as ScheduledJob;
   }
-  get auditFunction(): NodejsFunction {
+  get auditFunction(): LambdaFunction {
     return this.auditJob.function;
   }
   get auditRole(): ScheduledJob['role'] {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LEDGER_BUCKET_ENV, LEDGER_PREFIX } from '../../functions/aws/ledger-store.ts';
+import { LEDGER_BUCKET_ENV, LEDGER_PREFIX } from '../../functions/aws/ledger-location.ts';
 import {
   BUNDLED_POLICY_FILE,
   POLICY_ENV,

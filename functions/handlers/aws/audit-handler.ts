@@ -12,7 +12,7 @@ import middy from '@middy/core';
 import * as z from 'zod';
 import { AwsClientFactory } from '../../aws/clients.ts';
 import type { AwsCollectors } from '../../aws/collectors.ts';
-import { LEDGER_BUCKET_ENV, s3LedgerStore } from '../../aws/ledger-store.ts';
+import { LEDGER_BUCKET_ENV } from '../../aws/ledger-location.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { describeError, InputError, inputIssues } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
@@ -139,8 +139,13 @@ export function auditHandler(options: AuditHandlerOptions): AuditLambda {
           homeRegion: deps.homeRegion,
           ...(deps.ledgerBucket
             ? {
-                ledger: () =>
-                  s3LedgerStore(deps.factory, deps.ledgerBucket as string, deps.homeRegion ?? 'us-east-1'),
+                // Loaded when the run publishes: the S3 client is not part of the cold start.
+                ledger: async () =>
+                  (await import('../../aws/ledger-store.ts')).s3LedgerStore(
+                    deps.factory,
+                    deps.ledgerBucket as string,
+                    deps.homeRegion ?? 'us-east-1',
+                  ),
               }
             : {}),
         },
