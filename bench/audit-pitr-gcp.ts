@@ -96,7 +96,7 @@ async function auditBenchmark(): Promise<void> {
     // Client construction, proto loading and the first connection are paid once per instance of the
     // function; measure them apart from the audit.
     const coldStart = performance.now();
-    await factory.instances().list({ project: WARMUP_PROJECT });
+    await (await factory.instances()).list({ project: WARMUP_PROJECT });
     const coldMs = performance.now() - coldStart;
     await sim.resetStats();
 

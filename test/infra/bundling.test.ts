@@ -27,7 +27,7 @@ import {
   FUNCTIONS_FRAMEWORK,
   splitFunctionBuildOptions,
 } from '../../infra/bundling.ts';
-import { cloudFunctionBuildOptions } from '../../infra/gcp/bundle.ts';
+import { bundleCloudFunction, cloudFunctionBuildOptions } from '../../infra/gcp/bundle.ts';
 import { CLOUD_FUNCTION_BUNDLER, planGcpDeployment, STAGING_DIR } from '../../infra/gcp/plan.ts';
 import { bundleLambda, LAMBDA_HANDLER } from '../../infra/lambda-code.ts';
 import { functionAssetDir, REPO_ROOT, testContext } from './support.ts';
@@ -193,6 +193,24 @@ describe('function bundling', { timeout: 240_000 }, () => {
       expect(bundle.startsWith(ESM_COMMONJS_BANNER)).toBe(true);
       expect(bundle.trimEnd().endsWith(`//# sourceMappingURL=${BUNDLE_FILE_NAME}.map`)).toBe(true);
       expect(importError(join(dir, BUNDLE_FILE_NAME))).toBe('loaded');
+    },
+  );
+
+  it.each(['functions/handlers/gcp/audit-dumps.ts', 'functions/handlers/gcp/audit-keys.ts'])(
+    'keeps the Cloud SQL clients and gax out of the cold start of %s, which never calls Cloud SQL',
+    async (entry) => {
+      // Act
+      const outdir = tempDir();
+      const { metafile } = await bundleCloudFunction(entry, outdir);
+      const atStart = [...coldStartOutputs(metafile, outdir)].flatMap((path) =>
+        Object.keys(metafile.outputs[path]?.inputs ?? {}),
+      );
+
+      // Assess
+      expect(atStart.some((path) => path.endsWith(entry))).toBe(true);
+      expect(
+        atStart.filter((path) => /node_modules\/(@google-cloud\/sql|google-gax|protobufjs)\//.test(path)),
+      ).toEqual([]);
     },
   );
 
