@@ -294,6 +294,15 @@ export class GcpClientFactory {
     return this.#credentials();
   }
 
+  /**
+   * The client that sends this product's other Google REST calls (the chat command's Pub/Sub
+   * publish): the production credentials, or, with an endpoint and no `auth`, a client that sends
+   * none, as the Cloud SQL clients do there.
+   */
+  async requestClient(): Promise<AuthClient> {
+    return this.#authenticates ? this.#credentials() : new PassThroughClient();
+  }
+
   /** Whether the clients send credentials: always in production, with an endpoint only when `auth` is given. */
   get #authenticates(): boolean {
     return !this.#options.endpoint || this.#options.auth !== undefined;

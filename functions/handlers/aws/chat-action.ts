@@ -3,7 +3,8 @@
  * `chat-amazon-q` (the shared action side: functions/chatops/action.ts), posting to Slack's
  * `response_url` or publishing Amazon Q answers to the channel's notification topic. Snapshots run
  * once per request key (the snapshot job's idempotency), so Lambda's own repeated deliveries and
- * Slack's retries take one snapshot. Metrics: `ChatCommandsCompleted`, `ChatCommandsFailed`
+ * Slack's retries take one snapshot; a repeated delivery of the same hand-off is neither run nor
+ * answered again (a marker in the same table: functions/aws/chat-deliveries.ts). Metrics: `ChatCommandsCompleted`, `ChatCommandsFailed`
  * (alarmed), `ChatAnswersNotDelivered`.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -14,6 +15,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
+import { dynamoFirstDelivery } from '../../aws/chat-deliveries.ts';
 import { amazonQReplier, CHAT_NOTIFICATION_TOPIC_ENV } from '../../aws/chat-notifications.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { awsCollectors } from '../../aws/collectors.ts';
@@ -201,6 +203,8 @@ export const handler = middy(async (event: unknown, context: Context) => {
       }),
       ...observability,
       ...(deps.topicArn ? { notifications: { client: deps.sns, topicArn: deps.topicArn } } : {}),
+      // Lambda may deliver the same event twice: only the first delivery runs and answers.
+      firstDelivery: dynamoFirstDelivery(deps.dynamo, deps.tableName),
       remainingMs,
     });
   } finally {
