@@ -738,54 +738,26 @@ export function planChatSlackAccess(project: string, member: string): GcpStep[] 
 /**
  * chat-action's access: its custom role ({@link CHAT_ACTION_ROLE_ID}) in each project of
  * `gcp.projects` (snapshots and the readiness reads), its records role on the records bucket only,
- * and the dumps audit's reads on the policy's dump buckets (readiness runs that audit too).
+ * and what readiness reads beyond Cloud SQL, as the `snapshot` function has it: the dumps audit's
+ * reads on the policy's dump buckets and the key-material audit's reads of the inventory secrets.
  */
 export function planChatActionAccess(policy: Policy, project: string, member: string): GcpStep[] {
-  const roleFlags = (permissions: readonly string[], title: string, description: string) => [
-    `--title=${title}`,
-    `--description=${description}`,
-    `--permissions=${permissions.join(',')}`,
-    '--stage=GA',
-  ];
-  const customRole = (
-    id: string,
-    where: string,
-    permissions: readonly string[],
-    title: string,
-    description: string,
-  ): EnsureStep => ({
-    kind: 'ensure',
-    description: `custom role ${id} in ${where} (${permissions.join(', ')})`,
-    probe: ['gcloud', 'iam', 'roles', 'describe', id, `--project=${where}`],
-    create: [
-      'gcloud',
-      'iam',
-      'roles',
-      'create',
-      id,
-      `--project=${where}`,
-      ...roleFlags(permissions, title, description),
-    ],
-    update: [
-      'gcloud',
-      'iam',
-      'roles',
-      'update',
-      id,
-      `--project=${where}`,
-      ...roleFlags(permissions, title, description),
-      '--quiet',
-    ],
-  });
+  const actionRole: CustomRole = {
+    id: CHAT_ACTION_ROLE_ID,
+    title: 'certctl-backup-guard chat action',
+    description:
+      'Takes on-demand Cloud SQL backups before maintenance and reads what readiness judges, for certctl-backup-guard chat commands',
+    permissions: CHAT_ACTION_PERMISSIONS,
+  };
+  const recordsRole: CustomRole = {
+    id: CHAT_RECORDS_ROLE_ID,
+    title: 'certctl-backup-guard chat records',
+    description: 'Reads, creates and deletes the request records of certctl-backup-guard chat commands',
+    permissions: CHAT_RECORDS_PERMISSIONS,
+  };
   return [
     ...policy.gcp.projects.flatMap((audited): GcpStep[] => [
-      customRole(
-        CHAT_ACTION_ROLE_ID,
-        audited,
-        CHAT_ACTION_PERMISSIONS,
-        'certctl-backup-guard chat action',
-        'Takes on-demand Cloud SQL backups before maintenance and reads what readiness judges, for certctl-backup-guard chat commands',
-      ),
+      ensureCustomRole(actionRole, audited),
       {
         kind: 'run',
         description: `let chat-action snapshot and read Cloud SQL in ${audited}`,
@@ -801,13 +773,7 @@ export function planChatActionAccess(policy: Policy, project: string, member: st
         ],
       },
     ]),
-    customRole(
-      CHAT_RECORDS_ROLE_ID,
-      project,
-      CHAT_RECORDS_PERMISSIONS,
-      'certctl-backup-guard chat records',
-      'Reads, creates and deletes the request records of certctl-backup-guard chat commands',
-    ),
+    ensureCustomRole(recordsRole, project),
     {
       kind: 'run',
       description: `let chat-action keep its request records in gs://${chatRecordsBucket(project)} only`,
@@ -823,6 +789,7 @@ export function planChatActionAccess(policy: Policy, project: string, member: st
       ],
     },
     ...planDumpsBucketAccess(policy, member),
+    ...planKeysSecretAccess(policy, member),
   ];
 }
 
@@ -887,16 +854,20 @@ export function snapshotFunctionTimeoutSeconds(policy: Policy): number {
   return Math.min(3600, Math.ceil(policy.snapshots.waitMinutes * 60) + 60);
 }
 
-/** The tear-down of {@link planChatActionAccess}'s project bindings, gone is fine. */
+/** The tear-down of {@link planChatActionAccess}'s bindings outside the records bucket, gone is fine. */
 export function revokeChatActionAccess(policy: Policy, member: string): GcpStep[] {
-  return policy.gcp.projects.map(
-    (audited): RunStep => ({
-      kind: 'run',
-      description: `remove the chat action's Cloud SQL access in ${audited}`,
-      argv: removeBinding(audited, member, `projects/${audited}/roles/${CHAT_ACTION_ROLE_ID}`),
-      ifNotFound: 'skip',
-    }),
-  );
+  return [
+    ...policy.gcp.projects.map(
+      (audited): RunStep => ({
+        kind: 'run',
+        description: `remove the chat action's Cloud SQL access in ${audited}`,
+        argv: removeBinding(audited, member, `projects/${audited}/roles/${CHAT_ACTION_ROLE_ID}`),
+        ifNotFound: 'skip',
+      }),
+    ),
+    ...revokeDumpsBucketAccess(policy, member),
+    ...revokeKeysSecretAccess(policy, member),
+  ];
 }
 
 /**

@@ -1322,6 +1322,45 @@ describe('planGcpDeployment with ChatOps', () => {
     );
   });
 
+  it('gives chat-action what its readiness reads beyond Cloud SQL, the dump buckets and the inventory secrets, and takes it back at teardown', () => {
+    // Prepare
+    const member = '--member=serviceAccount:certctl-chat-action@certctl-ops.iam.gserviceaccount.com';
+    const policy = parsePolicy({
+      ...POLICY_INPUT,
+      chatops: { slack: { teams: ['T0CERTCTL'] }, permissions: { snapshot: ['U0OPERATOR'] } },
+      dumps: {
+        locations: [{ provider: 'gcp', bucket: 'certctl-dumps-a', project: 'certctl-prod-1', region: 'EU' }],
+      },
+      keys: {
+        preset: 'none',
+        items: { 'ca-key': { kind: 'private-key', secret: 'projects/certctl-prod-1/secrets/ca-key' } },
+      },
+    });
+    const ofChatAction = (steps: readonly GcpStep[], verb: string) =>
+      commands(steps)
+        .filter((argv) => argv.includes(verb) && argv.includes(member))
+        .map((argv) => [argv.slice(0, 4).join(' '), argv.find((a) => a.startsWith('--role='))].join(' '));
+
+    // Act
+    const granted = ofChatAction(plan(policy), 'add-iam-policy-binding');
+    const revoked = ofChatAction(teardown(policy), 'remove-iam-policy-binding');
+
+    // Assess: metadata only (no value access without inspection), the same grants as the snapshot function's.
+    expect(granted).toEqual(
+      expect.arrayContaining([
+        `gcloud storage buckets add-iam-policy-binding --role=projects/certctl-prod-1/roles/${DUMP_READER_ROLE_ID}`,
+        `gcloud projects add-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${SECRET_METADATA_READER_ROLE_ID}`,
+      ]),
+    );
+    expect(granted.some((binding) => binding.includes(SECRET_ACCESSOR_ROLE))).toBe(false);
+    expect(revoked).toEqual(
+      expect.arrayContaining([
+        `gcloud storage buckets remove-iam-policy-binding --role=projects/certctl-prod-1/roles/${DUMP_READER_ROLE_ID}`,
+        `gcloud projects remove-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${SECRET_METADATA_READER_ROLE_ID}`,
+      ]),
+    );
+  });
+
   it('hands the topic and the records bucket to the functions, and keeps the chat accounts out of the federation note', () => {
     // Act
     const steps = plan(chatPolicy);

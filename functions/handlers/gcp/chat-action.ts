@@ -22,6 +22,7 @@ import { CHAT_RECORDS_BUCKET_ENV } from '../../gcp/chat-environment.ts';
 import { cloudStorageRecords } from '../../gcp/chat-records.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import { gcpCollectors } from '../../gcp/collectors.ts';
+import { withSecretManager } from '../../gcp/secret-manager.ts';
 import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { createGcpLogger } from './observability.ts';
 
@@ -44,7 +45,13 @@ export function gcpChatActions(deps: GcpChatActionsDependencies): ChatActions {
       policy: deps.policy,
       providers: ['gcp'],
       clouds: (policy) => [gcpSnapshotCloud({ policy, clients: deps.clients })],
-      audit: { gcp: { clients: withCloudStorage(deps.clients), collectors: gcpCollectors } },
+      // Readiness judges every configured gate: dumps through Cloud Storage, keys through Secret Manager.
+      audit: {
+        gcp: {
+          clients: withSecretManager(deps.clients, withCloudStorage(deps.clients)),
+          collectors: gcpCollectors,
+        },
+      },
       once: (requestKey, run) =>
         runOncePerKey(requestKey, run, deps.records, {
           keepMs: RECORD_KEEP_MS,

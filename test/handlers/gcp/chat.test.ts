@@ -230,4 +230,70 @@ describe('the GCP chat action over the real jobs', () => {
       await sim.close();
     }
   });
+
+  it('judges the key-material gate of readiness through Secret Manager, as the snapshot function does', async () => {
+    // Prepare: a configured inventory whose secret is destroyed (keys.not-deleting fails).
+    const scenario = cloudSqlScenario([instance('certctl-pg')]);
+    const { sim } = await startGcpSim(
+      {
+        ...scenario,
+        services: {
+          ...scenario.services,
+          gcs: { buckets: [{ name: 'certctl-ops-certctl-chat-requests' }] },
+          secretManager: {
+            secrets: [{ project: PROJECT, name: 'ca-key', versions: [{ state: 'DESTROYED' }] }],
+          },
+        },
+      },
+      { clock: () => new Date() },
+    );
+    const clients = new GcpClientFactory({ endpoint: sim.endpoint });
+    const storage = new Storage({ apiEndpoint: sim.endpoint });
+    const policy = parsePolicy({
+      gcp: { projects: [PROJECT] },
+      chatops: { slack: { teams: ['T0CERTCTL'] } },
+      keys: {
+        preset: 'none',
+        items: { 'ca-key': { kind: 'private-key', secret: `projects/${PROJECT}/secrets/ca-key` } },
+      },
+    });
+    const { logger, lines } = recordingLogger();
+    const handler = createChatActionFunction(() => ({
+      actions: gcpChatActions({
+        policy,
+        clients,
+        records: cloudStorageRecords(storage.bucket('certctl-ops-certctl-chat-requests')),
+      }),
+      logger,
+      replyHosts: ['127.0.0.1'],
+    }));
+    const url = receiver.responseUrl();
+    const command = { name: 'readiness' as const, targets: [] };
+    const work: ChatWork = {
+      command,
+      requestedBy: 'slack:T0CERTCTL/U0OPERATOR',
+      replyTo: { kind: 'slack', responseUrl: url },
+      requestKey: requestKeyOf(command, 'slack:T0CERTCTL/U0OPERATOR', 'trigger-32'),
+      acceptedAt: new Date().toISOString(),
+    };
+
+    try {
+      // Act
+      await handler({ data: { message: { data: Buffer.from(JSON.stringify(work)).toString('base64') } } });
+
+      // Assess
+      const answer =
+        receiver
+          .postsTo(url)
+          .map((post) => slackView(post.message))
+          .at(-1) ?? '';
+      expect(lines.join('\n')).not.toContain('could not');
+      expect(answer).toContain(
+        `NO-GO \`audit:keys\`: keys.not-deleting FAILED on projects/${PROJECT}/secrets/ca-key`,
+      );
+    } finally {
+      await clients.close();
+      await sim.close();
+    }
+  });
 });
