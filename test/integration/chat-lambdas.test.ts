@@ -18,6 +18,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHAT_ACTION_FUNCTION_ENV } from '../../functions/aws/chat-dispatch.ts';
 import { CHAT_NOTIFICATION_TOPIC_ENV } from '../../functions/aws/chat-notifications.ts';
+import { LEDGER_BUCKET_ENV } from '../../functions/aws/ledger-location.ts';
 import { SLACK_SECRET_ENV } from '../../functions/aws/slack-secret.ts';
 import type { AmazonQNotification } from '../../functions/chatops/amazon-q.ts';
 import { POLICY_ENV } from '../../functions/core/policy.ts';
@@ -58,6 +59,7 @@ let lambdaSim: LambdaService;
 let output: CapturedOutput;
 let receiver: SlackReceiver;
 const savedEnv = { ...process.env };
+const LEDGER_BUCKET = 'certctl-backup-guard-ledger';
 
 beforeAll(async () => {
   const scenario = snapshotScenario();
@@ -68,6 +70,8 @@ beforeAll(async () => {
         ...scenario.services,
         sns: { topics: [{ name: TOPIC_NAME, region: REGION }] },
         secretsManager: { secrets: [{ name: SIGNING_SECRET_NAME, region: REGION, value: SIGNING_CANARY }] },
+        // The import ledgers' bucket, before any audit has published.
+        s3: { buckets: [{ name: LEDGER_BUCKET, region: REGION }] },
       },
     },
   });
@@ -101,6 +105,7 @@ beforeAll(async () => {
     [CHAT_ACTION_FUNCTION_ENV]: ACTION_FUNCTION,
     [CHAT_NOTIFICATION_TOPIC_ENV]: TOPIC,
     [SLACK_SECRET_ENV]: SIGNING_SECRET_NAME,
+    [LEDGER_BUCKET_ENV]: LEDGER_BUCKET,
   });
   lambdaSim = sim.service<LambdaService>(LAMBDA_SERVICE);
   lambdaSim.deploy({
@@ -211,6 +216,26 @@ describe('Amazon Q Developer custom action, end to end', () => {
     expect(new Set(published.map((note) => note.metadata.threadId)).size).toBe(1);
     // Each notification is its own event (the event schema's `id`: a unique event identifier).
     expect(new Set(published.map((note) => note.id)).size).toBe(published.length);
+  });
+
+  it('answers status from the import ledgers, loading their reader on demand, and says when no audit has published', async () => {
+    // Prepare
+    const channel = new LambdaClient({ region: REGION, endpoint: sim.endpoint, maxAttempts: 1 });
+    const before = notifications().length;
+
+    // Act
+    const invoked = await channel.send(customActionInvoke('status'));
+    await lambdaSim.settle();
+    channel.destroy();
+
+    // Assess: the answer or the thread says what the ledgers hold: nothing yet, never a pass.
+    const said = [
+      new TextDecoder().decode(invoked.Payload),
+      ...notifications()
+        .slice(before)
+        .map((note) => note.content.description),
+    ].join('\n');
+    expect(said).toContain('no audit has published yet');
   });
 
   it('keeps the canary secret out of every log line, answer, notification and idempotency record', async () => {
