@@ -61,7 +61,7 @@ export const snapshotsPolicySchema = z
       .min(1)
       .default('rate(6 hours)')
       .describe(
-        'How often the maintenance-aware job looks for upcoming maintenance (also run on AWS Health and RDS events).',
+        "How often the maintenance-aware job looks for upcoming maintenance: the snapshot Lambda's schedule (also run on AWS Health and RDS events) and the snapshot Cloud Function's Cloud Scheduler job, where a rate must divide an hour or a day.",
       ),
     idempotencyTable: z
       .string()

@@ -20,8 +20,9 @@
  *   `auditDumps` with Cloud Storage dump locations, `auditKeys` with Secret Manager inventory
  *   secrets), each bundled from its own handler and running as its own account with only its reads;
  * - the `snapshot` function, the Cloud SQL side of the `snapshot` and `readiness` Lambdas: HTTP,
- *   authenticated, called by whoever is granted `roles/run.invoker` on it, running as its own
- *   account with on-demand backups of Cloud SQL and the reads readiness judges.
+ *   authenticated, called by whoever is granted `roles/run.invoker` on it and by its own scheduler
+ *   job (the maintenance-aware scan on `snapshots.maintenanceSchedule`), running as its own account
+ *   with on-demand backups of Cloud SQL and the reads readiness judges.
  */
 import { posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
@@ -897,8 +898,29 @@ export type GcpFunctionTrigger =
   | { readonly kind: 'schedule'; readonly field: 'auditPitr' | 'auditDumps' | 'auditKeys' }
   | { readonly kind: 'slack' }
   | { readonly kind: 'chat-topic' }
-  /** HTTP, authenticated: called on request by whoever holds `roles/run.invoker` on it. */
-  | { readonly kind: 'request' };
+  /**
+   * HTTP, authenticated: called on request by whoever holds `roles/run.invoker` on it, and, with
+   * `scheduled`, also by a Cloud Scheduler job that posts `body` on the policy's schedule.
+   */
+  | {
+      readonly kind: 'request';
+      readonly scheduled?: { readonly field: 'maintenanceSchedule'; readonly body: string };
+    };
+
+/** The policy path of a function's schedule and the body its scheduler job posts; none when it has no schedule. */
+function scheduleOf(fn: GcpFunction): { readonly path: string; readonly body: string } | undefined {
+  if (fn.trigger.kind === 'schedule') return { path: `schedules.${fn.trigger.field}`, body: '{}' };
+  if (fn.trigger.kind === 'request' && fn.trigger.scheduled) {
+    return { path: `snapshots.${fn.trigger.scheduled.field}`, body: fn.trigger.scheduled.body };
+  }
+  return undefined;
+}
+
+/** The schedule expression at `path` (`schedules.auditPitr`, `snapshots.maintenanceSchedule`). */
+function scheduleExpression(policy: Policy, path: string): string {
+  const [section, field] = path.split('.') as ['schedules' | 'snapshots', string];
+  return (policy[section] as Readonly<Record<string, string>>)[field] ?? '';
+}
 
 /**
  * One Cloud Function of the deployment: its code, how it is called, and whether the policy gives it
@@ -973,7 +995,11 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
     job: 'snapshot',
     entryPoint: 'snapshot',
     handlerPath: SNAPSHOT_HANDLER_PATH,
-    trigger: { kind: 'request' },
+    // Its scheduler job runs the maintenance-aware scan, as the snapshot Lambda's schedule does.
+    trigger: {
+      kind: 'request',
+      scheduled: { field: 'maintenanceSchedule', body: '{"action":"maintenance"}' },
+    },
     variableSuffix: '_SNAPSHOT',
     // The Cloud SQL instances of gcp.projects, which every GCP deployment lists.
     configured: () => true,
@@ -1077,12 +1103,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
     names: functionNames(fn, options),
     // The first function keeps the source directory earlier versions used.
     sourceDir: posix.join(stagingDir, fn.job === 'audit-pitr' ? 'source' : `source-${fn.job}`),
-    cron:
-      fn.trigger.kind === 'schedule'
-        ? toCloudSchedulerCron(
-            parseAuditSchedule(policy.schedules[fn.trigger.field], `schedules.${fn.trigger.field}`),
-          )
-        : undefined,
+    schedule: scheduleOf(fn),
   }));
   const removed = GCP_FUNCTIONS.filter((fn) => !fn.configured(policy)).map((fn) => ({
     fn,
@@ -1255,7 +1276,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       }),
     ),
     ...deployed.flatMap(({ fn, names: own }) => accessOf(fn, own)),
-    ...deployed.flatMap(({ fn, names: own, sourceDir, cron }): GcpStep[] => {
+    ...deployed.flatMap(({ fn, names: own, sourceDir, schedule }): GcpStep[] => {
       const deploy = (description: string, flags: readonly string[]): RunStep => ({
         kind: 'run',
         description: `deploy ${own.functionName} (2nd gen, Node.js 24, ${description})`,
@@ -1309,6 +1330,48 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           '--quiet',
         ],
       });
+      /** The Cloud Scheduler job that posts the schedule's body to the function, as the invoker account. */
+      const schedulerJob = (deadlineSeconds: number): GcpStep[] => {
+        if (!schedule) return [];
+        const expression = scheduleExpression(policy, schedule.path);
+        const cron = toCloudSchedulerCron(parseAuditSchedule(expression, schedule.path));
+        const url = `\${${own.urlVariable}}`;
+        const flags = [
+          `--location=${region}`,
+          `--schedule=${cron}`,
+          `--time-zone=${timeZone}`,
+          `--uri=${url}`,
+          '--http-method=POST',
+          `--message-body=${schedule.body}`,
+          `--oidc-service-account-email=${names.invokerEmail}`,
+          `--oidc-token-audience=${url}`,
+          // The scheduler waits for the whole run, a little longer than the function may take
+          // (Cloud Scheduler allows an HTTP attempt at most 30 minutes).
+          `--attempt-deadline=${Math.min(1800, deadlineSeconds + 30)}s`,
+          `--description=certctl-backup-guard ${fn.job} (${expression})`,
+        ];
+        const command = (verb: 'create' | 'update', headers: string): string[] => [
+          'gcloud',
+          'scheduler',
+          'jobs',
+          verb,
+          'http',
+          own.jobName,
+          ...scope,
+          ...flags,
+          headers,
+        ];
+        return [
+          invoker('the scheduler calls it as this account'),
+          {
+            kind: 'ensure',
+            description: `Cloud Scheduler job for ${fn.job} (${cron} ${timeZone}) with OIDC authentication`,
+            probe: ['gcloud', 'scheduler', 'jobs', 'describe', own.jobName, ...scope, `--location=${region}`],
+            create: command('create', '--headers=Content-Type=application/json'),
+            update: command('update', '--update-headers=Content-Type=application/json'),
+          },
+        ];
+      };
       if (fn.trigger.kind === 'slack') {
         return [
           deploy('HTTP, public for Slack, every request verified by its Slack signature', [
@@ -1340,8 +1403,9 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           describeUrl('callers POST snapshot and readiness requests to it'),
           {
             kind: 'note',
-            message: `The snapshot function answers POST {"action":"snapshot","requestId":…,"reason":…,"requestedBy":…} and {"action":"readiness"} at \${${own.urlVariable}} with an ID token (docs/deploy.md, "The snapshot Cloud Function"). Let someone call it with: gcloud run services add-iam-policy-binding ${own.functionName} --project=${project} --region=${region} --member=user:<email> --role=${RUN_INVOKER_ROLE}`,
+            message: `The snapshot function answers POST {"action":"snapshot","requestId":…,"reason":…,"requestedBy":…} and {"action":"readiness"} at \${${own.urlVariable}} with an ID token; its scheduler job posts {"action":"maintenance"} (docs/deploy.md, "The snapshot Cloud Function"). Let someone call it with: gcloud run services add-iam-policy-binding ${own.functionName} --project=${project} --region=${region} --member=user:<email> --role=${RUN_INVOKER_ROLE}`,
           },
+          ...schedulerJob(snapshotFunctionTimeoutSeconds(policy)),
         ];
       }
       if (fn.trigger.kind === 'chat-topic') {
@@ -1359,21 +1423,6 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           invoker('the chat topic pushes commands as it'),
         ];
       }
-      const url = `\${${own.urlVariable}}`;
-      const field = fn.trigger.field;
-      const schedulerFlags = [
-        `--location=${region}`,
-        `--schedule=${cron}`,
-        `--time-zone=${timeZone}`,
-        `--uri=${url}`,
-        '--http-method=POST',
-        '--message-body={}',
-        `--oidc-service-account-email=${names.invokerEmail}`,
-        `--oidc-token-audience=${url}`,
-        // The scheduler waits for the whole run, a little longer than the function may take.
-        `--attempt-deadline=${timeoutSeconds + 30}s`,
-        `--description=certctl-backup-guard ${fn.job} (${policy.schedules[field]})`,
-      ];
       return [
         deploy('HTTP, internal-only, authenticated', [
           '--trigger-http',
@@ -1384,34 +1433,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           '--max-instances=1',
         ]),
         describeUrl('the scheduler calls it and uses it as the OIDC audience'),
-        invoker('the scheduler calls it as this account'),
-        {
-          kind: 'ensure',
-          description: `Cloud Scheduler job for ${fn.job} (${cron} ${timeZone}) with OIDC authentication`,
-          probe: ['gcloud', 'scheduler', 'jobs', 'describe', own.jobName, ...scope, `--location=${region}`],
-          create: [
-            'gcloud',
-            'scheduler',
-            'jobs',
-            'create',
-            'http',
-            own.jobName,
-            ...scope,
-            ...schedulerFlags,
-            '--headers=Content-Type=application/json',
-          ],
-          update: [
-            'gcloud',
-            'scheduler',
-            'jobs',
-            'update',
-            'http',
-            own.jobName,
-            ...scope,
-            ...schedulerFlags,
-            '--update-headers=Content-Type=application/json',
-          ],
-        },
+        ...schedulerJob(timeoutSeconds),
       ];
     }),
     // A function whose policy section is now empty is removed with its schedule (gone is fine).
@@ -1438,7 +1460,7 @@ function removeFunctionSteps(
 ): RunStep[] {
   const scope = [`--project=${project}`];
   const schedulerJob: RunStep[] =
-    fn.trigger.kind === 'schedule'
+    scheduleOf(fn) !== undefined
       ? [
           {
             kind: 'run',

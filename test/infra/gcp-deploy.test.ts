@@ -239,8 +239,8 @@ describe('planGcpDeployment', () => {
           role: argv.find((argument) => argument.startsWith('--role=')),
         };
       })
-      // The snapshot function's own account is tested apart (its role is not this one).
-      .filter((binding) => !binding.member?.includes(SNAPSHOT_SA));
+      // The snapshot function's account and its service are tested apart (its role is not this one).
+      .filter((binding) => !binding.member?.includes(SNAPSHOT_SA) && binding.target !== 'certctl-snapshot');
 
     // Assess: the builder on the host, two project bindings for the runtime account, the invoker on the service.
     expect(bindings).toEqual([
@@ -526,7 +526,8 @@ describe('planGcpTeardown', () => {
       'gcloud functions delete certctl-audit-dumps',
       'gcloud scheduler jobs delete',
       'gcloud functions delete certctl-audit-keys',
-      // The snapshot function (no schedule), with its Cloud SQL access.
+      // The snapshot function with its maintenance scan's schedule and its Cloud SQL access.
+      'gcloud scheduler jobs delete',
       'gcloud functions delete certctl-snapshot',
       `gcloud projects remove-iam-policy-binding certctl-prod-1--role=projects/certctl-prod-1/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=projects/certctl-stage-2/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
@@ -1409,15 +1410,29 @@ describe('planGcpDeployment: the snapshot function', () => {
         '--timeout=1260s',
       ]),
     );
-    // Called on request only: no scheduler job and no invoker binding of the scheduler's account.
+    // Called on request, and by its own scheduler job, which runs the maintenance scan as the invoker.
+    const scheduler = steps.find(
+      (step) => step.kind === 'ensure' && step.create.includes('certctl-snapshot-schedule'),
+    );
+    expect(scheduler?.kind === 'ensure' ? scheduler.create : []).toEqual(
+      expect.arrayContaining([
+        '--schedule=0 */6 * * *',
+        '--description=certctl-backup-guard snapshot (rate(6 hours))',
+        '--message-body={"action":"maintenance"}',
+        `--oidc-service-account-email=${INVOKER_SA}`,
+        '--attempt-deadline=1290s',
+      ]),
+    );
     expect(
-      commands(steps).filter((argv) => argv.some((a) => a.includes('certctl-snapshot-schedule'))),
-    ).toEqual([]);
-    expect(
-      commands(steps).filter(
-        (argv) => argv.slice(0, 3).join(' ') === 'gcloud run services' && argv.includes('certctl-snapshot'),
-      ),
-    ).toEqual([]);
+      commands(steps)
+        .filter(
+          (argv) => argv.slice(0, 3).join(' ') === 'gcloud run services' && argv.includes('certctl-snapshot'),
+        )
+        .map((argv) => [
+          argv.find((a) => a.startsWith('--member=')),
+          argv.find((a) => a.startsWith('--role=')),
+        ]),
+    ).toEqual([[`--member=serviceAccount:${INVOKER_SA}`, `--role=${RUN_INVOKER_ROLE}`]]);
   });
 
   it('gives its account the Cloud SQL snapshot role in each audited project, with exactly the backup calls and the reads', () => {

@@ -8,8 +8,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POLICY_ENV } from '../../../functions/core/policy.ts';
-import { CLOUD_SQL_ENDPOINT_ENV } from '../../../functions/gcp/clients.ts';
+import { POLICY_ENV, parsePolicy } from '../../../functions/core/policy.ts';
+import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../../functions/gcp/clients.ts';
+import { parseSnapshotFunctionRequest, snapshotFunction } from '../../../functions/handlers/gcp/snapshot.ts';
+import type { MaintenanceJobResult } from '../../../functions/jobs/maintenance.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../../gcp/sim-setup.ts';
 import type { Sim } from '../../sim/server.ts';
 import type { CloudSqlSim } from '../../sim/services/cloud-sql.ts';
@@ -112,5 +114,43 @@ describe('snapshot Cloud Function served by the Functions Framework', () => {
     // Assess
     expect(response.status).toBe(400);
     expect((await answer(response)).error).toMatch(/^snapshot body is invalid: reason/);
+  });
+});
+
+describe('the snapshot function’s maintenance scan (its Cloud Scheduler job posts {"action":"maintenance"})', () => {
+  it('backs up the instance whose scheduled maintenance falls within the horizon, once for two scans, and leaves the other alone', async () => {
+    // Prepare
+    const { sim } = await startGcpSim(
+      cloudSqlScenario([
+        instance('certctl-pg', {
+          onDemandBackups: { durationMs: 100 },
+          scheduledMaintenance: { start: '+1d', deadline: '+8d' },
+        }),
+        instance('certctl-later', { scheduledMaintenance: { start: '+20d', deadline: '+27d' } }),
+      ]),
+      { clock: () => new Date() },
+    );
+    const gcp = new GcpClientFactory({ endpoint: sim.endpoint });
+    const policy = parsePolicy({
+      gcp: { projects: [PROJECT] },
+      snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.2 },
+    });
+
+    try {
+      // Act
+      const request = parseSnapshotFunctionRequest(JSON.stringify({ action: 'maintenance' }));
+      const first = (await snapshotFunction(request, { policy, gcp })) as MaintenanceJobResult;
+      const second = (await snapshotFunction(request, { policy, gcp })) as MaintenanceJobResult;
+
+      // Assess
+      expect(first.events.map((event) => event.target.id)).toEqual(['certctl-pg']);
+      expect(first.later).toBe(1);
+      expect(first.snapshots.map((snapshot) => snapshot.outcome)).toEqual(['available']);
+      expect(second.snapshots[0]?.snapshotId).toBe(first.snapshots[0]?.snapshotId);
+      expect(sim.service<CloudSqlSim>('cloudSql').backups.insertCalls).toBe(1);
+    } finally {
+      await gcp.close();
+      await sim.close();
+    }
   });
 });
