@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { BATCH_GET_CONCURRENCY, DESCRIBE_CONCURRENCY } from '../functions/aws/secrets-manager.ts';
 import { DEFAULT_ACCOUNT_ID } from '../test/sim/accounts.ts';
 import { startSim } from '../test/sim/server.ts';
-import { measureBundle } from './bundle.ts';
+import { bundleReport, measureFunction } from './bundle.ts';
 import { type AuditFigures, runAuditChild } from './child-audit.ts';
 
 const LATENCY_MS = 50;
@@ -123,15 +123,8 @@ try {
       ].join('\n'),
     );
   }
-  const bundle = await measureBundle('functions/handlers/aws/audit-keys.ts', 'audit-keys');
-  process.stdout.write(
-    [
-      'Lambda bundle (audit-keys)',
-      `  size:             ${(bundle.bytes / 1024).toFixed(0)} KiB (target < 1 MB)`,
-      `  module init:      ${bundle.initMsMedian.toFixed(1)} ms median of ${bundle.initMsRuns.length} (target < 150 ms)`,
-      '',
-    ].join('\n'),
-  );
+  const bundle = await measureFunction('functions/handlers/aws/audit-keys.ts', 'audit-keys', 'aws');
+  process.stdout.write(`${bundleReport('Lambda audit-keys', bundle).join('\n')}\n`);
 } finally {
   await sim.close();
 }

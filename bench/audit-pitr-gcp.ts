@@ -25,7 +25,7 @@ import { gcpCollectors } from '../functions/gcp/collectors.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import type { ScenarioInput } from '../test/sim/scenario.ts';
 import type { CloudSqlInstanceScenario } from '../test/sim/services/cloud-sql.ts';
-import { measureCloudFunction } from './bundle.ts';
+import { bundleReport, measureFunction } from './bundle.ts';
 import { SimWorker } from './sim-worker.ts';
 
 const PROJECTS = 20;
@@ -96,7 +96,7 @@ async function auditBenchmark(): Promise<void> {
     // Client construction, proto loading and the first connection are paid once per instance of the
     // function; measure them apart from the audit.
     const coldStart = performance.now();
-    await factory.instances().list({ project: WARMUP_PROJECT });
+    await (await factory.instances()).list({ project: WARMUP_PROJECT });
     const coldMs = performance.now() - coldStart;
     await sim.resetStats();
 
@@ -165,11 +165,6 @@ async function auditBenchmark(): Promise<void> {
   }
 }
 
-/** Kilobytes, for sizes next to the 1 MB target. */
-function kilobytes(bytes: number): string {
-  return `${(bytes / 1024).toFixed(0)} KiB`;
-}
-
 /**
  * The Cloud Functions' bundles, built by the deployment's own bundler (infra/gcp/bundle.ts), and
  * their cold import: the bundle the framework loads, then the chunks a publishing run loads.
@@ -181,23 +176,8 @@ async function bundleBenchmark(): Promise<void> {
     { name: 'auditKeys', entry: 'functions/handlers/gcp/audit-keys.ts', out: 'gcp-audit-keys' },
   ];
   for (const fn of functions) {
-    const figures = await measureCloudFunction(fn.entry, fn.out, INIT_RUNS);
-    console.log(`Cloud Function ${fn.name} (${fn.entry}), as deployed (infra/gcp/bundle.ts)`);
-    console.log(
-      `  loaded at cold start     ${kilobytes(figures.coldStartBytes)} (${figures.coldStartBytes} bytes: index.mjs and its static chunks; target < 1 MB)`,
-    );
-    console.log(
-      `  deployed in all          ${kilobytes(figures.deployedBytes)} (${figures.deployedBytes} bytes in ${figures.files} files, source maps aside)`,
-    );
-    console.log(
-      `  module init              ${figures.initMsMedian.toFixed(0)} ms wall, ${figures.initCpuMsMedian.toFixed(0)} ms CPU, medians of ${INIT_RUNS} fresh processes (wall ${figures.initMsRuns.map((ms) => ms.toFixed(0)).join(', ')}), the framework already loaded; target < 150 ms`,
-    );
-    console.log(
-      `  chunks loaded on demand  ${figures.onDemandMsMedian.toFixed(0)} ms wall, ${figures.onDemandCpuMsMedian.toFixed(0)} ms CPU, paid once by the first run that publishes`,
-    );
-    console.log(
-      `  one file, same code      ${kilobytes(figures.singleFile.bytes)}, init ${figures.singleFile.initMsMedian.toFixed(0)} ms wall, ${figures.singleFile.initCpuMsMedian.toFixed(0)} ms CPU (no splitting: a lazy import() defers evaluation, not reading)`,
-    );
+    const figures = await measureFunction(fn.entry, fn.out, 'gcp', INIT_RUNS);
+    console.log(bundleReport(`Cloud Function ${fn.name}`, figures).join('\n'));
   }
 }
 

@@ -15,7 +15,7 @@ import { DEFAULT_ACCOUNT_ID } from '../test/sim/accounts.ts';
 import { generateFleet } from '../test/sim/fleet.ts';
 import { startSim } from '../test/sim/server.ts';
 import type { RdsService } from '../test/sim/services/rds.ts';
-import { measureBundle } from './bundle.ts';
+import { bundleReport, measureFunction } from './bundle.ts';
 
 const run = promisify(execFile);
 
@@ -82,7 +82,7 @@ try {
   sim.resetStats();
   const figures = await runAudit();
   const stats = sim.stats();
-  const bundle = await measureBundle('functions/handlers/aws/audit-pitr.ts', 'audit-pitr');
+  const bundle = await measureFunction('functions/handlers/aws/audit-pitr.ts', 'audit-pitr', 'aws');
 
   const lines = [
     'AWS PITR audit benchmark',
@@ -96,9 +96,7 @@ try {
     `  CPU ratio:        ${(figures.cpuMs / lowerBoundMs).toFixed(2)} x the API lower bound (CPU is what a 0.15 vCPU Lambda pays ~7x)`,
     `  API calls:        ${stats.requests} (minimum ${minimumCalls}; retries ${stats.retries})`,
     `  peak memory:      ${figures.maxRssMb.toFixed(0)} MB RSS, ${figures.peakHeapMb.toFixed(0)} MB heap, with ${LAMBDA_256_V8_FLAGS.join(' ')} (target <= 256 MB)`,
-    'Lambda bundle (audit-pitr)',
-    `  size:             ${(bundle.bytes / 1024).toFixed(0)} KiB (target < 1 MB)`,
-    `  module init:      ${bundle.initMsMedian.toFixed(1)} ms median of ${bundle.initMsRuns.length} (target < 150 ms)`,
+    ...bundleReport('Lambda audit-pitr', bundle),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {

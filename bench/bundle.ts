@@ -1,38 +1,28 @@
 /**
- * Bundle a handler exactly as it is deployed (infra/bundling.ts: the esbuild settings NodejsFunction
- * and the GCP deployment use; infra/gcp/bundle.ts for the Cloud Functions) and measure what a cold
- * start pays: bundle size and module init time (import in a fresh process with the functions'
- * NODE_OPTIONS, median of runs).
+ * Bundle a function exactly as it is deployed (infra/lambda-code.ts for the Lambdas, which `cdk
+ * synth` runs; infra/gcp/bundle.ts for the Cloud Functions) and measure what a cold start pays:
+ * the bytes it loads (`index.mjs` and its static chunks), module init (import in a fresh process
+ * with the functions' NODE_OPTIONS, median of runs, wall and CPU), and what the chunks loaded on
+ * demand cost the first run that needs them.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { type BuildOptions, build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import {
+  coldStartOutputs,
   FUNCTION_NODE_OPTIONS,
   FUNCTIONS_FRAMEWORK,
   functionBuildOptions,
   REPO_ROOT,
 } from '../infra/bundling.ts';
-import { bundleCloudFunction, cloudFunctionBuildOptions, coldStartOutputs } from '../infra/gcp/bundle.ts';
+import { bundleCloudFunction, CLOUD_FUNCTION_PLUGINS } from '../infra/gcp/bundle.ts';
+import { bundleLambda } from '../infra/lambda-code.ts';
 
 const run = promisify(execFile);
-
-export interface BundleFigures {
-  readonly entry: string;
-  readonly bytes: number;
-  readonly initMsMedian: number;
-  readonly initMsRuns: readonly number[];
-}
-
-/**
- * The esbuild options of every deployed function (infra/bundling.ts), as the esbuild API takes them:
- * with the same entry they produce the same bytes as the audit Lambda's NodejsFunction bundle.
- */
-export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = functionBuildOptions();
 
 /** The median of some figures. */
 export function median(values: readonly number[]): number {
@@ -61,42 +51,6 @@ async function freshRuns<T>(script: string, runs: number): Promise<T[]> {
   return results;
 }
 
-export async function measureBundle(entry: string, outName: string, runs = 7): Promise<BundleFigures> {
-  const outdir = resolve('.bench');
-  await mkdir(outdir, { recursive: true });
-  const outfile = join(outdir, `${outName}.mjs`);
-  await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [entry], outfile, logLevel: 'error' });
-  const { size } = await stat(outfile);
-  // Exit at once: a handler module may leave handles open.
-  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(outfile).href)}); console.log(performance.now() - t); process.exit(0);`;
-  const initMsRuns = await freshRuns<number>(script, runs);
-  return { entry, bytes: size, initMsMedian: median(initMsRuns), initMsRuns };
-}
-
-/** A Cloud Function bundle as deployed, and what its cold start and its first publishing run load. */
-export interface CloudFunctionFigures {
-  readonly entry: string;
-  /** `index.mjs` and the chunks it imports statically: what the framework loads at cold start. */
-  readonly coldStartBytes: number;
-  /** Every file the deployment uploads but source maps: the cold-start files and the lazy chunks. */
-  readonly deployedBytes: number;
-  readonly files: number;
-  /** Importing the bundle, the Functions Framework already loaded as the runtime has it. */
-  readonly initMsMedian: number;
-  readonly initMsRuns: readonly number[];
-  /** The CPU time (user + system) of that import. */
-  readonly initCpuMsMedian: number;
-  /** Then importing every chunk the code loads on demand (publishing, the fetch polyfill gaxios wants). */
-  readonly onDemandMsMedian: number;
-  readonly onDemandCpuMsMedian: number;
-  /** The same code in one file (esbuild without splitting: the `await import()`s stay lazy to evaluate, not to read). */
-  readonly singleFile: {
-    readonly bytes: number;
-    readonly initMsMedian: number;
-    readonly initCpuMsMedian: number;
-  };
-}
-
 /**
  * What the Functions Framework has loaded when it loads the function: its entry point (`main.js`,
  * not run here) requires these modules first, Express and the body parsers among them, so the
@@ -109,15 +63,50 @@ function frameworkPreload(): string {
     .join(' ');
 }
 
-/** Bundle a Cloud Function as the deployment does (infra/gcp/bundle.ts) and measure it. */
-export async function measureCloudFunction(
+/** Where a function runs: how it is bundled and what is loaded before it. */
+export type FunctionCloud = 'aws' | 'gcp';
+
+/** A function bundle as deployed, and what its cold start and its first runs load. */
+export interface BundleFigures {
+  readonly entry: string;
+  readonly cloud: FunctionCloud;
+  /** `index.mjs` and the chunks it imports statically: what a cold start loads. */
+  readonly coldStartBytes: number;
+  /** Every file the deployment uploads but source maps: the cold-start files and the lazy chunks. */
+  readonly deployedBytes: number;
+  readonly files: number;
+  /** Importing the bundle (a Cloud Function's with the Functions Framework already loaded, as the runtime has it). */
+  readonly initMsMedian: number;
+  readonly initMsRuns: readonly number[];
+  /** The CPU time (user + system) of that import. */
+  readonly initCpuMsMedian: number;
+  /** Then importing every chunk the code loads on demand (publishing, the ledger, collectors). */
+  readonly onDemandMsMedian: number;
+  readonly onDemandCpuMsMedian: number;
+  /** The same code in one file (esbuild without splitting: the `await import()`s stay lazy to evaluate, not to read). */
+  readonly singleFile: {
+    readonly bytes: number;
+    readonly initMsMedian: number;
+    readonly initCpuMsMedian: number;
+  };
+}
+
+/** Bundle `entry` as its cloud's deployment does, into `outdir`; the metafile. */
+async function bundleAsDeployed(entry: string, outdir: string, cloud: FunctionCloud): Promise<Metafile> {
+  if (cloud === 'gcp') return (await bundleCloudFunction(entry, outdir)).metafile;
+  return bundleLambda(entry, outdir);
+}
+
+/** Bundle a function as its deployment does and measure its cold start. */
+export async function measureFunction(
   entry: string,
   outName: string,
+  cloud: FunctionCloud,
   runs = 7,
-): Promise<CloudFunctionFigures> {
+): Promise<BundleFigures> {
   const outdir = resolve('.bench', outName);
   await rm(outdir, { recursive: true, force: true });
-  const { metafile } = await bundleCloudFunction(entry, outdir);
+  const metafile = await bundleAsDeployed(entry, outdir, cloud);
   const outputs = Object.keys(metafile.outputs).filter((path) => !path.endsWith('.map'));
   const atStart = coldStartOutputs(metafile, outdir);
   const [index = ''] = atStart;
@@ -129,10 +118,10 @@ export async function measureCloudFunction(
   const bytes = (paths: Iterable<string>) =>
     [...paths].reduce((sum, path) => sum + (metafile.outputs[path]?.bytes ?? 0), 0);
   const url = (path: string) => JSON.stringify(pathToFileURL(resolve(REPO_ROOT, path)).href);
-  const framework = frameworkPreload();
+  const preload = cloud === 'gcp' ? frameworkPreload() : '';
   // CPU time beside wall time: on a loaded machine the wall time measures the machine.
   const script = [
-    framework,
+    preload,
     'const cpu = (since) => { const used = process.cpuUsage(since); return (used.user + used.system) / 1000; };',
     'let t = performance.now(); let c = process.cpuUsage();',
     `await import(${url(index)});`,
@@ -149,20 +138,20 @@ export async function measureCloudFunction(
 
   // The same code in one file, for comparison: what splitting saves.
   const single = join(outdir, '..', `${outName}-single-file.mjs`);
-  const {
-    splitting: _splitting,
-    outdir: _outdir,
-    entryNames: _names,
-    chunkNames: _chunks,
-    outExtension: _ext,
-    ...options
-  } = cloudFunctionBuildOptions(outdir);
-  await build({ ...options, entryPoints: [entry], outfile: single, logLevel: 'error' });
-  const singleScript = `${framework} const t = performance.now(); const c = process.cpuUsage(); await import(${url(relative(REPO_ROOT, single))}); const used = process.cpuUsage(c); console.log(JSON.stringify({ init: performance.now() - t, initCpu: (used.user + used.system) / 1000 })); process.exit(0);`;
+  await build({
+    ...functionBuildOptions(cloud === 'gcp' ? [FUNCTIONS_FRAMEWORK] : []),
+    ...(cloud === 'gcp' ? { plugins: [...CLOUD_FUNCTION_PLUGINS] } : {}),
+    absWorkingDir: REPO_ROOT,
+    entryPoints: [entry],
+    outfile: single,
+    logLevel: 'error',
+  });
+  const singleScript = `${preload} const t = performance.now(); const c = process.cpuUsage(); await import(${url(relative(REPO_ROOT, single))}); const used = process.cpuUsage(c); console.log(JSON.stringify({ init: performance.now() - t, initCpu: (used.user + used.system) / 1000 })); process.exit(0);`;
   const singleRuns = await freshRuns<{ init: number; initCpu: number }>(singleScript, runs);
 
   return {
     entry,
+    cloud,
     coldStartBytes: bytes(atStart),
     deployedBytes: bytes(outputs),
     files: outputs.length,
@@ -177,4 +166,22 @@ export async function measureCloudFunction(
       initCpuMsMedian: median(singleRuns.map((timing) => timing.initCpu)),
     },
   };
+}
+
+function kibibytes(bytes: number): string {
+  return `${(bytes / 1024).toFixed(0)} KiB`;
+}
+
+/** The lines every benchmark prints for a function bundle, under `title`. */
+export function bundleReport(title: string, figures: BundleFigures): string[] {
+  const runs = figures.initMsRuns.length;
+  const deployer = figures.cloud === 'gcp' ? 'infra/gcp/bundle.ts' : 'infra/lambda-code.ts';
+  return [
+    `${title} (${figures.entry}), as deployed (${deployer})`,
+    `  loaded at cold start     ${kibibytes(figures.coldStartBytes)} (${figures.coldStartBytes} bytes: index.mjs and its static chunks; target < 1 MB)`,
+    `  deployed in all          ${kibibytes(figures.deployedBytes)} (${figures.deployedBytes} bytes in ${figures.files} files, source maps aside)`,
+    `  module init              ${figures.initMsMedian.toFixed(0)} ms wall, ${figures.initCpuMsMedian.toFixed(0)} ms CPU, medians of ${runs} fresh processes (wall ${figures.initMsRuns.map((ms) => ms.toFixed(0)).join(', ')})${figures.cloud === 'gcp' ? ', the framework already loaded' : ''}; target < 150 ms`,
+    `  chunks loaded on demand  ${figures.onDemandMsMedian.toFixed(0)} ms wall, ${figures.onDemandCpuMsMedian.toFixed(0)} ms CPU, paid once by the first run that needs them`,
+    `  one file, same code      ${kibibytes(figures.singleFile.bytes)}, init ${figures.singleFile.initMsMedian.toFixed(0)} ms wall, ${figures.singleFile.initCpuMsMedian.toFixed(0)} ms CPU (no splitting: a lazy import() defers evaluation, not reading)`,
+  ];
 }

@@ -13,7 +13,7 @@ import { chatopsPolicySchema } from '../functions/core/chatops-policy.ts';
 import { createSlackHandler } from '../functions/handlers/aws/chat-slack.ts';
 import { METRICS_NAMESPACE } from '../functions/handlers/aws/observability.ts';
 import { signedSlackEvent, slashCommandForm } from '../test/sim/slack-client.ts';
-import { measureBundle } from './bundle.ts';
+import { bundleReport, measureFunction } from './bundle.ts';
 
 const REQUESTS = 1000;
 const WARM_UP = 50;
@@ -71,7 +71,7 @@ latencies.sort((a, b) => a - b);
 const bundles = [];
 // audit-pitr, measured in the same run, is the yardstick: module init moves with the machine's load.
 for (const name of ['chat-slack', 'chat-amazon-q', 'chat-action', 'audit-pitr']) {
-  bundles.push({ name, ...(await measureBundle(`functions/handlers/aws/${name}.ts`, name)) });
+  bundles.push({ name, figures: await measureFunction(`functions/handlers/aws/${name}.ts`, name, 'aws') });
 }
 
 const lines = [
@@ -81,10 +81,11 @@ const lines = [
   `  max:   ${(latencies.at(-1) ?? Number.NaN).toFixed(2)} ms`,
   `  handed off: ${dispatched}, refused: ${refused}`,
   '',
-  ...bundles.flatMap((bundle) => [
-    `Lambda bundle (${bundle.name}${bundle.name === 'audit-pitr' ? ', for comparison' : ''})`,
-    `  size:        ${(bundle.bytes / 1024).toFixed(0)} KiB (target < 1 MB)`,
-    `  module init: ${bundle.initMsMedian.toFixed(1)} ms median of ${bundle.initMsRuns.length} (target < 150 ms)`,
-  ]),
+  ...bundles.flatMap((bundle) =>
+    bundleReport(
+      `Lambda ${bundle.name}${bundle.name === 'audit-pitr' ? ' (for comparison)' : ''}`,
+      bundle.figures,
+    ),
+  ),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -2,20 +2,21 @@
  * The audit account's stack: the alarm topic (and its key), and one {@link ScheduledJob} per job of
  * the deployment: the `audit-pitr` Lambda (RDS configuration); when the policy configures them,
  * `audit-dumps` (pg_dump series in S3) and `audit-keys` (key-material backups in Secrets Manager),
- * each assuming only the member roles it needs; and the `snapshot` Lambda with its idempotency
- * table, maintenance rule and alarm ({@link SnapshotJobs}).
+ * each assuming only the member roles it needs; the `snapshot` Lambda with its idempotency
+ * table, maintenance rule and alarm ({@link SnapshotJobs}); and the `readiness` Lambda, the go/no-go
+ * before a CA rotation, which reads what the audits read and the snapshots, and writes nothing.
  */
 import { join } from 'node:path';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { type CfnRole, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import type { Policy } from '../functions/core/policy.ts';
 import { type AuditSchedule, parseAuditSchedule } from '../functions/core/schedule.ts';
 import { REPO_ROOT } from './bundling.ts';
@@ -41,9 +42,17 @@ import {
   prefixedSecurityHubStatements,
   rdsDescribeStatements,
   securityHubRegions,
+  snapshotDescribeStatement,
   snapshotWriteStatements,
 } from './permissions.ts';
-import { jobRoleName, ScheduledJob, type ScheduledJobAlarms } from './scheduled-job.ts';
+import {
+  AUDIT_MEMORY_MB,
+  createJobFunction,
+  type JobFunctionParts,
+  jobRoleName,
+  ScheduledJob,
+  type ScheduledJobAlarms,
+} from './scheduled-job.ts';
 import {
   SNAPSHOT_SERVICE,
   SnapshotJobs,
@@ -77,8 +86,17 @@ export const AUDIT_KEYS_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 
 /** The Powertools `service` dimension (and the role name suffix) of the `audit-keys` job. */
 export const AUDIT_KEYS_SERVICE = 'audit-keys';
 
-/** The jobs whose roles read member accounts whatever the policy places, and so the roles member stacks always trust. */
-export const MEMBER_READING_JOBS: readonly string[] = [AUDIT_PITR_SERVICE];
+/** The `readiness` Lambda handler (exports `handler`). */
+export const READINESS_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 'readiness.ts');
+
+/** The Powertools `service` dimension (and the role name suffix) of the `readiness` function. */
+export const READINESS_SERVICE = 'readiness';
+
+/**
+ * The jobs whose roles read member accounts whatever the policy places, and so the roles member
+ * stacks always trust: the PITR audit, and readiness, which audits every account the policy lists.
+ */
+export const MEMBER_READING_JOBS: readonly string[] = [AUDIT_PITR_SERVICE, READINESS_SERVICE];
 
 /**
  * The jobs that read member accounts under `policy`: {@link MEMBER_READING_JOBS}, `audit-dumps`
@@ -130,6 +148,11 @@ export interface AuditStackProps extends StackProps {
    * @default SNAPSHOT_ENTRY (functions/handlers/aws/snapshot.ts)
    */
   readonly snapshotEntry?: SnapshotJobsProps['entry'];
+  /**
+   * The readiness handler file to bundle.
+   * @default READINESS_ENTRY (functions/handlers/aws/readiness.ts)
+   */
+  readonly readinessEntry?: string;
 }
 
 /** The audit job's alarms, all notifying {@link AuditStack.alarmTopic}. */
@@ -155,6 +178,8 @@ export class AuditStack extends Stack {
   readonly alarms: AuditAlarms;
   /** The pre-maintenance snapshot job, its idempotency table, maintenance rule and alarm. */
   readonly snapshots: SnapshotJobs;
+  /** The `readiness` function (invoked on demand: it answers its caller, so it has no schedule or queue). */
+  readonly readiness: JobFunctionParts;
   /** Present only when the policy allows a Slack workspace (`chatops.slack.teams`). */
   readonly chatOps: ChatOps | undefined;
 
@@ -229,6 +254,18 @@ export class AuditStack extends Stack {
     });
     jobs.set(SNAPSHOT_SERVICE, this.snapshots.job);
     this.jobs = jobs;
+    this.readiness = createJobFunction(new Construct(this, 'Readiness'), {
+      job: READINESS_SERVICE,
+      description: 'go/no-go before a CA rotation: the audits and the pre-maintenance snapshots, read only',
+      entry: props.readinessEntry ?? READINESS_ENTRY,
+      policy,
+      statements: readinessStatements(policy),
+      acknowledgements: readinessAcknowledgements(policy),
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      timeout: Duration.minutes(5),
+      // It runs the audits, which are CPU-bound: one vCPU, as the audit jobs.
+      memorySize: AUDIT_MEMORY_MB,
+    });
     const { notCompleted, ...jobAlarms } = auditPitr.alarms;
     this.alarms = { ...jobAlarms, auditNotCompleted: notCompleted };
     this.chatOps = chatOpsConfigured(policy)
@@ -259,13 +296,18 @@ export class AuditStack extends Stack {
         'Invoke asynchronously (InvocationType Event) with a snapshot request; see docs/deploy.md "The snapshot Lambda".',
     });
     new CfnOutput(this, 'IdempotencyTableName', { value: this.snapshots.table.tableName });
+    new CfnOutput(this, 'ReadinessFunctionName', {
+      value: this.readiness.function.functionName,
+      description:
+        'Invoke (RequestResponse) for the go/no-go verdict; see docs/deploy.md "The readiness Lambda".',
+    });
   }
 
   /** The audit-pitr job (the first job of the stack). */
   get auditJob(): ScheduledJob {
     return this.jobs.get(AUDIT_PITR_SERVICE) as ScheduledJob;
   }
-  get auditFunction(): NodejsFunction {
+  get auditFunction(): LambdaFunction {
     return this.auditJob.function;
   }
   get auditRole(): ScheduledJob['role'] {
@@ -372,6 +414,42 @@ export function chatActionStatements(policy: Policy): PolicyStatement[] {
       (statement) => !statement.actions.some((action) => action.startsWith('rds:Delete')),
     ),
     ...assumeMemberRolesStatements(policy),
+  ];
+}
+
+/**
+ * The readiness function's permissions: what every audit group reads (the RDS describes, the dump
+ * locations, the inventory secrets, values only with inspection), the snapshot listings its snapshot
+ * gate reads, and the member roles; never a Security Hub call (readiness publishes nothing) and
+ * never a write.
+ */
+export function readinessStatements(policy: Policy): PolicyStatement[] {
+  const regions = auditRegions(policy);
+  return [
+    ...rdsDescribeStatements(regions),
+    ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
+    ...dumpsReadStatements(ownDumpLocations(policy)),
+    ...keysReadStatements(ownKeySecrets(policy), { inspect: policy.keys?.inspectSecretValues ?? false }),
+    snapshotDescribeStatement(regions),
+    ...assumeMemberRolesStatements(policy),
+  ];
+}
+
+/** The IAM5 findings of {@link readinessStatements}, each with its reason. */
+export function readinessAcknowledgements(policy: Policy): NagAcknowledgement[] {
+  return [
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'The RDS describes (databases, automated backups, manual snapshots) are List-level calls that enumerate a region; without an identifier they are authorized against db:*, cluster:*, auto-backup:*, snapshot:* and cluster-snapshot:* (Service Authorization Reference, Amazon RDS). The grant is read-only, in this account and the audited regions.',
+      findings: auditRegions(policy).flatMap((region) =>
+        ['db:*', 'cluster:*', 'auto-backup:*', 'snapshot:*', 'cluster-snapshot:*'].map((resource) =>
+          nagResource('rds', region, resource),
+        ),
+      ),
+    },
+    ...dumpsAcknowledgements(ownDumpLocations(policy)),
+    ...keysAcknowledgements(ownKeySecrets(policy), policy.keys?.inspectSecretValues),
   ];
 }
 

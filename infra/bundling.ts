@@ -1,18 +1,19 @@
 /**
- * How every function is bundled, in one place: the audit Lambda (NodejsFunction in
- * infra/audit-stack.ts), the GCP Cloud Functions (esbuild API in infra/gcp/bundle.ts, which adds
- * code splitting and the plugins that keep the Cloud SQL client on REST small) and the benchmarks
- * (esbuild API in bench/bundle.ts) all take their esbuild settings from here, so the bundle a
- * benchmark measures is the bundle that is deployed.
+ * How every function is bundled, in one place: the Lambdas (infra/lambda-code.ts, run by `cdk synth`),
+ * the GCP Cloud Functions (infra/gcp/bundle.ts, which adds the plugins that keep the Cloud SQL
+ * client on REST small) and the benchmarks (bench/bundle.ts) all take their esbuild settings from
+ * here, so the bundle a benchmark measures is the bundle that is deployed.
  *
- * NodejsFunction turns its bundling props into esbuild CLI flags (aws-cdk-lib
- * aws-lambda-nodejs/lib/bundling.ts, `buildEsbuildArgs`): `--bundle <entry> --target --platform=node
- * --format --minify --sourcemap --sources-content=false --banner:js --main-fields`. It sets no
- * `--legal-comments`, so neither does anything here: esbuild's default (`eof` when bundling) applies
- * to every bundle. test/infra/bundling.test.ts builds the Lambda both ways and compares the bytes.
+ * Every function is code-split ({@link splitFunctionBuildOptions}): `index.mjs` and the chunks it
+ * imports statically are what a cold start reads and evaluates; what only some runs need (Security
+ * Hub publishing, the import ledger, a check group's collector that the policy does not configure)
+ * sits in chunks that `await import()` loads on first use. esbuild's `legalComments` default (`eof`
+ * when bundling) applies to every bundle. test/infra/bundling.test.ts compares the deployed asset
+ * with the benchmark's build, byte for byte.
  */
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Metafile } from 'esbuild';
 
 /** The repository root (infra/ is one level down): every function's project root. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -64,12 +65,15 @@ export const FUNCTION_BUNDLING = {
  */
 export const FUNCTIONS_FRAMEWORK = '@google-cloud/functions-framework';
 
-/** The file name of every function bundle (NodejsFunction writes `index.mjs` for ESM). */
+/** The entry file of every function bundle: the handler is `index.handler`. */
 export const BUNDLE_FILE_NAME = 'index.mjs';
 
+/** Where the chunks of a split bundle go, beside the entry. */
+export const CHUNK_DIR = 'chunks';
+
 /**
- * {@link FUNCTION_BUNDLING} as esbuild API options: the same bundle the CLI flags of NodejsFunction
- * produce. Add `entryPoints` and `outfile` (and `external`).
+ * {@link FUNCTION_BUNDLING} as esbuild API options, in one file: what {@link splitFunctionBuildOptions}
+ * builds on, and the benchmarks' single-file comparison. Add `entryPoints` and `outfile`.
  */
 export function functionBuildOptions(external: readonly string[] = []): BuildOptions {
   return {
@@ -84,4 +88,41 @@ export function functionBuildOptions(external: readonly string[] = []): BuildOpt
     banner: { js: FUNCTION_BUNDLING.banner },
     ...(external.length > 0 ? { external: [...external] } : {}),
   };
+}
+
+/**
+ * A code-split function bundle written to `outdir`: `index.mjs` plus `chunks/*.mjs`, each with its
+ * linked source map. Add `entryPoints` (one) and, for a Cloud Function, its plugins.
+ */
+export function splitFunctionBuildOptions(outdir: string, external: readonly string[] = []): BuildOptions {
+  return {
+    ...functionBuildOptions(external),
+    splitting: true,
+    outdir,
+    entryNames: BUNDLE_FILE_NAME.replace(/\.mjs$/, ''),
+    chunkNames: `${CHUNK_DIR}/[name]-[hash]`,
+    outExtension: { '.js': '.mjs' },
+    absWorkingDir: REPO_ROOT,
+  };
+}
+
+/**
+ * The outputs (paths as the metafile names them) that a cold start loads from a bundle written to
+ * `outdir`: `index.mjs` and its static imports, transitively. The rest loads on demand, through
+ * `import()`.
+ */
+export function coldStartOutputs(metafile: Metafile, outdir: string): Set<string> {
+  const entry = Object.keys(metafile.outputs).find(
+    (path) => resolve(REPO_ROOT, path) === resolve(outdir, BUNDLE_FILE_NAME),
+  );
+  const loaded = new Set<string>();
+  const visit = (path: string): void => {
+    if (loaded.has(path)) return;
+    loaded.add(path);
+    for (const imported of metafile.outputs[path]?.imports ?? []) {
+      if (imported.kind === 'import-statement' && metafile.outputs[imported.path]) visit(imported.path);
+    }
+  };
+  if (entry) visit(entry);
+  return loaded;
 }

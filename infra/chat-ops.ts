@@ -67,6 +67,22 @@ export const AMAZON_Q_FUNCTION_NAME = 'certctl-backup-guard-chat';
 /** The custom action's command text (docs/deploy.md): 88 characters. */
 export const AMAZON_Q_COMMAND_TEXT = `lambda invoke --function-name ${AMAZON_Q_FUNCTION_NAME} --payload {"command":"$command"}`;
 
+/**
+ * How each chat function is deployed: its timeout, memory and asynchronous retries. Exported so the
+ * end-to-end test runs the handlers on the simulated Lambda with the limits they have in AWS.
+ */
+export const CHAT_FUNCTION_SETTINGS = {
+  // Snapshots are waited for within Lambda's 15 minutes; the answer is posted a minute before.
+  // readiness runs the audit, which is CPU-bound: one vCPU, as the audit jobs.
+  // The function answers every failure in chat itself; a retry would only answer it again.
+  action: { timeoutSeconds: 900, memorySizeMb: 1769, retryAttempts: 0 },
+  // Slack waits 3 seconds for the acknowledgement. More memory is more CPU for the cold start's
+  // module init, which Slack's 3 seconds include.
+  slack: { timeoutSeconds: 10, memorySizeMb: 512 },
+  // Amazon Q gives a CLI command 15 seconds.
+  amazonQ: { timeoutSeconds: 10, memorySizeMb: 512 },
+} as const;
+
 /** The secret's name: operators put Slack's signing secret into it (docs/deploy.md). */
 export const SLACK_SECRET_NAME = 'certctl-backup-guard/slack-signing-secret';
 
@@ -159,16 +175,13 @@ export class ChatOps extends Construct {
       statements: props.actionStatements,
       acknowledgements: props.actionAcknowledgements,
       ...retention,
-      // Snapshots are waited for within Lambda's 15 minutes; the answer is posted a minute before.
-      timeout: Duration.minutes(15),
-      // readiness runs the audit, which is CPU-bound: one vCPU, as the audit jobs.
-      memorySize: 1769,
+      timeout: Duration.seconds(CHAT_FUNCTION_SETTINGS.action.timeoutSeconds),
+      memorySize: CHAT_FUNCTION_SETTINGS.action.memorySizeMb,
       environment: {
         [CHAT_NOTIFICATION_TOPIC_ENV]: this.notificationTopic.topicArn,
         [IDEMPOTENCY_TABLE_ENV]: props.idempotencyTable.tableName,
       },
-      // The function answers every failure in chat itself; a retry would only answer it again.
-      retryAttempts: 0,
+      retryAttempts: CHAT_FUNCTION_SETTINGS.action.retryAttempts,
       // Slack accepts replies for 30 minutes after the command: older work is not worth starting.
       maxEventAge: Duration.minutes(25),
       onFailure: new SqsDestination(this.deadLetterQueue),
@@ -214,10 +227,8 @@ export class ChatOps extends Construct {
       ],
       acknowledgements: [],
       ...retention,
-      // Slack waits 3 seconds for the acknowledgement.
-      timeout: Duration.seconds(10),
-      // More memory is more CPU for the cold start's module init, which Slack's 3 seconds include.
-      memorySize: 512,
+      timeout: Duration.seconds(CHAT_FUNCTION_SETTINGS.slack.timeoutSeconds),
+      memorySize: CHAT_FUNCTION_SETTINGS.slack.memorySizeMb,
       environment: {
         [SLACK_SECRET_ENV]: this.signingSecret.secretArn,
         [CHAT_ACTION_FUNCTION_ENV]: this.action.function.functionName,
@@ -235,9 +246,8 @@ export class ChatOps extends Construct {
       statements: [invokeAction],
       acknowledgements: [],
       ...retention,
-      // Amazon Q gives a CLI command 15 seconds.
-      timeout: Duration.seconds(10),
-      memorySize: 512,
+      timeout: Duration.seconds(CHAT_FUNCTION_SETTINGS.amazonQ.timeoutSeconds),
+      memorySize: CHAT_FUNCTION_SETTINGS.amazonQ.memorySizeMb,
       environment: { [CHAT_ACTION_FUNCTION_ENV]: this.action.function.functionName },
     });
 

@@ -8,7 +8,7 @@
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Effect, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import {
   BlockPublicAccess,
   Bucket,
@@ -17,7 +17,7 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { LEDGER_BUCKET_ENV, LEDGER_PREFIX } from '../functions/aws/ledger-store.ts';
+import { LEDGER_BUCKET_ENV, LEDGER_PREFIX } from '../functions/aws/ledger-location.ts';
 import { acknowledge } from './nag.ts';
 import type { ScheduledJob } from './scheduled-job.ts';
 
@@ -73,7 +73,7 @@ export function grantLedgerRead(bucket: Bucket, reader: LedgerUser): void {
 /** A function that uses the ledgers, and its role. */
 interface LedgerUser {
   readonly role: IRole;
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
 }
 
 /** `actions` on the ledger objects, listing their prefix, and the bucket's name in the environment. */

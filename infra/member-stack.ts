@@ -1,9 +1,10 @@
 /**
  * The member-account stack, deployed in every audited account (as a CloudFormation StackSet, or
- * with `cdk deploy` one account at a time): the read-only role the audit Lambdas assume. It can
- * describe RDS/Aurora backup configuration, read the dump locations and key-material secrets the
- * policy places in member accounts (secret values only with `keys.inspectSecretValues`), and read
- * and import this product's findings in that account's own Security Hub, nothing else.
+ * with `cdk deploy` one account at a time): the read-only role the audit and readiness Lambdas
+ * assume. It can describe RDS/Aurora backup configuration and manual snapshots, read the dump
+ * locations and key-material secrets the policy places in member accounts (secret values only with
+ * `keys.inspectSecretValues`), and read and import this product's findings in that account's own
+ * Security Hub, nothing else.
  *
  * The template has no assets and no bootstrap-version check, so a StackSet can deploy it into
  * accounts that were never CDK-bootstrapped. The audit account id is a parameter, so one template
@@ -21,8 +22,14 @@ import {
   memberKeysStatements,
   memberReadingJobs,
 } from './audit-stack.ts';
-import { acknowledge } from './nag.ts';
-import { auditReadStatements, memberDumpLocations, memberKeySecrets } from './permissions.ts';
+import { acknowledge, nagResource } from './nag.ts';
+import {
+  auditReadStatements,
+  auditRegions,
+  memberDumpLocations,
+  memberKeySecrets,
+  snapshotDescribeStatement,
+} from './permissions.ts';
 import { memberRoleFrom } from './policy-context.ts';
 import { jobRoleName } from './scheduled-job.ts';
 
@@ -35,8 +42,8 @@ export interface MemberStackProps extends StackProps {
   /**
    * Names of the audit account's job roles that may assume the member role; no other principal is
    * trusted. Each job role holds only its own permissions in the audit account.
-   * @default the roles of the jobs that read member accounts (MEMBER_READING_JOBS), today
-   * ['certctl-backup-guard-audit-pitr']
+   * @default the roles of the jobs that read member accounts (memberReadingJobs): at least
+   * ['certctl-backup-guard-audit-pitr', 'certctl-backup-guard-readiness']
    */
   readonly trustedRoleNames?: readonly string[];
   /**
@@ -102,8 +109,20 @@ export class MemberStack extends Stack {
     for (const statement of memberDumpsStatements(policy)) this.memberRole.addToPolicy(statement);
     // The inventory secrets member accounts hold (audit-keys), limited to this account's secrets.
     for (const statement of memberKeysStatements(policy)) this.memberRole.addToPolicy(statement);
+    // The manual snapshots readiness's snapshot gate lists (read only; snapshots of a member
+    // account are taken in that account, by the CLI or a deployment there).
+    this.memberRole.addToPolicy(snapshotDescribeStatement(auditRegions(policy)));
     acknowledge(this.memberRole, [
       ...auditRoleAcknowledgements(policy),
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'rds:DescribeDBSnapshots and rds:DescribeDBClusterSnapshots are List-level calls that enumerate the manual snapshots of a region; without an identifier they are authorized against snapshot:* and cluster-snapshot:* (Service Authorization Reference, Amazon RDS). Read-only, in this account and the audited regions.',
+        findings: auditRegions(policy).flatMap((region) => [
+          nagResource('rds', region, 'snapshot:*'),
+          nagResource('rds', region, 'cluster-snapshot:*'),
+        ]),
+      },
       ...dumpsAcknowledgements(memberDumpLocations(policy)),
       ...keysAcknowledgements(memberKeySecrets(policy), policy.keys?.inspectSecretValues),
     ]);

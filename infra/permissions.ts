@@ -165,8 +165,13 @@ export const SNAPSHOT_ACTIONS = [
  *    `purpose=certctl-pre-maintenance` and no tag key outside ours (`aws:RequestTag`, `aws:TagKeys`);
  * 3. tagging only at creation: `AddTagsToResource` carries the same request-tag conditions and
  *    needs the snapshot to have no purpose tag yet. A snapshot being created has no tags; every
- *    snapshot this job made carries the purpose tag, so none of ours can be re-tagged later. (RDS
- *    has no condition key naming the create call, as `ec2:CreateAction` does for EC2.)
+ *    snapshot this job made carries the purpose tag, so none of ours can be re-tagged later. RDS
+ *    has no condition key naming the create call, as `ec2:CreateAction` does for EC2: the Service
+ *    Authorization Reference gives `AddTagsToResource` only `aws:RequestTag`, `aws:TagKeys` and
+ *    `rds:req-tag`, and the RDS guide's tag-on-create example conditions on `aws:RequestTag` alone
+ *    (an `rds:CreateAction` key appears in no AWS documentation). What remains: a snapshot someone
+ *    else names `certctl-premaint-*` without tags could be given our tags; the job never calls
+ *    `AddTagsToResource` itself.
  * 4. delete only snapshots that carry the purpose tag (`rds:snapshot-tag/purpose`,
  *    `rds:cluster-snapshot-tag/purpose`).
  * A policy without target tags (identifiers only, or `targets.all`) grants no create at all:
@@ -247,22 +252,39 @@ export function snapshotWriteStatements(policy: Policy): PolicyStatement[] {
         },
       },
     }),
-    new PolicyStatement({
+    snapshotDescribeStatement(regions, {
       sid: 'DescribeSnapshotsAndMaintenance',
-      effect: Effect.ALLOW,
-      actions: [
-        'rds:DescribeDBSnapshots',
-        'rds:DescribeDBClusterSnapshots',
-        'rds:DescribePendingMaintenanceActions',
-      ],
-      resources: [
-        ...arnsPerRegion('rds', regions, 'db:*'),
-        ...arnsPerRegion('rds', regions, 'cluster:*'),
-        ...arnsPerRegion('rds', regions, 'snapshot:*'),
-        ...arnsPerRegion('rds', regions, 'cluster-snapshot:*'),
-      ],
+      alsoActions: ['rds:DescribePendingMaintenanceActions'],
     }),
   ];
+}
+
+/** The RDS snapshot listings: what the snapshot job polls and the readiness snapshot gate reads. */
+export const RDS_SNAPSHOT_DESCRIBE_ACTIONS = [
+  'rds:DescribeDBSnapshots',
+  'rds:DescribeDBClusterSnapshots',
+] as const;
+
+/**
+ * DescribeDBSnapshots and DescribeDBClusterSnapshots (and `alsoActions`) in this account and
+ * `regions`: List-level reads without an identifier, authorized against `db:*`/`snapshot:*` and
+ * `cluster:*`/`cluster-snapshot:*` (Service Authorization Reference, Amazon RDS).
+ */
+export function snapshotDescribeStatement(
+  regions: RegionScope,
+  options: { readonly sid?: string; readonly alsoActions?: readonly string[] } = {},
+): PolicyStatement {
+  return new PolicyStatement({
+    sid: options.sid ?? 'DescribeSnapshots',
+    effect: Effect.ALLOW,
+    actions: [...RDS_SNAPSHOT_DESCRIBE_ACTIONS, ...(options.alsoActions ?? [])],
+    resources: [
+      ...arnsPerRegion('rds', regions, 'db:*'),
+      ...arnsPerRegion('rds', regions, 'cluster:*'),
+      ...arnsPerRegion('rds', regions, 'snapshot:*'),
+      ...arnsPerRegion('rds', regions, 'cluster-snapshot:*'),
+    ],
+  });
 }
 
 /** The S3 actions the dumps audit calls on a bucket's configuration (Service Authorization Reference, Amazon S3). */

@@ -19,9 +19,14 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Effect, type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type IDestination, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  type IDestination,
+  type IFunction,
+  Function as LambdaFunction,
+  Runtime,
+} from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -31,7 +36,8 @@ import { Construct } from 'constructs';
 import { BUNDLED_POLICY_FILE, POLICY_FILE_ENV, type Policy } from '../functions/core/policy.ts';
 import type { AuditSchedule } from '../functions/core/schedule.ts';
 import { METRICS_NAMESPACE } from '../functions/handlers/aws/observability.ts';
-import { FUNCTION_BUNDLING, FUNCTION_NODE_OPTIONS, REPO_ROOT } from './bundling.ts';
+import { FUNCTION_NODE_OPTIONS } from './bundling.ts';
+import { LAMBDA_HANDLER, lambdaCode } from './lambda-code.ts';
 import { acknowledge, type NagAcknowledgement } from './nag.ts';
 
 /** Every job role's name starts with this, so member roles can trust "our jobs" by name. */
@@ -96,7 +102,7 @@ export interface ScheduledJobAlarms {
 
 /** One scheduled job: see the module comment. */
 export class ScheduledJob extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
   readonly deadLetterQueue: Queue;
@@ -276,7 +282,7 @@ export function createDeadLetterQueue(scope: Construct, reason: string): Queue {
 
 /** What {@link createJobFunction} makes: a job's Lambda with its own role and log group. */
 export interface JobFunctionParts {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
   /** The policy file bundled beside the code (written at synth, copied into the asset). */
@@ -338,11 +344,12 @@ export function createJobFunction(scope: Construct, props: JobFunctionProps): Jo
   logGroup.grantWrite(role);
 
   const policyFile = writePolicyFile(props.policy);
-  const fn = new NodejsFunction(scope, 'Function', {
+  const fn = new LambdaFunction(scope, 'Function', {
     ...(props.functionName ? { functionName: props.functionName } : {}),
     description: `certctl-backup-guard ${props.job}: ${props.description}`,
-    entry: props.entry,
-    handler: 'handler',
+    // Bundled on this machine, code-split, with the policy beside it (infra/lambda-code.ts).
+    code: lambdaCode(props.entry, policyFile),
+    handler: LAMBDA_HANDLER,
     runtime: Runtime.NODEJS_24_X,
     architecture: Architecture.ARM_64,
     memorySize: props.memorySize,
@@ -354,32 +361,6 @@ export function createJobFunction(scope: Construct, props: JobFunctionProps): Jo
       [POLICY_FILE_ENV]: BUNDLED_POLICY_FILE,
       NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
       ...props.environment,
-    },
-    projectRoot: REPO_ROOT,
-    depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-    // The shared function bundling (infra/bundling.ts), in NodejsFunction's terms; the benchmark
-    // builds the same bundle from the same values (test/infra/bundling.test.ts compares the bytes).
-    bundling: {
-      forceDockerBundling: false,
-      format: OutputFormat.ESM,
-      target: FUNCTION_BUNDLING.target,
-      mainFields: [...FUNCTION_BUNDLING.mainFields],
-      minify: FUNCTION_BUNDLING.minify,
-      sourceMap: true,
-      // DEFAULT is esbuild's `--sourcemap` (linked); EXTERNAL would drop the sourceMappingURL comment.
-      sourceMapMode: SourceMapMode.DEFAULT,
-      sourcesContent: FUNCTION_BUNDLING.sourcesContent,
-      // Ship the SDK versions the code was tested with, not whatever the runtime carries.
-      bundleAwsSDK: true,
-      banner: FUNCTION_BUNDLING.banner,
-      // The asset hash covers the output, so a policy change deploys new code.
-      commandHooks: {
-        beforeBundling: () => [],
-        beforeInstall: () => [],
-        afterBundling: (_input: string, output: string) => [
-          `cp ${shellQuote(policyFile)} ${shellQuote(join(output, BUNDLED_POLICY_FILE))}`,
-        ],
-      },
     },
     ...(props.retryAttempts === undefined ? {} : { retryAttempts: props.retryAttempts }),
     ...(props.maxEventAge ? { maxEventAge: props.maxEventAge } : {}),
@@ -397,9 +378,4 @@ function writePolicyFile(policy: Policy): string {
   const file = join(dir, BUNDLED_POLICY_FILE);
   writeFileSync(file, `${JSON.stringify(policy)}\n`, { flag: 'wx', mode: 0o600 });
   return file;
-}
-
-/** A POSIX shell word for a path (bundling runs the hook through the shell). */
-function shellQuote(path: string): string {
-  return `'${path.replaceAll("'", "'\\''")}'`;
 }

@@ -3,6 +3,7 @@
  * progress and the answer of a long command are published to the SNS topic the channel subscribes
  * to, as custom notifications ({@link amazonQNotification}), threaded per request.
  */
+import { randomUUID } from 'node:crypto';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { amazonQNotification } from '../chatops/amazon-q.ts';
 import type { SlackMessage } from '../chatops/replies.ts';
@@ -11,19 +12,22 @@ import type { ChatReplier } from '../chatops/run-work.ts';
 /** Environment variable naming the topic the Amazon Q channel subscribes to. */
 export const CHAT_NOTIFICATION_TOPIC_ENV = 'BACKUP_GUARD_CHAT_NOTIFICATION_TOPIC';
 
-/** A replier publishing to `topicArn`; `threadId` groups one request's messages. */
+/**
+ * A replier publishing to `topicArn`; `threadId` groups one request's messages. Each message gets
+ * its own event id (the schema's "unique event identifier"): a repeat of the request (Lambda's
+ * repeated delivery, the same custom action run again) answers in the same thread, and its answer
+ * must not pass for one already shown.
+ */
 export function amazonQReplier(
   client: Pick<SNSClient, 'send'>,
   topicArn: string,
   threadId: string,
 ): ChatReplier {
-  let sequence = 0;
   const publish = async (reply: SlackMessage): Promise<void> => {
-    sequence += 1;
     await client.send(
       new PublishCommand({
         TopicArn: topicArn,
-        Message: JSON.stringify(amazonQNotification(reply, threadId, `${threadId}-${sequence}`)),
+        Message: JSON.stringify(amazonQNotification(reply, threadId, randomUUID())),
       }),
     );
   };

@@ -3,16 +3,15 @@
  * Each group's collector lives beside its adapter (`rdsPitrCollector` in rds.ts, `s3DumpsCollector`
  * in s3-dumps.ts, `secretsManagerKeysCollector` in secrets-manager.ts), not in the group registry,
  * so that a function bundles only the clients of the groups it runs: a scheduled Lambda passes its
- * own groups' collectors, the CLI {@link awsCollectors}.
+ * own groups' collectors; readiness, chat and the CLI, which run whatever the policy configures,
+ * pass {@link awsCollectors}, whose adapters are imported on a group's first scope, so only the
+ * configured groups load (and, with code splitting, each group is a chunk of its own).
  * A new group adds its collector beside its adapter and one line below.
  */
 import type { Fact } from '../core/facts.ts';
 import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
-import { rdsPitrCollector } from './rds.ts';
-import { s3DumpsCollector } from './s3-dumps.ts';
-import { secretsManagerKeysCollector } from './secrets-manager.ts';
 
 /** Where an AWS collector reads one scope: the account (with its role) and region, and the clients. */
 export interface AwsScopeReader {
@@ -29,9 +28,13 @@ export type AwsCollector = (reader: AwsScopeReader) => Promise<readonly Fact[]>;
 /** The AWS collector of each built-in group. */
 export type AwsCollectors = Readonly<Partial<Record<CheckGroup, AwsCollector>>>;
 
-/** Every built-in group's AWS collector (the CLI, which may run any group). */
+/**
+ * Every built-in group's AWS collector, each importing its adapter when a scope of its group is
+ * first read: a group the policy does not configure has no scope, so its adapter and clients never
+ * load.
+ */
 export const awsCollectors: AwsCollectors = {
-  pitr: rdsPitrCollector,
-  dumps: s3DumpsCollector,
-  keys: secretsManagerKeysCollector,
+  pitr: async (reader) => (await import('./rds.ts')).rdsPitrCollector(reader),
+  dumps: async (reader) => (await import('./s3-dumps.ts')).s3DumpsCollector(reader),
+  keys: async (reader) => (await import('./secrets-manager.ts')).secretsManagerKeysCollector(reader),
 };

@@ -18,12 +18,7 @@ import { errorCode } from '../core/errors.ts';
 import type { Destination } from '../publish/security-hub/asff.ts';
 import { LedgerConflictError, type LedgerStore, type StoredLedger } from '../publish/security-hub/ledger.ts';
 import type { AwsClientFactory } from './clients.ts';
-
-/** Key prefix of the ledger objects (the IAM grant is scoped to it). */
-export const LEDGER_PREFIX = 'import-ledger/v1/';
-
-/** The environment variable naming the ledger bucket in the Lambda. */
-export const LEDGER_BUCKET_ENV = 'BACKUP_GUARD_LEDGER_BUCKET';
+import { LEDGER_PREFIX } from './ledger-location.ts';
 
 /** Conditional-write failures: the precondition did not hold, or a concurrent write won. */
 const CONFLICT_CODES = new Set(['PreconditionFailed', 'ConditionalRequestConflict', 'NoSuchKey']);

@@ -26,7 +26,11 @@ import { leanRdsListPlugin, type StreamCollector } from './rds-wire.ts';
 /** `command` with its successful answer decoded leanly (functions/aws/rds-wire.ts). */
 function lean<C extends { middlewareStack: { use(plugin: never): void } }>(
   rds: RDSClient,
-  operation: 'DescribeDBSnapshots' | 'DescribeDBClusterSnapshots',
+  operation:
+    | 'DescribeDBSnapshots'
+    | 'DescribeDBClusterSnapshots'
+    | 'CreateDBSnapshot'
+    | 'CreateDBClusterSnapshot',
   command: C,
 ): C {
   command.middlewareStack.use(
@@ -107,22 +111,30 @@ export async function createRdsSnapshot(
 ): Promise<RdsSnapshotState> {
   if (kind === 'rds-instance') {
     const answer = await rds.send(
-      new CreateDBSnapshotCommand({
-        DBInstanceIdentifier: target,
-        DBSnapshotIdentifier: snapshotId,
-        Tags: tagList(tags),
-      }),
+      lean(
+        rds,
+        'CreateDBSnapshot',
+        new CreateDBSnapshotCommand({
+          DBInstanceIdentifier: target,
+          DBSnapshotIdentifier: snapshotId,
+          Tags: tagList(tags),
+        }),
+      ),
     );
     return fromInstanceSnapshot(
       answer.DBSnapshot ?? { DBSnapshotIdentifier: snapshotId, Status: 'creating' },
     );
   }
   const answer = await rds.send(
-    new CreateDBClusterSnapshotCommand({
-      DBClusterIdentifier: target,
-      DBClusterSnapshotIdentifier: snapshotId,
-      Tags: tagList(tags),
-    }),
+    lean(
+      rds,
+      'CreateDBClusterSnapshot',
+      new CreateDBClusterSnapshotCommand({
+        DBClusterIdentifier: target,
+        DBClusterSnapshotIdentifier: snapshotId,
+        Tags: tagList(tags),
+      }),
+    ),
   );
   return fromClusterSnapshot(
     answer.DBClusterSnapshot ?? { DBClusterSnapshotIdentifier: snapshotId, Status: 'creating' },

@@ -1,7 +1,8 @@
 /**
- * Lean decoding of the RDS list answers read in bulk, through functions/aws/xml-wire.ts: the three
- * the PITR audit reads (DescribeDBInstances, DescribeDBClusters, DescribeDBInstanceAutomatedBackups)
- * and the two the snapshot job polls (DescribeDBSnapshots, DescribeDBClusterSnapshots). Only the
+ * Lean decoding of the RDS answers read in bulk, through functions/aws/xml-wire.ts: the three lists
+ * the PITR audit reads (DescribeDBInstances, DescribeDBClusters, DescribeDBInstanceAutomatedBackups),
+ * the two the snapshot job polls (DescribeDBSnapshots, DescribeDBClusterSnapshots) and the creates
+ * it sends in one burst per region (CreateDBSnapshot, CreateDBClusterSnapshot). Only the
  * members the code reads are decoded, instead of the SDK turning every ~117-element member into
  * objects (about 60% of the audit's CPU on realistic pages, about half of the snapshot job's).
  *
@@ -110,6 +111,8 @@ export const LEAN_RESULTS: Readonly<Record<string, Shape>> = {
     DBClusterSnapshots: { list: 'DBClusterSnapshot', of: DB_CLUSTER_SNAPSHOT },
     Marker: 'string',
   },
+  CreateDBSnapshot: { DBSnapshot: { struct: DB_SNAPSHOT } },
+  CreateDBClusterSnapshot: { DBClusterSnapshot: { struct: DB_CLUSTER_SNAPSHOT } },
 };
 
 /**

@@ -12,7 +12,7 @@ import type { StructuredLogger } from '../core/logging.ts';
 import type { ChatActions } from './actions.ts';
 import { ResponsePoster } from './replies.ts';
 import { type ChatReplier, type ChatWorkOutcome, runChatWork } from './run-work.ts';
-import { type ChatWork, parseChatWork } from './work.ts';
+import { type ChatWork, deliveryKeyOf, parseChatWork } from './work.ts';
 
 /** Slack refuses replies to a `response_url` after 30 minutes; older work only runs and logs. */
 const SLACK_REPLY_WINDOW_MS = 30 * 60_000;
@@ -38,6 +38,12 @@ export interface ChatActionOptions {
   readonly now?: () => Date;
   /** Milliseconds left before the function times out (the Lambda context's). */
   readonly remainingMs?: () => number;
+  /**
+   * Claims a hand-off (its {@link deliveryKeyOf}): true for its first delivery, false when the
+   * platform delivered the same work before, which then neither runs nor answers again, so a
+   * repeated delivery costs no post of Slack's five. Absent: every delivery runs.
+   */
+  readonly firstDelivery?: (deliveryKey: string) => Promise<boolean>;
   /** Progress timing, for tests and the demo (see runChatWork). */
   readonly progressSettleMs?: number;
   readonly progressIntervalMs?: number;
@@ -56,6 +62,27 @@ function replierOf(work: ChatWork, deps: ChatActionOptions): ChatReplier | undef
   });
 }
 
+/**
+ * Whether this is the work's first delivery. A claim that cannot be made (the store unreachable)
+ * counts as first: the snapshot's own idempotency still holds, and answering twice is better than
+ * not at all.
+ */
+async function isFirstDelivery(
+  work: ChatWork,
+  firstDelivery: (deliveryKey: string) => Promise<boolean>,
+  logger: StructuredLogger,
+): Promise<boolean> {
+  try {
+    return await firstDelivery(deliveryKeyOf(work));
+  } catch (error) {
+    logger.warn('chat work delivery not recorded; running it', {
+      requestKey: work.requestKey,
+      error: { name: (error as Error)?.name, message: describeError(error) },
+    });
+    return true;
+  }
+}
+
 /** Validate and run one piece of work, then answer; never throws. */
 export async function runChatAction(event: unknown, deps: ChatActionOptions): Promise<ChatWorkOutcome> {
   const { logger, count } = deps;
@@ -71,6 +98,13 @@ export async function runChatAction(event: unknown, deps: ChatActionOptions): Pr
       error: { name: (error as Error)?.name, message: describeError(error) },
     });
     return { outcome: 'failed', delivered: false, posts: 0 };
+  }
+  if (deps.firstDelivery && !(await isFirstDelivery(work, deps.firstDelivery, logger))) {
+    logger.info('chat work delivered again; its first delivery runs and answers it', {
+      command: work.command.name,
+      requestKey: work.requestKey,
+    });
+    return { outcome: 'repeat', delivered: false, posts: 0 };
   }
   const silent: ChatReplier = {
     progress: async () => false,

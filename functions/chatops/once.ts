@@ -89,3 +89,26 @@ export async function runOncePerKey<T>(
   );
   return { firstRun: true, result };
 }
+
+/**
+ * Claim `key` once within `keepMs`: true for the first caller (and for one after the claim
+ * expired), false while an earlier claim holds. For work that must not repeat but has nothing to
+ * return, such as answering one delivery of a chat command.
+ */
+export async function claimOnce(
+  key: string,
+  store: RequestRecordStore,
+  options: { readonly keepMs: number; readonly now?: () => Date },
+): Promise<boolean> {
+  const now = options.now ?? (() => new Date());
+  const claim = (): RequestRecord => ({
+    status: 'COMPLETED',
+    expiresAt: new Date(now().getTime() + options.keepMs).toISOString(),
+    result: null,
+  });
+  if ((await store.create(key, claim())) !== undefined) return true;
+  const found = await store.read(key);
+  if (!found) return (await store.create(key, claim())) !== undefined;
+  if (Date.parse(found.record.expiresAt) > now().getTime()) return false;
+  return store.replace(key, claim(), found.version);
+}

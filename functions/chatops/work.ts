@@ -85,3 +85,16 @@ export function requestKeyOf(command: ChatCommand, origin: string, deliveryId: s
       : [command.name, origin, deliveryId];
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
+
+/**
+ * The identity of one hand-off: the work's own bytes (its request key, where it answers, and the
+ * moment it was accepted). Lambda and Pub/Sub deliver at least once, and a repeated delivery
+ * carries the very same work; a Slack retry, a replay or the same custom action run again is
+ * accepted anew (a later `acceptedAt`) and is its own hand-off.
+ */
+export function deliveryKeyOf(work: ChatWork): string {
+  const { command, requestedBy, replyTo, requestKey, acceptedAt } = work;
+  return createHash('sha256')
+    .update(JSON.stringify([requestKey, replyTo, acceptedAt, requestedBy, command]))
+    .digest('hex');
+}

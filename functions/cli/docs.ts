@@ -36,6 +36,10 @@ export function renderCheckCatalog(checks: readonly Check<never>[]): string {
       metadata.rationale,
       '',
       `Remediation: ${metadata.remediation.text} ([docs](${metadata.remediation.url}))`,
+      ...Object.entries(metadata.remediation.texts ?? {}).map(
+        ([cloud, text]) =>
+          `\nOn ${cloud === 'gcp' ? 'GCP' : cloud.toUpperCase()}: ${text} ([docs](${metadata.remediation.urls?.[cloud as keyof typeof metadata.remediation.texts] ?? metadata.remediation.url}))`,
+      ),
     );
   }
   return `${lines.join('\n')}\n`;

@@ -108,6 +108,11 @@ export function titleFor(metadata: CheckMetadata, status: ComplianceStatus): str
   }
 }
 
+/** The fix for the resource's own cloud. */
+export function remediationTextFor(metadata: CheckMetadata, resource: ResourceRef): string {
+  return metadata.remediation.texts?.[resource.provider] ?? metadata.remediation.text;
+}
+
 /** The documentation of a remediation for the resource's own cloud. */
 export function remediationUrlFor(metadata: CheckMetadata, resource: ResourceRef): string {
   return metadata.remediation.urls?.[resource.provider] ?? metadata.remediation.url;
@@ -128,7 +133,7 @@ export function toFinding(
     title: titleFor(metadata, outcome.status),
     description: outcome.description,
     remediation: {
-      text: outcome.remediationText ?? metadata.remediation.text,
+      text: outcome.remediationText ?? remediationTextFor(metadata, resource),
       url: remediationUrlFor(metadata, resource),
     },
     observed: outcome.observed,

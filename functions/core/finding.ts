@@ -61,7 +61,10 @@ export interface ResourceRef {
 export type FindingValues = Readonly<Record<string, string | number | boolean | null>>;
 
 export interface Remediation {
+  /** The fix; for check metadata, the default when `texts` has none for the resource's cloud. */
   readonly text: string;
+  /** Check metadata only: the fix per cloud, where the commands differ (no finding quotes another cloud's CLI). */
+  readonly texts?: Partial<Record<Provider, string>>;
   /** The documentation; for check metadata, the default when `urls` has none for the resource's cloud. */
   readonly url: string;
   /** Check metadata only: documentation per cloud (Cloud SQL findings link to Google's docs). */

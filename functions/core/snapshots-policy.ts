@@ -24,7 +24,7 @@ export const snapshotsPolicySchema = z
       .max(600)
       .default(5)
       .describe(
-        'Shortest wait between two polls of a region (and between create attempts on a busy target); each wait is a twentieth of the time waited so far, never shorter than this.',
+        'Shortest wait between two polls of a region (and between create attempts on a busy target); each wait is 3% of the time waited so far, never shorter than this.',
       ),
     pollMaxSeconds: z
       .number()
@@ -61,7 +61,7 @@ export const snapshotsPolicySchema = z
       .min(1)
       .default('rate(6 hours)')
       .describe(
-        'How often the maintenance-aware job looks for upcoming maintenance (also run on AWS Health and RDS events).',
+        "How often the maintenance-aware job looks for upcoming maintenance: the snapshot Lambda's schedule (also run on AWS Health and RDS events) and the snapshot Cloud Function's Cloud Scheduler job, where a rate must divide an hour or a day.",
       ),
     idempotencyTable: z
       .string()

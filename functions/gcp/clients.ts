@@ -18,14 +18,15 @@
  * `build/src/fallbackRest.js` `encodeRequest`).
  *
  * The clients are imported from their own modules rather than the package index: the index also
- * loads v1beta4 and the 3.6 MB static protos, which would triple the Cloud Function's bundle.
+ * loads v1beta4 and the 3.6 MB static protos, which would triple the Cloud Function's bundle. They
+ * and gax are imported on first use ({@link cloudSqlModules}): a function that never calls Cloud SQL
+ * (`auditDumps`, `auditKeys`) neither reads nor evaluates them at cold start.
  */
-import { SqlBackupRunsServiceClient } from '@google-cloud/sql/build/src/v1/sql_backup_runs_service_client.js';
-import { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
-import { SqlOperationsServiceClient } from '@google-cloud/sql/build/src/v1/sql_operations_service_client.js';
+import type { SqlBackupRunsServiceClient } from '@google-cloud/sql/build/src/v1/sql_backup_runs_service_client.js';
+import type { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
+import type { SqlOperationsServiceClient } from '@google-cloud/sql/build/src/v1/sql_operations_service_client.js';
 import { type AuthClient, GoogleAuth, PassThroughClient } from 'google-auth-library';
 import type { ClientOptions, ServiceConfig } from 'google-gax';
-import gaxFallback from 'google-gax/fallback';
 import { CredentialsError } from '../core/errors.ts';
 import type { CloudSqlApi } from './cloud-sql.ts';
 import type { CloudSqlBackupsApi } from './cloud-sql-backups.ts';
@@ -157,6 +158,14 @@ function connectionOptions(endpoint: string | undefined): ClientOptions {
   };
 }
 
+/** The generated Cloud SQL clients and gax's fallback (REST) module, loaded once, on first use. */
+let modules: Promise<typeof import('./cloud-sql-clients.ts')> | undefined;
+
+function cloudSqlModules(): Promise<typeof import('./cloud-sql-clients.ts')> {
+  modules ??= import('./cloud-sql-clients.ts');
+  return modules;
+}
+
 /** The Cloud SQL Admin API's public host, gax's default for these clients. */
 const PUBLIC_HOST = 'sqladmin.googleapis.com';
 
@@ -167,9 +176,9 @@ const PUBLIC_HOST = 'sqladmin.googleapis.com';
 export class GcpClientFactory {
   readonly #options: GcpClientFactoryOptions;
   readonly #readTimeoutMs: number;
-  #instances: SqlInstancesServiceClient | undefined;
-  #backupRuns: SqlBackupRunsServiceClient | undefined;
-  #operations: SqlOperationsServiceClient | undefined;
+  #instances: Promise<SqlInstancesServiceClient> | undefined;
+  #backupRuns: Promise<SqlBackupRunsServiceClient> | undefined;
+  #operations: Promise<SqlOperationsServiceClient> | undefined;
   #authClient: Promise<AuthClient> | undefined;
   #resolvedAuthClient: AuthClient | undefined;
 
@@ -187,19 +196,25 @@ export class GcpClientFactory {
   }
 
   /** The `SqlInstancesServiceClient` (instances.list, instances.getLatestRecoveryTime, …). */
-  instances(): SqlInstancesServiceClient {
-    this.#instances ??= new SqlInstancesServiceClient(
-      this.#clientOptions('google.cloud.sql.v1.SqlInstancesService'),
-      gaxFallback,
+  instances(): Promise<SqlInstancesServiceClient> {
+    this.#instances ??= cloudSqlModules().then(
+      ({ SqlInstancesServiceClient, gaxFallback }) =>
+        new SqlInstancesServiceClient(
+          this.#clientOptions('google.cloud.sql.v1.SqlInstancesService'),
+          gaxFallback,
+        ),
     );
     return this.#instances;
   }
 
   /** The `SqlBackupRunsServiceClient` (backupRuns.list, …). */
-  backupRuns(): SqlBackupRunsServiceClient {
-    this.#backupRuns ??= new SqlBackupRunsServiceClient(
-      this.#clientOptions('google.cloud.sql.v1.SqlBackupRunsService'),
-      gaxFallback,
+  backupRuns(): Promise<SqlBackupRunsServiceClient> {
+    this.#backupRuns ??= cloudSqlModules().then(
+      ({ SqlBackupRunsServiceClient, gaxFallback }) =>
+        new SqlBackupRunsServiceClient(
+          this.#clientOptions('google.cloud.sql.v1.SqlBackupRunsService'),
+          gaxFallback,
+        ),
     );
     return this.#backupRuns;
   }
@@ -216,20 +231,24 @@ export class GcpClientFactory {
   cloudSql(): CloudSqlApi {
     return {
       instances: {
-        list: (request) => this.#read(() => this.instances().list(request)),
-        getLatestRecoveryTime: (request) => this.#read(() => this.instances().getLatestRecoveryTime(request)),
+        list: (request) => this.#read(async () => (await this.instances()).list(request)),
+        getLatestRecoveryTime: (request) =>
+          this.#read(async () => (await this.instances()).getLatestRecoveryTime(request)),
       },
       backupRuns: {
-        list: (request) => this.#read(() => this.backupRuns().list(request)),
+        list: (request) => this.#read(async () => (await this.backupRuns()).list(request)),
       },
     };
   }
 
   /** The `SqlOperationsServiceClient` (operations.get, to await an on-demand backup). */
-  operations(): SqlOperationsServiceClient {
-    this.#operations ??= new SqlOperationsServiceClient(
-      this.#clientOptions('google.cloud.sql.v1.SqlOperationsService'),
-      gaxFallback,
+  operations(): Promise<SqlOperationsServiceClient> {
+    this.#operations ??= cloudSqlModules().then(
+      ({ SqlOperationsServiceClient, gaxFallback }) =>
+        new SqlOperationsServiceClient(
+          this.#clientOptions('google.cloud.sql.v1.SqlOperationsService'),
+          gaxFallback,
+        ),
     );
     return this.#operations;
   }
@@ -245,10 +264,10 @@ export class GcpClientFactory {
       return call();
     };
     return {
-      insert: (request) => write(() => this.backupRuns().insert(request)),
-      delete: (request) => write(() => this.backupRuns().delete(request)),
-      list: (request) => this.#read(() => this.backupRuns().list(request)),
-      getOperation: (request) => this.#read(() => this.operations().get(request)),
+      insert: (request) => write(async () => (await this.backupRuns()).insert(request)),
+      delete: (request) => write(async () => (await this.backupRuns()).delete(request)),
+      list: (request) => this.#read(async () => (await this.backupRuns()).list(request)),
+      getOperation: (request) => this.#read(async () => (await this.operations()).get(request)),
     };
   }
 
@@ -273,6 +292,15 @@ export class GcpClientFactory {
    */
   credentials(): Promise<AuthClient> {
     return this.#credentials();
+  }
+
+  /**
+   * The client that sends this product's other Google REST calls (the chat command's Pub/Sub
+   * publish): the production credentials, or, with an endpoint and no `auth`, a client that sends
+   * none, as the Cloud SQL clients do there.
+   */
+  async requestClient(): Promise<AuthClient> {
+    return this.#authenticates ? this.#credentials() : new PassThroughClient();
   }
 
   /** Whether the clients send credentials: always in production, with an endpoint only when `auth` is given. */
@@ -324,7 +352,9 @@ export class GcpClientFactory {
 
   /** Close the clients' connections (CLI and tests; a Cloud Function keeps them). */
   async close(): Promise<void> {
-    const closing = [this.#instances?.close(), this.#backupRuns?.close(), this.#operations?.close()];
+    const closing = [this.#instances, this.#backupRuns, this.#operations].map(async (client) =>
+      (await client)?.close(),
+    );
     this.#instances = undefined;
     this.#backupRuns = undefined;
     this.#operations = undefined;

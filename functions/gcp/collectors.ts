@@ -3,17 +3,17 @@
  * collector lives beside its adapter (`cloudSqlPitrCollector` in cloud-sql.ts, `gcsDumpsCollector`
  * in gcs-dumps.ts, `secretManagerKeysCollector` in secret-manager.ts), not in the group registry,
  * so that a function bundles only the clients of the groups it runs: a Cloud Function passes its
- * own groups' collectors (and its clients: `withCloudStorage`, `withSecretManager`), the CLI
- * {@link gcpCollectors}.
+ * own groups' collectors (and its clients: `withCloudStorage`, `withSecretManager`); readiness, chat
+ * and the CLI pass {@link gcpCollectors}, whose adapters are imported on a group's first scope, so
+ * only the groups the policy configures load.
  */
 
 import type { Storage } from '@google-cloud/storage';
 import type { Fact } from '../core/facts.ts';
 import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
-import { type CloudSqlApi, cloudSqlPitrCollector } from './cloud-sql.ts';
-import { gcsDumpsCollector } from './gcs-dumps.ts';
-import { type SecretManagerApi, secretManagerKeysCollector } from './secret-manager.ts';
+import type { CloudSqlApi } from './cloud-sql.ts';
+import type { SecretManagerApi } from './secret-manager.ts';
 
 /** The GCP clients a collector may use (the GCP client factory fits). */
 export interface GcpClientSource {
@@ -38,9 +38,9 @@ export type GcpCollector = (reader: GcpScopeReader) => Promise<readonly Fact[]>;
 /** The GCP collector of each built-in group. */
 export type GcpCollectors = Readonly<Partial<Record<CheckGroup, GcpCollector>>>;
 
-/** Every built-in group's GCP collector (the CLI, which may run any group). */
+/** Every built-in group's GCP collector, each importing its adapter on its group's first scope. */
 export const gcpCollectors: GcpCollectors = {
-  pitr: cloudSqlPitrCollector,
-  dumps: gcsDumpsCollector,
-  keys: secretManagerKeysCollector,
+  pitr: async (reader) => (await import('./cloud-sql.ts')).cloudSqlPitrCollector(reader),
+  dumps: async (reader) => (await import('./gcs-dumps.ts')).gcsDumpsCollector(reader),
+  keys: async (reader) => (await import('./secret-manager.ts')).secretManagerKeysCollector(reader),
 };

@@ -27,9 +27,10 @@ export interface PublisherDependencies {
   readonly homeRegion?: string | undefined;
   /**
    * The import ledger's store; without one every run reads every held finding back from Security Hub.
-   * Called only when the run publishes.
+   * Called only when the run publishes, so a store may load its client then (the Lambdas' S3 client
+   * waits in a chunk of its own).
    */
-  readonly ledger?: () => LedgerStore;
+  readonly ledger?: () => LedgerStore | Promise<LedgerStore>;
 }
 
 /** Failures quoted in an outcome and its log line; the rest are counted per code. */
@@ -119,7 +120,7 @@ export async function publishAudit(
       factory,
       accounts: deps.publisher.accounts,
       ...(deps.publisher.homeRegion ? { homeRegion: deps.publisher.homeRegion } : {}),
-      ...(deps.publisher.ledger ? { ledger: deps.publisher.ledger() } : {}),
+      ...(deps.publisher.ledger ? { ledger: await deps.publisher.ledger() } : {}),
       ...(deps.logger ? { logger: deps.logger } : {}),
       ...(deps.now ? { now: deps.now } : {}),
     });

@@ -8,7 +8,7 @@
  * (functions/jobs/idempotency.ts), so a re-sent request returns the first result.
  */
 
-import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
+import type { ManualListing, SnapshotCloud, TargetsOptions } from '../actions/snapshot/backend.ts';
 import {
   emptyCounts,
   type SnapshotJobResult,
@@ -39,6 +39,8 @@ export interface SnapshotJobDependencies {
 export interface ResolvedTargets {
   readonly targets: SnapshotTarget[];
   readonly problems: string[];
+  /** With `withManualSnapshots`: each scope's manual snapshots, listed alongside its targets. */
+  readonly manualSnapshots: readonly ManualListing[];
 }
 
 /** The selection a request makes: explicitly named targets replace the policy's selection. */
@@ -64,19 +66,21 @@ function names(target: SnapshotTarget, name: string): boolean {
 export async function resolveSnapshotTargets(
   named: readonly string[] | undefined,
   deps: Pick<SnapshotJobDependencies, 'policy' | 'clouds'>,
+  options: TargetsOptions = {},
 ): Promise<ResolvedTargets> {
   if (deps.clouds.length === 0) throw new InputError('no cloud to snapshot in was configured');
   const selection = selectionOf(deps.policy, named);
-  const found = await Promise.all(deps.clouds.map((cloud) => cloud.targets(selection)));
+  const found = await Promise.all(deps.clouds.map((cloud) => cloud.targets(selection, options)));
   const targets = found.flatMap((entry) => entry.targets);
   const problems = found.flatMap((entry) => entry.problems);
+  const manualSnapshots = found.flatMap((entry) => entry.manualSnapshots ?? []);
   targets.sort((a, b) => targetKey(a).localeCompare(targetKey(b)));
   for (const name of named ?? []) {
     if (!targets.some((target) => names(target, name))) {
       problems.push(`target ${name} was not found (or is not a PostgreSQL primary)`);
     }
   }
-  return { targets, problems };
+  return { targets, problems, manualSnapshots };
 }
 
 /** The backend of one scope, from the cloud of its provider. */
@@ -106,11 +110,16 @@ export async function runSnapshotJob(
   checkSnapshotRequest(request);
   const now = deps.now ?? (() => new Date());
   const startedAt = now().toISOString();
-  const { targets, problems } = await resolveSnapshotTargets(request.targets, deps);
+  // The quota check's listings ride along with the target discovery: no round trip of their own
+  // before the creates (bench/snapshot.ts).
+  const { targets, problems, manualSnapshots } = await resolveSnapshotTargets(request.targets, deps, {
+    withManualSnapshots: true,
+  });
   deps.logger?.info('snapshot request', { requestId: request.requestId, targets: targets.length });
   const results = await takeSnapshots(request, targets, {
     policy: deps.policy.snapshots,
     backendFor: snapshotBackendFor(deps.clouds),
+    manualSnapshots,
     now,
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),

@@ -4,7 +4,7 @@
  * benchmark and the tests all bundle through {@link bundleCloudFunction}, so what they measure and
  * test is what is deployed.
  *
- * - **Code splitting.** The entry is `index.mjs`; what a run needs only when it publishes (Security
+ * - **Code splitting**, as every function (infra/bundling.ts). The entry is `index.mjs`; what a run needs only when it publishes (Security
  *   Hub, STS, the federation) sits in chunks beside it that `await import()` loads on the first
  *   publishing run (functions/jobs/publish.ts, functions/handlers/gcp/audit-function.ts), so a cold
  *   start neither reads nor evaluates them.
@@ -34,10 +34,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, type BuildResult, build, type Metafile, type Plugin } from 'esbuild';
 import { CLOUD_SQL_READS } from '../../functions/gcp/clients.ts';
-import { BUNDLE_FILE_NAME, FUNCTIONS_FRAMEWORK, functionBuildOptions, REPO_ROOT } from '../bundling.ts';
-
-/** Where chunks go, beside the entry (`index.mjs`). */
-export const CHUNK_DIR = 'chunks';
+import { FUNCTIONS_FRAMEWORK, splitFunctionBuildOptions } from '../bundling.ts';
 
 /** The package directory of google-gax, from the path of its fallback module. */
 function gaxPackageDir(fallbackPath: string): string {
@@ -310,13 +307,7 @@ export const CLOUD_FUNCTION_PLUGINS: readonly Plugin[] = [
 /** The esbuild options of a Cloud Function bundle written to `outdir` (add `entryPoints`). */
 export function cloudFunctionBuildOptions(outdir: string): BuildOptions {
   return {
-    ...functionBuildOptions([FUNCTIONS_FRAMEWORK]),
-    splitting: true,
-    outdir,
-    entryNames: BUNDLE_FILE_NAME.replace(/\.mjs$/, ''),
-    chunkNames: `${CHUNK_DIR}/[name]-[hash]`,
-    outExtension: { '.js': '.mjs' },
-    absWorkingDir: REPO_ROOT,
+    ...splitFunctionBuildOptions(outdir, [FUNCTIONS_FRAMEWORK]),
     plugins: [...CLOUD_FUNCTION_PLUGINS],
   };
 }
@@ -332,27 +323,6 @@ export async function bundleCloudFunction(
     metafile: true,
     logLevel: 'error',
   });
-}
-
-/**
- * The outputs (paths as the metafile names them) that the framework loads at cold start from a
- * bundle written to `outdir`: `index.mjs` and its static imports, transitively. The rest loads on
- * demand, through `import()`.
- */
-export function coldStartOutputs(metafile: Metafile, outdir: string): Set<string> {
-  const entry = Object.keys(metafile.outputs).find(
-    (path) => resolve(REPO_ROOT, path) === resolve(outdir, BUNDLE_FILE_NAME),
-  );
-  const loaded = new Set<string>();
-  const visit = (path: string): void => {
-    if (loaded.has(path)) return;
-    loaded.add(path);
-    for (const imported of metafile.outputs[path]?.imports ?? []) {
-      if (imported.kind === 'import-statement' && metafile.outputs[imported.path]) visit(imported.path);
-    }
-  };
-  if (entry) visit(entry);
-  return loaded;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

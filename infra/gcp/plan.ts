@@ -18,7 +18,11 @@
  *   minted for the invoker account, on the policy's schedule converted to unix-cron;
  * - the same for every other audit job the policy configures ({@link GCP_AUDIT_FUNCTIONS}:
  *   `auditDumps` with Cloud Storage dump locations, `auditKeys` with Secret Manager inventory
- *   secrets), each bundled from its own handler and running as its own account with only its reads.
+ *   secrets), each bundled from its own handler and running as its own account with only its reads;
+ * - the `snapshot` function, the Cloud SQL side of the `snapshot` and `readiness` Lambdas: HTTP,
+ *   authenticated, called by whoever is granted `roles/run.invoker` on it and by its own scheduler
+ *   job (the maintenance-aware scan on `snapshots.maintenanceSchedule`), running as its own account
+ *   with on-demand backups of Cloud SQL and the reads readiness judges.
  */
 import { posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
@@ -48,18 +52,25 @@ export const CHAT_SECRET_ID = 'certctl-backup-guard-slack-signing-secret';
 /** The Pub/Sub topic carrying chat commands from `chatSlack` to `chatAction`. */
 export const CHAT_TOPIC_ID = 'certctl-backup-guard-chat';
 /**
- * The chat action's custom role in each project it snapshots: the Cloud SQL reads of the audit, and
- * `backupRuns.insert` with the `operations.get` that awaits it (instance-level permissions, Cloud
- * SQL "IAM permissions"). `roles/cloudsql.editor` would also allow changing and restarting instances.
+ * What taking pre-maintenance snapshots of Cloud SQL needs in each project: the Cloud SQL reads of
+ * the audit, and `backupRuns.insert` with the `operations.get` that awaits it (instance-level
+ * permissions, Cloud SQL "IAM permissions"). `roles/cloudsql.editor` would also allow changing and
+ * restarting instances. Held by the `snapshot` function's role and the chat action's.
  */
-export const CHAT_ACTION_ROLE_ID = 'certctlBackupGuardChatAction';
-export const CHAT_ACTION_PERMISSIONS = [
+export const CLOUD_SQL_SNAPSHOT_PERMISSIONS = [
   'cloudsql.instances.list',
   'cloudsql.instances.get',
   'cloudsql.backupRuns.list',
   'cloudsql.backupRuns.get',
   'cloudsql.backupRuns.create',
 ] as const;
+/** The `snapshot` function's custom role in each project of `gcp.projects`. */
+export const CLOUD_SQL_SNAPSHOT_ROLE_ID = 'certctlBackupGuardCloudSqlSnapshots';
+/** The `snapshot` Cloud Function's handler, relative to the repository root. */
+export const SNAPSHOT_HANDLER_PATH = 'functions/handlers/gcp/snapshot.ts';
+/** The chat action's custom role in each project it snapshots ({@link CLOUD_SQL_SNAPSHOT_PERMISSIONS}). */
+export const CHAT_ACTION_ROLE_ID = 'certctlBackupGuardChatAction';
+export const CHAT_ACTION_PERMISSIONS = CLOUD_SQL_SNAPSHOT_PERMISSIONS;
 /** The chat action's role on its records bucket: read, create and delete its request records. */
 export const CHAT_RECORDS_ROLE_ID = 'certctlBackupGuardChatRecords';
 export const CHAT_RECORDS_PERMISSIONS = [
@@ -728,54 +739,26 @@ export function planChatSlackAccess(project: string, member: string): GcpStep[] 
 /**
  * chat-action's access: its custom role ({@link CHAT_ACTION_ROLE_ID}) in each project of
  * `gcp.projects` (snapshots and the readiness reads), its records role on the records bucket only,
- * and the dumps audit's reads on the policy's dump buckets (readiness runs that audit too).
+ * and what readiness reads beyond Cloud SQL, as the `snapshot` function has it: the dumps audit's
+ * reads on the policy's dump buckets and the key-material audit's reads of the inventory secrets.
  */
 export function planChatActionAccess(policy: Policy, project: string, member: string): GcpStep[] {
-  const roleFlags = (permissions: readonly string[], title: string, description: string) => [
-    `--title=${title}`,
-    `--description=${description}`,
-    `--permissions=${permissions.join(',')}`,
-    '--stage=GA',
-  ];
-  const customRole = (
-    id: string,
-    where: string,
-    permissions: readonly string[],
-    title: string,
-    description: string,
-  ): EnsureStep => ({
-    kind: 'ensure',
-    description: `custom role ${id} in ${where} (${permissions.join(', ')})`,
-    probe: ['gcloud', 'iam', 'roles', 'describe', id, `--project=${where}`],
-    create: [
-      'gcloud',
-      'iam',
-      'roles',
-      'create',
-      id,
-      `--project=${where}`,
-      ...roleFlags(permissions, title, description),
-    ],
-    update: [
-      'gcloud',
-      'iam',
-      'roles',
-      'update',
-      id,
-      `--project=${where}`,
-      ...roleFlags(permissions, title, description),
-      '--quiet',
-    ],
-  });
+  const actionRole: CustomRole = {
+    id: CHAT_ACTION_ROLE_ID,
+    title: 'certctl-backup-guard chat action',
+    description:
+      'Takes on-demand Cloud SQL backups before maintenance and reads what readiness judges, for certctl-backup-guard chat commands',
+    permissions: CHAT_ACTION_PERMISSIONS,
+  };
+  const recordsRole: CustomRole = {
+    id: CHAT_RECORDS_ROLE_ID,
+    title: 'certctl-backup-guard chat records',
+    description: 'Reads, creates and deletes the request records of certctl-backup-guard chat commands',
+    permissions: CHAT_RECORDS_PERMISSIONS,
+  };
   return [
     ...policy.gcp.projects.flatMap((audited): GcpStep[] => [
-      customRole(
-        CHAT_ACTION_ROLE_ID,
-        audited,
-        CHAT_ACTION_PERMISSIONS,
-        'certctl-backup-guard chat action',
-        'Takes on-demand Cloud SQL backups before maintenance and reads what readiness judges, for certctl-backup-guard chat commands',
-      ),
+      ensureCustomRole(actionRole, audited),
       {
         kind: 'run',
         description: `let chat-action snapshot and read Cloud SQL in ${audited}`,
@@ -791,13 +774,7 @@ export function planChatActionAccess(policy: Policy, project: string, member: st
         ],
       },
     ]),
-    customRole(
-      CHAT_RECORDS_ROLE_ID,
-      project,
-      CHAT_RECORDS_PERMISSIONS,
-      'certctl-backup-guard chat records',
-      'Reads, creates and deletes the request records of certctl-backup-guard chat commands',
-    ),
+    ensureCustomRole(recordsRole, project),
     {
       kind: 'run',
       description: `let chat-action keep its request records in gs://${chatRecordsBucket(project)} only`,
@@ -813,19 +790,85 @@ export function planChatActionAccess(policy: Policy, project: string, member: st
       ],
     },
     ...planDumpsBucketAccess(policy, member),
+    ...planKeysSecretAccess(policy, member),
   ];
 }
 
-/** The tear-down of {@link planChatActionAccess}'s project bindings, gone is fine. */
+/**
+ * The `snapshot` function's access: its custom role ({@link CLOUD_SQL_SNAPSHOT_ROLE_ID}) in each
+ * project of `gcp.projects` (on-demand backups and the Cloud SQL reads), and what readiness reads
+ * beyond Cloud SQL: the dumps audit's reads on the policy's dump buckets and the key-material
+ * audit's reads of the inventory secrets (values only with `keys.inspectSecretValues`).
+ */
+export function planSnapshotFunctionAccess(policy: Policy, member: string): GcpStep[] {
+  const role: CustomRole = {
+    id: CLOUD_SQL_SNAPSHOT_ROLE_ID,
+    title: 'certctl-backup-guard Cloud SQL snapshots',
+    description:
+      'Takes on-demand Cloud SQL backups before maintenance and reads what readiness judges, for the certctl-backup-guard snapshot function',
+    permissions: CLOUD_SQL_SNAPSHOT_PERMISSIONS,
+  };
+  return [
+    ...policy.gcp.projects.flatMap((audited): GcpStep[] => [
+      ensureCustomRole(role, audited),
+      {
+        kind: 'run',
+        description: `let the snapshot function back up and read Cloud SQL in ${audited}`,
+        argv: [
+          'gcloud',
+          'projects',
+          'add-iam-policy-binding',
+          audited,
+          `--member=${member}`,
+          `--role=projects/${audited}/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
+          '--condition=None',
+          '--quiet',
+        ],
+      },
+    ]),
+    ...planDumpsBucketAccess(policy, member),
+    ...planKeysSecretAccess(policy, member),
+  ];
+}
+
+/** The tear-down of {@link planSnapshotFunctionAccess}: every binding, gone is fine. */
+export function revokeSnapshotFunctionAccess(policy: Policy, member: string): GcpStep[] {
+  return [
+    ...policy.gcp.projects.map(
+      (audited): RunStep => ({
+        kind: 'run',
+        description: `remove the snapshot function's Cloud SQL access in ${audited}`,
+        argv: removeBinding(audited, member, `projects/${audited}/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`),
+        ifNotFound: 'skip',
+      }),
+    ),
+    ...revokeDumpsBucketAccess(policy, member),
+    ...revokeKeysSecretAccess(policy, member),
+  ];
+}
+
+/**
+ * The `snapshot` function's timeout in seconds: the policy's wait for the backups and a minute to
+ * answer, within the 60 minutes an HTTP function may run.
+ */
+export function snapshotFunctionTimeoutSeconds(policy: Policy): number {
+  return Math.min(3600, Math.ceil(policy.snapshots.waitMinutes * 60) + 60);
+}
+
+/** The tear-down of {@link planChatActionAccess}'s bindings outside the records bucket, gone is fine. */
 export function revokeChatActionAccess(policy: Policy, member: string): GcpStep[] {
-  return policy.gcp.projects.map(
-    (audited): RunStep => ({
-      kind: 'run',
-      description: `remove the chat action's Cloud SQL access in ${audited}`,
-      argv: removeBinding(audited, member, `projects/${audited}/roles/${CHAT_ACTION_ROLE_ID}`),
-      ifNotFound: 'skip',
-    }),
-  );
+  return [
+    ...policy.gcp.projects.map(
+      (audited): RunStep => ({
+        kind: 'run',
+        description: `remove the chat action's Cloud SQL access in ${audited}`,
+        argv: removeBinding(audited, member, `projects/${audited}/roles/${CHAT_ACTION_ROLE_ID}`),
+        ifNotFound: 'skip',
+      }),
+    ),
+    ...revokeDumpsBucketAccess(policy, member),
+    ...revokeKeysSecretAccess(policy, member),
+  ];
 }
 
 /**
@@ -854,7 +897,30 @@ export function validateGcpDeployablePolicy(policy: Policy): void {
 export type GcpFunctionTrigger =
   | { readonly kind: 'schedule'; readonly field: 'auditPitr' | 'auditDumps' | 'auditKeys' }
   | { readonly kind: 'slack' }
-  | { readonly kind: 'chat-topic' };
+  | { readonly kind: 'chat-topic' }
+  /**
+   * HTTP, authenticated: called on request by whoever holds `roles/run.invoker` on it, and, with
+   * `scheduled`, also by a Cloud Scheduler job that posts `body` on the policy's schedule.
+   */
+  | {
+      readonly kind: 'request';
+      readonly scheduled?: { readonly field: 'maintenanceSchedule'; readonly body: string };
+    };
+
+/** The policy path of a function's schedule and the body its scheduler job posts; none when it has no schedule. */
+function scheduleOf(fn: GcpFunction): { readonly path: string; readonly body: string } | undefined {
+  if (fn.trigger.kind === 'schedule') return { path: `schedules.${fn.trigger.field}`, body: '{}' };
+  if (fn.trigger.kind === 'request' && fn.trigger.scheduled) {
+    return { path: `snapshots.${fn.trigger.scheduled.field}`, body: fn.trigger.scheduled.body };
+  }
+  return undefined;
+}
+
+/** The schedule expression at `path` (`schedules.auditPitr`, `snapshots.maintenanceSchedule`). */
+function scheduleExpression(policy: Policy, path: string): string {
+  const [section, field] = path.split('.') as ['schedules' | 'snapshots', string];
+  return (policy[section] as Readonly<Record<string, string>>)[field] ?? '';
+}
 
 /**
  * One Cloud Function of the deployment: its code, how it is called, and whether the policy gives it
@@ -924,6 +990,24 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
     apis: ['secretmanager.googleapis.com'],
     access: planKeysSecretAccess,
     revoke: revokeKeysSecretAccess,
+  },
+  {
+    job: 'snapshot',
+    entryPoint: 'snapshot',
+    handlerPath: SNAPSHOT_HANDLER_PATH,
+    // Its scheduler job runs the maintenance-aware scan, as the snapshot Lambda's schedule does.
+    trigger: {
+      kind: 'request',
+      scheduled: { field: 'maintenanceSchedule', body: '{"action":"maintenance"}' },
+    },
+    variableSuffix: '_SNAPSHOT',
+    // The Cloud SQL instances of gcp.projects, which every GCP deployment lists.
+    configured: () => true,
+    accountDescription: () =>
+      `Takes pre-maintenance Cloud SQL backups and answers readiness for certctl-backup-guard (${CLOUD_SQL_SNAPSHOT_ROLE_ID})`,
+    apis: [],
+    access: (policy, member) => planSnapshotFunctionAccess(policy, member),
+    revoke: revokeSnapshotFunctionAccess,
   },
   {
     job: 'chat-slack',
@@ -1019,18 +1103,13 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
     names: functionNames(fn, options),
     // The first function keeps the source directory earlier versions used.
     sourceDir: posix.join(stagingDir, fn.job === 'audit-pitr' ? 'source' : `source-${fn.job}`),
-    cron:
-      fn.trigger.kind === 'schedule'
-        ? toCloudSchedulerCron(
-            parseAuditSchedule(policy.schedules[fn.trigger.field], `schedules.${fn.trigger.field}`),
-          )
-        : undefined,
+    schedule: scheduleOf(fn),
   }));
   const removed = GCP_FUNCTIONS.filter((fn) => !fn.configured(policy)).map((fn) => ({
     fn,
     names: functionNames(fn, options),
   }));
-  const chat = deployed.some(({ fn }) => fn.trigger.kind !== 'schedule');
+  const chat = deployed.some(({ fn }) => fn.trigger.kind === 'slack' || fn.trigger.kind === 'chat-topic');
 
   const createAccount = (email: string, displayName: string, description: string): EnsureStep => ({
     kind: 'ensure',
@@ -1197,7 +1276,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       }),
     ),
     ...deployed.flatMap(({ fn, names: own }) => accessOf(fn, own)),
-    ...deployed.flatMap(({ fn, names: own, sourceDir, cron }): GcpStep[] => {
+    ...deployed.flatMap(({ fn, names: own, sourceDir, schedule }): GcpStep[] => {
       const deploy = (description: string, flags: readonly string[]): RunStep => ({
         kind: 'run',
         description: `deploy ${own.functionName} (2nd gen, Node.js 24, ${description})`,
@@ -1251,6 +1330,48 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           '--quiet',
         ],
       });
+      /** The Cloud Scheduler job that posts the schedule's body to the function, as the invoker account. */
+      const schedulerJob = (deadlineSeconds: number): GcpStep[] => {
+        if (!schedule) return [];
+        const expression = scheduleExpression(policy, schedule.path);
+        const cron = toCloudSchedulerCron(parseAuditSchedule(expression, schedule.path));
+        const url = `\${${own.urlVariable}}`;
+        const flags = [
+          `--location=${region}`,
+          `--schedule=${cron}`,
+          `--time-zone=${timeZone}`,
+          `--uri=${url}`,
+          '--http-method=POST',
+          `--message-body=${schedule.body}`,
+          `--oidc-service-account-email=${names.invokerEmail}`,
+          `--oidc-token-audience=${url}`,
+          // The scheduler waits for the whole run, a little longer than the function may take
+          // (Cloud Scheduler allows an HTTP attempt at most 30 minutes).
+          `--attempt-deadline=${Math.min(1800, deadlineSeconds + 30)}s`,
+          `--description=certctl-backup-guard ${fn.job} (${expression})`,
+        ];
+        const command = (verb: 'create' | 'update', headers: string): string[] => [
+          'gcloud',
+          'scheduler',
+          'jobs',
+          verb,
+          'http',
+          own.jobName,
+          ...scope,
+          ...flags,
+          headers,
+        ];
+        return [
+          invoker('the scheduler calls it as this account'),
+          {
+            kind: 'ensure',
+            description: `Cloud Scheduler job for ${fn.job} (${cron} ${timeZone}) with OIDC authentication`,
+            probe: ['gcloud', 'scheduler', 'jobs', 'describe', own.jobName, ...scope, `--location=${region}`],
+            create: command('create', '--headers=Content-Type=application/json'),
+            update: command('update', '--update-headers=Content-Type=application/json'),
+          },
+        ];
+      };
       if (fn.trigger.kind === 'slack') {
         return [
           deploy('HTTP, public for Slack, every request verified by its Slack signature', [
@@ -1269,6 +1390,24 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           },
         ];
       }
+      if (fn.trigger.kind === 'request') {
+        return [
+          deploy('HTTP, authenticated: only callers granted roles/run.invoker on it', [
+            '--trigger-http',
+            '--no-allow-unauthenticated',
+            // Operators and their automation call it from outside Google Cloud; IAM refuses every
+            // caller without roles/run.invoker on it, and no account holds that after this deploy.
+            '--ingress-settings=all',
+            `--timeout=${snapshotFunctionTimeoutSeconds(policy)}s`,
+          ]),
+          describeUrl('callers POST snapshot and readiness requests to it'),
+          {
+            kind: 'note',
+            message: `The snapshot function answers POST {"action":"snapshot","requestId":…,"reason":…,"requestedBy":…} and {"action":"readiness"} at \${${own.urlVariable}} with an ID token; its scheduler job posts {"action":"maintenance"} (docs/deploy.md, "The snapshot Cloud Function"). Let someone call it with: gcloud run services add-iam-policy-binding ${own.functionName} --project=${project} --region=${region} --member=user:<email> --role=${RUN_INVOKER_ROLE}`,
+          },
+          ...schedulerJob(snapshotFunctionTimeoutSeconds(policy)),
+        ];
+      }
       if (fn.trigger.kind === 'chat-topic') {
         return [
           deploy('Pub/Sub trigger on the chat topic, authenticated', [
@@ -1284,21 +1423,6 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           invoker('the chat topic pushes commands as it'),
         ];
       }
-      const url = `\${${own.urlVariable}}`;
-      const field = fn.trigger.field;
-      const schedulerFlags = [
-        `--location=${region}`,
-        `--schedule=${cron}`,
-        `--time-zone=${timeZone}`,
-        `--uri=${url}`,
-        '--http-method=POST',
-        '--message-body={}',
-        `--oidc-service-account-email=${names.invokerEmail}`,
-        `--oidc-token-audience=${url}`,
-        // The scheduler waits for the whole run, a little longer than the function may take.
-        `--attempt-deadline=${timeoutSeconds + 30}s`,
-        `--description=certctl-backup-guard ${fn.job} (${policy.schedules[field]})`,
-      ];
       return [
         deploy('HTTP, internal-only, authenticated', [
           '--trigger-http',
@@ -1309,34 +1433,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           '--max-instances=1',
         ]),
         describeUrl('the scheduler calls it and uses it as the OIDC audience'),
-        invoker('the scheduler calls it as this account'),
-        {
-          kind: 'ensure',
-          description: `Cloud Scheduler job for ${fn.job} (${cron} ${timeZone}) with OIDC authentication`,
-          probe: ['gcloud', 'scheduler', 'jobs', 'describe', own.jobName, ...scope, `--location=${region}`],
-          create: [
-            'gcloud',
-            'scheduler',
-            'jobs',
-            'create',
-            'http',
-            own.jobName,
-            ...scope,
-            ...schedulerFlags,
-            '--headers=Content-Type=application/json',
-          ],
-          update: [
-            'gcloud',
-            'scheduler',
-            'jobs',
-            'update',
-            'http',
-            own.jobName,
-            ...scope,
-            ...schedulerFlags,
-            '--update-headers=Content-Type=application/json',
-          ],
-        },
+        ...schedulerJob(timeoutSeconds),
       ];
     }),
     // A function whose policy section is now empty is removed with its schedule (gone is fine).
@@ -1363,7 +1460,7 @@ function removeFunctionSteps(
 ): RunStep[] {
   const scope = [`--project=${project}`];
   const schedulerJob: RunStep[] =
-    fn.trigger.kind === 'schedule'
+    scheduleOf(fn) !== undefined
       ? [
           {
             kind: 'run',

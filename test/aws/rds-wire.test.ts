@@ -1,4 +1,6 @@
 import {
+  CreateDBClusterSnapshotCommand,
+  CreateDBSnapshotCommand,
   type DBCluster,
   type DBClusterSnapshot,
   type DBInstance,
@@ -128,7 +130,11 @@ describe('lean RDS list decoding', () => {
     await sim.close();
   });
 
-  for (const operation of Object.keys(LEAN_RESULTS) as Operation[]) {
+  const listOperations = Object.keys(LEAN_RESULTS).filter((name) =>
+    name.startsWith('Describe'),
+  ) as Operation[];
+
+  for (const operation of listOperations) {
     it(`decodes every ${operation} page as the SDK does when the fleet spans several pages`, async () => {
       // Prepare
       const shape = LEAN_RESULTS[operation] as Shape;
@@ -207,6 +213,102 @@ describe('lean RDS list decoding', () => {
       ),
     ).toThrow(/BackupRetentionPeriod is not an integer/);
   });
+});
+
+const SOURCES = ['sdk', 'lean', 'again-sdk', 'again-lean'] as const;
+
+describe('lean RDS create decoding', () => {
+  let sim: Sim;
+  let creator: RDSClient;
+
+  beforeAll(async () => {
+    sim = await startSim({
+      scenario: {
+        regions: [{ name: REGION }],
+        services: {
+          rds: {
+            // One source per call: a source is backing-up while its snapshot is being created.
+            instances: SOURCES.map((way) => ({ id: `${way}-db`, region: REGION })),
+            clusters: SOURCES.map((way) => ({
+              id: `${way}-aurora`,
+              region: REGION,
+              members: [{ id: `${way}-aurora-1`, writer: true }],
+            })),
+          },
+        },
+      },
+      clock: () => NOW,
+    });
+    creator = new RDSClient({
+      endpoint: sim.endpoint,
+      credentials: simCredentials(),
+      maxAttempts: 1,
+      region: REGION,
+    });
+  });
+
+  afterAll(async () => {
+    creator.destroy();
+    await sim.close();
+  });
+
+  it.each([
+    ['CreateDBSnapshot', 'DBSnapshot'],
+    ['CreateDBClusterSnapshot', 'DBClusterSnapshot'],
+  ] as const)(
+    'decodes the %s answer as the SDK does, and its error answer too',
+    async (operation, member) => {
+      // Prepare: a create command per way, with tags XML must escape.
+      const tags = [
+        { Key: 'purpose', Value: 'certctl-pre-maintenance' },
+        { Key: 'reason', Value: 'a < b & "c"' },
+      ];
+      const create = (source: (typeof SOURCES)[number], snapshotId: string) =>
+        operation === 'CreateDBSnapshot'
+          ? new CreateDBSnapshotCommand({
+              DBInstanceIdentifier: `${source}-db`,
+              DBSnapshotIdentifier: snapshotId,
+              Tags: tags,
+            })
+          : new CreateDBClusterSnapshotCommand({
+              DBClusterIdentifier: `${source}-aurora`,
+              DBClusterSnapshotIdentifier: snapshotId,
+              Tags: tags,
+            });
+      const lean = (source: (typeof SOURCES)[number], snapshotId: string) => {
+        const command = create(source, snapshotId);
+        command.middlewareStack.use(
+          leanRdsListPlugin(operation, creator.config.streamCollector as StreamCollector) as never,
+        );
+        return command;
+      };
+
+      // Act
+      const name = operation.toLowerCase();
+      const sdk = (await creator.send(create('sdk', `sdk-${name}`) as never)) as unknown as Record<
+        string,
+        unknown
+      >;
+      const decoded = (await creator.send(lean('lean', `lean-${name}`) as never)) as unknown as Record<
+        string,
+        unknown
+      >;
+      // The same snapshot name again, from sources that are available: an error answer.
+      const repeated = await creator.send(lean('again-lean', `lean-${name}`) as never).catch((e) => e);
+      const repeatedBySdk = await creator.send(create('again-sdk', `lean-${name}`) as never).catch((e) => e);
+
+      // Assess: the same members, once the names that differ by construction are aligned.
+      const shape = LEAN_RESULTS[operation] as Shape;
+      const { $metadata: _s, ...sdkRest } = sdk;
+      const { $metadata: _l, ...leanRest } = decoded;
+      const align = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll(/\b(sdk|lean)-/g, 'x-'));
+      expect(align(leanRest)).toEqual(align(project(sdkRest, shape)));
+      expect((leanRest[member] as { TagList: unknown }).TagList).toEqual(tags);
+      expect((repeated as Error).name).toMatch(/AlreadyExists/);
+      expect((repeated as Error).name).toBe((repeatedBySdk as Error).name);
+      expect((repeated as Error).message).toBe((repeatedBySdk as Error).message);
+    },
+  );
 });
 
 // Types the projections cover (compile-time: the lean shapes name real SDK members).

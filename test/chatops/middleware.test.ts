@@ -121,8 +121,8 @@ describe('the Slack middleware chain', () => {
     expect(third).not.toBe(first);
   });
 
-  it('refuses a forged, a stale and a replayed request with a bare 401 and no side effect', async () => {
-    // Prepare
+  it('refuses a forged, a stale (a replay after the window) and an altered request with a bare 401 and no side effect', async () => {
+    // Prepare: a replay inside the window is Slack's own bytes; test/integration/chat.test.ts shows it takes no second snapshot.
     const { handler, dispatched, order } = harness();
     const body = form(SNAPSHOT);
     const forged = signed(body, NOW, 'not-the-secret');

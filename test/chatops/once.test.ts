@@ -4,7 +4,7 @@
  */
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runOncePerKey } from '../../functions/chatops/once.ts';
+import { claimOnce, runOncePerKey } from '../../functions/chatops/once.ts';
 import { cloudStorageRecords } from '../../functions/gcp/chat-records.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 
@@ -92,5 +92,26 @@ describe('runOncePerKey over Cloud Storage', () => {
     expect(after).toEqual({ firstRun: true, result: 'second' });
     expect(held).toEqual({ inProgress: true });
     expect(takenOver).toEqual({ firstRun: true, result: 'taken over' });
+  });
+});
+
+describe('claimOnce over Cloud Storage', () => {
+  it('grants a key to its first caller only, and again once the claim expired', async () => {
+    // Prepare
+    const records = store();
+    let now = new Date('2026-12-02T10:00:00Z');
+    const options = { keepMs: 60_000, now: () => now };
+
+    // Act
+    const first = await claimOnce('delivery-a', records, options);
+    const again = await claimOnce('delivery-a', records, options);
+    const other = await claimOnce('delivery-b', records, options);
+    now = new Date(now.getTime() + 61_000);
+    const afterExpiry = await claimOnce('delivery-a', records, options);
+    const concurrent = await Promise.all([1, 2, 3].map(() => claimOnce('delivery-c', records, options)));
+
+    // Assess
+    expect([first, again, other, afterExpiry]).toEqual([true, false, true, true]);
+    expect(concurrent.filter(Boolean)).toHaveLength(1);
   });
 });

@@ -54,6 +54,23 @@ describe('toFinding', () => {
     }
   });
 
+  it("never tells a key-material or dump finding of one cloud to run the other cloud's CLI", () => {
+    // (The PITR checks word their Cloud SQL fixes per outcome, from the instance's facts.)
+    for (const check of allChecks.filter((candidate) => candidate.metadata.group !== 'pitr')) {
+      // Act
+      const outcome = { status: 'FAILED', description: 'd', observed: {}, required: {} } as const;
+      const gcp = toFinding(check.metadata, CLOUD_SQL, outcome, AT);
+      const aws = toFinding(check.metadata, RDS, outcome, AT);
+
+      // Assess
+      expect(gcp.remediation.text, check.metadata.id).not.toMatch(/`aws /);
+      expect(aws.remediation.text, check.metadata.id).not.toMatch(/`gcloud /);
+      if (/`gcloud /.test(gcp.remediation.text)) {
+        expect(gcp.remediation.url, check.metadata.id).toMatch(/^https:\/\/cloud\.google\.com\//);
+      }
+    }
+  });
+
   it('gives every check a failed title that differs from its passed title', () => {
     for (const { metadata } of allChecks) expect(metadata.failedTitle).not.toBe(metadata.title);
   });

@@ -97,27 +97,27 @@ describe('GcpClientFactory', () => {
     expect(creating).toThrow(/is not a URL such as http:\/\/127\.0\.0\.1:4510/);
   });
 
-  it('targets the public Cloud SQL Admin endpoint when no override is given', () => {
+  it('targets the public Cloud SQL Admin endpoint when no override is given', async () => {
     // Act
     factory = new GcpClientFactory();
 
     // Assess
-    expect(factory.instances().apiEndpoint).toBe('sqladmin.googleapis.com');
+    expect((await factory.instances()).apiEndpoint).toBe('sqladmin.googleapis.com');
   });
 
-  it('caches one client per service when asked repeatedly', () => {
+  it('caches one client per service when asked repeatedly', async () => {
     // Prepare
     factory = new GcpClientFactory({ endpoint: 'http://127.0.0.1:9' });
 
     // Act / Assess
-    expect(factory.instances()).toBe(factory.instances());
-    expect(factory.backupRuns()).toBe(factory.backupRuns());
+    expect(await factory.instances()).toBe(await factory.instances());
+    expect(await factory.backupRuns()).toBe(await factory.backupRuns());
   });
 
-  it('puts the configured read timeout in effect for every call when the method default differs', () => {
+  it('puts the configured read timeout in effect for every call when the method default differs', async () => {
     // Prepare
     factory = new GcpClientFactory({ endpoint: 'http://127.0.0.1:9' });
-    const clients = [factory.instances(), factory.backupRuns()] as unknown as {
+    const clients = [await factory.instances(), await factory.backupRuns()] as unknown as {
       _defaults: Record<string, { merge(options: object): EffectiveSettings }>;
     }[];
 
@@ -171,18 +171,20 @@ describe('GcpClientFactory', () => {
     factory = GcpClientFactory.fromEnv({ [CLOUD_SQL_ENDPOINT_ENV]: sim.endpoint });
 
     // Act
-    const [page] = await factory.instances().list({ project: PROJECT });
+    const [page] = await (await factory.instances()).list({ project: PROJECT });
 
     // Assess
     expect(page.items?.map((item) => item.name)).toEqual(['db-1', 'db-2']);
     expect(page.items?.[0]?.settings?.backupConfiguration?.enabled).toEqual({ value: true });
   });
 
-  it('builds REST clients with the one read policy in production as against an endpoint', () => {
+  it('builds REST clients with the one read policy in production as against an endpoint', async () => {
     // Prepare
     const production = new GcpClientFactory();
     factory = new GcpClientFactory({ endpoint: 'http://127.0.0.1:9' });
-    const clients = [production, factory].map((each) => each.instances() as unknown as ClientInternals);
+    const clients = (await Promise.all(
+      [production, factory].map((each) => each.instances()),
+    )) as unknown as ClientInternals[];
 
     // Act
     const settings = clients.map((client) => client._defaults.list?.merge({}));

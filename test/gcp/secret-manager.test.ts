@@ -72,3 +72,95 @@ describe('withSecretManager', () => {
     await clients.close();
   });
 });
+
+/** A local Secret Manager answering each request with the next of `answers` (the last repeats). */
+async function scriptedSecretManager(answers: readonly (number | 'reset')[]) {
+  let calls = 0;
+  const server = createServer((request, response) => {
+    const answer = answers[Math.min(calls, answers.length - 1)];
+    calls += 1;
+    if (answer === 'reset') {
+      request.socket.destroy();
+      return;
+    }
+    response.statusCode = answer ?? 500;
+    response.setHeader('content-type', 'application/json');
+    response.end(
+      answer === 200
+        ? JSON.stringify({ name: 'projects/p-12345/secrets/s', replication: { automatic: {} } })
+        : JSON.stringify({
+            error: { code: answer, status: answer === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE' },
+          }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    calls: () => calls,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('SecretManagerRestClient retries', () => {
+  const fast = { initialDelayMs: 1, maxDelayMs: 2 };
+
+  it('retries throttling, unavailability and a dropped connection, then answers', async () => {
+    // Prepare
+    const api = await scriptedSecretManager([429, 503, 'reset', 200]);
+    const client = new SecretManagerRestClient({ endpoint: api.endpoint, retry: fast });
+
+    // Act
+    try {
+      const secret = await client.getSecret('projects/p-12345/secrets/s');
+
+      // Assess
+      expect(secret.name).toBe('projects/p-12345/secrets/s');
+      expect(api.calls()).toBe(4);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('does not retry an answer that will not change (404, 403), and names the status', async () => {
+    // Prepare
+    const notFound = await scriptedSecretManager([404]);
+    const denied = await scriptedSecretManager([403]);
+
+    // Act / Assess
+    try {
+      await expect(
+        new SecretManagerRestClient({ endpoint: notFound.endpoint, retry: fast }).getSecret(
+          'projects/p/secrets/s',
+        ),
+      ).rejects.toMatchObject({ status: 404 });
+      await expect(
+        new SecretManagerRestClient({ endpoint: denied.endpoint, retry: fast }).getSecret(
+          'projects/p/secrets/s',
+        ),
+      ).rejects.toMatchObject({ status: 403 });
+      expect([notFound.calls(), denied.calls()]).toEqual([1, 1]);
+    } finally {
+      await Promise.all([notFound.close(), denied.close()]);
+    }
+  });
+
+  it('gives up after its attempts with the last answer and how many attempts were made', async () => {
+    // Prepare
+    const api = await scriptedSecretManager([503]);
+    const client = new SecretManagerRestClient({
+      endpoint: api.endpoint,
+      retry: { ...fast, maxAttempts: 3 },
+    });
+
+    // Act / Assess
+    try {
+      await expect(client.getSecret('projects/p/secrets/s')).rejects.toThrow(
+        /answered 503 UNAVAILABLE after 3 attempts/,
+      );
+      expect(api.calls()).toBe(3);
+    } finally {
+      await api.close();
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LEDGER_BUCKET_ENV, LEDGER_PREFIX } from '../../functions/aws/ledger-store.ts';
+import { LEDGER_BUCKET_ENV, LEDGER_PREFIX } from '../../functions/aws/ledger-location.ts';
 import {
   BUNDLED_POLICY_FILE,
   POLICY_ENV,
@@ -265,10 +265,15 @@ describe('AuditStack', () => {
       s.Action.some((action) => action.startsWith('sts:')),
     );
 
-    // Assess
-    expect(assume).toHaveLength(1);
-    expect(assume[0]?.Action).toEqual(['sts:AssumeRole']);
-    expect(assume[0]?.Resource).toEqual(FULL_POLICY.aws.accounts.map((account) => account.roleArn));
+    // Assess: the audit-pitr role's and the readiness role's, both on exactly the listed roles.
+    expect(assume.map((statement) => statement.resource.replace(/[0-9A-F]{8}$/, ''))).toEqual([
+      'AuditPitrRoleDefaultPolicy',
+      'ReadinessRoleDefaultPolicy',
+    ]);
+    for (const statement of assume) {
+      expect(statement.Action).toEqual(['sts:AssumeRole']);
+      expect(statement.Resource).toEqual(FULL_POLICY.aws.accounts.map((account) => account.roleArn));
+    }
   });
 
   it('grants no sts action at all when the policy lists no member account', () => {

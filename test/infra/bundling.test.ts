@@ -1,17 +1,16 @@
 /**
- * One set of bundling settings (infra/bundling.ts): the audit Lambda's NodejsFunction, the GCP
- * deployment's bundler (infra/gcp/bundle.ts) and the benchmark's esbuild API call share them,
+ * One set of bundling settings (infra/bundling.ts): the Lambdas' code (infra/lambda-code.ts, run by
+ * `cdk synth`), the GCP deployment's bundler (infra/gcp/bundle.ts) and the benchmarks share them,
  * and the bundles must load and map their stack traces the way they are deployed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LAMBDA_BUNDLE_OPTIONS } from '../../bench/bundle.ts';
 import {
   BUNDLED_POLICY_FILE,
   loadFunctionPolicy,
@@ -21,13 +20,16 @@ import {
 import { AUDIT_PITR_ENTRY, AuditStack } from '../../infra/audit-stack.ts';
 import {
   BUNDLE_FILE_NAME,
+  CHUNK_DIR,
+  coldStartOutputs,
   ESM_COMMONJS_BANNER,
   FUNCTION_NODE_OPTIONS,
   FUNCTIONS_FRAMEWORK,
-  functionBuildOptions,
+  splitFunctionBuildOptions,
 } from '../../infra/bundling.ts';
-import { cloudFunctionBuildOptions } from '../../infra/gcp/bundle.ts';
+import { bundleCloudFunction, cloudFunctionBuildOptions } from '../../infra/gcp/bundle.ts';
 import { CLOUD_FUNCTION_BUNDLER, planGcpDeployment, STAGING_DIR } from '../../infra/gcp/plan.ts';
+import { bundleLambda, LAMBDA_HANDLER } from '../../infra/lambda-code.ts';
 import { functionAssetDir, REPO_ROOT, testContext } from './support.ts';
 
 const tempDirs: string[] = [];
@@ -43,7 +45,7 @@ afterEach(() => {
 });
 
 /** Synthesize the audit stack with bundling on (local esbuild, as `cdk synth` does); the asset directory. */
-function bundleWithNodejsFunction(policy = parsePolicy({})): string {
+function synthesizedAsset(policy = parsePolicy({})): string {
   const outdir = tempDir();
   const app = new App({ outdir, context: { ...testContext(), 'aws:cdk:bundling-stacks': ['**'] } });
   const stack = new AuditStack(app, 'BundlingCheck', { policy });
@@ -67,17 +69,48 @@ function importError(file: string): string {
 
 // Each test bundles with esbuild (twice in some): seconds alone, much longer on a shared 2-core machine.
 describe('function bundling', { timeout: 240_000 }, () => {
-  it('gives the benchmark the same Lambda bundle, byte for byte, as NodejsFunction deploys', async () => {
+  it('gives the benchmark the same Lambda package, file for file and byte for byte, as cdk synth deploys', () => {
     // Prepare
-    const deployed = bundleWithNodejsFunction();
-    const outfile = join(tempDir(), BUNDLE_FILE_NAME);
+    const deployed = synthesizedAsset();
+    // As deep below the root as CDK's bundling directory (<cdk.out>/bundling-temp-…): the maps name
+    // their sources relative to it, and a chunk's name carries a hash of its content.
+    const outdir = join(tempDir(), 'asset');
 
     // Act
-    await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [AUDIT_PITR_ENTRY], outfile, logLevel: 'error' });
+    bundleLambda(AUDIT_PITR_ENTRY, outdir);
+
+    // Assess: the same files (the policy aside), the same bytes; the handler is the entry's export.
+    const files = (dir: string) =>
+      readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+        .sort();
+    expect(files(deployed).filter((file) => file !== BUNDLED_POLICY_FILE)).toEqual(files(outdir));
+    for (const file of files(outdir)) {
+      expect(readFileSync(join(deployed, file)).equals(readFileSync(join(outdir, file))), file).toBe(true);
+    }
+    expect(files(outdir).some((file) => file.startsWith(`${CHUNK_DIR}/`))).toBe(true);
+    expect(LAMBDA_HANDLER).toBe(`${BUNDLE_FILE_NAME.replace(/\.mjs$/, '')}.handler`);
+  });
+
+  it('leaves Security Hub publishing and the import ledger out of what a Lambda loads at cold start: they wait for the first publishing run', () => {
+    // Act
+    const outdir = tempDir();
+    const metafile = bundleLambda(AUDIT_PITR_ENTRY, outdir);
+    const inputsOf = (outputs: Iterable<string>) =>
+      [...outputs].flatMap((path) => Object.keys(metafile.outputs[path]?.inputs ?? {}));
+    const atStart = inputsOf(coldStartOutputs(metafile, outdir));
+    const all = inputsOf(Object.keys(metafile.outputs));
 
     // Assess
-    const expected = readFileSync(join(deployed, BUNDLE_FILE_NAME));
-    expect(readFileSync(outfile).equals(expected)).toBe(true);
+    expect(all.some((path) => path.includes('@aws-sdk/client-securityhub/'))).toBe(true);
+    expect(all.some((path) => path.endsWith('functions/aws/ledger-store.ts'))).toBe(true);
+    expect(atStart.some((path) => path.endsWith('functions/handlers/aws/audit-pitr.ts'))).toBe(true);
+    expect(
+      atStart.filter((path) =>
+        /@aws-sdk\/client-(securityhub|s3)\/|security-hub\/publisher\.ts|aws\/ledger-store\.ts/.test(path),
+      ),
+    ).toEqual([]);
   });
 
   it('ships the policy beside the code, where the handler reads it, even when it is over 4 KB', () => {
@@ -86,7 +119,7 @@ describe('function bundling', { timeout: 240_000 }, () => {
     const policy = parsePolicy({ targets: { identifiers } });
 
     // Act
-    const deployed = bundleWithNodejsFunction(policy);
+    const deployed = synthesizedAsset(policy);
 
     // Assess: the bundled file parses to the same policy through the functions' own loader.
     const text = readFileSync(join(deployed, BUNDLED_POLICY_FILE), 'utf8');
@@ -98,7 +131,7 @@ describe('function bundling', { timeout: 240_000 }, () => {
 
   it('ships the Lambda with its linked source map and the CommonJS banner', () => {
     // Act
-    const deployed = bundleWithNodejsFunction();
+    const deployed = synthesizedAsset();
     const bundle = readFileSync(join(deployed, BUNDLE_FILE_NAME), 'utf8');
 
     // Assess: --enable-source-maps finds the map only through the sourceMappingURL comment.
@@ -133,11 +166,7 @@ describe('function bundling', { timeout: 240_000 }, () => {
       'functions/handlers/gcp/audit-pitr.ts',
       `\${${STAGING_DIR}}/source`,
     ]);
-    expect(options).toMatchObject({
-      ...functionBuildOptions([FUNCTIONS_FRAMEWORK]),
-      splitting: true,
-      outdir: '/tmp/out',
-    });
+    expect(options).toMatchObject(splitFunctionBuildOptions('/tmp/out', [FUNCTIONS_FRAMEWORK]));
   });
 
   it.each([
@@ -167,14 +196,30 @@ describe('function bundling', { timeout: 240_000 }, () => {
     },
   );
 
+  it.each(['functions/handlers/gcp/audit-dumps.ts', 'functions/handlers/gcp/audit-keys.ts'])(
+    'keeps the Cloud SQL clients and gax out of the cold start of %s, which never calls Cloud SQL',
+    async (entry) => {
+      // Act
+      const outdir = tempDir();
+      const { metafile } = await bundleCloudFunction(entry, outdir);
+      const atStart = [...coldStartOutputs(metafile, outdir)].flatMap((path) =>
+        Object.keys(metafile.outputs[path]?.inputs ?? {}),
+      );
+
+      // Assess
+      expect(atStart.some((path) => path.endsWith(entry))).toBe(true);
+      expect(
+        atStart.filter((path) => /node_modules\/(@google-cloud\/sql|google-gax|protobufjs)\//.test(path)),
+      ).toEqual([]);
+    },
+  );
+
   it('bundles into each audit function only the clients of its own groups', async () => {
     // Act: the packages each deployed function's bundle draws from (esbuild metafile).
     const packagesOf = async (entry: string, external: string[] = []) => {
       const result = await build({
-        ...LAMBDA_BUNDLE_OPTIONS,
-        external: [...(LAMBDA_BUNDLE_OPTIONS.external ?? []), ...external],
+        ...splitFunctionBuildOptions(tempDir(), external),
         entryPoints: [entry],
-        outfile: join(tempDir(), BUNDLE_FILE_NAME),
         write: false,
         metafile: true,
         logLevel: 'error',

@@ -27,6 +27,8 @@ import {
   CLOUD_FUNCTION_BUNDLER,
   CLOUD_SQL_READER_PERMISSIONS,
   CLOUD_SQL_READER_ROLE_ID,
+  CLOUD_SQL_SNAPSHOT_PERMISSIONS,
+  CLOUD_SQL_SNAPSHOT_ROLE_ID,
   chatRecordsBucket,
   cloudSqlReaderRole,
   DEFAULT_FUNCTION_NAME,
@@ -71,6 +73,7 @@ const placeholder = (name: string) => `\${${name}}`;
 const RUNTIME_SA = 'certctl-audit-pitr@certctl-ops.iam.gserviceaccount.com';
 const INVOKER_SA = 'certctl-audit-pitr-invoker@certctl-ops.iam.gserviceaccount.com';
 const BUILDER_SA = 'certctl-audit-pitr-builder@certctl-ops.iam.gserviceaccount.com';
+const SNAPSHOT_SA = 'certctl-snapshot@certctl-ops.iam.gserviceaccount.com';
 const STAGE = placeholder(STAGING_DIR);
 const REPOSITORY_LOCKFILE = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
   packages: Record<string, { version?: string; dependencies?: Record<string, string> }>;
@@ -155,6 +158,14 @@ function commands(steps: readonly GcpStep[]): string[][] {
   });
 }
 
+/** The create-or-update steps of the custom role `id` (one per project it is defined in). */
+function customRoleSteps(steps: readonly GcpStep[], id: string): Extract<GcpStep, { kind: 'ensure' }>[] {
+  return steps.filter(
+    (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
+      step.kind === 'ensure' && step.probe.slice(0, 5).join(' ') === `gcloud iam roles describe ${id}`,
+  );
+}
+
 function commandStartingWith(steps: readonly GcpStep[], ...prefix: string[]): string[] {
   const found = commands(steps).filter((argv) => prefix.every((word, i) => argv[i] === word));
   expect(found).toHaveLength(1);
@@ -164,12 +175,11 @@ function commandStartingWith(steps: readonly GcpStep[], ...prefix: string[]): st
 describe('planGcpDeployment', () => {
   it('deploys a 2nd gen Node.js 24 HTTP function with entry point auditPitr, internal-only and authenticated', () => {
     // Act
-    const deploy = commandStartingWith(plan(), 'gcloud', 'functions', 'deploy');
+    const deploy = commandStartingWith(plan(), 'gcloud', 'functions', 'deploy', 'certctl-audit-pitr');
 
     // Assess
     expect(deploy).toEqual(
       expect.arrayContaining([
-        'certctl-audit-pitr',
         '--gen2',
         '--project=certctl-ops',
         '--region=europe-west1',
@@ -188,7 +198,7 @@ describe('planGcpDeployment', () => {
   it('builds with the dedicated build account, which holds roles/run.builder on the host project', () => {
     // Act
     const steps = plan();
-    const deploy = commandStartingWith(steps, 'gcloud', 'functions', 'deploy');
+    const deploy = commandStartingWith(steps, 'gcloud', 'functions', 'deploy', 'certctl-audit-pitr');
     const builderGrant = commandStartingWith(
       steps,
       'gcloud',
@@ -228,7 +238,9 @@ describe('planGcpDeployment', () => {
           member: argv.find((argument) => argument.startsWith('--member=')),
           role: argv.find((argument) => argument.startsWith('--role=')),
         };
-      });
+      })
+      // The snapshot function's account and its service are tested apart (its role is not this one).
+      .filter((binding) => !binding.member?.includes(SNAPSHOT_SA) && binding.target !== 'certctl-snapshot');
 
     // Assess: the builder on the host, two project bindings for the runtime account, the invoker on the service.
     expect(bindings).toEqual([
@@ -261,10 +273,7 @@ describe('planGcpDeployment', () => {
 
   it('defines the custom role in each audited project with exactly the three Cloud SQL reads the audit calls', () => {
     // Act
-    const roleSteps = plan().filter(
-      (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
-        step.kind === 'ensure' && step.probe.slice(0, 3).join(' ') === 'gcloud iam roles',
-    );
+    const roleSteps = customRoleSteps(plan(), CLOUD_SQL_READER_ROLE_ID);
 
     // Assess
     expect(CLOUD_SQL_READER_PERMISSIONS).toEqual([
@@ -413,7 +422,12 @@ describe('planGcpDeployment', () => {
   it('bundles the handler with the Functions Framework external and declared as the only dependency', () => {
     // Act
     const steps = plan();
-    const bundle = commandStartingWith(steps, 'node', CLOUD_FUNCTION_BUNDLER);
+    const bundle = commandStartingWith(
+      steps,
+      'node',
+      CLOUD_FUNCTION_BUNDLER,
+      'functions/handlers/gcp/audit-pitr.ts',
+    );
     const manifest = steps.find((s) => s.kind === 'write-file' && s.path.endsWith('source/package.json'));
 
     // Assess: the bundler keeps the framework external (test/infra/bundling.test.ts).
@@ -512,12 +526,18 @@ describe('planGcpTeardown', () => {
       'gcloud functions delete certctl-audit-dumps',
       'gcloud scheduler jobs delete',
       'gcloud functions delete certctl-audit-keys',
+      // The snapshot function with its maintenance scan's schedule and its Cloud SQL access.
+      'gcloud scheduler jobs delete',
+      'gcloud functions delete certctl-snapshot',
+      `gcloud projects remove-iam-policy-binding certctl-prod-1--role=projects/certctl-prod-1/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
+      `gcloud projects remove-iam-policy-binding certctl-stage-2--role=projects/certctl-stage-2/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
       // And the chat functions (no schedule), with the chat action's Cloud SQL access.
       'gcloud functions delete certctl-chat-slack',
       'gcloud functions delete certctl-chat-action',
       `gcloud projects remove-iam-policy-binding certctl-prod-1--role=projects/certctl-prod-1/roles/${CHAT_ACTION_ROLE_ID}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=projects/certctl-stage-2/roles/${CHAT_ACTION_ROLE_ID}`,
       `gcloud projects remove-iam-policy-binding certctl-ops--role=${RUN_BUILDER_ROLE}`,
+      'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
@@ -710,7 +730,9 @@ describe('renderShellScript', () => {
       'certctl-prod-1',
       'certctl-stage-2',
       'certctl-stage-2',
-      // the chat action's access, in the policy's projects
+      // the snapshot function's and the chat action's access, in the policy's projects
+      'certctl-prod-1',
+      'certctl-stage-2',
       'certctl-prod-1',
       'certctl-stage-2',
       'certctl-ops',
@@ -959,11 +981,10 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
       (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
         step.kind === 'ensure' && step.create.includes(DUMP_READER_ROLE_ID),
     );
-    // Assess
-    expect(roles.map((step) => step.create.find((argument) => argument.startsWith('--project=')))).toEqual([
-      '--project=certctl-prod-1',
-      '--project=certctl-stage-2',
-    ]);
+    // Assess: in each holding project (ensured again for the snapshot function, which reads the dumps for readiness).
+    expect([
+      ...new Set(roles.map((step) => step.create.find((argument) => argument.startsWith('--project=')))),
+    ]).toEqual(['--project=certctl-prod-1', '--project=certctl-stage-2']);
     expect(roles[0]?.create).toContain(
       '--permissions=storage.buckets.get,storage.objects.get,storage.objects.list',
     );
@@ -1020,7 +1041,7 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
 
   it('asks the federation role to trust every function’s account', () => {
     // Act
-    const note = plan(withDumps).find((step) => step.kind === 'note');
+    const note = plan(withDumps).find((step) => step.kind === 'note' && step.message.includes('uniqueIds'));
     // Assess
     expect(note?.kind === 'note' ? note.message : '').toContain(
       `audit-pitr ${placeholder(SERVICE_ACCOUNT_UNIQUE_ID)}, audit-dumps ${placeholder('SERVICE_ACCOUNT_UNIQUE_ID_AUDIT_DUMPS')}`,
@@ -1065,7 +1086,10 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
   it('tears down the dumps account’s bucket bindings with the function', () => {
     // Act
     const removals = commands(teardown(withDumps)).filter(
-      (argv) => argv.includes('remove-iam-policy-binding') && argv[1] === 'storage',
+      (argv) =>
+        argv.includes('remove-iam-policy-binding') &&
+        argv[1] === 'storage' &&
+        argv.includes(`--member=serviceAccount:${DUMPS_SA}`),
     );
     // Assess
     expect(removals.map((argv) => [argv[4], argv[5], argv[6]])).toEqual([
@@ -1135,11 +1159,10 @@ describe('planGcpDeployment with Secret Manager key material', () => {
       (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
         step.kind === 'ensure' && step.create.includes(SECRET_METADATA_READER_ROLE_ID),
     );
-    // Assess
-    expect(roles.map((step) => step.create.find((argument) => argument.startsWith('--project=')))).toEqual([
-      '--project=certctl-prod-1',
-      '--project=certctl-stage-2',
-    ]);
+    // Assess: in each holding project (ensured again for the snapshot function, which reads them for readiness).
+    expect([
+      ...new Set(roles.map((step) => step.create.find((argument) => argument.startsWith('--project=')))),
+    ]).toEqual(['--project=certctl-prod-1', '--project=certctl-stage-2']);
     expect(roles[0]?.create).toContain('--permissions=secretmanager.secrets.get,secretmanager.versions.get');
   });
 
@@ -1167,8 +1190,8 @@ describe('planGcpDeployment with Secret Manager key material', () => {
       (step): step is Extract<GcpStep, { kind: 'run' }> =>
         step.kind === 'run' && step.argv.includes(`--role=${SECRET_ACCESSOR_ROLE}`),
     );
-    // Assess
-    expect(accessors.map((step) => step.ifNotFound)).toEqual(['skip', 'skip', 'skip']);
+    // Assess: three secrets, for the keys audit's account and the snapshot function's (readiness).
+    expect(accessors.map((step) => step.ifNotFound)).toEqual(Array(6).fill('skip'));
   });
 
   it('deploys auditKeys from its own bundle, as its own account, on schedules.auditKeys', () => {
@@ -1300,6 +1323,45 @@ describe('planGcpDeployment with ChatOps', () => {
     );
   });
 
+  it('gives chat-action what its readiness reads beyond Cloud SQL, the dump buckets and the inventory secrets, and takes it back at teardown', () => {
+    // Prepare
+    const member = '--member=serviceAccount:certctl-chat-action@certctl-ops.iam.gserviceaccount.com';
+    const policy = parsePolicy({
+      ...POLICY_INPUT,
+      chatops: { slack: { teams: ['T0CERTCTL'] }, permissions: { snapshot: ['U0OPERATOR'] } },
+      dumps: {
+        locations: [{ provider: 'gcp', bucket: 'certctl-dumps-a', project: 'certctl-prod-1', region: 'EU' }],
+      },
+      keys: {
+        preset: 'none',
+        items: { 'ca-key': { kind: 'private-key', secret: 'projects/certctl-prod-1/secrets/ca-key' } },
+      },
+    });
+    const ofChatAction = (steps: readonly GcpStep[], verb: string) =>
+      commands(steps)
+        .filter((argv) => argv.includes(verb) && argv.includes(member))
+        .map((argv) => [argv.slice(0, 4).join(' '), argv.find((a) => a.startsWith('--role='))].join(' '));
+
+    // Act
+    const granted = ofChatAction(plan(policy), 'add-iam-policy-binding');
+    const revoked = ofChatAction(teardown(policy), 'remove-iam-policy-binding');
+
+    // Assess: metadata only (no value access without inspection), the same grants as the snapshot function's.
+    expect(granted).toEqual(
+      expect.arrayContaining([
+        `gcloud storage buckets add-iam-policy-binding --role=projects/certctl-prod-1/roles/${DUMP_READER_ROLE_ID}`,
+        `gcloud projects add-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${SECRET_METADATA_READER_ROLE_ID}`,
+      ]),
+    );
+    expect(granted.some((binding) => binding.includes(SECRET_ACCESSOR_ROLE))).toBe(false);
+    expect(revoked).toEqual(
+      expect.arrayContaining([
+        `gcloud storage buckets remove-iam-policy-binding --role=projects/certctl-prod-1/roles/${DUMP_READER_ROLE_ID}`,
+        `gcloud projects remove-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${SECRET_METADATA_READER_ROLE_ID}`,
+      ]),
+    );
+  });
+
   it('hands the topic and the records bucket to the functions, and keeps the chat accounts out of the federation note', () => {
     // Act
     const steps = plan(chatPolicy);
@@ -1315,5 +1377,126 @@ describe('planGcpDeployment with ChatOps', () => {
     expect(values.BACKUP_GUARD_CHAT_BUCKET).toBe(chatRecordsBucket('certctl-ops'));
     expect(note).toContain("Set the Slack app's slash command Request URL");
     expect(note).toMatch(/Service account uniqueIds: audit-pitr \$\{SERVICE_ACCOUNT_UNIQUE_ID\}\./);
+  });
+});
+
+describe('planGcpDeployment: the snapshot function', () => {
+  const member = `--member=serviceAccount:${SNAPSHOT_SA}`;
+  const bindingsOf = (steps: readonly GcpStep[]) =>
+    commands(steps)
+      .filter((argv) => argv.includes('add-iam-policy-binding') && argv.includes(member))
+      .map((argv) => [argv.slice(0, 4).join(' '), argv.find((a) => a.startsWith('--role='))].join(' '));
+
+  it('deploys certctl-snapshot from its own bundle, HTTP and authenticated, as its own account, for the policy wait and a minute', () => {
+    // Act
+    const steps = plan(parsePolicy({ ...POLICY_INPUT, snapshots: { waitMinutes: 20 } }));
+    const deploy = commandStartingWith(steps, 'gcloud', 'functions', 'deploy', 'certctl-snapshot');
+
+    // Assess
+    expect(
+      commandStartingWith(steps, 'node', CLOUD_FUNCTION_BUNDLER, 'functions/handlers/gcp/snapshot.ts'),
+    ).toEqual([
+      'node',
+      CLOUD_FUNCTION_BUNDLER,
+      'functions/handlers/gcp/snapshot.ts',
+      `${STAGE}/source-snapshot`,
+    ]);
+    expect(deploy).toEqual(
+      expect.arrayContaining([
+        '--entry-point=snapshot',
+        '--trigger-http',
+        '--no-allow-unauthenticated',
+        `--service-account=${SNAPSHOT_SA}`,
+        '--timeout=1260s',
+      ]),
+    );
+    // Called on request, and by its own scheduler job, which runs the maintenance scan as the invoker.
+    const scheduler = steps.find(
+      (step) => step.kind === 'ensure' && step.create.includes('certctl-snapshot-schedule'),
+    );
+    expect(scheduler?.kind === 'ensure' ? scheduler.create : []).toEqual(
+      expect.arrayContaining([
+        '--schedule=0 */6 * * *',
+        '--description=certctl-backup-guard snapshot (rate(6 hours))',
+        '--message-body={"action":"maintenance"}',
+        `--oidc-service-account-email=${INVOKER_SA}`,
+        '--attempt-deadline=1290s',
+      ]),
+    );
+    expect(
+      commands(steps)
+        .filter(
+          (argv) => argv.slice(0, 3).join(' ') === 'gcloud run services' && argv.includes('certctl-snapshot'),
+        )
+        .map((argv) => [
+          argv.find((a) => a.startsWith('--member=')),
+          argv.find((a) => a.startsWith('--role=')),
+        ]),
+    ).toEqual([[`--member=serviceAccount:${INVOKER_SA}`, `--role=${RUN_INVOKER_ROLE}`]]);
+  });
+
+  it('gives its account the Cloud SQL snapshot role in each audited project, with exactly the backup calls and the reads', () => {
+    // Act
+    const steps = plan();
+    const roles = customRoleSteps(steps, CLOUD_SQL_SNAPSHOT_ROLE_ID);
+
+    // Assess
+    expect(bindingsOf(steps)).toEqual([
+      `gcloud projects add-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
+      `gcloud projects add-iam-policy-binding certctl-stage-2 --role=projects/certctl-stage-2/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
+    ]);
+    expect(CLOUD_SQL_SNAPSHOT_PERMISSIONS).toEqual([
+      'cloudsql.instances.list',
+      'cloudsql.instances.get',
+      'cloudsql.backupRuns.list',
+      'cloudsql.backupRuns.get',
+      'cloudsql.backupRuns.create',
+    ]);
+    expect(roles.map((step) => step.create.find((a) => a.startsWith('--project=')))).toEqual([
+      '--project=certctl-prod-1',
+      '--project=certctl-stage-2',
+    ]);
+    for (const step of roles) {
+      expect(step.create).toContain(`--permissions=${CLOUD_SQL_SNAPSHOT_PERMISSIONS.join(',')}`);
+    }
+  });
+
+  it('adds what readiness reads beyond Cloud SQL: the dump buckets and the inventory secrets, values only with inspection', () => {
+    // Act
+    const bindings = bindingsOf(
+      plan(
+        parsePolicy({
+          ...POLICY_INPUT,
+          dumps: {
+            locations: [
+              { provider: 'gcp', bucket: 'certctl-dumps-a', project: 'certctl-prod-1', region: 'EU' },
+            ],
+          },
+          keys: {
+            preset: 'none',
+            inspectSecretValues: true,
+            items: { 'ca-key': { kind: 'private-key', secret: 'projects/certctl-prod-1/secrets/ca-key' } },
+          },
+        }),
+      ),
+    );
+
+    // Assess
+    expect(bindings).toEqual(
+      expect.arrayContaining([
+        `gcloud storage buckets add-iam-policy-binding --role=projects/certctl-prod-1/roles/${DUMP_READER_ROLE_ID}`,
+        `gcloud projects add-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${SECRET_METADATA_READER_ROLE_ID}`,
+        `gcloud secrets add-iam-policy-binding ca-key --role=${SECRET_ACCESSOR_ROLE}`,
+      ]),
+    );
+    expect(bindings).toHaveLength(5);
+  });
+
+  it('is not asked to be trusted by the federation role, since it publishes nothing', () => {
+    // Act
+    const note = plan().find((step) => step.kind === 'note' && step.message.includes('uniqueIds'));
+
+    // Assess
+    expect(note?.kind === 'note' ? note.message : '').not.toContain('SNAPSHOT');
   });
 });

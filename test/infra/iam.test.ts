@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   RDS_DESCRIBE_ACTIONS,
+  RDS_SNAPSHOT_DESCRIBE_ACTIONS,
   S3_BUCKET_SETTINGS_ACTIONS,
   SNAPSHOT_ACTIONS,
 } from '../../infra/permissions.ts';
@@ -119,16 +120,21 @@ describe('IAM least privilege across all stacks', () => {
     });
   }
 
-  it('gives the audit and member roles the three RDS describe calls and nothing else from RDS', () => {
+  it('gives the audit, readiness and member roles the RDS describe calls, readiness and member the snapshot listings, and nothing else from RDS', () => {
     // Act
     const rdsActions = allStatements(FULL_POLICY)
       .filter((s) => !isSnapshotRole(s))
       .flatMap((s) => s.Action)
       .filter((action) => action.startsWith('rds:'));
 
-    // Assess: each describe call once in the audit role and once in the member role.
-    expect([...new Set(rdsActions)].sort()).toEqual([...RDS_DESCRIBE_ACTIONS].sort());
-    expect(rdsActions).toHaveLength(RDS_DESCRIBE_ACTIONS.length * 2);
+    // Assess: each describe call once in the audit, readiness and member roles; each snapshot
+    // listing once in the readiness role and once in the member role (readiness reads through it).
+    expect([...new Set(rdsActions)].sort()).toEqual(
+      [...RDS_DESCRIBE_ACTIONS, ...RDS_SNAPSHOT_DESCRIBE_ACTIONS].sort(),
+    );
+    expect(rdsActions).toHaveLength(
+      RDS_DESCRIBE_ACTIONS.length * 3 + RDS_SNAPSHOT_DESCRIBE_ACTIONS.length * 2,
+    );
   });
 
   it('reads secret values only with keys.inspectSecretValues, only in the roles that audit key material', () => {
@@ -139,20 +145,26 @@ describe('IAM least privilege across all stacks', () => {
       ...iamStatements(stacks.member, templates.member),
     ];
     const reading = statements.filter((s) => s.Action.some((action) => /GetSecretValue/.test(action)));
-    const keysRole = Object.entries(templates.audit.findResources('AWS::IAM::Role')).find(
-      ([, role]) =>
-        (role as { Properties: { RoleName?: string } }).Properties.RoleName ===
-        'certctl-backup-guard-audit-keys',
-    )?.[0];
+    const roleId = (name: string) =>
+      Object.entries(templates.audit.findResources('AWS::IAM::Role')).find(
+        ([, role]) => (role as { Properties: { RoleName?: string } }).Properties.RoleName === name,
+      )?.[0];
+    const readers = ['certctl-backup-guard-audit-keys', 'certctl-backup-guard-readiness'].map(roleId);
 
-    // Assess: the audit-keys role's policy only; Resource "*" only where no resource type exists.
-    expect(reading.length).toBe(2);
-    for (const statement of reading) {
-      expect(
-        JSON.stringify(templates.audit.toJSON().Resources[statement.resource]?.Properties.Roles),
-      ).toContain(`"${keysRole}"`);
-    }
+    // Assess: the audit-keys and readiness roles' policies only (readiness judges the keys gate
+    // with the same checks); Resource "*" only where no resource type exists.
+    expect(reading.length).toBe(4);
+    expect(
+      reading.map((statement) =>
+        readers.findIndex((reader) =>
+          JSON.stringify(templates.audit.toJSON().Resources[statement.resource]?.Properties.Roles).includes(
+            `"${reader}"`,
+          ),
+        ),
+      ),
+    ).toEqual([0, 0, 1, 1]);
     expect(statements.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action)).toEqual([
+      'secretsmanager:BatchGetSecretValue',
       'secretsmanager:BatchGetSecretValue',
     ]);
     expect(
@@ -160,7 +172,12 @@ describe('IAM least privilege across all stacks', () => {
         .flatMap((s) => s.Action)
         .filter((action) => !REVIEWED_ACTIONS.has(action))
         .sort(),
-    ).toEqual(['secretsmanager:BatchGetSecretValue', 'secretsmanager:GetSecretValue']);
+    ).toEqual([
+      'secretsmanager:BatchGetSecretValue',
+      'secretsmanager:BatchGetSecretValue',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:GetSecretValue',
+    ]);
   });
 
   it('with ChatOps, lets only chat-slack read a secret, its own signing secret, and adds only the chat actions', () => {

@@ -20,22 +20,23 @@ describe('MemberStack', () => {
     full = synthesize(FULL_POLICY);
   });
 
-  it('trusts only the audit Lambda role in the audit account given as a parameter', () => {
+  it('trusts only the audit and readiness Lambda roles in the audit account given as a parameter', () => {
     // Act
     const trust = trustStatements(full.templates.member, 'AuditMemberRole');
 
-    // Assess: the account is the principal, aws:PrincipalArn narrows it to the one role.
+    // Assess: the account is the principal, aws:PrincipalArn narrows it to the two roles.
     expect(trust).toHaveLength(1);
     const [statement] = trust;
     expect(statement?.Effect).toBe('Allow');
     expect(statement?.Action).toBe('sts:AssumeRole');
     const principal = (statement as unknown as { Principal: { AWS: unknown } }).Principal;
     expect(flatten(principal.AWS)).toBe(`arn:<AWS::Partition>:iam::<${AUDIT_ACCOUNT_PARAMETER}>:root`);
-    const condition = statement?.Condition as { StringEquals: Record<string, unknown> };
+    const condition = statement?.Condition as { StringEquals: Record<string, unknown[]> };
     expect(Object.keys(condition)).toEqual(['StringEquals']);
-    expect(flatten(condition.StringEquals['aws:PrincipalArn'])).toBe(
+    expect((condition.StringEquals['aws:PrincipalArn'] ?? []).map(flatten)).toEqual([
       `arn:<AWS::Partition>:iam::<${AUDIT_ACCOUNT_PARAMETER}>:role/${AUDIT_ROLE_NAME}`,
-    );
+      `arn:<AWS::Partition>:iam::<${AUDIT_ACCOUNT_PARAMETER}>:role/certctl-backup-guard-readiness`,
+    ]);
   });
 
   it('trusts several job roles, each by its exact ARN, when the deployment has several jobs', () => {
@@ -149,15 +150,17 @@ describe('MemberStack', () => {
     ]);
   });
 
-  it('lets the member role describe RDS and import into its own account’s Security Hub product only', () => {
+  it('lets the member role describe RDS and its manual snapshots and import into its own account’s Security Hub product only', () => {
     // Act
     const statements = iamStatements(full.stacks.member, full.templates.member);
 
     // Assess
     expect(statements.flatMap((s) => s.Action).sort()).toEqual([
+      'rds:DescribeDBClusterSnapshots',
       'rds:DescribeDBClusters',
       'rds:DescribeDBInstanceAutomatedBackups',
       'rds:DescribeDBInstances',
+      'rds:DescribeDBSnapshots',
       'securityhub:BatchImportFindings',
       'securityhub:GetFindings',
     ]);

@@ -142,6 +142,18 @@ describe('snapshot role: tag only at creation, only our snapshots, only our tags
     expect(isAllowed(snapshotRole, request, ENV)).toBe(false);
   });
 
+  it('refuses to tag a cluster snapshot of ours after its creation, even with our own tags', () => {
+    // Prepare: an existing cluster snapshot of ours carries the purpose tag.
+    const request: AccessRequest = {
+      action: 'rds:AddTagsToResource',
+      resource: arn(REGION, 'cluster-snapshot:certctl-premaint-certctl-aurora-0123456789'),
+      context: { ...requestTagContext(ours), 'rds:cluster-snapshot-tag/purpose': SNAPSHOT_PURPOSE },
+    };
+
+    // Act / Assess
+    expect(isAllowed(snapshotRole, request, ENV)).toBe(false);
+  });
+
   it('refuses to tag a database or remove any tag', () => {
     const requests: AccessRequest[] = [
       {

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEDGER_BUCKET_ENV } from '../../functions/aws/ledger-store.ts';
+import { LEDGER_BUCKET_ENV } from '../../functions/aws/ledger-location.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { METRICS_NAMESPACE } from '../../functions/handlers/aws/observability.ts';
 import { AuditStack } from '../../infra/audit-stack.ts';

@@ -31,6 +31,9 @@ afterEach(async () => {
 async function start(instances: readonly CloudSqlInstanceScenario[], policyInput: PolicyInput = {}) {
   ({ sim } = await startGcpSim(cloudSqlScenario(instances), { clock: () => new Date() }));
   factory = new GcpClientFactory({ endpoint: sim.endpoint });
+  // Load the Cloud SQL clients now (they load on first use): a busy period set next counts from here,
+  // not from before a module load that a loaded machine can stretch past it.
+  await Promise.all([factory.instances(), factory.backupRuns(), factory.operations()]);
   const policy = parsePolicy({
     ...policyInput,
     gcp: { projects: [PROJECT] },

@@ -153,9 +153,10 @@ describe('Cloud SQL on-demand backups in the simulator', () => {
 
     // Act
     advance(3_600_000);
-    const [answer] = await (factory as GcpClientFactory)
-      .instances()
-      .get({ project: PROJECT, instance: 'pg' });
+    const [answer] = await (await (factory as GcpClientFactory).instances()).get({
+      project: PROJECT,
+      instance: 'pg',
+    });
 
     // Assess
     expect(answer.scheduledMaintenance).toMatchObject({

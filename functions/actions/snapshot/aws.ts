@@ -20,6 +20,7 @@ import type { Policy } from '../../core/policy.ts';
 import type {
   BackendSnapshot,
   CreateErrorKind,
+  ManualListing,
   SnapshotBackend,
   SnapshotCloud,
   SnapshotPlace,
@@ -51,6 +52,8 @@ function toBackend(state: RdsSnapshotState): BackendSnapshot {
   };
 }
 
+const RDS_KINDS = ['rds-instance', 'aurora-cluster'] as const;
+
 function rdsKind(kind: string): RdsSnapshotState['kind'] {
   if (kind === 'rds-instance' || kind === 'aurora-cluster') return kind;
   throw new TypeError(`RDS cannot snapshot a ${kind}`);
@@ -63,7 +66,7 @@ export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
       toBackend(await createRdsSnapshot(rds, rdsKind(target.kind), target.id, snapshotId, tags)),
     poll: async (snapshots) => {
       const states: BackendSnapshot[] = [];
-      for (const kind of ['rds-instance', 'aurora-cluster'] as const) {
+      for (const kind of RDS_KINDS) {
         const ids = snapshots.filter((snapshot) => snapshot.kind === kind).map((snapshot) => snapshot.id);
         if (ids.length > 0) states.push(...(await describeRdsSnapshots(rds, kind, ids)).map(toBackend));
       }
@@ -109,24 +112,39 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
   return {
     provider: 'aws',
     backend: ({ account, region }) => rdsSnapshotBackend(rdsOf(account, region)),
-    async targets(selection) {
+    async targets(selection, options = {}) {
       const selectionPolicy: Policy = { ...policy, targets: selection };
       const targets: SnapshotTarget[] = [];
       const problems: string[] = [];
+      const manualSnapshots: ManualListing[] = [];
       await Promise.all(
         (await scopes(selectionPolicy)).map(async ({ scope, failure }) => {
           if (failure) {
             problems.push(`${scope.account}/${scope.region}: not read (${failure.message})`);
             return;
           }
+          const rds = rdsOf(scope.account, scope.region);
+          const place = { provider: 'aws' as const, account: scope.account, region: scope.region };
+          // The manual snapshots of both kinds, in the same round trip as the databases (the
+          // snapshot job's quota check needs them before its creates); a listing that fails is
+          // left out, and the job lists again.
+          const listings = options.withManualSnapshots
+            ? RDS_KINDS.map((kind) =>
+                listManualRdsSnapshots(rds, kind).then(
+                  (states) => {
+                    manualSnapshots.push({ ...place, kind, snapshots: states.map(toBackend) });
+                  },
+                  () => undefined,
+                ),
+              )
+            : [];
           try {
             // Only the databases, not their restore windows: one call per kind, not three.
             const { instances, clusters } = await listSelectedDatabases(
-              rdsOf(scope.account, scope.region),
+              rds,
               { account: scope.account, region: scope.region },
               selectionPolicy,
             );
-            const place = { provider: 'aws' as const, account: scope.account, region: scope.region };
             for (const instance of instances) {
               targets.push({
                 ...place,
@@ -146,9 +164,10 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
           } catch (error) {
             problems.push(`${scope.account}/${scope.region}: targets not read (${describeError(error)})`);
           }
+          await Promise.all(listings);
         }),
       );
-      return { targets, problems };
+      return { targets, problems, ...(options.withManualSnapshots ? { manualSnapshots } : {}) };
     },
     async maintenance(targets) {
       const byScope = new Map<string, SnapshotTarget[]>();
@@ -194,10 +213,7 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
           account: scope.account,
           region: scope.region,
           backend,
-          list: async () => [
-            ...(await backend.listManual('rds-instance')),
-            ...(await backend.listManual('aurora-cluster')),
-          ],
+          list: async () => (await Promise.all(RDS_KINDS.map((kind) => backend.listManual(kind)))).flat(),
         });
       }
       return { places, problems };

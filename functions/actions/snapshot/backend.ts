@@ -88,6 +88,35 @@ export interface SnapshotPlace {
 export type ScopeProblem = string;
 
 /**
+ * Every manual snapshot of one kind in one scope, listed while the targets were being found, so a
+ * snapshot request makes its quota check and adoption without one more round trip before its
+ * creates. Only listings that succeeded are handed on; a scope without one lists again.
+ */
+export interface ManualListing {
+  readonly provider: Provider;
+  readonly account: string;
+  readonly region: string;
+  readonly kind: SnapshotKind;
+  readonly snapshots: readonly BackendSnapshot[];
+}
+
+/** What {@link SnapshotCloud.targets} found. */
+export interface FoundTargets {
+  readonly targets: SnapshotTarget[];
+  readonly problems: ScopeProblem[];
+  /** With `withManualSnapshots`: the manual snapshots of every scope read, where the cloud lists them alongside. */
+  readonly manualSnapshots?: readonly ManualListing[];
+}
+
+export interface TargetsOptions {
+  /**
+   * Also list every manual snapshot of each scope, in parallel with its targets (the snapshot job
+   * needs them before its creates). A cloud that cannot list them without the targets ignores it.
+   */
+  readonly withManualSnapshots?: boolean;
+}
+
+/**
  * One cloud as the snapshot, prune, maintenance and readiness jobs see it. Entry points pass the
  * clouds they serve (functions/actions/snapshot/aws.ts, gcp.ts), so each function bundles only its
  * own cloud's adapters, as the audit's collectors do.
@@ -95,7 +124,7 @@ export type ScopeProblem = string;
 export interface SnapshotCloud {
   readonly provider: Provider;
   /** The targets `selection` picks in this cloud, and the scopes that could not be read. */
-  targets(selection: Policy['targets']): Promise<{ targets: SnapshotTarget[]; problems: ScopeProblem[] }>;
+  targets(selection: Policy['targets'], options?: TargetsOptions): Promise<FoundTargets>;
   /** The backend of one scope (account or project, region). */
   backend(scope: { readonly account: string; readonly region: string }): SnapshotBackend;
   /** Maintenance announced for these targets (any date; the job applies the horizon). */

@@ -18,7 +18,7 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 import { describeError, errorCode } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import type { SnapshotsPolicy } from '../../core/snapshots-policy.ts';
-import { type BackendSnapshot, definedFields, type SnapshotBackend } from './backend.ts';
+import { type BackendSnapshot, definedFields, type ManualListing, type SnapshotBackend } from './backend.ts';
 import {
   isOurs,
   nextPollDelay,
@@ -46,6 +46,8 @@ export interface TakeSnapshotsDependencies {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onProgress?: (progress: SnapshotProgress) => void;
   readonly logger?: StructuredLogger;
+  /** Manual snapshots listed while the targets were found; a scope and kind without one is listed here. */
+  readonly manualSnapshots?: readonly ManualListing[];
 }
 
 /** Why a target could not get a snapshot because of the quota, and what to do. */
@@ -89,7 +91,13 @@ export async function takeSnapshots(
     const key = `${target.provider}/${target.account}/${target.region}`;
     scopes.set(key, [...(scopes.get(key) ?? []), target]);
   }
-  const context: ScopeContext = { request, tags, deadline, now, sleep, deps };
+  const listed = new Map(
+    (deps.manualSnapshots ?? []).map((listing) => [
+      listingKey(listing, listing.kind),
+      listing.snapshots as BackendSnapshot[],
+    ]),
+  );
+  const context: ScopeContext = { request, tags, deadline, now, sleep, deps, listed };
   // Every scope's first attempts, then every scope's waiting (see the module comment).
   const prepared = await Promise.all(
     [...scopes.values()].map((scopeTargets) => prepareScope(scopeTargets, context)),
@@ -106,6 +114,15 @@ interface ScopeContext {
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
   readonly deps: TakeSnapshotsDependencies;
+  /** {@link TakeSnapshotsDependencies.manualSnapshots} by {@link listingKey}. */
+  readonly listed: ReadonlyMap<string, BackendSnapshot[]>;
+}
+
+function listingKey(
+  scope: { provider: string; account: string; region: string },
+  kind: SnapshotKind,
+): string {
+  return `${scope.provider}/${scope.account}/${scope.region}/${kind}`;
 }
 
 /** A scope after its quota check and first create attempts: what is known, what to wait for. */
@@ -125,6 +142,14 @@ interface Busy {
 }
 
 type Attempt = Pending | SnapshotTargetResult | Busy;
+
+/** A listing that failed, carrying the API's error as its cause. */
+class ListingError extends Error {
+  constructor(cause: unknown) {
+    super('manual snapshots not listed', { cause });
+    this.name = 'ListingError';
+  }
+}
 
 const isResult = (attempt: Attempt): attempt is SnapshotTargetResult => 'outcome' in attempt;
 const isPending = (attempt: Attempt): attempt is Pending => 'snapshot' in attempt;
@@ -150,16 +175,26 @@ async function prepareScope(
   }
   const toCreate: SnapshotTarget[] = [];
   const open: Pending[] = [];
-  // Quota, and snapshots of this request that exist already (a re-run after the idempotency record expired).
+  // Quota, and snapshots of this request that exist already (a re-run after the idempotency record
+  // expired), from each kind's listing: the one made with the targets, else one now, kinds at once.
   const kinds = [...new Set(targets.map((target) => target.kind))];
-  for (const kind of kinds) {
-    const ofKind = targets.filter((target) => target.kind === kind);
-    let existing: BackendSnapshot[];
-    try {
-      existing = await backend.listManual(kind, ofKind);
-    } catch (error) {
+  const listings = await Promise.all(
+    kinds.map(async (kind) => {
+      const ofKind = targets.filter((target) => target.kind === kind);
+      const known = context.listed.get(listingKey(first, kind));
+      if (known) return { kind, ofKind, existing: known };
+      return backend.listManual(kind, ofKind).then(
+        (existing) => ({ kind, ofKind, existing }),
+        (error: unknown) => ({ kind, ofKind, existing: new ListingError(error) }),
+      );
+    }),
+  );
+  for (const { kind, ofKind, existing } of listings) {
+    if (existing instanceof ListingError) {
       results.push(
-        ...ofKind.map((target) => errorResult(target, now().getTime(), now, 0, error, backend.codeOf)),
+        ...ofKind.map((target) =>
+          errorResult(target, now().getTime(), now, 0, existing.cause, backend.codeOf),
+        ),
       );
       continue;
     }

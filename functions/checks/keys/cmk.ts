@@ -25,8 +25,12 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     rationale:
       'Secrets under the AWS-managed aws/secretsmanager key can only be decrypted in their own account: a recovery account or a break-glass role elsewhere cannot read them.',
     remediation: {
-      text: 'Re-encrypt the secret with a customer-managed KMS key whose policy admits the recovery account (`aws secretsmanager update-secret --kms-key-id <key-arn>`); on GCP configure CMEK.',
+      text: 'Re-encrypt the secret with a customer-managed KMS key whose policy admits the recovery account (`aws secretsmanager update-secret --kms-key-id <key-arn>`).',
+      texts: {
+        gcp: 'Configure a customer-managed Cloud KMS key for the secret (`gcloud secrets replication update <secret> --set-kms-key=<key>`), and let the recovery project use it.',
+      },
       url: DOCS.smEncryption,
+      urls: { gcp: DOCS.gsmCmek },
     },
     resourceTypes: KEYS_RESOURCE_TYPES,
   },

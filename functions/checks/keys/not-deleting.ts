@@ -30,8 +30,12 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     rationale:
       'A secret scheduled for deletion, a KMS key pending deletion or disabled, or a destroyed Secret Manager version leaves a backup that will be (or already is) impossible to restore from.',
     remediation: {
-      text: 'Cancel the deletion (`aws secretsmanager restore-secret`, `aws kms cancel-key-deletion` and `enable-key`; on GCP `gcloud secrets versions enable`, or add a new version from the live file).',
+      text: 'Cancel the deletion (`aws secretsmanager restore-secret`, `aws kms cancel-key-deletion` and `enable-key`).',
+      texts: {
+        gcp: 'Enable the latest version (`gcloud secrets versions enable <version> --secret=<secret>`), or, if it is destroyed, add a new version from the live file (`gcloud secrets versions add <secret> --data-file=<file>`); remove an expiration with `gcloud secrets update <secret> --remove-expiration`.',
+      },
       url: DOCS.smDelete,
+      urls: { gcp: DOCS.gsmEnableVersion },
     },
     resourceTypes: KEYS_RESOURCE_TYPES,
   },

@@ -13,8 +13,12 @@ export const keysPresentCheck: Check<KeySecretFact> = {
     rationale:
       "certctl's CA and RA keys, OCSP responder keys, trust bundles, TLS pair, API keys and config-encryption key live outside its database: without their backup a restored database cannot issue, answer OCSP or even decrypt its own issuer settings.",
     remediation: {
-      text: 'Store the item in the secret the policy names (`aws secretsmanager create-secret` / `gcloud secrets create`), or correct the inventory in the policy (`keys.items`).',
+      text: 'Store the item in the secret the policy names (`aws secretsmanager create-secret`), or correct the inventory in the policy (`keys.items`).',
+      texts: {
+        gcp: 'Store the item in the secret the policy names (`gcloud secrets create`, then `gcloud secrets versions add`), or correct the inventory in the policy (`keys.items`).',
+      },
       url: DOCS.smCreate,
+      urls: { gcp: DOCS.gsmCreate },
     },
     resourceTypes: KEYS_RESOURCE_TYPES,
   },

@@ -23,8 +23,12 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
     rationale:
       'A regional outage or a lost region must not take the only copy of the CA key with it; a replica that is not in sync holds an older key than certctl runs with.',
     remediation: {
-      text: 'Replicate the secret (`aws secretsmanager replicate-secret-to-regions --add-replica-regions Region=<other>`); for a replica out of sync, read its StatusMessage and fix the replica key permissions. GCP: use automatic replication or two or more locations.',
+      text: 'Replicate the secret (`aws secretsmanager replicate-secret-to-regions --add-replica-regions Region=<other>`); for a replica out of sync, read its StatusMessage and fix the replica key permissions.',
+      texts: {
+        gcp: 'Use automatic replication or two or more user-managed locations (the replication policy is set when the secret is created: create a replicated secret and add the value as a new version).',
+      },
       url: DOCS.smReplicate,
+      urls: { gcp: DOCS.gsmReplication },
     },
     resourceTypes: KEYS_RESOURCE_TYPES,
   },

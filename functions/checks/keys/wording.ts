@@ -17,8 +17,10 @@ export const DOCS = {
   smEncryption: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html',
   smCreate: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/create_secret.html',
   smUpdate: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_update-secret-value.html',
+  gsmCreate: 'https://cloud.google.com/secret-manager/docs/creating-and-accessing-secrets',
   gsmReplication: 'https://cloud.google.com/secret-manager/docs/choosing-replication',
   gsmCmek: 'https://cloud.google.com/secret-manager/docs/cmek',
+  gsmEnableVersion: 'https://cloud.google.com/secret-manager/docs/enable-secret-version',
   certctlDr: 'https://github.com/certctl-io/certctl/blob/main/docs/operator/runbooks/disaster-recovery.md',
 } as const;
 

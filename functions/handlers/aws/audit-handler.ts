@@ -10,15 +10,15 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import * as z from 'zod';
-import { AwsClientFactory } from '../../aws/clients.ts';
 import type { AwsCollectors } from '../../aws/collectors.ts';
-import { LEDGER_BUCKET_ENV, s3LedgerStore } from '../../aws/ledger-store.ts';
+import { LEDGER_BUCKET_ENV } from '../../aws/ledger-location.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { describeError, InputError, inputIssues } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
-import { AWS_REGION, loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { AWS_REGION, type Policy } from '../../core/policy.ts';
 import { runAuditJob } from '../../jobs/audit.ts';
 import { assertPublicationLanded, type DeliveredPublication } from '../../jobs/publish.ts';
+import { type AwsFunctionDependencies, functionDependencies } from './function-dependencies.ts';
 import { createObservability, recordAuditMetrics } from './observability.ts';
 
 /**
@@ -51,14 +51,8 @@ export interface AuditLambdaResult {
 
 type Observability = ReturnType<typeof createObservability>;
 
-export interface AuditLambdaDependencies {
-  readonly policy: Policy;
-  readonly factory: AwsClientFactory;
-  readonly logger: Observability['logger'];
-  readonly metrics: Observability['metrics'];
+export interface AuditLambdaDependencies extends AwsFunctionDependencies {
   readonly now?: () => Date;
-  /** The Lambda's own region (`AWS_REGION`), for account-level calls. */
-  readonly homeRegion?: string | undefined;
   /** The import ledger's bucket (`BACKUP_GUARD_LEDGER_BUCKET`), in `homeRegion`; none: every run reads Security Hub in full. */
   readonly ledgerBucket?: string | undefined;
 }
@@ -139,8 +133,13 @@ export function auditHandler(options: AuditHandlerOptions): AuditLambda {
           homeRegion: deps.homeRegion,
           ...(deps.ledgerBucket
             ? {
-                ledger: () =>
-                  s3LedgerStore(deps.factory, deps.ledgerBucket as string, deps.homeRegion ?? 'us-east-1'),
+                // Loaded when the run publishes: the S3 client is not part of the cold start.
+                ledger: async () =>
+                  (await import('../../aws/ledger-store.ts')).s3LedgerStore(
+                    deps.factory,
+                    deps.ledgerBucket as string,
+                    deps.homeRegion ?? 'us-east-1',
+                  ),
               }
             : {}),
         },
@@ -201,24 +200,13 @@ export function auditHandler(options: AuditHandlerOptions): AuditLambda {
     }
   };
 
-  let dependencies: AuditLambdaDependencies | undefined;
-  const defaultDependencies = (): AuditLambdaDependencies => {
-    if (!dependencies) {
-      const policy = loadFunctionPolicy();
-      dependencies = {
-        policy,
-        factory: new AwsClientFactory({
-          maxAttempts: policy.aws.maxAttempts,
-          stsRegion: process.env.AWS_REGION,
-        }),
-        logger,
-        metrics,
-        homeRegion: process.env.AWS_REGION,
-        ledgerBucket: process.env[LEDGER_BUCKET_ENV] || undefined,
-      };
-    }
-    return dependencies;
-  };
+  const defaultDependencies = functionDependencies(
+    { logger, metrics },
+    (base): AuditLambdaDependencies => ({
+      ...base,
+      ledgerBucket: process.env[LEDGER_BUCKET_ENV] || undefined,
+    }),
+  );
 
   const handler = middy((event: unknown) => runWithEvidence(event, defaultDependencies))
     .use(injectLambdaContext(logger))

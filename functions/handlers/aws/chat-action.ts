@@ -3,31 +3,29 @@
  * `chat-amazon-q` (the shared action side: functions/chatops/action.ts), posting to Slack's
  * `response_url` or publishing Amazon Q answers to the channel's notification topic. Snapshots run
  * once per request key (the snapshot job's idempotency), so Lambda's own repeated deliveries and
- * Slack's retries take one snapshot. Metrics: `ChatCommandsCompleted`, `ChatCommandsFailed`
+ * Slack's retries take one snapshot; a repeated delivery of the same hand-off is neither run nor
+ * answered again (a marker in the same table: functions/aws/chat-deliveries.ts). Metrics: `ChatCommandsCompleted`, `ChatCommandsFailed`
  * (alarmed), `ChatAnswersNotDelivered`.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
+import { dynamoFirstDelivery } from '../../aws/chat-deliveries.ts';
 import { amazonQReplier, CHAT_NOTIFICATION_TOPIC_ENV } from '../../aws/chat-notifications.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { awsCollectors } from '../../aws/collectors.ts';
-import { LEDGER_BUCKET_ENV, listLedgerDestinations, S3LedgerStore } from '../../aws/ledger-store.ts';
+import { LEDGER_BUCKET_ENV } from '../../aws/ledger-location.ts';
 import { type ChatActionOptions, runChatAction } from '../../chatops/action.ts';
 import type { ChatStatus } from '../../chatops/actions.ts';
 import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
 import type { ChatWorkOutcome } from '../../chatops/run-work.ts';
-import { describeError } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { idempotencyTableName, oncePerRequestId } from '../../jobs/idempotency.ts';
-import { partitionOf, productArn } from '../../publish/security-hub/asff.ts';
-import { decodeLedger, type Ledger, ledgerSummary } from '../../publish/security-hub/ledger.ts';
 import { createObservability } from './observability.ts';
 
 export { ANSWER_MARGIN_MS } from '../../chatops/action.ts';
@@ -76,41 +74,6 @@ const NO_AUDIT_HISTORY: ChatStatus['lastAudit'] = {
   unavailable:
     'this deployment keeps no import ledger (securityHub.enabled is off), so no audit is on record; `readiness` runs the audit now',
 };
-
-/**
- * The last audit as the import ledgers record it (functions/publish/security-hub/ledger.ts): what
- * the scheduled audits last published to Security Hub, by compliance status, and when. A ledger that
- * cannot be read or decoded is left out and said so; none at all is "not available", never a pass.
- */
-export async function ledgerLastAudit(client: S3Client, bucket: string): Promise<ChatStatus['lastAudit']> {
-  const store = new S3LedgerStore(client, bucket);
-  const destinations = await listLedgerDestinations(client, bucket);
-  const ledgers: Ledger[] = [];
-  const unreadable: string[] = [];
-  for (const destination of destinations) {
-    try {
-      const stored = await store.read(destination);
-      if (!stored) continue;
-      const partition = partitionOf(destination.region);
-      ledgers.push(
-        decodeLedger(stored.body, { ...destination, productArn: productArn({ ...destination, partition }) }),
-      );
-    } catch (error) {
-      unreadable.push(`${destination.account}/${destination.region} (${describeError(error)})`);
-    }
-  }
-  const summary = ledgerSummary(ledgers);
-  if (summary.at === undefined) {
-    return {
-      unavailable: `no audit has published yet${unreadable.length > 0 ? `; unreadable ledgers: ${unreadable.join(', ')}` : ''}`,
-    };
-  }
-  return {
-    at: summary.at,
-    counts: summary.counts,
-    source: `as published to Security Hub, ${summary.destinations.length} account/region${summary.destinations.length === 1 ? '' : 's'}${unreadable.length > 0 ? `; not read: ${unreadable.join(', ')}` : ''}`,
-  };
-}
 
 /**
  * The chat actions over the AWS jobs: snapshots in this account only, as the `snapshot` Lambda takes
@@ -190,16 +153,24 @@ export const handler = middy(async (event: unknown, context: Context) => {
         remainingMs,
         ...(deps.ledgerBucket
           ? {
-              lastAudit: () =>
-                ledgerLastAudit(
+              // Loaded by `status` only: the S3 client and the ledger decoding are not part of the cold start.
+              lastAudit: async () => {
+                const [{ S3Client }, { ledgerLastAudit }] = await Promise.all([
+                  import('@aws-sdk/client-s3'),
+                  import('../../aws/ledger-status.ts'),
+                ]);
+                return ledgerLastAudit(
                   deps.factory.client(S3Client, deps.homeRegion ?? DEFAULT_HOME_REGION),
                   deps.ledgerBucket as string,
-                ),
+                );
+              },
             }
           : {}),
       }),
       ...observability,
       ...(deps.topicArn ? { notifications: { client: deps.sns, topicArn: deps.topicArn } } : {}),
+      // Lambda may deliver the same event twice: only the first delivery runs and answers.
+      firstDelivery: dynamoFirstDelivery(deps.dynamo, deps.tableName),
       remainingMs,
     });
   } finally {

@@ -1,6 +1,7 @@
 /**
  * `readiness` Lambda: go/no-go before a CA rotation (ChatOps asks it). Returns the verdict with
- * every gate's evidence; it writes nothing.
+ * every gate's evidence; it writes nothing. It audits with {@link awsCollectors}, whose adapters
+ * load on first use, so it loads only the groups the policy configures.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -8,11 +9,10 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import * as z from 'zod';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
-import { AwsClientFactory } from '../../aws/clients.ts';
 import { awsCollectors } from '../../aws/collectors.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
-import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { type ReadinessResult, runReadinessJob } from '../../jobs/readiness.ts';
+import { type AwsFunctionDependencies, functionDependencies } from './function-dependencies.ts';
 import { createObservability } from './observability.ts';
 
 export const readinessEventSchema = z
@@ -22,13 +22,7 @@ export const readinessEventSchema = z
 
 const { logger, metrics } = createObservability('readiness');
 
-export interface ReadinessHandlerDependencies {
-  readonly policy: Policy;
-  readonly factory: AwsClientFactory;
-  readonly logger: typeof logger;
-  readonly metrics: typeof metrics;
-  readonly homeRegion?: string | undefined;
-}
+export type ReadinessHandlerDependencies = AwsFunctionDependencies;
 
 export async function readinessLambda(
   event: unknown,
@@ -53,24 +47,7 @@ export async function readinessLambda(
   return result;
 }
 
-let dependencies: ReadinessHandlerDependencies | undefined;
-
-function defaultDependencies(): ReadinessHandlerDependencies {
-  if (!dependencies) {
-    const policy = loadFunctionPolicy();
-    dependencies = {
-      policy,
-      factory: new AwsClientFactory({
-        maxAttempts: policy.aws.maxAttempts,
-        stsRegion: process.env.AWS_REGION,
-      }),
-      logger,
-      metrics,
-      homeRegion: process.env.AWS_REGION,
-    };
-  }
-  return dependencies;
-}
+const defaultDependencies = functionDependencies({ logger, metrics });
 
 export const handler = middy((event: unknown) => readinessLambda(event, defaultDependencies()))
   .use(injectLambdaContext(logger))

@@ -14,12 +14,13 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
-import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
+import { DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
-import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import type { Policy } from '../../core/policy.ts';
 import { idempotencyTableName, idempotentByRequestId } from '../../jobs/idempotency.ts';
 import { type MaintenanceJobResult, runMaintenanceJob } from '../../jobs/maintenance.ts';
 import { runSnapshotJob, type SnapshotJobResult, type SnapshotRequest } from '../../jobs/snapshot.ts';
+import { type AwsFunctionDependencies, functionDependencies } from './function-dependencies.ts';
 import { createObservability } from './observability.ts';
 
 export { IDEMPOTENCY_TABLE_ENV } from '../../jobs/idempotency.ts';
@@ -43,14 +44,9 @@ export function parseSnapshotEvent(event: unknown): SnapshotRequest {
 
 const { logger, metrics } = createObservability('snapshot');
 
-export interface SnapshotHandlerDependencies {
-  readonly policy: Policy;
-  readonly factory: AwsClientFactory;
+export interface SnapshotHandlerDependencies extends AwsFunctionDependencies {
   readonly dynamo: DynamoDBClient;
   readonly tableName: string;
-  readonly logger: typeof logger;
-  readonly metrics: typeof metrics;
-  readonly homeRegion?: string | undefined;
   /** Time left before Lambda stops the function (the invocation context's); unbounded when absent. */
   readonly remainingTimeMs?: () => number;
 }
@@ -143,26 +139,14 @@ export async function snapshotLambda(
   return result;
 }
 
-let dependencies: SnapshotHandlerDependencies | undefined;
-
-function defaultDependencies(): SnapshotHandlerDependencies {
-  if (!dependencies) {
-    const policy = loadFunctionPolicy();
-    const tableName = idempotencyTableName(policy);
-    const homeRegion = process.env.AWS_REGION;
-    const factory = new AwsClientFactory({ maxAttempts: policy.aws.maxAttempts, stsRegion: homeRegion });
-    dependencies = {
-      policy,
-      factory,
-      dynamo: factory.client(DynamoDBClient, homeRegion ?? DEFAULT_HOME_REGION),
-      tableName,
-      logger,
-      metrics,
-      homeRegion,
-    };
-  }
-  return dependencies;
-}
+const defaultDependencies = functionDependencies(
+  { logger, metrics },
+  (base): SnapshotHandlerDependencies => ({
+    ...base,
+    dynamo: base.factory.client(DynamoDBClient, base.homeRegion ?? DEFAULT_HOME_REGION),
+    tableName: idempotencyTableName(base.policy),
+  }),
+);
 
 export const handler = middy((event: unknown, context: Context) =>
   snapshotOrMaintenance(event, {

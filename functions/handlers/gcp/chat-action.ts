@@ -4,7 +4,8 @@
  * `gcp.projects`, answering on Slack's `response_url`. Pub/Sub delivers at least once, so a snapshot
  * runs once per request key, with its records in Cloud Storage (functions/gcp/chat-records.ts); a
  * redelivery gets the first result. Never throws for a command that failed (it is answered in chat,
- * logged and counted), so Pub/Sub does not redeliver it.
+ * logged and counted), so Pub/Sub does not redeliver it. A message delivered again anyway runs and
+ * answers only once (its first delivery's claim in the same records).
  */
 import * as functions from '@google-cloud/functions-framework';
 import { Storage } from '@google-cloud/storage';
@@ -12,7 +13,7 @@ import { gcpSnapshotCloud } from '../../actions/snapshot/gcp.ts';
 import { type ChatActionMetric, runChatAction } from '../../chatops/action.ts';
 import type { ChatActions } from '../../chatops/actions.ts';
 import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
-import { type RequestRecordStore, runOncePerKey } from '../../chatops/once.ts';
+import { claimOnce, type RequestRecordStore, runOncePerKey } from '../../chatops/once.ts';
 import { InputError } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
@@ -21,6 +22,7 @@ import { CHAT_RECORDS_BUCKET_ENV } from '../../gcp/chat-environment.ts';
 import { cloudStorageRecords } from '../../gcp/chat-records.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import { gcpCollectors } from '../../gcp/collectors.ts';
+import { withSecretManager } from '../../gcp/secret-manager.ts';
 import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { createGcpLogger } from './observability.ts';
 
@@ -43,7 +45,13 @@ export function gcpChatActions(deps: GcpChatActionsDependencies): ChatActions {
       policy: deps.policy,
       providers: ['gcp'],
       clouds: (policy) => [gcpSnapshotCloud({ policy, clients: deps.clients })],
-      audit: { gcp: { clients: withCloudStorage(deps.clients), collectors: gcpCollectors } },
+      // Readiness judges every configured gate: dumps through Cloud Storage, keys through Secret Manager.
+      audit: {
+        gcp: {
+          clients: withSecretManager(deps.clients, withCloudStorage(deps.clients)),
+          collectors: gcpCollectors,
+        },
+      },
       once: (requestKey, run) =>
         runOncePerKey(requestKey, run, deps.records, {
           keepMs: RECORD_KEEP_MS,
@@ -64,6 +72,16 @@ export interface ChatActionFunctionDependencies {
   readonly now?: () => Date;
   /** The function's timeout less what has passed (Cloud Run gives no remaining-time call). */
   readonly remainingMs?: () => number;
+  /** Claims a hand-off's first delivery (functions/chatops/action.ts); absent: every delivery runs. */
+  readonly firstDelivery?: (deliveryKey: string) => Promise<boolean>;
+}
+
+/**
+ * The first-delivery claim over the request records: Pub/Sub redelivers a message until it is
+ * acknowledged, so the same work may arrive again within the records' keep time.
+ */
+export function firstDeliveryOver(records: RequestRecordStore): (deliveryKey: string) => Promise<boolean> {
+  return (deliveryKey) => claimOnce(`delivery-${deliveryKey}`, records, { keepMs: RECORD_KEEP_MS });
 }
 
 /** The `chatAction` Pub/Sub function over `deps`; never throws for a command that failed. */
@@ -91,6 +109,7 @@ export function createChatActionFunction(
       ...(d.replyHosts ? { replyHosts: d.replyHosts } : {}),
       ...(d.now ? { now: d.now } : {}),
       ...(d.remainingMs ? { remainingMs: d.remainingMs } : {}),
+      ...(d.firstDelivery ? { firstDelivery: d.firstDelivery } : {}),
     });
     d.logger.info('chat action finished', { outcome: outcome.outcome, metrics: counts });
   };
@@ -109,14 +128,11 @@ function containerDependencies(): ChatActionFunctionDependencies {
     const clients = GcpClientFactory.fromEnv();
     const logger = createGcpLogger('chat-action');
     const storage = clients.endpoint ? new Storage({ apiEndpoint: clients.endpoint }) : new Storage();
+    const records = cloudStorageRecords(storage.bucket(bucket));
     container = {
-      actions: gcpChatActions({
-        policy: loadFunctionPolicy(),
-        clients,
-        records: cloudStorageRecords(storage.bucket(bucket)),
-        logger,
-      }),
+      actions: gcpChatActions({ policy: loadFunctionPolicy(), clients, records, logger }),
       logger,
+      firstDelivery: firstDeliveryOver(records),
     };
   }
   const startedAt = Date.now();

@@ -81,7 +81,8 @@ function containerDependencies(): ChatSlackFunctionDependencies {
   return {
     policy: loadFunctionPolicy().chatops,
     signingSecret,
-    dispatch: pubsubDispatcher(() => factory.credentials(), topic),
+    // The endpoint override (the local stack) serves Pub/Sub beside Cloud SQL, as it does Cloud Storage.
+    dispatch: pubsubDispatcher(() => factory.requestClient(), topic, factory.endpoint),
     logger: createGcpLogger('chat-slack'),
   };
 }

@@ -1,7 +1,9 @@
 /**
  * `snapshot` Cloud Function (2nd gen, HTTP): the same snapshot and readiness jobs for Cloud SQL.
  * POST `{ "action": "snapshot", requestId, reason, requestedBy, ticket?, targets?, wait? }` or
- * `{ "action": "readiness" }`. A re-sent snapshot request is not repeated: each backup's
+ * `{ "action": "readiness" }`, and `{ "action": "maintenance" }` from its Cloud Scheduler job: the
+ * maintenance-aware scan (functions/jobs/maintenance.ts), a backup before each Cloud SQL scheduled
+ * maintenance due within the policy's horizon, once per maintenance event. A re-sent snapshot request is not repeated: each backup's
  * description carries an id derived from the request id, and the job adopts a backup it finds with
  * that id instead of inserting another (GCP has no DynamoDB; the adoption is the idempotency here).
  */
@@ -14,6 +16,7 @@ import { GcpClientFactory } from '../../gcp/clients.ts';
 import { type GcpClientSource, gcpCollectors } from '../../gcp/collectors.ts';
 import { withSecretManager } from '../../gcp/secret-manager.ts';
 import { withCloudStorage } from '../../gcp/storage-client.ts';
+import { runMaintenanceJob } from '../../jobs/maintenance.ts';
 import { runReadinessJob } from '../../jobs/readiness.ts';
 import { runSnapshotJob, snapshotExitCode } from '../../jobs/snapshot.ts';
 import { createGcpLogger } from './observability.ts';
@@ -29,6 +32,7 @@ const requestSchema = z.discriminatedUnion('action', [
     wait: z.boolean().optional(),
   }),
   z.strictObject({ action: z.literal('readiness') }),
+  z.strictObject({ action: z.literal('maintenance') }),
 ]);
 
 export type SnapshotFunctionRequest = z.output<typeof requestSchema>;
@@ -71,6 +75,15 @@ export async function snapshotFunction(request: SnapshotFunctionRequest, deps: S
         logger,
       },
     );
+  }
+  if (request.action === 'maintenance') {
+    const result = await runMaintenanceJob({ policy: deps.policy, clouds: [cloud], logger });
+    logger.info('maintenance scan finished', {
+      events: result.events.length,
+      later: result.later,
+      problems: result.problems,
+    });
+    return result;
   }
   const { action: _action, ...snapshotRequest } = request;
   const result = await runSnapshotJob(snapshotRequest, { policy: deps.policy, clouds: [cloud], logger });

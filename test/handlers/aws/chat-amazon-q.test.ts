@@ -163,6 +163,42 @@ describe('the chat-action Lambda', () => {
     expect(output.metrics()).toMatchObject({ ChatCommandsCompleted: 1, ChatAnswersNotDelivered: 1 });
   });
 
+  it('runs and answers only the first delivery of a hand-off, and runs one whose delivery cannot be recorded', async () => {
+    // Prepare
+    const seen = new Set<string>();
+    const actions = fakeActions();
+    const url = receiver.responseUrl();
+    const firstDelivery = async (key: string) => !seen.has(key) && Boolean(seen.add(key));
+    const deps = { actions, ...observability('chat-action'), replyHosts: ['127.0.0.1'], firstDelivery };
+    const handOff = work(new Date(), url);
+
+    // Act
+    const outcomes = [
+      await chatAction(handOff, deps),
+      await chatAction(JSON.parse(JSON.stringify(handOff)), deps),
+      await chatAction(
+        { ...handOff, acceptedAt: new Date(Date.now() + 1000).toISOString() },
+        {
+          ...deps,
+          firstDelivery: async () => {
+            throw new Error('table unreachable');
+          },
+        },
+      ),
+    ];
+
+    // Assess
+    expect(outcomes.map((outcome) => [outcome.outcome, outcome.posts])).toEqual([
+      ['completed', 1],
+      ['repeat', 0],
+      ['completed', 1],
+    ]);
+    expect(receiver.postsTo(url)).toHaveLength(2);
+    expect(output.logs().map((line) => line.message)).toContain(
+      'chat work delivery not recorded; running it',
+    );
+  });
+
   it('stops waiting for snapshots a minute before the function times out', async () => {
     // Prepare
     const now = new Date('2026-12-02T10:00:00Z');

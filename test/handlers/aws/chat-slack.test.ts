@@ -173,6 +173,9 @@ describe('the chat-slack Lambda', () => {
             logger: actionLogger,
             metrics: actionMetrics,
             replyHosts: ['127.0.0.1'],
+            // The clock the slash commands were signed and accepted by: Slack's 30-minute reply window
+            // counts from it, whatever the time of the test run.
+            now: () => NOW,
           }).finally(() => actionMetrics.publishStoredMetrics()),
         );
       },

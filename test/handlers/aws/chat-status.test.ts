@@ -4,8 +4,8 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ledgerLastAudit } from '../../../functions/aws/ledger-status.ts';
 import { S3LedgerStore } from '../../../functions/aws/ledger-store.ts';
-import { ledgerLastAudit } from '../../../functions/handlers/aws/chat-action.ts';
 import { productArn } from '../../../functions/publish/security-hub/asff.ts';
 import { encodeLedger } from '../../../functions/publish/security-hub/ledger.ts';
 import { simS3Client } from '../../sim/s3-support.ts';

@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POLICY_ENV, type Policy } from '../../../functions/core/policy.ts';
 import { CLOUD_SQL_ENDPOINT_ENV } from '../../../functions/gcp/clients.ts';
 import { METADATA_HOST_ENV } from '../../../functions/gcp/federation.ts';
-import { FUNCTION_NODE_OPTIONS } from '../../../infra/bundling.ts';
-import { bundleCloudFunction, coldStartOutputs } from '../../../infra/gcp/bundle.ts';
+import { coldStartOutputs, FUNCTION_NODE_OPTIONS } from '../../../infra/bundling.ts';
+import { bundleCloudFunction } from '../../../infra/gcp/bundle.ts';
 import { CANARY, keysPolicy, keysScenario } from '../../fixtures/keys/world.ts';
 import {
   CENTRAL_ACCOUNT,

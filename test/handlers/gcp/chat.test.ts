@@ -1,7 +1,8 @@
 /**
  * The GCP chat functions over the shared chat code: the Slack request as the Functions Framework
- * delivers it (raw bytes in `rawBody`), published to the chat topic through the Pub/Sub REST call,
- * and the Pub/Sub event run by the action side, answering on a response_url on 127.0.0.1.
+ * delivers it (raw bytes in `rawBody`), published through the real Pub/Sub REST call to the
+ * simulated chat topic, and the Pub/Sub event run by the action side, answering on a response_url
+ * on 127.0.0.1.
  */
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,9 @@ import { createChatSlackFunction } from '../../../functions/handlers/gcp/chat-sl
 import { fakeActions } from '../../chatops/fake-actions.ts';
 import { recordingLogger } from '../../chatops/recording-logger.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../../gcp/sim-setup.ts';
+import type { Sim } from '../../sim/server.ts';
 import type { CloudSqlSim } from '../../sim/services/cloud-sql.ts';
+import { PUBSUB_SERVICE, type PubsubService } from '../../sim/services/pubsub.ts';
 import { signedSlackEvent, slashCommandForm } from '../../sim/slack-client.ts';
 import { type SlackReceiver, slackView, startSlackReceiver } from '../../sim/slack-receiver.ts';
 
@@ -57,49 +60,79 @@ function exchange(body: string, headers: Record<string, string | undefined>) {
   return { req: { method: 'POST', headers: lowercased, rawBody: Buffer.from(body) }, res, sent };
 }
 
+/** chatSlack as the deployment wires it: the real publish call, here to the simulator's Pub/Sub. */
+function slackFunctionPublishingTo(sim: Sim) {
+  const clients = new GcpClientFactory({ endpoint: sim.endpoint });
+  const { logger, lines } = recordingLogger();
+  const handler = createChatSlackFunction(() => ({
+    policy,
+    signingSecret: SECRET,
+    dispatch: pubsubDispatcher(() => clients.requestClient(), TOPIC, sim.endpoint),
+    logger,
+    now: () => NOW,
+  }));
+  return { handler, lines, clients };
+}
+
 describe('the GCP chat functions', () => {
   it('acknowledges a signed command, publishes the work to the chat topic, and refuses a forged one', async () => {
-    // Prepare
-    const published: { url: string; data: unknown }[] = [];
-    const requester = async () => ({
-      request: async (options: { url?: string; data?: unknown }) => {
-        published.push({ url: options.url ?? '', data: options.data });
-        return {} as never;
-      },
+    // Prepare: the real publish call against the simulated Pub/Sub, as the deployment wires it.
+    const { sim } = await startGcpSim({
+      services: { pubsub: { topics: [{ project: 'certctl-ops', name: 'certctl-backup-guard-chat' }] } },
     });
-    const { logger, lines } = recordingLogger();
-    const handler = createChatSlackFunction(() => ({
-      policy,
-      signingSecret: SECRET,
-      dispatch: pubsubDispatcher(requester as never, TOPIC, 'http://127.0.0.1:1'),
-      logger,
-      now: () => NOW,
-    }));
+    const { handler, lines, clients } = slackFunctionPublishingTo(sim);
     const body = slashCommandForm('snapshot certctl-sql reason="CA rotation" ticket=CHG-9');
     const good = signedSlackEvent(body, SECRET, NOW);
     const forged = signedSlackEvent(body, 'not-the-secret', NOW);
 
-    // Act
-    const accepted = exchange(body, good.headers as Record<string, string>);
-    await handler(accepted.req as never, accepted.res as never);
-    const refused = exchange(body, forged.headers as Record<string, string>);
-    await handler(refused.req as never, refused.res as never);
+    try {
+      // Act
+      const accepted = exchange(body, good.headers as Record<string, string>);
+      await handler(accepted.req as never, accepted.res as never);
+      const refused = exchange(body, forged.headers as Record<string, string>);
+      await handler(refused.req as never, refused.res as never);
 
-    // Assess
-    expect(accepted.sent.status).toBe(200);
-    expect(JSON.parse(accepted.sent.body ?? '{}').text).toContain('for CHG-9');
-    expect(refused.sent).toMatchObject({ status: 401, body: 'Request refused.' });
-    expect(published).toHaveLength(1);
-    expect(published[0]?.url).toBe(`http://127.0.0.1:1/v1/${TOPIC}:publish`);
-    const sent = published[0]?.data as { messages: { data: string }[] } | undefined;
-    const message = sent?.messages[0]?.data ?? '';
-    const work = JSON.parse(Buffer.from(message, 'base64').toString('utf8')) as ChatWork;
-    expect(work).toMatchObject({
-      command: { name: 'snapshot', ticket: 'CHG-9' },
-      requestedBy: 'slack:T0CERTCTL/U0OPERATOR',
-    });
-    expect(lines.join('\n')).toContain('"ChatCommandsRefused":1');
-    expect(lines.join('\n')).not.toContain(SECRET);
+      // Assess
+      expect(accepted.sent.status).toBe(200);
+      expect(JSON.parse(accepted.sent.body ?? '{}').text).toContain('for CHG-9');
+      expect(refused.sent).toMatchObject({ status: 401, body: 'Request refused.' });
+      const published = sim.service<PubsubService>(PUBSUB_SERVICE).messages(TOPIC);
+      expect(published).toHaveLength(1);
+      const work = JSON.parse(Buffer.from(published[0]?.data ?? '', 'base64').toString('utf8')) as ChatWork;
+      expect(work).toMatchObject({
+        command: { name: 'snapshot', ticket: 'CHG-9' },
+        requestedBy: 'slack:T0CERTCTL/U0OPERATOR',
+      });
+      expect(lines.join('\n')).toContain('"ChatCommandsRefused":1');
+      expect(lines.join('\n')).not.toContain(SECRET);
+    } finally {
+      await clients.close();
+      await sim.close();
+    }
+  });
+
+  it('answers a publish Pub/Sub refuses with a generic line and keeps the reason in the log', async () => {
+    // Prepare: the topic does not exist (a deployment that lost it).
+    const { sim } = await startGcpSim({});
+    const { handler, lines, clients } = slackFunctionPublishingTo(sim);
+    const body = slashCommandForm('readiness');
+    const request = exchange(body, signedSlackEvent(body, SECRET, NOW).headers as Record<string, string>);
+
+    try {
+      // Act
+      await handler(request.req as never, request.res as never);
+
+      // Assess
+      expect(request.sent.status).toBe(200);
+      expect(JSON.parse(request.sent.body ?? '{}').text).toBe(
+        'Something went wrong on our side; the details are in the backup-guard logs.',
+      );
+      expect(request.sent.body).not.toContain('not found');
+      expect(lines.join('\n')).toContain('Resource not found (resource=certctl-backup-guard-chat).');
+    } finally {
+      await clients.close();
+      await sim.close();
+    }
   });
 
   it('runs the work of a Pub/Sub event once, answering on the response_url, and a redelivery takes no second snapshot', async () => {
@@ -192,6 +225,72 @@ describe('the GCP chat action over the real jobs', () => {
       );
       expect(views.at(-2)).toContain('*GO*');
       expect(views.at(-1)).toContain('no new snapshot was started');
+    } finally {
+      await clients.close();
+      await sim.close();
+    }
+  });
+
+  it('judges the key-material gate of readiness through Secret Manager, as the snapshot function does', async () => {
+    // Prepare: a configured inventory whose secret is destroyed (keys.not-deleting fails).
+    const scenario = cloudSqlScenario([instance('certctl-pg')]);
+    const { sim } = await startGcpSim(
+      {
+        ...scenario,
+        services: {
+          ...scenario.services,
+          gcs: { buckets: [{ name: 'certctl-ops-certctl-chat-requests' }] },
+          secretManager: {
+            secrets: [{ project: PROJECT, name: 'ca-key', versions: [{ state: 'DESTROYED' }] }],
+          },
+        },
+      },
+      { clock: () => new Date() },
+    );
+    const clients = new GcpClientFactory({ endpoint: sim.endpoint });
+    const storage = new Storage({ apiEndpoint: sim.endpoint });
+    const policy = parsePolicy({
+      gcp: { projects: [PROJECT] },
+      chatops: { slack: { teams: ['T0CERTCTL'] } },
+      keys: {
+        preset: 'none',
+        items: { 'ca-key': { kind: 'private-key', secret: `projects/${PROJECT}/secrets/ca-key` } },
+      },
+    });
+    const { logger, lines } = recordingLogger();
+    const handler = createChatActionFunction(() => ({
+      actions: gcpChatActions({
+        policy,
+        clients,
+        records: cloudStorageRecords(storage.bucket('certctl-ops-certctl-chat-requests')),
+      }),
+      logger,
+      replyHosts: ['127.0.0.1'],
+    }));
+    const url = receiver.responseUrl();
+    const command = { name: 'readiness' as const, targets: [] };
+    const work: ChatWork = {
+      command,
+      requestedBy: 'slack:T0CERTCTL/U0OPERATOR',
+      replyTo: { kind: 'slack', responseUrl: url },
+      requestKey: requestKeyOf(command, 'slack:T0CERTCTL/U0OPERATOR', 'trigger-32'),
+      acceptedAt: new Date().toISOString(),
+    };
+
+    try {
+      // Act
+      await handler({ data: { message: { data: Buffer.from(JSON.stringify(work)).toString('base64') } } });
+
+      // Assess
+      const answer =
+        receiver
+          .postsTo(url)
+          .map((post) => slackView(post.message))
+          .at(-1) ?? '';
+      expect(lines.join('\n')).not.toContain('could not');
+      expect(answer).toContain(
+        `NO-GO \`audit:keys\`: keys.not-deleting FAILED on projects/${PROJECT}/secrets/ca-key`,
+      );
     } finally {
       await clients.close();
       await sim.close();

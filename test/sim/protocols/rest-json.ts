@@ -3,7 +3,7 @@
  * `x-amzn-ErrorType` header, which `@aws-sdk/core`'s AwsRestJsonProtocol reads first.
  */
 import { randomUUID } from 'node:crypto';
-import type { SimResponse } from '../service.ts';
+import type { SimRequest, SimResponse } from '../service.ts';
 
 export function jsonResponse(status: number, body: unknown): SimResponse {
   return {
@@ -39,4 +39,22 @@ export function jsonBody(body: Buffer): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The authentication answers of the REST-JSON services: an unsigned call, or a key the simulator
+ * did not issue, refused the way AWS refuses them; undefined for a simulator key.
+ */
+export function restJsonAuthError(request: SimRequest): SimResponse | undefined {
+  if (!request.accessKeyId) {
+    return jsonError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
+  }
+  if (!request.callerAccount) {
+    return jsonError(
+      403,
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+    );
+  }
+  return undefined;
 }

@@ -3,7 +3,7 @@
  * `{ AccountId, MaxResults, NextToken, RegionOptStatusContains }`), answering with the scenario's
  * regions and their opt-in status. MaxResults is 1–50 (Account API reference).
  */
-import { jsonBody, jsonError, jsonResponse } from '../protocols/rest-json.ts';
+import { jsonBody, jsonError, jsonResponse, restJsonAuthError } from '../protocols/rest-json.ts';
 import type { Scenario, ScenarioRegion } from '../scenario.ts';
 import { REGION_OPT_STATUSES } from '../scenario-fields.ts';
 import type { SimRequest, SimResponse, SimService } from '../service.ts';
@@ -40,15 +40,8 @@ export class AccountService implements SimService {
   }
 
   handle(request: SimRequest): SimResponse {
-    if (!request.accessKeyId)
-      return jsonError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
-    if (!request.callerAccount) {
-      return jsonError(
-        403,
-        'UnrecognizedClientException',
-        'The security token included in the request is invalid.',
-      );
-    }
+    const authError = restJsonAuthError(request);
+    if (authError) return authError;
     if (request.method !== 'POST' || request.path !== '/listRegions') {
       return jsonError(
         404,

@@ -79,7 +79,7 @@ const GOOGLE_STATUS_HTTP = {
   UNAVAILABLE: 503,
   DEADLINE_EXCEEDED: 504,
 } as const;
-type GoogleStatus = keyof typeof GOOGLE_STATUS_HTTP;
+export type GoogleStatus = keyof typeof GOOGLE_STATUS_HTTP;
 const googleStatusSchema = z.enum(Object.keys(GOOGLE_STATUS_HTTP) as [GoogleStatus, ...GoogleStatus[]]);
 
 /** A name the protos define for `kind`. */

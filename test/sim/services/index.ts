@@ -11,11 +11,14 @@ import { cloudSqlSectionSchema, cloudSqlService } from './cloud-sql.ts';
 import { gceMetadataSectionSchema, gceMetadataService } from './gce-metadata.ts';
 import { createGcsService, gcsSectionSchema } from './gcs.ts';
 import { kmsSectionSchema, kmsService } from './kms.ts';
+import { LAMBDA_SERVICE, lambdaService } from './lambda.ts';
+import { PUBSUB_SERVICE, pubsubSectionSchema, pubsubService } from './pubsub.ts';
 import { createRdsService, rdsSectionSchema } from './rds.ts';
 import { createS3Service, s3SectionSchema } from './s3.ts';
 import { secretManagerSectionSchema, secretManagerService } from './secret-manager.ts';
 import { secretsManagerSectionSchema, secretsManagerService } from './secrets-manager.ts';
 import { securityHubSectionSchema, securityHubService } from './security-hub.ts';
+import { SNS_SERVICE, snsSectionSchema, snsService } from './sns.ts';
 import { createStsService } from './sts.ts';
 
 export interface SimServiceRegistration {
@@ -60,6 +63,10 @@ export const simServiceRegistrations: readonly SimServiceRegistration[] = [
   fromSection('secretsManager', secretsManagerService, secretsManagerSectionSchema),
   fromSection('kms', kmsService, kmsSectionSchema),
   fromSection('secretManager', secretManagerService, secretManagerSectionSchema),
+  fromSection(SNS_SERVICE, snsService, snsSectionSchema),
+  fromSection(PUBSUB_SERVICE, pubsubService, pubsubSectionSchema),
+  // Functions are deployed by the test that runs them (in-process handlers), not by the scenario.
+  { name: LAMBDA_SERVICE, create: () => lambdaService() },
 ];
 
 /** Builds every registered service for a scenario. */

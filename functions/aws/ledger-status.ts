@@ -1,0 +1,46 @@
+/**
+ * The last audit as chat's `status` reports it, read from the import ledgers in S3 (the scheduled
+ * audits write them when they publish): loaded on demand by the chat action, so its cold start reads
+ * neither the S3 client nor the ledger decoding.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ChatStatus } from '../chatops/actions.ts';
+import { describeError } from '../core/errors.ts';
+import { partitionOf, productArn } from '../publish/security-hub/asff.ts';
+import { decodeLedger, type Ledger, ledgerSummary } from '../publish/security-hub/ledger.ts';
+import { listLedgerDestinations, S3LedgerStore } from './ledger-store.ts';
+
+/**
+ * The last audit as the import ledgers record it (functions/publish/security-hub/ledger.ts): what
+ * the scheduled audits last published to Security Hub, by compliance status, and when. A ledger that
+ * cannot be read or decoded is left out and said so; none at all is "not available", never a pass.
+ */
+export async function ledgerLastAudit(client: S3Client, bucket: string): Promise<ChatStatus['lastAudit']> {
+  const store = new S3LedgerStore(client, bucket);
+  const destinations = await listLedgerDestinations(client, bucket);
+  const ledgers: Ledger[] = [];
+  const unreadable: string[] = [];
+  for (const destination of destinations) {
+    try {
+      const stored = await store.read(destination);
+      if (!stored) continue;
+      const partition = partitionOf(destination.region);
+      ledgers.push(
+        decodeLedger(stored.body, { ...destination, productArn: productArn({ ...destination, partition }) }),
+      );
+    } catch (error) {
+      unreadable.push(`${destination.account}/${destination.region} (${describeError(error)})`);
+    }
+  }
+  const summary = ledgerSummary(ledgers);
+  if (summary.at === undefined) {
+    return {
+      unavailable: `no audit has published yet${unreadable.length > 0 ? `; unreadable ledgers: ${unreadable.join(', ')}` : ''}`,
+    };
+  }
+  return {
+    at: summary.at,
+    counts: summary.counts,
+    source: `as published to Security Hub, ${summary.destinations.length} account/region${summary.destinations.length === 1 ? '' : 's'}${unreadable.length > 0 ? `; not read: ${unreadable.join(', ')}` : ''}`,
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * A Lambda's code package as `cdk synth` builds it: the handler bundled by esbuild on this machine
+ * with the settings every function shares (infra/bundling.ts: code-split, minified, linked source
+ * maps), and the policy as a file beside it (the environment holds 4 KB in all).
+ *
+ * NodejsFunction cannot code-split (it always passes esbuild `--outfile`), so the package is an
+ * asset with local bundling: esbuild's synchronous API writes `index.mjs` and `chunks/` into the
+ * asset's output directory. The asset hash covers the output, so a policy change deploys new code.
+ * There is no Docker fallback: bundling runs on the machine that synthesizes, or synth fails.
+ */
+import { copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AssetHashType, DockerImage, type ILocalBundling } from 'aws-cdk-lib';
+import { Code } from 'aws-cdk-lib/aws-lambda';
+import { buildSync, type Metafile } from 'esbuild';
+import { BUNDLED_POLICY_FILE } from '../functions/core/policy.ts';
+import { REPO_ROOT, splitFunctionBuildOptions } from './bundling.ts';
+
+/** The handler setting of every Lambda: `handler` exported by the bundle's entry. */
+export const LAMBDA_HANDLER = 'index.handler';
+
+/**
+ * Bundle `entry` into `outdir` as a Lambda is deployed (the benchmark and the tests call this too,
+ * so what they measure is what ships).
+ */
+export function bundleLambda(entry: string, outdir: string): Metafile {
+  return buildSync({
+    ...splitFunctionBuildOptions(outdir),
+    entryPoints: [entry],
+    metafile: true,
+    logLevel: 'error',
+  }).metafile;
+}
+
+/**
+ * The local bundler of one function. Its fields are part of the asset's cache key (CDK keys
+ * staged assets by the JSON of the bundling options), so two functions never share a package.
+ */
+class LambdaBundler implements ILocalBundling {
+  readonly entry: string;
+  readonly policyFile: string;
+
+  constructor(entry: string, policyFile: string) {
+    this.entry = entry;
+    this.policyFile = policyFile;
+  }
+
+  tryBundle(outputDir: string): boolean {
+    bundleLambda(this.entry, outputDir);
+    copyFileSync(this.policyFile, join(outputDir, BUNDLED_POLICY_FILE));
+    return true;
+  }
+}
+
+/** The code of a Lambda whose handler is `entry`, with `policyFile` bundled beside it. */
+export function lambdaCode(entry: string, policyFile: string): Code {
+  // Checked at synth even when a test skips bundling, as NodejsFunction did.
+  if (!existsSync(entry)) throw new Error(`Lambda handler ${entry} does not exist`);
+  return Code.fromAsset(REPO_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      local: new LambdaBundler(entry, policyFile),
+      // Required by the type, never pulled: the local bundler always bundles (or throws).
+      image: DockerImage.fromRegistry('local-bundling-only'),
+    },
+  });
+}

@@ -1,0 +1,156 @@
+/**
+ * The `snapshot` Cloud Function served by the Functions Framework, with its production wiring (the
+ * bundled policy from the environment, the one GCP client factory) against the simulated Cloud SQL
+ * Admin API: a snapshot request, the same request again, readiness before and after, and the
+ * answers to a wrong method and a bad body.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POLICY_ENV, parsePolicy } from '../../../functions/core/policy.ts';
+import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../../functions/gcp/clients.ts';
+import { parseSnapshotFunctionRequest, snapshotFunction } from '../../../functions/handlers/gcp/snapshot.ts';
+import type { MaintenanceJobResult } from '../../../functions/jobs/maintenance.ts';
+import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../../gcp/sim-setup.ts';
+import type { Sim } from '../../sim/server.ts';
+import type { CloudSqlSim } from '../../sim/services/cloud-sql.ts';
+
+const ENV_KEYS = [POLICY_ENV, CLOUD_SQL_ENDPOINT_ENV] as const;
+
+/** The parts of the function's JSON answers the tests read. */
+interface Answer {
+  readonly verdict?: string;
+  readonly exitCode?: number;
+  readonly counts?: Record<string, number>;
+  readonly results?: readonly { readonly snapshotId?: string }[];
+  readonly error?: string;
+}
+
+describe('snapshot Cloud Function served by the Functions Framework', () => {
+  let sim: Sim;
+  let server: Server;
+  let url: string;
+  const savedEnv = new Map<string, string | undefined>();
+
+  beforeAll(async () => {
+    ({ sim } = await startGcpSim(
+      cloudSqlScenario([instance('certctl-pg', { onDemandBackups: { durationMs: 100 } })]),
+      { clock: () => new Date() },
+    ));
+    for (const key of ENV_KEYS) savedEnv.set(key, process.env[key]);
+    process.env[POLICY_ENV] = JSON.stringify({
+      gcp: { projects: [PROJECT] },
+      pitr: { minPitrDays: 7 },
+      snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.2 },
+    });
+    process.env[CLOUD_SQL_ENDPOINT_ENV] = sim.endpoint;
+    // Importing the module registers the function, as the framework's loader does in production.
+    await import('../../../functions/handlers/gcp/snapshot.ts');
+    server = getTestServer('snapshot');
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await sim.close();
+    for (const [key, value] of savedEnv) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  const answer = async (response: Response) => (await response.json()) as Answer;
+  const post = (body: unknown) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const request = {
+    action: 'snapshot',
+    requestId: 'CHG-77',
+    reason: 'CA rotation',
+    ticket: 'CHG-77',
+    requestedBy: 'alice',
+  };
+
+  it('answers NO-GO before a backup, takes and awaits one, answers GO after, and takes none for the same request again', async () => {
+    // Act
+    const before = await answer(await post({ action: 'readiness' }));
+    const first = await post(request);
+    const firstBody = await answer(first);
+    const again = await answer(await post(request));
+    const after = await answer(await post({ action: 'readiness' }));
+
+    // Assess
+    expect(before).toMatchObject({ verdict: 'NO-GO', exitCode: 1 });
+    expect(first.status).toBe(200);
+    expect(firstBody).toMatchObject({ exitCode: 0, counts: { available: 1 } });
+    expect(firstBody.results?.[0]).toMatchObject({
+      outcome: 'available',
+      target: { provider: 'gcp', account: PROJECT, id: 'certctl-pg' },
+    });
+    expect(again.results?.[0]?.snapshotId).toBe(firstBody.results?.[0]?.snapshotId);
+    expect(sim.service<CloudSqlSim>('cloudSql').backups.insertCalls).toBe(1);
+    expect(after).toMatchObject({ verdict: 'GO', exitCode: 0 });
+  });
+
+  it('answers 405 with Allow: POST to another method', async () => {
+    // Act
+    const response = await fetch(url, { method: 'GET' });
+
+    // Assess
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+  });
+
+  it('answers 400 naming the field when a snapshot request has no reason', async () => {
+    // Act
+    const { reason: _reason, ...withoutReason } = request;
+    const response = await post(withoutReason);
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect((await answer(response)).error).toMatch(/^snapshot body is invalid: reason/);
+  });
+});
+
+describe('the snapshot function’s maintenance scan (its Cloud Scheduler job posts {"action":"maintenance"})', () => {
+  it('backs up the instance whose scheduled maintenance falls within the horizon, once for two scans, and leaves the other alone', async () => {
+    // Prepare
+    const { sim } = await startGcpSim(
+      cloudSqlScenario([
+        instance('certctl-pg', {
+          onDemandBackups: { durationMs: 100 },
+          scheduledMaintenance: { start: '+1d', deadline: '+8d' },
+        }),
+        instance('certctl-later', { scheduledMaintenance: { start: '+20d', deadline: '+27d' } }),
+      ]),
+      { clock: () => new Date() },
+    );
+    const gcp = new GcpClientFactory({ endpoint: sim.endpoint });
+    const policy = parsePolicy({
+      gcp: { projects: [PROJECT] },
+      snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.2 },
+    });
+
+    try {
+      // Act
+      const request = parseSnapshotFunctionRequest(JSON.stringify({ action: 'maintenance' }));
+      const first = (await snapshotFunction(request, { policy, gcp })) as MaintenanceJobResult;
+      const second = (await snapshotFunction(request, { policy, gcp })) as MaintenanceJobResult;
+
+      // Assess
+      expect(first.events.map((event) => event.target.id)).toEqual(['certctl-pg']);
+      expect(first.later).toBe(1);
+      expect(first.snapshots.map((snapshot) => snapshot.outcome)).toEqual(['available']);
+      expect(second.snapshots[0]?.snapshotId).toBe(first.snapshots[0]?.snapshotId);
+      expect(sim.service<CloudSqlSim>('cloudSql').backups.insertCalls).toBe(1);
+    } finally {
+      await gcp.close();
+      await sim.close();
+    }
+  });
+});
