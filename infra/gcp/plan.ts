@@ -757,23 +757,7 @@ export function planChatActionAccess(policy: Policy, project: string, member: st
     permissions: CHAT_RECORDS_PERMISSIONS,
   };
   return [
-    ...policy.gcp.projects.flatMap((audited): GcpStep[] => [
-      ensureCustomRole(actionRole, audited),
-      {
-        kind: 'run',
-        description: `let chat-action snapshot and read Cloud SQL in ${audited}`,
-        argv: [
-          'gcloud',
-          'projects',
-          'add-iam-policy-binding',
-          audited,
-          `--member=${member}`,
-          `--role=projects/${audited}/roles/${CHAT_ACTION_ROLE_ID}`,
-          '--condition=None',
-          '--quiet',
-        ],
-      },
-    ]),
+    ...snapshotsAndReadinessAccess(policy, member, actionRole, 'chat-action'),
     ensureCustomRole(recordsRole, project),
     {
       kind: 'run',
@@ -789,8 +773,6 @@ export function planChatActionAccess(policy: Policy, project: string, member: st
         '--condition=None',
       ],
     },
-    ...planDumpsBucketAccess(policy, member),
-    ...planKeysSecretAccess(policy, member),
   ];
 }
 
@@ -808,19 +790,34 @@ export function planSnapshotFunctionAccess(policy: Policy, member: string): GcpS
       'Takes on-demand Cloud SQL backups before maintenance and reads what readiness judges, for the certctl-backup-guard snapshot function',
     permissions: CLOUD_SQL_SNAPSHOT_PERMISSIONS,
   };
+  return snapshotsAndReadinessAccess(policy, member, role, 'the snapshot function');
+}
+
+/**
+ * What a function that takes Cloud SQL backups and answers readiness gets (the `snapshot` function,
+ * chat-action): `role` in each project of `gcp.projects`, and what readiness reads beyond Cloud SQL:
+ * the dumps audit's reads on the policy's dump buckets and the key-material audit's reads of the
+ * inventory secrets (values only with `keys.inspectSecretValues`).
+ */
+function snapshotsAndReadinessAccess(
+  policy: Policy,
+  member: string,
+  role: CustomRole,
+  who: string,
+): GcpStep[] {
   return [
     ...policy.gcp.projects.flatMap((audited): GcpStep[] => [
       ensureCustomRole(role, audited),
       {
         kind: 'run',
-        description: `let the snapshot function back up and read Cloud SQL in ${audited}`,
+        description: `let ${who} back up and read Cloud SQL in ${audited}`,
         argv: [
           'gcloud',
           'projects',
           'add-iam-policy-binding',
           audited,
           `--member=${member}`,
-          `--role=projects/${audited}/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
+          `--role=projects/${audited}/roles/${role.id}`,
           '--condition=None',
           '--quiet',
         ],
@@ -831,20 +828,35 @@ export function planSnapshotFunctionAccess(policy: Policy, member: string): GcpS
   ];
 }
 
-/** The tear-down of {@link planSnapshotFunctionAccess}: every binding, gone is fine. */
-export function revokeSnapshotFunctionAccess(policy: Policy, member: string): GcpStep[] {
+/** The tear-down of {@link snapshotsAndReadinessAccess}: every binding, gone is fine. */
+function revokeSnapshotsAndReadinessAccess(
+  policy: Policy,
+  member: string,
+  roleId: string,
+  who: string,
+): GcpStep[] {
   return [
     ...policy.gcp.projects.map(
       (audited): RunStep => ({
         kind: 'run',
-        description: `remove the snapshot function's Cloud SQL access in ${audited}`,
-        argv: removeBinding(audited, member, `projects/${audited}/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`),
+        description: `remove ${who}'s Cloud SQL access in ${audited}`,
+        argv: removeBinding(audited, member, `projects/${audited}/roles/${roleId}`),
         ifNotFound: 'skip',
       }),
     ),
     ...revokeDumpsBucketAccess(policy, member),
     ...revokeKeysSecretAccess(policy, member),
   ];
+}
+
+/** The tear-down of {@link planSnapshotFunctionAccess}: every binding, gone is fine. */
+export function revokeSnapshotFunctionAccess(policy: Policy, member: string): GcpStep[] {
+  return revokeSnapshotsAndReadinessAccess(
+    policy,
+    member,
+    CLOUD_SQL_SNAPSHOT_ROLE_ID,
+    'the snapshot function',
+  );
 }
 
 /**
@@ -857,18 +869,7 @@ export function snapshotFunctionTimeoutSeconds(policy: Policy): number {
 
 /** The tear-down of {@link planChatActionAccess}'s bindings outside the records bucket, gone is fine. */
 export function revokeChatActionAccess(policy: Policy, member: string): GcpStep[] {
-  return [
-    ...policy.gcp.projects.map(
-      (audited): RunStep => ({
-        kind: 'run',
-        description: `remove the chat action's Cloud SQL access in ${audited}`,
-        argv: removeBinding(audited, member, `projects/${audited}/roles/${CHAT_ACTION_ROLE_ID}`),
-        ifNotFound: 'skip',
-      }),
-    ),
-    ...revokeDumpsBucketAccess(policy, member),
-    ...revokeKeysSecretAccess(policy, member),
-  ];
+  return revokeSnapshotsAndReadinessAccess(policy, member, CHAT_ACTION_ROLE_ID, 'chat-action');
 }
 
 /**
