@@ -169,47 +169,75 @@ describe('the GCP chat functions', () => {
   });
 });
 
+/**
+ * The GCP chat action over the real jobs: Cloud SQL, Cloud Storage (the request records) and the
+ * scenario's other services on the simulator, real clients through the one factory, and a Pub/Sub
+ * event carrying `command` as accepted from Slack.
+ */
+async function chatActionOverSim(
+  scenario: ReturnType<typeof cloudSqlScenario>,
+  policyInput: Record<string, unknown>,
+  command: ChatWork['command'],
+  trigger: string,
+) {
+  const { sim } = await startGcpSim(
+    {
+      ...scenario,
+      services: { ...scenario.services, gcs: { buckets: [{ name: 'certctl-ops-certctl-chat-requests' }] } },
+    },
+    { clock: () => new Date() },
+  );
+  const clients = new GcpClientFactory({ endpoint: sim.endpoint });
+  const storage = new Storage({ apiEndpoint: sim.endpoint });
+  const policy = parsePolicy({
+    gcp: { projects: [PROJECT] },
+    chatops: { slack: { teams: ['T0CERTCTL'] } },
+    ...policyInput,
+  });
+  const { logger, lines } = recordingLogger();
+  const handler = createChatActionFunction(() => ({
+    actions: gcpChatActions({
+      policy,
+      clients,
+      records: cloudStorageRecords(storage.bucket('certctl-ops-certctl-chat-requests')),
+    }),
+    logger,
+    replyHosts: ['127.0.0.1'],
+  }));
+  const url = receiver.responseUrl();
+  const work: ChatWork = {
+    command,
+    requestedBy: 'slack:T0CERTCTL/U0OPERATOR',
+    replyTo: { kind: 'slack', responseUrl: url },
+    requestKey: requestKeyOf(command, 'slack:T0CERTCTL/U0OPERATOR', trigger),
+    acceptedAt: new Date().toISOString(),
+  };
+  const event = { data: { message: { data: Buffer.from(JSON.stringify(work)).toString('base64') } } };
+  return {
+    sim,
+    handler,
+    event,
+    url,
+    lines,
+    close: async () => {
+      await clients.close();
+      await sim.close();
+    },
+  };
+}
+
 describe('the GCP chat action over the real jobs', () => {
   it('snapshots a Cloud SQL instance once for a request and its redelivery, with the records in Cloud Storage', async () => {
-    // Prepare: Cloud SQL and Cloud Storage on the simulator, real clients through the one factory.
-    const scenario = cloudSqlScenario([
-      instance('certctl-pg', { onDemandBackups: { durationMs: 100 } }),
-      instance('other-pg', { labels: {} }),
-    ]);
-    const { sim } = await startGcpSim(
-      {
-        ...scenario,
-        services: { ...scenario.services, gcs: { buckets: [{ name: 'certctl-ops-certctl-chat-requests' }] } },
-      },
-      { clock: () => new Date() },
+    // Prepare
+    const { sim, handler, event, url, close } = await chatActionOverSim(
+      cloudSqlScenario([
+        instance('certctl-pg', { onDemandBackups: { durationMs: 100 } }),
+        instance('other-pg', { labels: {} }),
+      ]),
+      { snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.2 } },
+      { name: 'snapshot', targets: [], reason: 'CA rotation', ticket: 'CHG-31' },
+      'trigger-31',
     );
-    const clients = new GcpClientFactory({ endpoint: sim.endpoint });
-    const storage = new Storage({ apiEndpoint: sim.endpoint });
-    const policy = parsePolicy({
-      gcp: { projects: [PROJECT] },
-      chatops: { slack: { teams: ['T0CERTCTL'] } },
-      snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.2 },
-    });
-    const { logger } = recordingLogger();
-    const handler = createChatActionFunction(() => ({
-      actions: gcpChatActions({
-        policy,
-        clients,
-        records: cloudStorageRecords(storage.bucket('certctl-ops-certctl-chat-requests')),
-      }),
-      logger,
-      replyHosts: ['127.0.0.1'],
-    }));
-    const url = receiver.responseUrl();
-    const command = { name: 'snapshot' as const, targets: [], reason: 'CA rotation', ticket: 'CHG-31' };
-    const work: ChatWork = {
-      command,
-      requestedBy: 'slack:T0CERTCTL/U0OPERATOR',
-      replyTo: { kind: 'slack', responseUrl: url },
-      requestKey: requestKeyOf(command, 'slack:T0CERTCTL/U0OPERATOR', 'trigger-31'),
-      acceptedAt: new Date().toISOString(),
-    };
-    const event = { data: { message: { data: Buffer.from(JSON.stringify(work)).toString('base64') } } };
     const cloudSql = sim.service<CloudSqlSim>('cloudSql');
 
     try {
@@ -226,60 +254,36 @@ describe('the GCP chat action over the real jobs', () => {
       expect(views.at(-2)).toContain('*GO*');
       expect(views.at(-1)).toContain('no new snapshot was started');
     } finally {
-      await clients.close();
-      await sim.close();
+      await close();
     }
   });
 
   it('judges the key-material gate of readiness through Secret Manager, as the snapshot function does', async () => {
     // Prepare: a configured inventory whose secret is destroyed (keys.not-deleting fails).
     const scenario = cloudSqlScenario([instance('certctl-pg')]);
-    const { sim } = await startGcpSim(
+    const { handler, event, url, lines, close } = await chatActionOverSim(
       {
         ...scenario,
         services: {
           ...scenario.services,
-          gcs: { buckets: [{ name: 'certctl-ops-certctl-chat-requests' }] },
           secretManager: {
             secrets: [{ project: PROJECT, name: 'ca-key', versions: [{ state: 'DESTROYED' }] }],
           },
         },
       },
-      { clock: () => new Date() },
-    );
-    const clients = new GcpClientFactory({ endpoint: sim.endpoint });
-    const storage = new Storage({ apiEndpoint: sim.endpoint });
-    const policy = parsePolicy({
-      gcp: { projects: [PROJECT] },
-      chatops: { slack: { teams: ['T0CERTCTL'] } },
-      keys: {
-        preset: 'none',
-        items: { 'ca-key': { kind: 'private-key', secret: `projects/${PROJECT}/secrets/ca-key` } },
+      {
+        keys: {
+          preset: 'none',
+          items: { 'ca-key': { kind: 'private-key', secret: `projects/${PROJECT}/secrets/ca-key` } },
+        },
       },
-    });
-    const { logger, lines } = recordingLogger();
-    const handler = createChatActionFunction(() => ({
-      actions: gcpChatActions({
-        policy,
-        clients,
-        records: cloudStorageRecords(storage.bucket('certctl-ops-certctl-chat-requests')),
-      }),
-      logger,
-      replyHosts: ['127.0.0.1'],
-    }));
-    const url = receiver.responseUrl();
-    const command = { name: 'readiness' as const, targets: [] };
-    const work: ChatWork = {
-      command,
-      requestedBy: 'slack:T0CERTCTL/U0OPERATOR',
-      replyTo: { kind: 'slack', responseUrl: url },
-      requestKey: requestKeyOf(command, 'slack:T0CERTCTL/U0OPERATOR', 'trigger-32'),
-      acceptedAt: new Date().toISOString(),
-    };
+      { name: 'readiness', targets: [] },
+      'trigger-32',
+    );
 
     try {
       // Act
-      await handler({ data: { message: { data: Buffer.from(JSON.stringify(work)).toString('base64') } } });
+      await handler(event);
 
       // Assess
       const answer =
@@ -292,8 +296,7 @@ describe('the GCP chat action over the real jobs', () => {
         `NO-GO \`audit:keys\`: keys.not-deleting FAILED on projects/${PROJECT}/secrets/ca-key`,
       );
     } finally {
-      await clients.close();
-      await sim.close();
+      await close();
     }
   });
 });
