@@ -1,11 +1,25 @@
 /** The in-memory content analysis and the live-CA reader (EST and SCEP served on loopback). */
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeItem, type ItemValue, itemValue } from '../../functions/core/key-material.ts';
-import type { InventoryItem } from '../../functions/core/keys-policy.ts';
+import {
+  type AnalyzeOptions,
+  analyzeItem,
+  caFingerprints,
+  contentReadings,
+  type ItemValue,
+  inventorySecrets,
+  itemRefs,
+  itemValue,
+  normalizeFingerprint,
+  pkcs7Certificates,
+  secretsToRead,
+  unreadSecretFact,
+  type ValueReading,
+} from '../../functions/core/key-material.ts';
+import { type InventoryItem, secretKey } from '../../functions/core/keys-policy.ts';
 import { readLiveCa } from '../../functions/core/live-ca.ts';
 import { CA_FINGERPRINT, CANARY, pem } from '../fixtures/keys/world.ts';
 
@@ -153,5 +167,519 @@ describe('readLiveCa', () => {
   it('normalizes a configured fingerprint without colons', async () => {
     const live = await readLiveCa({ fingerprintSha256: CA_FINGERPRINT.replaceAll(':', '').toLowerCase() });
     expect(live?.state === 'read' && live.fingerprints).toEqual([CA_FINGERPRINT]);
+  });
+});
+
+describe('itemValue, every shape of secret value', () => {
+  it('reads the whole text, or a binary value as UTF-8, when no JSON key is asked for', () => {
+    expect(itemValue({ text: 'abc' }, undefined)).toEqual({ state: 'read', text: 'abc' });
+    expect(itemValue({ binary: new TextEncoder().encode('é-bin') }, undefined)).toEqual({
+      state: 'read',
+      text: 'é-bin',
+    });
+    expect(itemValue({ text: 'text', binary: new TextEncoder().encode('bin') }, undefined)).toEqual({
+      state: 'read',
+      text: 'text',
+    });
+  });
+  it('says the secret has no value when it has neither text nor binary', () => {
+    expect(itemValue({}, undefined)).toEqual({ state: 'unknown', reason: 'the secret has no value' });
+    expect(itemValue({}, 'k')).toEqual({ state: 'unknown', reason: 'the secret has no value' });
+  });
+  it('reads a string key of a JSON object', () => {
+    expect(itemValue({ text: '{"k":"v","n":1}' }, 'k')).toEqual({ state: 'read', text: 'v' });
+  });
+  it('refuses JSON that is not an object, naming the key', () => {
+    for (const text of ['[1]', 'null', '"s"', '3', `{"oops`]) {
+      expect(itemValue({ text }, 'k')).toEqual({
+        state: 'unknown',
+        reason: 'the secret is not a JSON object, so it has no key "k"',
+      });
+    }
+  });
+  it('says the JSON has no string key when the key is missing or not a string', () => {
+    for (const text of ['{}', '{"k":1}', '{"k":null}', '{"k":{"a":"b"}}']) {
+      expect(itemValue({ text }, 'k')).toEqual({
+        state: 'unknown',
+        reason: 'the JSON secret has no string key "k"',
+      });
+    }
+  });
+});
+
+describe('normalizeFingerprint', () => {
+  it('uppercases and joins hex pairs with colons, with or without colons in the input', () => {
+    expect(normalizeFingerprint('ab:cd:ef')).toBe('AB:CD:EF');
+    expect(normalizeFingerprint('abcdef')).toBe('AB:CD:EF');
+    expect(normalizeFingerprint('')).toBe('');
+  });
+});
+
+const BAD_CERT = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----';
+const BAD_KEY = '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----';
+/** The `code` of what Node throws, which the analysis quotes instead of the message. */
+function thrownCode(parse: () => unknown): string {
+  try {
+    parse();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== '') return code;
+  }
+  throw new Error('expected the parser to throw an error with a code');
+}
+
+describe('analyzeItem, every problem with its wording', () => {
+  const options = (
+    values: Record<string, ItemValue>,
+    extra: Partial<AnalyzeOptions> = {},
+  ): AnalyzeOptions => ({
+    now: NOW,
+    expiryHorizonDays: 30,
+    valueOf: (id) => values[id],
+    ...extra,
+  });
+  const read = (text: string): ItemValue => ({ state: 'read', text });
+  const caNotAfter = new Date(new X509Certificate(pem('ca.crt')).validTo);
+  const caSha = new X509Certificate(pem('ca.crt')).fingerprint256;
+
+  it('is not available when the value was not read, saying why', () => {
+    expect(analyzeItem(item('x', 'certificate'), options({}))).toEqual({
+      item: 'x',
+      problems: [{ status: 'NOT_AVAILABLE', code: 'value-unread', detail: 'x could not be read (not read)' }],
+      observed: {},
+    });
+    expect(
+      analyzeItem(item('x', 'opaque'), options({ x: { state: 'unknown', reason: 'AccessDeniedException' } })),
+    ).toEqual({
+      item: 'x',
+      problems: [
+        {
+          status: 'NOT_AVAILABLE',
+          code: 'value-unread',
+          detail: 'x could not be read (AccessDeniedException)',
+        },
+      ],
+      observed: {},
+    });
+  });
+  it('fails an empty or blank value whatever its kind, and judges nothing else', () => {
+    for (const kind of ['certificate', 'private-key', 'bundle', 'opaque'] as const) {
+      expect(analyzeItem(item('x', kind), options({ x: read(' \n ') }))).toEqual({
+        item: 'x',
+        problems: [{ status: 'FAILED', code: 'empty', detail: 'x is empty' }],
+        observed: {},
+      });
+    }
+  });
+  it('passes any non-empty opaque value without observing anything', () => {
+    expect(analyzeItem(item('x', 'opaque'), options({ x: read('anything') }))).toEqual({
+      item: 'x',
+      problems: [],
+      observed: {},
+    });
+  });
+  it('observes a certificate expiry and fingerprint', () => {
+    expect(analyzeItem(item('c', 'certificate'), options({ c: read(pem('ca.crt')) }))).toEqual({
+      item: 'c',
+      problems: [],
+      observed: { 'c.notAfter': caNotAfter.toISOString(), 'c.sha256': caSha },
+    });
+  });
+  it('fails a certificate item that holds only a private key, naming the item', () => {
+    expect(analyzeItem(item('c', 'certificate'), options({ c: read(pem('ca.key')) })).problems).toEqual([
+      { status: 'FAILED', code: 'not-pem', detail: 'c holds no PEM certificate' },
+    ]);
+    expect(analyzeItem(item('c', 'certificate'), options({ c: read('plain text') })).problems).toEqual([
+      { status: 'FAILED', code: 'not-pem', detail: 'c holds no PEM certificate' },
+    ]);
+  });
+  it('names the parser error code, never its message, for a certificate that does not parse', () => {
+    const [problem] = analyzeItem(item('c', 'certificate'), options({ c: read(BAD_CERT) })).problems;
+    expect(problem?.status).toBe('FAILED');
+    expect(problem?.code).toBe('certificate-unparseable');
+    expect(problem?.detail).toBe(
+      `c's PEM certificate does not parse (${thrownCode(() => new X509Certificate(BAD_CERT))})`,
+    );
+  });
+  it('says when an expired certificate expired', () => {
+    expect(
+      analyzeItem(item('old', 'certificate'), options({ old: read(pem('expired-ca.crt')) })).problems,
+    ).toEqual([
+      { status: 'FAILED', code: 'certificate-expired', detail: 'old expired on 2021-01-01T00:00:00.000Z' },
+    ]);
+  });
+  it('treats the expiry instant as expired and a certificate valid for exactly the horizon as fine', () => {
+    const c = item('c', 'certificate');
+    const at = (now: Date) => analyzeItem(c, options({ c: read(pem('ca.crt')) }, { now })).problems;
+    expect(at(caNotAfter)).toEqual([
+      { status: 'FAILED', code: 'certificate-expired', detail: `c expired on ${caNotAfter.toISOString()}` },
+    ]);
+    expect(at(new Date(caNotAfter.getTime() - 1))).toEqual([
+      {
+        status: 'WARNING',
+        code: 'certificate-expiring',
+        detail: `c expires on ${caNotAfter.toISOString()}, within the 30-day horizon`,
+      },
+    ]);
+    expect(at(new Date(caNotAfter.getTime() - 30 * 86_400_000 + 1))).toHaveLength(1);
+    expect(at(new Date(caNotAfter.getTime() - 30 * 86_400_000))).toEqual([]);
+  });
+  it('cannot judge the issuer when the issuer certificate could not be read or does not parse', () => {
+    const ra = item('ra-cert', 'certificate', { issuer: 'ca-cert' });
+    expect(
+      analyzeItem(
+        ra,
+        options({ 'ra-cert': read(pem('ra.crt')), 'ca-cert': { state: 'unknown', reason: 'AccessDenied' } }),
+      ).problems,
+    ).toEqual([
+      { status: 'NOT_AVAILABLE', code: 'partner-unread', detail: 'ca-cert could not be read (AccessDenied)' },
+    ]);
+    expect(
+      analyzeItem(ra, options({ 'ra-cert': read(pem('ra.crt')), 'ca-cert': read('not a certificate') }))
+        .problems,
+    ).toEqual([{ status: 'NOT_AVAILABLE', code: 'not-pem', detail: 'ca-cert holds no PEM certificate' }]);
+    // An issuer the analysis has no value for (not in the inventory) is not judged.
+    expect(analyzeItem(ra, options({ 'ra-cert': read(pem('ra.crt')) })).problems).toEqual([]);
+  });
+  it('names the issuer an RA certificate is not signed by', () => {
+    const ra = item('ra-cert', 'certificate', { issuer: 'ca-cert' });
+    // Same issuer name, another key: the name matches, the signature does not.
+    expect(
+      analyzeItem(ra, options({ 'ra-cert': read(pem('ra.crt')), 'ca-cert': read(pem('impostor-ca.crt')) }))
+        .problems,
+    ).toEqual([
+      {
+        status: 'FAILED',
+        code: 'not-issued-by-ca',
+        detail: 'ra-cert is not signed by the backed-up ca-cert',
+      },
+    ]);
+    expect(
+      analyzeItem(ra, options({ 'ra-cert': read(pem('ra.crt')), 'ca-cert': read(pem('tls.crt')) })).problems,
+    ).toEqual([
+      {
+        status: 'FAILED',
+        code: 'not-issued-by-ca',
+        detail: 'ra-cert is not signed by the backed-up ca-cert',
+      },
+    ]);
+  });
+  it('compares only the ca-cert item with the live CA, and records a match', () => {
+    const live = {
+      state: 'read' as const,
+      fingerprints: [caSha.replaceAll(':', '').toLowerCase()],
+      source: 'x',
+    };
+    expect(
+      analyzeItem(
+        item('ca-cert', 'certificate'),
+        options({ 'ca-cert': read(pem('ca.crt')) }, { liveCa: live }),
+      ).observed.liveCaMatches,
+    ).toBe(true);
+    const differs = {
+      state: 'read' as const,
+      fingerprints: ['00'.repeat(32)],
+      source: 'EST cacerts at https://x',
+    };
+    expect(
+      analyzeItem(
+        item('ca-cert', 'certificate'),
+        options({ 'ca-cert': read(pem('ca.crt')) }, { liveCa: differs }),
+      ).problems,
+    ).toEqual([
+      {
+        status: 'FAILED',
+        code: 'live-ca-differs',
+        detail:
+          'the backed-up ca-cert is not the CA certificate certctl serves now (EST cacerts at https://x)',
+      },
+    ]);
+    const other = analyzeItem(
+      item('ra-cert', 'certificate'),
+      options({ 'ra-cert': read(pem('ra.crt')) }, { liveCa: differs }),
+    );
+    expect(other.problems).toEqual([]);
+    expect(other.observed.liveCaMatches).toBeUndefined();
+  });
+  it('is not available when the live CA could not be learned, saying why', () => {
+    expect(
+      analyzeItem(
+        item('ca-cert', 'certificate'),
+        options({ 'ca-cert': read(pem('ca.crt')) }, { liveCa: { state: 'unknown', reason: 'HTTP 404' } }),
+      ).problems,
+    ).toEqual([
+      {
+        status: 'NOT_AVAILABLE',
+        code: 'live-ca-unknown',
+        detail: 'the CA certctl serves now could not be learned (HTTP 404)',
+      },
+    ]);
+  });
+  it('fails a private-key item that holds only a certificate, naming the item', () => {
+    expect(analyzeItem(item('k', 'private-key'), options({ k: read(pem('ca.crt')) })).problems).toEqual([
+      { status: 'FAILED', code: 'not-pem', detail: 'k holds no PEM private key' },
+    ]);
+  });
+  it('reports a legacy encrypted key (Proc-Type) as not checkable, with the reason', () => {
+    const legacy =
+      '-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n';
+    expect(analyzeItem(item('k', 'private-key'), options({ k: read(legacy) })).problems).toEqual([
+      {
+        status: 'NOT_AVAILABLE',
+        code: 'key-encrypted',
+        detail: 'k is an encrypted private key; without its passphrase it cannot be checked',
+      },
+    ]);
+  });
+  it('names the parser error code for a private key that does not parse', () => {
+    const [problem] = analyzeItem(item('k', 'private-key'), options({ k: read(BAD_KEY) })).problems;
+    expect(problem?.status).toBe('FAILED');
+    expect(problem?.code).toBe('key-unparseable');
+    expect(problem?.detail).toBe(
+      `k's PEM private key does not parse or is of an unsupported type (${thrownCode(() => createPrivateKey(BAD_KEY))})`,
+    );
+  });
+  it('observes the key type and judges a key against a certificate it cannot read as not available', () => {
+    const key = item('ra-key', 'private-key', { certificate: 'ra-cert' });
+    const unread = analyzeItem(
+      key,
+      options({ 'ra-key': read(pem('ra.key')), 'ra-cert': { state: 'unknown', reason: 'denied' } }),
+    );
+    expect(unread.observed).toEqual({ 'ra-key.type': 'ec' });
+    expect(unread.problems).toEqual([
+      { status: 'NOT_AVAILABLE', code: 'partner-unread', detail: 'ra-cert could not be read (denied)' },
+    ]);
+    expect(
+      analyzeItem(key, options({ 'ra-key': read(pem('ra.key')), 'ra-cert': read('garbage') })).problems,
+    ).toEqual([{ status: 'NOT_AVAILABLE', code: 'not-pem', detail: 'ra-cert holds no PEM certificate' }]);
+    expect(
+      analyzeItem(key, options({ 'ra-key': read(pem('other.key')), 'ra-cert': read(pem('ra.crt')) }))
+        .problems,
+    ).toEqual([
+      { status: 'FAILED', code: 'key-mismatch', detail: 'ra-key does not match the certificate in ra-cert' },
+    ]);
+    expect(analyzeItem(key, options({ 'ra-key': read(pem('other.key')) })).problems).toEqual([]);
+  });
+  it('fails a bundle with no certificate, naming it', () => {
+    expect(analyzeItem(item('b', 'bundle'), options({ b: read(pem('ca.key')) })).problems).toEqual([
+      { status: 'FAILED', code: 'not-pem', detail: 'b holds no PEM certificate' },
+    ]);
+  });
+  it('names each bundle certificate by its subject on one line, and counts those that do not parse', () => {
+    const member = new Date(new X509Certificate(pem('two-rdn.crt')).validTo);
+    const garbage = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+    const content = analyzeItem(
+      item('b', 'bundle'),
+      options(
+        { b: read(pem('two-rdn.crt') + garbage + pem('expired-ca.crt')) },
+        { now: new Date(member.getTime() - 86_400_000) },
+      ),
+    );
+    expect(content.observed).toEqual({ 'b.certificates': 3 });
+    expect(content.problems).toEqual([
+      {
+        status: 'WARNING',
+        code: 'certificate-expiring',
+        detail: `b (O=certctl, CN=bundle member) expires on ${member.toISOString()}, within the 30-day horizon`,
+      },
+      {
+        status: 'FAILED',
+        code: 'certificate-expired',
+        detail: 'b (CN=certctl expired CA) expired on 2021-01-01T00:00:00.000Z',
+      },
+      { status: 'FAILED', code: 'bundle-unparseable', detail: '1 of 3 certificates in b do not parse' },
+    ]);
+  });
+});
+
+describe('pkcs7Certificates and caFingerprints', () => {
+  const der = (file: string) => Buffer.from(new X509Certificate(pem(file)).raw);
+  const fingerprint = (file: string) => new X509Certificate(pem(file)).fingerprint256;
+  /** A DER node with a short-form length. */
+  const node = (tag: number, ...content: number[]) => [tag, content.length, ...content];
+
+  it('returns each certificate of a PKCS#7 certs-only message as its DER', () => {
+    const certs = pkcs7Certificates(readFileSync('test/fixtures/keys/ra-ca.p7b'));
+    expect(certs.map((cert) => cert.toString('hex'))).toEqual([
+      der('ra.crt').toString('hex'),
+      der('ca.crt').toString('hex'),
+    ]);
+  });
+  it('returns no certificate when the SignedData has none', () => {
+    // ContentInfo { OID, [0] { SignedData { INTEGER 1, SET {} } } }
+    const signedData = node(0x30, ...node(0x02, 1), ...node(0x31));
+    const message = node(0x30, ...node(0x06, 1), ...node(0xa0, ...signedData));
+    expect(pkcs7Certificates(Uint8Array.from(message))).toEqual([]);
+  });
+  it('skips what is not a certificate inside the certificates set', () => {
+    const signedData = node(0x30, ...node(0x02, 1), ...node(0xa0, ...node(0x02, 5)));
+    const message = node(0x30, ...node(0x06, 1), ...node(0xa0, ...signedData));
+    expect(pkcs7Certificates(Uint8Array.from(message))).toEqual([]);
+  });
+  it('refuses a message that is not a PKCS#7 ContentInfo, has no SignedData, or is cut short', () => {
+    const parse = (bytes: number[]) => () => pkcs7Certificates(Uint8Array.from(bytes));
+    expect(parse([])).toThrow(new RangeError('truncated DER'));
+    expect(parse([0x30])).toThrow(new RangeError('truncated DER'));
+    expect(parse([0x30, 0x05, 0x00])).toThrow(new RangeError('truncated DER'));
+    expect(parse([0x30, 0x80])).toThrow(new RangeError('unsupported DER length'));
+    expect(parse([0x30, 0x85, 0, 0, 0, 0, 0])).toThrow(new RangeError('unsupported DER length'));
+    expect(parse([0x30, 0x81, 0x02, 0x05, 0x00])).toThrow(new RangeError('not a PKCS#7 ContentInfo'));
+    expect(parse(node(0x30, ...node(0x06, 1), ...node(0x04)))).toThrow(
+      new RangeError('not a PKCS#7 ContentInfo'),
+    );
+    expect(parse(node(0x30, ...node(0x06, 1), ...node(0xa0)))).toThrow(new RangeError('no SignedData'));
+  });
+  it('reads a long-form length of one to four bytes', () => {
+    // The same empty SignedData with its lengths written in long form.
+    const message = [0x30, 0x84, 0, 0, 0, 10, 0x06, 0x81, 1, 1, 0xa0, 0x82, 0, 2, 0x30, 0];
+    expect(pkcs7Certificates(Uint8Array.from(message))).toEqual([]);
+  });
+  it('fingerprints a DER certificate, the CA certificates of a PKCS#7 chain, or all when none is a CA', () => {
+    expect(caFingerprints(der('ca.crt'))).toEqual([fingerprint('ca.crt')]);
+    expect(caFingerprints(der('ra.crt'))).toEqual([fingerprint('ra.crt')]);
+    expect(caFingerprints(readFileSync('test/fixtures/keys/ra-ca.p7b'))).toEqual([fingerprint('ca.crt')]);
+    expect(caFingerprints(readFileSync('test/fixtures/keys/ra.p7b'))).toEqual([fingerprint('ra.crt')]);
+  });
+});
+
+describe('the inventory helpers', () => {
+  const at = (name: string) => ({ ...location, secretId: name, name });
+  const caCert = item('ca-cert', 'certificate', { location: at('ca') });
+  const caKey = item('ca-key', 'private-key', { location: at('ca'), certificate: 'ca-cert', jsonKey: 'key' });
+  const raCert = item('ra-cert', 'certificate', { location: at('ra'), issuer: 'ca-cert' });
+  const raKey = item('ra-key', 'private-key', { location: at('ra-key'), certificate: 'ra-cert' });
+  const lone = item('lone', 'opaque', { location: at('lone'), certificate: 'not-in-inventory' });
+  const inventory = [caCert, raCert, caKey, raKey, lone];
+
+  it('names the items of a secret without values, with the JSON key only when there is one', () => {
+    expect(itemRefs({ location: at('ca'), items: [caCert, caKey] })).toEqual([
+      { id: 'ca-cert', kind: 'certificate', source: 'ca-cert' },
+      { id: 'ca-key', kind: 'private-key', source: 'ca-key', jsonKey: 'key' },
+    ]);
+  });
+  it('groups the inventory by secret in inventory order', () => {
+    expect(inventorySecrets(inventory)).toEqual([
+      { location: at('ca'), items: [caCert, caKey] },
+      { location: at('ra'), items: [raCert] },
+      { location: at('ra-key'), items: [raKey] },
+      { location: at('lone'), items: [lone] },
+    ]);
+  });
+  it('adds the secrets of partner items, with all their items, once', () => {
+    const ra = { location: at('ra'), items: [raCert] };
+    const raKeySecret = { location: at('ra-key'), items: [raKey] };
+    expect(secretsToRead([raKeySecret], inventory)).toEqual([
+      { location: at('ra-key'), items: [raKey] },
+      { location: at('ra'), items: [raCert] },
+    ]);
+    expect(secretsToRead([ra], inventory)).toEqual([
+      { location: at('ra'), items: [raCert] },
+      { location: at('ca'), items: [caCert, caKey] },
+    ]);
+    // A secret already asked for stays as given, even with only some of its items.
+    expect(secretsToRead([{ location: at('ca'), items: [caKey] }], inventory)).toEqual([
+      { location: at('ca'), items: [caKey] },
+    ]);
+    // A partner in the same secret, or one the inventory does not have, adds nothing.
+    expect(secretsToRead(inventorySecrets([caCert, caKey, lone]), inventory)).toEqual(
+      inventorySecrets([caCert, caKey, lone]),
+    );
+  });
+  it('says a secret that does not exist is absent, and one that could not be read is unknown', () => {
+    const resource = {
+      provider: 'aws' as const,
+      account: '111111111111',
+      region: 'eu-west-1',
+      type: 'AwsSecretsManagerSecret',
+      id: 'ca',
+    };
+    const secret = { location: at('ca'), items: [caCert] };
+    const absent = { state: 'unknown', reason: 'the secret does not exist' };
+    expect(unreadSecretFact(resource, secret, { absent: true }, { state: 'not-inspected' })).toEqual({
+      resource,
+      items: [{ id: 'ca-cert', kind: 'certificate', source: 'ca-cert' }],
+      existence: { state: 'read', value: false },
+      encryption: absent,
+      replication: absent,
+      content: { state: 'not-inspected' },
+    });
+    const denied = { state: 'unknown', reason: 'AccessDeniedException' };
+    expect(
+      unreadSecretFact(resource, secret, { reason: 'AccessDeniedException' }, { state: 'not-inspected' }),
+    ).toEqual({
+      resource,
+      items: [{ id: 'ca-cert', kind: 'certificate', source: 'ca-cert' }],
+      existence: denied,
+      encryption: denied,
+      replication: denied,
+      content: { state: 'not-inspected' },
+    });
+  });
+  it('analyzes each read secret with its partners, then zeroes binary values and forgets them', () => {
+    const binary = new TextEncoder().encode(JSON.stringify({ key: pem('ca.key') }));
+    const values = new Map<string, ValueReading>([
+      [secretKey(at('ca')), { state: 'read', value: { binary } }],
+      [secretKey(at('ra')), { state: 'unknown', reason: 'AccessDeniedException' }],
+      [secretKey(at('ra-key')), { state: 'read', value: { text: pem('ra.key') } }],
+    ]);
+    const secrets = inventorySecrets(inventory);
+    const readings = contentReadings(secrets, inventory, values, { now: NOW, expiryHorizonDays: 30 });
+    expect(values.size).toBe(0);
+    expect(binary.every((byte) => byte === 0)).toBe(true);
+    expect([...readings.keys()]).toEqual(secrets.map((secret) => secretKey(secret.location)));
+    const ca = readings.get(secretKey(at('ca')));
+    // The CA certificate item reads the whole JSON text, which holds no certificate; the key item its key.
+    expect(ca?.state === 'read' && ca.items.map((content) => content.problems.map((p) => p.code))).toEqual([
+      ['not-pem'],
+      ['not-pem'],
+    ]);
+    expect(readings.get(secretKey(at('ra')))).toEqual({ state: 'unknown', reason: 'AccessDeniedException' });
+    const raKeyReading = readings.get(secretKey(at('ra-key')));
+    expect(raKeyReading?.state === 'read' && raKeyReading.items[0]?.problems).toEqual([
+      {
+        status: 'NOT_AVAILABLE',
+        code: 'partner-unread',
+        detail: 'ra-cert could not be read (AccessDeniedException)',
+      },
+    ]);
+    expect(readings.get(secretKey(at('lone')))).toEqual({ state: 'not-inspected' });
+  });
+  it('judges a key against its certificate held in another secret', () => {
+    const values = new Map<string, ValueReading>([
+      [secretKey(at('ra')), { state: 'read', value: { text: pem('ra.crt') } }],
+      [secretKey(at('ra-key')), { state: 'read', value: { text: pem('other.key') } }],
+    ]);
+    const readings = contentReadings([{ location: at('ra-key'), items: [raKey] }], inventory, values, {
+      now: NOW,
+      expiryHorizonDays: 30,
+    });
+    const reading = readings.get(secretKey(at('ra-key')));
+    expect(reading?.state === 'read' && reading.items[0]?.problems.map((p) => p.code)).toEqual([
+      'key-mismatch',
+    ]);
+    expect(readings.size).toBe(1);
+  });
+  it('does not judge a key against a certificate that is not in the inventory or whose secret was not read', () => {
+    const stray = item('stray-key', 'private-key', {
+      location: at('ra-key'),
+      certificate: 'not-in-inventory',
+    });
+    const values = (): Map<string, ValueReading> =>
+      new Map([[secretKey(at('ra-key')), { state: 'read', value: { text: pem('other.key') } }]]);
+    const problems = (subject: InventoryItem) => {
+      const readings = contentReadings(
+        [{ location: at('ra-key'), items: [subject] }],
+        [...inventory, stray],
+        values(),
+        {
+          now: NOW,
+          expiryHorizonDays: 30,
+        },
+      );
+      const reading = readings.get(secretKey(at('ra-key')));
+      return reading?.state === 'read' ? reading.items[0]?.problems : undefined;
+    };
+    expect(problems(stray)).toEqual([]);
+    expect(problems(raKey)).toEqual([]);
   });
 });
