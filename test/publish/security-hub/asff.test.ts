@@ -971,3 +971,65 @@ describe('SecurityHubConfigError', () => {
     expect(new SecurityHubConfigError('x').name).toBe('SecurityHubConfigError');
   });
 });
+
+describe('toAsff and truncate at the edges the first tests left open', () => {
+  it('keeps a whole character at a cut, for the lowest and highest high surrogates and after a complete pair', () => {
+    // U+10000 is D800 DC00, U+10FC00 is DBFF DC00: the cut after the high half moves back one unit.
+    expect(truncate(`ab${'\u{10000}'.repeat(3)}`, 4)).toBe('ab…');
+    expect(truncate(`ab${'\u{10FC00}'.repeat(3)}`, 4)).toBe('ab…');
+    // A cut right after a complete pair keeps it.
+    expect(truncate('ab😀cdef', 5)).toBe('ab😀…');
+    expect(truncate('abcdef', 4)).toBe('abc…');
+  });
+  it('writes the ARN partition of every isolated region family, and aws elsewhere', () => {
+    const arnOf = (region: string) =>
+      productArn({ account: ACCOUNT_A, region, partition: partitionOf(region) });
+    expect(arnOf('eu-isoe-west-1')).toBe(
+      `arn:aws-iso-e:securityhub:eu-isoe-west-1:${ACCOUNT_A}:product/${ACCOUNT_A}/default`,
+    );
+    expect(arnOf('us-iso-east-1')).toMatch(/^arn:aws-iso:securityhub:us-iso-east-1:/);
+    expect(arnOf('us-east-1')).toMatch(/^arn:aws:securityhub:us-east-1:/);
+    // "iso" elsewhere in the name is not an isolated region.
+    expect(arnOf('xus-iso-east-1')).toMatch(/^arn:aws:securityhub:/);
+    expect(arnOf('cn-north-1')).toMatch(/^arn:aws-cn:securityhub:/);
+  });
+  it('gives an AWS finding no GCP fields, and a GCP resource without selfLink no selfLink field', () => {
+    const aws = asffFor();
+    expect(Object.keys(aws.ProductFields ?? {}).filter((key) => key.startsWith('gcp/'))).toEqual([]);
+    const { selfLink: _none, ...withoutLink } = cloudSqlResource('certctl-sql');
+    const gcp = asffFor(retentionFinding(withoutLink));
+    expect(gcp.ProductFields).toMatchObject({ 'gcp/project': 'certctl-prod', 'gcp/region': 'europe-west1' });
+    expect(gcp.ProductFields?.['gcp/selfLink']).toBeUndefined();
+    expect(gcp.Resources?.[0]?.Details?.Other?.['gcp/selfLink']).toBeUndefined();
+    expect(gcp.Resources?.[0]?.Region).toBe('eu-west-1');
+    expect(() => validateAsff(gcp)).not.toThrow();
+  });
+  it('writes a null observation as null and cuts a long one to the ProductFields value limit', () => {
+    const asff = asffFor(
+      retentionFinding(rdsResource('certctl-prod'), {
+        observed: { latest: null, note: 'x'.repeat(3000) },
+      }),
+    );
+    expect(asff.ProductFields?.['observed/latest']).toBe('null');
+    expect(asff.ProductFields?.['observed/note']).toBe(`${'x'.repeat(2047)}…`);
+    expect(() => validateAsff(asff)).not.toThrow();
+  });
+  it('says in ProductFields when an exception has expired', () => {
+    const asff = asffFor(
+      retentionFinding(rdsResource('certctl-prod'), {
+        exception: { reason: 'migration', expires: '2026-01-31', active: false },
+      }),
+    );
+    expect(asff.ProductFields).toMatchObject({
+      exception: 'expired 2026-01-31',
+      'exception/reason': 'migration',
+    });
+  });
+});
+
+describe('validateAsff with optional members left out', () => {
+  it('accepts a finding without RecordState or FindingProviderFields, which the API does not require', () => {
+    const { RecordState: _state, FindingProviderFields: _fields, ...bare } = asffFor();
+    expect(() => validateAsff(bare)).not.toThrow();
+  });
+});
