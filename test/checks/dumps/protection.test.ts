@@ -489,3 +489,20 @@ describe('dumps.protection', () => {
     });
   });
 });
+
+describe('dumps.protection, versioning never turned on', () => {
+  it('does not call GCS versioning that is off "suspended"', () => {
+    const outcome = dumpsProtectionCheck.evaluate(
+      gcsFact({
+        versioning: { state: 'read', value: { status: 'Disabled' } },
+        retentionLock: { state: 'absent' },
+      }),
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'neither versioning nor any retention policy protects the dumps: a deleted or overwritten dump is gone',
+    );
+    expect(outcome?.description).not.toContain('suspended');
+  });
+});

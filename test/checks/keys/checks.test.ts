@@ -758,6 +758,17 @@ describe('every keys check says what it judged', () => {
       status: 'WARNING',
       description: `The ${LABEL}: w detail; v detail.`,
     });
+    // The worst problem wins wherever it stands: first here, before a milder one.
+    const failedFirst = {
+      state: 'read' as const,
+      items: [
+        { item: 'ca-cert', problems: [problem('FAILED', 'f'), problem('NOT_AVAILABLE', 'n')], observed: {} },
+      ],
+    };
+    expect(keysContentCheck.evaluate(two({ content: failedFirst }), context)).toMatchObject({
+      status: 'FAILED',
+      description: `The ${LABEL}: f detail.`,
+    });
   });
 
   it('keys.content: is not available saying the value was not read, or why it could not be', () => {

@@ -244,3 +244,26 @@ describe('pitr.deletion-protection', () => {
     });
   });
 });
+
+describe('pitr.deletion-protection on Cloud SQL, one backup setting read', () => {
+  it('passes on retained backups alone when the final-backup setting was not sent', () => {
+    const outcome = pitrDeletionProtectionCheck.evaluate(
+      cloudSqlFact({}, { retainBackupsOnDelete: true, finalBackupEnabled: undefined }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toBe(
+      'Cloud SQL instance `certctl-sql` has deletion protection on, and backups are retained on delete.',
+    );
+  });
+  it('names only the setting it could not read when the final backup is off', () => {
+    const outcome = pitrDeletionProtectionCheck.evaluate(
+      cloudSqlFact({}, { retainBackupsOnDelete: undefined, finalBackupEnabled: false }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toBe(
+      'Cloud SQL instance `certctl-sql`: could not read settings.retainBackupsOnDelete, so this check could not be evaluated.',
+    );
+  });
+});

@@ -220,3 +220,14 @@ describe('pitr.enabled', () => {
     });
   });
 });
+
+describe('pitr.enabled, the switch derived from a retention of 0', () => {
+  it('fails when the adapter left the switch unset and the retention is 0', () => {
+    const outcome = pitrEnabledCheck.evaluate(
+      rdsInstanceFact({ automatedBackupsEnabled: undefined, retentionDays: 0 }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ automatedBackupsEnabled: false, retentionDays: 0 });
+  });
+});

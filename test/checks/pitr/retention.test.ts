@@ -291,3 +291,27 @@ describe('pitr.retention', () => {
     });
   });
 });
+
+describe('pitr.retention, wording and boundaries the mutation run found open', () => {
+  it('adds no AWS Backup note and no extra reason to RDS descriptions when AWS Backup does not manage it', () => {
+    expect(pitrRetentionCheck.evaluate(rdsInstanceFact(), contextWith())?.description).toBe(
+      'RDS DB instance `certctl-db` keeps 35 days of point-in-time recovery (BackupRetentionPeriod), at least the 30 days required.',
+    );
+    expect(
+      pitrRetentionCheck.evaluate(rdsInstanceFact({ retentionDays: undefined }), contextWith())?.description,
+    ).toBe(
+      'RDS DB instance `certctl-db`: could not read BackupRetentionPeriod, so this check could not be evaluated.',
+    );
+  });
+  it('names the retained-backups command when the target equals the edition maximum', () => {
+    const fact = cloudSqlFact(
+      { retentionDays: 7, retentionRange: { min: 1, max: 7 } },
+      { edition: 'ENTERPRISE', retainedBackups: 5 },
+    );
+    const outcome = pitrRetentionCheck.evaluate(fact, contextWith({ pitr: { minPitrDays: 7 } }));
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.remediationText).toBe(
+      'Run `gcloud sql instances patch certctl-sql --project=certctl-prod --retained-backups-count=8`. See https://cloud.google.com/sql/docs/postgres/backup-recovery/pitr.',
+    );
+  });
+});

@@ -560,3 +560,48 @@ describe('pitr.window', () => {
     });
   });
 });
+
+describe('pitr.window, bounds the mutation run found open', () => {
+  const short = (days: number) => ({
+    known: true,
+    earliest: daysAgo(days),
+    latest: minutesAgo(3),
+    source: 'x',
+  });
+  it('bounds an RDS window by its retention even when its PITR flag says off', () => {
+    const outcome = pitrWindowCheck.evaluate(
+      rdsInstanceFact({ pointInTimeRecoveryEnabled: false, retentionDays: 7, restoreWindow: short(7) }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'The configured retention of 7 days (BackupRetentionPeriod) caps it: the window cannot grow past 7 days.',
+    );
+  });
+  it('asks to raise the retention, not calls the target impossible, when the target equals the edition cap', () => {
+    const fact = cloudSqlFact(
+      {
+        retentionDays: 5,
+        retentionRange: { min: 1, max: 7 },
+        restoreWindow: short(5),
+        createdAt: daysAgo(5),
+      },
+      { edition: 'ENTERPRISE', retainedBackups: 8 },
+    );
+    const outcome = pitrWindowCheck.evaluate(fact, contextWith({ pitr: { minPitrDays: 7 } }));
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).not.toContain('impossible');
+    expect(outcome?.remediationText).toMatch(
+      /^Raise the retention \(pitr\.retention\): `gcloud sql instances patch/,
+    );
+  });
+  it('speaks of retained backups, not retention, when an old database has a filling backup-only window', () => {
+    const fact = cloudSqlFact(
+      { pointInTimeRecoveryEnabled: false, restoreWindow: short(10), createdAt: daysAgo(400) },
+      { retainedBackups: 36 },
+    );
+    expect(pitrWindowCheck.evaluate(fact, contextWith())?.description).toContain(
+      'older restore points existed and were removed: expected if the number of retained backups was raised recently;',
+    );
+  });
+});

@@ -274,6 +274,11 @@ describe('the import ledger encoding', () => {
         message: 'has an invalid entry at 0',
       },
       {
+        name: 'an entry has 8 fields',
+        document: entry((e) => e.push(null)),
+        message: 'has an invalid entry at 0',
+      },
+      {
         name: 'the id is not a string',
         document: entry((e) => {
           e[0] = 1;
@@ -637,6 +642,10 @@ describe('publishing with the import ledger against the simulated Security Hub a
     // Act / Assess
     await expect(store.write(EU, new Uint8Array([3]), read?.version)).rejects.toThrow(LedgerConflictError);
     await expect(store.write(EU, new Uint8Array([3]), undefined)).rejects.toThrow(LedgerConflictError);
+    // Its name is the code the publisher logs when it removes the ledger.
+    await expect(store.write(EU, new Uint8Array([3]), undefined)).rejects.toMatchObject({
+      name: 'LedgerConflictError',
+    });
     expect((await store.read(EU))?.body).toEqual(new Uint8Array([2]));
   });
 
