@@ -521,6 +521,8 @@ describe('pkcs7Certificates and caFingerprints', () => {
     expect(parse([])).toThrow(new RangeError('truncated DER'));
     expect(parse([0x30])).toThrow(new RangeError('truncated DER'));
     expect(parse([0x30, 0x05, 0x00])).toThrow(new RangeError('truncated DER'));
+    // Longer than the buffer, though what follows would parse: the length check alone catches it.
+    expect(parse([0x30, 0x03, 0x06, 0x01])).toThrow(new RangeError('truncated DER'));
     expect(parse([0x30, 0x80])).toThrow(new RangeError('unsupported DER length'));
     expect(parse([0x30, 0x85, 0, 0, 0, 0, 0])).toThrow(new RangeError('unsupported DER length'));
     expect(parse([0x30, 0x81, 0x02, 0x05, 0x00])).toThrow(new RangeError('not a PKCS#7 ContentInfo'));

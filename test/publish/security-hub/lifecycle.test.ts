@@ -1044,3 +1044,82 @@ describe('destinationsToRead', () => {
     expect(destinations).toEqual([`${ACCOUNT_B}/ap-southeast-2`]);
   });
 });
+
+describe('lifecycle edges the mutation run found open', () => {
+  const base = () => stored(retentionFinding(rdsResource('db-1')), 1);
+
+  it('reads no destination for a scope that failed and reported nothing', () => {
+    const fixedRegions = policy({ aws: { regions: ['ap-southeast-2'] } });
+    expect(
+      destinationsToRead(report([], [failedScope(ACCOUNT_B, 'ap-southeast-2')]), TARGET, fixedRegions),
+    ).toEqual([]);
+  });
+  it('reads the home region of a listed-regions policy only when an AWS account was evaluated whole', () => {
+    const fixedRegions = policy({ aws: { regions: ['ap-southeast-2'] } });
+    const read = (scopes: Parameters<typeof report>[1]) =>
+      destinationsToRead(report([], scopes), TARGET, fixedRegions)
+        .map((d) => `${d.account}/${d.region}`)
+        .sort();
+    expect(read([completeScope(ACCOUNT_B, 'ap-southeast-2'), completeScope(ACCOUNT_B, '*')])).toEqual([
+      `${ACCOUNT_B}/ap-southeast-2`,
+      `${ACCOUNT_B}/eu-west-1`,
+    ]);
+    // A GCP project evaluated whole is not an AWS account: no home region of the AWS account is read.
+    expect(read([completeScope(ACCOUNT_B, 'ap-southeast-2'), gcpScope('certctl-prod', '*')])).toEqual([
+      `${ACCOUNT_B}/ap-southeast-2`,
+      `${CENTRAL}/eu-west-1`,
+    ]);
+  });
+  it('digests ProductFields whatever order Security Hub returns them in', () => {
+    const finding = base();
+    const reversed = {
+      ...finding,
+      ProductFields: Object.fromEntries(Object.entries(finding.ProductFields ?? {}).reverse()),
+    };
+    expect(contentHash(reversed)).toBe(contentHash(finding));
+  });
+  it('lists ProductFields changes by key, also for keys only one side has', () => {
+    const before = { ...base(), ProductFields: { ...base().ProductFields, 'observed/zz': '1' } };
+    const after = { ...base(), ProductFields: { ...base().ProductFields, 'observed/aa': '2' } };
+    expect(describeChanges(before, after)).toEqual(['observed/aa (none) -> 2', 'observed/zz 1 -> (none)']);
+  });
+  it('shows a 60-character value whole and cuts a 61-character one', () => {
+    const sixty = 'x'.repeat(60);
+    expect(describeChanges(base(), { ...base(), Title: sixty })).toEqual([
+      `Title Point-in-time recovery retention meets the policy minimum... -> ${sixty}`,
+    ]);
+    expect(describeChanges(base(), { ...base(), Title: `${sixty}y` })).toEqual([
+      `Title Point-in-time recovery retention meets the policy minimum... -> ${'x'.repeat(57)}...`,
+    ]);
+  });
+  it('compares findings without a remediation or provider fields', () => {
+    const bare = { ...base(), Remediation: undefined, FindingProviderFields: undefined, Severity: undefined };
+    expect(describeChanges(bare, bare)).toEqual([]);
+    expect(contentHash(bare)).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+  it('joins every change in the reason of a resolve and of an update', () => {
+    const finding = retentionFinding(rdsResource('db-1'));
+    const existing = stored(finding, 1 / (24 * 60));
+    const scopes = [completeScope(ACCOUNT_A, 'eu-west-1')];
+    const passing = planPublication({
+      report: report(
+        [retentionFinding(rdsResource('db-1'), { status: 'PASSED', title: 'New title' })],
+        scopes,
+      ),
+      policy: POLICY,
+      now: NOW,
+      existing: [existing],
+    });
+    expect(passing.imports[0]?.action).toBe('resolve');
+    expect(passing.imports[0]?.reason).toMatch(
+      /^now passes \(Compliance\.Status FAILED -> PASSED; Severity HIGH -> /,
+    );
+    const changed = planPublication({
+      report: report([{ ...finding, title: 'New title', severity: 'LOW' }], scopes),
+      policy: POLICY,
+      now: NOW,
+      existing: [existing],
+    });
+    expect(changed.imports[0]?.reason).toMatch(/^changed: Severity HIGH -> LOW; Title /);
+  });
+});
