@@ -512,6 +512,8 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
         message: `account ${FOREIGN} is not among the publishing accounts; add it (with its role) to aws.accounts`,
       },
     ]);
+    // Nor does it read that account's findings: it has no credentials for it.
+    expect(result.calls).toEqual({ getFindings: 0, batchImport: 0, ledgerRead: 0, ledgerWrite: 0 });
   });
 
   it("publishes with the caller's own credentials when the policy lists no accounts", async () => {
