@@ -315,3 +315,50 @@ describe('snapshots policy rules', () => {
     ).toBe('rate(2 hours)');
   });
 });
+
+describe('loadFunctionPolicy with a bundled policy file', () => {
+  async function bundle(text: string): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'bundled-policy-'));
+    await writeFile(join(dir, 'policy.json'), text);
+    return dir;
+  }
+
+  it('reads the file beside the function code (LAMBDA_TASK_ROOT), ahead of the JSON variable', async () => {
+    const root = await bundle('{"pitr": {"minPitrDays": 33}}');
+    const policy = loadFunctionPolicy({
+      [POLICY_FILE_ENV]: ' policy.json ',
+      LAMBDA_TASK_ROOT: root,
+      [POLICY_ENV]: '{"pitr": {"minPitrDays": 40}}',
+    });
+    expect(policy.pitr.minPitrDays).toBe(33);
+  });
+  it('names the file it cannot read', async () => {
+    const root = await bundle('{}');
+    const attempt = () => loadFunctionPolicy({ [POLICY_FILE_ENV]: 'missing.json', LAMBDA_TASK_ROOT: root });
+    expect(attempt).toThrow(PolicyError);
+    expect(attempt).toThrow(
+      new RegExp(
+        `^cannot read the bundled policy ${join(root, 'missing.json')} \\(BACKUP_GUARD_POLICY_FILE\\): ENOENT`,
+      ),
+    );
+  });
+  it('names the file that is not JSON, and the file whose fields are bad', async () => {
+    const root = await bundle('{"pitr": ');
+    const path = join(root, 'policy.json');
+    expect(() => loadFunctionPolicy({ [POLICY_FILE_ENV]: 'policy.json', LAMBDA_TASK_ROOT: root })).toThrow(
+      new RegExp(`^the bundled policy ${path} is not valid JSON: `),
+    );
+    const bad = await bundle('{"pitr": {"minPitrDays": 0}}');
+    expect(() => loadFunctionPolicy({ [POLICY_FILE_ENV]: 'policy.json', LAMBDA_TASK_ROOT: bad })).toThrow(
+      new RegExp(`^bundled policy ${join(bad, 'policy.json')} is invalid:\\n  pitr\\.minPitrDays: `),
+    );
+  });
+  it('falls back to the JSON variable when no file is named, and names that variable when it is bad', () => {
+    expect(loadFunctionPolicy({ [POLICY_ENV]: '{"pitr": {"minPitrDays": 31}}' }).pitr.minPitrDays).toBe(31);
+    expect(() => loadPolicyFromEnv({ [POLICY_ENV]: '{"pitr": {"minPitrDays": 0}}' })).toThrow(
+      /^BACKUP_GUARD_POLICY is invalid:\n {2}pitr\.minPitrDays: /,
+    );
+    expect(() => loadPolicyFromEnv({ [POLICY_ENV]: '  ' })).not.toThrow();
+    expect(() => parsePolicy({ pitr: { minPitrDays: 0 } })).toThrow(/^policy is invalid:\n/);
+  });
+});
