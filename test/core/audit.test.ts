@@ -582,3 +582,87 @@ describe('merging reports and the verdict', () => {
     expect(compareFindings(base, { ...base })).toBe(0);
   });
 });
+
+describe('runAudit details the mutation run found open', () => {
+  const throwing = (error: unknown): Check<FakeFact> => ({
+    ...retentionCheck,
+    metadata: { ...retentionCheck.metadata, id: 'pitr.fake-throwing' },
+    evaluate: () => {
+      throw error;
+    },
+  });
+
+  it('cuts a runaway internal error message to 300 characters, names a non-Error throw "Error", and says what to do', async () => {
+    const report = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)])],
+      checks: [throwing(new RangeError('x'.repeat(1000)))],
+      policy,
+      now,
+    });
+    const [finding] = report.findings;
+    expect(finding?.description).toContain(
+      `while judging a: RangeError: ${'x'.repeat(300)}. This is a defect`,
+    );
+    expect(finding?.required).toEqual({ checkEvaluated: true });
+    expect(finding?.remediation.text).toBe(
+      'Report it to the certctl-backup-guard maintainers with the log line of this run; until it is fixed, verify this check by hand.',
+    );
+    const odd = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)])],
+      checks: [throwing('a string')],
+      policy,
+      now,
+    });
+    expect(odd.findings[0]?.description).toContain('while judging a: Error: a string. This is a defect');
+    expect(odd.findings[0]?.observed).toEqual({ internalError: 'Error' });
+  });
+  it('observes the error code and requires the scope to be evaluated when a scope fails', async () => {
+    const report = await runAudit({
+      plans: [plan('eu-west-1', new CloudApiError('throttled', 'ThrottlingException'))],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+    expect(report.findings[0]).toMatchObject({
+      observed: { error: 'ThrottlingException' },
+      required: { scopeEvaluated: true },
+    });
+  });
+  it('records the databases a resource stands for, and a named stand-in is judged elsewhere, not missing', async () => {
+    const cluster: FakeFact & { standsFor: { names: string[]; what: string }[] } = {
+      ...db('eu-west-1', 'cluster-1', 35),
+      standsFor: [
+        { names: ['member-1', 'arn:aws:rds:eu-west-1:111111111111:db:member-1'], what: 'Aurora member' },
+      ],
+    };
+    const named = parsePolicy({ targets: { identifiers: ['MEMBER-1', 'gone'] } });
+    const audited = await runAudit({
+      plans: [plan('eu-west-1', [cluster])],
+      checks: [retentionCheck],
+      policy: named,
+      now,
+    });
+    expect(audited.scopes[0]?.standIns).toEqual([
+      {
+        names: ['member-1', 'arn:aws:rds:eu-west-1:111111111111:db:member-1'],
+        what: 'Aurora member',
+        judgedAt: 'cluster-1',
+      },
+    ]);
+    const plain = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+    expect(plain.scopes[0]).not.toHaveProperty('standIns');
+    const report = withTargetCoverage(audited, named, { providers: ['aws'], narrowed: false });
+    expect(report.targetsJudgedElsewhere).toEqual([
+      { identifier: 'MEMBER-1', note: 'Aurora member, judged at cluster-1' },
+    ]);
+    expect(report.unmatchedTargets).toEqual(['gone']);
+    expect(withTargetCoverage(plain, named, { providers: ['aws'], narrowed: false })).not.toHaveProperty(
+      'targetsJudgedElsewhere',
+    );
+  });
+});
