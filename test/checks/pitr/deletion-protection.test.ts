@@ -267,3 +267,19 @@ describe('pitr.deletion-protection on Cloud SQL, one backup setting read', () =>
     );
   });
 });
+
+describe('pitr.deletion-protection, a failure with both backup settings unread', () => {
+  it('names both settings it could not read after the problem', () => {
+    const outcome = pitrDeletionProtectionCheck.evaluate(
+      cloudSqlFact(
+        { deletionProtection: false },
+        { retainBackupsOnDelete: undefined, finalBackupEnabled: undefined },
+      ),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'Cloud SQL instance `certctl-sql`: deletion protection is off (settings.deletionProtectionEnabled=false). Could not read settings.retainBackupsOnDelete and settings.finalBackupConfig.enabled.',
+    );
+  });
+});

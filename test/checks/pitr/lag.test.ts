@@ -266,6 +266,10 @@ describe('pitr.lag', () => {
     it('judges a missing latest time as missing when the logs are in Cloud Storage', () => {
       const fact = cloudSqlFact(noLatest('getLatestRecoveryTime'), { logStorage: 'CLOUD_STORAGE' });
       expect(check(fact)?.status).toBe('FAILED');
+      // Missing, not blamed on where the logs are kept.
+      expect(check(fact)?.description).toBe(
+        'Cloud SQL instance `certctl-sql` reports no latest restorable time (getLatestRecoveryTime) although automated backups are on: nothing can be restored to a point in time.',
+      );
     });
 
     it('requires the policy lag when the logs are outside Cloud Storage', () => {

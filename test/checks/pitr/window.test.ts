@@ -108,7 +108,7 @@ describe('pitr.window', () => {
       expect(outcome?.status).toBe('WARNING');
       expect(outcome?.description).toContain('4.3 of 30 days accrued');
       expect(outcome?.description).toContain(
-        'The database is 400.0 days old, so older restore points existed and were removed',
+        'The database is 400.0 days old, so older restore points existed and were removed: expected if the retention was raised recently;',
       );
     });
 
