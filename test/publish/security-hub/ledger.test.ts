@@ -555,6 +555,32 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(held(asffFindingId(db('db-1')))[0]?.Compliance?.Status).toBe('PASSED');
   });
 
+  it('keeps the last reconciliation time through ledger-only runs, and forgets archived findings after 90 days', async () => {
+    // Prepare: reconciled at T0; db-2 is archived one day later by a ledger-only run.
+    const arn = productArn({ ...EU, partition: 'aws' });
+    const decoded = async () => decodeLedger(await ledgerBytes(), { ...EU, productArn: arn });
+    await publish(report([db('db-1'), db('db-2')], scopes));
+    clock = new Date(T0.getTime() + DAY);
+    const archiving = await publish(report([db('db-1')], scopes));
+    expect(archiving.ledger).toMatchObject({ used: 1, reconciled: 0, written: 1 });
+    const afterArchive = await decoded();
+    expect(afterArchive.reconciledAt).toBe(T0.toISOString());
+    expect(afterArchive.findings.map((finding) => [finding.id, finding.recordState])).toEqual([
+      [asffFindingId(db('db-1')), 'ACTIVE'],
+      [asffFindingId(db('db-2')), 'ARCHIVED'],
+    ]);
+
+    // Act: 100 days on, the scheduled reconciliation reads db-2 back, archived 99 days ago.
+    clock = new Date(T0.getTime() + 100 * DAY);
+    const reconciling = await publish(report([db('db-1')], scopes));
+
+    // Assess
+    expect(reconciling.ledger).toMatchObject({ used: 0, reconciled: 1, written: 1 });
+    const later = await decoded();
+    expect(later.reconciledAt).toBe(clock.toISOString());
+    expect(later.findings.map((finding) => finding.id)).toEqual([asffFindingId(db('db-1'))]);
+  });
+
   it('reconciles in full and duplicates nothing when the ledger is missing', async () => {
     // Prepare
     const findings = [db('db-1'), db('db-2')];

@@ -516,6 +516,19 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     expect(result.calls).toEqual({ getFindings: 0, batchImport: 0, ledgerRead: 0, ledgerWrite: 0 });
   });
 
+  it('publishes with the default retry settings when none are given', async () => {
+    const own = retentionFinding(rdsResource('db-own'));
+    const result = await publishToSecurityHub({
+      report: report([own], [euWest]),
+      policy: policy(),
+      factory,
+      accounts: ACCOUNTS,
+      now: () => clock,
+    });
+    expect(result.counts.created).toBe(1);
+    expect(result.failed).toEqual([]);
+  });
+
   it("publishes with the caller's own credentials when the policy lists no accounts", async () => {
     // Prepare
     const own = retentionFinding(rdsResource('db-own'));
