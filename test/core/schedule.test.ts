@@ -121,3 +121,54 @@ describe('toCloudSchedulerCron', () => {
     expect(act).toThrow(/schedules\.auditPitr: .*no Cloud Scheduler equivalent.*write a cron instead/);
   });
 });
+
+describe('schedules at the edges the mutation run found open', () => {
+  it('accepts surrounding, inner and repeated spaces', () => {
+    expect(parseAuditSchedule('  rate(1 hour)  ').maxIntervalMinutes).toBe(60);
+    expect(parseAuditSchedule('cron( 0  12 * * ? * )').eventBridgeExpression).toBe('cron(0 12 * * ? *)');
+    expect(parseAuditSchedule('0  */6 * * *').maxIntervalMinutes).toBe(360);
+  });
+  it('describes a rate and a daily cron by their cadence', () => {
+    expect(parseAuditSchedule('rate(2 hours)').cadence).toEqual({ kind: 'rate', minutes: 120 });
+    expect(parseAuditSchedule('cron(0 1 * * ? *)').cadence).toEqual({
+      kind: 'daily-cron',
+      minuteField: '0',
+      hourField: '1',
+    });
+  });
+  it('measures the gaps of hours listed out of order', () => {
+    expect(parseAuditSchedule('cron(0 22,2 * * ? *)').maxIntervalMinutes).toBe(20 * 60);
+  });
+  it('accepts a gap of exactly 3.5 days and refuses one minute more', () => {
+    expect(parseAuditSchedule(`rate(${MAX_AUDIT_INTERVAL_MINUTES} minutes)`).maxIntervalMinutes).toBe(5040);
+    expect(reasonFor(`rate(${MAX_AUDIT_INTERVAL_MINUTES + 1} minutes)`)).toContain(
+      'leaves 5041 minutes between runs',
+    );
+  });
+  it('names the field and its bounds when a cron item is malformed, out of range, reversed or steps by 0', () => {
+    expect(reasonFor('cron(x5 12 * * ? *)')).toBe(
+      '"cron(x5 12 * * ? *)": the minute field "x5" is not a cron list of numbers, ranges and steps',
+    );
+    expect(reasonFor('cron(0 5x * * ? *)')).toBe(
+      '"cron(0 5x * * ? *)": the hour field "5x" is not a cron list of numbers, ranges and steps',
+    );
+    expect(reasonFor('cron(60 12 * * ? *)')).toBe(
+      '"cron(60 12 * * ? *)": the minute field "60" must stay within 0-59',
+    );
+    expect(reasonFor('cron(0 24 * * ? *)')).toBe(
+      '"cron(0 24 * * ? *)": the hour field "24" must stay within 0-23',
+    );
+    expect(reasonFor('cron(0 5-3 * * ? *)')).toBe(
+      '"cron(0 5-3 * * ? *)": the hour field "5-3" must stay within 0-23',
+    );
+    expect(reasonFor('cron(*/0 12 * * ? *)')).toBe(
+      '"cron(*/0 12 * * ? *)": the minute field "*/0" must stay within 0-59',
+    );
+  });
+  it('maps to a Cloud Scheduler cron only rates that divide the day, and refuses 90 minutes or 5 hours', () => {
+    const cron = (expression: string) => () => toCloudSchedulerCron(parseAuditSchedule(expression));
+    expect(cron('rate(2 hours)')()).toBe('0 */2 * * *');
+    expect(cron('rate(90 minutes)')).toThrow(/no Cloud Scheduler equivalent/);
+    expect(cron('rate(5 hours)')).toThrow(/no Cloud Scheduler equivalent/);
+  });
+});
