@@ -133,6 +133,44 @@ describe('unmatchedTargets', () => {
     expect(narrowed).toEqual([arnWest]);
   });
 
+  it('finds the scope of an ARN by provider, account and region, a whole-account scope or a region-less selfLink', () => {
+    const arn = 'arn:aws:rds:eu-west-1:111111111111:db:gone';
+    const selfLink = 'https://sqladmin.googleapis.com/v1/projects/certctl-prod/instances/gone';
+    const policy = parsePolicy({
+      targets: { identifiers: [arn, selfLink] },
+      gcp: { projects: ['certctl-prod'] },
+    });
+    const bothRun = { providers: ['aws', 'gcp'] as const, narrowed: false };
+    const failed = (provider: 'aws' | 'gcp', account: string, region: string) => ({
+      provider,
+      account,
+      region,
+      complete: false,
+    });
+    // A failed scope of the same provider, account and region hides the ARN: it may be there.
+    expect(unmatchedTargets(policy, [], [failed('aws', '111111111111', 'eu-west-1')], bothRun)).toEqual([
+      selfLink,
+    ]);
+    expect(unmatchedTargets(policy, [], [failed('aws', '111111111111', '*')], bothRun)).toEqual([selfLink]);
+    // Another account, region or provider is not its scope: a full run says it is missing.
+    for (const other of [
+      failed('aws', '222222222222', 'eu-west-1'),
+      failed('aws', '111111111111', 'us-east-1'),
+      failed('gcp', '111111111111', 'eu-west-1'),
+    ]) {
+      expect(unmatchedTargets(policy, [], [other], bothRun)).toContain(arn);
+    }
+    // A selfLink names no region: any failed scope of its project hides it.
+    expect(unmatchedTargets(policy, [], [failed('gcp', 'certctl-prod', 'europe-west1')], bothRun)).toEqual([
+      arn,
+    ]);
+  });
+
+  it('does not flag a plain name in a run of a provider the policy does not configure alone', () => {
+    const awsOnly = parsePolicy({ targets: { identifiers: ['certctl-prod-dbb'] } });
+    expect(unmatchedTargets(awsOnly, [], [], { providers: ['gcp'], narrowed: false })).toEqual([]);
+  });
+
   it('locates ARNs, selfLinks and connection names, and nothing in a plain name', () => {
     expect(locateIdentifier('arn:aws:rds:eu-west-1:111111111111:cluster:c')).toEqual({
       provider: 'aws',
