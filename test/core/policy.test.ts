@@ -362,3 +362,59 @@ describe('loadFunctionPolicy with a bundled policy file', () => {
     expect(() => parsePolicy({ pitr: { minPitrDays: 0 } })).toThrow(/^policy is invalid:\n/);
   });
 });
+
+describe('loadPolicyFile edge cases', () => {
+  it('takes an empty or blank file as the default policy in either syntax', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'policy-'));
+    for (const [name, text] of [
+      ['empty.json', ''],
+      ['blank.json', '  \n '],
+      ['blank.yaml', '\n\n'],
+    ] as const) {
+      await writeFile(join(dir, name), text);
+      expect((await loadPolicyFile(join(dir, name))).pitr.minPitrDays, name).toBe(30);
+    }
+  });
+  it('reads a file without a known extension as JSON, and says "JSON" when it is not', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'policy-'));
+    const plain = join(dir, 'policy');
+    await writeFile(plain, '{"pitr": {"minPitrDays": 32}}');
+    expect((await loadPolicyFile(plain)).pitr.minPitrDays).toBe(32);
+    await writeFile(plain, 'pitr: {}');
+    await expect(loadPolicyFile(plain)).rejects.toThrow(
+      new RegExp(`^policy file ${plain} is not valid JSON: `),
+    );
+  });
+  it('carries no field issues, and the parser or file error as its cause, when the file cannot be used', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'policy-'));
+    const broken = join(dir, 'broken.json');
+    await writeFile(broken, '{');
+    for (const path of [broken, join(dir, 'missing.json')]) {
+      const error = await loadPolicyFile(path).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(PolicyError);
+      expect((error as PolicyError).issues).toEqual([]);
+      expect((error as PolicyError).cause).toBeInstanceOf(Error);
+    }
+    const missing = await loadPolicyFile(join(dir, 'missing.json')).catch((caught: unknown) => caught);
+    expect((missing as Error).message).toMatch(
+      new RegExp(`^cannot read policy file ${join(dir, 'missing.json')}: ENOENT`),
+    );
+  });
+  it('carries no field issues and the JSON error as cause when the policy variable or bundled file is not JSON', async () => {
+    for (const attempt of [
+      () => loadPolicyFromEnv({ [POLICY_ENV]: '{' }),
+      () => loadFunctionPolicy({ [POLICY_FILE_ENV]: 'nowhere.json', LAMBDA_TASK_ROOT: tmpdir() }),
+    ]) {
+      try {
+        attempt();
+        expect.unreachable('expected a PolicyError');
+      } catch (error) {
+        expect((error as PolicyError).issues).toEqual([]);
+        expect((error as PolicyError).cause).toBeInstanceOf(Error);
+      }
+    }
+  });
+});
