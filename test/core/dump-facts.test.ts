@@ -55,6 +55,12 @@ describe('dump facts', () => {
     const undated = [at('b'), at('c'), at('a')];
     // Act / Assess
     expect(newestObject({ state: 'read', objects: dated, complete: true })?.key).toBe('b');
+    const three = sortOldestFirst([
+      at('c', '2026-11-03T00:00:00Z'),
+      at('a', '2026-11-01T00:00:00Z'),
+      at('b', '2026-11-02T00:00:00Z'),
+    ]);
+    expect(newestObject({ state: 'read', objects: three, complete: true })?.key).toBe('c');
     expect(newestObject({ state: 'read', objects: undated, complete: true })?.key).toBe('c');
     expect(newestObject({ state: 'read', objects: [], complete: true })).toBeUndefined();
     expect(newestObject({ state: 'unknown', reason: 'AccessDenied' })).toBeUndefined();
