@@ -53,5 +53,7 @@ describe('dumpsPolicySchema', () => {
     const result = dumpsPolicySchema.safeParse({ locations: [location, location] });
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toContain('listed twice');
+    // The path names the second listing, so the error points at the line to delete.
+    expect(result.error?.issues[0]?.path).toEqual(['locations', 1]);
   });
 });
