@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../../functions/core/errors.ts';
 import {
+  isAwsRegionName,
   loadFunctionPolicy,
   loadPolicyFromEnv,
   POLICY_ENV,
@@ -263,6 +264,20 @@ describe('policy dumps section', () => {
     expect(policy.dumps.locations).toHaveLength(2);
   });
 
+  it('accepts locations in two listed member accounts', () => {
+    const other = { accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/audit' };
+    const policy = parsePolicy({
+      aws: { accounts: [MEMBER, other] },
+      dumps: {
+        locations: [
+          { ...S3, account: '111111111111' },
+          { ...S3, bucket: 'other-dumps', account: '222222222222' },
+        ],
+      },
+    });
+    expect(policy.dumps.locations).toHaveLength(2);
+  });
+
   it('names the location when its account is not in aws.accounts', () => {
     // Act / Assess
     expect(() =>
@@ -415,6 +430,61 @@ describe('loadPolicyFile edge cases', () => {
         expect((error as PolicyError).issues).toEqual([]);
         expect((error as PolicyError).cause).toBeInstanceOf(Error);
       }
+    }
+  });
+});
+
+describe('parsePolicy messages the mutation run found open', () => {
+  const issuesOf = (input: unknown) => {
+    try {
+      parsePolicy(input);
+    } catch (error) {
+      return { message: (error as PolicyError).message, issues: (error as PolicyError).issues };
+    }
+    throw new Error('expected the policy to be refused');
+  };
+  const federation = {
+    roleArn: 'arn:aws:iam::111111111111:role/certctl-backup-guard-gcp',
+    audience: 'https://certctl-backup-guard.example.com/aws',
+    serviceAccountUniqueId: '104753918625839485720',
+  };
+
+  it('tells a region name from a GCP location', () => {
+    expect(isAwsRegionName('eu-west-1')).toBe(true);
+    expect(isAwsRegionName('us-gov-west-1')).toBe(true);
+    expect(isAwsRegionName('europe-west1')).toBe(false);
+  });
+  it('lists one issue a line, and only the two missing fields when federation has no central account', () => {
+    const { message, issues } = issuesOf({ gcp: { federation } });
+    expect(issues.map((issue) => issue.path)).toEqual([
+      'securityHub.centralAccountId',
+      'securityHub.centralRegion',
+    ]);
+    expect(message).toMatch(
+      /^policy is invalid:\n {2}securityHub\.centralAccountId: .*\n {2}securityHub\.centralRegion: /,
+    );
+  });
+  it('says a single unknown key as zod does, and joins several that did not move', () => {
+    expect(issuesOf({ bogus: 1 }).issues).toEqual([{ path: '(root)', message: 'Unrecognized key: "bogus"' }]);
+    expect(issuesOf({ minPitrDays: 30 }).issues).toEqual([
+      { path: 'minPitrDays', message: 'has moved: write it as pitr.minPitrDays' },
+    ]);
+    expect(issuesOf({ minPitrDays: 30, bogus: 1, other: 2 }).issues).toEqual([
+      { path: 'minPitrDays', message: 'has moved: write it as pitr.minPitrDays' },
+      { path: '(root)', message: 'Unrecognized keys: "bogus", "other"' },
+    ]);
+  });
+  it('does not call a moved field by its old name inside a section', () => {
+    expect(issuesOf({ aws: { minPitrDays: 30 } }).issues).toEqual([
+      { path: 'aws', message: 'Unrecognized key: "minPitrDays"' },
+    ]);
+  });
+  it('carries no field issue when a function has no policy at all', () => {
+    try {
+      loadFunctionPolicy({});
+      expect.unreachable('expected a PolicyError');
+    } catch (error) {
+      expect((error as PolicyError).issues).toEqual([]);
     }
   });
 });
