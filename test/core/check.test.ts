@@ -41,6 +41,20 @@ describe('toFinding', () => {
     expect(passed.title).toBe('Deletion protection is on and backups survive a deletion');
   });
 
+  it('titles a WARNING finding with the problem and a NOT_AVAILABLE one as not verified', () => {
+    const titled = (status: 'WARNING' | 'NOT_AVAILABLE') =>
+      toFinding(
+        pitrDeletionProtectionCheck.metadata,
+        RDS,
+        { status, description: 'd', observed: {}, required: {} },
+        AT,
+      ).title;
+    expect(titled('WARNING')).toBe('Deletion protection is off or backups would not survive a deletion');
+    expect(titled('NOT_AVAILABLE')).toBe(
+      'Not verified: Deletion protection is on and backups survive a deletion',
+    );
+  });
+
   it('links a Cloud SQL finding to Google documentation and an RDS finding to AWS documentation for every PITR check', () => {
     for (const check of allChecks.filter((candidate) => candidate.metadata.group === 'pitr')) {
       // Act
