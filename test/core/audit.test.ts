@@ -10,6 +10,7 @@ import {
   mergeReports,
   runAudit,
   type ScopePlan,
+  toScopePlan,
   withTargetCoverage,
 } from '../../functions/core/audit.ts';
 import { type Check, defineRegistry } from '../../functions/core/check.ts';
@@ -664,5 +665,65 @@ describe('runAudit details the mutation run found open', () => {
     expect(withTargetCoverage(plain, named, { providers: ['aws'], narrowed: false })).not.toHaveProperty(
       'targetsJudgedElsewhere',
     );
+  });
+});
+
+describe('runAudit and coverage, more edges', () => {
+  it('stamps findings and the report with the injected clock', async () => {
+    const report = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+    expect(report.startedAt).toBe('2026-11-21T12:00:00.000Z');
+    expect(report.findings[0]?.evaluatedAt).toBe('2026-11-21T12:00:00.000Z');
+  });
+  it('runs only the checks of the scope group', async () => {
+    const dumpsCheck: Check<FakeFact> = {
+      ...retentionCheck,
+      metadata: { ...retentionCheck.metadata, id: 'dumps.fake', group: 'dumps' },
+    };
+    const report = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)])],
+      checks: [retentionCheck, dumpsCheck],
+      policy,
+      now,
+    });
+    expect(report.findings.map((finding) => finding.checkId)).toEqual(['pitr.fake-retention']);
+  });
+  it('runs a planned scope as planned, and a planned failure as a failed scope with its code', async () => {
+    const scope = {
+      provider: 'aws' as const,
+      account: '111111111111',
+      region: 'eu-west-1',
+      group: 'pitr' as const,
+    };
+    const collect = async () => [db('eu-west-1', 'a', 35)];
+    const planned = toScopePlan({ scope }, collect);
+    expect(planned).toEqual({ scope, collect });
+    const failing = toScopePlan(
+      { scope, failure: { code: 'OptInRequired', message: 'region not enabled' } },
+      collect,
+    );
+    expect(failing.scope).toEqual(scope);
+    await expect(failing.collect()).rejects.toMatchObject({
+      code: 'OptInRequired',
+      message: 'region not enabled',
+    });
+    await expect(failing.collect()).rejects.toBeInstanceOf(CloudApiError);
+  });
+  it('does not flag a named ARN in a scope that failed, and claims no empty match when any scope failed', async () => {
+    const arn = 'arn:aws:rds:us-east-1:111111111111:db:east';
+    const named = parsePolicy({ targets: { identifiers: [arn] } });
+    const report = await runAudit({
+      plans: [plan('eu-west-1', []), plan('us-east-1', new Error('down'))],
+      checks: [retentionCheck],
+      policy: named,
+      now,
+    });
+    const covered = withTargetCoverage(report, named, { providers: ['aws'], narrowed: false });
+    expect(covered.unmatchedTargets).toEqual([]);
+    expect(coverageProblems(covered)).toEqual([]);
   });
 });
