@@ -980,6 +980,8 @@ describe('toAsff and truncate at the edges the first tests left open', () => {
     // A cut right after a complete pair keeps it.
     expect(truncate('ab😀cdef', 5)).toBe('ab😀…');
     expect(truncate('abcdef', 4)).toBe('abc…');
+    // The unit before the cut decides, not the one after it.
+    expect(truncate('abc😀x', 5)).toBe('abc…');
   });
   it('writes the ARN partition of every isolated region family, and aws elsewhere', () => {
     const arnOf = (region: string) =>

@@ -1060,8 +1060,10 @@ describe('lifecycle edges the mutation run found open', () => {
       destinationsToRead(report([], scopes), TARGET, fixedRegions)
         .map((d) => `${d.account}/${d.region}`)
         .sort();
-    expect(read([completeScope(ACCOUNT_B, 'ap-southeast-2'), completeScope(ACCOUNT_B, '*')])).toEqual([
-      `${ACCOUNT_B}/ap-southeast-2`,
+    // Account B evaluated whole: account A's home region may hold a whole-account finding too.
+    expect(read([completeScope(ACCOUNT_A, 'ap-southeast-2'), completeScope(ACCOUNT_B, '*')])).toEqual([
+      `${ACCOUNT_A}/ap-southeast-2`,
+      `${ACCOUNT_A}/eu-west-1`,
       `${ACCOUNT_B}/eu-west-1`,
     ]);
     // A GCP project evaluated whole is not an AWS account: no home region of the AWS account is read.
