@@ -13,6 +13,7 @@ import {
   inventorySecrets,
   itemRefs,
   itemValue,
+  type LiveCa,
   normalizeFingerprint,
   pkcs7Certificates,
   secretsToRead,
@@ -231,7 +232,7 @@ function thrownCode(parse: () => unknown): string {
 describe('analyzeItem, every problem with its wording', () => {
   const options = (
     values: Record<string, ItemValue>,
-    extra: Partial<AnalyzeOptions> = {},
+    extra: { readonly now?: Date; readonly liveCa?: LiveCa } = {},
   ): AnalyzeOptions => ({
     now: NOW,
     expiryHorizonDays: 30,
@@ -592,7 +593,7 @@ describe('the inventory helpers', () => {
       provider: 'aws' as const,
       account: '111111111111',
       region: 'eu-west-1',
-      type: 'AwsSecretsManagerSecret',
+      type: 'AwsSecretsManagerSecret' as const,
       id: 'ca',
     };
     const secret = { location: at('ca'), items: [caCert] };

@@ -10,7 +10,7 @@ const SCEP = 'https://certctl.example/scep';
 const SCEP_GET = 'https://certctl.example/scep?operation=GetCACert';
 
 /** A fetch that answers every URL with one response, and records what it was asked. */
-function answering(body: BodyInit | null, status = 200) {
+function answering(body: ConstructorParameters<typeof Response>[0], status = 200) {
   const calls: { url: string; signal: AbortSignal }[] = [];
   const fetchLike: FetchLike = async (url, init) => {
     calls.push({ url, signal: init.signal });

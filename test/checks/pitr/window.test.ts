@@ -562,7 +562,7 @@ describe('pitr.window', () => {
 });
 
 describe('pitr.window, bounds the mutation run found open', () => {
-  const short = (days: number) => ({
+  const short = (days: number): RestoreWindow => ({
     known: true,
     earliest: daysAgo(days),
     latest: minutesAgo(3),
