@@ -727,3 +727,17 @@ describe('runAudit and coverage, more edges', () => {
     expect(coverageProblems(covered)).toEqual([]);
   });
 });
+
+describe('checks that do not apply', () => {
+  it('gives no finding for a fact a check does not apply to', async () => {
+    const notApplicable: Check<FakeFact> = { ...retentionCheck, evaluate: () => undefined };
+    const report = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)])],
+      checks: [notApplicable],
+      policy,
+      now,
+    });
+    expect(report.findings).toEqual([]);
+    expect(report.scopes).toEqual([expect.objectContaining({ status: 'complete', resources: 1 })]);
+  });
+});

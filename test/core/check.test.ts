@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { allChecks } from '../../functions/checks/index.ts';
 import { pitrDeletionProtectionCheck } from '../../functions/checks/pitr/deletion-protection.ts';
 import { toFinding } from '../../functions/core/check.ts';
-import type { ResourceRef } from '../../functions/core/finding.ts';
+import { type ResourceRef, resourceKey } from '../../functions/core/finding.ts';
 
 const AT = new Date('2026-09-01T12:00:00Z');
 const RDS: ResourceRef = {
@@ -39,6 +39,18 @@ describe('toFinding', () => {
     // Assess
     expect(failed.title).toBe('Deletion protection is off or backups would not survive a deletion');
     expect(passed.title).toBe('Deletion protection is on and backups survive a deletion');
+  });
+
+  it('carries the drifting observed values of an outcome, and none when it names none', () => {
+    const finding = (drifting?: readonly string[]) =>
+      toFinding(
+        pitrDeletionProtectionCheck.metadata,
+        RDS,
+        { status: 'PASSED', description: 'd', observed: {}, required: {}, ...(drifting ? { drifting } : {}) },
+        AT,
+      );
+    expect(finding(['windowDays']).drifting).toEqual(['windowDays']);
+    expect(finding()).not.toHaveProperty('drifting');
   });
 
   it('titles a WARNING finding with the problem and a NOT_AVAILABLE one as not verified', () => {
@@ -87,5 +99,14 @@ describe('toFinding', () => {
 
   it('gives every check a failed title that differs from its passed title', () => {
     for (const { metadata } of allChecks) expect(metadata.failedTitle).not.toBe(metadata.title);
+  });
+});
+
+describe('resourceKey', () => {
+  it('keeps resources apart whose fields differ only in where one ends and the next begins', () => {
+    const a: ResourceRef = { ...CLOUD_SQL, account: 'certctl-prod', region: 'europe-west1' };
+    const b: ResourceRef = { ...CLOUD_SQL, account: 'certctl-prode', region: 'urope-west1' };
+    expect(resourceKey(a)).not.toBe(resourceKey(b));
+    expect(resourceKey(a)).toBe('gcp/certctl-prod/europe-west1/GcpCloudSqlInstance/db');
   });
 });

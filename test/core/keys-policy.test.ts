@@ -24,6 +24,11 @@ describe('keys policy', () => {
       'keys.items.config-encryption-key: CERTCTL_CONFIG_ENCRYPTION_KEY is not mapped',
     );
   });
+  it('calls a preset item mapped with neither secret nor off unmapped', () => {
+    expect(problems({ keys: { items: { 'ca-key': { jsonKey: 'key' } } } })).toContain(
+      'keys.items.ca-key: CERTCTL_CA_KEY_PATH is not mapped',
+    );
+  });
   it('expands SCEP profiles into one RA pair each when scepProfiles is set', () => {
     const ids = presetItems({
       preset: 'certctl',

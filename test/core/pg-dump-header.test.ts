@@ -283,6 +283,13 @@ describe('parsePgDumpHeader across archive versions', () => {
     expect(header).toMatchObject({ offSize: 8, serverVersion: '15.18', pgDumpVersion: '17.12' });
   });
 
+  it('reads an unknown format code as format unknown, keeping the code', () => {
+    expect(headerOf(parsePgDumpHeader(archiveHeader({ format: 9 })))).toMatchObject({
+      format: 'unknown',
+      formatCode: 9,
+    });
+  });
+
   it('reads an unknown compression algorithm code of a 1.15 header as unknown', () => {
     expect(headerOf(parsePgDumpHeader(archiveHeader({ compression: 9 }))).compression).toEqual({
       algorithm: 'unknown',

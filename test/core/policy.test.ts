@@ -419,9 +419,12 @@ describe('loadPolicyFile edge cases', () => {
     );
   });
   it('carries no field issues and the JSON error as cause when the policy variable or bundled file is not JSON', async () => {
+    const brokenRoot = await mkdtemp(join(tmpdir(), 'bundled-broken-'));
+    await writeFile(join(brokenRoot, 'broken.json'), '{');
     for (const attempt of [
       () => loadPolicyFromEnv({ [POLICY_ENV]: '{' }),
       () => loadFunctionPolicy({ [POLICY_FILE_ENV]: 'nowhere.json', LAMBDA_TASK_ROOT: tmpdir() }),
+      () => loadFunctionPolicy({ [POLICY_FILE_ENV]: 'broken.json', LAMBDA_TASK_ROOT: brokenRoot }),
     ]) {
       try {
         attempt();
@@ -473,6 +476,9 @@ describe('parsePolicy messages the mutation run found open', () => {
       { path: 'minPitrDays', message: 'has moved: write it as pitr.minPitrDays' },
       { path: '(root)', message: 'Unrecognized keys: "bogus", "other"' },
     ]);
+  });
+  it('names the root when the policy is not an object', () => {
+    expect(issuesOf(42).issues).toEqual([{ path: '(root)', message: expect.any(String) }]);
   });
   it('does not call a moved field by its old name inside a section', () => {
     expect(issuesOf({ aws: { minPitrDays: 30 } }).issues).toEqual([
