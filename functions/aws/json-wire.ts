@@ -236,7 +236,13 @@ function routeOf<I extends object>(
   }
   let route = perClient.get(Command);
   if (!route) {
-    route = discover(client, Command, input);
+    const routes = perClient;
+    // A probe that failed (credentials not to be had yet) is tried again by the next call; this
+    // one goes through the SDK, which reports the failure as it would.
+    route = discover(client, Command, input).catch(() => {
+      routes.delete(Command);
+      return undefined;
+    });
     perClient.set(Command, route);
   }
   return route;
@@ -244,7 +250,8 @@ function routeOf<I extends object>(
 
 /**
  * The client's own endpoint, auth scheme and serialized request for the command, read at the build
- * step of a probe command that is stopped there (nothing is sent); undefined when the lean path
+ * step of a probe command that is stopped there (nothing is sent; it rejects when the client cannot
+ * get that far, e.g. without credentials); undefined when the lean path
  * cannot serve it exactly (an endpoint that depends on the input or adds headers, an auth scheme
  * other than SigV4, a body the SDK serializes otherwise than `JSON.stringify`, a client whose
  * `send` is replaced, as by a test double).
@@ -290,10 +297,11 @@ async function discover<I extends object>(
     { step: 'build', priority: 'high', name: 'backupGuardJsonWireRoute' },
   );
   try {
+    // A `send` that answers without running the middleware is not the SDK's.
     await client.send(probe as never);
     return undefined;
   } catch (error) {
-    if (error !== PROBE_DONE) return undefined;
+    if (error !== PROBE_DONE) throw error;
   }
   const endpoint = seen?.endpoint;
   const scheme = seen?.scheme;

@@ -469,6 +469,34 @@ describe('the lean request', () => {
   });
 });
 
+describe('the lean route', () => {
+  it('is found again by the next call, when the client could not get credentials for the first', async () => {
+    // Prepare
+    const handler = recordingHandler();
+    let asked = 0;
+    const sm = new SecretsManagerClient({
+      region: 'eu-west-1',
+      credentials: async () => {
+        asked += 1;
+        if (asked <= 2) throw new Error('no credentials yet');
+        return { accessKeyId: 'AKIDLATER', secretAccessKey: 'secret' };
+      },
+      requestHandler: handler,
+    });
+
+    // Act
+    const first = await failure(
+      sendJson(sm, DescribeSecretCommand, DESCRIBE_SECRET_SHAPE, { SecretId: 'a' }),
+    );
+    await sendJson(sm, DescribeSecretCommand, DESCRIBE_SECRET_SHAPE, { SecretId: 'a' });
+
+    // Assess
+    expect((first as Error).message).toBe('no credentials yet');
+    expect(handler.requests).toHaveLength(1);
+    expect(handler.requests[0]?.headers['amz-sdk-invocation-id']).toBeUndefined();
+  });
+});
+
 describe('decodeJson', () => {
   it('decodes epoch-second timestamps as the SDK does (milliseconds rounded) and skips members not in the shape', () => {
     // Act
