@@ -5,7 +5,7 @@
  * With BENCH_PROFILE=<file>, a first audit warms the process up (skipped with BENCH_PROFILE_COLD=1)
  * and the measured one runs under the V8 CPU profiler (node:inspector), whose profile is written to
  * that file: open it in Chrome DevTools (Performance, load profile), or sum it per package with
- * `node bench/profile-summary.ts <file>`.
+ * `npx node bench/profile-summary.ts <file>`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';

@@ -3,7 +3,7 @@
  * package and by function, self time only, so shares can be compared between runs on a loaded
  * machine where absolute times are not:
  *
- *   node bench/profile-summary.ts <file> [top]
+ *   npx node bench/profile-summary.ts <file> [top]
  *
  * Native frames (socket writes, GC, JSON.parse) show under `(native)`; the inspector's own cost
  * under `node:inspector`.
@@ -21,7 +21,7 @@ interface Profile {
 }
 
 const [file, topArgument] = process.argv.slice(2);
-if (!file) throw new Error('usage: node bench/profile-summary.ts <file.cpuprofile> [top]');
+if (!file) throw new Error('usage: npx node bench/profile-summary.ts <file.cpuprofile> [top]');
 const top = Number(topArgument ?? 40);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 
