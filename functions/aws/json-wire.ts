@@ -177,13 +177,19 @@ export async function sendJson<I extends object, O>(
     _skipClockSkewSampling: route.noSkewCorrection,
     _requestSentAt: Date.now(),
   };
-  let outcome: Outcome;
+  let signed: unknown;
   try {
-    const signed = await route.signature.sign(request, {
+    signed = await route.signature.sign(request, {
       signingDate: route.noSkewCorrection ? new Date() : new Date(Date.now() + config.systemClockOffset),
       signingRegion: route.signingRegion,
       signingService: route.signingService,
     });
+  } catch {
+    // Nothing was sent (no credentials, say): the SDK makes the call from its start and reports why not.
+    return (await client.send(new Command(input) as never)) as O;
+  }
+  let outcome: Outcome;
+  try {
     const { response } = await route.handler.handle(signed, {});
     if (response.statusCode >= 200 && response.statusCode < 300) {
       const bytes = await route.collect(response.body);
@@ -237,11 +243,11 @@ function routeOf<I extends object>(
   }
   let route = perClient.get(Command);
   if (!route) {
-    const routes = perClient;
+    const cache = perClient;
     // A probe that failed (credentials not to be had yet) is tried again by the next call; this
     // one goes through the SDK, which reports the failure as it would.
     route = discover(client, Command, input).catch(() => {
-      routes.delete(Command);
+      cache.delete(Command);
       return undefined;
     });
     perClient.set(Command, route);

@@ -497,6 +497,42 @@ describe('the lean route', () => {
   });
 });
 
+describe('a lean call that cannot be signed', () => {
+  it('is made by the SDK from its start, which reports why, when the credentials provider fails after the route was found', async () => {
+    // Prepare
+    const handler = recordingHandler();
+    let failOnce = false;
+    const sm = new SecretsManagerClient({
+      region: 'eu-west-1',
+      credentials: async () => {
+        if (failOnce) {
+          failOnce = false;
+          throw new Error('the role cannot be assumed now');
+        }
+        // Expiring within the SDK's refresh window, so each signing asks the provider again.
+        return {
+          accessKeyId: 'AKIDNOW',
+          secretAccessKey: 'secret',
+          expiration: new Date(Date.now() + 60_000),
+        };
+      },
+      requestHandler: handler,
+    });
+    await sendJson(sm, DescribeSecretCommand, DESCRIBE_SECRET_SHAPE, { SecretId: 'a' });
+    const before = handler.requests.length;
+    failOnce = true;
+
+    // Act
+    const answer = await sendJson(sm, DescribeSecretCommand, DESCRIBE_SECRET_SHAPE, { SecretId: 'a' });
+
+    // Assess: the SDK asked again and sent the one request, with its own headers
+    expect(answer).toMatchObject({ Name: 'certctl/ca' });
+    expect(handler.requests.length - before).toBe(1);
+    expect(handler.requests.at(-1)?.headers['amz-sdk-invocation-id']).toBeDefined();
+    expect(handler.requests.at(-1)?.headers['amz-sdk-request']).toBe('attempt=1; max=3');
+  });
+});
+
 describe('decodeJson', () => {
   it('decodes epoch-second timestamps as the SDK does (milliseconds rounded) and skips members not in the shape', () => {
     // Act
