@@ -21,8 +21,8 @@
  * skips the bundle figures)
  */
 import { writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
 import { Session } from 'node:inspector/promises';
+import { loadavg } from 'node:os';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { GcpClientFactory } from '../functions/gcp/clients.ts';
 import { DEFAULT_INSTANCE_CONCURRENCY, INSTANCES_PAGE_SIZE } from '../functions/gcp/cloud-sql.ts';
@@ -166,7 +166,10 @@ async function auditBenchmark(): Promise<void> {
     // V8's compiled code for gax, the HTTP stack and the checks already in place.
     const warmCpu = process.threadCpuUsage();
     const warmStarted = performance.now();
-    await runAuditReport({ providers: ['gcp'] }, { policy, gcp: { clients: factory, collectors: gcpCollectors } });
+    await runAuditReport(
+      { providers: ['gcp'] },
+      { policy, gcp: { clients: factory, collectors: gcpCollectors } },
+    );
     const warmWallMs = performance.now() - warmStarted;
     const warmThreadCpu = process.threadCpuUsage(warmCpu);
     const warmCpuMs = (warmThreadCpu.user + warmThreadCpu.system) / 1000;

@@ -143,11 +143,12 @@ describe('the Cloud SQL read view', () => {
 
     // Assess
     expect(pages).toHaveLength(3);
-    expect((pages[0]?.read as { nextPageToken: string }).nextPageToken).not.toBe('');
+    const [first] = pages;
+    expect((first?.read as { nextPageToken?: string } | undefined)?.nextPageToken).toMatch(/./);
     for (const page of pages) expect(page.read).toStrictEqual(kept(page.full, 'InstancesListResponse'));
     // The fields no one reads are not decoded at all.
-    const [fullInstance] = (pages[0]?.full as { items: Record<string, unknown>[] }).items;
-    const [readInstance] = (pages[0]?.read as { items: Record<string, unknown>[] }).items;
+    const [fullInstance] = (first?.full as { items?: Record<string, unknown>[] } | undefined)?.items ?? [];
+    const [readInstance] = (first?.read as { items?: Record<string, unknown>[] } | undefined)?.items ?? [];
     expect(fullInstance).toHaveProperty('ipAddresses');
     expect(readInstance).not.toHaveProperty('ipAddresses');
     expect(Object.keys(readInstance ?? {}).sort()).toEqual(
