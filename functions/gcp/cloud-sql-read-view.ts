@@ -141,16 +141,11 @@ export function pruneReadAnswers(descriptor: DescriptorNode): DescriptorNode {
     const path = [...PACKAGE, ...typeName.split('.')];
     root = replaceAt(root, path, (type) => {
       const declared = type.fields;
-      if (!declared)
-        throw new Error(
-          `google.cloud.sql.v1.${typeName} is not a message type in the protos`,
-        );
+      if (!declared) throw new Error(`google.cloud.sql.v1.${typeName} is not a message type in the protos`);
       const kept: Record<string, unknown> = {};
       for (const field of fields as readonly string[]) {
         if (!Object.hasOwn(declared, field)) {
-          throw new Error(
-            `google.cloud.sql.v1.${typeName} has no field ${field} in the protos`,
-          );
+          throw new Error(`google.cloud.sql.v1.${typeName} has no field ${field} in the protos`);
         }
         kept[field] = declared[field];
       }
