@@ -41,6 +41,24 @@ describe('errors', () => {
     expect(isAccessDenied({ name: 'Throttling' })).toBe(false);
   });
 
+  it('knows every refusal code of AWS, gRPC and HTTP', () => {
+    for (const code of [
+      'AccessDenied',
+      'AccessDeniedException',
+      'UnauthorizedOperation',
+      'UnauthorizedAccess',
+      'AuthorizationError',
+      'PERMISSION_DENIED',
+      '7',
+      '403',
+      'Forbidden',
+    ]) {
+      expect(isAccessDenied(code), code).toBe(true);
+    }
+    expect(isAccessDenied({ code: 7 })).toBe(true);
+    expect(isAccessDenied('')).toBe(false);
+  });
+
   it('describes an error by its message, else its name, and anything else as text', () => {
     expect(describeError(new Error('boom'))).toBe('boom');
     expect(describeError(new InputError(''))).toBe('InputError');

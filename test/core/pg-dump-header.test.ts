@@ -283,6 +283,17 @@ describe('parsePgDumpHeader across archive versions', () => {
     expect(header).toMatchObject({ offSize: 8, serverVersion: '15.18', pgDumpVersion: '17.12' });
   });
 
+  it('names every format code pg_dump writes and every compression algorithm of a 1.15 header', () => {
+    const formats = [1, 2, 3, 4, 5].map(
+      (format) => headerOf(parsePgDumpHeader(archiveHeader({ format }))).format,
+    );
+    expect(formats).toEqual(['custom', 'files', 'tar', 'null', 'directory']);
+    const algorithms = [0, 1, 2, 3].map(
+      (compression) => headerOf(parsePgDumpHeader(archiveHeader({ compression }))).compression.algorithm,
+    );
+    expect(algorithms).toEqual(['none', 'gzip', 'lz4', 'zstd']);
+  });
+
   it('reads an unknown format code as format unknown, keeping the code', () => {
     expect(headerOf(parsePgDumpHeader(archiveHeader({ format: 9 })))).toMatchObject({
       format: 'unknown',
