@@ -3,14 +3,26 @@
  * prefixes) of 400 daily pg_dump files each, against the S3 simulator with 50 ms latency per call.
  *
  * The API lower bound: GetCallerIdentity (the account to audit), then one ListObjectsV2 page per
- * prefix (400 keys fit a 1,000-key page), then the ranged GetObject of the newest header and the
- * bucket settings, which need nothing from each other: three sequential round trips,
- *   lowerBound = latency * 3.
+ * prefix (400 keys fit a 1,000-key page), then the ranged GetObject of the newest header; the
+ * bucket settings need nothing from the listings and go beside them. Three sequential round trips,
+ *   lowerBound = latency * 3,
+ * reachable only with every listing and every bucket setting in flight at once: 100 calls, which
+ * the collector allows (DUMP_LOCATIONS_AT_ONCE, DUMP_SOCKETS_PER_CLIENT in functions/aws/s3-dumps.ts).
  * The minimum number of calls: 1 + 50 listings + 50 header reads + 10 buckets x 5 settings.
  * Bytes downloaded: the ranged GETs only (target <= 4 KiB per prefix); no dump is read whole.
+ *
+ * What is measured: the child process (bench/audit-dumps-child.ts) runs the audit twice with fresh
+ * clients and sockets each time. The target is judged on the second run, the audit's own work; the
+ * first run is printed too: it also loads the dumps collector on demand (here as TypeScript
+ * sources) and runs cold code. What a Lambda pays for loading is the bundle's module init and its
+ * on-demand chunks, which the `audit-dumps` Lambda section below measures as deployed
+ * (bench/bundle.ts `measureFunction`). `BENCH_CPU_PROFILE=<file>` writes a CPU profile of the
+ * second run.
  */
 import { startSim } from '../test/sim/server.ts';
-import { type AuditFigures, runAuditChild } from './child-audit.ts';
+import type { DumpsRunFigures } from './audit-dumps-child.ts';
+import { bundleReport, measureFunction } from './bundle.ts';
+import { runAuditChild } from './child-audit.ts';
 
 const LATENCY_MS = 50;
 const BUCKETS = 10;
@@ -58,29 +70,36 @@ const sim = await startSim({
   faults: { latencyMs: LATENCY_MS },
 });
 try {
-  const audit = () =>
-    runAuditChild<AuditFigures & { headerBytes: number; headerReads: number }>('bench/audit-dumps-child.ts', {
+  sim.resetStats();
+  const { first, second } = await runAuditChild<{ first: DumpsRunFigures; second: DumpsRunFigures }>(
+    'bench/audit-dumps-child.ts',
+    {
       BENCH_ENDPOINT: sim.endpoint,
       BENCH_POLICY: JSON.stringify(policy),
-    });
-  sim.resetStats();
-  const figures = await audit();
+      ...(process.env.BENCH_CPU_PROFILE ? { BENCH_CPU_PROFILE: process.env.BENCH_CPU_PROFILE } : {}),
+    },
+  );
   const stats = sim.stats();
   const prefixes = locations.length;
   const lowerBoundMs = LATENCY_MS * 3;
   const minimumCalls = 1 + prefixes * 2 + BUCKETS * BUCKET_SETTINGS_CALLS;
+  const share = (figures: DumpsRunFigures) =>
+    `${((100 * figures.cpuMs) / figures.wallMs).toFixed(0)}% of wall`;
   const lines = [
     'Dumps audit benchmark',
     `  series: ${prefixes} prefixes in ${BUCKETS} buckets, ${DUMPS_PER_PREFIX} daily dumps each (${prefixes * DUMPS_PER_PREFIX} objects), ${LATENCY_MS} ms per call`,
-    `  findings: ${figures.findings} (${JSON.stringify(figures.counts)}) over ${figures.scopes} scopes (${figures.failedScopes} failed)`,
-    `  wall time:        ${figures.wallMs.toFixed(0)} ms`,
-    `  API lower bound:  ${lowerBoundMs} ms (3 sequential round trips: caller, listing, header + bucket settings)`,
-    `  ratio:            ${(figures.wallMs / lowerBoundMs).toFixed(2)} (target <= 1.5)`,
-    `  CPU time:         ${figures.cpuMs.toFixed(0)} ms (the audit process: SDK, XML, checks)`,
-    `  API calls:        ${stats.requests} (minimum ${minimumCalls}; retries ${stats.retries})`,
-    `  bytes downloaded: ${figures.headerBytes} in ${figures.headerReads} ranged GETs = ${(figures.headerBytes / prefixes / 1024).toFixed(2)} KiB per prefix (target <= 4 KiB)`,
+    `  findings: ${second.findings} (${JSON.stringify(second.counts)}) over ${second.scopes} scopes (${second.failedScopes} failed)`,
+    '  the audit (the second in its process, fresh clients and sockets):',
+    `  wall time:        ${second.wallMs.toFixed(0)} ms (audit process CPU ${second.cpuMs.toFixed(0)} ms, ${share(second)}: SDK, XML, checks)`,
+    `  API lower bound:  ${lowerBoundMs} ms (3 sequential round trips: caller, listing, header; bucket settings beside the listings)`,
+    `  ratio:            ${(second.wallMs / lowerBoundMs).toFixed(2)} (target <= 1.5)`,
+    `  API calls:        ${second.calls} (minimum ${minimumCalls}; the simulator saw ${stats.requests} over both runs, retries ${stats.retries})`,
+    `  bytes downloaded: ${second.headerBytes} in ${second.headerReads} ranged GETs = ${(second.headerBytes / prefixes / 1024).toFixed(2)} KiB per prefix (target <= 4 KiB)`,
+    `  first audit:      ${first.wallMs.toFixed(0)} ms wall, ${first.cpuMs.toFixed(0)} ms CPU, ratio ${(first.wallMs / lowerBoundMs).toFixed(2)}, ${first.calls} calls: the same audit in a fresh process, which also loads the dumps collector (here TypeScript sources; in Lambda the bundle's init and chunks, below) and runs cold code`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  const bundle = await measureFunction('functions/handlers/aws/audit-dumps.ts', 'audit-dumps', 'aws');
+  process.stdout.write(`${bundleReport('Lambda audit-dumps', bundle).join('\n')}\n`);
 } finally {
   await sim.close();
 }
