@@ -15,6 +15,7 @@
  * endpoint was regional). The adapter switches once to that region's client for every later call,
  * as the SDK's own `followRegionRedirects` would, but through the one client factory.
  */
+import { setImmediate } from 'node:timers/promises';
 import {
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -369,8 +370,11 @@ async function readBucketSettings(s3: RegionalS3, bucket: string): Promise<S3Buc
 export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpFact> {
   const { location } = options;
   const bucket = bucketOf(options);
-  // The listing first: it is on the way to the header read, the settings are not.
+  // The listing first: it is on the way to the header read, the settings are not. They start
+  // once the listings started in this turn of the event loop have been handed to their sockets,
+  // so that building and signing the settings calls does not hold the listings back.
   const listed = listSeries(bucket.s3, location, options.maxObjectsListed, options.leanDecoding ?? true);
+  await setImmediate();
   const settings = bucket.settings();
   const listing = await listed;
   const newestListed = newestObject(listing);
