@@ -16,8 +16,8 @@
  * first run is printed too: it also loads the dumps collector on demand (here as TypeScript
  * sources) and runs cold code. What a Lambda pays for loading is the bundle's module init and its
  * on-demand chunks, which the `audit-dumps` Lambda section below measures as deployed
- * (bench/bundle.ts `measureFunction`). `BENCH_CPU_PROFILE=<file>` writes a CPU profile of the
- * second run.
+ * (bench/bundle.ts `measureFunction`). The same audit with no latency gives the CPU floor, as in
+ * bench:keys. `BENCH_CPU_PROFILE=<file>` writes a CPU profile of the second run at 50 ms.
  */
 import { startSim } from '../test/sim/server.ts';
 import type { DumpsRunFigures } from './audit-dumps-child.ts';
@@ -70,15 +70,19 @@ const sim = await startSim({
   faults: { latencyMs: LATENCY_MS },
 });
 try {
-  sim.resetStats();
-  const { first, second } = await runAuditChild<{ first: DumpsRunFigures; second: DumpsRunFigures }>(
-    'bench/audit-dumps-child.ts',
-    {
+  type Runs = { first: DumpsRunFigures; second: DumpsRunFigures };
+  const audit = (profile?: string) =>
+    runAuditChild<Runs>('bench/audit-dumps-child.ts', {
       BENCH_ENDPOINT: sim.endpoint,
       BENCH_POLICY: JSON.stringify(policy),
-      ...(process.env.BENCH_CPU_PROFILE ? { BENCH_CPU_PROFILE: process.env.BENCH_CPU_PROFILE } : {}),
-    },
-  );
+      ...(profile ? { BENCH_CPU_PROFILE: profile } : {}),
+    });
+  // The same audits with no injected latency: the CPU the SDK, the XML and the checks need.
+  sim.setFaults({});
+  const floor = (await audit()).second;
+  sim.setFaults({ latencyMs: LATENCY_MS });
+  sim.resetStats();
+  const { first, second } = await audit(process.env.BENCH_CPU_PROFILE);
   const stats = sim.stats();
   const prefixes = locations.length;
   const lowerBoundMs = LATENCY_MS * 3;
@@ -93,6 +97,8 @@ try {
     `  wall time:        ${second.wallMs.toFixed(0)} ms (audit process CPU ${second.cpuMs.toFixed(0)} ms, ${share(second)}: SDK, XML, checks)`,
     `  API lower bound:  ${lowerBoundMs} ms (3 sequential round trips: caller, listing, header; bucket settings beside the listings)`,
     `  ratio:            ${(second.wallMs / lowerBoundMs).toFixed(2)} (target <= 1.5)`,
+    `  CPU floor:        ${floor.wallMs.toFixed(0)} ms wall, ${floor.cpuMs.toFixed(0)} ms CPU (the same audit with 0 ms latency)`,
+    `  ratio to floor:   ${(second.wallMs / Math.max(lowerBoundMs, floor.wallMs)).toFixed(2)} (wall / the larger of the two bounds)`,
     `  API calls:        ${second.calls} (minimum ${minimumCalls}; the simulator saw ${stats.requests} over both runs, retries ${stats.retries})`,
     `  bytes downloaded: ${second.headerBytes} in ${second.headerReads} ranged GETs = ${(second.headerBytes / prefixes / 1024).toFixed(2)} KiB per prefix (target <= 4 KiB)`,
     `  first audit:      ${first.wallMs.toFixed(0)} ms wall, ${first.cpuMs.toFixed(0)} ms CPU, ratio ${(first.wallMs / lowerBoundMs).toFixed(2)}, ${first.calls} calls: the same audit in a fresh process, which also loads the dumps collector (here TypeScript sources; in Lambda the bundle's init and chunks, below) and runs cold code`,
