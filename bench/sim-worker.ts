@@ -12,7 +12,11 @@ import type { SimStatsSnapshot } from '../test/sim/stats.ts';
 interface WorkerInput {
   readonly scenario: ScenarioInput;
   readonly faults?: Faults;
+  /** The simulator clock (ISO time), moved with {@link SimWorker.setClock}; the real clock otherwise. */
+  readonly clock?: string;
 }
+
+type Command = 'stats' | 'reset' | 'close' | { readonly clock: string };
 
 /** The simulator in a worker thread, driven by messages. */
 export class SimWorker {
@@ -24,8 +28,12 @@ export class SimWorker {
     this.endpoint = endpoint;
   }
 
-  static async start(scenario: ScenarioInput, faults?: Faults): Promise<SimWorker> {
-    const input: WorkerInput = { scenario, ...(faults ? { faults } : {}) };
+  static async start(scenario: ScenarioInput, faults?: Faults, clock?: Date): Promise<SimWorker> {
+    const input: WorkerInput = {
+      scenario,
+      ...(faults ? { faults } : {}),
+      ...(clock ? { clock: clock.toISOString() } : {}),
+    };
     const worker = new Worker(new URL(import.meta.url), { workerData: input });
     const endpoint = await new Promise<string>((resolveEndpoint, reject) => {
       worker.once('message', (message: { endpoint: string }) => resolveEndpoint(message.endpoint));
@@ -34,7 +42,7 @@ export class SimWorker {
     return new SimWorker(worker, endpoint);
   }
 
-  #ask<T>(command: string): Promise<T> {
+  #ask<T>(command: Command): Promise<T> {
     return new Promise<T>((answer) => {
       this.#worker.once('message', answer);
       this.#worker.postMessage(command);
@@ -49,6 +57,11 @@ export class SimWorker {
     return this.#ask('reset');
   }
 
+  /** Move the simulator clock (started with one) to `at`. */
+  setClock(at: Date): Promise<void> {
+    return this.#ask({ clock: at.toISOString() });
+  }
+
   async close(): Promise<void> {
     await this.#ask('close');
     await this.#worker.terminate();
@@ -57,9 +70,18 @@ export class SimWorker {
 
 /** Worker side: start the simulator, answer stats/reset/close. */
 async function serveSimulator(): Promise<void> {
-  const { scenario, faults } = workerData as WorkerInput;
-  const sim = await startSim({ scenario, ...(faults ? { faults } : {}) });
-  parentPort?.on('message', async (command: string) => {
+  const { scenario, faults, clock } = workerData as WorkerInput;
+  let now = clock ? new Date(clock) : undefined;
+  const sim = await startSim({
+    scenario,
+    ...(faults ? { faults } : {}),
+    ...(now ? { clock: () => now as Date } : {}),
+  });
+  parentPort?.on('message', async (command: Command) => {
+    if (typeof command === 'object') {
+      now = new Date(command.clock);
+      parentPort?.postMessage(undefined);
+    }
     if (command === 'stats') parentPort?.postMessage(sim.stats());
     if (command === 'reset') {
       sim.resetStats();

@@ -125,7 +125,7 @@ console.log(
   `  timeline            creates landed ${Math.min(...created)}-${Math.max(...created)} ms after the start; the last snapshot was available at ${availableAt} ms and seen ${(wallMs - availableAt).toFixed(0)} ms later (${(((wallMs - availableAt) / slowestMs) * 100).toFixed(1)}% of the slowest snapshot; polls wait at most ${(POLL_SHARE * 100).toFixed(0)}% of the time waited)`,
 );
 console.log(
-  `  job thread CPU      ${busy.active.toFixed(0)} ms (event-loop active, ${(busy.utilization * 100).toFixed(0)}% of the wall time; the simulator has its own thread)`,
+  `  job thread CPU      ${busy.active.toFixed(0)} ms (event-loop active, ${(busy.utilization * 100).toFixed(0)}% of the wall time; the simulator has its own thread): ${(busy.active / stats.requests).toFixed(2)} ms per API call, ${(busy.active / result.results.length).toFixed(2)} ms per target`,
 );
 console.log(
   `  API calls           ${stats.requests} (${stats.retries} retries): ${JSON.stringify(stats.byOperation)}`,

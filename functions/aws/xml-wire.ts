@@ -72,8 +72,24 @@ export class Scanner {
   closing = false;
   empty = false;
 
+  /** No comment or CDATA section anywhere (what AWS answers are): end tags can be searched for. */
+  readonly #plain: boolean;
+
   constructor(xml: string) {
     this.#xml = xml;
+    this.#plain = !xml.includes('<!');
+  }
+
+  /**
+   * Reads the next tag inside `element`: true at a child's start tag, false at `element`'s own end
+   * tag. A document that ends first, or an end tag of another element, is not an answer to decode
+   * (a truncated or garbled body must not read as a shorter list).
+   */
+  child(element: string): boolean {
+    if (!this.next()) throw new XmlWireError(`the answer ends inside <${element}>`);
+    if (!this.closing) return true;
+    if (this.name !== element) throw new XmlWireError(`</${this.name}> where </${element}> was expected`);
+    return false;
   }
 
   /** Reads the next element tag (skipping declarations, comments and text); false at the end. */
@@ -127,19 +143,78 @@ export class Scanner {
         continue;
       }
       this.#pos = start;
+      const element = this.name;
       if (!this.next() || !this.closing)
-        throw new XmlWireError(`element content where ${this.name} text was expected`);
+        throw new XmlWireError(`element content where ${element} text was expected`);
+      if (this.name !== element) throw new XmlWireError(`</${this.name}> where </${element}> was expected`);
       return out;
     }
   }
 
-  /** Skips the rest of the element just opened (its children, whatever their names). */
+  /**
+   * Skips the rest of the element just opened (its children, whatever their names), up to its own
+   * end tag. Most of a realistic member is skipped, so the end tag is searched for (nested elements
+   * of the same name counted) rather than every tag in between read; a document with comments or
+   * CDATA sections, where such a search could match inside them, is read tag by tag.
+   */
   skip(): void {
+    const xml = this.#xml;
+    const name = this.name;
+    const lt = xml.indexOf('<', this.#pos);
+    // A text member: its end tag is the next tag.
+    if (
+      lt >= 0 &&
+      xml.charCodeAt(lt + 1) === 47 /* / */ &&
+      xml.startsWith(name, lt + 2) &&
+      xml.charCodeAt(lt + 2 + name.length) === 62 /* > */
+    ) {
+      this.#pos = lt + name.length + 3;
+      this.closing = true;
+      return;
+    }
+    if (this.#plain) this.#seekEnd(name);
+    else this.#walkToEnd(name);
+  }
+
+  #seekEnd(name: string): void {
+    const xml = this.#xml;
+    const open = `<${name}`;
+    const close = `</${name}>`;
     let depth = 1;
+    let pos = this.#pos;
     while (depth > 0) {
-      if (!this.next()) throw new XmlWireError('unterminated XML element');
-      if (this.closing) depth -= 1;
-      else if (!this.empty) depth += 1;
+      const end = xml.indexOf(close, pos);
+      if (end < 0) throw new XmlWireError(`the answer ends inside <${name}>`);
+      // Nested start tags of the same name are looked for within this span only.
+      const span = xml.slice(pos, end);
+      for (let at = span.indexOf(open); at >= 0; at = span.indexOf(open, at + open.length)) {
+        const after = span.charCodeAt(at + open.length);
+        // `<name>` or `<name attr…>` opens a nested element of the same name; `<name/>` is empty and
+        // `<nameOther…>` is another element.
+        if (after === 62 /* > */) depth += 1;
+        else if (after === 32 || after === 9 || after === 10 || after === 13) {
+          const tagEnd = span.indexOf('>', at);
+          if (tagEnd < 0) throw new XmlWireError('unterminated XML tag');
+          if (span.charCodeAt(tagEnd - 1) !== 47 /* / */) depth += 1;
+        }
+      }
+      depth -= 1;
+      pos = end + close.length;
+    }
+    this.#pos = pos;
+    this.name = name;
+    this.closing = true;
+  }
+
+  #walkToEnd(name: string): void {
+    const open = [name];
+    while (open.length > 0) {
+      if (!this.next()) throw new XmlWireError(`the answer ends inside <${name}>`);
+      if (this.closing) {
+        const expected = open.pop();
+        if (this.name !== expected)
+          throw new XmlWireError(`</${this.name}> where </${expected}> was expected`);
+      } else if (!this.empty) open.push(this.name);
     }
   }
 }
@@ -168,11 +243,11 @@ function scalar(kind: 'string' | 'integer' | 'boolean' | 'timestamp', text: stri
 function readField(scanner: Scanner, field: Field, name: string): unknown {
   if (typeof field === 'string')
     return scanner.empty ? (field === 'string' ? '' : undefined) : scalar(field, scanner.text(), name);
-  if ('struct' in field) return scanner.empty ? {} : readStruct(scanner, field.struct);
-  if ('flattened' in field) return scanner.empty ? {} : readStruct(scanner, field.flattened);
+  if ('struct' in field) return scanner.empty ? {} : readStruct(scanner, field.struct, name);
+  if ('flattened' in field) return scanner.empty ? {} : readStruct(scanner, field.flattened, name);
   const items: unknown[] = [];
   if (scanner.empty) return items;
-  while (scanner.next() && !scanner.closing) {
+  while (scanner.child(name)) {
     if (scanner.name !== field.list) {
       if (!scanner.empty) scanner.skip();
       continue;
@@ -186,10 +261,10 @@ function readField(scanner: Scanner, field: Field, name: string): unknown {
   return items;
 }
 
-/** The members of `shape` in the element just opened; other members are skipped. */
-export function readStruct(scanner: Scanner, shape: Shape): Record<string, unknown> {
+/** The members of `shape` in the element just opened (`element`); other members are skipped. */
+export function readStruct(scanner: Scanner, shape: Shape, element: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  while (scanner.next() && !scanner.closing) {
+  while (scanner.child(element)) {
     const field = shape[scanner.name];
     if (field === undefined) {
       if (!scanner.empty) scanner.skip();
@@ -214,11 +289,13 @@ export function readStruct(scanner: Scanner, shape: Shape): Record<string, unkno
 export function decodeXmlResult(xml: string, path: readonly string[], shape: Shape): Record<string, unknown> {
   const scanner = new Scanner(xml);
   const [root, ...inner] = path;
-  if (!scanner.next() || scanner.name !== root) throw new XmlWireError(`the answer is not a ${root}`);
+  if (!scanner.next() || scanner.closing || scanner.name !== root)
+    throw new XmlWireError(`the answer is not a ${root}`);
+  let element = root;
   for (const name of inner) {
     if (scanner.empty) return {};
     let found = false;
-    while (scanner.next() && !scanner.closing) {
+    while (scanner.child(element)) {
       if (scanner.name === name) {
         found = true;
         break;
@@ -226,8 +303,9 @@ export function decodeXmlResult(xml: string, path: readonly string[], shape: Sha
       if (!scanner.empty) scanner.skip();
     }
     if (!found) return {};
+    element = name;
   }
-  return scanner.empty ? {} : readStruct(scanner, shape);
+  return scanner.empty ? {} : readStruct(scanner, shape, element);
 }
 
 /** Where the inner middleware leaves the lean result for the outer one (per call). */

@@ -1,9 +1,11 @@
 /**
  * The Cloud Storage client, kept out of functions/gcp/clients.ts so that only what reads dump
  * buckets bundles `@google-cloud/storage` (about 0.5 MB with its HTTP stack): the `auditPitr`
- * Cloud Function never loads it. {@link withCloudStorage} adds it to a {@link GcpClientFactory}.
+ * Cloud Function never loads it. {@link withCloudStorage} adds it to a {@link GcpClientFactory},
+ * and loads the library on the first `storage()` call: the snapshot function's readiness reads dump
+ * buckets only when the policy places dumps there, and its snapshots and maintenance scans never.
  */
-import { Storage } from '@google-cloud/storage';
+import type { Storage } from '@google-cloud/storage';
 import type { GcpClientFactory } from './clients.ts';
 import type { GcpClientSource } from './collectors.ts';
 
@@ -28,12 +30,11 @@ export function withCloudStorage(factory: GcpClientFactory): GcpClientsWithStora
   return {
     cloudSql: () => factory.cloudSql(),
     storage: async () => {
-      if (factory.endpoint) {
-        storage ??= new Storage({ apiEndpoint: factory.endpoint });
-        return storage;
+      if (!factory.endpoint) await factory.credentials();
+      if (!storage) {
+        const { Storage } = await import('@google-cloud/storage');
+        storage ??= factory.endpoint ? new Storage({ apiEndpoint: factory.endpoint }) : new Storage();
       }
-      await factory.credentials();
-      storage ??= new Storage();
       return storage;
     },
     close: () => factory.close(),

@@ -214,6 +214,22 @@ describe('function bundling', { timeout: 240_000 }, () => {
     },
   );
 
+  it('keeps the Cloud Storage library out of the snapshot function’s cold start and loads it on demand', async () => {
+    // Act
+    const outdir = tempDir();
+    const { metafile } = await bundleCloudFunction('functions/handlers/gcp/snapshot.ts', outdir);
+    const inputsOf = (paths: Iterable<string>) =>
+      [...paths].flatMap((path) => Object.keys(metafile.outputs[path]?.inputs ?? {}));
+    const atStart = inputsOf(coldStartOutputs(metafile, outdir));
+    const everywhere = inputsOf(Object.keys(metafile.outputs));
+    const storage = (path: string) => /node_modules\/@google-cloud\/storage\//.test(path);
+
+    // Assess: snapshots and maintenance scans never read a bucket; readiness does only for dumps.
+    expect(atStart.some((path) => path.endsWith('functions/handlers/gcp/snapshot.ts'))).toBe(true);
+    expect(atStart.filter(storage)).toEqual([]);
+    expect(everywhere.some(storage)).toBe(true);
+  });
+
   it('bundles into each audit function only the clients of its own groups', async () => {
     // Act: the packages each deployed function's bundle draws from (esbuild metafile).
     const packagesOf = async (entry: string, external: string[] = []) => {

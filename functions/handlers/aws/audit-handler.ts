@@ -15,10 +15,15 @@ import { LEDGER_BUCKET_ENV } from '../../aws/ledger-location.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { describeError, InputError, inputIssues } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
-import { AWS_REGION, type Policy } from '../../core/policy.ts';
+import type { Policy } from '../../core/policy.ts';
 import { runAuditJob } from '../../jobs/audit.ts';
 import { assertPublicationLanded, type DeliveredPublication } from '../../jobs/publish.ts';
-import { type AwsFunctionDependencies, functionDependencies } from './function-dependencies.ts';
+import {
+  type AwsFunctionDependencies,
+  assertRunRegions,
+  functionDependencies,
+  runRegionsSchema,
+} from './function-dependencies.ts';
 import { createObservability, recordAuditMetrics } from './observability.ts';
 
 /**
@@ -28,10 +33,7 @@ import { createObservability, recordAuditMetrics } from './observability.ts';
 export const auditInputSchema = z
   .strictObject({
     /** Audit only these regions: each must be one the policy audits (any region when it says `all`). */
-    regions: z
-      .array(z.string().regex(AWS_REGION, 'must be an AWS region name such as eu-west-1'))
-      .min(1)
-      .optional(),
+    regions: runRegionsSchema,
     /** Override `policy.securityHub.enabled` for this run. */
     publish: z.boolean().optional(),
   })
@@ -105,13 +107,7 @@ export function auditHandler(options: AuditHandlerOptions): AuditLambda {
       const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
       throw new InputError(`${options.service} input is invalid: ${issues.join('; ')}`);
     }
-    const allowed = policy.aws.regions;
-    const outside = allowed === 'all' ? [] : (parsed.data.regions ?? []).filter((r) => !allowed.includes(r));
-    if (outside.length > 0) {
-      throw new InputError(
-        `${options.service} input is invalid: regions: ${outside.join(', ')} not in the policy's aws.regions (${(allowed as string[]).join(', ')}); a run may only narrow the policy's regions`,
-      );
-    }
+    assertRunRegions(options.service, parsed.data.regions, policy);
     return parsed.data;
   };
 

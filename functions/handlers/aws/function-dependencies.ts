@@ -4,8 +4,10 @@
  * region), the Powertools logger and metrics of its service, and that region. A handler that needs
  * more (the import ledger's bucket, the idempotency table) extends this shape; none builds it again.
  */
+import * as z from 'zod';
 import { AwsClientFactory } from '../../aws/clients.ts';
-import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { InputError } from '../../core/errors.ts';
+import { AWS_REGION, loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import type { createObservability } from './observability.ts';
 
 type Observability = ReturnType<typeof createObservability>;
@@ -43,4 +45,31 @@ export function functionDependencies<D extends AwsFunctionDependencies = AwsFunc
     }
     return dependencies;
   };
+}
+
+/** The `regions` a job Lambda's input may name to narrow its run (AWS region names, at least one). */
+export const runRegionsSchema = z
+  .array(z.string().regex(AWS_REGION, 'must be an AWS region name such as eu-west-1'))
+  .min(1)
+  .optional();
+
+/**
+ * A run's input may narrow the policy's regions, never widen them: a region the policy does not list
+ * is refused, naming it (the role is granted exactly the policy's regions, and a run elsewhere would
+ * read, write or publish where nobody configured it). With `aws.regions: all` any region name is
+ * accepted; one not enabled in an account fails that scope, visibly.
+ */
+export function assertRunRegions(
+  service: string,
+  regions: readonly string[] | undefined,
+  policy: Policy,
+): void {
+  const allowed = policy.aws.regions;
+  if (allowed === 'all') return;
+  const outside = (regions ?? []).filter((region) => !allowed.includes(region));
+  if (outside.length > 0) {
+    throw new InputError(
+      `${service} input is invalid: regions: ${outside.join(', ')} not in the policy's aws.regions (${allowed.join(', ')}); a run may only narrow the policy's regions`,
+    );
+  }
 }

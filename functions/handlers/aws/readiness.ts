@@ -12,11 +12,16 @@ import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
 import { awsCollectors } from '../../aws/collectors.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import { type ReadinessResult, runReadinessJob } from '../../jobs/readiness.ts';
-import { type AwsFunctionDependencies, functionDependencies } from './function-dependencies.ts';
+import {
+  type AwsFunctionDependencies,
+  assertRunRegions,
+  functionDependencies,
+  runRegionsSchema,
+} from './function-dependencies.ts';
 import { createObservability } from './observability.ts';
 
 export const readinessEventSchema = z
-  .strictObject({ regions: z.array(z.string().min(1)).min(1).optional() })
+  .strictObject({ regions: runRegionsSchema })
   .nullish()
   .transform((value) => value ?? {});
 
@@ -33,6 +38,7 @@ export async function readinessLambda(
     const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
     throw new InputError(`readiness input is invalid: ${issues.join('; ')}`);
   }
+  assertRunRegions('readiness', parsed.data.regions, deps.policy);
   const result = await runReadinessJob(
     { providers: ['aws'], ...(parsed.data.regions ? { regions: parsed.data.regions } : {}) },
     {

@@ -183,6 +183,10 @@ export function asffFindingId(finding: Pick<Finding, 'checkId' | 'resource'>): s
 /** What a recommendation cut to fit says, so the reader knows where the rest is. */
 const RECOMMENDATION_CONTINUED = ' The full steps are in the description of this check at the URL.';
 
+/** `Remediation.Recommendation.Text` of a PASSED finding. */
+export const PASSED_RECOMMENDATION =
+  'Nothing to fix: this check passes. The linked page describes the setting that keeps it passing.';
+
 /**
  * `Remediation.Recommendation.Text` within its 512 characters (ASFF syntax,
  * https://docs.aws.amazon.com/securityhub/latest/userguide/asff-top-level-attributes.html#asff-remediation):
@@ -316,17 +320,16 @@ export function toAsff(finding: Finding, options: ToAsffOptions): AwsSecurityFin
       ASFF_LIMITS.title,
     ),
     Description: truncate(finding.description, ASFF_LIMITS.description),
-    // A PASSED finding needs no remediation, and the generic text would name other clouds' fixes.
-    ...(finding.status === 'PASSED'
-      ? {}
-      : {
-          Remediation: {
-            Recommendation: {
-              Text: recommendationText(finding.remediation.text),
-              Url: finding.remediation.url,
-            },
-          },
-        }),
+    // A PASSED finding says there is nothing to fix (the fix text could name other clouds' commands)
+    // and links its own cloud's page. It carries a Remediation all the same: an update may leave a
+    // field it omits as it was, and a resolved finding must not keep its failing instructions.
+    Remediation: {
+      Recommendation: {
+        Text:
+          finding.status === 'PASSED' ? PASSED_RECOMMENDATION : recommendationText(finding.remediation.text),
+        Url: finding.remediation.url,
+      },
+    },
     ProductFields: productFields,
     Resources: [toResource(resource, destination)],
     Compliance: { Status: finding.status },

@@ -45,7 +45,7 @@ afterAll(async () => {
   await sim.close();
 });
 
-function run(policyInput: Record<string, unknown>) {
+function run(policyInput: Record<string, unknown>, event: unknown = {}) {
   const factory = new AwsClientFactory({
     maxAttempts: 1,
     credentials: simCredentials(),
@@ -53,16 +53,13 @@ function run(policyInput: Record<string, unknown>) {
   });
   factories.push(factory);
   const { logger, metrics } = createObservability('readiness');
-  return readinessLambda(
-    {},
-    {
-      policy: parsePolicy({ aws: { regions: [REGION] }, ...policyInput }),
-      factory,
-      logger,
-      metrics,
-      homeRegion: REGION,
-    },
-  );
+  return readinessLambda(event, {
+    policy: parsePolicy({ aws: { regions: [REGION] }, ...policyInput }),
+    factory,
+    logger,
+    metrics,
+    homeRegion: REGION,
+  });
 }
 
 describe('readiness Lambda', () => {
@@ -80,6 +77,24 @@ describe('readiness Lambda', () => {
     );
     expect([...loaded]).toEqual([]);
   });
+
+  it.each([
+    [
+      { regions: ['ap-southeast-2'] },
+      /regions: ap-southeast-2 not in the policy's aws\.regions \(eu-west-1\)/,
+    ],
+    [{ regions: ['EU_WEST_1'] }, /regions\.0: must be an AWS region name such as eu-west-1/],
+  ])(
+    'refuses a run outside the policy or with a malformed region (%j), naming it, before any API call',
+    async (event, message) => {
+      // Arrange
+      sim.resetStats();
+
+      // Act + Assess
+      await expect(run({}, event)).rejects.toThrow(message);
+      expect(sim.stats().requests).toBe(0);
+    },
+  );
 
   it('loads the dumps adapter once the policy places a dump location', async () => {
     // Act

@@ -6,6 +6,7 @@ import {
   ASFF_FINDING_TYPE,
   asffFindingId,
   destinationFor,
+  PASSED_RECOMMENDATION,
   partitionOf,
   productArn,
   publishTargetFrom,
@@ -57,12 +58,25 @@ describe('toAsff', () => {
     expect(() => validateAsff(asffFor(finding))).not.toThrow();
   });
 
-  it('sends no remediation when the finding PASSED', () => {
+  it('says there is nothing to fix when the finding PASSED, linking its own cloud’s page only', () => {
     // Act
-    const asff = asffFor(retentionFinding(cloudSqlResource('certctl-prod'), { status: 'PASSED' }));
+    const passed = retentionFinding(cloudSqlResource('certctl-prod'), {
+      status: 'PASSED',
+      remediation: {
+        text: 'aws rds modify-db-instance --backup-retention-period 30 or gcloud sql instances patch',
+        url: 'https://cloud.google.com/sql/docs/postgres/backup-recovery/pitr',
+      },
+    });
+    const asff = asffFor(passed);
 
     // Assess
-    expect(asff.Remediation).toBeUndefined();
+    expect(asff.Remediation).toEqual({
+      Recommendation: {
+        Text: PASSED_RECOMMENDATION,
+        Url: 'https://cloud.google.com/sql/docs/postgres/backup-recovery/pitr',
+      },
+    });
+    expect(() => validateAsff(asff)).not.toThrow();
   });
 
   it('maps an RDS finding to a complete ASFF finding when the resource has an ARN', () => {

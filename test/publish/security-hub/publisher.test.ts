@@ -223,6 +223,30 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     });
   });
 
+  it('settles a resolved finding: the next unchanged run sends nothing and Security Hub keeps no instruction to fix it', async () => {
+    // Prepare: Security Hub applies an update to the fields it carries; a field the update leaves out
+    // may stay as it was, so resolving must not rely on leaving the failing remediation out.
+    const failing = retentionFinding(rdsResource('db-1'));
+    const fixed = retentionFinding(rdsResource('db-1'), { status: 'PASSED' });
+    await publish(report([failing], [euWest]));
+    const failingText = stored(ACCOUNT_A, 'eu-west-1', failing)?.Remediation?.Recommendation?.Text;
+    clock = new Date(T0.getTime() + DAY);
+    const resolved = await publish(report([fixed], [euWest]));
+    clock = new Date(T0.getTime() + DAY + DAY / 24);
+
+    // Act
+    const next = await publish(report([fixed], [euWest]));
+
+    // Assess
+    expect(resolved.counts.resolved).toBe(1);
+    expect(next.counts).toMatchObject({ updated: 0, resolved: 0, refreshed: 0, unchanged: 1 });
+    expect(next.calls.batchImport).toBe(0);
+    const remediation = stored(ACCOUNT_A, 'eu-west-1', fixed)?.Remediation?.Recommendation;
+    expect(failingText).toBeTruthy();
+    expect(remediation?.Text).not.toBe(failingText);
+    expect(remediation?.Text).toMatch(/^Nothing to fix/);
+  });
+
   it('archives the finding of a deleted resource when its scope was fully evaluated', async () => {
     // Prepare
     const kept = retentionFinding(rdsResource('db-kept'));
