@@ -12,8 +12,14 @@
  *
  * Region: a bucket in another region than the policy says answers 301 PermanentRedirect with
  * `x-amz-bucket-region` (also on a HEAD, and 400 AuthorizationHeaderMalformed with `Region` when the
- * endpoint was regional). The adapter switches once to that region's client for every later call,
- * as the SDK's own `followRegionRedirects` would, but through the one client factory.
+ * endpoint was regional). The adapter switches once to that region's client for every later call
+ * on the bucket (its prefixes included), as the SDK's own `followRegionRedirects` would, but
+ * through the one client factory.
+ *
+ * Round trips: every prefix's listing and every bucket's settings are in flight at once (the
+ * settings need nothing from the listings), and each prefix's header read follows its own listing,
+ * so a scope costs three sequential round trips after the caller's identity: listing, header, and
+ * a listing page more for a series longer than 1,000 objects.
  */
 import { setImmediate } from 'node:timers/promises';
 import {
