@@ -18,8 +18,8 @@
  *
  * Round trips: every prefix's listing and every bucket's settings are in flight at once (the
  * settings need nothing from the listings), and each prefix's header read follows its own listing,
- * so a scope costs three sequential round trips after the caller's identity: listing, header, and
- * a listing page more for a series longer than 1,000 objects.
+ * so a scope costs two sequential round trips (the listing, then the header), plus one per further
+ * listing page of a series longer than 1,000 objects.
  */
 import { setImmediate } from 'node:timers/promises';
 import {
