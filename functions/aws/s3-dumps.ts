@@ -377,8 +377,9 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
   const { location } = options;
   const bucket = bucketOf(options);
   // The listing first: it is on the way to the header read, the settings are not. They start
-  // once the listings started in this turn of the event loop have been handed to their sockets,
-  // so that building and signing the settings calls does not hold the listings back.
+  // once the listings started in this turn of the event loop have been built, signed and handed
+  // to the HTTP agent, so that building and signing the settings calls does not hold the listings
+  // back (50 listings then reach the simulator before any settings call, instead of among them).
   const listed = listSeries(bucket.s3, location, options.maxObjectsListed, options.leanDecoding ?? true);
   await setImmediate();
   const settings = bucket.settings();
