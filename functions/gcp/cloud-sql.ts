@@ -32,6 +32,14 @@ import type { ResourceRef } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
 import { DAY_MS } from '../core/time.ts';
+import type {
+  ReadBackupConfiguration,
+  ReadBackupRun,
+  ReadBackupRunsListResponse,
+  ReadDatabaseInstance,
+  ReadInstancesListResponse,
+  ReadLatestRecoveryTimeResponse,
+} from './cloud-sql-read-view.ts';
 import type { GcpCollector } from './collectors.ts';
 import {
   enumName,
@@ -43,24 +51,28 @@ import {
   unwrap,
 } from './wire.ts';
 
-type DatabaseInstance = protos.google.cloud.sql.v1.IDatabaseInstance;
-type BackupRun = protos.google.cloud.sql.v1.IBackupRun;
+/** An instance as the read clients decode it: the fields of functions/gcp/cloud-sql-read-view.ts. */
+type DatabaseInstance = ReadDatabaseInstance;
+type BackupRun = ReadBackupRun;
 
-/** The two Cloud SQL Admin reads on instances the adapter uses (a `SqlInstancesServiceClient` fits). */
+/**
+ * The two Cloud SQL Admin reads on instances the adapter uses (a `SqlInstancesServiceClient` fits).
+ * The answers are typed as the read view: a field the read clients do not decode cannot be read.
+ */
 export interface CloudSqlInstancesApi {
   list(
     request: protos.google.cloud.sql.v1.ISqlInstancesListRequest,
-  ): Promise<[protos.google.cloud.sql.v1.IInstancesListResponse, ...unknown[]]>;
+  ): Promise<[ReadInstancesListResponse, ...unknown[]]>;
   getLatestRecoveryTime(
     request: protos.google.cloud.sql.v1.ISqlInstancesGetLatestRecoveryTimeRequest,
-  ): Promise<[protos.google.cloud.sql.v1.ISqlInstancesGetLatestRecoveryTimeResponse, ...unknown[]]>;
+  ): Promise<[ReadLatestRecoveryTimeResponse, ...unknown[]]>;
 }
 
 /** The backup-runs read the adapter uses (a `SqlBackupRunsServiceClient` fits). */
 export interface CloudSqlBackupRunsApi {
   list(
     request: protos.google.cloud.sql.v1.ISqlBackupRunsListRequest,
-  ): Promise<[protos.google.cloud.sql.v1.IBackupRunsListResponse, ...unknown[]]>;
+  ): Promise<[ReadBackupRunsListResponse, ...unknown[]]>;
 }
 
 /** What the adapter needs from Cloud SQL; `GcpClientFactory.cloudSql()` provides the real one. */
@@ -150,7 +162,7 @@ export async function listInstances(
   const instances: DatabaseInstance[] = [];
   let pageToken: string | undefined;
   do {
-    let page: protos.google.cloud.sql.v1.IInstancesListResponse;
+    let page: ReadInstancesListResponse;
     try {
       [page] = await api.list({ project, maxResults: pageSize, ...(pageToken ? { pageToken } : {}) });
     } catch (error) {
@@ -337,9 +349,7 @@ export const DEFAULT_BACKUP_LOCATION = 'multi-region (default)';
  * such as `eu`), or, when unset, "the multi-region location that is geographically closest to the
  * instance" (Cloud SQL docs, "Custom backup locations"), which outlives a regional outage.
  */
-function backupLocations(
-  backup: protos.google.cloud.sql.v1.IBackupConfiguration | undefined,
-): readonly string[] | undefined {
+function backupLocations(backup: ReadBackupConfiguration | undefined): readonly string[] | undefined {
   if (!backup) return undefined;
   const location = nonEmpty(backup.location);
   return [location ?? DEFAULT_BACKUP_LOCATION];

@@ -129,7 +129,8 @@ export function googleErrorMessage(error: unknown): string {
  * Why a REST call never got an HTTP answer (`connect ECONNREFUSED 127.0.0.1:4510`, `list did not
  * respond within 30000 milliseconds`), or undefined when it got one. gax's REST transport passes on
  * the fetch error's text, `request to <url> failed, reason: <socket error>` (node-fetch's
- * FetchError, which google-auth-library's gaxios uses in Node), reports its own deadline as
+ * FetchError, which google-auth-library's gaxios uses in Node, and functions/gcp/http-fetch.ts, which
+ * the read clients send through, words it the same), reports its own deadline as
  * `Deadline exceeded: <rpc> did not respond within <n> milliseconds` (google-gax 6.17
  * `fallbackServiceStub.js`), and a retried call quotes its last attempt's error in its own message.
  * gax gives these errors no structured field to read instead.

@@ -1,0 +1,213 @@
+/**
+ * The `fetch` the Cloud SQL read clients' requests go out through: `node:http`/`node:https`, the
+ * whole answer buffered. gax's REST transport hands each request to its auth client's `fetch`
+ * (google-gax 6.17 `fallbackServiceStub.js`), which google-auth-library passes to gaxios with the
+ * credentials' headers, and gaxios sends it with the request's `fetchImplementation` (gaxios 8
+ * `_defaultAdapter`), by default node-fetch 3. Profiled on the benchmark (bench/audit-pitr-gcp.ts),
+ * node-fetch's request and response objects, header classes and stream pipeline cost about a third
+ * of the audit's CPU for answers gax reads whole anyway (`response.arrayBuffer()`).
+ *
+ * It does what node-fetch does for these requests, so gax and gaxios see the same answers and the
+ * same failures:
+ * - the agent given (gax passes its keep-alive agents, as a function of the URL);
+ * - `Accept-Encoding: gzip, deflate, br` unless set, and the body decompressed;
+ * - redirects of GET and HEAD followed, at most 20;
+ * - a request that gets no answer rejects with `request to <url> failed, reason: <socket error>`
+ *   and the socket error's `code` (node-fetch's FetchError, which functions/gcp/wire.ts
+ *   `transportFailure` reads), and an aborted one with an `AbortError`.
+ * Everything above it stays: gax transcodes the request, retries, pages and turns error answers into
+ * `GoogleError`s; google-auth-library adds the credentials.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import zlib from 'node:zlib';
+
+/** What gaxios hands a `fetchImplementation` for gax's requests. */
+export interface HttpFetchInit {
+  readonly method?: string;
+  readonly headers?: Headers | Readonly<Record<string, string>>;
+  readonly body?: string | Uint8Array | null;
+  readonly signal?: AbortSignal | null;
+  /** An agent, or node-fetch's form: a function of the URL (what gax passes). */
+  readonly agent?: http.Agent | ((url: URL) => http.Agent | undefined) | null;
+}
+
+/** The part of a fetch `Response` gax and gaxios read, the body already whole. */
+export interface HttpFetchResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly ok: boolean;
+  readonly url: string;
+  readonly redirected: boolean;
+  readonly headers: Headers;
+  /** The body as an async iterable of one chunk (gaxios drains it for a 401 or 403). */
+  readonly body: AsyncIterable<Buffer>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
+
+const MAX_REDIRECTS = 20;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** A request that got no answer, worded and coded as node-fetch's FetchError. */
+export class HttpFetchError extends Error {
+  readonly type = 'system';
+  readonly code: string | undefined;
+  readonly errno: number | undefined;
+
+  constructor(url: URL, cause: NodeJS.ErrnoException) {
+    super(`request to ${url.href} failed, reason: ${cause.message}`, { cause });
+    this.name = 'FetchError';
+    this.code = cause.code;
+    this.errno = cause.errno;
+  }
+}
+
+function abortError(): Error {
+  const error = new Error('The operation was aborted.');
+  error.name = 'AbortError';
+  return error;
+}
+
+function headerRecord(headers: HttpFetchInit['headers']): Record<string, string> {
+  const record: Record<string, string> = {};
+  if (headers instanceof Headers) {
+    headers.forEach((value, name) => {
+      record[name] = value;
+    });
+  } else if (headers) Object.assign(record, headers);
+  return record;
+}
+
+function responseHeaders(incoming: http.IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = incoming.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
+  return headers;
+}
+
+/** The body decoded per `Content-Encoding`, leniently as node-fetch (a truncated stream is kept). */
+function decompress(body: Buffer, encoding: string | undefined): Buffer {
+  const flush = { finishFlush: zlib.constants.Z_SYNC_FLUSH, flush: zlib.constants.Z_SYNC_FLUSH };
+  switch (encoding?.trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.gunzipSync(body, flush);
+    case 'deflate':
+      // Raw deflate or zlib-wrapped, told apart by the first byte as node-fetch does.
+      return (body[0] ?? 0) & 0x0f ? zlib.inflateSync(body, flush) : zlib.inflateRawSync(body, flush);
+    case 'br':
+      return zlib.brotliDecompressSync(body);
+    default:
+      return body;
+  }
+}
+
+function toResponse(
+  url: URL,
+  status: number,
+  statusText: string,
+  headers: Headers,
+  body: Buffer,
+  redirected: boolean,
+) {
+  const response: HttpFetchResponse = {
+    status,
+    statusText,
+    ok: status >= 200 && status < 300,
+    url: url.href,
+    redirected,
+    headers,
+    body: {
+      async *[Symbol.asyncIterator]() {
+        yield body;
+      },
+    },
+    arrayBuffer: async () =>
+      body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer,
+    text: async () => body.toString('utf8'),
+    json: async () => JSON.parse(body.toString('utf8')),
+  };
+  return response;
+}
+
+/** One request and its whole answer, following redirects of a GET or HEAD. */
+function send(url: URL, init: HttpFetchInit, redirects: number): Promise<HttpFetchResponse> {
+  return new Promise((resolve, reject) => {
+    const { signal } = init;
+    if (signal?.aborted) {
+      reject(abortError());
+      return;
+    }
+    const headers = headerRecord(init.headers);
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'accept-encoding')) {
+      headers['accept-encoding'] = 'gzip, deflate, br';
+    }
+    const agent = typeof init.agent === 'function' ? init.agent(url) : (init.agent ?? undefined);
+    const method = (init.method ?? 'GET').toUpperCase();
+    const transport = url.protocol === 'https:' ? https : http;
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      reject(error);
+    };
+    const onAbort = () => {
+      request.destroy();
+      fail(abortError());
+    };
+    const request = transport.request(url, { method, headers, ...(agent ? { agent } : {}) }, (incoming) => {
+      const status = incoming.statusCode ?? 0;
+      const location = incoming.headers.location;
+      if (REDIRECTS.has(status) && location && (method === 'GET' || method === 'HEAD')) {
+        incoming.resume();
+        if (redirects >= MAX_REDIRECTS) {
+          fail(new Error(`maximum redirect reached at: ${url.href}`));
+          return;
+        }
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        send(new URL(location, url), init, redirects + 1).then(
+          (response) => resolve({ ...response, redirected: true }),
+          reject,
+        );
+        return;
+      }
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('error', (error) => fail(signal?.aborted ? abortError() : new HttpFetchError(url, error)));
+      incoming.on('end', () => {
+        if (settled) return;
+        let body: Buffer;
+        try {
+          body = decompress(Buffer.concat(chunks), incoming.headers['content-encoding']);
+        } catch (error) {
+          fail(new HttpFetchError(url, error as NodeJS.ErrnoException));
+          return;
+        }
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        resolve(
+          toResponse(
+            url,
+            status,
+            incoming.statusMessage ?? '',
+            responseHeaders(incoming),
+            body,
+            redirects > 0,
+          ),
+        );
+      });
+    });
+    request.on('error', (error) => fail(signal?.aborted ? abortError() : new HttpFetchError(url, error)));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    request.end(init.body ?? undefined);
+  });
+}
+
+/** A `fetch` for gaxios' `fetchImplementation`: see the module comment for what it keeps. */
+export function httpFetch(input: string | URL, init: HttpFetchInit = {}): Promise<HttpFetchResponse> {
+  return send(new URL(String(input)), init, 0);
+}

@@ -1,0 +1,236 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import type { CloudSqlApi } from '../../functions/gcp/cloud-sql.ts';
+import { HttpFetchError, httpFetch } from '../../functions/gcp/http-fetch.ts';
+import { googleErrorCode, googleErrorMessage } from '../../functions/gcp/wire.ts';
+
+const PROJECT = 'certctl-prod';
+
+interface Loopback {
+  readonly endpoint: string;
+  readonly requests: IncomingMessage[];
+  close(): Promise<void>;
+}
+
+async function loopback(
+  respond: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<Loopback> {
+  const requests: IncomingMessage[] = [];
+  const server: Server = createServer((request, response) => {
+    requests.push(request);
+    respond(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const PAGE = {
+  items: [
+    { name: 'db-1', region: 'europe-west1', settings: { edition: 'ENTERPRISE_PLUS', tier: 'db-custom-2' } },
+  ],
+  nextPageToken: 'page-2',
+};
+
+/** The same page read with node-fetch (the whole clients) and with httpFetch (the read clients). */
+async function bothWays(api: Loopback) {
+  const factory = new GcpClientFactory({ endpoint: api.endpoint, readTimeoutMs: 1000 });
+  const full: CloudSqlApi['instances'] = {
+    list: async (request) => (await factory.instances()).list(request),
+    getLatestRecoveryTime: async (request) => (await factory.instances()).getLatestRecoveryTime(request),
+  };
+  const settle = async (read: () => Promise<unknown>) => {
+    try {
+      return { page: await read() };
+    } catch (error) {
+      return { code: googleErrorCode(error), message: googleErrorMessage(error) };
+    }
+  };
+  try {
+    const viaNodeFetch = await settle(async () => (await full.list({ project: PROJECT }))[0]);
+    const viaHttpFetch = await settle(
+      async () => (await factory.cloudSql().instances.list({ project: PROJECT }))[0],
+    );
+    return { viaNodeFetch, viaHttpFetch };
+  } finally {
+    await factory.close();
+  }
+}
+
+describe('httpFetch under the read clients', () => {
+  let api: Loopback | undefined;
+
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+  });
+
+  it('reads a gzip-compressed answer as node-fetch does, asking for compression as node-fetch does', async () => {
+    // Prepare
+    api = await loopback((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      response.end(gzipSync(JSON.stringify(PAGE)));
+    });
+
+    // Act
+    const { viaNodeFetch, viaHttpFetch } = await bothWays(api);
+
+    // Assess
+    expect(viaHttpFetch).toEqual({ page: expect.objectContaining({ nextPageToken: 'page-2' }) });
+    expect((viaHttpFetch.page as { items: { name: string }[] }).items[0]?.name).toBe('db-1');
+    expect((viaNodeFetch.page as { items: { name: string }[] }).items[0]?.name).toBe('db-1');
+    expect(api.requests.map((request) => request.headers['accept-encoding'])).toEqual([
+      'gzip, deflate, br',
+      'gzip, deflate, br',
+    ]);
+  });
+
+  it('turns a 403 answer into the same GoogleError as node-fetch does (gaxios drains its body)', async () => {
+    // Prepare
+    api = await loopback((_request, response) => {
+      response.writeHead(403, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          error: {
+            code: 403,
+            message: 'The client is not authorized to make this request.',
+            status: 'PERMISSION_DENIED',
+          },
+        }),
+      );
+    });
+
+    // Act
+    const { viaNodeFetch, viaHttpFetch } = await bothWays(api);
+
+    // Assess
+    expect(viaHttpFetch).toEqual(viaNodeFetch);
+    expect(viaHttpFetch).toEqual({
+      code: 'PERMISSION_DENIED',
+      message: 'The client is not authorized to make this request',
+    });
+  });
+
+  it('turns a 404 answer and a non-JSON 502 into the same errors as node-fetch does', async () => {
+    for (const [status, body] of [
+      [
+        404,
+        JSON.stringify({ error: { code: 404, message: 'The project does not exist.', status: 'NOT_FOUND' } }),
+      ],
+      [502, '<html><title>502 Bad Gateway</title></html>'],
+    ] as const) {
+      // Prepare
+      api = await loopback((_request, response) => {
+        response.writeHead(status, { 'content-type': status === 502 ? 'text/html' : 'application/json' });
+        response.end(body);
+      });
+
+      // Act
+      const { viaNodeFetch, viaHttpFetch } = await bothWays(api);
+      await api.close();
+      api = undefined;
+
+      // Assess
+      expect(viaHttpFetch).toEqual(viaNodeFetch);
+      expect(viaHttpFetch).toHaveProperty('code', status === 404 ? 'NOT_FOUND' : 'INTERNAL');
+    }
+  });
+
+  it('follows a redirect of a GET as node-fetch does', async () => {
+    // Prepare
+    api = await loopback((request, response) => {
+      if (!request.url?.startsWith('/moved')) {
+        response.writeHead(307, { location: `/moved${request.url}` });
+        response.end();
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(PAGE));
+    });
+
+    // Act
+    const { viaNodeFetch, viaHttpFetch } = await bothWays(api);
+
+    // Assess
+    expect((viaHttpFetch.page as { nextPageToken: string }).nextPageToken).toBe('page-2');
+    expect((viaNodeFetch.page as { nextPageToken: string }).nextPageToken).toBe('page-2');
+    expect(api.requests.filter((request) => request.url?.startsWith('/moved'))).toHaveLength(2);
+  });
+});
+
+describe('httpFetch', () => {
+  it('rejects a refused connection in node-fetch’s words, with the socket error’s code', async () => {
+    // Prepare
+    const api = await loopback(() => undefined);
+    await api.close();
+
+    // Act
+    const fetching = httpFetch(`${api.endpoint}/v1/projects/${PROJECT}/instances`);
+
+    // Assess
+    await expect(fetching).rejects.toBeInstanceOf(HttpFetchError);
+    await expect(fetching).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+      message: expect.stringMatching(
+        new RegExp(
+          `^request to ${api.endpoint}/v1/projects/${PROJECT}/instances failed, reason: connect ECONNREFUSED`,
+        ),
+      ),
+    });
+  });
+
+  it('rejects with an AbortError when the signal aborts before the answer', async () => {
+    // Prepare: the server takes the request and never answers.
+    const api = await loopback(() => undefined);
+    const controller = new AbortController();
+
+    // Act
+    const fetching = httpFetch(`${api.endpoint}/v1/projects/${PROJECT}/instances`, {
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 20);
+
+    // Assess
+    await expect(fetching).rejects.toMatchObject({ name: 'AbortError' });
+    await api.close();
+  });
+
+  it('hands gaxios the answer whole: status, headers, and the body as bytes, text and an iterable', async () => {
+    // Prepare
+    const api = await loopback((request, response) => {
+      response.writeHead(201, {
+        'content-type': 'application/json',
+        'x-echo': request.headers['x-test'] ?? '',
+      });
+      response.end('{"a":1}');
+    });
+
+    // Act
+    const response = await httpFetch(`${api.endpoint}/x`, {
+      method: 'POST',
+      headers: new Headers({ 'x-test': 'sent' }),
+      body: '{}',
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body) chunks.push(chunk);
+    await api.close();
+
+    // Assess
+    expect(response).toMatchObject({ status: 201, ok: true, redirected: false });
+    expect(response.headers.get('x-echo')).toBe('sent');
+    expect(await response.text()).toBe('{"a":1}');
+    expect(new TextDecoder().decode(await response.arrayBuffer())).toBe('{"a":1}');
+    expect(Buffer.concat(chunks).toString()).toBe('{"a":1}');
+  });
+});
