@@ -17,8 +17,10 @@
  * sources) and runs cold code. What a Lambda pays for loading is the bundle's module init and its
  * on-demand chunks, which the `audit-dumps` Lambda section below measures as deployed
  * (bench/bundle.ts `measureFunction`). The same audit with no latency gives the CPU floor, as in
- * bench:keys. `BENCH_CPU_PROFILE=<file>` writes a CPU profile of the second run at 50 ms.
+ * bench:keys. `BENCH_CPU_PROFILE=<file>` writes a CPU profile of the second run at 50 ms;
+ * `BENCH_SKIP_BUNDLE=1` skips the Lambda section.
  */
+import { loadavg } from 'node:os';
 import { startSim } from '../test/sim/server.ts';
 import type { DumpsRunFigures } from './audit-dumps-child.ts';
 import { bundleReport, measureFunction } from './bundle.ts';
@@ -90,7 +92,9 @@ try {
   const share = (figures: DumpsRunFigures) =>
     `${((100 * figures.cpuMs) / figures.wallMs).toFixed(0)}% of wall`;
   const lines = [
-    'Dumps audit benchmark',
+    `Dumps audit benchmark (load average ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(', ')})`,
     `  series: ${prefixes} prefixes in ${BUCKETS} buckets, ${DUMPS_PER_PREFIX} daily dumps each (${prefixes * DUMPS_PER_PREFIX} objects), ${LATENCY_MS} ms per call`,
     `  findings: ${second.findings} (${JSON.stringify(second.counts)}) over ${second.scopes} scopes (${second.failedScopes} failed)`,
     '  the audit (the second in its process, fresh clients and sockets):',
@@ -104,8 +108,10 @@ try {
     `  first audit:      ${first.wallMs.toFixed(0)} ms wall, ${first.cpuMs.toFixed(0)} ms CPU, ratio ${(first.wallMs / lowerBoundMs).toFixed(2)}, ${first.calls} calls: the same audit in a fresh process, which also loads the dumps collector (here TypeScript sources; in Lambda the bundle's init and chunks, below) and runs cold code`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  const bundle = await measureFunction('functions/handlers/aws/audit-dumps.ts', 'audit-dumps', 'aws');
-  process.stdout.write(`${bundleReport('Lambda audit-dumps', bundle).join('\n')}\n`);
+  if (!process.env.BENCH_SKIP_BUNDLE) {
+    const bundle = await measureFunction('functions/handlers/aws/audit-dumps.ts', 'audit-dumps', 'aws');
+    process.stdout.write(`${bundleReport('Lambda audit-dumps', bundle).join('\n')}\n`);
+  }
 } finally {
   await sim.close();
 }
