@@ -1,8 +1,14 @@
 /**
  * The audited side of bench/audit-keys.ts, in its own process so its CPU time is the audit's alone
  * (the simulator runs in the parent). Prints one JSON line with the figures.
+ *
+ * With BENCH_PROFILE=<file>, a first audit warms the process up (skipped with BENCH_PROFILE_COLD=1)
+ * and the measured one runs under the V8 CPU profiler (node:inspector), whose profile is written to
+ * that file: open it in Chrome DevTools (Performance, load profile), or sum it per package with
+ * `npx node bench/profile-summary.ts <file>`.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { AwsClientFactory } from '../functions/aws/clients.ts';
 import { awsCollectors } from '../functions/aws/collectors.ts';
 import { parsePolicy } from '../functions/core/policy.ts';
@@ -12,6 +18,7 @@ import { measureAudit, reportFigures } from './child-audit.ts';
 
 const endpoint = process.env.BENCH_ENDPOINT;
 const policyFile = process.env.BENCH_POLICY_FILE;
+const profileFile = process.env.BENCH_PROFILE;
 if (!endpoint || !policyFile) throw new Error('run bench/audit-keys.ts, not this file');
 
 const policy = parsePolicy(JSON.parse(await readFile(policyFile, 'utf8')));
@@ -20,11 +27,25 @@ const factory = new AwsClientFactory({
   credentials: simCredentials(),
   endpoint,
 });
-const figures = await measureAudit(() =>
+const audit = () =>
   runAuditReport(
     { providers: ['aws'], groups: ['keys'] },
     { policy, aws: { factory, collectors: awsCollectors } },
-  ),
-);
+  );
+let session: Session | undefined;
+if (profileFile) {
+  if (!process.env.BENCH_PROFILE_COLD) await audit();
+  session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+}
+const figures = await measureAudit(audit);
+if (session && profileFile) {
+  const { profile } = await session.post('Profiler.stop');
+  await writeFile(profileFile, JSON.stringify(profile));
+  session.disconnect();
+}
 factory.destroy();
 reportFigures(figures);

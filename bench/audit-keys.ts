@@ -75,16 +75,29 @@ const items = (inspect: boolean) => ({
   },
 });
 
-/** One audit in a child process (bench/audit-keys-child.ts): its own wall and CPU time. */
-async function audit(endpoint: string, inspect: boolean): Promise<AuditFigures> {
+/**
+ * One audit in a child process (bench/audit-keys-child.ts): its own wall and CPU time. With
+ * BENCH_PROFILE_DIR set, the child also profiles a second, warm audit into that folder
+ * (`keys-<metadata|inspect>-<latency>ms.cpuprofile`; sum one with bench/profile-summary.ts).
+ */
+async function audit(endpoint: string, inspect: boolean, latencyMs: number): Promise<AuditFigures> {
   // 2,000 inventory items are too large for the environment: the policy goes in a file.
   const dir = await mkdtemp(join(tmpdir(), 'bench-keys-'));
   const policyFile = join(dir, 'policy.json');
   try {
     await writeFile(policyFile, JSON.stringify(items(inspect)));
+    const profileDir = process.env.BENCH_PROFILE_DIR;
     return await runAuditChild<AuditFigures>('bench/audit-keys-child.ts', {
       BENCH_ENDPOINT: endpoint,
       BENCH_POLICY_FILE: policyFile,
+      ...(profileDir
+        ? {
+            BENCH_PROFILE: join(
+              profileDir,
+              `keys-${inspect ? 'inspect' : 'metadata'}-${latencyMs}ms.cpuprofile`,
+            ),
+          }
+        : {}),
     });
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -96,10 +109,10 @@ try {
   for (const inspect of [false, true]) {
     // The same audit with no injected latency: the CPU the SDK and the checks need.
     sim.setFaults({});
-    const floor = await audit(sim.endpoint, inspect);
+    const floor = await audit(sim.endpoint, inspect, 0);
     sim.setFaults({ latencyMs: LATENCY_MS });
     sim.resetStats();
-    const figures = await audit(sim.endpoint, inspect);
+    const figures = await audit(sim.endpoint, inspect, LATENCY_MS);
     const stats = sim.stats();
     const batchRounds = Math.ceil(Math.ceil(perRegion / 20) / BATCH_GET_CONCURRENCY);
     const rounds = 1 + Math.ceil(perRegion / DESCRIBE_CONCURRENCY) + (inspect ? Math.max(1, batchRounds) : 1);

@@ -12,7 +12,7 @@
  * (`KmsKeyId` omitted for the aws/secretsmanager key; `DeletedDate`; `ReplicationStatus`),
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html (`KeyManager`, `KeyState`).
  */
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, type DescribeKeyResponse, KMSClient } from '@aws-sdk/client-kms';
 import {
   BatchGetSecretValueCommand,
   DescribeSecretCommand,
@@ -41,6 +41,7 @@ import {
 import { type InventoryItem, keyInventory, secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
+import { type JsonShape, sendJson } from './json-wire.ts';
 import { auditedAccountOf } from './planner.ts';
 
 /** Secrets described at once per scope: bounds sockets and stays far below the API's rate limits. */
@@ -51,6 +52,25 @@ const BATCH_GET_MAX = 20;
 export const BATCH_GET_CONCURRENCY = 4;
 /** The AWS-managed key Secrets Manager uses when `KmsKeyId` is omitted. */
 const DEFAULT_KEY_ALIAS = 'alias/aws/secretsmanager';
+
+/**
+ * The `DescribeSecret` members this adapter reads, decoded by the lean JSON path (functions/aws/json-wire.ts):
+ * one call per inventory secret made the SDK's per-call pipeline most of the audit's CPU.
+ */
+export const DESCRIBE_SECRET_SHAPE: JsonShape = {
+  ARN: 'string',
+  Name: 'string',
+  KmsKeyId: 'string',
+  DeletedDate: 'timestamp',
+  PrimaryRegion: 'string',
+  ReplicationStatus: {
+    list: { Region: 'string', KmsKeyId: 'string', Status: 'string', StatusMessage: 'string' },
+  },
+};
+/** The `DescribeKey` members this adapter reads. */
+export const DESCRIBE_KEY_SHAPE: JsonShape = {
+  KeyMetadata: { struct: { KeyManager: 'string', KeyState: 'string', DeletionDate: 'timestamp' } },
+};
 
 /** Errors that answer for one secret (its permission, its state), not for the whole scope. */
 function isPerSecretError(error: unknown): boolean {
@@ -85,7 +105,13 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
     const location = secret.location;
     if (location.provider !== 'aws') throw new Error('unreachable');
     try {
-      return { secret, response: await sm.send(new DescribeSecretCommand({ SecretId: location.secretId })) };
+      const response = await sendJson<{ SecretId: string }, DescribeSecretResponse>(
+        sm,
+        DescribeSecretCommand,
+        DESCRIBE_SECRET_SHAPE,
+        { SecretId: location.secretId },
+      );
+      return { secret, response };
     } catch (error) {
       if (errorCode(error) === 'ResourceNotFoundException') return { secret, absent: true as const };
       if (isPerSecretError(error))
@@ -169,7 +195,12 @@ function replicationOf(response: DescribeSecretResponse): ReplicationFact {
 
 async function describeKmsKey(kms: KMSClient, keyId: string): Promise<EncryptionKey> {
   try {
-    const { KeyMetadata: key } = await kms.send(new DescribeKeyCommand({ KeyId: keyId }));
+    const { KeyMetadata: key } = await sendJson<{ KeyId: string }, DescribeKeyResponse>(
+      kms,
+      DescribeKeyCommand,
+      DESCRIBE_KEY_SHAPE,
+      { KeyId: keyId },
+    );
     return {
       id: keyId,
       manager:
