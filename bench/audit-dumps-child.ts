@@ -1,52 +1,119 @@
 /**
  * The audited side of bench/audit-dumps.ts, in its own process so its CPU time is the audit's alone
- * (the simulator runs in the parent). Prints one JSON line with the figures, including the bytes
- * the S3 client received for GetObject (the ranged header reads).
+ * (the simulator runs in the parent). Runs the audit twice, each time with a fresh client factory
+ * (new clients, new sockets): the first pays what a new process pays, loading the dumps collector
+ * on demand (@aws-sdk/client-s3 and our TypeScript sources) and running cold code; the second is
+ * the audit's own work. Prints one JSON line with both runs' figures, including the API calls each
+ * sent and the bytes its GetObject calls received (the ranged header reads).
+ *
+ * Nothing here imports the S3 client or the collector: the first run loads them, as a fresh
+ * process would. With `BENCH_CPU_PROFILE=<file>` the second run is profiled (node:inspector) and
+ * the profile written there (open it in Chrome DevTools or speedscope).
  */
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { AwsClientFactory } from '../functions/aws/clients.ts';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import type { MiddlewareStack } from '@smithy/types';
+import {
+  type AuditedAccount,
+  AwsClientFactory,
+  type ClientConnections,
+  type ClientConstructor,
+} from '../functions/aws/clients.ts';
 import { awsCollectors } from '../functions/aws/collectors.ts';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
-import { measureAudit, reportFigures } from './child-audit.ts';
+import { type AuditFigures, measureAudit, reportFigures } from './child-audit.ts';
 
 const endpoint = process.env.BENCH_ENDPOINT;
 const policyJson = process.env.BENCH_POLICY;
+const profileFile = process.env.BENCH_CPU_PROFILE;
 if (!endpoint || !policyJson) throw new Error('run bench/audit-dumps.ts, not this file');
 
 const policy = parsePolicy(JSON.parse(policyJson));
-const factory = new AwsClientFactory({
-  maxAttempts: policy.aws.maxAttempts,
-  credentials: simCredentials(),
-  endpoint,
-});
-let headerBytes = 0;
-let headerReads = 0;
-const regions = [...new Set(policy.dumps.locations.flatMap((l) => (l.provider === 'aws' ? [l] : [])))];
-for (const location of regions) {
-  // The same cached client the collector uses (factory key: client, account, region).
-  const client = factory.client(S3Client, location.region, { accountId: location.account });
-  if ((client as { __counted?: boolean }).__counted) continue;
-  (client as { __counted?: boolean }).__counted = true;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const result = await next(args);
-      if (context.commandName === GetObjectCommand.name) {
-        const length = (result.response as { headers?: Record<string, string> }).headers?.['content-length'];
-        headerBytes += Number(length ?? 0);
-        headerReads += 1;
-      }
-      return result;
-    },
-    { step: 'deserialize', name: 'benchCountBytes' },
-  );
+
+/** What one audit run reports. */
+export interface DumpsRunFigures extends AuditFigures {
+  /** HTTP requests the clients sent (every attempt, retries included). */
+  readonly calls: number;
+  readonly headerBytes: number;
+  readonly headerReads: number;
 }
-const figures = await measureAudit(() =>
-  runAuditReport(
-    { providers: ['aws'], groups: ['dumps'] },
-    { policy, aws: { factory, collectors: awsCollectors } },
-  ),
-);
-factory.destroy();
-reportFigures({ ...figures, headerBytes, headerReads });
+
+/** A factory whose clients count their requests and the bytes of their GetObject answers. */
+class CountingFactory extends AwsClientFactory {
+  calls = 0;
+  headerBytes = 0;
+  headerReads = 0;
+  readonly #counted = new WeakSet<object>();
+
+  override client<C>(
+    ctor: ClientConstructor<C>,
+    region: string,
+    account?: AuditedAccount,
+    connections?: ClientConnections,
+  ): C {
+    const client = super.client(ctor, region, account, connections);
+    const stack = (client as { middlewareStack?: MiddlewareStack<object, object> }).middlewareStack;
+    if (stack && !this.#counted.has(client as object)) {
+      this.#counted.add(client as object);
+      // The deserialize step runs once per attempt (the retry middleware is outside it).
+      stack.add(
+        (next, context) => async (args) => {
+          this.calls += 1;
+          const result = await next(args);
+          if (context.commandName === 'GetObjectCommand') {
+            const headers = (result.response as { headers?: Record<string, string> }).headers;
+            this.headerBytes += Number(headers?.['content-length'] ?? 0);
+            this.headerReads += 1;
+          }
+          return result;
+        },
+        { step: 'deserialize', name: 'benchCountCalls' },
+      );
+    }
+    return client;
+  }
+}
+
+async function audit(): Promise<DumpsRunFigures> {
+  const factory = new CountingFactory({
+    maxAttempts: policy.aws.maxAttempts,
+    credentials: simCredentials(),
+    endpoint,
+  });
+  try {
+    const figures = await measureAudit(() =>
+      runAuditReport(
+        { providers: ['aws'], groups: ['dumps'] },
+        { policy, aws: { factory, collectors: awsCollectors } },
+      ),
+    );
+    return {
+      ...figures,
+      calls: factory.calls,
+      headerBytes: factory.headerBytes,
+      headerReads: factory.headerReads,
+    };
+  } finally {
+    factory.destroy();
+  }
+}
+
+const first = await audit();
+let second: DumpsRunFigures;
+if (profileFile) {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  // 0.1 ms samples: the audit's CPU is a few hundred ms, spread over many short functions.
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  second = await audit();
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  await writeFile(profileFile, JSON.stringify(profile));
+} else {
+  second = await audit();
+}
+reportFigures({ first, second });

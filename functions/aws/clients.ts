@@ -14,6 +14,18 @@ export interface BaseClientConfig {
   maxAttempts?: number;
   retryMode?: string;
   endpoint?: string;
+  /** Options of the SDK's Node HTTP handler (its agents' socket limit). */
+  requestHandler?: { httpAgent: { maxSockets?: number }; httpsAgent: { maxSockets?: number } };
+}
+
+/**
+ * Connections of one client. The SDK's Node handler allows 50 sockets per client
+ * (@smithy/node-http-handler `resolveDefaultConfig`); a call beyond them waits for a free one,
+ * which turns one round trip of concurrent calls into two.
+ */
+export interface ClientConnections {
+  /** Sockets the client may open at once to its endpoint. @default 50 (the SDK's) */
+  readonly maxSockets?: number;
 }
 
 export type ClientConstructor<C> = new (config: BaseClientConfig) => C;
@@ -102,12 +114,26 @@ export class AwsClientFactory {
     };
   }
 
-  /** A cached client of `ctor` for (account, region). */
-  client<C>(ctor: ClientConstructor<C>, region: string, account?: AuditedAccount): C {
-    const key = `${ctor.name}/${account?.accountId ?? 'self'}/${region}`;
+  /**
+   * A cached client of `ctor` for (account, region); `connections` sets its socket limit (one
+   * client per limit asked for).
+   */
+  client<C>(
+    ctor: ClientConstructor<C>,
+    region: string,
+    account?: AuditedAccount,
+    connections?: ClientConnections,
+  ): C {
+    const sockets = connections?.maxSockets;
+    const key = `${ctor.name}/${account?.accountId ?? 'self'}/${region}${sockets ? `/${sockets}` : ''}`;
     let client = this.#clients.get(key) as C | undefined;
     if (!client) {
-      client = new ctor(this.config(region, account));
+      const agent = { maxSockets: sockets };
+      client = new ctor({
+        ...this.config(region, account),
+        // Agent options, not agents: the SDK's handler makes its keep-alive agents with them.
+        ...(sockets ? { requestHandler: { httpAgent: agent, httpsAgent: agent } } : {}),
+      });
       withoutSdkLogging(client);
       this.#clients.set(key, client);
     }

@@ -12,9 +12,16 @@
  *
  * Region: a bucket in another region than the policy says answers 301 PermanentRedirect with
  * `x-amz-bucket-region` (also on a HEAD, and 400 AuthorizationHeaderMalformed with `Region` when the
- * endpoint was regional). The adapter switches once to that region's client for every later call,
- * as the SDK's own `followRegionRedirects` would, but through the one client factory.
+ * endpoint was regional). The adapter switches once to that region's client for every later call
+ * on the bucket (its prefixes included), as the SDK's own `followRegionRedirects` would, but
+ * through the one client factory.
+ *
+ * Round trips: every prefix's listing and every bucket's settings are in flight at once (the
+ * settings need nothing from the listings), and each prefix's header read follows its own listing,
+ * so a scope costs two sequential round trips (the listing, then the header), plus one per further
+ * listing page of a series longer than 1,000 objects.
  */
+import { setImmediate } from 'node:timers/promises';
 import {
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -41,6 +48,7 @@ import type {
 import { dumpResourceId, newestObject, rulePrefixApplies, sortOldestFirst } from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import { PG_DUMP_HEADER_BYTES, parsePgDumpHeader } from '../core/pg-dump-header.ts';
+import type { AuditedAccount, AwsClientFactory } from './clients.ts';
 import type { AwsCollector } from './collectors.ts';
 import { leanListObjectsPlugin } from './s3-wire.ts';
 import type { StreamCollector } from './xml-wire.ts';
@@ -66,7 +74,7 @@ export interface S3DumpLocation {
 }
 
 export interface ReadS3DumpsOptions {
-  /** An S3 client for a region, from the one client factory (`factory.client(S3Client, region, account)`). */
+  /** An S3 client for a region, from the one client factory ({@link s3DumpsClient}). */
   readonly clientFor: (region: string) => S3Client;
   readonly location: S3DumpLocation;
   readonly maxObjectsListed: number;
@@ -118,11 +126,14 @@ class RegionalS3 {
   }
 
   async call<T>(send: (client: S3Client) => Promise<T>): Promise<T> {
+    // The region this call went to: concurrent calls to a moved bucket are all redirected, and the
+    // first to come back has already switched `this.region` for the others.
+    const sentTo = this.region;
     try {
-      return await send(this.#clientFor(this.region));
+      return await send(this.#clientFor(sentTo));
     } catch (error) {
       const region = redirectRegion(error);
-      if (!region || region === this.region) throw error;
+      if (!region || region === sentTo) throw error;
       this.region = region;
       return await send(this.#clientFor(region));
     }
@@ -262,8 +273,39 @@ export interface S3BucketSettings {
   readonly encryption: BucketReading<EncryptionConfig>;
 }
 
-/** Bucket settings being read, by bucket name; pass one map to every location of a run. */
-export type S3BucketSettingsCache = Map<string, Promise<S3BucketSettings>>;
+/**
+ * One bucket of a run, shared by its prefixes: the caller that learns the bucket's region (one
+ * redirect teaches every later call of every prefix), and the bucket's settings, read once.
+ */
+export class S3DumpBucket {
+  readonly name: string;
+  readonly s3: RegionalS3;
+  #settings: Promise<S3BucketSettings> | undefined;
+
+  constructor(name: string, region: string, clientFor: (region: string) => S3Client) {
+    this.name = name;
+    this.s3 = new RegionalS3(region, clientFor);
+  }
+
+  /** The bucket's settings: the first call starts reading them, later calls share that reading. */
+  settings(): Promise<S3BucketSettings> {
+    this.#settings ??= readBucketSettings(this.s3, this.name);
+    return this.#settings;
+  }
+}
+
+/** The buckets of one run, by name; pass one map to every location of a run. */
+export type S3BucketSettingsCache = Map<string, S3DumpBucket>;
+
+function bucketOf(options: ReadS3DumpsOptions): S3DumpBucket {
+  const { location, bucketSettings: cache } = options;
+  let bucket = cache?.get(location.bucket);
+  if (!bucket) {
+    bucket = new S3DumpBucket(location.bucket, location.region, options.clientFor);
+    cache?.set(location.bucket, bucket);
+  }
+  return bucket;
+}
 
 async function readBucketSettings(s3: RegionalS3, bucket: string): Promise<S3BucketSettings> {
   const [versioning, retentionLock, lifecycleRules, publicAccess, encryption] = await Promise.all([
@@ -321,24 +363,30 @@ async function readBucketSettings(s3: RegionalS3, bucket: string): Promise<S3Buc
   return { versioning, retentionLock, lifecycleRules, publicAccess, encryption };
 }
 
-/** Reads one S3 dump location. Never throws for an API failure: it becomes `unknown` in the fact. */
+/**
+ * Reads one S3 dump location. Never throws for an API failure: it becomes `unknown` in the fact.
+ *
+ * The bucket's settings need nothing from the listing, so they are read beside it (the first
+ * prefix of a bucket starts them); the newest dump's header is read as soon as this prefix's own
+ * listing is decoded. A bucket in another region than the policy says costs one redirected call
+ * for each call sent before the first redirect came back (up to six: the listing and the five
+ * settings), instead of one had the settings waited for the listing: a round trip on every run
+ * would pay for a misconfiguration that costs calls only while it lasts.
+ */
 export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpFact> {
   const { location } = options;
-  const bucket = location.bucket;
-  const s3 = new RegionalS3(location.region, options.clientFor);
-
-  // The listing first: it discovers the bucket's region before the other calls run in parallel.
-  const listing = await listSeries(s3, location, options.maxObjectsListed, options.leanDecoding ?? true);
+  const bucket = bucketOf(options);
+  // The listing first: it is on the way to the header read, the settings are not. They start
+  // once the listings started in this turn of the event loop have been built, signed and handed
+  // to the HTTP agent, so that building and signing the settings calls does not hold the listings
+  // back (50 listings then reach the simulator before any settings call, instead of among them).
+  const listed = listSeries(bucket.s3, location, options.maxObjectsListed, options.leanDecoding ?? true);
+  await setImmediate();
+  const settings = bucket.settings();
+  const listing = await listed;
   const newestListed = newestObject(listing);
-  const cache = options.bucketSettings;
-  let settings = cache?.get(bucket);
-  if (!settings) {
-    settings = readBucketSettings(s3, bucket);
-    cache?.set(bucket, settings);
-  }
-  const [newest, { versioning, retentionLock, lifecycleRules, publicAccess, encryption }] = await Promise.all(
-    [newestListed ? readNewest(s3, bucket, newestListed) : Promise.resolve(undefined), settings],
-  );
+  const newest = newestListed ? await readNewest(bucket.s3, bucket.name, newestListed) : undefined;
+  const { versioning, retentionLock, lifecycleRules, publicAccess, encryption } = await settings;
   const lifecycle: BucketReading<readonly DumpLifecycleRule[]> =
     lifecycleRules.state === 'read'
       ? { state: 'read', value: lifecycleRulesFor(lifecycleRules.value, location.prefix) }
@@ -348,12 +396,12 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
     resource: {
       provider: 'aws',
       account: location.account,
-      region: s3.region,
+      region: bucket.s3.region,
       type: 'AwsS3Bucket',
-      id: dumpResourceId(bucket, location.prefix),
-      arn: `arn:aws:s3:::${bucket}`,
+      id: dumpResourceId(bucket.name, location.prefix),
+      arn: `arn:aws:s3:::${bucket.name}`,
     },
-    location: { provider: 'aws', bucket, prefix: location.prefix },
+    location: { provider: 'aws', bucket: bucket.name, prefix: location.prefix },
     listing,
     newest,
     versioning,
@@ -364,8 +412,28 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
   };
 }
 
-/** Locations of one scope read at once; each makes at most six calls in flight. */
-export const DUMP_LOCATIONS_AT_ONCE = 32;
+/**
+ * Locations of one scope read at once: every prefix of a large policy is listed in the same round
+ * trip (the benchmark's 50 with room to spare), while a policy of thousands of prefixes still does
+ * not queue thousands of calls at once. Each location has one call in flight at a time (its
+ * listing page, then its header read); its bucket's five settings calls are sent once, beside the
+ * listing of the bucket's first prefix.
+ */
+export const DUMP_LOCATIONS_AT_ONCE = 128;
+
+/**
+ * Sockets of each S3 client of the dumps audit (one client per account and region). The SDK's 50
+ * would hold back the calls of one round trip: 50 prefixes in 10 buckets send 50 listings and 50
+ * settings calls at once. 256 covers {@link DUMP_LOCATIONS_AT_ONCE} listings plus the settings of
+ * 25 buckets in one round trip, and stays well inside a Lambda's 1,024 file descriptors; more
+ * buckets than that queue their settings calls in the agent, which costs time, never calls.
+ */
+export const DUMP_SOCKETS_PER_CLIENT = 256;
+
+/** The S3 client the dumps audit reads a region of an account with (the factory caches it). */
+export function s3DumpsClient(factory: AwsClientFactory, region: string, account: AuditedAccount): S3Client {
+  return factory.client(S3Client, region, account, { maxSockets: DUMP_SOCKETS_PER_CLIENT });
+}
 
 export interface CollectS3DumpsOptions {
   /** An S3 client for a region of the scope's account. */
@@ -409,7 +477,7 @@ export async function collectS3DumpFacts(options: CollectS3DumpsOptions): Promis
 /** The `dumps` group's AWS collector: the policy's S3 dump locations in one (account, region) scope. */
 export const s3DumpsCollector: AwsCollector = ({ factory, account, region, policy }) =>
   collectS3DumpFacts({
-    clientFor: (bucketRegion) => factory.client(S3Client, bucketRegion, account),
+    clientFor: (bucketRegion) => s3DumpsClient(factory, bucketRegion, account),
     account: account.accountId,
     region,
     dumps: policy.dumps,

@@ -5,15 +5,23 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
-import { readS3DumpFact, type S3DumpLocation } from '../../functions/aws/s3-dumps.ts';
+import { readS3DumpFact, type S3DumpLocation, s3DumpsCollector } from '../../functions/aws/s3-dumps.ts';
 import { dumpsFreshCheck } from '../../functions/checks/dumps/fresh.ts';
 import { dumpsIntegrityCheck } from '../../functions/checks/dumps/integrity.ts';
 import { dumpsProtectionCheck } from '../../functions/checks/dumps/protection.ts';
 import { dumpsRetentionCheck } from '../../functions/checks/dumps/retention.ts';
 import type { DumpFact } from '../../functions/core/dump-facts.ts';
 import { dumpsPolicySchema } from '../../functions/core/dumps-policy.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
 import { simCredentials } from '../sim/accounts.ts';
-import { DUMP_FIXTURE, NOW, simS3Client } from '../sim/s3-support.ts';
+import {
+  DUMP_FIXTURE,
+  NOW,
+  type S3AnswerHold,
+  type S3RequestEvent,
+  S3RequestRecorder,
+  simS3Client,
+} from '../sim/s3-support.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import type { S3BucketScenario } from '../sim/services/s3.ts';
 
@@ -235,5 +243,142 @@ describe('readS3DumpFact', () => {
     });
     expect(fact.newest?.object.key).toBe('prod/certctl-34.dump');
     expect(fact.newest?.header).toMatchObject({ state: 'read', result: { kind: 'header' } });
+  });
+});
+
+describe('s3DumpsCollector', () => {
+  const BUCKETS = 10;
+  const PREFIXES = 5;
+  const SETTINGS = [
+    'GetBucketVersioning',
+    'GetObjectLockConfiguration',
+    'GetBucketLifecycleConfiguration',
+    'GetPublicAccessBlock',
+    'GetBucketEncryption',
+  ];
+  // Long enough that a collector which never meets a hold's condition fails on the order it
+  // produced, never so short that a loaded machine releases a hold early.
+  const HOLD_MS = 10_000;
+
+  function fleet(names: readonly string[], region = 'eu-west-1'): S3BucketScenario[] {
+    return names.map((name) => ({
+      ...HEALTHY,
+      name,
+      region,
+      series: Array.from({ length: PREFIXES }, (_, p) => ({
+        keyPrefix: `db${p}/certctl-`,
+        count: 3,
+        newest: '-2h',
+        fixture: DUMP_FIXTURE,
+      })),
+    }));
+  }
+
+  async function collect(
+    buckets: readonly S3BucketScenario[],
+    hold: (event: S3RequestEvent) => S3AnswerHold | undefined,
+    policyRegion = 'eu-west-1',
+  ): Promise<{ facts: readonly DumpFact[]; recorder: S3RequestRecorder }> {
+    const recorder = new S3RequestRecorder(hold);
+    const local = await startSim({
+      clock: () => NOW,
+      scenario: { services: { s3: { buckets } } },
+      extraServices: [recorder],
+    });
+    recorder.attach(local);
+    const localFactory = new AwsClientFactory({
+      maxAttempts: 1,
+      credentials: simCredentials(ACCOUNT),
+      endpoint: local.endpoint,
+    });
+    const locations = buckets.flatMap((bucket) =>
+      Array.from({ length: PREFIXES }, (_, p) => ({
+        provider: 'aws' as const,
+        bucket: bucket.name,
+        prefix: `db${p}/`,
+        account: ACCOUNT,
+        region: policyRegion,
+      })),
+    );
+    try {
+      const facts = (await s3DumpsCollector({
+        factory: localFactory,
+        account: { accountId: ACCOUNT },
+        region: policyRegion,
+        policy: parsePolicy({ aws: { regions: [policyRegion] }, dumps: { locations } }),
+        now: () => NOW,
+      })) as DumpFact[];
+      return { facts, recorder };
+    } finally {
+      localFactory.destroy();
+      await local.close();
+    }
+  }
+
+  const arrivedCount = (events: readonly S3RequestEvent[], operation: string): number =>
+    events.filter((event) => event.event === 'arrived' && event.operation === operation).length;
+
+  it('lists every prefix and reads every bucket setting in the same round trip when 50 prefixes sit in 10 buckets', async () => {
+    // Prepare: nothing is answered before the 50 listings and the 50 settings calls all arrived.
+    const names = Array.from({ length: BUCKETS }, (_, b) => `certctl-dumps-${b}`);
+    const firstRoundTrip = BUCKETS * PREFIXES + BUCKETS * SETTINGS.length;
+    const hold = (): S3AnswerHold => ({
+      until: (events) => events.filter((e) => e.event === 'arrived').length >= firstRoundTrip,
+      timeoutMs: HOLD_MS,
+    });
+
+    // Act
+    const { facts, recorder } = await collect(fleet(names), hold);
+
+    // Assess
+    expect(recorder.peakInFlight('ListObjectsV2')).toBe(BUCKETS * PREFIXES);
+    const firstAnswer = recorder.indexOf((e) => e.event === 'answered');
+    const before = recorder.events.slice(0, firstAnswer);
+    expect(arrivedCount(before, 'ListObjectsV2')).toBe(BUCKETS * PREFIXES);
+    for (const operation of SETTINGS) expect(arrivedCount(before, operation)).toBe(BUCKETS);
+    // Each bucket's settings once, each prefix's listing and header once.
+    for (const operation of SETTINGS) expect(arrivedCount(recorder.events, operation)).toBe(BUCKETS);
+    expect(arrivedCount(recorder.events, 'GetObject')).toBe(BUCKETS * PREFIXES);
+    expect(facts).toHaveLength(BUCKETS * PREFIXES);
+    expect(facts.every((fact) => fact.newest?.header.state === 'read')).toBe(true);
+    expect(facts.every((fact) => fact.versioning.state === 'read')).toBe(true);
+  });
+
+  it("reads a prefix's newest header as soon as its own listing is answered, while another listing is still out", async () => {
+    // Prepare: db4/ of the only bucket answers only once a header read of another prefix arrived.
+    const hold = (event: S3RequestEvent): S3AnswerHold | undefined =>
+      event.operation === 'ListObjectsV2' && event.target === 'db4/'
+        ? {
+            until: (events) => events.some((e) => e.event === 'arrived' && e.operation === 'GetObject'),
+            timeoutMs: HOLD_MS,
+          }
+        : undefined;
+
+    // Act
+    const { facts, recorder } = await collect(fleet(['certctl-dumps-slow']), hold);
+
+    // Assess
+    const firstHeader = recorder.indexOf((e) => e.event === 'arrived' && e.operation === 'GetObject');
+    const slowAnswered = recorder.indexOf(
+      (e) => e.event === 'answered' && e.operation === 'ListObjectsV2' && e.target === 'db4/',
+    );
+    expect(firstHeader).toBeGreaterThanOrEqual(0);
+    expect(firstHeader).toBeLessThan(slowAnswered);
+    expect(facts.map((fact) => fact.newest?.header.state)).toEqual(Array(PREFIXES).fill('read'));
+  });
+
+  it('follows the redirect for every call issued before the region was learned when the policy names the wrong region', async () => {
+    // Act: the bucket is in us-east-2, the policy says eu-west-1.
+    const { facts, recorder } = await collect(fleet(['certctl-dumps-moved'], 'us-east-2'), () => undefined);
+
+    // Assess: the header reads, sent after a redirect came back, went to the bucket's region at once.
+    expect(arrivedCount(recorder.events, 'GetObject')).toBe(PREFIXES);
+    expect(facts.map((fact) => fact.resource.region)).toEqual(Array(PREFIXES).fill('us-east-2'));
+    for (const fact of facts) {
+      expect(fact.listing.state).toBe('read');
+      expect(fact.newest?.header.state).toBe('read');
+      expect(fact.versioning).toEqual({ state: 'read', value: { status: 'Enabled' } });
+      expect(fact.encryption.state).toBe('read');
+    }
   });
 });

@@ -127,6 +127,44 @@ describe.each<S3Addressing>(['path', 'virtual-host'])('S3 simulator, %s-style', 
 });
 
 describe('S3 simulator', () => {
+  it("lists a series' times against the clock of each request when the clock moves between listings", async () => {
+    // Prepare: the newest dump was written 8 h before the simulator's now, whatever now is.
+    let now = NOW;
+    const moving = await startSim({
+      clock: () => now,
+      scenario: {
+        services: {
+          s3: {
+            buckets: [
+              {
+                name: 'certctl-moving',
+                region: 'eu-west-1',
+                series: [{ keyPrefix: 'prod/certctl-', count: 2, newest: '-8h', fixture: DUMP_FIXTURE }],
+              },
+            ],
+          },
+        },
+      },
+    });
+    const list = async () =>
+      (
+        await simS3Client(moving, 'eu-west-1').send(
+          new ListObjectsV2Command({ Bucket: 'certctl-moving', Prefix: 'prod/' }),
+        )
+      ).Contents?.map((object) => object.LastModified?.toISOString());
+    try {
+      // Act
+      const before = await list();
+      now = new Date(NOW.getTime() + 90_500);
+      const after = await list();
+      // Assess
+      expect(before).toEqual(['2026-12-01T04:00:00.000Z', '2026-12-02T04:00:00.000Z']);
+      expect(after).toEqual(['2026-12-01T04:01:30.000Z', '2026-12-02T04:01:30.000Z']);
+    } finally {
+      await moving.close();
+    }
+  });
+
   it('pages with continuation tokens when MaxKeys is 2', async () => {
     // Prepare
     const client = simS3Client(sim, 'eu-west-1');
