@@ -10,6 +10,7 @@ import { type AuditedAccount, AwsClientFactory } from '../../../functions/aws/cl
 import { S3LedgerStore } from '../../../functions/aws/ledger-store.ts';
 import type { AuditReport } from '../../../functions/core/audit.ts';
 import type { Finding } from '../../../functions/core/finding.ts';
+import type { StructuredLogger } from '../../../functions/core/logging.ts';
 import { asffFindingId, productArn } from '../../../functions/publish/security-hub/asff.ts';
 import {
   decodeLedger,
@@ -493,7 +494,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
 
   function publish(
     audit: AuditReport,
-    options: { ledger?: boolean; on?: AwsClientFactory } = {},
+    options: { ledger?: boolean; on?: AwsClientFactory; logger?: StructuredLogger } = {},
   ): Promise<PublishResult> {
     return publishToSecurityHub({
       report: audit,
@@ -503,7 +504,19 @@ describe('publishing with the import ledger against the simulated Security Hub a
       now: () => clock,
       retry: { baseDelayMs: 1 },
       ...(options.ledger === false ? {} : { ledger: store }),
+      ...(options.logger ? { logger: options.logger } : {}),
     });
+  }
+
+  /** The ledger of (account A, region) as stored, its findings as [id, recordState, updatedAt]. */
+  async function ledgerEntries(region = 'eu-west-1'): Promise<[string, string, string | undefined][]> {
+    const where = { account: ACCOUNT_A, region };
+    const answer = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: store.key(where) }));
+    const bytes = (await answer.Body?.transformToByteArray()) ?? new Uint8Array();
+    const decoded = decodeLedger(bytes, { ...where, productArn: productArn({ ...where, partition: 'aws' }) });
+    return decoded.findings
+      .map((entry): [string, string, string | undefined] => [entry.id, entry.recordState, entry.updatedAt])
+      .sort(([a], [b]) => a.localeCompare(b));
   }
 
   const db = (name: string, overrides: Partial<Finding> = {}) =>
@@ -517,6 +530,17 @@ describe('publishing with the import ledger against the simulated Security Hub a
 
   async function overwriteLedger(body: Uint8Array | string): Promise<void> {
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: store.key(EU), Body: body }));
+  }
+
+  /** A logger that keeps every line it is given. */
+  function recordingLogger(): StructuredLogger & { lines: [string, string, ...Record<string, unknown>[]][] } {
+    const lines: [string, string, ...Record<string, unknown>[]][] = [];
+    return {
+      lines,
+      info: (message, ...attributes) => lines.push(['info', message, ...attributes]),
+      warn: (message, ...attributes) => lines.push(['warn', message, ...attributes]),
+      error: (message, ...attributes) => lines.push(['error', message, ...attributes]),
+    };
   }
 
   function held(id: string) {
@@ -579,6 +603,148 @@ describe('publishing with the import ledger against the simulated Security Hub a
     const later = await decoded();
     expect(later.reconciledAt).toBe(clock.toISOString());
     expect(later.findings.map((finding) => finding.id)).toEqual([asffFindingId(db('db-1'))]);
+  });
+
+  it('forgets a held finding Security Hub no longer has and re-reads one archived outside the product, per destination', async () => {
+    // Prepare: two destinations with a ledger each; then Security Hub loses db-2 and east-2 (deleted
+    // or expired) and someone else archives db-3.
+    const east = (name: string) => retentionFinding(rdsResource(name, ACCOUNT_A, 'us-east-1'));
+    const twoRegions = [...scopes, completeScope(ACCOUNT_A, 'us-east-1')];
+    await publish(report([db('db-1'), db('db-2'), db('db-3'), east('east-1'), east('east-2')], twoRegions));
+    const archivedAt = new Date(T0.getTime() + HOUR).toISOString();
+    hub.deleteFinding(ACCOUNT_A, 'eu-west-1', asffFindingId(db('db-2')));
+    hub.archiveFinding(ACCOUNT_A, 'eu-west-1', asffFindingId(db('db-3')), archivedAt);
+    hub.deleteFinding(ACCOUNT_A, 'us-east-1', asffFindingId(east('east-2')));
+    clock = new Date(T0.getTime() + DAY);
+    hub.resetCalls();
+
+    // Act: the three resources are gone, so the ledger decides to archive their findings.
+    const result = await publish(report([db('db-1'), east('east-1')], twoRegions));
+
+    // Assess: nothing re-imported, nothing failed; each ledger forgets its gone finding and keeps
+    // the one archived outside as Security Hub holds it.
+    expect(result.counts).toMatchObject({ archived: 0, unchanged: 2, failed: 0 });
+    expect(result.failed).toEqual([]);
+    expect(result.calls.getFindings).toBe(2);
+    expect(result.ledger).toMatchObject({ used: 2, written: 2, problems: 0 });
+    const sent = hub.calls.flatMap((call) => call.ids);
+    for (const gone of [db('db-2'), db('db-3'), east('east-2')])
+      expect(sent).not.toContain(asffFindingId(gone));
+    expect(held(asffFindingId(db('db-2')))).toEqual([]);
+    expect(held(asffFindingId(db('db-3')))[0]).toMatchObject({
+      RecordState: 'ARCHIVED',
+      UpdatedAt: archivedAt,
+    });
+    expect(await ledgerEntries('eu-west-1')).toEqual([
+      [asffFindingId(db('db-1')), 'ACTIVE', T0.toISOString()],
+      [asffFindingId(db('db-3')), 'ARCHIVED', archivedAt],
+    ]);
+    expect(await ledgerEntries('us-east-1')).toEqual([
+      [asffFindingId(east('east-1')), 'ACTIVE', T0.toISOString()],
+    ]);
+  });
+
+  it('logs an archive lookup Security Hub refuses and keeps the findings ACTIVE in the ledger until a later run archives them', async () => {
+    // Prepare
+    await publish(report([db('db-1'), db('db-2')], scopes));
+    const before = await ledgerEntries();
+    sim.setFaults({ downRegions: ['eu-west-1'], services: [SECURITY_HUB_SERVICE] });
+    const logger = recordingLogger();
+
+    // Act: db-2 is gone; its lookup by Id fails, once without a logger and once with one.
+    clock = new Date(T0.getTime() + DAY);
+    const silent = await publish(report([db('db-1')], scopes));
+    clock = new Date(T0.getTime() + DAY + HOUR);
+    const logged = await publish(report([db('db-1')], scopes), { logger });
+    const afterFailures = await ledgerEntries();
+    sim.setFaults({});
+    clock = new Date(T0.getTime() + 2 * DAY);
+    const recovered = await publish(report([db('db-1')], scopes));
+
+    // Assess
+    for (const run of [silent, logged]) {
+      expect(run.counts.archived).toBe(0);
+      expect(run.failed.map((failure) => failure.id)).not.toContain(asffFindingId(db('db-2')));
+    }
+    expect(logger.lines.filter(([level]) => level === 'error')).toEqual([
+      [
+        'error',
+        'cannot read the findings to archive',
+        {
+          account: ACCOUNT_A,
+          region: 'eu-west-1',
+          error: { code: 'ServiceUnavailableException', message: expect.stringContaining('unavailable') },
+        },
+      ],
+    ]);
+    expect(afterFailures).toEqual(before);
+    expect(afterFailures.map(([, state]) => state)).toEqual(['ACTIVE', 'ACTIVE']);
+    expect(recovered.counts.archived).toBe(1);
+    expect(held(asffFindingId(db('db-2')))[0]?.RecordState).toBe('ARCHIVED');
+  });
+
+  it('keeps an ACTIVE ledger entry over 90 days old and forgets an archived one from exactly 90 days', async () => {
+    // Prepare: a current ledger holding findings of the dumps group, which this run does not evaluate.
+    clock = new Date(T0.getTime() + 200 * DAY);
+    const arn = productArn({ ...EU, partition: 'aws' });
+    const entry = (id: string, recordState: 'ACTIVE' | 'ARCHIVED', updatedAt: Date) => ({
+      id,
+      productArn: arn,
+      ...EU,
+      createdAt: T0.toISOString(),
+      updatedAt: updatedAt.toISOString(),
+      recordState,
+      complianceStatus: 'FAILED',
+      scope: { provider: 'aws' as const, account: ACCOUNT_A, region: 'eu-west-1', group: 'dumps' },
+      contentHash: 'abc',
+    });
+    const ninetyDaysAgo = new Date(clock.getTime() - 90 * DAY);
+    await store.write(
+      EU,
+      encodeLedger({
+        ...EU,
+        productArn: arn,
+        reconciledAt: new Date(clock.getTime() - HOUR).toISOString(),
+        findings: [
+          entry('dumps/active-100-days', 'ACTIVE', new Date(clock.getTime() - 100 * DAY)),
+          entry('dumps/archived-90-days', 'ARCHIVED', ninetyDaysAgo),
+          entry('dumps/archived-just-under-90-days', 'ARCHIVED', new Date(ninetyDaysAgo.getTime() + 1)),
+        ],
+      }),
+      undefined,
+    );
+
+    // Act: the run creates a pitr finding, so the ledger is written.
+    const result = await publish(report([db('db-1')], scopes));
+
+    // Assess
+    expect(result.counts).toMatchObject({ created: 1, untouched: 1 });
+    expect(result.ledger).toMatchObject({ used: 1, written: 1 });
+    expect((await ledgerEntries()).map(([id, state]) => [id, state])).toEqual([
+      [asffFindingId(db('db-1')), 'ACTIVE'],
+      ['dumps/active-100-days', 'ACTIVE'],
+      ['dumps/archived-just-under-90-days', 'ARCHIVED'],
+    ]);
+  });
+
+  it('archives more than 20 findings of one destination from the ledger reading them 20 Ids at a time', async () => {
+    // Prepare: 101 findings (more than one GetFindings page); 40 of the resources are then deleted.
+    const fleet = Array.from({ length: 101 }, (_, index) => db(`db-${index}`));
+    await publish(report(fleet, scopes));
+    clock = new Date(T0.getTime() + DAY);
+    hub.resetCalls();
+
+    // Act
+    const result = await publish(report(fleet.slice(40), scopes));
+
+    // Assess: two reads by Id (20 + 20), no page of the whole product.
+    expect(result.counts).toMatchObject({ archived: 40, failed: 0 });
+    expect(result.calls.getFindings).toBe(2);
+    expect(hub.calls.filter((call) => call.operation === 'GetFindings').map((call) => call.findings)).toEqual(
+      [20, 20],
+    );
+    for (const gone of fleet.slice(0, 40)) expect(held(asffFindingId(gone))[0]?.RecordState).toBe('ARCHIVED');
+    for (const kept of fleet.slice(40)) expect(held(asffFindingId(kept))[0]?.RecordState).toBe('ACTIVE');
   });
 
   it('reconciles in full and duplicates nothing when the ledger is missing', async () => {

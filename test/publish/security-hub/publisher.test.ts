@@ -355,6 +355,48 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     expect(stored(ACCOUNT_A, 'eu-west-1', broken)).toBeUndefined();
   });
 
+  it("reads only this product's findings of the audited account and generator, leaving the others in the hub alone", async () => {
+    // Prepare: db-1 published; then the hub also shows another product's finding, another
+    // generator's in this product, and a member account's (as its administrator account sees it).
+    const kept = retentionFinding(rdsResource('db-kept'));
+    const mine = retentionFinding(rdsResource('db-1'));
+    await publish(report([kept, mine], [euWest]));
+    const own = stored(ACCOUNT_A, 'eu-west-1', mine) as AwsSecurityFinding;
+    const others: AwsSecurityFinding[] = [
+      {
+        ...own,
+        Id: 'other-product/pitr.retention/db-1',
+        ProductArn: `arn:aws:securityhub:eu-west-1:${ACCOUNT_A}:product/${FOREIGN}/default`,
+      },
+      { ...own, Id: 'another-tool/pitr.retention/db-1', GeneratorId: 'another-tool/pitr.retention' },
+      { ...own, Id: `${own.Id}/member`, AwsAccountId: ACCOUNT_B },
+    ];
+    for (const other of others) hub.addFinding(ACCOUNT_A, 'eu-west-1', other);
+    clock = new Date(T0.getTime() + DAY);
+    hub.resetCalls();
+
+    // Act: db-1 is gone from a fully evaluated scope.
+    const result = await publish(report([kept], [euWest]));
+
+    // Assess
+    expect(result.counts).toEqual({
+      created: 0,
+      updated: 0,
+      refreshed: 0,
+      resolved: 0,
+      archived: 1,
+      unchanged: 1,
+      untouched: 0,
+      failed: 0,
+    });
+    expect(importCalls().flatMap((call) => call.ids)).toEqual([own.Id]);
+    expect(stored(ACCOUNT_A, 'eu-west-1', mine)?.RecordState).toBe('ARCHIVED');
+    const held = hub.findings(ACCOUNT_A, 'eu-west-1');
+    for (const other of others) {
+      expect(held.find((f) => f.Id === other.Id && f.ProductArn === other.ProductArn)).toEqual(other);
+    }
+  });
+
   it('takes 3 import calls for 250 findings and reads them back in 3 pages', async () => {
     // Prepare
     const findings = Array.from({ length: 250 }, (_, index) => retentionFinding(rdsResource(`db-${index}`)));

@@ -264,6 +264,32 @@ export class SecurityHubSim implements SimService {
     finding.WorkflowState = status === 'NOTIFIED' ? 'ASSIGNED' : status === 'NEW' ? 'NEW' : 'RESOLVED';
   }
 
+  /**
+   * A finding that shows in (account, region) without this account importing it: another product's,
+   * or a member account's finding seen by its administrator account. Stored as given.
+   */
+  addFinding(account: string, region: string, finding: AwsSecurityFinding): void {
+    const stored = clone(finding) as StoredFinding;
+    this.#store(account, region).set(findingKey(stored), stored);
+  }
+
+  /** Security Hub deleting a finding (90 days without an update, or an administrator's clean-up). */
+  deleteFinding(account: string, region: string, id: string): void {
+    const store = this.#stores.get(storeKey(account, region));
+    const key = [...(store?.entries() ?? [])].find(([, candidate]) => candidate.Id === id)?.[0];
+    if (!store || key === undefined) throw new Error(`no finding ${id} in ${account}/${region}`);
+    store.delete(key);
+  }
+
+  /** Someone outside the product archiving a finding (an import with RecordState ARCHIVED at `updatedAt`). */
+  archiveFinding(account: string, region: string, id: string, updatedAt: string): void {
+    const store = this.#stores.get(storeKey(account, region));
+    const finding = [...(store?.values() ?? [])].find((candidate) => candidate.Id === id);
+    if (!finding) throw new Error(`no finding ${id} in ${account}/${region}`);
+    finding.RecordState = 'ARCHIVED';
+    finding.UpdatedAt = updatedAt;
+  }
+
   /** Forget recorded calls (state stays). */
   resetCalls(): void {
     this.calls.length = 0;
