@@ -612,9 +612,16 @@ describe('publishing with the import ledger against the simulated Security Hub a
     const twoRegions = [...scopes, completeScope(ACCOUNT_A, 'us-east-1')];
     await publish(report([db('db-1'), db('db-2'), db('db-3'), east('east-1'), east('east-2')], twoRegions));
     const archivedAt = new Date(T0.getTime() + HOUR).toISOString();
+    const [gone] = held(asffFindingId(db('db-2')));
     hub.deleteFinding(ACCOUNT_A, 'eu-west-1', asffFindingId(db('db-2')));
     hub.archiveFinding(ACCOUNT_A, 'eu-west-1', asffFindingId(db('db-3')), archivedAt);
     hub.deleteFinding(ACCOUNT_A, 'us-east-1', asffFindingId(east('east-2')));
+    // Another product's finding that happens to use db-2's Id is not this product's finding.
+    const namesake = {
+      ...(gone as AwsSecurityFinding),
+      ProductArn: `arn:aws:securityhub:eu-west-1:${ACCOUNT_A}:product/444444444444/default`,
+    };
+    hub.addFinding(ACCOUNT_A, 'eu-west-1', namesake);
     clock = new Date(T0.getTime() + DAY);
     hub.resetCalls();
 
@@ -630,7 +637,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
     const sent = hub.calls.flatMap((call) => call.ids);
     for (const gone of [db('db-2'), db('db-3'), east('east-2')])
       expect(sent).not.toContain(asffFindingId(gone));
-    expect(held(asffFindingId(db('db-2')))).toEqual([]);
+    expect(held(asffFindingId(db('db-2')))).toEqual([namesake]);
     expect(held(asffFindingId(db('db-3')))[0]).toMatchObject({
       RecordState: 'ARCHIVED',
       UpdatedAt: archivedAt,
