@@ -316,6 +316,29 @@ describe('simulated Security Hub against the real SecurityHubClient', () => {
     expect(second).toMatchObject({ SuccessCount: 1, FailedCount: 0 });
   });
 
+  it('refuses every call carrying an injected Id the given number of times, storing none of it, then accepts it', async () => {
+    // Prepare
+    hub.injectCallFailure('refused-1', { times: 1 });
+
+    // Act
+    const refused = await rejection(
+      client().send(
+        new BatchImportFindingsCommand({ Findings: [finding('refused-1'), finding('beside-1')] }),
+      ),
+    );
+    const heldAfterRefusal = hub.findings(ACCOUNT, REGION).map((f) => f.Id);
+    const accepted = await client().send(
+      new BatchImportFindingsCommand({ Findings: [finding('refused-1')] }),
+    );
+
+    // Assess
+    expect(refused.name).toBe('InvalidInputException');
+    expect(refused.$metadata.httpStatusCode).toBe(400);
+    expect(heldAfterRefusal).not.toContain('refused-1');
+    expect(heldAfterRefusal).not.toContain('beside-1');
+    expect(accepted).toMatchObject({ SuccessCount: 1, FailedCount: 0 });
+  });
+
   it('filters on ProductArn, GeneratorId, ComplianceStatus and RecordState when asked', async () => {
     // Prepare
     await client().send(

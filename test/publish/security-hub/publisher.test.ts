@@ -397,6 +397,29 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     }
   });
 
+  it('keeps reporting a call Security Hub refused for good while it retries a rejected finding of another call', async () => {
+    // Prepare: 150 findings of one destination go in two calls; Security Hub refuses the whole first
+    // call (InvalidInputException, not retried) and rejects one finding of the second once.
+    const findings = Array.from({ length: 150 }, (_, index) => retentionFinding(rdsResource(`db-${index}`)));
+    const ids = findings.map((finding) => asffFindingId(finding));
+    hub.injectCallFailure(ids[0] as string);
+    hub.injectImportFailure(ids[149] as string, { times: 1 });
+
+    // Act
+    const result = await publish(report(findings, [euWest]));
+
+    // Assess
+    const calls = importCalls().map((call) => call.ids);
+    expect(calls).toHaveLength(3);
+    expect(calls[0]).toContain(ids[0]);
+    expect(calls[1]).toContain(ids[149]);
+    expect(calls[2]).toEqual([ids[149]]);
+    expect(result.counts).toMatchObject({ created: 50, failed: 100 });
+    expect(result.failed.map((failure) => failure.id).sort()).toEqual([...(calls[0] ?? [])].sort());
+    expect(new Set(result.failed.map((failure) => failure.code))).toEqual(new Set(['InvalidInputException']));
+    expect(result.exitCode).not.toBe(0);
+  });
+
   it('takes 3 import calls for 250 findings and reads them back in 3 pages', async () => {
     // Prepare
     const findings = Array.from({ length: 250 }, (_, index) => retentionFinding(rdsResource(`db-${index}`)));

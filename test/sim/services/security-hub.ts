@@ -154,6 +154,7 @@ export class SecurityHubSim implements SimService {
   readonly #stores = new Map<string, Map<string, StoredFinding>>();
   readonly #disabled: { account: string; region?: string | undefined }[];
   readonly #injections = new Map<string, Injection>();
+  readonly #callInjections = new Map<string, Injection>();
 
   constructor(section: unknown, context: SimContext) {
     const parsed = securityHubSectionSchema.safeParse(section);
@@ -251,8 +252,22 @@ export class SecurityHubSim implements SimService {
     });
   }
 
+  /**
+   * Refuse, `times` times or for good, every BatchImportFindings call that carries `id` (the whole
+   * call, HTTP 400 `InvalidInputException` unless another model error is given), as the service
+   * refuses a request it cannot take.
+   */
+  injectCallFailure(id: string, options: ImportFailureInjection = {}): void {
+    this.#callInjections.set(id, {
+      code: options.code ?? 'InvalidInputException',
+      message: options.message ?? 'Invalid request',
+      remaining: options.times ?? Number.POSITIVE_INFINITY,
+    });
+  }
+
   clearImportFailures(): void {
     this.#injections.clear();
+    this.#callInjections.clear();
   }
 
   /** What a customer's BatchUpdateFindings would do to Workflow.Status (it does not touch UpdatedAt). */
@@ -373,6 +388,13 @@ export class SecurityHubSim implements SimService {
     const caller = request.callerAccount;
     if (!caller) {
       return { ...sized, response: jsonError(403, 'AccessDeniedException', 'Missing Authentication Token') };
+    }
+    const refusal = sized.ids
+      .map((id) => this.#callInjections.get(id))
+      .find((entry) => (entry?.remaining ?? 0) > 0);
+    if (refusal) {
+      refusal.remaining -= 1;
+      return { ...sized, response: modelError(refusal.code, refusal.message) };
     }
     for (const finding of findings as AwsSecurityFinding[]) {
       const arnAccount = PRODUCT_ARN.exec(String(finding?.ProductArn ?? ''))?.[2];
