@@ -18,6 +18,7 @@ import {
   LEDGER_FORMAT,
   LEDGER_VERSION,
   LedgerConflictError,
+  type LedgerStore,
   LedgerUnreadableError,
   ledgerSummary,
 } from '../../../functions/publish/security-hub/ledger.ts';
@@ -752,6 +753,68 @@ describe('publishing with the import ledger against the simulated Security Hub a
     );
     for (const gone of fleet.slice(0, 40)) expect(held(asffFindingId(gone))[0]?.RecordState).toBe('ARCHIVED');
     for (const kept of fleet.slice(40)) expect(held(asffFindingId(kept))[0]?.RecordState).toBe('ACTIVE');
+  });
+
+  it('logs why a ledger was not written and that it was removed, or that even its removal failed', async () => {
+    // Prepare: stores over the real one whose writes, and then removals, fail.
+    const failing = (writeError: Error, removeError?: Error): LedgerStore => ({
+      read: (where) => store.read(where),
+      write: () => Promise.reject(writeError),
+      remove: (where) => (removeError ? Promise.reject(removeError) : store.remove(where)),
+    });
+    const storeDown = Object.assign(new Error('the ledger bucket is unreachable'), { code: 'StoreDown' });
+    const removeDown = Object.assign(new Error('delete refused'), { code: 'RemoveDown' });
+    const run = (ledger: LedgerStore, logger?: StructuredLogger) =>
+      publishToSecurityHub({
+        report: report([db('db-1')], scopes),
+        policy: policy(),
+        factory,
+        accounts: ACCOUNTS,
+        now: () => clock,
+        retry: { baseDelayMs: 1 },
+        ledger,
+        ...(logger ? { logger } : {}),
+      });
+    const conflictLog = recordingLogger();
+    const failureLog = recordingLogger();
+
+    // Act
+    const conflict = await run(failing(new LedgerConflictError('replaced since read')), conflictLog);
+    const failure = await run(failing(storeDown, removeDown), failureLog);
+    const silent = await run(failing(storeDown, removeDown));
+
+    // Assess
+    for (const result of [conflict, failure, silent]) {
+      expect(result.ledger).toMatchObject({ written: 0, problems: 1 });
+      expect(result.calls.ledgerWrite).toBe(2);
+    }
+    const lines = (logger: ReturnType<typeof recordingLogger>) =>
+      logger.lines.filter(([level]) => level !== 'info');
+    expect(lines(conflictLog)).toEqual([
+      [
+        'warn',
+        'import ledger changed by another run: removed, the next run reconciles',
+        {
+          ...EU,
+          error: { code: 'LedgerConflictError', message: expect.stringContaining('replaced since read') },
+        },
+      ],
+    ]);
+    expect(lines(failureLog)).toEqual([
+      [
+        'warn',
+        'import ledger not written: removed, the next run reconciles',
+        {
+          ...EU,
+          error: { code: 'StoreDown', message: expect.stringContaining('the ledger bucket is unreachable') },
+        },
+      ],
+      [
+        'error',
+        'import ledger could not be removed',
+        { ...EU, error: { code: 'RemoveDown', message: expect.stringContaining('delete refused') } },
+      ],
+    ]);
   });
 
   it('reconciles in full and duplicates nothing when the ledger is missing', async () => {
