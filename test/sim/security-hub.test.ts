@@ -705,20 +705,6 @@ describe('simulated Security Hub against the real SecurityHubClient', () => {
     expect(tooManyValues.message).toContain('at most 20');
   });
 
-  it('refuses a GetFindings filter entry without a Value instead of ignoring it beside the others', async () => {
-    // Prepare: the same read with only the valued Id entry is answered.
-    const valued = [{ Value: 'no-such-finding', Comparison: 'EQUALS' as const }];
-
-    // Act
-    const answered = await all({ Filters: { Id: valued } });
-    const error = await rejection(all({ Filters: { Id: [...valued, { Comparison: 'EQUALS' }] } }));
-
-    // Assess
-    expect(answered).toEqual([]);
-    expect(error.name).toBe('InvalidInputException');
-    expect(error.message).toContain('Filters.Id has an entry without a Value');
-  });
-
   it('counts GetFindings and BatchImportFindings per operation in the simulator stats', () => {
     // Act
     const stats = sim.stats();

@@ -295,11 +295,6 @@ export function filtersProblem(filters: unknown): string | undefined {
     const allowed = kind === 'MapFilterList' ? rules.mapComparisons : rules.stringComparisons;
     const groups = new Map<string, Set<string>>();
     for (const entry of values) {
-      // The model leaves Value optional, but a filter entry without one selects nothing the
-      // service could name: it refuses the entry rather than ignoring it.
-      if (entry.Value === undefined) {
-        return `Filters.${name} has an entry without a Value`;
-      }
       const comparison = entry.Comparison;
       if (comparison === undefined || !allowed.includes(comparison)) {
         return `Filters.${name} Comparison ${String(comparison)} is not supported by GetFindings; use one of ${allowed.join(', ')}`;
