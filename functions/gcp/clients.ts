@@ -181,11 +181,8 @@ const PUBLIC_HOST = 'sqladmin.googleapis.com';
 export class GcpClientFactory {
   readonly #options: GcpClientFactoryOptions;
   readonly #readTimeoutMs: number;
-  #instances: Promise<SqlInstancesServiceClient> | undefined;
-  #backupRuns: Promise<SqlBackupRunsServiceClient> | undefined;
-  #operations: Promise<SqlOperationsServiceClient> | undefined;
-  #readInstances: Promise<SqlInstancesServiceClient> | undefined;
-  #readBackupRuns: Promise<SqlBackupRunsServiceClient> | undefined;
+  /** The clients made so far, by service and gax module (full answers, or the read view). */
+  readonly #clients = new Map<string, Promise<{ close(): Promise<void> }>>();
   #authClient: Promise<AuthClient> | undefined;
   #resolvedAuthClient: AuthClient | undefined;
 
@@ -202,28 +199,46 @@ export class GcpClientFactory {
     return new GcpClientFactory(endpoint ? { endpoint } : {});
   }
 
+  /**
+   * One cached client of `service`, made with gax's fallback module `gax`: `gaxFallback` (whole
+   * answers) or `gaxReadView` (the fields the product reads; functions/gcp/cloud-sql-read-view.ts).
+   */
+  #client<C extends { close(): Promise<void> }>(
+    service: 'SqlInstancesService' | 'SqlBackupRunsService' | 'SqlOperationsService',
+    gax: 'gaxFallback' | 'gaxReadView',
+    make: (
+      modules: Awaited<ReturnType<typeof cloudSqlModules>>,
+      options: ClientOptions,
+      gaxModule: Awaited<ReturnType<typeof cloudSqlModules>>['gaxFallback'],
+    ) => C,
+  ): Promise<C> {
+    const key = `${service}/${gax}`;
+    let client = this.#clients.get(key) as Promise<C> | undefined;
+    if (!client) {
+      client = cloudSqlModules().then((modules) =>
+        make(modules, this.#clientOptions(`google.cloud.sql.v1.${service}`), modules[gax]),
+      );
+      this.#clients.set(key, client);
+    }
+    return client;
+  }
+
   /** The `SqlInstancesServiceClient` (instances.list, instances.getLatestRecoveryTime, …). */
   instances(): Promise<SqlInstancesServiceClient> {
-    this.#instances ??= cloudSqlModules().then(
-      ({ SqlInstancesServiceClient, gaxFallback }) =>
-        new SqlInstancesServiceClient(
-          this.#clientOptions('google.cloud.sql.v1.SqlInstancesService'),
-          gaxFallback,
-        ),
+    return this.#client(
+      'SqlInstancesService',
+      'gaxFallback',
+      (m, options, gax) => new m.SqlInstancesServiceClient(options, gax),
     );
-    return this.#instances;
   }
 
   /** The `SqlBackupRunsServiceClient` (backupRuns.list, …). */
   backupRuns(): Promise<SqlBackupRunsServiceClient> {
-    this.#backupRuns ??= cloudSqlModules().then(
-      ({ SqlBackupRunsServiceClient, gaxFallback }) =>
-        new SqlBackupRunsServiceClient(
-          this.#clientOptions('google.cloud.sql.v1.SqlBackupRunsService'),
-          gaxFallback,
-        ),
+    return this.#client(
+      'SqlBackupRunsService',
+      'gaxFallback',
+      (m, options, gax) => new m.SqlBackupRunsServiceClient(options, gax),
     );
-    return this.#backupRuns;
   }
 
   /**
@@ -252,38 +267,29 @@ export class GcpClientFactory {
 
   /** The instances client of {@link cloudSql}: the read view of the answers. */
   #readInstancesClient(): Promise<SqlInstancesServiceClient> {
-    this.#readInstances ??= cloudSqlModules().then(
-      ({ SqlInstancesServiceClient, gaxReadView }) =>
-        new SqlInstancesServiceClient(
-          this.#clientOptions('google.cloud.sql.v1.SqlInstancesService'),
-          gaxReadView,
-        ),
+    return this.#client(
+      'SqlInstancesService',
+      'gaxReadView',
+      (m, options, gax) => new m.SqlInstancesServiceClient(options, gax),
     );
-    return this.#readInstances;
   }
 
   /** The backup-runs client of {@link cloudSql}: the read view of the answers. */
   #readBackupRunsClient(): Promise<SqlBackupRunsServiceClient> {
-    this.#readBackupRuns ??= cloudSqlModules().then(
-      ({ SqlBackupRunsServiceClient, gaxReadView }) =>
-        new SqlBackupRunsServiceClient(
-          this.#clientOptions('google.cloud.sql.v1.SqlBackupRunsService'),
-          gaxReadView,
-        ),
+    return this.#client(
+      'SqlBackupRunsService',
+      'gaxReadView',
+      (m, options, gax) => new m.SqlBackupRunsServiceClient(options, gax),
     );
-    return this.#readBackupRuns;
   }
 
   /** The `SqlOperationsServiceClient` (operations.get, to await an on-demand backup). */
   operations(): Promise<SqlOperationsServiceClient> {
-    this.#operations ??= cloudSqlModules().then(
-      ({ SqlOperationsServiceClient, gaxFallback }) =>
-        new SqlOperationsServiceClient(
-          this.#clientOptions('google.cloud.sql.v1.SqlOperationsService'),
-          gaxFallback,
-        ),
+    return this.#client(
+      'SqlOperationsService',
+      'gaxFallback',
+      (m, options, gax) => new m.SqlOperationsServiceClient(options, gax),
     );
-    return this.#operations;
   }
 
   /**
@@ -385,18 +391,8 @@ export class GcpClientFactory {
 
   /** Close the clients' connections (CLI and tests; a Cloud Function keeps them). */
   async close(): Promise<void> {
-    const closing = [
-      this.#instances,
-      this.#backupRuns,
-      this.#operations,
-      this.#readInstances,
-      this.#readBackupRuns,
-    ].map(async (client) => (await client)?.close());
-    this.#instances = undefined;
-    this.#backupRuns = undefined;
-    this.#operations = undefined;
-    this.#readInstances = undefined;
-    this.#readBackupRuns = undefined;
+    const closing = [...this.#clients.values()].map(async (client) => (await client).close());
+    this.#clients.clear();
     await Promise.all(closing);
   }
 }
