@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { OAuth2Client } from 'google-auth-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CredentialsError } from '../../functions/core/errors.ts';
@@ -12,6 +10,7 @@ import {
 } from '../../functions/gcp/clients.ts';
 import { CloudSqlUnreachableError, googleErrorCode } from '../../functions/gcp/wire.ts';
 import type { Sim } from '../sim/server.ts';
+import { loopback } from './loopback.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from './sim-setup.ts';
 
 /** The part of gax's per-call settings that bounds a call. */
@@ -38,31 +37,9 @@ const SHORT_TIMEOUT_MS = 1000;
  */
 const BOUND_MS = SHORT_TIMEOUT_MS + Math.min(MAX_RETRY_DELAY_MS, SHORT_TIMEOUT_MS) + 3000;
 
-/** A loopback HTTP server answering with `respond`, counting requests and their headers. */
-async function loopbackApi(
-  respond: (request: IncomingMessage, response: ServerResponse) => void,
-): Promise<{ endpoint: string; requests: IncomingMessage[]; close(): Promise<void> }> {
-  const requests: IncomingMessage[] = [];
-  const server: Server = createServer((request, response) => {
-    requests.push(request);
-    respond(request, response);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 /** A loopback port nothing listens on any more. */
 async function closedPort(): Promise<number> {
-  const api = await loopbackApi(() => undefined);
+  const api = await loopback(() => undefined);
   await api.close();
   return Number(new URL(api.endpoint).port);
 }
@@ -203,7 +180,7 @@ describe('GcpClientFactory', () => {
 
   it('retries an unavailable read over REST until the read timeout, then fails with DEADLINE_EXCEEDED', async () => {
     // Prepare
-    const api = await loopbackApi((_request, response) => {
+    const api = await loopback((_request, response) => {
       response.writeHead(503, { 'content-type': 'application/json' });
       response.end(
         JSON.stringify({ error: { code: 503, message: 'backend unavailable', status: 'UNAVAILABLE' } }),
@@ -225,7 +202,7 @@ describe('GcpClientFactory', () => {
 
   it('ends a read the endpoint never answers at the configured read timeout with one short CloudSqlUnreachableError', async () => {
     // Prepare: the server takes the request and never answers.
-    const api = await loopbackApi(() => undefined);
+    const api = await loopback(() => undefined);
     const reader = new GcpClientFactory({ endpoint: api.endpoint, readTimeoutMs: SHORT_TIMEOUT_MS });
     factory = reader;
 
@@ -265,7 +242,7 @@ describe('GcpClientFactory', () => {
 
   it('sends the resolved credentials on every REST call when an auth source is given', async () => {
     // Prepare: an OAuth2 client holding an unexpired access token, as ADC resolves one.
-    const api = await loopbackApi((_request, response) => {
+    const api = await loopback((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ items: [{ name: 'db-1' }] }));
     });

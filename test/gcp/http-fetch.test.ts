@@ -1,40 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import type { CloudSqlApi } from '../../functions/gcp/cloud-sql.ts';
 import { HttpFetchError, httpFetch } from '../../functions/gcp/http-fetch.ts';
 import { googleErrorCode, googleErrorMessage } from '../../functions/gcp/wire.ts';
+import { type Loopback, loopback } from './loopback.ts';
 
 const PROJECT = 'certctl-prod';
-
-interface Loopback {
-  readonly endpoint: string;
-  readonly requests: IncomingMessage[];
-  close(): Promise<void>;
-}
-
-async function loopback(
-  respond: (request: IncomingMessage, response: ServerResponse) => void,
-): Promise<Loopback> {
-  const requests: IncomingMessage[] = [];
-  const server: Server = createServer((request, response) => {
-    requests.push(request);
-    respond(request, response);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 const PAGE = {
   items: [
