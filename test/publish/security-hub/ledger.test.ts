@@ -36,6 +36,7 @@ import {
   completeScope,
   policy,
   rdsResource,
+  recordingLogger,
   report,
   retentionFinding,
 } from './fixtures.ts';
@@ -531,17 +532,6 @@ describe('publishing with the import ledger against the simulated Security Hub a
 
   async function overwriteLedger(body: Uint8Array | string): Promise<void> {
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: store.key(EU), Body: body }));
-  }
-
-  /** A logger that keeps every line it is given. */
-  function recordingLogger(): StructuredLogger & { lines: [string, string, ...Record<string, unknown>[]][] } {
-    const lines: [string, string, ...Record<string, unknown>[]][] = [];
-    return {
-      lines,
-      info: (message, ...attributes) => lines.push(['info', message, ...attributes]),
-      warn: (message, ...attributes) => lines.push(['warn', message, ...attributes]),
-      error: (message, ...attributes) => lines.push(['error', message, ...attributes]),
-    };
   }
 
   function held(id: string) {

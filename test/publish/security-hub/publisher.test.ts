@@ -23,6 +23,7 @@ import {
   gcpScope,
   policy,
   rdsResource,
+  recordingLogger,
   report,
   retentionFinding,
   scopeFinding,
@@ -91,17 +92,6 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
       retry: { baseDelayMs: 1 },
       ...(overrides.logger ? { logger: overrides.logger } : {}),
     });
-  }
-
-  /** A logger that keeps every line it is given. */
-  function recordingLogger(): StructuredLogger & { lines: [string, string, ...Record<string, unknown>[]][] } {
-    const lines: [string, string, ...Record<string, unknown>[]][] = [];
-    return {
-      lines,
-      info: (message, ...attributes) => lines.push(['info', message, ...attributes]),
-      warn: (message, ...attributes) => lines.push(['warn', message, ...attributes]),
-      error: (message, ...attributes) => lines.push(['error', message, ...attributes]),
-    };
   }
 
   function stored(account: string, region: string, finding: Finding): AwsSecurityFinding | undefined {
