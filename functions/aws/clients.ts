@@ -5,7 +5,12 @@
  * Clients are cached per (service, account, region) so connections are reused across pages.
  */
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  ChecksumConstructor,
+} from '@smithy/types';
+import { Sha256 } from './sha256.ts';
 
 /** What every client constructor used here accepts. */
 export interface BaseClientConfig {
@@ -14,6 +19,8 @@ export interface BaseClientConfig {
   maxAttempts?: number;
   retryMode?: string;
   endpoint?: string;
+  /** The SHA-256 and HMAC SigV4 signs with (functions/aws/sha256.ts: the SDK's, with HMAC keys made once). */
+  sha256?: ChecksumConstructor;
   /** Options of the SDK's Node HTTP handler (its agents' socket limit). */
   requestHandler?: { httpAgent: { maxSockets?: number }; httpsAgent: { maxSockets?: number } };
 }
@@ -102,13 +109,14 @@ export class AwsClientFactory {
     return provider;
   }
 
-  /** The configuration every client gets: region, retry policy, endpoint override. */
+  /** The configuration every client gets: region, retry policy, signing hash, endpoint override. */
   config(region: string, account?: AuditedAccount): BaseClientConfig {
     const credentials = this.credentialsFor(account);
     return {
       region,
       maxAttempts: this.#options.maxAttempts,
       retryMode: 'adaptive',
+      sha256: Sha256,
       ...(credentials ? { credentials } : {}),
       ...(this.#options.endpoint ? { endpoint: this.#options.endpoint } : {}),
     };
