@@ -139,6 +139,23 @@ describe('npm scripts on the pinned Node', () => {
     }
     expect(scripts['backup-guard']).toBe('node functions/cli/backup-guard.mjs');
   });
+
+  it('runs every bench:* script from `npm run bench`, each through the launcher, as the README lists them', async () => {
+    // Prepare
+    const { scripts } = JSON.parse(await readFile('package.json', 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const readme = await readFile('README.md', 'utf8');
+    const benches = Object.keys(scripts).filter((name) => name.startsWith('bench:'));
+
+    // Assess
+    expect(benches.length).toBeGreaterThan(0);
+    expect(scripts.bench?.split(' && ').sort()).toEqual(benches.map((name) => `npm run -s ${name}`).sort());
+    for (const name of benches) {
+      expect(scripts[name]).toMatch(/^node functions\/cli\/pinned-node\.mjs bench\/\S+\.ts$/);
+      expect(readme).toContain(`| \`${name}\` |`);
+    }
+  });
 });
 
 describe('backup-guard init', () => {
