@@ -141,94 +141,52 @@ export async function createRdsSnapshot(
   );
 }
 
+/**
+ * Every page of `DescribeDBSnapshots` (instance snapshots) or `DescribeDBClusterSnapshots` (Aurora
+ * cluster snapshots) for one query, decoded leanly, as {@link RdsSnapshotState}s.
+ */
+function describeSnapshotPages(
+  rds: RDSClient,
+  kind: RdsSnapshotState['kind'],
+  query: { readonly Filters?: { Name: string; Values: string[] }[]; readonly SnapshotType?: string },
+): Promise<RdsSnapshotState[]> {
+  return pages((Marker) => {
+    const input = { ...query, MaxRecords: PAGE_SIZE, Marker };
+    if (kind === 'rds-instance') {
+      return rds
+        .send(lean(rds, 'DescribeDBSnapshots', new DescribeDBSnapshotsCommand(input)))
+        .then((page) => ({ items: (page.DBSnapshots ?? []).map(fromInstanceSnapshot), marker: page.Marker }));
+    }
+    return rds
+      .send(lean(rds, 'DescribeDBClusterSnapshots', new DescribeDBClusterSnapshotsCommand(input)))
+      .then((page) => ({
+        items: (page.DBClusterSnapshots ?? []).map(fromClusterSnapshot),
+        marker: page.Marker,
+      }));
+  });
+}
+
 /** The current state of these snapshots, in as few calls as the filter allows. */
 export async function describeRdsSnapshots(
   rds: RDSClient,
   kind: RdsSnapshotState['kind'],
   snapshotIds: readonly string[],
 ): Promise<RdsSnapshotState[]> {
+  const filter = kind === 'rds-instance' ? 'db-snapshot-id' : 'db-cluster-snapshot-id';
   const states: RdsSnapshotState[] = [];
   for (let index = 0; index < snapshotIds.length; index += FILTER_CHUNK) {
     const chunk = snapshotIds.slice(index, index + FILTER_CHUNK);
-    if (kind === 'rds-instance') {
-      states.push(
-        ...(await pages((Marker) =>
-          rds
-            .send(
-              lean(
-                rds,
-                'DescribeDBSnapshots',
-                new DescribeDBSnapshotsCommand({
-                  Filters: [{ Name: 'db-snapshot-id', Values: chunk }],
-                  MaxRecords: PAGE_SIZE,
-                  Marker,
-                }),
-              ),
-            )
-            .then((page) => ({
-              items: (page.DBSnapshots ?? []).map(fromInstanceSnapshot),
-              marker: page.Marker,
-            })),
-        )),
-      );
-    } else {
-      states.push(
-        ...(await pages((Marker) =>
-          rds
-            .send(
-              lean(
-                rds,
-                'DescribeDBClusterSnapshots',
-                new DescribeDBClusterSnapshotsCommand({
-                  Filters: [{ Name: 'db-cluster-snapshot-id', Values: chunk }],
-                  MaxRecords: PAGE_SIZE,
-                  Marker,
-                }),
-              ),
-            )
-            .then((page) => ({
-              items: (page.DBClusterSnapshots ?? []).map(fromClusterSnapshot),
-              marker: page.Marker,
-            })),
-        )),
-      );
-    }
+    states.push(...(await describeSnapshotPages(rds, kind, { Filters: [{ Name: filter, Values: chunk }] })));
   }
   return states;
 }
 
 /** Every manual snapshot of a kind in the region (ours and others), for pruning and the quota. */
-export async function listManualRdsSnapshots(
+export function listManualRdsSnapshots(
   rds: RDSClient,
   kind: RdsSnapshotState['kind'],
 ): Promise<RdsSnapshotState[]> {
-  if (kind === 'rds-instance') {
-    return pages((Marker) =>
-      rds
-        .send(
-          lean(
-            rds,
-            'DescribeDBSnapshots',
-            new DescribeDBSnapshotsCommand({ SnapshotType: 'manual', MaxRecords: PAGE_SIZE, Marker }),
-          ),
-        )
-        .then((page) => ({ items: (page.DBSnapshots ?? []).map(fromInstanceSnapshot), marker: page.Marker })),
-    );
-  }
-  return pages((Marker) =>
-    rds
-      .send(
-        lean(
-          rds,
-          'DescribeDBClusterSnapshots',
-          new DescribeDBClusterSnapshotsCommand({ SnapshotType: 'manual', MaxRecords: PAGE_SIZE, Marker }),
-        ),
-      )
-      .then((page) => ({
-        items: (page.DBClusterSnapshots ?? []).map(fromClusterSnapshot),
-        marker: page.Marker,
-      })),
-  );
+  return describeSnapshotPages(rds, kind, { SnapshotType: 'manual' });
 }
 
 export async function deleteRdsSnapshot(
