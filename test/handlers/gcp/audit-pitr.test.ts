@@ -1,7 +1,4 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { POLICY_ENV } from '../../../functions/core/policy.ts';
 import { CLOUD_SQL_ENDPOINT_ENV } from '../../../functions/gcp/clients.ts';
@@ -20,15 +17,13 @@ import {
 import { mintIdToken } from '../../sim/jwt.ts';
 import type { Sim } from '../../sim/server.ts';
 import type { SecurityHubSim } from '../../sim/services/security-hub.ts';
-
-const ENV_KEYS = [POLICY_ENV, CLOUD_SQL_ENDPOINT_ENV, METADATA_HOST_ENV, 'AWS_ENDPOINT_URL'] as const;
+import { type ServedFunction, serveFunction } from './serve.ts';
 
 describe('auditPitr Cloud Function served by the Functions Framework', () => {
   let sim: Sim;
   let securityHub: SecurityHubSim;
-  let server: Server;
+  let served: ServedFunction;
   let url: string;
-  const savedEnv = new Map<string, string | undefined>();
 
   beforeAll(async () => {
     ({ sim, securityHub } = await startGcpSim(
@@ -39,31 +34,28 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
       ]),
       { clock: () => new Date() },
     ));
-    for (const key of ENV_KEYS) savedEnv.set(key, process.env[key]);
-    process.env[POLICY_ENV] = JSON.stringify({
-      gcp: {
-        projects: [PROJECT],
-        federation: { roleArn: ROLE_ARN, audience: AUDIENCE, serviceAccountUniqueId: SERVICE_ACCOUNT_ID },
+    served = await serveFunction({
+      entryPoint: 'auditPitr',
+      load: () => import('../../../functions/handlers/gcp/audit-pitr.ts'),
+      env: {
+        [POLICY_ENV]: JSON.stringify({
+          gcp: {
+            projects: [PROJECT],
+            federation: { roleArn: ROLE_ARN, audience: AUDIENCE, serviceAccountUniqueId: SERVICE_ACCOUNT_ID },
+          },
+          securityHub: { enabled: true, centralAccountId: CENTRAL_ACCOUNT, centralRegion: CENTRAL_REGION },
+        }),
+        [CLOUD_SQL_ENDPOINT_ENV]: sim.endpoint,
+        [METADATA_HOST_ENV]: new URL(sim.endpoint).host,
+        AWS_ENDPOINT_URL: sim.endpoint,
       },
-      securityHub: { enabled: true, centralAccountId: CENTRAL_ACCOUNT, centralRegion: CENTRAL_REGION },
     });
-    process.env[CLOUD_SQL_ENDPOINT_ENV] = sim.endpoint;
-    process.env[METADATA_HOST_ENV] = new URL(sim.endpoint).host;
-    process.env.AWS_ENDPOINT_URL = sim.endpoint;
-    // Importing the module registers the function, as the framework's loader does in production.
-    await import('../../../functions/handlers/gcp/audit-pitr.ts');
-    server = getTestServer('auditPitr');
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    url = served.url;
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await served.close();
     await sim.close();
-    for (const [key, value] of savedEnv) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
   });
 
   /** What Cloud Scheduler sends: POST, an OIDC bearer token, its user agent, an optional body. */

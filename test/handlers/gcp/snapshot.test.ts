@@ -4,9 +4,6 @@
  * Admin API: a snapshot request, the same request again, readiness before and after, and the
  * answers to a wrong method and a bad body.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POLICY_ENV, parsePolicy } from '../../../functions/core/policy.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../../functions/gcp/clients.ts';
@@ -15,8 +12,7 @@ import type { MaintenanceJobResult } from '../../../functions/jobs/maintenance.t
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../../gcp/sim-setup.ts';
 import type { Sim } from '../../sim/server.ts';
 import type { CloudSqlSim } from '../../sim/services/cloud-sql.ts';
-
-const ENV_KEYS = [POLICY_ENV, CLOUD_SQL_ENDPOINT_ENV] as const;
+import { type ServedFunction, serveFunction } from './serve.ts';
 
 /** The parts of the function's JSON answers the tests read. */
 interface Answer {
@@ -29,36 +25,32 @@ interface Answer {
 
 describe('snapshot Cloud Function served by the Functions Framework', () => {
   let sim: Sim;
-  let server: Server;
+  let served: ServedFunction;
   let url: string;
-  const savedEnv = new Map<string, string | undefined>();
 
   beforeAll(async () => {
     ({ sim } = await startGcpSim(
       cloudSqlScenario([instance('certctl-pg', { onDemandBackups: { durationMs: 100 } })]),
       { clock: () => new Date() },
     ));
-    for (const key of ENV_KEYS) savedEnv.set(key, process.env[key]);
-    process.env[POLICY_ENV] = JSON.stringify({
-      gcp: { projects: [PROJECT] },
-      pitr: { minPitrDays: 7 },
-      snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.2 },
+    served = await serveFunction({
+      entryPoint: 'snapshot',
+      load: () => import('../../../functions/handlers/gcp/snapshot.ts'),
+      env: {
+        [POLICY_ENV]: JSON.stringify({
+          gcp: { projects: [PROJECT] },
+          pitr: { minPitrDays: 7 },
+          snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.2 },
+        }),
+        [CLOUD_SQL_ENDPOINT_ENV]: sim.endpoint,
+      },
     });
-    process.env[CLOUD_SQL_ENDPOINT_ENV] = sim.endpoint;
-    // Importing the module registers the function, as the framework's loader does in production.
-    await import('../../../functions/handlers/gcp/snapshot.ts');
-    server = getTestServer('snapshot');
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    url = served.url;
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await served.close();
     await sim.close();
-    for (const [key, value] of savedEnv) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
   });
 
   const answer = async (response: Response) => (await response.json()) as Answer;
