@@ -54,3 +54,28 @@ export async function runAuditChild<F>(
   });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as F;
 }
+
+/** How many fresh processes a child-process benchmark measures its headline audit in. */
+export const FRESH_RUNS = 3;
+
+/** The runs of a benchmark measured in several fresh processes, and the one with the median wall time. */
+export interface RepeatedRuns<F> {
+  readonly runs: readonly F[];
+  /** The run of median wall time: its figures are the headline (a fresh process moves 2x on a shared machine). */
+  readonly median: F;
+  /** Every run's wall time, in the order they ran, for the output. */
+  readonly walls: string;
+}
+
+/** Parent side: `run` (one fresh child) `times` times in a row; the median run by `wallOf`. */
+export async function repeatRuns<F>(
+  run: () => Promise<F>,
+  wallOf: (figures: F) => number,
+  times = FRESH_RUNS,
+): Promise<RepeatedRuns<F>> {
+  const runs: F[] = [];
+  for (let index = 0; index < times; index += 1) runs.push(await run());
+  const sorted = [...runs].sort((a, b) => wallOf(a) - wallOf(b));
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] as F;
+  return { runs, median, walls: runs.map((figures) => `${wallOf(figures).toFixed(0)} ms`).join(', ') };
+}
