@@ -28,6 +28,12 @@ export interface HttpFetchInit {
   readonly headers?: Headers | Readonly<Record<string, string>>;
   readonly body?: string | Uint8Array | null;
   readonly signal?: AbortSignal | null;
+  /**
+   * Abort a request that has not got its whole answer after this long, as an `AbortError` (each
+   * redirect gets the time anew). The lean reads (./cloud-sql-lean.ts) bound their attempt with it:
+   * a timer per request costs less than an `AbortController` and its listeners.
+   */
+  readonly timeoutMs?: number;
   /** An agent, or node-fetch's form: a function of the URL (what gax passes). */
   readonly agent?: http.Agent | ((url: URL) => http.Agent | undefined) | null;
 }
@@ -108,17 +114,22 @@ function toResponse(
   url: URL,
   status: number,
   statusText: string,
-  headers: Headers,
+  incoming: http.IncomingMessage,
   body: Buffer,
   redirected: boolean,
 ) {
+  let headers: Headers | undefined;
   const response: HttpFetchResponse = {
     status,
     statusText,
     ok: status >= 200 && status < 300,
     url: url.href,
     redirected,
-    headers,
+    // Made when first read: gaxios reads them, the lean reads never do, and a `Headers` is not cheap.
+    get headers() {
+      headers ??= responseHeaders(incoming);
+      return headers;
+    },
     body: {
       async *[Symbol.asyncIterator]() {
         yield body;
@@ -148,10 +159,12 @@ function send(url: URL, init: HttpFetchInit, redirects: number): Promise<HttpFet
     const method = (init.method ?? 'GET').toUpperCase();
     const transport = url.protocol === 'https:' ? https : http;
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const fail = (error: Error) => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
       reject(error);
     };
     const onAbort = () => {
@@ -169,6 +182,7 @@ function send(url: URL, init: HttpFetchInit, redirects: number): Promise<HttpFet
         }
         settled = true;
         signal?.removeEventListener('abort', onAbort);
+        clearTimeout(timer);
         send(new URL(location, url), init, redirects + 1).then(
           (response) => resolve({ ...response, redirected: true }),
           reject,
@@ -189,20 +203,13 @@ function send(url: URL, init: HttpFetchInit, redirects: number): Promise<HttpFet
         }
         settled = true;
         signal?.removeEventListener('abort', onAbort);
-        resolve(
-          toResponse(
-            url,
-            status,
-            incoming.statusMessage ?? '',
-            responseHeaders(incoming),
-            body,
-            redirects > 0,
-          ),
-        );
+        clearTimeout(timer);
+        resolve(toResponse(url, status, incoming.statusMessage ?? '', incoming, body, redirects > 0));
       });
     });
     request.on('error', (error) => fail(signal?.aborted ? abortError() : new HttpFetchError(url, error)));
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (init.timeoutMs !== undefined) timer = setTimeout(onAbort, init.timeoutMs);
     request.end(init.body ?? undefined);
   });
 }

@@ -178,6 +178,20 @@ describe('httpFetch', () => {
     await api.close();
   });
 
+  it('rejects with an AbortError when the whole answer has not come within timeoutMs', async () => {
+    // Prepare: the server takes the request and never answers.
+    const api = await loopback(() => undefined);
+    const started = performance.now();
+
+    // Act
+    const fetching = httpFetch(`${api.endpoint}/v1/projects/${PROJECT}/instances`, { timeoutMs: 50 });
+
+    // Assess
+    await expect(fetching).rejects.toMatchObject({ name: 'AbortError' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
+    await api.close();
+  });
+
   it('hands gaxios the answer whole: status, headers, and the body as bytes, text and an iterable', async () => {
     // Prepare
     const api = await loopback((request, response) => {
