@@ -20,7 +20,11 @@
  * The audit's reads ({@link GcpClientFactory.cloudSql}) have clients of their own on the same
  * options: they decode only the answer fields the product reads (./cloud-sql-read-view.ts) and send
  * through `node:http` (./http-fetch.ts), which measured about 45% less CPU per call on the
- * benchmark; every other call (backups, operations) uses the clients with the whole protos.
+ * benchmark; every other call (backups, operations) uses the clients with the whole protos. A clean
+ * success of those reads skips gax's per-call pipeline altogether (./cloud-sql-lean.ts): the same
+ * request, built from the read client's own endpoint, headers and credentials, and the same decoded
+ * answer; anything else goes to the read client as its first attempt, so errors and retries stay
+ * gax's.
  *
  * The clients are imported from their own modules rather than the package index: the index also
  * loads v1beta4 and the 3.6 MB static protos, which would triple the Cloud Function's bundle. They
@@ -31,10 +35,11 @@ import type { SqlBackupRunsServiceClient } from '@google-cloud/sql/build/src/v1/
 import type { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
 import type { SqlOperationsServiceClient } from '@google-cloud/sql/build/src/v1/sql_operations_service_client.js';
 import { type AuthClient, GoogleAuth, PassThroughClient } from 'google-auth-library';
-import type { ClientOptions, ServiceConfig } from 'google-gax';
+import type { CallOptions, ClientOptions, ServiceConfig } from 'google-gax';
 import { CredentialsError } from '../core/errors.ts';
 import type { CloudSqlApi } from './cloud-sql.ts';
 import type { CloudSqlBackupsApi } from './cloud-sql-backups.ts';
+import type { LeanMethod, LeanRoute } from './cloud-sql-lean.ts';
 import { CloudSqlUnreachableError, googleErrorCode, googleErrorMessage, transportFailure } from './wire.ts';
 
 export interface GcpClientFactoryOptions {
@@ -50,6 +55,13 @@ export interface GcpClientFactoryOptions {
   readonly auth?: GoogleCredentialSource;
   /** How long one read may take, retries included. @default {@link CLOUD_SQL_READ_TIMEOUT_MS} */
   readonly readTimeoutMs?: number;
+  /**
+   * Whether the audit's reads ({@link GcpClientFactory.cloudSql}) take the lean path for a clean
+   * success (./cloud-sql-lean.ts): the request sent and its 200 answer decoded without gax's
+   * per-call pipeline, everything else through gax. `false` sends every read through gax (the
+   * equivalence tests compare both). @default true
+   */
+  readonly leanDecoding?: boolean;
 }
 
 /** Finds Google credentials; google-auth-library's `GoogleAuth` fits. */
@@ -185,6 +197,8 @@ export class GcpClientFactory {
   readonly #clients = new Map<string, Promise<{ close(): Promise<void> }>>();
   #authClient: Promise<AuthClient> | undefined;
   #resolvedAuthClient: AuthClient | undefined;
+  /** The lean path's route per read client, null when the client's setup is not one it reproduces. */
+  readonly #leanRoutes = new WeakMap<object, Promise<LeanRoute | undefined>>();
 
   constructor(options: GcpClientFactoryOptions = {}) {
     this.#options = options;
@@ -253,16 +267,72 @@ export class GcpClientFactory {
    * A read that never reached the API fails with one {@link CloudSqlUnreachableError}.
    */
   cloudSql(): CloudSqlApi {
+    const instanceReads: LeanMethod[] = ['instances.list', 'instances.getLatestRecoveryTime'];
     return {
       instances: {
-        list: (request) => this.#read(async () => (await this.#readInstancesClient()).list(request)),
+        list: (request) =>
+          this.#read(async () => {
+            const client = await this.#readInstancesClient();
+            return this.#leanOrGax(client, instanceReads, 'instances.list', request, (options) =>
+              client.list(request, options),
+            );
+          }),
         getLatestRecoveryTime: (request) =>
-          this.#read(async () => (await this.#readInstancesClient()).getLatestRecoveryTime(request)),
+          this.#read(async () => {
+            const client = await this.#readInstancesClient();
+            return this.#leanOrGax(
+              client,
+              instanceReads,
+              'instances.getLatestRecoveryTime',
+              request,
+              (options) => client.getLatestRecoveryTime(request, options),
+            );
+          }),
       },
       backupRuns: {
-        list: (request) => this.#read(async () => (await this.#readBackupRunsClient()).list(request)),
+        list: (request) =>
+          this.#read(async () => {
+            const client = await this.#readBackupRunsClient();
+            return this.#leanOrGax(client, ['backupRuns.list'], 'backupRuns.list', request, (options) =>
+              client.list(request, options),
+            );
+          }),
       },
     };
+  }
+
+  /**
+   * One read of {@link cloudSql}: the lean path (./cloud-sql-lean.ts) for a clean success, gax for
+   * everything else, or gax only when {@link GcpClientFactoryOptions.leanDecoding} is false or the
+   * client's setup is not one the lean path reproduces.
+   */
+  async #leanOrGax<T>(
+    client: object,
+    methods: readonly LeanMethod[],
+    method: LeanMethod,
+    request: object,
+    viaGax: (options: CallOptions) => Promise<[T, ...unknown[]]>,
+  ): Promise<[T, ...unknown[]]> {
+    if (this.#options.leanDecoding === false) return viaGax({});
+    const modules = await cloudSqlModules();
+    let routing = this.#leanRoutes.get(client);
+    if (!routing) {
+      routing = modules.leanRoute(client, methods);
+      this.#leanRoutes.set(client, routing);
+    }
+    const route = await routing;
+    if (!route) return viaGax({});
+    return modules.leanRead(
+      {
+        route,
+        agent: modules.readAgent,
+        timeoutMs: this.#readTimeoutMs,
+        replay: modules.replayingFirstExchange,
+      },
+      method,
+      request as Readonly<Record<string, unknown>>,
+      viaGax,
+    );
   }
 
   /** The instances client of {@link cloudSql}: the read view of the answers. */

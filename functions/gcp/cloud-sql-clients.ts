@@ -1,19 +1,64 @@
 /**
- * The generated Cloud SQL Admin clients and google-gax's fallback (REST) module: what
- * functions/gcp/clients.ts loads with `import()` on the first Cloud SQL call, so that a function
- * that never calls Cloud SQL (`auditDumps`, `auditKeys`) neither reads nor evaluates them, and the
- * bundle keeps them in a chunk of their own. Static imports here keep the CommonJS interop exactly
+ * The generated Cloud SQL Admin clients, google-gax's fallback (REST) module and the lean path of
+ * the audit's reads (./cloud-sql-lean.ts): what functions/gcp/clients.ts loads with `import()` on
+ * the first Cloud SQL call, so that a function that never calls Cloud SQL (`auditDumps`,
+ * `auditKeys`) neither reads nor evaluates them, and the bundle keeps them in a chunk of their own. Static imports here keep the CommonJS interop exactly
  * as Node and esbuild resolve a default import.
  */
 export { SqlBackupRunsServiceClient } from '@google-cloud/sql/build/src/v1/sql_backup_runs_service_client.js';
 export { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
 export { SqlOperationsServiceClient } from '@google-cloud/sql/build/src/v1/sql_operations_service_client.js';
 
+import { AsyncLocalStorage } from 'node:async_hooks';
+import http from 'node:http';
+import https from 'node:https';
 import gaxFallback from 'google-gax/fallback';
+import type { ReplayFirstExchange } from './cloud-sql-lean.ts';
 import { declaresCloudSqlV1, pruneReadAnswers } from './cloud-sql-read-view.ts';
-import { httpFetch } from './http-fetch.ts';
+import { type HttpFetchInit, type HttpFetchResponse, httpFetch } from './http-fetch.ts';
 
+export { answerDecoder, leanRead, leanRoute } from './cloud-sql-lean.ts';
 export { gaxFallback };
+
+/**
+ * The read clients' keep-alive agents, for gax's requests and the lean path's alike (gax makes the
+ * same two, `keepAlive: true`, for its own requests: google-gax 6.17 `fallbackServiceStub.js`), so
+ * a read that falls back to gax reuses the connection the lean attempt opened.
+ */
+const readAgents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
+/** The agent of `url`, in node-fetch's form (what gax passes as `agent`). */
+export function readAgent(url: URL): http.Agent {
+  return url.protocol === 'http:' ? readAgents.http : readAgents.https;
+}
+
+/** An outcome the lean path already received, waiting to be gax's first exchange for `url`. */
+interface PendingExchange {
+  readonly href: string;
+  outcome: Promise<HttpFetchResponse> | undefined;
+}
+
+const pendingExchanges = new AsyncLocalStorage<PendingExchange>();
+
+/**
+ * Runs `call` (a gax read) with `outcome` as the answer to its first request for `url`: the request
+ * the lean path (./cloud-sql-lean.ts) already sent and got this answer or failure for. gax,
+ * gaxios and google-auth-library then handle it exactly as if they had sent it (a 401 refreshes
+ * the token and sends again, a 5xx is retried by the read policy), and every later request goes out.
+ */
+export const replayingFirstExchange: ReplayFirstExchange = (url, outcome, call) =>
+  pendingExchanges.run({ href: new URL(url).href, outcome }, call);
+
+/** {@link httpFetch}, or the pending exchange of the read in progress when this is its request. */
+function sendOrReplay(input: string | URL, init: HttpFetchInit = {}): Promise<HttpFetchResponse> {
+  const pending = pendingExchanges.getStore();
+  if (pending?.outcome && new URL(String(input)).href === pending.href) {
+    const { outcome } = pending;
+    pending.outcome = undefined;
+    return outcome;
+  }
+  return httpFetch(input, { ...init, agent: readAgent });
+}
 
 type ProtoRoot = ReturnType<InstanceType<typeof gaxFallback.GrpcClient>['loadProtoJSON']>;
 
@@ -23,7 +68,8 @@ const readViews = new WeakMap<object, ProtoRoot>();
 type GaxAuth = InstanceType<typeof gaxFallback.GrpcClient>['auth'];
 
 /**
- * `auth` sending every request through {@link httpFetch}: gax's REST transport calls
+ * `auth` sending every request through {@link httpFetch} with the read agents (or replaying the
+ * lean path's exchange, {@link replayingFirstExchange}): gax's REST transport calls
  * `auth.fetch(url, init)`, and google-auth-library passes `init` on to gaxios, which uses its
  * `fetchImplementation`. Everything else is the auth client itself (methods bound to it, so its
  * private fields work; properties set on the wrapper land on it).
@@ -33,7 +79,7 @@ function sendingThroughHttpFetch(auth: GaxAuth): GaxAuth {
   const fetch = (input: unknown, init: object = {}) =>
     (auth as unknown as { fetch(input: unknown, init: object): unknown }).fetch(input, {
       ...init,
-      fetchImplementation: httpFetch,
+      fetchImplementation: sendOrReplay,
     });
   return new Proxy(auth, {
     get(target, property) {
@@ -49,7 +95,8 @@ function sendingThroughHttpFetch(auth: GaxAuth): GaxAuth {
  * - the protos load with the answer types of the audit's reads cut to the fields the product reads
  *   (functions/gcp/cloud-sql-read-view.ts): the generated clients load their protos through
  *   `loadProtoJSON` (`sql_instances_service_client.js`, constructor);
- * - requests go out through {@link httpFetch} instead of node-fetch.
+ * - requests go out through {@link httpFetch} instead of node-fetch, or take the answer the lean
+ *   path (./cloud-sql-lean.ts) already received for them ({@link replayingFirstExchange}).
  * Requests, credentials, retries, paging and errors stay gax's and google-auth-library's.
  */
 class ReadViewGrpcClient extends gaxFallback.GrpcClient {

@@ -13,6 +13,9 @@
  * it, retries it, pages and turns error answers into `GoogleError`s, and decodes the kept fields
  * with its own code, exactly as before; the fields no one reads are never converted.
  *
+ * A clean success of the three reads is now decoded by ./cloud-sql-lean.ts without gax, to exactly
+ * the object gax makes from these cut types; gax decodes what that path hands on to it.
+ *
  * Only the answer types of the three reads are cut: the request types, and every client that writes
  * (backupRuns.insert takes a `BackupRun` body), keep the full protos. The types below are the same
  * cut, so a read of a field that is not kept does not compile.
