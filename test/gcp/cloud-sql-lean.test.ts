@@ -21,7 +21,7 @@ import { runAuditReport } from '../../functions/jobs/audit.ts';
 import type { Sim } from '../sim/server.ts';
 import type { CloudSqlInstanceScenario } from '../sim/services/cloud-sql.ts';
 import { type Loopback, loopback } from './loopback.ts';
-import { federationScenario, instance, NOW, PROJECT, startGcpSim } from './sim-setup.ts';
+import { cloudSqlProjectsScenario, instance, NOW, PROJECT, startGcpSim } from './sim-setup.ts';
 
 const EMPTY_PROJECT = 'certctl-empty';
 const DENIED_PROJECT = 'certctl-denied';
@@ -97,21 +97,16 @@ describe('the lean Cloud SQL reads against the simulator', () => {
   let sim: Sim;
 
   beforeAll(async () => {
-    const base = federationScenario();
-    ({ sim } = await startGcpSim({
-      ...base,
-      services: {
-        ...base.services,
-        cloudSql: {
-          // Pages of three instances, so instances.list pages.
-          maxPageSize: 3,
-          projects: {
-            [PROJECT]: { instances: INSTANCES },
-            [EMPTY_PROJECT]: { instances: [] },
-          },
+    ({ sim } = await startGcpSim(
+      cloudSqlProjectsScenario({
+        // Pages of three instances, so instances.list pages.
+        maxPageSize: 3,
+        projects: {
+          [PROJECT]: { instances: INSTANCES },
+          [EMPTY_PROJECT]: { instances: [] },
         },
-      },
-    }));
+      }),
+    ));
   });
 
   afterAll(async () => {
@@ -312,21 +307,14 @@ describe('a full GCP audit through the lean reads', () => {
   it('writes the byte-identical report both ways, with the same requests, throttling and 5xx included', async () => {
     // Prepare: throttling and unavailability on a fifth of the requests (deterministic per request
     // and per how often it was seen, so both runs meet the same faults when they send the same).
-    const base = federationScenario();
     ({ sim } = await startGcpSim(
-      {
-        ...base,
-        services: {
-          ...base.services,
-          cloudSql: {
-            maxPageSize: 4,
-            projects: {
-              [PROJECT]: { instances: INSTANCES.filter((each) => each.name !== 'window-throttled') },
-              [EMPTY_PROJECT]: { instances: [] },
-            },
-          },
+      cloudSqlProjectsScenario({
+        maxPageSize: 4,
+        projects: {
+          [PROJECT]: { instances: INSTANCES.filter((each) => each.name !== 'window-throttled') },
+          [EMPTY_PROJECT]: { instances: [] },
         },
-      },
+      }),
       { faults: { throttleRate: 0.1, errorRate: 0.1, services: ['cloudSql'], seed: 7 } },
     ));
 

@@ -10,7 +10,7 @@ import {
 import { googleErrorCode, googleErrorMessage } from '../../functions/gcp/wire.ts';
 import type { Sim } from '../sim/server.ts';
 import type { CloudSqlInstanceScenario } from '../sim/services/cloud-sql.ts';
-import { federationScenario, instance, NOW, PROJECT, startGcpSim } from './sim-setup.ts';
+import { cloudSqlProjectsScenario, instance, NOW, PROJECT, startGcpSim } from './sim-setup.ts';
 
 const EMPTY_PROJECT = 'certctl-empty';
 const DENIED_PROJECT = 'certctl-denied';
@@ -93,21 +93,16 @@ describe('the Cloud SQL read view', () => {
   let read: CloudSqlApi;
 
   beforeEach(async () => {
-    const base = federationScenario();
-    ({ sim } = await startGcpSim({
-      ...base,
-      services: {
-        ...base.services,
-        cloudSql: {
-          maxPageSize: 4,
-          projects: {
-            [PROJECT]: { instances: INSTANCES },
-            [EMPTY_PROJECT]: { instances: [] },
-            [DENIED_PROJECT]: { instances: [instance('hidden')], faults: { list: 'PERMISSION_DENIED' } },
-          },
+    ({ sim } = await startGcpSim(
+      cloudSqlProjectsScenario({
+        maxPageSize: 4,
+        projects: {
+          [PROJECT]: { instances: INSTANCES },
+          [EMPTY_PROJECT]: { instances: [] },
+          [DENIED_PROJECT]: { instances: [instance('hidden')], faults: { list: 'PERMISSION_DENIED' } },
         },
-      },
-    }));
+      }),
+    ));
     factory = new GcpClientFactory({ endpoint: sim.endpoint });
     // The generated clients with the whole protos, as every other caller of the factory has them.
     full = {

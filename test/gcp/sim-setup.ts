@@ -61,6 +61,14 @@ export async function dumpsScenario(): Promise<ScenarioInput> {
   return { ...dumps, ...federation, services: { ...dumps.services, ...federation.services } };
 }
 
+/** Federation plus this Cloud SQL service (projects, page size), for tests that need several projects. */
+export function cloudSqlProjectsScenario(
+  cloudSql: NonNullable<ScenarioInput['services']>['cloudSql'],
+): ScenarioInput {
+  const base = federationScenario();
+  return { ...base, services: { ...base.services, cloudSql } };
+}
+
 /** A scenario with these Cloud SQL instances in {@link PROJECT}, plus federation. */
 export function cloudSqlScenario(
   instances: readonly CloudSqlInstanceScenario[],
@@ -69,22 +77,15 @@ export function cloudSqlScenario(
     listFault?: { status: 'PERMISSION_DENIED' | 'INTERNAL'; after?: number };
   } = {},
 ): ScenarioInput {
-  const base = federationScenario();
-  return {
-    ...base,
-    services: {
-      ...base.services,
-      cloudSql: {
-        ...(options.maxPageSize ? { maxPageSize: options.maxPageSize } : {}),
-        projects: {
-          [PROJECT]: {
-            instances: [...instances],
-            ...(options.listFault ? { faults: { list: options.listFault } } : {}),
-          },
-        },
+  return cloudSqlProjectsScenario({
+    ...(options.maxPageSize ? { maxPageSize: options.maxPageSize } : {}),
+    projects: {
+      [PROJECT]: {
+        instances: [...instances],
+        ...(options.listFault ? { faults: { list: options.listFault } } : {}),
       },
     },
-  };
+  });
 }
 
 /**
