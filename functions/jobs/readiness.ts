@@ -118,6 +118,46 @@ function resourceText(finding: Finding, withResource: boolean): string {
   return withResource ? ` on ${finding.resource.id}` : '';
 }
 
+/** The sentences of a remediation text: split after `.`, `!` or `?` and a space, never inside a `command`. */
+function sentencesOf(text: string): string[] {
+  const sentences: string[] = [];
+  let start = 0;
+  let inCode = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index];
+    if (char === '`') inCode = !inCode;
+    else if (!inCode && (char === '.' || char === '!' || char === '?') && /\s/.test(text[index + 1] ?? '')) {
+      sentences.push(text.slice(start, index + 1).trim());
+      start = index + 1;
+    }
+  }
+  const rest = text.slice(start).trim();
+  if (rest) sentences.push(rest);
+  return sentences;
+}
+
+/**
+ * The failing checks' remediation texts as one action. Several checks often name the same command
+ * (automated backups off fails pitr.enabled, pitr.retention and pitr.window, and each says to set the
+ * retention), so a sentence whose commands have all been given already is left out; every other
+ * sentence is kept, in order, so what each check adds about the fix (an outage, how the window
+ * fills) stays.
+ */
+export function combinedAction(texts: readonly string[]): string {
+  const given = new Set<string>();
+  const kept: string[] = [];
+  for (const text of new Set(texts)) {
+    for (const sentence of sentencesOf(text)) {
+      const commands = sentence.match(/`[^`]+`/g) ?? [];
+      if (commands.length > 0 && commands.every((command) => given.has(command))) continue;
+      if (kept.includes(sentence)) continue;
+      for (const command of commands) given.add(command);
+      kept.push(sentence);
+    }
+  }
+  return kept.join(' ');
+}
+
 /**
  * The gate of one check group over a set of findings (one target's, or the fleet-wide ones, in
  * which case each line names its resource).
@@ -136,7 +176,7 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
           (finding) => `${finding.checkId} FAILED${resourceText(finding, fleetWide)}${observedText(finding)}`,
         )
         .join('; '),
-      action: [...new Set(failed.map((finding) => finding.remediation.text))].join(' '),
+      action: combinedAction(failed.map((finding) => finding.remediation.text)),
     };
   }
   if (unknown.length > 0) {

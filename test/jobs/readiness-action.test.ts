@@ -1,0 +1,86 @@
+/**
+ * The action a readiness gate asks for when several checks fail on one database: each check's
+ * remediation says how to fix its own finding, and several name the same command. The gate says
+ * each command once and keeps what every check adds about it.
+ */
+import { describe, expect, it } from 'vitest';
+import { pitrChecks } from '../../functions/checks/pitr/index.ts';
+import { toFinding } from '../../functions/core/check.ts';
+import type { Finding } from '../../functions/core/finding.ts';
+import { auditGate, combinedAction } from '../../functions/jobs/readiness.ts';
+import { contextWith, NOW, rdsInstanceFact } from '../checks/pitr/fixtures.ts';
+
+const RETENTION_COMMAND =
+  '`aws rds modify-db-instance --db-instance-identifier certctl-db --backup-retention-period 30 --apply-immediately --region eu-west-1`';
+
+function findingsOf(fact: ReturnType<typeof rdsInstanceFact>): Finding[] {
+  const context = contextWith();
+  return pitrChecks.flatMap((check) => {
+    const outcome = check.evaluate(fact, context);
+    return outcome ? [toFinding(check.metadata, fact.resource, outcome, NOW)] : [];
+  });
+}
+
+const occurrences = (text: string, part: string) => text.split(part).length - 1;
+
+describe('the action of a readiness gate', () => {
+  it('names a command several failing checks share once, keeping what each check adds', () => {
+    // Prepare: automated backups off, so pitr.enabled, pitr.retention and pitr.window all fail
+    // and each remediation names the same retention command.
+    const fact = rdsInstanceFact({
+      retentionDays: 0,
+      automatedBackupsEnabled: false,
+      pointInTimeRecoveryEnabled: false,
+      restoreWindow: { known: false, reason: 'automated backups are off' },
+    });
+    const findings = findingsOf(fact);
+    const failing = findings.filter((finding) => finding.status === 'FAILED').map((f) => f.checkId);
+    expect(failing).toEqual(expect.arrayContaining(['pitr.enabled', 'pitr.retention']));
+
+    // Act
+    const gate = auditGate('pitr', findings);
+
+    // Assess
+    expect(gate.status).toBe('NO-GO');
+    const action = gate.action ?? '';
+    expect(occurrences(action, RETENTION_COMMAND)).toBe(1);
+    for (const finding of findings.filter((f) => f.status === 'FAILED')) {
+      // Every sentence of every failing check's remediation that is not only the shared command is kept.
+      for (const sentence of finding.remediation.text.split(/(?<=\.)\s+(?=[A-Z])/)) {
+        if (sentence.includes(RETENTION_COMMAND)) continue;
+        expect(action).toContain(sentence);
+      }
+    }
+  });
+
+  it("keeps one check's remediation whole", () => {
+    // Prepare: only the retention is short.
+    const findings = findingsOf(rdsInstanceFact({ retentionDays: 7 }));
+    const retention = findings.find((finding) => finding.checkId === 'pitr.retention');
+
+    // Act
+    const gate = auditGate(
+      'pitr',
+      findings.filter((finding) => finding.checkId === 'pitr.retention'),
+    );
+
+    // Assess
+    expect(retention?.status).toBe('FAILED');
+    expect(gate.action).toBe(retention?.remediation.text);
+  });
+
+  it('never splits a sentence inside a command, and keeps a sentence that gives a new command beside a known one', () => {
+    // Act
+    const action = combinedAction([
+      'Run `pg_dump -Fc -f certctl.dump. --no-owner`. Then upload it.',
+      'Run `pg_dump -Fc -f certctl.dump. --no-owner`! Check `aws s3 ls s3://dumps/` and `pg_dump -Fc -f certctl.dump. --no-owner` again.',
+      'Then upload it.',
+      'Run `pg_dump -Fc -f certctl.dump. --no-owner`. Then upload it.',
+    ]);
+
+    // Assess
+    expect(action).toBe(
+      'Run `pg_dump -Fc -f certctl.dump. --no-owner`. Then upload it. Check `aws s3 ls s3://dumps/` and `pg_dump -Fc -f certctl.dump. --no-owner` again.',
+    );
+  });
+});
