@@ -18,6 +18,7 @@ import {
   slackVerification,
 } from '../../functions/chatops/middleware.ts';
 import { chatopsPolicySchema } from '../../functions/core/chatops-policy.ts';
+import { type RecordingLogger, recordingLogger } from '../core/recording-logger.ts';
 import { signedSlackEvent, slashCommandForm } from '../sim/slack-client.ts';
 
 const CANARY_SECRET = 'CANARY-slack-signing-secret-5b1f0e';
@@ -30,20 +31,14 @@ const policy = chatopsPolicySchema.parse({
 interface Harness {
   readonly handler: (event: SlackEvent) => Promise<HttpResponse>;
   readonly dispatched: ChatWork[];
-  readonly logs: string[];
+  readonly logger: RecordingLogger;
   readonly order: string[];
 }
 
 function harness(): Harness {
   const dispatched: ChatWork[] = [];
-  const logs: string[] = [];
   const order: string[] = [];
-  const log =
-    (level: string) =>
-    (message: string, ...attributes: Record<string, unknown>[]) => {
-      logs.push(JSON.stringify({ level, message, ...Object.assign({}, ...attributes) }));
-    };
-  const logger = { info: log('info'), warn: log('warn'), error: log('error') };
+  const logger = recordingLogger();
   const lambda = middy<SlackEvent, HttpResponse>(async (event: SlackEvent) => {
     order.push('handler');
     const command = event.slack?.command;
@@ -65,7 +60,7 @@ function harness(): Harness {
   return {
     handler: (event) => lambda(event, {} as Context),
     dispatched,
-    logs,
+    logger,
     order,
   };
 }
@@ -144,7 +139,7 @@ describe('the Slack middleware chain', () => {
 
   it('refuses per command a user outside the allow-list, telling them why and logging who', async () => {
     // Prepare
-    const { handler, dispatched, logs } = harness();
+    const { handler, dispatched, logger } = harness();
 
     // Act
     const refused = await handler(signed(form(SNAPSHOT, { user_id: 'U0INTERN' })));
@@ -156,7 +151,9 @@ describe('the Slack middleware chain', () => {
     );
     expect(dispatched.map((work) => work.command.name)).toEqual(['readiness']);
     expect(allowed.statusCode).toBe(200);
-    expect(logs.find((line) => line.includes('chat command refused'))).toContain('"userId":"U0INTERN"');
+    expect(
+      logger.entries.find((entry) => entry.message === 'chat command refused')?.attributes,
+    ).toContainEqual(expect.objectContaining({ userId: 'U0INTERN' }));
   });
 
   it('answers help itself and turns a bad command into its help, never a stack trace', async () => {
@@ -197,12 +194,7 @@ describe('the Slack middleware chain', () => {
 
   it('hides the details of an internal failure from Slack and keeps the canary secret out of every output', async () => {
     // Prepare
-    const logs: string[] = [];
-    const logger = {
-      info: (m: string, ...a: Record<string, unknown>[]) => logs.push(JSON.stringify([m, ...a])),
-      warn: (m: string, ...a: Record<string, unknown>[]) => logs.push(JSON.stringify([m, ...a])),
-      error: (m: string, ...a: Record<string, unknown>[]) => logs.push(JSON.stringify([m, ...a])),
-    };
+    const logger = recordingLogger();
     const lambda = middy<SlackEvent, HttpResponse>(async () => slackAnswer({ text: 'unused' }))
       .use(slackVerification({ signingSecret: async () => CANARY_SECRET, now: () => NOW }))
       .use(slackAuthorization({ policy, logger }))
@@ -233,7 +225,7 @@ describe('the Slack middleware chain', () => {
       'Something went wrong on our side; the details are in the backup-guard logs.',
     );
     expect(outputs[0]).not.toContain('AccessDenied');
-    expect(logs.join('\n')).toContain('AccessDeniedException');
-    for (const text of [...outputs, ...logs]) expect(text).not.toContain(CANARY_SECRET);
+    expect(logger.text()).toContain('AccessDeniedException');
+    for (const text of [...outputs, logger.text()]) expect(text).not.toContain(CANARY_SECRET);
   });
 });

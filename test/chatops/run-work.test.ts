@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResponsePoster } from '../../functions/chatops/replies.ts';
 import { runChatWork } from '../../functions/chatops/run-work.ts';
 import { type ChatWork, requestKeyOf } from '../../functions/chatops/work.ts';
+import { recordingLogger } from '../core/recording-logger.ts';
 import { type SlackReceiver, slackView, startSlackReceiver } from '../sim/slack-receiver.ts';
 import { fakeActions } from './fake-actions.ts';
-import { recordingLogger } from './recording-logger.ts';
 
 let receiver: SlackReceiver;
 beforeAll(async () => {
@@ -39,7 +39,7 @@ describe('runChatWork', () => {
     const actions = fakeActions({ delayMs: 30 });
     actions.failTarget('certctl-ra-db', 'InvalidDBInstanceState: the instance is stopped');
     const url = receiver.responseUrl();
-    const { logger } = recordingLogger();
+    const logger = recordingLogger();
 
     // Act
     const outcome = await runChatWork(snapshotWork(url), {
@@ -74,7 +74,7 @@ describe('runChatWork', () => {
     const outcome = await runChatWork(snapshotWork(url), {
       actions,
       replier: poster(url),
-      logger: recordingLogger().logger,
+      logger: recordingLogger(),
       progressSettleMs: 10_000,
     });
 
@@ -92,7 +92,7 @@ describe('runChatWork', () => {
     const actions = fakeActions();
     const first = receiver.responseUrl();
     const second = receiver.responseUrl();
-    const { logger } = recordingLogger();
+    const logger = recordingLogger();
 
     // Act
     await runChatWork(snapshotWork(first), { actions, replier: poster(first), logger });
@@ -116,7 +116,7 @@ describe('runChatWork', () => {
     const outcome = await runChatWork(snapshotWork(url), {
       actions,
       replier: poster(url, [now, now, now, now]),
-      logger: recordingLogger().logger,
+      logger: recordingLogger(),
       progressSettleMs: 1,
     });
 
@@ -141,7 +141,7 @@ describe('runChatWork', () => {
     const outcome = await runChatWork(work, {
       actions: fakeActions(),
       replier: poster(url),
-      logger: recordingLogger().logger,
+      logger: recordingLogger(),
     });
 
     // Assess
@@ -161,7 +161,7 @@ describe('runChatWork', () => {
       new Error('AccessDenied: arn:aws:iam::111111111111:role/certctl-backup-guard-chat-action'),
     );
     const url = receiver.responseUrl();
-    const { lines, logger } = recordingLogger();
+    const logger = recordingLogger();
 
     // Act
     const outcome = await runChatWork(snapshotWork(url), { actions, replier: poster(url), logger });
@@ -170,14 +170,14 @@ describe('runChatWork', () => {
     const view = JSON.stringify(receiver.postsTo(url));
     expect(view).toContain('failed on our side; the details are in the backup-guard logs');
     expect(view).not.toContain('AccessDenied');
-    expect(lines.join('\n')).toContain('AccessDenied');
+    expect(logger.text()).toContain('AccessDenied');
     expect(outcome).toEqual({ outcome: 'failed', delivered: true, posts: 1 });
   });
 
   it('does not throw when Slack refuses the answer, and reports it undelivered', async () => {
     // Prepare
     const url = receiver.responseUrl();
-    const { lines, logger } = recordingLogger();
+    const logger = recordingLogger();
     receiver.failWith(404);
 
     // Act
@@ -189,7 +189,7 @@ describe('runChatWork', () => {
 
     // Assess
     expect(outcome).toMatchObject({ outcome: 'completed', delivered: false });
-    expect(lines.join('\n')).toContain('Slack refused the reply with HTTP 404');
+    expect(logger.text()).toContain('Slack refused the reply with HTTP 404');
   });
 
   it('escapes names so a database called <!channel> cannot mention the channel', async () => {
@@ -200,7 +200,7 @@ describe('runChatWork', () => {
     await runChatWork(snapshotWork(url, ['<!channel>']), {
       actions: fakeActions(),
       replier: poster(url),
-      logger: recordingLogger().logger,
+      logger: recordingLogger(),
     });
 
     // Assess

@@ -1,9 +1,8 @@
 /**
  * Test helpers for the GCP side: a simulator with Cloud SQL, the metadata server, STS and Security
- * Hub, the policy that federates into the simulator's central account, and a logger that records.
+ * Hub, and the policy that federates into the simulator's central account.
  */
 
-import type { StructuredLogger } from '../../functions/core/logging.ts';
 import { type Policy, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { loadScenario, type ScenarioInput } from '../sim/scenario.ts';
 import { type Sim, type StartSimOptions, startSim } from '../sim/server.ts';
@@ -126,27 +125,4 @@ export function gcpPolicy(input: PolicyInput = {}): Policy {
       ...input.securityHub,
     },
   });
-}
-
-export interface LogEntry {
-  readonly level: 'info' | 'warn' | 'error';
-  readonly message: string;
-  readonly fields: unknown[];
-}
-
-/** A logger that keeps its entries, serialised as a log shipper would see them. */
-export function recordingLogger(): StructuredLogger & { entries: LogEntry[]; text(): string } {
-  const entries: LogEntry[] = [];
-  const record =
-    (level: LogEntry['level']) =>
-    (message: unknown, ...fields: unknown[]): void => {
-      entries.push({ level, message: String(message), fields });
-    };
-  return {
-    entries,
-    info: record('info'),
-    warn: record('warn'),
-    error: record('error'),
-    text: () => JSON.stringify(entries),
-  } as StructuredLogger & { entries: LogEntry[]; text(): string };
 }

@@ -21,6 +21,7 @@ import { withSecretManager } from '../../functions/gcp/secret-manager.ts';
 import { auditKeys } from '../../functions/handlers/aws/audit-keys.ts';
 import { auditKeysGcp } from '../../functions/handlers/gcp/audit-keys.ts';
 import { runAuditJob } from '../../functions/jobs/audit.ts';
+import { recordingLogger } from '../core/recording-logger.ts';
 import { CANARY, keysPolicy, keysScenario, pem } from '../fixtures/keys/world.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { type Sim, startSim } from '../sim/server.ts';
@@ -28,15 +29,7 @@ import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../sim/services/secur
 
 let sim: Sim;
 let dir: string;
-const captured: string[] = [];
-const logger = {
-  info: (message: string, ...attributes: Record<string, unknown>[]) =>
-    captured.push(message, JSON.stringify(attributes)),
-  warn: (message: string, ...attributes: Record<string, unknown>[]) =>
-    captured.push(message, JSON.stringify(attributes)),
-  error: (message: string, ...attributes: Record<string, unknown>[]) =>
-    captured.push(message, JSON.stringify(attributes)),
-};
+const logger = recordingLogger();
 /** Distinctive slices of the planted key material, besides the canary. */
 const MATERIAL = ['ca.key', 'other.key', 'ra.key', 'tls.key'].map((file) => pem(file).split('\n')[2] ?? '');
 
@@ -147,7 +140,7 @@ describe('secret values never leave memory', () => {
     await gcp.close();
     const hub = sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
     outputs.push(JSON.stringify(hub.allFindings()));
-    outputs.push(...captured);
+    outputs.push(logger.text());
 
     // Assess: every run read both clouds' values (no scope failed, so nothing went untested), the
     // failing run did fail, and nothing leaked.

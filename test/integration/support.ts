@@ -10,7 +10,7 @@ import type { GcpClientSource } from '../../functions/gcp/collectors.ts';
 import { createFederatedAwsFactory, metadataIdTokenSource } from '../../functions/gcp/federation.ts';
 import type { AuditLambdaDependencies } from '../../functions/handlers/aws/audit-handler.ts';
 import type { AuditFunctionDependencies } from '../../functions/handlers/gcp/audit-function.ts';
-import { recordingLogger } from '../gcp/sim-setup.ts';
+import { recordingLogger } from '../core/recording-logger.ts';
 import type { SecurityHubSim } from '../sim/services/security-hub.ts';
 
 /** What an audit Lambda's plain function runs with: silent logs, real metrics, home eu-west-1. */

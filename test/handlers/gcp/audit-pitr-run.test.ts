@@ -10,6 +10,7 @@ import {
   metadataIdTokenSource,
 } from '../../../functions/gcp/federation.ts';
 import { auditPitrGcp, parseAuditPitrRequest } from '../../../functions/handlers/gcp/audit-pitr.ts';
+import { recordingLogger } from '../../core/recording-logger.ts';
 import {
   CENTRAL_ACCOUNT,
   CENTRAL_REGION,
@@ -18,7 +19,6 @@ import {
   instance,
   PROJECT,
   ROLE_ARN,
-  recordingLogger,
   startGcpSim,
 } from '../../gcp/sim-setup.ts';
 import type { Sim } from '../../sim/server.ts';

@@ -15,7 +15,7 @@ import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
 import { createChatActionFunction, gcpChatActions } from '../../../functions/handlers/gcp/chat-action.ts';
 import { createChatSlackFunction } from '../../../functions/handlers/gcp/chat-slack.ts';
 import { fakeActions } from '../../chatops/fake-actions.ts';
-import { recordingLogger } from '../../chatops/recording-logger.ts';
+import { recordingLogger } from '../../core/recording-logger.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../../gcp/sim-setup.ts';
 import type { Sim } from '../../sim/server.ts';
 import type { CloudSqlSim } from '../../sim/services/cloud-sql.ts';
@@ -63,7 +63,7 @@ function exchange(body: string, headers: Record<string, string | undefined>) {
 /** chatSlack as the deployment wires it: the real publish call, here to the simulator's Pub/Sub. */
 function slackFunctionPublishingTo(sim: Sim) {
   const clients = new GcpClientFactory({ endpoint: sim.endpoint });
-  const { logger, lines } = recordingLogger();
+  const logger = recordingLogger();
   const handler = createChatSlackFunction(() => ({
     policy,
     signingSecret: SECRET,
@@ -71,7 +71,7 @@ function slackFunctionPublishingTo(sim: Sim) {
     logger,
     now: () => NOW,
   }));
-  return { handler, lines, clients };
+  return { handler, logger, clients };
 }
 
 describe('the GCP chat functions', () => {
@@ -80,7 +80,7 @@ describe('the GCP chat functions', () => {
     const { sim } = await startGcpSim({
       services: { pubsub: { topics: [{ project: 'certctl-ops', name: 'certctl-backup-guard-chat' }] } },
     });
-    const { handler, lines, clients } = slackFunctionPublishingTo(sim);
+    const { handler, logger, clients } = slackFunctionPublishingTo(sim);
     const body = slashCommandForm('snapshot certctl-sql reason="CA rotation" ticket=CHG-9');
     const good = signedSlackEvent(body, SECRET, NOW);
     const forged = signedSlackEvent(body, 'not-the-secret', NOW);
@@ -103,8 +103,8 @@ describe('the GCP chat functions', () => {
         command: { name: 'snapshot', ticket: 'CHG-9' },
         requestedBy: 'slack:T0CERTCTL/U0OPERATOR',
       });
-      expect(lines.join('\n')).toContain('"ChatCommandsRefused":1');
-      expect(lines.join('\n')).not.toContain(SECRET);
+      expect(logger.text()).toContain('"ChatCommandsRefused":1');
+      expect(logger.text()).not.toContain(SECRET);
     } finally {
       await clients.close();
       await sim.close();
@@ -114,7 +114,7 @@ describe('the GCP chat functions', () => {
   it('answers a publish Pub/Sub refuses with a generic line and keeps the reason in the log', async () => {
     // Prepare: the topic does not exist (a deployment that lost it).
     const { sim } = await startGcpSim({});
-    const { handler, lines, clients } = slackFunctionPublishingTo(sim);
+    const { handler, logger, clients } = slackFunctionPublishingTo(sim);
     const body = slashCommandForm('readiness');
     const request = exchange(body, signedSlackEvent(body, SECRET, NOW).headers as Record<string, string>);
 
@@ -128,7 +128,7 @@ describe('the GCP chat functions', () => {
         'Something went wrong on our side; the details are in the backup-guard logs.',
       );
       expect(request.sent.body).not.toContain('not found');
-      expect(lines.join('\n')).toContain('Resource not found (resource=certctl-backup-guard-chat).');
+      expect(logger.text()).toContain('Resource not found (resource=certctl-backup-guard-chat).');
     } finally {
       await clients.close();
       await sim.close();
@@ -138,7 +138,7 @@ describe('the GCP chat functions', () => {
   it('runs the work of a Pub/Sub event once, answering on the response_url, and a redelivery takes no second snapshot', async () => {
     // Prepare
     const actions = fakeActions();
-    const { logger } = recordingLogger();
+    const logger = recordingLogger();
     const handler = createChatActionFunction(() => ({ actions, logger, replyHosts: ['127.0.0.1'] }));
     const url = receiver.responseUrl();
     const command = {
@@ -194,7 +194,7 @@ async function chatActionOverSim(
     chatops: { slack: { teams: ['T0CERTCTL'] } },
     ...policyInput,
   });
-  const { logger, lines } = recordingLogger();
+  const logger = recordingLogger();
   const handler = createChatActionFunction(() => ({
     actions: gcpChatActions({
       policy,
@@ -218,7 +218,7 @@ async function chatActionOverSim(
     handler,
     event,
     url,
-    lines,
+    logger,
     close: async () => {
       await clients.close();
       await sim.close();
@@ -261,7 +261,7 @@ describe('the GCP chat action over the real jobs', () => {
   it('judges the key-material gate of readiness through Secret Manager, as the snapshot function does', async () => {
     // Prepare: a configured inventory whose secret is destroyed (keys.not-deleting fails).
     const scenario = cloudSqlScenario([instance('certctl-pg')]);
-    const { handler, event, url, lines, close } = await chatActionOverSim(
+    const { handler, event, url, logger, close } = await chatActionOverSim(
       {
         ...scenario,
         services: {
@@ -291,7 +291,7 @@ describe('the GCP chat action over the real jobs', () => {
           .postsTo(url)
           .map((post) => slackView(post.message))
           .at(-1) ?? '';
-      expect(lines.join('\n')).not.toContain('could not');
+      expect(logger.text()).not.toContain('could not');
       expect(answer).toContain(
         `NO-GO \`audit:keys\`: keys.not-deleting FAILED on projects/${PROJECT}/secrets/ca-key`,
       );

@@ -9,7 +9,6 @@ import {
   scopeResource,
 } from '../../../functions/core/audit.ts';
 import type { CheckGroup, Finding, ResourceRef } from '../../../functions/core/finding.ts';
-import type { StructuredLogger } from '../../../functions/core/logging.ts';
 import { type Policy, parsePolicy } from '../../../functions/core/policy.ts';
 
 export const ACCOUNT_A = '111111111111';
@@ -112,17 +111,4 @@ export function policy(overrides: Record<string, unknown> = {}): Policy {
     securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
     ...overrides,
   });
-}
-
-/** A logger that keeps every line it is given: [level, message, ...attributes]. */
-export function recordingLogger(): StructuredLogger & {
-  lines: [string, string, ...Record<string, unknown>[]][];
-} {
-  const lines: [string, string, ...Record<string, unknown>[]][] = [];
-  return {
-    lines,
-    info: (message, ...attributes) => lines.push(['info', message, ...attributes]),
-    warn: (message, ...attributes) => lines.push(['warn', message, ...attributes]),
-    error: (message, ...attributes) => lines.push(['error', message, ...attributes]),
-  };
 }

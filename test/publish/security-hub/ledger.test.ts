@@ -26,6 +26,7 @@ import {
   type PublishResult,
   publishToSecurityHub,
 } from '../../../functions/publish/security-hub/publisher.ts';
+import { type RecordingLogger, recordingLogger } from '../../core/recording-logger.ts';
 import { simCredentials } from '../../sim/accounts.ts';
 import { simS3Client } from '../../sim/s3-support.ts';
 import { type Sim, startSim } from '../../sim/server.ts';
@@ -36,7 +37,6 @@ import {
   completeScope,
   policy,
   rdsResource,
-  recordingLogger,
   report,
   retentionFinding,
 } from './fixtures.ts';
@@ -664,16 +664,18 @@ describe('publishing with the import ledger against the simulated Security Hub a
       expect(run.counts.archived).toBe(0);
       expect(run.failed.map((failure) => failure.id)).not.toContain(asffFindingId(db('db-2')));
     }
-    expect(logger.lines.filter(([level]) => level === 'error')).toEqual([
-      [
-        'error',
-        'cannot read the findings to archive',
-        {
-          account: ACCOUNT_A,
-          region: 'eu-west-1',
-          error: { code: 'ServiceUnavailableException', message: expect.stringContaining('unavailable') },
-        },
-      ],
+    expect(logger.entries.filter(({ level }) => level === 'error')).toEqual([
+      {
+        level: 'error',
+        message: 'cannot read the findings to archive',
+        attributes: [
+          {
+            account: ACCOUNT_A,
+            region: 'eu-west-1',
+            error: { code: 'ServiceUnavailableException', message: expect.stringContaining('unavailable') },
+          },
+        ],
+      },
     ]);
     expect(afterFailures).toEqual(before);
     expect(afterFailures.map(([, state]) => state)).toEqual(['ACTIVE', 'ACTIVE']);
@@ -778,32 +780,40 @@ describe('publishing with the import ledger against the simulated Security Hub a
       expect(result.ledger).toMatchObject({ written: 0, problems: 1 });
       expect(result.calls.ledgerWrite).toBe(2);
     }
-    const lines = (logger: ReturnType<typeof recordingLogger>) =>
-      logger.lines.filter(([level]) => level !== 'info');
-    expect(lines(conflictLog)).toEqual([
-      [
-        'warn',
-        'import ledger changed by another run: removed, the next run reconciles',
-        {
-          ...EU,
-          error: { code: 'LedgerConflictError', message: expect.stringContaining('replaced since read') },
-        },
-      ],
+    const problems = (logger: RecordingLogger) => logger.entries.filter(({ level }) => level !== 'info');
+    expect(problems(conflictLog)).toEqual([
+      {
+        level: 'warn',
+        message: 'import ledger changed by another run: removed, the next run reconciles',
+        attributes: [
+          {
+            ...EU,
+            error: { code: 'LedgerConflictError', message: expect.stringContaining('replaced since read') },
+          },
+        ],
+      },
     ]);
-    expect(lines(failureLog)).toEqual([
-      [
-        'warn',
-        'import ledger not written: removed, the next run reconciles',
-        {
-          ...EU,
-          error: { code: 'StoreDown', message: expect.stringContaining('the ledger bucket is unreachable') },
-        },
-      ],
-      [
-        'error',
-        'import ledger could not be removed',
-        { ...EU, error: { code: 'RemoveDown', message: expect.stringContaining('delete refused') } },
-      ],
+    expect(problems(failureLog)).toEqual([
+      {
+        level: 'warn',
+        message: 'import ledger not written: removed, the next run reconciles',
+        attributes: [
+          {
+            ...EU,
+            error: {
+              code: 'StoreDown',
+              message: expect.stringContaining('the ledger bucket is unreachable'),
+            },
+          },
+        ],
+      },
+      {
+        level: 'error',
+        message: 'import ledger could not be removed',
+        attributes: [
+          { ...EU, error: { code: 'RemoveDown', message: expect.stringContaining('delete refused') } },
+        ],
+      },
     ]);
   });
 

@@ -10,6 +10,7 @@ import {
   type PublishResult,
   publishToSecurityHub,
 } from '../../../functions/publish/security-hub/publisher.ts';
+import { recordingLogger } from '../../core/recording-logger.ts';
 import { simCredentials } from '../../sim/accounts.ts';
 import { type Sim, startSim } from '../../sim/server.ts';
 import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../../sim/services/security-hub.ts';
@@ -23,7 +24,6 @@ import {
   gcpScope,
   policy,
   rdsResource,
-  recordingLogger,
   report,
   retentionFinding,
   scopeFinding,
@@ -558,25 +558,29 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     // Assess
     expect(result.failed).toHaveLength(1);
     expect(result.failed[0]?.message).toMatch(/^current findings could not be read, nothing was sent: .+/);
-    expect(logger.lines[0]).toEqual([
-      'error',
-      'cannot read current Security Hub findings',
-      {
-        account: ACCOUNT_A,
-        region: 'us-east-1',
-        error: { code: result.failed[0]?.code, message: expect.any(String) },
-      },
-    ]);
-    expect(logger.lines.at(-1)).toEqual([
-      'info',
-      'published to Security Hub',
-      {
-        counts: result.counts,
-        calls: result.calls,
-        findingsSent: 0,
-        ledger: result.ledger,
-      },
-    ]);
+    expect(logger.entries[0]).toEqual({
+      level: 'error',
+      message: 'cannot read current Security Hub findings',
+      attributes: [
+        {
+          account: ACCOUNT_A,
+          region: 'us-east-1',
+          error: { code: result.failed[0]?.code, message: expect.any(String) },
+        },
+      ],
+    });
+    expect(logger.entries.at(-1)).toEqual({
+      level: 'info',
+      message: 'published to Security Hub',
+      attributes: [
+        {
+          counts: result.counts,
+          calls: result.calls,
+          findingsSent: 0,
+          ledger: result.ledger,
+        },
+      ],
+    });
   });
 
   it('says which account lacks a publishing role and how to add it', async () => {
