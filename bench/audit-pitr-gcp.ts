@@ -15,7 +15,7 @@
  *
  * The simulator runs in a worker thread, so its own CPU time is not charged to the audit (a real
  * API serves requests in parallel elsewhere). API calls are counted by the simulator. The audit
- * runs in FRESH_RUNS fresh processes (this script again, with BENCH_GCP_AUDIT_CHILD set), each with
+ * runs in FRESH_RUNS (bench/child-audit.ts) fresh processes (this script again, with BENCH_GCP_AUDIT_CHILD set), each with
  * its own simulator thread; the output of the run of median wall time is printed, with every run's
  * wall time.
  *
@@ -37,7 +37,7 @@ import { runAuditReport } from '../functions/jobs/audit.ts';
 import type { ScenarioInput } from '../test/sim/scenario.ts';
 import type { CloudSqlInstanceScenario } from '../test/sim/services/cloud-sql.ts';
 import { bundleReport, measureFunction } from './bundle.ts';
-import { FRESH_RUNS } from './child-audit.ts';
+import { repeatRuns } from './child-audit.ts';
 import { SimWorker } from './sim-worker.ts';
 
 const run = promisify(execFile);
@@ -243,23 +243,23 @@ const CHILD_ENV = 'BENCH_GCP_AUDIT_CHILD';
  * benches judge theirs: the output of the run of median wall time, with every run's wall time.
  */
 async function freshAudits(): Promise<void> {
-  const runs: { wallMs: number; lines: string[] }[] = [];
-  for (let index = 0; index < FRESH_RUNS; index += 1) {
-    const { stdout } = await run(process.execPath, [fileURLToPath(import.meta.url)], {
-      env: { ...process.env, [CHILD_ENV]: '1' },
-      maxBuffer: 1 << 20,
-    });
-    const lines = stdout.trimEnd().split('\n');
-    const { wallMs } = JSON.parse(lines.pop() ?? '{}') as { wallMs: number };
-    runs.push({ wallMs, lines });
-  }
-  const median = [...runs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor((runs.length - 1) / 2)];
-  const walls = runs.map((each) => `${each.wallMs.toFixed(0)} ms`).join(', ');
-  for (const line of median?.lines ?? []) {
+  const fresh = await repeatRuns(
+    async () => {
+      const { stdout } = await run(process.execPath, [fileURLToPath(import.meta.url)], {
+        env: { ...process.env, [CHILD_ENV]: '1' },
+        maxBuffer: 1 << 20,
+      });
+      const lines = stdout.trimEnd().split('\n');
+      const { wallMs } = JSON.parse(lines.pop() ?? '{}') as { wallMs: number };
+      return { wallMs, lines };
+    },
+    (each) => each.wallMs,
+  );
+  for (const line of fresh.median.lines) {
     console.log(line);
     if (line.startsWith('  wall time'))
       console.log(
-        `  fresh processes          the median of ${runs.length} (${walls}); each process's first audit`,
+        `  fresh processes          the median of ${fresh.runs.length} (${fresh.walls}); each process's first audit`,
       );
   }
 }

@@ -12,16 +12,12 @@
  * The audit runs in FRESH_RUNS fresh processes (bench/child-audit.ts); the run of median wall time is
  * the headline, and every run's wall time is printed beside it.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { DEFAULT_ACCOUNT_ID } from '../test/sim/accounts.ts';
 import { generateFleet } from '../test/sim/fleet.ts';
 import { startSim } from '../test/sim/server.ts';
 import type { RdsService } from '../test/sim/services/rds.ts';
 import { bundleReport, measureFunction } from './bundle.ts';
-import { repeatRuns } from './child-audit.ts';
-
-const run = promisify(execFile);
+import { repeatRuns, runAuditChild } from './child-audit.ts';
 
 interface ChildFigures {
   readonly wallMs: number;
@@ -74,13 +70,12 @@ try {
 
   // V8 heap limits as in a 256 MB Lambda (the Node.js runtime sizes old space to roughly 90% of the
   // function's memory); without them V8 grows lazily and RSS overstates what the audit needs.
-  const runAudit = async (): Promise<ChildFigures> => {
-    const { stdout } = await run(process.execPath, [...LAMBDA_256_V8_FLAGS, 'bench/audit-pitr-child.ts'], {
-      env: { ...process.env, BENCH_ENDPOINT: sim.endpoint },
-      maxBuffer: 1 << 20,
-    });
-    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ChildFigures;
-  };
+  const runAudit = (): Promise<ChildFigures> =>
+    runAuditChild<ChildFigures>(
+      'bench/audit-pitr-child.ts',
+      { BENCH_ENDPOINT: sim.endpoint },
+      LAMBDA_256_V8_FLAGS,
+    );
   // The same audit with no injected latency: its wall time is the CPU the SDKs and checks need
   // (XML parsing dominates), the floor no amount of concurrency removes.
   sim.setFaults({});

@@ -168,7 +168,8 @@ export async function measureFunction(
   };
 }
 
-function kibibytes(bytes: number): string {
+/** A size in KiB, rounded, for the benches' output. */
+export function kibibytes(bytes: number): string {
   return `${(bytes / 1024).toFixed(0)} KiB`;
 }
 

@@ -22,7 +22,7 @@ import { REPO_ROOT } from '../infra/bundling.ts';
 import { CHAT_ACTION_ENTRY, CHAT_AMAZON_Q_ENTRY, CHAT_SLACK_ENTRY } from '../infra/chat-ops.ts';
 import { GCP_FUNCTIONS } from '../infra/gcp/plan.ts';
 import { SNAPSHOT_ENTRY } from '../infra/snapshot-jobs.ts';
-import { type BundleFigures, type FunctionCloud, measureFunction } from './bundle.ts';
+import { type BundleFigures, type FunctionCloud, kibibytes, measureFunction } from './bundle.ts';
 
 const COLD_START_LIMIT_BYTES = 1024 * 1024;
 const INIT_LIMIT_MS = 150;
@@ -67,14 +67,13 @@ for (const fn of functions) {
   measured.push({ name: fn.name, cloud: fn.cloud, figures });
 }
 
-const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
 const rows = measured.map(({ name, cloud, figures }) => [
   `${cloud === 'aws' ? 'Lambda' : 'Cloud Function'} ${name}`,
-  kib(figures.coldStartBytes),
+  kibibytes(figures.coldStartBytes),
   `${figures.initMsMedian.toFixed(0)} ms`,
   `${figures.initCpuMsMedian.toFixed(0)} ms`,
   `${figures.onDemandMsMedian.toFixed(0)} ms`,
-  kib(figures.deployedBytes),
+  kibibytes(figures.deployedBytes),
 ]);
 const header = ['function', 'cold start', 'init wall', 'init CPU', 'on demand', 'deployed'];
 const widths = header.map((title, column) =>
