@@ -1,3 +1,5 @@
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { decodeXmlResult, type Shape, XmlWireError } from '../../functions/aws/xml-wire.ts';
 
@@ -94,5 +96,69 @@ describe('skipping the members a shape does not name', () => {
     for (const xml of garbled) {
       expect(() => decodeXmlResult(xml, ['ListResponse', 'ListResult'], SHAPE), xml).toThrow(XmlWireError);
     }
+  });
+});
+
+describe('matching member names', () => {
+  it('tells apart members whose names hash alike and skips a third of the same hash', () => {
+    // Arrange: "Aa", "BB" and "C#" have one 31-based string hash (the scanner's member lookup).
+    const shape: Shape = { Aa: 'string', BB: 'integer' };
+    const xml = '<R><Result><C#>skipped</C#><BB>7</BB><Aa>first</Aa></Result></R>';
+
+    // Act
+    const decoded = decodeXmlResult(xml, ['R', 'Result'], shape);
+
+    // Assess
+    expect(decoded).toEqual({ Aa: 'first', BB: 7 });
+  });
+
+  it('refuses a skipped text member whose end tag is another element', () => {
+    // Arrange: the skipped member's end tag has the right length but another name.
+    const garbled = '<R><Result><Items><Item><Idx>a</Idy><Id>b</Id></Item></Items></Result></R>';
+
+    // Act + Assess
+    expect(() => decodeXmlResult(garbled, ['R', 'Result'], SHAPE)).toThrow(XmlWireError);
+  });
+
+  it('keeps entity references, CDATA and long values whole', () => {
+    // Arrange
+    const long = 'arn:aws:rds:eu-west-1:123456789012:db:certctl-&amp;-&lt;primary&gt;';
+    const xml = `<R><Result><Items><Item><Id>${long}</Id></Item><Item><Id><![CDATA[a<b]]>&amp;c</Id></Item></Items></Result></R>`;
+
+    // Act
+    const decoded = decodeXmlResult(xml, ['R', 'Result'], SHAPE);
+
+    // Assess
+    expect(decoded).toEqual({
+      Items: [{ Id: 'arn:aws:rds:eu-west-1:123456789012:db:certctl-&-<primary>' }, { Id: 'a<b&c' }],
+    });
+  });
+});
+
+describe('what a decoded page keeps alive', () => {
+  it('keeps the decoded values, not the pages they were read from', () => {
+    // Arrange: 20 pages of about 400 KB, each item a long id beside 4 KB of members the shape skips.
+    setFlagsFromString('--expose-gc');
+    const collect = runInNewContext('gc') as () => void;
+    const filler = `<Skipped>${'x'.repeat(4000)}</Skipped>`;
+    collect();
+    const before = getHeapStatistics().used_heap_size;
+    const pages = Array.from({ length: 20 }, (_, p) => {
+      const items = Array.from(
+        { length: 100 },
+        (_, i) => `<Item>${filler}<Id>arn:aws:rds:eu-west-1:123456789012:db:page-${p}-item-${i}</Id></Item>`,
+      );
+      return `<R><Result><Items>${items.join('')}</Items></Result></R>`;
+    });
+
+    // Act: decode each page, then let go of the page and keep what was decoded.
+    const kept = pages.map((page) => decodeXmlResult(page, ['R', 'Result'], SHAPE));
+    pages.length = 0;
+    collect();
+    const grown = getHeapStatistics().used_heap_size - before;
+
+    // Assess: 2,000 ids are well under 1 MB; pages kept through their ids would be about 8 MB.
+    expect(kept.flatMap((page) => page.Items as unknown[])).toHaveLength(2000);
+    expect(grown).toBeLessThan(2 * 2 ** 20);
   });
 });
