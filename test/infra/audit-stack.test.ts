@@ -61,6 +61,12 @@ describe('AuditStack', () => {
     expect(fn.MemorySize).toBe(AUDIT_MEMORY_MB);
     expect(AUDIT_MEMORY_MB).toBe(1769);
     expect(fn.Timeout).toBe(300);
+    // docs/deploy.md's table of what gets deployed says the same.
+    const functionRow = readFileSync('docs/deploy.md', 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('| Function ') && line.includes('`AuditFunctionName`'));
+    expect(functionRow).toContain(`${AUDIT_MEMORY_MB.toLocaleString('en-US')} MB, 5 minutes`);
+    expect(functionRow).toContain('arm64');
     const variables = (fn.Environment as { Variables: Record<string, string> }).Variables;
     expect(variables[POLICY_FILE_ENV]).toBe(BUNDLED_POLICY_FILE);
     expect(variables[POLICY_ENV]).toBeUndefined();
