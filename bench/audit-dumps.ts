@@ -23,10 +23,11 @@
  * `BENCH_SKIP_BUNDLE=1` skips the Lambda section.
  */
 import { loadavg } from 'node:os';
+import { AUDIT_MEMORY_MB } from '../infra/scheduled-job.ts';
 import { startSim } from '../test/sim/server.ts';
 import type { DumpsRunFigures } from './audit-dumps-child.ts';
 import { bundleReport, measureFunction } from './bundle.ts';
-import { repeatRuns, runAuditChild } from './child-audit.ts';
+import { lambdaHeapFlags, repeatRuns, runAuditChild } from './child-audit.ts';
 
 const LATENCY_MS = 50;
 const BUCKETS = 10;
@@ -76,11 +77,16 @@ const sim = await startSim({
 try {
   type Runs = { first: DumpsRunFigures; second: DumpsRunFigures };
   const audit = (profile?: string) =>
-    runAuditChild<Runs>('bench/audit-dumps-child.ts', {
-      BENCH_ENDPOINT: sim.endpoint,
-      BENCH_POLICY: JSON.stringify(policy),
-      ...(profile ? { BENCH_CPU_PROFILE: profile } : {}),
-    });
+    runAuditChild<Runs>(
+      'bench/audit-dumps-child.ts',
+      {
+        BENCH_ENDPOINT: sim.endpoint,
+        BENCH_POLICY: JSON.stringify(policy),
+        ...(profile ? { BENCH_CPU_PROFILE: profile } : {}),
+      },
+      // The heap limits of the deployed function.
+      lambdaHeapFlags(AUDIT_MEMORY_MB),
+    );
   // The same audits with no injected latency: the CPU the SDK, the XML and the checks need.
   sim.setFaults({});
   const floor = (await audit()).first;

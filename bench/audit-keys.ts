@@ -21,10 +21,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BATCH_GET_CONCURRENCY, DESCRIBE_CONCURRENCY } from '../functions/aws/secrets-manager.ts';
+import { AUDIT_MEMORY_MB } from '../infra/scheduled-job.ts';
 import { DEFAULT_ACCOUNT_ID } from '../test/sim/accounts.ts';
 import { startSim } from '../test/sim/server.ts';
 import { bundleReport, measureFunction } from './bundle.ts';
-import { type AuditFigures, repeatRuns, runAuditChild } from './child-audit.ts';
+import { type AuditFigures, lambdaHeapFlags, repeatRuns, runAuditChild } from './child-audit.ts';
 
 const LATENCY_MS = 50;
 const SECRETS = 2000;
@@ -89,18 +90,23 @@ async function audit(endpoint: string, inspect: boolean, latencyMs: number): Pro
   try {
     await writeFile(policyFile, JSON.stringify(items(inspect)));
     const profileDir = process.env.BENCH_PROFILE_DIR;
-    return await runAuditChild<AuditFigures>('bench/audit-keys-child.ts', {
-      BENCH_ENDPOINT: endpoint,
-      BENCH_POLICY_FILE: policyFile,
-      ...(profileDir
-        ? {
-            BENCH_PROFILE: join(
-              profileDir,
-              `keys-${inspect ? 'inspect' : 'metadata'}-${latencyMs}ms.cpuprofile`,
-            ),
-          }
-        : {}),
-    });
+    return await runAuditChild<AuditFigures>(
+      'bench/audit-keys-child.ts',
+      {
+        BENCH_ENDPOINT: endpoint,
+        BENCH_POLICY_FILE: policyFile,
+        ...(profileDir
+          ? {
+              BENCH_PROFILE: join(
+                profileDir,
+                `keys-${inspect ? 'inspect' : 'metadata'}-${latencyMs}ms.cpuprofile`,
+              ),
+            }
+          : {}),
+      },
+      // The heap limits of the deployed function.
+      lambdaHeapFlags(AUDIT_MEMORY_MB),
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -55,6 +55,17 @@ export async function runAuditChild<F>(
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as F;
 }
 
+/**
+ * The V8 heap limits the Lambda Node.js runtime starts a function of `memoryMb` with. Its bootstrap
+ * (`/var/runtime/bootstrap` in the Lambda base images) gives new space a tenth of the memory, each
+ * of the two semi-spaces half of that, and old space the rest: for the audits' 1,769 MB
+ * `--max-semi-space-size=88 --max-old-space-size=1593`, for 256 MB `12` and `231`.
+ */
+export function lambdaHeapFlags(memoryMb: number): string[] {
+  const newSpace = Math.floor(memoryMb / 10);
+  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
+}
+
 /** How many fresh processes a child-process benchmark measures its headline audit in. */
 export const FRESH_RUNS = 3;
 

@@ -15,12 +15,12 @@ import { AUDIT_MEMORY_MB } from '../infra/scheduled-job.ts';
 import { DEFAULT_ACCOUNT_ID } from '../test/sim/accounts.ts';
 import { generateFleet } from '../test/sim/fleet.ts';
 import { startSim } from '../test/sim/server.ts';
+import { lambdaHeapFlags } from './child-audit.ts';
 
 const run = promisify(execFile);
 const MEMORY_MB = Number(process.env.BENCH_MEMORY_MB ?? AUDIT_MEMORY_MB);
-// The Node.js Lambda runtime sizes V8's old space to about 90% of the function's memory (as
-// bench/audit-pitr.ts does for 256 MB: 224 MB).
-const V8_FLAGS = [`--max-old-space-size=${Math.floor(MEMORY_MB * 0.875)}`, '--max-semi-space-size=8'];
+// V8's heap limits as the Lambda Node.js runtime sets them for this memory size.
+const V8_FLAGS = lambdaHeapFlags(MEMORY_MB);
 const LEDGER_BUCKET = 'certctl-backup-guard-ledger';
 
 interface RunFigures {

@@ -139,7 +139,7 @@ export interface AuditStackProps extends StackProps {
   /**
    * Lambda memory in MB. The audit is CPU-bound and Lambda gives CPU in proportion to memory, so
    * the default is one full vCPU (docs/deploy.md "Choosing the audit Lambda's memory"); a whole run
-   * needs at least AUDIT_MIN_MEMORY_MB (384, `node bench/scheduled-run.ts`).
+   * needs at least AUDIT_MIN_MEMORY_MB (512, `node bench/scheduled-run.ts`).
    * @default AUDIT_MEMORY_MB (1769)
    */
   readonly memorySize?: number;
