@@ -2,6 +2,7 @@
  * The audited side of bench/audit-pitr.ts, in its own process so its peak memory is the audit's
  * alone (the simulator runs in the parent). Prints one JSON line with the figures.
  */
+import { getHeapStatistics } from 'node:v8';
 import { AwsClientFactory } from '../functions/aws/clients.ts';
 import { awsCollectors } from '../functions/aws/collectors.ts';
 import { parsePolicy } from '../functions/core/policy.ts';
@@ -19,7 +20,7 @@ const factory = new AwsClientFactory({
 });
 let peakHeap = 0;
 const sampler = setInterval(() => {
-  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
 }, 5);
 const started = performance.now();
 const cpuStart = process.cpuUsage();
@@ -33,7 +34,7 @@ clearInterval(sampler);
 factory.destroy();
 // Memory as the first audit left it (a second audit in the same process would add its garbage).
 const maxRssMb = process.resourceUsage().maxRSS / 1024;
-const peakHeapMb = Math.max(peakHeap, process.memoryUsage().heapUsed) / 2 ** 20;
+const peakHeapMb = Math.max(peakHeap, getHeapStatistics().used_heap_size) / 2 ** 20;
 
 // The same audit again in this process, with fresh clients: code already compiled by the JIT, as a
 // warm function instance runs it. A scheduled run usually starts cold, so the first audit is the

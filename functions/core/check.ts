@@ -118,6 +118,21 @@ export function remediationUrlFor(metadata: CheckMetadata, resource: ResourceRef
   return metadata.remediation.urls?.[resource.provider] ?? metadata.remediation.url;
 }
 
+/**
+ * `date.toISOString()`, made once for a run of findings judged at the same time (one audit scope
+ * judges thousands at one `now`); a different or changed date gets its own.
+ */
+let isoTime = Number.NaN;
+let isoText = '';
+function isoString(date: Date): string {
+  const time = date.getTime();
+  if (time !== isoTime) {
+    isoText = date.toISOString();
+    isoTime = time;
+  }
+  return isoText;
+}
+
 export function toFinding(
   metadata: CheckMetadata,
   resource: ResourceRef,
@@ -138,7 +153,7 @@ export function toFinding(
     },
     observed: outcome.observed,
     required: outcome.required,
-    evaluatedAt: evaluatedAt.toISOString(),
+    evaluatedAt: isoString(evaluatedAt),
     ...(outcome.drifting ? { drifting: outcome.drifting } : {}),
   };
 }

@@ -41,6 +41,27 @@ describe('toFinding', () => {
     expect(passed.title).toBe('Deletion protection is on and backups survive a deletion');
   });
 
+  it('stamps each finding with the time it was judged at, a date changed in place included', () => {
+    // Arrange: one Date object reused and moved on, as a caller's clock object might be.
+    const judgedAt = new Date('2026-09-01T12:00:00Z');
+    const outcome = { status: 'PASSED', description: 'd', observed: {}, required: {} } as const;
+    const metadata = pitrDeletionProtectionCheck.metadata;
+
+    // Act
+    const first = toFinding(metadata, RDS, outcome, judgedAt).evaluatedAt;
+    judgedAt.setTime(judgedAt.getTime() + 1000);
+    const moved = toFinding(metadata, RDS, outcome, judgedAt).evaluatedAt;
+    const back = toFinding(metadata, CLOUD_SQL, outcome, new Date('2026-09-01T12:00:00Z')).evaluatedAt;
+
+    // Assess
+    expect([first, moved, back]).toEqual([
+      '2026-09-01T12:00:00.000Z',
+      '2026-09-01T12:00:01.000Z',
+      '2026-09-01T12:00:00.000Z',
+    ]);
+    expect(() => toFinding(metadata, RDS, outcome, new Date(Number.NaN))).toThrow(RangeError);
+  });
+
   it('carries the drifting observed values of an outcome, and none when it names none', () => {
     const finding = (drifting?: readonly string[]) =>
       toFinding(
