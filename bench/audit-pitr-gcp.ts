@@ -29,6 +29,7 @@ import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { GcpClientFactory } from '../functions/gcp/clients.ts';
 import { DEFAULT_INSTANCE_CONCURRENCY, INSTANCES_PAGE_SIZE } from '../functions/gcp/cloud-sql.ts';
@@ -113,12 +114,12 @@ async function auditBenchmark(): Promise<void> {
     const coldMs = performance.now() - coldStart;
     await sim.resetStats();
 
-    let peakHeap = process.memoryUsage().heapUsed;
-    let peakRss = process.memoryUsage().rss;
+    // v8.getHeapStatistics() costs about 2 µs; process.memoryUsage() also reads the RSS from /proc
+    // and cost 42 ms of the measured audit thread's CPU in one profile. The peak RSS is the kernel's
+    // maxRSS, read once at the end.
+    let peakHeap = getHeapStatistics().used_heap_size;
     const sampler = setInterval(() => {
-      const usage = process.memoryUsage();
-      peakHeap = Math.max(peakHeap, usage.heapUsed);
-      peakRss = Math.max(peakRss, usage.rss);
+      peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
     }, 5);
     const profile = await startProfile();
     const elu = performance.eventLoopUtilization();
@@ -191,7 +192,7 @@ async function auditBenchmark(): Promise<void> {
       `  peak heap used           ${megabytes(peakHeap)} (the audit's thread; the simulator has its own)`,
     );
     console.log(
-      `  peak RSS                 ${megabytes(Math.max(peakRss, process.resourceUsage().maxRSS * 1024))} (whole process, simulator thread included)`,
+      `  peak RSS                 ${megabytes(process.resourceUsage().maxRSS * 1024)} (whole process, simulator thread included)`,
     );
     console.log(JSON.stringify({ wallMs }));
   } finally {
