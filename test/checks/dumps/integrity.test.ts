@@ -451,3 +451,20 @@ describe('dumps.integrity descriptions and boundaries', () => {
     );
   });
 });
+
+describe('dumps.integrity on a listing cut at the bound', () => {
+  it('is not available when the listing stopped at maxObjectsListed, since the newest listed may not be the newest', () => {
+    // Prepare: S3 lists keys in order, so a date-named series cut at the bound holds its oldest
+    // dumps; the newest of them is a healthy archive, but newer dumps lie beyond the bound.
+    const objects = dailySeries(10);
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: false },
+      newest: newestOf(objects),
+    });
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('maxObjectsListed');
+  });
+});
