@@ -128,6 +128,10 @@ async function readNewest(bucket: Bucket, object: DumpObject): Promise<NewestDum
     const head = new Uint8Array(contents.subarray(0, PG_DUMP_HEADER_BYTES));
     return { object, header: { state: 'read', result: parsePgDumpHeader(head), bytesRead: head.length } };
   } catch (error) {
+    // A range from byte 0 that cannot be satisfied (416) means the object has no bytes.
+    if (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 416) {
+      return { object, header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 } };
+    }
     return { object, header: { state: 'unknown', reason: reasonOf(error) } };
   }
 }

@@ -56,6 +56,19 @@ beforeAll(async () => {
               ],
             },
             {
+              name: 'certctl-dumps-empty-newest',
+              series: [
+                {
+                  keyPrefix: 'prod/certctl-',
+                  count: 5,
+                  newest: '-2h',
+                  fixture: DUMP_FIXTURE,
+                  truncated: [0],
+                  truncatedBytes: 0,
+                },
+              ],
+            },
+            {
               name: 'certctl-dumps-denied',
               denied: ['buckets.get', 'objects.media'],
               series: [{ keyPrefix: 'prod/certctl-', count: 2, newest: '-2h', fixture: DUMP_FIXTURE }],
@@ -202,6 +215,20 @@ describe('readGcsDumpFact', () => {
     expect(retention?.status).toBe('FAILED');
     expect(retention?.observed).toMatchObject({ longestGapHours: 96 });
     expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('FAILED');
+  });
+
+  it('fails integrity saying the newest dump is empty when the ranged read of an empty object answers 416', async () => {
+    // Act
+    const fact = await read('certctl-dumps-empty-newest');
+    // Assess
+    expect(fact.newest?.header).toMatchObject({
+      state: 'read',
+      result: { kind: 'not-pg-dump', looksLike: 'empty' },
+      bytesRead: 0,
+    });
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('prod/certctl-4.dump is empty');
   });
 
   it('keeps every bucket setting unknown when buckets.get is denied', async () => {
