@@ -93,7 +93,9 @@ function objectOf(file: File): DumpObject {
   return {
     key: file.name,
     size: numberOf(metadata.size),
-    lastModified: dateOf(metadata.updated ?? metadata.timeCreated),
+    // Objects are immutable: `timeCreated` is when this dump was written. `updated` also moves on a
+    // metadata-only change (a hold, custom metadata), which must not make an old dump look new.
+    lastModified: dateOf(metadata.timeCreated ?? metadata.updated),
   };
 }
 

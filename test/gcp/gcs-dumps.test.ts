@@ -257,3 +257,30 @@ describe('readGcsDumpFact', () => {
     expect(result.kind === 'header' && result.header.databaseName).toBe('certctl');
   });
 });
+
+describe('readGcsDumpFact, when object metadata changed after the upload', () => {
+  it('dates each dump by its creation, not by a later metadata update such as a hold', async () => {
+    // Prepare: two dumps written 10 and 9 days ago whose metadata (a temporary hold) was updated
+    // an hour ago; Cloud Storage objects are immutable, so `timeCreated` is when each was written.
+    const written = ['2026-11-22T03:40:00.000Z', '2026-11-23T03:40:00.000Z'];
+    const files = written.map((timeCreated, index) => ({
+      name: `prod/certctl-${index}.dump`,
+      metadata: { size: '6451', timeCreated, updated: '2026-12-02T11:00:00.000Z' },
+    }));
+    const bucket = {
+      getFiles: async () => [files, null, {}],
+      getMetadata: async () => [{}],
+      file: () => ({ download: async () => [Buffer.alloc(0)] }),
+    };
+    const stub = { bucket: () => bucket } as unknown as Storage;
+    // Act
+    const fact = await readGcsDumpFact({
+      storage: stub,
+      location: { bucket: 'certctl-dumps', prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
+      maxObjectsListed: 1000,
+    });
+    // Assess
+    expect(fact.newest?.object.lastModified?.toISOString()).toBe(written[1]);
+    expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('FAILED');
+  });
+});
