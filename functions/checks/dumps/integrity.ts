@@ -173,6 +173,12 @@ function judgeHeader(
   if (header.format !== 'custom') {
     problems.push(`its header says format ${header.format} (${header.formatCode}), not custom (1)`);
   }
+  if (header.compression.algorithm === 'unknown') {
+    // pg_restore warns that no data will be available for an algorithm it does not support.
+    unknown.push(
+      `whether its data can be restored: the header names compression algorithm ${header.compression.algorithmCode}, which no pg_dump this audit knows writes`,
+    );
+  }
   if (header.databaseName === undefined) {
     unknown.push('the database name (the header stores none)');
   } else if (header.databaseName !== dumps.databaseName) {

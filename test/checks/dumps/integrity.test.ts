@@ -468,3 +468,18 @@ describe('dumps.integrity on a listing cut at the bound', () => {
     expect(outcome?.description).toContain('maxObjectsListed');
   });
 });
+
+describe('dumps.integrity and the compression algorithm', () => {
+  it('is not available when the header names a compression algorithm no pg_dump this audit knows writes', () => {
+    // Prepare: byte 11 of a 1.16 header is the algorithm; pg_restore warns that no data will be
+    // available for an algorithm it does not support, so this archive is not shown restorable.
+    const bytes = fixtureHead('certctl-pg17.dump');
+    bytes[11] = 9;
+    const fact = newestReading(parsePgDumpHeader(bytes));
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('compression');
+  });
+});
