@@ -209,6 +209,11 @@ async function readNewest(s3: RegionalS3, bucket: string, object: DumpObject): P
     const head = bytes.subarray(0, PG_DUMP_HEADER_BYTES);
     return { object, header: { state: 'read', result: parsePgDumpHeader(head), bytesRead: head.length } };
   } catch (error) {
+    // A range from byte 0 that S3 cannot satisfy (416 InvalidRange) means the object has no bytes.
+    const sdkError = asSdkError(error);
+    if (sdkError.name === 'InvalidRange' || sdkError.$metadata?.httpStatusCode === 416) {
+      return { object, header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 } };
+    }
     return { object, header: { state: 'unknown', reason: reasonOf(error) } };
   }
 }

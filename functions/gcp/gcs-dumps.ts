@@ -93,7 +93,9 @@ function objectOf(file: File): DumpObject {
   return {
     key: file.name,
     size: numberOf(metadata.size),
-    lastModified: dateOf(metadata.updated ?? metadata.timeCreated),
+    // Objects are immutable: `timeCreated` is when this dump was written. `updated` also moves on a
+    // metadata-only change (a hold, custom metadata), which must not make an old dump look new.
+    lastModified: dateOf(metadata.timeCreated ?? metadata.updated),
   };
 }
 
@@ -128,6 +130,10 @@ async function readNewest(bucket: Bucket, object: DumpObject): Promise<NewestDum
     const head = new Uint8Array(contents.subarray(0, PG_DUMP_HEADER_BYTES));
     return { object, header: { state: 'read', result: parsePgDumpHeader(head), bytesRead: head.length } };
   } catch (error) {
+    // A range from byte 0 that cannot be satisfied (416) means the object has no bytes.
+    if (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 416) {
+      return { object, header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 } };
+    }
     return { object, header: { state: 'unknown', reason: reasonOf(error) } };
   }
 }

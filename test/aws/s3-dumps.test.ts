@@ -71,6 +71,21 @@ beforeAll(async () => {
                 },
               ],
             },
+            // The newest dump is an empty object (a failed `pg_dump | aws s3 cp -` uploads 0 bytes).
+            {
+              name: 'certctl-dumps-empty-newest',
+              region: 'eu-west-1',
+              series: [
+                {
+                  keyPrefix: 'prod/certctl-',
+                  count: 5,
+                  newest: '-2h',
+                  fixture: DUMP_FIXTURE,
+                  truncated: [0],
+                  truncatedBytes: 0,
+                },
+              ],
+            },
             {
               name: 'certctl-dumps-locked-down',
               region: 'eu-west-1',
@@ -204,6 +219,20 @@ describe('readS3DumpFact', () => {
     expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('FAILED');
     expect(dumpsIntegrityCheck.evaluate(fact, settings)?.status).toBe('FAILED');
     expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('FAILED');
+  });
+
+  it('fails integrity saying the newest dump is empty when the ranged GET of an empty object answers 416', async () => {
+    // Act
+    const fact = await read('certctl-dumps-empty-newest');
+    // Assess
+    expect(fact.newest?.header).toMatchObject({
+      state: 'read',
+      result: { kind: 'not-pg-dump', looksLike: 'empty' },
+      bytesRead: 0,
+    });
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('prod/certctl-4.dump is empty');
   });
 
   it('keeps denied settings unknown, never absent, when calls are denied', async () => {

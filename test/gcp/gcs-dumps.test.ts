@@ -56,6 +56,19 @@ beforeAll(async () => {
               ],
             },
             {
+              name: 'certctl-dumps-empty-newest',
+              series: [
+                {
+                  keyPrefix: 'prod/certctl-',
+                  count: 5,
+                  newest: '-2h',
+                  fixture: DUMP_FIXTURE,
+                  truncated: [0],
+                  truncatedBytes: 0,
+                },
+              ],
+            },
+            {
               name: 'certctl-dumps-denied',
               denied: ['buckets.get', 'objects.media'],
               series: [{ keyPrefix: 'prod/certctl-', count: 2, newest: '-2h', fixture: DUMP_FIXTURE }],
@@ -204,6 +217,20 @@ describe('readGcsDumpFact', () => {
     expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('FAILED');
   });
 
+  it('fails integrity saying the newest dump is empty when the ranged read of an empty object answers 416', async () => {
+    // Act
+    const fact = await read('certctl-dumps-empty-newest');
+    // Assess
+    expect(fact.newest?.header).toMatchObject({
+      state: 'read',
+      result: { kind: 'not-pg-dump', looksLike: 'empty' },
+      bytesRead: 0,
+    });
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('prod/certctl-4.dump is empty');
+  });
+
   it('keeps every bucket setting unknown when buckets.get is denied', async () => {
     // Act
     const fact = await read('certctl-dumps-denied');
@@ -228,5 +255,32 @@ describe('readGcsDumpFact', () => {
       .download({ start: 0, end: 4095 });
     const result = parsePgDumpHeader(new Uint8Array(bytes));
     expect(result.kind === 'header' && result.header.databaseName).toBe('certctl');
+  });
+});
+
+describe('readGcsDumpFact, when object metadata changed after the upload', () => {
+  it('dates each dump by its creation, not by a later metadata update such as a hold', async () => {
+    // Prepare: two dumps written 10 and 9 days ago whose metadata (a temporary hold) was updated
+    // an hour ago; Cloud Storage objects are immutable, so `timeCreated` is when each was written.
+    const written = ['2026-11-22T03:40:00.000Z', '2026-11-23T03:40:00.000Z'];
+    const files = written.map((timeCreated, index) => ({
+      name: `prod/certctl-${index}.dump`,
+      metadata: { size: '6451', timeCreated, updated: '2026-12-02T11:00:00.000Z' },
+    }));
+    const bucket = {
+      getFiles: async () => [files, null, {}],
+      getMetadata: async () => [{}],
+      file: () => ({ download: async () => [Buffer.alloc(0)] }),
+    };
+    const stub = { bucket: () => bucket } as unknown as Storage;
+    // Act
+    const fact = await readGcsDumpFact({
+      storage: stub,
+      location: { bucket: 'certctl-dumps', prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
+      maxObjectsListed: 1000,
+    });
+    // Assess
+    expect(fact.newest?.object.lastModified?.toISOString()).toBe(written[1]);
+    expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('FAILED');
   });
 });

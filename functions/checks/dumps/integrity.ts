@@ -10,6 +10,10 @@
  * UTC offset (-12 h to +14 h) plus one cadence for the dump and upload to finish: the object must
  * have been written between that local time read as UTC minus 14 h and plus 12 h + cadence. An
  * older archive uploaded under a new name falls outside.
+ *
+ * A listing that stopped at the policy's `maxObjectsListed` proves nothing here: the newest object
+ * it holds may not be the newest dump (S3 lists in key order, so a cut date-named series holds its
+ * oldest dumps), so the check is NOT_AVAILABLE rather than judging an older file as the newest.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import type { DumpFact } from '../../core/dump-facts.ts';
@@ -57,6 +61,14 @@ export const dumpsIntegrityCheck: DumpsCheck = {
     if (!newest)
       return notAvailable(fact, 'there is no dump to inspect (dumps.fresh reports it)', {}, required);
     const key = newest.object.key;
+    if (!fact.listing.complete) {
+      return notAvailable(
+        fact,
+        `the listing stopped at the policy's maxObjectsListed (${fact.listing.objects.length} objects), so ${key}, the newest listed, may not be the newest dump`,
+        { key },
+        required,
+      );
+    }
     if (newest.header.state === 'unknown') {
       return notAvailable(
         fact,
@@ -160,6 +172,12 @@ function judgeHeader(
 
   if (header.format !== 'custom') {
     problems.push(`its header says format ${header.format} (${header.formatCode}), not custom (1)`);
+  }
+  if (header.compression.algorithm === 'unknown') {
+    // pg_restore warns that no data will be available for an algorithm it does not support.
+    unknown.push(
+      `whether its data can be restored: the header names compression algorithm ${header.compression.algorithmCode}, which no pg_dump this audit knows writes`,
+    );
   }
   if (header.databaseName === undefined) {
     unknown.push('the database name (the header stores none)');

@@ -451,3 +451,35 @@ describe('dumps.integrity descriptions and boundaries', () => {
     );
   });
 });
+
+describe('dumps.integrity on a listing cut at the bound', () => {
+  it('is not available when the listing stopped at maxObjectsListed, since the newest listed may not be the newest', () => {
+    // Prepare: S3 lists keys in order, so a date-named series cut at the bound holds its oldest
+    // dumps; the newest of them is a healthy archive, but newer dumps lie beyond the bound.
+    const objects = dailySeries(10);
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: false },
+      newest: newestOf(objects),
+    });
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('maxObjectsListed');
+  });
+});
+
+describe('dumps.integrity and the compression algorithm', () => {
+  it('is not available when the header names a compression algorithm no pg_dump this audit knows writes', () => {
+    // Prepare: byte 11 of a 1.16 header is the algorithm; pg_restore warns that no data will be
+    // available for an algorithm it does not support, so this archive is not shown restorable.
+    const bytes = fixtureHead('certctl-pg17.dump');
+    bytes[11] = 9;
+    const fact = newestReading(parsePgDumpHeader(bytes));
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('compression');
+  });
+});
