@@ -99,7 +99,8 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       );
     }
     const undescribed = fact.encryption.value.find(
-      (key) => key.manager === 'CUSTOMER' && key.state === undefined,
+      // A key DescribeKey could not read has no manager either: its state is unknown all the same.
+      (key) => key.manager !== 'PROVIDER' && key.state === undefined,
     );
     if (undescribed && fact.resource.provider === 'gcp' && undescribed.unreadReason === undefined) {
       // The value was decrypted in this run: the key works now, whatever Cloud KMS would say.
