@@ -17,8 +17,17 @@ import {
   secretLabel,
 } from './wording.ts';
 
-/** KMS key states in which the secret cannot be decrypted now or soon (KMS `KeyState`). */
-const UNUSABLE_KEY_STATES = new Set(['Disabled', 'PendingDeletion', 'PendingReplicaDeletion', 'Unavailable']);
+/**
+ * KMS key states in which the secret cannot be decrypted now or soon (KMS `KeyState`);
+ * `PendingImport`: an EXTERNAL key whose material was never imported, or has expired or been deleted.
+ */
+const UNUSABLE_KEY_STATES = new Set([
+  'Disabled',
+  'PendingDeletion',
+  'PendingReplicaDeletion',
+  'Unavailable',
+  'PendingImport',
+]);
 
 export const keysNotDeletingCheck: Check<KeySecretFact> = {
   metadata: {

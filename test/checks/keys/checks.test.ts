@@ -800,4 +800,10 @@ describe('keys trust edges', () => {
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain('AccessDeniedException');
   });
+  it('keys.not-deleting: fails a KMS key waiting for its key material (PendingImport)', () => {
+    const encryption = { state: 'read' as const, value: [{ ...CMK, state: 'PendingImport' }] };
+    const outcome = keysNotDeletingCheck.evaluate(fact({ encryption }), context);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed.keyState).toBe('PendingImport');
+  });
 });
