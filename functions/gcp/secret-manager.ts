@@ -328,7 +328,14 @@ export async function readGcpKeyFacts(
       items: itemRefs(secret),
       existence: { state: 'read', value: true },
       deletionScheduled: found.expireTime ? new Date(found.expireTime) : undefined,
-      encryption: { state: 'read', value: encryptionOf(found) },
+      // The encryption settings live inside the replication oneof: without it there is nothing to judge.
+      encryption:
+        found.replication?.automatic || found.replication?.userManaged
+          ? { state: 'read', value: encryptionOf(found) }
+          : {
+              state: 'unknown',
+              reason: 'the API did not report the replication, which holds the encryption',
+            },
       replication: replicationOf(found),
       ...(version ? { latestVersion: version } : {}),
       content: contentReading,
