@@ -92,11 +92,14 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
   if (secrets.length === 0) return [];
   const sm = factory.client(SecretsManagerClient, scope.region, account);
   const keyCache = new Map<string, Promise<EncryptionKey>>();
-  const describeKey = (keyId: string): Promise<EncryptionKey> => {
-    let cached = keyCache.get(keyId);
+  // A key id or alias that is not an ARN names a key of the region it is used in (a replica's
+  // region for a replica's key), and the same alias may name another key in another region.
+  const describeKey = (keyId: string, region: string): Promise<EncryptionKey> => {
+    const keyRegion = regionOfArn(keyId) ?? region;
+    let cached = keyCache.get(`${keyRegion} ${keyId}`);
     if (!cached) {
-      cached = describeKmsKey(factory.client(KMSClient, regionOfArn(keyId) ?? scope.region, account), keyId);
-      keyCache.set(keyId, cached);
+      cached = describeKmsKey(factory.client(KMSClient, keyRegion, account), keyId);
+      keyCache.set(`${keyRegion} ${keyId}`, cached);
     }
     return cached;
   };
@@ -129,7 +132,7 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
     Promise.all(
       described.map((entry) =>
         'response' in entry && entry.response
-          ? encryptionOf(entry.response, describeKey)
+          ? encryptionOf(entry.response, scope.region, describeKey)
           : Promise.resolve(undefined),
       ),
     ),
@@ -168,14 +171,27 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
 
 async function encryptionOf(
   response: DescribeSecretResponse,
-  describeKey: (keyId: string) => Promise<EncryptionKey>,
+  region: string,
+  describeKey: (keyId: string, region: string) => Promise<EncryptionKey>,
 ): Promise<Reading<readonly EncryptionKey[]>> {
-  const ids = [response.KmsKeyId, ...(response.ReplicationStatus ?? []).map((replica) => replica.KmsKeyId)];
+  const ids = [
+    { id: response.KmsKeyId, region },
+    ...(response.ReplicationStatus ?? []).map((replica) => ({
+      id: replica.KmsKeyId,
+      region: replica.Region,
+    })),
+  ];
   const keys = await Promise.all(
-    ids.map((id) =>
+    ids.map(({ id, region: keyRegion }) =>
       id === undefined || id === DEFAULT_KEY_ALIAS || id.endsWith(`:${DEFAULT_KEY_ALIAS}`)
         ? Promise.resolve<EncryptionKey>({ id: id ?? 'aws/secretsmanager', manager: 'PROVIDER' })
-        : describeKey(id),
+        : keyRegion === undefined && regionOfArn(id) === undefined
+          ? Promise.resolve<EncryptionKey>({
+              id,
+              manager: undefined,
+              unreadReason: 'the replica region of this key was not reported',
+            })
+          : describeKey(id, keyRegion ?? region),
     ),
   );
   return { state: 'read', value: keys };

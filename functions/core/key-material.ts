@@ -454,7 +454,8 @@ export function contentReadings(
     const item = byId.get(itemId);
     if (!item) return undefined;
     const reading = values.get(secretKey(item.location));
-    if (!reading) return undefined;
+    // An inventory item whose secret gave no value (e.g. it does not exist): nothing proves a pair.
+    if (!reading) return { state: 'unknown', reason: 'no value was read from its secret' };
     if (reading.state === 'unknown') return reading;
     return itemValue(reading.value, item.jsonKey);
   };

@@ -251,15 +251,18 @@ export async function readGcpKeyFacts(
         let version: Reading<{ state: string; scheduledDestroy?: Date }>;
         try {
           const latest = await api.getLatestVersion(name);
-          version = {
-            state: 'read',
-            value: {
-              state: latest.state ?? 'STATE_UNSPECIFIED',
-              ...(latest.scheduledDestroyTime
-                ? { scheduledDestroy: new Date(latest.scheduledDestroyTime) }
-                : {}),
-            },
-          };
+          version =
+            latest.state === undefined
+              ? { state: 'unknown', reason: "the API did not report the latest version's state" }
+              : {
+                  state: 'read',
+                  value: {
+                    state: latest.state,
+                    ...(latest.scheduledDestroyTime
+                      ? { scheduledDestroy: new Date(latest.scheduledDestroyTime) }
+                      : {}),
+                  },
+                };
         } catch (error) {
           if (error instanceof SecretManagerApiError && error.status === 404) {
             version = { state: 'read', value: { state: 'none' } };
@@ -328,7 +331,14 @@ export async function readGcpKeyFacts(
       items: itemRefs(secret),
       existence: { state: 'read', value: true },
       deletionScheduled: found.expireTime ? new Date(found.expireTime) : undefined,
-      encryption: { state: 'read', value: encryptionOf(found) },
+      // The encryption settings live inside the replication oneof: without it there is nothing to judge.
+      encryption:
+        found.replication?.automatic || found.replication?.userManaged
+          ? { state: 'read', value: encryptionOf(found) }
+          : {
+              state: 'unknown',
+              reason: 'the API did not report the replication, which holds the encryption',
+            },
       replication: replicationOf(found),
       ...(version ? { latestVersion: version } : {}),
       content: contentReading,

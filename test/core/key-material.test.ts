@@ -662,7 +662,27 @@ describe('the inventory helpers', () => {
     ]);
     expect(readings.size).toBe(1);
   });
-  it('does not judge a key against a certificate that is not in the inventory or whose secret was not read', () => {
+  it('is not available, never matched, when the certificate a key must match was not read (its secret does not exist)', () => {
+    // Prepare: the adapters read no value of a partner secret that does not exist.
+    const values = new Map<string, ValueReading>([
+      [secretKey(at('ra-key')), { state: 'read', value: { text: pem('other.key') } }],
+    ]);
+    // Act
+    const readings = contentReadings([{ location: at('ra-key'), items: [raKey] }], inventory, values, {
+      now: NOW,
+      expiryHorizonDays: 30,
+    });
+    // Assess
+    const reading = readings.get(secretKey(at('ra-key')));
+    expect(reading?.state === 'read' && reading.items[0]?.problems).toEqual([
+      {
+        status: 'NOT_AVAILABLE',
+        code: 'partner-unread',
+        detail: 'ra-cert could not be read (no value was read from its secret)',
+      },
+    ]);
+  });
+  it('does not judge a key against a certificate that is not in the inventory, and cannot when its secret was not read', () => {
     const stray = item('stray-key', 'private-key', {
       location: at('ra-key'),
       certificate: 'not-in-inventory',
@@ -683,6 +703,7 @@ describe('the inventory helpers', () => {
       return reading?.state === 'read' ? reading.items[0]?.problems : undefined;
     };
     expect(problems(stray)).toEqual([]);
-    expect(problems(raKey)).toEqual([]);
+    // A partner in the inventory whose secret gave no value is not available, never matched.
+    expect(problems(raKey)?.map((problem) => problem.code)).toEqual(['partner-unread']);
   });
 });

@@ -2,9 +2,17 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { keysCmkCheck } from '../../functions/checks/keys/cmk.ts';
+import { keysNotDeletingCheck } from '../../functions/checks/keys/not-deleting.ts';
 import { CredentialsError } from '../../functions/core/errors.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory, NO_GOOGLE_CREDENTIALS } from '../../functions/gcp/clients.ts';
-import { SecretManagerRestClient, withSecretManager } from '../../functions/gcp/secret-manager.ts';
+import {
+  readGcpKeyFacts,
+  type SecretManagerApi,
+  SecretManagerRestClient,
+  withSecretManager,
+} from '../../functions/gcp/secret-manager.ts';
 import { withCloudStorage } from '../../functions/gcp/storage-client.ts';
 
 describe('withSecretManager', () => {
@@ -162,5 +170,50 @@ describe('SecretManagerRestClient retries', () => {
     } finally {
       await api.close();
     }
+  });
+});
+
+describe('readGcpKeyFacts', () => {
+  it('does not judge the encryption of a secret whose replication the API did not report', async () => {
+    // Prepare: a Secret without `replication`, the oneof that also holds its CMEK settings.
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({ name }),
+      getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    const policy = parsePolicy({
+      gcp: { projects: ['certctl-prod'] },
+      keys: {
+        preset: 'none',
+        items: { 'config-key': { kind: 'opaque', secret: 'projects/certctl-prod/secrets/config-key' } },
+      },
+    });
+    // Act
+    const [fact] = await readGcpKeyFacts(api, 'certctl-prod', policy);
+    // Assess
+    expect(fact?.encryption.state).toBe('unknown');
+    expect(fact && keysCmkCheck.evaluate(fact, { policy, now: new Date() })?.status).toBe('NOT_AVAILABLE');
+  });
+  it('does not judge a latest version whose state the API did not report', async () => {
+    // Prepare
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({ name, replication: { automatic: {} } }),
+      getLatestVersion: async (name) => ({ name: `${name}/versions/3` }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    const policy = parsePolicy({
+      gcp: { projects: ['certctl-prod'] },
+      keys: {
+        preset: 'none',
+        items: { 'config-key': { kind: 'opaque', secret: 'projects/certctl-prod/secrets/config-key' } },
+      },
+    });
+    // Act
+    const [fact] = await readGcpKeyFacts(api, 'certctl-prod', policy);
+    // Assess
+    expect(fact?.latestVersion?.state).toBe('unknown');
+    expect(fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() })?.status).toBe(
+      'NOT_AVAILABLE',
+    );
   });
 });

@@ -17,8 +17,17 @@ import {
   secretLabel,
 } from './wording.ts';
 
-/** KMS key states in which the secret cannot be decrypted now or soon (KMS `KeyState`). */
-const UNUSABLE_KEY_STATES = new Set(['Disabled', 'PendingDeletion', 'PendingReplicaDeletion', 'Unavailable']);
+/**
+ * KMS key states in which the secret cannot be decrypted now or soon (KMS `KeyState`);
+ * `PendingImport`: an EXTERNAL key whose material was never imported, or has expired or been deleted.
+ */
+const UNUSABLE_KEY_STATES = new Set([
+  'Disabled',
+  'PendingDeletion',
+  'PendingReplicaDeletion',
+  'Unavailable',
+  'PendingImport',
+]);
 
 export const keysNotDeletingCheck: Check<KeySecretFact> = {
   metadata: {
@@ -99,7 +108,8 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       );
     }
     const undescribed = fact.encryption.value.find(
-      (key) => key.manager === 'CUSTOMER' && key.state === undefined,
+      // A key DescribeKey could not read has no manager either: its state is unknown all the same.
+      (key) => key.manager !== 'PROVIDER' && key.state === undefined,
     );
     if (undescribed && fact.resource.provider === 'gcp' && undescribed.unreadReason === undefined) {
       // The value was decrypted in this run: the key works now, whatever Cloud KMS would say.

@@ -780,3 +780,30 @@ describe('every keys check says what it judged', () => {
     );
   });
 });
+
+describe('keys trust edges', () => {
+  it('keys.not-deleting: is not available when DescribeKey failed (the adapter leaves the manager unknown)', () => {
+    // Prepare: what functions/aws/secrets-manager.ts describeKmsKey returns when DescribeKey is denied.
+    const encryption = {
+      state: 'read' as const,
+      value: [
+        {
+          id: 'arn:aws:kms:eu-west-1:222222222222:key/k',
+          manager: undefined,
+          unreadReason: 'DescribeKey failed: AccessDeniedException',
+        },
+      ],
+    };
+    // Act
+    const outcome = keysNotDeletingCheck.evaluate(fact({ encryption }), context);
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('AccessDeniedException');
+  });
+  it('keys.not-deleting: fails a KMS key waiting for its key material (PendingImport)', () => {
+    const encryption = { state: 'read' as const, value: [{ ...CMK, state: 'PendingImport' }] };
+    const outcome = keysNotDeletingCheck.evaluate(fact({ encryption }), context);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed.keyState).toBe('PendingImport');
+  });
+});

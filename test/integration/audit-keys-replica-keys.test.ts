@@ -1,0 +1,97 @@
+/**
+ * The KMS key of each Secrets Manager replica is described in the replica's own region: a replica's
+ * `KmsKeyId` may be an alias or key id (not an ARN), which names a different key in each region.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { awsCollectors } from '../../functions/aws/collectors.ts';
+import type { AuditReport } from '../../functions/core/audit.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import { runAuditReport } from '../../functions/jobs/audit.ts';
+import { simCredentials } from '../sim/accounts.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+
+const ACCOUNT = '111111111111';
+const EU_KEY = 'aaaaaaaa-1111-2222-3333-444444444444';
+const US_KEY = 'bbbbbbbb-1111-2222-3333-444444444444';
+const ALIAS = 'alias/certctl-backup';
+
+let sim: Sim;
+
+beforeAll(async () => {
+  sim = await startSim({
+    scenario: {
+      accounts: [{ id: ACCOUNT }],
+      regions: [{ name: 'eu-west-1' }, { name: 'us-east-1' }],
+      services: {
+        secretsManager: {
+          secrets: [
+            {
+              name: 'certctl/ca',
+              region: 'eu-west-1',
+              kmsKeyId: ALIAS,
+              replicas: [{ region: 'us-east-1', kmsKeyId: ALIAS }],
+              value: 'x',
+            },
+          ],
+        },
+        kms: {
+          keys: [
+            { id: EU_KEY, region: 'eu-west-1', aliases: [ALIAS] },
+            // The same alias in the replica's region names another key, which is being deleted.
+            {
+              id: US_KEY,
+              region: 'us-east-1',
+              aliases: [ALIAS],
+              state: 'PendingDeletion',
+              deletionDate: '+7d',
+            },
+          ],
+        },
+      },
+    },
+  });
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+async function audit(): Promise<AuditReport> {
+  const policy = parsePolicy({
+    aws: { regions: ['eu-west-1'] },
+    keys: {
+      preset: 'none',
+      items: {
+        'ca-backup': {
+          kind: 'opaque',
+          secret: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:certctl/ca`,
+        },
+      },
+    },
+  });
+  const factory = new AwsClientFactory({
+    maxAttempts: 2,
+    credentials: simCredentials(),
+    endpoint: sim.endpoint,
+  });
+  try {
+    return await runAuditReport(
+      { providers: ['aws'], groups: ['keys'] },
+      { policy, aws: { factory, collectors: awsCollectors } },
+    );
+  } finally {
+    factory.destroy();
+  }
+}
+
+describe('replica KMS keys', () => {
+  it('fails keys.not-deleting when the replica-region key behind the same alias is pending deletion', async () => {
+    // Act
+    const report = await audit();
+    // Assess
+    const finding = report.findings.find((f) => f.checkId === 'keys.not-deleting');
+    expect(finding?.status).toBe('FAILED');
+    expect(finding?.observed.keyState).toBe('PendingDeletion');
+  });
+});
