@@ -29,7 +29,7 @@ import type { protos } from '@google-cloud/sql';
  * `backupRuns.list`.
  */
 export const CLOUD_SQL_READ_FIELDS = {
-  InstancesListResponse: ['items', 'nextPageToken'],
+  InstancesListResponse: ['warnings', 'items', 'nextPageToken'],
   DatabaseInstance: [
     'name',
     'selfLink',
@@ -103,6 +103,8 @@ export type ReadBackupConfiguration = Omit<
 export type ReadBackupRun = Pick<protos.google.cloud.sql.v1.IBackupRun, Kept<'BackupRun'>>;
 
 export interface ReadInstancesListResponse {
+  /** `REGION_UNREACHABLE` and `MAX_RESULTS_EXCEEDS_LIMIT` mean the page may be incomplete. */
+  warnings?: protos.google.cloud.sql.v1.IApiWarning[] | null;
   items?: ReadDatabaseInstance[] | null;
   nextPageToken?: string | null;
 }

@@ -179,11 +179,34 @@ export async function listInstances(
         { cause: error },
       );
     }
+    // A 200 can still say that it left instances out (a region did not answer): a listing that
+    // may be incomplete must not be judged complete, or the missing instances read as deleted.
+    const incomplete = (page.warnings ?? []).find((warning) =>
+      INCOMPLETE_LIST_WARNINGS.has(String(warning.code)),
+    );
+    if (incomplete) {
+      const code = String(incomplete.code);
+      const region = nonEmpty(incomplete.region);
+      throw new CloudApiError(
+        `Cloud SQL instances.list for project ${project} may be incomplete: ${code}${region ? ` (region ${region})` : ''}: ${nonEmpty(incomplete.message) ?? 'the returned result set may be incomplete'}.`,
+        code,
+      );
+    }
     instances.push(...(page.items ?? []));
     pageToken = nonEmpty(page.nextPageToken);
   } while (pageToken);
   return instances;
 }
+
+/**
+ * `ApiWarning` codes with which instances.list says "the returned result set may be incomplete"
+ * (google/cloud/sql/v1/cloud_sql_resources.proto). Known codes arrive as names (gax and the lean
+ * path map them).
+ */
+const INCOMPLETE_LIST_WARNINGS: ReadonlySet<string> = new Set([
+  'REGION_UNREACHABLE',
+  'MAX_RESULTS_EXCEEDS_LIMIT',
+]);
 
 /** The window from `getLatestRecoveryTime`, or unknown with the API's error code. */
 async function recoveryWindow(

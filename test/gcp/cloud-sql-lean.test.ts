@@ -386,7 +386,7 @@ describe('the lean answer decoder', () => {
     const decoded = list('{}');
 
     // Assess
-    expect(decoded).toEqual({ items: [], nextPageToken: '' });
+    expect(decoded).toEqual({ warnings: [], items: [], nextPageToken: '' });
   });
 });
 
@@ -585,7 +585,7 @@ describe('the lean reads with credentials', () => {
 
     // Assess
     expect(lean).toEqual({
-      outcome: { answer: '{"items":[],"nextPageToken":""}' },
+      outcome: { answer: '{"warnings":[],"items":[],"nextPageToken":""}' },
       refreshes: 1,
       authorization: ['Bearer fresh-token-1'],
     });
@@ -615,7 +615,7 @@ describe('the lean reads with credentials', () => {
 
     // Assess
     expect(lean).toEqual({
-      outcome: { answer: '{"items":[],"nextPageToken":""}' },
+      outcome: { answer: '{"warnings":[],"items":[],"nextPageToken":""}' },
       refreshes: 1,
       authorization: ['Bearer revoked-token', 'Bearer fresh-token-1'],
     });

@@ -158,7 +158,7 @@ describe('the Cloud SQL read view', () => {
 
     // Assess
     expect(readPage).toStrictEqual(kept(fullPage, 'InstancesListResponse'));
-    expect(readPage).toStrictEqual({ items: [], nextPageToken: '' });
+    expect(readPage).toStrictEqual({ warnings: [], items: [], nextPageToken: '' });
   });
 
   it('decodes getLatestRecoveryTime and backupRuns.list answers as the full protos do', async () => {

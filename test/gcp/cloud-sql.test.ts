@@ -431,6 +431,43 @@ describe('readCloudSqlPitrFacts', () => {
     });
   });
 
+  it('fails the whole project, not judges it complete, when instances.list warns that a region was unreachable', async () => {
+    // Prepare: the simulator's answer with the API's "the returned result set may be incomplete"
+    // warning added (ApiWarning REGION_UNREACHABLE, sent with HTTP 200).
+    const unreachable: SimService & { inner?: SimService } = {
+      name: 'region-unreachable',
+      matches: (request) => request.method === 'GET' && request.path === `/v1/projects/${PROJECT}/instances`,
+      async handle(request, context) {
+        const answer = await (this.inner as SimService).handle(request, context);
+        const body = JSON.parse(String(answer.body)) as Record<string, unknown>;
+        body.warnings = [{ code: 1, message: 'One or more regions are unreachable.', region: 'us-central1' }];
+        return { ...answer, body: JSON.stringify(body) };
+      },
+      throttled: () => ({ status: 500, body: '' }),
+      serverError: () => ({ status: 500, body: '' }),
+    };
+    ({ sim } = await startGcpSim(cloudSqlScenario([instance('db')]), { extraServices: [unreachable] }));
+    unreachable.inner = sim.service('cloudSql');
+
+    // The lean decoder and gax alike.
+    for (const leanDecoding of [true, false]) {
+      const clients = new GcpClientFactory({ endpoint: sim.endpoint, leanDecoding });
+      try {
+        // Act
+        const reading = readCloudSqlPitrFacts(clients.cloudSql(), PROJECT, parsePolicy({}));
+
+        // Assess
+        await expect(reading).rejects.toBeInstanceOf(CloudApiError);
+        await expect(reading).rejects.toMatchObject({
+          code: 'REGION_UNREACHABLE',
+          message: expect.stringContaining('us-central1'),
+        });
+      } finally {
+        await clients.close();
+      }
+    }
+  });
+
   it('retries throttled and unavailable reads and still reads every instance', async () => {
     // Prepare
     const names = ['db-1', 'db-2', 'db-3', 'db-4'];

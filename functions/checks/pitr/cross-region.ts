@@ -109,6 +109,28 @@ function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): C
 function judgeTargets(fact: PitrFact, targets: readonly string[], minPitrDays: number): CheckOutcome {
   const required = { crossRegionBackup: true };
   const elsewhere = targets.filter((target) => target !== fact.resource.region);
+  // A Cloud SQL backup location says where backups would be stored, not that any exists: with
+  // automated backups off (or not known to be on) it proves nothing about another region.
+  if (fact.kind === 'cloudsql-instance' && elsewhere.length > 0) {
+    const backupsOff = fact.automatedBackupsEnabled === false || fact.retentionDays === 0;
+    if (backupsOff) {
+      return {
+        status: 'FAILED',
+        description: `${resourceLabel(fact)} has automated backups off (backupConfiguration.enabled=false): no backup of it exists in ${elsewhere.join(', ')} or anywhere else, whatever the backup location says.`,
+        observed: { crossRegionBackup: false, replicatedTo: targets.join(',') },
+        required,
+        remediationText: `Turn automated backups on (see pitr.enabled): \`gcloud sql instances patch ${fact.resource.id} --project=${fact.resource.account} --backup-start-time=HH:MM\`; they are then stored in the backup location (${DOCS.cloudSqlBackupLocations}).`,
+      };
+    }
+    if (fact.automatedBackupsEnabled === undefined) {
+      return {
+        status: 'NOT_AVAILABLE',
+        description: `${resourceLabel(fact)}: could not read settings.backupConfiguration.enabled, so it is unknown whether any backup exists in the backup location (${elsewhere.join(', ')}); this check could not be evaluated.`,
+        observed: { crossRegionBackup: null, replicatedTo: targets.join(',') },
+        required,
+      };
+    }
+  }
   const observed = { crossRegionBackup: elsewhere.length > 0, replicatedTo: targets.join(',') };
   if (elsewhere.length > 0) {
     return {

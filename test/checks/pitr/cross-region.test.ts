@@ -96,6 +96,26 @@ describe('pitr.cross-region', () => {
     expect(outcome?.status).toBe('PASSED');
   });
 
+  it('fails, not passes, for Cloud SQL with a multi-region backup location when automated backups are off', () => {
+    // The location says where backups would go; with backups off none exists anywhere.
+    const fact = cloudSqlFact({
+      automatedBackupsEnabled: false,
+      pointInTimeRecoveryEnabled: false,
+      retentionDays: 0,
+      crossRegionBackupTargets: ['multi-region (default)'],
+    });
+    const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ crossRegionBackup: false });
+    expect(outcome?.description).toContain('automated backups off');
+  });
+
+  it('is not available, not passed, for Cloud SQL with a backup location when whether backups are on is unknown', () => {
+    const fact = cloudSqlFact({ automatedBackupsEnabled: undefined, crossRegionBackupTargets: ['eu'] });
+    const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+  });
+
   it('fails for Cloud SQL when backups stay in the instance region', () => {
     const fact = cloudSqlFact({ crossRegionBackupTargets: ['europe-west1'] });
     const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
