@@ -576,17 +576,23 @@ export function keysAcknowledgements(
   inspect = false,
 ): NagAcknowledgement[] {
   if (secrets.length === 0) return [];
-  const places = [...new Set(secrets.map(({ account, region }) => `${region}:${account}`))].sort();
+  const accounts = [...new Set(secrets.map(({ account }) => account))].sort();
   const acknowledgements: NagAcknowledgement[] = [
     {
       id: 'AwsSolutions-IAM5',
-      reason: inspect
-        ? 'kms:DescribeKey, and kms:Decrypt through Secrets Manager for the inventory secrets only (kms:ViaService, SecretARN encryption context), name key/* in the accounts and regions of the inventory secrets: which key a secret uses is known only from DescribeSecret at run time.'
-        : 'kms:DescribeKey names key/* in the accounts and regions of the inventory secrets: which key a secret uses is known only from DescribeSecret at run time; the call reads key metadata only.',
-      findings: places.map((place) => `Resource::arn:<AWS::Partition>:kms:${place}:key/*`),
+      reason:
+        "kms:DescribeKey names key/* in every region of the inventory secrets' accounts: which key a secret and each of its replicas use, and in which regions the replicas are, is known only from DescribeSecret at run time (a replica is encrypted by a key of its own region); the call reads key metadata only.",
+      findings: accounts.map((account) => `Resource::arn:<AWS::Partition>:kms:*:${account}:key/*`),
     },
   ];
   if (inspect) {
+    const places = [...new Set(secrets.map(({ account, region }) => `${region}:${account}`))].sort();
+    acknowledgements.push({
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'kms:Decrypt, only through Secrets Manager for the inventory secrets (kms:ViaService, SecretARN encryption context), names key/* in the accounts and regions of the inventory secrets: which key a secret uses is known only from DescribeSecret at run time.',
+      findings: places.map((place) => `Resource::arn:<AWS::Partition>:kms:${place}:key/*`),
+    });
     acknowledgements.push({
       id: 'AwsSolutions-IAM5',
       reason:

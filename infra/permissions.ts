@@ -486,6 +486,17 @@ export function keySecretArns(secrets: readonly AwsKeySecret[]): string[] {
   ].sort();
 }
 
+/**
+ * `arn:<partition>:kms:*:<account>:key/*` for each account holding some secrets: a replica of a
+ * secret is encrypted by a key of the replica's region (an alias such as `alias/certctl-backup`
+ * names another key in each region), and which regions hold replicas is known only from
+ * DescribeSecret at run time.
+ */
+export function keySecretKmsDescribeKeys(secrets: readonly AwsKeySecret[]): string[] {
+  const accounts = [...new Set(secrets.map(({ account }) => account))].sort();
+  return accounts.map((account) => `arn:${Aws.PARTITION}:kms:*:${account}:key/*`);
+}
+
 /** `arn:<partition>:kms:<region>:<account>:key/*` for each (account, region) holding some secrets. */
 export function keySecretKmsKeys(secrets: readonly AwsKeySecret[]): string[] {
   const places = [...new Set(secrets.map(({ account, region }) => `${region}:${account}`))].sort();
@@ -497,8 +508,9 @@ export function keySecretKmsKeys(secrets: readonly AwsKeySecret[]): string[] {
  * Authorization Reference, AWS Secrets Manager and AWS KMS; Secrets Manager user guide, "Secret
  * encryption and decryption", https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html):
  * - `secretsmanager:DescribeSecret` on the inventory secrets only ({@link keySecretArns});
- * - `kms:DescribeKey` on keys in the secrets' accounts and regions: which key a secret uses is known
- *   only from DescribeSecret at run time, so the key id is the wildcard;
+ * - `kms:DescribeKey` on keys in the secrets' accounts, in any region: which key a secret and each of
+ *   its replicas use, and in which regions, is known only from DescribeSecret at run time, so the
+ *   key id and the region are wildcards ({@link keySecretKmsDescribeKeys});
  * - only with `keys.inspectSecretValues`: `secretsmanager:GetSecretValue` on the inventory secrets;
  *   `secretsmanager:BatchGetSecretValue`, which has no resource type (Secrets Manager then checks
  *   GetSecretValue on each secret); and `kms:Decrypt` only through Secrets Manager in the secrets'
@@ -529,7 +541,7 @@ export function keysReadStatements(
       sid: 'DescribeInventorySecretKeys',
       effect: Effect.ALLOW,
       actions: ['kms:DescribeKey'],
-      resources: keyArns,
+      resources: keySecretKmsDescribeKeys(secrets),
       ...(thisAccount ? { conditions: thisAccount } : {}),
     }),
   ];
