@@ -173,6 +173,17 @@ describe('SecretManagerRestClient retries', () => {
   });
 });
 
+/** A policy whose inventory is one opaque GCP secret, `config-key` in `certctl-prod`. */
+function oneOpaqueSecretPolicy() {
+  return parsePolicy({
+    gcp: { projects: ['certctl-prod'] },
+    keys: {
+      preset: 'none',
+      items: { 'config-key': { kind: 'opaque', secret: 'projects/certctl-prod/secrets/config-key' } },
+    },
+  });
+}
+
 describe('readGcpKeyFacts', () => {
   it('does not judge the encryption of a secret whose replication the API did not report', async () => {
     // Prepare: a Secret without `replication`, the oneof that also holds its CMEK settings.
@@ -181,13 +192,7 @@ describe('readGcpKeyFacts', () => {
       getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }),
       accessLatest: async () => new Uint8Array(),
     };
-    const policy = parsePolicy({
-      gcp: { projects: ['certctl-prod'] },
-      keys: {
-        preset: 'none',
-        items: { 'config-key': { kind: 'opaque', secret: 'projects/certctl-prod/secrets/config-key' } },
-      },
-    });
+    const policy = oneOpaqueSecretPolicy();
     // Act
     const [fact] = await readGcpKeyFacts(api, 'certctl-prod', policy);
     // Assess
@@ -201,13 +206,7 @@ describe('readGcpKeyFacts', () => {
       getLatestVersion: async (name) => ({ name: `${name}/versions/3` }),
       accessLatest: async () => new Uint8Array(),
     };
-    const policy = parsePolicy({
-      gcp: { projects: ['certctl-prod'] },
-      keys: {
-        preset: 'none',
-        items: { 'config-key': { kind: 'opaque', secret: 'projects/certctl-prod/secrets/config-key' } },
-      },
-    });
+    const policy = oneOpaqueSecretPolicy();
     // Act
     const [fact] = await readGcpKeyFacts(api, 'certctl-prod', policy);
     // Assess
