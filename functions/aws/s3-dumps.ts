@@ -45,9 +45,15 @@ import type {
   PublicAccessConfig,
   RetentionLockConfig,
 } from '../core/dump-facts.ts';
-import { dumpResourceId, newestObject, rulePrefixApplies, sortOldestFirst } from '../core/dump-facts.ts';
+import {
+  dumpResourceId,
+  newestDumpRead,
+  newestObject,
+  rulePrefixApplies,
+  sortOldestFirst,
+} from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
-import { PG_DUMP_HEADER_BYTES, parsePgDumpHeader } from '../core/pg-dump-header.ts';
+import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
 import type { AwsCollector } from './collectors.ts';
 import { leanListObjectsPlugin } from './s3-wire.ts';
@@ -205,14 +211,12 @@ async function readNewest(s3: RegionalS3, bucket: string, object: DumpObject): P
         }),
       ),
     );
-    const bytes = answer.Body ? await answer.Body.transformToByteArray() : new Uint8Array();
-    const head = bytes.subarray(0, PG_DUMP_HEADER_BYTES);
-    return { object, header: { state: 'read', result: parsePgDumpHeader(head), bytesRead: head.length } };
+    return newestDumpRead(object, answer.Body ? await answer.Body.transformToByteArray() : new Uint8Array());
   } catch (error) {
     // A range from byte 0 that S3 cannot satisfy (416 InvalidRange) means the object has no bytes.
     const sdkError = asSdkError(error);
     if (sdkError.name === 'InvalidRange' || sdkError.$metadata?.httpStatusCode === 416) {
-      return { object, header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 } };
+      return newestDumpRead(object, new Uint8Array());
     }
     return { object, header: { state: 'unknown', reason: reasonOf(error) } };
   }

@@ -9,7 +9,7 @@
  * API did not send stays undefined, never a default.
  */
 import type { ResourceRef } from './finding.ts';
-import type { PgDumpHeaderResult } from './pg-dump-header.ts';
+import { PG_DUMP_HEADER_BYTES, type PgDumpHeaderResult, parsePgDumpHeader } from './pg-dump-header.ts';
 
 /** A bucket setting: read, said to be not configured, or not readable. */
 export type BucketReading<T> =
@@ -56,6 +56,16 @@ export interface NewestDump {
         readonly bytesRead: number;
       }
     | { readonly state: 'unknown'; readonly reason: string };
+}
+
+/**
+ * The newest dump with its header parsed from the first bytes a ranged read returned (at most
+ * {@link PG_DUMP_HEADER_BYTES} are kept); `head` is empty for an object with no bytes, whose ranged
+ * read from byte 0 the store answers with 416.
+ */
+export function newestDumpRead(object: DumpObject, bytes: Uint8Array): NewestDump {
+  const head = bytes.subarray(0, PG_DUMP_HEADER_BYTES);
+  return { object, header: { state: 'read', result: parsePgDumpHeader(head), bytesRead: head.length } };
 }
 
 /** Object versioning. S3 `Status` (absent: never enabled -> `absent`); GCS `versioning.enabled`. */

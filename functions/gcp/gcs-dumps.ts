@@ -24,9 +24,15 @@ import type {
   RetentionLockConfig,
   VersioningConfig,
 } from '../core/dump-facts.ts';
-import { dumpResourceId, newestObject, rulePrefixApplies, sortOldestFirst } from '../core/dump-facts.ts';
+import {
+  dumpResourceId,
+  newestDumpRead,
+  newestObject,
+  rulePrefixApplies,
+  sortOldestFirst,
+} from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
-import { PG_DUMP_HEADER_BYTES, parsePgDumpHeader } from '../core/pg-dump-header.ts';
+import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import type { GcpCollector } from './collectors.ts';
 
 /** objects.list returns at most 1,000 items a page. */
@@ -127,12 +133,11 @@ async function listSeries(bucket: Bucket, prefix: string, limit: number): Promis
 async function readNewest(bucket: Bucket, object: DumpObject): Promise<NewestDump> {
   try {
     const [contents] = await bucket.file(object.key).download({ start: 0, end: PG_DUMP_HEADER_BYTES - 1 });
-    const head = new Uint8Array(contents.subarray(0, PG_DUMP_HEADER_BYTES));
-    return { object, header: { state: 'read', result: parsePgDumpHeader(head), bytesRead: head.length } };
+    return newestDumpRead(object, new Uint8Array(contents.subarray(0, PG_DUMP_HEADER_BYTES)));
   } catch (error) {
     // A range from byte 0 that cannot be satisfied (416) means the object has no bytes.
     if (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 416) {
-      return { object, header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 } };
+      return newestDumpRead(object, new Uint8Array());
     }
     return { object, header: { state: 'unknown', reason: reasonOf(error) } };
   }
