@@ -112,8 +112,7 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], minPitrDays: n
   // A Cloud SQL backup location says where backups would be stored, not that any exists: with
   // automated backups off (or not known to be on) it proves nothing about another region.
   if (fact.kind === 'cloudsql-instance' && elsewhere.length > 0) {
-    const backupsOff = fact.automatedBackupsEnabled === false || fact.retentionDays === 0;
-    if (backupsOff) {
+    if (fact.automatedBackupsEnabled === false) {
       return {
         status: 'FAILED',
         description: `${resourceLabel(fact)} has automated backups off (backupConfiguration.enabled=false): no backup of it exists in ${elsewhere.join(', ')} or anywhere else, whatever the backup location says.`,
