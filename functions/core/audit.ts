@@ -304,7 +304,12 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
     }
     const context: CheckContext = { policy: options.policy, now: now() };
     for (const fact of facts) {
-      for (const check of checks) findings.push(...judge(check, fact, context));
+      const elsewhere = plan.scope.region !== '*' && fact.resource.region !== plan.scope.region;
+      for (const check of checks) {
+        for (const finding of judge(check, fact, context)) {
+          findings.push(elsewhere ? { ...finding, scopeRegion: plan.scope.region } : finding);
+        }
+      }
     }
     const standIns = facts.flatMap((fact) =>
       (fact.standsFor ?? []).map((standIn) => ({ ...standIn, judgedAt: fact.resource.id })),

@@ -75,6 +75,12 @@ export interface Finding {
   readonly checkId: string;
   readonly group: CheckGroup;
   readonly resource: ResourceRef;
+  /**
+   * The region of the scope that read the resource, when it is not the resource's own: a bucket
+   * the policy places in one region and S3 redirects to another. Publishers settle the finding with
+   * that scope (a failed read there leaves it as it was), not with the resource's region.
+   */
+  readonly scopeRegion?: string;
   readonly status: ComplianceStatus;
   readonly severity: Severity;
   readonly title: string;

@@ -56,6 +56,8 @@ export const PRODUCT_FIELD = {
   provider: 'provider',
   account: 'account',
   region: 'region',
+  /** The region of the scope that read the resource, written only when it differs from `region`. */
+  scopeRegion: 'scope/region',
   resourceType: 'resourceType',
   resourceId: 'resourceId',
   gcpProject: 'gcp/project',
@@ -281,6 +283,7 @@ export function toAsff(finding: Finding, options: ToAsffOptions): AwsSecurityFin
     [PRODUCT_FIELD.checkId]: finding.checkId,
     [PRODUCT_FIELD.group]: finding.group,
     ...resourceFields(resource),
+    ...(finding.scopeRegion === undefined ? {} : { [PRODUCT_FIELD.scopeRegion]: finding.scopeRegion }),
   };
   // A ProductFields value is a NonEmptyString (pattern `.*\S.*` in the Security Hub model), and one
   // blank value makes Security Hub reject the whole finding: a blank observation is left out.

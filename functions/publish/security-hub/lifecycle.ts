@@ -160,7 +160,7 @@ function scopeOf(finding: AwsSecurityFinding): Scope | undefined {
   const fields = finding.ProductFields ?? {};
   const provider = fields[PRODUCT_FIELD.provider];
   const account = fields[PRODUCT_FIELD.account];
-  const region = fields[PRODUCT_FIELD.region];
+  const region = fields[PRODUCT_FIELD.scopeRegion] ?? fields[PRODUCT_FIELD.region];
   const group = fields[PRODUCT_FIELD.group];
   if ((provider !== 'aws' && provider !== 'gcp') || !account || !region) return undefined;
   if (!group || !CHECK_GROUP_NAME.test(group)) return undefined;

@@ -1,6 +1,9 @@
 import type { AwsSecurityFinding, Resource } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../../functions/core/finding.ts';
+import { runAudit, type ScopePlan } from '../../../functions/core/audit.ts';
+import type { Check } from '../../../functions/core/check.ts';
+import { CloudApiError } from '../../../functions/core/errors.ts';
+import type { Finding, ResourceRef } from '../../../functions/core/finding.ts';
 import { destinationFor, publishTargetFrom, toAsff } from '../../../functions/publish/security-hub/asff.ts';
 import { AsffValidationError } from '../../../functions/publish/security-hub/errors.ts';
 import {
@@ -1123,5 +1126,72 @@ describe('lifecycle edges the mutation run found open', () => {
       existing: [existing],
     });
     expect(changed.imports[0]?.reason).toMatch(/^changed: Severity HIGH -> LOW; Title /);
+  });
+});
+
+describe('a resource found in another region than the scope that read it', () => {
+  // A dump bucket the policy places in us-east-1 but S3 redirects to eu-west-1: the finding names
+  // the bucket's real region, while the us-east-1 scope read it.
+  const dumpsCheck: Check<{ readonly resource: ResourceRef }> = {
+    metadata: {
+      id: 'dumps.fake-protection',
+      group: 'dumps',
+      title: 'Dumps are protected',
+      failedTitle: 'Dumps are not protected',
+      severity: 'HIGH',
+      rationale: 'test',
+      remediation: { text: 'protect them', url: 'https://example.com/fix' },
+      resourceTypes: ['AwsS3Bucket'],
+    },
+    evaluate: () => ({ status: 'FAILED', description: 'unprotected', observed: {}, required: {} }),
+  };
+  const bucket = (name: string, region: string): { readonly resource: ResourceRef } => ({
+    resource: { provider: 'aws', account: ACCOUNT_A, region, type: 'AwsS3Bucket', id: `${name}/dumps/` },
+  });
+  const dumpsPlan = (
+    region: string,
+    facts: readonly { readonly resource: ResourceRef }[] | Error,
+  ): ScopePlan<{ readonly resource: ResourceRef }> => ({
+    scope: { provider: 'aws', account: ACCOUNT_A, region, group: 'dumps' },
+    collect: async () => {
+      if (facts instanceof Error) throw facts;
+      return facts;
+    },
+  });
+  const audit = (plans: ScopePlan<{ readonly resource: ResourceRef }>[]) =>
+    runAudit({ plans, checks: [dumpsCheck], policy: POLICY, now: () => NOW });
+
+  it('resolves its finding only when that scope completes, whatever its own region did', async () => {
+    // Prepare: the first run read the moved bucket in us-east-1 and another bucket in eu-west-1.
+    const first = await audit([
+      dumpsPlan('us-east-1', [bucket('moved', 'eu-west-1')]),
+      dumpsPlan('eu-west-1', [bucket('home', 'eu-west-1')]),
+    ]);
+    const moved = first.findings.find((finding) => finding.resource.id === 'moved/dumps/');
+    const home = first.findings.find((finding) => finding.resource.id === 'home/dumps/');
+    if (!moved || !home) throw new Error('the first run judged both buckets');
+    const held = [stored(moved, 1), stored(home, 1 / (24 * 60))];
+
+    // Act: us-east-1 fails while eu-west-1 completes; then us-east-1 completes without the bucket.
+    const failedThere = await audit([
+      dumpsPlan('us-east-1', new CloudApiError('region down', 'ServiceUnavailable')),
+      dumpsPlan('eu-west-1', [bucket('home', 'eu-west-1')]),
+    ]);
+    const gone = await audit([
+      dumpsPlan('us-east-1', []),
+      dumpsPlan('eu-west-1', [bucket('home', 'eu-west-1')]),
+    ]);
+    const whenFailed = planPublication({ report: failedThere, policy: POLICY, now: NOW, existing: held });
+    const whenGone = planPublication({ report: gone, policy: POLICY, now: NOW, existing: held });
+
+    // Assess: the bucket's finding stays while its scope is unread, and is archived once it is read.
+    expect(moved.resource.region).toBe('eu-west-1');
+    expect(held[0]?.ProductFields).toMatchObject({ region: 'eu-west-1', 'scope/region': 'us-east-1' });
+    expect(held[1]?.ProductFields).not.toHaveProperty('scope/region');
+    expect(whenFailed.counts.archive).toBe(0);
+    expect(whenGone.counts.archive).toBe(1);
+    expect(
+      whenGone.imports.filter((planned) => planned.action === 'archive').map((planned) => planned.finding.Id),
+    ).toEqual([held[0]?.Id]);
   });
 });
