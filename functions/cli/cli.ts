@@ -53,7 +53,8 @@ function commandList(): string {
 
 export const HELP = `Usage: npx backup-guard <command> [options]
 
-Prove that the managed PostgreSQL behind certctl can be restored.
+Prove that certctl can be restored: its managed PostgreSQL (point-in-time recovery, pg_dump series)
+and its key material.
 
 Commands:
 ${commandList()}

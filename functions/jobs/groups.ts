@@ -24,6 +24,8 @@ export interface CheckGroupDefinition<F extends Fact = Fact> {
   readonly name: CheckGroup;
   /** What the group audits, for `--help` and the docs. */
   readonly summary: string;
+  /** What one fact of the group is, singular and plural, for progress lines; `resource(s)` when absent. */
+  readonly resources?: readonly [singular: string, plural: string];
   readonly checks: readonly Check<F>[];
   /**
    * Where the group audits when the policy names its resources (dump locations, key-material
@@ -107,6 +109,7 @@ registerCheckGroup(
   defineCheckGroup({
     name: 'pitr',
     summary: 'point-in-time recovery of RDS instances, Aurora clusters and Cloud SQL instances',
+    resources: ['database', 'databases'],
     checks: pitrChecks,
   }),
 );
@@ -114,6 +117,7 @@ registerCheckGroup(
   defineCheckGroup({
     name: 'dumps',
     summary: 'pg_dump series in S3 and Cloud Storage: fresh, whole, kept and protected',
+    resources: ['dump series', 'dump series'],
     checks: dumpsPolicyChecks,
     places: (policy, provider) => dumpPlaces(policy.dumps, provider),
   }),
@@ -123,6 +127,7 @@ registerCheckGroup(
     name: 'keys',
     summary:
       "key-material backups in Secrets Manager and Secret Manager (certctl's CA, RA, OCSP and TLS keys, secrets)",
+    resources: ['secret', 'secrets'],
     checks: keysChecks,
     places: (policy, provider) => keyPlaces(policy.keys, provider),
   }),

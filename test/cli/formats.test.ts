@@ -113,6 +113,37 @@ describe('backup-guard audit filters', () => {
   });
 });
 
+describe('backup-guard audit progress', () => {
+  it('counts each scope in what its group judges: databases, or the nouns a group names, else resources', async () => {
+    // Prepare: the self-test group twice, once naming its facts and once not.
+    const run = async (group: typeof selftestGroup) => {
+      const unregister = registerCheckGroup(group);
+      fakeWorld.clear();
+      fakeWorld.set('us-east-1', [{ name: 'certctl-canary-us', canaryAgeHours: 1 }]);
+      try {
+        const io = captureIo();
+        await runCli(
+          ['audit', '--region', 'us-east-1', '--endpoint-url', sim.endpoint, '--format', 'json'],
+          io,
+          { awsCredentials: simCredentials() },
+        );
+        return io.err();
+      } finally {
+        unregister();
+      }
+    };
+
+    // Act
+    const named = await run({ ...selftestGroup, resources: ['canary', 'canaries'] });
+    const unnamed = await run(selftestGroup);
+
+    // Assess
+    expect(named).toContain('pitr: 3 databases');
+    expect(named).toContain(`${GROUP}: 1 canary\n`);
+    expect(unnamed).toContain(`${GROUP}: 1 resource\n`);
+  });
+});
+
 describe('backup-guard audit formats', () => {
   it('writes one file per requested format when --output-dir, creating the directory', async () => {
     // Prepare

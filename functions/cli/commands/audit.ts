@@ -11,7 +11,7 @@ import { SEVERITIES, type Severity } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
 import { gcpCollectors } from '../../gcp/collectors.ts';
 import { runAuditJob } from '../../jobs/audit.ts';
-import { checkGroups } from '../../jobs/groups.ts';
+import { checkGroup, checkGroups } from '../../jobs/groups.ts';
 import type { PublicationOutcome } from '../../jobs/publish.ts';
 import { renderConsole } from '../../publish/console.ts';
 import { renderCsv } from '../../publish/csv.ts';
@@ -186,12 +186,18 @@ function parseAuditArgs(args: readonly string[]): AuditArgs {
   };
 }
 
+/** `database` / `databases`, `secret` / `secrets`: what a group's facts are, as its definition names them. */
+function resourceNoun(group: string, count: number): string {
+  const [singular, plural] = checkGroup(group)?.resources ?? ['resource', 'resources'];
+  return count === 1 ? singular : plural;
+}
+
 function progressPrinter(io: CliIo): (progress: AuditProgress) => void {
   return ({ outcome, done, total }) => {
     const { scope } = outcome;
     const what =
       outcome.status === 'complete'
-        ? `${outcome.resources} database${outcome.resources === 1 ? '' : 's'}`
+        ? `${outcome.resources} ${resourceNoun(scope.group, outcome.resources)}`
         : `NOT EVALUATED: ${outcome.error?.message ?? 'unknown error'}`;
     io.stderr(
       `[${done}/${total}] ${scope.provider}:${scope.account}/${scope.region} ${scope.group}: ${what}\n`,
@@ -367,12 +373,12 @@ async function writeReports(
 export const auditCommand: CliCommand = {
   name: 'audit',
   summary:
-    'Audit point-in-time recovery (RDS, Aurora, Cloud SQL) and print one finding per check and database',
+    'Audit the backups certctl restores from (point-in-time recovery, pg_dump series, key material) and print one finding per check and resource',
   options: {
     ...whereOptions({
       provider: 'Which cloud to audit (default: aws)',
       region: 'Audit only this AWS region',
-      project: "Audit this GCP project's Cloud SQL",
+      project: 'Audit this GCP project (Cloud SQL, and the dump buckets and secrets the policy places there)',
     }),
     group: {
       type: 'string',
@@ -435,7 +441,7 @@ Exit codes:
   0  every check passed (warnings allowed)
   1  at least one check failed
   2  the audit could not complete (a region or account could not be read, a check could not be
-     evaluated, it judged no database at all, or a database the policy names was not found), or
+     evaluated, it judged nothing at all, or a database the policy names was not found), or
      the input was bad (policy, arguments, credentials, output path); the verdict says which
 
 Examples:
