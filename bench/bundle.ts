@@ -2,7 +2,7 @@
  * Bundle a function exactly as it is deployed (infra/lambda-code.ts for the Lambdas, which `cdk
  * synth` runs; infra/gcp/bundle.ts for the Cloud Functions) and measure what a cold start pays:
  * the bytes it loads (`index.mjs` and its static chunks), module init (import in a fresh process
- * with the functions' NODE_OPTIONS, median of runs, wall and CPU), and what the chunks loaded on
+ * as deployed: no NODE_OPTIONS; median of runs, wall and CPU), and what the chunks loaded on
  * demand cost the first run that needs them.
  */
 import { execFile } from 'node:child_process';
@@ -14,7 +14,6 @@ import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import {
   coldStartOutputs,
-  FUNCTION_NODE_OPTIONS,
   FUNCTIONS_FRAMEWORK,
   functionBuildOptions,
   REPO_ROOT,
@@ -32,7 +31,7 @@ export function median(values: readonly number[]): number {
 
 /**
  * Run `script` (an ES module body that prints one JSON line last) in `runs` fresh Node processes with
- * the deployed NODE_OPTIONS (with --enable-source-maps, Node loads the linked map on import).
+ * the deployed environment (no NODE_OPTIONS: the bundles map stack traces themselves, functions/handlers/stack-traces.ts).
  */
 async function freshRuns<T>(script: string, runs: number): Promise<T[]> {
   const results: T[] = [];
@@ -41,7 +40,7 @@ async function freshRuns<T>(script: string, runs: number): Promise<T[]> {
       cwd: REPO_ROOT,
       env: {
         ...process.env,
-        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+        NODE_OPTIONS: '',
         AWS_REGION: 'eu-west-1',
         POWERTOOLS_DEV: 'false',
       },

@@ -34,10 +34,11 @@ export const ESM_COMMONJS_BANNER = [
 ].join(' ');
 
 /**
- * `NODE_OPTIONS` of every deployed function: stack traces name source file:line through the bundle's
- * source map (which is why the map is linked, see {@link FUNCTION_BUNDLING}).
+ * Injected first into every function bundle: stack traces name source file:line through the
+ * bundle's linked source map, read only when a trace is printed (instead of `--enable-source-maps`,
+ * which parses every map at load; see the file).
  */
-export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
+export const STACK_TRACES_MODULE = 'functions/handlers/stack-traces.ts';
 
 /** The esbuild settings every function bundle uses. */
 export const FUNCTION_BUNDLING = {
@@ -50,9 +51,9 @@ export const FUNCTION_BUNDLING = {
   mainFields: ['module', 'main'],
   banner: ESM_COMMONJS_BANNER,
   /**
-   * `linked`: a separate `.map` plus the `//# sourceMappingURL` comment. `--enable-source-maps`
-   * finds the map only through that comment (esbuild's `external` mode omits it, and Node then
-   * prints bundle positions).
+   * `linked`: a separate `.map` beside each file, plus the `//# sourceMappingURL` comment that
+   * debuggers and `--enable-source-maps` (when someone turns it on) follow; {@link STACK_TRACES_MODULE}
+   * reads `<file>.map`.
    */
   sourceMap: 'linked',
   /** Maps without the sources keep the deployed package small; file:line is all a trace needs. */
@@ -86,6 +87,7 @@ export function functionBuildOptions(external: readonly string[] = []): BuildOpt
     sourcemap: FUNCTION_BUNDLING.sourceMap,
     sourcesContent: FUNCTION_BUNDLING.sourcesContent,
     banner: { js: FUNCTION_BUNDLING.banner },
+    inject: [resolve(REPO_ROOT, STACK_TRACES_MODULE)],
     ...(external.length > 0 ? { external: [...external] } : {}),
   };
 }

@@ -36,7 +36,6 @@ import { Construct } from 'constructs';
 import { BUNDLED_POLICY_FILE, POLICY_FILE_ENV, type Policy } from '../functions/core/policy.ts';
 import type { AuditSchedule } from '../functions/core/schedule.ts';
 import { METRICS_NAMESPACE } from '../functions/handlers/aws/observability.ts';
-import { FUNCTION_NODE_OPTIONS } from './bundling.ts';
 import { LAMBDA_HANDLER, lambdaCode } from './lambda-code.ts';
 import { acknowledge, type NagAcknowledgement } from './nag.ts';
 
@@ -314,7 +313,7 @@ export interface JobFunctionProps {
   readonly logRetention?: RetentionDays;
   readonly timeout: Duration;
   readonly memorySize: number;
-  /** More environment beside the policy file and NODE_OPTIONS. */
+  /** More environment beside the policy file. */
   readonly environment?: Readonly<Record<string, string>>;
   /** Asynchronous invocations: retries after an error. */
   readonly retryAttempts?: number;
@@ -361,7 +360,6 @@ export function createJobFunction(scope: Construct, props: JobFunctionProps): Jo
     // The policy travels as a file in the code package: the environment holds 4 KB in all.
     environment: {
       [POLICY_FILE_ENV]: BUNDLED_POLICY_FILE,
-      NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
       ...props.environment,
     },
     ...(props.retryAttempts === undefined ? {} : { retryAttempts: props.retryAttempts }),

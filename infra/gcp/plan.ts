@@ -35,7 +35,7 @@ import {
   CHAT_TOPIC_ENV,
   SLACK_SECRET_VALUE_ENV,
 } from '../../functions/gcp/chat-environment.ts';
-import { BUNDLE_FILE_NAME, FUNCTION_NODE_OPTIONS, FUNCTIONS_FRAMEWORK } from '../bundling.ts';
+import { BUNDLE_FILE_NAME, FUNCTIONS_FRAMEWORK } from '../bundling.ts';
 
 /** The Functions Framework entry point the GCP handler registers. */
 export const GCP_ENTRY_POINT = 'auditPitr';
@@ -1200,7 +1200,6 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       content: toYaml(
         {
           [POLICY_ENV]: JSON.stringify(policy),
-          NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
           [BOUND_PROJECTS_ENV]: audited.join(','),
           ...(chat
             ? {

@@ -23,7 +23,6 @@ import {
   CHUNK_DIR,
   coldStartOutputs,
   ESM_COMMONJS_BANNER,
-  FUNCTION_NODE_OPTIONS,
   FUNCTIONS_FRAMEWORK,
   splitFunctionBuildOptions,
 } from '../../infra/bundling.ts';
@@ -55,12 +54,12 @@ function synthesizedAsset(policy = parsePolicy({})): string {
   return asset;
 }
 
-/** Import a bundle in a fresh Node with the functions' NODE_OPTIONS; the error message, if any. */
+/** Import a bundle in a fresh Node, as deployed (no NODE_OPTIONS); the error message, if any. */
 function importError(file: string): string {
   const script = `try { await import(${JSON.stringify(file)}); console.log('loaded'); } catch (error) { console.log(String(error)); } process.exit(0);`;
   return execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: FUNCTION_NODE_OPTIONS, AWS_REGION: 'eu-west-1' },
+    env: { ...process.env, NODE_OPTIONS: '', AWS_REGION: 'eu-west-1' },
   })
     .trim()
     .split('\n')
@@ -129,12 +128,36 @@ describe('function bundling', { timeout: 240_000 }, () => {
     ).toEqual(policy);
   });
 
+  it("maps a deployed bundle's stack traces to source file:line without --enable-source-maps", async () => {
+    // Prepare: a bundle on the deployed settings whose code throws at a known source line.
+    const dir = tempDir();
+    const fixture = 'test/infra/fixtures/crash.ts';
+    const line =
+      readFileSync(join(REPO_ROOT, fixture), 'utf8')
+        .split('\n')
+        .findIndex((text) => text.includes('CRASH_LINE')) + 1;
+    await build({ ...splitFunctionBuildOptions(dir), entryPoints: [join(REPO_ROOT, fixture)] });
+
+    // Act: run it as deployed (no NODE_OPTIONS): one trace printed by the code, one by Node on the crash.
+    const run = spawnSync(process.execPath, [join(dir, BUNDLE_FILE_NAME)], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, NODE_OPTIONS: '' },
+    });
+
+    // Assess: both traces name the source file and line; the bundle's own positions are gone from the frames.
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^Error: crashed: caught\\n    at .*${fixture}:${line}:\\d+`));
+    expect(run.stderr).toContain('Error: crashed: uncaught');
+    expect(run.stderr).toMatch(new RegExp(`    at .*${fixture}:${line}:\\d+`));
+    expect(`${run.stdout}${run.stderr}`).not.toMatch(/ {4}at .*index\.mjs:\d+:\d+/);
+  });
+
   it('ships the Lambda with its linked source map and the CommonJS banner', () => {
     // Act
     const deployed = synthesizedAsset();
     const bundle = readFileSync(join(deployed, BUNDLE_FILE_NAME), 'utf8');
 
-    // Assess: --enable-source-maps finds the map only through the sourceMappingURL comment.
+    // Assess: the map is linked (debuggers follow the comment; the stack traces read `<file>.map`).
     expect(bundle.startsWith(ESM_COMMONJS_BANNER)).toBe(true);
     expect(bundle.trimEnd().endsWith(`//# sourceMappingURL=${BUNDLE_FILE_NAME}.map`)).toBe(true);
     const map = JSON.parse(readFileSync(join(deployed, `${BUNDLE_FILE_NAME}.map`), 'utf8')) as {

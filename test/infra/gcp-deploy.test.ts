@@ -911,7 +911,7 @@ describe('docs/deploy.md', () => {
     const variables = Object.keys(parseYaml(envFile?.kind === 'write-file' ? envFile.content : '') as object);
 
     // Assess
-    expect(variables).toEqual([POLICY_ENV, 'NODE_OPTIONS', BOUND_PROJECTS_ENV]);
+    expect(variables).toEqual([POLICY_ENV, BOUND_PROJECTS_ENV]);
     expect(docs).toContain(`\`${DEFAULT_FUNCTION_NAME}\``);
     expect(docs).toContain(`\`--entry-point=${GCP_ENTRY_POINT}\``);
     for (const variable of variables) expect(docs).toContain(`\`${variable}\``);

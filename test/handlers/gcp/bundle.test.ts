@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POLICY_ENV, type Policy } from '../../../functions/core/policy.ts';
 import { CLOUD_SQL_ENDPOINT_ENV } from '../../../functions/gcp/clients.ts';
 import { METADATA_HOST_ENV } from '../../../functions/gcp/federation.ts';
-import { coldStartOutputs, FUNCTION_NODE_OPTIONS } from '../../../infra/bundling.ts';
+import { coldStartOutputs } from '../../../infra/bundling.ts';
 import { bundleCloudFunction } from '../../../infra/gcp/bundle.ts';
 import { CANARY, keysPolicy, keysScenario } from '../../fixtures/keys/world.ts';
 import {
@@ -77,7 +77,7 @@ async function serveBundle(
     [main, `--target=${target}`, `--source=${dir}`, `--port=${port}`],
     {
       cwd: dir,
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', NODE_OPTIONS: FUNCTION_NODE_OPTIONS, ...env },
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env },
     },
   );
   const output: string[] = [];
