@@ -138,12 +138,24 @@ export async function runSnapshotJob(
 }
 
 /**
+ * Whether a target's result is what its request asked for: the snapshot is available, or (a request
+ * that does not wait) its create was accepted. A snapshot still creating when the wait ended
+ * (`DeadlineExceeded`) was only requested: nothing proves it restorable.
+ */
+export function snapshotDelivered(
+  entry: Pick<SnapshotJobResult['results'][number], 'outcome' | 'error'>,
+): boolean {
+  return entry.outcome === 'available' || (entry.outcome === 'creating' && entry.error === undefined);
+}
+
+/**
  * 0 every target available (or created when not waiting); 1 some target did not get its snapshot
- * (failed, busy until the deadline, over quota, an API error); 2 the request could not complete:
- * nothing to snapshot, a region or project not read, or a named target not found.
+ * (failed, busy until the deadline, still creating at the deadline, over quota, an API error); 2 the
+ * request could not complete: nothing to snapshot, a region or project not read, or a named target
+ * not found.
  */
 export function snapshotExitCode(result: SnapshotJobResult): number {
   if (result.results.length === 0 || result.problems.length > 0) return EXIT_CODES.incomplete;
-  const bad = result.results.some((entry) => !['available', 'creating'].includes(entry.outcome));
+  const bad = result.results.some((entry) => !snapshotDelivered(entry));
   return bad ? EXIT_CODES.failed : EXIT_CODES.ok;
 }

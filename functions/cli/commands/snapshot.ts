@@ -183,8 +183,8 @@ the first one made (their names derive from the request id), so nothing is taken
 
 Exit codes:
   0  every target's snapshot is available (or created, with --no-wait)
-  1  a target did not get its snapshot: failed, busy until the deadline, over the manual-snapshot
-     quota, or an API error; each is listed with the exact error
+  1  a target did not get its snapshot: failed, busy until the deadline, still creating at the
+     deadline, over the manual-snapshot quota, or an API error; each is listed with the exact error
   2  the request could not complete (no target, a region or project not read, a named target not
      found) or the input was bad
 
