@@ -243,7 +243,7 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
     readiness: (targets) => {
       const policy = selecting(deps.policy, targets);
       return runReadinessJob(
-        { providers: deps.providers },
+        { providers: deps.providers, ...(targets.length > 0 ? { targets } : {}) },
         { policy, ...deps.audit, clouds: deps.clouds(policy), ...logger },
       );
     },

@@ -28,6 +28,7 @@ import {
   type ResourceRef,
   resourceKey,
 } from '../core/finding.ts';
+import { namesOf } from '../core/targets.ts';
 import { type AuditDependencies, finishAudit, planAudit, runScopes } from './audit.ts';
 import { checkGroups } from './groups.ts';
 import { snapshotBackendFor } from './snapshot.ts';
@@ -79,6 +80,12 @@ export interface ReadinessRequest {
   readonly providers: readonly Provider[];
   readonly regions?: readonly string[];
   readonly projects?: readonly string[];
+  /**
+   * The databases the request asks about (chat `readiness <database> …`; the policy passed in
+   * selects them). Each must be judged by this run: one found nowhere makes the verdict "could not
+   * evaluate", whatever cloud a plain name might live in.
+   */
+  readonly targets?: readonly string[];
 }
 
 export interface ReadinessDependencies extends AuditDependencies {
@@ -259,6 +266,8 @@ export interface ReadinessInputs {
   readonly snapshotsOf: (target: ResourceRef) => readonly BackendSnapshot[] | Error;
   readonly maxAgeHours: number;
   readonly now: Date;
+  /** The databases the request names ({@link ReadinessRequest.targets}): each must be judged. */
+  readonly named?: readonly string[];
 }
 
 /** The groups the gates are drawn from: the catalog's and every registered one, in that order. */
@@ -297,6 +306,25 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     } else if (finding.resource.type !== 'Scope') {
       fleet.set(finding.group, [...(fleet.get(finding.group) ?? []), finding]);
     }
+  }
+
+  // A database the request names and the run did not judge is not ready by default: the audit's
+  // own coverage lets a plain name go when it could live in a cloud this run does not cover.
+  const judgedNames = new Set(
+    [...targets.values()].flatMap((target) => namesOf(target).map((name) => name.toLowerCase())),
+  );
+  const accountedFor = new Set(
+    [
+      ...(report.unmatchedTargets ?? []),
+      ...(report.targetsJudgedElsewhere ?? []).map((entry) => entry.identifier),
+    ].map((name) => name.toLowerCase()),
+  );
+  for (const name of new Set(inputs.named ?? [])) {
+    const wanted = name.toLowerCase();
+    if (judgedNames.has(wanted) || accountedFor.has(wanted)) continue;
+    notEvaluated.push(
+      `target ${name}: named in the request but not judged by this run (not found, or where a scope was not read)`,
+    );
   }
 
   const summaries: GateSummary[] = [];
@@ -457,6 +485,7 @@ export async function runReadinessJob(
     snapshotsOf: (target) => listed.get(targetKey(target)) ?? new Error('not listed'),
     maxAgeHours: deps.policy.snapshots.readinessMaxAgeHours,
     now: now(),
+    ...(request.targets && request.targets.length > 0 ? { named: request.targets } : {}),
   });
 }
 

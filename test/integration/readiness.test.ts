@@ -3,6 +3,8 @@
  * simulator with the real RDS client.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
+import { cloudChatJobs } from '../../functions/chatops/job-actions.ts';
 import { renderReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
 import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
 import { fastPolicy, type SnapshotHarness, startSnapshotHarness } from './snapshot-support.ts';
@@ -112,5 +114,44 @@ describe('readiness against the simulator', () => {
     expect(result.verdict).toBe('UNKNOWN');
     expect(result.exitCode).toBe(2);
     expect(result.notEvaluated.some((note) => note.includes('us-east-1'))).toBe(true);
+  });
+
+  it('does not answer GO in chat when a database the command names is not found, even where a plain name could live in another cloud', async () => {
+    // Prepare: the policy also configures GCP, so an AWS-only run cannot tell where a plain name
+    // lives; the operator asks about two databases, one of them mistyped.
+    const policy = fastPolicy({
+      targets: { tags: [], identifiers: ['certctl-prod-db'] },
+      gcp: { projects: ['certctl-gcp'] },
+    });
+    const deps = harness.readinessDeps(policy);
+    await runSnapshotJob(
+      { requestId: 'CHG-11', reason: 'CA rotation', requestedBy: 'alice' },
+      harness.deps(policy),
+    );
+    const aws = deps.aws as NonNullable<typeof deps.aws>;
+    const jobs = cloudChatJobs({
+      policy,
+      providers: ['aws'],
+      clouds: (selection) => [
+        awsSnapshotCloud({ policy: selection, factory: aws.factory, homeRegion: 'eu-west-1' }),
+      ],
+      audit: { aws },
+      once: async () => {
+        throw new Error('no snapshot in this test');
+      },
+      lastAudit: async () => ({ unavailable: 'none' }),
+    });
+
+    // Act
+    const found = await jobs.readiness(['certctl-prod-db']);
+    const result = await jobs.readiness(['certctl-prod-db', 'certctl-prod-dbb']);
+
+    // Assess
+    expect(found.verdict).toBe('GO');
+    expect(result.targets.map((entry) => `${entry.target.id} ${entry.status}`)).toEqual([
+      'certctl-prod-db GO',
+    ]);
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.notEvaluated).toEqual([expect.stringContaining('certctl-prod-dbb')]);
   });
 });
