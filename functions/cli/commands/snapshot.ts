@@ -179,7 +179,9 @@ export const snapshotCommand: CliCommand = {
 expires-at (snapshots.expiryDays); Cloud SQL backups carry the same in their description. With
 snapshots.idempotencyTable set, a request id is remembered in DynamoDB and a re-sent request returns
 the first result, also while the first is still running; without it a re-run adopts the snapshots
-the first one made (their names derive from the request id), so nothing is taken twice.
+the first one made (their names derive from the request id), so nothing is taken twice. A snapshot
+of that name that is not tagged as ours, or is of another database, is never adopted: the target
+is reported as an error (SnapshotNameTaken).
 
 Exit codes:
   0  every target's snapshot is available (or created, with --no-wait)
