@@ -93,6 +93,40 @@ describe('readiness against the simulator', () => {
     expect(gate?.evidence).toBe('certctl-premaint-old-1, 30.0 h old (limit 24 h)');
   });
 
+  it('ages a copied snapshot of ours by when its data was taken, not by when it was copied', async () => {
+    // Prepare: our snapshot was taken 30 h ago and copied (tags and all) an hour ago.
+    await harness.close();
+    const { snapshotScenario } = await import('./snapshot-support.ts');
+    harness = await startSnapshotHarness(
+      snapshotScenario({
+        existing: [
+          {
+            id: 'certctl-premaint-copy-1',
+            target: 'certctl-prod-db',
+            region: 'eu-west-1',
+            createdAt: '-30h',
+            copiedAt: '-1h',
+            tags: { purpose: 'certctl-pre-maintenance' },
+          },
+        ],
+      }),
+    );
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'] },
+      harness.readinessDeps(fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } })),
+    );
+
+    // Assess
+    const gate = result.targets[0]?.gates.find((g) => g.gate === 'snapshot');
+    expect(gate).toMatchObject({
+      status: 'NO-GO',
+      evidence: 'certctl-premaint-copy-1, 30.0 h old (limit 24 h)',
+    });
+    expect(result.verdict).toBe('NO-GO');
+  });
+
   it('answers could-not-evaluate when a region cannot be read and nothing else says NO-GO', async () => {
     // Prepare
     const deps = harness.deps(prodOnly());
