@@ -95,6 +95,12 @@ export interface ReadinessDependencies extends AuditDependencies {
 
 const TARGET_TYPES = new Set(['AwsRdsDbInstance', 'AwsRdsDbCluster', 'GcpCloudSqlInstance']);
 const HOUR_MS = 3_600_000;
+/**
+ * How far a snapshot's creation time may lie after the run's clock and still be dated (the clock
+ * difference AWS request signing tolerates). Beyond it the clock or the time is wrong, and the
+ * snapshot's age cannot be told.
+ */
+const CLOCK_TOLERANCE_MS = 5 * 60_000;
 export const SNAPSHOT_GATE = 'snapshot';
 
 function auditGateName(group: CheckGroup): string {
@@ -251,6 +257,14 @@ export function snapshotGate(
       action,
     };
   }
+  if (newest.createdAt.getTime() - now.getTime() > CLOCK_TOLERANCE_MS) {
+    return {
+      gate: SNAPSHOT_GATE,
+      status: 'UNKNOWN',
+      evidence: `${newest.id} says it was created at ${newest.createdAt.toISOString()}, later than this run's clock (${now.toISOString()}): its age cannot be told`,
+      action: 'Check the clock of the machine that runs readiness, then run readiness again.',
+    };
+  }
   const ageHours = (now.getTime() - newest.createdAt.getTime()) / HOUR_MS;
   const evidence = `${newest.id}, ${ageHours.toFixed(1)} h old (limit ${maxAgeHours} h)`;
   if (ageHours > maxAgeHours) return { gate: SNAPSHOT_GATE, status: 'NO-GO', evidence, action };
@@ -397,7 +411,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       judged.length === 0
         ? 'no target to look for'
         : unlisted > 0
-          ? `${unlisted} target(s) whose snapshots could not be listed`
+          ? `${unlisted} target(s) whose snapshots could not be listed or dated`
           : `newest pre-maintenance snapshot of ${judged.length} target(s), limit ${inputs.maxAgeHours} h`,
   });
   if (judged.length === 0)
