@@ -6,12 +6,12 @@
  */
 
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
-import { isOurs, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
+import { isOurs, type SnapshotTarget } from '../actions/snapshot/model.ts';
 import type { Provider } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import type { AuditDependencies } from '../jobs/audit.ts';
-import { runReadinessJob, snapshotsByTarget } from '../jobs/readiness.ts';
+import { runReadinessJob, snapshotListingKey, snapshotsByTarget } from '../jobs/readiness.ts';
 import { resolveSnapshotTargets, runSnapshotJob } from '../jobs/snapshot.ts';
 import type {
   ChatActions,
@@ -263,14 +263,17 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
       const listed = await snapshotsByTarget(resources as never, clouds);
       const snapshots: JobSnapshotListing['snapshots'][number][] = [];
       for (const target of targets) {
-        const found = listed.get(targetKey(target));
+        const found = listed.get(snapshotListingKey(target));
         if (found instanceof Error || found === undefined) {
           problems.push(`${target.id}: snapshots not listed (${found?.message ?? 'not listed'})`);
           continue;
         }
         const newest = found
           .filter(
-            (snapshot) => snapshot.target.toLowerCase() === target.id.toLowerCase() && isOurs(snapshot.tags),
+            (snapshot) =>
+              snapshot.kind === target.kind &&
+              snapshot.target.toLowerCase() === target.id.toLowerCase() &&
+              isOurs(snapshot.tags),
           )
           .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
         if (newest) {

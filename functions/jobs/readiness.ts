@@ -107,7 +107,7 @@ function auditGateName(group: CheckGroup): string {
   return `audit:${group}`;
 }
 
-function kindOf(resource: ResourceRef): SnapshotTarget['kind'] {
+function kindOf(resource: Pick<ResourceRef, 'type'>): SnapshotTarget['kind'] {
   if (resource.type === 'AwsRdsDbCluster') return 'aurora-cluster';
   if (resource.type === 'GcpCloudSqlInstance') return 'cloudsql-instance';
   return 'rds-instance';
@@ -244,8 +244,14 @@ export function snapshotGate(
       action,
     };
   }
+  const kind = kindOf(target);
   const ours = snapshots
-    .filter((snapshot) => snapshot.target.toLowerCase() === target.id.toLowerCase() && isOurs(snapshot.tags))
+    .filter(
+      (snapshot) =>
+        snapshot.kind === kind &&
+        snapshot.target.toLowerCase() === target.id.toLowerCase() &&
+        isOurs(snapshot.tags),
+    )
     .filter((snapshot) => snapshot.status === 'available' && snapshot.createdAt !== undefined)
     .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
   const newest = ours[0];
@@ -430,7 +436,17 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
   };
 }
 
-/** List our snapshots of every target, one listing per (scope, kind). */
+/**
+ * The key of a target's listing in {@link snapshotsByTarget}: its kind and where it is. An RDS
+ * instance and an Aurora cluster may share an identifier in one region; each has its own listing.
+ */
+export function snapshotListingKey(
+  target: Pick<SnapshotTarget, 'provider' | 'account' | 'region' | 'id' | 'kind'>,
+): string {
+  return `${target.kind}:${targetKey(target)}`;
+}
+
+/** List our snapshots of every target, one listing per (scope, kind), by {@link snapshotListingKey}. */
 export async function snapshotsByTarget(
   targets: readonly ResourceRef[],
   clouds: readonly SnapshotCloud[],
@@ -467,7 +483,7 @@ export async function snapshotsByTarget(
         } catch (error) {
           snapshots = error instanceof Error ? error : new Error(String(error));
         }
-        for (const target of kindTargets) listed.set(targetKey(target), snapshots);
+        for (const target of kindTargets) listed.set(snapshotListingKey(target), snapshots);
       }),
     ),
   );
@@ -496,7 +512,8 @@ export async function runReadinessJob(
     report,
     plannedGroups: new Set(plan.scopes.map((planned) => planned.scope.group)),
     providers: request.providers,
-    snapshotsOf: (target) => listed.get(targetKey(target)) ?? new Error('not listed'),
+    snapshotsOf: (target) =>
+      listed.get(snapshotListingKey({ ...target, kind: kindOf(target) })) ?? new Error('not listed'),
     maxAgeHours: deps.policy.snapshots.readinessMaxAgeHours,
     now: now(),
     ...(request.targets && request.targets.length > 0 ? { named: request.targets } : {}),

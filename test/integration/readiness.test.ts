@@ -127,6 +127,52 @@ describe('readiness against the simulator', () => {
     expect(result.verdict).toBe('NO-GO');
   });
 
+  it('counts an Aurora cluster snapshot only for the cluster when a DB instance has the same name', async () => {
+    // Prepare: an RDS instance and an Aurora cluster both named certctl-db; only the cluster has a
+    // fresh snapshot of ours.
+    await harness.close();
+    const { snapshotScenario } = await import('./snapshot-support.ts');
+    const scenario = snapshotScenario({
+      existing: [
+        {
+          id: 'certctl-premaint-cluster-1',
+          kind: 'cluster',
+          target: 'certctl-db',
+          region: 'eu-west-1',
+          createdAt: '-1h',
+          tags: { purpose: 'certctl-pre-maintenance' },
+        },
+      ],
+    });
+    const rds = scenario.services?.rds as NonNullable<NonNullable<typeof scenario.services>['rds']>;
+    harness = await startSnapshotHarness({
+      ...scenario,
+      services: {
+        ...scenario.services,
+        rds: {
+          ...rds,
+          instances: [{ id: 'certctl-db', region: 'eu-west-1', backupRetentionPeriod: 14 }],
+          clusters: [
+            { id: 'certctl-db', region: 'eu-west-1', members: [{ id: 'certctl-db-1', writer: true }] },
+          ],
+        },
+      },
+    });
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'] },
+      harness.readinessDeps(fastPolicy({ targets: { tags: [], identifiers: ['certctl-db'] } })),
+    );
+
+    // Assess
+    const gates = result.targets.map(
+      (entry) => `${entry.target.type} ${entry.gates.find((gate) => gate.gate === 'snapshot')?.status}`,
+    );
+    expect(gates.sort()).toEqual(['AwsRdsDbCluster GO', 'AwsRdsDbInstance NO-GO']);
+    expect(result.verdict).toBe('NO-GO');
+  });
+
   it('answers could-not-evaluate when a region cannot be read and nothing else says NO-GO', async () => {
     // Prepare
     const deps = harness.deps(prodOnly());
