@@ -364,9 +364,12 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
       deps.logger?.warn('snapshot poll failed', { error: describeError(error) });
       continue;
     }
-    const byId = new Map(states.map((state) => [state.id.toLowerCase(), state]));
+    // By kind and name: an RDS instance and an Aurora cluster of the same identifier get snapshots of
+    // the same name (the name does not carry the kind), and one's state must not settle the other.
+    const stateKey = (snapshot: BackendSnapshot) => `${snapshot.kind}/${snapshot.id.toLowerCase()}`;
+    const byId = new Map(states.map((state) => [stateKey(state), state]));
     open = open.filter((entry) => {
-      const state = byId.get(entry.snapshot.id.toLowerCase());
+      const state = byId.get(stateKey(entry.snapshot));
       if (state) entry.snapshot = { ...entry.snapshot, ...definedFields(state) };
       if (isFinal(entry.snapshot.status)) {
         deps.onProgress?.({

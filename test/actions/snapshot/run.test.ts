@@ -357,4 +357,47 @@ describe('takeSnapshots before its creates', () => {
       ['error', 'SnapshotNameTaken'],
     ]);
   });
+
+  it('keeps the state of an instance snapshot and a cluster snapshot of the same name apart while polling', async () => {
+    // Prepare: an RDS instance and an Aurora cluster both named certctl-db get snapshots of the
+    // same name; the cluster's is available at the first poll, the instance's never within the wait.
+    const clock = fakeClock();
+    const backend: SnapshotBackend = {
+      quotaApplies: false,
+      codeOf: (error) => (error as Error).name,
+      classify: () => 'other',
+      listManual: async () => [],
+      create: async (created, snapshotId) => ({
+        id: snapshotId,
+        kind: created.kind,
+        target: created.id,
+        status: 'creating',
+        tags: {},
+      }),
+      poll: async (snapshots) =>
+        snapshots.map((entry) => ({
+          ...entry,
+          status: entry.kind === 'aurora-cluster' ? 'available' : 'creating',
+        })),
+      delete: async () => undefined,
+    };
+    const targets = [target('certctl-db', 'rds-instance'), target('certctl-db', 'aurora-cluster')];
+    expect(snapshotIdentifier(targets[0] as SnapshotTarget, request.requestId)).toBe(
+      snapshotIdentifier(targets[1] as SnapshotTarget, request.requestId),
+    );
+
+    // Act
+    const results = await takeSnapshots({ ...request, wait: true }, targets, {
+      policy: snapshotsPolicy(1),
+      backendFor: () => backend,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess
+    expect(results.map((result) => [result.target.kind, result.outcome, result.error?.code])).toEqual([
+      ['rds-instance', 'creating', 'DeadlineExceeded'],
+      ['aurora-cluster', 'available', undefined],
+    ]);
+  });
 });
