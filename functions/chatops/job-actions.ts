@@ -68,7 +68,19 @@ export interface JobReadinessResult {
     }[];
   }[];
   readonly notEvaluated: readonly string[];
+  /** How each gate of the catalog fared over the run (`ReadinessResult.gates`). */
+  readonly gates?: readonly {
+    readonly gate: string;
+    readonly coverage: 'evaluated' | 'incomplete' | 'not-configured' | 'not-installed';
+    readonly detail: string;
+  }[];
 }
+
+/** How a readiness answer names a gate the verdict does not cover. */
+const OUTSIDE_VERDICT: Readonly<Record<string, string>> = {
+  'not-configured': 'not configured',
+  'not-installed': 'not installed',
+};
 
 /** The newest pre-maintenance snapshot of a target (status). */
 export interface JobSnapshotListing {
@@ -158,6 +170,10 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
           gates: entry.gates,
         })),
         notEvaluated: result.notEvaluated,
+        outsideVerdict: (result.gates ?? []).flatMap((gate) => {
+          const coverage = OUTSIDE_VERDICT[gate.coverage];
+          return coverage ? [{ gate: gate.gate, coverage, detail: gate.detail }] : [];
+        }),
       };
     },
     async status(): Promise<ChatStatus> {
