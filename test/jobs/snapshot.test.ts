@@ -7,7 +7,7 @@ import type {
   SnapshotCloud,
   TargetsOptions,
 } from '../../functions/actions/snapshot/backend.ts';
-import type { SnapshotTarget } from '../../functions/actions/snapshot/model.ts';
+import { type SnapshotTarget, snapshotIdentifier } from '../../functions/actions/snapshot/model.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
 
@@ -132,5 +132,53 @@ describe('snapshotExitCode', () => {
         problems: [],
       }),
     ).toBe(0);
+  });
+
+  it('does not report a snapshot an earlier run of the request took days ago as this request’s fresh snapshot', async () => {
+    // Prepare: the same ticket was asked three days ago; its snapshot (ours, of this database) is
+    // still there and is adopted, not taken again.
+    const now = new Date('2026-12-03T12:00:00.000Z');
+    const requestId = 'ticket:CHG-4';
+    const backend: SnapshotBackend = {
+      quotaApplies: false,
+      codeOf: (error) => (error as Error).name,
+      classify: () => 'other',
+      listManual: async () => [
+        {
+          id: snapshotIdentifier(TARGET, requestId),
+          kind: 'rds-instance',
+          target: TARGET.id,
+          status: 'available',
+          createdAt: new Date('2026-11-30T12:00:00.000Z'),
+          tags: { purpose: 'certctl-pre-maintenance' },
+        },
+      ],
+      create: async () => {
+        throw new Error('taken twice');
+      },
+      poll: async () => [],
+      delete: async () => undefined,
+    };
+    const cloud: SnapshotCloud = {
+      provider: 'aws',
+      targets: async () => ({ targets: [TARGET], problems: [] }),
+      backend: () => backend,
+      maintenance: async () => ({ upcoming: [], problems: [] }),
+      snapshotPlaces: async () => ({ places: [], problems: [] }),
+    };
+
+    // Act
+    const result = await runSnapshotJob(
+      { requestId, reason: 'CA rotation', requestedBy: 'alice', wait: true },
+      { policy: parsePolicy({}), clouds: [cloud], now: () => now },
+    );
+
+    // Assess: nothing taken twice, and the old snapshot is not this request's fresh one.
+    expect(result.results.map((entry) => [entry.outcome, entry.error?.code])).toEqual([
+      ['error', 'SnapshotStale'],
+    ]);
+    expect(result.results[0]?.snapshotId).toBe(snapshotIdentifier(TARGET, requestId));
+    expect(result.results[0]?.error?.message).toContain('72.0 h');
+    expect(snapshotExitCode(result)).toBe(1);
   });
 });
