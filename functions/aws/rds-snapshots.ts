@@ -73,7 +73,10 @@ function fromInstanceSnapshot(snapshot: DBSnapshot): RdsSnapshotState {
     target: snapshot.DBInstanceIdentifier ?? '',
     status: snapshot.Status ?? 'unknown',
     arn: snapshot.DBSnapshotArn,
-    createdAt: snapshot.SnapshotCreateTime,
+    // When the data was taken: SnapshotCreateTime changes to the copy's time when a snapshot is
+    // copied (tags and all, with CopyTags); OriginalSnapshotCreateTime does not (DBSnapshot, RDS
+    // API reference), so a copy of an old snapshot is not judged fresh.
+    createdAt: snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime,
     encrypted: snapshot.Encrypted,
     kmsKeyId: snapshot.KmsKeyId,
     sizeGb: snapshot.AllocatedStorage,

@@ -79,6 +79,7 @@ const DB_SNAPSHOT: Shape = {
   Status: 'string',
   DBSnapshotArn: 'string',
   SnapshotCreateTime: 'timestamp',
+  OriginalSnapshotCreateTime: 'timestamp',
   Encrypted: 'boolean',
   KmsKeyId: 'string',
   AllocatedStorage: 'integer',

@@ -65,6 +65,15 @@ export interface ChatReadiness {
   }[];
   /** Gates that could not be evaluated, and why. */
   readonly notEvaluated: readonly string[];
+  /**
+   * The gates of the catalog the verdict does not cover (not configured by the policy, not installed
+   * in this version), each with why, so a GO never reads as covering them.
+   */
+  readonly outsideVerdict?: readonly {
+    readonly gate: string;
+    readonly coverage: string;
+    readonly detail: string;
+  }[];
 }
 
 export interface ChatStatus {

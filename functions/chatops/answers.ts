@@ -124,6 +124,20 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
       `${VERDICT_ICON[verdict]} *Readiness for the CA rotation: ${VERDICT_TEXT[verdict]}* (${readiness.targets.length} database${readiness.targets.length === 1 ? '' : 's'}, evaluated ${escapeMrkdwn(readiness.evaluatedAt)})`,
     ),
   ];
+  // Right under the verdict (the block limit may cut the end): what a GO does not cover.
+  const outside = readiness.outsideVerdict ?? [];
+  if (outside.length > 0) {
+    blocks.push(
+      section(
+        [
+          '_Not part of this verdict:_',
+          ...outside.map(
+            (gate) => `• ${code(gate.gate)} ${escapeMrkdwn(gate.coverage)}: ${escapeMrkdwn(gate.detail)}`,
+          ),
+        ].join('\n'),
+      ),
+    );
+  }
   for (const target of readiness.targets) {
     const open = target.gates.filter((gate) => gate.status !== 'GO');
     const lines = open.map(

@@ -6,12 +6,12 @@
  */
 
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
-import { isOurs, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
+import { isOurs, type SnapshotTarget } from '../actions/snapshot/model.ts';
 import type { Provider } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import type { AuditDependencies } from '../jobs/audit.ts';
-import { runReadinessJob, snapshotsByTarget } from '../jobs/readiness.ts';
+import { runReadinessJob, snapshotListingKey, snapshotsByTarget } from '../jobs/readiness.ts';
 import { resolveSnapshotTargets, runSnapshotJob } from '../jobs/snapshot.ts';
 import type {
   ChatActions,
@@ -68,7 +68,19 @@ export interface JobReadinessResult {
     }[];
   }[];
   readonly notEvaluated: readonly string[];
+  /** How each gate of the catalog fared over the run (`ReadinessResult.gates`). */
+  readonly gates?: readonly {
+    readonly gate: string;
+    readonly coverage: 'evaluated' | 'incomplete' | 'not-configured' | 'not-installed';
+    readonly detail: string;
+  }[];
 }
+
+/** How a readiness answer names a gate the verdict does not cover. */
+const OUTSIDE_VERDICT: Readonly<Record<string, string>> = {
+  'not-configured': 'not configured',
+  'not-installed': 'not installed',
+};
 
 /** The newest pre-maintenance snapshot of a target (status). */
 export interface JobSnapshotListing {
@@ -158,6 +170,10 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
           gates: entry.gates,
         })),
         notEvaluated: result.notEvaluated,
+        outsideVerdict: (result.gates ?? []).flatMap((gate) => {
+          const coverage = OUTSIDE_VERDICT[gate.coverage];
+          return coverage ? [{ gate: gate.gate, coverage, detail: gate.detail }] : [];
+        }),
       };
     },
     async status(): Promise<ChatStatus> {
@@ -243,7 +259,7 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
     readiness: (targets) => {
       const policy = selecting(deps.policy, targets);
       return runReadinessJob(
-        { providers: deps.providers },
+        { providers: deps.providers, ...(targets.length > 0 ? { targets } : {}) },
         { policy, ...deps.audit, clouds: deps.clouds(policy), ...logger },
       );
     },
@@ -263,14 +279,17 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
       const listed = await snapshotsByTarget(resources as never, clouds);
       const snapshots: JobSnapshotListing['snapshots'][number][] = [];
       for (const target of targets) {
-        const found = listed.get(targetKey(target));
+        const found = listed.get(snapshotListingKey(target));
         if (found instanceof Error || found === undefined) {
           problems.push(`${target.id}: snapshots not listed (${found?.message ?? 'not listed'})`);
           continue;
         }
         const newest = found
           .filter(
-            (snapshot) => snapshot.target.toLowerCase() === target.id.toLowerCase() && isOurs(snapshot.tags),
+            (snapshot) =>
+              snapshot.kind === target.kind &&
+              snapshot.target.toLowerCase() === target.id.toLowerCase() &&
+              isOurs(snapshot.tags),
           )
           .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
         if (newest) {

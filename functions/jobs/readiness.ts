@@ -28,6 +28,7 @@ import {
   type ResourceRef,
   resourceKey,
 } from '../core/finding.ts';
+import { namesOf } from '../core/targets.ts';
 import { type AuditDependencies, finishAudit, planAudit, runScopes } from './audit.ts';
 import { checkGroups } from './groups.ts';
 import { snapshotBackendFor } from './snapshot.ts';
@@ -79,6 +80,12 @@ export interface ReadinessRequest {
   readonly providers: readonly Provider[];
   readonly regions?: readonly string[];
   readonly projects?: readonly string[];
+  /**
+   * The databases the request asks about (chat `readiness <database> …`; the policy passed in
+   * selects them). Each must be judged by this run: one found nowhere makes the verdict "could not
+   * evaluate", whatever cloud a plain name might live in.
+   */
+  readonly targets?: readonly string[];
 }
 
 export interface ReadinessDependencies extends AuditDependencies {
@@ -88,13 +95,19 @@ export interface ReadinessDependencies extends AuditDependencies {
 
 const TARGET_TYPES = new Set(['AwsRdsDbInstance', 'AwsRdsDbCluster', 'GcpCloudSqlInstance']);
 const HOUR_MS = 3_600_000;
+/**
+ * How far a snapshot's creation time may lie after the run's clock and still be dated (the clock
+ * difference AWS request signing tolerates). Beyond it the clock or the time is wrong, and the
+ * snapshot's age cannot be told.
+ */
+const CLOCK_TOLERANCE_MS = 5 * 60_000;
 export const SNAPSHOT_GATE = 'snapshot';
 
 function auditGateName(group: CheckGroup): string {
   return `audit:${group}`;
 }
 
-function kindOf(resource: ResourceRef): SnapshotTarget['kind'] {
+function kindOf(resource: Pick<ResourceRef, 'type'>): SnapshotTarget['kind'] {
   if (resource.type === 'AwsRdsDbCluster') return 'aurora-cluster';
   if (resource.type === 'GcpCloudSqlInstance') return 'cloudsql-instance';
   return 'rds-instance';
@@ -231,8 +244,14 @@ export function snapshotGate(
       action,
     };
   }
+  const kind = kindOf(target);
   const ours = snapshots
-    .filter((snapshot) => snapshot.target.toLowerCase() === target.id.toLowerCase() && isOurs(snapshot.tags))
+    .filter(
+      (snapshot) =>
+        snapshot.kind === kind &&
+        snapshot.target.toLowerCase() === target.id.toLowerCase() &&
+        isOurs(snapshot.tags),
+    )
     .filter((snapshot) => snapshot.status === 'available' && snapshot.createdAt !== undefined)
     .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
   const newest = ours[0];
@@ -242,6 +261,14 @@ export function snapshotGate(
       status: 'NO-GO',
       evidence: 'no successful pre-maintenance snapshot of ours',
       action,
+    };
+  }
+  if (newest.createdAt.getTime() - now.getTime() > CLOCK_TOLERANCE_MS) {
+    return {
+      gate: SNAPSHOT_GATE,
+      status: 'UNKNOWN',
+      evidence: `${newest.id} says it was created at ${newest.createdAt.toISOString()}, later than this run's clock (${now.toISOString()}): its age cannot be told`,
+      action: 'Check the clock of the machine that runs readiness, then run readiness again.',
     };
   }
   const ageHours = (now.getTime() - newest.createdAt.getTime()) / HOUR_MS;
@@ -259,6 +286,8 @@ export interface ReadinessInputs {
   readonly snapshotsOf: (target: ResourceRef) => readonly BackendSnapshot[] | Error;
   readonly maxAgeHours: number;
   readonly now: Date;
+  /** The databases the request names ({@link ReadinessRequest.targets}): each must be judged. */
+  readonly named?: readonly string[];
 }
 
 /** The groups the gates are drawn from: the catalog's and every registered one, in that order. */
@@ -297,6 +326,25 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     } else if (finding.resource.type !== 'Scope') {
       fleet.set(finding.group, [...(fleet.get(finding.group) ?? []), finding]);
     }
+  }
+
+  // A database the request names and the run did not judge is not ready by default: the audit's
+  // own coverage lets a plain name go when it could live in a cloud this run does not cover.
+  const judgedNames = new Set(
+    [...targets.values()].flatMap((target) => namesOf(target).map((name) => name.toLowerCase())),
+  );
+  const accountedFor = new Set(
+    [
+      ...(report.unmatchedTargets ?? []),
+      ...(report.targetsJudgedElsewhere ?? []).map((entry) => entry.identifier),
+    ].map((name) => name.toLowerCase()),
+  );
+  for (const name of new Set(inputs.named ?? [])) {
+    const wanted = name.toLowerCase();
+    if (judgedNames.has(wanted) || accountedFor.has(wanted)) continue;
+    notEvaluated.push(
+      `target ${name}: named in the request but not judged by this run (not found, or where a scope was not read)`,
+    );
   }
 
   const summaries: GateSummary[] = [];
@@ -369,7 +417,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       judged.length === 0
         ? 'no target to look for'
         : unlisted > 0
-          ? `${unlisted} target(s) whose snapshots could not be listed`
+          ? `${unlisted} target(s) whose snapshots could not be listed or dated`
           : `newest pre-maintenance snapshot of ${judged.length} target(s), limit ${inputs.maxAgeHours} h`,
   });
   if (judged.length === 0)
@@ -388,7 +436,17 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
   };
 }
 
-/** List our snapshots of every target, one listing per (scope, kind). */
+/**
+ * The key of a target's listing in {@link snapshotsByTarget}: its kind and where it is. An RDS
+ * instance and an Aurora cluster may share an identifier in one region; each has its own listing.
+ */
+export function snapshotListingKey(
+  target: Pick<SnapshotTarget, 'provider' | 'account' | 'region' | 'id' | 'kind'>,
+): string {
+  return `${target.kind}:${targetKey(target)}`;
+}
+
+/** List our snapshots of every target, one listing per (scope, kind), by {@link snapshotListingKey}. */
 export async function snapshotsByTarget(
   targets: readonly ResourceRef[],
   clouds: readonly SnapshotCloud[],
@@ -425,7 +483,7 @@ export async function snapshotsByTarget(
         } catch (error) {
           snapshots = error instanceof Error ? error : new Error(String(error));
         }
-        for (const target of kindTargets) listed.set(targetKey(target), snapshots);
+        for (const target of kindTargets) listed.set(snapshotListingKey(target), snapshots);
       }),
     ),
   );
@@ -454,9 +512,11 @@ export async function runReadinessJob(
     report,
     plannedGroups: new Set(plan.scopes.map((planned) => planned.scope.group)),
     providers: request.providers,
-    snapshotsOf: (target) => listed.get(targetKey(target)) ?? new Error('not listed'),
+    snapshotsOf: (target) =>
+      listed.get(snapshotListingKey({ ...target, kind: kindOf(target) })) ?? new Error('not listed'),
     maxAgeHours: deps.policy.snapshots.readinessMaxAgeHours,
     now: now(),
+    ...(request.targets && request.targets.length > 0 ? { named: request.targets } : {}),
   });
 }
 

@@ -14,6 +14,7 @@ import {
   type SnapshotJobResult,
   type SnapshotRequest,
   type SnapshotTarget,
+  type SnapshotTargetResult,
   targetKey,
 } from '../actions/snapshot/model.ts';
 import { type SnapshotProgress, takeSnapshots } from '../actions/snapshot/run.ts';
@@ -125,25 +126,84 @@ export async function runSnapshotJob(
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
+  const finishedAt = now();
+  const judged = results.map((result) =>
+    staleAdoption(result, Date.parse(startedAt), finishedAt, deps.policy.snapshots.readinessMaxAgeHours),
+  );
   const counts = emptyCounts();
-  for (const result of results) counts[result.outcome] += 1;
+  for (const result of judged) counts[result.outcome] += 1;
   return {
     requestId: request.requestId,
     startedAt,
-    finishedAt: now().toISOString(),
-    results,
+    finishedAt: finishedAt.toISOString(),
+    results: judged,
     counts,
     problems,
   };
 }
 
+const HOUR_MS = 3_600_000;
+/** Clock difference between this process and the cloud that a creation time may show. */
+const CLOCK_TOLERANCE_MS = 5 * 60_000;
+
+/**
+ * A result whose snapshot an earlier run of the same request took (a ticket asked again days
+ * later: the name derives from the request id, so it is adopted, never taken twice) is not this
+ * request's pre-maintenance snapshot when it is older than readiness accepts, or cannot be dated:
+ * it is reported as `SnapshotStale` (nothing new was taken), not as available.
+ */
+function staleAdoption(
+  result: SnapshotTargetResult,
+  startedAt: number,
+  now: Date,
+  maxAgeHours: number,
+): SnapshotTargetResult {
+  if (result.outcome !== 'available') return result;
+  const created = result.createdAt === undefined ? Number.NaN : Date.parse(result.createdAt);
+  const fix =
+    'no second snapshot is taken under the same request id; ask again with a new ticket or request id for a fresh one';
+  if (Number.isNaN(created)) {
+    if (result.attempts > 0) return result;
+    return {
+      ...result,
+      outcome: 'error',
+      error: {
+        code: 'SnapshotStale',
+        message: `${result.snapshotId} was taken by an earlier run of this request and its creation time is unknown; ${fix}.`,
+      },
+    };
+  }
+  const ageHours = (now.getTime() - created) / HOUR_MS;
+  if (created >= startedAt - CLOCK_TOLERANCE_MS || ageHours <= maxAgeHours) return result;
+  return {
+    ...result,
+    outcome: 'error',
+    error: {
+      code: 'SnapshotStale',
+      message: `${result.snapshotId} was taken ${ageHours.toFixed(1)} h ago by an earlier run of this request, older than snapshots.readinessMaxAgeHours (${maxAgeHours} h); ${fix}.`,
+    },
+  };
+}
+
+/**
+ * Whether a target's result is what its request asked for: the snapshot is available, or (a request
+ * that does not wait) its create was accepted. A snapshot still creating when the wait ended
+ * (`DeadlineExceeded`) was only requested: nothing proves it restorable.
+ */
+export function snapshotDelivered(
+  entry: Pick<SnapshotJobResult['results'][number], 'outcome' | 'error'>,
+): boolean {
+  return entry.outcome === 'available' || (entry.outcome === 'creating' && entry.error === undefined);
+}
+
 /**
  * 0 every target available (or created when not waiting); 1 some target did not get its snapshot
- * (failed, busy until the deadline, over quota, an API error); 2 the request could not complete:
- * nothing to snapshot, a region or project not read, or a named target not found.
+ * (failed, busy until the deadline, still creating at the deadline, over quota, an API error); 2 the
+ * request could not complete: nothing to snapshot, a region or project not read, or a named target
+ * not found.
  */
 export function snapshotExitCode(result: SnapshotJobResult): number {
   if (result.results.length === 0 || result.problems.length > 0) return EXIT_CODES.incomplete;
-  const bad = result.results.some((entry) => !['available', 'creating'].includes(entry.outcome));
+  const bad = result.results.some((entry) => !snapshotDelivered(entry));
   return bad ? EXIT_CODES.failed : EXIT_CODES.ok;
 }

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ChatSnapshotProgress } from '../../functions/chatops/actions.ts';
+import { readinessAnswer } from '../../functions/chatops/answers.ts';
 import {
   type ChatJobs,
   type JobSnapshotRequest,
@@ -143,5 +144,42 @@ describe('jobChatActions', () => {
       ],
       problems: [],
     });
+  });
+
+  it('says in the readiness answer which gates a GO did not cover (key material not configured)', async () => {
+    // Prepare: the policy gives the keys group nothing to audit, so the GO covers PITR and the
+    // snapshot only; the help promises key-material checks.
+    const ports = jobs({
+      readiness: async () => ({
+        verdict: 'GO',
+        evaluatedAt: '2026-12-02T10:05:00.000Z',
+        targets: [
+          { target: TARGET, status: 'GO', gates: [{ gate: 'snapshot', status: 'GO', evidence: 'fresh' }] },
+        ],
+        gates: [
+          { gate: 'audit:pitr', coverage: 'evaluated', detail: '6 finding(s)' },
+          {
+            gate: 'audit:keys',
+            coverage: 'not-configured',
+            detail: 'the policy gives it nothing to audit in aws, so it is not part of the verdict',
+          },
+          {
+            gate: 'snapshot',
+            coverage: 'evaluated',
+            detail: 'newest pre-maintenance snapshot of 1 target(s)',
+          },
+        ],
+        notEvaluated: [],
+      }),
+    });
+
+    // Act
+    const answer = readinessAnswer(await jobChatActions(ports).readiness([]));
+
+    // Assess
+    const text = JSON.stringify(answer.blocks);
+    expect(text).toContain('Readiness for the CA rotation: GO');
+    expect(text).toContain('`audit:keys` not configured: the policy gives it nothing to audit in aws');
+    expect(text).not.toContain('`audit:pitr` evaluated');
   });
 });

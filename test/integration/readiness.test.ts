@@ -3,6 +3,8 @@
  * simulator with the real RDS client.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
+import { cloudChatJobs } from '../../functions/chatops/job-actions.ts';
 import { renderReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
 import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
 import { fastPolicy, type SnapshotHarness, startSnapshotHarness } from './snapshot-support.ts';
@@ -91,6 +93,86 @@ describe('readiness against the simulator', () => {
     expect(gate?.evidence).toBe('certctl-premaint-old-1, 30.0 h old (limit 24 h)');
   });
 
+  it('ages a copied snapshot of ours by when its data was taken, not by when it was copied', async () => {
+    // Prepare: our snapshot was taken 30 h ago and copied (tags and all) an hour ago.
+    await harness.close();
+    const { snapshotScenario } = await import('./snapshot-support.ts');
+    harness = await startSnapshotHarness(
+      snapshotScenario({
+        existing: [
+          {
+            id: 'certctl-premaint-copy-1',
+            target: 'certctl-prod-db',
+            region: 'eu-west-1',
+            createdAt: '-30h',
+            copiedAt: '-1h',
+            tags: { purpose: 'certctl-pre-maintenance' },
+          },
+        ],
+      }),
+    );
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'] },
+      harness.readinessDeps(fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } })),
+    );
+
+    // Assess
+    const gate = result.targets[0]?.gates.find((g) => g.gate === 'snapshot');
+    expect(gate).toMatchObject({
+      status: 'NO-GO',
+      evidence: 'certctl-premaint-copy-1, 30.0 h old (limit 24 h)',
+    });
+    expect(result.verdict).toBe('NO-GO');
+  });
+
+  it('counts an Aurora cluster snapshot only for the cluster when a DB instance has the same name', async () => {
+    // Prepare: an RDS instance and an Aurora cluster both named certctl-db; only the cluster has a
+    // fresh snapshot of ours.
+    await harness.close();
+    const { snapshotScenario } = await import('./snapshot-support.ts');
+    const scenario = snapshotScenario({
+      existing: [
+        {
+          id: 'certctl-premaint-cluster-1',
+          kind: 'cluster',
+          target: 'certctl-db',
+          region: 'eu-west-1',
+          createdAt: '-1h',
+          tags: { purpose: 'certctl-pre-maintenance' },
+        },
+      ],
+    });
+    const rds = scenario.services?.rds as NonNullable<NonNullable<typeof scenario.services>['rds']>;
+    harness = await startSnapshotHarness({
+      ...scenario,
+      services: {
+        ...scenario.services,
+        rds: {
+          ...rds,
+          instances: [{ id: 'certctl-db', region: 'eu-west-1', backupRetentionPeriod: 14 }],
+          clusters: [
+            { id: 'certctl-db', region: 'eu-west-1', members: [{ id: 'certctl-db-1', writer: true }] },
+          ],
+        },
+      },
+    });
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'] },
+      harness.readinessDeps(fastPolicy({ targets: { tags: [], identifiers: ['certctl-db'] } })),
+    );
+
+    // Assess
+    const gates = result.targets.map(
+      (entry) => `${entry.target.type} ${entry.gates.find((gate) => gate.gate === 'snapshot')?.status}`,
+    );
+    expect(gates.sort()).toEqual(['AwsRdsDbCluster GO', 'AwsRdsDbInstance NO-GO']);
+    expect(result.verdict).toBe('NO-GO');
+  });
+
   it('answers could-not-evaluate when a region cannot be read and nothing else says NO-GO', async () => {
     // Prepare
     const deps = harness.deps(prodOnly());
@@ -112,5 +194,44 @@ describe('readiness against the simulator', () => {
     expect(result.verdict).toBe('UNKNOWN');
     expect(result.exitCode).toBe(2);
     expect(result.notEvaluated.some((note) => note.includes('us-east-1'))).toBe(true);
+  });
+
+  it('does not answer GO in chat when a database the command names is not found, even where a plain name could live in another cloud', async () => {
+    // Prepare: the policy also configures GCP, so an AWS-only run cannot tell where a plain name
+    // lives; the operator asks about two databases, one of them mistyped.
+    const policy = fastPolicy({
+      targets: { tags: [], identifiers: ['certctl-prod-db'] },
+      gcp: { projects: ['certctl-gcp'] },
+    });
+    const deps = harness.readinessDeps(policy);
+    await runSnapshotJob(
+      { requestId: 'CHG-11', reason: 'CA rotation', requestedBy: 'alice' },
+      harness.deps(policy),
+    );
+    const aws = deps.aws as NonNullable<typeof deps.aws>;
+    const jobs = cloudChatJobs({
+      policy,
+      providers: ['aws'],
+      clouds: (selection) => [
+        awsSnapshotCloud({ policy: selection, factory: aws.factory, homeRegion: 'eu-west-1' }),
+      ],
+      audit: { aws },
+      once: async () => {
+        throw new Error('no snapshot in this test');
+      },
+      lastAudit: async () => ({ unavailable: 'none' }),
+    });
+
+    // Act
+    const found = await jobs.readiness(['certctl-prod-db']);
+    const result = await jobs.readiness(['certctl-prod-db', 'certctl-prod-dbb']);
+
+    // Assess
+    expect(found.verdict).toBe('GO');
+    expect(result.targets.map((entry) => `${entry.target.id} ${entry.status}`)).toEqual([
+      'certctl-prod-db GO',
+    ]);
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.notEvaluated).toEqual([expect.stringContaining('certctl-prod-dbb')]);
   });
 });

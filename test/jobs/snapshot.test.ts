@@ -7,9 +7,9 @@ import type {
   SnapshotCloud,
   TargetsOptions,
 } from '../../functions/actions/snapshot/backend.ts';
-import type { SnapshotTarget } from '../../functions/actions/snapshot/model.ts';
+import { type SnapshotTarget, snapshotIdentifier } from '../../functions/actions/snapshot/model.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
-import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
+import { runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
 
 const TARGET: SnapshotTarget = {
   provider: 'aws',
@@ -71,5 +71,114 @@ describe('runSnapshotJob', () => {
     expect(asked).toEqual([{ withManualSnapshots: true }]);
     expect(result.results.map((entry) => entry.outcome)).toEqual(['quota']);
     expect(result.results[0]?.error?.message).toContain('holds 1 manual DB snapshots of a quota of 1');
+  });
+});
+
+describe('snapshotExitCode', () => {
+  it('does not exit 0 when a waited-for snapshot is still creating at the deadline', async () => {
+    // Prepare: the create is accepted, but the snapshot never leaves `creating` before the deadline.
+    let clock = 0;
+    const backend: SnapshotBackend = {
+      quotaApplies: false,
+      codeOf: (error) => (error as Error).name,
+      classify: () => 'other',
+      listManual: async () => [],
+      create: async (target, snapshotId) => ({
+        id: snapshotId,
+        kind: target.kind,
+        target: target.id,
+        status: 'creating',
+        tags: {},
+      }),
+      poll: async (snapshots) => snapshots.map((snapshot) => ({ ...snapshot, status: 'creating' })),
+      delete: async () => undefined,
+    };
+    const cloud: SnapshotCloud = {
+      provider: 'aws',
+      targets: async () => ({ targets: [TARGET], problems: [] }),
+      backend: () => backend,
+      maintenance: async () => ({ upcoming: [], problems: [] }),
+      snapshotPlaces: async () => ({ places: [], problems: [] }),
+    };
+
+    // Act
+    const result = await runSnapshotJob(
+      { requestId: 'CHG-2', reason: 'CA rotation', requestedBy: 'alice', wait: true },
+      {
+        policy: parsePolicy({ snapshots: { waitMinutes: 1 } }),
+        clouds: [cloud],
+        now: () => new Date(clock),
+        sleep: async (ms) => {
+          clock += ms;
+        },
+      },
+    );
+
+    // Assess: the snapshot was only requested; nothing proves it restorable.
+    expect(result.results.map((entry) => [entry.outcome, entry.error?.code])).toEqual([
+      ['creating', 'DeadlineExceeded'],
+    ]);
+    expect(snapshotExitCode(result)).toBe(1);
+  });
+
+  it('exits 0 for a snapshot created without waiting (--no-wait)', () => {
+    expect(
+      snapshotExitCode({
+        requestId: 'CHG-3',
+        startedAt: '2026-12-03T00:00:00.000Z',
+        finishedAt: '2026-12-03T00:00:01.000Z',
+        results: [{ target: TARGET, outcome: 'creating', snapshotId: 's', durationMs: 1, attempts: 1 }],
+        counts: { available: 0, creating: 1, failed: 0, busy: 0, quota: 0, error: 0 },
+        problems: [],
+      }),
+    ).toBe(0);
+  });
+
+  it('does not report a snapshot an earlier run of the request took days ago as this request’s fresh snapshot', async () => {
+    // Prepare: the same ticket was asked three days ago; its snapshot (ours, of this database) is
+    // still there and is adopted, not taken again.
+    const now = new Date('2026-12-03T12:00:00.000Z');
+    const requestId = 'ticket:CHG-4';
+    const backend: SnapshotBackend = {
+      quotaApplies: false,
+      codeOf: (error) => (error as Error).name,
+      classify: () => 'other',
+      listManual: async () => [
+        {
+          id: snapshotIdentifier(TARGET, requestId),
+          kind: 'rds-instance',
+          target: TARGET.id,
+          status: 'available',
+          createdAt: new Date('2026-11-30T12:00:00.000Z'),
+          tags: { purpose: 'certctl-pre-maintenance' },
+        },
+      ],
+      create: async () => {
+        throw new Error('taken twice');
+      },
+      poll: async () => [],
+      delete: async () => undefined,
+    };
+    const cloud: SnapshotCloud = {
+      provider: 'aws',
+      targets: async () => ({ targets: [TARGET], problems: [] }),
+      backend: () => backend,
+      maintenance: async () => ({ upcoming: [], problems: [] }),
+      snapshotPlaces: async () => ({ places: [], problems: [] }),
+    };
+
+    // Act
+    const result = await runSnapshotJob(
+      { requestId, reason: 'CA rotation', requestedBy: 'alice', wait: true },
+      { policy: parsePolicy({}), clouds: [cloud], now: () => now },
+    );
+
+    // Assess: nothing taken twice, and the old snapshot is not this request's fresh one.
+    expect(result.results.map((entry) => [entry.outcome, entry.error?.code])).toEqual([
+      ['error', 'SnapshotStale'],
+    ]);
+    expect(result.results[0]?.snapshotId).toBe(snapshotIdentifier(TARGET, requestId));
+    expect(result.results[0]?.error?.message).toContain('72.0 h');
+    expect(snapshotExitCode(result)).toBe(1);
   });
 });

@@ -22,6 +22,7 @@ import { type BackendSnapshot, definedFields, type ManualListing, type SnapshotB
 import {
   isOurs,
   nextPollDelay,
+  SNAPSHOT_PURPOSE,
   type SnapshotKind,
   type SnapshotRequest,
   type SnapshotTarget,
@@ -202,7 +203,9 @@ async function prepareScope(
     const fresh: SnapshotTarget[] = [];
     for (const target of ofKind) {
       const found = byId.get(snapshotIdentifier(target, context.request.requestId).toLowerCase());
-      if (found) open.push({ target, startedAt: now().getTime(), attempts: 0, snapshot: found });
+      const refused = found && notAdoptable(found, target);
+      if (refused) results.push(nameTaken(target, now().getTime(), now, 0, refused));
+      else if (found) open.push({ target, startedAt: now().getTime(), attempts: 0, snapshot: found });
       else fresh.push(target);
     }
     if (!backend.quotaApplies) {
@@ -274,6 +277,8 @@ async function attemptCreate(
       const [found] = await backend
         .poll([{ id: snapshotId, kind: target.kind, target: target.id, status: 'unknown', tags: {} }])
         .catch(() => []);
+      const refused = found && notAdoptable(found, target);
+      if (refused) return nameTaken(target, startedAt, now, attempts, refused);
       if (found) return { target, startedAt, attempts, snapshot: found };
     }
     if (kind === 'quota') {
@@ -359,9 +364,12 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
       deps.logger?.warn('snapshot poll failed', { error: describeError(error) });
       continue;
     }
-    const byId = new Map(states.map((state) => [state.id.toLowerCase(), state]));
+    // By kind and name: an RDS instance and an Aurora cluster of the same identifier get snapshots of
+    // the same name (the name does not carry the kind), and one's state must not settle the other.
+    const stateKey = (snapshot: BackendSnapshot) => `${snapshot.kind}/${snapshot.id.toLowerCase()}`;
+    const byId = new Map(states.map((state) => [stateKey(state), state]));
     open = open.filter((entry) => {
-      const state = byId.get(entry.snapshot.id.toLowerCase());
+      const state = byId.get(stateKey(entry.snapshot));
       if (state) entry.snapshot = { ...entry.snapshot, ...definedFields(state) };
       if (isFinal(entry.snapshot.status)) {
         deps.onProgress?.({
@@ -420,6 +428,41 @@ function resultOf(entry: Pending, now: () => Date): SnapshotTargetResult {
           },
         }
       : {}),
+  };
+}
+
+/**
+ * Why a snapshot bearing this request's name for `target` is not this request's snapshot, or
+ * undefined when it is: a re-run adopts only a snapshot tagged as ours and of the same database
+ * (one the API does not name the database of is not adopted).
+ */
+function notAdoptable(snapshot: BackendSnapshot, target: SnapshotTarget): string | undefined {
+  if (!isOurs(snapshot.tags)) {
+    return `a snapshot named ${snapshot.id} exists but is not tagged as made by backup-guard (purpose=${SNAPSHOT_PURPOSE})`;
+  }
+  if (snapshot.target.toLowerCase() !== target.id.toLowerCase()) {
+    return `a snapshot named ${snapshot.id} exists but is of ${snapshot.target || 'a database the API does not name'}, not ${target.id}`;
+  }
+  return undefined;
+}
+
+/** A target whose snapshot name is taken by a snapshot that is not this request's: nothing taken. */
+function nameTaken(
+  target: SnapshotTarget,
+  startedAt: number,
+  now: () => Date,
+  attempts: number,
+  reason: string,
+): SnapshotTargetResult {
+  return {
+    target,
+    outcome: 'error',
+    durationMs: now().getTime() - startedAt,
+    attempts,
+    error: {
+      code: 'SnapshotNameTaken',
+      message: `${reason}; no snapshot was taken. Check that snapshot, or ask again with another ticket or request id.`,
+    },
   };
 }
 

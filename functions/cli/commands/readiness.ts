@@ -50,7 +50,7 @@ export const readinessCommand: CliCommand = {
   },
   details: `The gates are drawn from the installed check groups ('backup-guard checks' lists them): each
 group the policy configures is a gate (audit:pitr; audit:dumps when the policy names dump
-locations; audit:keys once this version has it), plus the snapshot gate: a successful
+locations; audit:keys when the policy has a keys inventory), plus the snapshot gate: a successful
 pre-maintenance snapshot younger than snapshots.readinessMaxAgeHours. Every target is listed with each gate's evidence and, when not GO,
 what to do; then every gate with whether it was evaluated, not configured, not installed, or could
 not be evaluated.

@@ -179,12 +179,17 @@ export const snapshotCommand: CliCommand = {
 expires-at (snapshots.expiryDays); Cloud SQL backups carry the same in their description. With
 snapshots.idempotencyTable set, a request id is remembered in DynamoDB and a re-sent request returns
 the first result, also while the first is still running; without it a re-run adopts the snapshots
-the first one made (their names derive from the request id), so nothing is taken twice.
+the first one made (their names derive from the request id), so nothing is taken twice. A snapshot
+of that name that is not tagged as ours, or is of another database, is never adopted: the target
+is reported as an error (SnapshotNameTaken). One an earlier run took longer ago than
+snapshots.readinessMaxAgeHours is kept but reported as an error (SnapshotStale), not as available:
+ask with a new ticket for a fresh one.
 
 Exit codes:
   0  every target's snapshot is available (or created, with --no-wait)
-  1  a target did not get its snapshot: failed, busy until the deadline, over the manual-snapshot
-     quota, or an API error; each is listed with the exact error
+  1  a target did not get its snapshot: failed, busy until the deadline, still creating at the
+     deadline, over the manual-snapshot quota, its name taken, only a stale one from an earlier run
+     of the request, or an API error; each is listed with the exact error
   2  the request could not complete (no target, a region or project not read, a named target not
      found) or the input was bad
 

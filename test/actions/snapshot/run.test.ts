@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot, SnapshotBackend } from '../../../functions/actions/snapshot/backend.ts';
-import type { SnapshotTarget } from '../../../functions/actions/snapshot/model.ts';
+import { type SnapshotTarget, snapshotIdentifier } from '../../../functions/actions/snapshot/model.ts';
 import { takeSnapshots } from '../../../functions/actions/snapshot/run.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
 
@@ -278,5 +278,126 @@ describe('takeSnapshots before its creates', () => {
     // Assess
     expect(results.map((result) => result.outcome)).toEqual(['creating', 'creating']);
     expect(calls.slice(0, 2).sort()).toEqual(['list aurora-cluster', 'list rds-instance']);
+  });
+
+  it('adopts a snapshot of the request’s name only when it is ours and of the same database', async () => {
+    // Prepare: snapshots with the names this request would give db-a, db-b and db-c exist: one
+    // untagged (someone else's), one of ours but of another database, one of ours of db-c.
+    const { calls, backend } = recordingBackend(async () => []);
+    const clock = fakeClock();
+    const targets = [
+      target('db-a', 'rds-instance'),
+      target('db-b', 'rds-instance'),
+      target('db-c', 'rds-instance'),
+    ];
+    const [a, b, c] = targets.map((entry) => snapshotIdentifier(entry, request.requestId)) as [
+      string,
+      string,
+      string,
+    ];
+    const ours = { purpose: 'certctl-pre-maintenance' };
+
+    // Act
+    const results = await takeSnapshots({ ...request, wait: false }, targets, {
+      policy: parsePolicy({}).snapshots,
+      backendFor: () => backend,
+      manualSnapshots: [
+        {
+          provider: 'aws',
+          account: '111111111111',
+          region: 'eu-west-1',
+          kind: 'rds-instance',
+          snapshots: [
+            { ...snapshot(a), target: 'db-a' },
+            snapshot(b, ours),
+            { ...snapshot(c, ours), target: 'db-c' },
+          ],
+        },
+      ],
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess: only db-c's is adopted; the others are not counted as this request's snapshot.
+    expect(calls).toEqual([]);
+    expect(results.map((result) => [result.target.id, result.outcome, result.error?.code])).toEqual([
+      ['db-a', 'error', 'SnapshotNameTaken'],
+      ['db-b', 'error', 'SnapshotNameTaken'],
+      ['db-c', 'available', undefined],
+    ]);
+    expect(results[0]?.error?.message).toContain('not tagged as made by backup-guard');
+    expect(results[1]?.error?.message).toContain('other-db');
+  });
+
+  it('does not adopt a snapshot that is not ours when the create says the name exists', async () => {
+    // Prepare: the create is refused (the name exists) and the snapshot of that name is untagged.
+    const clock = fakeClock();
+    const backend: SnapshotBackend = {
+      quotaApplies: false,
+      codeOf: (error) => (error as Error).name,
+      classify: (error) => ((error as Error).name === 'DBSnapshotAlreadyExists' ? 'exists' : 'other'),
+      listManual: async () => [],
+      create: async () => {
+        throw Object.assign(new Error('snapshot exists'), { name: 'DBSnapshotAlreadyExists' });
+      },
+      poll: async (snapshots) => snapshots.map((entry) => ({ ...entry, status: 'available', tags: {} })),
+      delete: async () => undefined,
+    };
+
+    // Act
+    const results = await takeSnapshots({ ...request, wait: true }, [target('db-a', 'rds-instance')], {
+      policy: parsePolicy({}).snapshots,
+      backendFor: () => backend,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess
+    expect(results.map((result) => [result.outcome, result.error?.code])).toEqual([
+      ['error', 'SnapshotNameTaken'],
+    ]);
+  });
+
+  it('keeps the state of an instance snapshot and a cluster snapshot of the same name apart while polling', async () => {
+    // Prepare: an RDS instance and an Aurora cluster both named certctl-db get snapshots of the
+    // same name; the cluster's is available at the first poll, the instance's never within the wait.
+    const clock = fakeClock();
+    const backend: SnapshotBackend = {
+      quotaApplies: false,
+      codeOf: (error) => (error as Error).name,
+      classify: () => 'other',
+      listManual: async () => [],
+      create: async (created, snapshotId) => ({
+        id: snapshotId,
+        kind: created.kind,
+        target: created.id,
+        status: 'creating',
+        tags: {},
+      }),
+      poll: async (snapshots) =>
+        snapshots.map((entry) => ({
+          ...entry,
+          status: entry.kind === 'aurora-cluster' ? 'available' : 'creating',
+        })),
+      delete: async () => undefined,
+    };
+    const targets = [target('certctl-db', 'rds-instance'), target('certctl-db', 'aurora-cluster')];
+    expect(snapshotIdentifier(targets[0] as SnapshotTarget, request.requestId)).toBe(
+      snapshotIdentifier(targets[1] as SnapshotTarget, request.requestId),
+    );
+
+    // Act
+    const results = await takeSnapshots({ ...request, wait: true }, targets, {
+      policy: snapshotsPolicy(1),
+      backendFor: () => backend,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess
+    expect(results.map((result) => [result.target.kind, result.outcome, result.error?.code])).toEqual([
+      ['rds-instance', 'creating', 'DeadlineExceeded'],
+      ['aurora-cluster', 'available', undefined],
+    ]);
   });
 });

@@ -63,6 +63,11 @@ const existingSnapshotSchema = z.strictObject({
   account: accountIdSchema.optional(),
   region: regionSchema,
   createdAt: simTimeSchema.prefault('-2d'),
+  /**
+   * An instance snapshot that is a copy made then (CopyDBSnapshot): `SnapshotCreateTime` says the
+   * copy's time, `OriginalSnapshotCreateTime` still `createdAt`, when the data was taken.
+   */
+  copiedAt: simTimeSchema.optional(),
   status: z.enum(['available', 'failed']).default('available'),
   tags: tagsSchema,
 });
@@ -115,6 +120,8 @@ export interface SimSnapshot {
   readonly target: string;
   readonly arn: string;
   readonly createdAt: Date;
+  /** When this (instance) snapshot was copied from its original, if it is a copy. */
+  readonly copiedAt?: Date | undefined;
   readonly durationMs: number;
   readonly fails: boolean;
   readonly tags: Readonly<Record<string, string>>;
@@ -181,6 +188,7 @@ export class RdsSnapshotSim {
         target: spec.target,
         arn: arnOf(spec.kind, account, spec.region, spec.id.toLowerCase()),
         createdAt: (spec.createdAt as SimTime).at(now),
+        copiedAt: (spec.copiedAt as SimTime | undefined)?.at(now),
         durationMs: 0,
         fails: spec.status === 'failed',
         tags: spec.tags,
@@ -556,7 +564,7 @@ function instanceSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore):
   return {
     DBSnapshotIdentifier: snapshot.id,
     DBInstanceIdentifier: snapshot.target,
-    SnapshotCreateTime: snapshot.createdAt,
+    SnapshotCreateTime: snapshot.copiedAt ?? snapshot.createdAt,
     Engine: snapshot.engine,
     AllocatedStorage: 100,
     Status: snapshotStatus(snapshot, now),
