@@ -12,12 +12,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
-import {
-  coldStartOutputs,
-  FUNCTIONS_FRAMEWORK,
-  functionBuildOptions,
-  REPO_ROOT,
-} from '../infra/bundling.ts';
+import { coldStartOutputs, FUNCTIONS_FRAMEWORK, functionBuildOptions, REPO_ROOT } from '../infra/bundling.ts';
 import { bundleCloudFunction, CLOUD_FUNCTION_PLUGINS } from '../infra/gcp/bundle.ts';
 import { bundleLambda } from '../infra/lambda-code.ts';
 
