@@ -741,11 +741,17 @@ describe('every keys check says what it judged', () => {
           observed: {},
           unchecked: ["scep-ra-cert's signature by ca-cert (ca-cert is switched off in the inventory)"],
         },
+        {
+          item: 'scep-ra-cert.iot',
+          problems: [],
+          observed: {},
+          unchecked: ["scep-ra-cert.iot's signature by ca-cert (ca-cert is switched off in the inventory)"],
+        },
       ],
     };
     // Act / Assess
     expect(keysContentCheck.evaluate(two({ content }), context)?.description).toBe(
-      `The ${LABEL} holds parseable, unexpired key material; ca-cert is the CA certificate certctl serves now; ca-key matches ca-cert; not checked: scep-ra-cert's signature by ca-cert (ca-cert is switched off in the inventory).`,
+      `The ${LABEL} holds parseable, unexpired key material; ca-cert is the CA certificate certctl serves now; ca-key matches ca-cert; not checked: scep-ra-cert's signature by ca-cert (ca-cert is switched off in the inventory); scep-ra-cert.iot's signature by ca-cert (ca-cert is switched off in the inventory).`,
     );
   });
 
