@@ -54,11 +54,22 @@ export interface ItemContent {
   readonly problems: readonly ContentProblem[];
   /** Facts safe to publish: certificate expiry and fingerprint, key type. */
   readonly observed: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Pairings compared and found to hold, as the description says them (`ca-key matches ca-cert`,
+   * `scep-ra-cert is signed by ca-cert`). A pairing that was not compared is never listed here.
+   */
+  readonly proven?: readonly string[];
+  /**
+   * Optional comparisons skipped because the partner item is switched off in the inventory (`scep-ra-cert's
+   * signature by ca-cert (ca-cert is switched off in the inventory)`). A required one (a key's
+   * certificate) is a `partner-off` problem instead.
+   */
+  readonly unchecked?: readonly string[];
 }
 
 export interface ContentProblem {
   readonly status: 'FAILED' | 'WARNING' | 'NOT_AVAILABLE';
-  /** Stable code, e.g. `certificate-expired`, `key-mismatch`, `not-pem`. */
+  /** Stable code, e.g. `certificate-expired`, `key-mismatch`, `not-pem`, `partner-off`. */
   readonly code: string;
   /** One sentence about the item, without its value. */
   readonly detail: string;

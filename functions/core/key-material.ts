@@ -167,9 +167,12 @@ function certificateProblems(item: string, cert: X509Certificate, options: Analy
   return [];
 }
 
-function certificateOf(itemId: string, options: AnalyzeOptions): Parsed<X509Certificate> | undefined {
-  const value = options.valueOf(itemId);
-  if (!value) return undefined;
+/**
+ * A partner item's certificate. A partner with no value (not in the inventory) or an unread one is
+ * never taken as matching: the caller reports it as not available.
+ */
+function certificateOf(itemId: string, options: AnalyzeOptions): Parsed<X509Certificate> {
+  const value = options.valueOf(itemId) ?? { state: 'unknown', reason: 'it is not in the inventory' };
   if (value.state === 'unknown') {
     return {
       ok: false,
@@ -183,11 +186,18 @@ function certificateOf(itemId: string, options: AnalyzeOptions): Parsed<X509Cert
   return parseCertificate(itemId, value.text);
 }
 
+/** The wording of a partner switched off in the inventory. */
+function switchedOff(itemId: string): string {
+  return `${itemId} is switched off in the inventory`;
+}
+
 /** Analyze one item. */
 export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemContent {
   const value = options.valueOf(item.id);
   const problems: ContentProblem[] = [];
   const observed: Record<string, string | number | boolean> = {};
+  const proven: string[] = [];
+  const unchecked: string[] = [];
   if (!value || value.state === 'unknown') {
     problems.push({
       status: 'NOT_AVAILABLE',
@@ -214,14 +224,17 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
       problems.push(...certificateProblems(item.id, cert, options));
       if (item.issuer) {
         const issuer = certificateOf(item.issuer, options);
-        if (issuer && !issuer.ok) problems.push({ ...issuer.problem, status: 'NOT_AVAILABLE' });
-        else if (issuer?.ok && !(cert.checkIssued(issuer.value) && cert.verify(issuer.value.publicKey))) {
+        if (!issuer.ok) problems.push({ ...issuer.problem, status: 'NOT_AVAILABLE' });
+        else if (!(cert.checkIssued(issuer.value) && cert.verify(issuer.value.publicKey))) {
           problems.push({
             status: 'FAILED',
             code: 'not-issued-by-ca',
             detail: `${item.id} is not signed by the backed-up ${item.issuer}`,
           });
-        }
+        } else proven.push(`${item.id} is signed by ${item.issuer}`);
+      } else if (item.issuerOff) {
+        // The chain is checked when the CA certificate is backed up; its absence is said, never passed over.
+        unchecked.push(`${item.id}'s signature by ${item.issuerOff} (${switchedOff(item.issuerOff)})`);
       }
       if (item.id === 'ca-cert' && options.liveCa) {
         const live = options.liveCa;
@@ -237,7 +250,10 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
             code: 'live-ca-differs',
             detail: `the backed-up ${item.id} is not the CA certificate certctl serves now (${live.source})`,
           });
-        } else observed.liveCaMatches = true;
+        } else {
+          observed.liveCaMatches = true;
+          proven.push(`${item.id} is the CA certificate certctl serves now`);
+        }
       }
       break;
     }
@@ -250,14 +266,21 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
       observed[`${item.id}.type`] = parsed.value.asymmetricKeyType ?? 'unknown';
       if (item.certificate) {
         const cert = certificateOf(item.certificate, options);
-        if (cert && !cert.ok) problems.push({ ...cert.problem, status: 'NOT_AVAILABLE' });
-        else if (cert?.ok && !cert.value.checkPrivateKey(parsed.value)) {
+        if (!cert.ok) problems.push({ ...cert.problem, status: 'NOT_AVAILABLE' });
+        else if (!cert.value.checkPrivateKey(parsed.value)) {
           problems.push({
             status: 'FAILED',
             code: 'key-mismatch',
             detail: `${item.id} does not match the certificate in ${item.certificate}`,
           });
-        }
+        } else proven.push(`${item.id} matches ${item.certificate}`);
+      } else if (item.certificateOff) {
+        // The match is part of what keys.content proves: a key whose certificate is off is not a pair.
+        problems.push({
+          status: 'NOT_AVAILABLE',
+          code: 'partner-off',
+          detail: `${item.id} was not compared with a certificate: ${switchedOff(item.certificateOff)}`,
+        });
       }
       break;
     }
@@ -291,7 +314,13 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
     case 'opaque':
       break;
   }
-  return { item: item.id, problems, observed };
+  return {
+    item: item.id,
+    problems,
+    observed,
+    ...(proven.length > 0 ? { proven } : {}),
+    ...(unchecked.length > 0 ? { unchecked } : {}),
+  };
 }
 
 /**

@@ -270,11 +270,21 @@ export interface InventoryItem {
   readonly source: string;
   readonly location: SecretLocation;
   readonly jsonKey?: string;
+  /** For a private key: the certificate item it must match, when that item is on. */
   readonly certificate?: string;
+  /** For a private key: the certificate item it must match, when that item is switched off. */
+  readonly certificateOff?: string;
+  /** For a certificate: the CA certificate item it must chain to, when that item is on. */
   readonly issuer?: string;
+  /** For a certificate: the CA certificate item it must chain to, when that item is switched off. */
+  readonly issuerOff?: string;
 }
 
-/** The on-items of the inventory, each with its secret; items switched off are left out. */
+/**
+ * The on-items of the inventory, each with its secret; items switched off are left out. A partner
+ * switched off is named as such (`certificateOff`, `issuerOff`), so `keys.content` never takes an
+ * item whose partner is off for one that has no partner.
+ */
 export function keyInventory(keys: KeysPolicy): InventoryItem[] {
   const preset = new Map(presetItems(keys).map((item) => [item.id, item]));
   const inventory: InventoryItem[] = [];
@@ -287,14 +297,15 @@ export function keyInventory(keys: KeysPolicy): InventoryItem[] {
     if (!location) continue;
     const certificate = base?.certificate;
     const issuer = base?.issuer;
+    const isOff = (partner: string) => keys.items[partner]?.off !== undefined;
     inventory.push({
       id,
       kind: mapped.kind ?? base?.kind ?? 'opaque',
       source: base?.source ?? `items.${id}`,
       location,
       ...(mapped.jsonKey ? { jsonKey: mapped.jsonKey } : {}),
-      ...(certificate && keys.items[certificate]?.off === undefined ? { certificate } : {}),
-      ...(issuer && keys.items[issuer]?.off === undefined ? { issuer } : {}),
+      ...(certificate ? (isOff(certificate) ? { certificateOff: certificate } : { certificate }) : {}),
+      ...(issuer ? (isOff(issuer) ? { issuerOff: issuer } : { issuer }) : {}),
     });
   }
   return inventory;

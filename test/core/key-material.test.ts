@@ -20,8 +20,9 @@ import {
   unreadSecretFact,
   type ValueReading,
 } from '../../functions/core/key-material.ts';
-import { type InventoryItem, secretKey } from '../../functions/core/keys-policy.ts';
+import { type InventoryItem, keyInventory, secretKey } from '../../functions/core/keys-policy.ts';
 import { readLiveCa } from '../../functions/core/live-ca.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
 import { CA_FINGERPRINT, CANARY, pem } from '../fixtures/keys/world.ts';
 
 const NOW = new Date('2026-12-02T12:00:00Z');
@@ -339,8 +340,35 @@ describe('analyzeItem, every problem with its wording', () => {
       analyzeItem(ra, options({ 'ra-cert': read(pem('ra.crt')), 'ca-cert': read('not a certificate') }))
         .problems,
     ).toEqual([{ status: 'NOT_AVAILABLE', code: 'not-pem', detail: 'ca-cert holds no PEM certificate' }]);
-    // An issuer the analysis has no value for (not in the inventory) is not judged.
-    expect(analyzeItem(ra, options({ 'ra-cert': read(pem('ra.crt')) })).problems).toEqual([]);
+    // An issuer the analysis has no value for (not in the inventory) is not available, never chained.
+    expect(analyzeItem(ra, options({ 'ra-cert': read(pem('ra.crt')) })).problems).toEqual([
+      {
+        status: 'NOT_AVAILABLE',
+        code: 'partner-unread',
+        detail: 'ca-cert could not be read (it is not in the inventory)',
+      },
+    ]);
+  });
+  it('records the chain it verified, and claims none when the CA certificate is switched off', () => {
+    const ra = item('ra-cert', 'certificate', { issuer: 'ca-cert' });
+    const chained = analyzeItem(
+      ra,
+      options({ 'ra-cert': read(pem('ra.crt')), 'ca-cert': read(pem('ca.crt')) }),
+    );
+    expect(chained.problems).toEqual([]);
+    expect(chained.proven).toEqual(['ra-cert is signed by ca-cert']);
+    expect(chained.unchecked ?? []).toEqual([]);
+    // The CA certificate switched off: the RA certificate is judged on its own, and says so.
+    const alone = analyzeItem(
+      item('ra-cert', 'certificate', { issuerOff: 'ca-cert' }),
+      options({ 'ra-cert': read(pem('ra.crt')) }),
+    );
+    expect(alone.problems).toEqual([]);
+    expect(alone.proven ?? []).toEqual([]);
+    expect(alone.unchecked).toEqual([
+      "ra-cert's signature by ca-cert (ca-cert is switched off in the inventory)",
+    ]);
+    expect(Object.keys(alone.observed).sort()).toEqual(['ra-cert.notAfter', 'ra-cert.sha256']);
   });
   it('names the issuer an RA certificate is not signed by', () => {
     const ra = item('ra-cert', 'certificate', { issuer: 'ca-cert' });
@@ -459,7 +487,53 @@ describe('analyzeItem, every problem with its wording', () => {
     ).toEqual([
       { status: 'FAILED', code: 'key-mismatch', detail: 'ra-key does not match the certificate in ra-cert' },
     ]);
-    expect(analyzeItem(key, options({ 'ra-key': read(pem('other.key')) })).problems).toEqual([]);
+    // A certificate the analysis has no value for (not in the inventory): not available, never matched.
+    expect(analyzeItem(key, options({ 'ra-key': read(pem('other.key')) })).problems).toEqual([
+      {
+        status: 'NOT_AVAILABLE',
+        code: 'partner-unread',
+        detail: 'ra-cert could not be read (it is not in the inventory)',
+      },
+    ]);
+  });
+  it('records the certificate a key was compared with and matches', () => {
+    const matched = analyzeItem(
+      item('ra-key', 'private-key', { certificate: 'ra-cert' }),
+      options({ 'ra-key': read(pem('ra.key')), 'ra-cert': read(pem('ra.crt')) }),
+    );
+    expect(matched.problems).toEqual([]);
+    expect(matched.proven).toEqual(['ra-key matches ra-cert']);
+    const live = { state: 'read' as const, fingerprints: [caSha], source: 'x' };
+    expect(
+      analyzeItem(
+        item('ca-cert', 'certificate'),
+        options({ 'ca-cert': read(pem('ca.crt')) }, { liveCa: live }),
+      ).proven,
+    ).toEqual(['ca-cert is the CA certificate certctl serves now']);
+    // A key with no certificate to match (an OCSP responder key) claims no pairing.
+    const ocsp = analyzeItem(
+      item('ocsp-key.x', 'private-key'),
+      options({ 'ocsp-key.x': read(pem('ra.key')) }),
+    );
+    expect(ocsp.problems).toEqual([]);
+    expect(ocsp.proven ?? []).toEqual([]);
+  });
+  it('is not available, never matched, when the certificate a key must match is switched off in the inventory', () => {
+    // Act
+    const content = analyzeItem(
+      item('ca-key', 'private-key', { certificateOff: 'ca-cert' }),
+      options({ 'ca-key': read(pem('ca.key')) }),
+    );
+    // Assess
+    expect(content.problems).toEqual([
+      {
+        status: 'NOT_AVAILABLE',
+        code: 'partner-off',
+        detail: 'ca-key was not compared with a certificate: ca-cert is switched off in the inventory',
+      },
+    ]);
+    expect(content.observed).toEqual({ 'ca-key.type': 'rsa' });
+    expect(content.proven ?? []).toEqual([]);
   });
   it('fails a bundle with no certificate, naming it', () => {
     expect(analyzeItem(item('b', 'bundle'), options({ b: read(pem('ca.key')) })).problems).toEqual([
@@ -542,6 +616,55 @@ describe('pkcs7Certificates and caFingerprints', () => {
     expect(caFingerprints(der('ra.crt'))).toEqual([fingerprint('ra.crt')]);
     expect(caFingerprints(readFileSync('test/fixtures/keys/ra-ca.p7b'))).toEqual([fingerprint('ca.crt')]);
     expect(caFingerprints(readFileSync('test/fixtures/keys/ra.p7b'))).toEqual([fingerprint('ra.crt')]);
+  });
+});
+
+describe('a partner switched off in the policy inventory', () => {
+  it('leaves the CA key not available, naming the CA certificate, from the policy to the reading', () => {
+    // Prepare: the CA certificate switched off, the CA key backed up.
+    const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${name}`;
+    const on = { secret: ARN('certctl/on') };
+    const keys = parsePolicy({
+      keys: {
+        inspectSecretValues: true,
+        items: {
+          'ca-cert': { off: 'the CA certificate is published, not backed up' },
+          'ca-key': { secret: ARN('certctl/ca-key') },
+          'scep-ra-cert': { off: 'SCEP is not enabled here' },
+          'scep-ra-key': { off: 'SCEP is not enabled here' },
+          'server-tls-cert': on,
+          'server-tls-key': on,
+          'api-keys': on,
+          'config-encryption-key': on,
+          'ocsp-key.iss-local': on,
+        },
+      },
+    }).keys;
+    if (!keys) throw new Error('expected a keys section');
+    const inventory = keyInventory(keys);
+    const caKeySecret = inventorySecrets(inventory).filter((secret) =>
+      secret.items.some((entry) => entry.id === 'ca-key'),
+    );
+    const values = new Map<string, ValueReading>([
+      [secretKey(caKeySecret[0]?.location ?? location), { state: 'read', value: { text: pem('ca.key') } }],
+    ]);
+    // Act
+    const readings = contentReadings(caKeySecret, inventory, values, { now: NOW, expiryHorizonDays: 30 });
+    // Assess
+    const reading = [...readings.values()][0];
+    expect(reading?.state === 'read' && reading.items).toEqual([
+      {
+        item: 'ca-key',
+        problems: [
+          {
+            status: 'NOT_AVAILABLE',
+            code: 'partner-off',
+            detail: 'ca-key was not compared with a certificate: ca-cert is switched off in the inventory',
+          },
+        ],
+        observed: { 'ca-key.type': 'rsa' },
+      },
+    ]);
   });
 });
 
@@ -682,7 +805,7 @@ describe('the inventory helpers', () => {
       },
     ]);
   });
-  it('does not judge a key against a certificate that is not in the inventory, and cannot when its secret was not read', () => {
+  it('cannot judge a key against a certificate that is not in the inventory, nor when its secret was not read', () => {
     const stray = item('stray-key', 'private-key', {
       location: at('ra-key'),
       certificate: 'not-in-inventory',
@@ -702,7 +825,13 @@ describe('the inventory helpers', () => {
       const reading = readings.get(secretKey(at('ra-key')));
       return reading?.state === 'read' ? reading.items[0]?.problems : undefined;
     };
-    expect(problems(stray)).toEqual([]);
+    expect(problems(stray)).toEqual([
+      {
+        status: 'NOT_AVAILABLE',
+        code: 'partner-unread',
+        detail: 'not-in-inventory could not be read (it is not in the inventory)',
+      },
+    ]);
     // A partner in the inventory whose secret gave no value is not available, never matched.
     expect(problems(raKey)?.map((problem) => problem.code)).toEqual(['partner-unread']);
   });

@@ -304,6 +304,37 @@ describe('keys policy inventory and item rules', () => {
     expect(withCa.find((item) => item.id === 'scep-ra-key')?.kind).toBe('private-key');
   });
 
+  it('names a partner switched off in the inventory, so a key or RA certificate is never taken as paired', () => {
+    // Prepare
+    const on = { secret: ARN('s') };
+    const off = { off: 'the CA lives in an HSM' };
+    const items = {
+      'ca-cert': off,
+      'ca-key': on,
+      'scep-ra-cert': { off: 'the RA certificate is reissued at restore' },
+      'scep-ra-key': on,
+      'server-tls-cert': on,
+      'server-tls-key': on,
+      'api-keys': on,
+      'config-encryption-key': on,
+      'ocsp-key.iss-local': on,
+    };
+    // Act
+    const inventory = keyInventory(keysOf({ keys: { items } }));
+    const find = (id: string) => inventory.find((item) => item.id === id);
+    // Assess
+    expect(find('ca-key')).toMatchObject({ certificateOff: 'ca-cert' });
+    expect(find('ca-key')).not.toHaveProperty('certificate');
+    expect(find('scep-ra-key')).toMatchObject({ certificateOff: 'scep-ra-cert' });
+    expect(find('server-tls-key')).toMatchObject({ certificate: 'server-tls-cert' });
+    expect(find('server-tls-key')).not.toHaveProperty('certificateOff');
+    expect(find('ocsp-key.iss-local')).not.toHaveProperty('certificateOff');
+    const raOn = keyInventory(keysOf({ keys: { items: { ...items, 'scep-ra-cert': on } } }));
+    expect(raOn.find((item) => item.id === 'scep-ra-cert')).toMatchObject({ issuerOff: 'ca-cert' });
+    expect(raOn.find((item) => item.id === 'scep-ra-cert')).not.toHaveProperty('issuer');
+    expect(find('server-tls-cert')).not.toHaveProperty('issuerOff');
+  });
+
   it('keys a secret by provider, account, region and name, or by its GCP resource name', () => {
     expect(
       secretKey({

@@ -4,6 +4,9 @@
  * private key matches its certificate, RA certificates are signed by the CA, bundle certificates
  * parse, and the backed-up CA is the one certctl serves now. The analysis is done in memory by the
  * collector (functions/core/key-material.ts); the fact carries codes, dates and fingerprints only.
+ * A pairing is claimed only when it was compared: a key whose certificate item is switched off in
+ * the inventory is NOT_AVAILABLE (`partner-off`), and an RA certificate whose CA certificate is off
+ * passes on what was checked, its description saying the chain was not.
  */
 import type { Check } from '../../core/check.ts';
 import type { ContentProblem, KeySecretFact } from '../../core/key-facts.ts';
@@ -51,9 +54,13 @@ export const keysContentCheck: Check<KeySecretFact> = {
       undefined,
     );
     if (!worst) {
+      // Only the pairings that were compared are claimed; those skipped are named.
+      const proven = content.items.flatMap((item) => item.proven ?? []);
+      const unchecked = content.items.flatMap((item) => item.unchecked ?? []);
+      const said = [...proven, ...(unchecked.length > 0 ? [`not checked: ${unchecked.join('; ')}`] : [])];
       return {
         status: 'PASSED',
-        description: `The ${secretLabel(fact)} holds parseable, unexpired key material that matches.`,
+        description: `The ${secretLabel(fact)} holds parseable, unexpired key material${said.map((part) => `; ${part}`).join('')}.`,
         observed,
         required,
       };

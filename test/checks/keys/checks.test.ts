@@ -717,10 +717,72 @@ describe('every keys check says what it judged', () => {
     };
     expect(keysContentCheck.evaluate(two({ content }), context)).toEqual({
       status: 'PASSED',
-      description: `The ${LABEL} holds parseable, unexpired key material that matches.`,
+      description: `The ${LABEL} holds parseable, unexpired key material.`,
       observed: { items: 'ca-cert,ca-key', certificateNotAfter: '2027-01-01', keyType: 'EC' },
       required: { parses: true, notExpired: true, keyMatchesCertificate: true },
     });
+  });
+
+  it('keys.content: claims only the pairings that were compared, and names those that were not', () => {
+    // Prepare
+    const content: KeySecretFact['content'] = {
+      state: 'read' as const,
+      items: [
+        {
+          item: 'ca-cert',
+          problems: [],
+          observed: {},
+          proven: ['ca-cert is the CA certificate certctl serves now'],
+        },
+        { item: 'ca-key', problems: [], observed: {}, proven: ['ca-key matches ca-cert'] },
+        {
+          item: 'scep-ra-cert',
+          problems: [],
+          observed: {},
+          unchecked: ["scep-ra-cert's signature by ca-cert (ca-cert is switched off in the inventory)"],
+        },
+        {
+          item: 'scep-ra-cert.iot',
+          problems: [],
+          observed: {},
+          unchecked: ["scep-ra-cert.iot's signature by ca-cert (ca-cert is switched off in the inventory)"],
+        },
+      ],
+    };
+    // Act / Assess
+    expect(keysContentCheck.evaluate(two({ content }), context)?.description).toBe(
+      `The ${LABEL} holds parseable, unexpired key material; ca-cert is the CA certificate certctl serves now; ca-key matches ca-cert; not checked: scep-ra-cert's signature by ca-cert (ca-cert is switched off in the inventory); scep-ra-cert.iot's signature by ca-cert (ca-cert is switched off in the inventory).`,
+    );
+  });
+
+  it('keys.content: is not available naming the switched-off certificate a key was not compared with', () => {
+    // Prepare
+    const content: KeySecretFact['content'] = {
+      state: 'read' as const,
+      items: [
+        {
+          item: 'ca-key',
+          problems: [
+            {
+              status: 'NOT_AVAILABLE',
+              code: 'partner-off',
+              detail: 'ca-key was not compared with a certificate: ca-cert is switched off in the inventory',
+            },
+          ],
+          observed: { 'ca-key.type': 'rsa' },
+        },
+      ],
+    };
+    // Act
+    const outcome = keysContentCheck.evaluate(two({ content }), context);
+    // Assess
+    expect(outcome).toEqual({
+      status: 'NOT_AVAILABLE',
+      description: `The ${LABEL}: ca-key was not compared with a certificate: ca-cert is switched off in the inventory.`,
+      observed: { items: 'ca-cert,ca-key', 'ca-key.type': 'rsa', problems: 'partner-off' },
+      required: { parses: true, notExpired: true, keyMatchesCertificate: true },
+    });
+    expect(outcome?.description).not.toMatch(/match(es)?\b(?! a certificate)/);
   });
 
   it('keys.content: reports the worst status with the details of its problems only', () => {
