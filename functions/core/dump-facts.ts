@@ -99,6 +99,17 @@ export interface DumpLifecycleRule {
   readonly noncurrentExpirationDays: number | undefined;
   /** The rule's own prefix filter, when it has one. */
   readonly prefix: string | undefined;
+  /**
+   * Deletes current objects created before this instant (GCS `createdBefore`: midnight UTC of its
+   * date), whatever their age. Unlike S3 `Expiration.Date` it does not reach objects made later.
+   */
+  readonly createdBefore?: Date;
+  /**
+   * Conditions of the rule the adapter does not model (GCS `daysSinceCustomTime=1`,
+   * `matchesSuffix=[".tmp"]`, …), as `name=value` (a string as is, anything else as JSON). A rule deletes only objects that meet all its
+   * conditions, so these narrow the modelled ones; whether they match the dumps is not known.
+   */
+  readonly unmodelledConditions?: readonly string[];
 }
 
 /** Public access: S3 Block Public Access (bucket level) or GCS public access prevention. */
