@@ -128,8 +128,13 @@ export interface EncryptionConfig {
   readonly algorithm: string | undefined;
   /** The KMS key (S3 `KMSMasterKeyID`, GCS `defaultKmsKeyName`), when one is named. */
   readonly kmsKey: string | undefined;
-  /** True for a key the customer manages; false for SSE-S3, `aws/s3` and Google-managed keys. */
+  /**
+   * True for a key the customer manages; false for SSE-S3, `aws/s3` and Google-managed keys;
+   * undefined when not known (S3: a named key KMS DescribeKey did not answer for).
+   */
   readonly customerManagedKey: boolean | undefined;
+  /** Why `customerManagedKey` is undefined for a named key (`KMS DescribeKey failed: …`). */
+  readonly keyManagerUnknown?: string;
 }
 
 /** Everything the dumps checks need about one dump location. */
