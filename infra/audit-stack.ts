@@ -622,6 +622,14 @@ export function dumpsAcknowledgements(locations: readonly AwsDumpLocation[]): Na
         (region) => `Resource::arn:<AWS::Partition>:kms:${region}:*:key/*`,
       ),
     },
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        "kms:DescribeKey names key/* in every region of the dump buckets' accounts: which key a bucket's default encryption uses is known only from GetBucketEncryption at run time (a key ARN may name the AWS-managed aws/s3 key, so only KMS tells whether it is customer-managed), in the bucket's region, which S3's redirect may correct; the call reads key metadata only.",
+      findings: [...new Set(locations.map(({ account }) => account))]
+        .sort()
+        .map((account) => `Resource::arn:<AWS::Partition>:kms:*:${account}:key/*`),
+    },
   ];
 }
 

@@ -348,9 +348,14 @@ export function dumpRegions(locations: readonly AwsDumpLocation[]): string[] {
  * - `kms:Decrypt` only through S3 in the buckets' regions and only for objects under those prefixes
  *   (the `aws:s3:arn` encryption context; the bucket's ARN when S3 Bucket Keys are on), because a
  *   ranged GET of an SSE-KMS object decrypts it. The key is the bucket's, which the policy does not
- *   name, so the key id is the wildcard the conditions narrow.
- * `ownAccountOnly` adds `s3:ResourceAccount` = this account, for the member role whose one template
- * serves every member account.
+ *   name, so the key id is the wildcard the conditions narrow;
+ * - `kms:DescribeKey` on keys in the buckets' accounts, in any region ({@link dumpKmsDescribeKeys}):
+ *   whether the key of a bucket's default encryption is customer-managed (a key ARN may name the
+ *   AWS-managed aws/s3 key). Which key that is, and so its id, is known only from
+ *   GetBucketEncryption at run time, and the bucket's region may differ from the policy's (S3
+ *   redirects), so the key id and the region are wildcards; the call reads key metadata only.
+ * `ownAccountOnly` adds `s3:ResourceAccount` (`aws:ResourceAccount` for KMS) = this account, for the
+ * member role whose one template serves every member account.
  */
 export function dumpsReadStatements(
   locations: readonly AwsDumpLocation[],
@@ -419,7 +424,26 @@ export function dumpsReadStatements(
         },
       },
     }),
+    new PolicyStatement({
+      sid: 'DescribeDumpBucketKeys',
+      effect: Effect.ALLOW,
+      actions: ['kms:DescribeKey'],
+      resources: dumpKmsDescribeKeys(locations),
+      ...(options.ownAccountOnly
+        ? { conditions: { StringEquals: { 'aws:ResourceAccount': Aws.ACCOUNT_ID } } }
+        : {}),
+    }),
   ];
+}
+
+/**
+ * `arn:<partition>:kms:*:<account>:key/*` for each account holding some dump buckets: the key a
+ * bucket's default encryption names is known only at run time, in the bucket's region (which S3's
+ * redirect may correct).
+ */
+export function dumpKmsDescribeKeys(locations: readonly AwsDumpLocation[]): string[] {
+  const accounts = [...new Set(locations.map(({ account }) => account))].sort();
+  return accounts.map((account) => `arn:${Aws.PARTITION}:kms:*:${account}:key/*`);
 }
 
 /**

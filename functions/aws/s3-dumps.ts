@@ -16,12 +16,21 @@
  * on the bucket (its prefixes included), as the SDK's own `followRegionRedirects` would, but
  * through the one client factory.
  *
+ * Default encryption: SSE-S3, SSE-KMS without a key and the `alias/aws/s3` alias (name or ARN) are
+ * AWS-managed by name. Any other key (a key ARN, a key id, another alias) may still be the
+ * AWS-managed aws/s3 key, which S3 can also name by its key ARN, so who manages it is read with KMS
+ * `DescribeKey` (`KeyManager` CUSTOMER or AWS; once per key and run, in the key's region from its
+ * ARN, else the bucket's), and stays unknown when DescribeKey fails
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
+ *
  * Round trips: every prefix's listing and every bucket's settings are in flight at once (the
  * settings need nothing from the listings), and each prefix's header read follows its own listing,
  * so a scope costs two sequential round trips (the listing, then the header), plus one per further
- * listing page of a series longer than 1,000 objects.
+ * listing page of a series longer than 1,000 objects. A bucket key's DescribeKey follows its
+ * GetBucketEncryption, beside the header reads.
  */
 import { setImmediate } from 'node:timers/promises';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import {
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -86,6 +95,11 @@ export interface ReadS3DumpsOptions {
   readonly maxObjectsListed: number;
   /** Shared by the locations of one run, so a bucket's settings are read once. */
   readonly bucketSettings?: S3BucketSettingsCache;
+  /**
+   * Who manages the buckets' KMS keys, shared by the locations of one run. Without it a key that
+   * its name does not prove AWS-managed stays unknown (never customer-managed).
+   */
+  readonly keyManagers?: S3KeyManagers;
   /**
    * Decode listings leanly (functions/aws/s3-wire.ts); `false` keeps the SDK's full decoding (the
    * equivalence test compares both). @default true
@@ -239,15 +253,90 @@ export function lifecycleRulesFor(rules: readonly LifecycleRule[], prefix: strin
     }));
 }
 
-/** SSE-S3 and the AWS-managed `aws/s3` key are not customer-managed; a named other key is. */
+/**
+ * What the encryption answer alone proves: SSE-S3, SSE-KMS without a key (aws/s3) and the
+ * `alias/aws/s3` alias (name or ARN) are not customer-managed. Any other key is undefined: a key
+ * ARN or key id may name the aws/s3 key too, so only KMS can tell ({@link S3KeyManagers}).
+ */
 export function isCustomerManagedKey(
   algorithm: string | undefined,
   kmsKey: string | undefined,
-): boolean | undefined {
+): false | undefined {
   if (algorithm === undefined) return undefined;
   if (algorithm === 'AES256') return false;
   if (kmsKey === undefined) return false;
-  return !/(^|:)alias\/aws\/s3$/.test(kmsKey);
+  return /(^|:)alias\/aws\/s3$/.test(kmsKey) ? false : undefined;
+}
+
+/** Who manages a KMS key: `customerManaged` from DescribeKey's `KeyManager`, else why it is unknown. */
+export type KeyManagerReading =
+  | { readonly customerManaged: boolean }
+  | { readonly customerManaged: undefined; readonly reason: string };
+
+/** The region of a KMS key or alias ARN, else undefined. */
+function regionOfKmsArn(key: string): string | undefined {
+  return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(key)?.[1];
+}
+
+/**
+ * KMS `DescribeKey` of the buckets' keys, once per key and run. A key id or alias that is not an
+ * ARN names a key of the bucket's region (S3 uses a key of its bucket's region); an ARN names its
+ * own region. Never throws: a failed or denied call reads as unknown, with its reason.
+ */
+export class S3KeyManagers {
+  readonly #kmsFor: (region: string) => KMSClient | Promise<KMSClient>;
+  readonly #described = new Map<string, Promise<KeyManagerReading>>();
+
+  /** `kmsFor`: a KMS client for a region of the scope's account, from the one client factory. */
+  constructor(kmsFor: (region: string) => KMSClient | Promise<KMSClient>) {
+    this.#kmsFor = kmsFor;
+  }
+
+  /** Who manages `key`, named by the encryption of a bucket in `bucketRegion`. */
+  manager(key: string, bucketRegion: string): Promise<KeyManagerReading> {
+    const region = regionOfKmsArn(key) ?? bucketRegion;
+    const cacheKey = `${region} ${key}`;
+    let described = this.#described.get(cacheKey);
+    if (!described) {
+      described = this.#describe(key, region);
+      this.#described.set(cacheKey, described);
+    }
+    return described;
+  }
+
+  async #describe(key: string, region: string): Promise<KeyManagerReading> {
+    try {
+      const [{ DescribeKeyCommand }, kms] = await Promise.all([
+        import('@aws-sdk/client-kms'),
+        this.#kmsFor(region),
+      ]);
+      const { KeyMetadata: metadata } = await kms.send(new DescribeKeyCommand({ KeyId: key }));
+      if (metadata?.KeyManager === 'CUSTOMER') return { customerManaged: true };
+      if (metadata?.KeyManager === 'AWS') return { customerManaged: false };
+      return { customerManaged: undefined, reason: 'KMS DescribeKey did not send KeyManager' };
+    } catch (error) {
+      return { customerManaged: undefined, reason: `KMS DescribeKey failed: ${reasonOf(error)}` };
+    }
+  }
+}
+
+async function encryptionOf(
+  rule: { readonly SSEAlgorithm?: string; readonly KMSMasterKeyID?: string },
+  bucketRegion: string,
+  keyManagers: S3KeyManagers | undefined,
+): Promise<EncryptionConfig> {
+  const algorithm = rule.SSEAlgorithm;
+  const kmsKey = rule.KMSMasterKeyID;
+  const byName = isCustomerManagedKey(algorithm, kmsKey);
+  if (byName !== undefined || algorithm === undefined || kmsKey === undefined) {
+    return { algorithm, kmsKey, customerManagedKey: byName };
+  }
+  const manager = keyManagers
+    ? await keyManagers.manager(kmsKey, bucketRegion)
+    : { customerManaged: undefined, reason: 'KMS was not asked who manages the key' };
+  return manager.customerManaged === undefined
+    ? { algorithm, kmsKey, customerManagedKey: undefined, keyManagerUnknown: manager.reason }
+    : { algorithm, kmsKey, customerManagedKey: manager.customerManaged };
 }
 
 function publicAccessOf(config: {
@@ -289,16 +378,23 @@ export interface S3BucketSettings {
 export class S3DumpBucket {
   readonly name: string;
   readonly s3: RegionalS3;
+  readonly #keyManagers: S3KeyManagers | undefined;
   #settings: Promise<S3BucketSettings> | undefined;
 
-  constructor(name: string, region: string, clientFor: (region: string) => S3Client) {
+  constructor(
+    name: string,
+    region: string,
+    clientFor: (region: string) => S3Client,
+    keyManagers?: S3KeyManagers,
+  ) {
     this.name = name;
     this.s3 = new RegionalS3(region, clientFor);
+    this.#keyManagers = keyManagers;
   }
 
   /** The bucket's settings: the first call starts reading them, later calls share that reading. */
   settings(): Promise<S3BucketSettings> {
-    this.#settings ??= readBucketSettings(this.s3, this.name);
+    this.#settings ??= readBucketSettings(this.s3, this.name, this.#keyManagers);
     return this.#settings;
   }
 }
@@ -310,13 +406,17 @@ function bucketOf(options: ReadS3DumpsOptions): S3DumpBucket {
   const { location, bucketSettings: cache } = options;
   let bucket = cache?.get(location.bucket);
   if (!bucket) {
-    bucket = new S3DumpBucket(location.bucket, location.region, options.clientFor);
+    bucket = new S3DumpBucket(location.bucket, location.region, options.clientFor, options.keyManagers);
     cache?.set(location.bucket, bucket);
   }
   return bucket;
 }
 
-async function readBucketSettings(s3: RegionalS3, bucket: string): Promise<S3BucketSettings> {
+async function readBucketSettings(
+  s3: RegionalS3,
+  bucket: string,
+  keyManagers: S3KeyManagers | undefined,
+): Promise<S3BucketSettings> {
   const [versioning, retentionLock, lifecycleRules, publicAccess, encryption] = await Promise.all([
     reading(async () => {
       const answer = await s3.call((client) =>
@@ -362,11 +462,8 @@ async function readBucketSettings(s3: RegionalS3, bucket: string): Promise<S3Buc
       );
       const rule = answer.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
       if (!rule) return undefined;
-      return {
-        algorithm: rule.SSEAlgorithm,
-        kmsKey: rule.KMSMasterKeyID,
-        customerManagedKey: isCustomerManagedKey(rule.SSEAlgorithm, rule.KMSMasterKeyID),
-      };
+      // `s3.region` is the bucket's by now: this call went there, redirected if need be.
+      return encryptionOf(rule, s3.region, keyManagers);
     }),
   ]);
   return { versioning, retentionLock, lifecycleRules, publicAccess, encryption };
@@ -444,9 +541,21 @@ export function s3DumpsClient(factory: AwsClientFactory, region: string, account
   return factory.client(S3Client, region, account, { maxSockets: DUMP_SOCKETS_PER_CLIENT });
 }
 
+/** The KMS client the dumps audit describes a region's keys with (loaded on the first key to describe). */
+export async function kmsDumpsClient(
+  factory: AwsClientFactory,
+  region: string,
+  account: AuditedAccount,
+): Promise<KMSClient> {
+  const { KMSClient: Client } = await import('@aws-sdk/client-kms');
+  return factory.client(Client, region, account);
+}
+
 export interface CollectS3DumpsOptions {
   /** An S3 client for a region of the scope's account. */
   readonly clientFor: (region: string) => S3Client;
+  /** A KMS client for a region of the scope's account; without it a named key stays unknown. */
+  readonly kmsFor?: (region: string) => KMSClient | Promise<KMSClient>;
   readonly account: string;
   /** The scope's region: the locations the policy places there are read. */
   readonly region: string;
@@ -467,6 +576,7 @@ export async function collectS3DumpFacts(options: CollectS3DumpsOptions): Promis
       location.region === options.region,
   );
   const bucketSettings: S3BucketSettingsCache = new Map();
+  const keyManagers = options.kmsFor ? new S3KeyManagers(options.kmsFor) : undefined;
   return mapWithConcurrency(locations, DUMP_LOCATIONS_AT_ONCE, (location) =>
     readS3DumpFact({
       clientFor: options.clientFor,
@@ -478,6 +588,7 @@ export async function collectS3DumpFacts(options: CollectS3DumpsOptions): Promis
       },
       maxObjectsListed: options.dumps.maxObjectsListed,
       bucketSettings,
+      ...(keyManagers ? { keyManagers } : {}),
       ...(options.leanDecoding === undefined ? {} : { leanDecoding: options.leanDecoding }),
     }),
   );
@@ -487,6 +598,7 @@ export async function collectS3DumpFacts(options: CollectS3DumpsOptions): Promis
 export const s3DumpsCollector: AwsCollector = ({ factory, account, region, policy }) =>
   collectS3DumpFacts({
     clientFor: (bucketRegion) => s3DumpsClient(factory, bucketRegion, account),
+    kmsFor: (keyRegion) => kmsDumpsClient(factory, keyRegion, account),
     account: account.accountId,
     region,
     dumps: policy.dumps,

@@ -357,6 +357,51 @@ export function compileShape(shape: Shape): CompiledShape {
   return compiled;
 }
 
+/** RFC 3339 date-time with a `Z` or numeric offset: what the SDK's XML deserializer accepts. */
+const RFC3339_WITH_OFFSET =
+  /^(\d{4})-(\d\d)-(\d\d)[tT](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:[zZ]|([-+])(\d\d):(\d\d))$/;
+
+/**
+ * An XML timestamp as the SDK reads it (`date-time`, @smithy/core `parseRfc3339DateTimeWithOffset`):
+ * an RFC 3339 date-time with its offset, else undefined. `new Date(text)` would read a date-time
+ * without an offset in the process's local time zone, and accept forms the SDK refuses; the SDK
+ * refuses them all, so the lean decoding does too.
+ */
+function parseTimestamp(text: string): Date | undefined {
+  const match = RFC3339_WITH_OFFSET.exec(text);
+  if (!match) return undefined;
+  const [, year, month, day, hours, minutes, seconds, fraction, sign, offsetHours, offsetMinutes] = match;
+  const inRange = (value: string | undefined, low: number, high: number) =>
+    Number(value) >= low && Number(value) <= high;
+  if (
+    !inRange(month, 1, 12) ||
+    !inRange(day, 1, 31) ||
+    !inRange(hours, 0, 23) ||
+    !inRange(minutes, 0, 59) ||
+    !inRange(seconds, 0, 60)
+  ) {
+    return undefined;
+  }
+  const millis = fraction ? Math.round(Number.parseFloat(`0.${fraction}`) * 1000) : 0;
+  const date = new Date(
+    Date.UTC(
+      Number(year),
+      Number(month) - 1,
+      Number(day),
+      Number(hours),
+      Number(minutes),
+      Number(seconds),
+      millis,
+    ),
+  );
+  date.setUTCFullYear(Number(year));
+  if (sign) {
+    const offset = (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000;
+    date.setTime(date.getTime() + (sign === '-' ? offset : -offset));
+  }
+  return date;
+}
+
 function scalar(kind: Kind, text: string, name: string): unknown {
   switch (kind) {
     case Kind.Integer: {
@@ -369,8 +414,8 @@ function scalar(kind: Kind, text: string, name: string): unknown {
       if (text === 'false') return false;
       throw new XmlWireError(`${name} is not a boolean: ${text}`);
     case Kind.Timestamp: {
-      const value = new Date(text);
-      if (Number.isNaN(value.getTime())) throw new XmlWireError(`${name} is not a timestamp: ${text}`);
+      const value = parseTimestamp(text);
+      if (value === undefined) throw new XmlWireError(`${name} is not a timestamp: ${text}`);
       return value;
     }
     default:

@@ -99,6 +99,17 @@ export interface DumpLifecycleRule {
   readonly noncurrentExpirationDays: number | undefined;
   /** The rule's own prefix filter, when it has one. */
   readonly prefix: string | undefined;
+  /**
+   * Deletes current objects created before this instant (GCS `createdBefore`: midnight UTC of its
+   * date), whatever their age. Unlike S3 `Expiration.Date` it does not reach objects made later.
+   */
+  readonly createdBefore?: Date;
+  /**
+   * Conditions of the rule the adapter does not model (GCS `daysSinceCustomTime=1`,
+   * `matchesSuffix=[".tmp"]`, …), as `name=value` (a string as is, anything else as JSON). A rule deletes only objects that meet all its
+   * conditions, so these narrow the modelled ones; whether they match the dumps is not known.
+   */
+  readonly unmodelledConditions?: readonly string[];
 }
 
 /** Public access: S3 Block Public Access (bucket level) or GCS public access prevention. */
@@ -117,8 +128,13 @@ export interface EncryptionConfig {
   readonly algorithm: string | undefined;
   /** The KMS key (S3 `KMSMasterKeyID`, GCS `defaultKmsKeyName`), when one is named. */
   readonly kmsKey: string | undefined;
-  /** True for a key the customer manages; false for SSE-S3, `aws/s3` and Google-managed keys. */
+  /**
+   * True for a key the customer manages; false for SSE-S3, `aws/s3` and Google-managed keys;
+   * undefined when not known (S3: a named key KMS DescribeKey did not answer for).
+   */
   readonly customerManagedKey: boolean | undefined;
+  /** Why `customerManagedKey` is undefined for a named key (`KMS DescribeKey failed: …`). */
+  readonly keyManagerUnknown?: string;
 }
 
 /** Everything the dumps checks need about one dump location. */

@@ -61,12 +61,16 @@ interface BucketMetadata {
   readonly lifecycle?: {
     readonly rule?: readonly {
       readonly action?: { readonly type?: string };
+      /** Every condition as sent: those not named here are kept as unmodelled conditions. */
       readonly condition?: {
         readonly age?: number;
+        readonly createdBefore?: string;
         readonly matchesPrefix?: readonly string[];
         readonly isLive?: boolean;
         readonly numNewerVersions?: number;
         readonly daysSinceNoncurrentTime?: number;
+        readonly noncurrentTimeBefore?: string;
+        readonly [other: string]: unknown;
       };
     }[];
   };
@@ -143,34 +147,88 @@ async function readNewest(bucket: Bucket, object: DumpObject): Promise<NewestDum
   }
 }
 
-/** Delete rules that can apply to the prefix, in neutral form (noncurrent rules apart). */
+/** Conditions {@link gcsLifecycleRulesFor} models; any other is kept as an unmodelled condition. */
+const MODELLED_CONDITIONS = new Set([
+  'age',
+  'createdBefore',
+  'matchesPrefix',
+  'isLive',
+  'numNewerVersions',
+  'daysSinceNoncurrentTime',
+  'noncurrentTimeBefore',
+]);
+/** Only noncurrent versions meet these: a rule with one never deletes a live dump. */
+const NONCURRENT_CONDITIONS = ['numNewerVersions', 'daysSinceNoncurrentTime', 'noncurrentTimeBefore'];
+
+/** A `YYYY-MM-DD` lifecycle date as midnight UTC, else undefined. */
+function lifecycleDate(value: unknown): Date | undefined {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
+  const parsed = new Date(`${value}T00:00:00.000Z`);
+  return Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== value ? undefined : parsed;
+}
+
+/**
+ * Delete rules that can apply to the prefix, in neutral form, each named by its position in the
+ * bucket's rule list (`#1`; Cloud Storage rules have no id).
+ *
+ * An object is deleted when it meets every condition of a rule
+ * (https://cloud.google.com/storage/docs/lifecycle). On live objects: `age` is `expirationDays`,
+ * `createdBefore` is `createdBefore`, and a rule with neither and no other condition (only
+ * `matchesPrefix` or `isLive: true`) deletes at any age (`expirationDays: 0`). A condition this
+ * adapter does not model (`customTimeBefore`, `daysSinceCustomTime`, `matchesSuffix`,
+ * `matchesStorageClass`, a condition added to the API later, an unreadable `createdBefore`) is kept
+ * in `unmodelledConditions`, never dropped: dropping it would turn the rule into one that deletes
+ * nothing, or deletes everything. A rule with `isLive: false` or a noncurrent condition acts on
+ * noncurrent versions only (`noncurrentExpirationDays` from `age` or `daysSinceNoncurrentTime`).
+ */
 export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): DumpLifecycleRule[] {
   const rules = metadata.lifecycle?.rule ?? [];
-  return rules
-    .filter((rule) => rule.action?.type === 'Delete')
-    .filter((rule) => {
-      const prefixes = rule.condition?.matchesPrefix;
-      return (
-        !prefixes ||
-        prefixes.length === 0 ||
-        prefixes.some((candidate) => rulePrefixApplies(candidate, prefix))
-      );
-    })
-    .map((rule) => {
-      const condition = rule.condition ?? {};
-      const noncurrent =
-        condition.isLive === false ||
-        condition.numNewerVersions !== undefined ||
-        condition.daysSinceNoncurrentTime !== undefined;
-      const days = condition.age ?? condition.daysSinceNoncurrentTime;
-      return {
-        id: undefined,
-        expirationDays: noncurrent ? undefined : condition.age,
+  return rules.flatMap((rule, index): DumpLifecycleRule[] => {
+    if (rule.action?.type !== 'Delete') return [];
+    const condition = rule.condition ?? {};
+    const prefixes = condition.matchesPrefix;
+    if (
+      prefixes &&
+      prefixes.length > 0 &&
+      !prefixes.some((candidate) => rulePrefixApplies(candidate, prefix))
+    ) {
+      return [];
+    }
+    const id = `#${index + 1}`;
+    const noncurrent =
+      condition.isLive === false || NONCURRENT_CONDITIONS.some((name) => condition[name] !== undefined);
+    if (noncurrent) {
+      return [
+        {
+          id,
+          expirationDays: undefined,
+          expirationDate: undefined,
+          noncurrentExpirationDays: condition.age ?? condition.daysSinceNoncurrentTime,
+          prefix: prefixes?.[0],
+        },
+      ];
+    }
+    const createdBefore = lifecycleDate(condition.createdBefore);
+    const unmodelled = Object.entries(condition)
+      .filter(
+        ([name, value]) =>
+          value !== undefined &&
+          (!MODELLED_CONDITIONS.has(name) || (name === 'createdBefore' && createdBefore === undefined)),
+      )
+      .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    const timeless = condition.age === undefined && createdBefore === undefined && unmodelled.length === 0;
+    return [
+      {
+        id,
+        expirationDays: timeless ? 0 : condition.age,
         expirationDate: undefined,
-        noncurrentExpirationDays: noncurrent ? days : undefined,
-        prefix: condition.matchesPrefix?.[0],
-      };
-    });
+        noncurrentExpirationDays: undefined,
+        prefix: prefixes?.[0],
+        ...(createdBefore ? { createdBefore } : {}),
+        ...(unmodelled.length > 0 ? { unmodelledConditions: unmodelled } : {}),
+      },
+    ];
+  });
 }
 
 function publicAccessOf(metadata: BucketMetadata): PublicAccessConfig {

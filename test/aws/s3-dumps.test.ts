@@ -2,10 +2,17 @@
  * The S3 dumps adapter end to end: the real S3 client (through the one client factory) against the
  * simulator, the fact it builds, and what the dumps checks make of it.
  */
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
-import { readS3DumpFact, type S3DumpLocation, s3DumpsCollector } from '../../functions/aws/s3-dumps.ts';
+import {
+  isCustomerManagedKey,
+  readS3DumpFact,
+  type S3DumpLocation,
+  S3KeyManagers,
+  s3DumpsCollector,
+} from '../../functions/aws/s3-dumps.ts';
 import { dumpsFreshCheck } from '../../functions/checks/dumps/fresh.ts';
 import { dumpsIntegrityCheck } from '../../functions/checks/dumps/integrity.ts';
 import { dumpsProtectionCheck } from '../../functions/checks/dumps/protection.ts';
@@ -26,6 +33,21 @@ import { type Sim, startSim } from '../sim/server.ts';
 import type { S3BucketScenario } from '../sim/services/s3.ts';
 
 const ACCOUNT = '111111111111';
+/** A customer-managed key, the account's AWS-managed aws/s3 key, and a key of another account. */
+const CMK_ID = '5c1a9e2b-7d34-4f0e-9a61-2b8c3d4e5f60';
+const CMK_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${CMK_ID}`;
+const AWS_S3_KEY_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/9e8d7c6b-5a49-4382-b1a0-f9e8d7c6b5a4`;
+const FOREIGN_KEY_ARN = 'arn:aws:kms:eu-west-1:999999999999:key/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+const KMS_KEYS = [
+  { id: CMK_ID, region: 'eu-west-1', aliases: ['alias/certctl-dumps'] },
+  {
+    id: '9e8d7c6b-5a49-4382-b1a0-f9e8d7c6b5a4',
+    region: 'eu-west-1',
+    manager: 'AWS',
+    aliases: ['alias/aws/s3'],
+  },
+  { id: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', account: '999999999999', region: 'eu-west-1' },
+];
 const HEALTHY: S3BucketScenario = {
   name: 'certctl-dumps',
   region: 'eu-west-1',
@@ -42,7 +64,7 @@ const HEALTHY: S3BucketScenario = {
     blockPublicPolicy: true,
     restrictPublicBuckets: true,
   },
-  encryption: { algorithm: 'aws:kms', kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/k-1' },
+  encryption: { algorithm: 'aws:kms', kmsKeyId: CMK_ARN },
   series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
 };
 
@@ -54,9 +76,23 @@ beforeAll(async () => {
     clock: () => NOW,
     scenario: {
       services: {
+        kms: { keys: KMS_KEYS },
         s3: {
           buckets: [
             HEALTHY,
+            ...(
+              [
+                ['certctl-dumps-aws-key', AWS_S3_KEY_ARN],
+                ['certctl-dumps-aws-alias', `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/aws/s3`],
+                ['certctl-dumps-foreign-key', FOREIGN_KEY_ARN],
+                ['certctl-dumps-key-id', CMK_ID],
+                ['certctl-dumps-key-alias', 'alias/certctl-dumps'],
+              ] as const
+            ).map(([name, kmsKeyId]) => ({
+              ...HEALTHY,
+              name,
+              encryption: { algorithm: 'aws:kms' as const, kmsKeyId },
+            })),
             // In us-east-2 although the policy says eu-west-1; nothing configured; one cut dump.
             {
               name: 'certctl-dumps-bare',
@@ -118,11 +154,16 @@ function location(bucket: string, prefix = 'prod/'): S3DumpLocation {
   return { bucket, prefix, account: ACCOUNT, region: 'eu-west-1' };
 }
 
-async function read(bucket: string, maxObjectsListed = 1000): Promise<DumpFact> {
+async function read(
+  bucket: string,
+  maxObjectsListed = 1000,
+  keyManagers = new S3KeyManagers((region) => factory.client(KMSClient, region)),
+): Promise<DumpFact> {
   return readS3DumpFact({
     clientFor: (region) => factory.client(S3Client, region),
     location: location(bucket),
     maxObjectsListed,
+    keyManagers,
   });
 }
 
@@ -171,7 +212,7 @@ describe('readS3DumpFact', () => {
       state: 'read',
       value: {
         algorithm: 'aws:kms',
-        kmsKey: 'arn:aws:kms:eu-west-1:111111111111:key/k-1',
+        kmsKey: CMK_ARN,
         customerManagedKey: true,
       },
     });
@@ -272,6 +313,109 @@ describe('readS3DumpFact', () => {
     });
     expect(fact.newest?.object.key).toBe('prod/certctl-34.dump');
     expect(fact.newest?.header).toMatchObject({ state: 'read', result: { kind: 'header' } });
+  });
+});
+
+describe('the default encryption key', () => {
+  it.each([
+    ['SSE-S3', 'AES256', undefined, false],
+    ['aws:kms without a key (aws/s3)', 'aws:kms', undefined, false],
+    ['the aws/s3 alias name', 'aws:kms', 'alias/aws/s3', false],
+    ['the aws/s3 alias ARN', 'aws:kms', 'arn:aws:kms:eu-west-1:111111111111:alias/aws/s3', false],
+    ['a key ARN, which may be the aws/s3 key', 'aws:kms', CMK_ARN, undefined],
+    ['a key id', 'aws:kms:dsse', CMK_ID, undefined],
+    ['another alias', 'aws:kms', 'alias/certctl-dumps', undefined],
+    ['no algorithm', undefined, undefined, undefined],
+  ])('decides from the name alone only what the name proves: %s', (_, algorithm, key, expected) => {
+    expect(isCustomerManagedKey(algorithm, key)).toBe(expected);
+  });
+
+  it('reads the AWS-managed aws/s3 key named by its key ARN as not customer-managed, and protection warns', async () => {
+    // Act
+    const fact = await read('certctl-dumps-aws-key');
+    // Assess
+    expect(fact.encryption).toEqual({
+      state: 'read',
+      value: { algorithm: 'aws:kms', kmsKey: AWS_S3_KEY_ARN, customerManagedKey: false },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('the AWS-managed key aws/s3');
+  });
+
+  it.each([
+    ['its key ARN', 'certctl-dumps', CMK_ARN],
+    ['its key id, in the bucket region', 'certctl-dumps-key-id', CMK_ID],
+    ['an alias', 'certctl-dumps-key-alias', 'alias/certctl-dumps'],
+  ])(
+    'reads a customer-managed key named by %s as customer-managed, and protection passes',
+    async (_, bucket, key) => {
+      // Act
+      const fact = await read(bucket);
+      // Assess
+      expect(fact.encryption).toEqual({
+        state: 'read',
+        value: { algorithm: 'aws:kms', kmsKey: key, customerManagedKey: true },
+      });
+      expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('PASSED');
+    },
+  );
+
+  it('keeps the key unknown, naming the DescribeKey failure, and protection not available, when DescribeKey is denied', async () => {
+    // Act
+    const fact = await read('certctl-dumps-foreign-key');
+    // Assess
+    expect(fact.encryption).toMatchObject({
+      state: 'read',
+      value: {
+        algorithm: 'aws:kms',
+        kmsKey: FOREIGN_KEY_ARN,
+        customerManagedKey: undefined,
+        keyManagerUnknown: expect.stringContaining('AccessDeniedException'),
+      },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(`whether the KMS key ${FOREIGN_KEY_ARN} is customer-managed`);
+  });
+
+  it('keeps a named key unknown, never customer-managed, when the read has no KMS access', async () => {
+    // Act
+    const fact = await readS3DumpFact({
+      clientFor: (region) => factory.client(S3Client, region),
+      location: location('certctl-dumps'),
+      maxObjectsListed: 1000,
+    });
+    // Assess
+    expect(fact.encryption).toMatchObject({ state: 'read', value: { customerManagedKey: undefined } });
+    expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it('reads the aws/s3 alias ARN as AWS-managed without calling KMS', async () => {
+    // Prepare
+    sim.resetStats();
+    // Act
+    const fact = await read('certctl-dumps-aws-alias');
+    // Assess
+    expect(fact.encryption).toMatchObject({ state: 'read', value: { customerManagedKey: false } });
+    expect(sim.stats().byOperation['kms:DescribeKey']).toBeUndefined();
+  });
+
+  it('describes each key once when several locations of a run are encrypted with it', async () => {
+    // Prepare
+    sim.resetStats();
+    const keyManagers = new S3KeyManagers((region) => factory.client(KMSClient, region));
+    // Act
+    const facts = await Promise.all(
+      ['certctl-dumps', 'certctl-dumps-aws-key', 'certctl-dumps'].map((bucket) =>
+        read(bucket, 1000, keyManagers),
+      ),
+    );
+    // Assess
+    expect(sim.stats().byOperation['kms:DescribeKey']).toBe(2);
+    expect(
+      facts.map((fact) => fact.encryption.state === 'read' && fact.encryption.value.customerManagedKey),
+    ).toEqual([true, false, true]);
   });
 });
 

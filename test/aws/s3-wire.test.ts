@@ -3,6 +3,8 @@
  * the simulator's REST-XML answers with the real S3 client: the same members, the same facts, the
  * SDK's errors untouched, and a clear error for a body that is not a listing.
  */
+
+import { Readable } from 'node:stream';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
@@ -128,5 +130,44 @@ describe('lean S3 ListObjectsV2 decoding', () => {
     // Act / Assess
     expect(() => decodeListObjectsV2('<html><body>proxy error</body></html>')).toThrow(XmlWireError);
     expect(() => decodeListObjectsV2('<html></html>')).toThrow(/ListBucketResult/);
+  });
+
+  it.each([
+    '2026-12-01T10:00:00.000Z',
+    '2026-12-01T12:00:00.250+02:00',
+    '2026-12-01T10:00:00.000',
+    '2026-12-01T10:00:00',
+    '2026-12-01',
+  ])('reads LastModified %s as the SDK does: the same instant, or refused by both', async (stamp) => {
+    // Arrange: a page the simulator does not write (it always sends `Z`), answered by a stub handler
+    // to the real S3 client. An offset-less date-time read with `new Date` would be local time.
+    const body = `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>certctl-dumps</Name><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>prod/certctl-1</Key><LastModified>${stamp}</LastModified><Size>3</Size></Contents></ListBucketResult>`;
+    const stub = new S3Client({
+      region: 'eu-west-1',
+      credentials: simCredentials(ACCOUNT),
+      maxAttempts: 1,
+      requestHandler: {
+        handle: async () => ({
+          response: { statusCode: 200, headers: {}, body: Readable.from([Buffer.from(body)]) },
+        }),
+      } as never,
+    });
+    const settle = (command: ListObjectsV2Command) =>
+      stub.send(command).then(
+        (output) => output.Contents?.[0]?.LastModified?.toISOString(),
+        () => 'refused',
+      );
+    const lean = new ListObjectsV2Command({ Bucket: 'certctl-dumps' });
+    lean.middlewareStack.use(leanListObjectsPlugin(stub.config.streamCollector as StreamCollector) as never);
+
+    // Act
+    const [sdkRead, leanRead] = [
+      await settle(new ListObjectsV2Command({ Bucket: 'certctl-dumps' })),
+      await settle(lean),
+    ];
+
+    // Assess
+    expect(leanRead).toBe(sdkRead);
+    stub.destroy();
   });
 });

@@ -162,3 +162,37 @@ describe('what a decoded page keeps alive', () => {
     expect(grown).toBeLessThan(2 * 2 ** 20);
   });
 });
+
+describe('timestamps', () => {
+  const STAMPED: Shape = { At: 'timestamp' };
+  const decodeAt = (text: string) =>
+    decodeXmlResult(`<R><Result><At>${text}</At></Result></R>`, ['R', 'Result'], STAMPED);
+
+  it.each([
+    ['2026-12-01T10:00:00.000Z', '2026-12-01T10:00:00.000Z'],
+    ['2026-12-01T10:00:00Z', '2026-12-01T10:00:00.000Z'],
+    ['2026-12-01t10:00:00.5z', '2026-12-01T10:00:00.500Z'],
+    ['2026-12-01T10:00:00.123456Z', '2026-12-01T10:00:00.123Z'],
+    ['2026-12-01T12:00:00+02:00', '2026-12-01T10:00:00.000Z'],
+    ['2026-12-01T05:30:00-04:30', '2026-12-01T10:00:00.000Z'],
+  ])('reads %s as the instant %s, whatever the local time zone', (text, instant) => {
+    // Act
+    const decoded = decodeAt(text);
+
+    // Assess
+    expect((decoded.At as Date).toISOString()).toBe(instant);
+  });
+
+  it.each([
+    ['a date-time without an offset', '2026-12-01T10:00:00.000'],
+    ['a date-time without an offset or fraction', '2026-12-01T10:00:00'],
+    ['a date alone', '2026-12-01'],
+    ['an HTTP date', 'Tue, 01 Dec 2026 10:00:00 GMT'],
+    ['an out-of-range month', '2026-13-01T10:00:00Z'],
+    ['an out-of-range hour', '2026-12-01T24:00:00Z'],
+  ])('refuses %s, as the SDK does, instead of reading it in the local time zone', (_, text) => {
+    // Act + Assess: `new Date(text)` would read an offset-less date-time as local time.
+    expect(() => decodeAt(text)).toThrow(XmlWireError);
+    expect(() => decodeAt(text)).toThrow(/At is not a timestamp/);
+  });
+});

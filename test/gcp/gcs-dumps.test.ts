@@ -11,7 +11,7 @@ import { dumpsRetentionCheck } from '../../functions/checks/dumps/retention.ts';
 import type { DumpFact } from '../../functions/core/dump-facts.ts';
 import { dumpsPolicySchema } from '../../functions/core/dumps-policy.ts';
 import { parsePgDumpHeader } from '../../functions/core/pg-dump-header.ts';
-import { readGcsDumpFact } from '../../functions/gcp/gcs-dumps.ts';
+import { gcsLifecycleRulesFor, readGcsDumpFact } from '../../functions/gcp/gcs-dumps.ts';
 import { DUMP_FIXTURE, NOW } from '../sim/s3-support.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 
@@ -67,6 +67,24 @@ beforeAll(async () => {
                   truncatedBytes: 0,
                 },
               ],
+            },
+            // Deletes every object created before 2026-11-25: a week of the 30 days required.
+            {
+              name: 'certctl-dumps-created-before',
+              versioning: true,
+              lifecycle: [{ action: 'Delete', createdBefore: '2026-11-25', matchesPrefix: ['prod/'] }],
+              publicAccessPrevention: 'enforced',
+              defaultKmsKeyName: KMS_KEY,
+              series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
+            },
+            // Deletes objects a day after their custom time, which the listing does not read.
+            {
+              name: 'certctl-dumps-custom-time',
+              versioning: true,
+              lifecycle: [{ action: 'Delete', daysSinceCustomTime: 1 }],
+              publicAccessPrevention: 'enforced',
+              defaultKmsKeyName: KMS_KEY,
+              series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
             },
             {
               name: 'certctl-dumps-denied',
@@ -282,5 +300,93 @@ describe('readGcsDumpFact, when object metadata changed after the upload', () =>
     // Assess
     expect(fact.newest?.object.lastModified?.toISOString()).toBe(written[1]);
     expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('FAILED');
+  });
+});
+
+describe('Cloud Storage lifecycle rules that do not delete by age', () => {
+  it('reads createdBefore as the instant before which objects are deleted, and fails retention when it falls inside the window', async () => {
+    // Act
+    const fact = await read('certctl-dumps-created-before');
+    const outcome = dumpsRetentionCheck.evaluate(fact, settings);
+
+    // Assess
+    expect(fact.lifecycle).toMatchObject({
+      state: 'read',
+      value: [{ expirationDays: undefined, createdBefore: new Date('2026-11-25T00:00:00.000Z') }],
+    });
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('deletes every dump created before 2026-11-25');
+  });
+
+  it('makes retention not available, naming the condition, when a Delete rule acts on a custom time', async () => {
+    // Act
+    const fact = await read('certctl-dumps-custom-time');
+    const outcome = dumpsRetentionCheck.evaluate(fact, settings);
+
+    // Assess
+    expect(fact.lifecycle).toMatchObject({
+      state: 'read',
+      value: [{ expirationDays: undefined, unmodelledConditions: ['daysSinceCustomTime=1'] }],
+    });
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('daysSinceCustomTime=1');
+  });
+
+  it.each([
+    ['customTimeBefore', { customTimeBefore: '2026-12-01' }, ['customTimeBefore=2026-12-01']],
+    ['matchesSuffix with an age', { age: 3, matchesSuffix: ['.dump'] }, ['matchesSuffix=[".dump"]']],
+    [
+      'matchesStorageClass',
+      { age: 3, matchesStorageClass: ['STANDARD'] },
+      ['matchesStorageClass=["STANDARD"]'],
+    ],
+    [
+      'a condition this audit does not know',
+      { age: 3, matchesPattern: 'certctl' },
+      ['matchesPattern=certctl'],
+    ],
+    ['an unreadable createdBefore', { createdBefore: 'soon' }, ['createdBefore=soon']],
+  ])('keeps %s as a condition it cannot judge, never as a rule without days', (_, condition, unmodelled) => {
+    // Act
+    const [rule] = gcsLifecycleRulesFor(
+      { lifecycle: { rule: [{ action: { type: 'Delete' }, condition }] } },
+      'prod/',
+    );
+
+    // Assess
+    expect(rule).toMatchObject({ noncurrentExpirationDays: undefined, unmodelledConditions: unmodelled });
+    expect(rule?.expirationDays).toBe('age' in condition ? condition.age : undefined);
+  });
+
+  it('reads a Delete rule without a time condition as deleting at any age', () => {
+    // Act: all conditions must hold; only the prefix and liveness are asked for, so every live dump goes.
+    const [rule] = gcsLifecycleRulesFor(
+      {
+        lifecycle: {
+          rule: [{ action: { type: 'Delete' }, condition: { matchesPrefix: ['prod/'], isLive: true } }],
+        },
+      },
+      'prod/',
+    );
+
+    // Assess
+    expect(rule).toMatchObject({ expirationDays: 0, noncurrentExpirationDays: undefined });
+  });
+
+  it('reads noncurrentTimeBefore as a rule on noncurrent versions, not on the live dumps', () => {
+    // Act
+    const [rule] = gcsLifecycleRulesFor(
+      {
+        lifecycle: {
+          rule: [{ action: { type: 'Delete' }, condition: { noncurrentTimeBefore: '2026-11-01' } }],
+        },
+      },
+      'prod/',
+    );
+
+    // Assess
+    expect(rule?.expirationDays).toBeUndefined();
+    expect(rule?.createdBefore).toBeUndefined();
+    expect(rule?.unmodelledConditions ?? []).toEqual([]);
   });
 });

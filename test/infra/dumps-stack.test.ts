@@ -95,6 +95,15 @@ describe('audit-dumps job', () => {
     });
   });
 
+  it('describes KMS keys only in the dump buckets’ accounts, in every region (which key a bucket uses is known only from its encryption)', () => {
+    // Act
+    const describeKeys = bySid(roleStatements(own, DUMPS_ROLE), 'DescribeDumpBucketKeys');
+    // Assess
+    expect(describeKeys?.Action).toEqual(['kms:DescribeKey']);
+    expect(describeKeys?.Resource.map(flatten)).toEqual(['arn:<AWS::Partition>:kms:*:111111111111:key/*']);
+    expect(describeKeys?.Condition).toBeUndefined();
+  });
+
   it('imports dump findings into Security Hub in the buckets’ regions only', () => {
     // Act
     const importing = roleStatements(own, DUMPS_ROLE).find((s) =>
@@ -140,6 +149,13 @@ describe('audit-dumps job', () => {
     });
     expect(bySid(memberStatements, 'ListDumpPrefixes0')?.Condition).toEqual({
       StringEquals: { 's3:prefix': ['prod/'], 's3:ResourceAccount': { Ref: 'AWS::AccountId' } },
+    });
+    expect(dumpsRole.flatMap((s) => s.Action).filter((action) => action.startsWith('kms:'))).toEqual([]);
+    const describeKeys = bySid(memberStatements, 'DescribeDumpBucketKeys');
+    expect(describeKeys?.Action).toEqual(['kms:DescribeKey']);
+    expect(describeKeys?.Resource.map(flatten)).toEqual(['arn:<AWS::Partition>:kms:*:222222222222:key/*']);
+    expect(describeKeys?.Condition).toEqual({
+      StringEquals: { 'aws:ResourceAccount': { Ref: 'AWS::AccountId' } },
     });
   });
 

@@ -26,7 +26,7 @@ const REVIEWED_ACTIONS = new Set<string>([
   'securityhub:GetFindings',
   'sts:AssumeRole',
   // The dumps audit: list and read the header under the configured prefixes, read bucket settings,
-  // decrypt through S3 (infra/permissions.ts dumpsReadStatements).
+  // decrypt through S3, describe the bucket's key (infra/permissions.ts dumpsReadStatements).
   's3:ListBucket',
   's3:GetObject',
   ...S3_BUCKET_SETTINGS_ACTIONS,

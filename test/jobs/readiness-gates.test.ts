@@ -194,7 +194,10 @@ describe('readiness with the dumps group (functions/checks/dumps)', () => {
       blockPublicPolicy: true,
       restrictPublicBuckets: true,
     },
-    encryption: { algorithm: 'aws:kms' as const, kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/dumps' },
+    encryption: {
+      algorithm: 'aws:kms' as const,
+      kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/eeeeeeee-1111-2222-3333-444444444444',
+    },
     series: [
       {
         keyPrefix: 'prod/certctl-',
@@ -226,7 +229,11 @@ describe('readiness with the dumps group (functions/checks/dumps)', () => {
     const scenario = snapshotScenario();
     harness = await startSnapshotHarness({
       ...scenario,
-      services: { ...scenario.services, s3: { buckets: [bucket(newest)] } },
+      services: {
+        ...scenario.services,
+        s3: { buckets: [bucket(newest)] },
+        kms: { keys: [{ id: 'eeeeeeee-1111-2222-3333-444444444444', region: 'eu-west-1' }] },
+      },
     });
     await runSnapshotJob(
       { requestId: 'CHG-6', reason: 'CA rotation', requestedBy: 'alice' },

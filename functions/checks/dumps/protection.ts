@@ -10,7 +10,8 @@
  *   account or organization, which this read does not see: WARNING.
  * - Encryption at rest: every S3 bucket has at least SSE-S3 since January 2023 and every GCS bucket
  *   Google-managed keys; a customer-managed KMS key is preferred (its key policy is a second lock
- *   on who reads the dumps), so anything else is WARNING.
+ *   on who reads the dumps), so anything else is WARNING. A named S3 key whose manager KMS did not
+ *   tell (DescribeKey denied or failed) is NOT_AVAILABLE: a key ARN may name the aws/s3 key.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import type { DumpFact } from '../../core/dump-facts.ts';
@@ -170,7 +171,12 @@ function judgeEncryption(fact: DumpFact, verdicts: Verdicts): void {
       `dumps are encrypted with ${encryption.value.algorithm === 'aws:kms' ? 'the AWS-managed key aws/s3' : (encryption.value.algorithm ?? 'a provider-managed key')}, not a customer-managed KMS key`,
     );
   } else if (encryption.value.customerManagedKey === undefined) {
-    verdicts.unknown.push('which key encrypts the dumps (not sent)');
+    const { kmsKey, keyManagerUnknown } = encryption.value;
+    verdicts.unknown.push(
+      kmsKey !== undefined && keyManagerUnknown !== undefined
+        ? `whether the KMS key ${kmsKey} is customer-managed (${keyManagerUnknown})`
+        : 'which key encrypts the dumps (not sent)',
+    );
   }
 }
 

@@ -3,8 +3,12 @@
  * with no gap longer than twice the cadence.
  *
  * Kept: no enabled lifecycle rule that applies to the prefix expires current objects sooner than
- * `minPitrDays` (S3 `Expiration.Days`/`Date`, GCS `Delete` with `age`), or a retention lock (S3
- * Object Lock default retention, GCS retention policy) holds them at least that long anyway.
+ * `minPitrDays` (S3 `Expiration.Days`/`Date`, GCS `Delete` with `age`, or with `createdBefore` a
+ * date inside the window), or a retention lock (S3 Object Lock default retention, GCS retention
+ * policy) holds them at least that long anyway. A rule also asking a condition the adapter does not
+ * model (GCS `daysSinceCustomTime`, `matchesSuffix`, …) may or may not delete the dumps: unless
+ * another of its conditions spares the window (`age` of at least `minPitrDays`, `createdBefore` the
+ * window's start or earlier), the check is NOT_AVAILABLE naming the condition, never PASSED.
  * Covered: the oldest listed dump is at least `minPitrDays` old, and between consecutive dumps of
  * that window no gap exceeds 2 x cadence. A younger series is still filling (WARNING, "N of 30
  * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
@@ -50,14 +54,38 @@ export const dumpsRetentionCheck: DumpsCheck = {
     const lockDays = lock?.days;
     const lockKeeps = lockDays !== undefined && lockDays >= minPitrDays;
     let shortestExpirationDays: number | undefined;
+    const windowStart = now.getTime() - minPitrDays * DAY_MS;
     if (fact.lifecycle.state === 'read') {
       for (const rule of fact.lifecycle.value) {
+        const name = rule.id ?? '(unnamed)';
+        // A rule deletes only objects that meet all its conditions: one condition that spares every
+        // dump of the window spares it, whatever the others ask.
+        const agedEnough = rule.expirationDays !== undefined && rule.expirationDays >= minPitrDays;
+        const createdBeforeWindow =
+          rule.createdBefore !== undefined && rule.createdBefore.getTime() <= windowStart;
+        const unmodelled = rule.unmodelledConditions ?? [];
+        if (unmodelled.length > 0) {
+          if (!agedEnough && !createdBeforeWindow && !lockKeeps) {
+            unknown.push(
+              `whether lifecycle rule ${name} deletes dumps sooner than ${minPitrDays} days: it deletes objects that meet ${unmodelled.join(', ')}, which this audit cannot match to the dumps`,
+            );
+          }
+          continue;
+        }
+        if (rule.createdBefore !== undefined) {
+          if (!agedEnough && !createdBeforeWindow && !lockKeeps) {
+            problems.push(
+              `lifecycle rule ${name} deletes every dump created before ${rule.createdBefore.toISOString().slice(0, 10)}${rule.expirationDays !== undefined ? ` once ${rule.expirationDays} days old` : ''}, inside the ${minPitrDays} days required`,
+            );
+          }
+          continue;
+        }
         if (rule.expirationDays !== undefined) {
           shortestExpirationDays = Math.min(shortestExpirationDays ?? Infinity, rule.expirationDays);
         }
         if (rule.expirationDate && !lockKeeps) {
           problems.push(
-            `lifecycle rule ${rule.id ?? '(unnamed)'} expires every dump under the prefix on ${rule.expirationDate.toISOString().slice(0, 10)}, whatever its age`,
+            `lifecycle rule ${name} expires every dump under the prefix on ${rule.expirationDate.toISOString().slice(0, 10)}, whatever its age`,
           );
         }
       }
@@ -94,7 +122,6 @@ export const dumpsRetentionCheck: DumpsCheck = {
         else unknown.push('the modification times of the listed objects (not sent)');
       } else {
         coveredDays = daysBetween(oldest.lastModified, now);
-        const windowStart = now.getTime() - minPitrDays * DAY_MS;
         let gapAfter: string | undefined;
         for (let index = 1; index < dated.length; index += 1) {
           const earlier = dated[index - 1];

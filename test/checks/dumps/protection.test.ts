@@ -468,6 +468,30 @@ describe('dumps.protection', () => {
     expect(outcome?.observed).toMatchObject({ customerManagedKey: null });
   });
 
+  it('is not available, naming the key and why, when KMS could not say who manages the named key', () => {
+    // Prepare: a key ARN may name the AWS-managed aws/s3 key; DescribeKey was denied.
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const fact = s3Fact({
+      encryption: {
+        state: 'read',
+        value: {
+          algorithm: 'aws:kms',
+          kmsKey: key,
+          customerManagedKey: undefined,
+          keyManagerUnknown: 'KMS DescribeKey failed: AccessDeniedException',
+        },
+      },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toBe(
+      `Could not evaluate s3://certctl-dumps/prod/: could not read whether the KMS key ${key} is customer-managed (KMS DescribeKey failed: AccessDeniedException).`,
+    );
+    expect(outcome?.observed).toMatchObject({ kmsKey: key, customerManagedKey: null });
+  });
+
   it('reports what it read as observed values when settings are absent or unread', () => {
     // Prepare
     const fact = s3Fact({

@@ -356,4 +356,103 @@ describe('dumps.retention', () => {
       );
     });
   });
+
+  describe('Cloud Storage Delete rules that do not delete by age', () => {
+    const gcs = (rules: readonly DumpLifecycleRule[], overrides: Partial<DumpFact> = {}) =>
+      s3Fact({
+        location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+        lifecycle: { state: 'read', value: rules },
+        ...NO_LOCK,
+        ...overrides,
+      });
+
+    it('fails when createdBefore deletes dumps made inside the window', () => {
+      // Prepare: NOW is 2026-12-02 12:00; the window starts 2026-11-02 12:00.
+      const fact = gcs([rule({ id: '#1', createdBefore: new Date('2026-11-25T00:00:00Z') })]);
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toBe(
+        'gs://certctl-dumps/prod/: lifecycle rule #1 deletes every dump created before 2026-11-25, inside the 30 days required.',
+      );
+    });
+
+    it('fails when createdBefore lies in the future: every dump goes', () => {
+      const fact = gcs([rule({ createdBefore: new Date('2027-01-01T00:00:00Z') })]);
+      expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('FAILED');
+    });
+
+    it('passes when createdBefore only deletes dumps older than the window', () => {
+      const fact = gcs([rule({ createdBefore: new Date('2026-11-02T00:00:00Z') })]);
+      expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+    });
+
+    it('passes when createdBefore is inside the window but the same rule also waits the required age', () => {
+      const fact = gcs([rule({ createdBefore: new Date('2026-11-25T00:00:00Z'), expirationDays: 30 })]);
+      expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+    });
+
+    it('passes on a createdBefore rule inside the window when a long retention lock keeps the dumps', () => {
+      const fact = gcs([rule({ createdBefore: new Date('2026-11-25T00:00:00Z') })], {
+        retentionLock: { state: 'read', value: { mode: undefined, days: 35, locked: true } },
+      });
+      expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+    });
+
+    it('is not available, naming the condition, when a rule deletes by a condition it cannot judge', () => {
+      // Prepare
+      const fact = gcs([rule({ id: '#2', unmodelledConditions: ['daysSinceCustomTime=1'] })]);
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toBe(
+        'Could not evaluate gs://certctl-dumps/prod/: could not read whether lifecycle rule #2 deletes dumps sooner than 30 days: it deletes objects that meet daysSinceCustomTime=1, which this audit cannot match to the dumps.',
+      );
+    });
+
+    it('is not available, not failed, when a short age is narrowed by a condition it cannot judge', () => {
+      // Prepare: age 3 alone would fail, but only objects with the suffix are deleted.
+      const fact = gcs([rule({ expirationDays: 3, unmodelledConditions: ['matchesSuffix=[".tmp"]'] })]);
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('matchesSuffix=[".tmp"]');
+      expect(outcome?.observed).toMatchObject({ shortestExpirationDays: null });
+    });
+
+    it('passes when the rule also waits at least the required age, whatever else it asks', () => {
+      const fact = gcs([rule({ expirationDays: 35, unmodelledConditions: ['matchesSuffix=[".dump"]'] })]);
+      expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+    });
+
+    it('passes when the rule also asks for a creation date before the window, whatever else it asks', () => {
+      const fact = gcs([
+        rule({
+          createdBefore: new Date('2026-10-01T00:00:00Z'),
+          unmodelledConditions: ['daysSinceCustomTime=1'],
+        }),
+      ]);
+      expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+    });
+
+    it('passes on a rule it cannot judge when a long retention lock keeps the dumps', () => {
+      const fact = gcs([rule({ unmodelledConditions: ['daysSinceCustomTime=1'] })], {
+        retentionLock: { state: 'read', value: { mode: undefined, days: 35, locked: true } },
+      });
+      expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+    });
+
+    it('still fails on a proven short rule beside one it cannot judge', () => {
+      const fact = gcs([
+        rule({ expirationDays: 7 }),
+        rule({ id: '#2', unmodelledConditions: ['daysSinceCustomTime=1'] }),
+      ]);
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('Could not read whether lifecycle rule #2 deletes dumps');
+    });
+  });
 });

@@ -49,6 +49,13 @@ const lifecycleRuleSchema = z.strictObject({
   isLive: z.boolean().optional(),
   numNewerVersions: z.int().min(0).optional(),
   daysSinceNoncurrentTime: z.int().min(0).optional(),
+  /** Dates (`YYYY-MM-DD`, midnight UTC), as the API sends them. */
+  createdBefore: z.iso.date().optional(),
+  customTimeBefore: z.iso.date().optional(),
+  noncurrentTimeBefore: z.iso.date().optional(),
+  daysSinceCustomTime: z.int().min(0).optional(),
+  matchesSuffix: z.array(z.string()).optional(),
+  matchesStorageClass: z.array(z.string()).optional(),
 });
 
 const bucketSchema = z.strictObject({
@@ -281,17 +288,10 @@ export class GcsSim implements SimService {
 
   #bucketResource(bucket: Bucket, now: Date): Record<string, unknown> {
     const created = '2025-01-15T09:30:00.000Z';
-    const rules = bucket.lifecycle?.map((rule) => ({
-      action: { type: rule.action },
-      condition: {
-        ...(rule.age !== undefined ? { age: rule.age } : {}),
-        ...(rule.matchesPrefix ? { matchesPrefix: rule.matchesPrefix } : {}),
-        ...(rule.isLive !== undefined ? { isLive: rule.isLive } : {}),
-        ...(rule.numNewerVersions !== undefined ? { numNewerVersions: rule.numNewerVersions } : {}),
-        ...(rule.daysSinceNoncurrentTime !== undefined
-          ? { daysSinceNoncurrentTime: rule.daysSinceNoncurrentTime }
-          : {}),
-      },
+    // Every condition the scenario sets, in the API's member names; unset ones are left out.
+    const rules = bucket.lifecycle?.map(({ action, ...condition }) => ({
+      action: { type: action },
+      condition: Object.fromEntries(Object.entries(condition).filter(([, value]) => value !== undefined)),
     }));
     return {
       kind: 'storage#bucket',

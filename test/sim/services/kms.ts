@@ -1,8 +1,9 @@
 /**
  * Simulated AWS KMS (JSON 1.1, `X-Amz-Target: TrentService.DescribeKey`): DescribeKey by key id,
- * key ARN, alias name or alias ARN, validated against the published model. `alias/aws/secretsmanager`
- * resolves to the account's AWS-managed key in that region, as KMS does
- * (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
+ * key ARN, alias name or alias ARN, validated against the published model. An AWS-managed alias
+ * (`alias/aws/secretsmanager`, `alias/aws/s3`) resolves to the account's AWS-managed key of that
+ * service in that region, as KMS does, unless the scenario declares that key (to name it by its id
+ * or ARN) (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
@@ -60,10 +61,13 @@ export class KmsService extends AwsJsonFaults implements SimService {
     return typeof target === 'string' ? target.slice(TARGET_PREFIX.length) : 'Unknown';
   }
 
-  #awsManaged(account: string, region: string): Key {
-    const hex = createHash('sha256').update(`${account}/${region}/aws/secretsmanager`).digest('hex');
+  /** The AWS-managed key `alias` (`alias/aws/<service>`) names in an account and region. */
+  #awsManaged(account: string, region: string, alias: string): Key {
+    const hex = createHash('sha256')
+      .update(`${account}/${region}/${alias.slice('alias/'.length)}`)
+      .digest('hex');
     const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-    return keySchema.parse({ id, account, region, aliases: ['alias/aws/secretsmanager'], manager: 'AWS' });
+    return keySchema.parse({ id, account, region, aliases: [alias], manager: 'AWS' });
   }
 
   handle(request: SimRequest, context: SimContext): SimResponse {
@@ -89,14 +93,12 @@ export class KmsService extends AwsJsonFaults implements SimService {
     if (arn && arn[1] !== region) return awsJsonError(400, 'NotFoundException', `Invalid arn ${arn[1]}`);
     const name = arn ? (arn[3] === 'alias' ? `alias/${arn[4]}` : arn[4]) : keyId;
     const key =
-      name === 'alias/aws/secretsmanager'
-        ? this.#awsManaged(account, region)
-        : this.#keys.find(
-            (candidate) =>
-              candidate.account === account &&
-              candidate.region === region &&
-              (candidate.id === name || candidate.aliases.includes(name ?? '')),
-          );
+      this.#keys.find(
+        (candidate) =>
+          candidate.account === account &&
+          candidate.region === region &&
+          (candidate.id === name || candidate.aliases.includes(name ?? '')),
+      ) ?? (name && /^alias\/aws\/[\w-]+$/.test(name) ? this.#awsManaged(account, region, name) : undefined);
     if (!key) {
       return awsJsonError(
         400,
@@ -123,7 +125,9 @@ export class KmsService extends AwsJsonFaults implements SimService {
         Enabled: key.state === 'Enabled',
         Description:
           key.manager === 'AWS'
-            ? 'Default key that protects my Secrets Manager data when no other key is defined'
+            ? key.aliases.includes('alias/aws/s3')
+              ? 'Default key that protects my S3 objects when no other key is defined'
+              : 'Default key that protects my Secrets Manager data when no other key is defined'
             : '',
         KeyUsage: 'ENCRYPT_DECRYPT',
         KeyState: key.state,
