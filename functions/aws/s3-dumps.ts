@@ -240,6 +240,25 @@ function rulePrefix(rule: LifecycleRule): string | undefined {
   return rule.Filter?.Prefix ?? rule.Filter?.And?.Prefix ?? rule.Prefix;
 }
 
+/**
+ * What a rule's filter narrows besides its prefix: object tags (which objects carry them is not
+ * read, so they stay conditions the audit cannot match to the dumps) and object sizes (which the
+ * check compares with the listed dumps' sizes).
+ */
+function filterNarrowing(rule: LifecycleRule): Partial<DumpLifecycleRule> {
+  const filter = rule.Filter;
+  const tags = [...(filter?.Tag ? [filter.Tag] : []), ...(filter?.And?.Tags ?? [])];
+  const greaterThan = filter?.ObjectSizeGreaterThan ?? filter?.And?.ObjectSizeGreaterThan;
+  const lessThan = filter?.ObjectSizeLessThan ?? filter?.And?.ObjectSizeLessThan;
+  return {
+    ...(tags.length > 0
+      ? { unmodelledConditions: tags.map((tag) => `tag ${tag.Key ?? ''}=${tag.Value ?? ''}`) }
+      : {}),
+    ...(greaterThan === undefined ? {} : { objectSizeGreaterThan: greaterThan }),
+    ...(lessThan === undefined ? {} : { objectSizeLessThan: lessThan }),
+  };
+}
+
 /** Enabled lifecycle rules that can apply to the prefix, in neutral form. */
 export function lifecycleRulesFor(rules: readonly LifecycleRule[], prefix: string): DumpLifecycleRule[] {
   return rules
@@ -250,6 +269,7 @@ export function lifecycleRulesFor(rules: readonly LifecycleRule[], prefix: strin
       expirationDate: rule.Expiration?.Date,
       noncurrentExpirationDays: rule.NoncurrentVersionExpiration?.NoncurrentDays,
       prefix: rulePrefix(rule),
+      ...filterNarrowing(rule),
     }));
 }
 

@@ -110,6 +110,10 @@ export interface DumpLifecycleRule {
    * conditions, so these narrow the modelled ones; whether they match the dumps is not known.
    */
   readonly unmodelledConditions?: readonly string[];
+  /** Applies only to objects larger than this many bytes (S3 filter `ObjectSizeGreaterThan`). */
+  readonly objectSizeGreaterThan?: number;
+  /** Applies only to objects smaller than this many bytes (S3 filter `ObjectSizeLessThan`). */
+  readonly objectSizeLessThan?: number;
 }
 
 /** Public access: S3 Block Public Access (bucket level) or GCS public access prevention. */

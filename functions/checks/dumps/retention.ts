@@ -6,14 +6,17 @@
  * `minPitrDays` (S3 `Expiration.Days`/`Date`, GCS `Delete` with `age`, or with `createdBefore` a
  * date inside the window), or a retention lock (S3 Object Lock default retention, GCS retention
  * policy) holds them at least that long anyway. A rule also asking a condition the adapter does not
- * model (GCS `daysSinceCustomTime`, `matchesSuffix`, …) may or may not delete the dumps: unless
- * another of its conditions spares the window (`age` of at least `minPitrDays`, `createdBefore` the
- * window's start or earlier), the check is NOT_AVAILABLE naming the condition, never PASSED.
+ * model (GCS `daysSinceCustomTime`, `matchesSuffix`, …, S3 object tags) may or may not delete the
+ * dumps: unless another of its conditions spares the window (`age` of at least `minPitrDays`,
+ * `createdBefore` the window's start or earlier), the check is NOT_AVAILABLE naming the condition,
+ * never PASSED, nor FAILED on a rule that may not touch them. An S3 object-size filter is compared
+ * with the listed dumps' sizes: a rule none of them falls under spares the series.
  * Covered: the oldest listed dump is at least `minPitrDays` old, and between consecutive dumps of
  * that window no gap exceeds 2 x cadence. A younger series is still filling (WARNING, "N of 30
  * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
  */
 import type { CheckOutcome } from '../../core/check.ts';
+import type { DumpFact, DumpLifecycleRule } from '../../core/dump-facts.ts';
 import { DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
@@ -26,6 +29,35 @@ import {
   locationLabel,
   valueOrNull,
 } from './wording.ts';
+
+/**
+ * Whether a rule's object-size filter reaches the dumps: `none` when every listed dump's size is
+ * outside it (the listing complete), `some` when a listed dump is inside, `unknown` when the whole
+ * series or a size is not known; `all` when the rule has no size filter.
+ */
+function sizeFilterReach(
+  rule: DumpLifecycleRule,
+  listing: DumpFact['listing'],
+): 'all' | 'some' | 'none' | 'unknown' {
+  const above = rule.objectSizeGreaterThan;
+  const below = rule.objectSizeLessThan;
+  if (above === undefined && below === undefined) return 'all';
+  if (listing.state !== 'read') return 'unknown';
+  const inRange = (size: number) =>
+    (above === undefined || size > above) && (below === undefined || size < below);
+  if (listing.objects.some((object) => object.size !== undefined && inRange(object.size))) return 'some';
+  if (!listing.complete || listing.objects.some((object) => object.size === undefined)) return 'unknown';
+  return 'none';
+}
+
+/** `object size > 10 and < 500 bytes (the sizes of the dumps were not all listed)`. */
+function sizeFilterText(rule: DumpLifecycleRule): string {
+  const bounds = [
+    ...(rule.objectSizeGreaterThan === undefined ? [] : [`> ${rule.objectSizeGreaterThan}`]),
+    ...(rule.objectSizeLessThan === undefined ? [] : [`< ${rule.objectSizeLessThan}`]),
+  ];
+  return `object size ${bounds.join(' and ')} bytes (the sizes of the dumps were not all listed)`;
+}
 
 export const dumpsRetentionCheck: DumpsCheck = {
   metadata: {
@@ -63,7 +95,12 @@ export const dumpsRetentionCheck: DumpsCheck = {
         const agedEnough = rule.expirationDays !== undefined && rule.expirationDays >= minPitrDays;
         const createdBeforeWindow =
           rule.createdBefore !== undefined && rule.createdBefore.getTime() <= windowStart;
-        const unmodelled = rule.unmodelledConditions ?? [];
+        const sized = sizeFilterReach(rule, fact.listing);
+        if (sized === 'none') continue;
+        const unmodelled = [
+          ...(rule.unmodelledConditions ?? []),
+          ...(sized === 'unknown' ? [sizeFilterText(rule)] : []),
+        ];
         if (unmodelled.length > 0) {
           if (!agedEnough && !createdBeforeWindow && !lockKeeps) {
             unknown.push(

@@ -455,4 +455,63 @@ describe('dumps.retention', () => {
       expect(outcome?.description).toContain('Could not read whether lifecycle rule #2 deletes dumps');
     });
   });
+
+  describe('a lifecycle rule narrowed by a filter the dumps may not meet', () => {
+    it('is not available, naming the tag, when a 7-day rule deletes only tagged objects', () => {
+      // Prepare
+      const fact = s3Fact({
+        lifecycle: {
+          state: 'read',
+          value: [rule({ expirationDays: 7, unmodelledConditions: ['tag temp=true'] })],
+        },
+        ...NO_LOCK,
+      });
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('tag temp=true');
+    });
+
+    it('spares the series when every listed dump is outside the rule size range', () => {
+      // Prepare: a 1-day rule for objects under 1 KiB (failed uploads); the dumps are 6 KiB each.
+      const fact = withSeries(dailySeries(35), {
+        lifecycle: { state: 'read', value: [rule({ expirationDays: 1, objectSizeLessThan: 1024 })] },
+        ...NO_LOCK,
+      });
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('PASSED');
+    });
+
+    it('fails when listed dumps fall inside the rule size range', () => {
+      // Prepare
+      const fact = withSeries(dailySeries(35), {
+        lifecycle: { state: 'read', value: [rule({ expirationDays: 7, objectSizeGreaterThan: 1024 })] },
+        ...NO_LOCK,
+      });
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('after 7 days');
+    });
+
+    it('is not available when the sizes of the dumps are not all known', () => {
+      // Prepare: the listing is cut, so dumps outside it may be in range.
+      const objects = dailySeries(35);
+      const fact = s3Fact({
+        listing: { state: 'read', objects, complete: false },
+        newest: newestOf(objects),
+        lifecycle: { state: 'read', value: [rule({ expirationDays: 1, objectSizeLessThan: 1024 })] },
+        ...NO_LOCK,
+      });
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('size');
+    });
+  });
 });

@@ -1,0 +1,61 @@
+/** S3 lifecycle rules in neutral form (functions/aws/s3-dumps.ts `lifecycleRulesFor`): what a rule's filter narrows. */
+import type { LifecycleRule } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { lifecycleRulesFor } from '../../functions/aws/s3-dumps.ts';
+
+const expireAfter7 = { Status: 'Enabled', Expiration: { Days: 7 } } as const;
+
+describe('lifecycleRulesFor', () => {
+  it('keeps a tag filter as a condition it cannot match to the dumps, alone or among And', () => {
+    // Prepare
+    const rules: LifecycleRule[] = [
+      { ...expireAfter7, ID: 'temp', Filter: { Tag: { Key: 'temp', Value: 'true' } } },
+      {
+        ...expireAfter7,
+        ID: 'scratch',
+        Filter: {
+          And: {
+            Prefix: 'prod/',
+            Tags: [
+              { Key: 'kind', Value: 'scratch' },
+              { Key: 'x', Value: 'y' },
+            ],
+          },
+        },
+      },
+    ];
+
+    // Act
+    const neutral = lifecycleRulesFor(rules, 'prod/');
+
+    // Assess
+    expect(neutral.map((rule) => [rule.id, rule.expirationDays, rule.unmodelledConditions])).toEqual([
+      ['temp', 7, ['tag temp=true']],
+      ['scratch', 7, ['tag kind=scratch', 'tag x=y']],
+    ]);
+  });
+
+  it('carries the object size bounds of the filter, alone or among And', () => {
+    // Prepare
+    const rules: LifecycleRule[] = [
+      { ...expireAfter7, ID: 'tiny', Filter: { ObjectSizeLessThan: 1024 } },
+      {
+        ...expireAfter7,
+        ID: 'band',
+        Filter: { And: { Prefix: 'prod/', ObjectSizeGreaterThan: 10, ObjectSizeLessThan: 500 } },
+      },
+      { ...expireAfter7, ID: 'plain', Filter: { Prefix: 'prod/' } },
+    ];
+
+    // Act
+    const neutral = lifecycleRulesFor(rules, 'prod/');
+
+    // Assess
+    expect(neutral.map((rule) => [rule.id, rule.objectSizeGreaterThan, rule.objectSizeLessThan])).toEqual([
+      ['tiny', undefined, 1024],
+      ['band', 10, 500],
+      ['plain', undefined, undefined],
+    ]);
+    expect(neutral.every((rule) => rule.unmodelledConditions === undefined)).toBe(true);
+  });
+});
