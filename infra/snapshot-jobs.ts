@@ -144,7 +144,7 @@ export class SnapshotJobs extends Construct {
 
     this.failedSnapshotsAlarm = new Alarm(this, 'FailedSnapshotsAlarm', {
       alarmDescription:
-        'certctl-backup-guard: a pre-maintenance snapshot failed, stayed busy or hit the quota.',
+        'certctl-backup-guard: a pre-maintenance snapshot was not delivered: it failed, stayed busy, hit the quota, or was still creating at the wait deadline.',
       metric: new Metric({
         namespace: METRICS_NAMESPACE,
         metricName: 'SnapshotsFailed',

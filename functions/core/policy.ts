@@ -136,6 +136,12 @@ export const policySchema = z
           .max(64)
           .default(32)
           .describe('Regions audited at once per account.'),
+        configured: z
+          .boolean()
+          .optional()
+          .describe(
+            'Whether the databases of this policy may live in AWS. Leave it out: a policy that lists gcp.projects and has no aws section gets false (it is GCP-only), so a database named in targets.identifiers that the GCP run does not find is reported not found; any other policy counts AWS. Written out with the parsed policy, so a deployed copy keeps it.',
+          ),
       })
       .prefault({}),
     gcp: z
@@ -377,11 +383,40 @@ export const BUNDLED_POLICY_FILE = 'policy.json';
 
 /** Parse a policy object, failing with every bad field and its path. `source` names where it came from. */
 export function parsePolicy(input: unknown, source = 'policy'): Policy {
-  const result = policySchema.safeParse(input ?? {});
+  const result = policySchema.safeParse(withConfiguredClouds(input ?? {}));
   if (result.success) return result.data;
   const issues = inputIssues(result.error.issues).flatMap(explainMovedFields);
   const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
   throw new PolicyError(`${source} is invalid:\n${lines.join('\n')}`, issues);
+}
+
+/**
+ * A policy that lists `gcp.projects` and has no `aws` section configures no AWS: say so in
+ * `aws.configured` before the defaults fill the section in, so a parsed (and deployed) policy still
+ * tells a GCP-only policy from one that also audits AWS with the defaults.
+ */
+function withConfiguredClouds(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const record = input as Record<string, unknown>;
+  if (record.aws !== undefined) return input;
+  const gcp = record.gcp as { projects?: unknown } | null | undefined;
+  const gcpProjects =
+    typeof gcp === 'object' && gcp !== null && Array.isArray(gcp.projects) ? gcp.projects : [];
+  return gcpProjects.length > 0 ? { ...record, aws: { configured: false } } : input;
+}
+
+/**
+ * The clouds a policy's databases may live in: AWS unless the policy is GCP-only
+ * (`aws.configured: false`), GCP when it lists projects.
+ */
+export function policyProviders(policy: {
+  readonly aws: { readonly configured?: boolean | undefined };
+  readonly gcp: { readonly projects: readonly string[] };
+}): ('aws' | 'gcp')[] {
+  return [
+    ...(policy.aws.configured === false ? [] : (['aws'] as const)),
+    ...(policy.gcp.projects.length > 0 ? (['gcp'] as const) : []),
+  ];
 }
 
 /** An "unrecognized key" issue for a field that moved into a section names where it lives now. */

@@ -4,7 +4,7 @@
  */
 import type { StandIn } from './facts.ts';
 import type { Provider, ResourceRef } from './finding.ts';
-import type { Policy } from './policy.ts';
+import { type Policy, policyProviders } from './policy.ts';
 
 /** What an adapter knows about a resource when it decides whether to audit it. */
 export interface TargetCandidate {
@@ -107,10 +107,11 @@ export function targetsJudgedElsewhere(
  * - an ARN, selfLink or connection name counts when the run audited its provider, unless its scope
  *   failed (then it is NOT_AVAILABLE already) or a narrowed run did not read its scope;
  * - a plain name counts only when the run was not narrowed, audited every provider the policy
- *   configures, and every scope was read: then it could be nowhere else.
+ *   configures (`policyProviders`: a GCP-only policy configures no AWS, so the GCP run alone covers
+ *   it), and every scope was read: then it could be nowhere else.
  */
 export function unmatchedTargets(
-  policy: Pick<Policy, 'targets' | 'gcp'>,
+  policy: Pick<Policy, 'targets' | 'gcp' | 'aws'>,
   judged: Iterable<ResourceRef>,
   scopes: readonly CoveredScope[],
   coverage: RunCoverage,
@@ -119,8 +120,9 @@ export function unmatchedTargets(
   if (identifiers.length === 0) return [];
   const seen = new Set<string>();
   for (const resource of judged) for (const name of namesOf(resource)) seen.add(name.toLowerCase());
-  const policyProviders: Provider[] = policy.gcp.projects.length > 0 ? ['aws', 'gcp'] : ['aws'];
-  const coversEveryProvider = policyProviders.every((provider) => coverage.providers.includes(provider));
+  const coversEveryProvider = policyProviders(policy).every((provider) =>
+    coverage.providers.includes(provider),
+  );
   const everyScopeRead = scopes.every((scope) => scope.complete);
   const scopeOf = (location: IdentifierLocation): CoveredScope | undefined =>
     scopes.find(

@@ -171,6 +171,43 @@ describe('unmatchedTargets', () => {
     expect(unmatchedTargets(awsOnly, [], [], { providers: ['gcp'], narrowed: false })).toEqual([]);
   });
 
+  it('flags a plain name missing from a GCP run of a policy that configures no AWS, also after the policy round-trips as deployed', () => {
+    // Prepare: a GCP-only policy (gcp.projects, no aws section), as examples/gcp.yaml; the Cloud
+    // Function gets it as the JSON of the parsed policy, defaults filled in.
+    const gcpOnly = parsePolicy({
+      targets: { identifiers: ['certctl-gcp-db', 'gone-sql'] },
+      gcp: { projects: ['certctl-prod'] },
+    });
+    const deployed = parsePolicy(JSON.parse(JSON.stringify(gcpOnly)));
+    const multiCloud = parsePolicy({
+      targets: { identifiers: ['certctl-gcp-db', 'gone-sql'] },
+      aws: { regions: ['eu-west-1'] },
+      gcp: { projects: ['certctl-prod'] },
+    });
+    const sql = {
+      provider: 'gcp' as const,
+      account: 'certctl-prod',
+      region: 'europe-west1',
+      type: 'GcpCloudSqlInstance' as const,
+      id: 'certctl-gcp-db',
+    };
+    const project = { provider: 'gcp' as const, account: 'certctl-prod', region: '*', complete: true };
+    const scopes = [project];
+    const gcpRun = { providers: ['gcp'] as const, narrowed: false };
+
+    // Act / Assess: the run covers every cloud the name could be in.
+    expect(unmatchedTargets(gcpOnly, [sql], scopes, gcpRun)).toEqual(['gone-sql']);
+    expect(unmatchedTargets(deployed, [sql], scopes, gcpRun)).toEqual(['gone-sql']);
+    // A policy that also configures AWS: the name could be an RDS database the Lambda audits.
+    expect(unmatchedTargets(multiCloud, [sql], scopes, gcpRun)).toEqual([]);
+    expect(
+      unmatchedTargets(multiCloud, [sql], scopes, { providers: ['aws', 'gcp'], narrowed: false }),
+    ).toEqual(['gone-sql']);
+    // A failed project or a narrowed run (--project) still lets it go.
+    expect(unmatchedTargets(gcpOnly, [sql], [{ ...project, complete: false }], gcpRun)).toEqual([]);
+    expect(unmatchedTargets(gcpOnly, [sql], scopes, { ...gcpRun, narrowed: true })).toEqual([]);
+  });
+
   it('locates ARNs, selfLinks and connection names, and nothing in a plain name', () => {
     expect(locateIdentifier('arn:aws:rds:eu-west-1:111111111111:cluster:c')).toEqual({
       provider: 'aws',

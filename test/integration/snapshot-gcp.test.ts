@@ -211,6 +211,23 @@ describe('prune on Cloud SQL', () => {
 });
 
 describe('readiness on Cloud SQL', () => {
+  it('cannot answer GO when a database the GCP-only policy names no longer exists', async () => {
+    // Prepare: the policy (no aws section) names certctl-pg and a database that is gone.
+    const { deps, readinessDeps } = await start([instance('certctl-pg', backup(100))], {
+      pitr: { minPitrDays: 7 },
+      targets: { tags: [], identifiers: ['certctl-pg', 'certctl-gone'] },
+    });
+    await runSnapshotJob(request, deps);
+
+    // Act
+    const result = await runReadinessJob({ providers: ['gcp'] }, readinessDeps);
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.exitCode).toBe(2);
+    expect(result.notEvaluated).toContain('target certctl-gone: named by the policy but not found');
+  });
+
   it('answers NO-GO without a fresh backup and GO after the snapshot job ran', async () => {
     // Prepare
     const { deps, readinessDeps } = await start([instance('certctl-pg', backup(100))], {

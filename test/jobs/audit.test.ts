@@ -194,3 +194,36 @@ describe('a read replica or Aurora member named in the policy', () => {
     expect(report.unmatchedTargets).toEqual(['certctl-typo-db']);
   });
 });
+
+describe('a database named in a GCP-only policy that no longer exists', () => {
+  it('is reported not found by a GCP run, and the audit exits 2, also with the policy as deployed (JSON of the parsed policy)', async () => {
+    // Prepare: no aws section; the Cloud Function audits GCP only.
+    const input = {
+      gcp: { projects: ['certctl-prod'] },
+      targets: { tags: [], identifiers: ['certctl-gcp-db', 'certctl-gone-db'] },
+    };
+    const deployed = JSON.parse(JSON.stringify(parsePolicy(input)));
+
+    // Act
+    const fresh = await runAuditJob({ providers: ['gcp'] }, deps(input));
+    const asDeployed = await runAuditJob({ providers: ['gcp'] }, deps(deployed));
+
+    // Assess
+    for (const outcome of [fresh, asDeployed]) {
+      expect(outcome.report.unmatchedTargets).toEqual(['certctl-gone-db']);
+      expect(outcome.exitCode).toBe(EXIT_CODES.incomplete);
+    }
+  });
+
+  it('is not reported by a GCP run when the policy also configures AWS, where the name could be', async () => {
+    const { report } = await runAuditJob(
+      { providers: ['gcp'] },
+      deps({
+        aws: { regions: ['eu-west-1'] },
+        gcp: { projects: ['certctl-prod'] },
+        targets: { tags: [], identifiers: ['certctl-gcp-db', 'certctl-gone-db'] },
+      }),
+    );
+    expect(report.unmatchedTargets).toEqual([]);
+  });
+});

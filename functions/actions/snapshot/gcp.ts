@@ -68,11 +68,19 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
   const fromRun = (run: BackupRun, instance: string): BackendSnapshot | undefined => {
     const ours = parseBackupDescription(run.description);
     const createdAt = toDate(run.startTime ?? run.enqueuedTime ?? null);
+    const status = runStatus(run);
+    const failure =
+      status === 'failed'
+        ? `backup run ${String(run.id ?? '')} ended ${enumName('backupRunStatus', run.status as number | string | undefined)}${
+            run.error?.message ? `: ${run.error.code ? `${run.error.code}: ` : ''}${run.error.message}` : ''
+          }`
+        : undefined;
     return {
       id: ours?.id || String(toNumber(run.id as never) ?? run.id ?? ''),
       kind: 'cloudsql-instance',
       target: run.instance ?? instance,
-      status: runStatus(run),
+      status,
+      ...(failure ? { failure } : {}),
       ref: run.selfLink ?? undefined,
       createdAt,
       encrypted: true,
@@ -118,20 +126,25 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       };
     }
     const id = nonEmpty(String(toNumber(operation.backupContext?.backupId as never) ?? ''));
-    // The operation says DONE; the run itself says when it started and how it is encrypted.
+    // The operation says DONE without an error; the backup run itself says whether it succeeded
+    // (a DONE operation's run can still say FAILED or SKIPPED), when it started and how it is
+    // encrypted. The run is found by the id the operation names, else by our id in its description.
+    // A run not listed, or whose status is not (yet) SUCCESSFUL or FAILED, is not claimed available:
+    // it stays pending and is read again from the listing next round (the deadline bounds it).
+    const runs = await listRuns(snapshot.target);
     const run = id
-      ? (await listRuns(snapshot.target)).find((entry) => entry.handle === `run:${id}`)
-      : undefined;
+      ? runs.find((entry) => entry.handle === `run:${id}`)
+      : runs.find((entry) => entry.id === snapshot.id);
+    const runId = id ?? run?.handle?.slice(4);
     return {
       ...snapshot,
-      ...(run ? { ...definedFields(run), id: snapshot.id, tags: snapshot.tags } : {}),
-      status: 'available',
-      ...(id && !run?.ref
+      ...(run ? { ...definedFields(run), id: snapshot.id, tags: snapshot.tags } : { status: 'creating' }),
+      ...(runId && !run?.ref
         ? {
-            ref: `https://sqladmin.googleapis.com/v1/projects/${project}/instances/${snapshot.target}/backupRuns/${id}`,
+            ref: `https://sqladmin.googleapis.com/v1/projects/${project}/instances/${snapshot.target}/backupRuns/${runId}`,
           }
         : {}),
-      ...(id ? { handle: `run:${id}` } : {}),
+      ...(runId ? { handle: `run:${runId}` } : {}),
     };
   };
   return {

@@ -267,7 +267,7 @@ async function attemptCreate(
 ): Promise<Attempt> {
   const { now, deps } = context;
   const snapshotId = snapshotIdentifier(target, context.request.requestId);
-  deps.onProgress?.({ target, stage: 'creating', message: `creating ${snapshotId}` });
+  reportProgress(deps, { target, stage: 'creating', message: `creating ${snapshotId}` });
   try {
     const snapshot = await backend.create(target, snapshotId, context.tags);
     return { target, startedAt, attempts, snapshot };
@@ -314,7 +314,7 @@ async function retryBusy(busy: Busy, backend: SnapshotBackend, context: ScopeCon
         },
       };
     }
-    deps.onProgress?.({
+    reportProgress(deps, {
       target,
       stage: 'busy-retry',
       message: `busy (${describeError(error)}); retrying in ${Math.round(delay)} ms`,
@@ -372,7 +372,7 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
       const state = byId.get(stateKey(entry.snapshot));
       if (state) entry.snapshot = { ...entry.snapshot, ...definedFields(state) };
       if (isFinal(entry.snapshot.status)) {
-        deps.onProgress?.({
+        reportProgress(deps, {
           target: entry.target,
           stage: 'done',
           message: `${entry.snapshot.id} ${entry.snapshot.status}`,
@@ -395,6 +395,32 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
     });
   }
   return results;
+}
+
+/**
+ * Hand one progress event to `deps.onProgress`. Progress reporting never costs a result: a
+ * callback that throws (a chat post or logger failing synchronously) or returns a promise that
+ * rejects is logged and the run goes on.
+ */
+function reportProgress(deps: TakeSnapshotsDependencies, progress: SnapshotProgress): void {
+  if (!deps.onProgress) return;
+  const failed = (error: unknown) => {
+    try {
+      deps.logger?.warn('snapshot progress report failed', {
+        target: progress.target.id,
+        stage: progress.stage,
+        error: describeError(error),
+      });
+    } catch {
+      // The logger failed too; the results matter more than the report of a report.
+    }
+  };
+  try {
+    const returned: unknown = deps.onProgress(progress);
+    if (returned instanceof Promise) returned.catch(failed);
+  } catch (error) {
+    failed(error);
+  }
 }
 
 function pollDelay(waitedMs: number, policy: SnapshotsPolicy): number {

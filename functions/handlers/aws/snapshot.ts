@@ -3,8 +3,9 @@
  * by its schedule and the EventBridge rule on AWS Health / RDS maintenance notifications, which run
  * the maintenance-aware job. Asynchronous invocations are retried and may be delivered twice
  * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html), so the job runs idempotently
- * per request id on the DynamoDB table the deployment names. Metrics `SnapshotsFailed` (alarmed) and
- * `SnapshotsAvailable` count targets.
+ * per request id on the DynamoDB table the deployment names. Metrics `SnapshotsFailed` (alarmed:
+ * every target not delivered, as the exit code counts them, a snapshot still creating at the wait
+ * deadline included) and `SnapshotsAvailable` count targets.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -19,7 +20,12 @@ import { InputError, inputIssues } from '../../core/errors.ts';
 import type { Policy } from '../../core/policy.ts';
 import { idempotencyTableName, idempotentByRequestId } from '../../jobs/idempotency.ts';
 import { type MaintenanceJobResult, runMaintenanceJob } from '../../jobs/maintenance.ts';
-import { runSnapshotJob, type SnapshotJobResult, type SnapshotRequest } from '../../jobs/snapshot.ts';
+import {
+  runSnapshotJob,
+  type SnapshotJobResult,
+  type SnapshotRequest,
+  snapshotDelivered,
+} from '../../jobs/snapshot.ts';
 import { type AwsFunctionDependencies, functionDependencies } from './function-dependencies.ts';
 import { createObservability } from './observability.ts';
 
@@ -95,6 +101,15 @@ export function isMaintenanceTrigger(event: unknown): boolean {
   return record.source === 'aws.health' || record.source === 'aws.rds';
 }
 
+/**
+ * `SnapshotsFailed`: the targets that did not get their snapshot, judged as the job's exit code
+ * judges them ({@link snapshotDelivered}): failed, busy, over quota, an API error, stale, and a
+ * snapshot still creating when the wait ended (DeadlineExceeded: nothing proves it restorable).
+ */
+function notDelivered(results: readonly SnapshotJobResult['results'][number][]): number {
+  return results.filter((entry) => !snapshotDelivered(entry)).length;
+}
+
 /** The handler: a snapshot request (ChatOps), or a maintenance scan (schedule, Health/RDS events). */
 export async function snapshotOrMaintenance(
   event: unknown,
@@ -102,10 +117,7 @@ export async function snapshotOrMaintenance(
 ): Promise<SnapshotJobResult | MaintenanceJobResult> {
   if (!isMaintenanceTrigger(event)) return snapshotLambda(event, deps);
   const result = await runMaintenanceJob(jobDependencies(deps));
-  const failed = result.snapshots.filter(
-    (entry) => !['available', 'creating'].includes(entry.outcome),
-  ).length;
-  deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, failed);
+  deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, notDelivered(result.snapshots));
   deps.metrics.addMetric('MaintenanceScanCompleted', MetricUnit.Count, result.problems.length === 0 ? 1 : 0);
   deps.logger.info('maintenance scan finished', {
     events: result.events.length,
@@ -128,9 +140,8 @@ export async function snapshotLambda(
     ...(deps.remainingTimeMs ? { remainingTimeMs: deps.remainingTimeMs } : {}),
   });
   const result = await run(request);
-  const failed = result.results.length - result.counts.available - result.counts.creating;
   deps.metrics.addMetric('SnapshotsAvailable', MetricUnit.Count, result.counts.available);
-  deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, failed);
+  deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, notDelivered(result.results));
   deps.logger.info('snapshot request finished', {
     requestId: result.requestId,
     counts: result.counts,

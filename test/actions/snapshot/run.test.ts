@@ -401,3 +401,85 @@ describe('takeSnapshots before its creates', () => {
     ]);
   });
 });
+
+describe('takeSnapshots when progress reporting fails', () => {
+  it('keeps every database’s result when the onProgress callback throws at each stage, and logs the failures', async () => {
+    // Prepare: one busy target (busy-retry), two that finish (creating, done).
+    const clock = fakeClock();
+    const cloud = fakeCloud(clock, [
+      { id: 'busy-db', region: 'eu-west-1', busyUntil: 20_000, durationMs: 10_000 },
+      { id: 'quick-db', region: 'eu-west-1', durationMs: 8_000 },
+      { id: 'other-region-db', region: 'us-east-1', durationMs: 8_000 },
+    ]);
+    const warnings: string[] = [];
+    const stages: string[] = [];
+    const logger = {
+      info: () => undefined,
+      warn: (message: string) => warnings.push(message),
+      error: (message: string) => warnings.push(message),
+    };
+
+    // Act
+    const results = await takeSnapshots(request, cloud.snapshotTargets, {
+      policy: snapshotsPolicy(5),
+      backendFor: cloud.backendFor,
+      now: clock.now,
+      sleep: clock.sleep,
+      logger,
+      onProgress: (progress) => {
+        stages.push(progress.stage);
+        throw new Error('chat post failed');
+      },
+    });
+
+    // Assess
+    expect(results.map((result) => [result.target.id, result.outcome])).toEqual([
+      ['busy-db', 'available'],
+      ['quick-db', 'available'],
+      ['other-region-db', 'available'],
+    ]);
+    expect(new Set(stages)).toEqual(new Set(['creating', 'busy-retry', 'done']));
+    expect(warnings.length).toBe(stages.length);
+  });
+
+  it('keeps the results when an async onProgress callback rejects, without an unhandled rejection', async () => {
+    const clock = fakeClock();
+    const cloud = fakeCloud(clock, [{ id: 'quick-db', region: 'eu-west-1', durationMs: 8_000 }]);
+    const warnings: string[] = [];
+    const logger = { info: () => undefined, warn: (m: string) => warnings.push(m), error: () => undefined };
+
+    const results = await takeSnapshots(request, cloud.snapshotTargets, {
+      policy: snapshotsPolicy(5),
+      backendFor: cloud.backendFor,
+      now: clock.now,
+      sleep: clock.sleep,
+      logger,
+      onProgress: (async () => {
+        throw new Error('chat post failed');
+      }) as never,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(results[0]?.outcome).toBe('available');
+    expect(warnings.length).toBe(2);
+  });
+
+  it('keeps the results when both the onProgress callback and the logger throw', async () => {
+    const clock = fakeClock();
+    const cloud = fakeCloud(clock, [{ id: 'quick-db', region: 'eu-west-1', durationMs: 8_000 }]);
+    const broken = () => {
+      throw new Error('log sink down');
+    };
+
+    const results = await takeSnapshots(request, cloud.snapshotTargets, {
+      policy: snapshotsPolicy(5),
+      backendFor: cloud.backendFor,
+      now: clock.now,
+      sleep: clock.sleep,
+      logger: { info: broken, warn: broken, error: broken },
+      onProgress: broken,
+    });
+
+    expect(results[0]?.outcome).toBe('available');
+  });
+});
