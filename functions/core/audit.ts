@@ -289,6 +289,15 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
   const startedAt = now();
   const findings: Finding[] = [];
   let done = 0;
+  // Progress is advisory: a callback that throws (a closed stderr, a failing chat post) must not
+  // fail the audit and lose the scopes already read.
+  const progress = (update: AuditProgress): void => {
+    try {
+      options.onProgress?.(update);
+    } catch {
+      // Nothing of the audit depends on it.
+    }
+  };
   const outcomes = await mapWithConcurrency(options.plans, options.concurrency ?? 32, async (plan) => {
     const checks = options.checks.filter(
       (check) => check.metadata.group === plan.scope.group && (check.enabledBy?.(options.policy) ?? true),
@@ -299,7 +308,7 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
     } catch (error) {
       const outcome = failedScope(plan.scope, error, checks, now(), findings);
       done += 1;
-      options.onProgress?.({ scope: plan.scope, outcome, done, total: options.plans.length });
+      progress({ scope: plan.scope, outcome, done, total: options.plans.length });
       return outcome;
     }
     const context: CheckContext = { policy: options.policy, now: now() };
@@ -321,7 +330,7 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
       ...(standIns.length > 0 ? { standIns } : {}),
     };
     done += 1;
-    options.onProgress?.({ scope: plan.scope, outcome, done, total: options.plans.length });
+    progress({ scope: plan.scope, outcome, done, total: options.plans.length });
     return outcome;
   });
   findings.sort(compareFindings);

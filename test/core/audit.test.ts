@@ -182,6 +182,29 @@ describe('runAudit', () => {
 });
 
 describe('fault isolation', () => {
+  it("keeps every scope's findings when the progress callback throws (a closed stderr, a failing printer)", async () => {
+    // Act
+    const report = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)]), plan('us-east-1', new Error('boom'))],
+      checks: [retentionCheck],
+      policy,
+      now,
+      onProgress: () => {
+        throw new Error('EPIPE: progress printer broke');
+      },
+    });
+
+    // Assess
+    expect(report.scopes.map((outcome) => [outcome.scope.region, outcome.status])).toEqual([
+      ['eu-west-1', 'complete'],
+      ['us-east-1', 'failed'],
+    ]);
+    expect(report.findings.map((finding) => [finding.resource.id, finding.status])).toContainEqual([
+      'a',
+      'PASSED',
+    ]);
+  });
+
   const throwingOnB: Check<FakeFact> = {
     ...retentionCheck,
     metadata: { ...retentionCheck.metadata, id: 'pitr.fake-fragile' },
