@@ -480,16 +480,8 @@ function nameTaken(
   attempts: number,
   reason: string,
 ): SnapshotTargetResult {
-  return {
-    target,
-    outcome: 'error',
-    durationMs: now().getTime() - startedAt,
-    attempts,
-    error: {
-      code: 'SnapshotNameTaken',
-      message: `${reason}; no snapshot was taken. Check that snapshot, or ask again with another ticket or request id.`,
-    },
-  };
+  const message = `${reason}; no snapshot was taken. Check that snapshot, or ask again with another ticket or request id.`;
+  return errorResult(target, startedAt, now, attempts, new Error(message), () => 'SnapshotNameTaken');
 }
 
 function errorResult(
