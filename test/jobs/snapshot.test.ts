@@ -19,6 +19,17 @@ const TARGET: SnapshotTarget = {
   id: 'certctl-db',
 };
 
+/** A cloud of one target, {@link TARGET}, whose snapshots `backend` takes. */
+function cloudOf(backend: SnapshotBackend): SnapshotCloud {
+  return {
+    provider: 'aws',
+    targets: async () => ({ targets: [TARGET], problems: [] }),
+    backend: () => backend,
+    maintenance: async () => ({ upcoming: [], problems: [] }),
+    snapshotPlaces: async () => ({ places: [], problems: [] }),
+  };
+}
+
 describe('runSnapshotJob', () => {
   it('asks for the manual snapshots with the targets and checks the quota on them without listing again', async () => {
     // Prepare: the region is full (quota 1, one snapshot listed with the targets); listing again fails.
@@ -93,13 +104,7 @@ describe('snapshotExitCode', () => {
       poll: async (snapshots) => snapshots.map((snapshot) => ({ ...snapshot, status: 'creating' })),
       delete: async () => undefined,
     };
-    const cloud: SnapshotCloud = {
-      provider: 'aws',
-      targets: async () => ({ targets: [TARGET], problems: [] }),
-      backend: () => backend,
-      maintenance: async () => ({ upcoming: [], problems: [] }),
-      snapshotPlaces: async () => ({ places: [], problems: [] }),
-    };
+    const cloud = cloudOf(backend);
 
     // Act
     const result = await runSnapshotJob(
@@ -159,13 +164,7 @@ describe('snapshotExitCode', () => {
       poll: async () => [],
       delete: async () => undefined,
     };
-    const cloud: SnapshotCloud = {
-      provider: 'aws',
-      targets: async () => ({ targets: [TARGET], problems: [] }),
-      backend: () => backend,
-      maintenance: async () => ({ upcoming: [], problems: [] }),
-      snapshotPlaces: async () => ({ places: [], problems: [] }),
-    };
+    const cloud = cloudOf(backend);
 
     // Act
     const result = await runSnapshotJob(
