@@ -2,12 +2,14 @@
  * A small snapshot fleet for the snapshot, prune and readiness tests: two regions, three targets
  * (one busy at first, one whose snapshots fail), real SDK clients against the simulator.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
 import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { awsCollectors } from '../../functions/aws/collectors.ts';
 import { type Policy, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import type { ReadinessDependencies } from '../../functions/jobs/readiness.ts';
 import type { SnapshotJobDependencies } from '../../functions/jobs/snapshot.ts';
+import type { LocalDynamo } from '../jobs/dynalite.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import type { ScenarioInput } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
@@ -106,5 +108,27 @@ export async function startSnapshotHarness(
       for (const factory of factories) factory.destroy();
       await sim.close();
     },
+  };
+}
+
+/**
+ * What the snapshot and readiness Lambdas' plain functions take: the harness's AWS clients, a local
+ * DynamoDB for idempotency, a silent logger and `metrics`.
+ */
+export function snapshotLambdaDeps<M>(
+  harness: SnapshotHarness,
+  dynamo: LocalDynamo,
+  policy: Policy,
+  metrics: M,
+) {
+  const { aws } = harness.readinessDeps(policy);
+  return {
+    policy,
+    factory: aws?.factory as NonNullable<typeof aws>['factory'],
+    dynamo: dynamo.client,
+    tableName: dynamo.tableName,
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics,
+    homeRegion: 'eu-west-1',
   };
 }

@@ -3,13 +3,13 @@
  * its snapshot, as the job's exit code does (`snapshotDelivered`): a snapshot still creating when
  * the wait ended (DeadlineExceeded) counts, for a request and for the maintenance scan alike.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotLambda, snapshotOrMaintenance } from '../../../functions/handlers/aws/snapshot.ts';
 import { snapshotExitCode } from '../../../functions/jobs/snapshot.ts';
 import {
   fastPolicy,
   type SnapshotHarness,
+  snapshotLambdaDeps,
   snapshotScenario,
   startSnapshotHarness,
 } from '../../integration/snapshot-support.ts';
@@ -64,16 +64,7 @@ function deps(metrics: unknown, identifier = 'certctl-prod-db') {
     targets: { tags: [], identifiers: [identifier] },
     snapshots: { waitMinutes: 0.01 },
   });
-  const { aws } = harness.readinessDeps(policy);
-  return {
-    policy,
-    factory: aws?.factory as NonNullable<typeof aws>['factory'],
-    dynamo: dynamo.client,
-    tableName: dynamo.tableName,
-    logger: new Logger({ logLevel: 'SILENT' }),
-    metrics: metrics as never,
-    homeRegion: 'eu-west-1',
-  };
+  return snapshotLambdaDeps(harness, dynamo, policy, metrics as never);
 }
 
 describe('SnapshotsFailed', () => {

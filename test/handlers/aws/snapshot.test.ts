@@ -1,7 +1,6 @@
 /**
  * The `snapshot` and `readiness` Lambdas' plain functions against the simulator and dynalite.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readinessLambda } from '../../../functions/handlers/aws/readiness.ts';
@@ -14,6 +13,7 @@ import {
 import {
   fastPolicy,
   type SnapshotHarness,
+  snapshotLambdaDeps,
   startSnapshotHarness,
 } from '../../integration/snapshot-support.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../jobs/dynalite.ts';
@@ -31,16 +31,7 @@ afterAll(async () => {
 
 function deps() {
   const policy = fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } });
-  const { aws } = harness.readinessDeps(policy);
-  return {
-    policy,
-    factory: aws?.factory as NonNullable<typeof aws>['factory'],
-    dynamo: dynamo.client,
-    tableName: dynamo.tableName,
-    logger: new Logger({ logLevel: 'SILENT' }),
-    metrics: new Metrics({ namespace: 'Test' }),
-    homeRegion: 'eu-west-1',
-  };
+  return snapshotLambdaDeps(harness, dynamo, policy, new Metrics({ namespace: 'Test' }));
 }
 
 describe('snapshot Lambda', () => {
