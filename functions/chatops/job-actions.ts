@@ -11,7 +11,12 @@ import type { Provider } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import type { AuditDependencies } from '../jobs/audit.ts';
-import { runReadinessJob, snapshotListingKey, snapshotsByTarget } from '../jobs/readiness.ts';
+import {
+  type GateCoverage,
+  runReadinessJob,
+  snapshotListingKey,
+  snapshotsByTarget,
+} from '../jobs/readiness.ts';
 import { resolveSnapshotTargets, runSnapshotJob } from '../jobs/snapshot.ts';
 import type {
   ChatActions,
@@ -71,7 +76,7 @@ export interface JobReadinessResult {
   /** How each gate of the catalog fared over the run (`ReadinessResult.gates`). */
   readonly gates?: readonly {
     readonly gate: string;
-    readonly coverage: 'evaluated' | 'incomplete' | 'not-configured' | 'not-installed';
+    readonly coverage: GateCoverage;
     readonly detail: string;
   }[];
 }
@@ -80,6 +85,7 @@ export interface JobReadinessResult {
 const OUTSIDE_VERDICT: Readonly<Record<string, string>> = {
   'not-configured': 'not configured',
   'not-installed': 'not installed',
+  waived: 'waived',
 };
 
 /** The newest pre-maintenance snapshot of a target (status). */

@@ -44,6 +44,22 @@ export const snapshotsPolicySchema = z
       .max(24 * 30)
       .default(24)
       .describe('Readiness needs a successful pre-maintenance snapshot younger than this for every target.'),
+    readinessWaivers: z
+      .record(z.string(), z.string().trim().min(1, 'give the reason the gate is waived'))
+      .superRefine((waivers, context) => {
+        for (const gate of Object.keys(waivers)) {
+          if (/^audit:[a-z][a-z0-9-]*$/.test(gate)) continue;
+          context.addIssue({
+            code: 'custom',
+            path: [gate],
+            message: `'${gate}' is not a gate: name one as audit:<group>, such as audit:keys`,
+          });
+        }
+      })
+      .default({})
+      .describe(
+        'Gates required for GO (audit:keys) that readiness may answer without, each with its reason, e.g. {"audit:keys": "CA keys held offline in an HSM, checked by hand before each rotation"}. A waiver applies only while the policy gives the gate nothing to audit; a configured gate is always judged.',
+      ),
     maintenanceHorizonHours: z
       .number()
       .positive()

@@ -24,6 +24,12 @@ export interface CheckGroupDefinition<F extends Fact = Fact> {
   readonly name: CheckGroup;
   /** What the group audits, for `--help` and the docs. */
   readonly summary: string;
+  /**
+   * Readiness answers GO only after this group judged something (or the policy waives it, with a
+   * reason, in `snapshots.readinessWaivers`): how to configure it, for the answer that says it is
+   * missing. Absent: a group the policy does not configure is simply not part of the verdict.
+   */
+  readonly requiredForGo?: string;
   /** What one fact of the group is, singular and plural, for progress lines; `resource(s)` when absent. */
   readonly resources?: readonly [singular: string, plural: string];
   readonly checks: readonly Check<F>[];
@@ -128,6 +134,8 @@ registerCheckGroup(
     summary:
       "key-material backups in Secrets Manager and Secret Manager (certctl's CA, RA, OCSP and TLS keys, secrets)",
     resources: ['secret', 'secrets'],
+    requiredForGo:
+      "map the key material certctl needs (CA, RA and OCSP keys, trust bundles, auth and config-encryption secrets) to its secrets in keys.items ('backup-guard init' writes the certctl preset)",
     checks: keysChecks,
     places: (policy, provider) => keyPlaces(policy.keys, provider),
   }),

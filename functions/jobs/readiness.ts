@@ -30,7 +30,7 @@ import {
 } from '../core/finding.ts';
 import { namesOf } from '../core/targets.ts';
 import { type AuditDependencies, finishAudit, planAudit, runScopes } from './audit.ts';
-import { checkGroups } from './groups.ts';
+import { checkGroup, checkGroups } from './groups.ts';
 import { snapshotBackendFor } from './snapshot.ts';
 
 export type GateStatus = 'GO' | 'NO-GO' | 'UNKNOWN';
@@ -55,8 +55,11 @@ export interface TargetReadiness {
  * but could not judge everything (a scope not read, a check NOT_AVAILABLE, nothing found).
  * `not-configured`: the group is installed but the policy gives it nothing to audit in these
  * clouds. `not-installed`: the catalog names the group but this version does not have it yet.
+ * `waived`: a gate required for GO that the policy gives nothing to audit, waived with a reason in
+ * `snapshots.readinessWaivers`; a required gate neither configured nor waived is `incomplete`
+ * and keeps the verdict from GO.
  */
-export type GateCoverage = 'evaluated' | 'incomplete' | 'not-configured' | 'not-installed';
+export type GateCoverage = 'evaluated' | 'incomplete' | 'not-configured' | 'not-installed' | 'waived';
 
 export interface GateSummary {
   readonly gate: string;
@@ -288,6 +291,8 @@ export interface ReadinessInputs {
   readonly now: Date;
   /** The databases the request names ({@link ReadinessRequest.targets}): each must be judged. */
   readonly named?: readonly string[];
+  /** `snapshots.readinessWaivers`: gates required for GO that the policy waives, with the reason. */
+  readonly waivers?: Readonly<Record<string, string>>;
 }
 
 /** The groups the gates are drawn from: the catalog's and every registered one, in that order. */
@@ -361,11 +366,27 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       continue;
     }
     if (!plannedGroups.has(name)) {
-      summaries.push({
-        gate,
-        coverage: 'not-configured',
-        detail: `the policy gives it nothing to audit in ${clouds}, so it is not part of the verdict`,
-      });
+      const required = checkGroup(name)?.requiredForGo;
+      const waiver = inputs.waivers?.[gate];
+      if (required && waiver === undefined) {
+        // Required for GO: a GO must not read as covering what was never checked.
+        summaries.push({
+          gate,
+          coverage: 'incomplete',
+          detail: `required for GO, and the policy gives it nothing to audit in ${clouds}`,
+        });
+        notEvaluated.push(
+          `${gate}: required for GO, but the policy gives it nothing to audit in ${clouds}: ${required}; or waive it with the reason in snapshots.readinessWaivers`,
+        );
+      } else if (required) {
+        summaries.push({ gate, coverage: 'waived', detail: `waived by the policy: ${waiver}` });
+      } else {
+        summaries.push({
+          gate,
+          coverage: 'not-configured',
+          detail: `the policy gives it nothing to audit in ${clouds}, so it is not part of the verdict`,
+        });
+      }
       continue;
     }
     evaluatedGroups.push(name);
@@ -515,6 +536,7 @@ export async function runReadinessJob(
     snapshotsOf: (target) =>
       listed.get(snapshotListingKey({ ...target, kind: kindOf(target) })) ?? new Error('not listed'),
     maxAgeHours: deps.policy.snapshots.readinessMaxAgeHours,
+    waivers: deps.policy.snapshots.readinessWaivers,
     now: now(),
     ...(request.targets && request.targets.length > 0 ? { named: request.targets } : {}),
   });
@@ -525,6 +547,7 @@ const COVERAGE_WORDS: Readonly<Record<GateCoverage, string>> = {
   incomplete: 'COULD NOT EVALUATE',
   'not-configured': 'not configured',
   'not-installed': 'not installed',
+  waived: 'waived',
 };
 
 /** The answer as text: verdict, each target's gates, what each gate covered, what was not evaluated. */

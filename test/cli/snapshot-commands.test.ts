@@ -3,7 +3,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../functions/cli/cli.ts';
-import { type SnapshotHarness, startSnapshotHarness } from '../integration/snapshot-support.ts';
+import {
+  NO_KEYS_WAIVER,
+  type SnapshotHarness,
+  startSnapshotHarness,
+} from '../integration/snapshot-support.ts';
 import { simCredentials } from '../sim/accounts.ts';
 
 let harness: SnapshotHarness;
@@ -20,7 +24,12 @@ const POLICY = JSON.stringify({
   aws: { regions: ['eu-west-1'] },
   pitr: { minPitrDays: 7 },
   targets: { tags: [], identifiers: ['certctl-prod-db'] },
-  snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.1 },
+  snapshots: {
+    pollInitialSeconds: 0.05,
+    pollMaxSeconds: 0.1,
+    waitMinutes: 0.1,
+    readinessWaivers: NO_KEYS_WAIVER,
+  },
 });
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -16,6 +16,7 @@ import { runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../gcp/sim-setup.ts';
 import type { Sim } from '../sim/server.ts';
 import type { CloudSqlInstanceScenario, CloudSqlSim } from '../sim/services/cloud-sql.ts';
+import { NO_KEYS_WAIVER } from './snapshot-support.ts';
 
 let sim: Sim | undefined;
 let factory: GcpClientFactory | undefined;
@@ -37,7 +38,13 @@ async function start(instances: readonly CloudSqlInstanceScenario[], policyInput
   const policy = parsePolicy({
     ...policyInput,
     gcp: { projects: [PROJECT] },
-    snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.1, ...policyInput.snapshots },
+    snapshots: {
+      pollInitialSeconds: 0.05,
+      pollMaxSeconds: 0.1,
+      waitMinutes: 0.1,
+      readinessWaivers: NO_KEYS_WAIVER,
+      ...policyInput.snapshots,
+    },
   });
   const cloud = gcpSnapshotCloud({ policy, clients: factory });
   return {

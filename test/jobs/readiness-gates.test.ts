@@ -179,6 +179,60 @@ describe('readiness gates from the check-group registry', () => {
   });
 });
 
+describe('readiness without key material (audit:keys is required for GO)', () => {
+  /** Readiness over the harness after a fresh snapshot, with `waivers` as the policy's readinessWaivers. */
+  async function readinessWith(waivers: Record<string, string>) {
+    const waived = fastPolicy({
+      targets: { tags: [], identifiers: ['certctl-prod-db'] },
+      snapshots: { readinessWaivers: waivers },
+    });
+    await runSnapshotJob(
+      { requestId: 'CHG-9', reason: 'CA rotation', requestedBy: 'alice' },
+      harness.deps(waived),
+    );
+    return runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(waived));
+  }
+
+  it('could not evaluate, naming what to configure, when the policy gives audit:keys nothing to audit', async () => {
+    // Act: PITR passes and the snapshot is fresh; no keys inventory, no waiver.
+    const result = await readinessWith({});
+
+    // Assess
+    expect(result.targets.map((target) => target.status)).toEqual(['GO']);
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.exitCode).toBe(2);
+    expect(result.gates.find((gate) => gate.gate === 'audit:keys')?.coverage).toBe('incomplete');
+    expect(result.notEvaluated.join('\n')).toMatch(
+      /audit:keys: required for GO.*keys\.items.*snapshots\.readinessWaivers/,
+    );
+  });
+
+  it('answers GO when the policy waives audit:keys, and lists the waiver with its reason', async () => {
+    // Act
+    const result = await readinessWith({ 'audit:keys': 'CA keys held offline in an HSM' });
+
+    // Assess
+    expect(result.verdict).toBe('GO');
+    expect(result.gates.find((gate) => gate.gate === 'audit:keys')).toEqual({
+      gate: 'audit:keys',
+      coverage: 'waived',
+      detail: 'waived by the policy: CA keys held offline in an HSM',
+    });
+    expect(renderReadiness(result)).toContain(
+      'audit:keys     waived: waived by the policy: CA keys held offline in an HSM',
+    );
+  });
+
+  it('refuses a waiver without its reason, or of something that is not a gate', () => {
+    expect(() => fastPolicy({ snapshots: { readinessWaivers: { 'audit:keys': '  ' } } })).toThrow(
+      /snapshots\.readinessWaivers\.audit:keys: give the reason the gate is waived/,
+    );
+    expect(() => fastPolicy({ snapshots: { readinessWaivers: { keys: 'offline' } } })).toThrow(
+      /snapshots\.readinessWaivers\.keys: 'keys' is not a gate: name one as audit:<group>, such as audit:keys/,
+    );
+  });
+});
+
 describe('readiness with the dumps group (functions/checks/dumps)', () => {
   /** A dump bucket as the dumps scenario's healthy one (test/sim/scenarios/dumps.yaml), its newest dump `newest` old. */
   const bucket = (newest: string) => ({

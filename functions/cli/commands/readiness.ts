@@ -51,9 +51,11 @@ export const readinessCommand: CliCommand = {
   details: `The gates are drawn from the installed check groups ('backup-guard checks' lists them): each
 group the policy configures is a gate (audit:pitr; audit:dumps when the policy names dump
 locations; audit:keys when the policy has a keys inventory), plus the snapshot gate: a successful
-pre-maintenance snapshot younger than snapshots.readinessMaxAgeHours. Every target is listed with each gate's evidence and, when not GO,
-what to do; then every gate with whether it was evaluated, not configured, not installed, or could
-not be evaluated.
+pre-maintenance snapshot younger than snapshots.readinessMaxAgeHours. audit:keys is required for
+GO: without a keys inventory the answer is could-not-evaluate unless snapshots.readinessWaivers
+waives it with a reason. Every target is listed with each gate's evidence and, when not GO,
+what to do; then every gate with whether it was evaluated, not configured, waived, not installed,
+or could not be evaluated.
 
 Exit codes:
   0  GO: every gate of every target passed

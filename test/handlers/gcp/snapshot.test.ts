@@ -10,6 +10,7 @@ import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../../functions/gcp
 import { parseSnapshotFunctionRequest, snapshotFunction } from '../../../functions/handlers/gcp/snapshot.ts';
 import type { MaintenanceJobResult } from '../../../functions/jobs/maintenance.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../../gcp/sim-setup.ts';
+import { NO_KEYS_WAIVER } from '../../integration/snapshot-support.ts';
 import type { Sim } from '../../sim/server.ts';
 import type { CloudSqlSim } from '../../sim/services/cloud-sql.ts';
 import { type ServedFunction, serveFunction } from './serve.ts';
@@ -40,7 +41,12 @@ describe('snapshot Cloud Function served by the Functions Framework', () => {
         [POLICY_ENV]: JSON.stringify({
           gcp: { projects: [PROJECT] },
           pitr: { minPitrDays: 7 },
-          snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.2 },
+          snapshots: {
+            pollInitialSeconds: 0.05,
+            pollMaxSeconds: 0.1,
+            waitMinutes: 0.2,
+            readinessWaivers: NO_KEYS_WAIVER,
+          },
         }),
         [CLOUD_SQL_ENDPOINT_ENV]: sim.endpoint,
       },
