@@ -80,10 +80,18 @@ export function slackVerification(options: SlackVerificationOptions): SlackMiddl
     try {
       verifySlackRequest(signed, await options.signingSecret(), now);
     } catch (error) {
-      const fresh =
-        error instanceof SignatureError && error.reason === 'mismatch'
-          ? await options.refreshSigningSecret?.()
-          : undefined;
+      if (!(error instanceof SignatureError) || error.reason !== 'mismatch') throw error;
+      let fresh: string | undefined;
+      try {
+        fresh = await options.refreshSigningSecret?.();
+      } catch (refreshError) {
+        // The request still did not verify: refuse it as such (401, counted as a refusal), never
+        // answer a forged request with our own failure. Why the re-read failed goes to the log.
+        throw new SignatureError(
+          'mismatch',
+          `${error.message}; the signing secret could not be re-read (${(refreshError as Error)?.name ?? 'error'}: ${(refreshError as Error)?.message ?? ''})`,
+        );
+      }
       if (fresh === undefined) throw error;
       verifySlackRequest(signed, fresh, now);
     }
