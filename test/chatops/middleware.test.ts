@@ -116,6 +116,19 @@ describe('the Slack middleware chain', () => {
     expect(third).not.toBe(first);
   });
 
+  it('gives the same snapshot the same idempotency key whatever case the ticket is typed in', async () => {
+    // Prepare
+    const { handler, dispatched } = harness();
+
+    // Act: the operator retypes the ticket in lower case (ticket ids are case-insensitive).
+    await handler(signed(form(SNAPSHOT)));
+    await handler(signed(form('snapshot certctl-prod-db reason="CA rotation" ticket=chg-42')));
+
+    // Assess
+    const [first, second] = dispatched.map((work) => work.requestKey);
+    expect(second).toBe(first);
+  });
+
   it('refuses a forged, a stale (a replay after the window) and an altered request with a bare 401 and no side effect', async () => {
     // Prepare: a replay inside the window is Slack's own bytes; test/integration/chat.test.ts shows it takes no second snapshot.
     const { handler, dispatched, order } = harness();
