@@ -169,6 +169,34 @@ describe('the Slack middleware chain', () => {
     ).toContainEqual(expect.objectContaining({ userId: 'U0INTERN' }));
   });
 
+  it('refuses a caller the allow-lists refuse before parsing their command, even a malformed one', async () => {
+    // Prepare
+    const logger = recordingLogger();
+    const refusals: string[] = [];
+    const lambda = middy<SlackEvent, HttpResponse>(async () => slackAnswer({ text: 'unused' }))
+      .use(slackVerification({ signingSecret: async () => CANARY_SECRET, now: () => NOW }))
+      .use(slackAuthorization({ policy, logger }))
+      .use(slackAcknowledgement({ dispatch: async () => undefined, logger }))
+      .use(chatErrorResponse({ logger, onRefusal: (kind) => refusals.push(kind) }));
+
+    // Act: another workspace with a typo, and a user who may not snapshot with a half-typed snapshot.
+    const otherTeam = await lambda(signed(form('snapshott', { team_id: 'T0OTHER' })), {} as Context);
+    const intern = await lambda(
+      signed(form('snapshot certctl-prod-db', { user_id: 'U0INTERN' })),
+      {} as Context,
+    );
+
+    // Assess
+    expect(JSON.parse(otherTeam.body).text).toBe(
+      'this Slack workspace (T0OTHER) is not allowed to run backup-guard commands',
+    );
+    expect(JSON.parse(intern.body).text).toBe(
+      'you (U0INTERN) may not run `snapshot`; ask an operator listed in chatops.permissions.snapshot',
+    );
+    expect(refusals).toEqual(['authorization', 'authorization']);
+    expect(logger.entries.filter((entry) => entry.message === 'chat command refused')).toHaveLength(2);
+  });
+
   it('answers help itself and turns a bad command into its help, never a stack trace', async () => {
     // Prepare
     const { handler, dispatched } = harness();
