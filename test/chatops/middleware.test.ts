@@ -116,6 +116,21 @@ describe('the Slack middleware chain', () => {
     expect(third).not.toBe(first);
   });
 
+  it('reads the text as the user typed it: Slack sends &, < and > as &amp;, &lt; and &gt;', async () => {
+    // Prepare
+    const { handler, dispatched } = harness();
+
+    // Act: the user typed reason="R&D <urgent> rotation".
+    await handler(
+      signed(
+        form('snapshot certctl-prod-db reason="R&amp;D &lt;urgent&gt; rotation, &amp;lt;" ticket=CHG-42'),
+      ),
+    );
+
+    // Assess: decoded once (the answers and tags escape it again for their own formats).
+    expect(dispatched[0]?.command).toMatchObject({ reason: 'R&D <urgent> rotation, &lt;' });
+  });
+
   it('gives the same snapshot the same idempotency key whatever case the ticket is typed in', async () => {
     // Prepare
     const { handler, dispatched } = harness();
