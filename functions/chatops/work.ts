@@ -81,7 +81,12 @@ export function parseChatWork(event: unknown): ChatWork {
 export function requestKeyOf(command: ChatCommand, origin: string, deliveryId: string): string {
   const parts =
     command.name === 'snapshot'
-      ? ['snapshot', command.ticket.toLowerCase(), ...[...command.targets].map((t) => t.toLowerCase()).sort()]
+      ? [
+          'snapshot',
+          command.ticket.toLowerCase(),
+          // Database names are case-insensitive: one named twice in two cases is one database.
+          ...[...new Set(command.targets.map((t) => t.toLowerCase()))].sort(),
+        ]
       : [command.name, origin, deliveryId];
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }

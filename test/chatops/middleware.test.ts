@@ -144,6 +144,21 @@ describe('the Slack middleware chain', () => {
     expect(second).toBe(first);
   });
 
+  it('gives a snapshot that names one database twice (in two cases) the key of naming it once', async () => {
+    // Prepare
+    const { handler, dispatched } = harness();
+
+    // Act
+    await handler(signed(form(SNAPSHOT)));
+    await handler(
+      signed(form('snapshot certctl-prod-db CERTCTL-PROD-DB reason="CA rotation" ticket=CHG-42')),
+    );
+
+    // Assess: one database, one request, one snapshot.
+    const [first, second] = dispatched.map((work) => work.requestKey);
+    expect(second).toBe(first);
+  });
+
   it('refuses a forged, a stale (a replay after the window) and an altered request with a bare 401 and no side effect', async () => {
     // Prepare: a replay inside the window is Slack's own bytes; test/integration/chat.test.ts shows it takes no second snapshot.
     const { handler, dispatched, order } = harness();
