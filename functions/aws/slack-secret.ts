@@ -60,6 +60,9 @@ export function slackSigningSecret(
     get: async () => current ?? read(false),
     refresh: async () => {
       if (now() - readAt < SECRET_REFRESH_INTERVAL_MS) return undefined;
+      // The attempt counts, not only a successful read: while Secrets Manager fails, forged
+      // requests must not turn into one GetSecretValue call each.
+      readAt = now();
       const previous = current;
       const fresh = await read(true);
       return fresh === previous ? undefined : fresh;

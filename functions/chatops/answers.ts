@@ -63,11 +63,12 @@ export function snapshotAnswer(
   const verdict = snapshotVerdict(result);
   const restorable = result.targets.filter((target) => target.outcome === 'available').length;
   const blocks: SlackBlock[] = [
+    // A repeat did not take these snapshots: its own reason and asker are not theirs (the
+    // snapshots' tags carry the first request's), so they are not shown as such.
     section(
-      `*Pre-maintenance snapshots for ${escapeMrkdwn(request.ticket)}*: ${escapeMrkdwn(request.reason)}` +
-        (result.firstRun
-          ? ''
-          : `\n_Already taken for this ticket and these databases at ${escapeMrkdwn(result.startedAt)}; no new snapshot was started._`),
+      result.firstRun
+        ? `*Pre-maintenance snapshots for ${escapeMrkdwn(request.ticket)}*: ${escapeMrkdwn(request.reason)}`
+        : `*Pre-maintenance snapshots for ${escapeMrkdwn(request.ticket)}*\n_Already taken for this ticket and these databases at ${escapeMrkdwn(result.startedAt)}; no new snapshot was started. Their tags carry the first request's reason and requester._`,
     ),
     ...result.targets.map((target) => {
       const what = target.snapshotId ? `${code(target.snapshotId)} ${OUTCOME_TEXT[target.outcome]}` : '';
@@ -87,7 +88,7 @@ export function snapshotAnswer(
   blocks.push(section(`${VERDICT_ICON[verdict]} *${VERDICT_TEXT[verdict]}*: ${summary}`));
   blocks.push(
     context(
-      `Requested by ${escapeMrkdwn(request.requestedBy)}. Run \`readiness\` for the full go/no-go (PITR, key material, dumps and these snapshots).`,
+      `${result.firstRun ? 'Requested' : 'Asked again'} by ${escapeMrkdwn(request.requestedBy)}. Run \`readiness\` for the full go/no-go (PITR, key material, dumps and these snapshots).`,
     ),
   );
   return message(`Snapshots for ${request.ticket}: ${VERDICT_TEXT[verdict]}`, blocks, 'in_channel');

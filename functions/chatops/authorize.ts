@@ -15,12 +15,12 @@ export interface SlackIdentity {
   readonly userId: string;
 }
 
-/** Throws {@link NotAuthorizedError} unless the identity may run the command. */
-export function authorizeSlackCommand(
-  identity: SlackIdentity,
-  command: ChatCommandName,
-  policy: ChatopsPolicy,
-): void {
+/**
+ * Throws {@link NotAuthorizedError} unless the team and the channel are allowed: checked before the
+ * command text is parsed, so a workspace or channel the policy does not list gets a refusal (logged
+ * and counted), never the grammar's help.
+ */
+export function authorizeSlackPlace(identity: SlackIdentity, policy: ChatopsPolicy): void {
   if (!policy.slack.teams.includes(identity.teamId)) {
     throw new NotAuthorizedError(
       `this Slack workspace (${identity.teamId}) is not allowed to run backup-guard commands`,
@@ -31,6 +31,15 @@ export function authorizeSlackCommand(
       `backup-guard commands are not allowed in this channel (${identity.channelId}); use one the policy lists`,
     );
   }
+}
+
+/** Throws {@link NotAuthorizedError} unless the identity may run the command. */
+export function authorizeSlackCommand(
+  identity: SlackIdentity,
+  command: ChatCommandName,
+  policy: ChatopsPolicy,
+): void {
+  authorizeSlackPlace(identity, policy);
   if (command === 'help') return;
   const allowed = policy.permissions[command];
   if (!allowed.includes(ANY_USER) && !allowed.includes(identity.userId)) {

@@ -12,6 +12,7 @@
  * message is the help the user needs.
  */
 import { CommandError } from './errors.ts';
+import { escapeMrkdwn } from './replies.ts';
 
 export const CHAT_COMMANDS = ['snapshot', 'readiness', 'status', 'help'] as const;
 export type ChatCommandName = (typeof CHAT_COMMANDS)[number];
@@ -91,7 +92,7 @@ function parse(text: string): ChatCommand {
   if (!isCommand(name)) {
     const guess = closest(name, CHAT_COMMANDS);
     throw new CommandError(
-      `unknown command \`${first}\`${guess ? `; did you mean \`${guess}\`?` : '.'}\n${helpText()}`,
+      `unknown command ${typed(first)}${guess ? `; did you mean \`${guess}\`?` : '.'}\n${helpText()}`,
     );
   }
   const { positional, options } = splitOptions(rest, name);
@@ -122,7 +123,9 @@ function parse(text: string): ChatCommand {
         );
       }
       if (!TICKET.test(ticket as string)) {
-        throw new CommandError(`\`${ticket}\` is not a ticket id: letters, digits and -_.#:/, at most 64`);
+        throw new CommandError(
+          `${typed(ticket as string)} is not a ticket id: letters, digits and -_.#:/, at most 64`,
+        );
       }
       return {
         name,
@@ -132,6 +135,14 @@ function parse(text: string): ChatCommand {
       };
     }
   }
+}
+
+/**
+ * A word the user typed, repeated in an error as inline code: escaped for mrkdwn and with its
+ * backticks replaced, so it cannot close the code span, mention a channel or smuggle a link.
+ */
+function typed(word: string): string {
+  return `\`${escapeMrkdwn(word).replaceAll('`', "'")}\``;
 }
 
 function isCommand(name: string): name is ChatCommandName {
@@ -163,9 +174,9 @@ function splitOptions(words: readonly string[], command: ChatCommandName) {
         : allowed.length > 0
           ? `; its options are ${allowed.join(', ')}.`
           : '; it takes no options.';
-      throw new CommandError(`\`${command}\` has no option \`${key}\`${hint}`);
+      throw new CommandError(`\`${command}\` has no option ${typed(key)}${hint}`);
     }
-    if (options.has(key)) throw new CommandError(`\`${key}\` is given twice`);
+    if (options.has(key)) throw new CommandError(`${typed(key)} is given twice`);
     options.set(key, word.slice(equals + 1));
   }
   return { positional, options };
@@ -175,7 +186,7 @@ function targetsOf(words: readonly string[], command: ChatCommandName): string[]
   if (words.length > MAX_TARGETS) throw new CommandError(`name at most ${MAX_TARGETS} databases at once`);
   for (const word of words) {
     if (!TARGET.test(word)) {
-      throw new CommandError(`\`${word}\` is not a database name.\n${CHAT_HELP[command]}`);
+      throw new CommandError(`${typed(word)} is not a database name.\n${CHAT_HELP[command]}`);
     }
   }
   return [...new Set(words)];

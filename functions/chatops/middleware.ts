@@ -3,8 +3,9 @@
  *
  * 1. `slackVerification` (before): the raw body is what Slack signed, now (see signature.ts);
  *    anything else is refused with 401 before a byte of it is parsed.
- * 2. `slackAuthorization` (before): parse the slash command and its text (grammar.ts) and check the
- *    caller against the policy's allow-lists (authorize.ts); refusals are logged with who and why.
+ * 2. `slackAuthorization` (before): parse the slash command, check its team and channel against the
+ *    policy's allow-lists, then parse its text (grammar.ts) and check the user for the command
+ *    (authorize.ts), also when the text is malformed; refusals are logged with who and why.
  * 3. `slackAcknowledgement` (before): a command that calls a cloud (snapshot, readiness, status) is
  *    handed to the action function asynchronously and acknowledged at once, well within Slack's 3
  *    seconds (status lists snapshots in every region, which a cold start could not promise in 3 s);
@@ -19,9 +20,9 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { ChatopsPolicy } from '../core/chatops-policy.ts';
 import type { StructuredLogger } from '../core/logging.ts';
-import { authorizeSlackCommand } from './authorize.ts';
+import { authorizeSlackCommand, authorizeSlackPlace } from './authorize.ts';
 import { ChatError, NotAuthorizedError, publicMessage, SignatureError } from './errors.ts';
-import { type ChatCommand, parseChatCommand } from './grammar.ts';
+import { CHAT_COMMANDS, type ChatCommand, type ChatCommandName, parseChatCommand } from './grammar.ts';
 import { message, type SlackMessage, section } from './replies.ts';
 import { verifySlackRequest } from './signature.ts';
 import {
@@ -80,10 +81,18 @@ export function slackVerification(options: SlackVerificationOptions): SlackMiddl
     try {
       verifySlackRequest(signed, await options.signingSecret(), now);
     } catch (error) {
-      const fresh =
-        error instanceof SignatureError && error.reason === 'mismatch'
-          ? await options.refreshSigningSecret?.()
-          : undefined;
+      if (!(error instanceof SignatureError) || error.reason !== 'mismatch') throw error;
+      let fresh: string | undefined;
+      try {
+        fresh = await options.refreshSigningSecret?.();
+      } catch (refreshError) {
+        // The request still did not verify: refuse it as such (401, counted as a refusal), never
+        // answer a forged request with our own failure. Why the re-read failed goes to the log.
+        throw new SignatureError(
+          'mismatch',
+          `${error.message}; the signing secret could not be re-read (${(refreshError as Error)?.name ?? 'error'}: ${(refreshError as Error)?.message ?? ''})`,
+        );
+      }
       if (fresh === undefined) throw error;
       verifySlackRequest(signed, fresh, now);
     }
@@ -104,22 +113,38 @@ export function slackAuthorization(options: SlackAuthorizationOptions): SlackMid
     const body = request.event.verifiedBody;
     if (!body) throw new ChatError(500, 'slackAuthorization runs after slackVerification', { expose: false });
     const slash = parseSlashCommand(body);
+    const refusing = (name: string | undefined, check: () => void): void => {
+      try {
+        check();
+      } catch (error) {
+        options.logger.warn('chat command refused', {
+          ...slash.identity,
+          ...(name ? { command: name } : {}),
+          reason: (error as Error).message,
+        });
+        throw error;
+      }
+    };
+    // Team and channel first: a caller from elsewhere is refused whatever the text says.
+    refusing(undefined, () => authorizeSlackPlace(slash.identity, options.policy));
     const command = parseChatCommand(slash.text);
-    if (command instanceof ChatError) throw command;
-    try {
-      authorizeSlackCommand(slash.identity, command.name, options.policy);
-    } catch (error) {
-      options.logger.warn('chat command refused', {
-        ...slash.identity,
-        command: command.name,
-        reason: (error as Error).message,
-      });
-      throw error;
+    if (command instanceof ChatError) {
+      // A malformed command the user may not run at all is refused, not explained.
+      const named = commandNamed(slash.text);
+      if (named) refusing(named, () => authorizeSlackCommand(slash.identity, named, options.policy));
+      throw command;
     }
+    refusing(command.name, () => authorizeSlackCommand(slash.identity, command.name, options.policy));
     request.event.slack = { request: slash, command };
     return undefined;
   };
   return { name: 'slackAuthorization', before: slackAuthorizationBefore };
+}
+
+/** The command the text's first word names (any case), if it names one. */
+function commandNamed(text: string): ChatCommandName | undefined {
+  const first = text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+  return (CHAT_COMMANDS as readonly string[]).includes(first) ? (first as ChatCommandName) : undefined;
 }
 
 export interface SlackAcknowledgementOptions {

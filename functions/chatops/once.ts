@@ -4,7 +4,8 @@
  * are not DynamoDB: the first caller claims the key with a create-if-absent write (an INPROGRESS
  * record with an expiry), runs, and replaces the record with the result (COMPLETED); a caller that
  * finds the record gets the result, or "in progress"; a run that throws deletes its claim so a later
- * delivery runs again; an INPROGRESS record whose run died (past its expiry) is taken over.
+ * delivery runs again; an INPROGRESS record whose run died (past its expiry) is taken over. A result
+ * that cannot be recorded is still returned (the work was done and must be reported).
  * The GCP chat function keeps its records in Cloud Storage (functions/gcp/chat-records.ts).
  */
 
@@ -41,6 +42,8 @@ export interface RunOnceOptions {
   /** How long a claim holds before another delivery may take it over (the run's own deadline). */
   readonly claimMs: number;
   readonly now?: () => Date;
+  /** Told when the finished run's result could not be recorded (the result is returned anyway). */
+  readonly onRecordError?: (error: unknown) => void;
 }
 
 /** Run `run` once for `key`: see the module comment. */
@@ -82,11 +85,17 @@ export async function runOncePerKey<T>(
     await store.remove(key, version).catch(() => undefined);
     throw error;
   }
-  await store.replace(
-    key,
-    { status: 'COMPLETED', expiresAt: new Date(now().getTime() + options.keepMs).toISOString(), result },
-    version,
-  );
+  try {
+    await store.replace(
+      key,
+      { status: 'COMPLETED', expiresAt: new Date(now().getTime() + options.keepMs).toISOString(), result },
+      version,
+    );
+  } catch (error) {
+    // The work is done: its result must reach the caller (snapshots taken are reported, never
+    // called a failure). The claim still holds off repeats until it expires.
+    options.onRecordError?.(error);
+  }
   return { firstRun: true, result };
 }
 

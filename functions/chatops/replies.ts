@@ -9,12 +9,20 @@ import { ChatError } from './errors.ts';
 
 /** A Block Kit section or context block, the two kinds the product sends. */
 export type SlackBlock =
-  | { readonly type: 'section'; readonly text: { readonly type: 'mrkdwn'; readonly text: string } }
-  | {
-      readonly type: 'context';
-      readonly elements: readonly { readonly type: 'mrkdwn'; readonly text: string }[];
-    }
+  | { readonly type: 'section'; readonly text: SlackMrkdwn }
+  | { readonly type: 'context'; readonly elements: readonly SlackMrkdwn[] }
   | { readonly type: 'divider' };
+
+/**
+ * A mrkdwn text object. Always `verbatim`: Slack then skips its automatic parsing (bare URLs
+ * becoming links, channel names linked, plain `@channel` / `@here` parsed as mentions), which
+ * {@link escapeMrkdwn} alone cannot stop (https://docs.slack.dev/reference/block-kit/composition-objects/text-object).
+ */
+export interface SlackMrkdwn {
+  readonly type: 'mrkdwn';
+  readonly text: string;
+  readonly verbatim: true;
+}
 
 /** A message for `response_url` (or the acknowledgement body). */
 export interface SlackMessage {
@@ -40,7 +48,11 @@ export function section(text: string): SlackBlock {
   const limit = SLACK_LIMITS.sectionText;
   return {
     type: 'section',
-    text: { type: 'mrkdwn', text: text.length > limit ? `${text.slice(0, limit - 1)}…` : text },
+    text: {
+      type: 'mrkdwn',
+      text: text.length > limit ? `${text.slice(0, limit - 1)}…` : text,
+      verbatim: true,
+    },
   };
 }
 
@@ -48,7 +60,9 @@ export function section(text: string): SlackBlock {
 export function context(...texts: string[]): SlackBlock {
   return {
     type: 'context',
-    elements: texts.slice(0, SLACK_LIMITS.contextElements).map((text) => ({ type: 'mrkdwn', text })),
+    elements: texts
+      .slice(0, SLACK_LIMITS.contextElements)
+      .map((text) => ({ type: 'mrkdwn', text, verbatim: true })),
   };
 }
 

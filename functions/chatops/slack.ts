@@ -73,6 +73,18 @@ export function isSslCheck(rawBody: Buffer): boolean {
   return new URLSearchParams(rawBody.toString('utf8')).get('ssl_check') === '1';
 }
 
+/**
+ * The text as the user typed it: Slack sends `&`, `<` and `>` as `&amp;`, `&lt;` and `&gt;`
+ * (https://api.slack.com/reference/surfaces/formatting#escaping). Decoded once, here; every answer
+ * escapes what it repeats again (replies.ts `escapeMrkdwn`), and snapshot tags keep only the
+ * characters AWS allows.
+ */
+export function unescapeSlackText(text: string): string {
+  return text.replace(/&(amp|lt|gt);/g, (_, name: string) =>
+    name === 'amp' ? '&' : name === 'lt' ? '<' : '>',
+  );
+}
+
 /** Parse the verified form body; a body Slack would not send is a 400 naming the field. */
 export function parseSlashCommand(rawBody: Buffer): SlashCommand {
   const form = Object.fromEntries(new URLSearchParams(rawBody.toString('utf8')));
@@ -88,7 +100,7 @@ export function parseSlashCommand(rawBody: Buffer): SlashCommand {
   return {
     identity: { teamId: value.team_id, channelId: value.channel_id, userId: value.user_id },
     command: value.command,
-    text: value.text,
+    text: unescapeSlackText(value.text),
     responseUrl: value.response_url,
     triggerId: value.trigger_id,
   };

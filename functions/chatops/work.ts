@@ -73,7 +73,7 @@ export function parseChatWork(event: unknown): ChatWork {
 
 /**
  * The idempotency key of a command. A snapshot is keyed by what it does (ticket and targets, in any
- * order and case), whoever and wherever asked, so a Slack retry, a double click and the same request
+ * order and case, the ticket's case too), whoever and wherever asked, so a Slack retry, a double click and the same request
  * through Amazon Q all take one snapshot. Every other command is keyed by its delivery (`origin`
  * and the entry point's request id, such as Slack's `trigger_id`): it writes nothing, and asking
  * twice means wanting two answers.
@@ -81,7 +81,12 @@ export function parseChatWork(event: unknown): ChatWork {
 export function requestKeyOf(command: ChatCommand, origin: string, deliveryId: string): string {
   const parts =
     command.name === 'snapshot'
-      ? ['snapshot', command.ticket, ...[...command.targets].map((t) => t.toLowerCase()).sort()]
+      ? [
+          'snapshot',
+          command.ticket.toLowerCase(),
+          // Database names are case-insensitive: one named twice in two cases is one database.
+          ...[...new Set(command.targets.map((t) => t.toLowerCase()))].sort(),
+        ]
       : [command.name, origin, deliveryId];
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }

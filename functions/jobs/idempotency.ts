@@ -13,6 +13,7 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
+  IdempotencyPersistenceLayerError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -48,6 +49,8 @@ export interface IdempotencyStore {
    * that was stopped expires then, so a later re-send can run. @default waitForFirstMs
    */
   readonly remainingTimeMs?: () => number;
+  /** Told when a finished run's result could not be recorded ({@link oncePerRequestId} returns it anyway). */
+  readonly onRecordError?: (error: unknown) => void;
 }
 
 /** The first run of a request did not finish while a duplicate waited for it. */
@@ -125,15 +128,24 @@ export async function oncePerRequestId<T>(
   store: IdempotencyStore,
 ): Promise<RequestOutcome<T>> {
   let ran = false;
+  let finished: { readonly result: T } | undefined;
   const once = idempotentByRequestId(async (_request: { readonly requestId: string }) => {
     ran = true;
-    return run();
+    const result = await run();
+    finished = { result };
+    return result;
   }, store);
   try {
     const result = await once({ requestId });
     return { firstRun: ran, result };
   } catch (error) {
     if (error instanceof DuplicateStillRunningError) return { inProgress: true };
+    // The run finished (the snapshots exist) but its result was not recorded: answer with it
+    // rather than call done work a failure. The in-progress record holds off repeats until it expires.
+    if (finished && error instanceof IdempotencyPersistenceLayerError) {
+      store.onRecordError?.(error);
+      return { firstRun: true, result: finished.result };
+    }
     throw error;
   }
 }

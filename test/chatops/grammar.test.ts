@@ -98,6 +98,26 @@ describe('parseChatCommand', () => {
   });
 });
 
+describe('parseChatCommand errors that repeat what was typed', () => {
+  it('never echo a mention, a link or a code-span break back into Slack mrkdwn', () => {
+    // Act
+    const messages = [
+      'snapshot <!channel> reason="x" ticket=CHG-1',
+      '<!here>',
+      'snapshot reason="x" ticket=<!everyone>',
+      'readiness <@U0BOSS>=1',
+      'snapshot `x`<https://evil.example|login> reason="x" ticket=CHG-1',
+    ].map((text) => (parseChatCommand(text) as CommandError).message);
+
+    // Assess
+    for (const message of messages) {
+      expect(message).not.toMatch(/[<>]/);
+    }
+    expect(messages[0]).toContain('`&lt;!channel&gt;` is not a database name');
+    expect(messages[4]).toContain("`'x'&lt;https://evil.example|login&gt;` is not a database name");
+  });
+});
+
 describe('splitWords and closest', () => {
   it('keeps spaces inside quotes and drops empty words between spaces', () => {
     expect(splitWords('a  "b c"   d=""')).toEqual(['a', 'b c', 'd=']);

@@ -116,6 +116,49 @@ describe('the Slack middleware chain', () => {
     expect(third).not.toBe(first);
   });
 
+  it('reads the text as the user typed it: Slack sends &, < and > as &amp;, &lt; and &gt;', async () => {
+    // Prepare
+    const { handler, dispatched } = harness();
+
+    // Act: the user typed reason="R&D <urgent> rotation".
+    await handler(
+      signed(
+        form('snapshot certctl-prod-db reason="R&amp;D &lt;urgent&gt; rotation, &amp;lt;" ticket=CHG-42'),
+      ),
+    );
+
+    // Assess: decoded once (the answers and tags escape it again for their own formats).
+    expect(dispatched[0]?.command).toMatchObject({ reason: 'R&D <urgent> rotation, &lt;' });
+  });
+
+  it('gives the same snapshot the same idempotency key whatever case the ticket is typed in', async () => {
+    // Prepare
+    const { handler, dispatched } = harness();
+
+    // Act: the operator retypes the ticket in lower case (ticket ids are case-insensitive).
+    await handler(signed(form(SNAPSHOT)));
+    await handler(signed(form('snapshot certctl-prod-db reason="CA rotation" ticket=chg-42')));
+
+    // Assess
+    const [first, second] = dispatched.map((work) => work.requestKey);
+    expect(second).toBe(first);
+  });
+
+  it('gives a snapshot that names one database twice (in two cases) the key of naming it once', async () => {
+    // Prepare
+    const { handler, dispatched } = harness();
+
+    // Act
+    await handler(signed(form(SNAPSHOT)));
+    await handler(
+      signed(form('snapshot certctl-prod-db CERTCTL-PROD-DB reason="CA rotation" ticket=CHG-42')),
+    );
+
+    // Assess: one database, one request, one snapshot.
+    const [first, second] = dispatched.map((work) => work.requestKey);
+    expect(second).toBe(first);
+  });
+
   it('refuses a forged, a stale (a replay after the window) and an altered request with a bare 401 and no side effect', async () => {
     // Prepare: a replay inside the window is Slack's own bytes; test/integration/chat.test.ts shows it takes no second snapshot.
     const { handler, dispatched, order } = harness();
@@ -154,6 +197,34 @@ describe('the Slack middleware chain', () => {
     expect(
       logger.entries.find((entry) => entry.message === 'chat command refused')?.attributes,
     ).toContainEqual(expect.objectContaining({ userId: 'U0INTERN' }));
+  });
+
+  it('refuses a caller the allow-lists refuse before parsing their command, even a malformed one', async () => {
+    // Prepare
+    const logger = recordingLogger();
+    const refusals: string[] = [];
+    const lambda = middy<SlackEvent, HttpResponse>(async () => slackAnswer({ text: 'unused' }))
+      .use(slackVerification({ signingSecret: async () => CANARY_SECRET, now: () => NOW }))
+      .use(slackAuthorization({ policy, logger }))
+      .use(slackAcknowledgement({ dispatch: async () => undefined, logger }))
+      .use(chatErrorResponse({ logger, onRefusal: (kind) => refusals.push(kind) }));
+
+    // Act: another workspace with a typo, and a user who may not snapshot with a half-typed snapshot.
+    const otherTeam = await lambda(signed(form('snapshott', { team_id: 'T0OTHER' })), {} as Context);
+    const intern = await lambda(
+      signed(form('snapshot certctl-prod-db', { user_id: 'U0INTERN' })),
+      {} as Context,
+    );
+
+    // Assess
+    expect(JSON.parse(otherTeam.body).text).toBe(
+      'this Slack workspace (T0OTHER) is not allowed to run backup-guard commands',
+    );
+    expect(JSON.parse(intern.body).text).toBe(
+      'you (U0INTERN) may not run `snapshot`; ask an operator listed in chatops.permissions.snapshot',
+    );
+    expect(refusals).toEqual(['authorization', 'authorization']);
+    expect(logger.entries.filter((entry) => entry.message === 'chat command refused')).toHaveLength(2);
   });
 
   it('answers help itself and turns a bad command into its help, never a stack trace', async () => {

@@ -115,3 +115,42 @@ describe('claimOnce over Cloud Storage', () => {
     expect(concurrent.filter(Boolean)).toHaveLength(1);
   });
 });
+
+describe('runOncePerKey when the result cannot be recorded', () => {
+  it('still returns what the run did, so snapshots taken are reported rather than called a failure', async () => {
+    // Prepare: the store takes the claim, then refuses the write of the result (Cloud Storage 503).
+    const records = store();
+    const failing = {
+      ...records,
+      create: records.create.bind(records),
+      read: records.read.bind(records),
+      remove: records.remove.bind(records),
+      replace: async () => {
+        throw new Error('503 Service Unavailable');
+      },
+    };
+    let runs = 0;
+
+    // Act
+    const outcome = await runOncePerKey(
+      'k-unrecorded',
+      async () => {
+        runs += 1;
+        return { snapshot: 'snap-1' };
+      },
+      failing,
+      OPTIONS,
+    );
+    const repeat = await runOncePerKey(
+      'k-unrecorded',
+      async () => ({ snapshot: 'snap-2' }),
+      records,
+      OPTIONS,
+    );
+
+    // Assess: the result reaches the caller; the claim still holds off a second run.
+    expect(outcome).toEqual({ firstRun: true, result: { snapshot: 'snap-1' } });
+    expect(repeat).toEqual({ inProgress: true });
+    expect(runs).toBe(1);
+  });
+});

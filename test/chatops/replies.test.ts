@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { snapshotAnswer } from '../../functions/chatops/answers.ts';
 import { ChatError } from '../../functions/chatops/errors.ts';
 import {
   escapeMrkdwn,
@@ -127,5 +128,35 @@ describe('Block Kit messages', () => {
     expect(escapeMrkdwn('<!channel> & <https://evil|db>')).toBe(
       '&lt;!channel&gt; &amp; &lt;https://evil|db&gt;',
     );
+  });
+
+  it('asks Slack not to auto-link URLs, channel names or plain @channel in text that repeats user and cloud values', () => {
+    // Prepare: a reason as an operator might type it, and a cloud error naming a URL.
+    const answer = snapshotAnswer(
+      {
+        firstRun: true,
+        startedAt: '2026-12-02T10:00:00.000Z',
+        targets: [
+          {
+            name: 'db',
+            location: 'aws/111111111111/eu-west-1',
+            outcome: 'error',
+            error: 'AccessDenied: see https://evil.example/login',
+          },
+        ],
+        problems: ['#general: not read'],
+      },
+      { ticket: 'CHG-1', reason: '@channel please read https://evil.example', requestedBy: 'amazon-q:@here' },
+    );
+
+    // Act
+    const texts = (answer.blocks ?? []).flatMap((block) =>
+      block.type === 'section' ? [block.text] : block.type === 'context' ? block.elements : [],
+    );
+
+    // Assess: every mrkdwn text object is verbatim (no automatic parsing), so none of it becomes a
+    // link or a mention.
+    expect(texts.length).toBeGreaterThan(3);
+    for (const text of texts) expect(text).toMatchObject({ type: 'mrkdwn', verbatim: true });
   });
 });

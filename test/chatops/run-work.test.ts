@@ -106,6 +106,35 @@ describe('runChatWork', () => {
     expect(slackView(posts[0]?.message ?? { text: '' })).toContain('no new snapshot was started');
   });
 
+  it('does not pass a repeat’s own reason and asker off as those of the snapshots it did not take', async () => {
+    // Prepare: someone else asks again for the same ticket and database, with another reason.
+    const actions = fakeActions();
+    const first = receiver.responseUrl();
+    const second = receiver.responseUrl();
+    const logger = recordingLogger();
+    const again: ChatWork = {
+      ...snapshotWork(second),
+      command: {
+        name: 'snapshot',
+        targets: ['certctl-prod-db', 'certctl-ra-db'],
+        reason: 'just because',
+        ticket: 'CHG-42',
+      },
+      requestedBy: 'slack:T0CERTCTL/U0SOMEONE',
+    };
+
+    // Act
+    await runChatWork(snapshotWork(first), { actions, replier: poster(first), logger });
+    await runChatWork(again, { actions, replier: poster(second), logger });
+
+    // Assess
+    const view = slackView(receiver.postsTo(second)[0]?.message ?? { text: '' });
+    expect(view).toContain('no new snapshot was started');
+    expect(view).not.toContain('just because');
+    expect(view).not.toContain('Requested by slack:T0CERTCTL/U0SOMEONE');
+    expect(view).toContain('Asked again by slack:T0CERTCTL/U0SOMEONE');
+  });
+
   it('keeps the answer when four posts were already spent on the response_url', async () => {
     // Prepare
     const actions = fakeActions({ delayMs: 30 });

@@ -23,6 +23,7 @@ import { type ChatActionOptions, runChatAction } from '../../chatops/action.ts';
 import type { ChatStatus } from '../../chatops/actions.ts';
 import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
 import type { ChatWorkOutcome } from '../../chatops/run-work.ts';
+import { describeError } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { idempotencyTableName, oncePerRequestId } from '../../jobs/idempotency.ts';
@@ -98,6 +99,14 @@ export function awsChatActions(deps: AwsChatJobsDependencies) {
           // A repeat waits for the first run as long as this invocation may, then says it still runs.
           waitForFirstMs: waitMs,
           ...(deps.remainingMs ? { remainingTimeMs: deps.remainingMs } : {}),
+          onRecordError: (error) =>
+            deps.logger?.warn(
+              'snapshot result not recorded; a repeat after the claim expires may run again',
+              {
+                requestId,
+                error: describeError(error),
+              },
+            ),
         });
       },
       lastAudit: deps.lastAudit ?? (async () => NO_AUDIT_HISTORY),

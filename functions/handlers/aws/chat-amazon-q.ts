@@ -89,12 +89,16 @@ let dependencies: ChatAmazonQDependencies | undefined;
 function containerDependencies(): ChatAmazonQDependencies {
   if (!dependencies) {
     const actionFunction = process.env[CHAT_ACTION_FUNCTION_ENV];
-    if (!actionFunction) {
-      throw new InputError(
-        `${CHAT_AMAZON_Q_SERVICE} needs ${CHAT_ACTION_FUNCTION_ENV} (the action function); the deployment sets it`,
-      );
-    }
-    dependencies = { dispatch: lambdaDispatcher(new LambdaClient({}), actionFunction), ...observability };
+    // A deployment fault surfaces inside amazonQCommand (logged, counted as ChatCommandsFailed,
+    // answered with the generic line), never as a thrown error whose stack trace Amazon Q shows.
+    const dispatch = actionFunction
+      ? lambdaDispatcher(new LambdaClient({}), actionFunction)
+      : async () => {
+          throw new InputError(
+            `${CHAT_AMAZON_Q_SERVICE} needs ${CHAT_ACTION_FUNCTION_ENV} (the action function); the deployment sets it`,
+          );
+        };
+    dependencies = { dispatch, ...observability };
   }
   return dependencies;
 }

@@ -14,7 +14,7 @@ import { type ChatActionMetric, runChatAction } from '../../chatops/action.ts';
 import type { ChatActions } from '../../chatops/actions.ts';
 import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
 import { claimOnce, type RequestRecordStore, runOncePerKey } from '../../chatops/once.ts';
-import { InputError } from '../../core/errors.ts';
+import { describeError, InputError } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { workOfPubsubEvent } from '../../gcp/chat-dispatch.ts';
@@ -56,6 +56,14 @@ export function gcpChatActions(deps: GcpChatActionsDependencies): ChatActions {
         runOncePerKey(requestKey, run, deps.records, {
           keepMs: RECORD_KEEP_MS,
           claimMs: CHAT_ACTION_TIMEOUT_MS,
+          onRecordError: (error) =>
+            deps.logger?.warn(
+              'snapshot result not recorded; a repeat after the claim expires may run again',
+              {
+                requestKey,
+                error: describeError(error),
+              },
+            ),
         }),
       lastAudit: async () => ({
         unavailable: 'the chat function reads no audit history; `readiness` runs the audit now',

@@ -236,3 +236,28 @@ describe('the chat-action Lambda', () => {
     );
   });
 });
+
+describe('the chat-amazon-q handler as deployed', () => {
+  it('answers with { ok, message } and never throws (a stack trace in the channel) when its configuration is missing', async () => {
+    // Prepare: a deployment that lost BACKUP_GUARD_CHAT_ACTION_FUNCTION.
+    const saved = process.env.BACKUP_GUARD_CHAT_ACTION_FUNCTION;
+    delete process.env.BACKUP_GUARD_CHAT_ACTION_FUNCTION;
+    const { handler } = await import('../../../functions/handlers/aws/chat-amazon-q.ts');
+
+    try {
+      // Act
+      const help = await handler({ command: 'help' }, { awsRequestId: 'req-h' });
+      const status = await handler({ command: 'status' }, { awsRequestId: 'req-s' });
+
+      // Assess: help needs no action function; the rest is a generic failure, details in the log.
+      expect(help).toEqual({ ok: true, message: expect.stringContaining('backup-guard commands:') });
+      expect(status).toEqual({
+        ok: false,
+        message: 'Something went wrong on our side; the details are in the backup-guard logs.',
+      });
+      expect(output.logs().some((line) => String(line.message).includes('chat command failed'))).toBe(true);
+    } finally {
+      if (saved !== undefined) process.env.BACKUP_GUARD_CHAT_ACTION_FUNCTION = saved;
+    }
+  });
+});

@@ -123,6 +123,35 @@ describe('the chat-slack Lambda', () => {
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
+  it('still refuses forged requests with a bare 401 when the re-read of the secret fails, and re-reads at most every 5 minutes', async () => {
+    // Prepare: the secret is cached; from now on Secrets Manager refuses (throttled, or down).
+    let clock = NOW.getTime();
+    const { handler, dispatched } = container(() => clock);
+    await handler(signedSlackEvent(slashCommandForm('help'), CANARY_SECRET, NOW));
+    clock += 5 * 60_000;
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).rejects(new Error('ThrottlingException: Rate exceeded'));
+    output.restore();
+    output = capturePowertoolsOutput();
+
+    // Act: three forged requests within a minute.
+    const answers = [];
+    for (let index = 0; index < 3; index += 1) {
+      answers.push(await handler(signedSlackEvent(slashCommandForm('status'), 'forged-secret', NOW)));
+      clock += 20_000;
+    }
+
+    // Assess: refused as forged, counted as refusals, and one failed re-read holds off the next ones.
+    expect(answers.map((answer) => [answer.statusCode, answer.body])).toEqual([
+      [401, 'Request refused.'],
+      [401, 'Request refused.'],
+      [401, 'Request refused.'],
+    ]);
+    expect(dispatched).toEqual([]);
+    expect(output.metrics()).toEqual({ ChatRequests: 3, ChatCommandsRefused: 3 });
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+  });
+
   it('counts forged, stale and unauthorized requests as refused, with no side effect', async () => {
     // Prepare
     const { handler, dispatched } = container();
