@@ -44,12 +44,6 @@ export interface ResolvedTargets {
   readonly manualSnapshots: readonly ManualListing[];
 }
 
-/** The selection a request makes: explicitly named targets replace the policy's selection. */
-function selectionOf(policy: Policy, named: readonly string[] | undefined): Policy['targets'] {
-  if (!named || named.length === 0) return policy.targets;
-  return { tags: [], identifiers: [...named], all: false };
-}
-
 /** Whether `name` (identifier, ARN or selfLink, any case) names `target`. */
 function names(target: SnapshotTarget, name: string): boolean {
   const wanted = name.toLowerCase();
@@ -70,15 +64,21 @@ export async function resolveSnapshotTargets(
   options: TargetsOptions = {},
 ): Promise<ResolvedTargets> {
   if (deps.clouds.length === 0) throw new InputError('no cloud to snapshot in was configured');
-  const selection = selectionOf(deps.policy, named);
-  const found = await Promise.all(deps.clouds.map((cloud) => cloud.targets(selection, options)));
-  const targets = found.flatMap((entry) => entry.targets);
+  // Named targets narrow the policy's selection, never widen it: a request (a chat command) may only
+  // snapshot the databases the policy selects by tag or identifier, whatever else the role can reach.
+  const found = await Promise.all(deps.clouds.map((cloud) => cloud.targets(deps.policy.targets, options)));
+  const wanted = named && named.length > 0 ? named : undefined;
+  const targets = found
+    .flatMap((entry) => entry.targets)
+    .filter((target) => !wanted || wanted.some((name) => names(target, name)));
   const problems = found.flatMap((entry) => entry.problems);
   const manualSnapshots = found.flatMap((entry) => entry.manualSnapshots ?? []);
   targets.sort((a, b) => targetKey(a).localeCompare(targetKey(b)));
   for (const name of named ?? []) {
     if (!targets.some((target) => names(target, name))) {
-      problems.push(`target ${name} was not found (or is not a PostgreSQL primary)`);
+      problems.push(
+        `target ${name} was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary`,
+      );
     }
   }
   return { targets, problems, manualSnapshots };

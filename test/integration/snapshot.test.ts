@@ -137,7 +137,29 @@ describe('snapshot job against the simulator', () => {
 
     // Assess
     expect(result.results).toHaveLength(0);
-    expect(result.problems).toEqual(['target no-such-db was not found (or is not a PostgreSQL primary)']);
+    expect(result.problems).toEqual([
+      'target no-such-db was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary',
+    ]);
+    expect(snapshotExitCode(result)).toBe(2);
+  });
+
+  it('snapshots nothing of a named database the policy does not select (untagged), and says so', async () => {
+    // Act: unrelated-db exists in us-east-1 but carries no certctl:backup-guard tag.
+    const result = await runSnapshotJob(
+      { ...request, targets: ['unrelated-db', 'certctl-prod-db'] },
+      harness.deps(),
+    );
+
+    // Assess: the selected one is snapshotted, the other is refused by name, and nothing was taken of it.
+    expect(result.results.map((entry) => [entry.target.id, entry.outcome])).toEqual([
+      ['certctl-prod-db', 'available'],
+    ]);
+    expect(result.problems).toEqual([
+      expect.stringMatching(/^target unrelated-db was not found among the databases the policy selects/),
+    ]);
+    expect(harness.rds.snapshots.snapshots().filter((stored) => stored.target === 'unrelated-db')).toEqual(
+      [],
+    );
     expect(snapshotExitCode(result)).toBe(2);
   });
 });

@@ -154,7 +154,7 @@ export const snapshotCommand: CliCommand = {
       type: 'string',
       multiple: true,
       value: 'NAME',
-      help: "Only this target (DB or cluster identifier, Cloud SQL instance, ARN or selfLink) instead of the policy's targets; repeat or comma-separate",
+      help: 'Only this target (DB or cluster identifier, Cloud SQL instance, ARN or selfLink), one of those the policy selects (targets.tags, targets.identifiers); repeat or comma-separate',
     },
     wait: {
       type: 'boolean',
