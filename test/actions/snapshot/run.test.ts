@@ -190,6 +190,16 @@ describe('takeSnapshots before its creates', () => {
     status: 'available',
     tags,
   });
+  /** The manual snapshots listed with the targets: eu-west-1's RDS instance snapshots. */
+  const listedManual = (snapshots: BackendSnapshot[]) => [
+    {
+      provider: 'aws',
+      account: '111111111111',
+      region: 'eu-west-1',
+      kind: 'rds-instance',
+      snapshots,
+    } as const,
+  ];
 
   /** A backend that records its calls and answers creates with a snapshot being created. */
   function recordingBackend(listManual: SnapshotBackend['listManual']) {
@@ -226,15 +236,7 @@ describe('takeSnapshots before its creates', () => {
       {
         policy: parsePolicy({ snapshots: { quotaPerRegion: 3 } }).snapshots,
         backendFor: () => backend,
-        manualSnapshots: [
-          {
-            provider: 'aws',
-            account: '111111111111',
-            region: 'eu-west-1',
-            kind: 'rds-instance',
-            snapshots: [snapshot('manual-1'), snapshot('manual-2')],
-          },
-        ],
+        manualSnapshots: listedManual([snapshot('manual-1'), snapshot('manual-2')]),
         now: clock.now,
         sleep: clock.sleep,
       },
@@ -301,19 +303,11 @@ describe('takeSnapshots before its creates', () => {
     const results = await takeSnapshots({ ...request, wait: false }, targets, {
       policy: parsePolicy({}).snapshots,
       backendFor: () => backend,
-      manualSnapshots: [
-        {
-          provider: 'aws',
-          account: '111111111111',
-          region: 'eu-west-1',
-          kind: 'rds-instance',
-          snapshots: [
-            { ...snapshot(a), target: 'db-a' },
-            snapshot(b, ours),
-            { ...snapshot(c, ours), target: 'db-c' },
-          ],
-        },
-      ],
+      manualSnapshots: listedManual([
+        { ...snapshot(a), target: 'db-a' },
+        snapshot(b, ours),
+        { ...snapshot(c, ours), target: 'db-c' },
+      ]),
       now: clock.now,
       sleep: clock.sleep,
     });
