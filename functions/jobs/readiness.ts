@@ -248,17 +248,30 @@ export function snapshotGate(
     };
   }
   const kind = kindOf(target);
-  const ours = snapshots
-    .filter(
-      (snapshot) =>
-        snapshot.kind === kind &&
-        snapshot.target.toLowerCase() === target.id.toLowerCase() &&
-        isOurs(snapshot.tags),
-    )
-    .filter((snapshot) => snapshot.status === 'available' && snapshot.createdAt !== undefined)
+  const available = snapshots.filter(
+    (snapshot) =>
+      snapshot.kind === kind &&
+      snapshot.target.toLowerCase() === target.id.toLowerCase() &&
+      isOurs(snapshot.tags) &&
+      snapshot.status === 'available',
+  );
+  const ours = available
+    .filter((snapshot) => snapshot.createdAt !== undefined)
     .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
+  // An available snapshot of ours whose creation time was not sent may be the fresh one: unless a
+  // dated one proves freshness, the gate cannot be judged (never "no snapshot", never GO).
+  const undated = available.find((snapshot) => snapshot.createdAt === undefined);
+  const undatedGate = (): ReadinessGate | undefined =>
+    undated && {
+      gate: SNAPSHOT_GATE,
+      status: 'UNKNOWN',
+      evidence: `${undated.id} is available but its creation time was not sent: its age cannot be told`,
+      action,
+    };
   const newest = ours[0];
   if (!newest?.createdAt) {
+    const unknown = undatedGate();
+    if (unknown) return unknown;
     return {
       gate: SNAPSHOT_GATE,
       status: 'NO-GO',
@@ -276,7 +289,8 @@ export function snapshotGate(
   }
   const ageHours = (now.getTime() - newest.createdAt.getTime()) / HOUR_MS;
   const evidence = `${newest.id}, ${ageHours.toFixed(1)} h old (limit ${maxAgeHours} h)`;
-  if (ageHours > maxAgeHours) return { gate: SNAPSHOT_GATE, status: 'NO-GO', evidence, action };
+  if (ageHours > maxAgeHours)
+    return undatedGate() ?? { gate: SNAPSHOT_GATE, status: 'NO-GO', evidence, action };
   return { gate: SNAPSHOT_GATE, status: 'GO', evidence };
 }
 

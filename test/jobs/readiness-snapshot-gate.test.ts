@@ -45,4 +45,19 @@ describe('snapshotGate', () => {
     // Assess
     expect(gate.status).toBe('GO');
   });
+
+  it('cannot tell the age of an available snapshot of ours whose creation time was not sent', () => {
+    // Prepare: the only snapshot of ours is available but undated; an older dated one is stale.
+    const undated: BackendSnapshot = { ...ours('undated', NOW.toISOString()), createdAt: undefined };
+
+    // Act
+    const alone = snapshotGate([undated], TARGET, 24, NOW);
+    const besideStale = snapshotGate([ours('stale', '2026-11-20T12:00:00.000Z'), undated], TARGET, 24, NOW);
+    const besideFresh = snapshotGate([ours('fresh', '2026-12-03T10:00:00.000Z'), undated], TARGET, 24, NOW);
+
+    // Assess: could not evaluate (never NO-GO "no snapshot", never GO), unless a dated fresh one proves it.
+    expect([alone.status, besideStale.status, besideFresh.status]).toEqual(['UNKNOWN', 'UNKNOWN', 'GO']);
+    expect(alone.evidence).toContain('undated');
+    expect(alone.evidence).toContain('creation time');
+  });
 });
