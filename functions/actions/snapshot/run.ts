@@ -427,14 +427,22 @@ function pollDelay(waitedMs: number, policy: SnapshotsPolicy): number {
   return nextPollDelay(waitedMs, policy.pollInitialSeconds * 1000, policy.pollMaxSeconds * 1000);
 }
 
+/**
+ * Whether a snapshot's state will not change into `available` any more: done, failed, or being
+ * deleted (RDS `deleting`; Cloud SQL `DELETION_*`, which the backend says as `deleting`).
+ */
 function isFinal(status: string): boolean {
-  return status === 'available' || status === 'failed';
+  return status === 'available' || status === 'failed' || status === 'deleting';
 }
 
 function resultOf(entry: Pending, now: () => Date): SnapshotTargetResult {
   const { snapshot } = entry;
   const outcome =
-    snapshot.status === 'available' ? 'available' : snapshot.status === 'failed' ? 'failed' : 'creating';
+    snapshot.status === 'available'
+      ? 'available'
+      : snapshot.status === 'failed' || snapshot.status === 'deleting'
+        ? 'failed'
+        : 'creating';
   return {
     target: entry.target,
     outcome,
@@ -450,7 +458,11 @@ function resultOf(entry: Pending, now: () => Date): SnapshotTargetResult {
       ? {
           error: {
             code: 'SnapshotFailed',
-            message: snapshot.failure ?? `${snapshot.id} ended in state failed`,
+            message:
+              snapshot.failure ??
+              (snapshot.status === 'deleting'
+                ? `${snapshot.id} is being deleted: it will not become restorable`
+                : `${snapshot.id} ended in state failed`),
           },
         }
       : {}),

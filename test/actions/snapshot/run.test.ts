@@ -41,6 +41,8 @@ interface FakeTarget {
   readonly busyUntil?: number;
   /** How long its snapshot takes once created. */
   readonly durationMs: number;
+  /** The state its snapshot ends in after `durationMs` (default `available`). */
+  readonly endsAs?: string;
 }
 
 /** A backend per region over fake targets; every call is logged with the time it was made. */
@@ -75,7 +77,7 @@ function fakeCloud(
       return snapshots.map((snapshot): BackendSnapshot => {
         const spec = targets.find((candidate) => candidate.id === snapshot.target) as FakeTarget;
         const done = clock.elapsed() >= (createdAt.get(snapshot.id) ?? 0) + spec.durationMs;
-        return { ...snapshot, status: done ? 'available' : 'creating' };
+        return { ...snapshot, status: done ? (spec.endsAs ?? 'available') : 'creating' };
       });
     },
     delete: async () => undefined,
@@ -118,6 +120,27 @@ describe('takeSnapshots', () => {
     expect(busy?.attempts).toBeGreaterThan(1);
     expect(busy?.outcome).toBe('creating');
     expect(busy?.error?.code).toBe('DeadlineExceeded');
+  });
+
+  it('reports a snapshot that is being deleted while it is awaited as failed at once, not at the deadline', async () => {
+    // Prepare: someone deletes the snapshot (RDS 'deleting', Cloud SQL DELETION_*) 8 s in.
+    const clock = fakeClock();
+    const cloud = fakeCloud(clock, [
+      { id: 'doomed-db', region: 'eu-west-1', durationMs: 8_000, endsAs: 'deleting' },
+    ]);
+
+    // Act
+    const [result] = await takeSnapshots(request, cloud.snapshotTargets, {
+      policy: snapshotsPolicy(60),
+      backendFor: cloud.backendFor,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'failed', error: { code: 'SnapshotFailed' } });
+    expect(result?.error?.message).toContain('being deleted');
+    expect(clock.elapsed()).toBeLessThan(60_000);
   });
 
   it('makes every scope’s first creates before any scope polls when one region lists slowly', async () => {
