@@ -65,6 +65,7 @@ import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
 import type { AwsCollector } from './collectors.ts';
+import { kmsKeyDescriber } from './kms-keys.ts';
 import { leanListObjectsPlugin } from './s3-wire.ts';
 import type { StreamCollector } from './xml-wire.ts';
 
@@ -293,47 +294,29 @@ export type KeyManagerReading =
   | { readonly customerManaged: boolean }
   | { readonly customerManaged: undefined; readonly reason: string };
 
-/** The region of a KMS key or alias ARN, else undefined. */
-function regionOfKmsArn(key: string): string | undefined {
-  return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(key)?.[1];
-}
-
 /**
- * KMS `DescribeKey` of the buckets' keys, once per key and run. A key id or alias that is not an
- * ARN names a key of the bucket's region (S3 uses a key of its bucket's region); an ARN names its
- * own region. Never throws: a failed or denied call reads as unknown, with its reason.
+ * Who manages the buckets' keys: KMS `DescribeKey` through the keys audit's describer
+ * (functions/aws/kms-keys.ts: once per key and run, a key that is not an ARN in the bucket's region,
+ * as S3 uses a key of its bucket's region). Never throws: a failed or denied call reads as unknown,
+ * with its reason.
  */
 export class S3KeyManagers {
-  readonly #kmsFor: (region: string) => KMSClient | Promise<KMSClient>;
-  readonly #described = new Map<string, Promise<KeyManagerReading>>();
+  readonly #describe: ReturnType<typeof kmsKeyDescriber>;
 
   /** `kmsFor`: a KMS client for a region of the scope's account, from the one client factory. */
   constructor(kmsFor: (region: string) => KMSClient | Promise<KMSClient>) {
-    this.#kmsFor = kmsFor;
+    this.#describe = kmsKeyDescriber(kmsFor);
   }
 
   /** Who manages `key`, named by the encryption of a bucket in `bucketRegion`. */
-  manager(key: string, bucketRegion: string): Promise<KeyManagerReading> {
-    const region = regionOfKmsArn(key) ?? bucketRegion;
-    const cacheKey = `${region} ${key}`;
-    let described = this.#described.get(cacheKey);
-    if (!described) {
-      described = this.#describe(key, region);
-      this.#described.set(cacheKey, described);
-    }
-    return described;
-  }
-
-  async #describe(key: string, region: string): Promise<KeyManagerReading> {
+  async manager(key: string, bucketRegion: string): Promise<KeyManagerReading> {
     try {
-      const [{ DescribeKeyCommand }, kms] = await Promise.all([
-        import('@aws-sdk/client-kms'),
-        this.#kmsFor(region),
-      ]);
-      const { KeyMetadata: metadata } = await kms.send(new DescribeKeyCommand({ KeyId: key }));
-      if (metadata?.KeyManager === 'CUSTOMER') return { customerManaged: true };
-      if (metadata?.KeyManager === 'AWS') return { customerManaged: false };
-      return { customerManaged: undefined, reason: 'KMS DescribeKey did not send KeyManager' };
+      const { manager, unreadReason } = await this.#describe(key, bucketRegion);
+      if (manager !== undefined) return { customerManaged: manager === 'CUSTOMER' };
+      return {
+        customerManaged: undefined,
+        reason: `KMS ${unreadReason ?? 'DescribeKey did not send KeyManager'}`,
+      };
     } catch (error) {
       return { customerManaged: undefined, reason: `KMS DescribeKey failed: ${reasonOf(error)}` };
     }

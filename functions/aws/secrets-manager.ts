@@ -12,7 +12,7 @@
  * (`KmsKeyId` omitted for the aws/secretsmanager key; `DeletedDate`; `ReplicationStatus`),
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html (`KeyManager`, `KeyState`).
  */
-import { DescribeKeyCommand, type DescribeKeyResponse, KMSClient } from '@aws-sdk/client-kms';
+import { KMSClient } from '@aws-sdk/client-kms';
 import {
   BatchGetSecretValueCommand,
   DescribeSecretCommand,
@@ -42,6 +42,7 @@ import { type InventoryItem, keyInventory, secretKey } from '../core/keys-policy
 import { readLiveCa } from '../core/live-ca.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import { type JsonShape, sendJson } from './json-wire.ts';
+import { isPerResourceError, kmsKeyDescriber, regionOfKmsArn } from './kms-keys.ts';
 import { auditedAccountOf } from './planner.ts';
 
 /** Secrets described at once per scope: bounds sockets and stays far below the API's rate limits. */
@@ -67,16 +68,8 @@ export const DESCRIBE_SECRET_SHAPE: JsonShape = {
     list: { Region: 'string', KmsKeyId: 'string', Status: 'string', StatusMessage: 'string' },
   },
 };
-/** The `DescribeKey` members this adapter reads. */
-export const DESCRIBE_KEY_SHAPE: JsonShape = {
-  KeyMetadata: { struct: { KeyManager: 'string', KeyState: 'string', DeletionDate: 'timestamp' } },
-};
-
 /** Errors that answer for one secret (its permission, its state), not for the whole scope. */
-function isPerSecretError(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return status !== undefined && status >= 400 && status < 500 && errorCode(error) !== 'ThrottlingException';
-}
+const isPerSecretError = isPerResourceError;
 
 /** The facts of one scope's inventory secrets. */
 export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySecretFact[]> {
@@ -91,18 +84,8 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
   );
   if (secrets.length === 0) return [];
   const sm = factory.client(SecretsManagerClient, scope.region, account);
-  const keyCache = new Map<string, Promise<EncryptionKey>>();
-  // A key id or alias that is not an ARN names a key of the region it is used in (a replica's
-  // region for a replica's key), and the same alias may name another key in another region.
-  const describeKey = (keyId: string, region: string): Promise<EncryptionKey> => {
-    const keyRegion = regionOfArn(keyId) ?? region;
-    let cached = keyCache.get(`${keyRegion} ${keyId}`);
-    if (!cached) {
-      cached = describeKmsKey(factory.client(KMSClient, keyRegion, account), keyId);
-      keyCache.set(`${keyRegion} ${keyId}`, cached);
-    }
-    return cached;
-  };
+  // Each key in the region that uses it (a replica's region for a replica's key).
+  const describeKey = kmsKeyDescriber((region) => factory.client(KMSClient, region, account));
 
   const described = await mapWithConcurrency(secrets, DESCRIBE_CONCURRENCY, async (secret) => {
     const location = secret.location;
@@ -185,7 +168,7 @@ async function encryptionOf(
     ids.map(({ id, region: keyRegion }) =>
       id === undefined || id === DEFAULT_KEY_ALIAS || id.endsWith(`:${DEFAULT_KEY_ALIAS}`)
         ? Promise.resolve<EncryptionKey>({ id: id ?? 'aws/secretsmanager', manager: 'PROVIDER' })
-        : keyRegion === undefined && regionOfArn(id) === undefined
+        : keyRegion === undefined && regionOfKmsArn(id) === undefined
           ? Promise.resolve<EncryptionKey>({
               id,
               manager: undefined,
@@ -207,40 +190,6 @@ function replicationOf(response: DescribeSecretResponse): ReplicationFact {
       ...(replica.StatusMessage ? { statusMessage: replica.StatusMessage } : {}),
     })),
   };
-}
-
-async function describeKmsKey(kms: KMSClient, keyId: string): Promise<EncryptionKey> {
-  try {
-    const { KeyMetadata: key } = await sendJson<{ KeyId: string }, DescribeKeyResponse>(
-      kms,
-      DescribeKeyCommand,
-      DESCRIBE_KEY_SHAPE,
-      { KeyId: keyId },
-    );
-    return {
-      id: keyId,
-      manager:
-        key?.KeyManager === 'CUSTOMER' ? 'CUSTOMER' : key?.KeyManager === 'AWS' ? 'PROVIDER' : undefined,
-      state: key?.KeyState,
-      deletionDate: key?.DeletionDate,
-    };
-  } catch (error) {
-    if (!isPerSecretError(error)) {
-      throw new CloudApiError(
-        `KMS DescribeKey failed for ${keyId}: ${describeError(error)}`,
-        errorCode(error),
-        {
-          cause: error,
-        },
-      );
-    }
-    // A key we may not describe is still named; the checks say NOT_AVAILABLE for what needs its state.
-    return { id: keyId, manager: undefined, unreadReason: `DescribeKey failed: ${errorCode(error)}` };
-  }
-}
-
-function regionOfArn(arn: string): string | undefined {
-  return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(arn)?.[1];
 }
 
 /** Read the values the content check needs, analyse them, and drop them. */

@@ -17,7 +17,8 @@ import {
 } from '../../functions/aws/clients.ts';
 import { awsCollectors } from '../../functions/aws/collectors.ts';
 import { decodeJson, type JsonShape, sendJson } from '../../functions/aws/json-wire.ts';
-import { DESCRIBE_KEY_SHAPE, DESCRIBE_SECRET_SHAPE } from '../../functions/aws/secrets-manager.ts';
+import { DESCRIBE_KEY_SHAPE } from '../../functions/aws/kms-keys.ts';
+import { DESCRIBE_SECRET_SHAPE } from '../../functions/aws/secrets-manager.ts';
 import type { AuditReport } from '../../functions/core/audit.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { runAuditReport } from '../../functions/jobs/audit.ts';

@@ -845,7 +845,7 @@ describe('every keys check says what it judged', () => {
 
 describe('keys trust edges', () => {
   it('keys.not-deleting: is not available when DescribeKey failed (the adapter leaves the manager unknown)', () => {
-    // Prepare: what functions/aws/secrets-manager.ts describeKmsKey returns when DescribeKey is denied.
+    // Prepare: what functions/aws/kms-keys.ts describeKmsKey returns when DescribeKey is denied.
     const encryption = {
       state: 'read' as const,
       value: [

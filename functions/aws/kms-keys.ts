@@ -1,0 +1,86 @@
+/**
+ * KMS `DescribeKey` of the keys the audits meet: a secret's key and its replicas' (the keys audit),
+ * a dump bucket's default-encryption key (the dumps audit). Once per key and region per run, in the
+ * region that uses the key: a key id or alias that is not an ARN names a key of the region it is
+ * used in, and the same alias may name another key in another region; an ARN names its own region.
+ * Read through the lean JSON path (functions/aws/json-wire.ts); the KMS SDK module is loaded on the
+ * first key described, so an audit that meets no key never loads it.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html (`KeyManager`, `KeyState`).
+ */
+import type { DescribeKeyResponse, KMSClient } from '@aws-sdk/client-kms';
+import { CloudApiError, describeError, errorCode } from '../core/errors.ts';
+import type { EncryptionKey } from '../core/key-facts.ts';
+import { type JsonShape, sendJson } from './json-wire.ts';
+
+/** The `DescribeKey` members the audits read. */
+export const DESCRIBE_KEY_SHAPE: JsonShape = {
+  KeyMetadata: { struct: { KeyManager: 'string', KeyState: 'string', DeletionDate: 'timestamp' } },
+};
+
+/** The region of a KMS key or alias ARN, else undefined. */
+export function regionOfKmsArn(key: string): string | undefined {
+  return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(key)?.[1];
+}
+
+/**
+ * Errors that answer for one resource (its permission, its state), not for the whole scope: a 4xx
+ * other than throttling.
+ */
+export function isPerResourceError(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500 && errorCode(error) !== 'ThrottlingException';
+}
+
+/**
+ * Who manages a key and its state. A key this caller may not describe (a 4xx) is still named, with
+ * why it is unread; any other failure (throttling after retries, the endpoint down) throws.
+ */
+export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<EncryptionKey> {
+  try {
+    const { DescribeKeyCommand } = await import('@aws-sdk/client-kms');
+    const { KeyMetadata: key } = await sendJson<{ KeyId: string }, DescribeKeyResponse>(
+      kms,
+      DescribeKeyCommand,
+      DESCRIBE_KEY_SHAPE,
+      { KeyId: keyId },
+    );
+    return {
+      id: keyId,
+      manager:
+        key?.KeyManager === 'CUSTOMER' ? 'CUSTOMER' : key?.KeyManager === 'AWS' ? 'PROVIDER' : undefined,
+      state: key?.KeyState,
+      deletionDate: key?.DeletionDate,
+    };
+  } catch (error) {
+    if (!isPerResourceError(error)) {
+      throw new CloudApiError(
+        `KMS DescribeKey failed for ${keyId}: ${describeError(error)}`,
+        errorCode(error),
+        {
+          cause: error,
+        },
+      );
+    }
+    return { id: keyId, manager: undefined, unreadReason: `DescribeKey failed: ${errorCode(error)}` };
+  }
+}
+
+/**
+ * `describe(keyId, usedIn)`: {@link describeKmsKey} in the key's region (its ARN's, else `usedIn`),
+ * once per key and region for the describer's life (one run). `kmsFor` gives that region's client.
+ */
+export function kmsKeyDescriber(
+  kmsFor: (region: string) => KMSClient | Promise<KMSClient>,
+): (keyId: string, usedIn: string) => Promise<EncryptionKey> {
+  const described = new Map<string, Promise<EncryptionKey>>();
+  return (keyId, usedIn) => {
+    const region = regionOfKmsArn(keyId) ?? usedIn;
+    const key = `${region} ${keyId}`;
+    let reading = described.get(key);
+    if (!reading) {
+      reading = Promise.resolve(kmsFor(region)).then((kms) => describeKmsKey(kms, keyId));
+      described.set(key, reading);
+    }
+    return reading;
+  };
+}
