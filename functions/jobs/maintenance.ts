@@ -7,6 +7,7 @@
  */
 import type { SnapshotRequest, SnapshotTarget, SnapshotTargetResult } from '../actions/snapshot/model.ts';
 import { takeSnapshots } from '../actions/snapshot/run.ts';
+import { HOUR_MS } from '../core/time.ts';
 import { resolveSnapshotTargets, type SnapshotJobDependencies, snapshotBackendFor } from './snapshot.ts';
 
 /** One upcoming maintenance of one target. */
@@ -24,8 +25,6 @@ export interface MaintenanceJobResult {
   readonly later: number;
   readonly problems: readonly string[];
 }
-
-const HOUR_MS = 3_600_000;
 
 /** Find maintenance due within the horizon for the policy's targets. */
 export async function upcomingMaintenance(

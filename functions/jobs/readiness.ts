@@ -29,6 +29,7 @@ import {
   resourceKey,
 } from '../core/finding.ts';
 import { namesOf } from '../core/targets.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../core/time.ts';
 import { type AuditDependencies, finishAudit, planAudit, runScopes } from './audit.ts';
 import { checkGroup, checkGroups } from './groups.ts';
 import { snapshotBackendFor } from './snapshot.ts';
@@ -97,13 +98,6 @@ export interface ReadinessDependencies extends AuditDependencies {
 }
 
 const TARGET_TYPES = new Set(['AwsRdsDbInstance', 'AwsRdsDbCluster', 'GcpCloudSqlInstance']);
-const HOUR_MS = 3_600_000;
-/**
- * How far a snapshot's creation time may lie after the run's clock and still be dated (the clock
- * difference AWS request signing tolerates). Beyond it the clock or the time is wrong, and the
- * snapshot's age cannot be told.
- */
-const CLOCK_TOLERANCE_MS = 5 * 60_000;
 export const SNAPSHOT_GATE = 'snapshot';
 
 function auditGateName(group: CheckGroup): string {
@@ -279,7 +273,7 @@ export function snapshotGate(
       action,
     };
   }
-  if (newest.createdAt.getTime() - now.getTime() > CLOCK_TOLERANCE_MS) {
+  if (newest.createdAt.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
     return {
       gate: SNAPSHOT_GATE,
       status: 'UNKNOWN',

@@ -23,6 +23,7 @@ import { InputError } from '../core/errors.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import { namesOf } from '../core/targets.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../core/time.ts';
 
 export type { SnapshotJobResult, SnapshotRequest } from '../actions/snapshot/model.ts';
 
@@ -142,10 +143,6 @@ export async function runSnapshotJob(
   };
 }
 
-const HOUR_MS = 3_600_000;
-/** Clock difference between this process and the cloud that a creation time may show. */
-const CLOCK_TOLERANCE_MS = 5 * 60_000;
-
 /**
  * A result whose snapshot an earlier run of the same request took (a ticket asked again days
  * later: the name derives from the request id, so it is adopted, never taken twice) is not this
@@ -174,7 +171,7 @@ function staleAdoption(
     };
   }
   const ageHours = (now.getTime() - created) / HOUR_MS;
-  if (created >= startedAt - CLOCK_TOLERANCE_MS || ageHours <= maxAgeHours) return result;
+  if (created >= startedAt - CLOCK_SKEW_TOLERANCE_MS || ageHours <= maxAgeHours) return result;
   return {
     ...result,
     outcome: 'error',

@@ -18,6 +18,7 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 import { describeError, errorCode } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import type { SnapshotsPolicy } from '../../core/snapshots-policy.ts';
+import { DAY_MS } from '../../core/time.ts';
 import { type BackendSnapshot, definedFields, type ManualListing, type SnapshotBackend } from './backend.ts';
 import {
   isOurs,
@@ -30,8 +31,6 @@ import {
   snapshotIdentifier,
   snapshotTags,
 } from './model.ts';
-
-const DAY_MS = 86_400_000;
 
 /** Progress of one target, for CLI stderr, chat updates and logs. */
 export interface SnapshotProgress {
