@@ -68,8 +68,6 @@ export const DESCRIBE_SECRET_SHAPE: JsonShape = {
     list: { Region: 'string', KmsKeyId: 'string', Status: 'string', StatusMessage: 'string' },
   },
 };
-/** Errors that answer for one secret (its permission, its state), not for the whole scope. */
-const isPerSecretError = isPerResourceError;
 
 /** The facts of one scope's inventory secrets. */
 export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySecretFact[]> {
@@ -100,7 +98,8 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
       return { secret, response };
     } catch (error) {
       if (errorCode(error) === 'ResourceNotFoundException') return { secret, absent: true as const };
-      if (isPerSecretError(error))
+      // An error that answers for this secret (its permission, its state), not for the scope.
+      if (isPerResourceError(error))
         return { secret, unread: `DescribeSecret failed: ${describeError(error)}` };
       throw new CloudApiError(
         `Secrets Manager DescribeSecret failed in ${scope.region} for account ${scope.account}: ${describeError(error)}`,
