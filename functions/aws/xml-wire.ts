@@ -357,6 +357,66 @@ export function compileShape(shape: Shape): CompiledShape {
   return compiled;
 }
 
+/** The digits of `text` from `start` to `end` as a number, or -1 if any is not a digit. */
+function digitsAt(text: string, start: number, end: number): number {
+  let value = 0;
+  for (let index = start; index < end; index += 1) {
+    const digit = text.charCodeAt(index) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * The form AWS sends nearly every timestamp in (`2026-12-01T10:00:00Z` or `…:00.123Z`), read
+ * without a regular expression; undefined for anything else, which {@link parseTimestamp} then
+ * reads the general way. The same instant as the general reading (test/aws/xml-wire.test.ts
+ * compares both with the SDK's).
+ */
+function parseUtcTimestamp(text: string): Date | undefined {
+  const length = text.length;
+  if (length !== 20 && length !== 24) return undefined;
+  if (
+    text.charCodeAt(4) !== 45 /* - */ ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 /* T */ ||
+    text.charCodeAt(13) !== 58 /* : */ ||
+    text.charCodeAt(16) !== 58 ||
+    text.charCodeAt(length - 1) !== 90 /* Z */
+  ) {
+    return undefined;
+  }
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 7);
+  const day = digitsAt(text, 8, 10);
+  const hours = digitsAt(text, 11, 13);
+  const minutes = digitsAt(text, 14, 16);
+  const seconds = digitsAt(text, 17, 19);
+  let millis = 0;
+  if (length === 24) {
+    if (text.charCodeAt(19) !== 46 /* . */) return undefined;
+    millis = digitsAt(text, 20, 23);
+  }
+  if (
+    year < 100 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > 31 ||
+    hours < 0 ||
+    hours > 23 ||
+    minutes < 0 ||
+    minutes > 59 ||
+    seconds < 0 ||
+    seconds > 60 ||
+    millis < 0
+  ) {
+    return undefined;
+  }
+  return new Date(Date.UTC(year, month - 1, day, hours, minutes, seconds, millis));
+}
+
 /** RFC 3339 date-time with a `Z` or numeric offset: what the SDK's XML deserializer accepts. */
 const RFC3339_WITH_OFFSET =
   /^(\d{4})-(\d\d)-(\d\d)[tT](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:[zZ]|([-+])(\d\d):(\d\d))$/;
@@ -368,6 +428,8 @@ const RFC3339_WITH_OFFSET =
  * refuses them all, so the lean decoding does too.
  */
 function parseTimestamp(text: string): Date | undefined {
+  const common = parseUtcTimestamp(text);
+  if (common !== undefined) return common;
   const match = RFC3339_WITH_OFFSET.exec(text);
   if (!match) return undefined;
   const [, year, month, day, hours, minutes, seconds, fraction, sign, offsetHours, offsetMinutes] = match;

@@ -261,7 +261,7 @@ export function toScopePlan<F>(planned: PlannedScope, collect: () => Promise<rea
  * `unmatchedTargets` is not merged: compute it once over the merged report ({@link withTargetCoverage}).
  */
 export function mergeReports(reports: readonly AuditReport[]): AuditReport {
-  const findings = reports.flatMap((report) => report.findings).sort(compareFindings);
+  const findings = sortFindings(reports.flatMap((report) => report.findings));
   const scopes = new Map<string, ScopeOutcome>();
   for (const outcome of reports.flatMap((report) => report.scopes)) {
     const key = scopeKey(outcome.scope);
@@ -333,7 +333,7 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
     progress({ scope: plan.scope, outcome, done, total: options.plans.length });
     return outcome;
   });
-  findings.sort(compareFindings);
+  sortFindings(findings);
   return {
     startedAt: startedAt.toISOString(),
     finishedAt: now().toISOString(),
@@ -410,6 +410,64 @@ export function compareFindings(a: Finding, b: Finding): number {
     compareText(a.resource.id, b.resource.id) ||
     compareText(a.checkId, b.checkId)
   );
+}
+
+/**
+ * `findings` sorted in place in {@link compareFindings}' order, and returned. Each distinct text is
+ * collated once, not once per comparison: the texts of a field are ranked by the collator (texts it
+ * calls equal share a rank), and findings are then compared by their ranks. An audit of 6,000
+ * databases sorts about 28,000 findings of some 6,000 distinct texts; comparing each pair through
+ * the collator was about a tenth of its CPU. The order is the same as `sort(compareFindings)`,
+ * stability included (test/core/audit.test.ts compares the two).
+ */
+export function sortFindings(findings: Finding[]): Finding[] {
+  // Findings already in order (a report merged with nothing else) cost one pass.
+  let inOrder = true;
+  for (let index = 1; index < findings.length && inOrder; index += 1) {
+    inOrder = compareFindings(findings[index - 1] as Finding, findings[index] as Finding) <= 0;
+  }
+  if (inOrder) return findings;
+  const ranks = new Map<string, number>();
+  const texts = new Set<string>();
+  for (const { resource, checkId } of findings) {
+    texts.add(resource.provider).add(resource.account).add(resource.region).add(resource.id).add(checkId);
+  }
+  let rank = 0;
+  let previous: string | undefined;
+  for (const text of [...texts].sort(compareText)) {
+    if (previous !== undefined && compareText(previous, text) !== 0) rank += 1;
+    ranks.set(text, rank);
+    previous = text;
+  }
+  // Three numbers per finding hold its six sort fields, each rank a digit in base `radix`: exact
+  // integers while a report has fewer than 2^25 distinct texts (thousands is a large one).
+  const radix = 2 ** Math.max(1, Math.ceil(Math.log2(rank + 2)));
+  const count = findings.length;
+  const high = new Float64Array(count);
+  const middle = new Float64Array(count);
+  const low = new Float64Array(count);
+  for (let index = 0; index < count; index += 1) {
+    const { status, resource, checkId } = findings[index] as Finding;
+    high[index] =
+      (STATUS_ORDER[status] * radix + (ranks.get(resource.provider) ?? 0)) * radix +
+      (ranks.get(resource.account) ?? 0);
+    middle[index] = (ranks.get(resource.region) ?? 0) * radix + (ranks.get(resource.id) ?? 0);
+    low[index] = ranks.get(checkId) ?? 0;
+  }
+  const order = new Uint32Array(count);
+  for (let index = 0; index < count; index += 1) order[index] = index;
+  // Ties keep their order (the index decides), as with the stable sort(compareFindings).
+  order.sort(
+    (a, b) =>
+      (high[a] as number) - (high[b] as number) ||
+      (middle[a] as number) - (middle[b] as number) ||
+      (low[a] as number) - (low[b] as number) ||
+      a - b,
+  );
+  const original = [...findings];
+  for (let index = 0; index < count; index += 1)
+    findings[index] = original[order[index] as number] as Finding;
+  return findings;
 }
 
 /**

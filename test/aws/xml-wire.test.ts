@@ -1,5 +1,6 @@
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { _parseRfc3339DateTimeWithOffset } from '@smithy/core/serde';
 import { describe, expect, it } from 'vitest';
 import { decodeXmlResult, type Shape, XmlWireError } from '../../functions/aws/xml-wire.ts';
 
@@ -181,6 +182,51 @@ describe('timestamps', () => {
 
     // Assess
     expect((decoded.At as Date).toISOString()).toBe(instant);
+  });
+
+  it('reads every form of a random sample as the SDK reads it (the common UTC forms take a path of their own)', () => {
+    // Arrange: a seeded sample over the UTC forms AWS sends (with and without milliseconds) and the
+    // general ones (offsets, lower case, other fraction lengths), including out-of-range fields.
+    let seed = 20261203;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const two = (n: number): string => String(n).padStart(2, '0');
+    const samples: string[] = ['2024-02-29T23:59:60Z', '2026-12-01T00:00:00.999Z', '0999-01-01T00:00:00Z'];
+    for (let index = 0; index < 3000; index += 1) {
+      const stamp = `${1990 + random(60)}-${two(random(14))}-${two(random(33))}T${two(random(25))}:${two(random(61))}:${two(random(62))}`;
+      const fraction = [
+        '',
+        `.${String(random(1000)).padStart(3, '0')}`,
+        `.${random(10)}`,
+        `.${random(1000000)}`,
+      ][random(4)];
+      const zone = ['Z', 'Z', 'z', '+02:00', '-04:30'][random(5)];
+      samples.push(`${stamp}${fraction}${zone}`);
+    }
+    const sdk = (text: string): number | 'refused' => {
+      try {
+        return _parseRfc3339DateTimeWithOffset(text)?.getTime() ?? 'refused';
+      } catch {
+        return 'refused';
+      }
+    };
+    const lean = (text: string): number | 'refused' => {
+      try {
+        return (decodeAt(text).At as Date).getTime();
+      } catch {
+        return 'refused';
+      }
+    };
+
+    // Act
+    const differing = samples.filter((text) => sdk(text) !== lean(text));
+
+    // Assess: the sample reaches both answers, and the two readings agree on every text.
+    expect(samples.filter((text) => sdk(text) === 'refused').length).toBeGreaterThan(100);
+    expect(samples.filter((text) => sdk(text) !== 'refused').length).toBeGreaterThan(1000);
+    expect(differing).toEqual([]);
   });
 
   it.each([

@@ -10,6 +10,7 @@ import {
   mergeReports,
   runAudit,
   type ScopePlan,
+  sortFindings,
   toScopePlan,
   withTargetCoverage,
 } from '../../functions/core/audit.ts';
@@ -604,6 +605,38 @@ describe('merging reports and the verdict', () => {
       'WARNING aws 111111111111 eu-west-1 db pitr.fake-retention',
     ]);
     expect(compareFindings(base, { ...base })).toBe(0);
+  });
+
+  it('sortFindings puts findings in the order of sort(compareFindings), ties and collator-equal texts included', () => {
+    // Prepare: texts whose collated order differs from their code-unit order ('B' after 'a'), texts
+    // the collator calls equal ('é' precomposed and decomposed), and repeated findings whose order
+    // only stability decides (told apart by their title).
+    let seed = 7;
+    const pick = <T>(values: readonly T[]): T => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return values[seed % values.length] as T;
+    };
+    const base = finding('db', 'FAILED');
+    const findings = Array.from({ length: 2000 }, (_, index) => ({
+      ...base,
+      title: `finding ${index}`,
+      status: pick(['FAILED', 'WARNING', 'PASSED', 'NOT_AVAILABLE'] as const),
+      checkId: pick(['pitr.b', 'pitr.A', 'pitr.a', 'keys.Z']),
+      resource: {
+        ...base.resource,
+        provider: pick(['aws', 'gcp'] as const),
+        account: pick(['111111111111', '22222222222', 'Project-b', 'project-a']),
+        region: pick(['eu-west-1', 'us-east-1', 'EU-west-1']),
+        id: pick(['db-B', 'db-a', 'db-\u00e9', 'db-e\u0301', 'db-10', 'db-9', 'DB-a']),
+      },
+    }));
+
+    // Act
+    const sorted = sortFindings([...findings]);
+
+    // Assess
+    expect(sorted.map((f) => f.title)).toEqual([...findings].sort(compareFindings).map((f) => f.title));
+    expect(sortFindings([])).toEqual([]);
   });
 });
 
