@@ -17,7 +17,12 @@ import {
   snapshotListingKey,
   snapshotsByTarget,
 } from '../jobs/readiness.ts';
-import { resolveSnapshotTargets, runSnapshotJob } from '../jobs/snapshot.ts';
+import {
+  resolveSnapshotTargets,
+  retriesLater,
+  runSnapshotJob,
+  type SnapshotJobResult,
+} from '../jobs/snapshot.ts';
 import type {
   ChatActions,
   ChatReadiness,
@@ -244,23 +249,45 @@ const RESOURCE_TYPE: Readonly<Record<SnapshotTarget['kind'], string>> = {
   'cloudsql-instance': 'GcpCloudSqlInstance',
 };
 
+/** Thrown past the once-store so that it forgets a result that must not be replayed. */
+class NotRemembered extends Error {
+  constructor() {
+    super('a snapshot failed with attempts left: the result is not remembered');
+    this.name = 'NotRemembered';
+  }
+}
+
 /** The ports over the snapshot and readiness jobs of one entry point. */
 export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
   const now = deps.now ?? (() => new Date());
   const snapshotPolicy = deps.snapshotPolicy ?? ((policy: Policy) => policy);
   const logger = deps.logger ? { logger: deps.logger } : {};
   return {
-    snapshotOnce: (request, onProgress, waitUntil) => {
+    snapshotOnce: async (request, onProgress, waitUntil) => {
       const policy = waitingUntil(snapshotPolicy(deps.policy), waitUntil, now());
-      return deps.once(
-        request.requestId,
-        () =>
-          runSnapshotJob(
-            { ...request, ...(request.targets ? { targets: [...request.targets] } : {}) },
-            { policy, clouds: deps.clouds(policy), onProgress, ...logger },
-          ),
-        waitUntil,
-      );
+      // A result with a failed snapshot that a later run retries (functions/actions/snapshot/run.ts)
+      // is answered but not remembered: the run throws it past the once-store, which then forgets
+      // the request, so the same ticket asked again takes the next attempt instead of replaying
+      // the failure. Any other result is remembered.
+      let forgotten: SnapshotJobResult | undefined;
+      try {
+        return await deps.once(
+          request.requestId,
+          async () => {
+            const result = await runSnapshotJob(
+              { ...request, ...(request.targets ? { targets: [...request.targets] } : {}) },
+              { policy, clouds: deps.clouds(policy), onProgress, ...logger },
+            );
+            if (!retriesLater(result)) return result;
+            forgotten = result;
+            throw new NotRemembered();
+          },
+          waitUntil,
+        );
+      } catch (error) {
+        if (forgotten) return { firstRun: true, result: forgotten };
+        throw error;
+      }
     },
     readiness: (targets) => {
       const policy = selecting(deps.policy, targets);
