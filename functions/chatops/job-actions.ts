@@ -237,12 +237,6 @@ function waitingUntil(policy: Policy, waitUntil: Date | undefined, now: Date): P
   };
 }
 
-/** The policy selecting only `named` databases (all of the policy's when none is named). */
-function selecting(policy: Policy, named: readonly string[]): Policy {
-  if (named.length === 0) return policy;
-  return { ...policy, targets: { tags: [], identifiers: [...named], all: false } };
-}
-
 const RESOURCE_TYPE: Readonly<Record<SnapshotTarget['kind'], string>> = {
   'rds-instance': 'AwsRdsDbInstance',
   'aurora-cluster': 'AwsRdsDbCluster',
@@ -289,13 +283,13 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
         throw error;
       }
     },
-    readiness: (targets) => {
-      const policy = selecting(deps.policy, targets);
-      return runReadinessJob(
+    // Named databases narrow the policy's selection (runReadinessJob), as a snapshot request's do:
+    // one the policy does not select is never judged, and the answer says so.
+    readiness: (targets) =>
+      runReadinessJob(
         { providers: deps.providers, ...(targets.length > 0 ? { targets } : {}) },
-        { policy, ...deps.audit, clouds: deps.clouds(policy), ...logger },
-      );
-    },
+        { policy: deps.policy, ...deps.audit, clouds: deps.clouds(deps.policy), ...logger },
+      ),
     async latestSnapshots() {
       const clouds = deps.clouds(snapshotPolicy(deps.policy));
       const { targets, problems } = await resolveSnapshotTargets(undefined, {
