@@ -5,8 +5,9 @@
  * answer shows; {@link cloudChatJobs} binds the ports to the real jobs of one cloud's entry point.
  */
 
+import { createHash } from 'node:crypto';
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
-import { isOurs, type SnapshotTarget } from '../actions/snapshot/model.ts';
+import { isOurs, MAX_SNAPSHOT_ATTEMPTS, type SnapshotTarget } from '../actions/snapshot/model.ts';
 import type { Provider } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
@@ -49,6 +50,11 @@ export interface JobSnapshotRequest {
   readonly requestedBy: string;
   readonly targets?: readonly string[];
   readonly wait?: boolean;
+  /**
+   * When the command was accepted (ISO 8601): accepted after its remembered result finished with a
+   * failed snapshot, the request is asked again and takes the next attempt.
+   */
+  readonly acceptedAt?: string;
 }
 
 /** The snapshot job's result, as far as chat reads it (`SnapshotJobResult`). */
@@ -142,6 +148,7 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
           requestedBy: request.requestedBy,
           ...(request.targets.length > 0 ? { targets: request.targets } : {}),
           wait: true,
+          ...(request.acceptedAt ? { acceptedAt: request.acceptedAt } : {}),
         },
         (progress) => {
           if (!STAGES.has(progress.stage)) return;
@@ -243,12 +250,14 @@ const RESOURCE_TYPE: Readonly<Record<SnapshotTarget['kind'], string>> = {
   'cloudsql-instance': 'GcpCloudSqlInstance',
 };
 
-/** Thrown past the once-store so that it forgets a result that must not be replayed. */
-class NotRemembered extends Error {
-  constructor() {
-    super('a snapshot failed with attempts left: the result is not remembered');
-    this.name = 'NotRemembered';
-  }
+/**
+ * The once-key of asking `requestId` again after its remembered result (finished at `finishedAt`)
+ * had a failed snapshot: one per remembered failure, so concurrent asks still run once.
+ */
+function retryKey(requestId: string, finishedAt: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify([requestId, 'asked again after', finishedAt]))
+    .digest('hex');
 }
 
 /** The ports over the snapshot and readiness jobs of one entry point. */
@@ -259,28 +268,26 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
   return {
     snapshotOnce: async (request, onProgress, waitUntil) => {
       const policy = waitingUntil(snapshotPolicy(deps.policy), waitUntil, now());
-      // A result with a failed snapshot that a later run retries (functions/actions/snapshot/run.ts)
-      // is answered but not remembered: the run throws it past the once-store, which then forgets
-      // the request, so the same ticket asked again takes the next attempt instead of replaying
-      // the failure. Any other result is remembered.
-      let forgotten: SnapshotJobResult | undefined;
-      try {
-        return await deps.once(
-          request.requestId,
-          async () => {
-            const result = await runSnapshotJob(
-              { ...request, ...(request.targets ? { targets: [...request.targets] } : {}) },
-              { policy, clouds: deps.clouds(policy), onProgress, ...logger },
-            );
-            if (!retriesLater(result)) return result;
-            forgotten = result;
-            throw new NotRemembered();
-          },
-          waitUntil,
+      const { acceptedAt, ...job } = request;
+      const run = () =>
+        runSnapshotJob(
+          { ...job, ...(job.targets ? { targets: [...job.targets] } : {}) },
+          { policy, clouds: deps.clouds(policy), onProgress, ...logger },
         );
-      } catch (error) {
-        if (forgotten) return { firstRun: true, result: forgotten };
-        throw error;
+      // Every result is remembered once per request key and answers the deliveries accepted before
+      // it finished (a Slack retry, a double click). When it has a snapshot that failed with attempts
+      // left (functions/actions/snapshot/run.ts), the same request accepted after it finished is
+      // asked again: it runs once more under a key derived from that result, so it takes the next
+      // attempt instead of replaying the failure, and concurrent asks still take one.
+      const asked = acceptedAt === undefined ? Number.NaN : Date.parse(acceptedAt);
+      let key = request.requestId;
+      for (let hop = 0; ; hop += 1) {
+        const outcome: OnceOutcome<SnapshotJobResult> = await deps.once(key, run, waitUntil);
+        if ('inProgress' in outcome || outcome.firstRun) return outcome;
+        const { result } = outcome;
+        const askedAgain = asked > Date.parse(result.finishedAt);
+        if (hop >= MAX_SNAPSHOT_ATTEMPTS || !askedAgain || !retriesLater(result)) return outcome;
+        key = retryKey(request.requestId, result.finishedAt);
       }
     },
     // Named databases narrow the policy's selection (runReadinessJob), as a snapshot request's do:

@@ -1,9 +1,11 @@
 /**
  * The same snapshot asked again in chat (same ticket and targets: one request key) after its
- * snapshot failed takes the next attempt instead of replaying the remembered failure; once it
+ * snapshot failed takes the next attempt instead of replaying the remembered failure, while a
+ * delivery accepted before that failure finished (a Slack retry) gets it replayed; once it
  * succeeded, asking again replays the result. Over the real snapshot job against the simulator, with
  * both stores of chat's once-per-request: Powertools on DynamoDB (AWS) and the record store (GCP).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
 import { cloudChatJobs } from '../../functions/chatops/job-actions.ts';
@@ -93,20 +95,26 @@ describe('a chat snapshot asked again after its snapshot failed', () => {
         targets: ['certctl-broken-db'],
         wait: true,
       };
-      const ask = async () => {
-        const outcome = await jobs.snapshotOnce(request, () => undefined, undefined);
+      const ask = async (acceptedAt = new Date().toISOString()) => {
+        const outcome = await jobs.snapshotOnce({ ...request, acceptedAt }, () => undefined, undefined);
         if ('inProgress' in outcome) throw new Error('unexpectedly in progress');
         return outcome;
       };
 
-      // Act
-      const first = await ask();
+      // Act: a Slack retry accepted with the first, answered after it; then the ticket asked again.
+      const acceptedFirst = new Date().toISOString();
+      const first = await ask(acceptedFirst);
+      const slackRetry = await ask(acceptedFirst);
       harness.rds.snapshots.setFailing({ id: 'certctl-broken-db', region: 'us-east-1' }, false);
+      // Asked again later than the first finished (here at least at another millisecond).
+      await sleep(2);
       const second = await ask();
       const third = await ask();
 
       // Assess
       expect(first.result.results[0]?.outcome).toBe('failed');
+      expect(slackRetry.firstRun).toBe(false);
+      expect(slackRetry.result.results[0]?.snapshotId).toBe(first.result.results[0]?.snapshotId);
       expect(second.firstRun).toBe(true);
       expect(second.result.results[0]).toMatchObject({
         outcome: 'available',
