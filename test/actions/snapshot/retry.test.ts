@@ -304,3 +304,31 @@ describe('takeSnapshots retrying a failed backup of the same request (Cloud SQL)
     expect(result).toMatchObject({ outcome: 'available', snapshotAttempt: 1 });
   });
 });
+
+describe('Cloud SQL backend polling an adopted run', () => {
+  it('follows the run it adopted, not another run carrying the same id, while it is still running', async () => {
+    // Prepare: a failed run and a running one carry the same id; the running one is adopted.
+    const runs: Record<string, unknown>[] = [
+      { ...sqlRun(1, 'FAILED'), id: '1' },
+      { ...sqlRun(1, 'RUNNING'), id: '2' },
+    ];
+    const cloud = fakeCloudSql(runs);
+    const backend = cloudSqlSnapshotBackend(cloud.api, PROJECT);
+    let polls = 0;
+    const polling: SnapshotBackend = {
+      ...backend,
+      poll: async (snapshots) => {
+        polls += 1;
+        if (polls === 2) runs[1] = { ...runs[1], status: 'SUCCESSFUL' };
+        return backend.poll(snapshots);
+      },
+    };
+
+    // Act
+    const [result] = await run(polling, sqlTarget);
+
+    // Assess
+    expect(cloud.inserted).toEqual([]);
+    expect(result).toMatchObject({ outcome: 'available', snapshotAttempt: 1 });
+  });
+});
