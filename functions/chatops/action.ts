@@ -30,8 +30,8 @@ export interface ChatActionOptions {
   /** The replier of Amazon Q work (its notification topic); absent where there is no Amazon Q channel. */
   readonly amazonQ?: (work: ChatWork) => ChatReplier;
   /**
-   * Hosts a `response_url` may name.
-   * @default ['hooks.slack.com']
+   * Hosts a `response_url` may name (the Slack endpoint's too).
+   * @default SLACK_REPLY_HOSTS (hooks.slack.com, hooks.slack-gov.com)
    */
   readonly replyHosts?: readonly string[];
   readonly fetch?: typeof fetch;

@@ -106,6 +106,8 @@ export interface ChatSnapshotRequest {
   readonly requestedBy: string;
   /** Stop waiting for snapshots to become restorable at this time (the action function's deadline). */
   readonly waitUntil?: Date;
+  /** When the entry point accepted the command (ISO 8601; see job-actions.ts `snapshotOnce`). */
+  readonly acceptedAt?: string;
 }
 
 export interface ChatActions {

@@ -37,6 +37,8 @@ export interface SlackEndpointOptions {
   readonly logger: StructuredLogger;
   readonly count: (metric: ChatEndpointMetric) => void;
   readonly now?: () => Date;
+  /** See slackAuthorization (the action side's `replyHosts` must allow the same). */
+  readonly replyHosts?: readonly string[];
 }
 
 /** The endpoint: an HTTP event (payload 2.0 shape) in, the answer for Slack out. */
@@ -55,7 +57,13 @@ export function slackEndpoint(options: SlackEndpointOptions): (event: SlackEvent
         ...now,
       }),
     )
-    .use(slackAuthorization({ policy: options.policy, logger }))
+    .use(
+      slackAuthorization({
+        policy: options.policy,
+        logger,
+        ...(options.replyHosts ? { replyHosts: options.replyHosts } : {}),
+      }),
+    )
     .use(
       slackAcknowledgement({
         dispatch: async (work) => {

@@ -11,6 +11,7 @@
  * A mistake never throws past here: {@link parseChatCommand} returns a {@link CommandError} whose
  * message is the help the user needs.
  */
+import { MAX_SNAPSHOT_ATTEMPTS } from '../actions/snapshot/model.ts';
 import { CommandError } from './errors.ts';
 import { escapeMrkdwn } from './replies.ts';
 
@@ -37,10 +38,9 @@ const MAX_REASON = 256;
 const MAX_TARGETS = 50;
 
 export const CHAT_HELP: Readonly<Record<ChatCommandName, string>> = {
-  snapshot:
-    '`snapshot [database …] reason="why" ticket=CHG-123`: take a pre-maintenance snapshot of the named databases, among those the policy selects (all of them when none is named), wait until each is restorable, and report it. The same ticket never snapshots twice.',
+  snapshot: `\`snapshot [database …] reason="why" ticket=CHG-123\`: take a pre-maintenance snapshot of the named databases, among those the policy selects (all of them when none is named), wait until each is restorable, and report it. The same ticket never snapshots twice, except to retry a snapshot that failed (at most ${MAX_SNAPSHOT_ATTEMPTS} attempts).`,
   readiness:
-    '`readiness [database …]`: GO or NO-GO before a CA rotation: PITR and key-material checks green (dumps too when the policy lists them; the policy may waive key material, with a reason) and a fresh pre-maintenance snapshot for every database. The answer names the checks it did not cover.',
+    '`readiness [database …]`: GO or NO-GO before a CA rotation of the named databases, among those the policy selects (all of them when none is named; one it does not select makes the answer COULD NOT EVALUATE): PITR and key-material checks green (dumps too when the policy lists them; the policy may waive key material, with a reason) and a fresh pre-maintenance snapshot for every database. The answer names the checks it did not cover.',
   status: '`status`: the last audit’s summary and the last pre-maintenance snapshots.',
   help: '`help [command]`: this help.',
 };

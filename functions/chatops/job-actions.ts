@@ -5,8 +5,9 @@
  * answer shows; {@link cloudChatJobs} binds the ports to the real jobs of one cloud's entry point.
  */
 
+import { createHash } from 'node:crypto';
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
-import { isOurs, type SnapshotTarget } from '../actions/snapshot/model.ts';
+import { isOurs, MAX_SNAPSHOT_ATTEMPTS, type SnapshotTarget } from '../actions/snapshot/model.ts';
 import type { Provider } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
@@ -17,7 +18,12 @@ import {
   snapshotListingKey,
   snapshotsByTarget,
 } from '../jobs/readiness.ts';
-import { resolveSnapshotTargets, runSnapshotJob } from '../jobs/snapshot.ts';
+import {
+  resolveSnapshotTargets,
+  retriesLater,
+  runSnapshotJob,
+  type SnapshotJobResult,
+} from '../jobs/snapshot.ts';
 import type {
   ChatActions,
   ChatReadiness,
@@ -44,6 +50,11 @@ export interface JobSnapshotRequest {
   readonly requestedBy: string;
   readonly targets?: readonly string[];
   readonly wait?: boolean;
+  /**
+   * When the command was accepted (ISO 8601): accepted after its remembered result finished with a
+   * failed snapshot, the request is asked again and takes the next attempt.
+   */
+  readonly acceptedAt?: string;
 }
 
 /** The snapshot job's result, as far as chat reads it (`SnapshotJobResult`). */
@@ -137,6 +148,7 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
           requestedBy: request.requestedBy,
           ...(request.targets.length > 0 ? { targets: request.targets } : {}),
           wait: true,
+          ...(request.acceptedAt ? { acceptedAt: request.acceptedAt } : {}),
         },
         (progress) => {
           if (!STAGES.has(progress.stage)) return;
@@ -232,17 +244,21 @@ function waitingUntil(policy: Policy, waitUntil: Date | undefined, now: Date): P
   };
 }
 
-/** The policy selecting only `named` databases (all of the policy's when none is named). */
-function selecting(policy: Policy, named: readonly string[]): Policy {
-  if (named.length === 0) return policy;
-  return { ...policy, targets: { tags: [], identifiers: [...named], all: false } };
-}
-
 const RESOURCE_TYPE: Readonly<Record<SnapshotTarget['kind'], string>> = {
   'rds-instance': 'AwsRdsDbInstance',
   'aurora-cluster': 'AwsRdsDbCluster',
   'cloudsql-instance': 'GcpCloudSqlInstance',
 };
+
+/**
+ * The once-key of asking `requestId` again after its remembered result (finished at `finishedAt`)
+ * had a failed snapshot: one per remembered failure, so concurrent asks still run once.
+ */
+function retryKey(requestId: string, finishedAt: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify([requestId, 'asked again after', finishedAt]))
+    .digest('hex');
+}
 
 /** The ports over the snapshot and readiness jobs of one entry point. */
 export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
@@ -250,25 +266,37 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
   const snapshotPolicy = deps.snapshotPolicy ?? ((policy: Policy) => policy);
   const logger = deps.logger ? { logger: deps.logger } : {};
   return {
-    snapshotOnce: (request, onProgress, waitUntil) => {
+    snapshotOnce: async (request, onProgress, waitUntil) => {
       const policy = waitingUntil(snapshotPolicy(deps.policy), waitUntil, now());
-      return deps.once(
-        request.requestId,
-        () =>
-          runSnapshotJob(
-            { ...request, ...(request.targets ? { targets: [...request.targets] } : {}) },
-            { policy, clouds: deps.clouds(policy), onProgress, ...logger },
-          ),
-        waitUntil,
-      );
+      const { acceptedAt, ...job } = request;
+      const run = () =>
+        runSnapshotJob(
+          { ...job, ...(job.targets ? { targets: [...job.targets] } : {}) },
+          { policy, clouds: deps.clouds(policy), onProgress, ...logger },
+        );
+      // Every result is remembered once per request key and answers the deliveries accepted before
+      // it finished (a Slack retry, a double click). When it has a snapshot that failed with attempts
+      // left (functions/actions/snapshot/run.ts), the same request accepted after it finished is
+      // asked again: it runs once more under a key derived from that result, so it takes the next
+      // attempt instead of replaying the failure, and concurrent asks still take one.
+      const asked = acceptedAt === undefined ? Number.NaN : Date.parse(acceptedAt);
+      let key = request.requestId;
+      for (let hop = 0; ; hop += 1) {
+        const outcome: OnceOutcome<SnapshotJobResult> = await deps.once(key, run, waitUntil);
+        if ('inProgress' in outcome || outcome.firstRun) return outcome;
+        const { result } = outcome;
+        const askedAgain = asked > Date.parse(result.finishedAt);
+        if (hop >= MAX_SNAPSHOT_ATTEMPTS || !askedAgain || !retriesLater(result)) return outcome;
+        key = retryKey(request.requestId, result.finishedAt);
+      }
     },
-    readiness: (targets) => {
-      const policy = selecting(deps.policy, targets);
-      return runReadinessJob(
+    // Named databases narrow the policy's selection (runReadinessJob), as a snapshot request's do:
+    // one the policy does not select is never judged, and the answer says so.
+    readiness: (targets) =>
+      runReadinessJob(
         { providers: deps.providers, ...(targets.length > 0 ? { targets } : {}) },
-        { policy, ...deps.audit, clouds: deps.clouds(policy), ...logger },
-      );
-    },
+        { policy: deps.policy, ...deps.audit, clouds: deps.clouds(deps.policy), ...logger },
+      ),
     async latestSnapshots() {
       const clouds = deps.clouds(snapshotPolicy(deps.policy));
       const { targets, problems } = await resolveSnapshotTargets(undefined, {

@@ -106,13 +106,18 @@ export function slackVerification(options: SlackVerificationOptions): SlackMiddl
 export interface SlackAuthorizationOptions {
   readonly policy: ChatopsPolicy;
   readonly logger: StructuredLogger;
+  /**
+   * Hosts a `response_url` may name; a command naming another is refused (400) before any work.
+   * @default SLACK_REPLY_HOSTS (reply-hosts.ts)
+   */
+  readonly replyHosts?: readonly string[];
 }
 
 export function slackAuthorization(options: SlackAuthorizationOptions): SlackMiddleware {
   const slackAuthorizationBefore: SlackMiddleware['before'] = (request) => {
     const body = request.event.verifiedBody;
     if (!body) throw new ChatError(500, 'slackAuthorization runs after slackVerification', { expose: false });
-    const slash = parseSlashCommand(body);
+    const slash = parseSlashCommand(body, options.replyHosts);
     const refusing = (name: string | undefined, check: () => void): void => {
       try {
         check();

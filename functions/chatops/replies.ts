@@ -6,6 +6,7 @@
  * replies from.
  */
 import { ChatError } from './errors.ts';
+import { checkReplyUrl } from './reply-hosts.ts';
 
 /** A Block Kit section or context block, the two kinds the product sends. */
 export type SlackBlock =
@@ -96,9 +97,9 @@ export function escapeMrkdwn(text: string): string {
 export interface ResponsePosterOptions {
   readonly responseUrl: string;
   /**
-   * Hosts replies may go to. Slack sends `https://hooks.slack.com/...`; refusing any other host
-   * keeps a forged `response_url` from turning the function into a request relay.
-   * @default ['hooks.slack.com']
+   * Hosts replies may go to (reply-hosts.ts): refusing any other keeps a forged `response_url` from
+   * turning the function into a request relay.
+   * @default SLACK_REPLY_HOSTS (hooks.slack.com, hooks.slack-gov.com)
    */
   readonly allowedHosts?: readonly string[];
   readonly fetch?: typeof fetch;
@@ -124,13 +125,7 @@ export class ResponsePoster {
   readonly #posts: Date[];
 
   constructor(options: ResponsePosterOptions) {
-    const url = new URL(options.responseUrl);
-    const allowed = options.allowedHosts ?? ['hooks.slack.com'];
-    const local = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
-    if (!allowed.includes(url.host) && !allowed.includes(url.hostname)) {
-      throw new ChatError(400, 'response_url is not a Slack address');
-    }
-    if (url.protocol !== 'https:' && !local) throw new ChatError(400, 'response_url is not an https address');
+    checkReplyUrl(options.responseUrl, options.allowedHosts);
     this.#options = options;
     this.#posts = [...(options.earlierPosts ?? [])];
   }

@@ -105,6 +105,7 @@ export async function runChatWork(work: ChatWork, deps: RunChatWorkDependencies)
               reason: command.reason,
               ticket: command.ticket,
               requestedBy: work.requestedBy,
+              acceptedAt: work.acceptedAt,
               ...(deps.waitUntil ? { waitUntil: deps.waitUntil() } : {}),
             },
             progress.onProgress,

@@ -9,6 +9,7 @@ import * as z from 'zod';
 import { inputIssues } from '../core/errors.ts';
 import type { SlackIdentity } from './authorize.ts';
 import { ChatError } from './errors.ts';
+import { checkReplyUrl } from './reply-hosts.ts';
 
 /** The part of an HTTP event a Slack request needs (Function URL / HTTP API payload 2.0). */
 export interface HttpEvent {
@@ -85,8 +86,11 @@ export function unescapeSlackText(text: string): string {
   );
 }
 
-/** Parse the verified form body; a body Slack would not send is a 400 naming the field. */
-export function parseSlashCommand(rawBody: Buffer): SlashCommand {
+/**
+ * Parse the verified form body; a body Slack would not send is a 400 naming the field, and a
+ * `response_url` outside `replyHosts` (reply-hosts.ts) a 400 saying where answers may go.
+ */
+export function parseSlashCommand(rawBody: Buffer, replyHosts?: readonly string[]): SlashCommand {
   const form = Object.fromEntries(new URLSearchParams(rawBody.toString('utf8')));
   const parsed = slashCommandSchema.safeParse(form);
   if (!parsed.success) {
@@ -97,6 +101,7 @@ export function parseSlashCommand(rawBody: Buffer): SlashCommand {
     );
   }
   const value = parsed.data;
+  checkReplyUrl(value.response_url, replyHosts);
   return {
     identity: { teamId: value.team_id, channelId: value.channel_id, userId: value.user_id },
     command: value.command,

@@ -19,6 +19,10 @@ export interface KeyItemRef {
   /** certctl's configuration name. */
   readonly source: string;
   readonly jsonKey?: string;
+  /** For a private key: the certificate item it must match (also when that item is switched off). */
+  readonly certificate?: string;
+  /** For a certificate: the CA certificate item its signature is checked against (when that item is on). */
+  readonly issuer?: string;
 }
 
 /** The KMS key (AWS) or Cloud KMS key (GCP) a secret or replica is encrypted with. */

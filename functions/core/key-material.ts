@@ -396,6 +396,12 @@ export function itemRefs(secret: InventorySecret): KeyItemRef[] {
     kind: item.kind,
     source: item.source,
     ...(item.jsonKey ? { jsonKey: item.jsonKey } : {}),
+    // The pairings keys.content requires: a key's certificate, on or off (off, the pair cannot be
+    // proven); a certificate's CA only when on (off, the chain is an optional check it names).
+    ...(item.kind === 'private-key' && (item.certificate ?? item.certificateOff)
+      ? { certificate: item.certificate ?? item.certificateOff }
+      : {}),
+    ...(item.kind === 'certificate' && item.issuer ? { issuer: item.issuer } : {}),
   }));
 }
 

@@ -85,9 +85,10 @@ export interface ReadinessRequest {
   readonly regions?: readonly string[];
   readonly projects?: readonly string[];
   /**
-   * The databases the request asks about (chat `readiness <database> …`; the policy passed in
-   * selects them). Each must be judged by this run: one found nowhere makes the verdict "could not
-   * evaluate", whatever cloud a plain name might live in.
+   * The databases the request asks about (chat `readiness <database> …`). They narrow the policy's
+   * selection, never widen it: only those of them the policy selects are judged, and each must be
+   * judged by this run: one the policy does not select, or found nowhere, makes the verdict "could
+   * not evaluate", whatever cloud a plain name might live in.
    */
   readonly targets?: readonly string[];
 }
@@ -310,9 +311,39 @@ function gateGroups(): { name: CheckGroup; installed: boolean }[] {
   return names.map((name) => ({ name, installed: registered.includes(name) }));
 }
 
+/**
+ * The report as far as it answers for `named` databases: names narrow the policy's selection, never
+ * widen it (as a snapshot request's do). The audit judged what the policy selects; of its
+ * databases only the named ones are kept, with the policy's own identifiers not found or judged
+ * elsewhere only when named. Fleet findings (keys, dump locations) and unread scopes stay.
+ */
+function narrowedTo(report: AuditReport, named: readonly string[] | undefined): AuditReport {
+  if (!named || named.length === 0) return report;
+  const wanted = new Set(named.map((name) => name.toLowerCase()));
+  const isNamed = (resource: ResourceRef) =>
+    namesOf(resource).some((candidate) => wanted.has(candidate.toLowerCase()));
+  return {
+    ...report,
+    findings: report.findings.filter(
+      (finding) => !TARGET_TYPES.has(finding.resource.type) || isNamed(finding.resource),
+    ),
+    ...(report.unmatchedTargets
+      ? { unmatchedTargets: report.unmatchedTargets.filter((name) => wanted.has(name.toLowerCase())) }
+      : {}),
+    ...(report.targetsJudgedElsewhere
+      ? {
+          targetsJudgedElsewhere: report.targetsJudgedElsewhere.filter((entry) =>
+            wanted.has(entry.identifier.toLowerCase()),
+          ),
+        }
+      : {}),
+  };
+}
+
 /** Judge readiness from an audit report and the snapshots of each target. */
 export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
-  const { report, plannedGroups } = inputs;
+  const { plannedGroups } = inputs;
+  const report = narrowedTo(inputs.report, inputs.named);
   const notEvaluated: string[] = [];
   const incompleteGroups = new Map<CheckGroup, string[]>();
   for (const scope of report.scopes) {
@@ -356,7 +387,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     const wanted = name.toLowerCase();
     if (judgedNames.has(wanted) || accountedFor.has(wanted)) continue;
     notEvaluated.push(
-      `target ${name}: named in the request but not judged by this run (not found, or where a scope was not read)`,
+      `target ${name}: named in the request but not among the databases the policy selects (targets.tags, targets.identifiers), or not a PostgreSQL primary, or not found, or where a scope was not read: not judged`,
     );
   }
 

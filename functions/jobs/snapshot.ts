@@ -11,6 +11,7 @@
 import type { ManualListing, SnapshotCloud, TargetsOptions } from '../actions/snapshot/backend.ts';
 import {
   emptyCounts,
+  MAX_SNAPSHOT_ATTEMPTS,
   type SnapshotJobResult,
   type SnapshotRequest,
   type SnapshotTarget,
@@ -191,6 +192,20 @@ export function snapshotDelivered(
   entry: Pick<SnapshotJobResult['results'][number], 'outcome' | 'error'>,
 ): boolean {
   return entry.outcome === 'available' || (entry.outcome === 'creating' && entry.error === undefined);
+}
+
+/**
+ * Whether a later run of the same request would take another snapshot of some target: its snapshot
+ * of this request ended failed (or is being deleted) with attempts left ({@link MAX_SNAPSHOT_ATTEMPTS}).
+ * Such a result is not remembered as the request's answer (chat), so the request asked again retries.
+ */
+export function retriesLater(result: Pick<SnapshotJobResult, 'results'>): boolean {
+  return result.results.some(
+    (entry) =>
+      entry.outcome === 'failed' &&
+      entry.error?.code === 'SnapshotFailed' &&
+      (entry.snapshotAttempt ?? 1) < MAX_SNAPSHOT_ATTEMPTS,
+  );
 }
 
 /**

@@ -101,6 +101,42 @@ describe('the Slack middleware chain', () => {
     expect(order).toEqual(['dispatch']);
   });
 
+  it.each([
+    'https://attacker.example/commands/T0CERTCTL/1/abc',
+    'https://hooks.slack.com.attacker.example/commands/T0CERTCTL/1/abc',
+    'http://hooks.slack.com/commands/T0CERTCTL/1/abc',
+  ])(
+    'refuses a command whose response_url %s is not Slack’s with a clear answer and hands nothing off',
+    async (responseUrl) => {
+      // Prepare
+      const { handler, dispatched } = harness();
+
+      // Act
+      const response = await handler(signed(form(SNAPSHOT, { response_url: responseUrl })));
+
+      // Assess: refused as a 4xx is (Slack shows the caller a 200 body only), saying where answers go.
+      expect(response.statusCode).toBe(200);
+      expect(JSON.parse(response.body).text).toMatch(
+        /^response_url is not (a Slack|an https) address; answers go only to hooks\.slack\.com or hooks\.slack-gov\.com over https$/,
+      );
+      expect(response.body).not.toContain('/1/abc');
+      expect(dispatched).toEqual([]);
+    },
+  );
+
+  it('hands off a command from GovSlack, whose response_url is on hooks.slack-gov.com', async () => {
+    // Prepare
+    const { handler, dispatched } = harness();
+    const responseUrl = 'https://hooks.slack-gov.com/commands/T0CERTCTL/1/abc';
+
+    // Act
+    const response = await handler(signed(form(SNAPSHOT, { response_url: responseUrl })));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(dispatched.map((work) => work.replyTo)).toEqual([{ kind: 'slack', responseUrl }]);
+  });
+
   it('gives a retried or double-submitted snapshot the same idempotency key', async () => {
     // Prepare
     const { handler, dispatched } = harness();

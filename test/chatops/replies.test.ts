@@ -92,6 +92,30 @@ describe('ResponsePoster', () => {
     ).not.toThrow();
   });
 
+  it('delivers to GovSlack’s hooks.slack-gov.com and refuses hosts that only resemble Slack’s', async () => {
+    // Prepare
+    const posted: string[] = [];
+    const fetcher = (async (target: string | URL | Request) => {
+      posted.push(String(target));
+      return new Response('ok');
+    }) as typeof fetch;
+    const gov = 'https://hooks.slack-gov.com/commands/T0/1/abc';
+
+    // Act
+    await new ResponsePoster({ responseUrl: gov, fetch: fetcher }).post({ text: 'result' });
+
+    // Assess
+    expect(posted).toEqual([gov]);
+    for (const forged of [
+      'https://hooks.slack.com.attacker.example/x',
+      'https://xhooks.slack.com/x',
+      'https://hooks.slack-gov.com.attacker.example/x',
+      'http://hooks.slack-gov.com/x',
+    ]) {
+      expect(() => new ResponsePoster({ responseUrl: forged, fetch: fetcher })).toThrow(ChatError);
+    }
+  });
+
   it('reports Slack refusing a reply with its status and never the response_url', async () => {
     // Prepare
     status = 404;

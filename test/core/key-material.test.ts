@@ -677,10 +677,17 @@ describe('the inventory helpers', () => {
   const lone = item('lone', 'opaque', { location: at('lone'), certificate: 'not-in-inventory' });
   const inventory = [caCert, raCert, caKey, raKey, lone];
 
-  it('names the items of a secret without values, with the JSON key only when there is one', () => {
+  it('names the items of a secret without values, with the JSON key and the items each pairs with only when there are', () => {
     expect(itemRefs({ location: at('ca'), items: [caCert, caKey] })).toEqual([
       { id: 'ca-cert', kind: 'certificate', source: 'ca-cert' },
-      { id: 'ca-key', kind: 'private-key', source: 'ca-key', jsonKey: 'key' },
+      { id: 'ca-key', kind: 'private-key', source: 'ca-key', jsonKey: 'key', certificate: 'ca-cert' },
+    ]);
+    expect(itemRefs({ location: at('ra'), items: [raCert] })).toEqual([
+      { id: 'ra-cert', kind: 'certificate', source: 'ra-cert', issuer: 'ca-cert' },
+    ]);
+    const offPartner = item('ra-key', 'private-key', { location: at('ra-key'), certificateOff: 'ra-cert' });
+    expect(itemRefs({ location: at('ra-key'), items: [offPartner] })).toEqual([
+      { id: 'ra-key', kind: 'private-key', source: 'ra-key', certificate: 'ra-cert' },
     ]);
   });
   it('groups the inventory by secret in inventory order', () => {

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as functions from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { Storage } from '@google-cloud/storage';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { POLICY_ENV, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { CHAT_TOPIC_ENV, SLACK_SECRET_VALUE_ENV } from '../../functions/gcp/chat-environment.ts';
 import { cloudStorageRecords } from '../../functions/gcp/chat-records.ts';
@@ -76,6 +76,15 @@ beforeAll(async () => {
     { clock: () => new Date() },
   ));
   receiver = await startSlackReceiver();
+  // GovSlack's response_url host, answered by the receiver on 127.0.0.1: the deployed allowlist
+  // (hooks.slack.com, hooks.slack-gov.com) on both sides, and nothing leaves the machine.
+  const realFetch = globalThis.fetch;
+  const receiverOrigin = new URL(receiver.responseUrl()).origin;
+  vi.stubGlobal('fetch', (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    if (url.host !== 'hooks.slack-gov.com') return realFetch(input, init);
+    return realFetch(`${receiverOrigin}${url.pathname}`, init);
+  });
   // chatSlack as deployed: its environment (infra/gcp), the simulator as every Google endpoint.
   Object.assign(process.env, {
     [SLACK_SECRET_VALUE_ENV]: CANARY,
@@ -85,7 +94,7 @@ beforeAll(async () => {
   });
   await import('../../functions/handlers/gcp/chat-slack.ts');
   slackUrl = await listen('chatSlack');
-  // chatAction wired as its container wires it; only the response_url host differs (127.0.0.1, not Slack's).
+  // chatAction wired as its container wires it.
   clients = new GcpClientFactory({ endpoint: sim.endpoint });
   const storage = new Storage({ apiEndpoint: sim.endpoint });
   const records = cloudStorageRecords(storage.bucket(BUCKET));
@@ -94,7 +103,6 @@ beforeAll(async () => {
     createChatActionFunction(() => ({
       actions: gcpChatActions({ policy: parsePolicy(POLICY), clients, records }),
       logger: createGcpLogger('chat-action'),
-      replyHosts: ['127.0.0.1'],
       firstDelivery: firstDeliveryOver(records),
     })),
   );
@@ -102,6 +110,7 @@ beforeAll(async () => {
   output = capturePowertoolsOutput();
 });
 afterAll(async () => {
+  vi.unstubAllGlobals();
   output.restore();
   process.env = savedEnv;
   for (const server of servers) server.close();
@@ -138,10 +147,15 @@ async function push(event: PubsubPushEvent): Promise<number> {
   return response.status;
 }
 
+/** A response_url on GovSlack's host, whose posts the receiver gets (see the fetch stub). */
+function govSlackUrl(): string {
+  return `https://hooks.slack-gov.com${new URL(receiver.responseUrl()).pathname}`;
+}
+
 describe('GCP chat functions, end to end', () => {
   it('acknowledges, publishes each accepted request to the topic, and snapshots once for a request, its retry and a redelivery', async () => {
     // Prepare
-    const url = receiver.responseUrl();
+    const url = govSlackUrl();
     const body = slashCommandForm('snapshot certctl-pg reason="CA rotation" ticket=CHG-77', {
       response_url: url,
     });
@@ -185,7 +199,7 @@ describe('GCP chat functions, end to end', () => {
 
   it('keeps the canary signing secret out of every log line, answer, message, record and chat post', async () => {
     // Prepare: a readiness request on top of the snapshot's.
-    const url = receiver.responseUrl();
+    const url = govSlackUrl();
     const pubsub = sim.service<PubsubService>(PUBSUB_SERVICE);
     const before = pubsub.messages(TOPIC).length;
 

@@ -3,6 +3,7 @@
  * snapshot per event, however often the job runs; maintenance beyond it gets none.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_SNAPSHOT_ATTEMPTS } from '../../functions/actions/snapshot/model.ts';
 import { runMaintenanceJob } from '../../functions/jobs/maintenance.ts';
 import { type SnapshotHarness, snapshotScenario, startSnapshotHarness } from './snapshot-support.ts';
 
@@ -26,6 +27,12 @@ beforeEach(async () => {
           autoAppliedAfter: '+30d',
         },
         { target: 'unrelated-db', region: 'us-east-1', action: 'os-upgrade', autoAppliedAfter: '+1h' },
+        {
+          target: 'certctl-broken-db',
+          region: 'us-east-1',
+          action: 'db-upgrade',
+          autoAppliedAfter: '+20h',
+        },
       ],
     }),
   );
@@ -44,14 +51,56 @@ describe('maintenance job against the simulator', () => {
     // Assess
     expect(first.events.map((event) => `${event.target.id} ${event.action}`)).toEqual([
       'certctl-prod-db ca-certificate-rotation',
+      'certctl-broken-db db-upgrade',
     ]);
     expect(first.later).toBe(1);
     expect(first.snapshots[0]?.outcome).toBe('available');
     expect(second.snapshots[0]?.snapshotId).toBe(first.snapshots[0]?.snapshotId);
-    expect(harness.rds.snapshots.createCalls).toBe(1);
-    const stored = harness.rds.snapshots.snapshots()[0];
+    const prod = harness.rds.snapshots.snapshots().filter((s) => s.target === 'certctl-prod-db');
+    expect(prod).toHaveLength(1);
+    const stored = prod[0];
     expect(stored?.tags['maintenance-event']).toMatch(
       /^maintenance:arn:aws:rds:eu-west-1:111111111111:db:certctl-prod-db:ca-certificate-rotation:/,
     );
+  });
+
+  it('takes a second snapshot under its own name on the next scan when the first one of the event failed, then adopts it', async () => {
+    // Act: the first scan's snapshot of certctl-broken-db fails; the target is then fixed.
+    const first = await runMaintenanceJob(harness.deps());
+    harness.rds.snapshots.setFailing({ id: 'certctl-broken-db', region: 'us-east-1' }, false);
+    const second = await runMaintenanceJob(harness.deps());
+    const third = await runMaintenanceJob(harness.deps());
+
+    // Assess
+    const broken = (result: typeof first) =>
+      result.snapshots.find((entry) => entry.target.id === 'certctl-broken-db');
+    expect(broken(first)).toMatchObject({ outcome: 'failed', snapshotAttempt: 1 });
+    expect(broken(first)?.error?.message).toContain('a later run of this request takes attempt 2');
+    expect(broken(second)).toMatchObject({
+      outcome: 'available',
+      snapshotAttempt: 2,
+      snapshotId: `${broken(first)?.snapshotId}-a2`,
+    });
+    expect(broken(third)).toMatchObject({ outcome: 'available', snapshotId: broken(second)?.snapshotId });
+    const stored = harness.rds.snapshots.snapshots().filter((s) => s.target === 'certctl-broken-db');
+    expect(stored.map((s) => s.id).sort()).toEqual(
+      [broken(first)?.snapshotId, broken(second)?.snapshotId].sort(),
+    );
+    expect(stored.every((s) => s.tags.purpose === 'certctl-pre-maintenance')).toBe(true);
+  });
+
+  it('stops after the last attempt and names the attempts when every snapshot of the event fails', async () => {
+    // Act
+    const scans = [];
+    for (let i = 0; i < MAX_SNAPSHOT_ATTEMPTS + 1; i += 1)
+      scans.push(await runMaintenanceJob(harness.deps()));
+
+    // Assess
+    const stored = harness.rds.snapshots.snapshots().filter((s) => s.target === 'certctl-broken-db');
+    expect(stored).toHaveLength(MAX_SNAPSHOT_ATTEMPTS);
+    const last = scans.at(-1)?.snapshots.find((entry) => entry.target.id === 'certctl-broken-db');
+    expect(last?.outcome).toBe('failed');
+    expect(last?.error?.code).toBe('SnapshotAttemptsExhausted');
+    for (const snapshot of stored) expect(last?.error?.message).toContain(snapshot.id);
   });
 });

@@ -234,4 +234,68 @@ describe('readiness against the simulator', () => {
     expect(result.verdict).toBe('UNKNOWN');
     expect(result.notEvaluated).toEqual([expect.stringContaining('certctl-prod-dbb')]);
   });
+
+  it('judges only the named databases the policy selects and answers could-not-evaluate naming one it does not select, when the request names both', async () => {
+    // Prepare: the policy selects certctl-prod-db and certctl-aurora; unrelated-db exists, untagged.
+    await runSnapshotJob(
+      { requestId: 'CHG-12', reason: 'CA rotation', requestedBy: 'alice' },
+      harness.deps(prodOnly()),
+    );
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'], targets: ['certctl-prod-db', 'unrelated-db'] },
+      harness.readinessDeps(prodOnly()),
+    );
+
+    // Assess
+    expect(result.targets.map((entry) => `${entry.target.id} ${entry.status}`)).toEqual([
+      'certctl-prod-db GO',
+    ]);
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.exitCode).toBe(2);
+    expect(result.notEvaluated).toEqual([
+      expect.stringMatching(
+        /^target unrelated-db: named in the request but not among the databases the policy selects/,
+      ),
+    ]);
+  });
+
+  it('answers chat readiness over the policy’s selection, never judging a named database the policy does not select', async () => {
+    // Prepare
+    const policy = fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } });
+    const deps = harness.readinessDeps(policy);
+    await runSnapshotJob(
+      { requestId: 'CHG-13', reason: 'CA rotation', requestedBy: 'alice' },
+      harness.deps(policy),
+    );
+    const aws = deps.aws as NonNullable<typeof deps.aws>;
+    const jobs = cloudChatJobs({
+      policy,
+      providers: ['aws'],
+      clouds: (selection) => [
+        awsSnapshotCloud({ policy: selection, factory: aws.factory, homeRegion: 'eu-west-1' }),
+      ],
+      audit: { aws },
+      once: async () => {
+        throw new Error('no snapshot in this test');
+      },
+      lastAudit: async () => ({ unavailable: 'none' }),
+    });
+
+    // Act: certctl-busy-db is tagged but not among the policy's identifiers.
+    const outside = await jobs.readiness(['certctl-busy-db']);
+    const both = await jobs.readiness(['certctl-prod-db', 'certctl-busy-db']);
+
+    // Assess
+    expect(outside.targets).toEqual([]);
+    expect(outside.verdict).not.toBe('GO');
+    expect(outside.notEvaluated).toContainEqual(
+      expect.stringContaining(
+        'target certctl-busy-db: named in the request but not among the databases the policy selects',
+      ),
+    );
+    expect(both.targets.map((entry) => `${entry.target.id} ${entry.status}`)).toEqual(['certctl-prod-db GO']);
+    expect(both.verdict).toBe('UNKNOWN');
+  });
 });

@@ -91,7 +91,7 @@ describe('snapshot job on Cloud SQL', () => {
     expect(byId['certctl-pg-busy']?.attempts).toBeGreaterThan(1);
     expect(byId['certctl-pg-broken']?.outcome).toBe('failed');
     expect(byId['certctl-pg-broken']?.error?.message).toBe(
-      'INTERNAL_ERROR: An internal error occurred while backing up the instance.',
+      'INTERNAL_ERROR: An internal error occurred while backing up the instance. (attempt 1 of 3; a later run of this request takes attempt 2)',
     );
     const stored = cloudSql.backups.all().find((run) => run.instance === 'certctl-pg');
     expect(stored?.description).toMatch(
@@ -118,6 +118,35 @@ describe('snapshot job on Cloud SQL', () => {
       snapshotId: first.results[0]?.snapshotId,
       attempts: 0,
     });
+  });
+
+  it('inserts a second backup under the attempt name, not re-reporting the failed one, when the same request is re-run after its backup failed', async () => {
+    // Prepare
+    const { cloudSql, deps } = await start([instance('certctl-pg-broken', backup(100, { fails: true }))]);
+    const first = await runSnapshotJob(request, deps);
+
+    // Act
+    const second = await runSnapshotJob(request, deps);
+    const third = await runSnapshotJob(request, deps);
+    const fourth = await runSnapshotJob(request, deps);
+
+    // Assess
+    expect(first.results[0]).toMatchObject({ outcome: 'failed', snapshotAttempt: 1 });
+    expect(second.results[0]).toMatchObject({
+      outcome: 'failed',
+      snapshotAttempt: 2,
+      snapshotId: `${first.results[0]?.snapshotId}-a2`,
+    });
+    expect(third.results[0]).toMatchObject({ outcome: 'failed', snapshotAttempt: 3 });
+    expect(fourth.results[0]?.error?.code).toBe('SnapshotAttemptsExhausted');
+    expect(cloudSql.backups.insertCalls).toBe(3);
+    expect(cloudSql.backups.all().map((run) => /id=([^;]+)/.exec(run.description)?.[1])).toEqual(
+      expect.arrayContaining([
+        first.results[0]?.snapshotId,
+        second.results[0]?.snapshotId,
+        third.results[0]?.snapshotId,
+      ]),
+    );
   });
 
   it('reports an injected insert error with its gRPC code while the other target still gets its backup', async () => {

@@ -9,6 +9,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import type { HttpResponse, SlackEvent } from '../../functions/chatops/middleware.ts';
+import { SLACK_REPLY_HOSTS } from '../../functions/chatops/reply-hosts.ts';
 import type { ChatWork } from '../../functions/chatops/work.ts';
 import type { Policy } from '../../functions/core/policy.ts';
 import { awsChatActions, chatAction } from '../../functions/handlers/aws/chat-action.ts';
@@ -65,6 +66,7 @@ export function localChatDeployment(options: LocalChatOptions): LocalChatDeploym
       );
     },
     ...options.observability('chat-slack'),
+    replyHosts: [...SLACK_REPLY_HOSTS, '127.0.0.1'],
   });
   return {
     slack: (event) => slack(event, {}),

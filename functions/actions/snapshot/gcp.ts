@@ -110,8 +110,13 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
   };
   const pollOne = async (snapshot: BackendSnapshot): Promise<BackendSnapshot> => {
     if (!snapshot.handle || snapshot.handle.startsWith('run:')) {
+      // The run itself when its id is known: another run may carry the same id in its description.
       const runs = await listRuns(snapshot.target);
-      return runs.find((run) => run.id === snapshot.id) ?? snapshot;
+      return (
+        runs.find((run) => snapshot.handle !== undefined && run.handle === snapshot.handle) ??
+        runs.find((run) => run.id === snapshot.id) ??
+        snapshot
+      );
     }
     const [operation] = await api.getOperation({ project, operation: snapshot.handle });
     if (enumName('operationStatus', operation.status as number | string | undefined) !== 'DONE') {

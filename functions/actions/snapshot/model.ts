@@ -64,6 +64,11 @@ export interface SnapshotTargetResult {
   readonly durationMs: number;
   /** Create attempts (more than one when the target was busy). */
   readonly attempts: number;
+  /**
+   * Which snapshot of this request this is for the target: 1 the first, 2 and up one taken because
+   * the request's earlier ones ended failed or were deleted (at most {@link MAX_SNAPSHOT_ATTEMPTS}).
+   */
+  readonly snapshotAttempt?: number;
   readonly error?: { readonly code: string; readonly message: string };
 }
 
@@ -92,6 +97,15 @@ export const SNAPSHOT_PURPOSE = 'certctl-pre-maintenance';
 /** Every snapshot identifier starts with this (the IAM policy scopes creates to it). */
 export const SNAPSHOT_ID_PREFIX = 'certctl-premaint';
 
+/**
+ * How many snapshots one request takes of one target at most. When the request's snapshot of a
+ * target ended failed or is being deleted (RDS `failed`/`deleting`; Cloud SQL FAILED, SKIPPED,
+ * DELETION_*), a later run of the request (the next maintenance scan, the same ticket asked again)
+ * takes one more, named `<name>-a2`, `<name>-a3`, instead of reporting the failed one forever; past
+ * this many it reports the attempts and takes none.
+ */
+export const MAX_SNAPSHOT_ATTEMPTS = 3;
+
 /** RDS snapshot identifiers: 1-255; cluster snapshot identifiers: 1-63 (RDS API reference). */
 const MAX_ID: Readonly<Record<SnapshotKind, number>> = {
   'rds-instance': 255,
@@ -103,23 +117,26 @@ const MAX_ID: Readonly<Record<SnapshotKind, number>> = {
 /**
  * The snapshot identifier for a target in a request: `certctl-premaint-<target>-<hash>`, where the
  * hash covers the request id and the target, so one request never gets two names for one target and
- * two requests never collide. Valid by construction for RDS: a letter first, only letters, digits and
- * single hyphens, no trailing hyphen, within the length limit
+ * two requests never collide; a later attempt (see {@link MAX_SNAPSHOT_ATTEMPTS}) ends in `-a<n>`
+ * (the target part shortened to make room, the first attempt's name unchanged). Valid by
+ * construction for RDS: a letter first, only letters, digits and single hyphens, no trailing hyphen,
+ * within the length limit
  * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSnapshot.html).
  */
-export function snapshotIdentifier(target: SnapshotTarget, requestId: string): string {
+export function snapshotIdentifier(target: SnapshotTarget, requestId: string, attempt = 1): string {
   const hash = createHash('sha256')
     .update(`${requestId}\n${target.provider}/${target.account}/${target.region}/${target.id}`)
     .digest('hex')
     .slice(0, 10);
-  const room = MAX_ID[target.kind] - SNAPSHOT_ID_PREFIX.length - hash.length - 2;
+  const suffix = attempt > 1 ? `-a${attempt}` : '';
+  const room = MAX_ID[target.kind] - SNAPSHOT_ID_PREFIX.length - hash.length - 2 - suffix.length;
   const name = target.id
     .toLowerCase()
     .replace(/[^a-z0-9-]/g, '-')
     .replace(/-+/g, '-')
     .slice(0, room)
     .replace(/^-+|-+$/g, '');
-  return name ? `${SNAPSHOT_ID_PREFIX}-${name}-${hash}` : `${SNAPSHOT_ID_PREFIX}-${hash}`;
+  return `${name ? `${SNAPSHOT_ID_PREFIX}-${name}-${hash}` : `${SNAPSHOT_ID_PREFIX}-${hash}`}${suffix}`;
 }
 
 /** Characters AWS accepts in tag values (https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html). */

@@ -5,7 +5,9 @@
  * 1. quota: count the manual snapshots and refuse, target by target, what would exceed the quota,
  *    saying how many exist, how many are ours and what to do;
  * 2. create each snapshot, tagged at creation; a snapshot of the same name (a re-run) is adopted,
- *    never doubled. Every scope makes its first attempts before any scope starts polling, so the
+ *    never doubled. When the request's own snapshot of a target ended failed or is being deleted,
+ *    one more attempt is taken under its own name (`-a2`, `-a3`: the next after the highest of ours
+ *    that exists), up to {@link MAX_SNAPSHOT_ATTEMPTS}; past that the attempts are reported, none taken. Every scope makes its first attempts before any scope starts polling, so the
  *    polls of an early region do not delay the creates of a later one (each snapshot's time runs
  *    from its create). A busy target is retried with backoff until the deadline, then reported as
  *    busy; its retries never hold up the polling of the scope's other snapshots;
@@ -22,6 +24,7 @@ import { DAY_MS } from '../../core/time.ts';
 import { type BackendSnapshot, definedFields, type ManualListing, type SnapshotBackend } from './backend.ts';
 import {
   isOurs,
+  MAX_SNAPSHOT_ATTEMPTS,
   nextPollDelay,
   SNAPSHOT_PURPOSE,
   type SnapshotKind,
@@ -74,7 +77,16 @@ interface Pending {
   readonly startedAt: number;
   attempts: number;
   snapshot: BackendSnapshot;
+  readonly naming: Naming;
 }
+
+/** Which of the request's snapshots of a target this is, and its earlier ones (ended failed or deleted). */
+interface Naming {
+  readonly attempt: number;
+  readonly earlier: readonly BackendSnapshot[];
+}
+
+const FIRST: Naming = { attempt: 1, earlier: [] };
 
 export async function takeSnapshots(
   request: SnapshotRequest,
@@ -139,6 +151,7 @@ interface Busy {
   readonly startedAt: number;
   readonly attempts: number;
   readonly error: unknown;
+  readonly naming: Naming;
 }
 
 type Attempt = Pending | SnapshotTargetResult | Busy;
@@ -173,7 +186,7 @@ async function prepareScope(
       busy: [],
     };
   }
-  const toCreate: SnapshotTarget[] = [];
+  const toCreate: { target: SnapshotTarget; naming: Naming }[] = [];
   const open: Pending[] = [];
   // Quota, and snapshots of this request that exist already (a re-run after the idempotency record
   // expired), from each kind's listing: the one made with the targets, else one now, kinds at once.
@@ -198,14 +211,25 @@ async function prepareScope(
       );
       continue;
     }
-    const byId = new Map(existing.map((snapshot) => [snapshot.id.toLowerCase(), snapshot]));
-    const fresh: SnapshotTarget[] = [];
+    const byId = new Map<string, BackendSnapshot[]>();
+    for (const snapshot of existing) {
+      const id = snapshot.id.toLowerCase();
+      byId.set(id, [...(byId.get(id) ?? []), snapshot]);
+    }
+    const fresh: { target: SnapshotTarget; naming: Naming }[] = [];
     for (const target of ofKind) {
-      const found = byId.get(snapshotIdentifier(target, context.request.requestId).toLowerCase());
-      const refused = found && notAdoptable(found, target);
-      if (refused) results.push(nameTaken(target, now().getTime(), now, 0, refused));
-      else if (found) open.push({ target, startedAt: now().getTime(), attempts: 0, snapshot: found });
-      else fresh.push(target);
+      const plan = planTarget(target, context.request.requestId, byId);
+      if ('refused' in plan) results.push(nameTaken(target, now().getTime(), now, 0, plan.refused));
+      else if ('exhausted' in plan) results.push(exhausted(target, now().getTime(), now, 0, plan.exhausted));
+      else if ('adopt' in plan) {
+        open.push({
+          target,
+          startedAt: now().getTime(),
+          attempts: 0,
+          snapshot: plan.adopt,
+          naming: plan.naming,
+        });
+      } else fresh.push({ target, naming: plan.create });
     }
     if (!backend.quotaApplies) {
       toCreate.push(...fresh);
@@ -233,7 +257,7 @@ async function prepareScope(
         kind,
         existing: existing.length,
       });
-      for (const target of fresh.slice(capacity)) {
+      for (const { target } of fresh.slice(capacity)) {
         results.push({
           target,
           outcome: 'quota',
@@ -246,7 +270,7 @@ async function prepareScope(
   }
   const busy: Busy[] = [];
   const attempts = await Promise.all(
-    toCreate.map((target) => attemptCreate(target, now().getTime(), 1, backend, context)),
+    toCreate.map(({ target, naming }) => attemptCreate(target, now().getTime(), 1, backend, context, naming)),
   );
   for (const attempt of attempts) {
     if (isResult(attempt)) results.push(attempt);
@@ -263,13 +287,18 @@ async function attemptCreate(
   attempts: number,
   backend: SnapshotBackend,
   context: ScopeContext,
+  naming: Naming = FIRST,
 ): Promise<Attempt> {
   const { now, deps } = context;
-  const snapshotId = snapshotIdentifier(target, context.request.requestId);
-  reportProgress(deps, { target, stage: 'creating', message: `creating ${snapshotId}` });
+  const snapshotId = snapshotIdentifier(target, context.request.requestId, naming.attempt);
+  reportProgress(deps, {
+    target,
+    stage: 'creating',
+    message: `creating ${snapshotId}${naming.attempt > 1 ? ` (attempt ${naming.attempt} of ${MAX_SNAPSHOT_ATTEMPTS}: ${naming.earlier.map((snapshot) => snapshot.id).join(', ')} failed)` : ''}`,
+  });
   try {
     const snapshot = await backend.create(target, snapshotId, context.tags);
-    return { target, startedAt, attempts, snapshot };
+    return { target, startedAt, attempts, snapshot, naming };
   } catch (error) {
     const kind = backend.classify(error);
     if (kind === 'exists') {
@@ -278,7 +307,15 @@ async function attemptCreate(
         .catch(() => []);
       const refused = found && notAdoptable(found, target);
       if (refused) return nameTaken(target, startedAt, now, attempts, refused);
-      if (found) return { target, startedAt, attempts, snapshot: found };
+      if (found && endedFailed(found.status)) {
+        // Ours, of this attempt, and failed (the listing did not show it): the next attempt.
+        const next: Naming = { attempt: naming.attempt + 1, earlier: [...naming.earlier, found] };
+        if (naming.attempt >= MAX_SNAPSHOT_ATTEMPTS) {
+          return exhausted(target, startedAt, now, attempts, next.earlier);
+        }
+        return attemptCreate(target, startedAt, attempts + 1, backend, context, next);
+      }
+      if (found) return { target, startedAt, attempts, snapshot: found, naming };
     }
     if (kind === 'quota') {
       return {
@@ -289,7 +326,7 @@ async function attemptCreate(
         error: { code: backend.codeOf(error), message: describeError(error) },
       };
     }
-    if (kind === 'busy') return { target, startedAt, attempts, error };
+    if (kind === 'busy') return { target, startedAt, attempts, error, naming };
     return errorResult(target, startedAt, now, attempts, error, backend.codeOf);
   }
 }
@@ -299,7 +336,7 @@ async function retryBusy(busy: Busy, backend: SnapshotBackend, context: ScopeCon
   const { now, deps } = context;
   let attempt: Attempt = busy;
   while (!isResult(attempt) && !isPending(attempt)) {
-    const { target, startedAt, attempts, error } = attempt;
+    const { target, startedAt, attempts, error, naming } = attempt;
     const delay = pollDelay(now().getTime() - startedAt, deps.policy);
     if (now().getTime() + delay > context.deadline) {
       return {
@@ -319,7 +356,7 @@ async function retryBusy(busy: Busy, backend: SnapshotBackend, context: ScopeCon
       message: `busy (${describeError(error)}); retrying in ${Math.round(delay)} ms`,
     });
     await context.sleep(delay);
-    attempt = await attemptCreate(target, startedAt, attempts + 1, backend, context);
+    attempt = await attemptCreate(target, startedAt, attempts + 1, backend, context, naming);
   }
   return attempt;
 }
@@ -431,7 +468,106 @@ function pollDelay(waitedMs: number, policy: SnapshotsPolicy): number {
  * deleted (RDS `deleting`; Cloud SQL `DELETION_*`, which the backend says as `deleting`).
  */
 function isFinal(status: string): boolean {
-  return status === 'available' || status === 'failed' || status === 'deleting';
+  return status === 'available' || endedFailed(status);
+}
+
+/** Whether a snapshot ended without becoming restorable: failed, or being deleted (see {@link isFinal}). */
+function endedFailed(status: string): boolean {
+  return status === 'failed' || status === 'deleting';
+}
+
+type Plan =
+  /** A snapshot of the request's name is not ours: nothing is taken. */
+  | { readonly refused: string }
+  /** The request's snapshot exists and has not failed: wait for it or report it. */
+  | { readonly adopt: BackendSnapshot; readonly naming: Naming }
+  /** Take this attempt. */
+  | { readonly create: Naming }
+  /** Every attempt was taken and failed. */
+  | { readonly exhausted: readonly BackendSnapshot[] };
+
+/**
+ * What to do for `target` given the manual snapshots by lower-case id: adopt the request's newest
+ * snapshot of it that has not failed; else take the attempt after the newest that exists (the first
+ * when none does), or none past {@link MAX_SNAPSHOT_ATTEMPTS}. A name held by a snapshot that is not
+ * ours or not of this database refuses the target.
+ */
+function planTarget(
+  target: SnapshotTarget,
+  requestId: string,
+  byId: ReadonlyMap<string, readonly BackendSnapshot[]>,
+): Plan {
+  const found: { attempt: number; snapshot: BackendSnapshot }[] = [];
+  for (let attempt = 1; attempt <= MAX_SNAPSHOT_ATTEMPTS; attempt += 1) {
+    const candidates = byId.get(snapshotIdentifier(target, requestId, attempt).toLowerCase());
+    if (!candidates) continue;
+    // Cloud SQL names are descriptions, not unique: of runs carrying one name, the best of ours counts.
+    const snapshot = [...candidates].sort((a, b) => rank(a, target) - rank(b, target))[0] as BackendSnapshot;
+    const refused = notAdoptable(snapshot, target);
+    if (refused) return { refused };
+    found.push({ attempt, snapshot });
+  }
+  const earlier = found.filter((entry) => endedFailed(entry.snapshot.status)).map((entry) => entry.snapshot);
+  const live = found.filter((entry) => !endedFailed(entry.snapshot.status)).at(-1);
+  if (live) {
+    return {
+      adopt: live.snapshot,
+      naming: { attempt: live.attempt, earlier: earlier.filter((snapshot) => snapshot !== live.snapshot) },
+    };
+  }
+  const next = (found.at(-1)?.attempt ?? 0) + 1;
+  if (next > MAX_SNAPSHOT_ATTEMPTS) return { exhausted: earlier };
+  return { create: { attempt: next, earlier } };
+}
+
+/** Lower is better: ours and of this database first, then one that has not failed. */
+function rank(snapshot: BackendSnapshot, target: SnapshotTarget): number {
+  return (notAdoptable(snapshot, target) ? 2 : 0) + (endedFailed(snapshot.status) ? 1 : 0);
+}
+
+/** How a failed attempt's message ends: which attempt it was, and whether another will be taken. */
+function attemptNote(naming: Naming): string {
+  if (naming.attempt === 1 && MAX_SNAPSHOT_ATTEMPTS > 1) {
+    return ` (attempt 1 of ${MAX_SNAPSHOT_ATTEMPTS}; a later run of this request takes attempt 2)`;
+  }
+  const earlier =
+    naming.earlier.length > 0
+      ? `; earlier: ${naming.earlier.map((snapshot) => snapshot.id).join(', ')} failed`
+      : '';
+  if (naming.attempt < MAX_SNAPSHOT_ATTEMPTS) {
+    return ` (attempt ${naming.attempt} of ${MAX_SNAPSHOT_ATTEMPTS}${earlier}; a later run of this request takes attempt ${naming.attempt + 1})`;
+  }
+  return ` (attempt ${naming.attempt} of ${MAX_SNAPSHOT_ATTEMPTS}${earlier}; no further snapshot is taken under this request id: check why they fail, then ask again with another ticket or request id)`;
+}
+
+/** A target whose every attempt of this request failed: reported by name, nothing taken. */
+function exhausted(
+  target: SnapshotTarget,
+  startedAt: number,
+  now: () => Date,
+  attempts: number,
+  earlier: readonly BackendSnapshot[],
+): SnapshotTargetResult {
+  const last = earlier.at(-1);
+  const listed = earlier
+    .map(
+      (snapshot) =>
+        `${snapshot.id} (${snapshot.failure ?? (snapshot.status === 'deleting' ? 'deleted' : snapshot.status)})`,
+    )
+    .join(', ');
+  return {
+    target,
+    outcome: 'failed',
+    ...(last ? { snapshotId: last.id } : {}),
+    ...(last?.ref ? { snapshotRef: last.ref } : {}),
+    snapshotAttempt: MAX_SNAPSHOT_ATTEMPTS,
+    durationMs: now().getTime() - startedAt,
+    attempts,
+    error: {
+      code: 'SnapshotAttemptsExhausted',
+      message: `all ${MAX_SNAPSHOT_ATTEMPTS} snapshots this request took of ${target.id} failed: ${listed}; no further snapshot is taken under this request id. Check why they fail, then ask again with another ticket or request id.`,
+    },
+  };
 }
 
 function resultOf(entry: Pending, now: () => Date): SnapshotTargetResult {
@@ -453,15 +589,16 @@ function resultOf(entry: Pending, now: () => Date): SnapshotTargetResult {
     ...(snapshot.sizeGb === undefined ? {} : { sizeGb: snapshot.sizeGb }),
     durationMs: now().getTime() - entry.startedAt,
     attempts: entry.attempts,
+    snapshotAttempt: entry.naming.attempt,
     ...(outcome === 'failed'
       ? {
           error: {
             code: 'SnapshotFailed',
             message:
-              snapshot.failure ??
-              (snapshot.status === 'deleting'
-                ? `${snapshot.id} is being deleted: it will not become restorable`
-                : `${snapshot.id} ended in state failed`),
+              (snapshot.failure ??
+                (snapshot.status === 'deleting'
+                  ? `${snapshot.id} is being deleted: it will not become restorable`
+                  : `${snapshot.id} ended in state failed`)) + attemptNote(entry.naming),
           },
         }
       : {}),

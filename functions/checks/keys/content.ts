@@ -6,7 +6,8 @@
  * collector (functions/core/key-material.ts); the fact carries codes, dates and fingerprints only.
  * A pairing is claimed only when it was compared: a key whose certificate item is switched off in
  * the inventory is NOT_AVAILABLE (`partner-off`), and an RA certificate whose CA certificate is off
- * passes on what was checked, its description saying the chain was not.
+ * passes on what was checked, its description saying the chain was not. The finding's `required`
+ * names only the pairings the secret's items have (a lone OCSP responder key requires no match).
  */
 import type { Check } from '../../core/check.ts';
 import type { ContentProblem, KeySecretFact } from '../../core/key-facts.ts';
@@ -18,6 +19,25 @@ import {
   notAvailable,
   secretLabel,
 } from './wording.ts';
+
+/**
+ * What this secret's items must prove: every item parses; certificates (and bundles) are not
+ * expired; a private key matches its certificate only when the inventory pairs it with one (a lone
+ * OCSP responder key has none); a certificate chains to its CA only when that CA item is on.
+ */
+function requiredOf(fact: KeySecretFact): Record<string, boolean> {
+  const { items } = fact;
+  return {
+    parses: true,
+    ...(items.some((item) => item.kind === 'certificate' || item.kind === 'bundle')
+      ? { notExpired: true }
+      : {}),
+    ...(items.some((item) => item.kind === 'private-key' && item.certificate)
+      ? { keyMatchesCertificate: true }
+      : {}),
+    ...(items.some((item) => item.kind === 'certificate' && item.issuer) ? { signedByCa: true } : {}),
+  };
+}
 
 const RANK: Readonly<Record<ContentProblem['status'], number>> = { FAILED: 3, WARNING: 2, NOT_AVAILABLE: 1 };
 
@@ -38,7 +58,7 @@ export const keysContentCheck: Check<KeySecretFact> = {
   },
   enabledBy: (policy) => policy.keys?.inspectSecretValues === true,
   evaluate(fact) {
-    const required = { parses: true, notExpired: true, keyMatchesCertificate: true };
+    const required = requiredOf(fact);
     const absent = absentOutcome(fact, required);
     if (absent) return absent;
     const content = fact.content;

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { MAX_SNAPSHOT_ATTEMPTS } from '../../actions/snapshot/model.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { InputError } from '../../core/errors.ts';
 import { idempotentByRequestId } from '../../jobs/idempotency.ts';
@@ -47,6 +48,9 @@ export function renderSnapshotResult(result: SnapshotJobResult): string {
           `${(entry.durationMs / 1000).toFixed(1)} s`,
           entry.attempts > 1 ? `${entry.attempts} attempts (busy, retried)` : undefined,
           entry.attempts === 0 ? 'taken earlier by this request' : undefined,
+          (entry.snapshotAttempt ?? 1) > 1
+            ? `attempt ${entry.snapshotAttempt} of ${MAX_SNAPSHOT_ATTEMPTS} (the earlier ones failed)`
+            : undefined,
         ]
           .filter(Boolean)
           .join(', ');
@@ -183,7 +187,10 @@ the first one made (their names derive from the request id), so nothing is taken
 of that name that is not tagged as ours, or is of another database, is never adopted: the target
 is reported as an error (SnapshotNameTaken). One an earlier run took longer ago than
 snapshots.readinessMaxAgeHours is kept but reported as an error (SnapshotStale), not as available:
-ask with a new ticket for a fresh one.
+ask with a new ticket for a fresh one. When the request's snapshot of a target ended failed or is
+being deleted, a re-run (after the remembered result expires) takes one more under its own name
+(<name>-a2, then -a3), never two of one attempt; after ${MAX_SNAPSHOT_ATTEMPTS} attempts it takes none and reports them
+all (SnapshotAttemptsExhausted).
 
 Exit codes:
   0  every target's snapshot is available (or created, with --no-wait)

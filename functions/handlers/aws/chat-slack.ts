@@ -36,6 +36,8 @@ export interface ChatSlackDependencies {
   readonly logger: Observability['logger'];
   readonly metrics: Observability['metrics'];
   readonly now?: () => Date;
+  /** Hosts a `response_url` may name (the local stack's receiver); Slack's and GovSlack's otherwise. */
+  readonly replyHosts?: readonly string[];
 }
 
 /** The Function URL handler over `deps`: the shared Slack endpoint, then the metrics flushed. */
@@ -51,6 +53,7 @@ export function createSlackHandler(
     logger: deps.logger,
     count: (name) => metrics.addMetric(name, MetricUnit.Count, 1),
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.replyHosts ? { replyHosts: deps.replyHosts } : {}),
   });
   // middy skips `after` middlewares when a `before` answers early (the acknowledgement does), so
   // the metrics are flushed here rather than by Powertools' logMetrics middleware.

@@ -26,6 +26,8 @@ export interface ChatSlackFunctionDependencies {
   readonly dispatch: (work: ChatWork) => Promise<void>;
   readonly logger: StructuredLogger;
   readonly now?: () => Date;
+  /** Hosts a `response_url` may name (the local stack's receiver); Slack's and GovSlack's otherwise. */
+  readonly replyHosts?: readonly string[];
 }
 
 /** The `chatSlack` HTTP function over `deps` (lazily built, once per instance). */
@@ -50,6 +52,7 @@ export function createChatSlackFunction(deps: () => ChatSlackFunctionDependencie
           counts[metric] = (counts[metric] ?? 0) + 1;
         },
         ...(d.now ? { now: d.now } : {}),
+        ...(d.replyHosts ? { replyHosts: d.replyHosts } : {}),
       });
     }
     counts = {};

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeBackup, parseBackupDescription } from '../../../functions/actions/snapshot/gcp.ts';
 import {
   isOurs,
+  MAX_SNAPSHOT_ATTEMPTS,
   nextPollDelay,
   type SnapshotTarget,
   snapshotIdentifier,
@@ -45,6 +46,31 @@ describe('snapshotIdentifier', () => {
     expect(again).toBe(a);
     expect(other).not.toBe(a);
   });
+
+  it.each([
+    ['certctl-prod-db', 'rds-instance'],
+    ['x'.repeat(300), 'rds-instance'],
+    ['a-very-long-aurora-cluster-identifier-that-goes-past-sixty-three', 'aurora-cluster'],
+    ['---', 'rds-instance'],
+  ] as const)(
+    'names a later attempt with a valid identifier within the limit, the first attempt unchanged, when the target is %s',
+    (id, kind) => {
+      // Act
+      const first = snapshotIdentifier(target(id, kind), 'CHG-1');
+      const names = Array.from({ length: MAX_SNAPSHOT_ATTEMPTS }, (_, i) =>
+        snapshotIdentifier(target(id, kind), 'CHG-1', i + 1),
+      );
+
+      // Assess
+      expect(names[0]).toBe(first);
+      expect(new Set(names).size).toBe(MAX_SNAPSHOT_ATTEMPTS);
+      for (const [i, name] of names.entries()) {
+        expect(name).toMatch(RDS_ID);
+        expect(name.length).toBeLessThanOrEqual(kind === 'aurora-cluster' ? 63 : 255);
+        if (i > 0) expect(name.endsWith(`-a${i + 1}`)).toBe(true);
+      }
+    },
+  );
 });
 
 describe('snapshotTags', () => {

@@ -264,6 +264,43 @@ describe('keys.content', () => {
         ?.status,
     ).toBe('WARNING');
   });
+  it('requires only the pairings the secret’s items have: none for a lone OCSP key, the match for a key with its certificate, the chain for an RA certificate', () => {
+    // Prepare
+    const lone = fact({
+      items: [
+        {
+          id: 'ocsp-key.issuer-a',
+          kind: 'private-key',
+          source: 'CERTCTL_OCSP_RESPONDER_KEY_DIR/ocsp-responder-issuer-a.key',
+        },
+      ],
+      content: { state: 'read', items: [{ item: 'ocsp-key.issuer-a', problems: [], observed: {} }] },
+    });
+    const paired = fact({
+      items: [
+        { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH' },
+        { id: 'ca-key', kind: 'private-key', source: 'CERTCTL_CA_KEY_PATH', certificate: 'ca-cert' },
+      ],
+    });
+    const ra = fact({
+      items: [
+        { id: 'scep-ra-cert', kind: 'certificate', source: 'CERTCTL_SCEP_RA_CERT_PATH', issuer: 'ca-cert' },
+      ],
+    });
+
+    // Act
+    const outcomes = [lone, paired, ra].map((secret) => keysContentCheck.evaluate(secret, context));
+    const notRead = keysContentCheck.evaluate({ ...lone, content: { state: 'not-inspected' } }, context);
+
+    // Assess
+    expect(outcomes.map((outcome) => outcome?.status)).toEqual(['PASSED', 'PASSED', 'PASSED']);
+    expect(outcomes.map((outcome) => outcome?.required)).toEqual([
+      { parses: true },
+      { parses: true, notExpired: true, keyMatchesCertificate: true },
+      { parses: true, notExpired: true, signedByCa: true },
+    ]);
+    expect(notRead?.required).toEqual({ parses: true });
+  });
   it('is not available when the value was not read or a key is encrypted', () => {
     expect(keysContentCheck.evaluate(fact({ content: { state: 'not-inspected' } }), context)?.status).toBe(
       'NOT_AVAILABLE',
@@ -279,7 +316,7 @@ describe('keys.content', () => {
 /** Two items, so labels and observed values show how items are joined. */
 const TWO_ITEMS: KeySecretFact['items'] = [
   { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH' },
-  { id: 'ca-key', kind: 'private-key', source: 'CERTCTL_CA_KEY_PATH' },
+  { id: 'ca-key', kind: 'private-key', source: 'CERTCTL_CA_KEY_PATH', certificate: 'ca-cert' },
 ];
 const LABEL = 'secret certctl/ca (ca-cert, ca-key)';
 const GCP_RESOURCE = {

@@ -12,6 +12,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { slackSigningSecret } from '../../../functions/aws/slack-secret.ts';
+import { SLACK_REPLY_HOSTS } from '../../../functions/chatops/reply-hosts.ts';
 import type { ChatWork } from '../../../functions/chatops/work.ts';
 import { chatopsPolicySchema } from '../../../functions/core/chatops-policy.ts';
 import { chatAction } from '../../../functions/handlers/aws/chat-action.ts';
@@ -211,6 +212,7 @@ describe('the chat-slack Lambda', () => {
       logger: new Logger({ serviceName: 'chat-slack' }),
       metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'chat-slack' }),
       now: () => NOW,
+      replyHosts: [...SLACK_REPLY_HOSTS, '127.0.0.1'],
     });
     const responseUrl = receiver.responseUrl();
     const events = [

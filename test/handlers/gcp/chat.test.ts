@@ -6,6 +6,7 @@
  */
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SLACK_REPLY_HOSTS } from '../../../functions/chatops/reply-hosts.ts';
 import { type ChatWork, requestKeyOf } from '../../../functions/chatops/work.ts';
 import { chatopsPolicySchema } from '../../../functions/core/chatops-policy.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
@@ -70,6 +71,7 @@ function slackFunctionPublishingTo(sim: Sim) {
     dispatch: pubsubDispatcher(() => clients.requestClient(), TOPIC, sim.endpoint),
     logger,
     now: () => NOW,
+    replyHosts: [...SLACK_REPLY_HOSTS, '127.0.0.1'],
   }));
   return { handler, logger, clients };
 }

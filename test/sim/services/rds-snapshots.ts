@@ -241,6 +241,23 @@ export class RdsSnapshotSim {
     ];
   }
 
+  /** Make the snapshots of a target created from now on end `failed` (or not) (tests). */
+  setFailing(target: { id: string; kind?: Kind; account?: string; region: string }, fails: boolean): void {
+    const id = target.id.toLowerCase();
+    const kind = target.kind ?? 'instance';
+    const account = target.account ?? this.#defaultAccount;
+    const same = (t: RdsSnapshotsSection['targets'][number]) =>
+      t.id === id &&
+      t.kind === kind &&
+      t.region === target.region &&
+      (t.account ?? this.#defaultAccount) === account;
+    const previous = this.#section.targets.find(same);
+    this.#section.targets = [
+      ...this.#section.targets.filter((t) => !same(t)),
+      { ...(previous ?? { id, kind, region: target.region }), account, failSnapshots: fails },
+    ];
+  }
+
   /** Every snapshot the simulator holds (tests). */
   snapshots(): SimSnapshot[] {
     return [...this.#snapshots.values()];

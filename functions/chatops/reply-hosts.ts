@@ -1,0 +1,39 @@
+/**
+ * Where chat answers may be posted: the one allowlist the Slack endpoint (which refuses a command
+ * whose `response_url` is elsewhere, before any work) and the action side (which posts there) share.
+ * Slack sends `response_url`s on `hooks.slack.com`, GovSlack on `hooks.slack-gov.com`
+ * (https://docs.slack.dev/govslack). Refusing any other host keeps a forged `response_url` from
+ * turning the functions into a request relay.
+ */
+import { ChatError } from './errors.ts';
+
+/** Hosts a `response_url` may name: exact host names, https only. */
+export const SLACK_REPLY_HOSTS: readonly string[] = ['hooks.slack.com', 'hooks.slack-gov.com'];
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Check a `response_url` against `allowedHosts` (default {@link SLACK_REPLY_HOSTS}): an exact host
+ * (with its port, or by name), https (plain http only to a loopback host a test or the local stack
+ * allows), no credentials. Throws a 400 {@link ChatError} that never repeats the URL (it is a
+ * capability: whoever has it may post to the channel).
+ */
+export function checkReplyUrl(responseUrl: string, allowedHosts: readonly string[] = SLACK_REPLY_HOSTS): URL {
+  const expected = `${allowedHosts.join(' or ')} over https`;
+  let url: URL;
+  try {
+    url = new URL(responseUrl);
+  } catch {
+    throw new ChatError(400, `response_url is not a URL; answers go only to ${expected}`);
+  }
+  if (!allowedHosts.includes(url.host) && !allowedHosts.includes(url.hostname)) {
+    throw new ChatError(400, `response_url is not a Slack address; answers go only to ${expected}`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+    throw new ChatError(400, `response_url is not an https address; answers go only to ${expected}`);
+  }
+  if (url.username || url.password) {
+    throw new ChatError(400, `response_url carries credentials; answers go only to ${expected}`);
+  }
+  return url;
+}

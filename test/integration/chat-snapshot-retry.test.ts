@@ -1,0 +1,128 @@
+/**
+ * The same snapshot asked again in chat (same ticket and targets: one request key) after its
+ * snapshot failed takes the next attempt instead of replaying the remembered failure, while a
+ * delivery accepted before that failure finished (a Slack retry) gets it replayed; once it
+ * succeeded, asking again replays the result. Over the real snapshot job against the simulator, with
+ * both stores of chat's once-per-request: Powertools on DynamoDB (AWS) and the record store (GCP).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
+import { cloudChatJobs } from '../../functions/chatops/job-actions.ts';
+import { type OnceOutcome, type RequestRecordStore, runOncePerKey } from '../../functions/chatops/once.ts';
+import { oncePerRequestId } from '../../functions/jobs/idempotency.ts';
+import { type LocalDynamo, startLocalDynamo } from '../jobs/dynalite.ts';
+import { fastPolicy, type SnapshotHarness, startSnapshotHarness } from './snapshot-support.ts';
+
+let harness: SnapshotHarness;
+let dynamo: LocalDynamo;
+
+beforeEach(async () => {
+  [harness, dynamo] = await Promise.all([startSnapshotHarness(), startLocalDynamo()]);
+});
+
+afterEach(async () => {
+  await Promise.all([harness.close(), dynamo.close()]);
+});
+
+/** Records in memory, with the versions the GCP store keeps. */
+function memoryRecords(): RequestRecordStore {
+  const records = new Map<string, { record: never; version: string }>();
+  let versions = 0;
+  return {
+    async create(key, record) {
+      if (records.has(key)) return undefined;
+      const version = String(++versions);
+      records.set(key, { record: record as never, version });
+      return version;
+    },
+    async read(key) {
+      return records.get(key);
+    },
+    async replace(key, record, version) {
+      if (records.get(key)?.version !== version) return false;
+      records.set(key, { record: record as never, version: String(++versions) });
+      return true;
+    },
+    async remove(key, version) {
+      if (records.get(key)?.version === version) records.delete(key);
+    },
+  };
+}
+
+type Once = <T>(key: string, run: () => Promise<T>) => Promise<OnceOutcome<T>>;
+
+const STORES: readonly [string, () => Once][] = [
+  [
+    'Powertools on DynamoDB',
+    () => (key, run) =>
+      oncePerRequestId(key, run, {
+        tableName: dynamo.tableName,
+        client: dynamo.client,
+        waitForFirstMs: 5000,
+      }) as never,
+  ],
+  [
+    'the record store',
+    () => {
+      const store = memoryRecords();
+      return (key, run) => runOncePerKey(key, run, store, { keepMs: 86_400_000, claimMs: 60_000 });
+    },
+  ],
+];
+
+describe('a chat snapshot asked again after its snapshot failed', () => {
+  it.each(STORES)(
+    'takes the next attempt instead of replaying the failure, then replays the success (%s)',
+    async (_name, makeOnce) => {
+      // Prepare
+      const policy = fastPolicy();
+      const { aws } = harness.readinessDeps(policy);
+      const factory = (aws as NonNullable<typeof aws>).factory;
+      const jobs = cloudChatJobs({
+        policy,
+        providers: ['aws'],
+        clouds: (selection) => [awsSnapshotCloud({ policy: selection, factory, homeRegion: 'eu-west-1' })],
+        audit: { aws: aws as NonNullable<typeof aws> },
+        once: makeOnce(),
+        lastAudit: async () => ({ unavailable: 'none' }),
+      });
+      const request = {
+        requestId: 'a'.repeat(64),
+        reason: 'CA rotation',
+        ticket: 'CHG-7',
+        requestedBy: 'slack:T1/U1',
+        targets: ['certctl-broken-db'],
+        wait: true,
+      };
+      const ask = async (acceptedAt = new Date().toISOString()) => {
+        const outcome = await jobs.snapshotOnce({ ...request, acceptedAt }, () => undefined, undefined);
+        if ('inProgress' in outcome) throw new Error('unexpectedly in progress');
+        return outcome;
+      };
+
+      // Act: a Slack retry accepted with the first, answered after it; then the ticket asked again.
+      const acceptedFirst = new Date().toISOString();
+      const first = await ask(acceptedFirst);
+      const slackRetry = await ask(acceptedFirst);
+      harness.rds.snapshots.setFailing({ id: 'certctl-broken-db', region: 'us-east-1' }, false);
+      // Asked again later than the first finished (here at least at another millisecond).
+      await sleep(2);
+      const second = await ask();
+      const third = await ask();
+
+      // Assess
+      expect(first.result.results[0]?.outcome).toBe('failed');
+      expect(slackRetry.firstRun).toBe(false);
+      expect(slackRetry.result.results[0]?.snapshotId).toBe(first.result.results[0]?.snapshotId);
+      expect(second.firstRun).toBe(true);
+      expect(second.result.results[0]).toMatchObject({
+        outcome: 'available',
+        snapshotId: `${first.result.results[0]?.snapshotId}-a2`,
+      });
+      expect(third.firstRun).toBe(false);
+      expect(third.result.results[0]?.snapshotId).toBe(second.result.results[0]?.snapshotId);
+      expect(harness.rds.snapshots.createCalls).toBe(2);
+    },
+  );
+});
