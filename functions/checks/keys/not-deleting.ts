@@ -29,6 +29,13 @@ const UNUSABLE_KEY_STATES = new Set([
   'PendingImport',
 ]);
 
+/**
+ * KMS key states in which the secret can be decrypted: `Updating` is a multi-Region key whose
+ * primary Region is being changed, still usable in cryptographic operations. Any other state (one
+ * KMS adds later, `Creating`) proves nothing either way.
+ */
+const USABLE_KEY_STATES = new Set(['Enabled', 'Updating']);
+
 export const keysNotDeletingCheck: Check<KeySecretFact> = {
   metadata: {
     id: 'keys.not-deleting',
@@ -104,6 +111,17 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         fact,
         `its encryption key could not be read (${fact.encryption.reason})`,
         { scheduledForDeletion: false },
+        required,
+      );
+    }
+    const unknownState = fact.encryption.value.find(
+      (key) => key.state !== undefined && !USABLE_KEY_STATES.has(key.state),
+    );
+    if (unknownState) {
+      return notAvailable(
+        fact,
+        `its KMS key ${unknownState.id} is ${unknownState.state}, a key state this audit does not know to be usable`,
+        { scheduledForDeletion: false, keyState: unknownState.state ?? null },
         required,
       );
     }

@@ -82,6 +82,18 @@ describe('keys.not-deleting', () => {
     );
     expect(outcome?.status).toBe('FAILED');
   });
+  it('is not available when the KMS key is in a state this audit does not know to be usable', () => {
+    // Prepare: a multi-Region replica key still being created, and a state KMS may add later.
+    for (const state of ['Creating', 'Archived']) {
+      const encryption = { state: 'read' as const, value: [CMK, { ...CMK, id: 'k2', state }] };
+      // Act
+      const outcome = keysNotDeletingCheck.evaluate(fact({ encryption }), context);
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(`its KMS key k2 is ${state}`);
+      expect(outcome?.observed).toMatchObject({ keyState: state });
+    }
+  });
   it('is not available when the key could not be described', () => {
     const encryption = {
       state: 'read' as const,
