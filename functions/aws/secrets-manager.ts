@@ -184,7 +184,7 @@ function replicationOf(response: DescribeSecretResponse): ReplicationFact {
     kind: 'aws',
     primaryRegion: response.PrimaryRegion,
     replicas: (response.ReplicationStatus ?? []).map((replica) => ({
-      region: replica.Region ?? 'unknown',
+      region: replica.Region,
       status: replica.Status,
       ...(replica.StatusMessage ? { statusMessage: replica.StatusMessage } : {}),
     })),

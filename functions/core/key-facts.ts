@@ -39,7 +39,8 @@ export type ReplicationFact =
       readonly kind: 'aws';
       readonly primaryRegion: string | undefined;
       readonly replicas: readonly {
-        readonly region: string;
+        /** Undefined when the API did not report it: such a replica proves no other region. */
+        readonly region: string | undefined;
         readonly status: string | undefined;
         readonly statusMessage?: string | undefined;
       }[];

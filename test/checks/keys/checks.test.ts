@@ -176,6 +176,22 @@ describe('keys.replicated', () => {
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain('KMS key disabled');
   });
+  it('is not available when the only replica in sync did not report its region', () => {
+    // Prepare: ReplicationStatus without Region: nothing says the copy is in another region.
+    const replication = {
+      state: 'read' as const,
+      value: {
+        kind: 'aws' as const,
+        primaryRegion: 'eu-west-1',
+        replicas: [{ region: undefined, status: 'InSync' }],
+      },
+    };
+    // Act
+    const outcome = keysReplicatedCheck.evaluate(fact({ replication }), context);
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('did not report its region');
+  });
   it('warns when a replica is still in progress', () => {
     const replication = {
       state: 'read' as const,
