@@ -92,7 +92,10 @@ export interface KeySecretFact {
   /** The primary copy's key; `manager: PROVIDER` for the service default. */
   readonly encryption: Reading<readonly EncryptionKey[]>;
   readonly replication: Reading<ReplicationFact>;
-  /** GCP: the latest version's state (`ENABLED`, `DISABLED`, `DESTROYED`, `none`). AWS: not read. */
+  /**
+   * GCP: the latest version's state (`ENABLED`, `DISABLED`, `DESTROYED`, `none`). AWS: `ENABLED`
+   * when a version carries AWSCURRENT, `none` when none does (the secret holds no value).
+   */
   readonly latestVersion?: Reading<{ readonly state: string; readonly scheduledDestroy?: Date | undefined }>;
   readonly content: ContentReading;
 }

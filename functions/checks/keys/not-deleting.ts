@@ -71,9 +71,12 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     if (fact.latestVersion?.state === 'read') {
       const version = fact.latestVersion.value;
       if (version.state !== 'ENABLED' || version.scheduledDestroy) {
+        const aws = fact.resource.provider === 'aws';
         const what =
           version.state === 'none'
-            ? 'has no version at all'
+            ? aws
+              ? 'holds no value: no version carries the AWSCURRENT label'
+              : 'has no version at all'
             : version.scheduledDestroy
               ? `has its latest version scheduled for destruction on ${version.scheduledDestroy.toISOString()}`
               : `has its latest version ${version.state}`;
@@ -82,6 +85,11 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
           description: `The ${secretLabel(fact)} ${what}.`,
           observed: { ...base, latestVersionState: version.state },
           required: { ...required, latestVersionState: 'ENABLED' },
+          ...(aws && version.state === 'none'
+            ? {
+                remediationText: `Store the value certctl runs with: \`aws secretsmanager put-secret-value --secret-id ${fact.resource.id} --secret-string file://<file>\` (the file in its CERTCTL_*_PATH setting).`,
+              }
+            : {}),
         };
       }
     }

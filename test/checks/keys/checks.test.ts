@@ -94,6 +94,19 @@ describe('keys.not-deleting', () => {
       expect(outcome?.observed).toMatchObject({ keyState: state });
     }
   });
+  it('fails saying the AWS secret holds no value when no version carries AWSCURRENT', () => {
+    // Act
+    const outcome = keysNotDeletingCheck.evaluate(
+      fact({ latestVersion: { state: 'read', value: { state: 'none' } } }),
+      context,
+    );
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'The secret certctl/ca (ca-cert) holds no value: no version carries the AWSCURRENT label.',
+    );
+    expect(outcome?.remediationText).toContain('aws secretsmanager put-secret-value --secret-id certctl/ca');
+  });
   it('is not available when the key could not be described', () => {
     const encryption = {
       state: 'read' as const,
@@ -452,13 +465,16 @@ describe('every keys check says what it judged', () => {
     const version = (value: { state: string; scheduledDestroy?: Date }) =>
       keysNotDeletingCheck.evaluate(two({ latestVersion: { state: 'read', value } }), context);
     // Act
-    const none = version({ state: 'none' });
+    const none = keysNotDeletingCheck.evaluate(
+      two({ resource: GCP_RESOURCE, latestVersion: { state: 'read', value: { state: 'none' } } }),
+      context,
+    );
     const disabled = version({ state: 'DISABLED' });
     const destroying = version({ state: 'ENABLED', scheduledDestroy: new Date('2026-12-20T00:00:00Z') });
     // Assess
     expect(none).toEqual({
       status: 'FAILED',
-      description: `The ${LABEL} has no version at all.`,
+      description: 'The secret projects/certctl-prod/secrets/ca (ca-cert, ca-key) has no version at all.',
       observed: { items: 'ca-cert,ca-key', latestVersionState: 'none' },
       required: { scheduledForDeletion: false, keyUsable: true, latestVersionState: 'ENABLED' },
     });
