@@ -37,7 +37,9 @@ export type JsonField =
   | 'string'
   | 'timestamp'
   | { readonly list: JsonShape | 'string' }
-  | { readonly struct: JsonShape };
+  | { readonly struct: JsonShape }
+  /** A JSON object of any keys whose values are all `map` (`VersionIdsToStages`). */
+  | { readonly map: JsonField };
 /** The members of a structure that are decoded; any other member is ignored. */
 export interface JsonShape {
   readonly [member: string]: JsonField;
@@ -402,6 +404,16 @@ function readField(value: unknown, field: JsonField): unknown {
       : MISMATCH;
   }
   if ('struct' in field) return readStruct(value, field.struct) ?? MISMATCH;
+  if ('map' in field) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return MISMATCH;
+    const entries: Record<string, unknown> = {};
+    for (const [key, entry] of Object.entries(value)) {
+      const decoded = readField(entry, field.map);
+      if (decoded === MISMATCH) return MISMATCH;
+      entries[key] = decoded;
+    }
+    return entries;
+  }
   if (!Array.isArray(value)) return MISMATCH;
   const of = field.list;
   const items: unknown[] = [];

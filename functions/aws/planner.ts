@@ -154,8 +154,18 @@ async function enabledRegions(
       { client, pageSize: LIST_REGIONS_PAGE_SIZE, stopOnSameToken: true },
       { RegionOptStatusContains: ['ENABLED', 'ENABLED_BY_DEFAULT'] },
     );
+    // The paginator stops at a page that repeats the token it was asked with (stopOnSameToken):
+    // the regions after it were never listed, so the listing fails rather than looks complete.
+    let asked: string | undefined;
     for await (const page of pages) {
       for (const region of page.Regions ?? []) if (region.RegionName) regions.push(region.RegionName);
+      if (page.NextToken && page.NextToken === asked) {
+        throw new CloudApiError(
+          'a page named the NextToken it was asked with again, so the listing stopped before its end',
+          'RepeatedNextToken',
+        );
+      }
+      asked = page.NextToken;
     }
   } catch (error) {
     throw new CloudApiError(

@@ -266,8 +266,13 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
   };
 }
 
-/** Reads every page of one listing, keeping the items `keep` accepts; failures name the API and scope. */
-async function readAllPages<P, T>(
+/**
+ * Reads every page of one listing, keeping the items `keep` accepts; failures name the API and scope.
+ * A page that answers with the Marker it was asked with (the paginators stop there, `stopOnSameToken`,
+ * rather than loop) fails the listing: the pages after it were never read, so what was read is not
+ * the whole scope.
+ */
+async function readAllPages<P extends { readonly Marker?: string | undefined }, T>(
   api: string,
   scope: RdsScope,
   pages: AsyncIterable<P>,
@@ -277,7 +282,17 @@ async function readAllPages<P, T>(
 ): Promise<T[]> {
   const kept: T[] = [];
   try {
-    for await (const page of pages) for (const item of items(page) ?? []) if (keep(item)) kept.push(item);
+    let asked: string | undefined;
+    for await (const page of pages) {
+      for (const item of items(page) ?? []) if (keep(item)) kept.push(item);
+      if (page.Marker && page.Marker === asked) {
+        throw new CloudApiError(
+          `the answer to Marker ${page.Marker} named the same Marker again, so the listing stopped before its end`,
+          'RepeatedMarker',
+        );
+      }
+      asked = page.Marker;
+    }
   } catch (error) {
     const failure = describeAwsFailure(error, scope.region, await endpoint());
     throw new CloudApiError(

@@ -64,6 +64,7 @@ export const DESCRIBE_SECRET_SHAPE: JsonShape = {
   KmsKeyId: 'string',
   DeletedDate: 'timestamp',
   PrimaryRegion: 'string',
+  VersionIdsToStages: { map: { list: 'string' } },
   ReplicationStatus: {
     list: { Region: 'string', KmsKeyId: 'string', Status: 'string', StatusMessage: 'string' },
   },
@@ -146,9 +147,30 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
       deletionScheduled: response.DeletedDate,
       encryption: encryptions[index] ?? { state: 'unknown', reason: 'the secret was not described' },
       replication: { state: 'read', value: replicationOf(response) },
+      latestVersion: currentVersionOf(response),
       content: contentReading,
     };
   });
+}
+
+/**
+ * Whether the secret holds a value: a version labelled AWSCURRENT (`ENABLED`), or none (`none`: a
+ * secret created without SecretString or SecretBinary has no version). Unknown when
+ * `VersionIdsToStages` was not sent: absent is not "no version".
+ */
+export function currentVersionOf(
+  response: Pick<DescribeSecretResponse, 'VersionIdsToStages'>,
+): NonNullable<KeySecretFact['latestVersion']> {
+  const stages = response.VersionIdsToStages;
+  if (stages === undefined) {
+    return {
+      state: 'unknown',
+      reason:
+        'DescribeSecret did not report VersionIdsToStages, so whether the secret holds a value is unknown',
+    };
+  }
+  const current = Object.values(stages).some((labels) => labels?.includes('AWSCURRENT'));
+  return { state: 'read', value: { state: current ? 'ENABLED' : 'none' } };
 }
 
 async function encryptionOf(
@@ -184,7 +206,7 @@ function replicationOf(response: DescribeSecretResponse): ReplicationFact {
     kind: 'aws',
     primaryRegion: response.PrimaryRegion,
     replicas: (response.ReplicationStatus ?? []).map((replica) => ({
-      region: replica.Region ?? 'unknown',
+      region: replica.Region,
       status: replica.Status,
       ...(replica.StatusMessage ? { statusMessage: replica.StatusMessage } : {}),
     })),

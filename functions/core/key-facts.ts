@@ -43,7 +43,8 @@ export type ReplicationFact =
       readonly kind: 'aws';
       readonly primaryRegion: string | undefined;
       readonly replicas: readonly {
-        readonly region: string;
+        /** Undefined when the API did not report it: such a replica proves no other region. */
+        readonly region: string | undefined;
         readonly status: string | undefined;
         readonly statusMessage?: string | undefined;
       }[];
@@ -95,7 +96,10 @@ export interface KeySecretFact {
   /** The primary copy's key; `manager: PROVIDER` for the service default. */
   readonly encryption: Reading<readonly EncryptionKey[]>;
   readonly replication: Reading<ReplicationFact>;
-  /** GCP: the latest version's state (`ENABLED`, `DISABLED`, `DESTROYED`, `none`). AWS: not read. */
+  /**
+   * GCP: the latest version's state (`ENABLED`, `DISABLED`, `DESTROYED`, `none`). AWS: `ENABLED`
+   * when a version carries AWSCURRENT, `none` when none does (the secret holds no value).
+   */
   readonly latestVersion?: Reading<{ readonly state: string; readonly scheduledDestroy?: Date | undefined }>;
   readonly content: ContentReading;
 }

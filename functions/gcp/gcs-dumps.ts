@@ -179,7 +179,8 @@ function lifecycleDate(value: unknown): Date | undefined {
  * `matchesStorageClass`, a condition added to the API later, an unreadable `createdBefore`) is kept
  * in `unmodelledConditions`, never dropped: dropping it would turn the rule into one that deletes
  * nothing, or deletes everything. A rule with `isLive: false` or a noncurrent condition acts on
- * noncurrent versions only (`noncurrentExpirationDays` from `age` or `daysSinceNoncurrentTime`).
+ * noncurrent versions only (`noncurrentExpirationDays` from `age` or `daysSinceNoncurrentTime`, or 0
+ * for `isLive: false` with no other condition than `matchesPrefix`: every noncurrent version, at any age).
  */
 export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): DumpLifecycleRule[] {
   const rules = metadata.lifecycle?.rule ?? [];
@@ -198,12 +199,18 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
     const noncurrent =
       condition.isLive === false || NONCURRENT_CONDITIONS.some((name) => condition[name] !== undefined);
     if (noncurrent) {
+      // `isLive: false` with no other condition than the prefix deletes every noncurrent version at
+      // any age, as a timeless rule deletes every live one.
+      const anyAge = Object.entries(condition).every(
+        ([name, value]) => value === undefined || name === 'isLive' || name === 'matchesPrefix',
+      );
       return [
         {
           id,
           expirationDays: undefined,
           expirationDate: undefined,
-          noncurrentExpirationDays: condition.age ?? condition.daysSinceNoncurrentTime,
+          noncurrentExpirationDays:
+            condition.age ?? condition.daysSinceNoncurrentTime ?? (anyAge ? 0 : undefined),
           prefix: prefixes?.[0],
         },
       ];

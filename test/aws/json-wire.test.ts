@@ -199,6 +199,7 @@ function project(value: unknown, shape: JsonShape): Record<string, unknown> {
     if (member === undefined) continue;
     if (typeof field === 'string') out[name] = member;
     else if ('struct' in field) out[name] = project(member, field.struct);
+    else if ('map' in field) out[name] = member;
     else {
       const of = field.list;
       out[name] = (member as unknown[]).map((item) => (of === 'string' ? item : project(item, of)));

@@ -162,6 +162,25 @@ describe('planAwsScopes', () => {
     });
   });
 
+  it('plans a failing whole-account scope when a region page repeats the NextToken it was asked with', async () => {
+    // Prepare: the second page answers the token it was sent; regions on later pages are never listed.
+    accountMock
+      .on(ListRegionsCommand)
+      .callsFake((input: ListRegionsCommandInput) =>
+        input.NextToken === undefined
+          ? { Regions: [{ RegionName: 'us-east-1' }], NextToken: 'next' }
+          : { Regions: [{ RegionName: 'eu-west-1' }], NextToken: 'next' },
+      );
+    // Act
+    const plans = await planAwsPitrAudit(policy(), factory);
+    // Assess
+    expect(plans.map((plan) => plan.scope.region)).toEqual(['*']);
+    await expect(plans[0]?.collect()).rejects.toMatchObject({
+      code: 'RepeatedNextToken',
+      message: expect.stringContaining('named the NextToken it was asked with again'),
+    });
+  });
+
   it('plans a failing whole-account scope when the listing returns no region', async () => {
     accountMock.on(ListRegionsCommand).resolves({ Regions: [] });
     const plans = await planAwsPitrAudit(policy(), factory);

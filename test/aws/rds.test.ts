@@ -442,6 +442,27 @@ describe('collectRdsPitrFacts', () => {
     });
   });
 
+  it('throws a CloudApiError when a page repeats the Marker it was asked with, instead of judging the pages read as the whole listing', async () => {
+    // Prepare: the second page answers the Marker it was sent; db-3 on a later page is never listed.
+    rdsMock
+      .on(DescribeDBInstancesCommand)
+      .callsFake((input: DescribeDBInstancesCommandInput) =>
+        input.Marker === undefined
+          ? { DBInstances: [instance('db-1')], Marker: 'page-2' }
+          : { DBInstances: [instance('db-2')], Marker: 'page-2' },
+      );
+    // Act
+    const collecting = collectRdsPitrFacts(rds, SCOPE, policy());
+    // Assess
+    await expect(collecting).rejects.toBeInstanceOf(CloudApiError);
+    await expect(collecting).rejects.toMatchObject({
+      code: 'RepeatedMarker',
+      message: expect.stringContaining(
+        'RDS DescribeDBInstances failed for account 111122223333 in eu-west-1',
+      ),
+    });
+  });
+
   it('throws a CloudApiError naming the API, account and region when a listing fails', async () => {
     // Prepare
     rdsMock.on(DescribeDBClustersCommand).rejects(

@@ -373,6 +373,19 @@ describe('Cloud Storage lifecycle rules that do not delete by age', () => {
     expect(rule).toMatchObject({ expirationDays: 0, noncurrentExpirationDays: undefined });
   });
 
+  it('reads a Delete rule on noncurrent versions without a time condition as deleting them at any age', () => {
+    // Prepare: `isLive: false` alone deletes every noncurrent version at the next lifecycle run.
+    const metadata = {
+      lifecycle: {
+        rule: [{ action: { type: 'Delete' }, condition: { matchesPrefix: ['prod/'], isLive: false } }],
+      },
+    };
+    // Act
+    const [rule] = gcsLifecycleRulesFor(metadata, 'prod/');
+    // Assess
+    expect(rule).toMatchObject({ expirationDays: undefined, noncurrentExpirationDays: 0 });
+  });
+
   it('reads noncurrentTimeBefore as a rule on noncurrent versions, not on the live dumps', () => {
     // Act
     const [rule] = gcsLifecycleRulesFor(

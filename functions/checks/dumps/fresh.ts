@@ -5,6 +5,7 @@
  * listing stopped at the policy's bound, a fresh newest proves freshness (a newer one only helps)
  * but a stale one proves nothing: a newer dump may lie beyond the bound.
  */
+import { CLOCK_SKEW_TOLERANCE_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
   DOCS,
@@ -55,6 +56,19 @@ export const dumpsFreshCheck: DumpsCheck = {
         fact,
         `the listing did not say when ${newest.key} was written`,
         { newestKey: newest.key, newestAgeHours: null },
+        required,
+      );
+    }
+    if (newest.lastModified.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
+      // An age below zero proves nothing: a slow clock would pass a stale dump.
+      return notAvailable(
+        fact,
+        `${newest.key} says it was written at ${newest.lastModified.toISOString()}, later than this run's clock (${now.toISOString()}), so its age cannot be told; check the clock of the machine that runs the audit`,
+        {
+          newestKey: newest.key,
+          newestLastModified: newest.lastModified.toISOString(),
+          newestAgeHours: null,
+        },
         required,
       );
     }

@@ -29,6 +29,13 @@ const UNUSABLE_KEY_STATES = new Set([
   'PendingImport',
 ]);
 
+/**
+ * KMS key states in which the secret can be decrypted: `Updating` is a multi-Region key whose
+ * primary Region is being changed, still usable in cryptographic operations. Any other state (one
+ * KMS adds later, `Creating`) proves nothing either way.
+ */
+const USABLE_KEY_STATES = new Set(['Enabled', 'Updating']);
+
 export const keysNotDeletingCheck: Check<KeySecretFact> = {
   metadata: {
     id: 'keys.not-deleting',
@@ -64,9 +71,12 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     if (fact.latestVersion?.state === 'read') {
       const version = fact.latestVersion.value;
       if (version.state !== 'ENABLED' || version.scheduledDestroy) {
+        const aws = fact.resource.provider === 'aws';
         const what =
           version.state === 'none'
-            ? 'has no version at all'
+            ? aws
+              ? 'holds no value: no version carries the AWSCURRENT label'
+              : 'has no version at all'
             : version.scheduledDestroy
               ? `has its latest version scheduled for destruction on ${version.scheduledDestroy.toISOString()}`
               : `has its latest version ${version.state}`;
@@ -75,6 +85,11 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
           description: `The ${secretLabel(fact)} ${what}.`,
           observed: { ...base, latestVersionState: version.state },
           required: { ...required, latestVersionState: 'ENABLED' },
+          ...(aws && version.state === 'none'
+            ? {
+                remediationText: `Store the value certctl runs with: \`aws secretsmanager put-secret-value --secret-id ${fact.resource.id} --secret-string file://<file>\` (the file in its CERTCTL_*_PATH setting).`,
+              }
+            : {}),
         };
       }
     }
@@ -104,6 +119,17 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         fact,
         `its encryption key could not be read (${fact.encryption.reason})`,
         { scheduledForDeletion: false },
+        required,
+      );
+    }
+    const unknownState = fact.encryption.value.find(
+      (key) => key.state !== undefined && !USABLE_KEY_STATES.has(key.state),
+    );
+    if (unknownState) {
+      return notAvailable(
+        fact,
+        `its KMS key ${unknownState.id} is ${unknownState.state}, a key state this audit does not know to be usable`,
+        { scheduledForDeletion: false, keyState: unknownState.state ?? null },
         required,
       );
     }

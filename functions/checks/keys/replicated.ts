@@ -61,10 +61,20 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
     }
     const home = fact.resource.region;
     const others = replication.replicas.filter((replica) => replica.region !== home);
-    const regions = others.map((replica) => replica.region);
+    const regions = others.flatMap((replica) => (replica.region === undefined ? [] : [replica.region]));
     if (replication.primaryRegion && replication.primaryRegion !== home)
       regions.push(replication.primaryRegion);
     const observed = { ...base, otherRegions: regions.join(',') || null };
+    const where = (region: string | undefined): string => region ?? 'a replica of unreported region';
+    if (regions.length === 0 && others.length > 0) {
+      // A replica without its region proves no copy elsewhere: it may be absent from the answer only.
+      return notAvailable(
+        fact,
+        'a replica did not report its region (ReplicationStatus without Region), so no copy is known to be in another region',
+        { otherRegions: null },
+        required,
+      );
+    }
     if (regions.length === 0) {
       return {
         status: 'FAILED',
@@ -75,11 +85,13 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
     }
     const failed = others.filter((replica) => replica.status === 'Failed');
     const pending = others.filter((replica) => replica.status !== 'InSync' && replica.status !== 'Failed');
-    const statuses = others.map((replica) => `${replica.region}=${replica.status ?? 'unknown'}`).join(',');
+    const statuses = others
+      .map((replica) => `${replica.region ?? 'unreported'}=${replica.status ?? 'unknown'}`)
+      .join(',');
     if (failed.length > 0) {
       return {
         status: 'FAILED',
-        description: `The ${secretLabel(fact)} has replicas out of sync: ${failed.map((replica) => `${replica.region} (${replica.statusMessage ?? 'Failed'})`).join(', ')}.`,
+        description: `The ${secretLabel(fact)} has replicas out of sync: ${failed.map((replica) => `${where(replica.region)} (${replica.statusMessage ?? 'Failed'})`).join(', ')}.`,
         observed: { ...observed, replicaStatus: statuses },
         required,
       };
@@ -87,7 +99,7 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
     if (pending.length > 0) {
       return {
         status: 'WARNING',
-        description: `The ${secretLabel(fact)} has replicas not yet in sync: ${pending.map((replica) => `${replica.region} (${replica.status ?? 'no status'})`).join(', ')}.`,
+        description: `The ${secretLabel(fact)} has replicas not yet in sync: ${pending.map((replica) => `${where(replica.region)} (${replica.status ?? 'no status'})`).join(', ')}.`,
         observed: { ...observed, replicaStatus: statuses },
         required,
       };

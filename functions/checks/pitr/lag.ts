@@ -14,7 +14,7 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
-import { MINUTE_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, MINUTE_MS } from '../../core/time.ts';
 import { patchCloudSql } from './commands.ts';
 import { DOCS, formatLag, formatTime, notAvailable, PITR_RESOURCE_TYPES, resourceLabel } from './wording.ts';
 
@@ -132,6 +132,21 @@ export const pitrLagCheck: Check<PitrFact> = {
       };
     }
 
+    if (latest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
+      // A time after this run's clock measures no lag: a slow clock would pass a stale time.
+      return {
+        status: 'NOT_AVAILABLE',
+        description: `${resourceLabel(fact)}: the latest restorable time ${formatTime(latest)} is later than this run's clock (${formatTime(now)}), so the restore lag cannot be measured.`,
+        observed: {
+          restoreLagMinutes: null,
+          latestRestorableTime: latest.toISOString(),
+          status: fact.status,
+        },
+        required,
+        remediationText:
+          'Check the clock of the machine that runs the audit (it must follow NTP), then run the audit again.',
+      };
+    }
     const lagMinutes = Math.max(0, now.getTime() - latest.getTime()) / MINUTE_MS;
     const observed = {
       restoreLagMinutes: Math.floor(lagMinutes),

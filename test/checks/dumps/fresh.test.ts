@@ -47,6 +47,18 @@ describe('dumps.fresh', () => {
     expect(outcome?.required).toEqual({ maxAgeHours: 7 });
   });
 
+  it("is not available when the newest dump was written hours after this run's clock", () => {
+    // Prepare: a clock 40 h slow would read a 31 h old dump as written 9 h from now.
+    const objects = [{ key: 'prod/a.dump', size: 6451, lastModified: hoursBefore(NOW, -9) }];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain("later than this run's clock");
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/a.dump', newestAgeHours: null });
+  });
+
   it('fails when the prefix holds no dump', () => {
     const fact = s3Fact({ listing: { state: 'read', objects: [], complete: true }, newest: undefined });
     const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());

@@ -82,6 +82,31 @@ describe('keys.not-deleting', () => {
     );
     expect(outcome?.status).toBe('FAILED');
   });
+  it('is not available when the KMS key is in a state this audit does not know to be usable', () => {
+    // Prepare: a multi-Region replica key still being created, and a state KMS may add later.
+    for (const state of ['Creating', 'Archived']) {
+      const encryption = { state: 'read' as const, value: [CMK, { ...CMK, id: 'k2', state }] };
+      // Act
+      const outcome = keysNotDeletingCheck.evaluate(fact({ encryption }), context);
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(`its KMS key k2 is ${state}`);
+      expect(outcome?.observed).toMatchObject({ keyState: state });
+    }
+  });
+  it('fails saying the AWS secret holds no value when no version carries AWSCURRENT', () => {
+    // Act
+    const outcome = keysNotDeletingCheck.evaluate(
+      fact({ latestVersion: { state: 'read', value: { state: 'none' } } }),
+      context,
+    );
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'The secret certctl/ca (ca-cert) holds no value: no version carries the AWSCURRENT label.',
+    );
+    expect(outcome?.remediationText).toContain('aws secretsmanager put-secret-value --secret-id certctl/ca');
+  });
   it('is not available when the key could not be described', () => {
     const encryption = {
       state: 'read' as const,
@@ -163,6 +188,22 @@ describe('keys.replicated', () => {
     const outcome = keysReplicatedCheck.evaluate(fact({ replication }), context);
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain('KMS key disabled');
+  });
+  it('is not available when the only replica in sync did not report its region', () => {
+    // Prepare: ReplicationStatus without Region: nothing says the copy is in another region.
+    const replication = {
+      state: 'read' as const,
+      value: {
+        kind: 'aws' as const,
+        primaryRegion: 'eu-west-1',
+        replicas: [{ region: undefined, status: 'InSync' }],
+      },
+    };
+    // Act
+    const outcome = keysReplicatedCheck.evaluate(fact({ replication }), context);
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('did not report its region');
   });
   it('warns when a replica is still in progress', () => {
     const replication = {
@@ -461,13 +502,16 @@ describe('every keys check says what it judged', () => {
     const version = (value: { state: string; scheduledDestroy?: Date }) =>
       keysNotDeletingCheck.evaluate(two({ latestVersion: { state: 'read', value } }), context);
     // Act
-    const none = version({ state: 'none' });
+    const none = keysNotDeletingCheck.evaluate(
+      two({ resource: GCP_RESOURCE, latestVersion: { state: 'read', value: { state: 'none' } } }),
+      context,
+    );
     const disabled = version({ state: 'DISABLED' });
     const destroying = version({ state: 'ENABLED', scheduledDestroy: new Date('2026-12-20T00:00:00Z') });
     // Assess
     expect(none).toEqual({
       status: 'FAILED',
-      description: `The ${LABEL} has no version at all.`,
+      description: 'The secret projects/certctl-prod/secrets/ca (ca-cert, ca-key) has no version at all.',
       observed: { items: 'ca-cert,ca-key', latestVersionState: 'none' },
       required: { scheduledForDeletion: false, keyUsable: true, latestVersionState: 'ENABLED' },
     });

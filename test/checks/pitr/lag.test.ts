@@ -37,6 +37,31 @@ describe('pitr.lag', () => {
     expect(pitrLagCheck.evaluate(cloudSqlFact(), contextWith())?.status).toBe('PASSED');
   });
 
+  it("is not available when the latest restorable time lies hours after this run's clock", () => {
+    // Prepare: a clock 2 h slow makes a time archived 1 h ago look 1 h in the future.
+    const fact = rdsInstanceFact({
+      latestRestorableTime: minutesAgo(-60),
+      restoreWindow: windowUntil(minutesAgo(-60)),
+    });
+    // Act
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain("later than this run's clock");
+    expect(outcome?.observed).toMatchObject({
+      restoreLagMinutes: null,
+      latestRestorableTime: '2026-09-01T13:00:00.000Z',
+    });
+  });
+
+  it("passes when the latest restorable time is a few seconds after this run's clock (clock skew)", () => {
+    const fact = rdsInstanceFact({
+      latestRestorableTime: minutesAgo(-2),
+      restoreWindow: windowUntil(minutesAgo(-2)),
+    });
+    expect(pitrLagCheck.evaluate(fact, contextWith())?.status).toBe('PASSED');
+  });
+
   it('passes when the lag equals the allowed maximum', () => {
     const fact = rdsInstanceFact({ restoreWindow: windowUntil(minutesAgo(15)) });
     expect(pitrLagCheck.evaluate(fact, contextWith())?.status).toBe('PASSED');
