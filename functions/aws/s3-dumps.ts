@@ -179,6 +179,7 @@ async function listSeries(
   lean: boolean,
 ): Promise<DumpListing> {
   const objects: DumpObject[] = [];
+  const sent = new Set<string>();
   let token: string | undefined;
   let complete = true;
   try {
@@ -208,6 +209,17 @@ async function listSeries(
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
       if (page.IsTruncated && !token) complete = false;
+      if (token !== undefined) {
+        // A token already sent: the pages after it would never be read (the same objects again,
+        // until the limit cut a listing that is not the series).
+        if (sent.has(token)) {
+          return {
+            state: 'unknown',
+            reason: `ListObjectsV2 named a continuation token it had already sent, so the listing of s3://${location.bucket}/${location.prefix} would never reach its end`,
+          };
+        }
+        sent.add(token);
+      }
     } while (token);
   } catch (error) {
     return { state: 'unknown', reason: reasonOf(error) };

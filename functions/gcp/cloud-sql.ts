@@ -160,6 +160,7 @@ export async function listInstances(
   pageSize = INSTANCES_PAGE_SIZE,
 ): Promise<DatabaseInstance[]> {
   const instances: DatabaseInstance[] = [];
+  const seen = new Set<string>();
   let pageToken: string | undefined;
   do {
     let page: ReadInstancesListResponse;
@@ -193,9 +194,27 @@ export async function listInstances(
       );
     }
     instances.push(...(page.items ?? []));
-    pageToken = nonEmpty(page.nextPageToken);
+    pageToken = nextToken(page.nextPageToken, seen, `Cloud SQL instances.list for project ${project}`);
   } while (pageToken);
   return instances;
+}
+
+/**
+ * The page token to ask with next, or undefined at the end. A token already sent means the pages
+ * after it would never be read (the listing would loop until the function times out, or, with the
+ * pages read so far, pass for whole): the listing fails with `RepeatedPageToken` instead.
+ */
+function nextToken(token: string | null | undefined, seen: Set<string>, listing: string): string | undefined {
+  const next = nonEmpty(token);
+  if (next === undefined) return undefined;
+  if (seen.has(next)) {
+    throw new CloudApiError(
+      `${listing} named a page token it had already sent, so the listing would never reach its end`,
+      'RepeatedPageToken',
+    );
+  }
+  seen.add(next);
+  return next;
 }
 
 /**
@@ -244,6 +263,7 @@ async function automatedBackupPoints(
 ): Promise<{ oldest: Date | undefined; newest: Date | undefined }> {
   let oldest: Date | undefined;
   let newest: Date | undefined;
+  const seen = new Set<string>();
   let pageToken: string | undefined;
   do {
     const [page] = await api.list({
@@ -260,7 +280,7 @@ async function automatedBackupPoints(
       if (!oldest || point < oldest) oldest = point;
       if (!newest || point > newest) newest = point;
     }
-    pageToken = nonEmpty(page.nextPageToken);
+    pageToken = nextToken(page.nextPageToken, seen, `backupRuns.list for instance ${instance}`);
   } while (pageToken);
   return { oldest, newest };
 }

@@ -111,6 +111,7 @@ function objectOf(file: File): DumpObject {
 
 async function listSeries(bucket: Bucket, prefix: string, limit: number): Promise<DumpListing> {
   const objects: DumpObject[] = [];
+  const sent = new Set<string>();
   let query: GetFilesOptions | undefined = { prefix: prefix || undefined, autoPaginate: false };
   let complete = true;
   try {
@@ -126,7 +127,17 @@ async function listSeries(bucket: Bucket, prefix: string, limit: number): Promis
         autoPaginate: false,
       });
       objects.push(...files.map(objectOf));
-      query = next?.pageToken ? { ...query, pageToken: next.pageToken } : undefined;
+      const token = next?.pageToken || undefined;
+      if (token !== undefined && sent.has(token)) {
+        // The pages after it would never be read (the same objects again, until the limit cut a
+        // listing that is not the series).
+        return {
+          state: 'unknown',
+          reason: `objects.list named a page token it had already sent, so the listing of gs://${bucket.name}/${prefix} would never reach its end`,
+        };
+      }
+      if (token !== undefined) sent.add(token);
+      query = token ? { ...query, pageToken: token } : undefined;
     }
   } catch (error) {
     return { state: 'unknown', reason: reasonOf(error) };

@@ -30,6 +30,7 @@ import {
   simS3Client,
 } from '../sim/s3-support.ts';
 import { type Sim, startSim } from '../sim/server.ts';
+import type { SimService } from '../sim/service.ts';
 import type { S3BucketScenario } from '../sim/services/s3.ts';
 
 const ACCOUNT = '111111111111';
@@ -552,6 +553,72 @@ describe('s3DumpsCollector', () => {
       expect(fact.newest?.header.state).toBe('read');
       expect(fact.versioning).toEqual({ state: 'read', value: { status: 'Enabled' } });
       expect(fact.encryption.state).toBe('read');
+    }
+  });
+});
+
+describe('readS3DumpFact when S3 names a page it already sent', () => {
+  it('reads the listing as unknown, not complete or cut at the limit, when ListObjectsV2 repeats a continuation token', async () => {
+    // Prepare: every listing answer is the simulator's whole series, marked truncated and naming
+    // the same continuation token (a request with it is answered from the start again).
+    let s3: SimService | undefined;
+    const repeating: SimService = {
+      name: 'repeating-continuation-token',
+      matches: (request) => request.signingService === 's3' && request.query.get('list-type') === '2',
+      async handle(request, context) {
+        const query = new URLSearchParams(request.query);
+        query.delete('continuation-token');
+        const answer = await (s3 as SimService).handle({ ...request, query }, context);
+        const repeated = String(answer.body)
+          .replace(/<IsTruncated>false<\/IsTruncated>/, '<IsTruncated>true</IsTruncated>')
+          .replace(
+            '</ListBucketResult>',
+            '<NextContinuationToken>page-2</NextContinuationToken></ListBucketResult>',
+          );
+        return { ...answer, body: repeated };
+      },
+      throttled: () => ({ status: 500, body: '' }),
+      serverError: () => ({ status: 500, body: '' }),
+    };
+    const local = await startSim({
+      clock: () => NOW,
+      scenario: {
+        services: {
+          s3: {
+            buckets: [
+              {
+                ...HEALTHY,
+                series: [{ keyPrefix: 'prod/certctl-', count: 5, newest: '-2h', fixture: DUMP_FIXTURE }],
+              },
+            ],
+          },
+        },
+      },
+      extraServices: [repeating],
+    });
+    s3 = local.service('s3');
+    const localFactory = new AwsClientFactory({
+      maxAttempts: 1,
+      credentials: simCredentials(ACCOUNT),
+      endpoint: local.endpoint,
+    });
+    try {
+      // Act
+      const fact = await readS3DumpFact({
+        clientFor: (region) => localFactory.client(S3Client, region),
+        location: location('certctl-dumps'),
+        maxObjectsListed: 1000,
+        keyManagers: new S3KeyManagers((region) => localFactory.client(KMSClient, region)),
+      });
+
+      // Assess
+      expect(fact.listing).toMatchObject({
+        state: 'unknown',
+        reason: expect.stringContaining('continuation token it had already sent'),
+      });
+    } finally {
+      localFactory.destroy();
+      await local.close();
     }
   });
 });

@@ -468,6 +468,75 @@ describe('readCloudSqlPitrFacts', () => {
     }
   });
 
+  /**
+   * The simulator's answers to `path` with `nextPageToken` set to the first one it sent, for the
+   * first `times` answers (so a reader that never notices ends after that many pages, instead of
+   * hanging the test): the page after the first names the second page again.
+   */
+  function repeatingToken(path: RegExp, times = 20): SimService & { inner?: SimService } {
+    let answered = 0;
+    let first: unknown;
+    return {
+      name: 'repeating-token',
+      matches: (request) => request.method === 'GET' && path.test(request.path),
+      async handle(request, context) {
+        const answer = await (this.inner as SimService).handle(request, context);
+        answered += 1;
+        const body = JSON.parse(String(answer.body)) as Record<string, unknown>;
+        first ??= body.nextPageToken;
+        if (answered > times || !first) return answer;
+        body.nextPageToken = first;
+        return { ...answer, body: JSON.stringify(body) };
+      },
+      throttled: () => ({ status: 500, body: '' }),
+      serverError: () => ({ status: 500, body: '' }),
+    };
+  }
+
+  it('fails the project, not reads it as complete, when instances.list answers with a page token it already sent', async () => {
+    // Prepare: every answer names the same next page, so the pages after it are never read.
+    const repeating = repeatingToken(new RegExp(`^/v1/projects/${PROJECT}/instances$`));
+    const scenario = cloudSqlScenario([instance('a'), instance('b')], { maxPageSize: 1 });
+    ({ sim } = await startGcpSim(scenario, { extraServices: [repeating] }));
+    repeating.inner = sim.service('cloudSql');
+    factory = new GcpClientFactory({ endpoint: sim.endpoint });
+
+    // Act
+    const reading = readCloudSqlPitrFacts(factory.cloudSql(), PROJECT, parsePolicy({}));
+
+    // Assess
+    await expect(reading).rejects.toMatchObject({
+      code: 'RepeatedPageToken',
+      message: expect.stringContaining(`instances.list for project ${PROJECT}`),
+    });
+  });
+
+  it('leaves the window unknown, not a partial window, when backupRuns.list answers with a page token it already sent', async () => {
+    // Prepare
+    const repeating = repeatingToken(/\/backupRuns$/);
+    const scenario = cloudSqlScenario(
+      [
+        instance('no-pitr', {
+          backups: { pointInTimeRecovery: false },
+          backupRuns: [{ end: '-1d' }, { end: '-2d' }],
+        }),
+      ],
+      { maxPageSize: 1 },
+    );
+    ({ sim } = await startGcpSim(scenario, { extraServices: [repeating] }));
+    repeating.inner = sim.service('cloudSql');
+    factory = new GcpClientFactory({ endpoint: sim.endpoint });
+
+    // Act
+    const [fact] = await readCloudSqlPitrFacts(factory.cloudSql(), PROJECT, parsePolicy({}));
+
+    // Assess
+    expect(fact?.restoreWindow).toMatchObject({
+      known: false,
+      reason: expect.stringContaining('RepeatedPageToken'),
+    });
+  });
+
   it('retries throttled and unavailable reads and still reads every instance', async () => {
     // Prepare
     const names = ['db-1', 'db-2', 'db-3', 'db-4'];

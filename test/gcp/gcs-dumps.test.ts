@@ -303,6 +303,36 @@ describe('readGcsDumpFact, when object metadata changed after the upload', () =>
   });
 });
 
+describe('readGcsDumpFact, when objects.list names a page it already sent', () => {
+  it('reads the listing as unknown, not complete or cut at the limit', async () => {
+    // Prepare: every page holds the same two dumps and names the same next page.
+    const files = ['2026-11-30T03:40:00.000Z', '2026-12-01T03:40:00.000Z'].map((timeCreated, index) => ({
+      name: `prod/certctl-${index}.dump`,
+      metadata: { size: '6451', timeCreated },
+    }));
+    const bucket = {
+      name: 'certctl-dumps',
+      getFiles: async () => [files, { pageToken: 'page-2' }, {}],
+      getMetadata: async () => [{}],
+      file: () => ({ download: async () => [Buffer.alloc(0)] }),
+    };
+    const stub = { bucket: () => bucket } as unknown as Storage;
+
+    // Act
+    const fact = await readGcsDumpFact({
+      storage: stub,
+      location: { bucket: 'certctl-dumps', prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
+      maxObjectsListed: 1000,
+    });
+
+    // Assess
+    expect(fact.listing).toMatchObject({
+      state: 'unknown',
+      reason: expect.stringContaining('page token it had already sent'),
+    });
+  });
+});
+
 describe('Cloud Storage lifecycle rules that do not delete by age', () => {
   it('reads createdBefore as the instant before which objects are deleted, and fails retention when it falls inside the window', async () => {
     // Act
