@@ -127,7 +127,7 @@ async function listSeries(bucket: Bucket, prefix: string, limit: number): Promis
         autoPaginate: false,
       });
       objects.push(...files.map(objectOf));
-      const token = next?.pageToken || undefined;
+      const token: string | undefined = next?.pageToken || undefined;
       if (token !== undefined && sent.has(token)) {
         // The pages after it would never be read (the same objects again, until the limit cut a
         // listing that is not the series).
