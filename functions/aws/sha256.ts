@@ -129,8 +129,10 @@ export class Sha256 implements Checksum {
     if (chunks) {
       const size = typeof data === 'string' ? data.length * 3 : data.byteLength;
       if (this.#buffered + size <= BUFFERED_HASH_LIMIT) {
-        // A copy of bytes: the hash is of the bytes as they were when given, as Node's update.
-        chunks.push(typeof data === 'string' ? data : Buffer.from(data));
+        // A copy of bytes: the hash is of the bytes as they were when given, as Node's update. Read
+        // through a view: `Buffer.from` of an object asks its `valueOf` first, which the SDK's JSON
+        // request bodies answer with a string (and a warning).
+        chunks.push(typeof data === 'string' ? data : Buffer.from(toBuffer(data)));
         this.#buffered += size;
         return;
       }

@@ -105,6 +105,18 @@ describe('Sha256', () => {
     }
   });
 
+  it('hashes the bytes of a Uint8Array whose valueOf answers otherwise (the SDK’s JSON request bodies)', async () => {
+    class StringLike extends Uint8Array {
+      override valueOf(): never {
+        return 'not these bytes' as never;
+      }
+    }
+    const body = new StringLike(Buffer.from('{"SecretId":"certctl/ca"}'));
+    for (const key of [undefined, 'k', Uint8Array.from([9])]) {
+      expect(await digestOf(Sha256, key, body)).toBe(await digestOf(Sha256Node, key, body));
+    }
+  });
+
   it('digests a large plain hash more than once and extends it after a digest, as the SDK', async () => {
     const big = 'y'.repeat(BUFFERED_HASH_LIMIT + 1);
     const hash = new Sha256();
