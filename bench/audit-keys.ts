@@ -14,7 +14,8 @@
  * The same audit with no latency gives the CPU floor: on a small machine the SDK's own work, not the
  * round trips, bounds the wall time (as bench:audit shows for RDS). The measured audit runs in
  * FRESH_RUNS fresh processes (bench/child-audit.ts), each a cold start; the run of median wall time
- * is the headline, and every run's wall time is printed beside it.
+ * is the headline, and every run's wall time is printed beside it. `BENCH_SKIP_BUNDLE=1` skips the
+ * Lambda bundle section.
  */
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -126,7 +127,9 @@ try {
     );
     const figures = fresh.median;
     const stats = sim.stats();
-    const callsPerAudit = stats.requests / fresh.runs.length;
+    // With BENCH_PROFILE_DIR each child audits twice (a warm-up, then the profiled audit).
+    const auditsPerRun = process.env.BENCH_PROFILE_DIR && !process.env.BENCH_PROFILE_COLD ? 2 : 1;
+    const callsPerAudit = stats.requests / (fresh.runs.length * auditsPerRun);
     const batchRounds = Math.ceil(Math.ceil(perRegion / 20) / BATCH_GET_CONCURRENCY);
     const rounds = 1 + Math.ceil(perRegion / DESCRIBE_CONCURRENCY) + (inspect ? Math.max(1, batchRounds) : 1);
     const lowerBoundMs = rounds * LATENCY_MS;
@@ -149,8 +152,10 @@ try {
       ].join('\n'),
     );
   }
-  const bundle = await measureFunction('functions/handlers/aws/audit-keys.ts', 'audit-keys', 'aws');
-  process.stdout.write(`${bundleReport('Lambda audit-keys', bundle).join('\n')}\n`);
+  if (!process.env.BENCH_SKIP_BUNDLE) {
+    const bundle = await measureFunction('functions/handlers/aws/audit-keys.ts', 'audit-keys', 'aws');
+    process.stdout.write(`${bundleReport('Lambda audit-keys', bundle).join('\n')}\n`);
+  }
 } finally {
   await sim.close();
 }

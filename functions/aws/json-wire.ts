@@ -17,8 +17,9 @@
  *   `AwsSdkSigV4Signer` success handler updates from the answer's `Date` header as on the SDK path;
  * - it is sent by the client's own request handler (its agent, sockets and timeouts) under a token
  *   of the client's own retry strategy (adaptive rate limiting, retry quota);
- * - the answer body is collected by the client's stream collector and decoded to the members the
- *   caller reads, exactly as the SDK decodes them (timestamps as `Date`s).
+ * - the answer body is read (a Node stream directly, anything else by the client's stream
+ *   collector) and decoded to the members the caller reads, exactly as the SDK decodes them
+ *   (timestamps as `Date`s).
  *
  * Anything else (a non-2xx answer, a transport error, a body that is not the expected JSON) is
  * handed to the SDK as the outcome of its first attempt: the command is sent through `client.send`
@@ -30,6 +31,7 @@
  * test/aws/json-wire.test.ts runs the same inventory both ways against the simulator, error answers
  * included.
  */
+import { Readable } from 'node:stream';
 import type { HandlerExecutionContext, HttpResponse } from '@smithy/types';
 
 /** How a member is decoded (AWS model types of a JSON 1.1 answer). */
@@ -194,7 +196,7 @@ export async function sendJson<I extends object, O>(
   try {
     const { response } = await route.handler.handle(signed, {});
     if (response.statusCode >= 200 && response.statusCode < 300) {
-      const bytes = await route.collect(response.body);
+      const bytes = await collectBody(response.body, route.collect);
       const decoded = decodeJson(bytes, shape);
       if (decoded) {
         route.retry.recordSuccess(token);
@@ -202,7 +204,8 @@ export async function sendJson<I extends object, O>(
         decoded.$metadata = metadataOf(response);
         return decoded as O;
       }
-      response.body = bytes;
+      // The SDK reads it as its own collector's answer: a plain Uint8Array of its own.
+      response.body = new Uint8Array(bytes);
     }
     outcome = { response };
   } catch (error) {
@@ -344,6 +347,24 @@ async function discover<I extends object>(
     collect: client.config.streamCollector,
     retry: (await client.config.retryStrategy()) as RetryStrategy,
   };
+}
+
+/**
+ * The bytes of an answer body. A Node stream (the SDK's Node handler answers with the
+ * `IncomingMessage`) is read directly; the client's collector pipes it into a `Writable` and copies
+ * the chunks into a fresh array, which cost about as much as decoding the answer. Anything else goes
+ * to the client's collector. A stream error rejects, as with the client's collector.
+ */
+function collectBody(body: unknown, collect: Route['collect']): Promise<Uint8Array> {
+  if (!(body instanceof Readable)) return collect(body);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    body.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    body.once('error', reject);
+  });
 }
 
 /** A serialized request body as text (the SDK writes JSON bodies as bytes). */

@@ -32,13 +32,13 @@ import type {
 import {
   contentReadings,
   type InventorySecret,
-  inventorySecrets,
   itemRefs,
+  keysInventoryOf,
   secretsToRead,
   unreadSecretFact,
   type ValueReading,
 } from '../core/key-material.ts';
-import { type InventoryItem, keyInventory, secretKey } from '../core/keys-policy.ts';
+import { type InventoryItem, secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import { type JsonShape, sendJson } from './json-wire.ts';
@@ -76,8 +76,8 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
   const scope = { account: account.accountId, region: reader.region };
   const keys = policy.keys;
   if (!keys) return [];
-  const inventory = keyInventory(keys);
-  const secrets = inventorySecrets(inventory).filter(
+  const { inventory, secrets: allSecrets } = keysInventoryOf(keys);
+  const secrets = allSecrets.filter(
     ({ location }) =>
       location.provider === 'aws' && location.account === scope.account && location.region === scope.region,
   );

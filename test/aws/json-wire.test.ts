@@ -320,14 +320,35 @@ describe('sendJson against the simulator', () => {
 });
 
 /** A server answering every request with `answer`, counting them. */
-async function answering(answer: { status: number; type: string; body: string }) {
+/**
+ * A server answering every request with `answer`: its body in one write, or in `pieces` written one
+ * event-loop turn apart (several chunks on the client); `cut` announces a longer body and closes the
+ * connection after it.
+ */
+async function answering(answer: {
+  status: number;
+  type: string;
+  body: string;
+  pieces?: number;
+  cut?: boolean;
+}) {
   const requests: IncomingMessage[] = [];
   const server: Server = createServer((request, response) => {
     requests.push(request);
     request.resume();
-    request.on('end', () => {
-      response.writeHead(answer.status, { 'content-type': answer.type, 'x-amzn-requestid': 'req-1' });
-      response.end(answer.body);
+    request.on('end', async () => {
+      response.writeHead(answer.status, {
+        'content-type': answer.type,
+        'x-amzn-requestid': 'req-1',
+        ...(answer.cut ? { 'content-length': String(Buffer.byteLength(answer.body) + 100) } : {}),
+      });
+      const size = Math.ceil(answer.body.length / (answer.pieces ?? 1));
+      for (let start = 0; start < answer.body.length; start += size) {
+        response.write(answer.body.slice(start, start + size));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      if (answer.cut) response.destroy();
+      else response.end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -355,6 +376,19 @@ describe('sendJson on answers that are not the operation’s JSON', () => {
     ],
     ['a member of the wrong type', { status: 200, type: 'application/x-amz-json-1.1', body: '{"Name": 5}' }],
     ['a JSON array', { status: 200, type: 'application/x-amz-json-1.1', body: '[]' }],
+    [
+      'an answer in several pieces',
+      {
+        status: 200,
+        type: 'application/x-amz-json-1.1',
+        body: '{"Name": "certctl/ca", "ARN": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/ca-AbCdEf", "DeletedDate": 1764547200.5}',
+        pieces: 4,
+      },
+    ],
+    [
+      'a connection closed in the middle of the body',
+      { status: 200, type: 'application/x-amz-json-1.1', body: '{"Name": "certctl/ca", ', cut: true },
+    ],
   ])('answers or rejects as the SDK does, with as many requests, on %s', async (_label, answer) => {
     // Prepare
     const server = await answering(answer);

@@ -9,7 +9,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, ChecksumConstructor, SourceData } from '@smithy/types';
 import { describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
-import { KEY_CACHE_LIMIT, Sha256 } from '../../functions/aws/sha256.ts';
+import { BUFFERED_HASH_LIMIT, HMAC_MEMO_LIMIT, KEY_CACHE_LIMIT, Sha256 } from '../../functions/aws/sha256.ts';
 
 async function digestOf(
   Hash: ChecksumConstructor,
@@ -78,6 +78,73 @@ describe('Sha256', () => {
     hmac.reset();
     hmac.update('abc');
     expect(Buffer.from(await hmac.digest()).toString('hex')).toBe(await digestOf(Sha256Node, 'k', 'abc'));
+  });
+
+  it('hashes input of any size, given in any pieces, as the SDK', async () => {
+    const big = 'x'.repeat(BUFFERED_HASH_LIMIT);
+    const bytes = Uint8Array.from({ length: BUFFERED_HASH_LIMIT + 7 }, (_, index) => index % 251);
+    for (const key of [undefined, '', 'k', Uint8Array.from([7])]) {
+      for (const chunks of [[big], [big, 'a'], ['a', big], [bytes], ['é', bytes, 'z'], ['a'.repeat(129)]]) {
+        expect(await digestOf(Sha256, key, ...chunks)).toBe(await digestOf(Sha256Node, key, ...chunks));
+      }
+    }
+  });
+
+  it('hashes the bytes given, not what a buffer holds when the digest is asked for', async () => {
+    const data = Uint8Array.from([1, 2, 3]);
+    for (const key of [undefined, 'k', Uint8Array.from([9])]) {
+      const ours = new Sha256(key);
+      const theirs = new Sha256Node(key);
+      ours.update(data);
+      theirs.update(data);
+      data[0] = 9;
+      expect(Buffer.from(await ours.digest()).toString('hex')).toBe(
+        Buffer.from(await theirs.digest()).toString('hex'),
+      );
+      data[0] = 1;
+    }
+  });
+
+  it('hashes the bytes of a Uint8Array whose valueOf answers otherwise (the SDK’s JSON request bodies)', async () => {
+    class StringLike extends Uint8Array {
+      override valueOf(): never {
+        return 'not these bytes' as never;
+      }
+    }
+    const body = new StringLike(Buffer.from('{"SecretId":"certctl/ca"}'));
+    for (const key of [undefined, 'k', Uint8Array.from([9])]) {
+      expect(await digestOf(Sha256, key, body)).toBe(await digestOf(Sha256Node, key, body));
+    }
+  });
+
+  it('digests a large plain hash more than once and extends it after a digest, as the SDK', async () => {
+    const big = 'y'.repeat(BUFFERED_HASH_LIMIT + 1);
+    const hash = new Sha256();
+    hash.update(big);
+    const first = Buffer.from(await hash.digest()).toString('hex');
+    expect(Buffer.from(await hash.digest()).toString('hex')).toBe(first);
+    expect(first).toBe(await digestOf(Sha256Node, undefined, big));
+    hash.update('more');
+    expect(Buffer.from(await hash.digest()).toString('hex')).toBe(
+      await digestOf(Sha256Node, undefined, big, 'more'),
+    );
+    hash.reset();
+    expect(Buffer.from(await hash.digest()).toString('hex')).toBe(await digestOf(Sha256Node, undefined));
+  });
+
+  it(`gives remembered HMACs of short messages right past ${HMAC_MEMO_LIMIT} of them, in fresh bytes`, async () => {
+    const pairs = Array.from({ length: 3 * HMAC_MEMO_LIMIT }, (_, index) => [
+      `secret-${index % 5}`,
+      `AKID${index}`,
+    ]);
+    for (const [key, message] of [...pairs, ...pairs]) {
+      expect(await digestOf(Sha256, key, message as string)).toBe(
+        await digestOf(Sha256Node, key, message as string),
+      );
+    }
+    const first = await new Sha256('k').digest();
+    first[0] = (first[0] ?? 0) ^ 0xff;
+    expect(Buffer.from(await new Sha256('k').digest()).toString('hex')).toBe(await digestOf(Sha256Node, 'k'));
   });
 
   it('makes the same SigV4 signature as the SDK, call after call', async () => {

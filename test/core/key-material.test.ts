@@ -13,6 +13,7 @@ import {
   inventorySecrets,
   itemRefs,
   itemValue,
+  keysInventoryOf,
   type LiveCa,
   normalizeFingerprint,
   pkcs7Certificates,
@@ -697,6 +698,24 @@ describe('the inventory helpers', () => {
       { location: at('ra-key'), items: [raKey] },
       { location: at('lone'), items: [lone] },
     ]);
+  });
+  it('makes a keys policy’s inventory and secrets once, as keyInventory and inventorySecrets make them', () => {
+    const keys = parsePolicy({
+      keys: {
+        preset: 'none',
+        items: {
+          a: { kind: 'opaque', secret: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/a' },
+          b: { kind: 'opaque', secret: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/a' },
+          c: { kind: 'opaque', secret: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:certctl/c' },
+        },
+      },
+    }).keys;
+    if (!keys) throw new Error('no keys policy');
+    const made = keysInventoryOf(keys);
+    expect(made.inventory).toEqual(keyInventory(keys));
+    expect(made.secrets).toEqual(inventorySecrets(keyInventory(keys)));
+    expect(made.secrets).toHaveLength(2);
+    expect(keysInventoryOf(keys)).toBe(made);
   });
   it('adds the secrets of partner items, with all their items, once', () => {
     const ra = { location: at('ra'), items: [raCert] };
