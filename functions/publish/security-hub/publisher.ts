@@ -15,7 +15,7 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { type AuditReport, EXIT_CODES, mapWithConcurrency } from '../../core/audit.ts';
-import { describeError, errorCode } from '../../core/errors.ts';
+import { CloudApiError, describeError, errorCode } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import type { Policy } from '../../core/policy.ts';
 import { DAY_MS } from '../../core/time.ts';
@@ -480,6 +480,7 @@ async function forEachFinding(
   visit: (finding: AwsSecurityFinding) => void,
 ): Promise<void> {
   let nextToken: string | undefined;
+  const sent = new Set<string>();
   do {
     calls.getFindings += 1;
     const page = await client.send(
@@ -490,7 +491,18 @@ async function forEachFinding(
       }),
     );
     for (const finding of page.Findings ?? []) visit(finding);
-    nextToken = page.NextToken;
+    nextToken = page.NextToken || undefined;
+    if (nextToken !== undefined) {
+      // A token already sent: the findings after it would never be read (the read would loop until
+      // the function timed out), so what was read is not all Security Hub holds.
+      if (sent.has(nextToken)) {
+        throw new CloudApiError(
+          'GetFindings named a NextToken it had already sent, so the findings Security Hub holds could not be read to their end',
+          'RepeatedNextToken',
+        );
+      }
+      sent.add(nextToken);
+    }
   } while (nextToken);
 }
 

@@ -13,6 +13,7 @@ import {
 import { recordingLogger } from '../../core/recording-logger.ts';
 import { simCredentials } from '../../sim/accounts.ts';
 import { type Sim, startSim } from '../../sim/server.ts';
+import type { SimService } from '../../sim/service.ts';
 import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../../sim/services/security-hub.ts';
 import {
   ACCOUNT_A,
@@ -643,5 +644,86 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     // Assess
     expect(result.failed).toEqual([]);
     expect(stored(CENTRAL, 'eu-west-1', sql)).toBeDefined();
+  });
+});
+
+describe('publishToSecurityHub when GetFindings names a page it already sent', () => {
+  it('fails the destination read, archiving nothing, instead of reading the same page until the function times out', async () => {
+    // Prepare: once `repeat` is on, every GetFindings answer names the same next page (and a
+    // request with it is answered from the start again), for the first 20 answers.
+    let repeat = false;
+    let repeated = 0;
+    let inner: SimService | undefined;
+    const repeating: SimService = {
+      name: 'repeating-next-token',
+      matches: (request) =>
+        repeat && repeated < 20 && request.method === 'POST' && request.path === '/findings',
+      async handle(request, context) {
+        repeated += 1;
+        const { NextToken: _asked, ...asked } = JSON.parse(request.body.toString('utf8')) as Record<
+          string,
+          unknown
+        >;
+        const answer = await (inner as SimService).handle(
+          { ...request, body: Buffer.from(JSON.stringify(asked)) },
+          context,
+        );
+        const body = JSON.parse(String(answer.body)) as Record<string, unknown>;
+        return { ...answer, body: JSON.stringify({ ...body, NextToken: 'page-2' }) };
+      },
+      throttled: () => ({ status: 500, body: '' }),
+      serverError: () => ({ status: 500, body: '' }),
+    };
+    let clock = T0;
+    const sim = await startSim({
+      clock: () => clock,
+      scenario: {
+        accounts: [
+          { id: ACCOUNT_A },
+          { id: ACCOUNT_B, assumableRoles: [{ name: ROLE }] },
+          { id: CENTRAL, assumableRoles: [{ name: ROLE }] },
+        ],
+        regions: [{ name: 'eu-west-1' }],
+      },
+      extraServices: [repeating],
+    });
+    inner = sim.service(SECURITY_HUB_SERVICE);
+    const hub = sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
+    const factory = new AwsClientFactory({
+      maxAttempts: 1,
+      credentials: simCredentials(ACCOUNT_A),
+      endpoint: sim.endpoint,
+      stsRegion: 'eu-west-1',
+    });
+    const publish = (findings: Finding[]) =>
+      publishToSecurityHub({
+        report: report(findings, [completeScope(ACCOUNT_A, 'eu-west-1')]),
+        policy: policy(),
+        factory,
+        accounts: ACCOUNTS,
+        now: () => clock,
+        retry: { baseDelayMs: 1 },
+      });
+    try {
+      const kept = retentionFinding(rdsResource('db-kept'));
+      const deleted = retentionFinding(rdsResource('db-deleted'));
+      await publish([kept, deleted]);
+      clock = new Date(T0.getTime() + DAY);
+      repeat = true;
+
+      // Act
+      const result = await publish([kept]);
+
+      // Assess: the held findings were not read whole, so the deleted database's finding stays.
+      expect(result.counts.archived).toBe(0);
+      const held = hub
+        .findings(ACCOUNT_A, 'eu-west-1')
+        .find((finding) => finding.Id === asffFindingId(deleted));
+      expect(held?.RecordState).toBe('ACTIVE');
+      expect(JSON.stringify(result)).toContain('RepeatedNextToken');
+    } finally {
+      factory.destroy();
+      await sim.close();
+    }
   });
 });
