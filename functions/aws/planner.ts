@@ -16,6 +16,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { PlannedScope, ScopePlace } from '../core/audit.ts';
 import { CloudApiError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
 import type { CheckGroup } from '../core/finding.ts';
+import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
 import { type AuditedAccount, type AwsClientFactory, DEFAULT_HOME_REGION } from './clients.ts';
 import { describeAwsFailure, endpointOf } from './protocol.ts';
@@ -154,18 +155,13 @@ async function enabledRegions(
       { client, pageSize: LIST_REGIONS_PAGE_SIZE, stopOnSameToken: true },
       { RegionOptStatusContains: ['ENABLED', 'ENABLED_BY_DEFAULT'] },
     );
-    // The paginator stops at a page that repeats the token it was asked with (stopOnSameToken):
-    // the regions after it were never listed, so the listing fails rather than looks complete.
-    let asked: string | undefined;
+    // The paginator stops at a page that repeats the token it was asked with (stopOnSameToken), and
+    // a longer cycle would never end: the regions after it were never listed, so the listing fails
+    // rather than looks complete.
+    const nextToken = pageTokens('ListRegions', 'RepeatedNextToken', 'NextToken');
     for await (const page of pages) {
       for (const region of page.Regions ?? []) if (region.RegionName) regions.push(region.RegionName);
-      if (page.NextToken && page.NextToken === asked) {
-        throw new CloudApiError(
-          'a page named the NextToken it was asked with again, so the listing stopped before its end',
-          'RepeatedNextToken',
-        );
-      }
-      asked = page.NextToken;
+      nextToken(page.NextToken);
     }
   } catch (error) {
     throw new CloudApiError(

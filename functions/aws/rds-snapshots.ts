@@ -20,6 +20,7 @@ import {
   DescribePendingMaintenanceActionsCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
+import { pageTokens } from '../core/paging.ts';
 import { tagRecord } from './rds.ts';
 import { leanRdsListPlugin, type StreamCollector } from './rds-wire.ts';
 
@@ -153,7 +154,7 @@ function describeSnapshotPages(
   kind: RdsSnapshotState['kind'],
   query: { readonly Filters?: { Name: string; Values: string[] }[]; readonly SnapshotType?: string },
 ): Promise<RdsSnapshotState[]> {
-  return pages((Marker) => {
+  return everyPage((Marker) => {
     const input = { ...query, MaxRecords: PAGE_SIZE, Marker };
     if (kind === 'rds-instance') {
       return rds
@@ -204,7 +205,7 @@ export async function deleteRdsSnapshot(
 
 /** Pending maintenance actions of the region (eventually consistent, per the API reference). */
 export async function describePendingMaintenance(rds: RDSClient): Promise<PendingMaintenance[]> {
-  const resources = await pages((Marker) =>
+  const resources = await everyPage((Marker) =>
     rds
       .send(new DescribePendingMaintenanceActionsCommand({ MaxRecords: PAGE_SIZE, Marker }))
       .then((page) => ({ items: page.PendingMaintenanceActions ?? [], marker: page.Marker })),
@@ -225,15 +226,17 @@ export async function describePendingMaintenance(rds: RDSClient): Promise<Pendin
   );
 }
 
-async function pages<T>(
+/** Every page of a Marker-paged RDS listing, in order; a Marker already sent fails it (RepeatedMarker). */
+export async function everyPage<T>(
   fetch: (marker: string | undefined) => Promise<{ items: T[]; marker: string | undefined }>,
 ): Promise<T[]> {
   const all: T[] = [];
+  const nextMarker = pageTokens('an RDS listing', 'RepeatedMarker', 'Marker');
   let marker: string | undefined;
   do {
     const page = await fetch(marker);
     all.push(...page.items);
-    marker = page.marker;
+    marker = nextMarker(page.marker);
   } while (marker);
   return all;
 }

@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
 import type { PitrFact, RestoreWindow } from '../core/facts.ts';
+import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
 import type { AwsCollector } from './collectors.ts';
@@ -268,9 +269,10 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
 
 /**
  * Reads every page of one listing, keeping the items `keep` accepts; failures name the API and scope.
- * A page that answers with the Marker it was asked with (the paginators stop there, `stopOnSameToken`,
- * rather than loop) fails the listing: the pages after it were never read, so what was read is not
- * the whole scope.
+ * A page that names a Marker already sent (the paginators stop at one repeating the Marker it was
+ * asked with, `stopOnSameToken`, and would loop on a longer cycle) fails the listing
+ * (functions/core/paging.ts): the pages after it were never read, so what was read is not the whole
+ * scope.
  */
 async function readAllPages<P extends { readonly Marker?: string | undefined }, T>(
   api: string,
@@ -282,16 +284,10 @@ async function readAllPages<P extends { readonly Marker?: string | undefined }, 
 ): Promise<T[]> {
   const kept: T[] = [];
   try {
-    let asked: string | undefined;
+    const nextMarker = pageTokens(api, 'RepeatedMarker', 'Marker');
     for await (const page of pages) {
       for (const item of items(page) ?? []) if (keep(item)) kept.push(item);
-      if (page.Marker && page.Marker === asked) {
-        throw new CloudApiError(
-          `the answer to Marker ${page.Marker} named the same Marker again, so the listing stopped before its end`,
-          'RepeatedMarker',
-        );
-      }
-      asked = page.Marker;
+      nextMarker(page.Marker);
     }
   } catch (error) {
     const failure = describeAwsFailure(error, scope.region, await endpoint());

@@ -62,6 +62,7 @@ import {
   sortOldestFirst,
 } from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
+import { pageTokens } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
 import type { AwsCollector } from './collectors.ts';
@@ -179,7 +180,11 @@ async function listSeries(
   lean: boolean,
 ): Promise<DumpListing> {
   const objects: DumpObject[] = [];
-  const sent = new Set<string>();
+  const nextToken = pageTokens(
+    `ListObjectsV2 of s3://${location.bucket}/${location.prefix}`,
+    'RepeatedContinuationToken',
+    'continuation token',
+  );
   let token: string | undefined;
   let complete = true;
   try {
@@ -207,19 +212,8 @@ async function listSeries(
         if (entry.Key === undefined) continue;
         objects.push({ key: entry.Key, size: entry.Size, lastModified: entry.LastModified });
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      token = page.IsTruncated ? nextToken(page.NextContinuationToken) : undefined;
       if (page.IsTruncated && !token) complete = false;
-      if (token !== undefined) {
-        // A token already sent: the pages after it would never be read (the same objects again,
-        // until the limit cut a listing that is not the series).
-        if (sent.has(token)) {
-          return {
-            state: 'unknown',
-            reason: `ListObjectsV2 named a continuation token it had already sent, so the listing of s3://${location.bucket}/${location.prefix} would never reach its end`,
-          };
-        }
-        sent.add(token);
-      }
     } while (token);
   } catch (error) {
     return { state: 'unknown', reason: reasonOf(error) };

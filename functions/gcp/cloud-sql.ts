@@ -29,6 +29,7 @@ import { mapWithConcurrency } from '../core/audit.ts';
 import { CloudApiError, CredentialsError, isAccessDenied } from '../core/errors.ts';
 import type { CloudSqlEdition, PitrFact, RestoreWindow } from '../core/facts.ts';
 import type { ResourceRef } from '../core/finding.ts';
+import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
 import { DAY_MS } from '../core/time.ts';
@@ -160,7 +161,7 @@ export async function listInstances(
   pageSize = INSTANCES_PAGE_SIZE,
 ): Promise<DatabaseInstance[]> {
   const instances: DatabaseInstance[] = [];
-  const seen = new Set<string>();
+  const nextToken = pageTokens(`Cloud SQL instances.list for project ${project}`, 'RepeatedPageToken');
   let pageToken: string | undefined;
   do {
     let page: ReadInstancesListResponse;
@@ -194,27 +195,9 @@ export async function listInstances(
       );
     }
     instances.push(...(page.items ?? []));
-    pageToken = nextToken(page.nextPageToken, seen, `Cloud SQL instances.list for project ${project}`);
+    pageToken = nextToken(page.nextPageToken);
   } while (pageToken);
   return instances;
-}
-
-/**
- * The page token to ask with next, or undefined at the end. A token already sent means the pages
- * after it would never be read (the listing would loop until the function times out, or, with the
- * pages read so far, pass for whole): the listing fails with `RepeatedPageToken` instead.
- */
-function nextToken(token: string | null | undefined, seen: Set<string>, listing: string): string | undefined {
-  const next = nonEmpty(token);
-  if (next === undefined) return undefined;
-  if (seen.has(next)) {
-    throw new CloudApiError(
-      `${listing} named a page token it had already sent, so the listing would never reach its end`,
-      'RepeatedPageToken',
-    );
-  }
-  seen.add(next);
-  return next;
 }
 
 /**
@@ -263,7 +246,7 @@ async function automatedBackupPoints(
 ): Promise<{ oldest: Date | undefined; newest: Date | undefined }> {
   let oldest: Date | undefined;
   let newest: Date | undefined;
-  const seen = new Set<string>();
+  const nextToken = pageTokens(`backupRuns.list for instance ${instance}`, 'RepeatedPageToken');
   let pageToken: string | undefined;
   do {
     const [page] = await api.list({
@@ -280,7 +263,7 @@ async function automatedBackupPoints(
       if (!oldest || point < oldest) oldest = point;
       if (!newest || point > newest) newest = point;
     }
-    pageToken = nextToken(page.nextPageToken, seen, `backupRuns.list for instance ${instance}`);
+    pageToken = nextToken(page.nextPageToken);
   } while (pageToken);
   return { oldest, newest };
 }

@@ -32,6 +32,7 @@ import {
   sortOldestFirst,
 } from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
+import { pageTokens } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import type { GcpCollector } from './collectors.ts';
 
@@ -111,7 +112,7 @@ function objectOf(file: File): DumpObject {
 
 async function listSeries(bucket: Bucket, prefix: string, limit: number): Promise<DumpListing> {
   const objects: DumpObject[] = [];
-  const sent = new Set<string>();
+  const nextToken = pageTokens(`objects.list of gs://${bucket.name}/${prefix}`, 'RepeatedPageToken');
   let query: GetFilesOptions | undefined = { prefix: prefix || undefined, autoPaginate: false };
   let complete = true;
   try {
@@ -127,16 +128,7 @@ async function listSeries(bucket: Bucket, prefix: string, limit: number): Promis
         autoPaginate: false,
       });
       objects.push(...files.map(objectOf));
-      const token: string | undefined = next?.pageToken || undefined;
-      if (token !== undefined && sent.has(token)) {
-        // The pages after it would never be read (the same objects again, until the limit cut a
-        // listing that is not the series).
-        return {
-          state: 'unknown',
-          reason: `objects.list named a page token it had already sent, so the listing of gs://${bucket.name}/${prefix} would never reach its end`,
-        };
-      }
-      if (token !== undefined) sent.add(token);
+      const token = nextToken(next?.pageToken);
       query = token ? { ...query, pageToken: token } : undefined;
     }
   } catch (error) {

@@ -177,7 +177,7 @@ describe('planAwsScopes', () => {
     expect(plans.map((plan) => plan.scope.region)).toEqual(['*']);
     await expect(plans[0]?.collect()).rejects.toMatchObject({
       code: 'RepeatedNextToken',
-      message: expect.stringContaining('named the NextToken it was asked with again'),
+      message: expect.stringContaining('named a NextToken it had already sent'),
     });
   });
 

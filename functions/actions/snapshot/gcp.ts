@@ -6,6 +6,7 @@
  */
 import type { protos } from '@google-cloud/sql';
 import { describeError } from '../../core/errors.ts';
+import { pageTokens } from '../../core/paging.ts';
 import type { Policy } from '../../core/policy.ts';
 import {
   type CloudSqlApi,
@@ -91,6 +92,7 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
   };
   const listRuns = async (instance: string): Promise<BackendSnapshot[]> => {
     const snapshots: BackendSnapshot[] = [];
+    const nextToken = pageTokens(`backupRuns.list for instance ${instance}`, 'RepeatedPageToken');
     let pageToken: string | undefined;
     do {
       const [page] = await api.list({
@@ -104,7 +106,7 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
         const snapshot = fromRun(run, instance);
         if (snapshot) snapshots.push(snapshot);
       }
-      pageToken = page.nextPageToken || undefined;
+      pageToken = nextToken(page.nextPageToken);
     } while (pageToken);
     return snapshots;
   };

@@ -15,8 +15,9 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { type AuditReport, EXIT_CODES, mapWithConcurrency } from '../../core/audit.ts';
-import { CloudApiError, describeError, errorCode } from '../../core/errors.ts';
+import { describeError, errorCode } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
+import { pageTokens } from '../../core/paging.ts';
 import type { Policy } from '../../core/policy.ts';
 import { DAY_MS } from '../../core/time.ts';
 import { ASFF_ID_PREFIX, ASFF_LIMITS, type Destination, productArn, publishTargetFrom } from './asff.ts';
@@ -480,7 +481,7 @@ async function forEachFinding(
   visit: (finding: AwsSecurityFinding) => void,
 ): Promise<void> {
   let nextToken: string | undefined;
-  const sent = new Set<string>();
+  const nextPage = pageTokens('GetFindings', 'RepeatedNextToken', 'NextToken');
   do {
     calls.getFindings += 1;
     const page = await client.send(
@@ -491,18 +492,7 @@ async function forEachFinding(
       }),
     );
     for (const finding of page.Findings ?? []) visit(finding);
-    nextToken = page.NextToken || undefined;
-    if (nextToken !== undefined) {
-      // A token already sent: the findings after it would never be read (the read would loop until
-      // the function timed out), so what was read is not all Security Hub holds.
-      if (sent.has(nextToken)) {
-        throw new CloudApiError(
-          'GetFindings named a NextToken it had already sent, so the findings Security Hub holds could not be read to their end',
-          'RepeatedNextToken',
-        );
-      }
-      sent.add(nextToken);
-    }
+    nextToken = nextPage(page.NextToken);
   } while (nextToken);
 }
 
