@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
 import { cloudChatJobs } from '../../functions/chatops/job-actions.ts';
+import type { Policy } from '../../functions/core/policy.ts';
 import { renderReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
 import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
 import { fastPolicy, type SnapshotHarness, startSnapshotHarness } from './snapshot-support.ts';
@@ -21,6 +22,26 @@ afterEach(async () => {
 
 const prodOnly = () =>
   fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db', 'certctl-aurora'] } });
+
+/** The chat jobs of an AWS entry point over the harness's readiness dependencies (no snapshots taken). */
+function readinessChatJobs(
+  policy: Policy,
+  deps: ReturnType<SnapshotHarness['readinessDeps']>,
+): ReturnType<typeof cloudChatJobs> {
+  const aws = deps.aws as NonNullable<typeof deps.aws>;
+  return cloudChatJobs({
+    policy,
+    providers: ['aws'],
+    clouds: (selection) => [
+      awsSnapshotCloud({ policy: selection, factory: aws.factory, homeRegion: 'eu-west-1' }),
+    ],
+    audit: { aws },
+    once: async () => {
+      throw new Error('no snapshot in this test');
+    },
+    lastAudit: async () => ({ unavailable: 'none' }),
+  });
+}
 
 describe('readiness against the simulator', () => {
   it('answers NO-GO naming the missing snapshot and what to do when no fresh snapshot exists', async () => {
@@ -208,19 +229,7 @@ describe('readiness against the simulator', () => {
       { requestId: 'CHG-11', reason: 'CA rotation', requestedBy: 'alice' },
       harness.deps(policy),
     );
-    const aws = deps.aws as NonNullable<typeof deps.aws>;
-    const jobs = cloudChatJobs({
-      policy,
-      providers: ['aws'],
-      clouds: (selection) => [
-        awsSnapshotCloud({ policy: selection, factory: aws.factory, homeRegion: 'eu-west-1' }),
-      ],
-      audit: { aws },
-      once: async () => {
-        throw new Error('no snapshot in this test');
-      },
-      lastAudit: async () => ({ unavailable: 'none' }),
-    });
+    const jobs = readinessChatJobs(policy, deps);
 
     // Act
     const found = await jobs.readiness(['certctl-prod-db']);
@@ -269,19 +278,7 @@ describe('readiness against the simulator', () => {
       { requestId: 'CHG-13', reason: 'CA rotation', requestedBy: 'alice' },
       harness.deps(policy),
     );
-    const aws = deps.aws as NonNullable<typeof deps.aws>;
-    const jobs = cloudChatJobs({
-      policy,
-      providers: ['aws'],
-      clouds: (selection) => [
-        awsSnapshotCloud({ policy: selection, factory: aws.factory, homeRegion: 'eu-west-1' }),
-      ],
-      audit: { aws },
-      once: async () => {
-        throw new Error('no snapshot in this test');
-      },
-      lastAudit: async () => ({ unavailable: 'none' }),
-    });
+    const jobs = readinessChatJobs(policy, deps);
 
     // Act: certctl-busy-db is tagged but not among the policy's identifiers.
     const outside = await jobs.readiness(['certctl-busy-db']);
