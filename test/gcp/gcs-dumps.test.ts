@@ -276,6 +276,27 @@ describe('readGcsDumpFact', () => {
   });
 });
 
+/**
+ * The fact read from a stubbed bucket of certctl-dumps/prod/ whose every objects.list page holds
+ * `files` and names `next` as the next page; every other setting reads as not set.
+ */
+function readStubbed(
+  files: readonly { name: string; metadata: Record<string, string> }[],
+  next: { pageToken: string } | null,
+): Promise<DumpFact> {
+  const bucket = {
+    name: 'certctl-dumps',
+    getFiles: async () => [files, next, {}],
+    getMetadata: async () => [{}],
+    file: () => ({ download: async () => [Buffer.alloc(0)] }),
+  };
+  return readGcsDumpFact({
+    storage: { bucket: () => bucket } as unknown as Storage,
+    location: { bucket: 'certctl-dumps', prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
+    maxObjectsListed: 1000,
+  });
+}
+
 describe('readGcsDumpFact, when object metadata changed after the upload', () => {
   it('dates each dump by its creation, not by a later metadata update such as a hold', async () => {
     // Prepare: two dumps written 10 and 9 days ago whose metadata (a temporary hold) was updated
@@ -285,18 +306,8 @@ describe('readGcsDumpFact, when object metadata changed after the upload', () =>
       name: `prod/certctl-${index}.dump`,
       metadata: { size: '6451', timeCreated, updated: '2026-12-02T11:00:00.000Z' },
     }));
-    const bucket = {
-      getFiles: async () => [files, null, {}],
-      getMetadata: async () => [{}],
-      file: () => ({ download: async () => [Buffer.alloc(0)] }),
-    };
-    const stub = { bucket: () => bucket } as unknown as Storage;
     // Act
-    const fact = await readGcsDumpFact({
-      storage: stub,
-      location: { bucket: 'certctl-dumps', prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
-      maxObjectsListed: 1000,
-    });
+    const fact = await readStubbed(files, null);
     // Assess
     expect(fact.newest?.object.lastModified?.toISOString()).toBe(written[1]);
     expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('FAILED');
@@ -310,20 +321,9 @@ describe('readGcsDumpFact, when objects.list names a page it already sent', () =
       name: `prod/certctl-${index}.dump`,
       metadata: { size: '6451', timeCreated },
     }));
-    const bucket = {
-      name: 'certctl-dumps',
-      getFiles: async () => [files, { pageToken: 'page-2' }, {}],
-      getMetadata: async () => [{}],
-      file: () => ({ download: async () => [Buffer.alloc(0)] }),
-    };
-    const stub = { bucket: () => bucket } as unknown as Storage;
 
     // Act
-    const fact = await readGcsDumpFact({
-      storage: stub,
-      location: { bucket: 'certctl-dumps', prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
-      maxObjectsListed: 1000,
-    });
+    const fact = await readStubbed(files, { pageToken: 'page-2' });
 
     // Assess
     expect(fact.listing).toMatchObject({

@@ -44,6 +44,19 @@ const ACCOUNTS: readonly AuditedAccount[] = [
   { accountId: DISABLED, roleArn: roleOf(DISABLED) },
 ];
 
+/** The accounts (the publishing role where one is assumed), regions and Security Hub the tests publish into. */
+const HUB_SCENARIO = {
+  accounts: [
+    { id: ACCOUNT_A },
+    { id: ACCOUNT_B, assumableRoles: [{ name: ROLE }] },
+    { id: CENTRAL, assumableRoles: [{ name: ROLE }] },
+    { id: DISABLED, assumableRoles: [{ name: ROLE }] },
+    { id: FOREIGN },
+  ],
+  regions: [{ name: 'eu-west-1' }, { name: 'us-east-1' }],
+  services: { securityHub: { disabled: [{ account: DISABLED }] } },
+};
+
 describe('publishToSecurityHub against the simulated Security Hub', () => {
   let sim: Sim;
   let hub: SecurityHubSim;
@@ -54,17 +67,7 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     clock = T0;
     sim = await startSim({
       clock: () => clock,
-      scenario: {
-        accounts: [
-          { id: ACCOUNT_A },
-          { id: ACCOUNT_B, assumableRoles: [{ name: ROLE }] },
-          { id: CENTRAL, assumableRoles: [{ name: ROLE }] },
-          { id: DISABLED, assumableRoles: [{ name: ROLE }] },
-          { id: FOREIGN },
-        ],
-        regions: [{ name: 'eu-west-1' }, { name: 'us-east-1' }],
-        services: { securityHub: { disabled: [{ account: DISABLED }] } },
-      },
+      scenario: HUB_SCENARIO,
     });
     hub = sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
     factory = new AwsClientFactory({
@@ -677,14 +680,7 @@ describe('publishToSecurityHub when GetFindings names a page it already sent', (
     let clock = T0;
     const sim = await startSim({
       clock: () => clock,
-      scenario: {
-        accounts: [
-          { id: ACCOUNT_A },
-          { id: ACCOUNT_B, assumableRoles: [{ name: ROLE }] },
-          { id: CENTRAL, assumableRoles: [{ name: ROLE }] },
-        ],
-        regions: [{ name: 'eu-west-1' }],
-      },
+      scenario: HUB_SCENARIO,
       extraServices: [repeating],
     });
     inner = sim.service(SECURITY_HUB_SERVICE);
