@@ -10,6 +10,7 @@ import type {
 import { type SnapshotTarget, snapshotIdentifier } from '../../functions/actions/snapshot/model.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
+import { fakeBackend } from '../actions/snapshot/fake-backend.ts';
 
 const TARGET: SnapshotTarget = {
   provider: 'aws',
@@ -89,21 +90,7 @@ describe('snapshotExitCode', () => {
   it('does not exit 0 when a waited-for snapshot is still creating at the deadline', async () => {
     // Prepare: the create is accepted, but the snapshot never leaves `creating` before the deadline.
     let clock = 0;
-    const backend: SnapshotBackend = {
-      quotaApplies: false,
-      codeOf: (error) => (error as Error).name,
-      classify: () => 'other',
-      listManual: async () => [],
-      create: async (target, snapshotId) => ({
-        id: snapshotId,
-        kind: target.kind,
-        target: target.id,
-        status: 'creating',
-        tags: {},
-      }),
-      poll: async (snapshots) => snapshots.map((snapshot) => ({ ...snapshot, status: 'creating' })),
-      delete: async () => undefined,
-    };
+    const backend = fakeBackend();
     const cloud = cloudOf(backend);
 
     // Act
@@ -144,10 +131,7 @@ describe('snapshotExitCode', () => {
     // still there and is adopted, not taken again.
     const now = new Date('2026-12-03T12:00:00.000Z');
     const requestId = 'ticket:CHG-4';
-    const backend: SnapshotBackend = {
-      quotaApplies: false,
-      codeOf: (error) => (error as Error).name,
-      classify: () => 'other',
+    const backend = fakeBackend({
       listManual: async () => [
         {
           id: snapshotIdentifier(TARGET, requestId),
@@ -162,8 +146,7 @@ describe('snapshotExitCode', () => {
         throw new Error('taken twice');
       },
       poll: async () => [],
-      delete: async () => undefined,
-    };
+    });
     const cloud = cloudOf(backend);
 
     // Act

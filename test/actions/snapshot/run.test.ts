@@ -7,6 +7,7 @@ import type { BackendSnapshot, SnapshotBackend } from '../../../functions/action
 import { type SnapshotTarget, snapshotIdentifier } from '../../../functions/actions/snapshot/model.ts';
 import { takeSnapshots } from '../../../functions/actions/snapshot/run.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
+import { fakeBackend } from './fake-backend.ts';
 
 /** A clock that moves only when the code under test sleeps (or a call takes time). */
 function fakeClock() {
@@ -349,17 +350,13 @@ describe('takeSnapshots before its creates', () => {
   it('does not adopt a snapshot that is not ours when the create says the name exists', async () => {
     // Prepare: the create is refused (the name exists) and the snapshot of that name is untagged.
     const clock = fakeClock();
-    const backend: SnapshotBackend = {
-      quotaApplies: false,
-      codeOf: (error) => (error as Error).name,
+    const backend = fakeBackend({
       classify: (error) => ((error as Error).name === 'DBSnapshotAlreadyExists' ? 'exists' : 'other'),
-      listManual: async () => [],
       create: async () => {
         throw Object.assign(new Error('snapshot exists'), { name: 'DBSnapshotAlreadyExists' });
       },
       poll: async (snapshots) => snapshots.map((entry) => ({ ...entry, status: 'available', tags: {} })),
-      delete: async () => undefined,
-    };
+    });
 
     // Act
     const results = await takeSnapshots({ ...request, wait: true }, [target('db-a', 'rds-instance')], {
@@ -379,25 +376,13 @@ describe('takeSnapshots before its creates', () => {
     // Prepare: an RDS instance and an Aurora cluster both named certctl-db get snapshots of the
     // same name; the cluster's is available at the first poll, the instance's never within the wait.
     const clock = fakeClock();
-    const backend: SnapshotBackend = {
-      quotaApplies: false,
-      codeOf: (error) => (error as Error).name,
-      classify: () => 'other',
-      listManual: async () => [],
-      create: async (created, snapshotId) => ({
-        id: snapshotId,
-        kind: created.kind,
-        target: created.id,
-        status: 'creating',
-        tags: {},
-      }),
+    const backend = fakeBackend({
       poll: async (snapshots) =>
         snapshots.map((entry) => ({
           ...entry,
           status: entry.kind === 'aurora-cluster' ? 'available' : 'creating',
         })),
-      delete: async () => undefined,
-    };
+    });
     const targets = [target('certctl-db', 'rds-instance'), target('certctl-db', 'aurora-cluster')];
     expect(snapshotIdentifier(targets[0] as SnapshotTarget, request.requestId)).toBe(
       snapshotIdentifier(targets[1] as SnapshotTarget, request.requestId),
