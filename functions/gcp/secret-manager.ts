@@ -14,13 +14,13 @@ import { CloudApiError, describeError } from '../core/errors.ts';
 import type { EncryptionKey, KeySecretFact, Reading, ReplicationFact } from '../core/key-facts.ts';
 import {
   contentReadings,
-  inventorySecrets,
   itemRefs,
+  keysInventoryOf,
   secretsToRead,
   unreadSecretFact,
   type ValueReading,
 } from '../core/key-material.ts';
-import { keyInventory, secretKey } from '../core/keys-policy.ts';
+import { secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import type { Policy } from '../core/policy.ts';
 import type { GcpClientFactory } from './clients.ts';
@@ -239,8 +239,8 @@ export async function readGcpKeyFacts(
 ): Promise<KeySecretFact[]> {
   const keys = policy.keys;
   if (!keys) return [];
-  const inventory = keyInventory(keys);
-  const secrets = inventorySecrets(inventory).filter(
+  const { inventory, secrets: allSecrets } = keysInventoryOf(keys);
+  const secrets = allSecrets.filter(
     ({ location }) => location.provider === 'gcp' && location.project === project,
   );
   const read = await Promise.all(
