@@ -5,7 +5,6 @@
  * answer shows; {@link cloudChatJobs} binds the ports to the real jobs of one cloud's entry point.
  */
 
-import { createHash } from 'node:crypto';
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
 import { isOurs, MAX_SNAPSHOT_ATTEMPTS, type SnapshotTarget } from '../actions/snapshot/model.ts';
 import type { Provider } from '../core/finding.ts';
@@ -33,6 +32,7 @@ import type {
   ChatVerdict,
 } from './actions.ts';
 import type { OnceOutcome } from './once.ts';
+import { keyOf } from './work.ts';
 
 /** Where a job says a database lives. */
 export interface JobTarget {
@@ -255,9 +255,7 @@ const RESOURCE_TYPE: Readonly<Record<SnapshotTarget['kind'], string>> = {
  * had a failed snapshot: one per remembered failure, so concurrent asks still run once.
  */
 function retryKey(requestId: string, finishedAt: string): string {
-  return createHash('sha256')
-    .update(JSON.stringify([requestId, 'asked again after', finishedAt]))
-    .digest('hex');
+  return keyOf([requestId, 'asked again after', finishedAt]);
 }
 
 /** The ports over the snapshot and readiness jobs of one entry point. */

@@ -88,6 +88,11 @@ export function requestKeyOf(command: ChatCommand, origin: string, deliveryId: s
           ...[...new Set(command.targets.map((t) => t.toLowerCase()))].sort(),
         ]
       : [command.name, origin, deliveryId];
+  return keyOf(parts);
+}
+
+/** A key naming `parts` (their JSON, hashed): the request, delivery and retry keys of chat work. */
+export function keyOf(parts: readonly unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
@@ -99,7 +104,5 @@ export function requestKeyOf(command: ChatCommand, origin: string, deliveryId: s
  */
 export function deliveryKeyOf(work: ChatWork): string {
   const { command, requestedBy, replyTo, requestKey, acceptedAt } = work;
-  return createHash('sha256')
-    .update(JSON.stringify([requestKey, replyTo, acceptedAt, requestedBy, command]))
-    .digest('hex');
+  return keyOf([requestKey, replyTo, acceptedAt, requestedBy, command]);
 }
