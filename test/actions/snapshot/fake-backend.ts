@@ -1,0 +1,25 @@
+/**
+ * A {@link SnapshotBackend} for unit tests: no quota, errors coded by their name and classified as
+ * `other`, no manual snapshots listed, a create answered with a `creating` snapshot of that name,
+ * polls answering the snapshots as they are, deletes accepted. A test overrides what it is about.
+ */
+import type { SnapshotBackend } from '../../../functions/actions/snapshot/backend.ts';
+
+export function fakeBackend(overrides: Partial<SnapshotBackend> = {}): SnapshotBackend {
+  return {
+    quotaApplies: false,
+    codeOf: (error) => (error as Error).name,
+    classify: () => 'other',
+    listManual: async () => [],
+    create: async (target, snapshotId) => ({
+      id: snapshotId,
+      kind: target.kind,
+      target: target.id,
+      status: 'creating',
+      tags: {},
+    }),
+    poll: async (snapshots) => [...snapshots],
+    delete: async () => undefined,
+    ...overrides,
+  };
+}
