@@ -1,6 +1,7 @@
 /**
- * The terminal report, for a person at a glance: per check group, a matrix of databases x checks
- * (rows under one heading per account and region, each cell the status and, when not passed, the
+ * The terminal report, for a person at a glance: per check group, a matrix of resources x checks
+ * (databases, dump locations or secrets, as its first column's heading says; rows under one
+ * heading per account and region, each cell the status and, when not passed, the
  * severity, and the restore window in days), a legend, then what to fix (every finding that did not
  * pass, wrapped to the terminal, with each command on a line of its own), then scopes that could not
  * be evaluated and the verdict.
@@ -12,6 +13,7 @@ import {
   describeResource,
   describeValues,
   RESOURCE_KIND,
+  RESOURCE_NOUN,
   summarize,
   summaryLine,
   type ViewedReport,
@@ -97,6 +99,12 @@ function windowDays(findings: Iterable<Finding>): string {
   return '-';
 }
 
+/** The first column's heading: what the rows are (`DATABASE`, `SECRET`), or `RESOURCE` if they differ. */
+function rowHeading(rows: Iterable<MatrixRow>): string {
+  const nouns = new Set([...rows].map((row) => RESOURCE_NOUN[row.resource.type]));
+  return nouns.size === 1 ? ([...nouns][0] ?? 'resource').toUpperCase() : 'RESOURCE';
+}
+
 interface MatrixRow {
   readonly resource: ResourceRef;
   readonly findings: Map<string, Finding>;
@@ -138,12 +146,13 @@ function renderMatrix(findings: readonly Finding[], checkIds: readonly string[],
   const fits = natural.reduce((sum, w) => sum + w + gap, 0) + windowWidth + minName <= MATRIX_WIDTH;
   const widths = natural.map((w) => (fits ? w : Math.max(6, Math.min(w, share))));
   const used = windowWidth + widths.reduce((sum, w) => sum + w + gap, 0);
+  const heading = rowHeading([...places.values()].flatMap((rows) => [...rows.values()]));
   const nameWidth = Math.min(
-    Math.max('DATABASE'.length, ...names.map((name) => name.length + 2)),
+    Math.max(heading.length, ...names.map((name) => name.length + 2)),
     Math.max(16, MATRIX_WIDTH - used),
   );
   const header = [
-    pad('DATABASE', nameWidth),
+    pad(heading, nameWidth),
     ...(showWindow ? [pad('WINDOW', 8)] : []),
     ...headings.map((heading, i) => pad(truncate(heading, widths[i] ?? 6), widths[i] ?? 6)),
   ];
@@ -173,7 +182,7 @@ function renderMatrix(findings: readonly Finding[], checkIds: readonly string[],
 function legend(showWindow: boolean, width: number): string[] {
   return [
     ...wrapText(
-      'ok passed · FAIL failed · WARN warning · N/A could not be evaluated (why: below) · - not judged: the check does not apply to this database (e.g. no restore lag when PITR is off).',
+      'ok passed · FAIL failed · WARN warning · N/A could not be evaluated (why: below) · - not judged: the check does not apply to this resource (e.g. no restore lag when PITR is off).',
       width,
       0,
     ),

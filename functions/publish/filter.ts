@@ -5,7 +5,7 @@
  */
 import { type AuditReport, countStatuses, coverageProblems } from '../core/audit.ts';
 import type { Finding, Severity } from '../core/finding.ts';
-import { describeResource, type ViewedReport } from './summary.ts';
+import { countResources, type ViewedReport } from './summary.ts';
 
 export interface ReportFilter {
   /** Keep only findings of these check ids (group names are resolved to their ids by the caller). */
@@ -44,9 +44,7 @@ export function filterReport(report: AuditReport, filter: ReportFilter): ViewedR
     view: {
       filters: words,
       failedOnly,
-      resources: new Set(
-        selected.filter((f) => f.resource.type !== 'Scope').map((f) => describeResource(f.resource)),
-      ).size,
+      resources: countResources(selected),
       coverageProblems: coverageProblems(report),
     },
   };

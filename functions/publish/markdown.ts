@@ -33,7 +33,7 @@ function restoreWindowSection(report: ViewedReport): string[] {
   ];
 }
 
-/** Passed findings in one short table: per check, how many databases passed and which. */
+/** Passed findings in one short table: per check, how many resources passed and which. */
 function passSummary(passed: readonly ViewedReport['findings'][number][]): string[] {
   if (passed.length === 0) return [];
   const byCheck = new Map<string, string[]>();
@@ -46,7 +46,7 @@ function passSummary(passed: readonly ViewedReport['findings'][number][]): strin
     '',
     `## Passed (${passed.length})`,
     '',
-    '| Check | Databases | Which |',
+    '| Check | Passed | Which |',
     '| --- | --- | --- |',
     ...[...byCheck.entries()]
       .sort(([a], [b]) => a.localeCompare(b))

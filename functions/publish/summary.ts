@@ -18,6 +18,45 @@ export const RESOURCE_KIND: Readonly<Record<ResourceRef['type'], string>> = {
   Scope: 'scope',
 };
 
+/**
+ * What a resource is called in the reports: the noun of the check group that judges it
+ * (functions/jobs/groups.ts), so a secret or a dump series is never counted as a database.
+ */
+export const RESOURCE_NOUN: Readonly<Record<ResourceRef['type'], string>> = {
+  AwsRdsDbInstance: 'database',
+  AwsRdsDbCluster: 'database',
+  GcpCloudSqlInstance: 'database',
+  AwsS3Bucket: 'dump series',
+  GcpStorageBucket: 'dump series',
+  AwsSecretsManagerSecret: 'secret',
+  GcpSecretManagerSecret: 'secret',
+  Scope: 'scope',
+};
+const PLURAL_NOUN: Readonly<Record<string, string>> = { 'dump series': 'dump series' };
+
+/** The distinct resources of some findings (scopes aside), counted by {@link RESOURCE_NOUN}, in the order first met. */
+export type ResourceCounts = ReadonlyMap<string, number>;
+
+export function countResources(findings: readonly Finding[]): ResourceCounts {
+  const seen = new Set<string>();
+  const counts = new Map<string, number>();
+  for (const finding of findings) {
+    if (finding.resource.type === 'Scope') continue;
+    const key = describeResource(finding.resource);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const noun = RESOURCE_NOUN[finding.resource.type];
+    counts.set(noun, (counts.get(noun) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** `4 databases, 1 secret`; `0 databases` when there are none (the audit's first subject). */
+export function describeResourceCounts(counts: ResourceCounts): string {
+  if (counts.size === 0) return plural(0, 'database');
+  return [...counts].map(([noun, count]) => plural(count, noun, PLURAL_NOUN[noun])).join(', ');
+}
+
 export function describeResource(resource: ResourceRef): string {
   return `${resource.provider}:${resource.account}/${resource.region} ${RESOURCE_KIND[resource.type]}:${resource.id}`;
 }
@@ -55,8 +94,8 @@ export interface ReportView {
   readonly filters: readonly string[];
   /** Passed findings are hidden (still counted). */
   readonly failedOnly: boolean;
-  /** Databases judged by the selected checks, passes included. */
-  readonly resources: number;
+  /** Resources judged by the selected checks, passes included. */
+  readonly resources: ResourceCounts;
   /** The coverage problems of the whole run (filters never hide a coverage gap). */
   readonly coverageProblems: readonly string[];
 }
@@ -65,7 +104,8 @@ export interface ReportView {
 export type ViewedReport = AuditReport & { readonly view?: ReportView };
 
 export interface ReportSummary {
-  readonly resources: number;
+  /** The resources judged, by what they are (databases, dump series, secrets). */
+  readonly resources: ResourceCounts;
   /** Why the audit covers less than the policy asks (see coverageProblems); empty when it does not. */
   readonly coverageProblems: readonly string[];
   readonly scopesEvaluated: number;
@@ -102,9 +142,9 @@ export function incompleteReasons(report: ViewedReport, coverage: readonly strin
   );
   const unevaluatedCount = unevaluated.length;
   if (unevaluatedCount > 0) {
-    const databases = new Set(unevaluated.map((finding) => describeResource(finding.resource))).size;
+    const resources = countResources(unevaluated);
     reasons.push(
-      `${plural(unevaluatedCount, 'check')} could not be evaluated${databases > 0 ? ` on ${plural(databases, 'database')}` : ''}`,
+      `${plural(unevaluatedCount, 'check')} could not be evaluated${resources.size > 0 ? ` on ${describeResourceCounts(resources)}` : ''}`,
     );
   }
   reasons.push(...coverage);
@@ -112,13 +152,7 @@ export function incompleteReasons(report: ViewedReport, coverage: readonly strin
 }
 
 export function summarize(report: ViewedReport): ReportSummary {
-  const resources =
-    report.view?.resources ??
-    new Set(
-      report.findings
-        .filter((finding) => finding.resource.type !== 'Scope')
-        .map((f) => describeResource(f.resource)),
-    ).size;
+  const resources = report.view?.resources ?? countResources(report.findings);
   const coverage = report.view?.coverageProblems ?? coverageProblems(report);
   const reasons = incompleteReasons(report, coverage);
   // The same rule as exitCodeFor (core/audit.ts), over the coverage of the whole run.
@@ -139,13 +173,13 @@ export function summarize(report: ViewedReport): ReportSummary {
   };
 }
 
-/** `5 passed, 1 warning, 3 failed, 0 not available — 4 databases, 2 of 2 scopes evaluated`. */
+/** `5 passed, 1 warning, 3 failed, 0 not available — 4 databases, 2 secrets, 2 of 2 scopes evaluated`. */
 export function summaryLine(report: ViewedReport): string {
   const summary = summarize(report);
   const { counts } = report;
   return (
     `${counts.PASSED} passed, ${counts.WARNING} warning, ${counts.FAILED} failed, ` +
-    `${counts.NOT_AVAILABLE} not available — ${plural(summary.resources, 'database')}, ` +
+    `${counts.NOT_AVAILABLE} not available — ${describeResourceCounts(summary.resources)}, ` +
     `${summary.scopesEvaluated} of ${plural(summary.scopesTotal, 'scope')} evaluated`
   );
 }

@@ -99,7 +99,7 @@ describe('npm run demo', () => {
     expect(stdout).toContain("The audit's exit code is 1");
 
     // The pg_dump chapter: columns are fresh, integrity, protection, retention.
-    expect(stdout).toMatch(/^DATABASE\s+fresh\s+integrity\s+protection\s+retention$/m);
+    expect(stdout).toMatch(/^DUMP SERIES\s+fresh\s+integrity\s+protection\s+retention$/m);
     const dumps = (location: string) => row(stdout, location);
     expect(stdout).toMatch(/^aws 111111111111 us-east-1\n {2}s3:certctl-demo-dumps-weekly\/prod\/ /m);
     expect(stdout).toMatch(/^gcp certctl-prod europe-west1\n {2}gcs:certctl-demo-dumps-gcp\/prod\/ /m);
@@ -123,7 +123,7 @@ describe('npm run demo', () => {
     expect(stdout).toContain("The dumps audit's exit code is 1");
 
     // The key-material chapter: columns in catalog order, one row per secret under its place.
-    expect(stdout).toMatch(/^DATABASE\s+present\s+not-deleting\s+replicated\s+cmk\s+content$/m);
+    expect(stdout).toMatch(/^SECRET\s+present\s+not-deleting\s+replicated\s+cmk\s+content$/m);
     const keys = (secret: string) => row(stdout, `secret:${secret}`);
     expect(keys('certctl/ca')).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
     // Pending deletion: its value is not even asked for (N/A), never passed.

@@ -121,6 +121,37 @@ describe('renderConsole', () => {
     expect(text).toContain('WINDOW: days');
   });
 
+  it('heads each matrix with what its rows are: databases, dump series, secrets', () => {
+    // Prepare: one finding per group, on the resource type that group judges.
+    const where = { provider: 'aws' as const, account: '111111111111', region: 'eu-west-1' };
+    const text = renderConsole(
+      completeReport([
+        finding({ status: 'PASSED', severity: 'INFORMATIONAL' }),
+        finding({
+          group: 'dumps',
+          checkId: 'dumps.fresh',
+          status: 'PASSED',
+          resource: { ...where, type: 'AwsS3Bucket', id: 'certctl-dumps/prod/' },
+        }),
+        finding({
+          group: 'keys',
+          checkId: 'keys.present',
+          status: 'PASSED',
+          resource: { ...where, type: 'AwsSecretsManagerSecret', id: 'certctl/ca' },
+        }),
+      ]),
+    );
+
+    // Assess: no secret or bucket listed under DATABASE; the legend does not call them databases.
+    expect(text).toMatch(/^DATABASE\s+retention$/m);
+    expect(text).toMatch(/^DUMP SERIES\s+fresh$/m);
+    expect(text).toMatch(/^SECRET\s+present$/m);
+    expect(text.replace(/\s+/g, ' ')).toContain('the check does not apply to this resource');
+    expect(text.replace(/\s+/g, ' ')).toContain(
+      '— 1 database, 1 dump series, 1 secret, 1 of 1 scope evaluated',
+    );
+  });
+
   it('keeps every matrix line within 120 columns when names and check ids are long', () => {
     // Prepare: eight checks with long ids and a 60-character database name.
     const longName = { ...finding({}).resource, id: 'x'.repeat(60) };
@@ -209,6 +240,7 @@ describe('renderMarkdown', () => {
     const passed = text.indexOf('## Passed (4)');
     expect(toFix).toBeGreaterThan(0);
     expect(passed).toBeGreaterThan(toFix);
+    expect(text).toContain('| Check | Passed | Which |');
     expect(text).toContain('| `pitr.enabled` | 2 | certctl-prod-db, certctl-ra-db |');
     expect(text.slice(toFix, passed)).not.toContain('| PASSED |');
   });
@@ -283,7 +315,7 @@ describe('filterReport', () => {
     // Assess
     expect(view.findings.every((f) => f.status !== 'PASSED')).toBe(true);
     expect(view.counts.PASSED).toBe(4);
-    expect(summarize(view)).toMatchObject({ exitCode: 1, resources: 2 });
+    expect(summarize(view)).toMatchObject({ exitCode: 1, resources: new Map([['database', 2]]) });
   });
 
   it('keeps the run coverage in the verdict when the filters select nothing', () => {
