@@ -188,7 +188,12 @@ async function encryptionOf(
   const keys = await Promise.all(
     ids.map(({ id, region: keyRegion }) =>
       id === undefined || id === DEFAULT_KEY_ALIAS || id.endsWith(`:${DEFAULT_KEY_ALIAS}`)
-        ? Promise.resolve<EncryptionKey>({ id: id ?? 'aws/secretsmanager', manager: 'PROVIDER' })
+        ? Promise.resolve<EncryptionKey>({
+            // A replica's AWS-managed key is its own region's: named with the region, so a secret
+            // and its replica on the default key do not read as the same key twice.
+            id: `${id ?? 'aws/secretsmanager'}${keyRegion !== undefined && keyRegion !== region ? ` (${keyRegion})` : ''}`,
+            manager: 'PROVIDER',
+          })
         : keyRegion === undefined && regionOfKmsArn(id) === undefined
           ? Promise.resolve<EncryptionKey>({
               id,
