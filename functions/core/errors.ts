@@ -94,11 +94,63 @@ export interface InputIssue {
   readonly message: string;
 }
 
+/** A schema issue as zod reports it; a union's carries the issues of each of its forms. */
+interface SchemaIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  readonly code?: string;
+  readonly expected?: string;
+  readonly values?: readonly unknown[];
+  readonly errors?: readonly (readonly SchemaIssue[])[];
+}
+
+/** How a form of a union is named to the reader: `"all"`, `a list`, `a string`. */
+function formName(issue: SchemaIssue): string | undefined {
+  if (issue.code === 'invalid_value' && issue.values?.length === 1) return JSON.stringify(issue.values[0]);
+  if (issue.code === 'invalid_type' && issue.expected) {
+    return issue.expected === 'array'
+      ? 'a list'
+      : issue.expected === 'object'
+        ? 'a mapping'
+        : `a ${issue.expected}`;
+  }
+  return undefined;
+}
+
+/**
+ * A union's bare "Invalid input" made useful: when the value got inside one of its forms (a list
+ * whose item is wrong), that form's own issues under the union's path; when it matched none,
+ * the forms it accepts and what it was given.
+ */
+function unionIssues(issue: SchemaIssue): SchemaIssue[] {
+  const forms = issue.errors ?? [];
+  const inside = forms.filter((form) => form.some((inner) => inner.path.length > 0));
+  if (inside.length === 1) {
+    return (inside[0] ?? []).flatMap((inner) =>
+      expandIssue({ ...inner, path: [...issue.path, ...inner.path] }),
+    );
+  }
+  const names = forms.map((form) => (form.length === 1 && form[0] ? formName(form[0]) : undefined));
+  if (forms.length === 0 || names.some((name) => name === undefined)) return [issue];
+  const received = forms
+    .flat()
+    .map((inner) => /received (\w+)/.exec(inner.message)?.[1])
+    .find((word) => word !== undefined);
+  return [
+    {
+      path: issue.path,
+      message: `expected ${names.join(' or ')}${received ? `, received ${received}` : ''}`,
+    },
+  ];
+}
+
+function expandIssue(issue: SchemaIssue): SchemaIssue[] {
+  return issue.code === 'invalid_union' && issue.errors ? unionIssues(issue) : [issue];
+}
+
 /** Schema issues (zod's shape) as dotted paths, `(root)` for the input itself. */
-export function inputIssues(
-  issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[],
-): InputIssue[] {
-  return issues.map((issue) => ({
+export function inputIssues(issues: readonly SchemaIssue[]): InputIssue[] {
+  return issues.flatMap(expandIssue).map((issue) => ({
     path: issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)',
     message: issue.message,
   }));

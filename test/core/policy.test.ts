@@ -467,6 +467,27 @@ describe('parsePolicy messages the mutation run found open', () => {
       /^policy is invalid:\n {2}securityHub\.centralAccountId: .*\n {2}securityHub\.centralRegion: /,
     );
   });
+  it('says what a field of several forms accepts, or what is wrong inside the form it started, not just "Invalid input"', () => {
+    // Neither `all` nor a list: both forms named, and what was given.
+    expect(issuesOf({ aws: { regions: 5 } }).issues).toEqual([
+      { path: 'aws.regions', message: 'expected "all" or a list, received number' },
+    ]);
+    expect(issuesOf({ aws: { regions: 'everything' } }).issues).toEqual([
+      { path: 'aws.regions', message: 'expected "all" or a list, received string' },
+    ]);
+    // A list whose item is wrong: the item, as when the list alone is allowed.
+    expect(issuesOf({ aws: { regions: [1] } }).issues).toEqual([
+      { path: 'aws.regions.0', message: 'Invalid input: expected string, received number' },
+    ]);
+    // One id or a list of ids: the bad id's own message.
+    const bad = { ...federation, serviceAccountUniqueId: 'robot@example.com' };
+    expect(
+      issuesOf({
+        gcp: { federation: bad },
+        securityHub: { centralAccountId: '111111111111', centralRegion: 'eu-west-1' },
+      }).issues,
+    ).toEqual([{ path: 'gcp.federation.serviceAccountUniqueId', message: 'must be the numeric uniqueId' }]);
+  });
   it('says a single unknown key as zod does, and joins several that did not move', () => {
     expect(issuesOf({ bogus: 1 }).issues).toEqual([{ path: '(root)', message: 'Unrecognized key: "bogus"' }]);
     expect(issuesOf({ minPitrDays: 30 }).issues).toEqual([
