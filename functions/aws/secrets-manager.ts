@@ -154,21 +154,18 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
 }
 
 /**
- * Whether the secret holds a value: a version labelled AWSCURRENT (`ENABLED`), or none (`none`: a
- * secret created without SecretString or SecretBinary has no version). Unknown when
- * `VersionIdsToStages` was not sent: absent is not "no version".
+ * Whether the secret holds a value, from a DescribeSecret answer: a version labelled AWSCURRENT
+ * (`ENABLED`), or none (`none`). A secret created without SecretString or SecretBinary has no
+ * version, and DescribeSecret "only returns fields that have a value in the response"
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html): its
+ * answer has no `VersionIdsToStages` at all, so an answer without the map is a secret with no
+ * version, as one with an empty map is. (A secret that has versions always has one labelled
+ * AWSCURRENT: the label moves, it is never removed.)
  */
 export function currentVersionOf(
   response: Pick<DescribeSecretResponse, 'VersionIdsToStages'>,
 ): NonNullable<KeySecretFact['latestVersion']> {
-  const stages = response.VersionIdsToStages;
-  if (stages === undefined) {
-    return {
-      state: 'unknown',
-      reason:
-        'DescribeSecret did not report VersionIdsToStages, so whether the secret holds a value is unknown',
-    };
-  }
+  const stages = response.VersionIdsToStages ?? {};
   const current = Object.values(stages).some((labels) => labels?.includes('AWSCURRENT'));
   return { state: 'read', value: { state: current ? 'ENABLED' : 'none' } };
 }
@@ -216,6 +213,19 @@ function replicationOf(response: DescribeSecretResponse): ReplicationFact {
       ...(replica.StatusMessage ? { statusMessage: replica.StatusMessage } : {}),
     })),
   };
+}
+
+/**
+ * Why a secret's value was not read, from its BatchGetSecretValue error code. The secret was
+ * described just before, so ResourceNotFoundException is its value that is missing: no version
+ * labelled AWSCURRENT (GetSecretValue's "can't find the specified secret value for staging label:
+ * AWSCURRENT"), as in a secret created without a value.
+ */
+function batchErrorReason(code: string | undefined): string {
+  if (code === 'ResourceNotFoundException') {
+    return 'BatchGetSecretValue: ResourceNotFoundException: the secret holds no value (no version labelled AWSCURRENT); add it with `aws secretsmanager put-secret-value`';
+  }
+  return `BatchGetSecretValue: ${code ?? 'error'}`;
 }
 
 /** Read the values the content check needs, analyse them, and drop them. */
@@ -290,8 +300,7 @@ async function inspect(
       for (const error of answer.Errors ?? []) {
         const key = error.SecretId ? ids.get(error.SecretId) : undefined;
         // The service's message names the secret, never its value; keep only the code to be safe.
-        if (key)
-          values.set(key, { state: 'unknown', reason: `BatchGetSecretValue: ${error.ErrorCode ?? 'error'}` });
+        if (key) values.set(key, { state: 'unknown', reason: batchErrorReason(error.ErrorCode) });
       }
     } catch (error) {
       for (const key of ids.values()) {

@@ -89,7 +89,7 @@ export async function runChatAction(event: unknown, deps: ChatActionOptions): Pr
   let work: ChatWork;
   let replier: ChatReplier | undefined;
   try {
-    work = parseChatWork(event);
+    work = parseChatWork(event, deps.replyHosts);
     replier = replierOf(work, deps);
   } catch (error) {
     // Only our own entry points invoke this function: a bad event is a deployment fault.

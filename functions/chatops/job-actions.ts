@@ -6,7 +6,7 @@
  */
 
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
-import { isOurs, MAX_SNAPSHOT_ATTEMPTS, type SnapshotTarget } from '../actions/snapshot/model.ts';
+import { isOurs, type SnapshotTarget } from '../actions/snapshot/model.ts';
 import type { Provider } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
@@ -17,12 +17,8 @@ import {
   snapshotListingKey,
   snapshotsByTarget,
 } from '../jobs/readiness.ts';
-import {
-  resolveSnapshotTargets,
-  retriesLater,
-  runSnapshotJob,
-  type SnapshotJobResult,
-} from '../jobs/snapshot.ts';
+import { resolveSnapshotTargets, runSnapshotJob, type SnapshotJobResult } from '../jobs/snapshot.ts';
+import { snapshotOncePerRequest } from '../jobs/snapshot-once.ts';
 import type {
   ChatActions,
   ChatReadiness,
@@ -32,7 +28,6 @@ import type {
   ChatVerdict,
 } from './actions.ts';
 import type { OnceOutcome } from './once.ts';
-import { keyOf } from './work.ts';
 
 /** Where a job says a database lives. */
 export interface JobTarget {
@@ -250,14 +245,6 @@ const RESOURCE_TYPE: Readonly<Record<SnapshotTarget['kind'], string>> = {
   'cloudsql-instance': 'GcpCloudSqlInstance',
 };
 
-/**
- * The once-key of asking `requestId` again after its remembered result (finished at `finishedAt`)
- * had a failed snapshot: one per remembered failure, so concurrent asks still run once.
- */
-function retryKey(requestId: string, finishedAt: string): string {
-  return keyOf([requestId, 'asked again after', finishedAt]);
-}
-
 /** The ports over the snapshot and readiness jobs of one entry point. */
 export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
   const now = deps.now ?? (() => new Date());
@@ -273,20 +260,11 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
           { policy, clouds: deps.clouds(policy), onProgress, ...logger },
         );
       // Every result is remembered once per request key and answers the deliveries accepted before
-      // it finished (a Slack retry, a double click). When it has a snapshot that failed with attempts
-      // left (functions/actions/snapshot/run.ts), the same request accepted after it finished is
-      // asked again: it runs once more under a key derived from that result, so it takes the next
-      // attempt instead of replaying the failure, and concurrent asks still take one.
-      const asked = acceptedAt === undefined ? Number.NaN : Date.parse(acceptedAt);
-      let key = request.requestId;
-      for (let hop = 0; ; hop += 1) {
-        const outcome: OnceOutcome<SnapshotJobResult> = await deps.once(key, run, waitUntil);
-        if ('inProgress' in outcome || outcome.firstRun) return outcome;
-        const { result } = outcome;
-        const askedAgain = asked > Date.parse(result.finishedAt);
-        if (hop >= MAX_SNAPSHOT_ATTEMPTS || !askedAgain || !retriesLater(result)) return outcome;
-        key = retryKey(request.requestId, result.finishedAt);
-      }
+      // it finished (a Slack retry, a double click); the same request accepted after a remembered
+      // failed snapshot runs once more (functions/jobs/snapshot-once.ts).
+      return snapshotOncePerRequest(request.requestId, acceptedAt, (key) =>
+        deps.once<SnapshotJobResult>(key, run, waitUntil),
+      );
     },
     // Named databases narrow the policy's selection (runReadinessJob), as a snapshot request's do:
     // one the policy does not select is never judged, and the answer says so.

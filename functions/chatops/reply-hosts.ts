@@ -1,6 +1,7 @@
 /**
  * Where chat answers may be posted: the one allowlist the Slack endpoint (which refuses a command
- * whose `response_url` is elsewhere, before any work) and the action side (which posts there) share.
+ * whose `response_url` is elsewhere, before any work), the hand-off (work.ts `parseChatWork`, which
+ * refuses such work before it runs) and the action side (which posts there) share.
  * Slack sends `response_url`s on `hooks.slack.com`, GovSlack on `hooks.slack-gov.com`
  * (https://docs.slack.dev/govslack). Refusing any other host keeps a forged `response_url` from
  * turning the functions into a request relay.

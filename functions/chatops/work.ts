@@ -10,6 +10,7 @@ import * as z from 'zod';
 import { inputIssues } from '../core/errors.ts';
 import { ChatError } from './errors.ts';
 import type { ChatCommand } from './grammar.ts';
+import { checkReplyUrl } from './reply-hosts.ts';
 
 /** Where the replies of a command go. */
 export type ChatReplyTarget =
@@ -56,19 +57,39 @@ export const chatWorkSchema = z.strictObject({
   command: chatCommandSchema,
   requestedBy: z.string().min(1).max(256),
   replyTo: z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('slack'), responseUrl: z.url({ protocol: /^https?$/ }) }),
+    // The host, scheme and credentials are checked by parseChatWork against the reply hosts.
+    z.strictObject({ kind: z.literal('slack'), responseUrl: z.string().min(1).max(2048) }),
     z.strictObject({ kind: z.literal('amazon-q') }),
   ]),
   requestKey: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hex digest'),
   acceptedAt: z.iso.datetime(),
 });
 
-/** Validate an action function's event; a bad one is a 400 naming the fields. */
-export function parseChatWork(event: unknown): ChatWork {
+/**
+ * Validate an action function's event; a bad one is a 400 naming the fields. A Slack
+ * `response_url` must name one of `replyHosts` ({@link checkReplyUrl}, the Slack endpoint's own
+ * check), so work handed off with another address is refused before it runs, whether or not its
+ * answer would still be posted.
+ */
+export function parseChatWork(event: unknown, replyHosts?: readonly string[]): ChatWork {
   const parsed = chatWorkSchema.safeParse(event);
-  if (parsed.success) return parsed.data as ChatWork;
-  const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
-  throw new ChatError(400, `the chat work is invalid: ${issues.join('; ')}`, { expose: false });
+  if (!parsed.success) {
+    const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
+    throw new ChatError(400, `the chat work is invalid: ${issues.join('; ')}`, { expose: false });
+  }
+  const work = parsed.data as ChatWork;
+  if (work.replyTo.kind === 'slack') {
+    try {
+      checkReplyUrl(work.replyTo.responseUrl, replyHosts);
+    } catch (error) {
+      // checkReplyUrl's message never repeats the URL (a capability to post to the channel).
+      throw new ChatError(400, `the chat work is invalid: replyTo.responseUrl: ${(error as Error).message}`, {
+        expose: false,
+        cause: error,
+      });
+    }
+  }
+  return work;
 }
 
 /**

@@ -97,6 +97,18 @@ export interface DumpLifecycleRule {
   readonly expirationDate: Date | undefined;
   /** Deletes noncurrent versions after this many days (S3 NoncurrentDays; GCS age with isLive false). */
   readonly noncurrentExpirationDays: number | undefined;
+  /**
+   * Deletes a noncurrent version once this many newer versions of its object exist (GCS
+   * `numNewerVersions`): a count, not a time, so it proves no number of days kept.
+   */
+  readonly noncurrentNewerVersions?: number;
+  /** Deletes versions that became noncurrent before this instant (GCS `noncurrentTimeBefore`, midnight UTC). */
+  readonly noncurrentTimeBefore?: Date;
+  /**
+   * Conditions of a rule on noncurrent versions the adapter does not model (GCS `matchesSuffix`, an
+   * unreadable `noncurrentTimeBefore`, …), as in {@link unmodelledConditions}.
+   */
+  readonly noncurrentUnmodelledConditions?: readonly string[];
   /** The rule's own prefix filter, when it has one. */
   readonly prefix: string | undefined;
   /**

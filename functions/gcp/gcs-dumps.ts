@@ -160,6 +160,15 @@ const MODELLED_CONDITIONS = new Set([
   'daysSinceNoncurrentTime',
   'noncurrentTimeBefore',
 ]);
+/** Conditions modelled on a rule that acts on noncurrent versions (`createdBefore` is not, there). */
+const NONCURRENT_MODELLED_CONDITIONS = new Set([
+  'age',
+  'matchesPrefix',
+  'isLive',
+  'numNewerVersions',
+  'daysSinceNoncurrentTime',
+  'noncurrentTimeBefore',
+]);
 /** Only noncurrent versions meet these: a rule with one never deletes a live dump. */
 const NONCURRENT_CONDITIONS = ['numNewerVersions', 'daysSinceNoncurrentTime', 'noncurrentTimeBefore'];
 
@@ -183,7 +192,12 @@ function lifecycleDate(value: unknown): Date | undefined {
  * in `unmodelledConditions`, never dropped: dropping it would turn the rule into one that deletes
  * nothing, or deletes everything. A rule with `isLive: false` or a noncurrent condition acts on
  * noncurrent versions only (`noncurrentExpirationDays` from `age` or `daysSinceNoncurrentTime`, or 0
- * for `isLive: false` with no other condition than `matchesPrefix`: every noncurrent version, at any age).
+ * for `isLive: false` with no other condition than `matchesPrefix`: every noncurrent version, at any
+ * age); `numNewerVersions` (a noncurrent version goes once that many newer ones exist) and
+ * `noncurrentTimeBefore` (versions that became noncurrent before that date go) are kept as
+ * `noncurrentNewerVersions` and `noncurrentTimeBefore`, and conditions not modelled as
+ * `noncurrentUnmodelledConditions`, so dumps.protection never reads such a rule as keeping
+ * noncurrent versions for ever.
  */
 export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): DumpLifecycleRule[] {
   const rules = metadata.lifecycle?.rule ?? [];
@@ -207,6 +221,15 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
       const anyAge = Object.entries(condition).every(
         ([name, value]) => value === undefined || name === 'isLive' || name === 'matchesPrefix',
       );
+      const timeBefore = lifecycleDate(condition.noncurrentTimeBefore);
+      const unmodelled = Object.entries(condition)
+        .filter(
+          ([name, value]) =>
+            value !== undefined &&
+            (!NONCURRENT_MODELLED_CONDITIONS.has(name) ||
+              (name === 'noncurrentTimeBefore' && timeBefore === undefined)),
+        )
+        .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
       return [
         {
           id,
@@ -215,6 +238,11 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
           noncurrentExpirationDays:
             condition.age ?? condition.daysSinceNoncurrentTime ?? (anyAge ? 0 : undefined),
           prefix: prefixes?.[0],
+          ...(condition.numNewerVersions !== undefined
+            ? { noncurrentNewerVersions: condition.numNewerVersions }
+            : {}),
+          ...(timeBefore ? { noncurrentTimeBefore: timeBefore } : {}),
+          ...(unmodelled.length > 0 ? { noncurrentUnmodelledConditions: unmodelled } : {}),
         },
       ];
     }

@@ -1,7 +1,8 @@
 /**
  * Idempotency per request for the jobs that write (snapshots): Powertools Idempotency on DynamoDB.
  * The key is the request id, so a Slack retry, a double click, an asynchronous-invoke retry or a
- * re-run of the CLI with the same ticket returns the first result and creates nothing.
+ * re-run of the CLI with the same ticket returns the first result and creates nothing. (A snapshot
+ * result with a failed snapshot is asked again under a key of its own: functions/jobs/snapshot-once.ts.)
  *
  * A duplicate that arrives while the first run is still in progress gets
  * `IdempotencyAlreadyInProgressError` from Powertools
@@ -117,27 +118,44 @@ export type RequestOutcome<T> =
   | { readonly inProgress: true };
 
 /**
- * {@link idempotentByRequestId} for a caller that must answer someone (chat): runs `run` once per
- * request id and says whether this call ran it (`firstRun`) or returned the first run's result; a
- * duplicate whose first run does not finish within `waitForFirstMs` gets `inProgress` instead of
- * an error.
+ * Run `run` once per request id and say whether this call ran it (`firstRun`) or returned the first
+ * run's result; errors as {@link idempotentByRequestId}'s (a duplicate whose first run does not
+ * finish within `waitForFirstMs` throws {@link DuplicateStillRunningError}).
+ */
+export async function runOncePerRequestId<T>(
+  requestId: string,
+  run: () => Promise<T>,
+  store: IdempotencyStore,
+): Promise<{ readonly firstRun: boolean; readonly result: T }> {
+  let ran = false;
+  const once = idempotentByRequestId(async (_request: { readonly requestId: string }) => {
+    ran = true;
+    return run();
+  }, store);
+  const result = await once({ requestId });
+  return { firstRun: ran, result };
+}
+
+/**
+ * {@link runOncePerRequestId} for a caller that must answer someone (chat): a duplicate whose first
+ * run does not finish within `waitForFirstMs` gets `inProgress` instead of an error.
  */
 export async function oncePerRequestId<T>(
   requestId: string,
   run: () => Promise<T>,
   store: IdempotencyStore,
 ): Promise<RequestOutcome<T>> {
-  let ran = false;
   let finished: { readonly result: T } | undefined;
-  const once = idempotentByRequestId(async (_request: { readonly requestId: string }) => {
-    ran = true;
-    const result = await run();
-    finished = { result };
-    return result;
-  }, store);
   try {
-    const result = await once({ requestId });
-    return { firstRun: ran, result };
+    return await runOncePerRequestId(
+      requestId,
+      async () => {
+        const result = await run();
+        finished = { result };
+        return result;
+      },
+      store,
+    );
   } catch (error) {
     if (error instanceof DuplicateStillRunningError) return { inProgress: true };
     // The run finished (the snapshots exist) but its result was not recorded: answer with it

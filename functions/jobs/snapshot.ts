@@ -5,7 +5,8 @@
  * result, target by target.
  *
  * Idempotency per request id is added around this function by the entry points
- * (functions/jobs/idempotency.ts), so a re-sent request returns the first result.
+ * (functions/jobs/snapshot-once.ts), so a re-sent request returns the first result, or runs once more
+ * after a failed snapshot.
  */
 
 import type { ManualListing, SnapshotCloud, TargetsOptions } from '../actions/snapshot/backend.ts';
@@ -197,7 +198,7 @@ export function snapshotDelivered(
 /**
  * Whether a later run of the same request would take another snapshot of some target: its snapshot
  * of this request ended failed (or is being deleted) with attempts left ({@link MAX_SNAPSHOT_ATTEMPTS}).
- * Such a result is not remembered as the request's answer (chat), so the request asked again retries.
+ * The same request asked again after such a result runs once more (functions/jobs/snapshot-once.ts).
  */
 export function retriesLater(result: Pick<SnapshotJobResult, 'results'>): boolean {
   return result.results.some(

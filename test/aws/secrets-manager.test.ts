@@ -18,10 +18,8 @@ describe('currentVersionOf', () => {
     });
   });
 
-  it('keeps the current version unknown, never present, when VersionIdsToStages was not sent', () => {
-    expect(currentVersionOf({})).toMatchObject({
-      state: 'unknown',
-      reason: expect.stringContaining('VersionIdsToStages'),
-    });
+  it('reads a secret as holding no value when DescribeSecret leaves VersionIdsToStages out', () => {
+    // DescribeSecret only returns fields that have a value: a secret with no version has no map.
+    expect(currentVersionOf({})).toEqual({ state: 'read', value: { state: 'none' } });
   });
 });

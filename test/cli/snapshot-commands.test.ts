@@ -1,6 +1,7 @@
 /**
  * The snapshot, prune and readiness commands through the CLI dispatcher against the simulator.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../functions/cli/cli.ts';
 import {
@@ -8,6 +9,7 @@ import {
   type SnapshotHarness,
   startSnapshotHarness,
 } from '../integration/snapshot-support.ts';
+import { type LocalDynamo, startLocalDynamo } from '../jobs/dynalite.ts';
 import { simCredentials } from '../sim/accounts.ts';
 
 let harness: SnapshotHarness;
@@ -138,5 +140,84 @@ describe('snapshot, prune and readiness commands', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/^Readiness: COULD NOT EVALUATE$/m);
     expect(result.stdout).toMatch(/not evaluated: audit:pitr in aws\/111111111111\/eu-west-1\/pitr/);
+  });
+});
+
+describe('snapshot command with an idempotency table', () => {
+  let dynamo: LocalDynamo;
+
+  beforeAll(async () => {
+    dynamo = await startLocalDynamo();
+  });
+
+  afterAll(async () => {
+    await dynamo.close();
+  });
+
+  it('takes the next attempt instead of replaying the failure, then replays the success, when the ticket is run again after its snapshot failed', async () => {
+    // Prepare
+    const broken = { id: 'certctl-broken-db', region: 'us-east-1' };
+    const policy = JSON.stringify({
+      aws: { regions: ['us-east-1'] },
+      pitr: { minPitrDays: 7 },
+      targets: { tags: [], identifiers: [broken.id] },
+      snapshots: {
+        pollInitialSeconds: 0.05,
+        pollMaxSeconds: 0.1,
+        waitMinutes: 0.1,
+        readinessWaivers: NO_KEYS_WAIVER,
+        idempotencyTable: dynamo.tableName,
+      },
+    });
+    const snapshot = async () => {
+      let stdout = '';
+      const code = await runCli(
+        [
+          'snapshot',
+          '--reason',
+          'CA rotation',
+          '--ticket',
+          'CHG-FAILED-1',
+          '--endpoint-url',
+          harness.sim.endpoint,
+          '--dynamodb-endpoint-url',
+          dynamo.endpoint,
+          '--quiet',
+        ],
+        {
+          stdout: (t) => (stdout += t),
+          stderr: () => undefined,
+          env: { BACKUP_GUARD_POLICY: policy, AWS_REGION: 'eu-west-1' },
+        },
+        { awsCredentials: simCredentials() },
+      );
+      return { code, stdout };
+    };
+    const first = await snapshot();
+    const creates = harness.rds.snapshots.createCalls;
+    harness.rds.snapshots.setFailing(broken, false);
+    try {
+      // Run again later than the first finished (here at least at another millisecond).
+      await sleep(2);
+
+      // Act
+      const again = await snapshot();
+      await sleep(2);
+      const afterSuccess = await snapshot();
+
+      // Assess
+      expect(first.code).toBe(1);
+      expect(first.stdout).toMatch(
+        / {2}failed {4}aws\/111111111111\/us-east-1\/certctl-broken-db: SnapshotFailed/,
+      );
+      expect(again.code).toBe(0);
+      expect(again.stdout).toMatch(
+        /available aws\/111111111111\/us-east-1\/certctl-broken-db: \S+certctl-premaint-certctl-broken-db-[0-9a-f]{10}-a2, /,
+      );
+      expect(afterSuccess).toEqual(again);
+      expect(harness.rds.snapshots.createCalls).toBe(creates + 1);
+    } finally {
+      harness.rds.snapshots.setFailing(broken, true);
+    }
   });
 });

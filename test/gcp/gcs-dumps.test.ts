@@ -86,6 +86,25 @@ beforeAll(async () => {
               defaultKmsKeyName: KMS_KEY,
               series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
             },
+            // Noncurrent versions deleted by version count or by the date they became noncurrent.
+            ...(
+              [
+                ['newer-versions', { numNewerVersions: 3 }],
+                ['newer-versions-live-absent', { numNewerVersions: 3, isLive: false }],
+                ['newer-versions-and-days', { numNewerVersions: 3, daysSinceNoncurrentTime: 35 }],
+                ['noncurrent-before-recent', { noncurrentTimeBefore: '2026-11-25' }],
+                ['noncurrent-before-future', { noncurrentTimeBefore: '2027-06-01', isLive: false }],
+                ['noncurrent-before-old', { noncurrentTimeBefore: '2026-10-01' }],
+                ['noncurrent-created-before', { isLive: false, createdBefore: '2027-01-01' }],
+              ] as const
+            ).map(([name, condition]) => ({
+              name: `certctl-dumps-${name}`,
+              versioning: true,
+              lifecycle: [{ action: 'Delete' as const, ...condition }],
+              publicAccessPrevention: 'enforced' as const,
+              defaultKmsKeyName: KMS_KEY,
+              series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
+            })),
             {
               name: 'certctl-dumps-denied',
               denied: ['buckets.get', 'objects.media'],
@@ -431,5 +450,65 @@ describe('Cloud Storage lifecycle rules that do not delete by age', () => {
     expect(rule?.expirationDays).toBeUndefined();
     expect(rule?.createdBefore).toBeUndefined();
     expect(rule?.unmodelledConditions ?? []).toEqual([]);
+  });
+});
+
+describe('Cloud Storage lifecycle rules on noncurrent versions without an age', () => {
+  it.each([
+    ['newer-versions', 'once 3 newer versions exist'],
+    ['newer-versions-live-absent', 'once 3 newer versions exist'],
+    ['noncurrent-before-recent', 'that became noncurrent before 2026-11-25'],
+    ['noncurrent-before-future', 'that became noncurrent before 2027-06-01'],
+    ['noncurrent-created-before', 'that meet createdBefore=2027-01-01'],
+  ])(
+    'warns in dumps.protection, never passing, when the rule of certctl-dumps-%s deletes noncurrent versions %s',
+    async (bucket, rule) => {
+      // Act
+      const fact = await read(`certctl-dumps-${bucket}`);
+      const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+
+      // Assess
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain('versioning is on, but lifecycle rule #1 deletes');
+      expect(outcome?.description).toContain(rule);
+      expect(outcome?.description).toContain('(30 required)');
+    },
+  );
+
+  it.each([
+    ['newer-versions-and-days', 'a version count that only narrows a 35-day noncurrent age'],
+    ['noncurrent-before-old', 'a date before the 30-day window'],
+  ])('passes dumps.protection when certctl-dumps-%s (%s)', async (bucket) => {
+    // Act
+    const fact = await read(`certctl-dumps-${bucket}`);
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('reads numNewerVersions and noncurrentTimeBefore into the rule', () => {
+    // Act
+    const [rule] = gcsLifecycleRulesFor(
+      {
+        lifecycle: {
+          rule: [
+            {
+              action: { type: 'Delete' },
+              condition: { numNewerVersions: 2, noncurrentTimeBefore: '2026-11-01' },
+            },
+          ],
+        },
+      },
+      'prod/',
+    );
+
+    // Assess
+    expect(rule).toMatchObject({
+      expirationDays: undefined,
+      noncurrentExpirationDays: undefined,
+      noncurrentNewerVersions: 2,
+      noncurrentTimeBefore: new Date('2026-11-01T00:00:00.000Z'),
+    });
   });
 });

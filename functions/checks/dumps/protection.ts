@@ -5,6 +5,9 @@
  *   retention, GCS retention policy), or object versioning. A lock that can be lifted (S3
  *   GOVERNANCE mode, an unlocked GCS policy) and versioning whose noncurrent versions expire sooner
  *   than `minPitrDays` are WARNING: they protect against mistakes, not against a stolen admin role.
+ *   So is versioning whose noncurrent versions a rule deletes by a count of newer versions or by the
+ *   date they became noncurrent (GCS `numNewerVersions`, `noncurrentTimeBefore`): no number of
+ *   days is proven.
  * - Public access: S3 Block Public Access with all four settings on at bucket level, or GCS public
  *   access prevention `enforced`. No bucket-level block (S3) or `inherited` (GCS) leaves it to the
  *   account or organization, which this read does not see: WARNING.
@@ -15,6 +18,7 @@
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import type { DumpFact } from '../../core/dump-facts.ts';
+import { DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import { DOCS, DUMPS_RESOURCE_TYPES, locationLabel, valueOrNull } from './wording.ts';
 
@@ -39,9 +43,9 @@ export const dumpsProtectionCheck: DumpsCheck = {
     },
     resourceTypes: DUMPS_RESOURCE_TYPES,
   },
-  evaluate(fact, { minPitrDays }) {
+  evaluate(fact, { minPitrDays, now }) {
     const verdicts: Verdicts = { problems: [], warnings: [], unknown: [] };
-    judgeDeletion(fact, minPitrDays, verdicts);
+    judgeDeletion(fact, minPitrDays, now, verdicts);
     judgePublicAccess(fact, verdicts);
     judgeEncryption(fact, verdicts);
 
@@ -79,7 +83,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
   },
 };
 
-function judgeDeletion(fact: DumpFact, minPitrDays: number, verdicts: Verdicts): void {
+function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts: Verdicts): void {
   const lock = fact.retentionLock;
   const versioning = fact.versioning;
   const lockDays = lock.state === 'read' ? lock.value.days : undefined;
@@ -96,10 +100,14 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, verdicts: Verdicts):
   }
   if (versioningOn) {
     const shortest = shortestNoncurrentDays(fact);
+    const unproven = unprovenNoncurrentRules(fact, minPitrDays, now);
     if (shortest !== undefined && shortest < minPitrDays) {
       verdicts.warnings.push(
         `versioning is on, but a lifecycle rule deletes noncurrent versions after ${shortest} days (${minPitrDays} required)`,
       );
+    }
+    if (unproven.length > 0) {
+      verdicts.warnings.push(...unproven);
     } else if (fact.lifecycle.state === 'unknown') {
       verdicts.warnings.push(
         'versioning is on, but whether a lifecycle rule deletes noncurrent versions early is unknown',
@@ -139,6 +147,38 @@ function shortestNoncurrentDays(fact: DumpFact): number | undefined {
     .map((rule) => rule.noncurrentExpirationDays)
     .filter((value): value is number => value !== undefined);
   return days.length > 0 ? Math.min(...days) : undefined;
+}
+
+/**
+ * Rules that delete noncurrent versions by something other than their noncurrent age (GCS
+ * `numNewerVersions`, `noncurrentTimeBefore`, a condition not modelled): versioning is then not
+ * proven to keep an overwritten or deleted dump `minPitrDays`. A rule deletes only versions that
+ * meet all its conditions, so one with a noncurrent age is judged by that age
+ * ({@link shortestNoncurrentDays}), and one limited to versions that became noncurrent before the
+ * window began spares every version of the window.
+ */
+function unprovenNoncurrentRules(fact: DumpFact, minPitrDays: number, now: Date): string[] {
+  if (fact.lifecycle.state !== 'read') return [];
+  const windowStart = now.getTime() - minPitrDays * DAY_MS;
+  return fact.lifecycle.value.flatMap((rule) => {
+    if (rule.noncurrentExpirationDays !== undefined) return [];
+    const before = rule.noncurrentTimeBefore;
+    if (before !== undefined && before.getTime() <= windowStart) return [];
+    const newer = rule.noncurrentNewerVersions;
+    const reaches = [
+      newer === undefined
+        ? undefined
+        : `once ${newer} newer version${newer === 1 ? '' : 's'} exist${newer === 1 ? 's' : ''} (about ${newer} day${newer === 1 ? '' : 's'} for a dump overwritten daily, less for one overwritten more often)`,
+      before === undefined
+        ? undefined
+        : `that became noncurrent before ${before.toISOString().slice(0, 10)}, at any age`,
+      ...(rule.noncurrentUnmodelledConditions ?? []).map((condition) => `that meet ${condition}`),
+    ].filter((reach) => reach !== undefined);
+    if (reaches.length === 0) return [];
+    return [
+      `versioning is on, but lifecycle rule ${rule.id ?? '(unnamed)'} deletes noncurrent versions ${reaches.join(' and ')}, so an overwritten or deleted dump is not proven kept ${minPitrDays} days (${minPitrDays} required)`,
+    ];
+  });
 }
 
 function judgePublicAccess(fact: DumpFact, verdicts: Verdicts): void {

@@ -1,8 +1,9 @@
 /**
  * `backup-guard snapshot`: take a pre-maintenance snapshot of every target (or those named with
  * --target), tagged with the reason, ticket and who asked, and wait until each is restorable.
- * The same ticket re-run returns the first result (idempotency table) or adopts the snapshots it
- * made (their names derive from the request id), so nothing is taken twice.
+ * The same ticket re-run returns the first result (idempotency table; after a failed snapshot it
+ * runs once more, functions/jobs/snapshot-once.ts) or adopts the snapshots it made (their names
+ * derive from the request id), so nothing is taken twice.
  */
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
@@ -10,7 +11,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MAX_SNAPSHOT_ATTEMPTS } from '../../actions/snapshot/model.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { InputError } from '../../core/errors.ts';
-import { idempotentByRequestId } from '../../jobs/idempotency.ts';
 import {
   runSnapshotJob,
   type SnapshotJobDependencies,
@@ -18,6 +18,7 @@ import {
   type SnapshotRequest,
   snapshotExitCode,
 } from '../../jobs/snapshot.ts';
+import { idempotentSnapshotJob } from '../../jobs/snapshot-once.ts';
 import { parseCommandArgs, splitList } from '../args.ts';
 import { ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
@@ -119,7 +120,7 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
     };
     const run =
       table && idempotency
-        ? idempotentByRequestId((r: SnapshotRequest) => runSnapshotJob(r, deps), {
+        ? idempotentSnapshotJob((r: SnapshotRequest) => runSnapshotJob(r, deps), {
             tableName: table,
             client: idempotency.client(DynamoDBClient, clouds.homeRegion ?? DEFAULT_HOME_REGION),
             waitForFirstMs: policy.snapshots.waitMinutes * 60_000,
@@ -152,7 +153,7 @@ export const snapshotCommand: CliCommand = {
     'request-id': {
       type: 'string',
       value: 'ID',
-      help: 'Request id (default: ticket:<ticket>, else a new one); a re-sent request id returns the first result',
+      help: 'Request id (default: ticket:<ticket>, else a new one); a re-sent request id returns the first result, or retries its failed snapshots',
     },
     target: {
       type: 'string',
@@ -182,15 +183,16 @@ export const snapshotCommand: CliCommand = {
   details: `Each snapshot is tagged at creation with purpose, reason, ticket, requested-by, request-id and
 expires-at (snapshots.expiryDays); Cloud SQL backups carry the same in their description. With
 snapshots.idempotencyTable set, a request id is remembered in DynamoDB and a re-sent request returns
-the first result, also while the first is still running; without it a re-run adopts the snapshots
-the first one made (their names derive from the request id), so nothing is taken twice. A snapshot
+the first result, also while the first is still running, unless a snapshot in it failed: a request
+re-sent after such a result runs once more (once, however many re-send it at the same time);
+without it a re-run adopts the snapshots the first one made (their names derive from the request
+id), so nothing is taken twice. A snapshot
 of that name that is not tagged as ours, or is of another database, is never adopted: the target
 is reported as an error (SnapshotNameTaken). One an earlier run took longer ago than
 snapshots.readinessMaxAgeHours is kept but reported as an error (SnapshotStale), not as available:
 ask with a new ticket for a fresh one. When the request's snapshot of a target ended failed or is
-being deleted, a re-run (after the remembered result expires) takes one more under its own name
-(<name>-a2, then -a3), never two of one attempt; after ${MAX_SNAPSHOT_ATTEMPTS} attempts it takes none and reports them
-all (SnapshotAttemptsExhausted).
+being deleted, a re-run takes one more under its own name (<name>-a2, then -a3), never two of one
+attempt; after ${MAX_SNAPSHOT_ATTEMPTS} attempts it takes none and reports them all (SnapshotAttemptsExhausted).
 
 Exit codes:
   0  every target's snapshot is available (or created, with --no-wait)

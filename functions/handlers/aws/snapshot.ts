@@ -3,7 +3,8 @@
  * by its schedule and the EventBridge rule on AWS Health / RDS maintenance notifications, which run
  * the maintenance-aware job. Asynchronous invocations are retried and may be delivered twice
  * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html), so the job runs idempotently
- * per request id on the DynamoDB table the deployment names. Metrics `SnapshotsFailed` (alarmed:
+ * per request id on the DynamoDB table the deployment names (a request re-sent after a result with a
+ * failed snapshot runs once more: functions/jobs/snapshot-once.ts). Metrics `SnapshotsFailed` (alarmed:
  * every target not delivered, as the exit code counts them, a snapshot still creating at the wait
  * deadline included) and `SnapshotsAvailable` count targets.
  */
@@ -18,7 +19,7 @@ import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
 import { DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import type { Policy } from '../../core/policy.ts';
-import { idempotencyTableName, idempotentByRequestId } from '../../jobs/idempotency.ts';
+import { idempotencyTableName } from '../../jobs/idempotency.ts';
 import { type MaintenanceJobResult, runMaintenanceJob } from '../../jobs/maintenance.ts';
 import {
   runSnapshotJob,
@@ -26,6 +27,7 @@ import {
   type SnapshotRequest,
   snapshotDelivered,
 } from '../../jobs/snapshot.ts';
+import { idempotentSnapshotJob } from '../../jobs/snapshot-once.ts';
 import { type AwsFunctionDependencies, functionDependencies } from './function-dependencies.ts';
 import { createObservability } from './observability.ts';
 
@@ -133,7 +135,7 @@ export async function snapshotLambda(
   deps: SnapshotHandlerDependencies,
 ): Promise<SnapshotJobResult> {
   const request = parseSnapshotEvent(event);
-  const run = idempotentByRequestId((r: SnapshotRequest) => runSnapshotJob(r, jobDependencies(deps)), {
+  const run = idempotentSnapshotJob((r: SnapshotRequest) => runSnapshotJob(r, jobDependencies(deps)), {
     tableName: deps.tableName,
     client: deps.dynamo,
     waitForFirstMs: deps.policy.snapshots.waitMinutes * 60_000,

@@ -1,6 +1,7 @@
 /**
  * The `snapshot` and `readiness` Lambdas' plain functions against the simulator and dynalite.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readinessLambda } from '../../../functions/handlers/aws/readiness.ts';
@@ -48,6 +49,41 @@ describe('snapshot Lambda', () => {
     expect(first.counts.available).toBe(1);
     expect(second).toEqual(first);
     expect(harness.rds.snapshots.createCalls).toBe(creates);
+  });
+
+  it('takes the next attempt instead of replaying the failure, once for concurrent re-sends, when the request is sent again after its snapshot failed', async () => {
+    // Prepare
+    const broken = { id: 'certctl-broken-db', region: 'us-east-1' };
+    const policy = fastPolicy({ targets: { tags: [], identifiers: [broken.id] } });
+    const brokenDeps = () => snapshotLambdaDeps(harness, dynamo, policy, new Metrics({ namespace: 'Test' }));
+    const event = { requestId: 'chatops-failed-1', reason: 'CA rotation', requestedBy: 'U1' };
+    const first = await snapshotLambda(event, brokenDeps());
+    const creates = harness.rds.snapshots.createCalls;
+    harness.rds.snapshots.setFailing(broken, false);
+    try {
+      // Sent again later than the first finished (here at least at another millisecond).
+      await sleep(2);
+
+      // Act
+      const [again, concurrent] = await Promise.all([
+        snapshotLambda(event, brokenDeps()),
+        snapshotLambda(event, brokenDeps()),
+      ]);
+      await sleep(2);
+      const afterSuccess = await snapshotLambda(event, brokenDeps());
+
+      // Assess
+      expect(first.results[0]).toMatchObject({ outcome: 'failed', error: { code: 'SnapshotFailed' } });
+      expect(again.results[0]).toMatchObject({
+        outcome: 'available',
+        snapshotId: `${first.results[0]?.snapshotId}-a2`,
+      });
+      expect(concurrent).toEqual(again);
+      expect(afterSuccess).toEqual(again);
+      expect(harness.rds.snapshots.createCalls).toBe(creates + 1);
+    } finally {
+      harness.rds.snapshots.setFailing(broken, true);
+    }
   });
 
   it('names the bad field in one line when the event misses the request id', () => {

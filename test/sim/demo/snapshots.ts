@@ -1,7 +1,8 @@
 /**
  * The snapshots chapter of `npm run demo`: readiness before, a pre-maintenance snapshot of the demo
- * fleet (one target busy then available, one whose snapshot fails), the same request re-sent (not
- * repeated: the idempotency record in a local DynamoDB returns the first result), and readiness after.
+ * fleet (one target busy then available, one whose snapshot fails), the same request re-sent (the
+ * idempotency record in a local DynamoDB returns the first result, except that the failed snapshot
+ * takes its next attempt), and readiness after.
  */
 import { runCli } from '../../../functions/cli/cli.ts';
 import { DYNAMODB_ENDPOINT_ENV } from '../../../functions/cli/commands/snapshot.ts';
@@ -39,10 +40,12 @@ export async function snapshotsChapter({ sim, out, bold, color, policy }: DemoCo
     const snapshot = ['snapshot', '--reason', 'CA rotation', '--ticket', 'CHG-1001'];
     const code = await cli('snapshot --reason "CA rotation" --ticket CHG-1001', ...snapshot);
     const creates = rds.snapshots.createCalls;
-    out('\n(The same request again, as a Slack retry or a double click would send it.)\n');
+    out(
+      '\n(The same request again, as a re-run with the same ticket sends it: the available snapshots are not taken twice; the failed one takes its next attempt.)\n',
+    );
     await cli('snapshot --reason "CA rotation" --ticket CHG-1001', ...snapshot);
     out(
-      `\nSnapshots created by the first request: ${creates}; after the re-send: ${rds.snapshots.createCalls} (the re-send returned the first result).\n`,
+      `\nSnapshots created by the first request: ${creates}; after the re-send: ${rds.snapshots.createCalls} (only the failed snapshot's next attempt).\n`,
     );
     await cli('readiness', 'readiness');
     return code;

@@ -8,7 +8,12 @@
  * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html).
  *
  * Values come from the scenario (`value: <text>`, `value: { file }`, `value: { json: { key: text |
- * { file } } }`) and are only ever returned by GetSecretValue / BatchGetSecretValue.
+ * { file } } }`) and are only ever returned by GetSecretValue / BatchGetSecretValue. A secret seeded
+ * with `createdWithoutValue: true` is one CreateSecret made without SecretString or SecretBinary: it
+ * has no version, so DescribeSecret and ListSecrets leave out the version map ("Secrets Manager only
+ * returns fields that have a value in the response",
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html), and
+ * GetSecretValue / BatchGetSecretValue find no value labelled AWSCURRENT.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -51,13 +56,24 @@ const secretSchema = z.strictObject({
     .default([]),
   tags: z.record(z.string(), z.string()).default({}),
   value: valueSchema.optional(),
+  /** Created without SecretString or SecretBinary: no version at all (see the module comment). */
+  createdWithoutValue: z.boolean().default(false),
   /** Operations answered AccessDeniedException for this secret. */
   denied: z.array(z.enum(['DescribeSecret', 'GetSecretValue'])).default([]),
 });
 
 /** Schema of `services.secretsManager`. */
 export const secretsManagerSectionSchema = z
-  .strictObject({ secrets: z.array(secretSchema).default([]) })
+  .strictObject({
+    secrets: z
+      .array(
+        secretSchema.refine((secret) => !(secret.createdWithoutValue && secret.value !== undefined), {
+          message: 'a secret createdWithoutValue has no value: leave out `value`',
+          path: ['value'],
+        }),
+      )
+      .default([]),
+  })
   .prefault({});
 
 export type SecretScenario = z.input<typeof secretSchema>;
@@ -203,7 +219,7 @@ export class SecretsManagerService extends AwsJsonFaults implements SimService {
       CreatedDate: epochSeconds(created),
       ...(secret.deletedDate ? { DeletedDate: epochSeconds(secret.deletedDate.at(now)) } : {}),
       Tags: Object.entries(secret.tags).map(([Key, Value]) => ({ Key, Value })),
-      VersionIdsToStages: { [secret.versionId]: ['AWSCURRENT'] },
+      ...(secret.createdWithoutValue ? {} : { VersionIdsToStages: { [secret.versionId]: ['AWSCURRENT'] } }),
       PrimaryRegion: secret.region,
       ...(secret.replicas.length > 0
         ? {
@@ -339,7 +355,7 @@ export class SecretsManagerService extends AwsJsonFaults implements SimService {
     const page = secrets.slice(offset, offset + pageSize).map((secret) => {
       const { ReplicationStatus: _replication, VersionIdsToStages, ...rest } = this.#describe(secret, now);
       // ListSecrets names the version map SecretVersionsToStages and has no ReplicationStatus.
-      return { ...rest, SecretVersionsToStages: VersionIdsToStages };
+      return { ...rest, ...(VersionIdsToStages ? { SecretVersionsToStages: VersionIdsToStages } : {}) };
     });
     const end = offset + pageSize;
     return awsJson(200, {

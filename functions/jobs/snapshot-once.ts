@@ -1,0 +1,86 @@
+/**
+ * The snapshot job once per request, the rule every entry point that remembers results follows (the
+ * CLI and the `snapshot` Lambda with the idempotency table, chat with its once-per-request stores):
+ *
+ * - the first run of a request id is remembered, and a duplicate accepted before it finished (a
+ *   Slack retry, a double click, a second delivery of an asynchronous invocation) gets that result;
+ * - when the remembered result has a snapshot that ended failed with attempts left
+ *   ({@link retriesLater}), the same request accepted after it finished is asked again: it runs once
+ *   more under a key derived from that result ({@link retryKeyOf}), so it takes the next attempt
+ *   (`<name>-a2`, `-a3`: functions/actions/snapshot/run.ts) instead of replaying the failure for the
+ *   record's lifetime, and concurrent re-sends still run it once (they share the key);
+ * - a remembered result with no such failure is replayed.
+ */
+import { createHash } from 'node:crypto';
+import { MAX_SNAPSHOT_ATTEMPTS } from '../actions/snapshot/model.ts';
+import {
+  DuplicateStillRunningError,
+  type IdempotencyStore,
+  type RequestOutcome,
+  runOncePerRequestId,
+} from './idempotency.ts';
+import { retriesLater, type SnapshotJobResult, type SnapshotRequest } from './snapshot.ts';
+
+/**
+ * The once-key of asking `requestId` again after its remembered result (finished at `finishedAt`)
+ * had a failed snapshot: one per remembered failure, the same from every entry point (chat, the CLI
+ * and the Lambda share the idempotency table), so concurrent asks run once.
+ */
+export function retryKeyOf(requestId: string, finishedAt: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify([requestId, 'asked again after', finishedAt]))
+    .digest('hex');
+}
+
+/** What the rule reads of a remembered result. */
+type Remembered = Pick<SnapshotJobResult, 'finishedAt' | 'results'>;
+
+/**
+ * Run the snapshot job of `requestId` once, as the module comment says. `once(key)` runs the job
+ * once per key (the job's own request, whatever the key) and says whether this call ran it;
+ * `acceptedAt` is when this ask arrived (an ask with none is never asked again).
+ */
+export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered>>(
+  requestId: string,
+  acceptedAt: Date | string | undefined,
+  once: (key: string) => Promise<O>,
+): Promise<O> {
+  const asked = acceptedAt === undefined ? Number.NaN : new Date(acceptedAt).getTime();
+  let key = requestId;
+  for (let hop = 0; ; hop += 1) {
+    const outcome = await once(key);
+    if ('inProgress' in outcome || outcome.firstRun) return outcome;
+    const { result } = outcome;
+    const askedAgain = asked > Date.parse(result.finishedAt);
+    // Each hop is one remembered failure; a request takes at most MAX_SNAPSHOT_ATTEMPTS snapshots
+    // of a target, so more hops than that could not take another.
+    if (hop >= MAX_SNAPSHOT_ATTEMPTS || !askedAgain || !retriesLater(result)) return outcome;
+    key = retryKeyOf(requestId, result.finishedAt);
+  }
+}
+
+/**
+ * `run` once per request id on the idempotency table ({@link snapshotOncePerRequest}): the CLI and
+ * the `snapshot` Lambda. A duplicate whose run does not finish within `waitForFirstMs` throws
+ * {@link DuplicateStillRunningError}.
+ */
+export function idempotentSnapshotJob(
+  run: (request: SnapshotRequest) => Promise<SnapshotJobResult>,
+  store: IdempotencyStore,
+  now: () => Date = () => new Date(),
+): (request: SnapshotRequest) => Promise<SnapshotJobResult> {
+  return async (request) => {
+    const acceptedAt = now();
+    const outcome = await snapshotOncePerRequest(request.requestId, acceptedAt, (key) =>
+      runOncePerRequestId(key, () => run(request), store).catch((error: unknown) => {
+        if (key === request.requestId || !(error instanceof DuplicateStillRunningError)) throw error;
+        // The retry key is a digest: name the request the operator sent.
+        throw new DuplicateStillRunningError(
+          `request ${request.requestId}, asked again after its snapshot failed, is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
+          { cause: error },
+        );
+      }),
+    );
+    return outcome.result;
+  };
+}
