@@ -5,8 +5,8 @@
  * Pub/Sub message; the action function validates it again with {@link chatWorkSchema}, since an
  * asynchronous invocation is an input like any other.
  */
-import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { keyOf } from '../core/digest.ts';
 import { inputIssues } from '../core/errors.ts';
 import { ChatError } from './errors.ts';
 import type { ChatCommand } from './grammar.ts';
@@ -110,11 +110,6 @@ export function requestKeyOf(command: ChatCommand, origin: string, deliveryId: s
         ]
       : [command.name, origin, deliveryId];
   return keyOf(parts);
-}
-
-/** A key naming `parts` (their JSON, hashed): the request, delivery and retry keys of chat work. */
-export function keyOf(parts: readonly unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
 /**

@@ -11,8 +11,9 @@
  *   record's lifetime, and concurrent re-sends still run it once (they share the key);
  * - a remembered result with no such failure is replayed.
  */
-import { createHash } from 'node:crypto';
+
 import { MAX_SNAPSHOT_ATTEMPTS } from '../actions/snapshot/model.ts';
+import { keyOf } from '../core/digest.ts';
 import {
   DuplicateStillRunningError,
   type IdempotencyStore,
@@ -27,9 +28,7 @@ import { retriesLater, type SnapshotJobResult, type SnapshotRequest } from './sn
  * and the Lambda share the idempotency table), so concurrent asks run once.
  */
 export function retryKeyOf(requestId: string, finishedAt: string): string {
-  return createHash('sha256')
-    .update(JSON.stringify([requestId, 'asked again after', finishedAt]))
-    .digest('hex');
+  return keyOf([requestId, 'asked again after', finishedAt]);
 }
 
 /** What the rule reads of a remembered result. */
