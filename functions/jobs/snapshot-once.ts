@@ -4,11 +4,13 @@
  *
  * - the first run of a request id is remembered, and a duplicate accepted before it finished (a
  *   Slack retry, a double click, a second delivery of an asynchronous invocation) gets that result;
- * - when the remembered result has a snapshot that ended failed with attempts left
- *   ({@link retriesLater}), the same request accepted after it finished is asked again: it runs once
- *   more under a key derived from that result ({@link retryKeyOf}), so it takes the next attempt
- *   (`<name>-a2`, `-a3`: functions/actions/snapshot/run.ts) instead of replaying the failure for the
- *   record's lifetime, and concurrent re-sends still run it once (they share the key);
+ * - when the remembered result left a target that a later run could still deliver
+ *   ({@link retriesLater}: a snapshot that ended failed with attempts left, a database busy until
+ *   the deadline, a snapshot still creating then, the quota, an API error, a scope not read), the
+ *   same request accepted after it finished is asked again: it runs once more under a key derived
+ *   from that result ({@link retryKeyOf}), so it takes the next attempt (`<name>-a2`, `-a3`:
+ *   functions/actions/snapshot/run.ts) or adopts what the first run made, instead of replaying the
+ *   result for the record's lifetime, and concurrent re-sends still run it once (they share the key);
  * - a remembered result with no such failure is replayed.
  */
 
@@ -31,8 +33,14 @@ export function retryKeyOf(requestId: string, finishedAt: string): string {
   return keyOf([requestId, 'asked again after', finishedAt]);
 }
 
+/**
+ * How many times one request runs again after remembered results it could still improve on (at
+ * least MAX_SNAPSHOT_ATTEMPTS, so a failing snapshot gets all its attempts).
+ */
+export const MAX_RUNS_ASKED_AGAIN = Math.max(MAX_SNAPSHOT_ATTEMPTS, 10);
+
 /** What the rule reads of a remembered result. */
-type Remembered = Pick<SnapshotJobResult, 'finishedAt' | 'results'>;
+type Remembered = Pick<SnapshotJobResult, 'finishedAt' | 'results' | 'problems'>;
 
 /**
  * Run the snapshot job of `requestId` once, as the module comment says. `once(key)` runs the job
@@ -51,9 +59,9 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
     if ('inProgress' in outcome || outcome.firstRun) return outcome;
     const { result } = outcome;
     const askedAgain = asked > Date.parse(result.finishedAt);
-    // Each hop is one remembered failure; a request takes at most MAX_SNAPSHOT_ATTEMPTS snapshots
-    // of a target, so more hops than that could not take another.
-    if (hop >= MAX_SNAPSHOT_ATTEMPTS || !askedAgain || !retriesLater(result)) return outcome;
+    // Each hop reads one remembered run of this request; past MAX_RUNS_ASKED_AGAIN of them the last
+    // is replayed (a database busy all day is not asked about without end: ask with a new ticket).
+    if (hop >= MAX_RUNS_ASKED_AGAIN || !askedAgain || !retriesLater(result)) return outcome;
     key = retryKeyOf(requestId, result.finishedAt);
   }
 }

@@ -196,17 +196,28 @@ export function snapshotDelivered(
 }
 
 /**
- * Whether a later run of the same request would take another snapshot of some target: its snapshot
- * of this request ended failed (or is being deleted) with attempts left ({@link MAX_SNAPSHOT_ATTEMPTS}).
- * The same request asked again after such a result runs once more (functions/jobs/snapshot-once.ts).
+ * Error codes of a target that a later run of the same request could not change: it would report
+ * them again (their messages say to ask with another ticket or request id).
  */
-export function retriesLater(result: Pick<SnapshotJobResult, 'results'>): boolean {
-  return result.results.some(
-    (entry) =>
-      entry.outcome === 'failed' &&
-      entry.error?.code === 'SnapshotFailed' &&
-      (entry.snapshotAttempt ?? 1) < MAX_SNAPSHOT_ATTEMPTS,
-  );
+const FINAL_CODES = new Set(['SnapshotNameTaken', 'SnapshotStale', 'SnapshotAttemptsExhausted']);
+
+/**
+ * Whether a later run of the same request could deliver what this result did not: a snapshot that
+ * ended failed (or is being deleted) with attempts left ({@link MAX_SNAPSHOT_ATTEMPTS}: it takes the
+ * next one), a database busy until the deadline, a snapshot still creating at the deadline (adopted
+ * and awaited again), the quota, an API error, or a scope that was not read. The same request asked
+ * again after such a result runs once more (functions/jobs/snapshot-once.ts); a run adopts the
+ * snapshots it made, so nothing is taken twice.
+ */
+export function retriesLater(result: Pick<SnapshotJobResult, 'results' | 'problems'>): boolean {
+  if (result.problems.length > 0) return true;
+  return result.results.some((entry) => {
+    if (snapshotDelivered(entry)) return false;
+    if (entry.outcome === 'failed') {
+      return entry.error?.code === 'SnapshotFailed' && (entry.snapshotAttempt ?? 1) < MAX_SNAPSHOT_ATTEMPTS;
+    }
+    return !FINAL_CODES.has(entry.error?.code ?? '');
+  });
 }
 
 /**

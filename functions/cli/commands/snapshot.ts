@@ -153,7 +153,7 @@ export const snapshotCommand: CliCommand = {
     'request-id': {
       type: 'string',
       value: 'ID',
-      help: 'Request id (default: ticket:<ticket>, else a new one); a re-sent request id returns the first result, or retries its failed snapshots',
+      help: 'Request id (default: ticket:<ticket>, else a new one); a re-sent request id returns the first result, or retries what it did not deliver',
     },
     target: {
       type: 'string',
@@ -183,8 +183,10 @@ export const snapshotCommand: CliCommand = {
   details: `Each snapshot is tagged at creation with purpose, reason, ticket, requested-by, request-id and
 expires-at (snapshots.expiryDays); Cloud SQL backups carry the same in their description. With
 snapshots.idempotencyTable set, a request id is remembered in DynamoDB and a re-sent request returns
-the first result, also while the first is still running, unless a snapshot in it failed: a request
-re-sent after such a result runs once more (once, however many re-send it at the same time);
+the first result, also while the first is still running, unless a later run could still deliver
+what it did not (a snapshot that failed, a database busy or a snapshot still creating at the
+deadline, the quota, an API error, a region not read): a request re-sent after such a result runs
+once more (once, however many re-send it at the same time);
 without it a re-run adopts the snapshots the first one made (their names derive from the request
 id), so nothing is taken twice. A snapshot
 of that name that is not tagged as ours, or is of another database, is never adopted: the target
