@@ -3,6 +3,7 @@ import { countStatuses, EXIT_CODES, exitCodeFor } from '../../functions/core/aud
 import { applyExceptions } from '../../functions/core/exceptions.ts';
 import type { Finding } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
+import { auditGate } from '../../functions/jobs/readiness.ts';
 import { destinationFor, publishTargetFrom, toAsff } from '../../functions/publish/security-hub/index.ts';
 import { rdsResource, retentionFinding } from '../publish/security-hub/fixtures.ts';
 
@@ -72,6 +73,25 @@ describe('applyExceptions', () => {
     });
     expect(asff).not.toHaveProperty('Workflow');
     expect(asff).not.toHaveProperty('Note');
+  });
+
+  it('does not accept a finding that could not be evaluated, and says the exception does not cover it', () => {
+    // Prepare: the same (resource, check), but this run could not judge it.
+    const unknown = retentionFinding(rdsResource('certctl-prod'), {
+      status: 'NOT_AVAILABLE',
+      description: 'Could not read the backup retention of certctl-prod (AccessDenied).',
+    });
+
+    // Act
+    const [finding] = applyExceptions([unknown], policy, NOW);
+
+    // Assess: accepted risk is about a known result, not about not knowing.
+    expect(finding?.status).toBe('NOT_AVAILABLE');
+    expect(finding?.exception?.active).not.toBe(true);
+    expect(finding?.description).toContain('AWS Backup copies it to eu-central-1 (plan certctl-dr)');
+    expect(finding?.description).toContain('does not apply');
+    expect(exitCodeFor(report(finding ? [finding] : []))).toBe(EXIT_CODES.incomplete);
+    expect(auditGate('pitr', finding ? [finding] : []).status).toBe('UNKNOWN');
   });
 
   it('refuses an exception without a reason or with a malformed expiry', () => {
