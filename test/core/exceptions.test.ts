@@ -5,6 +5,7 @@ import type { Finding } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { auditGate } from '../../functions/jobs/readiness.ts';
 import { destinationFor, publishTargetFrom, toAsff } from '../../functions/publish/security-hub/index.ts';
+import { summarize } from '../../functions/publish/summary.ts';
 import { rdsResource, retentionFinding } from '../publish/security-hub/fixtures.ts';
 
 const NOW = new Date('2027-03-31T23:00:00Z');
@@ -37,6 +38,28 @@ describe('applyExceptions', () => {
     });
     expect(excepted?.description).toContain('Accepted risk (policy exception until 2027-03-31)');
     expect(exitCodeFor(report(excepted ? [excepted] : []))).toBe(EXIT_CODES.ok);
+  });
+
+  it('gives the summary every output shows (CLI exit code, Lambda verdict) the same exit code when the only failure is accepted risk', () => {
+    // Prepare
+    const findings = applyExceptions(
+      [
+        retentionFinding(rdsResource('certctl-prod')),
+        retentionFinding(rdsResource('other'), { status: 'PASSED' }),
+      ],
+      policy,
+      NOW,
+    );
+    const times = { startedAt: NOW.toISOString(), finishedAt: NOW.toISOString() };
+
+    // Act
+    const summary = summarize({ ...report(findings), ...times });
+    const open = summarize({ ...report([retentionFinding(rdsResource('other'))]), ...times });
+
+    // Assess
+    expect(summary.exitCode).toBe(EXIT_CODES.ok);
+    expect(summary.verdict).toBe('every check passed');
+    expect(open.exitCode).toBe(EXIT_CODES.failed);
   });
 
   it('stops applying and says so when the exception has expired', () => {
