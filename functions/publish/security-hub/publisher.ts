@@ -19,7 +19,7 @@ import { describeError, errorCode } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { pageTokens } from '../../core/paging.ts';
 import type { Policy } from '../../core/policy.ts';
-import { DAY_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
 import { ASFF_ID_PREFIX, ASFF_LIMITS, type Destination, productArn, publishTargetFrom } from './asff.ts';
 import type { FailedImport } from './errors.ts';
 import { decodeLedger, encodeLedger, LedgerConflictError, type LedgerStore } from './ledger.ts';
@@ -338,8 +338,13 @@ async function readLedger(
       const reconcileDays = options.policy.securityHub.reconcileDays;
       // Age-based, not spread by destination: every run in between reads no held finding at all,
       // and the reconciliation run is one predictable full read (its memory is bounded by readExisting).
-      if (now.getTime() - Date.parse(ledger.reconciledAt) >= reconcileDays * DAY_MS) {
+      const age = now.getTime() - Date.parse(ledger.reconciledAt);
+      if (age >= reconcileDays * DAY_MS) {
         reason = `scheduled reconciliation (every ${reconcileDays} days; last ${ledger.reconciledAt})`;
+      } else if (age < -CLOCK_SKEW_TOLERANCE_MS) {
+        // Written by a run whose clock was ahead: its age cannot be told, and each run carries the
+        // time forward, so trusting it would put off every reconciliation until that date.
+        reason = `the import ledger says it was reconciled at ${ledger.reconciledAt}, later than this run's clock (${now.toISOString()})`;
       } else {
         item.held = [...ledger.findings];
         counts.used += 1;

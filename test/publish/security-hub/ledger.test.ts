@@ -953,6 +953,47 @@ describe('publishing with the import ledger against the simulated Security Hub a
     });
   });
 
+  it('reconciles in full when the ledger says it was reconciled later than this run’s clock', async () => {
+    // Prepare: the ledger of a run whose clock was a year ahead; then db-1 is archived outside the product.
+    const arn = productArn({ ...EU, partition: 'aws' });
+    const finding = db('db-1');
+    await publish(report([finding], scopes));
+    const ahead = decodeLedger(await ledgerBytes(), { ...EU, productArn: arn });
+    await overwriteLedger(
+      encodeLedger({ ...ahead, reconciledAt: new Date(T0.getTime() + 365 * DAY).toISOString() }),
+    );
+    const [current] = held(asffFindingId(finding));
+    const client = new SecurityHubClient({
+      region: 'eu-west-1',
+      endpoint: sim.endpoint,
+      credentials: simCredentials(ACCOUNT_A),
+    });
+    await client.send(
+      new BatchImportFindingsCommand({
+        Findings: [
+          {
+            ...(current as AwsSecurityFinding),
+            UpdatedAt: new Date(T0.getTime() + 1000).toISOString(),
+            RecordState: 'ARCHIVED',
+          },
+        ],
+      }),
+    );
+    client.destroy();
+    clock = new Date(T0.getTime() + DAY);
+
+    // Act
+    const result = await publish(report([finding], scopes));
+
+    // Assess: a ledger that cannot say how old it is is not trusted.
+    expect(result.ledger).toMatchObject({ used: 0, reconciled: 1 });
+    expect(result.counts.updated).toBe(1);
+    expect(held(asffFindingId(finding))[0]?.RecordState).toBe('ACTIVE');
+    expect(decodeLedger(await ledgerBytes(), { ...EU, productArn: arn }).reconciledAt).toBe(
+      clock.toISOString(),
+    );
+  });
+
   it('sends the same imports with and without the ledger when both start from the same seeded hub', async () => {
     // Prepare: a second, identical simulator that publishes without a ledger.
     const twin = await start();
