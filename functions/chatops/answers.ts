@@ -147,6 +147,12 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
       (gate) =>
         `• ${VERDICT_TEXT[gate.status]} ${code(gate.gate)}: ${escapeMrkdwn(gate.evidence)}${gate.action ? `\n   _do:_ ${escapeMrkdwn(gate.action)}` : ''}`,
     );
+    // A green gate is not listed, but what it accepted is: a GO may rest on a policy exception.
+    for (const gate of target.gates) {
+      for (const risk of gate.acceptedRisk ?? []) {
+        lines.push(`• accepted risk ${code(gate.gate)}: ${escapeMrkdwn(risk)}`);
+      }
+    }
     const green = target.gates.length - open.length;
     return section(
       [

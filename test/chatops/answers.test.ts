@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ChatReadiness } from '../../functions/chatops/actions.ts';
 import { readinessAnswer } from '../../functions/chatops/answers.ts';
 import { SLACK_LIMITS } from '../../functions/chatops/replies.ts';
+import { applyExceptions } from '../../functions/core/exceptions.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import { auditGate } from '../../functions/jobs/readiness.ts';
+import { rdsResource, retentionFinding } from '../publish/security-hub/fixtures.ts';
 
 type Target = ChatReadiness['targets'][number];
 
@@ -70,5 +74,45 @@ describe('readinessAnswer', () => {
       [at('db-c'), at('db-b'), at('db-e'), at('db-a'), at('db-d')].sort((a, b) => a - b),
     );
     expect(at('db-a')).toBeGreaterThan(0);
+  });
+
+  it('says which accepted risk a GO rests on, with its reason and expiry', () => {
+    // Prepare: pitr.retention fails on certctl-prod, and a policy exception accepts it.
+    const policy = parsePolicy({
+      exceptions: [
+        {
+          resource: 'certctl-prod',
+          check: 'pitr.retention',
+          reason: 'AWS Backup plan certctl-dr keeps 35 days',
+          expires: '2027-03-31',
+        },
+      ],
+    });
+    const findings = applyExceptions(
+      [retentionFinding(rdsResource('certctl-prod'))],
+      policy,
+      new Date('2027-01-15T00:00:00Z'),
+    );
+    const readiness: ChatReadiness = {
+      verdict: 'GO',
+      evaluatedAt: '2027-01-15T00:00:00.000Z',
+      targets: [
+        {
+          name: 'certctl-prod',
+          location: 'aws/111111111111/eu-west-1',
+          status: 'GO',
+          gates: [auditGate('pitr', findings), { gate: 'snapshot', status: 'GO', evidence: 'fresh' }],
+        },
+      ],
+      notEvaluated: [],
+    };
+
+    // Act
+    const text = shown(readiness);
+
+    // Assess
+    expect(text).toContain('accepted risk');
+    expect(text).toContain('pitr.retention FAILED');
+    expect(text).toContain('until 2027-03-31: AWS Backup plan certctl-dr keeps 35 days');
   });
 });
