@@ -239,12 +239,24 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
         }
       }
     } catch (error) {
-      // Not archived this run: the ledger keeps them ACTIVE, so the next run tries again.
+      // Not archived this run: the ledger keeps them ACTIVE, so the next run tries again. Each is an
+      // archive this run decided and did not make, reported as not landed like a failed import.
+      const code = errorCode(error);
+      const message = describeError(error);
       options.logger?.error('cannot read the findings to archive', {
         account: item.destination.account,
         region: item.destination.region,
-        error: { code: errorCode(error), message: describeError(error) },
+        error: { code, message },
       });
+      for (const lookup of lookups) {
+        failed.push({
+          id: lookup.id,
+          account: lookup.destination.account,
+          region: lookup.destination.region,
+          code,
+          message: `not archived: the finding could not be read back to archive it (${message}); it stays ACTIVE until a later run archives it`,
+        });
+      }
     }
   });
 

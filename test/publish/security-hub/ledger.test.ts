@@ -642,7 +642,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
     ]);
   });
 
-  it('logs an archive lookup Security Hub refuses and keeps the findings ACTIVE in the ledger until a later run archives them', async () => {
+  it('reports an archive lookup Security Hub refuses as not landed and keeps the findings ACTIVE in the ledger until a later run archives them', async () => {
     // Prepare
     await publish(report([db('db-1'), db('db-2')], scopes));
     const before = await ledgerEntries();
@@ -662,7 +662,17 @@ describe('publishing with the import ledger against the simulated Security Hub a
     // Assess
     for (const run of [silent, logged]) {
       expect(run.counts.archived).toBe(0);
-      expect(run.failed.map((failure) => failure.id)).not.toContain(asffFindingId(db('db-2')));
+      // The archive this run decided did not happen: the run says so, as when an import fails.
+      expect(run.failed).toEqual([
+        expect.objectContaining({
+          id: asffFindingId(db('db-2')),
+          account: ACCOUNT_A,
+          region: 'eu-west-1',
+          code: 'ServiceUnavailableException',
+        }),
+      ]);
+      expect(run.counts.failed).toBe(1);
+      expect(run.exitCode).toBe(2);
     }
     expect(logger.entries.filter(({ level }) => level === 'error')).toEqual([
       {
