@@ -52,6 +52,8 @@ export interface ChatReadinessGate {
   readonly status: ChatVerdict;
   readonly evidence: string;
   readonly action?: string;
+  /** What the gate lets through as accepted risk (policy exceptions), each with its reason and expiry. */
+  readonly acceptedRisk?: readonly string[];
 }
 
 export interface ChatReadiness {

@@ -139,23 +139,33 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
       ),
     );
   }
-  for (const target of readiness.targets) {
+  // What keeps the verdict from GO comes first (NO-GO, then could not evaluate, then what was not
+  // evaluated at all) and the green databases last: past Slack's block limit only green ones are cut.
+  const targetBlock = (target: ChatReadiness['targets'][number]): SlackBlock => {
     const open = target.gates.filter((gate) => gate.status !== 'GO');
     const lines = open.map(
       (gate) =>
         `• ${VERDICT_TEXT[gate.status]} ${code(gate.gate)}: ${escapeMrkdwn(gate.evidence)}${gate.action ? `\n   _do:_ ${escapeMrkdwn(gate.action)}` : ''}`,
     );
+    // A green gate is not listed, but what it accepted is: a GO may rest on a policy exception.
+    for (const gate of target.gates) {
+      for (const risk of gate.acceptedRisk ?? []) {
+        lines.push(`• accepted risk ${code(gate.gate)}: ${escapeMrkdwn(risk)}`);
+      }
+    }
     const green = target.gates.length - open.length;
-    blocks.push(
-      section(
-        [
-          `${VERDICT_ICON[target.status]} *${escapeMrkdwn(target.name)}* (${escapeMrkdwn(target.location)}): ${VERDICT_TEXT[target.status]}, ${green} of ${target.gates.length} gates green`,
-          ...lines,
-        ].join('\n'),
-      ),
+    return section(
+      [
+        `${VERDICT_ICON[target.status]} *${escapeMrkdwn(target.name)}* (${escapeMrkdwn(target.location)}): ${VERDICT_TEXT[target.status]}, ${green} of ${target.gates.length} gates green`,
+        ...lines,
+      ].join('\n'),
     );
-  }
+  };
+  const withStatus = (status: ChatVerdict) =>
+    readiness.targets.filter((target) => target.status === status).map(targetBlock);
+  blocks.push(...withStatus('NO-GO'), ...withStatus('UNKNOWN'));
   for (const note of readiness.notEvaluated) blocks.push(section(`:white_circle: ${escapeMrkdwn(note)}`));
+  blocks.push(...withStatus('GO'));
   if (readiness.targets.length === 0) blocks.push(section('No database matched the policy.'));
   return message(`Readiness: ${VERDICT_TEXT[verdict]}`, blocks, 'in_channel');
 }

@@ -76,6 +76,7 @@ export interface JobReadinessResult {
       readonly status: ChatVerdict;
       readonly evidence: string;
       readonly action?: string;
+      readonly acceptedRisk?: readonly string[];
     }[];
   }[];
   readonly notEvaluated: readonly string[];

@@ -12,7 +12,10 @@ function namesResource(resource: string, finding: Finding): boolean {
   return resource === id || resource === arn || resource === selfLink;
 }
 
-/** The findings with the policy's exceptions marked; PASSED findings need none and get none. */
+/**
+ * The findings with the policy's exceptions marked; PASSED findings need none and get none, and a
+ * NOT_AVAILABLE finding gets none either (only a note that its exception does not cover it).
+ */
 export function applyExceptions(findings: readonly Finding[], policy: Policy, now: Date): Finding[] {
   if (policy.exceptions.length === 0) return [...findings];
   return findings.map((finding) => {
@@ -21,6 +24,15 @@ export function applyExceptions(findings: readonly Finding[], policy: Policy, no
       (candidate) => candidate.check === finding.checkId && namesResource(candidate.resource, finding),
     );
     if (!exception) return finding;
+    // Accepted risk is a decision about a known result. A check that could not evaluate (access
+    // refused, a value not sent, a defect of ours) says nothing the exception was granted for: it stays
+    // open (exit code 2, never a GO), and says why the exception does not cover it.
+    if (finding.status === 'NOT_AVAILABLE') {
+      return {
+        ...finding,
+        description: `${finding.description} A policy exception for this finding (until ${exception.expires}: ${exception.reason}) does not apply: it accepts a known result, and this check could not be evaluated.`,
+      };
+    }
     // The expiry is the last day the exception applies, to its end in UTC.
     const active = now.getTime() < Date.parse(`${exception.expires}T00:00:00Z`) + DAY_MS;
     const marker = { reason: exception.reason, expires: exception.expires, active };

@@ -297,12 +297,14 @@ export async function runAuditJob(request: AuditRequest, deps: AuditDependencies
 export function auditOutcome(report: AuditReport, publication: PublicationOutcome): AuditJobOutcome {
   const summary = summarize(report);
   const auditExit = exitCodeFor(report);
-  const exitCode =
-    publication.status === 'published' || publication.status === 'disabled'
-      ? auditExit
-      : Math.max(auditExit, EXIT_CODES.incomplete);
+  const landed = publication.status === 'published' || publication.status === 'disabled';
+  const exitCode = landed ? auditExit : Math.max(auditExit, EXIT_CODES.incomplete);
+  const values = auditMetricValues(report);
   const metrics: AuditJobMetrics = {
-    ...auditMetricValues(report),
+    ...values,
+    // A run whose findings did not all land has not completed, whatever entry point records it (the
+    // Lambda's metrics, the Cloud Function's log line): the not-completed alarm must see it.
+    AuditCompleted: landed ? values.AuditCompleted : 0,
     FindingsImportFailed: publication.status === 'disabled' ? 0 : publication.failedCount,
   };
   return { report, exitCode, verdict: summary.verdict, publication, metrics };

@@ -43,6 +43,11 @@ export interface ReadinessGate {
   readonly status: GateStatus;
   readonly evidence: string;
   readonly action?: string;
+  /**
+   * Findings the gate lets through as accepted risk (active policy exceptions), each with its reason
+   * and expiry, so an answer that shows only what is not green still says what a GO rests on.
+   */
+  readonly acceptedRisk?: readonly string[];
 }
 
 export interface TargetReadiness {
@@ -178,6 +183,13 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
   const failed = findings.filter((finding) => finding.status === 'FAILED' && !accepted(finding));
   const unknown = findings.filter((finding) => finding.status === 'NOT_AVAILABLE' && !accepted(finding));
   const gate = auditGateName(group);
+  const acceptedRisk = findings
+    .filter(accepted)
+    .map(
+      (finding) =>
+        `${finding.checkId} ${finding.status}${resourceText(finding, fleetWide)} excepted until ${finding.exception?.expires}: ${finding.exception?.reason}`,
+    );
+  const withAccepted = acceptedRisk.length > 0 ? { acceptedRisk } : {};
   if (failed.length > 0) {
     return {
       gate,
@@ -188,6 +200,7 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
         )
         .join('; '),
       action: combinedAction(failed.map((finding) => finding.remediation.text)),
+      ...withAccepted,
     };
   }
   if (unknown.length > 0) {
@@ -202,6 +215,7 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
         .join('; '),
       action:
         'Fix what kept the check from evaluating (permissions, an unreachable region), then run readiness again.',
+      ...withAccepted,
     };
   }
   if (findings.length === 0) {
@@ -223,6 +237,7 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
         return `${finding.checkId} ${finding.status}${resourceText(finding, fleetWide)}${observedText(finding)}${excepted}`;
       })
       .join('; '),
+    ...withAccepted,
   };
 }
 

@@ -3,6 +3,7 @@
  * the terminal, Markdown and chat say the same thing.
  */
 import { type AuditReport, coverageProblems, EXIT_CODES } from '../core/audit.ts';
+import { isExcepted } from '../core/exceptions.ts';
 import type { Finding, FindingValues, ResourceRef } from '../core/finding.ts';
 
 /** `aws 111111111111 eu-west-1 AwsRdsDbInstance certctl-prod-db` in a compact form. */
@@ -155,9 +156,10 @@ export function summarize(report: ViewedReport): ReportSummary {
   const resources = report.view?.resources ?? countResources(report.findings);
   const coverage = report.view?.coverageProblems ?? coverageProblems(report);
   const reasons = incompleteReasons(report, coverage);
-  // The same rule as exitCodeFor (core/audit.ts), over the coverage of the whole run.
-  const exitCode =
-    reasons.length > 0 ? EXIT_CODES.incomplete : report.counts.FAILED > 0 ? EXIT_CODES.failed : EXIT_CODES.ok;
+  // The same rule as exitCodeFor (core/audit.ts), over the coverage of the whole run: accepted
+  // risk (an active policy exception) does not count as failed.
+  const failed = report.findings.some((finding) => finding.status === 'FAILED' && !isExcepted(finding));
+  const exitCode = reasons.length > 0 ? EXIT_CODES.incomplete : failed ? EXIT_CODES.failed : EXIT_CODES.ok;
   const verdict =
     exitCode === EXIT_CODES.incomplete && reasons.length > 0
       ? `${describeExitCode(exitCode)}: ${reasons.join('; ')}`

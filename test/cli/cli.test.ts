@@ -272,6 +272,38 @@ describe('backup-guard audit against the simulator', () => {
     expect(new Set(report.findings.map((f) => f.resource.provider))).toEqual(new Set(['gcp']));
   });
 
+  it('writes every other report and exits 2 when one format cannot be rendered', async () => {
+    // Prepare: no securityHub.centralAccountId, so the GCP findings have no Security Hub to go to (asff).
+    const dir = await mkdtemp(join(tmpdir(), 'cli-gcp-formats-'));
+    const io = captureIo();
+
+    // Act
+    const code = await runCli(
+      [
+        'audit',
+        '--provider',
+        'gcp',
+        '--project',
+        'certctl-prod',
+        '--gcp-endpoint-url',
+        sim.endpoint,
+        '--quiet',
+        '--output-dir',
+        dir,
+        '--format',
+        'json,asff,html',
+      ],
+      io,
+    );
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.err()).toContain('could not render the asff report');
+    expect(io.err()).toContain('securityHub.centralAccountId');
+    expect(await readFile(join(dir, 'backup-guard-audit.json'), 'utf8')).toContain('"findings"');
+    expect(await readFile(join(dir, 'backup-guard-audit.html'), 'utf8')).toMatch(/^<!doctype html>/);
+  });
+
   it('refuses --region with --provider gcp and a GCP audit without any project', async () => {
     // Prepare
     const io = captureIo();

@@ -3,7 +3,9 @@ import { countStatuses, EXIT_CODES, exitCodeFor } from '../../functions/core/aud
 import { applyExceptions } from '../../functions/core/exceptions.ts';
 import type { Finding } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
+import { auditGate } from '../../functions/jobs/readiness.ts';
 import { destinationFor, publishTargetFrom, toAsff } from '../../functions/publish/security-hub/index.ts';
+import { summarize } from '../../functions/publish/summary.ts';
 import { rdsResource, retentionFinding } from '../publish/security-hub/fixtures.ts';
 
 const NOW = new Date('2027-03-31T23:00:00Z');
@@ -36,6 +38,28 @@ describe('applyExceptions', () => {
     });
     expect(excepted?.description).toContain('Accepted risk (policy exception until 2027-03-31)');
     expect(exitCodeFor(report(excepted ? [excepted] : []))).toBe(EXIT_CODES.ok);
+  });
+
+  it('gives the summary every output shows (CLI exit code, Lambda verdict) the same exit code when the only failure is accepted risk', () => {
+    // Prepare
+    const findings = applyExceptions(
+      [
+        retentionFinding(rdsResource('certctl-prod')),
+        retentionFinding(rdsResource('other'), { status: 'PASSED' }),
+      ],
+      policy,
+      NOW,
+    );
+    const times = { startedAt: NOW.toISOString(), finishedAt: NOW.toISOString() };
+
+    // Act
+    const summary = summarize({ ...report(findings), ...times });
+    const open = summarize({ ...report([retentionFinding(rdsResource('other'))]), ...times });
+
+    // Assess
+    expect(summary.exitCode).toBe(EXIT_CODES.ok);
+    expect(summary.verdict).toBe('every check passed');
+    expect(open.exitCode).toBe(EXIT_CODES.failed);
   });
 
   it('stops applying and says so when the exception has expired', () => {
@@ -72,6 +96,25 @@ describe('applyExceptions', () => {
     });
     expect(asff).not.toHaveProperty('Workflow');
     expect(asff).not.toHaveProperty('Note');
+  });
+
+  it('does not accept a finding that could not be evaluated, and says the exception does not cover it', () => {
+    // Prepare: the same (resource, check), but this run could not judge it.
+    const unknown = retentionFinding(rdsResource('certctl-prod'), {
+      status: 'NOT_AVAILABLE',
+      description: 'Could not read the backup retention of certctl-prod (AccessDenied).',
+    });
+
+    // Act
+    const [finding] = applyExceptions([unknown], policy, NOW);
+
+    // Assess: accepted risk is about a known result, not about not knowing.
+    expect(finding?.status).toBe('NOT_AVAILABLE');
+    expect(finding?.exception?.active).not.toBe(true);
+    expect(finding?.description).toContain('AWS Backup copies it to eu-central-1 (plan certctl-dr)');
+    expect(finding?.description).toContain('does not apply');
+    expect(exitCodeFor(report(finding ? [finding] : []))).toBe(EXIT_CODES.incomplete);
+    expect(auditGate('pitr', finding ? [finding] : []).status).toBe('UNKNOWN');
   });
 
   it('refuses an exception without a reason or with a malformed expiry', () => {

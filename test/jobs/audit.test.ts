@@ -14,6 +14,7 @@ import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import { gcpCollectors } from '../../functions/gcp/collectors.ts';
 import {
   type AuditDependencies,
+  auditOutcome,
   finishAudit,
   planAudit,
   runAuditJob,
@@ -225,5 +226,44 @@ describe('a database named in a GCP-only policy that no longer exists', () => {
       }),
     );
     expect(report.unmatchedTargets).toEqual([]);
+  });
+});
+
+describe('the outcome of a run whose findings did not all reach Security Hub', () => {
+  it('records the run as not completed, whichever entry point renders it', async () => {
+    // Prepare: a run that read and judged everything.
+    const policy = { aws: { regions: ['us-east-1'] } };
+    const { report } = await runAuditJob({ providers: ['aws'], publish: false }, deps(policy));
+    const delivered = {
+      counts: {
+        created: 3,
+        updated: 0,
+        refreshed: 0,
+        resolved: 0,
+        archived: 0,
+        unchanged: 0,
+        untouched: 0,
+        failed: 2,
+      },
+      calls: { getFindings: 1, batchImport: 1, ledgerRead: 0, ledgerWrite: 0 },
+      ledger: { used: 0, reconciled: 1, written: 0, problems: 0 },
+      failedByCode: { InternalException: 2 },
+      failures: [],
+    };
+
+    // Act
+    const landed = auditOutcome(report, { ...delivered, status: 'published', failedCount: 0 });
+    const partial = auditOutcome(report, { ...delivered, status: 'partial', failedCount: 2 });
+    const failed = auditOutcome(report, {
+      status: 'error',
+      failedCount: report.findings.length,
+      error: { code: 'CredentialsError', message: 'no credentials' },
+    });
+
+    // Assess
+    expect(landed.metrics).toMatchObject({ AuditCompleted: 1, FindingsImportFailed: 0 });
+    expect(partial.metrics).toMatchObject({ AuditCompleted: 0, FindingsImportFailed: 2 });
+    expect(failed.metrics.AuditCompleted).toBe(0);
+    expect([partial.exitCode, failed.exitCode]).toEqual([EXIT_CODES.incomplete, EXIT_CODES.incomplete]);
   });
 });

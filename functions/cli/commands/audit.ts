@@ -6,7 +6,7 @@
 
 import { awsCollectors } from '../../aws/collectors.ts';
 import { type AuditProgress, type AuditReport, EXIT_CODES } from '../../core/audit.ts';
-import { InputError } from '../../core/errors.ts';
+import { describeError, InputError } from '../../core/errors.ts';
 import { SEVERITIES, type Severity } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
 import { gcpCollectors } from '../../gcp/collectors.ts';
@@ -332,7 +332,8 @@ async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverri
 
 /**
  * Render and write every requested report. A file that cannot be written after all is printed to
- * stdout instead, so the audit is never lost; returns false when that happened.
+ * stdout instead, so the audit is never lost, and a report that cannot be rendered leaves the others
+ * written; returns false when either happened.
  */
 async function writeReports(
   view: ViewedReport,
@@ -345,10 +346,19 @@ async function writeReports(
   const color = toStdout && colorWanted(io, options.noColor);
   let ok = true;
   for (const format of options.formats) {
-    const text = render(view, format, policy, homeRegion, {
-      color,
-      ...(toStdout && io.columns ? { columns: io.columns } : {}),
-    });
+    let text: string;
+    try {
+      text = render(view, format, policy, homeRegion, {
+        color,
+        ...(toStdout && io.columns ? { columns: io.columns } : {}),
+      });
+    } catch (error) {
+      // One report that cannot be made (asff for GCP findings with no central account) must not
+      // cost the others, nor the publication's summary after them: the run exits 2 and says why.
+      ok = false;
+      io.stderr(`backup-guard: could not render the ${format} report: ${describeError(error)}\n`);
+      continue;
+    }
     const file =
       options.output ??
       (options.outputDir !== undefined ? reportPath(options.outputDir, EXTENSIONS[format]) : undefined);

@@ -143,9 +143,9 @@ export function auditHandler(options: AuditHandlerOptions): AuditLambda {
         ...(deps.now ? { now: deps.now } : {}),
       },
     );
-    // A run whose findings did not all land has not completed: the not-completed alarm sees it too.
-    const landed = outcome.publication.status === 'published' || outcome.publication.status === 'disabled';
-    recordAuditMetrics(deps.metrics, landed ? outcome.metrics : { ...outcome.metrics, AuditCompleted: 0 });
+    // A run whose findings did not all land has not completed (AuditCompleted 0, from the job's
+    // outcome): the not-completed alarm sees it too.
+    recordAuditMetrics(deps.metrics, outcome.metrics);
     deps.logger.info('audit finished', {
       counts: outcome.report.counts,
       exitCode: outcome.exitCode,

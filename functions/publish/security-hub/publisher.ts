@@ -19,7 +19,7 @@ import { describeError, errorCode } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { pageTokens } from '../../core/paging.ts';
 import type { Policy } from '../../core/policy.ts';
-import { DAY_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
 import { ASFF_ID_PREFIX, ASFF_LIMITS, type Destination, productArn, publishTargetFrom } from './asff.ts';
 import type { FailedImport } from './errors.ts';
 import { decodeLedger, encodeLedger, LedgerConflictError, type LedgerStore } from './ledger.ts';
@@ -239,12 +239,24 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
         }
       }
     } catch (error) {
-      // Not archived this run: the ledger keeps them ACTIVE, so the next run tries again.
+      // Not archived this run: the ledger keeps them ACTIVE, so the next run tries again. Each is an
+      // archive this run decided and did not make, reported as not landed like a failed import.
+      const code = errorCode(error);
+      const message = describeError(error);
       options.logger?.error('cannot read the findings to archive', {
         account: item.destination.account,
         region: item.destination.region,
-        error: { code: errorCode(error), message: describeError(error) },
+        error: { code, message },
       });
+      for (const lookup of lookups) {
+        failed.push({
+          id: lookup.id,
+          account: lookup.destination.account,
+          region: lookup.destination.region,
+          code,
+          message: `not archived: the finding could not be read back to archive it (${message}); it stays ACTIVE until a later run archives it`,
+        });
+      }
     }
   });
 
@@ -338,8 +350,13 @@ async function readLedger(
       const reconcileDays = options.policy.securityHub.reconcileDays;
       // Age-based, not spread by destination: every run in between reads no held finding at all,
       // and the reconciliation run is one predictable full read (its memory is bounded by readExisting).
-      if (now.getTime() - Date.parse(ledger.reconciledAt) >= reconcileDays * DAY_MS) {
+      const age = now.getTime() - Date.parse(ledger.reconciledAt);
+      if (age >= reconcileDays * DAY_MS) {
         reason = `scheduled reconciliation (every ${reconcileDays} days; last ${ledger.reconciledAt})`;
+      } else if (age < -CLOCK_SKEW_TOLERANCE_MS) {
+        // Written by a run whose clock was ahead: its age cannot be told, and each run carries the
+        // time forward, so trusting it would put off every reconciliation until that date.
+        reason = `the import ledger says it was reconciled at ${ledger.reconciledAt}, later than this run's clock (${now.toISOString()})`;
       } else {
         item.held = [...ledger.findings];
         counts.used += 1;

@@ -642,7 +642,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
     ]);
   });
 
-  it('logs an archive lookup Security Hub refuses and keeps the findings ACTIVE in the ledger until a later run archives them', async () => {
+  it('reports an archive lookup Security Hub refuses as not landed and keeps the findings ACTIVE in the ledger until a later run archives them', async () => {
     // Prepare
     await publish(report([db('db-1'), db('db-2')], scopes));
     const before = await ledgerEntries();
@@ -662,7 +662,17 @@ describe('publishing with the import ledger against the simulated Security Hub a
     // Assess
     for (const run of [silent, logged]) {
       expect(run.counts.archived).toBe(0);
-      expect(run.failed.map((failure) => failure.id)).not.toContain(asffFindingId(db('db-2')));
+      // The archive this run decided did not happen: the run says so, as when an import fails.
+      expect(run.failed).toEqual([
+        expect.objectContaining({
+          id: asffFindingId(db('db-2')),
+          account: ACCOUNT_A,
+          region: 'eu-west-1',
+          code: 'ServiceUnavailableException',
+        }),
+      ]);
+      expect(run.counts.failed).toBe(1);
+      expect(run.exitCode).toBe(2);
     }
     expect(logger.entries.filter(({ level }) => level === 'error')).toEqual([
       {
@@ -951,6 +961,47 @@ describe('publishing with the import ledger against the simulated Security Hub a
       RecordState: 'ACTIVE',
       Compliance: { Status: 'FAILED' },
     });
+  });
+
+  it('reconciles in full when the ledger says it was reconciled later than this run’s clock', async () => {
+    // Prepare: the ledger of a run whose clock was a year ahead; then db-1 is archived outside the product.
+    const arn = productArn({ ...EU, partition: 'aws' });
+    const finding = db('db-1');
+    await publish(report([finding], scopes));
+    const ahead = decodeLedger(await ledgerBytes(), { ...EU, productArn: arn });
+    await overwriteLedger(
+      encodeLedger({ ...ahead, reconciledAt: new Date(T0.getTime() + 365 * DAY).toISOString() }),
+    );
+    const [current] = held(asffFindingId(finding));
+    const client = new SecurityHubClient({
+      region: 'eu-west-1',
+      endpoint: sim.endpoint,
+      credentials: simCredentials(ACCOUNT_A),
+    });
+    await client.send(
+      new BatchImportFindingsCommand({
+        Findings: [
+          {
+            ...(current as AwsSecurityFinding),
+            UpdatedAt: new Date(T0.getTime() + 1000).toISOString(),
+            RecordState: 'ARCHIVED',
+          },
+        ],
+      }),
+    );
+    client.destroy();
+    clock = new Date(T0.getTime() + DAY);
+
+    // Act
+    const result = await publish(report([finding], scopes));
+
+    // Assess: a ledger that cannot say how old it is is not trusted.
+    expect(result.ledger).toMatchObject({ used: 0, reconciled: 1 });
+    expect(result.counts.updated).toBe(1);
+    expect(held(asffFindingId(finding))[0]?.RecordState).toBe('ACTIVE');
+    expect(decodeLedger(await ledgerBytes(), { ...EU, productArn: arn }).reconciledAt).toBe(
+      clock.toISOString(),
+    );
   });
 
   it('sends the same imports with and without the ledger when both start from the same seeded hub', async () => {

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatReadiness } from '../../functions/chatops/actions.ts';
+import { readinessAnswer } from '../../functions/chatops/answers.ts';
+import { SLACK_LIMITS } from '../../functions/chatops/replies.ts';
+import { applyExceptions } from '../../functions/core/exceptions.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import { auditGate } from '../../functions/jobs/readiness.ts';
+import { rdsResource, retentionFinding } from '../publish/security-hub/fixtures.ts';
+
+type Target = ChatReadiness['targets'][number];
+
+function target(name: string, status: Target['status']): Target {
+  return {
+    name,
+    location: 'aws/111111111111/eu-west-1',
+    status,
+    gates: [
+      {
+        gate: 'audit:pitr',
+        status,
+        evidence: status === 'GO' ? 'pitr.retention PASSED' : 'pitr.retention FAILED (retentionDays 7)',
+        ...(status === 'GO' ? {} : { action: 'Set the retention to 30 days.' }),
+      },
+    ],
+  };
+}
+
+const shown = (readiness: ChatReadiness) => JSON.stringify(readinessAnswer(readiness).blocks);
+
+describe('readinessAnswer', () => {
+  it('shows why the verdict is not GO within the block limit when most databases are green', () => {
+    // Prepare: more green databases than Slack shows blocks, the failing one and a scope not read last.
+    const readiness: ChatReadiness = {
+      verdict: 'NO-GO',
+      evaluatedAt: '2026-12-03T12:00:00.000Z',
+      targets: [
+        ...Array.from({ length: SLACK_LIMITS.blocks + 10 }, (_, index) => target(`db-green-${index}`, 'GO')),
+        target('db-ca-prod', 'NO-GO'),
+      ],
+      notEvaluated: ['audit:pitr in aws/111111111111/us-east-1/pitr: AccessDenied'],
+    };
+
+    // Act
+    const blocks = readinessAnswer(readiness).blocks ?? [];
+
+    // Assess
+    expect(blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    expect(shown(readiness)).toContain('db-ca-prod');
+    expect(shown(readiness)).toContain('retentionDays 7');
+    expect(shown(readiness)).toContain('AccessDenied');
+    expect(JSON.stringify(blocks[0])).toContain('NO-GO');
+  });
+
+  it('lists the databases that are not GO first, then what was not evaluated, then the green ones', () => {
+    // Prepare
+    const readiness: ChatReadiness = {
+      verdict: 'NO-GO',
+      evaluatedAt: '2026-12-03T12:00:00.000Z',
+      targets: [
+        target('db-a', 'GO'),
+        target('db-b', 'UNKNOWN'),
+        target('db-c', 'NO-GO'),
+        target('db-d', 'GO'),
+      ],
+      notEvaluated: ['target db-e: named by the policy but not found'],
+    };
+
+    // Act
+    const text = shown(readiness);
+    const at = (part: string) => text.indexOf(part);
+
+    // Assess
+    expect([at('db-c'), at('db-b'), at('db-e'), at('db-a'), at('db-d')]).toEqual(
+      [at('db-c'), at('db-b'), at('db-e'), at('db-a'), at('db-d')].sort((a, b) => a - b),
+    );
+    expect(at('db-a')).toBeGreaterThan(0);
+  });
+
+  it('says which accepted risk a GO rests on, with its reason and expiry', () => {
+    // Prepare: pitr.retention fails on certctl-prod, and a policy exception accepts it.
+    const policy = parsePolicy({
+      exceptions: [
+        {
+          resource: 'certctl-prod',
+          check: 'pitr.retention',
+          reason: 'AWS Backup plan certctl-dr keeps 35 days',
+          expires: '2027-03-31',
+        },
+      ],
+    });
+    const findings = applyExceptions(
+      [retentionFinding(rdsResource('certctl-prod'))],
+      policy,
+      new Date('2027-01-15T00:00:00Z'),
+    );
+    const readiness: ChatReadiness = {
+      verdict: 'GO',
+      evaluatedAt: '2027-01-15T00:00:00.000Z',
+      targets: [
+        {
+          name: 'certctl-prod',
+          location: 'aws/111111111111/eu-west-1',
+          status: 'GO',
+          gates: [auditGate('pitr', findings), { gate: 'snapshot', status: 'GO', evidence: 'fresh' }],
+        },
+      ],
+      notEvaluated: [],
+    };
+
+    // Act
+    const text = shown(readiness);
+
+    // Assess
+    expect(text).toContain('accepted risk');
+    expect(text).toContain('pitr.retention FAILED');
+    expect(text).toContain('until 2027-03-31: AWS Backup plan certctl-dr keeps 35 days');
+  });
+});
