@@ -11,7 +11,7 @@
  * Errors name the operation, the HTTP status and Google's error code, never a body (neither the
  * request's nor the answer's message): a caller may log or show them.
  */
-import { describeError } from '../core/errors.ts';
+import { CredentialsError, describeError } from '../core/errors.ts';
 
 /** Signs requests; google-auth-library's resolved `AuthClient` fits. */
 export interface RequestSigner {
@@ -116,7 +116,12 @@ export class GcpRestClient {
       try {
         return { ...(await this.#attempt(request, remaining)), attempts: attempt };
       } catch (error) {
-        const retried = error instanceof GcpApiError ? RETRIED_STATUSES.has(error.status) : !isTimeout(error);
+        // Credentials that cannot be found (the factory's one CredentialsError, from a signer that
+        // resolves them on first use) are final, not a request that "got no answer".
+        const retried =
+          error instanceof GcpApiError
+            ? RETRIED_STATUSES.has(error.status)
+            : !isTimeout(error) && !(error instanceof CredentialsError);
         if (!retried) throw error;
         failure = error instanceof Error ? error : new Error(String(error));
       }

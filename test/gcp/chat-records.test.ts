@@ -6,11 +6,14 @@
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimOnce, type RequestRecord, runOncePerKey } from '../../functions/chatops/once.ts';
+import { CredentialsError } from '../../functions/core/errors.ts';
 import {
   CHAT_RECORDS_PREFIX,
   type CloudStorageRecordStoreOptions,
+  chatRecordsOf,
   cloudStorageRecordStore,
 } from '../../functions/gcp/chat-records.ts';
+import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 
 const BUCKET = 'certctl-ops-certctl-chat-requests';
@@ -315,5 +318,24 @@ describe('cloudStorageRecordStore errors', () => {
 
     // Assess
     expect(seen).toEqual(Array(4).fill('Bearer ya29.test-token'));
+  });
+
+  it("answers the factory's one CredentialsError, before any request, when no Google credentials are found", async () => {
+    // Prepare: production records (no endpoint) whose credentials cannot be found, counted.
+    let lookups = 0;
+    const factory = new GcpClientFactory({
+      auth: {
+        getClient: async () => {
+          lookups += 1;
+          throw new Error('Could not load the default credentials');
+        },
+      },
+    });
+    const records = chatRecordsOf(factory, BUCKET);
+
+    // Act / Assess
+    await expect(records.read('k')).rejects.toBeInstanceOf(CredentialsError);
+    await expect(records.create('k', claim())).rejects.toBeInstanceOf(CredentialsError);
+    expect(lookups).toBe(1);
   });
 });
