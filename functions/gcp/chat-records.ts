@@ -3,63 +3,196 @@
  * key, written with generation preconditions (`ifGenerationMatch=0` creates only if absent, and a
  * replace or delete names the generation it read), which is the conditional write DynamoDB gives
  * Powertools on AWS (https://cloud.google.com/storage/docs/request-preconditions). Cloud Storage
- * rather than Firestore: the functions already use its client, the simulator speaks it, it is
- * strongly consistent for these reads after writes, a lifecycle rule (delete after 2 days) expires
- * old records as DynamoDB's TTL does, and it needs no Firestore database in the project.
+ * rather than Firestore: the simulator speaks it, it is strongly consistent for these reads after
+ * writes, a lifecycle rule (delete after 2 days) expires old records as DynamoDB's TTL does, and it
+ * needs no Firestore database in the project.
+ *
+ * Plain REST over fetch (the Cloud Storage JSON API v1,
+ * https://cloud.google.com/storage/docs/json_api/v1/objects), signed with the credentials the GCP
+ * client factory resolved and retried as every Google REST call (./rest-request.ts): every
+ * invocation of the chat function reads or writes a record, and `@google-cloud/storage` with its
+ * HTTP stack was more than half of what the function loaded at cold start. The calls:
+ * - create: `POST /upload/storage/v1/b/{bucket}/o?uploadType=media&name=…&ifGenerationMatch=0`;
+ * - read: `GET /storage/v1/b/{bucket}/o/{name}?alt=media`, the version in `x-goog-generation`
+ *   (one round trip, where the library read the metadata and then the bytes);
+ * - replace: the same upload with `ifGenerationMatch={version}`;
+ * - remove: `DELETE /storage/v1/b/{bucket}/o/{name}?ifGenerationMatch={version}`.
+ *
+ * Every write is conditional, so a retry cannot overwrite someone else's record; but a retried
+ * write whose lost first attempt took effect answers 412 to its own write. A write answered 412
+ * after more than one attempt therefore reads the record back, and one holding exactly the bytes it
+ * sent is its own (see {@link cloudStorageRecordStore}).
  */
-import type { Bucket } from '@google-cloud/storage';
 import type { RequestRecord, RequestRecordStore, StoredRecord } from '../chatops/once.ts';
+import type { GcpClientFactory } from './clients.ts';
+import { GcpApiError, GcpRestClient, type GcpRestRetry, type RequestSigner } from './rest-request.ts';
 
 /** The object prefix of the records (the deployment's lifecycle rule matches it). */
 export const CHAT_RECORDS_PREFIX = 'chat-requests/';
 
-function statusOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'number' ? code : undefined;
+/** Production base URL of the Cloud Storage JSON API. */
+export const CLOUD_STORAGE_URL = 'https://storage.googleapis.com';
+
+/** A Cloud Storage call failed, or answered what is not a request record. */
+export class CloudStorageApiError extends GcpApiError {
+  constructor(message: string, status: number, code: string, options?: ErrorOptions) {
+    super(message, status, code, options);
+    this.name = 'CloudStorageApiError';
+  }
 }
 
-export function cloudStorageRecords(bucket: Bucket, prefix = CHAT_RECORDS_PREFIX): RequestRecordStore {
-  const file = (key: string) => bucket.file(`${prefix}${key}.json`);
-  const write = async (key: string, record: RequestRecord, ifGenerationMatch: number) => {
-    try {
-      const target = file(key);
-      await target.save(JSON.stringify(record), {
-        resumable: false,
-        contentType: 'application/json',
-        preconditionOpts: { ifGenerationMatch },
-      });
-      // The upload's answer (the object resource) becomes the file's metadata.
-      return String(target.metadata.generation ?? '');
-    } catch (error) {
-      if (statusOf(error) === 412) return undefined;
-      throw error;
+export interface CloudStorageRecordStoreOptions {
+  readonly bucket: string;
+  /** @default {@link CHAT_RECORDS_PREFIX} */
+  readonly prefix?: string;
+  /** Base URL of a local Cloud Storage API (the simulator); production leaves it unset. */
+  readonly endpoint?: string;
+  /** Signs production requests; none with an endpoint (local APIs take no auth). */
+  readonly auth?: RequestSigner;
+  readonly retry?: GcpRestRetry;
+  /** @default the global fetch */
+  readonly fetch?: typeof fetch;
+}
+
+/**
+ * The request records in `bucket`, one object `{prefix}{key}.json` each, as the module comment says.
+ * A write answered 412 after a retry takes the record as its own when it holds exactly the bytes
+ * the write sent: the record's expiry (to the millisecond) makes another caller's identical bytes
+ * within that window all but impossible, and the alternative is a claim its maker thinks someone
+ * else holds (a snapshot reported "in progress" for the claim's whole lifetime, a chat delivery
+ * never answered).
+ */
+export function cloudStorageRecordStore(options: CloudStorageRecordStoreOptions): RequestRecordStore {
+  const base = (options.endpoint ?? CLOUD_STORAGE_URL).replace(/\/$/, '');
+  const prefix = options.prefix ?? CHAT_RECORDS_PREFIX;
+  const rest = new GcpRestClient({
+    ...(options.auth ? { auth: options.auth } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    errorClass: CloudStorageApiError,
+  });
+  const bucket = encodeURIComponent(options.bucket);
+  const nameOf = (key: string) => `${prefix}${key}.json`;
+  const objectUrl = (name: string) => `${base}/storage/v1/b/${bucket}/o/${encodeURIComponent(name)}`;
+
+  /** The object's bytes and generation, or undefined when it does not exist. */
+  const readObject = async (name: string) => {
+    const answer = await rest.request({
+      what: `Cloud Storage GET b/${options.bucket}/o/${name}`,
+      url: `${objectUrl(name)}?alt=media`,
+      accept: '*/*',
+      answered: [404],
+    });
+    if (answer.status === 404) return undefined;
+    const generation = answer.headers.get('x-goog-generation');
+    if (!generation || !/^\d+$/.test(generation)) {
+      throw new CloudStorageApiError(
+        `Cloud Storage GET b/${options.bucket}/o/${name} answered without its generation (x-goog-generation)`,
+        answer.status,
+        'MissingGeneration',
+      );
     }
+    return { text: answer.text, generation };
   };
+
+  /** Upload `record` if the object is at `ifGenerationMatch` (0: absent): its new generation. */
+  const write = async (
+    key: string,
+    record: RequestRecord,
+    ifGenerationMatch: string,
+  ): Promise<string | undefined> => {
+    const name = nameOf(key);
+    const body = JSON.stringify(record);
+    const what = `Cloud Storage POST b/${options.bucket}/o/${name}`;
+    const query = new URLSearchParams({ uploadType: 'media', name, ifGenerationMatch });
+    const answer = await rest.request({
+      what,
+      method: 'POST',
+      url: `${base}/upload/storage/v1/b/${bucket}/o?${query}`,
+      contentType: 'application/json',
+      body,
+      answered: [412],
+    });
+    if (answer.status === 412) {
+      if (answer.attempts === 1) return undefined;
+      // A retry may answer 412 to a first attempt that took effect but whose answer was lost.
+      const current = await readObject(name);
+      return current?.text === body ? current.generation : undefined;
+    }
+    let generation: unknown;
+    try {
+      generation = (JSON.parse(answer.text) as { generation?: unknown }).generation;
+    } catch {
+      generation = undefined;
+    }
+    if (typeof generation !== 'string' || !/^\d+$/.test(generation)) {
+      throw new CloudStorageApiError(
+        `${what} answered ${answer.status} without the object's generation`,
+        answer.status,
+        'MissingGeneration',
+      );
+    }
+    return generation;
+  };
+
   return {
-    create: (key, record) => write(key, record, 0),
+    create: (key, record) => write(key, record, '0'),
     async read(key): Promise<StoredRecord | undefined> {
-      try {
-        const target = file(key);
-        const [metadata] = await target.getMetadata();
-        const [body] = await target.download({ ifGenerationMatch: Number(metadata.generation) } as never);
-        return {
-          record: JSON.parse(body.toString('utf8')) as RequestRecord,
-          version: String(metadata.generation),
-        };
-      } catch (error) {
-        if (statusOf(error) === 404 || statusOf(error) === 412) return undefined;
-        throw error;
+      const name = nameOf(key);
+      const found = await readObject(name);
+      if (!found) return undefined;
+      const record = requestRecordOf(found.text);
+      if (!record) {
+        throw new CloudStorageApiError(
+          `Cloud Storage object gs://${options.bucket}/${name} is not a request record (not JSON with a status and an expiresAt)`,
+          200,
+          'NotARequestRecord',
+        );
       }
+      return { record, version: found.generation };
     },
     async replace(key, record, version) {
-      return (await write(key, record, Number(version))) !== undefined;
+      return (await write(key, record, version)) !== undefined;
     },
     async remove(key, version) {
-      try {
-        await file(key).delete({ ifGenerationMatch: Number(version) });
-      } catch (error) {
-        if (statusOf(error) !== 404 && statusOf(error) !== 412) throw error;
-      }
+      const name = nameOf(key);
+      await rest.request({
+        what: `Cloud Storage DELETE b/${options.bucket}/o/${name}`,
+        method: 'DELETE',
+        url: `${objectUrl(name)}?${new URLSearchParams({ ifGenerationMatch: version })}`,
+        // Gone already, or rewritten by whoever took the key over: theirs to keep.
+        answered: [404, 412],
+      });
     },
   };
+}
+
+/** The record in `text`, or undefined when it is not one. */
+function requestRecordOf(text: string): RequestRecord | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { status, expiresAt } = parsed as { status?: unknown; expiresAt?: unknown };
+  if (typeof expiresAt !== 'string' || Number.isNaN(Date.parse(expiresAt))) return undefined;
+  if (status === 'INPROGRESS') return { status, expiresAt };
+  if (status === 'COMPLETED') return { status, expiresAt, result: (parsed as { result?: unknown }).result };
+  return undefined;
+}
+
+/**
+ * The chat function's records in `bucket` with `clients`' endpoint or credentials: with an endpoint
+ * (the simulator) unauthenticated, in production signed by the credentials the factory resolves
+ * once (the cloud-platform scope covers Cloud Storage), so missing credentials are the factory's
+ * one CredentialsError.
+ */
+export function chatRecordsOf(clients: GcpClientFactory, bucket: string): RequestRecordStore {
+  if (clients.endpoint) return cloudStorageRecordStore({ bucket, endpoint: clients.endpoint });
+  return cloudStorageRecordStore({
+    bucket,
+    auth: { getRequestHeaders: async () => (await clients.credentials()).getRequestHeaders() },
+  });
 }

@@ -25,6 +25,7 @@ import { readLiveCa } from '../core/live-ca.ts';
 import type { Policy } from '../core/policy.ts';
 import type { GcpClientFactory } from './clients.ts';
 import type { GcpClientSource, GcpCollector } from './collectors.ts';
+import { GcpApiError, GcpRestClient, type GcpRestRetry, type RequestSigner } from './rest-request.ts';
 
 /** The Secret Manager resources this adapter reads, as the REST API returns them. */
 export interface GcpSecret {
@@ -48,14 +49,10 @@ export interface GcpSecretVersion {
 }
 
 /** A Secret Manager call failed with an HTTP status (404 = not found). */
-export class SecretManagerApiError extends Error {
-  readonly status: number;
-  readonly code: string;
+export class SecretManagerApiError extends GcpApiError {
   constructor(message: string, status: number, code: string, options?: ErrorOptions) {
-    super(message, options);
+    super(message, status, code, options);
     this.name = 'SecretManagerApiError';
-    this.status = status;
-    this.code = code;
   }
 }
 
@@ -70,28 +67,12 @@ export interface SecretManagerApi {
 /** Production base URL of the API. */
 export const SECRET_MANAGER_URL = 'https://secretmanager.googleapis.com';
 
-/** Signs requests; google-auth-library's resolved `AuthClient` fits. */
-export interface RequestSigner {
-  getRequestHeaders(): Promise<Headers>;
-}
-
 /**
- * How a read is retried. Reads are safe to repeat: throttling (429 RESOURCE_EXHAUSTED), server
- * errors (500 INTERNAL/UNKNOWN, 502, 503 UNAVAILABLE, 504 DEADLINE_EXCEEDED) and a request that got
- * no answer at all are retried with exponential backoff and full jitter, as Google's client
- * libraries retry Secret Manager reads (UNAVAILABLE, UNKNOWN); any other answer (404, 403, 400)
- * will not change and is final. Every attempt, sleeps included, fits in `totalTimeoutMs`.
+ * How a read is retried: as every Google REST call of the functions (./rest-request.ts), which
+ * retries what Google's client libraries retry for Secret Manager reads (UNAVAILABLE, UNKNOWN, and
+ * throttling); any other answer (404, 403, 400) will not change and is final.
  */
-export interface SecretManagerRetry {
-  /** @default 5 */
-  readonly maxAttempts?: number;
-  /** @default 200 */
-  readonly initialDelayMs?: number;
-  /** @default 10,000 */
-  readonly maxDelayMs?: number;
-  /** @default 30,000: the Cloud SQL reads' bound (functions/gcp/clients.ts CLOUD_SQL_READ_TIMEOUT_MS) */
-  readonly totalTimeoutMs?: number;
-}
+export type SecretManagerRetry = GcpRestRetry;
 
 export interface SecretManagerRestClientOptions {
   /** Base URL of a local Secret Manager API (the simulator); production leaves it unset. */
@@ -101,85 +82,31 @@ export interface SecretManagerRestClientOptions {
   readonly retry?: SecretManagerRetry;
 }
 
-/** HTTP statuses a read retries. */
-const RETRIED_STATUSES = new Set([429, 500, 502, 503, 504]);
-
 /** Secret Manager over REST, made by {@link withSecretManager} once the credentials are resolved. */
 export class SecretManagerRestClient implements SecretManagerApi {
   readonly #base: string;
-  readonly #auth: RequestSigner | undefined;
-  readonly #retry: Required<SecretManagerRetry>;
+  readonly #rest: GcpRestClient;
 
   constructor(options: SecretManagerRestClientOptions = {}) {
     this.#base = (options.endpoint ?? SECRET_MANAGER_URL).replace(/\/$/, '');
-    this.#auth = options.auth;
-    this.#retry = {
-      maxAttempts: options.retry?.maxAttempts ?? 5,
-      initialDelayMs: options.retry?.initialDelayMs ?? 200,
-      maxDelayMs: options.retry?.maxDelayMs ?? 10_000,
-      totalTimeoutMs: options.retry?.totalTimeoutMs ?? 30_000,
-    };
+    this.#rest = new GcpRestClient({
+      ...(options.auth ? { auth: options.auth } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+      errorClass: SecretManagerApiError,
+    });
   }
 
   /** One read, retried as {@link SecretManagerRetry} says; the error names the attempts made. */
   async #get(path: string): Promise<unknown> {
-    const { maxAttempts, initialDelayMs, maxDelayMs, totalTimeoutMs } = this.#retry;
-    const deadline = Date.now() + totalTimeoutMs;
-    const what = `Secret Manager GET ${path.replace(/:access$/, '')}`;
-    for (let attempt = 1; ; attempt += 1) {
-      const remaining = deadline - Date.now();
-      let failure: Error;
-      try {
-        return await this.#attempt(path, what, remaining);
-      } catch (error) {
-        const retried =
-          error instanceof SecretManagerApiError ? RETRIED_STATUSES.has(error.status) : !isTimeout(error);
-        if (!retried) throw error;
-        failure = error instanceof Error ? error : new Error(String(error));
-      }
-      const delay = Math.random() * Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1));
-      if (attempt >= maxAttempts || Date.now() + delay >= deadline) {
-        if (attempt === 1) throw failure;
-        if (failure instanceof SecretManagerApiError) {
-          throw new SecretManagerApiError(
-            `${failure.message} after ${attempt} attempts`,
-            failure.status,
-            failure.code,
-            { cause: failure },
-          );
-        }
-        throw new Error(`${what} got no answer after ${attempt} attempts (${describeError(failure)})`, {
-          cause: failure,
-        });
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
-
-  async #attempt(path: string, what: string, timeoutMs: number): Promise<unknown> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.#auth) {
-      const auth = await this.#auth.getRequestHeaders();
-      auth.forEach((value, key) => {
-        headers[key] = value;
-      });
-    }
-    const response = await fetch(`${this.#base}/v1/${path}`, {
-      headers,
-      signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
+    const { text } = await this.#rest.request({
+      what: `Secret Manager GET ${path.replace(/:access$/, '')}`,
+      url: `${this.#base}/v1/${path}`,
     });
-    const body = (await response.json().catch(() => ({}))) as {
-      error?: { message?: string; status?: string };
-    };
-    if (!response.ok) {
-      const status = body.error?.status ?? `HTTP_${response.status}`;
-      throw new SecretManagerApiError(
-        `${what} answered ${response.status} ${status}`,
-        response.status,
-        status,
-      );
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return {};
     }
-    return body;
   }
 
   getSecret(name: string): Promise<GcpSecret> {
@@ -194,11 +121,6 @@ export class SecretManagerRestClient implements SecretManagerApi {
     const body = (await this.#get(`${name}/versions/latest:access`)) as { payload?: { data?: string } };
     return Buffer.from(body.payload?.data ?? '', 'base64');
   }
-}
-
-/** The read's time ran out (fetch's AbortSignal.timeout): no time is left for another attempt. */
-function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
 function isServerSide(error: unknown): boolean {

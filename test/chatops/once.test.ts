@@ -2,19 +2,16 @@
  * One run per request key, against the Cloud Storage record store on the simulator's GCS (the
  * generation preconditions are what make it work).
  */
-import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimOnce, runOncePerKey } from '../../functions/chatops/once.ts';
-import { cloudStorageRecords } from '../../functions/gcp/chat-records.ts';
+import { cloudStorageRecordStore } from '../../functions/gcp/chat-records.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 
 let sim: Sim;
-let storage: Storage;
 beforeAll(async () => {
   sim = await startSim({
     scenario: { services: { gcs: { buckets: [{ name: 'certctl-chat-requests', project: 'certctl-ops' }] } } },
   });
-  storage = new Storage({ apiEndpoint: sim.endpoint });
 });
 afterAll(async () => {
   await sim.close();
@@ -23,7 +20,11 @@ afterAll(async () => {
 const OPTIONS = { keepMs: 86_400_000, claimMs: 900_000 };
 
 function store() {
-  return cloudStorageRecords(storage.bucket('certctl-chat-requests'), `t-${Math.random()}/`);
+  return cloudStorageRecordStore({
+    bucket: 'certctl-chat-requests',
+    prefix: `t-${Math.random()}/`,
+    endpoint: sim.endpoint,
+  });
 }
 
 describe('runOncePerKey over Cloud Storage', () => {

@@ -14,7 +14,7 @@ import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { POLICY_ENV, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { CHAT_TOPIC_ENV, SLACK_SECRET_VALUE_ENV } from '../../functions/gcp/chat-environment.ts';
-import { cloudStorageRecords } from '../../functions/gcp/chat-records.ts';
+import { chatRecordsOf } from '../../functions/gcp/chat-records.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../functions/gcp/clients.ts';
 import {
   createChatActionFunction,
@@ -96,8 +96,7 @@ beforeAll(async () => {
   slackUrl = await listen('chatSlack');
   // chatAction wired as its container wires it.
   clients = new GcpClientFactory({ endpoint: sim.endpoint });
-  const storage = new Storage({ apiEndpoint: sim.endpoint });
-  const records = cloudStorageRecords(storage.bucket(BUCKET));
+  const records = chatRecordsOf(clients, BUCKET);
   functions.cloudEvent(
     'chatActionOnTheSimulator',
     createChatActionFunction(() => ({

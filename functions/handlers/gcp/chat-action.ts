@@ -2,13 +2,13 @@
  * `chatAction` Cloud Function (2nd gen, triggered by the chat topic): the shared action side
  * (functions/chatops/action.ts) over the snapshot and readiness jobs for the Cloud SQL instances of
  * `gcp.projects`, answering on Slack's `response_url`. Pub/Sub delivers at least once, so a snapshot
- * runs once per request key, with its records in Cloud Storage (functions/gcp/chat-records.ts); a
- * redelivery gets the first result. Never throws for a command that failed (it is answered in chat,
+ * runs once per request key, with its records in Cloud Storage (functions/gcp/chat-records.ts, over
+ * the JSON API: every invocation reads them, so the function loads no Cloud Storage client library
+ * for them); a redelivery gets the first result. Never throws for a command that failed (it is answered in chat,
  * logged and counted), so Pub/Sub does not redeliver it. A message delivered again anyway runs and
  * answers only once (its first delivery's claim in the same records).
  */
 import * as functions from '@google-cloud/functions-framework';
-import { Storage } from '@google-cloud/storage';
 import { gcpSnapshotCloud } from '../../actions/snapshot/gcp.ts';
 import { type ChatActionMetric, runChatAction } from '../../chatops/action.ts';
 import type { ChatActions } from '../../chatops/actions.ts';
@@ -19,7 +19,7 @@ import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { workOfPubsubEvent } from '../../gcp/chat-dispatch.ts';
 import { CHAT_RECORDS_BUCKET_ENV } from '../../gcp/chat-environment.ts';
-import { cloudStorageRecords } from '../../gcp/chat-records.ts';
+import { chatRecordsOf } from '../../gcp/chat-records.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import { gcpCollectors } from '../../gcp/collectors.ts';
 import { withSecretManager } from '../../gcp/secret-manager.ts';
@@ -135,8 +135,7 @@ function containerDependencies(): ChatActionFunctionDependencies {
     }
     const clients = GcpClientFactory.fromEnv();
     const logger = createGcpLogger('chat-action');
-    const storage = clients.endpoint ? new Storage({ apiEndpoint: clients.endpoint }) : new Storage();
-    const records = cloudStorageRecords(storage.bucket(bucket));
+    const records = chatRecordsOf(clients, bucket);
     container = {
       actions: gcpChatActions({ policy: loadFunctionPolicy(), clients, records, logger }),
       logger,

@@ -4,14 +4,13 @@
  * simulated chat topic, and the Pub/Sub event run by the action side, answering on a response_url
  * on 127.0.0.1.
  */
-import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLACK_REPLY_HOSTS } from '../../../functions/chatops/reply-hosts.ts';
 import { type ChatWork, requestKeyOf } from '../../../functions/chatops/work.ts';
 import { chatopsPolicySchema } from '../../../functions/core/chatops-policy.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
 import { pubsubDispatcher } from '../../../functions/gcp/chat-dispatch.ts';
-import { cloudStorageRecords } from '../../../functions/gcp/chat-records.ts';
+import { chatRecordsOf } from '../../../functions/gcp/chat-records.ts';
 import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
 import { createChatActionFunction, gcpChatActions } from '../../../functions/handlers/gcp/chat-action.ts';
 import { createChatSlackFunction } from '../../../functions/handlers/gcp/chat-slack.ts';
@@ -190,7 +189,6 @@ async function chatActionOverSim(
     { clock: () => new Date() },
   );
   const clients = new GcpClientFactory({ endpoint: sim.endpoint });
-  const storage = new Storage({ apiEndpoint: sim.endpoint });
   const policy = parsePolicy({
     gcp: { projects: [PROJECT] },
     chatops: { slack: { teams: ['T0CERTCTL'] } },
@@ -201,7 +199,7 @@ async function chatActionOverSim(
     actions: gcpChatActions({
       policy,
       clients,
-      records: cloudStorageRecords(storage.bucket('certctl-ops-certctl-chat-requests')),
+      records: chatRecordsOf(clients, 'certctl-ops-certctl-chat-requests'),
     }),
     logger,
     replyHosts: ['127.0.0.1'],

@@ -10,11 +10,13 @@
  * - `GET /storage/v1/b/{bucket}/o/{object}` objects.get, and with `alt=media` the bytes, honouring
  *   `Range` (206 + `Content-Range`; 416 when not satisfiable). Also under `/download/storage/v1`.
  *
- * - `POST /upload/storage/v1/b/{bucket}/o?uploadType=multipart&name=` objects.insert as the library's
- *   `file.save(…, { resumable: false })` sends it (multipart/related: metadata part, then the bytes),
- *   and `DELETE /storage/v1/b/{bucket}/o/{object}` objects.delete, both honouring
- *   `ifGenerationMatch` (0: only if absent) with 412 conditionNotMet, as the idempotency store of
- *   the GCP chat function uses them.
+ * - `POST /upload/storage/v1/b/{bucket}/o?uploadType=media&name=` objects.insert, the body the object's
+ *   bytes (what the GCP chat function's request records send, functions/gcp/chat-records.ts), or
+ *   `uploadType=multipart` as the library's `file.save(…, { resumable: false })` sends it
+ *   (multipart/related: metadata part, then the bytes), answering the object resource; and
+ *   `DELETE /storage/v1/b/{bucket}/o/{object}` objects.delete (204). Both honour `ifGenerationMatch`
+ *   (0: only if absent) with 412 conditionNotMet; `alt=media` answers the object's generation in
+ *   `x-goog-generation`, which the records read as their version.
  *
  * int64 fields (`size`, `generation`, `retentionPeriod`, `retentionDurationSeconds`) are strings,
  * as in the API. Errors are Google's JSON (`{ error: { code, message, errors: [{ reason }] } }`):
@@ -41,6 +43,16 @@ const GCS_OPERATIONS = [
   'objects.delete',
 ] as const;
 type GcsOperation = (typeof GCS_OPERATIONS)[number];
+
+/** The IAM permission each operation needs (https://cloud.google.com/storage/docs/access-control/iam-json). */
+const PERMISSIONS: Record<GcsOperation, string> = {
+  'buckets.get': 'buckets.get',
+  'objects.list': 'objects.list',
+  'objects.get': 'objects.get',
+  'objects.media': 'objects.get',
+  'objects.insert': 'objects.create',
+  'objects.delete': 'objects.delete',
+};
 
 const lifecycleRuleSchema = z.strictObject({
   action: z.enum(['Delete', 'SetStorageClass', 'AbortIncompleteMultipartUpload']).default('Delete'),
@@ -158,7 +170,7 @@ export class GcsSim implements SimService {
       return gcsError(
         403,
         'forbidden',
-        `backup-guard does not have storage.${operation.startsWith('buckets') ? 'buckets.get' : operation === 'objects.list' ? 'objects.list' : 'objects.get'} access to the Google Cloud Storage ${operation.startsWith('buckets') ? 'bucket' : 'object'}.`,
+        `backup-guard does not have storage.${PERMISSIONS[operation]} access to the Google Cloud Storage ${operation.startsWith('buckets') ? 'bucket' : 'object'}.`,
       );
     }
     const now = this.#context.now();
@@ -192,13 +204,16 @@ export class GcsSim implements SimService {
   /** objects.insert (multipart upload), with the generation precondition. */
   #insert(bucket: Bucket, request: SimRequest, now: Date): SimResponse {
     const name = request.query.get('name');
-    if (request.query.get('uploadType') !== 'multipart' || !name) {
-      return gcsError(400, 'invalid', 'Only uploadType=multipart with a name is simulated.');
+    const uploadType = request.query.get('uploadType');
+    if ((uploadType !== 'multipart' && uploadType !== 'media') || !name) {
+      return gcsError(400, 'invalid', 'Only uploadType=multipart or media with a name is simulated.');
     }
-    const boundary = /boundary=("?)([^";]+)\1/.exec(String(request.headers['content-type'] ?? ''))?.[2];
-    const parts = boundary ? multipartParts(request.body, boundary) : [];
-    const content = parts[1];
-    if (!content) return gcsError(400, 'invalid', 'Expected a metadata part and a media part.');
+    let content: Buffer | undefined = request.body;
+    if (uploadType === 'multipart') {
+      const boundary = /boundary=("?)([^";]+)\1/.exec(String(request.headers['content-type'] ?? ''))?.[2];
+      content = (boundary ? multipartParts(request.body, boundary) : [])[1];
+      if (!content) return gcsError(400, 'invalid', 'Expected a metadata part and a media part.');
+    }
     const existing = bucket.stored.find((object) => object.key === name);
     const failed = this.#precondition(request, existing, now);
     if (failed) return failed;

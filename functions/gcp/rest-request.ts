@@ -1,0 +1,192 @@
+/**
+ * One request to a Google REST API over the global `fetch`, retried as Google's client libraries
+ * retry: throttling (429 RESOURCE_EXHAUSTED / rateLimitExceeded), server errors (500, 502, 503
+ * UNAVAILABLE, 504 DEADLINE_EXCEEDED) and a request that got no answer at all, with exponential
+ * backoff and full jitter; any other answer (400, 403, 404, 412) will not change and is final.
+ * Every attempt, sleeps included, fits in `totalTimeoutMs`. The Secret Manager reads
+ * (./secret-manager.ts) and the chat function's request records in Cloud Storage
+ * (./chat-records.ts) use it; both send only requests that are safe to repeat (reads, and writes
+ * conditioned on a generation).
+ *
+ * Errors name the operation, the HTTP status and Google's error code, never a body (neither the
+ * request's nor the answer's message): a caller may log or show them.
+ */
+import { CredentialsError, describeError } from '../core/errors.ts';
+
+/** Signs requests; google-auth-library's resolved `AuthClient` fits. */
+export interface RequestSigner {
+  getRequestHeaders(): Promise<Headers>;
+}
+
+/** How a request is retried (see the module comment). */
+export interface GcpRestRetry {
+  /** @default 5 */
+  readonly maxAttempts?: number;
+  /** @default 200 */
+  readonly initialDelayMs?: number;
+  /** @default 10,000 */
+  readonly maxDelayMs?: number;
+  /** @default 30,000: the Cloud SQL reads' bound (functions/gcp/clients.ts CLOUD_SQL_READ_TIMEOUT_MS) */
+  readonly totalTimeoutMs?: number;
+}
+
+/** A Google REST call answered with an HTTP status it does not accept. */
+export class GcpApiError extends Error {
+  readonly status: number;
+  /** Google's error code: `error.status` (UNAVAILABLE), else `errors[0].reason` (conditionNotMet). */
+  readonly code: string;
+  constructor(message: string, status: number, code: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'GcpApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** How an API's client makes its own error class, so callers can tell its failures apart. */
+export type GcpApiErrorClass = new (
+  message: string,
+  status: number,
+  code: string,
+  options?: ErrorOptions,
+) => GcpApiError;
+
+export interface GcpRestRequest {
+  /** Names the call in errors: `Cloud Storage POST b/certctl-chat/o/chat-requests/k.json`. */
+  readonly what: string;
+  readonly url: string;
+  /** @default 'GET' */
+  readonly method?: 'GET' | 'POST' | 'DELETE';
+  readonly body?: string;
+  readonly contentType?: string;
+  /** @default 'application/json' */
+  readonly accept?: string;
+  /** Statuses answered to the caller rather than thrown (404, 412 for a conditional write). */
+  readonly answered?: readonly number[];
+}
+
+/** A 2xx answer, or one of the request's `answered` statuses, its body read whole. */
+export interface GcpRestAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  /** How many attempts were made: more than one means an earlier one may have taken effect. */
+  readonly attempts: number;
+}
+
+export interface GcpRestClientOptions {
+  /** The resolved production credentials; none for a local API (the simulator takes no auth). */
+  readonly auth?: RequestSigner;
+  readonly retry?: GcpRestRetry;
+  /** The error class of the API's failures. @default GcpApiError */
+  readonly errorClass?: GcpApiErrorClass;
+  /** @default the global fetch */
+  readonly fetch?: typeof fetch;
+}
+
+/** HTTP statuses retried. */
+const RETRIED_STATUSES = new Set([429, 500, 502, 503, 504]);
+
+/** Requests to one Google API, signed and retried as the module comment says. */
+export class GcpRestClient {
+  readonly #auth: RequestSigner | undefined;
+  readonly #retry: Required<GcpRestRetry>;
+  readonly #errorClass: GcpApiErrorClass;
+  readonly #fetch: typeof fetch | undefined;
+
+  constructor(options: GcpRestClientOptions = {}) {
+    this.#auth = options.auth;
+    this.#retry = {
+      maxAttempts: options.retry?.maxAttempts ?? 5,
+      initialDelayMs: options.retry?.initialDelayMs ?? 200,
+      maxDelayMs: options.retry?.maxDelayMs ?? 10_000,
+      totalTimeoutMs: options.retry?.totalTimeoutMs ?? 30_000,
+    };
+    this.#errorClass = options.errorClass ?? GcpApiError;
+    this.#fetch = options.fetch;
+  }
+
+  /** One request, retried; the error of the last attempt names how many attempts were made. */
+  async request(request: GcpRestRequest): Promise<GcpRestAnswer> {
+    const { maxAttempts, initialDelayMs, maxDelayMs, totalTimeoutMs } = this.#retry;
+    const deadline = Date.now() + totalTimeoutMs;
+    for (let attempt = 1; ; attempt += 1) {
+      const remaining = deadline - Date.now();
+      let failure: Error;
+      try {
+        return { ...(await this.#attempt(request, remaining)), attempts: attempt };
+      } catch (error) {
+        // Credentials that cannot be found (the factory's one CredentialsError, from a signer that
+        // resolves them on first use) are final, not a request that "got no answer".
+        const retried =
+          error instanceof GcpApiError
+            ? RETRIED_STATUSES.has(error.status)
+            : !isTimeout(error) && !(error instanceof CredentialsError);
+        if (!retried) throw error;
+        failure = error instanceof Error ? error : new Error(String(error));
+      }
+      const delay = Math.random() * Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1));
+      if (attempt >= maxAttempts || Date.now() + delay >= deadline) {
+        if (attempt === 1) throw failure;
+        if (failure instanceof GcpApiError) {
+          throw new this.#errorClass(
+            `${failure.message} after ${attempt} attempts`,
+            failure.status,
+            failure.code,
+            {
+              cause: failure,
+            },
+          );
+        }
+        throw new Error(
+          `${request.what} got no answer after ${attempt} attempts (${describeError(failure)})`,
+          {
+            cause: failure,
+          },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  async #attempt(request: GcpRestRequest, timeoutMs: number): Promise<Omit<GcpRestAnswer, 'attempts'>> {
+    const headers: Record<string, string> = { accept: request.accept ?? 'application/json' };
+    if (request.contentType) headers['content-type'] = request.contentType;
+    if (this.#auth) {
+      const auth = await this.#auth.getRequestHeaders();
+      auth.forEach((value, key) => {
+        headers[key] = value;
+      });
+    }
+    const response = await (this.#fetch ?? fetch)(request.url, {
+      method: request.method ?? 'GET',
+      headers,
+      ...(request.body !== undefined ? { body: request.body } : {}),
+      signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
+    });
+    const text = await response.text();
+    if (response.ok || request.answered?.includes(response.status)) {
+      return { status: response.status, headers: response.headers, text };
+    }
+    const code = errorCodeOf(text) ?? `HTTP_${response.status}`;
+    throw new this.#errorClass(`${request.what} answered ${response.status} ${code}`, response.status, code);
+  }
+}
+
+/** Google's error code in an error answer, without its message (which may quote the request). */
+function errorCodeOf(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as {
+      error?: { status?: unknown; errors?: readonly { reason?: unknown }[] };
+    };
+    const code = body.error?.status ?? body.error?.errors?.[0]?.reason;
+    return typeof code === 'string' && /^[A-Za-z_]+$/.test(code) ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request's time ran out (fetch's AbortSignal.timeout): no time is left for another attempt. */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
