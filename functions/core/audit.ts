@@ -111,6 +111,12 @@ export interface AuditReport {
    * about them: exit code 2, and publishers archive nothing.
    */
   readonly unplanned?: readonly PlanningFailure[];
+  /**
+   * The run covered fewer regions or projects than the policy selects (CLI `--region`/`--project`,
+   * a function's input): it says nothing of the rest, nor of an account as a whole (its regions
+   * were not listed), so publishers settle only the scopes it evaluated.
+   */
+  readonly narrowed?: boolean;
 }
 
 export interface AuditProgress {
@@ -362,6 +368,7 @@ export function withTargetCoverage(report: AuditReport, policy: Policy, coverage
       (identifier) => !redirected.has(identifier),
     ),
     ...(elsewhere.length > 0 ? { targetsJudgedElsewhere: elsewhere } : {}),
+    ...(coverage.narrowed || report.narrowed ? { narrowed: true } : {}),
   };
 }
 

@@ -105,7 +105,7 @@ export interface PublicationPlan {
 
 /** What `planPublication` decides from. */
 export interface PlanPublicationInput {
-  readonly report: Pick<AuditReport, 'findings' | 'scopes' | 'unmatchedTargets' | 'unplanned'>;
+  readonly report: Pick<AuditReport, 'findings' | 'scopes' | 'unmatchedTargets' | 'unplanned' | 'narrowed'>;
   /** `securityHub.refreshDays` and where GCP findings go. */
   readonly policy: Policy;
   readonly now: Date;
@@ -221,7 +221,7 @@ export function heldFinding(finding: AwsSecurityFinding, reported?: ReportedDige
  * Scopes whose findings this run may archive. A complete scope with region `*` covers every region
  * of its account and group (a Cloud SQL project is listed across all its regions in one call).
  */
-function archivableScopes(report: Pick<AuditReport, 'scopes'>): (scope: Scope) => boolean {
+function archivableScopes(report: Pick<AuditReport, 'scopes' | 'narrowed'>): (scope: Scope) => boolean {
   const complete = new Set<string>();
   const wholeAccountComplete = new Set<string>();
   const accountGroupsComplete = new Set<string>();
@@ -241,9 +241,11 @@ function archivableScopes(report: Pick<AuditReport, 'scopes'>): (scope: Scope) =
     const accountGroup = `${scope.provider}/${scope.account}/${scope.group}`;
     if (wholeAccountComplete.has(accountGroup) && !accountGroupsFailed.has(accountGroup)) return true;
     // A finding for a whole account (its regions could not be listed) is settled once the account
-    // was evaluated in this run and nothing in it failed.
+    // was evaluated in this run and nothing in it failed; a run narrowed to some regions did not
+    // list them, so it settles no such finding.
     return (
       scope.region === '*' &&
+      !report.narrowed &&
       accountGroupsComplete.has(accountGroup) &&
       !accountGroupsFailed.has(accountGroup)
     );
@@ -520,7 +522,9 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
           ? 'not reported, and its scope is unknown (no certctl-backup-guard ProductFields)'
           : coverage.length > 0
             ? `not reported, but this run's coverage is in doubt (${coverage.join('; ')}): nothing is archived`
-            : `not reported, but scope ${scopeKey(scope)} was not fully evaluated in this run`,
+            : report.narrowed && scope.region === '*'
+              ? `not reported, but this run was narrowed to some regions or projects, so scope ${scopeKey(scope)} (the whole account) was not evaluated`
+              : `not reported, but scope ${scopeKey(scope)} was not fully evaluated in this run`,
         destination,
       });
       continue;

@@ -414,10 +414,21 @@ describe('planPublication', () => {
       existing: [wholeAccount],
     });
 
+    // A run narrowed to some regions (CLI --region, a function's input) never listed the account's
+    // regions: the account is not proven readable as a whole, whatever those regions say.
+    const narrowed = planPublication({
+      report: { ...report([kept.finding], [completeScope(ACCOUNT_A, 'eu-west-1')]), narrowed: true },
+      policy: POLICY,
+      now: NOW,
+      existing: [wholeAccount, kept.stored],
+    });
+
     // Assess
     expect(settled.counts.archive).toBe(1);
     expect(partly.counts.archive).toBe(0);
     expect(partly.counts.untouched).toBe(1);
+    expect(narrowed.counts.archive).toBe(0);
+    expect(narrowed.skipped.find((skip) => skip.id === wholeAccount.Id)?.reason).toContain('narrowed');
   });
 
   it('sends UpdatedAt just after the stored one when the stored UpdatedAt is ahead of this clock', () => {
