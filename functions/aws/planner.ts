@@ -42,6 +42,12 @@ export interface PlanAwsScopesOptions {
    * run does not read is planned as a failed scope, so the run reports it instead of skipping it.
    */
   readonly placesOf?: (group: CheckGroup) => readonly ScopePlace[] | undefined;
+  /**
+   * Plan a placed group at every place, whatever `regions` says: `regions` then narrows only the
+   * groups audited over every region (readiness: `--region` narrows the databases, never the key
+   * material and dump locations a GO rests on).
+   */
+  readonly placesEverywhere?: boolean;
 }
 
 /**
@@ -108,7 +114,10 @@ export async function planAwsScopes(
       }
     }),
   );
-  return [...perAccount.flat(), ...placedScopes(placed, accounts, options.regions)];
+  return [
+    ...perAccount.flat(),
+    ...placedScopes(placed, accounts, options.placesEverywhere ? undefined : options.regions),
+  ];
 }
 
 /** The scopes of the groups with places: each distinct place, in the run's regions when it names some. */

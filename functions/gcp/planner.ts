@@ -21,17 +21,26 @@ export interface PlanGcpScopesOptions {
    * projects that hold one of its places.
    */
   readonly placesOf?: (group: CheckGroup) => readonly ScopePlace[] | undefined;
+  /** Plan a placed group in every project of its places, whatever `projects` says (readiness). */
+  readonly placesEverywhere?: boolean;
 }
 
 /** The scopes of one GCP run, in project then group order. */
 export function planGcpScopes(policy: Policy, options: PlanGcpScopesOptions): PlannedScope[] {
-  const projects = [...new Set(options.projects ?? policy.gcp.projects)];
   const placed = new Map(options.groups.map((group) => [group, options.placesOf?.(group)] as const));
+  // With placesEverywhere, the placed groups' own projects are read too (readiness: --project narrows
+  // the databases, never the key material and dump locations a GO rests on).
+  const placeProjects = options.placesEverywhere
+    ? [...placed.values()].flatMap((places) => (places ?? []).map((place) => place.account))
+    : [];
+  const projects = [...new Set([...(options.projects ?? policy.gcp.projects), ...placeProjects])];
+  const narrowedTo = new Set(options.projects ?? policy.gcp.projects);
   return projects.flatMap((project) =>
     options.groups
       .filter((group) => {
         const places = placed.get(group);
-        return places === undefined || places.some((place) => place.account === project);
+        if (places === undefined) return narrowedTo.has(project);
+        return places.some((place) => place.account === project);
       })
       .map((group) => ({
         scope: { provider: 'gcp', account: project, region: ALL_REGIONS, group },

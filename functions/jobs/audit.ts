@@ -52,6 +52,11 @@ export interface AuditRequest {
   readonly projects?: readonly string[];
   /** Publish to Security Hub; `policy.securityHub.enabled` when absent. */
   readonly publish?: boolean;
+  /**
+   * `regions` and `projects` narrow only the groups audited everywhere (the databases): the groups
+   * with places (key material, dump locations) are read at every place (readiness).
+   */
+  readonly placesEverywhere?: boolean;
 }
 
 /** What a job runs with: the policy, the clients of each cloud it may read, and how it publishes. */
@@ -170,6 +175,7 @@ async function planProvider(
       groups,
       placesOf: (name) => checkGroup(name)?.places?.(deps.policy, 'aws'),
       ...(request.regions ? { regions: request.regions } : {}),
+      ...(request.placesEverywhere ? { placesEverywhere: true } : {}),
       ...(deps.aws.homeRegion ? { homeRegion: deps.aws.homeRegion } : {}),
     });
   }
@@ -185,6 +191,7 @@ async function planProvider(
     groups,
     projects,
     placesOf: (name) => checkGroup(name)?.places?.(deps.policy, 'gcp'),
+    ...(request.placesEverywhere ? { placesEverywhere: true } : {}),
   });
 }
 

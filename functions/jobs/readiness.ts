@@ -575,6 +575,9 @@ export async function runReadinessJob(
     providers: request.providers,
     ...(request.regions ? { regions: request.regions } : {}),
     ...(request.projects ? { projects: request.projects } : {}),
+    // Regions and projects narrow the databases; the key material and dump locations a GO rests on
+    // are read wherever they are.
+    placesEverywhere: true,
     publish: false,
   };
   const plan = await planAudit(auditRequest, deps);

@@ -93,6 +93,26 @@ describe('planAwsScopes', () => {
     expect(accountMock.calls()).toHaveLength(0);
   });
 
+  it('narrows only the groups audited everywhere to the run regions when the places are read everywhere (readiness)', async () => {
+    // Prepare: the key material lives in us-east-1; the run names eu-west-1.
+    const placesOf = (group: string) =>
+      group === 'keys' ? [{ account: SELF, region: 'us-east-1' }] : undefined;
+    const options = { groups: ['pitr', 'keys'] as const, regions: ['eu-west-1'], placesOf };
+
+    // Act
+    const audit = await planAwsScopes(policy(), factory, { ...options, groups: [...options.groups] });
+    const readiness = await planAwsScopes(policy(), factory, {
+      ...options,
+      groups: [...options.groups],
+      placesEverywhere: true,
+    });
+
+    // Assess
+    const where = (plans: typeof audit) => plans.map(({ scope }) => `${scope.region}/${scope.group}`);
+    expect(where(audit)).toEqual(['eu-west-1/pitr']);
+    expect(where(readiness)).toEqual(['eu-west-1/pitr', 'us-east-1/keys']);
+  });
+
   it('lists the enabled regions page by page when the policy says all', async () => {
     // Prepare
     const inputs: ListRegionsCommandInput[] = [];

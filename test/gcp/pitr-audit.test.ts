@@ -260,4 +260,27 @@ describe('planGcpScopes', () => {
     // Assess
     expect(plans.map((plan) => plan.scope.account)).toEqual(['certctl-stage']);
   });
+
+  it('narrows only the groups audited everywhere when the places are read everywhere (readiness)', () => {
+    // Prepare: the key material lives in another project than the one the run names.
+    const placesOf = (group: string) =>
+      group === 'keys' ? [{ account: 'certctl-secrets', region: '*' }] : undefined;
+    const policy = parsePolicy({ gcp: { projects: ['certctl-prod'] } });
+
+    // Act
+    const audit = planGcpScopes(policy, { groups: ['pitr', 'keys'], projects: ['certctl-stage'], placesOf });
+    const readiness = planGcpScopes(policy, {
+      groups: ['pitr', 'keys'],
+      projects: ['certctl-stage'],
+      placesOf,
+      placesEverywhere: true,
+    });
+
+    // Assess: an audit of one project reads that project only; readiness reads the secrets where they are.
+    expect(audit.map((plan) => `${plan.scope.account}/${plan.scope.group}`)).toEqual(['certctl-stage/pitr']);
+    expect(readiness.map((plan) => `${plan.scope.account}/${plan.scope.group}`)).toEqual([
+      'certctl-stage/pitr',
+      'certctl-secrets/keys',
+    ]);
+  });
 });

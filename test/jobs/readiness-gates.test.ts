@@ -262,9 +262,9 @@ describe('readiness with the dumps group (functions/checks/dumps)', () => {
       },
     ],
   });
-  const dumpsPolicy = () =>
+  const dumpsPolicy = (target = 'certctl-prod-db') =>
     fastPolicy({
-      targets: { tags: [], identifiers: ['certctl-prod-db'] },
+      targets: { tags: [], identifiers: [target] },
       dumps: {
         locations: [
           {
@@ -278,7 +278,7 @@ describe('readiness with the dumps group (functions/checks/dumps)', () => {
       },
     });
 
-  async function readinessWithDumps(newest: string) {
+  async function readinessWithDumps(newest: string, narrowed?: { target: string; regions: string[] }) {
     await harness.close();
     const scenario = snapshotScenario();
     harness = await startSnapshotHarness({
@@ -289,12 +289,28 @@ describe('readiness with the dumps group (functions/checks/dumps)', () => {
         kms: { keys: [{ id: 'eeeeeeee-1111-2222-3333-444444444444', region: 'eu-west-1' }] },
       },
     });
+    const policy = dumpsPolicy(narrowed?.target);
     await runSnapshotJob(
       { requestId: 'CHG-6', reason: 'CA rotation', requestedBy: 'alice' },
-      harness.deps(dumpsPolicy()),
+      harness.deps(policy),
     );
-    return runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(dumpsPolicy()));
+    return runReadinessJob(
+      { providers: ['aws'], ...(narrowed ? { regions: narrowed.regions } : {}) },
+      harness.readinessDeps(policy),
+    );
   }
+
+  it('reads the dump series where it is when readiness is narrowed to the region of the databases', async () => {
+    // Act: the database is in us-east-1, its (stale) dumps in eu-west-1.
+    const result = await readinessWithDumps('-40h', { target: 'certctl-broken-db', regions: ['us-east-1'] });
+
+    // Assess: --region narrows the databases, never what a GO rests on.
+    expect(result.gates.find((gate) => gate.gate === 'audit:dumps')?.coverage).toBe('evaluated');
+    const gate = result.targets[0]?.gates.find((entry) => entry.gate === 'audit:dumps');
+    expect(result.targets.map((target) => target.target.id)).toEqual(['certctl-broken-db']);
+    expect(gate?.status).toBe('NO-GO');
+    expect(gate?.evidence).toContain('dumps.fresh FAILED on certctl-dumps');
+  });
 
   it('gates every target on the dump series once the policy configures a location: GO while the dumps are fresh', async () => {
     // Act

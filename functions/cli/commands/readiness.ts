@@ -42,8 +42,10 @@ export const readinessCommand: CliCommand = {
   options: {
     ...whereOptions({
       provider: 'Which cloud to evaluate (default: aws)',
-      region: 'Evaluate only this AWS region',
-      project: "Evaluate this GCP project's Cloud SQL",
+      region:
+        'Evaluate only the databases in this AWS region (key material and dump locations are read where they are)',
+      project:
+        "Evaluate this GCP project's Cloud SQL (key material and dump locations are read where they are)",
     }),
     ...OUTPUT_OPTIONS,
     ...ENDPOINT_OPTIONS,
