@@ -5,13 +5,10 @@
  * keys.not-deleting, with content inspection off and on, and the content check never passes it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsClientFactory } from '../../functions/aws/clients.ts';
-import { awsCollectors } from '../../functions/aws/collectors.ts';
 import type { AuditReport } from '../../functions/core/audit.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
-import { runAuditReport } from '../../functions/jobs/audit.ts';
-import { simCredentials } from '../sim/accounts.ts';
 import { type Sim, startSim } from '../sim/server.ts';
+import { awsKeysAudit } from './support.ts';
 
 const ACCOUNT = '111111111111';
 
@@ -56,19 +53,7 @@ async function audit(inspectSecretValues: boolean): Promise<AuditReport> {
       },
     },
   });
-  const factory = new AwsClientFactory({
-    maxAttempts: 2,
-    credentials: simCredentials(),
-    endpoint: sim.endpoint,
-  });
-  try {
-    return await runAuditReport(
-      { providers: ['aws'], groups: ['keys'] },
-      { policy, aws: { factory, collectors: awsCollectors } },
-    );
-  } finally {
-    factory.destroy();
-  }
+  return awsKeysAudit(sim.endpoint, policy);
 }
 
 function finding(report: AuditReport, checkId: string, secret: string) {

@@ -3,13 +3,10 @@
  * `KmsKeyId` may be an alias or key id (not an ARN), which names a different key in each region.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsClientFactory } from '../../functions/aws/clients.ts';
-import { awsCollectors } from '../../functions/aws/collectors.ts';
 import type { AuditReport } from '../../functions/core/audit.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
-import { runAuditReport } from '../../functions/jobs/audit.ts';
-import { simCredentials } from '../sim/accounts.ts';
 import { type Sim, startSim } from '../sim/server.ts';
+import { awsKeysAudit } from './support.ts';
 
 const ACCOUNT = '111111111111';
 const EU_KEY = 'aaaaaaaa-1111-2222-3333-444444444444';
@@ -70,19 +67,7 @@ async function audit(): Promise<AuditReport> {
       },
     },
   });
-  const factory = new AwsClientFactory({
-    maxAttempts: 2,
-    credentials: simCredentials(),
-    endpoint: sim.endpoint,
-  });
-  try {
-    return await runAuditReport(
-      { providers: ['aws'], groups: ['keys'] },
-      { policy, aws: { factory, collectors: awsCollectors } },
-    );
-  } finally {
-    factory.destroy();
-  }
+  return awsKeysAudit(sim.endpoint, policy);
 }
 
 describe('replica KMS keys', () => {

@@ -2,7 +2,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import type { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { awsCollectors } from '../../functions/aws/collectors.ts';
+import type { AuditReport } from '../../functions/core/audit.ts';
 import type { CheckGroup } from '../../functions/core/finding.ts';
 import type { Policy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
@@ -10,7 +12,9 @@ import type { GcpClientSource } from '../../functions/gcp/collectors.ts';
 import { createFederatedAwsFactory, metadataIdTokenSource } from '../../functions/gcp/federation.ts';
 import type { AuditLambdaDependencies } from '../../functions/handlers/aws/audit-handler.ts';
 import type { AuditFunctionDependencies } from '../../functions/handlers/gcp/audit-function.ts';
+import { runAuditReport } from '../../functions/jobs/audit.ts';
 import { recordingLogger } from '../core/recording-logger.ts';
+import { simCredentials } from '../sim/accounts.ts';
 import type { SecurityHubSim } from '../sim/services/security-hub.ts';
 
 /** What an audit Lambda's plain function runs with: silent logs, real metrics, home eu-west-1. */
@@ -60,4 +64,17 @@ export function storedFindings(
       .filter((finding) => finding.ProductFields?.checkGroup === group)
       .map((finding) => [`${finding.ProductFields?.resourceId} ${finding.ProductFields?.checkId}`, finding]),
   );
+}
+
+/** The AWS key-material audit of `policy` against the simulator at `endpoint`, through the real SDK clients. */
+export async function awsKeysAudit(endpoint: string, policy: Policy): Promise<AuditReport> {
+  const factory = new AwsClientFactory({ maxAttempts: 2, credentials: simCredentials(), endpoint });
+  try {
+    return await runAuditReport(
+      { providers: ['aws'], groups: ['keys'] },
+      { policy, aws: { factory, collectors: awsCollectors } },
+    );
+  } finally {
+    factory.destroy();
+  }
 }
