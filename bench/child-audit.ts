@@ -42,13 +42,23 @@ export function reportFigures(figures: object): void {
 
 const run = promisify(execFile);
 
+/**
+ * Node flags every audit child gets from the environment: `BENCH_CPU_PROF=<dir>` writes a V8 CPU
+ * profile of each child there (Node refuses `--cpu-prof` in NODE_OPTIONS); read one with
+ * `node bench/profile-summary.ts <file>`.
+ */
+export function profileFlags(env: NodeJS.ProcessEnv = process.env): string[] {
+  const dir = env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** Parent side: run a child script with the given environment and read its figures. */
 export async function runAuditChild<F>(
   script: string,
   env: Record<string, string>,
   nodeFlags: readonly string[] = [],
 ): Promise<F> {
-  const { stdout } = await run(process.execPath, [...nodeFlags, script], {
+  const { stdout } = await run(process.execPath, [...profileFlags(), ...nodeFlags, script], {
     env: { ...process.env, ...env },
     maxBuffer: 1 << 20,
   });

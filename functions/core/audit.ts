@@ -137,9 +137,17 @@ export interface RunAuditOptions<F extends Fact> {
 }
 
 export function countStatuses(findings: readonly Pick<Finding, 'status'>[]): StatusCounts {
-  const counts: StatusCounts = { PASSED: 0, WARNING: 0, FAILED: 0, NOT_AVAILABLE: 0 };
-  for (const finding of findings) counts[finding.status] += 1;
-  return counts;
+  let passed = 0;
+  let warning = 0;
+  let failed = 0;
+  let notAvailable = 0;
+  for (const { status } of findings) {
+    if (status === 'PASSED') passed += 1;
+    else if (status === 'FAILED') failed += 1;
+    else if (status === 'WARNING') warning += 1;
+    else notAvailable += 1;
+  }
+  return { PASSED: passed, WARNING: warning, FAILED: failed, NOT_AVAILABLE: notAvailable };
 }
 
 /** The resource that stands for a whole scope in a NOT_AVAILABLE finding. */
@@ -267,7 +275,13 @@ export function toScopePlan<F>(planned: PlannedScope, collect: () => Promise<rea
  * `unmatchedTargets` is not merged: compute it once over the merged report ({@link withTargetCoverage}).
  */
 export function mergeReports(reports: readonly AuditReport[]): AuditReport {
-  const findings = sortFindings(reports.flatMap((report) => report.findings));
+  const only = reports.length === 1 ? reports[0] : undefined;
+  // One report whose findings this process sorted (a run of one group, one provider) is in order
+  // already: checking that again pair by pair was a tenth of the audit's own CPU.
+  const findings =
+    only && SORTED.has(only.findings)
+      ? (only.findings as Finding[])
+      : sortFindings(reports.flatMap((report) => report.findings));
   const scopes = new Map<string, ScopeOutcome>();
   for (const outcome of reports.flatMap((report) => report.scopes)) {
     const key = scopeKey(outcome.scope);
@@ -375,8 +389,13 @@ export function withTargetCoverage(report: AuditReport, policy: Policy, coverage
 /** The databases a report judged (the stand-ins for failed scopes excluded), once each. */
 export function judgedResources(findings: readonly Finding[]): ResourceRef[] {
   const byKey = new Map<string, ResourceRef>();
+  // The findings of one resource share its object (every check judges the same fact): each object
+  // is keyed once, not once per finding.
+  const seen = new Set<ResourceRef>();
   for (const { resource } of findings) {
-    if (resource.type !== 'Scope') byKey.set(resourceKey(resource), resource);
+    if (resource.type === 'Scope' || seen.has(resource)) continue;
+    seen.add(resource);
+    byKey.set(resourceKey(resource), resource);
   }
   return [...byKey.values()];
 }
@@ -433,7 +452,10 @@ export function sortFindings(findings: Finding[]): Finding[] {
   for (let index = 1; index < findings.length && inOrder; index += 1) {
     inOrder = compareFindings(findings[index - 1] as Finding, findings[index] as Finding) <= 0;
   }
-  if (inOrder) return findings;
+  if (inOrder) {
+    SORTED.add(findings);
+    return findings;
+  }
   const ranks = new Map<string, number>();
   const texts = new Set<string>();
   for (const { resource, checkId } of findings) {
@@ -474,8 +496,16 @@ export function sortFindings(findings: Finding[]): Finding[] {
   const original = [...findings];
   for (let index = 0; index < count; index += 1)
     findings[index] = original[order[index] as number] as Finding;
+  SORTED.add(findings);
   return findings;
 }
+
+/**
+ * The finding arrays {@link sortFindings} put in order in this process. A report's findings are
+ * not changed once it is made (`AuditReport.findings` is read-only), so a report merged with
+ * nothing else need not be checked again. Weak: an array dropped is forgotten.
+ */
+const SORTED = new WeakSet<readonly Finding[]>();
 
 /**
  * `a.localeCompare(b)` with the collator built once (the same default-locale collation, ECMA-402

@@ -117,5 +117,5 @@ export interface FindingException {
 
 /** A resource's identity across clouds: provider, account, region, type and id. */
 export function resourceKey(resource: ResourceRef): string {
-  return [resource.provider, resource.account, resource.region, resource.type, resource.id].join('/');
+  return `${resource.provider}/${resource.account}/${resource.region}/${resource.type}/${resource.id}`;
 }

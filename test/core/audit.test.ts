@@ -494,6 +494,34 @@ describe('merging reports and the verdict', () => {
     expect('unplanned' in merged).toBe(false);
   });
 
+  it('sorts the findings of a single report read from a file, which this process did not sort', () => {
+    // A report loaded from JSON (or built by hand) is in no known order.
+    const merged = mergeReports([
+      report('a', 'b', [finding('c', 'PASSED'), finding('b', 'FAILED'), finding('a', 'PASSED')], []),
+    ]);
+    expect(merged.findings.map((f) => `${f.resource.id} ${f.status}`)).toEqual([
+      'b FAILED',
+      'a PASSED',
+      'c PASSED',
+    ]);
+    expect(merged.counts).toEqual({ PASSED: 2, WARNING: 0, FAILED: 1, NOT_AVAILABLE: 0 });
+  });
+
+  it('keeps the order of a single report this process sorted, and recounts it', async () => {
+    const sorted = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'b', 1), db('eu-west-1', 'a', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+    const merged = mergeReports([sorted]);
+    expect(merged.findings.map((f) => `${f.resource.id} ${f.status}`)).toEqual(
+      sorted.findings.map((f) => `${f.resource.id} ${f.status}`),
+    );
+    expect(merged.findings[0]?.status).toBe('FAILED');
+    expect(merged.counts).toEqual(countStatuses(sorted.findings));
+  });
+
   it('keeps the failed outcome of a scope reported failed first, then complete', () => {
     const merged = mergeReports([
       report('a', 'b', [], [scopeOutcome('eu-west-1', 'failed')]),
