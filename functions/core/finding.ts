@@ -28,6 +28,32 @@ export type ResourceType =
   /** A whole account x region (or project x region) that could not be evaluated. */
   | 'Scope';
 
+/** What one resource is called in reports and progress lines: singular, plural. */
+export type ResourceNoun = readonly [singular: string, plural: string];
+
+/** The nouns of the resources the built-in check groups judge, one spelling for every output. */
+export const NOUNS = {
+  database: ['database', 'databases'],
+  dumpSeries: ['dump series', 'dump series'],
+  secret: ['secret', 'secrets'],
+} as const satisfies Record<string, ResourceNoun>;
+
+/**
+ * What a resource is called in the reports, by its type: the noun of the check group that judges it
+ * (functions/jobs/groups.ts names its facts with the same {@link NOUNS}), so a secret or a dump
+ * series is never counted as a database.
+ */
+export const RESOURCE_NOUN: Readonly<Record<ResourceType, ResourceNoun>> = {
+  AwsRdsDbInstance: NOUNS.database,
+  AwsRdsDbCluster: NOUNS.database,
+  GcpCloudSqlInstance: NOUNS.database,
+  AwsS3Bucket: NOUNS.dumpSeries,
+  GcpStorageBucket: NOUNS.dumpSeries,
+  AwsSecretsManagerSecret: NOUNS.secret,
+  GcpSecretManagerSecret: NOUNS.secret,
+  Scope: ['scope', 'scopes'],
+};
+
 /**
  * The check groups of the catalog, the one list of their names: the lifecycle, the metrics and the
  * docs read it. Each scope is (account or project) x region x group.

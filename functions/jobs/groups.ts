@@ -13,7 +13,13 @@ import type { ScopePlace } from '../core/audit.ts';
 import type { Check } from '../core/check.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import type { Fact } from '../core/facts.ts';
-import { CHECK_GROUP_NAME, type CheckGroup, type Provider } from '../core/finding.ts';
+import {
+  CHECK_GROUP_NAME,
+  type CheckGroup,
+  NOUNS,
+  type Provider,
+  type ResourceNoun,
+} from '../core/finding.ts';
 import { type KeysPolicy, keyInventory } from '../core/keys-policy.ts';
 import type { Policy } from '../core/policy.ts';
 import type { GcpCollector } from '../gcp/collectors.ts';
@@ -31,7 +37,7 @@ export interface CheckGroupDefinition<F extends Fact = Fact> {
    */
   readonly requiredForGo?: string;
   /** What one fact of the group is, singular and plural, for progress lines; `resource(s)` when absent. */
-  readonly resources?: readonly [singular: string, plural: string];
+  readonly resources?: ResourceNoun;
   readonly checks: readonly Check<F>[];
   /**
    * Where the group audits when the policy names its resources (dump locations, key-material
@@ -115,7 +121,7 @@ registerCheckGroup(
   defineCheckGroup({
     name: 'pitr',
     summary: 'point-in-time recovery of RDS instances, Aurora clusters and Cloud SQL instances',
-    resources: ['database', 'databases'],
+    resources: NOUNS.database,
     checks: pitrChecks,
   }),
 );
@@ -123,7 +129,7 @@ registerCheckGroup(
   defineCheckGroup({
     name: 'dumps',
     summary: 'pg_dump series in S3 and Cloud Storage: fresh, whole, kept and protected',
-    resources: ['dump series', 'dump series'],
+    resources: NOUNS.dumpSeries,
     checks: dumpsPolicyChecks,
     places: (policy, provider) => dumpPlaces(policy.dumps, provider),
   }),
@@ -133,7 +139,7 @@ registerCheckGroup(
     name: 'keys',
     summary:
       "key-material backups in Secrets Manager and Secret Manager (certctl's CA, RA, OCSP and TLS keys, secrets)",
-    resources: ['secret', 'secrets'],
+    resources: NOUNS.secret,
     requiredForGo:
       "map the key material certctl needs (CA, RA and OCSP keys, trust bundles, auth and config-encryption secrets) to its secrets in keys.items ('backup-guard init' writes the certctl preset)",
     checks: keysChecks,

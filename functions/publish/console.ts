@@ -8,12 +8,17 @@
  */
 
 import { isExcepted } from '../core/exceptions.ts';
-import type { ComplianceStatus, Finding, ResourceRef, Severity } from '../core/finding.ts';
+import {
+  type ComplianceStatus,
+  type Finding,
+  RESOURCE_NOUN,
+  type ResourceRef,
+  type Severity,
+} from '../core/finding.ts';
 import {
   describeResource,
   describeValues,
   RESOURCE_KIND,
-  RESOURCE_NOUN,
   summarize,
   summaryLine,
   type ViewedReport,
@@ -101,7 +106,7 @@ function windowDays(findings: Iterable<Finding>): string {
 
 /** The first column's heading: what the rows are (`DATABASE`, `SECRET`), or `RESOURCE` if they differ. */
 function rowHeading(rows: Iterable<MatrixRow>): string {
-  const nouns = new Set([...rows].map((row) => RESOURCE_NOUN[row.resource.type]));
+  const nouns = new Set([...rows].map((row) => RESOURCE_NOUN[row.resource.type][0]));
   return nouns.size === 1 ? ([...nouns][0] ?? 'resource').toUpperCase() : 'RESOURCE';
 }
 

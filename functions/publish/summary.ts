@@ -4,7 +4,7 @@
  */
 import { type AuditReport, coverageProblems, EXIT_CODES } from '../core/audit.ts';
 import { isExcepted } from '../core/exceptions.ts';
-import type { Finding, FindingValues, ResourceRef } from '../core/finding.ts';
+import { type Finding, type FindingValues, RESOURCE_NOUN, type ResourceRef } from '../core/finding.ts';
 
 /** `aws 111111111111 eu-west-1 AwsRdsDbInstance certctl-prod-db` in a compact form. */
 /** The short name of each resource type, as every renderer prints it (`rds:certctl-prod-db`). */
@@ -19,24 +19,9 @@ export const RESOURCE_KIND: Readonly<Record<ResourceRef['type'], string>> = {
   Scope: 'scope',
 };
 
-/**
- * What a resource is called in the reports: the noun of the check group that judges it
- * (functions/jobs/groups.ts), so a secret or a dump series is never counted as a database.
- */
-export const RESOURCE_NOUN: Readonly<Record<ResourceRef['type'], string>> = {
-  AwsRdsDbInstance: 'database',
-  AwsRdsDbCluster: 'database',
-  GcpCloudSqlInstance: 'database',
-  AwsS3Bucket: 'dump series',
-  GcpStorageBucket: 'dump series',
-  AwsSecretsManagerSecret: 'secret',
-  GcpSecretManagerSecret: 'secret',
-  Scope: 'scope',
-};
-const PLURAL_NOUN: Readonly<Record<string, string>> = { 'dump series': 'dump series' };
-
 /** The distinct resources of some findings (scopes aside), counted by {@link RESOURCE_NOUN}, in the order first met. */
 export type ResourceCounts = ReadonlyMap<string, number>;
+const PLURAL_OF: ReadonlyMap<string, string> = new Map(Object.values(RESOURCE_NOUN));
 
 export function countResources(findings: readonly Finding[]): ResourceCounts {
   const seen = new Set<string>();
@@ -46,7 +31,7 @@ export function countResources(findings: readonly Finding[]): ResourceCounts {
     const key = describeResource(finding.resource);
     if (seen.has(key)) continue;
     seen.add(key);
-    const noun = RESOURCE_NOUN[finding.resource.type];
+    const [noun] = RESOURCE_NOUN[finding.resource.type];
     counts.set(noun, (counts.get(noun) ?? 0) + 1);
   }
   return counts;
@@ -55,7 +40,7 @@ export function countResources(findings: readonly Finding[]): ResourceCounts {
 /** `4 databases, 1 secret`; `0 databases` when there are none (the audit's first subject). */
 export function describeResourceCounts(counts: ResourceCounts): string {
   if (counts.size === 0) return plural(0, 'database');
-  return [...counts].map(([noun, count]) => plural(count, noun, PLURAL_NOUN[noun])).join(', ');
+  return [...counts].map(([noun, count]) => plural(count, noun, PLURAL_OF.get(noun))).join(', ');
 }
 
 export function describeResource(resource: ResourceRef): string {
