@@ -23,6 +23,7 @@
  * after more than one attempt therefore reads the record back, and one holding exactly the bytes it
  * sent is its own (see {@link cloudStorageRecordStore}).
  */
+import { randomUUID } from 'node:crypto';
 import type { RequestRecord, RequestRecordStore, StoredRecord } from '../chatops/once.ts';
 import type { GcpClientFactory } from './clients.ts';
 import { GcpApiError, GcpRestClient, type GcpRestRetry, type RequestSigner } from './rest-request.ts';
@@ -57,10 +58,10 @@ export interface CloudStorageRecordStoreOptions {
 /**
  * The request records in `bucket`, one object `{prefix}{key}.json` each, as the module comment says.
  * A write answered 412 after a retry takes the record as its own when it holds exactly the bytes
- * the write sent: the record's expiry (to the millisecond) makes another caller's identical bytes
- * within that window all but impossible, and the alternative is a claim its maker thinks someone
- * else holds (a snapshot reported "in progress" for the claim's whole lifetime, a chat delivery
- * never answered).
+ * the write sent, which carry a random mark of that write (`writer`), so another caller's record
+ * of the same content is never taken for ours; the alternative, a lost answer read as someone
+ * else's claim, is a snapshot reported "in progress" for the claim's whole lifetime or a chat
+ * delivery never answered.
  */
 export function cloudStorageRecordStore(options: CloudStorageRecordStoreOptions): RequestRecordStore {
   const base = (options.endpoint ?? CLOUD_STORAGE_URL).replace(/\/$/, '');
@@ -102,7 +103,10 @@ export function cloudStorageRecordStore(options: CloudStorageRecordStoreOptions)
     ifGenerationMatch: string,
   ): Promise<string | undefined> => {
     const name = nameOf(key);
-    const body = JSON.stringify(record);
+    // The write's own mark: a read-back after a lost answer takes the object as ours only when it
+    // holds these very bytes, which no other write (another delivery of the same request in the
+    // same millisecond, with the same record) can hold. Readers ignore the field.
+    const body = JSON.stringify({ ...record, writer: randomUUID() });
     const what = `Cloud Storage POST b/${options.bucket}/o/${name}`;
     const query = new URLSearchParams({ uploadType: 'media', name, ifGenerationMatch });
     const answer = await rest.request({

@@ -154,7 +154,11 @@ describe('cloudStorageRecordStore preconditions', () => {
       version: String(file.metadata.generation),
     });
     expect(replaced).toBe(true);
-    expect(JSON.parse(String(bytes))).toEqual(done({ snapshot: 'snap-new' }));
+    // The stored object carries the write's own mark beside the record.
+    expect(JSON.parse(String(bytes))).toEqual({
+      ...done({ snapshot: 'snap-new' }),
+      writer: expect.any(String),
+    });
   });
 });
 
@@ -243,6 +247,26 @@ describe('cloudStorageRecordStore retries', () => {
     // Assess
     expect(version).toBeUndefined();
     expect((await records.read('k'))?.record).toEqual(claim('2026-12-02T10:14:59.999Z'));
+  });
+
+  it("does not take another caller's record as its own even when that record has the same content", async () => {
+    // Prepare: two deliveries of one request in the same millisecond make the same record; this
+    // one's first upload never arrives and the other's lands.
+    const prefix = `t-${Math.random()}/`;
+    const other = cloudStorageRecordStore({ bucket: BUCKET, prefix, endpoint: sim.endpoint });
+    const faulty = faultyFetch(async (call) => {
+      if (call !== 1) return undefined;
+      await other.create('k', claim());
+      throw new TypeError('fetch failed');
+    });
+    const records = store({ prefix, fetch: faulty.fetch });
+
+    // Act
+    const version = await records.create('k', claim());
+
+    // Assess: the record is the other caller's; taking it would let both run the snapshot.
+    expect(version).toBeUndefined();
+    expect((await records.read('k'))?.record).toEqual(claim());
   });
 
   it('gives up after its attempts, naming the operation, the status and the attempts', async () => {
