@@ -32,6 +32,7 @@ import {
   awsKeySecrets,
   dumpRegions,
   dumpsReadStatements,
+  keySecretPrimaryArns,
   keysReadStatements,
   listRegionsStatement,
   memberDumpLocations,
@@ -583,6 +584,12 @@ export function keysAcknowledgements(
       reason:
         "kms:DescribeKey names key/* in every region of the inventory secrets' accounts: which key a secret and each of its replicas use, and in which regions the replicas are, is known only from DescribeSecret at run time (a replica is encrypted by a key of its own region); the call reads key metadata only.",
       findings: accounts.map((account) => `Resource::arn:<AWS::Partition>:kms:*:${account}:key/*`),
+    },
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        "secretsmanager:DescribeSecret names the inventory secrets' own names in every region of their accounts: a secret the policy names may be a replica, whose answer names its primary's region but not whether the copy is in sync; the primary, the same name in a region known only at run time, reports that. Metadata only, no value.",
+      findings: keySecretPrimaryArns(secrets, '<AWS::Partition>').map((arn) => `Resource::${arn}`),
     },
   ];
   if (inspect) {

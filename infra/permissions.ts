@@ -511,6 +511,27 @@ export function keySecretArns(secrets: readonly AwsKeySecret[]): string[] {
 }
 
 /**
+ * The inventory secrets' names in every region of their accounts, for DescribeSecret only: a secret
+ * the policy names may be a replica, whose own answer says where its primary is (`PrimaryRegion`)
+ * but not whether it is in sync; the primary, with the same name and ARN suffix in a region known
+ * only at run time, reports that (functions/aws/secrets-manager.ts).
+ */
+export function keySecretPrimaryArns(
+  secrets: readonly AwsKeySecret[],
+  partition: string = Aws.PARTITION,
+): string[] {
+  return [
+    ...new Set(
+      secrets.flatMap(({ account, name }) => {
+        // As in keySecretArns: the name as given, and with the ARN suffix.
+        const base = `arn:${partition}:secretsmanager:*:${account}:secret:${name}`;
+        return [base, `${base}-??????`];
+      }),
+    ),
+  ].sort();
+}
+
+/**
  * `arn:<partition>:kms:*:<account>:key/*` for each account holding some secrets: a replica of a
  * secret is encrypted by a key of the replica's region (an alias such as `alias/certctl-backup`
  * names another key in each region), and which regions hold replicas is known only from
@@ -531,7 +552,9 @@ export function keySecretKmsKeys(secrets: readonly AwsKeySecret[]): string[] {
  * What the key-material audit needs for some inventory secrets, and nothing more (Service
  * Authorization Reference, AWS Secrets Manager and AWS KMS; Secrets Manager user guide, "Secret
  * encryption and decryption", https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html):
- * - `secretsmanager:DescribeSecret` on the inventory secrets only ({@link keySecretArns});
+ * - `secretsmanager:DescribeSecret` on the inventory secrets only ({@link keySecretArns}), and on
+ *   their names in the accounts' other regions, where a replica's primary is
+ *   ({@link keySecretPrimaryArns});
  * - `kms:DescribeKey` on keys in the secrets' accounts, in any region: which key a secret and each of
  *   its replicas use, and in which regions, is known only from DescribeSecret at run time, so the
  *   key id and the region are wildcards ({@link keySecretKmsDescribeKeys});
@@ -559,6 +582,13 @@ export function keysReadStatements(
       effect: Effect.ALLOW,
       actions: ['secretsmanager:DescribeSecret'],
       resources: secretArns,
+      ...(thisAccount ? { conditions: thisAccount } : {}),
+    }),
+    new PolicyStatement({
+      sid: 'DescribeInventorySecretPrimaries',
+      effect: Effect.ALLOW,
+      actions: ['secretsmanager:DescribeSecret'],
+      resources: keySecretPrimaryArns(secrets),
       ...(thisAccount ? { conditions: thisAccount } : {}),
     }),
     new PolicyStatement({

@@ -110,8 +110,10 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
     }
   });
 
-  // The keys are described while the values are read: neither needs the other.
-  const [encryptions, content] = await Promise.all([
+  // The keys are described while the values are read, and a replica's primary asked about it:
+  // none needs the others.
+  const primaryClient = (region: string) => factory.client(SecretsManagerClient, region, account);
+  const [encryptions, content, replicaStatuses] = await Promise.all([
     Promise.all(
       described.map((entry) =>
         'response' in entry && entry.response
@@ -120,6 +122,13 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
       ),
     ),
     keys.inspectSecretValues ? inspect(reader, secrets, inventory, described) : Promise.resolve(undefined),
+    Promise.all(
+      described.map((entry) =>
+        'response' in entry && entry.response && isReplica(entry.response, scope.region)
+          ? replicaStatusOf(entry.response, scope.region, primaryClient)
+          : Promise.resolve(undefined),
+      ),
+    ),
   ]);
 
   return described.map((entry, index): KeySecretFact => {
@@ -146,7 +155,7 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
       existence: { state: 'read', value: true },
       deletionScheduled: response.DeletedDate,
       encryption: encryptions[index] ?? { state: 'unknown', reason: 'the secret was not described' },
-      replication: { state: 'read', value: replicationOf(response) },
+      replication: { state: 'read', value: replicationOf(response, replicaStatuses[index]) },
       latestVersion: currentVersionOf(response),
       content: contentReading,
     };
@@ -203,7 +212,10 @@ async function encryptionOf(
   return { state: 'read', value: keys };
 }
 
-function replicationOf(response: DescribeSecretResponse): ReplicationFact {
+function replicationOf(
+  response: DescribeSecretResponse,
+  asReplica: Extract<ReplicationFact, { kind: 'aws' }>['asReplica'],
+): ReplicationFact {
   return {
     kind: 'aws',
     primaryRegion: response.PrimaryRegion,
@@ -212,7 +224,64 @@ function replicationOf(response: DescribeSecretResponse): ReplicationFact {
       status: replica.Status,
       ...(replica.StatusMessage ? { statusMessage: replica.StatusMessage } : {}),
     })),
+    ...(asReplica ? { asReplica } : {}),
   };
+}
+
+/** Whether a described secret is a replica: its primary is in another region. */
+function isReplica(response: DescribeSecretResponse, region: string): boolean {
+  return response.PrimaryRegion !== undefined && response.PrimaryRegion !== region;
+}
+
+/**
+ * A replica's own replication status, from its primary: a replica's DescribeSecret names the
+ * primary's region (`PrimaryRegion`) but not whether it is in sync; the primary's `ReplicationStatus`
+ * lists each replica's region and status
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html). A
+ * replica has its primary's name and ARN suffix in another region, so the primary is asked by the
+ * same ARN with the primary's region.
+ */
+async function replicaStatusOf(
+  response: DescribeSecretResponse,
+  region: string,
+  client: (region: string) => SecretsManagerClient,
+): Promise<NonNullable<Extract<ReplicationFact, { kind: 'aws' }>['asReplica']>> {
+  const primary = response.PrimaryRegion as string;
+  const arn = /^(arn:[^:]+:secretsmanager:)[^:]+(:.+)$/.exec(response.ARN ?? '');
+  if (!arn) {
+    return {
+      state: 'unknown',
+      reason:
+        'the replica did not report its ARN (DescribeSecret without ARN), by which its primary is asked',
+    };
+  }
+  try {
+    const answer = await sendJson<{ SecretId: string }, DescribeSecretResponse>(
+      client(primary),
+      DescribeSecretCommand,
+      DESCRIBE_SECRET_SHAPE,
+      { SecretId: `${arn[1]}${primary}${arn[2]}` },
+    );
+    const entry = (answer.ReplicationStatus ?? []).find((replica) => replica.Region === region);
+    if (entry && entry.Status === undefined) {
+      return {
+        state: 'unknown',
+        reason: `the primary lists ${region} among its replicas without its Status`,
+      };
+    }
+    return {
+      state: 'read',
+      value: {
+        status: entry?.Status,
+        ...(entry?.StatusMessage ? { statusMessage: entry.StatusMessage } : {}),
+      },
+    };
+  } catch (error) {
+    return {
+      state: 'unknown',
+      reason: `DescribeSecret of the primary in ${primary} failed: ${describeError(error)}`,
+    };
+  }
 }
 
 /**

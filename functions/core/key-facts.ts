@@ -48,6 +48,16 @@ export type ReplicationFact =
         readonly status: string | undefined;
         readonly statusMessage?: string | undefined;
       }[];
+      /**
+       * When this secret is itself a replica (`primaryRegion` is another region): its own status as
+       * its primary reports it. A replica's DescribeSecret says where its primary is but not whether
+       * it is in sync; only the primary's `ReplicationStatus` does. `status` undefined: the primary
+       * does not list this region.
+       */
+      readonly asReplica?: Reading<{
+        readonly status: string | undefined;
+        readonly statusMessage?: string | undefined;
+      }>;
     }
   | { readonly kind: 'gcp-automatic' }
   | { readonly kind: 'gcp-user-managed'; readonly locations: readonly string[] };

@@ -1,5 +1,6 @@
 /**
- * `keys.replicated`: the secret has a copy in another region and every replica is InSync (GCP:
+ * `keys.replicated`: the secret has a copy in another region and every replica is InSync; a secret
+ * that is itself a replica is judged by its own status as its primary reports it (GCP:
  * automatic replication, or user-managed with at least two locations).
  */
 import type { Check } from '../../core/check.ts';
@@ -60,6 +61,26 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
       };
     }
     const home = fact.resource.region;
+    const primary = replication.primaryRegion;
+    // A replica (its primary elsewhere) is judged by its own status, which only its primary reports.
+    const own = primary !== undefined && primary !== home ? replication.asReplica : undefined;
+    if (primary !== undefined && primary !== home) {
+      const replicaOf = `the ${secretLabel(fact)} is a replica of the secret in ${primary}, and only the primary reports whether a replica is in sync (its ReplicationStatus)`;
+      if (own === undefined || own.state === 'unknown')
+        return notAvailable(
+          fact,
+          `${replicaOf}: ${own ? own.reason : 'the primary was not read'}`,
+          { otherRegions: primary },
+          required,
+        );
+      if (own.value.status === undefined)
+        return notAvailable(
+          fact,
+          `${replicaOf}, and the primary does not list ${home} among its replicas`,
+          { otherRegions: primary },
+          required,
+        );
+    }
     const others = replication.replicas.filter((replica) => replica.region !== home);
     const regions = others.flatMap((replica) => (replica.region === undefined ? [] : [replica.region]));
     if (replication.primaryRegion && replication.primaryRegion !== home)
@@ -83,9 +104,14 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         required,
       };
     }
-    const failed = others.filter((replica) => replica.status === 'Failed');
-    const pending = others.filter((replica) => replica.status !== 'InSync' && replica.status !== 'Failed');
-    const statuses = others
+    // The statuses judged: each replica's, and this replica's own as its primary reports it.
+    const judged =
+      own?.state === 'read'
+        ? [{ region: home, status: own.value.status, statusMessage: own.value.statusMessage }, ...others]
+        : others;
+    const failed = judged.filter((replica) => replica.status === 'Failed');
+    const pending = judged.filter((replica) => replica.status !== 'InSync' && replica.status !== 'Failed');
+    const statuses = judged
       .map((replica) => `${replica.region ?? 'unreported'}=${replica.status ?? 'unknown'}`)
       .join(',');
     if (failed.length > 0) {
@@ -106,7 +132,10 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
     }
     return {
       status: 'PASSED',
-      description: `The ${secretLabel(fact)} is replicated to ${regions.join(', ')}${others.length > 0 ? ', all in sync' : ''}.`,
+      description:
+        own === undefined
+          ? `The ${secretLabel(fact)} is replicated to ${regions.join(', ')}${others.length > 0 ? ', all in sync' : ''}.`
+          : `The ${secretLabel(fact)} is a replica of the secret in ${primary}, in sync with it as the primary reports${others.length > 0 ? `, and is replicated to ${regions.filter((region) => region !== primary).join(', ')}` : ''}.`,
       observed: { ...observed, ...(statuses ? { replicaStatus: statuses } : {}) },
       required,
     };

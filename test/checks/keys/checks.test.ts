@@ -660,19 +660,49 @@ describe('every keys check says what it judged', () => {
     });
   });
 
-  it('keys.replicated: passes a replica judged from its primary in another region', () => {
-    // Prepare: this is the replica in eu-west-1 of a secret whose primary is in us-east-1.
-    const replication = {
+  it('keys.replicated: judges a replica by its own status as its primary in another region reports it', () => {
+    // Prepare: this is the replica in eu-west-1 of a secret whose primary is in us-east-1; its own
+    // DescribeSecret says where the primary is, not whether this copy is in sync.
+    const asReplica = (
+      own: NonNullable<
+        Extract<KeySecretFact['replication'], { state: 'read' }>['value'] & { kind: 'aws' }
+      >['asReplica'],
+    ) => ({
       state: 'read' as const,
-      value: { kind: 'aws' as const, primaryRegion: 'us-east-1', replicas: [] },
-    };
-    // Act / Assess
-    expect(keysReplicatedCheck.evaluate(two({ replication }), context)).toEqual({
+      value: {
+        kind: 'aws' as const,
+        primaryRegion: 'us-east-1',
+        replicas: [],
+        ...(own ? { asReplica: own } : {}),
+      },
+    });
+    const judge = (own: Parameters<typeof asReplica>[0]) =>
+      keysReplicatedCheck.evaluate(two({ replication: asReplica(own) }), context);
+
+    // Act / Assess: in sync, as the primary says
+    expect(judge({ state: 'read', value: { status: 'InSync' } })).toEqual({
       status: 'PASSED',
-      description: `The ${LABEL} is replicated to us-east-1.`,
-      observed: { items: 'ca-cert,ca-key', otherRegions: 'us-east-1' },
+      description: `The ${LABEL} is a replica of the secret in us-east-1, in sync with it as the primary reports.`,
+      observed: { items: 'ca-cert,ca-key', otherRegions: 'us-east-1', replicaStatus: 'eu-west-1=InSync' },
       required: { otherRegions: '>= 1', replicasInSync: true },
     });
+    // out of sync: this copy holds an older key than certctl runs with
+    const failed = judge({ state: 'read', value: { status: 'Failed', statusMessage: 'KMS key disabled' } });
+    expect(failed?.status).toBe('FAILED');
+    expect(failed?.description).toContain('eu-west-1 (KMS key disabled)');
+    expect(judge({ state: 'read', value: { status: 'InProgress' } })?.status).toBe('WARNING');
+    // not proven: the primary unread, not read at all, or not listing this region
+    const unread = judge({
+      state: 'unknown',
+      reason: 'DescribeSecret in us-east-1 failed: AccessDeniedException',
+    });
+    expect(unread?.status).toBe('NOT_AVAILABLE');
+    expect(unread?.description).toContain('only the primary reports whether a replica is in sync');
+    expect(unread?.description).toContain('AccessDeniedException');
+    expect(judge(undefined)?.status).toBe('NOT_AVAILABLE');
+    const unlisted = judge({ state: 'read', value: { status: undefined } });
+    expect(unlisted?.status).toBe('NOT_AVAILABLE');
+    expect(unlisted?.description).toContain('does not list eu-west-1 among its replicas');
   });
 
   it('keys.replicated: fails naming the only region', () => {

@@ -77,7 +77,12 @@ export const secretsManagerSectionSchema = z
   .prefault({});
 
 export type SecretScenario = z.input<typeof secretSchema>;
-type Secret = z.output<typeof secretSchema> & { readonly arn: string; readonly versionId: string };
+type Secret = z.output<typeof secretSchema> & {
+  readonly arn: string;
+  readonly versionId: string;
+  /** Set on the view of a replica: the region of its primary. */
+  readonly primaryRegion?: string;
+};
 
 /** The secret's value as the scenario gives it. */
 function resolveValue(value: z.output<typeof valueSchema> | undefined): string | undefined {
@@ -151,12 +156,31 @@ export class SecretsManagerService extends AwsJsonFaults implements SimService {
 
   #find(request: SimRequest, secretId: string): Secret | undefined {
     const region = request.signingRegion;
-    return this.#secrets.find(
-      (secret) =>
-        secret.region === region &&
-        secret.account === request.callerAccount &&
-        (secret.name === secretId || secret.arn === secretId || secret.arn.slice(0, -7) === secretId),
+    const named = (secret: Secret) =>
+      secret.name === secretId || secret.arn === secretId || secret.arn.slice(0, -7) === secretId;
+    const primary = this.#secrets.find(
+      (secret) => secret.region === region && secret.account === request.callerAccount && named(secret),
     );
+    if (primary || region === undefined) return primary;
+    // A replica answers in its own region, by the primary's name or by the primary's ARN with its
+    // region: its own key, no replicas of its own, and its primary's region.
+    for (const secret of this.#secrets) {
+      const replica = secret.replicas.find((candidate) => candidate.region === region);
+      if (!replica || secret.account !== request.callerAccount) continue;
+      const { kmsKeyId: _primaryKey, ...rest } = secret;
+      const view: Secret = {
+        ...rest,
+        region,
+        arn: secret.arn.replace(`:secretsmanager:${secret.region}:`, `:secretsmanager:${region}:`),
+        ...(replica.kmsKeyId ? { kmsKeyId: replica.kmsKeyId } : {}),
+        replicas: [],
+        // IAM grants name ARNs, which differ by region: the primary's refusals are its own.
+        denied: [],
+        primaryRegion: secret.region,
+      };
+      if (named(view)) return view;
+    }
+    return undefined;
   }
 
   handle(request: SimRequest, context: SimContext): SimResponse {
@@ -220,7 +244,7 @@ export class SecretsManagerService extends AwsJsonFaults implements SimService {
       ...(secret.deletedDate ? { DeletedDate: epochSeconds(secret.deletedDate.at(now)) } : {}),
       Tags: Object.entries(secret.tags).map(([Key, Value]) => ({ Key, Value })),
       ...(secret.createdWithoutValue ? {} : { VersionIdsToStages: { [secret.versionId]: ['AWSCURRENT'] } }),
-      PrimaryRegion: secret.region,
+      PrimaryRegion: secret.primaryRegion ?? secret.region,
       ...(secret.replicas.length > 0
         ? {
             ReplicationStatus: secret.replicas.map((replica) => ({

@@ -1,0 +1,89 @@
+/**
+ * A key secret the inventory names by its replica (the copy in the region certctl runs in): the
+ * replica's own DescribeSecret names its primary's region but not whether the copy is in sync, so
+ * `keys.replicated` asks the primary, against the simulator with the real SDK client.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+import { awsKeysAudit } from './support.ts';
+
+const ACCOUNT = '111111111111';
+
+let sim: Sim;
+
+beforeAll(async () => {
+  sim = await startSim({
+    scenario: {
+      accounts: [{ id: ACCOUNT }],
+      regions: [{ name: 'eu-west-1' }, { name: 'us-east-1' }],
+      services: {
+        secretsManager: {
+          secrets: [
+            // Primaries in us-east-1; the inventory names their replicas in eu-west-1.
+            { name: 'certctl/ca', region: 'us-east-1', replicas: [{ region: 'eu-west-1' }], value: 'x' },
+            {
+              name: 'certctl/ra',
+              region: 'us-east-1',
+              replicas: [
+                { region: 'eu-west-1', status: 'Failed', statusMessage: 'Access denied to the KMS key' },
+              ],
+              value: 'x',
+            },
+            {
+              name: 'certctl/ocsp',
+              region: 'us-east-1',
+              replicas: [{ region: 'eu-west-1' }],
+              value: 'x',
+              // The replica answers; its primary refuses us.
+              denied: ['DescribeSecret'],
+            },
+          ],
+        },
+      },
+    },
+  });
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+async function replicated(): Promise<Record<string, { status: string; description: string }>> {
+  const policy = parsePolicy({
+    aws: { regions: ['eu-west-1'] },
+    keys: {
+      preset: 'none',
+      items: Object.fromEntries(
+        ['ca', 'ra', 'ocsp'].map((name) => [
+          `${name}-backup`,
+          { kind: 'opaque', secret: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:certctl/${name}` },
+        ]),
+      ),
+    },
+  });
+  const report = await awsKeysAudit(sim.endpoint, policy);
+  return Object.fromEntries(
+    report.findings
+      .filter((finding) => finding.checkId === 'keys.replicated')
+      .map((finding) => [finding.resource.id, { status: finding.status, description: finding.description }]),
+  );
+}
+
+describe('a key secret named by its replica', () => {
+  it("is judged by the replica's own status as its primary reports it", async () => {
+    // Act
+    const byId = await replicated();
+
+    // Assess: in sync passes; out of sync fails (the copy certctl would restore from is stale); a
+    // primary we may not read proves nothing about the copy.
+    expect(byId['certctl/ca']?.status).toBe('PASSED');
+    expect(byId['certctl/ca']?.description).toContain(
+      'is a replica of the secret in us-east-1, in sync with it',
+    );
+    expect(byId['certctl/ra']?.status).toBe('FAILED');
+    expect(byId['certctl/ra']?.description).toContain('eu-west-1 (Access denied to the KMS key)');
+    expect(byId['certctl/ocsp']?.status).toBe('NOT_AVAILABLE');
+    expect(byId['certctl/ocsp']?.description).toContain('DescribeSecret of the primary in us-east-1 failed');
+  });
+});
