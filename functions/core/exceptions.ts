@@ -5,7 +5,7 @@
 import type { PolicyException } from './exceptions-policy.ts';
 import type { Finding } from './finding.ts';
 import type { Policy } from './policy.ts';
-import { DAY_MS } from './time.ts';
+import { isOnOrBefore } from './time.ts';
 
 /**
  * Whether an exception names this finding's resource: by id, ARN or selfLink, and in the account and
@@ -41,7 +41,7 @@ export function applyExceptions(findings: readonly Finding[], policy: Policy, no
       };
     }
     // The expiry is the last day the exception applies, to its end in UTC.
-    const active = now.getTime() < Date.parse(`${exception.expires}T00:00:00Z`) + DAY_MS;
+    const active = isOnOrBefore(exception.expires, now);
     const marker = { reason: exception.reason, expires: exception.expires, active };
     const description = active
       ? `${finding.description} Accepted risk (policy exception until ${exception.expires}): ${exception.reason}`
