@@ -10,9 +10,10 @@ const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 /** An ARN: `arn:partition:service:region:account:resource` (region and account may be empty, as for S3). */
 const ARN = /^arn:[^:]+:[^:]+:([^:]*):([^:]*):/i;
 /** A selfLink or other URL (`https://…`, `gs://…`): one resource, wherever it lives. */
-const URL = /^[a-z][a-z0-9+.-]*:\/\//i;
-/** A GCP resource name or selfLink names its project (`…/projects/<project>/…`), some their region. */
-const GCP_PROJECT_PART = /(?:^|\/)projects\/([^/]+)\//;
+const RESOURCE_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** A GCP resource name (`projects/<project>/…`) or selfLink (`…/projects/<project>/…`) names its project, some their region. */
+const GCP_PROJECT_PART = /\/projects\/([^/]+)\//;
+const GCP_RESOURCE_NAME = /^projects\/([^/]+)\//;
 const GCP_REGION_PART = /\/(?:locations|regions)\/([^/]+)\//;
 
 /**
@@ -23,8 +24,9 @@ const GCP_REGION_PART = /\/(?:locations|regions)\/([^/]+)\//;
 function locationOf(resource: string): { account?: string; region?: string } | undefined {
   const arn = ARN.exec(resource);
   if (arn) return { ...(arn[2] ? { account: arn[2] } : {}), ...(arn[1] ? { region: arn[1] } : {}) };
-  const project = GCP_PROJECT_PART.exec(resource)?.[1];
-  if (!URL.test(resource) && project === undefined) return undefined;
+  const isUrl = RESOURCE_URL.test(resource);
+  const project = (isUrl ? GCP_PROJECT_PART : GCP_RESOURCE_NAME).exec(resource)?.[1];
+  if (!isUrl && project === undefined) return undefined;
   const region = GCP_REGION_PART.exec(resource)?.[1];
   return { ...(project ? { account: project } : {}), ...(region ? { region } : {}) };
 }

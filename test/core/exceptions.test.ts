@@ -290,6 +290,8 @@ describe('where an exception applies (account and region)', () => {
     expect(excepted(findings, exceptionAt(arn, {}))).toEqual([true, null]);
     // A GCP resource name names its project as a selfLink does.
     expect(() => exceptionAt('projects/certctl-prod/secrets/ca-key', {})).not.toThrow();
+    // A dump series under a prefix that happens to say projects/ is still a plain id.
+    expect(() => exceptionAt('certctl-dumps/projects/ca/', {})).toThrow(/is a plain id/);
     expect(excepted(findings, exceptionAt(arn, { account: ACCOUNT_A, region: 'eu-west-1' }))).toEqual([
       true,
       null,
