@@ -2,13 +2,20 @@
  * Policy exceptions applied to findings: an excepted finding keeps its real status (never PASSED)
  * and carries an `exception` marker; an expired exception no longer applies and the finding says so.
  */
+import type { PolicyException } from './exceptions-policy.ts';
 import type { Finding } from './finding.ts';
 import type { Policy } from './policy.ts';
-import { DAY_MS } from './time.ts';
+import { isOnOrBefore } from './time.ts';
 
-/** Whether an exception's `resource` names this finding's resource (id, ARN or selfLink). */
-function namesResource(resource: string, finding: Finding): boolean {
-  const { id, arn, selfLink } = finding.resource;
+/**
+ * Whether an exception names this finding's resource: by id, ARN or selfLink, and in the account and
+ * region it gives (the policy requires an account beside a plain id).
+ */
+function namesResource(exception: PolicyException, finding: Finding): boolean {
+  const { id, arn, selfLink, account, region } = finding.resource;
+  if (exception.account !== undefined && exception.account !== account) return false;
+  if (exception.region !== undefined && exception.region !== region) return false;
+  const { resource } = exception;
   return resource === id || resource === arn || resource === selfLink;
 }
 
@@ -21,7 +28,7 @@ export function applyExceptions(findings: readonly Finding[], policy: Policy, no
   return findings.map((finding) => {
     if (finding.status === 'PASSED' || finding.resource.type === 'Scope') return finding;
     const exception = policy.exceptions.find(
-      (candidate) => candidate.check === finding.checkId && namesResource(candidate.resource, finding),
+      (candidate) => candidate.check === finding.checkId && namesResource(candidate, finding),
     );
     if (!exception) return finding;
     // Accepted risk is a decision about a known result. A check that could not evaluate (access
@@ -34,7 +41,7 @@ export function applyExceptions(findings: readonly Finding[], policy: Policy, no
       };
     }
     // The expiry is the last day the exception applies, to its end in UTC.
-    const active = now.getTime() < Date.parse(`${exception.expires}T00:00:00Z`) + DAY_MS;
+    const active = isOnOrBefore(exception.expires, now);
     const marker = { reason: exception.reason, expires: exception.expires, active };
     const description = active
       ? `${finding.description} Accepted risk (policy exception until ${exception.expires}): ${exception.reason}`

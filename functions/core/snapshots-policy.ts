@@ -45,7 +45,22 @@ export const snapshotsPolicySchema = z
       .default(24)
       .describe('Readiness needs a successful pre-maintenance snapshot younger than this for every target.'),
     readinessWaivers: z
-      .record(z.string(), z.string().trim().min(1, 'give the reason the gate is waived'))
+      .record(
+        z.string(),
+        z.strictObject(
+          {
+            reason: z.string().trim().min(1, 'give the reason the gate is waived'),
+            expires: z.iso.date('must be a date such as 2027-03-31'),
+          },
+          {
+            // A bare reason was the old form: it waived the gate for ever.
+            error: (issue) =>
+              issue.code === 'invalid_type' && typeof issue.input === 'string'
+                ? 'a waiver is { reason, expires }, not a bare reason: write {"reason": "…", "expires": "2027-03-31"} (the last day, UTC, the waiver applies)'
+                : undefined,
+          },
+        ),
+      )
       .superRefine((waivers, context) => {
         for (const gate of Object.keys(waivers)) {
           if (/^audit:[a-z][a-z0-9-]*$/.test(gate)) continue;
@@ -58,7 +73,7 @@ export const snapshotsPolicySchema = z
       })
       .default({})
       .describe(
-        'Gates required for GO (audit:keys) that readiness may answer without, each with its reason, e.g. {"audit:keys": "CA keys held offline in an HSM, checked by hand before each rotation"}. A waiver applies only while the policy gives the gate nothing to audit; a configured gate is always judged.',
+        'Gates required for GO (audit:keys) that readiness may answer without, each with its reason and the last day (UTC) it applies, e.g. {"audit:keys": {"reason": "CA keys held offline in an HSM, checked by hand before each rotation", "expires": "2027-03-31"}}. A waiver applies only while the policy gives the gate nothing to audit (a configured gate is always judged) and until it expires; then the gate is required again.',
       ),
     maintenanceHorizonHours: z
       .number()
@@ -107,3 +122,5 @@ export const snapshotsPolicySchema = z
 
 export type SnapshotsPolicy = z.output<typeof snapshotsPolicySchema>;
 export type SnapshotsPolicyInput = z.input<typeof snapshotsPolicySchema>;
+/** A gate's waiver: why readiness may answer without it, and the last day (UTC) that holds. */
+export type ReadinessWaiver = SnapshotsPolicy['readinessWaivers'][string];

@@ -7,3 +7,11 @@ export const DAY_MS = 24 * HOUR_MS;
  * difference AWS request signing tolerates). Beyond it the clock or the time is wrong.
  */
 export const CLOCK_SKEW_TOLERANCE_MS = 5 * MINUTE_MS;
+
+/**
+ * Whether `now` is still within `lastDay` (an ISO date such as 2027-03-31), to its end in UTC: how
+ * the expiries of policy exceptions and readiness waivers read.
+ */
+export function isOnOrBefore(lastDay: string, now: Date): boolean {
+  return now.getTime() < Date.parse(`${lastDay}T00:00:00Z`) + DAY_MS;
+}

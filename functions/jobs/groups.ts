@@ -32,7 +32,7 @@ export interface CheckGroupDefinition<F extends Fact = Fact> {
   readonly summary: string;
   /**
    * Readiness answers GO only after this group judged something (or the policy waives it, with a
-   * reason, in `snapshots.readinessWaivers`): how to configure it, for the answer that says it is
+   * reason and an expiry, in `snapshots.readinessWaivers`): how to configure it, for the answer that says it is
    * missing. Absent: a group the policy does not configure is simply not part of the verdict.
    */
   readonly requiredForGo?: string;

@@ -28,8 +28,9 @@ import {
   type ResourceRef,
   resourceKey,
 } from '../core/finding.ts';
+import type { ReadinessWaiver } from '../core/snapshots-policy.ts';
 import { namesOf } from '../core/targets.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, isOnOrBefore } from '../core/time.ts';
 import { type AuditDependencies, finishAudit, planAudit, runScopes } from './audit.ts';
 import { checkGroup, checkGroups } from './groups.ts';
 import { snapshotBackendFor } from './snapshot.ts';
@@ -315,8 +316,11 @@ export interface ReadinessInputs {
   readonly now: Date;
   /** The databases the request names ({@link ReadinessRequest.targets}): each must be judged. */
   readonly named?: readonly string[];
-  /** `snapshots.readinessWaivers`: gates required for GO that the policy waives, with the reason. */
-  readonly waivers?: Readonly<Record<string, string>>;
+  /**
+   * `snapshots.readinessWaivers`: gates required for GO that the policy waives, with the reason and
+   * the last day the waiver applies.
+   */
+  readonly waivers?: Readonly<Record<string, ReadinessWaiver>>;
 }
 
 /** The groups the gates are drawn from: the catalog's and every registered one, in that order. */
@@ -422,18 +426,30 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     if (!plannedGroups.has(name)) {
       const required = checkGroup(name)?.requiredForGo;
       const waiver = inputs.waivers?.[gate];
-      if (required && waiver === undefined) {
+      // A waiver is accepted risk too: from the day after its expiry the gate is required again.
+      const expired = waiver !== undefined && !isOnOrBefore(waiver.expires, inputs.now);
+      if (required && (waiver === undefined || expired)) {
         // Required for GO: a GO must not read as covering what was never checked.
         summaries.push({
           gate,
           coverage: 'incomplete',
-          detail: `required for GO, and the policy gives it nothing to audit in ${clouds}`,
+          detail: `required for GO, and the policy gives it nothing to audit in ${clouds}${
+            waiver ? `; its waiver expired on ${waiver.expires} (it said: ${waiver.reason})` : ''
+          }`,
         });
         notEvaluated.push(
-          `${gate}: required for GO, but the policy gives it nothing to audit in ${clouds}: ${required}; or waive it with the reason in snapshots.readinessWaivers`,
+          `${gate}: required for GO, but the policy gives it nothing to audit in ${clouds}: ${required}; ${
+            waiver
+              ? `its waiver in snapshots.readinessWaivers expired on ${waiver.expires}: renew it (reason, expires) if the reason still holds`
+              : 'or waive it with the reason and an expiry in snapshots.readinessWaivers'
+          }`,
         );
-      } else if (required) {
-        summaries.push({ gate, coverage: 'waived', detail: `waived by the policy: ${waiver}` });
+      } else if (required && waiver) {
+        summaries.push({
+          gate,
+          coverage: 'waived',
+          detail: `waived by the policy until ${waiver.expires}: ${waiver.reason}`,
+        });
       } else {
         summaries.push({
           gate,

@@ -82,6 +82,7 @@ describe('readinessAnswer', () => {
       exceptions: [
         {
           resource: 'certctl-prod',
+          account: '111111111111',
           check: 'pitr.retention',
           reason: 'AWS Backup plan certctl-dr keeps 35 days',
           expires: '2027-03-31',

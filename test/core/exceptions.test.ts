@@ -6,13 +6,20 @@ import { parsePolicy } from '../../functions/core/policy.ts';
 import { auditGate } from '../../functions/jobs/readiness.ts';
 import { destinationFor, publishTargetFrom, toAsff } from '../../functions/publish/security-hub/index.ts';
 import { summarize } from '../../functions/publish/summary.ts';
-import { rdsResource, retentionFinding } from '../publish/security-hub/fixtures.ts';
+import {
+  ACCOUNT_A,
+  ACCOUNT_B,
+  cloudSqlResource,
+  rdsResource,
+  retentionFinding,
+} from '../publish/security-hub/fixtures.ts';
 
 const NOW = new Date('2027-03-31T23:00:00Z');
 const policy = parsePolicy({
   exceptions: [
     {
       resource: 'certctl-prod',
+      account: ACCOUNT_A,
       check: 'pitr.retention',
       reason: 'AWS Backup copies it to eu-central-1 (plan certctl-dr)',
       expires: '2027-03-31',
@@ -120,7 +127,9 @@ describe('applyExceptions', () => {
   it('refuses an exception without a reason or with a malformed expiry', () => {
     expect(() =>
       parsePolicy({
-        exceptions: [{ resource: 'db', check: 'pitr.lag', reason: 'x', expires: '31/03/2027' }],
+        exceptions: [
+          { resource: 'db', account: ACCOUNT_A, check: 'pitr.lag', reason: 'x', expires: '31/03/2027' },
+        ],
       }),
     ).toThrow(/exceptions\.0\.reason|exceptions\.0\.expires/);
   });
@@ -129,7 +138,17 @@ describe('applyExceptions', () => {
 describe('which findings an exception names', () => {
   const arn = rdsResource('certctl-prod').arn as string;
   const exceptionFor = (resource: string, check = 'pitr.retention') =>
-    parsePolicy({ exceptions: [{ resource, check, reason: 'covered elsewhere', expires: '2027-03-31' }] });
+    parsePolicy({
+      exceptions: [
+        {
+          resource,
+          ...(resource.includes(':') ? {} : { account: ACCOUNT_A }),
+          check,
+          reason: 'covered elsewhere',
+          expires: '2027-03-31',
+        },
+      ],
+    });
   const excepted = (findings: Finding[], p = exceptionFor('certctl-prod')) =>
     applyExceptions(findings, p, NOW).map((finding) => finding.exception?.active ?? null);
 
@@ -168,5 +187,114 @@ describe('which findings an exception names', () => {
     const result = applyExceptions(findings, parsePolicy({}), NOW);
     expect(result).toEqual(findings);
     expect(result).not.toBe(findings);
+  });
+});
+
+describe('where an exception applies (account and region)', () => {
+  /** A policy excepting pitr.retention on `resource`, with `where` (account, region) beside it. */
+  const exceptionAt = (resource: string, where: Record<string, string>) =>
+    parsePolicy({
+      exceptions: [
+        {
+          resource,
+          ...where,
+          check: 'pitr.retention',
+          reason: 'staging keeps 7 days on purpose',
+          expires: '2027-03-31',
+        },
+      ],
+    });
+  const excepted = (findings: Finding[], p: ReturnType<typeof parsePolicy>) =>
+    applyExceptions(findings, p, NOW).map((finding) => finding.exception?.active ?? null);
+
+  it('accepts a plain id only in the account and region it names, not a same-named database elsewhere', () => {
+    // Prepare: staging's certctl-db is excepted; production's certctl-db lives in another account.
+    const staging = exceptionAt('certctl-db', { account: ACCOUNT_A, region: 'eu-west-1' });
+    const production = retentionFinding(rdsResource('certctl-db', ACCOUNT_B, 'eu-west-1'));
+
+    // Act
+    const findings = applyExceptions(
+      [
+        retentionFinding(rdsResource('certctl-db', ACCOUNT_A, 'eu-west-1')),
+        production,
+        retentionFinding(rdsResource('certctl-db', ACCOUNT_A, 'us-east-1')),
+      ],
+      staging,
+      NOW,
+    );
+
+    // Assess: only staging's is accepted risk; production's failure still fails the audit.
+    expect(findings.map((finding) => finding.exception?.active ?? null)).toEqual([true, null, null]);
+    expect(exitCodeFor(report(findings.slice(1, 2)))).toBe(EXIT_CODES.failed);
+  });
+
+  it('accepts a plain id in every region of its account when no region is given', () => {
+    const staging = exceptionAt('certctl-db', { account: ACCOUNT_A });
+    expect(
+      excepted(
+        [
+          retentionFinding(rdsResource('certctl-db', ACCOUNT_A, 'eu-west-1')),
+          retentionFinding(rdsResource('certctl-db', ACCOUNT_A, 'us-east-1')),
+          retentionFinding(rdsResource('certctl-db', ACCOUNT_B, 'eu-west-1')),
+        ],
+        staging,
+      ),
+    ).toEqual([true, true, null]);
+  });
+
+  it('takes a GCP project as the account of a Cloud SQL instance', () => {
+    const staging = exceptionAt('certctl-sql', { account: 'certctl-staging', region: 'europe-west1' });
+    expect(
+      excepted(
+        [
+          retentionFinding(cloudSqlResource('certctl-sql', 'certctl-staging')),
+          retentionFinding(cloudSqlResource('certctl-sql', 'certctl-prod')),
+        ],
+        staging,
+      ),
+    ).toEqual([true, null]);
+  });
+
+  it('refuses a plain id without its account, naming the entry', () => {
+    expect(() => exceptionAt('certctl-db', {})).toThrow(
+      "exceptions.0.resource: 'certctl-db' is a plain id, which names a database in every account and region; give its account (and region), or its ARN or selfLink",
+    );
+    expect(() => exceptionAt('certctl-db', { region: 'eu-west-1' })).toThrow(
+      /exceptions\.0\.resource: 'certctl-db' is a plain id/,
+    );
+  });
+
+  it('refuses an account or region that is not one, or that disagrees with the ARN or selfLink', () => {
+    const arn = rdsResource('certctl-db', ACCOUNT_A, 'eu-west-1').arn as string;
+    const selfLink = 'https://sqladmin.googleapis.com/v1/projects/certctl-prod/instances/certctl-sql';
+    expect(() => exceptionAt('certctl-db', { account: '1111-1111-1111' })).toThrow(
+      /exceptions\.0\.account: must be a 12-digit AWS account id or a GCP project id/,
+    );
+    expect(() => exceptionAt(arn, { account: ACCOUNT_B })).toThrow(
+      `exceptions.0.account: is ${ACCOUNT_B}, but the resource ${arn} is in ${ACCOUNT_A}`,
+    );
+    expect(() => exceptionAt(arn, { region: 'us-east-1' })).toThrow(
+      `exceptions.0.region: is us-east-1, but the resource ${arn} is in eu-west-1`,
+    );
+    expect(() => exceptionAt(selfLink, { account: 'certctl-staging' })).toThrow(
+      `exceptions.0.account: is certctl-staging, but the resource ${selfLink} is in certctl-prod`,
+    );
+  });
+
+  it('keeps matching an ARN or selfLink alone, and with the account and region it names', () => {
+    const arn = rdsResource('certctl-db', ACCOUNT_A, 'eu-west-1').arn as string;
+    const findings = [
+      retentionFinding(rdsResource('certctl-db', ACCOUNT_A, 'eu-west-1')),
+      retentionFinding(rdsResource('certctl-db', ACCOUNT_B, 'eu-west-1')),
+    ];
+    expect(excepted(findings, exceptionAt(arn, {}))).toEqual([true, null]);
+    // A GCP resource name names its project as a selfLink does.
+    expect(() => exceptionAt('projects/certctl-prod/secrets/ca-key', {})).not.toThrow();
+    // A dump series under a prefix that happens to say projects/ is still a plain id.
+    expect(() => exceptionAt('certctl-dumps/projects/ca/', {})).toThrow(/is a plain id/);
+    expect(excepted(findings, exceptionAt(arn, { account: ACCOUNT_A, region: 'eu-west-1' }))).toEqual([
+      true,
+      null,
+    ]);
   });
 });

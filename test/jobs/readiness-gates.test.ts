@@ -5,10 +5,12 @@
  * real job against the simulator with throwaway groups (test/jobs/throwaway-group/group.ts).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readinessAnswer } from '../../functions/chatops/answers.ts';
+import { jobChatActions } from '../../functions/chatops/job-actions.ts';
 import type { Check } from '../../functions/core/check.ts';
 import { CHECK_GROUPS, type ResourceRef } from '../../functions/core/finding.ts';
 import { checkGroups, defineCheckGroup, registerCheckGroup } from '../../functions/jobs/groups.ts';
-import { renderReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
+import { type ReadinessResult, renderReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
 import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
 import {
   fastPolicy,
@@ -181,7 +183,7 @@ describe('readiness gates from the check-group registry', () => {
 
 describe('readiness without key material (audit:keys is required for GO)', () => {
   /** Readiness over the harness after a fresh snapshot, with `waivers` as the policy's readinessWaivers. */
-  async function readinessWith(waivers: Record<string, string>) {
+  async function readinessWith(waivers: Record<string, { reason: string; expires: string }>) {
     const waived = fastPolicy({
       targets: { tags: [], identifiers: ['certctl-prod-db'] },
       snapshots: { readinessWaivers: waivers },
@@ -191,6 +193,20 @@ describe('readiness without key material (audit:keys is required for GO)', () =>
       harness.deps(waived),
     );
     return runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(waived));
+  }
+
+  /** The chat answer to `readiness` over `result`, its Slack blocks as text. */
+  async function chatAnswer(result: ReadinessResult): Promise<string> {
+    const unused = async () => {
+      throw new Error('not part of a readiness answer');
+    };
+    const actions = jobChatActions({
+      readiness: async () => result,
+      snapshotOnce: unused,
+      latestSnapshots: unused,
+      lastAudit: unused,
+    });
+    return JSON.stringify(readinessAnswer(await actions.readiness([])).blocks);
   }
 
   it('could not evaluate, naming what to configure, when the policy gives audit:keys nothing to audit', async () => {
@@ -207,27 +223,67 @@ describe('readiness without key material (audit:keys is required for GO)', () =>
     );
   });
 
-  it('answers GO when the policy waives audit:keys, and lists the waiver with its reason', async () => {
+  it('answers GO when the policy waives audit:keys, and lists the waiver with its reason and expiry', async () => {
     // Act
-    const result = await readinessWith({ 'audit:keys': 'CA keys held offline in an HSM' });
+    const result = await readinessWith({
+      'audit:keys': { reason: 'CA keys held offline in an HSM', expires: '2099-12-31' },
+    });
 
     // Assess
     expect(result.verdict).toBe('GO');
     expect(result.gates.find((gate) => gate.gate === 'audit:keys')).toEqual({
       gate: 'audit:keys',
       coverage: 'waived',
-      detail: 'waived by the policy: CA keys held offline in an HSM',
+      detail: 'waived by the policy until 2099-12-31: CA keys held offline in an HSM',
     });
     expect(renderReadiness(result)).toContain(
-      'audit:keys     waived: waived by the policy: CA keys held offline in an HSM',
+      'audit:keys     waived: waived by the policy until 2099-12-31: CA keys held offline in an HSM',
+    );
+    expect(await chatAnswer(result)).toContain(
+      '`audit:keys` waived: waived by the policy until 2099-12-31: CA keys held offline in an HSM',
     );
   });
 
-  it('refuses a waiver without its reason, or of something that is not a gate', () => {
-    expect(() => fastPolicy({ snapshots: { readinessWaivers: { 'audit:keys': '  ' } } })).toThrow(
-      /snapshots\.readinessWaivers\.audit:keys: give the reason the gate is waived/,
+  it('could not evaluate, saying the waiver expired, when the waiver of audit:keys has expired', async () => {
+    // Act: the same fleet, the waiver's last day long past.
+    const result = await readinessWith({
+      'audit:keys': { reason: 'CA keys held offline in an HSM', expires: '2020-01-31' },
+    });
+
+    // Assess: the gate is required and unconfigured again, and the answer says why.
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.exitCode).toBe(2);
+    expect(result.gates.find((gate) => gate.gate === 'audit:keys')).toEqual({
+      gate: 'audit:keys',
+      coverage: 'incomplete',
+      detail:
+        'required for GO, and the policy gives it nothing to audit in aws; its waiver expired on 2020-01-31 (it said: CA keys held offline in an HSM)',
+    });
+    expect(result.notEvaluated.join('\n')).toMatch(
+      /audit:keys: required for GO.*keys\.items.*its waiver in snapshots\.readinessWaivers expired on 2020-01-31/,
     );
-    expect(() => fastPolicy({ snapshots: { readinessWaivers: { keys: 'offline' } } })).toThrow(
+    expect(renderReadiness(result)).toContain('its waiver expired on 2020-01-31');
+    const chat = await chatAnswer(result);
+    expect(chat).not.toContain('Readiness for the CA rotation: GO');
+    expect(chat).toContain('its waiver in snapshots.readinessWaivers expired on 2020-01-31');
+  });
+
+  it('refuses a waiver without its reason or expiry, a bare reason, or something that is not a gate', () => {
+    const waiving = (waivers: Record<string, unknown>) =>
+      fastPolicy({ snapshots: { readinessWaivers: waivers as never } });
+    expect(() => waiving({ 'audit:keys': { reason: '  ', expires: '2027-03-31' } })).toThrow(
+      /snapshots\.readinessWaivers\.audit:keys\.reason: give the reason the gate is waived/,
+    );
+    expect(() => waiving({ 'audit:keys': { reason: 'offline', expires: '31/03/2027' } })).toThrow(
+      /snapshots\.readinessWaivers\.audit:keys\.expires: must be a date such as 2027-03-31/,
+    );
+    expect(() => waiving({ 'audit:keys': { reason: 'offline' } })).toThrow(
+      /snapshots\.readinessWaivers\.audit:keys\.expires:/,
+    );
+    expect(() => waiving({ 'audit:keys': 'CA keys held offline' })).toThrow(
+      /snapshots\.readinessWaivers\.audit:keys: a waiver is \{ reason, expires \}/,
+    );
+    expect(() => waiving({ keys: { reason: 'offline', expires: '2027-03-31' } })).toThrow(
       /snapshots\.readinessWaivers\.keys: 'keys' is not a gate: name one as audit:<group>, such as audit:keys/,
     );
   });

@@ -102,7 +102,7 @@ function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): C
     description: `${resourceLabel(fact)} has no read replica cluster in another Region and belongs to no Aurora global database, so nothing it keeps is known to survive a regional outage.`,
     observed,
     required,
-    remediationText: `Add an Aurora Global Database secondary or a cross-Region read replica cluster, or an AWS Backup plan whose rule has a copy action to a vault in another Region (${DOCS.awsBackupCrossRegionCopy}). If an AWS Backup copy already covers it, record that as a policy exception for pitr.cross-region on this cluster (exceptions: resource, check, reason, expires).`,
+    remediationText: `Add an Aurora Global Database secondary or a cross-Region read replica cluster, or an AWS Backup plan whose rule has a copy action to a vault in another Region (${DOCS.awsBackupCrossRegionCopy}). If an AWS Backup copy already covers it, record that as a policy exception for pitr.cross-region on this cluster (exceptions: resource as its ARN, check, reason, expires).`,
   };
 }
 

@@ -55,9 +55,9 @@ group the policy configures is a gate (audit:pitr; audit:dumps when the policy n
 locations; audit:keys when the policy has a keys inventory), plus the snapshot gate: a successful
 pre-maintenance snapshot younger than snapshots.readinessMaxAgeHours. audit:keys is required for
 GO: without a keys inventory the answer is could-not-evaluate unless snapshots.readinessWaivers
-waives it with a reason. Every target is listed with each gate's evidence and, when not GO,
-what to do; then every gate with whether it was evaluated, not configured, waived, not installed,
-or could not be evaluated.
+waives it with a reason, until its expiry. Every target is listed with each gate's evidence and,
+when not GO, what to do; then every gate with whether it was evaluated, not configured, waived
+(until when), not installed, or could not be evaluated.
 
 Exit codes:
   0  GO: every gate of every target passed
