@@ -1,6 +1,6 @@
 import type { AwsSecurityFinding, Resource } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
-import { runAudit, type ScopePlan } from '../../../functions/core/audit.ts';
+import { mergeReports, runAudit, type ScopePlan } from '../../../functions/core/audit.ts';
 import type { Check } from '../../../functions/core/check.ts';
 import { CloudApiError } from '../../../functions/core/errors.ts';
 import type { Finding, ResourceRef } from '../../../functions/core/finding.ts';
@@ -1410,5 +1410,28 @@ describe('findings of a scope that keeps failing', () => {
       UpdatedAt: NOW.toISOString(),
     });
     expect(plan.imports[0]?.finding.Description).toMatch(/internal error/);
+  });
+});
+
+describe('a report merged from runs that evaluated the same scope', () => {
+  it('plans each finding Id once when the same report is merged twice', () => {
+    // Prepare: the same report (one scope complete, one failed) from two sources.
+    const down = failedScope(ACCOUNT_A, 'us-east-1');
+    const audit = report(
+      [retentionFinding(rdsResource('db-1')), scopeFinding(down)],
+      [completeScope(ACCOUNT_A, 'eu-west-1'), down],
+    );
+
+    // Act
+    const plan = planPublication({
+      report: mergeReports([audit, structuredClone(audit)]),
+      policy: POLICY,
+      now: NOW,
+    });
+
+    // Assess
+    const ids = plan.imports.map((entry) => entry.finding.Id);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
   });
 });
