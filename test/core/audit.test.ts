@@ -589,6 +589,40 @@ describe('merging reports and the verdict', () => {
     ]);
   });
 
+  it('dates a scope without findings by its report’s finish, so a later empty evaluation drops older findings', () => {
+    // Act: the database was deleted between a run that finished at 12:00 and one that finished at 13:00.
+    const merged = mergeReports([
+      report(
+        '2026-11-21T13:00:00.000Z',
+        '2026-11-21T13:00:05.000Z',
+        [],
+        [scopeOutcome('eu-west-1', 'complete')],
+      ),
+      report(
+        '2026-11-21T11:59:00.000Z',
+        '2026-11-21T12:00:00.000Z',
+        [finding('a', 'FAILED', { evaluatedAt: '2026-11-21T11:59:30.000Z' })],
+        [scopeOutcome('eu-west-1', 'complete')],
+      ),
+    ]);
+
+    // Assess
+    expect(merged.findings).toEqual([]);
+    expect(merged.scopes).toHaveLength(1);
+  });
+
+  it('keeps the later of a finding two reports hold outside any scope they report', () => {
+    // Act
+    const merged = mergeReports([
+      report('a', 'b', [finding('a', 'PASSED', { evaluatedAt: '2026-11-21T13:00:00.000Z' })], []),
+      report('a', 'b', [finding('a', 'FAILED', { evaluatedAt: '2026-11-21T12:00:00.000Z' })], []),
+      report('a', 'b', [finding('a', 'WARNING', { evaluatedAt: '2026-11-21T13:00:00.000Z' })], []),
+    ]);
+
+    // Assess
+    expect(merged.findings.map((f) => f.status)).toEqual(['PASSED']);
+  });
+
   it('uses the time of the merge when no report is given', () => {
     const merged = mergeReports([]);
     expect(Number.isNaN(Date.parse(merged.startedAt))).toBe(false);
