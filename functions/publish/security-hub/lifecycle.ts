@@ -371,7 +371,10 @@ function updatedAtAfter(updatedAt: string | undefined, now: Date): Date {
   return Number.isFinite(stored) && stored >= now.getTime() ? new Date(stored + 1) : now;
 }
 
-/** The existing finding as its provider may re-import it: nothing customer-owned, UpdatedAt after the stored one. */
+/**
+ * The existing finding as its provider may re-import it: nothing customer-owned, UpdatedAt after the
+ * stored one; the caller sets RecordState.
+ */
 function providerCopy(existing: AwsSecurityFinding, now: Date): AwsSecurityFinding {
   const severity = providerSeverity(existing);
   const types = existing.FindingProviderFields?.Types ?? existing.Types;
@@ -391,7 +394,6 @@ function providerCopy(existing: AwsSecurityFinding, now: Date): AwsSecurityFindi
     ProductFields: ownProductFields(existing),
     Resources: existing.Resources,
     ...(existing.Compliance?.Status ? { Compliance: { Status: existing.Compliance.Status } } : {}),
-    RecordState: existing.RecordState === 'ARCHIVED' ? 'ARCHIVED' : 'ACTIVE',
     FindingProviderFields: { Severity: { Label: severity }, Types: types },
   };
 }
