@@ -270,24 +270,64 @@ export function toScopePlan<F>(planned: PlannedScope, collect: () => Promise<rea
 }
 
 /**
- * Merge reports of separate runs (providers, scope batches) into one. Scopes are disjoint in a
- * plan; a scope reported twice keeps its worst outcome, so a retried batch never hides a failure.
+ * Merge reports of separate runs (providers, scope batches, runs that overlapped, the same report
+ * given twice) into one in which each scope and each finding appears once: Security Hub would
+ * reject or double-count a finding Id imported twice in one run.
+ *
+ * A scope reported by more than one report keeps its latest evaluation (the newest `evaluatedAt` of
+ * its findings there, else that report's `finishedAt`) with that report's findings only; the other
+ * report's findings of the scope are dropped, since the later evaluation supersedes them (a database
+ * deleted since is not carried over). The later outcome wins whatever it is: a newer failure keeps
+ * the scope failed (a failed scope never resolves findings), and a newer complete evaluation settles
+ * an older failure. When both are as recent (a retried batch, the same report twice) the failure is
+ * kept, so a retry never hides one.
  * `unmatchedTargets` is not merged: compute it once over the merged report ({@link withTargetCoverage}).
  */
 export function mergeReports(reports: readonly AuditReport[]): AuditReport {
   const only = reports.length === 1 ? reports[0] : undefined;
-  // One report whose findings this process sorted (a run of one group, one provider) is in order
-  // already: checking that again pair by pair was a tenth of the audit's own CPU.
-  const findings =
-    only && SORTED.has(only.findings)
-      ? (only.findings as Finding[])
-      : sortFindings(reports.flatMap((report) => report.findings));
-  const scopes = new Map<string, ScopeOutcome>();
-  for (const outcome of reports.flatMap((report) => report.scopes)) {
-    const key = scopeKey(outcome.scope);
-    const earlier = scopes.get(key);
-    if (!earlier || (earlier.status === 'complete' && outcome.status === 'failed')) scopes.set(key, outcome);
+  // One report this process made and sorted (a run of one group, one provider: its scopes disjoint,
+  // each finding once) is merged as it is: checking it again finding by finding was a tenth of the
+  // audit's own CPU.
+  if (only && SORTED.has(only.findings)) {
+    return {
+      ...(only.unplanned && only.unplanned.length > 0 ? { unplanned: only.unplanned } : {}),
+      startedAt: only.startedAt,
+      finishedAt: only.finishedAt,
+      findings: only.findings,
+      scopes: only.scopes,
+      counts: countStatuses(only.findings),
+    };
   }
+  const chosen = new Map<string, { outcome: ScopeOutcome; report: number; at: number }>();
+  const sources = reports.map((report) => ({ report, scopeOf: findingScopes(report) }));
+  sources.forEach(({ report, scopeOf }, index) => {
+    const latest = latestEvaluations(report, scopeOf);
+    for (const outcome of report.scopes) {
+      const key = scopeKey(outcome.scope);
+      const at = latest.get(key) ?? timeOf(report.finishedAt);
+      const earlier = chosen.get(key);
+      const supersedes =
+        !earlier ||
+        at > earlier.at ||
+        (at === earlier.at && earlier.outcome.status === 'complete' && outcome.status === 'failed');
+      if (supersedes) chosen.set(key, { outcome, report: index, at });
+    }
+  });
+  // Each finding once: from the report whose evaluation of its scope was kept; a finding of no scope
+  // of its report (a hand-made report) by its own evaluation time, the first of equals.
+  const byIdentity = new Map<string, Finding>();
+  sources.forEach(({ report, scopeOf }, index) => {
+    for (const finding of report.findings) {
+      const key = scopeOf(finding);
+      if (key !== undefined && chosen.get(key)?.report !== index) continue;
+      const identity = `${finding.checkId}\n${resourceKey(finding.resource)}`;
+      const earlier = byIdentity.get(identity);
+      if (!earlier || timeOf(finding.evaluatedAt) > timeOf(earlier.evaluatedAt)) {
+        byIdentity.set(identity, finding);
+      }
+    }
+  });
+  const findings = sortFindings([...byIdentity.values()]);
   const now = new Date().toISOString();
   const unplanned = reports.flatMap((report) => report.unplanned ?? []);
   return {
@@ -299,9 +339,47 @@ export function mergeReports(reports: readonly AuditReport[]): AuditReport {
         .sort()
         .at(-1) ?? now,
     findings,
-    scopes: [...scopes.values()],
+    scopes: [...chosen.values()].map(({ outcome }) => outcome),
     counts: countStatuses(findings),
   };
+}
+
+/** Milliseconds of an ISO time; an absent or unreadable one is older than any. */
+function timeOf(time: string | undefined): number {
+  const at = Date.parse(time ?? '');
+  return Number.isFinite(at) ? at : Number.NEGATIVE_INFINITY;
+}
+
+/**
+ * The key of the scope of `report` each of its findings belongs to: the scope of its provider,
+ * account, group and region (the region of the scope that read it when that differs), or the
+ * whole-account scope (region `*`); undefined when the report has neither.
+ */
+function findingScopes(report: Pick<AuditReport, 'scopes'>): (finding: Finding) => string | undefined {
+  const keys = new Set(report.scopes.map((outcome) => scopeKey(outcome.scope)));
+  return (finding) => {
+    const { provider, account } = finding.resource;
+    const region = finding.scopeRegion ?? finding.resource.region;
+    const own = scopeKey({ provider, account, region, group: finding.group });
+    if (keys.has(own)) return own;
+    const whole = scopeKey({ provider, account, region: '*', group: finding.group });
+    return keys.has(whole) ? whole : undefined;
+  };
+}
+
+/** The newest `evaluatedAt` of the findings of each scope of `report`. */
+function latestEvaluations(
+  report: Pick<AuditReport, 'findings'>,
+  scopeOf: (finding: Finding) => string | undefined,
+): Map<string, number> {
+  const latest = new Map<string, number>();
+  for (const finding of report.findings) {
+    const key = scopeOf(finding);
+    if (key === undefined) continue;
+    const at = timeOf(finding.evaluatedAt);
+    if (at > (latest.get(key) ?? Number.NEGATIVE_INFINITY)) latest.set(key, at);
+  }
+  return latest;
 }
 
 export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Promise<AuditReport> {

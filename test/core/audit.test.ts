@@ -311,6 +311,89 @@ describe('mergeReports', () => {
     expect(merged.scopes).toEqual([expect.objectContaining({ status: 'failed' })]);
   });
 
+  it('keeps each finding and scope once when the same report is merged twice', async () => {
+    // Prepare: one report file passed twice.
+    const once = await runAudit({
+      plans: [
+        plan('eu-west-1', [db('eu-west-1', 'a', 7), db('eu-west-1', 'b', 35)]),
+        plan('us-east-1', new Error('down')),
+      ],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+    const copy = (): typeof once => JSON.parse(JSON.stringify(once));
+
+    // Act
+    const merged = mergeReports([copy(), copy()]);
+
+    // Assess
+    expect(merged.findings).toEqual(once.findings);
+    expect(merged.scopes).toEqual(once.scopes);
+    expect(merged.counts).toEqual(once.counts);
+  });
+
+  it('keeps the later evaluation of a scope two runs both evaluated, with only that run’s findings', async () => {
+    // Prepare: db a fixed and db b deleted between the two runs.
+    const earlier = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 7), db('eu-west-1', 'b', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now: () => new Date('2026-11-21T12:00:00Z'),
+    });
+    const later = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now: () => new Date('2026-11-21T13:00:00Z'),
+    });
+
+    // Act
+    const forward = mergeReports([earlier, later]);
+    const backward = mergeReports([later, earlier]);
+
+    // Assess
+    for (const merged of [forward, backward]) {
+      expect(merged.findings.map((f) => [f.resource.id, f.status, f.evaluatedAt])).toEqual([
+        ['a', 'PASSED', '2026-11-21T13:00:00.000Z'],
+      ]);
+      expect(merged.scopes).toEqual([expect.objectContaining({ status: 'complete', resources: 1 })]);
+    }
+  });
+
+  it('keeps a newer complete evaluation over an older failure of a scope, and a newer failure over an older evaluation', async () => {
+    // Prepare
+    const at = (time: string) => () => new Date(time);
+    const failedEarly = await runAudit({
+      plans: [plan('eu-west-1', new Error('down'))],
+      checks: [retentionCheck],
+      policy,
+      now: at('2026-11-21T12:00:00Z'),
+    });
+    const completeLate = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 7)])],
+      checks: [retentionCheck],
+      policy,
+      now: at('2026-11-21T13:00:00Z'),
+    });
+    const completeEarly = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 7)])],
+      checks: [retentionCheck],
+      policy,
+      now: at('2026-11-21T11:00:00Z'),
+    });
+
+    // Act
+    const recovered = mergeReports([failedEarly, completeLate]);
+    const broken = mergeReports([completeEarly, failedEarly]);
+
+    // Assess
+    expect(recovered.scopes).toEqual([expect.objectContaining({ status: 'complete' })]);
+    expect(recovered.findings.map((f) => [f.resource.id, f.status])).toEqual([['a', 'FAILED']]);
+    expect(broken.scopes).toEqual([expect.objectContaining({ status: 'failed' })]);
+    expect(broken.findings.map((f) => [f.resource.type, f.status])).toEqual([['Scope', 'NOT_AVAILABLE']]);
+  });
+
   it('carries providers that could not be planned into the verdict', () => {
     // Act
     const merged = mergeReports([
@@ -532,6 +615,40 @@ describe('merging reports and the verdict', () => {
       'eu-west-1 failed',
       'us-east-1 complete',
     ]);
+  });
+
+  it('dates a scope without findings by its report’s finish, so a later empty evaluation drops older findings', () => {
+    // Act: the database was deleted between a run that finished at 12:00 and one that finished at 13:00.
+    const merged = mergeReports([
+      report(
+        '2026-11-21T13:00:00.000Z',
+        '2026-11-21T13:00:05.000Z',
+        [],
+        [scopeOutcome('eu-west-1', 'complete')],
+      ),
+      report(
+        '2026-11-21T11:59:00.000Z',
+        '2026-11-21T12:00:00.000Z',
+        [finding('a', 'FAILED', { evaluatedAt: '2026-11-21T11:59:30.000Z' })],
+        [scopeOutcome('eu-west-1', 'complete')],
+      ),
+    ]);
+
+    // Assess
+    expect(merged.findings).toEqual([]);
+    expect(merged.scopes).toHaveLength(1);
+  });
+
+  it('keeps the later of a finding two reports hold outside any scope they report', () => {
+    // Act
+    const merged = mergeReports([
+      report('a', 'b', [finding('a', 'PASSED', { evaluatedAt: '2026-11-21T13:00:00.000Z' })], []),
+      report('a', 'b', [finding('a', 'FAILED', { evaluatedAt: '2026-11-21T12:00:00.000Z' })], []),
+      report('a', 'b', [finding('a', 'WARNING', { evaluatedAt: '2026-11-21T13:00:00.000Z' })], []),
+    ]);
+
+    // Assess
+    expect(merged.findings.map((f) => f.status)).toEqual(['PASSED']);
   });
 
   it('uses the time of the merge when no report is given', () => {

@@ -241,6 +241,7 @@ describe('the outcome of a run whose findings did not all reach Security Hub', (
         refreshed: 0,
         resolved: 0,
         archived: 0,
+        keptAlive: 0,
         unchanged: 0,
         untouched: 0,
         failed: 2,

@@ -66,6 +66,12 @@ export const PRODUCT_FIELD = {
   /** `accepted risk until 2027-03-31` or `expired 2027-03-31`: a policy exception names this finding. */
   exception: 'exception',
   exceptionReason: 'exception/reason',
+  /**
+   * Written only on a finding kept alive while its scope (or its check) could not be evaluated: the
+   * last time it was evaluated, and why it was not since (lifecycle.ts, keepAliveImport).
+   */
+  notEvaluatedSince: 'notEvaluated/since',
+  notEvaluatedReason: 'notEvaluated/reason',
   observedPrefix: 'observed/',
   requiredPrefix: 'required/',
 } as const;

@@ -38,14 +38,16 @@ export {
   type StoredLedger,
 } from './ledger.ts';
 export {
-  type ArchiveLookup,
   archiveImport,
   contentHash,
   describeChanges,
   destinationsToRead,
+  type FindingLookup,
   type HeldFinding,
   heldFinding,
   type ImportAction,
+  KEEP_ALIVE_DAYS,
+  keepAliveImport,
   type PlanCounts,
   type PlannedImport,
   type PlannedSkip,

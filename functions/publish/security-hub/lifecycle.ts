@@ -6,7 +6,11 @@
  *
  * Scope safety: only findings inside a scope (provider x account x region x check group) that this
  * run evaluated completely may be archived. Scopes that failed, and scopes this run did not cover
- * (another region, account or group), keep their findings exactly as they were.
+ * (another region, account or group), keep their findings exactly as they were, with one exception:
+ * Security Hub deletes a finding that is not updated for 90 days, so a finding of a scope that keeps
+ * failing (or whose check keeps failing with an internal error) would silently vanish, its failure
+ * never fixed nor re-evaluated. Once such a finding is {@link KEEP_ALIVE_DAYS} old it is re-imported
+ * as it was (same compliance, severity, content), saying since when and why it was not re-evaluated.
  */
 
 import { createHash } from 'node:crypto';
@@ -16,6 +20,7 @@ import { CHECK_GROUP_NAME, type Finding } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
 import { DAY_MS } from '../../core/time.ts';
 import {
+  ASFF_LIMITS,
   type Destination,
   destinationFor,
   PRODUCT_FIELD,
@@ -23,12 +28,16 @@ import {
   partitionOf,
   publishTargetFrom,
   toAsff,
+  truncate,
   validateAsff,
 } from './asff.ts';
 import { AsffValidationError } from './errors.ts';
 
-/** Why a finding is sent: new, changed, due for refresh, now passing, or its resource is gone. */
-export type ImportAction = 'create' | 'update' | 'refresh' | 'resolve' | 'archive';
+/**
+ * Why a finding is sent: new, changed, due for refresh, now passing, its resource is gone, or it
+ * could not be evaluated for so long that Security Hub would delete it (`keepAlive`).
+ */
+export type ImportAction = 'create' | 'update' | 'refresh' | 'resolve' | 'archive' | 'keepAlive';
 
 /** A finding to send, why, and where. `finding` has passed `validateAsff`. */
 export interface PlannedImport {
@@ -64,12 +73,18 @@ export interface HeldFinding {
   readonly finding?: AwsSecurityFinding | undefined;
 }
 
-/** An archive decided from the ledger: the finding must be read by Id, then {@link archiveImport} builds it. */
-export interface ArchiveLookup {
+/**
+ * An archive or keep-alive decided from the ledger: the finding must be read by Id, then
+ * {@link archiveImport} or {@link keepAliveImport} (with `failure`) builds it.
+ */
+export interface FindingLookup {
+  readonly action: 'archive' | 'keepAlive';
   readonly id: string;
   readonly productArn: string;
   readonly destination: Destination;
   readonly reason: string;
+  /** keepAlive: why the finding was not re-evaluated (the scope's failure, or the check's internal error). */
+  readonly failure?: string;
 }
 
 /**
@@ -90,6 +105,8 @@ export interface PlanCounts {
   readonly refresh: number;
   readonly resolve: number;
   readonly archive: number;
+  /** Held findings of a failed scope (or check) re-imported as they were before Security Hub deletes them. */
+  readonly keepAlive: number;
   readonly unchanged: number;
   readonly untouched: number;
 }
@@ -99,8 +116,8 @@ export interface PublicationPlan {
   readonly imports: readonly PlannedImport[];
   readonly skipped: readonly PlannedSkip[];
   readonly counts: PlanCounts;
-  /** Archives of findings only the ledger knows (no `finding`): not counted in `counts` until read. */
-  readonly archiveLookups: readonly ArchiveLookup[];
+  /** Archives and keep-alives of findings only the ledger knows (no `finding`): not counted in `counts` until read. */
+  readonly lookups: readonly FindingLookup[];
 }
 
 /** What `planPublication` decides from. */
@@ -354,8 +371,11 @@ function updatedAtAfter(updatedAt: string | undefined, now: Date): Date {
   return Number.isFinite(stored) && stored >= now.getTime() ? new Date(stored + 1) : now;
 }
 
-/** The existing finding re-imported with `RecordState: ARCHIVED` and nothing customer-owned. */
-function archivedCopy(existing: AwsSecurityFinding, now: Date): AwsSecurityFinding {
+/**
+ * The existing finding as its provider may re-import it: nothing customer-owned, UpdatedAt after the
+ * stored one; the caller sets RecordState.
+ */
+function providerCopy(existing: AwsSecurityFinding, now: Date): AwsSecurityFinding {
   const severity = providerSeverity(existing);
   const types = existing.FindingProviderFields?.Types ?? existing.Types;
   return {
@@ -374,8 +394,46 @@ function archivedCopy(existing: AwsSecurityFinding, now: Date): AwsSecurityFindi
     ProductFields: ownProductFields(existing),
     Resources: existing.Resources,
     ...(existing.Compliance?.Status ? { Compliance: { Status: existing.Compliance.Status } } : {}),
-    RecordState: 'ARCHIVED',
     FindingProviderFields: { Severity: { Label: severity }, Types: types },
+  };
+}
+
+/** The existing finding re-imported with `RecordState: ARCHIVED` and nothing customer-owned. */
+function archivedCopy(existing: AwsSecurityFinding, now: Date): AwsSecurityFinding {
+  return { ...providerCopy(existing, now), RecordState: 'ARCHIVED' };
+}
+
+/** How a kept-alive Description starts; {@link keptAliveCopy} strips an earlier one before adding its own. */
+const NOT_EVALUATED_PREFIX = 'Not re-evaluated since ';
+const LAST_RESULT = ' Last result: ';
+
+/**
+ * The existing finding re-imported ACTIVE with its compliance, severity and content as they were,
+ * marked as not re-evaluated since its last evaluation (kept across keep-alives) because of `failure`.
+ * The mark is in ProductFields (material, so the finding is updated, mark removed, once it is
+ * evaluated again) and opens the Description; Note belongs to the customer after creation.
+ */
+function keptAliveCopy(existing: AwsSecurityFinding, failure: string, now: Date): AwsSecurityFinding {
+  const copy = providerCopy(existing, now);
+  const fields = copy.ProductFields ?? {};
+  const since = fields[PRODUCT_FIELD.notEvaluatedSince] ?? existing.UpdatedAt ?? '(unknown)';
+  let lastResult = existing.Description ?? '';
+  const marker = lastResult.indexOf(LAST_RESULT);
+  if (lastResult.startsWith(NOT_EVALUATED_PREFIX) && marker >= 0) {
+    lastResult = lastResult.slice(marker + LAST_RESULT.length);
+  }
+  return {
+    ...copy,
+    Description: truncate(
+      `${NOT_EVALUATED_PREFIX}${since}: ${failure}. Re-imported unchanged so that Security Hub does not delete it after 90 days without an update.${LAST_RESULT}${lastResult}`,
+      ASFF_LIMITS.description,
+    ),
+    ProductFields: {
+      ...fields,
+      [PRODUCT_FIELD.notEvaluatedSince]: since,
+      [PRODUCT_FIELD.notEvaluatedReason]: truncate(failure, ASFF_LIMITS.productFieldValue),
+    },
+    RecordState: 'ACTIVE',
   };
 }
 
@@ -406,6 +464,40 @@ export function refreshDue(id: string, updatedAt: number, now: number, refreshDa
   }
   const phase = ((hash >>> 0) / 2 ** 32) * period;
   return Math.floor((now + phase) / period) > Math.floor((updatedAt + phase) / period);
+}
+
+/**
+ * Age at which a held finding that this run could not re-evaluate (its scope failed, or its check
+ * threw on its resource) is re-imported as it was. Security Hub CSPM deletes an active finding that
+ * is not updated for 90 days: "Security Hub retains an existing finding in an account for 90 days
+ * after the most recent value of the UpdatedAt ASFF field ... At the end of this 90 day period,
+ * Security Hub permanently deletes the finding"
+ * (https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-update-types.html;
+ * the same 90 days for active findings in
+ * https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings.html). 30 days leaves
+ * 60 more for a schedule that stopped or publications that failed, and re-importing no more often
+ * keeps a failed scope from looking freshly evaluated to whoever reads UpdatedAt.
+ */
+export const KEEP_ALIVE_DAYS = 30;
+
+/** Whether a held finding that could not be re-evaluated is due to be kept alive (an unknown age is). */
+export function keepAliveDue(updatedAt: string | undefined, now: Date): boolean {
+  const at = Date.parse(updatedAt ?? '');
+  return !Number.isFinite(at) || now.getTime() - at >= KEEP_ALIVE_DAYS * DAY_MS;
+}
+
+/**
+ * Why a scope's findings were not re-evaluated in this run: its own failure, or that of its whole
+ * account (region `*`, the regions could not be listed); undefined when it did not fail here.
+ */
+function scopeFailures(report: Pick<AuditReport, 'scopes'>): (scope: Scope) => string | undefined {
+  const failed = new Map<string, string>();
+  for (const outcome of report.scopes) {
+    if (outcome.status !== 'failed') continue;
+    const error = outcome.error ? `: ${outcome.error.message} (${outcome.error.code})` : '';
+    failed.set(scopeKey(outcome.scope), `scope ${scopeKey(outcome.scope)} could not be evaluated${error}`);
+  }
+  return (scope) => failed.get(scopeKey(scope)) ?? failed.get(scopeKey({ ...scope, region: '*' }));
 }
 
 function decide(
@@ -457,9 +549,36 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
 
   const imports: PlannedImport[] = [];
   const skipped: PlannedSkip[] = [];
-  const counts = { create: 0, update: 0, refresh: 0, resolve: 0, archive: 0, unchanged: 0, untouched: 0 };
+  const counts = {
+    create: 0,
+    update: 0,
+    refresh: 0,
+    resolve: 0,
+    archive: 0,
+    keepAlive: 0,
+    unchanged: 0,
+    untouched: 0,
+  };
   const reported = new Set<string>();
-  const archiveLookups: ArchiveLookup[] = [];
+  const lookups: FindingLookup[] = [];
+  /** Keep `existing` alive when it is due (see {@link KEEP_ALIVE_DAYS}); false when it is not. */
+  const keepAlive = (existing: HeldFinding, destination: Destination, failure: string): boolean => {
+    if (!keepAliveDue(existing.updatedAt, now)) return false;
+    if (!existing.finding) {
+      lookups.push({
+        action: 'keepAlive',
+        id: existing.id,
+        productArn: existing.productArn,
+        destination,
+        reason: `last updated ${existing.updatedAt ?? '(unknown)'} and not re-evaluated (${failure})`,
+        failure,
+      });
+    } else {
+      counts.keepAlive += 1;
+      imports.push(keepAliveImport(existing.finding, failure, now));
+    }
+    return true;
+  };
 
   for (const finding of report.findings) {
     const destination = destinationFor(finding.resource, target);
@@ -470,7 +589,17 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
     const existing = existingByKey.get(key);
     if (finding.internalError && existing) {
       // The check threw on this resource: what Security Hub holds is the last thing proven, and a
-      // defect of ours must neither resolve nor overwrite it.
+      // defect of ours must neither resolve nor overwrite it, nor let it expire.
+      if (
+        existing.recordState === 'ACTIVE' &&
+        keepAlive(
+          existing,
+          destination,
+          `check ${finding.checkId} failed with an internal error on this resource`,
+        )
+      ) {
+        continue;
+      }
       counts.untouched += 1;
       skipped.push({
         kind: 'untouched',
@@ -505,6 +634,7 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
   // databases were deleted: archive nothing then, or a tag typo would close every open finding.
   const coverage = coverageProblems(report);
   const mayArchive = coverage.length > 0 ? () => false : archivableScopes(report);
+  const failureOf = scopeFailures(report);
   for (const [key, existing] of existingByKey) {
     if (reported.has(key) || existing.recordState === 'ARCHIVED') continue;
     const destination: Destination = {
@@ -514,6 +644,8 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
     };
     const scope = existing.scope;
     if (!scope || !mayArchive(scope)) {
+      const failure = scope && failureOf(scope);
+      if (failure && keepAlive(existing, destination, failure)) continue;
       counts.untouched += 1;
       skipped.push({
         kind: 'untouched',
@@ -531,13 +663,36 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
     }
     const reason = `resource no longer reported in fully evaluated scope ${scopeKey(scope)}`;
     if (!existing.finding) {
-      archiveLookups.push({ id: existing.id, productArn: existing.productArn, destination, reason });
+      lookups.push({
+        action: 'archive',
+        id: existing.id,
+        productArn: existing.productArn,
+        destination,
+        reason,
+      });
       continue;
     }
     counts.archive += 1;
     imports.push(archiveImport(existing.finding, reason, now));
   }
-  return { imports, skipped, counts, archiveLookups };
+  return { imports, skipped, counts, lookups };
+}
+
+/**
+ * The keep-alive of a finding read back from Security Hub whose scope (or check) could not be
+ * evaluated: re-imported ACTIVE as it was, saying since when and why (see {@link KEEP_ALIVE_DAYS}).
+ */
+export function keepAliveImport(existing: AwsSecurityFinding, failure: string, now: Date): PlannedImport {
+  const kept = keptAliveCopy(existing, failure, now);
+  validateAsff(kept);
+  const since = kept.ProductFields?.[PRODUCT_FIELD.notEvaluatedSince];
+  return {
+    action: 'keepAlive',
+    reason: `not re-evaluated since ${since} (${failure}): re-imported as it was, before Security Hub deletes it after 90 days without an update`,
+    destination: destinationOf(existing),
+    finding: kept,
+    contentHash: contentHash(kept),
+  };
 }
 
 /** The archive of a finding read back from Security Hub (for an {@link ArchiveLookup}, once read). */

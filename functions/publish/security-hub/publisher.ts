@@ -24,12 +24,14 @@ import { ASFF_ID_PREFIX, ASFF_LIMITS, type Destination, productArn, publishTarge
 import type { FailedImport } from './errors.ts';
 import { decodeLedger, encodeLedger, LedgerConflictError, type LedgerStore } from './ledger.ts';
 import {
-  type ArchiveLookup,
   archiveImport,
   destinationsToRead,
+  type FindingLookup,
   type HeldFinding,
   heldFinding,
   type ImportAction,
+  keepAliveDue,
+  keepAliveImport,
   type PlannedImport,
   planPublication,
   type ReportedDigests,
@@ -106,6 +108,11 @@ export interface PublishCounts {
   readonly refreshed: number;
   readonly resolved: number;
   readonly archived: number;
+  /**
+   * Held findings of a scope that failed (or whose check threw) re-imported as they were, marked
+   * not re-evaluated, before Security Hub deletes them after 90 days without an update.
+   */
+  readonly keptAlive: number;
   /** Reported again, unchanged, not due for refresh. */
   readonly unchanged: number;
   /** In Security Hub, not reported, scope not fully evaluated by this run: left as they were. */
@@ -138,6 +145,7 @@ const ACTION_COUNT: Record<ImportAction, keyof PublishCounts> = {
   refresh: 'refreshed',
   resolve: 'resolved',
   archive: 'archived',
+  keepAlive: 'keptAlive',
 };
 
 /** Whole-call errors that another attempt cannot fix (access, disabled service, malformed request). */
@@ -218,11 +226,11 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     held: [...work.values()].flatMap((item) => item.held),
   });
 
-  // Archives the ledger decided: read those findings (and only those) by Id to copy them.
+  // Archives and keep-alives the ledger decided: read those findings (and only those) by Id to copy them.
   const lookedUp = new Map<string, AwsSecurityFinding | null>();
   const lookupImports: PlannedImport[] = [];
-  const lookupsByDestination = new Map<string, ArchiveLookup[]>();
-  for (const lookup of plan.archiveLookups) {
+  const lookupsByDestination = new Map<string, FindingLookup[]>();
+  for (const lookup of plan.lookups) {
     const key = keyOf(lookup.destination);
     lookupsByDestination.set(key, [...(lookupsByDestination.get(key) ?? []), lookup]);
   }
@@ -234,16 +242,19 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
       for (const lookup of lookups) {
         const finding = found.get(lookup.id);
         lookedUp.set(`${key}\n${lookup.id}`, finding ?? null);
-        if (finding && finding.RecordState !== 'ARCHIVED') {
-          lookupImports.push(archiveImport(finding, lookup.reason, now));
+        if (!finding || finding.RecordState === 'ARCHIVED') continue;
+        if (lookup.action === 'archive') lookupImports.push(archiveImport(finding, lookup.reason, now));
+        // The ledger is a cache: a finding updated since it was written is not due after all.
+        else if (keepAliveDue(finding.UpdatedAt, now)) {
+          lookupImports.push(keepAliveImport(finding, lookup.failure ?? lookup.reason, now));
         }
       }
     } catch (error) {
-      // Not archived this run: the ledger keeps them ACTIVE, so the next run tries again. Each is an
-      // archive this run decided and did not make, reported as not landed like a failed import.
+      // Not archived (or kept alive) this run: the ledger keeps them as they were, so the next run
+      // tries again. Each is an import this run decided and did not make, reported as not landed.
       const code = errorCode(error);
       const message = describeError(error);
-      options.logger?.error('cannot read the findings to archive', {
+      options.logger?.error('cannot read the findings to archive or keep alive', {
         account: item.destination.account,
         region: item.destination.region,
         error: { code, message },
@@ -254,7 +265,10 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
           account: lookup.destination.account,
           region: lookup.destination.region,
           code,
-          message: `not archived: the finding could not be read back to archive it (${message}); it stays ACTIVE until a later run archives it`,
+          message:
+            lookup.action === 'archive'
+              ? `not archived: the finding could not be read back to archive it (${message}); it stays ACTIVE until a later run archives it`
+              : `not kept alive: the finding could not be read back to re-import it (${message}); Security Hub deletes it 90 days after its last update unless a later run keeps it alive`,
         });
       }
     }
@@ -307,6 +321,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     refreshed: 0,
     resolved: 0,
     archived: 0,
+    keptAlive: 0,
     unchanged: plan.counts.unchanged,
     untouched: plan.counts.untouched,
     failed: failed.length,
@@ -521,7 +536,7 @@ async function readByIds(
   factory: SecurityHubClientSource,
   destination: Destination,
   account: PublishAccount,
-  lookups: readonly ArchiveLookup[],
+  lookups: readonly FindingLookup[],
   calls: { getFindings: number },
 ): Promise<Map<string, AwsSecurityFinding>> {
   const client = factory.client(SecurityHubClient, destination.region, account);

@@ -11,6 +11,7 @@ import { S3LedgerStore } from '../../../functions/aws/ledger-store.ts';
 import type { AuditReport } from '../../../functions/core/audit.ts';
 import type { Finding } from '../../../functions/core/finding.ts';
 import type { StructuredLogger } from '../../../functions/core/logging.ts';
+import type { Policy } from '../../../functions/core/policy.ts';
 import { asffFindingId, productArn } from '../../../functions/publish/security-hub/asff.ts';
 import {
   decodeLedger,
@@ -34,11 +35,14 @@ import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../../sim/services/se
 import {
   ACCOUNT_A,
   ACCOUNT_B,
+  CENTRAL,
   completeScope,
+  failedScope,
   policy,
   rdsResource,
   report,
   retentionFinding,
+  scopeFinding,
 } from './fixtures.ts';
 
 const ROLE = 'certctl-backup-guard-publish';
@@ -496,11 +500,11 @@ describe('publishing with the import ledger against the simulated Security Hub a
 
   function publish(
     audit: AuditReport,
-    options: { ledger?: boolean; on?: AwsClientFactory; logger?: StructuredLogger } = {},
+    options: { ledger?: boolean; on?: AwsClientFactory; logger?: StructuredLogger; policy?: Policy } = {},
   ): Promise<PublishResult> {
     return publishToSecurityHub({
       report: audit,
-      policy: policy(),
+      policy: options.policy ?? policy(),
       factory: options.on ?? factory,
       accounts: ACCOUNTS,
       now: () => clock,
@@ -677,7 +681,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(logger.entries.filter(({ level }) => level === 'error')).toEqual([
       {
         level: 'error',
-        message: 'cannot read the findings to archive',
+        message: 'cannot read the findings to archive or keep alive',
         attributes: [
           {
             account: ACCOUNT_A,
@@ -735,6 +739,48 @@ describe('publishing with the import ledger against the simulated Security Hub a
       ['dumps/active-100-days', 'ACTIVE'],
       ['dumps/archived-just-under-90-days', 'ARCHIVED'],
     ]);
+  });
+
+  it('keeps alive from the ledger a finding of a scope failing for 80 days, reading only that one, and records it', async () => {
+    // Prepare: reconciled every 89 days, so the runs at day 80 and 85 plan from the ledger alone.
+    const rarely = policy({
+      securityHub: {
+        enabled: true,
+        centralAccountId: CENTRAL,
+        centralRegion: 'eu-west-1',
+        reconcileDays: 89,
+      },
+    });
+    const finding = db('db-1');
+    await publish(report([finding], scopes), { policy: rarely });
+    const down = failedScope(ACCOUNT_A, 'eu-west-1');
+    const failing = report([scopeFinding(down)], [down]);
+    clock = new Date(T0.getTime() + 80 * DAY);
+
+    // Act
+    const late = await publish(failing, { policy: rarely });
+    clock = new Date(T0.getTime() + 85 * DAY);
+    const after = await publish(failing, { policy: rarely });
+
+    // Assess
+    expect(late.ledger.used).toBe(1);
+    expect(late.counts).toMatchObject({ keptAlive: 1, untouched: 0, failed: 0 });
+    expect(late.calls.getFindings).toBe(1);
+    const id = asffFindingId(finding);
+    expect(held(id)).toEqual([
+      expect.objectContaining({
+        Compliance: { Status: 'FAILED' },
+        RecordState: 'ACTIVE',
+        UpdatedAt: new Date(T0.getTime() + 80 * DAY).toISOString(),
+      }),
+    ]);
+    expect((await ledgerEntries()).find(([entry]) => entry === id)).toEqual([
+      id,
+      'ACTIVE',
+      new Date(T0.getTime() + 80 * DAY).toISOString(),
+    ]);
+    expect(after.counts).toMatchObject({ keptAlive: 0, untouched: 1 });
+    expect(after.calls.getFindings).toBe(0);
   });
 
   it('archives more than 20 findings of one destination from the ledger reading them 20 Ids at a time', async () => {

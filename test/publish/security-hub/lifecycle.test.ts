@@ -1,10 +1,15 @@
 import type { AwsSecurityFinding, Resource } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
-import { runAudit, type ScopePlan } from '../../../functions/core/audit.ts';
+import { mergeReports, runAudit, type ScopePlan } from '../../../functions/core/audit.ts';
 import type { Check } from '../../../functions/core/check.ts';
 import { CloudApiError } from '../../../functions/core/errors.ts';
 import type { Finding, ResourceRef } from '../../../functions/core/finding.ts';
-import { destinationFor, publishTargetFrom, toAsff } from '../../../functions/publish/security-hub/asff.ts';
+import {
+  asffFindingId,
+  destinationFor,
+  publishTargetFrom,
+  toAsff,
+} from '../../../functions/publish/security-hub/asff.ts';
 import { AsffValidationError } from '../../../functions/publish/security-hub/errors.ts';
 import {
   archiveImport,
@@ -92,6 +97,7 @@ describe('planPublication', () => {
       refresh: 0,
       resolve: 0,
       archive: 0,
+      keepAlive: 0,
       unchanged: 0,
       untouched: 0,
     });
@@ -1204,5 +1210,228 @@ describe('a resource found in another region than the scope that read it', () =>
     expect(
       whenGone.imports.filter((planned) => planned.action === 'archive').map((planned) => planned.finding.Id),
     ).toEqual([held[0]?.Id]);
+  });
+});
+
+describe('findings of a scope that keeps failing', () => {
+  const down = failedScope(ACCOUNT_A, 'us-east-1');
+  const east = (name: string) => retentionFinding(rdsResource(name, ACCOUNT_A, 'us-east-1'));
+  const failing = (existing: readonly AwsSecurityFinding[], scopes = [down]) =>
+    planPublication({
+      report: report(scopes.filter((outcome) => outcome.status === 'failed').map(scopeFinding), scopes),
+      policy: POLICY,
+      now: NOW,
+      existing,
+    });
+
+  it('re-imports a held FAILED finding 80 days old unchanged but for UpdatedAt and a note when its scope failed', () => {
+    // Prepare
+    const old = stored(east('db-old'), 80);
+
+    // Act
+    const plan = failing([old]);
+
+    // Assess
+    const kept = plan.imports.find((entry) => entry.finding.Id === old.Id);
+    expect(kept?.action).toBe('keepAlive');
+    expect(plan.counts.keepAlive).toBe(1);
+    expect(kept?.finding).toMatchObject({
+      Compliance: { Status: 'FAILED' },
+      RecordState: 'ACTIVE',
+      CreatedAt: old.CreatedAt,
+      UpdatedAt: NOW.toISOString(),
+      Title: old.Title,
+      Severity: { Label: 'HIGH' },
+      FindingProviderFields: { Severity: { Label: 'HIGH' } },
+      Remediation: old.Remediation,
+      ProductFields: expect.objectContaining({
+        'observed/retentionDays': '7',
+        'notEvaluated/since': old.UpdatedAt,
+        'notEvaluated/reason': expect.stringContaining('region down (ServiceUnavailable)'),
+      }),
+    });
+    expect(kept?.finding.Description).toMatch(
+      new RegExp(
+        `^Not re-evaluated since ${old.UpdatedAt}: scope aws/${ACCOUNT_A}/us-east-1/pitr could not be evaluated: region down \\(ServiceUnavailable\\)\\.`,
+      ),
+    );
+    expect(kept?.finding.Description).toContain(old.Description);
+    expect(kept?.finding.Workflow).toBeUndefined();
+    expect(kept?.finding.Note).toBeUndefined();
+    expect(kept?.contentHash).toBe(contentHash(kept?.finding as AwsSecurityFinding));
+  });
+
+  it('leaves a held finding 5 days old untouched when its scope failed', () => {
+    // Prepare
+    const recent = stored(east('db-recent'), 5);
+
+    // Act
+    const plan = failing([recent]);
+
+    // Assess
+    expect(plan.imports.map((entry) => entry.finding.Id)).not.toContain(recent.Id);
+    expect(plan.counts).toMatchObject({ keepAlive: 0, untouched: 1 });
+  });
+
+  it('keeps nothing alive in a healthy scope or in a scope this run did not cover', () => {
+    // Prepare: us-east-1 evaluated and the database is gone; ap-southeast-2 not part of this run.
+    const gone = stored(east('db-gone'), 80);
+    const reported = east('db-reported');
+    const elsewhere = stored(retentionFinding(rdsResource('db-far', ACCOUNT_A, 'ap-southeast-2')), 80);
+    const healthy = completeScope(ACCOUNT_A, 'us-east-1');
+
+    // Act
+    const plan = planPublication({
+      report: report([reported], [healthy]),
+      policy: POLICY,
+      now: NOW,
+      existing: [gone, stored(reported, 80), elsewhere],
+    });
+
+    // Assess
+    expect(plan.imports.map((entry) => [entry.action, entry.finding.Id]).sort()).toEqual(
+      [
+        ['archive', gone.Id],
+        ['refresh', asffFindingId(reported)],
+      ].sort(),
+    );
+    expect(plan.counts).toMatchObject({ keepAlive: 0, untouched: 1 });
+    for (const entry of plan.imports) {
+      expect(entry.finding.ProductFields?.['notEvaluated/since']).toBeUndefined();
+    }
+  });
+
+  it('keeps alive the findings of every region when the whole account failed, and archived ones stay archived', () => {
+    // Prepare
+    const wholeAccount = failedScope(ACCOUNT_A, '*');
+    const old = stored(east('db-old'), 80);
+    const archived = stored(east('db-archived'), 80, { RecordState: 'ARCHIVED' });
+
+    // Act
+    const plan = failing([old, archived], [wholeAccount]);
+
+    // Assess
+    expect(
+      plan.imports.filter((entry) => entry.action === 'keepAlive').map((entry) => entry.finding.Id),
+    ).toEqual([old.Id]);
+  });
+
+  it('keeps the first time it was not re-evaluated and one note when kept alive twice', () => {
+    // Prepare
+    const old = stored(east('db-old'), 80);
+    const first = failing([old]).imports.find((entry) => entry.action === 'keepAlive')?.finding;
+    const later = new Date(NOW.getTime() + 31 * DAY);
+
+    // Act
+    const second = planPublication({
+      report: report([scopeFinding(down)], [down]),
+      policy: POLICY,
+      now: later,
+      existing: [
+        {
+          ...(first as AwsSecurityFinding),
+          ProductFields: { ...first?.ProductFields, 'aws/securityhub/ProductName': 'Default' },
+        },
+      ],
+    }).imports.find((entry) => entry.action === 'keepAlive')?.finding;
+
+    // Assess
+    expect(second?.ProductFields?.['notEvaluated/since']).toBe(old.UpdatedAt);
+    expect(second?.UpdatedAt).toBe(later.toISOString());
+    expect(second?.Description?.match(/Not re-evaluated since/g)).toHaveLength(1);
+    expect(second?.Description).toContain(old.Description);
+  });
+
+  it('updates a kept-alive finding when its scope is evaluated again, dropping the note', () => {
+    // Prepare
+    const finding = east('db-old');
+    const kept = failing([stored(finding, 80)]).imports.find(
+      (entry) => entry.action === 'keepAlive',
+    )?.finding;
+
+    // Act
+    const plan = planPublication({
+      report: report([finding], [completeScope(ACCOUNT_A, 'us-east-1')]),
+      policy: POLICY,
+      now: new Date(NOW.getTime() + DAY),
+      existing: [kept as AwsSecurityFinding],
+    });
+
+    // Assess
+    expect(plan.imports.map((entry) => entry.action)).toEqual(['update']);
+    expect(plan.imports[0]?.reason).toContain('notEvaluated/since');
+    expect(plan.imports[0]?.finding.ProductFields?.['notEvaluated/since']).toBeUndefined();
+    expect(plan.imports[0]?.finding.Description).toBe(finding.description);
+  });
+
+  it('asks to read a ledger-held finding by Id when it is due to be kept alive', () => {
+    // Prepare: the ledger knows Id, UpdatedAt, state and scope, not the finding.
+    const old = { ...heldFinding(stored(east('db-old'), 80)), finding: undefined };
+    const recent = { ...heldFinding(stored(east('db-recent'), 5)), finding: undefined };
+
+    // Act
+    const plan = planPublication({
+      report: report([scopeFinding(down)], [down]),
+      policy: POLICY,
+      now: NOW,
+      held: [old, recent],
+    });
+
+    // Assess
+    expect(plan.lookups).toEqual([
+      expect.objectContaining({
+        action: 'keepAlive',
+        id: old.id,
+        failure: expect.stringContaining('region down'),
+      }),
+    ]);
+    expect(plan.counts).toMatchObject({ keepAlive: 0, untouched: 1 });
+  });
+
+  it('keeps alive an old finding whose check now fails with an internal error', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('db-1'));
+    const broken = { ...finding, status: 'NOT_AVAILABLE' as const, internalError: true };
+    const old = stored(finding, 80);
+
+    // Act
+    const plan = planPublication({
+      report: report([broken], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [old],
+    });
+
+    // Assess
+    expect(plan.imports.map((entry) => entry.action)).toEqual(['keepAlive']);
+    expect(plan.imports[0]?.finding).toMatchObject({
+      Compliance: { Status: 'FAILED' },
+      RecordState: 'ACTIVE',
+      UpdatedAt: NOW.toISOString(),
+    });
+    expect(plan.imports[0]?.finding.Description).toMatch(/internal error/);
+  });
+});
+
+describe('a report merged from runs that evaluated the same scope', () => {
+  it('plans each finding Id once when the same report is merged twice', () => {
+    // Prepare: the same report (one scope complete, one failed) from two sources.
+    const down = failedScope(ACCOUNT_A, 'us-east-1');
+    const audit = report(
+      [retentionFinding(rdsResource('db-1')), scopeFinding(down)],
+      [completeScope(ACCOUNT_A, 'eu-west-1'), down],
+    );
+
+    // Act
+    const plan = planPublication({
+      report: mergeReports([audit, structuredClone(audit)]),
+      policy: POLICY,
+      now: NOW,
+    });
+
+    // Assess
+    const ids = plan.imports.map((entry) => entry.finding.Id);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
   });
 });

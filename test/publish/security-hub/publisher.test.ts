@@ -296,6 +296,39 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     expect(stored(ACCOUNT_A, 'us-east-1', scopeFinding(down))?.Compliance?.Status).toBe('NOT_AVAILABLE');
   });
 
+  it('keeps alive a FAILED finding of a region down for 80 days and leaves it alone at 5 days', async () => {
+    // Prepare
+    const west = retentionFinding(rdsResource('db-west'));
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    await publish(report([west, east], [euWest, completeScope(ACCOUNT_A, 'us-east-1')]));
+    const down = failedScope(ACCOUNT_A, 'us-east-1');
+    const failing = report([west, scopeFinding(down)], [euWest, down]);
+    clock = new Date(T0.getTime() + 5 * DAY);
+    const early = await publish(failing);
+    clock = new Date(T0.getTime() + 80 * DAY);
+
+    // Act
+    const late = await publish(failing);
+
+    // Assess
+    expect(early.counts).toMatchObject({ keptAlive: 0, untouched: 1 });
+    expect(late.counts).toMatchObject({ keptAlive: 1, untouched: 0, archived: 0, resolved: 0, failed: 0 });
+    expect(stored(ACCOUNT_A, 'us-east-1', east)).toMatchObject({
+      Compliance: { Status: 'FAILED' },
+      RecordState: 'ACTIVE',
+      Severity: { Label: 'HIGH' },
+      CreatedAt: T0.toISOString(),
+      UpdatedAt: clock.toISOString(),
+      Workflow: { Status: 'NEW' },
+      ProductFields: expect.objectContaining({ 'notEvaluated/since': T0.toISOString() }),
+    });
+    expect(stored(ACCOUNT_A, 'us-east-1', east)?.Description).toMatch(
+      new RegExp(
+        `^Not re-evaluated since ${T0.toISOString()}: scope aws/${ACCOUNT_A}/us-east-1/pitr could not be evaluated: region down`,
+      ),
+    );
+  });
+
   it('does not touch other regions when the run covered one region', async () => {
     // Prepare
     const west = retentionFinding(rdsResource('db-west'));
@@ -379,6 +412,7 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
       refreshed: 0,
       resolved: 0,
       archived: 1,
+      keptAlive: 0,
       unchanged: 1,
       untouched: 0,
       failed: 0,
