@@ -203,7 +203,9 @@ function cloudKmsKeyFailure(
   base: FindingValues,
   required: FindingValues,
 ): CheckOutcome {
-  const version = key.version ? `version ${key.version}${key.primary ? ' (its primary)' : ''}` : 'version';
+  const what = key.version
+    ? `The Cloud KMS key version ${key.version}${key.primary ? " (its key's primary, as the secret version names none)" : ''}`
+    : `The Cloud KMS key ${key.id}`;
   const when =
     key.state === 'DESTROY_SCHEDULED' && key.deletionDate
       ? ` (destruction on ${key.deletionDate.toISOString()})`
@@ -221,7 +223,7 @@ function cloudKmsKeyFailure(
         : `The key material is gone: add a new version of the secret from the live file under an enabled key (\`gcloud secrets versions add ${fact.resource.id.replace(/^projects\/[^/]+\/secrets\//, '')} --data-file=<file>\`).`;
   return {
     status: 'FAILED',
-    description: `The Cloud KMS key ${key.id} of the ${secretLabel(fact)} has its ${version} ${key.state}${when}: the backup cannot be decrypted.`,
+    description: `${what} protecting the ${secretLabel(fact)} is ${key.state}${when}: the backup cannot be decrypted.`,
     observed: {
       ...base,
       scheduledForDeletion: false,

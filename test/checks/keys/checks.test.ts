@@ -156,7 +156,7 @@ describe('keys.not-deleting', () => {
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.observed).toMatchObject({ keyState: 'DESTROY_SCHEDULED', keyVersion: VERSION });
       expect(outcome?.description).toBe(
-        `The Cloud KMS key ${KEY} of the secret projects/certctl-prod/secrets/ca (ca-cert) has its version ${VERSION} DESTROY_SCHEDULED (destruction on 2026-12-10T00:00:00.000Z): the backup cannot be decrypted.`,
+        `The Cloud KMS key version ${VERSION} protecting the secret projects/certctl-prod/secrets/ca (ca-cert) is DESTROY_SCHEDULED (destruction on 2026-12-10T00:00:00.000Z): the backup cannot be decrypted.`,
       );
       expect(outcome?.remediationText).toBe(
         `Restore the key version before it is destroyed, then enable it: \`gcloud kms keys versions restore ${flags}\`, then \`gcloud kms keys versions enable ${flags}\`.`,
@@ -184,7 +184,9 @@ describe('keys.not-deleting', () => {
       // Act
       const outcome = keysNotDeletingCheck.evaluate(gcp({ state: 'DISABLED', primary: true }), context);
       // Assess
-      expect(outcome?.description).toContain(`has its version ${VERSION} (its primary) DISABLED`);
+      expect(outcome?.description).toContain(
+        `${VERSION} (its key's primary, as the secret version names none) protecting the secret`,
+      );
     });
     it('is not available when the key could not be read, naming the missing permission', () => {
       // Prepare: what functions/gcp/cloud-kms.ts reports for a 403.
