@@ -31,10 +31,22 @@ export interface EncryptionKey {
   readonly id: string;
   /** `CUSTOMER` or `AWS`/`GOOGLE` (provider-managed); undefined when it could not be described. */
   readonly manager: 'CUSTOMER' | 'PROVIDER' | undefined;
-  /** KMS `KeyState` (`Enabled`, `Disabled`, `PendingDeletion`, …); undefined when not described. */
+  /**
+   * AWS: KMS `KeyState` (`Enabled`, `Disabled`, `PendingDeletion`, …). GCP: the Cloud KMS
+   * `CryptoKeyVersionState` (`ENABLED`, `DISABLED`, `DESTROY_SCHEDULED`, `DESTROYED`, …) of
+   * {@link version}. Undefined when not described, or when the API did not send it.
+   */
   readonly state?: string | undefined;
+  /** AWS `DeletionDate`; GCP `destroyTime` (when a `DESTROY_SCHEDULED` version is destroyed). */
   readonly deletionDate?: Date | undefined;
-  /** Why DescribeKey failed, when it did. */
+  /**
+   * GCP: the Cloud KMS key version whose state {@link state} is: the one the secret's latest version
+   * names (`kmsKeyVersionName`), else the key's primary version.
+   */
+  readonly version?: string | undefined;
+  /** GCP: {@link version} is the key's primary version, read because the secret version named none. */
+  readonly primary?: boolean | undefined;
+  /** Why DescribeKey (AWS) or the Cloud KMS read (GCP) failed, when it did. */
   readonly unreadReason?: string | undefined;
 }
 

@@ -12,6 +12,7 @@ import type { Storage } from '@google-cloud/storage';
 import type { Fact } from '../core/facts.ts';
 import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
+import type { CloudKmsApi } from './cloud-kms.ts';
 import type { CloudSqlApi } from './cloud-sql.ts';
 import type { SecretManagerApi } from './secret-manager.ts';
 
@@ -22,6 +23,8 @@ export interface GcpClientSource {
   storage?(): Promise<Storage>;
   /** The Secret Manager client (the keys group); a source without one cannot audit GCP key material. */
   secretManager?(): Promise<SecretManagerApi>;
+  /** The Cloud KMS client (the keys group: the state of a secret's customer-managed key). */
+  cloudKms?(): Promise<CloudKmsApi>;
 }
 
 /** Where a GCP collector reads one scope: the project (all its regions) and the clients. */

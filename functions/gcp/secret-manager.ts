@@ -5,6 +5,9 @@
  * `GET /v1/projects/{p}/secrets/{s}/versions/latest` (state, scheduledDestroyTime), and only with
  * `keys.inspectSecretValues` `GET …/versions/latest:access` (payload.data, base64).
  *
+ * A secret under a customer-managed Cloud KMS key also gets the state of the key version that
+ * protects its latest version, read from Cloud KMS (./cloud-kms.ts), once per key in the project.
+ *
  * Plain REST over fetch, signed with the credentials the GCP client factory resolved
  * ({@link withSecretManager}): the `@google-cloud/secret-manager` client would add its gax protos to
  * the Cloud Function's bundle for three GET calls. Only what audits key material imports this
@@ -24,6 +27,7 @@ import { secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import type { Policy } from '../core/policy.ts';
 import type { GcpClientFactory } from './clients.ts';
+import { type CloudKmsApi, CloudKmsRestClient, cloudKmsKeyReader } from './cloud-kms.ts';
 import type { GcpClientSource, GcpCollector } from './collectors.ts';
 import { GcpApiError, GcpRestClient, type GcpRestRetry, type RequestSigner } from './rest-request.ts';
 
@@ -42,10 +46,28 @@ export interface GcpSecret {
   readonly expireTime?: string;
 }
 
+/** `CustomerManagedEncryptionStatus`: the Cloud KMS key version a secret version is encrypted with. */
+interface GcpCmekStatus {
+  readonly customerManagedEncryption?: { readonly kmsKeyVersionName?: string };
+}
+
 export interface GcpSecretVersion {
   readonly name?: string;
   readonly state?: string;
   readonly scheduledDestroyTime?: string;
+  /**
+   * Per replica, the key version that encrypts this version (only populated with CMEK):
+   * https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions
+   * (`ReplicationStatus.automatic|userManaged.replicas[].customerManagedEncryption.kmsKeyVersionName`).
+   */
+  readonly replicationStatus?: {
+    readonly automatic?: GcpCmekStatus;
+    readonly userManaged?: {
+      readonly replicas?: readonly (GcpCmekStatus & { readonly location?: string })[];
+    };
+  };
+  /** The same for a regional secret (no replication): the version's own status. */
+  readonly customerManagedEncryption?: { readonly kmsKeyVersionName?: string };
 }
 
 /** A Secret Manager call failed with an HTTP status (404 = not found). */
@@ -127,18 +149,38 @@ function isServerSide(error: unknown): boolean {
   return !(error instanceof SecretManagerApiError) || error.status >= 500 || error.status === 429;
 }
 
-function encryptionOf(secret: GcpSecret): EncryptionKey[] {
+/** Reads a Cloud KMS key's state once per key (version) in the scope (./cloud-kms.ts). */
+type KeyReader = (keyName: string, versionName: string | undefined) => Promise<EncryptionKey>;
+
+/**
+ * Each replica's key: Google-managed, or the customer-managed Cloud KMS key with the state of the
+ * key version that protects the latest version (the one that version names, else the key's primary).
+ */
+function encryptionOf(
+  secret: GcpSecret,
+  latest: GcpSecretVersion | undefined,
+  readKey: KeyReader,
+): Promise<EncryptionKey[]> {
   const automatic = secret.replication?.automatic;
   if (automatic) {
     const key = automatic.customerManagedEncryption?.kmsKeyName;
-    return [key ? { id: key, manager: 'CUSTOMER' } : { id: 'google-managed', manager: 'PROVIDER' }];
+    const version =
+      latest?.replicationStatus?.automatic?.customerManagedEncryption?.kmsKeyVersionName ??
+      latest?.customerManagedEncryption?.kmsKeyVersionName;
+    return Promise.all([
+      key ? readKey(key, version) : { id: 'google-managed', manager: 'PROVIDER' as const },
+    ]);
   }
-  return (secret.replication?.userManaged?.replicas ?? []).map((replica) => {
-    const key = replica.customerManagedEncryption?.kmsKeyName;
-    return key
-      ? { id: key, manager: 'CUSTOMER' }
-      : { id: `google-managed (${replica.location})`, manager: 'PROVIDER' };
-  });
+  const statuses = latest?.replicationStatus?.userManaged?.replicas ?? [];
+  return Promise.all(
+    (secret.replication?.userManaged?.replicas ?? []).map((replica) => {
+      const key = replica.customerManagedEncryption?.kmsKeyName;
+      if (!key) return { id: `google-managed (${replica.location})`, manager: 'PROVIDER' as const };
+      const version = statuses.find((status) => status.location === replica.location)
+        ?.customerManagedEncryption?.kmsKeyVersionName;
+      return readKey(key, version);
+    }),
+  );
 }
 
 function replicationOf(secret: GcpSecret): Reading<ReplicationFact> {
@@ -152,9 +194,15 @@ function replicationOf(secret: GcpSecret): Reading<ReplicationFact> {
   return { state: 'unknown', reason: 'the API did not report the replication' };
 }
 
+/** The APIs the GCP keys audit reads: Secret Manager, and Cloud KMS for the CMEK keys' state. */
+export interface GcpKeyApis {
+  readonly secretManager: SecretManagerApi;
+  readonly cloudKms: CloudKmsApi;
+}
+
 /** The facts of one project's inventory secrets. */
 export async function readGcpKeyFacts(
-  api: SecretManagerApi,
+  { secretManager: api, cloudKms }: GcpKeyApis,
   project: string,
   policy: Policy,
   options: { readonly now: () => Date } = { now: () => new Date() },
@@ -171,8 +219,9 @@ export async function readGcpKeyFacts(
       try {
         const found = await api.getSecret(name);
         let version: Reading<{ state: string; scheduledDestroy?: Date }>;
+        let latest: GcpSecretVersion | undefined;
         try {
-          const latest = await api.getLatestVersion(name);
+          latest = await api.getLatestVersion(name);
           version =
             latest.state === undefined
               ? { state: 'unknown', reason: "the API did not report the latest version's state" }
@@ -191,7 +240,7 @@ export async function readGcpKeyFacts(
           } else if (isServerSide(error)) throw error;
           else version = { state: 'unknown', reason: describeError(error) };
         }
-        return { secret, name, found, version };
+        return { secret, name, found, version, latest };
       } catch (error) {
         if (error instanceof SecretManagerApiError && error.status === 404)
           return { secret, name, absent: true };
@@ -203,6 +252,18 @@ export async function readGcpKeyFacts(
         );
       }
     }),
+  );
+
+  // Each distinct key (version) read once for the project's secrets.
+  const readKey = cloudKmsKeyReader(cloudKms);
+  const encryptions = await Promise.all(
+    read.map((entry) =>
+      'found' in entry &&
+      entry.found &&
+      (entry.found.replication?.automatic || entry.found.replication?.userManaged)
+        ? encryptionOf(entry.found, entry.latest, readKey)
+        : undefined,
+    ),
   );
 
   let content = new Map<string, KeySecretFact['content']>();
@@ -231,7 +292,7 @@ export async function readGcpKeyFacts(
     });
   }
 
-  return read.map((entry): KeySecretFact => {
+  return read.map((entry, index): KeySecretFact => {
     const { secret, name } = entry;
     const resource = {
       provider: 'gcp' as const,
@@ -254,13 +315,12 @@ export async function readGcpKeyFacts(
       existence: { state: 'read', value: true },
       deletionScheduled: found.expireTime ? new Date(found.expireTime) : undefined,
       // The encryption settings live inside the replication oneof: without it there is nothing to judge.
-      encryption:
-        found.replication?.automatic || found.replication?.userManaged
-          ? { state: 'read', value: encryptionOf(found) }
-          : {
-              state: 'unknown',
-              reason: 'the API did not report the replication, which holds the encryption',
-            },
+      encryption: encryptions[index]
+        ? { state: 'read', value: encryptions[index] }
+        : {
+            state: 'unknown',
+            reason: 'the API did not report the replication, which holds the encryption',
+          },
       replication: replicationOf(found),
       ...(version ? { latestVersion: version } : {}),
       content: contentReading,
@@ -268,16 +328,20 @@ export async function readGcpKeyFacts(
   });
 }
 
-/** The GCP clients a run needs when it reads Secret Manager: `base`'s, plus `secretManager()`. */
+/**
+ * The GCP clients a run needs when it reads Secret Manager: `base`'s, plus `secretManager()` and
+ * `cloudKms()` (the state of the secrets' customer-managed keys).
+ */
 export interface GcpClientsWithSecretManager extends GcpClientSource {
   secretManager(): Promise<SecretManagerApi>;
+  cloudKms(): Promise<CloudKmsApi>;
   close(): Promise<void>;
 }
 
 /**
  * The clients of `base` (the factory itself, or the factory with Cloud Storage) plus the Secret
- * Manager client. With an endpoint it calls that base URL unauthenticated (the simulator serves
- * Secret Manager on the port of Cloud SQL Admin and Cloud Storage). In production the factory
+ * Manager and Cloud KMS clients. With an endpoint they call that base URL unauthenticated (the
+ * simulator serves Secret Manager and Cloud KMS on the port of Cloud SQL Admin and Cloud Storage). In production the factory
  * resolves the credentials first, so missing credentials are one CredentialsError before any
  * request, and the client signs its requests with that same resolved client.
  */
@@ -286,6 +350,7 @@ export function withSecretManager(
   base: GcpClientSource = factory,
 ): GcpClientsWithSecretManager {
   let client: SecretManagerApi | undefined;
+  let kms: CloudKmsApi | undefined;
   const { storage } = base;
   return {
     cloudSql: () => base.cloudSql(),
@@ -299,12 +364,29 @@ export function withSecretManager(
       client ??= new SecretManagerRestClient({ auth });
       return client;
     },
+    // The client only: the keys' states are cached per scope read (readGcpKeyFacts), never across runs.
+    cloudKms: async () => {
+      if (factory.endpoint) {
+        kms ??= new CloudKmsRestClient({ endpoint: factory.endpoint });
+        return kms;
+      }
+      const auth = await factory.credentials();
+      kms ??= new CloudKmsRestClient({ auth });
+      return kms;
+    },
     close: () => factory.close(),
   };
 }
 
 /** The `keys` group's GCP collector: the inventory's Secret Manager secrets in one project. */
 export const secretManagerKeysCollector: GcpCollector = async ({ clients, project, policy, now }) => {
-  if (!clients.secretManager) throw new Error('the GCP clients of this run have no Secret Manager client');
-  return readGcpKeyFacts(await clients.secretManager(), project, policy, { now });
+  if (!clients.secretManager || !clients.cloudKms) {
+    throw new Error('the GCP clients of this run have no Secret Manager and Cloud KMS clients');
+  }
+  return readGcpKeyFacts(
+    { secretManager: await clients.secretManager(), cloudKms: await clients.cloudKms() },
+    project,
+    policy,
+    { now },
+  );
 };

@@ -129,11 +129,24 @@ export const DUMPS_SERVICE_ACCOUNT_ID = 'certctl-audit-dumps';
  * and the location reads (https://cloud.google.com/secret-manager/docs/access-control). Bound on
  * the project, not on each secret: a binding cannot name a secret that does not exist, and a
  * missing secret must answer 404 (keys.present FAILED), not 403 (NOT_AVAILABLE).
+ *
+ * It also holds the two Cloud KMS reads functions/gcp/cloud-kms.ts makes for a secret under a
+ * customer-managed key (`cryptoKeyVersions.get`, and `cryptoKeys.get` when the secret version names
+ * no key version; https://cloud.google.com/kms/docs/reference/permissions-and-roles), narrower
+ * than `roles/cloudkms.viewer` (which adds the listings, key rings, import jobs and EKM reads).
+ * They are granted on the project, not on each key, because the policy cannot name the keys: a
+ * secret's key is in its replication settings, known only when the audit reads the secret, and may
+ * change with `gcloud secrets replication update`. So the grant covers the keys in the projects
+ * that hold inventory secrets; a key in another project (a central KMS project) reads as
+ * NOT_AVAILABLE naming `cloudkms.cryptoKeyVersions.get` and `roles/cloudkms.viewer`, to be granted
+ * on that key by its owner.
  */
 export const SECRET_METADATA_READER_ROLE_ID = 'certctlBackupGuardSecretMetadataReader';
 export const SECRET_METADATA_READER_PERMISSIONS = [
   'secretmanager.secrets.get',
   'secretmanager.versions.get',
+  'cloudkms.cryptoKeys.get',
+  'cloudkms.cryptoKeyVersions.get',
 ] as const;
 /** Reading a secret's payload: bound on each inventory secret only, and only with `keys.inspectSecretValues`. */
 export const SECRET_ACCESSOR_ROLE = 'roles/secretmanager.secretAccessor';
@@ -579,7 +592,7 @@ export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] 
     id: SECRET_METADATA_READER_ROLE_ID,
     title: 'certctl-backup-guard secret metadata reader',
     description:
-      'Reads Secret Manager secret and version metadata (never payloads) for the certctl-backup-guard key-material audit',
+      'Reads Secret Manager secret and version metadata (never payloads) and the state of their Cloud KMS keys for the certctl-backup-guard key-material audit',
     permissions: SECRET_METADATA_READER_PERMISSIONS,
   };
   return [
@@ -587,7 +600,7 @@ export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] 
       ensureCustomRole(role, holder),
       {
         kind: 'run',
-        description: `let the key-material audit read secret metadata (no payloads, no listing) in ${holder}`,
+        description: `let the key-material audit read secret metadata and the state of Cloud KMS keys (no payloads, no listing) in ${holder}`,
         argv: [
           'gcloud',
           'projects',

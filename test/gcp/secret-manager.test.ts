@@ -7,9 +7,11 @@ import { keysNotDeletingCheck } from '../../functions/checks/keys/not-deleting.t
 import { CredentialsError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory, NO_GOOGLE_CREDENTIALS } from '../../functions/gcp/clients.ts';
+import type { CloudKmsApi } from '../../functions/gcp/cloud-kms.ts';
 import {
   readGcpKeyFacts,
   type SecretManagerApi,
+  SecretManagerApiError,
   SecretManagerRestClient,
   withSecretManager,
 } from '../../functions/gcp/secret-manager.ts';
@@ -184,6 +186,12 @@ function oneOpaqueSecretPolicy() {
   });
 }
 
+/** Cloud KMS for secrets under Google-managed encryption: never called. */
+const NO_CLOUD_KMS: CloudKmsApi = {
+  getCryptoKey: () => Promise.reject(new Error('Cloud KMS read for a Google-managed secret')),
+  getCryptoKeyVersion: () => Promise.reject(new Error('Cloud KMS read for a Google-managed secret')),
+};
+
 describe('readGcpKeyFacts', () => {
   it('does not judge the encryption of a secret whose replication the API did not report', async () => {
     // Prepare: a Secret without `replication`, the oneof that also holds its CMEK settings.
@@ -194,7 +202,11 @@ describe('readGcpKeyFacts', () => {
     };
     const policy = oneOpaqueSecretPolicy();
     // Act
-    const [fact] = await readGcpKeyFacts(api, 'certctl-prod', policy);
+    const [fact] = await readGcpKeyFacts(
+      { secretManager: api, cloudKms: NO_CLOUD_KMS },
+      'certctl-prod',
+      policy,
+    );
     // Assess
     expect(fact?.encryption.state).toBe('unknown');
     expect(fact && keysCmkCheck.evaluate(fact, { policy, now: new Date() })?.status).toBe('NOT_AVAILABLE');
@@ -208,11 +220,155 @@ describe('readGcpKeyFacts', () => {
     };
     const policy = oneOpaqueSecretPolicy();
     // Act
-    const [fact] = await readGcpKeyFacts(api, 'certctl-prod', policy);
+    const [fact] = await readGcpKeyFacts(
+      { secretManager: api, cloudKms: NO_CLOUD_KMS },
+      'certctl-prod',
+      policy,
+    );
     // Assess
     expect(fact?.latestVersion?.state).toBe('unknown');
     expect(fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() })?.status).toBe(
       'NOT_AVAILABLE',
     );
+  });
+});
+
+describe('readGcpKeyFacts on a customer-managed Cloud KMS key', () => {
+  it('fails keys.not-deleting for a secret whose CMEK key version is DESTROYED', async () => {
+    // Prepare: the latest version names the Cloud KMS key version it is encrypted with, and that
+    // version's key material is destroyed (Cloud KMS answers DESTROYED).
+    const key = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({
+        name,
+        replication: { automatic: { customerManagedEncryption: { kmsKeyName: key } } },
+      }),
+      getLatestVersion: async (name) => ({
+        name: `${name}/versions/1`,
+        state: 'ENABLED',
+        replicationStatus: {
+          automatic: { customerManagedEncryption: { kmsKeyVersionName: `${key}/cryptoKeyVersions/1` } },
+        },
+      }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    const cloudKms: CloudKmsApi = {
+      getCryptoKey: async (name) => ({
+        name,
+        purpose: 'ENCRYPT_DECRYPT',
+        primary: { name: `${name}/cryptoKeyVersions/2`, state: 'ENABLED' },
+      }),
+      getCryptoKeyVersion: async (name) => ({ name, state: 'DESTROYED' }),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    // Act
+    const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+    // Assess
+    const outcome = fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() });
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed.keyState).toBe('DESTROYED');
+  });
+});
+
+describe('readGcpKeyFacts reading Cloud KMS', () => {
+  const KMS = 'projects/certctl-kms/locations';
+  const keyIn = (location: string) => `${KMS}/${location}/keyRings/certctl/cryptoKeys/backup`;
+
+  it("reads each user-managed replica's key version, matched by location, once per key version for the project", async () => {
+    // Prepare: two secrets replicated to two locations, each location under its own key.
+    const policy = parsePolicy({
+      gcp: { projects: ['certctl-prod'] },
+      keys: {
+        preset: 'none',
+        items: {
+          a: { kind: 'opaque', secret: 'projects/certctl-prod/secrets/a' },
+          b: { kind: 'opaque', secret: 'projects/certctl-prod/secrets/b' },
+        },
+      },
+    });
+    const locations = ['europe-west1', 'europe-west4'];
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({
+        name,
+        replication: {
+          userManaged: {
+            replicas: locations.map((location) => ({
+              location,
+              customerManagedEncryption: { kmsKeyName: keyIn(location) },
+            })),
+          },
+        },
+      }),
+      getLatestVersion: async (name) => ({
+        name: `${name}/versions/1`,
+        state: 'ENABLED',
+        replicationStatus: {
+          userManaged: {
+            // Listed in another order than the replicas: matched by location, not by position.
+            replicas: [...locations].reverse().map((location) => ({
+              location,
+              customerManagedEncryption: { kmsKeyVersionName: `${keyIn(location)}/cryptoKeyVersions/1` },
+            })),
+          },
+        },
+      }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    const reads: string[] = [];
+    const cloudKms: CloudKmsApi = {
+      getCryptoKey: () => Promise.reject(new Error('no key read when the version is named')),
+      getCryptoKeyVersion: async (name) => {
+        reads.push(name);
+        return { name, state: name.includes('europe-west4') ? 'DESTROY_SCHEDULED' : 'ENABLED' };
+      },
+    };
+    // Act
+    const facts = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+    // Assess
+    expect(reads.sort()).toEqual(locations.map((location) => `${keyIn(location)}/cryptoKeyVersions/1`));
+    const [fact] = facts;
+    expect(fact?.encryption).toEqual({
+      state: 'read',
+      value: locations.map((location) => ({
+        id: keyIn(location),
+        manager: 'CUSTOMER',
+        version: `${keyIn(location)}/cryptoKeyVersions/1`,
+        state: location === 'europe-west4' ? 'DESTROY_SCHEDULED' : 'ENABLED',
+        deletionDate: undefined,
+      })),
+    });
+    expect(fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() })?.status).toBe('FAILED');
+  });
+
+  it("reads the key's primary version when the latest version could not be read", async () => {
+    // Prepare
+    const key = keyIn('global');
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({
+        name,
+        replication: { automatic: { customerManagedEncryption: { kmsKeyName: key } } },
+      }),
+      getLatestVersion: () => Promise.reject(new SecretManagerApiError('denied', 403, 'PERMISSION_DENIED')),
+      accessLatest: async () => new Uint8Array(),
+    };
+    const cloudKms: CloudKmsApi = {
+      getCryptoKey: async (name) => ({
+        name,
+        purpose: 'ENCRYPT_DECRYPT',
+        primary: { name: `${name}/cryptoKeyVersions/4`, state: 'ENABLED' },
+      }),
+      getCryptoKeyVersion: () => Promise.reject(new Error('no version is named')),
+    };
+    // Act
+    const [fact] = await readGcpKeyFacts(
+      { secretManager: api, cloudKms },
+      'certctl-prod',
+      oneOpaqueSecretPolicy(),
+    );
+    // Assess
+    expect(fact?.encryption).toMatchObject({
+      state: 'read',
+      value: [{ id: key, primary: true, state: 'ENABLED', version: `${key}/cryptoKeyVersions/4` }],
+    });
   });
 });

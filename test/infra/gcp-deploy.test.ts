@@ -1163,7 +1163,32 @@ describe('planGcpDeployment with Secret Manager key material', () => {
     expect([
       ...new Set(roles.map((step) => step.create.find((argument) => argument.startsWith('--project=')))),
     ]).toEqual(['--project=certctl-prod-1', '--project=certctl-stage-2']);
-    expect(roles[0]?.create).toContain('--permissions=secretmanager.secrets.get,secretmanager.versions.get');
+    expect(roles[0]?.create).toContain(
+      '--permissions=secretmanager.secrets.get,secretmanager.versions.get,cloudkms.cryptoKeys.get,cloudkms.cryptoKeyVersions.get',
+    );
+  });
+
+  it("lets the keys audit read its secrets' Cloud KMS key states in each holding project, and nothing else of Cloud KMS", () => {
+    // Act
+    const steps = plan(withKeys(false));
+    const roles = steps.filter(
+      (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
+        step.kind === 'ensure' && step.create.includes(SECRET_METADATA_READER_ROLE_ID),
+    );
+    const permissions = roles.flatMap((step) =>
+      (
+        step.create
+          .find((argument) => argument.startsWith('--permissions='))
+          ?.slice('--permissions='.length) ?? ''
+      ).split(','),
+    );
+    // Assess: the two gets functions/gcp/cloud-kms.ts makes (the role is bound on the holding
+    // projects above), never a listing, a decrypt or a predefined Cloud KMS role for the keys account.
+    expect([...new Set(permissions.filter((permission) => permission.startsWith('cloudkms.')))]).toEqual([
+      'cloudkms.cryptoKeys.get',
+      'cloudkms.cryptoKeyVersions.get',
+    ]);
+    expect(keysBindings(withKeys(true)).filter((line) => line.includes('roles/cloudkms.'))).toEqual([]);
   });
 
   it('grants the PITR function’s account no Secret Manager role, and deploys no keys function or account without a GCP secret', () => {

@@ -126,6 +126,8 @@ describe('key-material audit against the simulator', () => {
     expect(statusOf(report, 'certctl/missing', 'keys.replicated')).toBe('NOT_AVAILABLE');
     const gcpCa = `projects/${PROJECT}/secrets/certctl-ca-backup`;
     const gcpConfig = `projects/${PROJECT}/secrets/certctl-config-key`;
+    // Its Cloud KMS key version, read from the simulator's Cloud KMS, is ENABLED.
+    expect(statusOf(report, gcpCa, 'keys.not-deleting')).toBe('PASSED');
     expect(statusOf(report, gcpCa, 'keys.replicated')).toBe('PASSED');
     expect(statusOf(report, gcpCa, 'keys.cmk')).toBe('PASSED');
     expect(statusOf(report, gcpCa, 'keys.content')).toBe('PASSED');

@@ -148,13 +148,23 @@ describe('npm run demo', () => {
       /^gcp certctl-prod global\n {2}secret:projects\/certctl-prod\/secrets\/certctl-ca-backup /m,
     );
     expect(keys('projects/certctl-prod/secrets/certctl-ca-backup')).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    // A backup written under a Cloud KMS key version scheduled for destruction: failed, its value unreadable.
+    expect(keys('projects/certctl-prod/secrets/certctl-tls-backup')).toEqual([
+      'ok',
+      'FAIL C',
+      'ok',
+      'ok',
+      'N/A',
+    ]);
+    expect(prose).toContain('DESTROY_SCHEDULED (destruction on');
+    expect(prose).toContain('gcloud kms keys versions restore 1 --key=backup --keyring=certctl');
     expect(prose).toContain('scep-ra-key does not match the certificate in scep-ra-cert');
     expect(prose).toContain('expired on 2021-01-01');
     expect(prose).toContain(
       'is scheduled for deletion, and Secrets Manager returns no value of such a secret',
     );
-    expect(stdout).toContain('Security Hub: 40 keys findings');
-    expect(stdout).toMatch(/Reads: \d+ API calls, 2 of them value reads/);
+    expect(stdout).toContain('Security Hub: 45 keys findings');
+    expect(stdout).toMatch(/Reads: \d+ API calls, 3 of them value reads/);
     expect(stdout).toContain("The keys audit's exit code is 2");
     // The values were judged, never shown: no PEM body or private-key armour reaches the terminal.
     expect(stdout).not.toContain('PRIVATE KEY');

@@ -1,13 +1,13 @@
 /**
  * `keys.not-deleting`: neither the secret nor its KMS key is scheduled for deletion or disabled;
- * on GCP the latest version is ENABLED and not scheduled for destruction. Secret Manager does not
- * report the state of a customer-managed Cloud KMS key, and the audit reads no Cloud KMS (its keys
- * are known only at run time, so no deployment could grant their reads narrowly): on GCP the
- * check requires what Secret Manager reports, says the key's state was not read, and counts the
- * key usable only when this run decrypted the value (`keys.inspectSecretValues`).
+ * on GCP the latest version is ENABLED and not scheduled for destruction, and the customer-managed
+ * Cloud KMS key version that protects it (functions/gcp/cloud-kms.ts) is ENABLED. Both clouds'
+ * keys are judged the same way: an unusable state fails, a key that could not be read (or whose
+ * state was not sent) is not evaluated, a state this audit does not know proves nothing.
  */
-import type { Check } from '../../core/check.ts';
-import type { KeySecretFact } from '../../core/key-facts.ts';
+import type { Check, CheckOutcome } from '../../core/check.ts';
+import type { FindingValues } from '../../core/finding.ts';
+import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
 import {
   absentOutcome,
   DOCS,
@@ -21,20 +21,41 @@ import {
  * KMS key states in which the secret cannot be decrypted now or soon (KMS `KeyState`);
  * `PendingImport`: an EXTERNAL key whose material was never imported, or has expired or been deleted.
  */
-const UNUSABLE_KEY_STATES = new Set([
+const UNUSABLE_AWS_KEY_STATES = [
   'Disabled',
   'PendingDeletion',
   'PendingReplicaDeletion',
   'Unavailable',
   'PendingImport',
-]);
+];
 
 /**
- * KMS key states in which the secret can be decrypted: `Updating` is a multi-Region key whose
- * primary Region is being changed, still usable in cryptographic operations. Any other state (one
- * KMS adds later, `Creating`) proves nothing either way.
+ * Cloud KMS `CryptoKeyVersionState`s in which the version cannot decrypt now or soon
+ * (https://cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings.cryptoKeys.cryptoKeyVersions#CryptoKeyVersionState):
+ * DISABLED (material kept, may be enabled again), DESTROY_SCHEDULED (restorable until its
+ * destroyTime), DESTROYED and the external-key destruction states (material gone), and the
+ * versions that never got material (IMPORT_FAILED, GENERATION_FAILED).
  */
-const USABLE_KEY_STATES = new Set(['Enabled', 'Updating']);
+const UNUSABLE_GCP_KEY_STATES = [
+  'DISABLED',
+  'DESTROY_SCHEDULED',
+  'DESTROYED',
+  'PENDING_EXTERNAL_DESTRUCTION',
+  'EXTERNAL_DESTRUCTION_FAILED',
+  'IMPORT_FAILED',
+  'GENERATION_FAILED',
+];
+
+/** The two clouds' state names never collide (KMS `Enabled`, Cloud KMS `ENABLED`). */
+const UNUSABLE_KEY_STATES = new Set([...UNUSABLE_AWS_KEY_STATES, ...UNUSABLE_GCP_KEY_STATES]);
+
+/**
+ * Key states in which the secret can be decrypted: KMS `Enabled`, and `Updating` (a multi-Region
+ * key whose primary Region is being changed, still usable in cryptographic operations); Cloud KMS
+ * `ENABLED`. Any other state (one added later, KMS `Creating`, Cloud KMS `PENDING_GENERATION` or
+ * `PENDING_IMPORT`) proves nothing either way.
+ */
+const USABLE_KEY_STATES = new Set(['Enabled', 'Updating', 'ENABLED']);
 
 export const keysNotDeletingCheck: Check<KeySecretFact> = {
   metadata: {
@@ -44,11 +65,11 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     failedTitle: 'A key-material backup or its key is being deleted or disabled',
     severity: 'CRITICAL',
     rationale:
-      'A secret scheduled for deletion, a KMS key pending deletion or disabled, or a destroyed Secret Manager version leaves a backup that will be (or already is) impossible to restore from.',
+      'A secret scheduled for deletion, a KMS key pending deletion or disabled, a destroyed Secret Manager version, or a Cloud KMS key version disabled, scheduled for destruction or destroyed leaves a backup that will be (or already is) impossible to restore from.',
     remediation: {
       text: 'Cancel the deletion (`aws secretsmanager restore-secret`, `aws kms cancel-key-deletion` and `enable-key`).',
       texts: {
-        gcp: 'Enable the latest version (`gcloud secrets versions enable <version> --secret=<secret>`), or, if it is destroyed, add a new version from the live file (`gcloud secrets versions add <secret> --data-file=<file>`); remove an expiration with `gcloud secrets update <secret> --remove-expiration`.',
+        gcp: 'Enable the latest version (`gcloud secrets versions enable <version> --secret=<secret>`), or, if it is destroyed, add a new version from the live file (`gcloud secrets versions add <secret> --data-file=<file>`); remove an expiration with `gcloud secrets update <secret> --remove-expiration`; restore and enable its Cloud KMS key version (`gcloud kms keys versions restore` and `enable`).',
       },
       url: DOCS.smDelete,
       urls: { gcp: DOCS.gsmEnableVersion },
@@ -97,6 +118,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       const bad = fact.encryption.value.find(
         (key) => key.state !== undefined && UNUSABLE_KEY_STATES.has(key.state),
       );
+      if (bad && fact.resource.provider === 'gcp') return cloudKmsKeyFailure(fact, bad, base, required);
       if (bad) {
         return {
           status: 'FAILED',
@@ -128,7 +150,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     if (unknownState) {
       return notAvailable(
         fact,
-        `its KMS key ${unknownState.id} is ${unknownState.state}, a key state this audit does not know to be usable`,
+        `its ${keyNoun(fact)} ${unknownState.id} is ${unknownState.state}, a key state this audit does not know to be usable`,
         { scheduledForDeletion: false, keyState: unknownState.state ?? null },
         required,
       );
@@ -137,27 +159,10 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       // A key DescribeKey could not read has no manager either: its state is unknown all the same.
       (key) => key.manager !== 'PROVIDER' && key.state === undefined,
     );
-    if (undescribed && fact.resource.provider === 'gcp' && undescribed.unreadReason === undefined) {
-      // The value was decrypted in this run: the key works now, whatever Cloud KMS would say.
-      const decrypted = fact.content.state === 'read';
-      return {
-        status: 'PASSED',
-        description: decrypted
-          ? `The ${secretLabel(fact)} is not scheduled for deletion, its latest version is enabled, and its value was decrypted in this run with ${undescribed.id}.`
-          : `The ${secretLabel(fact)} is not scheduled for deletion and its latest version is enabled; the state of its Cloud KMS key ${undescribed.id} is not read (Secret Manager does not report it).`,
-        observed: {
-          ...base,
-          scheduledForDeletion: false,
-          latestVersionState: 'ENABLED',
-          ...(decrypted ? { keyUsable: true } : { cloudKmsKeyState: 'not read' }),
-        },
-        required: { scheduledForDeletion: false, latestVersionState: 'ENABLED' },
-      };
-    }
     if (undescribed) {
       return notAvailable(
         fact,
-        `its KMS key ${undescribed.id} could not be described (${undescribed.unreadReason ?? 'no state'})`,
+        `its ${keyNoun(fact)} ${undescribed.id} could not be ${fact.resource.provider === 'gcp' ? 'read' : 'described'} (${undescribed.unreadReason ?? 'no state'})`,
         { scheduledForDeletion: false },
         required,
       );
@@ -170,3 +175,62 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     };
   },
 };
+
+/** `KMS key` (AWS) or `Cloud KMS key` (GCP). */
+function keyNoun(fact: KeySecretFact): string {
+  return fact.resource.provider === 'gcp' ? 'Cloud KMS key' : 'KMS key';
+}
+
+/** `projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/3` as `gcloud kms` flags. */
+function gcloudVersionArgs(version: string): string | undefined {
+  const match =
+    /^projects\/([^/]+)\/locations\/([^/]+)\/keyRings\/([^/]+)\/cryptoKeys\/([^/]+)\/cryptoKeyVersions\/([^/]+)$/.exec(
+      version,
+    );
+  if (!match) return undefined;
+  const [, project, location, keyRing, key, id] = match;
+  return `${id} --key=${key} --keyring=${keyRing} --location=${location} --project=${project}`;
+}
+
+/**
+ * The FAILED outcome of a secret whose Cloud KMS key version cannot decrypt it: which version and
+ * state, and the fix that state allows (restore then enable, enable, or a new version under a
+ * working key once the material is gone).
+ */
+function cloudKmsKeyFailure(
+  fact: KeySecretFact,
+  key: EncryptionKey,
+  base: FindingValues,
+  required: FindingValues,
+): CheckOutcome {
+  const what = key.version
+    ? `The Cloud KMS key version ${key.version}${key.primary ? " (its key's primary, as the secret version names none)" : ''}`
+    : `The Cloud KMS key ${key.id}`;
+  const when =
+    key.state === 'DESTROY_SCHEDULED' && key.deletionDate
+      ? ` (destruction on ${key.deletionDate.toISOString()})`
+      : '';
+  const args = key.version ? gcloudVersionArgs(key.version) : undefined;
+  const restore = args
+    ? `\`gcloud kms keys versions restore ${args}\``
+    : '`gcloud kms keys versions restore`';
+  const enable = args ? `\`gcloud kms keys versions enable ${args}\`` : '`gcloud kms keys versions enable`';
+  const remediationText =
+    key.state === 'DESTROY_SCHEDULED'
+      ? `Restore the key version before it is destroyed, then enable it: ${restore}, then ${enable}.`
+      : key.state === 'DISABLED'
+        ? `Enable the key version: ${enable}.`
+        : `The key material is gone: add a new version of the secret from the live file under an enabled key (\`gcloud secrets versions add ${fact.resource.id.replace(/^projects\/[^/]+\/secrets\//, '')} --data-file=<file>\`).`;
+  return {
+    status: 'FAILED',
+    description: `${what} protecting the ${secretLabel(fact)} is ${key.state}${when}: the backup cannot be decrypted.`,
+    observed: {
+      ...base,
+      scheduledForDeletion: false,
+      keyState: key.state ?? null,
+      ...(key.version ? { keyVersion: key.version } : {}),
+    },
+    required,
+    remediationText,
+  };
+}

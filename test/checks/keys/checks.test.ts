@@ -6,7 +6,7 @@ import { keysNotDeletingCheck } from '../../../functions/checks/keys/not-deletin
 import { keysPresentCheck } from '../../../functions/checks/keys/present.ts';
 import { keysReplicatedCheck } from '../../../functions/checks/keys/replicated.ts';
 import type { CheckContext } from '../../../functions/core/check.ts';
-import type { KeySecretFact } from '../../../functions/core/key-facts.ts';
+import type { EncryptionKey, KeySecretFact } from '../../../functions/core/key-facts.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
 
 const NOW = new Date('2026-12-02T12:00:00Z');
@@ -120,7 +120,12 @@ describe('keys.not-deleting', () => {
     ).toBe('NOT_AVAILABLE');
   });
   describe('on GCP with a customer-managed Cloud KMS key', () => {
-    const gcp = (content: KeySecretFact['content']): KeySecretFact =>
+    const KEY = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+    const VERSION = `${KEY}/cryptoKeyVersions/3`;
+    const gcp = (
+      key: Partial<EncryptionKey>,
+      content: KeySecretFact['content'] = { state: 'not-inspected' },
+    ) =>
       fact({
         resource: {
           provider: 'gcp',
@@ -129,34 +134,88 @@ describe('keys.not-deleting', () => {
           type: 'GcpSecretManagerSecret',
           id: 'projects/certctl-prod/secrets/ca',
         },
-        encryption: {
-          state: 'read',
-          value: [{ id: 'projects/p/locations/global/keyRings/r/cryptoKeys/k', manager: 'CUSTOMER' }],
-        },
+        encryption: { state: 'read', value: [{ id: KEY, manager: 'CUSTOMER', version: VERSION, ...key }] },
         latestVersion: { state: 'read', value: { state: 'ENABLED' } },
         content,
       });
-    it('passes on what Secret Manager reports, saying the key state was not read, when no value was read', () => {
+    const flags = '3 --key=backup --keyring=certctl --location=global --project=certctl-kms';
+    it('passes when the key version protecting the latest version is ENABLED', () => {
       // Act
-      const outcome = keysNotDeletingCheck.evaluate(gcp({ state: 'not-inspected' }), context);
+      const outcome = keysNotDeletingCheck.evaluate(gcp({ state: 'ENABLED' }), context);
       // Assess
       expect(outcome?.status).toBe('PASSED');
-      expect(outcome?.observed).toMatchObject({
-        latestVersionState: 'ENABLED',
-        cloudKmsKeyState: 'not read',
-      });
-      expect(outcome?.required).toEqual({ scheduledForDeletion: false, latestVersionState: 'ENABLED' });
+      expect(outcome?.observed).toMatchObject({ scheduledForDeletion: false, keyUsable: true });
     });
-    it('counts the key usable when this run decrypted the value', () => {
+    it('fails a key version scheduled for destruction, naming when and how to restore it', () => {
       // Act
-      const outcome = keysNotDeletingCheck.evaluate(gcp(fact().content), context);
+      const outcome = keysNotDeletingCheck.evaluate(
+        gcp({ state: 'DESTROY_SCHEDULED', deletionDate: new Date('2026-12-10T00:00:00Z') }),
+        context,
+      );
       // Assess
-      expect(outcome?.observed.keyUsable).toBe(true);
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ keyState: 'DESTROY_SCHEDULED', keyVersion: VERSION });
+      expect(outcome?.description).toBe(
+        `The Cloud KMS key version ${VERSION} protecting the secret projects/certctl-prod/secrets/ca (ca-cert) is DESTROY_SCHEDULED (destruction on 2026-12-10T00:00:00.000Z): the backup cannot be decrypted.`,
+      );
+      expect(outcome?.remediationText).toBe(
+        `Restore the key version before it is destroyed, then enable it: \`gcloud kms keys versions restore ${flags}\`, then \`gcloud kms keys versions enable ${flags}\`.`,
+      );
+    });
+    it('fails a disabled key version, with how to enable it', () => {
+      // Act
+      const outcome = keysNotDeletingCheck.evaluate(gcp({ state: 'DISABLED' }), context);
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed.keyState).toBe('DISABLED');
+      expect(outcome?.remediationText).toBe(
+        `Enable the key version: \`gcloud kms keys versions enable ${flags}\`.`,
+      );
+    });
+    it('fails a destroyed key version, whose material is gone, with how to store the value again', () => {
+      // Act
+      const outcome = keysNotDeletingCheck.evaluate(gcp({ state: 'DESTROYED' }), context);
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed.keyState).toBe('DESTROYED');
+      expect(outcome?.remediationText).toContain('`gcloud secrets versions add ca --data-file=<file>`');
+    });
+    it("says when the state is the key's primary version's (the secret version named none)", () => {
+      // Act
+      const outcome = keysNotDeletingCheck.evaluate(gcp({ state: 'DISABLED', primary: true }), context);
+      // Assess
+      expect(outcome?.description).toContain(
+        `${VERSION} (its key's primary, as the secret version names none) protecting the secret`,
+      );
+    });
+    it('is not available when the key could not be read, naming the missing permission', () => {
+      // Prepare: what functions/gcp/cloud-kms.ts reports for a 403.
+      const unreadReason =
+        "cryptoKeyVersions.get was denied (PERMISSION_DENIED): the audit's account needs cloudkms.cryptoKeyVersions.get on the key (roles/cloudkms.viewer)";
+      // Act
+      const outcome = keysNotDeletingCheck.evaluate(gcp({ unreadReason }), context);
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(`its Cloud KMS key ${KEY} could not be read (${unreadReason})`);
+    });
+    it('does not evaluate a key whose state Cloud KMS did not send, even when this run decrypted the value', () => {
+      // Act
+      const outcome = keysNotDeletingCheck.evaluate(gcp({}, fact().content), context);
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('could not be read (no state)');
+    });
+    it('does not count a key version still being generated or imported as usable', () => {
+      // Act
+      const outcome = keysNotDeletingCheck.evaluate(gcp({ state: 'PENDING_GENERATION' }), context);
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed.keyState).toBe('PENDING_GENERATION');
     });
     it('still fails when the latest version is destroyed', () => {
       // Act
       const destroyed = {
-        ...gcp({ state: 'not-inspected' }),
+        ...gcp({ state: 'ENABLED' }),
         latestVersion: { state: 'read' as const, value: { state: 'DESTROYED' } },
       };
       // Assess
@@ -582,7 +641,7 @@ describe('every keys check says what it judged', () => {
     expect(
       keysNotDeletingCheck.evaluate(two({ encryption: unread, resource: GCP_RESOURCE }), context)
         ?.description,
-    ).toContain('its KMS key k could not be described (denied)');
+    ).toContain('its Cloud KMS key k could not be read (denied)');
   });
 
   it('keys.not-deleting: passes a GCP secret with a provider key without naming Cloud KMS', () => {
@@ -595,43 +654,6 @@ describe('every keys check says what it judged', () => {
       items: 'ca-cert,ca-key',
       scheduledForDeletion: false,
       keyUsable: true,
-    });
-  });
-
-  it('keys.not-deleting: on GCP says whether the value was decrypted with the Cloud KMS key', () => {
-    // Prepare
-    const key = 'projects/p/locations/global/keyRings/r/cryptoKeys/k';
-    const gcp = (content: KeySecretFact['content']) =>
-      two({
-        resource: GCP_RESOURCE,
-        encryption: { state: 'read', value: [{ id: key, manager: 'CUSTOMER' }] },
-        latestVersion: { state: 'read', value: { state: 'ENABLED' } },
-        content,
-      });
-    const label = 'secret projects/certctl-prod/secrets/ca (ca-cert, ca-key)';
-    // Act
-    const decrypted = keysNotDeletingCheck.evaluate(gcp(fact().content), context);
-    const unread = keysNotDeletingCheck.evaluate(gcp({ state: 'not-inspected' }), context);
-    // Assess
-    expect(decrypted).toEqual({
-      status: 'PASSED',
-      description: `The ${label} is not scheduled for deletion, its latest version is enabled, and its value was decrypted in this run with ${key}.`,
-      observed: {
-        items: 'ca-cert,ca-key',
-        scheduledForDeletion: false,
-        latestVersionState: 'ENABLED',
-        keyUsable: true,
-      },
-      required: { scheduledForDeletion: false, latestVersionState: 'ENABLED' },
-    });
-    expect(unread?.description).toBe(
-      `The ${label} is not scheduled for deletion and its latest version is enabled; the state of its Cloud KMS key ${key} is not read (Secret Manager does not report it).`,
-    );
-    expect(unread?.observed).toEqual({
-      items: 'ca-cert,ca-key',
-      scheduledForDeletion: false,
-      latestVersionState: 'ENABLED',
-      cloudKmsKeyState: 'not read',
     });
   });
 

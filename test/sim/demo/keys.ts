@@ -3,7 +3,8 @@
  * the `auditKeys` Cloud Function run) over the demo secrets in Secrets Manager and Secret Manager,
  * published to the simulator's Security Hub: a healthy CA backup, a secret pending deletion, an
  * unreplicated one, one on the default key, a replica out of sync, an expired CA certificate, and
- * an RA key that does not match its certificate. Values are judged in memory and never printed.
+ * an RA key that does not match its certificate, and a Secret Manager backup whose Cloud KMS key
+ * version is scheduled for destruction. Values are judged in memory and never printed.
  */
 import { keysChecks } from '../../../functions/checks/keys/index.ts';
 import { keyInventory } from '../../../functions/core/keys-policy.ts';

@@ -7,6 +7,7 @@ import type * as z from 'zod';
 import type { Scenario } from '../scenario.ts';
 import type { SimContext, SimService, SimServiceFactory } from '../service.ts';
 import { createAccountService } from './account.ts';
+import { CLOUD_KMS_SERVICE, CloudKmsService, cloudKmsSectionSchema, cloudKmsService } from './cloud-kms.ts';
 import { cloudSqlSectionSchema, cloudSqlService } from './cloud-sql.ts';
 import { gceMetadataSectionSchema, gceMetadataService } from './gce-metadata.ts';
 import { createGcsService, gcsSectionSchema } from './gcs.ts';
@@ -62,7 +63,17 @@ export const simServiceRegistrations: readonly SimServiceRegistration[] = [
   { name: 'gcs', section: gcsSectionSchema, create: createGcsService },
   fromSection('secretsManager', secretsManagerService, secretsManagerSectionSchema),
   fromSection('kms', kmsService, kmsSectionSchema),
-  fromSection('secretManager', secretManagerService, secretManagerSectionSchema),
+  fromSection(CLOUD_KMS_SERVICE, cloudKmsService, cloudKmsSectionSchema),
+  // Secret Manager asks the scenario's Cloud KMS whether a CMEK version can be decrypted.
+  {
+    name: 'secretManager',
+    section: secretManagerSectionSchema,
+    create: (scenario) =>
+      secretManagerService(
+        scenario.services.secretManager,
+        new CloudKmsService(scenario.services[CLOUD_KMS_SERVICE]),
+      ),
+  },
   fromSection(SNS_SERVICE, snsService, snsSectionSchema),
   fromSection(PUBSUB_SERVICE, pubsubService, pubsubSectionSchema),
   // Functions are deployed by the test that runs them (in-process handlers), not by the scenario.

@@ -3,6 +3,12 @@
  * `GET /v1/projects/{p}/secrets/{s}`, `GET …/versions/{v|latest}` and `GET …/versions/{v|latest}:access`.
  * `latest` is the most recently created version (for `:access` it must be ENABLED, else
  * FAILED_PRECONDITION). Errors are Google's JSON (`{ error: { code, message, status } }`).
+ *
+ * A secret with a `kmsKeyName` (CMEK) reports, in each version's `replicationStatus`, the Cloud KMS
+ * key version that encrypts it (`kmsKeyVersionName`, version `kmsKeyVersion` of the key, 1 unless
+ * said); when the scenario's Cloud KMS (./cloud-kms.ts) holds that key version in a state other
+ * than ENABLED, `:access` cannot decrypt and answers FAILED_PRECONDITION (the simulator's choice:
+ * Google does not document the code).
  */
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
@@ -17,6 +23,8 @@ const versionSchema = z.strictObject({
   scheduledDestroyTime: simTimeSchema.optional(),
   createTime: simTimeSchema.prefault('-30d'),
   value: z.union([z.string(), z.strictObject({ file: z.string().min(1) })]).optional(),
+  /** The Cloud KMS key version (number) of the secret's `kmsKeyName` that encrypts this version. */
+  kmsKeyVersion: z.number().int().positive().default(1),
 });
 
 const secretSchema = z.strictObject({
@@ -51,12 +59,19 @@ function time(value: SimTime, now: Date): string {
   return value.at(now).toISOString();
 }
 
+/** What Secret Manager asks Cloud KMS: the state of a key version, undefined when it is not there. */
+export interface KeyVersionStates {
+  versionState(versionName: string): string | undefined;
+}
+
 export class SecretManagerService implements SimService {
   readonly name = SECRET_MANAGER_SERVICE;
   readonly #secrets: Secret[];
+  readonly #keys: KeyVersionStates | undefined;
 
-  constructor(section: unknown) {
+  constructor(section: unknown, keys?: KeyVersionStates) {
     this.#secrets = secretManagerSectionSchema.parse(section).secrets;
+    this.#keys = keys;
   }
 
   matches(request: SimRequest): boolean {
@@ -94,7 +109,11 @@ export class SecretManagerService implements SimService {
       return googleError(404, 'NOT_FOUND', `Secret Version [${resource}/versions/${versionId}] not found.`);
     }
     const versionName = `${resource}/versions/${index + 1}`;
+    const kmsKeyVersionName = secret.kmsKeyName
+      ? `${secret.kmsKeyName}/cryptoKeyVersions/${version.kmsKeyVersion}`
+      : undefined;
     if (!access) {
+      const cmek = kmsKeyVersionName ? { customerManagedEncryption: { kmsKeyVersionName } } : {};
       return json(200, {
         name: versionName,
         createTime: time(version.createTime, now),
@@ -102,7 +121,10 @@ export class SecretManagerService implements SimService {
         ...(version.scheduledDestroyTime
           ? { scheduledDestroyTime: time(version.scheduledDestroyTime, now) }
           : {}),
-        replicationStatus: { automatic: {} },
+        replicationStatus:
+          secret.replication === 'automatic'
+            ? { automatic: cmek }
+            : { userManaged: { replicas: secret.replication.map((location) => ({ location, ...cmek })) } },
         etag: `"${index + 1}"`,
       });
     }
@@ -111,6 +133,14 @@ export class SecretManagerService implements SimService {
         400,
         'FAILED_PRECONDITION',
         `Secret Version [${versionName}] is in ${version.state} state.`,
+      );
+    }
+    const keyState = kmsKeyVersionName ? this.#keys?.versionState(kmsKeyVersionName) : undefined;
+    if (keyState !== undefined && keyState !== 'ENABLED') {
+      return googleError(
+        400,
+        'FAILED_PRECONDITION',
+        `The Cloud KMS key version [${kmsKeyVersionName}] protecting [${versionName}] is ${keyState}.`,
       );
     }
     const text =
@@ -149,6 +179,6 @@ function readFile(file: string): string {
   return readFileSync(file, 'utf8');
 }
 
-export function secretManagerService(section: unknown): SecretManagerService {
-  return new SecretManagerService(section);
+export function secretManagerService(section: unknown, keys?: KeyVersionStates): SecretManagerService {
+  return new SecretManagerService(section, keys);
 }

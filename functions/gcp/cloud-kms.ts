@@ -1,0 +1,220 @@
+/**
+ * The state of the customer-managed Cloud KMS keys that encrypt the inventory's Secret Manager
+ * secrets, read from the Cloud KMS REST API v1 (https://cloud.google.com/kms/docs/reference/rest):
+ *
+ * - `GET /v1/{name=projects/*\/locations/*\/keyRings/*\/cryptoKeys/*\/cryptoKeyVersions/*}`
+ *   (cryptoKeyVersions.get, permission `cloudkms.cryptoKeyVersions.get`): a `CryptoKeyVersion`,
+ *   whose `state` is a `CryptoKeyVersionState` (`ENABLED`, `DISABLED`, `DESTROYED`,
+ *   `DESTROY_SCHEDULED`, `PENDING_GENERATION`, `PENDING_IMPORT`, `IMPORT_FAILED`,
+ *   `GENERATION_FAILED`, `PENDING_EXTERNAL_DESTRUCTION`, `EXTERNAL_DESTRUCTION_FAILED`) and whose
+ *   `destroyTime` is when a `DESTROY_SCHEDULED` version's material will be destroyed. Read when the
+ *   secret version names the key version that encrypts it (`kmsKeyVersionName`).
+ * - `GET /v1/{name=projects/*\/locations/*\/keyRings/*\/cryptoKeys/*}` (cryptoKeys.get, permission
+ *   `cloudkms.cryptoKeys.get`): a `CryptoKey` with its `purpose` and its `primary` version (a
+ *   `CryptoKeyVersion`, only present when the purpose is `ENCRYPT_DECRYPT`). Read only when no key
+ *   version is named: the primary version is the one Secret Manager encrypts new versions with.
+ *
+ * Both permissions are in `roles/cloudkms.viewer`
+ * (https://cloud.google.com/kms/docs/reference/permissions-and-roles). Plain REST through the
+ * functions' one Google REST client (./rest-request.ts): same signing, retries and endpoint
+ * override (the simulator) as Secret Manager (./secret-manager.ts).
+ */
+import { CloudApiError, describeError } from '../core/errors.ts';
+import type { EncryptionKey } from '../core/key-facts.ts';
+import { GcpApiError, GcpRestClient, type GcpRestRetry, type RequestSigner } from './rest-request.ts';
+
+/** The `CryptoKeyVersion` members read. */
+export interface GcpCryptoKeyVersion {
+  readonly name?: string;
+  readonly state?: string;
+  readonly destroyTime?: string;
+}
+
+/** The `CryptoKey` members read. */
+export interface GcpCryptoKey {
+  readonly name?: string;
+  readonly purpose?: string;
+  readonly primary?: GcpCryptoKeyVersion;
+}
+
+/** A Cloud KMS call failed with an HTTP status (403 = permission denied, 404 = not found). */
+export class CloudKmsApiError extends GcpApiError {
+  constructor(message: string, status: number, code: string, options?: ErrorOptions) {
+    super(message, status, code, options);
+    this.name = 'CloudKmsApiError';
+  }
+}
+
+/** The calls the keys audit makes; {@link CloudKmsRestClient} implements them. */
+export interface CloudKmsApi {
+  getCryptoKey(name: string): Promise<GcpCryptoKey>;
+  getCryptoKeyVersion(name: string): Promise<GcpCryptoKeyVersion>;
+}
+
+/** Production base URL of the API. */
+export const CLOUD_KMS_URL = 'https://cloudkms.googleapis.com';
+
+/** The permission each read needs, and the predefined role that holds both. */
+export const CLOUD_KMS_KEY_PERMISSION = 'cloudkms.cryptoKeys.get';
+export const CLOUD_KMS_VERSION_PERMISSION = 'cloudkms.cryptoKeyVersions.get';
+export const CLOUD_KMS_VIEWER_ROLE = 'roles/cloudkms.viewer';
+
+export interface CloudKmsRestClientOptions {
+  /** Base URL of a local Cloud KMS API (the simulator); production leaves it unset. */
+  readonly endpoint?: string;
+  /** The resolved production credentials; none with an endpoint (local APIs take no auth). */
+  readonly auth?: RequestSigner;
+  readonly retry?: GcpRestRetry;
+}
+
+/** Cloud KMS over REST, made by the Secret Manager clients (./secret-manager.ts) once credentials are resolved. */
+export class CloudKmsRestClient implements CloudKmsApi {
+  readonly #base: string;
+  readonly #rest: GcpRestClient;
+
+  constructor(options: CloudKmsRestClientOptions = {}) {
+    this.#base = (options.endpoint ?? CLOUD_KMS_URL).replace(/\/$/, '');
+    this.#rest = new GcpRestClient({
+      ...(options.auth ? { auth: options.auth } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+      errorClass: CloudKmsApiError,
+    });
+  }
+
+  async #get(name: string): Promise<unknown> {
+    const { text } = await this.#rest.request({
+      what: `Cloud KMS GET ${name}`,
+      url: `${this.#base}/v1/${name}`,
+    });
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return {};
+    }
+  }
+
+  getCryptoKey(name: string): Promise<GcpCryptoKey> {
+    return this.#get(name) as Promise<GcpCryptoKey>;
+  }
+
+  getCryptoKeyVersion(name: string): Promise<GcpCryptoKeyVersion> {
+    return this.#get(name) as Promise<GcpCryptoKeyVersion>;
+  }
+}
+
+const KEY_NAME = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
+const VERSION_NAME =
+  /^(projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+)\/cryptoKeyVersions\/[^/]+$/;
+
+/** The key a key version name belongs to, or undefined when it is not a key version name. */
+export function keyOfVersion(versionName: string): string | undefined {
+  return VERSION_NAME.exec(versionName)?.[1];
+}
+
+/** A 4xx other than throttling answers for this key (its permission, its name), not for the scope. */
+function isPerKeyError(error: unknown): error is CloudKmsApiError {
+  return (
+    error instanceof CloudKmsApiError && error.status >= 400 && error.status < 500 && error.status !== 429
+  );
+}
+
+function unreadReason(error: CloudKmsApiError, call: string, permission: string): string {
+  if (error.status === 403) {
+    return `${call} was denied (${error.code}): the audit's account needs ${permission} on the key (${CLOUD_KMS_VIEWER_ROLE})`;
+  }
+  return `${call} failed: ${error.status} ${error.code}`;
+}
+
+/**
+ * The state of the key version that protects a secret version: the named `versionName`'s state
+ * (cryptoKeyVersions.get), else the key's primary version's (cryptoKeys.get). A key this caller may
+ * not read (a 4xx) is still named, with why it is unread and which permission is missing; a state
+ * the API did not send stays undefined (not evaluated); any other failure (throttling after
+ * retries, the endpoint down) throws, failing the scope as the AWS DescribeKey does
+ * (functions/aws/kms-keys.ts).
+ */
+export async function readCloudKmsKey(
+  api: CloudKmsApi,
+  keyName: string,
+  versionName: string | undefined,
+): Promise<EncryptionKey> {
+  const name = versionName ?? keyName;
+  // The version names its own key: the one that protects the data, even if the secret's configured
+  // key has changed since this version was written.
+  const id = (versionName && keyOfVersion(versionName)) || keyName;
+  const call = versionName ? 'cryptoKeyVersions.get' : 'cryptoKeys.get';
+  if (!(versionName ? keyOfVersion(versionName) : KEY_NAME.test(keyName))) {
+    return {
+      id,
+      manager: 'CUSTOMER',
+      unreadReason: `${name} is not a Cloud KMS ${versionName ? 'key version' : 'key'} name`,
+    };
+  }
+  try {
+    if (versionName) {
+      const version = await api.getCryptoKeyVersion(versionName);
+      return {
+        id,
+        manager: 'CUSTOMER',
+        version: versionName,
+        state: version.state,
+        deletionDate: version.destroyTime ? new Date(version.destroyTime) : undefined,
+      };
+    }
+    const key = await api.getCryptoKey(keyName);
+    if (!key.primary) {
+      // Only ENCRYPT_DECRYPT keys have a primary version; a key without one cannot encrypt a secret.
+      return {
+        id: keyName,
+        manager: 'CUSTOMER',
+        unreadReason: `cryptoKeys.get reported no primary version (purpose ${key.purpose ?? 'not reported'})`,
+      };
+    }
+    return {
+      id: keyName,
+      manager: 'CUSTOMER',
+      ...(key.primary.name ? { version: key.primary.name } : {}),
+      primary: true,
+      state: key.primary.state,
+      deletionDate: key.primary.destroyTime ? new Date(key.primary.destroyTime) : undefined,
+    };
+  } catch (error) {
+    if (isPerKeyError(error)) {
+      return {
+        id,
+        manager: 'CUSTOMER',
+        ...(versionName ? { version: versionName } : {}),
+        unreadReason: unreadReason(
+          error,
+          call,
+          versionName ? CLOUD_KMS_VERSION_PERMISSION : CLOUD_KMS_KEY_PERMISSION,
+        ),
+      };
+    }
+    throw new CloudApiError(
+      `Cloud KMS ${call} failed for ${name}: ${describeError(error)}`,
+      error instanceof GcpApiError ? error.code : 'Unknown',
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * `read(keyName, versionName)`: {@link readCloudKmsKey}, once per key (version) for the reader's
+ * life, which is one scope's read, as the AWS keys are described once per scope
+ * (functions/aws/kms-keys.ts kmsKeyDescriber): secrets sharing a key cost one read.
+ */
+export function cloudKmsKeyReader(
+  api: CloudKmsApi,
+): (keyName: string, versionName: string | undefined) => Promise<EncryptionKey> {
+  const read = new Map<string, Promise<EncryptionKey>>();
+  return (keyName, versionName) => {
+    const cacheKey = versionName ?? keyName;
+    let reading = read.get(cacheKey);
+    if (!reading) {
+      reading = readCloudKmsKey(api, keyName, versionName);
+      read.set(cacheKey, reading);
+    }
+    return reading;
+  };
+}

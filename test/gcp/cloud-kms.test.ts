@@ -1,0 +1,243 @@
+/** The Cloud KMS reader: which call for which name, what each answer becomes, and the per-scope cache. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { CloudApiError } from '../../functions/core/errors.ts';
+import {
+  type CloudKmsApi,
+  CloudKmsApiError,
+  CloudKmsRestClient,
+  cloudKmsKeyReader,
+  readCloudKmsKey,
+} from '../../functions/gcp/cloud-kms.ts';
+
+const KEY = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+const VERSION = `${KEY}/cryptoKeyVersions/2`;
+
+/** A Cloud KMS answering from `versions` (name → state) and `keys` (name → primary state), counting calls. */
+function fakeCloudKms(
+  answers: {
+    readonly versions?: Readonly<Record<string, { state?: string; destroyTime?: string } | Error>>;
+    readonly keys?: Readonly<
+      Record<string, { purpose?: string; primary?: { name?: string; state?: string } } | Error>
+    >;
+  } = {},
+) {
+  const calls: string[] = [];
+  const api: CloudKmsApi = {
+    getCryptoKey: async (name) => {
+      calls.push(`cryptoKeys.get ${name}`);
+      const answer = answers.keys?.[name];
+      if (answer instanceof Error) throw answer;
+      if (!answer) throw new CloudKmsApiError('Cloud KMS GET answered 404 NOT_FOUND', 404, 'NOT_FOUND');
+      return { name, ...answer };
+    },
+    getCryptoKeyVersion: async (name) => {
+      calls.push(`cryptoKeyVersions.get ${name}`);
+      const answer = answers.versions?.[name];
+      if (answer instanceof Error) throw answer;
+      if (!answer) throw new CloudKmsApiError('Cloud KMS GET answered 404 NOT_FOUND', 404, 'NOT_FOUND');
+      return { name, ...answer };
+    },
+  };
+  return { api, calls };
+}
+
+describe('readCloudKmsKey', () => {
+  it.each(['ENABLED', 'DISABLED', 'DESTROYED', 'DESTROY_SCHEDULED', 'PENDING_GENERATION'])(
+    'reports the named key version as %s, read with cryptoKeyVersions.get only',
+    async (state) => {
+      // Prepare
+      const { api, calls } = fakeCloudKms({ versions: { [VERSION]: { state } } });
+      // Act
+      const key = await readCloudKmsKey(api, KEY, VERSION);
+      // Assess
+      expect(key).toEqual({ id: KEY, manager: 'CUSTOMER', version: VERSION, state, deletionDate: undefined });
+      expect(calls).toEqual([`cryptoKeyVersions.get ${VERSION}`]);
+    },
+  );
+
+  it('reports when a version scheduled for destruction will be destroyed', async () => {
+    // Prepare
+    const { api } = fakeCloudKms({
+      versions: { [VERSION]: { state: 'DESTROY_SCHEDULED', destroyTime: '2026-12-10T00:00:00Z' } },
+    });
+    // Act
+    const key = await readCloudKmsKey(api, KEY, VERSION);
+    // Assess
+    expect(key.deletionDate?.toISOString()).toBe('2026-12-10T00:00:00.000Z');
+  });
+
+  it('names the key the version belongs to, even when the secret is now configured with another key', async () => {
+    // Prepare: the secret's replication names a new key; its latest version was written under the old one.
+    const old = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/old';
+    const { api } = fakeCloudKms({ versions: { [`${old}/cryptoKeyVersions/1`]: { state: 'DISABLED' } } });
+    // Act
+    const key = await readCloudKmsKey(api, KEY, `${old}/cryptoKeyVersions/1`);
+    // Assess
+    expect(key).toMatchObject({ id: old, state: 'DISABLED' });
+  });
+
+  it("reads the key's primary version with cryptoKeys.get when the secret version names none", async () => {
+    // Prepare
+    const { api, calls } = fakeCloudKms({
+      keys: { [KEY]: { purpose: 'ENCRYPT_DECRYPT', primary: { name: VERSION, state: 'DISABLED' } } },
+    });
+    // Act
+    const key = await readCloudKmsKey(api, KEY, undefined);
+    // Assess
+    expect(key).toMatchObject({ id: KEY, version: VERSION, primary: true, state: 'DISABLED' });
+    expect(calls).toEqual([`cryptoKeys.get ${KEY}`]);
+  });
+
+  it('does not evaluate a key without a primary version, naming its purpose', async () => {
+    // Prepare: only ENCRYPT_DECRYPT keys have a primary.
+    const { api } = fakeCloudKms({ keys: { [KEY]: { purpose: 'ASYMMETRIC_SIGN' } } });
+    // Act
+    const key = await readCloudKmsKey(api, KEY, undefined);
+    // Assess
+    expect(key.state).toBeUndefined();
+    expect(key.unreadReason).toBe('cryptoKeys.get reported no primary version (purpose ASYMMETRIC_SIGN)');
+  });
+
+  it('leaves a state Cloud KMS did not send undefined, with no reason (not evaluated)', async () => {
+    // Prepare
+    const { api } = fakeCloudKms({ versions: { [VERSION]: {} } });
+    // Act
+    const key = await readCloudKmsKey(api, KEY, VERSION);
+    // Assess
+    expect(key.state).toBeUndefined();
+    expect(key.unreadReason).toBeUndefined();
+    expect(key.manager).toBe('CUSTOMER');
+  });
+
+  it('names the missing permission and role when a read is denied', async () => {
+    // Prepare
+    const denied = new CloudKmsApiError(
+      'Cloud KMS GET answered 403 PERMISSION_DENIED',
+      403,
+      'PERMISSION_DENIED',
+    );
+    const { api } = fakeCloudKms({ versions: { [VERSION]: denied }, keys: { [KEY]: denied } });
+    // Act
+    const version = await readCloudKmsKey(api, KEY, VERSION);
+    const key = await readCloudKmsKey(api, KEY, undefined);
+    // Assess
+    expect(version).toMatchObject({ id: KEY, manager: 'CUSTOMER', version: VERSION });
+    expect(version.state).toBeUndefined();
+    expect(version.unreadReason).toBe(
+      "cryptoKeyVersions.get was denied (PERMISSION_DENIED): the audit's account needs cloudkms.cryptoKeyVersions.get on the key (roles/cloudkms.viewer)",
+    );
+    expect(key.unreadReason).toBe(
+      "cryptoKeys.get was denied (PERMISSION_DENIED): the audit's account needs cloudkms.cryptoKeys.get on the key (roles/cloudkms.viewer)",
+    );
+  });
+
+  it('reports a key that is not found as unread, not as usable', async () => {
+    // Act
+    const key = await readCloudKmsKey(fakeCloudKms().api, KEY, VERSION);
+    // Assess
+    expect(key.state).toBeUndefined();
+    expect(key.unreadReason).toBe('cryptoKeyVersions.get failed: 404 NOT_FOUND');
+  });
+
+  it('does not call Cloud KMS for a name that is not a key (version) name', async () => {
+    // Prepare
+    const { api, calls } = fakeCloudKms();
+    // Act
+    const key = await readCloudKmsKey(api, 'projects/p/keys/k', undefined);
+    // Assess
+    expect(key.unreadReason).toBe('projects/p/keys/k is not a Cloud KMS key name');
+    expect(calls).toEqual([]);
+  });
+
+  it('throws, failing the scope, when Cloud KMS keeps failing on its side', async () => {
+    // Prepare
+    const unavailable = new CloudKmsApiError(
+      'Cloud KMS GET answered 503 UNAVAILABLE after 5 attempts',
+      503,
+      'UNAVAILABLE',
+    );
+    const { api } = fakeCloudKms({ versions: { [VERSION]: unavailable } });
+    // Act / Assess
+    await expect(readCloudKmsKey(api, KEY, VERSION)).rejects.toBeInstanceOf(CloudApiError);
+    await expect(readCloudKmsKey(api, KEY, VERSION)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+});
+
+describe('cloudKmsKeyReader', () => {
+  it('reads each key version once however many secrets it protects', async () => {
+    // Prepare
+    const { api, calls } = fakeCloudKms({
+      versions: { [VERSION]: { state: 'ENABLED' } },
+      keys: { [KEY]: { purpose: 'ENCRYPT_DECRYPT', primary: { name: VERSION, state: 'ENABLED' } } },
+    });
+    const read = cloudKmsKeyReader(api);
+    // Act
+    await Promise.all([read(KEY, VERSION), read(KEY, VERSION), read(KEY, undefined), read(KEY, undefined)]);
+    // Assess
+    expect(calls).toEqual([`cryptoKeyVersions.get ${VERSION}`, `cryptoKeys.get ${KEY}`]);
+  });
+});
+
+describe('CloudKmsRestClient', () => {
+  it('GETs the v1 resource by name, signed with the resolved credentials, and retries what Google retries', async () => {
+    // Prepare: a local Cloud KMS that is unavailable once, then answers.
+    const seen: { url?: string; authorization?: string }[] = [];
+    const server = createServer((request, response) => {
+      seen.push({ url: request.url, authorization: request.headers.authorization });
+      response.setHeader('content-type', 'application/json');
+      if (seen.length === 1) {
+        response.statusCode = 503;
+        response.end(JSON.stringify({ error: { code: 503, status: 'UNAVAILABLE' } }));
+        return;
+      }
+      response.end(JSON.stringify({ name: VERSION, state: 'DESTROY_SCHEDULED' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = new CloudKmsRestClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      auth: { getRequestHeaders: async () => new Headers({ authorization: 'Bearer resolved-token' }) },
+      retry: { initialDelayMs: 1, maxDelayMs: 2 },
+    });
+    // Act
+    let version: Awaited<ReturnType<CloudKmsApi['getCryptoKeyVersion']>>;
+    try {
+      version = await client.getCryptoKeyVersion(VERSION);
+    } finally {
+      server.close();
+    }
+    // Assess
+    expect(version.state).toBe('DESTROY_SCHEDULED');
+    expect(seen).toEqual([
+      { url: `/v1/${VERSION}`, authorization: 'Bearer resolved-token' },
+      { url: `/v1/${VERSION}`, authorization: 'Bearer resolved-token' },
+    ]);
+  });
+
+  it('answers a denied read with a CloudKmsApiError carrying the status and Google code, not retried', async () => {
+    // Prepare
+    let calls = 0;
+    const server = createServer((_request, response) => {
+      calls += 1;
+      response.statusCode = 403;
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ error: { code: 403, status: 'PERMISSION_DENIED', message: 'denied' } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = new CloudKmsRestClient({ endpoint: `http://127.0.0.1:${port}` });
+    // Act / Assess
+    try {
+      await expect(client.getCryptoKey(KEY)).rejects.toMatchObject({
+        name: 'CloudKmsApiError',
+        status: 403,
+        code: 'PERMISSION_DENIED',
+      });
+      expect(calls).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+});
