@@ -295,9 +295,12 @@ export function isCustomerManagedKey(
   return /(^|:)alias\/aws\/s3$/.test(kmsKey) ? false : undefined;
 }
 
-/** Who manages a KMS key: `customerManaged` from DescribeKey's `KeyManager`, else why it is unknown. */
+/**
+ * Who manages a KMS key: `customerManaged` from DescribeKey's `KeyManager`, with the key's
+ * `KeyState` (and `DeletionDate`) when DescribeKey sent them; else why it is unknown.
+ */
 export type KeyManagerReading =
-  | { readonly customerManaged: boolean }
+  | { readonly customerManaged: boolean; readonly state?: string; readonly deletionDate?: Date }
   | { readonly customerManaged: undefined; readonly reason: string };
 
 /**
@@ -317,8 +320,14 @@ export class S3KeyManagers {
   /** Who manages `key`, named by the encryption of a bucket in `bucketRegion`. */
   async manager(key: string, bucketRegion: string): Promise<KeyManagerReading> {
     try {
-      const { manager, unreadReason } = await this.#describe(key, bucketRegion);
-      if (manager !== undefined) return { customerManaged: manager === 'CUSTOMER' };
+      const { manager, unreadReason, state, deletionDate } = await this.#describe(key, bucketRegion);
+      if (manager !== undefined) {
+        return {
+          customerManaged: manager === 'CUSTOMER',
+          ...(state === undefined ? {} : { state }),
+          ...(deletionDate === undefined ? {} : { deletionDate }),
+        };
+      }
       return {
         customerManaged: undefined,
         reason: `KMS ${unreadReason ?? 'DescribeKey did not send KeyManager'}`,
@@ -343,9 +352,18 @@ async function encryptionOf(
   const manager = keyManagers
     ? await keyManagers.manager(kmsKey, bucketRegion)
     : { customerManaged: undefined, reason: 'KMS was not asked who manages the key' };
-  return manager.customerManaged === undefined
-    ? { algorithm, kmsKey, customerManagedKey: undefined, keyManagerUnknown: manager.reason }
-    : { algorithm, kmsKey, customerManagedKey: manager.customerManaged };
+  if (manager.customerManaged === undefined) {
+    return { algorithm, kmsKey, customerManagedKey: undefined, keyManagerUnknown: manager.reason };
+  }
+  // The key's state decides whether the dumps can be decrypted at all (a key pending deletion or
+  // disabled leaves every dump unreadable); dumps.protection judges it.
+  return {
+    algorithm,
+    kmsKey,
+    customerManagedKey: manager.customerManaged,
+    ...(manager.state === undefined ? {} : { keyState: manager.state }),
+    ...(manager.deletionDate === undefined ? {} : { keyDeletionDate: manager.deletionDate }),
+  };
 }
 
 function publicAccessOf(config: {

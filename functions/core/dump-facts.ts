@@ -151,6 +151,14 @@ export interface EncryptionConfig {
   readonly customerManagedKey: boolean | undefined;
   /** Why `customerManagedKey` is undefined for a named key (`KMS DescribeKey failed: …`). */
   readonly keyManagerUnknown?: string;
+  /**
+   * KMS `KeyState` of the named key (`Enabled`, `Disabled`, `PendingDeletion`, …) when DescribeKey
+   * answered with one; undefined when the key was not described (its name proved who manages it,
+   * DescribeKey failed, or Cloud Storage, whose Cloud KMS keys this audit does not read).
+   */
+  readonly keyState?: string;
+  /** When a key in `PendingDeletion` will be deleted (DescribeKey `DeletionDate`). */
+  readonly keyDeletionDate?: Date;
 }
 
 /** Everything the dumps checks need about one dump location. */

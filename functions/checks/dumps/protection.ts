@@ -15,9 +15,14 @@
  *   Google-managed keys; a customer-managed KMS key is preferred (its key policy is a second lock
  *   on who reads the dumps), so anything else is WARNING. A named S3 key whose manager KMS did not
  *   tell (DescribeKey denied or failed) is NOT_AVAILABLE: a key ARN may name the aws/s3 key.
+ * - The key must decrypt: a KMS key DescribeKey reports disabled, pending deletion or otherwise
+ *   unusable (core/kms-key-states.ts) FAILs, as every dump it encrypts is (or soon will be)
+ *   unreadable; a state that proves nothing either way (`Creating`) is NOT_AVAILABLE. Cloud
+ *   Storage's Cloud KMS keys are not read (as in keys.not-deleting), so a GCS pass says so.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import type { DumpFact } from '../../core/dump-facts.ts';
+import { UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
 import { DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import { DOCS, DUMPS_RESOURCE_TYPES, locationLabel, valueOrNull } from './wording.ts';
@@ -36,9 +41,9 @@ export const dumpsProtectionCheck: DumpsCheck = {
     failedTitle: 'The dump bucket is exposed to deletion, public access or disclosure',
     severity: 'HIGH',
     rationale:
-      'The dumps hold every certificate record and the audit trail. An attacker or a mistake that deletes or overwrites them removes the last restore path; a public or unencrypted bucket leaks them.',
+      'The dumps hold every certificate record and the audit trail. An attacker or a mistake that deletes or overwrites them removes the last restore path; a public or unencrypted bucket leaks them; a KMS key that is disabled or scheduled for deletion leaves every dump it encrypts unreadable.',
     remediation: {
-      text: 'Turn on versioning (or Object Lock / a locked retention policy of at least the policy minimum), block all public access on the bucket, and set default encryption with a customer-managed KMS key.',
+      text: 'Turn on versioning (or Object Lock / a locked retention policy of at least the policy minimum), block all public access on the bucket, and set default encryption with a customer-managed KMS key; keep that key enabled (`aws kms cancel-key-deletion`, `aws kms enable-key`).',
       url: DOCS.s3ObjectLock,
     },
     resourceTypes: DUMPS_RESOURCE_TYPES,
@@ -74,9 +79,11 @@ export const dumpsProtectionCheck: DumpsCheck = {
     if (warnings.length > 0) {
       return { status: 'WARNING', description: `${label}: ${warnings.join('; ')}.`, observed, required };
     }
+    const gcsKey =
+      fact.location.provider === 'gcp' ? " (the Cloud KMS key's state is not read by this audit)" : '';
     return {
       status: 'PASSED',
-      description: `${label}: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps.`,
+      description: `${label}: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps${gcsKey}.`,
       observed,
       required,
     };
@@ -202,6 +209,7 @@ function judgePublicAccess(fact: DumpFact, verdicts: Verdicts): void {
 
 function judgeEncryption(fact: DumpFact, verdicts: Verdicts): void {
   const encryption = fact.encryption;
+  if (encryption.state === 'read') judgeKeyState(encryption.value, verdicts);
   if (encryption.state === 'unknown') {
     verdicts.unknown.push(`the default encryption (${encryption.reason})`);
   } else if (encryption.state === 'absent') {
@@ -216,6 +224,27 @@ function judgeEncryption(fact: DumpFact, verdicts: Verdicts): void {
       kmsKey !== undefined && keyManagerUnknown !== undefined
         ? `whether the KMS key ${kmsKey} is customer-managed (${keyManagerUnknown})`
         : 'which key encrypts the dumps (not sent)',
+    );
+  }
+}
+
+/** A key that cannot decrypt makes every dump it encrypts unreadable, whoever manages it. */
+function judgeKeyState(
+  encryption: { readonly kmsKey?: string; readonly keyState?: string; readonly keyDeletionDate?: Date },
+  verdicts: Verdicts,
+): void {
+  const { kmsKey, keyState, keyDeletionDate } = encryption;
+  if (keyState === undefined || USABLE_KEY_STATES.has(keyState)) return;
+  const key = `the KMS key ${kmsKey ?? '(not named)'}`;
+  if (!UNUSABLE_KEY_STATES.has(keyState)) {
+    verdicts.unknown.push(`whether ${key} can decrypt the dumps (its state is ${keyState})`);
+  } else if (keyState === 'PendingDeletion') {
+    verdicts.problems.push(
+      `${key} that encrypts the dumps is scheduled for deletion${keyDeletionDate ? ` on ${keyDeletionDate.toISOString()}` : ''}: once it is deleted no dump in the bucket can be decrypted`,
+    );
+  } else {
+    verdicts.problems.push(
+      `${key} that encrypts the dumps is ${keyState}: no dump it encrypts can be decrypted while it is`,
     );
   }
 }
@@ -240,5 +269,6 @@ function observedValues(fact: DumpFact): CheckOutcome['observed'] {
     kmsKey: fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.kmsKey) : null,
     customerManagedKey:
       fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.customerManagedKey) : null,
+    kmsKeyState: fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.keyState) : null,
   };
 }

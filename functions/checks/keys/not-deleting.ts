@@ -8,6 +8,7 @@
  */
 import type { Check } from '../../core/check.ts';
 import type { KeySecretFact } from '../../core/key-facts.ts';
+import { UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
 import {
   absentOutcome,
   DOCS,
@@ -16,25 +17,6 @@ import {
   notAvailable,
   secretLabel,
 } from './wording.ts';
-
-/**
- * KMS key states in which the secret cannot be decrypted now or soon (KMS `KeyState`);
- * `PendingImport`: an EXTERNAL key whose material was never imported, or has expired or been deleted.
- */
-const UNUSABLE_KEY_STATES = new Set([
-  'Disabled',
-  'PendingDeletion',
-  'PendingReplicaDeletion',
-  'Unavailable',
-  'PendingImport',
-]);
-
-/**
- * KMS key states in which the secret can be decrypted: `Updating` is a multi-Region key whose
- * primary Region is being changed, still usable in cryptographic operations. Any other state (one
- * KMS adds later, `Creating`) proves nothing either way.
- */
-const USABLE_KEY_STATES = new Set(['Enabled', 'Updating']);
 
 export const keysNotDeletingCheck: Check<KeySecretFact> = {
   metadata: {

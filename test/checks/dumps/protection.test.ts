@@ -60,7 +60,12 @@ describe('dumps.protection', () => {
   });
 
   it('passes when a GCS bucket has a locked 35-day retention policy, enforced prevention and a CMEK', () => {
-    expect(dumpsProtectionCheck.evaluate(gcsFact({}), settingsWith())?.status).toBe('PASSED');
+    const outcome = dumpsProtectionCheck.evaluate(gcsFact({}), settingsWith());
+    expect(outcome?.status).toBe('PASSED');
+    // The Cloud KMS key's state is not read: the pass says so rather than imply the key decrypts.
+    expect(outcome?.description).toBe(
+      "gs://certctl-dumps/prod/: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps (the Cloud KMS key's state is not read by this audit).",
+    );
   });
 
   it('fails when neither versioning nor Object Lock protects the dumps', () => {
@@ -492,6 +497,59 @@ describe('dumps.protection', () => {
     expect(outcome?.observed).toMatchObject({ kmsKey: key, customerManagedKey: null });
   });
 
+  describe('the state of the KMS key', () => {
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    function withKeyState(keyState: string, keyDeletionDate?: Date): DumpFact {
+      return s3Fact({
+        encryption: {
+          state: 'read',
+          value: {
+            algorithm: 'aws:kms',
+            kmsKey: key,
+            customerManagedKey: true,
+            keyState,
+            ...(keyDeletionDate ? { keyDeletionDate } : {}),
+          },
+        },
+      });
+    }
+
+    it('fails when the key that encrypts the dumps is scheduled for deletion', () => {
+      // Act
+      const outcome = dumpsProtectionCheck.evaluate(
+        withKeyState('PendingDeletion', new Date('2026-12-09T12:00:00.000Z')),
+        settingsWith(),
+      );
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toBe(
+        `s3://certctl-dumps/prod/: the KMS key ${key} that encrypts the dumps is scheduled for deletion on 2026-12-09T12:00:00.000Z: once it is deleted no dump in the bucket can be decrypted.`,
+      );
+      expect(outcome?.observed).toMatchObject({ kmsKeyState: 'PendingDeletion' });
+    });
+
+    it.each(['Disabled', 'PendingReplicaDeletion', 'Unavailable', 'PendingImport'])(
+      'fails when the key is %s',
+      (state) => {
+        const outcome = dumpsProtectionCheck.evaluate(withKeyState(state), settingsWith());
+        expect(outcome?.status).toBe('FAILED');
+        expect(outcome?.description).toContain(`the KMS key ${key} that encrypts the dumps is ${state}`);
+      },
+    );
+
+    it.each(['Enabled', 'Updating'])('passes when the key is %s', (state) => {
+      expect(dumpsProtectionCheck.evaluate(withKeyState(state), settingsWith())?.status).toBe('PASSED');
+    });
+
+    it('is not available when the key is in a state that proves nothing either way', () => {
+      const outcome = dumpsProtectionCheck.evaluate(withKeyState('Creating'), settingsWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toBe(
+        `Could not evaluate s3://certctl-dumps/prod/: could not read whether the KMS key ${key} can decrypt the dumps (its state is Creating).`,
+      );
+    });
+  });
+
   it('reports what it read as observed values when settings are absent or unread', () => {
     // Prepare
     const fact = s3Fact({
@@ -510,6 +568,7 @@ describe('dumps.protection', () => {
       encryption: 'unknown',
       kmsKey: null,
       customerManagedKey: null,
+      kmsKeyState: null,
     });
   });
 });
