@@ -27,7 +27,9 @@
  * settings need nothing from the listings), and each prefix's header read follows its own listing,
  * so a scope costs two sequential round trips (the listing, then the header), plus one per further
  * listing page of a series longer than 1,000 objects. A bucket key's DescribeKey follows its
- * GetBucketEncryption, beside the header reads.
+ * GetBucketEncryption, beside the header reads. The header read also says how the newest dump
+ * itself is encrypted (an upload's own header overrides the default); a key named otherwise than
+ * the default (S3 answers with the key ARN) is described once more after it, once per key and run.
  */
 import { setImmediate } from 'node:timers/promises';
 import type { KMSClient } from '@aws-sdk/client-kms';
@@ -221,18 +223,32 @@ async function listSeries(
   return { state: 'read', objects: sortOldestFirst(objects), complete };
 }
 
-async function readNewest(s3: RegionalS3, bucket: string, object: DumpObject): Promise<NewestDump> {
+async function readNewest(bucket: S3DumpBucket, object: DumpObject): Promise<NewestDump> {
   try {
-    const answer = await s3.call((client) =>
+    const answer = await bucket.s3.call((client) =>
       client.send(
         new GetObjectCommand({
-          Bucket: bucket,
+          Bucket: bucket.name,
           Key: object.key,
           Range: `bytes=0-${PG_DUMP_HEADER_BYTES - 1}`,
         }),
       ),
     );
-    return newestDumpRead(object, answer.Body ? await answer.Body.transformToByteArray() : new Uint8Array());
+    const read = newestDumpRead(
+      object,
+      answer.Body ? await answer.Body.transformToByteArray() : new Uint8Array(),
+    );
+    // The encryption this dump was written with: a PutObject's own `x-amz-server-side-encryption`
+    // header overrides the bucket default (an upload with `--sse AES256` is SSE-S3 whatever the
+    // default says; https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html),
+    // and GetObject answers with the object's own (API_GetObject, ServerSideEncryption and
+    // SSEKMSKeyId). Not sent: not judged.
+    if (answer.ServerSideEncryption === undefined) return read;
+    const encryption = await bucket.objectEncryption({
+      SSEAlgorithm: answer.ServerSideEncryption,
+      KMSMasterKeyID: answer.SSEKMSKeyId,
+    });
+    return { ...read, encryption };
   } catch (error) {
     // A range from byte 0 that S3 cannot satisfy (416 InvalidRange) means the object has no bytes.
     const sdkError = asSdkError(error);
@@ -419,6 +435,14 @@ export class S3DumpBucket {
     this.#keyManagers = keyManagers;
   }
 
+  /** How an object of this bucket is encrypted, its key described as the default's is. */
+  objectEncryption(rule: {
+    readonly SSEAlgorithm?: string;
+    readonly KMSMasterKeyID?: string;
+  }): Promise<EncryptionConfig> {
+    return encryptionOf(rule, this.s3.region, this.#keyManagers);
+  }
+
   /** The bucket's settings: the first call starts reading them, later calls share that reading. */
   settings(): Promise<S3BucketSettings> {
     this.#settings ??= readBucketSettings(this.s3, this.name, this.#keyManagers);
@@ -518,7 +542,7 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
   const settings = bucket.settings();
   const listing = await listed;
   const newestListed = newestObject(listing);
-  const newest = newestListed ? await readNewest(bucket.s3, bucket.name, newestListed) : undefined;
+  const newest = newestListed ? await readNewest(bucket, newestListed) : undefined;
   const { versioning, retentionLock, lifecycleRules, publicAccess, encryption } = await settings;
   const lifecycle: BucketReading<readonly DumpLifecycleRule[]> =
     lifecycleRules.state === 'read'

@@ -56,6 +56,14 @@ export interface NewestDump {
         readonly bytesRead: number;
       }
     | { readonly state: 'unknown'; readonly reason: string };
+  /**
+   * The encryption the object itself carries, as the ranged read answered it (S3
+   * `x-amz-server-side-encryption` and `-aws-kms-key-id`), its key judged as the default's is: an
+   * upload's own encryption header overrides the bucket default, so the default alone does not say
+   * how the dumps are encrypted. Undefined when not read (the read failed or did not say; Cloud
+   * Storage).
+   */
+  readonly encryption?: EncryptionConfig;
 }
 
 /**

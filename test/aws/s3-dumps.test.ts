@@ -99,6 +99,13 @@ beforeAll(async () => {
               name,
               encryption: { algorithm: 'aws:kms' as const, kmsKeyId },
             })),
+            // The default is the CMK, but the dump job uploads with its own encryption header.
+            { ...HEALTHY, name: 'certctl-dumps-sse-s3-upload', uploadEncryption: { algorithm: 'AES256' } },
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-other-key-upload',
+              uploadEncryption: { algorithm: 'aws:kms', kmsKeyId: DELETING_CMK_ARN },
+            },
             // In us-east-2 although the policy says eu-west-1; nothing configured; one cut dump.
             {
               name: 'certctl-dumps-bare',
@@ -386,6 +393,40 @@ describe('the default encryption key', () => {
         keyState: 'PendingDeletion',
         keyDeletionDate: new Date(NOW.getTime() + 7 * 24 * 3_600_000),
       },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the KMS key ${DELETING_CMK_ARN} that encrypts the dumps is scheduled for deletion`,
+    );
+  });
+
+  it('reads the encryption the newest dump was uploaded with, and protection warns when SSE-S3 overrides the CMK default', async () => {
+    // Act
+    const fact = await read('certctl-dumps-sse-s3-upload');
+    // Assess: the bucket default is the CMK, but the dumps themselves are SSE-S3.
+    expect(fact.encryption).toMatchObject({ state: 'read', value: { customerManagedKey: true } });
+    expect(fact.newest?.encryption).toEqual({
+      algorithm: 'AES256',
+      kmsKey: undefined,
+      customerManagedKey: false,
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      'the newest dump prod/certctl-34.dump is encrypted with SSE-S3 (AES256), not a customer-managed KMS key',
+    );
+  });
+
+  it('judges the key the newest dump was uploaded with when it is not the default key', async () => {
+    // Act
+    const fact = await read('certctl-dumps-other-key-upload');
+    // Assess
+    expect(fact.newest?.encryption).toMatchObject({
+      algorithm: 'aws:kms',
+      kmsKey: DELETING_CMK_ARN,
+      customerManagedKey: true,
+      keyState: 'PendingDeletion',
     });
     const outcome = dumpsProtectionCheck.evaluate(fact, settings);
     expect(outcome?.status).toBe('FAILED');

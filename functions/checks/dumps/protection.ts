@@ -15,6 +15,9 @@
  *   Google-managed keys; a customer-managed KMS key is preferred (its key policy is a second lock
  *   on who reads the dumps), so anything else is WARNING. A named S3 key whose manager KMS did not
  *   tell (DescribeKey denied or failed) is NOT_AVAILABLE: a key ARN may name the aws/s3 key.
+ * - The newest dump's own encryption, when the ranged read of its header said it (S3): an upload's
+ *   own encryption header overrides the bucket default, so a dump written with SSE-S3 or aws/s3
+ *   under a CMK default is WARNING, and its key is judged as the default's is.
  * - The key must decrypt: a KMS key DescribeKey reports disabled, pending deletion or otherwise
  *   unusable (core/kms-key-states.ts) FAILs, as every dump it encrypts is (or soon will be)
  *   unreadable; a state that proves nothing either way (`Creating`) is NOT_AVAILABLE. Cloud
@@ -210,6 +213,7 @@ function judgePublicAccess(fact: DumpFact, verdicts: Verdicts): void {
 function judgeEncryption(fact: DumpFact, verdicts: Verdicts): void {
   const encryption = fact.encryption;
   if (encryption.state === 'read') judgeKeyState(encryption.value, verdicts);
+  judgeNewestEncryption(fact, verdicts);
   if (encryption.state === 'unknown') {
     verdicts.unknown.push(`the default encryption (${encryption.reason})`);
   } else if (encryption.state === 'absent') {
@@ -228,6 +232,39 @@ function judgeEncryption(fact: DumpFact, verdicts: Verdicts): void {
   }
 }
 
+/**
+ * The encryption the newest dump itself carries, when it differs from the bucket default (an
+ * upload that overrode the default): judged like the default, naming the dump.
+ */
+function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
+  const newest = fact.newest;
+  const own = newest?.encryption;
+  if (!newest || !own) return;
+  const byDefault = fact.encryption.state === 'read' ? fact.encryption.value : undefined;
+  if (byDefault && byDefault.algorithm === own.algorithm && byDefault.kmsKey === own.kmsKey) return;
+  judgeKeyState(own, verdicts);
+  const dump = `the newest dump ${newest.object.key}`;
+  if (own.customerManagedKey === false) {
+    // A default that is provider-managed too is already named; the dump adds nothing.
+    if (byDefault?.customerManagedKey === false) return;
+    const with_ =
+      own.algorithm === 'AES256'
+        ? 'SSE-S3 (AES256)'
+        : own.algorithm?.startsWith('aws:kms')
+          ? `the AWS-managed key aws/s3${own.kmsKey ? ` (${own.kmsKey})` : ''}`
+          : (own.algorithm ?? 'a provider-managed key');
+    verdicts.warnings.push(
+      `${dump} is encrypted with ${with_}, not a customer-managed KMS key: its upload overrides the bucket default`,
+    );
+  } else if (own.customerManagedKey === undefined) {
+    verdicts.unknown.push(
+      own.kmsKey !== undefined
+        ? `whether the KMS key ${own.kmsKey} that encrypts ${dump} is customer-managed (${own.keyManagerUnknown ?? 'not sent'})`
+        : `which key encrypts ${dump} (not sent)`,
+    );
+  }
+}
+
 /** A key that cannot decrypt makes every dump it encrypts unreadable, whoever manages it. */
 function judgeKeyState(
   encryption: { readonly kmsKey?: string; readonly keyState?: string; readonly keyDeletionDate?: Date },
@@ -236,14 +273,20 @@ function judgeKeyState(
   const { kmsKey, keyState, keyDeletionDate } = encryption;
   if (keyState === undefined || USABLE_KEY_STATES.has(keyState)) return;
   const key = `the KMS key ${kmsKey ?? '(not named)'}`;
+  // The default and the newest dump may name one key: say it once.
+  const add = (list: string[], text: string) => {
+    if (!list.includes(text)) list.push(text);
+  };
   if (!UNUSABLE_KEY_STATES.has(keyState)) {
-    verdicts.unknown.push(`whether ${key} can decrypt the dumps (its state is ${keyState})`);
+    add(verdicts.unknown, `whether ${key} can decrypt the dumps (its state is ${keyState})`);
   } else if (keyState === 'PendingDeletion') {
-    verdicts.problems.push(
+    add(
+      verdicts.problems,
       `${key} that encrypts the dumps is scheduled for deletion${keyDeletionDate ? ` on ${keyDeletionDate.toISOString()}` : ''}: once it is deleted no dump in the bucket can be decrypted`,
     );
   } else {
-    verdicts.problems.push(
+    add(
+      verdicts.problems,
       `${key} that encrypts the dumps is ${keyState}: no dump it encrypts can be decrypted while it is`,
     );
   }
@@ -251,6 +294,7 @@ function judgeKeyState(
 
 function observedValues(fact: DumpFact): CheckOutcome['observed'] {
   const lock = fact.retentionLock.state === 'read' ? fact.retentionLock.value : undefined;
+  const newestOwn = fact.newest?.encryption;
   return {
     versioning:
       fact.versioning.state === 'read' ? (fact.versioning.value.status ?? null) : fact.versioning.state,
@@ -270,5 +314,8 @@ function observedValues(fact: DumpFact): CheckOutcome['observed'] {
     customerManagedKey:
       fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.customerManagedKey) : null,
     kmsKeyState: fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.keyState) : null,
+    newestDumpEncryption: valueOrNull(newestOwn?.algorithm),
+    newestDumpKmsKey: valueOrNull(newestOwn?.kmsKey),
+    newestDumpCustomerManagedKey: valueOrNull(newestOwn?.customerManagedKey),
   };
 }

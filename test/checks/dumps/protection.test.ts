@@ -550,6 +550,83 @@ describe('dumps.protection', () => {
     });
   });
 
+  describe("the newest dump's own encryption", () => {
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const otherKey = 'arn:aws:kms:eu-west-1:111122223333:key/0000abcd-12ab-34cd-56ef-1234567890ab';
+    function uploadedWith(encryption: NonNullable<NonNullable<DumpFact['newest']>['encryption']>): DumpFact {
+      const fact = s3Fact();
+      return { ...fact, newest: fact.newest ? { ...fact.newest, encryption } : undefined };
+    }
+
+    it('passes when the newest dump is encrypted with the customer-managed default key', () => {
+      const fact = uploadedWith({
+        algorithm: 'aws:kms',
+        kmsKey: key,
+        customerManagedKey: true,
+        keyState: 'Enabled',
+      });
+      expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+    });
+
+    it('warns when the newest dump was uploaded with SSE-S3 although the default is a CMK', () => {
+      // Act
+      const outcome = dumpsProtectionCheck.evaluate(
+        uploadedWith({ algorithm: 'AES256', kmsKey: undefined, customerManagedKey: false }),
+        settingsWith(),
+      );
+      // Assess
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toBe(
+        's3://certctl-dumps/prod/: the newest dump prod/certctl-2026-12-02.dump is encrypted with SSE-S3 (AES256), not a customer-managed KMS key: its upload overrides the bucket default.',
+      );
+      expect(outcome?.observed).toMatchObject({
+        newestDumpEncryption: 'AES256',
+        newestDumpCustomerManagedKey: false,
+      });
+    });
+
+    it('warns when the newest dump was uploaded with the AWS-managed key aws/s3', () => {
+      const outcome = dumpsProtectionCheck.evaluate(
+        uploadedWith({ algorithm: 'aws:kms', kmsKey: otherKey, customerManagedKey: false }),
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain(
+        `the newest dump prod/certctl-2026-12-02.dump is encrypted with the AWS-managed key aws/s3 (${otherKey}), not a customer-managed KMS key`,
+      );
+    });
+
+    it('fails when the key the newest dump was uploaded with is disabled', () => {
+      const outcome = dumpsProtectionCheck.evaluate(
+        uploadedWith({
+          algorithm: 'aws:kms',
+          kmsKey: otherKey,
+          customerManagedKey: true,
+          keyState: 'Disabled',
+        }),
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(`the KMS key ${otherKey} that encrypts the dumps is Disabled`);
+    });
+
+    it('is not available when KMS could not say who manages the key of the newest dump', () => {
+      const outcome = dumpsProtectionCheck.evaluate(
+        uploadedWith({
+          algorithm: 'aws:kms',
+          kmsKey: otherKey,
+          customerManagedKey: undefined,
+          keyManagerUnknown: 'KMS DescribeKey failed: AccessDeniedException',
+        }),
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toBe(
+        `Could not evaluate s3://certctl-dumps/prod/: could not read whether the KMS key ${otherKey} that encrypts the newest dump prod/certctl-2026-12-02.dump is customer-managed (KMS DescribeKey failed: AccessDeniedException).`,
+      );
+    });
+  });
+
   it('reports what it read as observed values when settings are absent or unread', () => {
     // Prepare
     const fact = s3Fact({
@@ -569,6 +646,9 @@ describe('dumps.protection', () => {
       kmsKey: null,
       customerManagedKey: null,
       kmsKeyState: null,
+      newestDumpEncryption: null,
+      newestDumpKmsKey: null,
+      newestDumpCustomerManagedKey: null,
     });
   });
 });
