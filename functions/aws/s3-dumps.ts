@@ -58,6 +58,7 @@ import type {
 } from '../core/dump-facts.ts';
 import {
   dumpResourceId,
+  narrowerPrefixes,
   newestDumpRead,
   newestObject,
   rulePrefixApplies,
@@ -286,14 +287,19 @@ function filterNarrowing(rule: LifecycleRule): Partial<DumpLifecycleRule> {
 export function lifecycleRulesFor(rules: readonly LifecycleRule[], prefix: string): DumpLifecycleRule[] {
   return rules
     .filter((rule) => rule.Status === 'Enabled' && rulePrefixApplies(rulePrefix(rule), prefix))
-    .map((rule) => ({
-      id: rule.ID,
-      expirationDays: rule.Expiration?.Days,
-      expirationDate: rule.Expiration?.Date,
-      noncurrentExpirationDays: rule.NoncurrentVersionExpiration?.NoncurrentDays,
-      prefix: rulePrefix(rule),
-      ...filterNarrowing(rule),
-    }));
+    .map((rule) => {
+      const own = rulePrefix(rule);
+      const narrower = narrowerPrefixes(own ? [own] : undefined, prefix);
+      return {
+        id: rule.ID,
+        expirationDays: rule.Expiration?.Days,
+        expirationDate: rule.Expiration?.Date,
+        noncurrentExpirationDays: rule.NoncurrentVersionExpiration?.NoncurrentDays,
+        prefix: own,
+        ...(narrower ? { narrowerPrefixes: narrower } : {}),
+        ...filterNarrowing(rule),
+      };
+    });
 }
 
 /**

@@ -120,6 +120,12 @@ export interface DumpLifecycleRule {
   /** The rule's own prefix filter, when it has one. */
   readonly prefix: string | undefined;
   /**
+   * The rule reaches only keys under these prefixes, each longer than the location's prefix (a
+   * scratch rule for `prod/tmp/` beside dumps under `prod/`); undefined when it reaches every key
+   * under the location's prefix ({@link narrowerPrefixes}).
+   */
+  readonly narrowerPrefixes?: readonly string[];
+  /**
    * Deletes current objects created before this instant (GCS `createdBefore`: midnight UTC of its
    * date), whatever their age. Unlike S3 `Expiration.Date` it does not reach objects made later.
    */
@@ -199,6 +205,21 @@ export function dumpResourceId(bucket: string, prefix: string): string {
 export function rulePrefixApplies(rulePrefix: string | undefined, prefix: string): boolean {
   if (!rulePrefix) return true;
   return prefix.startsWith(rulePrefix) || rulePrefix.startsWith(prefix);
+}
+
+/**
+ * The prefixes of a rule (S3: its one prefix filter; GCS: `matchesPrefix`, any of which matches)
+ * that lie inside the location's prefix, when none of them covers it whole: the rule then reaches
+ * only keys under them. Undefined when the rule reaches every key under the location's prefix.
+ */
+export function narrowerPrefixes(
+  rulePrefixes: readonly string[] | undefined,
+  prefix: string,
+): readonly string[] | undefined {
+  if (!rulePrefixes || rulePrefixes.length === 0) return undefined;
+  if (rulePrefixes.some((candidate) => prefix.startsWith(candidate))) return undefined;
+  const inside = rulePrefixes.filter((candidate) => candidate.startsWith(prefix));
+  return inside.length > 0 ? inside : undefined;
 }
 
 /** Oldest first; objects without a time keep key order at the end. */

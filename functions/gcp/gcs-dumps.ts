@@ -26,6 +26,7 @@ import type {
 } from '../core/dump-facts.ts';
 import {
   dumpResourceId,
+  narrowerPrefixes,
   newestDumpRead,
   newestObject,
   rulePrefixApplies,
@@ -213,6 +214,8 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
       return [];
     }
     const id = `#${index + 1}`;
+    const narrower = narrowerPrefixes(prefixes, prefix);
+    const reach = narrower ? { narrowerPrefixes: narrower } : {};
     const noncurrent =
       condition.isLive === false || NONCURRENT_CONDITIONS.some((name) => condition[name] !== undefined);
     if (noncurrent) {
@@ -238,6 +241,7 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
           noncurrentExpirationDays:
             condition.age ?? condition.daysSinceNoncurrentTime ?? (anyAge ? 0 : undefined),
           prefix: prefixes?.[0],
+          ...reach,
           ...(condition.numNewerVersions !== undefined
             ? { noncurrentNewerVersions: condition.numNewerVersions }
             : {}),
@@ -262,6 +266,7 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
         expirationDate: undefined,
         noncurrentExpirationDays: undefined,
         prefix: prefixes?.[0],
+        ...reach,
         ...(createdBefore ? { createdBefore } : {}),
         ...(unmodelled.length > 0 ? { unmodelledConditions: unmodelled } : {}),
       },

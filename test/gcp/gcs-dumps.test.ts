@@ -407,6 +407,25 @@ describe('Cloud Storage lifecycle rules that do not delete by age', () => {
     expect(rule?.expirationDays).toBe('age' in condition ? condition.age : undefined);
   });
 
+  it.each([
+    ['one prefix inside the series', ['prod/tmp/'], ['prod/tmp/']],
+    [
+      'several prefixes inside the series',
+      ['prod/tmp/', 'other/', 'prod/scratch/'],
+      ['prod/tmp/', 'prod/scratch/'],
+    ],
+    ['a prefix that covers the series beside one inside it', ['prod/tmp/', 'pro'], undefined],
+    ['the series prefix itself', ['prod/'], undefined],
+  ])('keeps the keys a rule reaches inside the series: %s', (_, matchesPrefix, narrower) => {
+    // Act
+    const [rule] = gcsLifecycleRulesFor(
+      { lifecycle: { rule: [{ action: { type: 'Delete' }, condition: { age: 1, matchesPrefix } }] } },
+      'prod/',
+    );
+    // Assess
+    expect(rule?.narrowerPrefixes).toEqual(narrower);
+  });
+
   it('reads a Delete rule without a time condition as deleting at any age', () => {
     // Act: all conditions must hold; only the prefix and liveness are asked for, so every live dump goes.
     const [rule] = gcsLifecycleRulesFor(
