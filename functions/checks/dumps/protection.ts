@@ -8,6 +8,9 @@
  *   So is versioning whose noncurrent versions a rule deletes by a count of newer versions or by the
  *   date they became noncurrent (GCS `numNewerVersions`, `noncurrentTimeBefore`): no number of
  *   days is proven.
+ *   Without either, Cloud Storage soft delete of at least `minPitrDays` is WARNING (deleted and
+ *   overwritten dumps stay restorable, but whoever can edit the bucket can turn it off); a shorter
+ *   one is still FAILED, saying how long it keeps them.
  * - Public access: S3 Block Public Access with all four settings on at bucket level, or GCS public
  *   access prevention `enforced`. No bucket-level block (S3) or `inherited` (GCS) leaves it to the
  *   account or organization, which this read does not see: WARNING.
@@ -144,10 +147,26 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
     versioning.state === 'read' && versioning.value.status === 'Suspended'
       ? ' (versioning is suspended)'
       : '';
-  verdicts.problems.push(
+  const unguarded =
     lockDays !== undefined
       ? `the ${lockName} keeps dumps only ${lockDays} days (${minPitrDays} required) and versioning is off${suspended}`
-      : `neither versioning nor any ${lockName} protects the dumps${suspended}: a deleted or overwritten dump is gone`,
+      : `neither versioning nor any ${lockName} protects the dumps${suspended}`;
+  // Cloud Storage soft delete keeps a deleted or overwritten object restorable for its duration
+  // (on by default, 7 days; https://cloud.google.com/storage/docs/soft-delete), but anyone who may
+  // update the bucket can shorten or turn it off, as an unlocked retention policy.
+  const softDays = fact.softDeleteDays?.state === 'read' ? fact.softDeleteDays.value : undefined;
+  if (softDays !== undefined && softDays >= minPitrDays) {
+    verdicts.warnings.push(
+      `${lockDays !== undefined ? unguarded : `neither versioning nor a ${lockName} protects the dumps`}; soft delete keeps a deleted or overwritten dump restorable ${softDays} days, but whoever can edit the bucket can turn it off`,
+    );
+    return;
+  }
+  verdicts.problems.push(
+    softDays !== undefined && softDays > 0
+      ? `${unguarded}, and soft delete keeps a deleted or overwritten dump only ${softDays} days (${minPitrDays} required)`
+      : lockDays !== undefined
+        ? unguarded
+        : `${unguarded}: a deleted or overwritten dump is gone`,
   );
 }
 
@@ -314,6 +333,12 @@ function observedValues(fact: DumpFact): CheckOutcome['observed'] {
     customerManagedKey:
       fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.customerManagedKey) : null,
     kmsKeyState: fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.keyState) : null,
+    softDeleteDays:
+      fact.softDeleteDays === undefined
+        ? null
+        : fact.softDeleteDays.state === 'read'
+          ? fact.softDeleteDays.value
+          : fact.softDeleteDays.state,
     newestDumpEncryption: valueOrNull(newestOwn?.algorithm),
     newestDumpKmsKey: valueOrNull(newestOwn?.kmsKey),
     newestDumpCustomerManagedKey: valueOrNull(newestOwn?.customerManagedKey),

@@ -646,10 +646,50 @@ describe('dumps.protection', () => {
       kmsKey: null,
       customerManagedKey: null,
       kmsKeyState: null,
+      softDeleteDays: null,
       newestDumpEncryption: null,
       newestDumpKmsKey: null,
       newestDumpCustomerManagedKey: null,
     });
+  });
+});
+
+describe('dumps.protection, Cloud Storage soft delete', () => {
+  const unguarded = { versioning: { state: 'absent' }, retentionLock: { state: 'absent' } } as const;
+
+  it('fails without saying a deleted dump is gone when soft delete keeps it a few days', () => {
+    // Prepare: soft delete is on by default (7 days) and keeps deleted or overwritten objects.
+    const fact = gcsFact({ ...unguarded, softDeleteDays: { state: 'read', value: 7 } });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'gs://certctl-dumps/prod/: neither versioning nor any retention policy protects the dumps, and soft delete keeps a deleted or overwritten dump only 7 days (30 required).',
+    );
+    expect(outcome?.observed).toMatchObject({ softDeleteDays: 7 });
+  });
+
+  it('warns when soft delete alone keeps deleted or overwritten dumps the policy minimum', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(
+      gcsFact({ ...unguarded, softDeleteDays: { state: 'read', value: 30 } }),
+      settingsWith(),
+    );
+    // Assess: restorable for 30 days, but anyone who can edit the bucket can turn soft delete off.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toBe(
+      'gs://certctl-dumps/prod/: neither versioning nor a retention policy protects the dumps; soft delete keeps a deleted or overwritten dump restorable 30 days, but whoever can edit the bucket can turn it off.',
+    );
+  });
+
+  it('keeps the plain failure when soft delete is off', () => {
+    const outcome = dumpsProtectionCheck.evaluate(
+      gcsFact({ ...unguarded, softDeleteDays: { state: 'read', value: 0 } }),
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('a deleted or overwritten dump is gone');
   });
 });
 
