@@ -198,7 +198,9 @@ function lifecycleDate(value: unknown): Date | undefined {
  * `noncurrentTimeBefore` (versions that became noncurrent before that date go) are kept as
  * `noncurrentNewerVersions` and `noncurrentTimeBefore`, and conditions not modelled as
  * `noncurrentUnmodelledConditions`, so dumps.protection never reads such a rule as keeping
- * noncurrent versions for ever.
+ * noncurrent versions for ever. A rule on live objects that does not ask `isLive: true` matches
+ * noncurrent versions as well, so it carries its `age` (or 0 when timeless) as
+ * `noncurrentExpirationDays`, or its other conditions as `noncurrentUnmodelledConditions`.
  */
 export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): DumpLifecycleRule[] {
   const rules = metadata.lifecycle?.rule ?? [];
@@ -259,12 +261,25 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
       )
       .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
     const timeless = condition.age === undefined && createdBefore === undefined && unmodelled.length === 0;
+    // Without `isLive: true` the conditions match noncurrent versions too ("if not specified, the
+    // condition matches both live and noncurrent objects", https://cloud.google.com/storage/docs/lifecycle#islive):
+    // `age` (from creation) bounds how young a version it deletes, a timeless rule deletes every one,
+    // and a rule with neither is not proven to keep them (its conditions, unmodelled there).
+    const reachesNoncurrent = condition.isLive !== true;
+    const noncurrentDays = !reachesNoncurrent ? undefined : timeless ? 0 : condition.age;
+    const noncurrentUnmodelled =
+      reachesNoncurrent && noncurrentDays === undefined
+        ? Object.entries(condition)
+            .filter(([name, value]) => value !== undefined && name !== 'matchesPrefix' && name !== 'isLive')
+            .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+        : [];
     return [
       {
         id,
         expirationDays: timeless ? 0 : condition.age,
         expirationDate: undefined,
-        noncurrentExpirationDays: undefined,
+        noncurrentExpirationDays: noncurrentDays,
+        ...(noncurrentUnmodelled.length > 0 ? { noncurrentUnmodelledConditions: noncurrentUnmodelled } : {}),
         prefix: prefixes?.[0],
         ...reach,
         ...(createdBefore ? { createdBefore } : {}),

@@ -77,6 +77,16 @@ beforeAll(async () => {
               defaultKmsKeyName: KMS_KEY,
               series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
             },
+            // Versioned, but a Delete rule that does not ask isLive: true also deletes noncurrent
+            // versions once 7 days old.
+            {
+              name: 'certctl-dumps-live-age',
+              versioning: true,
+              lifecycle: [{ action: 'Delete', age: 7, matchesPrefix: ['prod/'] }],
+              publicAccessPrevention: 'enforced',
+              defaultKmsKeyName: KMS_KEY,
+              series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
+            },
             // Deletes objects a day after their custom time, which the listing does not read.
             {
               name: 'certctl-dumps-custom-time',
@@ -214,7 +224,8 @@ describe('readGcsDumpFact', () => {
     expect(fact.lifecycle).toMatchObject({
       state: 'read',
       value: [
-        { expirationDays: 35, noncurrentExpirationDays: undefined, prefix: 'prod/' },
+        // No isLive: the rule deletes noncurrent versions too, once 35 days old.
+        { expirationDays: 35, noncurrentExpirationDays: 35, prefix: 'prod/' },
         { expirationDays: undefined, noncurrentExpirationDays: 35 },
       ],
     });
@@ -352,6 +363,45 @@ describe('readGcsDumpFact, when objects.list names a page it already sent', () =
   });
 });
 
+describe('Cloud Storage Delete rules that reach noncurrent versions too', () => {
+  it('reads a rule that does not ask isLive: true as deleting noncurrent versions by the same conditions', () => {
+    // Act: without isLive a condition matches live and noncurrent versions alike.
+    const rules = gcsLifecycleRulesFor(
+      {
+        lifecycle: {
+          rule: [
+            { action: { type: 'Delete' }, condition: { age: 7 } },
+            { action: { type: 'Delete' }, condition: { matchesPrefix: ['prod/'] } },
+            { action: { type: 'Delete' }, condition: { createdBefore: '2026-11-25' } },
+            { action: { type: 'Delete' }, condition: { age: 7, isLive: true } },
+          ],
+        },
+      },
+      'prod/',
+    );
+    // Assess
+    expect(rules.map((rule) => [rule.noncurrentExpirationDays, rule.noncurrentUnmodelledConditions])).toEqual(
+      [
+        [7, undefined],
+        [0, undefined],
+        [undefined, ['createdBefore=2026-11-25']],
+        [undefined, undefined],
+      ],
+    );
+  });
+
+  it('warns that versioning does not keep noncurrent versions when an age rule without isLive deletes them', async () => {
+    // Act
+    const fact = await read('certctl-dumps-live-age');
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      'versioning is on, but a lifecycle rule deletes noncurrent versions after 7 days (30 required)',
+    );
+  });
+});
+
 describe('Cloud Storage lifecycle rules that do not delete by age', () => {
   it('reads createdBefore as the instant before which objects are deleted, and fails retention when it falls inside the window', async () => {
     // Act
@@ -403,8 +453,10 @@ describe('Cloud Storage lifecycle rules that do not delete by age', () => {
     );
 
     // Assess
-    expect(rule).toMatchObject({ noncurrentExpirationDays: undefined, unmodelledConditions: unmodelled });
+    expect(rule).toMatchObject({ unmodelledConditions: unmodelled });
     expect(rule?.expirationDays).toBe('age' in condition ? condition.age : undefined);
+    // Without isLive it reaches noncurrent versions too: by its age, else by conditions not modelled.
+    expect(rule?.noncurrentExpirationDays).toBe('age' in condition ? condition.age : undefined);
   });
 
   it.each([
