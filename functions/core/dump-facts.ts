@@ -30,7 +30,7 @@ export interface DumpObject {
   readonly key: string;
   /** Bytes; undefined when the listing did not say. */
   readonly size: number | undefined;
-  /** S3 `LastModified`, GCS `timeCreated` (or `updated`); undefined when the listing did not say. */
+  /** S3 `LastModified`, GCS `timeCreated` (never `updated`); undefined when the listing did not say. */
   readonly lastModified: Date | undefined;
 }
 

@@ -101,13 +101,14 @@ function dateOf(value: string | undefined): Date | undefined {
 }
 
 function objectOf(file: File): DumpObject {
-  const metadata = file.metadata as { size?: string | number; updated?: string; timeCreated?: string };
+  const metadata = file.metadata as { size?: string | number; timeCreated?: string };
   return {
     key: file.name,
     size: numberOf(metadata.size),
     // Objects are immutable: `timeCreated` is when this dump was written. `updated` also moves on a
-    // metadata-only change (a hold, custom metadata), which must not make an old dump look new.
-    lastModified: dateOf(metadata.timeCreated ?? metadata.updated),
+    // metadata-only change (a hold, custom metadata), which must not make an old dump look new, so
+    // it is no stand-in when `timeCreated` was not sent: the time then stays unknown.
+    lastModified: dateOf(metadata.timeCreated),
   };
 }
 

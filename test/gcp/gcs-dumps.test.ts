@@ -342,6 +342,18 @@ describe('readGcsDumpFact, when object metadata changed after the upload', () =>
     expect(fact.newest?.object.lastModified?.toISOString()).toBe(written[1]);
     expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('FAILED');
   });
+
+  it('leaves the write time unknown, never the metadata update time, when timeCreated was not sent', async () => {
+    // Prepare: an old dump whose metadata changed an hour ago; the listing did not say when it was written.
+    const files = [
+      { name: 'prod/certctl-0.dump', metadata: { size: '6451', updated: '2026-12-02T11:00:00.000Z' } },
+    ];
+    // Act
+    const fact = await readStubbed(files, null);
+    // Assess: `updated` proves nothing about when the dump was written, so freshness is not judged.
+    expect(fact.newest?.object.lastModified).toBeUndefined();
+    expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+  });
 });
 
 describe('readGcsDumpFact, when objects.list names a page it already sent', () => {
