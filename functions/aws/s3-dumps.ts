@@ -360,10 +360,27 @@ export class S3KeyManagers {
   }
 }
 
+/**
+ * Why a key of another account than the audited one stays unknown when DescribeKey does not
+ * answer. Its ARN proves only that it is not the audited account's aws/s3 key: S3 stores whatever
+ * key a default-encryption rule names, and another account's AWS-managed aws/s3 key, named by its
+ * ARN the same way, answers DescribeKey only to its own account (its key policy allows
+ * `kms:CallerAccount` of that account, and nobody can change it;
+ * https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key). Its state
+ * is unknown too. The audit's role describes keys of the dump buckets' accounts only
+ * (infra/permissions.ts `dumpKmsDescribeKeys`).
+ */
+function foreignKeyNote(kmsKey: string, account: string | undefined): string {
+  const keyAccount = /^arn:aws[a-z-]*:kms:[a-z0-9-]*:(\d{12}):/.exec(kmsKey)?.[1];
+  if (!account || !keyAccount || keyAccount === account) return '';
+  return `; the key is in account ${keyAccount}, not the audited account ${account}, so its ARN does not tell who manages it (another account's aws/s3 key is named the same way and answers DescribeKey only to that account) nor whether it is enabled; this audit describes keys of the dump buckets' accounts only`;
+}
+
 async function encryptionOf(
   rule: { readonly SSEAlgorithm?: string; readonly KMSMasterKeyID?: string },
   bucketRegion: string,
   keyManagers: S3KeyManagers | undefined,
+  account?: string,
 ): Promise<EncryptionConfig> {
   const algorithm = rule.SSEAlgorithm;
   const kmsKey = rule.KMSMasterKeyID;
@@ -375,7 +392,12 @@ async function encryptionOf(
     ? await keyManagers.manager(kmsKey, bucketRegion)
     : { customerManaged: undefined, reason: 'KMS was not asked who manages the key' };
   if (manager.customerManaged === undefined) {
-    return { algorithm, kmsKey, customerManagedKey: undefined, keyManagerUnknown: manager.reason };
+    return {
+      algorithm,
+      kmsKey,
+      customerManagedKey: undefined,
+      keyManagerUnknown: `${manager.reason}${foreignKeyNote(kmsKey, account)}`,
+    };
   }
   // The key's state decides whether the dumps can be decrypted at all (a key pending deletion or
   // disabled leaves every dump unreadable); dumps.protection judges it.
@@ -428,6 +450,8 @@ export class S3DumpBucket {
   readonly name: string;
   readonly s3: RegionalS3;
   readonly #keyManagers: S3KeyManagers | undefined;
+  /** The audited account the bucket is read from, to tell a key of another account. */
+  readonly #account: string | undefined;
   #settings: Promise<S3BucketSettings> | undefined;
 
   constructor(
@@ -435,10 +459,12 @@ export class S3DumpBucket {
     region: string,
     clientFor: (region: string) => S3Client,
     keyManagers?: S3KeyManagers,
+    account?: string,
   ) {
     this.name = name;
     this.s3 = new RegionalS3(region, clientFor);
     this.#keyManagers = keyManagers;
+    this.#account = account;
   }
 
   /** How an object of this bucket is encrypted, its key described as the default's is. */
@@ -446,12 +472,12 @@ export class S3DumpBucket {
     readonly SSEAlgorithm?: string;
     readonly KMSMasterKeyID?: string;
   }): Promise<EncryptionConfig> {
-    return encryptionOf(rule, this.s3.region, this.#keyManagers);
+    return encryptionOf(rule, this.s3.region, this.#keyManagers, this.#account);
   }
 
   /** The bucket's settings: the first call starts reading them, later calls share that reading. */
   settings(): Promise<S3BucketSettings> {
-    this.#settings ??= readBucketSettings(this.s3, this.name, this.#keyManagers);
+    this.#settings ??= readBucketSettings(this.s3, this.name, (rule) => this.objectEncryption(rule));
     return this.#settings;
   }
 }
@@ -463,7 +489,13 @@ function bucketOf(options: ReadS3DumpsOptions): S3DumpBucket {
   const { location, bucketSettings: cache } = options;
   let bucket = cache?.get(location.bucket);
   if (!bucket) {
-    bucket = new S3DumpBucket(location.bucket, location.region, options.clientFor, options.keyManagers);
+    bucket = new S3DumpBucket(
+      location.bucket,
+      location.region,
+      options.clientFor,
+      options.keyManagers,
+      location.account,
+    );
     cache?.set(location.bucket, bucket);
   }
   return bucket;
@@ -472,7 +504,10 @@ function bucketOf(options: ReadS3DumpsOptions): S3DumpBucket {
 async function readBucketSettings(
   s3: RegionalS3,
   bucket: string,
-  keyManagers: S3KeyManagers | undefined,
+  encryptionOfRule: (rule: {
+    readonly SSEAlgorithm?: string;
+    readonly KMSMasterKeyID?: string;
+  }) => Promise<EncryptionConfig>,
 ): Promise<S3BucketSettings> {
   const [versioning, retentionLock, lifecycleRules, publicAccess, encryption] = await Promise.all([
     reading(async () => {
@@ -520,7 +555,7 @@ async function readBucketSettings(
       const rule = answer.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
       if (!rule) return undefined;
       // `s3.region` is the bucket's by now: this call went there, redirected if need be.
-      return encryptionOf(rule, s3.region, keyManagers);
+      return encryptionOfRule(rule);
     }),
   ]);
   return { versioning, retentionLock, lifecycleRules, publicAccess, encryption };

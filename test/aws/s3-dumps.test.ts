@@ -451,6 +451,10 @@ describe('the default encryption key', () => {
     const outcome = dumpsProtectionCheck.evaluate(fact, settings);
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain(`whether the KMS key ${FOREIGN_KEY_ARN} is customer-managed`);
+    // A key of another account: say so, and why its ARN alone proves nothing.
+    expect(outcome?.description).toContain(
+      `the key is in account 999999999999, not the audited account ${ACCOUNT}, so its ARN does not tell who manages it (another account's aws/s3 key is named the same way and answers DescribeKey only to that account) nor whether it is enabled; this audit describes keys of the dump buckets' accounts only`,
+    );
   });
 
   it('keeps a named key unknown, never customer-managed, when the read has no KMS access', async () => {
