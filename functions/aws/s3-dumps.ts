@@ -245,7 +245,7 @@ async function readNewest(bucket: S3DumpBucket, object: DumpObject): Promise<New
     // and GetObject answers with the object's own (API_GetObject, ServerSideEncryption and
     // SSEKMSKeyId). Not sent: not judged.
     if (answer.ServerSideEncryption === undefined) return read;
-    const encryption = await bucket.objectEncryption({
+    const encryption = await bucket.newestEncryption({
       SSEAlgorithm: answer.ServerSideEncryption,
       KMSMasterKeyID: answer.SSEKMSKeyId,
     });
@@ -467,17 +467,47 @@ export class S3DumpBucket {
     this.#account = account;
   }
 
-  /** How an object of this bucket is encrypted, its key described as the default's is. */
-  objectEncryption(rule: {
+  /** How a default-encryption rule or an object encrypts, its key described when its name does not tell. */
+  #encryptionOf(rule: { readonly SSEAlgorithm?: string; readonly KMSMasterKeyID?: string }) {
+    return encryptionOf(rule, this.s3.region, this.#keyManagers, this.#account);
+  }
+
+  /**
+   * How the newest dump is encrypted: the default's reading when it is the default's algorithm and
+   * key (GetObject names the key by its ARN, the default may name it by its bare id), so that key
+   * is not described twice; else its own reading.
+   */
+  async newestEncryption(rule: {
     readonly SSEAlgorithm?: string;
     readonly KMSMasterKeyID?: string;
   }): Promise<EncryptionConfig> {
-    return encryptionOf(rule, this.s3.region, this.#keyManagers, this.#account);
+    const { encryption } = await this.settings();
+    if (
+      encryption.state === 'read' &&
+      encryption.value.algorithm === rule.SSEAlgorithm &&
+      this.#sameKey(encryption.value.kmsKey, rule.KMSMasterKeyID)
+    ) {
+      return encryption.value;
+    }
+    return this.#encryptionOf(rule);
+  }
+
+  /** `byDefault` and `byObject` name one key: equal, or a bare key id and its ARN in this bucket's region and account. */
+  #sameKey(byDefault: string | undefined, byObject: string | undefined): boolean {
+    if (byDefault === byObject) return true;
+    if (byDefault === undefined || byObject === undefined || byDefault.includes(':')) return false;
+    const arn = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/(.+)$/.exec(byObject);
+    return (
+      arn !== null &&
+      arn[1] === this.s3.region &&
+      (this.#account === undefined || arn[2] === this.#account) &&
+      arn[3] === byDefault
+    );
   }
 
   /** The bucket's settings: the first call starts reading them, later calls share that reading. */
   settings(): Promise<S3BucketSettings> {
-    this.#settings ??= readBucketSettings(this.s3, this.name, (rule) => this.objectEncryption(rule));
+    this.#settings ??= readBucketSettings(this.s3, this.name, (rule) => this.#encryptionOf(rule));
     return this.#settings;
   }
 }

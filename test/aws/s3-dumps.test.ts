@@ -479,6 +479,19 @@ describe('the default encryption key', () => {
     expect(sim.stats().byOperation['kms:DescribeKey']).toBeUndefined();
   });
 
+  it('reads the newest dump as encrypted by the default key, without describing it again, when S3 names that key by its ARN', async () => {
+    // Prepare: the default names the key by its id; GetObject names it by its ARN.
+    sim.resetStats();
+    // Act
+    const fact = await read('certctl-dumps-key-id');
+    // Assess
+    expect(fact.encryption.state === 'read' && fact.newest?.encryption).toEqual(
+      fact.encryption.state === 'read' ? fact.encryption.value : undefined,
+    );
+    expect(sim.stats().byOperation['kms:DescribeKey']).toBe(1);
+    expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('PASSED');
+  });
+
   it('describes each key once when several locations of a run are encrypted with it', async () => {
     // Prepare
     sim.resetStats();

@@ -473,7 +473,13 @@ export class S3Sim implements SimService {
     if (encryption !== 'none') {
       headers['x-amz-server-side-encryption'] = encryption.algorithm;
       if (encryption.kmsKeyId) {
-        headers['x-amz-server-side-encryption-aws-kms-key-id'] = encryption.kmsKeyId;
+        // S3 answers with the key's ARN however the key was named; a bare key id is a key of the
+        // bucket's account and region. (An alias is sent as named: resolving it is KMS's.)
+        headers['x-amz-server-side-encryption-aws-kms-key-id'] = /^(mrk-)?[0-9a-f-]{32,36}$/.test(
+          encryption.kmsKeyId,
+        )
+          ? `arn:aws:kms:${bucket.region}:${bucket.account}:key/${encryption.kmsKeyId}`
+          : encryption.kmsKeyId;
       }
     }
     const retention = bucket.objectLock?.defaultRetention;
