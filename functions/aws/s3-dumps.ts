@@ -27,7 +27,9 @@
  * settings need nothing from the listings), and each prefix's header read follows its own listing,
  * so a scope costs two sequential round trips (the listing, then the header), plus one per further
  * listing page of a series longer than 1,000 objects. A bucket key's DescribeKey follows its
- * GetBucketEncryption, beside the header reads.
+ * GetBucketEncryption, beside the header reads. The header read also says how the newest dump
+ * itself is encrypted (an upload's own header overrides the default); a key named otherwise than
+ * the default (S3 answers with the key ARN) is described once more after it, once per key and run.
  */
 import { setImmediate } from 'node:timers/promises';
 import type { KMSClient } from '@aws-sdk/client-kms';
@@ -56,6 +58,7 @@ import type {
 } from '../core/dump-facts.ts';
 import {
   dumpResourceId,
+  narrowerPrefixes,
   newestDumpRead,
   newestObject,
   rulePrefixApplies,
@@ -221,18 +224,32 @@ async function listSeries(
   return { state: 'read', objects: sortOldestFirst(objects), complete };
 }
 
-async function readNewest(s3: RegionalS3, bucket: string, object: DumpObject): Promise<NewestDump> {
+async function readNewest(bucket: S3DumpBucket, object: DumpObject): Promise<NewestDump> {
   try {
-    const answer = await s3.call((client) =>
+    const answer = await bucket.s3.call((client) =>
       client.send(
         new GetObjectCommand({
-          Bucket: bucket,
+          Bucket: bucket.name,
           Key: object.key,
           Range: `bytes=0-${PG_DUMP_HEADER_BYTES - 1}`,
         }),
       ),
     );
-    return newestDumpRead(object, answer.Body ? await answer.Body.transformToByteArray() : new Uint8Array());
+    const read = newestDumpRead(
+      object,
+      answer.Body ? await answer.Body.transformToByteArray() : new Uint8Array(),
+    );
+    // The encryption this dump was written with: a PutObject's own `x-amz-server-side-encryption`
+    // header overrides the bucket default (an upload with `--sse AES256` is SSE-S3 whatever the
+    // default says; https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html),
+    // and GetObject answers with the object's own (API_GetObject, ServerSideEncryption and
+    // SSEKMSKeyId). Not sent: not judged.
+    if (answer.ServerSideEncryption === undefined) return read;
+    const encryption = await bucket.newestEncryption({
+      SSEAlgorithm: answer.ServerSideEncryption,
+      KMSMasterKeyID: answer.SSEKMSKeyId,
+    });
+    return { ...read, encryption };
   } catch (error) {
     // A range from byte 0 that S3 cannot satisfy (416 InvalidRange) means the object has no bytes.
     const sdkError = asSdkError(error);
@@ -270,14 +287,19 @@ function filterNarrowing(rule: LifecycleRule): Partial<DumpLifecycleRule> {
 export function lifecycleRulesFor(rules: readonly LifecycleRule[], prefix: string): DumpLifecycleRule[] {
   return rules
     .filter((rule) => rule.Status === 'Enabled' && rulePrefixApplies(rulePrefix(rule), prefix))
-    .map((rule) => ({
-      id: rule.ID,
-      expirationDays: rule.Expiration?.Days,
-      expirationDate: rule.Expiration?.Date,
-      noncurrentExpirationDays: rule.NoncurrentVersionExpiration?.NoncurrentDays,
-      prefix: rulePrefix(rule),
-      ...filterNarrowing(rule),
-    }));
+    .map((rule) => {
+      const own = rulePrefix(rule);
+      const narrower = narrowerPrefixes(own ? [own] : undefined, prefix);
+      return {
+        id: rule.ID,
+        expirationDays: rule.Expiration?.Days,
+        expirationDate: rule.Expiration?.Date,
+        noncurrentExpirationDays: rule.NoncurrentVersionExpiration?.NoncurrentDays,
+        prefix: own,
+        ...(narrower ? { narrowerPrefixes: narrower } : {}),
+        ...filterNarrowing(rule),
+      };
+    });
 }
 
 /**
@@ -295,9 +317,12 @@ export function isCustomerManagedKey(
   return /(^|:)alias\/aws\/s3$/.test(kmsKey) ? false : undefined;
 }
 
-/** Who manages a KMS key: `customerManaged` from DescribeKey's `KeyManager`, else why it is unknown. */
+/**
+ * Who manages a KMS key: `customerManaged` from DescribeKey's `KeyManager`, with the key's
+ * `KeyState` (and `DeletionDate`) when DescribeKey sent them; else why it is unknown.
+ */
 export type KeyManagerReading =
-  | { readonly customerManaged: boolean }
+  | { readonly customerManaged: boolean; readonly state?: string; readonly deletionDate?: Date }
   | { readonly customerManaged: undefined; readonly reason: string };
 
 /**
@@ -317,8 +342,14 @@ export class S3KeyManagers {
   /** Who manages `key`, named by the encryption of a bucket in `bucketRegion`. */
   async manager(key: string, bucketRegion: string): Promise<KeyManagerReading> {
     try {
-      const { manager, unreadReason } = await this.#describe(key, bucketRegion);
-      if (manager !== undefined) return { customerManaged: manager === 'CUSTOMER' };
+      const { manager, unreadReason, state, deletionDate } = await this.#describe(key, bucketRegion);
+      if (manager !== undefined) {
+        return {
+          customerManaged: manager === 'CUSTOMER',
+          ...(state === undefined ? {} : { state }),
+          ...(deletionDate === undefined ? {} : { deletionDate }),
+        };
+      }
       return {
         customerManaged: undefined,
         reason: `KMS ${unreadReason ?? 'DescribeKey did not send KeyManager'}`,
@@ -329,10 +360,27 @@ export class S3KeyManagers {
   }
 }
 
+/**
+ * Why a key of another account than the audited one stays unknown when DescribeKey does not
+ * answer. Its ARN proves only that it is not the audited account's aws/s3 key: S3 stores whatever
+ * key a default-encryption rule names, and another account's AWS-managed aws/s3 key, named by its
+ * ARN the same way, answers DescribeKey only to its own account (its key policy allows
+ * `kms:CallerAccount` of that account, and nobody can change it;
+ * https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key). Its state
+ * is unknown too. The audit's role describes keys of the dump buckets' accounts only
+ * (infra/permissions.ts `dumpKmsDescribeKeys`).
+ */
+function foreignKeyNote(kmsKey: string, account: string | undefined): string {
+  const keyAccount = /^arn:aws[a-z-]*:kms:[a-z0-9-]*:(\d{12}):/.exec(kmsKey)?.[1];
+  if (!account || !keyAccount || keyAccount === account) return '';
+  return `; the key is in account ${keyAccount}, not the audited account ${account}, so its ARN does not tell who manages it (another account's aws/s3 key is named the same way and answers DescribeKey only to that account) nor whether it is enabled; this audit describes keys of the dump buckets' accounts only`;
+}
+
 async function encryptionOf(
   rule: { readonly SSEAlgorithm?: string; readonly KMSMasterKeyID?: string },
   bucketRegion: string,
   keyManagers: S3KeyManagers | undefined,
+  account?: string,
 ): Promise<EncryptionConfig> {
   const algorithm = rule.SSEAlgorithm;
   const kmsKey = rule.KMSMasterKeyID;
@@ -343,9 +391,23 @@ async function encryptionOf(
   const manager = keyManagers
     ? await keyManagers.manager(kmsKey, bucketRegion)
     : { customerManaged: undefined, reason: 'KMS was not asked who manages the key' };
-  return manager.customerManaged === undefined
-    ? { algorithm, kmsKey, customerManagedKey: undefined, keyManagerUnknown: manager.reason }
-    : { algorithm, kmsKey, customerManagedKey: manager.customerManaged };
+  if (manager.customerManaged === undefined) {
+    return {
+      algorithm,
+      kmsKey,
+      customerManagedKey: undefined,
+      keyManagerUnknown: `${manager.reason}${foreignKeyNote(kmsKey, account)}`,
+    };
+  }
+  // The key's state decides whether the dumps can be decrypted at all (a key pending deletion or
+  // disabled leaves every dump unreadable); dumps.protection judges it.
+  return {
+    algorithm,
+    kmsKey,
+    customerManagedKey: manager.customerManaged,
+    ...(manager.state === undefined ? {} : { keyState: manager.state }),
+    ...(manager.deletionDate === undefined ? {} : { keyDeletionDate: manager.deletionDate }),
+  };
 }
 
 function publicAccessOf(config: {
@@ -388,6 +450,8 @@ export class S3DumpBucket {
   readonly name: string;
   readonly s3: RegionalS3;
   readonly #keyManagers: S3KeyManagers | undefined;
+  /** The audited account the bucket is read from, to tell a key of another account. */
+  readonly #account: string | undefined;
   #settings: Promise<S3BucketSettings> | undefined;
 
   constructor(
@@ -395,15 +459,55 @@ export class S3DumpBucket {
     region: string,
     clientFor: (region: string) => S3Client,
     keyManagers?: S3KeyManagers,
+    account?: string,
   ) {
     this.name = name;
     this.s3 = new RegionalS3(region, clientFor);
     this.#keyManagers = keyManagers;
+    this.#account = account;
+  }
+
+  /** How a default-encryption rule or an object encrypts, its key described when its name does not tell. */
+  #encryptionOf(rule: { readonly SSEAlgorithm?: string; readonly KMSMasterKeyID?: string }) {
+    return encryptionOf(rule, this.s3.region, this.#keyManagers, this.#account);
+  }
+
+  /**
+   * How the newest dump is encrypted: the default's reading when it is the default's algorithm and
+   * key (GetObject names the key by its ARN, the default may name it by its bare id), so that key
+   * is not described twice; else its own reading.
+   */
+  async newestEncryption(rule: {
+    readonly SSEAlgorithm?: string;
+    readonly KMSMasterKeyID?: string;
+  }): Promise<EncryptionConfig> {
+    const { encryption } = await this.settings();
+    if (
+      encryption.state === 'read' &&
+      encryption.value.algorithm === rule.SSEAlgorithm &&
+      this.#sameKey(encryption.value.kmsKey, rule.KMSMasterKeyID)
+    ) {
+      return encryption.value;
+    }
+    return this.#encryptionOf(rule);
+  }
+
+  /** `byDefault` and `byObject` name one key: equal, or a bare key id and its ARN in this bucket's region and account. */
+  #sameKey(byDefault: string | undefined, byObject: string | undefined): boolean {
+    if (byDefault === byObject) return true;
+    if (byDefault === undefined || byObject === undefined || byDefault.includes(':')) return false;
+    const arn = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/(.+)$/.exec(byObject);
+    return (
+      arn !== null &&
+      arn[1] === this.s3.region &&
+      (this.#account === undefined || arn[2] === this.#account) &&
+      arn[3] === byDefault
+    );
   }
 
   /** The bucket's settings: the first call starts reading them, later calls share that reading. */
   settings(): Promise<S3BucketSettings> {
-    this.#settings ??= readBucketSettings(this.s3, this.name, this.#keyManagers);
+    this.#settings ??= readBucketSettings(this.s3, this.name, (rule) => this.#encryptionOf(rule));
     return this.#settings;
   }
 }
@@ -415,7 +519,13 @@ function bucketOf(options: ReadS3DumpsOptions): S3DumpBucket {
   const { location, bucketSettings: cache } = options;
   let bucket = cache?.get(location.bucket);
   if (!bucket) {
-    bucket = new S3DumpBucket(location.bucket, location.region, options.clientFor, options.keyManagers);
+    bucket = new S3DumpBucket(
+      location.bucket,
+      location.region,
+      options.clientFor,
+      options.keyManagers,
+      location.account,
+    );
     cache?.set(location.bucket, bucket);
   }
   return bucket;
@@ -424,7 +534,10 @@ function bucketOf(options: ReadS3DumpsOptions): S3DumpBucket {
 async function readBucketSettings(
   s3: RegionalS3,
   bucket: string,
-  keyManagers: S3KeyManagers | undefined,
+  encryptionOfRule: (rule: {
+    readonly SSEAlgorithm?: string;
+    readonly KMSMasterKeyID?: string;
+  }) => Promise<EncryptionConfig>,
 ): Promise<S3BucketSettings> {
   const [versioning, retentionLock, lifecycleRules, publicAccess, encryption] = await Promise.all([
     reading(async () => {
@@ -472,7 +585,7 @@ async function readBucketSettings(
       const rule = answer.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
       if (!rule) return undefined;
       // `s3.region` is the bucket's by now: this call went there, redirected if need be.
-      return encryptionOf(rule, s3.region, keyManagers);
+      return encryptionOfRule(rule);
     }),
   ]);
   return { versioning, retentionLock, lifecycleRules, publicAccess, encryption };
@@ -500,7 +613,7 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
   const settings = bucket.settings();
   const listing = await listed;
   const newestListed = newestObject(listing);
-  const newest = newestListed ? await readNewest(bucket.s3, bucket.name, newestListed) : undefined;
+  const newest = newestListed ? await readNewest(bucket, newestListed) : undefined;
   const { versioning, retentionLock, lifecycleRules, publicAccess, encryption } = await settings;
   const lifecycle: BucketReading<readonly DumpLifecycleRule[]> =
     lifecycleRules.state === 'read'

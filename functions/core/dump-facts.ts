@@ -30,7 +30,7 @@ export interface DumpObject {
   readonly key: string;
   /** Bytes; undefined when the listing did not say. */
   readonly size: number | undefined;
-  /** S3 `LastModified`, GCS `timeCreated` (or `updated`); undefined when the listing did not say. */
+  /** S3 `LastModified`, GCS `timeCreated` (never `updated`); undefined when the listing did not say. */
   readonly lastModified: Date | undefined;
 }
 
@@ -56,6 +56,14 @@ export interface NewestDump {
         readonly bytesRead: number;
       }
     | { readonly state: 'unknown'; readonly reason: string };
+  /**
+   * The encryption the object itself carries, as the ranged read answered it (S3
+   * `x-amz-server-side-encryption` and `-aws-kms-key-id`), its key judged as the default's is: an
+   * upload's own encryption header overrides the bucket default, so the default alone does not say
+   * how the dumps are encrypted. Undefined when not read (the read failed or did not say; Cloud
+   * Storage).
+   */
+  readonly encryption?: EncryptionConfig;
 }
 
 /**
@@ -112,6 +120,12 @@ export interface DumpLifecycleRule {
   /** The rule's own prefix filter, when it has one. */
   readonly prefix: string | undefined;
   /**
+   * The rule reaches only keys under these prefixes, each longer than the location's prefix (a
+   * scratch rule for `prod/tmp/` beside dumps under `prod/`); undefined when it reaches every key
+   * under the location's prefix ({@link narrowerPrefixes}).
+   */
+  readonly narrowerPrefixes?: readonly string[];
+  /**
    * Deletes current objects created before this instant (GCS `createdBefore`: midnight UTC of its
    * date), whatever their age. Unlike S3 `Expiration.Date` it does not reach objects made later.
    */
@@ -151,6 +165,14 @@ export interface EncryptionConfig {
   readonly customerManagedKey: boolean | undefined;
   /** Why `customerManagedKey` is undefined for a named key (`KMS DescribeKey failed: …`). */
   readonly keyManagerUnknown?: string;
+  /**
+   * KMS `KeyState` of the named key (`Enabled`, `Disabled`, `PendingDeletion`, …) when DescribeKey
+   * answered with one; undefined when the key was not described (its name proved who manages it,
+   * DescribeKey failed, or Cloud Storage, whose Cloud KMS keys this audit does not read).
+   */
+  readonly keyState?: string;
+  /** When a key in `PendingDeletion` will be deleted (DescribeKey `DeletionDate`). */
+  readonly keyDeletionDate?: Date;
 }
 
 /** Everything the dumps checks need about one dump location. */
@@ -183,6 +205,21 @@ export function dumpResourceId(bucket: string, prefix: string): string {
 export function rulePrefixApplies(rulePrefix: string | undefined, prefix: string): boolean {
   if (!rulePrefix) return true;
   return prefix.startsWith(rulePrefix) || rulePrefix.startsWith(prefix);
+}
+
+/**
+ * The prefixes of a rule (S3: its one prefix filter; GCS: `matchesPrefix`, any of which matches)
+ * that lie inside the location's prefix, when none of them covers it whole: the rule then reaches
+ * only keys under them. Undefined when the rule reaches every key under the location's prefix.
+ */
+export function narrowerPrefixes(
+  rulePrefixes: readonly string[] | undefined,
+  prefix: string,
+): readonly string[] | undefined {
+  if (!rulePrefixes || rulePrefixes.length === 0) return undefined;
+  if (rulePrefixes.some((candidate) => prefix.startsWith(candidate))) return undefined;
+  const inside = rulePrefixes.filter((candidate) => candidate.startsWith(prefix));
+  return inside.length > 0 ? inside : undefined;
 }
 
 /** Oldest first; objects without a time keep key order at the end. */

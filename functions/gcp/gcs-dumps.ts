@@ -26,6 +26,7 @@ import type {
 } from '../core/dump-facts.ts';
 import {
   dumpResourceId,
+  narrowerPrefixes,
   newestDumpRead,
   newestObject,
   rulePrefixApplies,
@@ -100,13 +101,14 @@ function dateOf(value: string | undefined): Date | undefined {
 }
 
 function objectOf(file: File): DumpObject {
-  const metadata = file.metadata as { size?: string | number; updated?: string; timeCreated?: string };
+  const metadata = file.metadata as { size?: string | number; timeCreated?: string };
   return {
     key: file.name,
     size: numberOf(metadata.size),
     // Objects are immutable: `timeCreated` is when this dump was written. `updated` also moves on a
-    // metadata-only change (a hold, custom metadata), which must not make an old dump look new.
-    lastModified: dateOf(metadata.timeCreated ?? metadata.updated),
+    // metadata-only change (a hold, custom metadata), which must not make an old dump look new, so
+    // it is no stand-in when `timeCreated` was not sent: the time then stays unknown.
+    lastModified: dateOf(metadata.timeCreated),
   };
 }
 
@@ -197,7 +199,9 @@ function lifecycleDate(value: unknown): Date | undefined {
  * `noncurrentTimeBefore` (versions that became noncurrent before that date go) are kept as
  * `noncurrentNewerVersions` and `noncurrentTimeBefore`, and conditions not modelled as
  * `noncurrentUnmodelledConditions`, so dumps.protection never reads such a rule as keeping
- * noncurrent versions for ever.
+ * noncurrent versions for ever. A rule on live objects that does not ask `isLive: true` matches
+ * noncurrent versions as well, so it carries its `age` (or 0 when timeless) as
+ * `noncurrentExpirationDays`, or its other conditions as `noncurrentUnmodelledConditions`.
  */
 export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): DumpLifecycleRule[] {
   const rules = metadata.lifecycle?.rule ?? [];
@@ -213,6 +217,8 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
       return [];
     }
     const id = `#${index + 1}`;
+    const narrower = narrowerPrefixes(prefixes, prefix);
+    const reach = narrower ? { narrowerPrefixes: narrower } : {};
     const noncurrent =
       condition.isLive === false || NONCURRENT_CONDITIONS.some((name) => condition[name] !== undefined);
     if (noncurrent) {
@@ -238,6 +244,7 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
           noncurrentExpirationDays:
             condition.age ?? condition.daysSinceNoncurrentTime ?? (anyAge ? 0 : undefined),
           prefix: prefixes?.[0],
+          ...reach,
           ...(condition.numNewerVersions !== undefined
             ? { noncurrentNewerVersions: condition.numNewerVersions }
             : {}),
@@ -255,13 +262,27 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
       )
       .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
     const timeless = condition.age === undefined && createdBefore === undefined && unmodelled.length === 0;
+    // Without `isLive: true` the conditions match noncurrent versions too ("if not specified, the
+    // condition matches both live and noncurrent objects", https://cloud.google.com/storage/docs/lifecycle#islive):
+    // `age` (from creation) bounds how young a version it deletes, a timeless rule deletes every one,
+    // and a rule with neither is not proven to keep them (its conditions, unmodelled there).
+    const reachesNoncurrent = condition.isLive !== true;
+    const noncurrentDays = !reachesNoncurrent ? undefined : timeless ? 0 : condition.age;
+    const noncurrentUnmodelled =
+      reachesNoncurrent && noncurrentDays === undefined
+        ? Object.entries(condition)
+            .filter(([name, value]) => value !== undefined && name !== 'matchesPrefix' && name !== 'isLive')
+            .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+        : [];
     return [
       {
         id,
         expirationDays: timeless ? 0 : condition.age,
         expirationDate: undefined,
-        noncurrentExpirationDays: undefined,
+        noncurrentExpirationDays: noncurrentDays,
+        ...(noncurrentUnmodelled.length > 0 ? { noncurrentUnmodelledConditions: noncurrentUnmodelled } : {}),
         prefix: prefixes?.[0],
+        ...reach,
         ...(createdBefore ? { createdBefore } : {}),
         ...(unmodelled.length > 0 ? { unmodelledConditions: unmodelled } : {}),
       },

@@ -39,6 +39,9 @@ const CMK_ID = '5c1a9e2b-7d34-4f0e-9a61-2b8c3d4e5f60';
 const CMK_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${CMK_ID}`;
 const AWS_S3_KEY_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/9e8d7c6b-5a49-4382-b1a0-f9e8d7c6b5a4`;
 const FOREIGN_KEY_ARN = 'arn:aws:kms:eu-west-1:999999999999:key/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+/** A customer-managed key of the account scheduled for deletion. */
+const DELETING_CMK_ID = '7f3e2d1c-0b9a-4867-a564-3f2e1d0c9b8a';
+const DELETING_CMK_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${DELETING_CMK_ID}`;
 const KMS_KEYS = [
   { id: CMK_ID, region: 'eu-west-1', aliases: ['alias/certctl-dumps'] },
   {
@@ -48,6 +51,7 @@ const KMS_KEYS = [
     aliases: ['alias/aws/s3'],
   },
   { id: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', account: '999999999999', region: 'eu-west-1' },
+  { id: DELETING_CMK_ID, region: 'eu-west-1', state: 'PendingDeletion', deletionDate: '+7d' },
 ];
 const HEALTHY: S3BucketScenario = {
   name: 'certctl-dumps',
@@ -88,12 +92,20 @@ beforeAll(async () => {
                 ['certctl-dumps-foreign-key', FOREIGN_KEY_ARN],
                 ['certctl-dumps-key-id', CMK_ID],
                 ['certctl-dumps-key-alias', 'alias/certctl-dumps'],
+                ['certctl-dumps-deleting-key', DELETING_CMK_ARN],
               ] as const
             ).map(([name, kmsKeyId]) => ({
               ...HEALTHY,
               name,
               encryption: { algorithm: 'aws:kms' as const, kmsKeyId },
             })),
+            // The default is the CMK, but the dump job uploads with its own encryption header.
+            { ...HEALTHY, name: 'certctl-dumps-sse-s3-upload', uploadEncryption: { algorithm: 'AES256' } },
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-other-key-upload',
+              uploadEncryption: { algorithm: 'aws:kms', kmsKeyId: DELETING_CMK_ARN },
+            },
             // In us-east-2 although the policy says eu-west-1; nothing configured; one cut dump.
             {
               name: 'certctl-dumps-bare',
@@ -215,6 +227,7 @@ describe('readS3DumpFact', () => {
         algorithm: 'aws:kms',
         kmsKey: CMK_ARN,
         customerManagedKey: true,
+        keyState: 'Enabled',
       },
     });
   });
@@ -337,7 +350,12 @@ describe('the default encryption key', () => {
     // Assess
     expect(fact.encryption).toEqual({
       state: 'read',
-      value: { algorithm: 'aws:kms', kmsKey: AWS_S3_KEY_ARN, customerManagedKey: false },
+      value: {
+        algorithm: 'aws:kms',
+        kmsKey: AWS_S3_KEY_ARN,
+        customerManagedKey: false,
+        keyState: 'Enabled',
+      },
     });
     const outcome = dumpsProtectionCheck.evaluate(fact, settings);
     expect(outcome?.status).toBe('WARNING');
@@ -356,11 +374,66 @@ describe('the default encryption key', () => {
       // Assess
       expect(fact.encryption).toEqual({
         state: 'read',
-        value: { algorithm: 'aws:kms', kmsKey: key, customerManagedKey: true },
+        value: { algorithm: 'aws:kms', kmsKey: key, customerManagedKey: true, keyState: 'Enabled' },
       });
       expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('PASSED');
     },
   );
+
+  it('reads the state of a customer-managed key, and protection fails when the key is scheduled for deletion', async () => {
+    // Act
+    const fact = await read('certctl-dumps-deleting-key');
+    // Assess: once the key is deleted no dump in the bucket can be decrypted.
+    expect(fact.encryption).toMatchObject({
+      state: 'read',
+      value: {
+        algorithm: 'aws:kms',
+        kmsKey: DELETING_CMK_ARN,
+        customerManagedKey: true,
+        keyState: 'PendingDeletion',
+        keyDeletionDate: new Date(NOW.getTime() + 7 * 24 * 3_600_000),
+      },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the KMS key ${DELETING_CMK_ARN} that encrypts the dumps is scheduled for deletion`,
+    );
+  });
+
+  it('reads the encryption the newest dump was uploaded with, and protection warns when SSE-S3 overrides the CMK default', async () => {
+    // Act
+    const fact = await read('certctl-dumps-sse-s3-upload');
+    // Assess: the bucket default is the CMK, but the dumps themselves are SSE-S3.
+    expect(fact.encryption).toMatchObject({ state: 'read', value: { customerManagedKey: true } });
+    expect(fact.newest?.encryption).toEqual({
+      algorithm: 'AES256',
+      kmsKey: undefined,
+      customerManagedKey: false,
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      'the newest dump prod/certctl-34.dump is encrypted with SSE-S3 (AES256), not a customer-managed KMS key',
+    );
+  });
+
+  it('judges the key the newest dump was uploaded with when it is not the default key', async () => {
+    // Act
+    const fact = await read('certctl-dumps-other-key-upload');
+    // Assess
+    expect(fact.newest?.encryption).toMatchObject({
+      algorithm: 'aws:kms',
+      kmsKey: DELETING_CMK_ARN,
+      customerManagedKey: true,
+      keyState: 'PendingDeletion',
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the KMS key ${DELETING_CMK_ARN} that encrypts the dumps is scheduled for deletion`,
+    );
+  });
 
   it('keeps the key unknown, naming the DescribeKey failure, and protection not available, when DescribeKey is denied', async () => {
     // Act
@@ -378,6 +451,10 @@ describe('the default encryption key', () => {
     const outcome = dumpsProtectionCheck.evaluate(fact, settings);
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain(`whether the KMS key ${FOREIGN_KEY_ARN} is customer-managed`);
+    // A key of another account: say so, and why its ARN alone proves nothing.
+    expect(outcome?.description).toContain(
+      `the key is in account 999999999999, not the audited account ${ACCOUNT}, so its ARN does not tell who manages it (another account's aws/s3 key is named the same way and answers DescribeKey only to that account) nor whether it is enabled; this audit describes keys of the dump buckets' accounts only`,
+    );
   });
 
   it('keeps a named key unknown, never customer-managed, when the read has no KMS access', async () => {
@@ -400,6 +477,19 @@ describe('the default encryption key', () => {
     // Assess
     expect(fact.encryption).toMatchObject({ state: 'read', value: { customerManagedKey: false } });
     expect(sim.stats().byOperation['kms:DescribeKey']).toBeUndefined();
+  });
+
+  it('reads the newest dump as encrypted by the default key, without describing it again, when S3 names that key by its ARN', async () => {
+    // Prepare: the default names the key by its id; GetObject names it by its ARN.
+    sim.resetStats();
+    // Act
+    const fact = await read('certctl-dumps-key-id');
+    // Assess
+    expect(fact.encryption.state === 'read' && fact.newest?.encryption).toEqual(
+      fact.encryption.state === 'read' ? fact.encryption.value : undefined,
+    );
+    expect(sim.stats().byOperation['kms:DescribeKey']).toBe(1);
+    expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('PASSED');
   });
 
   it('describes each key once when several locations of a run are encrypted with it', async () => {

@@ -6,6 +6,35 @@ import { lifecycleRulesFor } from '../../functions/aws/s3-dumps.ts';
 const expireAfter7 = { Status: 'Enabled', Expiration: { Days: 7 } } as const;
 
 describe('lifecycleRulesFor', () => {
+  it('keeps a rule prefix inside the series as the only keys it reaches, and none for one that covers it', () => {
+    // Prepare: the dumps live under prod/; a scratch rule under prod/tmp/ reaches only some keys.
+    const rules: LifecycleRule[] = [
+      { ...expireAfter7, ID: 'scratch', Filter: { Prefix: 'prod/tmp/' } },
+      {
+        ...expireAfter7,
+        ID: 'scratch-and',
+        Filter: { And: { Prefix: 'prod/tmp/', ObjectSizeLessThan: 10 } },
+      },
+      { ...expireAfter7, ID: 'legacy', Prefix: 'prod/old-' },
+      { ...expireAfter7, ID: 'shorter', Filter: { Prefix: 'pro' } },
+      { ...expireAfter7, ID: 'same', Filter: { Prefix: 'prod/' } },
+      { ...expireAfter7, ID: 'all', Filter: {} },
+    ];
+
+    // Act
+    const neutral = lifecycleRulesFor(rules, 'prod/');
+
+    // Assess
+    expect(neutral.map((rule) => [rule.id, rule.narrowerPrefixes])).toEqual([
+      ['scratch', ['prod/tmp/']],
+      ['scratch-and', ['prod/tmp/']],
+      ['legacy', ['prod/old-']],
+      ['shorter', undefined],
+      ['same', undefined],
+      ['all', undefined],
+    ]);
+  });
+
   it('keeps a tag filter as a condition it cannot match to the dumps, alone or among And', () => {
     // Prepare
     const rules: LifecycleRule[] = [

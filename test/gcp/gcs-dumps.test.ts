@@ -77,6 +77,16 @@ beforeAll(async () => {
               defaultKmsKeyName: KMS_KEY,
               series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
             },
+            // Versioned, but a Delete rule that does not ask isLive: true also deletes noncurrent
+            // versions once 7 days old.
+            {
+              name: 'certctl-dumps-live-age',
+              versioning: true,
+              lifecycle: [{ action: 'Delete', age: 7, matchesPrefix: ['prod/'] }],
+              publicAccessPrevention: 'enforced',
+              defaultKmsKeyName: KMS_KEY,
+              series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
+            },
             // Deletes objects a day after their custom time, which the listing does not read.
             {
               name: 'certctl-dumps-custom-time',
@@ -214,7 +224,8 @@ describe('readGcsDumpFact', () => {
     expect(fact.lifecycle).toMatchObject({
       state: 'read',
       value: [
-        { expirationDays: 35, noncurrentExpirationDays: undefined, prefix: 'prod/' },
+        // No isLive: the rule deletes noncurrent versions too, once 35 days old.
+        { expirationDays: 35, noncurrentExpirationDays: 35, prefix: 'prod/' },
         { expirationDays: undefined, noncurrentExpirationDays: 35 },
       ],
     });
@@ -331,6 +342,18 @@ describe('readGcsDumpFact, when object metadata changed after the upload', () =>
     expect(fact.newest?.object.lastModified?.toISOString()).toBe(written[1]);
     expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('FAILED');
   });
+
+  it('leaves the write time unknown, never the metadata update time, when timeCreated was not sent', async () => {
+    // Prepare: an old dump whose metadata changed an hour ago; the listing did not say when it was written.
+    const files = [
+      { name: 'prod/certctl-0.dump', metadata: { size: '6451', updated: '2026-12-02T11:00:00.000Z' } },
+    ];
+    // Act
+    const fact = await readStubbed(files, null);
+    // Assess: `updated` proves nothing about when the dump was written, so freshness is not judged.
+    expect(fact.newest?.object.lastModified).toBeUndefined();
+    expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+  });
 });
 
 describe('readGcsDumpFact, when objects.list names a page it already sent', () => {
@@ -349,6 +372,45 @@ describe('readGcsDumpFact, when objects.list names a page it already sent', () =
       state: 'unknown',
       reason: expect.stringContaining('page token it had already sent'),
     });
+  });
+});
+
+describe('Cloud Storage Delete rules that reach noncurrent versions too', () => {
+  it('reads a rule that does not ask isLive: true as deleting noncurrent versions by the same conditions', () => {
+    // Act: without isLive a condition matches live and noncurrent versions alike.
+    const rules = gcsLifecycleRulesFor(
+      {
+        lifecycle: {
+          rule: [
+            { action: { type: 'Delete' }, condition: { age: 7 } },
+            { action: { type: 'Delete' }, condition: { matchesPrefix: ['prod/'] } },
+            { action: { type: 'Delete' }, condition: { createdBefore: '2026-11-25' } },
+            { action: { type: 'Delete' }, condition: { age: 7, isLive: true } },
+          ],
+        },
+      },
+      'prod/',
+    );
+    // Assess
+    expect(rules.map((rule) => [rule.noncurrentExpirationDays, rule.noncurrentUnmodelledConditions])).toEqual(
+      [
+        [7, undefined],
+        [0, undefined],
+        [undefined, ['createdBefore=2026-11-25']],
+        [undefined, undefined],
+      ],
+    );
+  });
+
+  it('warns that versioning does not keep noncurrent versions when an age rule without isLive deletes them', async () => {
+    // Act
+    const fact = await read('certctl-dumps-live-age');
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      'versioning is on, but a lifecycle rule deletes noncurrent versions after 7 days (30 required)',
+    );
   });
 });
 
@@ -403,8 +465,29 @@ describe('Cloud Storage lifecycle rules that do not delete by age', () => {
     );
 
     // Assess
-    expect(rule).toMatchObject({ noncurrentExpirationDays: undefined, unmodelledConditions: unmodelled });
+    expect(rule).toMatchObject({ unmodelledConditions: unmodelled });
     expect(rule?.expirationDays).toBe('age' in condition ? condition.age : undefined);
+    // Without isLive it reaches noncurrent versions too: by its age, else by conditions not modelled.
+    expect(rule?.noncurrentExpirationDays).toBe('age' in condition ? condition.age : undefined);
+  });
+
+  it.each([
+    ['one prefix inside the series', ['prod/tmp/'], ['prod/tmp/']],
+    [
+      'several prefixes inside the series',
+      ['prod/tmp/', 'other/', 'prod/scratch/'],
+      ['prod/tmp/', 'prod/scratch/'],
+    ],
+    ['a prefix that covers the series beside one inside it', ['prod/tmp/', 'pro'], undefined],
+    ['the series prefix itself', ['prod/'], undefined],
+  ])('keeps the keys a rule reaches inside the series: %s', (_, matchesPrefix, narrower) => {
+    // Act
+    const [rule] = gcsLifecycleRulesFor(
+      { lifecycle: { rule: [{ action: { type: 'Delete' }, condition: { age: 1, matchesPrefix } }] } },
+      'prod/',
+    );
+    // Assess
+    expect(rule?.narrowerPrefixes).toEqual(narrower);
   });
 
   it('reads a Delete rule without a time condition as deleting at any age', () => {

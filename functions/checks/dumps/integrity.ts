@@ -11,6 +11,9 @@
  * have been written between that local time read as UTC minus 14 h and plus 12 h + cadence. An
  * older archive uploaded under a new name falls outside.
  *
+ * A ranged read that returned fewer bytes than the listing says the object holds was cut short:
+ * it proves neither a short nor an empty object (NOT_AVAILABLE).
+ *
  * A listing that stopped at the policy's `maxObjectsListed` proves nothing here: the newest object
  * it holds may not be the newest dump (S3 lists in key order, so a cut date-named series holds its
  * oldest dumps), so the check is NOT_AVAILABLE rather than judging an older file as the newest.
@@ -79,6 +82,23 @@ export const dumpsIntegrityCheck: DumpsCheck = {
     }
     const result = newest.header.result;
     const bytesRead = newest.header.bytesRead;
+    // A read that returned fewer bytes than both the range asked for and the listing says the
+    // object holds was cut short: the bytes it lacks say nothing about the object, so an archive
+    // header ending inside it (or no bytes at all) is no proof of a short or empty object.
+    const listedSize = newest.object.size;
+    const partialRead =
+      bytesRead < PG_DUMP_HEADER_BYTES && listedSize !== undefined && listedSize > bytesRead;
+    if (
+      partialRead &&
+      (result.kind === 'truncated' || (result.kind === 'not-pg-dump' && result.looksLike === 'empty'))
+    ) {
+      return notAvailable(
+        fact,
+        `the ranged read of ${key} returned only ${bytesRead} of its ${listedSize} bytes, so its header could not be read whole`,
+        { key, bytesRead, sizeBytes: listedSize },
+        required,
+      );
+    }
     switch (result.kind) {
       case 'not-pg-dump':
         return failed(

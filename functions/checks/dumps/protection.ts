@@ -8,6 +8,9 @@
  *   So is versioning whose noncurrent versions a rule deletes by a count of newer versions or by the
  *   date they became noncurrent (GCS `numNewerVersions`, `noncurrentTimeBefore`): no number of
  *   days is proven.
+ *   Without either, Cloud Storage soft delete of at least `minPitrDays` is WARNING (deleted and
+ *   overwritten dumps stay restorable, but whoever can edit the bucket can turn it off); a shorter
+ *   one is still FAILED, saying how long it keeps them.
  * - Public access: S3 Block Public Access with all four settings on at bucket level, or GCS public
  *   access prevention `enforced`. No bucket-level block (S3) or `inherited` (GCS) leaves it to the
  *   account or organization, which this read does not see: WARNING.
@@ -15,9 +18,17 @@
  *   Google-managed keys; a customer-managed KMS key is preferred (its key policy is a second lock
  *   on who reads the dumps), so anything else is WARNING. A named S3 key whose manager KMS did not
  *   tell (DescribeKey denied or failed) is NOT_AVAILABLE: a key ARN may name the aws/s3 key.
+ * - The newest dump's own encryption, when the ranged read of its header said it (S3): an upload's
+ *   own encryption header overrides the bucket default, so a dump written with SSE-S3 or aws/s3
+ *   under a CMK default is WARNING, and its key is judged as the default's is.
+ * - The key must decrypt: a KMS key DescribeKey reports disabled, pending deletion or otherwise
+ *   unusable (core/kms-key-states.ts) FAILs, as every dump it encrypts is (or soon will be)
+ *   unreadable; a state that proves nothing either way (`Creating`) is NOT_AVAILABLE. Cloud
+ *   Storage's Cloud KMS keys are not read (as in keys.not-deleting), so a GCS pass says so.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import type { DumpFact } from '../../core/dump-facts.ts';
+import { UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
 import { DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import { DOCS, DUMPS_RESOURCE_TYPES, locationLabel, valueOrNull } from './wording.ts';
@@ -36,9 +47,9 @@ export const dumpsProtectionCheck: DumpsCheck = {
     failedTitle: 'The dump bucket is exposed to deletion, public access or disclosure',
     severity: 'HIGH',
     rationale:
-      'The dumps hold every certificate record and the audit trail. An attacker or a mistake that deletes or overwrites them removes the last restore path; a public or unencrypted bucket leaks them.',
+      'The dumps hold every certificate record and the audit trail. An attacker or a mistake that deletes or overwrites them removes the last restore path; a public or unencrypted bucket leaks them; a KMS key that is disabled or scheduled for deletion leaves every dump it encrypts unreadable.',
     remediation: {
-      text: 'Turn on versioning (or Object Lock / a locked retention policy of at least the policy minimum), block all public access on the bucket, and set default encryption with a customer-managed KMS key.',
+      text: 'Turn on versioning (or Object Lock / a locked retention policy of at least the policy minimum), block all public access on the bucket, and set default encryption with a customer-managed KMS key; keep that key enabled (`aws kms cancel-key-deletion`, `aws kms enable-key`).',
       url: DOCS.s3ObjectLock,
     },
     resourceTypes: DUMPS_RESOURCE_TYPES,
@@ -74,9 +85,11 @@ export const dumpsProtectionCheck: DumpsCheck = {
     if (warnings.length > 0) {
       return { status: 'WARNING', description: `${label}: ${warnings.join('; ')}.`, observed, required };
     }
+    const gcsKey =
+      fact.location.provider === 'gcp' ? " (the Cloud KMS key's state is not read by this audit)" : '';
     return {
       status: 'PASSED',
-      description: `${label}: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps.`,
+      description: `${label}: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps${gcsKey}.`,
       observed,
       required,
     };
@@ -134,10 +147,26 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
     versioning.state === 'read' && versioning.value.status === 'Suspended'
       ? ' (versioning is suspended)'
       : '';
-  verdicts.problems.push(
+  const unguarded =
     lockDays !== undefined
       ? `the ${lockName} keeps dumps only ${lockDays} days (${minPitrDays} required) and versioning is off${suspended}`
-      : `neither versioning nor any ${lockName} protects the dumps${suspended}: a deleted or overwritten dump is gone`,
+      : `neither versioning nor any ${lockName} protects the dumps${suspended}`;
+  // Cloud Storage soft delete keeps a deleted or overwritten object restorable for its duration
+  // (on by default, 7 days; https://cloud.google.com/storage/docs/soft-delete), but anyone who may
+  // update the bucket can shorten or turn it off, as an unlocked retention policy.
+  const softDays = fact.softDeleteDays?.state === 'read' ? fact.softDeleteDays.value : undefined;
+  if (softDays !== undefined && softDays >= minPitrDays) {
+    verdicts.warnings.push(
+      `${lockDays !== undefined ? unguarded : `neither versioning nor a ${lockName} protects the dumps`}; soft delete keeps a deleted or overwritten dump restorable ${softDays} days, but whoever can edit the bucket can turn it off`,
+    );
+    return;
+  }
+  verdicts.problems.push(
+    softDays !== undefined && softDays > 0
+      ? `${unguarded}, and soft delete keeps a deleted or overwritten dump only ${softDays} days (${minPitrDays} required)`
+      : lockDays !== undefined
+        ? unguarded
+        : `${unguarded}: a deleted or overwritten dump is gone`,
   );
 }
 
@@ -202,6 +231,8 @@ function judgePublicAccess(fact: DumpFact, verdicts: Verdicts): void {
 
 function judgeEncryption(fact: DumpFact, verdicts: Verdicts): void {
   const encryption = fact.encryption;
+  if (encryption.state === 'read') judgeKeyState(encryption.value, verdicts);
+  judgeNewestEncryption(fact, verdicts);
   if (encryption.state === 'unknown') {
     verdicts.unknown.push(`the default encryption (${encryption.reason})`);
   } else if (encryption.state === 'absent') {
@@ -220,8 +251,69 @@ function judgeEncryption(fact: DumpFact, verdicts: Verdicts): void {
   }
 }
 
+/**
+ * The encryption the newest dump itself carries, when it differs from the bucket default (an
+ * upload that overrode the default): judged like the default, naming the dump.
+ */
+function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
+  const newest = fact.newest;
+  const own = newest?.encryption;
+  if (!newest || !own) return;
+  const byDefault = fact.encryption.state === 'read' ? fact.encryption.value : undefined;
+  if (byDefault && byDefault.algorithm === own.algorithm && byDefault.kmsKey === own.kmsKey) return;
+  judgeKeyState(own, verdicts);
+  const dump = `the newest dump ${newest.object.key}`;
+  if (own.customerManagedKey === false) {
+    // A default that is provider-managed too is already named; the dump adds nothing.
+    if (byDefault?.customerManagedKey === false) return;
+    const with_ =
+      own.algorithm === 'AES256'
+        ? 'SSE-S3 (AES256)'
+        : own.algorithm?.startsWith('aws:kms')
+          ? `the AWS-managed key aws/s3${own.kmsKey ? ` (${own.kmsKey})` : ''}`
+          : (own.algorithm ?? 'a provider-managed key');
+    verdicts.warnings.push(
+      `${dump} is encrypted with ${with_}, not a customer-managed KMS key: its upload overrides the bucket default`,
+    );
+  } else if (own.customerManagedKey === undefined) {
+    verdicts.unknown.push(
+      own.kmsKey !== undefined
+        ? `whether the KMS key ${own.kmsKey} that encrypts ${dump} is customer-managed (${own.keyManagerUnknown ?? 'not sent'})`
+        : `which key encrypts ${dump} (not sent)`,
+    );
+  }
+}
+
+/** A key that cannot decrypt makes every dump it encrypts unreadable, whoever manages it. */
+function judgeKeyState(
+  encryption: { readonly kmsKey?: string; readonly keyState?: string; readonly keyDeletionDate?: Date },
+  verdicts: Verdicts,
+): void {
+  const { kmsKey, keyState, keyDeletionDate } = encryption;
+  if (keyState === undefined || USABLE_KEY_STATES.has(keyState)) return;
+  const key = `the KMS key ${kmsKey ?? '(not named)'}`;
+  // The default and the newest dump may name one key: say it once.
+  const add = (list: string[], text: string) => {
+    if (!list.includes(text)) list.push(text);
+  };
+  if (!UNUSABLE_KEY_STATES.has(keyState)) {
+    add(verdicts.unknown, `whether ${key} can decrypt the dumps (its state is ${keyState})`);
+  } else if (keyState === 'PendingDeletion') {
+    add(
+      verdicts.problems,
+      `${key} that encrypts the dumps is scheduled for deletion${keyDeletionDate ? ` on ${keyDeletionDate.toISOString()}` : ''}: once it is deleted no dump in the bucket can be decrypted`,
+    );
+  } else {
+    add(
+      verdicts.problems,
+      `${key} that encrypts the dumps is ${keyState}: no dump it encrypts can be decrypted while it is`,
+    );
+  }
+}
+
 function observedValues(fact: DumpFact): CheckOutcome['observed'] {
   const lock = fact.retentionLock.state === 'read' ? fact.retentionLock.value : undefined;
+  const newestOwn = fact.newest?.encryption;
   return {
     versioning:
       fact.versioning.state === 'read' ? (fact.versioning.value.status ?? null) : fact.versioning.state,
@@ -240,5 +332,15 @@ function observedValues(fact: DumpFact): CheckOutcome['observed'] {
     kmsKey: fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.kmsKey) : null,
     customerManagedKey:
       fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.customerManagedKey) : null,
+    kmsKeyState: fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.keyState) : null,
+    softDeleteDays:
+      fact.softDeleteDays === undefined
+        ? null
+        : fact.softDeleteDays.state === 'read'
+          ? fact.softDeleteDays.value
+          : fact.softDeleteDays.state,
+    newestDumpEncryption: valueOrNull(newestOwn?.algorithm),
+    newestDumpKmsKey: valueOrNull(newestOwn?.kmsKey),
+    newestDumpCustomerManagedKey: valueOrNull(newestOwn?.customerManagedKey),
   };
 }

@@ -9,8 +9,10 @@
  * model (GCS `daysSinceCustomTime`, `matchesSuffix`, …, S3 object tags) may or may not delete the
  * dumps: unless another of its conditions spares the window (`age` of at least `minPitrDays`,
  * `createdBefore` the window's start or earlier), the check is NOT_AVAILABLE naming the condition,
- * never PASSED, nor FAILED on a rule that may not touch them. An S3 object-size filter is compared
- * with the listed dumps' sizes: a rule none of them falls under spares the series.
+ * never PASSED, nor FAILED on a rule that may not touch them. An S3 object-size filter, and a rule
+ * prefix longer than the location's (`prod/tmp/` beside dumps under `prod/`), are compared with the
+ * listed dumps: a rule none of them falls under spares the series; one the listing cannot tell
+ * (cut at the bound, a size not sent) is NOT_AVAILABLE.
  * Covered: the oldest listed dump is at least `minPitrDays` old, and between consecutive dumps of
  * that window no gap exceeds 2 x cadence. A younger series is still filling (WARNING, "N of 30
  * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
@@ -31,32 +33,45 @@ import {
 } from './wording.ts';
 
 /**
- * Whether a rule's object-size filter reaches the dumps: `none` when every listed dump's size is
- * outside it (the listing complete), `some` when a listed dump is inside, `unknown` when the whole
- * series or a size is not known; `all` when the rule has no size filter.
+ * Whether a rule's object-size filter and prefixes inside the series reach the dumps: `none` when
+ * no listed dump meets them (the listing complete, every size of a dump under the prefixes known),
+ * `some` when a listed dump does, `unknown` when the listing cannot tell; `all` when the rule has
+ * neither.
  */
-function sizeFilterReach(
+function ruleReach(
   rule: DumpLifecycleRule,
   listing: DumpFact['listing'],
 ): 'all' | 'some' | 'none' | 'unknown' {
   const above = rule.objectSizeGreaterThan;
   const below = rule.objectSizeLessThan;
-  if (above === undefined && below === undefined) return 'all';
+  const prefixes = rule.narrowerPrefixes;
+  const sized = above !== undefined || below !== undefined;
+  if (!sized && prefixes === undefined) return 'all';
   if (listing.state !== 'read') return 'unknown';
+  const under = (key: string) => prefixes === undefined || prefixes.some((prefix) => key.startsWith(prefix));
   const inRange = (size: number) =>
     (above === undefined || size > above) && (below === undefined || size < below);
-  if (listing.objects.some((object) => object.size !== undefined && inRange(object.size))) return 'some';
-  if (!listing.complete || listing.objects.some((object) => object.size === undefined)) return 'unknown';
+  const reached = listing.objects.filter((object) => under(object.key));
+  if (reached.some((object) => !sized || (object.size !== undefined && inRange(object.size)))) return 'some';
+  if (!listing.complete || (sized && reached.some((object) => object.size === undefined))) return 'unknown';
   return 'none';
 }
 
-/** `object size > 10 and < 500 bytes (the sizes of the dumps were not all listed)`. */
-function sizeFilterText(rule: DumpLifecycleRule): string {
+/** `keys under prod/tmp/, object size > 10 and < 500 bytes (the dumps were not all listed)`. */
+function reachText(rule: DumpLifecycleRule, listing: DumpFact['listing']): string {
   const bounds = [
     ...(rule.objectSizeGreaterThan === undefined ? [] : [`> ${rule.objectSizeGreaterThan}`]),
     ...(rule.objectSizeLessThan === undefined ? [] : [`< ${rule.objectSizeLessThan}`]),
   ];
-  return `object size ${bounds.join(' and ')} bytes (the sizes of the dumps were not all listed)`;
+  const parts = [
+    ...(rule.narrowerPrefixes ? [`keys under ${rule.narrowerPrefixes.join(' or ')}`] : []),
+    ...(bounds.length > 0 ? [`object size ${bounds.join(' and ')} bytes`] : []),
+  ];
+  const why =
+    listing.state === 'read' && listing.complete
+      ? 'the sizes of the dumps were not all listed'
+      : 'the dumps were not all listed';
+  return `${parts.join(', ')} (${why})`;
 }
 
 export const dumpsRetentionCheck: DumpsCheck = {
@@ -95,11 +110,11 @@ export const dumpsRetentionCheck: DumpsCheck = {
         const agedEnough = rule.expirationDays !== undefined && rule.expirationDays >= minPitrDays;
         const createdBeforeWindow =
           rule.createdBefore !== undefined && rule.createdBefore.getTime() <= windowStart;
-        const sized = sizeFilterReach(rule, fact.listing);
-        if (sized === 'none') continue;
+        const reach = ruleReach(rule, fact.listing);
+        if (reach === 'none') continue;
         const unmodelled = [
           ...(rule.unmodelledConditions ?? []),
-          ...(sized === 'unknown' ? [sizeFilterText(rule)] : []),
+          ...(reach === 'unknown' ? [reachText(rule, fact.listing)] : []),
         ];
         if (unmodelled.length > 0) {
           if (!agedEnough && !createdBeforeWindow && !lockKeeps) {

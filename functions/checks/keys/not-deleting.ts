@@ -8,6 +8,7 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
+import { UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
 import {
   absentOutcome,
   DOCS,
@@ -16,46 +17,6 @@ import {
   notAvailable,
   secretLabel,
 } from './wording.ts';
-
-/**
- * KMS key states in which the secret cannot be decrypted now or soon (KMS `KeyState`);
- * `PendingImport`: an EXTERNAL key whose material was never imported, or has expired or been deleted.
- */
-const UNUSABLE_AWS_KEY_STATES = [
-  'Disabled',
-  'PendingDeletion',
-  'PendingReplicaDeletion',
-  'Unavailable',
-  'PendingImport',
-];
-
-/**
- * Cloud KMS `CryptoKeyVersionState`s in which the version cannot decrypt now or soon
- * (https://cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings.cryptoKeys.cryptoKeyVersions#CryptoKeyVersionState):
- * DISABLED (material kept, may be enabled again), DESTROY_SCHEDULED (restorable until its
- * destroyTime), DESTROYED and the external-key destruction states (material gone), and the
- * versions that never got material (IMPORT_FAILED, GENERATION_FAILED).
- */
-const UNUSABLE_GCP_KEY_STATES = [
-  'DISABLED',
-  'DESTROY_SCHEDULED',
-  'DESTROYED',
-  'PENDING_EXTERNAL_DESTRUCTION',
-  'EXTERNAL_DESTRUCTION_FAILED',
-  'IMPORT_FAILED',
-  'GENERATION_FAILED',
-];
-
-/** The two clouds' state names never collide (KMS `Enabled`, Cloud KMS `ENABLED`). */
-const UNUSABLE_KEY_STATES = new Set([...UNUSABLE_AWS_KEY_STATES, ...UNUSABLE_GCP_KEY_STATES]);
-
-/**
- * Key states in which the secret can be decrypted: KMS `Enabled`, and `Updating` (a multi-Region
- * key whose primary Region is being changed, still usable in cryptographic operations); Cloud KMS
- * `ENABLED`. Any other state (one added later, KMS `Creating`, Cloud KMS `PENDING_GENERATION` or
- * `PENDING_IMPORT`) proves nothing either way.
- */
-const USABLE_KEY_STATES = new Set(['Enabled', 'Updating', 'ENABLED']);
 
 export const keysNotDeletingCheck: Check<KeySecretFact> = {
   metadata: {

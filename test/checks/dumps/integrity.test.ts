@@ -85,10 +85,40 @@ describe('dumps.integrity', () => {
     expect(outcome?.description).toContain('format tar (3), not custom (1)');
   });
 
-  it('fails with the size when the newest object ends inside the header', () => {
-    // Act
+  it('is not available, not failed, when the ranged read returned fewer bytes than the listing says the object holds', () => {
+    // Prepare: the listing says 6451 bytes, the read of the first 512 returned 52: a partial read,
+    // not a 52-byte object.
     const outcome = dumpsIntegrityCheck.evaluate(
-      newestFrom('certctl-pg17-truncated-header.dump'),
+      newestFrom('certctl-pg17-truncated-header.dump', withNewest({ size: 6451 })),
+      settingsWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'the ranged read of prod/certctl-2026-12-02.dump returned only 52 of its 6451 bytes',
+    );
+  });
+
+  it('is not available, not failed as empty, when the read returned no bytes of an object listed with some', () => {
+    // Prepare
+    const objects = withNewest({ size: 6451 });
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: {
+        object: objects.at(-1) as DumpObject,
+        header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 },
+      },
+    });
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it('fails with the size when the newest object ends inside the header', () => {
+    // Act: the listing agrees that the object holds only those 52 bytes.
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestFrom('certctl-pg17-truncated-header.dump', withNewest({ size: 52 })),
       settingsWith(),
     );
     // Assess

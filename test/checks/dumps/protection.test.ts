@@ -60,7 +60,12 @@ describe('dumps.protection', () => {
   });
 
   it('passes when a GCS bucket has a locked 35-day retention policy, enforced prevention and a CMEK', () => {
-    expect(dumpsProtectionCheck.evaluate(gcsFact({}), settingsWith())?.status).toBe('PASSED');
+    const outcome = dumpsProtectionCheck.evaluate(gcsFact({}), settingsWith());
+    expect(outcome?.status).toBe('PASSED');
+    // The Cloud KMS key's state is not read: the pass says so rather than imply the key decrypts.
+    expect(outcome?.description).toBe(
+      "gs://certctl-dumps/prod/: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps (the Cloud KMS key's state is not read by this audit).",
+    );
   });
 
   it('fails when neither versioning nor Object Lock protects the dumps', () => {
@@ -492,6 +497,136 @@ describe('dumps.protection', () => {
     expect(outcome?.observed).toMatchObject({ kmsKey: key, customerManagedKey: null });
   });
 
+  describe('the state of the KMS key', () => {
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    function withKeyState(keyState: string, keyDeletionDate?: Date): DumpFact {
+      return s3Fact({
+        encryption: {
+          state: 'read',
+          value: {
+            algorithm: 'aws:kms',
+            kmsKey: key,
+            customerManagedKey: true,
+            keyState,
+            ...(keyDeletionDate ? { keyDeletionDate } : {}),
+          },
+        },
+      });
+    }
+
+    it('fails when the key that encrypts the dumps is scheduled for deletion', () => {
+      // Act
+      const outcome = dumpsProtectionCheck.evaluate(
+        withKeyState('PendingDeletion', new Date('2026-12-09T12:00:00.000Z')),
+        settingsWith(),
+      );
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toBe(
+        `s3://certctl-dumps/prod/: the KMS key ${key} that encrypts the dumps is scheduled for deletion on 2026-12-09T12:00:00.000Z: once it is deleted no dump in the bucket can be decrypted.`,
+      );
+      expect(outcome?.observed).toMatchObject({ kmsKeyState: 'PendingDeletion' });
+    });
+
+    it.each(['Disabled', 'PendingReplicaDeletion', 'Unavailable', 'PendingImport'])(
+      'fails when the key is %s',
+      (state) => {
+        const outcome = dumpsProtectionCheck.evaluate(withKeyState(state), settingsWith());
+        expect(outcome?.status).toBe('FAILED');
+        expect(outcome?.description).toContain(`the KMS key ${key} that encrypts the dumps is ${state}`);
+      },
+    );
+
+    it.each(['Enabled', 'Updating'])('passes when the key is %s', (state) => {
+      expect(dumpsProtectionCheck.evaluate(withKeyState(state), settingsWith())?.status).toBe('PASSED');
+    });
+
+    it('is not available when the key is in a state that proves nothing either way', () => {
+      const outcome = dumpsProtectionCheck.evaluate(withKeyState('Creating'), settingsWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toBe(
+        `Could not evaluate s3://certctl-dumps/prod/: could not read whether the KMS key ${key} can decrypt the dumps (its state is Creating).`,
+      );
+    });
+  });
+
+  describe("the newest dump's own encryption", () => {
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const otherKey = 'arn:aws:kms:eu-west-1:111122223333:key/0000abcd-12ab-34cd-56ef-1234567890ab';
+    function uploadedWith(encryption: NonNullable<NonNullable<DumpFact['newest']>['encryption']>): DumpFact {
+      const fact = s3Fact();
+      return { ...fact, newest: fact.newest ? { ...fact.newest, encryption } : undefined };
+    }
+
+    it('passes when the newest dump is encrypted with the customer-managed default key', () => {
+      const fact = uploadedWith({
+        algorithm: 'aws:kms',
+        kmsKey: key,
+        customerManagedKey: true,
+        keyState: 'Enabled',
+      });
+      expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+    });
+
+    it('warns when the newest dump was uploaded with SSE-S3 although the default is a CMK', () => {
+      // Act
+      const outcome = dumpsProtectionCheck.evaluate(
+        uploadedWith({ algorithm: 'AES256', kmsKey: undefined, customerManagedKey: false }),
+        settingsWith(),
+      );
+      // Assess
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toBe(
+        's3://certctl-dumps/prod/: the newest dump prod/certctl-2026-12-02.dump is encrypted with SSE-S3 (AES256), not a customer-managed KMS key: its upload overrides the bucket default.',
+      );
+      expect(outcome?.observed).toMatchObject({
+        newestDumpEncryption: 'AES256',
+        newestDumpCustomerManagedKey: false,
+      });
+    });
+
+    it('warns when the newest dump was uploaded with the AWS-managed key aws/s3', () => {
+      const outcome = dumpsProtectionCheck.evaluate(
+        uploadedWith({ algorithm: 'aws:kms', kmsKey: otherKey, customerManagedKey: false }),
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain(
+        `the newest dump prod/certctl-2026-12-02.dump is encrypted with the AWS-managed key aws/s3 (${otherKey}), not a customer-managed KMS key`,
+      );
+    });
+
+    it('fails when the key the newest dump was uploaded with is disabled', () => {
+      const outcome = dumpsProtectionCheck.evaluate(
+        uploadedWith({
+          algorithm: 'aws:kms',
+          kmsKey: otherKey,
+          customerManagedKey: true,
+          keyState: 'Disabled',
+        }),
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(`the KMS key ${otherKey} that encrypts the dumps is Disabled`);
+    });
+
+    it('is not available when KMS could not say who manages the key of the newest dump', () => {
+      const outcome = dumpsProtectionCheck.evaluate(
+        uploadedWith({
+          algorithm: 'aws:kms',
+          kmsKey: otherKey,
+          customerManagedKey: undefined,
+          keyManagerUnknown: 'KMS DescribeKey failed: AccessDeniedException',
+        }),
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toBe(
+        `Could not evaluate s3://certctl-dumps/prod/: could not read whether the KMS key ${otherKey} that encrypts the newest dump prod/certctl-2026-12-02.dump is customer-managed (KMS DescribeKey failed: AccessDeniedException).`,
+      );
+    });
+  });
+
   it('reports what it read as observed values when settings are absent or unread', () => {
     // Prepare
     const fact = s3Fact({
@@ -510,7 +645,51 @@ describe('dumps.protection', () => {
       encryption: 'unknown',
       kmsKey: null,
       customerManagedKey: null,
+      kmsKeyState: null,
+      softDeleteDays: null,
+      newestDumpEncryption: null,
+      newestDumpKmsKey: null,
+      newestDumpCustomerManagedKey: null,
     });
+  });
+});
+
+describe('dumps.protection, Cloud Storage soft delete', () => {
+  const unguarded = { versioning: { state: 'absent' }, retentionLock: { state: 'absent' } } as const;
+
+  it('fails without saying a deleted dump is gone when soft delete keeps it a few days', () => {
+    // Prepare: soft delete is on by default (7 days) and keeps deleted or overwritten objects.
+    const fact = gcsFact({ ...unguarded, softDeleteDays: { state: 'read', value: 7 } });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'gs://certctl-dumps/prod/: neither versioning nor any retention policy protects the dumps, and soft delete keeps a deleted or overwritten dump only 7 days (30 required).',
+    );
+    expect(outcome?.observed).toMatchObject({ softDeleteDays: 7 });
+  });
+
+  it('warns when soft delete alone keeps deleted or overwritten dumps the policy minimum', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(
+      gcsFact({ ...unguarded, softDeleteDays: { state: 'read', value: 30 } }),
+      settingsWith(),
+    );
+    // Assess: restorable for 30 days, but anyone who can edit the bucket can turn soft delete off.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toBe(
+      'gs://certctl-dumps/prod/: neither versioning nor a retention policy protects the dumps; soft delete keeps a deleted or overwritten dump restorable 30 days, but whoever can edit the bucket can turn it off.',
+    );
+  });
+
+  it('keeps the plain failure when soft delete is off', () => {
+    const outcome = dumpsProtectionCheck.evaluate(
+      gcsFact({ ...unguarded, softDeleteDays: { state: 'read', value: 0 } }),
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('a deleted or overwritten dump is gone');
   });
 });
 

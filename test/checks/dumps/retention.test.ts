@@ -473,6 +473,60 @@ describe('dumps.retention', () => {
       expect(outcome?.description).toContain('tag temp=true');
     });
 
+    it('spares the series when a short rule reaches only keys under a longer prefix that holds no dump', () => {
+      // Prepare: a 1-day scratch rule for prod/tmp/ inside the dump prefix prod/; no dump is under it.
+      const fact = withSeries(dailySeries(35), {
+        lifecycle: {
+          state: 'read',
+          value: [rule({ expirationDays: 1, prefix: 'prod/tmp/', narrowerPrefixes: ['prod/tmp/'] })],
+        },
+        ...NO_LOCK,
+      });
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('PASSED');
+    });
+
+    it('fails when listed dumps lie under the longer prefix of a short rule', () => {
+      // Prepare
+      const fact = withSeries(dailySeries(35), {
+        lifecycle: {
+          state: 'read',
+          value: [rule({ expirationDays: 7, prefix: 'prod/certctl-', narrowerPrefixes: ['prod/certctl-'] })],
+        },
+        ...NO_LOCK,
+      });
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('after 7 days');
+    });
+
+    it('is not available, naming the prefix, when the listing stopped before it could tell', () => {
+      // Prepare
+      const objects = dailySeries(35);
+      const fact = s3Fact({
+        listing: { state: 'read', objects, complete: false },
+        newest: newestOf(objects),
+        lifecycle: {
+          state: 'read',
+          value: [
+            rule({ id: 'scratch', expirationDays: 1, prefix: 'prod/tmp/', narrowerPrefixes: ['prod/tmp/'] }),
+          ],
+        },
+        ...NO_LOCK,
+      });
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        'whether lifecycle rule scratch deletes dumps sooner than 30 days: it deletes objects that meet keys under prod/tmp/ (the dumps were not all listed)',
+      );
+    });
+
     it('spares the series when every listed dump is outside the rule size range', () => {
       // Prepare: a 1-day rule for objects under 1 KiB (failed uploads); the dumps are 6 KiB each.
       const fact = withSeries(dailySeries(35), {

@@ -106,6 +106,17 @@ const bucketSchema = z.strictObject({
       }),
     ])
     .default({ algorithm: 'AES256' }),
+  /**
+   * The encryption every object was uploaded with, overriding the default (PutObject's
+   * `x-amz-server-side-encryption` and `-aws-kms-key-id` headers, e.g. `aws s3 cp --sse AES256`);
+   * absent: the objects carry the default encryption. GetObject and HeadObject answer with it.
+   */
+  uploadEncryption: z
+    .strictObject({
+      algorithm: z.enum(['AES256', 'aws:kms', 'aws:kms:dsse']),
+      kmsKeyId: z.string().min(1).optional(),
+    })
+    .optional(),
   /** Operations answered with AccessDenied, as for a role without that permission. */
   denied: z.array(z.enum(S3_OPERATIONS)).default([]),
   ...bucketContentsFields,
@@ -458,10 +469,17 @@ export class S3Sim implements SimService {
       'content-type': 'application/octet-stream',
       'x-amz-request-id': randomUUID(),
     };
-    if (bucket.encryption !== 'none') {
-      headers['x-amz-server-side-encryption'] = bucket.encryption.algorithm;
-      if (bucket.encryption.kmsKeyId) {
-        headers['x-amz-server-side-encryption-aws-kms-key-id'] = bucket.encryption.kmsKeyId;
+    const encryption = bucket.uploadEncryption ?? bucket.encryption;
+    if (encryption !== 'none') {
+      headers['x-amz-server-side-encryption'] = encryption.algorithm;
+      if (encryption.kmsKeyId) {
+        // S3 answers with the key's ARN however the key was named; a bare key id is a key of the
+        // bucket's account and region. (An alias is sent as named: resolving it is KMS's.)
+        headers['x-amz-server-side-encryption-aws-kms-key-id'] = /^(mrk-)?[0-9a-f-]{32,36}$/.test(
+          encryption.kmsKeyId,
+        )
+          ? `arn:aws:kms:${bucket.region}:${bucket.account}:key/${encryption.kmsKeyId}`
+          : encryption.kmsKeyId;
       }
     }
     const retention = bucket.objectLock?.defaultRetention;

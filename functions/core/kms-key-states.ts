@@ -1,0 +1,48 @@
+/**
+ * What a key's state says about decrypting with it, shared by every check that judges a key: a
+ * secret's (keys.not-deleting, AWS KMS and Cloud KMS) and a dump bucket's default-encryption key
+ * (dumps.protection). The two clouds' state names never collide (KMS `Enabled`, Cloud KMS `ENABLED`).
+ */
+
+/**
+ * KMS `KeyState`s in which data encrypted with the key cannot be decrypted now or soon
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html); `PendingImport`: an
+ * EXTERNAL key whose material was never imported, or has expired or been deleted.
+ */
+const UNUSABLE_AWS_KEY_STATES = [
+  'Disabled',
+  'PendingDeletion',
+  'PendingReplicaDeletion',
+  'Unavailable',
+  'PendingImport',
+];
+
+/**
+ * Cloud KMS `CryptoKeyVersionState`s in which the version cannot decrypt now or soon
+ * (https://cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings.cryptoKeys.cryptoKeyVersions#CryptoKeyVersionState):
+ * DISABLED (material kept, may be enabled again), DESTROY_SCHEDULED (restorable until its
+ * destroyTime), DESTROYED and the external-key destruction states (material gone), and the
+ * versions that never got material (IMPORT_FAILED, GENERATION_FAILED).
+ */
+const UNUSABLE_GCP_KEY_STATES = [
+  'DISABLED',
+  'DESTROY_SCHEDULED',
+  'DESTROYED',
+  'PENDING_EXTERNAL_DESTRUCTION',
+  'EXTERNAL_DESTRUCTION_FAILED',
+  'IMPORT_FAILED',
+  'GENERATION_FAILED',
+];
+
+export const UNUSABLE_KEY_STATES: ReadonlySet<string> = new Set([
+  ...UNUSABLE_AWS_KEY_STATES,
+  ...UNUSABLE_GCP_KEY_STATES,
+]);
+
+/**
+ * Key states in which data encrypted with the key can be decrypted: KMS `Enabled`, and `Updating`
+ * (a multi-Region key whose primary Region is being changed, still usable in cryptographic
+ * operations); Cloud KMS `ENABLED`. Any other state (one added later, KMS `Creating`, Cloud KMS
+ * `PENDING_GENERATION` or `PENDING_IMPORT`) proves nothing either way.
+ */
+export const USABLE_KEY_STATES: ReadonlySet<string> = new Set(['Enabled', 'Updating', 'ENABLED']);
