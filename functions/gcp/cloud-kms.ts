@@ -81,16 +81,8 @@ export class CloudKmsRestClient implements CloudKmsApi {
     });
   }
 
-  async #get(name: string): Promise<unknown> {
-    const { text } = await this.#rest.request({
-      what: `Cloud KMS GET ${name}`,
-      url: `${this.#base}/v1/${name}`,
-    });
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return {};
-    }
+  #get(name: string): Promise<unknown> {
+    return this.#rest.getJson(`Cloud KMS GET ${name}`, `${this.#base}/v1/${name}`);
   }
 
   getCryptoKey(name: string): Promise<GcpCryptoKey> {

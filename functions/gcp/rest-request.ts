@@ -106,6 +106,19 @@ export class GcpRestClient {
     this.#fetch = options.fetch;
   }
 
+  /**
+   * A GET of a JSON resource, retried as {@link request}: its parsed body, or `{}` when the body is
+   * not JSON (every field then reads as not sent, and is not evaluated).
+   */
+  async getJson(what: string, url: string): Promise<unknown> {
+    const { text } = await this.request({ what, url });
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return {};
+    }
+  }
+
   /** One request, retried; the error of the last attempt names how many attempts were made. */
   async request(request: GcpRestRequest): Promise<GcpRestAnswer> {
     const { maxAttempts, initialDelayMs, maxDelayMs, totalTimeoutMs } = this.#retry;

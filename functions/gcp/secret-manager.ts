@@ -119,16 +119,11 @@ export class SecretManagerRestClient implements SecretManagerApi {
   }
 
   /** One read, retried as {@link SecretManagerRetry} says; the error names the attempts made. */
-  async #get(path: string): Promise<unknown> {
-    const { text } = await this.#rest.request({
-      what: `Secret Manager GET ${path.replace(/:access$/, '')}`,
-      url: `${this.#base}/v1/${path}`,
-    });
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return {};
-    }
+  #get(path: string): Promise<unknown> {
+    return this.#rest.getJson(
+      `Secret Manager GET ${path.replace(/:access$/, '')}`,
+      `${this.#base}/v1/${path}`,
+    );
   }
 
   getSecret(name: string): Promise<GcpSecret> {

@@ -50,7 +50,11 @@ export const dumpsProtectionCheck: DumpsCheck = {
       'The dumps hold every certificate record and the audit trail. An attacker or a mistake that deletes or overwrites them removes the last restore path; a public or unencrypted bucket leaks them; a KMS key that is disabled or scheduled for deletion leaves every dump it encrypts unreadable.',
     remediation: {
       text: 'Turn on versioning (or Object Lock / a locked retention policy of at least the policy minimum), block all public access on the bucket, and set default encryption with a customer-managed KMS key; keep that key enabled (`aws kms cancel-key-deletion`, `aws kms enable-key`).',
+      texts: {
+        gcp: 'Turn on Object Versioning (or a locked retention policy of at least the policy minimum), enforce public access prevention on the bucket, and set a customer-managed Cloud KMS default key; keep its key version enabled (`gcloud kms keys versions restore` and `enable`).',
+      },
       url: DOCS.s3ObjectLock,
+      urls: { gcp: DOCS.gcsVersioning },
     },
     resourceTypes: DUMPS_RESOURCE_TYPES,
   },
