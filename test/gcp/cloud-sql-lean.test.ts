@@ -472,11 +472,18 @@ describe('the lean answers against gax on odd bodies', () => {
     // Act
     const { lean, gax } = await serve('<html>ok</html>');
 
-    // Assess: gax's deadline starts after the lean attempt, so it names the time that was left.
-    const withoutTime = (outcome: unknown) =>
-      JSON.parse(JSON.stringify(outcome).replace(/exceeded \d+ milliseconds/, 'exceeded N milliseconds'));
-    expect(lean.outcome).toMatchObject({ code: 'DEADLINE_EXCEEDED' });
-    expect(withoutTime(lean.outcome)).toEqual(withoutTime(gax.outcome));
+    // Assess: both retry the body gax cannot parse until the read timeout. Which timer ends the last
+    // retry is a race on a loaded machine: gax's total timeout (naming the JSON error it retried) or
+    // the transport's read timeout of the time that was left. Either is the same outcome, and the
+    // lean path must never end in a decoding error of its own.
+    const retriedToDeadline = {
+      code: 'DEADLINE_EXCEEDED',
+      message: expect.stringMatching(
+        /^(Total timeout of API google\.cloud\.sql\.v1\.SqlInstancesService exceeded \d+ milliseconds retrying error Error: Unexpected token '<', "<html>ok<\/html>" is not valid JSON|no answer from the Cloud SQL Admin API at \S+ within the 1 s read timeout, retries included)/,
+      ),
+    };
+    expect(gax.outcome).toEqual(retriedToDeadline);
+    expect(lean.outcome).toEqual(retriedToDeadline);
     expect(lean.requests).toBeGreaterThan(1);
   });
 
