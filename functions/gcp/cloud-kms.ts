@@ -21,6 +21,7 @@
  */
 import { CloudApiError, describeError } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
+import type { GcpClientFactory } from './clients.ts';
 import { GcpApiError, GcpRestClient, type GcpRestRetry, type RequestSigner } from './rest-request.ts';
 
 /** The `CryptoKeyVersion` members read. */
@@ -92,6 +93,28 @@ export class CloudKmsRestClient implements CloudKmsApi {
   getCryptoKeyVersion(name: string): Promise<GcpCryptoKeyVersion> {
     return this.#get(name) as Promise<GcpCryptoKeyVersion>;
   }
+}
+
+/**
+ * `cloudKms()` of a run's GCP clients (./secret-manager.ts withSecretManager for the keys audit,
+ * ./storage-client.ts withCloudStorage for the dumps audit): one REST client, made on the first
+ * call; with an endpoint unauthenticated (the simulator), else signed with the factory's resolved
+ * credentials. The client only: key states are cached per scope read ({@link cloudKmsKeyReader}),
+ * never across runs.
+ */
+export function cloudKmsClientOf(
+  factory: Pick<GcpClientFactory, 'endpoint' | 'credentials'>,
+): () => Promise<CloudKmsApi> {
+  let kms: CloudKmsApi | undefined;
+  return async () => {
+    if (factory.endpoint) {
+      kms ??= new CloudKmsRestClient({ endpoint: factory.endpoint });
+      return kms;
+    }
+    const auth = await factory.credentials();
+    kms ??= new CloudKmsRestClient({ auth });
+    return kms;
+  };
 }
 
 const KEY_NAME = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
