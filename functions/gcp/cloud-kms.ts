@@ -1,6 +1,7 @@
 /**
  * The state of the customer-managed Cloud KMS keys that encrypt the inventory's Secret Manager
- * secrets, read from the Cloud KMS REST API v1 (https://cloud.google.com/kms/docs/reference/rest):
+ * secrets (the keys audit) and the Cloud Storage dump buckets (the dumps audit, cryptoKeys.get of
+ * each bucket's default key: ./gcs-dumps.ts), read from the Cloud KMS REST API v1 (https://cloud.google.com/kms/docs/reference/rest):
  *
  * - `GET /v1/{name=projects/*\/locations/*\/keyRings/*\/cryptoKeys/*\/cryptoKeyVersions/*}`
  *   (cryptoKeyVersions.get, permission `cloudkms.cryptoKeyVersions.get`): a `CryptoKeyVersion`,

@@ -13,12 +13,15 @@
  * The default key's state, when the run has a Cloud KMS client: cryptoKeys.get of the key (its
  * primary version's `state` and `destroyTime`, functions/gcp/cloud-kms.ts readCloudKmsKey, which
  * the keys audit reads secrets' keys with), once per distinct key per project scope
- * ({@link collectGcsDumpFacts}). The primary is the version Cloud Storage encrypts new objects with
- * (https://cloud.google.com/storage/docs/encryption/customer-managed-keys: "Cloud Storage uses the
- * primary version of the key"). The newest object's own `kmsKeyName` (objects.list sends it, a key
- * version name) may name another key (an upload that named its own, a default changed since): that
- * key's primary is read too, and kept as the newest dump's own encryption. A key read that is
- * refused or fails keeps the key's state unknown (`keyStateUnknown`), never fails the location.
+ * ({@link collectGcsDumpFacts}). The primary is the version Cloud KMS encrypts new data with, so
+ * new dumps; a dump written under an older version (before a rotation) is not judged by it, which
+ * would take cryptoKeyVersions.get of the object's own key version. The newest object's own
+ * `kmsKeyName` (objects.list sends it, a key version name) may name another key: "if you have both
+ * a default key set on your bucket and a specific key included in your request, Cloud Storage uses
+ * the specific key" (https://cloud.google.com/storage/docs/encryption/customer-managed-keys), and a
+ * default changed since the upload leaves the dump under the old key. That key's primary is read
+ * too, and kept as the newest dump's own encryption. A key read that is refused or fails keeps the
+ * key's state unknown (`keyStateUnknown`), never fails the location.
  */
 import type { Bucket, File, GetFilesOptions, Storage } from '@google-cloud/storage';
 import { mapWithConcurrency } from '../core/audit.ts';
