@@ -18,8 +18,9 @@
  *   Google-managed keys; a customer-managed KMS key is preferred (its key policy is a second lock
  *   on who reads the dumps), so anything else is WARNING. A named S3 key whose manager KMS did not
  *   tell (DescribeKey denied or failed) is NOT_AVAILABLE: a key ARN may name the aws/s3 key.
- * - The newest dump's own encryption, when the ranged read of its header said it (S3): an upload's
- *   own encryption header overrides the bucket default, so a dump written with SSE-S3 or aws/s3
+ * - The newest dump's own encryption, when the ranged read of its header said it (S3) or its
+ *   objects.list `kmsKeyName` names another Cloud KMS key than the default (GCS): an upload's
+ *   own encryption overrides the bucket default, so a dump written with SSE-S3 or aws/s3
  *   under a CMK default is WARNING, and its key is judged as the default's is.
  * - The key must decrypt: a KMS key DescribeKey reports disabled, pending deletion or otherwise
  *   unusable, or a Cloud KMS key whose primary version cryptoKeys.get reports DISABLED,
