@@ -166,13 +166,23 @@ export interface EncryptionConfig {
   /** Why `customerManagedKey` is undefined for a named key (`KMS DescribeKey failed: …`). */
   readonly keyManagerUnknown?: string;
   /**
-   * KMS `KeyState` of the named key (`Enabled`, `Disabled`, `PendingDeletion`, …) when DescribeKey
-   * answered with one; undefined when the key was not described (its name proved who manages it,
-   * DescribeKey failed, or Cloud Storage, whose Cloud KMS keys this audit does not read).
+   * The named key's state when its read answered with one: KMS `KeyState` (`Enabled`, `Disabled`,
+   * `PendingDeletion`, …) from DescribeKey; on Cloud Storage the Cloud KMS `CryptoKeyVersionState`
+   * of the key's primary version (`ENABLED`, `DISABLED`, `DESTROY_SCHEDULED`, …) from
+   * cryptoKeys.get. Undefined when the key was not read (its name proved who manages it, the read
+   * failed, no Cloud KMS client) or the API did not send a state: not evaluated.
    */
   readonly keyState?: string;
-  /** When a key in `PendingDeletion` will be deleted (DescribeKey `DeletionDate`). */
+  /**
+   * When a key in `PendingDeletion` will be deleted (DescribeKey `DeletionDate`), or a
+   * `DESTROY_SCHEDULED` Cloud KMS version destroyed (`destroyTime`).
+   */
   readonly keyDeletionDate?: Date;
+  /**
+   * Why the state of a key whose manager is known could not be read (Cloud KMS cryptoKeys.get
+   * refused or failed for this key: `cryptoKeys.get was denied …`): whether it decrypts is unknown.
+   */
+  readonly keyStateUnknown?: string;
 }
 
 /** Everything the dumps checks need about one dump location. */

@@ -1,6 +1,7 @@
 /**
  * The state of the customer-managed Cloud KMS keys that encrypt the inventory's Secret Manager
- * secrets, read from the Cloud KMS REST API v1 (https://cloud.google.com/kms/docs/reference/rest):
+ * secrets (the keys audit) and the Cloud Storage dump buckets (the dumps audit, cryptoKeys.get of
+ * each bucket's default key: ./gcs-dumps.ts), read from the Cloud KMS REST API v1 (https://cloud.google.com/kms/docs/reference/rest):
  *
  * - `GET /v1/{name=projects/*\/locations/*\/keyRings/*\/cryptoKeys/*\/cryptoKeyVersions/*}`
  *   (cryptoKeyVersions.get, permission `cloudkms.cryptoKeyVersions.get`): a `CryptoKeyVersion`,
@@ -21,6 +22,7 @@
  */
 import { CloudApiError, describeError } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
+import type { GcpClientFactory } from './clients.ts';
 import { GcpApiError, GcpRestClient, type GcpRestRetry, type RequestSigner } from './rest-request.ts';
 
 /** The `CryptoKeyVersion` members read. */
@@ -92,6 +94,28 @@ export class CloudKmsRestClient implements CloudKmsApi {
   getCryptoKeyVersion(name: string): Promise<GcpCryptoKeyVersion> {
     return this.#get(name) as Promise<GcpCryptoKeyVersion>;
   }
+}
+
+/**
+ * `cloudKms()` of a run's GCP clients (./secret-manager.ts withSecretManager for the keys audit,
+ * ./storage-client.ts withCloudStorage for the dumps audit): one REST client, made on the first
+ * call; with an endpoint unauthenticated (the simulator), else signed with the factory's resolved
+ * credentials. The client only: key states are cached per scope read ({@link cloudKmsKeyReader}),
+ * never across runs.
+ */
+export function cloudKmsClientOf(
+  factory: Pick<GcpClientFactory, 'endpoint' | 'credentials'>,
+): () => Promise<CloudKmsApi> {
+  let kms: CloudKmsApi | undefined;
+  return async () => {
+    if (factory.endpoint) {
+      kms ??= new CloudKmsRestClient({ endpoint: factory.endpoint });
+      return kms;
+    }
+    const auth = await factory.credentials();
+    kms ??= new CloudKmsRestClient({ auth });
+    return kms;
+  };
 }
 
 const KEY_NAME = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;

@@ -23,7 +23,10 @@ export interface GcpClientSource {
   storage?(): Promise<Storage>;
   /** The Secret Manager client (the keys group); a source without one cannot audit GCP key material. */
   secretManager?(): Promise<SecretManagerApi>;
-  /** The Cloud KMS client (the keys group: the state of a secret's customer-managed key). */
+  /**
+   * The Cloud KMS client (the keys group: the state of a secret's customer-managed key; the dumps
+   * group: the state of a dump bucket's default key). A source without one leaves those unread.
+   */
   cloudKms?(): Promise<CloudKmsApi>;
 }
 

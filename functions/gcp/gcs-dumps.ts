@@ -9,6 +9,19 @@
  * reads as `absent`; a bucket without `encryption.defaultKmsKeyName` is encrypted with
  * Google-managed keys (Cloud Storage encrypts everything at rest). A failed buckets.get makes every
  * bucket setting `unknown`, never `absent`.
+ *
+ * The default key's state, when the run has a Cloud KMS client: cryptoKeys.get of the key (its
+ * primary version's `state` and `destroyTime`, functions/gcp/cloud-kms.ts readCloudKmsKey, which
+ * the keys audit reads secrets' keys with), once per distinct key per project scope
+ * ({@link collectGcsDumpFacts}). The primary is the version Cloud KMS encrypts new data with, so
+ * new dumps; a dump written under an older version (before a rotation) is not judged by it, which
+ * would take cryptoKeyVersions.get of the object's own key version. The newest object's own
+ * `kmsKeyName` (objects.list sends it, a key version name) may name another key: "if you have both
+ * a default key set on your bucket and a specific key included in your request, Cloud Storage uses
+ * the specific key" (https://cloud.google.com/storage/docs/encryption/customer-managed-keys), and a
+ * default changed since the upload leaves the dump under the old key. That key's primary is read
+ * too, and kept as the newest dump's own encryption. A key read that is refused or fails keeps the
+ * key's state unknown (`keyStateUnknown`), never fails the location.
  */
 import type { Bucket, File, GetFilesOptions, Storage } from '@google-cloud/storage';
 import { mapWithConcurrency } from '../core/audit.ts';
@@ -33,8 +46,11 @@ import {
   sortOldestFirst,
 } from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
+import { describeError } from '../core/errors.ts';
+import type { EncryptionKey } from '../core/key-facts.ts';
 import { pageTokens } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
+import { type CloudKmsApi, cloudKmsKeyReader, keyOfVersion } from './cloud-kms.ts';
 import type { GcpCollector } from './collectors.ts';
 
 /** objects.list returns at most 1,000 items a page. */
@@ -49,10 +65,15 @@ export interface GcsDumpLocation {
   readonly region: string;
 }
 
+/** Reads a Cloud KMS key's primary version (cryptoKeys.get), once per key for its life. */
+export type GcsKeyReader = (keyName: string) => Promise<EncryptionKey>;
+
 export interface ReadGcsDumpsOptions {
   readonly storage: Storage;
   readonly location: GcsDumpLocation;
   readonly maxObjectsListed: number;
+  /** Reads the state of the keys that encrypt the dumps; without it their state is not read. */
+  readonly readKey?: GcsKeyReader;
 }
 
 /** The parts of a buckets.get answer this adapter reads (all optional: the API omits unset ones). */
@@ -112,8 +133,15 @@ function objectOf(file: File): DumpObject {
   };
 }
 
-async function listSeries(bucket: Bucket, prefix: string, limit: number): Promise<DumpListing> {
+/** The listing, and each listed object's `kmsKeyName` (a Cloud KMS key version) when it has one. */
+interface SeriesListing {
+  readonly listing: DumpListing;
+  readonly kmsKeyNames: ReadonlyMap<string, string>;
+}
+
+async function listSeries(bucket: Bucket, prefix: string, limit: number): Promise<SeriesListing> {
   const objects: DumpObject[] = [];
+  const kmsKeyNames = new Map<string, string>();
   const nextToken = pageTokens(`objects.list of gs://${bucket.name}/${prefix}`, 'RepeatedPageToken');
   let query: GetFilesOptions | undefined = { prefix: prefix || undefined, autoPaginate: false };
   let complete = true;
@@ -130,13 +158,39 @@ async function listSeries(bucket: Bucket, prefix: string, limit: number): Promis
         autoPaginate: false,
       });
       objects.push(...files.map(objectOf));
+      for (const file of files) {
+        const { kmsKeyName } = file.metadata as { kmsKeyName?: unknown };
+        if (typeof kmsKeyName === 'string' && kmsKeyName) kmsKeyNames.set(file.name, kmsKeyName);
+      }
       const token = nextToken(next?.pageToken);
       query = token ? { ...query, pageToken: token } : undefined;
     }
   } catch (error) {
-    return { state: 'unknown', reason: reasonOf(error) };
+    return { listing: { state: 'unknown', reason: reasonOf(error) }, kmsKeyNames };
   }
-  return { state: 'read', objects: sortOldestFirst(objects), complete };
+  return { listing: { state: 'read', objects: sortOldestFirst(objects), complete }, kmsKeyNames };
+}
+
+/**
+ * `config` with the state of its Cloud KMS key's primary version: `keyState` and `keyDeletionDate`
+ * (a DESTROY_SCHEDULED version's `destroyTime`) as sent (a state not sent stays undefined: not
+ * evaluated), or `keyStateUnknown` when the read was refused (403, naming cloudkms.cryptoKeys.get),
+ * found no key or primary version, or failed (throttled after retries, the API down).
+ */
+async function withKeyState(config: EncryptionConfig, readKey: GcsKeyReader): Promise<EncryptionConfig> {
+  if (!config.kmsKey) return config;
+  let key: EncryptionKey;
+  try {
+    key = await readKey(config.kmsKey);
+  } catch (error) {
+    return { ...config, keyStateUnknown: describeError(error) };
+  }
+  if (key.unreadReason !== undefined) return { ...config, keyStateUnknown: key.unreadReason };
+  return {
+    ...config,
+    ...(key.state === undefined ? {} : { keyState: key.state }),
+    ...(key.deletionDate === undefined ? {} : { keyDeletionDate: key.deletionDate }),
+  };
 }
 
 async function readNewest(bucket: Bucket, object: DumpObject): Promise<NewestDump> {
@@ -341,11 +395,30 @@ function bucketReadings(metadata: BucketMetadata, prefix: string) {
   };
 }
 
+/**
+ * The newest dump with its own encryption when its `kmsKeyName` names another key than the
+ * bucket default (the key version's key; the default names a key): that key's state read as the
+ * default's is. Same key, or no `kmsKeyName`: the newest dump as read.
+ */
+async function withNewestKey(
+  newest: NewestDump,
+  kmsKeyNames: ReadonlyMap<string, string>,
+  byDefault: BucketReading<EncryptionConfig>,
+  readKey: GcsKeyReader,
+): Promise<NewestDump> {
+  const named = kmsKeyNames.get(newest.object.key);
+  if (!named) return newest;
+  const key = keyOfVersion(named) ?? named;
+  if (byDefault.state === 'read' && byDefault.value.kmsKey === key) return newest;
+  const own: EncryptionConfig = { algorithm: 'cloud-kms', kmsKey: key, customerManagedKey: true };
+  return { ...newest, encryption: await withKeyState(own, readKey) };
+}
+
 /** Reads one Cloud Storage dump location. Never throws for an API failure. */
 export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<DumpFact> {
   const { location } = options;
   const bucket = options.storage.bucket(location.bucket);
-  const [listing, metadataReading] = await Promise.all([
+  const [{ listing, kmsKeyNames }, metadataReading] = await Promise.all([
     listSeries(bucket, location.prefix, options.maxObjectsListed),
     bucket.getMetadata().then(
       ([metadata]) => ({ state: 'read' as const, value: metadata as BucketMetadata }),
@@ -353,7 +426,7 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
     ),
   ]);
   const newestListed = newestObject(listing);
-  const newest = newestListed ? await readNewest(bucket, newestListed) : undefined;
+  const newestRead = newestListed ? await readNewest(bucket, newestListed) : undefined;
   const unread = (reason: string) => ({ state: 'unknown' as const, reason });
   const settings =
     metadataReading.state === 'read'
@@ -366,6 +439,13 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
           encryption: unread(metadataReading.reason),
           softDeleteDays: unread(metadataReading.reason),
         };
+  const { readKey } = options;
+  const encryption: BucketReading<EncryptionConfig> =
+    readKey && settings.encryption.state === 'read'
+      ? { state: 'read', value: await withKeyState(settings.encryption.value, readKey) }
+      : settings.encryption;
+  const newest =
+    newestRead && readKey ? await withNewestKey(newestRead, kmsKeyNames, encryption, readKey) : newestRead;
   const selfLink = metadataReading.state === 'read' ? metadataReading.value.selfLink : undefined;
   return {
     resource: {
@@ -380,6 +460,7 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
     listing,
     newest,
     ...settings,
+    encryption,
   };
 }
 
@@ -389,9 +470,14 @@ export const GCS_DUMP_LOCATIONS_AT_ONCE = 32;
 /** The facts of one project scope of the dumps group: every GCS location the policy places in it. */
 export async function collectGcsDumpFacts(options: {
   readonly storage: Storage;
+  /** Reads the buckets' default keys' states; without it they are not read. */
+  readonly cloudKms?: CloudKmsApi;
   readonly project: string;
   readonly dumps: DumpsPolicy;
 }): Promise<DumpFact[]> {
+  // One read per distinct key for this project scope: buckets sharing a key cost one cryptoKeys.get.
+  const reader = options.cloudKms ? cloudKmsKeyReader(options.cloudKms) : undefined;
+  const readKey: GcsKeyReader | undefined = reader && ((keyName) => reader(keyName, undefined));
   const locations = options.dumps.locations.filter(
     (location) => location.provider === 'gcp' && location.project === options.project,
   );
@@ -406,6 +492,7 @@ export async function collectGcsDumpFacts(options: {
             region: location.region,
           },
           maxObjectsListed: options.dumps.maxObjectsListed,
+          ...(readKey ? { readKey } : {}),
         })
       : Promise.reject(new TypeError('not a GCS location')),
   );
@@ -414,5 +501,10 @@ export async function collectGcsDumpFacts(options: {
 /** The `dumps` group's GCP collector: the policy's Cloud Storage dump locations in one project. */
 export const gcsDumpsCollector: GcpCollector = async ({ clients, project, policy }) => {
   if (!clients.storage) throw new Error('the GCP clients of this run have no Cloud Storage client');
-  return collectGcsDumpFacts({ storage: await clients.storage(), project, dumps: policy.dumps });
+  return collectGcsDumpFacts({
+    storage: await clients.storage(),
+    ...(clients.cloudKms ? { cloudKms: await clients.cloudKms() } : {}),
+    project,
+    dumps: policy.dumps,
+  });
 };

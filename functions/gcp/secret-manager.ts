@@ -27,7 +27,7 @@ import { secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import type { Policy } from '../core/policy.ts';
 import type { GcpClientFactory } from './clients.ts';
-import { type CloudKmsApi, CloudKmsRestClient, cloudKmsKeyReader } from './cloud-kms.ts';
+import { type CloudKmsApi, cloudKmsClientOf, cloudKmsKeyReader } from './cloud-kms.ts';
 import type { GcpClientSource, GcpCollector } from './collectors.ts';
 import { GcpApiError, GcpRestClient, type GcpRestRetry, type RequestSigner } from './rest-request.ts';
 
@@ -345,8 +345,7 @@ export function withSecretManager(
   base: GcpClientSource = factory,
 ): GcpClientsWithSecretManager {
   let client: SecretManagerApi | undefined;
-  let kms: CloudKmsApi | undefined;
-  const { storage } = base;
+  const { storage, cloudKms } = base;
   return {
     cloudSql: () => base.cloudSql(),
     ...(storage ? { storage: () => storage.call(base) } : {}),
@@ -359,16 +358,9 @@ export function withSecretManager(
       client ??= new SecretManagerRestClient({ auth });
       return client;
     },
-    // The client only: the keys' states are cached per scope read (readGcpKeyFacts), never across runs.
-    cloudKms: async () => {
-      if (factory.endpoint) {
-        kms ??= new CloudKmsRestClient({ endpoint: factory.endpoint });
-        return kms;
-      }
-      const auth = await factory.credentials();
-      kms ??= new CloudKmsRestClient({ auth });
-      return kms;
-    },
+    // The client only: the keys' states are cached per scope read (readGcpKeyFacts), never across
+    // runs. `base`'s when it has one (withCloudStorage's), so the two audits share one client.
+    cloudKms: cloudKms ? () => cloudKms.call(base) : cloudKmsClientOf(factory),
     close: () => factory.close(),
   };
 }

@@ -7,17 +7,23 @@
  */
 import type { Storage } from '@google-cloud/storage';
 import type { GcpClientFactory } from './clients.ts';
+import { type CloudKmsApi, cloudKmsClientOf } from './cloud-kms.ts';
 import type { GcpClientSource } from './collectors.ts';
 
-/** The GCP clients a run needs when it reads Cloud Storage: `factory`'s, plus `storage()`. */
+/**
+ * The GCP clients a run needs when it reads Cloud Storage: `factory`'s, plus `storage()` and
+ * `cloudKms()` (the state of the dump buckets' default Cloud KMS keys).
+ */
 export interface GcpClientsWithStorage extends GcpClientSource {
   storage(): Promise<Storage>;
+  cloudKms(): Promise<CloudKmsApi>;
   close(): Promise<void>;
 }
 
 /**
  * `factory`'s clients plus the Cloud Storage client (objects.list, ranged object reads,
- * buckets.get), with the library's own retries of idempotent calls. With an endpoint it calls that
+ * buckets.get) and the Cloud KMS REST client (./cloud-kms.ts, cryptoKeys.get of the buckets'
+ * default keys; plain REST, no extra library), with the library's own retries of idempotent calls. With an endpoint it calls that
  * base URL unauthenticated (a custom `apiEndpoint` is an emulator to the library unless
  * `useAuthWithCustomEndpoint` is set); the simulator serves the Cloud SQL Admin and Cloud Storage
  * JSON APIs on one port. In production the factory resolves the credentials first, so missing
@@ -37,6 +43,7 @@ export function withCloudStorage(factory: GcpClientFactory): GcpClientsWithStora
       }
       return storage;
     },
+    cloudKms: cloudKmsClientOf(factory),
     close: () => factory.close(),
   };
 }

@@ -119,6 +119,21 @@ export const DUMP_READER_PERMISSIONS = [
   'storage.objects.get',
   'storage.objects.list',
 ] as const;
+/**
+ * The custom role the dumps audit's account gets in each project that holds a dump bucket: the one
+ * Cloud KMS read functions/gcp/gcs-dumps.ts makes of a bucket's default key (and of the newest
+ * dump's own key, when another), cryptoKeys.get for its primary version's state
+ * (https://cloud.google.com/kms/docs/reference/permissions-and-roles); narrower than
+ * `roles/cloudkms.viewer`. Its own role, not in {@link DUMP_READER_ROLE_ID}: that one is bound on
+ * each bucket, where a Cloud KMS permission grants nothing. Bound on the project, not on each key,
+ * for the keys audit's reason: the policy cannot name the keys (a bucket's default key is known
+ * only when the audit reads the bucket, and `gcloud storage buckets update --default-encryption-key`
+ * changes it). So the grant covers keys in the projects holding dump buckets; a key in another
+ * project (a central KMS project) reads as NOT_AVAILABLE naming `cloudkms.cryptoKeys.get`, to be
+ * granted on that key by its owner.
+ */
+export const DUMP_KEY_READER_ROLE_ID = 'certctlBackupGuardDumpKeyReader';
+export const DUMP_KEY_READER_PERMISSIONS = ['cloudkms.cryptoKeys.get'] as const;
 /** The dumps audit's own runtime account, distinct from the PITR function's (which never reads dumps). */
 export const DUMPS_SERVICE_ACCOUNT_ID = 'certctl-audit-dumps';
 /**
@@ -505,8 +520,32 @@ export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[]
       'Lists pg_dump files, reads their headers and the bucket settings for the certctl-backup-guard dumps audit',
     permissions: DUMP_READER_PERMISSIONS,
   };
+  const keyRole: CustomRole = {
+    id: DUMP_KEY_READER_ROLE_ID,
+    title: 'certctl-backup-guard dump key reader',
+    description:
+      "Reads the state of the dump buckets' Cloud KMS keys (cryptoKeys.get only) for the certctl-backup-guard dumps audit",
+    permissions: DUMP_KEY_READER_PERMISSIONS,
+  };
   return [
     ...projects.map((holder) => ensureCustomRole(role, holder)),
+    ...projects.flatMap((holder): GcpStep[] => [
+      ensureCustomRole(keyRole, holder),
+      {
+        kind: 'run',
+        description: `let the dumps audit read the state of Cloud KMS keys (cryptoKeys.get, no listing, no decrypt) in ${holder}`,
+        argv: [
+          'gcloud',
+          'projects',
+          'add-iam-policy-binding',
+          holder,
+          `--member=${member}`,
+          `--role=projects/${holder}/roles/${DUMP_KEY_READER_ROLE_ID}`,
+          '--condition=None',
+          '--quiet',
+        ],
+      },
+    ]),
     ...buckets.map(
       ({ bucket, project: holder }): RunStep => ({
         kind: 'run',
@@ -625,24 +664,37 @@ export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] 
   ];
 }
 
-/** The tear-down of {@link planDumpsBucketAccess}: the bucket bindings, gone is fine. */
+/** The tear-down of {@link planDumpsBucketAccess}: the project and bucket bindings, gone is fine. */
 export function revokeDumpsBucketAccess(policy: Policy, member: string): GcpStep[] {
-  return dumpBuckets(policy).map(
-    ({ bucket, project: holder }): RunStep => ({
+  const buckets = dumpBuckets(policy);
+  const projects = [...new Set(buckets.map((location) => location.project))].sort();
+  const keyReads = projects.map(
+    (holder): RunStep => ({
       kind: 'run',
-      description: `remove the dumps audit's read access to gs://${bucket}`,
-      argv: [
-        'gcloud',
-        'storage',
-        'buckets',
-        'remove-iam-policy-binding',
-        `gs://${bucket}`,
-        `--member=${member}`,
-        `--role=projects/${holder}/roles/${DUMP_READER_ROLE_ID}`,
-      ],
+      description: `remove the dumps audit's Cloud KMS key state reads in ${holder}`,
+      argv: removeBinding(holder, member, `projects/${holder}/roles/${DUMP_KEY_READER_ROLE_ID}`),
       ifNotFound: 'skip',
     }),
   );
+  return [
+    ...keyReads,
+    ...buckets.map(
+      ({ bucket, project: holder }): RunStep => ({
+        kind: 'run',
+        description: `remove the dumps audit's read access to gs://${bucket}`,
+        argv: [
+          'gcloud',
+          'storage',
+          'buckets',
+          'remove-iam-policy-binding',
+          `gs://${bucket}`,
+          `--member=${member}`,
+          `--role=projects/${holder}/roles/${DUMP_READER_ROLE_ID}`,
+        ],
+        ifNotFound: 'skip',
+      }),
+    ),
+  ];
 }
 
 /** The APIs the chat functions add: the signing secret, the chat topic and its trigger. */
@@ -987,7 +1039,7 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
     variableSuffix: '_AUDIT_DUMPS',
     configured: (policy) => policy.dumps.locations.some((location) => location.provider === 'gcp'),
     accountDescription: () =>
-      `Runs the certctl-backup-guard dumps audit: lists and reads dump headers in the policy's buckets (${DUMP_READER_ROLE_ID})`,
+      `Runs the certctl-backup-guard dumps audit: lists and reads dump headers in the policy's buckets (${DUMP_READER_ROLE_ID}) and the state of their Cloud KMS keys (${DUMP_KEY_READER_ROLE_ID})`,
     apis: ['storage.googleapis.com'],
     access: planDumpsBucketAccess,
     revoke: revokeDumpsBucketAccess,

@@ -11,7 +11,8 @@ import { dumpsRetentionCheck } from '../../functions/checks/dumps/retention.ts';
 import type { DumpFact } from '../../functions/core/dump-facts.ts';
 import { dumpsPolicySchema } from '../../functions/core/dumps-policy.ts';
 import { parsePgDumpHeader } from '../../functions/core/pg-dump-header.ts';
-import { gcsLifecycleRulesFor, readGcsDumpFact } from '../../functions/gcp/gcs-dumps.ts';
+import { CloudKmsRestClient } from '../../functions/gcp/cloud-kms.ts';
+import { collectGcsDumpFacts, gcsLifecycleRulesFor, readGcsDumpFact } from '../../functions/gcp/gcs-dumps.ts';
 import { DUMP_FIXTURE, NOW } from '../sim/s3-support.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 
@@ -593,5 +594,197 @@ describe('Cloud Storage lifecycle rules on noncurrent versions without an age', 
       noncurrentNewerVersions: 2,
       noncurrentTimeBefore: new Date('2026-11-01T00:00:00.000Z'),
     });
+  });
+});
+
+describe('collectGcsDumpFacts, with the Cloud KMS state of the buckets default keys', () => {
+  const KEY = (name: string) =>
+    `projects/certctl-prod/locations/europe-west1/keyRings/dumps/cryptoKeys/${name}`;
+  const healthy = (name: string, key: string) => ({
+    name,
+    versioning: true,
+    retentionPolicy: { retentionPeriodSeconds: 35 * 86_400, isLocked: true },
+    publicAccessPrevention: 'enforced' as const,
+    defaultKmsKeyName: key,
+    series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
+  });
+  let kmsSim: Sim;
+  let kmsStorage: Storage;
+
+  beforeAll(async () => {
+    kmsSim = await startSim({
+      clock: () => NOW,
+      scenario: {
+        services: {
+          gcs: {
+            buckets: [
+              healthy('certctl-dumps-destroying', KEY('destroying')),
+              healthy('certctl-dumps-destroying-too', KEY('destroying')),
+              healthy('certctl-dumps-enabled', KEY('enabled')),
+              healthy('certctl-dumps-disabled', KEY('disabled')),
+              healthy('certctl-dumps-destroyed', KEY('destroyed')),
+              healthy('certctl-dumps-denied-key', KEY('denied')),
+              // The dumps were written with another key than today's default.
+              { ...healthy('certctl-dumps-rekeyed', KEY('enabled')), objectKmsKeyName: KEY('destroyed') },
+            ],
+          },
+          cloudKms: {
+            keys: [
+              { name: KEY('destroying'), versions: [{ state: 'DESTROY_SCHEDULED', destroyTime: '+20d' }] },
+              { name: KEY('enabled') },
+              { name: KEY('disabled'), versions: [{ state: 'ENABLED' }, { state: 'DISABLED' }] },
+              { name: KEY('destroyed'), versions: [{ state: 'DESTROYED' }] },
+              { name: KEY('denied'), denied: true },
+            ],
+          },
+        },
+      },
+    });
+    kmsStorage = new Storage({ apiEndpoint: kmsSim.endpoint, projectId: PROJECT });
+  });
+
+  afterAll(async () => {
+    await kmsSim.close();
+  });
+
+  async function collect(buckets: readonly string[]): Promise<Map<string, DumpFact>> {
+    const dumps = dumpsPolicySchema.parse({
+      locations: buckets.map((bucket) => ({
+        provider: 'gcp',
+        bucket,
+        prefix: 'prod/',
+        project: PROJECT,
+        region: 'europe-west1',
+      })),
+    });
+    const facts = await collectGcsDumpFacts({
+      storage: kmsStorage,
+      cloudKms: new CloudKmsRestClient({ endpoint: kmsSim.endpoint }),
+      project: PROJECT,
+      dumps,
+    });
+    return new Map(facts.map((fact) => [fact.location.bucket, fact]));
+  }
+
+  it('fails a bucket whose default key primary version is DESTROY_SCHEDULED, reading each key once', async () => {
+    // Act
+    const before = kmsSim.stats().byService.cloudKms ?? 0;
+    const facts = await collect(['certctl-dumps-destroying', 'certctl-dumps-destroying-too']);
+    const requests = (kmsSim.stats().byService.cloudKms ?? 0) - before;
+    const fact = facts.get('certctl-dumps-destroying');
+    if (!fact) throw new Error('no fact');
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+
+    // Assess
+    expect(requests).toBe(1);
+    expect(fact.encryption).toEqual({
+      state: 'read',
+      value: {
+        algorithm: 'cloud-kms',
+        kmsKey: KEY('destroying'),
+        customerManagedKey: true,
+        keyState: 'DESTROY_SCHEDULED',
+        keyDeletionDate: new Date(NOW.getTime() + 20 * 86_400_000),
+      },
+    });
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the KMS key ${KEY('destroying')} that encrypts the dumps is scheduled for destruction (DESTROY_SCHEDULED) on`,
+    );
+    expect(outcome?.observed).toMatchObject({ kmsKeyState: 'DESTROY_SCHEDULED' });
+  });
+
+  it('fails a DISABLED or DESTROYED primary version and passes an ENABLED one without the caveat', async () => {
+    // Act
+    const facts = await collect([
+      'certctl-dumps-enabled',
+      'certctl-dumps-disabled',
+      'certctl-dumps-destroyed',
+    ]);
+    const outcome = (bucket: string) => {
+      const fact = facts.get(bucket);
+      if (!fact) throw new Error(`no fact for ${bucket}`);
+      return dumpsProtectionCheck.evaluate(fact, settings);
+    };
+
+    // Assess
+    expect(outcome('certctl-dumps-enabled')).toMatchObject({
+      status: 'PASSED',
+      description:
+        'gs://certctl-dumps-enabled/prod/: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps.',
+    });
+    expect(outcome('certctl-dumps-disabled')?.status).toBe('FAILED');
+    expect(outcome('certctl-dumps-disabled')?.description).toContain('is DISABLED');
+    expect(outcome('certctl-dumps-destroyed')?.status).toBe('FAILED');
+    expect(outcome('certctl-dumps-destroyed')?.description).toContain('is DESTROYED');
+  });
+
+  it('judges the newest dump own key when it is not the default, one read per distinct key', async () => {
+    // Act
+    const before = kmsSim.stats().byService.cloudKms ?? 0;
+    const facts = await collect([
+      'certctl-dumps-rekeyed',
+      'certctl-dumps-enabled',
+      'certctl-dumps-destroyed',
+    ]);
+    const requests = (kmsSim.stats().byService.cloudKms ?? 0) - before;
+    const rekeyed = facts.get('certctl-dumps-rekeyed');
+    if (!rekeyed) throw new Error('no fact');
+    const outcome = dumpsProtectionCheck.evaluate(rekeyed, settings);
+
+    // Assess
+    expect(requests).toBe(2);
+    expect(rekeyed.newest?.encryption).toEqual({
+      algorithm: 'cloud-kms',
+      kmsKey: KEY('destroyed'),
+      customerManagedKey: true,
+      keyState: 'DESTROYED',
+    });
+    // Same key as the default: no own encryption repeated on the newest dump.
+    expect(facts.get('certctl-dumps-enabled')?.newest?.encryption).toBeUndefined();
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the KMS key ${KEY('destroyed')} that encrypts the dumps is DESTROYED`,
+    );
+  });
+
+  it('leaves the key state unread, with the caveat, when the run has no Cloud KMS client', async () => {
+    // Act
+    const [fact] = await collectGcsDumpFacts({
+      storage: kmsStorage,
+      project: PROJECT,
+      dumps: dumpsPolicySchema.parse({
+        locations: [
+          {
+            provider: 'gcp',
+            bucket: 'certctl-dumps-destroying',
+            prefix: 'prod/',
+            project: PROJECT,
+            region: 'EU',
+          },
+        ],
+      }),
+    });
+    if (!fact) throw new Error('no fact');
+
+    // Assess
+    expect(fact.encryption).toEqual({
+      state: 'read',
+      value: { algorithm: 'cloud-kms', kmsKey: KEY('destroying'), customerManagedKey: true },
+    });
+    expect(dumpsProtectionCheck.evaluate(fact, settings)?.description).toContain(
+      "(the Cloud KMS key's state was not read)",
+    );
+  });
+
+  it('could not evaluate a bucket whose key the audit may not read, naming the permission', async () => {
+    // Act
+    const fact = (await collect(['certctl-dumps-denied-key'])).get('certctl-dumps-denied-key');
+    if (!fact) throw new Error('no fact');
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('cloudkms.cryptoKeys.get');
   });
 });

@@ -32,6 +32,7 @@ import {
   chatRecordsBucket,
   cloudSqlReaderRole,
   DEFAULT_FUNCTION_NAME,
+  DUMP_KEY_READER_ROLE_ID,
   DUMP_READER_ROLE_ID,
   DUMPS_SERVICE_ACCOUNT_ID,
   deployedPackage,
@@ -945,10 +946,12 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
     },
   });
 
-  it('binds the dumps account’s reader role on each dump bucket only, never on a project', () => {
+  it('binds the dumps account’s storage reader role on each dump bucket only, never on a project', () => {
     // Act
-    const storageBindings = commands(plan(withDumps)).filter((argv) =>
-      argv.some((argument) => argument === `--member=serviceAccount:${DUMPS_SA}`),
+    const storageBindings = commands(plan(withDumps)).filter(
+      (argv) =>
+        argv.some((argument) => argument === `--member=serviceAccount:${DUMPS_SA}`) &&
+        !argv.some((argument) => argument.endsWith(`/roles/${DUMP_KEY_READER_ROLE_ID}`)),
     );
     // Assess
     expect(storageBindings).toEqual([
@@ -990,6 +993,48 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
     );
   });
 
+  it("lets the dumps account read its buckets' Cloud KMS key states in each holding project, and nothing else of Cloud KMS", () => {
+    // Act
+    const steps = plan(withDumps);
+    const keyBindings = commands(steps)
+      .filter(
+        (argv) =>
+          argv.includes(`--member=serviceAccount:${DUMPS_SA}`) &&
+          argv[1] === 'projects' &&
+          argv[2] === 'add-iam-policy-binding',
+      )
+      .map((argv) => [argv[3], argv.find((argument) => argument.startsWith('--role='))]);
+    const roles = steps.filter(
+      (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
+        step.kind === 'ensure' && step.create.includes(DUMP_KEY_READER_ROLE_ID),
+    );
+    const dumpRolePermissions = steps
+      .filter(
+        (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
+          step.kind === 'ensure' && step.create.includes(DUMP_READER_ROLE_ID),
+      )
+      .flatMap((step) => step.create.filter((argument) => argument.startsWith('--permissions=')));
+
+    // Assess: the one get functions/gcp/gcs-dumps.ts makes (cryptoKeys.get), bound on the projects
+    // holding dump buckets (a Cloud KMS permission in the bucket-bound role would grant nothing).
+    expect(keyBindings).toEqual([
+      ['certctl-prod-1', `--role=projects/certctl-prod-1/roles/${DUMP_KEY_READER_ROLE_ID}`],
+      ['certctl-stage-2', `--role=projects/certctl-stage-2/roles/${DUMP_KEY_READER_ROLE_ID}`],
+    ]);
+    expect([
+      ...new Set(roles.map((step) => step.create.find((argument) => argument.startsWith('--project=')))),
+    ]).toEqual(['--project=certctl-prod-1', '--project=certctl-stage-2']);
+    expect(roles[0]?.create).toContain('--permissions=cloudkms.cryptoKeys.get');
+    expect(dumpRolePermissions.some((permissions) => permissions.includes('cloudkms.'))).toBe(false);
+    expect(
+      commands(steps).filter(
+        (argv) =>
+          argv.includes(`--member=serviceAccount:${DUMPS_SA}`) &&
+          argv.some((a) => a.includes('roles/cloudkms.')),
+      ),
+    ).toEqual([]);
+  });
+
   it('grants no storage role to the PITR function’s account, and nothing for dumps without a GCS location', () => {
     // Act
     const all = commands(plan(withDumps));
@@ -1001,6 +1046,7 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
       ),
     ).toEqual([]);
     expect(without.flat().filter((argument) => argument.includes(DUMP_READER_ROLE_ID))).toEqual([]);
+    expect(without.flat().filter((argument) => argument.includes(DUMP_KEY_READER_ROLE_ID))).toEqual([]);
   });
 
   it('deploys auditDumps from its own bundle, as its own account, on schedules.auditDumps with its own scheduler job', () => {
@@ -1081,6 +1127,23 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
       );
     // Assess
     expect(attempt).toThrow(/schedules\.auditDumps: .*no Cloud Scheduler equivalent/);
+  });
+
+  it('tears down the dumps account’s Cloud KMS key state reads in each holding project with the function', () => {
+    // Act
+    const removals = commands(teardown(withDumps)).filter(
+      (argv) =>
+        argv.includes('remove-iam-policy-binding') &&
+        argv[1] === 'projects' &&
+        argv.includes(`--member=serviceAccount:${DUMPS_SA}`),
+    );
+    // Assess
+    expect(
+      removals.map((argv) => [argv[3], argv.find((argument) => argument.startsWith('--role='))]),
+    ).toEqual([
+      ['certctl-prod-1', `--role=projects/certctl-prod-1/roles/${DUMP_KEY_READER_ROLE_ID}`],
+      ['certctl-stage-2', `--role=projects/certctl-stage-2/roles/${DUMP_KEY_READER_ROLE_ID}`],
+    ]);
   });
 
   it('tears down the dumps account’s bucket bindings with the function', () => {
@@ -1510,11 +1573,12 @@ describe('planGcpDeployment: the snapshot function', () => {
     expect(bindings).toEqual(
       expect.arrayContaining([
         `gcloud storage buckets add-iam-policy-binding --role=projects/certctl-prod-1/roles/${DUMP_READER_ROLE_ID}`,
+        `gcloud projects add-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${DUMP_KEY_READER_ROLE_ID}`,
         `gcloud projects add-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${SECRET_METADATA_READER_ROLE_ID}`,
         `gcloud secrets add-iam-policy-binding ca-key --role=${SECRET_ACCESSOR_ROLE}`,
       ]),
     );
-    expect(bindings).toHaveLength(5);
+    expect(bindings).toHaveLength(6);
   });
 
   it('is not asked to be trusted by the federation role, since it publishes nothing', () => {

@@ -18,13 +18,17 @@
  *   Google-managed keys; a customer-managed KMS key is preferred (its key policy is a second lock
  *   on who reads the dumps), so anything else is WARNING. A named S3 key whose manager KMS did not
  *   tell (DescribeKey denied or failed) is NOT_AVAILABLE: a key ARN may name the aws/s3 key.
- * - The newest dump's own encryption, when the ranged read of its header said it (S3): an upload's
- *   own encryption header overrides the bucket default, so a dump written with SSE-S3 or aws/s3
+ * - The newest dump's own encryption, when the ranged read of its header said it (S3) or its
+ *   objects.list `kmsKeyName` names another Cloud KMS key than the default (GCS): an upload's
+ *   own encryption overrides the bucket default, so a dump written with SSE-S3 or aws/s3
  *   under a CMK default is WARNING, and its key is judged as the default's is.
  * - The key must decrypt: a KMS key DescribeKey reports disabled, pending deletion or otherwise
- *   unusable (core/kms-key-states.ts) FAILs, as every dump it encrypts is (or soon will be)
- *   unreadable; a state that proves nothing either way (`Creating`) is NOT_AVAILABLE. Cloud
- *   Storage's Cloud KMS keys are not read (as in keys.not-deleting), so a GCS pass says so.
+ *   unusable, or a Cloud KMS key whose primary version cryptoKeys.get reports DISABLED,
+ *   DESTROY_SCHEDULED, DESTROYED or otherwise unusable (core/kms-key-states.ts), FAILs, as every
+ *   dump it encrypts is (or soon will be) unreadable; a state that proves nothing either way
+ *   (`Creating`, `PENDING_GENERATION`) is NOT_AVAILABLE, and so is a Cloud KMS key whose read was
+ *   refused or failed (`keyStateUnknown`). A GCS pass whose key state was not read (no Cloud KMS
+ *   client, no state sent) says so.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import type { DumpFact } from '../../core/dump-facts.ts';
@@ -90,7 +94,12 @@ export const dumpsProtectionCheck: DumpsCheck = {
       return { status: 'WARNING', description: `${label}: ${warnings.join('; ')}.`, observed, required };
     }
     const gcsKey =
-      fact.location.provider === 'gcp' ? " (the Cloud KMS key's state is not read by this audit)" : '';
+      fact.location.provider === 'gcp' &&
+      fact.encryption.state === 'read' &&
+      fact.encryption.value.kmsKey !== undefined &&
+      fact.encryption.value.keyState === undefined
+        ? " (the Cloud KMS key's state was not read)"
+        : '';
     return {
       status: 'PASSED',
       description: `${label}: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps${gcsKey}.`,
@@ -290,22 +299,33 @@ function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
 
 /** A key that cannot decrypt makes every dump it encrypts unreadable, whoever manages it. */
 function judgeKeyState(
-  encryption: { readonly kmsKey?: string; readonly keyState?: string; readonly keyDeletionDate?: Date },
+  encryption: {
+    readonly kmsKey?: string;
+    readonly keyState?: string;
+    readonly keyDeletionDate?: Date;
+    readonly keyStateUnknown?: string;
+  },
   verdicts: Verdicts,
 ): void {
-  const { kmsKey, keyState, keyDeletionDate } = encryption;
-  if (keyState === undefined || USABLE_KEY_STATES.has(keyState)) return;
+  const { kmsKey, keyState, keyDeletionDate, keyStateUnknown } = encryption;
   const key = `the KMS key ${kmsKey ?? '(not named)'}`;
   // The default and the newest dump may name one key: say it once.
   const add = (list: string[], text: string) => {
     if (!list.includes(text)) list.push(text);
   };
+  if (keyState === undefined && keyStateUnknown !== undefined) {
+    add(verdicts.unknown, `whether ${key} can decrypt the dumps (${keyStateUnknown})`);
+    return;
+  }
+  if (keyState === undefined || USABLE_KEY_STATES.has(keyState)) return;
   if (!UNUSABLE_KEY_STATES.has(keyState)) {
     add(verdicts.unknown, `whether ${key} can decrypt the dumps (its state is ${keyState})`);
-  } else if (keyState === 'PendingDeletion') {
+  } else if (keyState === 'PendingDeletion' || keyState === 'DESTROY_SCHEDULED') {
+    const what = keyState === 'PendingDeletion' ? 'deletion' : 'destruction (DESTROY_SCHEDULED)';
+    const done = keyState === 'PendingDeletion' ? 'it is deleted' : 'its material is destroyed';
     add(
       verdicts.problems,
-      `${key} that encrypts the dumps is scheduled for deletion${keyDeletionDate ? ` on ${keyDeletionDate.toISOString()}` : ''}: once it is deleted no dump in the bucket can be decrypted`,
+      `${key} that encrypts the dumps is scheduled for ${what}${keyDeletionDate ? ` on ${keyDeletionDate.toISOString()}` : ''}: once ${done} no dump in the bucket can be decrypted`,
     );
   } else {
     add(

@@ -64,8 +64,92 @@ describe('dumps.protection', () => {
     expect(outcome?.status).toBe('PASSED');
     // The Cloud KMS key's state is not read: the pass says so rather than imply the key decrypts.
     expect(outcome?.description).toBe(
-      "gs://certctl-dumps/prod/: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps (the Cloud KMS key's state is not read by this audit).",
+      "gs://certctl-dumps/prod/: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps (the Cloud KMS key's state was not read).",
     );
+  });
+
+  describe('the Cloud KMS state of a GCS default key', () => {
+    const KEY = 'projects/certctl-prod/locations/europe-west1/keyRings/r/cryptoKeys/k';
+    const withKey = (extra: Record<string, unknown>) =>
+      gcsFact({
+        encryption: {
+          state: 'read',
+          value: { algorithm: 'cloud-kms', kmsKey: KEY, customerManagedKey: true, ...extra },
+        },
+      });
+
+    it('passes without the unread caveat when the primary version is ENABLED', () => {
+      const outcome = dumpsProtectionCheck.evaluate(withKey({ keyState: 'ENABLED' }), settingsWith());
+      expect(outcome).toMatchObject({
+        status: 'PASSED',
+        description:
+          'gs://certctl-dumps/prod/: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps.',
+        observed: { kmsKeyState: 'ENABLED' },
+      });
+    });
+
+    it('fails when the primary version is DESTROY_SCHEDULED, saying when it is destroyed', () => {
+      const outcome = dumpsProtectionCheck.evaluate(
+        withKey({ keyState: 'DESTROY_SCHEDULED', keyDeletionDate: new Date('2026-12-23T00:00:00.000Z') }),
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toBe(
+        `gs://certctl-dumps/prod/: the KMS key ${KEY} that encrypts the dumps is scheduled for destruction (DESTROY_SCHEDULED) on 2026-12-23T00:00:00.000Z: once its material is destroyed no dump in the bucket can be decrypted.`,
+      );
+    });
+
+    it.each(['DISABLED', 'DESTROYED', 'IMPORT_FAILED'])('fails when the primary version is %s', (state) => {
+      const outcome = dumpsProtectionCheck.evaluate(withKey({ keyState: state }), settingsWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toBe(
+        `gs://certctl-dumps/prod/: the KMS key ${KEY} that encrypts the dumps is ${state}: no dump it encrypts can be decrypted while it is.`,
+      );
+    });
+
+    it('could not evaluate a primary version PENDING_GENERATION', () => {
+      const outcome = dumpsProtectionCheck.evaluate(
+        withKey({ keyState: 'PENDING_GENERATION' }),
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('its state is PENDING_GENERATION');
+    });
+
+    it('could not evaluate a key whose read was refused, naming why', () => {
+      const reason =
+        "cryptoKeys.get was denied (PERMISSION_DENIED): the audit's account needs cloudkms.cryptoKeys.get on the key (roles/cloudkms.viewer)";
+      const outcome = dumpsProtectionCheck.evaluate(withKey({ keyStateUnknown: reason }), settingsWith());
+      expect(outcome).toMatchObject({
+        status: 'NOT_AVAILABLE',
+        description: `Could not evaluate gs://certctl-dumps/prod/: could not read whether the KMS key ${KEY} can decrypt the dumps (${reason}).`,
+      });
+    });
+
+    it('fails on the newest dump own key when it is DISABLED and the default key is ENABLED', () => {
+      const other = 'projects/certctl-prod/locations/europe-west1/keyRings/r/cryptoKeys/old';
+      const base = withKey({ keyState: 'ENABLED' });
+      const fact: DumpFact = {
+        ...base,
+        newest: {
+          object: {
+            key: 'prod/certctl-1.dump',
+            size: 10,
+            lastModified: new Date('2026-12-02T00:00:00.000Z'),
+          },
+          header: { state: 'unknown', reason: 'not read' },
+          encryption: {
+            algorithm: 'cloud-kms',
+            kmsKey: other,
+            customerManagedKey: true,
+            keyState: 'DISABLED',
+          },
+        },
+      };
+      const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(`the KMS key ${other} that encrypts the dumps is DISABLED`);
+    });
   });
 
   it('fails when neither versioning nor Object Lock protects the dumps', () => {

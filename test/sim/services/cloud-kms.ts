@@ -1,6 +1,6 @@
 /**
  * Simulated GCP Cloud KMS REST API v1 (https://cloud.google.com/kms/docs/reference/rest), the two
- * reads of the keys audit: `GET /v1/projects/{p}/locations/{l}/keyRings/{r}/cryptoKeys/{k}`
+ * reads of the keys audit (the dumps audit makes the first, for a bucket's default key): `GET /v1/projects/{p}/locations/{l}/keyRings/{r}/cryptoKeys/{k}`
  * (cryptoKeys.get: `CryptoKey` with `purpose` and, for ENCRYPT_DECRYPT keys, its `primary`
  * `CryptoKeyVersion`) and `GET …/cryptoKeys/{k}/cryptoKeyVersions/{v}` (cryptoKeyVersions.get:
  * `CryptoKeyVersion` with `state`, and `destroyTime` when DESTROY_SCHEDULED). Errors are Google's

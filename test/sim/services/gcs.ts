@@ -86,6 +86,12 @@ const bucketSchema = z.strictObject({
   /** Absent: `iamConfiguration.publicAccessPrevention` is left out. */
   publicAccessPrevention: z.enum(['enforced', 'inherited']).optional(),
   defaultKmsKeyName: z.string().min(1).optional(),
+  /**
+   * The Cloud KMS key the bucket's objects were written with, when not the default (an upload that
+   * named its own key, or a default changed since): objects.list answers it as each object's
+   * `kmsKeyName` (`…/cryptoKeyVersions/1`). Absent: the default key's, when there is one.
+   */
+  objectKmsKeyName: z.string().min(1).optional(),
   /** Absent: the default 7-day soft delete (604800 s); 0 turns it off. */
   softDeleteSeconds: z.int().min(0).default(604_800),
   /** Calls answered 403 forbidden. */
@@ -290,7 +296,9 @@ export class GcsSim implements SimService {
       updated: written,
       timeStorageClassUpdated: written,
       timeFinalized: written,
-      ...(bucket.defaultKmsKeyName ? { kmsKeyName: `${bucket.defaultKmsKeyName}/cryptoKeyVersions/1` } : {}),
+      ...((bucket.objectKmsKeyName ?? bucket.defaultKmsKeyName)
+        ? { kmsKeyName: `${bucket.objectKmsKeyName ?? bucket.defaultKmsKeyName}/cryptoKeyVersions/1` }
+        : {}),
       ...(bucket.retentionPolicy
         ? {
             retentionExpirationTime: new Date(
