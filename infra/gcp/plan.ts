@@ -1040,7 +1040,8 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
     configured: (policy) => policy.dumps.locations.some((location) => location.provider === 'gcp'),
     accountDescription: () =>
       `Runs the certctl-backup-guard dumps audit: lists and reads dump headers in the policy's buckets (${DUMP_READER_ROLE_ID}) and the state of their Cloud KMS keys (${DUMP_KEY_READER_ROLE_ID})`,
-    apis: ['storage.googleapis.com'],
+    // Cloud KMS: the state of the buckets' customer-managed keys (functions/gcp/gcs-dumps.ts).
+    apis: ['storage.googleapis.com', 'cloudkms.googleapis.com'],
     access: planDumpsBucketAccess,
     revoke: revokeDumpsBucketAccess,
   },
@@ -1053,7 +1054,8 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
     configured: (policy) => inventorySecrets(policy).length > 0,
     accountDescription: (policy) =>
       `Runs the certctl-backup-guard key-material audit: reads secret metadata (${SECRET_METADATA_READER_ROLE_ID})${policy.keys?.inspectSecretValues ? " and the inventory secrets' values" : ''}`,
-    apis: ['secretmanager.googleapis.com'],
+    // Cloud KMS: the state of the secrets' customer-managed keys (functions/gcp/cloud-kms.ts).
+    apis: ['secretmanager.googleapis.com', 'cloudkms.googleapis.com'],
     access: planKeysSecretAccess,
     revoke: revokeKeysSecretAccess,
   },

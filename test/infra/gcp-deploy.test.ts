@@ -1083,6 +1083,8 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
       expect.arrayContaining(['run', 'services', 'add-iam-policy-binding', 'certctl-audit-dumps']),
     );
     expect(all.flat()).toContain('storage.googleapis.com');
+    // The buckets' Cloud KMS key states are read through the Cloud KMS API.
+    expect(all.flat()).toContain('cloudkms.googleapis.com');
   });
 
   it('asks the federation role to trust every function’s account', () => {
@@ -1306,6 +1308,8 @@ describe('planGcpDeployment with Secret Manager key material', () => {
       argv.find((command) => command.includes('create') && command.includes('certctl-audit-keys-schedule')),
     ).toContain('--schedule=0 */12 * * *');
     expect(argv.find((command) => command.includes('enable'))).toContain('secretmanager.googleapis.com');
+    // The secrets' Cloud KMS key states are read through the Cloud KMS API.
+    expect(argv.find((command) => command.includes('enable'))).toContain('cloudkms.googleapis.com');
   });
 
   it('revokes the keys account’s project and secret bindings on tear-down, inspection or not', () => {
