@@ -427,6 +427,20 @@ export function cloudSqlReaderRole(project: string): string {
   return `projects/${project}/roles/${CLOUD_SQL_READER_ROLE_ID}`;
 }
 
+/** The argv that grants `role` to `member` in `project`, unconditionally. */
+function addBinding(project: string, member: string, role: string): string[] {
+  return [
+    'gcloud',
+    'projects',
+    'add-iam-policy-binding',
+    project,
+    `--member=${member}`,
+    `--role=${role}`,
+    '--condition=None',
+    '--quiet',
+  ];
+}
+
 /** The argv that removes `role` from the runtime account in `project` (already gone is fine). */
 function removeBinding(project: string, member: string, role: string): string[] {
   return [
@@ -534,16 +548,7 @@ export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[]
       {
         kind: 'run',
         description: `let the dumps audit read the state of Cloud KMS keys (cryptoKeys.get, no listing, no decrypt) in ${holder}`,
-        argv: [
-          'gcloud',
-          'projects',
-          'add-iam-policy-binding',
-          holder,
-          `--member=${member}`,
-          `--role=projects/${holder}/roles/${DUMP_KEY_READER_ROLE_ID}`,
-          '--condition=None',
-          '--quiet',
-        ],
+        argv: addBinding(holder, member, `projects/${holder}/roles/${DUMP_KEY_READER_ROLE_ID}`),
       },
     ]),
     ...buckets.map(
@@ -640,16 +645,7 @@ export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] 
       {
         kind: 'run',
         description: `let the key-material audit read secret metadata and the state of Cloud KMS keys (no payloads, no listing) in ${holder}`,
-        argv: [
-          'gcloud',
-          'projects',
-          'add-iam-policy-binding',
-          holder,
-          `--member=${member}`,
-          `--role=projects/${holder}/roles/${SECRET_METADATA_READER_ROLE_ID}`,
-          '--condition=None',
-          '--quiet',
-        ],
+        argv: addBinding(holder, member, `projects/${holder}/roles/${SECRET_METADATA_READER_ROLE_ID}`),
       },
     ]),
     ...(policy.keys?.inspectSecretValues ? secrets : []).map(
@@ -876,16 +872,7 @@ function snapshotsAndReadinessAccess(
       {
         kind: 'run',
         description: `let ${who} back up and read Cloud SQL in ${audited}`,
-        argv: [
-          'gcloud',
-          'projects',
-          'add-iam-policy-binding',
-          audited,
-          `--member=${member}`,
-          `--role=projects/${audited}/roles/${role.id}`,
-          '--condition=None',
-          '--quiet',
-        ],
+        argv: addBinding(audited, member, `projects/${audited}/roles/${role.id}`),
       },
     ]),
     ...planDumpsBucketAccess(policy, member),
@@ -1209,16 +1196,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       {
         kind: 'run',
         description: `let the function read Cloud SQL settings in ${auditedProject}`,
-        argv: [
-          'gcloud',
-          'projects',
-          'add-iam-policy-binding',
-          auditedProject,
-          `--member=${runtimeMember}`,
-          `--role=${cloudSqlReaderRole(auditedProject)}`,
-          '--condition=None',
-          '--quiet',
-        ],
+        argv: addBinding(auditedProject, runtimeMember, cloudSqlReaderRole(auditedProject)),
       },
       {
         kind: 'run',
@@ -1315,16 +1293,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
     {
       kind: 'run',
       description: 'let the build account build the functions (logs, source, image)',
-      argv: [
-        'gcloud',
-        'projects',
-        'add-iam-policy-binding',
-        project,
-        `--member=serviceAccount:${names.builderEmail}`,
-        `--role=${RUN_BUILDER_ROLE}`,
-        '--condition=None',
-        '--quiet',
-      ],
+      argv: addBinding(project, `serviceAccount:${names.builderEmail}`, RUN_BUILDER_ROLE),
     },
     ...deployed.map(
       ({ fn, names: own }): RunStep => ({
