@@ -385,7 +385,7 @@ export const BUNDLED_POLICY_FILE = 'policy.json';
 export function parsePolicy(input: unknown, source = 'policy'): Policy {
   const result = policySchema.safeParse(withConfiguredClouds(input ?? {}));
   if (result.success) return result.data;
-  const issues = inputIssues(result.error.issues).flatMap(explainMovedFields);
+  const issues = inputIssues(result.error.issues).flatMap(explainMovedFields).map(hintQuotes);
   const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
   throw new PolicyError(`${source} is invalid:\n${lines.join('\n')}`, issues);
 }
@@ -420,6 +420,16 @@ export function policyProviders(policy: {
 }
 
 /** An "unrecognized key" issue for a field that moved into a section names where it lives now. */
+/**
+ * A number where text is expected is, in a policy, nearly always digits written without quotes (an
+ * account id, which may start with 0 and would lose it as a number): say how to write it.
+ */
+function hintQuotes(issue: InputIssue): InputIssue {
+  return /expected string, received number$/.test(issue.message)
+    ? { ...issue, message: `${issue.message}; write it in quotes (YAML reads digits as a number)` }
+    : issue;
+}
+
 function explainMovedFields(issue: InputIssue): InputIssue[] {
   const keys = /^Unrecognized keys?: (.+)$/.exec(issue.message)?.[1];
   if (issue.path !== '(root)' || keys === undefined) return [issue];

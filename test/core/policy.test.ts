@@ -467,6 +467,28 @@ describe('parsePolicy messages the mutation run found open', () => {
       /^policy is invalid:\n {2}securityHub\.centralAccountId: .*\n {2}securityHub\.centralRegion: /,
     );
   });
+  it('tells a user who wrote an account id without quotes to quote it (YAML reads 012345678901 as a number, losing its 0)', () => {
+    // Act
+    const { issues } = issuesOf({
+      exceptions: [
+        {
+          resource: 'certctl-db',
+          account: 111111111111,
+          check: 'pitr.cross-region',
+          reason: 'AWS Backup copies it elsewhere',
+          expires: '2027-03-31',
+        },
+      ],
+    });
+    // Assess
+    expect(issues).toEqual([
+      {
+        path: 'exceptions.0.account',
+        message:
+          'Invalid input: expected string, received number; write it in quotes (YAML reads digits as a number)',
+      },
+    ]);
+  });
   it('says what a field of several forms accepts, or what is wrong inside the form it started, not just "Invalid input"', () => {
     // Neither `all` nor a list: both forms named, and what was given.
     expect(issuesOf({ aws: { regions: 5 } }).issues).toEqual([
@@ -477,7 +499,11 @@ describe('parsePolicy messages the mutation run found open', () => {
     ]);
     // A list whose item is wrong: the item, as when the list alone is allowed.
     expect(issuesOf({ aws: { regions: [1] } }).issues).toEqual([
-      { path: 'aws.regions.0', message: 'Invalid input: expected string, received number' },
+      {
+        path: 'aws.regions.0',
+        message:
+          'Invalid input: expected string, received number; write it in quotes (YAML reads digits as a number)',
+      },
     ]);
     // One id or a list of ids: the bad id's own message.
     const bad = { ...federation, serviceAccountUniqueId: 'robot@example.com' };
