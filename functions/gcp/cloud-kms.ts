@@ -22,8 +22,14 @@
  */
 import { CloudApiError, describeError } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
-import type { GcpClientFactory } from './clients.ts';
-import { GcpApiError, GcpRestClient, type GcpRestRetry, type RequestSigner } from './rest-request.ts';
+import {
+  GcpApiError,
+  GcpRestClient,
+  type GcpRestRetry,
+  lazyRestClient,
+  type RequestSigner,
+  type RestClientSource,
+} from './rest-request.ts';
 
 /** The `CryptoKeyVersion` members read. */
 export interface GcpCryptoKeyVersion {
@@ -103,19 +109,8 @@ export class CloudKmsRestClient implements CloudKmsApi {
  * credentials. The client only: key states are cached per scope read ({@link cloudKmsKeyReader}),
  * never across runs.
  */
-export function cloudKmsClientOf(
-  factory: Pick<GcpClientFactory, 'endpoint' | 'credentials'>,
-): () => Promise<CloudKmsApi> {
-  let kms: CloudKmsApi | undefined;
-  return async () => {
-    if (factory.endpoint) {
-      kms ??= new CloudKmsRestClient({ endpoint: factory.endpoint });
-      return kms;
-    }
-    const auth = await factory.credentials();
-    kms ??= new CloudKmsRestClient({ auth });
-    return kms;
-  };
+export function cloudKmsClientOf(factory: RestClientSource): () => Promise<CloudKmsApi> {
+  return lazyRestClient<CloudKmsApi>(factory, (options) => new CloudKmsRestClient(options));
 }
 
 const KEY_NAME = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;

@@ -18,6 +18,35 @@ export interface RequestSigner {
   getRequestHeaders(): Promise<Headers>;
 }
 
+/** Where a run's REST clients point and how they sign: the GCP client factory's two answers. */
+export interface RestClientSource {
+  /** A local API's base URL (the simulator): its requests are not signed. */
+  readonly endpoint?: string | undefined;
+  /** The production credentials, resolved once (a failure is one CredentialsError). */
+  credentials(): Promise<RequestSigner>;
+}
+
+/**
+ * A REST client of a run, made on the first call: against `source`'s endpoint unauthenticated (the
+ * simulator), else signed with its resolved credentials, so missing credentials are one
+ * CredentialsError before any request. Every later call answers the same client.
+ */
+export function lazyRestClient<C>(
+  source: RestClientSource,
+  make: (options: { readonly endpoint: string } | { readonly auth: RequestSigner }) => C,
+): () => Promise<C> {
+  let client: C | undefined;
+  return async () => {
+    if (source.endpoint) {
+      client ??= make({ endpoint: source.endpoint });
+      return client;
+    }
+    const auth = await source.credentials();
+    client ??= make({ auth });
+    return client;
+  };
+}
+
 /** How a request is retried (see the module comment). */
 export interface GcpRestRetry {
   /** @default 5 */

@@ -29,7 +29,13 @@ import type { Policy } from '../core/policy.ts';
 import type { GcpClientFactory } from './clients.ts';
 import { type CloudKmsApi, cloudKmsClientOf, cloudKmsKeyReader } from './cloud-kms.ts';
 import type { GcpClientSource, GcpCollector } from './collectors.ts';
-import { GcpApiError, GcpRestClient, type GcpRestRetry, type RequestSigner } from './rest-request.ts';
+import {
+  GcpApiError,
+  GcpRestClient,
+  type GcpRestRetry,
+  lazyRestClient,
+  type RequestSigner,
+} from './rest-request.ts';
 
 /** The Secret Manager resources this adapter reads, as the REST API returns them. */
 export interface GcpSecret {
@@ -344,20 +350,14 @@ export function withSecretManager(
   factory: GcpClientFactory,
   base: GcpClientSource = factory,
 ): GcpClientsWithSecretManager {
-  let client: SecretManagerApi | undefined;
   const { storage, cloudKms } = base;
   return {
     cloudSql: () => base.cloudSql(),
     ...(storage ? { storage: () => storage.call(base) } : {}),
-    secretManager: async () => {
-      if (factory.endpoint) {
-        client ??= new SecretManagerRestClient({ endpoint: factory.endpoint });
-        return client;
-      }
-      const auth = await factory.credentials();
-      client ??= new SecretManagerRestClient({ auth });
-      return client;
-    },
+    secretManager: lazyRestClient<SecretManagerApi>(
+      factory,
+      (options) => new SecretManagerRestClient(options),
+    ),
     // The client only: the keys' states are cached per scope read (readGcpKeyFacts), never across
     // runs. `base`'s when it has one (withCloudStorage's), so the two audits share one client.
     cloudKms: cloudKms ? () => cloudKms.call(base) : cloudKmsClientOf(factory),

@@ -13,6 +13,7 @@
 import * as z from 'zod';
 import { simTimeSchema } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
+import { googleError, json } from './google-json.ts';
 
 export const CLOUD_KMS_SERVICE = 'cloudKms';
 const KEY_NAME =
@@ -58,18 +59,6 @@ const keySchema = z.strictObject({
 
 export const cloudKmsSectionSchema = z.strictObject({ keys: z.array(keySchema).default([]) }).prefault({});
 type Key = z.output<typeof keySchema>;
-
-function json(status: number, body: unknown): SimResponse {
-  return {
-    status,
-    headers: { 'content-type': 'application/json; charset=UTF-8' },
-    body: JSON.stringify(body),
-  };
-}
-
-function googleError(code: number, status: string, message: string): SimResponse {
-  return json(code, { error: { code, message, status } });
-}
 
 /** The scenario's Cloud KMS keys: served over REST, and asked by Secret Manager whether a version decrypts. */
 export class CloudKmsService implements SimService {

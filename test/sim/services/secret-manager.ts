@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { type SimTime, simTimeSchema } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
+import { googleError, json } from './google-json.ts';
 
 export const SECRET_MANAGER_SERVICE = 'secretManager';
 const PATH = /^\/v1\/projects\/([^/]+)\/secrets\/([^/:]+)(?:\/versions\/([^/:]+)(:access)?)?$/;
@@ -42,18 +43,6 @@ export const secretManagerSectionSchema = z
   .strictObject({ secrets: z.array(secretSchema).default([]) })
   .prefault({});
 type Secret = z.output<typeof secretSchema>;
-
-function json(status: number, body: unknown): SimResponse {
-  return {
-    status,
-    headers: { 'content-type': 'application/json; charset=UTF-8' },
-    body: JSON.stringify(body),
-  };
-}
-
-function googleError(code: number, status: string, message: string): SimResponse {
-  return json(code, { error: { code, message, status } });
-}
 
 function time(value: SimTime, now: Date): string {
   return value.at(now).toISOString();
