@@ -637,6 +637,12 @@ export function dumpsAcknowledgements(locations: readonly AwsDumpLocation[]): Na
         .sort()
         .map((account) => `Resource::arn:<AWS::Partition>:kms:*:${account}:key/*`),
     },
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        "s3:GetAccountPublicAccessBlock reads the account-level Block Public Access, which S3 combines with each dump bucket's own; it is an account-level read with no resource type (Service Authorization Reference, Amazon S3), so its resource is *; a role reads only its own account's setting.",
+      findings: ['Resource::*'],
+    },
   ];
 }
 

@@ -354,6 +354,9 @@ export function dumpRegions(locations: readonly AwsDumpLocation[]): string[] {
  *   AWS-managed aws/s3 key). Which key that is, and so its id, is known only from
  *   GetBucketEncryption at run time, and the bucket's region may differ from the policy's (S3
  *   redirects), so the key id and the region are wildcards; the call reads key metadata only.
+ * - `s3:GetAccountPublicAccessBlock` (S3 Control GetPublicAccessBlock, the account-level Block Public
+ *   Access, which S3 combines with each bucket's): an account-level read with no resource type, so
+ *   `*`; a role can read only its own account's setting this way.
  * `ownAccountOnly` adds `s3:ResourceAccount` (`aws:ResourceAccount` for KMS) = this account, for the
  * member role whose one template serves every member account.
  */
@@ -423,6 +426,12 @@ export function dumpsReadStatements(
           'kms:EncryptionContext:aws:s3:arn': [...objectPatterns, ...buckets.map(bucketArn)],
         },
       },
+    }),
+    new PolicyStatement({
+      sid: 'ReadAccountPublicAccessBlock',
+      effect: Effect.ALLOW,
+      actions: ['s3:GetAccountPublicAccessBlock'],
+      resources: ['*'],
     }),
     new PolicyStatement({
       sid: 'DescribeDumpBucketKeys',

@@ -30,6 +30,10 @@
  * GetBucketEncryption, beside the header reads. The header read also says how the newest dump
  * itself is encrypted (an upload's own header overrides the default); a key named otherwise than
  * the default (S3 answers with the key ARN) is described once more after it, once per key and run.
+ *
+ * Public access: S3 combines a bucket's Block Public Access with its account's, setting by setting
+ * (functions/aws/s3-account-access.ts). A bucket whose own settings block everything needs nothing
+ * more; otherwise the account's setting is read (once per scope, after the bucket's settings).
  */
 import { setImmediate } from 'node:timers/promises';
 import type { KMSClient } from '@aws-sdk/client-kms';
@@ -53,7 +57,6 @@ import type {
   DumpObject,
   EncryptionConfig,
   NewestDump,
-  PublicAccessConfig,
   RetentionLockConfig,
 } from '../core/dump-facts.ts';
 import {
@@ -70,6 +73,13 @@ import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
 import type { AwsCollector } from './collectors.ts';
 import { kmsKeyDescriber } from './kms-keys.ts';
+import {
+  allBlocked,
+  effectivePublicAccess,
+  type PublicAccessLevel,
+  type PublicAccessSettings,
+  readAccountPublicAccess,
+} from './s3-account-access.ts';
 import { leanListObjectsPlugin } from './s3-wire.ts';
 import type { StreamCollector } from './xml-wire.ts';
 
@@ -110,6 +120,12 @@ export interface ReadS3DumpsOptions {
    * equivalence test compares both). @default true
    */
   readonly leanDecoding?: boolean;
+  /**
+   * The bucket owner's account-level Block Public Access, shared by the locations of one run
+   * ({@link accountPublicAccessReader}): asked for only when a bucket's own settings do not block
+   * everything. Without it, such a bucket's public access is judged on its own settings alone.
+   */
+  readonly accountPublicAccess?: () => Promise<PublicAccessLevel>;
 }
 
 interface SdkError {
@@ -410,24 +426,18 @@ async function encryptionOf(
   };
 }
 
-function publicAccessOf(config: {
+function publicAccessSettingsOf(config: {
   BlockPublicAcls?: boolean;
   IgnorePublicAcls?: boolean;
   BlockPublicPolicy?: boolean;
   RestrictPublicBuckets?: boolean;
-}): PublicAccessConfig {
-  const fields = {
+}): PublicAccessSettings {
+  return {
     BlockPublicAcls: config.BlockPublicAcls,
     IgnorePublicAcls: config.IgnorePublicAcls,
     BlockPublicPolicy: config.BlockPublicPolicy,
     RestrictPublicBuckets: config.RestrictPublicBuckets,
   };
-  const values = Object.values(fields);
-  const blocked = values.includes(false) ? false : values.includes(undefined) ? undefined : true;
-  const detail = Object.entries(fields)
-    .map(([name, value]) => `${name}=${value === undefined ? 'not sent' : value}`)
-    .join(', ');
-  return { blocked, detail };
 }
 
 /**
@@ -438,7 +448,8 @@ export interface S3BucketSettings {
   readonly versioning: BucketReading<{ readonly status: string | undefined }>;
   readonly retentionLock: BucketReading<RetentionLockConfig>;
   readonly lifecycleRules: BucketReading<readonly LifecycleRule[]>;
-  readonly publicAccess: BucketReading<PublicAccessConfig>;
+  /** The bucket's own Block Public Access; the account's is read only when this does not block everything. */
+  readonly publicAccess: PublicAccessLevel;
   readonly encryption: BucketReading<EncryptionConfig>;
 }
 
@@ -575,9 +586,11 @@ async function readBucketSettings(
         client.send(new GetPublicAccessBlockCommand({ Bucket: bucket })),
       );
       return answer.PublicAccessBlockConfiguration
-        ? publicAccessOf(answer.PublicAccessBlockConfiguration)
+        ? publicAccessSettingsOf(answer.PublicAccessBlockConfiguration)
         : undefined;
-    }),
+    }).then(
+      (read): PublicAccessLevel => (read.state === 'read' ? { state: 'read', settings: read.value } : read),
+    ),
     reading<EncryptionConfig>(async () => {
       const answer = await s3.call((client) =>
         client.send(new GetBucketEncryptionCommand({ Bucket: bucket })),
@@ -614,7 +627,18 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
   const listing = await listed;
   const newestListed = newestObject(listing);
   const newest = newestListed ? await readNewest(bucket, newestListed) : undefined;
-  const { versioning, retentionLock, lifecycleRules, publicAccess, encryption } = await settings;
+  const {
+    versioning,
+    retentionLock,
+    lifecycleRules,
+    publicAccess: bucketAccess,
+    encryption,
+  } = await settings;
+  const ownBlocksAll = bucketAccess.state === 'read' && allBlocked(bucketAccess.settings) === true;
+  const publicAccess = effectivePublicAccess(
+    bucketAccess,
+    ownBlocksAll ? undefined : await options.accountPublicAccess?.(),
+  );
   const lifecycle: BucketReading<readonly DumpLifecycleRule[]> =
     lifecycleRules.state === 'read'
       ? { state: 'read', value: lifecycleRulesFor(lifecycleRules.value, location.prefix) }
@@ -699,6 +723,7 @@ export async function collectS3DumpFacts(options: CollectS3DumpsOptions): Promis
   );
   const bucketSettings: S3BucketSettingsCache = new Map();
   const keyManagers = options.kmsFor ? new S3KeyManagers(options.kmsFor) : undefined;
+  const accountPublicAccess = accountPublicAccessReader(options.clientFor, options.account, options.region);
   return mapWithConcurrency(locations, DUMP_LOCATIONS_AT_ONCE, (location) =>
     readS3DumpFact({
       clientFor: options.clientFor,
@@ -710,10 +735,28 @@ export async function collectS3DumpFacts(options: CollectS3DumpsOptions): Promis
       },
       maxObjectsListed: options.dumps.maxObjectsListed,
       bucketSettings,
+      accountPublicAccess,
       ...(keyManagers ? { keyManagers } : {}),
       ...(options.leanDecoding === undefined ? {} : { leanDecoding: options.leanDecoding }),
     }),
   );
+}
+
+/**
+ * The account-level Block Public Access of a scope's account, read on first need and shared by
+ * the scope's locations (one S3 Control call per scope at most, none when every bucket blocks
+ * everything itself).
+ */
+export function accountPublicAccessReader(
+  clientFor: (region: string) => S3Client,
+  account: string,
+  region: string,
+): () => Promise<PublicAccessLevel> {
+  let reading: Promise<PublicAccessLevel> | undefined;
+  return () => {
+    reading ??= readAccountPublicAccess(clientFor(region), account, region);
+    return reading;
+  };
 }
 
 /** The `dumps` group's AWS collector: the policy's S3 dump locations in one (account, region) scope. */

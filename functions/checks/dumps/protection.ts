@@ -11,9 +11,12 @@
  *   Without either, Cloud Storage soft delete of at least `minPitrDays` is WARNING (deleted and
  *   overwritten dumps stay restorable, but whoever can edit the bucket can turn it off); a shorter
  *   one is still FAILED, saying how long it keeps them.
- * - Public access: S3 Block Public Access with all four settings on at bucket level, or GCS public
- *   access prevention `enforced`. No bucket-level block (S3) or `inherited` (GCS) leaves it to the
- *   account or organization, which this read does not see: WARNING.
+ * - Public access: S3 Block Public Access with all four settings on, each on the bucket or its
+ *   account (S3 applies the most restrictive combination; the collector reads the account's setting
+ *   when the bucket's own does not block everything), or GCS public access prevention `enforced`.
+ *   A setting off at both levels is FAILED; a level that could not be read, where it decides, is
+ *   NOT_AVAILABLE. No bucket-level block with the account unread (S3) or `inherited` (GCS) leaves it
+ *   to the account or organization, which this read does not see: WARNING.
  * - Encryption at rest: every S3 bucket has at least SSE-S3 since January 2023 and every GCS bucket
  *   Google-managed keys; a customer-managed KMS key is preferred (its key policy is a second lock
  *   on who reads the dumps), so anything else is WARNING. A named S3 key whose manager KMS did not

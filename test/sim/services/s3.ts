@@ -12,6 +12,9 @@
  *   PreconditionFailed), `DELETE /<key>` DeleteObject (204 whether or not the key exists).
  * - `HEAD /` HeadBucket (`x-amz-bucket-region`, even on 301/403), `GET /?location`,
  *   `?versioning`, `?object-lock`, `?lifecycle`, `?publicAccessBlock`, `?encryption`.
+ * - S3 Control `GET /v20180820/configuration/publicAccessBlock` with `x-amz-account-id` (the
+ *   account-level Block Public Access, IAM `s3:GetAccountPublicAccessBlock`), signed for `s3` as
+ *   the SDK and the CLI sign it; errors in S3 Control's `<ErrorResponse><Error>…` body.
  *
  * Errors are S3's XML (`<Error><Code>…`), with the codes the service model and the S3 error
  * reference name: NoSuchBucket, NoSuchKey, NoSuchLifecycleConfiguration,
@@ -49,6 +52,8 @@ const S3_OPERATIONS = [
   'PutObject',
   'DeleteObject',
 ] as const;
+/** The S3 Control path of the account-level Block Public Access. */
+const ACCOUNT_PUBLIC_ACCESS_PATH = '/v20180820/configuration/publicAccessBlock';
 type S3Operation = (typeof S3_OPERATIONS)[number];
 
 const lifecycleRuleSchema = z.strictObject({
@@ -59,6 +64,13 @@ const lifecycleRuleSchema = z.strictObject({
   expirationDays: z.int().min(1).optional(),
   expirationDate: z.iso.date().optional(),
   noncurrentDays: z.int().min(1).optional(),
+});
+
+const publicAccessBlockSchema = z.strictObject({
+  blockPublicAcls: z.boolean(),
+  ignorePublicAcls: z.boolean(),
+  blockPublicPolicy: z.boolean(),
+  restrictPublicBuckets: z.boolean(),
 });
 
 const bucketSchema = z.strictObject({
@@ -85,14 +97,7 @@ const bucketSchema = z.strictObject({
   /** Absent: NoSuchLifecycleConfiguration. */
   lifecycle: z.array(lifecycleRuleSchema).min(1).optional(),
   /** Absent: NoSuchPublicAccessBlockConfiguration. */
-  publicAccessBlock: z
-    .strictObject({
-      blockPublicAcls: z.boolean(),
-      ignorePublicAcls: z.boolean(),
-      blockPublicPolicy: z.boolean(),
-      restrictPublicBuckets: z.boolean(),
-    })
-    .optional(),
+  publicAccessBlock: publicAccessBlockSchema.optional(),
   /**
    * Default encryption. Every bucket has at least SSE-S3 since January 2023 (the default here);
    * `none` answers ServerSideEncryptionConfigurationNotFoundError, as older endpoints did.
@@ -122,10 +127,20 @@ const bucketSchema = z.strictObject({
   ...bucketContentsFields,
 });
 
+/** An account's S3 settings: its account-level Block Public Access (absent: none configured). */
+const s3AccountSchema = z.strictObject({
+  account: accountIdSchema,
+  publicAccessBlock: publicAccessBlockSchema.optional(),
+  /** Answer the account-level read with AccessDenied, as for a role without the permission. */
+  denied: z.boolean().default(false),
+});
+
 /** Schema of `services.s3`. */
 export const s3SectionSchema = z
   .strictObject({
     buckets: z.array(bucketSchema).default([]),
+    /** Accounts not listed have no account-level Block Public Access (NoSuchPublicAccessBlockConfiguration). */
+    accounts: z.array(s3AccountSchema).default([]),
   })
   .prefault({});
 
@@ -163,6 +178,14 @@ function s3Error(
 }
 
 /** HEAD answers carry no body: the SDK reads the status (and headers) only. */
+/** S3 Control's error body: `<ErrorResponse><Error>` with the account, then the request id. */
+function controlError(status: number, code: string, message: string, accountId: string): SimResponse {
+  return xml(
+    status,
+    `<ErrorResponse><Error><Code>${code}</Code><Message>${escapeXml(message)}</Message><AccountId>${escapeXml(accountId)}</AccountId></Error><RequestId>${randomUUID()}</RequestId><HostId>${randomUUID()}</HostId></ErrorResponse>`,
+  );
+}
+
 function headError(status: number, headers: Record<string, string> = {}): SimResponse {
   return { status, headers: { 'x-amz-request-id': randomUUID(), ...headers }, body: '' };
 }
@@ -201,6 +224,11 @@ function decodeKey(encoded: string): string {
 
 /** The S3 operation a request calls, from method, key and sub-resource. */
 export function s3Operation(request: SimRequest, key: string): string {
+  if (request.path === ACCOUNT_PUBLIC_ACCESS_PATH && request.headers['x-amz-account-id'] !== undefined) {
+    return request.method === 'GET'
+      ? 'GetAccountPublicAccessBlock'
+      : `${request.method}AccountPublicAccessBlock`;
+  }
   const query = request.query;
   if (key) {
     const objectOperations: Readonly<Record<string, string>> = {
@@ -268,11 +296,13 @@ function contentsXml(
 export class S3Sim implements SimService {
   readonly name = S3_SERVICE;
   readonly #buckets = new Map<string, Bucket>();
+  readonly #accounts = new Map<string, z.output<typeof s3AccountSchema>>();
   readonly #context: SimContext;
 
   constructor(section: unknown, context: SimContext) {
     this.#context = context;
     const parsed = s3SectionSchema.parse(section ?? {});
+    for (const account of parsed.accounts) this.#accounts.set(account.account, account);
     for (const bucket of parsed.buckets) {
       this.#buckets.set(bucket.name, { ...bucket, stored: bucketObjects(bucket, context.now()) });
     }
@@ -306,6 +336,7 @@ export class S3Sim implements SimService {
   handle(request: SimRequest): SimResponse {
     const { bucket: name, key } = s3Address(request);
     const operation = s3Operation(request, key);
+    if (operation.endsWith('AccountPublicAccessBlock')) return this.#accountPublicAccess(request, operation);
     const head = request.method === 'HEAD';
     if (!name) return s3Error(403, 'AccessDenied', 'ListBuckets is not simulated.');
     const bucket = this.#buckets.get(name);
@@ -404,6 +435,31 @@ export class S3Sim implements SimService {
       default:
         return s3Error(501, 'NotImplemented', `The simulator does not implement ${operation}.`);
     }
+  }
+
+  /** S3 Control GetPublicAccessBlock: the caller's own account only (another account's is AccessDenied). */
+  #accountPublicAccess(request: SimRequest, operation: string): SimResponse {
+    const accountId = String(request.headers['x-amz-account-id']);
+    if (operation !== 'GetAccountPublicAccessBlock') {
+      return controlError(501, 'NotImplemented', `The simulator does not implement ${operation}.`, accountId);
+    }
+    const account = this.#accounts.get(accountId);
+    if (request.callerAccount !== accountId || account?.denied) {
+      return controlError(403, 'AccessDenied', 'Access Denied', accountId);
+    }
+    const block = account?.publicAccessBlock;
+    if (!block) {
+      return controlError(
+        404,
+        'NoSuchPublicAccessBlockConfiguration',
+        'The public access block configuration was not found',
+        accountId,
+      );
+    }
+    return xml(
+      200,
+      `<PublicAccessBlockConfiguration xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><BlockPublicAcls>${block.blockPublicAcls}</BlockPublicAcls><IgnorePublicAcls>${block.ignorePublicAcls}</IgnorePublicAcls><BlockPublicPolicy>${block.blockPublicPolicy}</BlockPublicPolicy><RestrictPublicBuckets>${block.restrictPublicBuckets}</RestrictPublicBuckets></PublicAccessBlockConfiguration>`,
+    );
   }
 
   #list(bucket: Bucket, request: SimRequest, now: Date): SimResponse {

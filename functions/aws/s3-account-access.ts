@@ -1,0 +1,200 @@
+/**
+ * The account-level S3 Block Public Access of the account that owns the dump buckets: S3 Control
+ * `GetPublicAccessBlock` (IAM action `s3:GetAccountPublicAccessBlock`), which answers the effective
+ * account setting, organization-level policy included
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_GetPublicAccessBlock.html).
+ *
+ * S3 applies the most restrictive combination of the bucket's and the account's settings, one
+ * setting at a time (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html):
+ * a bucket without a configuration of its own, or with a setting off, is still blocked where the
+ * account has that setting on. {@link effectivePublicAccess} combines the two readings.
+ *
+ * The call is one signed GET per scope, and only when a bucket's own settings do not already block
+ * everything. It goes through the S3 client the audit already has (its credentials, signer, request
+ * handler and endpoint override) rather than another SDK client: S3 Control is
+ * `GET /v20180820/configuration/publicAccessBlock` with an `x-amz-account-id` header, on
+ * `{account}.s3-control.{region}.amazonaws.com`, signed for service `s3`. A missing configuration is
+ * 404 `NoSuchPublicAccessBlockConfiguration` (every setting off), in S3 Control's error body
+ * `<ErrorResponse><Error><Code>…` (https://github.com/getmoto/moto/pull/9716 quotes AWS's answer).
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { BucketReading, PublicAccessConfig } from '../core/dump-facts.ts';
+import { endpointOf } from './protocol.ts';
+
+/** The four Block Public Access settings, as S3 names them. */
+export const PUBLIC_ACCESS_SETTINGS = [
+  'BlockPublicAcls',
+  'IgnorePublicAcls',
+  'BlockPublicPolicy',
+  'RestrictPublicBuckets',
+] as const;
+export type PublicAccessSetting = (typeof PUBLIC_ACCESS_SETTINGS)[number];
+/** One level's settings; undefined where the answer did not send a setting. */
+export type PublicAccessSettings = Readonly<Record<PublicAccessSetting, boolean | undefined>>;
+
+/** A level's reading: its settings, none configured (every setting off), or why it is unknown. */
+export type PublicAccessLevel =
+  | { readonly state: 'read'; readonly settings: PublicAccessSettings }
+  | { readonly state: 'absent' }
+  | { readonly state: 'unknown'; readonly reason: string };
+
+const PATH = '/v20180820/configuration/publicAccessBlock';
+const ATTEMPTS = 3;
+const BACKOFF_MS = 100;
+
+/** `BlockPublicAcls=true, IgnorePublicAcls=false, …` (`not sent` for a missing setting). */
+export function settingsDetail(settings: PublicAccessSettings): string {
+  return PUBLIC_ACCESS_SETTINGS.map(
+    (name) => `${name}=${settings[name] === undefined ? 'not sent' : settings[name]}`,
+  ).join(', ');
+}
+
+/** Whether every setting is on (false if one is off, undefined if one was not sent). */
+export function allBlocked(settings: PublicAccessSettings): boolean | undefined {
+  const values = PUBLIC_ACCESS_SETTINGS.map((name) => settings[name]);
+  return values.includes(false) ? false : values.includes(undefined) ? undefined : true;
+}
+
+function levelDetail(level: PublicAccessLevel, name: string): string {
+  if (level.state === 'read') return `${name}: ${settingsDetail(level.settings)}`;
+  if (level.state === 'absent') return `${name}: no Block Public Access configuration`;
+  return `${name}: not read (${level.reason})`;
+}
+
+/**
+ * What blocks public access to a bucket: each setting is on when the bucket or the account has it
+ * on (S3's most restrictive combination), off only when both levels were read and neither has it on.
+ * A bucket whose own settings block everything needs no account reading (`account` undefined).
+ */
+export function effectivePublicAccess(
+  bucket: PublicAccessLevel,
+  account: PublicAccessLevel | undefined,
+): BucketReading<PublicAccessConfig> {
+  if (bucket.state === 'read' && allBlocked(bucket.settings) === true) {
+    return { state: 'read', value: { blocked: true, detail: settingsDetail(bucket.settings) } };
+  }
+  if (account === undefined) {
+    // No account reading was asked for: the bucket's own settings, as read.
+    if (bucket.state === 'read') {
+      const blocked = allBlocked(bucket.settings);
+      return { state: 'read', value: { blocked, detail: settingsDetail(bucket.settings) } };
+    }
+    return bucket;
+  }
+  const valueAt = (level: PublicAccessLevel, name: PublicAccessSetting): boolean | undefined =>
+    level.state === 'read' ? level.settings[name] : level.state === 'absent' ? false : undefined;
+  const effective = Object.fromEntries(
+    PUBLIC_ACCESS_SETTINGS.map((name) => {
+      const own = valueAt(bucket, name);
+      const inherited = valueAt(account, name);
+      const value =
+        own === true || inherited === true ? true : own === false && inherited === false ? false : undefined;
+      return [name, value];
+    }),
+  ) as PublicAccessSettings;
+  const blocked = allBlocked(effective);
+  const detail = `${levelDetail(bucket, 'bucket')}; ${levelDetail(account, 'account')}`;
+  if (blocked === undefined) {
+    const unread = [bucket, account].find((level) => level.state === 'unknown');
+    // A level that could not be read leaves open whether a setting is on: unknown, with its reason.
+    if (unread?.state === 'unknown') return { state: 'unknown', reason: detail };
+  }
+  return { state: 'read', value: { blocked, detail } };
+}
+
+/** The `<Name>text</Name>` of an XML answer, if present. */
+function element(xml: string, name: string): string | undefined {
+  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+}
+
+function settingsOf(xml: string): PublicAccessSettings {
+  return Object.fromEntries(
+    PUBLIC_ACCESS_SETTINGS.map((name) => {
+      const text = element(xml, name)?.trim().toLowerCase();
+      return [name, text === 'true' ? true : text === 'false' ? false : undefined];
+    }),
+  ) as PublicAccessSettings;
+}
+
+/** The S3 Control endpoint of `account` in `region`: the client's override, the SDK's environment variables, or AWS's. */
+async function controlEndpoint(client: S3Client, account: string, region: string): Promise<URL> {
+  if (client.config.endpoint) return new URL(await endpointOf(client, 's3-control', region));
+  const configured =
+    process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true'
+      ? undefined
+      : (process.env.AWS_ENDPOINT_URL_S3_CONTROL ?? process.env.AWS_ENDPOINT_URL)?.trim();
+  if (configured) return new URL(configured);
+  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return new URL(`https://${account}.s3-control.${region}.${suffix}`);
+}
+
+interface SignerLike {
+  sign(request: unknown, options: { signingRegion?: string; signingService?: string }): Promise<unknown>;
+}
+interface HandlerLike {
+  handle(request: unknown, options: object): Promise<{ response: { statusCode: number; body: unknown } }>;
+}
+
+/** Whether an answer (or a transport error, `status` undefined) is worth another attempt. */
+function retryable(status: number | undefined, code: string | undefined): boolean {
+  if (status === undefined) return true;
+  return status >= 500 || status === 429 || code === 'SlowDown' || code === 'Throttling';
+}
+
+/**
+ * The account-level Block Public Access of `account`, read in `region` with the S3 client of that
+ * account and region. Never throws: a denied or failed read is `unknown` with a reason that names
+ * the error code and status, never the answer's body or the request.
+ */
+export async function readAccountPublicAccess(
+  client: S3Client,
+  account: string,
+  region: string,
+): Promise<PublicAccessLevel> {
+  let reason = 'not read';
+  try {
+    const base = await controlEndpoint(client, account, region);
+    const config = client.config as unknown as {
+      signer(): Promise<SignerLike>;
+      requestHandler: HandlerLike;
+      streamCollector(stream: unknown): Promise<Uint8Array>;
+    };
+    const signer = await config.signer();
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
+      const request = {
+        method: 'GET',
+        protocol: base.protocol,
+        hostname: base.hostname,
+        port: base.port ? Number(base.port) : undefined,
+        path: `${base.pathname.replace(/\/$/, '')}${PATH}`,
+        query: {},
+        headers: { host: base.host, 'x-amz-account-id': account },
+      };
+      let status: number | undefined;
+      let code: string | undefined;
+      try {
+        const signed = await signer.sign(request, { signingRegion: region, signingService: 's3' });
+        const { response } = await config.requestHandler.handle(signed, {});
+        status = response.statusCode;
+        const body = Buffer.from(await config.streamCollector(response.body)).toString('utf8');
+        if (status >= 200 && status < 300) {
+          if (!body.includes('<PublicAccessBlockConfiguration')) {
+            reason = `HTTP ${status}: the answer is not a PublicAccessBlockConfiguration`;
+            return { state: 'unknown', reason };
+          }
+          return { state: 'read', settings: settingsOf(body) };
+        }
+        code = element(body, 'Code');
+        if (code === 'NoSuchPublicAccessBlockConfiguration') return { state: 'absent' };
+        reason = `${code ?? 'Error'} (HTTP ${status})`;
+      } catch (error) {
+        reason = `${(error as { name?: string }).name ?? 'Error'}: ${(error as { message?: string }).message ?? String(error)}`;
+      }
+      if (!retryable(status, code) || attempt === ATTEMPTS) break;
+      await new Promise((resolveWait) => setTimeout(resolveWait, BACKOFF_MS * 2 ** (attempt - 1)));
+    }
+  } catch (error) {
+    reason = `${(error as { name?: string }).name ?? 'Error'}: ${(error as { message?: string }).message ?? String(error)}`;
+  }
+  return { state: 'unknown', reason: `GetPublicAccessBlock (account) ${reason}` };
+}
