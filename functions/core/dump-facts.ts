@@ -174,6 +174,11 @@ export interface EncryptionConfig {
    */
   readonly keyState?: string;
   /**
+   * The Cloud KMS key version `keyState` is the state of, when it is not the key's primary: the
+   * version a dump was written with (`kmsKeyName` of the object), read with cryptoKeyVersions.get.
+   */
+  readonly keyVersion?: string;
+  /**
    * When a key in `PendingDeletion` will be deleted (DescribeKey `DeletionDate`), or a
    * `DESTROY_SCHEDULED` Cloud KMS version destroyed (`destroyTime`).
    */

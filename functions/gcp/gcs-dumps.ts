@@ -14,14 +14,15 @@
  * primary version's `state` and `destroyTime`, functions/gcp/cloud-kms.ts readCloudKmsKey, which
  * the keys audit reads secrets' keys with), once per distinct key per project scope
  * ({@link collectGcsDumpFacts}). The primary is the version Cloud KMS encrypts new data with, so
- * new dumps; a dump written under an older version (before a rotation) is not judged by it, which
- * would take cryptoKeyVersions.get of the object's own key version. The newest object's own
- * `kmsKeyName` (objects.list sends it, a key version name) may name another key: "if you have both
- * a default key set on your bucket and a specific key included in your request, Cloud Storage uses
- * the specific key" (https://cloud.google.com/storage/docs/encryption/customer-managed-keys), and a
- * default changed since the upload leaves the dump under the old key. That key's primary is read
- * too, and kept as the newest dump's own encryption. A key read that is refused or fails keeps the
- * key's state unknown (`keyStateUnknown`), never fails the location.
+ * new dumps. The newest object's own `kmsKeyName` (objects.list sends it: the key version it was
+ * written with) may name another version or another key: a dump written before a rotation stays
+ * under the older version, and "if you have both a default key set on your bucket and a specific
+ * key included in your request, Cloud Storage uses the specific key"
+ * (https://cloud.google.com/storage/docs/encryption/customer-managed-keys), so a default changed
+ * since the upload leaves the dump under the old key. Unless it is the default key's primary, that
+ * version's own state is read (cryptoKeyVersions.get, once per version and scope) and kept as the
+ * newest dump's own encryption. A key read that is refused or fails keeps the key's state unknown
+ * (`keyStateUnknown`), never fails the location.
  */
 import type { Bucket, File, GetFilesOptions, Storage } from '@google-cloud/storage';
 import { mapWithConcurrency } from '../core/audit.ts';
@@ -65,8 +66,11 @@ export interface GcsDumpLocation {
   readonly region: string;
 }
 
-/** Reads a Cloud KMS key's primary version (cryptoKeys.get), once per key for its life. */
-export type GcsKeyReader = (keyName: string) => Promise<EncryptionKey>;
+/**
+ * Reads a Cloud KMS key's primary version (cryptoKeys.get), or the named version of it
+ * (cryptoKeyVersions.get), once per key or version for its life.
+ */
+export type GcsKeyReader = (keyName: string, versionName?: string) => Promise<EncryptionKey>;
 
 export interface ReadGcsDumpsOptions {
   readonly storage: Storage;
@@ -177,11 +181,15 @@ async function listSeries(bucket: Bucket, prefix: string, limit: number): Promis
  * evaluated), or `keyStateUnknown` when the read was refused (403, naming cloudkms.cryptoKeys.get),
  * found no key or primary version, or failed (throttled after retries, the API down).
  */
-async function withKeyState(config: EncryptionConfig, readKey: GcsKeyReader): Promise<EncryptionConfig> {
+async function withKeyState(
+  config: EncryptionConfig,
+  readKey: GcsKeyReader,
+  versionName?: string,
+): Promise<EncryptionConfig> {
   if (!config.kmsKey) return config;
   let key: EncryptionKey;
   try {
-    key = await readKey(config.kmsKey);
+    key = await readKey(config.kmsKey, versionName);
   } catch (error) {
     return { ...config, keyStateUnknown: describeError(error) };
   }
@@ -396,9 +404,10 @@ function bucketReadings(metadata: BucketMetadata, prefix: string) {
 }
 
 /**
- * The newest dump with its own encryption when its `kmsKeyName` names another key than the
- * bucket default (the key version's key; the default names a key): that key's state read as the
- * default's is. Same key, or no `kmsKeyName`: the newest dump as read.
+ * The newest dump with its own encryption when its `kmsKeyName` names another key version than
+ * the bucket default's primary: that version's state (or, for a name that is not a key version,
+ * that key's primary's), read as the default's is. The default's primary, or no `kmsKeyName`: the
+ * newest dump as read.
  */
 async function withNewestKey(
   newest: NewestDump,
@@ -408,10 +417,21 @@ async function withNewestKey(
 ): Promise<NewestDump> {
   const named = kmsKeyNames.get(newest.object.key);
   if (!named) return newest;
-  const key = keyOfVersion(named) ?? named;
-  if (byDefault.state === 'read' && byDefault.value.kmsKey === key) return newest;
-  const own: EncryptionConfig = { algorithm: 'cloud-kms', kmsKey: key, customerManagedKey: true };
-  return { ...newest, encryption: await withKeyState(own, readKey) };
+  const versionKey = keyOfVersion(named);
+  const key = versionKey ?? named;
+  if (byDefault.state === 'read' && byDefault.value.kmsKey === key) {
+    if (versionKey === undefined) return newest;
+    // The default's state is its primary version's (read already: the reader answers from its cache).
+    const primary = await readKey(key).catch(() => undefined);
+    if (primary?.version === named) return newest;
+  }
+  const own: EncryptionConfig = {
+    algorithm: 'cloud-kms',
+    kmsKey: key,
+    customerManagedKey: true,
+    ...(versionKey ? { keyVersion: named } : {}),
+  };
+  return { ...newest, encryption: await withKeyState(own, readKey, versionKey ? named : undefined) };
 }
 
 /** Reads one Cloud Storage dump location. Never throws for an API failure. */
@@ -477,7 +497,8 @@ export async function collectGcsDumpFacts(options: {
 }): Promise<DumpFact[]> {
   // One read per distinct key for this project scope: buckets sharing a key cost one cryptoKeys.get.
   const reader = options.cloudKms ? cloudKmsKeyReader(options.cloudKms) : undefined;
-  const readKey: GcsKeyReader | undefined = reader && ((keyName) => reader(keyName, undefined));
+  const readKey: GcsKeyReader | undefined =
+    reader && ((keyName, versionName) => reader(keyName, versionName));
   const locations = options.dumps.locations.filter(
     (location) => location.provider === 'gcp' && location.project === options.project,
   );

@@ -120,9 +120,10 @@ export const DUMP_READER_PERMISSIONS = [
   'storage.objects.list',
 ] as const;
 /**
- * The custom role the dumps audit's account gets in each project that holds a dump bucket: the one
- * Cloud KMS read functions/gcp/gcs-dumps.ts makes of a bucket's default key (and of the newest
- * dump's own key, when another), cryptoKeys.get for its primary version's state
+ * The custom role the dumps audit's account gets in each project that holds a dump bucket: the
+ * Cloud KMS reads functions/gcp/gcs-dumps.ts makes, cryptoKeys.get of a bucket's default key for
+ * its primary version's state, and cryptoKeyVersions.get of the version the newest dump was
+ * written with when that is not the primary (a rotation since, or another key)
  * (https://cloud.google.com/kms/docs/reference/permissions-and-roles); narrower than
  * `roles/cloudkms.viewer`. Its own role, not in {@link DUMP_READER_ROLE_ID}: that one is bound on
  * each bucket, where a Cloud KMS permission grants nothing. Bound on the project, not on each key,
@@ -133,7 +134,10 @@ export const DUMP_READER_PERMISSIONS = [
  * granted on that key by its owner.
  */
 export const DUMP_KEY_READER_ROLE_ID = 'certctlBackupGuardDumpKeyReader';
-export const DUMP_KEY_READER_PERMISSIONS = ['cloudkms.cryptoKeys.get'] as const;
+export const DUMP_KEY_READER_PERMISSIONS = [
+  'cloudkms.cryptoKeys.get',
+  'cloudkms.cryptoKeyVersions.get',
+] as const;
 /** The dumps audit's own runtime account, distinct from the PITR function's (which never reads dumps). */
 export const DUMPS_SERVICE_ACCOUNT_ID = 'certctl-audit-dumps';
 /**

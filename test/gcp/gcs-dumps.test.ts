@@ -626,6 +626,9 @@ describe('collectGcsDumpFacts, with the Cloud KMS state of the buckets default k
               healthy('certctl-dumps-denied-key', KEY('denied')),
               // The dumps were written with another key than today's default.
               { ...healthy('certctl-dumps-rekeyed', KEY('enabled')), objectKmsKeyName: KEY('destroyed') },
+              // Rotated since the dumps were written: they are under version 1, the primary is 2.
+              healthy('certctl-dumps-rotated', KEY('rotated')),
+              healthy('certctl-dumps-rotated-denied', KEY('rotated-denied')),
             ],
           },
           cloudKms: {
@@ -635,6 +638,12 @@ describe('collectGcsDumpFacts, with the Cloud KMS state of the buckets default k
               { name: KEY('disabled'), versions: [{ state: 'ENABLED' }, { state: 'DISABLED' }] },
               { name: KEY('destroyed'), versions: [{ state: 'DESTROYED' }] },
               { name: KEY('denied'), denied: true },
+              { name: KEY('rotated'), versions: [{ state: 'DESTROYED' }, { state: 'ENABLED' }] },
+              {
+                name: KEY('rotated-denied'),
+                versions: [{ state: 'ENABLED' }, { state: 'ENABLED' }],
+                deniedVersions: [1],
+              },
             ],
           },
         },
@@ -719,7 +728,7 @@ describe('collectGcsDumpFacts, with the Cloud KMS state of the buckets default k
     expect(outcome('certctl-dumps-destroyed')?.description).toContain('is DESTROYED');
   });
 
-  it('judges the newest dump own key when it is not the default, one read per distinct key', async () => {
+  it('judges the newest dump own key version when it is not the default, one read per distinct key or version', async () => {
     // Act
     const before = kmsSim.stats().byService.cloudKms ?? 0;
     const facts = await collect([
@@ -733,19 +742,56 @@ describe('collectGcsDumpFacts, with the Cloud KMS state of the buckets default k
     const outcome = dumpsProtectionCheck.evaluate(rekeyed, settings);
 
     // Assess
-    expect(requests).toBe(2);
+    // The two defaults' primaries, and the version the rekeyed bucket's newest dump names.
+    expect(requests).toBe(3);
     expect(rekeyed.newest?.encryption).toEqual({
       algorithm: 'cloud-kms',
       kmsKey: KEY('destroyed'),
       customerManagedKey: true,
+      keyVersion: `${KEY('destroyed')}/cryptoKeyVersions/1`,
       keyState: 'DESTROYED',
     });
     // Same key as the default: no own encryption repeated on the newest dump.
     expect(facts.get('certctl-dumps-enabled')?.newest?.encryption).toBeUndefined();
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain(
-      `the KMS key ${KEY('destroyed')} that encrypts the dumps is DESTROYED`,
+      `the KMS key version ${KEY('destroyed')}/cryptoKeyVersions/1 that encrypts the dumps is DESTROYED`,
     );
+  });
+
+  it('judges the key version the newest dump was written with when the default key has rotated since', async () => {
+    // Act
+    const before = kmsSim.stats().byService.cloudKms ?? 0;
+    const fact = (await collect(['certctl-dumps-rotated'])).get('certctl-dumps-rotated');
+    const requests = (kmsSim.stats().byService.cloudKms ?? 0) - before;
+    if (!fact) throw new Error('no fact');
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+
+    // Assess: the primary (version 2) is ENABLED, but the dumps are under version 1, DESTROYED.
+    expect(requests).toBe(2);
+    expect(fact.encryption).toMatchObject({ state: 'read', value: { keyState: 'ENABLED' } });
+    expect(fact.newest?.encryption).toEqual({
+      algorithm: 'cloud-kms',
+      kmsKey: KEY('rotated'),
+      customerManagedKey: true,
+      keyVersion: `${KEY('rotated')}/cryptoKeyVersions/1`,
+      keyState: 'DESTROYED',
+    });
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the KMS key version ${KEY('rotated')}/cryptoKeyVersions/1 that encrypts the dumps is DESTROYED`,
+    );
+  });
+
+  it('could not evaluate the newest dump key version the audit may not read, naming the permission', async () => {
+    // Act
+    const fact = (await collect(['certctl-dumps-rotated-denied'])).get('certctl-dumps-rotated-denied');
+    if (!fact) throw new Error('no fact');
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('cloudkms.cryptoKeyVersions.get');
   });
 
   it('leaves the key state unread, with the caveat, when the run has no Cloud KMS client', async () => {

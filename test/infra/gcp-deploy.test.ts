@@ -1015,8 +1015,9 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
       )
       .flatMap((step) => step.create.filter((argument) => argument.startsWith('--permissions=')));
 
-    // Assess: the one get functions/gcp/gcs-dumps.ts makes (cryptoKeys.get), bound on the projects
-    // holding dump buckets (a Cloud KMS permission in the bucket-bound role would grant nothing).
+    // Assess: the gets functions/gcp/gcs-dumps.ts makes (cryptoKeys.get of a default key,
+    // cryptoKeyVersions.get of the version a newest dump names), bound on the projects holding dump
+    // buckets (a Cloud KMS permission in the bucket-bound role would grant nothing).
     expect(keyBindings).toEqual([
       ['certctl-prod-1', `--role=projects/certctl-prod-1/roles/${DUMP_KEY_READER_ROLE_ID}`],
       ['certctl-stage-2', `--role=projects/certctl-stage-2/roles/${DUMP_KEY_READER_ROLE_ID}`],
@@ -1024,7 +1025,7 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
     expect([
       ...new Set(roles.map((step) => step.create.find((argument) => argument.startsWith('--project=')))),
     ]).toEqual(['--project=certctl-prod-1', '--project=certctl-stage-2']);
-    expect(roles[0]?.create).toContain('--permissions=cloudkms.cryptoKeys.get');
+    expect(roles[0]?.create).toContain('--permissions=cloudkms.cryptoKeys.get,cloudkms.cryptoKeyVersions.get');
     expect(dumpRolePermissions.some((permissions) => permissions.includes('cloudkms.'))).toBe(false);
     expect(
       commands(steps).filter(

@@ -276,7 +276,14 @@ function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
   const own = newest?.encryption;
   if (!newest || !own) return;
   const byDefault = fact.encryption.state === 'read' ? fact.encryption.value : undefined;
-  if (byDefault && byDefault.algorithm === own.algorithm && byDefault.kmsKey === own.kmsKey) return;
+  if (
+    byDefault &&
+    byDefault.algorithm === own.algorithm &&
+    byDefault.kmsKey === own.kmsKey &&
+    own.keyVersion === undefined
+  ) {
+    return;
+  }
   judgeKeyState(own, verdicts);
   const dump = `the newest dump ${newest.object.key}`;
   if (own.customerManagedKey === false) {
@@ -305,13 +312,15 @@ function judgeKeyState(
   encryption: {
     readonly kmsKey?: string;
     readonly keyState?: string;
+    readonly keyVersion?: string;
     readonly keyDeletionDate?: Date;
     readonly keyStateUnknown?: string;
   },
   verdicts: Verdicts,
 ): void {
-  const { kmsKey, keyState, keyDeletionDate, keyStateUnknown } = encryption;
-  const key = `the KMS key ${kmsKey ?? '(not named)'}`;
+  const { kmsKey, keyState, keyVersion, keyDeletionDate, keyStateUnknown } = encryption;
+  // A dump written before a rotation is under an older version than the key's primary: name it.
+  const key = keyVersion ? `the KMS key version ${keyVersion}` : `the KMS key ${kmsKey ?? '(not named)'}`;
   // The default and the newest dump may name one key: say it once.
   const add = (list: string[], text: string) => {
     if (!list.includes(text)) list.push(text);

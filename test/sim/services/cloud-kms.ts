@@ -55,6 +55,11 @@ const keySchema = z.strictObject({
   primary: z.number().int().positive().optional(),
   /** Every read of this key and its versions answers 403 (the audit's account lacks cloudkms.*.get). */
   denied: z.boolean().default(false),
+  /**
+   * Versions (numbers) whose cryptoKeyVersions.get answers 403 while the key itself reads: an
+   * account granted cloudkms.cryptoKeys.get only.
+   */
+  deniedVersions: z.array(z.number().int().positive()).default([]),
 });
 
 export const cloudKmsSectionSchema = z.strictObject({ keys: z.array(keySchema).default([]) }).prefault({});
@@ -98,7 +103,7 @@ export class CloudKmsService implements SimService {
     const key = this.#keys.find((candidate) => candidate.name === keyName);
     const resource = versionId ? `${keyName}/cryptoKeyVersions/${versionId}` : keyName;
     if (!key) return googleError(404, 'NOT_FOUND', `${resource} not found.`);
-    if (key.denied) {
+    if (key.denied || (versionId !== undefined && key.deniedVersions.includes(Number(versionId)))) {
       return googleError(
         403,
         'PERMISSION_DENIED',
