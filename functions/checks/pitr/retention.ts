@@ -132,7 +132,12 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
       'point-in-time recovery is off, so no transaction logs are kept whatever the retention says',
     );
     fixes.push(`Run \`${patchCloudSql(fact, '--enable-point-in-time-recovery')}\`.`);
+  } else if (fact.pointInTimeRecoveryEnabled === undefined) {
+    // Off, no log is kept whatever the days say (above): unread, the days prove no retention.
+    unknown.push('backupConfiguration.pointInTimeRecoveryEnabled');
   }
+  // Off, the adapter reports 0 days (no backup, no log); unread, the days and backups prove nothing.
+  if (fact.automatedBackupsEnabled === undefined) unknown.push('backupConfiguration.enabled');
 
   if (retainedBackups === undefined) {
     unknown.push('backupConfiguration.backupRetentionSettings.retainedBackups');

@@ -209,6 +209,39 @@ describe('pitr.retention', () => {
       expect(outcome?.observed).toMatchObject({ retainedBackups: null });
     });
 
+    it('is not available when it is unknown whether point-in-time recovery is on', () => {
+      // Off, no transaction logs are kept whatever transactionLogRetentionDays says (the FAILED
+      // case above); unread, the configured days prove nothing.
+      const outcome = pitrRetentionCheck.evaluate(
+        cloudSqlFact({ pointInTimeRecoveryEnabled: undefined }),
+        contextWith(),
+      );
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('backupConfiguration.pointInTimeRecoveryEnabled');
+    });
+
+    it('is not available when it is unknown whether automated backups are on', () => {
+      // Off, the instance keeps no backup and no log (the adapter then reports 0 days); unread, the
+      // configured days and retained backups prove nothing.
+      const outcome = pitrRetentionCheck.evaluate(
+        cloudSqlFact({ automatedBackupsEnabled: undefined }),
+        contextWith(),
+      );
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('backupConfiguration.enabled');
+    });
+
+    it('still fails on a known shortfall when whether PITR is on could not be read', () => {
+      const outcome = pitrRetentionCheck.evaluate(
+        cloudSqlFact({ retentionDays: 14, pointInTimeRecoveryEnabled: undefined }),
+        contextWith(),
+      );
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(
+        'Could not read backupConfiguration.pointInTimeRecoveryEnabled.',
+      );
+    });
+
     it('is not available when the log retention could not be read', () => {
       const fact = cloudSqlFact({ retentionDays: undefined });
       const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
