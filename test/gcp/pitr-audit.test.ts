@@ -54,6 +54,8 @@ const EXPECTED: readonly [check: string, status: ComplianceStatus, instance: str
   ['pitr.retention', 'PASSED', 'healthy'],
   ['pitr.retention', 'FAILED', 'enterprise-7'],
   ['pitr.retention', 'NOT_AVAILABLE', 'unreadable-log-days'],
+  // With PITR off no log is kept whatever the log days say: unread, they prove no retention.
+  ['pitr.retention', 'NOT_AVAILABLE', 'unreadable-pitr'],
   ['pitr.window', 'PASSED', 'healthy'],
   ['pitr.window', 'WARNING', 'filling'],
   ['pitr.window', 'FAILED', 'enterprise-7'],
