@@ -127,8 +127,10 @@ describe('pitr.retention', () => {
       expect(outcome?.description).toContain('the 30-day target is impossible on the ENTERPRISE edition');
       expect(outcome?.description).toContain('at 7 days');
       expect(outcome?.description).toContain('it keeps 7 automated backups (retainedBackups)');
+      // An Enterprise Plus instance needs an Enterprise Plus machine type: the in-place upgrade
+      // names one (`--tier`), or the patch is refused for the instance's current tier.
       expect(outcome?.remediationText).toContain(
-        'gcloud sql instances patch certctl-sql --project=certctl-prod --edition=ENTERPRISE_PLUS',
+        'gcloud sql instances patch certctl-sql --project=certctl-prod --edition=ENTERPRISE_PLUS --tier=<an Enterprise Plus machine type, such as db-perf-optimized-N-2>',
       );
       expect(outcome?.remediationText).toContain('--retained-transaction-log-days=30');
       expect(outcome?.remediationText).toContain('daily backups');
