@@ -60,6 +60,17 @@ export function regionOfArn(arn: string): string | undefined {
   return parts.length >= 6 && parts[0] === 'arn' && parts[3] ? parts[3] : undefined;
 }
 
+/**
+ * The names a read replica answers to, as its source lists it: DescribeDBInstances names a
+ * same-Region replica by its identifier and a cross-Region one by its ARN
+ * (`ReadReplicaDBInstanceIdentifiers`; cluster replicas likewise in `ReadReplicaIdentifiers`), while a
+ * policy may name either by its plain identifier: an ARN also gives its identifier.
+ */
+export function replicaNames(listed: string): string[] {
+  const identifier = /^arn:aws[a-z-]*:rds:[^:]*:\d*:(?:db|cluster):(.+)$/.exec(listed)?.[1];
+  return identifier ? [listed, identifier] : [listed];
+}
+
 /** A PostgreSQL DB instance that is judged on its own: not a read replica, not a cluster member. */
 export function isStandaloneInstance(instance: DBInstance): boolean {
   return (
@@ -196,16 +207,20 @@ export function rdsInstanceToFact(
     awsBackupRecoveryPointArn: instance.AwsBackupRecoveryPointArn,
     crossRegionBackupTargets: [...new Set(replicatedTo)],
     createdAt: instance.InstanceCreateTime,
-    ...standsFor(instance.ReadReplicaDBInstanceIdentifiers, 'RDS read replica'),
+    ...standsFor([{ listed: instance.ReadReplicaDBInstanceIdentifiers, what: 'RDS read replica' }]),
   };
 }
 
-/** The {@link StandIn}s of `names` (replicas, members), as a fact field; nothing when there are none. */
+/**
+ * The {@link StandIn}s of the databases listed (replicas by {@link replicaNames}, members), as a fact
+ * field; nothing when there are none.
+ */
 function standsFor(
-  names: readonly (string | undefined)[] | undefined,
-  what: string,
+  groups: readonly { readonly listed: readonly (string | undefined)[] | undefined; readonly what: string }[],
 ): Pick<PitrFact, 'standsFor'> {
-  const standIns = (names ?? []).flatMap((name) => (name ? [{ names: [name], what }] : []));
+  const standIns = groups.flatMap(({ listed, what }) =>
+    (listed ?? []).flatMap((name) => (name ? [{ names: replicaNames(name), what }] : [])),
+  );
   return standIns.length > 0 ? { standsFor: standIns } : {};
 }
 
@@ -260,10 +275,19 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
       globalClusterIdentifier: cluster.GlobalClusterIdentifier || undefined,
     },
     createdAt: cluster.ClusterCreateTime,
-    ...standsFor(
-      memberIds(cluster),
-      cluster.Engine === 'postgres' ? 'Multi-AZ DB cluster member' : 'Aurora member',
-    ),
+    ...standsFor([
+      {
+        listed: memberIds(cluster),
+        what: cluster.Engine === 'postgres' ? 'Multi-AZ DB cluster member' : 'Aurora member',
+      },
+      {
+        listed: cluster.ReadReplicaIdentifiers,
+        what:
+          cluster.Engine === 'postgres'
+            ? 'Multi-AZ DB cluster read replica'
+            : 'Aurora cross-Region replica cluster',
+      },
+    ]),
   };
 }
 
@@ -365,7 +389,7 @@ export async function listSelectedDatabases(
           [
             instance.DBInstanceIdentifier,
             instance.DBInstanceArn,
-            ...(instance.ReadReplicaDBInstanceIdentifiers ?? []),
+            ...(instance.ReadReplicaDBInstanceIdentifiers ?? []).flatMap(replicaNames),
           ],
           instance.TagList,
         ),
@@ -378,10 +402,18 @@ export async function listSelectedDatabases(
         Filters: [{ Name: 'engine', Values: [...POSTGRES_CLUSTER_ENGINES] }],
       }),
       (page) => page.DBClusters,
-      // Likewise a cluster when the policy names one of its members.
+      // Likewise a cluster when the policy names one of its members or read replicas.
       (cluster) =>
         isStandaloneCluster(cluster) &&
-        selected([cluster.DBClusterIdentifier, cluster.DBClusterArn, ...memberIds(cluster)], cluster.TagList),
+        selected(
+          [
+            cluster.DBClusterIdentifier,
+            cluster.DBClusterArn,
+            ...memberIds(cluster),
+            ...(cluster.ReadReplicaIdentifiers ?? []).flatMap(replicaNames),
+          ],
+          cluster.TagList,
+        ),
       endpoint,
     ),
   ]);

@@ -52,7 +52,10 @@ export interface PitrFact extends Fact {
   readonly kind: PitrResourceKind;
   /** Engine as the cloud names it (`postgres`, `aurora-postgresql`, `POSTGRES_16`). */
   readonly engine: string;
-  /** Lifecycle status as the cloud names it (`available`, `stopped`, `RUNNABLE`, …). */
+  /**
+   * Lifecycle status as the cloud names it (`available`, `stopped`, `RUNNABLE`, …); a stopped Cloud
+   * SQL instance (RUNNABLE, activation policy NEVER) is `STOPPED`, as its console shows it.
+   */
   readonly status: string;
   /**
    * Days of point-in-time recovery the configuration keeps: RDS/Aurora `BackupRetentionPeriod`,

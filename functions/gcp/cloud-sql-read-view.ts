@@ -47,6 +47,7 @@ export const CLOUD_SQL_READ_FIELDS = {
   'DatabaseInstance.SqlScheduledMaintenance': ['startTime'],
   Settings: [
     'userLabels',
+    'activationPolicy',
     'edition',
     'deletionProtectionEnabled',
     'retainBackupsOnDelete',

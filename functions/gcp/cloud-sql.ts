@@ -367,6 +367,20 @@ export function instanceResource(project: string, instance: DatabaseInstance): R
   };
 }
 
+/**
+ * The instance's status as the console and `gcloud sql instances list` show it. Cloud SQL has no
+ * stopped state: a stopped instance stays `RUNNABLE` with `settings.activationPolicy` NEVER (the
+ * activation policy "is applicable only when the instance state is 'RUNNABLE'"; stopping an instance
+ * sets it to NEVER, cloud.google.com/sql/docs/postgres/start-stop-restart-instance), so such an
+ * instance is `STOPPED` here: `pitr.lag` then explains a stale latest recovery time by the stop
+ * rather than calling WAL archiving broken.
+ */
+function instanceStatus(instance: DatabaseInstance): string {
+  const state = enumName('instanceState', instance.state) ?? 'unknown';
+  const activation = enumName('activationPolicy', instance.settings?.activationPolicy);
+  return state === 'RUNNABLE' && activation === 'NEVER' ? 'STOPPED' : state;
+}
+
 /** What `pitr.cross-region` reads for a backup location when the instance names none. */
 export const DEFAULT_BACKUP_LOCATION = 'multi-region (default)';
 
@@ -424,7 +438,7 @@ export function toPitrFact(
     resource: instanceResource(project, instance),
     kind: 'cloudsql-instance',
     engine: enumName('databaseVersion', instance.databaseVersion) ?? 'unknown',
-    status: enumName('instanceState', instance.state) ?? 'unknown',
+    status: instanceStatus(instance),
     retentionDays: automatedBackupsEnabled === false ? 0 : logRetentionDays,
     retentionSource: 'settings.backupConfiguration.transactionLogRetentionDays',
     retentionRange: retentionRangeFor(edition),

@@ -83,6 +83,12 @@ export const CLOUD_SQL_ENUMS = {
     ONLINE_MAINTENANCE: 7,
     REPAIRING: 8,
   },
+  activationPolicy: {
+    SQL_ACTIVATION_POLICY_UNSPECIFIED: 0,
+    ALWAYS: 1,
+    NEVER: 2,
+    ON_DEMAND: 3,
+  },
   edition: {
     EDITION_UNSPECIFIED: 0,
     ENTERPRISE: 2,

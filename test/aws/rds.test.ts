@@ -382,6 +382,43 @@ describe('collectRdsPitrFacts', () => {
     expect(facts.map((fact) => fact.resource.id)).toEqual(['primary', 'certctl-aurora']);
   });
 
+  it('selects the source when the policy names its cross-Region read replica by name, which the source lists by ARN', async () => {
+    // Prepare: DescribeDBInstances names a cross-Region replica by its ARN in the source's
+    // ReadReplicaDBInstanceIdentifiers (and a cross-Region replica cluster likewise in
+    // ReadReplicaIdentifiers), a same-Region one by its identifier.
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        instance('certctl-src', {
+          TagList: [],
+          ReadReplicaDBInstanceIdentifiers: [`arn:aws:rds:us-east-1:${ACCOUNT}:db:certctl-replica`],
+        }),
+      ],
+    });
+    rdsMock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        cluster('certctl-aurora-src', {
+          TagList: [],
+          ReadReplicaIdentifiers: [`arn:aws:rds:us-east-1:${ACCOUNT}:cluster:certctl-aurora-replica`],
+        }),
+      ],
+    });
+    const selection = policy({ targets: { identifiers: ['certctl-replica', 'CERTCTL-AURORA-REPLICA'] } });
+    // Act
+    const facts = await collectRdsPitrFacts(rds, SCOPE, selection);
+    // Assess: each source is judged, and stands for its replica under the name the policy uses.
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['certctl-src', 'certctl-aurora-src']);
+    expect(facts[0]?.standsFor).toEqual([
+      {
+        names: [`arn:aws:rds:us-east-1:${ACCOUNT}:db:certctl-replica`, 'certctl-replica'],
+        what: 'RDS read replica',
+      },
+    ]);
+    expect(facts[1]?.standsFor).toContainEqual({
+      names: [`arn:aws:rds:us-east-1:${ACCOUNT}:cluster:certctl-aurora-replica`, 'certctl-aurora-replica'],
+      what: 'Aurora cross-Region replica cluster',
+    });
+  });
+
   it('selects targets by tag, identifier or ARN as the policy says', async () => {
     // Prepare
     rdsMock.on(DescribeDBInstancesCommand).resolves({

@@ -592,3 +592,27 @@ describe('toPitrFact retained backups', () => {
     expect(fact.cloudSql?.retainedBackups).toBe(14);
   });
 });
+
+describe('toPitrFact status', () => {
+  const answer = (activationPolicy: unknown): DatabaseInstance =>
+    ({
+      name: 'db-1',
+      state: 'RUNNABLE',
+      settings: { activationPolicy, backupConfiguration: { enabled: { value: true } } },
+    }) as unknown as DatabaseInstance;
+
+  it('reports a RUNNABLE instance whose activation policy is NEVER as STOPPED, what gcloud and the console show', () => {
+    // Cloud SQL has no STOPPED state: a stopped instance stays RUNNABLE with activationPolicy NEVER.
+    const never = CLOUD_SQL_ENUMS.activationPolicy.NEVER;
+    expect(toPitrFact(PROJECT, answer('NEVER'), { known: false, reason: 'not read' }).status).toBe('STOPPED');
+    expect(toPitrFact(PROJECT, answer(never), { known: false, reason: 'not read' }).status).toBe('STOPPED');
+  });
+
+  it('keeps the API state when the instance is set to run or the policy is unknown', () => {
+    for (const policy of ['ALWAYS', 'ON_DEMAND', 'SQL_ACTIVATION_POLICY_UNSPECIFIED', undefined]) {
+      expect(toPitrFact(PROJECT, answer(policy), { known: false, reason: 'not read' }).status).toBe(
+        'RUNNABLE',
+      );
+    }
+  });
+});

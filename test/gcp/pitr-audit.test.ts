@@ -26,6 +26,7 @@ const FLEET = [
   instance('no-pitr', { ...healthy, backups: { ...healthy.backups, pointInTimeRecovery: false } }),
   instance('filling', { ...healthy, recovery: { earliest: '-12d' } }),
   instance('stale', { ...healthy, recovery: { latest: '-3h' } }),
+  instance('stopped', { ...healthy, activationPolicy: 'NEVER', recovery: { latest: '-3d' } }),
   instance('no-recovery-time', { ...healthy, faults: { getLatestRecoveryTime: 'INTERNAL' } }),
   instance('logs-on-disk', { ...healthy, backups: { ...healthy.backups, logStorage: 'DISK' } }),
   instance('unreadable-pitr', {
@@ -54,6 +55,8 @@ const EXPECTED: readonly [check: string, status: ComplianceStatus, instance: str
   ['pitr.retention', 'PASSED', 'healthy'],
   ['pitr.retention', 'FAILED', 'enterprise-7'],
   ['pitr.retention', 'NOT_AVAILABLE', 'unreadable-log-days'],
+  // With PITR off no log is kept whatever the log days say: unread, they prove no retention.
+  ['pitr.retention', 'NOT_AVAILABLE', 'unreadable-pitr'],
   ['pitr.window', 'PASSED', 'healthy'],
   ['pitr.window', 'WARNING', 'filling'],
   ['pitr.window', 'FAILED', 'enterprise-7'],
@@ -119,6 +122,21 @@ describe('the GCP PITR audit over the simulator', () => {
     });
   });
 
+  it('explains a stale latest recovery time by the stop, not by broken archiving, when the instance is stopped', () => {
+    // Act
+    const lag = report.findings.find(
+      (candidate) => candidate.checkId === 'pitr.lag' && candidate.resource.id === 'stopped',
+    );
+
+    // Assess
+    expect(lag?.status).toBe('FAILED');
+    expect(lag?.description).toContain(
+      'The database status is `STOPPED`: a stopped database archives no WAL',
+    );
+    expect(lag?.description).not.toContain('WAL archiving may be broken');
+    expect(lag?.observed).toMatchObject({ status: 'STOPPED' });
+  });
+
   it('says the 30-day target is impossible on ENTERPRISE and names the upgrade when the edition caps logs at 7 days', () => {
     // Act
     const finding = report.findings.find(
@@ -161,7 +179,7 @@ describe('the GCP PITR audit over the simulator', () => {
       {
         scope: { provider: 'gcp', account: PROJECT, region: ALL_REGIONS, group: 'pitr' },
         status: 'complete',
-        resources: 12,
+        resources: 13,
         // The replica is judged at its primary, which says so for a policy that names it.
         standIns: [{ names: ['replica'], what: 'Cloud SQL read replica', judgedAt: 'healthy' }],
       },

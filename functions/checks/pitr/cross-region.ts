@@ -97,6 +97,19 @@ function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): C
       remediationText: `Check that \`${aurora.globalClusterIdentifier}\` has a secondary cluster in another Region: \`aws rds describe-global-clusters --global-cluster-identifier ${aurora.globalClusterIdentifier}\`.`,
     };
   }
+  if (!fact.engine.startsWith('aurora')) {
+    // A Multi-AZ DB cluster (engine postgres) supports no cross-Region automated backups ("Automated
+    // backup replication isn't supported for Multi-AZ DB clusters", RDS user guide,
+    // USER_ReplicateBackups; multi-az-db-clusters-concepts.Limitations), and an Aurora global
+    // database takes Aurora clusters only: the Aurora fixes below do not apply to it.
+    return {
+      status: 'FAILED',
+      description: `${resourceLabel(fact)} has no read replica in another Region, and as a Multi-AZ DB cluster it can neither replicate its automated backups to another Region nor join an Aurora global database, so nothing it keeps is known to survive a regional outage.`,
+      observed,
+      required,
+      remediationText: `Multi-AZ DB clusters support no cross-Region automated backups (${DOCS.rdsReplicateBackups}), so keep a copy of certctl's database in another Region another way, such as pg_dump files in a bucket of another Region (the dumps checks audit them). If another control already proves it, record that as a policy exception for pitr.cross-region on this cluster (exceptions: resource as its ARN, check, reason, expires).`,
+    };
+  }
   return {
     status: 'FAILED',
     description: `${resourceLabel(fact)} has no read replica cluster in another Region and belongs to no Aurora global database, so nothing it keeps is known to survive a regional outage.`,

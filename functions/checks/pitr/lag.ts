@@ -113,6 +113,18 @@ export const pitrLagCheck: Check<PitrFact> = {
     }
     if (latest === undefined) {
       const source = window.known ? window.source : 'the database';
+      if (window.known && window.earliest !== undefined) {
+        // A window with an earliest restorable time can be restored: the missing latest time is a
+        // value the API did not send, not proof that nothing can be restored (pitr.window judges a
+        // missing earliest time beside a latest one the same way).
+        return notAvailable(
+          fact,
+          'the latest restorable time',
+          `${source} reported none although the database can be restored back to ${formatTime(window.earliest)}`,
+          { restoreLagMinutes: null, latestRestorableTime: null },
+          required,
+        );
+      }
       if (fact.automatedBackupsEnabled === undefined) {
         return notAvailable(
           fact,

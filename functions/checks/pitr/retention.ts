@@ -26,6 +26,15 @@ import {
   valueOrNull,
 } from './wording.ts';
 
+/**
+ * The machine type an in-place upgrade to Enterprise Plus names: the edition takes only its own
+ * machine series (N2 performance-optimized `db-perf-optimized-N-*`, C4A, C4), so the upgrade is
+ * `gcloud sql instances patch --edition=enterprise-plus --tier=MACHINE_TYPE` (Cloud SQL docs, "Upgrade
+ * in place", cloud.google.com/sql/docs/postgres/upgrade-in-place); without it the patch keeps the
+ * current Enterprise tier and is refused. gcloud reads ENTERPRISE_PLUS as enterprise-plus.
+ */
+const ENTERPRISE_PLUS_TIER = '<an Enterprise Plus machine type, such as db-perf-optimized-N-2>';
+
 /** `pitr.retention`: configured PITR retention >= `minPitrDays`, edition-aware on Cloud SQL. */
 export const pitrRetentionCheck: Check<PitrFact> = {
   metadata: {
@@ -115,7 +124,7 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
       `the ${minPitrDays}-day target is impossible on ${impossibleOn} (it keeps ${logDays ?? 'an unknown number of'} days)`,
     );
     fixes.push(
-      `Upgrade to Enterprise Plus, where log retention goes up to 35 days: \`${patchCloudSql(fact, '--edition=ENTERPRISE_PLUS')}\` (an in-place upgrade; schedule it like maintenance), then \`${patchCloudSql(fact, `--retained-transaction-log-days=${minPitrDays} --retained-backups-count=${recommendedBackups}`)}\`. If the edition must stay, keep ${editionMax} days of logs, keep at least ${minPitrDays} daily backups (\`--retained-backups-count=${recommendedBackups}\`) and pg_dump files for the rest, and accept that a restore older than ${editionMax} days lands on a daily backup, not on any point in time.`,
+      `Upgrade to Enterprise Plus, where log retention goes up to 35 days: \`${patchCloudSql(fact, `--edition=ENTERPRISE_PLUS --tier=${ENTERPRISE_PLUS_TIER}`)}\` (an in-place upgrade; schedule it like maintenance), then \`${patchCloudSql(fact, `--retained-transaction-log-days=${minPitrDays} --retained-backups-count=${recommendedBackups}`)}\`. If the edition must stay, keep ${editionMax} days of logs, keep at least ${minPitrDays} daily backups (\`--retained-backups-count=${recommendedBackups}\`) and pg_dump files for the rest, and accept that a restore older than ${editionMax} days lands on a daily backup, not on any point in time.`,
     );
   } else if (logDays === undefined) {
     unknown.push('backupConfiguration.transactionLogRetentionDays');
@@ -132,7 +141,12 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
       'point-in-time recovery is off, so no transaction logs are kept whatever the retention says',
     );
     fixes.push(`Run \`${patchCloudSql(fact, '--enable-point-in-time-recovery')}\`.`);
+  } else if (fact.pointInTimeRecoveryEnabled === undefined) {
+    // Off, no log is kept whatever the days say (above): unread, the days prove no retention.
+    unknown.push('backupConfiguration.pointInTimeRecoveryEnabled');
   }
+  // Off, the adapter reports 0 days (no backup, no log); unread, the days and backups prove nothing.
+  if (fact.automatedBackupsEnabled === undefined) unknown.push('backupConfiguration.enabled');
 
   if (retainedBackups === undefined) {
     unknown.push('backupConfiguration.backupRetentionSettings.retainedBackups');

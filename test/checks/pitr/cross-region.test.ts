@@ -63,6 +63,30 @@ describe('pitr.cross-region', () => {
     expect(outcome?.remediationText).toContain('exceptions');
   });
 
+  it('fails a Multi-AZ DB cluster without naming the Aurora features it cannot use, and says what it cannot do', () => {
+    // Multi-AZ DB clusters (engine postgres) support no cross-Region automated backups (RDS user
+    // guide, USER_ReplicateBackups and multi-az-db-clusters-concepts.Limitations), and an Aurora
+    // global database takes only Aurora clusters.
+    const outcome = pitrCrossRegionCheck.evaluate(
+      auroraClusterFact({
+        engine: 'postgres',
+        aurora: { replicaRegions: [], globalClusterIdentifier: undefined },
+      }),
+      contextWith(REQUIRE),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'DB cluster `certctl-aurora` has no read replica in another Region, and as a Multi-AZ DB cluster it can neither replicate its automated backups to another Region nor join an Aurora global database, so nothing it keeps is known to survive a regional outage.',
+    );
+    expect(outcome?.remediationText).not.toMatch(
+      /Aurora Global Database secondary|cross-Region read replica cluster/,
+    );
+    expect(outcome?.remediationText).toContain(
+      'Multi-AZ DB clusters support no cross-Region automated backups',
+    );
+    expect(outcome?.remediationText).toContain('exception');
+  });
+
   it('passes for Aurora when a read replica cluster lives in another region', () => {
     const outcome = pitrCrossRegionCheck.evaluate(
       auroraClusterFact({ aurora: { replicaRegions: ['eu-central-1'], globalClusterIdentifier: undefined } }),

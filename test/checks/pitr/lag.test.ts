@@ -101,11 +101,35 @@ describe('pitr.lag', () => {
     expect(outcome?.required).toEqual({ restoreLagMinutes: 30 });
   });
 
-  it('fails when backups are on but no latest restorable time is reported', () => {
-    const fact = cloudSqlFact({ restoreWindow: windowUntil(undefined) });
+  it('fails when backups are on but neither a latest nor an earliest restorable time is reported', () => {
+    const fact = cloudSqlFact({
+      restoreWindow: {
+        known: true,
+        earliest: undefined,
+        latest: undefined,
+        source: 'RestoreWindow.LatestTime',
+      },
+    });
     const outcome = pitrLagCheck.evaluate(fact, contextWith());
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain('reports no latest restorable time');
+  });
+
+  it('is not available, not "nothing can be restored", when only the latest time is missing from a window that has an earliest', () => {
+    // The window reaches back to its earliest time, so something can be restored: the missing
+    // latest time is a value the API did not send (pitr.window judges the mirror case the same way).
+    for (const fact of [
+      cloudSqlFact({ restoreWindow: windowUntil(undefined) }),
+      rdsInstanceFact({ restoreWindow: windowUntil(undefined), latestRestorableTime: undefined }),
+      auroraClusterFact({ restoreWindow: windowUntil(undefined), latestRestorableTime: undefined }),
+    ]) {
+      const outcome = pitrLagCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('could not read the latest restorable time');
+      expect(outcome?.description).toContain('can be restored back to 2026-07-28 12:00 UTC');
+      expect(outcome?.description).not.toContain('nothing can be restored');
+      expect(outcome?.observed).toEqual({ restoreLagMinutes: null, latestRestorableTime: null });
+    }
   });
 
   it('is not available and names the switch to Cloud Storage when Cloud SQL keeps its logs on disk', () => {
@@ -239,7 +263,7 @@ describe('pitr.lag', () => {
     const check = (fact: Parameters<typeof pitrLagCheck.evaluate>[0]) =>
       pitrLagCheck.evaluate(fact, contextWith());
     const noLatest = (source = 'RestoreWindow.LatestTime') => ({
-      restoreWindow: { known: true as const, earliest: daysAgo(7), latest: undefined, source },
+      restoreWindow: { known: true as const, earliest: undefined, latest: undefined, source },
       latestRestorableTime: undefined,
     });
 

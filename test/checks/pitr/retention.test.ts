@@ -127,8 +127,10 @@ describe('pitr.retention', () => {
       expect(outcome?.description).toContain('the 30-day target is impossible on the ENTERPRISE edition');
       expect(outcome?.description).toContain('at 7 days');
       expect(outcome?.description).toContain('it keeps 7 automated backups (retainedBackups)');
+      // An Enterprise Plus instance needs an Enterprise Plus machine type: the in-place upgrade
+      // names one (`--tier`), or the patch is refused for the instance's current tier.
       expect(outcome?.remediationText).toContain(
-        'gcloud sql instances patch certctl-sql --project=certctl-prod --edition=ENTERPRISE_PLUS',
+        'gcloud sql instances patch certctl-sql --project=certctl-prod --edition=ENTERPRISE_PLUS --tier=<an Enterprise Plus machine type, such as db-perf-optimized-N-2>',
       );
       expect(outcome?.remediationText).toContain('--retained-transaction-log-days=30');
       expect(outcome?.remediationText).toContain('daily backups');
@@ -207,6 +209,39 @@ describe('pitr.retention', () => {
       expect(outcome?.status).toBe('NOT_AVAILABLE');
       expect(outcome?.description).toContain('backupRetentionSettings.retainedBackups');
       expect(outcome?.observed).toMatchObject({ retainedBackups: null });
+    });
+
+    it('is not available when it is unknown whether point-in-time recovery is on', () => {
+      // Off, no transaction logs are kept whatever transactionLogRetentionDays says (the FAILED
+      // case above); unread, the configured days prove nothing.
+      const outcome = pitrRetentionCheck.evaluate(
+        cloudSqlFact({ pointInTimeRecoveryEnabled: undefined }),
+        contextWith(),
+      );
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('backupConfiguration.pointInTimeRecoveryEnabled');
+    });
+
+    it('is not available when it is unknown whether automated backups are on', () => {
+      // Off, the instance keeps no backup and no log (the adapter then reports 0 days); unread, the
+      // configured days and retained backups prove nothing.
+      const outcome = pitrRetentionCheck.evaluate(
+        cloudSqlFact({ automatedBackupsEnabled: undefined }),
+        contextWith(),
+      );
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('backupConfiguration.enabled');
+    });
+
+    it('still fails on a known shortfall when whether PITR is on could not be read', () => {
+      const outcome = pitrRetentionCheck.evaluate(
+        cloudSqlFact({ retentionDays: 14, pointInTimeRecoveryEnabled: undefined }),
+        contextWith(),
+      );
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(
+        'Could not read backupConfiguration.pointInTimeRecoveryEnabled.',
+      );
     });
 
     it('is not available when the log retention could not be read', () => {

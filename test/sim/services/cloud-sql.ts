@@ -109,6 +109,8 @@ const instanceSchema = z.strictObject({
   /** `UNSPECIFIED` leaves the field out, as for instances created before editions existed. */
   edition: z.enum(['ENTERPRISE', 'ENTERPRISE_PLUS', 'DEVELOPER', 'UNSPECIFIED']).default('ENTERPRISE'),
   state: enumValue('instanceState').default('RUNNABLE'),
+  /** `settings.activationPolicy`: a stopped instance stays RUNNABLE with activation policy NEVER. */
+  activationPolicy: enumValue('activationPolicy').default('ALWAYS'),
   instanceType: enumValue('instanceType').default('CLOUD_SQL_INSTANCE'),
   /** Set for replicas (`project:instance`, as the API writes it). */
   masterInstanceName: z.string().min(1).optional(),
@@ -792,7 +794,7 @@ function settingsExtras(
     authorizedGaeApplications: [],
     pricingPlan: encode('pricingPlan', 'PER_USE'),
     replicationType: encode('replicationType', 'SYNCHRONOUS'),
-    activationPolicy: encode('activationPolicy', 'ALWAYS'),
+    activationPolicy: encode('activationPolicy', instance.activationPolicy),
     ipConfiguration: {
       ipv4Enabled: false,
       privateNetwork: `projects/${project}/global/networks/certctl-vpc`,
