@@ -149,9 +149,10 @@ export async function runSnapshotJob(
  * A result whose snapshot an earlier run of the same request took (a ticket asked again days
  * later: the name derives from the request id, so it is adopted, never taken twice) is not this
  * request's pre-maintenance snapshot when it is older than readiness accepts, or cannot be dated:
- * it is reported as `SnapshotStale` (nothing new was taken), not as available.
+ * it is reported as `SnapshotStale` (nothing new was taken), not as available. A remembered result
+ * replayed to a later ask is judged again the same way at that time (snapshot-once.ts).
  */
-function staleAdoption(
+export function staleAdoption(
   result: SnapshotTargetResult,
   startedAt: number,
   now: Date,
