@@ -120,6 +120,23 @@ describe('snapshot job on Cloud SQL', () => {
     });
   });
 
+  it('inserts one backup when the same request runs twice at once, the second adopting the first after its insert was refused as busy', async () => {
+    // Prepare: two deliveries of one request (a client retry, a double submission) that both list
+    // before either inserts; Cloud SQL refuses the second insert while the first backup runs (409).
+    const { cloudSql, deps } = await start([instance('certctl-pg', backup(300))]);
+
+    // Act
+    const [first, second] = await Promise.all([runSnapshotJob(request, deps), runSnapshotJob(request, deps)]);
+
+    // Assess: one backup for the request, reported by both.
+    expect(cloudSql.backups.insertCalls).toBe(1);
+    expect(first.results[0]).toMatchObject({ outcome: 'available' });
+    expect(second.results[0]).toMatchObject({
+      outcome: 'available',
+      snapshotId: first.results[0]?.snapshotId,
+    });
+  });
+
   it('inserts a second backup under the attempt name, not re-reporting the failed one, when the same request is re-run after its backup failed', async () => {
     // Prepare
     const { cloudSql, deps } = await start([instance('certctl-pg-broken', backup(100, { fails: true }))]);

@@ -110,14 +110,14 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
     } while (pageToken);
     return snapshots;
   };
-  const pollOne = async (snapshot: BackendSnapshot): Promise<BackendSnapshot> => {
+  /** The snapshot's state now; undefined when no backup run is it (SnapshotBackend.poll leaves it out). */
+  const pollOne = async (snapshot: BackendSnapshot): Promise<BackendSnapshot | undefined> => {
     if (!snapshot.handle || snapshot.handle.startsWith('run:')) {
       // The run itself when its id is known: another run may carry the same id in its description.
       const runs = await listRuns(snapshot.target);
       return (
         runs.find((run) => snapshot.handle !== undefined && run.handle === snapshot.handle) ??
-        runs.find((run) => run.id === snapshot.id) ??
-        snapshot
+        runs.find((run) => run.id === snapshot.id)
       );
     }
     const [operation] = await api.getOperation({ project, operation: snapshot.handle });
@@ -177,7 +177,9 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
     // a failure.
     poll: async (snapshots) => {
       const settled = await Promise.allSettled(snapshots.map((snapshot) => pollOne(snapshot)));
-      const polled = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+      const polled = settled.flatMap((outcome) =>
+        outcome.status === 'fulfilled' && outcome.value ? [outcome.value] : [],
+      );
       const failure = settled.find((outcome) => outcome.status === 'rejected');
       if (polled.length === 0 && failure) throw failure.reason;
       return polled;
