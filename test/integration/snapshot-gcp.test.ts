@@ -4,8 +4,10 @@
  * operations.get, backupRuns.list and backupRuns.delete, and scheduled maintenance.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
 import { gcpSnapshotCloud } from '../../functions/actions/snapshot/gcp.ts';
 import { SNAPSHOT_PURPOSE } from '../../functions/actions/snapshot/model.ts';
+import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import { gcpCollectors } from '../../functions/gcp/collectors.ts';
@@ -135,6 +137,33 @@ describe('snapshot job on Cloud SQL', () => {
       outcome: 'available',
       snapshotId: first.results[0]?.snapshotId,
     });
+  });
+
+  it('still backs up Cloud SQL and says AWS was not read when STS answers nowhere (both clouds in one run)', async () => {
+    // Prepare: the CLI's two clouds; AWS's endpoint refuses every connection, so its account is never found.
+    const { cloudSql, deps } = await start([instance('certctl-pg', backup(100))]);
+    const aws = awsSnapshotCloud({
+      policy: deps.policy,
+      factory: new AwsClientFactory({
+        maxAttempts: 1,
+        endpoint: 'http://127.0.0.1:9',
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'canary-not-a-secret' },
+      }),
+      homeRegion: 'eu-west-1',
+      regions: ['eu-west-1'],
+    });
+
+    // Act
+    const result = await runSnapshotJob(request, { ...deps, clouds: [aws, ...deps.clouds] });
+
+    // Assess
+    expect(cloudSql.backups.insertCalls).toBe(1);
+    expect(result.results).toMatchObject([{ target: { id: 'certctl-pg' }, outcome: 'available' }]);
+    expect(result.problems).toEqual([
+      expect.stringMatching(/^aws: targets not read \(STS GetCallerIdentity failed/),
+    ]);
+    expect(result.problems.join('')).not.toContain('canary-not-a-secret');
+    expect(snapshotExitCode(result)).toBe(2);
   });
 
   it('inserts a second backup under the attempt name, not re-reporting the failed one, when the same request is re-run after its backup failed', async () => {
