@@ -77,7 +77,7 @@ export function amazonQNotification(reply: SlackMessage, threadId: string, id: s
     if (block.type === 'context') return block.elements.map((element) => `_${element.text}_`);
     return [];
   });
-  const description = (lines.length > 0 ? lines.join('\n') : reply.text).slice(0, MAX_DESCRIPTION);
+  const description = withinLength(lines.length > 0 ? lines : [reply.text], MAX_DESCRIPTION);
   return {
     version: '1.0',
     source: 'custom',
@@ -85,4 +85,27 @@ export function amazonQNotification(reply: SlackMessage, threadId: string, id: s
     content: { textType: 'client-markdown', title: reply.text, description },
     metadata: { threadId, summary: reply.text },
   };
+}
+
+/**
+ * The lines joined, within `limit` characters: whole lines from the first (answers put the verdict
+ * and what keeps it from GO first), and when some do not fit, a last line saying how many were left
+ * out, never a silent cut.
+ */
+function withinLength(lines: readonly string[], limit: number): string {
+  const all = lines.join('\n');
+  if (all.length <= limit) return all;
+  const kept: string[] = [];
+  let length = 0;
+  for (const [index, line] of lines.entries()) {
+    const note = `… ${lines.length - index} more lines not shown; run \`backup-guard\` from a terminal for all of them.`;
+    const piece = line.length > limit ? `${line.slice(0, limit - note.length - 2)}…` : line;
+    if (length + piece.length + 1 + note.length > limit) {
+      kept.push(note);
+      break;
+    }
+    kept.push(piece);
+    length += piece.length + 1;
+  }
+  return kept.join('\n');
 }

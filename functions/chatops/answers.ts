@@ -55,13 +55,30 @@ export function snapshotVerdict(result: ChatSnapshotResult): ChatVerdict {
   return result.problems.length > 0 ? 'NO-GO' : 'GO';
 }
 
-/** The snapshot answer: a line per target, then the verdict. */
+/** The snapshot answer: the verdict, then a line per target (those without a restorable snapshot first). */
 export function snapshotAnswer(
   result: ChatSnapshotResult,
   request: { readonly ticket: string; readonly reason: string; readonly requestedBy: string },
 ): SlackMessage {
   const verdict = snapshotVerdict(result);
   const restorable = result.targets.filter((target) => target.outcome === 'available').length;
+  const summary =
+    verdict === 'GO'
+      ? `every database (${restorable}) has a restorable pre-maintenance snapshot.`
+      : result.targets.length === 0
+        ? 'no database matched; nothing was snapshotted.'
+        : `${result.targets.length - restorable} of ${result.targets.length} databases have no restorable snapshot${result.problems.length > 0 ? ', and some databases were not found or not read' : ''}.`;
+  const targetBlock = (target: ChatSnapshotResult['targets'][number]): SlackBlock => {
+    const what = target.snapshotId ? `${code(target.snapshotId)} ${OUTCOME_TEXT[target.outcome]}` : '';
+    const detail = target.error ? `: ${escapeMrkdwn(target.error)}` : '';
+    return section(
+      `${OUTCOME_ICON[target.outcome]} *${escapeMrkdwn(target.name)}* (${escapeMrkdwn(target.location)}): ${what || OUTCOME_TEXT[target.outcome]}${detail}`,
+    );
+  };
+  // The verdict right under the title, then what keeps it from GO (the databases without a
+  // restorable snapshot, the scopes not read), the restorable ones last: past Slack's block limit
+  // (message) or a notification's length (amazon-q.ts) only restorable databases are cut, as in
+  // readinessAnswer.
   const blocks: SlackBlock[] = [
     // A repeat did not take these snapshots: its own reason and asker are not theirs (the
     // snapshots' tags carry the first request's), so they are not shown as such.
@@ -70,22 +87,11 @@ export function snapshotAnswer(
         ? `*Pre-maintenance snapshots for ${escapeMrkdwn(request.ticket)}*: ${escapeMrkdwn(request.reason)}`
         : `*Pre-maintenance snapshots for ${escapeMrkdwn(request.ticket)}*\n_Already taken for this ticket and these databases at ${escapeMrkdwn(result.startedAt)}; no new snapshot was started. Their tags carry the first request's reason and requester._`,
     ),
-    ...result.targets.map((target) => {
-      const what = target.snapshotId ? `${code(target.snapshotId)} ${OUTCOME_TEXT[target.outcome]}` : '';
-      const detail = target.error ? `: ${escapeMrkdwn(target.error)}` : '';
-      return section(
-        `${OUTCOME_ICON[target.outcome]} *${escapeMrkdwn(target.name)}* (${escapeMrkdwn(target.location)}): ${what || OUTCOME_TEXT[target.outcome]}${detail}`,
-      );
-    }),
+    section(`${VERDICT_ICON[verdict]} *${VERDICT_TEXT[verdict]}*: ${summary}`),
+    ...result.targets.filter((target) => target.outcome !== 'available').map(targetBlock),
     ...result.problems.map((problem) => section(`:warning: ${escapeMrkdwn(problem)}`)),
+    ...result.targets.filter((target) => target.outcome === 'available').map(targetBlock),
   ];
-  const summary =
-    verdict === 'GO'
-      ? `every database (${restorable}) has a restorable pre-maintenance snapshot.`
-      : result.targets.length === 0
-        ? 'no database matched; nothing was snapshotted.'
-        : `${result.targets.length - restorable} of ${result.targets.length} databases have no restorable snapshot${result.problems.length > 0 ? ', and some databases were not found or not read' : ''}.`;
-  blocks.push(section(`${VERDICT_ICON[verdict]} *${VERDICT_TEXT[verdict]}*: ${summary}`));
   blocks.push(
     context(
       `${result.firstRun ? 'Requested' : 'Asked again'} by ${escapeMrkdwn(request.requestedBy)}. Run \`readiness\` for the full go/no-go (PITR, key material, dumps and these snapshots).`,

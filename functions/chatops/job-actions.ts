@@ -263,8 +263,12 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
       // Every result is remembered once per request key and answers the deliveries accepted before
       // it finished (a Slack retry, a double click); the same request accepted after a remembered
       // failed snapshot runs once more (functions/jobs/snapshot-once.ts).
-      return snapshotOncePerRequest(request.requestId, acceptedAt, (key) =>
-        deps.once<SnapshotJobResult>(key, run, waitUntil),
+      // A replayed result's snapshots are judged for age at this ask, as readiness would judge them.
+      return snapshotOncePerRequest(
+        request.requestId,
+        acceptedAt,
+        (key) => deps.once<SnapshotJobResult>(key, run, waitUntil),
+        { readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours, now },
       );
     },
     // Named databases narrow the policy's selection (runReadinessJob), as a snapshot request's do:

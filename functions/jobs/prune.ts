@@ -5,7 +5,7 @@
 import type { BackendSnapshot, SnapshotPlace } from '../actions/snapshot/backend.ts';
 import { type PruneDecision, planPrune } from '../actions/snapshot/prune.ts';
 import { describeError, errorCode } from '../core/errors.ts';
-import type { SnapshotJobDependencies } from './snapshot.ts';
+import { eachCloud, type SnapshotJobDependencies } from './snapshot.ts';
 
 export interface PruneRequest {
   /** Delete what may go; false (the default) only reports. */
@@ -42,7 +42,12 @@ export async function runPruneJob(
 ): Promise<PruneResult> {
   const now = deps.now ?? (() => new Date());
   const apply = request.apply ?? false;
-  const found = await Promise.all(deps.clouds.map((cloud) => cloud.snapshotPlaces()));
+  // A cloud that cannot be read (no credentials, STS unreachable) does not keep the others from pruning.
+  const found = await eachCloud(
+    deps.clouds,
+    (cloud) => cloud.snapshotPlaces(),
+    (cloud, failure) => ({ places: [], problems: [`${cloud.provider}: snapshots not listed (${failure})`] }),
+  );
   const places: { provider: string; place: SnapshotPlace }[] = deps.clouds.flatMap((cloud, index) =>
     (found[index]?.places ?? []).map((place) => ({ provider: cloud.provider, place })),
   );

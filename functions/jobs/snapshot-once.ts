@@ -11,10 +11,13 @@
  *   from that result ({@link retryKeyOf}), so it takes the next attempt (`<name>-a2`, `-a3`:
  *   functions/actions/snapshot/run.ts) or adopts what the first run made, instead of replaying the
  *   result for the record's lifetime, and concurrent re-sends still run it once (they share the key);
- * - a remembered result with no such failure is replayed.
+ * - a remembered result with no such failure is replayed, each snapshot it called available judged
+ *   again at the time of the ask: one older than `snapshots.readinessMaxAgeHours` by then is
+ *   `SnapshotStale` (what a run after the record expired would say), never a GO the snapshot no
+ *   longer proves.
  */
 
-import { MAX_SNAPSHOT_ATTEMPTS } from '../actions/snapshot/model.ts';
+import { emptyCounts, MAX_SNAPSHOT_ATTEMPTS } from '../actions/snapshot/model.ts';
 import { keyOf } from '../core/digest.ts';
 import {
   DuplicateStillRunningError,
@@ -22,7 +25,7 @@ import {
   type RequestOutcome,
   runOncePerRequestId,
 } from './idempotency.ts';
-import { retriesLater, type SnapshotJobResult, type SnapshotRequest } from './snapshot.ts';
+import { retriesLater, type SnapshotJobResult, type SnapshotRequest, staleAdoption } from './snapshot.ts';
 
 /**
  * The once-key of asking `requestId` again after its remembered result (finished at `finishedAt`)
@@ -42,6 +45,28 @@ export const MAX_RUNS_ASKED_AGAIN = Math.max(MAX_SNAPSHOT_ATTEMPTS, 10);
 /** What the rule reads of a remembered result. */
 type Remembered = Pick<SnapshotJobResult, 'finishedAt' | 'results' | 'problems'>;
 
+export interface ReplayOptions {
+  /**
+   * `snapshots.readinessMaxAgeHours`: a replayed snapshot older than this at the ask is stale.
+   * Absent: replayed as remembered.
+   */
+  readonly readinessMaxAgeHours?: number;
+  readonly now?: () => Date;
+}
+
+/** A remembered result as a later ask sees it: its available snapshots judged for age again. */
+function replayed<R extends Remembered>(result: R, options: ReplayOptions): R {
+  const maxAgeHours = options.readinessMaxAgeHours;
+  if (maxAgeHours === undefined) return result;
+  const now = (options.now ?? (() => new Date()))();
+  const results = result.results.map((entry) => staleAdoption(entry, now.getTime(), now, maxAgeHours));
+  if (results.every((entry, index) => entry === result.results[index])) return result;
+  if (!('counts' in result)) return { ...result, results };
+  const counts = emptyCounts();
+  for (const entry of results) counts[entry.outcome] += 1;
+  return { ...result, results, counts };
+}
+
 /**
  * Run the snapshot job of `requestId` once, as the module comment says. `once(key)` runs the job
  * once per key (the job's own request, whatever the key) and says whether this call ran it;
@@ -51,6 +76,7 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
   requestId: string,
   acceptedAt: Date | string | undefined,
   once: (key: string) => Promise<O>,
+  replay: ReplayOptions = {},
 ): Promise<O> {
   const asked = acceptedAt === undefined ? Number.NaN : new Date(acceptedAt).getTime();
   let key = requestId;
@@ -61,7 +87,9 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
     const askedAgain = asked > Date.parse(result.finishedAt);
     // Each hop reads one remembered run of this request; past MAX_RUNS_ASKED_AGAIN of them the last
     // is replayed (a database busy all day is not asked about without end: ask with a new ticket).
-    if (hop >= MAX_RUNS_ASKED_AGAIN || !askedAgain || !retriesLater(result)) return outcome;
+    if (hop >= MAX_RUNS_ASKED_AGAIN || !askedAgain || !retriesLater(result)) {
+      return { ...outcome, result: replayed(result, replay) };
+    }
     key = retryKeyOf(requestId, result.finishedAt);
   }
 }
@@ -69,24 +97,30 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
 /**
  * `run` once per request id on the idempotency table ({@link snapshotOncePerRequest}): the CLI and
  * the `snapshot` Lambda. A duplicate whose run does not finish within `waitForFirstMs` throws
- * {@link DuplicateStillRunningError}.
+ * {@link DuplicateStillRunningError}. A replayed result's snapshots are judged for age with `replay`
+ * (pass `snapshots.readinessMaxAgeHours`).
  */
 export function idempotentSnapshotJob(
   run: (request: SnapshotRequest) => Promise<SnapshotJobResult>,
   store: IdempotencyStore,
-  now: () => Date = () => new Date(),
+  replay: ReplayOptions = {},
 ): (request: SnapshotRequest) => Promise<SnapshotJobResult> {
+  const now = replay.now ?? (() => new Date());
   return async (request) => {
     const acceptedAt = now();
-    const outcome = await snapshotOncePerRequest(request.requestId, acceptedAt, (key) =>
-      runOncePerRequestId(key, () => run(request), store).catch((error: unknown) => {
-        if (key === request.requestId || !(error instanceof DuplicateStillRunningError)) throw error;
-        // The retry key is a digest: name the request the operator sent.
-        throw new DuplicateStillRunningError(
-          `request ${request.requestId}, asked again after its snapshot failed, is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
-          { cause: error },
-        );
-      }),
+    const outcome = await snapshotOncePerRequest(
+      request.requestId,
+      acceptedAt,
+      (key) =>
+        runOncePerRequestId(key, () => run(request), store).catch((error: unknown) => {
+          if (key === request.requestId || !(error instanceof DuplicateStillRunningError)) throw error;
+          // The retry key is a digest: name the request the operator sent.
+          throw new DuplicateStillRunningError(
+            `request ${request.requestId}, asked again after its snapshot failed, is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
+            { cause: error },
+          );
+        }),
+      { ...replay, now },
     );
     return outcome.result;
   };

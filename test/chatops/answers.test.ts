@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatReadiness } from '../../functions/chatops/actions.ts';
-import { readinessAnswer } from '../../functions/chatops/answers.ts';
+import type { ChatReadiness, ChatSnapshotResult } from '../../functions/chatops/actions.ts';
+import { amazonQNotification } from '../../functions/chatops/amazon-q.ts';
+import { readinessAnswer, snapshotAnswer } from '../../functions/chatops/answers.ts';
 import { SLACK_LIMITS } from '../../functions/chatops/replies.ts';
 import { applyExceptions } from '../../functions/core/exceptions.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
@@ -115,5 +116,58 @@ describe('readinessAnswer', () => {
     expect(text).toContain('accepted risk');
     expect(text).toContain('pitr.retention FAILED');
     expect(text).toContain('until 2027-03-31: AWS Backup plan certctl-dr keeps 35 days');
+  });
+});
+
+describe('snapshotAnswer', () => {
+  /** More restorable databases than Slack shows blocks, and the one that failed sorted last. */
+  const manyTargets = (): ChatSnapshotResult => ({
+    firstRun: true,
+    startedAt: '2026-12-03T12:00:00.000Z',
+    targets: [
+      ...Array.from({ length: SLACK_LIMITS.blocks + 10 }, (_, index) => ({
+        name: `db-green-${String(index).padStart(2, '0')}`,
+        location: 'aws/111111111111/eu-west-1',
+        outcome: 'available' as const,
+        snapshotId: `certctl-premaint-db-green-${index}-0123456789`,
+      })),
+      {
+        name: 'db-zz-ca-prod',
+        location: 'aws/111111111111/eu-west-1',
+        outcome: 'failed',
+        snapshotId: 'certctl-premaint-db-zz-ca-prod-0123456789',
+        error: 'SnapshotFailed: certctl-premaint-db-zz-ca-prod-0123456789 ended in state failed',
+      },
+    ],
+    problems: ['111111111111/us-east-1: not read (AccessDenied)'],
+  });
+  const request = { ticket: 'CHG-1', reason: 'CA rotation', requestedBy: 'slack:T1/U1' };
+
+  it('shows the NO-GO and why within the block limit when most databases are restorable', () => {
+    // Act
+    const blocks = snapshotAnswer(manyTargets(), request).blocks ?? [];
+    const shown = JSON.stringify(blocks);
+
+    // Assess: the verdict, the failed database and the region not read survive the cut; only
+    // restorable databases are left out.
+    expect(blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    expect(shown).toContain('NO-GO');
+    expect(shown).toContain('db-zz-ca-prod');
+    expect(shown).toContain('ended in state failed');
+    expect(shown).toContain('AccessDenied');
+    expect(shown).toContain('more not shown');
+  });
+
+  it('keeps the verdict and the failure in an Amazon Q notification, saying what was cut', () => {
+    // Act
+    const notification = amazonQNotification(snapshotAnswer(manyTargets(), request), 'thread', 'id');
+    const { description } = notification.content;
+
+    // Assess
+    expect(description.length).toBeLessThanOrEqual(3000);
+    expect(description).toContain('NO-GO');
+    expect(description).toContain('db-zz-ca-prod');
+    expect(description).toContain('AccessDenied');
+    expect(description).toMatch(/not shown/);
   });
 });

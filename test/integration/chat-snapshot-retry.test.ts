@@ -126,3 +126,61 @@ describe('a chat snapshot asked again after its snapshot failed', () => {
     },
   );
 });
+
+describe('a chat snapshot asked again after it succeeded', () => {
+  it.each(STORES)(
+    'reports the remembered snapshot as stale, not GO, once it is older than readiness accepts (%s)',
+    async (_name, makeOnce) => {
+      // Prepare: readiness accepts snapshots up to 4 h old; the chat clock moves 10 h between asks.
+      const policy = fastPolicy();
+      const strict = { ...policy, snapshots: { ...policy.snapshots, readinessMaxAgeHours: 4 } };
+      const { aws } = harness.readinessDeps(strict);
+      const factory = (aws as NonNullable<typeof aws>).factory;
+      let clock = new Date();
+      const jobs = cloudChatJobs({
+        policy: strict,
+        providers: ['aws'],
+        clouds: (selection) => [awsSnapshotCloud({ policy: selection, factory, homeRegion: 'eu-west-1' })],
+        audit: { aws: aws as NonNullable<typeof aws> },
+        once: makeOnce(),
+        lastAudit: async () => ({ unavailable: 'none' }),
+        now: () => clock,
+      });
+      harness.rds.snapshots.setFailing({ id: 'certctl-broken-db', region: 'us-east-1' }, false);
+      const request = {
+        requestId: 'b'.repeat(64),
+        reason: 'CA rotation',
+        ticket: 'CHG-8',
+        requestedBy: 'slack:T1/U1',
+        targets: ['certctl-broken-db'],
+        wait: true,
+      };
+      const ask = async () => {
+        const outcome = await jobs.snapshotOnce(
+          { ...request, acceptedAt: clock.toISOString() },
+          () => undefined,
+          undefined,
+        );
+        if ('inProgress' in outcome) throw new Error('unexpectedly in progress');
+        return outcome;
+      };
+
+      // Act
+      const first = await ask();
+      const soon = await ask();
+      clock = new Date(clock.getTime() + 10 * 3_600_000);
+      const later = await ask();
+
+      // Assess: within the age the remembered GO stands; past it, the snapshot no longer proves one.
+      expect(first.result.results[0]?.outcome).toBe('available');
+      expect(soon).toMatchObject({ firstRun: false });
+      expect(soon.result.results[0]?.outcome).toBe('available');
+      expect(later.result.results[0]).toMatchObject({
+        outcome: 'error',
+        snapshotId: first.result.results[0]?.snapshotId,
+        error: { code: 'SnapshotStale' },
+      });
+      expect(harness.rds.snapshots.createCalls).toBe(1);
+    },
+  );
+});

@@ -104,3 +104,47 @@ describe('maintenance job against the simulator', () => {
     for (const snapshot of stored) expect(last?.error?.message).toContain(snapshot.id);
   });
 });
+
+describe('maintenance job and Aurora members', () => {
+  it('snapshots the Aurora cluster before an operating-system update pending on one of its DB instances', async () => {
+    // Prepare: Aurora lists OS updates on each DB instance of the cluster, not only on the cluster
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora_OS_updates.html), and
+    // applies them without backing up first.
+    const aurora = await startSnapshotHarness(
+      snapshotScenario({
+        pendingMaintenance: [
+          {
+            target: 'certctl-aurora-1',
+            region: 'eu-west-1',
+            action: 'system-update',
+            autoAppliedAfter: '+5h',
+            description: 'New Operating System patch is available',
+          },
+          // The same update announced on the cluster for the same date: still one snapshot.
+          {
+            target: 'certctl-aurora',
+            kind: 'cluster',
+            region: 'eu-west-1',
+            action: 'system-update',
+            autoAppliedAfter: '+5h',
+          },
+        ],
+      }),
+    );
+    try {
+      // Act
+      const result = await runMaintenanceJob(aurora.deps());
+
+      // Assess: one event, on the cluster, and a cluster snapshot of it.
+      expect(result.events.map((event) => `${event.target.kind} ${event.target.id} ${event.action}`)).toEqual(
+        ['aurora-cluster certctl-aurora system-update'],
+      );
+      expect(result.snapshots).toMatchObject([{ target: { id: 'certctl-aurora' }, outcome: 'available' }]);
+      const stored = aurora.rds.snapshots.snapshots().filter((s) => s.target === 'certctl-aurora');
+      expect(stored).toHaveLength(1);
+      expect(stored[0]?.tags['maintenance-event']).toContain('db:certctl-aurora-1');
+    } finally {
+      await aurora.close();
+    }
+  });
+});

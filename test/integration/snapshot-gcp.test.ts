@@ -4,8 +4,10 @@
  * operations.get, backupRuns.list and backupRuns.delete, and scheduled maintenance.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
 import { gcpSnapshotCloud } from '../../functions/actions/snapshot/gcp.ts';
 import { SNAPSHOT_PURPOSE } from '../../functions/actions/snapshot/model.ts';
+import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import { gcpCollectors } from '../../functions/gcp/collectors.ts';
@@ -96,7 +98,8 @@ describe('snapshot job on Cloud SQL', () => {
     const stored = cloudSql.backups.all().find((run) => run.instance === 'certctl-pg');
     expect(stored?.description).toMatch(
       new RegExp(
-        `^${SNAPSHOT_PURPOSE}; id=certctl-premaint-certctl-pg-[0-9a-f]{10}; reason=CA rotation; ticket=CHG-42; requested-by=alice; request-id=CHG-42; expires-at=`,
+        // The tags read back (request id, expiry) before the free text, which a long one may cut.
+        `^${SNAPSHOT_PURPOSE}; id=certctl-premaint-certctl-pg-[0-9a-f]{10}; request-id=CHG-42; expires-at=[0-9TZ:.-]+; reason=CA rotation; ticket=CHG-42; requested-by=alice$`,
       ),
     );
     expect(cloudSql.backups.insertCalls).toBe(3);
@@ -118,6 +121,50 @@ describe('snapshot job on Cloud SQL', () => {
       snapshotId: first.results[0]?.snapshotId,
       attempts: 0,
     });
+  });
+
+  it('inserts one backup when the same request runs twice at once, the second adopting the first after its insert was refused as busy', async () => {
+    // Prepare: two deliveries of one request (a client retry, a double submission) that both list
+    // before either inserts; Cloud SQL refuses the second insert while the first backup runs (409).
+    const { cloudSql, deps } = await start([instance('certctl-pg', backup(300))]);
+
+    // Act
+    const [first, second] = await Promise.all([runSnapshotJob(request, deps), runSnapshotJob(request, deps)]);
+
+    // Assess: one backup for the request, reported by both.
+    expect(cloudSql.backups.insertCalls).toBe(1);
+    expect(first.results[0]).toMatchObject({ outcome: 'available' });
+    expect(second.results[0]).toMatchObject({
+      outcome: 'available',
+      snapshotId: first.results[0]?.snapshotId,
+    });
+  });
+
+  it('still backs up Cloud SQL and says AWS was not read when STS answers nowhere (both clouds in one run)', async () => {
+    // Prepare: the CLI's two clouds; AWS's endpoint refuses every connection, so its account is never found.
+    const { cloudSql, deps } = await start([instance('certctl-pg', backup(100))]);
+    const aws = awsSnapshotCloud({
+      policy: deps.policy,
+      factory: new AwsClientFactory({
+        maxAttempts: 1,
+        endpoint: 'http://127.0.0.1:9',
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'canary-not-a-secret' },
+      }),
+      homeRegion: 'eu-west-1',
+      regions: ['eu-west-1'],
+    });
+
+    // Act
+    const result = await runSnapshotJob(request, { ...deps, clouds: [aws, ...deps.clouds] });
+
+    // Assess
+    expect(cloudSql.backups.insertCalls).toBe(1);
+    expect(result.results).toMatchObject([{ target: { id: 'certctl-pg' }, outcome: 'available' }]);
+    expect(result.problems).toEqual([
+      expect.stringMatching(/^aws: targets not read \(STS GetCallerIdentity failed/),
+    ]);
+    expect(result.problems.join('')).not.toContain('canary-not-a-secret');
+    expect(snapshotExitCode(result)).toBe(2);
   });
 
   it('inserts a second backup under the attempt name, not re-reporting the failed one, when the same request is re-run after its backup failed', async () => {

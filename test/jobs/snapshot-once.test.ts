@@ -118,3 +118,43 @@ describe('snapshotOncePerRequest', () => {
     ).toEqual(replayed);
   });
 });
+
+describe('snapshotOncePerRequest replaying a remembered result', () => {
+  /** The same request asked again at `askedAt`, its first run remembered (all available). */
+  async function replay(askedAt: string, readinessMaxAgeHours: number): Promise<SnapshotJobResult> {
+    const first = {
+      ...remembered([
+        { snapshotId: 'certctl-premaint-certctl-prod-db-0123456789', createdAt: '2026-12-03T09:59:10.000Z' },
+      ]),
+      counts: { available: 1, creating: 0, failed: 0, busy: 0, quota: 0, error: 0 },
+    };
+    const outcome = await snapshotOncePerRequest(
+      'ticket:CHG-1',
+      askedAt,
+      async (): Promise<RequestOutcome<SnapshotJobResult>> => ({ firstRun: false, result: first }),
+      { readinessMaxAgeHours, now: () => new Date(askedAt) },
+    );
+    if ('inProgress' in outcome) throw new Error('in progress');
+    return outcome.result;
+  }
+
+  it('reports a remembered snapshot older than readiness accepts as stale, not available', async () => {
+    // Act: asked again 10 h later, with readiness accepting snapshots up to 4 h old.
+    const result = await replay('2026-12-03T20:00:00.000Z', 4);
+
+    // Assess: what a new run after the record expired would say (SnapshotStale), not a GO.
+    expect(result.results[0]?.outcome).toBe('error');
+    expect(result.results[0]?.error?.code).toBe('SnapshotStale');
+    expect(result.results[0]?.error?.message).toContain('older than snapshots.readinessMaxAgeHours (4 h)');
+    expect(result.counts).toMatchObject({ available: 0, error: 1 });
+  });
+
+  it('replays a remembered snapshot still within the age readiness accepts as available', async () => {
+    // Act
+    const result = await replay('2026-12-03T12:00:00.000Z', 4);
+
+    // Assess
+    expect(result.results[0]?.outcome).toBe('available');
+    expect(result.counts).toMatchObject({ available: 1, error: 0 });
+  });
+});

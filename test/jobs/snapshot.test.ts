@@ -9,6 +9,7 @@ import type {
 } from '../../functions/actions/snapshot/backend.ts';
 import { type SnapshotTarget, snapshotIdentifier } from '../../functions/actions/snapshot/model.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
+import { runPruneJob } from '../../functions/jobs/prune.ts';
 import { runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
 import { fakeBackend } from '../actions/snapshot/fake-backend.ts';
 
@@ -162,5 +163,102 @@ describe('snapshotExitCode', () => {
     expect(result.results[0]?.snapshotId).toBe(snapshotIdentifier(TARGET, requestId));
     expect(result.results[0]?.error?.message).toContain('72.0 h');
     expect(snapshotExitCode(result)).toBe(1);
+  });
+});
+
+describe('one cloud that cannot be planned', () => {
+  const CLOUD_SQL: SnapshotTarget = {
+    provider: 'gcp',
+    kind: 'cloudsql-instance',
+    account: 'proj',
+    region: 'europe-west1',
+    id: 'certctl-pg',
+  };
+  const stsDown = () =>
+    Object.assign(new Error('STS GetCallerIdentity failed in every region tried (eu-west-1: 503)'), {
+      name: 'CloudApiError',
+    });
+  /** AWS whose account cannot be found (STS down everywhere): every call of it throws. */
+  const awsDown: SnapshotCloud = {
+    provider: 'aws',
+    targets: async () => {
+      throw stsDown();
+    },
+    backend: () => fakeBackend(),
+    maintenance: async () => {
+      throw stsDown();
+    },
+    snapshotPlaces: async () => {
+      throw stsDown();
+    },
+  };
+
+  it('still snapshots the other cloud’s databases and reports the cloud not read (exit 2)', async () => {
+    // Prepare
+    const gcp: SnapshotCloud = {
+      provider: 'gcp',
+      targets: async () => ({ targets: [CLOUD_SQL], problems: [] }),
+      backend: () => fakeBackend(),
+      maintenance: async () => ({ upcoming: [], problems: [] }),
+      snapshotPlaces: async () => ({ places: [], problems: [] }),
+    };
+
+    // Act
+    const result = await runSnapshotJob(
+      { requestId: 'CHG-1', reason: 'CA rotation', requestedBy: 'alice', wait: false },
+      { policy: parsePolicy({}), clouds: [awsDown, gcp] },
+    );
+
+    // Assess
+    expect(result.results.map((entry) => [entry.target.id, entry.outcome])).toEqual([
+      ['certctl-pg', 'creating'],
+    ]);
+    expect(result.problems.join('\n')).toContain('aws');
+    expect(result.problems.join('\n')).toContain('STS GetCallerIdentity failed');
+    expect(snapshotExitCode(result)).toBe(2);
+  });
+
+  it('still prunes the other cloud’s expired snapshots and reports the cloud not read', async () => {
+    // Prepare: one expired, failed backup of ours in GCP.
+    const deleted: string[] = [];
+    const backend = fakeBackend({
+      delete: async (snapshot) => {
+        deleted.push(snapshot.id);
+      },
+    });
+    const expired = {
+      id: 'certctl-premaint-certctl-pg-0123456789',
+      kind: 'cloudsql-instance' as const,
+      target: 'certctl-pg',
+      status: 'failed',
+      createdAt: new Date('2026-01-01T00:00:00Z'),
+      tags: { purpose: 'certctl-pre-maintenance', 'expires-at': '2026-01-15T00:00:00.000Z' },
+    };
+    const gcp: SnapshotCloud = {
+      provider: 'gcp',
+      targets: async () => ({ targets: [CLOUD_SQL], problems: [] }),
+      backend: () => backend,
+      maintenance: async () => ({ upcoming: [], problems: [] }),
+      snapshotPlaces: async () => ({
+        places: [{ account: 'proj', region: '*', backend, list: async () => [expired] }],
+        problems: [],
+      }),
+    };
+
+    // Act
+    const result = await runPruneJob({ apply: true }, { policy: parsePolicy({}), clouds: [awsDown, gcp] });
+
+    // Assess
+    expect(deleted).toEqual([expired.id]);
+    expect(result.problems.join('\n')).toContain('STS GetCallerIdentity failed');
+  });
+
+  it('fails with the cloud’s own error when it is the only cloud', async () => {
+    await expect(
+      runSnapshotJob(
+        { requestId: 'CHG-1', reason: 'CA rotation', requestedBy: 'alice' },
+        { policy: parsePolicy({}), clouds: [awsDown] },
+      ),
+    ).rejects.toThrow('STS GetCallerIdentity failed');
   });
 });

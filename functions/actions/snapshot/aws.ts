@@ -85,6 +85,26 @@ export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
   };
 }
 
+/**
+ * The target of each resource ARN whose pending maintenance concerns it: a database's own ARN and,
+ * for an Aurora cluster, the ARN of each of its DB instances (Aurora lists operating-system updates
+ * on the DB instances and applies them without a backup:
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora_OS_updates.html), by
+ * lower-case ARN.
+ */
+function maintainedResources(targets: readonly SnapshotTarget[]): Map<string, SnapshotTarget> {
+  const byArn = new Map<string, SnapshotTarget>();
+  for (const target of targets) {
+    if (!target.arn) continue;
+    byArn.set(target.arn.toLowerCase(), target);
+    for (const member of target.members ?? []) {
+      const memberArn: string = target.arn.replace(/:cluster:[^:]+$/i, `:db:${member}`);
+      if (memberArn !== target.arn) byArn.set(memberArn.toLowerCase(), target);
+    }
+  }
+  return byArn;
+}
+
 export interface AwsSnapshotCloudOptions {
   readonly policy: Policy;
   readonly factory: AwsClientFactory;
@@ -154,11 +174,15 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
               });
             }
             for (const cluster of clusters) {
+              const members = (cluster.DBClusterMembers ?? []).flatMap((member) =>
+                member.DBInstanceIdentifier ? [member.DBInstanceIdentifier] : [],
+              );
               targets.push({
                 ...place,
                 kind: 'aurora-cluster',
                 id: cluster.DBClusterIdentifier ?? '',
                 ...(cluster.DBClusterArn ? { arn: cluster.DBClusterArn } : {}),
+                ...(members.length > 0 ? { members } : {}),
               });
             }
           } catch (error) {
@@ -181,17 +205,22 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
         [...byScope].map(async ([key, scopeTargets]) => {
           const first = scopeTargets[0] as SnapshotTarget;
           try {
-            const byArn = new Map(scopeTargets.map((target) => [target.arn?.toLowerCase(), target]));
+            const byArn = maintainedResources(scopeTargets);
+            const seen = new Set<string>();
             for (const pending of await describePendingMaintenance(rdsOf(first.account, first.region))) {
               const target = byArn.get(pending.resourceArn.toLowerCase());
-              if (target) {
-                upcoming.push({
-                  target,
-                  action: pending.action,
-                  applyAt: pending.applyAt,
-                  source: pending.resourceArn,
-                });
-              }
+              if (!target) continue;
+              // Several DB instances of one cluster announce the same update for the same date:
+              // one snapshot of the cluster precedes them all.
+              const once = `${target.kind}/${target.id}/${pending.action}/${pending.applyAt?.toISOString()}`;
+              if (seen.has(once)) continue;
+              seen.add(once);
+              upcoming.push({
+                target,
+                action: pending.action,
+                applyAt: pending.applyAt,
+                source: pending.resourceArn,
+              });
             }
           } catch (error) {
             problems.push(`${key}: pending maintenance not read (${describeError(error)})`);

@@ -26,17 +26,32 @@ import {
   type SnapshotPlace,
   type UpcomingMaintenance,
 } from './backend.ts';
-import { SNAPSHOT_PURPOSE, type SnapshotTarget } from './model.ts';
+import { SNAPSHOT_PURPOSE, SNAPSHOT_TAGS, type SnapshotTarget } from './model.ts';
 
 type BackupRun = protos.google.cloud.sql.v1.IBackupRun;
 
 const DESCRIPTION_MAX = 1024;
 
-/** The description that carries the snapshot's id and tags: `certctl-pre-maintenance; id=…; reason=…`. */
+/**
+ * The tags the tool reads back (adoption by id and request, pruning by expiry, the maintenance
+ * event), written first: the description is cut at Cloud SQL's limit, and only free text (reason,
+ * ticket, requester) may be what the cut shortens. These fit whole: the id is at most 255, the
+ * request id and maintenance event at most 256 each, the expiry an ISO date.
+ */
+const READ_BACK: readonly string[] = [
+  SNAPSHOT_TAGS.expiresAt,
+  SNAPSHOT_TAGS.requestId,
+  SNAPSHOT_TAGS.maintenanceEvent,
+];
+
+/** The description that carries the snapshot's id and tags: `certctl-pre-maintenance; id=…; expires-at=…; …`. */
 export function describeBackup(snapshotId: string, tags: Readonly<Record<string, string>>): string {
-  const pairs = Object.entries({ id: snapshotId, ...tags })
-    .filter(([key]) => key !== 'purpose')
-    .map(([key, value]) => `${key}=${value.replace(/[;=]/g, '_')}`);
+  const entries = Object.entries(tags).filter(([key]) => key !== SNAPSHOT_TAGS.purpose);
+  const pairs = [
+    ['id', snapshotId] as const,
+    ...entries.filter(([key]) => READ_BACK.includes(key)),
+    ...entries.filter(([key]) => !READ_BACK.includes(key)),
+  ].map(([key, value]) => `${key}=${value.replace(/[;=]/g, '_')}`);
   return [SNAPSHOT_PURPOSE, ...pairs].join('; ').slice(0, DESCRIPTION_MAX);
 }
 
@@ -110,14 +125,14 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
     } while (pageToken);
     return snapshots;
   };
-  const pollOne = async (snapshot: BackendSnapshot): Promise<BackendSnapshot> => {
+  /** The snapshot's state now; undefined when no backup run is it (SnapshotBackend.poll leaves it out). */
+  const pollOne = async (snapshot: BackendSnapshot): Promise<BackendSnapshot | undefined> => {
     if (!snapshot.handle || snapshot.handle.startsWith('run:')) {
       // The run itself when its id is known: another run may carry the same id in its description.
       const runs = await listRuns(snapshot.target);
       return (
         runs.find((run) => snapshot.handle !== undefined && run.handle === snapshot.handle) ??
-        runs.find((run) => run.id === snapshot.id) ??
-        snapshot
+        runs.find((run) => run.id === snapshot.id)
       );
     }
     const [operation] = await api.getOperation({ project, operation: snapshot.handle });
@@ -177,7 +192,9 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
     // a failure.
     poll: async (snapshots) => {
       const settled = await Promise.allSettled(snapshots.map((snapshot) => pollOne(snapshot)));
-      const polled = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+      const polled = settled.flatMap((outcome) =>
+        outcome.status === 'fulfilled' && outcome.value ? [outcome.value] : [],
+      );
       const failure = settled.find((outcome) => outcome.status === 'rejected');
       if (polled.length === 0 && failure) throw failure.reason;
       return polled;

@@ -18,6 +18,11 @@ export interface SnapshotTarget {
   /** DB identifier, cluster identifier or Cloud SQL instance name. */
   readonly id: string;
   readonly arn?: string;
+  /**
+   * An Aurora cluster's DB instances: maintenance pending on one of them (an operating-system
+   * update) is maintenance of the cluster, whose snapshot it needs.
+   */
+  readonly members?: readonly string[];
 }
 
 /** Who asked for the snapshot, and why: travels into the tags and the idempotency key. */

@@ -10,7 +10,9 @@
  *    that exists), up to {@link MAX_SNAPSHOT_ATTEMPTS}; past that the attempts are reported, none taken. Every scope makes its first attempts before any scope starts polling, so the
  *    polls of an early region do not delay the creates of a later one (each snapshot's time runs
  *    from its create). A busy target is retried with backoff until the deadline, then reported as
- *    busy; its retries never hold up the polling of the scope's other snapshots;
+ *    busy; each retry first looks for the request's snapshot, which another delivery of the same
+ *    request may have taken meanwhile, and adopts it; its retries never hold up the polling of the
+ *    scope's other snapshots;
  * 3. wait: poll all pending snapshots of the scope in one batch per round, each wait a share of the
  *    time waited so far (`nextPollDelay`: at least `pollInitialSeconds`, at most `pollMaxSeconds`),
  *    until every one is available or failed, or the deadline.
@@ -280,7 +282,50 @@ async function prepareScope(
   return { backend, results, open, busy };
 }
 
-/** One create: the snapshot (created or adopted), a final result, or a busy refusal. */
+/** The snapshot named `snapshotId` of the target's kind as the backend sees it now, if there is one. */
+async function findSnapshot(
+  snapshotId: string,
+  target: SnapshotTarget,
+  backend: SnapshotBackend,
+): Promise<BackendSnapshot | undefined> {
+  const states = await backend
+    .poll([{ id: snapshotId, kind: target.kind, target: target.id, status: 'unknown', tags: {} }])
+    .catch(() => []);
+  return states.find(
+    (state) => state.kind === target.kind && state.id.toLowerCase() === snapshotId.toLowerCase(),
+  );
+}
+
+/**
+ * A snapshot of the request's name that exists already: refused when it is not this request's,
+ * the next attempt when it ended failed, else adopted.
+ */
+function settleExisting(
+  found: BackendSnapshot,
+  target: SnapshotTarget,
+  startedAt: number,
+  attempts: number,
+  backend: SnapshotBackend,
+  context: ScopeContext,
+  naming: Naming,
+): Attempt | Promise<Attempt> {
+  const refused = notAdoptable(found, target);
+  if (refused) return nameTaken(target, startedAt, context.now, attempts, refused);
+  if (endedFailed(found.status)) {
+    // Ours, of this attempt, and failed (the listing did not show it): the next attempt.
+    const next: Naming = { attempt: naming.attempt + 1, earlier: [...naming.earlier, found] };
+    if (naming.attempt >= MAX_SNAPSHOT_ATTEMPTS) {
+      return exhausted(target, startedAt, context.now, attempts, next.earlier);
+    }
+    return attemptCreate(target, startedAt, attempts + 1, backend, context, next);
+  }
+  return { target, startedAt, attempts, snapshot: found, naming };
+}
+
+/**
+ * One create: the snapshot (created or adopted), a final result, or a busy refusal. `lookFirst`
+ * (a retry of a busy target) looks for the request's snapshot before creating it.
+ */
 async function attemptCreate(
   target: SnapshotTarget,
   startedAt: number,
@@ -288,9 +333,18 @@ async function attemptCreate(
   backend: SnapshotBackend,
   context: ScopeContext,
   naming: Naming = FIRST,
+  lookFirst = false,
 ): Promise<Attempt> {
   const { now, deps } = context;
   const snapshotId = snapshotIdentifier(target, context.request.requestId, naming.attempt);
+  if (lookFirst) {
+    // A retry after a busy refusal: another delivery of the same request may have taken the
+    // snapshot meanwhile (its create was what kept this one busy, as Cloud SQL runs one operation
+    // per instance at a time), and Cloud SQL names are descriptions, not unique: adopt it, never
+    // take a second one.
+    const found = await findSnapshot(snapshotId, target, backend);
+    if (found) return settleExisting(found, target, startedAt, attempts, backend, context, naming);
+  }
   reportProgress(deps, {
     target,
     stage: 'creating',
@@ -302,20 +356,8 @@ async function attemptCreate(
   } catch (error) {
     const kind = backend.classify(error);
     if (kind === 'exists') {
-      const [found] = await backend
-        .poll([{ id: snapshotId, kind: target.kind, target: target.id, status: 'unknown', tags: {} }])
-        .catch(() => []);
-      const refused = found && notAdoptable(found, target);
-      if (refused) return nameTaken(target, startedAt, now, attempts, refused);
-      if (found && endedFailed(found.status)) {
-        // Ours, of this attempt, and failed (the listing did not show it): the next attempt.
-        const next: Naming = { attempt: naming.attempt + 1, earlier: [...naming.earlier, found] };
-        if (naming.attempt >= MAX_SNAPSHOT_ATTEMPTS) {
-          return exhausted(target, startedAt, now, attempts, next.earlier);
-        }
-        return attemptCreate(target, startedAt, attempts + 1, backend, context, next);
-      }
-      if (found) return { target, startedAt, attempts, snapshot: found, naming };
+      const found = await findSnapshot(snapshotId, target, backend);
+      if (found) return settleExisting(found, target, startedAt, attempts, backend, context, naming);
     }
     if (kind === 'quota') {
       return {
@@ -356,7 +398,7 @@ async function retryBusy(busy: Busy, backend: SnapshotBackend, context: ScopeCon
       message: `busy (${describeError(error)}); retrying in ${Math.round(delay)} ms`,
     });
     await context.sleep(delay);
-    attempt = await attemptCreate(target, startedAt, attempts + 1, backend, context, naming);
+    attempt = await attemptCreate(target, startedAt, attempts + 1, backend, context, naming, true);
   }
   return attempt;
 }

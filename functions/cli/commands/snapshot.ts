@@ -120,11 +120,15 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
     };
     const run =
       table && idempotency
-        ? idempotentSnapshotJob((r: SnapshotRequest) => runSnapshotJob(r, deps), {
-            tableName: table,
-            client: idempotency.client(DynamoDBClient, clouds.homeRegion ?? DEFAULT_HOME_REGION),
-            waitForFirstMs: policy.snapshots.waitMinutes * 60_000,
-          })
+        ? idempotentSnapshotJob(
+            (r: SnapshotRequest) => runSnapshotJob(r, deps),
+            {
+              tableName: table,
+              client: idempotency.client(DynamoDBClient, clouds.homeRegion ?? DEFAULT_HOME_REGION),
+              waitForFirstMs: policy.snapshots.waitMinutes * 60_000,
+            },
+            { readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours },
+          )
         : (r: SnapshotRequest) => runSnapshotJob(r, deps);
     const result = await run(request);
     io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderSnapshotResult(result));

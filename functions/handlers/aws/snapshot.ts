@@ -135,12 +135,16 @@ export async function snapshotLambda(
   deps: SnapshotHandlerDependencies,
 ): Promise<SnapshotJobResult> {
   const request = parseSnapshotEvent(event);
-  const run = idempotentSnapshotJob((r: SnapshotRequest) => runSnapshotJob(r, jobDependencies(deps)), {
-    tableName: deps.tableName,
-    client: deps.dynamo,
-    waitForFirstMs: deps.policy.snapshots.waitMinutes * 60_000,
-    ...(deps.remainingTimeMs ? { remainingTimeMs: deps.remainingTimeMs } : {}),
-  });
+  const run = idempotentSnapshotJob(
+    (r: SnapshotRequest) => runSnapshotJob(r, jobDependencies(deps)),
+    {
+      tableName: deps.tableName,
+      client: deps.dynamo,
+      waitForFirstMs: deps.policy.snapshots.waitMinutes * 60_000,
+      ...(deps.remainingTimeMs ? { remainingTimeMs: deps.remainingTimeMs } : {}),
+    },
+    { readinessMaxAgeHours: deps.policy.snapshots.readinessMaxAgeHours },
+  );
   const result = await run(request);
   deps.metrics.addMetric('SnapshotsAvailable', MetricUnit.Count, result.counts.available);
   deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, notDelivered(result.results));

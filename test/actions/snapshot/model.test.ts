@@ -134,4 +134,30 @@ describe('Cloud SQL backup description', () => {
     });
     expect(parseBackupDescription('nightly manual backup')).toBeUndefined();
   });
+
+  it('keeps the expiry, the request id and the purpose whole when long free text fills the 1,024 characters', () => {
+    // Prepare: the longest values the snapshot function accepts (reason, requester and request id
+    // of 256 characters each, a ticket of 128), and the expiry written last among the tags.
+    const expiresAt = new Date('2026-12-17T12:00:00.000Z');
+    const tags = snapshotTags(
+      {
+        requestId: 'r'.repeat(256),
+        reason: 'x'.repeat(256),
+        ticket: 't'.repeat(128),
+        requestedBy: 'u'.repeat(256),
+      },
+      expiresAt,
+    );
+
+    // Act
+    const description = describeBackup('certctl-premaint-certctl-pg-0123456789', tags);
+    const parsed = parseBackupDescription(description);
+
+    // Assess: cut to Cloud SQL's limit, never through the expiry pruning reads.
+    expect(description.length).toBeLessThanOrEqual(1024);
+    expect(parsed?.id).toBe('certctl-premaint-certctl-pg-0123456789');
+    expect(parsed?.tags['expires-at']).toBe(expiresAt.toISOString());
+    expect(parsed?.tags['request-id']).toBe('r'.repeat(256));
+    expect(isOurs(parsed?.tags ?? {})).toBe(true);
+  });
 });

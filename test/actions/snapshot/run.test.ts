@@ -75,10 +75,12 @@ function fakeCloud(
     },
     poll: async (snapshots) => {
       log.push(`${clock.elapsed()} poll ${scope.region} ${snapshots.length}`);
-      return snapshots.map((snapshot): BackendSnapshot => {
+      // Snapshots never created are absent from the answer, as SnapshotBackend.poll says.
+      return snapshots.flatMap((snapshot): BackendSnapshot[] => {
+        if (!createdAt.has(snapshot.id)) return [];
         const spec = targets.find((candidate) => candidate.id === snapshot.target) as FakeTarget;
         const done = clock.elapsed() >= (createdAt.get(snapshot.id) ?? 0) + spec.durationMs;
-        return { ...snapshot, status: done ? (spec.endsAs ?? 'available') : 'creating' };
+        return [{ ...snapshot, status: done ? (spec.endsAs ?? 'available') : 'creating' }];
       });
     },
     delete: async () => undefined,
@@ -483,5 +485,53 @@ describe('takeSnapshots when progress reporting fails', () => {
     });
 
     expect(results[0]?.outcome).toBe('available');
+  });
+});
+
+describe('takeSnapshots retrying a busy target', () => {
+  it('adopts the request’s snapshot that another delivery took meanwhile instead of taking a second', async () => {
+    // Prepare: the create is refused as busy because another delivery of the same request (which
+    // listed before this one created) is taking the snapshot; Cloud SQL names are not unique, so
+    // a second create would succeed once that one is done.
+    const clock = fakeClock();
+    const target: SnapshotTarget = {
+      provider: 'gcp',
+      kind: 'cloudsql-instance',
+      account: 'proj',
+      region: 'europe-west1',
+      id: 'certctl-pg',
+    };
+    const snapshotId = snapshotIdentifier(target, request.requestId);
+    const theirs: BackendSnapshot = {
+      id: snapshotId,
+      kind: 'cloudsql-instance',
+      target: 'certctl-pg',
+      status: 'available',
+      tags: { purpose: 'certctl-pre-maintenance' },
+      handle: 'run:1',
+    };
+    let creates = 0;
+    const backend = fakeBackend({
+      classify: () => 'busy',
+      create: async () => {
+        creates += 1;
+        if (creates === 1)
+          throw Object.assign(new Error('another operation is in progress'), { name: 'ABORTED' });
+        return { ...theirs, id: `${snapshotId}-second`, status: 'creating' };
+      },
+      poll: async (snapshots) => (snapshots.some((snapshot) => snapshot.id === snapshotId) ? [theirs] : []),
+    });
+
+    // Act
+    const [result] = await takeSnapshots(request, [target], {
+      policy: snapshotsPolicy(5),
+      backendFor: () => backend,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess
+    expect(creates).toBe(1);
+    expect(result).toMatchObject({ outcome: 'available', snapshotId });
   });
 });
