@@ -1025,7 +1025,9 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
     expect([
       ...new Set(roles.map((step) => step.create.find((argument) => argument.startsWith('--project=')))),
     ]).toEqual(['--project=certctl-prod-1', '--project=certctl-stage-2']);
-    expect(roles[0]?.create).toContain('--permissions=cloudkms.cryptoKeys.get,cloudkms.cryptoKeyVersions.get');
+    expect(roles[0]?.create).toContain(
+      '--permissions=cloudkms.cryptoKeys.get,cloudkms.cryptoKeyVersions.get',
+    );
     expect(dumpRolePermissions.some((permissions) => permissions.includes('cloudkms.'))).toBe(false);
     expect(
       commands(steps).filter(
