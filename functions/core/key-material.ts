@@ -1,9 +1,9 @@
 /**
  * What `keys.content` proves, computed in memory from secret values with node:crypto
  * (https://nodejs.org/api/crypto.html#class-x509certificate, #cryptocreateprivatekeykey): PEM
- * parses, certificate not expired nor expiring within the horizon, private key matches its
- * certificate, RA certificate issued by the CA, bundle certificates parse, and the backed-up CA is
- * the one certctl serves now.
+ * parses, certificate valid now (past its notBefore, not expired) nor expiring within the horizon,
+ * private key matches its certificate, RA certificate issued by the CA, bundle certificates parse,
+ * and the backed-up CA is the one certctl serves now.
  *
  * Values never leave this module: results carry codes, dates and fingerprints only. Parser error
  * messages are never quoted (JSON.parse and OpenSSL may echo the input), only their error codes.
@@ -150,7 +150,18 @@ function parsePrivateKey(item: string, text: string): Parsed<KeyObject> {
 }
 
 function certificateProblems(item: string, cert: X509Certificate, options: AnalyzeOptions): ContentProblem[] {
+  const notBefore = new Date(cert.validFrom);
   const notAfter = new Date(cert.validTo);
+  if (notBefore.getTime() > options.now.getTime()) {
+    // Not the certificate certctl serves now: TLS peers and chain checks refuse it until notBefore.
+    return [
+      {
+        status: 'FAILED',
+        code: 'certificate-not-yet-valid',
+        detail: `${item} is not valid before ${notBefore.toISOString()}`,
+      },
+    ];
+  }
   const daysLeft = Math.floor((notAfter.getTime() - options.now.getTime()) / DAY_MS);
   if (notAfter.getTime() <= options.now.getTime()) {
     return [

@@ -327,6 +327,31 @@ describe('analyzeItem, every problem with its wording', () => {
     expect(at(new Date(caNotAfter.getTime() - 30 * 86_400_000 + 1))).toHaveLength(1);
     expect(at(new Date(caNotAfter.getTime() - 30 * 86_400_000))).toEqual([]);
   });
+  it('fails a certificate that is not valid yet, naming from when, in an item and in a bundle', () => {
+    // A backup whose certificate starts later than now restores nothing certctl can serve now: it
+    // is not the certificate certctl runs with, and TLS and chain checks refuse it until then.
+    const caNotBefore = new Date(new X509Certificate(pem('ca.crt')).validFrom);
+    const before = new Date(caNotBefore.getTime() - 1);
+    expect(
+      analyzeItem(item('c', 'certificate'), options({ c: read(pem('ca.crt')) }, { now: before })).problems,
+    ).toEqual([
+      {
+        status: 'FAILED',
+        code: 'certificate-not-yet-valid',
+        detail: `c is not valid before ${caNotBefore.toISOString()}`,
+      },
+    ]);
+    expect(
+      analyzeItem(item('b', 'bundle'), options({ b: read(pem('ca.crt')) }, { now: before })).problems.map(
+        (problem) => `${problem.status}:${problem.code}`,
+      ),
+    ).toEqual(['FAILED:certificate-not-yet-valid']);
+    // From its first instant on, it is valid.
+    expect(
+      analyzeItem(item('c', 'certificate'), options({ c: read(pem('ca.crt')) }, { now: caNotBefore }))
+        .problems,
+    ).toEqual([]);
+  });
   it('cannot judge the issuer when the issuer certificate could not be read or does not parse', () => {
     const ra = item('ra-cert', 'certificate', { issuer: 'ca-cert' });
     expect(

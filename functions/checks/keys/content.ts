@@ -1,8 +1,8 @@
 /**
  * `keys.content` (only when `inspectSecretValues` is on): the backup really is the key material
- * certctl runs with. PEM parses, certificates are not expired nor expiring within the horizon, each
- * private key matches its certificate, RA certificates are signed by the CA, bundle certificates
- * parse, and the backed-up CA is the one certctl serves now. The analysis is done in memory by the
+ * certctl runs with. PEM parses, certificates are valid now (past notBefore, not expired) nor
+ * expiring within the horizon, each private key matches its certificate, RA certificates are signed
+ * by the CA, bundle certificates parse, and the backed-up CA is the one certctl serves now. The analysis is done in memory by the
  * collector (functions/core/key-material.ts); the fact carries codes, dates and fingerprints only.
  * A pairing is claimed only when it was compared: a key whose certificate item is switched off in
  * the inventory is NOT_AVAILABLE (`partner-off`), and an RA certificate whose CA certificate is off
