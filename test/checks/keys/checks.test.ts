@@ -794,6 +794,31 @@ describe('every keys check says what it judged', () => {
     });
   });
 
+  it('keys.replicated: is not available, never a warning, when a replica reported no Status and none is failed or pending', () => {
+    // A value the API did not send is not evaluated: a replica without Status is not known to lag.
+    const replication = {
+      state: 'read' as const,
+      value: {
+        kind: 'aws' as const,
+        primaryRegion: 'eu-west-1',
+        replicas: [
+          { region: 'us-east-1', status: 'InSync' },
+          { region: 'ap-south-1', status: undefined },
+        ],
+      },
+    };
+    expect(keysReplicatedCheck.evaluate(two({ replication }), context)).toEqual({
+      status: 'NOT_AVAILABLE',
+      description: `Could not evaluate ${LABEL}: the replica in ap-south-1 reported no Status (ReplicationStatus without Status), so whether it is in sync is not known.`,
+      observed: {
+        items: 'ca-cert,ca-key',
+        otherRegions: 'us-east-1,ap-south-1',
+        replicaStatus: 'us-east-1=InSync,ap-south-1=unknown',
+      },
+      required: { otherRegions: '>= 1', replicasInSync: true },
+    });
+  });
+
   it('keys.replicated: judges GCP replication by its kind and locations', () => {
     // Prepare
     const gcp = (value: NonNullable<Extract<KeySecretFact['replication'], { state: 'read' }>['value']>) =>
