@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { keysCmkCheck } from '../../functions/checks/keys/cmk.ts';
+import { keysContentCheck } from '../../functions/checks/keys/content.ts';
 import { keysNotDeletingCheck } from '../../functions/checks/keys/not-deleting.ts';
 import { CredentialsError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
@@ -370,5 +371,80 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
       state: 'read',
       value: [{ id: key, primary: true, state: 'ENABLED', version: `${key}/cryptoKeyVersions/4` }],
     });
+  });
+});
+
+describe('readGcpKeyFacts reading a value over REST', () => {
+  /** A local Secret Manager: the secret, its ENABLED latest version, and `access` answering `body`. */
+  async function withAccessAnswer(body: string, run: (client: SecretManagerRestClient) => Promise<void>) {
+    const server = createServer((request, response) => {
+      response.setHeader('content-type', 'application/json');
+      const url = request.url ?? '';
+      if (url.endsWith('/versions/latest:access')) response.end(body);
+      else if (url.endsWith('/versions/latest'))
+        response.end(
+          JSON.stringify({ name: 'projects/certctl-prod/secrets/config-key/versions/1', state: 'ENABLED' }),
+        );
+      else
+        response.end(
+          JSON.stringify({
+            name: 'projects/certctl-prod/secrets/config-key',
+            replication: { automatic: {} },
+          }),
+        );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await run(new SecretManagerRestClient({ endpoint: `http://127.0.0.1:${port}` }));
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+  const inspecting = () =>
+    parsePolicy({
+      gcp: { projects: ['certctl-prod'] },
+      keys: {
+        preset: 'none',
+        inspectSecretValues: true,
+        items: { 'config-key': { kind: 'opaque', secret: 'projects/certctl-prod/secrets/config-key' } },
+      },
+    });
+  const contentOf = async (client: SecretManagerRestClient) => {
+    const policy = inspecting();
+    const [fact] = await readGcpKeyFacts(
+      { secretManager: client, cloudKms: NO_CLOUD_KMS },
+      'certctl-prod',
+      policy,
+    );
+    return fact && keysContentCheck.evaluate(fact, { policy, now: new Date() });
+  };
+
+  it('does not judge a value whose payload the API did not send (an answer without payload, or not JSON)', async () => {
+    for (const body of [
+      JSON.stringify({ name: 'projects/certctl-prod/secrets/config-key/versions/1' }),
+      'not json',
+    ]) {
+      await withAccessAnswer(body, async (client) => {
+        const outcome = await contentOf(client);
+        expect(outcome?.status, body).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain('the API sent no payload');
+      });
+    }
+  });
+  it('fails an empty payload (proto3 JSON leaves empty bytes out: a payload without data is empty)', async () => {
+    await withAccessAnswer(JSON.stringify({ name: 'x', payload: {} }), async (client) => {
+      const outcome = await contentOf(client);
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed.problems).toBe('empty');
+    });
+  });
+  it('reads a sent payload', async () => {
+    await withAccessAnswer(
+      JSON.stringify({ name: 'x', payload: { data: Buffer.from('k3y').toString('base64') } }),
+      async (client) => {
+        expect((await contentOf(client))?.status).toBe('PASSED');
+      },
+    );
   });
 });
