@@ -881,6 +881,24 @@ describe('every keys check says what it judged', () => {
     });
   });
 
+  it('keys.content: claims no parsing nor expiry for a secret of opaque items, only that it is not empty', () => {
+    // Opaque values (API keys, the config encryption key) are only checked to be non-empty.
+    const items: KeySecretFact['items'] = [
+      { id: 'api-keys', kind: 'opaque', source: 'CERTCTL_AUTH_SECRET / CERTCTL_API_KEYS_NAMED' },
+    ];
+    const content: KeySecretFact['content'] = {
+      state: 'read' as const,
+      items: [{ item: 'api-keys', problems: [], observed: {} }],
+    };
+    expect(keysContentCheck.evaluate(fact({ items, content }), context)).toEqual({
+      status: 'PASSED',
+      description:
+        'The secret certctl/ca (api-keys) holds a non-empty value; its content is opaque, so nothing more is checked.',
+      observed: { items: 'api-keys' },
+      required: { notEmpty: true },
+    });
+  });
+
   it('keys.content: claims only the pairings that were compared, and names those that were not', () => {
     // Prepare
     const content: KeySecretFact['content'] = {
