@@ -89,7 +89,7 @@ export const keysContentCheck: Check<KeySecretFact> = {
         status: 'PASSED',
         description: allOpaque(fact)
           ? `The ${secretLabel(fact)} holds a non-empty value; its content is opaque, so nothing more is checked.`
-          : `The ${secretLabel(fact)} holds parseable, unexpired key material${said.map((part) => `; ${part}`).join('')}.`,
+          : `The ${secretLabel(fact)} holds parseable${required.notExpired ? ', unexpired' : ''} key material${said.map((part) => `; ${part}`).join('')}.`,
         observed,
         required,
       };

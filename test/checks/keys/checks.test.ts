@@ -899,6 +899,26 @@ describe('every keys check says what it judged', () => {
     });
   });
 
+  it('keys.content: claims no expiry for a secret without certificates (a lone OCSP responder key)', () => {
+    const items: KeySecretFact['items'] = [
+      {
+        id: 'ocsp-key.iss-local',
+        kind: 'private-key',
+        source: 'CERTCTL_OCSP_RESPONDER_KEY_DIR/ocsp-responder-iss-local.key',
+      },
+    ];
+    const content: KeySecretFact['content'] = {
+      state: 'read' as const,
+      items: [{ item: 'ocsp-key.iss-local', problems: [], observed: { 'ocsp-key.iss-local.type': 'ec' } }],
+    };
+    expect(keysContentCheck.evaluate(fact({ items, content }), context)).toEqual({
+      status: 'PASSED',
+      description: 'The secret certctl/ca (ocsp-key.iss-local) holds parseable key material.',
+      observed: { items: 'ocsp-key.iss-local', 'ocsp-key.iss-local.type': 'ec' },
+      required: { parses: true },
+    });
+  });
+
   it('keys.content: claims only the pairings that were compared, and names those that were not', () => {
     // Prepare
     const content: KeySecretFact['content'] = {
