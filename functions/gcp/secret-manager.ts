@@ -193,9 +193,17 @@ function encryptionOf(
 function replicationOf(secret: GcpSecret): Reading<ReplicationFact> {
   if (secret.replication?.automatic) return { state: 'read', value: { kind: 'gcp-automatic' } };
   if (secret.replication?.userManaged) {
-    const locations = (secret.replication.userManaged.replicas ?? []).flatMap((replica) =>
-      replica.location ? [replica.location] : [],
-    );
+    const replicas = secret.replication.userManaged.replicas ?? [];
+    const locations = replicas.flatMap((replica) => (replica.location ? [replica.location] : []));
+    // Fewer than two locations known while a replica did not say where it is: that replica may be
+    // the second copy, so too few locations is not proven (two known ones prove enough).
+    if (locations.length < 2 && locations.length < replicas.length) {
+      return {
+        state: 'unknown',
+        reason:
+          'a user-managed replica did not report its location, so the copies known are not all there are',
+      };
+    }
     return { state: 'read', value: { kind: 'gcp-user-managed', locations } };
   }
   return { state: 'unknown', reason: 'the API did not report the replication' };

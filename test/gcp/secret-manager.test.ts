@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { keysCmkCheck } from '../../functions/checks/keys/cmk.ts';
 import { keysContentCheck } from '../../functions/checks/keys/content.ts';
 import { keysNotDeletingCheck } from '../../functions/checks/keys/not-deleting.ts';
+import { keysReplicatedCheck } from '../../functions/checks/keys/replicated.ts';
 import { CredentialsError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory, NO_GOOGLE_CREDENTIALS } from '../../functions/gcp/clients.ts';
@@ -231,6 +232,35 @@ describe('readGcpKeyFacts', () => {
     expect(fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() })?.status).toBe(
       'NOT_AVAILABLE',
     );
+  });
+});
+
+describe('readGcpKeyFacts judging user-managed replication', () => {
+  const replicatedWith = async (replicas: { location?: string }[]) => {
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({ name, replication: { userManaged: { replicas } } }),
+      getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    const [fact] = await readGcpKeyFacts(
+      { secretManager: api, cloudKms: NO_CLOUD_KMS },
+      'certctl-prod',
+      policy,
+    );
+    return fact && keysReplicatedCheck.evaluate(fact, { policy, now: new Date() });
+  };
+
+  it('does not fail a secret whose replica did not report its location: a copy may be elsewhere', async () => {
+    const outcome = await replicatedWith([{ location: 'europe-west1' }, {}]);
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('did not report its location');
+  });
+  it('still passes two reported locations, and fails one reported location alone', async () => {
+    expect(
+      (await replicatedWith([{ location: 'europe-west1' }, { location: 'europe-west4' }, {}]))?.status,
+    ).toBe('PASSED');
+    expect((await replicatedWith([{ location: 'europe-west1' }]))?.status).toBe('FAILED');
   });
 });
 
