@@ -1,9 +1,9 @@
 /**
  * What `keys.content` proves, computed in memory from secret values with node:crypto
  * (https://nodejs.org/api/crypto.html#class-x509certificate, #cryptocreateprivatekeykey): PEM
- * parses, certificate not expired nor expiring within the horizon, private key matches its
- * certificate, RA certificate issued by the CA, bundle certificates parse, and the backed-up CA is
- * the one certctl serves now.
+ * parses, certificate valid now (past its notBefore, not expired) nor expiring within the horizon,
+ * private key matches its certificate, RA certificate issued by the CA, bundle certificates parse,
+ * and the backed-up CA is the one certctl serves now.
  *
  * Values never leave this module: results carry codes, dates and fingerprints only. Parser error
  * messages are never quoted (JSON.parse and OpenSSL may echo the input), only their error codes.
@@ -26,10 +26,14 @@ export interface SecretValue {
   readonly binary?: Uint8Array;
 }
 
-/** An item's value, or why it could not be read. */
+/**
+ * An item's value; or why it could not be read (`unknown`); or, the secret's value read, why it
+ * does not hold the item (`missing`: not a JSON object, or no string at the item's JSON key).
+ */
 export type ItemValue =
   | { readonly state: 'read'; readonly text: string }
-  | { readonly state: 'unknown'; readonly reason: string };
+  | { readonly state: 'unknown'; readonly reason: string }
+  | { readonly state: 'missing'; readonly reason: string };
 
 /** The CA certificate certctl serves now: SHA-256 fingerprints (colon hex), or why it is unknown. */
 export type LiveCa =
@@ -57,14 +61,14 @@ export function itemValue(value: SecretValue, jsonKey: string | undefined): Item
     parsed = JSON.parse(text);
   } catch {
     // The parser's message quotes the input: say only that it is not JSON.
-    return { state: 'unknown', reason: `the secret is not a JSON object, so it has no key "${jsonKey}"` };
+    return { state: 'missing', reason: `the secret is not a JSON object, so it has no key "${jsonKey}"` };
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return { state: 'unknown', reason: `the secret is not a JSON object, so it has no key "${jsonKey}"` };
+    return { state: 'missing', reason: `the secret is not a JSON object, so it has no key "${jsonKey}"` };
   }
   const field = (parsed as Record<string, unknown>)[jsonKey];
   if (typeof field !== 'string')
-    return { state: 'unknown', reason: `the JSON secret has no string key "${jsonKey}"` };
+    return { state: 'missing', reason: `the JSON secret has no string key "${jsonKey}"` };
   return { state: 'read', text: field };
 }
 
@@ -150,7 +154,18 @@ function parsePrivateKey(item: string, text: string): Parsed<KeyObject> {
 }
 
 function certificateProblems(item: string, cert: X509Certificate, options: AnalyzeOptions): ContentProblem[] {
+  const notBefore = new Date(cert.validFrom);
   const notAfter = new Date(cert.validTo);
+  if (notBefore.getTime() > options.now.getTime()) {
+    // Not the certificate certctl serves now: TLS peers and chain checks refuse it until notBefore.
+    return [
+      {
+        status: 'FAILED',
+        code: 'certificate-not-yet-valid',
+        detail: `${item} is not valid before ${notBefore.toISOString()}`,
+      },
+    ];
+  }
   const daysLeft = Math.floor((notAfter.getTime() - options.now.getTime()) / DAY_MS);
   if (notAfter.getTime() <= options.now.getTime()) {
     return [
@@ -189,6 +204,17 @@ function certificateOf(itemId: string, options: AnalyzeOptions): Parsed<X509Cert
       },
     };
   }
+  if (value.state === 'missing') {
+    // The partner's own finding fails it; here only the pairing is not known.
+    return {
+      ok: false,
+      problem: {
+        status: 'NOT_AVAILABLE',
+        code: 'partner-unread',
+        detail: `${itemId} could not be read (${itemId} is not in its secret: ${value.reason})`,
+      },
+    };
+  }
   return parseCertificate(itemId, value.text);
 }
 
@@ -209,6 +235,15 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
       status: 'NOT_AVAILABLE',
       code: 'value-unread',
       detail: `${item.id} could not be read (${value?.reason ?? 'not read'})`,
+    });
+    return { item: item.id, problems, observed };
+  }
+  if (value.state === 'missing') {
+    // The secret's value was read and does not hold the item: a backup without it, not an unknown.
+    problems.push({
+      status: 'FAILED',
+      code: 'item-missing',
+      detail: `${item.id} is not in its secret: ${value.reason}`,
     });
     return { item: item.id, problems, observed };
   }

@@ -88,8 +88,8 @@ export class SecretManagerApiError extends GcpApiError {
 export interface SecretManagerApi {
   getSecret(name: string): Promise<GcpSecret>;
   getLatestVersion(name: string): Promise<GcpSecretVersion>;
-  /** The latest version's payload bytes. */
-  accessLatest(name: string): Promise<Uint8Array>;
+  /** The latest version's payload bytes; undefined when the answer carried no `payload` at all. */
+  accessLatest(name: string): Promise<Uint8Array | undefined>;
 }
 
 /** Production base URL of the API. */
@@ -140,9 +140,15 @@ export class SecretManagerRestClient implements SecretManagerApi {
     return this.#get(`${name}/versions/latest`) as Promise<GcpSecretVersion>;
   }
 
-  async accessLatest(name: string): Promise<Uint8Array> {
+  /**
+   * `payload.data` is base64 bytes (https://cloud.google.com/secret-manager/docs/reference/rest/v1/SecretPayload);
+   * proto3 JSON leaves empty bytes out, so a payload without `data` is an empty value. An answer
+   * without `payload` (or not JSON, which {@link GcpRestClient.getJson} reads as `{}`) sent no value.
+   */
+  async accessLatest(name: string): Promise<Uint8Array | undefined> {
     const body = (await this.#get(`${name}/versions/latest:access`)) as { payload?: { data?: string } };
-    return Buffer.from(body.payload?.data ?? '', 'base64');
+    if (typeof body.payload !== 'object' || body.payload === null) return undefined;
+    return Buffer.from(body.payload.data ?? '', 'base64');
   }
 }
 
@@ -187,9 +193,17 @@ function encryptionOf(
 function replicationOf(secret: GcpSecret): Reading<ReplicationFact> {
   if (secret.replication?.automatic) return { state: 'read', value: { kind: 'gcp-automatic' } };
   if (secret.replication?.userManaged) {
-    const locations = (secret.replication.userManaged.replicas ?? []).flatMap((replica) =>
-      replica.location ? [replica.location] : [],
-    );
+    const replicas = secret.replication.userManaged.replicas ?? [];
+    const locations = replicas.flatMap((replica) => (replica.location ? [replica.location] : []));
+    // Fewer than two locations known while a replica did not say where it is: that replica may be
+    // the second copy, so too few locations is not proven (two known ones prove enough).
+    if (locations.length < 2 && locations.length < replicas.length) {
+      return {
+        state: 'unknown',
+        reason:
+          'a user-managed replica did not report its location, so the copies known are not all there are',
+      };
+    }
     return { state: 'read', value: { kind: 'gcp-user-managed', locations } };
   }
   return { state: 'unknown', reason: 'the API did not report the replication' };
@@ -276,10 +290,13 @@ export async function readGcpKeyFacts(
       const name = secret.location.resourceName;
       if (secret.location.project === project && !existing.has(name)) continue;
       try {
-        values.set(secretKey(secret.location), {
-          state: 'read',
-          value: { binary: await api.accessLatest(name) },
-        });
+        const binary = await api.accessLatest(name);
+        values.set(
+          secretKey(secret.location),
+          binary
+            ? { state: 'read', value: { binary } }
+            : { state: 'unknown', reason: 'the API sent no payload for the latest version' },
+        );
       } catch (error) {
         const code = error instanceof SecretManagerApiError ? error.code : 'error';
         values.set(secretKey(secret.location), { state: 'unknown', reason: `access failed: ${code}` });

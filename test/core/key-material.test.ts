@@ -124,7 +124,7 @@ describe('analyzeItem', () => {
 describe('itemValue', () => {
   it('does not echo a secret that is not JSON when a JSON key is asked for', () => {
     const value = itemValue({ text: `{"oops ${CANARY}` }, 'key');
-    expect(value.state).toBe('unknown');
+    expect(value.state).toBe('missing');
     expect(JSON.stringify(value)).not.toContain(CANARY);
   });
 });
@@ -192,18 +192,18 @@ describe('itemValue, every shape of secret value', () => {
   it('reads a string key of a JSON object', () => {
     expect(itemValue({ text: '{"k":"v","n":1}' }, 'k')).toEqual({ state: 'read', text: 'v' });
   });
-  it('refuses JSON that is not an object, naming the key', () => {
+  it('refuses JSON that is not an object, naming the key: the value was read and holds no such item', () => {
     for (const text of ['[1]', 'null', '"s"', '3', `{"oops`]) {
       expect(itemValue({ text }, 'k')).toEqual({
-        state: 'unknown',
+        state: 'missing',
         reason: 'the secret is not a JSON object, so it has no key "k"',
       });
     }
   });
-  it('says the JSON has no string key when the key is missing or not a string', () => {
+  it('says the JSON has no string key when the key is missing or not a string: the item is missing', () => {
     for (const text of ['{}', '{"k":1}', '{"k":null}', '{"k":{"a":"b"}}']) {
       expect(itemValue({ text }, 'k')).toEqual({
-        state: 'unknown',
+        state: 'missing',
         reason: 'the JSON secret has no string key "k"',
       });
     }
@@ -264,6 +264,62 @@ describe('analyzeItem, every problem with its wording', () => {
       ],
       observed: {},
     });
+  });
+  it('fails an item the read secret does not hold (JSON key missing or not a string), never not available', () => {
+    // The value was read: a JSON secret without the item's key is a backup without the item.
+    const missing: ItemValue = { state: 'missing', reason: 'the JSON secret has no string key "key"' };
+    expect(analyzeItem(item('ca-key', 'private-key'), options({ 'ca-key': missing }))).toEqual({
+      item: 'ca-key',
+      problems: [
+        {
+          status: 'FAILED',
+          code: 'item-missing',
+          detail: 'ca-key is not in its secret: the JSON secret has no string key "key"',
+        },
+      ],
+      observed: {},
+    });
+    // Through the whole reading: a JSON secret with the certificate but not the key.
+    const cert = item('ca-cert', 'certificate', { jsonKey: 'cert' });
+    const key = item('ca-key', 'private-key', { jsonKey: 'key', certificate: 'ca-cert' });
+    const [secret] = inventorySecrets([cert, key]);
+    if (!secret) throw new Error('no secret');
+    const values = new Map<string, ValueReading>([
+      [
+        secretKey(location),
+        { state: 'read', value: { text: JSON.stringify({ cert: pem('ca.crt'), key: 42 }) } },
+      ],
+    ]);
+    const reading = contentReadings([secret], [cert, key], values, { now: NOW, expiryHorizonDays: 30 }).get(
+      secretKey(location),
+    );
+    expect(reading?.state === 'read' ? reading.items.map((entry) => entry.problems) : reading).toEqual([
+      [],
+      [
+        {
+          status: 'FAILED',
+          code: 'item-missing',
+          detail: 'ca-key is not in its secret: the JSON secret has no string key "key"',
+        },
+      ],
+    ]);
+  });
+  it('cannot judge a key against a certificate its secret does not hold: that certificate fails on its own', () => {
+    const problems = analyzeItem(
+      item('ca-key', 'private-key', { certificate: 'ca-cert' }),
+      options({
+        'ca-key': read(pem('ca.key')),
+        'ca-cert': { state: 'missing', reason: 'the JSON secret has no string key "cert"' },
+      }),
+    ).problems;
+    expect(problems).toEqual([
+      {
+        status: 'NOT_AVAILABLE',
+        code: 'partner-unread',
+        detail:
+          'ca-cert could not be read (ca-cert is not in its secret: the JSON secret has no string key "cert")',
+      },
+    ]);
   });
   it('fails an empty or blank value whatever its kind, and judges nothing else', () => {
     for (const kind of ['certificate', 'private-key', 'bundle', 'opaque'] as const) {
@@ -326,6 +382,31 @@ describe('analyzeItem, every problem with its wording', () => {
     ]);
     expect(at(new Date(caNotAfter.getTime() - 30 * 86_400_000 + 1))).toHaveLength(1);
     expect(at(new Date(caNotAfter.getTime() - 30 * 86_400_000))).toEqual([]);
+  });
+  it('fails a certificate that is not valid yet, naming from when, in an item and in a bundle', () => {
+    // A backup whose certificate starts later than now restores nothing certctl can serve now: it
+    // is not the certificate certctl runs with, and TLS and chain checks refuse it until then.
+    const caNotBefore = new Date(new X509Certificate(pem('ca.crt')).validFrom);
+    const before = new Date(caNotBefore.getTime() - 1);
+    expect(
+      analyzeItem(item('c', 'certificate'), options({ c: read(pem('ca.crt')) }, { now: before })).problems,
+    ).toEqual([
+      {
+        status: 'FAILED',
+        code: 'certificate-not-yet-valid',
+        detail: `c is not valid before ${caNotBefore.toISOString()}`,
+      },
+    ]);
+    expect(
+      analyzeItem(item('b', 'bundle'), options({ b: read(pem('ca.crt')) }, { now: before })).problems.map(
+        (problem) => `${problem.status}:${problem.code}`,
+      ),
+    ).toEqual(['FAILED:certificate-not-yet-valid']);
+    // From its first instant on, it is valid.
+    expect(
+      analyzeItem(item('c', 'certificate'), options({ c: read(pem('ca.crt')) }, { now: caNotBefore }))
+        .problems,
+    ).toEqual([]);
   });
   it('cannot judge the issuer when the issuer certificate could not be read or does not parse', () => {
     const ra = item('ra-cert', 'certificate', { issuer: 'ca-cert' });

@@ -3,7 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { keysCmkCheck } from '../../functions/checks/keys/cmk.ts';
+import { keysContentCheck } from '../../functions/checks/keys/content.ts';
 import { keysNotDeletingCheck } from '../../functions/checks/keys/not-deleting.ts';
+import { keysReplicatedCheck } from '../../functions/checks/keys/replicated.ts';
 import { CredentialsError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory, NO_GOOGLE_CREDENTIALS } from '../../functions/gcp/clients.ts';
@@ -233,6 +235,35 @@ describe('readGcpKeyFacts', () => {
   });
 });
 
+describe('readGcpKeyFacts judging user-managed replication', () => {
+  const replicatedWith = async (replicas: { location?: string }[]) => {
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({ name, replication: { userManaged: { replicas } } }),
+      getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    const [fact] = await readGcpKeyFacts(
+      { secretManager: api, cloudKms: NO_CLOUD_KMS },
+      'certctl-prod',
+      policy,
+    );
+    return fact && keysReplicatedCheck.evaluate(fact, { policy, now: new Date() });
+  };
+
+  it('does not fail a secret whose replica did not report its location: a copy may be elsewhere', async () => {
+    const outcome = await replicatedWith([{ location: 'europe-west1' }, {}]);
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('did not report its location');
+  });
+  it('still passes two reported locations, and fails one reported location alone', async () => {
+    expect(
+      (await replicatedWith([{ location: 'europe-west1' }, { location: 'europe-west4' }, {}]))?.status,
+    ).toBe('PASSED');
+    expect((await replicatedWith([{ location: 'europe-west1' }]))?.status).toBe('FAILED');
+  });
+});
+
 describe('readGcpKeyFacts on a customer-managed Cloud KMS key', () => {
   it('fails keys.not-deleting for a secret whose CMEK key version is DESTROYED', async () => {
     // Prepare: the latest version names the Cloud KMS key version it is encrypted with, and that
@@ -370,5 +401,80 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
       state: 'read',
       value: [{ id: key, primary: true, state: 'ENABLED', version: `${key}/cryptoKeyVersions/4` }],
     });
+  });
+});
+
+describe('readGcpKeyFacts reading a value over REST', () => {
+  /** A local Secret Manager: the secret, its ENABLED latest version, and `access` answering `body`. */
+  async function withAccessAnswer(body: string, run: (client: SecretManagerRestClient) => Promise<void>) {
+    const server = createServer((request, response) => {
+      response.setHeader('content-type', 'application/json');
+      const url = request.url ?? '';
+      if (url.endsWith('/versions/latest:access')) response.end(body);
+      else if (url.endsWith('/versions/latest'))
+        response.end(
+          JSON.stringify({ name: 'projects/certctl-prod/secrets/config-key/versions/1', state: 'ENABLED' }),
+        );
+      else
+        response.end(
+          JSON.stringify({
+            name: 'projects/certctl-prod/secrets/config-key',
+            replication: { automatic: {} },
+          }),
+        );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await run(new SecretManagerRestClient({ endpoint: `http://127.0.0.1:${port}` }));
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+  const inspecting = () =>
+    parsePolicy({
+      gcp: { projects: ['certctl-prod'] },
+      keys: {
+        preset: 'none',
+        inspectSecretValues: true,
+        items: { 'config-key': { kind: 'opaque', secret: 'projects/certctl-prod/secrets/config-key' } },
+      },
+    });
+  const contentOf = async (client: SecretManagerRestClient) => {
+    const policy = inspecting();
+    const [fact] = await readGcpKeyFacts(
+      { secretManager: client, cloudKms: NO_CLOUD_KMS },
+      'certctl-prod',
+      policy,
+    );
+    return fact && keysContentCheck.evaluate(fact, { policy, now: new Date() });
+  };
+
+  it('does not judge a value whose payload the API did not send (an answer without payload, or not JSON)', async () => {
+    for (const body of [
+      JSON.stringify({ name: 'projects/certctl-prod/secrets/config-key/versions/1' }),
+      'not json',
+    ]) {
+      await withAccessAnswer(body, async (client) => {
+        const outcome = await contentOf(client);
+        expect(outcome?.status, body).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain('the API sent no payload');
+      });
+    }
+  });
+  it('fails an empty payload (proto3 JSON leaves empty bytes out: a payload without data is empty)', async () => {
+    await withAccessAnswer(JSON.stringify({ name: 'x', payload: {} }), async (client) => {
+      const outcome = await contentOf(client);
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed.problems).toBe('empty');
+    });
+  });
+  it('reads a sent payload', async () => {
+    await withAccessAnswer(
+      JSON.stringify({ name: 'x', payload: { data: Buffer.from('k3y').toString('base64') } }),
+      async (client) => {
+        expect((await contentOf(client))?.status).toBe('PASSED');
+      },
+    );
   });
 });

@@ -121,7 +121,15 @@ describe('key-material audit against the simulator', () => {
         ?.observed.problems,
     ).toBe('certificate-expired');
     expect(statusOf(report, 'certctl/broken', 'keys.content')).toBe('FAILED');
-    expect(statusOf(report, 'certctl/agent', 'keys.content')).toBe('NOT_AVAILABLE');
+    // Read, and not the JSON the policy maps the token into: the backup does not hold the item.
+    const agent = report.findings.find(
+      (f) => f.resource.id === 'certctl/agent' && f.checkId === 'keys.content',
+    );
+    expect(agent?.status).toBe('FAILED');
+    expect(agent?.observed.problems).toBe('item-missing');
+    expect(agent?.description).toContain(
+      'agent-bootstrap-token is not in its secret: the secret is not a JSON object, so it has no key "token"',
+    );
     expect(statusOf(report, 'certctl/missing', 'keys.present')).toBe('FAILED');
     expect(statusOf(report, 'certctl/missing', 'keys.replicated')).toBe('NOT_AVAILABLE');
     const gcpCa = `projects/${PROJECT}/secrets/certctl-ca-backup`;

@@ -1,8 +1,8 @@
 /**
  * `keys.content` (only when `inspectSecretValues` is on): the backup really is the key material
- * certctl runs with. PEM parses, certificates are not expired nor expiring within the horizon, each
- * private key matches its certificate, RA certificates are signed by the CA, bundle certificates
- * parse, and the backed-up CA is the one certctl serves now. The analysis is done in memory by the
+ * certctl runs with. PEM parses, certificates are valid now (past notBefore, not expired) nor
+ * expiring within the horizon, each private key matches its certificate, RA certificates are signed
+ * by the CA, bundle certificates parse, and the backed-up CA is the one certctl serves now. The analysis is done in memory by the
  * collector (functions/core/key-material.ts); the fact carries codes, dates and fingerprints only.
  * A pairing is claimed only when it was compared: a key whose certificate item is switched off in
  * the inventory is NOT_AVAILABLE (`partner-off`), and an RA certificate whose CA certificate is off
@@ -27,6 +27,8 @@ import {
  */
 function requiredOf(fact: KeySecretFact): Record<string, boolean> {
   const { items } = fact;
+  // Opaque values are only checked to be non-empty: nothing is parsed, so no parsing is required.
+  if (allOpaque(fact)) return { notEmpty: true };
   return {
     parses: true,
     ...(items.some((item) => item.kind === 'certificate' || item.kind === 'bundle')
@@ -37,6 +39,11 @@ function requiredOf(fact: KeySecretFact): Record<string, boolean> {
       : {}),
     ...(items.some((item) => item.kind === 'certificate' && item.issuer) ? { signedByCa: true } : {}),
   };
+}
+
+/** Whether every item of the secret is opaque (API keys, the config encryption key). */
+function allOpaque(fact: KeySecretFact): boolean {
+  return fact.items.length > 0 && fact.items.every((item) => item.kind === 'opaque');
 }
 
 const RANK: Readonly<Record<ContentProblem['status'], number>> = { FAILED: 3, WARNING: 2, NOT_AVAILABLE: 1 };
@@ -80,7 +87,9 @@ export const keysContentCheck: Check<KeySecretFact> = {
       const said = [...proven, ...(unchecked.length > 0 ? [`not checked: ${unchecked.join('; ')}`] : [])];
       return {
         status: 'PASSED',
-        description: `The ${secretLabel(fact)} holds parseable, unexpired key material${said.map((part) => `; ${part}`).join('')}.`,
+        description: allOpaque(fact)
+          ? `The ${secretLabel(fact)} holds a non-empty value; its content is opaque, so nothing more is checked.`
+          : `The ${secretLabel(fact)} holds parseable${required.notExpired ? ', unexpired' : ''} key material${said.map((part) => `; ${part}`).join('')}.`,
         observed,
         required,
       };

@@ -122,6 +122,16 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         required,
       };
     }
+    if (pending.length > 0 && pending.every((replica) => replica.status === undefined)) {
+      // A status the API did not send is not evaluated: such a replica is not known to lag.
+      const silent = pending.map((replica) => where(replica.region));
+      return notAvailable(
+        fact,
+        `the ${silent.length === 1 ? 'replica' : 'replicas'} in ${silent.join(', ')} reported no Status (ReplicationStatus without Status), so whether ${silent.length === 1 ? 'it is' : 'they are'} in sync is not known`,
+        { otherRegions: observed.otherRegions, replicaStatus: statuses },
+        required,
+      );
+    }
     if (pending.length > 0) {
       return {
         status: 'WARNING',

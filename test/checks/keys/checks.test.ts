@@ -794,6 +794,31 @@ describe('every keys check says what it judged', () => {
     });
   });
 
+  it('keys.replicated: is not available, never a warning, when a replica reported no Status and none is failed or pending', () => {
+    // A value the API did not send is not evaluated: a replica without Status is not known to lag.
+    const replication = {
+      state: 'read' as const,
+      value: {
+        kind: 'aws' as const,
+        primaryRegion: 'eu-west-1',
+        replicas: [
+          { region: 'us-east-1', status: 'InSync' },
+          { region: 'ap-south-1', status: undefined },
+        ],
+      },
+    };
+    expect(keysReplicatedCheck.evaluate(two({ replication }), context)).toEqual({
+      status: 'NOT_AVAILABLE',
+      description: `Could not evaluate ${LABEL}: the replica in ap-south-1 reported no Status (ReplicationStatus without Status), so whether it is in sync is not known.`,
+      observed: {
+        items: 'ca-cert,ca-key',
+        otherRegions: 'us-east-1,ap-south-1',
+        replicaStatus: 'us-east-1=InSync,ap-south-1=unknown',
+      },
+      required: { otherRegions: '>= 1', replicasInSync: true },
+    });
+  });
+
   it('keys.replicated: judges GCP replication by its kind and locations', () => {
     // Prepare
     const gcp = (value: NonNullable<Extract<KeySecretFact['replication'], { state: 'read' }>['value']>) =>
@@ -853,6 +878,44 @@ describe('every keys check says what it judged', () => {
       description: `The ${LABEL} holds parseable, unexpired key material.`,
       observed: { items: 'ca-cert,ca-key', certificateNotAfter: '2027-01-01', keyType: 'EC' },
       required: { parses: true, notExpired: true, keyMatchesCertificate: true },
+    });
+  });
+
+  it('keys.content: claims no parsing nor expiry for a secret of opaque items, only that it is not empty', () => {
+    // Opaque values (API keys, the config encryption key) are only checked to be non-empty.
+    const items: KeySecretFact['items'] = [
+      { id: 'api-keys', kind: 'opaque', source: 'CERTCTL_AUTH_SECRET / CERTCTL_API_KEYS_NAMED' },
+    ];
+    const content: KeySecretFact['content'] = {
+      state: 'read' as const,
+      items: [{ item: 'api-keys', problems: [], observed: {} }],
+    };
+    expect(keysContentCheck.evaluate(fact({ items, content }), context)).toEqual({
+      status: 'PASSED',
+      description:
+        'The secret certctl/ca (api-keys) holds a non-empty value; its content is opaque, so nothing more is checked.',
+      observed: { items: 'api-keys' },
+      required: { notEmpty: true },
+    });
+  });
+
+  it('keys.content: claims no expiry for a secret without certificates (a lone OCSP responder key)', () => {
+    const items: KeySecretFact['items'] = [
+      {
+        id: 'ocsp-key.iss-local',
+        kind: 'private-key',
+        source: 'CERTCTL_OCSP_RESPONDER_KEY_DIR/ocsp-responder-iss-local.key',
+      },
+    ];
+    const content: KeySecretFact['content'] = {
+      state: 'read' as const,
+      items: [{ item: 'ocsp-key.iss-local', problems: [], observed: { 'ocsp-key.iss-local.type': 'ec' } }],
+    };
+    expect(keysContentCheck.evaluate(fact({ items, content }), context)).toEqual({
+      status: 'PASSED',
+      description: 'The secret certctl/ca (ocsp-key.iss-local) holds parseable key material.',
+      observed: { items: 'ocsp-key.iss-local', 'ocsp-key.iss-local.type': 'ec' },
+      required: { parses: true },
     });
   });
 

@@ -58,6 +58,11 @@ const secretSchema = z.strictObject({
   value: valueSchema.optional(),
   /** Created without SecretString or SecretBinary: no version at all (see the module comment). */
   createdWithoutValue: z.boolean().default(false),
+  /**
+   * Stored as SecretBinary (`create-secret --secret-binary`): the value's UTF-8 bytes are answered
+   * as `SecretBinary` (base64 in the JSON protocol) and no `SecretString`.
+   */
+  binary: z.boolean().default(false),
   /** Operations answered AccessDeniedException for this secret. */
   denied: z.array(z.enum(['DescribeSecret', 'GetSecretValue'])).default([]),
 });
@@ -290,7 +295,9 @@ export class SecretsManagerService extends AwsJsonFaults implements SimService {
         ARN: secret.arn,
         Name: secret.name,
         VersionId: secret.versionId,
-        SecretString: value,
+        ...(secret.binary
+          ? { SecretBinary: Buffer.from(value, 'utf8').toString('base64') }
+          : { SecretString: value }),
         VersionStages: ['AWSCURRENT'],
         CreatedDate: epochSeconds(secret.createdDate.at(now)),
       },
