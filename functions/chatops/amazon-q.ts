@@ -7,20 +7,19 @@
  * lambda:InvokeFunction on these functions and nothing else (docs/deploy.md). CLI commands time out
  * after 15 seconds there, so long commands start asynchronously, like Slack's.
  */
-import * as z from 'zod';
 import { inputIssues } from '../core/errors.ts';
+import * as z from '../core/zod.ts';
 import { CommandError } from './errors.ts';
 import { type ChatCommand, parseChatCommand } from './grammar.ts';
 import type { SlackMessage } from './replies.ts';
 
 export const amazonQPayloadSchema = z.strictObject({
   /** The command text, in the same grammar as the Slack command. */
-  command: z.string().min(1).max(4000),
+  command: z.string().check(z.minLength(1), z.maxLength(4000)),
   /** Who asked, as the custom action's variables name them (for the log and the snapshot tags). */
-  requestedBy: z
-    .string()
-    .regex(/^[\w.@+=:/-]{1,128}$/, 'must be a user name or ARN without spaces')
-    .optional(),
+  requestedBy: z.optional(
+    z.string().check(z.regex(/^[\w.@+=:/-]{1,128}$/, 'must be a user name or ARN without spaces')),
+  ),
 });
 
 export interface AmazonQRequest {

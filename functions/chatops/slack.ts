@@ -5,8 +5,9 @@
  * (https://api.slack.com/interactivity/slash-commands). Only what the product reads is validated;
  * `token` and `user_name` are deprecated and ignored.
  */
-import * as z from 'zod';
+
 import { inputIssues } from '../core/errors.ts';
+import * as z from '../core/zod.ts';
 import type { SlackIdentity } from './authorize.ts';
 import { ChatError } from './errors.ts';
 import { checkReplyUrl } from './reply-hosts.ts';
@@ -47,14 +48,14 @@ export function signedRequestOf(event: HttpEvent): SignedSlackRequest {
 const SLACK_ID = /^[A-Z0-9]{2,30}$/;
 
 const slashCommandSchema = z.object({
-  team_id: z.string().regex(SLACK_ID),
-  channel_id: z.string().regex(SLACK_ID),
-  user_id: z.string().regex(SLACK_ID),
-  command: z.string().min(2).max(64),
-  text: z.string().max(4000).default(''),
+  team_id: z.string().check(z.regex(SLACK_ID)),
+  channel_id: z.string().check(z.regex(SLACK_ID)),
+  user_id: z.string().check(z.regex(SLACK_ID)),
+  command: z.string().check(z.minLength(2), z.maxLength(64)),
+  text: z._default(z.string().check(z.maxLength(4000)), ''),
   response_url: z.url({ protocol: /^https?$/ }),
-  trigger_id: z.string().min(1).max(200),
-  ssl_check: z.string().optional(),
+  trigger_id: z.string().check(z.minLength(1), z.maxLength(200)),
+  ssl_check: z.optional(z.string()),
 });
 
 /** A slash command, as the product uses it. */

@@ -5,9 +5,10 @@
  * Pub/Sub message; the action function validates it again with {@link chatWorkSchema}, since an
  * asynchronous invocation is an input like any other.
  */
-import * as z from 'zod';
+
 import { keyOf } from '../core/digest.ts';
 import { inputIssues } from '../core/errors.ts';
+import * as z from '../core/zod.ts';
 import { ChatError } from './errors.ts';
 import type { ChatCommand } from './grammar.ts';
 import { checkReplyUrl } from './reply-hosts.ts';
@@ -41,27 +42,33 @@ export interface ChatWork {
 const chatCommandSchema = z.discriminatedUnion('name', [
   z.strictObject({
     name: z.literal('snapshot'),
-    targets: z.array(z.string().min(1).max(255)).max(50),
-    reason: z.string().min(1).max(256),
-    ticket: z.string().min(1).max(64),
+    targets: z.array(z.string().check(z.minLength(1), z.maxLength(255))).check(z.maxLength(50)),
+    reason: z.string().check(z.minLength(1), z.maxLength(256)),
+    ticket: z.string().check(z.minLength(1), z.maxLength(64)),
   }),
-  z.strictObject({ name: z.literal('readiness'), targets: z.array(z.string().min(1).max(255)).max(50) }),
+  z.strictObject({
+    name: z.literal('readiness'),
+    targets: z.array(z.string().check(z.minLength(1), z.maxLength(255))).check(z.maxLength(50)),
+  }),
   z.strictObject({ name: z.literal('status') }),
   z.strictObject({
     name: z.literal('help'),
-    topic: z.enum(['snapshot', 'readiness', 'status', 'help']).optional(),
+    topic: z.optional(z.enum(['snapshot', 'readiness', 'status', 'help'])),
   }),
 ]);
 
 export const chatWorkSchema = z.strictObject({
   command: chatCommandSchema,
-  requestedBy: z.string().min(1).max(256),
+  requestedBy: z.string().check(z.minLength(1), z.maxLength(256)),
   replyTo: z.discriminatedUnion('kind', [
     // The host, scheme and credentials are checked by parseChatWork against the reply hosts.
-    z.strictObject({ kind: z.literal('slack'), responseUrl: z.string().min(1).max(2048) }),
+    z.strictObject({
+      kind: z.literal('slack'),
+      responseUrl: z.string().check(z.minLength(1), z.maxLength(2048)),
+    }),
     z.strictObject({ kind: z.literal('amazon-q') }),
   ]),
-  requestKey: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hex digest'),
+  requestKey: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hex digest')),
   acceptedAt: z.iso.datetime(),
 });
 

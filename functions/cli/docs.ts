@@ -3,9 +3,9 @@
  * (from the zod schema) and the CLI help in the README. `npm run docs` writes them; a test fails
  * when a file differs from what the code would generate, so docs cannot drift.
  */
-import * as z from 'zod';
 import type { Check } from '../core/check.ts';
 import { policySchema } from '../core/policy.ts';
+import * as z from '../core/zod.ts';
 
 export const HELP_START = '<!-- generated:help start -->';
 export const HELP_END = '<!-- generated:help end -->';

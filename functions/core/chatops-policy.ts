@@ -6,7 +6,7 @@
  * Read by the Slack endpoint (functions/handlers/aws/chat-slack.ts), the GCP chat function and the
  * deployment (the chat functions are deployed only when `slack.teams` names a workspace).
  */
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 const TEAM_ID = /^[TE][A-Z0-9]{2,20}$/;
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,20}$/;
@@ -15,36 +15,52 @@ const USER_ID = /^[UW][A-Z0-9]{2,20}$/;
 /** Everyone in an allowed team and channel. */
 export const ANY_USER = '*';
 
-const users = z
-  .array(
-    z.union([z.literal(ANY_USER), z.string().regex(USER_ID, 'must be a Slack user id such as U012ABCDEF')]),
-  )
-  .default([]);
+const users = z._default(
+  z.array(
+    z.union([
+      z.literal(ANY_USER),
+      z.string().check(z.regex(USER_ID, 'must be a Slack user id such as U012ABCDEF')),
+    ]),
+  ),
+  [],
+);
 
 export const chatopsPolicySchema = z.strictObject({
-  slack: z
-    .strictObject({
-      teams: z
-        .array(z.string().regex(TEAM_ID, 'must be a Slack team (workspace) id such as T012ABCDEF'))
-        .default([])
-        .describe(
-          'Slack workspaces (team ids) whose commands are accepted; empty refuses every Slack command.',
+  slack: z.prefault(
+    z.strictObject({
+      teams: z.described(
+        z._default(
+          z.array(
+            z.string().check(z.regex(TEAM_ID, 'must be a Slack team (workspace) id such as T012ABCDEF')),
+          ),
+          [],
         ),
-      channels: z
-        .array(z.string().regex(CHANNEL_ID, 'must be a Slack channel id such as C012ABCDEF'))
-        .default([])
-        .describe('Channels the commands may come from; empty allows any channel of the allowed teams.'),
-    })
-    .prefault({}),
-  permissions: z
-    .strictObject({
-      snapshot: users.describe(
+        'Slack workspaces (team ids) whose commands are accepted; empty refuses every Slack command.',
+      ),
+      channels: z.described(
+        z._default(
+          z.array(z.string().check(z.regex(CHANNEL_ID, 'must be a Slack channel id such as C012ABCDEF'))),
+          [],
+        ),
+        'Channels the commands may come from; empty allows any channel of the allowed teams.',
+      ),
+    }),
+    {},
+  ),
+  permissions: z.prefault(
+    z.strictObject({
+      snapshot: z.described(
+        users,
         'User ids that may take pre-maintenance snapshots (`*`: everyone allowed above).',
       ),
-      readiness: users.describe('User ids that may ask for the go/no-go readiness verdict (`*`: everyone).'),
-      status: users.describe('User ids that may ask for the last audit and snapshots (`*`: everyone).'),
-    })
-    .prefault({}),
+      readiness: z.described(
+        users,
+        'User ids that may ask for the go/no-go readiness verdict (`*`: everyone).',
+      ),
+      status: z.described(users, 'User ids that may ask for the last audit and snapshots (`*`: everyone).'),
+    }),
+    {},
+  ),
 });
 
 export type ChatopsPolicy = z.infer<typeof chatopsPolicySchema>;

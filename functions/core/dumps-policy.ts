@@ -3,7 +3,7 @@
  * database they must contain. Kept in its own file so the policy's main schema can take it as one
  * field (`dumps: dumpsPolicySchema`) and the checks can read only this section.
  */
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 const AWS_ACCOUNT = /^\d{12}$/;
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
@@ -16,78 +16,74 @@ export const DEFAULT_MAX_OBJECTS_LISTED = 1000;
 
 const awsLocationSchema = z.strictObject({
   provider: z.literal('aws'),
-  bucket: z.string().regex(BUCKET, 'must be an S3 bucket name'),
-  prefix: z.string().max(1024).default('').describe('Key prefix of the dump series (`certctl/prod/`).'),
-  account: z.string().regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id'),
-  region: z
-    .string()
-    .regex(AWS_REGION, 'must be an AWS region name')
-    .describe("The bucket's region; a wrong one is corrected from S3's redirect."),
+  bucket: z.string().check(z.regex(BUCKET, 'must be an S3 bucket name')),
+  prefix: z.described(
+    z._default(z.string().check(z.maxLength(1024)), ''),
+    'Key prefix of the dump series (`certctl/prod/`).',
+  ),
+  account: z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id')),
+  region: z.described(
+    z.string().check(z.regex(AWS_REGION, 'must be an AWS region name')),
+    "The bucket's region; a wrong one is corrected from S3's redirect.",
+  ),
 });
 
 const gcpLocationSchema = z.strictObject({
   provider: z.literal('gcp'),
-  bucket: z.string().regex(BUCKET, 'must be a Cloud Storage bucket name'),
-  prefix: z.string().max(1024).default(''),
-  project: z.string().regex(GCP_PROJECT, 'must be a GCP project id'),
-  region: z.string().min(1).describe('The bucket location as findings name it (`europe-west1`, `EU`).'),
+  bucket: z.string().check(z.regex(BUCKET, 'must be a Cloud Storage bucket name')),
+  prefix: z._default(z.string().check(z.maxLength(1024)), ''),
+  project: z.string().check(z.regex(GCP_PROJECT, 'must be a GCP project id')),
+  region: z.described(
+    z.string().check(z.minLength(1)),
+    'The bucket location as findings name it (`europe-west1`, `EU`).',
+  ),
 });
 
 export const dumpLocationSchema = z.discriminatedUnion('provider', [awsLocationSchema, gcpLocationSchema]);
 
 export const dumpsPolicySchema = z
   .strictObject({
-    locations: z
-      .array(dumpLocationSchema)
-      .default([])
-      .describe('Buckets and prefixes that hold `pg_dump --format=custom` files.'),
-    cadenceHours: z
-      .number()
-      .positive()
-      .max(24 * 31)
-      .default(24)
-      .describe('Expected pg_dump cadence; a newer dump must exist within cadence + grace.'),
-    graceHours: z
-      .number()
-      .min(0)
-      .max(24 * 7)
-      .default(6)
-      .describe('Grace added to the cadence before a dump counts as late.'),
-    minDays: z
-      .int()
-      .min(1)
-      .max(3650)
-      .default(30)
-      .describe(
-        'Days of dumps the series must cover and the bucket must keep (lifecycle, retention lock). Its own field, not `pitr.minPitrDays`: dumps are often kept longer than the 35 days RDS PITR allows.',
-      ),
-    databaseName: z
-      .string()
-      .min(1)
-      .max(63)
-      .default('certctl')
-      .describe('The database every dump must contain (the name in the archive header).'),
-    maxObjectsListed: z
-      .int()
-      .min(1)
-      .max(100_000)
-      .default(DEFAULT_MAX_OBJECTS_LISTED)
-      .describe('At most this many objects are listed per location (bounds API calls and memory).'),
+    locations: z.described(
+      z._default(z.array(dumpLocationSchema), []),
+      'Buckets and prefixes that hold `pg_dump --format=custom` files.',
+    ),
+    cadenceHours: z.described(
+      z._default(z.number().check(z.positive(), z.lte(24 * 31)), 24),
+      'Expected pg_dump cadence; a newer dump must exist within cadence + grace.',
+    ),
+    graceHours: z.described(
+      z._default(z.number().check(z.gte(0), z.lte(24 * 7)), 6),
+      'Grace added to the cadence before a dump counts as late.',
+    ),
+    minDays: z.described(
+      z._default(z.int().check(z.gte(1), z.lte(3650)), 30),
+      'Days of dumps the series must cover and the bucket must keep (lifecycle, retention lock). Its own field, not `pitr.minPitrDays`: dumps are often kept longer than the 35 days RDS PITR allows.',
+    ),
+    databaseName: z.described(
+      z._default(z.string().check(z.minLength(1), z.maxLength(63)), 'certctl'),
+      'The database every dump must contain (the name in the archive header).',
+    ),
+    maxObjectsListed: z.described(
+      z._default(z.int().check(z.gte(1), z.lte(100_000)), DEFAULT_MAX_OBJECTS_LISTED),
+      'At most this many objects are listed per location (bounds API calls and memory).',
+    ),
   })
-  .superRefine((policy, context) => {
-    const seen = new Set<string>();
-    policy.locations.forEach((location, index) => {
-      const key = `${location.provider}/${location.bucket}/${location.prefix}`;
-      if (seen.has(key)) {
-        context.addIssue({
-          code: 'custom',
-          path: ['locations', index],
-          message: `${location.bucket}/${location.prefix} is listed twice`,
-        });
-      }
-      seen.add(key);
-    });
-  });
+  .check(
+    z.superRefine((policy, context) => {
+      const seen = new Set<string>();
+      policy.locations.forEach((location, index) => {
+        const key = `${location.provider}/${location.bucket}/${location.prefix}`;
+        if (seen.has(key)) {
+          context.addIssue({
+            code: 'custom',
+            path: ['locations', index],
+            message: `${location.bucket}/${location.prefix} is listed twice`,
+          });
+        }
+        seen.add(key);
+      });
+    }),
+  );
 
 export type DumpsPolicy = z.output<typeof dumpsPolicySchema>;
 export type DumpsPolicyInput = z.input<typeof dumpsPolicySchema>;

@@ -3,7 +3,7 @@
  * a reason and an expiry. An excepted finding keeps its real status and is shown and published as
  * excepted; once the expiry passes the exception stops applying and the finding says so.
  */
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 const AWS_ACCOUNT = /^\d{12}$/;
 const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
@@ -33,70 +33,71 @@ function locationOf(resource: string): { account?: string; region?: string } | u
 
 export const policyExceptionSchema = z
   .strictObject({
-    resource: z
-      .string()
-      .min(1)
-      .describe(
-        'The resource: its ARN or selfLink, or its id (`certctl-db`) with its `account`, as findings name it.',
+    resource: z.described(
+      z.string().check(z.minLength(1)),
+      'The resource: its ARN or selfLink, or its id (`certctl-db`) with its `account`, as findings name it.',
+    ),
+    account: z.described(
+      z.optional(
+        z
+          .string()
+          .check(
+            z.refine(
+              (account) => AWS_ACCOUNT.test(account) || GCP_PROJECT.test(account),
+              'must be a 12-digit AWS account id or a GCP project id',
+            ),
+          ),
       ),
-    account: z
-      .string()
-      .refine(
-        (account) => AWS_ACCOUNT.test(account) || GCP_PROJECT.test(account),
-        'must be a 12-digit AWS account id or a GCP project id',
-      )
-      .optional()
-      .describe(
-        'The AWS account id or GCP project id the resource is in; required with a plain id, which names a resource of that name in every account.',
-      ),
-    region: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('The region the resource is in (`eu-west-1`); without it, every region of the account.'),
-    check: z
-      .string()
-      .regex(/^[a-z]+\.[a-z-]+$/, 'must be a check id such as pitr.cross-region')
-      .describe('The check id the exception covers (`pitr.cross-region`).'),
-    reason: z
-      .string()
-      .min(10, 'must say why the risk is accepted (10 characters or more)')
-      .describe('Why the risk is accepted.'),
-    expires: z.iso
-      .date('must be a date such as 2027-03-31')
-      .describe('Last day (UTC) the exception applies; from the next day the finding counts again.'),
+      'The AWS account id or GCP project id the resource is in; required with a plain id, which names a resource of that name in every account.',
+    ),
+    region: z.described(
+      z.optional(z.string().check(z.minLength(1))),
+      'The region the resource is in (`eu-west-1`); without it, every region of the account.',
+    ),
+    check: z.described(
+      z.string().check(z.regex(/^[a-z]+\.[a-z-]+$/, 'must be a check id such as pitr.cross-region')),
+      'The check id the exception covers (`pitr.cross-region`).',
+    ),
+    reason: z.described(
+      z.string().check(z.minLength(10, 'must say why the risk is accepted (10 characters or more)')),
+      'Why the risk is accepted.',
+    ),
+    expires: z.described(
+      z.iso.date('must be a date such as 2027-03-31'),
+      'Last day (UTC) the exception applies; from the next day the finding counts again.',
+    ),
   })
-  .superRefine((exception, context) => {
-    // Accepted risk covers what the team accepted, not every database that shares its name: a
-    // staging exception must not silence the same-named production database in another account.
-    const location = locationOf(exception.resource);
-    if (location === undefined) {
-      if (exception.account === undefined) {
+  .check(
+    z.superRefine((exception, context) => {
+      // Accepted risk covers what the team accepted, not every database that shares its name: a
+      // staging exception must not silence the same-named production database in another account.
+      const location = locationOf(exception.resource);
+      if (location === undefined) {
+        if (exception.account === undefined) {
+          context.addIssue({
+            code: 'custom',
+            path: ['resource'],
+            message: `'${exception.resource}' is a plain id, which names a database in every account and region; give its account (and region), or its ARN or selfLink`,
+          });
+        }
+        return;
+      }
+      for (const field of ['account', 'region'] as const) {
+        const given = exception[field];
+        const named = location[field];
+        if (given === undefined || named === undefined || given === named) continue;
         context.addIssue({
           code: 'custom',
-          path: ['resource'],
-          message: `'${exception.resource}' is a plain id, which names a database in every account and region; give its account (and region), or its ARN or selfLink`,
+          path: [field],
+          message: `is ${given}, but the resource ${exception.resource} is in ${named}`,
         });
       }
-      return;
-    }
-    for (const field of ['account', 'region'] as const) {
-      const given = exception[field];
-      const named = location[field];
-      if (given === undefined || named === undefined || given === named) continue;
-      context.addIssue({
-        code: 'custom',
-        path: [field],
-        message: `is ${given}, but the resource ${exception.resource} is in ${named}`,
-      });
-    }
-  });
-
-export const exceptionsPolicySchema = z
-  .array(policyExceptionSchema)
-  .default([])
-  .describe(
-    'Accepted risk: entries of resource, check, reason and expires (plus account and region). Findings of that check on that resource (its ARN or selfLink, or its plain id in `account`, and in `region` when given) are reported as excepted until the expiry.',
+    }),
   );
+
+export const exceptionsPolicySchema = z.described(
+  z._default(z.array(policyExceptionSchema), []),
+  'Accepted risk: entries of resource, check, reason and expires (plus account and region). Findings of that check on that resource (its ARN or selfLink, or its plain id in `account`, and in `region` when given) are reported as excepted until the expiry.',
+);
 
 export type PolicyException = z.infer<typeof policyExceptionSchema>;

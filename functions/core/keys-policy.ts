@@ -8,7 +8,7 @@
  * every preset item must be mapped to a secret or switched off with a reason, so "not configured"
  * can never read as "backed up".
  */
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 const AWS_ACCOUNT = /^\d{12}$/;
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
@@ -27,140 +27,150 @@ export const KEY_ITEM_KINDS = ['certificate', 'private-key', 'bundle', 'opaque']
 export type KeyItemKind = (typeof KEY_ITEM_KINDS)[number];
 
 const itemSchema = z.strictObject({
-  secret: z
-    .string()
-    .min(1)
-    .max(2048)
-    .optional()
-    .describe(
-      'The backing secret: a Secrets Manager ARN, a Secrets Manager name (with region and account), or a GCP resource name projects/<project>/secrets/<secret>.',
+  secret: z.described(
+    z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+    'The backing secret: a Secrets Manager ARN, a Secrets Manager name (with region and account), or a GCP resource name projects/<project>/secrets/<secret>.',
+  ),
+  region: z.optional(z.string().check(z.regex(AWS_REGION, 'must be an AWS region name'))),
+  account: z.optional(z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id'))),
+  jsonKey: z.described(
+    z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+    'The key inside a JSON secret that holds this item (one secret holding several items).',
+  ),
+  kind: z.described(
+    z.optional(z.enum(KEY_ITEM_KINDS)),
+    'What the item holds; required for items outside the preset.',
+  ),
+  off: z.described(
+    z.optional(
+      z
+        .string()
+        .check(
+          z.minLength(
+            10,
+            'must give the reason the deployment does not use this item (10 characters or more)',
+          ),
+          z.maxLength(512),
+        ),
     ),
-  region: z.string().regex(AWS_REGION, 'must be an AWS region name').optional(),
-  account: z.string().regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id').optional(),
-  jsonKey: z
-    .string()
-    .min(1)
-    .max(256)
-    .optional()
-    .describe('The key inside a JSON secret that holds this item (one secret holding several items).'),
-  kind: z
-    .enum(KEY_ITEM_KINDS)
-    .optional()
-    .describe('What the item holds; required for items outside the preset.'),
-  off: z
-    .string()
-    .min(10, 'must give the reason the deployment does not use this item (10 characters or more)')
-    .max(512)
-    .optional()
-    .describe('Switch the item off, with the reason (e.g. "SCEP is not enabled in this deployment").'),
+    'Switch the item off, with the reason (e.g. "SCEP is not enabled in this deployment").',
+  ),
 });
 
 const liveCaSchema = z
   .strictObject({
-    fingerprintSha256: z
-      .string()
-      .regex(SHA256_FINGERPRINT, 'must be a SHA-256 fingerprint (64 hex digits, colons optional)')
-      .optional()
-      .describe('SHA-256 fingerprint of the CA certificate certctl serves now.'),
-    estUrl: z
-      .url({ protocol: /^https?$/ })
-      .optional()
-      .describe("certctl's EST cacerts URL (https://certctl.example/.well-known/est/cacerts)."),
-    scepUrl: z
-      .url({ protocol: /^https?$/ })
-      .optional()
-      .describe("certctl's SCEP URL (https://certctl.example/scep); GetCACert is appended."),
+    fingerprintSha256: z.described(
+      z.optional(
+        z
+          .string()
+          .check(
+            z.regex(SHA256_FINGERPRINT, 'must be a SHA-256 fingerprint (64 hex digits, colons optional)'),
+          ),
+      ),
+      'SHA-256 fingerprint of the CA certificate certctl serves now.',
+    ),
+    estUrl: z.described(
+      z.optional(z.url({ protocol: /^https?$/ })),
+      "certctl's EST cacerts URL (https://certctl.example/.well-known/est/cacerts).",
+    ),
+    scepUrl: z.described(
+      z.optional(z.url({ protocol: /^https?$/ })),
+      "certctl's SCEP URL (https://certctl.example/scep); GetCACert is appended.",
+    ),
   })
-  .superRefine((live, context) => {
-    const set = [live.fingerprintSha256, live.estUrl, live.scepUrl].filter((value) => value !== undefined);
-    if (set.length !== 1) {
-      context.addIssue({
-        code: 'custom',
-        message: 'set exactly one of fingerprintSha256, estUrl, scepUrl',
-      });
-    }
-  });
+  .check(
+    z.superRefine((live, context) => {
+      const set = [live.fingerprintSha256, live.estUrl, live.scepUrl].filter((value) => value !== undefined);
+      if (set.length !== 1) {
+        context.addIssue({
+          code: 'custom',
+          message: 'set exactly one of fingerprintSha256, estUrl, scepUrl',
+        });
+      }
+    }),
+  );
 
 export const keysPolicySchema = z
   .strictObject({
-    preset: z
-      .enum(['certctl', 'none'])
-      .default('certctl')
-      .describe('`certctl`: the items certctl needs outside its database; `none`: only `items`.'),
-    scepProfiles: z
-      .array(z.string().regex(PROFILE, 'must be a SCEP profile name'))
-      .default([])
-      .describe(
-        'CERTCTL_SCEP_PROFILES: one RA certificate and key per profile; empty means the legacy CERTCTL_SCEP_RA_{CERT,KEY}_PATH pair.',
+    preset: z.described(
+      z._default(z.enum(['certctl', 'none']), 'certctl'),
+      '`certctl`: the items certctl needs outside its database; `none`: only `items`.',
+    ),
+    scepProfiles: z.described(
+      z._default(z.array(z.string().check(z.regex(PROFILE, 'must be a SCEP profile name'))), []),
+      'CERTCTL_SCEP_PROFILES: one RA certificate and key per profile; empty means the legacy CERTCTL_SCEP_RA_{CERT,KEY}_PATH pair.',
+    ),
+    trustBundleProfiles: z.described(
+      z._default(z.array(z.string().check(z.regex(PROFILE, 'must be a profile name'))), []),
+      'SCEP/EST profiles with an mTLS client-CA trust bundle (…_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH).',
+    ),
+    ocspIssuers: z.described(
+      z._default(z.array(z.string().check(z.regex(PROFILE, 'must be an issuer id'))), ['iss-local']),
+      'Issuers with an OCSP responder key (ocsp-responder-<issuer>.key).',
+    ),
+    items: z.described(
+      z._default(
+        z.record(
+          z.string().check(z.regex(ITEM_ID, 'must be an item id such as ca-key or scep-ra-key.corp')),
+          itemSchema,
+        ),
+        {},
       ),
-    trustBundleProfiles: z
-      .array(z.string().regex(PROFILE, 'must be a profile name'))
-      .default([])
-      .describe(
-        'SCEP/EST profiles with an mTLS client-CA trust bundle (…_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH).',
-      ),
-    ocspIssuers: z
-      .array(z.string().regex(PROFILE, 'must be an issuer id'))
-      .default(['iss-local'])
-      .describe('Issuers with an OCSP responder key (ocsp-responder-<issuer>.key).'),
-    items: z
-      .record(z.string().regex(ITEM_ID, 'must be an item id such as ca-key or scep-ra-key.corp'), itemSchema)
-      .default({})
-      .describe('Where each item is backed up, or why it is off; ids outside the preset add items.'),
-    inspectSecretValues: z
-      .boolean()
-      .default(false)
-      .describe(
-        'Read secret values to judge `keys.content` (grants GetSecretValue on inventory secrets only).',
-      ),
-    expiryHorizonDays: z
-      .int()
-      .min(0)
-      .max(3650)
-      .default(30)
-      .describe('A backed-up certificate expiring within this many days is a WARNING.'),
-    liveCa: liveCaSchema
-      .optional()
-      .describe('How to learn the CA certificate certctl serves now, to compare with the backup.'),
+      'Where each item is backed up, or why it is off; ids outside the preset add items.',
+    ),
+    inspectSecretValues: z.described(
+      z._default(z.boolean(), false),
+      'Read secret values to judge `keys.content` (grants GetSecretValue on inventory secrets only).',
+    ),
+    expiryHorizonDays: z.described(
+      z._default(z.int().check(z.gte(0), z.lte(3650)), 30),
+      'A backed-up certificate expiring within this many days is a WARNING.',
+    ),
+    liveCa: z.described(
+      z.optional(liveCaSchema),
+      'How to learn the CA certificate certctl serves now, to compare with the backup.',
+    ),
   })
-  .superRefine((keys, context) => {
-    const preset = presetItems(keys);
-    const presetIds = new Set(preset.map((item) => item.id));
-    for (const item of preset) {
-      const mapped = keys.items[item.id];
-      if (!mapped || (mapped.secret === undefined && mapped.off === undefined)) {
-        context.addIssue({
-          code: 'custom',
-          path: ['items', item.id],
-          message: `${item.source} is not mapped: set secret (ARN, name with region and account, or projects/<p>/secrets/<s>) or switch it off with off: <reason>`,
-        });
-      }
-    }
-    for (const [id, item] of Object.entries(keys.items)) {
-      const path = ['items', id];
-      if (item.secret !== undefined && item.off !== undefined) {
-        context.addIssue({ code: 'custom', path, message: 'set either secret or off, not both' });
-      }
-      if (!presetIds.has(id) && item.off === undefined) {
-        if (item.kind === undefined)
+  .check(
+    z.superRefine((keys, context) => {
+      const preset = presetItems(keys);
+      const presetIds = new Set(preset.map((item) => item.id));
+      for (const item of preset) {
+        const mapped = keys.items[item.id];
+        if (!mapped || (mapped.secret === undefined && mapped.off === undefined)) {
           context.addIssue({
             code: 'custom',
-            path: [...path, 'kind'],
-            message: 'is required for an item outside the preset',
+            path: ['items', item.id],
+            message: `${item.source} is not mapped: set secret (ARN, name with region and account, or projects/<p>/secrets/<s>) or switch it off with off: <reason>`,
           });
-        if (item.secret === undefined)
-          context.addIssue({
-            code: 'custom',
-            path: [...path, 'secret'],
-            message: 'is required for an item outside the preset',
-          });
+        }
       }
-      if (item.secret !== undefined) {
-        const problem = secretProblem(item);
-        if (problem) context.addIssue({ code: 'custom', path: [...path, 'secret'], message: problem });
+      for (const [id, item] of Object.entries(keys.items)) {
+        const path = ['items', id];
+        if (item.secret !== undefined && item.off !== undefined) {
+          context.addIssue({ code: 'custom', path, message: 'set either secret or off, not both' });
+        }
+        if (!presetIds.has(id) && item.off === undefined) {
+          if (item.kind === undefined)
+            context.addIssue({
+              code: 'custom',
+              path: [...path, 'kind'],
+              message: 'is required for an item outside the preset',
+            });
+          if (item.secret === undefined)
+            context.addIssue({
+              code: 'custom',
+              path: [...path, 'secret'],
+              message: 'is required for an item outside the preset',
+            });
+        }
+        if (item.secret !== undefined) {
+          const problem = secretProblem(item);
+          if (problem) context.addIssue({ code: 'custom', path: [...path, 'secret'], message: problem });
+        }
       }
-    }
-  });
+    }),
+  );
 
 export type KeysPolicy = z.output<typeof keysPolicySchema>;
 export type KeysPolicyInput = z.input<typeof keysPolicySchema>;

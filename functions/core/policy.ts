@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import * as z from 'zod';
 import { chatopsPolicySchema } from './chatops-policy.ts';
 import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
@@ -12,6 +11,7 @@ import { exceptionsPolicySchema } from './exceptions-policy.ts';
 import { type KeysPolicy, keyInventory, keysPolicySchema } from './keys-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
 import { snapshotsPolicySchema } from './snapshots-policy.ts';
+import * as z from './zod.ts';
 
 /** An AWS region name (`eu-west-1`, `us-gov-west-1`). */
 export const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
@@ -27,11 +27,11 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const ROLE_ARN_ACCOUNT = /^arn:[^:]+:iam::(\d{12}):role\//;
 const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
-const region = z.string().regex(AWS_REGION, 'must be an AWS region name such as eu-west-1');
+const region = z.string().check(z.regex(AWS_REGION, 'must be an AWS region name such as eu-west-1'));
 
 const tagSelector = z.strictObject({
-  key: z.string().min(1).max(128),
-  value: z.string().max(256),
+  key: z.string().check(z.minLength(1), z.maxLength(128)),
+  value: z.string().check(z.maxLength(256)),
 });
 
 /** The tag that marks a database as one certctl depends on, unless the policy says otherwise. */
@@ -39,22 +39,18 @@ export const DEFAULT_TARGET_TAG = { key: 'certctl:backup-guard', value: 'enabled
 
 /** The PITR audit's section: what every managed-Postgres target must keep. */
 const pitrSection = z.strictObject({
-  minPitrDays: z
-    .int()
-    .min(1)
-    .max(35)
-    .default(30)
-    .describe('Days of point-in-time recovery every target must keep (RDS and Aurora allow at most 35).'),
-  maxRestoreLagMinutes: z
-    .int()
-    .min(5)
-    .max(24 * 60)
-    .default(15)
-    .describe('How far the latest restorable time may trail now before PITR counts as stalled.'),
-  requireCrossRegionBackup: z
-    .boolean()
-    .default(false)
-    .describe('Judge `pitr.cross-region` (automated backups replicated to another region).'),
+  minPitrDays: z.described(
+    z._default(z.int().check(z.gte(1), z.lte(35)), 30),
+    'Days of point-in-time recovery every target must keep (RDS and Aurora allow at most 35).',
+  ),
+  maxRestoreLagMinutes: z.described(
+    z._default(z.int().check(z.gte(5), z.lte(24 * 60)), 15),
+    'How far the latest restorable time may trail now before PITR counts as stalled.',
+  ),
+  requireCrossRegionBackup: z.described(
+    z._default(z.boolean(), false),
+    'Judge `pitr.cross-region` (automated backups replicated to another region).',
+  ),
 });
 
 /**
@@ -69,220 +65,215 @@ export const MOVED_POLICY_FIELDS: Readonly<Record<string, string>> = {
 
 export const policySchema = z
   .strictObject({
-    pitr: pitrSection.prefault({}).describe('The PITR audit (RDS, Aurora, Cloud SQL).'),
-    dumps: dumpsPolicySchema
-      .prefault({})
-      .describe('The pg_dump audit (dump series in S3 and Cloud Storage).'),
-    keys: keysPolicySchema
-      .optional()
-      .describe(
-        'The key-material audit (Secrets Manager, Secret Manager); absent: no key material is audited.',
-      ),
-    snapshots: snapshotsPolicySchema
-      .prefault({})
-      .describe('Pre-maintenance snapshots, pruning and readiness.'),
+    pitr: z.described(z.prefault(pitrSection, {}), 'The PITR audit (RDS, Aurora, Cloud SQL).'),
+    dumps: z.described(
+      z.prefault(dumpsPolicySchema, {}),
+      'The pg_dump audit (dump series in S3 and Cloud Storage).',
+    ),
+    keys: z.described(
+      z.optional(keysPolicySchema),
+      'The key-material audit (Secrets Manager, Secret Manager); absent: no key material is audited.',
+    ),
+    snapshots: z.described(
+      z.prefault(snapshotsPolicySchema, {}),
+      'Pre-maintenance snapshots, pruning and readiness.',
+    ),
     exceptions: exceptionsPolicySchema,
-    chatops: chatopsPolicySchema
-      .prefault({})
-      .describe(
-        'Who may run the chat commands (Slack slash command, Amazon Q Developer in chat, the GCP chat function), and from where.',
-      ),
-    targets: z
-      .strictObject({
-        tags: z
-          .array(tagSelector)
-          .default([{ ...DEFAULT_TARGET_TAG }])
-          .describe('A database carrying any of these tags (key and value equal) is a target.'),
-        identifiers: z
-          .array(z.string().min(1).max(2048))
-          .default([])
-          .describe(
-            'Targets named by DB identifier, cluster identifier, Cloud SQL instance name, or ARN. A read replica or Aurora member named here selects its source or cluster, where it is judged, and the report says so.',
+    chatops: z.described(
+      z.prefault(chatopsPolicySchema, {}),
+      'Who may run the chat commands (Slack slash command, Amazon Q Developer in chat, the GCP chat function), and from where.',
+    ),
+    targets: z.prefault(
+      z.strictObject({
+        tags: z.described(
+          z._default(z.array(tagSelector), [{ ...DEFAULT_TARGET_TAG }]),
+          'A database carrying any of these tags (key and value equal) is a target.',
+        ),
+        identifiers: z.described(
+          z._default(z.array(z.string().check(z.minLength(1), z.maxLength(2048))), []),
+          'Targets named by DB identifier, cluster identifier, Cloud SQL instance name, or ARN. A read replica or Aurora member named here selects its source or cluster, where it is judged, and the report says so.',
+        ),
+        all: z.described(z._default(z.boolean(), false), 'Every PostgreSQL database is a target.'),
+      }),
+      {},
+    ),
+    aws: z.prefault(
+      z.strictObject({
+        regions: z.described(
+          z._default(z.union([z.literal('all'), z.array(region).check(z.minLength(1))]), 'all'),
+          'Regions to audit: a list, or `all` for every region enabled in the account.',
+        ),
+        accounts: z.described(
+          z._default(
+            z.array(
+              z.strictObject({
+                accountId: z.string().check(z.regex(ACCOUNT_ID, 'must be a 12-digit AWS account id')),
+                roleArn: z.string().check(z.regex(ROLE_ARN, 'must be an IAM role ARN')),
+              }),
+            ),
+            [],
           ),
-        all: z.boolean().default(false).describe('Every PostgreSQL database is a target.'),
-      })
-      .prefault({}),
-    aws: z
-      .strictObject({
-        regions: z
-          .union([z.literal('all'), z.array(region).min(1)])
-          .default('all')
-          .describe('Regions to audit: a list, or `all` for every region enabled in the account.'),
-        accounts: z
-          .array(
+          "Member accounts read through a read-only role; empty means the caller's own account.",
+        ),
+        maxAttempts: z.described(
+          z._default(z.int().check(z.gte(1), z.lte(20)), 8),
+          'Attempts per API call (adaptive retry); throttling is retried with backoff.',
+        ),
+        organizationId: z.described(
+          z.optional(
+            z
+              .string()
+              .check(z.regex(/^o-[a-z0-9]{10,32}$/, 'must be an AWS Organizations id such as o-a1b2c3d4e5')),
+          ),
+          'The AWS Organizations id; when set, member roles accept only callers of this organisation (`aws:PrincipalOrgID`).',
+        ),
+        regionConcurrency: z.described(
+          z._default(z.int().check(z.gte(1), z.lte(64)), 32),
+          'Regions audited at once per account.',
+        ),
+        configured: z.described(
+          z.optional(z.boolean()),
+          'Whether the databases of this policy may live in AWS. Leave it out: a policy that lists gcp.projects and has no aws section gets false (it is GCP-only), so a database named in targets.identifiers that the GCP run does not find is reported not found; any other policy counts AWS. Written out with the parsed policy, so a deployed copy keeps it.',
+        ),
+      }),
+      {},
+    ),
+    gcp: z.prefault(
+      z.strictObject({
+        projects: z.described(
+          z._default(z.array(z.string().check(z.regex(GCP_PROJECT, 'must be a GCP project id'))), []),
+          'GCP projects whose Cloud SQL instances are audited.',
+        ),
+        federation: z.described(
+          z.optional(
             z.strictObject({
-              accountId: z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id'),
-              roleArn: z.string().regex(ROLE_ARN, 'must be an IAM role ARN'),
-            }),
-          )
-          .default([])
-          .describe("Member accounts read through a read-only role; empty means the caller's own account."),
-        maxAttempts: z
-          .int()
-          .min(1)
-          .max(20)
-          .default(8)
-          .describe('Attempts per API call (adaptive retry); throttling is retried with backoff.'),
-        organizationId: z
-          .string()
-          .regex(/^o-[a-z0-9]{10,32}$/, 'must be an AWS Organizations id such as o-a1b2c3d4e5')
-          .optional()
-          .describe(
-            'The AWS Organizations id; when set, member roles accept only callers of this organisation (`aws:PrincipalOrgID`).',
-          ),
-        regionConcurrency: z
-          .int()
-          .min(1)
-          .max(64)
-          .default(32)
-          .describe('Regions audited at once per account.'),
-        configured: z
-          .boolean()
-          .optional()
-          .describe(
-            'Whether the databases of this policy may live in AWS. Leave it out: a policy that lists gcp.projects and has no aws section gets false (it is GCP-only), so a database named in targets.identifiers that the GCP run does not find is reported not found; any other policy counts AWS. Written out with the parsed policy, so a deployed copy keeps it.',
-          ),
-      })
-      .prefault({}),
-    gcp: z
-      .strictObject({
-        projects: z
-          .array(z.string().regex(GCP_PROJECT, 'must be a GCP project id'))
-          .default([])
-          .describe('GCP projects whose Cloud SQL instances are audited.'),
-        federation: z
-          .strictObject({
-            roleArn: z
-              .string()
-              .regex(ROLE_ARN, 'must be an IAM role ARN')
-              .describe('The AWS role the Cloud Function assumes with its Google ID token.'),
-            audience: z
-              .string()
-              .min(1)
-              .max(512)
-              .describe('The audience requested for the ID token; pinned as `accounts.google.com:oaud`.'),
-            serviceAccountUniqueId: z
-              .union([
-                z.string().regex(UNIQUE_ID, 'must be the numeric uniqueId'),
-                z.array(z.string().regex(UNIQUE_ID, 'must be the numeric uniqueId')).min(1),
-              ])
-              .describe(
+              roleArn: z.described(
+                z.string().check(z.regex(ROLE_ARN, 'must be an IAM role ARN')),
+                'The AWS role the Cloud Function assumes with its Google ID token.',
+              ),
+              audience: z.described(
+                z.string().check(z.minLength(1), z.maxLength(512)),
+                'The audience requested for the ID token; pinned as `accounts.google.com:oaud`.',
+              ),
+              serviceAccountUniqueId: z.described(
+                z.union([
+                  z.string().check(z.regex(UNIQUE_ID, 'must be the numeric uniqueId')),
+                  z
+                    .array(z.string().check(z.regex(UNIQUE_ID, 'must be the numeric uniqueId')))
+                    .check(z.minLength(1)),
+                ]),
                 "The numeric unique id of the functions' service accounts (one, or a list: each audit function runs as its own); pinned as `:aud` and `:sub`.",
               ),
-          })
-          .optional()
-          .describe('Keyless publishing from GCP to AWS (AssumeRoleWithWebIdentity).'),
-      })
-      .prefault({}),
-    securityHub: z
-      .strictObject({
-        enabled: z
-          .boolean()
-          .default(false)
-          .describe('Publish findings to Security Hub after each scheduled audit.'),
-        refreshDays: z
-          .int()
-          .min(1)
-          .max(89)
-          .default(7)
-          .describe('Re-import an unchanged finding after this many days (Security Hub drops it after 90).'),
-        reconcileDays: z
-          .int()
-          .min(1)
-          .max(89)
-          .default(7)
-          .describe(
-            'Read every held finding back from Security Hub (GetFindings) this often per account and region, correcting drift; in between, the import ledger decides. Without a ledger every run reads in full.',
+            }),
           ),
-        centralAccountId: z
-          .string()
-          .regex(ACCOUNT_ID, 'must be a 12-digit AWS account id')
-          .optional()
-          .describe(
-            "Where GCP findings are imported (Security Hub only accepts findings for the caller's account).",
-          ),
-        centralRegion: region
-          .optional()
-          .describe('Region of the central account where GCP findings are imported.'),
-      })
-      .prefault({}),
-    schedules: z
-      .strictObject({
-        auditPitr: z
-          .string()
-          .min(1)
-          .default('rate(1 hour)')
-          .describe('EventBridge Scheduler / Cloud Scheduler expression for the PITR audit.'),
-        auditDumps: z
-          .string()
-          .min(1)
-          .default('rate(6 hours)')
-          .describe('EventBridge Scheduler / Cloud Scheduler expression for the pg_dump audit.'),
-        auditKeys: z
-          .string()
-          .min(1)
-          .default('rate(1 day)')
-          .describe('EventBridge Scheduler / Cloud Scheduler expression for the key-material audit.'),
-      })
-      .prefault({}),
-    alarms: z
-      .strictObject({
-        emails: z.array(z.email()).default([]).describe('E-mail subscribers of the alarm topic.'),
-      })
-      .prefault({}),
+          'Keyless publishing from GCP to AWS (AssumeRoleWithWebIdentity).',
+        ),
+      }),
+      {},
+    ),
+    securityHub: z.prefault(
+      z.strictObject({
+        enabled: z.described(
+          z._default(z.boolean(), false),
+          'Publish findings to Security Hub after each scheduled audit.',
+        ),
+        refreshDays: z.described(
+          z._default(z.int().check(z.gte(1), z.lte(89)), 7),
+          'Re-import an unchanged finding after this many days (Security Hub drops it after 90).',
+        ),
+        reconcileDays: z.described(
+          z._default(z.int().check(z.gte(1), z.lte(89)), 7),
+          'Read every held finding back from Security Hub (GetFindings) this often per account and region, correcting drift; in between, the import ledger decides. Without a ledger every run reads in full.',
+        ),
+        centralAccountId: z.described(
+          z.optional(z.string().check(z.regex(ACCOUNT_ID, 'must be a 12-digit AWS account id'))),
+          "Where GCP findings are imported (Security Hub only accepts findings for the caller's account).",
+        ),
+        centralRegion: z.described(
+          z.optional(region),
+          'Region of the central account where GCP findings are imported.',
+        ),
+      }),
+      {},
+    ),
+    schedules: z.prefault(
+      z.strictObject({
+        auditPitr: z.described(
+          z._default(z.string().check(z.minLength(1)), 'rate(1 hour)'),
+          'EventBridge Scheduler / Cloud Scheduler expression for the PITR audit.',
+        ),
+        auditDumps: z.described(
+          z._default(z.string().check(z.minLength(1)), 'rate(6 hours)'),
+          'EventBridge Scheduler / Cloud Scheduler expression for the pg_dump audit.',
+        ),
+        auditKeys: z.described(
+          z._default(z.string().check(z.minLength(1)), 'rate(1 day)'),
+          'EventBridge Scheduler / Cloud Scheduler expression for the key-material audit.',
+        ),
+      }),
+      {},
+    ),
+    alarms: z.prefault(
+      z.strictObject({
+        emails: z.described(z._default(z.array(z.email()), []), 'E-mail subscribers of the alarm topic.'),
+      }),
+      {},
+    ),
   })
-  .superRefine((policy, context) => {
-    // Cross-field rules live here, in the schema, so the CLI, the Lambdas, the Cloud Functions and
-    // CDK synth refuse the same policies with the same messages.
-    policy.aws.accounts.forEach((account, index) => {
-      const roleAccount = ROLE_ARN_ACCOUNT.exec(account.roleArn)?.[1];
-      if (roleAccount !== undefined && roleAccount !== account.accountId) {
-        context.addIssue({
-          code: 'custom',
-          path: ['aws', 'accounts', index, 'roleArn'],
-          message: `is in account ${roleAccount}, but accountId is ${account.accountId}`,
-        });
-      }
-    });
-    for (const [name, schedule] of Object.entries(policy.schedules)) {
-      try {
-        parseAuditSchedule(schedule, `schedules.${name}`);
-      } catch (error) {
-        if (!(error instanceof PolicyError)) throw error;
-        for (const issue of error.issues) {
-          context.addIssue({ code: 'custom', path: ['schedules', name], message: issue.message });
+  .check(
+    z.superRefine((policy, context) => {
+      // Cross-field rules live here, in the schema, so the CLI, the Lambdas, the Cloud Functions and
+      // CDK synth refuse the same policies with the same messages.
+      policy.aws.accounts.forEach((account, index) => {
+        const roleAccount = ROLE_ARN_ACCOUNT.exec(account.roleArn)?.[1];
+        if (roleAccount !== undefined && roleAccount !== account.accountId) {
+          context.addIssue({
+            code: 'custom',
+            path: ['aws', 'accounts', index, 'roleArn'],
+            message: `is in account ${roleAccount}, but accountId is ${account.accountId}`,
+          });
+        }
+      });
+      for (const [name, schedule] of Object.entries(policy.schedules)) {
+        try {
+          parseAuditSchedule(schedule, `schedules.${name}`);
+        } catch (error) {
+          if (!(error instanceof PolicyError)) throw error;
+          for (const issue of error.issues) {
+            context.addIssue({ code: 'custom', path: ['schedules', name], message: issue.message });
+          }
         }
       }
-    }
-    placedLocationIssues(policy).forEach((issue) => {
-      context.addIssue({ code: 'custom', ...issue });
-    });
-    // GCP findings can only land in one AWS account and region (Security Hub accepts findings for
-    // the caller's own account only): name them wherever GCP findings may be published.
-    const publishesGcp =
-      policy.gcp.federation !== undefined || (policy.securityHub.enabled && policy.gcp.projects.length > 0);
-    if (!publishesGcp) return;
-    const why = policy.gcp.federation
-      ? 'is required when gcp.federation is set (the Cloud Function publishes there)'
-      : 'is required when Security Hub publishing is on and gcp.projects is not empty (GCP findings are imported there)';
-    const central = policy.securityHub.centralAccountId;
-    if (central === undefined) {
-      context.addIssue({ code: 'custom', path: ['securityHub', 'centralAccountId'], message: why });
-    }
-    if (policy.securityHub.centralRegion === undefined) {
-      context.addIssue({ code: 'custom', path: ['securityHub', 'centralRegion'], message: why });
-    }
-    const federationAccount = policy.gcp.federation
-      ? ROLE_ARN_ACCOUNT.exec(policy.gcp.federation.roleArn)?.[1]
-      : undefined;
-    if (central !== undefined && federationAccount !== undefined && federationAccount !== central) {
-      context.addIssue({
-        code: 'custom',
-        path: ['gcp', 'federation', 'roleArn'],
-        message: `is in account ${federationAccount}, but securityHub.centralAccountId is ${central}; Security Hub only accepts findings imported by the account they belong to`,
+      placedLocationIssues(policy).forEach((issue) => {
+        context.addIssue({ code: 'custom', ...issue });
       });
-    }
-  });
+      // GCP findings can only land in one AWS account and region (Security Hub accepts findings for
+      // the caller's own account only): name them wherever GCP findings may be published.
+      const publishesGcp =
+        policy.gcp.federation !== undefined || (policy.securityHub.enabled && policy.gcp.projects.length > 0);
+      if (!publishesGcp) return;
+      const why = policy.gcp.federation
+        ? 'is required when gcp.federation is set (the Cloud Function publishes there)'
+        : 'is required when Security Hub publishing is on and gcp.projects is not empty (GCP findings are imported there)';
+      const central = policy.securityHub.centralAccountId;
+      if (central === undefined) {
+        context.addIssue({ code: 'custom', path: ['securityHub', 'centralAccountId'], message: why });
+      }
+      if (policy.securityHub.centralRegion === undefined) {
+        context.addIssue({ code: 'custom', path: ['securityHub', 'centralRegion'], message: why });
+      }
+      const federationAccount = policy.gcp.federation
+        ? ROLE_ARN_ACCOUNT.exec(policy.gcp.federation.roleArn)?.[1]
+        : undefined;
+      if (central !== undefined && federationAccount !== undefined && federationAccount !== central) {
+        context.addIssue({
+          code: 'custom',
+          path: ['gcp', 'federation', 'roleArn'],
+          message: `is in account ${federationAccount}, but securityHub.centralAccountId is ${central}; Security Hub only accepts findings imported by the account they belong to`,
+        });
+      }
+    }),
+  );
 
 /** A location the policy names, where the rule of {@link placedLocationIssues} reports it. */
 interface NamedLocation {

@@ -3,122 +3,107 @@
  * often to look, when they expire), the readiness gate's freshness, the maintenance horizon and the
  * manual-snapshot quota. Mounted with one line in policy.ts.
  */
-import * as z from 'zod';
+
 import { PolicyError } from './errors.ts';
 import { parseAuditSchedule } from './schedule.ts';
+import * as z from './zod.ts';
 
 /** The RDS default quota of manual snapshots per region (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html). */
 export const DEFAULT_SNAPSHOT_QUOTA = 100;
 
 export const snapshotsPolicySchema = z
   .strictObject({
-    waitMinutes: z
-      .number()
-      .positive()
-      .max(24 * 60)
-      .default(60)
-      .describe('Deadline for a snapshot to become available (a busy target is retried until then).'),
-    pollInitialSeconds: z
-      .number()
-      .min(0.01)
-      .max(600)
-      .default(5)
-      .describe(
-        'Shortest wait between two polls of a region (and between create attempts on a busy target); each wait is 3% of the time waited so far, never shorter than this.',
+    waitMinutes: z.described(
+      z._default(z.number().check(z.positive(), z.lte(24 * 60)), 60),
+      'Deadline for a snapshot to become available (a busy target is retried until then).',
+    ),
+    pollInitialSeconds: z.described(
+      z._default(z.number().check(z.gte(0.01), z.lte(600)), 5),
+      'Shortest wait between two polls of a region (and between create attempts on a busy target); each wait is 3% of the time waited so far, never shorter than this.',
+    ),
+    pollMaxSeconds: z.described(
+      z._default(z.number().check(z.gte(0.01), z.lte(600)), 30),
+      'Longest wait between two polls of a region.',
+    ),
+    expiryDays: z.described(
+      z._default(z.int().check(z.gte(1), z.lte(3650)), 14),
+      'Days after which a pre-maintenance snapshot may be pruned (written as its expiry tag).',
+    ),
+    readinessMaxAgeHours: z.described(
+      z._default(z.number().check(z.positive(), z.lte(24 * 30)), 24),
+      'Readiness needs a successful pre-maintenance snapshot younger than this for every target.',
+    ),
+    readinessWaivers: z.described(
+      z._default(
+        z
+          .record(
+            z.string(),
+            z.strictObject(
+              {
+                reason: z.string().check(z.trim(), z.minLength(1, 'give the reason the gate is waived')),
+                expires: z.iso.date('must be a date such as 2027-03-31'),
+              },
+              {
+                // A bare reason was the old form: it waived the gate for ever.
+                error: (issue) =>
+                  issue.code === 'invalid_type' && typeof issue.input === 'string'
+                    ? 'a waiver is { reason, expires }, not a bare reason: write {"reason": "…", "expires": "2027-03-31"} (the last day, UTC, the waiver applies)'
+                    : undefined,
+              },
+            ),
+          )
+          .check(
+            z.superRefine((waivers, context) => {
+              for (const gate of Object.keys(waivers)) {
+                if (/^audit:[a-z][a-z0-9-]*$/.test(gate)) continue;
+                context.addIssue({
+                  code: 'custom',
+                  path: [gate],
+                  message: `'${gate}' is not a gate: name one as audit:<group>, such as audit:keys`,
+                });
+              }
+            }),
+          ),
+        {},
       ),
-    pollMaxSeconds: z
-      .number()
-      .min(0.01)
-      .max(600)
-      .default(30)
-      .describe('Longest wait between two polls of a region.'),
-    expiryDays: z
-      .int()
-      .min(1)
-      .max(3650)
-      .default(14)
-      .describe('Days after which a pre-maintenance snapshot may be pruned (written as its expiry tag).'),
-    readinessMaxAgeHours: z
-      .number()
-      .positive()
-      .max(24 * 30)
-      .default(24)
-      .describe('Readiness needs a successful pre-maintenance snapshot younger than this for every target.'),
-    readinessWaivers: z
-      .record(
-        z.string(),
-        z.strictObject(
-          {
-            reason: z.string().trim().min(1, 'give the reason the gate is waived'),
-            expires: z.iso.date('must be a date such as 2027-03-31'),
-          },
-          {
-            // A bare reason was the old form: it waived the gate for ever.
-            error: (issue) =>
-              issue.code === 'invalid_type' && typeof issue.input === 'string'
-                ? 'a waiver is { reason, expires }, not a bare reason: write {"reason": "…", "expires": "2027-03-31"} (the last day, UTC, the waiver applies)'
-                : undefined,
-          },
-        ),
-      )
-      .superRefine((waivers, context) => {
-        for (const gate of Object.keys(waivers)) {
-          if (/^audit:[a-z][a-z0-9-]*$/.test(gate)) continue;
-          context.addIssue({
-            code: 'custom',
-            path: [gate],
-            message: `'${gate}' is not a gate: name one as audit:<group>, such as audit:keys`,
-          });
-        }
-      })
-      .default({})
-      .describe(
-        'Gates required for GO (audit:keys) that readiness may answer without, each with its reason and the last day (UTC) it applies, e.g. {"audit:keys": {"reason": "CA keys held offline in an HSM, checked by hand before each rotation", "expires": "2027-03-31"}}. A waiver applies only while the policy gives the gate nothing to audit (a configured gate is always judged) and until it expires; then the gate is required again.',
-      ),
-    maintenanceHorizonHours: z
-      .number()
-      .positive()
-      .max(24 * 60)
-      .default(72)
-      .describe('The maintenance job snapshots a target before maintenance due within this many hours.'),
-    quotaPerRegion: z
-      .int()
-      .min(1)
-      .max(100_000)
-      .default(DEFAULT_SNAPSHOT_QUOTA)
-      .describe('Manual snapshots allowed per region and kind (raise it here after a quota increase).'),
-    maintenanceSchedule: z
-      .string()
-      .min(1)
-      .default('rate(6 hours)')
-      .describe(
-        "How often the maintenance-aware job looks for upcoming maintenance: the snapshot Lambda's schedule (also run on AWS Health and RDS events) and the snapshot Cloud Function's Cloud Scheduler job, where a rate must divide an hour or a day.",
-      ),
-    idempotencyTable: z
-      .string()
-      .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')
-      .optional()
-      .describe(
-        'DynamoDB table of the idempotency records for `backup-guard snapshot` (the snapshot Lambda is given its own by the deployment).',
-      ),
+      'Gates required for GO (audit:keys) that readiness may answer without, each with its reason and the last day (UTC) it applies, e.g. {"audit:keys": {"reason": "CA keys held offline in an HSM, checked by hand before each rotation", "expires": "2027-03-31"}}. A waiver applies only while the policy gives the gate nothing to audit (a configured gate is always judged) and until it expires; then the gate is required again.',
+    ),
+    maintenanceHorizonHours: z.described(
+      z._default(z.number().check(z.positive(), z.lte(24 * 60)), 72),
+      'The maintenance job snapshots a target before maintenance due within this many hours.',
+    ),
+    quotaPerRegion: z.described(
+      z._default(z.int().check(z.gte(1), z.lte(100_000)), DEFAULT_SNAPSHOT_QUOTA),
+      'Manual snapshots allowed per region and kind (raise it here after a quota increase).',
+    ),
+    maintenanceSchedule: z.described(
+      z._default(z.string().check(z.minLength(1)), 'rate(6 hours)'),
+      "How often the maintenance-aware job looks for upcoming maintenance: the snapshot Lambda's schedule (also run on AWS Health and RDS events) and the snapshot Cloud Function's Cloud Scheduler job, where a rate must divide an hour or a day.",
+    ),
+    idempotencyTable: z.described(
+      z.optional(z.string().check(z.regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'))),
+      'DynamoDB table of the idempotency records for `backup-guard snapshot` (the snapshot Lambda is given its own by the deployment).',
+    ),
   })
-  .superRefine((policy, context) => {
-    try {
-      parseAuditSchedule(policy.maintenanceSchedule);
-    } catch (error) {
-      if (!(error instanceof PolicyError)) throw error;
-      for (const issue of error.issues) {
-        context.addIssue({ code: 'custom', path: ['maintenanceSchedule'], message: issue.message });
+  .check(
+    z.superRefine((policy, context) => {
+      try {
+        parseAuditSchedule(policy.maintenanceSchedule);
+      } catch (error) {
+        if (!(error instanceof PolicyError)) throw error;
+        for (const issue of error.issues) {
+          context.addIssue({ code: 'custom', path: ['maintenanceSchedule'], message: issue.message });
+        }
       }
-    }
-    if (policy.pollInitialSeconds > policy.pollMaxSeconds) {
-      context.addIssue({
-        code: 'custom',
-        path: ['pollInitialSeconds'],
-        message: `is ${policy.pollInitialSeconds}, above pollMaxSeconds (${policy.pollMaxSeconds})`,
-      });
-    }
-  });
+      if (policy.pollInitialSeconds > policy.pollMaxSeconds) {
+        context.addIssue({
+          code: 'custom',
+          path: ['pollInitialSeconds'],
+          message: `is ${policy.pollInitialSeconds}, above pollMaxSeconds (${policy.pollMaxSeconds})`,
+        });
+      }
+    }),
+  );
 
 export type SnapshotsPolicy = z.output<typeof snapshotsPolicySchema>;
 export type SnapshotsPolicyInput = z.input<typeof snapshotsPolicySchema>;

@@ -9,13 +9,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import * as z from 'zod';
 import type { AwsCollectors } from '../../aws/collectors.ts';
 import { LEDGER_BUCKET_ENV } from '../../aws/ledger-location.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { describeError, InputError, inputIssues } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
+import * as z from '../../core/zod.ts';
 import { runAuditJob } from '../../jobs/audit.ts';
 import { assertPublicationLanded, type DeliveredPublication } from '../../jobs/publish.ts';
 import {
@@ -30,15 +30,17 @@ import { createObservability, recordAuditMetrics } from './observability.ts';
  * What a schedule may pass (its `Input`); an empty or absent payload audits the whole policy. An
  * EventBridge Scheduler target receives exactly the schedule's `Input` (the stack sets `{}`).
  */
-export const auditInputSchema = z
-  .strictObject({
-    /** Audit only these regions: each must be one the policy audits (any region when it says `all`). */
-    regions: runRegionsSchema,
-    /** Override `policy.securityHub.enabled` for this run. */
-    publish: z.boolean().optional(),
-  })
-  .nullish()
-  .transform((value) => value ?? {});
+export const auditInputSchema = z.pipe(
+  z.nullish(
+    z.strictObject({
+      /** Audit only these regions: each must be one the policy audits (any region when it says `all`). */
+      regions: runRegionsSchema,
+      /** Override `policy.securityHub.enabled` for this run. */
+      publish: z.optional(z.boolean()),
+    }),
+  ),
+  z.transform((value) => value ?? {}),
+);
 
 export type AuditLambdaInput = z.input<typeof auditInputSchema>;
 

@@ -4,10 +4,11 @@
  * region), the Powertools logger and metrics of its service, and that region. A handler that needs
  * more (the import ledger's bucket, the idempotency table) extends this shape; none builds it again.
  */
-import * as z from 'zod';
+
 import { AwsClientFactory } from '../../aws/clients.ts';
 import { InputError } from '../../core/errors.ts';
 import { AWS_REGION, loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import * as z from '../../core/zod.ts';
 import type { createObservability } from './observability.ts';
 
 type Observability = ReturnType<typeof createObservability>;
@@ -48,10 +49,11 @@ export function functionDependencies<D extends AwsFunctionDependencies = AwsFunc
 }
 
 /** The `regions` a job Lambda's input may name to narrow its run (AWS region names, at least one). */
-export const runRegionsSchema = z
-  .array(z.string().regex(AWS_REGION, 'must be an AWS region name such as eu-west-1'))
-  .min(1)
-  .optional();
+export const runRegionsSchema = z.optional(
+  z
+    .array(z.string().check(z.regex(AWS_REGION, 'must be an AWS region name such as eu-west-1')))
+    .check(z.minLength(1)),
+);
 
 /**
  * A run's input may narrow the policy's regions, never widen them: a region the policy does not list

@@ -7,10 +7,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import * as z from 'zod';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
 import { awsCollectors } from '../../aws/collectors.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
+import * as z from '../../core/zod.ts';
 import { type ReadinessResult, runReadinessJob } from '../../jobs/readiness.ts';
 import {
   type AwsFunctionDependencies,
@@ -20,10 +20,10 @@ import {
 } from './function-dependencies.ts';
 import { createObservability } from './observability.ts';
 
-export const readinessEventSchema = z
-  .strictObject({ regions: runRegionsSchema })
-  .nullish()
-  .transform((value) => value ?? {});
+export const readinessEventSchema = z.pipe(
+  z.nullish(z.strictObject({ regions: runRegionsSchema })),
+  z.transform((value) => value ?? {}),
+);
 
 const { logger, metrics } = createObservability('readiness');
 

@@ -14,11 +14,11 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
 import { DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import type { Policy } from '../../core/policy.ts';
+import * as z from '../../core/zod.ts';
 import { idempotencyTableName } from '../../jobs/idempotency.ts';
 import { type MaintenanceJobResult, runMaintenanceJob } from '../../jobs/maintenance.ts';
 import {
@@ -34,13 +34,13 @@ import { createObservability } from './observability.ts';
 export { IDEMPOTENCY_TABLE_ENV } from '../../jobs/idempotency.ts';
 
 export const snapshotEventSchema = z.strictObject({
-  requestId: z.string().min(1).max(256),
-  reason: z.string().min(1).max(256),
-  ticket: z.string().min(1).max(128).optional(),
-  requestedBy: z.string().min(1).max(256),
-  targets: z.array(z.string().min(1).max(2048)).min(1).optional(),
-  wait: z.boolean().optional(),
-  maintenanceEvent: z.string().min(1).max(256).optional(),
+  requestId: z.string().check(z.minLength(1), z.maxLength(256)),
+  reason: z.string().check(z.minLength(1), z.maxLength(256)),
+  ticket: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  requestedBy: z.string().check(z.minLength(1), z.maxLength(256)),
+  targets: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.minLength(1))),
+  wait: z.optional(z.boolean()),
+  maintenanceEvent: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
 });
 
 export function parseSnapshotEvent(event: unknown): SnapshotRequest {

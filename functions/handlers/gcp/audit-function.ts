@@ -13,13 +13,13 @@
  * `AWS_ENDPOINT_URL`.
  */
 import type * as functions from '@google-cloud/functions-framework';
-import * as z from 'zod';
 import type { AwsClientFactory } from '../../aws/clients.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import * as z from '../../core/zod.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import type { GcpClientSource, GcpCollectors } from '../../gcp/collectors.ts';
 import { type AuditJobMetrics, runAuditJob } from '../../jobs/audit.ts';
@@ -30,9 +30,9 @@ import { createGcpLogger } from './observability.ts';
 /** What the scheduler job may send as its body; empty audits the whole policy. */
 export const auditRequestSchema = z.strictObject({
   /** Audit only these projects. */
-  projects: z.array(z.string().min(1)).min(1).optional(),
+  projects: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
   /** Override `policy.securityHub.enabled` for this run. */
-  publish: z.boolean().optional(),
+  publish: z.optional(z.boolean()),
 });
 
 export type AuditRequest = z.output<typeof auditRequestSchema>;

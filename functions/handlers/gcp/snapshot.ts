@@ -8,10 +8,10 @@
  * that id instead of inserting another (GCP has no DynamoDB; the adoption is the idempotency here).
  */
 import * as functions from '@google-cloud/functions-framework';
-import * as z from 'zod';
 import { type GcpSnapshotClients, gcpSnapshotCloud } from '../../actions/snapshot/gcp.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import * as z from '../../core/zod.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import { type GcpClientSource, gcpCollectors } from '../../gcp/collectors.ts';
 import { withSecretManager } from '../../gcp/secret-manager.ts';
@@ -24,12 +24,12 @@ import { createGcpLogger } from './observability.ts';
 const requestSchema = z.discriminatedUnion('action', [
   z.strictObject({
     action: z.literal('snapshot'),
-    requestId: z.string().min(1).max(256),
-    reason: z.string().min(1).max(256),
-    ticket: z.string().min(1).max(128).optional(),
-    requestedBy: z.string().min(1).max(256),
-    targets: z.array(z.string().min(1)).min(1).optional(),
-    wait: z.boolean().optional(),
+    requestId: z.string().check(z.minLength(1), z.maxLength(256)),
+    reason: z.string().check(z.minLength(1), z.maxLength(256)),
+    ticket: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+    requestedBy: z.string().check(z.minLength(1), z.maxLength(256)),
+    targets: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+    wait: z.optional(z.boolean()),
   }),
   z.strictObject({ action: z.literal('readiness') }),
   z.strictObject({ action: z.literal('maintenance') }),
