@@ -125,7 +125,9 @@ async function controlEndpoint(client: S3Client, account: string, region: string
       : (process.env.AWS_ENDPOINT_URL_S3_CONTROL ?? process.env.AWS_ENDPOINT_URL)?.trim();
   if (configured) return new URL(configured);
   const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-  return new URL(`https://${account}.s3-control.${region}.${suffix}`);
+  // A client configured for FIPS endpoints (GovCloud, AWS_USE_FIPS_ENDPOINT) uses S3 Control's too.
+  const fips = (await client.config.useFipsEndpoint?.()) === true;
+  return new URL(`https://${account}.s3-control${fips ? '-fips' : ''}.${region}.${suffix}`);
 }
 
 interface SignerLike {

@@ -33,7 +33,8 @@
  *
  * Public access: S3 combines a bucket's Block Public Access with its account's, setting by setting
  * (functions/aws/s3-account-access.ts). A bucket whose own settings block everything needs nothing
- * more; otherwise the account's setting is read (once per scope, after the bucket's settings).
+ * more; otherwise the account's setting is read (once per scope, as soon as the bucket's settings
+ * are in, beside the header read).
  */
 import { setImmediate } from 'node:timers/promises';
 import type { KMSClient } from '@aws-sdk/client-kms';
@@ -542,6 +543,11 @@ function bucketOf(options: ReadS3DumpsOptions): S3DumpBucket {
   return bucket;
 }
 
+/** Whether a bucket's own Block Public Access has every setting on: its account's then adds nothing. */
+function blocksEverything(level: PublicAccessLevel): boolean {
+  return level.state === 'read' && allBlocked(level.settings) === true;
+}
+
 async function readBucketSettings(
   s3: RegionalS3,
   bucket: string,
@@ -624,6 +630,11 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
   const listed = listSeries(bucket.s3, location, options.maxObjectsListed, options.leanDecoding ?? true);
   await setImmediate();
   const settings = bucket.settings();
+  // The account's Block Public Access, when the bucket's own settings do not block everything:
+  // asked for as soon as they are in, beside the listing and the header read.
+  const accountAccess = settings.then(({ publicAccess }) =>
+    blocksEverything(publicAccess) ? undefined : options.accountPublicAccess?.(),
+  );
   const listing = await listed;
   const newestListed = newestObject(listing);
   const newest = newestListed ? await readNewest(bucket, newestListed) : undefined;
@@ -634,11 +645,7 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
     publicAccess: bucketAccess,
     encryption,
   } = await settings;
-  const ownBlocksAll = bucketAccess.state === 'read' && allBlocked(bucketAccess.settings) === true;
-  const publicAccess = effectivePublicAccess(
-    bucketAccess,
-    ownBlocksAll ? undefined : await options.accountPublicAccess?.(),
-  );
+  const publicAccess = effectivePublicAccess(bucketAccess, await accountAccess);
   const lifecycle: BucketReading<readonly DumpLifecycleRule[]> =
     lifecycleRules.state === 'read'
       ? { state: 'read', value: lifecycleRulesFor(lifecycleRules.value, location.prefix) }

@@ -4,6 +4,7 @@
  * blocked where the account blocks it. The dumps audit reads the account's setting (S3 Control)
  * with the real S3 client against the simulator, and dumps.protection judges the combination.
  */
+import { Readable } from 'node:stream';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -232,6 +233,71 @@ describe('readAccountPublicAccess', () => {
         RestrictPublicBuckets: true,
       },
     });
+  });
+});
+
+describe('readAccountPublicAccess without an endpoint override', () => {
+  /** What was sent, answered with S3 Control's "none configured": no request leaves the process. */
+  interface SentRequest {
+    readonly method: string;
+    readonly protocol: string;
+    readonly hostname: string;
+    readonly path: string;
+    readonly headers: Record<string, string>;
+  }
+  function capturing(): {
+    client: (options: { region: string; useFipsEndpoint?: boolean }) => S3Client;
+    sent: SentRequest[];
+  } {
+    const sent: SentRequest[] = [];
+    const handler = {
+      handle: async (request: SentRequest) => {
+        sent.push(request);
+        return {
+          response: {
+            statusCode: 404,
+            headers: {},
+            body: Readable.from([
+              Buffer.from(
+                '<ErrorResponse><Error><Code>NoSuchPublicAccessBlockConfiguration</Code><Message>none</Message></Error></ErrorResponse>',
+              ),
+            ]),
+          },
+        };
+      },
+    };
+    return {
+      client: (options) =>
+        new S3Client({ ...options, credentials: simCredentials(OPEN), requestHandler: handler as never }),
+      sent,
+    };
+  }
+
+  it.each([
+    ['eu-west-1', false, `${OPEN}.s3-control.eu-west-1.amazonaws.com`],
+    ['us-gov-west-1', true, `${OPEN}.s3-control-fips.us-gov-west-1.amazonaws.com`],
+    ['cn-north-1', false, `${OPEN}.s3-control.cn-north-1.amazonaws.com.cn`],
+  ] as const)('sends a GET signed for s3 in %s (FIPS %s) to %s', async (region, useFipsEndpoint, host) => {
+    // Arrange
+    const { client, sent } = capturing();
+    // Act
+    const level = await readAccountPublicAccess(client({ region, useFipsEndpoint }), OPEN, region);
+    // Assess
+    expect(level).toEqual({ state: 'absent' });
+    expect(sent).toHaveLength(1);
+    const [request] = sent;
+    expect(request).toMatchObject({
+      method: 'GET',
+      protocol: 'https:',
+      hostname: host,
+      path: '/v20180820/configuration/publicAccessBlock',
+    });
+    expect(request?.headers['x-amz-account-id']).toBe(OPEN);
+    expect(request?.headers.authorization).toMatch(
+      new RegExp(
+        `Credential=[A-Z0-9]+/\\d{8}/${region}/s3/aws4_request, SignedHeaders=[^,]*x-amz-account-id`,
+      ),
+    );
   });
 });
 
