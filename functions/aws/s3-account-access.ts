@@ -11,15 +11,19 @@
  *
  * The call is one signed GET per scope, and only when a bucket's own settings do not already block
  * everything. It goes through the S3 client the audit already has (its credentials, signer, request
- * handler and endpoint override) rather than another SDK client: S3 Control is
+ * handler, retry strategy and endpoint override) and the lean XML decoder (./xml-wire.ts) rather
+ * than another SDK client: S3 Control is
  * `GET /v20180820/configuration/publicAccessBlock` with an `x-amz-account-id` header, on
  * `{account}.s3-control.{region}.amazonaws.com`, signed for service `s3`. A missing configuration is
  * 404 `NoSuchPublicAccessBlockConfiguration` (every setting off), in S3 Control's error body
  * `<ErrorResponse><Error><Code>…` (https://github.com/getmoto/moto/pull/9716 quotes AWS's answer).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { RetryErrorType, RetryToken } from '@smithy/types';
 import type { BucketReading, PublicAccessConfig } from '../core/dump-facts.ts';
+import { describeError } from '../core/errors.ts';
 import { endpointOf } from './protocol.ts';
+import { decodeXmlResult, type Shape, XmlWireError } from './xml-wire.ts';
 
 /** The four Block Public Access settings, as S3 names them. */
 export const PUBLIC_ACCESS_SETTINGS = [
@@ -39,8 +43,6 @@ export type PublicAccessLevel =
   | { readonly state: 'unknown'; readonly reason: string };
 
 const PATH = '/v20180820/configuration/publicAccessBlock';
-const ATTEMPTS = 3;
-const BACKOFF_MS = 100;
 
 /** `BlockPublicAcls=true, IgnorePublicAcls=false, …` (`not sent` for a missing setting). */
 export function settingsDetail(settings: PublicAccessSettings): string {
@@ -102,18 +104,23 @@ export function effectivePublicAccess(
   return { state: 'read', value: { blocked, detail } };
 }
 
-/** The `<Name>text</Name>` of an XML answer, if present. */
-function element(xml: string, name: string): string | undefined {
-  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
-}
+/** The answer's settings, decoded as the SDK decodes booleans (functions/aws/xml-wire.ts). */
+const SETTINGS_SHAPE: Shape = Object.fromEntries(PUBLIC_ACCESS_SETTINGS.map((name) => [name, 'boolean']));
 
 function settingsOf(xml: string): PublicAccessSettings {
+  const decoded = decodeXmlResult(xml, ['PublicAccessBlockConfiguration'], SETTINGS_SHAPE);
   return Object.fromEntries(
-    PUBLIC_ACCESS_SETTINGS.map((name) => {
-      const text = element(xml, name)?.trim().toLowerCase();
-      return [name, text === 'true' ? true : text === 'false' ? false : undefined];
-    }),
+    PUBLIC_ACCESS_SETTINGS.map((name) => [name, decoded[name] as boolean | undefined]),
   ) as PublicAccessSettings;
+}
+
+/** S3 Control's error code (`<ErrorResponse><Error><Code>`), if the body is that error. */
+function errorCodeOf(xml: string): string | undefined {
+  try {
+    return decodeXmlResult(xml, ['ErrorResponse', 'Error'], { Code: 'string' }).Code as string | undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The S3 Control endpoint of `account` in `region`: the client's override, the SDK's environment variables, or AWS's. */
@@ -137,10 +144,17 @@ interface HandlerLike {
   handle(request: unknown, options: object): Promise<{ response: { statusCode: number; body: unknown } }>;
 }
 
-/** Whether an answer (or a transport error, `status` undefined) is worth another attempt. */
-function retryable(status: number | undefined, code: string | undefined): boolean {
-  if (status === undefined) return true;
-  return status >= 500 || status === 429 || code === 'SlowDown' || code === 'Throttling';
+interface RetryStrategyLike {
+  acquireInitialRetryToken(scope: string): Promise<RetryToken>;
+  refreshRetryTokenForRetry(token: RetryToken, info: { errorType: RetryErrorType }): Promise<RetryToken>;
+  recordSuccess(token: RetryToken): void;
+}
+
+/** What kind of retryable failure an answer (or a transport error, `status` undefined) is; undefined: not retried. */
+function retryErrorType(status: number | undefined, code: string | undefined): RetryErrorType | undefined {
+  if (status === undefined) return 'TRANSIENT';
+  if (status === 429 || code === 'SlowDown' || code === 'Throttling') return 'THROTTLING';
+  return status >= 500 ? 'SERVER_ERROR' : undefined;
 }
 
 /**
@@ -160,9 +174,13 @@ export async function readAccountPublicAccess(
       signer(): Promise<SignerLike>;
       requestHandler: HandlerLike;
       streamCollector(stream: unknown): Promise<Uint8Array>;
+      retryStrategy(): Promise<RetryStrategyLike>;
     };
     const signer = await config.signer();
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
+    // The client's own retry strategy (its maxAttempts, backoff, retry quota), as the SDK retries.
+    const strategy = await config.retryStrategy();
+    let token = await strategy.acquireInitialRetryToken('');
+    for (;;) {
       const request = {
         method: 'GET',
         protocol: base.protocol,
@@ -180,23 +198,32 @@ export async function readAccountPublicAccess(
         status = response.statusCode;
         const body = Buffer.from(await config.streamCollector(response.body)).toString('utf8');
         if (status >= 200 && status < 300) {
-          if (!body.includes('<PublicAccessBlockConfiguration')) {
-            reason = `HTTP ${status}: the answer is not a PublicAccessBlockConfiguration`;
-            return { state: 'unknown', reason };
-          }
-          return { state: 'read', settings: settingsOf(body) };
+          const settings = settingsOf(body);
+          strategy.recordSuccess(token);
+          return { state: 'read', settings };
         }
-        code = element(body, 'Code');
+        code = errorCodeOf(body);
         if (code === 'NoSuchPublicAccessBlockConfiguration') return { state: 'absent' };
         reason = `${code ?? 'Error'} (HTTP ${status})`;
       } catch (error) {
-        reason = `${(error as { name?: string }).name ?? 'Error'}: ${(error as { message?: string }).message ?? String(error)}`;
+        if (error instanceof XmlWireError) {
+          // A 2xx answer that is not the configuration: not read, and not retried.
+          reason = `HTTP ${status}: the answer is not a PublicAccessBlockConfiguration`;
+          break;
+        }
+        reason = describeError(error);
       }
-      if (!retryable(status, code) || attempt === ATTEMPTS) break;
-      await new Promise((resolveWait) => setTimeout(resolveWait, BACKOFF_MS * 2 ** (attempt - 1)));
+      const errorType = retryErrorType(status, code);
+      if (errorType === undefined) break;
+      try {
+        token = await strategy.refreshRetryTokenForRetry(token, { errorType });
+      } catch {
+        break; // No attempt left.
+      }
+      await new Promise((resolveWait) => setTimeout(resolveWait, token.getRetryDelay()));
     }
   } catch (error) {
-    reason = `${(error as { name?: string }).name ?? 'Error'}: ${(error as { message?: string }).message ?? String(error)}`;
+    reason = describeError(error);
   }
   return { state: 'unknown', reason: `GetPublicAccessBlock (account) ${reason}` };
 }
