@@ -155,3 +155,29 @@ export function inputIssues(issues: readonly SchemaIssue[]): InputIssue[] {
     message: issue.message,
   }));
 }
+
+/**
+ * `read` of every item, for a run over several clouds: one whose read fails (no credentials, an
+ * API unreachable) does not stop the others; its answer is `failed(item, error)`, which the caller
+ * reports so the run is incomplete. Bad input (InputError, PolicyError) throws at once, and when
+ * every item fails the first error is thrown: there is no finished work to keep. Answers are in
+ * the items' order.
+ */
+export async function eachOrAllFail<I, T>(
+  items: readonly I[],
+  read: (item: I) => Promise<T>,
+  failed: (item: I, error: unknown) => T,
+): Promise<T[]> {
+  const errors: unknown[] = [];
+  const answers = await Promise.all(
+    items.map((item) =>
+      read(item).catch((error: unknown) => {
+        if (error instanceof InputError || error instanceof PolicyError) throw error;
+        errors.push(error);
+        return failed(item, error);
+      }),
+    ),
+  );
+  if (errors.length === items.length && errors.length > 0) throw errors[0];
+  return answers;
+}

@@ -26,7 +26,7 @@ import {
   toScopePlan,
   withTargetCoverage,
 } from '../core/audit.ts';
-import { describeError, errorCode, InputError, PolicyError } from '../core/errors.ts';
+import { describeError, eachOrAllFail, errorCode, InputError } from '../core/errors.ts';
 import { applyExceptions } from '../core/exceptions.ts';
 import type { Fact } from '../core/facts.ts';
 import type { CheckGroup, Provider } from '../core/finding.ts';
@@ -126,24 +126,21 @@ export async function planAudit(request: AuditRequest, deps: AuditDependencies):
   const groups = requestedGroups(request);
   const groupsFor = (provider: Provider): CheckGroup[] =>
     groups.filter((group) => collectorOf(group, provider, deps) !== undefined).map((group) => group.name);
-  const scopes: PlannedScope[] = [];
-  const unplanned: PlanningFailure[] = [];
-  const errors: unknown[] = [];
   const providers = [...new Set(request.providers)];
-  await Promise.all(
-    providers.map(async (provider) => {
-      try {
-        scopes.push(...(await planProvider(provider, groupsFor(provider), request, deps)));
-      } catch (error) {
-        if (error instanceof InputError || error instanceof PolicyError) throw error;
-        errors.push(error);
-        unplanned.push({ provider, code: errorCode(error), message: describeError(error) });
-      }
-    }),
-  );
   // When no provider could be planned there is no finished work to keep: the run fails with the
   // error itself (one line for missing credentials, the API and region for an STS outage).
-  if (errors.length === providers.length && errors.length > 0) throw errors[0];
+  const planned = await eachOrAllFail(
+    providers,
+    async (provider): Promise<{ scopes: PlannedScope[]; failure?: PlanningFailure }> => ({
+      scopes: await planProvider(provider, groupsFor(provider), request, deps),
+    }),
+    (provider, error) => ({
+      scopes: [],
+      failure: { provider, code: errorCode(error), message: describeError(error) },
+    }),
+  );
+  const scopes = planned.flatMap((entry) => entry.scopes);
+  const unplanned = planned.flatMap((entry) => (entry.failure ? [entry.failure] : []));
   return {
     scopes,
     unplanned,

@@ -4,8 +4,8 @@
  */
 import type { BackendSnapshot, SnapshotPlace } from '../actions/snapshot/backend.ts';
 import { type PruneDecision, planPrune } from '../actions/snapshot/prune.ts';
-import { describeError, errorCode } from '../core/errors.ts';
-import { eachCloud, type SnapshotJobDependencies } from './snapshot.ts';
+import { describeError, eachOrAllFail, errorCode } from '../core/errors.ts';
+import type { SnapshotJobDependencies } from './snapshot.ts';
 
 export interface PruneRequest {
   /** Delete what may go; false (the default) only reports. */
@@ -43,10 +43,13 @@ export async function runPruneJob(
   const now = deps.now ?? (() => new Date());
   const apply = request.apply ?? false;
   // A cloud that cannot be read (no credentials, STS unreachable) does not keep the others from pruning.
-  const found = await eachCloud(
+  const found = await eachOrAllFail(
     deps.clouds,
     (cloud) => cloud.snapshotPlaces(),
-    (cloud, failure) => ({ places: [], problems: [`${cloud.provider}: snapshots not listed (${failure})`] }),
+    (cloud, error) => ({
+      places: [],
+      problems: [`${cloud.provider}: snapshots not listed (${describeError(error)})`],
+    }),
   );
   const places: { provider: string; place: SnapshotPlace }[] = deps.clouds.flatMap((cloud, index) =>
     (found[index]?.places ?? []).map((place) => ({ provider: cloud.provider, place })),

@@ -21,7 +21,7 @@ import {
 } from '../actions/snapshot/model.ts';
 import { type SnapshotProgress, takeSnapshots } from '../actions/snapshot/run.ts';
 import { EXIT_CODES } from '../core/audit.ts';
-import { describeError, InputError, PolicyError } from '../core/errors.ts';
+import { describeError, eachOrAllFail, InputError } from '../core/errors.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import { namesOf } from '../core/targets.ts';
@@ -69,10 +69,15 @@ export async function resolveSnapshotTargets(
   if (deps.clouds.length === 0) throw new InputError('no cloud to snapshot in was configured');
   // Named targets narrow the policy's selection, never widen it: a request (a chat command) may only
   // snapshot the databases the policy selects by tag or identifier, whatever else the role can reach.
-  const found = await eachCloud(
+  // A cloud that cannot be read (no credentials, STS unreachable) does not keep the others from
+  // being snapshotted: it is a problem of the run.
+  const found = await eachOrAllFail(
     deps.clouds,
     (cloud) => cloud.targets(deps.policy.targets, options),
-    (cloud, failure) => ({ targets: [], problems: [`${cloud.provider}: targets not read (${failure})`] }),
+    (cloud, error) => ({
+      targets: [],
+      problems: [`${cloud.provider}: targets not read (${describeError(error)})`],
+    }),
   );
   const wanted = named && named.length > 0 ? named : undefined;
   const targets = found
@@ -89,31 +94,6 @@ export async function resolveSnapshotTargets(
     }
   }
   return { targets, problems, manualSnapshots };
-}
-
-/**
- * `read` of every cloud, as planAudit plans providers: a cloud whose read fails (no credentials, STS
- * unreachable in every region) does not stop the others; it is said by `failed` as a problem, which
- * makes the run incomplete. When every cloud fails, or the policy or the input is bad, it throws:
- * there is no finished work to keep.
- */
-export async function eachCloud<T>(
-  clouds: readonly SnapshotCloud[],
-  read: (cloud: SnapshotCloud) => Promise<T>,
-  failed: (cloud: SnapshotCloud, failure: string) => T,
-): Promise<T[]> {
-  const errors: unknown[] = [];
-  const answers = await Promise.all(
-    clouds.map((cloud) =>
-      read(cloud).catch((error: unknown) => {
-        if (error instanceof InputError || error instanceof PolicyError) throw error;
-        errors.push(error);
-        return failed(cloud, describeError(error));
-      }),
-    ),
-  );
-  if (errors.length === clouds.length && errors.length > 0) throw errors[0];
-  return answers;
 }
 
 /** The backend of one scope, from the cloud of its provider. */
