@@ -62,6 +62,7 @@ import type {
 } from '../core/dump-facts.ts';
 import {
   dumpResourceId,
+  isSeriesObject,
   narrowerPrefixes,
   newestDumpRead,
   newestObject,
@@ -99,6 +100,8 @@ const NOT_CONFIGURED = new Set([
 export interface S3DumpLocation {
   readonly bucket: string;
   readonly prefix: string;
+  /** Only keys ending with this are dumps ({@link isSeriesObject}); empty or undefined: every object. */
+  readonly suffix?: string;
   readonly account: string;
   /** Where the policy says the bucket is; S3's redirect corrects it. */
   readonly region: string;
@@ -200,6 +203,8 @@ async function listSeries(
   lean: boolean,
 ): Promise<DumpListing> {
   const objects: DumpObject[] = [];
+  // The bound counts every object listed (it bounds calls and memory), dumps or not.
+  let listed = 0;
   const nextToken = pageTokens(
     `ListObjectsV2 of s3://${location.bucket}/${location.prefix}`,
     'RepeatedContinuationToken',
@@ -209,7 +214,7 @@ async function listSeries(
   let complete = true;
   try {
     do {
-      const remaining = limit - objects.length;
+      const remaining = limit - listed;
       if (remaining <= 0) {
         complete = false;
         break;
@@ -229,7 +234,8 @@ async function listSeries(
         return client.send(command);
       });
       for (const entry of page.Contents ?? []) {
-        if (entry.Key === undefined) continue;
+        listed += 1;
+        if (entry.Key === undefined || !isSeriesObject(entry.Key, entry.Size, location)) continue;
         objects.push({ key: entry.Key, size: entry.Size, lastModified: entry.LastModified });
       }
       token = page.IsTruncated ? nextToken(page.NextContinuationToken) : undefined;
@@ -660,7 +666,12 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
       id: dumpResourceId(bucket.name, location.prefix),
       arn: `arn:aws:s3:::${bucket.name}`,
     },
-    location: { provider: 'aws', bucket: bucket.name, prefix: location.prefix },
+    location: {
+      provider: 'aws',
+      bucket: bucket.name,
+      prefix: location.prefix,
+      ...(location.suffix ? { suffix: location.suffix } : {}),
+    },
     listing,
     newest,
     versioning,
@@ -737,6 +748,7 @@ export async function collectS3DumpFacts(options: CollectS3DumpsOptions): Promis
       location: {
         bucket: location.bucket,
         prefix: location.prefix,
+        suffix: location.suffix,
         account: options.account,
         region: options.region,
       },

@@ -48,8 +48,11 @@ export function renderCheckCatalog(checks: readonly Check<never>[]): string {
 interface JsonSchemaNode {
   type?: string | string[];
   properties?: Record<string, JsonSchemaNode>;
+  required?: string[];
   items?: JsonSchemaNode;
+  additionalProperties?: JsonSchemaNode | boolean;
   anyOf?: JsonSchemaNode[];
+  oneOf?: JsonSchemaNode[];
   const?: unknown;
   enum?: unknown[];
   default?: unknown;
@@ -62,10 +65,17 @@ interface JsonSchemaNode {
 }
 
 function describeType(node: JsonSchemaNode): string {
-  if (node.anyOf) return node.anyOf.map(describeType).join(' or ');
+  const union = node.anyOf ?? node.oneOf;
+  if (union) {
+    return union.every(isObjectNode) ? 'list entries below' : union.map(describeType).join(' or ');
+  }
   if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
   if (node.enum) return node.enum.map((value) => `\`${JSON.stringify(value)}\``).join(' or ');
-  if (node.type === 'array') return `list of ${node.items ? describeType(node.items) : 'values'}`;
+  if (node.type === 'array') {
+    if (node.items && fieldsOf(node.items).length > 0) return 'list of objects (fields below)';
+    return `list of ${node.items ? describeType(node.items) : 'values'}`;
+  }
+  if (recordValues(node)) return 'object of named entries (fields below)';
   const low = node.minimum ?? (node.exclusiveMinimum === undefined ? undefined : `>${node.exclusiveMinimum}`);
   const range =
     low !== undefined || node.maximum !== undefined ? ` (${low ?? ''}–${node.maximum ?? ''})` : '';
@@ -73,23 +83,104 @@ function describeType(node: JsonSchemaNode): string {
   return `${type}${range}${node.format ? `, ${node.format}` : ''}`;
 }
 
-function walk(node: JsonSchemaNode, path: string, rows: string[]): void {
-  if (node.type === 'object' && node.properties) {
-    for (const [key, child] of Object.entries(node.properties)) {
-      const childPath = path ? `${path}.${key}` : key;
-      if (child.type === 'object' && child.properties) {
-        walk(child, childPath, rows);
-      } else {
-        const fallback = child.default === undefined ? '—' : `\`${JSON.stringify(child.default)}\``;
-        rows.push(`| \`${childPath}\` | ${describeType(child)} | ${fallback} | ${child.description ?? ''} |`);
-      }
+function isObjectNode(node: JsonSchemaNode): boolean {
+  return node.type === 'object' && node.properties !== undefined;
+}
+
+/** The values of a record (`{ [name]: {…} }`) when they are objects with fields. */
+function recordValues(node: JsonSchemaNode): JsonSchemaNode | undefined {
+  const values = node.additionalProperties;
+  return typeof values === 'object' && isObjectNode(values) ? values : undefined;
+}
+
+/** The object shapes a list item may take: one, or the variants of a union (`provider: aws | gcp`). */
+function fieldsOf(node: JsonSchemaNode): JsonSchemaNode[] {
+  const variants = node.anyOf ?? node.oneOf ?? [node];
+  return variants.every(isObjectNode) ? variants : [];
+}
+
+/** One documented field. */
+interface FieldRow {
+  readonly path: string;
+  readonly type: string;
+  readonly fallback: string;
+  readonly meaning: string;
+}
+
+function renderRow(row: FieldRow): string {
+  return `| \`${row.path}\` | ${row.type} | ${row.fallback} | ${row.meaning} |`;
+}
+
+function walk(node: JsonSchemaNode, path: string, rows: FieldRow[]): void {
+  if (!isObjectNode(node)) return;
+  const required = new Set(node.required ?? []);
+  for (const [key, child] of Object.entries(node.properties ?? {})) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (isObjectNode(child)) {
+      walk(child, childPath, rows);
+      continue;
+    }
+    const fallback =
+      child.default !== undefined
+        ? `\`${JSON.stringify(child.default)}\``
+        : required.has(key)
+          ? 'required'
+          : '—';
+    rows.push({ path: childPath, type: describeType(child), fallback, meaning: child.description ?? '' });
+    const values = recordValues(child);
+    if (values) walk(values, `${childPath}.<name>`, rows);
+    if (child.type === 'array' && child.items) walkVariants(fieldsOf(child.items), `${childPath}[]`, rows);
+  }
+}
+
+/**
+ * The fields of a list's entries. A field every variant has alike is one row; one that only some
+ * variants have, or that differs between them, is a row per variant, named by the variant's
+ * constant field (`provider: "aws"`).
+ */
+function walkVariants(variants: readonly JsonSchemaNode[], path: string, rows: FieldRow[]): void {
+  const byPath = new Map<string, { row: FieldRow; tags: string[] }[]>();
+  for (const variant of variants) {
+    const constant = Object.entries(variant.properties ?? {}).find(([, field]) => field.const !== undefined);
+    const tag = constant ? `${constant[0]}: ${JSON.stringify(constant[1].const)}` : '';
+    const variantRows: FieldRow[] = [];
+    walk(variant, path, variantRows);
+    for (const row of variantRows) {
+      if (constant && row.path === `${path}.${constant[0]}`) continue;
+      const same = byPath.get(row.path) ?? [];
+      const match = same.find((entry) => renderRow(entry.row) === renderRow(row));
+      if (match) match.tags.push(tag);
+      else same.push({ row, tags: [tag] });
+      byPath.set(row.path, same);
+    }
+  }
+  const discriminator =
+    variants.length > 1
+      ? Object.entries(variants[0]?.properties ?? {}).find(([, f]) => f.const !== undefined)
+      : undefined;
+  if (discriminator) {
+    const values = variants.map((variant) => JSON.stringify(variant.properties?.[discriminator[0]]?.const));
+    rows.push({
+      path: `${path}.${discriminator[0]}`,
+      type: values.map((value) => `\`${value}\``).join(' or '),
+      fallback: 'required',
+      meaning: 'Which kind of entry this is; the fields below say which kinds they apply to.',
+    });
+  }
+  for (const entries of byPath.values()) {
+    for (const { row, tags } of entries) {
+      const only =
+        tags.length < variants.length && tags.some(Boolean)
+          ? `(${tags.map((tag) => `\`${tag}\``).join(', ')}) `
+          : '';
+      rows.push({ ...row, meaning: `${only}${row.meaning}`.trim() });
     }
   }
 }
 
 export function renderPolicyReference(): string {
   const schema = z.toJSONSchema(policySchema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode;
-  const rows: string[] = [];
+  const rows: FieldRow[] = [];
   walk(schema, '', rows);
   return [
     '# Policy reference',
@@ -101,7 +192,7 @@ export function renderPolicyReference(): string {
     '',
     '| Field | Type | Default | Meaning |',
     '| --- | --- | --- | --- |',
-    ...rows,
+    ...rows.map(renderRow),
     '',
   ].join('\n');
 }

@@ -23,6 +23,27 @@ export interface DumpLocation {
   readonly bucket: string;
   /** Key prefix of the series (`certctl/prod/`); empty for the whole bucket. */
   readonly prefix: string;
+  /**
+   * Only keys ending with this are dumps (`.dump`): other files under the prefix (checksums, logs)
+   * are not listed as the series. Undefined or empty: every object is.
+   */
+  readonly suffix?: string;
+}
+
+/**
+ * Whether a listed object belongs to the dump series of `location`: a folder placeholder (a key
+ * ending in `/` with no bytes, what the S3 and Cloud Storage consoles' "Create folder" writes) never
+ * does, and with a suffix only keys ending with it do. A placeholder counted as a dump would stretch
+ * the series back to the day the folder was made, and a checksum written after each dump would stand
+ * in for a dump that never came.
+ */
+export function isSeriesObject(
+  key: string,
+  size: number | undefined,
+  location: Pick<DumpLocation, 'suffix'>,
+): boolean {
+  if (key.endsWith('/') && size === 0) return false;
+  return !location.suffix || key.endsWith(location.suffix);
 }
 
 /** One object of the listed series. */

@@ -14,14 +14,31 @@ const BUCKET = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
 /** The S3 ListObjectsV2 page limit (MaxKeys <= 1000) and GCS objects.list's; the default bound. */
 export const DEFAULT_MAX_OBJECTS_LISTED = 1000;
 
+/** Fields both providers' locations share. */
+const bucketField = (store: string) =>
+  z.described(
+    z.string().check(z.regex(BUCKET, `must be a${store === 'S3' ? 'n' : ''} ${store} bucket name`)),
+    'The bucket that holds the dumps.',
+  );
+const prefixField = z.described(
+  z._default(z.string().check(z.maxLength(1024)), ''),
+  'Key prefix of the dump series (`certctl/prod/`); empty: the whole bucket.',
+);
+/** Which keys under the prefix are dumps. */
+const suffixField = z.described(
+  z._default(z.string().check(z.maxLength(1024)), ''),
+  'Only keys ending with this are dumps (`.dump`); set it when the prefix also holds checksums, logs or other files, which would otherwise count as the newest dump and fill gaps in the series. Empty: every object (folder placeholders excepted).',
+);
+
 const awsLocationSchema = z.strictObject({
   provider: z.literal('aws'),
-  bucket: z.string().check(z.regex(BUCKET, 'must be an S3 bucket name')),
-  prefix: z.described(
-    z._default(z.string().check(z.maxLength(1024)), ''),
-    'Key prefix of the dump series (`certctl/prod/`).',
+  bucket: bucketField('S3'),
+  prefix: prefixField,
+  suffix: suffixField,
+  account: z.described(
+    z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id')),
+    "The AWS account that owns the bucket (the audit reads it with that account's role).",
   ),
-  account: z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id')),
   region: z.described(
     z.string().check(z.regex(AWS_REGION, 'must be an AWS region name')),
     "The bucket's region; a wrong one is corrected from S3's redirect.",
@@ -30,9 +47,13 @@ const awsLocationSchema = z.strictObject({
 
 const gcpLocationSchema = z.strictObject({
   provider: z.literal('gcp'),
-  bucket: z.string().check(z.regex(BUCKET, 'must be a Cloud Storage bucket name')),
-  prefix: z._default(z.string().check(z.maxLength(1024)), ''),
-  project: z.string().check(z.regex(GCP_PROJECT, 'must be a GCP project id')),
+  bucket: bucketField('Cloud Storage'),
+  prefix: prefixField,
+  suffix: suffixField,
+  project: z.described(
+    z.string().check(z.regex(GCP_PROJECT, 'must be a GCP project id')),
+    'The GCP project that owns the bucket.',
+  ),
   region: z.described(
     z.string().check(z.minLength(1)),
     'The bucket location as findings name it (`europe-west1`, `EU`).',

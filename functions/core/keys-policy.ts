@@ -31,8 +31,14 @@ const itemSchema = z.strictObject({
     z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
     'The backing secret: a Secrets Manager ARN, a Secrets Manager name (with region and account), or a GCP resource name projects/<project>/secrets/<secret>.',
   ),
-  region: z.optional(z.string().check(z.regex(AWS_REGION, 'must be an AWS region name'))),
-  account: z.optional(z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id'))),
+  region: z.described(
+    z.optional(z.string().check(z.regex(AWS_REGION, 'must be an AWS region name'))),
+    'The Region of a Secrets Manager secret named without an ARN.',
+  ),
+  account: z.described(
+    z.optional(z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id'))),
+    'The AWS account of a Secrets Manager secret named without an ARN.',
+  ),
   jsonKey: z.described(
     z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
     'The key inside a JSON secret that holds this item (one secret holding several items).',

@@ -40,8 +40,14 @@ export const snapshotsPolicySchema = z
             z.string(),
             z.strictObject(
               {
-                reason: z.string().check(z.trim(), z.minLength(1, 'give the reason the gate is waived')),
-                expires: z.iso.date('must be a date such as 2027-03-31'),
+                reason: z.described(
+                  z.string().check(z.trim(), z.minLength(1, 'give the reason the gate is waived')),
+                  'Why the gate may be answered without.',
+                ),
+                expires: z.described(
+                  z.iso.date('must be a date such as 2027-03-31'),
+                  'The last day (UTC) the waiver applies.',
+                ),
               },
               {
                 // A bare reason was the old form: it waived the gate for ever.

@@ -40,6 +40,7 @@ import type {
 } from '../core/dump-facts.ts';
 import {
   dumpResourceId,
+  isSeriesObject,
   narrowerPrefixes,
   newestDumpRead,
   newestObject,
@@ -61,6 +62,8 @@ const SECONDS_PER_DAY = 86_400;
 export interface GcsDumpLocation {
   readonly bucket: string;
   readonly prefix: string;
+  /** Only keys ending with this are dumps ({@link isSeriesObject}); empty or undefined: every object. */
+  readonly suffix?: string;
   readonly project: string;
   /** The bucket location as findings name it. */
   readonly region: string;
@@ -143,15 +146,18 @@ interface SeriesListing {
   readonly kmsKeyNames: ReadonlyMap<string, string>;
 }
 
-async function listSeries(bucket: Bucket, prefix: string, limit: number): Promise<SeriesListing> {
+async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: number): Promise<SeriesListing> {
+  const { prefix } = location;
   const objects: DumpObject[] = [];
+  // The bound counts every object listed (it bounds calls and memory), dumps or not.
+  let listed = 0;
   const kmsKeyNames = new Map<string, string>();
   const nextToken = pageTokens(`objects.list of gs://${bucket.name}/${prefix}`, 'RepeatedPageToken');
   let query: GetFilesOptions | undefined = { prefix: prefix || undefined, autoPaginate: false };
   let complete = true;
   try {
     while (query) {
-      const remaining = limit - objects.length;
+      const remaining = limit - listed;
       if (remaining <= 0) {
         complete = false;
         break;
@@ -161,8 +167,11 @@ async function listSeries(bucket: Bucket, prefix: string, limit: number): Promis
         maxResults: Math.min(GCS_PAGE_LIMIT, remaining),
         autoPaginate: false,
       });
-      objects.push(...files.map(objectOf));
+      listed += files.length;
       for (const file of files) {
+        const object = objectOf(file);
+        if (!isSeriesObject(object.key, object.size, location)) continue;
+        objects.push(object);
         const { kmsKeyName } = file.metadata as { kmsKeyName?: unknown };
         if (typeof kmsKeyName === 'string' && kmsKeyName) kmsKeyNames.set(file.name, kmsKeyName);
       }
@@ -439,7 +448,7 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
   const { location } = options;
   const bucket = options.storage.bucket(location.bucket);
   const [{ listing, kmsKeyNames }, metadataReading] = await Promise.all([
-    listSeries(bucket, location.prefix, options.maxObjectsListed),
+    listSeries(bucket, location, options.maxObjectsListed),
     bucket.getMetadata().then(
       ([metadata]) => ({ state: 'read' as const, value: metadata as BucketMetadata }),
       (error: unknown) => ({ state: 'unknown' as const, reason: reasonOf(error) }),
@@ -476,7 +485,12 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
       id: dumpResourceId(location.bucket, location.prefix),
       ...(selfLink ? { selfLink } : {}),
     },
-    location: { provider: 'gcp', bucket: location.bucket, prefix: location.prefix },
+    location: {
+      provider: 'gcp',
+      bucket: location.bucket,
+      prefix: location.prefix,
+      ...(location.suffix ? { suffix: location.suffix } : {}),
+    },
     listing,
     newest,
     ...settings,
@@ -509,6 +523,7 @@ export async function collectGcsDumpFacts(options: {
           location: {
             bucket: location.bucket,
             prefix: location.prefix,
+            suffix: location.suffix,
             project: location.project,
             region: location.region,
           },

@@ -135,6 +135,30 @@ beforeAll(async () => {
                 },
               ],
             },
+            // The job writes a checksum after each dump; the console's "Create folder" left a
+            // placeholder 90 days ago; the last run's dump never came, its checksum did.
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-sidecars',
+              series: [
+                {
+                  keyPrefix: 'prod/certctl-',
+                  count: 35,
+                  newest: '-32h',
+                  fixture: DUMP_FIXTURE,
+                  stampCreated: true,
+                },
+                {
+                  keyPrefix: 'prod/certctl-',
+                  keySuffix: '.dump.sha256',
+                  count: 36,
+                  newest: '-8h',
+                  fixture: 'test/fixtures/pg-dump/certctl-pg15-plain-head.sql',
+                  size: 64,
+                },
+              ],
+              objects: [{ key: 'prod/', body: '', lastModified: '-90d' }],
+            },
             {
               name: 'certctl-dumps-locked-down',
               region: 'eu-west-1',
@@ -303,6 +327,62 @@ describe('readS3DumpFact', () => {
     expect(fact.newest?.header).toMatchObject({ state: 'unknown' });
     expect(dumpsIntegrityCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
     expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it("lists only the keys with the location's suffix as the series, never a folder placeholder, and fresh sees the missing dump", async () => {
+    // Prepare
+    const withSuffix = (suffix?: string) =>
+      readS3DumpFact({
+        clientFor: (region) => factory.client(S3Client, region),
+        location: { ...location('certctl-dumps-sidecars'), ...(suffix ? { suffix } : {}) },
+        maxObjectsListed: 1000,
+      });
+    // Act
+    const [named, unnamed] = await Promise.all([withSuffix('.dump'), withSuffix()]);
+    // Assess: with the suffix, the 35 dumps; the newest is 32 h old, past 24 h + 6 h.
+    const keys = (fact: DumpFact) =>
+      fact.listing.state === 'read' ? fact.listing.objects.map((o) => o.key) : [];
+    expect(keys(named)).toHaveLength(35);
+    expect(keys(named).every((key) => key.endsWith('.dump'))).toBe(true);
+    expect(named.location).toMatchObject({ suffix: '.dump' });
+    expect(dumpsFreshCheck.evaluate(named, settings)?.status).toBe('FAILED');
+    expect(dumpsIntegrityCheck.evaluate(named, settings)?.status).toBe('PASSED');
+    // Without it, the checksums count but the placeholder does not; the newest object, a checksum,
+    // proves no dump.
+    expect(keys(unnamed)).toHaveLength(71);
+    expect(keys(unnamed)).not.toContain('prod/');
+    expect(unnamed.newest?.object.key).toMatch(/\.dump\.sha256$/);
+    expect(dumpsFreshCheck.evaluate(unnamed, settings)).toMatchObject({ status: 'NOT_AVAILABLE' });
+    expect(dumpsFreshCheck.evaluate(unnamed, settings)?.description).toContain('`suffix`');
+  });
+
+  it("takes the location's suffix from the policy when the collector reads it", async () => {
+    // Act
+    const facts = (await s3DumpsCollector({
+      factory,
+      account: { accountId: ACCOUNT },
+      region: 'eu-west-1',
+      policy: parsePolicy({
+        aws: { regions: ['eu-west-1'] },
+        dumps: {
+          locations: [
+            {
+              provider: 'aws',
+              bucket: 'certctl-dumps-sidecars',
+              prefix: 'prod/',
+              suffix: '.dump',
+              account: ACCOUNT,
+              region: 'eu-west-1',
+            },
+          ],
+        },
+      }),
+      now: () => NOW,
+    })) as DumpFact[];
+    // Assess
+    const [fact] = facts;
+    expect(fact?.location).toMatchObject({ suffix: '.dump' });
+    expect(fact?.listing.state === 'read' && fact.listing.objects).toHaveLength(35);
   });
 
   it('stops listing at maxObjectsListed and says the listing is incomplete', async () => {

@@ -22,6 +22,25 @@ describe('generated docs', () => {
     expect(readme).toContain('npx backup-guard audit --policy policy.yaml --format json > audit.json');
   });
 
+  it('documents the fields of list entries and named entries, saying which kind of entry a field belongs to', () => {
+    // Act
+    const rows = renderPolicyReference().split('\n');
+    const row = (path: string) => rows.filter((line) => line.startsWith(`| \`${path}\` |`));
+    // Assess: a field every kind of location has is one row; a kind's own field names the kind.
+    expect(row('dumps.locations[].provider')).toEqual([
+      expect.stringContaining('| `"aws"` or `"gcp"` | required |'),
+    ]);
+    expect(row('dumps.locations[].suffix')).toEqual([
+      expect.stringContaining('| string | `""` | Only keys ending'),
+    ]);
+    expect(row('dumps.locations[].project')).toEqual([
+      expect.stringContaining('| required | (`provider: "gcp"`)'),
+    ]);
+    expect(row('dumps.locations[].region')).toHaveLength(2);
+    expect(row('keys.items.<name>.jsonKey')).toHaveLength(1);
+    expect(row('exceptions[].expires')).toEqual([expect.stringContaining('| string, date | required |')]);
+  });
+
   it('documents every check id in the catalog with its remediation link', () => {
     // Act
     const catalog = renderCheckCatalog(allChecks);

@@ -32,6 +32,7 @@ describe('dumpsPolicySchema', () => {
       project: 'certctl-prod',
       region: 'europe-west1',
       prefix: '',
+      suffix: '',
     });
   });
 

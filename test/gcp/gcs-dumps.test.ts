@@ -116,6 +116,23 @@ beforeAll(async () => {
               defaultKmsKeyName: KMS_KEY,
               series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
             })),
+            // A checksum after each dump, a console folder placeholder, and the last run's dump
+            // missing while its checksum came.
+            {
+              name: 'certctl-dumps-sidecars',
+              series: [
+                { keyPrefix: 'prod/certctl-', count: 35, newest: '-32h', fixture: DUMP_FIXTURE },
+                {
+                  keyPrefix: 'prod/certctl-',
+                  keySuffix: '.dump.sha256',
+                  count: 36,
+                  newest: '-8h',
+                  fixture: 'test/fixtures/pg-dump/certctl-pg15-plain-head.sql',
+                  size: 64,
+                },
+              ],
+              objects: [{ key: 'prod/', body: '', lastModified: '-90d' }],
+            },
             {
               name: 'certctl-dumps-denied',
               denied: ['buckets.get', 'objects.media'],
@@ -289,6 +306,56 @@ describe('readGcsDumpFact', () => {
     expect(fact.newest?.header.state).toBe('unknown');
     expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
     expect(dumpsIntegrityCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it("lists only the keys with the location's suffix as the series, never a folder placeholder", async () => {
+    // Prepare
+    const withSuffix = (suffix?: string) =>
+      readGcsDumpFact({
+        storage,
+        location: {
+          bucket: 'certctl-dumps-sidecars',
+          prefix: 'prod/',
+          project: PROJECT,
+          region: 'europe-west1',
+          ...(suffix ? { suffix } : {}),
+        },
+        maxObjectsListed: 1000,
+      });
+    // Act
+    const [named, unnamed] = await Promise.all([withSuffix('.dump'), withSuffix()]);
+    // Assess
+    const keys = (fact: DumpFact) =>
+      fact.listing.state === 'read' ? fact.listing.objects.map((o) => o.key) : [];
+    expect(keys(named)).toHaveLength(35);
+    expect(keys(named).every((key) => key.endsWith('.dump'))).toBe(true);
+    expect(dumpsFreshCheck.evaluate(named, settings)?.status).toBe('FAILED');
+    expect(keys(unnamed)).toHaveLength(71);
+    expect(keys(unnamed)).not.toContain('prod/');
+    expect(dumpsFreshCheck.evaluate(unnamed, settings)?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it("takes the location's suffix from the policy when the project's locations are collected", async () => {
+    // Act
+    const [fact] = await collectGcsDumpFacts({
+      storage,
+      project: PROJECT,
+      dumps: dumpsPolicySchema.parse({
+        locations: [
+          {
+            provider: 'gcp',
+            bucket: 'certctl-dumps-sidecars',
+            prefix: 'prod/',
+            suffix: '.dump',
+            project: PROJECT,
+            region: 'europe-west1',
+          },
+        ],
+      }),
+    });
+    // Assess
+    expect(fact?.location).toMatchObject({ suffix: '.dump' });
+    expect(fact?.listing.state === 'read' && fact.listing.objects).toHaveLength(35);
   });
 
   it('stops at maxObjectsListed when the series is longer', async () => {

@@ -4,6 +4,12 @@
  * The newest is the object with the latest modification time the listing returned. When the
  * listing stopped at the policy's bound, a fresh newest proves freshness (a newer one only helps)
  * but a stale one proves nothing: a newer dump may lie beyond the bound.
+ *
+ * A recent object proves a recent dump only when it is one: its first bytes start a pg_dump archive
+ * (the header read dumps.integrity judges), or, when they could not be read, its key ends with the
+ * location's `suffix`. A checksum or log written after each run would otherwise pass for the dump of
+ * a run whose pg_dump failed; the listing leaves out keys without the suffix and folder placeholders
+ * (core/dump-facts.ts `isSeriesObject`).
  */
 import { CLOCK_SKEW_TOLERANCE_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
@@ -13,6 +19,7 @@ import {
   formatDuration,
   hoursBetween,
   locationLabel,
+  newestShows,
   notAvailable,
 } from './wording.ts';
 
@@ -80,9 +87,40 @@ export const dumpsFreshCheck: DumpsCheck = {
     };
     const drifting = ['newestAgeHours'];
     if (ageHours <= maxAgeHours) {
+      // A recent object proves a recent dump only when it is one: its first bytes say so, or the
+      // location names dumps by a suffix its key has.
+      const shown = fact.newest ? newestShows(fact.newest) : undefined;
+      const suffix = fact.location.suffix;
+      const named = suffix !== undefined && suffix !== '' && newest.key.endsWith(suffix);
+      if (shown?.shows === 'other') {
+        return {
+          ...notAvailable(
+            fact,
+            `the newest object under the prefix, ${newest.key}, ${shown.words}, so it does not show when the last dump was made (dumps.integrity); if the prefix also holds other files (checksums, logs), set the location's \`suffix\` (\`.dump\`) so that only dumps count`,
+            observed,
+            required,
+          ),
+          drifting,
+        };
+      }
+      if (shown?.shows === 'nothing' && !named) {
+        return {
+          ...notAvailable(
+            fact,
+            `the first bytes of ${newest.key}, the newest object under the prefix, could not be read (${shown.reason}), so nothing shows it is a dump; grant the read (dumps.integrity needs it too), or set the location's \`suffix\` so that dumps are known by their keys`,
+            observed,
+            required,
+          ),
+          drifting,
+        };
+      }
+      const byName =
+        shown?.shows === 'nothing'
+          ? ` It is named \`*${suffix}\` as the location says dumps are; its first bytes could not be read (dumps.integrity).`
+          : '';
       return {
         status: 'PASSED',
-        description: `The newest dump in ${locationLabel(fact)} (${newest.key}) is ${formatDuration(ageHours)} old, within the ${dumps.cadenceHours} h cadence plus ${dumps.graceHours} h grace.`,
+        description: `The newest dump in ${locationLabel(fact)} (${newest.key}) is ${formatDuration(ageHours)} old, within the ${dumps.cadenceHours} h cadence plus ${dumps.graceHours} h grace.${byName}`,
         observed,
         required,
         drifting,

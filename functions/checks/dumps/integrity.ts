@@ -30,6 +30,7 @@ import {
   locationLabel,
   NOT_PG_DUMP_WORDS,
   notAvailable,
+  readCutShort,
   valueOrNull,
 } from './wording.ts';
 
@@ -82,20 +83,17 @@ export const dumpsIntegrityCheck: DumpsCheck = {
     }
     const result = newest.header.result;
     const bytesRead = newest.header.bytesRead;
-    // A read that returned fewer bytes than both the range asked for and the listing says the
-    // object holds was cut short: the bytes it lacks say nothing about the object, so an archive
-    // header ending inside it (or no bytes at all) is no proof of a short or empty object.
+    // A read cut short says nothing of the bytes it lacks, so an archive header ending inside it
+    // (or no bytes at all) is no proof of a short or empty object.
     const listedSize = newest.object.size;
-    const partialRead =
-      bytesRead < PG_DUMP_HEADER_BYTES && listedSize !== undefined && listedSize > bytesRead;
     if (
-      partialRead &&
+      readCutShort(newest) &&
       (result.kind === 'truncated' || (result.kind === 'not-pg-dump' && result.looksLike === 'empty'))
     ) {
       return notAvailable(
         fact,
         `the ranged read of ${key} returned only ${bytesRead} of its ${listedSize} bytes, so its header could not be read whole`,
-        { key, bytesRead, sizeBytes: listedSize },
+        { key, bytesRead, sizeBytes: listedSize ?? null },
         required,
       );
     }
@@ -103,7 +101,7 @@ export const dumpsIntegrityCheck: DumpsCheck = {
       case 'not-pg-dump':
         return failed(
           fact,
-          `${key} ${NOT_PG_DUMP_WORDS[result.looksLike]}`,
+          `${key} ${NOT_PG_DUMP_WORDS[result.looksLike]}${fact.location.suffix ? '' : " (if the prefix also holds other files, such as checksums or logs, set the location's `suffix` so that only dumps count)"}`,
           { key, looksLike: result.looksLike },
           required,
         );

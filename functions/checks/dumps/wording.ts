@@ -3,9 +3,9 @@
  * documentation remediations point to, and the NOT_AVAILABLE outcome for facts that could not be read.
  */
 import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
-import type { DumpFact, DumpObject } from '../../core/dump-facts.ts';
+import type { DumpFact, DumpObject, NewestDump } from '../../core/dump-facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
-import type { NotPgDumpKind } from '../../core/pg-dump-header.ts';
+import { type NotPgDumpKind, PG_DUMP_HEADER_BYTES } from '../../core/pg-dump-header.ts';
 import { DAY_MS, HOUR_MS } from '../../core/time.ts';
 
 /** Every dumps check judges the bucket that holds a dump series. */
@@ -68,6 +68,40 @@ export const NOT_PG_DUMP_WORDS: Readonly<Record<NotPgDumpKind, string>> = {
   'plain-sql': 'is a plain SQL script (pg_dump -Fp), not a custom archive',
   unknown: 'does not start with the pg_dump magic PGDMP',
 };
+
+/**
+ * Whether a ranged read of the newest dump came back with fewer bytes than both the range asked for
+ * and the listing says the object holds: the bytes it lacks say nothing about the object.
+ */
+export function readCutShort(newest: NewestDump): boolean {
+  if (newest.header.state !== 'read') return false;
+  const { bytesRead } = newest.header;
+  const listedSize = newest.object.size;
+  return bytesRead < PG_DUMP_HEADER_BYTES && listedSize !== undefined && listedSize > bytesRead;
+}
+
+/**
+ * What the first bytes of the newest listed object show it to be: a pg_dump archive (whole or not,
+ * which is dumps.integrity's to judge), some other file (in words), or nothing (not read, or a read
+ * cut short before any byte).
+ */
+export type NewestShows =
+  | { readonly shows: 'dump' }
+  | { readonly shows: 'other'; readonly words: string }
+  | { readonly shows: 'nothing'; readonly reason: string };
+
+export function newestShows(newest: NewestDump): NewestShows {
+  if (newest.header.state === 'unknown') return { shows: 'nothing', reason: newest.header.reason };
+  const { result, bytesRead } = newest.header;
+  if (result.kind !== 'not-pg-dump') return { shows: 'dump' };
+  if (result.looksLike === 'empty' && readCutShort(newest)) {
+    return {
+      shows: 'nothing',
+      reason: `the ranged read returned ${bytesRead} of its ${newest.object.size} bytes`,
+    };
+  }
+  return { shows: 'other', words: NOT_PG_DUMP_WORDS[result.looksLike] };
+}
 
 /** The outcome when a fact this check needs could not be read: never PASSED. */
 export function notAvailable(

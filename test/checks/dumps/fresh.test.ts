@@ -114,6 +114,48 @@ describe('dumps.fresh', () => {
     );
   });
 
+  it('is not available, not passed, when the newest object under the prefix is not a pg_dump file (a checksum beside the dumps)', () => {
+    // Prepare: the job writes a .sha256 beside each dump; the dump of the last run never came, its
+    // checksum (of nothing) did.
+    const objects = [
+      ...dailySeries(3).map((object) => ({ ...object, lastModified: hoursBefore(NOW, 60) })),
+      { key: 'prod/certctl-2026-12-02.dump.sha256', size: 64, lastModified: hoursBefore(NOW, 2) },
+    ];
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newestOf(objects, 'certctl-pg15-plain-head.sql'),
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('prod/certctl-2026-12-02.dump.sha256');
+    expect(outcome?.description).toContain('`suffix`');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-2026-12-02.dump.sha256' });
+  });
+
+  it('is not available when the newest object could not be read, unless the location names dumps by a suffix it has', () => {
+    // Prepare: GetObject denied: the object is recent, but nothing shows it is a dump.
+    const objects = dailySeries(3);
+    const [newest] = objects.slice(-1);
+    if (!newest) throw new Error('no dump');
+    const unread = { object: newest, header: { state: 'unknown', reason: 'AccessDenied' } } as const;
+    const bare = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: unread });
+    const named = s3Fact({
+      location: { provider: 'aws', bucket: 'certctl-dumps', prefix: 'prod/', suffix: '.dump' },
+      listing: { state: 'read', objects, complete: true },
+      newest: unread,
+    });
+    // Act
+    const bareOutcome = dumpsFreshCheck.evaluate(bare, settingsWith());
+    const namedOutcome = dumpsFreshCheck.evaluate(named, settingsWith());
+    // Assess
+    expect(bareOutcome?.status).toBe('NOT_AVAILABLE');
+    expect(bareOutcome?.description).toContain('AccessDenied');
+    expect(namedOutcome?.status).toBe('PASSED');
+    expect(namedOutcome?.description).toContain('named `*.dump`');
+  });
+
   it('fails saying no dump exists when the listing holds objects but none is a dump', () => {
     // Prepare: the collector found objects under the prefix, none of them a dump.
     const objects = [{ key: 'prod/README.txt', size: 10, lastModified: hoursBefore(NOW, 1) }];
