@@ -22,6 +22,7 @@ import { dumpsPolicySchema } from '../../functions/core/dumps-policy.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import {
+  CHECKSUMMED_CONTENTS,
   DUMP_FIXTURE,
   NOW,
   type S3AnswerHold,
@@ -140,24 +141,7 @@ beforeAll(async () => {
             {
               ...HEALTHY,
               name: 'certctl-dumps-sidecars',
-              series: [
-                {
-                  keyPrefix: 'prod/certctl-',
-                  count: 35,
-                  newest: '-32h',
-                  fixture: DUMP_FIXTURE,
-                  stampCreated: true,
-                },
-                {
-                  keyPrefix: 'prod/certctl-',
-                  keySuffix: '.dump.sha256',
-                  count: 36,
-                  newest: '-8h',
-                  fixture: 'test/fixtures/pg-dump/certctl-pg15-plain-head.sql',
-                  size: 64,
-                },
-              ],
-              objects: [{ key: 'prod/', body: '', lastModified: '-90d' }],
+              ...CHECKSUMMED_CONTENTS,
             },
             {
               name: 'certctl-dumps-locked-down',

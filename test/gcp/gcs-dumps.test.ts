@@ -13,7 +13,7 @@ import { dumpsPolicySchema } from '../../functions/core/dumps-policy.ts';
 import { parsePgDumpHeader } from '../../functions/core/pg-dump-header.ts';
 import { CloudKmsRestClient } from '../../functions/gcp/cloud-kms.ts';
 import { collectGcsDumpFacts, gcsLifecycleRulesFor, readGcsDumpFact } from '../../functions/gcp/gcs-dumps.ts';
-import { DUMP_FIXTURE, NOW } from '../sim/s3-support.ts';
+import { CHECKSUMMED_CONTENTS, DUMP_FIXTURE, NOW } from '../sim/s3-support.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 
 const PROJECT = 'certctl-prod';
@@ -120,18 +120,7 @@ beforeAll(async () => {
             // missing while its checksum came.
             {
               name: 'certctl-dumps-sidecars',
-              series: [
-                { keyPrefix: 'prod/certctl-', count: 35, newest: '-32h', fixture: DUMP_FIXTURE },
-                {
-                  keyPrefix: 'prod/certctl-',
-                  keySuffix: '.dump.sha256',
-                  count: 36,
-                  newest: '-8h',
-                  fixture: 'test/fixtures/pg-dump/certctl-pg15-plain-head.sql',
-                  size: 64,
-                },
-              ],
-              objects: [{ key: 'prod/', body: '', lastModified: '-90d' }],
+              ...CHECKSUMMED_CONTENTS,
             },
             {
               name: 'certctl-dumps-denied',

@@ -16,6 +16,26 @@ import { s3Address } from './services/s3.ts';
 export const DUMP_FIXTURE = 'test/fixtures/pg-dump/certctl-pg17.dump';
 export const NOW = new Date('2026-12-02T12:00:00.000Z');
 
+/**
+ * The contents of a bucket (S3 or Cloud Storage) whose dump job writes a checksum after each dump,
+ * with the console's folder placeholder from 90 days ago: the last run's dump never came (the
+ * newest dump is 32 h old), its checksum did (8 h old). 35 dumps, 36 checksums, one placeholder.
+ */
+export const CHECKSUMMED_CONTENTS = {
+  series: [
+    { keyPrefix: 'prod/certctl-', count: 35, newest: '-32h', fixture: DUMP_FIXTURE, stampCreated: true },
+    {
+      keyPrefix: 'prod/certctl-',
+      keySuffix: '.dump.sha256',
+      count: 36,
+      newest: '-8h',
+      fixture: 'test/fixtures/pg-dump/certctl-pg15-plain-head.sql',
+      size: 64,
+    },
+  ],
+  objects: [{ key: 'prod/', body: '', lastModified: '-90d' }],
+};
+
 type LookupCallback = (error: Error | null, address: string | LookupAddress[], family?: number) => void;
 
 /** Resolves every host name (`certctl-dumps.localhost`) to the loopback simulator. */
