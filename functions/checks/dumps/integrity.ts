@@ -267,7 +267,7 @@ function judgeHeader(
   }
   return {
     status: 'PASSED',
-    description: `${label}: the newest dump ${key} is a pg_dump custom archive (version ${header.archiveVersionText}, ${header.compression.algorithm}) of database "${header.databaseName}", made by pg_dump ${header.pgDumpVersion ?? '(version not recorded)'}, written when its header says, and of a usual size.${notes.length > 0 ? ` ${notes.join(' ')}` : ''}`,
+    description: `${label}: the newest dump ${key} is a pg_dump custom archive (version ${header.archiveVersionText}, ${header.compression.algorithm}) of database "${header.databaseName}", made by pg_dump ${header.pgDumpVersion ?? '(version not recorded)'}, written when its header says${recentMedianBytes === undefined ? '' : ', and of a usual size'}.${notes.length > 0 ? ` ${notes.join(' ')}` : ''}`,
     observed,
     required,
   };

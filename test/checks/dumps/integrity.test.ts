@@ -342,14 +342,15 @@ describe('dumps.integrity descriptions and boundaries', () => {
     expect(outcome?.observed).toMatchObject({ pgDumpVersion: null });
   });
 
-  it('ends the PASSED description with the note when sizes are not compared yet', () => {
+  it('ends the PASSED description with the note, claiming no usual size, when sizes are not compared yet', () => {
     const outcome = dumpsIntegrityCheck.evaluate(
       newestFrom('certctl-pg17.dump', dailySeries(3)),
       settingsWith(),
     );
     expect(outcome?.description).toMatch(
-      /of a usual size\. Its size is not compared yet: fewer than 3 earlier dumps to compare with\.$/,
+      /written when its header says\. Its size is not compared yet: fewer than 3 earlier dumps to compare with\.$/,
     );
+    expect(outcome?.description).not.toContain('usual size');
   });
 
   it('compares sizes when exactly 3 earlier dumps exist', () => {
