@@ -41,6 +41,9 @@ export const POSTGRES_INSTANCE_ENGINES: ReadonlySet<string> = new Set(['postgres
 /** DB cluster engines that are PostgreSQL: Aurora, and Multi-AZ DB clusters (`postgres`). */
 export const POSTGRES_CLUSTER_ENGINES: ReadonlySet<string> = new Set(['aurora-postgresql', 'postgres']);
 
+/** The code of a listing whose 200 answer left out its list element ({@link readAllPages}). */
+export const INCOMPLETE_ANSWER = 'IncompleteAnswer';
+
 /** RDS allows at most 100 records per Describe* page (RDS API reference, `MaxRecords`). */
 const PAGE_SIZE = 100;
 /** Instances keep 0-35 days (0 turns backups off); clusters 1-35 (RDS API reference). */
@@ -297,12 +300,19 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
  * asked with, `stopOnSameToken`, and would loop on a longer cycle) fails the listing
  * (functions/core/paging.ts): the pages after it were never read, so what was read is not the whole
  * scope.
+ *
+ * A page without its list element (`<DBInstances>`, read through `items` as undefined) fails the
+ * listing too: the query protocol sends an empty list as an empty element (`<DBInstances/>`, which
+ * both the SDK and the lean decoding read as `[]`; Smithy's awsQuery protocol test
+ * `QueryXmlEmptyLists` answers `<stringList/>` for an empty list), so a 200 that leaves it out is not
+ * an empty region but an answer that did not say, and reading it as empty would resolve the
+ * region's findings.
  */
 async function readAllPages<P extends { readonly Marker?: string | undefined }, T>(
   api: string,
   scope: RdsScope,
   pages: AsyncIterable<P>,
-  items: (page: P) => readonly T[] | undefined,
+  list: { readonly element: string; readonly items: (page: P) => readonly T[] | undefined },
   keep: (item: T) => boolean,
   endpoint: () => Promise<string>,
 ): Promise<T[]> {
@@ -310,7 +320,9 @@ async function readAllPages<P extends { readonly Marker?: string | undefined }, 
   try {
     const nextMarker = pageTokens(api, 'RepeatedMarker', 'Marker');
     for await (const page of pages) {
-      for (const item of items(page) ?? []) if (keep(item)) kept.push(item);
+      const items = list.items(page);
+      if (items === undefined) throw new CloudApiError(`answer without <${list.element}>`, INCOMPLETE_ANSWER);
+      for (const item of items) if (keep(item)) kept.push(item);
       nextMarker(page.Marker);
     }
   } catch (error) {
@@ -380,7 +392,7 @@ export async function listSelectedDatabases(
       paginateDescribeDBInstances(paging('DescribeDBInstances'), {
         Filters: [{ Name: 'engine', Values: [...POSTGRES_INSTANCE_ENGINES] }],
       }),
-      (page) => page.DBInstances,
+      { element: 'DBInstances', items: (page) => page.DBInstances },
       // A source is selected when the policy names one of its replicas: a replica has no backups of
       // its own, so its source is what proves it restorable (and the report says so).
       (instance) =>
@@ -401,7 +413,7 @@ export async function listSelectedDatabases(
       paginateDescribeDBClusters(paging('DescribeDBClusters'), {
         Filters: [{ Name: 'engine', Values: [...POSTGRES_CLUSTER_ENGINES] }],
       }),
-      (page) => page.DBClusters,
+      { element: 'DBClusters', items: (page) => page.DBClusters },
       // Likewise a cluster when the policy names one of its members or read replicas.
       (cluster) =>
         isStandaloneCluster(cluster) &&
@@ -441,7 +453,7 @@ export async function collectRdsPitrFacts(
       paginateDescribeDBInstanceAutomatedBackups(paging('DescribeDBInstanceAutomatedBackups'), {
         Filters: [{ Name: 'status', Values: ['active', 'creating'] }],
       }),
-      (page) => page.DBInstanceAutomatedBackups,
+      { element: 'DBInstanceAutomatedBackups', items: (page) => page.DBInstanceAutomatedBackups },
       (backup) => backup.Status === 'active' || backup.Status === 'creating',
       endpoint,
     ).then(
