@@ -22,7 +22,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
-import type { PitrFact, RestoreWindow } from '../core/facts.ts';
+import type { PitrFact, ReplicatedBackup, RestoreWindow } from '../core/facts.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
@@ -180,6 +180,7 @@ export function rdsInstanceToFact(
   automatedBackup: DBInstanceAutomatedBackup | undefined,
   scope: RdsScope,
   listingFailure?: AutomatedBackupListingFailure,
+  replicatedBackups?: readonly ReplicatedBackup[],
 ): PitrFact {
   const retention = instance.BackupRetentionPeriod;
   const enabled = retention === undefined ? undefined : retention > 0;
@@ -209,6 +210,7 @@ export function rdsInstanceToFact(
     deletionProtection: instance.DeletionProtection,
     awsBackupRecoveryPointArn: instance.AwsBackupRecoveryPointArn,
     crossRegionBackupTargets: [...new Set(replicatedTo)],
+    ...(replicatedBackups ? { replicatedBackups } : {}),
     createdAt: instance.InstanceCreateTime,
     ...standsFor([{ listed: instance.ReadReplicaDBInstanceIdentifiers, what: 'RDS read replica' }]),
   };
@@ -363,6 +365,106 @@ export interface RdsListOptions {
    * decoding (the equivalence test compares both). @default true
    */
   readonly leanDecoding?: boolean;
+  /**
+   * An RDS client of this account in another Region, for the destinations of automated-backup
+   * replication ({@link readReplicatedBackups}); read only when the policy asks for
+   * `pitr.cross-region`. Without it the replications stay unread (the check answers NOT_AVAILABLE).
+   */
+  readonly clientIn?: (region: string) => RDSClient;
+}
+
+/**
+ * Every replicated backup listed in one destination Region (DescribeDBInstanceAutomatedBackups there,
+ * paged, without a filter: the `status` filter documents only `active`, `retained` and `creating`,
+ * while a replicated backup in its destination lists as `replicating`, as the AWS CLI example of
+ * describe-db-instance-automated-backups shows). Only other Regions' replicas are kept (`Region` is
+ * the source's Region).
+ */
+function listReplicasIn(
+  rds: RDSClient,
+  scope: RdsScope,
+  lean: boolean,
+): Promise<DBInstanceAutomatedBackup[]> {
+  const { paging, endpoint } = scopeReader(rds, scope, lean);
+  return readAllPages(
+    'DescribeDBInstanceAutomatedBackups',
+    scope,
+    paginateDescribeDBInstanceAutomatedBackups(paging('DescribeDBInstanceAutomatedBackups'), {}),
+    { element: 'DBInstanceAutomatedBackups', items: (page) => page.DBInstanceAutomatedBackups },
+    (backup) =>
+      backup.DBInstanceAutomatedBackupsArn !== undefined &&
+      backup.Region !== undefined &&
+      backup.Region !== scope.region,
+    endpoint,
+  );
+}
+
+/**
+ * What each destination Region says of the replications the instances list: one paged listing per
+ * destination (not one call per database), matched by `DBInstanceAutomatedBackupsArn`, the ARN the
+ * source lists for its replica. A destination that cannot be read leaves its replications unread,
+ * never the scope failed: only `pitr.cross-region` needs it.
+ */
+async function readReplicatedBackups(
+  instances: readonly DBInstance[],
+  scope: RdsScope,
+  clientIn: (region: string) => RDSClient,
+  lean: boolean,
+): Promise<Map<DBInstance, ReplicatedBackup[]>> {
+  const replicationsOf = (instance: DBInstance) =>
+    (instance.DBInstanceAutomatedBackupsReplications ?? []).flatMap((replication) => {
+      const arn = replication.DBInstanceAutomatedBackupsArn;
+      const region = arn ? regionOfArn(arn) : undefined;
+      return arn && region && region !== scope.region ? [{ arn, region }] : [];
+    });
+  const destinations = [
+    ...new Set(instances.flatMap((instance) => replicationsOf(instance).map((r) => r.region))),
+  ];
+  type Listing = { readonly replicas: DBInstanceAutomatedBackup[] } | { readonly error: unknown };
+  const listings = new Map<string, Listing>(
+    await Promise.all(
+      destinations.map(async (region): Promise<[string, Listing]> => {
+        try {
+          const replicas = await listReplicasIn(clientIn(region), { account: scope.account, region }, lean);
+          return [region, { replicas }];
+        } catch (error) {
+          return [region, { error }];
+        }
+      }),
+    ),
+  );
+  const byInstance = new Map<DBInstance, ReplicatedBackup[]>();
+  for (const instance of instances) {
+    byInstance.set(
+      instance,
+      replicationsOf(instance).map(({ arn, region }): ReplicatedBackup => {
+        const listing = listings.get(region);
+        if (!listing || 'error' in listing) {
+          const error = listing?.error;
+          return {
+            region,
+            arn,
+            read: false,
+            reason: `${describeError(error)} (${errorCode(error)})`,
+            accessDenied: isAccessDenied(errorCode(error)),
+          };
+        }
+        const replica = listing.replicas.find((backup) => backup.DBInstanceAutomatedBackupsArn === arn);
+        if (!replica) return { region, arn, read: true, listed: false };
+        return {
+          region,
+          arn,
+          read: true,
+          listed: true,
+          status: replica.Status,
+          restoreWindow: replica.RestoreWindow
+            ? { earliest: replica.RestoreWindow.EarliestTime, latest: replica.RestoreWindow.LatestTime }
+            : undefined,
+        };
+      }),
+    );
+  }
+  return byInstance;
 }
 
 /**
@@ -443,10 +545,19 @@ export async function collectRdsPitrFacts(
   policy: Policy,
   options: RdsListOptions = {},
 ): Promise<PitrFact[]> {
-  const { paging, endpoint } = scopeReader(rds, scope, options.leanDecoding ?? true);
+  const lean = options.leanDecoding ?? true;
+  const { paging, endpoint } = scopeReader(rds, scope, lean);
+  const databases = listSelectedDatabases(rds, scope, policy, options);
+  // The destinations of backup replication are known once the instances are listed; they are read
+  // only when pitr.cross-region will judge them.
+  const { clientIn } = options;
+  const replicated =
+    policy.pitr.requireCrossRegionBackup && clientIn
+      ? databases.then(({ instances }) => readReplicatedBackups(instances, scope, clientIn, lean))
+      : undefined;
   // Retained backups of deleted instances never cross the wire (status filter).
-  const [{ instances, clusters }, backupListing] = await Promise.all([
-    listSelectedDatabases(rds, scope, policy, options),
+  const [{ instances, clusters }, backupListing, replicatedBackups] = await Promise.all([
+    databases,
     readAllPages(
       'DescribeDBInstanceAutomatedBackups',
       scope,
@@ -465,6 +576,7 @@ export async function collectRdsPitrFacts(
         failure: { code: errorCode(error), message: describeError(error) },
       }),
     ),
+    replicated,
   ]);
   const backupsByResource = indexAutomatedBackups(backupListing.backups, scope.region);
   return [
@@ -474,6 +586,7 @@ export async function collectRdsPitrFacts(
         instance.DbiResourceId ? backupsByResource.get(instance.DbiResourceId) : undefined,
         scope,
         backupListing.failure,
+        replicatedBackups?.get(instance),
       ),
     ),
     ...clusters.map((cluster) => auroraClusterToFact(cluster, scope)),
@@ -486,4 +599,5 @@ export const rdsPitrCollector: AwsCollector = ({ factory, account, region, polic
     factory.client(RDSClient, region, account),
     { account: account.accountId, region },
     policy,
+    { clientIn: (destination) => factory.client(RDSClient, destination, account) },
   );
