@@ -7,7 +7,10 @@
  * ListRegions page (sequential); then each region needs ceil(n/100) sequential pages of each of its
  * three (server-side filtered) listings, which run concurrently, and regions run in parallel. So
  *   lowerBound = latency * (2 + max over regions of max(pagesInstances, pagesClusters, pagesBackups)).
- * The minimum number of calls is 2 + the sum of every region's pages.
+ * The minimum number of calls is 2 + the sum of every region's pages. It counts no listing of a
+ * backup replication's destination Region: `pitr.cross-region` reads those (one paged
+ * DescribeDBInstanceAutomatedBackups per source Region and destination) only when the policy sets
+ * `requireCrossRegionBackup`, which this benchmark's policy does not, and its fleet replicates nothing.
  *
  * The audit runs in FRESH_RUNS fresh processes (bench/child-audit.ts); the run of median wall time is
  * the headline, and every run's wall time is printed beside it. The timed processes get the V8 heap

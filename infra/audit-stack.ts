@@ -29,6 +29,7 @@ import {
   type AwsPlace,
   auditReadStatements,
   auditRegions,
+  automatedBackupRegions,
   awsKeySecrets,
   dumpRegions,
   dumpsReadStatements,
@@ -408,7 +409,7 @@ function auditPitrStatements(policy: Policy): PolicyStatement[] {
  */
 export function chatActionStatements(policy: Policy): PolicyStatement[] {
   return [
-    ...rdsDescribeStatements(auditRegions(policy)),
+    ...rdsDescribeStatements(auditRegions(policy), automatedBackupRegions(policy)),
     ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
     ...dumpsReadStatements(ownDumpLocations(policy)),
     ...snapshotWriteStatements(policy).filter(
@@ -427,7 +428,7 @@ export function chatActionStatements(policy: Policy): PolicyStatement[] {
 export function readinessStatements(policy: Policy): PolicyStatement[] {
   const regions = auditRegions(policy);
   return [
-    ...rdsDescribeStatements(regions),
+    ...rdsDescribeStatements(regions, automatedBackupRegions(policy)),
     ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
     ...dumpsReadStatements(ownDumpLocations(policy)),
     ...keysReadStatements(ownKeySecrets(policy), { inspect: policy.keys?.inspectSecretValues ?? false }),
@@ -451,12 +452,17 @@ export function readinessAcknowledgements(policy: Policy): NagAcknowledgement[] 
     },
     ...dumpsAcknowledgements(ownDumpLocations(policy)),
     ...keysAcknowledgements(ownKeySecrets(policy), policy.keys?.inspectSecretValues),
+    ...replicaListingAcknowledgements(policy),
   ];
 }
 
 /** The IAM5 findings of {@link chatActionStatements}, each with its reason. */
 export function chatActionAcknowledgements(policy: Policy): NagAcknowledgement[] {
-  return [...snapshotAcknowledgements(policy), ...dumpsAcknowledgements(ownDumpLocations(policy))];
+  return [
+    ...snapshotAcknowledgements(policy),
+    ...dumpsAcknowledgements(ownDumpLocations(policy)),
+    ...replicaListingAcknowledgements(policy),
+  ];
 }
 
 /**
@@ -647,6 +653,23 @@ export function dumpsAcknowledgements(locations: readonly AwsDumpLocation[]): Na
 }
 
 /**
+ * The IAM5 finding of the automated-backup listing in every Region ({@link automatedBackupRegions}),
+ * when `pitr.cross-region` reads replication destinations outside the audited Regions.
+ */
+export function replicaListingAcknowledgements(policy: Policy): NagAcknowledgement[] {
+  const regions = automatedBackupRegions(policy);
+  if (!regions.includes('*') || auditRegions(policy).includes('*')) return [];
+  return [
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'pitr.cross-region reads each automated-backup replication in its destination Region (rds:DescribeDBInstanceAutomatedBackups there, a List-level call authorized against auto-backup:*); the destinations are named by the databases at run time and need not be audited Regions, so the Region is the only wildcard. Read-only, in this account only.',
+      findings: [nagResource('rds', '*', 'auto-backup:*')],
+    },
+  ];
+}
+
+/**
  * The IAM5 (wildcard) findings an audit role under `policy` has, each with its reason. Shared by
  * the audit role and the member role, which hold the same read statements.
  */
@@ -663,6 +686,7 @@ export function auditRoleAcknowledgements(policy: Policy): NagAcknowledgement[] 
         'rds:DescribeDBInstances, rds:DescribeDBClusters and rds:DescribeDBInstanceAutomatedBackups are List-level calls that enumerate every database; without an identifier they are authorized against db:*, cluster:* and auto-backup:* (Service Authorization Reference, Amazon RDS). The grant stays read-only and scoped to this account and the audited regions.',
       findings: rds,
     },
+    ...replicaListingAcknowledgements(policy),
   ];
   const hubRegions = securityHubRegions(policy);
   if (policy.securityHub.enabled && hubRegions.includes('*')) {

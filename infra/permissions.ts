@@ -41,6 +41,17 @@ export function auditRegions(policy: Policy): RegionScope {
 }
 
 /**
+ * Regions whose automated backups the audit lists: the audited ones, and every Region (`*`) when
+ * `pitr.requireCrossRegionBackup` has `pitr.cross-region` read each replication's destination
+ * (functions/aws/rds.ts readReplicatedBackups): the destinations are named by the sources'
+ * `DBInstanceAutomatedBackupsReplications` ARNs, known only at run time, and need not be audited
+ * Regions. Still List-level, read-only and in this account only.
+ */
+export function automatedBackupRegions(policy: Policy): RegionScope {
+  return policy.pitr.requireCrossRegionBackup ? ['*'] : auditRegions(policy);
+}
+
+/**
  * Regions whose Security Hub the audit reads (`GetFindings`) and imports into
  * (`BatchImportFindings`), as functions/publish/security-hub decides them:
  * - a finding about a database goes to that database's own account and region: the audited regions;
@@ -60,8 +71,14 @@ function arnsPerRegion(service: string, regions: RegionScope, resource: string):
   return regions.map((region) => `arn:${Aws.PARTITION}:${service}:${region}:${Aws.ACCOUNT_ID}:${resource}`);
 }
 
-/** Read-only RDS/Aurora describe calls in this account, in `regions`. */
-export function rdsDescribeStatements(regions: RegionScope): PolicyStatement[] {
+/**
+ * Read-only RDS/Aurora describe calls in this account, in `regions` (the automated-backup listing in
+ * `backupRegions`, {@link automatedBackupRegions}).
+ */
+export function rdsDescribeStatements(
+  regions: RegionScope,
+  backupRegions: RegionScope = regions,
+): PolicyStatement[] {
   return [
     new PolicyStatement({
       sid: 'DescribeDbInstances',
@@ -79,7 +96,7 @@ export function rdsDescribeStatements(regions: RegionScope): PolicyStatement[] {
       sid: 'DescribeDbInstanceAutomatedBackups',
       effect: Effect.ALLOW,
       actions: ['rds:DescribeDBInstanceAutomatedBackups'],
-      resources: arnsPerRegion('rds', regions, 'auto-backup:*'),
+      resources: arnsPerRegion('rds', backupRegions, 'auto-backup:*'),
     }),
   ];
 }
@@ -128,7 +145,7 @@ export function securityHubStatements(regions: RegionScope): PolicyStatement[] {
 /** Every statement an audit role needs under `policy`: the Lambda's own role or a member role. */
 export function auditReadStatements(policy: Policy): PolicyStatement[] {
   return [
-    ...rdsDescribeStatements(auditRegions(policy)),
+    ...rdsDescribeStatements(auditRegions(policy), automatedBackupRegions(policy)),
     ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
     ...(policy.securityHub.enabled ? securityHubStatements(securityHubRegions(policy)) : []),
   ];

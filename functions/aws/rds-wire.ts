@@ -67,6 +67,7 @@ const DB_CLUSTER: Shape = {
 /** The DBInstanceAutomatedBackup members functions/aws/rds.ts reads. */
 const AUTOMATED_BACKUP: Shape = {
   DbiResourceId: 'string',
+  DBInstanceAutomatedBackupsArn: 'string',
   Region: 'string',
   Status: 'string',
   RestoreWindow: { struct: { EarliestTime: 'timestamp', LatestTime: 'timestamp' } },

@@ -22,7 +22,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
-import type { PitrFact, RestoreWindow } from '../core/facts.ts';
+import type { PitrFact, ReplicatedBackup, RestoreWindow } from '../core/facts.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
@@ -40,6 +40,9 @@ export interface RdsScope {
 export const POSTGRES_INSTANCE_ENGINES: ReadonlySet<string> = new Set(['postgres']);
 /** DB cluster engines that are PostgreSQL: Aurora, and Multi-AZ DB clusters (`postgres`). */
 export const POSTGRES_CLUSTER_ENGINES: ReadonlySet<string> = new Set(['aurora-postgresql', 'postgres']);
+
+/** The code of a listing whose 200 answer left out its list element ({@link readAllPages}). */
+export const INCOMPLETE_ANSWER = 'IncompleteAnswer';
 
 /** RDS allows at most 100 records per Describe* page (RDS API reference, `MaxRecords`). */
 const PAGE_SIZE = 100;
@@ -177,6 +180,7 @@ export function rdsInstanceToFact(
   automatedBackup: DBInstanceAutomatedBackup | undefined,
   scope: RdsScope,
   listingFailure?: AutomatedBackupListingFailure,
+  replicatedBackups?: readonly ReplicatedBackup[],
 ): PitrFact {
   const retention = instance.BackupRetentionPeriod;
   const enabled = retention === undefined ? undefined : retention > 0;
@@ -206,6 +210,7 @@ export function rdsInstanceToFact(
     deletionProtection: instance.DeletionProtection,
     awsBackupRecoveryPointArn: instance.AwsBackupRecoveryPointArn,
     crossRegionBackupTargets: [...new Set(replicatedTo)],
+    ...(replicatedBackups ? { replicatedBackups } : {}),
     createdAt: instance.InstanceCreateTime,
     ...standsFor([{ listed: instance.ReadReplicaDBInstanceIdentifiers, what: 'RDS read replica' }]),
   };
@@ -297,12 +302,19 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
  * asked with, `stopOnSameToken`, and would loop on a longer cycle) fails the listing
  * (functions/core/paging.ts): the pages after it were never read, so what was read is not the whole
  * scope.
+ *
+ * A page without its list element (`<DBInstances>`, read through `items` as undefined) fails the
+ * listing too: the query protocol sends an empty list as an empty element (`<DBInstances/>`, which
+ * both the SDK and the lean decoding read as `[]`; Smithy's awsQuery protocol test
+ * `QueryXmlEmptyLists` answers `<stringList/>` for an empty list), so a 200 that leaves it out is not
+ * an empty region but an answer that did not say, and reading it as empty would resolve the
+ * region's findings.
  */
 async function readAllPages<P extends { readonly Marker?: string | undefined }, T>(
   api: string,
   scope: RdsScope,
   pages: AsyncIterable<P>,
-  items: (page: P) => readonly T[] | undefined,
+  list: { readonly element: string; readonly items: (page: P) => readonly T[] | undefined },
   keep: (item: T) => boolean,
   endpoint: () => Promise<string>,
 ): Promise<T[]> {
@@ -310,7 +322,9 @@ async function readAllPages<P extends { readonly Marker?: string | undefined }, 
   try {
     const nextMarker = pageTokens(api, 'RepeatedMarker', 'Marker');
     for await (const page of pages) {
-      for (const item of items(page) ?? []) if (keep(item)) kept.push(item);
+      const items = list.items(page);
+      if (items === undefined) throw new CloudApiError(`answer without <${list.element}>`, INCOMPLETE_ANSWER);
+      for (const item of items) if (keep(item)) kept.push(item);
       nextMarker(page.Marker);
     }
   } catch (error) {
@@ -351,6 +365,106 @@ export interface RdsListOptions {
    * decoding (the equivalence test compares both). @default true
    */
   readonly leanDecoding?: boolean;
+  /**
+   * An RDS client of this account in another Region, for the destinations of automated-backup
+   * replication ({@link readReplicatedBackups}); read only when the policy asks for
+   * `pitr.cross-region`. Without it the replications stay unread (the check answers NOT_AVAILABLE).
+   */
+  readonly clientIn?: (region: string) => RDSClient;
+}
+
+/**
+ * Every replicated backup listed in one destination Region (DescribeDBInstanceAutomatedBackups there,
+ * paged, without a filter: the `status` filter documents only `active`, `retained` and `creating`,
+ * while a replicated backup in its destination lists as `replicating`, as the AWS CLI example of
+ * describe-db-instance-automated-backups shows). Only other Regions' replicas are kept (`Region` is
+ * the source's Region).
+ */
+function listReplicasIn(
+  rds: RDSClient,
+  scope: RdsScope,
+  lean: boolean,
+): Promise<DBInstanceAutomatedBackup[]> {
+  const { paging, endpoint } = scopeReader(rds, scope, lean);
+  return readAllPages(
+    'DescribeDBInstanceAutomatedBackups',
+    scope,
+    paginateDescribeDBInstanceAutomatedBackups(paging('DescribeDBInstanceAutomatedBackups'), {}),
+    { element: 'DBInstanceAutomatedBackups', items: (page) => page.DBInstanceAutomatedBackups },
+    (backup) =>
+      backup.DBInstanceAutomatedBackupsArn !== undefined &&
+      backup.Region !== undefined &&
+      backup.Region !== scope.region,
+    endpoint,
+  );
+}
+
+/**
+ * What each destination Region says of the replications the instances list: one paged listing per
+ * destination (not one call per database), matched by `DBInstanceAutomatedBackupsArn`, the ARN the
+ * source lists for its replica. A destination that cannot be read leaves its replications unread,
+ * never the scope failed: only `pitr.cross-region` needs it.
+ */
+async function readReplicatedBackups(
+  instances: readonly DBInstance[],
+  scope: RdsScope,
+  clientIn: (region: string) => RDSClient,
+  lean: boolean,
+): Promise<Map<DBInstance, ReplicatedBackup[]>> {
+  const replicationsOf = (instance: DBInstance) =>
+    (instance.DBInstanceAutomatedBackupsReplications ?? []).flatMap((replication) => {
+      const arn = replication.DBInstanceAutomatedBackupsArn;
+      const region = arn ? regionOfArn(arn) : undefined;
+      return arn && region && region !== scope.region ? [{ arn, region }] : [];
+    });
+  const destinations = [
+    ...new Set(instances.flatMap((instance) => replicationsOf(instance).map((r) => r.region))),
+  ];
+  type Listing = { readonly replicas: DBInstanceAutomatedBackup[] } | { readonly error: unknown };
+  const listings = new Map<string, Listing>(
+    await Promise.all(
+      destinations.map(async (region): Promise<[string, Listing]> => {
+        try {
+          const replicas = await listReplicasIn(clientIn(region), { account: scope.account, region }, lean);
+          return [region, { replicas }];
+        } catch (error) {
+          return [region, { error }];
+        }
+      }),
+    ),
+  );
+  const byInstance = new Map<DBInstance, ReplicatedBackup[]>();
+  for (const instance of instances) {
+    byInstance.set(
+      instance,
+      replicationsOf(instance).map(({ arn, region }): ReplicatedBackup => {
+        const listing = listings.get(region);
+        if (!listing || 'error' in listing) {
+          const error = listing?.error;
+          return {
+            region,
+            arn,
+            read: false,
+            reason: `${describeError(error)} (${errorCode(error)})`,
+            accessDenied: isAccessDenied(errorCode(error)),
+          };
+        }
+        const replica = listing.replicas.find((backup) => backup.DBInstanceAutomatedBackupsArn === arn);
+        if (!replica) return { region, arn, read: true, listed: false };
+        return {
+          region,
+          arn,
+          read: true,
+          listed: true,
+          status: replica.Status,
+          restoreWindow: replica.RestoreWindow
+            ? { earliest: replica.RestoreWindow.EarliestTime, latest: replica.RestoreWindow.LatestTime }
+            : undefined,
+        };
+      }),
+    );
+  }
+  return byInstance;
 }
 
 /**
@@ -380,7 +494,7 @@ export async function listSelectedDatabases(
       paginateDescribeDBInstances(paging('DescribeDBInstances'), {
         Filters: [{ Name: 'engine', Values: [...POSTGRES_INSTANCE_ENGINES] }],
       }),
-      (page) => page.DBInstances,
+      { element: 'DBInstances', items: (page) => page.DBInstances },
       // A source is selected when the policy names one of its replicas: a replica has no backups of
       // its own, so its source is what proves it restorable (and the report says so).
       (instance) =>
@@ -401,7 +515,7 @@ export async function listSelectedDatabases(
       paginateDescribeDBClusters(paging('DescribeDBClusters'), {
         Filters: [{ Name: 'engine', Values: [...POSTGRES_CLUSTER_ENGINES] }],
       }),
-      (page) => page.DBClusters,
+      { element: 'DBClusters', items: (page) => page.DBClusters },
       // Likewise a cluster when the policy names one of its members or read replicas.
       (cluster) =>
         isStandaloneCluster(cluster) &&
@@ -431,17 +545,26 @@ export async function collectRdsPitrFacts(
   policy: Policy,
   options: RdsListOptions = {},
 ): Promise<PitrFact[]> {
-  const { paging, endpoint } = scopeReader(rds, scope, options.leanDecoding ?? true);
+  const lean = options.leanDecoding ?? true;
+  const { paging, endpoint } = scopeReader(rds, scope, lean);
+  const databases = listSelectedDatabases(rds, scope, policy, options);
+  // The destinations of backup replication are known once the instances are listed; they are read
+  // only when pitr.cross-region will judge them.
+  const { clientIn } = options;
+  const replicated =
+    policy.pitr.requireCrossRegionBackup && clientIn
+      ? databases.then(({ instances }) => readReplicatedBackups(instances, scope, clientIn, lean))
+      : undefined;
   // Retained backups of deleted instances never cross the wire (status filter).
-  const [{ instances, clusters }, backupListing] = await Promise.all([
-    listSelectedDatabases(rds, scope, policy, options),
+  const [{ instances, clusters }, backupListing, replicatedBackups] = await Promise.all([
+    databases,
     readAllPages(
       'DescribeDBInstanceAutomatedBackups',
       scope,
       paginateDescribeDBInstanceAutomatedBackups(paging('DescribeDBInstanceAutomatedBackups'), {
         Filters: [{ Name: 'status', Values: ['active', 'creating'] }],
       }),
-      (page) => page.DBInstanceAutomatedBackups,
+      { element: 'DBInstanceAutomatedBackups', items: (page) => page.DBInstanceAutomatedBackups },
       (backup) => backup.Status === 'active' || backup.Status === 'creating',
       endpoint,
     ).then(
@@ -453,6 +576,7 @@ export async function collectRdsPitrFacts(
         failure: { code: errorCode(error), message: describeError(error) },
       }),
     ),
+    replicated,
   ]);
   const backupsByResource = indexAutomatedBackups(backupListing.backups, scope.region);
   return [
@@ -462,6 +586,7 @@ export async function collectRdsPitrFacts(
         instance.DbiResourceId ? backupsByResource.get(instance.DbiResourceId) : undefined,
         scope,
         backupListing.failure,
+        replicatedBackups?.get(instance),
       ),
     ),
     ...clusters.map((cluster) => auroraClusterToFact(cluster, scope)),
@@ -474,4 +599,5 @@ export const rdsPitrCollector: AwsCollector = ({ factory, account, region, polic
     factory.client(RDSClient, region, account),
     { account: account.accountId, region },
     policy,
+    { clientIn: (destination) => factory.client(RDSClient, destination, account) },
   );

@@ -41,6 +41,32 @@ export type RestoreWindow =
       readonly accessDenied?: boolean;
     };
 
+/**
+ * One automated-backup replication as its destination Region reports it, matched by the
+ * `DBInstanceAutomatedBackupsArn` the source lists: the listing could not be read, or it lists no such
+ * backup, or it lists it with its `Status` and `RestoreWindow` (undefined when not sent).
+ */
+export type ReplicatedBackup =
+  | {
+      readonly region: string;
+      readonly arn: string;
+      readonly read: false;
+      readonly reason: string;
+      /** The destination refused the read (AccessDenied): only then is a permission to blame. */
+      readonly accessDenied: boolean;
+    }
+  | { readonly region: string; readonly arn: string; readonly read: true; readonly listed: false }
+  | {
+      readonly region: string;
+      readonly arn: string;
+      readonly read: true;
+      readonly listed: true;
+      readonly status: string | undefined;
+      readonly restoreWindow:
+        | { readonly earliest: Date | undefined; readonly latest: Date | undefined }
+        | undefined;
+    };
+
 export type PitrResourceKind = 'rds-instance' | 'aurora-cluster' | 'cloudsql-instance';
 
 /** Cloud SQL editions; they bound the PITR log retention (ENTERPRISE 1-7 days, ENTERPRISE_PLUS 1-35). */
@@ -86,6 +112,12 @@ export interface PitrFact extends Fact {
    * undefined when the platform has no such replication (Aurora, Cloud SQL).
    */
   readonly crossRegionBackupTargets?: readonly string[] | undefined;
+  /**
+   * RDS DB instances only, read when the policy asks for `pitr.cross-region`: what each destination
+   * Region's DescribeDBInstanceAutomatedBackups says of the replicated backups the source lists in
+   * `DBInstanceAutomatedBackupsReplications` (one per replication). Undefined when not read.
+   */
+  readonly replicatedBackups?: readonly ReplicatedBackup[] | undefined;
   /**
    * Aurora (and Multi-AZ) clusters only, from DescribeDBClusters: the regions of its read-replica
    * clusters (`ReadReplicaIdentifiers` ARNs) and its Aurora global database (`GlobalClusterIdentifier`).

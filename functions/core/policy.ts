@@ -49,7 +49,7 @@ const pitrSection = z.strictObject({
   ),
   requireCrossRegionBackup: z.described(
     z._default(z.boolean(), false),
-    'Judge `pitr.cross-region` (automated backups replicated to another region).',
+    'Judge `pitr.cross-region` (automated backups replicated to another region, each replica read in its destination region, so the audit role may list automated backups in every region).',
   ),
 });
 

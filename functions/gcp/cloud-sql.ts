@@ -194,6 +194,11 @@ export async function listInstances(
         code,
       );
     }
+    // No `items` is a legitimately empty page, unlike an RDS answer without its list element
+    // (functions/aws/rds.ts readAllPages): the Cloud SQL Admin API is defined in proto3
+    // (google/cloud/sql/v1/cloud_sql_instances.proto, InstancesListResponse.items), whose JSON
+    // mapping omits fields holding their default value, an empty repeated field included
+    // (protobuf.dev, proto3 JSON mapping: "fields with default values are omitted by default").
     instances.push(...(page.items ?? []));
     pageToken = nextToken(page.nextPageToken);
   } while (pageToken);

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   CreateDBClusterSnapshotCommand,
   CreateDBSnapshotCommand,
@@ -23,6 +24,7 @@ import {
   type StreamCollector,
 } from '../../functions/aws/rds-wire.ts';
 import { XmlWireError } from '../../functions/aws/xml-wire.ts';
+import { CloudApiError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { DEFAULT_ACCOUNT_ID, simCredentials } from '../sim/accounts.ts';
 import { generateFleet } from '../sim/fleet.ts';
@@ -319,3 +321,96 @@ type _Covered = [
   keyof DBSnapshot,
   keyof DBClusterSnapshot,
 ];
+
+describe('RDS list answers without their list element', () => {
+  const LISTS = {
+    DescribeDBInstances: 'DBInstances',
+    DescribeDBClusters: 'DBClusters',
+    DescribeDBInstanceAutomatedBackups: 'DBInstanceAutomatedBackups',
+  } as const;
+  type ListOperation = keyof typeof LISTS;
+
+  /** A client whose every answer is a 200 built by `result` from the operation's name. */
+  function answering(result: (operation: ListOperation) => string): RDSClient {
+    return new RDSClient({
+      region: REGION,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+      requestHandler: {
+        handle: async (request: { body?: unknown }) => {
+          const action = new URLSearchParams(String(request.body ?? '')).get('Action') as ListOperation;
+          const body =
+            `<${action}Response xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><${action}Result>${result(action)}</${action}Result>` +
+            `<ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></${action}Response>`;
+          return {
+            response: {
+              statusCode: 200,
+              headers: { 'content-type': 'text/xml' },
+              body: Readable.from([Buffer.from(body, 'utf8')]),
+            },
+          };
+        },
+      } as never,
+    });
+  }
+
+  const policy = parsePolicy({ targets: { all: true }, aws: { regions: 'all' } });
+  const scope = { account: DEFAULT_ACCOUNT_ID, region: REGION };
+
+  for (const leanDecoding of [true, false]) {
+    const way = leanDecoding ? 'lean' : 'SDK';
+
+    it(`reads <DBInstances/> and the other empty elements as an empty region (${way} decoding)`, async () => {
+      // Prepare
+      const client = answering((operation) => `<${LISTS[operation]}/>`);
+      // Act
+      const facts = await collectRdsPitrFacts(client, scope, policy, { leanDecoding });
+      // Assess
+      expect(facts).toEqual([]);
+      client.destroy();
+    });
+
+    for (const operation of ['DescribeDBInstances', 'DescribeDBClusters'] as const) {
+      it(`fails the scope when a ${operation} answer has no <${LISTS[operation]}> element (${way} decoding)`, async () => {
+        // Prepare: the other lists answer empty, this one leaves its element out.
+        const client = answering((answered) => (answered === operation ? '' : `<${LISTS[answered]}/>`));
+        // Act
+        const collecting = collectRdsPitrFacts(client, scope, policy, { leanDecoding });
+        // Assess
+        await expect(collecting).rejects.toBeInstanceOf(CloudApiError);
+        await expect(collecting).rejects.toMatchObject({
+          code: 'IncompleteAnswer',
+          message: expect.stringContaining(
+            `RDS ${operation} failed for account ${DEFAULT_ACCOUNT_ID} in ${REGION}: answer without <${LISTS[operation]}>`,
+          ),
+        });
+        client.destroy();
+      });
+    }
+
+    it(`leaves every restore window unknown when a DescribeDBInstanceAutomatedBackups answer has no <DBInstanceAutomatedBackups> element (${way} decoding)`, async () => {
+      // Prepare: one instance with backups on; the backup listing leaves its element out.
+      const client = answering((operation) =>
+        operation === 'DescribeDBInstances'
+          ? '<DBInstances><DBInstance><DBInstanceIdentifier>certctl-db</DBInstanceIdentifier><DbiResourceId>db-CERTCTL</DbiResourceId><Engine>postgres</Engine><BackupRetentionPeriod>30</BackupRetentionPeriod></DBInstance></DBInstances>'
+          : operation === 'DescribeDBClusters'
+            ? '<DBClusters/>'
+            : '',
+      );
+      // Act
+      const facts = await collectRdsPitrFacts(client, scope, policy, { leanDecoding });
+      // Assess
+      expect(facts).toHaveLength(1);
+      expect(facts[0]?.restoreWindow).toMatchObject({
+        known: false,
+        reason: expect.stringContaining(
+          `DescribeDBInstanceAutomatedBackups failed for account ${DEFAULT_ACCOUNT_ID} in ${REGION}`,
+        ),
+      });
+      expect(facts[0]?.restoreWindow).toMatchObject({
+        reason: expect.stringContaining('answer without <DBInstanceAutomatedBackups>'),
+      });
+      client.destroy();
+    });
+  }
+});

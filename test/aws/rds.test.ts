@@ -500,6 +500,120 @@ describe('collectRdsPitrFacts', () => {
     });
   });
 
+  describe('replicated backups in the destination Region', () => {
+    const DESTINATION = 'us-west-2';
+    const replicaArn = (id: string) => `arn:aws:rds:${DESTINATION}:${ACCOUNT}:auto-backup:ab-${id}`;
+    const REQUIRE = { pitr: { requireCrossRegionBackup: true } };
+    let destination: RDSClient;
+
+    beforeEach(() => {
+      destination = new RDSClient({
+        region: DESTINATION,
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+      });
+      rdsMock.on(DescribeDBInstancesCommand).resolves({
+        DBInstances: ['db-1', 'db-2'].map((id) =>
+          instance(id, {
+            DBInstanceAutomatedBackupsReplications: [{ DBInstanceAutomatedBackupsArn: replicaArn(id) }],
+          }),
+        ),
+      });
+    });
+
+    afterEach(() => {
+      destination.destroy();
+    });
+
+    /** Answers the backup listing by the client's Region: the source's own, or the destination's. */
+    function backupsByRegion(inDestination: () => unknown): void {
+      rdsMock.on(DescribeDBInstanceAutomatedBackupsCommand).callsFake(async (_input, getClient) => {
+        if ((await getClient().config.region()) !== DESTINATION)
+          return { DBInstanceAutomatedBackups: [automatedBackup('db-1'), automatedBackup('db-2')] };
+        return inDestination();
+      });
+    }
+
+    it('reads the destination once, unfiltered, and carries each replica’s Status and RestoreWindow when the policy asks for cross-region backups', async () => {
+      // Prepare
+      const inputs: unknown[] = [];
+      backupsByRegion(() => {
+        inputs.push('destination');
+        return {
+          DBInstanceAutomatedBackups: [
+            automatedBackup('db-1', {
+              Region: REGION,
+              Status: 'replicating',
+              DBInstanceAutomatedBackupsArn: replicaArn('db-1'),
+            }),
+            // Another source Region's replica with the same resource id is not db-2's.
+            automatedBackup('db-2', { Region: 'ap-south-1', Status: 'replicating' }),
+          ],
+        };
+      });
+      // Act
+      const facts = await collectRdsPitrFacts(rds, SCOPE, policy(REQUIRE), { clientIn: () => destination });
+      // Assess
+      expect(inputs).toHaveLength(1);
+      const destinationCall = rdsMock
+        .commandCalls(DescribeDBInstanceAutomatedBackupsCommand)
+        .find((call) => call.args[0].input.Filters === undefined);
+      expect(destinationCall?.args[0].input).toEqual({ MaxRecords: 100, Marker: undefined });
+      expect(facts[0]?.replicatedBackups).toEqual([
+        {
+          region: DESTINATION,
+          arn: replicaArn('db-1'),
+          read: true,
+          listed: true,
+          status: 'replicating',
+          restoreWindow: { earliest: EARLIEST, latest: LATEST },
+        },
+      ]);
+      expect(facts[1]?.replicatedBackups).toEqual([
+        { region: DESTINATION, arn: replicaArn('db-2'), read: true, listed: false },
+      ]);
+    });
+
+    it('keeps the scope and says the destination was not read when its listing is denied', async () => {
+      // Prepare
+      backupsByRegion(() => {
+        throw Object.assign(
+          new Error('User is not authorized to perform rds:DescribeDBInstanceAutomatedBackups'),
+          {
+            name: 'AccessDenied',
+          },
+        );
+      });
+      // Act
+      const facts = await collectRdsPitrFacts(rds, SCOPE, policy(REQUIRE), { clientIn: () => destination });
+      // Assess
+      expect(facts).toHaveLength(2);
+      expect(facts[0]?.restoreWindow).toMatchObject({ known: true });
+      expect(facts[0]?.replicatedBackups).toEqual([
+        {
+          region: DESTINATION,
+          arn: replicaArn('db-1'),
+          read: false,
+          accessDenied: true,
+          reason: expect.stringContaining(
+            `RDS DescribeDBInstanceAutomatedBackups failed for account ${ACCOUNT} in ${DESTINATION}`,
+          ),
+        },
+      ]);
+    });
+
+    it('reads no other Region when the policy does not ask for cross-region backups', async () => {
+      // Prepare
+      backupsByRegion(() => {
+        throw new Error('the destination must not be read');
+      });
+      // Act
+      const facts = await collectRdsPitrFacts(rds, SCOPE, policy(), { clientIn: () => destination });
+      // Assess
+      expect(rdsMock.calls()).toHaveLength(3);
+      expect(facts[0]?.replicatedBackups).toBeUndefined();
+    });
+  });
+
   it('throws a CloudApiError naming the API, account and region when a listing fails', async () => {
     // Prepare
     rdsMock.on(DescribeDBClustersCommand).rejects(

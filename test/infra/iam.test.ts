@@ -82,6 +82,10 @@ const POLICIES: Record<string, unknown> = {
     keys: { ...OWN_KEYS_POLICY.keys, inspectSecretValues: false },
   },
   'Security Hub off': { securityHub: { enabled: false }, aws: { regions: ['eu-west-1'] } },
+  'cross-region backups required, in listed regions': {
+    ...FULL_POLICY,
+    pitr: { ...FULL_POLICY.pitr, requireCrossRegionBackup: true },
+  },
 };
 
 function allStatements(policy: unknown): IamStatement[] {
@@ -145,6 +149,27 @@ describe('IAM least privilege across all stacks', () => {
     expect(rdsActions).toHaveLength(
       RDS_DESCRIBE_ACTIONS.length * 3 + RDS_SNAPSHOT_DESCRIBE_ACTIONS.length * 2,
     );
+  });
+
+  it('lets the audit, readiness, chat and member roles list automated backups in every Region, and nothing else beyond the audited Regions, only when pitr.cross-region reads replication destinations', () => {
+    // Prepare
+    const required = { ...CHAT_POLICY, pitr: { requireCrossRegionBackup: true } };
+    const regionsOf = (policy: unknown, sid: string) =>
+      allStatements(policy)
+        .filter((s) => s.Sid === sid && !isSnapshotRole(s))
+        .map((s) => JSON.stringify(s.Resource).match(/:rds:([^:]*):/g));
+
+    // Act
+    const backupsRequired = regionsOf(required, 'DescribeDbInstanceAutomatedBackups');
+    const instancesRequired = regionsOf(required, 'DescribeDbInstances');
+    const backupsDefault = regionsOf(CHAT_POLICY, 'DescribeDbInstanceAutomatedBackups');
+
+    // Assess: audit, readiness, chat action and member role each hold the grant (the snapshot job
+    // lists no automated backups of other Regions).
+    expect(backupsRequired).toHaveLength(4);
+    for (const regions of backupsRequired) expect(regions).toEqual([':rds:*:']);
+    for (const regions of instancesRequired) expect(regions).not.toContain(':rds:*:');
+    for (const regions of backupsDefault) expect(regions).not.toContain(':rds:*:');
   });
 
   it('reads secret values only with keys.inspectSecretValues, only in the roles that audit key material', () => {

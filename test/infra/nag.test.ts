@@ -29,6 +29,10 @@ const POLICIES: Record<string, unknown> = {
   },
   'Security Hub off': { securityHub: { enabled: false } },
   'ChatOps with dumps and member accounts': CHAT_POLICY,
+  'ChatOps, with cross-region backups required in listed regions': {
+    ...CHAT_POLICY,
+    pitr: { requireCrossRegionBackup: true },
+  },
 };
 
 interface NagMetadata {

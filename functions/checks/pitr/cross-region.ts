@@ -4,7 +4,10 @@
  * policy sets `requireCrossRegionBackup`; otherwise not applicable.
  *
  * RDS DB instances have automated-backup replication (`DBInstanceAutomatedBackupsReplications`),
- * which the adapter turns into `crossRegionBackupTargets`. Aurora clusters have no such feature:
+ * which the adapter turns into `crossRegionBackupTargets`; a listed replication passes only when its
+ * destination Region was read and lists the replicated backup keeping restore points
+ * (`replicatedBackups`: Status `replicating` with a RestoreWindow), since a stopped or failing
+ * replication stays listed on the source. Aurora clusters have no such feature:
  * cross-region copies come from AWS Backup copy actions or an Aurora Global Database, which the
  * RDS listings do not show, so the check answers NOT_AVAILABLE and says how to cover it rather than
  * guessing. Cloud SQL has no replication either, but its backups live in a location that is a
@@ -13,7 +16,7 @@
  * check judges it like RDS.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
-import type { PitrFact } from '../../core/facts.ts';
+import type { PitrFact, ReplicatedBackup } from '../../core/facts.ts';
 import { DOCS, PITR_RESOURCE_TYPES, resourceLabel } from './wording.ts';
 
 /** `pitr.cross-region`: automated backups replicated to another region, when the policy asks. */
@@ -143,6 +146,8 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], minPitrDays: n
       };
     }
   }
+  if (fact.kind === 'rds-instance' && elsewhere.length > 0)
+    return judgeRdsReplications(fact, elsewhere, minPitrDays);
   const observed = { crossRegionBackup: elsewhere.length > 0, replicatedTo: targets.join(',') };
   if (elsewhere.length > 0) {
     return {
@@ -167,5 +172,164 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], minPitrDays: n
     observed,
     required,
     remediationText: `Run \`aws rds start-db-instance-automated-backups-replication --region <destination-region> --source-db-instance-arn ${fact.resource.arn ?? `<arn of ${fact.resource.id}>`} --backup-retention-period ${minPitrDays}\` (add \`--kms-key-id <key in the destination region>\` for an encrypted instance). Automated backups must be on for replication to start.`,
+  };
+}
+
+/**
+ * Statuses of a replicated backup in its destination Region that mean restore points are kept there:
+ * `replicating` while the source replicates into it (the AWS CLI example of
+ * describe-db-instance-automated-backups lists a replicated backup with Status `replicating` and its
+ * RestoreWindow), `active` as the API reference names a live instance's automated backup.
+ */
+const KEEPING_STATUSES: ReadonlySet<string> = new Set(['replicating', 'active']);
+
+type Reading =
+  | { readonly region: string; readonly outcome: 'proven'; readonly says: string }
+  | {
+      readonly region: string;
+      readonly outcome: 'unknown';
+      readonly says: string;
+      readonly accessDenied: boolean;
+    }
+  | {
+      readonly region: string;
+      readonly outcome: 'waiting' | 'broken';
+      readonly says: string;
+      readonly arn: string;
+    };
+
+/** What one destination says of one replication, as a verdict and the words for it. */
+function readReplication(backup: ReplicatedBackup): Reading {
+  const { region } = backup;
+  if (!backup.read)
+    return { region, outcome: 'unknown', says: backup.reason, accessDenied: backup.accessDenied };
+  if (!backup.listed)
+    return {
+      region,
+      outcome: 'broken',
+      says: `${region} lists no replicated backup ${backup.arn}`,
+      arn: backup.arn,
+    };
+  if (backup.status === undefined) {
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${region} lists the replicated backup ${backup.arn} without Status`,
+      accessDenied: false,
+    };
+  }
+  if (!KEEPING_STATUSES.has(backup.status)) {
+    return {
+      region,
+      outcome: 'broken',
+      says: `the replicated backup in ${region} has Status ${backup.status}`,
+      arn: backup.arn,
+    };
+  }
+  // A value the API did not send is not evaluated.
+  if (backup.restoreWindow === undefined) {
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${region} lists the replicated backup ${backup.arn} (Status ${backup.status}) without RestoreWindow`,
+      accessDenied: false,
+    };
+  }
+  if (backup.restoreWindow.earliest === undefined) {
+    return {
+      region,
+      outcome: 'waiting',
+      says: `the replicated backup in ${region} (Status ${backup.status}) has no restore point yet (RestoreWindow without EarliestTime)`,
+      arn: backup.arn,
+    };
+  }
+  return {
+    region,
+    outcome: 'proven',
+    says: `in ${region}: Status ${backup.status}, restorable from ${backup.restoreWindow.earliest.toISOString()}`,
+  };
+}
+
+/**
+ * An RDS instance that lists replications to other Regions passes only when a destination was read
+ * and keeps restore points: DBInstanceAutomatedBackupsReplications says a replication was set up,
+ * not that it works (a stopped or failing replication stays listed until it is removed).
+ */
+function judgeRdsReplications(
+  fact: PitrFact,
+  elsewhere: readonly string[],
+  minPitrDays: number,
+): CheckOutcome {
+  const required = { crossRegionBackup: true };
+  const readings: Reading[] = elsewhere.flatMap((region) => {
+    const backups = (fact.replicatedBackups ?? []).filter((backup) => backup.region === region);
+    if (backups.length === 0) {
+      return [
+        {
+          region,
+          outcome: 'unknown' as const,
+          says: `${region}: its DescribeDBInstanceAutomatedBackups was not read`,
+          accessDenied: false,
+        },
+      ];
+    }
+    return backups.map(readReplication);
+  });
+  const proven = readings.filter((reading) => reading.outcome === 'proven');
+  if (proven.length > 0) {
+    const regions = [...new Set(proven.map((reading) => reading.region))];
+    return {
+      status: 'PASSED',
+      description: `${resourceLabel(fact)} has its automated backups replicated to ${regions.join(', ')} (DescribeDBInstanceAutomatedBackups ${proven.map((reading) => reading.says).join('; ')}).`,
+      observed: { crossRegionBackup: true, replicatedTo: regions.join(',') },
+      required,
+    };
+  }
+  const unknown = readings.filter((reading) => reading.outcome === 'unknown');
+  if (unknown.length > 0) {
+    const denied = [
+      ...new Set(
+        unknown.flatMap((reading) =>
+          'accessDenied' in reading && reading.accessDenied ? [reading.region] : [],
+        ),
+      ),
+    ];
+    return {
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)} lists automated-backup replication to ${elsewhere.join(', ')}, but whether the destination keeps restore points could not be read: ${unknown.map((reading) => reading.says).join('; ')}.`,
+      observed: { crossRegionBackup: null, replicatedTo: elsewhere.join(',') },
+      required,
+      ...(denied.length > 0
+        ? {
+            remediationText: `Grant the audit role rds:DescribeDBInstanceAutomatedBackups in ${denied.join(', ')} (the Region the backups are replicated to, on arn:aws:rds:<region>:<account>:auto-backup:*), then run the audit again.`,
+          }
+        : {}),
+    };
+  }
+  const notProven = readings.filter(
+    (reading): reading is Extract<Reading, { arn: string }> =>
+      reading.outcome === 'waiting' || reading.outcome === 'broken',
+  );
+  const inspect = notProven
+    .map(
+      (reading) =>
+        `\`aws rds describe-db-instance-automated-backups --region ${reading.region} --db-instance-automated-backups-arn ${reading.arn}\``,
+    )
+    .join(', ');
+  if (notProven.every((reading) => reading.outcome === 'waiting')) {
+    return {
+      status: 'WARNING',
+      description: `${resourceLabel(fact)} replicates its automated backups to ${elsewhere.join(', ')}, but ${notProven.map((reading) => reading.says).join('; ')}: the first copy has not arrived.`,
+      observed: { crossRegionBackup: false, replicatedTo: elsewhere.join(',') },
+      required,
+      remediationText: `Check again after the next backup window; if no restore point appears, inspect the replication: ${inspect}.`,
+    };
+  }
+  return {
+    status: 'FAILED',
+    description: `${resourceLabel(fact)} lists automated-backup replication to ${elsewhere.join(', ')}, but no destination keeps restore points: ${notProven.map((reading) => reading.says).join('; ')}.`,
+    observed: { crossRegionBackup: false, replicatedTo: elsewhere.join(',') },
+    required,
+    remediationText: `Inspect the replication (${inspect}); stop and start it again if it stopped: \`aws rds start-db-instance-automated-backups-replication --region <destination-region> --source-db-instance-arn ${fact.resource.arn ?? `<arn of ${fact.resource.id}>`} --backup-retention-period ${minPitrDays}\` (${DOCS.rdsReplicateBackups}).`,
   };
 }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { pitrCrossRegionCheck } from '../../../functions/checks/pitr/cross-region.ts';
-import { auroraClusterFact, cloudSqlFact, contextWith, rdsInstanceFact } from './fixtures.ts';
+import {
+  auroraClusterFact,
+  cloudSqlFact,
+  contextWith,
+  daysAgo,
+  rdsInstanceFact,
+  replicatedBackup,
+} from './fixtures.ts';
 
 const REQUIRE = { pitr: { requireCrossRegionBackup: true } };
 
@@ -25,6 +32,122 @@ describe('pitr.cross-region', () => {
     expect(outcome?.observed).toEqual({ crossRegionBackup: true, replicatedTo: 'eu-central-1' });
     expect(outcome?.required).toEqual({ crossRegionBackup: true });
     expect(outcome?.description).toContain('replicated to eu-central-1');
+  });
+
+  describe('an RDS replication judged by its destination Region', () => {
+    const ARN = 'arn:aws:rds:eu-central-1:111122223333:auto-backup:ab-certctl-db';
+
+    it('passes naming the restore point when the destination lists the backup replicating with a window', () => {
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(rdsInstanceFact(), contextWith(REQUIRE));
+      // Assess
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain(
+        `replicated to eu-central-1 (DescribeDBInstanceAutomatedBackups in eu-central-1: Status replicating, restorable from ${daysAgo(30).toISOString()})`,
+      );
+    });
+
+    it('passes when one destination is proven and another is not', () => {
+      const outcome = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({
+          crossRegionBackupTargets: ['eu-central-1', 'us-east-1'],
+          replicatedBackups: [
+            replicatedBackup('eu-central-1'),
+            replicatedBackup('us-east-1', { read: true, listed: false }),
+          ],
+        }),
+        contextWith(REQUIRE),
+      );
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed).toEqual({ crossRegionBackup: true, replicatedTo: 'eu-central-1' });
+    });
+
+    it('is not available, not passed, when the destination was never read', () => {
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({ replicatedBackups: undefined }),
+        contextWith(REQUIRE),
+      );
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toEqual({ crossRegionBackup: null, replicatedTo: 'eu-central-1' });
+      expect(outcome?.description).toContain(
+        'eu-central-1: its DescribeDBInstanceAutomatedBackups was not read',
+      );
+    });
+
+    it('is not available naming the permission when the destination refused the read', () => {
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({
+          replicatedBackups: [
+            {
+              region: 'eu-central-1',
+              arn: ARN,
+              read: false,
+              reason:
+                'RDS DescribeDBInstanceAutomatedBackups failed for account 111122223333 in eu-central-1: not authorized (AccessDenied)',
+              accessDenied: true,
+            },
+          ],
+        }),
+        contextWith(REQUIRE),
+      );
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('not authorized (AccessDenied)');
+      expect(outcome?.remediationText).toContain('rds:DescribeDBInstanceAutomatedBackups in eu-central-1');
+    });
+
+    it('is not available when the destination lists the backup replicating without a RestoreWindow', () => {
+      const outcome = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({
+          replicatedBackups: [replicatedBackup('eu-central-1', { restoreWindow: undefined })],
+        }),
+        contextWith(REQUIRE),
+      );
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('without RestoreWindow');
+    });
+
+    it('fails when the destination lists no backup for the replication the source names', () => {
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({
+          replicatedBackups: [{ region: 'eu-central-1', arn: ARN, read: true, listed: false }],
+        }),
+        contextWith(REQUIRE),
+      );
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toEqual({ crossRegionBackup: false, replicatedTo: 'eu-central-1' });
+      expect(outcome?.description).toContain(`eu-central-1 lists no replicated backup ${ARN}`);
+      expect(outcome?.remediationText).toContain(
+        `aws rds describe-db-instance-automated-backups --region eu-central-1 --db-instance-automated-backups-arn ${ARN}`,
+      );
+    });
+
+    it('fails when the destination lists the replicated backup retained (replication stopped)', () => {
+      const outcome = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({ replicatedBackups: [replicatedBackup('eu-central-1', { status: 'retained' })] }),
+        contextWith(REQUIRE),
+      );
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('the replicated backup in eu-central-1 has Status retained');
+    });
+
+    it('warns while the destination has no restore point yet', () => {
+      const outcome = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({
+          replicatedBackups: [
+            replicatedBackup('eu-central-1', { restoreWindow: { earliest: undefined, latest: undefined } }),
+          ],
+        }),
+        contextWith(REQUIRE),
+      );
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain('no restore point yet');
+    });
   });
 
   it('fails with the start-replication command when an RDS instance replicates nowhere', () => {
@@ -153,12 +276,16 @@ describe('pitr.cross-region', () => {
 
     it('names the other regions only when an RDS instance also lists its own', () => {
       expect(
-        check(rdsInstanceFact({ crossRegionBackupTargets: ['eu-west-1', 'eu-central-1', 'us-east-1'] })),
+        check(
+          rdsInstanceFact({
+            crossRegionBackupTargets: ['eu-west-1', 'eu-central-1', 'us-east-1'],
+            replicatedBackups: [replicatedBackup('eu-central-1'), replicatedBackup('us-east-1')],
+          }),
+        ),
       ).toEqual({
         status: 'PASSED',
-        description:
-          'RDS DB instance `certctl-db` has its automated backups replicated to eu-central-1, us-east-1.',
-        observed: { crossRegionBackup: true, replicatedTo: 'eu-west-1,eu-central-1,us-east-1' },
+        description: `RDS DB instance \`certctl-db\` has its automated backups replicated to eu-central-1, us-east-1 (DescribeDBInstanceAutomatedBackups in eu-central-1: Status replicating, restorable from ${daysAgo(30).toISOString()}; in us-east-1: Status replicating, restorable from ${daysAgo(30).toISOString()}).`,
+        observed: { crossRegionBackup: true, replicatedTo: 'eu-central-1,us-east-1' },
         required: { crossRegionBackup: true },
       });
     });

@@ -3,7 +3,7 @@
  * instance at a fixed `NOW`, each overridable field by field.
  */
 import type { CheckContext } from '../../../functions/core/check.ts';
-import type { PitrFact } from '../../../functions/core/facts.ts';
+import type { PitrFact, ReplicatedBackup } from '../../../functions/core/facts.ts';
 import { type PolicyInput, parsePolicy } from '../../../functions/core/policy.ts';
 
 export const NOW = new Date('2026-09-01T12:00:00.000Z');
@@ -24,6 +24,22 @@ export function contextWith(policy: PolicyInput = {}): CheckContext {
 }
 
 type CloudSqlBlock = NonNullable<PitrFact['cloudSql']>;
+
+/** A replicated backup its destination lists replicating, with 30 days of restore window. */
+export function replicatedBackup(
+  region: string,
+  overrides: Partial<ReplicatedBackup> = {},
+): ReplicatedBackup {
+  return {
+    region,
+    arn: `arn:aws:rds:${region}:111122223333:auto-backup:ab-certctl-db`,
+    read: true,
+    listed: true,
+    status: 'replicating',
+    restoreWindow: { earliest: daysAgo(30), latest: minutesAgo(6) },
+    ...overrides,
+  } as ReplicatedBackup;
+}
 
 /** A healthy RDS PostgreSQL instance: 35 days retention, a full window, archiving current. */
 export function rdsInstanceFact(overrides: Partial<PitrFact> = {}): PitrFact {
@@ -52,6 +68,7 @@ export function rdsInstanceFact(overrides: Partial<PitrFact> = {}): PitrFact {
     },
     deletionProtection: true,
     crossRegionBackupTargets: ['eu-central-1'],
+    replicatedBackups: [replicatedBackup('eu-central-1')],
     createdAt: daysAgo(400),
     ...overrides,
   };

@@ -152,7 +152,7 @@ const automatedBackupSchema = z.strictObject({
   region: regionSchema,
   /** The `Region` field: where the instance lives (default: `region`). */
   sourceRegion: regionSchema.optional(),
-  status: z.enum(['active', 'retained', 'creating']).default('retained'),
+  status: z.enum(['active', 'retained', 'creating', 'replicating']).default('retained'),
   engine: z.string().default('postgres'),
   engineVersion: z.string().optional(),
   backupRetentionPeriod: z.int().min(0).max(35).default(7),
@@ -249,7 +249,8 @@ export interface RdsAutomatedBackup {
   readonly instanceId: string;
   readonly instanceArn: string;
   readonly dbiResourceId: string;
-  readonly status: 'active' | 'retained' | 'creating';
+  /** `replicating` for a replica of another Region's backups (the AWS CLI example of describe-db-instance-automated-backups). */
+  readonly status: 'active' | 'retained' | 'creating' | 'replicating';
   readonly engine: string;
   readonly engineVersion: string;
   readonly backupRetentionPeriod: number;
@@ -728,7 +729,8 @@ export class RdsStore {
       instanceId: instance.id,
       instanceArn: instance.arn,
       dbiResourceId: instance.dbiResourceId,
-      status: instance.status === 'creating' ? 'creating' : 'active',
+      status:
+        listedIn !== instance.region ? 'replicating' : instance.status === 'creating' ? 'creating' : 'active',
       engine: instance.engine,
       engineVersion: instance.engineVersion,
       backupRetentionPeriod: instance.backupRetentionPeriod,
