@@ -2,8 +2,8 @@
  * What `keys.content` proves, computed in memory from secret values with node:crypto
  * (https://nodejs.org/api/crypto.html#class-x509certificate, #cryptocreateprivatekeykey): PEM
  * parses, certificate valid now (past its notBefore, not expired) nor expiring within the horizon,
- * private key matches its certificate, RA certificate issued by the CA, bundle certificates parse,
- * and the backed-up CA is the one certctl serves now.
+ * private key matches its certificate, RA certificate issued by the CA, bundle certificates parse
+ * and at least one of them is valid now, and the backed-up CA is the one certctl serves now.
  *
  * Values never leave this module: results carry codes, dates and fingerprints only. Parser error
  * messages are never quoted (JSON.parse and OpenSSL may echo the input), only their error codes.
@@ -188,6 +188,21 @@ function certificateProblems(item: string, cert: X509Certificate, options: Analy
   return [];
 }
 
+/** Whether a certificate is valid at `now`: past its notBefore and before its notAfter. */
+function validAt(cert: X509Certificate, now: Date): boolean {
+  return (
+    new Date(cert.validFrom).getTime() <= now.getTime() && now.getTime() < new Date(cert.validTo).getTime()
+  );
+}
+
+/** A bundle member's FAILED problem when another member is valid: a WARNING with a member's code. */
+function asBundleMemberWarning(problem: ContentProblem): ContentProblem {
+  if (problem.status !== 'FAILED') return problem;
+  const code =
+    problem.code === 'certificate-expired' ? 'bundle-member-expired' : 'bundle-member-not-yet-valid';
+  return { ...problem, status: 'WARNING', code };
+}
+
 /**
  * A partner item's certificate. A partner with no value (not in the inventory) or an unread one is
  * never taken as matching: the caller reports it as not available.
@@ -326,23 +341,32 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
       break;
     }
     case 'bundle': {
+      // A trust bundle is a set of anchors: a peer chaining to any valid one is accepted, so the
+      // restored bundle works while one member is valid. A member that is expired or not yet valid
+      // then only warns, named by subject and fingerprint; with no valid member the bundle fails.
       const blocks = pemBlocks(text, 'CERTIFICATE');
       if (blocks.length === 0) {
         problems.push({ status: 'FAILED', code: 'not-pem', detail: `${item.id} holds no PEM certificate` });
         break;
       }
-      let unparseable = 0;
+      const members: X509Certificate[] = [];
       for (const block of blocks) {
         try {
-          const cert = new X509Certificate(block);
-          problems.push(
-            ...certificateProblems(`${item.id} (${cert.subject.replaceAll('\n', ', ')})`, cert, options),
-          );
+          members.push(new X509Certificate(block));
         } catch {
-          unparseable += 1;
+          // Counted below; the parser's message is never quoted.
+        }
+      }
+      const valid = members.filter((cert) => validAt(cert, options.now)).length;
+      for (const cert of members) {
+        const label = `${item.id} (${cert.subject.replaceAll('\n', ', ')}, SHA-256 ${cert.fingerprint256})`;
+        for (const problem of certificateProblems(label, cert, options)) {
+          problems.push(valid > 0 ? asBundleMemberWarning(problem) : problem);
         }
       }
       observed[`${item.id}.certificates`] = blocks.length;
+      observed[`${item.id}.valid`] = valid;
+      const unparseable = blocks.length - members.length;
       if (unparseable > 0) {
         problems.push({
           status: 'FAILED',

@@ -105,10 +105,10 @@ describe('analyzeItem', () => {
     expect(codes(content)).toEqual(['FAILED:certificate-unparseable']);
     expect(JSON.stringify(content)).not.toContain(CANARY);
   });
-  it('counts the certificates of a bundle and flags the expired one', () => {
+  it('counts the certificates of a bundle and warns about the expired one beside a valid one', () => {
     const content = analyze(item('b', 'bundle'), { b: pem('ca.crt') + pem('expired-ca.crt') });
     expect(content.observed['b.certificates']).toBe(2);
-    expect(codes(content)).toEqual(['FAILED:certificate-expired']);
+    expect(codes(content)).toEqual(['WARNING:bundle-member-expired']);
   });
   it('fails a backed-up CA that is not the one certctl serves', () => {
     const content = analyzeItem(item('ca-cert', 'certificate'), {
@@ -622,27 +622,29 @@ describe('analyzeItem, every problem with its wording', () => {
       { status: 'FAILED', code: 'not-pem', detail: 'b holds no PEM certificate' },
     ]);
   });
-  it('names each bundle certificate by its subject on one line, and counts those that do not parse', () => {
-    const member = new Date(new X509Certificate(pem('two-rdn.crt')).validTo);
+  it('names each bundle certificate by its subject on one line and its fingerprint, and counts those that do not parse', () => {
+    const member = new X509Certificate(pem('two-rdn.crt'));
+    const memberNotAfter = new Date(member.validTo);
+    const expiredSha = new X509Certificate(pem('expired-ca.crt')).fingerprint256;
     const garbage = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
     const content = analyzeItem(
       item('b', 'bundle'),
       options(
         { b: read(pem('two-rdn.crt') + garbage + pem('expired-ca.crt')) },
-        { now: new Date(member.getTime() - 86_400_000) },
+        { now: new Date(memberNotAfter.getTime() - 86_400_000) },
       ),
     );
-    expect(content.observed).toEqual({ 'b.certificates': 3 });
+    expect(content.observed).toEqual({ 'b.certificates': 3, 'b.valid': 1 });
     expect(content.problems).toEqual([
       {
         status: 'WARNING',
         code: 'certificate-expiring',
-        detail: `b (O=certctl, CN=bundle member) expires on ${member.toISOString()}, within the 30-day horizon`,
+        detail: `b (O=certctl, CN=bundle member, SHA-256 ${member.fingerprint256}) expires on ${memberNotAfter.toISOString()}, within the 30-day horizon`,
       },
       {
-        status: 'FAILED',
-        code: 'certificate-expired',
-        detail: 'b (CN=certctl expired CA) expired on 2021-01-01T00:00:00.000Z',
+        status: 'WARNING',
+        code: 'bundle-member-expired',
+        detail: `b (CN=certctl expired CA, SHA-256 ${expiredSha}) expired on 2021-01-01T00:00:00.000Z`,
       },
       { status: 'FAILED', code: 'bundle-unparseable', detail: '1 of 3 certificates in b do not parse' },
     ]);
@@ -941,5 +943,85 @@ describe('the inventory helpers', () => {
     ]);
     // A partner in the inventory whose secret gave no value is not available, never matched.
     expect(problems(raKey)?.map((problem) => problem.code)).toEqual(['partner-unread']);
+  });
+});
+
+describe('analyzeItem, a trust-anchor bundle', () => {
+  // A bundle is a set of trust anchors: a restore works while one of them is valid, so an expired
+  // (or not yet valid) member warns, naming it, and only a bundle with no valid member fails.
+  const bundle = item('b', 'bundle');
+  const run = (text: string, now: Date = NOW) =>
+    analyzeItem(bundle, {
+      now,
+      expiryHorizonDays: 30,
+      valueOf: (id) => (id === 'b' ? { state: 'read', text } : undefined),
+    });
+  const cert = (file: string) => new X509Certificate(pem(file));
+  const expired = cert('expired-ca.crt');
+  const ca = cert('ca.crt');
+
+  it('warns, naming the expired member by subject and fingerprint, when another member is valid', () => {
+    const content = run(pem('ca.crt') + pem('expired-ca.crt'));
+    expect(content.problems).toEqual([
+      {
+        status: 'WARNING',
+        code: 'bundle-member-expired',
+        detail: `b (CN=certctl expired CA, SHA-256 ${expired.fingerprint256}) expired on 2021-01-01T00:00:00.000Z`,
+      },
+    ]);
+    expect(content.observed).toEqual({ 'b.certificates': 2, 'b.valid': 1 });
+  });
+  it('warns about a member not valid yet when another member is valid', () => {
+    // two-rdn.crt starts at 2026-12-02T12:56:52Z, after NOW; ca.crt is valid at NOW.
+    const member = cert('two-rdn.crt');
+    expect(run(pem('two-rdn.crt') + pem('ca.crt')).problems).toEqual([
+      {
+        status: 'WARNING',
+        code: 'bundle-member-not-yet-valid',
+        detail: `b (O=certctl, CN=bundle member, SHA-256 ${member.fingerprint256}) is not valid before ${new Date(member.validFrom).toISOString()}`,
+      },
+    ]);
+  });
+  it('fails when no member is valid now, naming each', () => {
+    const content = run(pem('expired-ca.crt'));
+    expect(content.problems).toEqual([
+      {
+        status: 'FAILED',
+        code: 'certificate-expired',
+        detail: `b (CN=certctl expired CA, SHA-256 ${expired.fingerprint256}) expired on 2021-01-01T00:00:00.000Z`,
+      },
+    ]);
+    expect(content.observed).toEqual({ 'b.certificates': 1, 'b.valid': 0 });
+    const before = new Date(new Date(ca.validFrom).getTime() - 1);
+    expect(
+      run(pem('ca.crt') + pem('expired-ca.crt'), before).problems.map((p) => `${p.status}:${p.code}`),
+    ).toEqual(['FAILED:certificate-not-yet-valid', 'FAILED:certificate-expired']);
+  });
+  it('passes when every member is valid beyond the horizon', () => {
+    const later = new Date('2027-06-01T00:00:00Z');
+    const content = run(pem('ca.crt') + pem('two-rdn.crt'), later);
+    expect(content.problems).toEqual([]);
+    expect(content.observed).toEqual({ 'b.certificates': 2, 'b.valid': 2 });
+  });
+  it('warns about a valid member inside the horizon, whether or not the others are valid', () => {
+    const near = new Date(new Date(ca.validTo).getTime() - 86_400_000);
+    expect(run(pem('ca.crt'), near).problems.map((p) => `${p.status}:${p.code}`)).toEqual([
+      'WARNING:certificate-expiring',
+    ]);
+    expect(
+      run(pem('ca.crt') + pem('expired-ca.crt'), near).problems.map((p) => `${p.status}:${p.code}`),
+    ).toEqual(['WARNING:certificate-expiring', 'WARNING:bundle-member-expired']);
+  });
+  it('still fails a bundle with a block that does not parse, even with a valid member', () => {
+    const garbage = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+    expect(run(pem('ca.crt') + garbage).problems.map((p) => `${p.status}:${p.code}`)).toEqual([
+      'FAILED:bundle-unparseable',
+    ]);
+  });
+  it('never quotes the PEM text of a member', () => {
+    const text = pem('ca.crt') + pem('expired-ca.crt');
+    const body = pem('expired-ca.crt').split('\n')[1] ?? '';
+    expect(body.length).toBeGreaterThan(20);
+    expect(JSON.stringify(run(text))).not.toContain(body);
   });
 });
