@@ -67,7 +67,7 @@ const liveCaSchema = z
             z.regex(SHA256_FINGERPRINT, 'must be a SHA-256 fingerprint (64 hex digits, colons optional)'),
           ),
       ),
-      'SHA-256 fingerprint of the CA certificate certctl serves now.',
+      "SHA-256 fingerprint of the CA certificate certctl issues from now (an intermediate's when it issues from one), compared exactly. Without it, the issuing CA is the served CA certificate that issued no other served one; several such are not guessed.",
     ),
     estUrl: z.described(
       z.optional(z.url({ protocol: /^https?$/ })),

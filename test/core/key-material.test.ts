@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AnalyzeOptions,
   analyzeItem,
-  caFingerprints,
   contentReadings,
   type ItemValue,
   inventorySecrets,
@@ -18,6 +17,7 @@ import {
   normalizeFingerprint,
   pkcs7Certificates,
   secretsToRead,
+  servedIssuingCa,
   unreadSecretFact,
   type ValueReading,
 } from '../../functions/core/key-material.ts';
@@ -115,7 +115,7 @@ describe('analyzeItem', () => {
       now: NOW,
       expiryHorizonDays: 30,
       valueOf: () => ({ state: 'read', text: pem('ca.crt') }),
-      liveCa: { state: 'read', fingerprints: ['00'.repeat(32)], source: 'the configured fingerprint' },
+      liveCa: { state: 'read', fingerprint: '00'.repeat(32), source: 'the configured fingerprint' },
     });
     expect(codes(content)).toEqual(['FAILED:live-ca-differs']);
   });
@@ -155,13 +155,14 @@ describe('readLiveCa', () => {
     const live = await readLiveCa({ estUrl: `${base}/.well-known/est/cacerts` });
     expect(live).toEqual({
       state: 'read',
-      fingerprints: [CA_FINGERPRINT],
+      fingerprint: CA_FINGERPRINT,
       source: `EST cacerts at ${base}/.well-known/est/cacerts`,
+      subject: 'CN=certctl test CA',
     });
   });
   it('reads the CA fingerprint from SCEP GetCACert (DER) when scepUrl is set', async () => {
     const live = await readLiveCa({ scepUrl: `${base}/scep` });
-    expect(live?.state === 'read' && live.fingerprints).toEqual([CA_FINGERPRINT]);
+    expect(live?.state === 'read' && live.fingerprint).toBe(CA_FINGERPRINT);
   });
   it('says why when the endpoint answers an error', async () => {
     const live = await readLiveCa({ estUrl: `${base}/nothing` });
@@ -169,7 +170,7 @@ describe('readLiveCa', () => {
   });
   it('normalizes a configured fingerprint without colons', async () => {
     const live = await readLiveCa({ fingerprintSha256: CA_FINGERPRINT.replaceAll(':', '').toLowerCase() });
-    expect(live?.state === 'read' && live.fingerprints).toEqual([CA_FINGERPRINT]);
+    expect(live?.state === 'read' && live.fingerprint).toBe(CA_FINGERPRINT);
   });
 });
 
@@ -478,7 +479,7 @@ describe('analyzeItem, every problem with its wording', () => {
   it('compares only the ca-cert item with the live CA, and records a match', () => {
     const live = {
       state: 'read' as const,
-      fingerprints: [caSha.replaceAll(':', '').toLowerCase()],
+      fingerprint: caSha.replaceAll(':', '').toLowerCase(),
       source: 'x',
     };
     expect(
@@ -489,7 +490,7 @@ describe('analyzeItem, every problem with its wording', () => {
     ).toBe(true);
     const differs = {
       state: 'read' as const,
-      fingerprints: ['00'.repeat(32)],
+      fingerprint: '00'.repeat(32),
       source: 'EST cacerts at https://x',
     };
     expect(
@@ -585,7 +586,7 @@ describe('analyzeItem, every problem with its wording', () => {
     );
     expect(matched.problems).toEqual([]);
     expect(matched.proven).toEqual(['ra-key matches ra-cert']);
-    const live = { state: 'read' as const, fingerprints: [caSha], source: 'x' };
+    const live = { state: 'read' as const, fingerprint: caSha, source: 'x' };
     expect(
       analyzeItem(
         item('ca-cert', 'certificate'),
@@ -651,7 +652,7 @@ describe('analyzeItem, every problem with its wording', () => {
   });
 });
 
-describe('pkcs7Certificates and caFingerprints', () => {
+describe('pkcs7Certificates and servedIssuingCa', () => {
   const der = (file: string) => Buffer.from(new X509Certificate(pem(file)).raw);
   const fingerprint = (file: string) => new X509Certificate(pem(file)).fingerprint256;
   /** A DER node with a short-form length. */
@@ -695,11 +696,48 @@ describe('pkcs7Certificates and caFingerprints', () => {
     const message = [0x30, 0x84, 0, 0, 0, 10, 0x06, 0x81, 1, 1, 0xa0, 0x82, 0, 2, 0x30, 0];
     expect(pkcs7Certificates(Uint8Array.from(message))).toEqual([]);
   });
-  it('fingerprints a DER certificate, the CA certificates of a PKCS#7 chain, or all when none is a CA', () => {
-    expect(caFingerprints(der('ca.crt'))).toEqual([fingerprint('ca.crt')]);
-    expect(caFingerprints(der('ra.crt'))).toEqual([fingerprint('ra.crt')]);
-    expect(caFingerprints(readFileSync('test/fixtures/keys/ra-ca.p7b'))).toEqual([fingerprint('ca.crt')]);
-    expect(caFingerprints(readFileSync('test/fixtures/keys/ra.p7b'))).toEqual([fingerprint('ra.crt')]);
+  it('finds the issuing CA of a DER certificate or a PKCS#7 chain: a lone certificate, else the CA certificate that issued no other', () => {
+    const found = (file: string) => ({
+      state: 'found',
+      subject: new X509Certificate(pem(file)).subject.replaceAll('\n', ', '),
+      fingerprint: fingerprint(file),
+    });
+    expect(servedIssuingCa(der('ca.crt'))).toEqual(found('ca.crt'));
+    expect(servedIssuingCa(der('ra.crt'))).toEqual(found('ra.crt'));
+    expect(servedIssuingCa(readFileSync('test/fixtures/keys/ra-ca.p7b'))).toEqual(found('ca.crt'));
+    expect(servedIssuingCa(readFileSync('test/fixtures/keys/ra.p7b'))).toEqual(found('ra.crt'));
+    expect(servedIssuingCa(readFileSync('test/fixtures/keys/ca-int.p7b'))).toEqual(found('int-ca.crt'));
+    expect(servedIssuingCa(readFileSync('test/fixtures/keys/ra-ca-int.p7b'))).toEqual(found('int-ca.crt'));
+  });
+  it('is ambiguous, naming the candidates, rather than guessing an issuing CA', () => {
+    const named = (file: string) => ({
+      subject: new X509Certificate(pem(file)).subject.replaceAll('\n', ', '),
+      fingerprint: fingerprint(file),
+    });
+    expect(servedIssuingCa(readFileSync('test/fixtures/keys/two-cas.p7b'))).toEqual({
+      state: 'ambiguous',
+      candidates: [named('ca.crt'), named('expired-ca.crt')],
+      why: 'none of them issued another served CA certificate',
+    });
+    // An RA certificate and a TLS certificate: neither is a CA certificate.
+    const signedData = (...certs: Buffer[]) => {
+      const node = (tag: number, content: Buffer) => {
+        const length = content.length;
+        const head = length < 128 ? [tag, length] : [tag, 0x82, length >> 8, length & 0xff];
+        return Buffer.concat([Buffer.from(head), content]);
+      };
+      const set = node(0xa0, Buffer.concat(certs));
+      const body = node(0x30, Buffer.concat([node(0x02, Buffer.from([1])), set]));
+      return node(0x30, Buffer.concat([node(0x06, Buffer.from([1])), node(0xa0, body)]));
+    };
+    expect(servedIssuingCa(signedData(der('ra.crt'), der('tls.crt')))).toEqual({
+      state: 'ambiguous',
+      candidates: [named('ra.crt'), named('tls.crt')],
+      why: 'none of them is a CA certificate (CA:TRUE)',
+    });
+    // The same certificate twice is one certificate.
+    expect(servedIssuingCa(signedData(der('ca.crt'), der('ca.crt')))).toMatchObject({ state: 'found' });
+    expect(servedIssuingCa(signedData())).toEqual({ state: 'none' });
   });
 });
 
