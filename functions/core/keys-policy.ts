@@ -126,6 +126,10 @@ export const keysPolicySchema = z
       z._default(z.int().check(z.gte(0), z.lte(3650)), 30),
       'A backed-up certificate expiring within this many days is a WARNING.',
     ),
+    kmsKeyAccounts: z.described(
+      z._default(z.array(z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id'))), []),
+      "AWS accounts holding the secrets' KMS keys when not the secrets' own (a central key account): the audit roles may describe those keys and, with inspectSecretValues, decrypt through Secrets Manager; each key's policy must allow it too.",
+    ),
     liveCa: z.described(
       z.optional(liveCaSchema),
       'How to learn the CA certificate certctl serves now, to compare with the backup.',
