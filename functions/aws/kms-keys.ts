@@ -22,6 +22,11 @@ export function regionOfKmsArn(key: string): string | undefined {
   return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(key)?.[1];
 }
 
+/** The account of a KMS key or alias ARN, else undefined (a key id or alias name is the caller's). */
+export function accountOfKmsArn(key: string): string | undefined {
+  return /^arn:aws[a-z-]*:kms:[a-z0-9-]+:(\d{12}):/.exec(key)?.[1];
+}
+
 /**
  * Errors that answer for one resource (its permission, its state), not for the whole scope: a 4xx
  * other than throttling.

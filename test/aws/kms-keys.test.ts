@@ -9,6 +9,9 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { kmsKeyDescriber } from '../../functions/aws/kms-keys.ts';
+import { collectAwsKeyFacts } from '../../functions/aws/secrets-manager.ts';
+import { keysCmkCheck } from '../../functions/checks/keys/cmk.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 
@@ -27,6 +30,12 @@ beforeAll(async () => {
     scenario: {
       accounts: [{ id: ACCOUNT }, { id: CENTRAL }],
       services: {
+        secretsManager: {
+          secrets: [
+            { name: 'certctl/shared', region: 'us-east-2', kmsKeyId: SHARED_ARN, value: 'x' },
+            { name: 'certctl/private', region: 'us-east-2', kmsKeyId: PRIVATE_ARN, value: 'x' },
+          ],
+        },
         kms: {
           keys: [
             // The central account's key policy lets the audited account describe this key only.
@@ -71,6 +80,59 @@ describe('kmsKeyDescriber, a key in a central key account', () => {
     expect(key.state).toBeUndefined();
     expect(key.unreadReason).toBe(
       'DescribeKey was denied (AccessDeniedException): the audit role needs kms:DescribeKey on this key, from its IAM policy and, for a key of another account, from the key policy',
+    );
+  });
+});
+
+describe('collectAwsKeyFacts, secrets under a central key account’s keys', () => {
+  const policy = (kmsKeyAccounts: string[]) =>
+    parsePolicy({
+      aws: { regions: ['us-east-2'] },
+      keys: {
+        preset: 'none',
+        kmsKeyAccounts,
+        items: {
+          shared: { kind: 'opaque', secret: 'certctl/shared', region: 'us-east-2', account: ACCOUNT },
+          private: { kind: 'opaque', secret: 'certctl/private', region: 'us-east-2', account: ACCOUNT },
+        },
+      },
+    });
+  const collect = (kmsKeyAccounts: string[]) =>
+    collectAwsKeyFacts({
+      factory,
+      account: { accountId: ACCOUNT },
+      region: 'us-east-2',
+      policy: policy(kmsKeyAccounts),
+      now: () => new Date(),
+    });
+
+  it('passes keys.cmk for a central key its key policy lets the audited account describe', async () => {
+    // Act
+    const [shared] = await collect([CENTRAL]);
+    // Assess
+    expect(shared?.encryption).toEqual({
+      state: 'read',
+      value: [{ id: SHARED_ARN, manager: 'CUSTOMER', state: 'Enabled', deletionDate: undefined }],
+    });
+    expect(
+      shared && keysCmkCheck.evaluate(shared, { policy: policy([CENTRAL]), now: new Date() })?.status,
+    ).toBe('PASSED');
+  });
+  it('is not available naming kms:DescribeKey, and keys.kmsKeyAccounts when the key’s account is not listed', async () => {
+    // Act
+    const [, listed] = await collect([CENTRAL]);
+    const [, unlisted] = await collect([]);
+    // Assess
+    const reason = (fact: typeof listed) =>
+      fact?.encryption.state === 'read' ? fact.encryption.value[0]?.unreadReason : undefined;
+    expect(reason(listed)).toBe(
+      'DescribeKey was denied (AccessDeniedException): the audit role needs kms:DescribeKey on this key, from its IAM policy and, for a key of another account, from the key policy',
+    );
+    expect(reason(unlisted)).toBe(
+      `DescribeKey was denied (AccessDeniedException): the audit role needs kms:DescribeKey on this key, from its IAM policy and, for a key of another account, from the key policy; the key is in account ${CENTRAL}, which keys.kmsKeyAccounts does not list, so the deployed roles are not granted it`,
+    );
+    expect(unlisted && keysCmkCheck.evaluate(unlisted, { policy: policy([]), now: new Date() })?.status).toBe(
+      'NOT_AVAILABLE',
     );
   });
 });
