@@ -719,6 +719,13 @@ describe('pkcs7Certificates and servedIssuingCa', () => {
       candidates: [named('ca.crt'), named('expired-ca.crt')],
       why: 'none of them issued another served CA certificate',
     });
+    // Two CAs certifying each other: each issued the other, so neither is the bottom of a chain.
+    const cross = servedIssuingCa(readFileSync('test/fixtures/keys/cross.p7b'));
+    expect(cross.state === 'ambiguous' && cross.why).toBe('each issued another served CA certificate');
+    expect(cross.state === 'ambiguous' && cross.candidates.map((candidate) => candidate.subject)).toEqual([
+      'CN=certctl cross a',
+      'CN=certctl cross b',
+    ]);
     // An RA certificate and a TLS certificate: neither is a CA certificate.
     const signedData = (...certs: Buffer[]) => {
       const node = (tag: number, content: Buffer) => {
