@@ -33,6 +33,8 @@ import {
   awsKeySecrets,
   dumpRegions,
   dumpsReadStatements,
+  keySecretKmsDescribeKeys,
+  keySecretKmsKeys,
   keySecretPrimaryArns,
   keysReadStatements,
   listRegionsStatement,
@@ -241,7 +243,11 @@ export class AuditStack extends Stack {
           policy,
           schedule: parseAuditSchedule(policy.schedules.auditKeys),
           statements: auditKeysStatements(policy),
-          acknowledgements: keysAcknowledgements(ownKeySecrets(policy), policy.keys?.inspectSecretValues),
+          acknowledgements: keysAcknowledgements(
+            ownKeySecrets(policy),
+            policy.keys?.inspectSecretValues,
+            policy.keys?.kmsKeyAccounts,
+          ),
           alarmTopic: this.alarmTopic,
           completionMetric: 'AuditCompleted',
           ...(props.logRetention ? { logRetention: props.logRetention } : {}),
@@ -431,7 +437,10 @@ export function readinessStatements(policy: Policy): PolicyStatement[] {
     ...rdsDescribeStatements(regions, automatedBackupRegions(policy)),
     ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
     ...dumpsReadStatements(ownDumpLocations(policy)),
-    ...keysReadStatements(ownKeySecrets(policy), { inspect: policy.keys?.inspectSecretValues ?? false }),
+    ...keysReadStatements(ownKeySecrets(policy), {
+      inspect: policy.keys?.inspectSecretValues ?? false,
+      keyAccounts: policy.keys?.kmsKeyAccounts ?? [],
+    }),
     snapshotDescribeStatement(regions),
     ...assumeMemberRolesStatements(policy),
   ];
@@ -451,7 +460,11 @@ export function readinessAcknowledgements(policy: Policy): NagAcknowledgement[] 
       ),
     },
     ...dumpsAcknowledgements(ownDumpLocations(policy)),
-    ...keysAcknowledgements(ownKeySecrets(policy), policy.keys?.inspectSecretValues),
+    ...keysAcknowledgements(
+      ownKeySecrets(policy),
+      policy.keys?.inspectSecretValues,
+      policy.keys?.kmsKeyAccounts,
+    ),
     ...replicaListingAcknowledgements(policy),
   ];
 }
@@ -540,10 +553,11 @@ function dumpsGrants(policy: Policy): PlacedGrants<AwsDumpLocation> {
 /** The keys audit's grants: the inventory secrets' reads (values only with inspection). */
 function keysGrants(policy: Policy): PlacedGrants<AwsKeySecret> {
   const inspect = policy.keys?.inspectSecretValues ?? false;
+  const keyAccounts = policy.keys?.kmsKeyAccounts ?? [];
   return {
     own: ownKeySecrets(policy),
     held: memberKeySecrets(policy),
-    reads: (places, ownAccountOnly) => keysReadStatements(places, { inspect, ownAccountOnly }),
+    reads: (places, ownAccountOnly) => keysReadStatements(places, { inspect, ownAccountOnly, keyAccounts }),
     hubSidPrefix: 'Keys',
     assumeSid: 'AssumeKeyHoldingMemberRoles',
   };
@@ -581,15 +595,17 @@ export function memberKeysStatements(policy: Policy): PolicyStatement[] {
 export function keysAcknowledgements(
   secrets: readonly AwsKeySecret[],
   inspect = false,
+  keyAccounts: readonly string[] = [],
 ): NagAcknowledgement[] {
   if (secrets.length === 0) return [];
-  const accounts = [...new Set(secrets.map(({ account }) => account))].sort();
   const acknowledgements: NagAcknowledgement[] = [
     {
       id: 'AwsSolutions-IAM5',
       reason:
-        "kms:DescribeKey names key/* in every region of the inventory secrets' accounts: which key a secret and each of its replicas use, and in which regions the replicas are, is known only from DescribeSecret at run time (a replica is encrypted by a key of its own region); the call reads key metadata only.",
-      findings: accounts.map((account) => `Resource::arn:<AWS::Partition>:kms:*:${account}:key/*`),
+        "kms:DescribeKey names key/* in every region of the inventory secrets' accounts and of the central key accounts keys.kmsKeyAccounts lists: which key a secret and each of its replicas use, and in which regions the replicas are, is known only from DescribeSecret at run time (a replica is encrypted by a key of its own region); another account's key answers only when its key policy allows it too; the call reads key metadata only.",
+      findings: keySecretKmsDescribeKeys(secrets, keyAccounts, '<AWS::Partition>').map(
+        (arn) => `Resource::${arn}`,
+      ),
     },
     {
       id: 'AwsSolutions-IAM5',
@@ -599,12 +615,11 @@ export function keysAcknowledgements(
     },
   ];
   if (inspect) {
-    const places = [...new Set(secrets.map(({ account, region }) => `${region}:${account}`))].sort();
     acknowledgements.push({
       id: 'AwsSolutions-IAM5',
       reason:
-        'kms:Decrypt, only through Secrets Manager for the inventory secrets (kms:ViaService, SecretARN encryption context), names key/* in the accounts and regions of the inventory secrets: which key a secret uses is known only from DescribeSecret at run time.',
-      findings: places.map((place) => `Resource::arn:<AWS::Partition>:kms:${place}:key/*`),
+        'kms:Decrypt, only through Secrets Manager for the inventory secrets (kms:ViaService, SecretARN encryption context), names key/* in the accounts and regions of the inventory secrets (and of the listed central key accounts in those regions): which key a secret uses is known only from DescribeSecret at run time.',
+      findings: keySecretKmsKeys(secrets, keyAccounts, '<AWS::Partition>').map((arn) => `Resource::${arn}`),
     });
     acknowledgements.push({
       id: 'AwsSolutions-IAM5',

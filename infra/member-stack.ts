@@ -124,7 +124,11 @@ export class MemberStack extends Stack {
         ]),
       },
       ...dumpsAcknowledgements(memberDumpLocations(policy)),
-      ...keysAcknowledgements(memberKeySecrets(policy), policy.keys?.inspectSecretValues),
+      ...keysAcknowledgements(
+        memberKeySecrets(policy),
+        policy.keys?.inspectSecretValues,
+        policy.keys?.kmsKeyAccounts,
+      ),
     ]);
 
     new CfnOutput(this, 'MemberRoleArn', { value: this.memberRole.roleArn });

@@ -558,20 +558,49 @@ export function keySecretPrimaryArns(
 }
 
 /**
- * `arn:<partition>:kms:*:<account>:key/*` for each account holding some secrets: a replica of a
- * secret is encrypted by a key of the replica's region (an alias such as `alias/certctl-backup`
- * names another key in each region), and which regions hold replicas is known only from
- * DescribeSecret at run time.
+ * The accounts whose KMS keys may encrypt these secrets: the secrets' own, then `keyAccounts` (the
+ * policy's `keys.kmsKeyAccounts`, central key accounts), each once.
  */
-export function keySecretKmsDescribeKeys(secrets: readonly AwsKeySecret[]): string[] {
-  const accounts = [...new Set(secrets.map(({ account }) => account))].sort();
-  return accounts.map((account) => `arn:${Aws.PARTITION}:kms:*:${account}:key/*`);
+export function keySecretKeyAccounts(
+  secrets: readonly AwsKeySecret[],
+  keyAccounts: readonly string[] = [],
+): string[] {
+  const own = [...new Set(secrets.map(({ account }) => account))].sort();
+  return [...own, ...[...new Set(keyAccounts)].filter((account) => !own.includes(account)).sort()];
 }
 
-/** `arn:<partition>:kms:<region>:<account>:key/*` for each (account, region) holding some secrets. */
-export function keySecretKmsKeys(secrets: readonly AwsKeySecret[]): string[] {
-  const places = [...new Set(secrets.map(({ account, region }) => `${region}:${account}`))].sort();
-  return places.map((place) => `arn:${Aws.PARTITION}:kms:${place}:key/*`);
+/**
+ * `arn:<partition>:kms:*:<account>:key/*` for each account holding some secrets, and each listed
+ * key account: a replica of a secret is encrypted by a key of the replica's region (an alias such as
+ * `alias/certctl-backup` names another key in each region), and which regions hold replicas is
+ * known only from DescribeSecret at run time.
+ */
+export function keySecretKmsDescribeKeys(
+  secrets: readonly AwsKeySecret[],
+  keyAccounts: readonly string[] = [],
+  partition: string = Aws.PARTITION,
+): string[] {
+  return keySecretKeyAccounts(secrets, keyAccounts).map(
+    (account) => `arn:${partition}:kms:*:${account}:key/*`,
+  );
+}
+
+/**
+ * `arn:<partition>:kms:<region>:<account>:key/*` for each (account, region) holding some secrets,
+ * and each listed key account in the secrets' regions (Secrets Manager encrypts with a key of the
+ * secret's own region).
+ */
+export function keySecretKmsKeys(
+  secrets: readonly AwsKeySecret[],
+  keyAccounts: readonly string[] = [],
+  partition: string = Aws.PARTITION,
+): string[] {
+  const own = [...new Set(secrets.map(({ account, region }) => `${region}:${account}`))].sort();
+  const regions = placeRegions(secrets);
+  const central = keySecretKeyAccounts(secrets, keyAccounts)
+    .filter((account) => !secrets.some((secret) => secret.account === account))
+    .flatMap((account) => regions.map((region) => `${region}:${account}`));
+  return [...own, ...central].map((place) => `arn:${partition}:kms:${place}:key/*`);
 }
 
 /**
@@ -581,27 +610,46 @@ export function keySecretKmsKeys(secrets: readonly AwsKeySecret[]): string[] {
  * - `secretsmanager:DescribeSecret` on the inventory secrets only ({@link keySecretArns}), and on
  *   their names in the accounts' other regions, where a replica's primary is
  *   ({@link keySecretPrimaryArns});
- * - `kms:DescribeKey` on keys in the secrets' accounts, in any region: which key a secret and each of
- *   its replicas use, and in which regions, is known only from DescribeSecret at run time, so the
- *   key id and the region are wildcards ({@link keySecretKmsDescribeKeys});
+ * - `kms:DescribeKey` on keys in the secrets' accounts and the listed key accounts, in any region:
+ *   which key a secret and each of its replicas use, and in which regions, is known only from
+ *   DescribeSecret at run time, so the key id and the region are wildcards ({@link keySecretKmsDescribeKeys});
  * - only with `keys.inspectSecretValues`: `secretsmanager:GetSecretValue` on the inventory secrets;
  *   `secretsmanager:BatchGetSecretValue`, which has no resource type (Secrets Manager then checks
  *   GetSecretValue on each secret); and `kms:Decrypt` only through Secrets Manager in the secrets'
  *   regions (`kms:ViaService`) and only for the inventory secrets (the `SecretARN` encryption
  *   context Secrets Manager sends with every decryption).
- * `ownAccountOnly` adds `aws:ResourceAccount` = this account, for the member role whose one template
- * serves every member account.
+ * `keyAccounts` (`keys.kmsKeyAccounts`) adds the keys of central key accounts to both KMS grants: a
+ * secret's `KmsKeyId` may be another account's key ARN, which KMS describes (and decrypts with)
+ * when the caller's IAM policy and the key policy both allow it
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html: "To specify a KMS key
+ * in a different AWS account, you must use the key ARN or alias ARN").
+ * `ownAccountOnly` adds `aws:ResourceAccount` = this account (or, for KMS keys, a listed key
+ * account), for the member role whose one template serves every member account.
  */
 export function keysReadStatements(
   secrets: readonly AwsKeySecret[],
-  options: { readonly inspect: boolean; readonly ownAccountOnly?: boolean },
+  options: {
+    readonly inspect: boolean;
+    readonly ownAccountOnly?: boolean;
+    readonly keyAccounts?: readonly string[];
+  },
 ): PolicyStatement[] {
   if (secrets.length === 0) return [];
+  const keyAccounts = options.keyAccounts ?? [];
   const thisAccount = options.ownAccountOnly
     ? { StringEquals: { 'aws:ResourceAccount': Aws.ACCOUNT_ID } }
     : undefined;
+  // A key may be this account's or a listed key account's; the secrets are this account's only.
+  const keyAccount = options.ownAccountOnly
+    ? {
+        StringEquals: {
+          'aws:ResourceAccount':
+            keyAccounts.length > 0 ? [Aws.ACCOUNT_ID, ...[...new Set(keyAccounts)].sort()] : Aws.ACCOUNT_ID,
+        },
+      }
+    : undefined;
   const secretArns = keySecretArns(secrets);
-  const keyArns = keySecretKmsKeys(secrets);
+  const keyArns = keySecretKmsKeys(secrets, keyAccounts);
   const statements = [
     new PolicyStatement({
       sid: 'DescribeInventorySecrets',
@@ -621,8 +669,8 @@ export function keysReadStatements(
       sid: 'DescribeInventorySecretKeys',
       effect: Effect.ALLOW,
       actions: ['kms:DescribeKey'],
-      resources: keySecretKmsDescribeKeys(secrets),
-      ...(thisAccount ? { conditions: thisAccount } : {}),
+      resources: keySecretKmsDescribeKeys(secrets, keyAccounts),
+      ...(keyAccount ? { conditions: keyAccount } : {}),
     }),
   ];
   if (!options.inspect) return statements;
@@ -650,7 +698,7 @@ export function keysReadStatements(
       conditions: {
         StringEquals: {
           'kms:ViaService': regions.map((region) => `secretsmanager.${region}.amazonaws.com`),
-          ...(thisAccount?.StringEquals ?? {}),
+          ...(keyAccount?.StringEquals ?? {}),
         },
         StringLike: { 'kms:EncryptionContext:SecretARN': secretArns },
       },

@@ -22,6 +22,11 @@ export function regionOfKmsArn(key: string): string | undefined {
   return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(key)?.[1];
 }
 
+/** The account of a KMS key or alias ARN, else undefined (a key id or alias name is the caller's). */
+export function accountOfKmsArn(key: string): string | undefined {
+  return /^arn:aws[a-z-]*:kms:[a-z0-9-]+:(\d{12}):/.exec(key)?.[1];
+}
+
 /**
  * Errors that answer for one resource (its permission, its state), not for the whole scope: a 4xx
  * other than throttling.
@@ -61,8 +66,21 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
         },
       );
     }
-    return { id: keyId, manager: undefined, unreadReason: `DescribeKey failed: ${errorCode(error)}` };
+    return { id: keyId, manager: undefined, unreadReason: unreadReasonOf(error) };
   }
+}
+
+/**
+ * Why a key is unread. A denial names the permission: KMS authorizes DescribeKey on another
+ * account's key only when the caller's IAM policy and the key policy both allow it (KMS developer
+ * guide, "Allowing users in other accounts to use a KMS key").
+ */
+function unreadReasonOf(error: unknown): string {
+  const code = errorCode(error);
+  if (code === 'AccessDeniedException') {
+    return `DescribeKey was denied (${code}): the audit role needs kms:DescribeKey on this key, from its IAM policy and, for a key of another account, from the key policy`;
+  }
+  return `DescribeKey failed: ${code}`;
 }
 
 /**

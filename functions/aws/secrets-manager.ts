@@ -42,7 +42,7 @@ import { type InventoryItem, secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import { type JsonShape, sendJson } from './json-wire.ts';
-import { isPerResourceError, kmsKeyDescriber, regionOfKmsArn } from './kms-keys.ts';
+import { accountOfKmsArn, isPerResourceError, kmsKeyDescriber, regionOfKmsArn } from './kms-keys.ts';
 import { auditedAccountOf } from './planner.ts';
 
 /** Secrets described at once per scope: bounds sockets and stays far below the API's rate limits. */
@@ -83,8 +83,26 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
   );
   if (secrets.length === 0) return [];
   const sm = factory.client(SecretsManagerClient, scope.region, account);
-  // Each key in the region that uses it (a replica's region for a replica's key).
-  const describeKey = kmsKeyDescriber((region) => factory.client(KMSClient, region, account));
+  // Each key in the region that uses it (a replica's region for a replica's key), with the scope's
+  // credentials, also for another account's key ARN (KMS describes it when the key policy allows).
+  const describeAnyKey = kmsKeyDescriber((region) => factory.client(KMSClient, region, account));
+  const describeKey = async (keyId: string, region: string): Promise<EncryptionKey> => {
+    const key = await describeAnyKey(keyId, region);
+    const keyAccount = accountOfKmsArn(keyId);
+    if (
+      key.unreadReason === undefined ||
+      keyAccount === undefined ||
+      keyAccount === scope.account ||
+      keys.kmsKeyAccounts.includes(keyAccount)
+    ) {
+      return key;
+    }
+    // The deployed roles name only the secrets' accounts and the listed key accounts (infra/permissions.ts).
+    return {
+      ...key,
+      unreadReason: `${key.unreadReason}; the key is in account ${keyAccount}, which keys.kmsKeyAccounts does not list, so the deployed roles are not granted it`,
+    };
+  };
 
   const described = await mapWithConcurrency(secrets, DESCRIBE_CONCURRENCY, async (secret) => {
     const location = secret.location;

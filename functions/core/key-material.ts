@@ -2,8 +2,8 @@
  * What `keys.content` proves, computed in memory from secret values with node:crypto
  * (https://nodejs.org/api/crypto.html#class-x509certificate, #cryptocreateprivatekeykey): PEM
  * parses, certificate valid now (past its notBefore, not expired) nor expiring within the horizon,
- * private key matches its certificate, RA certificate issued by the CA, bundle certificates parse,
- * and the backed-up CA is the one certctl serves now.
+ * private key matches its certificate, RA certificate issued by the CA, bundle certificates parse
+ * and at least one of them is valid now, and the backed-up CA is the one certctl serves now.
  *
  * Values never leave this module: results carry codes, dates and fingerprints only. Parser error
  * messages are never quoted (JSON.parse and OpenSSL may echo the input), only their error codes.
@@ -35,9 +35,18 @@ export type ItemValue =
   | { readonly state: 'unknown'; readonly reason: string }
   | { readonly state: 'missing'; readonly reason: string };
 
-/** The CA certificate certctl serves now: SHA-256 fingerprints (colon hex), or why it is unknown. */
+/**
+ * The CA certificate certctl issues from now: its SHA-256 fingerprint (colon hex) and, when it was
+ * fetched, its subject; or why it is unknown. One certificate: a backup matching another certificate
+ * of the served chain (the root above an issuing intermediate) is not the CA certctl runs with.
+ */
 export type LiveCa =
-  | { readonly state: 'read'; readonly fingerprints: readonly string[]; readonly source: string }
+  | {
+      readonly state: 'read';
+      readonly fingerprint: string;
+      readonly source: string;
+      readonly subject?: string;
+    }
   | { readonly state: 'unknown'; readonly reason: string };
 
 export interface AnalyzeOptions {
@@ -188,6 +197,21 @@ function certificateProblems(item: string, cert: X509Certificate, options: Analy
   return [];
 }
 
+/** Whether a certificate is valid at `now`: past its notBefore and before its notAfter. */
+function validAt(cert: X509Certificate, now: Date): boolean {
+  return (
+    new Date(cert.validFrom).getTime() <= now.getTime() && now.getTime() < new Date(cert.validTo).getTime()
+  );
+}
+
+/** A bundle member's FAILED problem when another member is valid: a WARNING with a member's code. */
+function asBundleMemberWarning(problem: ContentProblem): ContentProblem {
+  if (problem.status !== 'FAILED') return problem;
+  const code =
+    problem.code === 'certificate-expired' ? 'bundle-member-expired' : 'bundle-member-not-yet-valid';
+  return { ...problem, status: 'WARNING', code };
+}
+
 /**
  * A partner item's certificate. A partner with no value (not in the inventory) or an unread one is
  * never taken as matching: the caller reports it as not available.
@@ -285,11 +309,14 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
             code: 'live-ca-unknown',
             detail: `the CA certctl serves now could not be learned (${live.reason})`,
           });
-        } else if (!live.fingerprints.map(normalizeFingerprint).includes(cert.fingerprint256)) {
+        } else if (normalizeFingerprint(live.fingerprint) !== cert.fingerprint256) {
           problems.push({
             status: 'FAILED',
             code: 'live-ca-differs',
-            detail: `the backed-up ${item.id} is not the CA certificate certctl serves now (${live.source})`,
+            detail:
+              live.subject === undefined
+                ? `the backed-up ${item.id} is not the CA certificate certctl serves now (${live.source})`
+                : `the backed-up ${item.id} is not the issuing CA certificate certctl serves now (${live.subject}, SHA-256 ${live.fingerprint}, from ${live.source})`,
           });
         } else {
           observed.liveCaMatches = true;
@@ -326,23 +353,32 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
       break;
     }
     case 'bundle': {
+      // A trust bundle is a set of anchors: a peer chaining to any valid one is accepted, so the
+      // restored bundle works while one member is valid. A member that is expired or not yet valid
+      // then only warns, named by subject and fingerprint; with no valid member the bundle fails.
       const blocks = pemBlocks(text, 'CERTIFICATE');
       if (blocks.length === 0) {
         problems.push({ status: 'FAILED', code: 'not-pem', detail: `${item.id} holds no PEM certificate` });
         break;
       }
-      let unparseable = 0;
+      const members: X509Certificate[] = [];
       for (const block of blocks) {
         try {
-          const cert = new X509Certificate(block);
-          problems.push(
-            ...certificateProblems(`${item.id} (${cert.subject.replaceAll('\n', ', ')})`, cert, options),
-          );
+          members.push(new X509Certificate(block));
         } catch {
-          unparseable += 1;
+          // Counted below; the parser's message is never quoted.
+        }
+      }
+      const valid = members.filter((cert) => validAt(cert, options.now)).length;
+      for (const cert of members) {
+        const label = `${item.id} (${cert.subject.replaceAll('\n', ', ')}, SHA-256 ${cert.fingerprint256})`;
+        for (const problem of certificateProblems(label, cert, options)) {
+          problems.push(valid > 0 ? asBundleMemberWarning(problem) : problem);
         }
       }
       observed[`${item.id}.certificates`] = blocks.length;
+      observed[`${item.id}.valid`] = valid;
+      const unparseable = blocks.length - members.length;
       if (unparseable > 0) {
         problems.push({
           status: 'FAILED',
@@ -411,17 +447,68 @@ export function pkcs7Certificates(der: Uint8Array): Buffer[] {
     .map((node) => buffer.subarray(node.offset, node.end));
 }
 
-/** SHA-256 fingerprints of the CA certificates in a DER certificate or PKCS#7 answer. */
-export function caFingerprints(body: Uint8Array): string[] {
+/** A served CA certificate, as findings name it: subject on one line and SHA-256 fingerprint. */
+export interface ServedCa {
+  readonly subject: string;
+  readonly fingerprint: string;
+}
+
+/**
+ * The issuing CA of what certctl serves: `found`, or `ambiguous` with the candidates, or `none`.
+ * EST `/cacerts` returns the CA certificates, possibly a chain (RFC 7030 §4.1.3) and SCEP GetCACert
+ * one CA certificate, or the CA with RA certificates (RFC 8894 §4.2.1.1-2); certctl issues from the
+ * bottom of the chain. So: a lone certificate is the CA; otherwise among the CA:TRUE certificates
+ * (RA certificates are not CA), the issuing CA is the one that issued no other served CA
+ * certificate (`checkIssued` and its signature verify, node:crypto X509Certificate). More than
+ * one such certificate (two unrelated CAs, a root rollover's link certificates) is never guessed.
+ */
+export type ServedIssuingCa =
+  | ({ readonly state: 'found' } & ServedCa)
+  | { readonly state: 'ambiguous'; readonly candidates: readonly ServedCa[]; readonly why: string }
+  | { readonly state: 'none' };
+
+/** The issuing CA of a DER certificate or PKCS#7 certs-only answer; throws when it is neither. */
+export function servedIssuingCa(body: Uint8Array): ServedIssuingCa {
   let ders: Buffer[];
   try {
     ders = [Buffer.from(new X509Certificate(Buffer.from(body)).raw)];
   } catch {
     ders = pkcs7Certificates(body);
   }
-  const certs = ders.map((der) => new X509Certificate(der));
+  const byFingerprint = new Map<string, X509Certificate>();
+  for (const der of ders) {
+    const cert = new X509Certificate(der);
+    byFingerprint.set(cert.fingerprint256, cert);
+  }
+  const certs = [...byFingerprint.values()];
+  const named = (cert: X509Certificate): ServedCa => ({
+    subject: cert.subject.replaceAll('\n', ', '),
+    fingerprint: cert.fingerprint256,
+  });
+  const [lone] = certs;
+  if (!lone) return { state: 'none' };
+  if (certs.length === 1) return { state: 'found', ...named(lone) };
   const cas = certs.filter((cert) => cert.ca);
-  return (cas.length > 0 ? cas : certs).map((cert) => cert.fingerprint256);
+  if (cas.length === 0) {
+    return {
+      state: 'ambiguous',
+      candidates: certs.map(named),
+      why: 'none of them is a CA certificate (CA:TRUE)',
+    };
+  }
+  const issuedAnother = (issuer: X509Certificate) =>
+    cas.some((other) => other !== issuer && other.checkIssued(issuer) && other.verify(issuer.publicKey));
+  const bottoms = cas.filter((cert) => !issuedAnother(cert));
+  const [issuing] = bottoms;
+  if (issuing && bottoms.length === 1) return { state: 'found', ...named(issuing) };
+  return {
+    state: 'ambiguous',
+    candidates: (bottoms.length > 0 ? bottoms : cas).map(named),
+    why:
+      bottoms.length > 0
+        ? 'none of them issued another served CA certificate'
+        : 'each issued another served CA certificate',
+  };
 }
 
 /** A secret of the inventory and the items it backs. */

@@ -73,7 +73,7 @@ const liveCaSchema = z
             z.regex(SHA256_FINGERPRINT, 'must be a SHA-256 fingerprint (64 hex digits, colons optional)'),
           ),
       ),
-      'SHA-256 fingerprint of the CA certificate certctl serves now.',
+      "SHA-256 fingerprint of the CA certificate certctl issues from now (an intermediate's when it issues from one), compared exactly. Without it, the issuing CA is the served CA certificate that issued no other served one; several such are not guessed.",
     ),
     estUrl: z.described(
       z.optional(z.url({ protocol: /^https?$/ })),
@@ -131,6 +131,10 @@ export const keysPolicySchema = z
     expiryHorizonDays: z.described(
       z._default(z.int().check(z.gte(0), z.lte(3650)), 30),
       'A backed-up certificate expiring within this many days is a WARNING.',
+    ),
+    kmsKeyAccounts: z.described(
+      z._default(z.array(z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id'))), []),
+      "AWS accounts holding the secrets' KMS keys when not the secrets' own (a central key account): the audit roles may describe those keys and, with inspectSecretValues, decrypt through Secrets Manager; each key's policy must allow it too.",
     ),
     liveCa: z.described(
       z.optional(liveCaSchema),

@@ -3,11 +3,14 @@
  * fetched from certctl's unauthenticated endpoints (certctl-io/certctl `internal/api/router/router.go`):
  * EST `GET /.well-known/est/cacerts` (base64 PKCS#7 certs-only, RFC 7030 §4.1.3) or SCEP
  * `GET /scep?operation=GetCACert` (DER for one certificate, PKCS#7 for a chain; RFC 8894 §4.2).
+ * Of a served chain only the issuing CA counts (functions/core/key-material.ts servedIssuingCa): a
+ * backup of the root above an issuing intermediate is not the CA certctl runs with. When the served
+ * set names no single issuing CA the comparison is not available, saying why, never guessed.
  *
  * Reads over plain `fetch` (no cloud SDK), with a deadline; any failure is a reason, never a throw.
  */
 import { describeError } from './errors.ts';
-import { caFingerprints, type LiveCa, normalizeFingerprint } from './key-material.ts';
+import { type LiveCa, normalizeFingerprint, type ServedIssuingCa, servedIssuingCa } from './key-material.ts';
 import type { KeysPolicy } from './keys-policy.ts';
 
 /** A fetch of certctl's endpoint gives up after this long. */
@@ -24,7 +27,7 @@ export async function readLiveCa(
   if (liveCa.fingerprintSha256) {
     return {
       state: 'read',
-      fingerprints: [normalizeFingerprint(liveCa.fingerprintSha256)],
+      fingerprint: normalizeFingerprint(liveCa.fingerprintSha256),
       source: 'the configured fingerprint',
     };
   }
@@ -41,16 +44,24 @@ export async function readLiveCa(
   } catch (error) {
     return { state: 'unknown', reason: `${source} could not be fetched: ${describeError(error)}` };
   }
+  let served: ServedIssuingCa;
   try {
-    const fingerprints = caFingerprints(body);
-    if (fingerprints.length === 0) return { state: 'unknown', reason: `${source} returned no certificate` };
-    return { state: 'read', fingerprints, source };
+    served = servedIssuingCa(body);
   } catch {
     return {
       state: 'unknown',
       reason: `${source} did not return a certificate or PKCS#7 certs-only message`,
     };
   }
+  if (served.state === 'none') return { state: 'unknown', reason: `${source} returned no certificate` };
+  if (served.state === 'ambiguous') {
+    const named = served.candidates.map((ca) => `${ca.subject}, SHA-256 ${ca.fingerprint}`).join('; ');
+    return {
+      state: 'unknown',
+      reason: `${source} serves ${served.candidates.length} candidate issuing CA certificates (${named}): ${served.why}, so which one certctl issues from is ambiguous; set keys.liveCa.fingerprintSha256 to the issuing CA's fingerprint`,
+    };
+  }
+  return { state: 'read', fingerprint: served.fingerprint, source, subject: served.subject };
 }
 
 function scepGetCaCertUrl(base: string): string {

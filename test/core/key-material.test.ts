@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AnalyzeOptions,
   analyzeItem,
-  caFingerprints,
   contentReadings,
   type ItemValue,
   inventorySecrets,
@@ -18,6 +17,7 @@ import {
   normalizeFingerprint,
   pkcs7Certificates,
   secretsToRead,
+  servedIssuingCa,
   unreadSecretFact,
   type ValueReading,
 } from '../../functions/core/key-material.ts';
@@ -105,17 +105,17 @@ describe('analyzeItem', () => {
     expect(codes(content)).toEqual(['FAILED:certificate-unparseable']);
     expect(JSON.stringify(content)).not.toContain(CANARY);
   });
-  it('counts the certificates of a bundle and flags the expired one', () => {
+  it('counts the certificates of a bundle and warns about the expired one beside a valid one', () => {
     const content = analyze(item('b', 'bundle'), { b: pem('ca.crt') + pem('expired-ca.crt') });
     expect(content.observed['b.certificates']).toBe(2);
-    expect(codes(content)).toEqual(['FAILED:certificate-expired']);
+    expect(codes(content)).toEqual(['WARNING:bundle-member-expired']);
   });
   it('fails a backed-up CA that is not the one certctl serves', () => {
     const content = analyzeItem(item('ca-cert', 'certificate'), {
       now: NOW,
       expiryHorizonDays: 30,
       valueOf: () => ({ state: 'read', text: pem('ca.crt') }),
-      liveCa: { state: 'read', fingerprints: ['00'.repeat(32)], source: 'the configured fingerprint' },
+      liveCa: { state: 'read', fingerprint: '00'.repeat(32), source: 'the configured fingerprint' },
     });
     expect(codes(content)).toEqual(['FAILED:live-ca-differs']);
   });
@@ -155,13 +155,14 @@ describe('readLiveCa', () => {
     const live = await readLiveCa({ estUrl: `${base}/.well-known/est/cacerts` });
     expect(live).toEqual({
       state: 'read',
-      fingerprints: [CA_FINGERPRINT],
+      fingerprint: CA_FINGERPRINT,
       source: `EST cacerts at ${base}/.well-known/est/cacerts`,
+      subject: 'CN=certctl test CA',
     });
   });
   it('reads the CA fingerprint from SCEP GetCACert (DER) when scepUrl is set', async () => {
     const live = await readLiveCa({ scepUrl: `${base}/scep` });
-    expect(live?.state === 'read' && live.fingerprints).toEqual([CA_FINGERPRINT]);
+    expect(live?.state === 'read' && live.fingerprint).toBe(CA_FINGERPRINT);
   });
   it('says why when the endpoint answers an error', async () => {
     const live = await readLiveCa({ estUrl: `${base}/nothing` });
@@ -169,7 +170,7 @@ describe('readLiveCa', () => {
   });
   it('normalizes a configured fingerprint without colons', async () => {
     const live = await readLiveCa({ fingerprintSha256: CA_FINGERPRINT.replaceAll(':', '').toLowerCase() });
-    expect(live?.state === 'read' && live.fingerprints).toEqual([CA_FINGERPRINT]);
+    expect(live?.state === 'read' && live.fingerprint).toBe(CA_FINGERPRINT);
   });
 });
 
@@ -478,7 +479,7 @@ describe('analyzeItem, every problem with its wording', () => {
   it('compares only the ca-cert item with the live CA, and records a match', () => {
     const live = {
       state: 'read' as const,
-      fingerprints: [caSha.replaceAll(':', '').toLowerCase()],
+      fingerprint: caSha.replaceAll(':', '').toLowerCase(),
       source: 'x',
     };
     expect(
@@ -489,7 +490,7 @@ describe('analyzeItem, every problem with its wording', () => {
     ).toBe(true);
     const differs = {
       state: 'read' as const,
-      fingerprints: ['00'.repeat(32)],
+      fingerprint: '00'.repeat(32),
       source: 'EST cacerts at https://x',
     };
     expect(
@@ -585,7 +586,7 @@ describe('analyzeItem, every problem with its wording', () => {
     );
     expect(matched.problems).toEqual([]);
     expect(matched.proven).toEqual(['ra-key matches ra-cert']);
-    const live = { state: 'read' as const, fingerprints: [caSha], source: 'x' };
+    const live = { state: 'read' as const, fingerprint: caSha, source: 'x' };
     expect(
       analyzeItem(
         item('ca-cert', 'certificate'),
@@ -622,34 +623,36 @@ describe('analyzeItem, every problem with its wording', () => {
       { status: 'FAILED', code: 'not-pem', detail: 'b holds no PEM certificate' },
     ]);
   });
-  it('names each bundle certificate by its subject on one line, and counts those that do not parse', () => {
-    const member = new Date(new X509Certificate(pem('two-rdn.crt')).validTo);
+  it('names each bundle certificate by its subject on one line and its fingerprint, and counts those that do not parse', () => {
+    const member = new X509Certificate(pem('two-rdn.crt'));
+    const memberNotAfter = new Date(member.validTo);
+    const expiredSha = new X509Certificate(pem('expired-ca.crt')).fingerprint256;
     const garbage = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
     const content = analyzeItem(
       item('b', 'bundle'),
       options(
         { b: read(pem('two-rdn.crt') + garbage + pem('expired-ca.crt')) },
-        { now: new Date(member.getTime() - 86_400_000) },
+        { now: new Date(memberNotAfter.getTime() - 86_400_000) },
       ),
     );
-    expect(content.observed).toEqual({ 'b.certificates': 3 });
+    expect(content.observed).toEqual({ 'b.certificates': 3, 'b.valid': 1 });
     expect(content.problems).toEqual([
       {
         status: 'WARNING',
         code: 'certificate-expiring',
-        detail: `b (O=certctl, CN=bundle member) expires on ${member.toISOString()}, within the 30-day horizon`,
+        detail: `b (O=certctl, CN=bundle member, SHA-256 ${member.fingerprint256}) expires on ${memberNotAfter.toISOString()}, within the 30-day horizon`,
       },
       {
-        status: 'FAILED',
-        code: 'certificate-expired',
-        detail: 'b (CN=certctl expired CA) expired on 2021-01-01T00:00:00.000Z',
+        status: 'WARNING',
+        code: 'bundle-member-expired',
+        detail: `b (CN=certctl expired CA, SHA-256 ${expiredSha}) expired on 2021-01-01T00:00:00.000Z`,
       },
       { status: 'FAILED', code: 'bundle-unparseable', detail: '1 of 3 certificates in b do not parse' },
     ]);
   });
 });
 
-describe('pkcs7Certificates and caFingerprints', () => {
+describe('pkcs7Certificates and servedIssuingCa', () => {
   const der = (file: string) => Buffer.from(new X509Certificate(pem(file)).raw);
   const fingerprint = (file: string) => new X509Certificate(pem(file)).fingerprint256;
   /** A DER node with a short-form length. */
@@ -693,11 +696,55 @@ describe('pkcs7Certificates and caFingerprints', () => {
     const message = [0x30, 0x84, 0, 0, 0, 10, 0x06, 0x81, 1, 1, 0xa0, 0x82, 0, 2, 0x30, 0];
     expect(pkcs7Certificates(Uint8Array.from(message))).toEqual([]);
   });
-  it('fingerprints a DER certificate, the CA certificates of a PKCS#7 chain, or all when none is a CA', () => {
-    expect(caFingerprints(der('ca.crt'))).toEqual([fingerprint('ca.crt')]);
-    expect(caFingerprints(der('ra.crt'))).toEqual([fingerprint('ra.crt')]);
-    expect(caFingerprints(readFileSync('test/fixtures/keys/ra-ca.p7b'))).toEqual([fingerprint('ca.crt')]);
-    expect(caFingerprints(readFileSync('test/fixtures/keys/ra.p7b'))).toEqual([fingerprint('ra.crt')]);
+  it('finds the issuing CA of a DER certificate or a PKCS#7 chain: a lone certificate, else the CA certificate that issued no other', () => {
+    const found = (file: string) => ({
+      state: 'found',
+      subject: new X509Certificate(pem(file)).subject.replaceAll('\n', ', '),
+      fingerprint: fingerprint(file),
+    });
+    expect(servedIssuingCa(der('ca.crt'))).toEqual(found('ca.crt'));
+    expect(servedIssuingCa(der('ra.crt'))).toEqual(found('ra.crt'));
+    expect(servedIssuingCa(readFileSync('test/fixtures/keys/ra-ca.p7b'))).toEqual(found('ca.crt'));
+    expect(servedIssuingCa(readFileSync('test/fixtures/keys/ra.p7b'))).toEqual(found('ra.crt'));
+    expect(servedIssuingCa(readFileSync('test/fixtures/keys/ca-int.p7b'))).toEqual(found('int-ca.crt'));
+    expect(servedIssuingCa(readFileSync('test/fixtures/keys/ra-ca-int.p7b'))).toEqual(found('int-ca.crt'));
+  });
+  it('is ambiguous, naming the candidates, rather than guessing an issuing CA', () => {
+    const named = (file: string) => ({
+      subject: new X509Certificate(pem(file)).subject.replaceAll('\n', ', '),
+      fingerprint: fingerprint(file),
+    });
+    expect(servedIssuingCa(readFileSync('test/fixtures/keys/two-cas.p7b'))).toEqual({
+      state: 'ambiguous',
+      candidates: [named('ca.crt'), named('expired-ca.crt')],
+      why: 'none of them issued another served CA certificate',
+    });
+    // Two CAs certifying each other: each issued the other, so neither is the bottom of a chain.
+    const cross = servedIssuingCa(readFileSync('test/fixtures/keys/cross.p7b'));
+    expect(cross.state === 'ambiguous' && cross.why).toBe('each issued another served CA certificate');
+    expect(cross.state === 'ambiguous' && cross.candidates.map((candidate) => candidate.subject)).toEqual([
+      'CN=certctl cross a',
+      'CN=certctl cross b',
+    ]);
+    // An RA certificate and a TLS certificate: neither is a CA certificate.
+    const signedData = (...certs: Buffer[]) => {
+      const node = (tag: number, content: Buffer) => {
+        const length = content.length;
+        const head = length < 128 ? [tag, length] : [tag, 0x82, length >> 8, length & 0xff];
+        return Buffer.concat([Buffer.from(head), content]);
+      };
+      const set = node(0xa0, Buffer.concat(certs));
+      const body = node(0x30, Buffer.concat([node(0x02, Buffer.from([1])), set]));
+      return node(0x30, Buffer.concat([node(0x06, Buffer.from([1])), node(0xa0, body)]));
+    };
+    expect(servedIssuingCa(signedData(der('ra.crt'), der('tls.crt')))).toEqual({
+      state: 'ambiguous',
+      candidates: [named('ra.crt'), named('tls.crt')],
+      why: 'none of them is a CA certificate (CA:TRUE)',
+    });
+    // The same certificate twice is one certificate.
+    expect(servedIssuingCa(signedData(der('ca.crt'), der('ca.crt')))).toMatchObject({ state: 'found' });
+    expect(servedIssuingCa(signedData())).toEqual({ state: 'none' });
   });
 });
 
@@ -941,5 +988,85 @@ describe('the inventory helpers', () => {
     ]);
     // A partner in the inventory whose secret gave no value is not available, never matched.
     expect(problems(raKey)?.map((problem) => problem.code)).toEqual(['partner-unread']);
+  });
+});
+
+describe('analyzeItem, a trust-anchor bundle', () => {
+  // A bundle is a set of trust anchors: a restore works while one of them is valid, so an expired
+  // (or not yet valid) member warns, naming it, and only a bundle with no valid member fails.
+  const bundle = item('b', 'bundle');
+  const run = (text: string, now: Date = NOW) =>
+    analyzeItem(bundle, {
+      now,
+      expiryHorizonDays: 30,
+      valueOf: (id) => (id === 'b' ? { state: 'read', text } : undefined),
+    });
+  const cert = (file: string) => new X509Certificate(pem(file));
+  const expired = cert('expired-ca.crt');
+  const ca = cert('ca.crt');
+
+  it('warns, naming the expired member by subject and fingerprint, when another member is valid', () => {
+    const content = run(pem('ca.crt') + pem('expired-ca.crt'));
+    expect(content.problems).toEqual([
+      {
+        status: 'WARNING',
+        code: 'bundle-member-expired',
+        detail: `b (CN=certctl expired CA, SHA-256 ${expired.fingerprint256}) expired on 2021-01-01T00:00:00.000Z`,
+      },
+    ]);
+    expect(content.observed).toEqual({ 'b.certificates': 2, 'b.valid': 1 });
+  });
+  it('warns about a member not valid yet when another member is valid', () => {
+    // two-rdn.crt starts at 2026-12-02T12:56:52Z, after NOW; ca.crt is valid at NOW.
+    const member = cert('two-rdn.crt');
+    expect(run(pem('two-rdn.crt') + pem('ca.crt')).problems).toEqual([
+      {
+        status: 'WARNING',
+        code: 'bundle-member-not-yet-valid',
+        detail: `b (O=certctl, CN=bundle member, SHA-256 ${member.fingerprint256}) is not valid before ${new Date(member.validFrom).toISOString()}`,
+      },
+    ]);
+  });
+  it('fails when no member is valid now, naming each', () => {
+    const content = run(pem('expired-ca.crt'));
+    expect(content.problems).toEqual([
+      {
+        status: 'FAILED',
+        code: 'certificate-expired',
+        detail: `b (CN=certctl expired CA, SHA-256 ${expired.fingerprint256}) expired on 2021-01-01T00:00:00.000Z`,
+      },
+    ]);
+    expect(content.observed).toEqual({ 'b.certificates': 1, 'b.valid': 0 });
+    const before = new Date(new Date(ca.validFrom).getTime() - 1);
+    expect(
+      run(pem('ca.crt') + pem('expired-ca.crt'), before).problems.map((p) => `${p.status}:${p.code}`),
+    ).toEqual(['FAILED:certificate-not-yet-valid', 'FAILED:certificate-expired']);
+  });
+  it('passes when every member is valid beyond the horizon', () => {
+    const later = new Date('2027-06-01T00:00:00Z');
+    const content = run(pem('ca.crt') + pem('two-rdn.crt'), later);
+    expect(content.problems).toEqual([]);
+    expect(content.observed).toEqual({ 'b.certificates': 2, 'b.valid': 2 });
+  });
+  it('warns about a valid member inside the horizon, whether or not the others are valid', () => {
+    const near = new Date(new Date(ca.validTo).getTime() - 86_400_000);
+    expect(run(pem('ca.crt'), near).problems.map((p) => `${p.status}:${p.code}`)).toEqual([
+      'WARNING:certificate-expiring',
+    ]);
+    expect(
+      run(pem('ca.crt') + pem('expired-ca.crt'), near).problems.map((p) => `${p.status}:${p.code}`),
+    ).toEqual(['WARNING:certificate-expiring', 'WARNING:bundle-member-expired']);
+  });
+  it('still fails a bundle with a block that does not parse, even with a valid member', () => {
+    const garbage = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+    expect(run(pem('ca.crt') + garbage).problems.map((p) => `${p.status}:${p.code}`)).toEqual([
+      'FAILED:bundle-unparseable',
+    ]);
+  });
+  it('never quotes the PEM text of a member', () => {
+    const text = pem('ca.crt') + pem('expired-ca.crt');
+    const body = pem('expired-ca.crt').split('\n')[1] ?? '';
+    expect(body.length).toBeGreaterThan(20);
+    expect(JSON.stringify(run(text))).not.toContain(body);
   });
 });

@@ -2,12 +2,21 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { analyzeItem } from '../../functions/core/key-material.ts';
 import { type FetchLike, readLiveCa } from '../../functions/core/live-ca.ts';
 import { CA_FINGERPRINT, pem } from '../fixtures/keys/world.ts';
 
 const EST = 'https://certctl.example/.well-known/est/cacerts';
 const SCEP = 'https://certctl.example/scep';
 const SCEP_GET = 'https://certctl.example/scep?operation=GetCACert';
+const NOW = new Date('2026-12-02T12:00:00Z');
+const location = {
+  provider: 'aws' as const,
+  account: '111111111111',
+  region: 'eu-west-1',
+  secretId: 'certctl/ca',
+  name: 'certctl/ca',
+};
 
 /** A fetch that answers every URL with one response, and records what it was asked. */
 function answering(body: ConstructorParameters<typeof Response>[0], status = 200) {
@@ -29,7 +38,7 @@ describe('readLiveCa', () => {
     const { calls, fetchLike } = answering('');
     expect(await readLiveCa({ fingerprintSha256: CA_FINGERPRINT, estUrl: EST }, fetchLike)).toEqual({
       state: 'read',
-      fingerprints: [CA_FINGERPRINT],
+      fingerprint: CA_FINGERPRINT,
       source: 'the configured fingerprint',
     });
     expect(calls).toEqual([]);
@@ -38,8 +47,9 @@ describe('readLiveCa', () => {
     const { calls, fetchLike } = answering(new X509Certificate(pem('ca.crt')).raw);
     expect(await readLiveCa({ scepUrl: SCEP }, fetchLike)).toEqual({
       state: 'read',
-      fingerprints: [CA_FINGERPRINT],
+      fingerprint: CA_FINGERPRINT,
       source: `SCEP GetCACert at ${SCEP_GET}`,
+      subject: 'CN=certctl test CA',
     });
     expect(calls.map((call) => call.url)).toEqual([SCEP_GET]);
     expect(calls[0]?.signal).toBeInstanceOf(AbortSignal);
@@ -51,8 +61,9 @@ describe('readLiveCa', () => {
     const { calls, fetchLike } = answering(wrapped);
     expect(await readLiveCa({ estUrl: EST }, fetchLike)).toEqual({
       state: 'read',
-      fingerprints: [CA_FINGERPRINT],
+      fingerprint: CA_FINGERPRINT,
       source: `EST cacerts at ${EST}`,
+      subject: 'CN=certctl test CA',
     });
     expect(calls.map((call) => call.url)).toEqual([EST]);
   });
@@ -86,6 +97,78 @@ describe('readLiveCa', () => {
     expect(await readLiveCa({ scepUrl: SCEP }, fetchLike)).toEqual({
       state: 'unknown',
       reason: `SCEP GetCACert at ${SCEP_GET} did not return a certificate or PKCS#7 certs-only message`,
+    });
+  });
+});
+
+describe('readLiveCa, the issuing CA of the served set', () => {
+  // certctl issuing from an intermediate serves the chain (EST cacerts, RFC 7030 §4.1.3; SCEP
+  // GetCACert with RA certificates, RFC 8894 §4.2.1.2): only the issuing CA, the CA certificate that
+  // issued no other served CA certificate, is the one a backup must hold.
+  const p7b = (file: string) => readFileSync(`test/fixtures/keys/${file}`);
+  const fingerprint = (file: string) => new X509Certificate(pem(file)).fingerprint256;
+  const INT = fingerprint('int-ca.crt');
+
+  it('compares with the intermediate, not the root, when EST serves root and intermediate', async () => {
+    const { fetchLike } = answering(p7b('ca-int.p7b').toString('base64'));
+    const live = await readLiveCa({ estUrl: EST }, fetchLike);
+    expect(live).toEqual({
+      state: 'read',
+      fingerprint: INT,
+      source: `EST cacerts at ${EST}`,
+      subject: 'CN=certctl issuing CA',
+    });
+    // Prepare / Act: a backup holding the root is not the CA certctl issues from.
+    const root = analyzeItem(
+      { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH', location },
+      {
+        now: NOW,
+        expiryHorizonDays: 30,
+        valueOf: () => ({ state: 'read', text: pem('ca.crt') }),
+        liveCa: live,
+      },
+    );
+    // Assess
+    expect(root.problems.map((problem) => `${problem.status}:${problem.code}`)).toEqual([
+      'FAILED:live-ca-differs',
+    ]);
+    expect(root.problems[0]?.detail).toBe(
+      `the backed-up ca-cert is not the issuing CA certificate certctl serves now (CN=certctl issuing CA, SHA-256 ${INT}, from EST cacerts at ${EST})`,
+    );
+    const intermediate = analyzeItem(
+      { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH', location },
+      {
+        now: NOW,
+        expiryHorizonDays: 30,
+        valueOf: () => ({ state: 'read', text: pem('int-ca.crt') }),
+        liveCa: live,
+      },
+    );
+    expect(intermediate.problems).toEqual([]);
+    expect(intermediate.observed.liveCaMatches).toBe(true);
+  });
+  it('leaves the RA certificate of a SCEP chain out, in any order', async () => {
+    const { fetchLike } = answering(p7b('ra-ca-int.p7b'));
+    expect(await readLiveCa({ scepUrl: SCEP }, fetchLike)).toMatchObject({ state: 'read', fingerprint: INT });
+    const { fetchLike: raAndRoot } = answering(p7b('ra-ca.p7b'));
+    expect(await readLiveCa({ scepUrl: SCEP }, raAndRoot)).toMatchObject({
+      state: 'read',
+      fingerprint: CA_FINGERPRINT,
+    });
+  });
+  it('is not available, naming the candidates, when two served CA certificates issue no other', async () => {
+    const { fetchLike } = answering(p7b('two-cas.p7b').toString('base64'));
+    expect(await readLiveCa({ estUrl: EST }, fetchLike)).toEqual({
+      state: 'unknown',
+      reason: `EST cacerts at ${EST} serves 2 candidate issuing CA certificates (CN=certctl test CA, SHA-256 ${CA_FINGERPRINT}; CN=certctl expired CA, SHA-256 ${fingerprint('expired-ca.crt')}): none of them issued another served CA certificate, so which one certctl issues from is ambiguous; set keys.liveCa.fingerprintSha256 to the issuing CA's fingerprint`,
+    });
+  });
+  it('keeps a configured fingerprint an exact comparison with one certificate', async () => {
+    const { fetchLike } = answering('');
+    expect(await readLiveCa({ fingerprintSha256: INT }, fetchLike)).toEqual({
+      state: 'read',
+      fingerprint: INT,
+      source: 'the configured fingerprint',
     });
   });
 });

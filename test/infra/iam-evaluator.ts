@@ -45,12 +45,25 @@ function values(value: unknown): string[] {
   return (Array.isArray(value) ? value : [value]).map(String);
 }
 
-function conditionHolds(condition: unknown, context: AccessRequest['context'] = {}): boolean {
+/** A condition's values with the pseudo parameters filled in (`{ Ref: 'AWS::AccountId' }`, joins). */
+function conditionValues(value: unknown, environment: Environment | undefined): string[] {
+  return (Array.isArray(value) ? value : [value]).map((item) => {
+    if (typeof item === 'string' || environment === undefined) return String(item);
+    const ref = (item as { Ref?: unknown }).Ref;
+    return concrete(typeof ref === 'string' ? `<${ref}>` : item, environment);
+  });
+}
+
+function conditionHolds(
+  condition: unknown,
+  context: AccessRequest['context'] = {},
+  environment?: Environment,
+): boolean {
   if (condition === undefined) return true;
   return Object.entries(condition as Record<string, Record<string, unknown>>).every(([operator, keys]) =>
     Object.entries(keys).every(([key, expected]) => {
       const actual = context[key];
-      const wanted = values(expected);
+      const wanted = conditionValues(expected, environment);
       switch (operator) {
         case 'StringEquals':
           return typeof actual === 'string' && wanted.includes(actual);
@@ -72,7 +85,7 @@ function matches(statement: IamStatement, request: AccessRequest, environment: E
   return (
     statement.Action.some((action) => glob(action).test(request.action)) &&
     statement.Resource.some((resource) => glob(concrete(resource, environment)).test(request.resource)) &&
-    conditionHolds(statement.Condition, request.context)
+    conditionHolds(statement.Condition, request.context, environment)
   );
 }
 

@@ -9,6 +9,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_KEYS_SERVICE } from '../../infra/audit-stack.ts';
 import { jobRoleName } from '../../infra/scheduled-job.ts';
+import { type AccessRequest, type Environment, isAllowed } from './iam-evaluator.ts';
 import {
   auditScheduleExpressions,
   FULL_POLICY,
@@ -181,5 +182,100 @@ describe('audit-keys job', { timeout: 300_000 }, () => {
     expect(trust(member)).toContain(`role/${KEYS_ROLE}`);
     expect(trust(member)).toContain(`role/${jobRoleName('audit-pitr')}`);
     expect(trust(synthesize(FULL_POLICY))).not.toContain(`role/${KEYS_ROLE}`);
+  });
+});
+
+describe('audit-keys job, secrets encrypted by keys of a central key account', { timeout: 300_000 }, () => {
+  // A secret's KmsKeyId may be a key ARN of another account (a central key account). KMS answers
+  // DescribeKey there when the caller's IAM policy and the key policy both allow it, so the roles
+  // must name that account's keys: only the accounts keys.kmsKeyAccounts lists.
+  const CENTRAL = '999999999999';
+  const STRANGER = '888888888888';
+  const centralKey = (account: string, region = 'eu-west-1') =>
+    `arn:aws:kms:${region}:${account}:key/aaaaaaaa-0000-4000-8000-000000000001`;
+  const describeKey = (account: string): AccessRequest => ({
+    action: 'kms:DescribeKey',
+    resource: centralKey(account, 'us-east-2'),
+    context: { 'aws:ResourceAccount': account },
+  });
+  const decrypt = (
+    account: string,
+    secretArn: string,
+    via = 'secretsmanager.eu-west-1.amazonaws.com',
+  ): AccessRequest => ({
+    action: 'kms:Decrypt',
+    resource: centralKey(account),
+    context: {
+      'aws:ResourceAccount': account,
+      'kms:ViaService': via,
+      'kms:EncryptionContext:SecretARN': secretArn,
+    },
+  });
+  const AUDIT: Environment = { partition: 'aws', account: '123456789012' };
+  const MEMBER: Environment = { partition: 'aws', account: '222222222222' };
+  let own: Synthesized;
+  let member: Synthesized;
+  beforeAll(() => {
+    own = synthesize({ ...OWN_KEYS_POLICY, keys: { ...OWN_KEYS_POLICY.keys, kmsKeyAccounts: [CENTRAL] } });
+    member = synthesize({
+      ...MEMBER_KEYS_POLICY,
+      keys: { ...MEMBER_KEYS_POLICY.keys, inspectSecretValues: true, kmsKeyAccounts: [CENTRAL] },
+    });
+  });
+
+  it('lets the audit-keys role describe keys of the listed key account, in any region, and of no other account', () => {
+    // Act
+    const grants = keysGrants(own, KEYS_ROLE);
+    // Assess
+    expect(bySid(grants, 'DescribeInventorySecretKeys')?.Resource.map(flatten)).toEqual([
+      'arn:<AWS::Partition>:kms:*:111111111111:key/*',
+      `arn:<AWS::Partition>:kms:*:${CENTRAL}:key/*`,
+    ]);
+    expect(isAllowed(grants, describeKey(CENTRAL), AUDIT)).toBe(true);
+    expect(isAllowed(grants, describeKey(STRANGER), AUDIT)).toBe(false);
+    // Readiness judges the keys gate with the same checks, so it reads the same keys.
+    const readiness = roleStatements(own, 'certctl-backup-guard-readiness');
+    expect(isAllowed(readiness, describeKey(CENTRAL), AUDIT)).toBe(true);
+    expect(isAllowed(readiness, describeKey(STRANGER), AUDIT)).toBe(false);
+  });
+
+  it('lets it decrypt with a listed account’s key only through Secrets Manager, for the inventory secrets, in their regions', () => {
+    // Prepare
+    const grants = keysGrants(own, KEYS_ROLE);
+    const secret = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/ca-AbC123';
+    // Assess
+    expect(isAllowed(grants, decrypt(CENTRAL, secret), AUDIT)).toBe(true);
+    expect(isAllowed(grants, decrypt(STRANGER, secret), AUDIT)).toBe(false);
+    expect(isAllowed(grants, decrypt(CENTRAL, secret, 's3.eu-west-1.amazonaws.com'), AUDIT)).toBe(false);
+    expect(
+      isAllowed(
+        grants,
+        decrypt(CENTRAL, 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:other-AbC123'),
+        AUDIT,
+      ),
+    ).toBe(false);
+  });
+
+  it('lets the member role describe and decrypt with the listed account’s keys besides its own, and no other account’s', () => {
+    // Act
+    const statements = iamStatements(member.stacks.member, member.templates.member);
+    const secret = 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:certctl/ca-AbC123';
+    // Assess
+    expect(isAllowed(statements, describeKey(CENTRAL), MEMBER)).toBe(true);
+    expect(isAllowed(statements, describeKey('222222222222'), MEMBER)).toBe(true);
+    expect(isAllowed(statements, describeKey(STRANGER), MEMBER)).toBe(false);
+    expect(isAllowed(statements, decrypt(CENTRAL, secret), MEMBER)).toBe(true);
+    expect(isAllowed(statements, decrypt(STRANGER, secret), MEMBER)).toBe(false);
+    // Secrets stay the member's own: the key account adds nothing to Secrets Manager.
+    expect(bySid(statements, 'DescribeInventorySecrets')?.Condition).toEqual({
+      StringEquals: { 'aws:ResourceAccount': { Ref: 'AWS::AccountId' } },
+    });
+  });
+
+  it('describes no other account’s keys when keys.kmsKeyAccounts is empty (a central key stays not available)', () => {
+    // Act
+    const grants = keysGrants(synthesize(OWN_KEYS_POLICY), KEYS_ROLE);
+    // Assess
+    expect(isAllowed(grants, describeKey(CENTRAL), AUDIT)).toBe(false);
   });
 });

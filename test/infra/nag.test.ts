@@ -27,6 +27,14 @@ const POLICIES: Record<string, unknown> = {
     ...MEMBER_KEYS_POLICY,
     keys: { ...MEMBER_KEYS_POLICY.keys, inspectSecretValues: true },
   },
+  'key material in this account, under a central key account’s keys': {
+    ...OWN_KEYS_POLICY,
+    keys: { ...OWN_KEYS_POLICY.keys, kmsKeyAccounts: ['999999999999'] },
+  },
+  'key material in a member account, values inspected, under a central key account’s keys': {
+    ...MEMBER_KEYS_POLICY,
+    keys: { ...MEMBER_KEYS_POLICY.keys, inspectSecretValues: true, kmsKeyAccounts: ['999999999999'] },
+  },
   'Security Hub off': { securityHub: { enabled: false } },
   'ChatOps with dumps and member accounts': CHAT_POLICY,
   'ChatOps, with cross-region backups required in listed regions': {

@@ -7,7 +7,10 @@ import { keysPresentCheck } from '../../../functions/checks/keys/present.ts';
 import { keysReplicatedCheck } from '../../../functions/checks/keys/replicated.ts';
 import type { CheckContext } from '../../../functions/core/check.ts';
 import type { EncryptionKey, KeySecretFact } from '../../../functions/core/key-facts.ts';
+import { analyzeItem } from '../../../functions/core/key-material.ts';
+import type { InventoryItem } from '../../../functions/core/keys-policy.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
+import { pem } from '../../fixtures/keys/world.ts';
 
 const NOW = new Date('2026-12-02T12:00:00Z');
 const context: CheckContext = { policy: parsePolicy({}), now: NOW };
@@ -357,6 +360,64 @@ describe('keys.content', () => {
     );
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.observed.problems).toBe('certificate-expiring,key-mismatch');
+  });
+  it('warns about a trust bundle with an expired member beside a valid one, and a WARNING item never hides a FAILED one', () => {
+    // Prepare: the analysis of a bundle (one valid anchor, one expired) and of an expired certificate.
+    const location = {
+      provider: 'aws' as const,
+      account: '111111111111',
+      region: 'eu-west-1',
+      secretId: 's',
+      name: 's',
+    };
+    const item = (id: string, kind: InventoryItem['kind']): InventoryItem => ({
+      id,
+      kind,
+      source: id,
+      location,
+    });
+    const values: Record<string, string> = {
+      bundle: pem('ca.crt') + pem('expired-ca.crt'),
+      old: pem('expired-ca.crt'),
+    };
+    const analyze = (subject: InventoryItem) =>
+      analyzeItem(subject, {
+        now: NOW,
+        expiryHorizonDays: 30,
+        valueOf: (id) => (values[id] === undefined ? undefined : { state: 'read', text: values[id] }),
+      });
+    const bundleOnly = fact({
+      items: [{ id: 'bundle', kind: 'bundle', source: 'TRUST_BUNDLE_PATH' }],
+      content: { state: 'read', items: [analyze(item('bundle', 'bundle'))] },
+    });
+    const both = fact({
+      items: [
+        { id: 'bundle', kind: 'bundle', source: 'TRUST_BUNDLE_PATH' },
+        { id: 'old', kind: 'certificate', source: 'CERT_PATH' },
+      ],
+      content: {
+        state: 'read',
+        items: [analyze(item('bundle', 'bundle')), analyze(item('old', 'certificate'))],
+      },
+    });
+
+    // Act
+    const warned = keysContentCheck.evaluate(bundleOnly, context);
+    const failed = keysContentCheck.evaluate(both, context);
+
+    // Assess
+    expect(warned?.status).toBe('WARNING');
+    expect(warned?.observed).toMatchObject({
+      'bundle.certificates': 2,
+      'bundle.valid': 1,
+      problems: 'bundle-member-expired',
+    });
+    expect(warned?.description).toContain('CN=certctl expired CA');
+    expect(failed?.status).toBe('FAILED');
+    expect(failed?.observed.problems).toBe('bundle-member-expired,certificate-expired');
+    expect(failed?.description).toBe(
+      'The secret certctl/ca (bundle, old): old expired on 2021-01-01T00:00:00.000Z.',
+    );
   });
   it('warns when a certificate expires within the horizon', () => {
     expect(

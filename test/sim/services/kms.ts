@@ -34,6 +34,12 @@ const keySchema = z.strictObject({
   state: z.enum(KEY_STATES).default('Enabled'),
   deletionDate: simTimeSchema.optional(),
   createdDate: simTimeSchema.prefault('-500d'),
+  /**
+   * Other accounts the key policy lets call kms:DescribeKey (a central key account's grant to the
+   * accounts whose secrets it encrypts); any other account's caller is denied, as KMS denies a
+   * cross-account call no key policy allows.
+   */
+  keyPolicyAccounts: z.array(accountIdSchema).default([]),
 });
 
 export const kmsSectionSchema = z.strictObject({ keys: z.array(keySchema).default([]) }).prefault({});
@@ -108,11 +114,15 @@ export class KmsService extends AwsJsonFaults implements SimService {
           : `Key 'arn:aws:kms:${region}:${account}:key/${name}' does not exist`,
       );
     }
-    if (key.account !== request.callerAccount) {
+    const callerAccount = request.callerAccount;
+    const allowed =
+      key.account === callerAccount ||
+      (callerAccount !== undefined && key.keyPolicyAccounts.includes(callerAccount));
+    if (!allowed) {
       return awsJsonError(
         400,
         'AccessDeniedException',
-        `User is not authorized to perform: kms:DescribeKey on resource: arn:aws:kms:${region}:${account}:key/${key.id}`,
+        `User is not authorized to perform: kms:DescribeKey on resource: arn:aws:kms:${region}:${account}:key/${key.id} because no resource-based policy allows the kms:DescribeKey action`,
       );
     }
     const now = context.now();

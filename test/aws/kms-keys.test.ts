@@ -1,0 +1,138 @@
+/**
+ * kmsKeyDescriber against the simulator: a secret's key held in a central key account is described
+ * with its key ARN, in the key's own Region, through the scope's credentials (KMS DescribeKey: "To
+ * specify a KMS key in a different AWS account, you must use the key ARN or alias ARN",
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html); a call the key policy
+ * refuses leaves the key unread, naming the permission.
+ */
+import { KMSClient } from '@aws-sdk/client-kms';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { kmsKeyDescriber } from '../../functions/aws/kms-keys.ts';
+import { collectAwsKeyFacts } from '../../functions/aws/secrets-manager.ts';
+import { keysCmkCheck } from '../../functions/checks/keys/cmk.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import { simCredentials } from '../sim/accounts.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+
+const ACCOUNT = '111111111111';
+const CENTRAL = '999999999999';
+const SHARED = 'aaaaaaaa-0000-4000-8000-000000000001';
+const PRIVATE = 'aaaaaaaa-0000-4000-8000-000000000002';
+const SHARED_ARN = `arn:aws:kms:us-east-2:${CENTRAL}:key/${SHARED}`;
+const PRIVATE_ARN = `arn:aws:kms:us-east-2:${CENTRAL}:key/${PRIVATE}`;
+
+let sim: Sim;
+let factory: AwsClientFactory;
+
+beforeAll(async () => {
+  sim = await startSim({
+    scenario: {
+      accounts: [{ id: ACCOUNT }, { id: CENTRAL }],
+      services: {
+        secretsManager: {
+          secrets: [
+            { name: 'certctl/shared', region: 'us-east-2', kmsKeyId: SHARED_ARN, value: 'x' },
+            { name: 'certctl/private', region: 'us-east-2', kmsKeyId: PRIVATE_ARN, value: 'x' },
+          ],
+        },
+        kms: {
+          keys: [
+            // The central account's key policy lets the audited account describe this key only.
+            { id: SHARED, account: CENTRAL, region: 'us-east-2', keyPolicyAccounts: [ACCOUNT] },
+            { id: PRIVATE, account: CENTRAL, region: 'us-east-2' },
+          ],
+        },
+      },
+    },
+  });
+  factory = new AwsClientFactory({
+    maxAttempts: 1,
+    credentials: simCredentials(ACCOUNT),
+    endpoint: sim.endpoint,
+  });
+});
+
+afterAll(async () => {
+  factory.destroy();
+  await sim.close();
+});
+
+describe('kmsKeyDescriber, a key in a central key account', () => {
+  it('describes it with its ARN in its own Region through the scope’s credentials when its key policy allows', async () => {
+    // Prepare
+    sim.resetStats();
+    const describe = kmsKeyDescriber((region) => factory.client(KMSClient, region));
+    // Act: the secret is read in eu-west-1; the key ARN names us-east-2.
+    const key = await describe(SHARED_ARN, 'eu-west-1');
+    // Assess
+    expect(key).toEqual({ id: SHARED_ARN, manager: 'CUSTOMER', state: 'Enabled', deletionDate: undefined });
+    expect(sim.stats().byRegion).toEqual({ 'us-east-2': 1 });
+  });
+  it('leaves it unread, naming kms:DescribeKey and the key policy, when its key policy does not allow the call', async () => {
+    // Act
+    const key = await kmsKeyDescriber((region) => factory.client(KMSClient, region))(
+      PRIVATE_ARN,
+      'us-east-2',
+    );
+    // Assess
+    expect(key.manager).toBeUndefined();
+    expect(key.state).toBeUndefined();
+    expect(key.unreadReason).toBe(
+      'DescribeKey was denied (AccessDeniedException): the audit role needs kms:DescribeKey on this key, from its IAM policy and, for a key of another account, from the key policy',
+    );
+  });
+});
+
+describe('collectAwsKeyFacts, secrets under a central key account’s keys', () => {
+  const policy = (kmsKeyAccounts: string[]) =>
+    parsePolicy({
+      aws: { regions: ['us-east-2'] },
+      keys: {
+        preset: 'none',
+        kmsKeyAccounts,
+        items: {
+          shared: { kind: 'opaque', secret: 'certctl/shared', region: 'us-east-2', account: ACCOUNT },
+          private: { kind: 'opaque', secret: 'certctl/private', region: 'us-east-2', account: ACCOUNT },
+        },
+      },
+    });
+  const collect = (kmsKeyAccounts: string[]) =>
+    collectAwsKeyFacts({
+      factory,
+      account: { accountId: ACCOUNT },
+      region: 'us-east-2',
+      policy: policy(kmsKeyAccounts),
+      now: () => new Date(),
+    });
+
+  it('passes keys.cmk for a central key its key policy lets the audited account describe', async () => {
+    // Act
+    const [shared] = await collect([CENTRAL]);
+    // Assess
+    expect(shared?.encryption).toEqual({
+      state: 'read',
+      value: [{ id: SHARED_ARN, manager: 'CUSTOMER', state: 'Enabled', deletionDate: undefined }],
+    });
+    expect(
+      shared && keysCmkCheck.evaluate(shared, { policy: policy([CENTRAL]), now: new Date() })?.status,
+    ).toBe('PASSED');
+  });
+  it('is not available naming kms:DescribeKey, and keys.kmsKeyAccounts when the key’s account is not listed', async () => {
+    // Act
+    const [, listed] = await collect([CENTRAL]);
+    const [, unlisted] = await collect([]);
+    // Assess
+    const reason = (fact: typeof listed) =>
+      fact?.encryption.state === 'read' ? fact.encryption.value[0]?.unreadReason : undefined;
+    expect(reason(listed)).toBe(
+      'DescribeKey was denied (AccessDeniedException): the audit role needs kms:DescribeKey on this key, from its IAM policy and, for a key of another account, from the key policy',
+    );
+    expect(reason(unlisted)).toBe(
+      `DescribeKey was denied (AccessDeniedException): the audit role needs kms:DescribeKey on this key, from its IAM policy and, for a key of another account, from the key policy; the key is in account ${CENTRAL}, which keys.kmsKeyAccounts does not list, so the deployed roles are not granted it`,
+    );
+    expect(unlisted && keysCmkCheck.evaluate(unlisted, { policy: policy([]), now: new Date() })?.status).toBe(
+      'NOT_AVAILABLE',
+    );
+  });
+});
