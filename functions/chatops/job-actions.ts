@@ -62,6 +62,8 @@ export interface JobSnapshotResult {
     readonly error?: { readonly code: string; readonly message: string };
   }[];
   readonly problems: readonly string[];
+  /** Plain names that named several databases; nothing was snapshotted (`SnapshotJobResult`). */
+  readonly ambiguous?: readonly { readonly name: string; readonly matches: readonly string[] }[];
 }
 
 /** The readiness job's result, as far as chat reads it (`ReadinessResult`). */
@@ -169,6 +171,7 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
           ...(entry.error ? { error: `${entry.error.code}: ${entry.error.message}` } : {}),
         })),
         problems: result.problems,
+        ...(result.ambiguous && result.ambiguous.length > 0 ? { ambiguous: result.ambiguous } : {}),
       };
       return answer;
     },

@@ -11,6 +11,7 @@
 
 import type { ManualListing, SnapshotCloud, TargetsOptions } from '../actions/snapshot/backend.ts';
 import {
+  type AmbiguousTargetName,
   emptyCounts,
   MAX_SNAPSHOT_ATTEMPTS,
   type SnapshotJobResult,
@@ -24,7 +25,7 @@ import { EXIT_CODES } from '../core/audit.ts';
 import { describeError, eachOrAllFail, InputError } from '../core/errors.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
-import { namesOf } from '../core/targets.ts';
+import { locateIdentifier, namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../core/time.ts';
 
 export type { SnapshotJobResult, SnapshotRequest } from '../actions/snapshot/model.ts';
@@ -45,6 +46,32 @@ export interface ResolvedTargets {
   readonly problems: string[];
   /** With `withManualSnapshots`: each scope's manual snapshots, listed alongside its targets. */
   readonly manualSnapshots: readonly ManualListing[];
+  /** Plain names that named more than one database (see {@link ambiguousNames}). */
+  readonly ambiguous: readonly AmbiguousTargetName[];
+}
+
+/** A name that names only `target`: its ARN (RDS), or `project:region:instance` (Cloud SQL). */
+export function qualifiedName(target: SnapshotTarget): string {
+  if (target.provider === 'gcp') return `${target.account}:${target.region}:${target.id}`;
+  return target.arn ?? `${target.provider}/${target.account}/${target.region}/${target.id}`;
+}
+
+/**
+ * The plain names (no ARN, selfLink or connection name: core/targets.ts `locateIdentifier`) that
+ * name more than one of `targets`. An identifier is unique only in its account and region (or
+ * project), so `certctl-db` may be a database in each of several accounts, regions and clouds; a
+ * chat command that names it means one of them, and snapshotting all would tag and count snapshots
+ * nobody asked for. The request is refused instead, listing each by a name that picks it out.
+ */
+export function ambiguousNames(
+  named: readonly string[],
+  targets: readonly SnapshotTarget[],
+): AmbiguousTargetName[] {
+  return named.flatMap((name) => {
+    if (locateIdentifier(name) !== undefined) return [];
+    const matches = targets.filter((target) => names(target, name));
+    return matches.length > 1 ? [{ name, matches: matches.map(qualifiedName) }] : [];
+  });
 }
 
 /** Whether `name` (identifier, ARN or selfLink, any case) names `target`. */
@@ -93,7 +120,7 @@ export async function resolveSnapshotTargets(
       );
     }
   }
-  return { targets, problems, manualSnapshots };
+  return { targets, problems, manualSnapshots, ambiguous: ambiguousNames(named ?? [], targets) };
 }
 
 /** The backend of one scope, from the cloud of its provider. */
@@ -125,9 +152,33 @@ export async function runSnapshotJob(
   const startedAt = now().toISOString();
   // The quota check's listings ride along with the target discovery: no round trip of their own
   // before the creates (bench/snapshot.ts).
-  const { targets, problems, manualSnapshots } = await resolveSnapshotTargets(request.targets, deps, {
-    withManualSnapshots: true,
-  });
+  const { targets, problems, manualSnapshots, ambiguous } = await resolveSnapshotTargets(
+    request.targets,
+    deps,
+    { withManualSnapshots: true },
+  );
+  if (ambiguous.length > 0) {
+    // Nothing is written: which of the same-named databases is meant is the requester's to say.
+    deps.logger?.warn('snapshot request names several databases', {
+      requestId: request.requestId,
+      ambiguous,
+    });
+    return {
+      requestId: request.requestId,
+      startedAt,
+      finishedAt: now().toISOString(),
+      results: [],
+      counts: emptyCounts(),
+      problems: [
+        ...ambiguous.map(
+          (entry) =>
+            `target ${entry.name} names ${entry.matches.length} databases: ${entry.matches.join(', ')}; nothing was snapshotted: name the one you mean by its ARN (RDS) or project:region:instance (Cloud SQL) and ask again`,
+        ),
+        ...problems,
+      ],
+      ambiguous,
+    };
+  }
   deps.logger?.info('snapshot request', { requestId: request.requestId, targets: targets.length });
   const results = await takeSnapshots(request, targets, {
     policy: deps.policy.snapshots,
