@@ -258,20 +258,22 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
     snapshotOnce: async (request, onProgress, waitUntil) => {
       const policy = waitingUntil(snapshotPolicy(deps.policy), waitUntil, now());
       const { acceptedAt, ...job } = request;
+      const clouds = deps.clouds(policy);
       const run = () =>
         runSnapshotJob(
           { ...job, ...(job.targets ? { targets: [...job.targets] } : {}) },
-          { policy, clouds: deps.clouds(policy), onProgress, ...logger },
+          { policy, clouds, onProgress, ...logger },
         );
       // Every result is remembered once per request key and answers the deliveries accepted before
       // it finished (a Slack retry, a double click); the same request accepted after a remembered
       // failed snapshot runs once more (functions/jobs/snapshot-once.ts).
-      // A replayed result's snapshots are judged for age at this ask, as readiness would judge them.
+      // A replayed result's snapshots are judged for age at this ask, as readiness would judge them,
+      // and read again: one deleted since is a NO-GO naming it, not "snapshot taken".
       return snapshotOncePerRequest(
         request.requestId,
         acceptedAt,
         (key) => deps.once<SnapshotJobResult>(key, run, waitUntil),
-        { readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours, now },
+        { readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours, now, clouds },
       );
     },
     // Named databases narrow the policy's selection (runReadinessJob), as a snapshot request's do:

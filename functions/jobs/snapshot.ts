@@ -9,7 +9,12 @@
  * after a failed snapshot.
  */
 
-import type { ManualListing, SnapshotCloud, TargetsOptions } from '../actions/snapshot/backend.ts';
+import type {
+  ManualListing,
+  SnapshotBackend,
+  SnapshotCloud,
+  TargetsOptions,
+} from '../actions/snapshot/backend.ts';
 import {
   type AmbiguousTargetName,
   emptyCounts,
@@ -243,6 +248,70 @@ export function staleAdoption(
       message: `${result.snapshotId} was taken ${ageHours.toFixed(1)} h ago by an earlier run of this request, older than snapshots.readinessMaxAgeHours (${maxAgeHours} h); ${fix}.`,
     },
   };
+}
+
+/** The fix every replayed snapshot that no longer proves anything names. */
+const ASK_AGAIN =
+  'no second snapshot is taken under the same request id; ask again with a new ticket or request id for a fresh one';
+
+/**
+ * A remembered result's snapshots read again before the result is replayed (functions/jobs/
+ * snapshot-once.ts): the record says what a run found then, not that the snapshot still exists.
+ * One pruned since, deleted by hand, or no longer `available` would otherwise be replayed as
+ * restorable, a GO nothing proves. Each snapshot the result calls available (or created, not
+ * awaited) is read once by its identifier, all in parallel (RDS DescribeDBSnapshots /
+ * DescribeDBClusterSnapshots, Cloud SQL backupRuns.get: {@link SnapshotBackend.describe}):
+ * - gone: `SnapshotGone`, naming it and the remedy (a new ticket or request id);
+ * - there but not available (being deleted, failed): `SnapshotNotAvailable`; a created one still
+ *   creating stays as remembered;
+ * - a read that fails: `SnapshotNotVerified`: not proven, so not available (asking again reads again).
+ * Results with another outcome are returned as they are, without a call.
+ */
+export async function confirmReplayedSnapshots(
+  results: readonly SnapshotTargetResult[],
+  clouds: readonly SnapshotCloud[],
+): Promise<SnapshotTargetResult[]> {
+  const backendOf = snapshotBackendFor(clouds);
+  return Promise.all(
+    results.map(async (result): Promise<SnapshotTargetResult> => {
+      if (!snapshotDelivered(result) || result.snapshotId === undefined) return result;
+      const snapshotId = result.snapshotId;
+      const unproven = (code: string, message: string): SnapshotTargetResult => ({
+        ...result,
+        outcome: 'error',
+        error: { code, message },
+      });
+      let backend: SnapshotBackend | undefined;
+      let state: Awaited<ReturnType<SnapshotBackend['describe']>>;
+      try {
+        backend = backendOf(result.target);
+        state = await backend.describe({
+          id: snapshotId,
+          kind: result.target.kind,
+          target: result.target.id,
+          ref: result.snapshotRef,
+        });
+      } catch (error) {
+        const code = backend?.codeOf(error);
+        return unproven(
+          'SnapshotNotVerified',
+          `${snapshotId} could not be read again (${code ? `${code}: ` : ''}${describeError(error)}), so nothing proves it still exists; ask again later to read it again, or with a new ticket or request id for a fresh snapshot.`,
+        );
+      }
+      if (state === undefined) {
+        return unproven(
+          'SnapshotGone',
+          `${snapshotId} no longer exists (deleted since this request took it, by pruning or by hand); ${ASK_AGAIN}.`,
+        );
+      }
+      if (state.status === 'available') return result;
+      if (result.outcome === 'creating' && state.status === 'creating') return result;
+      return unproven(
+        'SnapshotNotAvailable',
+        `${snapshotId} is ${state.status} now, not available; ${ASK_AGAIN}.`,
+      );
+    }),
+  );
 }
 
 /**

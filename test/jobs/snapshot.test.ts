@@ -40,6 +40,9 @@ describe('runSnapshotJob', () => {
       quotaApplies: true,
       codeOf: (error) => (error as Error).name,
       classify: () => 'other',
+      describe: async () => {
+        throw new Error('not read again in this test');
+      },
       listManual: async () => {
         throw new Error('listed again before the creates');
       },
