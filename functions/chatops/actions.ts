@@ -30,6 +30,11 @@ export interface ChatSnapshotResult {
   readonly targets: readonly ChatSnapshotTarget[];
   /** Target selection problems: a named database not found, a region that could not be read. */
   readonly problems: readonly string[];
+  /**
+   * Plain names that named several databases (each match by ARN or `project:region:instance`):
+   * nothing was snapshotted, the answer is NO-GO and asks for one of them.
+   */
+  readonly ambiguous?: readonly { readonly name: string; readonly matches: readonly string[] }[];
 }
 
 /** The snapshot request is still being taken by an earlier delivery of the same request. */

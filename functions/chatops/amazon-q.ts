@@ -16,7 +16,10 @@ import type { SlackMessage } from './replies.ts';
 export const amazonQPayloadSchema = z.strictObject({
   /** The command text, in the same grammar as the Slack command. */
   command: z.string().check(z.minLength(1), z.maxLength(4000)),
-  /** Who asked, as the custom action's variables name them (for the log and the snapshot tags). */
+  /**
+   * Who says they asked: whatever the invoker put in the payload (typed by the user, or a custom
+   * action's variable the user fills in). Never verified: see {@link amazonQRequester}.
+   */
   requestedBy: z.optional(
     z.string().check(z.regex(/^[\w.@+=:/-]{1,128}$/, 'must be a user name or ARN without spaces')),
   ),
@@ -39,6 +42,25 @@ export function parseAmazonQPayload(payload: unknown): AmazonQRequest {
   const command = parseChatCommand(parsed.data.command);
   if (command instanceof CommandError) throw command;
   return { command, ...(parsed.data.requestedBy ? { requestedBy: parsed.data.requestedBy } : {}) };
+}
+
+/**
+ * Who a request is recorded as having come from (the snapshot tags, the answers, the logs).
+ *
+ * Amazon Q Developer passes the function no identity of the chat user. It calls Lambda `Invoke`
+ * with the channel's IAM role (`IamRoleArn` of the channel configuration: "a user-defined role that
+ * AWS Chatbot assumes"), or a user role when the channel requires one, and the event is only the
+ * `--payload` text: typed by the user, or a custom action's `CommandText` whose `$variables` the
+ * user fills in (Chatbot API reference, CreateSlackChannelConfiguration, CustomActionDefinition).
+ * The invocation context carries no caller either: `identity` is set only for Amazon Cognito
+ * identity-pool credentials and `clientContext` only for the AWS Mobile SDK (Lambda developer guide,
+ * "Using the Lambda context object"). So the only trusted fact is that the channel's role invoked
+ * the function (`amazon-q:channel`); a `requestedBy` in the payload is the caller's claim, kept as
+ * `amazon-q:claimed:<name>` so no tag or answer presents it as verified. The invoking role session
+ * is in CloudTrail (Lambda data events), not in the invocation.
+ */
+export function amazonQRequester(request: Pick<AmazonQRequest, 'requestedBy'>): string {
+  return request.requestedBy ? `amazon-q:claimed:${request.requestedBy}` : 'amazon-q:channel';
 }
 
 function safeJson(text: string): unknown {

@@ -48,8 +48,12 @@ function code(text: string): string {
   return `\`${escapeMrkdwn(text).replaceAll('`', "'")}\``;
 }
 
-/** GO when every target has a restorable snapshot and nothing was left out. */
+/**
+ * GO when every target has a restorable snapshot and nothing was left out; NO-GO when a name
+ * named several databases (nothing was snapshotted: the requester must say which).
+ */
 export function snapshotVerdict(result: ChatSnapshotResult): ChatVerdict {
+  if ((result.ambiguous ?? []).length > 0) return 'NO-GO';
   if (result.targets.length === 0) return 'UNKNOWN';
   if (result.targets.some((target) => target.outcome !== 'available')) return 'NO-GO';
   return result.problems.length > 0 ? 'NO-GO' : 'GO';
@@ -62,12 +66,15 @@ export function snapshotAnswer(
 ): SlackMessage {
   const verdict = snapshotVerdict(result);
   const restorable = result.targets.filter((target) => target.outcome === 'available').length;
+  const ambiguous = result.ambiguous ?? [];
   const summary =
     verdict === 'GO'
       ? `every database (${restorable}) has a restorable pre-maintenance snapshot.`
-      : result.targets.length === 0
-        ? 'no database matched; nothing was snapshotted.'
-        : `${result.targets.length - restorable} of ${result.targets.length} databases have no restorable snapshot${result.problems.length > 0 ? ', and some databases were not found or not read' : ''}.`;
+      : ambiguous.length > 0
+        ? `${ambiguous.map((entry) => `${escapeMrkdwn(entry.name)} names ${entry.matches.length} databases`).join(', ')}; nothing was snapshotted. Ask again naming one by its ARN or project:region:instance.`
+        : result.targets.length === 0
+          ? 'no database matched; nothing was snapshotted.'
+          : `${result.targets.length - restorable} of ${result.targets.length} databases have no restorable snapshot${result.problems.length > 0 ? ', and some databases were not found or not read' : ''}.`;
   const targetBlock = (target: ChatSnapshotResult['targets'][number]): SlackBlock => {
     const what = target.snapshotId ? `${code(target.snapshotId)} ${OUTCOME_TEXT[target.outcome]}` : '';
     const detail = target.error ? `: ${escapeMrkdwn(target.error)}` : '';
@@ -83,7 +90,7 @@ export function snapshotAnswer(
     // A repeat did not take these snapshots: its own reason and asker are not theirs (the
     // snapshots' tags carry the first request's), so they are not shown as such.
     section(
-      result.firstRun
+      result.firstRun || ambiguous.length > 0
         ? `*Pre-maintenance snapshots for ${escapeMrkdwn(request.ticket)}*: ${escapeMrkdwn(request.reason)}`
         : `*Pre-maintenance snapshots for ${escapeMrkdwn(request.ticket)}*\n_Already taken for this ticket and these databases at ${escapeMrkdwn(result.startedAt)}; no new snapshot was started. Their tags carry the first request's reason and requester._`,
     ),

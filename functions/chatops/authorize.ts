@@ -1,6 +1,6 @@
 /**
- * Who may run which chat command, from the policy's `chatops` section: the team and the channel
- * must be allowed, and the user must be listed for that command (or the command open to `*`).
+ * Who may run which chat command, from the policy's `chatops` section: the organization (when
+ * configured), the team and the channel must be allowed, and the user must be listed for that command (or the command open to `*`).
  * `help` is open to everyone in an allowed team and channel. A refusal names what was missing, so
  * the user knows whom to ask, and the caller logs who was refused and why.
  */
@@ -11,6 +11,11 @@ import type { ChatCommandName } from './grammar.ts';
 /** Who sent a Slack command, as Slack names them. */
 export interface SlackIdentity {
   readonly teamId: string;
+  /**
+   * The Enterprise Grid organization (`enterprise_id` of the slash command); absent outside
+   * Enterprise Grid (https://docs.slack.dev/tools/bolt-js/reference/interfaces/SlashCommand).
+   */
+  readonly enterpriseId?: string | undefined;
   readonly channelId: string;
   readonly userId: string;
 }
@@ -21,6 +26,16 @@ export interface SlackIdentity {
  * and counted), never the grammar's help.
  */
 export function authorizeSlackPlace(identity: SlackIdentity, policy: ChatopsPolicy): void {
+  // Under Enterprise Grid a workspace belongs to an organization; when the policy names one, a
+  // request from any other organization (or naming none) is refused whatever its team id says.
+  const enterprise = policy.slack.enterpriseId;
+  if (enterprise !== undefined && identity.enterpriseId !== enterprise) {
+    throw new NotAuthorizedError(
+      identity.enterpriseId
+        ? `this Slack organization (${identity.enterpriseId}) is not allowed to run backup-guard commands; chatops.slack.enterpriseId names ${enterprise}`
+        : `this request names no Slack Enterprise Grid organization; chatops.slack.enterpriseId requires ${enterprise}`,
+    );
+  }
   if (!policy.slack.teams.includes(identity.teamId)) {
     throw new NotAuthorizedError(
       `this Slack workspace (${identity.teamId}) is not allowed to run backup-guard commands`,

@@ -62,6 +62,8 @@ export interface JobSnapshotResult {
     readonly error?: { readonly code: string; readonly message: string };
   }[];
   readonly problems: readonly string[];
+  /** Plain names that named several databases; nothing was snapshotted (`SnapshotJobResult`). */
+  readonly ambiguous?: readonly { readonly name: string; readonly matches: readonly string[] }[];
 }
 
 /** The readiness job's result, as far as chat reads it (`ReadinessResult`). */
@@ -169,6 +171,7 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
           ...(entry.error ? { error: `${entry.error.code}: ${entry.error.message}` } : {}),
         })),
         problems: result.problems,
+        ...(result.ambiguous && result.ambiguous.length > 0 ? { ambiguous: result.ambiguous } : {}),
       };
       return answer;
     },
@@ -255,20 +258,22 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
     snapshotOnce: async (request, onProgress, waitUntil) => {
       const policy = waitingUntil(snapshotPolicy(deps.policy), waitUntil, now());
       const { acceptedAt, ...job } = request;
+      const clouds = deps.clouds(policy);
       const run = () =>
         runSnapshotJob(
           { ...job, ...(job.targets ? { targets: [...job.targets] } : {}) },
-          { policy, clouds: deps.clouds(policy), onProgress, ...logger },
+          { policy, clouds, onProgress, ...logger },
         );
       // Every result is remembered once per request key and answers the deliveries accepted before
       // it finished (a Slack retry, a double click); the same request accepted after a remembered
       // failed snapshot runs once more (functions/jobs/snapshot-once.ts).
-      // A replayed result's snapshots are judged for age at this ask, as readiness would judge them.
+      // A replayed result's snapshots are judged for age at this ask, as readiness would judge them,
+      // and read again: one deleted since is a NO-GO naming it, not "snapshot taken".
       return snapshotOncePerRequest(
         request.requestId,
         acceptedAt,
         (key) => deps.once<SnapshotJobResult>(key, run, waitUntil),
-        { readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours, now },
+        { readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours, now, clouds },
       );
     },
     // Named databases narrow the policy's selection (runReadinessJob), as a snapshot request's do:

@@ -49,6 +49,8 @@ const SLACK_ID = /^[A-Z0-9]{2,30}$/;
 
 const slashCommandSchema = z.object({
   team_id: z.string().check(z.regex(SLACK_ID)),
+  // Sent under Enterprise Grid; empty or absent elsewhere.
+  enterprise_id: z.optional(z.string().check(z.regex(/^(?:[A-Z0-9]{2,30})?$/))),
   channel_id: z.string().check(z.regex(SLACK_ID)),
   user_id: z.string().check(z.regex(SLACK_ID)),
   command: z.string().check(z.minLength(2), z.maxLength(64)),
@@ -104,7 +106,12 @@ export function parseSlashCommand(rawBody: Buffer, replyHosts?: readonly string[
   const value = parsed.data;
   checkReplyUrl(value.response_url, replyHosts);
   return {
-    identity: { teamId: value.team_id, channelId: value.channel_id, userId: value.user_id },
+    identity: {
+      teamId: value.team_id,
+      ...(value.enterprise_id ? { enterpriseId: value.enterprise_id } : {}),
+      channelId: value.channel_id,
+      userId: value.user_id,
+    },
     command: value.command,
     text: unescapeSlackText(value.text),
     responseUrl: value.response_url,

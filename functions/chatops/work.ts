@@ -26,7 +26,10 @@ export type ChatReplyTarget =
 /** Work handed to the action function. */
 export interface ChatWork {
   readonly command: ChatCommand;
-  /** Who asked, as the snapshot tags and the logs name them: `slack:T…/U…`, `amazon-q:<name>`. */
+  /**
+   * Who asked, as the snapshot tags and the logs name them: `slack:T…/U…` (verified by the
+   * signature), `amazon-q:channel`, or `amazon-q:claimed:<name>` (a name the payload gives, unverified).
+   */
   readonly requestedBy: string;
   readonly replyTo: ChatReplyTarget;
   /**

@@ -9,6 +9,7 @@
 import * as z from './zod.ts';
 
 const TEAM_ID = /^[TE][A-Z0-9]{2,20}$/;
+const ENTERPRISE_ID = /^E[A-Z0-9]{2,20}$/;
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,20}$/;
 const USER_ID = /^[UW][A-Z0-9]{2,20}$/;
 
@@ -43,6 +44,16 @@ export const chatopsPolicySchema = z.strictObject({
           [],
         ),
         'Channels the commands may come from; empty allows any channel of the allowed teams.',
+      ),
+      enterpriseId: z.described(
+        z.optional(
+          z
+            .string()
+            .check(
+              z.regex(ENTERPRISE_ID, 'must be a Slack Enterprise Grid organization id such as E012ABCDEF'),
+            ),
+        ),
+        'Slack Enterprise Grid organization (enterprise id) the commands must come from, checked beside `teams`: a request naming another organization, or none, is refused. Unset: not checked (a workspace outside Enterprise Grid sends none).',
       ),
     }),
     {},

@@ -375,6 +375,7 @@ export class GcpClientFactory {
     return {
       insert: (request) => write(async () => (await this.backupRuns()).insert(request)),
       delete: (request) => write(async () => (await this.backupRuns()).delete(request)),
+      get: (request) => this.#read(async () => (await this.backupRuns()).get(request)),
       list: (request) => this.#read(async () => (await this.backupRuns()).list(request)),
       getOperation: (request) => this.#read(async () => (await this.operations()).get(request)),
     };

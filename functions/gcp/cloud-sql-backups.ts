@@ -1,6 +1,6 @@
 /**
  * The Cloud SQL Admin calls behind on-demand backups (the snapshot action's Cloud SQL backend):
- * `backupRuns.insert`, `backupRuns.list`, `backupRuns.delete` and `operations.get`
+ * `backupRuns.insert`, `backupRuns.get`, `backupRuns.list`, `backupRuns.delete` and `operations.get`
  * (https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/backupRuns,
  * https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/operations/get).
  * `GcpClientFactory.cloudSqlBackups()` provides the real one; tests may fake it.
@@ -11,6 +11,9 @@ type Operation = protos.google.cloud.sql.v1.IOperation;
 
 export interface CloudSqlBackupsApi {
   insert(request: protos.google.cloud.sql.v1.ISqlBackupRunsInsertRequest): Promise<[Operation, ...unknown[]]>;
+  get(
+    request: protos.google.cloud.sql.v1.ISqlBackupRunsGetRequest,
+  ): Promise<[protos.google.cloud.sql.v1.IBackupRun, ...unknown[]]>;
   list(
     request: protos.google.cloud.sql.v1.ISqlBackupRunsListRequest,
   ): Promise<[protos.google.cloud.sql.v1.IBackupRunsListResponse, ...unknown[]]>;

@@ -14,9 +14,12 @@
  * - a remembered result with no such failure is replayed, each snapshot it called available judged
  *   again at the time of the ask: one older than `snapshots.readinessMaxAgeHours` by then is
  *   `SnapshotStale` (what a run after the record expired would say), never a GO the snapshot no
- *   longer proves.
+ *   longer proves; and each one still young enough is read again (one call per snapshot, in
+ *   parallel: `confirmReplayedSnapshots`), so one deleted since, no longer available, or that could
+ *   not be read is a NO-GO naming it, not "snapshot taken".
  */
 
+import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
 import { emptyCounts, MAX_SNAPSHOT_ATTEMPTS } from '../actions/snapshot/model.ts';
 import { keyOf } from '../core/digest.ts';
 import {
@@ -25,7 +28,13 @@ import {
   type RequestOutcome,
   runOncePerRequestId,
 } from './idempotency.ts';
-import { retriesLater, type SnapshotJobResult, type SnapshotRequest, staleAdoption } from './snapshot.ts';
+import {
+  confirmReplayedSnapshots,
+  retriesLater,
+  type SnapshotJobResult,
+  type SnapshotRequest,
+  staleAdoption,
+} from './snapshot.ts';
 
 /**
  * The once-key of asking `requestId` again after its remembered result (finished at `finishedAt`)
@@ -52,14 +61,25 @@ export interface ReplayOptions {
    */
   readonly readinessMaxAgeHours?: number;
   readonly now?: () => Date;
+  /**
+   * The clouds the snapshots live in: each replayed snapshot still called available is read again
+   * there. Absent: not read again (only callers without clouds, such as unit tests of the keys).
+   */
+  readonly clouds?: readonly SnapshotCloud[];
 }
 
-/** A remembered result as a later ask sees it: its available snapshots judged for age again. */
-function replayed<R extends Remembered>(result: R, options: ReplayOptions): R {
+/**
+ * A remembered result as a later ask sees it: its available snapshots judged for age again, and
+ * those still young enough read again to prove they still exist.
+ */
+async function replayed<R extends Remembered>(result: R, options: ReplayOptions): Promise<R> {
   const maxAgeHours = options.readinessMaxAgeHours;
-  if (maxAgeHours === undefined) return result;
   const now = (options.now ?? (() => new Date()))();
-  const results = result.results.map((entry) => staleAdoption(entry, now.getTime(), now, maxAgeHours));
+  const aged =
+    maxAgeHours === undefined
+      ? result.results
+      : result.results.map((entry) => staleAdoption(entry, now.getTime(), now, maxAgeHours));
+  const results = options.clouds ? await confirmReplayedSnapshots(aged, options.clouds) : aged;
   if (results.every((entry, index) => entry === result.results[index])) return result;
   if (!('counts' in result)) return { ...result, results };
   const counts = emptyCounts();
@@ -88,7 +108,7 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
     // Each hop reads one remembered run of this request; past MAX_RUNS_ASKED_AGAIN of them the last
     // is replayed (a database busy all day is not asked about without end: ask with a new ticket).
     if (hop >= MAX_RUNS_ASKED_AGAIN || !askedAgain || !retriesLater(result)) {
-      return { ...outcome, result: replayed(result, replay) };
+      return { ...outcome, result: await replayed(result, replay) };
     }
     key = retryKeyOf(requestId, result.finishedAt);
   }
@@ -98,7 +118,7 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
  * `run` once per request id on the idempotency table ({@link snapshotOncePerRequest}): the CLI and
  * the `snapshot` Lambda. A duplicate whose run does not finish within `waitForFirstMs` throws
  * {@link DuplicateStillRunningError}. A replayed result's snapshots are judged for age with `replay`
- * (pass `snapshots.readinessMaxAgeHours`).
+ * (pass `snapshots.readinessMaxAgeHours`) and read again in `replay.clouds`.
  */
 export function idempotentSnapshotJob(
   run: (request: SnapshotRequest) => Promise<SnapshotJobResult>,

@@ -9,8 +9,14 @@
  * after a failed snapshot.
  */
 
-import type { ManualListing, SnapshotCloud, TargetsOptions } from '../actions/snapshot/backend.ts';
+import type {
+  ManualListing,
+  SnapshotBackend,
+  SnapshotCloud,
+  TargetsOptions,
+} from '../actions/snapshot/backend.ts';
 import {
+  type AmbiguousTargetName,
   emptyCounts,
   MAX_SNAPSHOT_ATTEMPTS,
   type SnapshotJobResult,
@@ -24,7 +30,7 @@ import { EXIT_CODES } from '../core/audit.ts';
 import { describeError, eachOrAllFail, InputError } from '../core/errors.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
-import { namesOf } from '../core/targets.ts';
+import { locateIdentifier, namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../core/time.ts';
 
 export type { SnapshotJobResult, SnapshotRequest } from '../actions/snapshot/model.ts';
@@ -45,6 +51,32 @@ export interface ResolvedTargets {
   readonly problems: string[];
   /** With `withManualSnapshots`: each scope's manual snapshots, listed alongside its targets. */
   readonly manualSnapshots: readonly ManualListing[];
+  /** Plain names that named more than one database (see {@link ambiguousNames}). */
+  readonly ambiguous: readonly AmbiguousTargetName[];
+}
+
+/** A name that names only `target`: its ARN (RDS), or `project:region:instance` (Cloud SQL). */
+export function qualifiedName(target: SnapshotTarget): string {
+  if (target.provider === 'gcp') return `${target.account}:${target.region}:${target.id}`;
+  return target.arn ?? `${target.provider}/${target.account}/${target.region}/${target.id}`;
+}
+
+/**
+ * The plain names (no ARN, selfLink or connection name: core/targets.ts `locateIdentifier`) that
+ * name more than one of `targets`. An identifier is unique only in its account and region (or
+ * project), so `certctl-db` may be a database in each of several accounts, regions and clouds; a
+ * chat command that names it means one of them, and snapshotting all would tag and count snapshots
+ * nobody asked for. The request is refused instead, listing each by a name that picks it out.
+ */
+export function ambiguousNames(
+  named: readonly string[],
+  targets: readonly SnapshotTarget[],
+): AmbiguousTargetName[] {
+  return named.flatMap((name) => {
+    if (locateIdentifier(name) !== undefined) return [];
+    const matches = targets.filter((target) => names(target, name));
+    return matches.length > 1 ? [{ name, matches: matches.map(qualifiedName) }] : [];
+  });
 }
 
 /** Whether `name` (identifier, ARN or selfLink, any case) names `target`. */
@@ -93,7 +125,7 @@ export async function resolveSnapshotTargets(
       );
     }
   }
-  return { targets, problems, manualSnapshots };
+  return { targets, problems, manualSnapshots, ambiguous: ambiguousNames(named ?? [], targets) };
 }
 
 /** The backend of one scope, from the cloud of its provider. */
@@ -125,9 +157,33 @@ export async function runSnapshotJob(
   const startedAt = now().toISOString();
   // The quota check's listings ride along with the target discovery: no round trip of their own
   // before the creates (bench/snapshot.ts).
-  const { targets, problems, manualSnapshots } = await resolveSnapshotTargets(request.targets, deps, {
-    withManualSnapshots: true,
-  });
+  const { targets, problems, manualSnapshots, ambiguous } = await resolveSnapshotTargets(
+    request.targets,
+    deps,
+    { withManualSnapshots: true },
+  );
+  if (ambiguous.length > 0) {
+    // Nothing is written: which of the same-named databases is meant is the requester's to say.
+    deps.logger?.warn('snapshot request names several databases', {
+      requestId: request.requestId,
+      ambiguous,
+    });
+    return {
+      requestId: request.requestId,
+      startedAt,
+      finishedAt: now().toISOString(),
+      results: [],
+      counts: emptyCounts(),
+      problems: [
+        ...ambiguous.map(
+          (entry) =>
+            `target ${entry.name} names ${entry.matches.length} databases: ${entry.matches.join(', ')}; nothing was snapshotted: name the one you mean by its ARN (RDS) or project:region:instance (Cloud SQL) and ask again`,
+        ),
+        ...problems,
+      ],
+      ambiguous,
+    };
+  }
   deps.logger?.info('snapshot request', { requestId: request.requestId, targets: targets.length });
   const results = await takeSnapshots(request, targets, {
     policy: deps.policy.snapshots,
@@ -192,6 +248,70 @@ export function staleAdoption(
       message: `${result.snapshotId} was taken ${ageHours.toFixed(1)} h ago by an earlier run of this request, older than snapshots.readinessMaxAgeHours (${maxAgeHours} h); ${fix}.`,
     },
   };
+}
+
+/** The fix every replayed snapshot that no longer proves anything names. */
+const ASK_AGAIN =
+  'no second snapshot is taken under the same request id; ask again with a new ticket or request id for a fresh one';
+
+/**
+ * A remembered result's snapshots read again before the result is replayed (functions/jobs/
+ * snapshot-once.ts): the record says what a run found then, not that the snapshot still exists.
+ * One pruned since, deleted by hand, or no longer `available` would otherwise be replayed as
+ * restorable, a GO nothing proves. Each snapshot the result calls available (or created, not
+ * awaited) is read once by its identifier, all in parallel (RDS DescribeDBSnapshots /
+ * DescribeDBClusterSnapshots, Cloud SQL backupRuns.get: {@link SnapshotBackend.describe}):
+ * - gone: `SnapshotGone`, naming it and the remedy (a new ticket or request id);
+ * - there but not available (being deleted, failed): `SnapshotNotAvailable`; a created one still
+ *   creating stays as remembered;
+ * - a read that fails: `SnapshotNotVerified`: not proven, so not available (asking again reads again).
+ * Results with another outcome are returned as they are, without a call.
+ */
+export async function confirmReplayedSnapshots(
+  results: readonly SnapshotTargetResult[],
+  clouds: readonly SnapshotCloud[],
+): Promise<SnapshotTargetResult[]> {
+  const backendOf = snapshotBackendFor(clouds);
+  return Promise.all(
+    results.map(async (result): Promise<SnapshotTargetResult> => {
+      if (!snapshotDelivered(result) || result.snapshotId === undefined) return result;
+      const snapshotId = result.snapshotId;
+      const unproven = (code: string, message: string): SnapshotTargetResult => ({
+        ...result,
+        outcome: 'error',
+        error: { code, message },
+      });
+      let backend: SnapshotBackend | undefined;
+      let state: Awaited<ReturnType<SnapshotBackend['describe']>>;
+      try {
+        backend = backendOf(result.target);
+        state = await backend.describe({
+          id: snapshotId,
+          kind: result.target.kind,
+          target: result.target.id,
+          ref: result.snapshotRef,
+        });
+      } catch (error) {
+        const code = backend?.codeOf(error);
+        return unproven(
+          'SnapshotNotVerified',
+          `${snapshotId} could not be read again (${code ? `${code}: ` : ''}${describeError(error)}), so nothing proves it still exists; ask again later to read it again, or with a new ticket or request id for a fresh snapshot.`,
+        );
+      }
+      if (state === undefined) {
+        return unproven(
+          'SnapshotGone',
+          `${snapshotId} no longer exists (deleted since this request took it, by pruning or by hand); ${ASK_AGAIN}.`,
+        );
+      }
+      if (state.status === 'available') return result;
+      if (result.outcome === 'creating' && state.status === 'creating') return result;
+      return unproven(
+        'SnapshotNotAvailable',
+        `${snapshotId} is ${state.status} now, not available; ${ASK_AGAIN}.`,
+      );
+    }),
+  );
 }
 
 /**

@@ -61,3 +61,33 @@ describe('authorizeSlackCommand', () => {
     ]);
   });
 });
+
+describe('authorizeSlackCommand with an Enterprise Grid organization configured', () => {
+  const grid = chatopsPolicySchema.parse({
+    slack: { teams: ['T0CERTCTL'], enterpriseId: 'E0CERTCTL' },
+    permissions: { snapshot: ['U0OPERATOR'] },
+  });
+
+  it('lets a request from the configured organization through', () => {
+    expect(() =>
+      authorizeSlackCommand({ ...operator, enterpriseId: 'E0CERTCTL' }, 'snapshot', grid),
+    ).not.toThrow();
+  });
+
+  it('refuses a request from another organization, or from none, naming both ids', () => {
+    expect(() => authorizeSlackCommand({ ...operator, enterpriseId: 'E0OTHER' }, 'help', grid)).toThrow(
+      'this Slack organization (E0OTHER) is not allowed to run backup-guard commands; chatops.slack.enterpriseId names E0CERTCTL',
+    );
+    expect(() => authorizeSlackCommand(operator, 'help', grid)).toThrow(
+      'this request names no Slack Enterprise Grid organization; chatops.slack.enterpriseId requires E0CERTCTL',
+    );
+  });
+
+  it('refuses a policy whose enterpriseId is not an Enterprise Grid id, naming the field', () => {
+    const parsed = chatopsPolicySchema.safeParse({ slack: { enterpriseId: 'T0CERTCTL' } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['slack.enterpriseId', 'must be a Slack Enterprise Grid organization id such as E012ABCDEF'],
+    ]);
+  });
+});

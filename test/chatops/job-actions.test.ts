@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ChatSnapshotProgress } from '../../functions/chatops/actions.ts';
-import { readinessAnswer } from '../../functions/chatops/answers.ts';
+import { readinessAnswer, snapshotAnswer } from '../../functions/chatops/answers.ts';
 import {
   type ChatJobs,
   type JobSnapshotRequest,
@@ -104,6 +104,44 @@ describe('jobChatActions', () => {
       ],
       problems: ['target certctl-gone was not found (or is not a PostgreSQL primary)'],
     });
+  });
+
+  it('answers NO-GO, listing each match, when a plain name named several databases and nothing was written', async () => {
+    // Prepare
+    const matches = [
+      'arn:aws:rds:eu-west-1:111111111111:db:certctl-prod-db',
+      'arn:aws:rds:us-east-1:222222222222:db:certctl-prod-db',
+    ];
+    const problem = `target certctl-prod-db names 2 databases: ${matches.join(', ')}; nothing was snapshotted: name the one you mean by its ARN (RDS) or project:region:instance (Cloud SQL) and ask again`;
+    const ports = jobs({
+      snapshotOnce: async () => ({
+        firstRun: true,
+        result: {
+          startedAt: '2026-12-02T10:00:00.000Z',
+          results: [],
+          problems: [problem],
+          ambiguous: [{ name: 'certctl-prod-db', matches }],
+        },
+      }),
+    });
+    const request = { ticket: 'CHG-42', reason: 'CA rotation', requestedBy: 'slack:T0/U0' };
+
+    // Act
+    const result = await jobChatActions(ports).snapshot(
+      { requestKey: 'k', targets: ['certctl-prod-db'], ...request },
+      () => undefined,
+    );
+    if ('inProgress' in result) throw new Error('unexpected in progress');
+    const answer = snapshotAnswer(result, request);
+
+    // Assess
+    expect(result.ambiguous).toEqual([{ name: 'certctl-prod-db', matches }]);
+    expect(answer.text).toBe('Snapshots for CHG-42: NO-GO');
+    const shown = JSON.stringify(answer.blocks);
+    expect(shown).toContain(
+      '*NO-GO*: certctl-prod-db names 2 databases; nothing was snapshotted. Ask again naming one by its ARN or project:region:instance.',
+    );
+    for (const match of matches) expect(shown).toContain(match);
   });
 
   it('passes "in progress" through when an earlier delivery of the request still runs', async () => {

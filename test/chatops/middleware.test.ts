@@ -263,6 +263,45 @@ describe('the Slack middleware chain', () => {
     expect(logger.entries.filter((entry) => entry.message === 'chat command refused')).toHaveLength(2);
   });
 
+  it('refuses a command from another Enterprise Grid organization with an ephemeral answer and hands nothing off', async () => {
+    // Prepare
+    const logger = recordingLogger();
+    const dispatched: ChatWork[] = [];
+    const grid = chatopsPolicySchema.parse({
+      slack: { teams: ['T0CERTCTL'], enterpriseId: 'E0CERTCTL' },
+      permissions: { snapshot: ['U0OPERATOR'] },
+    });
+    const lambda = middy<SlackEvent, HttpResponse>(async () => slackAnswer({ text: 'unused' }))
+      .use(slackVerification({ signingSecret: async () => CANARY_SECRET, now: () => NOW }))
+      .use(slackAuthorization({ policy: grid, logger }))
+      .use(
+        slackAcknowledgement({
+          dispatch: async (work) => void dispatched.push(work),
+          logger,
+          now: () => NOW,
+        }),
+      )
+      .use(chatErrorResponse({ logger }));
+
+    // Act
+    const foreign = await lambda(signed(form(SNAPSHOT, { enterprise_id: 'E0OTHER' })), {} as Context);
+    const own = await lambda(signed(form(SNAPSHOT, { enterprise_id: 'E0CERTCTL' })), {} as Context);
+
+    // Assess
+    expect(foreign.statusCode).toBe(200);
+    expect(JSON.parse(foreign.body)).toEqual({
+      response_type: 'ephemeral',
+      text: 'this Slack organization (E0OTHER) is not allowed to run backup-guard commands; chatops.slack.enterpriseId names E0CERTCTL',
+    });
+    expect(JSON.parse(own.body).text).toContain('CHG-42');
+    expect(dispatched).toHaveLength(1);
+    expect(
+      logger.entries
+        .filter((entry) => entry.message === 'chat command refused')
+        .flatMap((entry) => entry.attributes),
+    ).toContainEqual(expect.objectContaining({ enterpriseId: 'E0OTHER', teamId: 'T0CERTCTL' }));
+  });
+
   it('answers help itself and turns a bad command into its help, never a stack trace', async () => {
     // Prepare
     const { handler, dispatched } = harness();

@@ -8,7 +8,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
-import { cloudChatJobs } from '../../functions/chatops/job-actions.ts';
+import { snapshotAnswer } from '../../functions/chatops/answers.ts';
+import { cloudChatJobs, jobChatActions } from '../../functions/chatops/job-actions.ts';
 import { type OnceOutcome, type RequestRecordStore, runOncePerKey } from '../../functions/chatops/once.ts';
 import { oncePerRequestId } from '../../functions/jobs/idempotency.ts';
 import { type LocalDynamo, startLocalDynamo } from '../jobs/dynalite.ts';
@@ -180,6 +181,66 @@ describe('a chat snapshot asked again after it succeeded', () => {
         snapshotId: first.result.results[0]?.snapshotId,
         error: { code: 'SnapshotStale' },
       });
+      expect(harness.rds.snapshots.createCalls).toBe(1);
+    },
+  );
+
+  it.each(STORES)(
+    'answers NO-GO naming the snapshot when it was deleted since, not "snapshot taken" (%s)',
+    async (_name, makeOnce) => {
+      // Prepare
+      const policy = fastPolicy();
+      const { aws } = harness.readinessDeps(policy);
+      const factory = (aws as NonNullable<typeof aws>).factory;
+      const clouds = (selection: typeof policy) => [
+        awsSnapshotCloud({ policy: selection, factory, homeRegion: 'eu-west-1' }),
+      ];
+      const actions = jobChatActions(
+        cloudChatJobs({
+          policy,
+          providers: ['aws'],
+          clouds,
+          audit: { aws: aws as NonNullable<typeof aws> },
+          once: makeOnce(),
+          lastAudit: async () => ({ unavailable: 'none' }),
+        }),
+      );
+      const request = {
+        requestKey: 'c'.repeat(64),
+        targets: ['certctl-prod-db'],
+        reason: 'CA rotation',
+        ticket: 'CHG-9',
+        requestedBy: 'slack:T1/U1',
+      };
+      const ask = async () => {
+        const answer = await actions.snapshot(
+          { ...request, acceptedAt: new Date().toISOString() },
+          () => undefined,
+        );
+        if ('inProgress' in answer) throw new Error('unexpectedly in progress');
+        return answer;
+      };
+      const first = await ask();
+      const taken = first.targets[0]?.snapshotId ?? '';
+      // Pruned, or deleted by hand, after the first answer.
+      await clouds(policy)[0]?.backend({ account: '111111111111', region: 'eu-west-1' }).delete({
+        id: taken,
+        kind: 'rds-instance',
+        target: 'certctl-prod-db',
+        status: 'available',
+        tags: {},
+      });
+
+      // Act
+      await sleep(2);
+      const again = await ask();
+
+      // Assess
+      expect(first.targets[0]?.outcome).toBe('available');
+      expect(again.firstRun).toBe(false);
+      expect(again.targets[0]).toMatchObject({ outcome: 'error', snapshotId: taken });
+      expect(again.targets[0]?.error).toContain(`SnapshotGone: ${taken} no longer exists`);
+      expect(snapshotAnswer(again, request).text).toBe('Snapshots for CHG-9: NO-GO');
       expect(harness.rds.snapshots.createCalls).toBe(1);
     },
   );

@@ -1,11 +1,12 @@
 /**
  * Idempotency of snapshot requests against a real DynamoDB implementation on 127.0.0.1 (dynalite)
  * and the RDS simulator: a duplicate returns the first result and creates nothing new, also while
- * the first run is still in progress.
+ * the first run is still in progress; a replayed result's snapshots are read again.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { idempotentByRequestId } from '../../functions/jobs/idempotency.ts';
 import { runSnapshotJob, type SnapshotRequest } from '../../functions/jobs/snapshot.ts';
+import { idempotentSnapshotJob } from '../../functions/jobs/snapshot-once.ts';
 import { type LocalDynamo, startLocalDynamo } from '../jobs/dynalite.ts';
 import { type SnapshotHarness, startSnapshotHarness } from './snapshot-support.ts';
 
@@ -66,6 +67,47 @@ describe('idempotent snapshot requests', () => {
 
     // Assess
     expect(duplicate).toEqual(first);
+    expect(harness.rds.snapshots.createCalls).toBe(2);
+  });
+
+  it('reads each replayed snapshot again, one describe each, and reports one deleted since as gone, not available', async () => {
+    // Prepare: the first run takes both snapshots; then the instance's is deleted (pruned, or by hand).
+    const deps = harness.deps();
+    const job = idempotentSnapshotJob(
+      (r: SnapshotRequest) => runSnapshotJob(r, deps),
+      {
+        tableName: dynamo.tableName,
+        client: dynamo.client,
+        waitForFirstMs: 30_000,
+        pollMs: 100,
+      },
+      { readinessMaxAgeHours: 24, clouds: deps.clouds },
+    );
+    const first = await job(request);
+    const instance = first.results.find((entry) => entry.target.id === 'certctl-prod-db');
+    if (!instance?.snapshotId) throw new Error('no snapshot of certctl-prod-db');
+    await deps.clouds[0]?.backend(instance.target).delete({
+      id: instance.snapshotId,
+      kind: 'rds-instance',
+      target: 'certctl-prod-db',
+      status: 'available',
+      tags: {},
+    });
+    harness.sim.resetStats();
+
+    // Act
+    const again = await job(request);
+
+    // Assess
+    expect(first.results.map((entry) => entry.outcome)).toEqual(['available', 'available']);
+    expect(again.results.map((entry) => [entry.target.id, entry.outcome, entry.error?.code])).toEqual([
+      ['certctl-aurora', 'available', undefined],
+      ['certctl-prod-db', 'error', 'SnapshotGone'],
+    ]);
+    expect(again.results[1]?.error?.message).toContain(`${instance.snapshotId} no longer exists`);
+    const calls = harness.sim.stats().byOperation;
+    expect(calls['rds:DescribeDBSnapshots']).toBe(1);
+    expect(calls['rds:DescribeDBClusterSnapshots']).toBe(1);
     expect(harness.rds.snapshots.createCalls).toBe(2);
   });
 

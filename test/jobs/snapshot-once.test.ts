@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { BackendSnapshot, SnapshotCloud } from '../../functions/actions/snapshot/backend.ts';
 import type { SnapshotJobResult, SnapshotTargetResult } from '../../functions/actions/snapshot/model.ts';
 import type { RequestOutcome } from '../../functions/jobs/idempotency.ts';
 import { retryKeyOf, snapshotOncePerRequest } from '../../functions/jobs/snapshot-once.ts';
+import { fakeBackend } from '../actions/snapshot/fake-backend.ts';
 
 const FINISHED = '2026-12-03T10:00:00.000Z';
 const LATER = '2026-12-03T11:00:00.000Z';
@@ -156,5 +158,138 @@ describe('snapshotOncePerRequest replaying a remembered result', () => {
     // Assess
     expect(result.results[0]?.outcome).toBe('available');
     expect(result.counts).toMatchObject({ available: 1, error: 0 });
+  });
+});
+
+describe('snapshotOncePerRequest re-reading the snapshots of a replayed result', () => {
+  const ids = [
+    'certctl-premaint-a-0123456789',
+    'certctl-premaint-b-0123456789',
+    'certctl-premaint-c-0123456789',
+  ];
+  const first: SnapshotJobResult = {
+    ...remembered(
+      ids.map((snapshotId, index) => ({
+        target: { ...target, id: `db-${index}` },
+        snapshotId,
+        createdAt: '2026-12-03T09:59:10.000Z',
+      })),
+    ),
+    counts: { available: 3, creating: 0, failed: 0, busy: 0, quota: 0, error: 0 },
+  };
+
+  /** A cloud whose snapshots are `now` (absent: deleted), and which records each read. */
+  function cloudWith(now: Record<string, BackendSnapshot | Error>, reads: string[]): SnapshotCloud {
+    return {
+      provider: 'aws',
+      targets: async () => ({ targets: [], problems: [] }),
+      backend: () =>
+        fakeBackend({
+          describe: async (snapshot) => {
+            reads.push(snapshot.id);
+            const state = now[snapshot.id];
+            if (state instanceof Error) throw state;
+            return state;
+          },
+        }),
+      maintenance: async () => ({ upcoming: [], problems: [] }),
+      snapshotPlaces: async () => ({ places: [], problems: [] }),
+    };
+  }
+  const state = (id: string, status: string): BackendSnapshot => ({
+    id,
+    kind: 'rds-instance',
+    target: 'db',
+    status,
+    tags: {},
+  });
+
+  async function replay(cloud: SnapshotCloud): Promise<SnapshotJobResult> {
+    const outcome = await snapshotOncePerRequest(
+      'ticket:CHG-1',
+      LATER,
+      async (): Promise<RequestOutcome<SnapshotJobResult>> => ({ firstRun: false, result: first }),
+      { readinessMaxAgeHours: 24, now: () => new Date(LATER), clouds: [cloud] },
+    );
+    if ('inProgress' in outcome) throw new Error('in progress');
+    return outcome.result;
+  }
+
+  it('turns a snapshot deleted since, or no longer available, into a NO-GO line naming it, one read per snapshot', async () => {
+    // Prepare: a was pruned, b is being deleted, c is still there.
+    const reads: string[] = [];
+    const cloud = cloudWith(
+      {
+        [ids[1] as string]: state(ids[1] as string, 'deleting'),
+        [ids[2] as string]: state(ids[2] as string, 'available'),
+      },
+      reads,
+    );
+
+    // Act
+    const result = await replay(cloud);
+
+    // Assess
+    expect(reads.sort()).toEqual([...ids].sort());
+    expect(result.results.map((entry) => [entry.outcome, entry.error?.code])).toEqual([
+      ['error', 'SnapshotGone'],
+      ['error', 'SnapshotNotAvailable'],
+      ['available', undefined],
+    ]);
+    expect(result.results[0]?.error?.message).toBe(
+      `${ids[0]} no longer exists (deleted since this request took it, by pruning or by hand); no second snapshot is taken under the same request id; ask again with a new ticket or request id for a fresh one.`,
+    );
+    expect(result.results[1]?.error?.message).toContain(`${ids[1]} is deleting now, not available`);
+    expect(result.counts).toMatchObject({ available: 1, error: 2 });
+  });
+
+  it('does not call a snapshot whose read failed available: it is not proven', async () => {
+    // Prepare
+    const reads: string[] = [];
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+    const cloud = cloudWith(
+      Object.fromEntries(ids.map((id) => [id, id === ids[0] ? throttled : state(id, 'available')])),
+      reads,
+    );
+
+    // Act
+    const result = await replay(cloud);
+
+    // Assess
+    expect(result.results[0]?.outcome).toBe('error');
+    expect(result.results[0]?.error?.code).toBe('SnapshotNotVerified');
+    expect(result.results[0]?.error?.message).toContain(
+      `${ids[0]} could not be read again (Throttling: Rate exceeded)`,
+    );
+    expect(result.results.slice(1).map((entry) => entry.outcome)).toEqual(['available', 'available']);
+  });
+
+  it('reads no snapshot that the age check already made stale, nor any of a first run', async () => {
+    // Prepare
+    const reads: string[] = [];
+    const cloud = cloudWith({}, reads);
+
+    // Act: the replay 10 days later (every snapshot stale), and a first run.
+    const stale = await snapshotOncePerRequest(
+      'ticket:CHG-1',
+      '2026-12-13T10:00:00.000Z',
+      async (): Promise<RequestOutcome<SnapshotJobResult>> => ({ firstRun: false, result: first }),
+      { readinessMaxAgeHours: 24, now: () => new Date('2026-12-13T10:00:00.000Z'), clouds: [cloud] },
+    );
+    await snapshotOncePerRequest(
+      'ticket:CHG-1',
+      LATER,
+      async (): Promise<RequestOutcome<SnapshotJobResult>> => ({ firstRun: true, result: first }),
+      { readinessMaxAgeHours: 24, now: () => new Date(LATER), clouds: [cloud] },
+    );
+
+    // Assess
+    if ('inProgress' in stale) throw new Error('in progress');
+    expect(stale.result.results.map((entry) => entry.error?.code)).toEqual([
+      'SnapshotStale',
+      'SnapshotStale',
+      'SnapshotStale',
+    ]);
+    expect(reads).toEqual([]);
   });
 });

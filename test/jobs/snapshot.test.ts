@@ -40,6 +40,9 @@ describe('runSnapshotJob', () => {
       quotaApplies: true,
       codeOf: (error) => (error as Error).name,
       classify: () => 'other',
+      describe: async () => {
+        throw new Error('not read again in this test');
+      },
       listManual: async () => {
         throw new Error('listed again before the creates');
       },
@@ -260,5 +263,91 @@ describe('one cloud that cannot be planned', () => {
         { policy: parsePolicy({}), clouds: [awsDown] },
       ),
     ).rejects.toThrow('STS GetCallerIdentity failed');
+  });
+});
+
+describe('runSnapshotJob with a plain database name', () => {
+  const twins: SnapshotTarget[] = [
+    { ...TARGET, arn: 'arn:aws:rds:eu-west-1:111111111111:db:certctl-db' },
+    {
+      ...TARGET,
+      account: '222222222222',
+      region: 'us-east-1',
+      arn: 'arn:aws:rds:us-east-1:222222222222:db:certctl-db',
+    },
+  ];
+  const gcpTwin: SnapshotTarget = {
+    provider: 'gcp',
+    kind: 'cloudsql-instance',
+    account: 'certctl-prod',
+    region: 'europe-west1',
+    id: 'certctl-db',
+  };
+  function cloudsWith(created: string[]): SnapshotCloud[] {
+    const backend = fakeBackend({
+      create: async (target, snapshotId) => {
+        created.push(`${target.account}/${target.id}`);
+        return { id: snapshotId, kind: target.kind, target: target.id, status: 'available', tags: {} };
+      },
+    });
+    const cloud = (provider: 'aws' | 'gcp', targets: SnapshotTarget[]): SnapshotCloud => ({
+      provider,
+      targets: async () => ({ targets, problems: [] }),
+      backend: () => backend,
+      maintenance: async () => ({ upcoming: [], problems: [] }),
+      snapshotPlaces: async () => ({ places: [], problems: [] }),
+    });
+    return [cloud('aws', twins), cloud('gcp', [gcpTwin])];
+  }
+  const request = { requestId: 'CHG-2', reason: 'CA rotation', requestedBy: 'alice', wait: false };
+
+  it('snapshots nothing when the name matches several databases, and lists each by a name that is unique', async () => {
+    // Prepare
+    const created: string[] = [];
+
+    // Act
+    const result = await runSnapshotJob(
+      { ...request, targets: ['CERTCTL-DB'] },
+      { policy: parsePolicy({}), clouds: cloudsWith(created) },
+    );
+
+    // Assess
+    expect(created).toEqual([]);
+    expect(result.results).toEqual([]);
+    expect(result.ambiguous).toEqual([
+      {
+        name: 'CERTCTL-DB',
+        matches: [
+          'arn:aws:rds:eu-west-1:111111111111:db:certctl-db',
+          'arn:aws:rds:us-east-1:222222222222:db:certctl-db',
+          'certctl-prod:europe-west1:certctl-db',
+        ],
+      },
+    ]);
+    expect(result.problems).toEqual([
+      'target CERTCTL-DB names 3 databases: arn:aws:rds:eu-west-1:111111111111:db:certctl-db, arn:aws:rds:us-east-1:222222222222:db:certctl-db, certctl-prod:europe-west1:certctl-db; nothing was snapshotted: name the one you mean by its ARN (RDS) or project:region:instance (Cloud SQL) and ask again',
+    ]);
+    expect(snapshotExitCode(result)).toBe(2);
+  });
+
+  it('snapshots the one database a qualified name picks out of the same-named ones', async () => {
+    // Prepare
+    const created: string[] = [];
+
+    // Act
+    const byArn = await runSnapshotJob(
+      { ...request, targets: ['arn:aws:rds:us-east-1:222222222222:db:certctl-db'] },
+      { policy: parsePolicy({}), clouds: cloudsWith(created) },
+    );
+    const byConnectionName = await runSnapshotJob(
+      { ...request, requestId: 'CHG-3', targets: ['certctl-prod:europe-west1:certctl-db'] },
+      { policy: parsePolicy({}), clouds: cloudsWith(created) },
+    );
+
+    // Assess
+    expect(created).toEqual(['222222222222/certctl-db', 'certctl-prod/certctl-db']);
+    expect(byArn.ambiguous ?? []).toEqual([]);
+    expect(byArn.problems).toEqual([]);
+    expect(byConnectionName.results.map((entry) => entry.target.account)).toEqual(['certctl-prod']);
   });
 });

@@ -87,6 +87,27 @@ describe('Cloud SQL on-demand backups in the simulator', () => {
     expect(operation.error?.errors?.[0]?.code).toBe('INTERNAL_ERROR');
   });
 
+  it('answers backupRuns.get with the run of that id, and NOT_FOUND once it is deleted', async () => {
+    // Prepare
+    const { api } = await start([instance('pg', { onDemandBackups: { durationMs: 100 } })]);
+    const [inserted] = await api.insert({ project: PROJECT, instance: 'pg', body: { description: 'x' } });
+    advance(200);
+    const [operation] = await api.getOperation({ project: PROJECT, operation: inserted.name ?? '' });
+    const id = String(operation.backupContext?.backupId);
+
+    // Act
+    const [run] = await api.get({ project: PROJECT, instance: 'pg', id: id as never });
+    await api.delete({ project: PROJECT, instance: 'pg', id: id as never });
+    advance(600_000);
+    const gone = await rejection(api.get({ project: PROJECT, instance: 'pg', id: id as never }));
+
+    // Assess
+    expect(String(run.id)).toBe(id);
+    expect(run.description).toBe('x');
+    expect(enumName('backupRunStatus', run.status as number)).toBe('SUCCESSFUL');
+    expect(googleErrorCode(gone)).toBe('NOT_FOUND');
+  });
+
   it('refuses a second write with ABORTED (409) while an operation runs on the instance, and accepts it after', async () => {
     // Prepare
     const { api } = await start([instance('pg', { onDemandBackups: { durationMs: 1000 } })]);

@@ -72,6 +72,15 @@ export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
       }
       return states;
     },
+    // DescribeDBSnapshots / DescribeDBClusterSnapshots filtered on the identifier: one call, and an
+    // empty answer (not a fault) when the snapshot is gone.
+    describe: async (snapshot) => {
+      const wanted = snapshot.id.toLowerCase();
+      const [state] = (await describeRdsSnapshots(rds, rdsKind(snapshot.kind), [snapshot.id])).filter(
+        (candidate) => candidate.id.toLowerCase() === wanted,
+      );
+      return state ? toBackend(state) : undefined;
+    },
     listManual: async (kind) => (await listManualRdsSnapshots(rds, rdsKind(kind))).map(toBackend),
     delete: (snapshot) => deleteRdsSnapshot(rds, rdsKind(snapshot.kind), snapshot.id),
     codeOf: errorCode,

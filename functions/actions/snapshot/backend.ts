@@ -29,6 +29,9 @@ export interface BackendSnapshot {
   readonly failure?: string | undefined;
 }
 
+/** What names a snapshot a result reports: its id, kind, target and (when known) ARN or selfLink. */
+export type SnapshotRef = Pick<BackendSnapshot, 'id' | 'kind' | 'target' | 'ref'>;
+
 /** The fields of a snapshot that are set, to merge a fresher (partial) state over a known one. */
 export function definedFields(snapshot: BackendSnapshot): Partial<BackendSnapshot> {
   return Object.fromEntries(
@@ -54,6 +57,11 @@ export interface SnapshotBackend {
   ): Promise<BackendSnapshot>;
   /** The current state of these snapshots (missing ones are absent from the answer). */
   poll(snapshots: readonly BackendSnapshot[]): Promise<BackendSnapshot[]>;
+  /**
+   * One snapshot read again by its identifier, in one call (a replayed result's snapshot checked
+   * for still existing): its state, or undefined when it does not exist. A read that fails throws.
+   */
+  describe(snapshot: SnapshotRef): Promise<BackendSnapshot | undefined>;
   /** Every manual snapshot of this kind in the scope (ours and others). */
   listManual(kind: SnapshotKind, targets?: readonly SnapshotTarget[]): Promise<BackendSnapshot[]>;
   delete(snapshot: BackendSnapshot): Promise<void>;

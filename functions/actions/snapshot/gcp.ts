@@ -24,6 +24,7 @@ import {
   type SnapshotBackend,
   type SnapshotCloud,
   type SnapshotPlace,
+  type SnapshotRef,
   type UpcomingMaintenance,
 } from './backend.ts';
 import { SNAPSHOT_PURPOSE, SNAPSHOT_TAGS, type SnapshotTarget } from './model.ts';
@@ -169,8 +170,27 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       ...(runId ? { handle: `run:${runId}` } : {}),
     };
   };
+  /**
+   * A snapshot read again: `backupRuns.get` on its run id (from its selfLink or handle), one call;
+   * Cloud SQL answers NOT_FOUND for a run that is gone. A run that carries another snapshot's id is
+   * not this one. Without a run id, the instance's runs are listed and searched for our id.
+   */
+  const describeOne = async (snapshot: SnapshotRef): Promise<BackendSnapshot | undefined> => {
+    const runId = /\/backupRuns\/(\d+)$/.exec(snapshot.ref ?? '')?.[1];
+    if (!runId) return (await listRuns(snapshot.target)).find((run) => run.id === snapshot.id);
+    let run: BackupRun;
+    try {
+      [run] = await api.get({ project, instance: snapshot.target, id: runId as never });
+    } catch (error) {
+      if (googleErrorCode(error) === 'NOT_FOUND') return undefined;
+      throw error;
+    }
+    const state = fromRun(run, snapshot.target);
+    return state?.id === snapshot.id ? state : undefined;
+  };
   return {
     quotaApplies: false,
+    describe: describeOne,
     create: async (target, snapshotId, tags) => {
       const [operation] = await api.insert({
         project,

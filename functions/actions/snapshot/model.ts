@@ -77,6 +77,14 @@ export interface SnapshotTargetResult {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
+/** A plain name in a request that names several databases (nothing is written then). */
+export interface AmbiguousTargetName {
+  /** The name as the request gave it. */
+  readonly name: string;
+  /** Each database it names, by a name that names only it (ARN; Cloud SQL `project:region:instance`). */
+  readonly matches: readonly string[];
+}
+
 /** The answer of one request. */
 export interface SnapshotJobResult {
   readonly requestId: string;
@@ -86,6 +94,11 @@ export interface SnapshotJobResult {
   readonly counts: Readonly<Record<TargetOutcome, number>>;
   /** Target selection problems (an explicitly named target not found, a scope not readable). */
   readonly problems: readonly string[];
+  /**
+   * Plain names that named several databases: the request snapshotted nothing (each is also a
+   * problem), and asks for a name that picks one out.
+   */
+  readonly ambiguous?: readonly AmbiguousTargetName[];
 }
 
 /** Tag keys and the purpose value that mark a snapshot as made by this tool. */

@@ -127,7 +127,7 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
               client: idempotency.client(DynamoDBClient, clouds.homeRegion ?? DEFAULT_HOME_REGION),
               waitForFirstMs: policy.snapshots.waitMinutes * 60_000,
             },
-            { readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours },
+            { readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours, clouds: context.snapshotClouds },
           )
         : (r: SnapshotRequest) => runSnapshotJob(r, deps);
     const result = await run(request);
@@ -163,7 +163,7 @@ export const snapshotCommand: CliCommand = {
       type: 'string',
       multiple: true,
       value: 'NAME',
-      help: 'Only this target (DB or cluster identifier, Cloud SQL instance, ARN or selfLink), one of those the policy selects (targets.tags, targets.identifiers); repeat or comma-separate',
+      help: 'Only this target (DB or cluster identifier, Cloud SQL instance, ARN or selfLink), one of those the policy selects (targets.tags, targets.identifiers); repeat or comma-separate. A plain name several databases share snapshots none (exit 2): name the one you mean by its ARN or project:region:instance',
     },
     wait: {
       type: 'boolean',
@@ -196,7 +196,9 @@ id), so nothing is taken twice. A snapshot
 of that name that is not tagged as ours, or is of another database, is never adopted: the target
 is reported as an error (SnapshotNameTaken). One an earlier run took longer ago than
 snapshots.readinessMaxAgeHours is kept but reported as an error (SnapshotStale), not as available:
-ask with a new ticket for a fresh one. When the request's snapshot of a target ended failed or is
+ask with a new ticket for a fresh one. A returned result's snapshots are read again first (one call
+each): one deleted since (SnapshotGone), no longer available (SnapshotNotAvailable) or that could not
+be read (SnapshotNotVerified) is an error naming it, not available. When the request's snapshot of a target ended failed or is
 being deleted, a re-run takes one more under its own name (<name>-a2, then -a3), never two of one
 attempt; after ${MAX_SNAPSHOT_ATTEMPTS} attempts it takes none and reports them all (SnapshotAttemptsExhausted).
 
@@ -204,9 +206,10 @@ Exit codes:
   0  every target's snapshot is available (or created, with --no-wait)
   1  a target did not get its snapshot: failed, busy until the deadline, still creating at the
      deadline, over the manual-snapshot quota, its name taken, only a stale one from an earlier run
-     of the request, or an API error; each is listed with the exact error
+     of the request, a returned one gone or not read again, or an API error; each is listed with
+     the exact error
   2  the request could not complete (no target, a region or project not read, a named target not
-     found) or the input was bad
+     found or naming several databases) or the input was bad
 
 Examples:
   npx backup-guard snapshot --policy policy.yaml --reason "CA rotation" --ticket CHG-1234

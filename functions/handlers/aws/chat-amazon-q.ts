@@ -7,14 +7,16 @@
  * channel subscribes to.
  *
  * Who may invoke this function is IAM's decision: the channel role, bounded by its guardrail policy,
- * grants `lambda:InvokeFunction` on this function and nothing else (docs/deploy.md). The answer is
+ * grants `lambda:InvokeFunction` on this function and nothing else (docs/deploy.md). Amazon Q passes
+ * no verified chat user: a payload's `requestedBy` is recorded as `amazon-q:claimed:<name>`
+ * (functions/chatops/amazon-q.ts `amazonQRequester`). The answer is
  * always a JSON object `{ ok, message }`: a user mistake is `ok: false` with the help, never a thrown
  * error (Amazon Q would show its stack trace).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CHAT_ACTION_FUNCTION_ENV, lambdaDispatcher } from '../../aws/chat-dispatch.ts';
-import { parseAmazonQPayload } from '../../chatops/amazon-q.ts';
+import { amazonQRequester, parseAmazonQPayload } from '../../chatops/amazon-q.ts';
 import { ChatError, publicMessage } from '../../chatops/errors.ts';
 import { helpText } from '../../chatops/grammar.ts';
 import { ASYNC_COMMANDS, acknowledgementText } from '../../chatops/middleware.ts';
@@ -55,7 +57,8 @@ export async function amazonQCommand(
     if (!ASYNC_COMMANDS.has(command.name)) {
       return { ok: true, message: helpText(command.name === 'help' ? command.topic : undefined) };
     }
-    const requestedBy = `amazon-q:${request.requestedBy ?? 'channel'}`;
+    // The payload's requestedBy is the caller's claim, labelled as such (amazonQRequester).
+    const requestedBy = amazonQRequester(request);
     const work: ChatWork = {
       command,
       requestedBy,
@@ -68,7 +71,11 @@ export async function amazonQCommand(
     logger.info('chat command accepted', { requestedBy, command: command.name, requestKey: work.requestKey });
     return {
       ok: true,
-      message: `${acknowledgementText(work)}. The progress and the result will be posted to this channel.`,
+      message: `${acknowledgementText(work)}. The progress and the result will be posted to this channel.${
+        request.requestedBy
+          ? ` Recorded as requested by ${requestedBy}: the payload names ${request.requestedBy}, and Amazon Q passes no verified user to the function.`
+          : ''
+      }`,
     };
   } catch (error) {
     if (error instanceof ChatError && error.expose) {

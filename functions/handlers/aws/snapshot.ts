@@ -135,15 +135,17 @@ export async function snapshotLambda(
   deps: SnapshotHandlerDependencies,
 ): Promise<SnapshotJobResult> {
   const request = parseSnapshotEvent(event);
+  const job = jobDependencies(deps);
   const run = idempotentSnapshotJob(
-    (r: SnapshotRequest) => runSnapshotJob(r, jobDependencies(deps)),
+    (r: SnapshotRequest) => runSnapshotJob(r, job),
     {
       tableName: deps.tableName,
       client: deps.dynamo,
       waitForFirstMs: deps.policy.snapshots.waitMinutes * 60_000,
       ...(deps.remainingTimeMs ? { remainingTimeMs: deps.remainingTimeMs } : {}),
     },
-    { readinessMaxAgeHours: deps.policy.snapshots.readinessMaxAgeHours },
+    // A replayed result's snapshots are judged for age and read again (functions/jobs/snapshot-once.ts).
+    { readinessMaxAgeHours: deps.policy.snapshots.readinessMaxAgeHours, clouds: job.clouds },
   );
   const result = await run(request);
   deps.metrics.addMetric('SnapshotsAvailable', MetricUnit.Count, result.counts.available);

@@ -1,7 +1,7 @@
 /**
  * A {@link SnapshotBackend} for unit tests: no quota, errors coded by their name and classified as
  * `other`, no manual snapshots listed, a create answered with a `creating` snapshot of that name,
- * polls answering the snapshots as they are, deletes accepted. A test overrides what it is about.
+ * polls answering the snapshots as they are, a snapshot read again still there and available, deletes accepted. A test overrides what it is about.
  */
 import type { SnapshotBackend } from '../../../functions/actions/snapshot/backend.ts';
 
@@ -19,6 +19,7 @@ export function fakeBackend(overrides: Partial<SnapshotBackend> = {}): SnapshotB
       tags: {},
     }),
     poll: async (snapshots) => [...snapshots],
+    describe: async (snapshot) => ({ ...snapshot, status: 'available', tags: {} }),
     delete: async () => undefined,
     ...overrides,
   };

@@ -21,6 +21,12 @@ function fakeApi(runs: Record<string, unknown>[], backupId: string | undefined =
       { name: 'op-1', status: 'DONE', ...(backupId ? { backupContext: { backupId } } : {}) } as never,
     ],
     list: async () => [{ items: runs as never }],
+    // backupRuns.get: the run of that id, else NOT_FOUND (gRPC code 5) as Cloud SQL answers.
+    get: async (request) => {
+      const found = runs.find((candidate) => String(candidate.id) === String(request.id));
+      if (!found) throw Object.assign(new Error('The backup run does not exist.'), { code: 5 });
+      return [found as never];
+    },
   };
 }
 
@@ -78,5 +84,59 @@ describe('Cloud SQL snapshot backend: a DONE backup operation', () => {
     expect((await pollOnce(fakeApi([run('FAILED')], undefined)))?.status).toBe('failed');
     expect((await pollOnce(fakeApi([run('SUCCESSFUL')], undefined)))?.status).toBe('available');
     expect((await pollOnce(fakeApi([], undefined)))?.status).not.toBe('available');
+  });
+});
+
+describe('Cloud SQL snapshot backend: a snapshot read again', () => {
+  const ref = `https://sqladmin.googleapis.com/v1/projects/${PROJECT}/instances/certctl-pg/backupRuns/${RUN_ID}`;
+  const named = { id: SNAPSHOT_ID, kind: 'cloudsql-instance' as const, target: 'certctl-pg', ref };
+
+  it('reads its backup run by id (backupRuns.get), one call, and says whether it is available', async () => {
+    // Prepare
+    const api = fakeApi([run('SUCCESSFUL')]);
+    const gets: unknown[] = [];
+    const get = api.get;
+    const counting: CloudSqlBackupsApi = {
+      ...api,
+      get: (request) => {
+        gets.push(request);
+        return get(request);
+      },
+      list: async () => {
+        throw new Error('listed');
+      },
+    };
+
+    // Act
+    const state = await cloudSqlSnapshotBackend(counting, PROJECT).describe(named);
+
+    // Assess
+    expect(state).toMatchObject({ id: SNAPSHOT_ID, status: 'available' });
+    expect(gets).toEqual([{ project: PROJECT, instance: 'certctl-pg', id: RUN_ID }]);
+  });
+
+  it('is undefined when the run is gone (NOT_FOUND) or is another snapshot’s, and throws any other error', async () => {
+    const backend = (api: CloudSqlBackupsApi) => cloudSqlSnapshotBackend(api, PROJECT);
+    expect(await backend(fakeApi([])).describe(named)).toBeUndefined();
+    expect(
+      await backend(
+        fakeApi([run('SUCCESSFUL', { description: describeBackup('someone-else', {}) })]),
+      ).describe(named),
+    ).toBeUndefined();
+    const failing: CloudSqlBackupsApi = {
+      ...fakeApi([]),
+      get: async () => {
+        throw Object.assign(new Error('The service is currently unavailable.'), { code: 14 });
+      },
+    };
+    await expect(backend(failing).describe(named)).rejects.toThrow('The service is currently unavailable.');
+  });
+
+  it('is found by its id in the instance’s runs when the result names no run', async () => {
+    const { ref: _none, ...withoutRef } = named;
+    const state = await cloudSqlSnapshotBackend(fakeApi([run('DELETION_PENDING')]), PROJECT).describe(
+      withoutRef,
+    );
+    expect(state).toMatchObject({ id: SNAPSHOT_ID, status: 'deleting' });
   });
 });

@@ -46,6 +46,9 @@ function rdsLike(existing: BackendSnapshot[], options: { listed?: boolean; endsA
     quotaApplies: true,
     codeOf: (error) => (error as Error).name,
     classify: (error) => ((error as Error).name === 'DBSnapshotAlreadyExists' ? 'exists' : 'other'),
+    describe: async () => {
+      throw new Error('not read again in this test');
+    },
     listManual: async () => (options.listed === false ? [] : [...store.values()]),
     create: async (target, snapshotId, tags) => {
       if (store.has(snapshotId)) {
@@ -209,6 +212,9 @@ function fakeCloudSql(runs: Record<string, unknown>[], endsAs = 'SUCCESSFUL') {
   const inserted: string[] = [];
   let next = 1_800_000_000_100;
   const api: CloudSqlBackupsApi = {
+    get: async () => {
+      throw new Error('not read again in this test');
+    },
     insert: async (call) => {
       const id = String(next++);
       inserted.push(call.body?.description ?? '');

@@ -58,6 +58,9 @@ function fakeCloud(
     quotaApplies: false,
     codeOf: (error) => (error as Error).name,
     classify: (error) => ((error as Error).name === 'Busy' ? 'busy' : 'other'),
+    describe: async () => {
+      throw new Error('not read again in this test');
+    },
     listManual: async () => {
       const delay = options.listDelayMs?.[scope.region] ?? 0;
       if (delay > 0) await clock.sleep(delay);
@@ -234,6 +237,9 @@ describe('takeSnapshots before its creates', () => {
       quotaApplies: true,
       codeOf: (error) => (error as Error).name,
       classify: () => 'other',
+      describe: async () => {
+        throw new Error('not read again in this test');
+      },
       listManual: (kind, targets) => {
         calls.push(`list ${kind}`);
         return listManual(kind, targets);

@@ -108,10 +108,11 @@ describe('the Amazon Q Developer custom action', () => {
     expect(answer).toEqual({
       ok: true,
       message:
-        'Taking pre-maintenance snapshots of certctl-prod-db for CHG-7. The progress and the result will be posted to this channel.',
+        'Taking pre-maintenance snapshots of certctl-prod-db for CHG-7. The progress and the result will be posted to this channel. Recorded as requested by amazon-q:claimed:alice: the payload names alice, and Amazon Q passes no verified user to the function.',
     });
     expect(startedBeforeAnswer).toBe(0);
-    expect((actions.started[0] as ChatSnapshotRequest).requestedBy).toBe('amazon-q:alice');
+    // The name is the payload's claim: the snapshot tags and the answer say so.
+    expect((actions.started[0] as ChatSnapshotRequest).requestedBy).toBe('amazon-q:claimed:alice');
     const published = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
     expect(published.map((input) => input.TopicArn)).toEqual([TOPIC]);
     const notification = JSON.parse(published[0]?.Message ?? '{}');
@@ -124,6 +125,27 @@ describe('the Amazon Q Developer custom action', () => {
     expect(notification.content.description).toContain(
       '`certctl-premaint-certctl-prod-db-0123456789` restorable',
     );
+    expect(notification.content.description).toContain('Requested by amazon-q:claimed:alice');
+  });
+
+  it('names a request without requestedBy after the channel, never after a user it cannot know', async () => {
+    // Prepare
+    const dispatched: ChatWork[] = [];
+    const deps = {
+      dispatch: async (work: ChatWork) => void dispatched.push(work),
+      ...observability('chat-amazon-q'),
+    };
+
+    // Act
+    const answer = await amazonQCommand({ command: 'status' }, 'req-6', deps);
+
+    // Assess
+    expect(answer).toEqual({
+      ok: true,
+      message:
+        'Reading the last audit and the last pre-maintenance snapshots. The progress and the result will be posted to this channel.',
+    });
+    expect(dispatched.map((work) => work.requestedBy)).toEqual(['amazon-q:channel']);
   });
 });
 

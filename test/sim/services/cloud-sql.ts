@@ -7,6 +7,7 @@
  * - `GET /v1/projects/{project}/instances/{instance}`                           instances.get
  * - `GET /v1/projects/{project}/instances/{instance}/getLatestRecoveryTime`     getLatestRecoveryTime
  * - `GET /v1/projects/{project}/instances/{instance}/backupRuns?maxResults=&pageToken=` backupRuns.list
+ * - `GET /v1/projects/{project}/instances/{instance}/backupRuns/{id}`           backupRuns.get
  * - `POST /v1/projects/{project}/instances/{instance}/backupRuns`, `DELETE …/backupRuns/{id}` and
  *   `GET /v1/projects/{project}/operations/{operation}`: on-demand backups (cloud-sql-backups.ts)
  *
@@ -216,6 +217,7 @@ const ROUTES = [
   },
   { operation: 'backupRuns.list', method: 'GET', pattern: new RegExp(`^${INSTANCE}/backupRuns$`) },
   { operation: 'backupRuns.insert', method: 'POST', pattern: new RegExp(`^${INSTANCE}/backupRuns$`) },
+  { operation: 'backupRuns.get', method: 'GET', pattern: new RegExp(`^${INSTANCE}/backupRuns/([^/]+)$`) },
   {
     operation: 'backupRuns.delete',
     method: 'DELETE',
@@ -234,7 +236,7 @@ interface Route {
   readonly project: string;
   /** The instance name, or the operation name for `operations.get`. */
   readonly instance: string;
-  /** The backup run id of `backupRuns.delete`. */
+  /** The backup run id of `backupRuns.get` and `backupRuns.delete`. */
   readonly id: string;
 }
 
@@ -442,6 +444,15 @@ export class CloudSqlSim implements SimService {
         if (fault) return googleError(fault, `Simulated ${fault} for backupRuns.list on ${instance.name}.`);
         return this.#backupRuns(target.project, instance, request, now, encode);
       }
+      case 'backupRuns.get': {
+        // Faults as the listing's: the same backup runs read.
+        const fault = failing(instance.faults.backupRuns, occurrence);
+        if (fault) return googleError(fault, `Simulated ${fault} for backupRuns.get on ${instance.name}.`);
+        if (!/^\d+$/.test(target.id)) {
+          return googleError('INVALID_ARGUMENT', `Invalid value at 'id' (TYPE_INT64), "${target.id}"`);
+        }
+        return this.#backupRuns(target.project, instance, request, now, encode, target.id);
+      }
       case 'backupRuns.insert': {
         const fault = failing(instance.faults.backupRunsInsert, occurrence);
         if (fault) return googleError(fault, `Simulated ${fault} for backupRuns.insert on ${instance.name}.`);
@@ -561,6 +572,8 @@ export class CloudSqlSim implements SimService {
     request: SimRequest,
     now: Date,
     encode: (kind: EnumKind, name: string) => string | number,
+    /** `backupRuns.get`: only the run of this id, NOT_FOUND when there is none. */
+    id?: string,
   ): SimResponse {
     const automated = backupRuns(instance, now).map((run, index, all) => {
       const start = new Date(run.end.getTime() - 10 * 60_000);
@@ -592,10 +605,7 @@ export class CloudSqlSim implements SimService {
     });
     // Newest first, as the API lists them.
     const runs = [...automated, ...onDemand].sort((a, b) => b.at.getTime() - a.at.getTime());
-    const scope = `backupRuns/${projectId}/${instance.name}`;
-    const page = pageOf(request, this.#maxPageSize, BACKUP_RUNS_DEFAULT_PAGE, scope);
-    if (page === undefined) return googleError('INVALID_ARGUMENT', 'Invalid page token.');
-    const items = runs.slice(page.offset, page.offset + page.size).map((run) => ({
+    const itemOf = (run: (typeof runs)[number]) => ({
       kind: 'sql#backupRun',
       id: run.id,
       status: encode('backupRunStatus', run.status),
@@ -618,7 +628,16 @@ export class CloudSqlSim implements SimService {
       location: instance.region,
       databaseVersion: encode('databaseVersion', instance.databaseVersion),
       selfLink: `${API_HOST}/v1/projects/${projectId}/instances/${instance.name}/backupRuns/${run.id}`,
-    }));
+    });
+    if (id !== undefined) {
+      const found = runs.find((run) => run.id === id);
+      // Assumed wording; the status (404 NOT_FOUND) is what a missing resource gets.
+      return found ? ok(itemOf(found)) : googleError('NOT_FOUND', `The backup run ${id} does not exist.`);
+    }
+    const scope = `backupRuns/${projectId}/${instance.name}`;
+    const page = pageOf(request, this.#maxPageSize, BACKUP_RUNS_DEFAULT_PAGE, scope);
+    if (page === undefined) return googleError('INVALID_ARGUMENT', 'Invalid page token.');
+    const items = runs.slice(page.offset, page.offset + page.size).map(itemOf);
     const next = page.offset + page.size;
     return ok({
       kind: 'sql#backupRunsList',
