@@ -48,7 +48,18 @@ function allOpaque(fact: KeySecretFact): boolean {
   return fact.items.length > 0 && fact.items.every((item) => item.kind === 'opaque');
 }
 
-const RANK: Readonly<Record<ContentProblem['status'], number>> = { FAILED: 3, WARNING: 2, NOT_AVAILABLE: 1 };
+/**
+ * Which problem decides the status: a proven failure, then a part that could not be evaluated (the
+ * finding must not read as complete while a comparison it could not make hides behind a warning),
+ * then a warning.
+ */
+const RANK: Readonly<Record<ContentProblem['status'], number>> = { FAILED: 3, NOT_AVAILABLE: 2, WARNING: 1 };
+/** How the problems below the deciding status are named after it. */
+const AFTER: Readonly<Record<ContentProblem['status'], string>> = {
+  FAILED: '',
+  NOT_AVAILABLE: 'Could not check',
+  WARNING: 'Also',
+};
 
 export const keysContentCheck: Check<KeySecretFact> = {
   metadata: {
@@ -96,10 +107,15 @@ export const keysContentCheck: Check<KeySecretFact> = {
         required,
       };
     }
-    const sameStatus = problems.filter((problem) => problem.status === worst.status);
+    const details = (status: ContentProblem['status']) =>
+      problems.filter((problem) => problem.status === status).map((problem) => problem.detail);
+    const after = (['NOT_AVAILABLE', 'WARNING'] as const)
+      .filter((status) => RANK[status] < RANK[worst.status] && details(status).length > 0)
+      .map((status) => ` ${AFTER[status]}: ${details(status).join('; ')}.`)
+      .join('');
     return {
       status: worst.status,
-      description: `The ${secretLabel(fact)}: ${sameStatus.map((problem) => problem.detail).join('; ')}.`,
+      description: `The ${secretLabel(fact)}: ${details(worst.status).join('; ')}.${after}`,
       observed: { ...observed, problems: problems.map((problem) => problem.code).join(',') },
       required,
     };

@@ -415,8 +415,8 @@ describe('keys.content', () => {
     expect(warned?.description).toContain('CN=certctl expired CA');
     expect(failed?.status).toBe('FAILED');
     expect(failed?.observed.problems).toBe('bundle-member-expired,certificate-expired');
-    expect(failed?.description).toBe(
-      'The secret certctl/ca (bundle, old): old expired on 2021-01-01T00:00:00.000Z.',
+    expect(failed?.description).toMatch(
+      /^The secret certctl\/ca \(bundle, old\): old expired on 2021-01-01T00:00:00\.000Z\. Also: bundle \(CN=certctl expired CA, SHA-256 [0-9A-F:]+\) expired on 2021-01-01T00:00:00\.000Z\.$/,
     );
   });
   it('warns when a certificate expires within the horizon', () => {
@@ -1042,7 +1042,7 @@ describe('every keys check says what it judged', () => {
     expect(outcome?.description).not.toMatch(/match(es)?\b(?! a certificate)/);
   });
 
-  it('keys.content: reports the worst status with the details of its problems only', () => {
+  it('keys.content: reports the worst status with its problems first, then what else it could not check or warns about', () => {
     // Prepare
     const problem = (status: 'FAILED' | 'WARNING' | 'NOT_AVAILABLE', code: string) => ({
       status,
@@ -1059,7 +1059,7 @@ describe('every keys check says what it judged', () => {
     // Act / Assess
     expect(keysContentCheck.evaluate(two({ content }), context)).toEqual({
       status: 'FAILED',
-      description: `The ${LABEL}: b detail; d detail.`,
+      description: `The ${LABEL}: b detail; d detail. Could not check: a detail. Also: c detail.`,
       observed: { items: 'ca-cert,ca-key', problems: 'a,b,c,d' },
       required: { parses: true, notExpired: true, keyMatchesCertificate: true },
     });
@@ -1073,9 +1073,11 @@ describe('every keys check says what it judged', () => {
         },
       ],
     };
+    // A part that could not be evaluated outranks a warning: the run must not read as complete
+    // (exit 0) while the comparison it could not make is hidden behind a warning.
     expect(keysContentCheck.evaluate(two({ content: warningFirst }), context)).toMatchObject({
-      status: 'WARNING',
-      description: `The ${LABEL}: w detail; v detail.`,
+      status: 'NOT_AVAILABLE',
+      description: `The ${LABEL}: n detail. Also: w detail; v detail.`,
     });
     // The worst problem wins wherever it stands: first here, before a milder one.
     const failedFirst = {
@@ -1086,7 +1088,7 @@ describe('every keys check says what it judged', () => {
     };
     expect(keysContentCheck.evaluate(two({ content: failedFirst }), context)).toMatchObject({
       status: 'FAILED',
-      description: `The ${LABEL}: f detail.`,
+      description: `The ${LABEL}: f detail. Could not check: n detail.`,
     });
   });
 
