@@ -247,7 +247,7 @@ describe('the outcome of a run whose findings did not all reach Security Hub', (
         failed: 2,
       },
       calls: { getFindings: 1, batchImport: 1, ledgerRead: 0, ledgerWrite: 0 },
-      ledger: { used: 0, reconciled: 1, written: 0, problems: 0 },
+      ledger: { used: 0, reconciled: 1, written: 0, problems: 0, adopted: 0 },
       failedByCode: { InternalException: 2 },
       failures: [],
     };

@@ -22,7 +22,7 @@ import type { Policy } from '../../core/policy.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
 import { ASFF_ID_PREFIX, ASFF_LIMITS, type Destination, productArn, publishTargetFrom } from './asff.ts';
 import type { FailedImport } from './errors.ts';
-import { decodeLedger, encodeLedger, LedgerConflictError, type LedgerStore } from './ledger.ts';
+import { decodeLedger, encodeLedger, type Ledger, LedgerConflictError, type LedgerStore } from './ledger.ts';
 import {
   archiveImport,
   destinationsToRead,
@@ -99,6 +99,11 @@ export interface LedgerCounts {
   readonly written: number;
   /** Ledgers that were unreadable, or could not be written (removed so the next run reconciles). */
   readonly problems: number;
+  /**
+   * Findings another writer updated after the ledger's newest entry (a `backup-guard audit
+   * --publish` without the ledger, another deployment), taken from Security Hub into the plan.
+   */
+  readonly adopted: number;
 }
 
 /** Findings per outcome; each finding is counted once, after its last attempt. */
@@ -170,6 +175,8 @@ interface DestinationWork {
   /** The ledger as read: its version (for the conditional write) and when it was last reconciled. */
   ledgerVersion?: string;
   reconciledAt?: string;
+  /** Findings another writer updated since the ledger, adopted from Security Hub: the ledger is rewritten. */
+  adopted?: number;
 }
 
 type Calls = { getFindings: number; batchImport: number; ledgerRead: number; ledgerWrite: number };
@@ -182,7 +189,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   const now = (options.now ?? (() => new Date()))();
   const target = publishTargetFrom(options.policy, options.homeRegion);
   const calls: Calls = { getFindings: 0, batchImport: 0, ledgerRead: 0, ledgerWrite: 0 };
-  const ledgerCounts = { used: 0, reconciled: 0, written: 0, problems: 0 };
+  const ledgerCounts = { used: 0, reconciled: 0, written: 0, problems: 0, adopted: 0 };
   const failed: FailedImport[] = [];
   const roles = publishingAccounts(options);
 
@@ -203,7 +210,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   };
   await mapWithConcurrency([...work.values()], concurrency, async (item) => {
     if (item.account === undefined) return;
-    if (options.ledger && (await readLedger(options, item, now, calls, ledgerCounts))) return;
+    if (options.ledger && (await readLedger(options, item, now, calls, ledgerCounts, reported))) return;
     try {
       item.held = await readExisting(options.factory, item.destination, item.account, calls, reported);
       item.reconciled = true;
@@ -348,11 +355,13 @@ async function readLedger(
   item: DestinationWork,
   now: Date,
   calls: Calls,
-  counts: { used: number; problems: number },
+  counts: { used: number; problems: number; adopted: number },
+  reported: () => ReportedDigests,
 ): Promise<boolean> {
   const store = options.ledger as LedgerStore;
   const where = { account: item.destination.account, region: item.destination.region };
   let reason: string;
+  let ledger: Ledger | undefined;
   try {
     calls.ledgerRead += 1;
     const stored = await store.read(where);
@@ -360,7 +369,7 @@ async function readLedger(
       reason = 'no import ledger yet';
     } else {
       item.ledgerVersion = stored.version;
-      const ledger = decodeLedger(stored.body, { ...where, productArn: productArn(item.destination) });
+      ledger = decodeLedger(stored.body, { ...where, productArn: productArn(item.destination) });
       item.reconciledAt = ledger.reconciledAt;
       const reconcileDays = options.policy.securityHub.reconcileDays;
       // Age-based, not spread by destination: every run in between reads no held finding at all,
@@ -373,9 +382,7 @@ async function readLedger(
         // time forward, so trusting it would put off every reconciliation until that date.
         reason = `the import ledger says it was reconciled at ${ledger.reconciledAt}, later than this run's clock (${now.toISOString()})`;
       } else {
-        item.held = [...ledger.findings];
-        counts.used += 1;
-        return true;
+        reason = '';
       }
     }
   } catch (error) {
@@ -386,9 +393,80 @@ async function readLedger(
       error: { code: errorCode(error), message: describeError(error) },
     });
   }
+  if (ledger && !reason) {
+    try {
+      const changed = await readChangedSince(options.factory, item, ledger, now, calls, reported);
+      const held = new Map(ledger.findings.map((finding) => [finding.id, finding]));
+      for (const finding of changed) held.set(finding.id, finding);
+      item.held = [...held.values()];
+      if (changed.length > 0) {
+        item.adopted = changed.length;
+        counts.adopted += changed.length;
+        options.logger?.info('adopted findings another writer updated since the import ledger', {
+          ...where,
+          adopted: changed.length,
+        });
+      }
+      counts.used += 1;
+      return true;
+    } catch (error) {
+      // What changed since cannot be told: the ledger alone may plan from a stale finding.
+      reason = `the findings updated since the import ledger could not be read (${errorCode(error)}: ${describeError(error)})`;
+    }
+  }
   options.logger?.info('reconciling with Security Hub', { ...where, reason });
   return false;
 }
+
+/**
+ * The ledger speaks for this product's own imports only. Another writer of the same Ids (an
+ * operator's `backup-guard audit --publish`, which keeps no ledger, or a second deployment) leaves
+ * Security Hub holding a version the ledger does not know, and planning from the ledger would judge
+ * the finding unchanged: one the CLI published PASSED that failed again would stay PASSED until the
+ * next reconciliation. So each ledger-planned run asks Security Hub for this product's findings
+ * updated after the ledger's newest time (its reconciliation or its newest entry's UpdatedAt, which
+ * this product's own imports of the run that wrote it carry), and those replace their ledger entries.
+ * One GetFindings page per destination in the steady state, and empty: reads stay proportional to
+ * changes. The window starts a second after the newest time, so the writing run's own imports are not
+ * read back; another writer within that second is corrected at the next reconciliation.
+ */
+async function readChangedSince(
+  factory: SecurityHubClientSource,
+  item: DestinationWork,
+  ledger: Ledger,
+  now: Date,
+  calls: { getFindings: number },
+  reported: () => ReportedDigests,
+): Promise<HeldFinding[]> {
+  let newest = Date.parse(ledger.reconciledAt);
+  for (const finding of ledger.findings) {
+    const at = Date.parse(finding.updatedAt ?? '');
+    if (at > newest) newest = at;
+  }
+  const client = factory.client(SecurityHubClient, item.destination.region, item.account as PublishAccount);
+  const changed: HeldFinding[] = [];
+  await forEachFinding(
+    client,
+    {
+      ...ownFindingsFilters(item.destination),
+      // Up to a day ahead of this run's clock: another writer's clock may run ahead of it.
+      UpdatedAt: [
+        {
+          Start: new Date(newest + CHANGED_SINCE_GAP_MS).toISOString(),
+          End: new Date(now.getTime() + DAY_MS).toISOString(),
+        },
+      ],
+    },
+    calls,
+    (finding) => {
+      changed.push(heldFinding(finding, reported()));
+    },
+  );
+  return changed;
+}
+
+/** {@link readChangedSince} starts this long after the ledger's newest time. */
+const CHANGED_SINCE_GAP_MS = 1000;
 
 /** Write each destination's ledger: what it held, updated with what landed this run. */
 async function writeLedgers(
@@ -410,7 +488,7 @@ async function writeLedgers(
   await mapWithConcurrency([...work], options.concurrency ?? 8, async ([key, item]) => {
     if (item.account === undefined || item.readError) return;
     const sent = landedByDestination.get(key) ?? [];
-    if (!item.reconciled && sent.length === 0 && !lookedUpByDestination.has(key)) return;
+    if (!item.reconciled && !item.adopted && sent.length === 0 && !lookedUpByDestination.has(key)) return;
     const entries = new Map(item.held.map((held) => [held.id, held]));
     for (const [lookupKey, finding] of lookedUp) {
       const [destination, id] = lookupKey.split('\n') as [string, string];
@@ -494,15 +572,19 @@ async function readExisting(
 ): Promise<HeldFinding[]> {
   const client = factory.client(SecurityHubClient, destination.region, account);
   const findings: HeldFinding[] = [];
-  const filters: AwsSecurityFindingFilters = {
+  await forEachFinding(client, ownFindingsFilters(destination), calls, (finding) => {
+    findings.push(heldFinding(finding, reported()));
+  });
+  return findings;
+}
+
+/** This product's findings in a destination: its product, account and generator prefix. */
+function ownFindingsFilters(destination: Destination): AwsSecurityFindingFilters {
+  return {
     ProductArn: [{ Value: productArn(destination), Comparison: 'EQUALS' }],
     AwsAccountId: [{ Value: destination.account, Comparison: 'EQUALS' }],
     GeneratorId: [{ Value: ASFF_ID_PREFIX, Comparison: 'PREFIX' }],
   };
-  await forEachFinding(client, filters, calls, (finding) => {
-    findings.push(heldFinding(finding, reported()));
-  });
-  return findings;
 }
 
 /** Visit every finding `filters` select, page by page, counting each GetFindings call. */

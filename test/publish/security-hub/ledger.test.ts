@@ -55,6 +55,8 @@ const ACCOUNTS: readonly AuditedAccount[] = [
   { accountId: ACCOUNT_B, roleArn: `arn:aws:iam::${ACCOUNT_B}:role/${ROLE}` },
 ];
 const EU = { account: ACCOUNT_A, region: 'eu-west-1' };
+/** The GetFindings a ledger-planned destination makes each run: what another writer changed since. */
+const SINCE = 1;
 
 function gunzipText(bytes: Uint8Array): string {
   return gunzipSync(bytes).toString('utf8');
@@ -547,14 +549,18 @@ describe('publishing with the import ledger against the simulated Security Hub a
     const findings = [db('db-1'), db('db-2', { status: 'PASSED' })];
     const first = await publish(report(findings, scopes));
     clock = new Date(T0.getTime() + HOUR);
+    hub.resetCalls();
 
     // Act
     const second = await publish(report(findings, scopes));
 
-    // Assess
-    expect(first.ledger).toEqual({ used: 0, reconciled: 1, written: 1, problems: 0 });
+    // Assess: one GetFindings, for what another writer changed since the ledger: none.
+    expect(first.ledger).toEqual({ used: 0, reconciled: 1, written: 1, problems: 0, adopted: 0 });
     expect(first.calls.getFindings).toBe(1);
-    expect(second.calls).toMatchObject({ getFindings: 0, ledgerRead: 1 });
+    expect(second.calls).toMatchObject({ getFindings: SINCE, ledgerRead: 1 });
+    expect(hub.calls.filter((call) => call.operation === 'GetFindings').map((call) => call.findings)).toEqual(
+      [0],
+    );
     expect(second.ledger.used).toBe(1);
     expect(second.counts).toMatchObject({ unchanged: 2, created: 0, updated: 0 });
   });
@@ -569,7 +575,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
 
     // Assess
     expect(result.counts).toMatchObject({ resolved: 1, archived: 1, unchanged: 1, failed: 0 });
-    expect(result.calls.getFindings).toBe(1);
+    expect(result.calls.getFindings).toBe(SINCE + 1);
     expect(held(asffFindingId(db('db-3')))[0]?.RecordState).toBe('ARCHIVED');
     expect(held(asffFindingId(db('db-1')))[0]?.Compliance?.Status).toBe('PASSED');
   });
@@ -627,7 +633,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
     // the one archived outside as Security Hub holds it.
     expect(result.counts).toMatchObject({ archived: 0, unchanged: 2, failed: 0 });
     expect(result.failed).toEqual([]);
-    expect(result.calls.getFindings).toBe(2);
+    expect(result.calls.getFindings).toBe(2 * SINCE + 2);
     expect(result.ledger).toMatchObject({ used: 2, written: 2, problems: 0 });
     const sent = hub.calls.flatMap((call) => call.ids);
     for (const gone of [db('db-2'), db('db-3'), east('east-2')])
@@ -650,7 +656,8 @@ describe('publishing with the import ledger against the simulated Security Hub a
     // Prepare
     await publish(report([db('db-1'), db('db-2')], scopes));
     const before = await ledgerEntries();
-    sim.setFaults({ downRegions: ['eu-west-1'], services: [SECURITY_HUB_SERVICE] });
+    // The reads by Id fail (the changed-since read still answers).
+    hub.injectReadFailure('Id');
     const logger = recordingLogger();
 
     // Act: db-2 is gone; its lookup by Id fails, once without a logger and once with one.
@@ -659,7 +666,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
     clock = new Date(T0.getTime() + DAY + HOUR);
     const logged = await publish(report([db('db-1')], scopes), { logger });
     const afterFailures = await ledgerEntries();
-    sim.setFaults({});
+    hub.clearImportFailures();
     clock = new Date(T0.getTime() + 2 * DAY);
     const recovered = await publish(report([db('db-1')], scopes));
 
@@ -765,7 +772,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
     // Assess
     expect(late.ledger.used).toBe(1);
     expect(late.counts).toMatchObject({ keptAlive: 1, untouched: 0, failed: 0 });
-    expect(late.calls.getFindings).toBe(1);
+    expect(late.calls.getFindings).toBe(SINCE + 1);
     const id = asffFindingId(finding);
     expect(held(id)).toEqual([
       expect.objectContaining({
@@ -780,7 +787,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
       new Date(T0.getTime() + 80 * DAY).toISOString(),
     ]);
     expect(after.counts).toMatchObject({ keptAlive: 0, untouched: 1 });
-    expect(after.calls.getFindings).toBe(0);
+    expect(after.calls.getFindings).toBe(SINCE);
   });
 
   it('archives more than 20 findings of one destination from the ledger reading them 20 Ids at a time', async () => {
@@ -793,11 +800,12 @@ describe('publishing with the import ledger against the simulated Security Hub a
     // Act
     const result = await publish(report(fleet.slice(40), scopes));
 
-    // Assess: two reads by Id (20 + 20), no page of the whole product.
+    // Assess: the changed-since read (nothing), then two reads by Id (20 + 20), no page of the
+    // whole product.
     expect(result.counts).toMatchObject({ archived: 40, failed: 0 });
-    expect(result.calls.getFindings).toBe(2);
+    expect(result.calls.getFindings).toBe(SINCE + 2);
     expect(hub.calls.filter((call) => call.operation === 'GetFindings').map((call) => call.findings)).toEqual(
-      [20, 20],
+      [0, 20, 20],
     );
     for (const gone of fleet.slice(0, 40)) expect(held(asffFindingId(gone))[0]?.RecordState).toBe('ARCHIVED');
     for (const kept of fleet.slice(40)) expect(held(asffFindingId(kept))[0]?.RecordState).toBe('ACTIVE');
@@ -906,7 +914,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
     ).toHaveLength(2);
   });
 
-  it('re-sends rather than duplicates, and archives at the next reconciliation, when the ledger is stale', async () => {
+  it('adopts what a stale ledger missed instead of re-sending it, and archives it at the next run once gone', async () => {
     // Prepare: run 1 writes a ledger; run 2 adds db-3; the ledger is then rolled back to run 1's.
     await publish(report([db('db-1')], scopes));
     const stale = await ledgerBytes();
@@ -923,11 +931,13 @@ describe('publishing with the import ledger against the simulated Security Hub a
       reconciled.push(await publish(report([db('db-1')], scopes)));
     }
 
-    // Assess
-    expect(resent.ledger.used).toBe(1);
-    expect(resent.counts.created).toBe(1);
+    // Assess: db-3, updated after the rolled-back ledger's newest entry, is read back with what
+    // changed since, so nothing is sent twice and its deletion archives it at the first run after.
+    expect(resent.ledger).toMatchObject({ used: 1, adopted: 1 });
+    expect(resent.counts).toMatchObject({ created: 0, unchanged: 2 });
     expect(held(asffFindingId(db('db-3')))).toHaveLength(1);
     expect(hub.findings(ACCOUNT_A, 'eu-west-1')).toHaveLength(2);
+    expect(reconciled[0]?.counts.archived).toBe(1);
     expect(reconciled.reduce((sum, run) => sum + run.counts.archived, 0)).toBe(1);
     expect(held(asffFindingId(db('db-3')))[0]?.RecordState).toBe('ARCHIVED');
   });
@@ -967,7 +977,57 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect((await store.read(EU))?.body).toEqual(new Uint8Array([2]));
   });
 
-  it('corrects drift made outside the product at the next scheduled reconciliation', async () => {
+  it('adopts at its next run what a publish without the ledger (the CLI) sent since, so a regression is sent, not left PASSED', async () => {
+    // Prepare: the scheduled function (with the ledger) imports db-1 FAILED at T0; an operator's
+    // `backup-guard audit --publish` (no ledger) publishes it PASSED an hour later.
+    const finding = db('db-1');
+    await publish(report([finding], scopes));
+    clock = new Date(T0.getTime() + HOUR);
+    await publish(report([db('db-1', { status: 'PASSED' })], scopes), { ledger: false });
+    expect(held(asffFindingId(finding))[0]?.Compliance?.Status).toBe('PASSED');
+    clock = new Date(T0.getTime() + 2 * HOUR);
+
+    // Act: db-1 failed again.
+    const next = await publish(report([finding], scopes));
+    clock = new Date(T0.getTime() + 3 * HOUR);
+    const after = await publish(report([finding], scopes));
+
+    // Assess: sent, without a full read (one GetFindings for what changed since the ledger's newest).
+    expect(next.ledger).toMatchObject({ used: 1, reconciled: 0 });
+    expect(next.calls.getFindings).toBe(1);
+    expect(next.counts.updated).toBe(1);
+    expect(held(asffFindingId(finding))[0]?.Compliance?.Status).toBe('FAILED');
+    // The ledger now knows the hub's version: the run after finds nothing changed.
+    expect(after.counts).toMatchObject({ unchanged: 1, updated: 0 });
+    expect(after.calls.getFindings).toBe(1);
+  });
+
+  it('reconciles in full, losing nothing, when what changed since the ledger cannot be read', async () => {
+    // Prepare
+    await publish(report([db('db-1'), db('db-2')], scopes));
+    hub.injectReadFailure('UpdatedAt');
+    clock = new Date(T0.getTime() + HOUR);
+    const logger = recordingLogger();
+
+    // Act
+    const result = await publish(report([db('db-1'), db('db-2', { status: 'PASSED' })], scopes), { logger });
+
+    // Assess: the ledger alone could plan from a finding another writer changed: read in full.
+    expect(result.ledger).toMatchObject({ used: 0, reconciled: 1, written: 1 });
+    expect(result.counts).toMatchObject({ resolved: 1, unchanged: 1, failed: 0 });
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        message: 'reconciling with Security Hub',
+        attributes: [
+          expect.objectContaining({
+            reason: expect.stringContaining('the findings updated since the import ledger could not be read'),
+          }),
+        ],
+      }),
+    );
+  });
+
+  it('corrects drift made outside the product at its next run, reading only what changed', async () => {
     // Prepare: the product imports db-1 FAILED; someone else re-imports it archived and PASSED.
     const finding = db('db-1');
     await publish(report([finding], scopes));
@@ -998,11 +1058,14 @@ describe('publishing with the import ledger against the simulated Security Hub a
       runs.push(await publish(report([finding], scopes)));
     }
 
-    // Assess
+    // Assess: the first run adopts the outside version and sends the product's over it; the runs
+    // after read only what changed since (nothing) until the weekly reconciliation.
+    expect(runs[0]?.ledger).toMatchObject({ used: 1, reconciled: 0, adopted: 1 });
+    expect(runs[0]?.counts.updated).toBe(1);
     const reconciliation = runs.findIndex((run) => run.ledger.reconciled === 1);
-    expect(reconciliation).toBeGreaterThanOrEqual(0);
-    expect(runs.slice(0, reconciliation).every((run) => run.calls.getFindings === 0)).toBe(true);
-    expect(runs[reconciliation]?.counts.updated).toBe(1);
+    expect(reconciliation).toBeGreaterThan(0);
+    expect(runs.slice(1, reconciliation).every((run) => run.calls.getFindings === SINCE)).toBe(true);
+    expect(runs.slice(1).every((run) => run.counts.updated === 0)).toBe(true);
     expect(held(asffFindingId(finding))[0]).toMatchObject({
       RecordState: 'ACTIVE',
       Compliance: { Status: 'FAILED' },
@@ -1067,6 +1130,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
     const ledgerRuns: PublishResult[] = [];
     const plainRuns: PublishResult[] = [];
     const importsPerRun: [string[], string[]][] = [];
+    const readPerRun: [number, number][] = [];
 
     try {
       // Act
@@ -1083,13 +1147,19 @@ describe('publishing with the import ledger against the simulated Security Hub a
             .flatMap((call) => call.ids)
             .sort();
         importsPerRun.push([sent(hub.calls), sent(twinHub.calls)]);
+        const read = (calls: typeof hub.calls) =>
+          calls
+            .filter((call) => call.operation === 'GetFindings')
+            .reduce((sum, call) => sum + call.findings, 0);
+        readPerRun.push([read(hub.calls), read(twinHub.calls)]);
       }
 
       // Assess
       for (const [withLedger, without] of importsPerRun) expect(withLedger).toEqual(without);
       expect(ledgerRuns.map((run) => run.counts)).toEqual(plainRuns.map((run) => run.counts));
-      expect(ledgerRuns.reduce((sum, run) => sum + run.calls.getFindings, 0)).toBeLessThan(
-        plainRuns.reduce((sum, run) => sum + run.calls.getFindings, 0) / 2,
+      // Findings read back: the ledger's runs read what they archive and what changed since, not the hub.
+      expect(readPerRun.reduce((sum, [withLedger]) => sum + withLedger, 0)).toBeLessThan(
+        readPerRun.reduce((sum, [, without]) => sum + without, 0) / 4,
       );
       const state = (findings: typeof hub.findings extends (...args: never[]) => infer R ? R : never) =>
         findings

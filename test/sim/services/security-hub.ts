@@ -155,6 +155,7 @@ export class SecurityHubSim implements SimService {
   readonly #disabled: { account: string; region?: string | undefined }[];
   readonly #injections = new Map<string, Injection>();
   readonly #callInjections = new Map<string, Injection>();
+  readonly #readInjections = new Map<string, Injection>();
 
   constructor(section: unknown, context: SimContext) {
     const parsed = securityHubSectionSchema.safeParse(section);
@@ -265,9 +266,23 @@ export class SecurityHubSim implements SimService {
     });
   }
 
+  /**
+   * Refuse, `times` times or for good, every GetFindings call that filters on `filter` (`Id`: the
+   * reads of named findings; `UpdatedAt`: the reads of what changed since): HTTP 503
+   * ServiceUnavailableException unless another model error is given.
+   */
+  injectReadFailure(filter: string, options: ImportFailureInjection = {}): void {
+    this.#readInjections.set(filter, {
+      code: options.code ?? 'ServiceUnavailableException',
+      message: options.message ?? 'Service unavailable',
+      remaining: options.times ?? Number.POSITIVE_INFINITY,
+    });
+  }
+
   clearImportFailures(): void {
     this.#injections.clear();
     this.#callInjections.clear();
+    this.#readInjections.clear();
   }
 
   /** What a customer's BatchUpdateFindings would do to Workflow.Status (it does not touch UpdatedAt). */
@@ -514,6 +529,18 @@ export class SecurityHubSim implements SimService {
       shapeProblem(body, SECURITY_HUB_MODEL.operations.GetFindings.input, 'request') ??
       (body.Filters === undefined ? undefined : filtersProblem(body.Filters));
     if (invalid) return { ...none, response: modelError('InvalidInputException', invalid) };
+    const refusedRead = Object.keys(body.Filters ?? {})
+      .map((name) => this.#readInjections.get(name))
+      .find((entry) => (entry?.remaining ?? 0) > 0);
+    if (refusedRead) {
+      refusedRead.remaining -= 1;
+      // The service's 503 unless the injection names a model error.
+      const response =
+        refusedRead.code === 'ServiceUnavailableException'
+          ? this.unavailable()
+          : modelError(refusedRead.code, refusedRead.message);
+      return { ...none, response };
+    }
     const maxResults = body.MaxResults ?? SECURITY_HUB_MODEL.shapes.MaxResults?.max ?? 100;
     if (body.SortCriteria !== undefined) {
       return { ...none, response: modelError('InvalidInputException', 'SortCriteria is not simulated') };
@@ -639,6 +666,38 @@ const FIELD_VALUES: Readonly<Record<string, (finding: StoredFinding) => string |
   CompanyName: (finding) => finding.CompanyName,
 };
 
+/** The timestamps GetFindings filters on with a DateFilter (Start and End, both inclusive). */
+const DATE_VALUES: Readonly<Record<string, (finding: StoredFinding) => string | undefined>> = {
+  CreatedAt: (finding) => finding.CreatedAt,
+  UpdatedAt: (finding) => finding.UpdatedAt,
+};
+
+/** A DateFilter: an absolute range (Start, End) or a DateRange relative to now (not simulated). */
+interface DateFilterEntry {
+  readonly Start?: string;
+  readonly End?: string;
+  readonly DateRange?: unknown;
+}
+
+/** Any of the ranges holds the finding's time (Security Hub ORs a field's filters). */
+function dateTest(
+  entries: readonly DateFilterEntry[],
+  read: (finding: StoredFinding) => string | undefined,
+): (finding: StoredFinding) => boolean {
+  const ranges = entries.map((entry) => {
+    if (entry.DateRange !== undefined) throw new Error('the simulator does not filter on DateRange');
+    const start = entry.Start === undefined ? Number.NEGATIVE_INFINITY : timeOf(entry.Start);
+    const end = entry.End === undefined ? Number.POSITIVE_INFINITY : timeOf(entry.End);
+    if (Number.isNaN(start) || Number.isNaN(end))
+      throw new Error('a DateFilter Start or End is not a timestamp');
+    return { start, end };
+  });
+  return (finding) => {
+    const at = timeOf(read(finding));
+    return ranges.some(({ start, end }) => at >= start && at <= end);
+  };
+}
+
 const POSITIVE = new Set(SECURITY_HUB_MODEL.getFindings.positiveComparisons);
 
 function matchString(actual: string | undefined, value: string, comparison: string): boolean {
@@ -672,6 +731,11 @@ function compileFilters(filters: Record<string, unknown>): (finding: StoredFindi
     const entries = raw as FilterEntry[];
     if (name === 'ProductFields') {
       tests.push(groupTest(entries, (finding, entry) => finding.ProductFields?.[entry.Key ?? '']));
+      continue;
+    }
+    const date = DATE_VALUES[name];
+    if (date) {
+      tests.push(dateTest(raw as DateFilterEntry[], date));
       continue;
     }
     const read = FIELD_VALUES[name];
