@@ -140,6 +140,73 @@ describe('snapshot job on Cloud SQL', () => {
     });
   });
 
+  it('inserts one backup when two deliveries of the request both find the instance busy with another operation and retry together', async () => {
+    // Prepare: an automated backup (someone else's operation) keeps the instance busy; both
+    // deliveries are refused, retry, and each looks for the request's backup before inserting.
+    const { cloudSql, deps } = await start([instance('certctl-pg', backup(300))]);
+    cloudSql.backups.setBusy(PROJECT, 'certctl-pg', 200, new Date());
+
+    // Act
+    const [first, second] = await Promise.all([runSnapshotJob(request, deps), runSnapshotJob(request, deps)]);
+
+    // Assess
+    expect(cloudSql.backups.insertCalls).toBe(1);
+    expect(cloudSql.backups.all()).toHaveLength(1);
+    expect(first.results[0]).toMatchObject({ outcome: 'available' });
+    expect(second.results[0]).toMatchObject({
+      outcome: 'available',
+      snapshotId: first.results[0]?.snapshotId,
+      snapshotRef: first.results[0]?.snapshotRef,
+    });
+  });
+
+  it('does not report the request’s backup available again once it is being deleted: the re-run takes the next attempt', async () => {
+    // Prepare: the request's backup was taken, then deleted (by hand, or pruned) before the re-send.
+    const { cloudSql, deps } = await start([instance('certctl-pg', backup(100))]);
+    const first = await runSnapshotJob(request, deps);
+    const runId = /backupRuns\/(\d+)$/.exec(first.results[0]?.snapshotRef ?? '')?.[1] ?? '';
+    cloudSql.backups.delete(PROJECT, 'certctl-pg', runId, new Date());
+
+    // Act
+    const second = await runSnapshotJob(request, deps);
+
+    // Assess: a new backup under the attempt name, never the deleted one reported as GO.
+    expect(first.results[0]).toMatchObject({ outcome: 'available', snapshotAttempt: 1 });
+    expect(second.results[0]).toMatchObject({
+      outcome: 'available',
+      snapshotAttempt: 2,
+      snapshotId: `${first.results[0]?.snapshotId}-a2`,
+    });
+    expect(second.results[0]?.snapshotRef).not.toBe(first.results[0]?.snapshotRef);
+    expect(cloudSql.backups.insertCalls).toBe(2);
+  });
+
+  it('does not report a backup that no longer exists: the re-run after it is gone takes one new backup', async () => {
+    // Prepare
+    const { cloudSql, deps } = await start([instance('certctl-pg', backup(100))]);
+    const first = await runSnapshotJob(request, deps);
+    const runId = /backupRuns\/(\d+)$/.exec(first.results[0]?.snapshotRef ?? '')?.[1] ?? '';
+    cloudSql.backups.delete(PROJECT, 'certctl-pg', runId, new Date());
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the simulator's delete takes 500 ms
+    expect(cloudSql.backups.runs(PROJECT, 'certctl-pg', new Date())).toEqual([]);
+
+    // Act
+    const second = await runSnapshotJob(request, deps);
+    const third = await runSnapshotJob(request, deps);
+
+    // Assess: the answer names the backup that exists now, and a third ask adopts it.
+    expect(second.results[0]).toMatchObject({
+      outcome: 'available',
+      snapshotId: first.results[0]?.snapshotId,
+    });
+    expect(second.results[0]?.snapshotRef).not.toBe(first.results[0]?.snapshotRef);
+    expect(cloudSql.backups.runs(PROJECT, 'certctl-pg', new Date()).map(({ run }) => run.id)).toEqual([
+      /backupRuns\/(\d+)$/.exec(second.results[0]?.snapshotRef ?? '')?.[1],
+    ]);
+    expect(third.results[0]).toMatchObject({ snapshotRef: second.results[0]?.snapshotRef, attempts: 0 });
+    expect(cloudSql.backups.insertCalls).toBe(2);
+  });
+
   it('still backs up Cloud SQL and says AWS was not read when STS answers nowhere (both clouds in one run)', async () => {
     // Prepare: the CLI's two clouds; AWS's endpoint refuses every connection, so its account is never found.
     const { cloudSql, deps } = await start([instance('certctl-pg', backup(100))]);

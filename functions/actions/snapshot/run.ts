@@ -166,6 +166,14 @@ class ListingError extends Error {
   }
 }
 
+/** A look for the request's snapshot before a busy retry that failed; its cause is the API's error. */
+class LookError extends Error {
+  constructor(snapshotId: string, cause: unknown) {
+    super(`the look for ${snapshotId} before retrying failed (${describeError(cause)})`, { cause });
+    this.name = 'LookError';
+  }
+}
+
 const isResult = (attempt: Attempt): attempt is SnapshotTargetResult => 'outcome' in attempt;
 const isPending = (attempt: Attempt): attempt is Pending => 'snapshot' in attempt;
 
@@ -282,15 +290,18 @@ async function prepareScope(
   return { backend, results, open, busy };
 }
 
-/** The snapshot named `snapshotId` of the target's kind as the backend sees it now, if there is one. */
+/**
+ * The snapshot named `snapshotId` of the target's kind as the backend sees it now, if there is one.
+ * A look that fails throws: it is not "none there".
+ */
 async function findSnapshot(
   snapshotId: string,
   target: SnapshotTarget,
   backend: SnapshotBackend,
 ): Promise<BackendSnapshot | undefined> {
-  const states = await backend
-    .poll([{ id: snapshotId, kind: target.kind, target: target.id, status: 'unknown', tags: {} }])
-    .catch(() => []);
+  const states = await backend.poll([
+    { id: snapshotId, kind: target.kind, target: target.id, status: 'unknown', tags: {} },
+  ]);
   return states.find(
     (state) => state.kind === target.kind && state.id.toLowerCase() === snapshotId.toLowerCase(),
   );
@@ -341,8 +352,20 @@ async function attemptCreate(
     // A retry after a busy refusal: another delivery of the same request may have taken the
     // snapshot meanwhile (its create was what kept this one busy, as Cloud SQL runs one operation
     // per instance at a time), and Cloud SQL names are descriptions, not unique: adopt it, never
-    // take a second one.
-    const found = await findSnapshot(snapshotId, target, backend);
+    // take a second one. A look that fails proves nothing either way: the target stays busy and
+    // is looked at again next round (the deadline bounds it), never created blind.
+    let found: BackendSnapshot | undefined;
+    try {
+      found = await findSnapshot(snapshotId, target, backend);
+    } catch (error) {
+      return {
+        target,
+        startedAt,
+        attempts,
+        error: new LookError(snapshotId, error),
+        naming,
+      };
+    }
     if (found) return settleExisting(found, target, startedAt, attempts, backend, context, naming);
   }
   reportProgress(deps, {
@@ -356,7 +379,8 @@ async function attemptCreate(
   } catch (error) {
     const kind = backend.classify(error);
     if (kind === 'exists') {
-      const found = await findSnapshot(snapshotId, target, backend);
+      // A look that fails leaves the create's own error as the answer (nothing was taken).
+      const found = await findSnapshot(snapshotId, target, backend).catch(() => undefined);
       if (found) return settleExisting(found, target, startedAt, attempts, backend, context, naming);
     }
     if (kind === 'quota') {
@@ -387,7 +411,7 @@ async function retryBusy(busy: Busy, backend: SnapshotBackend, context: ScopeCon
         durationMs: now().getTime() - startedAt,
         attempts,
         error: {
-          code: backend.codeOf(error),
+          code: backend.codeOf(error instanceof LookError ? error.cause : error),
           message: `still busy after ${attempts} attempts until the ${deps.policy.waitMinutes}-minute deadline: ${describeError(error)}. Retry once the database is available.`,
         },
       };

@@ -541,3 +541,94 @@ describe('takeSnapshots retrying a busy target', () => {
     expect(result).toMatchObject({ outcome: 'available', snapshotId });
   });
 });
+
+describe('takeSnapshots looking for the request’s snapshot before a busy retry', () => {
+  it('takes no second snapshot when the look fails: it waits and looks again, then adopts the one another delivery took', async () => {
+    // Prepare: the first create is refused as busy (another delivery of the same request is taking
+    // the snapshot); the look before the retry fails (a transient list error). A failed look is not
+    // "none there": Cloud SQL names are descriptions, not unique, so a create now would succeed
+    // beside the other delivery's backup once it is done.
+    const clock = fakeClock();
+    const target: SnapshotTarget = {
+      provider: 'gcp',
+      kind: 'cloudsql-instance',
+      account: 'proj',
+      region: 'europe-west1',
+      id: 'certctl-pg',
+    };
+    const snapshotId = snapshotIdentifier(target, request.requestId);
+    const theirs: BackendSnapshot = {
+      id: snapshotId,
+      kind: 'cloudsql-instance',
+      target: 'certctl-pg',
+      status: 'available',
+      tags: { purpose: 'certctl-pre-maintenance' },
+      handle: 'run:1',
+    };
+    let creates = 0;
+    let looks = 0;
+    const backend = fakeBackend({
+      classify: () => 'busy',
+      create: async () => {
+        creates += 1;
+        if (creates === 1)
+          throw Object.assign(new Error('another operation is in progress'), { name: 'ABORTED' });
+        return { ...theirs, id: `${snapshotId}-second`, status: 'creating' };
+      },
+      poll: async () => {
+        looks += 1;
+        if (looks === 1) throw Object.assign(new Error('backupRuns.list: 503'), { name: 'UNAVAILABLE' });
+        return [theirs];
+      },
+    });
+
+    // Act
+    const [result] = await takeSnapshots(request, [target], {
+      policy: snapshotsPolicy(5),
+      backendFor: () => backend,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess
+    expect(creates).toBe(1);
+    expect(looks).toBeGreaterThanOrEqual(2);
+    expect(result).toMatchObject({ outcome: 'available', snapshotId });
+  });
+
+  it('reports the target busy at the deadline, naming the failed look, when every look fails', async () => {
+    // Prepare
+    const clock = fakeClock();
+    const target: SnapshotTarget = {
+      provider: 'gcp',
+      kind: 'cloudsql-instance',
+      account: 'proj',
+      region: 'europe-west1',
+      id: 'certctl-pg',
+    };
+    let creates = 0;
+    const backend = fakeBackend({
+      classify: () => 'busy',
+      create: async () => {
+        creates += 1;
+        throw Object.assign(new Error('another operation is in progress'), { name: 'ABORTED' });
+      },
+      poll: async () => {
+        throw Object.assign(new Error('backupRuns.list: 503'), { name: 'UNAVAILABLE' });
+      },
+    });
+
+    // Act
+    const [result] = await takeSnapshots(request, [target], {
+      policy: snapshotsPolicy(1),
+      backendFor: () => backend,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess: one create (the first); every retry stopped at its failed look.
+    expect(creates).toBe(1);
+    expect(result?.outcome).toBe('busy');
+    expect(result?.error?.message).toContain('backupRuns.list: 503');
+  });
+});
