@@ -162,6 +162,10 @@ type KeyReader = (keyName: string, versionName: string | undefined) => Promise<E
 /**
  * Each replica's key: Google-managed, or the customer-managed Cloud KMS key with the state of the
  * key version that protects the latest version (the one that version names, else the key's primary).
+ * A `customerManagedEncryption` left out is Google-managed, as the API documents it: "If no
+ * configuration is provided, Google-managed default encryption is used" (Replication.Automatic and
+ * UserManaged.Replica, https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets#replication);
+ * only a replication left out entirely says nothing ({@link replicationSent}).
  */
 function encryptionOf(
   secret: GcpSecret,
@@ -180,7 +184,7 @@ function encryptionOf(
   }
   const statuses = latest?.replicationStatus?.userManaged?.replicas ?? [];
   return Promise.all(
-    (secret.replication?.userManaged?.replicas ?? []).map((replica) => {
+    (userManagedReplicas(secret) ?? []).map((replica) => {
       const key = replica.customerManagedEncryption?.kmsKeyName;
       if (!key) return { id: `google-managed (${replica.location})`, manager: 'PROVIDER' as const };
       const version = statuses.find((status) => status.location === replica.location)
@@ -190,10 +194,33 @@ function encryptionOf(
   );
 }
 
+/**
+ * The user-managed replicas the API sent, or undefined when it sent none: `replicas` is required
+ * and "cannot be empty"
+ * (https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets#usermanaged), so
+ * an answer without it (proto3 JSON leaves an empty list out) did not say where the copies are or
+ * which keys encrypt them: not judged, never "no location" nor "Google-managed".
+ */
+function userManagedReplicas(secret: GcpSecret) {
+  const replicas = secret.replication?.userManaged?.replicas;
+  return replicas && replicas.length > 0 ? replicas : undefined;
+}
+
+/**
+ * Whether the API sent the replication that holds the encryption settings: `automatic` (sent as
+ * `{}` when it has no CMEK: a set message field of the oneof is kept), or user-managed replicas.
+ */
+function replicationSent(secret: GcpSecret): boolean {
+  return secret.replication?.automatic !== undefined || userManagedReplicas(secret) !== undefined;
+}
+
 function replicationOf(secret: GcpSecret): Reading<ReplicationFact> {
   if (secret.replication?.automatic) return { state: 'read', value: { kind: 'gcp-automatic' } };
   if (secret.replication?.userManaged) {
-    const replicas = secret.replication.userManaged.replicas ?? [];
+    const replicas = userManagedReplicas(secret);
+    if (!replicas) {
+      return { state: 'unknown', reason: 'the API did not report the user-managed replicas' };
+    }
     const locations = replicas.flatMap((replica) => (replica.location ? [replica.location] : []));
     // Fewer than two locations known while a replica did not say where it is: that replica may be
     // the second copy, so too few locations is not proven (two known ones prove enough).
@@ -273,9 +300,7 @@ export async function readGcpKeyFacts(
   const readKey = cloudKmsKeyReader(cloudKms);
   const encryptions = await Promise.all(
     read.map((entry) =>
-      'found' in entry &&
-      entry.found &&
-      (entry.found.replication?.automatic || entry.found.replication?.userManaged)
+      'found' in entry && entry.found && replicationSent(entry.found)
         ? encryptionOf(entry.found, entry.latest, readKey)
         : undefined,
     ),
@@ -337,7 +362,7 @@ export async function readGcpKeyFacts(
         ? { state: 'read', value: encryptions[index] }
         : {
             state: 'unknown',
-            reason: 'the API did not report the replication, which holds the encryption',
+            reason: 'the API did not report the replication (or its replicas), which holds the encryption',
           },
       replication: replicationOf(found),
       ...(version ? { latestVersion: version } : {}),

@@ -264,6 +264,42 @@ describe('readGcpKeyFacts judging user-managed replication', () => {
   });
 });
 
+describe('readGcpKeyFacts on user-managed replication without its replicas', () => {
+  // `userManaged.replicas` is required and cannot be empty
+  // (https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets#usermanaged):
+  // an answer without it (proto3 JSON leaves an empty list out) did not say where the copies are,
+  // nor which keys encrypt them.
+  const withoutReplicas = async (userManaged: { replicas?: [] }) => {
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({ name, replication: { userManaged } }),
+      getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    const [fact] = await readGcpKeyFacts(
+      { secretManager: api, cloudKms: NO_CLOUD_KMS },
+      'certctl-prod',
+      policy,
+    );
+    if (!fact) throw new Error('no fact');
+    return {
+      fact,
+      replicated: keysReplicatedCheck.evaluate(fact, { policy, now: new Date() }),
+      cmk: keysCmkCheck.evaluate(fact, { policy, now: new Date() }),
+    };
+  };
+
+  it('neither fails keys.replicated nor calls the secret Google-managed when the replicas were not sent', async () => {
+    for (const userManaged of [{}, { replicas: [] as [] }]) {
+      const { fact, replicated, cmk } = await withoutReplicas(userManaged);
+      expect(fact.replication.state).toBe('unknown');
+      expect(replicated?.status).toBe('NOT_AVAILABLE');
+      expect(fact.encryption.state).toBe('unknown');
+      expect(cmk?.status).toBe('NOT_AVAILABLE');
+    }
+  });
+});
+
 describe('readGcpKeyFacts on a customer-managed Cloud KMS key', () => {
   it('fails keys.not-deleting for a secret whose CMEK key version is DESTROYED', async () => {
     // Prepare: the latest version names the Cloud KMS key version it is encrypted with, and that
