@@ -6,7 +6,8 @@
  * protections from one buckets.get.
  *
  * buckets.get leaves out what was never set: no `retentionPolicy`, `versioning` or `lifecycle`
- * reads as `absent`; a bucket without `encryption.defaultKmsKeyName` is encrypted with
+ * reads as `absent` (a `softDeletePolicy` left out is `unknown`: soft delete off is a duration of
+ * 0, and a retention policy without its period is `unknown`); a bucket without `encryption.defaultKmsKeyName` is encrypted with
  * Google-managed keys (Cloud Storage encrypts everything at rest). A failed buckets.get makes every
  * bucket setting `unknown`, never `absent`.
  *
@@ -375,18 +376,23 @@ function bucketReadings(metadata: BucketMetadata, prefix: string) {
     metadata.versioning?.enabled === undefined
       ? { state: 'absent' }
       : { state: 'read', value: { status: metadata.versioning.enabled ? 'Enabled' : 'Disabled' } };
+  // `versioning` left out is versioning never turned on: "While set to true, versioning is fully
+  // enabled for this bucket" (https://cloud.google.com/storage/docs/json_api/v1/buckets#resource),
+  // and a bucket is created without it (https://cloud.google.com/storage/docs/object-versioning).
   const policy = metadata.retentionPolicy;
   const periodSeconds = numberOf(policy?.retentionPeriod);
-  const retentionLock: BucketReading<RetentionLockConfig> = policy
-    ? {
-        state: 'read',
-        value: {
-          mode: undefined,
-          days: periodSeconds === undefined ? undefined : periodSeconds / SECONDS_PER_DAY,
-          locked: policy.isLocked,
-        },
-      }
-    : { state: 'absent' };
+  // `retentionPeriod` is the policy's one required value (seconds, > 0); a policy sent without it
+  // says nothing about how long dumps are kept, so it is not read as "no policy" (it may be long and
+  // locked). `isLocked` is sent once the policy is locked (buckets.lockRetentionPolicy); left out,
+  // the lock is not proven and stays undefined, which dumps.protection never counts as locked.
+  const retentionLock: BucketReading<RetentionLockConfig> = !policy
+    ? { state: 'absent' }
+    : periodSeconds === undefined
+      ? { state: 'unknown', reason: 'buckets.get sent a retentionPolicy without its retentionPeriod' }
+      : {
+          state: 'read',
+          value: { mode: undefined, days: periodSeconds / SECONDS_PER_DAY, locked: policy.isLocked },
+        };
   const lifecycle: BucketReading<readonly DumpLifecycleRule[]> = metadata.lifecycle
     ? { state: 'read', value: gcsLifecycleRulesFor(metadata, prefix) }
     : { state: 'absent' };
@@ -397,10 +403,14 @@ function bucketReadings(metadata: BucketMetadata, prefix: string) {
       ? { algorithm: 'cloud-kms', kmsKey, customerManagedKey: true }
       : { algorithm: 'google-managed', kmsKey: undefined, customerManagedKey: false },
   };
+  // Soft delete turned off is `retentionDurationSeconds: 0`, not a policy left out ("to disable
+  // soft delete … set the retention duration to 0", https://cloud.google.com/storage/docs/use-soft-delete;
+  // buckets get a 7-day policy by default, https://cloud.google.com/storage/docs/soft-delete): a
+  // policy or duration not sent is not read as off.
   const softDeleteSeconds = numberOf(metadata.softDeletePolicy?.retentionDurationSeconds);
   const softDeleteDays: BucketReading<number> =
     softDeleteSeconds === undefined
-      ? { state: 'absent' }
+      ? { state: 'unknown', reason: 'buckets.get did not send the soft delete policy' }
       : { state: 'read', value: softDeleteSeconds / SECONDS_PER_DAY };
   return {
     versioning,

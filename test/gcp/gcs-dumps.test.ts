@@ -370,11 +370,12 @@ describe('readGcsDumpFact', () => {
 function readStubbed(
   files: readonly { name: string; metadata: Record<string, string> }[],
   next: { pageToken: string } | null,
+  bucketMetadata: Record<string, unknown> = {},
 ): Promise<DumpFact> {
   const bucket = {
     name: 'certctl-dumps',
     getFiles: async () => [files, next, {}],
-    getMetadata: async () => [{}],
+    getMetadata: async () => [bucketMetadata],
     file: () => ({ download: async () => [Buffer.alloc(0)] }),
   };
   return readGcsDumpFact({
@@ -410,6 +411,73 @@ describe('readGcsDumpFact, when object metadata changed after the upload', () =>
     // Assess: `updated` proves nothing about when the dump was written, so freshness is not judged.
     expect(fact.newest?.object.lastModified).toBeUndefined();
     expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+  });
+});
+
+describe('readGcsDumpFact, bucket settings buckets.get left out', () => {
+  const dump = [
+    { name: 'prod/certctl-0.dump', metadata: { size: '6451', timeCreated: '2026-12-02T03:40:00.000Z' } },
+  ];
+  const guarded = {
+    iamConfiguration: { publicAccessPrevention: 'enforced' },
+    encryption: { defaultKmsKeyName: KMS_KEY },
+  };
+  const protection = async (metadata: Record<string, unknown>) => {
+    const fact = await readStubbed(dump, null, { ...guarded, ...metadata });
+    return { fact, outcome: dumpsProtectionCheck.evaluate(fact, settings) };
+  };
+
+  it('does not fail a retention policy whose period was not sent as "no retention policy": it could not be judged', async () => {
+    // Prepare: `retentionPeriod` is the policy's one required value; a policy without it says
+    // nothing about how long dumps are kept, and it may be long and locked.
+    const { fact, outcome } = await protection({
+      retentionPolicy: { isLocked: true },
+      softDeletePolicy: { retentionDurationSeconds: '604800' },
+    });
+    // Assess
+    expect(fact.retentionLock.state).toBe('unknown');
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).not.toContain('neither versioning nor any retention policy');
+  });
+
+  it('does not say a deleted dump is gone when buckets.get did not send the soft delete policy', async () => {
+    // Prepare: no versioning, no retention policy (a FAILED either way: the check requires one),
+    // and no `softDeletePolicy` (soft delete off is `retentionDurationSeconds: 0`, not a missing policy).
+    for (const softDelete of [{}, { softDeletePolicy: {} }]) {
+      // Act
+      const { fact, outcome } = await protection(softDelete);
+      // Assess
+      expect(fact.softDeleteDays?.state).toBe('unknown');
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).not.toContain('a deleted or overwritten dump is gone');
+      expect(outcome?.description).toContain('soft delete');
+    }
+  });
+
+  it('still says a deleted dump is gone when soft delete is off (retentionDurationSeconds 0)', async () => {
+    const { fact, outcome } = await protection({ softDeletePolicy: { retentionDurationSeconds: '0' } });
+    expect(fact.softDeleteDays).toEqual({ state: 'read', value: 0 });
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('a deleted or overwritten dump is gone');
+  });
+
+  it('reads versioning left out as off, an unlocked-by-omission policy as a warning, and public access prevention left out as not evaluated', async () => {
+    // Versioning left out is off (never turned on): FAILED with nothing else guarding the dumps.
+    expect(
+      (await protection({ softDeletePolicy: { retentionDurationSeconds: '0' } })).fact.versioning,
+    ).toEqual({ state: 'absent' });
+    // isLocked left out: not proven locked, so a WARNING, never PASSED.
+    const unlocked = await protection({ retentionPolicy: { retentionPeriod: '3024000' } });
+    expect(unlocked.outcome?.status).toBe('WARNING');
+    expect(unlocked.outcome?.description).toContain('is not locked');
+    // publicAccessPrevention left out or inherited: not PASSED.
+    const locked = { retentionPolicy: { retentionPeriod: '3024000', isLocked: true } };
+    expect((await protection({ ...locked, iamConfiguration: {} })).outcome?.status).toBe('NOT_AVAILABLE');
+    expect(
+      (await protection({ ...locked, iamConfiguration: { publicAccessPrevention: 'inherited' } })).outcome
+        ?.status,
+    ).toBe('WARNING');
+    expect((await protection(locked)).outcome?.status).toBe('PASSED');
   });
 });
 

@@ -177,12 +177,17 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
     );
     return;
   }
+  // Soft delete not read (GCS did not send it): whether a deleted dump stays restorable is not
+  // claimed either way; the failure stands on the versioning and retention policy read.
+  const softUnread = fact.softDeleteDays?.state === 'unknown' ? fact.softDeleteDays.reason : undefined;
   verdicts.problems.push(
     softDays !== undefined && softDays > 0
       ? `${unguarded}, and soft delete keeps a deleted or overwritten dump only ${softDays} days (${minPitrDays} required)`
-      : lockDays !== undefined
-        ? unguarded
-        : `${unguarded}: a deleted or overwritten dump is gone`,
+      : softUnread !== undefined
+        ? `${unguarded}; how long soft delete keeps a deleted or overwritten dump is unknown (${softUnread})`
+        : lockDays !== undefined
+          ? unguarded
+          : `${unguarded}: a deleted or overwritten dump is gone`,
   );
 }
 
