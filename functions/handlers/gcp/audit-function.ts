@@ -24,7 +24,7 @@ import { GcpClientFactory } from '../../gcp/clients.ts';
 import type { GcpClientSource, GcpCollectors } from '../../gcp/collectors.ts';
 import { type AuditJobMetrics, runAuditJob } from '../../jobs/audit.ts';
 import type { PublicationOutcome } from '../../jobs/publish.ts';
-import { passBodyParseFailuresToFunctions } from './framework.ts';
+import { jsonSyntaxProblem, passBodyParseFailuresToFunctions } from './framework.ts';
 import { createGcpLogger } from './observability.ts';
 
 /** What the scheduler job may send as its body; empty audits the whole policy. */
@@ -94,19 +94,6 @@ export interface AuditFunction {
   parseRequest(body: unknown): AuditRequest;
   run(request: AuditRequest, deps: AuditFunctionDependencies): Promise<AuditFunctionResult>;
   createHandler(deps?: () => AuditFunctionDependencies): functions.HttpFunction;
-}
-
-/**
- * What is wrong with a body `JSON.parse` refused, without quoting it: V8's message names the
- * position, or quotes the start of the text (`Unexpected token 'c', "canary…" is not valid JSON`).
- */
-function jsonSyntaxProblem(error: unknown, text: string): string {
-  const message = error instanceof Error ? error.message : '';
-  const size = `${Buffer.byteLength(text)} bytes`;
-  if (/^Unexpected end of JSON input/.test(message)) return `it ends before the JSON is complete (${size})`;
-  const positioned = /^([^"]*?) in JSON at position (\d+)/.exec(message);
-  if (positioned) return `${positioned[1]} at position ${positioned[2]} (${size})`;
-  return `it is not valid JSON (${size})`;
 }
 
 /** Build the audit Cloud Function `name` over `groups`. */

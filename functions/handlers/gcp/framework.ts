@@ -79,3 +79,16 @@ export function passBodyParseFailuresToFunctions(): void {
   };
   server[WRAPPED] = true;
 }
+
+/**
+ * What is wrong with a body `JSON.parse` refused, without quoting it: V8's message names the
+ * position, or quotes the start of the text (`Unexpected token 'c', "canary…" is not valid JSON`).
+ */
+export function jsonSyntaxProblem(error: unknown, text: string): string {
+  const message = error instanceof Error ? error.message : '';
+  const size = `${Buffer.byteLength(text)} bytes`;
+  if (/^Unexpected end of JSON input/.test(message)) return `it ends before the JSON is complete (${size})`;
+  const positioned = /^([^"]*?) in JSON at position (\d+)/.exec(message);
+  if (positioned) return `${positioned[1]} at position ${positioned[2]} (${size})`;
+  return `it is not valid JSON (${size})`;
+}

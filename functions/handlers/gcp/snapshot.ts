@@ -18,7 +18,8 @@ import { withSecretManager } from '../../gcp/secret-manager.ts';
 import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { runMaintenanceJob } from '../../jobs/maintenance.ts';
 import { runReadinessJob } from '../../jobs/readiness.ts';
-import { runSnapshotJob, snapshotExitCode } from '../../jobs/snapshot.ts';
+import { checkSnapshotRequest, runSnapshotJob, snapshotExitCode } from '../../jobs/snapshot.ts';
+import { jsonSyntaxProblem, passBodyParseFailuresToFunctions } from './framework.ts';
 import { createGcpLogger } from './observability.ts';
 
 const requestSchema = z.discriminatedUnion('action', [
@@ -28,7 +29,8 @@ const requestSchema = z.discriminatedUnion('action', [
     reason: z.string().check(z.minLength(1), z.maxLength(256)),
     ticket: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
     requestedBy: z.string().check(z.minLength(1), z.maxLength(256)),
-    targets: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+    // As the Lambda's: an ARN or project:region:instance, never longer.
+    targets: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.minLength(1))),
     wait: z.optional(z.boolean()),
   }),
   z.strictObject({ action: z.literal('readiness') }),
@@ -41,18 +43,36 @@ export function parseSnapshotFunctionRequest(body: unknown): SnapshotFunctionReq
   let raw = body;
   if (Buffer.isBuffer(raw)) raw = raw.toString('utf8');
   if (typeof raw === 'string') {
-    try {
-      raw = JSON.parse(raw);
-    } catch (error) {
-      throw new InputError(`snapshot body is not JSON: ${(error as Error).message}`, { cause: error });
+    const text = raw;
+    // No body at all: the schema names what is missing (the action).
+    if (text.trim() === '') raw = {};
+    else {
+      try {
+        raw = JSON.parse(text);
+      } catch (error) {
+        // No cause: V8's message may quote the body, and the body is never echoed.
+        throw new InputError(`snapshot body is not JSON: ${jsonSyntaxProblem(error, text)}.`);
+      }
     }
   }
   const parsed = requestSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
-  throw new InputError(`snapshot body is invalid: ${issues.join('; ')}`);
+  if (!parsed.success) {
+    const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
+    throw new InputError(`snapshot body is invalid: ${issues.join('; ')}`);
+  }
+  if (parsed.data.action === 'snapshot') {
+    // A field of blanks passes the lengths; the job refuses it, and that is the caller's 400, not a 500.
+    try {
+      checkSnapshotRequest(parsed.data);
+    } catch (error) {
+      throw new InputError(`snapshot body is invalid: ${(error as Error).message}`);
+    }
+  }
+  return parsed.data;
 }
 
+// A JSON body the framework cannot parse reaches the function, not express's HTML page (./framework.ts).
+passBodyParseFailuresToFunctions();
 const logger = createGcpLogger('snapshot');
 
 export interface SnapshotFunctionDependencies {
@@ -112,8 +132,10 @@ export function createSnapshotHandler(
     }
     let request: SnapshotFunctionRequest;
     try {
-      request = parseSnapshotFunctionRequest(req.body);
+      // The bytes as sent: a JSON body the framework could not parse reaches here too.
+      request = parseSnapshotFunctionRequest(req.rawBody ?? req.body);
     } catch (error) {
+      logger.warn('bad request', { error: (error as Error).message });
       res.status(400).json({ error: (error as Error).message });
       return;
     }

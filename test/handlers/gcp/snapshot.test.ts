@@ -113,6 +113,42 @@ describe('snapshot Cloud Function served by the Functions Framework', () => {
     expect(response.status).toBe(400);
     expect((await answer(response)).error).toMatch(/^snapshot body is invalid: reason/);
   });
+
+  it('answers 400 JSON naming the problem, never express’s HTML page, when a JSON body does not parse', async () => {
+    // Act: sent as application/json, so the framework's body parser refuses it before the function.
+    const response = await post('{"action":"snapshot","reason":"canary-not-a-secret"');
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const { error } = await answer(response);
+    expect(error).toMatch(/^snapshot body is not JSON: /);
+    expect(error).not.toContain('canary-not-a-secret');
+    expect(error).not.toMatch(/\bat \w+ \(/);
+  });
+
+  it('answers 400 naming the action when the action is unknown or the body is empty', async () => {
+    for (const body of [{ action: 'restore' }, '']) {
+      const response = await post(body);
+      expect(response.status).toBe(400);
+      expect((await answer(response)).error).toMatch(/^snapshot body is invalid: action: /);
+    }
+  });
+
+  it('answers 400, not 500, naming the field when the reason is only blanks', async () => {
+    // Act: passes the schema's length, refused by the job's own check of the request.
+    const response = await post({ ...request, requestId: 'CHG-78', reason: '   ' });
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect((await answer(response)).error).toContain('reason');
+  });
+
+  it('answers 400 naming the field when a target name is longer than any database name', async () => {
+    const response = await post({ ...request, requestId: 'CHG-79', targets: ['x'.repeat(5000)] });
+    expect(response.status).toBe(400);
+    expect((await answer(response)).error).toMatch(/^snapshot body is invalid: targets\.0: /);
+  });
 });
 
 describe('the snapshot function’s maintenance scan (its Cloud Scheduler job posts {"action":"maintenance"})', () => {
