@@ -25,7 +25,8 @@ const ACCOUNT_ID = /^\d{12}$/;
 const UNIQUE_ID = /^\d{10,30}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const ROLE_ARN_ACCOUNT = /^arn:[^:]+:iam::(\d{12}):role\//;
-const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+/** A GCP project id: 6 to 30 lower-case letters, digits or hyphens, a letter first, no hyphen last. */
+export const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
 const region = z.string().check(z.regex(AWS_REGION, 'must be an AWS region name such as eu-west-1'));
 

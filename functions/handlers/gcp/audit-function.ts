@@ -18,7 +18,7 @@ import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
-import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { GCP_PROJECT, loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import * as z from '../../core/zod.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import type { GcpClientSource, GcpCollectors } from '../../gcp/collectors.ts';
@@ -30,7 +30,9 @@ import { createGcpLogger } from './observability.ts';
 /** What the scheduler job may send as its body; empty audits the whole policy. */
 export const auditRequestSchema = z.strictObject({
   /** Audit only these projects. */
-  projects: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  projects: z.optional(
+    z.array(z.string().check(z.regex(GCP_PROJECT, 'must be a GCP project id'))).check(z.minLength(1)),
+  ),
   /** Override `policy.securityHub.enabled` for this run. */
   publish: z.optional(z.boolean()),
 });

@@ -124,6 +124,19 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
     expect(errors.map((entry) => entry.message)).toContain('audit incomplete or not published');
   });
 
+  it('answers 400 naming the entry, audits nothing, when a project is not a GCP project id (an oversize one)', async () => {
+    // Act: a permanent error of the body, which a 500 would have Cloud Scheduler retry.
+    for (const project of ['x'.repeat(5000), 'Certctl_Prod']) {
+      const response = await schedulerPost(JSON.stringify({ projects: [project] }));
+      const answer = (await response.json()) as { error: string };
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(answer.error).toMatch(/^auditPitr body is invalid: projects\.0: must be a GCP project id/);
+      expect(answer.error).not.toContain(project);
+    }
+  });
+
   it('answers 400 naming the field when the body is not a valid request', async () => {
     // Act
     const response = await schedulerPost(JSON.stringify({ projects: 'certctl-prod' }));
