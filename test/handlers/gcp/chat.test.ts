@@ -170,6 +170,30 @@ describe('the GCP chat functions', () => {
   });
 });
 
+describe('the chatAction function given work it cannot run', () => {
+  it('acknowledges (resolves, runs nothing, logs the refusal) an event without data, data that is not JSON, and JSON that is not chat work, so Pub/Sub does not redeliver a permanent error', async () => {
+    // Prepare
+    const actions = fakeActions();
+    const logger = recordingLogger();
+    const handler = createChatActionFunction(() => ({ actions, logger, replyHosts: ['127.0.0.1'] }));
+    const encoded = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
+    const events = [
+      {},
+      { data: { message: {} } },
+      { data: { message: { data: 'bm90IGpzb24=' } } },
+      { data: { message: { data: encoded({ command: { name: 'restore' }, requestKey: 'x' }) } } },
+      { data: { message: { data: encoded(['not', 'work']) } } },
+    ];
+
+    // Act: a throw (or a rejection) would be a NACK, and Pub/Sub would redeliver it until it expires.
+    for (const event of events) await expect(handler(event)).resolves.toBeUndefined();
+
+    // Assess
+    expect(actions.started).toHaveLength(0);
+    expect(logger.entries.filter((entry) => entry.message === 'chat work refused')).toHaveLength(events.length);
+  });
+});
+
 /**
  * The GCP chat action over the real jobs: Cloud SQL, Cloud Storage (the request records) and the
  * scenario's other services on the simulator, real clients through the one factory, and a Pub/Sub
