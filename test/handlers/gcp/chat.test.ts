@@ -190,7 +190,9 @@ describe('the chatAction function given work it cannot run', () => {
 
     // Assess
     expect(actions.started).toHaveLength(0);
-    expect(logger.entries.filter((entry) => entry.message === 'chat work refused')).toHaveLength(events.length);
+    expect(logger.entries.filter((entry) => entry.message === 'chat work refused')).toHaveLength(
+      events.length,
+    );
   });
 });
 
@@ -277,6 +279,37 @@ describe('the GCP chat action over the real jobs', () => {
       );
       expect(views.at(-2)).toContain('*GO*');
       expect(views.at(-1)).toContain('no new snapshot was started');
+    } finally {
+      await close();
+    }
+  });
+
+  it('replays a remembered snapshot as gone, never GO, once its Cloud SQL backup was deleted, and takes no second one', async () => {
+    // Prepare
+    const { sim, handler, event, url, close } = await chatActionOverSim(
+      cloudSqlScenario([instance('certctl-pg', { onDemandBackups: { durationMs: 100 } })]),
+      { snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.2 } },
+      { name: 'snapshot', targets: [], reason: 'CA rotation', ticket: 'CHG-32' },
+      'trigger-32',
+    );
+    const cloudSql = sim.service<CloudSqlSim>('cloudSql');
+
+    try {
+      await handler(event);
+      const [taken] = cloudSql.backups.runs(PROJECT, 'certctl-pg', new Date());
+      if (!taken) throw new Error('no backup was taken');
+      cloudSql.backups.delete(PROJECT, 'certctl-pg', taken.run.id, new Date());
+      await new Promise((resolve) => setTimeout(resolve, 600)); // the simulator's delete takes 500 ms
+
+      // Act: the same delivery again (Pub/Sub at least once): its remembered result is replayed.
+      await handler(event);
+
+      // Assess
+      expect(cloudSql.backups.insertCalls).toBe(1);
+      const replayed = slackView(receiver.postsTo(url).at(-1)?.message);
+      expect(replayed).toContain('SnapshotGone');
+      expect(replayed).toContain('*NO-GO*');
+      expect(replayed).not.toContain('*GO*');
     } finally {
       await close();
     }
