@@ -306,7 +306,9 @@ describe('the GCP chat action over the real jobs', () => {
 
       // Assess
       expect(cloudSql.backups.insertCalls).toBe(1);
-      const replayed = slackView(receiver.postsTo(url).at(-1)?.message);
+      const last = receiver.postsTo(url).at(-1);
+      if (!last) throw new Error('no answer was posted');
+      const replayed = slackView(last.message);
       expect(replayed).toContain('SnapshotGone');
       expect(replayed).toContain('*NO-GO*');
       expect(replayed).not.toContain('*GO*');
