@@ -37,7 +37,10 @@ export function createChatSlackFunction(deps: () => ChatSlackFunctionDependencie
   let counts: Partial<Record<ChatEndpointMetric, number>> = {};
   return async (req, res) => {
     if (req.method !== 'POST') {
-      res.status(405).set('Allow', 'POST').send('The Slack command is sent with POST.');
+      res
+        .status(405)
+        .set('Allow', 'POST')
+        .json({ error: 'chatSlack is called with POST (a Slack slash command).' });
       return;
     }
     if (!endpoint) {

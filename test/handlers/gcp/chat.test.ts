@@ -170,6 +170,44 @@ describe('the GCP chat functions', () => {
   });
 });
 
+describe('the chatSlack function called with another method', () => {
+  it('answers 405 JSON naming the method to use, with Allow: POST, and builds nothing', async () => {
+    // Prepare
+    let built = 0;
+    const handler = createChatSlackFunction(() => {
+      built += 1;
+      throw new Error('dependencies are not built for a refused request');
+    });
+    const sent: { status?: number; headers?: Record<string, string>; json?: unknown } = {};
+    const res = {
+      status(code: number) {
+        sent.status = code;
+        return res;
+      },
+      set(name: string, value: string) {
+        sent.headers = { ...sent.headers, [name.toLowerCase()]: value };
+        return res;
+      },
+      json(body: unknown) {
+        sent.json = body;
+        return res;
+      },
+      send() {
+        throw new Error('answered with text, not JSON');
+      },
+    };
+
+    // Act
+    await handler({ method: 'GET', headers: {} } as never, res as never);
+
+    // Assess
+    expect(sent.status).toBe(405);
+    expect(sent.headers).toEqual({ allow: 'POST' });
+    expect(sent.json).toEqual({ error: expect.stringContaining('POST') });
+    expect(built).toBe(0);
+  });
+});
+
 describe('the chatAction function given work it cannot run', () => {
   it('acknowledges (resolves, runs nothing, logs the refusal) an event without data, data that is not JSON, and JSON that is not chat work, so Pub/Sub does not redeliver a permanent error', async () => {
     // Prepare
