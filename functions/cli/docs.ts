@@ -67,7 +67,7 @@ interface JsonSchemaNode {
 function describeType(node: JsonSchemaNode): string {
   const union = node.anyOf ?? node.oneOf;
   if (union) {
-    return union.every(isObjectNode) ? 'list entries below' : union.map(describeType).join(' or ');
+    return union.every(isObjectNode) ? 'object' : union.map(describeType).join(' or ');
   }
   if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
   if (node.enum) return node.enum.map((value) => `\`${JSON.stringify(value)}\``).join(' or ');
