@@ -15,6 +15,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { errorCode } from '../core/errors.ts';
+import { pageTokens } from '../core/paging.ts';
 import type { Destination } from '../publish/security-hub/asff.ts';
 import { LedgerConflictError, type LedgerStore, type StoredLedger } from '../publish/security-hub/ledger.ts';
 import type { AwsClientFactory } from './clients.ts';
@@ -96,6 +97,12 @@ export async function listLedgerDestinations(
 ): Promise<{ account: string; region: string }[]> {
   const destinations: { account: string; region: string }[] = [];
   let token: string | undefined;
+  // A token S3 already sent would list the same page until the function timed out.
+  const nextToken = pageTokens(
+    `ListObjectsV2 of the import ledgers in s3://${bucket}/${prefix}`,
+    'RepeatedContinuationToken',
+    'continuation token',
+  );
   do {
     const page = await client.send(
       new ListObjectsV2Command({
@@ -108,7 +115,7 @@ export async function listLedgerDestinations(
       const match = /^(\d{12})\/([a-z0-9-]+)\.json\.gz$/.exec((object.Key ?? '').slice(prefix.length));
       if (match?.[1] && match[2]) destinations.push({ account: match[1], region: match[2] });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    token = page.IsTruncated ? nextToken(page.NextContinuationToken) : undefined;
   } while (token);
   return destinations;
 }
