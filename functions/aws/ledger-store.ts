@@ -82,6 +82,12 @@ export class S3LedgerStore implements LedgerStore {
   async remove(destination: Pick<Destination, 'account' | 'region'>): Promise<void> {
     await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.key(destination) }));
   }
+
+  /** One ListObjectsV2 under `<prefix><account>/` (one more per 1,000 ledgers). */
+  async regionsOf(account: string): Promise<readonly string[]> {
+    const destinations = await listLedgerDestinations(this.#client, this.#bucket, this.#prefix, account);
+    return destinations.map((destination) => destination.region);
+  }
 }
 
 /** The ledger store of a deployment: `bucket` in `region`, with the factory's own (not a member's) credentials. */
@@ -89,11 +95,12 @@ export function s3LedgerStore(factory: AwsClientFactory, bucket: string, region:
   return new S3LedgerStore(factory.client(S3Client, region), bucket);
 }
 
-/** The destinations (account, region) that have a ledger in the bucket, from the object keys. */
+/** The destinations (account, region) that have a ledger in the bucket (of `account` only when given), from the object keys. */
 export async function listLedgerDestinations(
   client: Pick<S3Client, 'send'>,
   bucket: string,
   prefix = LEDGER_PREFIX,
+  account?: string,
 ): Promise<{ account: string; region: string }[]> {
   const destinations: { account: string; region: string }[] = [];
   let token: string | undefined;
@@ -107,7 +114,7 @@ export async function listLedgerDestinations(
     const page = await client.send(
       new ListObjectsV2Command({
         Bucket: bucket,
-        Prefix: prefix,
+        Prefix: account === undefined ? prefix : `${prefix}${account}/`,
         ...(token ? { ContinuationToken: token } : {}),
       }),
     );
