@@ -838,6 +838,47 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(after.calls).toMatchObject({ getFindings: SINCE, ledgerRead: 3 });
   });
 
+  it('keeps alive in the regions the run knows, and says so, when the ledgers of a failed account cannot be listed', async () => {
+    // Prepare: A's region listing fails; B, listed, is audited in both regions; the ledger listing fails.
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const bScopes = [completeScope(ACCOUNT_B, 'eu-west-1'), completeScope(ACCOUNT_B, 'us-east-1')];
+    await publish(report([east], [completeScope(ACCOUNT_A, 'us-east-1'), ...bScopes]));
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    clock = new Date(T0.getTime() + 80 * DAY);
+    const logger = recordingLogger();
+    const unlistable: LedgerStore = {
+      read: (where) => store.read(where),
+      write: (where, body, previous) => store.write(where, body, previous),
+      remove: (where) => store.remove(where),
+      regionsOf: async () => {
+        throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+      },
+    };
+
+    // Act
+    const result = await publishToSecurityHub({
+      report: report([scopeFinding(unlisted)], [unlisted, ...bScopes]),
+      policy: policy(),
+      factory,
+      accounts: ACCOUNTS,
+      now: () => clock,
+      ledger: unlistable,
+      logger,
+    });
+
+    // Assess
+    expect(result.counts).toMatchObject({ keptAlive: 1, archived: 0, failed: 0 });
+    expect(
+      hub.findings(ACCOUNT_A, 'us-east-1').find((finding) => finding.Id === asffFindingId(east))?.UpdatedAt,
+    ).toBe(clock.toISOString());
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'import ledgers could not be listed: keeping alive in the regions the run knows',
+      }),
+    );
+  });
+
   it('keeps alive from the ledger the finding of a dumps bucket in another region than its failed scope', async () => {
     // Prepare: the bucket's finding landed in us-east-1 (S3 redirected), its scope is eu-west-1's.
     const bucket = retentionFinding(
