@@ -138,7 +138,10 @@ export interface PublishCounts {
 /** What a publication did: counts, API calls, and every finding that did not land. */
 export interface PublishResult {
   readonly counts: PublishCounts;
-  /** API calls made (SDK-internal retries of one call count once); ledger calls are the store's. */
+  /**
+   * API calls made (SDK-internal retries of one call count once); ledger calls are the store's,
+   * `ledgerRead` counting its reads and its listings of an account's ledgers.
+   */
   readonly calls: {
     readonly getFindings: number;
     readonly batchImport: number;
@@ -220,7 +223,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     });
   }
   const concurrency = options.concurrency ?? 8;
-  for (const destination of await keepAliveDestinations(options, target, work, calls)) {
+  for (const destination of await keepAliveDestinations(options, target, work, roles, calls)) {
     work.set(keyOf(destination), {
       destination,
       account: roles(destination.account),
@@ -520,11 +523,13 @@ async function keepAliveDestinations(
   options: PublishOptions,
   target: PublishTarget,
   work: ReadonlyMap<string, DestinationWork>,
+  roles: (accountId: string) => PublishAccount | undefined,
   calls: Calls,
 ): Promise<Destination[]> {
   const failedAccounts = new Set<string>();
   for (const outcome of options.report.scopes) {
-    if (outcome.status === 'failed' && outcome.scope.provider === 'aws') {
+    // An account nothing may be published into has nothing to keep alive from here.
+    if (outcome.status === 'failed' && outcome.scope.provider === 'aws' && roles(outcome.scope.account)) {
       failedAccounts.add(outcome.scope.account);
     }
   }
