@@ -15,6 +15,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { errorCode } from '../core/errors.ts';
+import { pageTokens } from '../core/paging.ts';
 import type { Destination } from '../publish/security-hub/asff.ts';
 import { LedgerConflictError, type LedgerStore, type StoredLedger } from '../publish/security-hub/ledger.ts';
 import type { AwsClientFactory } from './clients.ts';
@@ -81,6 +82,12 @@ export class S3LedgerStore implements LedgerStore {
   async remove(destination: Pick<Destination, 'account' | 'region'>): Promise<void> {
     await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.key(destination) }));
   }
+
+  /** One ListObjectsV2 under `<prefix><account>/` (one more per 1,000 ledgers). */
+  async regionsOf(account: string): Promise<readonly string[]> {
+    const destinations = await listLedgerDestinations(this.#client, this.#bucket, this.#prefix, account);
+    return destinations.map((destination) => destination.region);
+  }
 }
 
 /** The ledger store of a deployment: `bucket` in `region`, with the factory's own (not a member's) credentials. */
@@ -88,19 +95,26 @@ export function s3LedgerStore(factory: AwsClientFactory, bucket: string, region:
   return new S3LedgerStore(factory.client(S3Client, region), bucket);
 }
 
-/** The destinations (account, region) that have a ledger in the bucket, from the object keys. */
+/** The destinations (account, region) that have a ledger in the bucket (of `account` only when given), from the object keys. */
 export async function listLedgerDestinations(
   client: Pick<S3Client, 'send'>,
   bucket: string,
   prefix = LEDGER_PREFIX,
+  account?: string,
 ): Promise<{ account: string; region: string }[]> {
   const destinations: { account: string; region: string }[] = [];
   let token: string | undefined;
+  // A token S3 already sent would list the same page until the function timed out.
+  const nextToken = pageTokens(
+    `ListObjectsV2 of the import ledgers in s3://${bucket}/${prefix}`,
+    'RepeatedContinuationToken',
+    'continuation token',
+  );
   do {
     const page = await client.send(
       new ListObjectsV2Command({
         Bucket: bucket,
-        Prefix: prefix,
+        Prefix: account === undefined ? prefix : `${prefix}${account}/`,
         ...(token ? { ContinuationToken: token } : {}),
       }),
     );
@@ -108,7 +122,7 @@ export async function listLedgerDestinations(
       const match = /^(\d{12})\/([a-z0-9-]+)\.json\.gz$/.exec((object.Key ?? '').slice(prefix.length));
       if (match?.[1] && match[2]) destinations.push({ account: match[1], region: match[2] });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    token = page.IsTruncated ? nextToken(page.NextContinuationToken) : undefined;
   } while (token);
   return destinations;
 }

@@ -20,8 +20,9 @@ import {
   DescribePendingMaintenanceActionsCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
+import { CloudApiError } from '../core/errors.ts';
 import { pageTokens } from '../core/paging.ts';
-import { tagRecord } from './rds.ts';
+import { INCOMPLETE_ANSWER, tagRecord } from './rds.ts';
 import { leanRdsListPlugin, type StreamCollector } from './rds-wire.ts';
 
 /** `command` with its successful answer decoded leanly (functions/aws/rds-wire.ts). */
@@ -159,15 +160,36 @@ function describeSnapshotPages(
     if (kind === 'rds-instance') {
       return rds
         .send(lean(rds, 'DescribeDBSnapshots', new DescribeDBSnapshotsCommand(input)))
-        .then((page) => ({ items: (page.DBSnapshots ?? []).map(fromInstanceSnapshot), marker: page.Marker }));
+        .then((page) => ({
+          items: listed('DescribeDBSnapshots', 'DBSnapshots', page.DBSnapshots).map(fromInstanceSnapshot),
+          marker: page.Marker,
+        }));
     }
     return rds
       .send(lean(rds, 'DescribeDBClusterSnapshots', new DescribeDBClusterSnapshotsCommand(input)))
       .then((page) => ({
-        items: (page.DBClusterSnapshots ?? []).map(fromClusterSnapshot),
+        items: listed('DescribeDBClusterSnapshots', 'DBClusterSnapshots', page.DBClusterSnapshots).map(
+          fromClusterSnapshot,
+        ),
         marker: page.Marker,
       }));
   });
+}
+
+/**
+ * The list of a snapshot listing's page. An empty list comes as an empty element (`<DBSnapshots/>`,
+ * read as `[]`); a 200 without the element did not say, and reading it as none would have the action
+ * think a snapshot it polls is gone or miss snapshots from the quota and pruning (as readAllPages in
+ * functions/aws/rds.ts fails such answers).
+ */
+function listed<T>(api: string, element: string, items: T[] | undefined): T[] {
+  if (items === undefined) {
+    throw new CloudApiError(
+      `RDS ${api} answered without <${element}>: the snapshots it lists are unknown, not none`,
+      INCOMPLETE_ANSWER,
+    );
+  }
+  return items;
 }
 
 /** The current state of these snapshots, in as few calls as the filter allows. */

@@ -1,5 +1,11 @@
+import { Readable } from 'node:stream';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
-import { everyPage } from '../../functions/aws/rds-snapshots.ts';
+import {
+  describeRdsSnapshots,
+  everyPage,
+  listManualRdsSnapshots,
+} from '../../functions/aws/rds-snapshots.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
 
 describe('everyPage (the snapshot and pending-maintenance listings)', () => {
@@ -40,4 +46,64 @@ describe('everyPage (the snapshot and pending-maintenance listings)', () => {
     await expect(reading).rejects.toMatchObject({ code: 'RepeatedMarker' });
     expect(calls).toBe(2);
   });
+});
+
+describe('the snapshot listings when a 200 answer leaves out its list element', () => {
+  /** A client whose every answer is a 200 whose result is `result` (the list element, or nothing). */
+  function answering(result: string): RDSClient {
+    return new RDSClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+      requestHandler: {
+        handle: async (request: { body?: unknown }) => {
+          const action = new URLSearchParams(String(request.body ?? '')).get('Action');
+          const body =
+            `<${action}Response xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><${action}Result>${result}</${action}Result>` +
+            `<ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></${action}Response>`;
+          return {
+            response: {
+              statusCode: 200,
+              headers: { 'content-type': 'text/xml' },
+              body: Readable.from([Buffer.from(body, 'utf8')]),
+            },
+          };
+        },
+      } as never,
+    });
+  }
+
+  const LISTS = [
+    { kind: 'rds-instance', api: 'DescribeDBSnapshots', element: 'DBSnapshots' },
+    { kind: 'aurora-cluster', api: 'DescribeDBClusterSnapshots', element: 'DBClusterSnapshots' },
+  ] as const;
+
+  for (const { kind, api, element } of LISTS) {
+    it(`reads <${element}/> as no snapshot`, async () => {
+      // Prepare
+      const client = answering(`<${element}/>`);
+      // Act
+      const listed = await listManualRdsSnapshots(client, kind);
+      // Assess
+      expect(listed).toEqual([]);
+      client.destroy();
+    });
+
+    it(`fails ${api} with IncompleteAnswer naming the API, not an empty list, when the answer has no <${element}>`, async () => {
+      // Prepare
+      const client = answering('');
+      // Act
+      const listing = listManualRdsSnapshots(client, kind);
+      const describing = describeRdsSnapshots(client, kind, ['certctl-snap-1']);
+      // Assess
+      for (const reading of [listing, describing]) {
+        await expect(reading).rejects.toBeInstanceOf(CloudApiError);
+        await expect(reading).rejects.toMatchObject({
+          code: 'IncompleteAnswer',
+          message: `RDS ${api} answered without <${element}>: the snapshots it lists are unknown, not none`,
+        });
+      }
+      client.destroy();
+    });
+  }
 });

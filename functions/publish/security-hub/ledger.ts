@@ -51,6 +51,13 @@ export interface LedgerStore {
   ): Promise<void>;
   /** Delete the destination's ledger (its next run reconciles in full); absent is fine. */
   remove(destination: Pick<Destination, 'account' | 'region'>): Promise<void>;
+  /**
+   * The regions in which `account` has a ledger: where this product has held findings of it. The
+   * publisher asks it only for an account with a failed scope, whose findings in a region this run
+   * did not read must still be kept alive; a store without it leaves those regions to the policy
+   * and the report.
+   */
+  regionsOf?(account: string): Promise<readonly string[]>;
 }
 
 /** A ledger could not be decoded (corrupt, truncated, of another destination). The run reads Security Hub instead. */

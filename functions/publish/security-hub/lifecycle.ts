@@ -490,7 +490,7 @@ export function keepAliveDue(updatedAt: string | undefined, now: Date): boolean 
  * Why a scope's findings were not re-evaluated in this run: its own failure, or that of its whole
  * account (region `*`, the regions could not be listed); undefined when it did not fail here.
  */
-function scopeFailures(report: Pick<AuditReport, 'scopes'>): (scope: Scope) => string | undefined {
+export function scopeFailures(report: Pick<AuditReport, 'scopes'>): (scope: Scope) => string | undefined {
   const failed = new Map<string, string>();
   for (const outcome of report.scopes) {
     if (outcome.status !== 'failed') continue;

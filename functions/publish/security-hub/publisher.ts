@@ -20,7 +20,15 @@ import type { StructuredLogger } from '../../core/logging.ts';
 import { pageTokens } from '../../core/paging.ts';
 import type { Policy } from '../../core/policy.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
-import { ASFF_ID_PREFIX, ASFF_LIMITS, type Destination, productArn, publishTargetFrom } from './asff.ts';
+import {
+  ASFF_ID_PREFIX,
+  ASFF_LIMITS,
+  type Destination,
+  type PublishTarget,
+  partitionOf,
+  productArn,
+  publishTargetFrom,
+} from './asff.ts';
 import type { FailedImport } from './errors.ts';
 import { decodeLedger, encodeLedger, type Ledger, LedgerConflictError, type LedgerStore } from './ledger.ts';
 import {
@@ -30,12 +38,14 @@ import {
   type HeldFinding,
   heldFinding,
   type ImportAction,
+  KEEP_ALIVE_DAYS,
   keepAliveDue,
   keepAliveImport,
   type PlannedImport,
   planPublication,
   type ReportedDigests,
   reportedDigests,
+  scopeFailures,
 } from './lifecycle.ts';
 
 /** An account findings are imported into: its id and, for a member account, the role to assume. */
@@ -128,7 +138,10 @@ export interface PublishCounts {
 /** What a publication did: counts, API calls, and every finding that did not land. */
 export interface PublishResult {
   readonly counts: PublishCounts;
-  /** API calls made (SDK-internal retries of one call count once); ledger calls are the store's. */
+  /**
+   * API calls made (SDK-internal retries of one call count once); ledger calls are the store's,
+   * `ledgerRead` counting its reads and its listings of an account's ledgers.
+   */
   readonly calls: {
     readonly getFindings: number;
     readonly batchImport: number;
@@ -177,6 +190,13 @@ interface DestinationWork {
   reconciledAt?: string;
   /** Findings another writer updated since the ledger, adopted from Security Hub: the ledger is rewritten. */
   adopted?: number;
+  /**
+   * Read only to keep alive the held findings of this run's failed scopes ({@link keepAliveDestinations}):
+   * no finding of this run goes here and no scope here was evaluated, so only those findings are planned.
+   */
+  keepAliveOnly?: boolean;
+  /** Security Hub was read for the findings due for keep-alive only: no ledger is written from it. */
+  partial?: boolean;
 }
 
 type Calls = { getFindings: number; batchImport: number; ledgerRead: number; ledgerWrite: number };
@@ -203,6 +223,15 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     });
   }
   const concurrency = options.concurrency ?? 8;
+  for (const destination of await keepAliveDestinations(options, target, work, roles, calls)) {
+    work.set(keyOf(destination), {
+      destination,
+      account: roles(destination.account),
+      held: [],
+      reconciled: false,
+      keepAliveOnly: true,
+    });
+  }
   let digests: ReportedDigests | undefined;
   const reported = (): ReportedDigests => {
     digests ??= reportedDigests(options.report, target, now);
@@ -210,6 +239,10 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   };
   await mapWithConcurrency([...work.values()], concurrency, async (item) => {
     if (item.account === undefined) return;
+    if (item.keepAliveOnly) {
+      await readForKeepAlive(options, item, now, calls, ledgerCounts);
+      return;
+    }
     if (options.ledger && (await readLedger(options, item, now, calls, ledgerCounts, reported))) return;
     try {
       item.held = await readExisting(options.factory, item.destination, item.account, calls, reported);
@@ -225,12 +258,17 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     }
   });
 
+  const failureOf = scopeFailures(options.report);
   const plan = planPublication({
     report: options.report,
     policy: options.policy,
     now,
     target,
-    held: [...work.values()].flatMap((item) => item.held),
+    held: [...work.values()].flatMap((item) =>
+      item.keepAliveOnly
+        ? item.held.filter((held) => held.scope !== undefined && failureOf(held.scope) !== undefined)
+        : item.held,
+    ),
   });
 
   // Archives and keep-alives the ledger decided: read those findings (and only those) by Id to copy them.
@@ -468,6 +506,134 @@ async function readChangedSince(
 /** {@link readChangedSince} starts this long after the ledger's newest time. */
 const CHANGED_SINCE_GAP_MS = 1000;
 
+/**
+ * The destinations read only to keep alive the held findings of this run's failed AWS scopes, where
+ * {@link destinationsToRead} does not reach: Security Hub deletes a finding 90 days after its last
+ * update, so a scope failing that long would lose them. A scope's findings are not all in its own
+ * destination: a dumps bucket S3 redirected to another region has its finding in the bucket's region
+ * (`scopeRegion` in functions/core/audit.ts), and an account whose regions could not be listed
+ * (scope `*`, its NOT_AVAILABLE finding in the home region) holds findings in every region it was
+ * audited in. Where they can be: with a ledger store that lists, the regions where the account has an
+ * import ledger (one ListObjectsV2 per account with a failed scope; a ledger is written wherever this
+ * product's findings landed); otherwise the policy's fixed regions, the home region and the regions
+ * this run's report names. Each destination not read already is read once
+ * ({@link readForKeepAlive}); none when no AWS scope failed.
+ */
+async function keepAliveDestinations(
+  options: PublishOptions,
+  target: PublishTarget,
+  work: ReadonlyMap<string, DestinationWork>,
+  roles: (accountId: string) => PublishAccount | undefined,
+  calls: Calls,
+): Promise<Destination[]> {
+  const failedAccounts = new Set<string>();
+  for (const outcome of options.report.scopes) {
+    // An account nothing may be published into has nothing to keep alive from here.
+    if (outcome.status === 'failed' && outcome.scope.provider === 'aws' && roles(outcome.scope.account)) {
+      failedAccounts.add(outcome.scope.account);
+    }
+  }
+  if (failedAccounts.size === 0) return [];
+  const known = new Set<string>([target.homeRegion]);
+  const { regions } = options.policy.aws;
+  if (regions !== 'all') for (const region of regions) known.add(region);
+  for (const { scope } of options.report.scopes) {
+    if (scope.provider === 'aws' && scope.region !== '*') known.add(scope.region);
+  }
+  for (const { resource } of options.report.findings) {
+    if (resource.provider === 'aws' && resource.region !== '*') known.add(resource.region);
+  }
+  const store = options.ledger;
+  const perAccount = await mapWithConcurrency(
+    [...failedAccounts],
+    options.concurrency ?? 8,
+    async (account): Promise<Destination[]> => {
+      let accountRegions: ReadonlySet<string> = known;
+      if (store?.regionsOf) {
+        try {
+          calls.ledgerRead += 1;
+          accountRegions = new Set(await store.regionsOf(account));
+        } catch (error) {
+          options.logger?.warn(
+            'import ledgers could not be listed: keeping alive in the regions the run knows',
+            {
+              account,
+              error: { code: errorCode(error), message: describeError(error) },
+            },
+          );
+        }
+      }
+      return [...accountRegions]
+        .map((region) => ({ account, region, partition: partitionOf(region) }))
+        .filter((destination) => !work.has(keyOf(destination)));
+    },
+  );
+  return perAccount.flat();
+}
+
+/**
+ * Read a keep-alive-only destination ({@link keepAliveDestinations}): its ledger as it is, whatever its
+ * age (a keep-alive is checked against Security Hub when the finding is read by Id, so a stale entry
+ * costs a read, never a wrong import), with no read of what changed since; without a readable ledger,
+ * Security Hub's findings due for keep-alive only (UpdatedAt at least {@link KEEP_ALIVE_DAYS} ago: one
+ * GetFindings page, empty in the steady state). A failed read is logged: nothing is planned there.
+ */
+async function readForKeepAlive(
+  options: PublishOptions,
+  item: DestinationWork,
+  now: Date,
+  calls: Calls,
+  counts: { used: number; problems: number },
+): Promise<void> {
+  const where = { account: item.destination.account, region: item.destination.region };
+  if (options.ledger) {
+    try {
+      calls.ledgerRead += 1;
+      const stored = await options.ledger.read(where);
+      if (stored) {
+        const ledger = decodeLedger(stored.body, { ...where, productArn: productArn(item.destination) });
+        item.ledgerVersion = stored.version;
+        item.reconciledAt = ledger.reconciledAt;
+        item.held = [...ledger.findings];
+        counts.used += 1;
+        return;
+      }
+    } catch (error) {
+      counts.problems += 1;
+      options.logger?.warn(
+        'import ledger unreadable: reading Security Hub for the findings due for keep-alive',
+        {
+          ...where,
+          error: { code: errorCode(error), message: describeError(error) },
+        },
+      );
+    }
+  }
+  item.partial = true;
+  try {
+    const client = options.factory.client(SecurityHubClient, where.region, item.account as PublishAccount);
+    const due = new Date(now.getTime() - KEEP_ALIVE_DAYS * DAY_MS).toISOString();
+    const held: HeldFinding[] = [];
+    await forEachFinding(
+      client,
+      { ...ownFindingsFilters(item.destination), UpdatedAt: [{ Start: EPOCH, End: due }] },
+      calls,
+      (finding) => {
+        held.push(heldFinding(finding));
+      },
+    );
+    item.held = held;
+  } catch (error) {
+    options.logger?.error('cannot read the findings to keep alive of a failed scope', {
+      ...where,
+      error: { code: errorCode(error), message: describeError(error) },
+    });
+  }
+}
+
+/** The start of every UpdatedAt range that means "up to": Security Hub keeps no finding that old. */
+const EPOCH = '1970-01-01T00:00:00.000Z';
+
 /** Write each destination's ledger: what it held, updated with what landed this run. */
 async function writeLedgers(
   options: PublishOptions,
@@ -486,7 +652,7 @@ async function writeLedgers(
   }
   const lookedUpByDestination = new Set([...lookedUp.keys()].map((key) => key.split('\n')[0]));
   await mapWithConcurrency([...work], options.concurrency ?? 8, async ([key, item]) => {
-    if (item.account === undefined || item.readError) return;
+    if (item.account === undefined || item.readError || item.partial) return;
     const sent = landedByDestination.get(key) ?? [];
     if (!item.reconciled && !item.adopted && sent.length === 0 && !lookedUpByDestination.has(key)) return;
     const entries = new Map(item.held.map((held) => [held.id, held]));

@@ -5,7 +5,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerLastAudit } from '../../../functions/aws/ledger-status.ts';
-import { S3LedgerStore } from '../../../functions/aws/ledger-store.ts';
+import { listLedgerDestinations, S3LedgerStore } from '../../../functions/aws/ledger-store.ts';
 import { productArn } from '../../../functions/publish/security-hub/asff.ts';
 import { encodeLedger } from '../../../functions/publish/security-hub/ledger.ts';
 import { simS3Client } from '../../sim/s3-support.ts';
@@ -93,5 +93,33 @@ describe('the last audit of the chat status', () => {
 
     // Assess
     expect(lastAudit).toEqual({ unavailable: 'no audit has published yet' });
+  });
+});
+
+describe('listLedgerDestinations when S3 names a continuation token it already sent', () => {
+  it('fails naming the listing instead of listing the same page until the function times out', async () => {
+    // Prepare
+    let calls = 0;
+    const client = {
+      send: async () => {
+        calls += 1;
+        if (calls > 5) throw new Error('listed the same page again and again');
+        return {
+          Contents: [{ Key: `import-ledger/${ACCOUNT}/eu-west-1.json.gz` }],
+          IsTruncated: true,
+          NextContinuationToken: 'same-token',
+        };
+      },
+    } as unknown as Pick<S3Client, 'send'>;
+
+    // Act
+    const listing = listLedgerDestinations(client, BUCKETS.full, 'import-ledger/');
+
+    // Assess
+    await expect(listing).rejects.toMatchObject({
+      code: 'RepeatedContinuationToken',
+      message: `ListObjectsV2 of the import ledgers in s3://${BUCKETS.full}/import-ledger/ named a continuation token it had already sent, so the listing would never reach its end`,
+    });
+    expect(calls).toBe(2);
   });
 });

@@ -790,6 +790,125 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(after.calls.getFindings).toBe(SINCE);
   });
 
+  it('keeps alive from its ledgers the findings an account whose regions could not be listed holds in every region, reading only those due', async () => {
+    // Prepare: account A holds findings in both regions; its region listing then fails (scope `*`,
+    // its Scope finding in the home region eu-west-1) and nothing else of A is audited.
+    const rarely = policy({
+      securityHub: {
+        enabled: true,
+        centralAccountId: CENTRAL,
+        centralRegion: 'eu-west-1',
+        reconcileDays: 89,
+      },
+    });
+    const west = db('db-west');
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    await publish(report([west, east], [...scopes, completeScope(ACCOUNT_A, 'us-east-1')]), {
+      policy: rarely,
+    });
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    const failing = report([scopeFinding(unlisted)], [unlisted]);
+    clock = new Date(T0.getTime() + 80 * DAY);
+    hub.resetCalls();
+
+    // Act
+    const late = await publish(failing, { policy: rarely });
+    clock = new Date(T0.getTime() + 85 * DAY);
+    const after = await publish(failing, { policy: rarely });
+
+    // Assess
+    expect(late.counts).toMatchObject({ keptAlive: 2, archived: 0, resolved: 0, failed: 0 });
+    const eastHeld = hub
+      .findings(ACCOUNT_A, 'us-east-1')
+      .find((finding) => finding.Id === asffFindingId(east));
+    expect(eastHeld).toMatchObject({
+      RecordState: 'ACTIVE',
+      Compliance: { Status: 'FAILED' },
+      UpdatedAt: new Date(T0.getTime() + 80 * DAY).toISOString(),
+    });
+    expect((await ledgerEntries('us-east-1')).find(([id]) => id === asffFindingId(east))).toEqual([
+      asffFindingId(east),
+      'ACTIVE',
+      new Date(T0.getTime() + 80 * DAY).toISOString(),
+    ]);
+    // Call cost: eu-west-1 as before (what changed since, and the finding read by Id); us-east-1 only
+    // the finding due, read by Id; the ledgers: eu-west-1's, the listing of A's ledgers, us-east-1's.
+    expect(late.calls).toMatchObject({ getFindings: SINCE + 2, ledgerRead: 3 });
+    expect(after.counts).toMatchObject({ keptAlive: 0, archived: 0 });
+    expect(after.calls).toMatchObject({ getFindings: SINCE, ledgerRead: 3 });
+  });
+
+  it('keeps alive in the regions the run knows, and says so, when the ledgers of a failed account cannot be listed', async () => {
+    // Prepare: A's region listing fails; B, listed, is audited in both regions; the ledger listing fails.
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const bScopes = [completeScope(ACCOUNT_B, 'eu-west-1'), completeScope(ACCOUNT_B, 'us-east-1')];
+    await publish(report([east], [completeScope(ACCOUNT_A, 'us-east-1'), ...bScopes]));
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    clock = new Date(T0.getTime() + 80 * DAY);
+    const logger = recordingLogger();
+    const unlistable: LedgerStore = {
+      read: (where) => store.read(where),
+      write: (where, body, previous) => store.write(where, body, previous),
+      remove: (where) => store.remove(where),
+      regionsOf: async () => {
+        throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+      },
+    };
+
+    // Act
+    const result = await publishToSecurityHub({
+      report: report([scopeFinding(unlisted)], [unlisted, ...bScopes]),
+      policy: policy(),
+      factory,
+      accounts: ACCOUNTS,
+      now: () => clock,
+      ledger: unlistable,
+      logger,
+    });
+
+    // Assess
+    expect(result.counts).toMatchObject({ keptAlive: 1, archived: 0, failed: 0 });
+    expect(
+      hub.findings(ACCOUNT_A, 'us-east-1').find((finding) => finding.Id === asffFindingId(east))?.UpdatedAt,
+    ).toBe(clock.toISOString());
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'import ledgers could not be listed: keeping alive in the regions the run knows',
+      }),
+    );
+  });
+
+  it('keeps alive from the ledger the finding of a dumps bucket in another region than its failed scope', async () => {
+    // Prepare: the bucket's finding landed in us-east-1 (S3 redirected), its scope is eu-west-1's.
+    const bucket = retentionFinding(
+      {
+        provider: 'aws',
+        account: ACCOUNT_A,
+        region: 'us-east-1',
+        type: 'AwsS3Bucket',
+        id: 'certctl-dumps/pg/',
+        arn: 'arn:aws:s3:::certctl-dumps',
+      },
+      { checkId: 'dumps.fresh', group: 'dumps', scopeRegion: 'eu-west-1' },
+    );
+    const dumps = completeScope(ACCOUNT_A, 'eu-west-1', 'dumps');
+    await publish(report([db('db-1'), bucket], [...scopes, dumps]));
+    const down = failedScope(ACCOUNT_A, 'eu-west-1', 'dumps');
+    clock = new Date(T0.getTime() + 80 * DAY);
+
+    // Act
+    const result = await publish(
+      report([db('db-1'), { ...scopeFinding(down), group: 'dumps' }], [...scopes, down]),
+    );
+
+    // Assess
+    expect(result.counts).toMatchObject({ keptAlive: 1, archived: 0, resolved: 0, failed: 0 });
+    expect(
+      hub.findings(ACCOUNT_A, 'us-east-1').find((finding) => finding.Id === asffFindingId(bucket)),
+    ).toMatchObject({ RecordState: 'ACTIVE', UpdatedAt: clock.toISOString() });
+  });
+
   it('archives more than 20 findings of one destination from the ledger reading them 20 Ids at a time', async () => {
     // Prepare: 101 findings (more than one GetFindings page); 40 of the resources are then deleted.
     const fleet = Array.from({ length: 101 }, (_, index) => db(`db-${index}`));

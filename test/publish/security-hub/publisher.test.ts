@@ -329,6 +329,75 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     );
   });
 
+  it('keeps alive the findings of an account whose regions could not be listed in the other regions the run knows', async () => {
+    // Prepare: account A holds findings in both regions; then its region listing fails (scope `*`)
+    // for 80 days while account B, listed, is audited in both regions.
+    const west = retentionFinding(rdsResource('db-west'));
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const bWest = retentionFinding(rdsResource('db-b', ACCOUNT_B));
+    const bScopes = [completeScope(ACCOUNT_B, 'eu-west-1'), completeScope(ACCOUNT_B, 'us-east-1')];
+    await publish(report([west, east, bWest], [euWest, completeScope(ACCOUNT_A, 'us-east-1'), ...bScopes]));
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    clock = new Date(T0.getTime() + 80 * DAY);
+    hub.resetCalls();
+
+    // Act
+    const result = await publish(report([bWest, scopeFinding(unlisted)], [unlisted, ...bScopes]));
+
+    // Assess: both of A's findings kept alive, nothing archived.
+    expect(result.counts).toMatchObject({ keptAlive: 2, archived: 0, resolved: 0, failed: 0 });
+    for (const [region, finding] of [
+      ['eu-west-1', west],
+      ['us-east-1', east],
+    ] as const) {
+      expect(stored(ACCOUNT_A, region, finding)).toMatchObject({
+        RecordState: 'ACTIVE',
+        Compliance: { Status: 'FAILED' },
+        UpdatedAt: clock.toISOString(),
+        ProductFields: expect.objectContaining({ 'notEvaluated/since': T0.toISOString() }),
+      });
+    }
+    // A's us-east-1 is read once, for the findings due for keep-alive only.
+    const eastReads = hub.calls.filter(
+      (call) =>
+        call.operation === 'GetFindings' && call.region === 'us-east-1' && call.callerAccount === ACCOUNT_A,
+    );
+    expect(eastReads.map((call) => call.findings)).toEqual([1]);
+  });
+
+  it('keeps alive the finding of a dumps bucket in another region than its failed scope', async () => {
+    // Prepare: the policy places the bucket in eu-west-1, S3 redirects to us-east-1, so its finding
+    // lands in us-east-1 with its scope's region eu-west-1; then the dumps scope fails for 80 days.
+    const audited = policy({ aws: { regions: ['eu-west-1', 'us-east-1'] } });
+    const bucket = retentionFinding(
+      {
+        provider: 'aws',
+        account: ACCOUNT_A,
+        region: 'us-east-1',
+        type: 'AwsS3Bucket',
+        id: 'certctl-dumps/pg/',
+        arn: 'arn:aws:s3:::certctl-dumps',
+      },
+      { checkId: 'dumps.fresh', group: 'dumps', scopeRegion: 'eu-west-1' },
+    );
+    await publish(report([bucket], [completeScope(ACCOUNT_A, 'eu-west-1', 'dumps')]), { policy: audited });
+    const down = failedScope(ACCOUNT_A, 'eu-west-1', 'dumps');
+    clock = new Date(T0.getTime() + 80 * DAY);
+
+    // Act
+    const result = await publish(report([{ ...scopeFinding(down), group: 'dumps' }], [down]), {
+      policy: audited,
+    });
+
+    // Assess
+    expect(result.counts).toMatchObject({ keptAlive: 1, archived: 0, resolved: 0, failed: 0 });
+    expect(stored(ACCOUNT_A, 'us-east-1', bucket)).toMatchObject({
+      RecordState: 'ACTIVE',
+      UpdatedAt: clock.toISOString(),
+      ProductFields: expect.objectContaining({ 'notEvaluated/since': T0.toISOString() }),
+    });
+  });
+
   it('does not touch other regions when the run covered one region', async () => {
     // Prepare
     const west = retentionFinding(rdsResource('db-west'));
