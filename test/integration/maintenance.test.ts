@@ -142,7 +142,39 @@ describe('maintenance job and Aurora members', () => {
       expect(result.snapshots).toMatchObject([{ target: { id: 'certctl-aurora' }, outcome: 'available' }]);
       const stored = aurora.rds.snapshots.snapshots().filter((s) => s.target === 'certctl-aurora');
       expect(stored).toHaveLength(1);
-      expect(stored[0]?.tags['maintenance-event']).toContain('db:certctl-aurora-1');
+      expect(stored[0]?.tags['maintenance-event']).toContain('cluster:certctl-aurora');
+    } finally {
+      await aurora.close();
+    }
+  });
+
+  it('takes no second cluster snapshot when the next scan sees the update on another DB instance of the cluster', async () => {
+    // Prepare: the update is pending on both DB instances; Aurora applies it to one, then the other
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora_OS_updates.html).
+    const scenario = snapshotScenario({
+      pendingMaintenance: [
+        { target: 'certctl-aurora-1', region: 'eu-west-1', action: 'system-update', autoAppliedAfter: '+5h' },
+        { target: 'certctl-aurora-2', region: 'eu-west-1', action: 'system-update', autoAppliedAfter: '+5h' },
+      ],
+    });
+    const cluster = scenario.services?.rds?.clusters?.[0];
+    if (!cluster) throw new Error('the scenario has no Aurora cluster');
+    cluster.members = [
+      { id: 'certctl-aurora-1', writer: true },
+      { id: 'certctl-aurora-2', writer: false },
+    ];
+    const aurora = await startSnapshotHarness(scenario);
+    try {
+      // Act: a scan, the update applied on the first DB instance, the next scan.
+      const first = await runMaintenanceJob(aurora.deps());
+      aurora.rds.snapshots.applyMaintenance({ id: 'certctl-aurora-1', region: 'eu-west-1' });
+      const second = await runMaintenanceJob(aurora.deps());
+
+      // Assess: the same event both times, one cluster snapshot.
+      expect(second.events.map((event) => event.id)).toEqual(first.events.map((event) => event.id));
+      expect(second.snapshots[0]?.snapshotId).toBe(first.snapshots[0]?.snapshotId);
+      const stored = aurora.rds.snapshots.snapshots().filter((s) => s.target === 'certctl-aurora');
+      expect(stored).toHaveLength(1);
     } finally {
       await aurora.close();
     }

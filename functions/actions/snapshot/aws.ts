@@ -228,7 +228,11 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
                 target,
                 action: pending.action,
                 applyAt: pending.applyAt,
-                source: pending.resourceArn,
+                // The event is the target's: Aurora lists an update on each DB instance of the
+                // cluster and applies it to one at a time, so a member's ARN (whichever the listing
+                // gave first, or the one still pending) would name a new event on the next scan and
+                // take a second cluster snapshot.
+                source: target.arn ?? pending.resourceArn,
               });
             }
           } catch (error) {

@@ -79,7 +79,7 @@ export interface UpcomingMaintenance {
   readonly action: string;
   /** When it will be applied; undefined when the cloud gives no date (applied at opt-in). */
   readonly applyAt: Date | undefined;
-  /** What the event is about (the resource ARN, `project/instance`), part of its identity. */
+  /** What the event is about (the target's ARN, `project/instance`), part of its identity. */
   readonly source: string;
 }
 

@@ -258,6 +258,26 @@ export class RdsSnapshotSim {
     ];
   }
 
+  /**
+   * Apply a pending maintenance action of one resource: it is no longer listed (tests: Aurora
+   * applies an update to its DB instances one at a time).
+   */
+  applyMaintenance(target: { id: string; kind?: Kind; account?: string; region: string }): void {
+    const id = target.id.toLowerCase();
+    const kind = target.kind ?? 'instance';
+    const account = target.account ?? this.#defaultAccount;
+    const remaining = this.#maintenance.filter(
+      ({ spec }) =>
+        !(
+          spec.target === id &&
+          spec.kind === kind &&
+          spec.region === target.region &&
+          (spec.account ?? this.#defaultAccount) === account
+        ),
+    );
+    this.#maintenance.splice(0, this.#maintenance.length, ...remaining);
+  }
+
   /** Every snapshot the simulator holds (tests). */
   snapshots(): SimSnapshot[] {
     return [...this.#snapshots.values()];
