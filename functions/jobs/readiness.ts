@@ -135,6 +135,24 @@ function resourceText(finding: Finding, withResource: boolean): string {
   return withResource ? ` on ${finding.resource.id}` : '';
 }
 
+/**
+ * An expired policy exception, named where the finding it no longer covers keeps a gate from GO: the
+ * operator who granted it expects the gate green, and renews it or fixes the finding.
+ */
+function expiredText(finding: Finding): string {
+  const { exception } = finding;
+  return exception && !exception.active
+    ? `; its policy exception expired on ${exception.expires} (it said: ${exception.reason})`
+    : '';
+}
+
+/** What to do about expired exceptions among the findings that keep a gate from GO. */
+function renewAction(findings: readonly Finding[]): string[] {
+  return findings.some((finding) => finding.exception && !finding.exception.active)
+    ? ['Or renew the exception (expires) if the risk is still accepted.']
+    : [];
+}
+
 /** The sentences of a remediation text: split after `.`, `!` or `?` and a space, never inside a `command`. */
 function sentencesOf(text: string): string[] {
   const sentences: string[] = [];
@@ -197,10 +215,11 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
       status: 'NO-GO',
       evidence: failed
         .map(
-          (finding) => `${finding.checkId} FAILED${resourceText(finding, fleetWide)}${observedText(finding)}`,
+          (finding) =>
+            `${finding.checkId} FAILED${resourceText(finding, fleetWide)}${observedText(finding)}${expiredText(finding)}`,
         )
         .join('; '),
-      action: combinedAction(failed.map((finding) => finding.remediation.text)),
+      action: combinedAction([...failed.map((finding) => finding.remediation.text), ...renewAction(failed)]),
       ...withAccepted,
     };
   }
