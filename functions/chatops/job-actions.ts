@@ -105,6 +105,8 @@ export interface JobSnapshotListing {
     readonly state: string;
     readonly createdAt?: string;
   }[];
+  /** The targets whose snapshots were listed and none of ours found. */
+  readonly withoutSnapshot?: readonly JobTarget[];
   readonly problems: readonly string[];
 }
 
@@ -204,6 +206,14 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
           state: entry.state,
           ...(entry.createdAt ? { createdAt: entry.createdAt } : {}),
         })),
+        ...(listing.withoutSnapshot && listing.withoutSnapshot.length > 0
+          ? {
+              withoutSnapshot: listing.withoutSnapshot.map((target) => ({
+                target: target.id,
+                location: locationOf(target),
+              })),
+            }
+          : {}),
         problems: listing.problems,
       };
     },
@@ -298,6 +308,9 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
       }));
       const listed = await snapshotsByTarget(resources as never, clouds);
       const snapshots: JobSnapshotListing['snapshots'][number][] = [];
+      // A target with none of ours is said so: listing only the newest of those that have one would
+      // read as every target having one.
+      const withoutSnapshot: SnapshotTarget[] = [];
       for (const target of targets) {
         const found = listed.get(snapshotListingKey(target));
         if (found instanceof Error || found === undefined) {
@@ -319,10 +332,12 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
             state: newest.status,
             ...(newest.createdAt ? { createdAt: newest.createdAt.toISOString() } : {}),
           });
+        } else {
+          withoutSnapshot.push(target);
         }
       }
       snapshots.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
-      return { snapshots, problems };
+      return { snapshots, withoutSnapshot, problems };
     },
     lastAudit: deps.lastAudit,
   };

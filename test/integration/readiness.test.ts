@@ -4,7 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
-import { cloudChatJobs } from '../../functions/chatops/job-actions.ts';
+import { statusAnswer } from '../../functions/chatops/answers.ts';
+import { cloudChatJobs, jobChatActions } from '../../functions/chatops/job-actions.ts';
 import type { Policy } from '../../functions/core/policy.ts';
 import { renderReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
 import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
@@ -192,6 +193,27 @@ describe('readiness against the simulator', () => {
     );
     expect(gates.sort()).toEqual(['AwsRdsDbCluster GO', 'AwsRdsDbInstance NO-GO']);
     expect(result.verdict).toBe('NO-GO');
+  });
+
+  it('lists in chat status the targets that have no pre-maintenance snapshot of ours, not only the newest of those that do', async () => {
+    // Prepare: a snapshot of certctl-prod-db only.
+    await runSnapshotJob(
+      { requestId: 'CHG-12', reason: 'CA rotation', requestedBy: 'alice', targets: ['certctl-prod-db'] },
+      harness.deps(prodOnly()),
+    );
+    const jobs = readinessChatJobs(prodOnly(), harness.readinessDeps(prodOnly()));
+
+    // Act
+    const status = await jobChatActions(jobs).status();
+
+    // Assess
+    expect(status.snapshots.map((entry) => entry.target)).toEqual(['certctl-prod-db']);
+    expect(status.withoutSnapshot).toEqual([
+      { target: 'certctl-aurora', location: 'aws/111111111111/eu-west-1' },
+    ]);
+    expect(JSON.stringify(statusAnswer(status).blocks)).toContain(
+      'No pre-maintenance snapshot of ours (1):* certctl-aurora (aws/111111111111/eu-west-1)',
+    );
   });
 
   it('answers could-not-evaluate when a region cannot be read and nothing else says NO-GO', async () => {
