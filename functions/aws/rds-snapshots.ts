@@ -60,6 +60,8 @@ export interface PendingMaintenance {
   readonly action: string;
   /** The date it will be applied (CurrentApplyDate, else the earlier of auto-applied and forced). */
   readonly applyAt: Date | undefined;
+  /** `immediate` or `next-maintenance` once someone opted in (`undo-opt-in` after an opt-in was withdrawn). */
+  readonly optInStatus: string | undefined;
   readonly description: string | undefined;
 }
 
@@ -220,6 +222,7 @@ export async function describePendingMaintenance(rds: RDSClient): Promise<Pendin
         resourceArn: resource.ResourceIdentifier ?? '',
         action: detail.Action ?? 'unknown',
         applyAt: detail.CurrentApplyDate ?? earliest,
+        optInStatus: detail.OptInStatus,
         description: detail.Description,
       };
     }),

@@ -105,6 +105,39 @@ describe('maintenance job against the simulator', () => {
   });
 });
 
+describe('maintenance job and actions without an apply date', () => {
+  it('reports an opted-in action whose apply date was not sent as not judged, and counts an optional one as later', async () => {
+    // Prepare: certctl-prod-db is opted in for its next maintenance window, but no CurrentApplyDate
+    // was sent; certctl-aurora's update has no date and no opt-in (it waits for one).
+    const undated = await startSnapshotHarness(
+      snapshotScenario({
+        pendingMaintenance: [
+          {
+            target: 'certctl-prod-db',
+            region: 'eu-west-1',
+            action: 'db-upgrade',
+            optInStatus: 'next-maintenance',
+          },
+          { target: 'certctl-aurora', kind: 'cluster', region: 'eu-west-1', action: 'system-update' },
+        ],
+      }),
+    );
+    try {
+      // Act
+      const result = await runMaintenanceJob(undated.deps());
+
+      // Assess
+      expect(result.events).toEqual([]);
+      expect(result.later).toBe(1);
+      expect(result.problems).toEqual([
+        'certctl-prod-db (aws/111111111111/eu-west-1): db-upgrade will be applied (opted in: next-maintenance), but no date was sent: not judged; snapshot it before then',
+      ]);
+    } finally {
+      await undated.close();
+    }
+  });
+});
+
 describe('maintenance job and Aurora members', () => {
   it('snapshots the Aurora cluster before an operating-system update pending on one of its DB instances', async () => {
     // Prepare: Aurora lists OS updates on each DB instance of the cluster, not only on the cluster
@@ -157,7 +190,9 @@ describe('maintenance job and Aurora members', () => {
         { target: 'certctl-aurora-2', region: 'eu-west-1', action: 'system-update', autoAppliedAfter: '+5h' },
       ],
     });
-    const cluster = scenario.services?.rds?.clusters?.[0];
+    // The scenario's services are typed loosely (each service parses its own section).
+    const rds = scenario.services?.rds as { clusters?: { members?: unknown[] }[] } | undefined;
+    const cluster = rds?.clusters?.[0];
     if (!cluster) throw new Error('the scenario has no Aurora cluster');
     cluster.members = [
       { id: 'certctl-aurora-1', writer: true },

@@ -79,6 +79,12 @@ export interface UpcomingMaintenance {
   readonly action: string;
   /** When it will be applied; undefined when the cloud gives no date (applied at opt-in). */
   readonly applyAt: Date | undefined;
+  /**
+   * Without `applyAt`: the cloud says it will be applied all the same (an RDS opt-in, a Cloud SQL
+   * scheduled maintenance whose start time was not sent), so it cannot be told to lie past the
+   * horizon. Absent for an action that waits for an opt-in.
+   */
+  readonly dueWithoutDate?: { readonly reason?: string };
   /** What the event is about (the target's ARN, `project/instance`), part of its identity. */
   readonly source: string;
 }
