@@ -48,6 +48,8 @@ export interface RdsSnapshotState {
   readonly status: string;
   readonly arn: string | undefined;
   readonly createdAt: Date | undefined;
+  /** The region the snapshot was created in or copied from (instance snapshots: `SourceRegion`). */
+  readonly sourceRegion?: string | undefined;
   readonly encrypted: boolean | undefined;
   readonly kmsKeyId: string | undefined;
   readonly sizeGb: number | undefined;
@@ -80,6 +82,9 @@ function fromInstanceSnapshot(snapshot: DBSnapshot): RdsSnapshotState {
     // copied (tags and all, with CopyTags); OriginalSnapshotCreateTime does not (DBSnapshot, RDS
     // API reference), so a copy of an old snapshot is not judged fresh.
     createdAt: snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime,
+    // "The Amazon Web Services Region that the DB snapshot was created in or copied from" (DBSnapshot,
+    // RDS API reference): a copy of another region's same-named database is not this one's snapshot.
+    sourceRegion: snapshot.SourceRegion,
     encrypted: snapshot.Encrypted,
     kmsKeyId: snapshot.KmsKeyId,
     sizeGb: snapshot.AllocatedStorage,

@@ -81,6 +81,7 @@ const DB_SNAPSHOT: Shape = {
   DBSnapshotArn: 'string',
   SnapshotCreateTime: 'timestamp',
   OriginalSnapshotCreateTime: 'timestamp',
+  SourceRegion: 'string',
   Encrypted: 'boolean',
   KmsKeyId: 'string',
   AllocatedStorage: 'integer',

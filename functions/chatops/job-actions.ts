@@ -6,13 +6,14 @@
  */
 
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
-import { isOurs, type SnapshotTarget } from '../actions/snapshot/model.ts';
+import type { SnapshotTarget } from '../actions/snapshot/model.ts';
 import type { Provider } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import type { AuditDependencies } from '../jobs/audit.ts';
 import {
   type GateCoverage,
+  isSnapshotOf,
   runReadinessJob,
   snapshotListingKey,
   snapshotsByTarget,
@@ -318,12 +319,7 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
           continue;
         }
         const newest = found
-          .filter(
-            (snapshot) =>
-              snapshot.kind === target.kind &&
-              snapshot.target.toLowerCase() === target.id.toLowerCase() &&
-              isOurs(snapshot.tags),
-          )
+          .filter((snapshot) => isSnapshotOf(snapshot, target))
           .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
         if (newest) {
           snapshots.push({

@@ -261,6 +261,22 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
   };
 }
 
+/**
+ * Whether a listed snapshot of ours is a snapshot of `target`: of its kind and identifier, and not a
+ * copy from another region, where a database of the same name is another database.
+ */
+export function isSnapshotOf(
+  snapshot: BackendSnapshot,
+  target: { readonly kind: SnapshotTarget['kind']; readonly id: string; readonly region: string },
+): boolean {
+  return (
+    snapshot.kind === target.kind &&
+    snapshot.target.toLowerCase() === target.id.toLowerCase() &&
+    (snapshot.sourceRegion === undefined || snapshot.sourceRegion === target.region) &&
+    isOurs(snapshot.tags)
+  );
+}
+
 /** The snapshot gate: the newest available snapshot of ours, younger than the limit. */
 export function snapshotGate(
   snapshots: readonly BackendSnapshot[] | Error,
@@ -280,9 +296,7 @@ export function snapshotGate(
   const kind = kindOf(target);
   const available = snapshots.filter(
     (snapshot) =>
-      snapshot.kind === kind &&
-      snapshot.target.toLowerCase() === target.id.toLowerCase() &&
-      isOurs(snapshot.tags) &&
+      isSnapshotOf(snapshot, { kind, id: target.id, region: target.region }) &&
       snapshot.status === 'available',
   );
   const ours = available

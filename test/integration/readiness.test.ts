@@ -149,6 +149,42 @@ describe('readiness against the simulator', () => {
     expect(result.verdict).toBe('NO-GO');
   });
 
+  it('does not count a snapshot copied from another region as the snapshot of the same-named database here', async () => {
+    // Prepare: us-east-1's certctl-prod-db (another database) had a snapshot of ours taken an hour
+    // ago, copied with its tags into eu-west-1 for disaster recovery.
+    await harness.close();
+    const { snapshotScenario } = await import('./snapshot-support.ts');
+    harness = await startSnapshotHarness(
+      snapshotScenario({
+        existing: [
+          {
+            id: 'certctl-premaint-dr-copy',
+            target: 'certctl-prod-db',
+            region: 'eu-west-1',
+            createdAt: '-1h',
+            copiedAt: '-30m',
+            sourceRegion: 'us-east-1',
+            tags: { purpose: 'certctl-pre-maintenance' },
+          },
+        ],
+      }),
+    );
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'] },
+      harness.readinessDeps(fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } })),
+    );
+
+    // Assess
+    const gate = result.targets[0]?.gates.find((g) => g.gate === 'snapshot');
+    expect(gate).toMatchObject({
+      status: 'NO-GO',
+      evidence: 'no successful pre-maintenance snapshot of ours',
+    });
+    expect(result.verdict).toBe('NO-GO');
+  });
+
   it('counts an Aurora cluster snapshot only for the cluster when a DB instance has the same name', async () => {
     // Prepare: an RDS instance and an Aurora cluster both named certctl-db; only the cluster has a
     // fresh snapshot of ours.

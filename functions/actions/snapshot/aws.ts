@@ -45,6 +45,7 @@ function toBackend(state: RdsSnapshotState): BackendSnapshot {
     status: state.status,
     ref: state.arn,
     createdAt: state.createdAt,
+    ...(state.sourceRegion ? { sourceRegion: state.sourceRegion } : {}),
     encrypted: state.encrypted,
     kmsKeyId: state.kmsKeyId,
     sizeGb: state.sizeGb,

@@ -19,6 +19,11 @@ export interface BackendSnapshot {
   /** ARN or selfLink. */
   readonly ref?: string | undefined;
   readonly createdAt?: Date | undefined;
+  /**
+   * The region the snapshot's data was taken in, when the cloud says it was copied from elsewhere
+   * (RDS `SourceRegion`): the target of that name there is another database.
+   */
+  readonly sourceRegion?: string | undefined;
   readonly encrypted?: boolean | undefined;
   readonly kmsKeyId?: string | undefined;
   readonly sizeGb?: number | undefined;

@@ -68,6 +68,11 @@ const existingSnapshotSchema = z.strictObject({
    * copy's time, `OriginalSnapshotCreateTime` still `createdAt`, when the data was taken.
    */
   copiedAt: simTimeSchema.optional(),
+  /**
+   * An instance snapshot copied from another region: `SourceRegion` names it ("the Region that the DB
+   * snapshot was created in or copied from", DBSnapshot in the RDS API reference).
+   */
+  sourceRegion: regionSchema.optional(),
   status: z.enum(['available', 'failed']).default('available'),
   tags: tagsSchema,
 });
@@ -122,6 +127,8 @@ export interface SimSnapshot {
   readonly createdAt: Date;
   /** When this (instance) snapshot was copied from its original, if it is a copy. */
   readonly copiedAt?: Date | undefined;
+  /** The region an instance snapshot was copied from, when it was copied from another. */
+  readonly sourceRegion?: string | undefined;
   readonly durationMs: number;
   readonly fails: boolean;
   readonly tags: Readonly<Record<string, string>>;
@@ -189,6 +196,7 @@ export class RdsSnapshotSim {
         arn: arnOf(spec.kind, account, spec.region, spec.id.toLowerCase()),
         createdAt: (spec.createdAt as SimTime).at(now),
         copiedAt: (spec.copiedAt as SimTime | undefined)?.at(now),
+        sourceRegion: spec.sourceRegion,
         durationMs: 0,
         fails: spec.status === 'failed',
         tags: spec.tags,
@@ -603,6 +611,7 @@ function instanceSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore):
     DBInstanceIdentifier: snapshot.target,
     SnapshotCreateTime: snapshot.copiedAt ?? snapshot.createdAt,
     Engine: snapshot.engine,
+    SourceRegion: snapshot.sourceRegion,
     AllocatedStorage: 100,
     Status: snapshotStatus(snapshot, now),
     Port: 5432,
