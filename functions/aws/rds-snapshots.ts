@@ -50,6 +50,8 @@ export interface RdsSnapshotState {
   readonly createdAt: Date | undefined;
   /** The region the snapshot was created in or copied from (instance snapshots: `SourceRegion`). */
   readonly sourceRegion?: string | undefined;
+  /** The account of the snapshot it was copied from, when copied across accounts. */
+  readonly sourceAccount?: string | undefined;
   readonly encrypted: boolean | undefined;
   readonly kmsKeyId: string | undefined;
   readonly sizeGb: number | undefined;
@@ -71,7 +73,13 @@ export interface PendingMaintenance {
 const FILTER_CHUNK = 50;
 const PAGE_SIZE = 100;
 
+/** `arn:partition:rds:region:account:snapshot:name`: the account and region of a snapshot ARN. */
+const SNAPSHOT_ARN = /^arn:[^:]+:rds:([^:]*):([^:]*):/;
+
 function fromInstanceSnapshot(snapshot: DBSnapshot): RdsSnapshotState {
+  // SourceDBSnapshotIdentifier "only has a value in the case of a cross-account or cross-Region
+  // copy" (DBSnapshot, RDS API reference): the ARN of the snapshot it was copied from.
+  const source = SNAPSHOT_ARN.exec(snapshot.SourceDBSnapshotIdentifier ?? '');
   return {
     id: snapshot.DBSnapshotIdentifier ?? '',
     kind: 'rds-instance',
@@ -84,7 +92,8 @@ function fromInstanceSnapshot(snapshot: DBSnapshot): RdsSnapshotState {
     createdAt: snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime,
     // "The Amazon Web Services Region that the DB snapshot was created in or copied from" (DBSnapshot,
     // RDS API reference): a copy of another region's same-named database is not this one's snapshot.
-    sourceRegion: snapshot.SourceRegion,
+    sourceRegion: snapshot.SourceRegion || source?.[1] || undefined,
+    sourceAccount: source?.[2] || undefined,
     encrypted: snapshot.Encrypted,
     kmsKeyId: snapshot.KmsKeyId,
     sizeGb: snapshot.AllocatedStorage,

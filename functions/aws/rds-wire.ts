@@ -82,6 +82,7 @@ const DB_SNAPSHOT: Shape = {
   SnapshotCreateTime: 'timestamp',
   OriginalSnapshotCreateTime: 'timestamp',
   SourceRegion: 'string',
+  SourceDBSnapshotIdentifier: 'string',
   Encrypted: 'boolean',
   KmsKeyId: 'string',
   AllocatedStorage: 'integer',

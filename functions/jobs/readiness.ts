@@ -263,16 +263,22 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
 
 /**
  * Whether a listed snapshot of ours is a snapshot of `target`: of its kind and identifier, and not a
- * copy from another region, where a database of the same name is another database.
+ * copy from another region or account, where a database of the same name is another database.
  */
 export function isSnapshotOf(
   snapshot: BackendSnapshot,
-  target: { readonly kind: SnapshotTarget['kind']; readonly id: string; readonly region: string },
+  target: {
+    readonly kind: SnapshotTarget['kind'];
+    readonly id: string;
+    readonly account: string;
+    readonly region: string;
+  },
 ): boolean {
   return (
     snapshot.kind === target.kind &&
     snapshot.target.toLowerCase() === target.id.toLowerCase() &&
     (snapshot.sourceRegion === undefined || snapshot.sourceRegion === target.region) &&
+    (snapshot.sourceAccount === undefined || snapshot.sourceAccount === target.account) &&
     isOurs(snapshot.tags)
   );
 }
@@ -296,7 +302,7 @@ export function snapshotGate(
   const kind = kindOf(target);
   const available = snapshots.filter(
     (snapshot) =>
-      isSnapshotOf(snapshot, { kind, id: target.id, region: target.region }) &&
+      isSnapshotOf(snapshot, { kind, id: target.id, account: target.account, region: target.region }) &&
       snapshot.status === 'available',
   );
   const ours = available

@@ -185,6 +185,40 @@ describe('readiness against the simulator', () => {
     expect(result.verdict).toBe('NO-GO');
   });
 
+  it('does not count a snapshot copied from another account as the snapshot of the same-named database here', async () => {
+    // Prepare: account 222222222222's certctl-prod-db (another database) had a snapshot of ours
+    // taken an hour ago, shared and copied with its tags into this account.
+    await harness.close();
+    const { snapshotScenario } = await import('./snapshot-support.ts');
+    harness = await startSnapshotHarness(
+      snapshotScenario({
+        existing: [
+          {
+            id: 'certctl-premaint-shared-copy',
+            target: 'certctl-prod-db',
+            region: 'eu-west-1',
+            createdAt: '-1h',
+            copiedFrom: 'arn:aws:rds:eu-west-1:222222222222:snapshot:certctl-premaint-certctl-prod-db-1',
+            tags: { purpose: 'certctl-pre-maintenance' },
+          },
+        ],
+      }),
+    );
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'] },
+      harness.readinessDeps(fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } })),
+    );
+
+    // Assess
+    const gate = result.targets[0]?.gates.find((g) => g.gate === 'snapshot');
+    expect(gate).toMatchObject({
+      status: 'NO-GO',
+      evidence: 'no successful pre-maintenance snapshot of ours',
+    });
+  });
+
   it('counts an Aurora cluster snapshot only for the cluster when a DB instance has the same name', async () => {
     // Prepare: an RDS instance and an Aurora cluster both named certctl-db; only the cluster has a
     // fresh snapshot of ours.

@@ -46,6 +46,7 @@ function toBackend(state: RdsSnapshotState): BackendSnapshot {
     ref: state.arn,
     createdAt: state.createdAt,
     ...(state.sourceRegion ? { sourceRegion: state.sourceRegion } : {}),
+    ...(state.sourceAccount ? { sourceAccount: state.sourceAccount } : {}),
     encrypted: state.encrypted,
     kmsKeyId: state.kmsKeyId,
     sizeGb: state.sizeGb,

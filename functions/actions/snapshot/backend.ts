@@ -24,6 +24,8 @@ export interface BackendSnapshot {
    * (RDS `SourceRegion`): the target of that name there is another database.
    */
   readonly sourceRegion?: string | undefined;
+  /** The account the snapshot was copied from, when the cloud says it was copied across accounts. */
+  readonly sourceAccount?: string | undefined;
   readonly encrypted?: boolean | undefined;
   readonly kmsKeyId?: string | undefined;
   readonly sizeGb?: number | undefined;

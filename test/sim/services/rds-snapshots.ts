@@ -73,6 +73,11 @@ const existingSnapshotSchema = z.strictObject({
    * snapshot was created in or copied from", DBSnapshot in the RDS API reference).
    */
   sourceRegion: regionSchema.optional(),
+  /**
+   * The ARN of the snapshot this one was copied from, across accounts or regions
+   * (`SourceDBSnapshotIdentifier`: "only has a value in the case of a cross-account or cross-Region copy").
+   */
+  copiedFrom: z.string().startsWith('arn:').optional(),
   status: z.enum(['available', 'failed']).default('available'),
   tags: tagsSchema,
 });
@@ -129,6 +134,8 @@ export interface SimSnapshot {
   readonly copiedAt?: Date | undefined;
   /** The region an instance snapshot was copied from, when it was copied from another. */
   readonly sourceRegion?: string | undefined;
+  /** The ARN of the snapshot it was copied from, across accounts or regions. */
+  readonly copiedFrom?: string | undefined;
   readonly durationMs: number;
   readonly fails: boolean;
   readonly tags: Readonly<Record<string, string>>;
@@ -197,6 +204,7 @@ export class RdsSnapshotSim {
         createdAt: (spec.createdAt as SimTime).at(now),
         copiedAt: (spec.copiedAt as SimTime | undefined)?.at(now),
         sourceRegion: spec.sourceRegion,
+        copiedFrom: spec.copiedFrom,
         durationMs: 0,
         fails: spec.status === 'failed',
         tags: spec.tags,
@@ -612,6 +620,7 @@ function instanceSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore):
     SnapshotCreateTime: snapshot.copiedAt ?? snapshot.createdAt,
     Engine: snapshot.engine,
     SourceRegion: snapshot.sourceRegion,
+    SourceDBSnapshotIdentifier: snapshot.copiedFrom,
     AllocatedStorage: 100,
     Status: snapshotStatus(snapshot, now),
     Port: 5432,
