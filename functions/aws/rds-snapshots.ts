@@ -102,6 +102,9 @@ function fromInstanceSnapshot(snapshot: DBSnapshot): RdsSnapshotState {
 }
 
 function fromClusterSnapshot(snapshot: DBClusterSnapshot): RdsSnapshotState {
+  // "If the DB cluster snapshot was copied from a source DB cluster snapshot, the ARN for the source
+  // DB cluster snapshot" (DBClusterSnapshot, RDS API reference): where the copied data was taken.
+  const source = SNAPSHOT_ARN.exec(snapshot.SourceDBClusterSnapshotArn ?? '');
   return {
     id: snapshot.DBClusterSnapshotIdentifier ?? '',
     kind: 'aurora-cluster',
@@ -109,6 +112,8 @@ function fromClusterSnapshot(snapshot: DBClusterSnapshot): RdsSnapshotState {
     status: snapshot.Status ?? 'unknown',
     arn: snapshot.DBClusterSnapshotArn,
     createdAt: snapshot.SnapshotCreateTime,
+    sourceRegion: source?.[1] || undefined,
+    sourceAccount: source?.[2] || undefined,
     encrypted: snapshot.StorageEncrypted,
     kmsKeyId: snapshot.KmsKeyId,
     // Aurora reports AllocatedStorage 0 for cluster snapshots: unknown, not empty.

@@ -95,6 +95,7 @@ const DB_CLUSTER_SNAPSHOT: Shape = {
   DBClusterIdentifier: 'string',
   Status: 'string',
   DBClusterSnapshotArn: 'string',
+  SourceDBClusterSnapshotArn: 'string',
   SnapshotCreateTime: 'timestamp',
   StorageEncrypted: 'boolean',
   KmsKeyId: 'string',

@@ -219,6 +219,43 @@ describe('readiness against the simulator', () => {
     });
   });
 
+  it('does not count an Aurora cluster snapshot copied from another region as the cluster’s own', async () => {
+    // Prepare: us-east-1's certctl-aurora (another cluster) had a snapshot of ours taken an hour
+    // ago, copied with its tags into eu-west-1.
+    await harness.close();
+    const { snapshotScenario } = await import('./snapshot-support.ts');
+    harness = await startSnapshotHarness(
+      snapshotScenario({
+        existing: [
+          {
+            id: 'certctl-premaint-aurora-dr-copy',
+            kind: 'cluster',
+            target: 'certctl-aurora',
+            region: 'eu-west-1',
+            createdAt: '-1h',
+            copiedFrom:
+              'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:certctl-premaint-certctl-aurora-1',
+            tags: { purpose: 'certctl-pre-maintenance' },
+          },
+        ],
+      }),
+    );
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'] },
+      harness.readinessDeps(fastPolicy({ targets: { tags: [], identifiers: ['certctl-aurora'] } })),
+    );
+
+    // Assess
+    const gate = result.targets[0]?.gates.find((g) => g.gate === 'snapshot');
+    expect(result.targets[0]?.target.id).toBe('certctl-aurora');
+    expect(gate).toMatchObject({
+      status: 'NO-GO',
+      evidence: 'no successful pre-maintenance snapshot of ours',
+    });
+  });
+
   it('counts an Aurora cluster snapshot only for the cluster when a DB instance has the same name', async () => {
     // Prepare: an RDS instance and an Aurora cluster both named certctl-db; only the cluster has a
     // fresh snapshot of ours.

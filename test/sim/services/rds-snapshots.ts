@@ -74,8 +74,9 @@ const existingSnapshotSchema = z.strictObject({
    */
   sourceRegion: regionSchema.optional(),
   /**
-   * The ARN of the snapshot this one was copied from, across accounts or regions
-   * (`SourceDBSnapshotIdentifier`: "only has a value in the case of a cross-account or cross-Region copy").
+   * The ARN of the snapshot this one was copied from: an instance snapshot's across accounts or
+   * regions (`SourceDBSnapshotIdentifier`: "only has a value in the case of a cross-account or
+   * cross-Region copy"), a cluster snapshot's whenever it is a copy (`SourceDBClusterSnapshotArn`).
    */
   copiedFrom: z.string().startsWith('arn:').optional(),
   status: z.enum(['available', 'failed']).default('available'),
@@ -667,6 +668,7 @@ function clusterSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore): 
     StorageEncrypted: snapshot.encrypted,
     KmsKeyId: snapshot.kmsKeyId,
     DBClusterSnapshotArn: snapshot.arn,
+    SourceDBClusterSnapshotArn: snapshot.copiedFrom,
     IAMDatabaseAuthenticationEnabled: false,
     TagList: tagXml(snapshot.tags),
     DbClusterResourceId: cluster?.resourceId,
