@@ -38,9 +38,15 @@ export async function ledgerLastAudit(client: S3Client, bucket: string): Promise
       unavailable: `no audit has published yet${unreadable.length > 0 ? `; unreadable ledgers: ${unreadable.join(', ')}` : ''}`,
     };
   }
+  // `at` is the newest change any destination published; one whose audit stopped publishing long
+  // ago is named, so its old counts are not read as current.
+  const { oldest } = summary;
+  const oldestText = oldest
+    ? `; oldest: ${oldest.destination}, ${oldest.at ? `last published ${oldest.at}` : 'no active finding'}`
+    : '';
   return {
     at: summary.at,
     counts: summary.counts,
-    source: `as published to Security Hub, ${summary.destinations.length} account/region${summary.destinations.length === 1 ? '' : 's'}${unreadable.length > 0 ? `; not read: ${unreadable.join(', ')}` : ''}`,
+    source: `as published to Security Hub, ${summary.destinations.length} account/region${summary.destinations.length === 1 ? '' : 's'}${oldestText}${unreadable.length > 0 ? `; not read: ${unreadable.join(', ')}` : ''}`,
   };
 }

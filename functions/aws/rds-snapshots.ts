@@ -49,6 +49,10 @@ export interface RdsSnapshotState {
   readonly status: string;
   readonly arn: string | undefined;
   readonly createdAt: Date | undefined;
+  /** The region the snapshot was created in or copied from (instance snapshots: `SourceRegion`). */
+  readonly sourceRegion?: string | undefined;
+  /** The account of the snapshot it was copied from, when copied across accounts. */
+  readonly sourceAccount?: string | undefined;
   readonly encrypted: boolean | undefined;
   readonly kmsKeyId: string | undefined;
   readonly sizeGb: number | undefined;
@@ -61,6 +65,8 @@ export interface PendingMaintenance {
   readonly action: string;
   /** The date it will be applied (CurrentApplyDate, else the earlier of auto-applied and forced). */
   readonly applyAt: Date | undefined;
+  /** `immediate` or `next-maintenance` once someone opted in (`undo-opt-in` after an opt-in was withdrawn). */
+  readonly optInStatus: string | undefined;
   readonly description: string | undefined;
 }
 
@@ -68,7 +74,13 @@ export interface PendingMaintenance {
 const FILTER_CHUNK = 50;
 const PAGE_SIZE = 100;
 
+/** `arn:partition:rds:region:account:snapshot:name`: the account and region of a snapshot ARN. */
+const SNAPSHOT_ARN = /^arn:[^:]+:rds:([^:]*):([^:]*):/;
+
 function fromInstanceSnapshot(snapshot: DBSnapshot): RdsSnapshotState {
+  // SourceDBSnapshotIdentifier "only has a value in the case of a cross-account or cross-Region
+  // copy" (DBSnapshot, RDS API reference): the ARN of the snapshot it was copied from.
+  const source = SNAPSHOT_ARN.exec(snapshot.SourceDBSnapshotIdentifier ?? '');
   return {
     id: snapshot.DBSnapshotIdentifier ?? '',
     kind: 'rds-instance',
@@ -79,6 +91,10 @@ function fromInstanceSnapshot(snapshot: DBSnapshot): RdsSnapshotState {
     // copied (tags and all, with CopyTags); OriginalSnapshotCreateTime does not (DBSnapshot, RDS
     // API reference), so a copy of an old snapshot is not judged fresh.
     createdAt: snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime,
+    // "The Amazon Web Services Region that the DB snapshot was created in or copied from" (DBSnapshot,
+    // RDS API reference): a copy of another region's same-named database is not this one's snapshot.
+    sourceRegion: snapshot.SourceRegion || source?.[1] || undefined,
+    sourceAccount: source?.[2] || undefined,
     encrypted: snapshot.Encrypted,
     kmsKeyId: snapshot.KmsKeyId,
     sizeGb: snapshot.AllocatedStorage,
@@ -87,6 +103,9 @@ function fromInstanceSnapshot(snapshot: DBSnapshot): RdsSnapshotState {
 }
 
 function fromClusterSnapshot(snapshot: DBClusterSnapshot): RdsSnapshotState {
+  // "If the DB cluster snapshot was copied from a source DB cluster snapshot, the ARN for the source
+  // DB cluster snapshot" (DBClusterSnapshot, RDS API reference): where the copied data was taken.
+  const source = SNAPSHOT_ARN.exec(snapshot.SourceDBClusterSnapshotArn ?? '');
   return {
     id: snapshot.DBClusterSnapshotIdentifier ?? '',
     kind: 'aurora-cluster',
@@ -94,6 +113,8 @@ function fromClusterSnapshot(snapshot: DBClusterSnapshot): RdsSnapshotState {
     status: snapshot.Status ?? 'unknown',
     arn: snapshot.DBClusterSnapshotArn,
     createdAt: snapshot.SnapshotCreateTime,
+    sourceRegion: source?.[1] || undefined,
+    sourceAccount: source?.[2] || undefined,
     encrypted: snapshot.StorageEncrypted,
     kmsKeyId: snapshot.KmsKeyId,
     // Aurora reports AllocatedStorage 0 for cluster snapshots: unknown, not empty.
@@ -242,6 +263,7 @@ export async function describePendingMaintenance(rds: RDSClient): Promise<Pendin
         resourceArn: resource.ResourceIdentifier ?? '',
         action: detail.Action ?? 'unknown',
         applyAt: detail.CurrentApplyDate ?? earliest,
+        optInStatus: detail.OptInStatus,
         description: detail.Description,
       };
     }),

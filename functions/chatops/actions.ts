@@ -101,6 +101,8 @@ export interface ChatStatus {
     readonly createdAt?: string;
     readonly state: string;
   }[];
+  /** The targets with no pre-maintenance snapshot of ours at all (listed, and none found). */
+  readonly withoutSnapshot?: readonly { readonly target: string; readonly location: string }[];
   readonly problems: readonly string[];
 }
 

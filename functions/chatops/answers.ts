@@ -203,9 +203,19 @@ export function statusAnswer(status: ChatStatus): SlackMessage {
               `• *${escapeMrkdwn(snapshot.target)}* (${escapeMrkdwn(snapshot.location)}): ${code(snapshot.snapshotId)} ${escapeMrkdwn(snapshot.state)}${snapshot.createdAt ? `, ${escapeMrkdwn(snapshot.createdAt)}` : ''}`,
           ),
         ].join('\n');
+  const without = status.withoutSnapshot ?? [];
   return message('backup-guard status', [
     section(audit),
     section(snapshots),
+    ...(without.length > 0
+      ? [
+          section(
+            `*No pre-maintenance snapshot of ours (${without.length}):* ${without
+              .map((entry) => `${escapeMrkdwn(entry.target)} (${escapeMrkdwn(entry.location)})`)
+              .join(', ')}`,
+          ),
+        ]
+      : []),
     ...status.problems.map((problem) => section(`:warning: ${escapeMrkdwn(problem)}`)),
   ]);
 }

@@ -6,13 +6,14 @@
  */
 
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
-import { isOurs, type SnapshotTarget } from '../actions/snapshot/model.ts';
+import type { SnapshotTarget } from '../actions/snapshot/model.ts';
 import type { Provider } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import type { AuditDependencies } from '../jobs/audit.ts';
 import {
   type GateCoverage,
+  isSnapshotOf,
   runReadinessJob,
   snapshotListingKey,
   snapshotsByTarget,
@@ -105,6 +106,8 @@ export interface JobSnapshotListing {
     readonly state: string;
     readonly createdAt?: string;
   }[];
+  /** The targets whose snapshots were listed and none of ours found. */
+  readonly withoutSnapshot?: readonly JobTarget[];
   readonly problems: readonly string[];
 }
 
@@ -204,6 +207,14 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
           state: entry.state,
           ...(entry.createdAt ? { createdAt: entry.createdAt } : {}),
         })),
+        ...(listing.withoutSnapshot && listing.withoutSnapshot.length > 0
+          ? {
+              withoutSnapshot: listing.withoutSnapshot.map((target) => ({
+                target: target.id,
+                location: locationOf(target),
+              })),
+            }
+          : {}),
         problems: listing.problems,
       };
     },
@@ -298,6 +309,9 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
       }));
       const listed = await snapshotsByTarget(resources as never, clouds);
       const snapshots: JobSnapshotListing['snapshots'][number][] = [];
+      // A target with none of ours is said so: listing only the newest of those that have one would
+      // read as every target having one.
+      const withoutSnapshot: SnapshotTarget[] = [];
       for (const target of targets) {
         const found = listed.get(snapshotListingKey(target));
         if (found instanceof Error || found === undefined) {
@@ -305,12 +319,7 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
           continue;
         }
         const newest = found
-          .filter(
-            (snapshot) =>
-              snapshot.kind === target.kind &&
-              snapshot.target.toLowerCase() === target.id.toLowerCase() &&
-              isOurs(snapshot.tags),
-          )
+          .filter((snapshot) => isSnapshotOf(snapshot, target))
           .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
         if (newest) {
           snapshots.push({
@@ -319,10 +328,12 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
             state: newest.status,
             ...(newest.createdAt ? { createdAt: newest.createdAt.toISOString() } : {}),
           });
+        } else {
+          withoutSnapshot.push(target);
         }
       }
       snapshots.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
-      return { snapshots, problems };
+      return { snapshots, withoutSnapshot, problems };
     },
     lastAudit: deps.lastAudit,
   };

@@ -76,7 +76,7 @@ export const snapshotsPolicySchema = z
     ),
     maintenanceHorizonHours: z.described(
       z._default(z.number().check(z.positive(), z.lte(24 * 60)), 72),
-      'The maintenance job snapshots a target before maintenance due within this many hours.',
+      'The maintenance job snapshots a target before maintenance due within this many hours: at least the longest gap between two scans (maintenanceSchedule) plus waitMinutes, so maintenance due between two scans is still seen in time.',
     ),
     quotaPerRegion: z.described(
       z._default(z.int().check(z.gte(1), z.lte(100_000)), DEFAULT_SNAPSHOT_QUOTA),
@@ -93,13 +93,28 @@ export const snapshotsPolicySchema = z
   })
   .check(
     z.superRefine((policy, context) => {
+      let scanGapMinutes: number | undefined;
       try {
-        parseAuditSchedule(policy.maintenanceSchedule);
+        scanGapMinutes = parseAuditSchedule(policy.maintenanceSchedule).maxIntervalMinutes;
       } catch (error) {
         if (!(error instanceof PolicyError)) throw error;
         for (const issue of error.issues) {
           context.addIssue({ code: 'custom', path: ['maintenanceSchedule'], message: issue.message });
         }
+      }
+      // A scan sees maintenance only within the horizon: maintenance due just beyond it must still be
+      // within it at the next scan, with time left for the snapshot, or it is applied unsnapshotted.
+      const neededMinutes = scanGapMinutes === undefined ? undefined : scanGapMinutes + policy.waitMinutes;
+      if (neededMinutes !== undefined && policy.maintenanceHorizonHours * 60 < neededMinutes) {
+        context.addIssue({
+          code: 'custom',
+          path: ['maintenanceHorizonHours'],
+          message: `is ${policy.maintenanceHorizonHours} h, shorter than the longest gap between two maintenance scans (${
+            (scanGapMinutes ?? 0) / 60
+          } h, snapshots.maintenanceSchedule ${policy.maintenanceSchedule}) plus snapshots.waitMinutes (${
+            policy.waitMinutes
+          } min): maintenance due between two scans would get no snapshot; make it at least ${Math.ceil(neededMinutes / 60)} h`,
+        });
       }
       if (policy.pollInitialSeconds > policy.pollMaxSeconds) {
         context.addIssue({

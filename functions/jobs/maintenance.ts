@@ -21,7 +21,7 @@ export interface MaintenanceEvent {
 export interface MaintenanceJobResult {
   readonly events: readonly MaintenanceEvent[];
   readonly snapshots: readonly SnapshotTargetResult[];
-  /** Maintenance seen but not due within the horizon (or without a date). */
+  /** Maintenance seen but not due within the horizon, or waiting for an opt-in (no date). */
   readonly later: number;
   readonly problems: readonly string[];
 }
@@ -42,7 +42,16 @@ export async function upcomingMaintenance(
   );
   for (const { upcoming, problems: unread } of announced) {
     problems.push(...unread);
-    for (const { target, action, applyAt, source } of upcoming) {
+    for (const { target, action, applyAt, source, dueWithoutDate } of upcoming) {
+      if (!applyAt && dueWithoutDate) {
+        // It will be applied, but when was not sent: neither "later" nor a date to snapshot before.
+        problems.push(
+          `${target.id} (${target.provider}/${target.account}/${target.region}): ${action} will be applied${
+            dueWithoutDate.reason ? ` (${dueWithoutDate.reason})` : ''
+          }, but no date was sent: not judged; snapshot it before then`,
+        );
+        continue;
+      }
       if (!applyAt || applyAt.getTime() > horizon) {
         later += 1;
         continue;

@@ -135,6 +135,24 @@ function resourceText(finding: Finding, withResource: boolean): string {
   return withResource ? ` on ${finding.resource.id}` : '';
 }
 
+/**
+ * An expired policy exception, named where the finding it no longer covers keeps a gate from GO: the
+ * operator who granted it expects the gate green, and renews it or fixes the finding.
+ */
+function expiredText(finding: Finding): string {
+  const { exception } = finding;
+  return exception && !exception.active
+    ? `; its policy exception expired on ${exception.expires} (it said: ${exception.reason})`
+    : '';
+}
+
+/** What to do about expired exceptions among the findings that keep a gate from GO. */
+function renewAction(findings: readonly Finding[]): string[] {
+  return findings.some((finding) => finding.exception && !finding.exception.active)
+    ? ['Or renew the exception (expires) if the risk is still accepted.']
+    : [];
+}
+
 /** The sentences of a remediation text: split after `.`, `!` or `?` and a space, never inside a `command`. */
 function sentencesOf(text: string): string[] {
   const sentences: string[] = [];
@@ -197,10 +215,11 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
       status: 'NO-GO',
       evidence: failed
         .map(
-          (finding) => `${finding.checkId} FAILED${resourceText(finding, fleetWide)}${observedText(finding)}`,
+          (finding) =>
+            `${finding.checkId} FAILED${resourceText(finding, fleetWide)}${observedText(finding)}${expiredText(finding)}`,
         )
         .join('; '),
-      action: combinedAction(failed.map((finding) => finding.remediation.text)),
+      action: combinedAction([...failed.map((finding) => finding.remediation.text), ...renewAction(failed)]),
       ...withAccepted,
     };
   }
@@ -242,6 +261,28 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
   };
 }
 
+/**
+ * Whether a listed snapshot of ours is a snapshot of `target`: of its kind and identifier, and not a
+ * copy from another region or account, where a database of the same name is another database.
+ */
+export function isSnapshotOf(
+  snapshot: BackendSnapshot,
+  target: {
+    readonly kind: SnapshotTarget['kind'];
+    readonly id: string;
+    readonly account: string;
+    readonly region: string;
+  },
+): boolean {
+  return (
+    snapshot.kind === target.kind &&
+    snapshot.target.toLowerCase() === target.id.toLowerCase() &&
+    (snapshot.sourceRegion === undefined || snapshot.sourceRegion === target.region) &&
+    (snapshot.sourceAccount === undefined || snapshot.sourceAccount === target.account) &&
+    isOurs(snapshot.tags)
+  );
+}
+
 /** The snapshot gate: the newest available snapshot of ours, younger than the limit. */
 export function snapshotGate(
   snapshots: readonly BackendSnapshot[] | Error,
@@ -261,9 +302,7 @@ export function snapshotGate(
   const kind = kindOf(target);
   const available = snapshots.filter(
     (snapshot) =>
-      snapshot.kind === kind &&
-      snapshot.target.toLowerCase() === target.id.toLowerCase() &&
-      isOurs(snapshot.tags) &&
+      isSnapshotOf(snapshot, { kind, id: target.id, account: target.account, region: target.region }) &&
       snapshot.status === 'available',
   );
   const ours = available

@@ -83,6 +83,26 @@ describe('applyExceptions', () => {
     expect(exitCodeFor(report(expired ? [expired] : []))).toBe(EXIT_CODES.failed);
   });
 
+  it('names the expired exception in the readiness gate it no longer lets through, so it is renewed', () => {
+    // Prepare
+    const [expired] = applyExceptions(
+      [retentionFinding(rdsResource('certctl-prod'))],
+      policy,
+      new Date('2027-04-01T00:00:00Z'),
+    );
+
+    // Act
+    const gate = auditGate('pitr', expired ? [expired] : []);
+
+    // Assess
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.acceptedRisk).toBeUndefined();
+    expect(gate.evidence).toContain(
+      'pitr.retention FAILED (retentionDays 7); its policy exception expired on 2027-03-31 (it said: AWS Backup',
+    );
+    expect(gate.action).toContain('renew the exception (expires) if the risk is still accepted');
+  });
+
   it('tells Security Hub that a finding is excepted, why and until when, without Workflow or Note', () => {
     // Prepare
     const [excepted] = applyExceptions([retentionFinding(rdsResource('certctl-prod'))], policy, NOW);

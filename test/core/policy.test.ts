@@ -331,6 +331,24 @@ describe('snapshots policy rules', () => {
   });
 });
 
+describe('the maintenance horizon and the scans', () => {
+  it('refuses a maintenance horizon shorter than the gap between two scans plus the snapshot wait, naming both', () => {
+    // A scan 6 hours apart with a 4-hour horizon: maintenance due 5 hours after a scan is beyond it,
+    // and applied before the next scan sees it, so no snapshot is ever taken.
+    expect(() => parsePolicy({ snapshots: { maintenanceHorizonHours: 4 } })).toThrow(
+      'snapshots.maintenanceHorizonHours: is 4 h, shorter than the longest gap between two maintenance scans (6 h, snapshots.maintenanceSchedule rate(6 hours)) plus snapshots.waitMinutes (60 min): maintenance due between two scans would get no snapshot; make it at least 7 h',
+    );
+    expect(parsePolicy({ snapshots: { maintenanceHorizonHours: 7 } }).snapshots.maintenanceHorizonHours).toBe(
+      7,
+    );
+    expect(
+      parsePolicy({
+        snapshots: { maintenanceHorizonHours: 2, maintenanceSchedule: 'rate(1 hour)', waitMinutes: 30 },
+      }).snapshots.maintenanceHorizonHours,
+    ).toBe(2);
+  });
+});
+
 describe('loadFunctionPolicy with a bundled policy file', () => {
   async function bundle(text: string): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), 'bundled-policy-'));

@@ -105,6 +105,39 @@ describe('maintenance job against the simulator', () => {
   });
 });
 
+describe('maintenance job and actions without an apply date', () => {
+  it('reports an opted-in action whose apply date was not sent as not judged, and counts an optional one as later', async () => {
+    // Prepare: certctl-prod-db is opted in for its next maintenance window, but no CurrentApplyDate
+    // was sent; certctl-aurora's update has no date and no opt-in (it waits for one).
+    const undated = await startSnapshotHarness(
+      snapshotScenario({
+        pendingMaintenance: [
+          {
+            target: 'certctl-prod-db',
+            region: 'eu-west-1',
+            action: 'db-upgrade',
+            optInStatus: 'next-maintenance',
+          },
+          { target: 'certctl-aurora', kind: 'cluster', region: 'eu-west-1', action: 'system-update' },
+        ],
+      }),
+    );
+    try {
+      // Act
+      const result = await runMaintenanceJob(undated.deps());
+
+      // Assess
+      expect(result.events).toEqual([]);
+      expect(result.later).toBe(1);
+      expect(result.problems).toEqual([
+        'certctl-prod-db (aws/111111111111/eu-west-1): db-upgrade will be applied (opted in: next-maintenance), but no date was sent: not judged; snapshot it before then',
+      ]);
+    } finally {
+      await undated.close();
+    }
+  });
+});
+
 describe('maintenance job and Aurora members', () => {
   it('snapshots the Aurora cluster before an operating-system update pending on one of its DB instances', async () => {
     // Prepare: Aurora lists OS updates on each DB instance of the cluster, not only on the cluster
@@ -142,7 +175,41 @@ describe('maintenance job and Aurora members', () => {
       expect(result.snapshots).toMatchObject([{ target: { id: 'certctl-aurora' }, outcome: 'available' }]);
       const stored = aurora.rds.snapshots.snapshots().filter((s) => s.target === 'certctl-aurora');
       expect(stored).toHaveLength(1);
-      expect(stored[0]?.tags['maintenance-event']).toContain('db:certctl-aurora-1');
+      expect(stored[0]?.tags['maintenance-event']).toContain('cluster:certctl-aurora');
+    } finally {
+      await aurora.close();
+    }
+  });
+
+  it('takes no second cluster snapshot when the next scan sees the update on another DB instance of the cluster', async () => {
+    // Prepare: the update is pending on both DB instances; Aurora applies it to one, then the other
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora_OS_updates.html).
+    const scenario = snapshotScenario({
+      pendingMaintenance: [
+        { target: 'certctl-aurora-1', region: 'eu-west-1', action: 'system-update', autoAppliedAfter: '+5h' },
+        { target: 'certctl-aurora-2', region: 'eu-west-1', action: 'system-update', autoAppliedAfter: '+5h' },
+      ],
+    });
+    // The scenario's services are typed loosely (each service parses its own section).
+    const rds = scenario.services?.rds as { clusters?: { members?: unknown[] }[] } | undefined;
+    const cluster = rds?.clusters?.[0];
+    if (!cluster) throw new Error('the scenario has no Aurora cluster');
+    cluster.members = [
+      { id: 'certctl-aurora-1', writer: true },
+      { id: 'certctl-aurora-2', writer: false },
+    ];
+    const aurora = await startSnapshotHarness(scenario);
+    try {
+      // Act: a scan, the update applied on the first DB instance, the next scan.
+      const first = await runMaintenanceJob(aurora.deps());
+      aurora.rds.snapshots.applyMaintenance({ id: 'certctl-aurora-1', region: 'eu-west-1' });
+      const second = await runMaintenanceJob(aurora.deps());
+
+      // Assess: the same event both times, one cluster snapshot.
+      expect(second.events.map((event) => event.id)).toEqual(first.events.map((event) => event.id));
+      expect(second.snapshots[0]?.snapshotId).toBe(first.snapshots[0]?.snapshotId);
+      const stored = aurora.rds.snapshots.snapshots().filter((s) => s.target === 'certctl-aurora');
+      expect(stored).toHaveLength(1);
     } finally {
       await aurora.close();
     }

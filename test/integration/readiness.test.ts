@@ -4,7 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
-import { cloudChatJobs } from '../../functions/chatops/job-actions.ts';
+import { statusAnswer } from '../../functions/chatops/answers.ts';
+import { cloudChatJobs, jobChatActions } from '../../functions/chatops/job-actions.ts';
 import type { Policy } from '../../functions/core/policy.ts';
 import { renderReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
 import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
@@ -148,6 +149,113 @@ describe('readiness against the simulator', () => {
     expect(result.verdict).toBe('NO-GO');
   });
 
+  it('does not count a snapshot copied from another region as the snapshot of the same-named database here', async () => {
+    // Prepare: us-east-1's certctl-prod-db (another database) had a snapshot of ours taken an hour
+    // ago, copied with its tags into eu-west-1 for disaster recovery.
+    await harness.close();
+    const { snapshotScenario } = await import('./snapshot-support.ts');
+    harness = await startSnapshotHarness(
+      snapshotScenario({
+        existing: [
+          {
+            id: 'certctl-premaint-dr-copy',
+            target: 'certctl-prod-db',
+            region: 'eu-west-1',
+            createdAt: '-1h',
+            copiedAt: '-30m',
+            sourceRegion: 'us-east-1',
+            tags: { purpose: 'certctl-pre-maintenance' },
+          },
+        ],
+      }),
+    );
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'] },
+      harness.readinessDeps(fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } })),
+    );
+
+    // Assess
+    const gate = result.targets[0]?.gates.find((g) => g.gate === 'snapshot');
+    expect(gate).toMatchObject({
+      status: 'NO-GO',
+      evidence: 'no successful pre-maintenance snapshot of ours',
+    });
+    expect(result.verdict).toBe('NO-GO');
+  });
+
+  it('does not count a snapshot copied from another account as the snapshot of the same-named database here', async () => {
+    // Prepare: account 222222222222's certctl-prod-db (another database) had a snapshot of ours
+    // taken an hour ago, shared and copied with its tags into this account.
+    await harness.close();
+    const { snapshotScenario } = await import('./snapshot-support.ts');
+    harness = await startSnapshotHarness(
+      snapshotScenario({
+        existing: [
+          {
+            id: 'certctl-premaint-shared-copy',
+            target: 'certctl-prod-db',
+            region: 'eu-west-1',
+            createdAt: '-1h',
+            copiedFrom: 'arn:aws:rds:eu-west-1:222222222222:snapshot:certctl-premaint-certctl-prod-db-1',
+            tags: { purpose: 'certctl-pre-maintenance' },
+          },
+        ],
+      }),
+    );
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'] },
+      harness.readinessDeps(fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } })),
+    );
+
+    // Assess
+    const gate = result.targets[0]?.gates.find((g) => g.gate === 'snapshot');
+    expect(gate).toMatchObject({
+      status: 'NO-GO',
+      evidence: 'no successful pre-maintenance snapshot of ours',
+    });
+  });
+
+  it('does not count an Aurora cluster snapshot copied from another region as the cluster’s own', async () => {
+    // Prepare: us-east-1's certctl-aurora (another cluster) had a snapshot of ours taken an hour
+    // ago, copied with its tags into eu-west-1.
+    await harness.close();
+    const { snapshotScenario } = await import('./snapshot-support.ts');
+    harness = await startSnapshotHarness(
+      snapshotScenario({
+        existing: [
+          {
+            id: 'certctl-premaint-aurora-dr-copy',
+            kind: 'cluster',
+            target: 'certctl-aurora',
+            region: 'eu-west-1',
+            createdAt: '-1h',
+            copiedFrom:
+              'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:certctl-premaint-certctl-aurora-1',
+            tags: { purpose: 'certctl-pre-maintenance' },
+          },
+        ],
+      }),
+    );
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'] },
+      harness.readinessDeps(fastPolicy({ targets: { tags: [], identifiers: ['certctl-aurora'] } })),
+    );
+
+    // Assess
+    const gate = result.targets[0]?.gates.find((g) => g.gate === 'snapshot');
+    expect(result.targets[0]?.target.id).toBe('certctl-aurora');
+    expect(gate).toMatchObject({
+      status: 'NO-GO',
+      evidence: 'no successful pre-maintenance snapshot of ours',
+    });
+  });
+
   it('counts an Aurora cluster snapshot only for the cluster when a DB instance has the same name', async () => {
     // Prepare: an RDS instance and an Aurora cluster both named certctl-db; only the cluster has a
     // fresh snapshot of ours.
@@ -192,6 +300,27 @@ describe('readiness against the simulator', () => {
     );
     expect(gates.sort()).toEqual(['AwsRdsDbCluster GO', 'AwsRdsDbInstance NO-GO']);
     expect(result.verdict).toBe('NO-GO');
+  });
+
+  it('lists in chat status the targets that have no pre-maintenance snapshot of ours, not only the newest of those that do', async () => {
+    // Prepare: a snapshot of certctl-prod-db only.
+    await runSnapshotJob(
+      { requestId: 'CHG-12', reason: 'CA rotation', requestedBy: 'alice', targets: ['certctl-prod-db'] },
+      harness.deps(prodOnly()),
+    );
+    const jobs = readinessChatJobs(prodOnly(), harness.readinessDeps(prodOnly()));
+
+    // Act
+    const status = await jobChatActions(jobs).status();
+
+    // Assess
+    expect(status.snapshots.map((entry) => entry.target)).toEqual(['certctl-prod-db']);
+    expect(status.withoutSnapshot).toEqual([
+      { target: 'certctl-aurora', location: 'aws/111111111111/eu-west-1' },
+    ]);
+    expect(JSON.stringify(statusAnswer(status).blocks)).toContain(
+      'No pre-maintenance snapshot of ours (1):* certctl-aurora (aws/111111111111/eu-west-1)',
+    );
   });
 
   it('answers could-not-evaluate when a region cannot be read and nothing else says NO-GO', async () => {

@@ -325,6 +325,28 @@ describe('maintenance job on Cloud SQL', () => {
   });
 });
 
+describe('maintenance job on Cloud SQL, a start time not sent', () => {
+  it('reports scheduled maintenance whose start time was not sent as not judged, neither later nor due', async () => {
+    // Prepare
+    const { cloudSql, deps } = await start([
+      instance('certctl-pg', { ...backup(100), scheduledMaintenance: {} }),
+    ]);
+
+    // Act
+    const result = await runMaintenanceJob(deps);
+
+    // Assess
+    expect(result.events).toEqual([]);
+    expect(result.later).toBe(0);
+    expect(result.problems).toEqual([
+      expect.stringMatching(
+        /^certctl-pg \(gcp\/.+\): scheduled-maintenance will be applied, but no date was sent: not judged/,
+      ),
+    ]);
+    expect(cloudSql.backups.insertCalls).toBe(0);
+  });
+});
+
 describe('prune on Cloud SQL', () => {
   const ours = (id: string, expires: string) =>
     `${SNAPSHOT_PURPOSE}; id=${id}; reason=old; requested-by=bob; request-id=r-${id}; expires-at=${expires}`;

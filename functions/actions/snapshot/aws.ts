@@ -45,6 +45,8 @@ function toBackend(state: RdsSnapshotState): BackendSnapshot {
     status: state.status,
     ref: state.arn,
     createdAt: state.createdAt,
+    ...(state.sourceRegion ? { sourceRegion: state.sourceRegion } : {}),
+    ...(state.sourceAccount ? { sourceAccount: state.sourceAccount } : {}),
     encrypted: state.encrypted,
     kmsKeyId: state.kmsKeyId,
     sizeGb: state.sizeGb,
@@ -224,11 +226,23 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
               const once = `${target.kind}/${target.id}/${pending.action}/${pending.applyAt?.toISOString()}`;
               if (seen.has(once)) continue;
               seen.add(once);
+              // Opted in (immediate, or at the next maintenance window) it will be applied even when
+              // no CurrentApplyDate was sent; without a date or an opt-in it waits for one
+              // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_PendingMaintenanceAction.html).
+              const optedIn =
+                pending.optInStatus === 'immediate' || pending.optInStatus === 'next-maintenance';
               upcoming.push({
                 target,
                 action: pending.action,
                 applyAt: pending.applyAt,
-                source: pending.resourceArn,
+                ...(pending.applyAt === undefined && optedIn
+                  ? { dueWithoutDate: { reason: `opted in: ${pending.optInStatus}` } }
+                  : {}),
+                // The event is the target's: Aurora lists an update on each DB instance of the
+                // cluster and applies it to one at a time, so a member's ARN (whichever the listing
+                // gave first, or the one still pending) would name a new event on the next scan and
+                // take a second cluster snapshot.
+                source: target.arn ?? pending.resourceArn,
               });
             }
           } catch (error) {

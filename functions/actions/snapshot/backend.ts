@@ -19,6 +19,13 @@ export interface BackendSnapshot {
   /** ARN or selfLink. */
   readonly ref?: string | undefined;
   readonly createdAt?: Date | undefined;
+  /**
+   * The region the snapshot's data was taken in, when the cloud says it was copied from elsewhere
+   * (RDS `SourceRegion`): the target of that name there is another database.
+   */
+  readonly sourceRegion?: string | undefined;
+  /** The account the snapshot was copied from, when the cloud says it was copied across accounts. */
+  readonly sourceAccount?: string | undefined;
   readonly encrypted?: boolean | undefined;
   readonly kmsKeyId?: string | undefined;
   readonly sizeGb?: number | undefined;
@@ -79,7 +86,13 @@ export interface UpcomingMaintenance {
   readonly action: string;
   /** When it will be applied; undefined when the cloud gives no date (applied at opt-in). */
   readonly applyAt: Date | undefined;
-  /** What the event is about (the resource ARN, `project/instance`), part of its identity. */
+  /**
+   * Without `applyAt`: the cloud says it will be applied all the same (an RDS opt-in, a Cloud SQL
+   * scheduled maintenance whose start time was not sent), so it cannot be told to lie past the
+   * horizon. Absent for an action that waits for an opt-in.
+   */
+  readonly dueWithoutDate?: { readonly reason?: string };
+  /** What the event is about (the target's ARN, `project/instance`), part of its identity. */
   readonly source: string;
 }
 

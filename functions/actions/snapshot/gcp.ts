@@ -308,13 +308,16 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
           continue;
         }
         for (const instance of entry.instances) {
-          const start = toDate(instance.scheduledMaintenance?.startTime ?? null);
+          const scheduled = instance.scheduledMaintenance;
           const source = `${entry.project}/${instance.name ?? ''}`;
-          if (!start || !wanted.has(source)) continue;
+          if (!scheduled || !wanted.has(source)) continue;
+          // Maintenance is scheduled; a start time not sent is not read as "none" (or as any date).
+          const start = toDate(scheduled.startTime ?? null);
           upcoming.push({
             target: targetOf(entry.project, instance),
             action: 'scheduled-maintenance',
             applyAt: start,
+            ...(start ? {} : { dueWithoutDate: {} }),
             source,
           });
         }

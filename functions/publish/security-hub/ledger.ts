@@ -241,19 +241,36 @@ export interface LedgerSummary {
   readonly counts: Readonly<Record<string, number>>;
   /** The destinations read, `account/region`. */
   readonly destinations: readonly string[];
+  /**
+   * The destination whose newest active finding is the oldest, when the destinations differ: the
+   * summary mixes what each last published, and the newest time alone would pass it all for current.
+   */
+  readonly oldest?: { readonly destination: string; readonly at: string | undefined };
 }
 
 /** Summarize ledgers: archived findings (gone resources) are left out. */
 export function ledgerSummary(ledgers: readonly Ledger[]): LedgerSummary {
   const counts: Record<string, number> = {};
   let at: string | undefined;
+  const newestOf: { destination: string; at: string | undefined }[] = [];
   for (const ledger of ledgers) {
+    let newest: string | undefined;
     for (const finding of ledger.findings) {
       if (finding.recordState !== 'ACTIVE') continue;
       const status = finding.complianceStatus ?? 'UNKNOWN';
       counts[status] = (counts[status] ?? 0) + 1;
-      if (finding.updatedAt && (at === undefined || finding.updatedAt > at)) at = finding.updatedAt;
+      if (finding.updatedAt && (newest === undefined || finding.updatedAt > newest))
+        newest = finding.updatedAt;
     }
+    if (newest !== undefined && (at === undefined || newest > at)) at = newest;
+    newestOf.push({ destination: `${ledger.account}/${ledger.region}`, at: newest });
   }
-  return { at, counts, destinations: ledgers.map((ledger) => `${ledger.account}/${ledger.region}`) };
+  // A destination with no active finding published nothing to date: it counts as the oldest.
+  const oldest = [...newestOf].sort((a, b) => (a.at ?? '').localeCompare(b.at ?? ''))[0];
+  return {
+    at,
+    counts,
+    destinations: newestOf.map((entry) => entry.destination),
+    ...(oldest && oldest.at !== at ? { oldest } : {}),
+  };
 }

@@ -12,7 +12,11 @@ import { simS3Client } from '../../sim/s3-support.ts';
 import { type Sim, startSim } from '../../sim/server.ts';
 
 const ACCOUNT = '111111111111';
-const BUCKETS = { full: 'certctl-ledger-full', empty: 'certctl-ledger-empty' };
+const BUCKETS = {
+  full: 'certctl-ledger-full',
+  empty: 'certctl-ledger-empty',
+  stale: 'certctl-ledger-stale',
+};
 
 let sim: Sim;
 let s3: S3Client;
@@ -85,6 +89,30 @@ describe('the last audit of the chat status', () => {
         /^as published to Security Hub, 1 account\/region; not read: 111111111111\/us-east-1 \(/,
       ),
     });
+  });
+
+  it('names the account/region whose ledger is oldest when the ledgers were last published at different times', async () => {
+    // Prepare: us-east-1's audit last published a month before eu-west-1's (its audit stopped).
+    const store = new S3LedgerStore(s3, BUCKETS.stale);
+    await store.write(
+      { account: ACCOUNT, region: 'eu-west-1' },
+      ledgerOf('eu-west-1', [{ id: 'a', status: 'PASSED', updatedAt: '2026-12-02T10:00:00.000Z' }]),
+      undefined,
+    );
+    await store.write(
+      { account: ACCOUNT, region: 'us-east-1' },
+      ledgerOf('us-east-1', [{ id: 'b', status: 'PASSED', updatedAt: '2026-11-01T08:00:00.000Z' }]),
+      undefined,
+    );
+
+    // Act
+    const lastAudit = await ledgerLastAudit(s3, BUCKETS.stale);
+
+    // Assess: the newest time does not stand for the whole summary.
+    expect(lastAudit).toMatchObject({ at: '2026-12-02T10:00:00.000Z', counts: { PASSED: 2 } });
+    expect('source' in lastAudit ? lastAudit.source : '').toContain(
+      'oldest: 111111111111/us-east-1, last published 2026-11-01T08:00:00.000Z',
+    );
   });
 
   it('says no audit is on record when there is no ledger, rather than anything that reads as a pass', async () => {

@@ -128,6 +128,8 @@ describe('the import ledger encoding', () => {
       at: '2026-11-21T13:00:00.000Z',
       counts: { FAILED: 1, PASSED: 1 },
       destinations: ['111111111111/eu-west-1', '111111111111/us-east-1'],
+      // eu-west-1 last published before us-east-1: the newest time does not stand for it.
+      oldest: { destination: '111111111111/eu-west-1', at: held.updatedAt },
     });
   });
 

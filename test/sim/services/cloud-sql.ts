@@ -151,10 +151,13 @@ const instanceSchema = z.strictObject({
   backupRuns: z.array(backupRunSchema).optional(),
   /** On-demand backups: how long they take, whether they fail, existing ones, a busy period. */
   onDemandBackups: onDemandBackupsSchema,
-  /** Upcoming maintenance (`scheduledMaintenance`), its dates fixed when the simulator starts. */
+  /**
+   * Upcoming maintenance (`scheduledMaintenance`), its dates fixed when the simulator starts; without
+   * `start`, the answer leaves `startTime` out (tests: a value the API did not send).
+   */
   scheduledMaintenance: z
     .strictObject({
-      start: simTimeSchema,
+      start: simTimeSchema.optional(),
       canReschedule: z.boolean().default(true),
       deadline: simTimeSchema.optional(),
     })
@@ -302,7 +305,7 @@ export class CloudSqlSim implements SimService {
   /** Scheduled maintenance per `project/instance`, its dates resolved when the simulator started. */
   readonly #maintenance = new Map<
     string,
-    { start: Date; canReschedule: boolean; deadline: Date | undefined }
+    { start: Date | undefined; canReschedule: boolean; deadline: Date | undefined }
   >();
   /** On-demand backups and their operations; tests read and steer it (`setBusy`). */
   readonly backups: CloudSqlBackupStore;
@@ -329,7 +332,7 @@ export class CloudSqlSim implements SimService {
         const maintenance = instance.scheduledMaintenance;
         if (maintenance) {
           this.#maintenance.set(`${project}/${instance.name}`, {
-            start: maintenance.start.at(now),
+            start: maintenance.start?.at(now),
             canReschedule: maintenance.canReschedule,
             deadline: maintenance.deadline?.at(now),
           });
@@ -528,7 +531,7 @@ export class CloudSqlSim implements SimService {
     return {
       ...json,
       scheduledMaintenance: {
-        startTime: maintenance.start.toISOString(),
+        ...(maintenance.start ? { startTime: maintenance.start.toISOString() } : {}),
         canDefer: maintenance.canReschedule,
         canReschedule: maintenance.canReschedule,
         ...(maintenance.deadline ? { scheduleDeadlineTime: maintenance.deadline.toISOString() } : {}),

@@ -68,6 +68,17 @@ const existingSnapshotSchema = z.strictObject({
    * copy's time, `OriginalSnapshotCreateTime` still `createdAt`, when the data was taken.
    */
   copiedAt: simTimeSchema.optional(),
+  /**
+   * An instance snapshot copied from another region: `SourceRegion` names it ("the Region that the DB
+   * snapshot was created in or copied from", DBSnapshot in the RDS API reference).
+   */
+  sourceRegion: regionSchema.optional(),
+  /**
+   * The ARN of the snapshot this one was copied from: an instance snapshot's across accounts or
+   * regions (`SourceDBSnapshotIdentifier`: "only has a value in the case of a cross-account or
+   * cross-Region copy"), a cluster snapshot's whenever it is a copy (`SourceDBClusterSnapshotArn`).
+   */
+  copiedFrom: z.string().startsWith('arn:').optional(),
   status: z.enum(['available', 'failed']).default('available'),
   tags: tagsSchema,
 });
@@ -122,6 +133,10 @@ export interface SimSnapshot {
   readonly createdAt: Date;
   /** When this (instance) snapshot was copied from its original, if it is a copy. */
   readonly copiedAt?: Date | undefined;
+  /** The region an instance snapshot was copied from, when it was copied from another. */
+  readonly sourceRegion?: string | undefined;
+  /** The ARN of the snapshot it was copied from, across accounts or regions. */
+  readonly copiedFrom?: string | undefined;
   readonly durationMs: number;
   readonly fails: boolean;
   readonly tags: Readonly<Record<string, string>>;
@@ -189,6 +204,8 @@ export class RdsSnapshotSim {
         arn: arnOf(spec.kind, account, spec.region, spec.id.toLowerCase()),
         createdAt: (spec.createdAt as SimTime).at(now),
         copiedAt: (spec.copiedAt as SimTime | undefined)?.at(now),
+        sourceRegion: spec.sourceRegion,
+        copiedFrom: spec.copiedFrom,
         durationMs: 0,
         fails: spec.status === 'failed',
         tags: spec.tags,
@@ -256,6 +273,26 @@ export class RdsSnapshotSim {
       ...this.#section.targets.filter((t) => !same(t)),
       { ...(previous ?? { id, kind, region: target.region }), account, failSnapshots: fails },
     ];
+  }
+
+  /**
+   * Apply a pending maintenance action of one resource: it is no longer listed (tests: Aurora
+   * applies an update to its DB instances one at a time).
+   */
+  applyMaintenance(target: { id: string; kind?: Kind; account?: string; region: string }): void {
+    const id = target.id.toLowerCase();
+    const kind = target.kind ?? 'instance';
+    const account = target.account ?? this.#defaultAccount;
+    const remaining = this.#maintenance.filter(
+      ({ spec }) =>
+        !(
+          spec.target === id &&
+          spec.kind === kind &&
+          spec.region === target.region &&
+          (spec.account ?? this.#defaultAccount) === account
+        ),
+    );
+    this.#maintenance.splice(0, this.#maintenance.length, ...remaining);
   }
 
   /** Every snapshot the simulator holds (tests). */
@@ -583,6 +620,8 @@ function instanceSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore):
     DBInstanceIdentifier: snapshot.target,
     SnapshotCreateTime: snapshot.copiedAt ?? snapshot.createdAt,
     Engine: snapshot.engine,
+    SourceRegion: snapshot.sourceRegion,
+    SourceDBSnapshotIdentifier: snapshot.copiedFrom,
     AllocatedStorage: 100,
     Status: snapshotStatus(snapshot, now),
     Port: 5432,
@@ -629,6 +668,7 @@ function clusterSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore): 
     StorageEncrypted: snapshot.encrypted,
     KmsKeyId: snapshot.kmsKeyId,
     DBClusterSnapshotArn: snapshot.arn,
+    SourceDBClusterSnapshotArn: snapshot.copiedFrom,
     IAMDatabaseAuthenticationEnabled: false,
     TagList: tagXml(snapshot.tags),
     DbClusterResourceId: cluster?.resourceId,
