@@ -231,6 +231,46 @@ describe('renderMarkdown', () => {
     expect(text.split('\n').filter((line) => line.startsWith('| FAILED | HIGH | `'))).toHaveLength(1);
   });
 
+  it('keeps markup, links and code spans planted in cloud-supplied names as text when a name holds them', () => {
+    // Prepare: a database id, a description and an error message anyone with tag or API access could shape.
+    const planted = '<img src=x onerror=alert(1)>`[x](https://evil.example)|';
+    const hostile: AuditReport = {
+      ...report,
+      findings: [
+        finding({
+          resource: { ...finding({}).resource, id: planted },
+          description: `Retention of ${planted} is 7 days.`,
+          observed: { kmsKeyId: '<script>alert(1)</script>' },
+        }),
+        finding({
+          resource: { ...finding({}).resource, id: planted },
+          status: 'PASSED',
+          checkId: 'pitr.enabled',
+        }),
+      ],
+      scopes: [
+        {
+          scope: { provider: 'aws', account: '111111111111', region: 'us-east-1', group: 'pitr' },
+          status: 'failed',
+          resources: 0,
+          error: { code: 'Bad`Code', message: 'denied for <b>x</b>' },
+        },
+      ],
+    };
+
+    // Act
+    const text = renderMarkdown(hostile);
+
+    // Assess: no raw tag, no link or code span the cloud opened, and every table row keeps its cells.
+    expect(text).not.toMatch(/(^|[^\\])<\/?(img|script|b)\b/);
+    expect(text).not.toMatch(/(^|[^\\])\]\(https:\/\/evil/);
+    expect(text).not.toMatch(/(^|[^\\])`\\?\[x/);
+    expect(text).toContain("(`Bad'Code`)");
+    const row = text.split('\n').find((line) => line.startsWith('| FAILED | HIGH |')) ?? '';
+    expect(row.split(/(?<!\\)\|/)).toHaveLength(9);
+    expect(text).toContain('\\<img src=x onerror=alert(1)\\>');
+  });
+
   it('lists the failures first and summarizes the passes per check', () => {
     // Act
     const text = renderMarkdown(fleet);
