@@ -47,6 +47,13 @@ export const ASFF_LIMITS = {
   findingBytes: 240 * 1024,
   /** Findings per BatchImportFindings call. */
   batch: 100,
+  /**
+   * Bytes per BatchImportFindings call: "up to 100 findings per batch, up to 240 KB per finding, and
+   * up to 6 MB per batch" (Security Hub partner guide, guidelines-batchimportfindings). 100 findings
+   * near their own limit would be 24 MB. Counted as 6,000,000 so that neither reading of "MB" is
+   * exceeded.
+   */
+  batchBytes: 6_000_000,
 } as const;
 
 /** ProductFields keys this product writes; lifecycle reads them back to find a finding's scope. */
