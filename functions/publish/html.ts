@@ -2,19 +2,22 @@
  * The HTML report: one self-contained file (inline styles, no script, no font, image or link to
  * fetch) that reads offline and prints. A summary, then one bar per database showing the restore
  * window the cloud really reports (earliest to latest restorable time) against the required days,
- * with retention, lag and the fix, failing first.
+ * with retention, lag and the fix, failing first; then the findings on dump series and secrets that
+ * did not pass, and what could not be evaluated.
  *
  * Every piece of text from a finding is escaped (resource names come from clouds and tags anyone
  * with access may set), and a Content-Security-Policy forbids scripts and remote loads on top.
  */
 
 import { formatTime } from '../checks/pitr/wording.ts';
-import type { AuditReport } from '../core/audit.ts';
+import { type AuditReport, compareFindings } from '../core/audit.ts';
+import { isExcepted } from '../core/exceptions.ts';
 import type { ComplianceStatus } from '../core/finding.ts';
 import { escapeMarkup, escapeWithCode, isWebUrl, percent, STATUS_COLORS, statusWord } from './markup.ts';
 import {
   axisDays,
   barGeometry,
+  hasRestoreWindow,
   lagLabel,
   type RestoreWindowRow,
   restoreWindowRows,
@@ -22,7 +25,7 @@ import {
   windowLabel,
   windowSpan,
 } from './restore-window.ts';
-import { summarize, summaryLine } from './summary.ts';
+import { describeResource, summarize, summaryLine } from './summary.ts';
 
 /** No script may run and nothing may load from anywhere: the file is the whole report. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
@@ -231,6 +234,33 @@ ${policy}
 </section>`;
 }
 
+/**
+ * Findings on what has no restore window (dump series, secrets): every one that did not pass, worst
+ * first, with its fix, and how many passed. Without it a failing secret would count in the summary
+ * line and show nowhere on the page.
+ */
+function renderOtherFindings(report: AuditReport): string {
+  const others = report.findings
+    .filter((finding) => finding.resource.type !== 'Scope' && !hasRestoreWindow(finding.resource.type))
+    .sort(compareFindings);
+  if (others.length === 0) return '';
+  const problems = others.filter((finding) => finding.status !== 'PASSED');
+  const passed = others.length - problems.length;
+  const items = problems.map((finding) => {
+    const accepted = isExcepted(finding)
+      ? ` <span class="why">accepted risk until ${escapeMarkup(finding.exception?.expires ?? '')}</span>`
+      : '';
+    const { text, url } = finding.remediation;
+    const link = isWebUrl(url) ? ` <a href="${escapeMarkup(url)}">docs</a>` : '';
+    return `<li>${badge(finding.status)} <code>${escapeMarkup(finding.checkId)}</code>${accepted} ${escapeMarkup(describeResource(finding.resource))}<br><span class="why">${escapeWithCode(finding.description)}</span><br>${escapeWithCode(text)}${link}</li>`;
+  });
+  const tally = `${plural(problems.length, 'finding')} did not pass; ${passed} passed${passed > 0 ? ' (not listed)' : ''}.`;
+  return `<section class="others"><h2>Other findings (dump series, secrets)</h2>
+<p>${tally}</p>
+${items.length > 0 ? `<div class="fixes"><ol>${items.join('')}</ol></div>` : ''}
+</section>`;
+}
+
 function renderNotEvaluated(report: AuditReport): string {
   const failedScopes = report.scopes.filter((scope) => scope.status === 'failed');
   const problems = summarize(report).coverageProblems;
@@ -272,6 +302,7 @@ ${renderSummary(report, rows)}
 <h2>Restore window per database</h2>
 <p class="legend"><span><i class="key required"></i>required days</span><span><i class="key window"></i>earliest to latest restorable time</span><span><i class="key lag"></i>not restorable (restore lag)</span><span><i class="key retention"></i>retention</span></p>
 ${databases}
+${renderOtherFindings(report)}
 ${renderNotEvaluated(report)}
 <footer>certctl-backup-guard. Each bar ends at the moment it was evaluated; only restore points the cloud reported are drawn.</footer>
 </main>
