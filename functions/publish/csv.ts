@@ -2,7 +2,8 @@
  * The CSV report: one row per finding, for spreadsheets and ticket imports. RFC 4180: fields with a
  * comma, quote or line break are quoted, quotes doubled, lines end in CRLF
  * (https://www.rfc-editor.org/rfc/rfc4180). Cells that a spreadsheet would run as a formula are
- * prefixed with a quote (OWASP CSV injection: https://owasp.org/www-community/attacks/CSV_Injection).
+ * prefixed with a quote (OWASP CSV injection: https://owasp.org/www-community/attacks/CSV_Injection;
+ * OWASP ASVS 5.0 requirement 1.2.10).
  */
 import type { Finding } from '../core/finding.ts';
 import { describeValues, type ViewedReport } from './summary.ts';
@@ -23,8 +24,14 @@ export const CSV_COLUMNS = [
   'evaluatedAt',
 ] as const;
 
+/**
+ * First characters a spreadsheet may take as the start of a formula: OWASP's =, +, -, @, tab and
+ * carriage return, and the NUL that ASVS 5.0 requirement 1.2.10 adds.
+ */
+const FORMULA_START = /^[=+\-@\t\r\0]/;
+
 function field(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const safe = FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 

@@ -323,6 +323,25 @@ describe('renderCsv', () => {
   });
 });
 
+describe('renderCsv formula prefixes', () => {
+  it('defuses every field that starts with a character ASVS 1.2.10 names, whichever column it is in', () => {
+    // Prepare: ASVS 5.0 requirement 1.2.10 lists =, +, -, @, tab and NUL as first characters to escape.
+    const starts = ['=1+1', '+1', '-1', '@SUM(A1)', '\t=1', '\u0000=1', '\r=1'];
+    const rows = starts.map((start) =>
+      finding({ resource: { ...finding({}).resource, id: start }, description: start }),
+    );
+
+    // Act
+    const text = renderCsv(completeReport(rows));
+
+    // Assess: each cell starts with the quote, never with the character.
+    for (const start of starts) {
+      const quoted = /[",\r\n]/.test(start) ? `"'${start}"` : `'${start}`;
+      expect(text.split(quoted).length - 1).toBe(2);
+    }
+  });
+});
+
 describe('filterReport', () => {
   const severityOf = (checkId: string) => (checkId === 'pitr.retention' ? 'HIGH' : 'MEDIUM') as 'HIGH';
 
