@@ -446,8 +446,9 @@ export const auditCommand: CliCommand = {
     'no-color': { type: 'boolean', help: 'No colours in the table (also NO_COLOR; FORCE_COLOR forces them)' },
     quiet: { type: 'boolean', help: 'No progress on stderr' },
   },
-  details: `Filters (--check, --exclude-check, --severity) narrow the report and its exit code; a run with
---failed-only exits as it would without it.
+  details: `Filters (--check, --exclude-check, --severity) narrow the report and its exit code to the checks
+they select, but a region or account that could not be read, or a database the policy names that was
+not found, still exits 2 whatever they select; a run with --failed-only exits as it would without it.
 
 Exit codes:
   0  every check passed (warnings allowed)
