@@ -342,6 +342,24 @@ describe('renderCsv formula prefixes', () => {
   });
 });
 
+describe('renderCsv coverage', () => {
+  it('adds a NOT_AVAILABLE row for each coverage problem, so a named target not found is not an empty sheet', () => {
+    // Prepare: every scope complete, nothing judged, and a database the policy names was not found.
+    const missing: AuditReport = { ...completeReport([]), unmatchedTargets: ['certctl-missing-db'] };
+
+    // Act
+    const lines = renderCsv(missing).split('\r\n');
+
+    // Assess
+    const rows = lines.slice(1, -1);
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    expect(rows.every((row) => row.startsWith('NOT_AVAILABLE,'))).toBe(true);
+    expect(
+      rows.some((row) => row.includes('targets named in the policy were not found: certctl-missing-db')),
+    ).toBe(true);
+  });
+});
+
 describe('filterReport', () => {
   const severityOf = (checkId: string) => (checkId === 'pitr.retention' ? 'HIGH' : 'MEDIUM') as 'HIGH';
 
