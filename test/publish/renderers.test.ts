@@ -286,6 +286,32 @@ describe('renderMarkdown', () => {
   });
 });
 
+describe('summarize verdict of exit code 0', () => {
+  it('does not say every check passed when a warning or accepted risk is shown', () => {
+    // Prepare
+    const warned = completeReport([
+      finding({ status: 'PASSED', severity: 'INFORMATIONAL' }),
+      finding({ checkId: 'pitr.window', status: 'WARNING', severity: 'MEDIUM' }),
+    ]);
+    const accepted = completeReport([
+      finding({ exception: { reason: 'migrating', expires: '2099-01-01', active: true } }),
+    ]);
+    const clean = completeReport([finding({ status: 'PASSED', severity: 'INFORMATIONAL' })]);
+
+    // Act
+    const [warnedSummary, acceptedSummary, cleanSummary] = [warned, accepted, clean].map(summarize);
+
+    // Assess
+    expect(warnedSummary).toMatchObject({ exitCode: 0, verdict: 'no check failed (1 warning)' });
+    expect(acceptedSummary).toMatchObject({
+      exitCode: 0,
+      verdict: 'no open failure: 1 failure accepted as risk (policy exception)',
+    });
+    expect(cleanSummary).toMatchObject({ exitCode: 0, verdict: 'every check passed' });
+    expect(renderConsole(accepted)).toContain('Result: no open failure: 1 failure accepted as risk');
+  });
+});
+
 describe('renderJson', () => {
   it('adds the schema version, the summary and exit code to the report', () => {
     // Act
