@@ -317,14 +317,29 @@ describe('renderJson', () => {
     // Act
     const parsed = JSON.parse(renderJson(report)) as {
       schemaVersion: number;
-      summary: { exitCode: number };
+      summary: { exitCode: number; resources: unknown };
       findings: unknown[];
     };
 
     // Assess
     expect(parsed.schemaVersion).toBe(REPORT_SCHEMA_VERSION);
     expect(parsed.summary.exitCode).toBe(2);
+    expect(parsed.summary.resources).toEqual({ database: 1 });
     expect(parsed.findings).toHaveLength(2);
+  });
+});
+
+describe('renderJson of a filtered report', () => {
+  it('writes the resources the selected checks judged as an object, not an empty one', () => {
+    // Act
+    const parsed = JSON.parse(renderJson(filterReport(fleet, { failedOnly: true }))) as {
+      summary: { resources: unknown };
+      view: { resources: unknown };
+    };
+
+    // Assess
+    expect(parsed.summary.resources).toEqual({ database: 2 });
+    expect(parsed.view.resources).toEqual({ database: 2 });
   });
 });
 
