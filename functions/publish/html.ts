@@ -27,8 +27,13 @@ import {
 } from './restore-window.ts';
 import { describeResource, summarize, summaryLine } from './summary.ts';
 
-/** No script may run and nothing may load from anywhere: the file is the whole report. */
-const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+/**
+ * No script may run and nothing may load from anywhere: the file is the whole report. `base-uri` and
+ * `form-action` do not fall back to `default-src` (CSP Level 3), so planted markup that escaped the
+ * escaping could still rebase the links or post a form without them.
+ */
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const STATUSES_WORST_FIRST: readonly ComplianceStatus[] = ['FAILED', 'NOT_AVAILABLE', 'WARNING', 'PASSED'];
 

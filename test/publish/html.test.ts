@@ -7,14 +7,15 @@ import { renderRestoreWindowSvg } from '../../functions/publish/svg.ts';
 import { auditOf, everyStatusReport, hostileReport, sevenDayDatabase } from './restore-window-fixtures.ts';
 
 describe('renderHtml', () => {
-  it('loads nothing from outside the file and forbids scripts when rendered', async () => {
+  it('loads nothing from outside the file and forbids scripts, a base URL and form posts when rendered', async () => {
+    // base-uri and form-action do not fall back to default-src (CSP Level 3), so they are named.
     // Act
     const html = renderHtml(await everyStatusReport());
 
     // Assess
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain(
-      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">`,
     );
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(|@font-face/i);
     expect(html).not.toMatch(/\ssrc=/i);
