@@ -231,6 +231,21 @@ function cutAtCodePoint(text: string, max: number): string {
   return text.slice(0, end);
 }
 
+/**
+ * The Description within its 1,024 characters. A policy exception's note is the end of the neutral
+ * description (core/exceptions.ts), so a cut would drop exactly the words that say the risk is
+ * accepted, or that the exception expired: a description that must be cut leads with them instead.
+ */
+function asffDescription(finding: Finding): string {
+  const max = ASFF_LIMITS.description;
+  if (finding.description.length <= max || !finding.exception) return truncate(finding.description, max);
+  const { active, expires } = finding.exception;
+  const lead = active
+    ? `Accepted risk until ${expires} (policy exception; reason in ProductFields). `
+    : `Policy exception expired ${expires}; it no longer applies. `;
+  return `${lead}${truncate(finding.description, max - lead.length)}`;
+}
+
 const ASFF_RESOURCE_TYPES: Partial<Record<ResourceType, string>> = {
   AwsRdsDbInstance: 'AwsRdsDbInstance',
   AwsRdsDbCluster: 'AwsRdsDbCluster',
@@ -335,7 +350,7 @@ export function toAsff(finding: Finding, options: ToAsffOptions): AwsSecurityFin
       `${finding.exception?.active ? `Excepted until ${finding.exception.expires}: ` : ''}${finding.title}: ${resource.id}`,
       ASFF_LIMITS.title,
     ),
-    Description: truncate(finding.description, ASFF_LIMITS.description),
+    Description: asffDescription(finding),
     // A PASSED finding says there is nothing to fix (the fix text could name other clouds' commands)
     // and links its own cloud's page. It carries a Remediation all the same: an update may leave a
     // field it omits as it was, and a resolved finding must not keep its failing instructions.
