@@ -184,10 +184,10 @@ function renderMatrix(findings: readonly Finding[], checkIds: readonly string[],
 }
 
 /** What the cells mean, once under the matrices, wrapped to `width`. */
-function legend(showWindow: boolean, width: number): string[] {
+function legend(showWindow: boolean, width: number, passesHidden: boolean): string[] {
   return [
     ...wrapText(
-      'ok passed · FAIL failed · WARN warning · N/A could not be evaluated (why: below) · - not judged: the check does not apply to this resource (e.g. no restore lag when PITR is off).',
+      `ok passed · FAIL failed · WARN warning · N/A could not be evaluated (why: below) · - not judged: the check does not apply to this resource (e.g. no restore lag when PITR is off)${passesHidden ? ', or passed (hidden by --failed-only)' : ''}.`,
       width,
       0,
     ),
@@ -286,7 +286,12 @@ export function renderConsole(report: ViewedReport, options: ConsoleOptions = {}
   }
   // The legend explains the matrix: only when one was printed (a filter line alone is no matrix).
   if (lines.length > (report.view && report.view.filters.length > 0 ? 1 : 0)) {
-    lines.push('', ...legend(showWindow, Math.min(width, MATRIX_WIDTH)).map((line) => paint(DIM, line)));
+    lines.push(
+      '',
+      ...legend(showWindow, Math.min(width, MATRIX_WIDTH), report.view?.failedOnly === true).map((line) =>
+        paint(DIM, line),
+      ),
+    );
   }
 
   // What to fix: every finding that did not pass, worst first (the report is sorted that way).

@@ -215,6 +215,15 @@ describe('renderConsole', () => {
     );
   });
 
+  it('does not call a pass hidden by --failed-only "not judged" in the legend', () => {
+    // Act
+    const text = renderConsole(filterReport(fleet, { failedOnly: true }));
+
+    // Assess: certctl-prod-db passed pitr.enabled; its cell is '-' once passes are hidden.
+    expect(text.replaceAll(/\s+/g, ' ')).toMatch(/- not judged[^·]*or passed \(hidden by --failed-only\)/);
+    expect(renderConsole(fleet)).not.toContain('hidden by --failed-only');
+  });
+
   it('colours the status only when asked to', () => {
     expect(renderConsole(report, { color: true })).toContain('\u001b[31mFAIL');
   });
