@@ -1,6 +1,7 @@
 /**
- * The CSV report: one row per finding, for spreadsheets and ticket imports, and one NOT_AVAILABLE row
- * (checkId `coverage`) per gap in what the run covered. RFC 4180: fields with a
+ * The CSV report: one row per finding, for spreadsheets and ticket imports, one NOT_AVAILABLE row
+ * per failed scope the filters left without a row, and one NOT_AVAILABLE row (checkId `coverage`)
+ * per gap in what the run covered. RFC 4180: fields with a
  * comma, quote or line break are quoted, quotes doubled, lines end in CRLF
  * (https://www.rfc-editor.org/rfc/rfc4180). Cells that a spreadsheet would run as a formula are
  * prefixed with a quote (OWASP CSV injection: https://owasp.org/www-community/attacks/CSV_Injection;
@@ -79,10 +80,44 @@ function coverageRow(problem: string, report: ViewedReport): string[] {
   return CSV_COLUMNS.map((column) => cells[column]);
 }
 
+/**
+ * A row for a scope that could not be read and has no stand-in finding among the rows (the filters
+ * left its checks out): without it the sheet would not say that a region or account was not judged.
+ */
+function failedScopeRows(report: ViewedReport): string[][] {
+  const shown = new Set(
+    report.findings
+      .filter((finding) => finding.resource.type === 'Scope')
+      .map(({ resource, group }) => `${resource.provider}/${resource.account}/${resource.region}/${group}`),
+  );
+  return report.scopes
+    .filter((outcome) => outcome.status === 'failed')
+    .filter(({ scope }) => !shown.has(`${scope.provider}/${scope.account}/${scope.region}/${scope.group}`))
+    .map(({ scope, error }) => {
+      const cells: Record<(typeof CSV_COLUMNS)[number], string> = {
+        status: 'NOT_AVAILABLE',
+        severity: 'MEDIUM',
+        checkId: scope.group,
+        provider: scope.provider,
+        account: scope.account,
+        region: scope.region,
+        resourceType: 'Scope',
+        resourceId: `${scope.account}/${scope.region}`,
+        observed: `error=${error?.code ?? 'Unknown'}`,
+        description: `Could not evaluate ${scope.provider} ${scope.account} in ${scope.region} (${scope.group}): ${error?.message ?? 'unknown error'} (${error?.code ?? 'Unknown'}). No resource in this scope was judged.`,
+        remediation: 'See the description: check the access and reachability it names, then audit again.',
+        remediationUrl: '',
+        evaluatedAt: report.finishedAt,
+      };
+      return CSV_COLUMNS.map((column) => cells[column]);
+    });
+}
+
 export function renderCsv(report: ViewedReport): string {
   const lines = [
     CSV_COLUMNS.join(','),
     ...report.findings.map((finding) => row(finding).map(field).join(',')),
+    ...failedScopeRows(report).map((cells) => cells.map(field).join(',')),
     ...summarize(report).coverageProblems.map((problem) => coverageRow(problem, report).map(field).join(',')),
   ];
   return `${lines.join('\r\n')}\r\n`;

@@ -410,6 +410,39 @@ describe('renderCsv coverage', () => {
   });
 });
 
+describe('renderCsv failed scopes', () => {
+  it('adds a NOT_AVAILABLE row for a failed scope whose findings the filters left out', () => {
+    // Prepare: us-east-1 could not be read; --check pitr.enabled selects none of its stand-ins.
+    const scopeFinding = finding({
+      resource: {
+        provider: 'aws',
+        account: '111111111111',
+        region: 'us-east-1',
+        type: 'Scope',
+        id: '111111111111/us-east-1',
+      },
+      status: 'NOT_AVAILABLE',
+      severity: 'MEDIUM',
+    });
+    const failed: AuditReport = {
+      ...report,
+      findings: [...report.findings, scopeFinding],
+      counts: countStatuses([...report.findings, scopeFinding]),
+    };
+
+    // Act
+    const whole = renderCsv(failed).split('\r\n');
+    const narrowed = renderCsv(filterReport(failed, { checks: new Set(['pitr.enabled']) })).split('\r\n');
+
+    // Assess: one row says the scope was not read in each; the whole report's own stand-in is enough.
+    const scopeRows = (lines: string[]) => lines.filter((line) => line.includes(',us-east-1,Scope,'));
+    expect(scopeRows(whole)).toHaveLength(1);
+    expect(scopeRows(narrowed)).toHaveLength(1);
+    expect(scopeRows(narrowed)[0]).toMatch(/^NOT_AVAILABLE,/);
+    expect(scopeRows(narrowed)[0]).toContain('region down (ServiceUnavailable)');
+  });
+});
+
 describe('filterReport', () => {
   const severityOf = (checkId: string) => (checkId === 'pitr.retention' ? 'HIGH' : 'MEDIUM') as 'HIGH';
 
