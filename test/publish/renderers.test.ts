@@ -224,6 +224,26 @@ describe('renderConsole', () => {
     expect(renderConsole(fleet)).not.toContain('hidden by --failed-only');
   });
 
+  it('prints control characters from cloud-supplied text visibly, so a name cannot erase or recolour lines', () => {
+    // Prepare: an id that would clear the line and move up, a description with a carriage return.
+    const planted = finding({
+      resource: { ...finding({}).resource, id: 'db\u001b[2K\u001b[1Ahidden' },
+      description: 'looks fine\rPASSED \u009b31m',
+    });
+    const hostile = completeReport([planted]);
+
+    // Act
+    const plain = renderConsole(hostile);
+    const coloured = renderConsole(hostile, { color: true });
+
+    // Assess: no escape, carriage return or C1 control reaches the terminal but the report's own colours.
+    const control = /(?!\n)\p{Cc}/u;
+    expect(plain).not.toMatch(control);
+    const ownColours = new RegExp(`${String.fromCharCode(27)}\\[(?:0|1|2|31|32|33|35)m`, 'g');
+    expect(coloured.replaceAll(ownColours, '')).not.toMatch(control);
+    expect(plain).toContain('db\\x1b[2K\\x1b[1Ahidden');
+  });
+
   it('colours the status only when asked to', () => {
     expect(renderConsole(report, { color: true })).toContain('\u001b[31mFAIL');
   });
