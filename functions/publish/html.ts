@@ -25,7 +25,7 @@ import {
   windowLabel,
   windowSpan,
 } from './restore-window.ts';
-import { describeResource, summarize, summaryLine } from './summary.ts';
+import { describeResource, summarize, summaryLine, type ViewedReport } from './summary.ts';
 
 /**
  * No script may run and nothing may load from anywhere: the file is the whole report. `base-uri` and
@@ -207,7 +207,7 @@ ${fixes}
 </article>`;
 }
 
-function renderSummary(report: AuditReport, rows: readonly RestoreWindowRow[]): string {
+function renderSummary(report: ViewedReport, rows: readonly RestoreWindowRow[]): string {
   const summary = summarize(report);
   const worst = STATUSES_WORST_FIRST.find((status) => rows.some((row) => row.status === status));
   const verdictColor =
@@ -230,8 +230,11 @@ function renderSummary(report: AuditReport, rows: readonly RestoreWindowRow[]): 
     required.length > 0 || maxLag.length > 0
       ? `<p>Required: a restore window of at least ${required.join(' / ') || '?'} days, and a latest restorable time at most ${maxLag.join(' / ') || '?'} min old.</p>`
       : '';
+  const filters = report.view?.filters ?? [];
+  const showing =
+    filters.length > 0 ? `<p class="showing">Showing: ${escapeMarkup(filters.join('; '))}.</p>\n` : '';
   return `<section class="summary" style="--verdict:${verdictColor}" aria-label="Summary">
-<p class="verdict">Result: ${escapeMarkup(summary.verdict)} (exit code ${summary.exitCode})</p>
+${showing}<p class="verdict">Result: ${escapeMarkup(summary.verdict)} (exit code ${summary.exitCode})</p>
 <p>${rows.length === 0 ? 'No database was judged.' : `${plural(rows.length, 'database')}, worst first${worst ? `: ${statusWord(worst).toLowerCase()} at the top` : ''}.`}</p>
 <ul class="tally">${tally}</ul>
 ${policy}
@@ -282,7 +285,7 @@ function renderNotEvaluated(report: AuditReport): string {
 }
 
 /** The whole report as one self-contained HTML document. */
-export function renderHtml(report: AuditReport): string {
+export function renderHtml(report: ViewedReport): string {
   const rows = restoreWindowRows(report);
   const axis = axisDays(rows);
   const databases =

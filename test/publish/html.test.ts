@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { countStatuses } from '../../functions/core/audit.ts';
 import type { Finding } from '../../functions/core/finding.ts';
+import { filterReport } from '../../functions/publish/filter.ts';
 import { renderHtml } from '../../functions/publish/html.ts';
 import { renderMarkdown } from '../../functions/publish/markdown.ts';
 import { renderRestoreWindowSvg } from '../../functions/publish/svg.ts';
@@ -105,6 +106,19 @@ describe('renderHtml findings beside the restore windows', () => {
     expect(section).toMatch(/<code>keys\.cmk<\/code>[^<]*<[^>]*>[^<]*accepted risk until 2099-01-01/i);
     expect(section).not.toContain('<code>keys.present</code>');
     expect(section).toContain('1 passed');
+  });
+});
+
+describe('renderHtml of a filtered report', () => {
+  it('says which filters narrowed it, as the table and Markdown reports do', async () => {
+    // Act
+    const html = renderHtml(
+      filterReport(await everyStatusReport(), { checks: new Set(['pitr.enabled']), failedOnly: true }),
+    );
+
+    // Assess
+    expect(html).toContain('<p class="showing">Showing: check pitr.enabled; passes hidden.</p>');
+    expect(renderHtml(await everyStatusReport())).not.toContain('Showing:');
   });
 });
 
