@@ -64,8 +64,9 @@ Options:
   -v, --version  Show the version
 
 Exit codes:
-  0  every check passed (warnings allowed)
-  1  at least one check failed
+  0  no open failure: every check passed, warned, or failed under an active policy exception
+     (accepted risk, listed apart)
+  1  at least one check failed that no active policy exception accepts
   2  the audit could not complete (a scope could not be read, a check could not be evaluated,
      no database matched, a named database was missing), or the input was bad; it says which
 

@@ -11,6 +11,7 @@ import { isExcepted } from '../core/exceptions.ts';
 import {
   type ComplianceStatus,
   type Finding,
+  type FindingValues,
   RESOURCE_NOUN,
   type ResourceRef,
   type Severity,
@@ -184,10 +185,10 @@ function renderMatrix(findings: readonly Finding[], checkIds: readonly string[],
 }
 
 /** What the cells mean, once under the matrices, wrapped to `width`. */
-function legend(showWindow: boolean, width: number): string[] {
+function legend(showWindow: boolean, width: number, passesHidden: boolean): string[] {
   return [
     ...wrapText(
-      'ok passed · FAIL failed · WARN warning · N/A could not be evaluated (why: below) · - not judged: the check does not apply to this resource (e.g. no restore lag when PITR is off).',
+      `ok passed · FAIL failed · WARN warning · N/A could not be evaluated (why: below) · - not judged: the check does not apply to this resource (e.g. no restore lag when PITR is off)${passesHidden ? ', or passed (hidden by --failed-only)' : ''}.`,
       width,
       0,
     ),
@@ -254,7 +255,106 @@ function wrapText(text: string, width: number, indent: number): string[] {
   return lines;
 }
 
-export function renderConsole(report: ViewedReport, options: ConsoleOptions = {}): string {
+/**
+ * C0 controls but the line feed, DEL and the C1 controls: ESC starts a terminal sequence (erase a
+ * line, move the cursor, recolour), a carriage return overwrites the line, and U+009B is an 8-bit
+ * CSI to some terminals.
+ */
+const CONTROL = /(?!\n)\p{Cc}/gu;
+
+/** Text from a cloud, a policy or an error with its control characters shown as `\x1b`, never run. */
+function visible(text: string): string {
+  return text.replaceAll(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function visibleValues(values: FindingValues): FindingValues {
+  return Object.fromEntries(
+    Object.entries(values).map(([key, value]) => [
+      visible(key),
+      typeof value === 'string' ? visible(value) : value,
+    ]),
+  );
+}
+
+/**
+ * The report with every text a terminal would print made {@link visible}: resource names, messages
+ * and notes come from clouds, tags and policies, and a planted escape sequence could erase a FAIL
+ * line or move the cursor over it. Statuses, counts and scopes stay as they are.
+ */
+function visibleReport(report: ViewedReport): ViewedReport {
+  const findings = report.findings.map((finding) => ({
+    ...finding,
+    resource: {
+      ...finding.resource,
+      account: visible(finding.resource.account),
+      region: visible(finding.resource.region),
+      id: visible(finding.resource.id),
+    },
+    title: visible(finding.title),
+    description: visible(finding.description),
+    remediation: {
+      ...finding.remediation,
+      text: visible(finding.remediation.text),
+      url: visible(finding.remediation.url),
+    },
+    observed: visibleValues(finding.observed),
+    required: visibleValues(finding.required),
+    ...(finding.exception
+      ? {
+          exception: {
+            ...finding.exception,
+            reason: visible(finding.exception.reason),
+            expires: visible(finding.exception.expires),
+          },
+        }
+      : {}),
+  }));
+  const error = (value: { code: string; message: string } | undefined) =>
+    value ? { code: visible(value.code), message: visible(value.message) } : undefined;
+  return {
+    ...report,
+    findings,
+    scopes: report.scopes.map((outcome) => {
+      const scope = {
+        ...outcome.scope,
+        account: visible(outcome.scope.account),
+        region: visible(outcome.scope.region),
+      };
+      const failure = error(outcome.error);
+      return { ...outcome, scope, ...(failure ? { error: failure } : {}) };
+    }),
+    ...(report.unmatchedTargets ? { unmatchedTargets: report.unmatchedTargets.map(visible) } : {}),
+    ...(report.targetsJudgedElsewhere
+      ? {
+          targetsJudgedElsewhere: report.targetsJudgedElsewhere.map(({ identifier, note }) => ({
+            identifier: visible(identifier),
+            note: visible(note),
+          })),
+        }
+      : {}),
+    ...(report.unplanned
+      ? {
+          unplanned: report.unplanned.map((failure) => ({
+            ...failure,
+            code: visible(failure.code),
+            message: visible(failure.message),
+          })),
+        }
+      : {}),
+    ...(report.view
+      ? {
+          view: {
+            ...report.view,
+            filters: report.view.filters.map(visible),
+            coverageProblems: report.view.coverageProblems.map(visible),
+          },
+        }
+      : {}),
+  };
+}
+
+export function renderConsole(viewed: ViewedReport, options: ConsoleOptions = {}): string {
+  const report = visibleReport(viewed);
   const color = options.color ?? false;
   const width = Math.max(60, options.columns ?? DEFAULT_COLUMNS);
   const paint: Paint = (code, text) => (color ? `${code}${text}${RESET}` : text);
@@ -286,7 +386,12 @@ export function renderConsole(report: ViewedReport, options: ConsoleOptions = {}
   }
   // The legend explains the matrix: only when one was printed (a filter line alone is no matrix).
   if (lines.length > (report.view && report.view.filters.length > 0 ? 1 : 0)) {
-    lines.push('', ...legend(showWindow, Math.min(width, MATRIX_WIDTH)).map((line) => paint(DIM, line)));
+    lines.push(
+      '',
+      ...legend(showWindow, Math.min(width, MATRIX_WIDTH), report.view?.failedOnly === true).map((line) =>
+        paint(DIM, line),
+      ),
+    );
   }
 
   // What to fix: every finding that did not pass, worst first (the report is sorted that way).

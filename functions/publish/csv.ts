@@ -1,11 +1,14 @@
 /**
- * The CSV report: one row per finding, for spreadsheets and ticket imports. RFC 4180: fields with a
+ * The CSV report: one row per finding, for spreadsheets and ticket imports, one NOT_AVAILABLE row
+ * per failed scope the filters left without a row, and one NOT_AVAILABLE row (checkId `coverage`)
+ * per gap in what the run covered. RFC 4180: fields with a
  * comma, quote or line break are quoted, quotes doubled, lines end in CRLF
  * (https://www.rfc-editor.org/rfc/rfc4180). Cells that a spreadsheet would run as a formula are
- * prefixed with a quote (OWASP CSV injection: https://owasp.org/www-community/attacks/CSV_Injection).
+ * prefixed with a quote (OWASP CSV injection: https://owasp.org/www-community/attacks/CSV_Injection;
+ * OWASP ASVS 5.0 requirement 1.2.10).
  */
 import type { Finding } from '../core/finding.ts';
-import { describeValues, type ViewedReport } from './summary.ts';
+import { describeValues, summarize, type ViewedReport } from './summary.ts';
 
 export const CSV_COLUMNS = [
   'status',
@@ -23,8 +26,14 @@ export const CSV_COLUMNS = [
   'evaluatedAt',
 ] as const;
 
+/**
+ * First characters a spreadsheet may take as the start of a formula: OWASP's =, +, -, @, tab and
+ * carriage return, and the NUL that ASVS 5.0 requirement 1.2.10 adds.
+ */
+const FORMULA_START = /^[=+\-@\t\r\0]/;
+
 function field(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const safe = FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
@@ -46,10 +55,70 @@ function row(finding: Finding): string[] {
   ];
 }
 
+/**
+ * A row for a gap in what the run covered (a database the policy names not found, nothing matched,
+ * a provider not planned): NOT_AVAILABLE, with the problem as its description. Without it such a
+ * run is a sheet with no failing row, which reads as clean.
+ */
+function coverageRow(problem: string, report: ViewedReport): string[] {
+  const cells: Record<(typeof CSV_COLUMNS)[number], string> = {
+    status: 'NOT_AVAILABLE',
+    severity: 'MEDIUM',
+    checkId: 'coverage',
+    provider: '',
+    account: '',
+    region: '',
+    resourceType: 'Coverage',
+    resourceId: '',
+    observed: '',
+    description: `The audit does not cover what the policy asks: ${problem}.`,
+    remediation:
+      'Fix what the description names (the policy targets, the credentials or the run options), then audit again.',
+    remediationUrl: '',
+    evaluatedAt: report.finishedAt,
+  };
+  return CSV_COLUMNS.map((column) => cells[column]);
+}
+
+/**
+ * A row for a scope that could not be read and has no stand-in finding among the rows (the filters
+ * left its checks out): without it the sheet would not say that a region or account was not judged.
+ */
+function failedScopeRows(report: ViewedReport): string[][] {
+  const shown = new Set(
+    report.findings
+      .filter((finding) => finding.resource.type === 'Scope')
+      .map(({ resource, group }) => `${resource.provider}/${resource.account}/${resource.region}/${group}`),
+  );
+  return report.scopes
+    .filter((outcome) => outcome.status === 'failed')
+    .filter(({ scope }) => !shown.has(`${scope.provider}/${scope.account}/${scope.region}/${scope.group}`))
+    .map(({ scope, error }) => {
+      const cells: Record<(typeof CSV_COLUMNS)[number], string> = {
+        status: 'NOT_AVAILABLE',
+        severity: 'MEDIUM',
+        checkId: scope.group,
+        provider: scope.provider,
+        account: scope.account,
+        region: scope.region,
+        resourceType: 'Scope',
+        resourceId: `${scope.account}/${scope.region}`,
+        observed: `error=${error?.code ?? 'Unknown'}`,
+        description: `Could not evaluate ${scope.provider} ${scope.account} in ${scope.region} (${scope.group}): ${error?.message ?? 'unknown error'} (${error?.code ?? 'Unknown'}). No resource in this scope was judged.`,
+        remediation: 'See the description: check the access and reachability it names, then audit again.',
+        remediationUrl: '',
+        evaluatedAt: report.finishedAt,
+      };
+      return CSV_COLUMNS.map((column) => cells[column]);
+    });
+}
+
 export function renderCsv(report: ViewedReport): string {
   const lines = [
     CSV_COLUMNS.join(','),
     ...report.findings.map((finding) => row(finding).map(field).join(',')),
+    ...failedScopeRows(report).map((cells) => cells.map(field).join(',')),
+    ...summarize(report).coverageProblems.map((problem) => coverageRow(problem, report).map(field).join(',')),
   ];
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -2,19 +2,22 @@
  * The HTML report: one self-contained file (inline styles, no script, no font, image or link to
  * fetch) that reads offline and prints. A summary, then one bar per database showing the restore
  * window the cloud really reports (earliest to latest restorable time) against the required days,
- * with retention, lag and the fix, failing first.
+ * with retention, lag and the fix, failing first; then the findings on dump series and secrets that
+ * did not pass, and what could not be evaluated.
  *
  * Every piece of text from a finding is escaped (resource names come from clouds and tags anyone
  * with access may set), and a Content-Security-Policy forbids scripts and remote loads on top.
  */
 
 import { formatTime } from '../checks/pitr/wording.ts';
-import type { AuditReport } from '../core/audit.ts';
+import { type AuditReport, compareFindings } from '../core/audit.ts';
+import { isExcepted } from '../core/exceptions.ts';
 import type { ComplianceStatus } from '../core/finding.ts';
 import { escapeMarkup, escapeWithCode, isWebUrl, percent, STATUS_COLORS, statusWord } from './markup.ts';
 import {
   axisDays,
   barGeometry,
+  hasRestoreWindow,
   lagLabel,
   type RestoreWindowRow,
   restoreWindowRows,
@@ -22,10 +25,15 @@ import {
   windowLabel,
   windowSpan,
 } from './restore-window.ts';
-import { summarize, summaryLine } from './summary.ts';
+import { describeResource, summarize, summaryLine, type ViewedReport } from './summary.ts';
 
-/** No script may run and nothing may load from anywhere: the file is the whole report. */
-const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+/**
+ * No script may run and nothing may load from anywhere: the file is the whole report. `base-uri` and
+ * `form-action` do not fall back to `default-src` (CSP Level 3), so planted markup that escaped the
+ * escaping could still rebase the links or post a form without them.
+ */
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const STATUSES_WORST_FIRST: readonly ComplianceStatus[] = ['FAILED', 'NOT_AVAILABLE', 'WARNING', 'PASSED'];
 
@@ -199,7 +207,7 @@ ${fixes}
 </article>`;
 }
 
-function renderSummary(report: AuditReport, rows: readonly RestoreWindowRow[]): string {
+function renderSummary(report: ViewedReport, rows: readonly RestoreWindowRow[]): string {
   const summary = summarize(report);
   const worst = STATUSES_WORST_FIRST.find((status) => rows.some((row) => row.status === status));
   const verdictColor =
@@ -222,12 +230,42 @@ function renderSummary(report: AuditReport, rows: readonly RestoreWindowRow[]): 
     required.length > 0 || maxLag.length > 0
       ? `<p>Required: a restore window of at least ${required.join(' / ') || '?'} days, and a latest restorable time at most ${maxLag.join(' / ') || '?'} min old.</p>`
       : '';
+  const filters = report.view?.filters ?? [];
+  const showing =
+    filters.length > 0 ? `<p class="showing">Showing: ${escapeMarkup(filters.join('; '))}.</p>\n` : '';
   return `<section class="summary" style="--verdict:${verdictColor}" aria-label="Summary">
-<p class="verdict">Result: ${escapeMarkup(summary.verdict)} (exit code ${summary.exitCode})</p>
+${showing}<p class="verdict">Result: ${escapeMarkup(summary.verdict)} (exit code ${summary.exitCode})</p>
 <p>${rows.length === 0 ? 'No database was judged.' : `${plural(rows.length, 'database')}, worst first${worst ? `: ${statusWord(worst).toLowerCase()} at the top` : ''}.`}</p>
 <ul class="tally">${tally}</ul>
 ${policy}
 <p>${escapeMarkup(summaryLine(report))}.</p>
+</section>`;
+}
+
+/**
+ * Findings on what has no restore window (dump series, secrets): every one that did not pass, worst
+ * first, with its fix, and how many passed. Without it a failing secret would count in the summary
+ * line and show nowhere on the page.
+ */
+function renderOtherFindings(report: AuditReport): string {
+  const others = report.findings
+    .filter((finding) => finding.resource.type !== 'Scope' && !hasRestoreWindow(finding.resource.type))
+    .sort(compareFindings);
+  if (others.length === 0) return '';
+  const problems = others.filter((finding) => finding.status !== 'PASSED');
+  const passed = others.length - problems.length;
+  const items = problems.map((finding) => {
+    const accepted = isExcepted(finding)
+      ? ` <span class="why">accepted risk until ${escapeMarkup(finding.exception?.expires ?? '')}</span>`
+      : '';
+    const { text, url } = finding.remediation;
+    const link = isWebUrl(url) ? ` <a href="${escapeMarkup(url)}">docs</a>` : '';
+    return `<li>${badge(finding.status)} <code>${escapeMarkup(finding.checkId)}</code>${accepted} ${escapeMarkup(describeResource(finding.resource))}<br><span class="why">${escapeWithCode(finding.description)}</span><br>${escapeWithCode(text)}${link}</li>`;
+  });
+  const tally = `${plural(problems.length, 'finding')} did not pass; ${passed} passed${passed > 0 ? ' (not listed)' : ''}.`;
+  return `<section class="others"><h2>Other findings (dump series, secrets)</h2>
+<p>${tally}</p>
+${items.length > 0 ? `<div class="fixes"><ol>${items.join('')}</ol></div>` : ''}
 </section>`;
 }
 
@@ -247,7 +285,7 @@ function renderNotEvaluated(report: AuditReport): string {
 }
 
 /** The whole report as one self-contained HTML document. */
-export function renderHtml(report: AuditReport): string {
+export function renderHtml(report: ViewedReport): string {
   const rows = restoreWindowRows(report);
   const axis = axisDays(rows);
   const databases =
@@ -272,6 +310,7 @@ ${renderSummary(report, rows)}
 <h2>Restore window per database</h2>
 <p class="legend"><span><i class="key required"></i>required days</span><span><i class="key window"></i>earliest to latest restorable time</span><span><i class="key lag"></i>not restorable (restore lag)</span><span><i class="key retention"></i>retention</span></p>
 ${databases}
+${renderOtherFindings(report)}
 ${renderNotEvaluated(report)}
 <footer>certctl-backup-guard. Each bar ends at the moment it was evaluated; only restore points the cloud reported are drawn.</footer>
 </main>

@@ -7,6 +7,14 @@ import { summarize, type ViewedReport } from './summary.ts';
  */
 export const REPORT_SCHEMA_VERSION = 1;
 
+/**
+ * The resource counts (`{ "database": 4, "secret": 2 }`) as JSON writes them: a Map has no own
+ * enumerable properties, so `JSON.stringify` wrote every count as `{}`.
+ */
+function replacer(_key: string, value: unknown): unknown {
+  return value instanceof Map ? Object.fromEntries(value) : value;
+}
+
 export function renderJson(report: ViewedReport): string {
-  return `${JSON.stringify({ schemaVersion: REPORT_SCHEMA_VERSION, summary: summarize(report), ...report }, null, 2)}\n`;
+  return `${JSON.stringify({ schemaVersion: REPORT_SCHEMA_VERSION, summary: summarize(report), ...report }, replacer, 2)}\n`;
 }

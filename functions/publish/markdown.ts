@@ -1,11 +1,42 @@
 /** The Markdown report: for tickets, pull requests and change records. */
+import { isWebUrl } from './markup.ts';
 import { lagLabel, restoreWindowRows, retentionLabel, windowLabel, windowSpan } from './restore-window.ts';
 import { describeResource, describeValues, summarize, summaryLine, type ViewedReport } from './summary.ts';
 import { renderRestoreWindowSvg } from './svg.ts';
 
-/** Escape a table cell: pipes and line breaks would break the table. */
+/**
+ * Escape text for a table cell or a list line. Resource names, descriptions and error messages come
+ * from clouds and tags anyone with access may set: a pipe or line break would break the table, and
+ * `<`, `[`, `]` or a backtick would open raw HTML, a link or a code span (CommonMark 0.31 §2.4: any
+ * ASCII punctuation may be backslash-escaped; GFM tables: `\|` escapes a pipe in a cell).
+ */
 function cell(text: string): string {
-  return text.replaceAll('\\', '\\\\').replaceAll('|', '\\|').replaceAll(/\r?\n/g, ' ');
+  return text.replaceAll(/[\\`<>[\]|]/g, (char) => `\\${char}`).replaceAll(/\r?\n|\r/g, ' ');
+}
+
+/**
+ * Escape text whose `inline code` spans are meant (remediation commands, descriptions quoting an
+ * identifier): the spans stay code, whose content Markdown shows literally (only a pipe needs its
+ * escape there, for the table), and everything around them is escaped as {@link cell} does.
+ */
+function cellWithCode(text: string): string {
+  return text
+    .split(/(`[^`\r\n]+`)/)
+    .map((part, index) => (index % 2 === 1 ? part.replaceAll('|', '\\|') : cell(part)))
+    .join('');
+}
+
+/** An identifier in a code span: a backtick of its own would end the span early. */
+function code(text: string): string {
+  return `\`${text
+    .replaceAll('`', "'")
+    .replaceAll('|', '\\|')
+    .replaceAll(/\r?\n|\r/g, ' ')}\``;
+}
+
+/** ` ([docs](url))` for a web link; nothing for anything else (a link target is not escaped text). */
+function docsLink(url: string): string {
+  return isWebUrl(url) && !/[\s()<>]/.test(url) ? ` ([docs](${url}))` : '';
 }
 
 /**
@@ -50,7 +81,7 @@ function passSummary(passed: readonly ViewedReport['findings'][number][]): strin
     '| --- | --- | --- |',
     ...[...byCheck.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([checkId, names]) => `| \`${checkId}\` | ${names.length} | ${cell(names.sort().join(', '))} |`),
+      .map(([checkId, names]) => `| ${code(checkId)} | ${names.length} | ${cell(names.sort().join(', '))} |`),
   ];
 }
 
@@ -67,7 +98,7 @@ export function renderMarkdown(report: ViewedReport): string {
     '',
     `Evaluated ${report.startedAt} to ${report.finishedAt}.`,
     '',
-    `**${summaryLine(report)}.** Result: ${summary.verdict} (exit code ${summary.exitCode}).`,
+    `**${cell(summaryLine(report))}.** Result: ${cell(summary.verdict)} (exit code ${summary.exitCode}).`,
     '',
     ...(report.view && report.view.filters.length > 0
       ? [`Showing: ${cell(report.view.filters.join('; '))}.`, '']
@@ -83,7 +114,7 @@ export function renderMarkdown(report: ViewedReport): string {
     );
     for (const finding of problems) {
       lines.push(
-        `| ${finding.status} | ${finding.severity} | \`${finding.checkId}\` | ${cell(describeResource(finding.resource))} | ${cell(describeValues(finding))} | ${cell(finding.description)} | ${cell(finding.remediation.text)} ([docs](${finding.remediation.url})) |`,
+        `| ${finding.status} | ${finding.severity} | ${code(finding.checkId)} | ${cell(describeResource(finding.resource))} | ${cell(describeValues(finding))} | ${cellWithCode(finding.description)} | ${cellWithCode(finding.remediation.text)}${docsLink(finding.remediation.url)} |`,
       );
     }
   } else {
@@ -108,7 +139,7 @@ export function renderMarkdown(report: ViewedReport): string {
     for (const outcome of failedScopes) {
       const { scope } = outcome;
       lines.push(
-        `- ${scope.provider}:${scope.account}/${scope.region} (${scope.group}): ${cell(outcome.error?.message ?? 'unknown error')} (\`${outcome.error?.code ?? 'Unknown'}\`)`,
+        `- ${cell(`${scope.provider}:${scope.account}/${scope.region} (${scope.group}): ${outcome.error?.message ?? 'unknown error'}`)} (${code(outcome.error?.code ?? 'Unknown')})`,
       );
     }
   }

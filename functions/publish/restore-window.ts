@@ -22,6 +22,11 @@ const WINDOW_RESOURCE_TYPES: ReadonlySet<ResourceRef['type']> = new Set([
   'GcpCloudSqlInstance',
 ]);
 
+/** Whether a resource of this type has a restore window (a row of {@link restoreWindowRows}). */
+export function hasRestoreWindow(type: ResourceRef['type']): boolean {
+  return WINDOW_RESOURCE_TYPES.has(type);
+}
+
 /** What `pitr.window` proved about the earliest end of the window. */
 export type WindowEnd =
   /** The cloud reported an earliest restorable time. */

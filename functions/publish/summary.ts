@@ -137,6 +137,22 @@ export function incompleteReasons(report: ViewedReport, coverage: readonly strin
   return reasons;
 }
 
+/**
+ * The verdict of exit code 0 in words: `every check passed` only when every finding shown did; a
+ * warning or a failure accepted as risk (an active policy exception) is named, never called a pass.
+ */
+function okVerdict(report: ViewedReport): string {
+  const warnings = report.findings.filter((finding) => finding.status === 'WARNING').length;
+  const accepted = report.findings.filter(
+    (finding) => finding.status === 'FAILED' && isExcepted(finding),
+  ).length;
+  const warned = warnings > 0 ? plural(warnings, 'warning') : '';
+  if (accepted > 0) {
+    return `no open failure: ${plural(accepted, 'failure')} accepted as risk (${accepted === 1 ? 'policy exception' : 'policy exceptions'})${warned ? `, ${warned}` : ''}`;
+  }
+  return warned ? `no check failed (${warned})` : describeExitCode(EXIT_CODES.ok);
+}
+
 export function summarize(report: ViewedReport): ReportSummary {
   const resources = report.view?.resources ?? countResources(report.findings);
   const coverage = report.view?.coverageProblems ?? coverageProblems(report);
@@ -148,7 +164,9 @@ export function summarize(report: ViewedReport): ReportSummary {
   const verdict =
     exitCode === EXIT_CODES.incomplete && reasons.length > 0
       ? `${describeExitCode(exitCode)}: ${reasons.join('; ')}`
-      : describeExitCode(exitCode);
+      : exitCode === EXIT_CODES.ok
+        ? okVerdict(report)
+        : describeExitCode(exitCode);
   return {
     resources,
     coverageProblems: coverage,

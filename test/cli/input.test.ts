@@ -106,6 +106,21 @@ describe('backup-guard input checks', () => {
     expect(io.out()).toMatch(/^Usage: npx backup-guard audit \[options\]/);
   });
 
+  it('says in audit --help that filters never hide a region that could not be read or a target not found', async () => {
+    // Prepare: the exit code of a filtered run still counts the coverage of the whole run
+    // (functions/publish/filter.ts keeps every failed scope and coverage problem).
+    const io = captureIo();
+
+    // Act
+    await runCli(['audit', '--help'], io);
+
+    // Assess
+    const help = io.out().replaceAll(/\s+/g, ' ');
+    expect(help).toContain(
+      'Filters (--check, --exclude-check, --severity) narrow the report and its exit code to the checks they select, but a region or account that could not be read, or a database the policy names that was not found, still exits 2 whatever they select;',
+    );
+  });
+
   it('refuses an unknown option of checks', async () => {
     // Prepare
     const io = captureIo();

@@ -1,18 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import { countStatuses } from '../../functions/core/audit.ts';
+import type { Finding } from '../../functions/core/finding.ts';
+import { filterReport } from '../../functions/publish/filter.ts';
 import { renderHtml } from '../../functions/publish/html.ts';
 import { renderMarkdown } from '../../functions/publish/markdown.ts';
 import { renderRestoreWindowSvg } from '../../functions/publish/svg.ts';
 import { auditOf, everyStatusReport, hostileReport, sevenDayDatabase } from './restore-window-fixtures.ts';
 
 describe('renderHtml', () => {
-  it('loads nothing from outside the file and forbids scripts when rendered', async () => {
+  it('loads nothing from outside the file and forbids scripts, a base URL and form posts when rendered', async () => {
+    // base-uri and form-action do not fall back to default-src (CSP Level 3), so they are named.
     // Act
     const html = renderHtml(await everyStatusReport());
 
     // Assess
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain(
-      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">`,
     );
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(|@font-face/i);
     expect(html).not.toMatch(/\ssrc=/i);
@@ -43,6 +47,78 @@ describe('renderHtml', () => {
     expect(html).toContain('<dt>Restore lag</dt><dd>4 min (at most 15 min)</dd>');
     expect(html).toContain('<code>aws rds modify-db-instance --db-instance-identifier certctl-prod-db');
     expect(html).toContain('us-east-1 (pitr): Rate exceeded (ThrottlingException)');
+  });
+});
+
+describe('renderHtml findings beside the restore windows', () => {
+  it('lists a failing secret, a warning dump series and accepted risk apart from the databases, and counts the passes', async () => {
+    // Prepare: the database report plus findings on things that have no restore window.
+    const base = await everyStatusReport();
+    const secret = {
+      provider: 'aws',
+      account: '111122223333',
+      region: 'eu-west-1',
+      type: 'AwsSecretsManagerSecret',
+      id: 'certctl/<b>ca</b>',
+    } as const;
+    const dumps = { ...secret, type: 'AwsS3Bucket', id: 'certctl-dumps/nightly' } as const;
+    const other = (overrides: Partial<Finding>): Finding => ({
+      checkId: 'keys.replicated',
+      group: 'keys',
+      resource: secret,
+      status: 'FAILED',
+      severity: 'HIGH',
+      title: 'Key material is replicated',
+      description: 'The secret is not replicated to another region.',
+      remediation: {
+        text: 'Run `aws secretsmanager replicate-secret-to-regions`.',
+        url: 'https://docs.aws.amazon.com/x',
+      },
+      observed: { replicas: 0 },
+      required: { replicas: 1 },
+      evaluatedAt: base.finishedAt,
+      ...overrides,
+    });
+    const findings = [
+      ...base.findings,
+      other({}),
+      other({ checkId: 'keys.cmk', exception: { reason: 'migrating', expires: '2099-01-01', active: true } }),
+      other({
+        checkId: 'dumps.fresh',
+        group: 'dumps',
+        resource: dumps,
+        status: 'WARNING',
+        severity: 'MEDIUM',
+      }),
+      other({ checkId: 'keys.present', status: 'PASSED', severity: 'INFORMATIONAL' }),
+    ];
+    const report = { ...base, findings, counts: countStatuses(findings) };
+
+    // Act
+    const html = renderHtml(report);
+
+    // Assess
+    const section = html.slice(html.indexOf('<h2>Other findings'));
+    expect(html).toContain('<h2>Other findings');
+    expect(section).toContain('<code>keys.replicated</code>');
+    expect(section).toContain('certctl/&lt;b&gt;ca&lt;/b&gt;');
+    expect(section).toContain('<code>dumps.fresh</code>');
+    expect(section).toMatch(/<code>keys\.cmk<\/code>[^<]*<[^>]*>[^<]*accepted risk until 2099-01-01/i);
+    expect(section).not.toContain('<code>keys.present</code>');
+    expect(section).toContain('1 passed');
+  });
+});
+
+describe('renderHtml of a filtered report', () => {
+  it('says which filters narrowed it, as the table and Markdown reports do', async () => {
+    // Act
+    const html = renderHtml(
+      filterReport(await everyStatusReport(), { checks: new Set(['pitr.enabled']), failedOnly: true }),
+    );
+
+    // Assess
+    expect(html).toContain('<p class="showing">Showing: check pitr.enabled; passes hidden.</p>');
+    expect(renderHtml(await everyStatusReport())).not.toContain('Showing:');
   });
 });
 

@@ -215,6 +215,35 @@ describe('renderConsole', () => {
     );
   });
 
+  it('does not call a pass hidden by --failed-only "not judged" in the legend', () => {
+    // Act
+    const text = renderConsole(filterReport(fleet, { failedOnly: true }));
+
+    // Assess: certctl-prod-db passed pitr.enabled; its cell is '-' once passes are hidden.
+    expect(text.replaceAll(/\s+/g, ' ')).toMatch(/- not judged[^·]*or passed \(hidden by --failed-only\)/);
+    expect(renderConsole(fleet)).not.toContain('hidden by --failed-only');
+  });
+
+  it('prints control characters from cloud-supplied text visibly, so a name cannot erase or recolour lines', () => {
+    // Prepare: an id that would clear the line and move up, a description with a carriage return.
+    const planted = finding({
+      resource: { ...finding({}).resource, id: 'db\u001b[2K\u001b[1Ahidden' },
+      description: 'looks fine\rPASSED \u009b31m',
+    });
+    const hostile = completeReport([planted]);
+
+    // Act
+    const plain = renderConsole(hostile);
+    const coloured = renderConsole(hostile, { color: true });
+
+    // Assess: no escape, carriage return or C1 control reaches the terminal but the report's own colours.
+    const control = /(?!\n)\p{Cc}/u;
+    expect(plain).not.toMatch(control);
+    const ownColours = new RegExp(`${String.fromCharCode(27)}\\[(?:0|1|2|31|32|33|35)m`, 'g');
+    expect(coloured.replaceAll(ownColours, '')).not.toMatch(control);
+    expect(plain).toContain('db\\x1b[2K\\x1b[1Ahidden');
+  });
+
   it('colours the status only when asked to', () => {
     expect(renderConsole(report, { color: true })).toContain('\u001b[31mFAIL');
   });
@@ -229,6 +258,46 @@ describe('renderMarkdown', () => {
     expect(text).toContain('Retention is 7 days \\| below 30.');
     expect(text).toContain('## Scopes not evaluated');
     expect(text.split('\n').filter((line) => line.startsWith('| FAILED | HIGH | `'))).toHaveLength(1);
+  });
+
+  it('keeps markup, links and code spans planted in cloud-supplied names as text when a name holds them', () => {
+    // Prepare: a database id, a description and an error message anyone with tag or API access could shape.
+    const planted = '<img src=x onerror=alert(1)>`[x](https://evil.example)|';
+    const hostile: AuditReport = {
+      ...report,
+      findings: [
+        finding({
+          resource: { ...finding({}).resource, id: planted },
+          description: `Retention of ${planted} is 7 days.`,
+          observed: { kmsKeyId: '<script>alert(1)</script>' },
+        }),
+        finding({
+          resource: { ...finding({}).resource, id: planted },
+          status: 'PASSED',
+          checkId: 'pitr.enabled',
+        }),
+      ],
+      scopes: [
+        {
+          scope: { provider: 'aws', account: '111111111111', region: 'us-east-1', group: 'pitr' },
+          status: 'failed',
+          resources: 0,
+          error: { code: 'Bad`Code', message: 'denied for <b>x</b>' },
+        },
+      ],
+    };
+
+    // Act
+    const text = renderMarkdown(hostile);
+
+    // Assess: no raw tag, no link or code span the cloud opened, and every table row keeps its cells.
+    expect(text).not.toMatch(/(^|[^\\])<\/?(img|script|b)\b/);
+    expect(text).not.toMatch(/(^|[^\\])\]\(https:\/\/evil/);
+    expect(text).not.toMatch(/(^|[^\\])`\\?\[x/);
+    expect(text).toContain("(`Bad'Code`)");
+    const row = text.split('\n').find((line) => line.startsWith('| FAILED | HIGH |')) ?? '';
+    expect(row.split(/(?<!\\)\|/)).toHaveLength(9);
+    expect(text).toContain('\\<img src=x onerror=alert(1)\\>');
   });
 
   it('lists the failures first and summarizes the passes per check', () => {
@@ -246,19 +315,60 @@ describe('renderMarkdown', () => {
   });
 });
 
+describe('summarize verdict of exit code 0', () => {
+  it('does not say every check passed when a warning or accepted risk is shown', () => {
+    // Prepare
+    const warned = completeReport([
+      finding({ status: 'PASSED', severity: 'INFORMATIONAL' }),
+      finding({ checkId: 'pitr.window', status: 'WARNING', severity: 'MEDIUM' }),
+    ]);
+    const accepted = completeReport([
+      finding({ exception: { reason: 'migrating', expires: '2099-01-01', active: true } }),
+    ]);
+    const clean = completeReport([finding({ status: 'PASSED', severity: 'INFORMATIONAL' })]);
+
+    // Act
+    const [warnedSummary, acceptedSummary, cleanSummary] = [warned, accepted, clean].map(summarize);
+
+    // Assess
+    expect(warnedSummary).toMatchObject({ exitCode: 0, verdict: 'no check failed (1 warning)' });
+    expect(acceptedSummary).toMatchObject({
+      exitCode: 0,
+      verdict: 'no open failure: 1 failure accepted as risk (policy exception)',
+    });
+    expect(cleanSummary).toMatchObject({ exitCode: 0, verdict: 'every check passed' });
+    expect(renderConsole(accepted)).toContain('Result: no open failure: 1 failure accepted as risk');
+  });
+});
+
 describe('renderJson', () => {
   it('adds the schema version, the summary and exit code to the report', () => {
     // Act
     const parsed = JSON.parse(renderJson(report)) as {
       schemaVersion: number;
-      summary: { exitCode: number };
+      summary: { exitCode: number; resources: unknown };
       findings: unknown[];
     };
 
     // Assess
     expect(parsed.schemaVersion).toBe(REPORT_SCHEMA_VERSION);
     expect(parsed.summary.exitCode).toBe(2);
+    expect(parsed.summary.resources).toEqual({ database: 1 });
     expect(parsed.findings).toHaveLength(2);
+  });
+});
+
+describe('renderJson of a filtered report', () => {
+  it('writes the resources the selected checks judged as an object, not an empty one', () => {
+    // Act
+    const parsed = JSON.parse(renderJson(filterReport(fleet, { failedOnly: true }))) as {
+      summary: { resources: unknown };
+      view: { resources: unknown };
+    };
+
+    // Assess
+    expect(parsed.summary.resources).toEqual({ database: 2 });
+    expect(parsed.view.resources).toEqual({ database: 2 });
   });
 });
 
@@ -280,6 +390,76 @@ describe('renderCsv', () => {
     );
     expect(text).toContain(`"'=HYPERLINK(""x""), ""quoted"", line\nbreak"`);
     expect(lines.at(-1)).toBe('');
+  });
+});
+
+describe('renderCsv formula prefixes', () => {
+  it('defuses every field that starts with a character ASVS 1.2.10 names, whichever column it is in', () => {
+    // Prepare: ASVS 5.0 requirement 1.2.10 lists =, +, -, @, tab and NUL as first characters to escape.
+    const starts = ['=1+1', '+1', '-1', '@SUM(A1)', '\t=1', '\u0000=1', '\r=1'];
+    const rows = starts.map((start) =>
+      finding({ resource: { ...finding({}).resource, id: start }, description: start }),
+    );
+
+    // Act
+    const text = renderCsv(completeReport(rows));
+
+    // Assess: each cell starts with the quote, never with the character.
+    for (const start of starts) {
+      const quoted = /[",\r\n]/.test(start) ? `"'${start}"` : `'${start}`;
+      expect(text.split(quoted).length - 1).toBe(2);
+    }
+  });
+});
+
+describe('renderCsv coverage', () => {
+  it('adds a NOT_AVAILABLE row for each coverage problem, so a named target not found is not an empty sheet', () => {
+    // Prepare: every scope complete, nothing judged, and a database the policy names was not found.
+    const missing: AuditReport = { ...completeReport([]), unmatchedTargets: ['certctl-missing-db'] };
+
+    // Act
+    const lines = renderCsv(missing).split('\r\n');
+
+    // Assess
+    const rows = lines.slice(1, -1);
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    expect(rows.every((row) => row.startsWith('NOT_AVAILABLE,'))).toBe(true);
+    expect(
+      rows.some((row) => row.includes('targets named in the policy were not found: certctl-missing-db')),
+    ).toBe(true);
+  });
+});
+
+describe('renderCsv failed scopes', () => {
+  it('adds a NOT_AVAILABLE row for a failed scope whose findings the filters left out', () => {
+    // Prepare: us-east-1 could not be read; --check pitr.enabled selects none of its stand-ins.
+    const scopeFinding = finding({
+      resource: {
+        provider: 'aws',
+        account: '111111111111',
+        region: 'us-east-1',
+        type: 'Scope',
+        id: '111111111111/us-east-1',
+      },
+      status: 'NOT_AVAILABLE',
+      severity: 'MEDIUM',
+    });
+    const failed: AuditReport = {
+      ...report,
+      findings: [...report.findings, scopeFinding],
+      counts: countStatuses([...report.findings, scopeFinding]),
+    };
+
+    // Act
+    const whole = renderCsv(failed).split('\r\n');
+    const narrowed = renderCsv(filterReport(failed, { checks: new Set(['pitr.enabled']) })).split('\r\n');
+
+    // Assess: one row says the scope was not read in each; the whole report's own stand-in is enough.
+    const scopeRows = (lines: string[]) => lines.filter((line) => line.includes(',us-east-1,Scope,'));
+    expect(scopeRows(whole)).toHaveLength(1);
+    expect(scopeRows(narrowed)).toHaveLength(1);
+    expect(scopeRows(narrowed)[0]).toMatch(/^NOT_AVAILABLE,/);
+    expect(scopeRows(narrowed)[0]).toContain('region down (ServiceUnavailable)');
   });
 });
 

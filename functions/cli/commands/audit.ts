@@ -446,12 +446,14 @@ export const auditCommand: CliCommand = {
     'no-color': { type: 'boolean', help: 'No colours in the table (also NO_COLOR; FORCE_COLOR forces them)' },
     quiet: { type: 'boolean', help: 'No progress on stderr' },
   },
-  details: `Filters (--check, --exclude-check, --severity) narrow the report and its exit code; a run with
---failed-only exits as it would without it.
+  details: `Filters (--check, --exclude-check, --severity) narrow the report and its exit code to the checks
+they select, but a region or account that could not be read, or a database the policy names that was
+not found, still exits 2 whatever they select; a run with --failed-only exits as it would without it.
 
 Exit codes:
-  0  every check passed (warnings allowed)
-  1  at least one check failed
+  0  no open failure: every check passed, warned, or failed under an active policy exception
+     (accepted risk, listed apart)
+  1  at least one check failed that no active policy exception accepts
   2  the audit could not complete (a region or account could not be read, a check could not be
      evaluated, it judged nothing at all, or a database the policy names was not found), or
      the input was bad (policy, arguments, credentials, output path); the verdict says which

@@ -47,6 +47,13 @@ export const ASFF_LIMITS = {
   findingBytes: 240 * 1024,
   /** Findings per BatchImportFindings call. */
   batch: 100,
+  /**
+   * Bytes per BatchImportFindings call: "up to 100 findings per batch, up to 240 KB per finding, and
+   * up to 6 MB per batch" (Security Hub partner guide, guidelines-batchimportfindings). 100 findings
+   * near their own limit would be 24 MB. Counted as 6,000,000 so that neither reading of "MB" is
+   * exceeded.
+   */
+  batchBytes: 6_000_000,
 } as const;
 
 /** ProductFields keys this product writes; lifecycle reads them back to find a finding's scope. */
@@ -224,6 +231,21 @@ function cutAtCodePoint(text: string, max: number): string {
   return text.slice(0, end);
 }
 
+/**
+ * The Description within its 1,024 characters. A policy exception's note is the end of the neutral
+ * description (core/exceptions.ts), so a cut would drop exactly the words that say the risk is
+ * accepted, or that the exception expired: a description that must be cut leads with them instead.
+ */
+function asffDescription(finding: Finding): string {
+  const max = ASFF_LIMITS.description;
+  if (finding.description.length <= max || !finding.exception) return truncate(finding.description, max);
+  const { active, expires } = finding.exception;
+  const lead = active
+    ? `Accepted risk until ${expires} (policy exception; reason in ProductFields). `
+    : `Policy exception expired ${expires}; it no longer applies. `;
+  return `${lead}${truncate(finding.description, max - lead.length)}`;
+}
+
 const ASFF_RESOURCE_TYPES: Partial<Record<ResourceType, string>> = {
   AwsRdsDbInstance: 'AwsRdsDbInstance',
   AwsRdsDbCluster: 'AwsRdsDbCluster',
@@ -328,7 +350,7 @@ export function toAsff(finding: Finding, options: ToAsffOptions): AwsSecurityFin
       `${finding.exception?.active ? `Excepted until ${finding.exception.expires}: ` : ''}${finding.title}: ${resource.id}`,
       ASFF_LIMITS.title,
     ),
-    Description: truncate(finding.description, ASFF_LIMITS.description),
+    Description: asffDescription(finding),
     // A PASSED finding says there is nothing to fix (the fix text could name other clouds' commands)
     // and links its own cloud's page. It carries a Remediation all the same: an update may leave a
     // field it omits as it was, and a resolved finding must not keep its failing instructions.

@@ -1,7 +1,7 @@
 /**
  * Publish an audit report to AWS Security Hub: read this product's current findings once per
- * (account, region), plan with the scope-safe lifecycle, import in batches of at most 100 into each
- * finding's own account through that account's role, retry the findings a 200 answer still lists in
+ * (account, region), plan with the scope-safe lifecycle, import in batches of at most 100 findings
+ * and 6 MB into each finding's own account through that account's role, retry the findings a 200 answer still lists in
  * `FailedFindings`, and report every finding that never landed. Throttling of each call is the client
  * factory's adaptive retry; this module only retries what Security Hub accepted the call for but
  * rejected per finding.
@@ -830,8 +830,7 @@ async function importWithRetry(
     if (toSend.length === 0) break;
     if (attempt > 1) await sleep(backoff(attempt - 1, baseDelayMs));
     const stillFailing: typeof pending = pending.filter((item) => item.permanent);
-    for (let start = 0; start < toSend.length; start += ASFF_LIMITS.batch) {
-      const chunk = toSend.slice(start, start + ASFF_LIMITS.batch);
+    for (const chunk of importBatches(toSend, (item) => item.entry.finding)) {
       calls.batchImport += 1;
       sent += chunk.length;
       try {
@@ -866,6 +865,33 @@ async function importWithRetry(
     failed: pending.map((item) => failure(item.entry, item.code, item.message)),
     sent,
   };
+}
+
+/** The bytes `{"Findings":[` and `]}` add to a request around its findings. */
+const REQUEST_ENVELOPE_BYTES = 16;
+
+/**
+ * `items` in BatchImportFindings calls of at most {@link ASFF_LIMITS.batch} findings and
+ * {@link ASFF_LIMITS.batchBytes} bytes of JSON, in order. A finding is at most 240 KB (validateAsff),
+ * so every call holds at least one.
+ */
+export function importBatches<T>(items: readonly T[], findingOf: (item: T) => AwsSecurityFinding): T[][] {
+  const batches: T[][] = [];
+  let batch: T[] = [];
+  let bytes = REQUEST_ENVELOPE_BYTES;
+  for (const item of items) {
+    // Each finding after the first adds its comma.
+    const size = Buffer.byteLength(JSON.stringify(findingOf(item)), 'utf8') + 1;
+    if (batch.length > 0 && (batch.length >= ASFF_LIMITS.batch || bytes + size > ASFF_LIMITS.batchBytes)) {
+      batches.push(batch);
+      batch = [];
+      bytes = REQUEST_ENVELOPE_BYTES;
+    }
+    batch.push(item);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }
 
 /** Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"). */

@@ -1043,6 +1043,43 @@ describe('toAsff and truncate at the edges the first tests left open', () => {
   });
 });
 
+describe('toAsff Description of an excepted finding too long for the limit', () => {
+  it('still says the risk is accepted, or that the exception expired, when the note at the end is cut', () => {
+    // Prepare: applyExceptions appends its note to a description that already fills the 1,024 characters.
+    const long = 'The restore window is shorter than the policy requires. '.repeat(20);
+    const accepted = retentionFinding(rdsResource('certctl-prod'), {
+      description: `${long}Accepted risk (policy exception until 2027-03-31): migration`,
+      exception: { reason: 'migration', expires: '2027-03-31', active: true },
+    });
+    const expired = retentionFinding(rdsResource('certctl-prod'), {
+      description: `${long}A policy exception for this finding expired on 2026-01-31 and no longer applies.`,
+      exception: { reason: 'migration', expires: '2026-01-31', active: false },
+    });
+
+    // Act
+    const [acceptedAsff, expiredAsff] = [accepted, expired].map((finding) => asffFor(finding));
+
+    // Assess
+    expect(acceptedAsff?.Description).toMatch(/^Accepted risk until 2027-03-31/);
+    expect(expiredAsff?.Description).toMatch(/^Policy exception expired 2026-01-31/);
+    for (const asff of [acceptedAsff, expiredAsff]) {
+      expect(asff?.Description?.length).toBeLessThanOrEqual(1024);
+      expect(() => validateAsff(asff as AwsSecurityFinding)).not.toThrow();
+    }
+  });
+
+  it('leaves a description that fits as it is', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('certctl-prod'), {
+      description: 'Short. Accepted risk (policy exception until 2027-03-31): migration',
+      exception: { reason: 'migration', expires: '2027-03-31', active: true },
+    });
+
+    // Act / Assess
+    expect(asffFor(finding).Description).toBe(finding.description);
+  });
+});
+
 describe('validateAsff with optional members left out', () => {
   it('accepts a finding without RecordState or FindingProviderFields, which the API does not require', () => {
     const { RecordState: _state, FindingProviderFields: _fields, ...bare } = asffFor();

@@ -534,6 +534,28 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     expect(second.counts.unchanged).toBe(250);
   });
 
+  it('splits 100 large findings over calls of at most 6 MB when their sizes add up to more', async () => {
+    // Prepare: each finding near 90 KB (40 observations of 2,000 characters), 100 of them about 9 MB.
+    const observed = Object.fromEntries(
+      Array.from({ length: 40 }, (_, key) => [`note${key}`, 'x'.repeat(2000)]),
+    );
+    const findings = Array.from({ length: 100 }, (_, index) => ({
+      ...retentionFinding(rdsResource(`db-${index}`)),
+      observed,
+    }));
+
+    // Act
+    const result = await publish(report(findings, [euWest]));
+
+    // Assess: every finding landed, in calls Security Hub accepts.
+    expect(result.failed).toEqual([]);
+    expect(result.counts.created).toBe(100);
+    const calls = importCalls();
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(calls.every((call) => call.status === 200)).toBe(true);
+    expect(calls.reduce((sum, call) => sum + call.ids.length, 0)).toBe(100);
+  });
+
   it('never imports a foreign account finding from another account', async () => {
     // Prepare
     const own = retentionFinding(rdsResource('db-own'));

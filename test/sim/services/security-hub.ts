@@ -49,6 +49,11 @@ const MIN_IMPORT = IMPORT_LIST?.min ?? 1;
 const MAX_IMPORT = IMPORT_LIST?.max ?? 100;
 /** 240 KB per finding: the BatchImportFindings API reference, not the model. */
 const MAX_FINDING_BYTES = 240 * 1024;
+/**
+ * 6 MB per request: "up to 100 findings per batch, up to 240 KB per finding, and up to 6 MB per
+ * batch" (Security Hub partner guide, guidelines-batchimportfindings), not the model.
+ */
+export const MAX_IMPORT_REQUEST_BYTES = 6 * 1024 * 1024;
 const PRODUCT_ARN = /^arn:aws(?:-[a-z-]+)?:securityhub:([a-z0-9-]+):(\d{12}):product\/(\d{12})\/default$/;
 const CUSTOMER_OWNED = [
   'Workflow',
@@ -367,7 +372,10 @@ export class SecurityHubSim implements SimService {
     const body = jsonBody(request.body) as { Findings?: unknown } | undefined;
     const findings = body?.Findings;
     const none = { findings: 0, ids: [] };
-    const requestProblem = importRequestProblem(body);
+    const requestProblem =
+      request.body.length > MAX_IMPORT_REQUEST_BYTES
+        ? `the request is ${request.body.length} bytes, over the 6 MB a BatchImportFindings call takes`
+        : importRequestProblem(body);
     if (requestProblem || !Array.isArray(findings)) {
       return {
         ...none,
