@@ -104,3 +104,53 @@ describe('prune against the simulator', () => {
     expect(reasons['someone-elses-old']).toBeUndefined();
   });
 });
+
+describe('prune with a malformed expires-at tag', () => {
+  it('keeps a snapshot of ours whose expires-at is not an ISO 8601 time, and says so, though Date.parse would read a year in it', async () => {
+    // Arrange: Date.parse reads "x 2020" and "2020" as 2020-01-01, long expired.
+    const local = await startSnapshotHarness(
+      snapshotScenario({
+        existing: [
+          {
+            id: 'certctl-premaint-m-junk',
+            target: 'certctl-prod-db',
+            region: 'eu-west-1',
+            createdAt: '-40d',
+            tags: { ...OURS, 'expires-at': 'x 2020' },
+          },
+          {
+            id: 'certctl-premaint-m-year',
+            target: 'certctl-prod-db',
+            region: 'eu-west-1',
+            createdAt: '-30d',
+            tags: { ...OURS, 'expires-at': '2020' },
+          },
+          {
+            id: 'certctl-premaint-m-new',
+            target: 'certctl-prod-db',
+            region: 'eu-west-1',
+            createdAt: '-1d',
+            tags: { ...OURS, 'expires-at': '2999-01-01T00:00:00.000Z' },
+          },
+        ],
+      }),
+    );
+    try {
+      // Act
+      const result = await runPruneJob({ apply: true }, local.deps());
+
+      // Assess
+      expect(result.deleted).toBe(0);
+      expect(local.rds.snapshots.snapshots()).toHaveLength(3);
+      const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+      expect(reasons['certctl-premaint-m-junk']).toBe(
+        'malformed expires-at tag "x 2020" (not an ISO 8601 time): kept',
+      );
+      expect(reasons['certctl-premaint-m-year']).toBe(
+        'malformed expires-at tag "2020" (not an ISO 8601 time): kept',
+      );
+    } finally {
+      await local.close();
+    }
+  });
+});

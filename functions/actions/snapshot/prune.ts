@@ -13,6 +13,18 @@ export interface PruneDecision {
   readonly reason: string;
 }
 
+/**
+ * An ISO 8601 date-time with a zone, as `snapshotTags` writes it (`Date.toISOString`). Date.parse
+ * alone accepts far more ("2020", "x 2020", "5" read as May 2001), so a hand-edited or truncated
+ * tag could read as long expired and get the snapshot deleted.
+ */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** The expiry a tag value names, or NaN when it is absent or not an ISO 8601 time. */
+function expiryOf(value: string | undefined): number {
+  return value !== undefined && ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
+}
+
 export function planPrune(snapshots: readonly BackendSnapshot[], now: Date): PruneDecision[] {
   const ours = snapshots.filter((snapshot) => isOurs(snapshot.tags));
   const newestSuccess = new Map<string, number>();
@@ -23,8 +35,13 @@ export function planPrune(snapshots: readonly BackendSnapshot[], now: Date): Pru
   }
   return ours.map((snapshot): PruneDecision => {
     const keep = (reason: string): PruneDecision => ({ snapshot, action: 'keep', reason });
-    const expiry = Date.parse(snapshot.tags[SNAPSHOT_TAGS.expiresAt] ?? '');
-    if (!Number.isFinite(expiry)) return keep('no readable expires-at tag');
+    const tag = snapshot.tags[SNAPSHOT_TAGS.expiresAt];
+    const expiry = expiryOf(tag);
+    if (tag === undefined) return keep('no expires-at tag: kept');
+    if (!Number.isFinite(expiry))
+      return keep(
+        `malformed expires-at tag ${JSON.stringify(tag.slice(0, 64))} (not an ISO 8601 time): kept`,
+      );
     if (expiry > now.getTime()) return keep(`expires ${new Date(expiry).toISOString()}`);
     if (snapshot.status !== 'available' && snapshot.status !== 'failed')
       return keep(`state ${snapshot.status}`);
