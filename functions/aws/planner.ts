@@ -192,7 +192,10 @@ async function enabledRegions(
  * The caller's own account id: STS GetCallerIdentity in the first region that answers. Missing
  * credentials stop at once (no region can help); any other failure tries the next region.
  */
-async function callerAccountId(factory: AwsClientFactory, regions: readonly string[]): Promise<string> {
+export async function callerAccountId(
+  factory: AwsClientFactory,
+  regions: readonly string[],
+): Promise<string> {
   const failures: { region: string; error: unknown }[] = [];
   for (const region of regions) {
     let account: string | undefined;

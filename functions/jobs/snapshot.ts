@@ -264,7 +264,9 @@ const ASK_AGAIN =
  * - gone: `SnapshotGone`, naming it and the remedy (a new ticket or request id);
  * - there but not available (being deleted, failed): `SnapshotNotAvailable`; a created one still
  *   creating stays as remembered;
- * - a read that fails: `SnapshotNotVerified`: not proven, so not available (asking again reads again).
+ * - a read that fails, or a snapshot in an account this run cannot read ({@link SnapshotCloud.reaches}:
+ *   its listing there would be another account's): `SnapshotNotVerified`: not proven, so not
+ *   available (asking again reads again).
  * Results with another outcome are returned as they are, without a call.
  */
 export async function confirmReplayedSnapshots(
@@ -284,6 +286,15 @@ export async function confirmReplayedSnapshots(
       let backend: SnapshotBackend | undefined;
       let state: Awaited<ReturnType<SnapshotBackend['describe']>>;
       try {
+        const cloud = clouds.find((candidate) => candidate.provider === result.target.provider);
+        if (cloud?.reaches && !(await cloud.reaches(result.target.account))) {
+          // Read with other credentials, the listing would be another account's: empty, and no
+          // proof that the snapshot is gone.
+          return unproven(
+            'SnapshotNotVerified',
+            `${snapshotId} is in ${result.target.provider} account ${result.target.account}, which this run cannot read (neither its own account nor one of the policy's member accounts), so nothing proves it still exists; ask where that account is read, or with a new ticket or request id for a fresh snapshot.`,
+          );
+        }
         backend = backendOf(result.target);
         state = await backend.describe({
           id: snapshotId,

@@ -5,7 +5,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { idempotentByRequestId } from '../../functions/jobs/idempotency.ts';
-import { runSnapshotJob, type SnapshotRequest } from '../../functions/jobs/snapshot.ts';
+import {
+  confirmReplayedSnapshots,
+  runSnapshotJob,
+  type SnapshotRequest,
+} from '../../functions/jobs/snapshot.ts';
 import { idempotentSnapshotJob } from '../../functions/jobs/snapshot-once.ts';
 import { type LocalDynamo, startLocalDynamo } from '../jobs/dynalite.ts';
 import { type SnapshotHarness, startSnapshotHarness } from './snapshot-support.ts';
@@ -109,6 +113,40 @@ describe('idempotent snapshot requests', () => {
     expect(calls['rds:DescribeDBSnapshots']).toBe(1);
     expect(calls['rds:DescribeDBClusterSnapshots']).toBe(1);
     expect(harness.rds.snapshots.createCalls).toBe(2);
+  });
+
+  it('reports a replayed snapshot of an account this run cannot reach as not verified, not gone', async () => {
+    // Prepare: a result remembered by a run in another account (the CLI there, sharing the table);
+    // this run has only its own account's credentials (the policy lists no member accounts), so
+    // DescribeDBSnapshots in its own account lists nothing, which proves nothing about the other.
+    const deps = harness.deps();
+    const elsewhere = {
+      provider: 'aws' as const,
+      kind: 'rds-instance' as const,
+      account: '222222222222',
+      region: 'eu-west-1',
+      id: 'certctl-prod-db',
+    };
+
+    // Act
+    const [replayed] = await confirmReplayedSnapshots(
+      [
+        {
+          target: elsewhere,
+          outcome: 'available',
+          snapshotId: 'certctl-premaint-certctl-prod-db-0123456789',
+          durationMs: 1,
+          attempts: 1,
+        },
+      ],
+      deps.clouds,
+    );
+
+    // Assess
+    expect(replayed?.outcome).toBe('error');
+    expect(replayed?.error?.code).toBe('SnapshotNotVerified');
+    expect(replayed?.error?.message).toContain('222222222222');
+    expect(harness.sim.stats().byOperation['rds:DescribeDBSnapshots'] ?? 0).toBe(0);
   });
 
   it('runs a different request id as a new request when the ids differ', async () => {

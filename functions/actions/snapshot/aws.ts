@@ -5,7 +5,7 @@
  */
 import { RDSClient } from '@aws-sdk/client-rds';
 import type { AwsClientFactory } from '../../aws/clients.ts';
-import { auditedAccountOf, planAwsScopes } from '../../aws/planner.ts';
+import { auditedAccountOf, callerAccountId, identityRegions, planAwsScopes } from '../../aws/planner.ts';
 import { listSelectedDatabases } from '../../aws/rds.ts';
 import {
   createRdsSnapshot,
@@ -140,9 +140,25 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
       ...(options.regions ? { regions: options.regions } : {}),
       ...(options.homeRegion ? { homeRegion: options.homeRegion } : {}),
     });
+  let ownAccount: Promise<string> | undefined;
   return {
     provider: 'aws',
     backend: ({ account, region }) => rdsSnapshotBackend(rdsOf(account, region)),
+    // A member account of the policy is read through its role; any other account id gets the
+    // caller's own credentials (auditedAccountOf), which read the caller's account only: one STS
+    // GetCallerIdentity per cloud tells whether that is the account asked about (it needs no IAM
+    // permission: https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+    async reaches(account) {
+      if (policy.aws.accounts.some((member) => member.accountId === account)) return true;
+      ownAccount ??= callerAccountId(
+        factory,
+        identityRegions(
+          options.homeRegion,
+          options.regions ?? (policy.aws.regions === 'all' ? undefined : policy.aws.regions),
+        ),
+      );
+      return (await ownAccount) === account;
+    },
     async targets(selection, options = {}) {
       const selectionPolicy: Policy = { ...policy, targets: selection };
       const targets: SnapshotTarget[] = [];

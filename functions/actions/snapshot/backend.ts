@@ -154,4 +154,11 @@ export interface SnapshotCloud {
   ): Promise<{ upcoming: UpcomingMaintenance[]; problems: ScopeProblem[] }>;
   /** The places pruning lists. */
   snapshotPlaces(): Promise<{ places: SnapshotPlace[]; problems: ScopeProblem[] }>;
+  /**
+   * Whether this run reads `account` with that account's own credentials, so that a snapshot
+   * missing from its listing there is gone (AWS: one of the policy's member accounts, or the
+   * caller's own). A listing made with other credentials lists that caller's account, and says
+   * nothing of the snapshot. Absent: every account it is asked about is reachable.
+   */
+  reaches?(account: string): Promise<boolean>;
 }
