@@ -81,6 +81,16 @@ export async function runPruneJob(
           continue;
         }
         try {
+          // RDS and Cloud SQL deletes take no condition on the snapshot's tags (the deployed role's
+          // IAM condition covers only the purpose tag, and a CLI profile may have none): the
+          // snapshot is read again just before its delete and decided again on what it is now, so
+          // one whose expiry was extended or that was taken out of our hands since the listing
+          // (which may be many deletes ago) is kept.
+          const changed = await decidedAgain(scope, snapshots, decision, now());
+          if (changed) {
+            entries.push({ ...base, decision: 'keep', reason: `changed since the listing: ${changed}` });
+            continue;
+          }
           await scope.backend.delete(decision.snapshot);
           entries.push({ ...base, deleted: true });
         } catch (error) {
@@ -104,6 +114,27 @@ export async function runPruneJob(
     pending: entries.filter((entry) => entry.decision === 'delete' && entry.deleted !== true).length,
     problems,
   };
+}
+
+/**
+ * Why `decision` (a delete) no longer holds for the snapshot as it is now, or undefined when it
+ * still does: the snapshot is read again by its identifier and the listing decided again with it.
+ */
+async function decidedAgain(
+  scope: SnapshotPlace,
+  listed: readonly BackendSnapshot[],
+  decision: PruneDecision,
+  now: Date,
+): Promise<string | undefined> {
+  const { id, kind, target, ref } = decision.snapshot;
+  const fresh = await scope.backend.describe({ id, kind, target, ref });
+  if (fresh === undefined) return 'no longer exists';
+  const again = planPrune(
+    listed.map((snapshot) => (snapshot === decision.snapshot ? fresh : snapshot)),
+    now,
+  ).find((candidate) => candidate.snapshot === fresh);
+  if (again === undefined) return 'no longer tagged as made by backup-guard';
+  return again.action === 'keep' ? again.reason : undefined;
 }
 
 export function renderPrune(result: PruneResult): string {

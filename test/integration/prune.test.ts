@@ -154,3 +154,53 @@ describe('prune with a malformed expires-at tag', () => {
     }
   });
 });
+
+describe('prune when a snapshot changes between the listing and its delete', () => {
+  it('reads each snapshot again before deleting it and keeps one whose expiry was extended or whose purpose tag was removed since the listing', async () => {
+    // Prepare: both old snapshots are expired when listed; the listing is handed on, then someone
+    // extends one's expiry and takes the other out of our hands.
+    const cloud = harness.deps().clouds[0];
+    if (!cloud) throw new Error('no cloud');
+    const retagged: typeof cloud = {
+      ...cloud,
+      async snapshotPlaces() {
+        const found = await cloud.snapshotPlaces();
+        return {
+          ...found,
+          places: found.places.map((place) => ({
+            ...place,
+            async list() {
+              const listed = await place.list();
+              harness.rds.snapshots.retag('certctl-premaint-a-old', {
+                ...OURS,
+                'expires-at': '2999-01-01T00:00:00.000Z',
+              });
+              harness.rds.snapshots.retag('certctl-premaint-c-old', {
+                'expires-at': '2020-01-01T00:00:00.000Z',
+              });
+              return listed;
+            },
+          })),
+        };
+      },
+    };
+
+    // Act
+    const result = await runPruneJob({ apply: true }, { ...harness.deps(), clouds: [retagged] });
+
+    // Assess
+    const ids = harness.rds.snapshots.snapshots().map((s) => s.id);
+    expect(ids).toContain('certctl-premaint-a-old');
+    expect(ids).toContain('certctl-premaint-c-old');
+    expect(result.deleted).toBe(0);
+    const byId = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e]));
+    expect(byId['certctl-premaint-a-old']?.decision).toBe('keep');
+    expect(byId['certctl-premaint-a-old']?.reason).toBe(
+      'changed since the listing: expires 2999-01-01T00:00:00.000Z',
+    );
+    expect(byId['certctl-premaint-c-old']?.decision).toBe('keep');
+    expect(byId['certctl-premaint-c-old']?.reason).toBe(
+      'changed since the listing: no longer tagged as made by backup-guard',
+    );
+  });
+});

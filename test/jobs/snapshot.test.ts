@@ -224,11 +224,6 @@ describe('one cloud that cannot be planned', () => {
   it('still prunes the other cloud’s expired snapshots and reports the cloud not read', async () => {
     // Prepare: one expired, failed backup of ours in GCP.
     const deleted: string[] = [];
-    const backend = fakeBackend({
-      delete: async (snapshot) => {
-        deleted.push(snapshot.id);
-      },
-    });
     const expired = {
       id: 'certctl-premaint-certctl-pg-0123456789',
       kind: 'cloudsql-instance' as const,
@@ -237,6 +232,13 @@ describe('one cloud that cannot be planned', () => {
       createdAt: new Date('2026-01-01T00:00:00Z'),
       tags: { purpose: 'certctl-pre-maintenance', 'expires-at': '2026-01-15T00:00:00.000Z' },
     };
+    const backend = fakeBackend({
+      // Read again just before its delete (runPruneJob): unchanged.
+      describe: async () => expired,
+      delete: async (snapshot) => {
+        deleted.push(snapshot.id);
+      },
+    });
     const gcp: SnapshotCloud = {
       provider: 'gcp',
       targets: async () => ({ targets: [CLOUD_SQL], problems: [] }),

@@ -46,7 +46,9 @@ export const pruneCommand: CliCommand = {
   },
   details: `Only snapshots this tool created (tag purpose=certctl-pre-maintenance) are considered, only
 once past their expires-at tag, and never the newest successful one of a target (the restore point
-the next maintenance relies on). Other manual snapshots are never touched.
+the next maintenance relies on). Other manual snapshots are never touched. With --apply each
+snapshot is read again just before its delete: one whose tags changed since the listing (expiry
+extended, purpose tag removed) or whose expires-at is not an ISO 8601 time is kept, with the reason.
 
 Exit codes:
   0  done (dry run: nothing deleted)

@@ -295,6 +295,13 @@ export class RdsSnapshotSim {
     this.#maintenance.splice(0, this.#maintenance.length, ...remaining);
   }
 
+  /** Replace the tags of the snapshots named `id` (tests: someone re-tags a snapshot by hand). */
+  retag(id: string, tags: Readonly<Record<string, string>>): void {
+    for (const [key, snapshot] of this.#snapshots) {
+      if (snapshot.id === id) this.#snapshots.set(key, { ...snapshot, tags });
+    }
+  }
+
   /** Every snapshot the simulator holds (tests). */
   snapshots(): SimSnapshot[] {
     return [...this.#snapshots.values()];
