@@ -3,6 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { allChecks } from '../../functions/checks/index.ts';
 import { README_HELP } from '../../functions/cli/cli.ts';
 import { renderCheckCatalog, renderPolicyReference, withHelp } from '../../functions/cli/docs.ts';
+import * as gcpPlan from '../../infra/gcp/plan.ts';
+
+/** Each GCP custom role id of the deploy plan with its permissions (`X_ROLE_ID` beside `X_PERMISSIONS`). */
+const GCP_CUSTOM_ROLES = Object.entries(gcpPlan).flatMap(([name, value]) => {
+  const permissions = (gcpPlan as Record<string, unknown>)[name.replace(/_ROLE_ID$/, '_PERMISSIONS')];
+  return name.endsWith('_ROLE_ID') && typeof value === 'string' && Array.isArray(permissions)
+    ? [{ id: value, permissions: [...(permissions as string[])].sort() }]
+    : [];
+});
 
 describe('generated docs', () => {
   it('keeps docs/checks.md equal to what the check metadata generates', async () => {
@@ -39,6 +48,32 @@ describe('generated docs', () => {
     expect(row('dumps.locations[].region')).toHaveLength(2);
     expect(row('keys.items.<name>.jsonKey')).toHaveLength(1);
     expect(row('exceptions[].expires')).toEqual([expect.stringContaining('| string, date | required |')]);
+  });
+
+  it('lists exactly the permissions of a GCP custom role wherever README.md or docs/deploy.md lists them after its name', async () => {
+    // Prepare
+    const docs = await Promise.all(['README.md', 'docs/deploy.md'].map((file) => readFile(file, 'utf8')));
+
+    // Act: every "`<role id>` (`a.b.c`, …)" whose parenthesis opens with a permission.
+    const listed = GCP_CUSTOM_ROLES.flatMap(({ id, permissions }) =>
+      docs.flatMap((text) =>
+        [...text.matchAll(new RegExp(`\`${id}\` \\((\`[a-z]+\\.[A-Za-z]+\\.[A-Za-z]+\`[^)]*)\\)`, 'g'))].map(
+          (match) => ({
+            id,
+            permissions,
+            named: [...(match[1] ?? '').matchAll(/`([a-z]+\.[A-Za-z]+\.[A-Za-z]+)`/g)]
+              .map((m) => m[1])
+              .sort(),
+          }),
+        ),
+      ),
+    );
+
+    // Assess
+    expect(GCP_CUSTOM_ROLES.map((role) => role.id)).toContain('certctlBackupGuardDumpKeyReader');
+    expect(listed.length).toBeGreaterThan(3);
+    for (const { id, permissions, named } of listed)
+      expect({ id, named }).toEqual({ id, named: permissions });
   });
 
   it('documents every check id in the catalog with its remediation link', () => {
