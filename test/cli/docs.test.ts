@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { LEDGER_PREFIX } from '../../functions/aws/ledger-location.ts';
 import { allChecks } from '../../functions/checks/index.ts';
 import { README_HELP } from '../../functions/cli/cli.ts';
 import { renderCheckCatalog, renderPolicyReference, withHelp } from '../../functions/cli/docs.ts';
@@ -74,6 +75,22 @@ describe('generated docs', () => {
     expect(listed.length).toBeGreaterThan(3);
     for (const { id, permissions, named } of listed)
       expect({ id, named }).toEqual({ id, named: permissions });
+  });
+
+  it('names the import-ledger grant of every publishing audit role and its per-account keep-alive listing', async () => {
+    // Prepare
+    const [readme, deploy] = await Promise.all(
+      ['README.md', 'docs/deploy.md'].map((file) => readFile(file, 'utf8')),
+    );
+    const pitrRow = readme.split('\n').find((line) => line.startsWith('| `audit-pitr` Lambda role |')) ?? '';
+
+    // Assess: the listing functions/aws/ledger-store.ts makes, and the cross-Region listing.
+    expect(deploy).toContain(`\`ListObjectsV2\` under\n\`${LEDGER_PREFIX}<account>/\``);
+    expect(deploy).toContain(`\`s3:prefix\` \`${LEDGER_PREFIX}*\``);
+    expect(pitrRow).toContain(`list only that prefix (also for \`audit-dumps\` and \`audit-keys\`)`);
+    expect(pitrRow).toContain(
+      '`rds:DescribeDBInstanceAutomatedBackups` in every region only with `pitr.requireCrossRegionBackup`',
+    );
   });
 
   it('documents every check id in the catalog with its remediation link', () => {
