@@ -93,6 +93,20 @@ describe('generated docs', () => {
     );
   });
 
+  it('names every chatops.slack allow-list field where README.md says how chat requests are authorized', async () => {
+    // Prepare
+    const readme = (await readFile('README.md', 'utf8')).replace(/\s+/g, ' ');
+    const paragraph =
+      /then authorized by the policy's allow-lists per command \(([^)]*)\)/.exec(readme)?.[1] ?? '';
+    const fields = renderPolicyReference()
+      .split('\n')
+      .flatMap((line) => /^\| `chatops\.slack\.([A-Za-z]+)` \|/.exec(line)?.[1] ?? []);
+
+    // Assess
+    expect(fields).toEqual(expect.arrayContaining(['teams', 'channels', 'enterpriseId']));
+    for (const field of fields) expect(paragraph).toMatch(new RegExp(`\`(chatops\\.slack\\.)?${field}\``));
+  });
+
   it('documents every check id in the catalog with its remediation link', () => {
     // Act
     const catalog = renderCheckCatalog(allChecks);
