@@ -79,9 +79,8 @@ describe('generated docs', () => {
 
   it('names the import-ledger grant of every publishing audit role and its per-account keep-alive listing', async () => {
     // Prepare
-    const [readme, deploy] = await Promise.all(
-      ['README.md', 'docs/deploy.md'].map((file) => readFile(file, 'utf8')),
-    );
+    const readme = await readFile('README.md', 'utf8');
+    const deploy = await readFile('docs/deploy.md', 'utf8');
     const pitrRow = readme.split('\n').find((line) => line.startsWith('| `audit-pitr` Lambda role |')) ?? '';
 
     // Assess: the listing functions/aws/ledger-store.ts makes, and the cross-Region listing.
