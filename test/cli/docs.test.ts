@@ -77,6 +77,16 @@ describe('generated docs', () => {
       expect({ id, named }).toEqual({ id, named: permissions });
   });
 
+  it('names every GCP custom role in the README row of the GCP function service accounts', async () => {
+    // Prepare
+    const readme = await readFile('README.md', 'utf8');
+    const row = readme.split('\n').find((line) => line.startsWith('| GCP function service accounts |')) ?? '';
+
+    // Assess
+    expect(GCP_CUSTOM_ROLES.length).toBeGreaterThan(5);
+    for (const { id } of GCP_CUSTOM_ROLES) expect(row).toContain(`\`${id}\``);
+  });
+
   it('names the import-ledger grant of every publishing audit role and its per-account keep-alive listing', async () => {
     // Prepare
     const readme = await readFile('README.md', 'utf8');
