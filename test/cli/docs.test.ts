@@ -1,8 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { LEDGER_PREFIX } from '../../functions/aws/ledger-location.ts';
 import { allChecks } from '../../functions/checks/index.ts';
 import { README_HELP } from '../../functions/cli/cli.ts';
 import { renderCheckCatalog, renderPolicyReference, withHelp } from '../../functions/cli/docs.ts';
+import * as gcpPlan from '../../infra/gcp/plan.ts';
+
+/** Each GCP custom role id of the deploy plan with its permissions (`X_ROLE_ID` beside `X_PERMISSIONS`). */
+const GCP_CUSTOM_ROLES = Object.entries(gcpPlan).flatMap(([name, value]) => {
+  const permissions = (gcpPlan as Record<string, unknown>)[name.replace(/_ROLE_ID$/, '_PERMISSIONS')];
+  return name.endsWith('_ROLE_ID') && typeof value === 'string' && Array.isArray(permissions)
+    ? [{ id: value, permissions: [...(permissions as string[])].sort() }]
+    : [];
+});
 
 describe('generated docs', () => {
   it('keeps docs/checks.md equal to what the check metadata generates', async () => {
@@ -39,6 +49,71 @@ describe('generated docs', () => {
     expect(row('dumps.locations[].region')).toHaveLength(2);
     expect(row('keys.items.<name>.jsonKey')).toHaveLength(1);
     expect(row('exceptions[].expires')).toEqual([expect.stringContaining('| string, date | required |')]);
+  });
+
+  it('lists exactly the permissions of a GCP custom role wherever README.md or docs/deploy.md lists them after its name', async () => {
+    // Prepare
+    const docs = await Promise.all(['README.md', 'docs/deploy.md'].map((file) => readFile(file, 'utf8')));
+
+    // Act: every "`<role id>` (`a.b.c`, …)" whose parenthesis opens with a permission.
+    const listed = GCP_CUSTOM_ROLES.flatMap(({ id, permissions }) =>
+      docs.flatMap((text) =>
+        [...text.matchAll(new RegExp(`\`${id}\` \\((\`[a-z]+\\.[A-Za-z]+\\.[A-Za-z]+\`[^)]*)\\)`, 'g'))].map(
+          (match) => ({
+            id,
+            permissions,
+            named: [...(match[1] ?? '').matchAll(/`([a-z]+\.[A-Za-z]+\.[A-Za-z]+)`/g)]
+              .map((m) => m[1])
+              .sort(),
+          }),
+        ),
+      ),
+    );
+
+    // Assess
+    expect(GCP_CUSTOM_ROLES.map((role) => role.id)).toContain('certctlBackupGuardDumpKeyReader');
+    expect(listed.length).toBeGreaterThan(3);
+    for (const { id, permissions, named } of listed)
+      expect({ id, named }).toEqual({ id, named: permissions });
+  });
+
+  it('names every GCP custom role in the README row of the GCP function service accounts', async () => {
+    // Prepare
+    const readme = await readFile('README.md', 'utf8');
+    const row = readme.split('\n').find((line) => line.startsWith('| GCP function service accounts |')) ?? '';
+
+    // Assess
+    expect(GCP_CUSTOM_ROLES.length).toBeGreaterThan(5);
+    for (const { id } of GCP_CUSTOM_ROLES) expect(row).toContain(`\`${id}\``);
+  });
+
+  it('names the import-ledger grant of every publishing audit role and its per-account keep-alive listing', async () => {
+    // Prepare
+    const readme = await readFile('README.md', 'utf8');
+    const deploy = await readFile('docs/deploy.md', 'utf8');
+    const pitrRow = readme.split('\n').find((line) => line.startsWith('| `audit-pitr` Lambda role |')) ?? '';
+
+    // Assess: the listing functions/aws/ledger-store.ts makes, and the cross-Region listing.
+    expect(deploy).toContain(`\`ListObjectsV2\` under\n\`${LEDGER_PREFIX}<account>/\``);
+    expect(deploy).toContain(`\`s3:prefix\` \`${LEDGER_PREFIX}*\``);
+    expect(pitrRow).toContain(`list only that prefix (also for \`audit-dumps\` and \`audit-keys\`)`);
+    expect(pitrRow).toContain(
+      '`rds:DescribeDBInstanceAutomatedBackups` in every region only with `pitr.requireCrossRegionBackup`',
+    );
+  });
+
+  it('names every chatops.slack allow-list field where README.md says how chat requests are authorized', async () => {
+    // Prepare
+    const readme = (await readFile('README.md', 'utf8')).replace(/\s+/g, ' ');
+    const paragraph =
+      /then authorized by the policy's allow-lists per command \(([^)]*)\)/.exec(readme)?.[1] ?? '';
+    const fields = renderPolicyReference()
+      .split('\n')
+      .flatMap((line) => /^\| `chatops\.slack\.([A-Za-z]+)` \|/.exec(line)?.[1] ?? []);
+
+    // Assess
+    expect(fields).toEqual(expect.arrayContaining(['teams', 'channels', 'enterpriseId']));
+    for (const field of fields) expect(paragraph).toMatch(new RegExp(`\`(chatops\\.slack\\.)?${field}\``));
   });
 
   it('documents every check id in the catalog with its remediation link', () => {

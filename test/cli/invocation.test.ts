@@ -176,6 +176,40 @@ describe('backup-guard init', () => {
     expect(io.err()).toBe(`Wrote ${file}. Next: npx backup-guard audit --policy ${file}\n`);
   });
 
+  it('shows the dumps, keys and chatops sections commented out, each of which parses when uncommented', async () => {
+    // Prepare: a commented-out section starts with `# name:` at column 0 and runs to the blank line.
+    const lines = STARTER_POLICY.split('\n');
+    const sections = new Map<string, string>();
+    for (let index = 0; index < lines.length; index++) {
+      const name = /^# ([a-z]+):$/.exec(lines[index] ?? '')?.[1];
+      if (!name) continue;
+      const block: string[] = [];
+      for (let end = index; end < lines.length && lines[end]?.startsWith('#'); end++) {
+        block.push((lines[end] ?? '').replace(/^# ?/, ''));
+      }
+      sections.set(name, block.join('\n'));
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'cli-init-'));
+
+    // Act: the starter with each section uncommented in turn, loaded as a user's file would be.
+    const parsed = new Map<string, Awaited<ReturnType<typeof loadPolicyFile>>>();
+    for (const [name, block] of sections) {
+      const file = join(dir, `${name}.yaml`);
+      await writeFile(file, `${STARTER_POLICY}\n${block}\n`);
+      parsed.set(name, await loadPolicyFile(file));
+    }
+
+    // Assess: the fields a user of each section needs are shown where they belong, and parse.
+    expect([...sections.keys()]).toEqual(['dumps', 'keys', 'chatops']);
+    expect(parsed.get('dumps')?.dumps.locations[0]?.suffix).toBe('.dump');
+    expect(parsed.get('keys')?.keys?.kmsKeyAccounts).toEqual([]);
+    expect(sections.get('keys')).toContain('kmsKeyAccounts:');
+    expect(parsed.get('chatops')?.chatops.slack.enterpriseId).toBe('E012ABCDEF');
+    const all = join(dir, 'all.yaml');
+    await writeFile(all, `${STARTER_POLICY}\n${[...sections.values()].join('\n')}\n`);
+    expect((await loadPolicyFile(all)).keys?.items['ca-key']?.jsonKey).toBe('key');
+  });
+
   it('refuses to overwrite an existing file and leaves it as it was', async () => {
     // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'cli-init-'));

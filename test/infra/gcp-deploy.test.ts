@@ -1418,6 +1418,31 @@ describe('planGcpDeployment with ChatOps', () => {
     );
   });
 
+  it('lets both functions that replay snapshots re-read a backup run (cloudsql.backupRuns.get), on create and on update of their roles, and not the PITR reader', () => {
+    // Act
+    const steps = plan(chatPolicy);
+    const permissionsOf = (id: string) =>
+      customRoleSteps(steps, id).flatMap((step) =>
+        [step.create, step.update ?? []].map(
+          (argv) =>
+            argv
+              .find((arg) => arg.startsWith('--permissions='))
+              ?.slice('--permissions='.length)
+              .split(',') ?? [],
+        ),
+      );
+    const replaying = [CHAT_ACTION_ROLE_ID, CLOUD_SQL_SNAPSHOT_ROLE_ID].map(permissionsOf);
+    const reader = permissionsOf(CLOUD_SQL_READER_ROLE_ID);
+
+    // Assess: one create and one update per audited project, each with the re-read.
+    for (const lists of replaying) {
+      expect(lists).toHaveLength(4);
+      for (const permissions of lists) expect(permissions).toContain('cloudsql.backupRuns.get');
+    }
+    expect(reader.length).toBeGreaterThan(0);
+    for (const permissions of reader) expect(permissions).not.toContain('cloudsql.backupRuns.get');
+  });
+
   it('gives chat-action what its readiness reads beyond Cloud SQL, the dump buckets and the inventory secrets, and takes it back at teardown', () => {
     // Prepare
     const member = '--member=serviceAccount:certctl-chat-action@certctl-ops.iam.gserviceaccount.com';

@@ -34,7 +34,9 @@ function glob(pattern: string): RegExp {
 
 /** `arn:<AWS::Partition>:rds:eu-west-1:<AWS::AccountId>:db:*` with the pseudo parameters filled in. */
 function concrete(value: unknown, environment: Environment): string {
-  const text = flatten(value);
+  // A bare `Fn::GetAtt` (a bucket's ARN) reads as `<LogicalId.Arn>`, as it does inside a join.
+  const getAtt = (value as { 'Fn::GetAtt'?: unknown } | null)?.['Fn::GetAtt'];
+  const text = Array.isArray(getAtt) ? `<${getAtt.join('.')}>` : flatten(value);
   if (typeof text !== 'string') throw new Error(`cannot read resource ${JSON.stringify(value)}`);
   return text
     .replaceAll('<AWS::Partition>', environment.partition)

@@ -11,8 +11,10 @@ export const DEFAULT_POLICY_FILE = 'policy.yaml';
 /** The starter: the defaults written out, with what each field does and the usual next edits. */
 export const STARTER_POLICY = `# certctl-backup-guard policy: what "restorable" means for your certctl databases.
 # Every field is optional and shown with its default; unknown fields are rejected.
-# Reference: docs/policy.md. The audit checks this file before it calls any cloud, and names the
-# path of any bad field: npx backup-guard audit --policy policy.yaml
+# Every field is described in docs/policy.md. The audit checks this file before it calls any cloud,
+# and names the path of any bad field: npx backup-guard audit --policy policy.yaml
+# The sections commented out below (dumps, keys, chatops) are examples: remove the leading "# " of
+# every line of a section to use it, and put in your own buckets, secrets and Slack ids.
 
 pitr:
   # Days of point-in-time recovery every database must keep (RDS and Aurora allow at most 35;
@@ -52,6 +54,49 @@ securityHub:
   # With GCP projects and publishing, name where GCP findings land:
   # centralAccountId: "111111111111"
   # centralRegion: eu-west-1
+
+# pg_dump series (the dumps checks), one entry per bucket and prefix:
+# dumps:
+#   locations:
+#     - provider: aws
+#       bucket: certctl-dumps
+#       prefix: certctl/prod/
+#       # Only keys ending with this are dumps: set it when checksums or logs sit beside the dumps,
+#       # or they count as the newest dump. Empty (the default): every object.
+#       suffix: .dump
+#       account: "222222222222"
+#       region: eu-west-1
+#   cadenceHours: 24
+
+# Key material certctl needs outside its database (the keys checks): map every item of the certctl
+# preset to the secret that backs it up, or switch it off with the reason.
+# keys:
+#   inspectSecretValues: false
+#   # AWS accounts holding the secrets' KMS keys when not the secrets' own (a central key account);
+#   # each key's policy must allow the audit roles too.
+#   kmsKeyAccounts: []
+#   items:
+#     ca-cert: { secret: "arn:aws:secretsmanager:eu-west-1:222222222222:secret:certctl/ca", jsonKey: cert }
+#     ca-key: { secret: "arn:aws:secretsmanager:eu-west-1:222222222222:secret:certctl/ca", jsonKey: key }
+#     scep-ra-cert: { off: "SCEP is not enabled in this deployment" }
+#     scep-ra-key: { off: "SCEP is not enabled in this deployment" }
+#     ocsp-key.iss-local: { off: "OCSP is not enabled in this deployment" }
+#     server-tls-cert: { secret: certctl/server-tls, region: eu-west-1, account: "222222222222", jsonKey: cert }
+#     server-tls-key: { secret: certctl/server-tls, region: eu-west-1, account: "222222222222", jsonKey: key }
+#     api-keys: { secret: certctl/api-keys, region: eu-west-1, account: "222222222222" }
+#     config-encryption-key: { secret: certctl/config-key, region: eu-west-1, account: "222222222222" }
+
+# Who may run the chat commands; every list is an allow-list and an empty one allows nobody.
+# chatops:
+#   slack:
+#     teams: [T012ABCDEF]
+#     channels: [C012ABCDEF]
+#     # Enterprise Grid only: the organization the commands must come from (unset: not checked).
+#     enterpriseId: E012ABCDEF
+#   permissions:
+#     snapshot: [U012ABCDEF]
+#     readiness: ["*"]
+#     status: ["*"]
 `;
 
 async function runInit(args: readonly string[], io: CliIo): Promise<number> {
