@@ -284,7 +284,12 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
         request.requestId,
         acceptedAt,
         (key) => deps.once<SnapshotJobResult>(key, run, waitUntil),
-        { readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours, now, clouds },
+        {
+          readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours,
+          now,
+          clouds,
+          asked: { targets: job.targets },
+        },
       );
     },
     // Named databases narrow the policy's selection (runReadinessJob), as a snapshot request's do:

@@ -22,6 +22,7 @@
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
 import { emptyCounts, MAX_SNAPSHOT_ATTEMPTS } from '../actions/snapshot/model.ts';
 import { keyOf } from '../core/digest.ts';
+import { InputError } from '../core/errors.ts';
 import {
   DuplicateStillRunningError,
   type IdempotencyStore,
@@ -52,7 +53,8 @@ export function retryKeyOf(requestId: string, finishedAt: string): string {
 export const MAX_RUNS_ASKED_AGAIN = Math.max(MAX_SNAPSHOT_ATTEMPTS, 10);
 
 /** What the rule reads of a remembered result. */
-type Remembered = Pick<SnapshotJobResult, 'finishedAt' | 'results' | 'problems'>;
+type Remembered = Pick<SnapshotJobResult, 'finishedAt' | 'results' | 'problems'> &
+  Partial<Pick<SnapshotJobResult, 'startedAt' | 'requestedTargets'>>;
 
 export interface ReplayOptions {
   /**
@@ -66,6 +68,36 @@ export interface ReplayOptions {
    * there. Absent: not read again (only callers without clouds, such as unit tests of the keys).
    */
   readonly clouds?: readonly SnapshotCloud[];
+  /**
+   * The targets this ask names (absent or empty: the policy's). A remembered result of the same
+   * request id for other targets is refused with an InputError, never replayed: it would answer
+   * "snapshot taken" for a database nobody snapshotted. Absent: not compared (unit tests of the keys).
+   */
+  readonly asked?: Pick<SnapshotRequest, 'targets'>;
+}
+
+/** Target names as compared: trimmed, lower case (RDS and Cloud SQL names are), unique, sorted. */
+function targetSet(targets: readonly string[] | null | undefined): string[] {
+  return [...new Set((targets ?? []).map((name) => name.trim().toLowerCase()))].sort();
+}
+
+/**
+ * Refuse a remembered result of `requestId` whose request named other targets than this ask: a
+ * request id names one request. Results remembered before the targets were recorded are not compared.
+ */
+function assertSameTargets(
+  requestId: string,
+  result: Remembered,
+  asked: Pick<SnapshotRequest, 'targets'>,
+): void {
+  if (result.requestedTargets === undefined) return;
+  const before = targetSet(result.requestedTargets);
+  const now = targetSet(asked.targets);
+  if (before.join('\n') === now.join('\n')) return;
+  const named = (names: readonly string[]) => (names.length > 0 ? names.join(', ') : "the policy's targets");
+  throw new InputError(
+    `request id ${requestId} was used${result.startedAt ? ` at ${result.startedAt}` : ''} for ${named(before)}; this request names ${named(now)}. A request id names one request: ask with a new ticket or request id for ${named(now)}. Nothing was snapshotted.`,
+  );
 }
 
 /**
@@ -104,6 +136,7 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
     const outcome = await once(key);
     if ('inProgress' in outcome || outcome.firstRun) return outcome;
     const { result } = outcome;
+    if (replay.asked) assertSameTargets(requestId, result, replay.asked);
     const askedAgain = asked > Date.parse(result.finishedAt);
     // Each hop reads one remembered run of this request; past MAX_RUNS_ASKED_AGAIN of them the last
     // is replayed (a database busy all day is not asked about without end: ask with a new ticket).
@@ -140,7 +173,7 @@ export function idempotentSnapshotJob(
             { cause: error },
           );
         }),
-      { ...replay, now },
+      { ...replay, now, asked: { targets: request.targets } },
     );
     return outcome.result;
   };

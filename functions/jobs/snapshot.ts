@@ -147,6 +147,11 @@ export function checkSnapshotRequest(request: SnapshotRequest): void {
     throw new InputError('a snapshot request needs who asked for it (requestedBy)');
 }
 
+/** The targets a request names as its result records them: `null` for the policy's. */
+function requestedTargets(request: SnapshotRequest): readonly string[] | null {
+  return request.targets && request.targets.length > 0 ? [...request.targets] : null;
+}
+
 /** Resolve the targets and snapshot them; the result lists every target. */
 export async function runSnapshotJob(
   request: SnapshotRequest,
@@ -170,6 +175,7 @@ export async function runSnapshotJob(
     });
     return {
       requestId: request.requestId,
+      requestedTargets: requestedTargets(request),
       startedAt,
       finishedAt: now().toISOString(),
       results: [],
@@ -202,6 +208,7 @@ export async function runSnapshotJob(
   for (const result of judged) counts[result.outcome] += 1;
   return {
     requestId: request.requestId,
+    requestedTargets: requestedTargets(request),
     startedAt,
     finishedAt: finishedAt.toISOString(),
     results: judged,

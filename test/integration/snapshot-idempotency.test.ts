@@ -149,6 +149,32 @@ describe('idempotent snapshot requests', () => {
     expect(harness.sim.stats().byOperation['rds:DescribeDBSnapshots'] ?? 0).toBe(0);
   });
 
+  it('refuses, creating nothing, a request id asked again for other targets than it was first used for', async () => {
+    // Prepare: the ticket first snapshots certctl-prod-db; the operator then reuses it for the RA
+    // database. Replaying the first result would answer "snapshot taken" for a database nobody
+    // snapshotted (exit 0, GO).
+    const deps = harness.deps();
+    const store = { tableName: dynamo.tableName, client: dynamo.client, waitForFirstMs: 30_000, pollMs: 100 };
+    const job = () => idempotentSnapshotJob((asked) => runSnapshotJob(asked, deps), store);
+    const first = { ...request, requestId: 'ticket:CHG-9', targets: ['certctl-prod-db'] };
+    await job()(first);
+    const creates = harness.rds.snapshots.createCalls;
+
+    // Act
+    const reused = job()({ ...first, targets: ['certctl-ra-db'] });
+    // The same request again (same targets, another order or case) replays as before.
+    const same = await job()({ ...first, targets: ['CERTCTL-PROD-DB'] });
+
+    // Assess
+    await expect(reused).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringContaining('certctl-prod-db'),
+    });
+    await expect(reused).rejects.toThrow(/certctl-ra-db.*new ticket or request id/);
+    expect(harness.rds.snapshots.createCalls).toBe(creates);
+    expect(same.results.map((result) => result.target.id)).toEqual(['certctl-prod-db']);
+  });
+
   it('runs a different request id as a new request when the ids differ', async () => {
     // Prepare
     const job = idempotentJob();

@@ -51,6 +51,32 @@ const retried = ['ticket:CHG-1', retryKeyOf('ticket:CHG-1', FINISHED)];
 const replayed = ['ticket:CHG-1'];
 
 describe('snapshotOncePerRequest', () => {
+  it('refuses a remembered result of the request id for other targets, and replays one for the same or one recorded without them', async () => {
+    // Prepare
+    const ask = (first: SnapshotJobResult, targets?: string[]) =>
+      snapshotOncePerRequest(
+        'ticket:CHG-1',
+        FINISHED,
+        async (): Promise<RequestOutcome<SnapshotJobResult>> => ({ firstRun: false, result: first }),
+        { asked: { targets } },
+      );
+    const forProd = { ...remembered([{}]), requestedTargets: ['certctl-prod-db'] };
+    const forPolicy = { ...remembered([{}]), requestedTargets: null };
+
+    // Act / Assess
+    await expect(ask(forProd, ['certctl-ra-db'])).rejects.toThrow(
+      /ticket:CHG-1 was used at .* for certctl-prod-db; this request names certctl-ra-db/,
+    );
+    await expect(ask(forProd)).rejects.toThrow(/this request names the policy's targets/);
+    await expect(ask(forPolicy, ['certctl-prod-db'])).rejects.toThrow(/for the policy's targets/);
+    expect((await ask(forProd, [' Certctl-Prod-DB ', 'certctl-prod-db'])) as object).toMatchObject({
+      firstRun: false,
+    });
+    expect((await ask(forPolicy, [])) as object).toMatchObject({ firstRun: false });
+    // Remembered before the targets were recorded: not compared.
+    expect((await ask(remembered([{}]), ['certctl-ra-db'])) as object).toMatchObject({ firstRun: false });
+  });
+
   it('runs a re-sent request again when its remembered result left a target a later run can still deliver', async () => {
     // Failed with attempts left: the next attempt is taken.
     expect(

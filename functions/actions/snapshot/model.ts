@@ -99,6 +99,12 @@ export interface SnapshotJobResult {
    * problem), and asks for a name that picks one out.
    */
   readonly ambiguous?: readonly AmbiguousTargetName[];
+  /**
+   * The targets the request named, `null` for the policy's: a request id asked again for other
+   * targets is refused rather than answered with this result (functions/jobs/snapshot-once.ts).
+   * Absent from results remembered before it was recorded.
+   */
+  readonly requestedTargets?: readonly string[] | null;
 }
 
 /** Tag keys and the purpose value that mark a snapshot as made by this tool. */

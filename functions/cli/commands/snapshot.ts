@@ -190,7 +190,8 @@ snapshots.idempotencyTable set, a request id is remembered in DynamoDB and a re-
 the first result, also while the first is still running, unless a later run could still deliver
 what it did not (a snapshot that failed, a database busy or a snapshot still creating at the
 deadline, the quota, an API error, a region not read): a request re-sent after such a result runs
-once more (once, however many re-send it at the same time);
+once more (once, however many re-send it at the same time). A request id names one request: asked
+again for other --target names (or none, after some) it is refused, exit 2, nothing snapshotted;
 without it a re-run adopts the snapshots the first one made (their names derive from the request
 id), so nothing is taken twice. A snapshot
 of that name that is not tagged as ours, or is of another database, is never adopted: the target
