@@ -24,7 +24,7 @@ import { GcpClientFactory } from '../../gcp/clients.ts';
 import type { GcpClientSource, GcpCollectors } from '../../gcp/collectors.ts';
 import { type AuditJobMetrics, runAuditJob } from '../../jobs/audit.ts';
 import type { PublicationOutcome } from '../../jobs/publish.ts';
-import { jsonSyntaxProblem, passBodyParseFailuresToFunctions } from './framework.ts';
+import { jsonBodyOf, passBodyParseFailuresToFunctions } from './framework.ts';
 import { createGcpLogger } from './observability.ts';
 
 /** What the scheduler job may send as its body; empty audits the whole policy. */
@@ -105,20 +105,7 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
   const logger = createGcpLogger(options.service);
 
   const parseRequest = (body: unknown): AuditRequest => {
-    let raw: unknown = body;
-    if (Buffer.isBuffer(raw)) raw = raw.toString('utf8');
-    if (typeof raw === 'string') {
-      const text = raw;
-      if (text.trim() === '') raw = {};
-      else {
-        try {
-          raw = JSON.parse(text);
-        } catch (error) {
-          // No cause: V8's message may quote the body, and the body is never echoed.
-          throw new InputError(`${name} body is not JSON: ${jsonSyntaxProblem(error, text)}.`);
-        }
-      }
-    }
+    const raw = jsonBodyOf(body, name);
     const parsed = auditRequestSchema.safeParse(raw ?? {});
     if (parsed.success) return parsed.data;
     const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);

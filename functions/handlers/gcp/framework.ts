@@ -20,6 +20,7 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
+import { InputError } from '../../core/errors.ts';
 
 /** The framework module that builds the servers (not in its package `exports`, so by path). */
 interface FrameworkServerModule {
@@ -84,6 +85,24 @@ export function passBodyParseFailuresToFunctions(): void {
  * What is wrong with a body `JSON.parse` refused, without quoting it: V8's message names the
  * position, or quotes the start of the text (`Unexpected token 'c', "canary…" is not valid JSON`).
  */
+/**
+ * The JSON a function's body holds, as the framework hands it over: a Buffer or string is parsed (an
+ * empty one is `{}`, so the schema names what is missing), anything else (a body express already
+ * parsed) is returned as it is. A body that does not parse is an InputError naming `what` and the
+ * syntax problem, never quoting the body.
+ */
+export function jsonBodyOf(body: unknown, what: string): unknown {
+  const raw = Buffer.isBuffer(body) ? body.toString('utf8') : body;
+  if (typeof raw !== 'string') return raw;
+  if (raw.trim() === '') return {};
+  try {
+    return JSON.parse(raw);
+  } catch (error) {
+    // No cause: V8's message may quote the body, and the body is never echoed.
+    throw new InputError(`${what} body is not JSON: ${jsonSyntaxProblem(error, raw)}.`);
+  }
+}
+
 export function jsonSyntaxProblem(error: unknown, text: string): string {
   const message = error instanceof Error ? error.message : '';
   const size = `${Buffer.byteLength(text)} bytes`;

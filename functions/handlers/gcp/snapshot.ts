@@ -19,7 +19,7 @@ import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { runMaintenanceJob } from '../../jobs/maintenance.ts';
 import { runReadinessJob } from '../../jobs/readiness.ts';
 import { checkSnapshotRequest, runSnapshotJob, snapshotExitCode } from '../../jobs/snapshot.ts';
-import { jsonSyntaxProblem, passBodyParseFailuresToFunctions } from './framework.ts';
+import { jsonBodyOf, passBodyParseFailuresToFunctions } from './framework.ts';
 import { createGcpLogger } from './observability.ts';
 
 const requestSchema = z.discriminatedUnion('action', [
@@ -40,21 +40,8 @@ const requestSchema = z.discriminatedUnion('action', [
 export type SnapshotFunctionRequest = z.output<typeof requestSchema>;
 
 export function parseSnapshotFunctionRequest(body: unknown): SnapshotFunctionRequest {
-  let raw = body;
-  if (Buffer.isBuffer(raw)) raw = raw.toString('utf8');
-  if (typeof raw === 'string') {
-    const text = raw;
-    // No body at all: the schema names what is missing (the action).
-    if (text.trim() === '') raw = {};
-    else {
-      try {
-        raw = JSON.parse(text);
-      } catch (error) {
-        // No cause: V8's message may quote the body, and the body is never echoed.
-        throw new InputError(`snapshot body is not JSON: ${jsonSyntaxProblem(error, text)}.`);
-      }
-    }
-  }
+  // No body at all reads as {}: the schema names what is missing (the action).
+  const raw = jsonBodyOf(body, 'snapshot');
   const parsed = requestSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
