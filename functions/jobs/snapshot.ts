@@ -32,6 +32,7 @@ import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import { locateIdentifier, namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../core/time.ts';
+import * as z from '../core/zod.ts';
 
 export type { SnapshotJobResult, SnapshotRequest } from '../actions/snapshot/model.ts';
 
@@ -136,6 +137,20 @@ export function snapshotBackendFor(clouds: readonly SnapshotCloud[]) {
     return cloud.backend(scope);
   };
 }
+
+/**
+ * The fields of a snapshot request as the entry points take them (the `snapshot` Lambda's event, the
+ * snapshot Cloud Function's body), each bounded: a target is an ARN or project:region:instance,
+ * never longer than 2048.
+ */
+export const snapshotRequestFields = {
+  requestId: z.string().check(z.minLength(1), z.maxLength(256)),
+  reason: z.string().check(z.minLength(1), z.maxLength(256)),
+  ticket: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  requestedBy: z.string().check(z.minLength(1), z.maxLength(256)),
+  targets: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.minLength(1))),
+  wait: z.optional(z.boolean()),
+};
 
 /** Validate a request at the edge: every field says what is wrong. */
 export function checkSnapshotRequest(request: SnapshotRequest): void {

@@ -26,6 +26,7 @@ import {
   type SnapshotJobResult,
   type SnapshotRequest,
   snapshotDelivered,
+  snapshotRequestFields,
 } from '../../jobs/snapshot.ts';
 import { idempotentSnapshotJob } from '../../jobs/snapshot-once.ts';
 import { type AwsFunctionDependencies, functionDependencies } from './function-dependencies.ts';
@@ -34,12 +35,7 @@ import { createObservability } from './observability.ts';
 export { IDEMPOTENCY_TABLE_ENV } from '../../jobs/idempotency.ts';
 
 export const snapshotEventSchema = z.strictObject({
-  requestId: z.string().check(z.minLength(1), z.maxLength(256)),
-  reason: z.string().check(z.minLength(1), z.maxLength(256)),
-  ticket: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
-  requestedBy: z.string().check(z.minLength(1), z.maxLength(256)),
-  targets: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.minLength(1))),
-  wait: z.optional(z.boolean()),
+  ...snapshotRequestFields,
   maintenanceEvent: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
 });
 

@@ -18,20 +18,20 @@ import { withSecretManager } from '../../gcp/secret-manager.ts';
 import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { runMaintenanceJob } from '../../jobs/maintenance.ts';
 import { runReadinessJob } from '../../jobs/readiness.ts';
-import { checkSnapshotRequest, runSnapshotJob, snapshotExitCode } from '../../jobs/snapshot.ts';
+import {
+  checkSnapshotRequest,
+  runSnapshotJob,
+  snapshotExitCode,
+  snapshotRequestFields,
+} from '../../jobs/snapshot.ts';
 import { jsonBodyOf, passBodyParseFailuresToFunctions } from './framework.ts';
 import { createGcpLogger } from './observability.ts';
 
 const requestSchema = z.discriminatedUnion('action', [
   z.strictObject({
     action: z.literal('snapshot'),
-    requestId: z.string().check(z.minLength(1), z.maxLength(256)),
-    reason: z.string().check(z.minLength(1), z.maxLength(256)),
-    ticket: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
-    requestedBy: z.string().check(z.minLength(1), z.maxLength(256)),
-    // As the Lambda's: an ARN or project:region:instance, never longer.
-    targets: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.minLength(1))),
-    wait: z.optional(z.boolean()),
+    // As the Lambda's event.
+    ...snapshotRequestFields,
   }),
   z.strictObject({ action: z.literal('readiness') }),
   z.strictObject({ action: z.literal('maintenance') }),
