@@ -75,6 +75,7 @@ const policy = { aws: { regions: [REGION] }, dumps: { locations } };
 const sim = await startSim({
   scenario: { services: { s3: { buckets }, kms: { keys: [{ id: KEY_ID, region: REGION }] } } },
   faults: { latencyMs: LATENCY_MS },
+  reuseAnswers: true,
 });
 try {
   type Runs = { first: DumpsRunFigures; second: DumpsRunFigures };
@@ -89,8 +90,10 @@ try {
       // The heap limits of the deployed function.
       lambdaHeapFlags(AUDIT_MEMORY_MB),
     );
-  // The same audits with no injected latency: the CPU the SDK, the XML and the checks need.
+  // The same audits with no injected latency: the CPU the SDK, the XML and the checks need. The
+  // first such audit is not measured: it has the simulator serialize every answer it then reuses.
   sim.setFaults({});
+  await audit();
   const floor = (await audit()).first;
   sim.setFaults({ latencyMs: LATENCY_MS });
   sim.resetStats();

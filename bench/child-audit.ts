@@ -2,9 +2,20 @@
  * The two halves of a benchmark whose audit runs in its own process, so the CPU time it reports is
  * the audit's alone (the simulator runs in the parent): the child measures one audit and prints
  * one JSON line; the parent starts the child and reads that line.
+ *
+ * The child runs as the functions are deployed: bundled by esbuild with the Lambdas' options
+ * (infra/lambda-code.ts `bundleLambda`: one minified ES module, its collectors in chunks loaded on
+ * demand), not as TypeScript sources. Run from sources, a cold audit also paid Node's type stripping
+ * (amaro's WebAssembly) and resolving some hundred files, which no deployed function does.
+ * `BENCH_AS_SOURCES=1` runs the sources instead (readable CPU profiles, `BENCH_CPU_PROF` implies it).
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { BUNDLE_FILE_NAME } from '../infra/bundling.ts';
+import { bundleLambda } from '../infra/lambda-code.ts';
 import type { AuditReport } from '../functions/core/audit.ts';
 
 /** What every audit child reports. */
@@ -52,13 +63,31 @@ export function profileFlags(env: NodeJS.ProcessEnv = process.env): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-/** Parent side: run a child script with the given environment and read its figures. */
+const bundled = new Map<string, string>();
+
+/**
+ * What the child process runs for `script`: its bundle as deployed (built once per benchmark
+ * process), or the script itself with `BENCH_AS_SOURCES` or `BENCH_CPU_PROF`.
+ */
+export function childEntry(script: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BENCH_AS_SOURCES || env.BENCH_CPU_PROF) return script;
+  let entry = bundled.get(script);
+  if (!entry) {
+    const outdir = mkdtempSync(join(tmpdir(), 'bench-child-'));
+    bundleLambda(resolve(script), outdir);
+    entry = join(outdir, BUNDLE_FILE_NAME);
+    bundled.set(script, entry);
+  }
+  return entry;
+}
+
+/** Parent side: run a child script (as deployed, {@link childEntry}) with the given environment and read its figures. */
 export async function runAuditChild<F>(
   script: string,
   env: Record<string, string>,
   nodeFlags: readonly string[] = [],
 ): Promise<F> {
-  const { stdout } = await run(process.execPath, [...profileFlags(), ...nodeFlags, script], {
+  const { stdout } = await run(process.execPath, [...profileFlags(), ...nodeFlags, childEntry(script)], {
     env: { ...process.env, ...env },
     maxBuffer: 1 << 20,
   });

@@ -148,6 +148,47 @@ describe('startSim', () => {
     expect(stats.byOperation).toEqual({ 'first:GET /': 1 });
   });
 
+  it('reuses a successful answer for the same request only when reuseAnswers is on', async () => {
+    let served = 0;
+    const counting: SimService = {
+      name: 'counting',
+      matches: (request) => request.path === '/count',
+      handle: (request) => {
+        served += 1;
+        return { status: served === 1 && request.headers.range === 'bytes=0-1' ? 500 : 200, body: `answer ${served}` };
+      },
+      throttled: () => ({ status: 429, body: '' }),
+      serverError: () => ({ status: 500, body: '' }),
+    };
+    const ask = (endpoint: string, headers: Record<string, string> = {}) =>
+      fetch(`${endpoint}/count`, { method: 'POST', body: 'same', headers }).then((r) => r.text());
+
+    const reusing = await startSim({ scenario, extraServices: [counting], reuseAnswers: true });
+    const failedFirst = await ask(reusing.endpoint, { range: 'bytes=0-1' });
+    const retried = await ask(reusing.endpoint, { range: 'bytes=0-1' });
+    const first = await ask(reusing.endpoint, { 'amz-sdk-invocation-id': 'a', authorization: 'one' });
+    const again = await ask(reusing.endpoint, { 'amz-sdk-invocation-id': 'b', authorization: 'two' });
+    const otherTarget = await ask(reusing.endpoint, { 'x-amz-target': 'secretsmanager.GetSecretValue' });
+    const reusedStats = reusing.stats();
+    await reusing.close();
+    served = 1;
+    const plain = await startSim({ scenario, extraServices: [counting] });
+    const plainFirst = await ask(plain.endpoint);
+    const plainAgain = await ask(plain.endpoint);
+    await plain.close();
+
+    // A failed answer is never kept; volatile headers do not make a request new; others do.
+    expect([failedFirst, retried, first, again, otherTarget]).toEqual([
+      'answer 1',
+      'answer 2',
+      'answer 3',
+      'answer 3',
+      'answer 4',
+    ]);
+    expect(reusedStats.byOperation).toEqual({ 'counting:POST /count': 4, 'counting:GetSecretValue': 1 });
+    expect([plainFirst, plainAgain]).toEqual(['answer 2', 'answer 3']);
+  });
+
   it('gives access to a service by name when a test inspects state', () => {
     expect(sim.service('rds').name).toBe('rds');
     expect(() => sim.service('nope')).toThrow('The simulator has no service nope');
