@@ -14,9 +14,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { AuditReport } from '../functions/core/audit.ts';
 import { BUNDLE_FILE_NAME } from '../infra/bundling.ts';
 import { bundleLambda } from '../infra/lambda-code.ts';
-import type { AuditReport } from '../functions/core/audit.ts';
 
 /** What every audit child reports. */
 export interface AuditFigures {

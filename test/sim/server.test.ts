@@ -155,7 +155,10 @@ describe('startSim', () => {
       matches: (request) => request.path === '/count',
       handle: (request) => {
         served += 1;
-        return { status: served === 1 && request.headers.range === 'bytes=0-1' ? 500 : 200, body: `answer ${served}` };
+        return {
+          status: served === 1 && request.headers.range === 'bytes=0-1' ? 500 : 200,
+          body: `answer ${served}`,
+        };
       },
       throttled: () => ({ status: 429, body: '' }),
       serverError: () => ({ status: 500, body: '' }),
