@@ -50,12 +50,7 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
     pointInTimeRecoveryEnabled: valueOrNull(fact.pointInTimeRecoveryEnabled ?? enabled),
     retentionDays: valueOrNull(fact.retentionDays),
   };
-  const throughPrimary = judgedThroughPrimary(
-    fact,
-    'whether its own automated backups are on',
-    observed,
-    REQUIRED,
-  );
+  const throughPrimary = judgedThroughPrimary(fact, 'the automated-backup setting', observed, REQUIRED);
   if (throughPrimary) return throughPrimary;
   if (enabled === undefined) {
     return notAvailable(

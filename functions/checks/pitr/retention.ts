@@ -68,7 +68,7 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
     ...(managedBy ? { awsBackupRecoveryPointArn: managedBy } : {}),
   };
   const required = { retentionDays: minPitrDays };
-  const throughPrimary = judgedThroughPrimary(fact, 'its own retention', observed, required);
+  const throughPrimary = judgedThroughPrimary(fact, 'the retention', observed, required);
   if (throughPrimary) return throughPrimary;
   if (days === undefined) return notAvailable(fact, fact.retentionSource, '', observed, required);
   const managedNote = managedBy

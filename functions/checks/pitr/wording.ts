@@ -160,7 +160,7 @@ export function judgedThroughPrimary(
   const lookUp = `aws rds describe-global-clusters --global-cluster-identifier ${globalCluster}`;
   return {
     status: 'NOT_AVAILABLE',
-    description: `${resourceLabel(fact)} is a secondary cluster of the Aurora global database \`${globalCluster}\` (${secondary.evidence}), judged through ${primary}: a secondary is a read-only copy that takes no writes, and the global database is restored to a point in time from its primary, so ${subject} of this secondary is not evaluated on its own.`,
+    description: `${resourceLabel(fact)} is a secondary cluster of the Aurora global database \`${globalCluster}\` (${secondary.evidence}), judged through ${primary}: a secondary is a read-only copy that takes no writes, and the global database is restored to a point in time from its primary, so this finding does not evaluate ${subject} of the secondary itself.`,
     observed: {
       ...observed,
       globalCluster,
