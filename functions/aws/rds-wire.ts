@@ -54,7 +54,10 @@ const DB_CLUSTER: Shape = {
   ReplicationSourceIdentifier: 'string',
   ReadReplicaIdentifiers: { list: 'ReadReplicaIdentifier', of: 'string' },
   GlobalClusterIdentifier: 'string',
-  DBClusterMembers: { list: 'DBClusterMember', of: { DBInstanceIdentifier: 'string' } },
+  DBClusterMembers: {
+    list: 'DBClusterMember',
+    of: { DBInstanceIdentifier: 'string', IsClusterWriter: 'boolean' },
+  },
   BackupRetentionPeriod: 'integer',
   EarliestRestorableTime: 'timestamp',
   LatestRestorableTime: 'timestamp',

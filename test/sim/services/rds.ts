@@ -125,9 +125,13 @@ const clusterSchema = z.strictObject({
   createdAt: simTimeSchema.prefault('-400d'),
   /** 1–35 for clusters. */
   backupRetentionPeriod: z.int().min(1).max(35).default(7),
-  /** Default: retention days back (or the creation time, whichever is later). */
-  earliestRestorableTime: simTimeSchema.optional(),
-  latestRestorableTime: simTimeSchema.prefault(DEFAULT_RESTORE_LAG),
+  /**
+   * Default: retention days back (or the creation time, whichever is later). `null`: the answer
+   * leaves EarliestRestorableTime out (the RDS model makes it optional).
+   */
+  earliestRestorableTime: simTimeSchema.nullable().optional(),
+  /** Default: a few minutes ago. `null`: the answer leaves LatestRestorableTime out. */
+  latestRestorableTime: simTimeSchema.nullable().prefault(DEFAULT_RESTORE_LAG),
   preferredBackupWindow: backupWindowSchema,
   deletionProtection: z.boolean().default(true),
   storageEncrypted: z.boolean().default(true),
@@ -138,6 +142,14 @@ const clusterSchema = z.strictObject({
   readReplicaIdentifiers: z.array(z.string()).default([]),
   /** The global database it belongs to (`GlobalClusterIdentifier`). */
   globalClusterIdentifier: z.string().optional(),
+  /**
+   * Makes this cluster a secondary of the Aurora global database whose primary is this cluster (same
+   * account, another region, with `globalClusterIdentifier`): DescribeDBClusters then sends the
+   * primary's GlobalClusterIdentifier and the primary's ARN as ReplicationSourceIdentifier, as RDS
+   * does for a secondary (functions/aws/rds.ts, `globalSecondaryOf`, has the sources). A secondary is
+   * made up entirely of reader instances. The primary's ReadReplicaIdentifiers are left as written.
+   */
+  globalSecondaryOf: identifierSchema.optional(),
   awsBackupRecoveryPointArn: awsBackupSchema,
   dbClusterResourceId: z.string().optional(),
   /** The member instances, created with the cluster (or list instances with `dbClusterIdentifier`). */
@@ -224,15 +236,17 @@ export interface RdsCluster {
   readonly status: string;
   readonly createdAt: SimTime;
   readonly backupRetentionPeriod: number;
-  readonly earliestRestorableTime: SimTime;
-  readonly latestRestorableTime: SimTime;
+  /** Undefined when the answer leaves it out. */
+  readonly earliestRestorableTime: SimTime | undefined;
+  readonly latestRestorableTime: SimTime | undefined;
   readonly preferredBackupWindow: string;
   readonly deletionProtection: boolean;
   readonly storageEncrypted: boolean;
   readonly kmsKeyId: string | undefined;
-  readonly replicationSourceIdentifier: string | undefined;
+  /** Set from the spec, or for a global secondary from its primary once every cluster is placed. */
+  replicationSourceIdentifier: string | undefined;
   readonly readReplicaIdentifiers: readonly string[];
-  readonly globalClusterIdentifier: string | undefined;
+  globalClusterIdentifier: string | undefined;
   readonly awsBackupRecoveryPointArn: string | undefined;
   readonly members: { id: string; writer: boolean }[];
   readonly tags: Readonly<Record<string, string>>;
@@ -470,6 +484,13 @@ export class RdsStore {
       clusterSpecs.set(cluster, { spec, index });
     });
 
+    for (const [cluster, { spec, index }] of clusterSpecs) {
+      if (spec.globalSecondaryOf === undefined) continue;
+      const path = `services.rds.clusters.${index}`;
+      const problem = this.#joinGlobalDatabase(cluster, spec, buckets);
+      if (problem) issues.push({ path: `${path}.${problem.field}`, message: problem.message });
+    }
+
     // Members listed under a cluster become instances, so both lists describe the same fleet.
     const instanceSpecs: { spec: InstanceSpec; path: string }[] = this.#section.instances.map(
       (spec, index) => ({
@@ -595,6 +616,55 @@ export class RdsStore {
     this.#buckets = buckets;
   }
 
+  /**
+   * Makes `cluster` a secondary of the global database of its `globalSecondaryOf` primary, or says
+   * what is wrong with the spec.
+   */
+  #joinGlobalDatabase(
+    cluster: RdsCluster,
+    spec: ClusterSpec,
+    buckets: Map<string, RdsBucket>,
+  ): { field: string; message: string } | undefined {
+    const primaryId = spec.globalSecondaryOf;
+    if (primaryId === undefined) return undefined;
+    if (spec.replicationSourceIdentifier !== undefined || spec.globalClusterIdentifier !== undefined) {
+      return {
+        field: 'globalSecondaryOf',
+        message:
+          'a global secondary takes its replicationSourceIdentifier and globalClusterIdentifier from its primary: leave them out',
+      };
+    }
+    const writer = spec.members.findIndex((member) => member.writer);
+    if (writer >= 0) {
+      return {
+        field: `members.${writer}.writer`,
+        message: 'a global secondary is made up entirely of reader instances: no member may be the writer',
+      };
+    }
+    const primary = [...buckets.entries()]
+      .filter(
+        ([key]) =>
+          key.startsWith(`${cluster.account}/`) && key !== bucketKey(cluster.account, cluster.region),
+      )
+      .map(([, bucket]) => bucket.clusterById.get(primaryId))
+      .find((found) => found !== undefined);
+    if (!primary) {
+      return {
+        field: 'globalSecondaryOf',
+        message: `cluster ${primaryId} is not a cluster of account ${cluster.account} in another region`,
+      };
+    }
+    if (primary.globalClusterIdentifier === undefined || primary.replicationSourceIdentifier !== undefined) {
+      return {
+        field: 'globalSecondaryOf',
+        message: `cluster ${primaryId} is no global database primary: give it a globalClusterIdentifier (and no source)`,
+      };
+    }
+    cluster.globalClusterIdentifier = primary.globalClusterIdentifier;
+    cluster.replicationSourceIdentifier = primary.arn;
+    return undefined;
+  }
+
   #findSource(
     buckets: Map<string, RdsBucket>,
     source: string,
@@ -676,12 +746,14 @@ export class RdsStore {
       createdAt: spec.createdAt,
       backupRetentionPeriod: spec.backupRetentionPeriod,
       earliestRestorableTime:
-        spec.earliestRestorableTime ??
-        latestOf(
-          spec.createdAt,
-          relativeTime(-spec.backupRetentionPeriod * DAY_MS, `-${spec.backupRetentionPeriod}d`),
-        ),
-      latestRestorableTime: spec.latestRestorableTime,
+        spec.earliestRestorableTime === null
+          ? undefined
+          : (spec.earliestRestorableTime ??
+            latestOf(
+              spec.createdAt,
+              relativeTime(-spec.backupRetentionPeriod * DAY_MS, `-${spec.backupRetentionPeriod}d`),
+            )),
+      latestRestorableTime: spec.latestRestorableTime ?? undefined,
       preferredBackupWindow: spec.preferredBackupWindow,
       deletionProtection: spec.deletionProtection,
       storageEncrypted: spec.storageEncrypted,
