@@ -5,6 +5,7 @@
  */
 import { EXIT_CODES } from '../core/audit.ts';
 import { BackupGuardError } from '../core/errors.ts';
+import { visible } from '../publish/terminal.ts';
 import { commandHelp, didYouMean, wrap } from './args.ts';
 import type { CliCommand, CliIo, CliOverrides } from './command.ts';
 import { auditCommand } from './commands/audit.ts';
@@ -130,10 +131,12 @@ export async function runCli(
     }
   } catch (error) {
     if (error instanceof BackupGuardError) {
-      io.stderr(`backup-guard: ${error.message}\n`);
+      // Messages quote arguments, files and API errors: shown, never run; a policy error keeps its
+      // one-issue-a-line layout.
+      io.stderr(`backup-guard: ${visible(error.message)}\n`);
       return EXIT_CODES.incomplete;
     }
-    io.stderr(`backup-guard: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    io.stderr(`backup-guard: unexpected error: ${visible((error as Error)?.stack ?? String(error))}\n`);
     return EXIT_CODES.incomplete;
   }
 }
