@@ -126,7 +126,7 @@ export interface ChatJobs {
   readiness(targets: readonly string[]): Promise<JobReadinessResult>;
   /** The newest pre-maintenance snapshot of each target of the policy. */
   latestSnapshots(): Promise<JobSnapshotListing>;
-  /** The last audit's summary, or why it cannot be told. */
+  /** The last published audit's summary, or why it cannot be told. */
   lastAudit(): Promise<ChatStatus['lastAudit']>;
 }
 

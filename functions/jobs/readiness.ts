@@ -31,6 +31,7 @@ import {
 import type { ReadinessWaiver } from '../core/snapshots-policy.ts';
 import { namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, isOnOrBefore } from '../core/time.ts';
+import { visibleLine } from '../publish/terminal.ts';
 import { type AuditDependencies, finishAudit, planAudit, runScopes } from './audit.ts';
 import { checkGroup, checkGroups } from './groups.ts';
 import { snapshotBackendFor } from './snapshot.ts';
@@ -679,5 +680,6 @@ export function renderReadiness(result: ReadinessResult): string {
     lines.push(`    ${gate.gate.padEnd(14)} ${COVERAGE_WORDS[gate.coverage]}: ${gate.detail}`);
   }
   for (const note of result.notEvaluated) lines.push(`  not evaluated: ${note}`);
-  return `${lines.join('\n')}\n`;
+  // Names, evidence and API errors are the clouds' words: each line shown, never run.
+  return `${lines.map(visibleLine).join('\n')}\n`;
 }
