@@ -433,8 +433,12 @@ async function readLedger(
   }
   if (ledger && !reason) {
     try {
-      const changed = await readChangedSince(options.factory, item, ledger, now, calls, reported);
       const held = new Map(ledger.findings.map((finding) => [finding.id, finding]));
+      // A finding read back as the ledger has it (the same UpdatedAt: Security Hub takes no update
+      // that is not newer) is not another writer's: one this product dated ahead of the clock.
+      const changed = (await readChangedSince(options.factory, item, ledger, now, calls, reported)).filter(
+        (finding) => held.get(finding.id)?.updatedAt !== finding.updatedAt,
+      );
       for (const finding of changed) held.set(finding.id, finding);
       item.held = [...held.values()];
       if (changed.length > 0) {
@@ -477,9 +481,13 @@ async function readChangedSince(
   reported: () => ReportedDigests,
 ): Promise<HeldFinding[]> {
   let newest = Date.parse(ledger.reconciledAt);
+  // A finding dated ahead of this run's clock (another writer's clock ran ahead, and this product's
+  // re-import of it is dated just after) would push the window past every change made until then:
+  // it does not count, and is read back while it stays in the window (not adopted: the same UpdatedAt).
+  const latest = now.getTime() + CLOCK_SKEW_TOLERANCE_MS;
   for (const finding of ledger.findings) {
     const at = Date.parse(finding.updatedAt ?? '');
-    if (at > newest) newest = at;
+    if (at > newest && at <= latest) newest = at;
   }
   const client = factory.client(SecurityHubClient, item.destination.region, item.account as PublishAccount);
   const changed: HeldFinding[] = [];

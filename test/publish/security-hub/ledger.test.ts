@@ -1123,6 +1123,33 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(after.calls.getFindings).toBe(1);
   });
 
+  it('still adopts what another writer changed after it adopted a finding dated ahead of its clock', async () => {
+    // Prepare: the function imports db-1 and db-2 FAILED at T0. At T0+1h a CLI whose clock runs 12
+    // hours ahead publishes db-1 PASSED (UpdatedAt T0+13h); the function's next run adopts it and
+    // sends db-1 FAILED just after that time. At T0+3h a CLI with a right clock publishes db-2 PASSED.
+    await publish(report([db('db-1'), db('db-2')], scopes));
+    clock = new Date(T0.getTime() + 13 * HOUR);
+    await publish(report([db('db-1', { status: 'PASSED' })], []), { ledger: false });
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const adopting = await publish(report([db('db-1'), db('db-2')], scopes));
+    expect(adopting.ledger.adopted).toBe(1);
+    expect(held(asffFindingId(db('db-1')))[0]?.Compliance?.Status).toBe('FAILED');
+    clock = new Date(T0.getTime() + 3 * HOUR);
+    await publish(report([db('db-2', { status: 'PASSED' })], []), { ledger: false });
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
+    clock = new Date(T0.getTime() + 4 * HOUR);
+
+    // Act: db-2 fails again.
+    const next = await publish(report([db('db-1'), db('db-2')], scopes));
+
+    // Assess: db-2's PASSED is adopted and overwritten, not left standing until the weekly
+    // reconciliation; db-1, read back as the ledger has it, is not adopted again.
+    expect(next.ledger).toMatchObject({ used: 1, reconciled: 0, adopted: 1 });
+    expect(next.counts).toMatchObject({ updated: 1, unchanged: 1 });
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('FAILED');
+    expect(held(asffFindingId(db('db-1')))[0]?.Compliance?.Status).toBe('FAILED');
+  });
+
   it('reconciles in full, losing nothing, when what changed since the ledger cannot be read', async () => {
     // Prepare
     await publish(report([db('db-1'), db('db-2')], scopes));
