@@ -437,7 +437,8 @@ async function readLedger(
       // A finding read back as the ledger has it (the same UpdatedAt: Security Hub takes no update
       // that is not newer) is not another writer's: one this product dated ahead of the clock.
       const changed = (await readChangedSince(options.factory, item, ledger, now, calls, reported)).filter(
-        (finding) => held.get(finding.id)?.updatedAt !== finding.updatedAt,
+        (finding) =>
+          Date.parse(held.get(finding.id)?.updatedAt ?? '') !== Date.parse(finding.updatedAt ?? ''),
       );
       for (const finding of changed) held.set(finding.id, finding);
       item.held = [...held.values()];
