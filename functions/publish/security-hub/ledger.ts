@@ -54,8 +54,8 @@ export interface LedgerStore {
   /**
    * The regions in which `account` has a ledger: where this product has held findings of it. The
    * publisher asks it only for an account with a failed scope, whose findings in a region this run
-   * did not read must still be kept alive; a store without it leaves those regions to the policy
-   * and the report.
+   * did not read must still be kept alive, in these regions as well as those of the policy and the
+   * report (the only ones a store without it leaves).
    */
   regionsOf?(account: string): Promise<readonly string[]>;
 }

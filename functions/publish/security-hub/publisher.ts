@@ -522,10 +522,10 @@ const CHANGED_SINCE_GAP_MS = 1000;
  * destination: a dumps bucket S3 redirected to another region has its finding in the bucket's region
  * (`scopeRegion` in functions/core/audit.ts), and an account whose regions could not be listed
  * (scope `*`, its NOT_AVAILABLE finding in the home region) holds findings in every region it was
- * audited in. Where they can be: with a ledger store that lists, the regions where the account has an
- * import ledger (one ListObjectsV2 per account with a failed scope; a ledger is written wherever this
- * product's findings landed); otherwise the policy's fixed regions, the home region and the regions
- * this run's report names. Each destination not read already is read once
+ * audited in. Where they can be: the policy's fixed regions, the home region and the regions this
+ * run's report names, and with a ledger store that lists, the regions where the account has an import
+ * ledger (one ListObjectsV2 per account with a failed scope; a ledger is written wherever this
+ * product's findings landed, but a lost one is not written again while the account fails). Each destination not read already is read once
  * ({@link readForKeepAlive}); none when no AWS scope failed.
  */
 async function keepAliveDestinations(
@@ -557,11 +557,14 @@ async function keepAliveDestinations(
     [...failedAccounts],
     options.concurrency ?? 8,
     async (account): Promise<Destination[]> => {
-      let accountRegions: ReadonlySet<string> = known;
+      // The regions with a ledger add to those the run knows, never replace them: a ledger removed
+      // after overlapping runs, or never written (the account failed before ledgers were kept), is
+      // not rewritten while the account keeps failing, and its findings there would expire.
+      const accountRegions = new Set(known);
       if (store?.regionsOf) {
         try {
           calls.ledgerRead += 1;
-          accountRegions = new Set(await store.regionsOf(account));
+          for (const region of await store.regionsOf(account)) accountRegions.add(region);
         } catch (error) {
           options.logger?.warn(
             'import ledgers could not be listed: keeping alive in the regions the run knows',

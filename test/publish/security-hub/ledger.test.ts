@@ -881,6 +881,31 @@ describe('publishing with the import ledger against the simulated Security Hub a
     );
   });
 
+  it('keeps alive in a region the run knows where a failed account has lost its ledger', async () => {
+    // Prepare: A holds a finding in us-east-1, B is audited in both regions. A's us-east-1 ledger is
+    // then lost (removed after two runs overlapped, or never written: the ledger came after the
+    // finding) and A's region listing fails from then on, so no run reads that destination again.
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const bScopes = [completeScope(ACCOUNT_B, 'eu-west-1'), completeScope(ACCOUNT_B, 'us-east-1')];
+    await publish(report([east], [completeScope(ACCOUNT_A, 'us-east-1'), ...bScopes]));
+    await store.remove({ account: ACCOUNT_A, region: 'us-east-1' });
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    clock = new Date(T0.getTime() + 80 * DAY);
+
+    // Act
+    const result = await publish(report([scopeFinding(unlisted)], [unlisted, ...bScopes]));
+
+    // Assess: kept alive, not left to Security Hub's deletion at 90 days.
+    expect(result.counts).toMatchObject({ keptAlive: 1, archived: 0, resolved: 0, failed: 0 });
+    expect(
+      hub.findings(ACCOUNT_A, 'us-east-1').find((finding) => finding.Id === asffFindingId(east)),
+    ).toMatchObject({
+      RecordState: 'ACTIVE',
+      Compliance: { Status: 'FAILED' },
+      UpdatedAt: clock.toISOString(),
+    });
+  });
+
   it('keeps alive from the ledger the finding of a dumps bucket in another region than its failed scope', async () => {
     // Prepare: the bucket's finding landed in us-east-1 (S3 redirected), its scope is eu-west-1's.
     const bucket = retentionFinding(
