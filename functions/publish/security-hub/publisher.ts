@@ -199,6 +199,9 @@ interface DestinationWork {
   partial?: boolean;
 }
 
+/** The `id` of a {@link FailedImport} that stands for every finding held in a destination that could not be read. */
+export const UNREAD_FINDINGS_ID = '*';
+
 type Calls = { getFindings: number; batchImport: number; ledgerRead: number; ledgerWrite: number };
 
 /** Security Hub deletes archived findings 90 days after their last update: the ledger forgets them then. */
@@ -355,6 +358,21 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     landed.push(...outcome.landed);
     failed.push(...outcome.failed);
   });
+
+  // A destination whose held findings could not be read had none archived or kept alive. Where no
+  // import was refused for it (nothing was planned there: a scope whose resources are all gone), the
+  // run says so once, or it would pass for complete. Where Security Hub is not enabled (the
+  // account is "not subscribed"), nothing is held to act on.
+  for (const [key, item] of work) {
+    if (!item.readError || batches.has(key) || item.readError.code === 'InvalidAccessException') continue;
+    failed.push({
+      id: UNREAD_FINDINGS_ID,
+      account: item.destination.account,
+      region: item.destination.region,
+      code: item.readError.code,
+      message: `the findings held here could not be read: none was archived or kept alive this run (${item.readError.message}); a later run tries again`,
+    });
+  }
 
   if (options.ledger) {
     await writeLedgers(options, options.ledger, work, landed, lookedUp, now, calls, ledgerCounts);
