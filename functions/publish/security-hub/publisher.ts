@@ -30,7 +30,14 @@ import {
   publishTargetFrom,
 } from './asff.ts';
 import type { FailedImport } from './errors.ts';
-import { decodeLedger, encodeLedger, type Ledger, LedgerConflictError, type LedgerStore } from './ledger.ts';
+import {
+  decodeLedger,
+  encodeLedger,
+  type Ledger,
+  LedgerConflictError,
+  type LedgerStore,
+  type StoredLedger,
+} from './ledger.ts';
 import {
   archiveImport,
   destinationsToRead,
@@ -451,21 +458,15 @@ async function readLedger(
   }
   if (ledger && !reason) {
     try {
-      const held = new Map(ledger.findings.map((finding) => [finding.id, finding]));
-      // A finding read back as the ledger has it (the same UpdatedAt: Security Hub takes no update
-      // that is not newer) is not another writer's: one this product dated ahead of the clock.
-      const changed = (await readChangedSince(options.factory, item, ledger, now, calls, reported)).filter(
-        (finding) =>
-          Date.parse(held.get(finding.id)?.updatedAt ?? '') !== Date.parse(finding.updatedAt ?? ''),
-      );
-      for (const finding of changed) held.set(finding.id, finding);
-      item.held = [...held.values()];
-      if (changed.length > 0) {
-        item.adopted = changed.length;
-        counts.adopted += changed.length;
+      const changed = await readChangedSince(options.factory, item, ledger, now, calls, reported);
+      const adopted = adoptChanged(ledger, changed);
+      item.held = adopted.held;
+      if (adopted.count > 0) {
+        item.adopted = adopted.count;
+        counts.adopted += adopted.count;
         options.logger?.info('adopted findings another writer updated since the import ledger', {
           ...where,
-          adopted: changed.length,
+          adopted: adopted.count,
         });
       }
       counts.used += 1;
@@ -529,6 +530,28 @@ async function readChangedSince(
   );
   return changed;
 }
+
+/**
+ * The ledger's findings with those another writer changed since ({@link readChangedSince}) in their
+ * place. A finding read back as the ledger has it (the same UpdatedAt: Security Hub takes no update
+ * that is not newer) is not another writer's: one this product dated ahead of the clock.
+ */
+function adoptChanged(
+  ledger: Ledger,
+  changed: readonly HeldFinding[],
+): { held: HeldFinding[]; count: number } {
+  const held = new Map(ledger.findings.map((finding) => [finding.id, finding]));
+  let count = 0;
+  for (const finding of changed) {
+    if (Date.parse(held.get(finding.id)?.updatedAt ?? '') === Date.parse(finding.updatedAt ?? '')) continue;
+    held.set(finding.id, finding);
+    count += 1;
+  }
+  return { held: [...held.values()], count };
+}
+
+/** Nothing of this run is reported in a keep-alive-only destination: its findings are kept whole. */
+const nothingReported = (): ReportedDigests => new Map();
 
 /** {@link readChangedSince} starts this long after the ledger's newest time. */
 const CHANGED_SINCE_GAP_MS = 1000;
@@ -602,9 +625,10 @@ async function keepAliveDestinations(
 }
 
 /**
- * Read a keep-alive-only destination ({@link keepAliveDestinations}): its ledger as it is, whatever its
- * age (a keep-alive is checked against Security Hub when the finding is read by Id, so a stale entry
- * costs a read, never a wrong import), with no read of what changed since; without a readable ledger,
+ * Read a keep-alive-only destination ({@link keepAliveDestinations}): its ledger, whatever its age (a
+ * keep-alive is checked against Security Hub when the finding is read by Id, so a stale entry costs a
+ * read, never a wrong import), with what another writer changed since ({@link readChangedSince}: a
+ * finding the ledger never saw would expire); without a readable ledger or that read,
  * Security Hub's findings due for keep-alive only (UpdatedAt at least {@link KEEP_ALIVE_DAYS} ago: one
  * GetFindings page, empty in the steady state). A failed read is logged: nothing is planned there.
  */
@@ -613,21 +637,16 @@ async function readForKeepAlive(
   item: DestinationWork,
   now: Date,
   calls: Calls,
-  counts: { used: number; problems: number },
+  counts: { used: number; problems: number; adopted: number },
 ): Promise<void> {
   const where = { account: item.destination.account, region: item.destination.region };
+  let stored: StoredLedger | undefined;
+  let ledger: Ledger | undefined;
   if (options.ledger) {
     try {
       calls.ledgerRead += 1;
-      const stored = await options.ledger.read(where);
-      if (stored) {
-        const ledger = decodeLedger(stored.body, { ...where, productArn: productArn(item.destination) });
-        item.ledgerVersion = stored.version;
-        item.reconciledAt = ledger.reconciledAt;
-        item.held = [...ledger.findings];
-        counts.used += 1;
-        return;
-      }
+      stored = await options.ledger.read(where);
+      if (stored) ledger = decodeLedger(stored.body, { ...where, productArn: productArn(item.destination) });
     } catch (error) {
       counts.problems += 1;
       options.logger?.warn(
@@ -636,6 +655,28 @@ async function readForKeepAlive(
           ...where,
           error: { code: errorCode(error), message: describeError(error) },
         },
+      );
+    }
+  }
+  if (stored && ledger) {
+    try {
+      // Another writer's findings since the ledger (the CLI's) are not in it, and no other run reads
+      // this destination while the account fails: read them as a ledger-planned destination does.
+      const changed = await readChangedSince(options.factory, item, ledger, now, calls, nothingReported);
+      const adopted = adoptChanged(ledger, changed);
+      item.ledgerVersion = stored.version;
+      item.reconciledAt = ledger.reconciledAt;
+      item.held = adopted.held;
+      if (adopted.count > 0) {
+        item.adopted = adopted.count;
+        counts.adopted += adopted.count;
+      }
+      counts.used += 1;
+      return;
+    } catch (error) {
+      options.logger?.warn(
+        'the findings updated since the import ledger could not be read: reading Security Hub for the findings due for keep-alive',
+        { ...where, error: { code: errorCode(error), message: describeError(error) } },
       );
     }
   }

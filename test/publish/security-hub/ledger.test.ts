@@ -833,11 +833,75 @@ describe('publishing with the import ledger against the simulated Security Hub a
       'ACTIVE',
       new Date(T0.getTime() + 80 * DAY).toISOString(),
     ]);
-    // Call cost: eu-west-1 as before (what changed since, and the finding read by Id); us-east-1 only
-    // the finding due, read by Id; the ledgers: eu-west-1's, the listing of A's ledgers, us-east-1's.
-    expect(late.calls).toMatchObject({ getFindings: SINCE + 2, ledgerRead: 3 });
+    // Call cost: each region what changed since, and the finding due, read by Id; the ledgers:
+    // eu-west-1's, the listing of A's ledgers, us-east-1's.
+    expect(late.calls).toMatchObject({ getFindings: 2 * SINCE + 2, ledgerRead: 3 });
     expect(after.counts).toMatchObject({ keptAlive: 0, archived: 0 });
-    expect(after.calls).toMatchObject({ getFindings: SINCE, ledgerRead: 3 });
+    expect(after.calls).toMatchObject({ getFindings: 2 * SINCE, ledgerRead: 3 });
+  });
+
+  it('keeps alive in a region read only for keep-alive a finding another writer created after its ledger', async () => {
+    // Prepare: the function publishes A's db-east in us-east-1; an hour later the CLI (no ledger)
+    // creates db-east-2 there; from then on A's region listing fails, so us-east-1 is read only to
+    // keep A's findings alive, from a ledger that never saw db-east-2.
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const east2 = retentionFinding(rdsResource('db-east-2', ACCOUNT_A, 'us-east-1'));
+    const eastScope = completeScope(ACCOUNT_A, 'us-east-1');
+    await publish(report([db('db-west'), east], [...scopes, eastScope]));
+    clock = new Date(T0.getTime() + HOUR);
+    await publish(report([db('db-west'), east, east2], [...scopes, eastScope]), { ledger: false });
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    clock = new Date(T0.getTime() + 80 * DAY);
+
+    // Act
+    const result = await publish(report([scopeFinding(unlisted)], [unlisted]));
+
+    // Assess: both findings of us-east-1 are kept alive, not only the one the ledger knew.
+    expect(result.counts).toMatchObject({ archived: 0, resolved: 0, failed: 0 });
+    for (const finding of [east, east2]) {
+      expect(
+        hub.findings(ACCOUNT_A, 'us-east-1').find((held) => held.Id === asffFindingId(finding)),
+      ).toMatchObject({
+        RecordState: 'ACTIVE',
+        Compliance: { Status: 'FAILED' },
+        UpdatedAt: clock.toISOString(),
+      });
+    }
+  });
+
+  it('keeps alive from the findings due in a region read only for keep-alive when what changed since its ledger cannot be read', async () => {
+    // Prepare: as above; eu-west-1's ledger is gone too (read in full, without an UpdatedAt filter),
+    // and the first read filtered on UpdatedAt (us-east-1's changed-since) fails, on both of the
+    // client's attempts.
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const east2 = retentionFinding(rdsResource('db-east-2', ACCOUNT_A, 'us-east-1'));
+    const eastScope = completeScope(ACCOUNT_A, 'us-east-1');
+    await publish(report([db('db-west'), east], [...scopes, eastScope]));
+    clock = new Date(T0.getTime() + HOUR);
+    await publish(report([db('db-west'), east, east2], [...scopes, eastScope]), { ledger: false });
+    await store.remove(EU);
+    hub.injectReadFailure('UpdatedAt', { times: 2 });
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    clock = new Date(T0.getTime() + 80 * DAY);
+    const logger = recordingLogger();
+
+    // Act
+    const result = await publish(report([scopeFinding(unlisted)], [unlisted]), { logger });
+
+    // Assess
+    expect(result.counts).toMatchObject({ keptAlive: 3, archived: 0, resolved: 0, failed: 0 });
+    for (const finding of [east, east2]) {
+      expect(
+        hub.findings(ACCOUNT_A, 'us-east-1').find((held) => held.Id === asffFindingId(finding)),
+      ).toMatchObject({ RecordState: 'ACTIVE', UpdatedAt: clock.toISOString() });
+    }
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message:
+          'the findings updated since the import ledger could not be read: reading Security Hub for the findings due for keep-alive',
+      }),
+    );
   });
 
   it('keeps alive in the regions the run knows, and says so, when the ledgers of a failed account cannot be listed', async () => {
