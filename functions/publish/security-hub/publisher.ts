@@ -36,6 +36,7 @@ import {
   type Ledger,
   LedgerConflictError,
   type LedgerStore,
+  mergeLedgers,
   type StoredLedger,
 } from './ledger.ts';
 import {
@@ -195,6 +196,11 @@ interface DestinationWork {
   /** The ledger as read: its version (for the conditional write) and when it was last reconciled. */
   ledgerVersion?: string;
   reconciledAt?: string;
+  /**
+   * The UpdatedAt of each finding of the ledger as read (planned from it): an entry still so was
+   * carried, not learned this run, and gives way when another run's ledger is merged (`mergeLedgers`).
+   */
+  base?: ReadonlyMap<string, string | undefined>;
   /** Findings another writer updated since the ledger, adopted from Security Hub: the ledger is rewritten. */
   adopted?: number;
   /**
@@ -461,6 +467,7 @@ async function readLedger(
       const changed = await readChangedSince(options.factory, item, ledger, now, calls, reported);
       const adopted = adoptChanged(ledger, changed);
       item.held = adopted.held;
+      item.base = baseOf(ledger);
       if (adopted.count > 0) {
         item.adopted = adopted.count;
         counts.adopted += adopted.count;
@@ -548,6 +555,11 @@ function adoptChanged(
     count += 1;
   }
   return { held: [...held.values()], count };
+}
+
+/** The UpdatedAt of each finding of a ledger as read ({@link DestinationWork.base}). */
+function baseOf(ledger: Ledger): ReadonlyMap<string, string | undefined> {
+  return new Map(ledger.findings.map((finding) => [finding.id, finding.updatedAt]));
 }
 
 /** Nothing of this run is reported in a keep-alive-only destination: its findings are kept whole. */
@@ -667,6 +679,7 @@ async function readForKeepAlive(
       item.ledgerVersion = stored.version;
       item.reconciledAt = ledger.reconciledAt;
       item.held = adopted.held;
+      item.base = baseOf(ledger);
       if (adopted.count > 0) {
         item.adopted = adopted.count;
         counts.adopted += adopted.count;
@@ -727,39 +740,57 @@ async function writeLedgers(
     const sent = landedByDestination.get(key) ?? [];
     if (!item.reconciled && !item.adopted && sent.length === 0 && !lookedUpByDestination.has(key)) return;
     const entries = new Map(item.held.map((held) => [held.id, held]));
+    const gone = new Set<string>();
     for (const [lookupKey, finding] of lookedUp) {
       const [destination, id] = lookupKey.split('\n') as [string, string];
       if (destination !== key) continue;
       // Gone from Security Hub (deleted, or expired): nothing left to track.
-      if (finding === null) entries.delete(id);
-      else entries.set(id, heldFinding(finding));
+      if (finding === null) {
+        entries.delete(id);
+        gone.add(id);
+      } else entries.set(id, heldFinding(finding));
     }
     for (const entry of sent) {
       // The digest the plan computed (it leaves out the finding's drifting observed values).
       entries.set(entry.finding.Id ?? '', { ...heldFinding(entry.finding), contentHash: entry.contentHash });
     }
-    const findings = [...entries.values()]
-      .filter(
-        (held) =>
-          held.recordState !== 'ARCHIVED' ||
-          now.getTime() - Date.parse(held.updatedAt ?? '') < ARCHIVED_KEPT_MS,
-      )
-      .map(({ finding: _dropped, ...held }) => held);
+    const kept = (held: HeldFinding): boolean =>
+      held.recordState !== 'ARCHIVED' || now.getTime() - Date.parse(held.updatedAt ?? '') < ARCHIVED_KEPT_MS;
+    const findings = [...entries.values()].filter(kept).map(({ finding: _dropped, ...held }) => held);
     const where = { account: item.destination.account, region: item.destination.region };
-    const body = encodeLedger({
+    const ours: Ledger = {
       ...where,
       productArn: productArn(item.destination),
       reconciledAt: item.reconciled ? now.toISOString() : (item.reconciledAt ?? now.toISOString()),
       findings,
-    });
+    };
     try {
       calls.ledgerWrite += 1;
-      await store.write(where, body, item.ledgerVersion);
+      try {
+        await store.write(where, encodeLedger(ours), item.ledgerVersion);
+      } catch (error) {
+        if (!(error instanceof LedgerConflictError)) throw error;
+        // Another run (a job started at the same time, for other check groups) wrote it since it was
+        // read: merge into what it wrote, once; a ledger it removed is left removed.
+        calls.ledgerRead += 1;
+        const stored = await store.read(where);
+        if (!stored) throw error;
+        const theirs = decodeLedger(stored.body, { ...where, productArn: ours.productArn });
+        const merged = mergeLedgers(theirs, ours, item.base, gone);
+        calls.ledgerWrite += 1;
+        await store.write(
+          where,
+          encodeLedger({ ...merged, findings: merged.findings.filter(kept) }),
+          stored.version,
+        );
+        options.logger?.info('import ledger changed by another run: merged into it', where);
+      }
       counts.written += 1;
     } catch (error) {
       counts.problems += 1;
-      // Another run wrote it meanwhile (overlapping runs), or the store failed: a ledger that may
-      // not match Security Hub must not be trusted, so remove it and let the next run reconcile.
+      // Another run changed it again while this one merged, or removed it, or the store failed: a
+      // ledger that may not match Security Hub must not be trusted, so remove it and let the next run
+      // reconcile.
       options.logger?.warn(
         error instanceof LedgerConflictError
           ? 'import ledger changed by another run: removed, the next run reconciles'

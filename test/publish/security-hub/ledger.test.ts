@@ -22,6 +22,7 @@ import {
   type LedgerStore,
   LedgerUnreadableError,
   ledgerSummary,
+  mergeLedgers,
 } from '../../../functions/publish/security-hub/ledger.ts';
 import {
   type PublishResult,
@@ -183,6 +184,56 @@ describe('the import ledger encoding', () => {
     ]);
     expect(document.findings.map((entry: unknown[]) => entry[6])).toEqual([0, 0, 1, null]);
     expect(document.findings[3]).toEqual(['d', null, null, null, 'A', null, null]);
+  });
+
+  it("merges another run's ledger with this run's by the later UpdatedAt, letting carried entries give way", () => {
+    // Prepare: this run read `base` (a, b, c, d at T0); another run then wrote `theirs`: a updated
+    // at T0+2, b dropped (gone from Security Hub), d updated at T0+1. This run updated c and d at
+    // T0+1.5 and found e gone.
+    const at = (offset: number) => new Date(T0.getTime() + offset * HOUR).toISOString();
+    const entry = (id: string, updatedAt: string) => ({ ...held, id, updatedAt });
+    const base = new Map([
+      ['a', at(0)],
+      ['b', at(0)],
+      ['c', at(0)],
+      ['d', at(0)],
+      ['e', at(0)],
+    ]);
+    const theirs = {
+      ...ledger,
+      reconciledAt: at(-1),
+      findings: [entry('a', at(2)), entry('c', at(0)), entry('d', at(1)), entry('e', at(0))],
+    };
+    const ours = {
+      ...ledger,
+      reconciledAt: at(-2),
+      findings: [entry('a', at(0)), entry('b', at(0)), entry('c', at(1.5)), entry('d', at(1.5))],
+    };
+
+    // Act
+    const merged = mergeLedgers(theirs, ours, base, new Set(['e']));
+
+    // Assess
+    expect(merged.reconciledAt).toBe(at(-1));
+    expect(merged.findings.map((finding) => [finding.id, finding.updatedAt])).toEqual([
+      ['a', at(2)],
+      ['c', at(1.5)],
+      ['d', at(1.5)],
+    ]);
+  });
+
+  it('keeps in a merge a finding this run found gone when the other run updated it later', () => {
+    // Prepare
+    const at = (offset: number) => new Date(T0.getTime() + offset * HOUR).toISOString();
+    const theirs = { ...ledger, findings: [{ ...held, id: 'e', updatedAt: at(1) }] };
+    const ours = { ...ledger, reconciledAt: at(1), findings: [] };
+
+    // Act
+    const merged = mergeLedgers(theirs, ours, new Map([['e', at(0)]]), new Set(['e']));
+
+    // Assess
+    expect(merged.findings.map((finding) => finding.id)).toEqual(['e']);
+    expect(merged.reconciledAt).toBe(at(1));
   });
 
   describe('refuses a ledger document with LedgerUnreadableError naming the problem', () => {
@@ -1152,11 +1203,11 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(held(asffFindingId(db('db-3')))[0]?.RecordState).toBe('ARCHIVED');
   });
 
-  it('removes the ledger and the next run reconciles when two runs overlap', async () => {
+  it('merges the ledgers of two overlapping runs, and the next run plans from the ledger', async () => {
     // Prepare
     const findings = [db('db-1'), db('db-2')];
 
-    // Act
+    // Act: both find no ledger and create it; the second to write merges into the first's.
     const [one, two] = await Promise.all([
       publish(report(findings, scopes)),
       publish(report(findings, scopes)),
@@ -1165,10 +1216,58 @@ describe('publishing with the import ledger against the simulated Security Hub a
     const next = await publish(report(findings, scopes));
 
     // Assess
-    expect(one.ledger.problems + two.ledger.problems).toBe(1);
-    expect(next.ledger).toMatchObject({ reconciled: 1, used: 0 });
+    expect(one.ledger.problems + two.ledger.problems).toBe(0);
+    expect(one.ledger.written + two.ledger.written).toBe(2);
+    expect(one.calls.ledgerWrite + two.calls.ledgerWrite).toBe(3);
+    expect(next.ledger).toMatchObject({ reconciled: 0, used: 1 });
     expect(next.counts).toMatchObject({ unchanged: 2, created: 0 });
     expect(hub.findings(ACCOUNT_A, 'eu-west-1')).toHaveLength(2);
+  });
+
+  it('merges its ledger into the one another run wrote meanwhile, so jobs that start together keep planning from the ledger', async () => {
+    // Prepare: the PITR and dumps audits publish into the same destination, whose ledger knows both.
+    const bucket = (overrides: Partial<Finding> = {}) =>
+      retentionFinding(
+        {
+          provider: 'aws',
+          account: ACCOUNT_A,
+          region: 'eu-west-1',
+          type: 'AwsS3Bucket',
+          id: 'certctl-dumps/pg/',
+          arn: 'arn:aws:s3:::certctl-dumps',
+        },
+        { checkId: 'dumps.fresh', group: 'dumps', ...overrides },
+      );
+    const dumps = [completeScope(ACCOUNT_A, 'eu-west-1', 'dumps')];
+    await publish(report([db('db-1')], scopes));
+    await publish(report([bucket()], dumps));
+    clock = new Date(T0.getTime() + HOUR);
+
+    // Act: both jobs start at once (a 1-hour and a 6-hour schedule created together), each changing
+    // its finding; then each runs again an hour later.
+    const [pitrRun, dumpsRun] = await Promise.all([
+      publish(report([db('db-1', { status: 'PASSED' })], scopes)),
+      publish(report([bucket({ status: 'PASSED' })], dumps)),
+    ]);
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const pitrNext = await publish(report([db('db-1', { status: 'PASSED' })], scopes));
+    const dumpsNext = await publish(report([bucket({ status: 'PASSED' })], dumps));
+
+    // Assess: both landed, the ledger kept both (no removal, no full read), and nothing is re-sent.
+    expect(pitrRun.counts.resolved).toBe(1);
+    expect(dumpsRun.counts.resolved).toBe(1);
+    expect(pitrRun.ledger.problems + dumpsRun.ledger.problems).toBe(0);
+    expect(pitrRun.ledger.written + dumpsRun.ledger.written).toBe(2);
+    for (const next of [pitrNext, dumpsNext]) {
+      expect(next.ledger).toMatchObject({ used: 1, reconciled: 0, adopted: 0 });
+      expect(next.counts).toMatchObject({ unchanged: 1, resolved: 0, updated: 0 });
+    }
+    expect((await ledgerEntries()).map(([id, state]) => [id, state])).toEqual(
+      [
+        [asffFindingId(bucket()), 'ACTIVE'],
+        [asffFindingId(db('db-1')), 'ACTIVE'],
+      ].sort(([a], [b]) => (a as string).localeCompare(b as string)),
+    );
   });
 
   it('refuses a write with LedgerConflictError when another run replaced the ledger since it was read', async () => {
