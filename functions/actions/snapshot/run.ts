@@ -683,6 +683,17 @@ function notAdoptable(snapshot: BackendSnapshot, target: SnapshotTarget): string
   if (snapshot.target.toLowerCase() !== target.id.toLowerCase()) {
     return `a snapshot named ${snapshot.id} exists but is of ${snapshot.target || 'a database the API does not name'}, not ${target.id}`;
   }
+  // The same identifier, another database: deleted and created again since that snapshot was taken
+  // (RDS `DbiResourceId` / `DbClusterResourceId` differ). Readiness would not count it for the
+  // database there now, so a re-run must not report it as taken. Where either id was not sent it is
+  // adopted, and readiness says it cannot be verified.
+  if (
+    target.resourceId !== undefined &&
+    snapshot.sourceResourceId !== undefined &&
+    snapshot.sourceResourceId !== target.resourceId
+  ) {
+    return `a snapshot named ${snapshot.id} exists but is of an earlier database named ${target.id} (resource id ${snapshot.sourceResourceId}; the database now has ${target.resourceId})`;
+  }
   return undefined;
 }
 
