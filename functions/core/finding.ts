@@ -88,6 +88,12 @@ export interface ResourceRef {
    * (functions/jobs/readiness.ts). Absent when the API did not send it, and for resources without one.
    */
   readonly resourceId?: string;
+  /**
+   * When the database was created (ISO 8601), where its cloud has no resource id: Cloud SQL
+   * `createTime`. A backup run taken before it is of an earlier instance of the same name
+   * (functions/actions/snapshot/identity.ts). Absent when not sent, and for other resources.
+   */
+  readonly createdAt?: string;
 }
 
 /** Observed and required values, flat so they fit ASFF ProductFields and a table column. */

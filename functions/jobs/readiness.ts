@@ -17,6 +17,7 @@
  */
 
 import type { BackendSnapshot, SnapshotCloud } from '../actions/snapshot/backend.ts';
+import { incarnationOf } from '../actions/snapshot/identity.ts';
 import { isOurs, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
 import { type AuditReport, EXIT_CODES, scopeKey } from '../core/audit.ts';
 import { describeError } from '../core/errors.ts';
@@ -269,6 +270,8 @@ export interface SnapshotMatchTarget {
   readonly region: string;
   /** The database's current resource id, when the API sent it (`ResourceRef.resourceId`). */
   readonly resourceId?: string | undefined;
+  /** When the database was created, where the cloud has no resource id (`ResourceRef.createdAt`). */
+  readonly createdAt?: string | undefined;
 }
 
 /**
@@ -279,22 +282,6 @@ export interface SnapshotMatchTarget {
  * of that name. It never proves a GO.
  */
 export type SnapshotMatch = 'of-target' | 'not-of-target' | 'unverifiable';
-
-/**
- * The field that names a database's incarnation, per kind: "The identifier for the source DB
- * instance, which can't be changed and which is unique to an Amazon Web Services Region"
- * (DBSnapshot `DbiResourceId`), "The resource ID of the DB cluster that this DB cluster snapshot
- * was created from" (DBClusterSnapshot `DbClusterResourceId`), the same ids DBInstance and
- * DBCluster list as "the Amazon Web Services Region-unique, immutable identifier" of the database
- * (RDS API reference). A database deleted and created again under the same identifier gets a new
- * one; its name (and so its ARN) tells nothing. Cloud SQL has no such id: a backup run names only
- * its instance (`BackupRun.instance`), and DatabaseInstance no uid (Cloud SQL Admin API v1
- * cloud_sql_backup_runs.proto, cloud_sql_instances.proto).
- */
-const RESOURCE_ID_FIELD: Readonly<Partial<Record<SnapshotTarget['kind'], string>>> = {
-  'rds-instance': 'DbiResourceId',
-  'aurora-cluster': 'DbClusterResourceId',
-};
 
 /**
  * A snapshot of ours of the target's kind and identifier, not copied from another region or account
@@ -314,9 +301,8 @@ function bearsName(snapshot: BackendSnapshot, target: SnapshotMatchTarget): bool
 /** {@link SnapshotMatch} of a listed snapshot and a target. */
 export function snapshotMatch(snapshot: BackendSnapshot, target: SnapshotMatchTarget): SnapshotMatch {
   if (!bearsName(snapshot, target)) return 'not-of-target';
-  if (RESOURCE_ID_FIELD[target.kind] === undefined) return 'of-target';
-  if (snapshot.sourceResourceId === undefined || target.resourceId === undefined) return 'unverifiable';
-  return snapshot.sourceResourceId === target.resourceId ? 'of-target' : 'not-of-target';
+  const { match } = incarnationOf(snapshot, target);
+  return match === 'same' ? 'of-target' : match === 'earlier' ? 'not-of-target' : 'unverifiable';
 }
 
 /**
@@ -330,18 +316,8 @@ export function isSnapshotOf(snapshot: BackendSnapshot, target: SnapshotMatchTar
 
 /** Why a snapshot of ours that bears the target's name is not counted for it, or undefined when it is. */
 export function uncountedReason(snapshot: BackendSnapshot, target: SnapshotMatchTarget): string | undefined {
-  const field = RESOURCE_ID_FIELD[target.kind];
-  if (field === undefined) return undefined;
-  if (snapshot.sourceResourceId === undefined) {
-    return `${snapshot.id} bears the name ${target.id} but its ${field} was not sent: it cannot be told to be of this database rather than of an earlier one of that name`;
-  }
-  if (target.resourceId === undefined) {
-    return `${snapshot.id} bears the name ${target.id} but the database's ${field} was not sent: the snapshot cannot be told to be of this database rather than of an earlier one of that name`;
-  }
-  if (snapshot.sourceResourceId !== target.resourceId) {
-    return `${snapshot.id} is of an earlier database named ${target.id} (${field} ${snapshot.sourceResourceId}; the database now has ${target.resourceId})`;
-  }
-  return undefined;
+  const { reason } = incarnationOf(snapshot, target);
+  return reason === undefined ? undefined : `${snapshot.id} ${reason}`;
 }
 
 function newestFirst(snapshots: readonly BackendSnapshot[]): BackendSnapshot[] {
@@ -370,6 +346,7 @@ export function snapshotGate(
     account: target.account,
     region: target.region,
     resourceId: target.resourceId,
+    createdAt: target.createdAt,
   };
   const availableOf = (match: SnapshotMatch) =>
     snapshots.filter(

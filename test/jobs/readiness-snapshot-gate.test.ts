@@ -162,3 +162,48 @@ describe('snapshotGate and a database re-created under the same name', () => {
     expect(unsent.evidence).toContain('DbClusterResourceId');
   });
 });
+
+describe('snapshotGate and a Cloud SQL instance re-created under the same name', () => {
+  // Cloud SQL has no resource id: a backup run names only its instance. The instance's createTime
+  // tells a backup run of an earlier instance of that name: it was taken before this one existed.
+  const INSTANCE: ResourceRef = {
+    provider: 'gcp',
+    account: 'certctl-prod',
+    region: 'europe-west1',
+    type: 'GcpCloudSqlInstance',
+    id: 'certctl-pg',
+    createdAt: '2026-12-03T08:00:00.000Z',
+  };
+  const run = (id: string, createdAt: string): BackendSnapshot => ({
+    id,
+    kind: 'cloudsql-instance',
+    target: 'certctl-pg',
+    status: 'available',
+    createdAt: new Date(createdAt),
+    tags: { purpose: 'certctl-pre-maintenance' },
+  });
+
+  it('is NO-GO on a backup run taken before the instance named so was created', () => {
+    // Act
+    const gate = snapshotGate([run('before-recreate', '2026-12-03T07:00:00.000Z')], INSTANCE, 24, NOW);
+
+    // Assess
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.evidence).toContain('before-recreate');
+    expect(gate.evidence).toContain('createTime 2026-12-03T08:00:00.000Z');
+  });
+
+  it('is GO on a backup run taken after the instance was created', () => {
+    // Act
+    const gate = snapshotGate(
+      [run('before-recreate', '2026-12-03T07:00:00.000Z'), run('after-recreate', '2026-12-03T09:00:00.000Z')],
+      INSTANCE,
+      24,
+      NOW,
+    );
+
+    // Assess
+    expect(gate.status).toBe('GO');
+    expect(gate.evidence).toContain('after-recreate');
+  });
+});
