@@ -636,7 +636,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       judged.length === 0
         ? 'no target to look for'
         : unlisted > 0
-          ? `${unlisted} target(s) whose snapshots could not be listed or dated`
+          ? `${unlisted} target(s) whose snapshots could not be listed, dated or told to be of the database there now`
           : `newest pre-maintenance snapshot of ${judged.length} target(s), limit ${inputs.maxAgeHours} h`,
   });
   if (judged.length === 0)
