@@ -49,6 +49,7 @@ const DB_INSTANCE: Shape = {
 const DB_CLUSTER: Shape = {
   DBClusterIdentifier: 'string',
   DBClusterArn: 'string',
+  DbClusterResourceId: 'string',
   Engine: 'string',
   Status: 'string',
   ReplicationSourceIdentifier: 'string',
@@ -80,6 +81,7 @@ const AUTOMATED_BACKUP: Shape = {
 const DB_SNAPSHOT: Shape = {
   DBSnapshotIdentifier: 'string',
   DBInstanceIdentifier: 'string',
+  DbiResourceId: 'string',
   Status: 'string',
   DBSnapshotArn: 'string',
   SnapshotCreateTime: 'timestamp',
@@ -96,6 +98,7 @@ const DB_SNAPSHOT: Shape = {
 const DB_CLUSTER_SNAPSHOT: Shape = {
   DBClusterSnapshotIdentifier: 'string',
   DBClusterIdentifier: 'string',
+  DbClusterResourceId: 'string',
   Status: 'string',
   DBClusterSnapshotArn: 'string',
   SourceDBClusterSnapshotArn: 'string',

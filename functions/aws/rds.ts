@@ -268,6 +268,9 @@ export function rdsInstanceToFact(
       type: 'AwsRdsDbInstance',
       id: instance.DBInstanceIdentifier ?? '',
       ...(instance.DBInstanceArn ? { arn: instance.DBInstanceArn } : {}),
+      // "The Amazon Web Services Region-unique, immutable identifier for the DB instance" (DBInstance,
+      // RDS API reference): readiness counts only snapshots that name it (functions/jobs/readiness.ts).
+      ...(instance.DbiResourceId ? { resourceId: instance.DbiResourceId } : {}),
     },
     kind: 'rds-instance',
     engine: instance.Engine ?? 'postgres',
@@ -350,6 +353,9 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
       type: 'AwsRdsDbCluster',
       id: cluster.DBClusterIdentifier ?? '',
       ...(cluster.DBClusterArn ? { arn: cluster.DBClusterArn } : {}),
+      // "The Amazon Web Services Region-unique, immutable identifier for the DB cluster" (DBCluster,
+      // RDS API reference).
+      ...(cluster.DbClusterResourceId ? { resourceId: cluster.DbClusterResourceId } : {}),
     },
     kind: 'aurora-cluster',
     engine: cluster.Engine ?? 'aurora-postgresql',

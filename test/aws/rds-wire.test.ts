@@ -258,10 +258,16 @@ describe('lean RDS create decoding', () => {
         services: {
           rds: {
             // One source per call: a source is backing-up while its snapshot is being created.
-            instances: SOURCES.map((way) => ({ id: `${way}-db`, region: REGION })),
+            // Resource ids named after the source, so the names that differ by construction align.
+            instances: SOURCES.map((way) => ({
+              id: `${way}-db`,
+              region: REGION,
+              dbiResourceId: `db-${way}-x`,
+            })),
             clusters: SOURCES.map((way) => ({
               id: `${way}-aurora`,
               region: REGION,
+              dbClusterResourceId: `cluster-${way}-x`,
               members: [{ id: `${way}-aurora-1`, writer: true }],
             })),
           },
@@ -334,6 +340,8 @@ describe('lean RDS create decoding', () => {
       const align = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll(/\b(sdk|lean)-/g, 'x-'));
       expect(align(leanRest)).toEqual(align(project(sdkRest, shape)));
       expect((leanRest[member] as { TagList: unknown }).TagList).toEqual(tags);
+      const resourceId = member === 'DBSnapshot' ? 'DbiResourceId' : 'DbClusterResourceId';
+      expect((leanRest[member] as Record<string, unknown>)[resourceId]).toMatch(/^(db|cluster)-lean-x$/);
       expect((repeated as Error).name).toMatch(/AlreadyExists/);
       expect((repeated as Error).name).toBe((repeatedBySdk as Error).name);
       expect((repeated as Error).message).toBe((repeatedBySdk as Error).message);

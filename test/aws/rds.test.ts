@@ -96,6 +96,7 @@ describe('RDS mapping', () => {
         type: 'AwsRdsDbInstance',
         id: 'certctl-db',
         arn: 'arn:aws:rds:eu-west-1:111122223333:db:certctl-db',
+        resourceId: 'db-CERTCTL-DB',
       },
       kind: 'rds-instance',
       engine: 'postgres',
@@ -210,7 +211,10 @@ describe('RDS mapping', () => {
 
   it('maps an Aurora cluster with its own restorable times', () => {
     // Act
-    const fact = auroraClusterToFact(cluster('certctl-aurora'), SCOPE);
+    const fact = auroraClusterToFact(
+      cluster('certctl-aurora', { DbClusterResourceId: 'cluster-AURORA' }),
+      SCOPE,
+    );
     // Assess
     expect(fact).toMatchObject({
       resource: {
@@ -218,6 +222,7 @@ describe('RDS mapping', () => {
         type: 'AwsRdsDbCluster',
         id: 'certctl-aurora',
         arn: 'arn:aws:rds:eu-west-1:111122223333:cluster:certctl-aurora',
+        resourceId: 'cluster-AURORA',
       },
       kind: 'aurora-cluster',
       engine: 'aurora-postgresql',

@@ -30,7 +30,7 @@ import {
   simTimeSchema,
   tagsSchema,
 } from '../scenario-fields.ts';
-import type { RdsCluster, RdsInstance, RdsStore } from './rds.ts';
+import { derivedResourceId, type RdsCluster, type RdsInstance, type RdsStore } from './rds.ts';
 
 const DEFAULT_QUOTA = 100;
 const MAX_RECORDS = 100;
@@ -80,6 +80,13 @@ const existingSnapshotSchema = z.strictObject({
    */
   copiedFrom: z.string().startsWith('arn:').optional(),
   status: z.enum(['available', 'failed']).default('available'),
+  /**
+   * A snapshot of an earlier database of the same identifier, deleted and created again since: its
+   * `DbiResourceId` / `DbClusterResourceId` is that earlier database's, not the one listed now.
+   */
+  ofEarlierDatabase: z.boolean().default(false),
+  /** The database's resource id the snapshot names, as is (default: the database's, see ofEarlierDatabase). */
+  sourceResourceId: z.string().min(1).optional(),
   tags: tagsSchema,
 });
 
@@ -129,6 +136,11 @@ export interface SimSnapshot {
   readonly account: string;
   readonly region: string;
   readonly target: string;
+  /**
+   * The resource id of the database it was taken of, kept from then (`DbiResourceId`,
+   * `DbClusterResourceId`): a database created again under the same identifier has another.
+   */
+  readonly sourceResourceId: string;
   readonly arn: string;
   readonly createdAt: Date;
   /** When this (instance) snapshot was copied from its original, if it is a copy. */
@@ -195,12 +207,22 @@ export class RdsSnapshotSim {
     }));
     for (const spec of section.existing) {
       const account = spec.account ?? defaultAccount;
+      const place = { account, region: spec.region, id: spec.target };
+      const current =
+        spec.kind === 'instance'
+          ? store.instance(account, spec.region, spec.target)?.dbiResourceId
+          : store.cluster(account, spec.region, spec.target)?.resourceId;
       this.#put({
         id: spec.id.toLowerCase(),
         kind: spec.kind,
         account,
         region: spec.region,
         target: spec.target,
+        sourceResourceId:
+          spec.sourceResourceId ??
+          (spec.ofEarlierDatabase
+            ? derivedResourceId(spec.kind, place, 'earlier')
+            : (current ?? derivedResourceId(spec.kind, place))),
         arn: arnOf(spec.kind, account, spec.region, spec.id.toLowerCase()),
         createdAt: (spec.createdAt as SimTime).at(now),
         copiedAt: (spec.copiedAt as SimTime | undefined)?.at(now),
@@ -422,6 +444,8 @@ export class RdsSnapshotSim {
       account,
       region,
       target: source.id,
+      sourceResourceId:
+        kind === 'instance' ? (source as RdsInstance).dbiResourceId : (source as RdsCluster).resourceId,
       arn: arnOf(kind, account, region, id.toLowerCase()),
       createdAt: now,
       durationMs: behaviour?.durationMs ?? this.#section.defaultDurationMs,
@@ -483,6 +507,8 @@ export class RdsSnapshotSim {
         candidates = candidates.filter((s) => values.has(s.target));
       else if (filter.name === 'snapshot-type') candidates = values.has('manual') ? candidates : [];
       else if (filter.name === 'engine') candidates = candidates.filter((s) => values.has(s.engine));
+      else if (filter.name === 'dbi-resource-id')
+        candidates = candidates.filter((s) => values.has(s.sourceResourceId.toLowerCase()));
     }
     const maxRecords = Number(params.get('MaxRecords') ?? MAX_RECORDS);
     if (!Number.isInteger(maxRecords) || maxRecords < MIN_RECORDS || maxRecords > MAX_RECORDS) {
@@ -645,7 +671,7 @@ function instanceSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore):
     KmsKeyId: snapshot.kmsKeyId,
     DBSnapshotArn: snapshot.arn,
     IAMDatabaseAuthenticationEnabled: false,
-    DbiResourceId: instance?.dbiResourceId,
+    DbiResourceId: snapshot.sourceResourceId,
     TagList: tagXml(snapshot.tags),
     SnapshotTarget: 'region',
     OriginalSnapshotCreateTime: snapshot.createdAt,
@@ -678,6 +704,6 @@ function clusterSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore): 
     SourceDBClusterSnapshotArn: snapshot.copiedFrom,
     IAMDatabaseAuthenticationEnabled: false,
     TagList: tagXml(snapshot.tags),
-    DbClusterResourceId: cluster?.resourceId,
+    DbClusterResourceId: snapshot.sourceResourceId,
   };
 }

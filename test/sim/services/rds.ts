@@ -310,6 +310,22 @@ function hexUuid(bytes: Buffer): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
+/**
+ * The resource id RDS gives a DB instance (`DbiResourceId`) or cluster (`DbClusterResourceId`): stable
+ * for the database, new when a database of the same identifier is created again (`incarnation` 1 and
+ * up; 0 the scenario's own), derived so the same scenario always gets the same ids. Snapshots keep
+ * the id of the database they were taken of (rds-snapshots.ts).
+ */
+export function derivedResourceId(
+  kind: 'instance' | 'cluster',
+  place: { readonly account: string; readonly region: string; readonly id: string },
+  incarnation: number | 'earlier' = 0,
+): string {
+  const base = `${kind === 'instance' ? 'db' : 'cluster'}/${place.account}/${place.region}/${place.id.toLowerCase()}`;
+  const material = incarnation === 0 ? base : `${base}#${incarnation}`;
+  return `${kind === 'instance' ? 'db' : 'cluster'}-${base32(digest(material), 26)}`;
+}
+
 function defaultKmsKey(account: string, region: string): string {
   return `arn:aws:kms:${region}:${account}:key/${hexUuid(digest(`kms/${account}/${region}`))}`;
 }
@@ -369,17 +385,44 @@ export class RdsStore {
     return this.#bucket(account, region).clusterById.get(id.toLowerCase());
   }
 
-  /** Adds an instance, or replaces the one with the same (account, region, id). */
+  /**
+   * Adds an instance, or replaces the one with the same (account, region, id). One put after that
+   * identifier was removed is a new database, with a new `DbiResourceId` (unless the input names one).
+   */
   putInstance(input: RdsInstanceInput): void {
-    const spec = instanceSchema.parse(input);
+    const parsed = instanceSchema.parse(input);
+    const spec = { ...parsed, dbiResourceId: parsed.dbiResourceId ?? this.#recreatedId('instance', parsed) };
     const instances = this.#section.instances.filter((other) => !this.#sameResource(other, spec));
     this.#replace({ ...this.#section, instances: [...instances, spec] });
   }
 
+  /** As {@link putInstance}: a cluster put after its identifier was removed gets a new `DbClusterResourceId`. */
   putCluster(input: RdsClusterInput): void {
-    const spec = clusterSchema.parse(input);
+    const parsed = clusterSchema.parse(input);
+    const spec = {
+      ...parsed,
+      dbClusterResourceId: parsed.dbClusterResourceId ?? this.#recreatedId('cluster', parsed),
+    };
     const clusters = this.#section.clusters.filter((other) => !this.#sameResource(other, spec));
     this.#replace({ ...this.#section, clusters: [...clusters, spec] });
+  }
+
+  /** How many times each (kind, account, region, id) was removed: the incarnation a new put starts. */
+  readonly #removals = new Map<string, number>();
+
+  #removalKey(kind: 'instance' | 'cluster', account: string, region: string, id: string): string {
+    return `${kind}/${account}/${region}/${id.toLowerCase()}`;
+  }
+
+  #recreatedId(
+    kind: 'instance' | 'cluster',
+    spec: { readonly id: string; readonly account?: string | undefined; readonly region: string },
+  ): string | undefined {
+    const account = spec.account ?? this.#defaultAccount;
+    const incarnation = this.#removals.get(this.#removalKey(kind, account, spec.region, spec.id)) ?? 0;
+    return incarnation === 0
+      ? undefined
+      : derivedResourceId(kind, { account, region: spec.region, id: spec.id }, incarnation);
   }
 
   putAutomatedBackup(input: RdsAutomatedBackupInput): void {
@@ -389,6 +432,8 @@ export class RdsStore {
 
   removeInstance(account: string, region: string, id: string): void {
     const target = { id: id.toLowerCase(), account, region };
+    const removal = this.#removalKey('instance', account, region, id);
+    this.#removals.set(removal, (this.#removals.get(removal) ?? 0) + 1);
     this.#replace({
       ...this.#section,
       instances: this.#section.instances.filter((other) => !this.#sameResource(other, target)),
@@ -397,6 +442,8 @@ export class RdsStore {
 
   removeCluster(account: string, region: string, id: string): void {
     const target = { id: id.toLowerCase(), account, region };
+    const removal = this.#removalKey('cluster', account, region, id);
+    this.#removals.set(removal, (this.#removals.get(removal) ?? 0) + 1);
     this.#replace({
       ...this.#section,
       clusters: this.#section.clusters.filter((other) => !this.#sameResource(other, target)),
@@ -702,7 +749,7 @@ export class RdsStore {
       region: spec.region,
       arn: `arn:aws:rds:${spec.region}:${account}:db:${spec.id}`,
       dbiResourceId:
-        spec.dbiResourceId ?? `db-${base32(digest(`db/${account}/${spec.region}/${spec.id}`), 26)}`,
+        spec.dbiResourceId ?? derivedResourceId('instance', { account, region: spec.region, id: spec.id }),
       engine: spec.engine,
       engineVersion: spec.engineVersion ?? DEFAULT_ENGINE_VERSION[spec.engine] ?? '16.4',
       instanceClass: spec.instanceClass,
@@ -739,7 +786,7 @@ export class RdsStore {
       arn: `arn:aws:rds:${spec.region}:${account}:cluster:${spec.id}`,
       resourceId:
         spec.dbClusterResourceId ??
-        `cluster-${base32(digest(`cluster/${account}/${spec.region}/${spec.id}`), 26)}`,
+        derivedResourceId('cluster', { account, region: spec.region, id: spec.id }),
       engine: spec.engine,
       engineVersion: spec.engineVersion ?? DEFAULT_ENGINE_VERSION[spec.engine] ?? '16.4',
       status: spec.status,
@@ -823,7 +870,8 @@ export class RdsStore {
   #explicitBackup(spec: BackupSpec, account: string): RdsAutomatedBackup {
     const sourceRegion = spec.sourceRegion ?? spec.region;
     const dbiResourceId =
-      spec.dbiResourceId ?? `db-${base32(digest(`db/${account}/${sourceRegion}/${spec.instanceId}`), 26)}`;
+      spec.dbiResourceId ??
+      derivedResourceId('instance', { account, region: sourceRegion, id: spec.instanceId });
     return {
       arn: spec.arn ?? this.#backupArn({ account, region: sourceRegion, dbiResourceId }, spec.region),
       account,
