@@ -484,6 +484,8 @@ export async function listSelectedDatabases(
       { identifiers: identifiers.filter((id): id is string => id !== undefined), tags: tagRecord(tags) },
       policy.targets,
     );
+  // `targets.all` selects every database (isTarget): its names and tags are not gathered to ask.
+  const everything = policy.targets.all;
   // Server-side filters keep pages to what can be judged: other engines and Aurora members (engine
   // aurora-postgresql, judged at their cluster) never cross the wire. The predicates below still
   // apply, so a filter the API ignores changes nothing.
@@ -499,14 +501,15 @@ export async function listSelectedDatabases(
       // its own, so its source is what proves it restorable (and the report says so).
       (instance) =>
         isStandaloneInstance(instance) &&
-        selected(
-          [
-            instance.DBInstanceIdentifier,
-            instance.DBInstanceArn,
-            ...(instance.ReadReplicaDBInstanceIdentifiers ?? []).flatMap(replicaNames),
-          ],
-          instance.TagList,
-        ),
+        (everything ||
+          selected(
+            [
+              instance.DBInstanceIdentifier,
+              instance.DBInstanceArn,
+              ...(instance.ReadReplicaDBInstanceIdentifiers ?? []).flatMap(replicaNames),
+            ],
+            instance.TagList,
+          )),
       endpoint,
     ),
     readAllPages(
@@ -519,15 +522,16 @@ export async function listSelectedDatabases(
       // Likewise a cluster when the policy names one of its members or read replicas.
       (cluster) =>
         isStandaloneCluster(cluster) &&
-        selected(
-          [
-            cluster.DBClusterIdentifier,
-            cluster.DBClusterArn,
-            ...memberIds(cluster),
-            ...(cluster.ReadReplicaIdentifiers ?? []).flatMap(replicaNames),
-          ],
-          cluster.TagList,
-        ),
+        (everything ||
+          selected(
+            [
+              cluster.DBClusterIdentifier,
+              cluster.DBClusterArn,
+              ...memberIds(cluster),
+              ...(cluster.ReadReplicaIdentifiers ?? []).flatMap(replicaNames),
+            ],
+            cluster.TagList,
+          )),
       endpoint,
     ),
   ]);
