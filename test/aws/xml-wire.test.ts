@@ -101,8 +101,9 @@ describe('skipping the members a shape does not name', () => {
 });
 
 describe('matching member names', () => {
-  it('tells apart members whose names hash alike and skips a third of the same hash', () => {
-    // Arrange: "Aa", "BB" and "C#" have one 31-based string hash (the scanner's member lookup).
+  it('tells apart members whose names have one 31-based string hash and skips a third of that hash', () => {
+    // Arrange: "Aa", "BB" and "C#" have one 31-based string hash (what a member lookup by hash
+    // would confuse; the scanner's slots are tested below).
     const shape: Shape = { Aa: 'string', BB: 'integer' };
     const xml = '<R><Result><C#>skipped</C#><BB>7</BB><Aa>first</Aa></Result></R>';
 
