@@ -594,6 +594,8 @@ export async function listSelectedDatabases(
       { identifiers: identifiers.filter((id): id is string => id !== undefined), tags: tagRecord(tags) },
       policy.targets,
     );
+  // `targets.all` selects every database (isTarget): its names and tags are not gathered to ask.
+  const everything = policy.targets.all;
   // Server-side filters keep pages to what can be judged: other engines and Aurora members (engine
   // aurora-postgresql, judged at their cluster) never cross the wire. The predicates below still
   // apply, so a filter the API ignores changes nothing.
@@ -609,14 +611,15 @@ export async function listSelectedDatabases(
       // its own, so its source is what proves it restorable (and the report says so).
       (instance) =>
         isStandaloneInstance(instance) &&
-        selected(
-          [
-            instance.DBInstanceIdentifier,
-            instance.DBInstanceArn,
-            ...(instance.ReadReplicaDBInstanceIdentifiers ?? []).flatMap(replicaNames),
-          ],
-          instance.TagList,
-        ),
+        (everything ||
+          selected(
+            [
+              instance.DBInstanceIdentifier,
+              instance.DBInstanceArn,
+              ...(instance.ReadReplicaDBInstanceIdentifiers ?? []).flatMap(replicaNames),
+            ],
+            instance.TagList,
+          )),
       endpoint,
     ),
     readAllPages(
@@ -630,15 +633,16 @@ export async function listSelectedDatabases(
       (cluster) =>
         (isStandaloneCluster(cluster) ||
           (options.globalSecondaries === true && isGlobalSecondary(cluster))) &&
-        selected(
-          [
-            cluster.DBClusterIdentifier,
-            cluster.DBClusterArn,
-            ...memberIds(cluster),
-            ...(cluster.ReadReplicaIdentifiers ?? []).flatMap(replicaNames),
-          ],
-          cluster.TagList,
-        ),
+        (everything ||
+          selected(
+            [
+              cluster.DBClusterIdentifier,
+              cluster.DBClusterArn,
+              ...memberIds(cluster),
+              ...(cluster.ReadReplicaIdentifiers ?? []).flatMap(replicaNames),
+            ],
+            cluster.TagList,
+          )),
       endpoint,
     ),
   ]);

@@ -17,6 +17,7 @@
  * - `deserialize` step, `high` priority (outside the SDK's deserializer): merges the lean result
  *   into the SDK's output, beside the SDK's `$metadata`.
  */
+import { Readable } from 'node:stream';
 import type {
   DeserializeHandler,
   DeserializeHandlerArguments,
@@ -77,6 +78,40 @@ function ownCopy(text: string): string {
   return joined.slice(1);
 }
 
+/** Whether `code` is XML white space (§2.3 `S`). */
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+/** Slots of a {@link CompiledShape}'s member table (a power of two). */
+const SLOTS = 256;
+
+/**
+ * The slot of the member table a name of `length` (at least 1) characters at `start` of `text`
+ * falls in: its length and three of its characters, so a name is placed without reading all of it
+ * (a member's own name is then compared whole).
+ */
+function slotOf(text: string, start: number, length: number): number {
+  return (
+    (length * 7 +
+      text.charCodeAt(start) * 3 +
+      text.charCodeAt(start + (length >> 1)) +
+      text.charCodeAt(start + length - 1) * 5) &
+    (SLOTS - 1)
+  );
+}
+
+/**
+ * Whether `xml` holds no comment, CDATA section or document type declaration (`<!`). Searched by
+ * its `!` (rare in an answer) rather than by its `<` (every tag's): about a tenth of the time.
+ */
+function isPlain(xml: string): boolean {
+  for (let at = xml.indexOf('!'); at >= 0; at = xml.indexOf('!', at + 1)) {
+    if (xml.charCodeAt(at - 1) === 60 /* < */) return false;
+  }
+  return true;
+}
+
 /** A forward-only scanner over element tags: no DOM, no per-character string building. */
 export class Scanner {
   readonly #xml: string;
@@ -85,17 +120,21 @@ export class Scanner {
   closing = false;
   empty = false;
   /**
-   * The last tag's name, as a range of the text and a hash computed while the name is read
-   * ({@link nameHash}): a member is looked up and an end tag matched without making a string of
-   * every name.
+   * The last tag's name, as a range of the text: a member is looked up ({@link member}) and an end
+   * tag matched without making a string of every name.
    */
   #nameStart = 0;
   #nameEnd = 0;
-  #nameHash = 0;
   #name: string | undefined = '';
 
   /** No comment or CDATA section anywhere (what AWS answers are): end tags can be searched for. */
   #plain: boolean | undefined;
+  /**
+   * The first `&` at or after the text last read (the text's length when there is none; -1 before
+   * the first search): a text without one needs no entity decoding, and the document is searched
+   * for `&` once in all rather than once per text.
+   */
+  #amp = -1;
 
   constructor(xml: string) {
     this.#xml = xml;
@@ -114,8 +153,13 @@ export class Scanner {
 
   /** The member of `shape` the last tag names, if any. */
   member(shape: CompiledShape): Member | undefined {
-    let member = shape.byHash.get(this.#nameHash);
-    while (member !== undefined && !this.nameIs(member.name)) member = member.sameHash;
+    const start = this.#nameStart;
+    const length = this.#nameEnd - start;
+    if (length === 0) return undefined;
+    const xml = this.#xml;
+    let member = shape.slots[slotOf(xml, start, length)];
+    while (member !== undefined && !(member.name.length === length && xml.startsWith(member.name, start)))
+      member = member.sameSlot;
     return member;
   }
 
@@ -151,24 +195,34 @@ export class Scanner {
       }
       const end = xml.indexOf('>', start);
       if (end < 0) throw new XmlWireError('unterminated XML tag');
-      const closing = second === 47; /* / */
-      this.closing = closing;
-      this.empty = !closing && xml.charCodeAt(end - 1) === 47;
-      const nameStart = start + (closing ? 2 : 1);
-      const limit = this.empty ? end - 1 : end;
-      let nameEnd = nameStart;
-      let hash = 0;
-      while (nameEnd < limit) {
-        const code = xml.charCodeAt(nameEnd);
-        if (code === 32 || code === 9 || code === 10 || code === 13) break;
-        hash = (Math.imul(hash, 31) + code) | 0;
-        nameEnd += 1;
+      this.#pos = end + 1;
+      this.#name = undefined;
+      if (second === 47 /* / */) {
+        // An end tag is its name, then maybe white space (XML 1.0 §3.1 `ETag`).
+        const nameStart = start + 2;
+        let nameEnd = end;
+        while (nameEnd > nameStart && isSpace(xml.charCodeAt(nameEnd - 1))) nameEnd -= 1;
+        this.closing = true;
+        this.empty = false;
+        this.#nameStart = nameStart;
+        this.#nameEnd = nameEnd;
+        return true;
       }
+      const empty = xml.charCodeAt(end - 1) === 47; /* / */
+      const nameStart = start + 1;
+      let nameEnd = empty ? end - 1 : end;
+      // A tag with attributes or white space ends in a quote or a space (§3.1 `STag`: attribute
+      // values are quoted); any other tag is its name alone.
+      const last = xml.charCodeAt(nameEnd - 1);
+      if (isSpace(last) || last === 34 /* " */ || last === 39 /* ' */) {
+        const limit = nameEnd;
+        nameEnd = nameStart;
+        while (nameEnd < limit && !isSpace(xml.charCodeAt(nameEnd))) nameEnd += 1;
+      }
+      this.closing = false;
+      this.empty = empty;
       this.#nameStart = nameStart;
       this.#nameEnd = nameEnd;
-      this.#nameHash = hash;
-      this.#name = undefined;
-      this.#pos = end + 1;
       return true;
     }
   }
@@ -186,6 +240,58 @@ export class Scanner {
       if (xml.charCodeAt(at + 2 + index) !== xml.charCodeAt(start + index)) return false;
     }
     return true;
+  }
+
+  /** Whether the text from `begin` to `end` holds an `&` (an entity or character reference). */
+  #hasReference(begin: number, end: number): boolean {
+    if (this.#amp < begin) {
+      const amp = this.#xml.indexOf('&', begin);
+      this.#amp = amp < 0 ? this.#xml.length : amp;
+    }
+    return this.#amp < end;
+  }
+
+  /**
+   * The value of the scalar `member` whose start tag was just read (not empty), up to its end tag.
+   * Plain text (every AWS answer's: the next tag is the element's own end tag) is read in place:
+   * timestamps and integers from the text itself, strings cut out once; anything else (entity
+   * references, CDATA sections, an end tag with white space) the general way ({@link text}).
+   */
+  scalar(member: Member): unknown {
+    const xml = this.#xml;
+    const begin = this.#pos;
+    const name = member.name;
+    const lt = xml.indexOf('<', begin);
+    if (
+      lt < 0 ||
+      xml.charCodeAt(lt + 1) !== 47 /* / */ ||
+      xml.charCodeAt(lt + 2 + name.length) !== 62 /* > */ ||
+      !xml.startsWith(name, lt + 2) ||
+      this.#hasReference(begin, lt)
+    ) {
+      return scalar(member.kind, this.text(), name);
+    }
+    this.#pos = lt + 3 + name.length;
+    this.closing = true;
+    switch (member.kind) {
+      case Kind.String:
+        return ownCopy(xml.slice(begin, lt));
+      case Kind.Timestamp: {
+        const value = parseUtcTimestamp(xml, begin, lt);
+        if (value !== undefined) return value;
+        break;
+      }
+      case Kind.Integer: {
+        const value = lt - begin <= 15 && lt > begin ? digitsAt(xml, begin, lt) : -1;
+        if (value >= 0) return value;
+        break;
+      }
+      case Kind.Boolean:
+        if (lt - begin === 4 && xml.startsWith('true', begin)) return true;
+        if (lt - begin === 5 && xml.startsWith('false', begin)) return false;
+        break;
+    }
+    return scalar(member.kind, xml.slice(begin, lt), name);
   }
 
   /** The text of the element just opened, up to its end tag (CDATA sections included). */
@@ -235,7 +341,7 @@ export class Scanner {
       this.closing = true;
       return;
     }
-    this.#plain ??= !xml.includes('<!');
+    this.#plain ??= isPlain(xml);
     if (this.#plain) this.#seekEnd(this.name);
     else this.#walkToEnd(this.name);
   }
@@ -303,13 +409,13 @@ export interface Member {
   readonly item: string;
   /** A list's items, a flattened member's or a structure's shape; undefined for string items and scalars. */
   readonly shape: CompiledShape | undefined;
-  /** The next member whose name has the same hash. */
-  readonly sameHash: Member | undefined;
+  /** The next member whose name falls in the same slot. */
+  readonly sameSlot: Member | undefined;
 }
 
-/** A {@link Shape} as the scanner reads it: its members by the hash of their names ({@link Scanner.next}). */
+/** A {@link Shape} as the scanner reads it: its members by the slot of their names ({@link Scanner.member}). */
 export interface CompiledShape {
-  readonly byHash: ReadonlyMap<number, Member>;
+  readonly slots: readonly (Member | undefined)[];
 }
 
 const SCALAR_KINDS = {
@@ -319,25 +425,19 @@ const SCALAR_KINDS = {
   timestamp: Kind.Timestamp,
 } as const;
 
-function nameHash(name: string): number {
-  let hash = 0;
-  for (let index = 0; index < name.length; index += 1)
-    hash = (Math.imul(hash, 31) + name.charCodeAt(index)) | 0;
-  return hash;
-}
-
 const compiledShapes = new WeakMap<Shape, CompiledShape>();
 
 /** `shape` compiled once (shapes are module constants). */
 export function compileShape(shape: Shape): CompiledShape {
   let compiled = compiledShapes.get(shape);
   if (compiled) return compiled;
-  const byHash = new Map<number, Member>();
-  compiled = { byHash };
+  const slots = new Array<Member | undefined>(SLOTS).fill(undefined);
+  compiled = { slots };
   compiledShapes.set(shape, compiled);
   for (const [name, field] of Object.entries(shape)) {
-    const hash = nameHash(name);
-    const common = { name, sameHash: byHash.get(hash) };
+    if (name.length === 0) throw new XmlWireError('a shape member without a name');
+    const slot = slotOf(name, 0, name.length);
+    const common = { name, sameSlot: slots[slot] };
     let member: Member;
     if (typeof field === 'string')
       member = { ...common, kind: SCALAR_KINDS[field], item: '', shape: undefined };
@@ -352,7 +452,7 @@ export function compileShape(shape: Shape): CompiledShape {
         item: field.list,
         shape: field.of === 'string' ? undefined : compileShape(field.of),
       };
-    byHash.set(hash, member);
+    slots[slot] = member;
   }
   return compiled;
 }
@@ -370,33 +470,33 @@ function digitsAt(text: string, start: number, end: number): number {
 
 /**
  * The form AWS sends nearly every timestamp in (`2026-12-01T10:00:00Z` or `…:00.123Z`), read
- * without a regular expression; undefined for anything else, which {@link parseTimestamp} then
- * reads the general way. The same instant as the general reading (test/aws/xml-wire.test.ts
- * compares both with the SDK's).
+ * without a regular expression from `start` to `end` of `text`; undefined for anything else, which
+ * {@link parseTimestamp} then reads the general way. The same instant as the general reading
+ * (test/aws/xml-wire.test.ts compares both with the SDK's).
  */
-function parseUtcTimestamp(text: string): Date | undefined {
-  const length = text.length;
+function parseUtcTimestamp(text: string, start: number, end: number): Date | undefined {
+  const length = end - start;
   if (length !== 20 && length !== 24) return undefined;
   if (
-    text.charCodeAt(4) !== 45 /* - */ ||
-    text.charCodeAt(7) !== 45 ||
-    text.charCodeAt(10) !== 84 /* T */ ||
-    text.charCodeAt(13) !== 58 /* : */ ||
-    text.charCodeAt(16) !== 58 ||
-    text.charCodeAt(length - 1) !== 90 /* Z */
+    text.charCodeAt(start + 4) !== 45 /* - */ ||
+    text.charCodeAt(start + 7) !== 45 ||
+    text.charCodeAt(start + 10) !== 84 /* T */ ||
+    text.charCodeAt(start + 13) !== 58 /* : */ ||
+    text.charCodeAt(start + 16) !== 58 ||
+    text.charCodeAt(end - 1) !== 90 /* Z */
   ) {
     return undefined;
   }
-  const year = digitsAt(text, 0, 4);
-  const month = digitsAt(text, 5, 7);
-  const day = digitsAt(text, 8, 10);
-  const hours = digitsAt(text, 11, 13);
-  const minutes = digitsAt(text, 14, 16);
-  const seconds = digitsAt(text, 17, 19);
+  const year = digitsAt(text, start, start + 4);
+  const month = digitsAt(text, start + 5, start + 7);
+  const day = digitsAt(text, start + 8, start + 10);
+  const hours = digitsAt(text, start + 11, start + 13);
+  const minutes = digitsAt(text, start + 14, start + 16);
+  const seconds = digitsAt(text, start + 17, start + 19);
   let millis = 0;
   if (length === 24) {
-    if (text.charCodeAt(19) !== 46 /* . */) return undefined;
-    millis = digitsAt(text, 20, 23);
+    if (text.charCodeAt(start + 19) !== 46 /* . */) return undefined;
+    millis = digitsAt(text, start + 20, start + 23);
   }
   if (
     year < 100 ||
@@ -428,7 +528,7 @@ const RFC3339_WITH_OFFSET =
  * refuses them all, so the lean decoding does too.
  */
 function parseTimestamp(text: string): Date | undefined {
-  const common = parseUtcTimestamp(text);
+  const common = parseUtcTimestamp(text, 0, text.length);
   if (common !== undefined) return common;
   const match = RFC3339_WITH_OFFSET.exec(text);
   if (!match) return undefined;
@@ -509,7 +609,7 @@ function readMember(scanner: Scanner, member: Member): unknown {
       return scanner.empty ? {} : readStruct(scanner, member.shape as CompiledShape, member.name);
     default:
       if (scanner.empty) return member.kind === Kind.String ? '' : undefined;
-      return scalar(member.kind, scanner.text(), member.name);
+      return scanner.scalar(member);
   }
 }
 
@@ -572,6 +672,53 @@ interface HttpLikeResponse {
 export type StreamCollector = (stream: unknown) => Promise<Uint8Array>;
 
 /**
+ * Where the chunks of a body are joined before they are read as text, kept for the next body: the
+ * SDK's collector allocated a zero-filled buffer per page (34 MB per audit of realistic pages) only
+ * to read it once. Bodies are joined and read synchronously, so concurrent calls never share it.
+ */
+let joined: Buffer | undefined;
+/** A body larger than this is joined in a buffer of its own, not kept for the next one. */
+const JOINED_LIMIT = 8 * 2 ** 20;
+
+/** `chunks` (`length` bytes in all) as UTF-8 text. */
+function textOf(chunks: readonly Uint8Array[], length: number): string {
+  const [only] = chunks;
+  if (chunks.length === 1 && only !== undefined)
+    return Buffer.from(only.buffer, only.byteOffset, only.byteLength).toString('utf8');
+  let target = joined;
+  if (length > JOINED_LIMIT) target = Buffer.allocUnsafe(length);
+  else if (target === undefined || target.length < length) {
+    target = Buffer.allocUnsafe(Math.max(length, 2 ** 20));
+    joined = target;
+  }
+  let offset = 0;
+  for (const chunk of chunks) {
+    target.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return target.toString('utf8', 0, length);
+}
+
+/**
+ * The text of an answer's body: a Node stream (what the SDK's Node HTTP handler gives) is read
+ * chunk by chunk here; anything else goes through the client's `collect`.
+ */
+async function bodyText(body: unknown, collect: StreamCollector): Promise<string> {
+  if (!(body instanceof Readable)) {
+    const bytes = await collect(body);
+    return textOf([bytes], bytes.byteLength);
+  }
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    chunks.push(bytes);
+    length += bytes.byteLength;
+  }
+  return textOf(chunks, length);
+}
+
+/**
  * The plugin that decodes a command's successful answers with `decode`: `collect` is the client's
  * `streamCollector` (`client.config.streamCollector`).
  */
@@ -587,10 +734,7 @@ export function leanXmlPlugin(
             const result = await next(args);
             const response = result.response as HttpLikeResponse;
             if (response.statusCode < 200 || response.statusCode >= 300) return result;
-            const bytes = await collect(response.body);
-            context[LEAN_OUTPUT] = decode(
-              Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-            );
+            context[LEAN_OUTPUT] = decode(await bodyText(response.body, collect));
             response.body = new Uint8Array(0);
             return result;
           },

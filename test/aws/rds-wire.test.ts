@@ -450,3 +450,123 @@ describe('RDS list answers without their list element', () => {
     });
   }
 });
+
+describe('reading the body of a successful answer', () => {
+  /** A DescribeDBInstances answer listing `ids`, as bytes. */
+  function answer(ids: readonly string[]): Buffer {
+    const members = ids
+      .map(
+        (id) =>
+          `<DBInstance><DBInstanceIdentifier>${id}</DBInstanceIdentifier><Endpoint><Address>${id}.example</Address></Endpoint></DBInstance>`,
+      )
+      .join('');
+    return Buffer.from(
+      `<DescribeDBInstancesResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeDBInstancesResult><DBInstances>${members}</DBInstances></DescribeDBInstancesResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></DescribeDBInstancesResponse>`,
+      'utf8',
+    );
+  }
+
+  /** `bytes` cut every `size` bytes (UTF-8 sequences cut through too). */
+  function chunked(bytes: Buffer, size: number): Buffer[] {
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+    return chunks;
+  }
+
+  /** A client whose answers are 200s with the body `body` makes (one call after another). */
+  function answering(body: () => unknown): RDSClient {
+    return new RDSClient({
+      region: REGION,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+      requestHandler: {
+        handle: async () => ({
+          response: { statusCode: 200, headers: { 'content-type': 'text/xml' }, body: body() },
+        }),
+      } as never,
+    });
+  }
+
+  /** DescribeDBInstances through the lean plugin: the identifiers it lists. */
+  async function leanIds(client: RDSClient): Promise<string[]> {
+    const command = new DescribeDBInstancesCommand({});
+    command.middlewareStack.use(
+      leanRdsListPlugin('DescribeDBInstances', client.config.streamCollector as StreamCollector) as never,
+    );
+    const output = await client.send(command);
+    return (output.DBInstances ?? []).map((instance) => instance.DBInstanceIdentifier ?? '');
+  }
+
+  const IDS = Array.from({ length: 300 }, (_, index) => `datenbank-größe-${index}-ü€😀`);
+
+  it.each([
+    ['one chunk', 1 << 20],
+    ['chunks of 64 KiB', 1 << 16],
+    ['chunks of 7 bytes, cutting multi-byte characters', 7],
+  ])('reads a body that comes in %s whole', async (_, size) => {
+    // Prepare
+    const client = answering(() => Readable.from(chunked(answer(IDS), size)));
+    // Act
+    const ids = await leanIds(client);
+    // Assess
+    expect(ids).toEqual(IDS);
+    client.destroy();
+  });
+
+  it('reads a body that is not a Node stream through the client collector', async () => {
+    // Prepare: a web stream, as a fetch-based handler would give.
+    const bytes = answer(IDS);
+    const client = answering(
+      () =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const chunk of chunked(bytes, 1000)) controller.enqueue(new Uint8Array(chunk));
+            controller.close();
+          },
+        }),
+    );
+    // Act
+    const ids = await leanIds(client);
+    // Assess
+    expect(ids).toEqual(IDS);
+    client.destroy();
+  });
+
+  it('keeps the bodies of calls in flight together apart', async () => {
+    // Prepare: each body trickles in while the others do, and is read after the larger ones.
+    const lists = [IDS.slice(0, 40), IDS, IDS.slice(100, 101), IDS.slice(5, 250)];
+    let call = 0;
+    const client = answering(() => {
+      const chunks = chunked(answer(lists[call++ % lists.length] ?? []), 500);
+      return Readable.from(
+        (async function* () {
+          for (const chunk of chunks) {
+            await new Promise((resolve) => setImmediate(resolve));
+            yield chunk;
+          }
+        })(),
+      );
+    });
+    // Act
+    const decoded = await Promise.all(lists.map(() => leanIds(client)));
+    // Assess
+    expect(decoded).toEqual(lists);
+    client.destroy();
+  });
+
+  it('fails the call when the body breaks off, instead of decoding what arrived', async () => {
+    // Prepare
+    const bytes = answer(IDS);
+    const client = answering(() =>
+      Readable.from(
+        (async function* () {
+          yield bytes.subarray(0, 5000);
+          throw new Error('socket hang up');
+        })(),
+      ),
+    );
+    // Act + Assess
+    await expect(leanIds(client)).rejects.toThrow(/socket hang up/);
+    client.destroy();
+  });
+});

@@ -605,6 +605,50 @@ describe('merging reports and the verdict', () => {
     expect(merged.counts).toEqual(countStatuses(sorted.findings));
   });
 
+  it('counts the findings it makes as countStatuses does, through every merge, each report with counts of its own', async () => {
+    // Prepare: PASSED and FAILED findings, a scope that cannot be read, a check that throws, and a
+    // check answering WARNING or a status outside the four (counted NOT_AVAILABLE).
+    const throwing: Check<FakeFact> = {
+      ...retentionCheck,
+      metadata: { ...retentionCheck.metadata, id: 'pitr.fake-throwing' },
+      evaluate: () => {
+        throw new Error('bug');
+      },
+    };
+    const odd: Check<FakeFact> = {
+      ...retentionCheck,
+      metadata: { ...retentionCheck.metadata, id: 'pitr.fake-odd' },
+      evaluate: (fact) => ({
+        status: (fact.retentionDays > 10 ? 'WARNING' : 'UNKNOWN') as 'WARNING',
+        description: 'odd',
+        observed: {},
+        required: {},
+      }),
+    };
+    // Act
+    const judged = await runAudit({
+      plans: [
+        plan('eu-west-1', [db('eu-west-1', 'a', 35), db('eu-west-1', 'b', 1)]),
+        plan('us-east-1', new Error('unreachable')),
+      ],
+      checks: [retentionCheck, throwing, odd],
+      policy,
+      now,
+    });
+    const merged = mergeReports([judged]);
+    const again = mergeReports([merged]);
+    // Assess
+    expect(judged.findings).toHaveLength(9);
+    expect(judged.findings.every((finding) => finding !== undefined)).toBe(true);
+    expect(judged.counts).toEqual(countStatuses(judged.findings));
+    expect(judged.counts).toEqual({ PASSED: 1, WARNING: 1, FAILED: 1, NOT_AVAILABLE: 6 });
+    expect(merged.counts).toEqual(judged.counts);
+    expect(again.counts).toEqual(judged.counts);
+    (merged.counts as { PASSED: number }).PASSED = 99;
+    expect(judged.counts.PASSED).toBe(1);
+    expect(mergeReports([judged]).counts.PASSED).toBe(1);
+  });
+
   it('keeps the failed outcome of a scope reported failed first, then complete', () => {
     const merged = mergeReports([
       report('a', 'b', [], [scopeOutcome('eu-west-1', 'failed')]),
@@ -782,6 +826,41 @@ describe('merging reports and the verdict', () => {
     // Assess
     expect(sorted.map((f) => f.title)).toEqual([...findings].sort(compareFindings).map((f) => f.title));
     expect(sortFindings([])).toEqual([]);
+  });
+
+  it.each([
+    ['texts in code-unit order packed into one number per finding', 40, 3000],
+    ['too many distinct texts for one number per finding (ranks compared field by field)', 3000, 3000],
+  ])('sortFindings orders %s as sort(compareFindings) does', (_, distinct, count) => {
+    // Prepare: lower-case ids, regions and accounts (their code-unit order is their collated order)
+    // with digits, hyphens and dots; `distinct` values per field, so that 3,000 of each need more
+    // than 53 bits together. Shared resource objects, as the checks of one fact share theirs.
+    let seed = 11;
+    const pick = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const base = finding('db', 'FAILED');
+    const resources = Array.from({ length: Math.max(1, Math.floor(count / 3)) }, () => ({
+      ...base.resource,
+      provider: pick(2) === 0 ? ('aws' as const) : ('gcp' as const),
+      account: String(100000000000 + pick(distinct) * 7919),
+      region: `eu-west-${pick(distinct)}`,
+      id: `certctl-db-${pick(distinct)}.${pick(10)}`,
+    }));
+    const findings = Array.from({ length: count }, (_, index) => ({
+      ...base,
+      title: `finding ${index}`,
+      status: (['FAILED', 'WARNING', 'PASSED', 'NOT_AVAILABLE'] as const)[pick(4)] ?? 'FAILED',
+      checkId: `pitr.check-${pick(distinct)}`,
+      resource: resources[pick(resources.length)] ?? base.resource,
+    }));
+
+    // Act
+    const sorted = sortFindings([...findings]);
+
+    // Assess
+    expect(sorted.map((f) => f.title)).toEqual([...findings].sort(compareFindings).map((f) => f.title));
   });
 });
 

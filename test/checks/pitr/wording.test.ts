@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   editionLabel,
   formatLag,
+  formatTime,
   logCapClause,
   maxRetentionDays,
   notAvailable,
@@ -19,6 +20,23 @@ describe('pitr wording', () => {
       '1 d 0 h',
       '2 d 2 h',
     ]);
+  });
+
+  it('writes a time to the minute in UTC, the same for every instant of a minute, however many minutes it has seen', () => {
+    // Prepare: more distinct minutes than formatTime keeps, then the first ones again.
+    const minutes = Array.from({ length: 5000 }, (_, index) => Date.UTC(2026, 11, 1) + index * 61_000);
+    const expected = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    // Act + Assess
+    for (const ms of [...minutes, ...minutes.slice(0, 100)]) {
+      expect(formatTime(new Date(ms))).toBe(expected(ms));
+    }
+    expect(formatTime(new Date('2026-09-14T10:00:00.000Z'))).toBe('2026-09-14 10:00 UTC');
+    expect(formatTime(new Date('2026-09-14T10:00:59.999Z'))).toBe('2026-09-14 10:00 UTC');
+    expect(formatTime(new Date('2026-09-14T10:01:00.000Z'))).toBe('2026-09-14 10:01 UTC');
+    expect(formatTime(new Date('1969-12-31T23:59:59.999Z'))).toBe('1969-12-31 23:59 UTC');
+    expect(formatTime(new Date('1970-01-01T00:00:00.001Z'))).toBe('1970-01-01 00:00 UTC');
+    expect(() => formatTime(new Date(Number.NaN))).toThrow(RangeError);
+    expect(() => formatTime(new Date(Number.NaN))).toThrow(RangeError);
   });
 
   it('names each kind of database, and a Multi-AZ DB cluster apart from Aurora', () => {
