@@ -72,6 +72,7 @@ import {
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import { pageTokens } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
+import { arnPartitionOf } from '../publish/security-hub/asff.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
 import type { AwsCollector } from './collectors.ts';
 import { kmsKeyDescriber } from './kms-keys.ts';
@@ -664,7 +665,8 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
       region: bucket.s3.region,
       type: 'AwsS3Bucket',
       id: dumpResourceId(bucket.name, location.prefix),
-      arn: `arn:aws:s3:::${bucket.name}`,
+      // S3 bucket ARNs carry no region or account, but their partition: arn:aws-us-gov:s3:::… in GovCloud.
+      arn: `arn:${arnPartitionOf(bucket.s3.region)}:s3:::${bucket.name}`,
     },
     location: {
       provider: 'aws',

@@ -143,6 +143,12 @@ beforeAll(async () => {
               name: 'certctl-dumps-sidecars',
               ...CHECKSUMMED_CONTENTS,
             },
+            // A GovCloud bucket: its ARN is in the aws-us-gov partition.
+            {
+              name: 'certctl-dumps-gov',
+              region: 'us-gov-west-1',
+              series: [{ keyPrefix: 'prod/certctl-', count: 3, newest: '-2h', fixture: DUMP_FIXTURE }],
+            },
             {
               name: 'certctl-dumps-locked-down',
               region: 'eu-west-1',
@@ -191,6 +197,16 @@ async function read(
 const settings = { dumps: dumpsPolicySchema.parse({}), minPitrDays: 30, now: NOW };
 
 describe('readS3DumpFact', () => {
+  it("names the bucket's ARN in the partition of the bucket's region", async () => {
+    // Act
+    const fact = await read('certctl-dumps-gov');
+    // Assess
+    expect(fact.resource).toMatchObject({
+      region: 'us-gov-west-1',
+      arn: 'arn:aws-us-gov:s3:::certctl-dumps-gov',
+    });
+  });
+
   it('builds the full fact with the header parsed when the bucket is healthy', async () => {
     // Act
     const fact = await read('certctl-dumps');
