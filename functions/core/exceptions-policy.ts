@@ -44,6 +44,21 @@ const DUMP_LOCATION = /^(gs|s3):\/\/([^/]+)(?:\/(.*))?$/;
 /** A selfLink (`https://…`) or full resource name (`//service.googleapis.com/…`): where GCP names live. */
 const GCP_URL = /^(?:https?:)?\/\//;
 
+/**
+ * The AWS resources findings name by ARN, with the one check group that judges each: RDS instances
+ * and Aurora clusters (functions/aws/rds.ts), Secrets Manager secrets (secrets-manager.ts) and the
+ * buckets of dump series (s3-dumps.ts). Any partition.
+ */
+const AWS_ARN_KINDS: readonly { readonly arn: RegExp; readonly what: string; readonly group: string }[] = [
+  {
+    arn: /^arn:[^:]+:rds:[^:]*:[^:]*:(?:db|cluster):/,
+    what: 'RDS database or Aurora cluster',
+    group: 'pitr',
+  },
+  { arn: /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:/, what: 'Secrets Manager secret', group: 'keys' },
+  { arn: /^arn:[^:]+:s3:::[^/]+$/, what: 'S3 bucket', group: 'dumps' },
+];
+
 /** A GCP resource an exception names in one of the forms findings can be matched by. */
 export interface GcpResourceName {
   readonly kind: GcpResourceKind;
@@ -107,7 +122,7 @@ export const policyExceptionSchema = z
   .strictObject({
     resource: z.described(
       z.string().check(z.minLength(1)),
-      "The resource: its ARN or selfLink, or its id (`certctl-db`) with its `account`, as findings name it. GCP also: `projects/<project>/instances/<name>` or a Cloud SQL connection name, `projects/<project>/secrets/<name>` or a secret's short name with its `account`; a dump series: `gs://<bucket>/<prefix>` or `s3://…`. A GCP name no finding carries, or of a kind its check never judges, is refused.",
+      "The resource: its ARN or selfLink, or its id (`certctl-db`) with its `account`, as findings name it. GCP also: `projects/<project>/instances/<name>` or a Cloud SQL connection name, `projects/<project>/secrets/<name>` or a secret's short name with its `account`; a dump series: `gs://<bucket>/<prefix>` or `s3://…`. A GCP name no finding carries, or a GCP name or AWS ARN of a kind its check never judges, is refused.",
     ),
     account: z.described(
       z.optional(
@@ -163,13 +178,14 @@ export const policyExceptionSchema = z
         ? GCP_KINDS[gcp.kind]
         : dumpLocationOf(exception.resource) !== undefined
           ? { what: 'dump location', group: 'dumps' }
-          : undefined;
+          : AWS_ARN_KINDS.find((candidate) => candidate.arn.test(exception.resource));
       const group = exception.check.slice(0, exception.check.indexOf('.'));
       if (kind && group !== kind.group) {
+        const article = /^(?:[AEIOU]|RDS\b|S3\b)/.test(kind.what) ? 'an' : 'a';
         context.addIssue({
           code: 'custom',
           path: ['check'],
-          message: `${exception.check} never judges a ${kind.what} ('${exception.resource}'): give a ${kind.group}.* check, or name the resource the check judges`,
+          message: `${exception.check} never judges ${article} ${kind.what} ('${exception.resource}'): give a ${kind.group}.* check, or name the resource the check judges`,
         });
         return;
       }

@@ -415,4 +415,25 @@ describe('GCP resources, by the names operators write', () => {
       /exceptions\.0\.check: pitr\.retention never judges a dump location .*: give a dumps\.\* check/,
     );
   });
+
+  it('refuses an AWS ARN whose kind the check never judges, and takes the ones it does', () => {
+    const secret = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/ca-key-AbCdEf';
+    const database = 'arn:aws-us-gov:rds:us-gov-west-1:111111111111:db:certctl-db';
+    const cluster = 'arn:aws:rds:eu-west-1:111111111111:cluster:certctl-aurora';
+    const bucket = 'arn:aws:s3:::certctl-dumps';
+    expect(() => exceptionOf(secret, 'pitr.retention')).toThrow(
+      /exceptions\.0\.check: pitr\.retention never judges a Secrets Manager secret .*: give a keys\.\* check/,
+    );
+    expect(() => exceptionOf(database, 'keys.present')).toThrow(
+      /exceptions\.0\.check: keys\.present never judges an RDS database or Aurora cluster .*: give a pitr\.\* check/,
+    );
+    expect(() => exceptionOf(cluster, 'dumps.fresh')).toThrow(/give a pitr\.\* check/);
+    expect(() => exceptionOf(bucket, 'pitr.window')).toThrow(
+      /exceptions\.0\.check: pitr\.window never judges an S3 bucket .*: give a dumps\.\* check/,
+    );
+    expect(() => exceptionOf(secret, 'keys.replicated')).not.toThrow();
+    expect(() => exceptionOf(database, 'pitr.window')).not.toThrow();
+    expect(() => exceptionOf(cluster, 'pitr.cross-region')).not.toThrow();
+    expect(() => exceptionOf(bucket, 'dumps.protection')).not.toThrow();
+  });
 });
