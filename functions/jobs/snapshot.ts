@@ -15,6 +15,7 @@ import type {
   SnapshotCloud,
   TargetsOptions,
 } from '../actions/snapshot/backend.ts';
+import { snapshotKeyReader } from '../actions/snapshot/keys.ts';
 import {
   type AmbiguousTargetName,
   emptyCounts,
@@ -209,6 +210,7 @@ export async function runSnapshotJob(
   const results = await takeSnapshots(request, targets, {
     policy: deps.policy.snapshots,
     backendFor: snapshotBackendFor(deps.clouds),
+    keyReader: snapshotKeyReader(deps.clouds),
     manualSnapshots,
     now,
     ...(deps.sleep ? { sleep: deps.sleep } : {}),

@@ -30,6 +30,7 @@ import {
   simTimeSchema,
   tagsSchema,
 } from '../scenario-fields.ts';
+import { awsManagedKeyArn } from './kms.ts';
 import type { RdsCluster, RdsInstance, RdsStore } from './rds.ts';
 
 const DEFAULT_QUOTA = 100;
@@ -81,6 +82,13 @@ const existingSnapshotSchema = z.strictObject({
   copiedFrom: z.string().startsWith('arn:').optional(),
   status: z.enum(['available', 'failed']).default('available'),
   tags: tagsSchema,
+  /** Whether the snapshot is encrypted: as its database when the scenario has it, else true. */
+  encrypted: z.boolean().optional(),
+  /**
+   * The key of an encrypted snapshot (`KmsKeyId`): its database's key when the scenario has it, else
+   * the account's AWS-managed `aws/rds` key of the region (test/sim/services/kms.ts).
+   */
+  kmsKeyId: z.string().min(1).optional(),
 });
 
 const pendingMaintenanceSchema = z.strictObject({
@@ -195,6 +203,11 @@ export class RdsSnapshotSim {
     }));
     for (const spec of section.existing) {
       const account = spec.account ?? defaultAccount;
+      const source =
+        spec.kind === 'cluster'
+          ? store.cluster(account, spec.region, spec.target)
+          : store.instance(account, spec.region, spec.target);
+      const encrypted = spec.encrypted ?? source?.storageEncrypted ?? true;
       this.#put({
         id: spec.id.toLowerCase(),
         kind: spec.kind,
@@ -209,8 +222,10 @@ export class RdsSnapshotSim {
         durationMs: 0,
         fails: spec.status === 'failed',
         tags: spec.tags,
-        encrypted: true,
-        kmsKeyId: undefined,
+        encrypted,
+        kmsKeyId: encrypted
+          ? (spec.kmsKeyId ?? source?.kmsKeyId ?? awsManagedKeyArn(account, spec.region, 'rds'))
+          : undefined,
         engine: spec.kind === 'cluster' ? 'aurora-postgresql' : 'postgres',
         engineVersion: '16.4',
       });
