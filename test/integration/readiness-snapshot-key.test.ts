@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runReadinessJob } from '../../functions/jobs/readiness.ts';
-import { runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
+import { confirmReplayedSnapshots, runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
 import type { ScenarioInput } from '../sim/scenario.ts';
 import { fastPolicy, type SnapshotHarness, startSnapshotHarness, TAG } from './snapshot-support.ts';
 
@@ -186,6 +186,34 @@ describe('the snapshot job and the key of the snapshots it takes', () => {
     expect(prod?.snapshotId).toMatch(/^certctl-premaint-certctl-prod-db-/);
     expect(aurora?.outcome).toBe('available');
     expect(snapshotExitCode(result)).toBe(1);
+  });
+
+  it('reports a remembered available snapshot whose key has since been scheduled for deletion as not delivered when it is replayed', async () => {
+    // Prepare: a result remembered when the key was still usable; the key is pending deletion now.
+    harness = await startSnapshotHarness(keyScenario(keyArn(KEYS.pending), keyArn(KEYS.enabled)));
+    const remembered = {
+      target: {
+        provider: 'aws' as const,
+        kind: 'rds-instance' as const,
+        account: ACCOUNT,
+        region: 'eu-west-1',
+        id: 'certctl-prod-db',
+      },
+      outcome: 'available' as const,
+      snapshotId: 'certctl-premaint-prod-1',
+      encrypted: true,
+      kmsKeyId: keyArn(KEYS.pending),
+      durationMs: 1,
+      attempts: 1,
+    };
+
+    // Act
+    const [replayed] = await confirmReplayedSnapshots([remembered], harness.deps(policy()).clouds);
+
+    // Assess
+    expect(replayed?.outcome).toBe('error');
+    expect(replayed?.error?.code).toBe('SnapshotKeyUnusable');
+    expect(replayed?.error?.message).toContain(`KMS key ${keyArn(KEYS.pending)} is PendingDeletion`);
   });
 
   it('reports a snapshot whose key cannot be described as not verified, with the error code', async () => {

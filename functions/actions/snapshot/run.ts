@@ -136,7 +136,7 @@ export async function takeSnapshots(
  * (functions/actions/snapshot/keys.ts). Either is reported as an error naming the key and what to do;
  * asking again reads the key again. Other results are returned as they are.
  */
-async function withKeyChecked(
+export async function withKeyChecked(
   result: SnapshotTargetResult,
   keyReader: NonNullable<TakeSnapshotsDependencies['keyReader']>,
 ): Promise<SnapshotTargetResult> {
