@@ -1,5 +1,5 @@
 /**
- * The last audit as chat's `status` reports it, read from the import ledgers in S3 (the scheduled
+ * The last published audit as chat's `status` reports it, read from the import ledgers in S3 (the scheduled
  * audits write them when they publish): loaded on demand by the chat action, so its cold start reads
  * neither the S3 client nor the ledger decoding.
  */
@@ -11,7 +11,7 @@ import { decodeLedger, type Ledger, ledgerSummary } from '../publish/security-hu
 import { listLedgerDestinations, S3LedgerStore } from './ledger-store.ts';
 
 /**
- * The last audit as the import ledgers record it (functions/publish/security-hub/ledger.ts): what
+ * The last published audit as the import ledgers record it (functions/publish/security-hub/ledger.ts): what
  * the scheduled audits last published to Security Hub, by compliance status, and when. A ledger that
  * cannot be read or decoded is left out and said so; none at all is "not available", never a pass.
  */

@@ -46,6 +46,8 @@ export interface RdsSnapshotState {
   readonly id: string;
   readonly kind: 'rds-instance' | 'aurora-cluster';
   readonly target: string;
+  /** The database's resource id: DBSnapshot `DbiResourceId`, DBClusterSnapshot `DbClusterResourceId`. */
+  readonly sourceResourceId?: string | undefined;
   readonly status: string;
   readonly arn: string | undefined;
   readonly createdAt: Date | undefined;
@@ -85,6 +87,10 @@ function fromInstanceSnapshot(snapshot: DBSnapshot): RdsSnapshotState {
     id: snapshot.DBSnapshotIdentifier ?? '',
     kind: 'rds-instance',
     target: snapshot.DBInstanceIdentifier ?? '',
+    // "The identifier for the source DB instance, which can't be changed and which is unique to an
+    // Amazon Web Services Region" (DBSnapshot, RDS API reference): it tells a snapshot of an earlier
+    // database of the same identifier from one of the database that has it now.
+    sourceResourceId: snapshot.DbiResourceId || undefined,
     status: snapshot.Status ?? 'unknown',
     arn: snapshot.DBSnapshotArn,
     // When the data was taken: SnapshotCreateTime changes to the copy's time when a snapshot is
@@ -110,6 +116,9 @@ function fromClusterSnapshot(snapshot: DBClusterSnapshot): RdsSnapshotState {
     id: snapshot.DBClusterSnapshotIdentifier ?? '',
     kind: 'aurora-cluster',
     target: snapshot.DBClusterIdentifier ?? '',
+    // "The resource ID of the DB cluster that this DB cluster snapshot was created from"
+    // (DBClusterSnapshot, RDS API reference).
+    sourceResourceId: snapshot.DbClusterResourceId || undefined,
     status: snapshot.Status ?? 'unknown',
     arn: snapshot.DBClusterSnapshotArn,
     createdAt: snapshot.SnapshotCreateTime,

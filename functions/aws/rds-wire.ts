@@ -49,12 +49,16 @@ const DB_INSTANCE: Shape = {
 const DB_CLUSTER: Shape = {
   DBClusterIdentifier: 'string',
   DBClusterArn: 'string',
+  DbClusterResourceId: 'string',
   Engine: 'string',
   Status: 'string',
   ReplicationSourceIdentifier: 'string',
   ReadReplicaIdentifiers: { list: 'ReadReplicaIdentifier', of: 'string' },
   GlobalClusterIdentifier: 'string',
-  DBClusterMembers: { list: 'DBClusterMember', of: { DBInstanceIdentifier: 'string' } },
+  DBClusterMembers: {
+    list: 'DBClusterMember',
+    of: { DBInstanceIdentifier: 'string', IsClusterWriter: 'boolean' },
+  },
   BackupRetentionPeriod: 'integer',
   EarliestRestorableTime: 'timestamp',
   LatestRestorableTime: 'timestamp',
@@ -77,6 +81,7 @@ const AUTOMATED_BACKUP: Shape = {
 const DB_SNAPSHOT: Shape = {
   DBSnapshotIdentifier: 'string',
   DBInstanceIdentifier: 'string',
+  DbiResourceId: 'string',
   Status: 'string',
   DBSnapshotArn: 'string',
   SnapshotCreateTime: 'timestamp',
@@ -93,6 +98,7 @@ const DB_SNAPSHOT: Shape = {
 const DB_CLUSTER_SNAPSHOT: Shape = {
   DBClusterSnapshotIdentifier: 'string',
   DBClusterIdentifier: 'string',
+  DbClusterResourceId: 'string',
   Status: 'string',
   DBClusterSnapshotArn: 'string',
   SourceDBClusterSnapshotArn: 'string',

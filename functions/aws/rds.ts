@@ -9,7 +9,9 @@
  * - Only PostgreSQL is a candidate (`postgres`, `aurora-postgresql`; DescribeDBClusters also returns
  *   Multi-AZ DB clusters with engine `postgres`, judged at the cluster like Aurora).
  * - Read replicas are never judged as standalone databases (their source is), and cluster members
- *   (`DBClusterIdentifier` set) are judged only at their cluster.
+ *   (`DBClusterIdentifier` set) are judged only at their cluster. An Aurora global database
+ *   secondary that the policy selects is collected with what names its primary
+ *   ({@link globalSecondaryOf}): the PITR checks judge it through that primary.
  */
 import {
   type DBCluster,
@@ -22,7 +24,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
-import type { PitrFact, ReplicatedBackup, RestoreWindow } from '../core/facts.ts';
+import type { GlobalSecondary, PitrFact, ReplicatedBackup, RestoreWindow } from '../core/facts.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget } from '../core/targets.ts';
@@ -93,6 +95,63 @@ export function isStandaloneCluster(cluster: DBCluster): boolean {
 }
 
 /**
+ * Whether a cluster is a secondary of an Aurora global database, and which primary DescribeDBClusters
+ * names for it; undefined for a standalone cluster and for a global database's primary.
+ *
+ * What the sources say, and what is decided from it:
+ * - A global database has one primary cluster, which takes every write, and up to five (now ten)
+ *   read-only secondary clusters in other Regions, made up entirely of reader instances and kept in
+ *   sync through the storage layer (Aurora User Guide, "Using Amazon Aurora global databases" and
+ *   "Configuration requirements of an Amazon Aurora global database"). Data is imported and
+ *   restored to a point in time at the primary ("Importing data into an Aurora global database":
+ *   "Use point-in-time restore on the primary cluster"; "you always import the data to the cluster
+ *   that you designate as the primary cluster"). Neither those pages nor the backup pages describe a
+ *   point-in-time window of a secondary, and a new secondary keeps the Aurora default retention of one day
+ *   ("Overview of backing up and restoring an Aurora DB cluster"), so judging a secondary's own
+ *   retention and restorable times would fail healthy global databases and prove nothing when they
+ *   pass: the PITR checks judge the global database through its primary and name it
+ *   (functions/checks/pitr/wording.ts, `judgedThroughPrimary`).
+ * - DescribeDBClusters sends `GlobalClusterIdentifier` on every member (RDS API, DBCluster), and on
+ *   a secondary `ReplicationSourceIdentifier` with the primary cluster's ARN: Terraform reads it back
+ *   after creating a secondary, which is why its aws_rds_cluster documentation tells global database
+ *   users to ignore changes to replication_source_identifier (hashicorp/terraform-provider-aws
+ *   #14490, #40921; #43214 for Aurora PostgreSQL). `EngineMode` tells nothing here: it is `global`
+ *   only for Aurora MySQL 5.6.10a, and `provisioned` for Aurora PostgreSQL global databases.
+ * - A member without `ReplicationSourceIdentifier` whose instances all report
+ *   `IsClusterWriter` false (or that has no instance, a headless secondary) has no writer, which
+ *   only a secondary lacks; its primary is then unnamed here (DescribeGlobalClusters would name it,
+ *   which this audit does not call).
+ */
+export function globalSecondaryOf(cluster: DBCluster): GlobalSecondary | undefined {
+  if (!cluster.GlobalClusterIdentifier) return undefined;
+  const source = cluster.ReplicationSourceIdentifier;
+  if (source) {
+    const names = replicaNames(source);
+    return {
+      primaryArn: source,
+      primaryId: names[1] ?? source,
+      primaryRegion: regionOfArn(source),
+      evidence: 'ReplicationSourceIdentifier',
+    };
+  }
+  const members = cluster.DBClusterMembers ?? [];
+  const noWriter = members.every((member) => member.IsClusterWriter === false);
+  return noWriter
+    ? {
+        primaryArn: undefined,
+        primaryId: undefined,
+        primaryRegion: undefined,
+        evidence: 'no writer instance among DBClusterMembers',
+      }
+    : undefined;
+}
+
+/** An Aurora global database secondary ({@link globalSecondaryOf}) of a PostgreSQL engine. */
+export function isGlobalSecondary(cluster: DBCluster): boolean {
+  return POSTGRES_CLUSTER_ENGINES.has(cluster.Engine ?? '') && globalSecondaryOf(cluster) !== undefined;
+}
+
+/**
  * Each instance's own automated backup in this region, by `DbiResourceId`. The listing also holds
  * backups of deleted instances (`retained`) and, in a destination region, replicas of other
  * regions' backups (whose `Region` is the source region); neither describes a live local instance.
@@ -140,6 +199,19 @@ export function instanceRestoreWindow(
     return {
       known: false,
       reason: `DescribeDBInstanceAutomatedBackups answered for DbiResourceId ${automatedBackup.DbiResourceId} without RestoreWindow`,
+    };
+  }
+  if (
+    automatedBackup?.Status === 'active' &&
+    automatedBackup.RestoreWindow?.EarliestTime === undefined &&
+    automatedBackup.RestoreWindow?.LatestTime === undefined &&
+    instance.LatestRestorableTime === undefined
+  ) {
+    // An active backup keeps restore points; a window sent without either time is a value the API
+    // did not send, not proof that nothing can be restored.
+    return {
+      known: false,
+      reason: `DescribeDBInstanceAutomatedBackups answered for DbiResourceId ${automatedBackup.DbiResourceId} with a RestoreWindow without EarliestTime and LatestTime, and DescribeDBInstances sent no LatestRestorableTime`,
     };
   }
   if (automatedBackup) {
@@ -196,6 +268,9 @@ export function rdsInstanceToFact(
       type: 'AwsRdsDbInstance',
       id: instance.DBInstanceIdentifier ?? '',
       ...(instance.DBInstanceArn ? { arn: instance.DBInstanceArn } : {}),
+      // "The Amazon Web Services Region-unique, immutable identifier for the DB instance" (DBInstance,
+      // RDS API reference): readiness counts only snapshots that name it (functions/jobs/readiness.ts).
+      ...(instance.DbiResourceId ? { resourceId: instance.DbiResourceId } : {}),
     },
     kind: 'rds-instance',
     engine: instance.Engine ?? 'postgres',
@@ -236,10 +311,40 @@ function memberIds(cluster: DBCluster): string[] {
   );
 }
 
+/**
+ * The cluster's window from its own `EarliestRestorableTime` and `LatestRestorableTime`. The RDS
+ * model makes both optional and documents no state that leaves them out; Aurora cannot turn
+ * automated backups off ("You can't disable automated backups on Aurora", Aurora User Guide,
+ * "Overview of backing up and restoring an Aurora DB cluster"), so a missing time never proves an
+ * empty window, whatever the `Status` (a cluster still `creating` has taken no backup yet, but it
+ * holds no data to lose either; the next run judges it). Without the earliest time the window is
+ * unknown (pitr.window: NOT_AVAILABLE naming the field); the latest time alone still serves
+ * pitr.lag through `latestRestorableTime`.
+ */
+function clusterRestoreWindow(cluster: DBCluster): RestoreWindow {
+  const earliest = cluster.EarliestRestorableTime;
+  const latest = cluster.LatestRestorableTime;
+  if (earliest === undefined) {
+    const missing =
+      latest === undefined ? 'EarliestRestorableTime and LatestRestorableTime' : 'EarliestRestorableTime';
+    return {
+      known: false,
+      reason: `DescribeDBClusters answered for cluster ${cluster.DBClusterIdentifier ?? '(none)'} (Status ${cluster.Status ?? 'not sent'}) without ${missing}`,
+    };
+  }
+  return {
+    known: true,
+    earliest,
+    latest,
+    source: 'DBCluster EarliestRestorableTime/LatestRestorableTime',
+  };
+}
+
 /** The fact for one Aurora (or Multi-AZ) DB cluster; its window comes from the cluster itself. */
 export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFact {
   const retention = cluster.BackupRetentionPeriod;
   const enabled = retention === undefined ? undefined : retention > 0;
+  const globalSecondary = globalSecondaryOf(cluster);
   return {
     resource: {
       provider: 'aws',
@@ -248,6 +353,9 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
       type: 'AwsRdsDbCluster',
       id: cluster.DBClusterIdentifier ?? '',
       ...(cluster.DBClusterArn ? { arn: cluster.DBClusterArn } : {}),
+      // "The Amazon Web Services Region-unique, immutable identifier for the DB cluster" (DBCluster,
+      // RDS API reference).
+      ...(cluster.DbClusterResourceId ? { resourceId: cluster.DbClusterResourceId } : {}),
     },
     kind: 'aurora-cluster',
     engine: cluster.Engine ?? 'aurora-postgresql',
@@ -257,12 +365,7 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
     retentionRange: CLUSTER_RETENTION_RANGE,
     automatedBackupsEnabled: enabled,
     pointInTimeRecoveryEnabled: enabled,
-    restoreWindow: {
-      known: true,
-      earliest: cluster.EarliestRestorableTime,
-      latest: cluster.LatestRestorableTime,
-      source: 'DBCluster EarliestRestorableTime/LatestRestorableTime',
-    },
+    restoreWindow: clusterRestoreWindow(cluster),
     latestRestorableTime: cluster.LatestRestorableTime,
     deletionProtection: cluster.DeletionProtection,
     awsBackupRecoveryPointArn: cluster.AwsBackupRecoveryPointArn,
@@ -278,6 +381,7 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
         ),
       ],
       globalClusterIdentifier: cluster.GlobalClusterIdentifier || undefined,
+      ...(globalSecondary ? { globalSecondary } : {}),
     },
     createdAt: cluster.ClusterCreateTime,
     ...standsFor([
@@ -371,6 +475,12 @@ export interface RdsListOptions {
    * `pitr.cross-region`. Without it the replications stay unread (the check answers NOT_AVAILABLE).
    */
   readonly clientIn?: (region: string) => RDSClient;
+  /**
+   * Also select Aurora global database secondaries ({@link globalSecondaryOf}), which the PITR
+   * checks judge through their primary. Off for the snapshot job, which snapshots the clusters
+   * it has always snapshotted. @default false
+   */
+  readonly globalSecondaries?: boolean;
 }
 
 /**
@@ -518,7 +628,8 @@ export async function listSelectedDatabases(
       { element: 'DBClusters', items: (page) => page.DBClusters },
       // Likewise a cluster when the policy names one of its members or read replicas.
       (cluster) =>
-        isStandaloneCluster(cluster) &&
+        (isStandaloneCluster(cluster) ||
+          (options.globalSecondaries === true && isGlobalSecondary(cluster))) &&
         selected(
           [
             cluster.DBClusterIdentifier,
@@ -547,7 +658,7 @@ export async function collectRdsPitrFacts(
 ): Promise<PitrFact[]> {
   const lean = options.leanDecoding ?? true;
   const { paging, endpoint } = scopeReader(rds, scope, lean);
-  const databases = listSelectedDatabases(rds, scope, policy, options);
+  const databases = listSelectedDatabases(rds, scope, policy, { ...options, globalSecondaries: true });
   // The destinations of backup replication are known once the instances are listed; they are read
   // only when pitr.cross-region will judge them.
   const { clientIn } = options;

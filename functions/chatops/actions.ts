@@ -84,7 +84,7 @@ export interface ChatReadiness {
 }
 
 export interface ChatStatus {
-  /** The last audit, or why it cannot be told. */
+  /** The last published audit (the import ledgers' newest change and counts), or why it cannot be told. */
   readonly lastAudit:
     | {
         readonly at: string;

@@ -183,12 +183,16 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
   return message(`Readiness: ${VERDICT_TEXT[verdict]}`, blocks, 'in_channel');
 }
 
-/** The status answer: the last audit and the newest snapshot per target. */
+/**
+ * The status answer: the last published audit (what the import ledgers record, timed by the newest
+ * change published: not when an audit last ran, which may publish nothing new) and the newest
+ * snapshot per target.
+ */
 export function statusAnswer(status: ChatStatus): SlackMessage {
   const audit =
     'unavailable' in status.lastAudit
-      ? `*Last audit:* not available: ${escapeMrkdwn(status.lastAudit.unavailable)}`
-      : `*Last audit* (${escapeMrkdwn(status.lastAudit.at)}, ${escapeMrkdwn(status.lastAudit.source)}): ${Object.entries(
+      ? `*Last published audit:* not available: ${escapeMrkdwn(status.lastAudit.unavailable)}`
+      : `*Last published audit* (${escapeMrkdwn(status.lastAudit.at)}, ${escapeMrkdwn(status.lastAudit.source)}): ${Object.entries(
           status.lastAudit.counts,
         )
           .map(([key, count]) => `${count} ${escapeMrkdwn(key)}`)

@@ -41,7 +41,7 @@ export const CHAT_HELP: Readonly<Record<ChatCommandName, string>> = {
   snapshot: `\`snapshot [database …] reason="why" ticket=CHG-123\`: take a pre-maintenance snapshot of the named databases, among those the policy selects (all of them when none is named), wait until each is restorable, and report it. A name several databases share (in other accounts, regions or projects) snapshots none: name the one you mean by its ARN or project:region:instance. The same ticket for the same databases never snapshots twice, except to retry a snapshot that failed (at most ${MAX_SNAPSHOT_ATTEMPTS} attempts); other databases, or the same ticket from the CLI, make another request.`,
   readiness:
     '`readiness [database …]`: GO or NO-GO before a CA rotation of the named databases, among those the policy selects (all of them when none is named; one it does not select makes the answer COULD NOT EVALUATE): PITR and key-material checks green (dumps too when the policy lists them; the policy may waive key material, with a reason) and a fresh pre-maintenance snapshot for every database. The answer names the checks it did not cover.',
-  status: '`status`: the last audit’s summary and the last pre-maintenance snapshots.',
+  status: '`status`: the last published audit’s summary and the last pre-maintenance snapshots.',
   help: '`help [command]`: this help.',
 };
 

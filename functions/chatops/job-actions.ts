@@ -16,7 +16,9 @@ import {
   isSnapshotOf,
   runReadinessJob,
   snapshotListingKey,
+  snapshotMatch,
   snapshotsByTarget,
+  uncountedReason,
 } from '../jobs/readiness.ts';
 import { resolveSnapshotTargets, runSnapshotJob, type SnapshotJobResult } from '../jobs/snapshot.ts';
 import { snapshotOncePerRequest } from '../jobs/snapshot-once.ts';
@@ -126,7 +128,7 @@ export interface ChatJobs {
   readiness(targets: readonly string[]): Promise<JobReadinessResult>;
   /** The newest pre-maintenance snapshot of each target of the policy. */
   latestSnapshots(): Promise<JobSnapshotListing>;
-  /** The last audit's summary, or why it cannot be told. */
+  /** The last published audit's summary, or why it cannot be told. */
   lastAudit(): Promise<ChatStatus['lastAudit']>;
 }
 
@@ -326,6 +328,18 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
         const newest = found
           .filter((snapshot) => isSnapshotOf(snapshot, target))
           .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
+        // One of ours of that name whose resource id (its own or the database's) was not sent is not
+        // shown as the database's, nor left unsaid: it may be the newest.
+        const unverifiable = found
+          .filter((snapshot) => snapshotMatch(snapshot, target) === 'unverifiable')
+          .filter(
+            (snapshot) =>
+              (snapshot.createdAt?.getTime() ?? Number.POSITIVE_INFINITY) >
+              (newest?.createdAt?.getTime() ?? 0),
+          )
+          .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
+        if (unverifiable)
+          problems.push(`${target.id}: ${uncountedReason(unverifiable, target)} (not counted)`);
         if (newest) {
           snapshots.push({
             target,

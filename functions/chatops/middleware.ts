@@ -171,7 +171,7 @@ export function acknowledgementText(work: Pick<ChatWork, 'command'>): string {
     case 'readiness':
       return `Checking readiness${command.targets.length > 0 ? ` of ${command.targets.join(', ')}` : ''}`;
     default:
-      return 'Reading the last audit and the last pre-maintenance snapshots';
+      return 'Reading the last published audit and the last pre-maintenance snapshots';
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { EXIT_CODES } from '../core/audit.ts';
 import { BackupGuardError } from '../core/errors.ts';
+import { visible } from '../publish/terminal.ts';
 import { commandHelp, didYouMean, wrap } from './args.ts';
 import type { CliCommand, CliIo, CliOverrides } from './command.ts';
 import { auditCommand } from './commands/audit.ts';
@@ -72,8 +73,10 @@ Exit codes:
 
 AWS credentials come from the SDK's default chain (environment, AWS_PROFILE / SSO, container or
 instance role); member accounts listed in the policy are read through their roles. STS is called
-in $AWS_REGION when set, else in the audited regions (--region, then aws.regions of the policy) in
-order, moving to the next when one fails; us-east-1 only when no region is configured.
+in $AWS_REGION (else $AWS_DEFAULT_REGION) when set, else in the audited regions (--region, then
+aws.regions of the policy) in order, moving to the next when one fails. With no region configured:
+us-east-1, or us-gov-west-1 / cn-north-1 when the member role ARNs are in GovCloud / China.
+Settings that name two partitions, or an $AWS_REGION of another partition, are refused.
 GCP uses Application Default Credentials (gcloud auth application-default login).
 Start with: npx backup-guard init, then npx backup-guard audit --policy policy.yaml
 Try it without a cloud: npm run demo
@@ -130,10 +133,12 @@ export async function runCli(
     }
   } catch (error) {
     if (error instanceof BackupGuardError) {
-      io.stderr(`backup-guard: ${error.message}\n`);
+      // Messages quote arguments, files and API errors: shown, never run; a policy error keeps its
+      // one-issue-a-line layout.
+      io.stderr(`backup-guard: ${visible(error.message)}\n`);
       return EXIT_CODES.incomplete;
     }
-    io.stderr(`backup-guard: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    io.stderr(`backup-guard: unexpected error: ${visible((error as Error)?.stack ?? String(error))}\n`);
     return EXIT_CODES.incomplete;
   }
 }

@@ -5,7 +5,7 @@
  * caller's credentials. One place, so each command checks the same input the same way before any
  * API call.
  */
-import { AwsClientFactory } from '../aws/clients.ts';
+import { AwsClientFactory, DEFAULT_HOME_REGION } from '../aws/clients.ts';
 import { InputError } from '../core/errors.ts';
 import type { Provider } from '../core/finding.ts';
 import { isAwsRegionName, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
@@ -13,6 +13,7 @@ import { loadPolicyFile } from '../core/policy-file.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../gcp/clients.ts';
 import { type GcpClientsWithSecretManager, withSecretManager } from '../gcp/secret-manager.ts';
 import { withCloudStorage } from '../gcp/storage-client.ts';
+import { arnPartitionOf } from '../publish/security-hub/asff.ts';
 import { splitList } from './args.ts';
 import type { CliIo, CliOption, CliOverrides } from './command.ts';
 import { resolveAwsCredentials } from './credentials.ts';
@@ -134,9 +135,100 @@ export function projectsOf(where: WhereArgs, policy: Policy, verb: string): read
   return projects;
 }
 
+/**
+ * The region of each partition where account-level calls go when no setting names one: STS has a
+ * regional endpoint there (sts.us-gov-west-1.amazonaws.com, sts.cn-north-1.amazonaws.com.cn:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_region-endpoints.html).
+ */
+export const PARTITION_HOME_REGIONS: Readonly<Record<string, string>> = {
+  aws: DEFAULT_HOME_REGION,
+  'aws-us-gov': 'us-gov-west-1',
+  'aws-cn': 'cn-north-1',
+};
+
+/** A setting that names a partition: a region (`--region`, `aws.regions`, the central region) or a role ARN. */
+interface PartitionSetting {
+  readonly setting: string;
+  readonly partition: string;
+  readonly region?: string;
+}
+
+function partitionSettings(where: WhereArgs, policy: Policy): PartitionSetting[] {
+  const byRegion = (setting: string, region: string): PartitionSetting => ({
+    setting: `${setting} ${region}`,
+    partition: arnPartitionOf(region),
+    region,
+  });
+  // `--region` replaces the policy's regions for the run, so only the run's regions count.
+  const runRegions = where.regions
+    ? where.regions.map((region) => byRegion('--region', region))
+    : policy.aws.regions === 'all'
+      ? []
+      : policy.aws.regions.map((region) => byRegion('aws.regions', region));
+  const central = policy.securityHub.centralRegion;
+  return [
+    ...runRegions,
+    ...(central ? [byRegion('securityHub.centralRegion', central)] : []),
+    ...policy.aws.accounts.map((account, index) => ({
+      setting: `aws.accounts[${index}].roleArn ${account.roleArn}`,
+      partition: account.roleArn.split(':')[1] ?? 'aws',
+    })),
+  ];
+}
+
+/**
+ * The region for account-level calls of a CLI run (STS, the Account API, Security Hub's home):
+ * `AWS_REGION`, then `AWS_DEFAULT_REGION`. Without them, us-east-1 is right only in the commercial
+ * partition: when the settings name GovCloud or China (regions, the central region, member role
+ * ARNs), the first region they name there, else that partition's {@link PARTITION_HOME_REGIONS}.
+ * Undefined in the commercial partition, where the run's regions, then us-east-1, serve as before.
+ * One run's credentials belong to one partition, so settings that name two (or an `AWS_REGION` in
+ * another than theirs) are refused before any call, naming each setting.
+ */
+export function cliHomeRegion(env: NodeJS.ProcessEnv, where: WhereArgs, policy: Policy): string | undefined {
+  const fromEnv = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
+  const settings = partitionSettings(where, policy);
+  const partitions = [...new Set(settings.map((entry) => entry.partition))];
+  const listed = (partition: string) =>
+    settings
+      .filter((entry) => entry.partition === partition)
+      .map((entry) => entry.setting)
+      .join(', ');
+  if (partitions.length > 1) {
+    throw new InputError(
+      `the settings name more than one AWS partition (${partitions.map((partition) => `${partition}: ${listed(partition)}`).join('; ')}), ` +
+        "and one run's credentials belong to one: keep the regions and member roles of one partition, and set AWS_REGION to a region of it",
+    );
+  }
+  const [partition] = partitions;
+  if (fromEnv !== undefined) {
+    const envPartition = arnPartitionOf(fromEnv);
+    if (partition !== undefined && envPartition !== partition) {
+      const variable = env.AWS_REGION ? 'AWS_REGION' : 'AWS_DEFAULT_REGION';
+      throw new InputError(
+        `${variable} ${fromEnv} is in the ${envPartition} partition, but the settings name the ${partition} partition (${listed(partition)}): ` +
+          `set ${variable} to a region of ${partition}${PARTITION_HOME_REGIONS[partition] ? ` such as ${PARTITION_HOME_REGIONS[partition]}` : ''}, or fix the settings`,
+      );
+    }
+    return fromEnv;
+  }
+  if (partition === undefined || partition === 'aws') return undefined;
+  const home =
+    settings.find((entry) => entry.region !== undefined)?.region ?? PARTITION_HOME_REGIONS[partition];
+  if (home === undefined) {
+    throw new InputError(
+      `the member roles are in the ${partition} partition (${listed(partition)}), whose region backup-guard cannot guess: set AWS_REGION, or list the regions in aws.regions`,
+    );
+  }
+  return home;
+}
+
 /** The clients of a command, made once the input is checked. */
 export interface CliClouds {
-  /** The caller's region (`AWS_REGION`, `AWS_DEFAULT_REGION`), for account-level calls. */
+  /**
+   * The region for account-level calls: `AWS_REGION`, `AWS_DEFAULT_REGION`, else the GovCloud or
+   * China region the settings point to ({@link cliHomeRegion}); undefined in the commercial partition.
+   */
   readonly homeRegion: string | undefined;
   /** The caller's AWS credentials behind the one client factory; absent when AWS is not needed. */
   readonly aws: { readonly factory: AwsClientFactory; readonly homeRegion: string | undefined } | undefined;
@@ -156,7 +248,10 @@ export async function openClouds(
   overrides: CliOverrides,
   needs: { readonly aws: boolean; readonly gcp: boolean },
 ): Promise<CliClouds> {
-  const homeRegion = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  // A run that needs no AWS call (GCP only, not publishing) has no partition to get right.
+  const homeRegion = needs.aws
+    ? cliHomeRegion(io.env, where, policy)
+    : io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined;
   const credentials = needs.aws ? await resolveAwsCredentials(overrides, io.env) : undefined;
   // Member roles are assumed through STS in the home region, else in the first region of the run.
   const stsRegion =

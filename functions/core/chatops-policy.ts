@@ -68,7 +68,10 @@ export const chatopsPolicySchema = z.strictObject({
         users,
         'User ids that may ask for the go/no-go readiness verdict (`*`: everyone).',
       ),
-      status: z.described(users, 'User ids that may ask for the last audit and snapshots (`*`: everyone).'),
+      status: z.described(
+        users,
+        'User ids that may ask for the last published audit and snapshots (`*`: everyone).',
+      ),
     }),
     {},
   ),

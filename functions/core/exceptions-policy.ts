@@ -17,6 +17,76 @@ const GCP_RESOURCE_NAME = /^projects\/([^/]+)\//;
 const GCP_REGION_PART = /\/(?:locations|regions)\/([^/]+)\//;
 
 /**
+ * The GCP resources findings name, by the collection in their resource name, with the one check
+ * group that judges each (findings: functions/gcp/cloud-sql.ts instanceResource, secret-manager.ts).
+ */
+const GCP_KINDS = {
+  instances: { what: 'Cloud SQL instance', group: 'pitr' },
+  secrets: { what: 'Secret Manager secret', group: 'keys' },
+} as const;
+export type GcpResourceKind = keyof typeof GCP_KINDS;
+
+/**
+ * `projects/<project>/<instances|secrets>/<name>`, alone (a resource name), after a host and API
+ * version (a selfLink: `https://sqladmin.googleapis.com/sql/v1beta4/projects/…`, `…/v1/projects/…`)
+ * or after a bare host (a full resource name: `//cloudsql.googleapis.com/projects/…`).
+ */
+const GCP_NAMED =
+  /^(?:(?:https?:)?\/\/[^/]+\/(?:[^/]+\/)*?)?projects\/([^/]+)\/(instances|secrets)\/([^/?#]+)$/;
+/**
+ * A Cloud SQL connection name, `<project>:<region>:<instance>` (a domain-scoped project keeps its
+ * `example.com:` prefix): https://cloud.google.com/sql/docs/postgres/instance-info.
+ */
+const CONNECTION_NAME =
+  /^((?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]):([a-z]+-[a-z]+\d+):([a-z][a-z0-9-]*)$/;
+/** A dump location as the reports print it (functions/checks/dumps/wording.ts): `gs://<bucket>/<prefix>`, `s3://…`. */
+const DUMP_LOCATION = /^(gs|s3):\/\/([^/]+)(?:\/(.*))?$/;
+/** A selfLink (`https://…`) or full resource name (`//service.googleapis.com/…`): where GCP names live. */
+const GCP_URL = /^(?:https?:)?\/\//;
+
+/** A GCP resource an exception names in one of the forms findings can be matched by. */
+export interface GcpResourceName {
+  readonly kind: GcpResourceKind;
+  /** `projects/<project>/<kind>/<name>`, whatever form it was written in. */
+  readonly name: string;
+  readonly project: string;
+  /** Only a connection name says it. */
+  readonly region?: string;
+}
+
+/**
+ * A Cloud SQL instance or Secret Manager secret as `projects/<project>/<kind>/<name>`, from its
+ * resource name, a selfLink of any API version, a full resource name or (Cloud SQL) its connection
+ * name; undefined for anything else.
+ */
+export function gcpResourceName(resource: string): GcpResourceName | undefined {
+  const named = GCP_NAMED.exec(resource);
+  if (named) {
+    const [, project = '', collection = '', name = ''] = named;
+    const kind = collection as GcpResourceKind;
+    return { kind, project, name: `projects/${project}/${kind}/${name}` };
+  }
+  const connection = CONNECTION_NAME.exec(resource);
+  if (connection) {
+    const [, project = '', region = '', name = ''] = connection;
+    return { kind: 'instances', project, region, name: `projects/${project}/instances/${name}` };
+  }
+  return undefined;
+}
+
+/**
+ * The dump series a `gs://<bucket>/<prefix>` or `s3://<bucket>/<prefix>` exception names: its cloud
+ * and `<bucket>/<prefix>` as findings' ids say it (functions/core/dump-facts.ts dumpResourceId),
+ * without the last slash.
+ */
+export function dumpLocationOf(resource: string): { provider: 'aws' | 'gcp'; id: string } | undefined {
+  const location = DUMP_LOCATION.exec(resource);
+  if (!location) return undefined;
+  const [, scheme, bucket = '', prefix = ''] = location;
+  return { provider: scheme === 's3' ? 'aws' : 'gcp', id: `${bucket}/${prefix}`.replace(/\/+$/, '') };
+}
+
+/**
  * Where `resource` says it lives, when it says so: an ARN names its account and region, a
  * selfLink or GCP resource name its project (and region when it has one). Undefined for a plain
  * id, which names a resource of that name in every account and region.
@@ -24,6 +94,8 @@ const GCP_REGION_PART = /\/(?:locations|regions)\/([^/]+)\//;
 function locationOf(resource: string): { account?: string; region?: string } | undefined {
   const arn = ARN.exec(resource);
   if (arn) return { ...(arn[2] ? { account: arn[2] } : {}), ...(arn[1] ? { region: arn[1] } : {}) };
+  const gcp = gcpResourceName(resource);
+  if (gcp) return { account: gcp.project, ...(gcp.region ? { region: gcp.region } : {}) };
   const isUrl = RESOURCE_URL.test(resource);
   const project = (isUrl ? GCP_PROJECT_PART : GCP_RESOURCE_NAME).exec(resource)?.[1];
   if (!isUrl && project === undefined) return undefined;
@@ -35,7 +107,7 @@ export const policyExceptionSchema = z
   .strictObject({
     resource: z.described(
       z.string().check(z.minLength(1)),
-      'The resource: its ARN or selfLink, or its id (`certctl-db`) with its `account`, as findings name it.',
+      "The resource: its ARN or selfLink, or its id (`certctl-db`) with its `account`, as findings name it. GCP also: `projects/<project>/instances/<name>` or a Cloud SQL connection name, `projects/<project>/secrets/<name>` or a secret's short name with its `account`; a dump series: `gs://<bucket>/<prefix>` or `s3://…`. A GCP name no finding carries, or of a kind its check never judges, is refused.",
     ),
     account: z.described(
       z.optional(
@@ -69,6 +141,38 @@ export const policyExceptionSchema = z
   })
   .check(
     z.superRefine((exception, context) => {
+      // A GCP name that no finding carries (a secret version, a key ring) or of a kind the check
+      // never judges would silently never apply: refuse it, saying which forms do.
+      const gcp = gcpResourceName(exception.resource);
+      const namesGcpProject =
+        GCP_RESOURCE_NAME.test(exception.resource) ||
+        (GCP_URL.test(exception.resource) && GCP_PROJECT_PART.test(exception.resource));
+      if (gcp === undefined && namesGcpProject) {
+        context.addIssue({
+          code: 'custom',
+          path: ['resource'],
+          message:
+            `'${exception.resource}' is a GCP resource name no finding carries: name a Cloud SQL instance ` +
+            'projects/<project>/instances/<name> (or its connection name <project>:<region>:<name>, or <name> with its project in account), ' +
+            'a Secret Manager secret projects/<project>/secrets/<name> (or <name> with its project in account), ' +
+            'or a dump location gs://<bucket>/<prefix>',
+        });
+        return;
+      }
+      const kind = gcp
+        ? GCP_KINDS[gcp.kind]
+        : dumpLocationOf(exception.resource) !== undefined
+          ? { what: 'dump location', group: 'dumps' }
+          : undefined;
+      const group = exception.check.slice(0, exception.check.indexOf('.'));
+      if (kind && group !== kind.group) {
+        context.addIssue({
+          code: 'custom',
+          path: ['check'],
+          message: `${exception.check} never judges a ${kind.what} ('${exception.resource}'): give a ${kind.group}.* check, or name the resource the check judges`,
+        });
+        return;
+      }
       // Accepted risk covers what the team accepted, not every database that shares its name: a
       // staging exception must not silence the same-named production database in another account.
       const location = locationOf(exception.resource);

@@ -2,21 +2,57 @@
  * Policy exceptions applied to findings: an excepted finding keeps its real status (never PASSED)
  * and carries an `exception` marker; an expired exception no longer applies and the finding says so.
  */
-import type { PolicyException } from './exceptions-policy.ts';
-import type { Finding } from './finding.ts';
+import { dumpLocationOf, gcpResourceName, type PolicyException } from './exceptions-policy.ts';
+import type { Finding, ResourceRef } from './finding.ts';
 import type { Policy } from './policy.ts';
 import { isOnOrBefore } from './time.ts';
 
 /**
- * Whether an exception names this finding's resource: by id, ARN or selfLink, and in the account and
- * region it gives (the policy requires an account beside a plain id).
+ * The names a finding's resource answers to beyond its id, ARN and selfLink: a Cloud SQL finding
+ * carries the short instance name, a Secret Manager finding the full resource name
+ * (`projects/<project>/secrets/<name>`), a dump finding `<bucket>/<prefix>`; operators write any of
+ * the forms {@link gcpResourceName} and {@link dumpLocationOf} read.
+ */
+function otherNamesOf(resource: ResourceRef): string[] {
+  switch (resource.type) {
+    case 'GcpCloudSqlInstance':
+      return [`projects/${resource.account}/instances/${resource.id}`];
+    case 'GcpSecretManagerSecret':
+      return [resource.id];
+    case 'GcpStorageBucket':
+    case 'AwsS3Bucket':
+      return [`${resource.provider}:${resource.id.replace(/\/+$/, '')}`];
+    default:
+      return [];
+  }
+}
+
+/** The same names for an exception's resource (a short name: the instance or secret of that name in its account). */
+function otherNamesIn(exception: PolicyException): string[] {
+  const { resource, account } = exception;
+  const named = gcpResourceName(resource);
+  if (named) return [named.name];
+  const dump = dumpLocationOf(resource);
+  if (dump) return [`${dump.provider}:${dump.id}`];
+  if (account !== undefined && !/[/:]/.test(resource)) {
+    return [`projects/${account}/instances/${resource}`, `projects/${account}/secrets/${resource}`];
+  }
+  return [];
+}
+
+/**
+ * Whether an exception names this finding's resource: by id, ARN or selfLink (GCP resources also by
+ * the names operators write for them, dump series by their `gs://` or `s3://` location), and in the
+ * account and region it gives (the policy requires an account beside a plain id).
  */
 function namesResource(exception: PolicyException, finding: Finding): boolean {
   const { id, arn, selfLink, account, region } = finding.resource;
   if (exception.account !== undefined && exception.account !== account) return false;
   if (exception.region !== undefined && exception.region !== region) return false;
   const { resource } = exception;
-  return resource === id || resource === arn || resource === selfLink;
+  if (resource === id || resource === arn || resource === selfLink) return true;
+  const names = otherNamesOf(finding.resource);
+  return names.length > 0 && otherNamesIn(exception).some((name) => names.includes(name));
 }
 
 /**

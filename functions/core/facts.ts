@@ -67,6 +67,19 @@ export type ReplicatedBackup =
         | undefined;
     };
 
+/**
+ * How DescribeDBClusters shows that a cluster is a secondary of an Aurora global database, and the
+ * primary it names (undefined when the answer names none).
+ */
+export interface GlobalSecondary {
+  /** The primary cluster's ARN as `ReplicationSourceIdentifier` sends it. */
+  readonly primaryArn: string | undefined;
+  readonly primaryId: string | undefined;
+  readonly primaryRegion: string | undefined;
+  /** What showed it: `ReplicationSourceIdentifier`, or no writer instance among the members. */
+  readonly evidence: string;
+}
+
 export type PitrResourceKind = 'rds-instance' | 'aurora-cluster' | 'cloudsql-instance';
 
 /** Cloud SQL editions; they bound the PITR log retention (ENTERPRISE 1-7 days, ENTERPRISE_PLUS 1-35). */
@@ -125,6 +138,11 @@ export interface PitrFact extends Fact {
   readonly aurora?: {
     readonly replicaRegions: readonly string[];
     readonly globalClusterIdentifier: string | undefined;
+    /**
+     * Set when the cluster is a secondary of its Aurora global database: a read-only copy whose
+     * restore window is judged at the primary (functions/aws/rds.ts, `globalSecondaryOf`).
+     */
+    readonly globalSecondary?: GlobalSecondary | undefined;
   };
   /** When the database was created; a window younger than the database cannot be older than it. */
   readonly createdAt?: Date | undefined;

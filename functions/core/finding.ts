@@ -81,6 +81,19 @@ export interface ResourceRef {
   readonly arn?: string;
   /** GCP selfLink, when the resource has one. */
   readonly selfLink?: string;
+  /**
+   * The cloud's immutable id of this database, new when a database of the same name is created
+   * again: RDS `DbiResourceId`, Aurora `DbClusterResourceId` (DBInstance, DBCluster in the RDS API
+   * reference). Snapshots name the same id, so an earlier database's snapshots are told apart
+   * (functions/jobs/readiness.ts). Absent when the API did not send it, and for resources without one.
+   */
+  readonly resourceId?: string;
+  /**
+   * When the database was created (ISO 8601), where its cloud has no resource id: Cloud SQL
+   * `createTime`. A backup run taken before it is of an earlier instance of the same name
+   * (functions/actions/snapshot/identity.ts). Absent when not sent, and for other resources.
+   */
+  readonly createdAt?: string;
 }
 
 /** Observed and required values, flat so they fit ASFF ProductFields and a table column. */

@@ -362,6 +362,9 @@ function editionOf(instance: DatabaseInstance): CloudSqlEdition {
 /** The neutral resource reference of an instance. */
 export function instanceResource(project: string, instance: DatabaseInstance): ResourceRef {
   const selfLink = nonEmpty(instance.selfLink);
+  // Cloud SQL gives an instance no uid, and its name can be reused at once after a delete: its
+  // createTime is what tells a backup run of an earlier instance of the name (identity.ts).
+  const createdAt = toDate(instance.createTime);
   return {
     provider: 'gcp',
     account: project,
@@ -369,6 +372,7 @@ export function instanceResource(project: string, instance: DatabaseInstance): R
     type: 'GcpCloudSqlInstance',
     id: instance.name ?? '',
     ...(selfLink ? { selfLink } : {}),
+    ...(createdAt ? { createdAt: createdAt.toISOString() } : {}),
   };
 }
 

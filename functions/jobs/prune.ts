@@ -5,6 +5,7 @@
 import type { BackendSnapshot, SnapshotPlace } from '../actions/snapshot/backend.ts';
 import { type PruneDecision, planPrune } from '../actions/snapshot/prune.ts';
 import { describeError, eachOrAllFail, errorCode } from '../core/errors.ts';
+import { visibleLine } from '../publish/terminal.ts';
 import type { SnapshotJobDependencies } from './snapshot.ts';
 
 export interface PruneRequest {
@@ -151,5 +152,6 @@ export function renderPrune(result: PruneResult): string {
     );
   }
   for (const problem of result.problems) lines.push(`  not read: ${problem}`);
-  return `${lines.join('\n')}\n`;
+  // Snapshot ids, targets and API errors are the clouds' words: each line shown, never run.
+  return `${lines.map(visibleLine).join('\n')}\n`;
 }

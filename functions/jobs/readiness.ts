@@ -17,6 +17,7 @@
  */
 
 import type { BackendSnapshot, SnapshotCloud, SnapshotKey } from '../actions/snapshot/backend.ts';
+import { incarnationOf } from '../actions/snapshot/identity.ts';
 import { judgeSnapshotKey, snapshotKeyReader } from '../actions/snapshot/keys.ts';
 import { isOurs, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
 import { type AuditReport, EXIT_CODES, scopeKey } from '../core/audit.ts';
@@ -32,6 +33,7 @@ import {
 import type { ReadinessWaiver } from '../core/snapshots-policy.ts';
 import { namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, isOnOrBefore } from '../core/time.ts';
+import { visibleLine } from '../publish/terminal.ts';
 import { type AuditDependencies, finishAudit, planAudit, runScopes } from './audit.ts';
 import { checkGroup, checkGroups } from './groups.ts';
 import { snapshotBackendFor } from './snapshot.ts';
@@ -262,19 +264,33 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
   };
 }
 
+/** What readiness and the status answer need to know of a target to match its snapshots. */
+export interface SnapshotMatchTarget {
+  readonly kind: SnapshotTarget['kind'];
+  readonly id: string;
+  readonly account: string;
+  readonly region: string;
+  /** The database's current resource id, when the API sent it (`ResourceRef.resourceId`). */
+  readonly resourceId?: string | undefined;
+  /** When the database was created, where the cloud has no resource id (`ResourceRef.createdAt`). */
+  readonly createdAt?: string | undefined;
+}
+
 /**
- * Whether a listed snapshot of ours is a snapshot of `target`: of its kind and identifier, and not a
- * copy from another region or account, where a database of the same name is another database.
+ * Whether a listed snapshot is one of `target`'s: `of-target`; `not-of-target` (another kind or
+ * name, a copy from another region or account, not ours, or of an earlier database of the same
+ * name); or `unverifiable`: ours and of that name, but the resource id of the snapshot or of the
+ * database was not sent, so it cannot be told to be of this database rather than of an earlier one
+ * of that name. It never proves a GO.
  */
-export function isSnapshotOf(
-  snapshot: BackendSnapshot,
-  target: {
-    readonly kind: SnapshotTarget['kind'];
-    readonly id: string;
-    readonly account: string;
-    readonly region: string;
-  },
-): boolean {
+export type SnapshotMatch = 'of-target' | 'not-of-target' | 'unverifiable';
+
+/**
+ * A snapshot of ours of the target's kind and identifier, not copied from another region or account
+ * (where a database of the same name is another database): of this database, or of an earlier one
+ * of that name.
+ */
+function bearsName(snapshot: BackendSnapshot, target: SnapshotMatchTarget): boolean {
   return (
     snapshot.kind === target.kind &&
     snapshot.target.toLowerCase() === target.id.toLowerCase() &&
@@ -282,6 +298,32 @@ export function isSnapshotOf(
     (snapshot.sourceAccount === undefined || snapshot.sourceAccount === target.account) &&
     isOurs(snapshot.tags)
   );
+}
+
+/** {@link SnapshotMatch} of a listed snapshot and a target. */
+export function snapshotMatch(snapshot: BackendSnapshot, target: SnapshotMatchTarget): SnapshotMatch {
+  if (!bearsName(snapshot, target)) return 'not-of-target';
+  const { match } = incarnationOf(snapshot, target);
+  return match === 'same' ? 'of-target' : match === 'earlier' ? 'not-of-target' : 'unverifiable';
+}
+
+/**
+ * Whether a listed snapshot of ours is a snapshot of `target`: of its kind and identifier, not a
+ * copy from another region or account, where a database of the same name is another database, and
+ * of the database that has that identifier now ({@link snapshotMatch}; an unverifiable one is not).
+ */
+export function isSnapshotOf(snapshot: BackendSnapshot, target: SnapshotMatchTarget): boolean {
+  return snapshotMatch(snapshot, target) === 'of-target';
+}
+
+/** Why a snapshot of ours that bears the target's name is not counted for it, or undefined when it is. */
+export function uncountedReason(snapshot: BackendSnapshot, target: SnapshotMatchTarget): string | undefined {
+  const { reason } = incarnationOf(snapshot, target);
+  return reason === undefined ? undefined : `${snapshot.id} ${reason}`;
+}
+
+function newestFirst(snapshots: readonly BackendSnapshot[]): BackendSnapshot[] {
+  return [...snapshots].sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
 }
 
 /**
@@ -297,7 +339,10 @@ function snapshotAction(target: ResourceRef): string {
   return `Run 'backup-guard snapshot --target ${target.id} --reason "<why>" --ticket <ticket> --wait' and run readiness again.`;
 }
 
-/** The newest available snapshot of ours, younger than the limit: the gate before the key. */
+/**
+ * The newest available snapshot of ours of the database there now, younger than the limit: the
+ * gate before the key.
+ */
 function judgeSnapshotAge(
   snapshots: readonly BackendSnapshot[] | Error,
   target: ResourceRef,
@@ -315,15 +360,72 @@ function judgeSnapshotAge(
       },
     };
   }
-  const kind = kindOf(target);
-  const available = snapshots.filter(
+  const matchTarget: SnapshotMatchTarget = {
+    kind: kindOf(target),
+    id: target.id,
+    account: target.account,
+    region: target.region,
+    resourceId: target.resourceId,
+    createdAt: target.createdAt,
+  };
+  const availableOf = (match: SnapshotMatch) =>
+    snapshots.filter(
+      (snapshot) => snapshot.status === 'available' && snapshotMatch(snapshot, matchTarget) === match,
+    );
+  const newest = judgeNewest(availableOf('of-target'), maxAgeHours, now, action);
+  const { gate } = newest;
+  // A GO rests on the newest snapshot of this database: the one whose key is read.
+  if (gate.status === 'GO') return newest;
+  // A snapshot that bears the name but whose resource id (its own or the database's) was not sent
+  // may be the fresh one: unless a verified one proves freshness, the gate cannot be judged. One
+  // that is dated and too old could not make a GO either way.
+  const unverifiable = newestFirst(availableOf('unverifiable')).find(
     (snapshot) =>
-      isSnapshotOf(snapshot, { kind, id: target.id, account: target.account, region: target.region }) &&
-      snapshot.status === 'available',
+      snapshot.createdAt === undefined ||
+      (now.getTime() - snapshot.createdAt.getTime()) / HOUR_MS <= maxAgeHours,
   );
-  const ours = available
-    .filter((snapshot) => snapshot.createdAt !== undefined)
-    .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
+  if (unverifiable && gate.status === 'NO-GO') {
+    return {
+      gate: {
+        gate: SNAPSHOT_GATE,
+        status: 'UNKNOWN',
+        evidence: `${uncountedReason(unverifiable, matchTarget)} (not verifiable, not counted)`,
+        action,
+      },
+    };
+  }
+  // Snapshots of an earlier database of that name are said, so a NO-GO beside a fresh-looking
+  // snapshot of that name reads as what it is.
+  const earlier = newestFirst(
+    snapshots.filter(
+      (snapshot) =>
+        snapshot.status === 'available' &&
+        bearsName(snapshot, matchTarget) &&
+        snapshotMatch(snapshot, matchTarget) === 'not-of-target',
+    ),
+  ).slice(0, 3);
+  if (gate.status === 'NO-GO' && earlier.length > 0) {
+    return {
+      gate: {
+        ...gate,
+        evidence: `${gate.evidence}; not counted: ${earlier.map((snapshot) => uncountedReason(snapshot, matchTarget)).join('; ')}`,
+      },
+    };
+  }
+  return { gate };
+}
+
+/**
+ * The gate over the snapshots that are the target's: the newest one's age against the limit, and
+ * the snapshot a GO rests on.
+ */
+function judgeNewest(
+  available: readonly BackendSnapshot[],
+  maxAgeHours: number,
+  now: Date,
+  action: string,
+): AgeJudgement {
+  const ours = newestFirst(available.filter((snapshot) => snapshot.createdAt !== undefined));
   // An available snapshot of ours whose creation time was not sent may be the fresh one: unless a
   // dated one proves freshness, the gate cannot be judged (never "no snapshot", never GO).
   const undated = available.find((snapshot) => snapshot.createdAt === undefined);
@@ -621,7 +723,11 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
   ).length;
   const unlisted = unknownSnapshotGates.length - keyUnchecked;
   const incompleteSnapshots = [
-    ...(unlisted > 0 ? [`${unlisted} target(s) whose snapshots could not be listed or dated`] : []),
+    ...(unlisted > 0
+      ? [
+          `${unlisted} target(s) whose snapshots could not be listed, dated or told to be of the database there now`,
+        ]
+      : []),
     ...(keyUnchecked > 0 ? [`${keyUnchecked} target(s) whose snapshot's KMS key could not be checked`] : []),
   ];
   summaries.push({
@@ -801,5 +907,6 @@ export function renderReadiness(result: ReadinessResult): string {
     lines.push(`    ${gate.gate.padEnd(14)} ${COVERAGE_WORDS[gate.coverage]}: ${gate.detail}`);
   }
   for (const note of result.notEvaluated) lines.push(`  not evaluated: ${note}`);
-  return `${lines.join('\n')}\n`;
+  // Names, evidence and API errors are the clouds' words: each line shown, never run.
+  return `${lines.map(visibleLine).join('\n')}\n`;
 }

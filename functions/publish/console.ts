@@ -24,6 +24,7 @@ import {
   summaryLine,
   type ViewedReport,
 } from './summary.ts';
+import { visible, visibleLine } from './terminal.ts';
 
 export interface ConsoleOptions {
   /** ANSI colours (a TTY without NO_COLOR, or FORCE_COLOR). */
@@ -255,18 +256,6 @@ function wrapText(text: string, width: number, indent: number): string[] {
   return lines;
 }
 
-/**
- * C0 controls but the line feed, DEL and the C1 controls: ESC starts a terminal sequence (erase a
- * line, move the cursor, recolour), a carriage return overwrites the line, and U+009B is an 8-bit
- * CSI to some terminals.
- */
-const CONTROL = /(?!\n)\p{Cc}/gu;
-
-/** Text from a cloud, a policy or an error with its control characters shown as `\x1b`, never run. */
-function visible(text: string): string {
-  return text.replaceAll(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
 function visibleValues(values: FindingValues): FindingValues {
   return Object.fromEntries(
     Object.entries(values).map(([key, value]) => [
@@ -284,11 +273,12 @@ function visibleValues(values: FindingValues): FindingValues {
 function visibleReport(report: ViewedReport): ViewedReport {
   const findings = report.findings.map((finding) => ({
     ...finding,
+    // Names are one line each: a line feed in one would end its matrix row and start a forged one.
     resource: {
       ...finding.resource,
-      account: visible(finding.resource.account),
-      region: visible(finding.resource.region),
-      id: visible(finding.resource.id),
+      account: visibleLine(finding.resource.account),
+      region: visibleLine(finding.resource.region),
+      id: visibleLine(finding.resource.id),
     },
     title: visible(finding.title),
     description: visible(finding.description),
@@ -317,17 +307,17 @@ function visibleReport(report: ViewedReport): ViewedReport {
     scopes: report.scopes.map((outcome) => {
       const scope = {
         ...outcome.scope,
-        account: visible(outcome.scope.account),
-        region: visible(outcome.scope.region),
+        account: visibleLine(outcome.scope.account),
+        region: visibleLine(outcome.scope.region),
       };
       const failure = error(outcome.error);
       return { ...outcome, scope, ...(failure ? { error: failure } : {}) };
     }),
-    ...(report.unmatchedTargets ? { unmatchedTargets: report.unmatchedTargets.map(visible) } : {}),
+    ...(report.unmatchedTargets ? { unmatchedTargets: report.unmatchedTargets.map(visibleLine) } : {}),
     ...(report.targetsJudgedElsewhere
       ? {
           targetsJudgedElsewhere: report.targetsJudgedElsewhere.map(({ identifier, note }) => ({
-            identifier: visible(identifier),
+            identifier: visibleLine(identifier),
             note: visible(note),
           })),
         }

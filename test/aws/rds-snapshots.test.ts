@@ -78,6 +78,33 @@ describe('the snapshot listings when a 200 answer leaves out its list element', 
     { kind: 'aurora-cluster', api: 'DescribeDBClusterSnapshots', element: 'DBClusterSnapshots' },
   ] as const;
 
+  it('carries the resource id of the database each snapshot was taken of, and none when it was not sent', async () => {
+    // Prepare: two instance snapshots, one naming its DbiResourceId; one cluster snapshot naming
+    // its DbClusterResourceId.
+    const instances = answering(
+      '<DBSnapshots><DBSnapshot><DBSnapshotIdentifier>with-id</DBSnapshotIdentifier><DBInstanceIdentifier>certctl-db</DBInstanceIdentifier><DbiResourceId>db-ABC</DbiResourceId><Status>available</Status></DBSnapshot>' +
+        '<DBSnapshot><DBSnapshotIdentifier>without-id</DBSnapshotIdentifier><DBInstanceIdentifier>certctl-db</DBInstanceIdentifier><Status>available</Status></DBSnapshot></DBSnapshots>',
+    );
+    const clusters = answering(
+      '<DBClusterSnapshots><DBClusterSnapshot><DBClusterSnapshotIdentifier>cluster-snap</DBClusterSnapshotIdentifier><DBClusterIdentifier>certctl-aurora</DBClusterIdentifier><DbClusterResourceId>cluster-XYZ</DbClusterResourceId><Status>available</Status></DBClusterSnapshot></DBClusterSnapshots>',
+    );
+
+    // Act
+    const listed = await listManualRdsSnapshots(instances, 'rds-instance');
+    const clusterListed = await listManualRdsSnapshots(clusters, 'aurora-cluster');
+
+    // Assess
+    expect(listed.map((snapshot) => [snapshot.id, snapshot.sourceResourceId])).toEqual([
+      ['with-id', 'db-ABC'],
+      ['without-id', undefined],
+    ]);
+    expect(clusterListed.map((snapshot) => [snapshot.id, snapshot.sourceResourceId])).toEqual([
+      ['cluster-snap', 'cluster-XYZ'],
+    ]);
+    instances.destroy();
+    clusters.destroy();
+  });
+
   for (const { kind, api, element } of LISTS) {
     it(`reads <${element}/> as no snapshot`, async () => {
       // Prepare

@@ -121,6 +121,27 @@ describe('lean RDS list decoding', () => {
       members: [{ id: 'global-aurora-1', writer: true }],
       tags: { 'certctl:backup-guard': 'enabled' },
     });
+    // A global database secondary (its primary named by ReplicationSourceIdentifier), a global
+    // member without a writer, and a cluster whose answer leaves its restorable times out.
+    rds.store.putCluster({
+      id: 'global-aurora-secondary',
+      region: REGION,
+      globalClusterIdentifier: 'certctl-global-2',
+      replicationSourceIdentifier: `arn:aws:rds:eu-central-1:${DEFAULT_ACCOUNT_ID}:cluster:global-aurora-2`,
+      members: [{ id: 'global-aurora-secondary-1' }],
+    });
+    rds.store.putCluster({
+      id: 'global-aurora-headless',
+      region: REGION,
+      globalClusterIdentifier: 'certctl-global-3',
+    });
+    rds.store.putCluster({
+      id: 'creating-aurora',
+      region: REGION,
+      status: 'creating',
+      earliestRestorableTime: null,
+      latestRestorableTime: null,
+    });
     const config = { endpoint: sim.endpoint, credentials: simCredentials(), maxAttempts: 1 };
     client = new RDSClient({ ...config, region: REGION });
     empty = new RDSClient({ ...config, region: 'eu-west-1' });
@@ -202,6 +223,13 @@ describe('lean RDS list decoding', () => {
     // Assess
     expect(leanFacts.length).toBeGreaterThan(200);
     expect(leanFacts).toEqual(sdkFacts);
+    const byId = (id: string) => leanFacts.find((fact) => fact.resource.id === id);
+    expect(byId('global-aurora-secondary')?.aurora?.globalSecondary?.primaryId).toBe('global-aurora-2');
+    expect(byId('global-aurora-headless')?.aurora?.globalSecondary?.evidence).toBe(
+      'no writer instance among DBClusterMembers',
+    );
+    expect(byId('global-aurora')?.aurora?.globalSecondary).toBeUndefined();
+    expect(byId('creating-aurora')?.restoreWindow).toMatchObject({ known: false });
   });
 
   it('rejects a body that is not the operation answer when a proxy sends something else', () => {
@@ -230,10 +258,16 @@ describe('lean RDS create decoding', () => {
         services: {
           rds: {
             // One source per call: a source is backing-up while its snapshot is being created.
-            instances: SOURCES.map((way) => ({ id: `${way}-db`, region: REGION })),
+            // Resource ids named after the source, so the names that differ by construction align.
+            instances: SOURCES.map((way) => ({
+              id: `${way}-db`,
+              region: REGION,
+              dbiResourceId: `db-${way}-x`,
+            })),
             clusters: SOURCES.map((way) => ({
               id: `${way}-aurora`,
               region: REGION,
+              dbClusterResourceId: `cluster-${way}-x`,
               members: [{ id: `${way}-aurora-1`, writer: true }],
             })),
           },
@@ -306,6 +340,8 @@ describe('lean RDS create decoding', () => {
       const align = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll(/\b(sdk|lean)-/g, 'x-'));
       expect(align(leanRest)).toEqual(align(project(sdkRest, shape)));
       expect((leanRest[member] as { TagList: unknown }).TagList).toEqual(tags);
+      const resourceId = member === 'DBSnapshot' ? 'DbiResourceId' : 'DbClusterResourceId';
+      expect((leanRest[member] as Record<string, unknown>)[resourceId]).toMatch(/^(db|cluster)-lean-x$/);
       expect((repeated as Error).name).toMatch(/AlreadyExists/);
       expect((repeated as Error).name).toBe((repeatedBySdk as Error).name);
       expect((repeated as Error).message).toBe((repeatedBySdk as Error).message);

@@ -96,6 +96,7 @@ describe('RDS mapping', () => {
         type: 'AwsRdsDbInstance',
         id: 'certctl-db',
         arn: 'arn:aws:rds:eu-west-1:111122223333:db:certctl-db',
+        resourceId: 'db-CERTCTL-DB',
       },
       kind: 'rds-instance',
       engine: 'postgres',
@@ -210,7 +211,10 @@ describe('RDS mapping', () => {
 
   it('maps an Aurora cluster with its own restorable times', () => {
     // Act
-    const fact = auroraClusterToFact(cluster('certctl-aurora'), SCOPE);
+    const fact = auroraClusterToFact(
+      cluster('certctl-aurora', { DbClusterResourceId: 'cluster-AURORA' }),
+      SCOPE,
+    );
     // Assess
     expect(fact).toMatchObject({
       resource: {
@@ -218,6 +222,7 @@ describe('RDS mapping', () => {
         type: 'AwsRdsDbCluster',
         id: 'certctl-aurora',
         arn: 'arn:aws:rds:eu-west-1:111122223333:cluster:certctl-aurora',
+        resourceId: 'cluster-AURORA',
       },
       kind: 'aurora-cluster',
       engine: 'aurora-postgresql',
@@ -228,6 +233,104 @@ describe('RDS mapping', () => {
       crossRegionBackupTargets: undefined,
       createdAt: new Date('2025-06-01T00:00:00.000Z'),
     });
+  });
+
+  it('marks the cluster window unknown, naming both fields and the status, when DescribeDBClusters sends no restorable time', () => {
+    // Act
+    const fact = auroraClusterToFact(
+      cluster('certctl-aurora', {
+        Status: 'creating',
+        EarliestRestorableTime: undefined,
+        LatestRestorableTime: undefined,
+      }),
+      SCOPE,
+    );
+
+    // Assess
+    expect(fact.restoreWindow).toEqual({
+      known: false,
+      reason:
+        'DescribeDBClusters answered for cluster certctl-aurora (Status creating) without EarliestRestorableTime and LatestRestorableTime',
+    });
+    expect(fact.latestRestorableTime).toBeUndefined();
+  });
+
+  it('marks the cluster window unknown but keeps the latest time when only EarliestRestorableTime is missing', () => {
+    // Act
+    const fact = auroraClusterToFact(cluster('certctl-aurora', { EarliestRestorableTime: undefined }), SCOPE);
+
+    // Assess
+    expect(fact.restoreWindow).toMatchObject({
+      known: false,
+      reason: expect.stringContaining('without EarliestRestorableTime'),
+    });
+    expect(fact.latestRestorableTime).toEqual(LATEST);
+  });
+
+  it('marks the window unknown when an active automated backup sends a RestoreWindow with neither time', () => {
+    // Act
+    const fact = rdsInstanceToFact(
+      instance('certctl-db', { LatestRestorableTime: undefined }),
+      automatedBackup('certctl-db', { RestoreWindow: {} }),
+      SCOPE,
+    );
+
+    // Assess
+    expect(fact.restoreWindow).toMatchObject({
+      known: false,
+      reason: expect.stringContaining('RestoreWindow without EarliestTime and LatestTime'),
+    });
+  });
+
+  it('maps an Aurora global database secondary with the primary its ReplicationSourceIdentifier names', () => {
+    // Act
+    const fact = auroraClusterToFact(
+      cluster('certctl-aurora-eu', {
+        GlobalClusterIdentifier: 'certctl-global',
+        ReplicationSourceIdentifier: `arn:aws:rds:us-east-1:${ACCOUNT}:cluster:certctl-aurora`,
+        DBClusterMembers: [{ DBInstanceIdentifier: 'certctl-aurora-eu-1', IsClusterWriter: false }],
+      }),
+      SCOPE,
+    );
+
+    // Assess
+    expect(fact.aurora).toEqual({
+      replicaRegions: [],
+      globalClusterIdentifier: 'certctl-global',
+      globalSecondary: {
+        primaryArn: `arn:aws:rds:us-east-1:${ACCOUNT}:cluster:certctl-aurora`,
+        primaryId: 'certctl-aurora',
+        primaryRegion: 'us-east-1',
+        evidence: 'ReplicationSourceIdentifier',
+      },
+    });
+  });
+
+  it('maps a global database member without a writer instance as a secondary whose primary is not named', () => {
+    // Act
+    const secondary = auroraClusterToFact(
+      cluster('certctl-aurora-eu', {
+        GlobalClusterIdentifier: 'certctl-global',
+        DBClusterMembers: [{ DBInstanceIdentifier: 'certctl-aurora-eu-1', IsClusterWriter: false }],
+      }),
+      SCOPE,
+    );
+    const primary = auroraClusterToFact(
+      cluster('certctl-aurora', {
+        GlobalClusterIdentifier: 'certctl-global',
+        DBClusterMembers: [{ DBInstanceIdentifier: 'certctl-aurora-1', IsClusterWriter: true }],
+      }),
+      SCOPE,
+    );
+
+    // Assess
+    expect(secondary.aurora?.globalSecondary).toEqual({
+      primaryArn: undefined,
+      primaryId: undefined,
+      primaryRegion: undefined,
+      evidence: 'no writer instance among DBClusterMembers',
+    });
+    expect(primary.aurora?.globalSecondary).toBeUndefined();
   });
 
   it('excludes replicas, cluster members and other engines when choosing standalone databases', () => {
@@ -380,6 +483,28 @@ describe('collectRdsPitrFacts', () => {
     const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
     // Assess
     expect(facts.map((fact) => fact.resource.id)).toEqual(['primary', 'certctl-aurora']);
+  });
+
+  it('judges a selected Aurora global database secondary through its primary, and still skips plain replica clusters', async () => {
+    // Prepare: RDS names a secondary's primary in ReplicationSourceIdentifier, as for a replica.
+    rdsMock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        cluster('certctl-aurora-eu', {
+          GlobalClusterIdentifier: 'certctl-global',
+          ReplicationSourceIdentifier: `arn:aws:rds:us-east-1:${ACCOUNT}:cluster:certctl-aurora`,
+        }),
+        cluster('aurora-replica', {
+          ReplicationSourceIdentifier: `arn:aws:rds:us-east-1:${ACCOUNT}:cluster:src`,
+        }),
+      ],
+    });
+
+    // Act
+    const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
+
+    // Assess
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['certctl-aurora-eu']);
+    expect(facts[0]?.aurora?.globalSecondary?.primaryId).toBe('certctl-aurora');
   });
 
   it('selects the source when the policy names its cross-Region read replica by name, which the source lists by ARN', async () => {

@@ -1,5 +1,11 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { lambdaHeapFlags } from '../../bench/child-audit.ts';
+import { childEntry, lambdaHeapFlags } from '../../bench/child-audit.ts';
 import { AUDIT_MEMORY_MB } from '../../infra/scheduled-job.ts';
 
 describe('lambdaHeapFlags', () => {
@@ -12,5 +18,40 @@ describe('lambdaHeapFlags', () => {
   ])('gives a %i MB function the heap limits the Lambda runtime starts it with', (memoryMb, flags) => {
     // Act + Assess
     expect(lambdaHeapFlags(memoryMb)).toEqual(flags);
+  });
+});
+
+describe('childEntry', () => {
+  it('runs the TypeScript sources when BENCH_AS_SOURCES or BENCH_CPU_PROF is set', () => {
+    // Act + Assess
+    expect(childEntry('bench/audit-pitr-child.ts', { BENCH_AS_SOURCES: '1' })).toBe(
+      'bench/audit-pitr-child.ts',
+    );
+    expect(childEntry('bench/audit-pitr-child.ts', { BENCH_CPU_PROF: '/tmp/p' })).toBe(
+      'bench/audit-pitr-child.ts',
+    );
+  });
+
+  it('otherwise runs the script bundled as a Lambda is deployed, built once', async () => {
+    // Arrange: a child that uses project code and prints one JSON line, as the audit children do.
+    const dir = await mkdtemp(join(tmpdir(), 'child-entry-'));
+    const script = join(dir, 'child.ts');
+    await writeFile(
+      script,
+      `import { lambdaHeapFlags } from ${JSON.stringify(resolve('bench/child-audit.ts'))};\nconst typed: number = 256;\nprocess.stdout.write(JSON.stringify({ flags: lambdaHeapFlags(typed), url: import.meta.url }) + '\\n');\n`,
+    );
+
+    // Act
+    const entry = childEntry(script, {});
+    const again = childEntry(script, {});
+    const { stdout } = await promisify(execFile)(process.execPath, [entry]);
+
+    // Assess
+    expect(entry).toMatch(/index\.mjs$/);
+    expect(again).toBe(entry);
+    const printed = JSON.parse(stdout) as { flags: string[]; url: string };
+    expect(printed.flags).toEqual(['--max-semi-space-size=12', '--max-old-space-size=231']);
+    expect(printed.url).toBe(pathToFileURL(entry).href);
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatReadiness, ChatSnapshotResult } from '../../functions/chatops/actions.ts';
+import type { ChatReadiness, ChatSnapshotResult, ChatStatus } from '../../functions/chatops/actions.ts';
 import { amazonQNotification } from '../../functions/chatops/amazon-q.ts';
-import { readinessAnswer, snapshotAnswer } from '../../functions/chatops/answers.ts';
+import { readinessAnswer, snapshotAnswer, statusAnswer } from '../../functions/chatops/answers.ts';
 import { SLACK_LIMITS } from '../../functions/chatops/replies.ts';
 import { applyExceptions } from '../../functions/core/exceptions.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
@@ -169,5 +169,31 @@ describe('snapshotAnswer', () => {
     expect(description).toContain('db-zz-ca-prod');
     expect(description).toContain('AccessDenied');
     expect(description).toMatch(/not shown/);
+  });
+});
+
+describe('statusAnswer', () => {
+  const status = (lastAudit: ChatStatus['lastAudit']): ChatStatus => ({
+    lastAudit,
+    snapshots: [],
+    problems: [],
+  });
+
+  it('calls its time the last published audit, the newest change the ledgers record', () => {
+    // Prepare: the time is the newest UpdatedAt in the import ledgers, not when an audit last ran.
+    const published = status({
+      at: '2026-12-02T10:00:00.000Z',
+      counts: { PASSED: 2, FAILED: 1 },
+      source: 'as published to Security Hub, 1 account/region',
+    });
+
+    // Act
+    const text = JSON.stringify(statusAnswer(published).blocks);
+    const none = JSON.stringify(statusAnswer(status({ unavailable: 'no audit has published yet' })).blocks);
+
+    // Assess
+    expect(text).toContain('*Last published audit* (2026-12-02T10:00:00.000Z, as published to Security Hub');
+    expect(text).not.toContain('*Last audit');
+    expect(none).toContain('*Last published audit:* not available: no audit has published yet');
   });
 });

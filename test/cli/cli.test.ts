@@ -32,7 +32,9 @@ describe('backup-guard CLI', () => {
   });
 
   it('explains the STS region fallback when asked for help', () => {
-    expect(HELP).toContain('moving to the next when one fails; us-east-1 only when no region is configured');
+    const help = HELP.replaceAll(/\s+/g, ' ');
+    expect(help).toContain('moving to the next when one fails. With no region configured: us-east-1,');
+    expect(help).toContain('or us-gov-west-1 / cn-north-1 when the member role ARNs are in GovCloud / China');
   });
 
   it('refuses a --region that is not spelled like an AWS region, naming it, when the audit starts', async () => {

@@ -309,12 +309,110 @@ describe('where an exception applies (account and region)', () => {
     ];
     expect(excepted(findings, exceptionAt(arn, {}))).toEqual([true, null]);
     // A GCP resource name names its project as a selfLink does.
-    expect(() => exceptionAt('projects/certctl-prod/secrets/ca-key', {})).not.toThrow();
+    expect(() => exceptionAt('projects/certctl-prod/instances/certctl-sql', {})).not.toThrow();
     // A dump series under a prefix that happens to say projects/ is still a plain id.
     expect(() => exceptionAt('certctl-dumps/projects/ca/', {})).toThrow(/is a plain id/);
     expect(excepted(findings, exceptionAt(arn, { account: ACCOUNT_A, region: 'eu-west-1' }))).toEqual([
       true,
       null,
     ]);
+  });
+});
+
+describe('GCP resources, by the names operators write', () => {
+  /** A policy excepting `check` on `resource`, with `where` (account, region) beside it. */
+  const exceptionOf = (resource: string, check: string, where: Record<string, string> = {}) =>
+    parsePolicy({
+      exceptions: [{ resource, ...where, check, reason: 'accepted by the CA owner', expires: '2027-03-31' }],
+    });
+  const excepted = (findings: Finding[], p: ReturnType<typeof parsePolicy>) =>
+    applyExceptions(findings, p, NOW).map((finding) => finding.exception?.active ?? null);
+  const secretResource = (project: string, name: string) => ({
+    provider: 'gcp' as const,
+    account: project,
+    region: 'global',
+    type: 'GcpSecretManagerSecret' as const,
+    id: `projects/${project}/secrets/${name}`,
+    selfLink: `https://secretmanager.googleapis.com/v1/projects/${project}/secrets/${name}`,
+  });
+  const bucketResource = (id: string) => ({
+    provider: 'gcp' as const,
+    account: 'certctl-prod',
+    region: 'europe-west1',
+    type: 'GcpStorageBucket' as const,
+    id,
+  });
+
+  it('names a Cloud SQL instance by its resource name, any selfLink version or its connection name', () => {
+    // Prepare: findings carry the short instance name and the selfLink the API sent.
+    const findings = [
+      retentionFinding({
+        ...cloudSqlResource('certctl-sql', 'certctl-prod'),
+        selfLink: 'https://sqladmin.googleapis.com/sql/v1beta4/projects/certctl-prod/instances/certctl-sql',
+      }),
+      retentionFinding(cloudSqlResource('certctl-sql', 'certctl-staging')),
+    ];
+
+    for (const resource of [
+      'projects/certctl-prod/instances/certctl-sql',
+      'https://sqladmin.googleapis.com/v1/projects/certctl-prod/instances/certctl-sql',
+      '//cloudsql.googleapis.com/projects/certctl-prod/instances/certctl-sql',
+      'certctl-prod:europe-west1:certctl-sql',
+    ]) {
+      // Act + Assess: the production instance only, never its namesake in staging.
+      expect(excepted(findings, exceptionOf(resource, 'pitr.retention')), resource).toEqual([true, null]);
+    }
+  });
+
+  it('names a Secret Manager secret by its short name in its project as well as its resource name', () => {
+    const findings = [
+      retentionFinding(secretResource('certctl-prod', 'ca-key'), { checkId: 'keys.replicated' }),
+      retentionFinding(secretResource('certctl-staging', 'ca-key'), { checkId: 'keys.replicated' }),
+    ];
+
+    expect(excepted(findings, exceptionOf('ca-key', 'keys.replicated', { account: 'certctl-prod' }))).toEqual(
+      [true, null],
+    );
+    expect(
+      excepted(findings, exceptionOf('projects/certctl-prod/secrets/ca-key', 'keys.replicated')),
+    ).toEqual([true, null]);
+  });
+
+  it('names a dump series by its gs:// (or s3://) location, with or without the last slash', () => {
+    const findings = [
+      retentionFinding(bucketResource('certctl-dumps/prod/'), { checkId: 'dumps.fresh' }),
+      retentionFinding(bucketResource('certctl-dumps/staging/'), { checkId: 'dumps.fresh' }),
+    ];
+
+    expect(excepted(findings, exceptionOf('gs://certctl-dumps/prod/', 'dumps.fresh'))).toEqual([true, null]);
+    expect(excepted(findings, exceptionOf('gs://certctl-dumps/prod', 'dumps.fresh'))).toEqual([true, null]);
+    // The same for S3, and never across clouds.
+    const s3 = retentionFinding(
+      { ...bucketResource('certctl-dumps/prod/'), provider: 'aws', account: ACCOUNT_A, type: 'AwsS3Bucket' },
+      { checkId: 'dumps.fresh' },
+    );
+    expect(excepted([s3], exceptionOf('s3://certctl-dumps/prod/', 'dumps.fresh'))).toEqual([true]);
+    expect(excepted([s3], exceptionOf('gs://certctl-dumps/prod/', 'dumps.fresh'))).toEqual([null]);
+  });
+
+  it('refuses a GCP name no finding carries, naming the entry and the forms that work', () => {
+    expect(() => exceptionOf('projects/certctl-prod/secrets/ca-key/versions/3', 'keys.replicated')).toThrow(
+      /exceptions\.0\.resource: 'projects\/certctl-prod\/secrets\/ca-key\/versions\/3' is a GCP resource name no finding carries: name a Cloud SQL instance projects\/<project>\/instances\/<name>/,
+    );
+    expect(() => exceptionOf('projects/certctl-prod/locations/europe-west1/keyRings/ca', 'keys.cmk')).toThrow(
+      /Secret Manager secret projects\/<project>\/secrets\/<name>/,
+    );
+  });
+
+  it('refuses a GCP name whose kind the check never judges', () => {
+    expect(() => exceptionOf('projects/certctl-prod/secrets/ca-key', 'pitr.retention')).toThrow(
+      /exceptions\.0\.check: pitr\.retention never judges a Secret Manager secret .*: give a keys\.\* check/,
+    );
+    expect(() => exceptionOf('certctl-prod:europe-west1:certctl-sql', 'keys.present')).toThrow(
+      /exceptions\.0\.check: keys\.present never judges a Cloud SQL instance .*: give a pitr\.\* check/,
+    );
+    expect(() => exceptionOf('gs://certctl-dumps/prod/', 'pitr.retention')).toThrow(
+      /exceptions\.0\.check: pitr\.retention never judges a dump location .*: give a dumps\.\* check/,
+    );
   });
 });

@@ -191,6 +191,8 @@ describe('readCloudSqlPitrFacts', () => {
       },
     });
     expect(fact?.createdAt?.toISOString()).toBe('2025-06-01T08:30:00.000Z');
+    // The resource carries it too: readiness tells a backup run of an earlier instance of the name by it.
+    expect(fact?.resource.createdAt).toBe('2025-06-01T08:30:00.000Z');
   });
 
   it('reads the restore window from getLatestRecoveryTime when PITR is on', async () => {

@@ -9,7 +9,7 @@ import { cloudChatJobs, jobChatActions } from '../../functions/chatops/job-actio
 import type { Policy } from '../../functions/core/policy.ts';
 import { renderReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
 import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
-import { fastPolicy, type SnapshotHarness, startSnapshotHarness } from './snapshot-support.ts';
+import { fastPolicy, type SnapshotHarness, startSnapshotHarness, TAG } from './snapshot-support.ts';
 
 let harness: SnapshotHarness;
 
@@ -322,6 +322,74 @@ describe('readiness against the simulator', () => {
     expect(JSON.stringify(statusAnswer(status).blocks)).toContain(
       'No pre-maintenance snapshot of ours (1):* certctl-aurora (aws/111111111111/eu-west-1)',
     );
+  });
+
+  it('does not count a fresh snapshot of ours of an earlier database of the same name, in readiness or in chat status', async () => {
+    // Prepare: certctl-prod-db was deleted and created again after a snapshot of ours was taken
+    // of the earlier database an hour ago; its DbiResourceId is that earlier database's.
+    await harness.close();
+    const { snapshotScenario } = await import('./snapshot-support.ts');
+    harness = await startSnapshotHarness(
+      snapshotScenario({
+        existing: [
+          {
+            id: 'certctl-premaint-before-recreate',
+            target: 'certctl-prod-db',
+            region: 'eu-west-1',
+            createdAt: '-1h',
+            ofEarlierDatabase: true,
+            tags: { purpose: 'certctl-pre-maintenance' },
+          },
+        ],
+      }),
+    );
+    const policy = fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } });
+
+    // Act
+    const result = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy));
+    const status = await jobChatActions(readinessChatJobs(policy, harness.readinessDeps(policy))).status();
+
+    // Assess
+    const gate = result.targets[0]?.gates.find((g) => g.gate === 'snapshot');
+    expect(gate?.status).toBe('NO-GO');
+    expect(gate?.evidence).toContain(
+      'certctl-premaint-before-recreate is of an earlier database named certctl-prod-db',
+    );
+    expect(result.verdict).toBe('NO-GO');
+    expect(status.snapshots).toEqual([]);
+    expect(status.withoutSnapshot).toEqual([
+      { target: 'certctl-prod-db', location: 'aws/111111111111/eu-west-1' },
+    ]);
+  });
+
+  it('answers NO-GO after the database is deleted and created again under its name, and GO on a snapshot of the new one', async () => {
+    // Prepare: a fresh snapshot of ours, then the database deleted and created again.
+    const policy = fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } });
+    await runSnapshotJob(
+      { requestId: 'CHG-20', reason: 'CA rotation', requestedBy: 'alice' },
+      harness.deps(policy),
+    );
+    const before = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy));
+    harness.rds.store.removeInstance('111111111111', 'eu-west-1', 'certctl-prod-db');
+    harness.rds.store.putInstance({
+      id: 'certctl-prod-db',
+      region: 'eu-west-1',
+      tags: TAG,
+      backupRetentionPeriod: 14,
+    });
+
+    // Act
+    const after = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy));
+    await runSnapshotJob(
+      { requestId: 'CHG-21', reason: 'CA rotation', requestedBy: 'alice' },
+      harness.deps(policy),
+    );
+    const again = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy));
+
+    // Assess
+    expect([before.verdict, after.verdict, again.verdict]).toEqual(['GO', 'NO-GO', 'GO']);
+    const gate = after.targets[0]?.gates.find((g) => g.gate === 'snapshot');
+    expect(gate?.evidence).toMatch(/is of an earlier database named certctl-prod-db \(DbiResourceId db-/);
   });
 
   it('answers could-not-evaluate when a region cannot be read and nothing else says NO-GO', async () => {

@@ -400,6 +400,36 @@ describe('readiness on Cloud SQL', () => {
     expect(result.notEvaluated).toContain('target certctl-gone: named by the policy but not found');
   });
 
+  it('does not count a fresh backup of ours taken before the instance of that name was created', async () => {
+    // Prepare: certctl-pg was deleted and created again an hour ago (Cloud SQL lets a name be
+    // reused at once); a backup run of ours of that name is two hours old.
+    const { readinessDeps } = await start(
+      [
+        instance('certctl-pg', {
+          createdAt: '-1h',
+          onDemandBackups: {
+            existing: [
+              {
+                description: `${SNAPSHOT_PURPOSE}; id=certctl-premaint-before-recreate; reason=CA rotation; requested-by=bob; request-id=r-1`,
+                createdAt: '-2h',
+              },
+            ],
+          },
+        }),
+      ],
+      { pitr: { minPitrDays: 7 } },
+    );
+
+    // Act
+    const result = await runReadinessJob({ providers: ['gcp'] }, readinessDeps);
+
+    // Assess
+    const gate = result.targets[0]?.gates.find((entry) => entry.gate === 'snapshot');
+    expect(gate?.status).toBe('NO-GO');
+    expect(gate?.evidence).toContain('certctl-premaint-before-recreate was taken at');
+    expect(gate?.evidence).toContain('before the instance named certctl-pg was created');
+  });
+
   it('answers NO-GO without a fresh backup and GO after the snapshot job ran', async () => {
     // Prepare
     const { deps, readinessDeps } = await start([instance('certctl-pg', backup(100))], {

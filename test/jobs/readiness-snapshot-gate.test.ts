@@ -7,17 +7,20 @@ import type { ResourceRef } from '../../functions/core/finding.ts';
 import { snapshotGate } from '../../functions/jobs/readiness.ts';
 
 const NOW = new Date('2026-12-03T12:00:00.000Z');
-const TARGET: ResourceRef = {
+/** The database as DescribeDBInstances lists it, without its DbiResourceId. */
+const UNIDENTIFIED: ResourceRef = {
   provider: 'aws',
   account: '111111111111',
   region: 'eu-west-1',
   type: 'AwsRdsDbInstance',
   id: 'certctl-prod-db',
 };
+const TARGET: ResourceRef = { ...UNIDENTIFIED, resourceId: 'db-NEW' };
 const ours = (id: string, createdAt: string): BackendSnapshot => ({
   id,
   kind: 'rds-instance',
   target: 'certctl-prod-db',
+  sourceResourceId: 'db-NEW',
   status: 'available',
   createdAt: new Date(createdAt),
   tags: { purpose: 'certctl-pre-maintenance' },
@@ -59,5 +62,148 @@ describe('snapshotGate', () => {
     expect([alone.status, besideStale.status, besideFresh.status]).toEqual(['UNKNOWN', 'UNKNOWN', 'GO']);
     expect(alone.evidence).toContain('undated');
     expect(alone.evidence).toContain('creation time');
+  });
+});
+
+describe('snapshotGate and a database re-created under the same name', () => {
+  // The database now answers to `certctl-prod-db` with resource id db-NEW; db-OLD was an earlier
+  // database of that name, deleted since. Its snapshots are not snapshots of this one.
+  const CURRENT = TARGET;
+  const of = (snapshot: BackendSnapshot, sourceResourceId: string | undefined): BackendSnapshot => ({
+    ...snapshot,
+    sourceResourceId,
+  });
+
+  it('is NO-GO when the only fresh snapshot of that name is of the earlier database', () => {
+    // Prepare
+    const snapshots = [of(ours('before-recreate', '2026-12-03T10:00:00.000Z'), 'db-OLD')];
+
+    // Act
+    const gate = snapshotGate(snapshots, CURRENT, 24, NOW);
+
+    // Assess: the old database's snapshot proves nothing about the new one, and the answer says why.
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.evidence).toContain('before-recreate');
+    expect(gate.evidence).toContain('db-OLD');
+    expect(gate.evidence).toContain('db-NEW');
+  });
+
+  it('is GO on the current database’s snapshot, not the earlier database’s newer one', () => {
+    // Prepare: the earlier database's snapshot is the newest of that name.
+    const snapshots = [
+      of(ours('before-recreate', '2026-12-03T11:00:00.000Z'), 'db-OLD'),
+      of(ours('after-recreate', '2026-12-03T09:00:00.000Z'), 'db-NEW'),
+    ];
+
+    // Act
+    const gate = snapshotGate(snapshots, CURRENT, 24, NOW);
+
+    // Assess
+    expect(gate.status).toBe('GO');
+    expect(gate.evidence).toContain('after-recreate');
+    expect(gate.evidence).not.toContain('before-recreate');
+  });
+
+  it('does not count a snapshot whose resource id was not sent, and names it', () => {
+    // Prepare: the snapshot's DbiResourceId was not sent; then the database's was not sent.
+    const unsent = [of(ours('no-resource-id', '2026-12-03T10:00:00.000Z'), undefined)];
+    const sent = [of(ours('with-resource-id', '2026-12-03T10:00:00.000Z'), 'db-NEW')];
+
+    // Act
+    const snapshotSide = snapshotGate(unsent, CURRENT, 24, NOW);
+    const databaseSide = snapshotGate(sent, UNIDENTIFIED, 24, NOW);
+
+    // Assess: neither side's silence is taken for a match: could not evaluate, never GO.
+    expect(snapshotSide.status).toBe('UNKNOWN');
+    expect(snapshotSide.evidence).toContain('no-resource-id');
+    expect(snapshotSide.evidence).toContain('DbiResourceId');
+    expect(databaseSide.status).toBe('UNKNOWN');
+    expect(databaseSide.evidence).toContain('with-resource-id');
+    expect(databaseSide.evidence).toContain('DbiResourceId');
+  });
+
+  it('is GO on a verified fresh snapshot beside one whose resource id was not sent', () => {
+    // Prepare
+    const snapshots = [
+      of(ours('no-resource-id', '2026-12-03T11:00:00.000Z'), undefined),
+      of(ours('verified', '2026-12-03T09:00:00.000Z'), 'db-NEW'),
+    ];
+
+    // Act
+    const gate = snapshotGate(snapshots, CURRENT, 24, NOW);
+
+    // Assess
+    expect(gate.status).toBe('GO');
+    expect(gate.evidence).toContain('verified');
+  });
+
+  it('matches an Aurora cluster snapshot by DbClusterResourceId', () => {
+    // Prepare
+    const cluster: ResourceRef = {
+      ...UNIDENTIFIED,
+      type: 'AwsRdsDbCluster',
+      id: 'certctl-aurora',
+      resourceId: 'cluster-NEW',
+    };
+    const clusterSnapshot = (id: string, sourceResourceId: string | undefined): BackendSnapshot => ({
+      ...ours(id, '2026-12-03T10:00:00.000Z'),
+      kind: 'aurora-cluster',
+      target: 'certctl-aurora',
+      sourceResourceId,
+    });
+
+    // Act
+    const old = snapshotGate([clusterSnapshot('old', 'cluster-OLD')], cluster, 24, NOW);
+    const current = snapshotGate([clusterSnapshot('current', 'cluster-NEW')], cluster, 24, NOW);
+    const unsent = snapshotGate([clusterSnapshot('unsent', undefined)], cluster, 24, NOW);
+
+    // Assess
+    expect([old.status, current.status, unsent.status]).toEqual(['NO-GO', 'GO', 'UNKNOWN']);
+    expect(unsent.evidence).toContain('DbClusterResourceId');
+  });
+});
+
+describe('snapshotGate and a Cloud SQL instance re-created under the same name', () => {
+  // Cloud SQL has no resource id: a backup run names only its instance. The instance's createTime
+  // tells a backup run of an earlier instance of that name: it was taken before this one existed.
+  const INSTANCE: ResourceRef = {
+    provider: 'gcp',
+    account: 'certctl-prod',
+    region: 'europe-west1',
+    type: 'GcpCloudSqlInstance',
+    id: 'certctl-pg',
+    createdAt: '2026-12-03T08:00:00.000Z',
+  };
+  const run = (id: string, createdAt: string): BackendSnapshot => ({
+    id,
+    kind: 'cloudsql-instance',
+    target: 'certctl-pg',
+    status: 'available',
+    createdAt: new Date(createdAt),
+    tags: { purpose: 'certctl-pre-maintenance' },
+  });
+
+  it('is NO-GO on a backup run taken before the instance named so was created', () => {
+    // Act
+    const gate = snapshotGate([run('before-recreate', '2026-12-03T07:00:00.000Z')], INSTANCE, 24, NOW);
+
+    // Assess
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.evidence).toContain('before-recreate');
+    expect(gate.evidence).toContain('createTime 2026-12-03T08:00:00.000Z');
+  });
+
+  it('is GO on a backup run taken after the instance was created', () => {
+    // Act
+    const gate = snapshotGate(
+      [run('before-recreate', '2026-12-03T07:00:00.000Z'), run('after-recreate', '2026-12-03T09:00:00.000Z')],
+      INSTANCE,
+      24,
+      NOW,
+    );
+
+    // Assess
+    expect(gate.status).toBe('GO');
+    expect(gate.evidence).toContain('after-recreate');
   });
 });

@@ -4,8 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot, SnapshotKey } from '../../functions/actions/snapshot/backend.ts';
+import { countStatuses } from '../../functions/core/audit.ts';
 import type { ResourceRef } from '../../functions/core/finding.ts';
-import { snapshotGate } from '../../functions/jobs/readiness.ts';
+import { judgeReadiness, snapshotGate } from '../../functions/jobs/readiness.ts';
+import { rdsResource, retentionFinding } from '../publish/security-hub/fixtures.ts';
 
 const NOW = new Date('2026-12-03T12:00:00.000Z');
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/aaaaaaaa-1111-2222-3333-444444444444';
@@ -15,11 +17,13 @@ const TARGET: ResourceRef = {
   region: 'eu-west-1',
   type: 'AwsRdsDbInstance',
   id: 'certctl-prod-db',
+  resourceId: 'db-CERTCTLPRODDB',
 };
 const FRESH: BackendSnapshot = {
   id: 'certctl-premaint-certctl-prod-db-0123456789',
   kind: 'rds-instance',
   target: 'certctl-prod-db',
+  sourceResourceId: 'db-CERTCTLPRODDB',
   status: 'available',
   createdAt: new Date('2026-12-03T10:00:00.000Z'),
   encrypted: true,
@@ -134,5 +138,62 @@ describe('snapshotGate and the snapshot key', () => {
     expect(old.status).toBe('NO-GO');
     expect(old.evidence).not.toContain('KMS');
     expect(asked).toEqual([]);
+  });
+
+  it('asks for no key and gives no GO when the fresh snapshot is not of the database there now', () => {
+    // Prepare: the same name and an Enabled key, but taken of an earlier database of that name, or of
+    // a database whose resource id the API did not send.
+    const asked: string[] = [];
+    const keyOf = (snapshot: BackendSnapshot): SnapshotKey => {
+      asked.push(snapshot.id);
+      return described('Enabled');
+    };
+
+    // Act
+    const earlier = snapshotGate([{ ...FRESH, sourceResourceId: 'db-EARLIER' }], TARGET, 24, NOW, keyOf);
+    const unverifiable = snapshotGate([{ ...FRESH, sourceResourceId: undefined }], TARGET, 24, NOW, keyOf);
+
+    // Assess
+    expect(earlier.status).toBe('NO-GO');
+    expect(earlier.evidence).toContain('not counted');
+    expect(unverifiable.status).toBe('UNKNOWN');
+    expect(unverifiable.evidence).toContain('(not verifiable, not counted)');
+    expect(asked).toEqual([]);
+  });
+});
+
+describe('the snapshot gate summary', () => {
+  it('reports both a target whose snapshot is unverifiable and one whose snapshot key was not checked', () => {
+    // Prepare: one target's snapshot names no database resource id; the other's key is unreadable.
+    const other: ResourceRef = { ...rdsResource('certctl-ra-db'), resourceId: 'db-CERTCTLRADB' };
+    const target: ResourceRef = { ...rdsResource('certctl-prod-db'), resourceId: 'db-CERTCTLPRODDB' };
+    const findings = [target, other].map((resource) => retentionFinding(resource, { status: 'PASSED' }));
+    const unverifiable: BackendSnapshot = { ...FRESH, sourceResourceId: undefined };
+    const ra: BackendSnapshot = {
+      ...FRESH,
+      id: 'certctl-premaint-certctl-ra-db-1',
+      target: 'certctl-ra-db',
+      sourceResourceId: 'db-CERTCTLRADB',
+    };
+    const at = NOW.toISOString();
+
+    // Act
+    const result = judgeReadiness({
+      report: { startedAt: at, finishedAt: at, findings, scopes: [], counts: countStatuses(findings) },
+      plannedGroups: new Set(['pitr']),
+      providers: ['aws'],
+      snapshotsOf: (resource) => (resource.id === 'certctl-ra-db' ? [ra] : [unverifiable]),
+      snapshotKeyOf: () => ({ kind: 'unnamed', reason: 'it was not read in this run' }),
+      maxAgeHours: 24,
+      now: NOW,
+    });
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.gates.find((gate) => gate.gate === 'snapshot')).toMatchObject({
+      coverage: 'incomplete',
+      detail:
+        "1 target(s) whose snapshots could not be listed, dated or told to be of the database there now, 1 target(s) whose snapshot's KMS key could not be checked",
+    });
   });
 });

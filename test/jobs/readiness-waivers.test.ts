@@ -9,7 +9,7 @@ import type { CheckGroup, Finding, ResourceRef } from '../../functions/core/find
 import { judgeReadiness } from '../../functions/jobs/readiness.ts';
 import { ACCOUNT_A, rdsResource, retentionFinding } from '../publish/security-hub/fixtures.ts';
 
-const TARGET = rdsResource('certctl-prod-db');
+const TARGET: ResourceRef = { ...rdsResource('certctl-prod-db'), resourceId: 'db-CERTCTLPRODDB' };
 const SECRET: ResourceRef = {
   provider: 'aws',
   account: ACCOUNT_A,
@@ -26,6 +26,7 @@ function judge(now: string, planned: CheckGroup[], extra: Finding[] = []) {
     id: 'certctl-premaint-certctl-prod-db-1',
     kind: 'rds-instance',
     target: 'certctl-prod-db',
+    sourceResourceId: 'db-CERTCTLPRODDB',
     status: 'available',
     createdAt: new Date(Date.parse(now) - 60 * 60_000),
     tags: { purpose: 'certctl-pre-maintenance' },

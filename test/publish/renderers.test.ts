@@ -244,6 +244,20 @@ describe('renderConsole', () => {
     expect(plain).toContain('db\\x1b[2K\\x1b[1Ahidden');
   });
 
+  it('prints a name with a line feed on its own line, so it cannot forge a row', () => {
+    // Prepare: a database name that ends its row and starts one of its own.
+    const planted = finding({
+      resource: { ...finding({}).resource, id: 'db\u001b[2J\nPASSED certctl-prod-db' },
+    });
+
+    // Act
+    const plain = renderConsole(completeReport([planted]));
+
+    // Assess: the line feed is shown as \x0a wherever the name is printed.
+    expect(plain).not.toMatch(/\nPASSED certctl-prod-db/);
+    expect(plain).toContain('db\\x1b[2J\\x0aPASSED');
+  });
+
   it('colours the status only when asked to', () => {
     expect(renderConsole(report, { color: true })).toContain('\u001b[31mFAIL');
   });

@@ -10,6 +10,9 @@ import {
   type RDSServiceException,
 } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectRdsPitrFacts } from '../../functions/aws/rds.ts';
+import { pitrChecks } from '../../functions/checks/pitr/index.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
 import { simCredentials } from './accounts.ts';
 import { loadScenario, type ScenarioInput } from './scenario.ts';
 import { type Sim, startSim } from './server.ts';
@@ -528,5 +531,151 @@ describe('explicit automated backups', () => {
     );
 
     expect(answer.DBInstanceAutomatedBackups?.[0]?.RestoreWindow?.EarliestTime).toEqual(ago(3 * DAY_MS));
+  });
+});
+
+describe('Aurora global databases and clusters without restorable times', () => {
+  let sim: Sim;
+  let euWest: RDSClient;
+
+  const scenario: ScenarioInput = {
+    accounts: [{ id: '111111111111' }],
+    regions: [{ name: 'us-east-1' }, { name: 'eu-west-1' }],
+    services: {
+      rds: {
+        clusters: [
+          {
+            id: 'certctl-aurora',
+            region: 'us-east-1',
+            backupRetentionPeriod: 30,
+            globalClusterIdentifier: 'certctl-global',
+            members: [{ id: 'certctl-aurora-1', writer: true }],
+          },
+          {
+            id: 'certctl-aurora-eu',
+            region: 'eu-west-1',
+            globalSecondaryOf: 'certctl-aurora',
+            members: [{ id: 'certctl-aurora-eu-1' }],
+          },
+          {
+            id: 'certctl-new-aurora',
+            region: 'eu-west-1',
+            status: 'creating',
+            earliestRestorableTime: null,
+            latestRestorableTime: null,
+          },
+        ],
+      },
+    },
+  };
+
+  beforeAll(async () => {
+    sim = await startSim({ scenario, clock: () => NOW });
+    euWest = new RDSClient({
+      region: 'eu-west-1',
+      endpoint: sim.endpoint,
+      credentials: simCredentials(),
+      maxAttempts: 1,
+    });
+  });
+
+  afterAll(async () => {
+    euWest.destroy();
+    await sim.close();
+  });
+
+  it('serves a global secondary with its primary’s GlobalClusterIdentifier and ARN as ReplicationSourceIdentifier', async () => {
+    // Act
+    const answer = await euWest.send(
+      new DescribeDBClustersCommand({ DBClusterIdentifier: 'certctl-aurora-eu' }),
+    );
+
+    // Assess
+    expect(answer.DBClusters?.[0]).toMatchObject({
+      DBClusterIdentifier: 'certctl-aurora-eu',
+      GlobalClusterIdentifier: 'certctl-global',
+      ReplicationSourceIdentifier: 'arn:aws:rds:us-east-1:111111111111:cluster:certctl-aurora',
+      DBClusterMembers: [
+        expect.objectContaining({ DBInstanceIdentifier: 'certctl-aurora-eu-1', IsClusterWriter: false }),
+      ],
+    });
+  });
+
+  it('leaves EarliestRestorableTime and LatestRestorableTime out when the scenario sets them to null', async () => {
+    // Act
+    const answer = await euWest.send(
+      new DescribeDBClustersCommand({ DBClusterIdentifier: 'certctl-new-aurora' }),
+    );
+
+    // Assess
+    const cluster = answer.DBClusters?.[0];
+    expect(cluster?.Status).toBe('creating');
+    expect(cluster).not.toHaveProperty('EarliestRestorableTime');
+    expect(cluster).not.toHaveProperty('LatestRestorableTime');
+  });
+
+  it('lets the PITR audit judge the secondary through its primary and leave the creating cluster unevaluated', async () => {
+    // Prepare
+    const policy = parsePolicy({ targets: { all: true }, aws: { regions: 'all' } });
+    const context = { policy, now: NOW };
+
+    // Act
+    const facts = await collectRdsPitrFacts(euWest, { account: '111111111111', region: 'eu-west-1' }, policy);
+    const statuses = (id: string) => {
+      const fact = facts.find((candidate) => candidate.resource.id === id);
+      if (!fact) throw new Error(`no fact for ${id}`);
+      return Object.fromEntries(
+        pitrChecks.map((check) => [check.metadata.id, check.evaluate(fact, context)?.status]),
+      );
+    };
+
+    // Assess
+    expect(statuses('certctl-aurora-eu')).toMatchObject({
+      'pitr.enabled': 'NOT_AVAILABLE',
+      'pitr.retention': 'NOT_AVAILABLE',
+      'pitr.window': 'NOT_AVAILABLE',
+      'pitr.lag': 'NOT_AVAILABLE',
+      'pitr.deletion-protection': 'PASSED',
+    });
+    expect(statuses('certctl-new-aurora')).toMatchObject({
+      'pitr.window': 'NOT_AVAILABLE',
+      'pitr.lag': 'NOT_AVAILABLE',
+    });
+  });
+
+  it('refuses a secondary whose primary is not a global database member of the account in another region', async () => {
+    // Prepare
+    const rds = sim.service<RdsService>('rds');
+
+    const refusal = (input: Parameters<RdsService['store']['putCluster']>[0]) => {
+      try {
+        rds.store.putCluster(input);
+      } catch (error) {
+        return error as { issues: { path: string; message: string }[] };
+      }
+      throw new Error('expected the scenario to be refused');
+    };
+
+    // Act
+    const sameRegion = refusal({
+      id: 'bad-secondary',
+      region: 'us-east-1',
+      globalSecondaryOf: 'certctl-aurora',
+    });
+    const notGlobal = refusal({
+      id: 'bad-secondary',
+      region: 'us-east-1',
+      globalSecondaryOf: 'certctl-new-aurora',
+    });
+
+    // Assess
+    expect(sameRegion.issues).toContainEqual({
+      path: expect.stringMatching(/^services\.rds\.clusters\.\d+\.globalSecondaryOf$/),
+      message: expect.stringContaining('in another region'),
+    });
+    expect(notGlobal.issues).toContainEqual({
+      path: expect.stringMatching(/^services\.rds\.clusters\.\d+\.globalSecondaryOf$/),
+      message: expect.stringContaining('globalClusterIdentifier'),
+    });
   });
 });

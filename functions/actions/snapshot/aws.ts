@@ -45,6 +45,7 @@ function toBackend(state: RdsSnapshotState): BackendSnapshot {
     id: state.id,
     kind: state.kind,
     target: state.target,
+    ...(state.sourceResourceId ? { sourceResourceId: state.sourceResourceId } : {}),
     status: state.status,
     ref: state.arn,
     createdAt: state.createdAt,
@@ -256,6 +257,7 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
                 kind: 'rds-instance',
                 id: instance.DBInstanceIdentifier ?? '',
                 ...(instance.DBInstanceArn ? { arn: instance.DBInstanceArn } : {}),
+                ...(instance.DbiResourceId ? { resourceId: instance.DbiResourceId } : {}),
               });
             }
             for (const cluster of clusters) {
@@ -267,6 +269,7 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
                 kind: 'aurora-cluster',
                 id: cluster.DBClusterIdentifier ?? '',
                 ...(cluster.DBClusterArn ? { arn: cluster.DBClusterArn } : {}),
+                ...(cluster.DbClusterResourceId ? { resourceId: cluster.DbClusterResourceId } : {}),
                 ...(members.length > 0 ? { members } : {}),
               });
             }

@@ -15,6 +15,12 @@ export interface BackendSnapshot {
   readonly kind: SnapshotKind;
   /** The target's identifier. */
   readonly target: string;
+  /**
+   * The immutable id of the database the snapshot was taken of (RDS `DbiResourceId` of a DBSnapshot,
+   * `DbClusterResourceId` of a DBClusterSnapshot): a database deleted and created again under the
+   * same identifier has a new one. Absent when the API did not send it, and for Cloud SQL.
+   */
+  readonly sourceResourceId?: string | undefined;
   /** `creating`, `available`, `failed`, or the cloud's own word for anything else. */
   readonly status: string;
   /** ARN or selfLink. */

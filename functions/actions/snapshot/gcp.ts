@@ -249,6 +249,7 @@ export interface GcpSnapshotCloudOptions {
 }
 
 function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
+  const createdAt = toDate(instance.createTime ?? null);
   return {
     provider: 'gcp',
     kind: 'cloudsql-instance',
@@ -256,6 +257,8 @@ function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
     region: instance.region ?? 'unknown',
     id: instance.name ?? '',
     ...(instance.selfLink ? { arn: instance.selfLink } : {}),
+    // What tells a backup run of an earlier instance of this name (functions/actions/snapshot/identity.ts).
+    ...(createdAt ? { createdAt: createdAt.toISOString() } : {}),
   };
 }
 

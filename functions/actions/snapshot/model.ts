@@ -18,6 +18,10 @@ export interface SnapshotTarget {
   /** DB identifier, cluster identifier or Cloud SQL instance name. */
   readonly id: string;
   readonly arn?: string;
+  /** The database's immutable resource id, when the cloud sent one (`ResourceRef.resourceId` in core/finding.ts). */
+  readonly resourceId?: string;
+  /** When the database was created, where the cloud has no resource id (`ResourceRef.createdAt`). */
+  readonly createdAt?: string;
   /**
    * An Aurora cluster's DB instances: maintenance pending on one of them (an operating-system
    * update) is maintenance of the cluster, whose snapshot it needs.

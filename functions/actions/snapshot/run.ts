@@ -24,6 +24,7 @@ import type { StructuredLogger } from '../../core/logging.ts';
 import type { SnapshotsPolicy } from '../../core/snapshots-policy.ts';
 import { DAY_MS } from '../../core/time.ts';
 import { type BackendSnapshot, definedFields, type ManualListing, type SnapshotBackend } from './backend.ts';
+import { incarnationOf } from './identity.ts';
 import { judgeSnapshotKey, type snapshotKeyReader } from './keys.ts';
 import {
   isOurs,
@@ -722,6 +723,13 @@ function notAdoptable(snapshot: BackendSnapshot, target: SnapshotTarget): string
   if (snapshot.target.toLowerCase() !== target.id.toLowerCase()) {
     return `a snapshot named ${snapshot.id} exists but is of ${snapshot.target || 'a database the API does not name'}, not ${target.id}`;
   }
+  // The same identifier, another database: deleted and created again since that snapshot was taken
+  // (functions/actions/snapshot/identity.ts). Readiness would not count it for the database there
+  // now, so a re-run must not report it as taken. Where a resource id was not sent it is adopted,
+  // and readiness says it cannot be verified.
+  const incarnation = incarnationOf(snapshot, target);
+  if (incarnation.match === 'earlier')
+    return `a snapshot named ${snapshot.id} exists but ${incarnation.reason}`;
   return undefined;
 }
 

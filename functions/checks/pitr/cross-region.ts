@@ -83,6 +83,25 @@ function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): C
     replicatedTo: elsewhere.join(','),
     globalCluster: aurora.globalClusterIdentifier ?? null,
   };
+  const secondary = aurora.globalSecondary;
+  if (secondary && elsewhere.length === 0) {
+    // Every secondary of a global database is in another Region than its primary ("Each secondary
+    // cluster must be in a different AWS Region than the primary cluster", Aurora User Guide,
+    // "Adding an AWS Region to an Aurora global database"), and the primary keeps the data and its
+    // automated backups, which Aurora cannot turn off.
+    const where = secondary.primaryRegion ?? 'another Region';
+    return {
+      status: 'PASSED',
+      description: `${resourceLabel(fact)} is a secondary cluster of the Aurora global database \`${aurora.globalClusterIdentifier ?? '(unknown)'}\`, whose primary ${secondary.primaryId ? `\`${secondary.primaryId}\` ` : ''}holds the same data in ${where}.`,
+      observed: {
+        ...observed,
+        crossRegionBackup: true,
+        replicatedTo: secondary.primaryRegion ?? '',
+        judgedThroughPrimary: secondary.primaryArn ?? null,
+      },
+      required,
+    };
+  }
   if (elsewhere.length > 0) {
     return {
       status: 'PASSED',

@@ -7,7 +7,14 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import { patchCloudSql, setRetentionCommand } from './commands.ts';
-import { DOCS, notAvailable, PITR_RESOURCE_TYPES, resourceLabel, valueOrNull } from './wording.ts';
+import {
+  DOCS,
+  judgedThroughPrimary,
+  notAvailable,
+  PITR_RESOURCE_TYPES,
+  resourceLabel,
+  valueOrNull,
+} from './wording.ts';
 
 const REQUIRED = { automatedBackupsEnabled: true, pointInTimeRecoveryEnabled: true } as const;
 
@@ -43,6 +50,8 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
     pointInTimeRecoveryEnabled: valueOrNull(fact.pointInTimeRecoveryEnabled ?? enabled),
     retentionDays: valueOrNull(fact.retentionDays),
   };
+  const throughPrimary = judgedThroughPrimary(fact, 'the automated-backup setting', observed, REQUIRED);
+  if (throughPrimary) return throughPrimary;
   if (enabled === undefined) {
     return notAvailable(
       fact,

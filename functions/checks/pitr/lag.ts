@@ -16,7 +16,15 @@ import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, MINUTE_MS } from '../../core/time.ts';
 import { patchCloudSql } from './commands.ts';
-import { DOCS, formatLag, formatTime, notAvailable, PITR_RESOURCE_TYPES, resourceLabel } from './wording.ts';
+import {
+  DOCS,
+  formatLag,
+  formatTime,
+  judgedThroughPrimary,
+  notAvailable,
+  PITR_RESOURCE_TYPES,
+  resourceLabel,
+} from './wording.ts';
 
 /** Statuses in which a database is running and archiving WAL (RDS/Aurora lowercase, Cloud SQL upper). */
 const RUNNING_STATUSES = new Set([
@@ -93,6 +101,13 @@ export const pitrLagCheck: Check<PitrFact> = {
   evaluate(fact, { policy, now }) {
     const maxLag = policy.pitr.maxRestoreLagMinutes;
     const required = { restoreLagMinutes: maxLag };
+    const throughPrimary = judgedThroughPrimary(
+      fact,
+      'the latest restorable time',
+      { restoreLagMinutes: null, latestRestorableTime: null },
+      required,
+    );
+    if (throughPrimary) return throughPrimary;
     if (fact.automatedBackupsEnabled === false || fact.retentionDays === 0) return undefined;
     if (fact.kind === 'cloudsql-instance' && fact.pointInTimeRecoveryEnabled === false) return undefined;
     const logStorage = logStorageBlockingLag(fact);

@@ -18,6 +18,7 @@ import { patchCloudSql, setRetentionCommand } from './commands.ts';
 import {
   DOCS,
   editionLabel,
+  judgedThroughPrimary,
   logCapClause,
   maxRetentionDays,
   notAvailable,
@@ -67,6 +68,8 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
     ...(managedBy ? { awsBackupRecoveryPointArn: managedBy } : {}),
   };
   const required = { retentionDays: minPitrDays };
+  const throughPrimary = judgedThroughPrimary(fact, 'the retention', observed, required);
+  if (throughPrimary) return throughPrimary;
   if (days === undefined) return notAvailable(fact, fact.retentionSource, '', observed, required);
   const managedNote = managedBy
     ? ` AWS Backup manages its continuous backup (recovery point ${managedBy}), so the retention comes from the backup plan.`

@@ -49,6 +49,7 @@ import {
   DOCS,
   formatDays,
   formatTime,
+  judgedThroughPrimary,
   logCapClause,
   maxRetentionDays,
   notAvailable,
@@ -155,6 +156,13 @@ export const pitrWindowCheck: Check<PitrFact> = {
     const minPitrDays = policy.pitr.minPitrDays;
     const window = fact.restoreWindow;
     const required = { windowDays: minPitrDays };
+    const throughPrimary = judgedThroughPrimary(
+      fact,
+      'the restore window',
+      { windowDays: null, retentionDays: valueOrNull(fact.retentionDays) },
+      required,
+    );
+    if (throughPrimary) return throughPrimary;
     if (!window.known) {
       return notAvailable(
         fact,

@@ -137,3 +137,38 @@ export function notAvailable(
       : 'The cloud did not send this value (see the description): run the audit again; if it stays missing, look at the backups of this database in the console, where the same value is shown.',
   };
 }
+
+/**
+ * The outcome of a point-in-time check on an Aurora global database secondary: NOT_AVAILABLE, never
+ * PASSED or FAILED on the secondary's own retention and restorable times. A secondary is a read-only
+ * copy of the global database; its data is written, imported and restored to a point in time at the
+ * primary, whose own findings judge the window (functions/aws/rds.ts, `globalSecondaryOf`, has the
+ * sources). The finding names the primary so the reader knows where to look.
+ */
+export function judgedThroughPrimary(
+  fact: PitrFact,
+  subject: string,
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome | undefined {
+  const secondary = fact.aurora?.globalSecondary;
+  if (fact.kind !== 'aurora-cluster' || !secondary) return undefined;
+  const globalCluster = fact.aurora?.globalClusterIdentifier ?? '(unknown)';
+  const primary = secondary.primaryId
+    ? `its primary cluster \`${secondary.primaryId}\`${secondary.primaryRegion ? ` in ${secondary.primaryRegion}` : ''}`
+    : 'its primary cluster, which DescribeDBClusters did not name';
+  const lookUp = `aws rds describe-global-clusters --global-cluster-identifier ${globalCluster}`;
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)} is a secondary cluster of the Aurora global database \`${globalCluster}\` (${secondary.evidence}), judged through ${primary}: a secondary is a read-only copy that takes no writes, and the global database is restored to a point in time from its primary, so this finding does not evaluate ${subject} of the secondary itself.`,
+    observed: {
+      ...observed,
+      globalCluster,
+      judgedThroughPrimary: secondary.primaryArn ?? null,
+    },
+    required,
+    remediationText: secondary.primaryId
+      ? `Nothing to change on this secondary. Make sure the primary cluster \`${secondary.primaryId}\`${secondary.primaryRegion ? ` (${secondary.primaryRegion})` : ''} is selected by the policy (tag or identifier) so its own findings judge the global database's restore window.`
+      : `Find the primary with \`${lookUp}\` (the member with IsWriter true) and make sure the policy selects it (tag or identifier), so its own findings judge the global database's restore window.`,
+  };
+}

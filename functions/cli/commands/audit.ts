@@ -21,6 +21,7 @@ import { renderJson } from '../../publish/json.ts';
 import { renderMarkdown } from '../../publish/markdown.ts';
 import { planPublication, publishTargetFrom } from '../../publish/security-hub/index.ts';
 import { summarize, type ViewedReport } from '../../publish/summary.ts';
+import { visibleLine } from '../../publish/terminal.ts';
 import { colorWanted, didYouMean, parseCommandArgs, splitList } from '../args.ts';
 import {
   ENDPOINT_OPTIONS,
@@ -192,17 +193,18 @@ function resourceNoun(group: string, count: number): string {
   return count === 1 ? singular : plural;
 }
 
+/** `[2/6] aws:111111111111/eu-west-1 pitr: 3 databases`: one scope done, as stderr shows it. */
+export function progressLine({ outcome, done, total }: AuditProgress): string {
+  const { scope } = outcome;
+  const what =
+    outcome.status === 'complete'
+      ? `${outcome.resources} ${resourceNoun(scope.group, outcome.resources)}`
+      : `NOT EVALUATED: ${visibleLine(outcome.error?.message ?? 'unknown error')}`;
+  return `[${done}/${total}] ${scope.provider}:${visibleLine(scope.account)}/${visibleLine(scope.region)} ${scope.group}: ${what}\n`;
+}
+
 function progressPrinter(io: CliIo): (progress: AuditProgress) => void {
-  return ({ outcome, done, total }) => {
-    const { scope } = outcome;
-    const what =
-      outcome.status === 'complete'
-        ? `${outcome.resources} ${resourceNoun(scope.group, outcome.resources)}`
-        : `NOT EVALUATED: ${outcome.error?.message ?? 'unknown error'}`;
-    io.stderr(
-      `[${done}/${total}] ${scope.provider}:${scope.account}/${scope.region} ${scope.group}: ${what}\n`,
-    );
-  };
+  return (progress) => io.stderr(progressLine(progress));
 }
 
 /** The ASFF findings a run would import into an empty hub: every finding as a `create`. */
@@ -251,7 +253,7 @@ export function render(
 /** `Security Hub: 12 created, 0 updated, …; 3 import calls` and the findings that did not land. */
 export function describePublication(outcome: Exclude<PublicationOutcome, { status: 'disabled' }>): string {
   if (outcome.status === 'error') {
-    return `Security Hub: nothing imported (${outcome.failedCount} findings): ${outcome.error.message} (${outcome.error.code})`;
+    return `Security Hub: nothing imported (${outcome.failedCount} findings): ${visibleLine(outcome.error.message)} (${visibleLine(outcome.error.code)})`;
   }
   const { counts } = outcome;
   const lines = [
@@ -263,9 +265,15 @@ export function describePublication(outcome: Exclude<PublicationOutcome, { statu
       `${outcome.calls.batchImport} import call${outcome.calls.batchImport === 1 ? '' : 's'}, ${outcome.calls.getFindings} read call${outcome.calls.getFindings === 1 ? '' : 's'}`,
   ];
   for (const failure of outcome.failures) {
-    lines.push(
-      `  not imported: ${failure.id} into ${failure.account}/${failure.region}: ${failure.code} ${failure.message}`,
-    );
+    // Ids, codes and messages come back from Security Hub: shown, never run (publish/terminal.ts).
+    const [id, account, region, code, message] = [
+      failure.id,
+      failure.account,
+      failure.region,
+      failure.code,
+      failure.message,
+    ].map(visibleLine);
+    lines.push(`  not imported: ${id} into ${account}/${region}: ${code} ${message}`);
   }
   if (outcome.failedCount > outcome.failures.length) {
     lines.push(`  … and ${outcome.failedCount - outcome.failures.length} more not imported`);

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MAX_SNAPSHOT_ATTEMPTS } from '../../actions/snapshot/model.ts';
+import type { SnapshotProgress } from '../../actions/snapshot/run.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { InputError } from '../../core/errors.ts';
 import {
@@ -19,6 +20,7 @@ import {
   snapshotExitCode,
 } from '../../jobs/snapshot.ts';
 import { idempotentSnapshotJob } from '../../jobs/snapshot-once.ts';
+import { visibleLine } from '../../publish/terminal.ts';
 import { parseCommandArgs, splitList } from '../args.ts';
 import { ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
@@ -27,6 +29,11 @@ import { OUTPUT_OPTIONS, openSnapshotCommand, parseSnapshotFormat } from '../sna
 
 /** The SDK's own variable for a DynamoDB endpoint; the CLI also reads it from its environment. */
 export const DYNAMODB_ENDPOINT_ENV = 'AWS_ENDPOINT_URL_DYNAMODB';
+
+/** `certctl-db: creating snapshot …`: one target's progress, as stderr shows it. */
+export function snapshotProgressLine(progress: SnapshotProgress): string {
+  return `${visibleLine(progress.target.id)}: ${visibleLine(progress.message)}\n`;
+}
 
 export function renderSnapshotResult(result: SnapshotJobResult): string {
   const c = result.counts;
@@ -58,7 +65,8 @@ export function renderSnapshotResult(result: SnapshotJobResult): string {
     lines.push(`  ${entry.outcome.padEnd(9)} ${where}: ${detail}`);
   }
   for (const problem of result.problems) lines.push(`  problem: ${problem}`);
-  return `${lines.join('\n')}\n`;
+  // Names, snapshot ids and API errors are the clouds' words: each line shown, never run.
+  return `${lines.map(visibleLine).join('\n')}\n`;
 }
 
 /** The request the arguments describe; every mistake names its flag. */
@@ -116,7 +124,7 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
       clouds: context.snapshotClouds,
       ...(values.quiet === true
         ? {}
-        : { onProgress: (progress) => io.stderr(`${progress.target.id}: ${progress.message}\n`) }),
+        : { onProgress: (progress) => io.stderr(snapshotProgressLine(progress)) }),
     };
     const run =
       table && idempotency

@@ -29,7 +29,10 @@ export class SecurityHubConfigError extends BackupGuardError {
   }
 }
 
-/** One finding Security Hub did not accept, after every retry. */
+/**
+ * One finding Security Hub did not accept, after every retry (or an archive or keep-alive decided and
+ * not made). `id` is `*` for the findings held in a destination that could not be read.
+ */
 export interface FailedImport {
   readonly id: string;
   /** The AWS account and region it was meant for. */

@@ -54,8 +54,8 @@ export interface LedgerStore {
   /**
    * The regions in which `account` has a ledger: where this product has held findings of it. The
    * publisher asks it only for an account with a failed scope, whose findings in a region this run
-   * did not read must still be kept alive; a store without it leaves those regions to the policy
-   * and the report.
+   * did not read must still be kept alive, in these regions as well as those of the policy and the
+   * report (the only ones a store without it leaves).
    */
   regionsOf?(account: string): Promise<readonly string[]>;
 }
@@ -230,6 +230,41 @@ export function decodeLedger(
     productArn: document.productArn,
     reconciledAt: document.reconciledAt,
     findings,
+  };
+}
+
+/**
+ * `ours` merged into `theirs`, the ledger another run wrote since this run read its own (`base`, or
+ * none when this run read Security Hub in full). Security Hub keeps, per finding, the import with the
+ * latest UpdatedAt, so per finding the later of the two entries is what it holds. An entry this run
+ * only carried from `base` gives way to theirs, even to its absence (that run found the finding gone);
+ * a finding this run found gone (`gone`) is dropped unless theirs is later than what this run had.
+ */
+export function mergeLedgers(
+  theirs: Ledger,
+  ours: Ledger,
+  base: ReadonlyMap<string, string | undefined> | undefined,
+  gone: ReadonlySet<string>,
+): Ledger {
+  const time = (at: string | undefined): number => {
+    const parsed = Date.parse(at ?? '');
+    return Number.isFinite(parsed) ? parsed : Number.NEGATIVE_INFINITY;
+  };
+  const merged = new Map(theirs.findings.map((finding) => [finding.id, finding]));
+  for (const finding of ours.findings) {
+    if (base?.has(finding.id) && time(base.get(finding.id)) === time(finding.updatedAt)) continue;
+    const other = merged.get(finding.id);
+    if (!other || time(finding.updatedAt) > time(other.updatedAt)) merged.set(finding.id, finding);
+  }
+  for (const id of gone) {
+    const other = merged.get(id);
+    if (other && time(other.updatedAt) <= time(base?.get(id))) merged.delete(id);
+  }
+  return {
+    ...ours,
+    reconciledAt:
+      time(theirs.reconciledAt) > time(ours.reconciledAt) ? theirs.reconciledAt : ours.reconciledAt,
+    findings: [...merged.values()],
   };
 }
 

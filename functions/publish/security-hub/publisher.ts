@@ -30,7 +30,15 @@ import {
   publishTargetFrom,
 } from './asff.ts';
 import type { FailedImport } from './errors.ts';
-import { decodeLedger, encodeLedger, type Ledger, LedgerConflictError, type LedgerStore } from './ledger.ts';
+import {
+  decodeLedger,
+  encodeLedger,
+  type Ledger,
+  LedgerConflictError,
+  type LedgerStore,
+  mergeLedgers,
+  type StoredLedger,
+} from './ledger.ts';
 import {
   archiveImport,
   destinationsToRead,
@@ -188,6 +196,11 @@ interface DestinationWork {
   /** The ledger as read: its version (for the conditional write) and when it was last reconciled. */
   ledgerVersion?: string;
   reconciledAt?: string;
+  /**
+   * The UpdatedAt of each finding of the ledger as read (planned from it): an entry still so was
+   * carried, not learned this run, and gives way when another run's ledger is merged (`mergeLedgers`).
+   */
+  base?: ReadonlyMap<string, string | undefined>;
   /** Findings another writer updated since the ledger, adopted from Security Hub: the ledger is rewritten. */
   adopted?: number;
   /**
@@ -198,6 +211,9 @@ interface DestinationWork {
   /** Security Hub was read for the findings due for keep-alive only: no ledger is written from it. */
   partial?: boolean;
 }
+
+/** The `id` of a {@link FailedImport} that stands for every finding held in a destination that could not be read. */
+export const UNREAD_FINDINGS_ID = '*';
 
 type Calls = { getFindings: number; batchImport: number; ledgerRead: number; ledgerWrite: number };
 
@@ -356,6 +372,21 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     failed.push(...outcome.failed);
   });
 
+  // A destination whose held findings could not be read had none archived or kept alive. Where no
+  // import was refused for it (nothing was planned there: a scope whose resources are all gone), the
+  // run says so once, or it would pass for complete. Where Security Hub is not enabled (the
+  // account is "not subscribed"), nothing is held to act on.
+  for (const [key, item] of work) {
+    if (!item.readError || batches.has(key) || item.readError.code === 'InvalidAccessException') continue;
+    failed.push({
+      id: UNREAD_FINDINGS_ID,
+      account: item.destination.account,
+      region: item.destination.region,
+      code: item.readError.code,
+      message: `the findings held here could not be read: none was archived or kept alive this run (${item.readError.message}); a later run tries again`,
+    });
+  }
+
   if (options.ledger) {
     await writeLedgers(options, options.ledger, work, landed, lookedUp, now, calls, ledgerCounts);
   }
@@ -434,15 +465,15 @@ async function readLedger(
   if (ledger && !reason) {
     try {
       const changed = await readChangedSince(options.factory, item, ledger, now, calls, reported);
-      const held = new Map(ledger.findings.map((finding) => [finding.id, finding]));
-      for (const finding of changed) held.set(finding.id, finding);
-      item.held = [...held.values()];
-      if (changed.length > 0) {
-        item.adopted = changed.length;
-        counts.adopted += changed.length;
+      const adopted = adoptChanged(ledger, changed);
+      item.held = adopted.held;
+      item.base = baseOf(ledger);
+      if (adopted.count > 0) {
+        item.adopted = adopted.count;
+        counts.adopted += adopted.count;
         options.logger?.info('adopted findings another writer updated since the import ledger', {
           ...where,
-          adopted: changed.length,
+          adopted: adopted.count,
         });
       }
       counts.used += 1;
@@ -477,9 +508,13 @@ async function readChangedSince(
   reported: () => ReportedDigests,
 ): Promise<HeldFinding[]> {
   let newest = Date.parse(ledger.reconciledAt);
+  // A finding dated ahead of this run's clock (another writer's clock ran ahead, and this product's
+  // re-import of it is dated just after) would push the window past every change made until then:
+  // it does not count, and is read back while it stays in the window (not adopted: the same UpdatedAt).
+  const latest = now.getTime() + CLOCK_SKEW_TOLERANCE_MS;
   for (const finding of ledger.findings) {
     const at = Date.parse(finding.updatedAt ?? '');
-    if (at > newest) newest = at;
+    if (at > newest && at <= latest) newest = at;
   }
   const client = factory.client(SecurityHubClient, item.destination.region, item.account as PublishAccount);
   const changed: HeldFinding[] = [];
@@ -503,6 +538,33 @@ async function readChangedSince(
   return changed;
 }
 
+/**
+ * The ledger's findings with those another writer changed since ({@link readChangedSince}) in their
+ * place. A finding read back as the ledger has it (the same UpdatedAt: Security Hub takes no update
+ * that is not newer) is not another writer's: one this product dated ahead of the clock.
+ */
+function adoptChanged(
+  ledger: Ledger,
+  changed: readonly HeldFinding[],
+): { held: HeldFinding[]; count: number } {
+  const held = new Map(ledger.findings.map((finding) => [finding.id, finding]));
+  let count = 0;
+  for (const finding of changed) {
+    if (Date.parse(held.get(finding.id)?.updatedAt ?? '') === Date.parse(finding.updatedAt ?? '')) continue;
+    held.set(finding.id, finding);
+    count += 1;
+  }
+  return { held: [...held.values()], count };
+}
+
+/** The UpdatedAt of each finding of a ledger as read ({@link DestinationWork.base}). */
+function baseOf(ledger: Ledger): ReadonlyMap<string, string | undefined> {
+  return new Map(ledger.findings.map((finding) => [finding.id, finding.updatedAt]));
+}
+
+/** Nothing of this run is reported in a keep-alive-only destination: its findings are kept whole. */
+const nothingReported = (): ReportedDigests => new Map();
+
 /** {@link readChangedSince} starts this long after the ledger's newest time. */
 const CHANGED_SINCE_GAP_MS = 1000;
 
@@ -513,10 +575,10 @@ const CHANGED_SINCE_GAP_MS = 1000;
  * destination: a dumps bucket S3 redirected to another region has its finding in the bucket's region
  * (`scopeRegion` in functions/core/audit.ts), and an account whose regions could not be listed
  * (scope `*`, its NOT_AVAILABLE finding in the home region) holds findings in every region it was
- * audited in. Where they can be: with a ledger store that lists, the regions where the account has an
- * import ledger (one ListObjectsV2 per account with a failed scope; a ledger is written wherever this
- * product's findings landed); otherwise the policy's fixed regions, the home region and the regions
- * this run's report names. Each destination not read already is read once
+ * audited in. Where they can be: the policy's fixed regions, the home region and the regions this
+ * run's report names, and with a ledger store that lists, the regions where the account has an import
+ * ledger (one ListObjectsV2 per account with a failed scope; a ledger is written wherever this
+ * product's findings landed, but a lost one is not written again while the account fails). Each destination not read already is read once
  * ({@link readForKeepAlive}); none when no AWS scope failed.
  */
 async function keepAliveDestinations(
@@ -548,11 +610,14 @@ async function keepAliveDestinations(
     [...failedAccounts],
     options.concurrency ?? 8,
     async (account): Promise<Destination[]> => {
-      let accountRegions: ReadonlySet<string> = known;
+      // The regions with a ledger add to those the run knows, never replace them: a ledger removed
+      // after overlapping runs, or never written (the account failed before ledgers were kept), is
+      // not rewritten while the account keeps failing, and its findings there would expire.
+      const accountRegions = new Set(known);
       if (store?.regionsOf) {
         try {
           calls.ledgerRead += 1;
-          accountRegions = new Set(await store.regionsOf(account));
+          for (const region of await store.regionsOf(account)) accountRegions.add(region);
         } catch (error) {
           options.logger?.warn(
             'import ledgers could not be listed: keeping alive in the regions the run knows',
@@ -572,9 +637,10 @@ async function keepAliveDestinations(
 }
 
 /**
- * Read a keep-alive-only destination ({@link keepAliveDestinations}): its ledger as it is, whatever its
- * age (a keep-alive is checked against Security Hub when the finding is read by Id, so a stale entry
- * costs a read, never a wrong import), with no read of what changed since; without a readable ledger,
+ * Read a keep-alive-only destination ({@link keepAliveDestinations}): its ledger, whatever its age (a
+ * keep-alive is checked against Security Hub when the finding is read by Id, so a stale entry costs a
+ * read, never a wrong import), with what another writer changed since ({@link readChangedSince}: a
+ * finding the ledger never saw would expire); without a readable ledger or that read,
  * Security Hub's findings due for keep-alive only (UpdatedAt at least {@link KEEP_ALIVE_DAYS} ago: one
  * GetFindings page, empty in the steady state). A failed read is logged: nothing is planned there.
  */
@@ -583,21 +649,16 @@ async function readForKeepAlive(
   item: DestinationWork,
   now: Date,
   calls: Calls,
-  counts: { used: number; problems: number },
+  counts: { used: number; problems: number; adopted: number },
 ): Promise<void> {
   const where = { account: item.destination.account, region: item.destination.region };
+  let stored: StoredLedger | undefined;
+  let ledger: Ledger | undefined;
   if (options.ledger) {
     try {
       calls.ledgerRead += 1;
-      const stored = await options.ledger.read(where);
-      if (stored) {
-        const ledger = decodeLedger(stored.body, { ...where, productArn: productArn(item.destination) });
-        item.ledgerVersion = stored.version;
-        item.reconciledAt = ledger.reconciledAt;
-        item.held = [...ledger.findings];
-        counts.used += 1;
-        return;
-      }
+      stored = await options.ledger.read(where);
+      if (stored) ledger = decodeLedger(stored.body, { ...where, productArn: productArn(item.destination) });
     } catch (error) {
       counts.problems += 1;
       options.logger?.warn(
@@ -606,6 +667,29 @@ async function readForKeepAlive(
           ...where,
           error: { code: errorCode(error), message: describeError(error) },
         },
+      );
+    }
+  }
+  if (stored && ledger) {
+    try {
+      // Another writer's findings since the ledger (the CLI's) are not in it, and no other run reads
+      // this destination while the account fails: read them as a ledger-planned destination does.
+      const changed = await readChangedSince(options.factory, item, ledger, now, calls, nothingReported);
+      const adopted = adoptChanged(ledger, changed);
+      item.ledgerVersion = stored.version;
+      item.reconciledAt = ledger.reconciledAt;
+      item.held = adopted.held;
+      item.base = baseOf(ledger);
+      if (adopted.count > 0) {
+        item.adopted = adopted.count;
+        counts.adopted += adopted.count;
+      }
+      counts.used += 1;
+      return;
+    } catch (error) {
+      options.logger?.warn(
+        'the findings updated since the import ledger could not be read: reading Security Hub for the findings due for keep-alive',
+        { ...where, error: { code: errorCode(error), message: describeError(error) } },
       );
     }
   }
@@ -656,39 +740,57 @@ async function writeLedgers(
     const sent = landedByDestination.get(key) ?? [];
     if (!item.reconciled && !item.adopted && sent.length === 0 && !lookedUpByDestination.has(key)) return;
     const entries = new Map(item.held.map((held) => [held.id, held]));
+    const gone = new Set<string>();
     for (const [lookupKey, finding] of lookedUp) {
       const [destination, id] = lookupKey.split('\n') as [string, string];
       if (destination !== key) continue;
       // Gone from Security Hub (deleted, or expired): nothing left to track.
-      if (finding === null) entries.delete(id);
-      else entries.set(id, heldFinding(finding));
+      if (finding === null) {
+        entries.delete(id);
+        gone.add(id);
+      } else entries.set(id, heldFinding(finding));
     }
     for (const entry of sent) {
       // The digest the plan computed (it leaves out the finding's drifting observed values).
       entries.set(entry.finding.Id ?? '', { ...heldFinding(entry.finding), contentHash: entry.contentHash });
     }
-    const findings = [...entries.values()]
-      .filter(
-        (held) =>
-          held.recordState !== 'ARCHIVED' ||
-          now.getTime() - Date.parse(held.updatedAt ?? '') < ARCHIVED_KEPT_MS,
-      )
-      .map(({ finding: _dropped, ...held }) => held);
+    const kept = (held: HeldFinding): boolean =>
+      held.recordState !== 'ARCHIVED' || now.getTime() - Date.parse(held.updatedAt ?? '') < ARCHIVED_KEPT_MS;
+    const findings = [...entries.values()].filter(kept).map(({ finding: _dropped, ...held }) => held);
     const where = { account: item.destination.account, region: item.destination.region };
-    const body = encodeLedger({
+    const ours: Ledger = {
       ...where,
       productArn: productArn(item.destination),
       reconciledAt: item.reconciled ? now.toISOString() : (item.reconciledAt ?? now.toISOString()),
       findings,
-    });
+    };
     try {
       calls.ledgerWrite += 1;
-      await store.write(where, body, item.ledgerVersion);
+      try {
+        await store.write(where, encodeLedger(ours), item.ledgerVersion);
+      } catch (error) {
+        if (!(error instanceof LedgerConflictError)) throw error;
+        // Another run (a job started at the same time, for other check groups) wrote it since it was
+        // read: merge into what it wrote, once; a ledger it removed is left removed.
+        calls.ledgerRead += 1;
+        const stored = await store.read(where);
+        if (!stored) throw error;
+        const theirs = decodeLedger(stored.body, { ...where, productArn: ours.productArn });
+        const merged = mergeLedgers(theirs, ours, item.base, gone);
+        calls.ledgerWrite += 1;
+        await store.write(
+          where,
+          encodeLedger({ ...merged, findings: merged.findings.filter(kept) }),
+          stored.version,
+        );
+        options.logger?.info('import ledger changed by another run: merged into it', where);
+      }
       counts.written += 1;
     } catch (error) {
       counts.problems += 1;
-      // Another run wrote it meanwhile (overlapping runs), or the store failed: a ledger that may
-      // not match Security Hub must not be trusted, so remove it and let the next run reconcile.
+      // Another run changed it again while this one merged, or removed it, or the store failed: a
+      // ledger that may not match Security Hub must not be trusted, so remove it and let the next run
+      // reconcile.
       options.logger?.warn(
         error instanceof LedgerConflictError
           ? 'import ledger changed by another run: removed, the next run reconciles'

@@ -355,6 +355,39 @@ describe('takeSnapshots before its creates', () => {
     expect(results[1]?.error?.message).toContain('other-db');
   });
 
+  it('does not adopt a snapshot of the request’s name taken of an earlier database of the same identifier', async () => {
+    // Prepare: db-a was deleted and created again (resource id db-NEW) after this request's
+    // snapshot of the earlier db-a (db-OLD) was taken; db-b's is of the database it is now.
+    const { calls, backend } = recordingBackend(async () => []);
+    const clock = fakeClock();
+    const targets = [
+      { ...target('db-a', 'rds-instance'), resourceId: 'db-NEW' },
+      { ...target('db-b', 'rds-instance'), resourceId: 'db-B' },
+    ];
+    const [a, b] = targets.map((entry) => snapshotIdentifier(entry, request.requestId)) as [string, string];
+    const ours = { purpose: 'certctl-pre-maintenance' };
+
+    // Act
+    const results = await takeSnapshots({ ...request, wait: false }, targets, {
+      policy: parsePolicy({}).snapshots,
+      backendFor: () => backend,
+      manualSnapshots: listedManual([
+        { ...snapshot(a, ours), target: 'db-a', sourceResourceId: 'db-OLD' },
+        { ...snapshot(b, ours), target: 'db-b', sourceResourceId: 'db-B' },
+      ]),
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess: the earlier database's snapshot is not this database's; nothing is created over it.
+    expect(calls).toEqual([]);
+    expect(results.map((result) => [result.target.id, result.outcome, result.error?.code])).toEqual([
+      ['db-a', 'error', 'SnapshotNameTaken'],
+      ['db-b', 'available', undefined],
+    ]);
+    expect(results[0]?.error?.message).toContain('earlier database named db-a');
+  });
+
   it('does not adopt a snapshot that is not ours when the create says the name exists', async () => {
     // Prepare: the create is refused (the name exists) and the snapshot of that name is untagged.
     const clock = fakeClock();

@@ -143,7 +143,7 @@ describe('the Amazon Q Developer custom action', () => {
     expect(answer).toEqual({
       ok: true,
       message:
-        'Reading the last audit and the last pre-maintenance snapshots. The progress and the result will be posted to this channel.',
+        'Reading the last published audit and the last pre-maintenance snapshots. The progress and the result will be posted to this channel.',
     });
     expect(dispatched.map((work) => work.requestedBy)).toEqual(['amazon-q:channel']);
   });

@@ -1,5 +1,5 @@
 /**
- * The chat `status` command's last audit, read from the import ledgers in the simulator's S3 as the
+ * The chat `status` command's last published audit, read from the import ledgers in the simulator's S3 as the
  * scheduled audits leave them.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -59,7 +59,7 @@ function ledgerOf(
   });
 }
 
-describe('the last audit of the chat status', () => {
+describe('the last published audit of the chat status', () => {
   it('counts the active findings of every ledger by status, with the newest update, and names a ledger it could not read', async () => {
     // Prepare
     const store = new S3LedgerStore(s3, BUCKETS.full);

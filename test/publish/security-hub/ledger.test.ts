@@ -22,6 +22,7 @@ import {
   type LedgerStore,
   LedgerUnreadableError,
   ledgerSummary,
+  mergeLedgers,
 } from '../../../functions/publish/security-hub/ledger.ts';
 import {
   type PublishResult,
@@ -183,6 +184,56 @@ describe('the import ledger encoding', () => {
     ]);
     expect(document.findings.map((entry: unknown[]) => entry[6])).toEqual([0, 0, 1, null]);
     expect(document.findings[3]).toEqual(['d', null, null, null, 'A', null, null]);
+  });
+
+  it("merges another run's ledger with this run's by the later UpdatedAt, letting carried entries give way", () => {
+    // Prepare: this run read `base` (a, b, c, d at T0); another run then wrote `theirs`: a updated
+    // at T0+2, b dropped (gone from Security Hub), d updated at T0+1. This run updated c and d at
+    // T0+1.5 and found e gone.
+    const at = (offset: number) => new Date(T0.getTime() + offset * HOUR).toISOString();
+    const entry = (id: string, updatedAt: string) => ({ ...held, id, updatedAt });
+    const base = new Map([
+      ['a', at(0)],
+      ['b', at(0)],
+      ['c', at(0)],
+      ['d', at(0)],
+      ['e', at(0)],
+    ]);
+    const theirs = {
+      ...ledger,
+      reconciledAt: at(-1),
+      findings: [entry('a', at(2)), entry('c', at(0)), entry('d', at(1)), entry('e', at(0))],
+    };
+    const ours = {
+      ...ledger,
+      reconciledAt: at(-2),
+      findings: [entry('a', at(0)), entry('b', at(0)), entry('c', at(1.5)), entry('d', at(1.5))],
+    };
+
+    // Act
+    const merged = mergeLedgers(theirs, ours, base, new Set(['e']));
+
+    // Assess
+    expect(merged.reconciledAt).toBe(at(-1));
+    expect(merged.findings.map((finding) => [finding.id, finding.updatedAt])).toEqual([
+      ['a', at(2)],
+      ['c', at(1.5)],
+      ['d', at(1.5)],
+    ]);
+  });
+
+  it('keeps in a merge a finding this run found gone when the other run updated it later', () => {
+    // Prepare
+    const at = (offset: number) => new Date(T0.getTime() + offset * HOUR).toISOString();
+    const theirs = { ...ledger, findings: [{ ...held, id: 'e', updatedAt: at(1) }] };
+    const ours = { ...ledger, reconciledAt: at(1), findings: [] };
+
+    // Act
+    const merged = mergeLedgers(theirs, ours, new Map([['e', at(0)]]), new Set(['e']));
+
+    // Assess
+    expect(merged.findings.map((finding) => finding.id)).toEqual(['e']);
+    expect(merged.reconciledAt).toBe(at(1));
   });
 
   describe('refuses a ledger document with LedgerUnreadableError naming the problem', () => {
@@ -833,11 +884,75 @@ describe('publishing with the import ledger against the simulated Security Hub a
       'ACTIVE',
       new Date(T0.getTime() + 80 * DAY).toISOString(),
     ]);
-    // Call cost: eu-west-1 as before (what changed since, and the finding read by Id); us-east-1 only
-    // the finding due, read by Id; the ledgers: eu-west-1's, the listing of A's ledgers, us-east-1's.
-    expect(late.calls).toMatchObject({ getFindings: SINCE + 2, ledgerRead: 3 });
+    // Call cost: each region what changed since, and the finding due, read by Id; the ledgers:
+    // eu-west-1's, the listing of A's ledgers, us-east-1's.
+    expect(late.calls).toMatchObject({ getFindings: 2 * SINCE + 2, ledgerRead: 3 });
     expect(after.counts).toMatchObject({ keptAlive: 0, archived: 0 });
-    expect(after.calls).toMatchObject({ getFindings: SINCE, ledgerRead: 3 });
+    expect(after.calls).toMatchObject({ getFindings: 2 * SINCE, ledgerRead: 3 });
+  });
+
+  it('keeps alive in a region read only for keep-alive a finding another writer created after its ledger', async () => {
+    // Prepare: the function publishes A's db-east in us-east-1; an hour later the CLI (no ledger)
+    // creates db-east-2 there; from then on A's region listing fails, so us-east-1 is read only to
+    // keep A's findings alive, from a ledger that never saw db-east-2.
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const east2 = retentionFinding(rdsResource('db-east-2', ACCOUNT_A, 'us-east-1'));
+    const eastScope = completeScope(ACCOUNT_A, 'us-east-1');
+    await publish(report([db('db-west'), east], [...scopes, eastScope]));
+    clock = new Date(T0.getTime() + HOUR);
+    await publish(report([db('db-west'), east, east2], [...scopes, eastScope]), { ledger: false });
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    clock = new Date(T0.getTime() + 80 * DAY);
+
+    // Act
+    const result = await publish(report([scopeFinding(unlisted)], [unlisted]));
+
+    // Assess: both findings of us-east-1 are kept alive, not only the one the ledger knew.
+    expect(result.counts).toMatchObject({ archived: 0, resolved: 0, failed: 0 });
+    for (const finding of [east, east2]) {
+      expect(
+        hub.findings(ACCOUNT_A, 'us-east-1').find((held) => held.Id === asffFindingId(finding)),
+      ).toMatchObject({
+        RecordState: 'ACTIVE',
+        Compliance: { Status: 'FAILED' },
+        UpdatedAt: clock.toISOString(),
+      });
+    }
+  });
+
+  it('keeps alive from the findings due in a region read only for keep-alive when what changed since its ledger cannot be read', async () => {
+    // Prepare: as above; eu-west-1's ledger is gone too (read in full, without an UpdatedAt filter),
+    // and the first read filtered on UpdatedAt (us-east-1's changed-since) fails, on both of the
+    // client's attempts.
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const east2 = retentionFinding(rdsResource('db-east-2', ACCOUNT_A, 'us-east-1'));
+    const eastScope = completeScope(ACCOUNT_A, 'us-east-1');
+    await publish(report([db('db-west'), east], [...scopes, eastScope]));
+    clock = new Date(T0.getTime() + HOUR);
+    await publish(report([db('db-west'), east, east2], [...scopes, eastScope]), { ledger: false });
+    await store.remove(EU);
+    hub.injectReadFailure('UpdatedAt', { times: 2 });
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    clock = new Date(T0.getTime() + 80 * DAY);
+    const logger = recordingLogger();
+
+    // Act
+    const result = await publish(report([scopeFinding(unlisted)], [unlisted]), { logger });
+
+    // Assess
+    expect(result.counts).toMatchObject({ keptAlive: 3, archived: 0, resolved: 0, failed: 0 });
+    for (const finding of [east, east2]) {
+      expect(
+        hub.findings(ACCOUNT_A, 'us-east-1').find((held) => held.Id === asffFindingId(finding)),
+      ).toMatchObject({ RecordState: 'ACTIVE', UpdatedAt: clock.toISOString() });
+    }
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message:
+          'the findings updated since the import ledger could not be read: reading Security Hub for the findings due for keep-alive',
+      }),
+    );
   });
 
   it('keeps alive in the regions the run knows, and says so, when the ledgers of a failed account cannot be listed', async () => {
@@ -879,6 +994,31 @@ describe('publishing with the import ledger against the simulated Security Hub a
         message: 'import ledgers could not be listed: keeping alive in the regions the run knows',
       }),
     );
+  });
+
+  it('keeps alive in a region the run knows where a failed account has lost its ledger', async () => {
+    // Prepare: A holds a finding in us-east-1, B is audited in both regions. A's us-east-1 ledger is
+    // then lost (removed after two runs overlapped, or never written: the ledger came after the
+    // finding) and A's region listing fails from then on, so no run reads that destination again.
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const bScopes = [completeScope(ACCOUNT_B, 'eu-west-1'), completeScope(ACCOUNT_B, 'us-east-1')];
+    await publish(report([east], [completeScope(ACCOUNT_A, 'us-east-1'), ...bScopes]));
+    await store.remove({ account: ACCOUNT_A, region: 'us-east-1' });
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    clock = new Date(T0.getTime() + 80 * DAY);
+
+    // Act
+    const result = await publish(report([scopeFinding(unlisted)], [unlisted, ...bScopes]));
+
+    // Assess: kept alive, not left to Security Hub's deletion at 90 days.
+    expect(result.counts).toMatchObject({ keptAlive: 1, archived: 0, resolved: 0, failed: 0 });
+    expect(
+      hub.findings(ACCOUNT_A, 'us-east-1').find((finding) => finding.Id === asffFindingId(east)),
+    ).toMatchObject({
+      RecordState: 'ACTIVE',
+      Compliance: { Status: 'FAILED' },
+      UpdatedAt: clock.toISOString(),
+    });
   });
 
   it('keeps alive from the ledger the finding of a dumps bucket in another region than its failed scope', async () => {
@@ -1063,11 +1203,11 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(held(asffFindingId(db('db-3')))[0]?.RecordState).toBe('ARCHIVED');
   });
 
-  it('removes the ledger and the next run reconciles when two runs overlap', async () => {
+  it('merges the ledgers of two overlapping runs, and the next run plans from the ledger', async () => {
     // Prepare
     const findings = [db('db-1'), db('db-2')];
 
-    // Act
+    // Act: both find no ledger and create it; the second to write merges into the first's.
     const [one, two] = await Promise.all([
       publish(report(findings, scopes)),
       publish(report(findings, scopes)),
@@ -1076,10 +1216,58 @@ describe('publishing with the import ledger against the simulated Security Hub a
     const next = await publish(report(findings, scopes));
 
     // Assess
-    expect(one.ledger.problems + two.ledger.problems).toBe(1);
-    expect(next.ledger).toMatchObject({ reconciled: 1, used: 0 });
+    expect(one.ledger.problems + two.ledger.problems).toBe(0);
+    expect(one.ledger.written + two.ledger.written).toBe(2);
+    expect(one.calls.ledgerWrite + two.calls.ledgerWrite).toBe(3);
+    expect(next.ledger).toMatchObject({ reconciled: 0, used: 1 });
     expect(next.counts).toMatchObject({ unchanged: 2, created: 0 });
     expect(hub.findings(ACCOUNT_A, 'eu-west-1')).toHaveLength(2);
+  });
+
+  it('merges its ledger into the one another run wrote meanwhile, so jobs that start together keep planning from the ledger', async () => {
+    // Prepare: the PITR and dumps audits publish into the same destination, whose ledger knows both.
+    const bucket = (overrides: Partial<Finding> = {}) =>
+      retentionFinding(
+        {
+          provider: 'aws',
+          account: ACCOUNT_A,
+          region: 'eu-west-1',
+          type: 'AwsS3Bucket',
+          id: 'certctl-dumps/pg/',
+          arn: 'arn:aws:s3:::certctl-dumps',
+        },
+        { checkId: 'dumps.fresh', group: 'dumps', ...overrides },
+      );
+    const dumps = [completeScope(ACCOUNT_A, 'eu-west-1', 'dumps')];
+    await publish(report([db('db-1')], scopes));
+    await publish(report([bucket()], dumps));
+    clock = new Date(T0.getTime() + HOUR);
+
+    // Act: both jobs start at once (a 1-hour and a 6-hour schedule created together), each changing
+    // its finding; then each runs again an hour later.
+    const [pitrRun, dumpsRun] = await Promise.all([
+      publish(report([db('db-1', { status: 'PASSED' })], scopes)),
+      publish(report([bucket({ status: 'PASSED' })], dumps)),
+    ]);
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const pitrNext = await publish(report([db('db-1', { status: 'PASSED' })], scopes));
+    const dumpsNext = await publish(report([bucket({ status: 'PASSED' })], dumps));
+
+    // Assess: both landed, the ledger kept both (no removal, no full read), and nothing is re-sent.
+    expect(pitrRun.counts.resolved).toBe(1);
+    expect(dumpsRun.counts.resolved).toBe(1);
+    expect(pitrRun.ledger.problems + dumpsRun.ledger.problems).toBe(0);
+    expect(pitrRun.ledger.written + dumpsRun.ledger.written).toBe(2);
+    for (const next of [pitrNext, dumpsNext]) {
+      expect(next.ledger).toMatchObject({ used: 1, reconciled: 0, adopted: 0 });
+      expect(next.counts).toMatchObject({ unchanged: 1, resolved: 0, updated: 0 });
+    }
+    expect((await ledgerEntries()).map(([id, state]) => [id, state])).toEqual(
+      [
+        [asffFindingId(bucket()), 'ACTIVE'],
+        [asffFindingId(db('db-1')), 'ACTIVE'],
+      ].sort(([a], [b]) => (a as string).localeCompare(b as string)),
+    );
   });
 
   it('refuses a write with LedgerConflictError when another run replaced the ledger since it was read', async () => {
@@ -1121,6 +1309,33 @@ describe('publishing with the import ledger against the simulated Security Hub a
     // The ledger now knows the hub's version: the run after finds nothing changed.
     expect(after.counts).toMatchObject({ unchanged: 1, updated: 0 });
     expect(after.calls.getFindings).toBe(1);
+  });
+
+  it('still adopts what another writer changed after it adopted a finding dated ahead of its clock', async () => {
+    // Prepare: the function imports db-1 and db-2 FAILED at T0. At T0+1h a CLI whose clock runs 12
+    // hours ahead publishes db-1 PASSED (UpdatedAt T0+13h); the function's next run adopts it and
+    // sends db-1 FAILED just after that time. At T0+3h a CLI with a right clock publishes db-2 PASSED.
+    await publish(report([db('db-1'), db('db-2')], scopes));
+    clock = new Date(T0.getTime() + 13 * HOUR);
+    await publish(report([db('db-1', { status: 'PASSED' })], []), { ledger: false });
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const adopting = await publish(report([db('db-1'), db('db-2')], scopes));
+    expect(adopting.ledger.adopted).toBe(1);
+    expect(held(asffFindingId(db('db-1')))[0]?.Compliance?.Status).toBe('FAILED');
+    clock = new Date(T0.getTime() + 3 * HOUR);
+    await publish(report([db('db-2', { status: 'PASSED' })], []), { ledger: false });
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
+    clock = new Date(T0.getTime() + 4 * HOUR);
+
+    // Act: db-2 fails again.
+    const next = await publish(report([db('db-1'), db('db-2')], scopes));
+
+    // Assess: db-2's PASSED is adopted and overwritten, not left standing until the weekly
+    // reconciliation; db-1, read back as the ledger has it, is not adopted again.
+    expect(next.ledger).toMatchObject({ used: 1, reconciled: 0, adopted: 1 });
+    expect(next.counts).toMatchObject({ updated: 1, unchanged: 1 });
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('FAILED');
+    expect(held(asffFindingId(db('db-1')))[0]?.Compliance?.Status).toBe('FAILED');
   });
 
   it('reconciles in full, losing nothing, when what changed since the ledger cannot be read', async () => {

@@ -712,6 +712,48 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     });
   });
 
+  it('reports a region whose held findings could not be read even when nothing was to be sent there', async () => {
+    // Prepare: db-east is published, then deleted: its complete scope has nothing left to report,
+    // so the run has only its finding to archive, and Security Hub cannot be read there.
+    const west = retentionFinding(rdsResource('db-west'));
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const scopes: ScopeOutcome[] = [euWest, completeScope(ACCOUNT_A, 'us-east-1')];
+    await publish(report([west, east], scopes));
+    clock = new Date(T0.getTime() + DAY);
+    sim.setFaults({ downRegions: ['us-east-1'], services: [SECURITY_HUB_SERVICE] });
+
+    // Act
+    const result = await publish(report([west], scopes));
+
+    // Assess: db-east's finding was not archived, and the run says so instead of passing for complete.
+    expect(stored(ACCOUNT_A, 'us-east-1', east)?.RecordState).toBe('ACTIVE');
+    expect(result.exitCode).toBe(2);
+    expect(result.failed).toEqual([
+      {
+        id: '*',
+        account: ACCOUNT_A,
+        region: 'us-east-1',
+        code: expect.any(String),
+        message: expect.stringMatching(
+          /^the findings held here could not be read: none was archived or kept alive this run \(.+\); a later run tries again$/,
+        ),
+      },
+    ]);
+    expect(result.counts.failed).toBe(1);
+  });
+
+  it('reports nothing for a region without planned imports where Security Hub is not enabled', async () => {
+    // Prepare: the disabled account was audited (a complete scope, no database left): it holds nothing.
+    const own = retentionFinding(rdsResource('db-own'));
+
+    // Act
+    const result = await publish(report([own], [euWest, completeScope(DISABLED, 'eu-west-1')]));
+
+    // Assess
+    expect(result.failed).toEqual([]);
+    expect(result.exitCode).toBe(0);
+  });
+
   it('says which account lacks a publishing role and how to add it', async () => {
     const foreign = retentionFinding(rdsResource('db-foreign', FOREIGN));
     const result = await publish(report([foreign], [completeScope(FOREIGN, 'eu-west-1')]));

@@ -31,7 +31,7 @@ import {
   tagsSchema,
 } from '../scenario-fields.ts';
 import { awsManagedKeyArn } from './kms.ts';
-import type { RdsCluster, RdsInstance, RdsStore } from './rds.ts';
+import { derivedResourceId, type RdsCluster, type RdsInstance, type RdsStore } from './rds.ts';
 
 const DEFAULT_QUOTA = 100;
 const MAX_RECORDS = 100;
@@ -81,6 +81,13 @@ const existingSnapshotSchema = z.strictObject({
    */
   copiedFrom: z.string().startsWith('arn:').optional(),
   status: z.enum(['available', 'failed']).default('available'),
+  /**
+   * A snapshot of an earlier database of the same identifier, deleted and created again since: its
+   * `DbiResourceId` / `DbClusterResourceId` is that earlier database's, not the one listed now.
+   */
+  ofEarlierDatabase: z.boolean().default(false),
+  /** The database's resource id the snapshot names, as is (default: the database's, see ofEarlierDatabase). */
+  sourceResourceId: z.string().min(1).optional(),
   tags: tagsSchema,
   /** Whether the snapshot is encrypted: as its database when the scenario has it, else true. */
   encrypted: z.boolean().optional(),
@@ -137,6 +144,11 @@ export interface SimSnapshot {
   readonly account: string;
   readonly region: string;
   readonly target: string;
+  /**
+   * The resource id of the database it was taken of, kept from then (`DbiResourceId`,
+   * `DbClusterResourceId`): a database created again under the same identifier has another.
+   */
+  readonly sourceResourceId: string;
   readonly arn: string;
   readonly createdAt: Date;
   /** When this (instance) snapshot was copied from its original, if it is a copy. */
@@ -203,10 +215,12 @@ export class RdsSnapshotSim {
     }));
     for (const spec of section.existing) {
       const account = spec.account ?? defaultAccount;
-      const source =
-        spec.kind === 'cluster'
-          ? store.cluster(account, spec.region, spec.target)
-          : store.instance(account, spec.region, spec.target);
+      const place = { account, region: spec.region, id: spec.target };
+      const instance =
+        spec.kind === 'instance' ? store.instance(account, spec.region, spec.target) : undefined;
+      const cluster = spec.kind === 'cluster' ? store.cluster(account, spec.region, spec.target) : undefined;
+      const source = instance ?? cluster;
+      const current = instance?.dbiResourceId ?? cluster?.resourceId;
       const encrypted = spec.encrypted ?? source?.storageEncrypted ?? true;
       this.#put({
         id: spec.id.toLowerCase(),
@@ -214,6 +228,11 @@ export class RdsSnapshotSim {
         account,
         region: spec.region,
         target: spec.target,
+        sourceResourceId:
+          spec.sourceResourceId ??
+          (spec.ofEarlierDatabase
+            ? derivedResourceId(spec.kind, place, 'earlier')
+            : (current ?? derivedResourceId(spec.kind, place))),
         arn: arnOf(spec.kind, account, spec.region, spec.id.toLowerCase()),
         createdAt: (spec.createdAt as SimTime).at(now),
         copiedAt: (spec.copiedAt as SimTime | undefined)?.at(now),
@@ -437,6 +456,8 @@ export class RdsSnapshotSim {
       account,
       region,
       target: source.id,
+      sourceResourceId:
+        kind === 'instance' ? (source as RdsInstance).dbiResourceId : (source as RdsCluster).resourceId,
       arn: arnOf(kind, account, region, id.toLowerCase()),
       createdAt: now,
       durationMs: behaviour?.durationMs ?? this.#section.defaultDurationMs,
@@ -498,6 +519,8 @@ export class RdsSnapshotSim {
         candidates = candidates.filter((s) => values.has(s.target));
       else if (filter.name === 'snapshot-type') candidates = values.has('manual') ? candidates : [];
       else if (filter.name === 'engine') candidates = candidates.filter((s) => values.has(s.engine));
+      else if (filter.name === 'dbi-resource-id')
+        candidates = candidates.filter((s) => values.has(s.sourceResourceId.toLowerCase()));
     }
     const maxRecords = Number(params.get('MaxRecords') ?? MAX_RECORDS);
     if (!Number.isInteger(maxRecords) || maxRecords < MIN_RECORDS || maxRecords > MAX_RECORDS) {
@@ -660,7 +683,7 @@ function instanceSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore):
     KmsKeyId: snapshot.kmsKeyId,
     DBSnapshotArn: snapshot.arn,
     IAMDatabaseAuthenticationEnabled: false,
-    DbiResourceId: instance?.dbiResourceId,
+    DbiResourceId: snapshot.sourceResourceId,
     TagList: tagXml(snapshot.tags),
     SnapshotTarget: 'region',
     OriginalSnapshotCreateTime: snapshot.createdAt,
@@ -693,6 +716,6 @@ function clusterSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore): 
     SourceDBClusterSnapshotArn: snapshot.copiedFrom,
     IAMDatabaseAuthenticationEnabled: false,
     TagList: tagXml(snapshot.tags),
-    DbClusterResourceId: cluster?.resourceId,
+    DbClusterResourceId: snapshot.sourceResourceId,
   };
 }

@@ -126,9 +126,13 @@ const clusterSchema = z.strictObject({
   createdAt: simTimeSchema.prefault('-400d'),
   /** 1–35 for clusters. */
   backupRetentionPeriod: z.int().min(1).max(35).default(7),
-  /** Default: retention days back (or the creation time, whichever is later). */
-  earliestRestorableTime: simTimeSchema.optional(),
-  latestRestorableTime: simTimeSchema.prefault(DEFAULT_RESTORE_LAG),
+  /**
+   * Default: retention days back (or the creation time, whichever is later). `null`: the answer
+   * leaves EarliestRestorableTime out (the RDS model makes it optional).
+   */
+  earliestRestorableTime: simTimeSchema.nullable().optional(),
+  /** Default: a few minutes ago. `null`: the answer leaves LatestRestorableTime out. */
+  latestRestorableTime: simTimeSchema.nullable().prefault(DEFAULT_RESTORE_LAG),
   preferredBackupWindow: backupWindowSchema,
   deletionProtection: z.boolean().default(true),
   storageEncrypted: z.boolean().default(true),
@@ -139,6 +143,14 @@ const clusterSchema = z.strictObject({
   readReplicaIdentifiers: z.array(z.string()).default([]),
   /** The global database it belongs to (`GlobalClusterIdentifier`). */
   globalClusterIdentifier: z.string().optional(),
+  /**
+   * Makes this cluster a secondary of the Aurora global database whose primary is this cluster (same
+   * account, another region, with `globalClusterIdentifier`): DescribeDBClusters then sends the
+   * primary's GlobalClusterIdentifier and the primary's ARN as ReplicationSourceIdentifier, as RDS
+   * does for a secondary (functions/aws/rds.ts, `globalSecondaryOf`, has the sources). A secondary is
+   * made up entirely of reader instances. The primary's ReadReplicaIdentifiers are left as written.
+   */
+  globalSecondaryOf: identifierSchema.optional(),
   awsBackupRecoveryPointArn: awsBackupSchema,
   dbClusterResourceId: z.string().optional(),
   /** The member instances, created with the cluster (or list instances with `dbClusterIdentifier`). */
@@ -225,15 +237,17 @@ export interface RdsCluster {
   readonly status: string;
   readonly createdAt: SimTime;
   readonly backupRetentionPeriod: number;
-  readonly earliestRestorableTime: SimTime;
-  readonly latestRestorableTime: SimTime;
+  /** Undefined when the answer leaves it out. */
+  readonly earliestRestorableTime: SimTime | undefined;
+  readonly latestRestorableTime: SimTime | undefined;
   readonly preferredBackupWindow: string;
   readonly deletionProtection: boolean;
   readonly storageEncrypted: boolean;
   readonly kmsKeyId: string | undefined;
-  readonly replicationSourceIdentifier: string | undefined;
+  /** Set from the spec, or for a global secondary from its primary once every cluster is placed. */
+  replicationSourceIdentifier: string | undefined;
   readonly readReplicaIdentifiers: readonly string[];
-  readonly globalClusterIdentifier: string | undefined;
+  globalClusterIdentifier: string | undefined;
   readonly awsBackupRecoveryPointArn: string | undefined;
   readonly members: { id: string; writer: boolean }[];
   readonly tags: Readonly<Record<string, string>>;
@@ -297,6 +311,22 @@ function hexUuid(bytes: Buffer): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
+/**
+ * The resource id RDS gives a DB instance (`DbiResourceId`) or cluster (`DbClusterResourceId`): stable
+ * for the database, new when a database of the same identifier is created again (`incarnation` 1 and
+ * up; 0 the scenario's own), derived so the same scenario always gets the same ids. Snapshots keep
+ * the id of the database they were taken of (rds-snapshots.ts).
+ */
+export function derivedResourceId(
+  kind: 'instance' | 'cluster',
+  place: { readonly account: string; readonly region: string; readonly id: string },
+  incarnation: number | 'earlier' = 0,
+): string {
+  const base = `${kind === 'instance' ? 'db' : 'cluster'}/${place.account}/${place.region}/${place.id.toLowerCase()}`;
+  const material = incarnation === 0 ? base : `${base}#${incarnation}`;
+  return `${kind === 'instance' ? 'db' : 'cluster'}-${base32(digest(material), 26)}`;
+}
+
 /** The key RDS encrypts with when none is given: the account's AWS-managed `aws/rds` key of the region. */
 function defaultKmsKey(account: string, region: string): string {
   return awsManagedKeyArn(account, region, 'rds');
@@ -357,17 +387,44 @@ export class RdsStore {
     return this.#bucket(account, region).clusterById.get(id.toLowerCase());
   }
 
-  /** Adds an instance, or replaces the one with the same (account, region, id). */
+  /**
+   * Adds an instance, or replaces the one with the same (account, region, id). One put after that
+   * identifier was removed is a new database, with a new `DbiResourceId` (unless the input names one).
+   */
   putInstance(input: RdsInstanceInput): void {
-    const spec = instanceSchema.parse(input);
+    const parsed = instanceSchema.parse(input);
+    const spec = { ...parsed, dbiResourceId: parsed.dbiResourceId ?? this.#recreatedId('instance', parsed) };
     const instances = this.#section.instances.filter((other) => !this.#sameResource(other, spec));
     this.#replace({ ...this.#section, instances: [...instances, spec] });
   }
 
+  /** As {@link putInstance}: a cluster put after its identifier was removed gets a new `DbClusterResourceId`. */
   putCluster(input: RdsClusterInput): void {
-    const spec = clusterSchema.parse(input);
+    const parsed = clusterSchema.parse(input);
+    const spec = {
+      ...parsed,
+      dbClusterResourceId: parsed.dbClusterResourceId ?? this.#recreatedId('cluster', parsed),
+    };
     const clusters = this.#section.clusters.filter((other) => !this.#sameResource(other, spec));
     this.#replace({ ...this.#section, clusters: [...clusters, spec] });
+  }
+
+  /** How many times each (kind, account, region, id) was removed: the incarnation a new put starts. */
+  readonly #removals = new Map<string, number>();
+
+  #removalKey(kind: 'instance' | 'cluster', account: string, region: string, id: string): string {
+    return `${kind}/${account}/${region}/${id.toLowerCase()}`;
+  }
+
+  #recreatedId(
+    kind: 'instance' | 'cluster',
+    spec: { readonly id: string; readonly account?: string | undefined; readonly region: string },
+  ): string | undefined {
+    const account = spec.account ?? this.#defaultAccount;
+    const incarnation = this.#removals.get(this.#removalKey(kind, account, spec.region, spec.id)) ?? 0;
+    return incarnation === 0
+      ? undefined
+      : derivedResourceId(kind, { account, region: spec.region, id: spec.id }, incarnation);
   }
 
   putAutomatedBackup(input: RdsAutomatedBackupInput): void {
@@ -377,6 +434,8 @@ export class RdsStore {
 
   removeInstance(account: string, region: string, id: string): void {
     const target = { id: id.toLowerCase(), account, region };
+    const removal = this.#removalKey('instance', account, region, id);
+    this.#removals.set(removal, (this.#removals.get(removal) ?? 0) + 1);
     this.#replace({
       ...this.#section,
       instances: this.#section.instances.filter((other) => !this.#sameResource(other, target)),
@@ -385,6 +444,8 @@ export class RdsStore {
 
   removeCluster(account: string, region: string, id: string): void {
     const target = { id: id.toLowerCase(), account, region };
+    const removal = this.#removalKey('cluster', account, region, id);
+    this.#removals.set(removal, (this.#removals.get(removal) ?? 0) + 1);
     this.#replace({
       ...this.#section,
       clusters: this.#section.clusters.filter((other) => !this.#sameResource(other, target)),
@@ -471,6 +532,13 @@ export class RdsStore {
       bucket.clusterById.set(cluster.id, cluster);
       clusterSpecs.set(cluster, { spec, index });
     });
+
+    for (const [cluster, { spec, index }] of clusterSpecs) {
+      if (spec.globalSecondaryOf === undefined) continue;
+      const path = `services.rds.clusters.${index}`;
+      const problem = this.#joinGlobalDatabase(cluster, spec, buckets);
+      if (problem) issues.push({ path: `${path}.${problem.field}`, message: problem.message });
+    }
 
     // Members listed under a cluster become instances, so both lists describe the same fleet.
     const instanceSpecs: { spec: InstanceSpec; path: string }[] = this.#section.instances.map(
@@ -597,6 +665,55 @@ export class RdsStore {
     this.#buckets = buckets;
   }
 
+  /**
+   * Makes `cluster` a secondary of the global database of its `globalSecondaryOf` primary, or says
+   * what is wrong with the spec.
+   */
+  #joinGlobalDatabase(
+    cluster: RdsCluster,
+    spec: ClusterSpec,
+    buckets: Map<string, RdsBucket>,
+  ): { field: string; message: string } | undefined {
+    const primaryId = spec.globalSecondaryOf;
+    if (primaryId === undefined) return undefined;
+    if (spec.replicationSourceIdentifier !== undefined || spec.globalClusterIdentifier !== undefined) {
+      return {
+        field: 'globalSecondaryOf',
+        message:
+          'a global secondary takes its replicationSourceIdentifier and globalClusterIdentifier from its primary: leave them out',
+      };
+    }
+    const writer = spec.members.findIndex((member) => member.writer);
+    if (writer >= 0) {
+      return {
+        field: `members.${writer}.writer`,
+        message: 'a global secondary is made up entirely of reader instances: no member may be the writer',
+      };
+    }
+    const primary = [...buckets.entries()]
+      .filter(
+        ([key]) =>
+          key.startsWith(`${cluster.account}/`) && key !== bucketKey(cluster.account, cluster.region),
+      )
+      .map(([, bucket]) => bucket.clusterById.get(primaryId))
+      .find((found) => found !== undefined);
+    if (!primary) {
+      return {
+        field: 'globalSecondaryOf',
+        message: `cluster ${primaryId} is not a cluster of account ${cluster.account} in another region`,
+      };
+    }
+    if (primary.globalClusterIdentifier === undefined || primary.replicationSourceIdentifier !== undefined) {
+      return {
+        field: 'globalSecondaryOf',
+        message: `cluster ${primaryId} is no global database primary: give it a globalClusterIdentifier (and no source)`,
+      };
+    }
+    cluster.globalClusterIdentifier = primary.globalClusterIdentifier;
+    cluster.replicationSourceIdentifier = primary.arn;
+    return undefined;
+  }
+
   #findSource(
     buckets: Map<string, RdsBucket>,
     source: string,
@@ -634,7 +751,7 @@ export class RdsStore {
       region: spec.region,
       arn: `arn:aws:rds:${spec.region}:${account}:db:${spec.id}`,
       dbiResourceId:
-        spec.dbiResourceId ?? `db-${base32(digest(`db/${account}/${spec.region}/${spec.id}`), 26)}`,
+        spec.dbiResourceId ?? derivedResourceId('instance', { account, region: spec.region, id: spec.id }),
       engine: spec.engine,
       engineVersion: spec.engineVersion ?? DEFAULT_ENGINE_VERSION[spec.engine] ?? '16.4',
       instanceClass: spec.instanceClass,
@@ -671,19 +788,21 @@ export class RdsStore {
       arn: `arn:aws:rds:${spec.region}:${account}:cluster:${spec.id}`,
       resourceId:
         spec.dbClusterResourceId ??
-        `cluster-${base32(digest(`cluster/${account}/${spec.region}/${spec.id}`), 26)}`,
+        derivedResourceId('cluster', { account, region: spec.region, id: spec.id }),
       engine: spec.engine,
       engineVersion: spec.engineVersion ?? DEFAULT_ENGINE_VERSION[spec.engine] ?? '16.4',
       status: spec.status,
       createdAt: spec.createdAt,
       backupRetentionPeriod: spec.backupRetentionPeriod,
       earliestRestorableTime:
-        spec.earliestRestorableTime ??
-        latestOf(
-          spec.createdAt,
-          relativeTime(-spec.backupRetentionPeriod * DAY_MS, `-${spec.backupRetentionPeriod}d`),
-        ),
-      latestRestorableTime: spec.latestRestorableTime,
+        spec.earliestRestorableTime === null
+          ? undefined
+          : (spec.earliestRestorableTime ??
+            latestOf(
+              spec.createdAt,
+              relativeTime(-spec.backupRetentionPeriod * DAY_MS, `-${spec.backupRetentionPeriod}d`),
+            )),
+      latestRestorableTime: spec.latestRestorableTime ?? undefined,
       preferredBackupWindow: spec.preferredBackupWindow,
       deletionProtection: spec.deletionProtection,
       storageEncrypted: spec.storageEncrypted,
@@ -753,7 +872,8 @@ export class RdsStore {
   #explicitBackup(spec: BackupSpec, account: string): RdsAutomatedBackup {
     const sourceRegion = spec.sourceRegion ?? spec.region;
     const dbiResourceId =
-      spec.dbiResourceId ?? `db-${base32(digest(`db/${account}/${sourceRegion}/${spec.instanceId}`), 26)}`;
+      spec.dbiResourceId ??
+      derivedResourceId('instance', { account, region: sourceRegion, id: spec.instanceId });
     return {
       arn: spec.arn ?? this.#backupArn({ account, region: sourceRegion, dbiResourceId }, spec.region),
       account,

@@ -1,0 +1,79 @@
+/**
+ * Which database a snapshot was taken of, beyond its name: a database deleted and created again
+ * under the same identifier is another database, and the earlier one's snapshots prove nothing
+ * about it. Pure: the readiness gate, chat status and the snapshot action's adoption ask it.
+ */
+import type { BackendSnapshot } from './backend.ts';
+import type { SnapshotTarget } from './model.ts';
+
+/** What tells a database's incarnation: its kind and name, and what the cloud sent about it. */
+export interface DatabaseIncarnation {
+  readonly kind: SnapshotTarget['kind'];
+  readonly id: string;
+  /** RDS `DbiResourceId` / Aurora `DbClusterResourceId`, when sent. */
+  readonly resourceId?: string | undefined;
+  /** Cloud SQL `createTime` (ISO 8601), when sent. */
+  readonly createdAt?: string | undefined;
+}
+
+/**
+ * The field that names a database's incarnation, per kind: "The identifier for the source DB
+ * instance, which can't be changed and which is unique to an Amazon Web Services Region"
+ * (DBSnapshot `DbiResourceId`), "The resource ID of the DB cluster that this DB cluster snapshot
+ * was created from" (DBClusterSnapshot `DbClusterResourceId`), the same ids DBInstance and
+ * DBCluster list as "the Amazon Web Services Region-unique, immutable identifier" of the database
+ * (RDS API reference). A database deleted and created again under the same identifier gets a new
+ * one; its name (and so its ARN) tells nothing.
+ *
+ * Cloud SQL has no such id: a backup run names only its instance (`BackupRun.instance`), and a
+ * DatabaseInstance has no uid (Cloud SQL Admin API v1, cloud_sql_backup_runs.proto and
+ * cloud_sql_instances.proto), while "the deleted instance name can be reused immediately"
+ * (https://cloud.google.com/sql/docs/postgres/delete-instance). Its `createTime` still tells a
+ * backup run taken before the instance existed; one taken after it is taken as the instance's.
+ */
+export const RESOURCE_ID_FIELD: Readonly<Partial<Record<SnapshotTarget['kind'], string>>> = {
+  'rds-instance': 'DbiResourceId',
+  'aurora-cluster': 'DbClusterResourceId',
+};
+
+/**
+ * Whether a snapshot bearing the database's name is of the database that has the name now:
+ * `same`; `earlier` (of an earlier database of that name); `unknown` (a resource id, the
+ * snapshot's or the database's, was not sent: never taken for a match). `reason` says why when
+ * it is not `same`, as a predicate of the snapshot ("is of an earlier database named …").
+ */
+export function incarnationOf(
+  snapshot: Pick<BackendSnapshot, 'sourceResourceId' | 'createdAt'>,
+  database: DatabaseIncarnation,
+): { readonly match: 'same' | 'earlier' | 'unknown'; readonly reason?: string } {
+  const field = RESOURCE_ID_FIELD[database.kind];
+  if (field === undefined) {
+    const created = database.createdAt === undefined ? Number.NaN : Date.parse(database.createdAt);
+    if (snapshot.createdAt && Number.isFinite(created) && snapshot.createdAt.getTime() < created) {
+      return {
+        match: 'earlier',
+        reason: `was taken at ${snapshot.createdAt.toISOString()}, before the instance named ${database.id} was created (createTime ${database.createdAt}): it is of an earlier instance of that name`,
+      };
+    }
+    return { match: 'same' };
+  }
+  if (snapshot.sourceResourceId === undefined) {
+    return {
+      match: 'unknown',
+      reason: `bears the name ${database.id} but its ${field} was not sent: it cannot be told to be of this database rather than of an earlier one of that name`,
+    };
+  }
+  if (database.resourceId === undefined) {
+    return {
+      match: 'unknown',
+      reason: `bears the name ${database.id} but the database's ${field} was not sent: it cannot be told to be of this database rather than of an earlier one of that name`,
+    };
+  }
+  if (snapshot.sourceResourceId !== database.resourceId) {
+    return {
+      match: 'earlier',
+      reason: `is of an earlier database named ${database.id} (${field} ${snapshot.sourceResourceId}; the database now has ${database.resourceId})`,
+    };
+  }
+  return { match: 'same' };
+}

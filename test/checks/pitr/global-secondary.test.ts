@@ -1,0 +1,127 @@
+/**
+ * An Aurora global database secondary cluster is judged through its primary: the checks that judge
+ * the point-in-time restore window (enabled, retention, window, lag) neither fail nor pass it on its
+ * own restore settings, and name the primary; deletion protection (its own setting) and the
+ * cross-Region check still judge it.
+ */
+import { describe, expect, it } from 'vitest';
+import { pitrChecks } from '../../../functions/checks/pitr/index.ts';
+import type { PitrFact } from '../../../functions/core/facts.ts';
+import { auroraClusterFact, contextWith, daysAgo, minutesAgo } from './fixtures.ts';
+
+const PRIMARY_ARN = 'arn:aws:rds:us-east-1:111122223333:cluster:certctl-aurora-primary';
+
+/** A secondary in eu-west-1 whose own settings would fail every window check if judged alone. */
+function secondaryFact(overrides: Partial<PitrFact> = {}): PitrFact {
+  return auroraClusterFact({
+    resource: {
+      provider: 'aws',
+      account: '111122223333',
+      region: 'eu-west-1',
+      type: 'AwsRdsDbCluster',
+      id: 'certctl-aurora-eu',
+      arn: 'arn:aws:rds:eu-west-1:111122223333:cluster:certctl-aurora-eu',
+    },
+    // A secondary keeps the Aurora default of 1 day unless someone changed it.
+    retentionDays: 1,
+    restoreWindow: {
+      known: true,
+      earliest: daysAgo(1),
+      latest: minutesAgo(90),
+      source: 'EarliestRestorableTime',
+    },
+    latestRestorableTime: minutesAgo(90),
+    aurora: {
+      replicaRegions: [],
+      globalClusterIdentifier: 'certctl-global',
+      globalSecondary: {
+        primaryArn: PRIMARY_ARN,
+        primaryId: 'certctl-aurora-primary',
+        primaryRegion: 'us-east-1',
+        evidence: 'ReplicationSourceIdentifier',
+      },
+    },
+    ...overrides,
+  });
+}
+
+function outcomeOf(id: string, fact: PitrFact) {
+  const check = pitrChecks.find((candidate) => candidate.metadata.id === id);
+  if (!check) throw new Error(`no check ${id}`);
+  return check.evaluate(fact, contextWith({ pitr: { requireCrossRegionBackup: true } }));
+}
+
+describe('PITR checks on an Aurora global database secondary cluster', () => {
+  for (const id of ['pitr.enabled', 'pitr.retention', 'pitr.window', 'pitr.lag']) {
+    it(`${id} reports NOT_AVAILABLE naming the primary when the cluster is a global secondary`, () => {
+      // Act
+      const outcome = outcomeOf(id, secondaryFact());
+
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({
+        judgedThroughPrimary: PRIMARY_ARN,
+        globalCluster: 'certctl-global',
+      });
+      expect(outcome?.description).toContain('`certctl-aurora-primary`');
+      expect(outcome?.description).toContain('us-east-1');
+      expect(outcome?.remediationText).toContain('certctl-aurora-primary');
+    });
+  }
+
+  it('reports NOT_AVAILABLE and says the primary is not named when DescribeDBClusters did not name it', () => {
+    // Prepare: a global member without ReplicationSourceIdentifier whose instances are all readers.
+    const fact = secondaryFact({
+      aurora: {
+        replicaRegions: [],
+        globalClusterIdentifier: 'certctl-global',
+        globalSecondary: {
+          primaryArn: undefined,
+          primaryId: undefined,
+          primaryRegion: undefined,
+          evidence: 'no writer instance',
+        },
+      },
+    });
+
+    // Act
+    const outcome = outcomeOf('pitr.window', fact);
+
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({ judgedThroughPrimary: null, globalCluster: 'certctl-global' });
+    expect(outcome?.remediationText).toContain(
+      'aws rds describe-global-clusters --global-cluster-identifier certctl-global',
+    );
+  });
+
+  it('still judges deletion protection on the secondary itself', () => {
+    // Act
+    const outcome = outcomeOf('pitr.deletion-protection', secondaryFact({ deletionProtection: false }));
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+  });
+
+  it('passes pitr.cross-region because the primary holds the data in another Region', () => {
+    // Act
+    const outcome = outcomeOf('pitr.cross-region', secondaryFact());
+
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ crossRegionBackup: true, replicatedTo: 'us-east-1' });
+  });
+
+  it('judges the primary of the same global database on its own window', () => {
+    // Prepare: the primary carries GlobalClusterIdentifier but is no secondary.
+    const primary = auroraClusterFact({
+      aurora: { replicaRegions: ['eu-west-1'], globalClusterIdentifier: 'certctl-global' },
+    });
+
+    // Act
+    const window = outcomeOf('pitr.window', primary);
+
+    // Assess
+    expect(window?.status).toBe('PASSED');
+  });
+});

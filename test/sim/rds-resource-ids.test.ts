@@ -1,0 +1,139 @@
+/**
+ * The simulator names each database's incarnation as RDS does: `DbiResourceId` (instances) and
+ * `DbClusterResourceId` (clusters) are stable for a database, new when a database of the same
+ * identifier is created again, and kept by the snapshots taken of it.
+ */
+import {
+  CreateDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { simCredentials } from './accounts.ts';
+import { type Sim, startSim } from './server.ts';
+import type { RdsService } from './services/rds.ts';
+
+const NOW = new Date('2026-12-03T12:00:00.000Z');
+const REGION = 'eu-west-1';
+const ACCOUNT = '111111111111';
+
+let sim: Sim;
+let rds: RDSClient;
+
+beforeEach(async () => {
+  sim = await startSim({
+    scenario: {
+      regions: [{ name: REGION }],
+      services: {
+        rds: {
+          instances: [{ id: 'certctl-db', region: REGION }],
+          clusters: [
+            { id: 'certctl-aurora', region: REGION, members: [{ id: 'certctl-aurora-1', writer: true }] },
+          ],
+          snapshots: {
+            defaultDurationMs: 0,
+            existing: [
+              { id: 'of-this-db', target: 'certctl-db', region: REGION },
+              { id: 'of-an-earlier-db', target: 'certctl-db', region: REGION, ofEarlierDatabase: true },
+              { id: 'of-this-cluster', kind: 'cluster', target: 'certctl-aurora', region: REGION },
+              {
+                id: 'of-an-earlier-cluster',
+                kind: 'cluster',
+                target: 'certctl-aurora',
+                region: REGION,
+                ofEarlierDatabase: true,
+              },
+            ],
+          },
+        },
+      },
+    },
+    clock: () => NOW,
+  });
+  rds = new RDSClient({
+    region: REGION,
+    endpoint: sim.endpoint,
+    credentials: simCredentials(),
+    maxAttempts: 1,
+  });
+});
+
+afterEach(async () => {
+  rds.destroy();
+  await sim.close();
+});
+
+async function instanceResourceId(): Promise<string | undefined> {
+  const answer = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'certctl-db' }));
+  return answer.DBInstances?.[0]?.DbiResourceId;
+}
+
+async function snapshotResourceIds(): Promise<Record<string, string | undefined>> {
+  const answer = await rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'certctl-db' }));
+  return Object.fromEntries(
+    (answer.DBSnapshots ?? []).map((snapshot) => [snapshot.DBSnapshotIdentifier, snapshot.DbiResourceId]),
+  );
+}
+
+describe('RDS resource ids in the simulator', () => {
+  it('names the instance’s DbiResourceId on its snapshots, and another on a snapshot of an earlier database', async () => {
+    // Act
+    const current = await instanceResourceId();
+    const snapshots = await snapshotResourceIds();
+
+    // Assess
+    expect(current).toMatch(/^db-[A-Z2-7]{26}$/);
+    expect(await instanceResourceId()).toBe(current);
+    expect(snapshots['of-this-db']).toBe(current);
+    expect(snapshots['of-an-earlier-db']).toMatch(/^db-[A-Z2-7]{26}$/);
+    expect(snapshots['of-an-earlier-db']).not.toBe(current);
+  });
+
+  it('names the cluster’s DbClusterResourceId on its cluster snapshots, and another on an earlier cluster’s', async () => {
+    // Act
+    const clusters = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'certctl-aurora' }));
+    const snapshots = await rds.send(
+      new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: 'certctl-aurora' }),
+    );
+
+    // Assess
+    const current = clusters.DBClusters?.[0]?.DbClusterResourceId;
+    const byId = Object.fromEntries(
+      (snapshots.DBClusterSnapshots ?? []).map((snapshot) => [
+        snapshot.DBClusterSnapshotIdentifier,
+        snapshot.DbClusterResourceId,
+      ]),
+    );
+    expect(current).toMatch(/^cluster-[A-Z2-7]{26}$/);
+    expect(byId['of-this-cluster']).toBe(current);
+    expect(byId['of-an-earlier-cluster']).toMatch(/^cluster-[A-Z2-7]{26}$/);
+    expect(byId['of-an-earlier-cluster']).not.toBe(current);
+  });
+
+  it('gives a database created again under the same identifier a new DbiResourceId, and its earlier snapshots keep the old one', async () => {
+    // Prepare
+    const first = await instanceResourceId();
+    await rds.send(
+      new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'certctl-db', DBSnapshotIdentifier: 'before' }),
+    );
+    const store = sim.service<RdsService>('rds').store;
+
+    // Act
+    store.removeInstance(ACCOUNT, REGION, 'certctl-db');
+    store.putInstance({ id: 'certctl-db', region: REGION });
+    const second = await instanceResourceId();
+    await rds.send(
+      new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'certctl-db', DBSnapshotIdentifier: 'after' }),
+    );
+    const snapshots = await snapshotResourceIds();
+
+    // Assess
+    expect(second).toMatch(/^db-[A-Z2-7]{26}$/);
+    expect(second).not.toBe(first);
+    expect(snapshots.before).toBe(first);
+    expect(snapshots.after).toBe(second);
+  });
+});
