@@ -47,6 +47,7 @@ import {
   rdsDescribeStatements,
   securityHubRegions,
   snapshotDescribeStatement,
+  snapshotKeyDescribeStatement,
   snapshotWriteStatements,
 } from './permissions.ts';
 import {
@@ -62,6 +63,7 @@ import {
   SnapshotJobs,
   type SnapshotJobsProps,
   snapshotAcknowledgements,
+  snapshotKeyAcknowledgements,
 } from './snapshot-jobs.ts';
 
 export { REPO_ROOT };
@@ -421,6 +423,8 @@ export function chatActionStatements(policy: Policy): PolicyStatement[] {
     ...snapshotWriteStatements(policy).filter(
       (statement) => !statement.actions.some((action) => action.startsWith('rds:Delete')),
     ),
+    // Its snapshots are this account's (and so is readiness's key check when no member is listed).
+    snapshotKeyDescribeStatement(policy),
     ...assumeMemberRolesStatements(policy),
   ];
 }
@@ -442,6 +446,9 @@ export function readinessStatements(policy: Policy): PolicyStatement[] {
       keyAccounts: policy.keys?.kmsKeyAccounts ?? [],
     }),
     snapshotDescribeStatement(regions),
+    // The key of the snapshot each GO rests on, in this account when the policy audits it (with
+    // member accounts listed, their snapshots' keys are described through the member roles).
+    ...(policy.aws.accounts.length === 0 ? [snapshotKeyDescribeStatement(policy)] : []),
     ...assumeMemberRolesStatements(policy),
   ];
 }
@@ -466,6 +473,7 @@ export function readinessAcknowledgements(policy: Policy): NagAcknowledgement[] 
       policy.keys?.kmsKeyAccounts,
     ),
     ...replicaListingAcknowledgements(policy),
+    ...(policy.aws.accounts.length === 0 ? snapshotKeyAcknowledgements(policy) : []),
   ];
 }
 
@@ -473,6 +481,7 @@ export function readinessAcknowledgements(policy: Policy): NagAcknowledgement[] 
 export function chatActionAcknowledgements(policy: Policy): NagAcknowledgement[] {
   return [
     ...snapshotAcknowledgements(policy),
+    ...snapshotKeyAcknowledgements(policy),
     ...dumpsAcknowledgements(ownDumpLocations(policy)),
     ...replicaListingAcknowledgements(policy),
   ];

@@ -29,9 +29,11 @@ import {
   memberDumpLocations,
   memberKeySecrets,
   snapshotDescribeStatement,
+  snapshotKeyDescribeStatement,
 } from './permissions.ts';
 import { memberRoleFrom } from './policy-context.ts';
 import { jobRoleName } from './scheduled-job.ts';
+import { snapshotKeyAcknowledgements } from './snapshot-jobs.ts';
 
 /** The CloudFormation parameter that names the audit (management) account. */
 export const AUDIT_ACCOUNT_PARAMETER = 'AuditAccountId';
@@ -112,6 +114,8 @@ export class MemberStack extends Stack {
     // The manual snapshots readiness's snapshot gate lists (read only; snapshots of a member
     // account are taken in that account, by the CLI or a deployment there).
     this.memberRole.addToPolicy(snapshotDescribeStatement(auditRegions(policy)));
+    // The key of the snapshot a GO rests on (readiness reads it with this account's credentials).
+    this.memberRole.addToPolicy(snapshotKeyDescribeStatement(policy));
     acknowledge(this.memberRole, [
       ...auditRoleAcknowledgements(policy),
       {
@@ -123,6 +127,7 @@ export class MemberStack extends Stack {
           nagResource('rds', region, 'cluster-snapshot:*'),
         ]),
       },
+      ...snapshotKeyAcknowledgements(policy),
       ...dumpsAcknowledgements(memberDumpLocations(policy)),
       ...keysAcknowledgements(
         memberKeySecrets(policy),

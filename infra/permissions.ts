@@ -304,6 +304,45 @@ export function snapshotDescribeStatement(
   });
 }
 
+/**
+ * The accounts whose KMS keys may encrypt the databases' snapshots: this account's own, then the
+ * policy's `keys.kmsKeyAccounts` (central key accounts, as the keys audit grants them), each once.
+ */
+export function snapshotKeyAccounts(policy: Policy): string[] {
+  return [Aws.ACCOUNT_ID, ...[...new Set(policy.keys?.kmsKeyAccounts ?? [])].sort()];
+}
+
+/**
+ * `arn:<partition>:kms:<region>:<account>:key/*` for each audited region and each account of
+ * {@link snapshotKeyAccounts}: a snapshot is encrypted with a key of its own region (RDS copies a
+ * snapshot to another region only under a key of that region), named by `KmsKeyId` at run time.
+ */
+export function snapshotKmsKeyArns(policy: Policy, partition: string = Aws.PARTITION): string[] {
+  return snapshotKeyAccounts(policy).flatMap((account) =>
+    auditRegions(policy).map((region) => `arn:${partition}:kms:${region}:${account}:key/*`),
+  );
+}
+
+/**
+ * `kms:DescribeKey` on the keys of the databases' snapshots, for every role that judges a snapshot
+ * restorable (the readiness snapshot gate, the snapshot job's check of what it took, the chat
+ * action that runs both, the member role through which readiness reads a member account): an
+ * encrypted snapshot is restorable only while its key is usable, which DescribeKey's `KeyState`
+ * tells (functions/actions/snapshot/keys.ts). Which key is known only from the snapshot's
+ * `KmsKeyId` at run time, so the key id is the wildcard; accounts and regions are fixed
+ * ({@link snapshotKmsKeyArns}). A key of another account answers only when its key policy allows
+ * it too (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html). The call reads
+ * key metadata only.
+ */
+export function snapshotKeyDescribeStatement(policy: Policy): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'DescribeSnapshotKeys',
+    effect: Effect.ALLOW,
+    actions: ['kms:DescribeKey'],
+    resources: snapshotKmsKeyArns(policy),
+  });
+}
+
 /** The S3 actions the dumps audit calls on a bucket's configuration (Service Authorization Reference, Amazon S3). */
 export const S3_BUCKET_SETTINGS_ACTIONS = [
   's3:GetBucketVersioning',

@@ -26,6 +26,7 @@ import {
   listRegionsStatement,
   OWN_SNAPSHOT_NAMES,
   rdsDescribeStatements,
+  snapshotKeyDescribeStatement,
   snapshotWriteStatements,
 } from './permissions.ts';
 import { ScheduledJob } from './scheduled-job.ts';
@@ -72,6 +73,28 @@ export function snapshotAcknowledgements(policy: Policy): NagAcknowledgement[] {
   ];
 }
 
+/**
+ * The IAM5 findings of {@link snapshotKeyDescribeStatement} (every role that judges a snapshot
+ * restorable), with their reason.
+ */
+export function snapshotKeyAcknowledgements(policy: Policy): NagAcknowledgement[] {
+  const regions = auditRegions(policy);
+  const keyAccounts = [...new Set(policy.keys?.kmsKeyAccounts ?? [])].sort();
+  return [
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        "kms:DescribeKey names key/* in the audited regions of this account and of the central key accounts keys.kmsKeyAccounts lists: an encrypted snapshot is restorable only while its KMS key is usable, and which key that is is known only from the snapshot's KmsKeyId at run time; another account's key answers only when its key policy allows it too; the call reads key metadata only.",
+      findings: [
+        ...regions.map((region) => nagResource('kms', region, 'key/*')),
+        ...keyAccounts.flatMap((account) =>
+          regions.map((region) => `Resource::arn:<AWS::Partition>:kms:${region}:${account}:key/*`),
+        ),
+      ],
+    },
+  ];
+}
+
 /** The snapshot deployment: see the module comment. */
 export class SnapshotJobs extends Construct {
   readonly table: Table;
@@ -107,8 +130,10 @@ export class SnapshotJobs extends Construct {
         ...rdsDescribeStatements(auditRegions(policy)),
         ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
         ...snapshotWriteStatements(policy),
+        // The snapshot job checks the key of each snapshot it delivers.
+        snapshotKeyDescribeStatement(policy),
       ],
-      acknowledgements: snapshotAcknowledgements(policy),
+      acknowledgements: [...snapshotAcknowledgements(policy), ...snapshotKeyAcknowledgements(policy)],
       alarmTopic: props.alarmTopic,
       completionMetric: 'MaintenanceScanCompleted',
       // A request waits for its snapshots up to the policy's deadline, within Lambda's 15 minutes

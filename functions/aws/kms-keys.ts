@@ -10,12 +10,26 @@
 import type { DescribeKeyResponse, KMSClient } from '@aws-sdk/client-kms';
 import { CloudApiError, describeError, errorCode } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
+import type { AuditedAccount, AwsClientFactory } from './clients.ts';
 import { type JsonShape, sendJson } from './json-wire.ts';
 
 /** The `DescribeKey` members the audits read. */
 export const DESCRIBE_KEY_SHAPE: JsonShape = {
   KeyMetadata: { struct: { KeyManager: 'string', KeyState: 'string', DeletionDate: 'timestamp' } },
 };
+
+/**
+ * The KMS client of a region of an account, from the one client factory (which caches it); the
+ * KMS SDK module is loaded on the first client asked for.
+ */
+export async function kmsClientOf(
+  factory: AwsClientFactory,
+  region: string,
+  account?: AuditedAccount,
+): Promise<KMSClient> {
+  const { KMSClient: Client } = await import('@aws-sdk/client-kms');
+  return factory.client(Client, region, account);
+}
 
 /** The region of a KMS key or alias ARN, else undefined. */
 export function regionOfKmsArn(key: string): string | undefined {

@@ -75,7 +75,7 @@ import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import { arnPartitionOf } from '../publish/security-hub/asff.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
 import type { AwsCollector } from './collectors.ts';
-import { kmsKeyDescriber } from './kms-keys.ts';
+import { kmsClientOf, kmsKeyDescriber } from './kms-keys.ts';
 import {
   allBlocked,
   effectivePublicAccess,
@@ -713,8 +713,7 @@ export async function kmsDumpsClient(
   region: string,
   account: AuditedAccount,
 ): Promise<KMSClient> {
-  const { KMSClient: Client } = await import('@aws-sdk/client-kms');
-  return factory.client(Client, region, account);
+  return kmsClientOf(factory, region, account);
 }
 
 export interface CollectS3DumpsOptions {

@@ -134,7 +134,7 @@ export const keysPolicySchema = z
     ),
     kmsKeyAccounts: z.described(
       z._default(z.array(z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id'))), []),
-      "AWS accounts holding the secrets' KMS keys when not the secrets' own (a central key account): the audit roles may describe those keys and, with inspectSecretValues, decrypt through Secrets Manager; each key's policy must allow it too.",
+      "AWS accounts holding the secrets' KMS keys when not the secrets' own (a central key account): the audit roles may describe those keys and, with inspectSecretValues, decrypt through Secrets Manager; the readiness, snapshot and chat roles may describe the databases' snapshot keys there too; each key's policy must allow it too.",
     ),
     liveCa: z.described(
       z.optional(liveCaSchema),

@@ -5,6 +5,8 @@
  * the event (resource, action, apply date), so a later run (or the EventBridge rule firing on an
  * AWS Health notification) finds the same snapshot and takes no second one.
  */
+
+import { snapshotKeyReader } from '../actions/snapshot/keys.ts';
 import type { SnapshotRequest, SnapshotTarget, SnapshotTargetResult } from '../actions/snapshot/model.ts';
 import { takeSnapshots } from '../actions/snapshot/run.ts';
 import { HOUR_MS } from '../core/time.ts';
@@ -72,6 +74,8 @@ export async function upcomingMaintenance(
 export async function runMaintenanceJob(deps: SnapshotJobDependencies): Promise<MaintenanceJobResult> {
   const { events, later, problems } = await upcomingMaintenance(deps);
   const backendFor = snapshotBackendFor(deps.clouds);
+  // One key reader for the run: snapshots sharing a key cost one read.
+  const keyReader = snapshotKeyReader(deps.clouds);
   const snapshots = (
     await Promise.all(
       events.map((event) => {
@@ -85,6 +89,7 @@ export async function runMaintenanceJob(deps: SnapshotJobDependencies): Promise<
         return takeSnapshots(request, [event.target], {
           policy: deps.policy.snapshots,
           backendFor,
+          keyReader,
           ...(deps.now ? { now: deps.now } : {}),
           ...(deps.sleep ? { sleep: deps.sleep } : {}),
           ...(deps.logger ? { logger: deps.logger } : {}),

@@ -16,8 +16,9 @@
  * already says NO-GO.
  */
 
-import type { BackendSnapshot, SnapshotCloud } from '../actions/snapshot/backend.ts';
+import type { BackendSnapshot, SnapshotCloud, SnapshotKey } from '../actions/snapshot/backend.ts';
 import { incarnationOf } from '../actions/snapshot/identity.ts';
+import { judgeSnapshotKey, snapshotKeyReader } from '../actions/snapshot/keys.ts';
 import { isOurs, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
 import { type AuditReport, EXIT_CODES, scopeKey } from '../core/audit.ts';
 import { describeError } from '../core/errors.ts';
@@ -325,20 +326,38 @@ function newestFirst(snapshots: readonly BackendSnapshot[]): BackendSnapshot[] {
   return [...snapshots].sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
 }
 
-/** The snapshot gate: the newest available snapshot of ours, younger than the limit. */
-export function snapshotGate(
+/**
+ * What the snapshot gate finds before the key: the gate as the snapshots' ages decide it, and the
+ * snapshot a GO rests on (present only when `gate` is GO).
+ */
+interface AgeJudgement {
+  readonly gate: ReadinessGate;
+  readonly relied?: BackendSnapshot;
+}
+
+function snapshotAction(target: ResourceRef): string {
+  return `Run 'backup-guard snapshot --target ${target.id} --reason "<why>" --ticket <ticket> --wait' and run readiness again.`;
+}
+
+/**
+ * The newest available snapshot of ours of the database there now, younger than the limit: the
+ * gate before the key.
+ */
+function judgeSnapshotAge(
   snapshots: readonly BackendSnapshot[] | Error,
   target: ResourceRef,
   maxAgeHours: number,
   now: Date,
-): ReadinessGate {
-  const action = `Run 'backup-guard snapshot --target ${target.id} --reason "<why>" --ticket <ticket> --wait' and run readiness again.`;
+): AgeJudgement {
+  const action = snapshotAction(target);
   if (snapshots instanceof Error) {
     return {
-      gate: SNAPSHOT_GATE,
-      status: 'UNKNOWN',
-      evidence: `snapshots not listed: ${describeError(snapshots)}`,
-      action,
+      gate: {
+        gate: SNAPSHOT_GATE,
+        status: 'UNKNOWN',
+        evidence: `snapshots not listed: ${describeError(snapshots)}`,
+        action,
+      },
     };
   }
   const matchTarget: SnapshotMatchTarget = {
@@ -353,8 +372,10 @@ export function snapshotGate(
     snapshots.filter(
       (snapshot) => snapshot.status === 'available' && snapshotMatch(snapshot, matchTarget) === match,
     );
-  const gate = judgeNewest(availableOf('of-target'), maxAgeHours, now, action);
-  if (gate.status === 'GO') return gate;
+  const newest = judgeNewest(availableOf('of-target'), maxAgeHours, now, action);
+  const { gate } = newest;
+  // A GO rests on the newest snapshot of this database: the one whose key is read.
+  if (gate.status === 'GO') return newest;
   // A snapshot that bears the name but whose resource id (its own or the database's) was not sent
   // may be the fresh one: unless a verified one proves freshness, the gate cannot be judged. One
   // that is dated and too old could not make a GO either way.
@@ -365,10 +386,12 @@ export function snapshotGate(
   );
   if (unverifiable && gate.status === 'NO-GO') {
     return {
-      gate: SNAPSHOT_GATE,
-      status: 'UNKNOWN',
-      evidence: `${uncountedReason(unverifiable, matchTarget)} (not verifiable, not counted)`,
-      action,
+      gate: {
+        gate: SNAPSHOT_GATE,
+        status: 'UNKNOWN',
+        evidence: `${uncountedReason(unverifiable, matchTarget)} (not verifiable, not counted)`,
+        action,
+      },
     };
   }
   // Snapshots of an earlier database of that name are said, so a NO-GO beside a fresh-looking
@@ -383,20 +406,25 @@ export function snapshotGate(
   ).slice(0, 3);
   if (gate.status === 'NO-GO' && earlier.length > 0) {
     return {
-      ...gate,
-      evidence: `${gate.evidence}; not counted: ${earlier.map((snapshot) => uncountedReason(snapshot, matchTarget)).join('; ')}`,
+      gate: {
+        ...gate,
+        evidence: `${gate.evidence}; not counted: ${earlier.map((snapshot) => uncountedReason(snapshot, matchTarget)).join('; ')}`,
+      },
     };
   }
-  return gate;
+  return { gate };
 }
 
-/** The gate over the snapshots that are the target's: the newest one's age against the limit. */
+/**
+ * The gate over the snapshots that are the target's: the newest one's age against the limit, and
+ * the snapshot a GO rests on.
+ */
 function judgeNewest(
   available: readonly BackendSnapshot[],
   maxAgeHours: number,
   now: Date,
   action: string,
-): ReadinessGate {
+): AgeJudgement {
   const ours = newestFirst(available.filter((snapshot) => snapshot.createdAt !== undefined));
   // An available snapshot of ours whose creation time was not sent may be the fresh one: unless a
   // dated one proves freshness, the gate cannot be judged (never "no snapshot", never GO).
@@ -411,27 +439,74 @@ function judgeNewest(
   const newest = ours[0];
   if (!newest?.createdAt) {
     const unknown = undatedGate();
-    if (unknown) return unknown;
+    if (unknown) return { gate: unknown };
     return {
-      gate: SNAPSHOT_GATE,
-      status: 'NO-GO',
-      evidence: 'no successful pre-maintenance snapshot of ours',
-      action,
+      gate: {
+        gate: SNAPSHOT_GATE,
+        status: 'NO-GO',
+        evidence: 'no successful pre-maintenance snapshot of ours',
+        action,
+      },
     };
   }
   if (newest.createdAt.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
     return {
-      gate: SNAPSHOT_GATE,
-      status: 'UNKNOWN',
-      evidence: `${newest.id} says it was created at ${newest.createdAt.toISOString()}, later than this run's clock (${now.toISOString()}): its age cannot be told`,
-      action: 'Check the clock of the machine that runs readiness, then run readiness again.',
+      gate: {
+        gate: SNAPSHOT_GATE,
+        status: 'UNKNOWN',
+        evidence: `${newest.id} says it was created at ${newest.createdAt.toISOString()}, later than this run's clock (${now.toISOString()}): its age cannot be told`,
+        action: 'Check the clock of the machine that runs readiness, then run readiness again.',
+      },
     };
   }
   const ageHours = (now.getTime() - newest.createdAt.getTime()) / HOUR_MS;
   const evidence = `${newest.id}, ${ageHours.toFixed(1)} h old (limit ${maxAgeHours} h)`;
   if (ageHours > maxAgeHours)
-    return undatedGate() ?? { gate: SNAPSHOT_GATE, status: 'NO-GO', evidence, action };
-  return { gate: SNAPSHOT_GATE, status: 'GO', evidence };
+    return { gate: undatedGate() ?? { gate: SNAPSHOT_GATE, status: 'NO-GO', evidence, action } };
+  return { gate: { gate: SNAPSHOT_GATE, status: 'GO', evidence }, relied: newest };
+}
+
+/**
+ * The snapshot a GO of the snapshot gate would rest on (the newest available snapshot of ours,
+ * younger than the limit), or undefined when the gate is not GO whatever its key: the snapshot
+ * whose key readiness reads.
+ */
+export function reliedSnapshot(
+  snapshots: readonly BackendSnapshot[] | Error,
+  target: ResourceRef,
+  maxAgeHours: number,
+  now: Date,
+): BackendSnapshot | undefined {
+  return judgeSnapshotAge(snapshots, target, maxAgeHours, now).relied;
+}
+
+/**
+ * The snapshot gate: the newest available snapshot of ours, younger than the limit, whose key
+ * (`keyOf`, read before: {@link reliedSnapshot}) lets it be restored
+ * (functions/actions/snapshot/keys.ts). A key in an unusable state is NO-GO naming it; a key that
+ * could not be read, or whose state proves nothing, is UNKNOWN; an unencrypted snapshot has nothing
+ * to check. Without `keyOf` the key is not judged.
+ */
+export function snapshotGate(
+  snapshots: readonly BackendSnapshot[] | Error,
+  target: ResourceRef,
+  maxAgeHours: number,
+  now: Date,
+  keyOf?: (snapshot: BackendSnapshot) => SnapshotKey,
+): ReadinessGate {
+  const { gate, relied } = judgeSnapshotAge(snapshots, target, maxAgeHours, now);
+  const reading = relied && keyOf?.(relied);
+  if (!reading) return gate;
+  const key = judgeSnapshotKey(reading);
+  if (key.status === 'usable') {
+    return key.evidence ? { ...gate, evidence: `${gate.evidence}; ${key.evidence}` } : gate;
+  }
+  return {
+    gate: SNAPSHOT_GATE,
+    status: key.status === 'unusable' ? 'NO-GO' : 'UNKNOWN',
+    evidence: `${gate.evidence}, but ${key.evidence}`,
+    action: `${key.action} Then run readiness again.`,
+  };
 }
 
 export interface ReadinessInputs {
@@ -441,6 +516,12 @@ export interface ReadinessInputs {
   /** The providers the run covers (for the "not configured" wording). */
   readonly providers: readonly Provider[];
   readonly snapshotsOf: (target: ResourceRef) => readonly BackendSnapshot[] | Error;
+  /**
+   * The key of each snapshot a GO rests on ({@link reliedSnapshot}), read before judging (an
+   * unencrypted one: `none`). Absent: keys are not judged; present without a reading for a snapshot
+   * a GO rests on: that key was not checked, so not a GO.
+   */
+  readonly snapshotKeyOf?: (snapshot: BackendSnapshot) => SnapshotKey | undefined;
   readonly maxAgeHours: number;
   readonly now: Date;
   /** The databases the request names ({@link ReadinessRequest.targets}): each must be judged. */
@@ -609,6 +690,11 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     summaries.push({ gate, coverage: 'evaluated', detail: `${findings.length} finding(s)` });
   }
 
+  const { snapshotKeyOf } = inputs;
+  const keyOf = snapshotKeyOf
+    ? (snapshot: BackendSnapshot): SnapshotKey =>
+        snapshotKeyOf(snapshot) ?? { kind: 'unnamed', reason: 'it was not read in this run' }
+    : undefined;
   const fleetGates = evaluatedGroups
     .filter((group) => fleet.has(group))
     .map((group) => auditGate(group, fleet.get(group) ?? [], true));
@@ -623,21 +709,35 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
         ),
       ),
       ...fleetGates,
-      snapshotGate(inputs.snapshotsOf(target), target, inputs.maxAgeHours, inputs.now),
+      snapshotGate(inputs.snapshotsOf(target), target, inputs.maxAgeHours, inputs.now, keyOf),
     ];
     return { target, status: combine(gates.map((gate) => gate.status)), gates };
   });
-  const unlisted = judged.filter((entry) =>
+  const unknownSnapshotGates = judged.filter((entry) =>
     entry.gates.some((gate) => gate.gate === SNAPSHOT_GATE && gate.status === 'UNKNOWN'),
+  );
+  // Unknown with a fresh snapshot: its key could not be checked (or its state proves nothing).
+  const keyUnchecked = unknownSnapshotGates.filter(
+    ({ target }) =>
+      reliedSnapshot(inputs.snapshotsOf(target), target, inputs.maxAgeHours, inputs.now) !== undefined,
   ).length;
+  const unlisted = unknownSnapshotGates.length - keyUnchecked;
+  const incompleteSnapshots = [
+    ...(unlisted > 0
+      ? [
+          `${unlisted} target(s) whose snapshots could not be listed, dated or told to be of the database there now`,
+        ]
+      : []),
+    ...(keyUnchecked > 0 ? [`${keyUnchecked} target(s) whose snapshot's KMS key could not be checked`] : []),
+  ];
   summaries.push({
     gate: SNAPSHOT_GATE,
-    coverage: unlisted > 0 || judged.length === 0 ? 'incomplete' : 'evaluated',
+    coverage: unknownSnapshotGates.length > 0 || judged.length === 0 ? 'incomplete' : 'evaluated',
     detail:
       judged.length === 0
         ? 'no target to look for'
-        : unlisted > 0
-          ? `${unlisted} target(s) whose snapshots could not be listed, dated or told to be of the database there now`
+        : incompleteSnapshots.length > 0
+          ? incompleteSnapshots.join(', ')
           : `newest pre-maintenance snapshot of ${judged.length} target(s), limit ${inputs.maxAgeHours} h`,
   });
   if (judged.length === 0)
@@ -710,7 +810,32 @@ export async function snapshotsByTarget(
   return listed;
 }
 
-/** Audit every registered group, list our snapshots per target scope, and judge. */
+/**
+ * The keys of the snapshots the targets' GO would rest on (`reliedOf`), read over the clouds'
+ * {@link SnapshotCloud.snapshotKeys} for this run: each distinct key once, all in parallel.
+ */
+export async function snapshotKeysOf(
+  targets: readonly ResourceRef[],
+  reliedOf: (target: ResourceRef) => BackendSnapshot | undefined,
+  clouds: readonly SnapshotCloud[],
+): Promise<Map<BackendSnapshot, SnapshotKey>> {
+  const read = snapshotKeyReader(clouds);
+  const keys = new Map<BackendSnapshot, SnapshotKey>();
+  const seen = new Set<string>();
+  await Promise.all(
+    targets.map(async (target) => {
+      // A target has one finding per check: read its snapshot's key once.
+      const key = resourceKey(target);
+      if (seen.has(key)) return;
+      seen.add(key);
+      const snapshot = reliedOf(target);
+      if (snapshot) keys.set(snapshot, await read(target, snapshot));
+    }),
+  );
+  return keys;
+}
+
+/** Audit every registered group, list our snapshots per target scope, read the keys a GO rests on, and judge. */
 export async function runReadinessJob(
   request: ReadinessRequest,
   deps: ReadinessDependencies,
@@ -731,16 +856,29 @@ export async function runReadinessJob(
     .map((finding) => finding.resource)
     .filter((resource) => TARGET_TYPES.has(resource.type));
   const listed = await snapshotsByTarget(targets, deps.clouds);
+  const snapshotsOf = (target: ResourceRef) =>
+    listed.get(snapshotListingKey({ ...target, kind: kindOf(target) })) ?? new Error('not listed');
+  const at = now();
+  const maxAgeHours = deps.policy.snapshots.readinessMaxAgeHours;
+  const named = request.targets && request.targets.length > 0 ? request.targets : undefined;
+  // The key of each snapshot a GO would rest on, of the targets judged: each distinct key once.
+  const keys = await snapshotKeysOf(
+    narrowedTo(report, named)
+      .findings.map((finding) => finding.resource)
+      .filter((resource) => TARGET_TYPES.has(resource.type)),
+    (target) => reliedSnapshot(snapshotsOf(target), target, maxAgeHours, at),
+    deps.clouds,
+  );
   return judgeReadiness({
     report,
     plannedGroups: new Set(plan.scopes.map((planned) => planned.scope.group)),
     providers: request.providers,
-    snapshotsOf: (target) =>
-      listed.get(snapshotListingKey({ ...target, kind: kindOf(target) })) ?? new Error('not listed'),
-    maxAgeHours: deps.policy.snapshots.readinessMaxAgeHours,
+    snapshotsOf,
+    snapshotKeyOf: (snapshot) => keys.get(snapshot),
+    maxAgeHours,
     waivers: deps.policy.snapshots.readinessWaivers,
-    now: now(),
-    ...(request.targets && request.targets.length > 0 ? { named: request.targets } : {}),
+    now: at,
+    ...(named ? { named } : {}),
   });
 }
 

@@ -15,6 +15,7 @@ import type {
   SnapshotCloud,
   TargetsOptions,
 } from '../actions/snapshot/backend.ts';
+import { snapshotKeyReader } from '../actions/snapshot/keys.ts';
 import {
   type AmbiguousTargetName,
   emptyCounts,
@@ -25,7 +26,7 @@ import {
   type SnapshotTargetResult,
   targetKey,
 } from '../actions/snapshot/model.ts';
-import { type SnapshotProgress, takeSnapshots } from '../actions/snapshot/run.ts';
+import { type SnapshotProgress, takeSnapshots, withKeyChecked } from '../actions/snapshot/run.ts';
 import { EXIT_CODES } from '../core/audit.ts';
 import { describeError, eachOrAllFail, InputError } from '../core/errors.ts';
 import type { StructuredLogger } from '../core/logging.ts';
@@ -209,6 +210,7 @@ export async function runSnapshotJob(
   const results = await takeSnapshots(request, targets, {
     policy: deps.policy.snapshots,
     backendFor: snapshotBackendFor(deps.clouds),
+    keyReader: snapshotKeyReader(deps.clouds),
     manualSnapshots,
     now,
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
@@ -288,7 +290,10 @@ const ASK_AGAIN =
  *   creating stays as remembered;
  * - a read that fails, or a snapshot in an account this run cannot read ({@link SnapshotCloud.reaches}:
  *   its listing there would be another account's): `SnapshotNotVerified`: not proven, so not
- *   available (asking again reads again).
+ *   available (asking again reads again);
+ * - there, but its KMS key since made unusable (`SnapshotKeyUnusable`) or not read
+ *   (`SnapshotKeyNotVerified`), as a run checks the snapshots it takes (functions/actions/snapshot/
+ *   run.ts `withKeyChecked`: each distinct key described once for the replay).
  * Results with another outcome are returned as they are, without a call.
  */
 export async function confirmReplayedSnapshots(
@@ -296,6 +301,7 @@ export async function confirmReplayedSnapshots(
   clouds: readonly SnapshotCloud[],
 ): Promise<SnapshotTargetResult[]> {
   const backendOf = snapshotBackendFor(clouds);
+  const keyReader = snapshotKeyReader(clouds);
   return Promise.all(
     results.map(async (result): Promise<SnapshotTargetResult> => {
       if (!snapshotDelivered(result) || result.snapshotId === undefined) return result;
@@ -337,8 +343,16 @@ export async function confirmReplayedSnapshots(
           `${snapshotId} no longer exists (deleted since this request took it, by pruning or by hand); ${ASK_AGAIN}.`,
         );
       }
-      if (state.status === 'available') return result;
-      if (result.outcome === 'creating' && state.status === 'creating') return result;
+      if (state.status === 'available' || (result.outcome === 'creating' && state.status === 'creating')) {
+        // The key as the snapshot names it now; a usable one replays the result as remembered.
+        const current: SnapshotTargetResult = {
+          ...result,
+          ...(state.encrypted === undefined ? {} : { encrypted: state.encrypted }),
+          ...(state.kmsKeyId ? { kmsKeyId: state.kmsKeyId } : {}),
+        };
+        const checked = await withKeyChecked(current, keyReader);
+        return checked === current ? result : checked;
+      }
       return unproven(
         'SnapshotNotAvailable',
         `${snapshotId} is ${state.status} now, not available; ${ASK_AGAIN}.`,

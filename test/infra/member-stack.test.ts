@@ -150,12 +150,13 @@ describe('MemberStack', () => {
     ]);
   });
 
-  it('lets the member role describe RDS and its manual snapshots and import into its own account’s Security Hub product only', () => {
+  it('lets the member role describe RDS, its manual snapshots and their KMS keys, and import into its own account’s Security Hub product only', () => {
     // Act
     const statements = iamStatements(full.stacks.member, full.templates.member);
 
     // Assess
     expect(statements.flatMap((s) => s.Action).sort()).toEqual([
+      'kms:DescribeKey',
       'rds:DescribeDBClusterSnapshots',
       'rds:DescribeDBClusters',
       'rds:DescribeDBInstanceAutomatedBackups',
@@ -170,5 +171,11 @@ describe('MemberStack', () => {
         /^arn:<AWS::Partition>:securityhub:[a-z0-9-]+:<AWS::AccountId>:product\/<AWS::AccountId>\/default$/,
       );
     }
+    // The snapshot keys: this member account's own keys, in the audited regions.
+    const snapshotKeys = statements.find((s) => s.Action.includes('kms:DescribeKey'));
+    expect(snapshotKeys?.Resource.map(flatten)).toEqual([
+      'arn:<AWS::Partition>:kms:eu-west-1:<AWS::AccountId>:key/*',
+      'arn:<AWS::Partition>:kms:us-east-1:<AWS::AccountId>:key/*',
+    ]);
   });
 });

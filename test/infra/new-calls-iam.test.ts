@@ -9,7 +9,10 @@
  *   takes resource type `hub` and no condition key), so the existing grant covers it;
  * - `rds:DescribeDBInstanceAutomatedBackups` in a replication's destination Region outside the
  *   audited ones (pitr.cross-region), by the roles that run the PITR checks: audit-pitr, readiness,
- *   the chat action (readiness) and the member role.
+ *   the chat action (readiness) and the member role;
+ * - `kms:DescribeKey` on the key of a database snapshot (functions/actions/snapshot/keys.ts), by
+ *   every role that judges a snapshot restorable: readiness (its own account's, when the policy
+ *   lists no member account), the snapshot job, the chat action and the member role.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LEDGER_PREFIX } from '../../functions/aws/ledger-location.ts';
@@ -36,6 +39,8 @@ import {
 } from './support.ts';
 
 const ENV: Environment = { partition: 'aws', account: '111111111111' };
+/** A central key account (`keys.kmsKeyAccounts`). */
+const KEY_ACCOUNT = '999999999999';
 /** Every audit job, the readiness function, the snapshot job and the chat action, with dumps and keys in a member account. */
 const POLICY = { ...CHAT_POLICY, keys: MEMBER_KEYS_POLICY.keys };
 const ROLES = {
@@ -51,6 +56,8 @@ type RoleKey = keyof typeof ROLES;
 let synthesized: Synthesized;
 let crossRegion: Synthesized;
 let ownHeld: Synthesized;
+let ownChat: Synthesized;
+let centralKeys: Synthesized;
 const statementsOf = (which: Synthesized, role: RoleKey | 'member'): IamStatement[] =>
   role === 'member'
     ? iamStatements(which.stacks.member, which.templates.member)
@@ -64,7 +71,17 @@ beforeAll(() => {
     keys: OWN_KEYS_POLICY.keys,
     schedules: { ...OWN_DUMPS_POLICY.schedules, ...OWN_KEYS_POLICY.schedules },
   });
-}, 180_000);
+  // No member account: readiness and chat judge this account's databases with their own roles
+  // (no key inventory, so no keys-audit grant stands in for the snapshot keys' one); the databases'
+  // keys may also be a central key account's (keys.kmsKeyAccounts).
+  const own = { aws: { regions: ['eu-west-1'] }, chatops: CHAT_POLICY.chatops };
+  ownChat = synthesize(own);
+  centralKeys = synthesize({
+    ...own,
+    keys: { ...OWN_KEYS_POLICY.keys, kmsKeyAccounts: [KEY_ACCOUNT] },
+    schedules: OWN_KEYS_POLICY.schedules,
+  });
+}, 240_000);
 
 /** The roles of `which` that `request` is allowed for. */
 function allowedRoles(which: Synthesized, request: AccessRequest, roles: readonly (RoleKey | 'member')[]) {
@@ -136,5 +153,29 @@ describe('IAM for the calls added lately', () => {
     // Assess
     expect(required).toEqual(['auditPitr', 'readiness', 'chatAction', 'member']);
     expect(notRequired).toEqual([]);
+  });
+
+  it('lets every role that judges a snapshot restorable describe the KMS key of a snapshot of its account, in the audited regions only', () => {
+    // Prepare: the key a snapshot's KmsKeyId names, in its database's account and region.
+    const key = (region: string, account = ENV.account): AccessRequest => ({
+      action: 'kms:DescribeKey',
+      resource: `arn:aws:kms:${region}:${account}:key/aaaaaaaa-0000-4000-8000-000000000001`,
+    });
+    const judges = ['readiness', 'snapshot', 'chatAction', 'auditPitr'] as const;
+
+    // Act: with member accounts listed, readiness reads their snapshots' keys through the member
+    // role; with none, through its own role, also a central key account's key.
+    const withMembers = allowedRoles(synthesized, key('eu-west-1'), [...judges, 'member']);
+    const elsewhere = allowedRoles(synthesized, key('ap-south-1'), [...judges, 'member']);
+    const own = allowedRoles(ownChat, key('eu-west-1'), judges);
+    const central = allowedRoles(centralKeys, key('eu-west-1', KEY_ACCOUNT), judges);
+    const unlisted = allowedRoles(centralKeys, key('eu-west-1', '888888888888'), judges);
+
+    // Assess
+    expect(withMembers).toEqual(['snapshot', 'chatAction', 'member']);
+    expect(elsewhere).toEqual([]);
+    expect(own).toEqual(['readiness', 'snapshot', 'chatAction']);
+    expect(central).toEqual(['readiness', 'snapshot', 'chatAction']);
+    expect(unlisted).toEqual([]);
   });
 });

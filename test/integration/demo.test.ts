@@ -79,6 +79,14 @@ describe('npm run demo', () => {
     expect(chapter).not.toContain('registerLambdaContext');
     const [before] = chapter.split('$ backup-guard readiness').slice(1);
     expect(before).toMatch(/NO-GO {3}snapshot: no successful pre-maintenance snapshot of ours/);
+    // demo-snapshots.yaml: certctl-staging-db's fresh snapshot is under a KMS key pending deletion;
+    // after the request its new snapshot (under the database's own key) is the one readiness uses.
+    expect(before).toMatch(
+      /NO-GO {3}snapshot: certctl-premaint-certctl-staging-db-chg0999, 4\.0 h old \(limit 24 h\), but its KMS key arn:aws:kms:eu-west-1:111111111111:key\/dddddddd-1111-2222-3333-444444444444 is PendingDeletion \(deletion on /,
+    );
+    expect(before).toContain('aws kms cancel-key-deletion --key-id');
+    const after = chapter.split('$ backup-guard readiness').at(-1) ?? '';
+    expect(after).toMatch(/GO {6}snapshot: certctl-premaint-certctl-staging-db-[0-9a-f]{10}, 0\.0 h old/);
     expect(stdout).toContain('The 30-day target is impossible on this edition');
     expect(stdout).not.toContain('--retained-transaction-log-days=30`. The window then grows');
     expect(stdout).toContain('12.0 of 30 days accrued');

@@ -78,8 +78,9 @@ describe('readiness against the simulator', () => {
       .find((entry) => entry.target.id === 'certctl-aurora')
       ?.gates.find((g) => g.gate === 'snapshot');
     expect(gate?.status).toBe('GO');
+    // The cluster is encrypted with the account's AWS-managed aws/rds key, which is Enabled.
     expect(gate?.evidence).toMatch(
-      /^certctl-premaint-certctl-aurora-[0-9a-f]{10}, 0\.0 h old \(limit 24 h\)$/,
+      /^certctl-premaint-certctl-aurora-[0-9a-f]{10}, 0\.0 h old \(limit 24 h\); KMS key arn:aws:kms:eu-west-1:111111111111:key\/[0-9a-f-]{36} Enabled$/,
     );
     expect(renderReadiness(result)).toContain('Readiness: GO');
   });

@@ -1,3 +1,4 @@
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   DescribeDBClustersCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
@@ -299,6 +300,29 @@ describe('the demo fleet served to the real RDSClient', () => {
       },
     ]);
     expect(instance?.TagList).toContainEqual({ Key: 'certctl:backup-guard', Value: 'enabled' });
+  });
+
+  it('names the account’s AWS-managed aws/rds key as the key of a database encrypted by default, which the simulated KMS describes', async () => {
+    // Prepare
+    const kms = new KMSClient({
+      region: 'eu-west-1',
+      endpoint: sim.endpoint,
+      credentials: simCredentials(),
+      maxAttempts: 1,
+    });
+    const answer = await euWest.send(
+      new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'certctl-prod-db' }),
+    );
+    const keyId = answer.DBInstances?.[0]?.KmsKeyId ?? '';
+
+    // Act
+    const byArn = await kms.send(new DescribeKeyCommand({ KeyId: keyId }));
+    const byAlias = await kms.send(new DescribeKeyCommand({ KeyId: 'alias/aws/rds' }));
+    kms.destroy();
+
+    // Assess
+    expect(byArn.KeyMetadata).toMatchObject({ Arn: keyId, KeyManager: 'AWS', KeyState: 'Enabled' });
+    expect(byAlias.KeyMetadata?.Arn).toBe(keyId);
   });
 
   it('marks the read replica with its source when an instance replicates another', async () => {

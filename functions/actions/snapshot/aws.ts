@@ -5,6 +5,7 @@
  */
 import { RDSClient } from '@aws-sdk/client-rds';
 import type { AwsClientFactory } from '../../aws/clients.ts';
+import { accountOfKmsArn, kmsClientOf, kmsKeyDescriber } from '../../aws/kms-keys.ts';
 import { auditedAccountOf, callerAccountId, identityRegions, planAwsScopes } from '../../aws/planner.ts';
 import { listSelectedDatabases } from '../../aws/rds.ts';
 import {
@@ -16,6 +17,7 @@ import {
   type RdsSnapshotState,
 } from '../../aws/rds-snapshots.ts';
 import { describeError, errorCode } from '../../core/errors.ts';
+import type { EncryptionKey } from '../../core/key-facts.ts';
 import type { Policy } from '../../core/policy.ts';
 import type {
   BackendSnapshot,
@@ -23,6 +25,7 @@ import type {
   ManualListing,
   SnapshotBackend,
   SnapshotCloud,
+  SnapshotKeyReader,
   SnapshotPlace,
   UpcomingMaintenance,
 } from './backend.ts';
@@ -117,6 +120,60 @@ function maintainedResources(targets: readonly SnapshotTarget[]): Map<string, Sn
   return byArn;
 }
 
+/**
+ * The keys of RDS snapshots for one run: KMS DescribeKey with the credentials of the snapshot's
+ * account (its member role, or the caller's own), in the key's region (an ARN's, else the
+ * snapshot's: a key id or alias names a key of the snapshot's account and region), each distinct
+ * key once per account (functions/aws/kms-keys.ts kmsKeyDescriber). `Encrypted: false` (instance
+ * snapshots) / `StorageEncrypted: false` (cluster snapshots) has nothing to check; an encrypted
+ * snapshot without `KmsKeyId`, or one that does not say whether it is encrypted, cannot be checked.
+ * A describe that fails (throttling after retries, the endpoint down) is a key not read, with its
+ * error code, never a usable key.
+ */
+export function rdsSnapshotKeyReader(policy: Policy, factory: AwsClientFactory): SnapshotKeyReader {
+  const describers = new Map<string, (keyId: string, usedIn: string) => Promise<EncryptionKey>>();
+  const keyAccounts = policy.keys?.kmsKeyAccounts ?? [];
+  return async ({ account, region }, snapshot) => {
+    if (snapshot.encrypted === false) return { kind: 'none' };
+    const keyId = snapshot.kmsKeyId;
+    if (!keyId) {
+      return {
+        kind: 'unnamed',
+        reason:
+          snapshot.encrypted === true
+            ? `RDS says ${snapshot.id} is encrypted but did not name its key (KmsKeyId)`
+            : `RDS did not say whether ${snapshot.id} is encrypted (Encrypted / StorageEncrypted)`,
+      };
+    }
+    let describe = describers.get(account);
+    if (!describe) {
+      const audited = auditedAccountOf(policy, account);
+      describe = kmsKeyDescriber((keyRegion) => kmsClientOf(factory, keyRegion, audited));
+      describers.set(account, describe);
+    }
+    let key: EncryptionKey;
+    try {
+      key = await describe(keyId, region);
+    } catch (error) {
+      key = { id: keyId, manager: undefined, unreadReason: `DescribeKey failed (${errorCode(error)})` };
+    }
+    const keyAccount = accountOfKmsArn(keyId);
+    if (
+      key.unreadReason !== undefined &&
+      keyAccount !== undefined &&
+      keyAccount !== account &&
+      !keyAccounts.includes(keyAccount)
+    ) {
+      // The deployed roles name the databases' own accounts and the listed key accounts (infra/permissions.ts).
+      key = {
+        ...key,
+        unreadReason: `${key.unreadReason}; the key is in account ${keyAccount}, which keys.kmsKeyAccounts does not list, so the deployed roles are not granted it`,
+      };
+    }
+    return { kind: 'described', key };
+  };
+}
+
 export interface AwsSnapshotCloudOptions {
   readonly policy: Policy;
   readonly factory: AwsClientFactory;
@@ -145,6 +202,7 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
   return {
     provider: 'aws',
     backend: ({ account, region }) => rdsSnapshotBackend(rdsOf(account, region)),
+    snapshotKeys: () => rdsSnapshotKeyReader(policy, factory),
     // A member account of the policy is read through its role; any other account id gets the
     // caller's own credentials (auditedAccountOf), which read the caller's account only: one STS
     // GetCallerIdentity per cloud tells whether that is the account asked about (it needs no IAM

@@ -5,6 +5,7 @@
  * backup runs) implement them; tests may fake them.
  */
 import type { Provider } from '../../core/finding.ts';
+import type { EncryptionKey } from '../../core/key-facts.ts';
 import type { Policy } from '../../core/policy.ts';
 import type { SnapshotKind, SnapshotTarget } from './model.ts';
 
@@ -84,6 +85,36 @@ export interface SnapshotBackend {
   /** Whether this backend counts manual snapshots against a quota (RDS yes; Cloud SQL backups no). */
   readonly quotaApplies: boolean;
 }
+
+/**
+ * What a run learned of a snapshot's encryption key (functions/actions/snapshot/keys.ts judges it):
+ * - `none`: nothing to check: the snapshot is not encrypted, or its cloud's snapshot keys are not
+ *   checked (Cloud SQL);
+ * - `unnamed`: the snapshot is (or may be) encrypted, but the API did not name its key;
+ * - `described`: the key as KMS describes it; a describe that failed or was refused carries
+ *   `unreadReason` and no state.
+ */
+export type SnapshotKey =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'unnamed'; readonly reason: string }
+  | { readonly kind: 'described'; readonly key: EncryptionKey };
+
+/** The encryption fields of a snapshot (as listed, polled or reported in a result). */
+export interface EncryptedSnapshot {
+  readonly id: string;
+  readonly encrypted?: boolean | undefined;
+  readonly kmsKeyId?: string | undefined;
+}
+
+/**
+ * Reads the key of a snapshot in a scope (account or project, region): each distinct key is read
+ * once for the reader's life (one run). Never throws: a failed read is a `described` key with
+ * `unreadReason`.
+ */
+export type SnapshotKeyReader = (
+  scope: { readonly account: string; readonly region: string },
+  snapshot: EncryptedSnapshot,
+) => Promise<SnapshotKey>;
 
 /** Upcoming maintenance of one target, as a cloud announces it. */
 export interface UpcomingMaintenance {
@@ -167,4 +198,9 @@ export interface SnapshotCloud {
    * nothing of the snapshot. Absent: every account it is asked about is reachable.
    */
   reaches?(account: string): Promise<boolean>;
+  /**
+   * A new {@link SnapshotKeyReader} for one run (it remembers the keys it read, so make one per
+   * run). Absent: this cloud's snapshot keys are not checked.
+   */
+  snapshotKeys?(): SnapshotKeyReader;
 }

@@ -25,6 +25,7 @@ import type { SnapshotsPolicy } from '../../core/snapshots-policy.ts';
 import { DAY_MS } from '../../core/time.ts';
 import { type BackendSnapshot, definedFields, type ManualListing, type SnapshotBackend } from './backend.ts';
 import { incarnationOf } from './identity.ts';
+import { judgeSnapshotKey, type snapshotKeyReader } from './keys.ts';
 import {
   isOurs,
   MAX_SNAPSHOT_ATTEMPTS,
@@ -54,6 +55,11 @@ export interface TakeSnapshotsDependencies {
   readonly logger?: StructuredLogger;
   /** Manual snapshots listed while the targets were found; a scope and kind without one is listed here. */
   readonly manualSnapshots?: readonly ManualListing[];
+  /**
+   * Reads the key of each snapshot delivered (functions/actions/snapshot/keys.ts
+   * `snapshotKeyReader`, one per run); without it keys are not checked.
+   */
+  readonly keyReader?: ReturnType<typeof snapshotKeyReader>;
 }
 
 /** Why a target could not get a snapshot because of the quota, and what to do. */
@@ -119,7 +125,40 @@ export async function takeSnapshots(
   );
   const perScope = await Promise.all(prepared.map((scope) => finishScope(scope, context)));
   const byTarget = new Map(perScope.flat().map((result) => [result.target, result]));
-  return targets.map((target) => byTarget.get(target) as SnapshotTargetResult);
+  const results = targets.map((target) => byTarget.get(target) as SnapshotTargetResult);
+  const { keyReader } = deps;
+  return keyReader ? Promise.all(results.map((result) => withKeyChecked(result, keyReader))) : results;
+}
+
+/**
+ * A delivered snapshot (available, or created when not waiting) checked for its key: one whose key
+ * cannot decrypt (pending deletion, disabled, …) is not restorable, `SnapshotKeyUnusable`; one whose
+ * key could not be read, or whose state proves nothing, is not proven, `SnapshotKeyNotVerified`
+ * (functions/actions/snapshot/keys.ts). Either is reported as an error naming the key and what to do;
+ * asking again reads the key again. Other results are returned as they are.
+ */
+export async function withKeyChecked(
+  result: SnapshotTargetResult,
+  keyReader: NonNullable<TakeSnapshotsDependencies['keyReader']>,
+): Promise<SnapshotTargetResult> {
+  const delivered = result.outcome === 'available' || (result.outcome === 'creating' && !result.error);
+  if (!delivered || result.snapshotId === undefined) return result;
+  const key = judgeSnapshotKey(
+    await keyReader(result.target, {
+      id: result.snapshotId,
+      encrypted: result.encrypted,
+      kmsKeyId: result.kmsKeyId,
+    }),
+  );
+  if (key.status === 'usable') return result;
+  return {
+    ...result,
+    outcome: 'error',
+    error: {
+      code: key.status === 'unusable' ? 'SnapshotKeyUnusable' : 'SnapshotKeyNotVerified',
+      message: `${result.snapshotId} was taken, but ${key.evidence}. ${key.action} Then ask again: the same request reads the key again.`,
+    },
+  };
 }
 
 interface ScopeContext {

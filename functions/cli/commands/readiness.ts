@@ -53,7 +53,9 @@ export const readinessCommand: CliCommand = {
   details: `The gates are drawn from the installed check groups ('backup-guard checks' lists them): each
 group the policy configures is a gate (audit:pitr; audit:dumps when the policy names dump
 locations; audit:keys when the policy has a keys inventory), plus the snapshot gate: a successful
-pre-maintenance snapshot younger than snapshots.readinessMaxAgeHours. audit:keys is required for
+pre-maintenance snapshot younger than snapshots.readinessMaxAgeHours whose KMS key (RDS, Aurora) is
+Enabled: a key pending deletion, disabled or unavailable is NO-GO naming its state; a key
+DescribeKey could not read is could-not-evaluate naming the key and the error. audit:keys is required for
 GO: without a keys inventory the answer is could-not-evaluate unless snapshots.readinessWaivers
 waives it with a reason, until its expiry. Every target is listed with each gate's evidence and,
 when not GO, what to do; then every gate with whether it was evaluated, not configured, waived
@@ -61,7 +63,7 @@ when not GO, what to do; then every gate with whether it was evaluated, not conf
 
 Exit codes:
   0  GO: every gate of every target passed
-  1  NO-GO: a gate failed (a check FAILED, or no fresh snapshot)
+  1  NO-GO: a gate failed (a check FAILED, or no fresh snapshot with a usable key)
   2  could not evaluate: a region, project or check could not be read, no target was found, or the
      input was bad
 

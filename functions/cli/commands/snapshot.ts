@@ -207,7 +207,10 @@ is reported as an error (SnapshotNameTaken). One an earlier run took longer ago 
 snapshots.readinessMaxAgeHours is kept but reported as an error (SnapshotStale), not as available:
 ask with a new ticket for a fresh one. A returned result's snapshots are read again first (one call
 each): one deleted since (SnapshotGone), no longer available (SnapshotNotAvailable) or that could not
-be read (SnapshotNotVerified) is an error naming it, not available. When the request's snapshot of a target ended failed or is
+be read (SnapshotNotVerified) is an error naming it, not available. An RDS or Aurora snapshot is
+checked for its KMS key (DescribeKey): a key pending deletion, disabled or unavailable
+(SnapshotKeyUnusable), or one that could not be read (SnapshotKeyNotVerified), is an error naming
+the key, not available; asking again reads the key again. When the request's snapshot of a target ended failed or is
 being deleted, a re-run takes one more under its own name (<name>-a2, then -a3), never two of one
 attempt; after ${MAX_SNAPSHOT_ATTEMPTS} attempts it takes none and reports them all (SnapshotAttemptsExhausted).
 
@@ -215,7 +218,8 @@ Exit codes:
   0  every target's snapshot is available (or created, with --no-wait)
   1  a target did not get its snapshot: failed, busy until the deadline, still creating at the
      deadline, over the manual-snapshot quota, its name taken, only a stale one from an earlier run
-     of the request, a returned one gone or not read again, or an API error; each is listed with
+     of the request, a returned one gone or not read again, its KMS key unusable or not read, or
+     an API error; each is listed with
      the exact error
   2  the request could not complete (no target, a region or project not read, a named target not
      found or naming several databases) or the input was bad

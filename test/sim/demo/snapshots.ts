@@ -1,8 +1,9 @@
 /**
- * The snapshots chapter of `npm run demo`: readiness before, a pre-maintenance snapshot of the demo
- * fleet (one target busy then available, one whose snapshot fails), the same request re-sent (the
- * idempotency record in a local DynamoDB returns the first result, except that the failed snapshot
- * takes its next attempt), and readiness after.
+ * The snapshots chapter of `npm run demo`: readiness before (certctl-staging-db's fresh snapshot
+ * is encrypted with a KMS key pending deletion: no GO rests on it), a pre-maintenance snapshot of the
+ * demo fleet (one target busy then available, one whose snapshot fails), the same request re-sent
+ * (the idempotency record in a local DynamoDB returns the first result, except that the failed
+ * snapshot takes its next attempt), and readiness after.
  */
 import { runCli } from '../../../functions/cli/cli.ts';
 import { DYNAMODB_ENDPOINT_ENV } from '../../../functions/cli/commands/snapshot.ts';
@@ -33,6 +34,9 @@ export async function snapshotsChapter({ sim, out, bold, color, policy }: DemoCo
   try {
     out(`\n${bold('Pre-maintenance snapshots and the go/no-go before a CA rotation')}\n`);
     await cli('readiness', 'readiness');
+    out(
+      "\n(certctl-staging-db's fresh snapshot from CHG-0999 is encrypted with a KMS key pending deletion: it could not be restored, so no GO rests on it. The snapshot taken now uses the database's own key.)\n",
+    );
     rds.snapshots.setBusy({ id: 'certctl-prod-db', region: 'eu-west-1' }, 'backing-up', 2500, sim.now());
     out(
       '\n(certctl-prod-db is backing up for the next 2.5 s: the snapshot is retried until it is available.)\n',

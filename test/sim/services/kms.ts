@@ -1,9 +1,10 @@
 /**
  * Simulated AWS KMS (JSON 1.1, `X-Amz-Target: TrentService.DescribeKey`): DescribeKey by key id,
  * key ARN, alias name or alias ARN, validated against the published model. An AWS-managed alias
- * (`alias/aws/secretsmanager`, `alias/aws/s3`) resolves to the account's AWS-managed key of that
- * service in that region, as KMS does, unless the scenario declares that key (to name it by its id
- * or ARN) (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
+ * (`alias/aws/secretsmanager`, `alias/aws/s3`, `alias/aws/rds`) resolves to the account's
+ * AWS-managed key of that service in that region, as KMS does, and so does that key's id or ARN
+ * (RDS names it as the key of a database encrypted by default: {@link awsManagedKeyArn}), unless the
+ * scenario declares that key (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
@@ -42,6 +43,26 @@ const keySchema = z.strictObject({
   keyPolicyAccounts: z.array(accountIdSchema).default([]),
 });
 
+/**
+ * The id of the AWS-managed key an `alias/aws/<service>` alias names in an account and region:
+ * stable, so the services that use it by default (RDS encrypts with `aws/rds` when no key is given)
+ * name the same key KMS describes.
+ */
+export function awsManagedKeyId(account: string, region: string, alias: string): string {
+  const hex = createHash('sha256')
+    .update(`${account}/${region}/${alias.slice('alias/'.length)}`)
+    .digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The ARN of the AWS-managed key of `service` (`rds`, `s3`, `secretsmanager`) in an account and region. */
+export function awsManagedKeyArn(account: string, region: string, service: string): string {
+  return `arn:aws:kms:${region}:${account}:key/${awsManagedKeyId(account, region, `alias/aws/${service}`)}`;
+}
+
+/** The AWS-managed aliases the simulated services use by default, found by their key id too. */
+const AWS_MANAGED_ALIASES = ['alias/aws/rds', 'alias/aws/s3', 'alias/aws/secretsmanager'] as const;
+
 export const kmsSectionSchema = z.strictObject({ keys: z.array(keySchema).default([]) }).prefault({});
 type Key = z.output<typeof keySchema>;
 
@@ -69,11 +90,17 @@ export class KmsService extends AwsJsonFaults implements SimService {
 
   /** The AWS-managed key `alias` (`alias/aws/<service>`) names in an account and region. */
   #awsManaged(account: string, region: string, alias: string): Key {
-    const hex = createHash('sha256')
-      .update(`${account}/${region}/${alias.slice('alias/'.length)}`)
-      .digest('hex');
-    const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+    const id = awsManagedKeyId(account, region, alias);
     return keySchema.parse({ id, account, region, aliases: [alias], manager: 'AWS' });
+  }
+
+  /** The AWS-managed key `name` (an `alias/aws/<service>` alias, or such a key's id) names, if any. */
+  #awsManagedNamed(account: string, region: string, name: string): Key | undefined {
+    if (/^alias\/aws\/[\w-]+$/.test(name)) return this.#awsManaged(account, region, name);
+    const alias = AWS_MANAGED_ALIASES.find(
+      (candidate) => awsManagedKeyId(account, region, candidate) === name,
+    );
+    return alias ? this.#awsManaged(account, region, alias) : undefined;
   }
 
   handle(request: SimRequest, context: SimContext): SimResponse {
@@ -104,7 +131,7 @@ export class KmsService extends AwsJsonFaults implements SimService {
           candidate.account === account &&
           candidate.region === region &&
           (candidate.id === name || candidate.aliases.includes(name ?? '')),
-      ) ?? (name && /^alias\/aws\/[\w-]+$/.test(name) ? this.#awsManaged(account, region, name) : undefined);
+      ) ?? (name ? this.#awsManagedNamed(account, region, name) : undefined);
     if (!key) {
       return awsJsonError(
         400,

@@ -30,6 +30,7 @@ import {
   simTimeSchema,
   tagsSchema,
 } from '../scenario-fields.ts';
+import { awsManagedKeyArn } from './kms.ts';
 import { derivedResourceId, type RdsCluster, type RdsInstance, type RdsStore } from './rds.ts';
 
 const DEFAULT_QUOTA = 100;
@@ -88,6 +89,13 @@ const existingSnapshotSchema = z.strictObject({
   /** The database's resource id the snapshot names, as is (default: the database's, see ofEarlierDatabase). */
   sourceResourceId: z.string().min(1).optional(),
   tags: tagsSchema,
+  /** Whether the snapshot is encrypted: as its database when the scenario has it, else true. */
+  encrypted: z.boolean().optional(),
+  /**
+   * The key of an encrypted snapshot (`KmsKeyId`): its database's key when the scenario has it, else
+   * the account's AWS-managed `aws/rds` key of the region (test/sim/services/kms.ts).
+   */
+  kmsKeyId: z.string().min(1).optional(),
 });
 
 const pendingMaintenanceSchema = z.strictObject({
@@ -208,10 +216,12 @@ export class RdsSnapshotSim {
     for (const spec of section.existing) {
       const account = spec.account ?? defaultAccount;
       const place = { account, region: spec.region, id: spec.target };
-      const current =
-        spec.kind === 'instance'
-          ? store.instance(account, spec.region, spec.target)?.dbiResourceId
-          : store.cluster(account, spec.region, spec.target)?.resourceId;
+      const instance =
+        spec.kind === 'instance' ? store.instance(account, spec.region, spec.target) : undefined;
+      const cluster = spec.kind === 'cluster' ? store.cluster(account, spec.region, spec.target) : undefined;
+      const source = instance ?? cluster;
+      const current = instance?.dbiResourceId ?? cluster?.resourceId;
+      const encrypted = spec.encrypted ?? source?.storageEncrypted ?? true;
       this.#put({
         id: spec.id.toLowerCase(),
         kind: spec.kind,
@@ -231,8 +241,10 @@ export class RdsSnapshotSim {
         durationMs: 0,
         fails: spec.status === 'failed',
         tags: spec.tags,
-        encrypted: true,
-        kmsKeyId: undefined,
+        encrypted,
+        kmsKeyId: encrypted
+          ? (spec.kmsKeyId ?? source?.kmsKeyId ?? awsManagedKeyArn(account, spec.region, 'rds'))
+          : undefined,
         engine: spec.kind === 'cluster' ? 'aurora-postgresql' : 'postgres',
         engineVersion: '16.4',
       });

@@ -39,6 +39,7 @@ import {
   tagsSchema,
 } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
+import { awsManagedKeyArn } from './kms.ts';
 import { RdsSnapshotSim, rdsSnapshotsSectionSchema } from './rds-snapshots.ts';
 
 export const RDS_API_VERSION = '2014-10-31';
@@ -326,8 +327,9 @@ export function derivedResourceId(
   return `${kind === 'instance' ? 'db' : 'cluster'}-${base32(digest(material), 26)}`;
 }
 
+/** The key RDS encrypts with when none is given: the account's AWS-managed `aws/rds` key of the region. */
 function defaultKmsKey(account: string, region: string): string {
-  return `arn:aws:kms:${region}:${account}:key/${hexUuid(digest(`kms/${account}/${region}`))}`;
+  return awsManagedKeyArn(account, region, 'rds');
 }
 
 function bucketKey(account: string, region: string): string {

@@ -1,0 +1,119 @@
+/**
+ * Whether a pre-maintenance snapshot's encryption key lets it be restored. An encrypted RDS/Aurora
+ * snapshot names its key in `KmsKeyId` ("If Encrypted is true, the Amazon Web Services KMS key
+ * identifier for the encrypted DB snapshot", DBSnapshot and, with StorageEncrypted, DBClusterSnapshot
+ * in the RDS API reference: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBSnapshot.html,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBClusterSnapshot.html), and it is
+ * restorable only while KMS can decrypt with that key: KMS `DescribeKey` says its `KeyState`
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html; what each state allows:
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html, judged by the states shared
+ * with keys.not-deleting and dumps.protection in functions/core/kms-key-states.ts).
+ *
+ * The readiness snapshot gate judges the snapshot a GO would rest on, and the snapshot job each
+ * snapshot it delivers, with {@link judgeSnapshotKey}; {@link snapshotKeyReader} reads the keys of
+ * one run, each distinct key once.
+ */
+
+import type { Provider } from '../../core/finding.ts';
+import { UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
+import type { SnapshotCloud, SnapshotKey, SnapshotKeyReader } from './backend.ts';
+
+/** What a snapshot's key says about restoring it. */
+export type KeyJudgement =
+  /** Usable (`evidence` names the key), or nothing to check (`evidence` undefined). */
+  | { readonly status: 'usable'; readonly evidence?: string }
+  /** The key cannot decrypt now or soon: the snapshot cannot be restored. `action`: the fix. */
+  | { readonly status: 'unusable'; readonly evidence: string; readonly action: string }
+  /** The key could not be read, or its state proves nothing: not a proof either way. */
+  | { readonly status: 'unknown'; readonly evidence: string; readonly action: string };
+
+/**
+ * What to do about a key in an unusable state. Cancelling a deletion leaves the key Disabled, so it
+ * must be enabled too (https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html).
+ */
+function fixOf(keyId: string, state: string): string {
+  const enable = `\`aws kms enable-key --key-id ${keyId}\``;
+  if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
+    return `Cancel the key's deletion (\`aws kms cancel-key-deletion --key-id ${keyId}\`, which leaves it Disabled) and enable it (${enable}), or take a snapshot encrypted with a key that is Enabled.`;
+  }
+  if (state === 'Disabled') return `Enable the key (${enable}).`;
+  if (state === 'Unavailable') {
+    return "Reconnect the key's custom key store (`aws kms connect-custom-key-store`).";
+  }
+  if (state === 'PendingImport') {
+    return 'Import the key material again (`aws kms import-key-material`).';
+  }
+  return 'Make the key usable (Enabled) again.';
+}
+
+/** The judgement of a snapshot's key: see {@link KeyJudgement}. */
+export function judgeSnapshotKey(reading: SnapshotKey): KeyJudgement {
+  if (reading.kind === 'none') return { status: 'usable' };
+  const readAgain =
+    'Make sure the role can call kms:DescribeKey on the key (its IAM policy and, for a key of another account, the key policy).';
+  if (reading.kind === 'unnamed') {
+    return {
+      status: 'unknown',
+      evidence: `could not check the snapshot's KMS key: ${reading.reason}`,
+      action: 'Check the snapshot with `aws rds describe-db-snapshots` (or `describe-db-cluster-snapshots`).',
+    };
+  }
+  const { key } = reading;
+  if (key.unreadReason !== undefined) {
+    return {
+      status: 'unknown',
+      evidence: `could not check the snapshot's KMS key ${key.id}: ${key.unreadReason}`,
+      action: readAgain,
+    };
+  }
+  // A state KMS did not send is not judged (never read as Enabled).
+  if (key.state === undefined) {
+    return {
+      status: 'unknown',
+      evidence: `could not check the snapshot's KMS key ${key.id}: DescribeKey did not send its KeyState`,
+      action: 'Read it again later.',
+    };
+  }
+  if (USABLE_KEY_STATES.has(key.state)) {
+    return { status: 'usable', evidence: `KMS key ${key.id} ${key.state}` };
+  }
+  if (UNUSABLE_KEY_STATES.has(key.state)) {
+    const deletion = key.deletionDate ? ` (deletion on ${key.deletionDate.toISOString()})` : '';
+    return {
+      status: 'unusable',
+      evidence: `its KMS key ${key.id} is ${key.state}${deletion}: the snapshot cannot be restored with it`,
+      action: fixOf(key.id, key.state),
+    };
+  }
+  return {
+    status: 'unknown',
+    evidence: `its KMS key ${key.id} is ${key.state}, a key state not known to be usable`,
+    action: 'Wait until the key is Enabled.',
+  };
+}
+
+/** Nothing to check (a cloud whose snapshot keys are not checked). */
+const NOT_CHECKED: SnapshotKey = { kind: 'none' };
+
+/**
+ * A reader of snapshot keys for one run over the clouds of an entry point: each cloud's own
+ * {@link SnapshotCloud.snapshotKeys}, made once, so each distinct key is read once in the run.
+ */
+export function snapshotKeyReader(
+  clouds: readonly SnapshotCloud[],
+): (
+  scope: { readonly provider: Provider; readonly account: string; readonly region: string },
+  snapshot: Parameters<SnapshotKeyReader>[1],
+) => Promise<SnapshotKey> {
+  const readers = new Map<Provider, SnapshotKeyReader>();
+  return async (scope, snapshot) => {
+    const cloud = clouds.find((candidate) => candidate.provider === scope.provider);
+    if (!cloud?.snapshotKeys) return NOT_CHECKED;
+    let read = readers.get(cloud.provider);
+    if (!read) {
+      read = cloud.snapshotKeys();
+      readers.set(cloud.provider, read);
+    }
+    return read(scope, snapshot);
+  };
+}

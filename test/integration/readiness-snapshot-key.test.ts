@@ -1,0 +1,237 @@
+/**
+ * The KMS key of a pre-maintenance snapshot, end to end against the simulator (real RDS and KMS
+ * clients): readiness gives a GO only when the key of the snapshot it relies on is Enabled, and the
+ * snapshot job reports a snapshot whose key cannot decrypt as not delivered. Each distinct key is
+ * described once per run.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { runReadinessJob } from '../../functions/jobs/readiness.ts';
+import { confirmReplayedSnapshots, runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
+import type { ScenarioInput } from '../sim/scenario.ts';
+import { fastPolicy, type SnapshotHarness, startSnapshotHarness, TAG } from './snapshot-support.ts';
+
+const ACCOUNT = '111111111111';
+const OTHER_ACCOUNT = '999999999999';
+const keyArn = (id: string, account = ACCOUNT) => `arn:aws:kms:eu-west-1:${account}:key/${id}`;
+const KEYS = {
+  enabled: 'aaaaaaaa-0000-4000-8000-000000000001',
+  pending: 'aaaaaaaa-0000-4000-8000-000000000002',
+  disabled: 'aaaaaaaa-0000-4000-8000-000000000003',
+  foreign: 'aaaaaaaa-0000-4000-8000-000000000004',
+} as const;
+const OURS = { purpose: 'certctl-pre-maintenance' };
+
+/**
+ * Two databases in eu-west-1, each encrypted with `keys[i]` (a key ARN), and a fresh snapshot of ours
+ * of each; the KMS keys of the scenario: Enabled, PendingDeletion (deletion in 7 days), Disabled, and
+ * one of another account whose key policy grants this account nothing.
+ */
+function keyScenario(prodKey: string, auroraKey: string): ScenarioInput {
+  return {
+    regions: [{ name: 'eu-west-1' }],
+    services: {
+      rds: {
+        instances: [{ id: 'certctl-prod-db', region: 'eu-west-1', tags: TAG, kmsKeyId: prodKey }],
+        clusters: [
+          {
+            id: 'certctl-aurora',
+            region: 'eu-west-1',
+            tags: TAG,
+            kmsKeyId: auroraKey,
+            members: [{ id: 'certctl-aurora-1', writer: true }],
+          },
+        ],
+        snapshots: {
+          defaultDurationMs: 50,
+          existing: [
+            {
+              id: 'certctl-premaint-prod-1',
+              target: 'certctl-prod-db',
+              region: 'eu-west-1',
+              createdAt: '-2h',
+              tags: OURS,
+            },
+            {
+              id: 'certctl-premaint-aurora-1',
+              kind: 'cluster',
+              target: 'certctl-aurora',
+              region: 'eu-west-1',
+              createdAt: '-2h',
+              tags: OURS,
+            },
+          ],
+        },
+      },
+      kms: {
+        keys: [
+          { id: KEYS.enabled, region: 'eu-west-1' },
+          { id: KEYS.pending, region: 'eu-west-1', state: 'PendingDeletion', deletionDate: '+7d' },
+          { id: KEYS.disabled, region: 'eu-west-1', state: 'Disabled' },
+          { id: KEYS.foreign, account: OTHER_ACCOUNT, region: 'eu-west-1' },
+        ],
+      },
+    },
+  };
+}
+
+const policy = () =>
+  fastPolicy({
+    aws: { regions: ['eu-west-1'] },
+    targets: { tags: [], identifiers: ['certctl-prod-db', 'certctl-aurora'] },
+  });
+
+let harness: SnapshotHarness | undefined;
+
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function readinessWith(prodKey: string, auroraKey = keyArn(KEYS.enabled)) {
+  harness = await startSnapshotHarness(keyScenario(prodKey, auroraKey));
+  const before = harness.sim.stats().byOperation['kms:DescribeKey'] ?? 0;
+  const result = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy()));
+  const describeKeys = (harness.sim.stats().byOperation['kms:DescribeKey'] ?? 0) - before;
+  const gateOf = (id: string) =>
+    result.targets.find((entry) => entry.target.id === id)?.gates.find((gate) => gate.gate === 'snapshot');
+  return { result, describeKeys, prod: gateOf('certctl-prod-db'), aurora: gateOf('certctl-aurora') };
+}
+
+describe('readiness and the key of the snapshot it relies on', () => {
+  it('refuses the GO, naming the key, its state and deletion date, when the snapshot key is pending deletion', async () => {
+    // Act
+    const { result, prod, aurora } = await readinessWith(keyArn(KEYS.pending));
+
+    // Assess
+    expect(result.verdict).toBe('NO-GO');
+    expect(result.exitCode).toBe(1);
+    expect(prod?.status).toBe('NO-GO');
+    expect(prod?.evidence).toContain('certctl-premaint-prod-1');
+    expect(prod?.evidence).toContain(`KMS key ${keyArn(KEYS.pending)} is PendingDeletion (deletion on `);
+    expect(prod?.action).toContain('aws kms cancel-key-deletion');
+    expect(aurora?.status).toBe('GO');
+  });
+
+  it('refuses the GO when the snapshot key is disabled', async () => {
+    // Act
+    const { result, prod } = await readinessWith(keyArn(KEYS.disabled));
+
+    // Assess
+    expect(result.verdict).toBe('NO-GO');
+    expect(prod?.status).toBe('NO-GO');
+    expect(prod?.evidence).toContain(`KMS key ${keyArn(KEYS.disabled)} is Disabled`);
+    expect(prod?.action).toContain(`aws kms enable-key --key-id ${keyArn(KEYS.disabled)}`);
+  });
+
+  it('answers could-not-evaluate, naming the key and AccessDeniedException, when DescribeKey is refused', async () => {
+    // Act: the key is another account's, whose key policy does not grant this account DescribeKey.
+    const { result, prod } = await readinessWith(keyArn(KEYS.foreign, OTHER_ACCOUNT));
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.exitCode).toBe(2);
+    expect(prod?.status).toBe('UNKNOWN');
+    expect(prod?.evidence).toContain(
+      `could not check the snapshot's KMS key ${keyArn(KEYS.foreign, OTHER_ACCOUNT)}`,
+    );
+    expect(prod?.evidence).toContain('AccessDeniedException');
+    expect(prod?.evidence).toContain(`account ${OTHER_ACCOUNT}, which keys.kmsKeyAccounts does not list`);
+    expect(result.gates.find((gate) => gate.gate === 'snapshot')).toMatchObject({
+      coverage: 'incomplete',
+      detail: "1 target(s) whose snapshot's KMS key could not be checked",
+    });
+  });
+
+  it('gives the GO as before when the snapshot keys are Enabled, describing a key two snapshots share once', async () => {
+    // Act
+    const { result, prod, aurora, describeKeys } = await readinessWith(keyArn(KEYS.enabled));
+
+    // Assess
+    expect(result.verdict).toBe('GO');
+    expect(result.exitCode).toBe(0);
+    expect(prod?.evidence).toBe(
+      `certctl-premaint-prod-1, 2.0 h old (limit 24 h); KMS key ${keyArn(KEYS.enabled)} Enabled`,
+    );
+    expect(aurora?.status).toBe('GO');
+    expect(describeKeys).toBe(1);
+  });
+
+  it('describes each distinct key once when the snapshots have different keys', async () => {
+    // Act
+    const { describeKeys, prod, aurora } = await readinessWith(keyArn(KEYS.disabled), keyArn(KEYS.pending));
+
+    // Assess
+    expect([prod?.status, aurora?.status]).toEqual(['NO-GO', 'NO-GO']);
+    expect(describeKeys).toBe(2);
+  });
+});
+
+describe('the snapshot job and the key of the snapshots it takes', () => {
+  it('reports a snapshot whose key is disabled as not delivered, naming the key, and one whose key is Enabled as available', async () => {
+    // Prepare
+    harness = await startSnapshotHarness(keyScenario(keyArn(KEYS.disabled), keyArn(KEYS.enabled)));
+
+    // Act
+    const result = await runSnapshotJob(
+      { requestId: 'CHG-KEY', reason: 'CA rotation', requestedBy: 'alice' },
+      harness.deps(policy()),
+    );
+
+    // Assess
+    const prod = result.results.find((entry) => entry.target.id === 'certctl-prod-db');
+    const aurora = result.results.find((entry) => entry.target.id === 'certctl-aurora');
+    expect(prod?.outcome).toBe('error');
+    expect(prod?.error?.code).toBe('SnapshotKeyUnusable');
+    expect(prod?.error?.message).toContain(`KMS key ${keyArn(KEYS.disabled)} is Disabled`);
+    expect(prod?.snapshotId).toMatch(/^certctl-premaint-certctl-prod-db-/);
+    expect(aurora?.outcome).toBe('available');
+    expect(snapshotExitCode(result)).toBe(1);
+  });
+
+  it('reports a remembered available snapshot whose key has since been scheduled for deletion as not delivered when it is replayed', async () => {
+    // Prepare: a result remembered when the key was still usable; the key is pending deletion now.
+    harness = await startSnapshotHarness(keyScenario(keyArn(KEYS.pending), keyArn(KEYS.enabled)));
+    const remembered = {
+      target: {
+        provider: 'aws' as const,
+        kind: 'rds-instance' as const,
+        account: ACCOUNT,
+        region: 'eu-west-1',
+        id: 'certctl-prod-db',
+      },
+      outcome: 'available' as const,
+      snapshotId: 'certctl-premaint-prod-1',
+      encrypted: true,
+      kmsKeyId: keyArn(KEYS.pending),
+      durationMs: 1,
+      attempts: 1,
+    };
+
+    // Act
+    const [replayed] = await confirmReplayedSnapshots([remembered], harness.deps(policy()).clouds);
+
+    // Assess
+    expect(replayed?.outcome).toBe('error');
+    expect(replayed?.error?.code).toBe('SnapshotKeyUnusable');
+    expect(replayed?.error?.message).toContain(`KMS key ${keyArn(KEYS.pending)} is PendingDeletion`);
+  });
+
+  it('reports a snapshot whose key cannot be described as not verified, with the error code', async () => {
+    // Prepare
+    harness = await startSnapshotHarness(
+      keyScenario(keyArn(KEYS.foreign, OTHER_ACCOUNT), keyArn(KEYS.enabled)),
+    );
+
+    // Act
+    const result = await runSnapshotJob(
+      { requestId: 'CHG-KEY-2', reason: 'CA rotation', requestedBy: 'alice', targets: ['certctl-prod-db'] },
+      harness.deps(policy()),
+    );
+
+    // Assess
+    expect(result.results).toHaveLength(1);
+    expect(result.results[0]?.outcome).toBe('error');
+    expect(result.results[0]?.error?.code).toBe('SnapshotKeyNotVerified');
+    expect(result.results[0]?.error?.message).toContain('AccessDeniedException');
+  });
+});

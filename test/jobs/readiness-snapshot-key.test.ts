@@ -1,0 +1,199 @@
+/**
+ * The snapshot gate and the KMS key of the snapshot it relies on: an encrypted RDS/Aurora snapshot is
+ * restorable only while its key is usable, so a GO needs the key described and Enabled.
+ */
+import { describe, expect, it } from 'vitest';
+import type { BackendSnapshot, SnapshotKey } from '../../functions/actions/snapshot/backend.ts';
+import { countStatuses } from '../../functions/core/audit.ts';
+import type { ResourceRef } from '../../functions/core/finding.ts';
+import { judgeReadiness, snapshotGate } from '../../functions/jobs/readiness.ts';
+import { rdsResource, retentionFinding } from '../publish/security-hub/fixtures.ts';
+
+const NOW = new Date('2026-12-03T12:00:00.000Z');
+const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/aaaaaaaa-1111-2222-3333-444444444444';
+const TARGET: ResourceRef = {
+  provider: 'aws',
+  account: '111111111111',
+  region: 'eu-west-1',
+  type: 'AwsRdsDbInstance',
+  id: 'certctl-prod-db',
+  resourceId: 'db-CERTCTLPRODDB',
+};
+const FRESH: BackendSnapshot = {
+  id: 'certctl-premaint-certctl-prod-db-0123456789',
+  kind: 'rds-instance',
+  target: 'certctl-prod-db',
+  sourceResourceId: 'db-CERTCTLPRODDB',
+  status: 'available',
+  createdAt: new Date('2026-12-03T10:00:00.000Z'),
+  encrypted: true,
+  kmsKeyId: KEY_ARN,
+  tags: { purpose: 'certctl-pre-maintenance' },
+};
+
+const described = (state: string | undefined, extra: { deletionDate?: Date } = {}): SnapshotKey => ({
+  kind: 'described',
+  key: { id: KEY_ARN, manager: 'CUSTOMER', state, ...extra },
+});
+
+/** The gate over the fresh snapshot, its key read as `key`; the snapshots whose key was asked for. */
+function gateWith(key: SnapshotKey) {
+  const asked: string[] = [];
+  const gate = snapshotGate([FRESH], TARGET, 24, NOW, (snapshot) => {
+    asked.push(snapshot.id);
+    return key;
+  });
+  return { gate, asked };
+}
+
+describe('snapshotGate and the snapshot key', () => {
+  it('refuses the GO, naming the key state and its deletion date, when the key is pending deletion', () => {
+    // Act
+    const { gate } = gateWith(
+      described('PendingDeletion', { deletionDate: new Date('2026-12-10T00:00:00.000Z') }),
+    );
+
+    // Assess
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.evidence).toContain(FRESH.id);
+    expect(gate.evidence).toContain(`KMS key ${KEY_ARN} is PendingDeletion`);
+    expect(gate.evidence).toContain('2026-12-10T00:00:00.000Z');
+    expect(gate.action).toContain(`aws kms cancel-key-deletion --key-id ${KEY_ARN}`);
+  });
+
+  it.each(['Disabled', 'PendingReplicaDeletion', 'Unavailable'])(
+    'refuses the GO naming the key state when the key is %s',
+    (state) => {
+      // Act
+      const { gate } = gateWith(described(state));
+
+      // Assess
+      expect(gate.status).toBe('NO-GO');
+      expect(gate.evidence).toContain(`KMS key ${KEY_ARN} is ${state}`);
+      expect(gate.action).toBeDefined();
+    },
+  );
+
+  it('says it could not check the key, naming its ARN and the error code, when DescribeKey is denied', () => {
+    // Prepare
+    const denied: SnapshotKey = {
+      kind: 'described',
+      key: {
+        id: KEY_ARN,
+        manager: undefined,
+        unreadReason: 'DescribeKey was denied (AccessDeniedException)',
+      },
+    };
+
+    // Act
+    const { gate } = gateWith(denied);
+
+    // Assess: not a GO, and not a NO-GO either: the key was not read.
+    expect(gate.status).toBe('UNKNOWN');
+    expect(gate.evidence).toContain(`could not check the snapshot's KMS key ${KEY_ARN}`);
+    expect(gate.evidence).toContain('AccessDeniedException');
+    expect(gate.action).toContain('kms:DescribeKey');
+  });
+
+  it('does not judge a key whose state KMS did not send, nor an encrypted snapshot whose key RDS did not name', () => {
+    // Act
+    const noState = gateWith(described(undefined)).gate;
+    const unnamed = gateWith({ kind: 'unnamed', reason: 'RDS did not name its KMS key (KmsKeyId)' }).gate;
+    const creating = gateWith(described('Creating')).gate;
+
+    // Assess
+    expect([noState.status, unnamed.status, creating.status]).toEqual(['UNKNOWN', 'UNKNOWN', 'UNKNOWN']);
+    expect(unnamed.evidence).toContain('KmsKeyId');
+    expect(creating.evidence).toContain('Creating');
+  });
+
+  it('gives the GO as before, naming the key, when the key is Enabled', () => {
+    // Act
+    const { gate, asked } = gateWith(described('Enabled'));
+
+    // Assess
+    expect(gate.status).toBe('GO');
+    expect(gate.evidence).toBe(`${FRESH.id}, 2.0 h old (limit 24 h); KMS key ${KEY_ARN} Enabled`);
+    expect(asked).toEqual([FRESH.id]);
+  });
+
+  it('has nothing to check for an unencrypted snapshot, and asks for no key when no snapshot can make the GO', () => {
+    // Prepare
+    const stale: BackendSnapshot = { ...FRESH, createdAt: new Date('2026-11-20T12:00:00.000Z') };
+    const asked: string[] = [];
+
+    // Act
+    const plain = gateWith({ kind: 'none' }).gate;
+    const old = snapshotGate([stale], TARGET, 24, NOW, (snapshot) => {
+      asked.push(snapshot.id);
+      return described('PendingDeletion');
+    });
+
+    // Assess
+    expect(plain).toEqual({
+      gate: 'snapshot',
+      status: 'GO',
+      evidence: `${FRESH.id}, 2.0 h old (limit 24 h)`,
+    });
+    expect(old.status).toBe('NO-GO');
+    expect(old.evidence).not.toContain('KMS');
+    expect(asked).toEqual([]);
+  });
+
+  it('asks for no key and gives no GO when the fresh snapshot is not of the database there now', () => {
+    // Prepare: the same name and an Enabled key, but taken of an earlier database of that name, or of
+    // a database whose resource id the API did not send.
+    const asked: string[] = [];
+    const keyOf = (snapshot: BackendSnapshot): SnapshotKey => {
+      asked.push(snapshot.id);
+      return described('Enabled');
+    };
+
+    // Act
+    const earlier = snapshotGate([{ ...FRESH, sourceResourceId: 'db-EARLIER' }], TARGET, 24, NOW, keyOf);
+    const unverifiable = snapshotGate([{ ...FRESH, sourceResourceId: undefined }], TARGET, 24, NOW, keyOf);
+
+    // Assess
+    expect(earlier.status).toBe('NO-GO');
+    expect(earlier.evidence).toContain('not counted');
+    expect(unverifiable.status).toBe('UNKNOWN');
+    expect(unverifiable.evidence).toContain('(not verifiable, not counted)');
+    expect(asked).toEqual([]);
+  });
+});
+
+describe('the snapshot gate summary', () => {
+  it('reports both a target whose snapshot is unverifiable and one whose snapshot key was not checked', () => {
+    // Prepare: one target's snapshot names no database resource id; the other's key is unreadable.
+    const other: ResourceRef = { ...rdsResource('certctl-ra-db'), resourceId: 'db-CERTCTLRADB' };
+    const target: ResourceRef = { ...rdsResource('certctl-prod-db'), resourceId: 'db-CERTCTLPRODDB' };
+    const findings = [target, other].map((resource) => retentionFinding(resource, { status: 'PASSED' }));
+    const unverifiable: BackendSnapshot = { ...FRESH, sourceResourceId: undefined };
+    const ra: BackendSnapshot = {
+      ...FRESH,
+      id: 'certctl-premaint-certctl-ra-db-1',
+      target: 'certctl-ra-db',
+      sourceResourceId: 'db-CERTCTLRADB',
+    };
+    const at = NOW.toISOString();
+
+    // Act
+    const result = judgeReadiness({
+      report: { startedAt: at, finishedAt: at, findings, scopes: [], counts: countStatuses(findings) },
+      plannedGroups: new Set(['pitr']),
+      providers: ['aws'],
+      snapshotsOf: (resource) => (resource.id === 'certctl-ra-db' ? [ra] : [unverifiable]),
+      snapshotKeyOf: () => ({ kind: 'unnamed', reason: 'it was not read in this run' }),
+      maxAgeHours: 24,
+      now: NOW,
+    });
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.gates.find((gate) => gate.gate === 'snapshot')).toMatchObject({
+      coverage: 'incomplete',
+      detail:
+        "1 target(s) whose snapshots could not be listed, dated or told to be of the database there now, 1 target(s) whose snapshot's KMS key could not be checked",
+    });
+  });
+});
