@@ -17,6 +17,7 @@ import { arnPartitionOf } from '../publish/security-hub/asff.ts';
 import { splitList } from './args.ts';
 import type { CliIo, CliOption, CliOverrides } from './command.ts';
 import { resolveAwsCredentials } from './credentials.ts';
+import { awsProfileRegion, type ProfileRegion } from './shared-config.ts';
 
 export const PROVIDERS = ['aws', 'gcp', 'all'] as const;
 export type ProviderChoice = (typeof PROVIDERS)[number];
@@ -176,17 +177,50 @@ function partitionSettings(where: WhereArgs, policy: Policy): PartitionSetting[]
   ];
 }
 
+/** A region the caller configured outside the settings: how to name it, and how to fix it. */
+interface ConfiguredRegion {
+  readonly region: string;
+  /** `AWS_REGION us-east-1`, `the region us-east-1 of AWS profile 'ops' in /home/op/.aws/config` */
+  readonly source: string;
+  /** `set AWS_REGION to` */
+  readonly fix: string;
+}
+
+/** `AWS_REGION`, then `AWS_DEFAULT_REGION`, then the AWS profile's region. */
+function configuredRegion(
+  env: NodeJS.ProcessEnv,
+  profile: ProfileRegion | undefined,
+): ConfiguredRegion | undefined {
+  for (const variable of ['AWS_REGION', 'AWS_DEFAULT_REGION'] as const) {
+    const region = env[variable];
+    if (region) return { region, source: `${variable} ${region}`, fix: `set ${variable} to` };
+  }
+  if (profile === undefined) return undefined;
+  return {
+    region: profile.region,
+    source: `the region ${profile.region} of AWS profile '${profile.profile}' in ${profile.file}`,
+    fix: `set the region of profile '${profile.profile}' (or AWS_REGION) to`,
+  };
+}
+
 /**
- * The region for account-level calls of a CLI run (STS, the Account API, Security Hub's home):
- * `AWS_REGION`, then `AWS_DEFAULT_REGION`. Without them, us-east-1 is right only in the commercial
- * partition: when the settings name GovCloud or China (regions, the central region, member role
- * ARNs), the first region they name there, else that partition's {@link PARTITION_HOME_REGIONS}.
- * Undefined in the commercial partition, where the run's regions, then us-east-1, serve as before.
- * One run's credentials belong to one partition, so settings that name two (or an `AWS_REGION` in
+ * The region for account-level calls of a CLI run (STS, the Account API, Security Hub's home, the
+ * idempotency table), in the order the AWS CLI and SDKs take a region: `AWS_REGION`, then
+ * `AWS_DEFAULT_REGION`, then the `region` of the AWS profile ({@link awsProfileRegion}, read by
+ * the caller). Without them, us-east-1 is right only in the commercial partition: when the settings
+ * name GovCloud or China (regions, the central region, member role ARNs), the first region they
+ * name there, else that partition's {@link PARTITION_HOME_REGIONS}. Undefined in the commercial
+ * partition, where the run's regions, then us-east-1, serve as before. One run's credentials
+ * belong to one partition, so settings that name two (or an `AWS_REGION` or profile region in
  * another than theirs) are refused before any call, naming each setting.
  */
-export function cliHomeRegion(env: NodeJS.ProcessEnv, where: WhereArgs, policy: Policy): string | undefined {
-  const fromEnv = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
+export function cliHomeRegion(
+  env: NodeJS.ProcessEnv,
+  where: WhereArgs,
+  policy: Policy,
+  profile?: ProfileRegion,
+): string | undefined {
+  const configured = configuredRegion(env, profile);
   const settings = partitionSettings(where, policy);
   const partitions = [...new Set(settings.map((entry) => entry.partition))];
   const listed = (partition: string) =>
@@ -201,16 +235,15 @@ export function cliHomeRegion(env: NodeJS.ProcessEnv, where: WhereArgs, policy: 
     );
   }
   const [partition] = partitions;
-  if (fromEnv !== undefined) {
-    const envPartition = arnPartitionOf(fromEnv);
-    if (partition !== undefined && envPartition !== partition) {
-      const variable = env.AWS_REGION ? 'AWS_REGION' : 'AWS_DEFAULT_REGION';
+  if (configured !== undefined) {
+    const configuredPartition = arnPartitionOf(configured.region);
+    if (partition !== undefined && configuredPartition !== partition) {
       throw new InputError(
-        `${variable} ${fromEnv} is in the ${envPartition} partition, but the settings name the ${partition} partition (${listed(partition)}): ` +
-          `set ${variable} to a region of ${partition}${PARTITION_HOME_REGIONS[partition] ? ` such as ${PARTITION_HOME_REGIONS[partition]}` : ''}, or fix the settings`,
+        `${configured.source} is in the ${configuredPartition} partition, but the settings name the ${partition} partition (${listed(partition)}): ` +
+          `${configured.fix} a region of ${partition}${PARTITION_HOME_REGIONS[partition] ? ` such as ${PARTITION_HOME_REGIONS[partition]}` : ''}, or fix the settings`,
       );
     }
-    return fromEnv;
+    return configured.region;
   }
   if (partition === undefined || partition === 'aws') return undefined;
   const home =
@@ -226,8 +259,9 @@ export function cliHomeRegion(env: NodeJS.ProcessEnv, where: WhereArgs, policy: 
 /** The clients of a command, made once the input is checked. */
 export interface CliClouds {
   /**
-   * The region for account-level calls: `AWS_REGION`, `AWS_DEFAULT_REGION`, else the GovCloud or
-   * China region the settings point to ({@link cliHomeRegion}); undefined in the commercial partition.
+   * The region for account-level calls: `AWS_REGION`, `AWS_DEFAULT_REGION`, the AWS profile's
+   * region, else the GovCloud or China region the settings point to ({@link cliHomeRegion});
+   * undefined in the commercial partition.
    */
   readonly homeRegion: string | undefined;
   /** The caller's AWS credentials behind the one client factory; absent when AWS is not needed. */
@@ -249,9 +283,11 @@ export async function openClouds(
   needs: { readonly aws: boolean; readonly gcp: boolean },
 ): Promise<CliClouds> {
   // A run that needs no AWS call (GCP only, not publishing) has no partition to get right.
+  const fromEnv = io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined;
+  // The profile is read only when the environment names no region, as the SDK reads it.
   const homeRegion = needs.aws
-    ? cliHomeRegion(io.env, where, policy)
-    : io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined;
+    ? cliHomeRegion(io.env, where, policy, fromEnv ? undefined : await awsProfileRegion(io.env))
+    : fromEnv;
   const credentials = needs.aws ? await resolveAwsCredentials(overrides, io.env) : undefined;
   // Member roles are assumed through STS in the home region, else in the first region of the run.
   const stsRegion =

@@ -3,13 +3,12 @@
  * missing profile or no credentials at all is one clear line before any work starts.
  */
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { CredentialsError } from '../core/errors.ts';
 import { didYouMean } from './args.ts';
 import type { CliOverrides } from './command.ts';
+import { sharedConfigPaths } from './shared-config.ts';
 
 /** Section names of an INI file (`[default]`, `[profile dev]`, `[sso-session x]`). */
 function sections(text: string): string[] {
@@ -31,9 +30,7 @@ async function readOptional(path: string): Promise<string | undefined> {
  * (https://docs.aws.amazon.com/sdkref/latest/guide/file-format.html).
  */
 export async function awsProfiles(env: NodeJS.ProcessEnv): Promise<{ names: string[]; files: string[] }> {
-  const home = env.HOME ?? homedir();
-  const configFile = env.AWS_CONFIG_FILE ?? join(home, '.aws', 'config');
-  const credentialsFile = env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, '.aws', 'credentials');
+  const { configFile, credentialsFile } = sharedConfigPaths(env);
   const names = new Set<string>();
   for (const section of sections((await readOptional(configFile)) ?? '')) {
     if (section === 'default') names.add(section);

@@ -87,6 +87,34 @@ describe('cliHomeRegion', () => {
     expect(refusal).toThrow(/aws-us-gov/);
   });
 
+  it('takes the AWS profile region after AWS_REGION and AWS_DEFAULT_REGION', () => {
+    const profile = { profile: 'gov', file: '/tmp/aws-config', region: 'us-gov-east-1' };
+
+    expect(cliHomeRegion({}, where(), parsePolicy({}), profile)).toBe('us-gov-east-1');
+    expect(cliHomeRegion({}, where(), withRoles(GOV_ROLE), profile)).toBe('us-gov-east-1');
+    expect(
+      cliHomeRegion({}, where(['eu-west-1']), parsePolicy({}), { ...profile, region: 'eu-west-2' }),
+    ).toBe('eu-west-2');
+    expect(cliHomeRegion({ AWS_REGION: 'us-gov-west-1' }, where(), parsePolicy({}), profile)).toBe(
+      'us-gov-west-1',
+    );
+    expect(cliHomeRegion({ AWS_DEFAULT_REGION: 'us-gov-west-1' }, where(), parsePolicy({}), profile)).toBe(
+      'us-gov-west-1',
+    );
+  });
+
+  it('refuses an AWS profile region of another partition than the settings name, naming the profile and the settings', () => {
+    const profile = { profile: 'ops', file: '/home/op/.aws/config', region: 'us-east-1' };
+
+    const refusal = () => cliHomeRegion({}, where(), withRoles(GOV_ROLE), profile);
+
+    expect(refusal).toThrow(InputError);
+    expect(refusal).toThrow(
+      "the region us-east-1 of AWS profile 'ops' in /home/op/.aws/config is in the aws partition, but the settings name the aws-us-gov partition (aws.accounts[0].roleArn arn:aws-us-gov:",
+    );
+    expect(refusal).toThrow(/AWS_REGION/);
+  });
+
   it('stops an audit of mixed partitions with one line and exit 2, before any call', async () => {
     const io = captureIo({
       BACKUP_GUARD_POLICY: JSON.stringify({ aws: { regions: ['eu-west-1', 'cn-north-1'] } }),
