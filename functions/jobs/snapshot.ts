@@ -349,6 +349,7 @@ export async function confirmReplayedSnapshots(
           ...result,
           ...(state.encrypted === undefined ? {} : { encrypted: state.encrypted }),
           ...(state.kmsKeyId ? { kmsKeyId: state.kmsKeyId } : {}),
+          ...(state.kmsKeyVersion ? { kmsKeyVersion: state.kmsKeyVersion } : {}),
         };
         const checked = await withKeyChecked(current, keyReader);
         return checked === current ? result : checked;

@@ -56,6 +56,19 @@ export const CHAT_TOPIC_ID = 'certctl-backup-guard-chat';
  * the audit, and `backupRuns.insert` with the `operations.get` that awaits it (instance-level
  * permissions, Cloud SQL "IAM permissions"). `roles/cloudsql.editor` would also allow changing and
  * restarting instances. Held by the `snapshot` function's role and the chat action's.
+ *
+ * It also holds the two Cloud KMS reads that judge a backup's customer-managed key
+ * (functions/actions/snapshot/gcp.ts cloudSqlSnapshotKeyReader): `cryptoKeyVersions.get` of the
+ * key version a backup run names (`diskEncryptionStatus.kmsKeyVersionName`), and `cryptoKeys.get`
+ * of the key's primary version when it names none. Without them readiness can never say GO for an
+ * instance encrypted with CMEK (its backup's key is "could not evaluate"), and a backup whose key
+ * version is disabled or scheduled for destruction, which cannot be restored, is not caught. Those
+ * two of `roles/cloudkms.viewer`'s permissions only (it adds the listings, key rings, import jobs
+ * and EKM reads: https://cloud.google.com/kms/docs/reference/permissions-and-roles), and on each
+ * project of `gcp.projects`, not on each key, for the keys audit's reason: the policy cannot name
+ * the keys (an instance's key is known only when its backups are read). A key in another project (a
+ * central KMS project) reads as could-not-evaluate naming `cloudkms.cryptoKeyVersions.get` and
+ * `roles/cloudkms.viewer`, to be granted on that key by its owner.
  */
 export const CLOUD_SQL_SNAPSHOT_PERMISSIONS = [
   'cloudsql.instances.list',
@@ -63,6 +76,8 @@ export const CLOUD_SQL_SNAPSHOT_PERMISSIONS = [
   'cloudsql.backupRuns.list',
   'cloudsql.backupRuns.get',
   'cloudsql.backupRuns.create',
+  'cloudkms.cryptoKeys.get',
+  'cloudkms.cryptoKeyVersions.get',
 ] as const;
 /** The `snapshot` function's custom role in each project of `gcp.projects`. */
 export const CLOUD_SQL_SNAPSHOT_ROLE_ID = 'certctlBackupGuardCloudSqlSnapshots';
@@ -1064,7 +1079,8 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
     configured: () => true,
     accountDescription: () =>
       `Takes pre-maintenance Cloud SQL backups and answers readiness for certctl-backup-guard (${CLOUD_SQL_SNAPSHOT_ROLE_ID})`,
-    apis: [],
+    // Cloud KMS: the state of the key version a CMEK instance's backup was encrypted with.
+    apis: ['cloudkms.googleapis.com'],
     access: (policy, member) => planSnapshotFunctionAccess(policy, member),
     revoke: revokeSnapshotFunctionAccess,
   },
@@ -1089,7 +1105,7 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
     configured: chatConfigured,
     accountDescription: () =>
       `Runs certctl-backup-guard chat commands: Cloud SQL snapshots and readiness (${CHAT_ACTION_ROLE_ID}), its request records`,
-    apis: [...CHAT_APIS, 'storage.googleapis.com'],
+    apis: [...CHAT_APIS, 'storage.googleapis.com', 'cloudkms.googleapis.com'],
     access: (policy, member, project) => planChatActionAccess(policy, project, member),
     revoke: revokeChatActionAccess,
   },

@@ -1418,6 +1418,42 @@ describe('planGcpDeployment with ChatOps', () => {
     );
   });
 
+  it("lets both functions that judge a backup's key read Cloud KMS key versions (roles/cloudkms.viewer's two reads, no more), on create and on update of their roles, and not the PITR reader", () => {
+    // Act
+    const steps = plan(chatPolicy);
+    const permissionsOf = (id: string) =>
+      customRoleSteps(steps, id).flatMap((step) =>
+        [step.create, step.update ?? []].map(
+          (argv) =>
+            argv
+              .find((arg) => arg.startsWith('--permissions='))
+              ?.slice('--permissions='.length)
+              .split(',') ?? [],
+        ),
+      );
+    const judging = [CHAT_ACTION_ROLE_ID, CLOUD_SQL_SNAPSHOT_ROLE_ID].map(permissionsOf);
+    const reader = permissionsOf(CLOUD_SQL_READER_ROLE_ID);
+
+    // Assess: one create and one update per audited project, each with exactly the two Cloud KMS reads.
+    for (const lists of judging) {
+      expect(lists).toHaveLength(4);
+      for (const permissions of lists) {
+        expect(permissions.filter((permission) => permission.startsWith('cloudkms.'))).toEqual([
+          'cloudkms.cryptoKeys.get',
+          'cloudkms.cryptoKeyVersions.get',
+        ]);
+      }
+    }
+    for (const permissions of reader) {
+      expect(permissions.filter((permission) => permission.startsWith('cloudkms.'))).toEqual([]);
+    }
+    // The Cloud KMS API is enabled even when no dumps or keys audit is deployed (the default policy).
+    const enable = plan().find(
+      (step) => step.kind === 'run' && step.argv.includes('services') && step.argv.includes('enable'),
+    );
+    expect(enable?.kind === 'run' ? enable.argv : []).toContain('cloudkms.googleapis.com');
+  });
+
   it('lets both functions that replay snapshots re-read a backup run (cloudsql.backupRuns.get), on create and on update of their roles, and not the PITR reader', () => {
     // Act
     const steps = plan(chatPolicy);
@@ -1571,6 +1607,8 @@ describe('planGcpDeployment: the snapshot function', () => {
       'cloudsql.backupRuns.list',
       'cloudsql.backupRuns.get',
       'cloudsql.backupRuns.create',
+      'cloudkms.cryptoKeys.get',
+      'cloudkms.cryptoKeyVersions.get',
     ]);
     expect(roles.map((step) => step.create.find((a) => a.startsWith('--project=')))).toEqual([
       '--project=certctl-prod-1',

@@ -35,6 +35,11 @@ export interface BackendSnapshot {
   readonly sourceAccount?: string | undefined;
   readonly encrypted?: boolean | undefined;
   readonly kmsKeyId?: string | undefined;
+  /**
+   * The Cloud KMS key version the backup was encrypted with (Cloud SQL
+   * `diskEncryptionStatus.kmsKeyVersionName`), when the API names it. Absent for RDS.
+   */
+  readonly kmsKeyVersion?: string | undefined;
   readonly sizeGb?: number | undefined;
   readonly tags: Readonly<Record<string, string>>;
   /** Backend-specific handle to poll (a Cloud SQL operation name). */
@@ -88,22 +93,26 @@ export interface SnapshotBackend {
 
 /**
  * What a run learned of a snapshot's encryption key (functions/actions/snapshot/keys.ts judges it):
- * - `none`: nothing to check: the snapshot is not encrypted, or its cloud's snapshot keys are not
- *   checked (Cloud SQL);
+ * - `none`: nothing to check: the snapshot is not encrypted, it is encrypted with a
+ *   Google-managed key (a Cloud SQL backup run without `kmsKeyName`), or its cloud's snapshot keys
+ *   are not checked;
  * - `unnamed`: the snapshot is (or may be) encrypted, but the API did not name its key;
- * - `described`: the key as KMS describes it; a describe that failed or was refused carries
- *   `unreadReason` and no state.
+ * - `described`: the key as KMS describes it (`provider` `gcp`: a Cloud KMS key version, whose
+ *   `state` is a `CryptoKeyVersionState`; absent: an AWS KMS key); a describe that failed or was
+ *   refused carries `unreadReason` and no state.
  */
 export type SnapshotKey =
   | { readonly kind: 'none' }
   | { readonly kind: 'unnamed'; readonly reason: string }
-  | { readonly kind: 'described'; readonly key: EncryptionKey };
+  | { readonly kind: 'described'; readonly key: EncryptionKey; readonly provider?: 'gcp' };
 
 /** The encryption fields of a snapshot (as listed, polled or reported in a result). */
 export interface EncryptedSnapshot {
   readonly id: string;
   readonly encrypted?: boolean | undefined;
   readonly kmsKeyId?: string | undefined;
+  /** The Cloud KMS key version (Cloud SQL), when named. */
+  readonly kmsKeyVersion?: string | undefined;
 }
 
 /**

@@ -5,9 +5,11 @@
  * Cloud SQL keeps on-demand backups until deleted and counts them against no per-region quota.
  */
 import type { protos } from '@google-cloud/sql';
-import { describeError } from '../../core/errors.ts';
+import { describeError, errorCode } from '../../core/errors.ts';
+import type { EncryptionKey } from '../../core/key-facts.ts';
 import { pageTokens } from '../../core/paging.ts';
 import type { Policy } from '../../core/policy.ts';
+import { type CloudKmsApi, cloudKmsClientOf, cloudKmsKeyReader, keyOfVersion } from '../../gcp/cloud-kms.ts';
 import {
   type CloudSqlApi,
   type DatabaseInstance,
@@ -16,6 +18,7 @@ import {
   skipReason,
 } from '../../gcp/cloud-sql.ts';
 import type { CloudSqlBackupsApi } from '../../gcp/cloud-sql-backups.ts';
+import type { RestClientSource } from '../../gcp/rest-request.ts';
 import { enumName, googleErrorCode, nonEmpty, toDate, toNumber } from '../../gcp/wire.ts';
 import {
   type BackendSnapshot,
@@ -23,6 +26,7 @@ import {
   definedFields,
   type SnapshotBackend,
   type SnapshotCloud,
+  type SnapshotKeyReader,
   type SnapshotPlace,
   type SnapshotRef,
   type UpcomingMaintenance,
@@ -101,7 +105,10 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       ref: run.selfLink ?? undefined,
       createdAt,
       encrypted: true,
-      kmsKeyId: run.diskEncryptionConfiguration?.kmsKeyName ?? undefined,
+      // A customer-managed key (CMEK) and the key version the backup was encrypted with; neither for
+      // Google-managed encryption (https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/backupRuns).
+      kmsKeyId: nonEmpty(run.diskEncryptionConfiguration?.kmsKeyName ?? undefined),
+      kmsKeyVersion: nonEmpty(run.diskEncryptionStatus?.kmsKeyVersionName ?? undefined),
       tags: ours?.tags ?? {},
       handle: `run:${String(run.id ?? '')}`,
     };
@@ -235,8 +242,12 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
   };
 }
 
-/** The GCP clients the snapshot jobs use (the GCP client factory fits). */
-export interface GcpSnapshotClients {
+/**
+ * The GCP clients the snapshot jobs use (the GCP client factory fits): Cloud SQL, and the endpoint
+ * and credentials the Cloud KMS REST client of the backups' keys is made with
+ * (functions/gcp/cloud-kms.ts cloudKmsClientOf).
+ */
+export interface GcpSnapshotClients extends RestClientSource {
   cloudSql(): CloudSqlApi;
   cloudSqlBackups(): CloudSqlBackupsApi;
 }
@@ -246,6 +257,42 @@ export interface GcpSnapshotCloudOptions {
   readonly clients: GcpSnapshotClients;
   /** Projects of this run (CLI `--project`); the policy's `gcp.projects` otherwise. */
   readonly projects?: readonly string[] | undefined;
+  /** The Cloud KMS client (tests); made from `clients` otherwise. */
+  readonly cloudKms?: () => Promise<CloudKmsApi>;
+}
+
+/**
+ * The Cloud KMS key versions of Cloud SQL backups for one run. A backup run without `kmsKeyName` is
+ * encrypted with a Google-managed key: nothing to check. One with a customer-managed key is judged
+ * by the version it names (`diskEncryptionStatus.kmsKeyVersionName`, cryptoKeyVersions.get), else
+ * by the key's primary version (cryptoKeys.get), each distinct version (or key) read once per run
+ * (functions/gcp/cloud-kms.ts cloudKmsKeyReader). Both reads need `roles/cloudkms.viewer`'s
+ * `cloudkms.cryptoKeyVersions.get` / `cloudkms.cryptoKeys.get`. A read refused or failed (a 403, a
+ * 404, throttling after retries, no credentials) is a key version not read, naming the error code,
+ * never a usable one.
+ */
+export function cloudSqlSnapshotKeyReader(cloudKms: () => Promise<CloudKmsApi>): SnapshotKeyReader {
+  let reader:
+    | Promise<(keyName: string, versionName: string | undefined) => Promise<EncryptionKey>>
+    | undefined;
+  return async (_scope, snapshot) => {
+    const keyName = snapshot.kmsKeyId;
+    if (!keyName) return { kind: 'none' };
+    const versionName = snapshot.kmsKeyVersion;
+    let key: EncryptionKey;
+    try {
+      reader ??= cloudKms().then(cloudKmsKeyReader);
+      key = await (await reader)(keyName, versionName);
+    } catch (error) {
+      key = {
+        id: (versionName && keyOfVersion(versionName)) || keyName,
+        manager: 'CUSTOMER',
+        ...(versionName ? { version: versionName } : {}),
+        unreadReason: `Cloud KMS ${versionName ? 'cryptoKeyVersions.get' : 'cryptoKeys.get'} failed (${errorCode(error)})`,
+      };
+    }
+    return { kind: 'described', key, provider: 'gcp' };
+  };
 }
 
 function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
@@ -270,6 +317,7 @@ function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
 export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotCloud {
   const { clients, policy } = options;
   const projects = options.projects ?? policy.gcp.projects;
+  const cloudKms = options.cloudKms ?? cloudKmsClientOf(clients);
   /** Each project's selected instances, or the error that kept it from being listed. */
   const selected = (selection: Policy['targets']) =>
     Promise.all(
@@ -292,6 +340,7 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
   return {
     provider: 'gcp',
     backend: ({ account }) => cloudSqlSnapshotBackend(clients.cloudSqlBackups(), account),
+    snapshotKeys: () => cloudSqlSnapshotKeyReader(cloudKms),
     async targets(selection) {
       const targets: SnapshotTarget[] = [];
       const problems: string[] = [];

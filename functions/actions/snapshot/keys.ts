@@ -9,6 +9,15 @@
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html, judged by the states shared
  * with keys.not-deleting and dumps.protection in functions/core/kms-key-states.ts).
  *
+ * A Cloud SQL backup run of an instance encrypted with a customer-managed key names the key in
+ * `diskEncryptionConfiguration.kmsKeyName` and the key version it was encrypted with in
+ * `diskEncryptionStatus.kmsKeyVersionName` (BackupRun, "Encryption configuration/status specific to
+ * a backup": https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/backupRuns,
+ * https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/DiskEncryptionStatus); it is
+ * restorable only while that version can decrypt: Cloud KMS `cryptoKeyVersions.get` says its
+ * `state` (and `destroyTime` when DESTROY_SCHEDULED:
+ * https://cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings.cryptoKeys.cryptoKeyVersions).
+ *
  * The readiness snapshot gate judges the snapshot a GO would rest on, and the snapshot job each
  * snapshot it delivers, with {@link judgeSnapshotKey}; {@link snapshotKeyReader} reads the keys of
  * one run, each distinct key once.
@@ -46,9 +55,89 @@ function fixOf(keyId: string, state: string): string {
   return 'Make the key usable (Enabled) again.';
 }
 
+const CLOUD_KMS_VERSION =
+  /^projects\/([^/]+)\/locations\/([^/]+)\/keyRings\/([^/]+)\/cryptoKeys\/([^/]+)\/cryptoKeyVersions\/([^/]+)$/;
+
+/**
+ * A gcloud command on a Cloud KMS key version (`gcloud kms keys versions enable|restore VERSION
+ * --key --keyring --location`: https://cloud.google.com/sdk/gcloud/reference/kms/keys/versions/restore),
+ * or undefined when `version` is not a key version name.
+ */
+function gcloudVersionCommand(verb: 'enable' | 'restore', version: string): string | undefined {
+  const parts = CLOUD_KMS_VERSION.exec(version);
+  if (!parts) return undefined;
+  const [, project, location, keyRing, key, number] = parts;
+  return `\`gcloud kms keys versions ${verb} ${number} --key=${key} --keyring=${keyRing} --location=${location} --project=${project}\``;
+}
+
+/**
+ * What to do about a Cloud KMS key version in an unusable state. DISABLED keeps the material and
+ * may be enabled again; DESTROY_SCHEDULED may be restored until its destroyTime, which leaves it
+ * DISABLED, so it must be enabled too (cryptoKeyVersions.restore: "state will be set to DISABLED",
+ * https://cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings.cryptoKeys.cryptoKeyVersions/restore);
+ * DESTROYED has no material left (https://cloud.google.com/kms/docs/key-states).
+ */
+function cloudKmsFixOf(version: string, state: string): string {
+  const enable = gcloudVersionCommand('enable', version) ?? '`gcloud kms keys versions enable`';
+  const restore = gcloudVersionCommand('restore', version) ?? '`gcloud kms keys versions restore`';
+  if (state === 'DISABLED') return `Enable the key version (${enable}).`;
+  if (state === 'DESTROY_SCHEDULED') {
+    return `Before its destroy time, restore the key version (${restore}, which leaves it DISABLED) and enable it (${enable}), or take a backup encrypted with a key version that is ENABLED.`;
+  }
+  const why =
+    state === 'DESTROYED'
+      ? "The key version's material is destroyed"
+      : `A ${state} key version cannot decrypt`;
+  return `${why}: this backup cannot be restored. Take a new backup once the instance's key has an ENABLED primary version.`;
+}
+
+/**
+ * The judgement of a Cloud SQL backup's Cloud KMS key version (`key.version`; the key's primary
+ * version when the backup run named none, said so). States as in functions/core/kms-key-states.ts.
+ */
+function judgeCloudKmsKey(key: SnapshotKeyOf<'described'>['key']): KeyJudgement {
+  const version = key.version ?? key.id;
+  const which = key.primary ? ` (the key's primary version: the backup run named no key version)` : '';
+  if (key.unreadReason !== undefined) {
+    return {
+      status: 'unknown',
+      evidence: `could not check the backup's Cloud KMS key version ${version}${which}: ${key.unreadReason}`,
+      action:
+        "Grant the function's service account cloudkms.cryptoKeyVersions.get and cloudkms.cryptoKeys.get on the key (roles/cloudkms.viewer holds both), or read it again later.",
+    };
+  }
+  // A state Cloud KMS did not send is not judged (never read as ENABLED).
+  if (key.state === undefined) {
+    return {
+      status: 'unknown',
+      evidence: `could not check the backup's Cloud KMS key version ${version}${which}: Cloud KMS did not send its state`,
+      action: 'Read it again later.',
+    };
+  }
+  if (USABLE_KEY_STATES.has(key.state)) {
+    return { status: 'usable', evidence: `Cloud KMS key version ${version} ${key.state}${which}` };
+  }
+  if (UNUSABLE_KEY_STATES.has(key.state)) {
+    const destroy = key.deletionDate ? ` (destroyed on ${key.deletionDate.toISOString()})` : '';
+    return {
+      status: 'unusable',
+      evidence: `its Cloud KMS key version ${version} is ${key.state}${destroy}${which}: the backup cannot be restored with it`,
+      action: cloudKmsFixOf(version, key.state),
+    };
+  }
+  return {
+    status: 'unknown',
+    evidence: `its Cloud KMS key version ${version} is ${key.state}${which}, a key version state not known to be usable`,
+    action: 'Wait until the key version is ENABLED.',
+  };
+}
+
+type SnapshotKeyOf<K extends SnapshotKey['kind']> = Extract<SnapshotKey, { kind: K }>;
+
 /** The judgement of a snapshot's key: see {@link KeyJudgement}. */
 export function judgeSnapshotKey(reading: SnapshotKey): KeyJudgement {
   if (reading.kind === 'none') return { status: 'usable' };
+  if (reading.kind === 'described' && reading.provider === 'gcp') return judgeCloudKmsKey(reading.key);
   const readAgain =
     'Make sure the role can call kms:DescribeKey on the key (its IAM policy and, for a key of another account, the key policy).';
   if (reading.kind === 'unnamed') {

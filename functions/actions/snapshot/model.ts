@@ -68,6 +68,8 @@ export interface SnapshotTargetResult {
   readonly createdAt?: string;
   readonly encrypted?: boolean;
   readonly kmsKeyId?: string;
+  /** The Cloud KMS key version a Cloud SQL backup was encrypted with, when the API named it. */
+  readonly kmsKeyVersion?: string;
   readonly sizeGb?: number;
   /** From the first create attempt to the last state seen. */
   readonly durationMs: number;

@@ -148,6 +148,7 @@ export async function withKeyChecked(
       id: result.snapshotId,
       encrypted: result.encrypted,
       kmsKeyId: result.kmsKeyId,
+      kmsKeyVersion: result.kmsKeyVersion,
     }),
   );
   if (key.status === 'usable') return result;
@@ -692,6 +693,7 @@ function resultOf(entry: Pending, now: () => Date): SnapshotTargetResult {
     ...(snapshot.createdAt ? { createdAt: snapshot.createdAt.toISOString() } : {}),
     ...(snapshot.encrypted === undefined ? {} : { encrypted: snapshot.encrypted }),
     ...(snapshot.kmsKeyId ? { kmsKeyId: snapshot.kmsKeyId } : {}),
+    ...(snapshot.kmsKeyVersion ? { kmsKeyVersion: snapshot.kmsKeyVersion } : {}),
     ...(snapshot.sizeGb === undefined ? {} : { sizeGb: snapshot.sizeGb }),
     durationMs: now().getTime() - entry.startedAt,
     attempts: entry.attempts,

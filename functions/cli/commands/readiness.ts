@@ -55,7 +55,10 @@ group the policy configures is a gate (audit:pitr; audit:dumps when the policy n
 locations; audit:keys when the policy has a keys inventory), plus the snapshot gate: a successful
 pre-maintenance snapshot younger than snapshots.readinessMaxAgeHours whose KMS key (RDS, Aurora) is
 Enabled: a key pending deletion, disabled or unavailable is NO-GO naming its state; a key
-DescribeKey could not read is could-not-evaluate naming the key and the error. audit:keys is required for
+DescribeKey could not read is could-not-evaluate naming the key and the error. A Cloud SQL backup
+of a CMEK instance is judged by its Cloud KMS key version: DISABLED, DESTROY_SCHEDULED or
+DESTROYED is NO-GO naming the gcloud fix; a version that could not be read is could-not-evaluate
+naming it and the error; Google-managed encryption needs no check. audit:keys is required for
 GO: without a keys inventory the answer is could-not-evaluate unless snapshots.readinessWaivers
 waives it with a reason, until its expiry. Every target is listed with each gate's evidence and,
 when not GO, what to do; then every gate with whether it was evaluated, not configured, waived

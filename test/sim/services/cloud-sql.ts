@@ -152,6 +152,17 @@ const instanceSchema = z.strictObject({
   /** On-demand backups: how long they take, whether they fail, existing ones, a busy period. */
   onDemandBackups: onDemandBackupsSchema,
   /**
+   * A customer-managed key (CMEK): every backup run then carries `diskEncryptionConfiguration.kmsKeyName`
+   * and, when `kmsKeyVersionName` is set, `diskEncryptionStatus.kmsKeyVersionName` (the version the
+   * backup was encrypted with). Absent: Google-managed encryption, both fields left out.
+   */
+  cmek: z
+    .strictObject({
+      kmsKeyName: z.string().min(1),
+      kmsKeyVersionName: z.string().min(1).optional(),
+    })
+    .optional(),
+  /**
    * Upcoming maintenance (`scheduledMaintenance`), its dates fixed when the simulator starts; without
    * `start`, the answer leaves `startTime` out (tests: a value the API did not send).
    */
@@ -630,6 +641,22 @@ export class CloudSqlSim implements SimService {
       instance: instance.name,
       location: instance.region,
       databaseVersion: encode('databaseVersion', instance.databaseVersion),
+      ...(instance.cmek
+        ? {
+            diskEncryptionConfiguration: {
+              kmsKeyName: instance.cmek.kmsKeyName,
+              kind: 'sql#diskEncryptionConfiguration',
+            },
+          }
+        : {}),
+      ...(instance.cmek?.kmsKeyVersionName
+        ? {
+            diskEncryptionStatus: {
+              kmsKeyVersionName: instance.cmek.kmsKeyVersionName,
+              kind: 'sql#diskEncryptionStatus',
+            },
+          }
+        : {}),
       selfLink: `${API_HOST}/v1/projects/${projectId}/instances/${instance.name}/backupRuns/${run.id}`,
     });
     if (id !== undefined) {

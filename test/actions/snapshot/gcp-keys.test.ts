@@ -1,0 +1,110 @@
+/**
+ * The Cloud KMS key version of a Cloud SQL backup, over a fake Cloud KMS API: what the reader makes
+ * of each answer (a failure is a key version not read, never a throw and never usable), and what
+ * the judgement says of each state.
+ */
+import { describe, expect, it } from 'vitest';
+import { cloudSqlSnapshotKeyReader } from '../../../functions/actions/snapshot/gcp.ts';
+import { judgeSnapshotKey } from '../../../functions/actions/snapshot/keys.ts';
+import { CredentialsError } from '../../../functions/core/errors.ts';
+import {
+  type CloudKmsApi,
+  CloudKmsApiError,
+  type GcpCryptoKeyVersion,
+} from '../../../functions/gcp/cloud-kms.ts';
+
+const KEY = 'projects/certctl-prod/locations/europe-west1/keyRings/certctl/cryptoKeys/cloudsql';
+const VERSION = `${KEY}/cryptoKeyVersions/3`;
+const SCOPE = { account: 'certctl-prod', region: 'europe-west1' };
+
+/** A fake Cloud KMS whose version read answers `answer` (or throws it), counting the reads. */
+function fakeKms(answer: GcpCryptoKeyVersion | Error) {
+  const reads: string[] = [];
+  const api: CloudKmsApi = {
+    getCryptoKey: async () => {
+      throw new Error('not expected');
+    },
+    getCryptoKeyVersion: async (name) => {
+      reads.push(name);
+      if (answer instanceof Error) throw answer;
+      return answer;
+    },
+  };
+  return { api, reads };
+}
+
+async function judge(answer: GcpCryptoKeyVersion | Error) {
+  const { api } = fakeKms(answer);
+  const read = cloudSqlSnapshotKeyReader(async () => api);
+  return judgeSnapshotKey(await read(SCOPE, { id: 'b-1', kmsKeyId: KEY, kmsKeyVersion: VERSION }));
+}
+
+describe('the Cloud KMS key version of a Cloud SQL backup', () => {
+  it('is unknown, naming the version and the code, when the read fails after its retries', async () => {
+    // Act
+    const judgement = await judge(new CloudKmsApiError('quota', 429, 'RESOURCE_EXHAUSTED'));
+
+    // Assess
+    expect(judgement.status).toBe('unknown');
+    expect(judgement.evidence).toContain(VERSION);
+    expect(judgement.evidence).toContain('RESOURCE_EXHAUSTED');
+  });
+
+  it('is unknown, never a throw, when there are no credentials for Cloud KMS', async () => {
+    // Prepare
+    const read = cloudSqlSnapshotKeyReader(async () => {
+      throw new CredentialsError('No Google Cloud credentials found');
+    });
+
+    // Act
+    const judgement = judgeSnapshotKey(
+      await read(SCOPE, { id: 'b-1', kmsKeyId: KEY, kmsKeyVersion: VERSION }),
+    );
+
+    // Assess
+    expect(judgement.status).toBe('unknown');
+    expect(judgement.evidence).toContain(
+      `${VERSION}: Cloud KMS cryptoKeyVersions.get failed (CredentialsError)`,
+    );
+  });
+
+  it('is unknown when Cloud KMS sends no state, or a state not known to be usable', async () => {
+    // Act
+    const unsent = await judge({ name: VERSION });
+    const pending = await judge({ name: VERSION, state: 'PENDING_GENERATION' });
+
+    // Assess
+    expect(unsent.status).toBe('unknown');
+    expect(unsent.evidence).toContain('did not send its state');
+    expect(pending.status).toBe('unknown');
+    expect(pending.evidence).toContain('PENDING_GENERATION');
+  });
+
+  it('is unusable when DESTROYED, saying the backup cannot be restored and to take a new one', async () => {
+    // Act
+    const judgement = await judge({ name: VERSION, state: 'DESTROYED' });
+
+    // Assess
+    expect(judgement.status).toBe('unusable');
+    expect(judgement.evidence).toContain(`Cloud KMS key version ${VERSION} is DESTROYED`);
+    if (judgement.status === 'unusable') expect(judgement.action).toContain('Take a new backup');
+  });
+
+  it('reads each distinct version once, and nothing for a Google-managed backup', async () => {
+    // Prepare
+    const { api, reads } = fakeKms({ name: VERSION, state: 'ENABLED' });
+    const read = cloudSqlSnapshotKeyReader(async () => api);
+
+    // Act
+    const answers = await Promise.all([
+      read(SCOPE, { id: 'b-1', kmsKeyId: KEY, kmsKeyVersion: VERSION }),
+      read(SCOPE, { id: 'b-2', kmsKeyId: KEY, kmsKeyVersion: VERSION }),
+      read(SCOPE, { id: 'b-3', encrypted: true }),
+    ]);
+
+    // Assess
+    expect(answers.map((answer) => judgeSnapshotKey(answer).status)).toEqual(['usable', 'usable', 'usable']);
+    expect(answers[2]).toEqual({ kind: 'none' });
+    expect(reads).toEqual([VERSION]);
+  });
+});
