@@ -135,7 +135,11 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
               client: idempotency.client(DynamoDBClient, clouds.homeRegion ?? DEFAULT_HOME_REGION),
               waitForFirstMs: policy.snapshots.waitMinutes * 60_000,
             },
-            { readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours, clouds: context.snapshotClouds },
+            {
+              readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours,
+              clouds: context.snapshotClouds,
+              selection: policy.targets,
+            },
           )
         : (r: SnapshotRequest) => runSnapshotJob(r, deps);
     const result = await run(request);
