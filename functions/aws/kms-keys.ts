@@ -80,19 +80,21 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
         },
       );
     }
-    return { id: keyId, manager: undefined, unreadReason: unreadReasonOf(error) };
+    return { id: keyId, manager: undefined, unreadReason: unreadReasonOf(error, keyId) };
   }
 }
 
 /**
- * Why a key is unread. A denial names the permission: KMS authorizes DescribeKey on another
- * account's key only when the caller's IAM policy and the key policy both allow it (KMS developer
- * guide, "Allowing users in other accounts to use a KMS key").
+ * Why a key is unread. A denial names the permission and the key: KMS authorizes DescribeKey on
+ * another account's key only when the caller's IAM policy and the key policy both allow it (KMS
+ * developer guide, "Allowing users in other accounts to use a KMS key"). The audit, readiness, snapshot
+ * and chat-action roles all describe keys through here, so the denied one is named by what it did,
+ * not as "the audit role".
  */
-function unreadReasonOf(error: unknown): string {
+function unreadReasonOf(error: unknown, keyId: string): string {
   const code = errorCode(error);
   if (code === 'AccessDeniedException') {
-    return `DescribeKey was denied (${code}): the audit role needs kms:DescribeKey on this key, from its IAM policy and, for a key of another account, from the key policy`;
+    return `DescribeKey was denied (${code}): the role that made the call (the audit, readiness, snapshot or chat-action role) needs kms:DescribeKey on ${keyId}, from its IAM policy and, for a key of another account, from the key policy`;
   }
   return `DescribeKey failed: ${code}`;
 }

@@ -290,6 +290,7 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
           readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours,
           now,
           clouds,
+          selection: policy.targets,
           asked: { targets: job.targets },
         },
       );

@@ -2,8 +2,10 @@
  * The maintenance-aware job: read upcoming maintenance (RDS pending maintenance actions with their
  * apply dates; Cloud SQL `scheduledMaintenance.startTime`) and snapshot each target once per
  * maintenance event due within `snapshots.maintenanceHorizonHours`. The request id is derived from
- * the event (resource, action, apply date), so a later run (or the EventBridge rule firing on an
- * AWS Health notification) finds the same snapshot and takes no second one.
+ * the event (resource, action, apply date) and the database's incarnation ({@link maintenanceRequestId}),
+ * so a later run (or the EventBridge rule firing on an AWS Health notification) finds the same
+ * snapshot and takes no second one, while a database deleted and created again under the same
+ * name (same ARN, same maintenance, same date) gets a snapshot of its own.
  */
 
 import { snapshotKeyReader } from '../actions/snapshot/keys.ts';
@@ -70,6 +72,23 @@ export async function upcomingMaintenance(
   return { events, later, problems };
 }
 
+/**
+ * The request id of the snapshot before `event`: the event's id, and the database's resource id
+ * when the cloud sent it (RDS `DbiResourceId`, Aurora `DbClusterResourceId`:
+ * functions/actions/snapshot/identity.ts). The event's id names the database only by its ARN, which
+ * a database created again under the same name repeats: its snapshot name would be the earlier
+ * database's, which the snapshot action refuses to adopt (`SnapshotNameTaken`), and no operator can
+ * send this job another request id. The same database keeps its resource id, so each event still
+ * gets one snapshot. Without a resource id (not sent; Cloud SQL, which has none) the event's id
+ * alone: a re-created database then gets `SnapshotNameTaken`, never the earlier one's snapshot.
+ * Cloud SQL's `createTime` is not used: a Cloud SQL instance's on-demand backups "persist until you
+ * delete them or until their instance is deleted" (https://cloud.google.com/sql/docs/postgres/backup-recovery/backups),
+ * so a re-created instance does not meet its predecessor's backup under that name.
+ */
+export function maintenanceRequestId(event: MaintenanceEvent): string {
+  return event.target.resourceId ? `${event.id}:${event.target.resourceId}` : event.id;
+}
+
 /** Snapshot every target once per maintenance event within the horizon. */
 export async function runMaintenanceJob(deps: SnapshotJobDependencies): Promise<MaintenanceJobResult> {
   const { events, later, problems } = await upcomingMaintenance(deps);
@@ -80,7 +99,7 @@ export async function runMaintenanceJob(deps: SnapshotJobDependencies): Promise<
     await Promise.all(
       events.map((event) => {
         const request: SnapshotRequest = {
-          requestId: event.id,
+          requestId: maintenanceRequestId(event),
           reason: `before ${event.action} due ${event.applyAt}`,
           requestedBy: 'backup-guard maintenance job',
           maintenanceEvent: event.id,

@@ -16,13 +16,16 @@
  *   `SnapshotStale` (what a run after the record expired would say), never a GO the snapshot no
  *   longer proves; and each one still young enough is read again (one call per snapshot, in
  *   parallel: `confirmReplayedSnapshots`), so one deleted since, no longer available, or that could
- *   not be read is a NO-GO naming it, not "snapshot taken".
+ *   not be read is a NO-GO naming it, not "snapshot taken"; so is one of an earlier database of
+ *   its target's name (deleted and created again since: another resource id), which needs a new
+ *   request id.
  */
 
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
 import { emptyCounts, MAX_SNAPSHOT_ATTEMPTS } from '../actions/snapshot/model.ts';
 import { keyOf } from '../core/digest.ts';
 import { InputError } from '../core/errors.ts';
+import type { Policy } from '../core/policy.ts';
 import {
   DuplicateStillRunningError,
   type IdempotencyStore,
@@ -69,6 +72,12 @@ export interface ReplayOptions {
    */
   readonly clouds?: readonly SnapshotCloud[];
   /**
+   * The policy's targets (`policy.targets`): with `clouds`, the databases are read again too, so a
+   * snapshot of a database deleted and created again under its name since is not replayed as taken
+   * (`confirmReplayedSnapshots`). Absent: not compared (unit tests of the keys).
+   */
+  readonly selection?: Policy['targets'];
+  /**
    * The targets this ask names (absent or empty: the policy's). A remembered result of the same
    * request id for other targets is refused with an InputError, never replayed: it would answer
    * "snapshot taken" for a database nobody snapshotted. Absent: not compared (unit tests of the keys).
@@ -111,7 +120,9 @@ async function replayed<R extends Remembered>(result: R, options: ReplayOptions)
     maxAgeHours === undefined
       ? result.results
       : result.results.map((entry) => staleAdoption(entry, now.getTime(), now, maxAgeHours));
-  const results = options.clouds ? await confirmReplayedSnapshots(aged, options.clouds) : aged;
+  const results = options.clouds
+    ? await confirmReplayedSnapshots(aged, options.clouds, options.selection)
+    : aged;
   if (results.every((entry, index) => entry === result.results[index])) return result;
   if (!('counts' in result)) return { ...result, results };
   const counts = emptyCounts();

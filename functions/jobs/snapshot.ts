@@ -10,11 +10,14 @@
  */
 
 import type {
+  BackendSnapshot,
+  FoundTargets,
   ManualListing,
   SnapshotBackend,
   SnapshotCloud,
   TargetsOptions,
 } from '../actions/snapshot/backend.ts';
+import { type DatabaseIncarnation, incarnationOf, RESOURCE_ID_FIELD } from '../actions/snapshot/identity.ts';
 import { snapshotKeyReader } from '../actions/snapshot/keys.ts';
 import {
   type AmbiguousTargetName,
@@ -293,19 +296,31 @@ const ASK_AGAIN =
  *   available (asking again reads again);
  * - there, but its KMS key since made unusable (`SnapshotKeyUnusable`) or not read
  *   (`SnapshotKeyNotVerified`), as a run checks the snapshots it takes (functions/actions/snapshot/
- *   run.ts `withKeyChecked`: each distinct key described once for the replay).
+ *   run.ts `withKeyChecked`: each distinct key described once for the replay);
+ * - with `selection` (the policy's targets), there but of an earlier database of that name: a
+ *   database deleted and created again under the same identifier since the request took it has
+ *   another resource id ({@link incarnationOf}), and the snapshot proves nothing about it:
+ *   `SnapshotOfEarlierDatabase`, saying a new request id is needed (the same one would only adopt
+ *   the earlier snapshot's name, `SnapshotNameTaken`); the database not read now, not found, or
+ *   its resource id not sent: `SnapshotNotVerified`. Each cloud's databases are read once
+ *   ({@link SnapshotCloud.targets}), alongside the snapshot reads.
  * Results with another outcome are returned as they are, without a call.
  */
 export async function confirmReplayedSnapshots(
   results: readonly SnapshotTargetResult[],
   clouds: readonly SnapshotCloud[],
+  selection?: Policy['targets'],
 ): Promise<SnapshotTargetResult[]> {
   const backendOf = snapshotBackendFor(clouds);
   const keyReader = snapshotKeyReader(clouds);
+  const databasesNow = databasesReader(clouds, selection);
   return Promise.all(
     results.map(async (result): Promise<SnapshotTargetResult> => {
       if (!snapshotDelivered(result) || result.snapshotId === undefined) return result;
       const snapshotId = result.snapshotId;
+      // Started before the snapshot is read, so the two reads overlap.
+      const database = databasesNow?.(result.target);
+      database?.catch(() => undefined);
       const unproven = (code: string, message: string): SnapshotTargetResult => ({
         ...result,
         outcome: 'error',
@@ -344,6 +359,10 @@ export async function confirmReplayedSnapshots(
         );
       }
       if (state.status === 'available' || (result.outcome === 'creating' && state.status === 'creating')) {
+        if (database) {
+          const earlier = notOfTheDatabaseNow(result, state, await database);
+          if (earlier) return unproven(earlier.code, earlier.message);
+        }
         // The key as the snapshot names it now; a usable one replays the result as remembered.
         const current: SnapshotTargetResult = {
           ...result,
@@ -360,6 +379,89 @@ export async function confirmReplayedSnapshots(
       );
     }),
   );
+}
+
+/** The database that has a target's name now, as {@link SnapshotCloud.targets} found it. */
+type DatabaseNow =
+  | { readonly found: DatabaseIncarnation }
+  | { readonly unread: string }
+  | { readonly missing: true };
+
+/**
+ * `databaseNow(target)`: the database named like `target` in the clouds now, each cloud's
+ * `selection` read once for the reader's life (one replay). Undefined without a selection.
+ */
+function databasesReader(
+  clouds: readonly SnapshotCloud[],
+  selection: Policy['targets'] | undefined,
+): ((target: SnapshotTarget) => Promise<DatabaseNow>) | undefined {
+  if (selection === undefined) return undefined;
+  const reads = new Map<string, Promise<FoundTargets>>();
+  return async (target) => {
+    const cloud = clouds.find((candidate) => candidate.provider === target.provider);
+    if (!cloud) return { unread: `no ${target.provider} clients were configured` };
+    let reading = reads.get(cloud.provider);
+    if (!reading) {
+      reading = cloud.targets(selection);
+      reads.set(cloud.provider, reading);
+    }
+    let found: FoundTargets;
+    try {
+      found = await reading;
+    } catch (error) {
+      return { unread: describeError(error) };
+    }
+    const wanted = targetKey(target);
+    const database = found.targets.find(
+      (candidate) => candidate.kind === target.kind && targetKey(candidate) === wanted,
+    );
+    if (database) return { found: database };
+    // A scope not read may hold it: not read, rather than not found.
+    if (found.problems.length > 0) return { unread: found.problems.join('; ') };
+    return { missing: true };
+  };
+}
+
+/**
+ * Why a replayed snapshot, still there, is not proven to be of the database that has its target's
+ * name now; undefined when it is. The snapshot's source resource id is the one the cloud sends now;
+ * where it sends none, the one the request's run recorded of the database it snapshotted.
+ */
+function notOfTheDatabaseNow(
+  result: SnapshotTargetResult,
+  state: BackendSnapshot,
+  database: DatabaseNow,
+): { readonly code: string; readonly message: string } | undefined {
+  const snapshotId = result.snapshotId ?? state.id;
+  const name = result.target.id;
+  const remedy = 'ask again later to read it again, or with a new ticket or request id for a fresh snapshot';
+  if ('unread' in database) {
+    return {
+      code: 'SnapshotNotVerified',
+      message: `${snapshotId} exists, but the database ${name} could not be read now (${database.unread}), so nothing proves the snapshot is of the database that has that name now; ${remedy}.`,
+    };
+  }
+  if ('missing' in database) {
+    return {
+      code: 'SnapshotNotVerified',
+      message: `${snapshotId} exists, but the database ${name} was not found now among the databases the policy selects (targets.tags, targets.identifiers): deleted, renamed or no longer selected, so the snapshot proves nothing of a database there now; ${remedy}.`,
+    };
+  }
+  const taken = {
+    sourceResourceId:
+      state.sourceResourceId ??
+      (RESOURCE_ID_FIELD[result.target.kind] ? result.target.resourceId : undefined),
+    createdAt: state.createdAt ?? (result.createdAt ? new Date(result.createdAt) : undefined),
+  };
+  const incarnation = incarnationOf(taken, database.found);
+  if (incarnation.match === 'same') return undefined;
+  if (incarnation.match === 'unknown') {
+    return { code: 'SnapshotNotVerified', message: `${snapshotId} ${incarnation.reason}; ${remedy}.` };
+  }
+  return {
+    code: 'SnapshotOfEarlierDatabase',
+    message: `${snapshotId} ${incarnation.reason}: the database was deleted and created again since this request took it. No snapshot is taken under a request id already used; ask again with a new ticket or request id to snapshot the database that has that name now.`,
+  };
 }
 
 /**

@@ -79,7 +79,7 @@ describe('kmsKeyDescriber, a key in a central key account', () => {
     expect(key.manager).toBeUndefined();
     expect(key.state).toBeUndefined();
     expect(key.unreadReason).toBe(
-      'DescribeKey was denied (AccessDeniedException): the audit role needs kms:DescribeKey on this key, from its IAM policy and, for a key of another account, from the key policy',
+      `DescribeKey was denied (AccessDeniedException): the role that made the call (the audit, readiness, snapshot or chat-action role) needs kms:DescribeKey on ${PRIVATE_ARN}, from its IAM policy and, for a key of another account, from the key policy`,
     );
   });
 });
@@ -126,10 +126,10 @@ describe('collectAwsKeyFacts, secrets under a central key account’s keys', () 
     const reason = (fact: typeof listed) =>
       fact?.encryption.state === 'read' ? fact.encryption.value[0]?.unreadReason : undefined;
     expect(reason(listed)).toBe(
-      'DescribeKey was denied (AccessDeniedException): the audit role needs kms:DescribeKey on this key, from its IAM policy and, for a key of another account, from the key policy',
+      `DescribeKey was denied (AccessDeniedException): the role that made the call (the audit, readiness, snapshot or chat-action role) needs kms:DescribeKey on ${PRIVATE_ARN}, from its IAM policy and, for a key of another account, from the key policy`,
     );
     expect(reason(unlisted)).toBe(
-      `DescribeKey was denied (AccessDeniedException): the audit role needs kms:DescribeKey on this key, from its IAM policy and, for a key of another account, from the key policy; the key is in account ${CENTRAL}, which keys.kmsKeyAccounts does not list, so the deployed roles are not granted it`,
+      `DescribeKey was denied (AccessDeniedException): the role that made the call (the audit, readiness, snapshot or chat-action role) needs kms:DescribeKey on ${PRIVATE_ARN}, from its IAM policy and, for a key of another account, from the key policy; the key is in account ${CENTRAL}, which keys.kmsKeyAccounts does not list, so the deployed roles are not granted it`,
     );
     expect(unlisted && keysCmkCheck.evaluate(unlisted, { policy: policy([]), now: new Date() })?.status).toBe(
       'NOT_AVAILABLE',

@@ -8,6 +8,7 @@ import {
   NO_KEYS_WAIVER,
   type SnapshotHarness,
   startSnapshotHarness,
+  TAG,
 } from '../integration/snapshot-support.ts';
 import { type LocalDynamo, startLocalDynamo } from '../jobs/dynalite.ts';
 import { simCredentials } from '../sim/accounts.ts';
@@ -219,5 +220,55 @@ describe('snapshot command with an idempotency table', () => {
     } finally {
       harness.rds.snapshots.setFailing(broken, true);
     }
+  });
+
+  it('exits 1 naming the earlier database, not "snapshot taken", when the ticket is run again after the database was deleted and created again under its name', async () => {
+    // Prepare
+    const policy = JSON.parse(POLICY);
+    policy.snapshots.idempotencyTable = dynamo.tableName;
+    const snapshot = async () => {
+      let stdout = '';
+      const code = await runCli(
+        [
+          'snapshot',
+          '--reason',
+          'CA rotation',
+          '--ticket',
+          'CHG-REBIRTH-1',
+          '--endpoint-url',
+          harness.sim.endpoint,
+          '--dynamodb-endpoint-url',
+          dynamo.endpoint,
+          '--quiet',
+        ],
+        {
+          stdout: (t) => (stdout += t),
+          stderr: () => undefined,
+          env: { BACKUP_GUARD_POLICY: JSON.stringify(policy), AWS_REGION: 'eu-west-1' },
+        },
+        { awsCredentials: simCredentials() },
+      );
+      return { code, stdout };
+    };
+    const first = await snapshot();
+    harness.rds.store.removeInstance('111111111111', 'eu-west-1', 'certctl-prod-db');
+    harness.rds.store.putInstance({
+      id: 'certctl-prod-db',
+      region: 'eu-west-1',
+      tags: TAG,
+      backupRetentionPeriod: 14,
+    });
+    const creates = harness.rds.snapshots.createCalls;
+
+    // Act
+    const again = await snapshot();
+
+    // Assess
+    expect(first.code).toBe(0);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(
+      /certctl-prod-db: SnapshotOfEarlierDatabase: certctl-premaint-certctl-prod-db-[0-9a-f]{10} is of an earlier database named certctl-prod-db/,
+    );
+    expect(harness.rds.snapshots.createCalls).toBe(creates);
   });
 });

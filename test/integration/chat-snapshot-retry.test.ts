@@ -13,7 +13,7 @@ import { cloudChatJobs, jobChatActions } from '../../functions/chatops/job-actio
 import { type OnceOutcome, type RequestRecordStore, runOncePerKey } from '../../functions/chatops/once.ts';
 import { oncePerRequestId } from '../../functions/jobs/idempotency.ts';
 import { type LocalDynamo, startLocalDynamo } from '../jobs/dynalite.ts';
-import { fastPolicy, type SnapshotHarness, startSnapshotHarness } from './snapshot-support.ts';
+import { fastPolicy, type SnapshotHarness, startSnapshotHarness, TAG } from './snapshot-support.ts';
 
 let harness: SnapshotHarness;
 let dynamo: LocalDynamo;
@@ -241,6 +241,64 @@ describe('a chat snapshot asked again after it succeeded', () => {
       expect(again.targets[0]).toMatchObject({ outcome: 'error', snapshotId: taken });
       expect(again.targets[0]?.error).toContain(`SnapshotGone: ${taken} no longer exists`);
       expect(snapshotAnswer(again, request).text).toBe('Snapshots for CHG-9: NO-GO');
+      expect(harness.rds.snapshots.createCalls).toBe(1);
+    },
+  );
+
+  it.each(STORES)(
+    'answers NO-GO naming the earlier database when the database was deleted and created again under its name since (%s)',
+    async (_name, makeOnce) => {
+      // Prepare
+      const policy = fastPolicy();
+      const { aws } = harness.readinessDeps(policy);
+      const factory = (aws as NonNullable<typeof aws>).factory;
+      const actions = jobChatActions(
+        cloudChatJobs({
+          policy,
+          providers: ['aws'],
+          clouds: (selection) => [awsSnapshotCloud({ policy: selection, factory, homeRegion: 'eu-west-1' })],
+          audit: { aws: aws as NonNullable<typeof aws> },
+          once: makeOnce(),
+          lastAudit: async () => ({ unavailable: 'none' }),
+        }),
+      );
+      const request = {
+        requestKey: 'd'.repeat(64),
+        targets: ['certctl-prod-db'],
+        reason: 'CA rotation',
+        ticket: 'CHG-10',
+        requestedBy: 'slack:T1/U1',
+      };
+      const ask = async () => {
+        const answer = await actions.snapshot(
+          { ...request, acceptedAt: new Date().toISOString() },
+          () => undefined,
+        );
+        if ('inProgress' in answer) throw new Error('unexpectedly in progress');
+        return answer;
+      };
+      const first = await ask();
+      const taken = first.targets[0]?.snapshotId ?? '';
+      harness.rds.store.removeInstance('111111111111', 'eu-west-1', 'certctl-prod-db');
+      harness.rds.store.putInstance({
+        id: 'certctl-prod-db',
+        region: 'eu-west-1',
+        tags: TAG,
+        backupRetentionPeriod: 14,
+      });
+
+      // Act
+      await sleep(2);
+      const again = await ask();
+
+      // Assess
+      expect(first.targets[0]?.outcome).toBe('available');
+      expect(again.firstRun).toBe(false);
+      expect(again.targets[0]).toMatchObject({ outcome: 'error', snapshotId: taken });
+      expect(again.targets[0]?.error).toContain(
+        `SnapshotOfEarlierDatabase: ${taken} is of an earlier database named certctl-prod-db`,
+      );
+      expect(snapshotAnswer(again, request).text).toBe('Snapshots for CHG-10: NO-GO');
       expect(harness.rds.snapshots.createCalls).toBe(1);
     },
   );

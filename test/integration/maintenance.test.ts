@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_SNAPSHOT_ATTEMPTS } from '../../functions/actions/snapshot/model.ts';
 import { runMaintenanceJob } from '../../functions/jobs/maintenance.ts';
-import { type SnapshotHarness, snapshotScenario, startSnapshotHarness } from './snapshot-support.ts';
+import { type SnapshotHarness, snapshotScenario, startSnapshotHarness, TAG } from './snapshot-support.ts';
 
 let harness: SnapshotHarness;
 
@@ -213,5 +213,35 @@ describe('maintenance job and Aurora members', () => {
     } finally {
       await aurora.close();
     }
+  });
+
+  it('takes a new snapshot, under a new name, when the database was deleted and created again under its name the same day', async () => {
+    // Prepare: the scan snapshots certctl-prod-db before its maintenance; the database is then
+    // deleted and created again under the same identifier (a new DbiResourceId), with the same
+    // maintenance pending on the same date: the earlier database's snapshot proves nothing of it.
+    const first = await runMaintenanceJob(harness.deps());
+    harness.rds.store.removeInstance('111111111111', 'eu-west-1', 'certctl-prod-db');
+    harness.rds.store.putInstance({
+      id: 'certctl-prod-db',
+      region: 'eu-west-1',
+      tags: TAG,
+      backupRetentionPeriod: 14,
+    });
+
+    // Act
+    const second = await runMaintenanceJob(harness.deps());
+    const third = await runMaintenanceJob(harness.deps());
+
+    // Assess
+    const prodOf = (result: typeof first) =>
+      result.snapshots.find((entry) => entry.target.id === 'certctl-prod-db');
+    expect(prodOf(first)?.outcome).toBe('available');
+    expect(prodOf(second)).toMatchObject({ outcome: 'available' });
+    expect(prodOf(second)?.error).toBeUndefined();
+    expect(prodOf(second)?.snapshotId).not.toBe(prodOf(first)?.snapshotId);
+    expect(prodOf(third)?.snapshotId).toBe(prodOf(second)?.snapshotId);
+    const stored = harness.rds.snapshots.snapshots().filter((s) => s.target === 'certctl-prod-db');
+    expect(stored).toHaveLength(2);
+    expect(new Set(stored.map((s) => s.sourceResourceId)).size).toBe(2);
   });
 });

@@ -3,7 +3,9 @@
  * and the RDS simulator: a duplicate returns the first result and creates nothing new, also while
  * the first run is still in progress; a replayed result's snapshots are read again.
  */
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { snapshotLambda } from '../../functions/handlers/aws/snapshot.ts';
 import { idempotentByRequestId } from '../../functions/jobs/idempotency.ts';
 import {
   confirmReplayedSnapshots,
@@ -12,7 +14,13 @@ import {
 } from '../../functions/jobs/snapshot.ts';
 import { idempotentSnapshotJob } from '../../functions/jobs/snapshot-once.ts';
 import { type LocalDynamo, startLocalDynamo } from '../jobs/dynalite.ts';
-import { type SnapshotHarness, startSnapshotHarness } from './snapshot-support.ts';
+import {
+  fastPolicy,
+  type SnapshotHarness,
+  snapshotLambdaDeps,
+  startSnapshotHarness,
+  TAG,
+} from './snapshot-support.ts';
 
 let harness: SnapshotHarness;
 let dynamo: LocalDynamo;
@@ -186,5 +194,41 @@ describe('idempotent snapshot requests', () => {
     // Assess
     expect(other.results.every((entry) => entry.outcome === 'available')).toBe(true);
     expect(harness.rds.snapshots.createCalls).toBe(4);
+  });
+
+  it('replays no "snapshot taken" for a database deleted and created again under its name since: the snapshot is of the earlier one', async () => {
+    // Prepare: the snapshot Lambda takes the request's snapshot; then the database is deleted and
+    // created again under the same identifier (a new DbiResourceId), and the request is re-sent.
+    const policy = fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } });
+    const deps = () => snapshotLambdaDeps(harness, dynamo, policy, new Metrics({ namespace: 'Test' }));
+    const event = { requestId: 'chatops-rebirth-1', reason: 'CA rotation', requestedBy: 'U1' };
+    const first = await snapshotLambda(event, deps());
+    const sameDatabase = await snapshotLambda(event, deps());
+    harness.rds.store.removeInstance('111111111111', 'eu-west-1', 'certctl-prod-db');
+    harness.rds.store.putInstance({
+      id: 'certctl-prod-db',
+      region: 'eu-west-1',
+      tags: TAG,
+      backupRetentionPeriod: 14,
+    });
+    const creates = harness.rds.snapshots.createCalls;
+
+    // Act
+    const again = await snapshotLambda(event, deps());
+
+    // Assess
+    expect(first.results.map((entry) => entry.outcome)).toEqual(['available']);
+    expect(sameDatabase.results).toEqual(first.results);
+    expect(again.results[0]).toMatchObject({
+      outcome: 'error',
+      error: { code: 'SnapshotOfEarlierDatabase' },
+    });
+    expect(again.results[0]?.error?.message).toMatch(
+      new RegExp(
+        `^${first.results[0]?.snapshotId} is of an earlier database named certctl-prod-db \\(DbiResourceId db-.*new ticket or request id`,
+      ),
+    );
+    expect(again.counts).toMatchObject({ available: 0, error: 1 });
+    expect(harness.rds.snapshots.createCalls).toBe(creates);
   });
 });

@@ -319,3 +319,115 @@ describe('snapshotOncePerRequest re-reading the snapshots of a replayed result',
     expect(reads).toEqual([]);
   });
 });
+
+describe('snapshotOncePerRequest replaying a snapshot of a database created again since', () => {
+  const SNAPSHOT = 'certctl-premaint-chg-1-0123456789';
+  const TAKEN_OF = 'db-AAAAAAAAAAAAAAAAAAAAAAAAAA';
+  const first: SnapshotJobResult = {
+    ...remembered([
+      {
+        target: { ...target, resourceId: TAKEN_OF },
+        snapshotId: SNAPSHOT,
+        createdAt: '2026-12-03T09:59:10.000Z',
+      },
+    ]),
+    counts: { available: 1, creating: 0, failed: 0, busy: 0, quota: 0, error: 0 },
+  };
+  const selection = { tags: [], identifiers: ['certctl-prod-db'], all: false };
+
+  /** A cloud whose snapshot was taken of `TAKEN_OF`, and whose databases are `databases` (an Error: unreadable). */
+  function cloudWith(
+    databases: () => Promise<{ targets: (typeof target & { resourceId?: string })[]; problems: string[] }>,
+  ) {
+    const cloud: SnapshotCloud = {
+      provider: 'aws',
+      targets: databases,
+      backend: () =>
+        fakeBackend({
+          describe: async (snapshot) => ({
+            id: snapshot.id,
+            kind: 'rds-instance',
+            target: 'certctl-prod-db',
+            sourceResourceId: TAKEN_OF,
+            status: 'available',
+            tags: {},
+          }),
+        }),
+      maintenance: async () => ({ upcoming: [], problems: [] }),
+      snapshotPlaces: async () => ({ places: [], problems: [] }),
+    };
+    return cloud;
+  }
+
+  async function replay(cloud: SnapshotCloud): Promise<SnapshotTargetResult | undefined> {
+    const outcome = await snapshotOncePerRequest(
+      'ticket:CHG-1',
+      LATER,
+      async (): Promise<RequestOutcome<SnapshotJobResult>> => ({ firstRun: false, result: first }),
+      { readinessMaxAgeHours: 24, now: () => new Date(LATER), clouds: [cloud], selection },
+    );
+    if ('inProgress' in outcome) throw new Error('in progress');
+    return outcome.result.results[0];
+  }
+
+  it('replays the snapshot as available when the database has the resource id the snapshot was taken of', async () => {
+    // Act
+    const entry = await replay(
+      cloudWith(async () => ({ targets: [{ ...target, resourceId: TAKEN_OF }], problems: [] })),
+    );
+    // Assess
+    expect(entry).toMatchObject({ outcome: 'available', snapshotId: SNAPSHOT });
+    expect(entry?.error).toBeUndefined();
+  });
+
+  it('says the snapshot is of an earlier database of that name, and that a new request id is needed, when the database has another resource id now', async () => {
+    // Act
+    const entry = await replay(
+      cloudWith(async () => ({
+        targets: [{ ...target, resourceId: 'db-BBBBBBBBBBBBBBBBBBBBBBBBBB' }],
+        problems: [],
+      })),
+    );
+    // Assess
+    expect(entry?.outcome).toBe('error');
+    expect(entry?.error?.code).toBe('SnapshotOfEarlierDatabase');
+    expect(entry?.error?.message).toBe(
+      `${SNAPSHOT} is of an earlier database named certctl-prod-db (DbiResourceId ${TAKEN_OF}; the database now has db-BBBBBBBBBBBBBBBBBBBBBBBBBB): the database was deleted and created again since this request took it. No snapshot is taken under a request id already used; ask again with a new ticket or request id to snapshot the database that has that name now.`,
+    );
+  });
+
+  it('does not call the snapshot available when the database cannot be read now, or is not found', async () => {
+    // Act
+    const unreadable = await replay(
+      cloudWith(async () => {
+        throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+      }),
+    );
+    const scopeUnread = await replay(
+      cloudWith(async () => ({
+        targets: [],
+        problems: ['111111111111/eu-west-1: targets not read (AccessDenied)'],
+      })),
+    );
+    const missing = await replay(cloudWith(async () => ({ targets: [], problems: [] })));
+    const unsent = await replay(cloudWith(async () => ({ targets: [target], problems: [] })));
+
+    // Assess
+    expect(
+      [unreadable, scopeUnread, missing, unsent].map((entry) => [entry?.outcome, entry?.error?.code]),
+    ).toEqual([
+      ['error', 'SnapshotNotVerified'],
+      ['error', 'SnapshotNotVerified'],
+      ['error', 'SnapshotNotVerified'],
+      ['error', 'SnapshotNotVerified'],
+    ]);
+    expect(unreadable?.error?.message).toContain(
+      'the database certctl-prod-db could not be read now (Rate exceeded)',
+    );
+    expect(scopeUnread?.error?.message).toContain('111111111111/eu-west-1: targets not read (AccessDenied)');
+    expect(missing?.error?.message).toContain(
+      'the database certctl-prod-db was not found now among the databases the policy selects',
+    );
+    expect(unsent?.error?.message).toContain("the database's DbiResourceId was not sent");
+  });
+});

@@ -135,7 +135,11 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
               client: idempotency.client(DynamoDBClient, clouds.homeRegion ?? DEFAULT_HOME_REGION),
               waitForFirstMs: policy.snapshots.waitMinutes * 60_000,
             },
-            { readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours, clouds: context.snapshotClouds },
+            {
+              readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours,
+              clouds: context.snapshotClouds,
+              selection: policy.targets,
+            },
           )
         : (r: SnapshotRequest) => runSnapshotJob(r, deps);
     const result = await run(request);
@@ -207,7 +211,10 @@ is reported as an error (SnapshotNameTaken). One an earlier run took longer ago 
 snapshots.readinessMaxAgeHours is kept but reported as an error (SnapshotStale), not as available:
 ask with a new ticket for a fresh one. A returned result's snapshots are read again first (one call
 each): one deleted since (SnapshotGone), no longer available (SnapshotNotAvailable) or that could not
-be read (SnapshotNotVerified) is an error naming it, not available. An RDS or Aurora snapshot is
+be read (SnapshotNotVerified) is an error naming it, not available; so is one of an earlier
+database of its name (deleted and created again since: another DbiResourceId or
+DbClusterResourceId, SnapshotOfEarlierDatabase: ask with a new ticket), or whose database could not
+be read or found now (SnapshotNotVerified). An RDS or Aurora snapshot is
 checked for its KMS key (DescribeKey): a key pending deletion, disabled or unavailable
 (SnapshotKeyUnusable), or one that could not be read (SnapshotKeyNotVerified), is an error naming
 the key, not available; asking again reads the key again. When the request's snapshot of a target ended failed or is

@@ -141,7 +141,11 @@ export async function snapshotLambda(
       ...(deps.remainingTimeMs ? { remainingTimeMs: deps.remainingTimeMs } : {}),
     },
     // A replayed result's snapshots are judged for age and read again (functions/jobs/snapshot-once.ts).
-    { readinessMaxAgeHours: deps.policy.snapshots.readinessMaxAgeHours, clouds: job.clouds },
+    {
+      readinessMaxAgeHours: deps.policy.snapshots.readinessMaxAgeHours,
+      clouds: job.clouds,
+      selection: deps.policy.targets,
+    },
   );
   const result = await run(request);
   deps.metrics.addMetric('SnapshotsAvailable', MetricUnit.Count, result.counts.available);
