@@ -95,7 +95,10 @@ try {
   // Each child audits twice (the first audit, then the warm one): the same plan, the same calls.
   const callsPerAudit = stats.requests / (2 * fresh.runs.length);
   const smallest = await runAudit(SMALLEST_FLAGS);
-  const bundle = await measureFunction('functions/handlers/aws/audit-pitr.ts', 'audit-pitr', 'aws');
+  // BENCH_SKIP_BUNDLE=1 skips the Lambda section, as in the other audit benches.
+  const bundle = process.env.BENCH_SKIP_BUNDLE
+    ? undefined
+    : await measureFunction('functions/handlers/aws/audit-pitr.ts', 'audit-pitr', 'aws');
 
   const lines = [
     'AWS PITR audit benchmark',
@@ -111,7 +114,7 @@ try {
     `  API calls:        ${callsPerAudit} per audit (${stats.requests} for the ${fresh.runs.length} first and warm audits; minimum ${minimumCalls}; retries ${stats.retries})`,
     `  heap limits:      ${DEPLOYED_FLAGS.join(' ')} (the ${AUDIT_MEMORY_MB.toLocaleString('en-US')} MB function as deployed: new space a tenth of the memory, old space the rest)`,
     `  peak memory:      ${smallest.maxRssMb.toFixed(0)} MB RSS, ${smallest.peakHeapMb.toFixed(0)} MB heap in a ${SMALLEST_MB} MB function's limits (${SMALLEST_FLAGS.join(' ')}; its audit took ${smallest.wallMs.toFixed(0)} ms) (target <= ${SMALLEST_MB} MB); ${figures.maxRssMb.toFixed(0)} MB RSS as deployed`,
-    ...bundleReport('Lambda audit-pitr', bundle),
+    ...(bundle ? bundleReport('Lambda audit-pitr', bundle) : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
