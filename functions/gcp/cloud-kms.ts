@@ -131,7 +131,7 @@ function isPerKeyError(error: unknown): error is CloudKmsApiError {
 
 function unreadReason(error: CloudKmsApiError, call: string, permission: string): string {
   if (error.status === 403) {
-    return `${call} was denied (${error.code}): the audit's account needs ${permission} on the key (${CLOUD_KMS_VIEWER_ROLE})`;
+    return `${call} was denied (${error.code}): the service account that made the call (the audit, snapshot or chat-action function's) needs ${permission} on the key (${CLOUD_KMS_VIEWER_ROLE})`;
   }
   return `${call} failed: ${error.status} ${error.code}`;
 }

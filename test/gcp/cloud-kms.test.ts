@@ -126,10 +126,10 @@ describe('readCloudKmsKey', () => {
     expect(version).toMatchObject({ id: KEY, manager: 'CUSTOMER', version: VERSION });
     expect(version.state).toBeUndefined();
     expect(version.unreadReason).toBe(
-      "cryptoKeyVersions.get was denied (PERMISSION_DENIED): the audit's account needs cloudkms.cryptoKeyVersions.get on the key (roles/cloudkms.viewer)",
+      "cryptoKeyVersions.get was denied (PERMISSION_DENIED): the service account that made the call (the audit, snapshot or chat-action function's) needs cloudkms.cryptoKeyVersions.get on the key (roles/cloudkms.viewer)",
     );
     expect(key.unreadReason).toBe(
-      "cryptoKeys.get was denied (PERMISSION_DENIED): the audit's account needs cloudkms.cryptoKeys.get on the key (roles/cloudkms.viewer)",
+      "cryptoKeys.get was denied (PERMISSION_DENIED): the service account that made the call (the audit, snapshot or chat-action function's) needs cloudkms.cryptoKeys.get on the key (roles/cloudkms.viewer)",
     );
   });
 

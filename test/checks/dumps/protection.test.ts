@@ -118,7 +118,7 @@ describe('dumps.protection', () => {
 
     it('could not evaluate a key whose read was refused, naming why', () => {
       const reason =
-        "cryptoKeys.get was denied (PERMISSION_DENIED): the audit's account needs cloudkms.cryptoKeys.get on the key (roles/cloudkms.viewer)";
+        "cryptoKeys.get was denied (PERMISSION_DENIED): the service account that made the call (the audit, snapshot or chat-action function's) needs cloudkms.cryptoKeys.get on the key (roles/cloudkms.viewer)";
       const outcome = dumpsProtectionCheck.evaluate(withKey({ keyStateUnknown: reason }), settingsWith());
       expect(outcome).toMatchObject({
         status: 'NOT_AVAILABLE',

@@ -194,7 +194,7 @@ describe('keys.not-deleting', () => {
     it('is not available when the key could not be read, naming the missing permission', () => {
       // Prepare: what functions/gcp/cloud-kms.ts reports for a 403.
       const unreadReason =
-        "cryptoKeyVersions.get was denied (PERMISSION_DENIED): the audit's account needs cloudkms.cryptoKeyVersions.get on the key (roles/cloudkms.viewer)";
+        "cryptoKeyVersions.get was denied (PERMISSION_DENIED): the service account that made the call (the audit, snapshot or chat-action function's) needs cloudkms.cryptoKeyVersions.get on the key (roles/cloudkms.viewer)";
       // Act
       const outcome = keysNotDeletingCheck.evaluate(gcp({ unreadReason }), context);
       // Assess
