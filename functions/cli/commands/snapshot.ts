@@ -225,9 +225,9 @@ Exit codes:
   0  every target's snapshot is available (or created, with --no-wait)
   1  a target did not get its snapshot: failed, busy until the deadline, still creating at the
      deadline, over the manual-snapshot quota, its name taken, only a stale one from an earlier run
-     of the request, a returned one gone or not read again, its KMS key unusable or not read, or
-     an API error; each is listed with
-     the exact error
+     of the request, a returned one gone or not read again or of an earlier database of that
+     name (SnapshotOfEarlierDatabase), its KMS key unusable or not read, or an API error; each is
+     listed with the exact error
   2  the request could not complete (no target, a region or project not read, a named target not
      found or naming several databases) or the input was bad
 
