@@ -251,8 +251,7 @@ describe('snapshot command with an idempotency table', () => {
       return { code, stdout };
     };
     const first = await snapshot();
-    harness.rds.store.removeInstance('111111111111', 'eu-west-1', 'certctl-prod-db');
-    harness.rds.store.putInstance({
+    harness.rds.store.recreateInstance({
       id: 'certctl-prod-db',
       region: 'eu-west-1',
       tags: TAG,

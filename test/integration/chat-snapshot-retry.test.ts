@@ -279,8 +279,7 @@ describe('a chat snapshot asked again after it succeeded', () => {
       };
       const first = await ask();
       const taken = first.targets[0]?.snapshotId ?? '';
-      harness.rds.store.removeInstance('111111111111', 'eu-west-1', 'certctl-prod-db');
-      harness.rds.store.putInstance({
+      harness.rds.store.recreateInstance({
         id: 'certctl-prod-db',
         region: 'eu-west-1',
         tags: TAG,

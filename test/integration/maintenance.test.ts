@@ -220,8 +220,7 @@ describe('maintenance job and Aurora members', () => {
     // deleted and created again under the same identifier (a new DbiResourceId), with the same
     // maintenance pending on the same date: the earlier database's snapshot proves nothing of it.
     const first = await runMaintenanceJob(harness.deps());
-    harness.rds.store.removeInstance('111111111111', 'eu-west-1', 'certctl-prod-db');
-    harness.rds.store.putInstance({
+    harness.rds.store.recreateInstance({
       id: 'certctl-prod-db',
       region: 'eu-west-1',
       tags: TAG,

@@ -370,8 +370,7 @@ describe('readiness against the simulator', () => {
       harness.deps(policy),
     );
     const before = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy));
-    harness.rds.store.removeInstance('111111111111', 'eu-west-1', 'certctl-prod-db');
-    harness.rds.store.putInstance({
+    harness.rds.store.recreateInstance({
       id: 'certctl-prod-db',
       region: 'eu-west-1',
       tags: TAG,

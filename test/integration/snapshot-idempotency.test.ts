@@ -204,8 +204,7 @@ describe('idempotent snapshot requests', () => {
     const event = { requestId: 'chatops-rebirth-1', reason: 'CA rotation', requestedBy: 'U1' };
     const first = await snapshotLambda(event, deps());
     const sameDatabase = await snapshotLambda(event, deps());
-    harness.rds.store.removeInstance('111111111111', 'eu-west-1', 'certctl-prod-db');
-    harness.rds.store.putInstance({
+    harness.rds.store.recreateInstance({
       id: 'certctl-prod-db',
       region: 'eu-west-1',
       tags: TAG,

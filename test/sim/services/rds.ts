@@ -432,6 +432,16 @@ export class RdsStore {
     this.#replace({ ...this.#section, automatedBackups: [...this.#section.automatedBackups, spec] });
   }
 
+  /**
+   * Deletes the instance `input` names and creates it again under the same identifier: a new
+   * database (a new `DbiResourceId`) that keeps the name, ARN and the earlier one's snapshots.
+   */
+  recreateInstance(input: RdsInstanceInput): void {
+    const { account, region, id } = instanceSchema.parse(input);
+    this.removeInstance(account ?? this.#defaultAccount, region, id);
+    this.putInstance(input);
+  }
+
   removeInstance(account: string, region: string, id: string): void {
     const target = { id: id.toLowerCase(), account, region };
     const removal = this.#removalKey('instance', account, region, id);
