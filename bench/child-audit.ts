@@ -7,10 +7,11 @@
  * (infra/lambda-code.ts `bundleLambda`: one minified ES module, its collectors in chunks loaded on
  * demand), not as TypeScript sources. Run from sources, a cold audit also paid Node's type stripping
  * (amaro's WebAssembly) and resolving some hundred files, which no deployed function does.
- * `BENCH_AS_SOURCES=1` runs the sources instead (readable CPU profiles, `BENCH_CPU_PROF` implies it).
+ * `BENCH_AS_SOURCES=1` runs the sources instead, as every profiling switch does (`BENCH_CPU_PROF`,
+ * `BENCH_PROFILE_DIR`, `BENCH_CPU_PROFILE`), so profiles name our functions and files.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -65,15 +66,20 @@ export function profileFlags(env: NodeJS.ProcessEnv = process.env): string[] {
 
 const bundled = new Map<string, string>();
 
+/** The switches that run the sources: `BENCH_AS_SOURCES` and the profiling ones. */
+const SOURCE_SWITCHES = ['BENCH_AS_SOURCES', 'BENCH_CPU_PROF', 'BENCH_PROFILE_DIR', 'BENCH_CPU_PROFILE'];
+
 /**
  * What the child process runs for `script`: its bundle as deployed (built once per benchmark
- * process), or the script itself with `BENCH_AS_SOURCES` or `BENCH_CPU_PROF`.
+ * process into a temporary directory removed when the process exits), or the script itself with
+ * one of {@link SOURCE_SWITCHES}.
  */
 export function childEntry(script: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (env.BENCH_AS_SOURCES || env.BENCH_CPU_PROF) return script;
+  if (SOURCE_SWITCHES.some((name) => env[name])) return script;
   let entry = bundled.get(script);
   if (!entry) {
     const outdir = mkdtempSync(join(tmpdir(), 'bench-child-'));
+    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
     bundleLambda(resolve(script), outdir);
     entry = join(outdir, BUNDLE_FILE_NAME);
     bundled.set(script, entry);

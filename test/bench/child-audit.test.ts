@@ -22,15 +22,13 @@ describe('lambdaHeapFlags', () => {
 });
 
 describe('childEntry', () => {
-  it('runs the TypeScript sources when BENCH_AS_SOURCES or BENCH_CPU_PROF is set', () => {
-    // Act + Assess
-    expect(childEntry('bench/audit-pitr-child.ts', { BENCH_AS_SOURCES: '1' })).toBe(
-      'bench/audit-pitr-child.ts',
-    );
-    expect(childEntry('bench/audit-pitr-child.ts', { BENCH_CPU_PROF: '/tmp/p' })).toBe(
-      'bench/audit-pitr-child.ts',
-    );
-  });
+  it.each(['BENCH_AS_SOURCES', 'BENCH_CPU_PROF', 'BENCH_PROFILE_DIR', 'BENCH_CPU_PROFILE'])(
+    'runs the TypeScript sources when %s is set (profiles then name our files)',
+    (name) => {
+      // Act + Assess
+      expect(childEntry('bench/audit-pitr-child.ts', { [name]: '/tmp/p' })).toBe('bench/audit-pitr-child.ts');
+    },
+  );
 
   it('otherwise runs the script bundled as a Lambda is deployed, built once', async () => {
     // Arrange: a child that uses project code and prints one JSON line, as the audit children do.
