@@ -464,19 +464,7 @@ async function readLedger(
   }
   if (ledger && !reason) {
     try {
-      const changed = await readChangedSince(options.factory, item, ledger, now, calls, reported);
-      const adopted = adoptChanged(ledger, changed);
-      item.held = adopted.held;
-      item.base = baseOf(ledger);
-      if (adopted.count > 0) {
-        item.adopted = adopted.count;
-        counts.adopted += adopted.count;
-        options.logger?.info('adopted findings another writer updated since the import ledger', {
-          ...where,
-          adopted: adopted.count,
-        });
-      }
-      counts.used += 1;
+      await planFromLedger(options, item, ledger, now, calls, counts, reported);
       return true;
     } catch (error) {
       // What changed since cannot be told: the ledger alone may plan from a stale finding.
@@ -536,6 +524,36 @@ async function readChangedSince(
     },
   );
   return changed;
+}
+
+/**
+ * Plan `item` from `ledger` and what another writer changed since ({@link readChangedSince}), which
+ * replaces its ledger entries ({@link adoptChanged}); throws when that read fails, leaving `item`
+ * unplanned. Ledger-planned and keep-alive-only destinations alike.
+ */
+async function planFromLedger(
+  options: PublishOptions,
+  item: DestinationWork,
+  ledger: Ledger,
+  now: Date,
+  calls: Calls,
+  counts: { used: number; adopted: number },
+  reported: () => ReportedDigests,
+): Promise<void> {
+  const changed = await readChangedSince(options.factory, item, ledger, now, calls, reported);
+  const adopted = adoptChanged(ledger, changed);
+  item.held = adopted.held;
+  item.base = baseOf(ledger);
+  if (adopted.count > 0) {
+    item.adopted = adopted.count;
+    counts.adopted += adopted.count;
+    options.logger?.info('adopted findings another writer updated since the import ledger', {
+      account: item.destination.account,
+      region: item.destination.region,
+      adopted: adopted.count,
+    });
+  }
+  counts.used += 1;
 }
 
 /**
@@ -674,17 +692,9 @@ async function readForKeepAlive(
     try {
       // Another writer's findings since the ledger (the CLI's) are not in it, and no other run reads
       // this destination while the account fails: read them as a ledger-planned destination does.
-      const changed = await readChangedSince(options.factory, item, ledger, now, calls, nothingReported);
-      const adopted = adoptChanged(ledger, changed);
+      await planFromLedger(options, item, ledger, now, calls, counts, nothingReported);
       item.ledgerVersion = stored.version;
       item.reconciledAt = ledger.reconciledAt;
-      item.held = adopted.held;
-      item.base = baseOf(ledger);
-      if (adopted.count > 0) {
-        item.adopted = adopted.count;
-        counts.adopted += adopted.count;
-      }
-      counts.used += 1;
       return;
     } catch (error) {
       options.logger?.warn(
