@@ -46,3 +46,19 @@ export const UNUSABLE_KEY_STATES: ReadonlySet<string> = new Set([
  * `PENDING_GENERATION` or `PENDING_IMPORT`) proves nothing either way.
  */
 export const USABLE_KEY_STATES: ReadonlySet<string> = new Set(['Enabled', 'Updating', 'ENABLED']);
+
+/**
+ * A Cloud KMS key version name (`projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/3`)
+ * as the arguments of `gcloud kms keys versions enable|restore`
+ * (https://cloud.google.com/sdk/gcloud/reference/kms/keys/versions/restore), or undefined when it is
+ * not a key version name.
+ */
+export function gcloudVersionArgs(version: string): string | undefined {
+  const match =
+    /^projects\/([^/]+)\/locations\/([^/]+)\/keyRings\/([^/]+)\/cryptoKeys\/([^/]+)\/cryptoKeyVersions\/([^/]+)$/.exec(
+      version,
+    );
+  if (!match) return undefined;
+  const [, project, location, keyRing, key, id] = match;
+  return `${id} --key=${key} --keyring=${keyRing} --location=${location} --project=${project}`;
+}

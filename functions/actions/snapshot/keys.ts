@@ -24,7 +24,7 @@
  */
 
 import type { Provider } from '../../core/finding.ts';
-import { UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
+import { gcloudVersionArgs, UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
 import type { SnapshotCloud, SnapshotKey, SnapshotKeyReader } from './backend.ts';
 
 /** What a snapshot's key says about restoring it. */
@@ -55,19 +55,10 @@ function fixOf(keyId: string, state: string): string {
   return 'Make the key usable (Enabled) again.';
 }
 
-const CLOUD_KMS_VERSION =
-  /^projects\/([^/]+)\/locations\/([^/]+)\/keyRings\/([^/]+)\/cryptoKeys\/([^/]+)\/cryptoKeyVersions\/([^/]+)$/;
-
-/**
- * A gcloud command on a Cloud KMS key version (`gcloud kms keys versions enable|restore VERSION
- * --key --keyring --location`: https://cloud.google.com/sdk/gcloud/reference/kms/keys/versions/restore),
- * or undefined when `version` is not a key version name.
- */
+/** A gcloud command on a Cloud KMS key version, or undefined when `version` is not a key version name. */
 function gcloudVersionCommand(verb: 'enable' | 'restore', version: string): string | undefined {
-  const parts = CLOUD_KMS_VERSION.exec(version);
-  if (!parts) return undefined;
-  const [, project, location, keyRing, key, number] = parts;
-  return `\`gcloud kms keys versions ${verb} ${number} --key=${key} --keyring=${keyRing} --location=${location} --project=${project}\``;
+  const args = gcloudVersionArgs(version);
+  return args === undefined ? undefined : `\`gcloud kms keys versions ${verb} ${args}\``;
 }
 
 /**

@@ -8,7 +8,7 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
-import { UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
+import { gcloudVersionArgs, UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
 import {
   absentOutcome,
   DOCS,
@@ -140,17 +140,6 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
 /** `KMS key` (AWS) or `Cloud KMS key` (GCP). */
 function keyNoun(fact: KeySecretFact): string {
   return fact.resource.provider === 'gcp' ? 'Cloud KMS key' : 'KMS key';
-}
-
-/** `projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/3` as `gcloud kms` flags. */
-function gcloudVersionArgs(version: string): string | undefined {
-  const match =
-    /^projects\/([^/]+)\/locations\/([^/]+)\/keyRings\/([^/]+)\/cryptoKeys\/([^/]+)\/cryptoKeyVersions\/([^/]+)$/.exec(
-      version,
-    );
-  if (!match) return undefined;
-  const [, project, location, keyRing, key, id] = match;
-  return `${id} --key=${key} --keyring=${keyRing} --location=${location} --project=${project}`;
 }
 
 /**
