@@ -9,13 +9,15 @@
  * after a failed snapshot.
  */
 
-import type {
-  BackendSnapshot,
-  FoundTargets,
-  ManualListing,
-  SnapshotBackend,
-  SnapshotCloud,
-  TargetsOptions,
+import {
+  type BackendSnapshot,
+  cloudOf,
+  type FoundTargets,
+  type ManualListing,
+  perCloud,
+  type SnapshotBackend,
+  type SnapshotCloud,
+  type TargetsOptions,
 } from '../actions/snapshot/backend.ts';
 import { type DatabaseIncarnation, incarnationOf, RESOURCE_ID_FIELD } from '../actions/snapshot/identity.ts';
 import { snapshotKeyReader } from '../actions/snapshot/keys.ts';
@@ -136,7 +138,7 @@ export async function resolveSnapshotTargets(
 /** The backend of one scope, from the cloud of its provider. */
 export function snapshotBackendFor(clouds: readonly SnapshotCloud[]) {
   return (scope: { provider: string; account: string; region: string }) => {
-    const cloud = clouds.find((candidate) => candidate.provider === scope.provider);
+    const cloud = cloudOf(clouds, scope.provider);
     if (!cloud) throw new InputError(`no ${scope.provider} clients were configured`);
     return cloud.backend(scope);
   };
@@ -329,7 +331,7 @@ export async function confirmReplayedSnapshots(
       let backend: SnapshotBackend | undefined;
       let state: Awaited<ReturnType<SnapshotBackend['describe']>>;
       try {
-        const cloud = clouds.find((candidate) => candidate.provider === result.target.provider);
+        const cloud = cloudOf(clouds, result.target.provider);
         if (cloud?.reaches && !(await cloud.reaches(result.target.account))) {
           // Read with other credentials, the listing would be another account's: empty, and no
           // proof that the snapshot is gone.
@@ -396,15 +398,10 @@ function databasesReader(
   selection: Policy['targets'] | undefined,
 ): ((target: SnapshotTarget) => Promise<DatabaseNow>) | undefined {
   if (selection === undefined) return undefined;
-  const reads = new Map<string, Promise<FoundTargets>>();
+  const readingOf = perCloud(clouds, (cloud) => cloud.targets(selection));
   return async (target) => {
-    const cloud = clouds.find((candidate) => candidate.provider === target.provider);
-    if (!cloud) return { unread: `no ${target.provider} clients were configured` };
-    let reading = reads.get(cloud.provider);
-    if (!reading) {
-      reading = cloud.targets(selection);
-      reads.set(cloud.provider, reading);
-    }
+    const reading = readingOf(target.provider);
+    if (!reading) return { unread: `no ${target.provider} clients were configured` };
     let found: FoundTargets;
     try {
       found = await reading;

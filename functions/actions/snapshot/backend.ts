@@ -213,3 +213,26 @@ export interface SnapshotCloud {
    */
   snapshotKeys?(): SnapshotKeyReader;
 }
+
+/** The cloud of `provider` among the clouds an entry point serves; undefined if it serves none. */
+export function cloudOf(clouds: readonly SnapshotCloud[], provider: string): SnapshotCloud | undefined {
+  return clouds.find((candidate) => candidate.provider === provider);
+}
+
+/**
+ * `make(cloud)` once per cloud for the life of what holds the result (one run): the clouds' readers
+ * that remember what they read. Undefined for a provider no cloud serves, or whose `make` is.
+ */
+export function perCloud<T>(
+  clouds: readonly SnapshotCloud[],
+  make: (cloud: SnapshotCloud) => T | undefined,
+): (provider: string) => T | undefined {
+  const made = new Map<string, T | undefined>();
+  return (provider) => {
+    if (made.has(provider)) return made.get(provider);
+    const cloud = cloudOf(clouds, provider);
+    const value = cloud === undefined ? undefined : make(cloud);
+    made.set(provider, value);
+    return value;
+  };
+}

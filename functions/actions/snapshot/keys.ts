@@ -25,7 +25,7 @@
 
 import type { Provider } from '../../core/finding.ts';
 import { gcloudVersionArgs, UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
-import type { SnapshotCloud, SnapshotKey, SnapshotKeyReader } from './backend.ts';
+import { perCloud, type SnapshotCloud, type SnapshotKey, type SnapshotKeyReader } from './backend.ts';
 
 /** What a snapshot's key says about restoring it. */
 export type KeyJudgement =
@@ -185,15 +185,9 @@ export function snapshotKeyReader(
   scope: { readonly provider: Provider; readonly account: string; readonly region: string },
   snapshot: Parameters<SnapshotKeyReader>[1],
 ) => Promise<SnapshotKey> {
-  const readers = new Map<Provider, SnapshotKeyReader>();
+  const readerOf = perCloud(clouds, (cloud) => cloud.snapshotKeys?.());
   return async (scope, snapshot) => {
-    const cloud = clouds.find((candidate) => candidate.provider === scope.provider);
-    if (!cloud?.snapshotKeys) return NOT_CHECKED;
-    let read = readers.get(cloud.provider);
-    if (!read) {
-      read = cloud.snapshotKeys();
-      readers.set(cloud.provider, read);
-    }
-    return read(scope, snapshot);
+    const read = readerOf(scope.provider);
+    return read ? read(scope, snapshot) : NOT_CHECKED;
   };
 }
