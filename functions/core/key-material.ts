@@ -2,7 +2,7 @@
  * What `keys.content` proves, computed in memory from secret values with node:crypto
  * (https://nodejs.org/api/crypto.html#class-x509certificate, #cryptocreateprivatekeykey): PEM
  * parses, certificate valid now (past its notBefore, not expired) nor expiring within the horizon,
- * private key matches its certificate, RA certificate issued by the CA, bundle certificates parse
+ * the CA certificate is a CA (CA:TRUE), private key matches its certificate, RA certificate issued by the CA, bundle certificates parse
  * and at least one of them is valid now, and the backed-up CA is the one certctl serves now.
  *
  * Values never leave this module: results carry codes, dates and fingerprints only. Parser error
@@ -57,6 +57,9 @@ export interface AnalyzeOptions {
   /** For the `ca-cert` item: the live CA to compare with. */
   readonly liveCa?: LiveCa | undefined;
 }
+
+/** The preset's CA certificate item (CERTCTL_CA_CERT_PATH): the one compared with the live CA. */
+export const CA_CERT_ITEM = 'ca-cert';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
 
@@ -287,6 +290,17 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
       observed[`${item.id}.notAfter`] = new Date(cert.validTo).toISOString();
       observed[`${item.id}.sha256`] = cert.fingerprint256;
       problems.push(...certificateProblems(item.id, cert, options));
+      if (item.id === CA_CERT_ITEM && !cert.ca) {
+        // certctl's sub-CA mode refuses a CA certificate without BasicConstraints CA:TRUE at start
+        // (certctl-io/certctl internal/connector/issuer/local/local.go loadCAFromDisk: "loaded
+        // certificate is not a CA"): a key pair that is not a CA's (the TLS pair backed up as the
+        // CA's) matches itself, yet restores no CA. Node's X509Certificate.ca is that constraint.
+        problems.push({
+          status: 'FAILED',
+          code: 'not-a-ca',
+          detail: `${item.id} is not a CA certificate (its basic constraints do not say CA:TRUE), so certctl refuses to load it as its CA`,
+        });
+      }
       if (item.issuer) {
         const issuer = certificateOf(item.issuer, options);
         if (!issuer.ok) problems.push({ ...issuer.problem, status: 'NOT_AVAILABLE' });
@@ -301,7 +315,7 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
         // The chain is checked when the CA certificate is backed up; its absence is said, never passed over.
         unchecked.push(`${item.id}'s signature by ${item.issuerOff} (${switchedOff(item.issuerOff)})`);
       }
-      if (item.id === 'ca-cert' && options.liveCa) {
+      if (item.id === CA_CERT_ITEM && options.liveCa) {
         const live = options.liveCa;
         if (live.state === 'unknown') {
           problems.push({

@@ -527,6 +527,32 @@ describe('analyzeItem, every problem with its wording', () => {
       },
     ]);
   });
+  it('fails a ca-cert that is not a CA certificate, even with its key matching: certctl refuses to load it', () => {
+    // The server TLS pair backed up as the CA pair: the key matches its certificate, but that
+    // certificate says CA:FALSE, and certctl's sub-CA mode refuses it at start.
+    const notCa = analyzeItem(item('ca-cert', 'certificate'), options({ 'ca-cert': read(pem('tls.crt')) }));
+    expect(notCa.problems).toEqual([
+      {
+        status: 'FAILED',
+        code: 'not-a-ca',
+        detail:
+          'ca-cert is not a CA certificate (its basic constraints do not say CA:TRUE), so certctl refuses to load it as its CA',
+      },
+    ]);
+    const key = analyzeItem(
+      item('ca-key', 'private-key', { certificate: 'ca-cert' }),
+      options({ 'ca-key': read(pem('tls.key')), 'ca-cert': read(pem('tls.crt')) }),
+    );
+    expect(key.problems).toEqual([]);
+    // Only the CA item must be a CA: an RA or TLS certificate is not one.
+    expect(
+      analyzeItem(item('scep-ra-cert', 'certificate'), options({ 'scep-ra-cert': read(pem('ra.crt')) }))
+        .problems,
+    ).toEqual([]);
+    expect(
+      analyzeItem(item('ca-cert', 'certificate'), options({ 'ca-cert': read(pem('int-ca.crt')) })).problems,
+    ).toEqual([]);
+  });
   it('fails a private-key item that holds only a certificate, naming the item', () => {
     expect(analyzeItem(item('k', 'private-key'), options({ k: read(pem('ca.crt')) })).problems).toEqual([
       { status: 'FAILED', code: 'not-pem', detail: 'k holds no PEM private key' },
