@@ -237,6 +237,56 @@ describe('keys policy inventory and item rules', () => {
     expect(secret('certctl/x', { region: 'eu-west-1', account: '111111111111' })).toBe('');
   });
 
+  it('refuses one secret named two ways (its complete ARN in one item, its name or partial ARN in another)', () => {
+    // Two ways of naming one secret made two secrets of the inventory: two facts of one resource,
+    // each check's finding twice under one identity (a report merge and Security Hub keep one), and
+    // the value read once, for one of them only.
+    const full = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/ca-AbC123';
+    const twoWays = (other: Record<string, string>) =>
+      problems({
+        aws: {
+          accounts: ['111111111111', '222222222222'].map((accountId) => ({
+            accountId,
+            roleArn: `arn:aws:iam::${accountId}:role/audit`,
+          })),
+        },
+        keys: {
+          preset: 'none',
+          items: {
+            cert: { kind: 'certificate', secret: full, jsonKey: 'cert' },
+            key: { kind: 'private-key', jsonKey: 'key', ...other },
+          },
+        },
+      });
+    const byName = twoWays({ secret: 'certctl/ca', region: 'eu-west-1', account: '111111111111' });
+    expect(byName).toContain(
+      `keys.items.cert.secret: names the secret certctl/ca (the last "-" and six characters of a complete ARN are the suffix Secrets Manager adds), which item key names as certctl/ca: name it the same way in every item, so it is read and judged once`,
+    );
+    expect(twoWays({ secret: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/ca' })).toContain(
+      'which item key names as arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/ca: name it the same way',
+    );
+    // The same form twice, other secrets, another region or account, or two complete ARNs of two
+    // secrets of one name (one deleted since) are not one secret named two ways.
+    expect(twoWays({ secret: full })).toBe('');
+    expect(twoWays({ secret: 'certctl/ca-AbC123', region: 'eu-west-1', account: '111111111111' })).toBe('');
+    expect(twoWays({ secret: 'certctl/cb', region: 'eu-west-1', account: '111111111111' })).toBe('');
+    expect(twoWays({ secret: 'certctl/ca', region: 'us-east-1', account: '111111111111' })).toBe('');
+    expect(twoWays({ secret: 'certctl/ca', region: 'eu-west-1', account: '222222222222' })).toBe('');
+    expect(twoWays({ secret: `${full.slice(0, -6)}XyZ789` })).toBe('');
+    // An item switched off is not read.
+    expect(
+      problems({
+        keys: {
+          preset: 'none',
+          items: {
+            cert: { kind: 'certificate', secret: full },
+            key: { kind: 'private-key', off: 'not part of this deployment' },
+          },
+        },
+      }),
+    ).toBe('');
+  });
+
   it('gives an extra item its own kind and an items.<id> source, with its JSON key, and drops pairs switched off', () => {
     // Prepare
     const keys = keysOf({
