@@ -45,7 +45,7 @@ const itemSchema = z.strictObject({
   ),
   kind: z.described(
     z.optional(z.enum(KEY_ITEM_KINDS)),
-    'What the item holds; required for items outside the preset.',
+    'What the item holds; required for items outside the preset, whose items have theirs.',
   ),
   off: z.described(
     z.optional(
@@ -147,6 +147,16 @@ export const keysPolicySchema = z
       const presetIds = new Set(preset.map((item) => item.id));
       for (const item of preset) {
         const mapped = keys.items[item.id];
+        // What a preset item holds is certctl's (a certificate file, a key file): another kind would
+        // judge it by other rules (ca-cert as a bundle passes on any valid member, never compared
+        // with the live CA nor required to be a CA), so it is refused, not honoured.
+        if (mapped?.kind !== undefined && mapped.kind !== item.kind) {
+          context.addIssue({
+            code: 'custom',
+            path: ['items', item.id, 'kind'],
+            message: `${item.source} holds ${item.kind === 'opaque' ? 'an opaque value' : `a ${item.kind}`} (the preset says so): leave kind out, or set it to ${item.kind}`,
+          });
+        }
         if (!mapped || (mapped.secret === undefined && mapped.off === undefined)) {
           context.addIssue({
             code: 'custom',

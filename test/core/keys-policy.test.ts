@@ -75,6 +75,35 @@ describe('keys policy', () => {
       }),
     ).toContain('set exactly one of');
   });
+  it('refuses another kind for a preset item: certctl fixes what its file holds', () => {
+    // ca-cert as a bundle (its file holds a chain) was judged as a set of anchors: any valid member
+    // passed, and neither its CA constraint nor the live CA was compared.
+    const off = { off: 'not part of this deployment' };
+    const items = (caCert: Record<string, string>) => ({
+      keys: {
+        scepProfiles: [],
+        ocspIssuers: [],
+        items: {
+          'ca-cert': { secret: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:ca', ...caCert },
+          'ca-key': off,
+          'scep-ra-cert': off,
+          'scep-ra-key': off,
+          'server-tls-cert': off,
+          'server-tls-key': off,
+          'api-keys': off,
+          'config-encryption-key': off,
+        },
+      },
+    });
+    expect(problems(items({ kind: 'bundle' }))).toContain(
+      'keys.items.ca-cert.kind: CERTCTL_CA_CERT_PATH holds a certificate (the preset says so): leave kind out, or set it to certificate',
+    );
+    expect(problems(items({ kind: 'opaque' }))).toContain(
+      'keys.items.ca-cert.kind: CERTCTL_CA_CERT_PATH holds a certificate',
+    );
+    expect(problems(items({ kind: 'certificate' }))).toBe('');
+    expect(problems(items({}))).toBe('');
+  });
   it('resolves ARNs, names and GCP resource names to their locations', () => {
     const policy = parsePolicy(keysPolicy());
     const inventory = keyInventory(policy.keys ?? ({} as never));
