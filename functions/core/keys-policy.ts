@@ -52,6 +52,8 @@ const itemSchema = z.strictObject({
       z
         .string()
         .check(
+          // Blanks are no reason: counted without the spaces around it.
+          z.trim(),
           z.minLength(
             10,
             'must give the reason the deployment does not use this item (10 characters or more)',

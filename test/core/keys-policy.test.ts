@@ -63,6 +63,13 @@ describe('keys policy', () => {
     expect(problems({ keys: { preset: 'none', items: { x: { off: 'no' } } } })).toContain(
       'keys.items.x.off: must give the reason',
     );
+    // Blanks are no reason: the item would drop out of the audit with nothing said why.
+    expect(problems({ keys: { preset: 'none', items: { x: { off: ' '.repeat(12) } } } })).toContain(
+      'keys.items.x.off: must give the reason',
+    );
+    expect(problems({ keys: { preset: 'none', items: { x: { off: '\n\t no  \n\t\t' } } } })).toContain(
+      'keys.items.x.off: must give the reason',
+    );
     expect(
       problems({ keys: { preset: 'none', items: { x: { kind: 'opaque', secret: 'certctl/x' } } } }),
     ).toContain('a secret named without an ARN needs region and account');
