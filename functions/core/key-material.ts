@@ -2,8 +2,10 @@
  * What `keys.content` proves, computed in memory from secret values with node:crypto
  * (https://nodejs.org/api/crypto.html#class-x509certificate, #cryptocreateprivatekeykey): PEM
  * parses, certificate valid now (past its notBefore, not expired) nor expiring within the horizon,
- * the CA certificate is a CA (CA:TRUE), private key matches its certificate, RA certificate issued by the CA, bundle certificates parse
- * and at least one of them is valid now, and the backed-up CA is the one certctl serves now.
+ * the CA certificate is a CA (CA:TRUE), the CA files start with their certificate and key (certctl
+ * reads their first PEM block), private key matches its certificate, RA certificate issued by the
+ * CA, bundle certificates parse and at least one of them is valid now, and the backed-up CA is the
+ * one certctl serves now.
  *
  * Values never leave this module: results carry codes, dates and fingerprints only. Parser error
  * messages are never quoted (JSON.parse and OpenSSL may echo the input), only their error codes.
@@ -60,6 +62,10 @@ export interface AnalyzeOptions {
 
 /** The preset's CA certificate item (CERTCTL_CA_CERT_PATH): the one compared with the live CA. */
 export const CA_CERT_ITEM = 'ca-cert';
+/** The preset's CA key item (CERTCTL_CA_KEY_PATH). */
+const CA_KEY_ITEM = 'ca-key';
+/** The PEM types certctl's CA key loader parses (PKCS#1, SEC 1, PKCS#8). */
+const CA_KEY_TYPES: ReadonlySet<string> = new Set(['RSA PRIVATE KEY', 'EC PRIVATE KEY', 'PRIVATE KEY']);
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
 
@@ -92,6 +98,38 @@ export function normalizeFingerprint(fingerprint: string): string {
 
 function pemBlocks(text: string, label: string): string[] {
   return [...text.matchAll(PEM_BLOCK)].filter((match) => match[1] === label).map((match) => match[0]);
+}
+
+/** The type of a PEM text's first block (`CERTIFICATE`, `EC PARAMETERS`, …), or undefined. */
+function firstBlockType(text: string): string | undefined {
+  return new RegExp(PEM_BLOCK.source).exec(text)?.[1];
+}
+
+/**
+ * certctl's CA loader reads the first PEM block of CERTCTL_CA_CERT_PATH and of CERTCTL_CA_KEY_PATH
+ * only (Go's pem.Decode), refusing a certificate file that does not start with a CERTIFICATE and a
+ * key file whose first block is not a key it parses (certctl-io/certctl
+ * internal/connector/issuer/local/local.go loadCAFromDisk): a combined key-and-certificate file,
+ * or `openssl ecparam -genkey` output (EC PARAMETERS, then the key), restores no CA although both
+ * blocks parse. Other items are read by loaders that skip other blocks (Go's tls.X509KeyPair).
+ */
+function firstBlockProblem(item: InventoryItem, text: string): ContentProblem | undefined {
+  const first = firstBlockType(text);
+  if (item.id === CA_CERT_ITEM && first !== undefined && first !== 'CERTIFICATE') {
+    return {
+      status: 'FAILED',
+      code: 'first-block',
+      detail: `the first PEM block of ${item.id} is a ${first}, not a CERTIFICATE, and certctl reads only the first block of its CA certificate file`,
+    };
+  }
+  if (item.id === CA_KEY_ITEM && first !== undefined && !CA_KEY_TYPES.has(first)) {
+    return {
+      status: 'FAILED',
+      code: 'first-block',
+      detail: `the first PEM block of ${item.id} is a ${first}, not a private key (${[...CA_KEY_TYPES].join(', ').replace(/, (?=[^,]+$)/, ' or ')}), and certctl reads only the first block of its CA key file`,
+    };
+  }
+  return undefined;
 }
 
 function privateKeyBlocks(text: string): string[] {
@@ -287,6 +325,8 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
         break;
       }
       const cert = parsed.value;
+      const misplaced = firstBlockProblem(item, text);
+      if (misplaced) problems.push(misplaced);
       observed[`${item.id}.notAfter`] = new Date(cert.validTo).toISOString();
       observed[`${item.id}.sha256`] = cert.fingerprint256;
       problems.push(...certificateProblems(item.id, cert, options));
@@ -346,6 +386,8 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
         break;
       }
       observed[`${item.id}.type`] = parsed.value.asymmetricKeyType ?? 'unknown';
+      const misplacedKey = firstBlockProblem(item, text);
+      if (misplacedKey) problems.push(misplacedKey);
       if (item.certificate) {
         const cert = certificateOf(item.certificate, options);
         if (!cert.ok) problems.push({ ...cert.problem, status: 'NOT_AVAILABLE' });

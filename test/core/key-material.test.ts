@@ -553,6 +553,58 @@ describe('analyzeItem, every problem with its wording', () => {
       analyzeItem(item('ca-cert', 'certificate'), options({ 'ca-cert': read(pem('int-ca.crt')) })).problems,
     ).toEqual([]);
   });
+  it('fails a CA certificate or CA key whose first PEM block is something else: certctl reads only the first', () => {
+    // certctl loads CERTCTL_CA_CERT_PATH and CERTCTL_CA_KEY_PATH from their first PEM block (a
+    // combined key-and-certificate file, or `openssl ecparam -genkey` output, which starts with the
+    // curve's EC PARAMETERS).
+    const ecParams = '-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n';
+    const combined = `${pem('ca.key')}${pem('ca.crt')}`;
+    expect(
+      analyzeItem(item('ca-cert', 'certificate'), options({ 'ca-cert': read(combined) })).problems,
+    ).toEqual([
+      {
+        status: 'FAILED',
+        code: 'first-block',
+        detail:
+          'the first PEM block of ca-cert is a PRIVATE KEY, not a CERTIFICATE, and certctl reads only the first block of its CA certificate file',
+      },
+    ]);
+    const keyAfterCert = analyzeItem(
+      item('ca-key', 'private-key', { certificate: 'ca-cert' }),
+      options({ 'ca-key': read(`${pem('ca.crt')}${pem('ca.key')}`), 'ca-cert': read(pem('ca.crt')) }),
+    );
+    expect(keyAfterCert.problems).toEqual([
+      {
+        status: 'FAILED',
+        code: 'first-block',
+        detail:
+          'the first PEM block of ca-key is a CERTIFICATE, not a private key (RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY), and certctl reads only the first block of its CA key file',
+      },
+    ]);
+    expect(
+      analyzeItem(
+        item('ca-key', 'private-key'),
+        options({ 'ca-key': read(`${ecParams}${pem('other.key')}`) }),
+      ).problems.map((problem) => problem.code),
+    ).toEqual(['first-block']);
+    // Text around the blocks is no block; other items (a TLS pair: Go's tls.X509KeyPair skips
+    // other blocks) may hold them in any order.
+    expect(
+      analyzeItem(
+        item('ca-cert', 'certificate'),
+        options({ 'ca-cert': read(`# CA\n${pem('ca.crt')}${pem('ca.key')}`) }),
+      ).problems,
+    ).toEqual([]);
+    expect(
+      analyzeItem(
+        item('server-tls-key', 'private-key', { certificate: 'server-tls-cert' }),
+        options({
+          'server-tls-key': read(`${pem('tls.crt')}${ecParams}${pem('tls.key')}`),
+          'server-tls-cert': read(`${pem('tls.key')}${pem('tls.crt')}`),
+        }),
+      ).problems,
+    ).toEqual([]);
+  });
   it('fails a private-key item that holds only a certificate, naming the item', () => {
     expect(analyzeItem(item('k', 'private-key'), options({ k: read(pem('ca.crt')) })).problems).toEqual([
       { status: 'FAILED', code: 'not-pem', detail: 'k holds no PEM private key' },
