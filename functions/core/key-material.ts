@@ -2,10 +2,10 @@
  * What `keys.content` proves, computed in memory from secret values with node:crypto
  * (https://nodejs.org/api/crypto.html#class-x509certificate, #cryptocreateprivatekeykey): PEM
  * parses, certificate valid now (past its notBefore, not expired) nor expiring within the horizon,
- * the CA certificate is a CA (CA:TRUE), the CA files start with their certificate and key (certctl
- * reads their first PEM block), private key matches its certificate, RA certificate issued by the
- * CA, bundle certificates parse and at least one of them is valid now, and the backed-up CA is the
- * one certctl serves now.
+ * the CA certificate is a CA (CA:TRUE, keyCertSign), the CA files start with their certificate and
+ * key (certctl reads their first PEM block), private key matches its certificate, RA certificate
+ * issued by the CA, bundle certificates parse and at least one of them is valid now, and the
+ * backed-up CA is the one certctl serves now.
  *
  * Values never leave this module: results carry codes, dates and fingerprints only. Parser error
  * messages are never quoted (JSON.parse and OpenSSL may echo the input), only their error codes.
@@ -340,6 +340,29 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
           code: 'not-a-ca',
           detail: `${item.id} is not a CA certificate (its basic constraints do not say CA:TRUE), so certctl refuses to load it as its CA`,
         });
+      } else if (item.id === CA_CERT_ITEM) {
+        // The same loader refuses a CA certificate whose keyUsage lacks keyCertSign ("does not have
+        // KeyUsageCertSign"); Go reads an absent keyUsage as none, which `openssl req -x509` writes
+        // with OpenSSL's default configuration.
+        let certSign: boolean | undefined;
+        try {
+          certSign = allowsCertSign(cert);
+        } catch {
+          certSign = undefined;
+        }
+        if (certSign === false) {
+          problems.push({
+            status: 'FAILED',
+            code: 'no-cert-sign',
+            detail: `${item.id} does not allow certificate signing (its key usage lacks keyCertSign, or it has none), so certctl refuses to load it as its CA`,
+          });
+        } else if (certSign === undefined) {
+          problems.push({
+            status: 'NOT_AVAILABLE',
+            code: 'key-usage-unread',
+            detail: `the key usage of ${item.id} could not be read from its DER, so whether certctl may sign with it is not known`,
+          });
+        }
       }
       if (item.issuer) {
         const issuer = certificateOf(item.issuer, options);
@@ -456,6 +479,75 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
   };
 }
 
+/** A DER node: its tag, where its content starts and ends. */
+interface DerNode {
+  readonly tag: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The DER node at `offset` (definite lengths of up to four bytes); throws when it is cut short. */
+function derNode(buffer: Buffer, offset: number): DerNode {
+  const tag = buffer[offset];
+  let length = buffer[offset + 1];
+  if (tag === undefined || length === undefined) throw new RangeError('truncated DER');
+  let start = offset + 2;
+  if (length & 0x80) {
+    const bytes = length & 0x7f;
+    if (bytes === 0 || bytes > 4) throw new RangeError('unsupported DER length');
+    length = 0;
+    for (let index = 0; index < bytes; index++) length = length * 256 + (buffer[start + index] ?? 0);
+    start += bytes;
+  }
+  if (start + length > buffer.length) throw new RangeError('truncated DER');
+  return { tag, start, end: start + length };
+}
+
+/** The DER nodes between `start` and `end`, each with the offset of its tag. */
+function derChildren(buffer: Buffer, start: number, end: number): (DerNode & { readonly offset: number })[] {
+  const out = [];
+  let offset = start;
+  while (offset < end) {
+    const node = derNode(buffer, offset);
+    out.push({ ...node, offset });
+    offset = node.end;
+  }
+  return out;
+}
+
+/** The DER content of the keyUsage extension's OID, 2.5.29.15 (RFC 5280 §4.2.1.3). */
+const KEY_USAGE_OID = Buffer.from([0x55, 0x1d, 0x0f]);
+
+/**
+ * Whether a certificate's keyUsage allows certificate signing (keyCertSign, bit 5), as Go reads it
+ * (crypto/x509: an absent extension is no usage at all); throws when the DER cannot be walked.
+ * Node's X509Certificate exposes no key usage bits, so the extension is read from its DER:
+ * Certificate > tbsCertificate > [3] extensions > Extension { extnID, critical?, extnValue }, whose
+ * value is a BIT STRING (first content byte: unused bits; bit 5 is 0x04 of the next byte).
+ */
+export function allowsCertSign(cert: X509Certificate): boolean {
+  const der = cert.raw;
+  const certificate = derNode(der, 0);
+  const [tbs] = derChildren(der, certificate.start, certificate.end);
+  if (!tbs) throw new RangeError('no tbsCertificate');
+  const explicit = derChildren(der, tbs.start, tbs.end).find((node) => node.tag === 0xa3);
+  if (!explicit) return false;
+  const [extensions] = derChildren(der, explicit.start, explicit.end);
+  if (!extensions) return false;
+  for (const extension of derChildren(der, extensions.start, extensions.end)) {
+    const fields = derChildren(der, extension.start, extension.end);
+    const [oid] = fields;
+    const value = fields.at(-1);
+    if (oid?.tag !== 0x06 || value?.tag !== 0x04) continue;
+    if (!der.subarray(oid.start, oid.end).equals(KEY_USAGE_OID)) continue;
+    const bits = derNode(der, value.start);
+    if (bits.tag !== 0x03) throw new RangeError('keyUsage is not a BIT STRING');
+    const first = bits.end - bits.start > 1 ? der[bits.start + 1] : 0;
+    return ((first ?? 0) & 0x04) !== 0;
+  }
+  return false;
+}
+
 /**
  * The certificates of a DER PKCS#7 / CMS SignedData (RFC 5652 §5.1 `certificates [0] IMPLICIT
  * CertificateSet`), as EST `/cacerts` (RFC 7030 §4.1.3, base64) and SCEP GetCACert with a chain
@@ -463,34 +555,8 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
  */
 export function pkcs7Certificates(der: Uint8Array): Buffer[] {
   const buffer = Buffer.from(der);
-  const read = (offset: number): { tag: number; start: number; end: number } => {
-    const tag = buffer[offset];
-    let length = buffer[offset + 1];
-    if (tag === undefined || length === undefined) throw new RangeError('truncated DER');
-    let start = offset + 2;
-    if (length & 0x80) {
-      const bytes = length & 0x7f;
-      if (bytes === 0 || bytes > 4) throw new RangeError('unsupported DER length');
-      length = 0;
-      for (let index = 0; index < bytes; index++) length = length * 256 + (buffer[start + index] ?? 0);
-      start += bytes;
-    }
-    if (start + length > buffer.length) throw new RangeError('truncated DER');
-    return { tag, start, end: start + length };
-  };
-  const children = (
-    start: number,
-    end: number,
-  ): { tag: number; offset: number; start: number; end: number }[] => {
-    const out = [];
-    let offset = start;
-    while (offset < end) {
-      const node = read(offset);
-      out.push({ ...node, offset });
-      offset = node.end;
-    }
-    return out;
-  };
+  const read = (offset: number) => derNode(buffer, offset);
+  const children = (start: number, end: number) => derChildren(buffer, start, end);
   const contentInfo = read(0);
   const [, explicit] = children(contentInfo.start, contentInfo.end);
   if (explicit?.tag !== 0xa0) throw new RangeError('not a PKCS#7 ContentInfo');

@@ -553,6 +553,44 @@ describe('analyzeItem, every problem with its wording', () => {
       analyzeItem(item('ca-cert', 'certificate'), options({ 'ca-cert': read(pem('int-ca.crt')) })).problems,
     ).toEqual([]);
   });
+  it('fails a ca-cert without keyCertSign in its key usage (or without key usage): certctl refuses it', () => {
+    // `openssl req -x509` with OpenSSL's default configuration writes CA:TRUE without keyUsage; the
+    // fixture was made that way, after the tests' clock, so it is judged a year on.
+    const later = { now: new Date('2027-12-02T12:00:00Z') };
+    const noUsage = analyzeItem(
+      item('ca-key', 'private-key', { certificate: 'ca-cert' }),
+      options(
+        { 'ca-key': read(pem('no-key-usage-ca.key')), 'ca-cert': read(pem('no-key-usage-ca.crt')) },
+        later,
+      ),
+    );
+    expect(noUsage.problems).toEqual([]);
+    expect(
+      analyzeItem(
+        item('ca-cert', 'certificate'),
+        options({ 'ca-cert': read(pem('no-key-usage-ca.crt')) }, later),
+      ).problems,
+    ).toEqual([
+      {
+        status: 'FAILED',
+        code: 'no-cert-sign',
+        detail:
+          'ca-cert does not allow certificate signing (its key usage lacks keyCertSign, or it has none), so certctl refuses to load it as its CA',
+      },
+    ]);
+    // The test CA and the intermediate allow it; other certificates need not.
+    for (const file of ['ca.crt', 'int-ca.crt']) {
+      expect(
+        analyzeItem(item('ca-cert', 'certificate'), options({ 'ca-cert': read(pem(file)) })).problems,
+      ).toEqual([]);
+    }
+    expect(
+      analyzeItem(
+        item('server-tls-cert', 'certificate'),
+        options({ 'server-tls-cert': read(pem('tls.crt')) }),
+      ).problems,
+    ).toEqual([]);
+  });
   it('fails a CA certificate or CA key whose first PEM block is something else: certctl reads only the first', () => {
     // certctl loads CERTCTL_CA_CERT_PATH and CERTCTL_CA_KEY_PATH from their first PEM block (a
     // combined key-and-certificate file, or `openssl ecparam -genkey` output, which starts with the
