@@ -27,7 +27,7 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     remediation: {
       text: 'Re-encrypt the secret with a customer-managed KMS key whose policy admits the recovery account (`aws secretsmanager update-secret --kms-key-id <key-arn>`).',
       texts: {
-        gcp: 'Configure a customer-managed Cloud KMS key for the secret (`gcloud secrets replication update <secret> --set-kms-key=<key>`), and let the recovery project use it.',
+        gcp: 'Configure a customer-managed Cloud KMS key for the secret (`gcloud secrets replication update <secret> --set-kms-key=<key>`), add the value again as a new version (the key encrypts versions added afterwards only: `gcloud secrets versions add <secret> --data-file=<file>`), and let the recovery project use it.',
       },
       url: DOCS.smEncryption,
       urls: { gcp: DOCS.gsmCmek },
