@@ -49,17 +49,12 @@ const itemSchema = z.strictObject({
   ),
   off: z.described(
     z.optional(
-      z
-        .string()
-        .check(
-          // Blanks are no reason: counted without the spaces around it.
-          z.trim(),
-          z.minLength(
-            10,
-            'must give the reason the deployment does not use this item (10 characters or more)',
-          ),
-          z.maxLength(512),
-        ),
+      z.string().check(
+        // Blanks are no reason: counted without the spaces around it.
+        z.trim(),
+        z.minLength(10, 'must give the reason the deployment does not use this item (10 characters or more)'),
+        z.maxLength(512),
+      ),
     ),
     'Switch the item off, with the reason (e.g. "SCEP is not enabled in this deployment").',
   ),
