@@ -100,6 +100,28 @@ function pemBlocks(text: string, label: string): string[] {
   return [...text.matchAll(PEM_BLOCK)].filter((match) => match[1] === label).map((match) => match[0]);
 }
 
+/** PEM types a finding may name (RFC 7468 §§5-13, and OpenSSL's traditional key and parameter types). */
+const KNOWN_PEM_TYPES: ReadonlySet<string> = new Set([
+  'CERTIFICATE',
+  'TRUSTED CERTIFICATE',
+  'X509 CRL',
+  'CERTIFICATE REQUEST',
+  'NEW CERTIFICATE REQUEST',
+  'PKCS7',
+  'CMS',
+  'PRIVATE KEY',
+  'ENCRYPTED PRIVATE KEY',
+  'RSA PRIVATE KEY',
+  'EC PRIVATE KEY',
+  'DSA PRIVATE KEY',
+  'OPENSSH PRIVATE KEY',
+  'PUBLIC KEY',
+  'RSA PUBLIC KEY',
+  'EC PARAMETERS',
+  'DH PARAMETERS',
+  'ATTRIBUTE CERTIFICATE',
+]);
+
 /** The type of a PEM text's first block (`CERTIFICATE`, `EC PARAMETERS`, …), or undefined. */
 function firstBlockType(text: string): string | undefined {
   return new RegExp(PEM_BLOCK.source).exec(text)?.[1];
@@ -114,7 +136,9 @@ function firstBlockType(text: string): string | undefined {
  * blocks parse. Other items are read by loaders that skip other blocks (Go's tls.X509KeyPair).
  */
 function firstBlockProblem(item: InventoryItem, text: string): ContentProblem | undefined {
-  const first = firstBlockType(text);
+  const type = firstBlockType(text);
+  // The type is part of the value: only a type PEM defines is named (RFC 7468 labels and OpenSSL's).
+  const first = type === undefined || KNOWN_PEM_TYPES.has(type) ? type : 'PEM block of another type';
   if (item.id === CA_CERT_ITEM && first !== undefined && first !== 'CERTIFICATE') {
     return {
       status: 'FAILED',

@@ -625,6 +625,15 @@ describe('analyzeItem, every problem with its wording', () => {
         options({ 'ca-key': read(`${ecParams}${pem('other.key')}`) }),
       ).problems.map((problem) => problem.code),
     ).toEqual(['first-block']);
+    // A type PEM does not define is part of the value, never quoted.
+    const unknown = `-----BEGIN HUNTER2 SECRET-----\nAAAA\n-----END HUNTER2 SECRET-----\n${pem('ca.crt')}`;
+    const [named] = analyzeItem(
+      item('ca-cert', 'certificate'),
+      options({ 'ca-cert': read(unknown) }),
+    ).problems;
+    expect(named?.detail).toBe(
+      'the first PEM block of ca-cert is a PEM block of another type, not a CERTIFICATE, and certctl reads only the first block of its CA certificate file',
+    );
     // Text around the blocks is no block; other items (a TLS pair: Go's tls.X509KeyPair skips
     // other blocks) may hold them in any order.
     expect(
