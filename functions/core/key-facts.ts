@@ -48,6 +48,11 @@ export interface EncryptionKey {
   readonly primary?: boolean | undefined;
   /** Why DescribeKey (AWS) or the Cloud KMS read (GCP) failed, when it did. */
   readonly unreadReason?: string | undefined;
+  /**
+   * GCP, a Google-managed copy: the secret names a customer-managed key now, but its latest version
+   * was added before (the setting applies to versions added afterwards only).
+   */
+  readonly beforeCmek?: string | undefined;
 }
 
 export type ReplicationFact =

@@ -2,8 +2,10 @@
  * What `keys.content` proves, computed in memory from secret values with node:crypto
  * (https://nodejs.org/api/crypto.html#class-x509certificate, #cryptocreateprivatekeykey): PEM
  * parses, certificate valid now (past its notBefore, not expired) nor expiring within the horizon,
- * private key matches its certificate, RA certificate issued by the CA, bundle certificates parse
- * and at least one of them is valid now, and the backed-up CA is the one certctl serves now.
+ * the CA certificate is a CA (CA:TRUE, keyCertSign), the CA files start with their certificate and
+ * key (certctl reads their first PEM block), private key matches its certificate, RA certificate
+ * issued by the CA, bundle certificates parse and at least one of them is valid now, and the
+ * backed-up CA is the one certctl serves now.
  *
  * Values never leave this module: results carry codes, dates and fingerprints only. Parser error
  * messages are never quoted (JSON.parse and OpenSSL may echo the input), only their error codes.
@@ -58,6 +60,13 @@ export interface AnalyzeOptions {
   readonly liveCa?: LiveCa | undefined;
 }
 
+/** The preset's CA certificate item (CERTCTL_CA_CERT_PATH): the one compared with the live CA. */
+export const CA_CERT_ITEM = 'ca-cert';
+/** The preset's CA key item (CERTCTL_CA_KEY_PATH). */
+const CA_KEY_ITEM = 'ca-key';
+/** The PEM types certctl's CA key loader parses (PKCS#1, SEC 1, PKCS#8). */
+const CA_KEY_TYPES: ReadonlySet<string> = new Set(['RSA PRIVATE KEY', 'EC PRIVATE KEY', 'PRIVATE KEY']);
+
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
 
 /** The item's text inside a secret value: the whole string, or one key of a JSON object. */
@@ -89,6 +98,62 @@ export function normalizeFingerprint(fingerprint: string): string {
 
 function pemBlocks(text: string, label: string): string[] {
   return [...text.matchAll(PEM_BLOCK)].filter((match) => match[1] === label).map((match) => match[0]);
+}
+
+/** PEM types a finding may name (RFC 7468 §§5-13, and OpenSSL's traditional key and parameter types). */
+const KNOWN_PEM_TYPES: ReadonlySet<string> = new Set([
+  'CERTIFICATE',
+  'TRUSTED CERTIFICATE',
+  'X509 CRL',
+  'CERTIFICATE REQUEST',
+  'NEW CERTIFICATE REQUEST',
+  'PKCS7',
+  'CMS',
+  'PRIVATE KEY',
+  'ENCRYPTED PRIVATE KEY',
+  'RSA PRIVATE KEY',
+  'EC PRIVATE KEY',
+  'DSA PRIVATE KEY',
+  'OPENSSH PRIVATE KEY',
+  'PUBLIC KEY',
+  'RSA PUBLIC KEY',
+  'EC PARAMETERS',
+  'DH PARAMETERS',
+  'ATTRIBUTE CERTIFICATE',
+]);
+
+/** The type of a PEM text's first block (`CERTIFICATE`, `EC PARAMETERS`, …), or undefined. */
+function firstBlockType(text: string): string | undefined {
+  return new RegExp(PEM_BLOCK.source).exec(text)?.[1];
+}
+
+/**
+ * certctl's CA loader reads the first PEM block of CERTCTL_CA_CERT_PATH and of CERTCTL_CA_KEY_PATH
+ * only (Go's pem.Decode), refusing a certificate file that does not start with a CERTIFICATE and a
+ * key file whose first block is not a key it parses (certctl-io/certctl
+ * internal/connector/issuer/local/local.go loadCAFromDisk): a combined key-and-certificate file,
+ * or `openssl ecparam -genkey` output (EC PARAMETERS, then the key), restores no CA although both
+ * blocks parse. Other items are read by loaders that skip other blocks (Go's tls.X509KeyPair).
+ */
+function firstBlockProblem(item: InventoryItem, text: string): ContentProblem | undefined {
+  const type = firstBlockType(text);
+  // The type is part of the value: only a type PEM defines is named (RFC 7468 labels and OpenSSL's).
+  const first = type === undefined || KNOWN_PEM_TYPES.has(type) ? type : 'PEM block of another type';
+  if (item.id === CA_CERT_ITEM && first !== undefined && first !== 'CERTIFICATE') {
+    return {
+      status: 'FAILED',
+      code: 'first-block',
+      detail: `the first PEM block of ${item.id} is a ${first}, not a CERTIFICATE, and certctl reads only the first block of its CA certificate file`,
+    };
+  }
+  if (item.id === CA_KEY_ITEM && first !== undefined && !CA_KEY_TYPES.has(first)) {
+    return {
+      status: 'FAILED',
+      code: 'first-block',
+      detail: `the first PEM block of ${item.id} is a ${first}, not a private key (${[...CA_KEY_TYPES].join(', ').replace(/, (?=[^,]+$)/, ' or ')}), and certctl reads only the first block of its CA key file`,
+    };
+  }
+  return undefined;
 }
 
 function privateKeyBlocks(text: string): string[] {
@@ -284,9 +349,45 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
         break;
       }
       const cert = parsed.value;
+      const misplaced = firstBlockProblem(item, text);
+      if (misplaced) problems.push(misplaced);
       observed[`${item.id}.notAfter`] = new Date(cert.validTo).toISOString();
       observed[`${item.id}.sha256`] = cert.fingerprint256;
       problems.push(...certificateProblems(item.id, cert, options));
+      if (item.id === CA_CERT_ITEM && !cert.ca) {
+        // certctl's sub-CA mode refuses a CA certificate without BasicConstraints CA:TRUE at start
+        // (certctl-io/certctl internal/connector/issuer/local/local.go loadCAFromDisk: "loaded
+        // certificate is not a CA"): a key pair that is not a CA's (the TLS pair backed up as the
+        // CA's) matches itself, yet restores no CA. Node's X509Certificate.ca is that constraint.
+        problems.push({
+          status: 'FAILED',
+          code: 'not-a-ca',
+          detail: `${item.id} is not a CA certificate (its basic constraints do not say CA:TRUE), so certctl refuses to load it as its CA`,
+        });
+      } else if (item.id === CA_CERT_ITEM) {
+        // The same loader refuses a CA certificate whose keyUsage lacks keyCertSign ("does not have
+        // KeyUsageCertSign"); Go reads an absent keyUsage as none, which `openssl req -x509` writes
+        // with OpenSSL's default configuration.
+        let certSign: boolean | undefined;
+        try {
+          certSign = allowsCertSign(cert);
+        } catch {
+          certSign = undefined;
+        }
+        if (certSign === false) {
+          problems.push({
+            status: 'FAILED',
+            code: 'no-cert-sign',
+            detail: `${item.id} does not allow certificate signing (its key usage lacks keyCertSign, or it has none), so certctl refuses to load it as its CA`,
+          });
+        } else if (certSign === undefined) {
+          problems.push({
+            status: 'NOT_AVAILABLE',
+            code: 'key-usage-unread',
+            detail: `the key usage of ${item.id} could not be read from its DER, so whether certctl may sign with it is not known`,
+          });
+        }
+      }
       if (item.issuer) {
         const issuer = certificateOf(item.issuer, options);
         if (!issuer.ok) problems.push({ ...issuer.problem, status: 'NOT_AVAILABLE' });
@@ -301,7 +402,7 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
         // The chain is checked when the CA certificate is backed up; its absence is said, never passed over.
         unchecked.push(`${item.id}'s signature by ${item.issuerOff} (${switchedOff(item.issuerOff)})`);
       }
-      if (item.id === 'ca-cert' && options.liveCa) {
+      if (item.id === CA_CERT_ITEM && options.liveCa) {
         const live = options.liveCa;
         if (live.state === 'unknown') {
           problems.push({
@@ -332,6 +433,8 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
         break;
       }
       observed[`${item.id}.type`] = parsed.value.asymmetricKeyType ?? 'unknown';
+      const misplacedKey = firstBlockProblem(item, text);
+      if (misplacedKey) problems.push(misplacedKey);
       if (item.certificate) {
         const cert = certificateOf(item.certificate, options);
         if (!cert.ok) problems.push({ ...cert.problem, status: 'NOT_AVAILABLE' });
@@ -400,6 +503,75 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
   };
 }
 
+/** A DER node: its tag, where its content starts and ends. */
+interface DerNode {
+  readonly tag: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The DER node at `offset` (definite lengths of up to four bytes); throws when it is cut short. */
+function derNode(buffer: Buffer, offset: number): DerNode {
+  const tag = buffer[offset];
+  let length = buffer[offset + 1];
+  if (tag === undefined || length === undefined) throw new RangeError('truncated DER');
+  let start = offset + 2;
+  if (length & 0x80) {
+    const bytes = length & 0x7f;
+    if (bytes === 0 || bytes > 4) throw new RangeError('unsupported DER length');
+    length = 0;
+    for (let index = 0; index < bytes; index++) length = length * 256 + (buffer[start + index] ?? 0);
+    start += bytes;
+  }
+  if (start + length > buffer.length) throw new RangeError('truncated DER');
+  return { tag, start, end: start + length };
+}
+
+/** The DER nodes between `start` and `end`, each with the offset of its tag. */
+function derChildren(buffer: Buffer, start: number, end: number): (DerNode & { readonly offset: number })[] {
+  const out = [];
+  let offset = start;
+  while (offset < end) {
+    const node = derNode(buffer, offset);
+    out.push({ ...node, offset });
+    offset = node.end;
+  }
+  return out;
+}
+
+/** The DER content of the keyUsage extension's OID, 2.5.29.15 (RFC 5280 §4.2.1.3). */
+const KEY_USAGE_OID = Buffer.from([0x55, 0x1d, 0x0f]);
+
+/**
+ * Whether a certificate's keyUsage allows certificate signing (keyCertSign, bit 5), as Go reads it
+ * (crypto/x509: an absent extension is no usage at all); throws when the DER cannot be walked.
+ * Node's X509Certificate exposes no key usage bits, so the extension is read from its DER:
+ * Certificate > tbsCertificate > [3] extensions > Extension { extnID, critical?, extnValue }, whose
+ * value is a BIT STRING (first content byte: unused bits; bit 5 is 0x04 of the next byte).
+ */
+export function allowsCertSign(cert: X509Certificate): boolean {
+  const der = cert.raw;
+  const certificate = derNode(der, 0);
+  const [tbs] = derChildren(der, certificate.start, certificate.end);
+  if (!tbs) throw new RangeError('no tbsCertificate');
+  const explicit = derChildren(der, tbs.start, tbs.end).find((node) => node.tag === 0xa3);
+  if (!explicit) return false;
+  const [extensions] = derChildren(der, explicit.start, explicit.end);
+  if (!extensions) return false;
+  for (const extension of derChildren(der, extensions.start, extensions.end)) {
+    const fields = derChildren(der, extension.start, extension.end);
+    const [oid] = fields;
+    const value = fields.at(-1);
+    if (oid?.tag !== 0x06 || value?.tag !== 0x04) continue;
+    if (!der.subarray(oid.start, oid.end).equals(KEY_USAGE_OID)) continue;
+    const bits = derNode(der, value.start);
+    if (bits.tag !== 0x03) throw new RangeError('keyUsage is not a BIT STRING');
+    const first = bits.end - bits.start > 1 ? der[bits.start + 1] : 0;
+    return ((first ?? 0) & 0x04) !== 0;
+  }
+  return false;
+}
+
 /**
  * The certificates of a DER PKCS#7 / CMS SignedData (RFC 5652 §5.1 `certificates [0] IMPLICIT
  * CertificateSet`), as EST `/cacerts` (RFC 7030 §4.1.3, base64) and SCEP GetCACert with a chain
@@ -407,34 +579,8 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
  */
 export function pkcs7Certificates(der: Uint8Array): Buffer[] {
   const buffer = Buffer.from(der);
-  const read = (offset: number): { tag: number; start: number; end: number } => {
-    const tag = buffer[offset];
-    let length = buffer[offset + 1];
-    if (tag === undefined || length === undefined) throw new RangeError('truncated DER');
-    let start = offset + 2;
-    if (length & 0x80) {
-      const bytes = length & 0x7f;
-      if (bytes === 0 || bytes > 4) throw new RangeError('unsupported DER length');
-      length = 0;
-      for (let index = 0; index < bytes; index++) length = length * 256 + (buffer[start + index] ?? 0);
-      start += bytes;
-    }
-    if (start + length > buffer.length) throw new RangeError('truncated DER');
-    return { tag, start, end: start + length };
-  };
-  const children = (
-    start: number,
-    end: number,
-  ): { tag: number; offset: number; start: number; end: number }[] => {
-    const out = [];
-    let offset = start;
-    while (offset < end) {
-      const node = read(offset);
-      out.push({ ...node, offset });
-      offset = node.end;
-    }
-    return out;
-  };
+  const read = (offset: number) => derNode(buffer, offset);
+  const children = (start: number, end: number) => derChildren(buffer, start, end);
   const contentInfo = read(0);
   const [, explicit] = children(contentInfo.start, contentInfo.end);
   if (explicit?.tag !== 0xa0) throw new RangeError('not a PKCS#7 ContentInfo');

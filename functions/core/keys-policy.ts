@@ -29,7 +29,7 @@ export type KeyItemKind = (typeof KEY_ITEM_KINDS)[number];
 const itemSchema = z.strictObject({
   secret: z.described(
     z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
-    'The backing secret: a Secrets Manager ARN, a Secrets Manager name (with region and account), or a GCP resource name projects/<project>/secrets/<secret>.',
+    'The backing secret: a Secrets Manager ARN, a Secrets Manager name (with region and account), or a GCP resource name projects/<project>/secrets/<secret>. Items in one secret name it the same way.',
   ),
   region: z.described(
     z.optional(z.string().check(z.regex(AWS_REGION, 'must be an AWS region name'))),
@@ -45,19 +45,16 @@ const itemSchema = z.strictObject({
   ),
   kind: z.described(
     z.optional(z.enum(KEY_ITEM_KINDS)),
-    'What the item holds; required for items outside the preset.',
+    'What the item holds; required for items outside the preset, whose items have theirs.',
   ),
   off: z.described(
     z.optional(
-      z
-        .string()
-        .check(
-          z.minLength(
-            10,
-            'must give the reason the deployment does not use this item (10 characters or more)',
-          ),
-          z.maxLength(512),
-        ),
+      z.string().check(
+        // Blanks are no reason: counted without the spaces around it.
+        z.trim(),
+        z.minLength(10, 'must give the reason the deployment does not use this item (10 characters or more)'),
+        z.maxLength(512),
+      ),
     ),
     'Switch the item off, with the reason (e.g. "SCEP is not enabled in this deployment").',
   ),
@@ -147,6 +144,16 @@ export const keysPolicySchema = z
       const presetIds = new Set(preset.map((item) => item.id));
       for (const item of preset) {
         const mapped = keys.items[item.id];
+        // What a preset item holds is certctl's (a certificate file, a key file): another kind would
+        // judge it by other rules (ca-cert as a bundle passes on any valid member, never compared
+        // with the live CA nor required to be a CA), so it is refused, not honoured.
+        if (mapped?.kind !== undefined && mapped.kind !== item.kind) {
+          context.addIssue({
+            code: 'custom',
+            path: ['items', item.id, 'kind'],
+            message: `${item.source} holds ${item.kind === 'opaque' ? 'an opaque value' : `a ${item.kind}`} (the preset says so): leave kind out, or set it to ${item.kind}`,
+          });
+        }
         if (!mapped || (mapped.secret === undefined && mapped.off === undefined)) {
           context.addIssue({
             code: 'custom',
@@ -179,6 +186,7 @@ export const keysPolicySchema = z
           if (problem) context.addIssue({ code: 'custom', path: [...path, 'secret'], message: problem });
         }
       }
+      for (const issue of secretsNamedTwoWays(keys.items)) context.addIssue({ code: 'custom', ...issue });
     }),
   );
 
@@ -355,6 +363,45 @@ function secretLocation(item: ItemPolicy): SecretLocation | undefined {
     return { provider: 'aws', account: item.account, region: item.region, secretId: secret, name: secret };
   }
   return undefined;
+}
+
+/** The suffix Secrets Manager adds to a secret's name in its ARN: `-` and six characters. */
+const ARN_SUFFIX = /^(.+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * Items that name one Secrets Manager secret two ways: its complete ARN (name, `-` and the six
+ * characters Secrets Manager adds) in one, its name or partial ARN in another. Grouped by what they
+ * say (functions/core/key-material.ts inventorySecrets), they would be two secrets of the
+ * inventory: one resource judged twice, each check's finding twice under one identity, its value
+ * read for one of them only. An ARN whose name ends in `-` and six characters is taken by Secrets
+ * Manager as a complete ARN (DescribeSecret `SecretId`: "those characters cause Secrets Manager to
+ * assume that you're specifying a complete ARN",
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html), so
+ * the name before the suffix is the secret's. Refused rather than guessed: the items must agree.
+ */
+function secretsNamedTwoWays(
+  items: Readonly<Record<string, ItemPolicy>>,
+): { path: (string | number)[]; message: string }[] {
+  const located = Object.entries(items).flatMap(([id, item]) => {
+    if (item.off !== undefined) return [];
+    const location = secretLocation(item);
+    return location?.provider === 'aws' ? [{ id, location }] : [];
+  });
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  for (const { id, location } of located) {
+    const base = location.arn === undefined ? undefined : ARN_SUFFIX.exec(location.name)?.[1];
+    if (base === undefined) continue;
+    const other = located.find(
+      ({ location: named }) =>
+        named.account === location.account && named.region === location.region && named.name === base,
+    );
+    if (!other) continue;
+    issues.push({
+      path: ['items', id, 'secret'],
+      message: `names the secret ${base} (the last "-" and six characters of a complete ARN are the suffix Secrets Manager adds), which item ${other.id} names as ${other.location.secretId}: name it the same way in every item, so it is read and judged once`,
+    });
+  }
+  return issues;
 }
 
 function secretProblem(item: ItemPolicy): string | undefined {

@@ -27,7 +27,7 @@ import { secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import type { Policy } from '../core/policy.ts';
 import type { GcpClientFactory } from './clients.ts';
-import { type CloudKmsApi, cloudKmsClientOf, cloudKmsKeyReader } from './cloud-kms.ts';
+import { type CloudKmsApi, cloudKmsClientOf, cloudKmsKeyReader, keyOfVersion } from './cloud-kms.ts';
 import type { GcpClientSource, GcpCollector } from './collectors.ts';
 import {
   GcpApiError,
@@ -166,6 +166,16 @@ type KeyReader = (keyName: string, versionName: string | undefined) => Promise<E
  * configuration is provided, Google-managed default encryption is used" (Replication.Automatic and
  * UserManaged.Replica, https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets#replication);
  * only a replication left out entirely says nothing ({@link replicationSent}).
+ *
+ * The latest version's own status decides when it was sent: "Updates to the Secret encryption
+ * configuration only apply to SecretVersions added afterwards. They do not apply retroactively to
+ * existing SecretVersions" (same reference), and a version's CustomerManagedEncryptionStatus is
+ * "only populated if customer-managed encryption is used"
+ * (https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions#customermanagedencryptionstatus).
+ * So a copy whose status names a key version is under that key, whatever the secret says now
+ * (CMEK removed since), and a copy whose status was sent without one is Google-managed (CMEK set
+ * since, as keys.cmk's own remediation does). Only without the version's status (not read, not
+ * sent) is the secret's setting now taken, with its key's primary version.
  */
 function encryptionOf(
   secret: GcpSecret,
@@ -174,24 +184,54 @@ function encryptionOf(
 ): Promise<EncryptionKey[]> {
   const automatic = secret.replication?.automatic;
   if (automatic) {
-    const key = automatic.customerManagedEncryption?.kmsKeyName;
-    const version =
+    const status = latest?.replicationStatus?.automatic ?? latest?.customerManagedEncryption;
+    const named =
       latest?.replicationStatus?.automatic?.customerManagedEncryption?.kmsKeyVersionName ??
       latest?.customerManagedEncryption?.kmsKeyVersionName;
     return Promise.all([
-      key ? readKey(key, version) : { id: 'google-managed', manager: 'PROVIDER' as const },
+      copyKey(
+        automatic.customerManagedEncryption?.kmsKeyName,
+        status !== undefined,
+        named,
+        readKey,
+        undefined,
+      ),
     ]);
   }
   const statuses = latest?.replicationStatus?.userManaged?.replicas ?? [];
   return Promise.all(
     (userManagedReplicas(secret) ?? []).map((replica) => {
-      const key = replica.customerManagedEncryption?.kmsKeyName;
-      if (!key) return { id: `google-managed (${replica.location})`, manager: 'PROVIDER' as const };
-      const version = statuses.find((status) => status.location === replica.location)
-        ?.customerManagedEncryption?.kmsKeyVersionName;
-      return readKey(key, version);
+      const status = statuses.find((sent) => sent.location === replica.location);
+      return copyKey(
+        replica.customerManagedEncryption?.kmsKeyName,
+        status !== undefined,
+        status?.customerManagedEncryption?.kmsKeyVersionName,
+        readKey,
+        replica.location,
+      );
     }),
   );
+}
+
+/**
+ * The key of one copy of the latest version: the key version its status names; Google-managed when
+ * its status was sent naming none (`statusSent`); else the secret's key now (`configured`, its
+ * primary version) or Google-managed.
+ */
+function copyKey(
+  configured: string | undefined,
+  statusSent: boolean,
+  named: string | undefined,
+  readKey: KeyReader,
+  location: string | undefined,
+): Promise<EncryptionKey> | EncryptionKey {
+  if (named) return readKey(keyOfVersion(named) ?? configured ?? named, named);
+  if (configured && !statusSent) return readKey(configured, undefined);
+  return {
+    id: location === undefined ? 'google-managed' : `google-managed (${location})`,
+    manager: 'PROVIDER',
+    ...(configured ? { beforeCmek: configured } : {}),
+  };
 }
 
 /**

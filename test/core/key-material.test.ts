@@ -527,6 +527,131 @@ describe('analyzeItem, every problem with its wording', () => {
       },
     ]);
   });
+  it('fails a ca-cert that is not a CA certificate, even with its key matching: certctl refuses to load it', () => {
+    // The server TLS pair backed up as the CA pair: the key matches its certificate, but that
+    // certificate says CA:FALSE, and certctl's sub-CA mode refuses it at start.
+    const notCa = analyzeItem(item('ca-cert', 'certificate'), options({ 'ca-cert': read(pem('tls.crt')) }));
+    expect(notCa.problems).toEqual([
+      {
+        status: 'FAILED',
+        code: 'not-a-ca',
+        detail:
+          'ca-cert is not a CA certificate (its basic constraints do not say CA:TRUE), so certctl refuses to load it as its CA',
+      },
+    ]);
+    const key = analyzeItem(
+      item('ca-key', 'private-key', { certificate: 'ca-cert' }),
+      options({ 'ca-key': read(pem('tls.key')), 'ca-cert': read(pem('tls.crt')) }),
+    );
+    expect(key.problems).toEqual([]);
+    // Only the CA item must be a CA: an RA or TLS certificate is not one.
+    expect(
+      analyzeItem(item('scep-ra-cert', 'certificate'), options({ 'scep-ra-cert': read(pem('ra.crt')) }))
+        .problems,
+    ).toEqual([]);
+    expect(
+      analyzeItem(item('ca-cert', 'certificate'), options({ 'ca-cert': read(pem('int-ca.crt')) })).problems,
+    ).toEqual([]);
+  });
+  it('fails a ca-cert without keyCertSign in its key usage (or without key usage): certctl refuses it', () => {
+    // `openssl req -x509` with OpenSSL's default configuration writes CA:TRUE without keyUsage; the
+    // fixture was made that way, after the tests' clock, so it is judged a year on.
+    const later = { now: new Date('2027-12-02T12:00:00Z') };
+    const noUsage = analyzeItem(
+      item('ca-key', 'private-key', { certificate: 'ca-cert' }),
+      options(
+        { 'ca-key': read(pem('no-key-usage-ca.key')), 'ca-cert': read(pem('no-key-usage-ca.crt')) },
+        later,
+      ),
+    );
+    expect(noUsage.problems).toEqual([]);
+    expect(
+      analyzeItem(
+        item('ca-cert', 'certificate'),
+        options({ 'ca-cert': read(pem('no-key-usage-ca.crt')) }, later),
+      ).problems,
+    ).toEqual([
+      {
+        status: 'FAILED',
+        code: 'no-cert-sign',
+        detail:
+          'ca-cert does not allow certificate signing (its key usage lacks keyCertSign, or it has none), so certctl refuses to load it as its CA',
+      },
+    ]);
+    // The test CA and the intermediate allow it; other certificates need not.
+    for (const file of ['ca.crt', 'int-ca.crt']) {
+      expect(
+        analyzeItem(item('ca-cert', 'certificate'), options({ 'ca-cert': read(pem(file)) })).problems,
+      ).toEqual([]);
+    }
+    expect(
+      analyzeItem(
+        item('server-tls-cert', 'certificate'),
+        options({ 'server-tls-cert': read(pem('tls.crt')) }),
+      ).problems,
+    ).toEqual([]);
+  });
+  it('fails a CA certificate or CA key whose first PEM block is something else: certctl reads only the first', () => {
+    // certctl loads CERTCTL_CA_CERT_PATH and CERTCTL_CA_KEY_PATH from their first PEM block (a
+    // combined key-and-certificate file, or `openssl ecparam -genkey` output, which starts with the
+    // curve's EC PARAMETERS).
+    const ecParams = '-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n';
+    const combined = `${pem('ca.key')}${pem('ca.crt')}`;
+    expect(
+      analyzeItem(item('ca-cert', 'certificate'), options({ 'ca-cert': read(combined) })).problems,
+    ).toEqual([
+      {
+        status: 'FAILED',
+        code: 'first-block',
+        detail:
+          'the first PEM block of ca-cert is a PRIVATE KEY, not a CERTIFICATE, and certctl reads only the first block of its CA certificate file',
+      },
+    ]);
+    const keyAfterCert = analyzeItem(
+      item('ca-key', 'private-key', { certificate: 'ca-cert' }),
+      options({ 'ca-key': read(`${pem('ca.crt')}${pem('ca.key')}`), 'ca-cert': read(pem('ca.crt')) }),
+    );
+    expect(keyAfterCert.problems).toEqual([
+      {
+        status: 'FAILED',
+        code: 'first-block',
+        detail:
+          'the first PEM block of ca-key is a CERTIFICATE, not a private key (RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY), and certctl reads only the first block of its CA key file',
+      },
+    ]);
+    expect(
+      analyzeItem(
+        item('ca-key', 'private-key'),
+        options({ 'ca-key': read(`${ecParams}${pem('other.key')}`) }),
+      ).problems.map((problem) => problem.code),
+    ).toEqual(['first-block']);
+    // A type PEM does not define is part of the value, never quoted.
+    const unknown = `-----BEGIN HUNTER2 SECRET-----\nAAAA\n-----END HUNTER2 SECRET-----\n${pem('ca.crt')}`;
+    const [named] = analyzeItem(
+      item('ca-cert', 'certificate'),
+      options({ 'ca-cert': read(unknown) }),
+    ).problems;
+    expect(named?.detail).toBe(
+      'the first PEM block of ca-cert is a PEM block of another type, not a CERTIFICATE, and certctl reads only the first block of its CA certificate file',
+    );
+    // Text around the blocks is no block; other items (a TLS pair: Go's tls.X509KeyPair skips
+    // other blocks) may hold them in any order.
+    expect(
+      analyzeItem(
+        item('ca-cert', 'certificate'),
+        options({ 'ca-cert': read(`# CA\n${pem('ca.crt')}${pem('ca.key')}`) }),
+      ).problems,
+    ).toEqual([]);
+    expect(
+      analyzeItem(
+        item('server-tls-key', 'private-key', { certificate: 'server-tls-cert' }),
+        options({
+          'server-tls-key': read(`${pem('tls.crt')}${ecParams}${pem('tls.key')}`),
+          'server-tls-cert': read(`${pem('tls.key')}${pem('tls.crt')}`),
+        }),
+      ).problems,
+    ).toEqual([]);
+  });
   it('fails a private-key item that holds only a certificate, naming the item', () => {
     expect(analyzeItem(item('k', 'private-key'), options({ k: read(pem('ca.crt')) })).problems).toEqual([
       { status: 'FAILED', code: 'not-pem', detail: 'k holds no PEM private key' },

@@ -63,6 +63,13 @@ describe('keys policy', () => {
     expect(problems({ keys: { preset: 'none', items: { x: { off: 'no' } } } })).toContain(
       'keys.items.x.off: must give the reason',
     );
+    // Blanks are no reason: the item would drop out of the audit with nothing said why.
+    expect(problems({ keys: { preset: 'none', items: { x: { off: ' '.repeat(12) } } } })).toContain(
+      'keys.items.x.off: must give the reason',
+    );
+    expect(problems({ keys: { preset: 'none', items: { x: { off: '\n\t no  \n\t\t' } } } })).toContain(
+      'keys.items.x.off: must give the reason',
+    );
     expect(
       problems({ keys: { preset: 'none', items: { x: { kind: 'opaque', secret: 'certctl/x' } } } }),
     ).toContain('a secret named without an ARN needs region and account');
@@ -74,6 +81,35 @@ describe('keys policy', () => {
         },
       }),
     ).toContain('set exactly one of');
+  });
+  it('refuses another kind for a preset item: certctl fixes what its file holds', () => {
+    // ca-cert as a bundle (its file holds a chain) was judged as a set of anchors: any valid member
+    // passed, and neither its CA constraint nor the live CA was compared.
+    const off = { off: 'not part of this deployment' };
+    const items = (caCert: Record<string, string>) => ({
+      keys: {
+        scepProfiles: [],
+        ocspIssuers: [],
+        items: {
+          'ca-cert': { secret: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:ca', ...caCert },
+          'ca-key': off,
+          'scep-ra-cert': off,
+          'scep-ra-key': off,
+          'server-tls-cert': off,
+          'server-tls-key': off,
+          'api-keys': off,
+          'config-encryption-key': off,
+        },
+      },
+    });
+    expect(problems(items({ kind: 'bundle' }))).toContain(
+      'keys.items.ca-cert.kind: CERTCTL_CA_CERT_PATH holds a certificate (the preset says so): leave kind out, or set it to certificate',
+    );
+    expect(problems(items({ kind: 'opaque' }))).toContain(
+      'keys.items.ca-cert.kind: CERTCTL_CA_CERT_PATH holds a certificate',
+    );
+    expect(problems(items({ kind: 'certificate' }))).toBe('');
+    expect(problems(items({}))).toBe('');
   });
   it('resolves ARNs, names and GCP resource names to their locations', () => {
     const policy = parsePolicy(keysPolicy());
@@ -235,6 +271,56 @@ describe('keys policy inventory and item rules', () => {
       'a secret named without an ARN needs region and account',
     );
     expect(secret('certctl/x', { region: 'eu-west-1', account: '111111111111' })).toBe('');
+  });
+
+  it('refuses one secret named two ways (its complete ARN in one item, its name or partial ARN in another)', () => {
+    // Two ways of naming one secret made two secrets of the inventory: two facts of one resource,
+    // each check's finding twice under one identity (a report merge and Security Hub keep one), and
+    // the value read once, for one of them only.
+    const full = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/ca-AbC123';
+    const twoWays = (other: Record<string, string>) =>
+      problems({
+        aws: {
+          accounts: ['111111111111', '222222222222'].map((accountId) => ({
+            accountId,
+            roleArn: `arn:aws:iam::${accountId}:role/audit`,
+          })),
+        },
+        keys: {
+          preset: 'none',
+          items: {
+            cert: { kind: 'certificate', secret: full, jsonKey: 'cert' },
+            key: { kind: 'private-key', jsonKey: 'key', ...other },
+          },
+        },
+      });
+    const byName = twoWays({ secret: 'certctl/ca', region: 'eu-west-1', account: '111111111111' });
+    expect(byName).toContain(
+      `keys.items.cert.secret: names the secret certctl/ca (the last "-" and six characters of a complete ARN are the suffix Secrets Manager adds), which item key names as certctl/ca: name it the same way in every item, so it is read and judged once`,
+    );
+    expect(twoWays({ secret: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/ca' })).toContain(
+      'which item key names as arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/ca: name it the same way',
+    );
+    // The same form twice, other secrets, another region or account, or two complete ARNs of two
+    // secrets of one name (one deleted since) are not one secret named two ways.
+    expect(twoWays({ secret: full })).toBe('');
+    expect(twoWays({ secret: 'certctl/ca-AbC123', region: 'eu-west-1', account: '111111111111' })).toBe('');
+    expect(twoWays({ secret: 'certctl/cb', region: 'eu-west-1', account: '111111111111' })).toBe('');
+    expect(twoWays({ secret: 'certctl/ca', region: 'us-east-1', account: '111111111111' })).toBe('');
+    expect(twoWays({ secret: 'certctl/ca', region: 'eu-west-1', account: '222222222222' })).toBe('');
+    expect(twoWays({ secret: `${full.slice(0, -6)}XyZ789` })).toBe('');
+    // An item switched off is not read.
+    expect(
+      problems({
+        keys: {
+          preset: 'none',
+          items: {
+            cert: { kind: 'certificate', secret: full },
+            key: { kind: 'private-key', off: 'not part of this deployment' },
+          },
+        },
+      }),
+    ).toBe('');
   });
 
   it('gives an extra item its own kind and an items.<id> source, with its JSON key, and drops pairs switched off', () => {

@@ -440,6 +440,111 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
   });
 });
 
+describe("readGcpKeyFacts judging the key of the latest version, not the secret's setting now", () => {
+  // "Updates to the Secret encryption configuration only apply to SecretVersions added afterwards.
+  // They do not apply retroactively to existing SecretVersions" (Replication.Automatic
+  // customerManagedEncryption), and a version's CustomerManagedEncryptionStatus is "only populated
+  // if customer-managed encryption is used".
+  const key = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+  const version = `${key}/cryptoKeyVersions/1`;
+  const judge = async (
+    secret: Awaited<ReturnType<SecretManagerApi['getSecret']>>,
+    replicationStatus: NonNullable<
+      Awaited<ReturnType<SecretManagerApi['getLatestVersion']>>['replicationStatus']
+    >,
+    cloudKms: CloudKmsApi,
+  ) => {
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({ ...secret, name }),
+      getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED', replicationStatus }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+    if (!fact) throw new Error('no fact');
+    return {
+      fact,
+      cmk: keysCmkCheck.evaluate(fact, { policy, now: new Date() }),
+      notDeleting: keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() }),
+    };
+  };
+
+  it('does not pass keys.cmk for a latest version added before CMEK was set on the secret (our own remediation)', async () => {
+    // Prepare: `gcloud secrets replication update --set-kms-key` on a secret whose latest version
+    // was added before: the version's status says no customer-managed key.
+    const { fact, cmk } = await judge(
+      { replication: { automatic: { customerManagedEncryption: { kmsKeyName: key } } } },
+      { automatic: {} },
+      NO_CLOUD_KMS,
+    );
+    // Assess
+    expect(cmk?.status).toBe('WARNING');
+    expect(fact.encryption).toMatchObject({
+      state: 'read',
+      value: [{ id: 'google-managed', manager: 'PROVIDER', beforeCmek: key }],
+    });
+    expect(cmk?.description).toBe(
+      `The secret projects/certctl-prod/secrets/config-key (config-key) names the customer-managed key ${key}, but its latest version was added before that key was set and is under Google-managed encryption (the setting applies to versions added afterwards).`,
+    );
+    expect(cmk?.remediationText).toBe(
+      'Add the value again as a new version, which the key encrypts: `gcloud secrets versions add config-key --data-file=<file>` (the file in its CERTCTL_*_PATH setting).',
+    );
+  });
+
+  it('judges the Cloud KMS key version that still protects a latest version after CMEK was removed from the secret', async () => {
+    // Prepare: CMEK removed from the secret (`--remove-cmek`); the latest version, added before,
+    // is still encrypted with a key version that is now destroyed.
+    const { cmk, notDeleting } = await judge(
+      { replication: { automatic: {} } },
+      { automatic: { customerManagedEncryption: { kmsKeyVersionName: version } } },
+      {
+        getCryptoKey: () => Promise.reject(new Error('the version is named')),
+        getCryptoKeyVersion: async (name) => ({ name, state: 'DESTROYED' }),
+      },
+    );
+    // Assess
+    expect(notDeleting?.status).toBe('FAILED');
+    expect(notDeleting?.observed.keyState).toBe('DESTROYED');
+    expect(cmk?.status).toBe('PASSED');
+  });
+
+  it('judges each user-managed replica by the key its copy of the latest version names', async () => {
+    // Prepare: CMEK set on both replicas now; the latest version's copy in europe-west1 names no
+    // key (added before that replica had one): that copy is Google-managed.
+    const locations = ['europe-west1', 'europe-west4'];
+    const { fact, cmk } = await judge(
+      {
+        replication: {
+          userManaged: {
+            replicas: locations.map((location) => ({
+              location,
+              customerManagedEncryption: { kmsKeyName: key },
+            })),
+          },
+        },
+      },
+      {
+        userManaged: {
+          replicas: [
+            { location: 'europe-west1' },
+            { location: 'europe-west4', customerManagedEncryption: { kmsKeyVersionName: version } },
+          ],
+        },
+      },
+      {
+        getCryptoKey: () => Promise.reject(new Error('the version is named')),
+        getCryptoKeyVersion: async (name) => ({ name, state: 'ENABLED' }),
+      },
+    );
+    // Assess
+    expect(cmk?.status).toBe('WARNING');
+    expect(fact.encryption).toMatchObject({
+      state: 'read',
+      value: [{ manager: 'PROVIDER' }, { manager: 'CUSTOMER', version, state: 'ENABLED' }],
+    });
+  });
+});
+
 describe('readGcpKeyFacts reading a value over REST', () => {
   /** A local Secret Manager: the secret, its ENABLED latest version, and `access` answering `body`. */
   async function withAccessAnswer(body: string, run: (client: SecretManagerRestClient) => Promise<void>) {

@@ -27,7 +27,7 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     remediation: {
       text: 'Re-encrypt the secret with a customer-managed KMS key whose policy admits the recovery account (`aws secretsmanager update-secret --kms-key-id <key-arn>`).',
       texts: {
-        gcp: 'Configure a customer-managed Cloud KMS key for the secret (`gcloud secrets replication update <secret> --set-kms-key=<key>`), and let the recovery project use it.',
+        gcp: 'Configure a customer-managed Cloud KMS key for the secret (`gcloud secrets replication update <secret> --set-kms-key=<key>`), add the value again as a new version (the key encrypts versions added afterwards only: `gcloud secrets versions add <secret> --data-file=<file>`), and let the recovery project use it.',
       },
       url: DOCS.smEncryption,
       urls: { gcp: DOCS.gsmCmek },
@@ -44,14 +44,24 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     const provider = keys.filter((key) => key.manager === 'PROVIDER');
     if (provider.length > 0 || keys.length === 0) {
       const gcp = fact.resource.provider === 'gcp';
+      // A key set on the secret after its latest version was added protects later versions only.
+      const before = provider.find((key) => key.beforeCmek !== undefined)?.beforeCmek;
       return {
         status: gcp ? 'WARNING' : 'FAILED',
-        description: gcp
-          ? `The ${secretLabel(fact)} uses Google-managed encryption, not a customer-managed key.`
-          : `The ${secretLabel(fact)} is encrypted with the AWS-managed key ${provider[0]?.id ?? 'aws/secretsmanager'}, which no other account can use: it cannot be recovered cross-account.`,
+        description: !gcp
+          ? `The ${secretLabel(fact)} is encrypted with the AWS-managed key ${provider[0]?.id ?? 'aws/secretsmanager'}, which no other account can use: it cannot be recovered cross-account.`
+          : before
+            ? `The ${secretLabel(fact)} names the customer-managed key ${before}, but its latest version was added before that key was set and is under Google-managed encryption (the setting applies to versions added afterwards).`
+            : `The ${secretLabel(fact)} uses Google-managed encryption, not a customer-managed key.`,
         observed: { ...base, keyManager: gcp ? 'GOOGLE' : 'AWS' },
         required,
-        ...(gcp ? { remediationText: `Configure CMEK for the secret: ${DOCS.gsmCmek}` } : {}),
+        ...(gcp
+          ? {
+              remediationText: before
+                ? `Add the value again as a new version, which the key encrypts: \`gcloud secrets versions add ${fact.resource.id.replace(/^projects\/[^/]+\/secrets\//, '')} --data-file=<file>\` (the file in its CERTCTL_*_PATH setting).`
+                : `Configure CMEK for the secret: ${DOCS.gsmCmek}`,
+            }
+          : {}),
       };
     }
     const unknown = keys.find((key) => key.manager === undefined);

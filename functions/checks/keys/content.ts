@@ -1,13 +1,15 @@
 /**
  * `keys.content` (only when `inspectSecretValues` is on): the backup really is the key material
  * certctl runs with. PEM parses, certificates are valid now (past notBefore, not expired) nor
- * expiring within the horizon, each private key matches its certificate, RA certificates are signed
- * by the CA, bundle certificates parse, and the backed-up CA is the one certctl serves now. A trust
- * bundle fails only when none of its anchors is valid now; a member expired or not yet valid beside
- * a valid one is a WARNING naming it (subject and fingerprint). The analysis is done in memory by the
- * collector (functions/core/key-material.ts); the fact carries codes, dates and fingerprints only.
- * A pairing is claimed only when it was compared: a key whose certificate item is switched off in
- * the inventory is NOT_AVAILABLE (`partner-off`), and an RA certificate whose CA certificate is off
+ * expiring within the horizon, the CA certificate is a CA (CA:TRUE, keyCertSign), the CA files
+ * start with their certificate and key (certctl reads their first PEM block), each private key
+ * matches its certificate, RA certificates are signed by the CA, bundle certificates parse, and the
+ * backed-up CA is the one certctl serves now. A trust bundle fails only when none of its anchors is
+ * valid now; a member expired or not yet valid beside a valid one is a WARNING naming it (subject
+ * and fingerprint). The analysis is done in memory by the collector
+ * (functions/core/key-material.ts); the fact carries codes, dates and fingerprints only. A pairing
+ * is claimed only when it was compared: a key whose certificate item is switched off in the
+ * inventory is NOT_AVAILABLE (`partner-off`), and an RA certificate whose CA certificate is off
  * passes on what was checked, its description saying the chain was not. The finding's `required`
  * names only the pairings the secret's items have (a lone OCSP responder key requires no match).
  */
