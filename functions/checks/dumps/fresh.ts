@@ -50,6 +50,16 @@ export const dumpsFreshCheck: DumpsCheck = {
       );
     }
     const newest = fact.newest?.object;
+    if ((fact.listing.objects.length === 0 || !newest) && !fact.listing.complete) {
+      // The bound counts every object listed, dumps or not: a listing cut before its first dump
+      // (logs or checksums ahead of the dumps in key order) does not show that none exists.
+      return notAvailable(
+        fact,
+        "the listing stopped at the policy's maxObjectsListed before it reached any dump, so dumps may exist beyond it",
+        { dumpsListed: 0, newestAgeHours: null },
+        required,
+      );
+    }
     if (fact.listing.objects.length === 0 || !newest) {
       return {
         status: 'FAILED',

@@ -185,4 +185,16 @@ describe('dumps.fresh', () => {
     expect(undatedOutcome?.observed).toEqual({ newestKey: 'prod/a.dump', newestAgeHours: null });
     expect(undatedOutcome?.description).toContain('the listing did not say when prod/a.dump was written');
   });
+
+  it('is not available, not failed as holding no dump, when the listing stopped at the bound before any dump', () => {
+    // Prepare: the bound was spent on objects the suffix leaves out (logs listed before the dumps
+    // in key order); the dumps may lie beyond it.
+    const fact = s3Fact({ listing: { state: 'read', objects: [], complete: false }, newest: undefined });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('maxObjectsListed');
+    expect(outcome?.observed).toEqual({ dumpsListed: 0, newestAgeHours: null });
+  });
 });
