@@ -24,7 +24,7 @@ import type { DumpsCheck } from './settings.ts';
 import {
   DOCS,
   DUMPS_RESOURCE_TYPES,
-  datedObjects,
+  datedDumps,
   daysBetween,
   formatDuration,
   hoursBetween,
@@ -166,12 +166,16 @@ export const dumpsRetentionCheck: DumpsCheck = {
         `the whole series: the listing stopped at ${dumpsListed} objects (the policy's maxObjectsListed)`,
       );
     } else {
-      const dated = datedObjects(fact.listing.objects);
+      // An empty object is a run that produced nothing: it neither covers a day nor closes a gap.
+      const dated = datedDumps(fact.listing.objects);
       dumpsListed = fact.listing.objects.length;
+      const empty = fact.listing.objects.filter((object) => object.size === 0).length;
       const oldest = dated[0];
       if (!oldest) {
         if (dumpsListed === 0) problems.push('the prefix holds no dump at all');
-        else unknown.push('the modification times of the listed objects (not sent)');
+        else if (empty === dumpsListed) {
+          problems.push(`every object under the prefix (${empty}) is empty, so it holds no dump at all`);
+        } else unknown.push('the modification times of the listed objects (not sent)');
       } else {
         coveredDays = daysBetween(oldest.lastModified, now);
         let gapAfter: string | undefined;
@@ -187,7 +191,7 @@ export const dumpsRetentionCheck: DumpsCheck = {
         }
         if (longestGapHours !== undefined && longestGapHours > maxGapHours) {
           problems.push(
-            `the series has a gap of ${formatDuration(longestGapHours)} between ${gapAfter}, longer than twice the ${dumps.cadenceHours} h cadence`,
+            `the series has a gap of ${formatDuration(longestGapHours)} between ${gapAfter}, longer than twice the ${dumps.cadenceHours} h cadence${empty > 0 ? ` (${empty === 1 ? 'an empty object' : `${empty} empty objects`} in the series ${empty === 1 ? 'is' : 'are'} not counted as dumps)` : ''}`,
           );
           fixes.push('Find why the dump job skipped runs in that period (its logs and alarms).');
         }

@@ -59,6 +59,16 @@ export function datedObjects(objects: readonly DumpObject[]): (DumpObject & { la
     .sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime());
 }
 
+/**
+ * Objects of the listing that can be dumps and carry a modification time, oldest first. An object
+ * the listing says is empty (0 bytes) holds no pg_dump archive, whatever its key: a failed
+ * `pg_dump | aws s3 cp - …` still uploads one. Counted as a dump it would fill a gap of the series
+ * with runs that produced nothing, and pull the recent median size down to nothing.
+ */
+export function datedDumps(objects: readonly DumpObject[]): (DumpObject & { lastModified: Date })[] {
+  return datedObjects(objects).filter((object) => object.size !== 0);
+}
+
 /** The bytes do not start a pg_dump archive: what they look like instead, in words. */
 export const NOT_PG_DUMP_WORDS: Readonly<Record<NotPgDumpKind, string>> = {
   empty: 'is empty',
