@@ -26,7 +26,7 @@ import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
   DOCS,
   DUMPS_RESOURCE_TYPES,
-  datedObjects,
+  datedDumps,
   locationLabel,
   NOT_PG_DUMP_WORDS,
   notAvailable,
@@ -167,10 +167,11 @@ function median(values: readonly number[]): number {
     : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
-/** Sizes of up to RECENT_DUMPS dumps before the newest, newest first. */
+/** Sizes of up to RECENT_DUMPS dumps (not empty objects) before the newest. */
 function recentSizes(fact: DumpFact, newestKey: string): number[] {
   if (fact.listing.state !== 'read') return [];
-  return datedObjects(fact.listing.objects)
+  // Empty objects are runs that produced nothing, not dumps of a usual size (datedDumps).
+  return datedDumps(fact.listing.objects)
     .filter((object) => object.key !== newestKey && object.size !== undefined)
     .slice(-RECENT_DUMPS)
     .map((object) => object.size ?? 0);

@@ -407,6 +407,19 @@ describe('dumps.integrity descriptions and boundaries', () => {
     expect(outcome?.observed).toMatchObject({ sizeBytes: 50, recentMedianBytes: 300 });
   });
 
+  it('leaves empty earlier objects out of the median, so failed runs do not hide a cut newest dump', () => {
+    // Prepare: four of the seven earlier runs uploaded 0-byte objects; with them the median is 0
+    // and a 1000-byte newest dump of a 6451-byte series would pass.
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestFrom('certctl-pg17.dump', sizedSeries([6451, 0, 0, 6451, 0, 0, 6451], 1000)),
+      settingsWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ sizeBytes: 1000, recentMedianBytes: 6451 });
+    expect(outcome?.description).toContain('less than half the median 6451 bytes of the 3 dumps before it');
+  });
+
   it('does not compare the newest dump with itself', () => {
     // Two earlier dumps and the newest: too few to compare, although the listing holds three.
     const outcome = dumpsIntegrityCheck.evaluate(
