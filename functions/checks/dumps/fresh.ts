@@ -10,8 +10,14 @@
  * location's `suffix`. A checksum or log written after each run would otherwise pass for the dump of
  * a run whose pg_dump failed; the listing leaves out keys without the suffix and folder placeholders
  * (core/dump-facts.ts `isSeriesObject`).
+ *
+ * The modification time is when the object was last written, not when its dump was made: a copy in
+ * place (S3 CopyObject to re-encrypt, a Cloud Storage rewrite) renews it. When the header's
+ * creation time (local time, so read at the westmost UTC offset, the latest it can mean) is older
+ * than the allowance, the object proves no recent dump: NOT_AVAILABLE, as another copied object may
+ * hold the newest dump.
  */
-import { CLOCK_SKEW_TOLERANCE_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
   DOCS,
@@ -19,6 +25,7 @@ import {
   formatDuration,
   hoursBetween,
   locationLabel,
+  MAX_WEST_OFFSET_HOURS,
   newestShows,
   notAvailable,
 } from './wording.ts';
@@ -123,6 +130,29 @@ export const dumpsFreshCheck: DumpsCheck = {
           ),
           drifting,
         };
+      }
+      // A copy or rewrite of the object (S3 CopyObject in place to re-encrypt, a Cloud Storage
+      // rewrite to change its key or class) gives it a new modification time: a header made longer
+      // ago than the allowance, in whatever time zone, shows it is not a recent dump.
+      const header = fact.newest?.header;
+      const made =
+        header?.state === 'read' && header.result.kind === 'header'
+          ? header.result.header.createdAsUtc
+          : undefined;
+      if (made) {
+        const latestMade = new Date(made.getTime() + MAX_WEST_OFFSET_HOURS * HOUR_MS);
+        const madeAgeHours = hoursBetween(latestMade, now);
+        if (madeAgeHours > maxAgeHours) {
+          return {
+            ...notAvailable(
+              fact,
+              `${newest.key}, the newest object under the prefix, was written ${formatDuration(ageHours)} ago, but its pg_dump header says it was made ${made.toISOString().slice(0, 16).replace('T', ' ')} (dump host's local time), at least ${formatDuration(madeAgeHours)} ago in any time zone: the object was copied or rewritten after the dump was made, so its modification time does not show when the last dump was made (dumps.integrity)`,
+              observed,
+              required,
+            ),
+            drifting,
+          };
+        }
       }
       const byName =
         shown?.shows === 'nothing'

@@ -28,6 +28,8 @@ import {
   DUMPS_RESOURCE_TYPES,
   datedDumps,
   locationLabel,
+  MAX_EAST_OFFSET_HOURS,
+  MAX_WEST_OFFSET_HOURS,
   NOT_PG_DUMP_WORDS,
   notAvailable,
   readCutShort,
@@ -37,9 +39,6 @@ import {
 /** How many dumps before the newest make the "recent median", and how few are too few to judge. */
 export const RECENT_DUMPS = 7;
 export const MIN_RECENT_DUMPS = 3;
-/** UTC offsets span -12 h to +14 h. */
-const MAX_WEST_OFFSET_HOURS = 12;
-const MAX_EAST_OFFSET_HOURS = 14;
 
 export const dumpsIntegrityCheck: DumpsCheck = {
   metadata: {

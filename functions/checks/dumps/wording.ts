@@ -27,6 +27,13 @@ export const DOCS = {
   gcsCmek: 'https://cloud.google.com/storage/docs/encryption/customer-managed-keys',
 } as const;
 
+/**
+ * UTC offsets span -12 h to +14 h: the bounds of the true instant of a pg_dump header's creation
+ * time, which is the dump host's local time with no offset (core/pg-dump-header.ts).
+ */
+export const MAX_WEST_OFFSET_HOURS = 12;
+export const MAX_EAST_OFFSET_HOURS = 14;
+
 /** `s3://certctl-dumps/prod/` or `gs://certctl-dumps/prod/`. */
 export function locationLabel(fact: DumpFact): string {
   const scheme = fact.location.provider === 'aws' ? 's3' : 'gs';

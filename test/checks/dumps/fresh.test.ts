@@ -197,4 +197,28 @@ describe('dumps.fresh', () => {
     expect(outcome?.description).toContain('maxObjectsListed');
     expect(outcome?.observed).toEqual({ dumpsListed: 0, newestAgeHours: null });
   });
+
+  it('is not available, not passed, when the newest object was rewritten days after its header says the dump was made', () => {
+    // Prepare: the dumps were copied in place to re-encrypt them (S3 CopyObject, Cloud Storage
+    // rewrite), which gives every copy a new modification time; the newest by that time is the
+    // pg_dump 17 fixture made 2026-12-02 03:38 (local), audited on 2026-12-10 a hour after the copy.
+    const now = new Date('2026-12-10T12:00:00.000Z');
+    const objects = [{ key: 'prod/certctl-2026-12-02.dump', size: 6451, lastModified: hoursBefore(now, 1) }];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, { ...settingsWith(), now });
+    // Assess: made 2026-12-02 15:38 UTC at the latest (UTC-12), 188.4 h before the audit.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('2026-12-02 03:38');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-2026-12-02.dump', newestAgeHours: 1 });
+  });
+
+  it('passes when the header time is a whole cadence old but a time zone west of UTC can explain it', () => {
+    // Prepare: made 03:38 local; at UTC-12 that is 15:38 UTC, 26.4 h before an audit at 18:00 the next day.
+    const now = new Date('2026-12-03T18:00:00.000Z');
+    const objects = [{ key: 'prod/certctl-2026-12-02.dump', size: 6451, lastModified: hoursBefore(now, 1) }];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) });
+    // Act and Assess
+    expect(dumpsFreshCheck.evaluate(fact, { ...settingsWith(), now })?.status).toBe('PASSED');
+  });
 });

@@ -602,7 +602,9 @@ describe('dumps.retention', () => {
       const outcome = dumpsRetentionCheck.evaluate(withSeries(objects, NO_LOCK), settingsWith());
       // Assess
       expect(outcome?.status).toBe('FAILED');
-      expect(outcome?.description).toContain('every object under the prefix (3) is empty, so it holds no dump at all');
+      expect(outcome?.description).toContain(
+        'every object under the prefix (3) is empty, so it holds no dump at all',
+      );
     });
   });
 });
