@@ -430,6 +430,27 @@ describe('dumps.integrity descriptions and boundaries', () => {
     expect(outcome?.observed).toMatchObject({ recentMedianBytes: null });
   });
 
+  it('matches a database name as PostgreSQL does, by its first 63 bytes, when a multibyte name is longer', () => {
+    // Prepare: a database created as 40 Cyrillic letters (80 bytes) is stored as its first 31
+    // (62 bytes: 63 cut at a character boundary). pg_dump writes the name it connected with, so a
+    // job that names the database as listed writes the 31, one that names it as created the 40.
+    const created = 'б'.repeat(40);
+    const stored = 'б'.repeat(31);
+    const header = (databaseName: string) =>
+      newestReading({ kind: 'header', header: { ...fixtureHeader(), databaseName } });
+    // Act
+    const asListed = dumpsIntegrityCheck.evaluate(header(stored), settingsWith({ databaseName: created }));
+    const asCreated = dumpsIntegrityCheck.evaluate(header(created), settingsWith({ databaseName: stored }));
+    const other = dumpsIntegrityCheck.evaluate(
+      header(`${'б'.repeat(30)}в`),
+      settingsWith({ databaseName: created }),
+    );
+    // Assess
+    expect(asListed?.status).toBe('PASSED');
+    expect(asCreated?.status).toBe('PASSED');
+    expect(other?.status).toBe('FAILED');
+  });
+
   it('is not available when the header stores no database name', () => {
     const header = { ...fixtureHeader(), databaseName: undefined };
     const outcome = dumpsIntegrityCheck.evaluate(newestReading({ kind: 'header', header }), settingsWith());
