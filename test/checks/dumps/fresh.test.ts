@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsFreshCheck } from '../../../functions/checks/dumps/fresh.ts';
+import type { DumpFact, DumpObject } from '../../../functions/core/dump-facts.ts';
+import { parsePgDumpHeader } from '../../../functions/core/pg-dump-header.ts';
 import { dailySeries, hoursBefore, NOW, newestOf, s3Fact, settingsWith } from './fixtures.ts';
 
 describe('dumps.fresh', () => {
@@ -220,5 +222,92 @@ describe('dumps.fresh', () => {
     const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) });
     // Act and Assess
     expect(dumpsFreshCheck.evaluate(fact, { ...settingsWith(), now })?.status).toBe('PASSED');
+  });
+
+  describe('when the newest objects are empty', () => {
+    /** Daily dumps, the newest 80 h old, then empty objects of the runs since, the newest 2 h old. */
+    function failingRuns(): DumpFact {
+      const dumps = dailySeries(5).map((object, index) => ({
+        ...object,
+        lastModified: hoursBefore(NOW, 80 + (4 - index) * 24),
+      }));
+      const empties = [50, 26, 2].map((hours) => ({
+        key: `prod/certctl-empty-${hours}.dump`,
+        size: 0,
+        lastModified: hoursBefore(NOW, hours),
+      }));
+      const objects = [...dumps, ...empties];
+      const newest = objects.at(-1) as DumpObject;
+      return s3Fact({
+        listing: { state: 'read', objects, complete: true },
+        newest: {
+          object: newest,
+          header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 },
+        },
+      });
+    }
+
+    it('fails with the age of the newest dump that is not empty when the last runs uploaded empty objects', () => {
+      // Act
+      const outcome = dumpsFreshCheck.evaluate(failingRuns(), settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({
+        newestKey: 'prod/certctl-2026-12-02.dump',
+        newestAgeHours: 80,
+      });
+      expect(outcome?.description).toContain('3 newer objects are empty');
+    });
+
+    it('fails saying no dump exists when every listed object is empty', () => {
+      // Prepare
+      const fact = failingRuns();
+      const objects =
+        fact.listing.state === 'read' ? fact.listing.objects.map((o) => ({ ...o, size: 0 })) : [];
+      // Act
+      const outcome = dumpsFreshCheck.evaluate(
+        { ...fact, listing: { state: 'read', objects, complete: true } },
+        settingsWith(),
+      );
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('holds no dump at all: every object under it is empty');
+    });
+
+    it('stays not available when an object the listing did not date may be a newer dump', () => {
+      const fact = failingRuns();
+      const objects = [
+        { key: 'prod/certctl-undated.dump', size: 6451, lastModified: undefined },
+        ...(fact.listing.state === 'read' ? fact.listing.objects : []),
+      ];
+      const outcome = dumpsFreshCheck.evaluate(
+        { ...fact, listing: { state: 'read', objects, complete: true } },
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+    });
+
+    it('stays not available when the listing was cut, since a whole newer dump may lie beyond it', () => {
+      const fact = failingRuns();
+      const cut = { ...fact, listing: { ...fact.listing, complete: false } } as DumpFact;
+      expect(dumpsFreshCheck.evaluate(cut, settingsWith())?.status).toBe('NOT_AVAILABLE');
+    });
+
+    it('stays not available when the dump before the empty object is recent: nothing read shows it is a dump', () => {
+      // Prepare: only the last run uploaded an empty object; the dump before it is 26 h old.
+      const objects = [
+        { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 26) },
+        { key: 'prod/certctl-b.dump', size: 0, lastModified: hoursBefore(NOW, 2) },
+      ];
+      const fact = s3Fact({
+        listing: { state: 'read', objects, complete: true },
+        newest: {
+          object: objects[1] as DumpObject,
+          header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 },
+        },
+      });
+      // Act and Assess
+      expect(dumpsFreshCheck.evaluate(fact, settingsWith())?.status).toBe('NOT_AVAILABLE');
+    });
   });
 });
