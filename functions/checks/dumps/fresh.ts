@@ -122,7 +122,7 @@ export const dumpsFreshCheck: DumpsCheck = {
         return {
           ...notAvailable(
             fact,
-            `the newest object under the prefix, ${newest.key}, ${shown.words}, so it does not show when the last dump was made (dumps.integrity); if the prefix also holds other files (checksums, logs), set the location's \`suffix\` (\`.dump\`) so that only dumps count`,
+            `the newest object under the prefix, ${newest.key}, ${shown.words}, so it does not show when the last dump was made (dumps.integrity)${named ? '' : "; if the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count"}`,
             observed,
             required,
           ),

@@ -108,6 +108,8 @@ export type NewestShows =
   | { readonly shows: 'nothing'; readonly reason: string };
 
 export function newestShows(newest: NewestDump): NewestShows {
+  // The listing's size alone shows an empty object is no dump, whether or not its bytes were read.
+  if (newest.object.size === 0) return { shows: 'other', words: NOT_PG_DUMP_WORDS.empty };
   if (newest.header.state === 'unknown') return { shows: 'nothing', reason: newest.header.reason };
   const { result, bytesRead } = newest.header;
   if (result.kind !== 'not-pg-dump') return { shows: 'dump' };

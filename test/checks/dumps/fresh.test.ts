@@ -274,6 +274,38 @@ describe('dumps.fresh', () => {
       expect(outcome?.description).toContain('holds no dump at all: every object under it is empty');
     });
 
+    it('does not pass an object the listing says is empty for a dump by its name when its bytes could not be read', () => {
+      // Prepare: GetObject denied, the location names dumps `*.dump`, and the last run uploaded
+      // 0 bytes under that name; the dump before it is 26 h old.
+      const objects = [
+        { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 26) },
+        { key: 'prod/certctl-b.dump', size: 0, lastModified: hoursBefore(NOW, 2) },
+      ];
+      const fact = s3Fact({
+        location: { provider: 'aws', bucket: 'certctl-dumps', prefix: 'prod/', suffix: '.dump' },
+        listing: { state: 'read', objects, complete: true },
+        newest: { object: objects[1] as DumpObject, header: { state: 'unknown', reason: 'AccessDenied' } },
+      });
+      // Act
+      const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('prod/certctl-b.dump');
+      expect(outcome?.description).toContain('is empty');
+      expect(outcome?.description).not.toContain('set the location');
+    });
+
+    it('fails on the age of the dump before it when the empty newest object could not be read', () => {
+      const fact = failingRuns();
+      const unread = {
+        ...fact,
+        newest: fact.newest && { ...fact.newest, header: { state: 'unknown', reason: 'AccessDenied' } },
+      } as DumpFact;
+      const outcome = dumpsFreshCheck.evaluate(unread, settingsWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ newestAgeHours: 80 });
+    });
+
     it('stays not available when an object the listing did not date may be a newer dump', () => {
       const fact = failingRuns();
       const objects = [
