@@ -72,6 +72,15 @@ export const dumpsIntegrityCheck: DumpsCheck = {
         required,
       );
     }
+    if (newest.header.state === 'unknown' && newest.object.size === 0) {
+      // The listing alone shows an empty object, which no read could make a dump.
+      return failed(
+        fact,
+        `${key} ${NOT_PG_DUMP_WORDS.empty} (the listing says 0 bytes; its first bytes could not be read: ${newest.header.reason})`,
+        { key, sizeBytes: 0 },
+        required,
+      );
+    }
     if (newest.header.state === 'unknown') {
       return notAvailable(
         fact,

@@ -265,6 +265,21 @@ describe('dumps.integrity descriptions and boundaries', () => {
     );
   });
 
+  it('fails as empty, not unavailable, when the listing says the newest is 0 bytes though its bytes could not be read', () => {
+    // Prepare: GetObject denied; the listing alone shows the last run uploaded nothing.
+    const objects = withNewest({ size: 0 });
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: { object: objects[9] as DumpObject, header: { state: 'unknown', reason: 'AccessDenied' } },
+    });
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(`${NEWEST_KEY} is empty`);
+    expect(outcome?.observed).toEqual({ key: NEWEST_KEY, sizeBytes: 0 });
+  });
+
   it('observes the key when the first bytes could not be read', () => {
     const objects = dailySeries(10);
     const fact = s3Fact({
