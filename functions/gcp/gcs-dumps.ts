@@ -261,6 +261,12 @@ const NONCURRENT_MODELLED_CONDITIONS = new Set([
 /** Only noncurrent versions meet these: a rule with one never deletes a live dump. */
 const NONCURRENT_CONDITIONS = ['numNewerVersions', 'daysSinceNoncurrentTime', 'noncurrentTimeBefore'];
 
+/** A `matchesSuffix` list of names' endings, else undefined (not sent, empty, or not strings). */
+function suffixList(value: unknown): readonly string[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  return value.every((suffix) => typeof suffix === 'string') ? (value as string[]) : undefined;
+}
+
 /** A `YYYY-MM-DD` lifecycle date as midnight UTC, else undefined. */
 function lifecycleDate(value: unknown): Date | undefined {
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
@@ -275,8 +281,9 @@ function lifecycleDate(value: unknown): Date | undefined {
  * An object is deleted when it meets every condition of a rule
  * (https://cloud.google.com/storage/docs/lifecycle). On live objects: `age` is `expirationDays`,
  * `createdBefore` is `createdBefore`, and a rule with neither and no other condition (only
- * `matchesPrefix` or `isLive: true`) deletes at any age (`expirationDays: 0`). A condition this
- * adapter does not model (`customTimeBefore`, `daysSinceCustomTime`, `matchesSuffix`,
+ * `matchesPrefix` or `isLive: true`) deletes at any age (`expirationDays: 0`); `matchesSuffix` is
+ * `matchesSuffixes`, which dumps.retention compares with the dumps' keys. A condition this
+ * adapter does not model (`customTimeBefore`, `daysSinceCustomTime`, an unreadable `matchesSuffix`,
  * `matchesStorageClass`, a condition added to the API later, an unreadable `createdBefore`) is kept
  * in `unmodelledConditions`, never dropped: dropping it would turn the rule into one that deletes
  * nothing, or deletes everything. A rule with `isLive: false` or a noncurrent condition acts on
@@ -341,10 +348,15 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
       ];
     }
     const createdBefore = lifecycleDate(condition.createdBefore);
+    // `matchesSuffix`: the rule reaches only objects whose name ends with one of these
+    // (https://cloud.google.com/storage/docs/lifecycle#matchesprefix-suffix); a list the adapter
+    // cannot read stays an unmodelled condition.
+    const suffixes = suffixList(condition.matchesSuffix);
     const unmodelled = Object.entries(condition)
       .filter(
         ([name, value]) =>
           value !== undefined &&
+          !(name === 'matchesSuffix' && suffixes !== undefined) &&
           (!MODELLED_CONDITIONS.has(name) || (name === 'createdBefore' && createdBefore === undefined)),
       )
       .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
@@ -371,6 +383,7 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
         prefix: prefixes?.[0],
         ...reach,
         ...(createdBefore ? { createdBefore } : {}),
+        ...(suffixes ? { matchesSuffixes: suffixes } : {}),
         ...(unmodelled.length > 0 ? { unmodelledConditions: unmodelled } : {}),
       },
     ];

@@ -127,6 +127,15 @@ beforeAll(async () => {
               objectKmsKeyName: false,
               series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
             },
+            // Deletes temporary files a day old: no dump ends with .tmp.
+            {
+              name: 'certctl-dumps-tmp-cleanup',
+              versioning: true,
+              lifecycle: [{ action: 'Delete', age: 1, isLive: true, matchesSuffix: ['.tmp', '.partial'] }],
+              publicAccessPrevention: 'enforced',
+              defaultKmsKeyName: KMS_KEY,
+              series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
+            },
             // A checksum after each dump, a console folder placeholder, and the last run's dump
             // missing while its checksum came.
             {
@@ -615,6 +624,18 @@ describe('Cloud Storage lifecycle rules that do not delete by age', () => {
     expect(outcome?.description).toContain('deletes every dump created before 2026-11-25');
   });
 
+  it('passes retention when a Delete rule reaches only suffixes no listed dump has (a .tmp cleanup)', async () => {
+    // Act
+    const fact = await read('certctl-dumps-tmp-cleanup');
+    const outcome = dumpsRetentionCheck.evaluate(fact, settings);
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(fact.lifecycle).toMatchObject({
+      state: 'read',
+      value: [{ expirationDays: 1, matchesSuffixes: ['.tmp', '.partial'] }],
+    });
+  });
+
   it('makes retention not available, naming the condition, when a Delete rule acts on a custom time', async () => {
     // Act
     const fact = await read('certctl-dumps-custom-time');
@@ -631,7 +652,7 @@ describe('Cloud Storage lifecycle rules that do not delete by age', () => {
 
   it.each([
     ['customTimeBefore', { customTimeBefore: '2026-12-01' }, ['customTimeBefore=2026-12-01']],
-    ['matchesSuffix with an age', { age: 3, matchesSuffix: ['.dump'] }, ['matchesSuffix=[".dump"]']],
+    ['an unreadable matchesSuffix', { age: 3, matchesSuffix: '.dump' }, ['matchesSuffix=.dump']],
     [
       'matchesStorageClass',
       { age: 3, matchesStorageClass: ['STANDARD'] },

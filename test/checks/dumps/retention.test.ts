@@ -607,4 +607,56 @@ describe('dumps.retention', () => {
       );
     });
   });
+
+  describe('rules that reach only some name endings (Cloud Storage matchesSuffix)', () => {
+    const tmpCleanup = {
+      state: 'read',
+      value: [rule({ expirationDays: 1, matchesSuffixes: ['.tmp'] })],
+    } as const;
+
+    it('passes when no listed dump ends with the rule suffix', () => {
+      const fact = withSeries(dailySeries(35), { lifecycle: tmpCleanup, ...NO_LOCK });
+      expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+    });
+
+    it('fails when listed dumps end with the rule suffix', () => {
+      const rules = {
+        state: 'read',
+        value: [rule({ expirationDays: 1, matchesSuffixes: ['.dump'] })],
+      } as const;
+      const fact = withSeries(dailySeries(35), { lifecycle: rules, ...NO_LOCK });
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('after 1 days');
+    });
+
+    it('is not available, naming the suffix, when the listing was cut and the location names no suffix', () => {
+      const objects = dailySeries(35);
+      const fact = s3Fact({
+        listing: { state: 'read', objects, complete: false },
+        newest: newestOf(objects),
+        lifecycle: tmpCleanup,
+        ...NO_LOCK,
+      });
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('keys ending with .tmp');
+    });
+
+    it('spares the dumps whatever was listed when the location suffix and the rule suffix never meet', () => {
+      // Prepare: every dump ends with .dump, which never ends with .tmp.
+      const objects = dailySeries(35);
+      const fact = s3Fact({
+        location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/', suffix: '.dump' },
+        listing: { state: 'read', objects, complete: false },
+        newest: newestOf(objects),
+        lifecycle: tmpCleanup,
+        ...NO_LOCK,
+      });
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess: the lifecycle is judged; only the cut listing keeps coverage unknown.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).not.toContain('.tmp');
+    });
+  });
 });
