@@ -147,13 +147,18 @@ export interface DumpLifecycleRule {
    */
   readonly narrowerPrefixes?: readonly string[];
   /**
+   * The rule reaches only keys ending with one of these (GCS `matchesSuffix`); undefined when it
+   * has no suffix condition. Compared with the listed dumps and the location's `suffix`.
+   */
+  readonly matchesSuffixes?: readonly string[];
+  /**
    * Deletes current objects created before this instant (GCS `createdBefore`: midnight UTC of its
    * date), whatever their age. Unlike S3 `Expiration.Date` it does not reach objects made later.
    */
   readonly createdBefore?: Date;
   /**
    * Conditions of the rule the adapter does not model (GCS `daysSinceCustomTime=1`,
-   * `matchesSuffix=[".tmp"]`, …), as `name=value` (a string as is, anything else as JSON). A rule deletes only objects that meet all its
+   * `matchesStorageClass=["STANDARD"]`, …), as `name=value` (a string as is, anything else as JSON). A rule deletes only objects that meet all its
    * conditions, so these narrow the modelled ones; whether they match the dumps is not known.
    */
   readonly unmodelledConditions?: readonly string[];

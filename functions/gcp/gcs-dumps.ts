@@ -23,7 +23,9 @@
  * since the upload leaves the dump under the old key. Unless it is the default key's primary, that
  * version's own state is read (cryptoKeyVersions.get, once per version and scope) and kept as the
  * newest dump's own encryption. A key read that is refused or fails keeps the key's state unknown
- * (`keyStateUnknown`), never fails the location.
+ * (`keyStateUnknown`), never fails the location. A newest dump objects.list names no key for, under
+ * a Cloud KMS default, was written with Google-managed keys before the default was set, and is kept
+ * as such ({@link withGoogleManaged}).
  */
 import type { Bucket, File, GetFilesOptions, Storage } from '@google-cloud/storage';
 import { mapWithConcurrency } from '../core/audit.ts';
@@ -141,10 +143,14 @@ function objectOf(file: File): DumpObject {
   };
 }
 
-/** The listing, and each listed object's `kmsKeyName` (a Cloud KMS key version) when it has one. */
+/**
+ * The listing, each listed object's `kmsKeyName` (a Cloud KMS key version) when it has one, and
+ * the objects encrypted with a customer-supplied key (`customerEncryption`).
+ */
 interface SeriesListing {
   readonly listing: DumpListing;
   readonly kmsKeyNames: ReadonlyMap<string, string>;
+  readonly customerSupplied: ReadonlySet<string>;
 }
 
 async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: number): Promise<SeriesListing> {
@@ -153,6 +159,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
   // The bound counts every object listed (it bounds calls and memory), dumps or not.
   let listed = 0;
   const kmsKeyNames = new Map<string, string>();
+  const customerSupplied = new Set<string>();
   const nextToken = pageTokens(`objects.list of gs://${bucket.name}/${prefix}`, 'RepeatedPageToken');
   let query: GetFilesOptions | undefined = { prefix: prefix || undefined, autoPaginate: false };
   let complete = true;
@@ -173,16 +180,24 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
         const object = objectOf(file);
         if (!isSeriesObject(object.key, object.size, location)) continue;
         objects.push(object);
-        const { kmsKeyName } = file.metadata as { kmsKeyName?: unknown };
+        const { kmsKeyName, customerEncryption } = file.metadata as {
+          kmsKeyName?: unknown;
+          customerEncryption?: unknown;
+        };
         if (typeof kmsKeyName === 'string' && kmsKeyName) kmsKeyNames.set(file.name, kmsKeyName);
+        if (customerEncryption !== undefined && customerEncryption !== null) customerSupplied.add(file.name);
       }
       const token = nextToken(next?.pageToken);
       query = token ? { ...query, pageToken: token } : undefined;
     }
   } catch (error) {
-    return { listing: { state: 'unknown', reason: reasonOf(error) }, kmsKeyNames };
+    return { listing: { state: 'unknown', reason: reasonOf(error) }, kmsKeyNames, customerSupplied };
   }
-  return { listing: { state: 'read', objects: sortOldestFirst(objects), complete }, kmsKeyNames };
+  return {
+    listing: { state: 'read', objects: sortOldestFirst(objects), complete },
+    kmsKeyNames,
+    customerSupplied,
+  };
 }
 
 /**
@@ -246,6 +261,12 @@ const NONCURRENT_MODELLED_CONDITIONS = new Set([
 /** Only noncurrent versions meet these: a rule with one never deletes a live dump. */
 const NONCURRENT_CONDITIONS = ['numNewerVersions', 'daysSinceNoncurrentTime', 'noncurrentTimeBefore'];
 
+/** A `matchesSuffix` list of names' endings, else undefined (not sent, empty, or not strings). */
+function suffixList(value: unknown): readonly string[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  return value.every((suffix) => typeof suffix === 'string') ? (value as string[]) : undefined;
+}
+
 /** A `YYYY-MM-DD` lifecycle date as midnight UTC, else undefined. */
 function lifecycleDate(value: unknown): Date | undefined {
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
@@ -260,8 +281,9 @@ function lifecycleDate(value: unknown): Date | undefined {
  * An object is deleted when it meets every condition of a rule
  * (https://cloud.google.com/storage/docs/lifecycle). On live objects: `age` is `expirationDays`,
  * `createdBefore` is `createdBefore`, and a rule with neither and no other condition (only
- * `matchesPrefix` or `isLive: true`) deletes at any age (`expirationDays: 0`). A condition this
- * adapter does not model (`customTimeBefore`, `daysSinceCustomTime`, `matchesSuffix`,
+ * `matchesPrefix` or `isLive: true`) deletes at any age (`expirationDays: 0`); `matchesSuffix` is
+ * `matchesSuffixes`, which dumps.retention compares with the dumps' keys. A condition this
+ * adapter does not model (`customTimeBefore`, `daysSinceCustomTime`, an unreadable `matchesSuffix`,
  * `matchesStorageClass`, a condition added to the API later, an unreadable `createdBefore`) is kept
  * in `unmodelledConditions`, never dropped: dropping it would turn the rule into one that deletes
  * nothing, or deletes everything. A rule with `isLive: false` or a noncurrent condition acts on
@@ -326,10 +348,15 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
       ];
     }
     const createdBefore = lifecycleDate(condition.createdBefore);
+    // `matchesSuffix`: the rule reaches only objects whose name ends with one of these
+    // (https://cloud.google.com/storage/docs/lifecycle#matchesprefix-suffix); a list the adapter
+    // cannot read stays an unmodelled condition.
+    const suffixes = suffixList(condition.matchesSuffix);
     const unmodelled = Object.entries(condition)
       .filter(
         ([name, value]) =>
           value !== undefined &&
+          !(name === 'matchesSuffix' && suffixes !== undefined) &&
           (!MODELLED_CONDITIONS.has(name) || (name === 'createdBefore' && createdBefore === undefined)),
       )
       .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
@@ -356,6 +383,7 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
         prefix: prefixes?.[0],
         ...reach,
         ...(createdBefore ? { createdBefore } : {}),
+        ...(suffixes ? { matchesSuffixes: suffixes } : {}),
         ...(unmodelled.length > 0 ? { unmodelledConditions: unmodelled } : {}),
       },
     ];
@@ -453,17 +481,41 @@ async function withNewestKey(
   return { ...newest, encryption: await withKeyState(own, readKey, versionKey ? named : undefined) };
 }
 
+/**
+ * The newest dump as Google-managed keys encrypt it, when the bucket default names a Cloud KMS key
+ * but objects.list names none for the dump: the object resource's `kmsKeyName` is the "Cloud KMS
+ * Key used to encrypt this object, if the object is encrypted by such a key"
+ * (https://cloud.google.com/storage/docs/json_api/v1/objects#resource; objects.list's default
+ * `noAcl` projection sends every property but `owner` and `acl`), and the default key applies only
+ * to objects written after it was set (https://cloud.google.com/storage/docs/encryption/using-customer-managed-keys#set-default-key).
+ * A dump under a customer-supplied key (`customerEncryption`) is left as read: not judged here.
+ */
+function withGoogleManaged(
+  newest: NewestDump,
+  listed: SeriesListing,
+  byDefault: BucketReading<EncryptionConfig>,
+): NewestDump {
+  const key = newest.object.key;
+  if (newest.encryption !== undefined || byDefault.state !== 'read' || !byDefault.value.kmsKey) return newest;
+  if (listed.kmsKeyNames.has(key) || listed.customerSupplied.has(key)) return newest;
+  return {
+    ...newest,
+    encryption: { algorithm: 'google-managed', kmsKey: undefined, customerManagedKey: false },
+  };
+}
+
 /** Reads one Cloud Storage dump location. Never throws for an API failure. */
 export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<DumpFact> {
   const { location } = options;
   const bucket = options.storage.bucket(location.bucket);
-  const [{ listing, kmsKeyNames }, metadataReading] = await Promise.all([
+  const [listed, metadataReading] = await Promise.all([
     listSeries(bucket, location, options.maxObjectsListed),
     bucket.getMetadata().then(
       ([metadata]) => ({ state: 'read' as const, value: metadata as BucketMetadata }),
       (error: unknown) => ({ state: 'unknown' as const, reason: reasonOf(error) }),
     ),
   ]);
+  const { listing, kmsKeyNames } = listed;
   const newestListed = newestObject(listing);
   const newestRead = newestListed ? await readNewest(bucket, newestListed) : undefined;
   const unread = (reason: string) => ({ state: 'unknown' as const, reason });
@@ -483,8 +535,9 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
     readKey && settings.encryption.state === 'read'
       ? { state: 'read', value: await withKeyState(settings.encryption.value, readKey) }
       : settings.encryption;
-  const newest =
+  const keyed =
     newestRead && readKey ? await withNewestKey(newestRead, kmsKeyNames, encryption, readKey) : newestRead;
+  const newest = keyed && withGoogleManaged(keyed, listed, encryption);
   const selfLink = metadataReading.state === 'read' ? metadataReading.value.selfLink : undefined;
   return {
     resource: {

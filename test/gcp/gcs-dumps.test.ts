@@ -116,6 +116,26 @@ beforeAll(async () => {
               defaultKmsKeyName: KMS_KEY,
               series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
             })),
+            // A customer-managed default key set after the dumps were written: they stay under
+            // Google-managed keys, and objects.list names no kmsKeyName for them.
+            {
+              name: 'certctl-dumps-default-key-later',
+              versioning: true,
+              retentionPolicy: { retentionPeriodSeconds: 35 * 86_400, isLocked: true },
+              publicAccessPrevention: 'enforced',
+              defaultKmsKeyName: KMS_KEY,
+              objectKmsKeyName: false,
+              series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
+            },
+            // Deletes temporary files a day old: no dump ends with .tmp.
+            {
+              name: 'certctl-dumps-tmp-cleanup',
+              versioning: true,
+              lifecycle: [{ action: 'Delete', age: 1, isLive: true, matchesSuffix: ['.tmp', '.partial'] }],
+              publicAccessPrevention: 'enforced',
+              defaultKmsKeyName: KMS_KEY,
+              series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-8h20m', fixture: DUMP_FIXTURE }],
+            },
             // A checksum after each dump, a console folder placeholder, and the last run's dump
             // missing while its checksum came.
             {
@@ -368,7 +388,7 @@ describe('readGcsDumpFact', () => {
  * `files` and names `next` as the next page; every other setting reads as not set.
  */
 function readStubbed(
-  files: readonly { name: string; metadata: Record<string, string> }[],
+  files: readonly { name: string; metadata: Record<string, unknown> }[],
   next: { pageToken: string } | null,
   bucketMetadata: Record<string, unknown> = {},
 ): Promise<DumpFact> {
@@ -384,6 +404,48 @@ function readStubbed(
     maxObjectsListed: 1000,
   });
 }
+
+describe('readGcsDumpFact, when the newest dump is not under the default key', () => {
+  it('warns, not passes, when the newest dump was written with Google-managed keys before a customer-managed default was set', async () => {
+    // Act
+    const fact = await read('certctl-dumps-default-key-later');
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess
+    expect(outcome?.status).toBe('WARNING');
+    expect(fact.newest?.encryption).toEqual({
+      algorithm: 'google-managed',
+      kmsKey: undefined,
+      customerManagedKey: false,
+    });
+    expect(outcome?.description).toContain(
+      'is encrypted with Google-managed keys, not a customer-managed KMS key',
+    );
+  });
+
+  it('does not call a dump under a customer-supplied key Google-managed', async () => {
+    // Prepare: an upload with its own encryption key (CSEK): objects.list names no kmsKeyName.
+    const files = [
+      {
+        name: 'prod/certctl-0.dump',
+        metadata: {
+          size: '6451',
+          timeCreated: '2026-12-02T03:40:00.000Z',
+          customerEncryption: { encryptionAlgorithm: 'AES256', keySha256: 'H4sI' },
+        },
+      },
+    ];
+    // Act
+    const fact = await readStubbed(files, null, { encryption: { defaultKmsKeyName: KMS_KEY } });
+    // Assess
+    expect(fact.newest?.encryption).toBeUndefined();
+  });
+
+  it('keeps the newest dump encryption unjudged when it is the default key', async () => {
+    const fact = await read('certctl-dumps');
+    expect(fact.newest?.encryption).toBeUndefined();
+    expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('PASSED');
+  });
+});
 
 describe('readGcsDumpFact, when object metadata changed after the upload', () => {
   it('dates each dump by its creation, not by a later metadata update such as a hold', async () => {
@@ -415,8 +477,16 @@ describe('readGcsDumpFact, when object metadata changed after the upload', () =>
 });
 
 describe('readGcsDumpFact, bucket settings buckets.get left out', () => {
+  // Written under the default key, as objects.list says of every object a Cloud KMS key encrypts.
   const dump = [
-    { name: 'prod/certctl-0.dump', metadata: { size: '6451', timeCreated: '2026-12-02T03:40:00.000Z' } },
+    {
+      name: 'prod/certctl-0.dump',
+      metadata: {
+        size: '6451',
+        timeCreated: '2026-12-02T03:40:00.000Z',
+        kmsKeyName: `${KMS_KEY}/cryptoKeyVersions/1`,
+      },
+    },
   ];
   const guarded = {
     iamConfiguration: { publicAccessPrevention: 'enforced' },
@@ -554,6 +624,18 @@ describe('Cloud Storage lifecycle rules that do not delete by age', () => {
     expect(outcome?.description).toContain('deletes every dump created before 2026-11-25');
   });
 
+  it('passes retention when a Delete rule reaches only suffixes no listed dump has (a .tmp cleanup)', async () => {
+    // Act
+    const fact = await read('certctl-dumps-tmp-cleanup');
+    const outcome = dumpsRetentionCheck.evaluate(fact, settings);
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(fact.lifecycle).toMatchObject({
+      state: 'read',
+      value: [{ expirationDays: 1, matchesSuffixes: ['.tmp', '.partial'] }],
+    });
+  });
+
   it('makes retention not available, naming the condition, when a Delete rule acts on a custom time', async () => {
     // Act
     const fact = await read('certctl-dumps-custom-time');
@@ -570,7 +652,7 @@ describe('Cloud Storage lifecycle rules that do not delete by age', () => {
 
   it.each([
     ['customTimeBefore', { customTimeBefore: '2026-12-01' }, ['customTimeBefore=2026-12-01']],
-    ['matchesSuffix with an age', { age: 3, matchesSuffix: ['.dump'] }, ['matchesSuffix=[".dump"]']],
+    ['an unreadable matchesSuffix', { age: 3, matchesSuffix: '.dump' }, ['matchesSuffix=.dump']],
     [
       'matchesStorageClass',
       { age: 3, matchesStorageClass: ['STANDARD'] },

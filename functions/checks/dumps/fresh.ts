@@ -9,18 +9,32 @@
  * (the header read dumps.integrity judges), or, when they could not be read, its key ends with the
  * location's `suffix`. A checksum or log written after each run would otherwise pass for the dump of
  * a run whose pg_dump failed; the listing leaves out keys without the suffix and folder placeholders
- * (core/dump-facts.ts `isSeriesObject`).
+ * (core/dump-facts.ts `isSeriesObject`). An empty newest object (a failed pg_dump whose upload still
+ * ran) is no dump either: behind it, a complete listing whose newest object that is not empty is
+ * older than the allowance FAILS, as the runs since produced nothing.
+ *
+ * The modification time is when the object was last written, not when its dump was made: a copy in
+ * place (S3 CopyObject to re-encrypt, a Cloud Storage rewrite) renews it. When the header's
+ * creation time (local time, so read at the westmost UTC offset, the latest it can mean) is older
+ * than the allowance, the object proves no recent dump: NOT_AVAILABLE, as another copied object may
+ * hold the newest dump.
  */
-import { CLOCK_SKEW_TOLERANCE_MS } from '../../core/time.ts';
+import type { CheckOutcome } from '../../core/check.ts';
+import type { DumpFact, DumpObject } from '../../core/dump-facts.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
   DOCS,
   DUMPS_RESOURCE_TYPES,
+  datedDumps,
+  datedObjects,
   formatDuration,
   hoursBetween,
   locationLabel,
+  MAX_WEST_OFFSET_HOURS,
   newestShows,
   notAvailable,
+  readCutShort,
 } from './wording.ts';
 
 export const dumpsFreshCheck: DumpsCheck = {
@@ -50,6 +64,16 @@ export const dumpsFreshCheck: DumpsCheck = {
       );
     }
     const newest = fact.newest?.object;
+    if ((fact.listing.objects.length === 0 || !newest) && !fact.listing.complete) {
+      // The bound counts every object listed, dumps or not: a listing cut before its first dump
+      // (logs or checksums ahead of the dumps in key order) does not show that none exists.
+      return notAvailable(
+        fact,
+        "the listing stopped at the policy's maxObjectsListed before it reached any dump, so dumps may exist beyond it",
+        { dumpsListed: 0, newestAgeHours: null },
+        required,
+      );
+    }
     if (fact.listing.objects.length === 0 || !newest) {
       return {
         status: 'FAILED',
@@ -93,10 +117,12 @@ export const dumpsFreshCheck: DumpsCheck = {
       const suffix = fact.location.suffix;
       const named = suffix !== undefined && suffix !== '' && newest.key.endsWith(suffix);
       if (shown?.shows === 'other') {
+        const stale = fact.listing.complete ? staleBehindEmpty(fact, newest, maxAgeHours, now) : undefined;
+        if (stale) return { ...stale, required, drifting };
         return {
           ...notAvailable(
             fact,
-            `the newest object under the prefix, ${newest.key}, ${shown.words}, so it does not show when the last dump was made (dumps.integrity); if the prefix also holds other files (checksums, logs), set the location's \`suffix\` (\`.dump\`) so that only dumps count`,
+            `the newest object under the prefix, ${newest.key}, ${shown.words}, so it does not show when the last dump was made (dumps.integrity)${named ? '' : "; if the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count"}`,
             observed,
             required,
           ),
@@ -113,6 +139,29 @@ export const dumpsFreshCheck: DumpsCheck = {
           ),
           drifting,
         };
+      }
+      // A copy or rewrite of the object (S3 CopyObject in place to re-encrypt, a Cloud Storage
+      // rewrite to change its key or class) gives it a new modification time: a header made longer
+      // ago than the allowance, in whatever time zone, shows it is not a recent dump.
+      const header = fact.newest?.header;
+      const made =
+        header?.state === 'read' && header.result.kind === 'header'
+          ? header.result.header.createdAsUtc
+          : undefined;
+      if (made) {
+        const latestMade = new Date(made.getTime() + MAX_WEST_OFFSET_HOURS * HOUR_MS);
+        const madeAgeHours = hoursBetween(latestMade, now);
+        if (madeAgeHours > maxAgeHours) {
+          return {
+            ...notAvailable(
+              fact,
+              `${newest.key}, the newest object under the prefix, was written ${formatDuration(ageHours)} ago, but its pg_dump header says it was made ${made.toISOString().slice(0, 16).replace('T', ' ')} (dump host's local time), at least ${formatDuration(madeAgeHours)} ago in any time zone: the object was copied or rewritten after the dump was made, so its modification time does not show when the last dump was made (dumps.integrity)`,
+              observed,
+              required,
+            ),
+            drifting,
+          };
+        }
       }
       const byName =
         shown?.shows === 'nothing'
@@ -146,3 +195,52 @@ export const dumpsFreshCheck: DumpsCheck = {
     };
   },
 };
+
+/**
+ * When the newest object is empty (a run whose pg_dump failed still uploaded an object) and the
+ * listing is complete: FAILED when the newest object that is not empty is older than the allowance,
+ * or none exists, since every newer object is provably no dump. Undefined otherwise: a recent
+ * object before the empty one is not read, so nothing shows it is a dump.
+ */
+function staleBehindEmpty(
+  fact: DumpFact,
+  newest: DumpObject,
+  maxAgeHours: number,
+  now: Date,
+): Omit<CheckOutcome, 'required'> | undefined {
+  const header = fact.newest?.header;
+  const readEmpty =
+    header?.state === 'read' &&
+    header.result.kind === 'not-pg-dump' &&
+    header.result.looksLike === 'empty' &&
+    fact.newest !== undefined &&
+    !readCutShort(fact.newest);
+  if (newest.size !== 0 && !readEmpty) return undefined;
+  const listed = fact.listing.state === 'read' ? fact.listing.objects : [];
+  // An object the listing did not date may be a newer dump.
+  if (listed.some((object) => object.lastModified === undefined && object.size !== 0)) return undefined;
+  const dated = datedObjects(listed);
+  const previous = datedDumps(dated)
+    .filter((object) => object.key !== newest.key)
+    .at(-1);
+  const label = locationLabel(fact);
+  if (!previous) {
+    return {
+      status: 'FAILED',
+      description: `${label} holds no dump at all: every object under it is empty (runs that produced nothing, the newest ${newest.key}); the policy allows ${maxAgeHours} h.`,
+      observed: { newestKey: newest.key, newestAgeHours: null },
+    };
+  }
+  const ageHours = hoursBetween(previous.lastModified, now);
+  if (ageHours <= maxAgeHours) return undefined;
+  const empties = dated.filter((object) => object.lastModified > previous.lastModified).length;
+  return {
+    status: 'FAILED',
+    description: `The newest dump in ${label} (${previous.key}) is ${formatDuration(ageHours)} old, and the ${empties} newer object${empties === 1 ? ' is' : 's are'} empty (runs that produced nothing, the newest ${newest.key}); the policy allows ${maxAgeHours} h.`,
+    observed: {
+      newestKey: previous.key,
+      newestLastModified: previous.lastModified.toISOString(),
+      newestAgeHours: ageHours,
+    },
+  };
+}

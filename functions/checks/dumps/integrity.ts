@@ -26,8 +26,10 @@ import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
   DOCS,
   DUMPS_RESOURCE_TYPES,
-  datedObjects,
+  datedDumps,
   locationLabel,
+  MAX_EAST_OFFSET_HOURS,
+  MAX_WEST_OFFSET_HOURS,
   NOT_PG_DUMP_WORDS,
   notAvailable,
   readCutShort,
@@ -37,9 +39,6 @@ import {
 /** How many dumps before the newest make the "recent median", and how few are too few to judge. */
 export const RECENT_DUMPS = 7;
 export const MIN_RECENT_DUMPS = 3;
-/** UTC offsets span -12 h to +14 h. */
-const MAX_WEST_OFFSET_HOURS = 12;
-const MAX_EAST_OFFSET_HOURS = 14;
 
 export const dumpsIntegrityCheck: DumpsCheck = {
   metadata: {
@@ -70,6 +69,15 @@ export const dumpsIntegrityCheck: DumpsCheck = {
         fact,
         `the listing stopped at the policy's maxObjectsListed (${fact.listing.objects.length} objects), so ${key}, the newest listed, may not be the newest dump`,
         { key },
+        required,
+      );
+    }
+    if (newest.header.state === 'unknown' && newest.object.size === 0) {
+      // The listing alone shows an empty object, which no read could make a dump.
+      return failed(
+        fact,
+        `${key} ${NOT_PG_DUMP_WORDS.empty} (the listing says 0 bytes; its first bytes could not be read: ${newest.header.reason})`,
+        { key, sizeBytes: 0 },
         required,
       );
     }
@@ -159,6 +167,29 @@ function failed(
   return { status: 'FAILED', description: `${locationLabel(fact)}: ${problem}.`, observed, required };
 }
 
+/** NAMEDATALEN - 1: the bytes of a name PostgreSQL keeps. */
+const MAX_NAME_BYTES = 63;
+const utf8 = new TextEncoder();
+
+/**
+ * The database a name reaches: PostgreSQL keeps only the first 63 bytes of an identifier, cut at a
+ * character boundary (https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS;
+ * `truncate_identifier` uses pg_mbcliplen). The header holds the name pg_dump connected with
+ * (`WriteHead` writes `PQdb`, the name as the client gave it), so a longer multibyte name and its
+ * cut form are one database.
+ */
+function postgresName(name: string): string {
+  if (utf8.encode(name).length <= MAX_NAME_BYTES) return name;
+  let kept = '';
+  let bytes = 0;
+  for (const character of name) {
+    bytes += utf8.encode(character).length;
+    if (bytes > MAX_NAME_BYTES) break;
+    kept += character;
+  }
+  return kept;
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -167,10 +198,11 @@ function median(values: readonly number[]): number {
     : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
-/** Sizes of up to RECENT_DUMPS dumps before the newest, newest first. */
+/** Sizes of up to RECENT_DUMPS dumps (not empty objects) before the newest. */
 function recentSizes(fact: DumpFact, newestKey: string): number[] {
   if (fact.listing.state !== 'read') return [];
-  return datedObjects(fact.listing.objects)
+  // Empty objects are runs that produced nothing, not dumps of a usual size (datedDumps).
+  return datedDumps(fact.listing.objects)
     .filter((object) => object.key !== newestKey && object.size !== undefined)
     .slice(-RECENT_DUMPS)
     .map((object) => object.size ?? 0);
@@ -199,7 +231,7 @@ function judgeHeader(
   }
   if (header.databaseName === undefined) {
     unknown.push('the database name (the header stores none)');
-  } else if (header.databaseName !== dumps.databaseName) {
+  } else if (postgresName(header.databaseName) !== postgresName(dumps.databaseName)) {
     problems.push(`it is a dump of database "${header.databaseName}", not "${dumps.databaseName}"`);
   }
 

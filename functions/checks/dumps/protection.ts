@@ -22,9 +22,10 @@
  *   on who reads the dumps), so anything else is WARNING. A named S3 key whose manager KMS did not
  *   tell (DescribeKey denied or failed) is NOT_AVAILABLE: a key ARN may name the aws/s3 key.
  * - The newest dump's own encryption, when the ranged read of its header said it (S3) or its
- *   objects.list `kmsKeyName` names another Cloud KMS key than the default (GCS): an upload's
- *   own encryption overrides the bucket default, so a dump written with SSE-S3 or aws/s3
- *   under a CMK default is WARNING, and its key is judged as the default's is.
+ *   objects.list `kmsKeyName` names another Cloud KMS key than the default, or none under a Cloud
+ *   KMS default (GCS: written with Google-managed keys before the default was set): an upload's
+ *   own encryption overrides the bucket default, so a dump written with SSE-S3, aws/s3 or
+ *   Google-managed keys under a CMK default is WARNING, and its key is judged as the default's is.
  * - The key must decrypt: a KMS key DescribeKey reports disabled, pending deletion or otherwise
  *   unusable, or a Cloud KMS key whose primary version cryptoKeys.get reports DISABLED,
  *   DESTROY_SCHEDULED, DESTROYED or otherwise unusable (core/kms-key-states.ts), FAILs, as every
@@ -299,10 +300,16 @@ function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
         ? 'SSE-S3 (AES256)'
         : own.algorithm?.startsWith('aws:kms')
           ? `the AWS-managed key aws/s3${own.kmsKey ? ` (${own.kmsKey})` : ''}`
-          : (own.algorithm ?? 'a provider-managed key');
-    verdicts.warnings.push(
-      `${dump} is encrypted with ${with_}, not a customer-managed KMS key: its upload overrides the bucket default`,
-    );
+          : own.algorithm === 'google-managed'
+            ? 'Google-managed keys'
+            : (own.algorithm ?? 'a provider-managed key');
+    // Cloud Storage applies a default key only to objects written after it was set; on S3 an
+    // upload's own encryption header overrides the default.
+    const why =
+      fact.location.provider === 'gcp'
+        ? 'it was written before the bucket default key was set'
+        : 'its upload overrides the bucket default';
+    verdicts.warnings.push(`${dump} is encrypted with ${with_}, not a customer-managed KMS key: ${why}`);
   } else if (own.customerManagedKey === undefined) {
     verdicts.unknown.push(
       own.kmsKey !== undefined

@@ -6,13 +6,14 @@
  * `minPitrDays` (S3 `Expiration.Days`/`Date`, GCS `Delete` with `age`, or with `createdBefore` a
  * date inside the window), or a retention lock (S3 Object Lock default retention, GCS retention
  * policy) holds them at least that long anyway. A rule also asking a condition the adapter does not
- * model (GCS `daysSinceCustomTime`, `matchesSuffix`, …, S3 object tags) may or may not delete the
+ * model (GCS `daysSinceCustomTime`, `matchesStorageClass`, …, S3 object tags) may or may not delete the
  * dumps: unless another of its conditions spares the window (`age` of at least `minPitrDays`,
  * `createdBefore` the window's start or earlier), the check is NOT_AVAILABLE naming the condition,
- * never PASSED, nor FAILED on a rule that may not touch them. An S3 object-size filter, and a rule
- * prefix longer than the location's (`prod/tmp/` beside dumps under `prod/`), are compared with the
- * listed dumps: a rule none of them falls under spares the series; one the listing cannot tell
- * (cut at the bound, a size not sent) is NOT_AVAILABLE.
+ * never PASSED, nor FAILED on a rule that may not touch them. An S3 object-size filter, a rule
+ * prefix longer than the location's (`prod/tmp/` beside dumps under `prod/`) and a GCS
+ * `matchesSuffix` (`.tmp`) are compared with the listed dumps: a rule none of them falls under
+ * spares the series, and so does a suffix the location's `suffix` never ends with; one the listing
+ * cannot tell (cut at the bound, a size not sent) is NOT_AVAILABLE.
  * Covered: the oldest listed dump is at least `minPitrDays` old, and between consecutive dumps of
  * that window no gap exceeds 2 x cadence. A younger series is still filling (WARNING, "N of 30
  * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
@@ -24,7 +25,7 @@ import type { DumpsCheck } from './settings.ts';
 import {
   DOCS,
   DUMPS_RESOURCE_TYPES,
-  datedObjects,
+  datedDumps,
   daysBetween,
   formatDuration,
   hoursBetween,
@@ -40,15 +41,28 @@ import {
  */
 function ruleReach(
   rule: DumpLifecycleRule,
-  listing: DumpFact['listing'],
+  { listing, location }: Pick<DumpFact, 'listing' | 'location'>,
 ): 'all' | 'some' | 'none' | 'unknown' {
   const above = rule.objectSizeGreaterThan;
   const below = rule.objectSizeLessThan;
   const prefixes = rule.narrowerPrefixes;
+  const suffixes = rule.matchesSuffixes;
   const sized = above !== undefined || below !== undefined;
-  if (!sized && prefixes === undefined) return 'all';
+  if (!sized && prefixes === undefined && suffixes === undefined) return 'all';
+  // Every dump's key ends with the location's suffix: it can end with a rule's suffix too only
+  // when one of the two ends with the other (`.dump` and `.tmp` never meet).
+  const dumpSuffix = location.suffix;
+  if (
+    suffixes !== undefined &&
+    dumpSuffix &&
+    !suffixes.some((suffix) => suffix.endsWith(dumpSuffix) || dumpSuffix.endsWith(suffix))
+  ) {
+    return 'none';
+  }
   if (listing.state !== 'read') return 'unknown';
-  const under = (key: string) => prefixes === undefined || prefixes.some((prefix) => key.startsWith(prefix));
+  const under = (key: string) =>
+    (prefixes === undefined || prefixes.some((prefix) => key.startsWith(prefix))) &&
+    (suffixes === undefined || suffixes.some((suffix) => key.endsWith(suffix)));
   const inRange = (size: number) =>
     (above === undefined || size > above) && (below === undefined || size < below);
   const reached = listing.objects.filter((object) => under(object.key));
@@ -59,12 +73,14 @@ function ruleReach(
 
 /** `keys under prod/tmp/, object size > 10 and < 500 bytes (the dumps were not all listed)`. */
 function reachText(rule: DumpLifecycleRule, listing: DumpFact['listing']): string {
+  const suffixes = rule.matchesSuffixes;
   const bounds = [
     ...(rule.objectSizeGreaterThan === undefined ? [] : [`> ${rule.objectSizeGreaterThan}`]),
     ...(rule.objectSizeLessThan === undefined ? [] : [`< ${rule.objectSizeLessThan}`]),
   ];
   const parts = [
     ...(rule.narrowerPrefixes ? [`keys under ${rule.narrowerPrefixes.join(' or ')}`] : []),
+    ...(suffixes ? [`keys ending with ${suffixes.join(' or ')}`] : []),
     ...(bounds.length > 0 ? [`object size ${bounds.join(' and ')} bytes`] : []),
   ];
   const why =
@@ -110,7 +126,7 @@ export const dumpsRetentionCheck: DumpsCheck = {
         const agedEnough = rule.expirationDays !== undefined && rule.expirationDays >= minPitrDays;
         const createdBeforeWindow =
           rule.createdBefore !== undefined && rule.createdBefore.getTime() <= windowStart;
-        const reach = ruleReach(rule, fact.listing);
+        const reach = ruleReach(rule, fact);
         if (reach === 'none') continue;
         const unmodelled = [
           ...(rule.unmodelledConditions ?? []),
@@ -166,12 +182,16 @@ export const dumpsRetentionCheck: DumpsCheck = {
         `the whole series: the listing stopped at ${dumpsListed} objects (the policy's maxObjectsListed)`,
       );
     } else {
-      const dated = datedObjects(fact.listing.objects);
+      // An empty object is a run that produced nothing: it neither covers a day nor closes a gap.
+      const dated = datedDumps(fact.listing.objects);
       dumpsListed = fact.listing.objects.length;
+      const empty = fact.listing.objects.filter((object) => object.size === 0).length;
       const oldest = dated[0];
       if (!oldest) {
         if (dumpsListed === 0) problems.push('the prefix holds no dump at all');
-        else unknown.push('the modification times of the listed objects (not sent)');
+        else if (empty === dumpsListed) {
+          problems.push(`every object under the prefix (${empty}) is empty, so it holds no dump at all`);
+        } else unknown.push('the modification times of the listed objects (not sent)');
       } else {
         coveredDays = daysBetween(oldest.lastModified, now);
         let gapAfter: string | undefined;
@@ -187,7 +207,7 @@ export const dumpsRetentionCheck: DumpsCheck = {
         }
         if (longestGapHours !== undefined && longestGapHours > maxGapHours) {
           problems.push(
-            `the series has a gap of ${formatDuration(longestGapHours)} between ${gapAfter}, longer than twice the ${dumps.cadenceHours} h cadence`,
+            `the series has a gap of ${formatDuration(longestGapHours)} between ${gapAfter}, longer than twice the ${dumps.cadenceHours} h cadence${empty > 0 ? ` (${empty === 1 ? 'an empty object' : `${empty} empty objects`} in the series ${empty === 1 ? 'is' : 'are'} not counted as dumps)` : ''}`,
           );
           fixes.push('Find why the dump job skipped runs in that period (its logs and alarms).');
         }

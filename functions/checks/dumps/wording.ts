@@ -27,6 +27,13 @@ export const DOCS = {
   gcsCmek: 'https://cloud.google.com/storage/docs/encryption/customer-managed-keys',
 } as const;
 
+/**
+ * UTC offsets span -12 h to +14 h: the bounds of the true instant of a pg_dump header's creation
+ * time, which is the dump host's local time with no offset (core/pg-dump-header.ts).
+ */
+export const MAX_WEST_OFFSET_HOURS = 12;
+export const MAX_EAST_OFFSET_HOURS = 14;
+
 /** `s3://certctl-dumps/prod/` or `gs://certctl-dumps/prod/`. */
 export function locationLabel(fact: DumpFact): string {
   const scheme = fact.location.provider === 'aws' ? 's3' : 'gs';
@@ -57,6 +64,16 @@ export function datedObjects(objects: readonly DumpObject[]): (DumpObject & { la
   return objects
     .filter((object): object is DumpObject & { lastModified: Date } => object.lastModified !== undefined)
     .sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime());
+}
+
+/**
+ * Objects of the listing that can be dumps and carry a modification time, oldest first. An object
+ * the listing says is empty (0 bytes) holds no pg_dump archive, whatever its key: a failed
+ * `pg_dump | aws s3 cp - …` still uploads one. Counted as a dump it would fill a gap of the series
+ * with runs that produced nothing, and pull the recent median size down to nothing.
+ */
+export function datedDumps(objects: readonly DumpObject[]): (DumpObject & { lastModified: Date })[] {
+  return datedObjects(objects).filter((object) => object.size !== 0);
 }
 
 /** The bytes do not start a pg_dump archive: what they look like instead, in words. */
@@ -91,6 +108,8 @@ export type NewestShows =
   | { readonly shows: 'nothing'; readonly reason: string };
 
 export function newestShows(newest: NewestDump): NewestShows {
+  // The listing's size alone shows an empty object is no dump, whether or not its bytes were read.
+  if (newest.object.size === 0) return { shows: 'other', words: NOT_PG_DUMP_WORDS.empty };
   if (newest.header.state === 'unknown') return { shows: 'nothing', reason: newest.header.reason };
   const { result, bytesRead } = newest.header;
   if (result.kind !== 'not-pg-dump') return { shows: 'dump' };

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsFreshCheck } from '../../../functions/checks/dumps/fresh.ts';
+import type { DumpFact, DumpObject } from '../../../functions/core/dump-facts.ts';
+import { parsePgDumpHeader } from '../../../functions/core/pg-dump-header.ts';
 import { dailySeries, hoursBefore, NOW, newestOf, s3Fact, settingsWith } from './fixtures.ts';
 
 describe('dumps.fresh', () => {
@@ -184,5 +186,160 @@ describe('dumps.fresh', () => {
     expect(deniedOutcome?.observed).toEqual({ newestAgeHours: null });
     expect(undatedOutcome?.observed).toEqual({ newestKey: 'prod/a.dump', newestAgeHours: null });
     expect(undatedOutcome?.description).toContain('the listing did not say when prod/a.dump was written');
+  });
+
+  it('is not available, not failed as holding no dump, when the listing stopped at the bound before any dump', () => {
+    // Prepare: the bound was spent on objects the suffix leaves out (logs listed before the dumps
+    // in key order); the dumps may lie beyond it.
+    const fact = s3Fact({ listing: { state: 'read', objects: [], complete: false }, newest: undefined });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('maxObjectsListed');
+    expect(outcome?.observed).toEqual({ dumpsListed: 0, newestAgeHours: null });
+  });
+
+  it('is not available, not passed, when the newest object was rewritten days after its header says the dump was made', () => {
+    // Prepare: the dumps were copied in place to re-encrypt them (S3 CopyObject, Cloud Storage
+    // rewrite), which gives every copy a new modification time; the newest by that time is the
+    // pg_dump 17 fixture made 2026-12-02 03:38 (local), audited on 2026-12-10 a hour after the copy.
+    const now = new Date('2026-12-10T12:00:00.000Z');
+    const objects = [{ key: 'prod/certctl-2026-12-02.dump', size: 6451, lastModified: hoursBefore(now, 1) }];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, { ...settingsWith(), now });
+    // Assess: made 2026-12-02 15:38 UTC at the latest (UTC-12), 188.4 h before the audit.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('2026-12-02 03:38');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-2026-12-02.dump', newestAgeHours: 1 });
+  });
+
+  it('passes when the header time is a whole cadence old but a time zone west of UTC can explain it', () => {
+    // Prepare: made 03:38 local; at UTC-12 that is 15:38 UTC, 26.4 h before an audit at 18:00 the next day.
+    const now = new Date('2026-12-03T18:00:00.000Z');
+    const objects = [{ key: 'prod/certctl-2026-12-02.dump', size: 6451, lastModified: hoursBefore(now, 1) }];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) });
+    // Act and Assess
+    expect(dumpsFreshCheck.evaluate(fact, { ...settingsWith(), now })?.status).toBe('PASSED');
+  });
+
+  describe('when the newest objects are empty', () => {
+    /** Daily dumps, the newest 80 h old, then empty objects of the runs since, the newest 2 h old. */
+    function failingRuns(): DumpFact {
+      const dumps = dailySeries(5).map((object, index) => ({
+        ...object,
+        lastModified: hoursBefore(NOW, 80 + (4 - index) * 24),
+      }));
+      const empties = [50, 26, 2].map((hours) => ({
+        key: `prod/certctl-empty-${hours}.dump`,
+        size: 0,
+        lastModified: hoursBefore(NOW, hours),
+      }));
+      const objects = [...dumps, ...empties];
+      const newest = objects.at(-1) as DumpObject;
+      return s3Fact({
+        listing: { state: 'read', objects, complete: true },
+        newest: {
+          object: newest,
+          header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 },
+        },
+      });
+    }
+
+    it('fails with the age of the newest dump that is not empty when the last runs uploaded empty objects', () => {
+      // Act
+      const outcome = dumpsFreshCheck.evaluate(failingRuns(), settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({
+        newestKey: 'prod/certctl-2026-12-02.dump',
+        newestAgeHours: 80,
+      });
+      expect(outcome?.description).toContain('3 newer objects are empty');
+    });
+
+    it('fails saying no dump exists when every listed object is empty', () => {
+      // Prepare
+      const fact = failingRuns();
+      const objects =
+        fact.listing.state === 'read' ? fact.listing.objects.map((o) => ({ ...o, size: 0 })) : [];
+      // Act
+      const outcome = dumpsFreshCheck.evaluate(
+        { ...fact, listing: { state: 'read', objects, complete: true } },
+        settingsWith(),
+      );
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('holds no dump at all: every object under it is empty');
+    });
+
+    it('does not pass an object the listing says is empty for a dump by its name when its bytes could not be read', () => {
+      // Prepare: GetObject denied, the location names dumps `*.dump`, and the last run uploaded
+      // 0 bytes under that name; the dump before it is 26 h old.
+      const objects = [
+        { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 26) },
+        { key: 'prod/certctl-b.dump', size: 0, lastModified: hoursBefore(NOW, 2) },
+      ];
+      const fact = s3Fact({
+        location: { provider: 'aws', bucket: 'certctl-dumps', prefix: 'prod/', suffix: '.dump' },
+        listing: { state: 'read', objects, complete: true },
+        newest: { object: objects[1] as DumpObject, header: { state: 'unknown', reason: 'AccessDenied' } },
+      });
+      // Act
+      const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('prod/certctl-b.dump');
+      expect(outcome?.description).toContain('is empty');
+      expect(outcome?.description).not.toContain('set the location');
+    });
+
+    it('fails on the age of the dump before it when the empty newest object could not be read', () => {
+      const fact = failingRuns();
+      const unread = {
+        ...fact,
+        newest: fact.newest && { ...fact.newest, header: { state: 'unknown', reason: 'AccessDenied' } },
+      } as DumpFact;
+      const outcome = dumpsFreshCheck.evaluate(unread, settingsWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ newestAgeHours: 80 });
+    });
+
+    it('stays not available when an object the listing did not date may be a newer dump', () => {
+      const fact = failingRuns();
+      const objects = [
+        { key: 'prod/certctl-undated.dump', size: 6451, lastModified: undefined },
+        ...(fact.listing.state === 'read' ? fact.listing.objects : []),
+      ];
+      const outcome = dumpsFreshCheck.evaluate(
+        { ...fact, listing: { state: 'read', objects, complete: true } },
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+    });
+
+    it('stays not available when the listing was cut, since a whole newer dump may lie beyond it', () => {
+      const fact = failingRuns();
+      const cut = { ...fact, listing: { ...fact.listing, complete: false } } as DumpFact;
+      expect(dumpsFreshCheck.evaluate(cut, settingsWith())?.status).toBe('NOT_AVAILABLE');
+    });
+
+    it('stays not available when the dump before the empty object is recent: nothing read shows it is a dump', () => {
+      // Prepare: only the last run uploaded an empty object; the dump before it is 26 h old.
+      const objects = [
+        { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 26) },
+        { key: 'prod/certctl-b.dump', size: 0, lastModified: hoursBefore(NOW, 2) },
+      ];
+      const fact = s3Fact({
+        listing: { state: 'read', objects, complete: true },
+        newest: {
+          object: objects[1] as DumpObject,
+          header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 },
+        },
+      });
+      // Act and Assess
+      expect(dumpsFreshCheck.evaluate(fact, settingsWith())?.status).toBe('NOT_AVAILABLE');
+    });
   });
 });

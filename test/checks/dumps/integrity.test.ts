@@ -265,6 +265,21 @@ describe('dumps.integrity descriptions and boundaries', () => {
     );
   });
 
+  it('fails as empty, not unavailable, when the listing says the newest is 0 bytes though its bytes could not be read', () => {
+    // Prepare: GetObject denied; the listing alone shows the last run uploaded nothing.
+    const objects = withNewest({ size: 0 });
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: { object: objects[9] as DumpObject, header: { state: 'unknown', reason: 'AccessDenied' } },
+    });
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(`${NEWEST_KEY} is empty`);
+    expect(outcome?.observed).toEqual({ key: NEWEST_KEY, sizeBytes: 0 });
+  });
+
   it('observes the key when the first bytes could not be read', () => {
     const objects = dailySeries(10);
     const fact = s3Fact({
@@ -407,6 +422,19 @@ describe('dumps.integrity descriptions and boundaries', () => {
     expect(outcome?.observed).toMatchObject({ sizeBytes: 50, recentMedianBytes: 300 });
   });
 
+  it('leaves empty earlier objects out of the median, so failed runs do not hide a cut newest dump', () => {
+    // Prepare: four of the seven earlier runs uploaded 0-byte objects; with them the median is 0
+    // and a 1000-byte newest dump of a 6451-byte series would pass.
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestFrom('certctl-pg17.dump', sizedSeries([6451, 0, 0, 6451, 0, 0, 6451], 1000)),
+      settingsWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ sizeBytes: 1000, recentMedianBytes: 6451 });
+    expect(outcome?.description).toContain('less than half the median 6451 bytes of the 3 dumps before it');
+  });
+
   it('does not compare the newest dump with itself', () => {
     // Two earlier dumps and the newest: too few to compare, although the listing holds three.
     const outcome = dumpsIntegrityCheck.evaluate(
@@ -415,6 +443,27 @@ describe('dumps.integrity descriptions and boundaries', () => {
     );
     expect(outcome?.status).toBe('PASSED');
     expect(outcome?.observed).toMatchObject({ recentMedianBytes: null });
+  });
+
+  it('matches a database name as PostgreSQL does, by its first 63 bytes, when a multibyte name is longer', () => {
+    // Prepare: a database created as 40 Cyrillic letters (80 bytes) is stored as its first 31
+    // (62 bytes: 63 cut at a character boundary). pg_dump writes the name it connected with, so a
+    // job that names the database as listed writes the 31, one that names it as created the 40.
+    const created = 'б'.repeat(40);
+    const stored = 'б'.repeat(31);
+    const header = (databaseName: string) =>
+      newestReading({ kind: 'header', header: { ...fixtureHeader(), databaseName } });
+    // Act
+    const asListed = dumpsIntegrityCheck.evaluate(header(stored), settingsWith({ databaseName: created }));
+    const asCreated = dumpsIntegrityCheck.evaluate(header(created), settingsWith({ databaseName: stored }));
+    const other = dumpsIntegrityCheck.evaluate(
+      header(`${'б'.repeat(30)}в`),
+      settingsWith({ databaseName: created }),
+    );
+    // Assess
+    expect(asListed?.status).toBe('PASSED');
+    expect(asCreated?.status).toBe('PASSED');
+    expect(other?.status).toBe('FAILED');
   });
 
   it('is not available when the header stores no database name', () => {

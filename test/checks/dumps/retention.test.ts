@@ -568,4 +568,95 @@ describe('dumps.retention', () => {
       expect(outcome?.description).toContain('size');
     });
   });
+
+  describe('empty objects', () => {
+    it('fails with the gap when the job wrote empty objects for six days inside the window', () => {
+      // Prepare: pg_dump failed six nights running and the upload step still wrote a 0-byte object
+      // each time (`pg_dump | aws s3 cp - …`): the series has no restorable dump in those days.
+      const objects = dailySeries(35).map((object, index) =>
+        index >= 20 && index < 26 ? { ...object, size: 0 } : object,
+      );
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects, NO_LOCK), settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ longestGapHours: 168 });
+      expect(outcome?.description).toContain('a gap of 7 days');
+      expect(outcome?.description).toContain('(6 empty objects in the series are not counted as dumps)');
+    });
+
+    it('does not count empty oldest objects as covering the window', () => {
+      // Prepare: the ten oldest of 35 daily objects are empty, the 25 after them whole dumps.
+      const objects = dailySeries(35).map((object, index) => (index < 10 ? { ...object, size: 0 } : object));
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects, NO_LOCK), settingsWith());
+      // Assess: the whole dumps reach back 24.3 days, not 34.3.
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.observed).toMatchObject({ coveredDays: 24.3 });
+    });
+
+    it('fails saying no dump exists when every listed object is empty', () => {
+      // Prepare
+      const objects = dailySeries(3).map((object) => ({ ...object, size: 0 }));
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects, NO_LOCK), settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(
+        'every object under the prefix (3) is empty, so it holds no dump at all',
+      );
+    });
+  });
+
+  describe('rules that reach only some name endings (Cloud Storage matchesSuffix)', () => {
+    const tmpCleanup = {
+      state: 'read',
+      value: [rule({ expirationDays: 1, matchesSuffixes: ['.tmp'] })],
+    } as const;
+
+    it('passes when no listed dump ends with the rule suffix', () => {
+      const fact = withSeries(dailySeries(35), { lifecycle: tmpCleanup, ...NO_LOCK });
+      expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+    });
+
+    it('fails when listed dumps end with the rule suffix', () => {
+      const rules = {
+        state: 'read',
+        value: [rule({ expirationDays: 1, matchesSuffixes: ['.dump'] })],
+      } as const;
+      const fact = withSeries(dailySeries(35), { lifecycle: rules, ...NO_LOCK });
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('after 1 days');
+    });
+
+    it('is not available, naming the suffix, when the listing was cut and the location names no suffix', () => {
+      const objects = dailySeries(35);
+      const fact = s3Fact({
+        listing: { state: 'read', objects, complete: false },
+        newest: newestOf(objects),
+        lifecycle: tmpCleanup,
+        ...NO_LOCK,
+      });
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('keys ending with .tmp');
+    });
+
+    it('spares the dumps whatever was listed when the location suffix and the rule suffix never meet', () => {
+      // Prepare: every dump ends with .dump, which never ends with .tmp.
+      const objects = dailySeries(35);
+      const fact = s3Fact({
+        location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/', suffix: '.dump' },
+        listing: { state: 'read', objects, complete: false },
+        newest: newestOf(objects),
+        lifecycle: tmpCleanup,
+        ...NO_LOCK,
+      });
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess: the lifecycle is judged; only the cut listing keeps coverage unknown.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).not.toContain('.tmp');
+    });
+  });
 });

@@ -89,9 +89,11 @@ const bucketSchema = z.strictObject({
   /**
    * The Cloud KMS key the bucket's objects were written with, when not the default (an upload that
    * named its own key, or a default changed since): objects.list answers it as each object's
-   * `kmsKeyName` (`…/cryptoKeyVersions/1`). Absent: the default key's, when there is one.
+   * `kmsKeyName` (`…/cryptoKeyVersions/1`). Absent: the default key's, when there is one. `false`:
+   * written with Google-managed keys before the default key was set, so objects.list sends no
+   * `kmsKeyName` for them.
    */
-  objectKmsKeyName: z.string().min(1).optional(),
+  objectKmsKeyName: z.union([z.string().min(1), z.literal(false)]).optional(),
   /** Absent: the default 7-day soft delete (604800 s); 0 turns it off. */
   softDeleteSeconds: z.int().min(0).default(604_800),
   /** Calls answered 403 forbidden. */
@@ -277,6 +279,9 @@ export class GcsSim implements SimService {
     const written = object.lastModified.at(now).toISOString();
     const generation = String(generationOf(object, now));
     const encoded = encodeURIComponent(object.key);
+    // The key the object was written with: its own, none (Google-managed), or the bucket default.
+    const objectKey =
+      bucket.objectKmsKeyName === false ? undefined : (bucket.objectKmsKeyName ?? bucket.defaultKmsKeyName);
     return {
       kind: 'storage#object',
       id: `${bucket.name}/${object.key}/${generation}`,
@@ -296,9 +301,7 @@ export class GcsSim implements SimService {
       updated: written,
       timeStorageClassUpdated: written,
       timeFinalized: written,
-      ...((bucket.objectKmsKeyName ?? bucket.defaultKmsKeyName)
-        ? { kmsKeyName: `${bucket.objectKmsKeyName ?? bucket.defaultKmsKeyName}/cryptoKeyVersions/1` }
-        : {}),
+      ...(objectKey ? { kmsKeyName: `${objectKey}/cryptoKeyVersions/1` } : {}),
       ...(bucket.retentionPolicy
         ? {
             retentionExpirationTime: new Date(
