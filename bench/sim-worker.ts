@@ -6,7 +6,7 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Faults } from '../test/sim/faults.ts';
 import type { ScenarioInput } from '../test/sim/scenario.ts';
-import { startSim } from '../test/sim/server.ts';
+import { type StartSimOptions, startSim } from '../test/sim/server.ts';
 import type { SimStatsSnapshot } from '../test/sim/stats.ts';
 
 interface WorkerInput {
@@ -14,7 +14,11 @@ interface WorkerInput {
   readonly faults?: Faults;
   /** The simulator clock (ISO time), moved with {@link SimWorker.setClock}; the real clock otherwise. */
   readonly clock?: string;
+  readonly serving?: SimServing;
 }
+
+/** How the simulator serves: see {@link StartSimOptions.answerWithinLatency}. */
+export type SimServing = Pick<StartSimOptions, 'answerWithinLatency'>;
 
 type Command = 'stats' | 'reset' | 'close' | { readonly clock: string };
 
@@ -28,11 +32,17 @@ export class SimWorker {
     this.endpoint = endpoint;
   }
 
-  static async start(scenario: ScenarioInput, faults?: Faults, clock?: Date): Promise<SimWorker> {
+  static async start(
+    scenario: ScenarioInput,
+    faults?: Faults,
+    clock?: Date,
+    serving?: SimServing,
+  ): Promise<SimWorker> {
     const input: WorkerInput = {
       scenario,
       ...(faults ? { faults } : {}),
       ...(clock ? { clock: clock.toISOString() } : {}),
+      ...(serving ? { serving } : {}),
     };
     const worker = new Worker(new URL(import.meta.url), { workerData: input });
     const endpoint = await new Promise<string>((resolveEndpoint, reject) => {
@@ -70,12 +80,13 @@ export class SimWorker {
 
 /** Worker side: start the simulator, answer stats/reset/close. */
 async function serveSimulator(): Promise<void> {
-  const { scenario, faults, clock } = workerData as WorkerInput;
+  const { scenario, faults, clock, serving } = workerData as WorkerInput;
   let now = clock ? new Date(clock) : undefined;
   const sim = await startSim({
     scenario,
     ...(faults ? { faults } : {}),
     ...(now ? { clock: () => now as Date } : {}),
+    ...serving,
   });
   parentPort?.on('message', async (command: Command) => {
     if (typeof command === 'object') {

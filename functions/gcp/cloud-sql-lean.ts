@@ -209,7 +209,9 @@ function isInt32(value: unknown): value is number {
   return Number.isInteger(value) && (value as number) >= INT32_MIN && (value as number) <= INT32_MAX;
 }
 
-const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d{1,9}))?Z$/;
+const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+/** Where the fraction's digits start in a string {@link RFC3339_UTC} matches. */
+const FRACTION_START = 'YYYY-MM-DDTHH:MM:SS.'.length;
 
 /**
  * A Timestamp as gax hands it out: proto3-json-serializer's `googleProtobufTimestampFromProto3JSON`
@@ -218,14 +220,14 @@ const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d{1,9}))?Z$/;
  */
 function timestamp(json: unknown): { seconds: string; nanos: number } {
   if (typeof json !== 'string') throw new Unreadable();
-  const match = RFC3339_UTC.exec(json);
-  if (!match) throw new Unreadable();
+  if (!RFC3339_UTC.test(json)) throw new Unreadable();
   const milliseconds = new Date(json).getTime();
   if (!Number.isFinite(milliseconds)) throw new Unreadable();
-  const fraction = match[1];
+  // The fraction's 1-9 digits, when there are any, sit between `YYYY-MM-DDTHH:MM:SS.` and `Z`.
+  const digits = json.length - FRACTION_START - 1;
   return {
     seconds: String(Math.floor(milliseconds / 1000)),
-    nanos: fraction ? Number.parseInt(fraction.padEnd(9, '0'), 10) : 0,
+    nanos: digits > 0 ? Number(json.slice(FRACTION_START, -1)) * 10 ** (9 - digits) : 0,
   };
 }
 
@@ -326,8 +328,16 @@ interface LeanRequest {
   readonly routing: string;
 }
 
+/**
+ * Only RFC 3986 unreserved characters: what every encoding below leaves as it is (project and
+ * instance names are made of them: lowercase letters, digits and hyphens), so the value is placed
+ * without encoding it.
+ */
+const UNRESERVED = /^[A-Za-z0-9._~-]*$/;
+
 /** gax `transcoding.js` `encodeWithSlashes`: RFC 3986 unreserved characters only. */
 function encodeSegment(value: string): string {
+  if (UNRESERVED.test(value)) return value;
   return encodeURIComponent(value).replace(
     /[!'()*]/g,
     (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`,
@@ -337,6 +347,11 @@ function encodeSegment(value: string): string {
 /** gax `transcoding.js` `encodeWithoutSlashes`: the same, keeping `/`. */
 function encodeQueryValue(value: string): string {
   return value.split('/').map(encodeSegment).join('/');
+}
+
+/** A value as `querystring.stringify` writes it (`querystring.escape`, which leaves unreserved characters). */
+function routingValue(value: string): string {
+  return UNRESERVED.test(value) ? value : querystring.escape(value);
 }
 
 /** A path variable gax would accept (`validateUriPathSegment`) and this path can place. */
@@ -370,12 +385,12 @@ export function leanRequest(
   const base = `/v1/projects/${encodeSegment(project)}/instances`;
   let path = base;
   // The generated methods' routing header: gax `routingHeader.fromParams`, a `querystring.stringify`.
-  let routing = querystring.stringify({ project });
+  let routing = `project=${routingValue(project)}`;
   if (method !== 'instances.list') {
     const instance = pathValue(request.instance);
     if (instance === undefined) return undefined;
     path = `${base}/${encodeSegment(instance)}/${method === 'backupRuns.list' ? 'backupRuns' : 'getLatestRecoveryTime'}`;
-    routing = querystring.stringify({ project, instance });
+    routing = `${routing}&instance=${routingValue(instance)}`;
   }
   const query: string[] = [];
   const { maxResults, pageToken } = request;

@@ -110,37 +110,81 @@ function decompress(body: Buffer, encoding: string | undefined): Buffer {
   }
 }
 
-function toResponse(
-  url: URL,
-  status: number,
-  statusText: string,
-  incoming: http.IncomingMessage,
-  body: Buffer,
-  redirected: boolean,
-) {
-  let headers: Headers | undefined;
-  const response: HttpFetchResponse = {
-    status,
-    statusText,
-    ok: status >= 200 && status < 300,
-    url: url.href,
-    redirected,
-    // Made when first read: gaxios reads them, the lean reads never do, and a `Headers` is not cheap.
-    get headers() {
-      headers ??= responseHeaders(incoming);
-      return headers;
-    },
-    body: {
+/**
+ * An answer with its body whole. A class rather than an object literal of closures: one is made per
+ * request, and the lean reads (./cloud-sql-lean.ts) only read `status` and `text()`.
+ */
+class BufferedResponse implements HttpFetchResponse {
+  readonly url: string;
+  readonly status: number;
+  readonly statusText: string;
+  readonly ok: boolean;
+  readonly redirected: boolean;
+  readonly #incoming: http.IncomingMessage;
+  readonly #bytes: Buffer;
+  #headers: Headers | undefined;
+
+  constructor(
+    url: string,
+    status: number,
+    statusText: string,
+    incoming: http.IncomingMessage,
+    bytes: Buffer,
+    redirected: boolean,
+  ) {
+    this.url = url;
+    this.status = status;
+    this.statusText = statusText;
+    this.ok = status >= 200 && status < 300;
+    this.redirected = redirected;
+    this.#incoming = incoming;
+    this.#bytes = bytes;
+  }
+
+  // Made when first read: gaxios reads them, the lean reads never do, and a `Headers` is not cheap.
+  get headers(): Headers {
+    this.#headers ??= responseHeaders(this.#incoming);
+    return this.#headers;
+  }
+
+  get body(): AsyncIterable<Buffer> {
+    const bytes = this.#bytes;
+    return {
       async *[Symbol.asyncIterator]() {
-        yield body;
+        yield bytes;
       },
-    },
-    arrayBuffer: async () =>
-      body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer,
-    text: async () => body.toString('utf8'),
-    json: async () => JSON.parse(body.toString('utf8')),
+    };
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = this.#bytes;
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+  async text(): Promise<string> {
+    return this.#bytes.toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(this.#bytes.toString('utf8'));
+  }
+}
+
+/**
+ * What `http.request(url)` takes from a URL (Node's `urlToHttpOptions`), made here so the request
+ * is given plain options: the URL is parsed once, by {@link httpFetch}.
+ */
+function requestTarget(url: URL): http.RequestOptions {
+  const { hostname, port, username, password } = url;
+  return {
+    protocol: url.protocol,
+    hostname: hostname.startsWith('[') ? hostname.slice(1, -1) : hostname,
+    ...(port === '' ? {} : { port: Number(port) }),
+    path: `${url.pathname}${url.search}`,
+    ...(username || password
+      ? { auth: `${decodeURIComponent(username)}:${decodeURIComponent(password)}` }
+      : {}),
   };
-  return response;
 }
 
 /** One request and its whole answer, following redirects of a GET or HEAD. */
@@ -171,7 +215,8 @@ function send(url: URL, init: HttpFetchInit, redirects: number): Promise<HttpFet
       request.destroy();
       fail(abortError());
     };
-    const request = transport.request(url, { method, headers, ...(agent ? { agent } : {}) }, (incoming) => {
+    const options = { ...requestTarget(url), method, headers, ...(agent ? { agent } : {}) };
+    const request = transport.request(options, (incoming) => {
       const status = incoming.statusCode ?? 0;
       const location = incoming.headers.location;
       if (REDIRECTS.has(status) && location && (method === 'GET' || method === 'HEAD')) {
@@ -183,10 +228,8 @@ function send(url: URL, init: HttpFetchInit, redirects: number): Promise<HttpFet
         settled = true;
         signal?.removeEventListener('abort', onAbort);
         clearTimeout(timer);
-        send(new URL(location, url), init, redirects + 1).then(
-          (response) => resolve({ ...response, redirected: true }),
-          reject,
-        );
+        // The answer of the last hop says `redirected` itself (redirects > 0).
+        send(new URL(location, url), init, redirects + 1).then(resolve, reject);
         return;
       }
       const chunks: Buffer[] = [];
@@ -204,7 +247,9 @@ function send(url: URL, init: HttpFetchInit, redirects: number): Promise<HttpFet
         settled = true;
         signal?.removeEventListener('abort', onAbort);
         clearTimeout(timer);
-        resolve(toResponse(url, status, incoming.statusMessage ?? '', incoming, body, redirects > 0));
+        resolve(
+          new BufferedResponse(url.href, status, incoming.statusMessage ?? '', incoming, body, redirects > 0),
+        );
       });
     });
     request.on('error', (error) => fail(signal?.aborted ? abortError() : new HttpFetchError(url, error)));

@@ -635,6 +635,7 @@ describe('the lean requests', () => {
     ['instances.list', { project: 'certctl-prod' }],
     ['instances.list', { project: 'example.com:certctl', maxResults: 1000, pageToken: 'a/b+c=d~e!' }],
     ['instances.getLatestRecoveryTime', { project: 'certctl-prod', instance: 'db (1)' }],
+    ['instances.getLatestRecoveryTime', { project: 'certctl.prod~2', instance: 'db_1.a-B~c' }],
     ['backupRuns.list', { project: 'certctl-prod', instance: 'db-1', maxResults: 500, pageToken: 'tok*en' }],
   ];
 

@@ -1,3 +1,5 @@
+import sqlProtos from '@google-cloud/sql/build/protos/protos.json' with { type: 'json' };
+import gaxFallback from 'google-gax/fallback';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
@@ -288,6 +290,19 @@ describe('pruneReadAnswers', () => {
     expect(JSON.stringify(descriptor)).toBe(before);
     expect(declaresCloudSqlV1(descriptor)).toBe(true);
     expect(declaresCloudSqlV1({ nested: { google: { nested: { cloud: { nested: {} } } } } })).toBe(false);
+  });
+
+  it('leaves out the package versions other than v1, and the cut real protos still resolve', () => {
+    // Act
+    const pruned = pruneReadAnswers(sqlProtos as never);
+    const root = gaxFallback.protobuf.Root.fromJSON(pruned as gaxFallback.protobuf.INamespace);
+
+    // Assess: every reference of what is kept resolves, the read services included.
+    expect(Object.keys(sqlProtos.nested.google.nested.cloud.nested.sql.nested)).toContain('v1beta4');
+    expect(Object.keys(pruned.nested?.google?.nested?.cloud?.nested?.sql?.nested ?? {})).toEqual(['v1']);
+    expect(() => root.resolveAll()).not.toThrow();
+    expect(root.lookupService('google.cloud.sql.v1.SqlInstancesService').methods.List).toBeDefined();
+    expect(root.lookupService('google.cloud.sql.v1.SqlBackupRunsService').methods.List).toBeDefined();
   });
 
   it('fails with the type and field named when the protos no longer declare a kept field', () => {

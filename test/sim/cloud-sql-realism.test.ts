@@ -40,4 +40,29 @@ describe('simulated Cloud SQL instance sizes', () => {
       await sim.close();
     }
   });
+
+  it('gives each instance its own server CA certificate, the same on every read', async () => {
+    // Prepare
+    const sim = await startSim({ scenario: await loadScenario('test/sim/scenarios/demo-gcp.yaml') });
+    try {
+      const read = async () => {
+        const response = await fetch(
+          `${sim.endpoint}/v1/projects/certctl-prod/instances?$alt=json;enum-encoding=int`,
+        );
+        return (await response.json()) as { items: { name: string; serverCaCert: { cert: string } }[] };
+      };
+
+      // Act
+      const first = await read();
+      const second = await read();
+
+      // Assess
+      const certs = first.items.map((item) => item.serverCaCert.cert);
+      expect(new Set(certs).size).toBe(certs.length);
+      expect(certs.length).toBeGreaterThan(1);
+      expect(second.items.map((item) => item.serverCaCert.cert)).toEqual(certs);
+    } finally {
+      await sim.close();
+    }
+  });
 });

@@ -192,6 +192,50 @@ describe('startSim', () => {
     expect([plainFirst, plainAgain]).toEqual(['answer 2', 'answer 3']);
   });
 
+  it('makes the answer within the latency only when answerWithinLatency is on', async () => {
+    const latencyMs = 400;
+    const timed = async (answerWithinLatency: boolean) => {
+      let handledAt = 0;
+      const timing: SimService = {
+        name: 'timing',
+        matches: (request) => request.path === '/timed',
+        handle: () => {
+          handledAt = performance.now();
+          return { status: 200, body: 'timed' };
+        },
+        throttled: () => ({ status: 429, body: '' }),
+        serverError: () => ({ status: 500, body: '' }),
+      };
+      const local = await startSim({
+        scenario,
+        extraServices: [timing],
+        faults: { latencyMs },
+        answerWithinLatency,
+      });
+      const sent = performance.now();
+      const text = await fetch(`${local.endpoint}/timed`).then((r) => r.text());
+      const answeredAt = performance.now();
+      await local.close();
+      return {
+        text,
+        handledAfter: handledAt - sent,
+        answeredAfter: answeredAt - sent,
+        heldAfterHandling: answeredAt - handledAt,
+      };
+    };
+
+    const within = await timed(true);
+    const after = await timed(false);
+
+    // Either way the answer takes the whole latency; only when it is made differs: within it, the
+    // answer waits out most of the latency once made (measured from the handling, so a slow start
+    // of the client's first request does not count).
+    expect(within.text).toBe('timed');
+    expect(within.heldAfterHandling).toBeGreaterThan(latencyMs / 2);
+    expect(within.answeredAfter).toBeGreaterThanOrEqual(latencyMs - 1);
+    expect(after.handledAfter).toBeGreaterThanOrEqual(latencyMs - 1);
+  });
+
   it('gives access to a service by name when a test inspects state', () => {
     expect(sim.service('rds').name).toBe('rds');
     expect(() => sim.service('nope')).toThrow('The simulator has no service nope');
