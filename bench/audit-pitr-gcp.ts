@@ -18,7 +18,9 @@
  * (`answerWithinLatency`) rather than after it: it serves one request at a time, and the 20
  * `instances.list` pages (200 KB each, 7-11 ms apiece on a busy machine) otherwise left it one
  * after another after their 50 ms, the last one more than 150 ms late, which the lower bound (and
- * a real API) does not have. API calls are counted by the simulator. The audit
+ * a real API) does not have. API calls are counted by the simulator. The audit runs the code of
+ * bench/gcp-audit-entry.ts bundled as the Cloud Functions are (infra/gcp/bundle.ts), so it pays
+ * what the deployed function pays; `BENCH_AS_SOURCES=1` (or a profiling switch) runs the sources. The audit
  * runs in FRESH_RUNS (bench/child-audit.ts) fresh processes (this script again, with BENCH_GCP_AUDIT_CHILD set), each with
  * its own simulator thread; the output of the run of median wall time is printed, with every run's
  * wall time.
@@ -28,21 +30,19 @@
  * skips the bundle figures)
  */
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
-import { parsePolicy } from '../functions/core/policy.ts';
-import { GcpClientFactory } from '../functions/gcp/clients.ts';
-import { DEFAULT_INSTANCE_CONCURRENCY, INSTANCES_PAGE_SIZE } from '../functions/gcp/cloud-sql.ts';
-import { gcpCollectors } from '../functions/gcp/collectors.ts';
-import { runAuditReport } from '../functions/jobs/audit.ts';
+import { BUNDLE_FILE_NAME } from '../infra/bundling.ts';
+import { bundleCloudFunction } from '../infra/gcp/bundle.ts';
 import type { ScenarioInput } from '../test/sim/scenario.ts';
 import type { CloudSqlInstanceScenario } from '../test/sim/services/cloud-sql.ts';
 import { bundleReport, measureFunction } from './bundle.ts';
-import { repeatRuns } from './child-audit.ts';
+import { repeatRuns, runsSources } from './child-audit.ts';
 import { SimWorker } from './sim-worker.ts';
 
 const run = promisify(execFile);
@@ -95,7 +95,26 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/** Set by the parent to the bundle of bench/gcp-audit-entry.ts the children audit with. */
+const BUNDLE_ENV = 'BENCH_GCP_AUDIT_BUNDLE';
+
+type AuditCode = typeof import('./gcp-audit-entry.ts');
+
+/** The audit's code: the bundle as deployed the parent built, or the sources ({@link runsSources}). */
+async function auditCode(): Promise<AuditCode> {
+  const bundle = process.env[BUNDLE_ENV];
+  return bundle ? ((await import(pathToFileURL(bundle).href)) as AuditCode) : import('./gcp-audit-entry.ts');
+}
+
 async function auditBenchmark(): Promise<void> {
+  const {
+    parsePolicy,
+    GcpClientFactory,
+    gcpCollectors,
+    runAuditReport,
+    DEFAULT_INSTANCE_CONCURRENCY,
+    INSTANCES_PAGE_SIZE,
+  } = await auditCode();
   const plans = fleet();
   const scenario: ScenarioInput = {
     services: {
@@ -114,11 +133,11 @@ async function auditBenchmark(): Promise<void> {
   const policy = parsePolicy({ gcp: { projects: plans.map((plan) => plan.id) } });
   try {
     // Client construction, proto loading and the first connection are paid once per instance of the
-    // function; measure them apart from the audit. This runs the sources, which pay more than the
-    // deployed bundle (infra/gcp/bundle.ts): the generated clients' `require('google-gax')` loads
-    // gax's gRPC index (60-135 ms here), which the bundle replaces, and the read clients build
-    // protobufjs types of all of Cloud SQL v1 in `protos.json` where the bundle keeps only the read
-    // services' types.
+    // function; measure them apart from the audit. From the sources (BENCH_AS_SOURCES, profiling)
+    // this pays more than the deployed bundle (infra/gcp/bundle.ts): the generated clients'
+    // `require('google-gax')` loads gax's gRPC index (60-135 ms here), which the bundle replaces,
+    // and the read clients build protobufjs types of all of Cloud SQL v1 in `protos.json` where the
+    // bundle keeps only the read services' types.
     const coldStart = performance.now();
     await factory.cloudSql().instances.list({ project: WARMUP_PROJECT });
     const coldMs = performance.now() - coldStart;
@@ -277,6 +296,15 @@ async function freshAudits(): Promise<void> {
 
 if (process.env[CHILD_ENV]) await auditBenchmark();
 else {
-  await freshAudits();
+  const outdir = runsSources() ? undefined : await mkdtemp(join(tmpdir(), 'bench-gcp-'));
+  try {
+    if (outdir) {
+      await bundleCloudFunction('bench/gcp-audit-entry.ts', outdir);
+      process.env[BUNDLE_ENV] = join(outdir, BUNDLE_FILE_NAME);
+    }
+    await freshAudits();
+  } finally {
+    if (outdir) await rm(outdir, { recursive: true, force: true });
+  }
   if (!process.env.BENCH_SKIP_BUNDLE) await bundleBenchmark();
 }

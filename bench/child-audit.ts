@@ -69,13 +69,18 @@ const bundled = new Map<string, string>();
 /** The switches that run the sources: `BENCH_AS_SOURCES` and the profiling ones. */
 const SOURCE_SWITCHES = ['BENCH_AS_SOURCES', 'BENCH_CPU_PROF', 'BENCH_PROFILE_DIR', 'BENCH_CPU_PROFILE'];
 
+/** Whether a benchmark runs the sources rather than the bundles as deployed ({@link SOURCE_SWITCHES}). */
+export function runsSources(env: NodeJS.ProcessEnv = process.env): boolean {
+  return SOURCE_SWITCHES.some((name) => env[name]);
+}
+
 /**
  * What the child process runs for `script`: its bundle as deployed (built once per benchmark
  * process into a temporary directory removed when the process exits), or the script itself with
  * one of {@link SOURCE_SWITCHES}.
  */
 export function childEntry(script: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (SOURCE_SWITCHES.some((name) => env[name])) return script;
+  if (runsSources(env)) return script;
   let entry = bundled.get(script);
   if (!entry) {
     const outdir = mkdtempSync(join(tmpdir(), 'bench-child-'));
