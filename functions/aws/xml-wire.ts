@@ -112,6 +112,14 @@ function isPlain(xml: string): boolean {
   return true;
 }
 
+/** A skipped element's name, start tag prefix and end tag; the next of the same slot. */
+interface SkippedName {
+  readonly name: string;
+  readonly open: string;
+  readonly close: string;
+  readonly sameSlot: SkippedName | undefined;
+}
+
 /** A forward-only scanner over element tags: no DOM, no per-character string building. */
 export class Scanner {
   readonly #xml: string;
@@ -135,6 +143,8 @@ export class Scanner {
    * for `&` once in all rather than once per text.
    */
   #amp = -1;
+  /** The names of the structures skipped so far ({@link #skippedName}). */
+  #skipped: (SkippedName | undefined)[] | undefined;
 
   constructor(xml: string) {
     this.#xml = xml;
@@ -342,14 +352,34 @@ export class Scanner {
       return;
     }
     this.#plain ??= isPlain(xml);
-    if (this.#plain) this.#seekEnd(this.name);
+    if (this.#plain) this.#seekEnd(this.#skippedName());
     else this.#walkToEnd(this.name);
   }
 
-  #seekEnd(name: string): void {
+  /**
+   * The last tag's name with its start and end tags, made once per name and document: a page skips
+   * the same dozen structures in each of its hundred items, and making the three strings per skip
+   * was about a third of the decoding's garbage (besides the page texts).
+   */
+  #skippedName(): SkippedName {
     const xml = this.#xml;
-    const open = `<${name}`;
-    const close = `</${name}>`;
+    const start = this.#nameStart;
+    const length = this.#nameEnd - start;
+    const slot = slotOf(xml, start, length);
+    this.#skipped ??= new Array<SkippedName | undefined>(SLOTS).fill(undefined);
+    let entry = this.#skipped[slot];
+    while (entry !== undefined && !(entry.name.length === length && xml.startsWith(entry.name, start)))
+      entry = entry.sameSlot;
+    if (entry === undefined) {
+      const name = this.name;
+      entry = { name, open: `<${name}`, close: `</${name}>`, sameSlot: this.#skipped[slot] };
+      this.#skipped[slot] = entry;
+    }
+    return entry;
+  }
+
+  #seekEnd({ name, open, close }: SkippedName): void {
+    const xml = this.#xml;
     let depth = 1;
     let pos = this.#pos;
     while (depth > 0) {

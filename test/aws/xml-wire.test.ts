@@ -56,6 +56,33 @@ describe('skipping the members a shape does not name', () => {
     expect(decoded).toEqual(EXPECTED);
   });
 
+  it('skips structures whose names share a slot of the table their tags are kept in, item after item', () => {
+    // Arrange: "Ah" and "Cg" fall in one slot (their length and three of their characters), and
+    // "Ahx" starts like "Ah"; each item skips all three, nested under their own names, so the
+    // second and later items take each name's tags from the table the first one filled.
+    const shape: Shape = { Items: { list: 'Item', of: { Id: 'string' } } };
+    const skipped = [
+      '<Ah><Ah><Cg>1</Cg></Ah><Ahx><Ah/></Ahx></Ah>',
+      '<Cg><Cg a="1"><Ah>2</Ah></Cg><Cg/></Cg>',
+      '<Ahx><Ahx><Ah>3</Ah></Ahx></Ahx>',
+    ].join('');
+    const items = ['a', 'b', 'c'].map((id) => `<Item>${skipped}<Id>${id}</Id>${skipped}</Item>`).join('');
+    const xml = `<R><Result><Items>${items}</Items></Result></R>`;
+
+    // Act
+    const decoded = decodeXmlResult(xml, ['R', 'Result'], shape);
+
+    // Assess
+    expect(decoded).toEqual({ Items: [{ Id: 'a' }, { Id: 'b' }, { Id: 'c' }] });
+    expect(() =>
+      decodeXmlResult(
+        xml.replace('<Cg a="1"><Ah>2</Ah></Cg>', '<Cg a="1"><Ah>2</Ah>'),
+        ['R', 'Result'],
+        shape,
+      ),
+    ).toThrow(XmlWireError);
+  });
+
   it('refuses a skipped member that never ends instead of reading past the page', () => {
     // Arrange
     const truncated = '<ListResponse><ListResult><Items><Item><Endpoint><Address>db';
