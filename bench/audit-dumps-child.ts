@@ -28,7 +28,7 @@ import { awsCollectors } from '../functions/aws/collectors.ts';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
-import { type AuditFigures, measureAudit, reportFigures } from './child-audit.ts';
+import { type AuditFigures, measureAudit, reportFigures } from './child-side.ts';
 
 const endpoint = process.env.BENCH_ENDPOINT;
 const policyJson = process.env.BENCH_POLICY;

@@ -8,49 +8,19 @@
  * demand), not as TypeScript sources. Run from sources, a cold audit also paid Node's type stripping
  * (amaro's WebAssembly) and resolving some hundred files, which no deployed function does.
  * `BENCH_AS_SOURCES=1` runs the sources instead, as every profiling switch does (`BENCH_CPU_PROF`,
- * `BENCH_PROFILE_DIR`, `BENCH_CPU_PROFILE`), so profiles name our functions and files.
+ * `BENCH_PROFILE_DIR`, `BENCH_CPU_PROFILE`), so profiles name our functions and files. The child's
+ * half is bench/child-side.ts, which the children import alone: this module's bundler pulls in
+ * aws-cdk-lib, which would otherwise be bundled into every child (about 40 MB).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { AuditReport } from '../functions/core/audit.ts';
 import { BUNDLE_FILE_NAME } from '../infra/bundling.ts';
 import { bundleLambda } from '../infra/lambda-code.ts';
 
-/** What every audit child reports. */
-export interface AuditFigures {
-  readonly wallMs: number;
-  /** User + system CPU of the child process: the audit, not the simulator. */
-  readonly cpuMs: number;
-  readonly findings: number;
-  readonly counts: AuditReport['counts'];
-  readonly scopes: number;
-  readonly failedScopes: number;
-}
-
-/** Child side: run `audit`, measuring its wall and CPU time and summing up its report. */
-export async function measureAudit(audit: () => Promise<AuditReport>): Promise<AuditFigures> {
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  const report = await audit();
-  const wallMs = performance.now() - started;
-  const cpu = process.cpuUsage(cpuBefore);
-  return {
-    wallMs,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    findings: report.findings.length,
-    counts: report.counts,
-    scopes: report.scopes.length,
-    failedScopes: report.scopes.filter((scope) => scope.status === 'failed').length,
-  };
-}
-
-/** Child side: the one JSON line the parent reads. */
-export function reportFigures(figures: object): void {
-  process.stdout.write(`${JSON.stringify(figures)}\n`);
-}
+export { type AuditFigures, measureAudit, reportFigures } from './child-side.ts';
 
 const run = promisify(execFile);
 
