@@ -7,12 +7,8 @@
  * sent and the bytes its GetObject calls received (the ranged header reads).
  *
  * Nothing here imports the S3 client or the collector: the first run loads them, as a fresh
- * process would. Only `node:http` is imported before the first audit: the simulator is reached
- * over plain HTTP, so the SDK's handler would import `node:http` on the first call, and Node's ES
- * module view of `node:http` reads its lazy `WebSocket`, `CloseEvent` and `MessageEvent` exports,
- * which loads undici (about 35 ms of CPU on the benchmark machine). A deployed audit reaches AWS
- * over HTTPS only (`node:https` loads no undici) and never pays it, so the cold audit here must
- * not either. With `BENCH_CPU_PROFILE=<file>` the second run is profiled (node:inspector) and
+ * process would. Only `node:http` is imported before the first audit (child-side.ts
+ * `loadSimulatorTransport`: the simulator's plain HTTP is no part of a deployed audit). With `BENCH_CPU_PROFILE=<file>` the second run is profiled (node:inspector) and
  * the profile written there (open it in Chrome DevTools or speedscope).
  */
 import { writeFile } from 'node:fs/promises';
@@ -28,7 +24,7 @@ import { awsCollectors } from '../functions/aws/collectors.ts';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
-import { type AuditFigures, measureAudit, reportFigures } from './child-side.ts';
+import { type AuditFigures, loadSimulatorTransport, measureAudit, reportFigures } from './child-side.ts';
 
 const endpoint = process.env.BENCH_ENDPOINT;
 const policyJson = process.env.BENCH_POLICY;
@@ -105,8 +101,7 @@ async function audit(): Promise<DumpsRunFigures> {
   }
 }
 
-// Before the first audit (see the header): the simulator's plain HTTP is no part of a deployed audit.
-await import('node:http');
+await loadSimulatorTransport();
 const first = await audit();
 let second: DumpsRunFigures;
 if (profileFile) {

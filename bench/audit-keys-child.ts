@@ -14,7 +14,7 @@ import { awsCollectors } from '../functions/aws/collectors.ts';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
-import { measureAudit, reportFigures } from './child-side.ts';
+import { loadSimulatorTransport, measureAudit, reportFigures } from './child-side.ts';
 
 const endpoint = process.env.BENCH_ENDPOINT;
 const policyFile = process.env.BENCH_POLICY_FILE;
@@ -22,6 +22,7 @@ const profileFile = process.env.BENCH_PROFILE;
 if (!endpoint || !policyFile) throw new Error('run bench/audit-keys.ts, not this file');
 
 const policy = parsePolicy(JSON.parse(await readFile(policyFile, 'utf8')));
+await loadSimulatorTransport();
 const factory = new AwsClientFactory({
   maxAttempts: policy.aws.maxAttempts,
   credentials: simCredentials(),

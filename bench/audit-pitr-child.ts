@@ -8,6 +8,7 @@ import { awsCollectors } from '../functions/aws/collectors.ts';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
+import { loadSimulatorTransport } from './child-side.ts';
 
 const endpoint = process.env.BENCH_ENDPOINT;
 if (!endpoint) throw new Error('BENCH_ENDPOINT is not set: run bench/audit-pitr.ts, not this file');
@@ -18,6 +19,7 @@ const factory = new AwsClientFactory({
   credentials: simCredentials(),
   endpoint,
 });
+await loadSimulatorTransport();
 let peakHeap = 0;
 const sampler = setInterval(() => {
   peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
