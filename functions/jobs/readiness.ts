@@ -549,8 +549,15 @@ function gateGroups(): { name: CheckGroup; installed: boolean }[] {
 function narrowedTo(report: AuditReport, named: readonly string[] | undefined): AuditReport {
   if (!named || named.length === 0) return report;
   const wanted = new Set(named.map((name) => name.toLowerCase()));
+  // A named Aurora member or read replica is judged at its cluster or source: that one answers for it.
+  const standingIn = new Set(
+    standInsOf(report)
+      .filter((standIn) => standIn.names.some((name) => wanted.has(name.toLowerCase())))
+      .map((standIn) => standIn.at),
+  );
   const isNamed = (resource: ResourceRef) =>
-    namesOf(resource).some((candidate) => wanted.has(candidate.toLowerCase()));
+    namesOf(resource).some((candidate) => wanted.has(candidate.toLowerCase())) ||
+    standingIn.has(judgedAtKey(resource));
   return {
     ...report,
     findings: report.findings.filter(
@@ -567,6 +574,26 @@ function narrowedTo(report: AuditReport, named: readonly string[] | undefined): 
         }
       : {}),
   };
+}
+
+/** Where a database judged at another resource is judged: provider, account and that resource's id. */
+function judgedAtKey(resource: Pick<ResourceRef, 'provider' | 'account' | 'id'>): string {
+  return `${resource.provider}/${resource.account}/${resource.id}`;
+}
+
+/**
+ * The databases the run judged at another resource (an Aurora member at its cluster, a read replica
+ * at its source: `ScopeOutcome.standIns`), with the key of that resource ({@link judgedAtKey}). The
+ * region is left out: a fact may be judged in a scope of another region, and judging one database
+ * too many can only keep a verdict from GO.
+ */
+function standInsOf(report: AuditReport): { readonly names: readonly string[]; readonly at: string }[] {
+  return report.scopes.flatMap(({ scope, standIns }) =>
+    (standIns ?? []).map((standIn) => ({
+      names: standIn.names,
+      at: judgedAtKey({ provider: scope.provider, account: scope.account, id: standIn.judgedAt }),
+    })),
+  );
 }
 
 /** Judge readiness from an audit report and the snapshots of each target. */
@@ -603,15 +630,18 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
 
   // A database the request names and the run did not judge is not ready by default: the audit's
   // own coverage lets a plain name go when it could live in a cloud this run does not cover.
+  // A database judged at another resource is judged when that resource is: never merely because
+  // the policy says where it is judged (the request's names narrow the findings to that resource).
+  const judgedAt = new Set([...targets.values()].map(judgedAtKey));
   const judgedNames = new Set(
-    [...targets.values()].flatMap((target) => namesOf(target).map((name) => name.toLowerCase())),
-  );
-  const accountedFor = new Set(
     [
-      ...(report.unmatchedTargets ?? []),
-      ...(report.targetsJudgedElsewhere ?? []).map((entry) => entry.identifier),
+      ...[...targets.values()].flatMap((target) => namesOf(target)),
+      ...standInsOf(report)
+        .filter((standIn) => judgedAt.has(standIn.at))
+        .flatMap((standIn) => standIn.names),
     ].map((name) => name.toLowerCase()),
   );
+  const accountedFor = new Set((report.unmatchedTargets ?? []).map((name) => name.toLowerCase()));
   for (const name of new Set(inputs.named ?? [])) {
     const wanted = name.toLowerCase();
     if (judgedNames.has(wanted) || accountedFor.has(wanted)) continue;
