@@ -30,6 +30,7 @@ import {
   type ResourceRef,
   resourceKey,
 } from '../core/finding.ts';
+import { type Policy, policyProviders } from '../core/policy.ts';
 import type { ReadinessWaiver } from '../core/snapshots-policy.ts';
 import { namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, isOnOrBefore } from '../core/time.ts';
@@ -527,6 +528,11 @@ export interface ReadinessInputs {
   /** The databases the request names ({@link ReadinessRequest.targets}): each must be judged. */
   readonly named?: readonly string[];
   /**
+   * Clouds the policy selects databases in that this run does not judge ({@link uncoveredClouds}),
+   * each with where the policy says: with no database named, they keep the verdict from GO.
+   */
+  readonly uncovered?: readonly { readonly provider: Provider; readonly where: string }[];
+  /**
    * `snapshots.readinessWaivers`: gates required for GO that the policy waives, with the reason and
    * the last day the waiver applies.
    */
@@ -612,6 +618,14 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     notEvaluated.push(`${failure.provider}: not audited (${failure.message})`);
   for (const identifier of report.unmatchedTargets ?? [])
     notEvaluated.push(`target ${identifier}: named by the policy but not found`);
+  // Asked about every database, a run over fewer clouds than the policy's judged only some of them.
+  if (!inputs.named || inputs.named.length === 0) {
+    for (const { provider, where } of inputs.uncovered ?? []) {
+      notEvaluated.push(
+        `${provider}: the policy selects databases there too (${where}), which this run does not judge: ask readiness where ${provider === 'gcp' ? 'Cloud SQL' : 'RDS and Aurora'} are judged (the ${provider === 'gcp' ? 'GCP' : 'AWS'} chat function, or backup-guard readiness --provider ${provider} or all), or name the databases this answer is for`,
+      );
+    }
+  }
 
   const targets = new Map<string, ResourceRef>();
   const perTarget = new Map<string, Finding[]>();
@@ -865,6 +879,22 @@ export async function snapshotKeysOf(
   return keys;
 }
 
+/**
+ * The clouds the policy selects databases in (`policyProviders`) that `providers` leave out, each with
+ * where the policy says they are.
+ */
+export function uncoveredClouds(
+  policy: Pick<Policy, 'aws' | 'gcp'>,
+  providers: readonly Provider[],
+): { provider: Provider; where: string }[] {
+  return policyProviders(policy)
+    .filter((provider) => !providers.includes(provider))
+    .map((provider) => ({
+      provider,
+      where: provider === 'gcp' ? `gcp.projects ${policy.gcp.projects.join(', ')}` : 'its aws section',
+    }));
+}
+
 /** Audit every registered group, list our snapshots per target scope, read the keys a GO rests on, and judge. */
 export async function runReadinessJob(
   request: ReadinessRequest,
@@ -909,6 +939,7 @@ export async function runReadinessJob(
     waivers: deps.policy.snapshots.readinessWaivers,
     now: at,
     ...(named ? { named } : {}),
+    uncovered: uncoveredClouds(deps.policy, request.providers),
   });
 }
 
