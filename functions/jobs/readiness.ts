@@ -622,7 +622,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
   if (!inputs.named || inputs.named.length === 0) {
     for (const { provider, where } of inputs.uncovered ?? []) {
       notEvaluated.push(
-        `${provider}: the policy selects databases there too (${where}), which this run does not judge: ask readiness where ${provider === 'gcp' ? 'Cloud SQL' : 'RDS and Aurora'} are judged (the ${provider === 'gcp' ? 'GCP' : 'AWS'} chat function, or backup-guard readiness --provider ${provider} or all), or name the databases this answer is for`,
+        `${provider}: the policy selects databases there too (${where}), which this run does not judge: ask readiness where ${provider === 'gcp' ? 'Cloud SQL instances' : 'RDS and Aurora databases'} are judged (the ${provider === 'gcp' ? 'GCP' : 'AWS'} chat function, or backup-guard readiness --provider ${provider} or all), or name the databases this answer is for`,
       );
     }
   }
