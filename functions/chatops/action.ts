@@ -118,14 +118,26 @@ export async function runChatAction(event: unknown, deps: ChatActionOptions): Pr
   };
   const remainingMs = deps.remainingMs;
   const now = deps.now ?? (() => new Date());
+  // A Slack answer is accepted for 30 minutes after the command: the snapshots stop waiting in time
+  // to post it within that window, whatever time the function has left (work may start late: an
+  // asynchronous invocation retried, or held back by throttling).
+  const replyDeadline =
+    work.replyTo.kind === 'slack' && replier
+      ? Date.parse(work.acceptedAt) + SLACK_REPLY_WINDOW_MS - ANSWER_MARGIN_MS
+      : undefined;
+  const waitUntil = (): Date => {
+    const deadlines = [
+      ...(remainingMs ? [now().getTime() + Math.max(0, remainingMs() - ANSWER_MARGIN_MS)] : []),
+      ...(replyDeadline === undefined ? [] : [Math.max(now().getTime(), replyDeadline)]),
+    ];
+    return new Date(Math.min(...deadlines));
+  };
   const outcome = await runChatWork(work, {
     actions: deps.actions,
     replier: replier ?? silent,
     logger,
     now,
-    ...(remainingMs
-      ? { waitUntil: () => new Date(now().getTime() + Math.max(0, remainingMs() - ANSWER_MARGIN_MS)) }
-      : {}),
+    ...(remainingMs || replyDeadline !== undefined ? { waitUntil } : {}),
     ...(deps.progressSettleMs === undefined ? {} : { progressSettleMs: deps.progressSettleMs }),
     ...(deps.progressIntervalMs === undefined ? {} : { progressIntervalMs: deps.progressIntervalMs }),
   });

@@ -12,7 +12,15 @@ import type {
   ChatStatus,
   ChatVerdict,
 } from './actions.ts';
-import { context, escapeMrkdwn, message, type SlackBlock, type SlackMessage, section } from './replies.ts';
+import {
+  context,
+  escapeMrkdwn,
+  message,
+  SLACK_LIMITS,
+  type SlackBlock,
+  type SlackMessage,
+  section,
+} from './replies.ts';
 
 const OUTCOME_ICON: Readonly<Record<ChatSnapshotOutcome, string>> = {
   available: ':white_check_mark:',
@@ -199,29 +207,51 @@ export function statusAnswer(status: ChatStatus): SlackMessage {
           .join(', ')}`;
   const snapshots =
     status.snapshots.length === 0
-      ? '*Pre-maintenance snapshots:* none of ours found.'
-      : [
-          '*Newest pre-maintenance snapshots:*',
+      ? [section('*Pre-maintenance snapshots:* none of ours found.')]
+      : sectionsOf('*Newest pre-maintenance snapshots:*', '\n', [
           ...status.snapshots.map(
             (snapshot) =>
               `• *${escapeMrkdwn(snapshot.target)}* (${escapeMrkdwn(snapshot.location)}): ${code(snapshot.snapshotId)} ${escapeMrkdwn(snapshot.state)}${snapshot.createdAt ? `, ${escapeMrkdwn(snapshot.createdAt)}` : ''}`,
           ),
-        ].join('\n');
+        ]);
   const without = status.withoutSnapshot ?? [];
   return message('backup-guard status', [
     section(audit),
-    section(snapshots),
+    // The targets without a snapshot first: past Slack's block limit (message) only listed
+    // snapshots are cut, and the answer says how many.
     ...(without.length > 0
-      ? [
-          section(
-            `*No pre-maintenance snapshot of ours (${without.length}):* ${without
-              .map((entry) => `${escapeMrkdwn(entry.target)} (${escapeMrkdwn(entry.location)})`)
-              .join(', ')}`,
-          ),
-        ]
+      ? sectionsOf(
+          `*No pre-maintenance snapshot of ours (${without.length}):*`,
+          ', ',
+          without.map((entry) => `${escapeMrkdwn(entry.target)} (${escapeMrkdwn(entry.location)})`),
+        )
       : []),
     ...status.problems.map((problem) => section(`:warning: ${escapeMrkdwn(problem)}`)),
+    ...snapshots,
   ]);
+}
+
+/**
+ * Items under a heading as sections of at most Slack's section length each (one section cut at the
+ * limit would lose the end of the list behind a bare marker); the heading heads the first.
+ */
+function sectionsOf(heading: string, separator: string, items: readonly string[]): SlackBlock[] {
+  const limit = SLACK_LIMITS.sectionText;
+  const blocks: SlackBlock[] = [];
+  let current = heading;
+  let first = true;
+  for (const item of items) {
+    const joint = first ? (separator === '\n' ? '\n' : ' ') : separator;
+    if (current.length + joint.length + item.length > limit && current !== heading) {
+      blocks.push(section(current));
+      current = item;
+    } else {
+      current = `${current}${joint}${item}`;
+    }
+    first = false;
+  }
+  blocks.push(section(current));
+  return blocks;
 }
 
 /** What the caller sees when the command failed on our side (details only in the logs). */

@@ -34,7 +34,7 @@ export type ChatCommand =
 const TARGET = /^[A-Za-z][A-Za-z0-9:/._-]{0,254}$/;
 /** A change ticket: letters, digits and `-_.#:/`, as ticketing systems write them. */
 const TICKET = /^[A-Za-z0-9][A-Za-z0-9_.#:/-]{0,63}$/;
-const MAX_REASON = 256;
+export const MAX_REASON = 256;
 const MAX_TARGETS = 50;
 
 export const CHAT_HELP: Readonly<Record<ChatCommandName, string>> = {

@@ -5,6 +5,7 @@
  */
 
 import { PolicyError } from './errors.ts';
+import { CHECK_GROUPS } from './finding.ts';
 import { parseAuditSchedule } from './schedule.ts';
 import * as z from './zod.ts';
 
@@ -61,12 +62,20 @@ export const snapshotsPolicySchema = z
           .check(
             z.superRefine((waivers, context) => {
               for (const gate of Object.keys(waivers)) {
-                if (/^audit:[a-z][a-z0-9-]*$/.test(gate)) continue;
-                context.addIssue({
-                  code: 'custom',
-                  path: [gate],
-                  message: `'${gate}' is not a gate: name one as audit:<group>, such as audit:keys`,
-                });
+                if (!/^audit:[a-z][a-z0-9-]*$/.test(gate)) {
+                  context.addIssue({
+                    code: 'custom',
+                    path: [gate],
+                    message: `'${gate}' is not a gate: name one as audit:<group>, such as audit:keys`,
+                  });
+                } else if (!(CHECK_GROUPS as readonly string[]).includes(gate.slice('audit:'.length))) {
+                  // A typo (audit:key) would waive nothing while its author believes the gate waived.
+                  context.addIssue({
+                    code: 'custom',
+                    path: [gate],
+                    message: `'${gate}' names no check group: the gates are ${CHECK_GROUPS.map((group) => `audit:${group}`).join(', ')}`,
+                  });
+                }
               }
             }),
           ),

@@ -30,6 +30,7 @@ import {
   type ResourceRef,
   resourceKey,
 } from '../core/finding.ts';
+import { type Policy, policyProviders } from '../core/policy.ts';
 import type { ReadinessWaiver } from '../core/snapshots-policy.ts';
 import { namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, isOnOrBefore } from '../core/time.ts';
@@ -527,6 +528,11 @@ export interface ReadinessInputs {
   /** The databases the request names ({@link ReadinessRequest.targets}): each must be judged. */
   readonly named?: readonly string[];
   /**
+   * Clouds the policy selects databases in that this run does not judge ({@link uncoveredClouds}),
+   * each with where the policy says: with no database named, they keep the verdict from GO.
+   */
+  readonly uncovered?: readonly { readonly provider: Provider; readonly where: string }[];
+  /**
    * `snapshots.readinessWaivers`: gates required for GO that the policy waives, with the reason and
    * the last day the waiver applies.
    */
@@ -549,8 +555,15 @@ function gateGroups(): { name: CheckGroup; installed: boolean }[] {
 function narrowedTo(report: AuditReport, named: readonly string[] | undefined): AuditReport {
   if (!named || named.length === 0) return report;
   const wanted = new Set(named.map((name) => name.toLowerCase()));
+  // A named Aurora member or read replica is judged at its cluster or source: that one answers for it.
+  const standingIn = new Set(
+    standInsOf(report)
+      .filter((standIn) => standIn.names.some((name) => wanted.has(name.toLowerCase())))
+      .map((standIn) => standIn.at),
+  );
   const isNamed = (resource: ResourceRef) =>
-    namesOf(resource).some((candidate) => wanted.has(candidate.toLowerCase()));
+    namesOf(resource).some((candidate) => wanted.has(candidate.toLowerCase())) ||
+    standingIn.has(judgedAtKey(resource));
   return {
     ...report,
     findings: report.findings.filter(
@@ -569,6 +582,26 @@ function narrowedTo(report: AuditReport, named: readonly string[] | undefined): 
   };
 }
 
+/** Where a database judged at another resource is judged: provider, account and that resource's id. */
+function judgedAtKey(resource: Pick<ResourceRef, 'provider' | 'account' | 'id'>): string {
+  return `${resource.provider}/${resource.account}/${resource.id}`;
+}
+
+/**
+ * The databases the run judged at another resource (an Aurora member at its cluster, a read replica
+ * at its source: `ScopeOutcome.standIns`), with the key of that resource ({@link judgedAtKey}). The
+ * region is left out: a fact may be judged in a scope of another region, and judging one database
+ * too many can only keep a verdict from GO.
+ */
+function standInsOf(report: AuditReport): { readonly names: readonly string[]; readonly at: string }[] {
+  return report.scopes.flatMap(({ scope, standIns }) =>
+    (standIns ?? []).map((standIn) => ({
+      names: standIn.names,
+      at: judgedAtKey({ provider: scope.provider, account: scope.account, id: standIn.judgedAt }),
+    })),
+  );
+}
+
 /** Judge readiness from an audit report and the snapshots of each target. */
 export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
   const { plannedGroups } = inputs;
@@ -585,6 +618,14 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     notEvaluated.push(`${failure.provider}: not audited (${failure.message})`);
   for (const identifier of report.unmatchedTargets ?? [])
     notEvaluated.push(`target ${identifier}: named by the policy but not found`);
+  // Asked about every database, a run over fewer clouds than the policy's judged only some of them.
+  if (!inputs.named || inputs.named.length === 0) {
+    for (const { provider, where } of inputs.uncovered ?? []) {
+      notEvaluated.push(
+        `${provider}: the policy selects databases there too (${where}), which this run does not judge: ask readiness where ${provider === 'gcp' ? 'Cloud SQL instances' : 'RDS and Aurora databases'} are judged (the ${provider === 'gcp' ? 'GCP' : 'AWS'} chat function, or backup-guard readiness --provider ${provider} or all), or name the databases this answer is for`,
+      );
+    }
+  }
 
   const targets = new Map<string, ResourceRef>();
   const perTarget = new Map<string, Finding[]>();
@@ -603,15 +644,18 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
 
   // A database the request names and the run did not judge is not ready by default: the audit's
   // own coverage lets a plain name go when it could live in a cloud this run does not cover.
+  // A database judged at another resource is judged when that resource is: never merely because
+  // the policy says where it is judged (the request's names narrow the findings to that resource).
+  const judgedAt = new Set([...targets.values()].map(judgedAtKey));
   const judgedNames = new Set(
-    [...targets.values()].flatMap((target) => namesOf(target).map((name) => name.toLowerCase())),
-  );
-  const accountedFor = new Set(
     [
-      ...(report.unmatchedTargets ?? []),
-      ...(report.targetsJudgedElsewhere ?? []).map((entry) => entry.identifier),
+      ...[...targets.values()].flatMap((target) => namesOf(target)),
+      ...standInsOf(report)
+        .filter((standIn) => judgedAt.has(standIn.at))
+        .flatMap((standIn) => standIn.names),
     ].map((name) => name.toLowerCase()),
   );
+  const accountedFor = new Set((report.unmatchedTargets ?? []).map((name) => name.toLowerCase()));
   for (const name of new Set(inputs.named ?? [])) {
     const wanted = name.toLowerCase();
     if (judgedNames.has(wanted) || accountedFor.has(wanted)) continue;
@@ -835,6 +879,22 @@ export async function snapshotKeysOf(
   return keys;
 }
 
+/**
+ * The clouds the policy selects databases in (`policyProviders`) that `providers` leave out, each with
+ * where the policy says they are.
+ */
+export function uncoveredClouds(
+  policy: Pick<Policy, 'aws' | 'gcp'>,
+  providers: readonly Provider[],
+): { provider: Provider; where: string }[] {
+  return policyProviders(policy)
+    .filter((provider) => !providers.includes(provider))
+    .map((provider) => ({
+      provider,
+      where: provider === 'gcp' ? `gcp.projects ${policy.gcp.projects.join(', ')}` : 'its aws section',
+    }));
+}
+
 /** Audit every registered group, list our snapshots per target scope, read the keys a GO rests on, and judge. */
 export async function runReadinessJob(
   request: ReadinessRequest,
@@ -879,6 +939,7 @@ export async function runReadinessJob(
     waivers: deps.policy.snapshots.readinessWaivers,
     now: at,
     ...(named ? { named } : {}),
+    uncovered: uncoveredClouds(deps.policy, request.providers),
   });
 }
 

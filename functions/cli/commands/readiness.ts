@@ -67,8 +67,8 @@ when not GO, what to do; then every gate with whether it was evaluated, not conf
 Exit codes:
   0  GO: every gate of every target passed
   1  NO-GO: a gate failed (a check FAILED, or no fresh snapshot with a usable key)
-  2  could not evaluate: a region, project or check could not be read, no target was found, or the
-     input was bad
+  2  could not evaluate: a region, project or check could not be read, no target was found, the
+     policy selects databases in a cloud --provider leaves out, or the input was bad
 
 Examples:
   npx backup-guard readiness --policy policy.yaml

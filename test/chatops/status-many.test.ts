@@ -1,0 +1,67 @@
+/**
+ * The status answer over a large fleet: Slack cuts a section at 3,000 characters, so one section
+ * listing every target lost the end of the list behind a bare "…". Every target is listed, or the
+ * answer says how many were left out.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ChatStatus } from '../../functions/chatops/actions.ts';
+import { statusAnswer } from '../../functions/chatops/answers.ts';
+import { SLACK_LIMITS } from '../../functions/chatops/replies.ts';
+
+function fleet(count: number): ChatStatus {
+  const names = Array.from(
+    { length: count },
+    (_, index) => `certctl-tenant-${String(index).padStart(3, '0')}-db`,
+  );
+  return {
+    lastAudit: { unavailable: 'no audit has published yet' },
+    snapshots: names.map((target, index) => ({
+      target,
+      location: 'aws/111111111111/eu-west-1',
+      snapshotId: `certctl-premaint-${target}-chg-42-0123456789`,
+      createdAt: `2026-12-02T10:${String(index % 60).padStart(2, '0')}:00.000Z`,
+      state: 'available',
+    })),
+    withoutSnapshot: names.map((target) => ({
+      target: `${target}-b`,
+      location: 'aws/111111111111/us-east-1',
+    })),
+    problems: [],
+  };
+}
+
+function texts(status: ChatStatus): string[] {
+  return (statusAnswer(status).blocks ?? []).flatMap((block) =>
+    block.type === 'section'
+      ? [block.text.text]
+      : block.type === 'context'
+        ? block.elements.map((e) => e.text)
+        : [],
+  );
+}
+
+describe('statusAnswer over many targets', () => {
+  it('lists all 60 targets with a snapshot and all 60 without one, each section within Slack’s limit', () => {
+    // Act
+    const all = texts(fleet(60));
+
+    // Assess
+    for (const text of all) expect(text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+    const joined = all.join('\n');
+    for (let index = 0; index < 60; index += 1) {
+      const name = `certctl-tenant-${String(index).padStart(3, '0')}-db`;
+      expect(joined).toContain(`*${name}*`);
+      expect(joined).toContain(`${name}-b (`);
+    }
+    expect(joined).not.toContain('…');
+  });
+
+  it('says how many were left out when even Slack’s 50 blocks cannot hold them', () => {
+    // Act
+    const answer = statusAnswer(fleet(800));
+
+    // Assess
+    expect(answer.blocks).toHaveLength(SLACK_LIMITS.blocks);
+    expect(JSON.stringify(answer.blocks?.at(-1))).toMatch(/more not shown/);
+  });
+});

@@ -1,0 +1,22 @@
+/**
+ * A readiness waiver names a gate of the catalog: one naming no check group (a typo such as
+ * audit:key) waives nothing, and readiness then says the gate is not waived, while the policy
+ * author believes it is. The policy refuses it, naming the gates there are.
+ */
+import { describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../functions/core/policy.ts';
+
+const waiver = { reason: 'CA keys held offline in an HSM', expires: '2027-03-31' };
+
+describe('snapshots.readinessWaivers gate names', () => {
+  it('refuses a waiver naming no check group, listing the gates', () => {
+    expect(() => parsePolicy({ snapshots: { readinessWaivers: { 'audit:key': waiver } } })).toThrow(
+      /snapshots\.readinessWaivers\.audit:key: 'audit:key' names no check group: the gates are audit:pitr, audit:dumps, audit:keys/,
+    );
+  });
+
+  it('accepts a waiver of a catalog gate', () => {
+    const policy = parsePolicy({ snapshots: { readinessWaivers: { 'audit:keys': waiver } } });
+    expect(policy.snapshots.readinessWaivers['audit:keys']).toEqual(waiver);
+  });
+});
