@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { currentVersionOf } from '../../functions/aws/secrets-manager.ts';
+import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import {
+  collectAwsKeyFacts,
+  currentVersionOf,
+  DESCRIBE_CONCURRENCY,
+} from '../../functions/aws/secrets-manager.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import { DEFAULT_ACCOUNT_ID, simCredentials } from '../sim/accounts.ts';
+import { startSim } from '../sim/server.ts';
+import type { SimService } from '../sim/service.ts';
 
 describe('currentVersionOf', () => {
   it('reads a secret whose version carries AWSCURRENT as holding a value', () => {
@@ -21,5 +30,88 @@ describe('currentVersionOf', () => {
   it('reads a secret as holding no value when DescribeSecret leaves VersionIdsToStages out', () => {
     // DescribeSecret only returns fields that have a value: a secret with no version has no map.
     expect(currentVersionOf({})).toEqual({ state: 'read', value: { state: 'none' } });
+  });
+});
+
+describe('collectAwsKeyFacts scheduling', () => {
+  it("describes a region's key as soon as a secret names it, while the region's other secrets are still described", async () => {
+    // Prepare: three rounds of DescribeSecret (2 x DESCRIBE_CONCURRENCY + 1 secrets) under one
+    // customer-managed key, 40 ms per call, and the order in which the calls reach the simulator.
+    const region = 'eu-west-1';
+    const keyId = '00000000-1111-2222-3333-444444444444';
+    const count = 2 * DESCRIBE_CONCURRENCY + 1;
+    const secrets = Array.from({ length: count }, (_, index) => ({
+      name: `certctl/item-${index}`,
+      region,
+      kmsKeyId: `arn:aws:kms:${region}:${DEFAULT_ACCOUNT_ID}:key/${keyId}`,
+      value: `opaque value ${index}`,
+    }));
+    const arrivals: string[] = [];
+    const recorder: SimService = {
+      name: 'arrival-order',
+      matches: (request) => {
+        const target = request.headers['x-amz-target'];
+        if (typeof target === 'string') arrivals.push(target.slice(target.lastIndexOf('.') + 1));
+        return false;
+      },
+      handle: () => ({ status: 500, body: '' }),
+      throttled: () => ({ status: 429, body: '' }),
+      serverError: () => ({ status: 500, body: '' }),
+    };
+    const sim = await startSim({
+      scenario: {
+        accounts: [{ id: DEFAULT_ACCOUNT_ID }],
+        regions: [{ name: region }],
+        services: { secretsManager: { secrets }, kms: { keys: [{ id: keyId, region }] } },
+      },
+      extraServices: [recorder],
+      faults: { latencyMs: 40 },
+    });
+    const policy = parsePolicy({
+      aws: { regions: [region] },
+      keys: {
+        preset: 'none',
+        items: Object.fromEntries(
+          secrets.map((secret, index) => [
+            `item-${index}`,
+            {
+              kind: 'opaque',
+              secret: `arn:aws:secretsmanager:${region}:${DEFAULT_ACCOUNT_ID}:secret:${secret.name}`,
+            },
+          ]),
+        ),
+      },
+    });
+    const factory = new AwsClientFactory({
+      maxAttempts: 1,
+      credentials: simCredentials(),
+      endpoint: sim.endpoint,
+    });
+    try {
+      // Act
+      const facts = await collectAwsKeyFacts({
+        factory,
+        account: { accountId: DEFAULT_ACCOUNT_ID },
+        region,
+        policy,
+        now: () => new Date(),
+      });
+
+      // Assess: every secret read under its key, and the key asked for before the last round of
+      // secrets (not one round trip after it).
+      expect(facts).toHaveLength(count);
+      for (const fact of facts) {
+        expect(fact.encryption).toEqual({
+          state: 'read',
+          value: [expect.objectContaining({ manager: 'CUSTOMER' })],
+        });
+      }
+      expect(arrivals.filter((operation) => operation === 'DescribeKey')).toHaveLength(1);
+      expect(arrivals.filter((operation) => operation === 'DescribeSecret')).toHaveLength(count);
+      expect(arrivals.lastIndexOf('DescribeSecret')).toBeGreaterThan(arrivals.indexOf('DescribeKey'));
+    } finally {
+      factory.destroy();
+      await sim.close();
+    }
   });
 });
