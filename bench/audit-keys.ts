@@ -6,10 +6,12 @@
  * Secrets Manager has no batch describe, and ListSecrets lacks ReplicationStatus, so each secret
  * costs one DescribeSecret; each distinct KMS key one DescribeKey. The audit first learns the
  * caller's account (STS), then describes at most DESCRIBE_CONCURRENCY secrets of a region at once
- * (sockets, API rate limits), regions in parallel; the keys are described while the values are
- * read, BATCH_GET_CONCURRENCY batches of 20 at a time:
- *   lowerBound = latency * (1 + ceil(secretsPerRegion / DESCRIBE_CONCURRENCY)
- *                           + max(1 DescribeKey, ceil(ceil(secretsPerRegion / 20) / BATCH_GET_CONCURRENCY)))
+ * (sockets, API rate limits), regions in parallel; a region's key is described as soon as a first
+ * secret's answer names it (while the other secrets are described), and the values are read once
+ * every secret is described, BATCH_GET_CONCURRENCY batches of 20 at a time:
+ *   describeRounds = ceil(secretsPerRegion / DESCRIBE_CONCURRENCY)
+ *   valueRounds = ceil(ceil(secretsPerRegion / 20) / BATCH_GET_CONCURRENCY)   (with inspection, else 0)
+ *   lowerBound = latency * (1 + max(describeRounds + valueRounds, 2 (a first answer, then DescribeKey)))
  *   minimumCalls = 1 + secrets + distinct keys (+ ceil(secretsPerRegion / 20) per region with inspection)
  * The same audit with no latency gives the CPU floor: on a small machine the SDK's own work, not the
  * round trips, bounds the wall time (as bench:audit shows for RDS). The measured audit runs in
@@ -132,8 +134,9 @@ try {
     // With BENCH_PROFILE_DIR each child audits twice (a warm-up, then the profiled audit).
     const auditsPerRun = process.env.BENCH_PROFILE_DIR && !process.env.BENCH_PROFILE_COLD ? 2 : 1;
     const callsPerAudit = stats.requests / (fresh.runs.length * auditsPerRun);
-    const batchRounds = Math.ceil(Math.ceil(perRegion / 20) / BATCH_GET_CONCURRENCY);
-    const rounds = 1 + Math.ceil(perRegion / DESCRIBE_CONCURRENCY) + (inspect ? Math.max(1, batchRounds) : 1);
+    const describeRounds = Math.ceil(perRegion / DESCRIBE_CONCURRENCY);
+    const valueRounds = inspect ? Math.ceil(Math.ceil(perRegion / 20) / BATCH_GET_CONCURRENCY) : 0;
+    const rounds = 1 + Math.max(describeRounds + valueRounds, 2);
     const lowerBoundMs = rounds * LATENCY_MS;
     const minimumCalls =
       1 + SECRETS + REGIONS.length + (inspect ? REGIONS.length * Math.ceil(perRegion / 20) : 0);

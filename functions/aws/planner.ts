@@ -11,7 +11,6 @@
  * A scope carries no role: the runner takes the role from the policy by account id
  * ({@link auditedAccountOf}), so a serialized plan cannot point the runner at any other role.
  */
-import { AccountClient, paginateListRegions } from '@aws-sdk/client-account';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { PlannedScope, ScopePlace } from '../core/audit.ts';
 import { CloudApiError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
@@ -157,6 +156,10 @@ async function enabledRegions(
   account: AuditedAccount,
   homeRegion: string,
 ): Promise<string[]> {
+  // Loaded only here: a run whose regions are configured (most, and every key-material and dump
+  // audit of an inventory) never lists regions, and loading the Account client cost every such
+  // cold start some milliseconds of CPU.
+  const { AccountClient, paginateListRegions } = await import('@aws-sdk/client-account');
   const client = factory.client(AccountClient, homeRegion, account);
   const regions: string[] = [];
   try {

@@ -104,17 +104,34 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
     };
   };
 
-  const described = await mapWithConcurrency(secrets, DESCRIBE_CONCURRENCY, async (secret) => {
+  // What each described secret's answer leads to (its keys, a replica's status at its primary)
+  // starts as soon as that answer is in, while the scope's other secrets are still described: a
+  // region's keys are not described one round trip after its last secret. Awaited only once every
+  // secret is described, so a failed DescribeSecret still fails the scope first; until then a
+  // rejection is held (not unhandled).
+  const primaryClient = (region: string) => factory.client(SecretsManagerClient, region, account);
+  const encryptionReads = new Array<Promise<Reading<readonly EncryptionKey[]>> | undefined>(secrets.length);
+  const replicaReads = new Array<ReturnType<typeof replicaStatusOf> | undefined>(secrets.length);
+  const follow = (response: DescribeSecretResponse, index: number): void => {
+    const encryption = encryptionOf(response, scope.region, describeKey);
+    encryption.catch(() => undefined);
+    encryptionReads[index] = encryption;
+    // replicaStatusOf answers every failure as an unknown status: it does not reject.
+    if (isReplica(response, scope.region))
+      replicaReads[index] = replicaStatusOf(response, scope.region, primaryClient);
+  };
+
+  const described = await mapWithConcurrency(secrets, DESCRIBE_CONCURRENCY, async (secret, index) => {
     const location = secret.location;
     if (location.provider !== 'aws') throw new Error('unreachable');
+    let response: DescribeSecretResponse;
     try {
-      const response = await sendJson<{ SecretId: string }, DescribeSecretResponse>(
+      response = await sendJson<{ SecretId: string }, DescribeSecretResponse>(
         sm,
         DescribeSecretCommand,
         DESCRIBE_SECRET_SHAPE,
         { SecretId: location.secretId },
       );
-      return { secret, response };
     } catch (error) {
       if (errorCode(error) === 'ResourceNotFoundException') return { secret, absent: true as const };
       // An error that answers for this secret (its permission, its state), not for the scope.
@@ -126,27 +143,15 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
         { cause: error },
       );
     }
+    follow(response, index);
+    return { secret, response };
   });
 
-  // The keys are described while the values are read, and a replica's primary asked about it:
-  // none needs the others.
-  const primaryClient = (region: string) => factory.client(SecretsManagerClient, region, account);
+  // The values are read while the keys and the replicas' primaries answer: none needs the others.
   const [encryptions, content, replicaStatuses] = await Promise.all([
-    Promise.all(
-      described.map((entry) =>
-        'response' in entry && entry.response
-          ? encryptionOf(entry.response, scope.region, describeKey)
-          : Promise.resolve(undefined),
-      ),
-    ),
+    Promise.all(encryptionReads),
     keys.inspectSecretValues ? inspect(reader, secrets, inventory, described) : Promise.resolve(undefined),
-    Promise.all(
-      described.map((entry) =>
-        'response' in entry && entry.response && isReplica(entry.response, scope.region)
-          ? replicaStatusOf(entry.response, scope.region, primaryClient)
-          : Promise.resolve(undefined),
-      ),
-    ),
+    Promise.all(replicaReads),
   ]);
 
   return described.map((entry, index): KeySecretFact => {

@@ -152,8 +152,9 @@ export async function planAudit(request: AuditRequest, deps: AuditDependencies):
 }
 
 /**
- * The AWS planner, loaded when an AWS scope is planned or run: it brings the STS and Account
- * clients, which a GCP Cloud Function never calls and so never loads (infra/gcp/bundle.ts).
+ * The AWS planner, loaded when an AWS scope is planned or run: it brings the STS client (and, when
+ * it lists regions, the Account client), which a GCP Cloud Function never calls and so never loads
+ * (infra/gcp/bundle.ts).
  */
 function awsPlanner(): Promise<typeof import('../aws/planner.ts')> {
   return import('../aws/planner.ts');

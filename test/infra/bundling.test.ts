@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
@@ -110,6 +110,37 @@ describe('function bundling', { timeout: 240_000 }, () => {
         /@aws-sdk\/client-(securityhub|s3)\/|security-hub\/publisher\.ts|aws\/ledger-store\.ts/.test(path),
       ),
     ).toEqual([]);
+  });
+
+  it('loads the Account client only when a run lists regions: planning configured regions leaves it out', () => {
+    // Act: what importing the AWS planner's chunk loads (it and its static imports), and what it
+    // may load on demand, in the key-material Lambda as deployed.
+    const outdir = tempDir();
+    const metafile = bundleLambda(resolve(REPO_ROOT, 'functions/handlers/aws/audit-keys.ts'), outdir);
+    const plannerChunk = Object.keys(metafile.outputs).find(
+      (path) => metafile.outputs[path]?.entryPoint?.endsWith('functions/aws/planner.ts') ?? false,
+    );
+    const loaded = new Set<string>();
+    const visit = (path: string): void => {
+      if (loaded.has(path)) return;
+      loaded.add(path);
+      for (const imported of metafile.outputs[path]?.imports ?? []) {
+        if (imported.kind === 'import-statement' && metafile.outputs[imported.path]) visit(imported.path);
+      }
+    };
+    if (plannerChunk) visit(plannerChunk);
+    const inputsOf = (outputs: Iterable<string>) =>
+      [...outputs].flatMap((path) => Object.keys(metafile.outputs[path]?.inputs ?? {}));
+    const withPlanner = inputsOf(loaded);
+
+    // Assess: STS is the planner's (the caller's account); the Account client is in the package,
+    // for region listing, but not among what the planner loads.
+    expect(plannerChunk).toBeDefined();
+    expect(withPlanner.some((path) => path.includes('@aws-sdk/client-sts/'))).toBe(true);
+    expect(withPlanner.filter((path) => path.includes('@aws-sdk/client-account/'))).toEqual([]);
+    expect(
+      inputsOf(Object.keys(metafile.outputs)).some((path) => path.includes('@aws-sdk/client-account/')),
+    ).toBe(true);
   });
 
   it('ships the policy beside the code, where the handler reads it, even when it is over 4 KB', () => {
