@@ -117,6 +117,11 @@ export function coldStartOutputs(metafile: Metafile, outdir: string): Set<string
   const entry = Object.keys(metafile.outputs).find(
     (path) => resolve(REPO_ROOT, path) === resolve(outdir, BUNDLE_FILE_NAME),
   );
+  return entry ? staticClosure(metafile, entry) : new Set();
+}
+
+/** The output `from` and what it imports statically, transitively: what loading it loads. */
+export function staticClosure(metafile: Metafile, from: string): Set<string> {
   const loaded = new Set<string>();
   const visit = (path: string): void => {
     if (loaded.has(path)) return;
@@ -125,6 +130,6 @@ export function coldStartOutputs(metafile: Metafile, outdir: string): Set<string
       if (imported.kind === 'import-statement' && metafile.outputs[imported.path]) visit(imported.path);
     }
   };
-  if (entry) visit(entry);
+  visit(from);
   return loaded;
 }

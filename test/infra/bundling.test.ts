@@ -25,6 +25,7 @@ import {
   ESM_COMMONJS_BANNER,
   FUNCTIONS_FRAMEWORK,
   splitFunctionBuildOptions,
+  staticClosure,
 } from '../../infra/bundling.ts';
 import { bundleCloudFunction, cloudFunctionBuildOptions } from '../../infra/gcp/bundle.ts';
 import { CLOUD_FUNCTION_BUNDLER, planGcpDeployment, STAGING_DIR } from '../../infra/gcp/plan.ts';
@@ -120,15 +121,7 @@ describe('function bundling', { timeout: 240_000 }, () => {
     const plannerChunk = Object.keys(metafile.outputs).find(
       (path) => metafile.outputs[path]?.entryPoint?.endsWith('functions/aws/planner.ts') ?? false,
     );
-    const loaded = new Set<string>();
-    const visit = (path: string): void => {
-      if (loaded.has(path)) return;
-      loaded.add(path);
-      for (const imported of metafile.outputs[path]?.imports ?? []) {
-        if (imported.kind === 'import-statement' && metafile.outputs[imported.path]) visit(imported.path);
-      }
-    };
-    if (plannerChunk) visit(plannerChunk);
+    const loaded = plannerChunk ? staticClosure(metafile, plannerChunk) : new Set<string>();
     const inputsOf = (outputs: Iterable<string>) =>
       [...outputs].flatMap((path) => Object.keys(metafile.outputs[path]?.inputs ?? {}));
     const withPlanner = inputsOf(loaded);
