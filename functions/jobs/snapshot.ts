@@ -17,6 +17,7 @@ import {
   perCloud,
   type SnapshotBackend,
   type SnapshotCloud,
+  type TargetStandIn,
   type TargetsOptions,
 } from '../actions/snapshot/backend.ts';
 import { type DatabaseIncarnation, incarnationOf, RESOURCE_ID_FIELD } from '../actions/snapshot/identity.ts';
@@ -125,14 +126,45 @@ export async function resolveSnapshotTargets(
   const problems = found.flatMap((entry) => entry.problems);
   const manualSnapshots = found.flatMap((entry) => entry.manualSnapshots ?? []);
   targets.sort((a, b) => targetKey(a).localeCompare(targetKey(b)));
+  const standIns = found.flatMap((entry) => entry.standIns ?? []);
+  const everyTarget = found.flatMap((entry) => entry.targets);
   for (const name of named ?? []) {
-    if (!targets.some((target) => names(target, name))) {
-      problems.push(
-        `target ${name} was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary`,
-      );
+    if (targets.some((target) => names(target, name))) continue;
+    const wanted = name.toLowerCase();
+    const standingIn = standIns.filter((standIn) =>
+      standIn.names.some((candidate) => candidate.toLowerCase() === wanted),
+    );
+    if (standingIn.length > 0) {
+      problems.push(...standingIn.map((standIn) => standInProblem(name, standIn, everyTarget)));
+      continue;
     }
+    problems.push(
+      `target ${name} was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary`,
+    );
   }
   return { targets, problems, manualSnapshots, ambiguous: ambiguousNames(named ?? [], targets) };
+}
+
+/**
+ * What a request that names a database standing in for a selected target is told: what it is, the
+ * target that holds its data (its cluster, or its source) by a name that picks it out, and that
+ * nothing was snapshotted for it. The target is not snapshotted in its place: what is written is
+ * what the requester names (CreateDBSnapshot refuses an Aurora member with InvalidParameterValue,
+ * https://github.com/cloud-custodian/cloud-custodian/issues/313; Aurora backs up the cluster
+ * volume, https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html).
+ */
+function standInProblem(name: string, standIn: TargetStandIn, targets: readonly SnapshotTarget[]): string {
+  const of = standIn.of;
+  // Its plain name when no other target answers to it, else one that names only it.
+  const plain = targets.filter((target) => names(target, of.id)).length <= 1;
+  const ref = plain ? of.id : qualifiedName(of);
+  const article = /^(?:[AEIOU]|RDS)/.test(standIn.what) ? 'an' : 'a';
+  const place = `${of.provider}/${of.account}/${of.region}`;
+  const member = standIn.relation === 'member';
+  const why = member
+    ? `${standIn.what.replace(/ member$/, '')} snapshots are of clusters: a DB instance of one has no snapshot of its own`
+    : 'a read replica is not snapshotted on its own: the snapshot of its source is what restores it';
+  return `target ${name} is ${article} ${standIn.what} of ${member ? 'the cluster ' : ''}${ref} (${place}), and ${why}. Nothing was snapshotted for it; to snapshot its data, ask again naming ${member ? 'the cluster' : 'its source'} ${ref}`;
 }
 
 /** The backend of one scope, from the cloud of its provider. */

@@ -162,4 +162,71 @@ describe('snapshot job against the simulator', () => {
     );
     expect(snapshotExitCode(result)).toBe(2);
   });
+
+  it('names the cluster to snapshot instead, and snapshots nothing, when the request names an Aurora member', async () => {
+    // Prepare
+    const createsBefore = harness.rds.snapshots.createCalls;
+
+    // Act: certctl-aurora-1 is the writer of the tagged cluster certctl-aurora, by name and by ARN.
+    const result = await runSnapshotJob(
+      { ...request, targets: ['certctl-aurora-1', 'arn:aws:rds:eu-west-1:111111111111:db:certctl-aurora-1'] },
+      harness.deps(),
+    );
+
+    // Assess: told to name the cluster; the cluster is not snapshotted in its place.
+    expect(result.results).toEqual([]);
+    const told = (name: string) =>
+      `target ${name} is an Aurora member of the cluster certctl-aurora (aws/111111111111/eu-west-1), and Aurora snapshots are of clusters: a DB instance of one has no snapshot of its own. Nothing was snapshotted for it; to snapshot its data, ask again naming the cluster certctl-aurora`;
+    expect(result.problems).toEqual([
+      told('certctl-aurora-1'),
+      told('arn:aws:rds:eu-west-1:111111111111:db:certctl-aurora-1'),
+    ]);
+    expect(harness.rds.snapshots.createCalls).toBe(createsBefore);
+    expect(snapshotExitCode(result)).toBe(2);
+  });
+
+  it('names the source to snapshot instead, and snapshots nothing of it, when the request names a same-region read replica', async () => {
+    // Prepare
+    await harness.close();
+    const scenario = snapshotScenario();
+    const rds = scenario.services?.rds as { instances: unknown[] };
+    rds.instances.push({
+      id: 'certctl-prod-db-replica',
+      region: 'eu-west-1',
+      readReplicaSource: 'certctl-prod-db',
+    });
+    harness = await startSnapshotHarness(scenario);
+
+    // Act
+    const result = await runSnapshotJob(
+      { ...request, targets: ['certctl-prod-db-replica', 'certctl-busy-db'] },
+      harness.deps(fastPolicy({ snapshots: { waitMinutes: 0.005 } })),
+    );
+
+    // Assess: the other named database is still snapshotted; the source is not taken in the replica's place.
+    expect(result.results.map((entry) => entry.target.id)).toEqual(['certctl-busy-db']);
+    expect(result.problems).toEqual([
+      'target certctl-prod-db-replica is an RDS read replica of certctl-prod-db (aws/111111111111/eu-west-1), and a read replica is not snapshotted on its own: the snapshot of its source is what restores it. Nothing was snapshotted for it; to snapshot its data, ask again naming its source certctl-prod-db',
+    ]);
+    expect(harness.rds.snapshots.snapshots().filter((stored) => stored.target === 'certctl-prod-db')).toEqual(
+      [],
+    );
+  });
+
+  it('keeps the plain not-found answer for a replica whose source the policy does not select', async () => {
+    // Prepare
+    await harness.close();
+    const scenario = snapshotScenario();
+    const rds = scenario.services?.rds as { instances: unknown[] };
+    rds.instances.push({ id: 'unrelated-replica', region: 'us-east-1', readReplicaSource: 'unrelated-db' });
+    harness = await startSnapshotHarness(scenario);
+
+    // Act
+    const result = await runSnapshotJob({ ...request, targets: ['unrelated-replica'] }, harness.deps());
+
+    // Assess
+    expect(result.problems).toEqual([
+      'target unrelated-replica was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary',
+    ]);
+  });
 });

@@ -7,7 +7,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import type { AwsClientFactory } from '../../aws/clients.ts';
 import { accountOfKmsArn, kmsClientOf, kmsKeyDescriber } from '../../aws/kms-keys.ts';
 import { auditedAccountOf, callerAccountId, identityRegions, planAwsScopes } from '../../aws/planner.ts';
-import { listSelectedDatabases } from '../../aws/rds.ts';
+import { listSelectedDatabases, replicaNames } from '../../aws/rds.ts';
 import {
   createRdsSnapshot,
   deleteRdsSnapshot,
@@ -27,6 +27,7 @@ import type {
   SnapshotCloud,
   SnapshotKeyReader,
   SnapshotPlace,
+  TargetStandIn,
   UpcomingMaintenance,
 } from './backend.ts';
 import type { SnapshotTarget } from './model.ts';
@@ -118,6 +119,31 @@ function maintainedResources(targets: readonly SnapshotTarget[]): Map<string, Sn
     }
   }
   return byArn;
+}
+
+/**
+ * The databases `target`'s own listing names as standing in for it: its members
+ * (`DBClusterMembers`, identifiers in its account and region) or read replicas
+ * (`ReadReplicaDBInstanceIdentifiers` / `ReadReplicaIdentifiers`: an identifier in the same
+ * region, an ARN in another), each by its identifier and ARN: a listed ARN as sent, an identifier's
+ * ARN made from the target's (same account and region; a member or instance replica is a `db`).
+ */
+function standInsOf(
+  target: SnapshotTarget,
+  listed: readonly (string | undefined)[] | undefined,
+  relation: TargetStandIn['relation'],
+  what: string,
+): TargetStandIn[] {
+  return (listed ?? []).flatMap((entry) => {
+    if (!entry) return [];
+    const names = replicaNames(entry);
+    const sameRegionDb = names.length === 1 && (relation === 'member' || target.kind === 'rds-instance');
+    if (sameRegionDb && target.arn) {
+      const arn = target.arn.replace(/:(?:db|cluster):[^:]+$/i, `:db:${entry}`);
+      if (arn !== target.arn) names.push(arn);
+    }
+    return [{ names, relation, what, of: target }];
+  });
 }
 
 /**
@@ -223,6 +249,7 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
       const targets: SnapshotTarget[] = [];
       const problems: string[] = [];
       const manualSnapshots: ManualListing[] = [];
+      const standIns: TargetStandIn[] = [];
       await Promise.all(
         (await scopes(selectionPolicy)).map(async ({ scope, failure }) => {
           if (failure) {
@@ -252,26 +279,53 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
               selectionPolicy,
             );
             for (const instance of instances) {
-              targets.push({
+              const target: SnapshotTarget = {
                 ...place,
                 kind: 'rds-instance',
                 id: instance.DBInstanceIdentifier ?? '',
                 ...(instance.DBInstanceArn ? { arn: instance.DBInstanceArn } : {}),
                 ...(instance.DbiResourceId ? { resourceId: instance.DbiResourceId } : {}),
-              });
+              };
+              targets.push(target);
+              standIns.push(
+                ...standInsOf(
+                  target,
+                  instance.ReadReplicaDBInstanceIdentifiers,
+                  'replica',
+                  'RDS read replica',
+                ),
+              );
             }
             for (const cluster of clusters) {
               const members = (cluster.DBClusterMembers ?? []).flatMap((member) =>
                 member.DBInstanceIdentifier ? [member.DBInstanceIdentifier] : [],
               );
-              targets.push({
+              const target: SnapshotTarget = {
                 ...place,
                 kind: 'aurora-cluster',
                 id: cluster.DBClusterIdentifier ?? '',
                 ...(cluster.DBClusterArn ? { arn: cluster.DBClusterArn } : {}),
                 ...(cluster.DbClusterResourceId ? { resourceId: cluster.DbClusterResourceId } : {}),
                 ...(members.length > 0 ? { members } : {}),
-              });
+              };
+              targets.push(target);
+              // As the audit words them (functions/aws/rds.ts `standsFor`): engine `postgres` is a
+              // Multi-AZ DB cluster.
+              const multiAz = cluster.Engine === 'postgres';
+              standIns.push(
+                ...standInsOf(
+                  target,
+                  members,
+                  'member',
+                  multiAz ? 'Multi-AZ DB cluster member' : 'Aurora member',
+                ),
+                ...standInsOf(
+                  target,
+                  cluster.ReadReplicaIdentifiers,
+                  'replica',
+                  multiAz ? 'Multi-AZ DB cluster read replica' : 'Aurora cross-Region replica cluster',
+                ),
+              );
             }
           } catch (error) {
             problems.push(`${scope.account}/${scope.region}: targets not read (${describeError(error)})`);
@@ -279,7 +333,12 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
           await Promise.all(listings);
         }),
       );
-      return { targets, problems, ...(options.withManualSnapshots ? { manualSnapshots } : {}) };
+      return {
+        targets,
+        problems,
+        ...(options.withManualSnapshots ? { manualSnapshots } : {}),
+        ...(standIns.length > 0 ? { standIns } : {}),
+      };
     },
     async maintenance(targets) {
       const byScope = new Map<string, SnapshotTarget[]>();

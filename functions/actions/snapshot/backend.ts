@@ -173,6 +173,30 @@ export interface FoundTargets {
   readonly problems: ScopeProblem[];
   /** With `withManualSnapshots`: the manual snapshots of every scope read, where the cloud lists them alongside. */
   readonly manualSnapshots?: readonly ManualListing[];
+  /**
+   * The databases a target's listing names as standing in for it (an Aurora member, a read
+   * replica): not targets of their own, so a request that names one is told which target to name
+   * instead (functions/jobs/snapshot.ts `resolveSnapshotTargets`), never snapshotted through it.
+   */
+  readonly standIns?: readonly TargetStandIn[];
+}
+
+/**
+ * A database that is not snapshotted on its own because a selected target holds its data, as the
+ * target's own listing names it (core/facts.ts `StandIn`, which the audit reports the same way).
+ */
+export interface TargetStandIn {
+  /** Its names as a request may give them: identifier, and ARN / selfLink / connection name when known. */
+  readonly names: readonly string[];
+  /**
+   * `member`: a DB instance of a cluster, whose snapshots are the cluster's; `replica`: a read
+   * replica, whose source's snapshot is what restores it.
+   */
+  readonly relation: 'member' | 'replica';
+  /** What it is, in words: `Aurora member`, `RDS read replica`, `Cloud SQL read replica`. */
+  readonly what: string;
+  /** The target that holds its data: its cluster or source. */
+  readonly of: SnapshotTarget;
 }
 
 export interface TargetsOptions {
