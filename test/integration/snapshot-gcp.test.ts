@@ -263,6 +263,35 @@ describe('snapshot job on Cloud SQL', () => {
     );
   });
 
+  it('names the primary to back up instead, and backs up nothing, when the request names a Cloud SQL read replica', async () => {
+    // Prepare: a cross-region replica of certctl-pg; the primary is selected by its labels.
+    const { cloudSql, deps } = await start([
+      instance('certctl-pg', backup(100)),
+      instance('certctl-pg-replica', {
+        region: 'europe-west4',
+        instanceType: 'READ_REPLICA_INSTANCE',
+        masterInstanceName: `${PROJECT}:certctl-pg`,
+      }),
+    ]);
+
+    // Act: by name and by connection name.
+    const result = await runSnapshotJob(
+      { ...request, targets: ['certctl-pg-replica', `${PROJECT}:europe-west4:certctl-pg-replica`] },
+      deps,
+    );
+
+    // Assess: the primary is not backed up in the replica's place.
+    expect(result.results).toEqual([]);
+    const told = (name: string) =>
+      `target ${name} is a Cloud SQL read replica of certctl-pg (gcp/${PROJECT}/europe-west1), and a read replica is not snapshotted on its own: the snapshot of its source is what restores it. Nothing was snapshotted for it; to snapshot its data, ask again naming its source certctl-pg`;
+    expect(result.problems).toEqual([
+      told('certctl-pg-replica'),
+      told(`${PROJECT}:europe-west4:certctl-pg-replica`),
+    ]);
+    expect(cloudSql.backups.insertCalls).toBe(0);
+    expect(snapshotExitCode(result)).toBe(2);
+  });
+
   it('reports an injected insert error with its gRPC code while the other target still gets its backup', async () => {
     // Prepare
     const { deps } = await start([

@@ -29,6 +29,7 @@ import {
   type SnapshotKeyReader,
   type SnapshotPlace,
   type SnapshotRef,
+  type TargetStandIn,
   type UpcomingMaintenance,
 } from './backend.ts';
 import { SNAPSHOT_PURPOSE, SNAPSHOT_TAGS, type SnapshotTarget } from './model.ts';
@@ -310,6 +311,30 @@ function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
 }
 
 /**
+ * The read replicas a primary's own listing names (`replicaNames`: instance names of its project),
+ * each by its name, selfLink (the primary's, with the replica's name) and, when the same listing
+ * holds the replica (a cross-region one has a region of its own), its connection name
+ * `project:region:instance`.
+ */
+function replicasOf(
+  primary: SnapshotTarget,
+  instance: DatabaseInstance,
+  listed: readonly DatabaseInstance[],
+): TargetStandIn[] {
+  return (instance.replicaNames ?? []).flatMap((name) => {
+    if (!nonEmpty(name)) return [];
+    const names = [name];
+    if (primary.arn) {
+      const selfLink = primary.arn.replace(/\/instances\/[^/]+$/, `/instances/${name}`);
+      if (selfLink !== primary.arn) names.push(selfLink);
+    }
+    const replica = listed.find((candidate) => candidate.name === name);
+    if (replica?.region) names.push(`${primary.account}:${replica.region}:${name}`);
+    return [{ names, relation: 'replica' as const, what: 'Cloud SQL read replica', of: primary }];
+  });
+}
+
+/**
  * Cloud SQL for PostgreSQL primaries in every project of the run, selected as the PITR audit
  * selects them (labels as tags); scheduled maintenance from the instance's
  * `scheduledMaintenance.startTime`.
@@ -329,6 +354,7 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
             instances: instances.filter(
               (instance) => skipReason(instance) === undefined && isCloudSqlTarget(instance, selection),
             ),
+            listed: instances,
           };
         } catch (error) {
           return { project, error };
@@ -344,11 +370,19 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
     async targets(selection) {
       const targets: SnapshotTarget[] = [];
       const problems: string[] = [];
+      const standIns: TargetStandIn[] = [];
       for (const entry of await selected(selection)) {
-        if ('error' in entry) problems.push(notListed(entry.project, 'Cloud SQL instances', entry.error));
-        else targets.push(...entry.instances.map((instance) => targetOf(entry.project, instance)));
+        if ('error' in entry) {
+          problems.push(notListed(entry.project, 'Cloud SQL instances', entry.error));
+          continue;
+        }
+        for (const instance of entry.instances) {
+          const target = targetOf(entry.project, instance);
+          targets.push(target);
+          standIns.push(...replicasOf(target, instance, entry.listed));
+        }
       }
-      return { targets, problems };
+      return { targets, problems, ...(standIns.length > 0 ? { standIns } : {}) };
     },
     async maintenance(targets) {
       const upcoming: UpcomingMaintenance[] = [];
