@@ -36,6 +36,13 @@ const POLICY = JSON.stringify({
 });
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliWith(POLICY, ...argv);
+}
+
+async function cliWith(
+  policy: string,
+  ...argv: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(
@@ -43,7 +50,7 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
     {
       stdout: (t) => (stdout += t),
       stderr: (t) => (stderr += t),
-      env: { BACKUP_GUARD_POLICY: POLICY, AWS_REGION: 'eu-west-1' },
+      env: { BACKUP_GUARD_POLICY: policy, AWS_REGION: 'eu-west-1' },
     },
     { awsCredentials: simCredentials() },
   );
@@ -128,6 +135,26 @@ describe('snapshot, prune and readiness commands', () => {
     // Assess
     expect(result.code).toBe(2);
     expect(result.stdout).toContain('problem: target no-such-db was not found');
+  });
+
+  it('exits 2 naming the cluster to snapshot instead, and snapshots nothing, when --target names an Aurora member', async () => {
+    // Prepare: the policy selects the cluster by its tag.
+    const policy = JSON.stringify({
+      ...JSON.parse(POLICY),
+      targets: { tags: [{ key: 'certctl:backup-guard', value: 'enabled' }], identifiers: [] },
+    });
+    const createsBefore = harness.rds.snapshots.createCalls;
+
+    // Act
+    const result = await cliWith(policy, 'snapshot', '--reason', 'x', '--target', 'certctl-aurora-1');
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain(
+      'problem: target certctl-aurora-1 is an Aurora member of the cluster certctl-aurora (aws/111111111111/eu-west-1), and Aurora snapshots are of clusters',
+    );
+    expect(result.stdout).toContain('ask again naming the cluster certctl-aurora');
+    expect(harness.rds.snapshots.createCalls).toBe(createsBefore);
   });
 
   it('exits 2, could not evaluate, when RDS cannot be read in the region', async () => {

@@ -108,6 +108,31 @@ describe('ChatOps end to end', () => {
     for (const text of [output.text(), views, ack.body]) expect(text).not.toContain(SECRET);
   });
 
+  it('answers a snapshot of an Aurora member with the cluster to name instead, and snapshots nothing', async () => {
+    // Prepare
+    const { slack, settle } = deployment();
+    const url = receiver.responseUrl();
+    const body = slashCommandForm('snapshot certctl-aurora-1 reason="CA rotation" ticket=CHG-7002', {
+      response_url: url,
+    });
+    const createsBefore = harness.rds.snapshots.createCalls;
+
+    // Act
+    await slack(signedSlackEvent(body, SECRET, new Date()));
+    await settle();
+
+    // Assess
+    const views = receiver
+      .postsTo(url)
+      .map((post) => slackView(post.message))
+      .join('\n---\n');
+    expect(views).toContain(
+      ':warning: target certctl-aurora-1 is an Aurora member of the cluster certctl-aurora (aws/111111111111/eu-west-1), and Aurora snapshots are of clusters: a DB instance of one has no snapshot of its own. Nothing was snapshotted for it; to snapshot its data, ask again naming the cluster certctl-aurora',
+    );
+    expect(views).toContain('nothing was snapshotted');
+    expect(harness.rds.snapshots.createCalls).toBe(createsBefore);
+  });
+
   it('answers readiness with the verdict and each gate that is not green', async () => {
     // Prepare
     const { slack, settle } = deployment();
