@@ -150,8 +150,9 @@ export async function resolveSnapshotTargets(
  * target that holds its data (its cluster, or its source) by a name that picks it out, and that
  * nothing was snapshotted for it. The target is not snapshotted in its place: what is written is
  * what the requester names (CreateDBSnapshot refuses an Aurora member with InvalidParameterValue,
- * https://github.com/cloud-custodian/cloud-custodian/issues/313; Aurora backs up the cluster
- * volume, https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html).
+ * https://github.com/cloud-custodian/cloud-custodian/issues/313; a DB cluster snapshot is of the
+ * cluster's storage volume, "backing up the entire DB cluster", Aurora User Guide, "Creating a DB
+ * cluster snapshot", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_CreateSnapshotCluster.html).
  */
 function standInProblem(name: string, standIn: TargetStandIn, targets: readonly SnapshotTarget[]): string {
   const of = standIn.of;
