@@ -353,3 +353,53 @@ describe('runSnapshotJob with a plain database name', () => {
     expect(byConnectionName.results.map((entry) => entry.target.account)).toEqual(['certctl-prod']);
   });
 });
+
+describe('runSnapshotJob, a named database that stands in for a target', () => {
+  const cluster = (account: string): SnapshotTarget => ({
+    provider: 'aws',
+    kind: 'aurora-cluster',
+    account,
+    region: 'eu-west-1',
+    id: 'certctl-aurora',
+    arn: `arn:aws:rds:eu-west-1:${account}:cluster:certctl-aurora`,
+  });
+  const request = { requestId: 'CHG-3', reason: 'CA rotation', requestedBy: 'alice', wait: false };
+
+  it('names the cluster by its ARN when another selected database shares its plain name, and snapshots neither', async () => {
+    // Prepare: a cluster of the same name in a second account; only the first lists the member.
+    const created: string[] = [];
+    const first = cluster('111111111111');
+    const cloud: SnapshotCloud = {
+      provider: 'aws',
+      targets: async () => ({
+        targets: [first, cluster('222222222222')],
+        problems: [],
+        standIns: [
+          { names: ['certctl-aurora-1'], relation: 'member', what: 'Multi-AZ DB cluster member', of: first },
+        ],
+      }),
+      backend: () =>
+        fakeBackend({
+          create: async (target, snapshotId) => {
+            created.push(target.id);
+            return { id: snapshotId, kind: target.kind, target: target.id, status: 'available', tags: {} };
+          },
+        }),
+      maintenance: async () => ({ upcoming: [], problems: [] }),
+      snapshotPlaces: async () => ({ places: [], problems: [] }),
+    };
+
+    // Act
+    const result = await runSnapshotJob(
+      { ...request, targets: ['CERTCTL-AURORA-1'] },
+      { policy: parsePolicy({}), clouds: [cloud] },
+    );
+
+    // Assess
+    expect(created).toEqual([]);
+    expect(result.problems).toEqual([
+      'target CERTCTL-AURORA-1 is a Multi-AZ DB cluster member of the cluster arn:aws:rds:eu-west-1:111111111111:cluster:certctl-aurora (aws/111111111111/eu-west-1), and Multi-AZ DB cluster snapshots are of clusters: a DB instance of one has no snapshot of its own. Nothing was snapshotted for it; to snapshot its data, ask again naming the cluster arn:aws:rds:eu-west-1:111111111111:cluster:certctl-aurora',
+    ]);
+    expect(snapshotExitCode(result)).toBe(2);
+  });
+});
