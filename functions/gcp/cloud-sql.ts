@@ -225,8 +225,17 @@ async function recoveryWindow(
     const [answer] = await api.getLatestRecoveryTime({ project, instance });
     const earliest = toDate(answer.earliestRecoveryTime);
     const latest = toDate(answer.latestRecoveryTime);
-    if (!earliest) {
-      return { known: false, reason: 'instances.getLatestRecoveryTime returned no earliestRecoveryTime' };
+    // Each time is judged only when sent: `earliestRecoveryTime` is the newer field of the answer
+    // (SqlInstancesGetLatestRecoveryTimeResponse: `latestRecoveryTime`, `earliestRecoveryTime`,
+    // cloud.google.com/sql/docs/postgres/admin-api/rest/v1/projects.instances/getLatestRecoveryTime),
+    // so an answer without it still measures the lag (pitr.lag) while pitr.window is not evaluated.
+    // An answer with neither says nothing about the window, not that it is empty.
+    if (!earliest && !latest) {
+      return {
+        known: false,
+        reason:
+          'instances.getLatestRecoveryTime returned neither earliestRecoveryTime nor latestRecoveryTime',
+      };
     }
     return { known: true, earliest, latest, source: 'instances.getLatestRecoveryTime' };
   } catch (error) {

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { pitrLagCheck } from '../../functions/checks/pitr/lag.ts';
+import { pitrWindowCheck } from '../../functions/checks/pitr/window.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
@@ -616,5 +618,67 @@ describe('toPitrFact status', () => {
         'RUNNABLE',
       );
     }
+  });
+});
+
+describe('readCloudSqlPitrFacts with a getLatestRecoveryTime answer missing a field', () => {
+  const NOW_FAKE = new Date('2026-03-01T12:00:00.000Z');
+  const primary = {
+    name: 'db-1',
+    databaseVersion: 'POSTGRES_16',
+    instanceType: 'CLOUD_SQL_INSTANCE',
+    state: 'RUNNABLE',
+    settings: {
+      userLabels: { 'certctl-backup-guard': 'enabled' },
+      backupConfiguration: {
+        enabled: { value: true },
+        pointInTimeRecoveryEnabled: { value: true },
+        transactionalLogStorageState: 'CLOUD_STORAGE',
+      },
+    },
+  } as unknown as DatabaseInstance;
+  const apiAnswering = (answer: object): CloudSqlApi => ({
+    instances: {
+      list: async () => [{ items: [primary] }],
+      getLatestRecoveryTime: async () => [answer],
+    },
+    backupRuns: {
+      list: async () => {
+        throw new Error('backupRuns.list must not be called for logs in Cloud Storage');
+      },
+    },
+  });
+  const policy = parsePolicy({ targets: { tags: [{ key: 'certctl:backup-guard', value: 'enabled' }] } });
+
+  it('keeps the latestRecoveryTime the API sent when it sends no earliestRecoveryTime', async () => {
+    // Prepare: earliestRecoveryTime is a newer field of the answer; latestRecoveryTime is the original.
+    const latest = new Date(NOW_FAKE.getTime() - 3 * 60_000);
+    const api = apiAnswering({ latestRecoveryTime: latest.toISOString() });
+
+    // Act
+    const [fact] = await readCloudSqlPitrFacts(api, PROJECT, policy, { now: () => NOW_FAKE });
+
+    // Assess: the window's start is unknown, its end is what the API said.
+    expect(fact?.restoreWindow).toEqual({
+      known: true,
+      earliest: undefined,
+      latest,
+      source: 'instances.getLatestRecoveryTime',
+    });
+    // The verdicts: the lag is measured from the time the API sent; the window's start is not judged.
+    const context = { policy, now: NOW_FAKE };
+    expect(fact && pitrLagCheck.evaluate(fact, context)?.status).toBe('PASSED');
+    expect(fact && pitrWindowCheck.evaluate(fact, context)?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it('leaves the window unknown when the answer has neither time', async () => {
+    // Act
+    const [fact] = await readCloudSqlPitrFacts(apiAnswering({}), PROJECT, policy, { now: () => NOW_FAKE });
+
+    // Assess: an empty answer is no evidence of an empty window.
+    expect(fact?.restoreWindow).toEqual({
+      known: false,
+      reason: 'instances.getLatestRecoveryTime returned neither earliestRecoveryTime nor latestRecoveryTime',
+    });
   });
 });
