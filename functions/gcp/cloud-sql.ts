@@ -403,12 +403,24 @@ function instanceStatus(instance: DatabaseInstance): string {
 export const DEFAULT_BACKUP_LOCATION = 'multi-region (default)';
 
 /**
+ * Backup tiers whose backups Backup and DR keeps in a backup vault ("ENHANCED: Instance is managed by
+ * Google Cloud Backup and DR Service"; ADVANCED is its deprecated name, google.cloud.sql.v1
+ * BackupConfiguration.BackupTier). Their backups are not in the standard tier's backup location, and
+ * multi-region backups are a standard-tier feature only (Cloud SQL docs, "Choose your backup
+ * option", cloud.google.com/sql/docs/postgres/backup-recovery/backup-options).
+ */
+const VAULT_BACKUP_TIERS: ReadonlySet<string> = new Set(['ENHANCED', 'ADVANCED']);
+
+/**
  * Where automated backups are stored: `backupConfiguration.location` (a region or a multi-region
  * such as `eu`), or, when unset, "the multi-region location that is geographically closest to the
- * instance" (Cloud SQL docs, "Custom backup locations"), which outlives a regional outage.
+ * instance" (Cloud SQL docs, "Custom backup locations"), which outlives a regional outage. Unknown
+ * on the enhanced tier: the backups are in a Backup and DR vault, whose location is not read here.
  */
 function backupLocations(backup: ReadBackupConfiguration | undefined): readonly string[] | undefined {
   if (!backup) return undefined;
+  const tier = enumName('backupTier', backup.backupTier);
+  if (tier !== undefined && VAULT_BACKUP_TIERS.has(tier)) return undefined;
   const location = nonEmpty(backup.location);
   return [location ?? DEFAULT_BACKUP_LOCATION];
 }
@@ -473,6 +485,7 @@ export function toPitrFact(
       finalBackupEnabled: optIn(settings !== undefined, finalBackup?.enabled),
       finalBackupRetentionDays: finalBackup?.retentionDays ?? undefined,
       logStorage: enumName('logStorageState', settings?.backupConfiguration?.transactionalLogStorageState),
+      backupTier: enumName('backupTier', backup?.backupTier),
     },
     ...((instance.replicaNames ?? []).length > 0
       ? {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { pitrCrossRegionCheck } from '../../functions/checks/pitr/cross-region.ts';
 import { pitrLagCheck } from '../../functions/checks/pitr/lag.ts';
 import { pitrWindowCheck } from '../../functions/checks/pitr/window.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
@@ -680,5 +681,51 @@ describe('readCloudSqlPitrFacts with a getLatestRecoveryTime answer missing a fi
       known: false,
       reason: 'instances.getLatestRecoveryTime returned neither earliestRecoveryTime nor latestRecoveryTime',
     });
+  });
+});
+
+describe('toPitrFact backup location on the enhanced backup tier', () => {
+  it('does not read backupConfiguration.location as where backups are when Backup and DR manages them', () => {
+    // Prepare: backupTier ENHANCED (3), "Instance is managed by Google Cloud Backup and DR Service"; its
+    // backups are stored in a Backup and DR backup vault, not in the standard tier's (multi-region)
+    // backup location. No location set, as for most instances.
+    const answer = {
+      name: 'db-1',
+      region: 'europe-west1',
+      settings: {
+        backupConfiguration: {
+          enabled: { value: true },
+          pointInTimeRecoveryEnabled: { value: true },
+          backupTier: 3,
+        },
+      },
+    } as unknown as DatabaseInstance;
+    const policy = parsePolicy({ pitr: { requireCrossRegionBackup: true } });
+
+    // Act
+    const fact = toPitrFact(PROJECT, answer, { known: false, reason: 'not read' });
+    const outcome = pitrCrossRegionCheck.evaluate(fact, { policy, now: new Date('2026-03-01T12:00:00Z') });
+
+    // Assess: where the vault is was not read, so cross-region storage is not proven.
+    expect(fact.crossRegionBackupTargets).toBeUndefined();
+    expect(fact.cloudSql?.backupTier).toBe('ENHANCED');
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('Backup and DR');
+  });
+
+  it('keeps reading the backup location on the standard tier', () => {
+    // Prepare
+    const answer = {
+      name: 'db-1',
+      region: 'europe-west1',
+      settings: { backupConfiguration: { enabled: { value: true }, backupTier: 'STANDARD', location: 'eu' } },
+    } as unknown as DatabaseInstance;
+
+    // Act
+    const fact = toPitrFact(PROJECT, answer, { known: false, reason: 'not read' });
+
+    // Assess
+    expect(fact.crossRegionBackupTargets).toEqual(['eu']);
+    expect(fact.cloudSql?.backupTier).toBe('STANDARD');
   });
 });

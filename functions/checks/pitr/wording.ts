@@ -28,6 +28,8 @@ export const DOCS = {
   /** "Configure PITR": log storage states and the switch of transaction logs to Cloud Storage. */
   cloudSqlConfigurePitr: 'https://cloud.google.com/sql/docs/postgres/backup-recovery/configure-pitr',
   cloudSqlDeletionProtection: 'https://cloud.google.com/sql/docs/postgres/deletion-protection',
+  /** "Choose your backup option": standard and enhanced (Backup and DR) backups. */
+  cloudSqlBackupOptions: 'https://cloud.google.com/sql/docs/postgres/backup-recovery/backup-options',
   cloudSqlBackupLocations:
     'https://cloud.google.com/sql/docs/postgres/backup-recovery/backups#custom-locations',
 } as const;
