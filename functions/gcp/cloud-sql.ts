@@ -172,9 +172,12 @@ export async function listInstances(
       if (error instanceof CredentialsError) throw error;
       const code = googleErrorCode(error);
       // A role is the fix only when the API said no; an endpoint that never answered says where to look itself.
-      const hint = isAccessDenied(code)
-        ? " The audit's service account needs cloudsql.instances.list (roles/cloudsql.viewer) in that project."
-        : '';
+      // A disabled API is also PERMISSION_DENIED, and no role fixes it.
+      const hint = isServiceDisabled(error)
+        ? ` The Cloud SQL Admin API is disabled in that project: enable it (\`gcloud services enable sqladmin.googleapis.com --project=${project}\`) or remove the project from the policy.`
+        : isAccessDenied(code)
+          ? " The audit's service account needs cloudsql.instances.list (roles/cloudsql.viewer) in that project."
+          : '';
       throw new CloudApiError(
         `Cloud SQL instances.list failed for project ${project} with ${code}: ${googleErrorMessage(error)}.${hint}`,
         code,
@@ -203,6 +206,20 @@ export async function listInstances(
     pageToken = nextToken(page.nextPageToken);
   } while (pageToken);
   return instances;
+}
+
+/**
+ * Whether the API refused because it is disabled in the project: Google answers PERMISSION_DENIED
+ * with the `google.rpc.ErrorInfo` reason `SERVICE_DISABLED` (cloud.google.com/apis/design/errors,
+ * "Error info"; "<API> has not been used in project <n> before or it is disabled"), which gax
+ * copies to `GoogleError.reason` (google-gax 6.17 `googleError.js` `parseHttpError`).
+ */
+function isServiceDisabled(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { reason?: unknown }).reason === 'SERVICE_DISABLED'
+  );
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   type DatabaseInstance,
   DEFAULT_BACKUP_LOCATION,
   labelForTag,
+  listInstances,
   readCloudSqlPitrFacts,
   toPitrFact,
 } from '../../functions/gcp/cloud-sql.ts';
@@ -727,5 +728,34 @@ describe('toPitrFact backup location on the enhanced backup tier', () => {
     // Assess
     expect(fact.crossRegionBackupTargets).toEqual(['eu']);
     expect(fact.cloudSql?.backupTier).toBe('STANDARD');
+  });
+});
+
+describe('listInstances when the Cloud SQL Admin API is disabled in the project', () => {
+  it('names enabling the API as the fix, not a role the service account already has', async () => {
+    // Prepare: what gax makes of the answer for a disabled API: PERMISSION_DENIED (7) with the
+    // ErrorInfo reason SERVICE_DISABLED.
+    const disabled = Object.assign(
+      new Error(
+        'Cloud SQL Admin API has not been used in project 123456789012 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/sqladmin.googleapis.com/overview?project=123456789012 then retry.',
+      ),
+      { code: 7, reason: 'SERVICE_DISABLED', domain: 'googleapis.com' },
+    );
+    const api = {
+      list: async () => {
+        throw disabled;
+      },
+      getLatestRecoveryTime: async () => [{}],
+    } as unknown as CloudSqlApi['instances'];
+
+    // Act
+    const listing = listInstances(api, PROJECT);
+
+    // Assess: the scope still fails as a whole, and says what to do.
+    await expect(listing).rejects.toBeInstanceOf(CloudApiError);
+    await expect(listing).rejects.toThrow(
+      `gcloud services enable sqladmin.googleapis.com --project=${PROJECT}`,
+    );
+    await expect(listing).rejects.not.toThrow('roles/cloudsql.viewer');
   });
 });
