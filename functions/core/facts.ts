@@ -39,6 +39,8 @@ export type RestoreWindow =
       readonly reason: string;
       /** The cloud refused the read (AccessDenied, PERMISSION_DENIED): only then is a permission to blame. */
       readonly accessDenied?: boolean;
+      /** The permission the refused read needs (`cloudsql.backupRuns.list`), when the adapter knows it. */
+      readonly permission?: string;
     };
 
 /**

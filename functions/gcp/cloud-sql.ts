@@ -259,7 +259,7 @@ async function recoveryWindow(
     return {
       known: false,
       reason: `instances.getLatestRecoveryTime failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
-      accessDenied: isAccessDenied(googleErrorCode(error)),
+      ...refusal(error, 'cloudsql.instances.get'),
     };
   }
 }
@@ -303,8 +303,19 @@ function backupRunsFailure(error: unknown): RestoreWindow {
   return {
     known: false,
     reason: `backupRuns.list failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
-    accessDenied: isAccessDenied(googleErrorCode(error)),
+    ...refusal(error, 'cloudsql.backupRuns.list'),
   };
+}
+
+/**
+ * Whether a per-instance read was refused, with the permission it needs: the two reads need
+ * different ones (the deployed role grants cloudsql.instances.get for getLatestRecoveryTime and
+ * cloudsql.backupRuns.list for backupRuns.list; Cloud SQL docs, "Required permissions for common
+ * tasks": listing backups needs cloudsql.backupRuns.list), so a finding names the one that is missing.
+ */
+function refusal(error: unknown, permission: string): { accessDenied: boolean; permission?: string } {
+  const accessDenied = isAccessDenied(googleErrorCode(error));
+  return accessDenied ? { accessDenied, permission } : { accessDenied };
 }
 
 /** PITR off: the window spanned by the successful automated backups, or unknown when listing fails. */

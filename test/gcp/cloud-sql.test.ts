@@ -759,3 +759,41 @@ describe('listInstances when the Cloud SQL Admin API is disabled in the project'
     await expect(listing).rejects.not.toThrow('roles/cloudsql.viewer');
   });
 });
+
+describe('readCloudSqlPitrFacts when one per-instance read is refused', () => {
+  it('names the permission of the refused backupRuns.list, not the one of getLatestRecoveryTime', async () => {
+    // Prepare: PITR off, so the window comes from backupRuns.list, which the role lacks
+    // (cloudsql.backupRuns.list) while instances.list (cloudsql.instances.list) answered.
+    const primary = {
+      name: 'db-1',
+      databaseVersion: 'POSTGRES_16',
+      instanceType: 'CLOUD_SQL_INSTANCE',
+      settings: {
+        userLabels: { 'certctl-backup-guard': 'enabled' },
+        backupConfiguration: { enabled: { value: true }, pointInTimeRecoveryEnabled: { value: false } },
+      },
+    } as unknown as DatabaseInstance;
+    const api: CloudSqlApi = {
+      instances: {
+        list: async () => [{ items: [primary] }],
+        getLatestRecoveryTime: async () => [{}],
+      },
+      backupRuns: {
+        list: async () => {
+          throw Object.assign(new Error('The client is not authorized to make this request.'), { code: 7 });
+        },
+      },
+    };
+    const policy = parsePolicy({ targets: { tags: [{ key: 'certctl:backup-guard', value: 'enabled' }] } });
+    const now = new Date('2026-03-01T12:00:00.000Z');
+
+    // Act
+    const [fact] = await readCloudSqlPitrFacts(api, PROJECT, policy, { now: () => now });
+    const outcome = fact && pitrWindowCheck.evaluate(fact, { policy, now });
+
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.remediationText).toContain('cloudsql.backupRuns.list');
+    expect(outcome?.remediationText).not.toContain('cloudsql.instances.get');
+  });
+});

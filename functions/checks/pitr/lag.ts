@@ -124,6 +124,7 @@ export const pitrLagCheck: Check<PitrFact> = {
         { restoreLagMinutes: null, latestRestorableTime: null },
         required,
         window.accessDenied === true,
+        window.permission,
       );
     }
     if (latest === undefined) {
