@@ -269,11 +269,18 @@ function backupPoint(run: BackupRun): Date | undefined {
   return toDate(run.endTime) ?? toDate(run.startTime) ?? toDate(run.windowStartTime);
 }
 
-/** The oldest and newest restore points of the successful AUTOMATED backup runs, every page read. */
+/**
+ * The oldest and newest restore points of the successful AUTOMATED backup runs, every page read.
+ * A run whose point is before the instance's `createTime` is of an earlier instance of the name
+ * ("the deleted instance name can be reused immediately", cloud.google.com/sql/docs/postgres/delete-instance;
+ * a backup run names only its instance): it is no restore point of this instance's history and is
+ * not counted (the snapshot action tells them apart the same way, functions/actions/snapshot/identity.ts).
+ */
 async function automatedBackupPoints(
   api: CloudSqlBackupRunsApi,
   project: string,
   instance: string,
+  createdAt: Date | undefined,
 ): Promise<{ oldest: Date | undefined; newest: Date | undefined }> {
   let oldest: Date | undefined;
   let newest: Date | undefined;
@@ -291,6 +298,7 @@ async function automatedBackupPoints(
       if (enumName('backupRunType', run.type) !== 'AUTOMATED') continue;
       const point = backupPoint(run);
       if (!point) continue;
+      if (createdAt && point < createdAt) continue;
       if (!oldest || point < oldest) oldest = point;
       if (!newest || point > newest) newest = point;
     }
@@ -323,9 +331,10 @@ async function backupWindow(
   api: CloudSqlBackupRunsApi,
   project: string,
   instance: string,
+  createdAt: Date | undefined,
 ): Promise<RestoreWindow> {
   try {
-    const { oldest, newest } = await automatedBackupPoints(api, project, instance);
+    const { oldest, newest } = await automatedBackupPoints(api, project, instance, createdAt);
     return {
       known: true,
       earliest: oldest,
@@ -355,6 +364,7 @@ async function logsOnDiskWindow(
   logStorage: string,
   logRetentionDays: number | undefined,
   now: Date,
+  createdAt: Date | undefined,
 ): Promise<RestoreWindow> {
   const state = `transactionalLogStorageState=${logStorage}`;
   if (logRetentionDays === undefined) {
@@ -365,7 +375,7 @@ async function logsOnDiskWindow(
   }
   let oldest: Date | undefined;
   try {
-    ({ oldest } = await automatedBackupPoints(api, project, instance));
+    ({ oldest } = await automatedBackupPoints(api, project, instance, createdAt));
   } catch (error) {
     return backupRunsFailure(error);
   }
@@ -567,11 +577,12 @@ export async function readCloudSqlPitrFacts(
       // best evidence of a window.
       const pitrOff = unwrap(backup?.pointInTimeRecoveryEnabled) === false;
       const logStorage = enumName('logStorageState', backup?.transactionalLogStorageState);
+      const createdAt = toDate(instance.createTime);
       let window: RestoreWindow;
-      if (pitrOff) window = await backupWindow(api.backupRuns, project, name);
+      if (pitrOff) window = await backupWindow(api.backupRuns, project, name, createdAt);
       else if (logStorage !== undefined && LOGS_OUTSIDE_CLOUD_STORAGE.has(logStorage)) {
         const logDays = unwrap(backup?.transactionLogRetentionDays);
-        window = await logsOnDiskWindow(api.backupRuns, project, name, logStorage, logDays, now());
+        window = await logsOnDiskWindow(api.backupRuns, project, name, logStorage, logDays, now(), createdAt);
       } else window = await recoveryWindow(api.instances, project, name);
       return toPitrFact(project, instance, window);
     },

@@ -797,3 +797,45 @@ describe('readCloudSqlPitrFacts when one per-instance read is refused', () => {
     expect(outcome?.remediationText).not.toContain('cloudsql.instances.get');
   });
 });
+
+describe('readCloudSqlPitrFacts and backup runs older than the instance', () => {
+  it('does not count a backup run taken before the instance was created toward its backup-only window', async () => {
+    // Prepare: the name was reused ("the deleted instance name can be reused immediately",
+    // cloud.google.com/sql/docs/postgres/delete-instance); a run from before this instance's
+    // createTime is of the earlier instance of that name (functions/actions/snapshot/identity.ts).
+    const now = new Date('2026-03-01T12:00:00.000Z');
+    const ago = (days: number) => new Date(now.getTime() - days * DAY_MS).toISOString();
+    const primary = {
+      name: 'db-1',
+      databaseVersion: 'POSTGRES_16',
+      instanceType: 'CLOUD_SQL_INSTANCE',
+      createTime: ago(10),
+      settings: {
+        userLabels: { 'certctl-backup-guard': 'enabled' },
+        backupConfiguration: {
+          enabled: { value: true },
+          pointInTimeRecoveryEnabled: { value: false },
+          backupRetentionSettings: { retentionUnit: 'COUNT', retainedBackups: { value: 40 } },
+        },
+      },
+    } as unknown as DatabaseInstance;
+    const runs = [
+      { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: ago(1) },
+      { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: ago(9) },
+      { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: ago(39) },
+    ];
+    const api: CloudSqlApi = {
+      instances: { list: async () => [{ items: [primary] }], getLatestRecoveryTime: async () => [{}] },
+      backupRuns: { list: async () => [{ items: runs as BackupRun[] }] },
+    };
+    const policy = parsePolicy({ targets: { tags: [{ key: 'certctl:backup-guard', value: 'enabled' }] } });
+
+    // Act
+    const [fact] = await readCloudSqlPitrFacts(api, PROJECT, policy, { now: () => now });
+    const outcome = fact && pitrWindowCheck.evaluate(fact, { policy, now });
+
+    // Assess: the window starts at this instance's oldest backup, so it cannot pass 30 days.
+    expect(fact?.restoreWindow).toMatchObject({ known: true, earliest: new Date(ago(9)) });
+    expect(outcome?.status).not.toBe('PASSED');
+  });
+});
