@@ -39,6 +39,8 @@ export type RestoreWindow =
       readonly reason: string;
       /** The cloud refused the read (AccessDenied, PERMISSION_DENIED): only then is a permission to blame. */
       readonly accessDenied?: boolean;
+      /** The permission the refused read needs (`cloudsql.backupRuns.list`), when the adapter knows it. */
+      readonly permission?: string;
     };
 
 /**
@@ -160,5 +162,10 @@ export interface PitrFact extends Fact {
      * recovery time only for logs in Cloud Storage.
      */
     readonly logStorage?: string | undefined;
+    /**
+     * `backupConfiguration.backupTier`: `STANDARD` (Cloud SQL keeps the backups, in its backup
+     * location) or `ENHANCED` (Backup and DR keeps them in a backup vault); undefined when not reported.
+     */
+    readonly backupTier?: string | undefined;
   };
 }

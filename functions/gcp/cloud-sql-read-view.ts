@@ -61,6 +61,7 @@ export const CLOUD_SQL_READ_FIELDS = {
     'transactionLogRetentionDays',
     'transactionalLogStorageState',
     'backupRetentionSettings',
+    'backupTier',
   ],
   BackupRetentionSettings: ['retentionUnit', 'retainedBackups'],
   FinalBackupConfig: ['enabled', 'retentionDays'],

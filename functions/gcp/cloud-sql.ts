@@ -172,9 +172,12 @@ export async function listInstances(
       if (error instanceof CredentialsError) throw error;
       const code = googleErrorCode(error);
       // A role is the fix only when the API said no; an endpoint that never answered says where to look itself.
-      const hint = isAccessDenied(code)
-        ? " The audit's service account needs cloudsql.instances.list (roles/cloudsql.viewer) in that project."
-        : '';
+      // A disabled API is also PERMISSION_DENIED, and no role fixes it.
+      const hint = isServiceDisabled(error)
+        ? ` The Cloud SQL Admin API is disabled in that project: enable it (\`gcloud services enable sqladmin.googleapis.com --project=${project}\`) or remove the project from the policy.`
+        : isAccessDenied(code)
+          ? " The audit's service account needs cloudsql.instances.list (roles/cloudsql.viewer) in that project."
+          : '';
       throw new CloudApiError(
         `Cloud SQL instances.list failed for project ${project} with ${code}: ${googleErrorMessage(error)}.${hint}`,
         code,
@@ -206,6 +209,20 @@ export async function listInstances(
 }
 
 /**
+ * Whether the API refused because it is disabled in the project: Google answers PERMISSION_DENIED
+ * with the `google.rpc.ErrorInfo` reason `SERVICE_DISABLED` (cloud.google.com/apis/design/errors,
+ * "Error info"; "<API> has not been used in project <n> before or it is disabled"), which gax
+ * copies to `GoogleError.reason` (google-gax 6.17 `googleError.js` `parseHttpError`).
+ */
+function isServiceDisabled(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { reason?: unknown }).reason === 'SERVICE_DISABLED'
+  );
+}
+
+/**
  * `ApiWarning` codes with which instances.list says "the returned result set may be incomplete"
  * (google/cloud/sql/v1/cloud_sql_resources.proto). Known codes arrive as names (gax and the lean
  * path map them).
@@ -225,15 +242,24 @@ async function recoveryWindow(
     const [answer] = await api.getLatestRecoveryTime({ project, instance });
     const earliest = toDate(answer.earliestRecoveryTime);
     const latest = toDate(answer.latestRecoveryTime);
-    if (!earliest) {
-      return { known: false, reason: 'instances.getLatestRecoveryTime returned no earliestRecoveryTime' };
+    // Each time is judged only when sent: `earliestRecoveryTime` is the newer field of the answer
+    // (SqlInstancesGetLatestRecoveryTimeResponse: `latestRecoveryTime`, `earliestRecoveryTime`,
+    // cloud.google.com/sql/docs/postgres/admin-api/rest/v1/projects.instances/getLatestRecoveryTime),
+    // so an answer without it still measures the lag (pitr.lag) while pitr.window is not evaluated.
+    // An answer with neither says nothing about the window, not that it is empty.
+    if (!earliest && !latest) {
+      return {
+        known: false,
+        reason:
+          'instances.getLatestRecoveryTime returned neither earliestRecoveryTime nor latestRecoveryTime',
+      };
     }
     return { known: true, earliest, latest, source: 'instances.getLatestRecoveryTime' };
   } catch (error) {
     return {
       known: false,
       reason: `instances.getLatestRecoveryTime failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
-      accessDenied: isAccessDenied(googleErrorCode(error)),
+      ...refusal(error, 'cloudsql.instances.get'),
     };
   }
 }
@@ -243,11 +269,18 @@ function backupPoint(run: BackupRun): Date | undefined {
   return toDate(run.endTime) ?? toDate(run.startTime) ?? toDate(run.windowStartTime);
 }
 
-/** The oldest and newest restore points of the successful AUTOMATED backup runs, every page read. */
+/**
+ * The oldest and newest restore points of the successful AUTOMATED backup runs, every page read.
+ * A run whose point is before the instance's `createTime` is of an earlier instance of the name
+ * ("the deleted instance name can be reused immediately", cloud.google.com/sql/docs/postgres/delete-instance;
+ * a backup run names only its instance): it is no restore point of this instance's history and is
+ * not counted (the snapshot action tells them apart the same way, functions/actions/snapshot/identity.ts).
+ */
 async function automatedBackupPoints(
   api: CloudSqlBackupRunsApi,
   project: string,
   instance: string,
+  createdAt: Date | undefined,
 ): Promise<{ oldest: Date | undefined; newest: Date | undefined }> {
   let oldest: Date | undefined;
   let newest: Date | undefined;
@@ -265,6 +298,7 @@ async function automatedBackupPoints(
       if (enumName('backupRunType', run.type) !== 'AUTOMATED') continue;
       const point = backupPoint(run);
       if (!point) continue;
+      if (createdAt && point < createdAt) continue;
       if (!oldest || point < oldest) oldest = point;
       if (!newest || point > newest) newest = point;
     }
@@ -277,8 +311,19 @@ function backupRunsFailure(error: unknown): RestoreWindow {
   return {
     known: false,
     reason: `backupRuns.list failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
-    accessDenied: isAccessDenied(googleErrorCode(error)),
+    ...refusal(error, 'cloudsql.backupRuns.list'),
   };
+}
+
+/**
+ * Whether a per-instance read was refused, with the permission it needs: the two reads need
+ * different ones (the deployed role grants cloudsql.instances.get for getLatestRecoveryTime and
+ * cloudsql.backupRuns.list for backupRuns.list; Cloud SQL docs, "Required permissions for common
+ * tasks": listing backups needs cloudsql.backupRuns.list), so a finding names the one that is missing.
+ */
+function refusal(error: unknown, permission: string): { accessDenied: boolean; permission?: string } {
+  const accessDenied = isAccessDenied(googleErrorCode(error));
+  return accessDenied ? { accessDenied, permission } : { accessDenied };
 }
 
 /** PITR off: the window spanned by the successful automated backups, or unknown when listing fails. */
@@ -286,9 +331,10 @@ async function backupWindow(
   api: CloudSqlBackupRunsApi,
   project: string,
   instance: string,
+  createdAt: Date | undefined,
 ): Promise<RestoreWindow> {
   try {
-    const { oldest, newest } = await automatedBackupPoints(api, project, instance);
+    const { oldest, newest } = await automatedBackupPoints(api, project, instance, createdAt);
     return {
       known: true,
       earliest: oldest,
@@ -318,6 +364,7 @@ async function logsOnDiskWindow(
   logStorage: string,
   logRetentionDays: number | undefined,
   now: Date,
+  createdAt: Date | undefined,
 ): Promise<RestoreWindow> {
   const state = `transactionalLogStorageState=${logStorage}`;
   if (logRetentionDays === undefined) {
@@ -328,7 +375,7 @@ async function logsOnDiskWindow(
   }
   let oldest: Date | undefined;
   try {
-    ({ oldest } = await automatedBackupPoints(api, project, instance));
+    ({ oldest } = await automatedBackupPoints(api, project, instance, createdAt));
   } catch (error) {
     return backupRunsFailure(error);
   }
@@ -394,12 +441,24 @@ function instanceStatus(instance: DatabaseInstance): string {
 export const DEFAULT_BACKUP_LOCATION = 'multi-region (default)';
 
 /**
+ * Backup tiers whose backups Backup and DR keeps in a backup vault ("ENHANCED: Instance is managed by
+ * Google Cloud Backup and DR Service"; ADVANCED is its deprecated name, google.cloud.sql.v1
+ * BackupConfiguration.BackupTier). Their backups are not in the standard tier's backup location, and
+ * multi-region backups are a standard-tier feature only (Cloud SQL docs, "Choose your backup
+ * option", cloud.google.com/sql/docs/postgres/backup-recovery/backup-options).
+ */
+const VAULT_BACKUP_TIERS: ReadonlySet<string> = new Set(['ENHANCED', 'ADVANCED']);
+
+/**
  * Where automated backups are stored: `backupConfiguration.location` (a region or a multi-region
  * such as `eu`), or, when unset, "the multi-region location that is geographically closest to the
- * instance" (Cloud SQL docs, "Custom backup locations"), which outlives a regional outage.
+ * instance" (Cloud SQL docs, "Custom backup locations"), which outlives a regional outage. Unknown
+ * on the enhanced tier: the backups are in a Backup and DR vault, whose location is not read here.
  */
 function backupLocations(backup: ReadBackupConfiguration | undefined): readonly string[] | undefined {
   if (!backup) return undefined;
+  const tier = enumName('backupTier', backup.backupTier);
+  if (tier !== undefined && VAULT_BACKUP_TIERS.has(tier)) return undefined;
   const location = nonEmpty(backup.location);
   return [location ?? DEFAULT_BACKUP_LOCATION];
 }
@@ -464,6 +523,7 @@ export function toPitrFact(
       finalBackupEnabled: optIn(settings !== undefined, finalBackup?.enabled),
       finalBackupRetentionDays: finalBackup?.retentionDays ?? undefined,
       logStorage: enumName('logStorageState', settings?.backupConfiguration?.transactionalLogStorageState),
+      backupTier: enumName('backupTier', backup?.backupTier),
     },
     ...((instance.replicaNames ?? []).length > 0
       ? {
@@ -517,11 +577,12 @@ export async function readCloudSqlPitrFacts(
       // best evidence of a window.
       const pitrOff = unwrap(backup?.pointInTimeRecoveryEnabled) === false;
       const logStorage = enumName('logStorageState', backup?.transactionalLogStorageState);
+      const createdAt = toDate(instance.createTime);
       let window: RestoreWindow;
-      if (pitrOff) window = await backupWindow(api.backupRuns, project, name);
+      if (pitrOff) window = await backupWindow(api.backupRuns, project, name, createdAt);
       else if (logStorage !== undefined && LOGS_OUTSIDE_CLOUD_STORAGE.has(logStorage)) {
         const logDays = unwrap(backup?.transactionLogRetentionDays);
-        window = await logsOnDiskWindow(api.backupRuns, project, name, logStorage, logDays, now());
+        window = await logsOnDiskWindow(api.backupRuns, project, name, logStorage, logDays, now(), createdAt);
       } else window = await recoveryWindow(api.instances, project, name);
       return toPitrFact(project, instance, window);
     },

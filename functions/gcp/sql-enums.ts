@@ -106,6 +106,12 @@ export const CLOUD_SQL_ENUMS = {
     SWITCHED_TO_CLOUD_STORAGE: 3,
     CLOUD_STORAGE: 4,
   },
+  backupTier: {
+    BACKUP_TIER_UNSPECIFIED: 0,
+    STANDARD: 1,
+    ADVANCED: 2,
+    ENHANCED: 3,
+  },
   backupRunStatus: {
     SQL_BACKUP_RUN_STATUS_UNSPECIFIED: 0,
     ENQUEUED: 1,

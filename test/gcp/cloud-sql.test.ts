@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { pitrCrossRegionCheck } from '../../functions/checks/pitr/cross-region.ts';
+import { pitrLagCheck } from '../../functions/checks/pitr/lag.ts';
+import { pitrWindowCheck } from '../../functions/checks/pitr/window.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
@@ -9,6 +12,7 @@ import {
   type DatabaseInstance,
   DEFAULT_BACKUP_LOCATION,
   labelForTag,
+  listInstances,
   readCloudSqlPitrFacts,
   toPitrFact,
 } from '../../functions/gcp/cloud-sql.ts';
@@ -616,5 +620,222 @@ describe('toPitrFact status', () => {
         'RUNNABLE',
       );
     }
+  });
+});
+
+describe('readCloudSqlPitrFacts with a getLatestRecoveryTime answer missing a field', () => {
+  const NOW_FAKE = new Date('2026-03-01T12:00:00.000Z');
+  const primary = {
+    name: 'db-1',
+    databaseVersion: 'POSTGRES_16',
+    instanceType: 'CLOUD_SQL_INSTANCE',
+    state: 'RUNNABLE',
+    settings: {
+      userLabels: { 'certctl-backup-guard': 'enabled' },
+      backupConfiguration: {
+        enabled: { value: true },
+        pointInTimeRecoveryEnabled: { value: true },
+        transactionalLogStorageState: 'CLOUD_STORAGE',
+      },
+    },
+  } as unknown as DatabaseInstance;
+  const apiAnswering = (answer: object): CloudSqlApi => ({
+    instances: {
+      list: async () => [{ items: [primary] }],
+      getLatestRecoveryTime: async () => [answer],
+    },
+    backupRuns: {
+      list: async () => {
+        throw new Error('backupRuns.list must not be called for logs in Cloud Storage');
+      },
+    },
+  });
+  const policy = parsePolicy({ targets: { tags: [{ key: 'certctl:backup-guard', value: 'enabled' }] } });
+
+  it('keeps the latestRecoveryTime the API sent when it sends no earliestRecoveryTime', async () => {
+    // Prepare: earliestRecoveryTime is a newer field of the answer; latestRecoveryTime is the original.
+    const latest = new Date(NOW_FAKE.getTime() - 3 * 60_000);
+    const api = apiAnswering({ latestRecoveryTime: latest.toISOString() });
+
+    // Act
+    const [fact] = await readCloudSqlPitrFacts(api, PROJECT, policy, { now: () => NOW_FAKE });
+
+    // Assess: the window's start is unknown, its end is what the API said.
+    expect(fact?.restoreWindow).toEqual({
+      known: true,
+      earliest: undefined,
+      latest,
+      source: 'instances.getLatestRecoveryTime',
+    });
+    // The verdicts: the lag is measured from the time the API sent; the window's start is not judged.
+    const context = { policy, now: NOW_FAKE };
+    expect(fact && pitrLagCheck.evaluate(fact, context)?.status).toBe('PASSED');
+    expect(fact && pitrWindowCheck.evaluate(fact, context)?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it('leaves the window unknown when the answer has neither time', async () => {
+    // Act
+    const [fact] = await readCloudSqlPitrFacts(apiAnswering({}), PROJECT, policy, { now: () => NOW_FAKE });
+
+    // Assess: an empty answer is no evidence of an empty window.
+    expect(fact?.restoreWindow).toEqual({
+      known: false,
+      reason: 'instances.getLatestRecoveryTime returned neither earliestRecoveryTime nor latestRecoveryTime',
+    });
+  });
+});
+
+describe('toPitrFact backup location on the enhanced backup tier', () => {
+  it('does not read backupConfiguration.location as where backups are when Backup and DR manages them', () => {
+    // Prepare: backupTier ENHANCED (3), "Instance is managed by Google Cloud Backup and DR Service"; its
+    // backups are stored in a Backup and DR backup vault, not in the standard tier's (multi-region)
+    // backup location. No location set, as for most instances.
+    const answer = {
+      name: 'db-1',
+      region: 'europe-west1',
+      settings: {
+        backupConfiguration: {
+          enabled: { value: true },
+          pointInTimeRecoveryEnabled: { value: true },
+          backupTier: 3,
+        },
+      },
+    } as unknown as DatabaseInstance;
+    const policy = parsePolicy({ pitr: { requireCrossRegionBackup: true } });
+
+    // Act
+    const fact = toPitrFact(PROJECT, answer, { known: false, reason: 'not read' });
+    const outcome = pitrCrossRegionCheck.evaluate(fact, { policy, now: new Date('2026-03-01T12:00:00Z') });
+
+    // Assess: where the vault is was not read, so cross-region storage is not proven.
+    expect(fact.crossRegionBackupTargets).toBeUndefined();
+    expect(fact.cloudSql?.backupTier).toBe('ENHANCED');
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('Backup and DR');
+  });
+
+  it('keeps reading the backup location on the standard tier', () => {
+    // Prepare
+    const answer = {
+      name: 'db-1',
+      region: 'europe-west1',
+      settings: { backupConfiguration: { enabled: { value: true }, backupTier: 'STANDARD', location: 'eu' } },
+    } as unknown as DatabaseInstance;
+
+    // Act
+    const fact = toPitrFact(PROJECT, answer, { known: false, reason: 'not read' });
+
+    // Assess
+    expect(fact.crossRegionBackupTargets).toEqual(['eu']);
+    expect(fact.cloudSql?.backupTier).toBe('STANDARD');
+  });
+});
+
+describe('listInstances when the Cloud SQL Admin API is disabled in the project', () => {
+  it('names enabling the API as the fix, not a role the service account already has', async () => {
+    // Prepare: what gax makes of the answer for a disabled API: PERMISSION_DENIED (7) with the
+    // ErrorInfo reason SERVICE_DISABLED.
+    const disabled = Object.assign(
+      new Error(
+        'Cloud SQL Admin API has not been used in project 123456789012 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/sqladmin.googleapis.com/overview?project=123456789012 then retry.',
+      ),
+      { code: 7, reason: 'SERVICE_DISABLED', domain: 'googleapis.com' },
+    );
+    const api = {
+      list: async () => {
+        throw disabled;
+      },
+      getLatestRecoveryTime: async () => [{}],
+    } as unknown as CloudSqlApi['instances'];
+
+    // Act
+    const listing = listInstances(api, PROJECT);
+
+    // Assess: the scope still fails as a whole, and says what to do.
+    await expect(listing).rejects.toBeInstanceOf(CloudApiError);
+    await expect(listing).rejects.toThrow(
+      `gcloud services enable sqladmin.googleapis.com --project=${PROJECT}`,
+    );
+    await expect(listing).rejects.not.toThrow('roles/cloudsql.viewer');
+  });
+});
+
+describe('readCloudSqlPitrFacts when one per-instance read is refused', () => {
+  it('names the permission of the refused backupRuns.list, not the one of getLatestRecoveryTime', async () => {
+    // Prepare: PITR off, so the window comes from backupRuns.list, which the role lacks
+    // (cloudsql.backupRuns.list) while instances.list (cloudsql.instances.list) answered.
+    const primary = {
+      name: 'db-1',
+      databaseVersion: 'POSTGRES_16',
+      instanceType: 'CLOUD_SQL_INSTANCE',
+      settings: {
+        userLabels: { 'certctl-backup-guard': 'enabled' },
+        backupConfiguration: { enabled: { value: true }, pointInTimeRecoveryEnabled: { value: false } },
+      },
+    } as unknown as DatabaseInstance;
+    const api: CloudSqlApi = {
+      instances: {
+        list: async () => [{ items: [primary] }],
+        getLatestRecoveryTime: async () => [{}],
+      },
+      backupRuns: {
+        list: async () => {
+          throw Object.assign(new Error('The client is not authorized to make this request.'), { code: 7 });
+        },
+      },
+    };
+    const policy = parsePolicy({ targets: { tags: [{ key: 'certctl:backup-guard', value: 'enabled' }] } });
+    const now = new Date('2026-03-01T12:00:00.000Z');
+
+    // Act
+    const [fact] = await readCloudSqlPitrFacts(api, PROJECT, policy, { now: () => now });
+    const outcome = fact && pitrWindowCheck.evaluate(fact, { policy, now });
+
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.remediationText).toContain('cloudsql.backupRuns.list');
+    expect(outcome?.remediationText).not.toContain('cloudsql.instances.get');
+  });
+});
+
+describe('readCloudSqlPitrFacts and backup runs older than the instance', () => {
+  it('does not count a backup run taken before the instance was created toward its backup-only window', async () => {
+    // Prepare: the name was reused ("the deleted instance name can be reused immediately",
+    // cloud.google.com/sql/docs/postgres/delete-instance); a run from before this instance's
+    // createTime is of the earlier instance of that name (functions/actions/snapshot/identity.ts).
+    const now = new Date('2026-03-01T12:00:00.000Z');
+    const ago = (days: number) => new Date(now.getTime() - days * DAY_MS).toISOString();
+    const primary = {
+      name: 'db-1',
+      databaseVersion: 'POSTGRES_16',
+      instanceType: 'CLOUD_SQL_INSTANCE',
+      createTime: ago(10),
+      settings: {
+        userLabels: { 'certctl-backup-guard': 'enabled' },
+        backupConfiguration: {
+          enabled: { value: true },
+          pointInTimeRecoveryEnabled: { value: false },
+          backupRetentionSettings: { retentionUnit: 'COUNT', retainedBackups: { value: 40 } },
+        },
+      },
+    } as unknown as DatabaseInstance;
+    const runs = [
+      { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: ago(1) },
+      { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: ago(9) },
+      { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: ago(39) },
+    ];
+    const api: CloudSqlApi = {
+      instances: { list: async () => [{ items: [primary] }], getLatestRecoveryTime: async () => [{}] },
+      backupRuns: { list: async () => [{ items: runs as BackupRun[] }] },
+    };
+    const policy = parsePolicy({ targets: { tags: [{ key: 'certctl:backup-guard', value: 'enabled' }] } });
+
+    // Act
+    const [fact] = await readCloudSqlPitrFacts(api, PROJECT, policy, { now: () => now });
+    const outcome = fact && pitrWindowCheck.evaluate(fact, { policy, now });
+
+    // Assess: the window starts at this instance's oldest backup, so it cannot pass 30 days.
+    expect(fact?.restoreWindow).toMatchObject({ known: true, earliest: new Date(ago(9)) });
+    expect(outcome?.status).not.toBe('PASSED');
   });
 });

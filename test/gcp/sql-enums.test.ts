@@ -15,6 +15,7 @@ describe('Cloud SQL enum copy', () => {
       edition: v1.Settings.nested.Edition.values,
       retentionUnit: v1.BackupRetentionSettings.nested.RetentionUnit.values,
       logStorageState: v1.BackupConfiguration.nested.TransactionalLogStorageState.values,
+      backupTier: v1.BackupConfiguration.nested.BackupTier.values,
       backupRunStatus: v1.SqlBackupRunStatus.values,
       backupRunType: v1.SqlBackupRunType.values,
       operationStatus: v1.Operation.nested.SqlOperationStatus.values,

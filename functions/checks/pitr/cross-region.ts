@@ -13,7 +13,8 @@
  * guessing. Cloud SQL has no replication either, but its backups live in a location that is a
  * multi-region by default (cloud.google.com/sql/docs/postgres/backup-recovery/backups); an adapter
  * that reads `backupConfiguration.location` may fill `crossRegionBackupTargets`, and then the
- * check judges it like RDS.
+ * check judges it like RDS. On the enhanced backup tier (Backup and DR) the backups are in a backup
+ * vault instead, which is not read: NOT_AVAILABLE, never PASSED on the location.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact, ReplicatedBackup } from '../../core/facts.ts';
@@ -56,6 +57,18 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
         observed,
         required,
         remediationText: `Cover it with an AWS Backup plan whose rule has a copy action to a vault in another Region (${DOCS.awsBackupCrossRegionCopy}), or with an Aurora Global Database secondary in another Region; then verify the copies in AWS Backup. Set requireCrossRegionBackup to false if another control already proves it.`,
+      };
+    }
+    const tier = fact.cloudSql?.backupTier;
+    if (tier === 'ENHANCED' || tier === 'ADVANCED') {
+      // Backup and DR keeps enhanced-tier backups in a backup vault, not in the backup location
+      // (functions/gcp/cloud-sql.ts, VAULT_BACKUP_TIERS); the vault is not read by this audit.
+      return {
+        status: 'NOT_AVAILABLE',
+        description: `${resourceLabel(fact)} uses enhanced backups (backupConfiguration.backupTier=${tier}): Backup and DR keeps its backups in a backup vault, whose location this audit does not read, so whether they survive a regional outage could not be evaluated.`,
+        observed: { ...observed, backupTier: tier },
+        required,
+        remediationText: `Check the location of the backup vault named by the Backup and DR backup plan that protects this instance (${DOCS.cloudSqlBackupOptions}). If another control proves the vault is in another region, record that as a policy exception for pitr.cross-region on this instance.`,
       };
     }
     return {

@@ -38,7 +38,15 @@ const RUNNING_STATUSES = new Set([
   'maintenance',
   'RUNNABLE',
 ]);
-const STOPPED_STATUSES = new Set(['stopped', 'stopping', 'STOPPED', 'SUSPENDED']);
+const STOPPED_STATUSES = new Set(['stopped', 'stopping', 'STOPPED']);
+
+/**
+ * Cloud SQL's SUSPENDED: "The instance is not available, for example due to problems with billing"
+ * (google.cloud.sql.v1 DatabaseInstance.SqlInstanceState), with a `suspensionReason` of
+ * BILLING_ISSUE, LEGAL_ISSUE, OPERATIONAL_ISSUE, KMS_KEY_ISSUE or PROJECT_ABUSE: Google took it
+ * down, so the owner cannot simply start it.
+ */
+const SUSPENDED_STATUS = 'SUSPENDED';
 
 /** The lag and the time it is measured from move with every WAL upload: not news on their own. */
 const LAG_DRIFTING = ['restoreLagMinutes', 'latestRestorableTime'] as const;
@@ -124,6 +132,7 @@ export const pitrLagCheck: Check<PitrFact> = {
         { restoreLagMinutes: null, latestRestorableTime: null },
         required,
         window.accessDenied === true,
+        window.permission,
       );
     }
     if (latest === undefined) {
@@ -191,7 +200,9 @@ export const pitrLagCheck: Check<PitrFact> = {
     }
     let explanation =
       ' WAL archiving may be broken: point-in-time recovery has silently stopped at that time.';
-    if (STOPPED_STATUSES.has(fact.status)) {
+    if (fact.status === SUSPENDED_STATUS) {
+      explanation = ` The database status is \`${fact.status}\`: Google suspended the instance (for example for a billing problem, or a revoked or unreachable Cloud KMS key), and a suspended instance archives no WAL. Resolve the cause (the instance's suspensionReason in the console or \`gcloud sql instances describe\`); archiving resumes when it runs again.`;
+    } else if (STOPPED_STATUSES.has(fact.status)) {
       explanation = ` The database status is \`${fact.status}\`: a stopped database archives no WAL, which explains the stale time (nothing is written while it is stopped). If it should be running, start it; archiving resumes when it does.`;
     } else if (!RUNNING_STATUSES.has(fact.status)) {
       explanation = ` The database status is \`${fact.status}\`, which may explain it; otherwise WAL archiving is broken and point-in-time recovery has silently stopped.`;

@@ -171,6 +171,7 @@ export const pitrWindowCheck: Check<PitrFact> = {
         { windowDays: null, retentionDays: valueOrNull(fact.retentionDays) },
         required,
         window.accessDenied === true,
+        window.permission,
       );
     }
     const backupsOff = fact.automatedBackupsEnabled === false || fact.retentionDays === 0;

@@ -28,6 +28,8 @@ export const DOCS = {
   /** "Configure PITR": log storage states and the switch of transaction logs to Cloud Storage. */
   cloudSqlConfigurePitr: 'https://cloud.google.com/sql/docs/postgres/backup-recovery/configure-pitr',
   cloudSqlDeletionProtection: 'https://cloud.google.com/sql/docs/postgres/deletion-protection',
+  /** "Choose your backup option": standard and enhanced (Backup and DR) backups. */
+  cloudSqlBackupOptions: 'https://cloud.google.com/sql/docs/postgres/backup-recovery/backup-options',
   cloudSqlBackupLocations:
     'https://cloud.google.com/sql/docs/postgres/backup-recovery/backups#custom-locations',
 } as const;
@@ -142,6 +144,7 @@ export function notAvailable(
   observed: FindingValues,
   required: FindingValues,
   accessDenied = false,
+  permission?: string,
 ): CheckOutcome {
   return {
     status: 'NOT_AVAILABLE',
@@ -149,7 +152,9 @@ export function notAvailable(
     observed,
     required,
     remediationText: accessDenied
-      ? 'Check that the audit role may read this database (rds:Describe* on AWS, cloudsql.instances.get on GCP) and run the audit again.'
+      ? permission
+        ? `Grant the audit role ${permission} on this database and run the audit again.`
+        : 'Check that the audit role may read this database (rds:Describe* on AWS, cloudsql.instances.get on GCP) and run the audit again.'
       : 'The cloud did not send this value (see the description): run the audit again; if it stays missing, look at the backups of this database in the console, where the same value is shown.',
   };
 }

@@ -92,6 +92,19 @@ describe('pitr.lag', () => {
     expect(outcome?.description).toContain('explains the stale time');
   });
 
+  it('says a SUSPENDED Cloud SQL instance is suspended by Google, not stopped by its owner', () => {
+    // Prepare: SUSPENDED is "not available, for example due to problems with billing" (a revoked KMS
+    // key, an operational issue); the owner cannot start it as a stopped instance is started.
+    const fact = cloudSqlFact({ status: 'SUSPENDED', restoreWindow: windowUntil(daysAgo(2)) });
+    // Act
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('status is `SUSPENDED`');
+    expect(outcome?.description).toContain('billing');
+    expect(outcome?.description).not.toContain('start it');
+  });
+
   it('fails and mentions an unusual status when it may explain the lag', () => {
     const fact = auroraClusterFact({ status: 'storage-full', restoreWindow: windowUntil(minutesAgo(45)) });
     const outcome = pitrLagCheck.evaluate(fact, contextWith({ pitr: { maxRestoreLagMinutes: 30 } }));
