@@ -287,17 +287,54 @@ export function rdsInstanceToFact(
     crossRegionBackupTargets: [...new Set(replicatedTo)],
     ...(replicatedBackups ? { replicatedBackups } : {}),
     createdAt: instance.InstanceCreateTime,
-    ...standsFor([{ listed: instance.ReadReplicaDBInstanceIdentifiers, what: 'RDS read replica' }]),
+    ...standsFor(instanceStandInGroups(instance)),
   };
+}
+
+/**
+ * Databases a listed instance or cluster names as standing in for it, as its listing names them:
+ * `member` (a DB instance of a cluster, whose snapshots are the cluster's) or `replica` (a read
+ * replica, which its source's backups restore). The audit's facts ({@link standsFor}) and the
+ * snapshot action's answer to a request naming one (functions/actions/snapshot/aws.ts) read them.
+ */
+export interface StandInGroup {
+  readonly listed: readonly (string | undefined)[] | undefined;
+  readonly what: string;
+  readonly relation: 'member' | 'replica';
+}
+
+/** The databases a DB instance's listing names as standing in for it: its read replicas. */
+export function instanceStandInGroups(instance: DBInstance): StandInGroup[] {
+  return [
+    { listed: instance.ReadReplicaDBInstanceIdentifiers, what: 'RDS read replica', relation: 'replica' },
+  ];
+}
+
+/**
+ * The databases a cluster's listing names as standing in for it: its members and its read replica
+ * clusters (engine `postgres` is a Multi-AZ DB cluster).
+ */
+export function clusterStandInGroups(cluster: DBCluster): StandInGroup[] {
+  const multiAz = cluster.Engine === 'postgres';
+  return [
+    {
+      listed: memberIds(cluster),
+      what: multiAz ? 'Multi-AZ DB cluster member' : 'Aurora member',
+      relation: 'member',
+    },
+    {
+      listed: cluster.ReadReplicaIdentifiers,
+      what: multiAz ? 'Multi-AZ DB cluster read replica' : 'Aurora cross-Region replica cluster',
+      relation: 'replica',
+    },
+  ];
 }
 
 /**
  * The {@link StandIn}s of the databases listed (replicas by {@link replicaNames}, members), as a fact
  * field; nothing when there are none.
  */
-function standsFor(
-  groups: readonly { readonly listed: readonly (string | undefined)[] | undefined; readonly what: string }[],
-): Pick<PitrFact, 'standsFor'> {
+function standsFor(groups: readonly StandInGroup[]): Pick<PitrFact, 'standsFor'> {
   const standIns = groups.flatMap(({ listed, what }) =>
     (listed ?? []).flatMap((name) => (name ? [{ names: replicaNames(name), what }] : [])),
   );
@@ -305,7 +342,7 @@ function standsFor(
 }
 
 /** An Aurora cluster's member instance identifiers (judged at the cluster). */
-function memberIds(cluster: DBCluster): string[] {
+export function memberIds(cluster: DBCluster): string[] {
   return (cluster.DBClusterMembers ?? []).flatMap((member) =>
     member.DBInstanceIdentifier ? [member.DBInstanceIdentifier] : [],
   );
@@ -384,19 +421,7 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
       ...(globalSecondary ? { globalSecondary } : {}),
     },
     createdAt: cluster.ClusterCreateTime,
-    ...standsFor([
-      {
-        listed: memberIds(cluster),
-        what: cluster.Engine === 'postgres' ? 'Multi-AZ DB cluster member' : 'Aurora member',
-      },
-      {
-        listed: cluster.ReadReplicaIdentifiers,
-        what:
-          cluster.Engine === 'postgres'
-            ? 'Multi-AZ DB cluster read replica'
-            : 'Aurora cross-Region replica cluster',
-      },
-    ]),
+    ...standsFor(clusterStandInGroups(cluster)),
   };
 }
 

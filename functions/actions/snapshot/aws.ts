@@ -7,7 +7,14 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import type { AwsClientFactory } from '../../aws/clients.ts';
 import { accountOfKmsArn, kmsClientOf, kmsKeyDescriber } from '../../aws/kms-keys.ts';
 import { auditedAccountOf, callerAccountId, identityRegions, planAwsScopes } from '../../aws/planner.ts';
-import { listSelectedDatabases, replicaNames } from '../../aws/rds.ts';
+import {
+  clusterStandInGroups,
+  instanceStandInGroups,
+  listSelectedDatabases,
+  memberIds,
+  replicaNames,
+  type StandInGroup,
+} from '../../aws/rds.ts';
 import {
   createRdsSnapshot,
   deleteRdsSnapshot,
@@ -128,22 +135,19 @@ function maintainedResources(targets: readonly SnapshotTarget[]): Map<string, Sn
  * region, an ARN in another), each by its identifier and ARN: a listed ARN as sent, an identifier's
  * ARN made from the target's (same account and region; a member or instance replica is a `db`).
  */
-function standInsOf(
-  target: SnapshotTarget,
-  listed: readonly (string | undefined)[] | undefined,
-  relation: TargetStandIn['relation'],
-  what: string,
-): TargetStandIn[] {
-  return (listed ?? []).flatMap((entry) => {
-    if (!entry) return [];
-    const names = replicaNames(entry);
-    const sameRegionDb = names.length === 1 && (relation === 'member' || target.kind === 'rds-instance');
-    if (sameRegionDb && target.arn) {
-      const arn = target.arn.replace(/:(?:db|cluster):[^:]+$/i, `:db:${entry}`);
-      if (arn !== target.arn) names.push(arn);
-    }
-    return [{ names, relation, what, of: target }];
-  });
+function standInsOf(target: SnapshotTarget, groups: readonly StandInGroup[]): TargetStandIn[] {
+  return groups.flatMap(({ listed, relation, what }) =>
+    (listed ?? []).flatMap((entry) => {
+      if (!entry) return [];
+      const names = replicaNames(entry);
+      const sameRegionDb = names.length === 1 && (relation === 'member' || target.kind === 'rds-instance');
+      if (sameRegionDb && target.arn) {
+        const arn = target.arn.replace(/:(?:db|cluster):[^:]+$/i, `:db:${entry}`);
+        if (arn !== target.arn) names.push(arn);
+      }
+      return [{ names, relation, what, of: target }];
+    }),
+  );
 }
 
 /**
@@ -287,19 +291,10 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
                 ...(instance.DbiResourceId ? { resourceId: instance.DbiResourceId } : {}),
               };
               targets.push(target);
-              standIns.push(
-                ...standInsOf(
-                  target,
-                  instance.ReadReplicaDBInstanceIdentifiers,
-                  'replica',
-                  'RDS read replica',
-                ),
-              );
+              standIns.push(...standInsOf(target, instanceStandInGroups(instance)));
             }
             for (const cluster of clusters) {
-              const members = (cluster.DBClusterMembers ?? []).flatMap((member) =>
-                member.DBInstanceIdentifier ? [member.DBInstanceIdentifier] : [],
-              );
+              const members = memberIds(cluster);
               const target: SnapshotTarget = {
                 ...place,
                 kind: 'aurora-cluster',
@@ -309,23 +304,8 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
                 ...(members.length > 0 ? { members } : {}),
               };
               targets.push(target);
-              // As the audit words them (functions/aws/rds.ts `standsFor`): engine `postgres` is a
-              // Multi-AZ DB cluster.
-              const multiAz = cluster.Engine === 'postgres';
-              standIns.push(
-                ...standInsOf(
-                  target,
-                  members,
-                  'member',
-                  multiAz ? 'Multi-AZ DB cluster member' : 'Aurora member',
-                ),
-                ...standInsOf(
-                  target,
-                  cluster.ReadReplicaIdentifiers,
-                  'replica',
-                  multiAz ? 'Multi-AZ DB cluster read replica' : 'Aurora cross-Region replica cluster',
-                ),
-              );
+              // As the audit names them (functions/aws/rds.ts `clusterStandInGroups`).
+              standIns.push(...standInsOf(target, clusterStandInGroups(cluster)));
             }
           } catch (error) {
             problems.push(`${scope.account}/${scope.region}: targets not read (${describeError(error)})`);
