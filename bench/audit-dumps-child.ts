@@ -37,15 +37,15 @@ const policy = parsePolicy(JSON.parse(policyJson));
 export interface DumpsRunFigures extends AuditFigures {
   /** HTTP requests the clients sent (every attempt, retries included). */
   readonly calls: number;
-  readonly headerBytes: number;
-  readonly headerReads: number;
+  readonly rangedBytes: number;
+  readonly rangedReads: number;
 }
 
 /** A factory whose clients count their requests and the bytes of their GetObject answers. */
 class CountingFactory extends AwsClientFactory {
   calls = 0;
-  headerBytes = 0;
-  headerReads = 0;
+  rangedBytes = 0;
+  rangedReads = 0;
   readonly #counted = new WeakSet<object>();
 
   override client<C>(
@@ -65,8 +65,8 @@ class CountingFactory extends AwsClientFactory {
           const result = await next(args);
           if (context.commandName === 'GetObjectCommand') {
             const headers = (result.response as { headers?: Record<string, string> }).headers;
-            this.headerBytes += Number(headers?.['content-length'] ?? 0);
-            this.headerReads += 1;
+            this.rangedBytes += Number(headers?.['content-length'] ?? 0);
+            this.rangedReads += 1;
           }
           return result;
         },
@@ -93,8 +93,8 @@ async function audit(): Promise<DumpsRunFigures> {
     return {
       ...figures,
       calls: factory.calls,
-      headerBytes: factory.headerBytes,
-      headerReads: factory.headerReads,
+      rangedBytes: factory.rangedBytes,
+      rangedReads: factory.rangedReads,
     };
   } finally {
     factory.destroy();

@@ -1,8 +1,10 @@
 /**
  * Reads one S3 dump location into a neutral `DumpFact`: the series under the prefix (bounded by the
  * policy's `maxObjectsListed`), the first bytes of the newest object (a ranged GET of
- * {@link PG_DUMP_HEADER_BYTES}, never a full download), and the bucket's protections. Decides
- * nothing: the dumps checks judge the fact.
+ * {@link PG_DUMP_HEADER_BYTES}, never a full download) and, beside them, its last bytes (a GET of
+ * the suffix range `bytes=-64`, {@link PG_DUMP_TAIL_BYTES}: S3 answers the whole object when it is
+ * shorter, and no bytes with 200 when it is empty), and the bucket's protections. Decides nothing:
+ * the dumps checks judge the fact.
  *
  * Each bucket setting reads as configured, `absent` (the error S3 answers when there is none:
  * NoSuchLifecycleConfiguration, ObjectLockConfigurationNotFoundError,
@@ -24,10 +26,10 @@
  * (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
  *
  * Round trips: every prefix's listing and every bucket's settings are in flight at once (the
- * settings need nothing from the listings), and each prefix's header read follows its own listing,
- * so a scope costs two sequential round trips (the listing, then the header), plus one per further
- * listing page of a series longer than 1,000 objects. A bucket key's DescribeKey follows its
- * GetBucketEncryption, beside the header reads. The header read also says how the newest dump
+ * settings need nothing from the listings), and each prefix's header and tail reads follow its own
+ * listing, together, so a scope costs two sequential round trips (the listing, then the header and
+ * tail), plus one per further listing page of a series longer than 1,000 objects. A bucket key's
+ * DescribeKey follows its GetBucketEncryption, beside the header reads. The header read also says how the newest dump
  * itself is encrypted (an upload's own header overrides the default); a key named otherwise than
  * the default (S3 answers with the key ARN) is described once more after it, once per key and run.
  *
@@ -52,6 +54,7 @@ import {
 import { mapWithConcurrency } from '../core/audit.ts';
 import type {
   BucketReading,
+  ByteReading,
   DumpFact,
   DumpLifecycleRule,
   DumpListing,
@@ -72,6 +75,7 @@ import {
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import { pageTokens } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
+import { PG_DUMP_TAIL_BYTES } from '../core/pg-dump-tail.ts';
 import { arnPartitionOf } from '../publish/security-hub/asff.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
 import type { AwsCollector } from './collectors.ts';
@@ -249,38 +253,64 @@ async function listSeries(
 }
 
 async function readNewest(bucket: S3DumpBucket, object: DumpObject): Promise<NewestDump> {
+  // The last bytes are read beside the first: one round trip for both.
+  const [head, tail] = await Promise.all([
+    getRange(bucket, object.key, `bytes=0-${PG_DUMP_HEADER_BYTES - 1}`),
+    getRange(bucket, object.key, `bytes=-${PG_DUMP_TAIL_BYTES}`),
+  ]);
+  if (head.state === 'unknown') return { object, header: head, tail: byteReading(tail) };
+  const read = newestDumpRead(object, head.bytes, byteReading(tail));
+  // The encryption this dump was written with: a PutObject's own `x-amz-server-side-encryption`
+  // header overrides the bucket default (an upload with `--sse AES256` is SSE-S3 whatever the
+  // default says; https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html),
+  // and GetObject answers with the object's own (API_GetObject, ServerSideEncryption and
+  // SSEKMSKeyId). Not sent: not judged.
+  if (head.serverSideEncryption === undefined) return read;
+  const encryption = await bucket.newestEncryption({
+    SSEAlgorithm: head.serverSideEncryption,
+    KMSMasterKeyID: head.kmsKeyId,
+  });
+  return { ...read, encryption };
+}
+
+type RangeReading =
+  | {
+      readonly state: 'read';
+      readonly bytes: Uint8Array;
+      readonly serverSideEncryption?: string;
+      readonly kmsKeyId?: string;
+    }
+  | { readonly state: 'unknown'; readonly reason: string };
+
+function byteReading(reading: RangeReading): ByteReading {
+  return reading.state === 'read' ? { state: 'read', bytes: reading.bytes } : reading;
+}
+
+/**
+ * A ranged GetObject (`bytes=0-4095`, or the suffix `bytes=-64`): its bytes, or why it failed. A
+ * range S3 cannot satisfy (416 InvalidRange) means the object has no bytes: a range from byte 0
+ * starts past its end. A suffix range of an empty object S3 answers 200 with no body
+ * (https://github.com/apache/arrow-rs-object-store/issues/846); a 416 there would say the same.
+ */
+async function getRange(bucket: S3DumpBucket, key: string, range: string): Promise<RangeReading> {
   try {
     const answer = await bucket.s3.call((client) =>
-      client.send(
-        new GetObjectCommand({
-          Bucket: bucket.name,
-          Key: object.key,
-          Range: `bytes=0-${PG_DUMP_HEADER_BYTES - 1}`,
-        }),
-      ),
+      client.send(new GetObjectCommand({ Bucket: bucket.name, Key: key, Range: range })),
     );
-    const read = newestDumpRead(
-      object,
-      answer.Body ? await answer.Body.transformToByteArray() : new Uint8Array(),
-    );
-    // The encryption this dump was written with: a PutObject's own `x-amz-server-side-encryption`
-    // header overrides the bucket default (an upload with `--sse AES256` is SSE-S3 whatever the
-    // default says; https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html),
-    // and GetObject answers with the object's own (API_GetObject, ServerSideEncryption and
-    // SSEKMSKeyId). Not sent: not judged.
-    if (answer.ServerSideEncryption === undefined) return read;
-    const encryption = await bucket.newestEncryption({
-      SSEAlgorithm: answer.ServerSideEncryption,
-      KMSMasterKeyID: answer.SSEKMSKeyId,
-    });
-    return { ...read, encryption };
+    return {
+      state: 'read',
+      bytes: answer.Body ? await answer.Body.transformToByteArray() : new Uint8Array(),
+      ...(answer.ServerSideEncryption === undefined
+        ? {}
+        : { serverSideEncryption: answer.ServerSideEncryption }),
+      ...(answer.SSEKMSKeyId === undefined ? {} : { kmsKeyId: answer.SSEKMSKeyId }),
+    };
   } catch (error) {
-    // A range from byte 0 that S3 cannot satisfy (416 InvalidRange) means the object has no bytes.
     const sdkError = asSdkError(error);
     if (sdkError.name === 'InvalidRange' || sdkError.$metadata?.httpStatusCode === 416) {
-      return newestDumpRead(object, new Uint8Array());
+      return { state: 'read', bytes: new Uint8Array() };
     }
-    return { object, header: { state: 'unknown', reason: reasonOf(error) } };
+    return { state: 'unknown', reason: reasonOf(error) };
   }
 }
 

@@ -10,6 +10,7 @@
  */
 import type { ResourceRef } from './finding.ts';
 import { PG_DUMP_HEADER_BYTES, type PgDumpHeaderResult, parsePgDumpHeader } from './pg-dump-header.ts';
+import { PG_DUMP_TAIL_BYTES } from './pg-dump-tail.ts';
 
 /** A bucket setting: read, said to be not configured, or not readable. */
 export type BucketReading<T> =
@@ -77,6 +78,8 @@ export interface NewestDump {
         readonly bytesRead: number;
       }
     | { readonly state: 'unknown'; readonly reason: string };
+  /** The object's last bytes, read beside the header with a suffix-ranged GET ({@link ByteReading}). */
+  readonly tail: ByteReading;
   /**
    * The encryption the object itself carries, as the ranged read answered it (S3
    * `x-amz-server-side-encryption` and `-aws-kms-key-id`), its key judged as the default's is: an
@@ -88,13 +91,30 @@ export interface NewestDump {
 }
 
 /**
- * The newest dump with its header parsed from the first bytes a ranged read returned (at most
- * {@link PG_DUMP_HEADER_BYTES} are kept); `head` is empty for an object with no bytes, whose ranged
- * read from byte 0 the store answers with 416.
+ * Bytes a ranged read returned, or why it failed. As the newest dump's `tail`: its last bytes, from
+ * a suffix-ranged read (`Range: bytes=-N`, {@link PG_DUMP_TAIL_BYTES}), the whole object when it is
+ * shorter, none when it is empty. Whether they end a whole archive is dumps.integrity's to judge
+ * (functions/core/pg-dump-tail.ts).
  */
-export function newestDumpRead(object: DumpObject, bytes: Uint8Array): NewestDump {
+export type ByteReading =
+  | { readonly state: 'read'; readonly bytes: Uint8Array }
+  | { readonly state: 'unknown'; readonly reason: string };
+
+/**
+ * The newest dump with its header parsed from the first bytes a ranged read returned (at most
+ * {@link PG_DUMP_HEADER_BYTES} are kept) and the tail its suffix-ranged read returned (at most
+ * {@link PG_DUMP_TAIL_BYTES}, the last ones); `head` is empty for an object with no bytes, whose
+ * ranged read from byte 0 the store answers with 416.
+ */
+export function newestDumpRead(object: DumpObject, bytes: Uint8Array, tail: ByteReading): NewestDump {
   const head = bytes.subarray(0, PG_DUMP_HEADER_BYTES);
-  return { object, header: { state: 'read', result: parsePgDumpHeader(head), bytesRead: head.length } };
+  const kept: ByteReading =
+    tail.state === 'read' ? { state: 'read', bytes: tail.bytes.subarray(-PG_DUMP_TAIL_BYTES) } : tail;
+  return {
+    object,
+    header: { state: 'read', result: parsePgDumpHeader(head), bytesRead: head.length },
+    tail: kept,
+  };
 }
 
 /** Object versioning. S3 `Status` (absent: never enabled -> `absent`); GCS `versioning.enabled`. */

@@ -2,8 +2,11 @@
  * Reads one Cloud Storage dump location into a neutral `DumpFact`, like functions/aws/s3-dumps.ts:
  * the series under the prefix (objects.list, bounded by `maxObjectsListed`), the first
  * {@link PG_DUMP_HEADER_BYTES} of the newest object (`download({ start, end })`, a ranged
- * `alt=media` read; ranged reads skip checksum validation, so none is asked for), and the bucket's
- * protections from one buckets.get.
+ * `alt=media` read; ranged reads skip checksum validation, so none is asked for) and, beside them,
+ * its last {@link PG_DUMP_TAIL_BYTES} (`download({ end: -64 })`, which the library sends as the
+ * suffix range `Range: bytes=-64`; the JSON API documents `bytes=-N` as the last N bytes,
+ * https://cloud.google.com/storage/docs/json_api/v1/parameters), and the bucket's protections from
+ * one buckets.get.
  *
  * buckets.get leaves out what was never set: no `retentionPolicy`, `versioning` or `lifecycle`
  * reads as `absent` (a `softDeletePolicy` left out is `unknown`: soft delete off is a duration of
@@ -31,6 +34,7 @@ import type { Bucket, File, GetFilesOptions, Storage } from '@google-cloud/stora
 import { mapWithConcurrency } from '../core/audit.ts';
 import type {
   BucketReading,
+  ByteReading,
   DumpFact,
   DumpLifecycleRule,
   DumpListing,
@@ -55,6 +59,7 @@ import { describeError } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
 import { pageTokens } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
+import { PG_DUMP_TAIL_BYTES } from '../core/pg-dump-tail.ts';
 import { type CloudKmsApi, cloudKmsKeyReader, keyOfVersion } from './cloud-kms.ts';
 import type { GcpCollector } from './collectors.ts';
 
@@ -227,15 +232,31 @@ async function withKeyState(
 }
 
 async function readNewest(bucket: Bucket, object: DumpObject): Promise<NewestDump> {
+  const file = bucket.file(object.key);
+  // The last bytes are read beside the first: one round trip for both. A negative `end` alone is
+  // the library's suffix range (`Range: bytes=-N`, createReadStream's "tail byte range").
+  const [head, tail] = await Promise.all([
+    readRange(file, { start: 0, end: PG_DUMP_HEADER_BYTES - 1 }),
+    readRange(file, { end: -PG_DUMP_TAIL_BYTES }),
+  ]);
+  if (head.state === 'unknown') return { object, header: head, tail };
+  return newestDumpRead(object, head.bytes, tail);
+}
+
+/**
+ * A ranged `alt=media` read: its bytes, or why it failed. A range that cannot be satisfied (416)
+ * means the object has no bytes (a range from byte 0 starts past its end; a suffix range of an
+ * empty object, if the service refuses it, says the same).
+ */
+async function readRange(file: File, range: { start?: number; end: number }): Promise<ByteReading> {
   try {
-    const [contents] = await bucket.file(object.key).download({ start: 0, end: PG_DUMP_HEADER_BYTES - 1 });
-    return newestDumpRead(object, new Uint8Array(contents.subarray(0, PG_DUMP_HEADER_BYTES)));
+    const [contents] = await file.download(range);
+    return { state: 'read', bytes: new Uint8Array(contents) };
   } catch (error) {
-    // A range from byte 0 that cannot be satisfied (416) means the object has no bytes.
     if (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 416) {
-      return newestDumpRead(object, new Uint8Array());
+      return { state: 'read', bytes: new Uint8Array() };
     }
-    return { object, header: { state: 'unknown', reason: reasonOf(error) } };
+    return { state: 'unknown', reason: reasonOf(error) };
   }
 }
 

@@ -2,6 +2,7 @@
  * The S3 dumps adapter end to end: the real S3 client (through the one client factory) against the
  * simulator, the fact it builds, and what the dumps checks make of it.
  */
+import { readFileSync } from 'node:fs';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -226,7 +227,11 @@ describe('readS3DumpFact', () => {
       size: 6451,
       lastModified: new Date('2026-12-02T03:40:00.000Z'),
     });
-    expect(fact.newest?.header).toMatchObject({ state: 'read', bytesRead: 4096, result: { kind: 'header' } });
+    expect(fact.newest?.header).toMatchObject({ state: 'read', bytesRead: 1024, result: { kind: 'header' } });
+    expect(fact.newest?.tail).toEqual({
+      state: 'read',
+      bytes: new Uint8Array(readFileSync(DUMP_FIXTURE).subarray(-64)),
+    });
     expect(fact.versioning).toEqual({ state: 'read', value: { status: 'Enabled' } });
     expect(fact.retentionLock).toEqual({
       state: 'read',
@@ -264,7 +269,7 @@ describe('readS3DumpFact', () => {
     expect(statuses).toEqual(['PASSED', 'PASSED', 'PASSED', 'PASSED']);
   });
 
-  it('makes one listing call and one ranged GetObject of 4 KiB when the series fits one page', async () => {
+  it('makes one listing call and two ranged GetObjects, 1 KiB of header and 64 bytes of tail, when the series fits one page', async () => {
     // Prepare
     sim.resetStats();
     // Act
@@ -272,9 +277,10 @@ describe('readS3DumpFact', () => {
     // Assess
     const calls = sim.stats().byOperation;
     expect(calls['s3:ListObjectsV2']).toBe(1);
-    expect(calls['s3:GetObject']).toBe(1);
-    // The object is 6451 bytes: 4096 read means the GET was ranged.
-    expect(fact.newest?.header).toMatchObject({ state: 'read', bytesRead: 4096 });
+    expect(calls['s3:GetObject']).toBe(2);
+    // The object is 6451 bytes: 1024 and 64 read mean both GETs were ranged.
+    expect(fact.newest?.header).toMatchObject({ state: 'read', bytesRead: 1024 });
+    expect(fact.newest?.tail.state === 'read' && fact.newest.tail.bytes.length).toBe(64);
   });
 
   it('follows the redirect to the bucket region and reads "absent" settings when nothing is configured', async () => {
@@ -309,6 +315,8 @@ describe('readS3DumpFact', () => {
       result: { kind: 'not-pg-dump', looksLike: 'empty' },
       bytesRead: 0,
     });
+    // The suffix range of the empty object: 200 with no bytes.
+    expect(fact.newest?.tail).toEqual({ state: 'read', bytes: new Uint8Array() });
     const outcome = dumpsIntegrityCheck.evaluate(fact, settings);
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain('prod/certctl-4.dump is empty');
@@ -680,9 +688,9 @@ describe('s3DumpsCollector', () => {
     const before = recorder.events.slice(0, firstAnswer);
     expect(arrivedCount(before, 'ListObjectsV2')).toBe(BUCKETS * PREFIXES);
     for (const operation of SETTINGS) expect(arrivedCount(before, operation)).toBe(BUCKETS);
-    // Each bucket's settings once, each prefix's listing and header once.
+    // Each bucket's settings once, each prefix's listing once, its header and tail once each.
     for (const operation of SETTINGS) expect(arrivedCount(recorder.events, operation)).toBe(BUCKETS);
-    expect(arrivedCount(recorder.events, 'GetObject')).toBe(BUCKETS * PREFIXES);
+    expect(arrivedCount(recorder.events, 'GetObject')).toBe(2 * BUCKETS * PREFIXES);
     expect(facts).toHaveLength(BUCKETS * PREFIXES);
     expect(facts.every((fact) => fact.newest?.header.state === 'read')).toBe(true);
     expect(facts.every((fact) => fact.versioning.state === 'read')).toBe(true);
@@ -711,12 +719,35 @@ describe('s3DumpsCollector', () => {
     expect(facts.map((fact) => fact.newest?.header.state)).toEqual(Array(PREFIXES).fill('read'));
   });
 
+  it("reads a prefix's header and tail in the same round trip when both GETs are held until both arrived", async () => {
+    // Prepare: no GetObject is answered before every prefix's two GetObjects arrived.
+    const hold = (event: S3RequestEvent): S3AnswerHold | undefined =>
+      event.operation === 'GetObject'
+        ? {
+            until: (events) =>
+              events.filter((e) => e.event === 'arrived' && e.operation === 'GetObject').length >=
+              2 * PREFIXES,
+            timeoutMs: HOLD_MS,
+          }
+        : undefined;
+
+    // Act
+    const { facts, recorder } = await collect(fleet(['certctl-dumps-slow']), hold);
+
+    // Assess: all arrived before the first was answered, and both reads came back for every prefix.
+    const firstAnswered = recorder.indexOf((e) => e.event === 'answered' && e.operation === 'GetObject');
+    expect(arrivedCount(recorder.events.slice(0, firstAnswered), 'GetObject')).toBe(2 * PREFIXES);
+    expect(facts.map((fact) => [fact.newest?.header.state, fact.newest?.tail.state])).toEqual(
+      Array(PREFIXES).fill(['read', 'read']),
+    );
+  });
+
   it('follows the redirect for every call issued before the region was learned when the policy names the wrong region', async () => {
     // Act: the bucket is in us-east-2, the policy says eu-west-1.
     const { facts, recorder } = await collect(fleet(['certctl-dumps-moved'], 'us-east-2'), () => undefined);
 
-    // Assess: the header reads, sent after a redirect came back, went to the bucket's region at once.
-    expect(arrivedCount(recorder.events, 'GetObject')).toBe(PREFIXES);
+    // Assess: the header and tail reads, sent after a redirect came back, went to the bucket's region at once.
+    expect(arrivedCount(recorder.events, 'GetObject')).toBe(2 * PREFIXES);
     expect(facts.map((fact) => fact.resource.region)).toEqual(Array(PREFIXES).fill('us-east-2'));
     for (const fact of facts) {
       expect(fact.listing.state).toBe('read');

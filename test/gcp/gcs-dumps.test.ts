@@ -2,6 +2,7 @@
  * The Cloud Storage simulator and the GCS dumps adapter, with the real @google-cloud/storage client
  * pointed at the simulator (`apiEndpoint`, unauthenticated as against an emulator).
  */
+import { readFileSync } from 'node:fs';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpsFreshCheck } from '../../functions/checks/dumps/fresh.ts';
@@ -53,6 +54,20 @@ beforeAll(async () => {
                   newest: '-2h',
                   fixture: DUMP_FIXTURE,
                   missing: [3, 4, 5],
+                },
+              ],
+            },
+            // A new series: one dump, its upload cut after 3000 of 6451 bytes; nothing to compare with.
+            {
+              name: 'certctl-dumps-new-cut',
+              series: [
+                {
+                  keyPrefix: 'prod/certctl-',
+                  count: 1,
+                  newest: '-2h',
+                  fixture: DUMP_FIXTURE,
+                  truncated: [0],
+                  truncatedBytes: 3000,
                 },
               ],
             },
@@ -245,7 +260,12 @@ describe('readGcsDumpFact', () => {
       size: 6451,
       lastModified: new Date('2026-12-02T03:40:00.000Z'),
     });
-    expect(fact.newest?.header).toMatchObject({ state: 'read', bytesRead: 4096, result: { kind: 'header' } });
+    // The object is 6451 bytes: 1024 read means the read was ranged; the tail is its last 64 bytes.
+    expect(fact.newest?.header).toMatchObject({ state: 'read', bytesRead: 1024, result: { kind: 'header' } });
+    expect(fact.newest?.tail).toEqual({
+      state: 'read',
+      bytes: new Uint8Array(readFileSync(DUMP_FIXTURE).subarray(-64)),
+    });
     expect(fact.versioning).toEqual({ state: 'read', value: { status: 'Enabled' } });
     expect(fact.retentionLock).toEqual({ state: 'read', value: { mode: undefined, days: 35, locked: true } });
     expect(fact.lifecycle).toMatchObject({
@@ -301,9 +321,25 @@ describe('readGcsDumpFact', () => {
       result: { kind: 'not-pg-dump', looksLike: 'empty' },
       bytesRead: 0,
     });
+    expect(fact.newest?.tail).toEqual({ state: 'read', bytes: new Uint8Array() });
     const outcome = dumpsIntegrityCheck.evaluate(fact, settings);
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain('prod/certctl-4.dump is empty');
+  });
+
+  it('fails integrity as truncated when the only dump of a new series was cut, from its last bytes', async () => {
+    // Act
+    const fact = await read('certctl-dumps-new-cut');
+    // Assess
+    expect(fact.newest?.tail).toEqual({
+      state: 'read',
+      bytes: new Uint8Array(readFileSync(DUMP_FIXTURE).subarray(3000 - 64, 3000)),
+    });
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'prod/certctl-0.dump is not what a restore needs: it ends mid-archive: truncated (3000 bytes;',
+    );
   });
 
   it('keeps every bucket setting unknown when buckets.get is denied', async () => {

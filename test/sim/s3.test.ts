@@ -1,4 +1,5 @@
 /** The S3 simulator driven by the real @aws-sdk/client-s3, path-style and virtual-hosted-style. */
+import { readFileSync } from 'node:fs';
 import {
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -39,7 +40,10 @@ beforeAll(async () => {
                 restrictPublicBuckets: true,
               },
               encryption: { algorithm: 'aws:kms', kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/k-1' },
-              objects: [{ key: 'readme.txt', body: 'not a dump', lastModified: '-2d' }],
+              objects: [
+                { key: 'readme.txt', body: 'not a dump', lastModified: '-2d' },
+                { key: 'empty.dump', body: '', lastModified: '-1d' },
+              ],
               series: [
                 {
                   keyPrefix: 'prod/certctl-',
@@ -282,6 +286,47 @@ describe('S3 simulator', () => {
       simS3Client(sim, 'us-west-2').send(new ListObjectsV2Command({ Bucket: 'certctl-dumps' })),
     );
     expect(error).toEqual({ name: 'PermanentRedirect', status: 301, region: 'eu-west-1' });
+  });
+
+  it('answers the last bytes with 206 and Content-Range when GetObject asks for a suffix range', async () => {
+    // Act
+    const answer = await simS3Client(sim, 'eu-west-1').send(
+      new GetObjectCommand({ Bucket: 'certctl-dumps', Key: 'prod/certctl-3.dump', Range: 'bytes=-64' }),
+    );
+    const bytes = await answer.Body?.transformToByteArray();
+    // Assess
+    expect(answer.$metadata.httpStatusCode).toBe(206);
+    expect(answer.ContentRange).toBe('bytes 6387-6450/6451');
+    expect(Buffer.from(bytes ?? [])).toEqual(readFileSync(DUMP_FIXTURE).subarray(-64));
+  });
+
+  it('answers the whole object with 206 when the suffix range is longer than the object', async () => {
+    const answer = await simS3Client(sim, 'eu-west-1').send(
+      new GetObjectCommand({ Bucket: 'certctl-dumps', Key: 'readme.txt', Range: 'bytes=-64' }),
+    );
+    expect(answer.$metadata.httpStatusCode).toBe(206);
+    expect(answer.ContentRange).toBe('bytes 0-9/10');
+    expect(await answer.Body?.transformToString()).toBe('not a dump');
+  });
+
+  it('answers 200 with no bytes and no Content-Range, as S3 does, when a suffix range asks an empty object', async () => {
+    // S3 answers a suffix range of a 0-byte object 200 with Content-Length 0
+    // (https://github.com/apache/arrow-rs-object-store/issues/846), not 416.
+    const answer = await simS3Client(sim, 'eu-west-1').send(
+      new GetObjectCommand({ Bucket: 'certctl-dumps', Key: 'empty.dump', Range: 'bytes=-64' }),
+    );
+    expect(answer.$metadata.httpStatusCode).toBe(200);
+    expect(answer.ContentRange).toBeUndefined();
+    expect((await answer.Body?.transformToByteArray())?.length).toBe(0);
+  });
+
+  it('answers InvalidRange when a range from byte 0 asks an empty object', async () => {
+    const error = await errorOf(() =>
+      simS3Client(sim, 'eu-west-1').send(
+        new GetObjectCommand({ Bucket: 'certctl-dumps', Key: 'empty.dump', Range: 'bytes=0-1023' }),
+      ),
+    );
+    expect(error).toMatchObject({ name: 'InvalidRange', status: 416 });
   });
 
   it('answers InvalidRange when the range starts past the end', async () => {

@@ -3,8 +3,14 @@
  *
  * From the first bytes only (a ranged GET, never a full download; functions/core/pg-dump-header.ts):
  * the `PGDMP` magic, an archive version pg_restore accepts, the custom format (1), the database name
- * in the header. Beside the header: its creation time agrees with the object's modification time,
- * and the object is not smaller than half the median of the dumps before it (a cut upload).
+ * in the header. From the last bytes (a suffix-ranged GET beside it; functions/core/pg-dump-tail.ts):
+ * the archive ends as every whole custom archive ends, with the integer 0 that closes its last data
+ * block (or, with no data, its table of contents); one that does not ends mid-archive: truncated,
+ * with no earlier dump needed to tell. A read of the last bytes that failed or came back short
+ * proves nothing: NOT_AVAILABLE. The end marker is necessary, not sufficient (a cut that lands
+ * just after zero bytes, such as between two data blocks, ends the same), so two more signals stay:
+ * the header's creation time agrees with the object's modification time, and the object is not
+ * smaller than half the median of the dumps before it.
  *
  * The header's creation time is the dump host's local time with no offset, so "agrees" allows every
  * UTC offset (-12 h to +14 h) plus one cadence for the dump and upload to finish: the object must
@@ -19,8 +25,9 @@
  * oldest dumps), so the check is NOT_AVAILABLE rather than judging an older file as the newest.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { DumpFact } from '../../core/dump-facts.ts';
+import type { ByteReading, DumpFact, NewestDump } from '../../core/dump-facts.ts';
 import { MAX_ARCHIVE_VERSION, PG_DUMP_HEADER_BYTES, type PgDumpHeader } from '../../core/pg-dump-header.ts';
+import { PG_DUMP_TAIL_BYTES, pgDumpEnd } from '../../core/pg-dump-tail.ts';
 import { HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
@@ -48,7 +55,7 @@ export const dumpsIntegrityCheck: DumpsCheck = {
     failedTitle: 'The newest pg_dump is not a whole custom archive of the certctl database',
     severity: 'HIGH',
     rationale:
-      'A dump that is not a custom archive, holds another database, is an old file under a new name, or was cut short fails only when it is needed: at restore time. Its header and size show most of that without downloading it.',
+      'A dump that is not a custom archive, holds another database, is an old file under a new name, or was cut short fails only when it is needed: at restore time. Its first and last bytes and its size show most of that without downloading it: a whole custom archive ends with a zero integer, so one that does not was cut, even when no earlier dump is there to compare its size with.',
     remediation: {
       text: 'Make the job run `pg_dump --format=custom --dbname=certctl` and upload the whole file (check the exit status of pg_dump and of the upload); then make a new dump.',
       url: DOCS.pgDump,
@@ -153,7 +160,7 @@ export const dumpsIntegrityCheck: DumpsCheck = {
         );
       }
       case 'header':
-        return judgeHeader(fact, result.header, settings, required);
+        return judgeHeader(fact, newest, result.header, settings, required);
     }
   },
 };
@@ -208,20 +215,59 @@ function recentSizes(fact: DumpFact, newestKey: string): number[] {
     .map((object) => object.size ?? 0);
 }
 
+type ArchiveEnd =
+  | { readonly state: 'end-marker' }
+  | { readonly state: 'mid-archive'; readonly zeroBytes: number }
+  | { readonly state: 'unknown'; readonly reason: string };
+
+/**
+ * How the newest dump ends, from the last bytes its suffix-ranged read returned: only a read that
+ * returned every byte it asked for (or, for a shorter object, all of it) shows the object's end.
+ */
+function archiveEnd(tail: ByteReading, header: PgDumpHeader, sizeBytes: number | undefined): ArchiveEnd {
+  if (tail.state === 'unknown')
+    return { state: 'unknown', reason: `its last bytes could not be read: ${tail.reason}` };
+  if (sizeBytes === undefined)
+    return {
+      state: 'unknown',
+      reason: 'without its size, its last bytes cannot be told from a read cut short',
+    };
+  const expected = Math.min(PG_DUMP_TAIL_BYTES, sizeBytes);
+  if (tail.bytes.length < expected) {
+    return {
+      state: 'unknown',
+      reason: `the read of its last bytes returned ${tail.bytes.length} of the ${expected} asked for`,
+    };
+  }
+  const end = pgDumpEnd(header, tail.bytes);
+  return end.kind === 'end-marker'
+    ? { state: 'end-marker' }
+    : { state: 'mid-archive', zeroBytes: end.zeroBytes };
+}
+
 function judgeHeader(
   fact: DumpFact,
+  newest: NewestDump,
   header: PgDumpHeader,
   { dumps }: DumpsCheckSettings,
   required: CheckOutcome['required'],
 ): CheckOutcome {
-  const object = fact.newest?.object;
-  const key = object?.key ?? '';
+  const object = newest.object;
+  const key = object.key;
   const problems: string[] = [];
   const unknown: string[] = [];
   const notes: string[] = [];
 
+  // How a custom archive ends says nothing of another format's file.
+  const end = header.format === 'custom' ? archiveEnd(newest.tail, header, object.size) : undefined;
   if (header.format !== 'custom') {
     problems.push(`its header says format ${header.format} (${header.formatCode}), not custom (1)`);
+  } else if (end?.state === 'mid-archive') {
+    problems.push(
+      `it ends mid-archive: truncated (${object.size} bytes; a whole custom archive ends with ${end.zeroBytes} zero bytes, the integer 0 closing its last data block or table of contents, and its last ${end.zeroBytes} bytes are not all zero)`,
+    );
+  } else if (end?.state === 'unknown') {
+    unknown.push(`whether it ends as a whole archive (${end.reason})`);
   }
   if (header.compression.algorithm === 'unknown') {
     // pg_restore warns that no data will be available for an algorithm it does not support.
@@ -235,7 +281,7 @@ function judgeHeader(
     problems.push(`it is a dump of database "${header.databaseName}", not "${dumps.databaseName}"`);
   }
 
-  const lastModified = object?.lastModified;
+  const lastModified = object.lastModified;
   if (!header.createdAsUtc || !lastModified) {
     unknown.push(!header.createdAsUtc ? 'the creation time in the header' : "the object's modification time");
   } else {
@@ -250,7 +296,7 @@ function judgeHeader(
     }
   }
 
-  const sizeBytes = object?.size;
+  const sizeBytes = object.size;
   const sizes = recentSizes(fact, key);
   let recentMedianBytes: number | undefined;
   if (sizeBytes === undefined) {
@@ -277,6 +323,7 @@ function judgeHeader(
     createdLocal: header.createdAsUtc ? header.createdAsUtc.toISOString().slice(0, 19) : null,
     lastModified: lastModified ? lastModified.toISOString() : null,
     sizeBytes: valueOrNull(sizeBytes),
+    endsWhole: end === undefined || end.state === 'unknown' ? null : end.state === 'end-marker',
     recentMedianBytes: valueOrNull(recentMedianBytes),
   };
   const label = locationLabel(fact);
@@ -299,7 +346,7 @@ function judgeHeader(
   }
   return {
     status: 'PASSED',
-    description: `${label}: the newest dump ${key} is a pg_dump custom archive (version ${header.archiveVersionText}, ${header.compression.algorithm}) of database "${header.databaseName}", made by pg_dump ${header.pgDumpVersion ?? '(version not recorded)'}, written when its header says${recentMedianBytes === undefined ? '' : ', and of a usual size'}.${notes.length > 0 ? ` ${notes.join(' ')}` : ''}`,
+    description: `${label}: the newest dump ${key} is a pg_dump custom archive (version ${header.archiveVersionText}, ${header.compression.algorithm}) of database "${header.databaseName}", made by pg_dump ${header.pgDumpVersion ?? '(version not recorded)'}, written when its header says, ends as a whole custom archive ends${recentMedianBytes === undefined ? '' : ', and is of a usual size'}.${notes.length > 0 ? ` ${notes.join(' ')}` : ''}`,
     observed,
     required,
   };

@@ -2,11 +2,12 @@
  * Fact builders for the dumps check tests: a healthy S3 location holding 35 daily dumps, the newest
  * being the real pg_dump 17 fixture (made 2026-12-02 03:38 UTC), at a fixed `NOW`.
  */
-import { readFileSync } from 'node:fs';
 import type { DumpsCheckSettings } from '../../../functions/checks/dumps/settings.ts';
-import type { DumpFact, DumpObject } from '../../../functions/core/dump-facts.ts';
+import { type DumpFact, type DumpObject, newestDumpRead } from '../../../functions/core/dump-facts.ts';
 import { type DumpsPolicyInput, dumpsPolicySchema } from '../../../functions/core/dumps-policy.ts';
-import { PG_DUMP_HEADER_BYTES, parsePgDumpHeader } from '../../../functions/core/pg-dump-header.ts';
+import { PG_DUMP_HEADER_BYTES } from '../../../functions/core/pg-dump-header.ts';
+import { PG_DUMP_TAIL_BYTES } from '../../../functions/core/pg-dump-tail.ts';
+import { fixtureBytes } from '../../fixtures/pg-dump/archives.ts';
 
 export const NOW = new Date('2026-12-02T12:00:00.000Z');
 const HOUR_MS = 3_600_000;
@@ -27,15 +28,22 @@ export function dailySeries(days: number, size = 6451): DumpObject[] {
 }
 
 export function fixtureHead(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(`test/fixtures/pg-dump/${name}`).subarray(0, PG_DUMP_HEADER_BYTES));
+  return fixtureBytes(name).subarray(0, PG_DUMP_HEADER_BYTES);
 }
 
-/** The newest dump block for the last object of `objects`, its header read from a fixture. */
-export function newestOf(objects: readonly DumpObject[], fixture = 'certctl-pg17.dump'): DumpFact['newest'] {
+/**
+ * The newest dump block for the last object of `objects`, read as the adapters read it: the first
+ * bytes and the last ones (a suffix range) of the fixture, cut after `length` bytes when given.
+ */
+export function newestOf(
+  objects: readonly DumpObject[],
+  fixture = 'certctl-pg17.dump',
+  length?: number,
+): DumpFact['newest'] {
   const object = objects.at(-1);
   if (!object) return undefined;
-  const bytes = fixtureHead(fixture);
-  return { object, header: { state: 'read', result: parsePgDumpHeader(bytes), bytesRead: bytes.length } };
+  const bytes = fixtureBytes(fixture, length);
+  return newestDumpRead(object, bytes, { state: 'read', bytes: bytes.subarray(-PG_DUMP_TAIL_BYTES) });
 }
 
 /** A healthy location: 35 daily dumps kept 35 days, COMPLIANCE Object Lock, blocked, CMK-encrypted. */

@@ -141,7 +141,11 @@ describe('dumps.fresh', () => {
     const objects = dailySeries(3);
     const [newest] = objects.slice(-1);
     if (!newest) throw new Error('no dump');
-    const unread = { object: newest, header: { state: 'unknown', reason: 'AccessDenied' } } as const;
+    const unread = {
+      object: newest,
+      header: { state: 'unknown', reason: 'AccessDenied' },
+      tail: { state: 'unknown', reason: 'AccessDenied' },
+    } as const;
     const bare = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: unread });
     const named = s3Fact({
       location: { provider: 'aws', bucket: 'certctl-dumps', prefix: 'prod/', suffix: '.dump' },
@@ -243,6 +247,7 @@ describe('dumps.fresh', () => {
         newest: {
           object: newest,
           header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 },
+          tail: { state: 'read', bytes: new Uint8Array() },
         },
       });
     }
@@ -284,7 +289,11 @@ describe('dumps.fresh', () => {
       const fact = s3Fact({
         location: { provider: 'aws', bucket: 'certctl-dumps', prefix: 'prod/', suffix: '.dump' },
         listing: { state: 'read', objects, complete: true },
-        newest: { object: objects[1] as DumpObject, header: { state: 'unknown', reason: 'AccessDenied' } },
+        newest: {
+          object: objects[1] as DumpObject,
+          header: { state: 'unknown', reason: 'AccessDenied' },
+          tail: { state: 'unknown', reason: 'AccessDenied' },
+        },
       });
       // Act
       const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
@@ -299,7 +308,11 @@ describe('dumps.fresh', () => {
       const fact = failingRuns();
       const unread = {
         ...fact,
-        newest: fact.newest && { ...fact.newest, header: { state: 'unknown', reason: 'AccessDenied' } },
+        newest: fact.newest && {
+          ...fact.newest,
+          header: { state: 'unknown', reason: 'AccessDenied' },
+          tail: { state: 'unknown', reason: 'AccessDenied' },
+        },
       } as DumpFact;
       const outcome = dumpsFreshCheck.evaluate(unread, settingsWith());
       expect(outcome?.status).toBe('FAILED');
@@ -336,6 +349,7 @@ describe('dumps.fresh', () => {
         newest: {
           object: objects[1] as DumpObject,
           header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 },
+          tail: { state: 'read', bytes: new Uint8Array() },
         },
       });
       // Act and Assess

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsIntegrityCheck } from '../../../functions/checks/dumps/integrity.ts';
-import type { DumpFact, DumpObject } from '../../../functions/core/dump-facts.ts';
+import type { DumpFact, DumpObject, NewestDump } from '../../../functions/core/dump-facts.ts';
 import {
   PG_DUMP_HEADER_BYTES,
   type PgDumpHeader,
   type PgDumpHeaderResult,
   parsePgDumpHeader,
 } from '../../../functions/core/pg-dump-header.ts';
+import { PG_DUMP_TAIL_BYTES } from '../../../functions/core/pg-dump-tail.ts';
+import { cutsOf, fixtureBytes, WHOLE_ARCHIVES } from '../../fixtures/pg-dump/archives.ts';
 import { dailySeries, fixtureHead, NEWEST_WRITTEN, newestOf, s3Fact, settingsWith } from './fixtures.ts';
 
 /** A location whose newest object's first bytes are the given fixture's. */
@@ -107,6 +109,7 @@ describe('dumps.integrity', () => {
       newest: {
         object: objects.at(-1) as DumpObject,
         header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 },
+        tail: { state: 'read', bytes: new Uint8Array() },
       },
     });
     // Act
@@ -179,7 +182,11 @@ describe('dumps.integrity', () => {
     const objects = dailySeries(10);
     const fact = s3Fact({
       listing: { state: 'read', objects, complete: true },
-      newest: { object: objects[9] as DumpObject, header: { state: 'unknown', reason: 'AccessDenied' } },
+      newest: {
+        object: objects[9] as DumpObject,
+        header: { state: 'unknown', reason: 'AccessDenied' },
+        tail: { state: 'unknown', reason: 'AccessDenied' },
+      },
     });
     const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
     expect(outcome?.status).toBe('NOT_AVAILABLE');
@@ -209,7 +216,8 @@ describe('dumps.integrity', () => {
       listing: { state: 'read', objects, complete: true },
       newest: {
         object: objects[9] as DumpObject,
-        header: { state: 'read', result: parsePgDumpHeader(bytes), bytesRead: 4096 },
+        header: { state: 'read', result: parsePgDumpHeader(bytes), bytesRead: bytes.length },
+        tail: { state: 'unknown', reason: 'not read' },
       },
     });
     // Act
@@ -217,6 +225,125 @@ describe('dumps.integrity', () => {
     // Assess
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.observed).toMatchObject({ archiveVersion: '1.17' });
+  });
+});
+
+/**
+ * A location whose newest object is `fixture` (cut after `length` bytes when given), listed with
+ * that size, written two minutes after its header says it was made, after `earlier` daily dumps of
+ * the fixture's whole size.
+ */
+function seriesOf(fixture: string, earlier: number, length?: number): DumpFact {
+  const bytes = fixtureBytes(fixture, length);
+  const whole = fixtureBytes(fixture).length;
+  const header = parsePgDumpHeader(bytes.subarray(0, PG_DUMP_HEADER_BYTES));
+  if (header.kind !== 'header' || !header.header.createdAsUtc) throw new Error(`${fixture} has no header`);
+  const written = new Date(header.header.createdAsUtc.getTime() + 120_000);
+  const objects = Array.from({ length: earlier + 1 }, (_, index) => ({
+    key: `prod/certctl-${index}.dump`,
+    size: index === earlier ? bytes.length : whole,
+    lastModified: new Date(written.getTime() - (earlier - index) * 86_400_000),
+  }));
+  return s3Fact({
+    listing: { state: 'read', objects, complete: true },
+    newest: newestOf(objects, fixture, length),
+  });
+}
+
+describe('dumps.integrity on the end of the archive (its last bytes, no history needed)', () => {
+  it.each(WHOLE_ARCHIVES)('passes when the newest is the whole real archive %s', (fixture) => {
+    const outcome = dumpsIntegrityCheck.evaluate(seriesOf(fixture, 7), settingsWith());
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain('ends as a whole custom archive ends');
+  });
+
+  it('fails as truncated when the first dump of a new series is cut mid-archive, with no earlier dump to compare', () => {
+    // Prepare: a new bucket holding one dump, cut after 4000 of its 6451 bytes.
+    const fact = seriesOf('certctl-pg17.dump', 0, cutsOf('certctl-pg17.dump')[2]);
+
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'the newest dump prod/certctl-0.dump is not what a restore needs: it ends mid-archive: truncated (3225 bytes; a whole custom archive ends with 5 zero bytes',
+    );
+    expect(outcome?.observed).toMatchObject({
+      key: 'prod/certctl-0.dump',
+      sizeBytes: 3225,
+      endsWhole: false,
+    });
+  });
+
+  it('fails as truncated when the newest is cut to just over half the median size', () => {
+    // Prepare: 6451-byte dumps before it; the newest cut to 3226 bytes, above half the median.
+    const outcome = dumpsIntegrityCheck.evaluate(seriesOf('certctl-pg17.dump', 7, 3226), settingsWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('ends mid-archive: truncated (3226 bytes;');
+    expect(outcome?.observed).toMatchObject({ recentMedianBytes: 6451 });
+  });
+
+  it.each([
+    'certctl-pg15.dump',
+    'certctl-pg17-zstd.dump',
+    'certctl-pg17-schema-only.dump',
+    'certctl-pg15-blobs.dump',
+  ])('fails as truncated at every cut of the real archive %s', (fixture) => {
+    const statuses = cutsOf(fixture).map((cut) => {
+      const outcome = dumpsIntegrityCheck.evaluate(seriesOf(fixture, 0, cut), settingsWith());
+      return `${cut}: ${outcome?.status} ${outcome?.description.includes('ends mid-archive: truncated')}`;
+    });
+    expect(statuses).toEqual(cutsOf(fixture).map((cut) => `${cut}: FAILED true`));
+  });
+
+  it('names no byte of the dump when it fails as truncated', () => {
+    const outcome = dumpsIntegrityCheck.evaluate(seriesOf('certctl-pg17.dump', 0, 3000), settingsWith());
+    const tail = fixtureBytes('certctl-pg17.dump', 3000).subarray(-8);
+    const hex = Buffer.from(tail).toString('hex');
+    expect(outcome?.status).toBe('FAILED');
+    expect(JSON.stringify(outcome)).not.toContain(hex);
+    expect(JSON.stringify(outcome)).not.toContain(hex.slice(0, 8));
+  });
+
+  it('is not available, never passed, when the read of the last bytes failed', () => {
+    // Prepare
+    const fact = seriesOf('certctl-pg17.dump', 7);
+    const newest = fact.newest as NewestDump;
+
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(
+      { ...fact, newest: { ...newest, tail: { state: 'unknown', reason: 'AccessDenied' } } },
+      settingsWith(),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'could not check whether it ends as a whole archive (its last bytes could not be read: AccessDenied)',
+    );
+  });
+
+  it('is not available when the read of the last bytes returned fewer than the object holds', () => {
+    const fact = seriesOf('certctl-pg17.dump', 7);
+    const newest = fact.newest as NewestDump;
+    const outcome = dumpsIntegrityCheck.evaluate(
+      { ...fact, newest: { ...newest, tail: { state: 'read', bytes: new Uint8Array(3) } } },
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('the read of its last bytes returned 3 of the 64 asked for');
+  });
+
+  it('still fails on the header when the read of the last bytes failed', () => {
+    const fact = seriesOf('certctl-pg17.dump', 7);
+    const newest = fact.newest as NewestDump;
+    const outcome = dumpsIntegrityCheck.evaluate(
+      { ...fact, newest: { ...newest, tail: { state: 'unknown', reason: 'AccessDenied' } } },
+      settingsWith({ databaseName: 'certctl_prod' }),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('Could not check whether it ends as a whole archive');
   });
 });
 
@@ -235,7 +362,12 @@ function newestReading(
 ): DumpFact {
   return s3Fact({
     listing: { state: 'read', objects, complete: true },
-    newest: { object: objects.at(-1) as DumpObject, header: { state: 'read', result, bytesRead } },
+    newest: {
+      object: objects.at(-1) as DumpObject,
+      header: { state: 'read', result, bytesRead },
+      // The header is the pg_dump 17 fixture's; so are the last bytes, which end it whole.
+      tail: { state: 'read', bytes: fixtureBytes('certctl-pg17.dump').subarray(-PG_DUMP_TAIL_BYTES) },
+    },
   });
 }
 
@@ -270,7 +402,11 @@ describe('dumps.integrity descriptions and boundaries', () => {
     const objects = withNewest({ size: 0 });
     const fact = s3Fact({
       listing: { state: 'read', objects, complete: true },
-      newest: { object: objects[9] as DumpObject, header: { state: 'unknown', reason: 'AccessDenied' } },
+      newest: {
+        object: objects[9] as DumpObject,
+        header: { state: 'unknown', reason: 'AccessDenied' },
+        tail: { state: 'unknown', reason: 'AccessDenied' },
+      },
     });
     // Act
     const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
@@ -284,7 +420,11 @@ describe('dumps.integrity descriptions and boundaries', () => {
     const objects = dailySeries(10);
     const fact = s3Fact({
       listing: { state: 'read', objects, complete: true },
-      newest: { object: objects[9] as DumpObject, header: { state: 'unknown', reason: 'AccessDenied' } },
+      newest: {
+        object: objects[9] as DumpObject,
+        header: { state: 'unknown', reason: 'AccessDenied' },
+        tail: { state: 'unknown', reason: 'AccessDenied' },
+      },
     });
     expect(dumpsIntegrityCheck.evaluate(fact, settingsWith())?.observed).toEqual({ key: NEWEST_KEY });
   });
@@ -310,7 +450,7 @@ describe('dumps.integrity descriptions and boundaries', () => {
     // Assess
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain(
-      `the header of ${NEWEST_KEY} does not fit in its first 4096 bytes`,
+      `the header of ${NEWEST_KEY} does not fit in its first ${PG_DUMP_HEADER_BYTES} bytes`,
     );
   });
 
@@ -339,10 +479,11 @@ describe('dumps.integrity descriptions and boundaries', () => {
   it('describes a whole archive with its version, compression, database and pg_dump', () => {
     const outcome = dumpsIntegrityCheck.evaluate(newestFrom('certctl-pg17.dump'), settingsWith());
     expect(outcome?.description).toBe(
-      `s3://certctl-dumps/prod/: the newest dump ${NEWEST_KEY} is a pg_dump custom archive (version 1.16-0, gzip) of database "certctl", made by pg_dump 17.12 (Debian 17.12-0+deb13u1), written when its header says, and of a usual size.`,
+      `s3://certctl-dumps/prod/: the newest dump ${NEWEST_KEY} is a pg_dump custom archive (version 1.16-0, gzip) of database "certctl", made by pg_dump 17.12 (Debian 17.12-0+deb13u1), written when its header says, ends as a whole custom archive ends, and is of a usual size.`,
     );
     expect(outcome?.observed).toMatchObject({
       key: NEWEST_KEY,
+      endsWhole: true,
       createdLocal: '2026-12-02T03:38:54',
       lastModified: '2026-12-02T03:40:00.000Z',
       serverVersion: '15.18 (Debian 15.18-0+deb12u1)',
@@ -363,7 +504,7 @@ describe('dumps.integrity descriptions and boundaries', () => {
       settingsWith(),
     );
     expect(outcome?.description).toMatch(
-      /written when its header says\. Its size is not compared yet: fewer than 3 earlier dumps to compare with\.$/,
+      /written when its header says, ends as a whole custom archive ends\. Its size is not compared yet: fewer than 3 earlier dumps to compare with\.$/,
     );
     expect(outcome?.description).not.toContain('usual size');
   });

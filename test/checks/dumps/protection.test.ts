@@ -138,6 +138,7 @@ describe('dumps.protection', () => {
             lastModified: new Date('2026-12-02T00:00:00.000Z'),
           },
           header: { state: 'unknown', reason: 'not read' },
+          tail: { state: 'unknown', reason: 'not read' },
           encryption: {
             algorithm: 'cloud-kms',
             kmsKey: other,

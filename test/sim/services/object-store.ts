@@ -187,7 +187,17 @@ export function withCreationTime(body: Buffer, at: Date): Buffer {
   return stamped;
 }
 
-/** A parsed `Range: bytes=a-b` (also `a-` and `-n`) against a body length, or 'invalid'. */
+/**
+ * A parsed `Range: bytes=a-b` (also `a-` and `-n`) against a body length, 'invalid' (416), or
+ * undefined when the whole body is answered with 200, as if no range were asked.
+ *
+ * A suffix range longer than the body is the whole body (206, RFC 9110 section 14.1.1: "the entire
+ * representation is used"). A suffix range of an empty body selects nothing yet is satisfiable
+ * (a non-zero suffix-length): S3 answers 200 with Content-Length 0
+ * (https://github.com/apache/arrow-rs-object-store/issues/846); Cloud Storage is answered the same
+ * here, which its documentation does not state (the adapters read a 416 there as "no bytes" too).
+ * A range from byte 0 of an empty body is 416 on both.
+ */
 export function byteRange(
   header: string | undefined,
   length: number,
@@ -198,6 +208,7 @@ export function byteRange(
   if (match[1] === '') {
     const suffix = Number(match[2]);
     if (suffix === 0) return 'invalid';
+    if (length === 0) return undefined;
     return { start: Math.max(0, length - suffix), end: length - 1 };
   }
   const start = Number(match[1]);

@@ -1,0 +1,62 @@
+/**
+ * The end of a pg_dump custom archive, read from its last bytes (a suffix-ranged GET, `Range:
+ * bytes=-N`, never a full download). Pure: header and bytes in, a typed answer out.
+ *
+ * What a whole custom archive ends with, from PostgreSQL's `src/bin/pg_dump/pg_backup_custom.c`
+ * `_CloseArchive` (WriteHead, WriteToc, then WriteDataChunks; the rewrite of the TOC with data
+ * offsets goes back to the TOC's own place and leaves the end alone) and
+ * `pg_backup_archiver.c` (WriteInt, WriteOffset, WriteToc):
+ *
+ * - with data blocks, the last block's end: a `BLK_DATA` block ends with `_EndData`'s end marker
+ *   `WriteInt(AH, 0)` (a zero-length chunk), a `BLK_BLOBS` block with `_EndLOs`'s zero OID
+ *   `WriteInt(AH, 0)`; either way an int 0, i.e. `intSize` zero bytes after a zero sign byte
+ *   (archives above 1.0; 1.0 has no sign byte);
+ * - without data blocks (a schema-only dump), the TOC's end: its last entry ends with
+ *   `_WriteExtraToc`, `WriteOffset(AH, dataPos, K_OFFSET_NO_DATA)`, the flag byte 3 then
+ *   `sizeof(pgoff_t)` (= the header's offSize) bytes of the offset 0; before 1.7 the offset was an
+ *   int (0 for no data); with no entry at all, the TOC is its count, an int 0.
+ *
+ * So a whole archive's last intSize + sign bytes are zero, or (offSize too short for that) its last
+ * offSize bytes are zero after the flag byte 3. An archive cut anywhere else ends otherwise, except
+ * where the cut happens to land just after such zero bytes (a cut between two data blocks, or
+ * inside the TOC after an int or offset whose high bytes are zero): the end marker is necessary for
+ * a whole archive, not proof of one.
+ */
+import type { PgDumpHeader } from './pg-dump-header.ts';
+
+/** ReadHead refuses an intSize above 32; an int is then at most 33 bytes, an offset too. */
+export const PG_DUMP_TAIL_BYTES = 64;
+
+/** pg_backup_archiver.h K_OFFSET_NO_DATA: the flag of a TOC entry that has no data block. */
+const K_OFFSET_NO_DATA = 3;
+
+export type PgDumpEnd =
+  /** The archive ends as a whole one does: `marker` says which end it ends with. */
+  | { readonly kind: 'end-marker'; readonly marker: 'zero-int' | 'no-data-offset' }
+  /** It does not: the last `zeroBytes` bytes should be zero (an int 0), and are not. */
+  | { readonly kind: 'mid-archive'; readonly zeroBytes: number };
+
+function allZero(bytes: Uint8Array): boolean {
+  return bytes.every((byte) => byte === 0);
+}
+
+/** How the archive whose header is `header` ends, from its last bytes `tail` (the object's end). */
+export function pgDumpEnd(header: PgDumpHeader, tail: Uint8Array): PgDumpEnd {
+  const { major, minor, revision } = header.archiveVersion;
+  const signBytes = major === 1 && minor === 0 && revision === 0 ? 0 : 1;
+  const zeroBytes = header.intSize + signBytes;
+  if (tail.length >= zeroBytes && allZero(tail.subarray(tail.length - zeroBytes))) {
+    return { kind: 'end-marker', marker: 'zero-int' };
+  }
+  const offsetAt = tail.length - header.offSize - 1;
+  const offsetIsFlagged = major > 1 || (major === 1 && minor >= 7);
+  if (
+    offsetIsFlagged &&
+    offsetAt >= 0 &&
+    tail[offsetAt] === K_OFFSET_NO_DATA &&
+    allZero(tail.subarray(offsetAt + 1))
+  ) {
+    return { kind: 'end-marker', marker: 'no-data-offset' };
+  }
+  return { kind: 'mid-archive', zeroBytes };
+}
