@@ -197,6 +197,17 @@ export function judgedThroughPrimary(
 }
 
 /**
+ * The backup tier of a Cloud SQL instance whose backups a Backup and DR backup plan manages (ENHANCED,
+ * or its deprecated name ADVANCED); undefined for any other database.
+ */
+export function backupPlanTier(fact: PitrFact): string | undefined {
+  const tier = fact.cloudSql?.backupTier;
+  return fact.kind === 'cloudsql-instance' && tier !== undefined && BACKUP_PLAN_TIERS.has(tier)
+    ? tier
+    : undefined;
+}
+
+/**
  * What a PITR check tells about a Cloud SQL instance whose backups a Backup and DR backup plan
  * manages: what it could not evaluate, why the instance's own answer does not settle it, and what to
  * verify in the plan instead.
@@ -255,10 +266,8 @@ export function judgedThroughBackupPlan(
   observed: FindingValues,
   required: FindingValues,
 ): CheckOutcome | undefined {
-  const tier = fact.cloudSql?.backupTier;
-  if (fact.kind !== 'cloudsql-instance' || tier === undefined || !BACKUP_PLAN_TIERS.has(tier)) {
-    return undefined;
-  }
+  const tier = backupPlanTier(fact);
+  if (tier === undefined) return undefined;
   return {
     status: 'NOT_AVAILABLE',
     description: `${resourceLabel(fact)} uses enhanced backups (backupConfiguration.backupTier=${tier}): a Backup and DR backup plan manages its backups in a backup vault, and ${question.governedBy}. This audit does not read Backup and DR, so ${question.subject} could not be evaluated.`,

@@ -62,6 +62,53 @@ describe('PITR checks of a Cloud SQL instance whose backups a Backup and DR back
     expect(retention?.status).toBe('PASSED');
   });
 
+  it('does not pass pitr.deletion-protection on retainBackupsOnDelete, a standard-tier setting, when the vault keeps the backups', () => {
+    // Prepare: deletion protection on, backups "retained on delete", no final backup.
+    const fact = cloudSqlFact(
+      {},
+      { backupTier: 'ENHANCED', retainBackupsOnDelete: true, finalBackupEnabled: false },
+    );
+
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(fact, context);
+
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('backupConfiguration.backupTier=ENHANCED');
+    expect(outcome?.description).toContain('retainBackupsOnDelete');
+    expect(outcome?.remediationText).toContain('--final-backup');
+  });
+
+  it('passes pitr.deletion-protection on the enhanced tier with a final backup, which Google documents for instances managed by Backup and DR', () => {
+    // Prepare
+    const fact = cloudSqlFact(
+      {},
+      { backupTier: 'ENHANCED', retainBackupsOnDelete: false, finalBackupEnabled: true },
+    );
+
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(fact, context);
+
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('fails pitr.deletion-protection on the enhanced tier for deletion protection alone, not for the backups the vault keeps', () => {
+    // Prepare
+    const fact = cloudSqlFact(
+      { deletionProtection: false },
+      { backupTier: 'ENHANCED', retainBackupsOnDelete: false, finalBackupEnabled: false },
+    );
+
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(fact, context);
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('deletion protection is off');
+    expect(outcome?.description).not.toContain('backups are not kept after a deletion');
+  });
+
   it('keeps judging deletion protection on the enhanced tier', () => {
     // Prepare
     const fact = cloudSqlFact({ deletionProtection: false }, { backupTier: 'ENHANCED' });
