@@ -228,4 +228,21 @@ describe('readiness of a Cloud SQL instance on the enhanced backup tier', () => 
     expect(pitr?.status).toBe('UNKNOWN');
     expect(pitr?.evidence).toContain('NOT_AVAILABLE');
   });
+
+  it('says to look at the backup plan, not to fix permissions, when the audit gate cannot be judged for that reason', async () => {
+    // Prepare
+    const enhanced = cmekInstance('certctl-pg');
+    enhanced.backups = { backupTier: 'ENHANCED' };
+
+    // Act
+    const { result } = await readiness([enhanced], []);
+
+    // Assess
+    const pitr = result.targets[0]?.gates.find((gate) => gate.gate === 'audit:pitr');
+    expect(pitr?.action).toContain(
+      `gcloud backup-dr backup-plan-associations fetch-for-resource-type sqladmin.googleapis.com/Instance --location=europe-west1 --project=${PROJECT}`,
+    );
+    expect(pitr?.action).not.toContain('permissions');
+    expect(pitr?.action).toMatch(/run readiness again\.$/);
+  });
 });
