@@ -87,6 +87,15 @@ export type PitrResourceKind = 'rds-instance' | 'aurora-cluster' | 'cloudsql-ins
 /** Cloud SQL editions; they bound the PITR log retention (ENTERPRISE 1-7 days, ENTERPRISE_PLUS 1-35). */
 export type CloudSqlEdition = 'ENTERPRISE' | 'ENTERPRISE_PLUS' | 'DEVELOPER' | 'UNSPECIFIED';
 
+/**
+ * Cloud SQL backup tiers whose backups Google Cloud Backup and DR manages ("ENHANCED: Instance is
+ * managed by Google Cloud Backup and DR Service"; ADVANCED is its deprecated name, google.cloud.sql.v1
+ * BackupConfiguration.BackupTier): a backup plan sets their schedule and retention and keeps them in a
+ * backup vault (Cloud SQL docs, "Choose your backup option",
+ * cloud.google.com/sql/docs/postgres/backup-recovery/backup-options).
+ */
+export const BACKUP_PLAN_TIERS: ReadonlySet<string> = new Set(['ENHANCED', 'ADVANCED']);
+
 /** Everything the PITR checks need to know about one managed-Postgres database. */
 export interface PitrFact extends Fact {
   readonly resource: ResourceRef;

@@ -3,7 +3,7 @@
  * neutral {@link PitrFact}s. It never decides pass/fail.
  *
  * Calls per project: `instances.list` (every page, 1000 per page, the documented maximum), then per
- * target instance exactly one of
+ * target instance at most one of
  * - `instances.getLatestRecoveryTime` when PITR is on (or unreadable) and the transaction logs are in
  *   Cloud Storage (or their storage state is unreadable): the real window
  *   (`earliestRecoveryTime` .. `latestRecoveryTime`). The call only serves PITR instances whose logs
@@ -15,7 +15,9 @@
  *   fact carries the storage state (`cloudSql.logStorage`), from which `pitr.lag` says why it
  *   cannot measure the lag and how to switch the logs;
  * - `backupRuns.list` when PITR is off: without write-ahead logs the only restore points are the
- *   successful automated backups, so the window runs from the oldest to the newest of them.
+ *   successful automated backups, so the window runs from the oldest to the newest of them;
+ * - neither when `backupTier` is ENHANCED (Backup and DR manages the backups): the window is unknown
+ *   (`backupPlanWindow`) and the checks name the backup plan to look at instead.
  * `backupRuns.list` lists newest first, so every page is read to reach the oldest. Only AUTOMATED
  * runs count: ON_DEMAND backups are kept until someone deletes them, outside every retention
  * setting, so one old manual backup would make the window look as long as its age.
@@ -27,7 +29,7 @@
 import type { protos } from '@google-cloud/sql';
 import { mapWithConcurrency } from '../core/audit.ts';
 import { CloudApiError, CredentialsError, isAccessDenied } from '../core/errors.ts';
-import type { CloudSqlEdition, PitrFact, RestoreWindow } from '../core/facts.ts';
+import { BACKUP_PLAN_TIERS, type CloudSqlEdition, type PitrFact, type RestoreWindow } from '../core/facts.ts';
 import type { ResourceRef } from '../core/finding.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
@@ -347,6 +349,22 @@ async function backupWindow(
 }
 
 /**
+ * The window of an instance whose backups Backup and DR manages (backupTier ENHANCED): not read. Its
+ * backups are in a backup vault, and a point-in-time restore of it starts from the Backup and DR data
+ * source (`instances.pointInTimeRestore`, "Point in time restore for an instance managed by Google
+ * Cloud Backup and Disaster Recovery", whose PointInTimeRestoreContext names the `datasource`
+ * `projects/{project}/locations/{region}/backupVaults/{backupvault}/dataSources/{datasource}`).
+ * Google documents neither `backupRuns.list` nor `getLatestRecoveryTime` as reporting that data
+ * source, so neither is called: their answer would be no evidence of what can be restored.
+ */
+function backupPlanWindow(tier: string): RestoreWindow {
+  return {
+    known: false,
+    reason: `backupConfiguration.backupTier=${tier}: Backup and DR keeps this instance's backups in a backup vault, which backupRuns.list and instances.getLatestRecoveryTime are not documented to report`,
+  };
+}
+
+/**
  * Transaction-log storage states in which `getLatestRecoveryTime` cannot answer: the logs are on the
  * data disk, or still moving to Cloud Storage (the switch takes about the log retention period).
  */
@@ -441,15 +459,6 @@ function instanceStatus(instance: DatabaseInstance): string {
 export const DEFAULT_BACKUP_LOCATION = 'multi-region (default)';
 
 /**
- * Backup tiers whose backups Backup and DR keeps in a backup vault ("ENHANCED: Instance is managed by
- * Google Cloud Backup and DR Service"; ADVANCED is its deprecated name, google.cloud.sql.v1
- * BackupConfiguration.BackupTier). Their backups are not in the standard tier's backup location, and
- * multi-region backups are a standard-tier feature only (Cloud SQL docs, "Choose your backup
- * option", cloud.google.com/sql/docs/postgres/backup-recovery/backup-options).
- */
-const VAULT_BACKUP_TIERS: ReadonlySet<string> = new Set(['ENHANCED', 'ADVANCED']);
-
-/**
  * Where automated backups are stored: `backupConfiguration.location` (a region or a multi-region
  * such as `eu`), or, when unset, "the multi-region location that is geographically closest to the
  * instance" (Cloud SQL docs, "Custom backup locations"), which outlives a regional outage. Unknown
@@ -458,7 +467,7 @@ const VAULT_BACKUP_TIERS: ReadonlySet<string> = new Set(['ENHANCED', 'ADVANCED']
 function backupLocations(backup: ReadBackupConfiguration | undefined): readonly string[] | undefined {
   if (!backup) return undefined;
   const tier = enumName('backupTier', backup.backupTier);
-  if (tier !== undefined && VAULT_BACKUP_TIERS.has(tier)) return undefined;
+  if (tier !== undefined && BACKUP_PLAN_TIERS.has(tier)) return undefined;
   const location = nonEmpty(backup.location);
   return [location ?? DEFAULT_BACKUP_LOCATION];
 }
@@ -578,8 +587,10 @@ export async function readCloudSqlPitrFacts(
       const pitrOff = unwrap(backup?.pointInTimeRecoveryEnabled) === false;
       const logStorage = enumName('logStorageState', backup?.transactionalLogStorageState);
       const createdAt = toDate(instance.createTime);
+      const tier = enumName('backupTier', backup?.backupTier);
       let window: RestoreWindow;
-      if (pitrOff) window = await backupWindow(api.backupRuns, project, name, createdAt);
+      if (tier !== undefined && BACKUP_PLAN_TIERS.has(tier)) window = backupPlanWindow(tier);
+      else if (pitrOff) window = await backupWindow(api.backupRuns, project, name, createdAt);
       else if (logStorage !== undefined && LOGS_OUTSIDE_CLOUD_STORAGE.has(logStorage)) {
         const logDays = unwrap(backup?.transactionLogRetentionDays);
         window = await logsOnDiskWindow(api.backupRuns, project, name, logStorage, logDays, now(), createdAt);

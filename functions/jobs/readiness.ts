@@ -21,6 +21,7 @@ import { incarnationOf } from '../actions/snapshot/identity.ts';
 import { judgeSnapshotKey, snapshotKeyReader } from '../actions/snapshot/keys.ts';
 import { isOurs, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
 import { type AuditReport, EXIT_CODES, scopeKey } from '../core/audit.ts';
+import { remediationTextFor } from '../core/check.ts';
 import { describeError } from '../core/errors.ts';
 import {
   CHECK_GROUPS,
@@ -197,6 +198,28 @@ export function combinedAction(texts: readonly string[]): string {
   return kept.join(' ');
 }
 
+/** What to do about findings that could not be evaluated when none says more. */
+const UNKNOWN_ACTION =
+  'Fix what kept the check from evaluating (permissions, an unreachable region), then run readiness again.';
+
+/**
+ * What to do about NOT_AVAILABLE findings: the advice each one gave of its own (a Cloud SQL instance
+ * on the enhanced backup tier names its Backup and DR backup plan, a refused read names the
+ * permission), combined as for failures; a finding that carries only its check's general remediation
+ * (which is about failing, not about not evaluating) gets the general sentence instead.
+ */
+function unknownAction(group: CheckGroup, unknown: readonly Finding[]): string {
+  const checks = checkGroup(group)?.checks ?? [];
+  const own = unknown.flatMap((finding) => {
+    const check = checks.find((candidate) => candidate.metadata.id === finding.checkId);
+    const general = check ? remediationTextFor(check.metadata, finding.resource) : undefined;
+    return check && finding.remediation.text !== general ? [finding.remediation.text] : [];
+  });
+  if (own.length === 0) return UNKNOWN_ACTION;
+  const rest = own.length < unknown.length ? [UNKNOWN_ACTION] : ['Then run readiness again.'];
+  return combinedAction([...own, ...rest]);
+}
+
 /**
  * The gate of one check group over a set of findings (one target's, or the fleet-wide ones, in
  * which case each line names its resource).
@@ -237,8 +260,7 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
             `${finding.checkId} NOT_AVAILABLE${resourceText(finding, fleetWide)}: ${finding.description}`,
         )
         .join('; '),
-      action:
-        'Fix what kept the check from evaluating (permissions, an unreachable region), then run readiness again.',
+      action: unknownAction(group, unknown),
       ...withAccepted,
     };
   }

@@ -211,3 +211,38 @@ describe('the snapshot job and the Cloud KMS key version of the backup it took',
     expect(result.results[0]?.error?.message).toContain(`Cloud KMS key version ${version(1)} is DISABLED`);
   });
 });
+
+describe('readiness of a Cloud SQL instance on the enhanced backup tier', () => {
+  it('gives no GO on instance settings a Backup and DR backup plan overrides, even with a fresh backup of ours', async () => {
+    // Prepare: settings that give the GO on the standard tier (the test above), on the enhanced
+    // tier, where a Backup and DR backup plan sets the schedule and the retention.
+    const enhanced = cmekInstance('certctl-pg');
+    enhanced.backups = { backupTier: 'ENHANCED' };
+
+    // Act
+    const { result } = await readiness([enhanced], []);
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    const pitr = result.targets[0]?.gates.find((gate) => gate.gate === 'audit:pitr');
+    expect(pitr?.status).toBe('UNKNOWN');
+    expect(pitr?.evidence).toContain('NOT_AVAILABLE');
+  });
+
+  it('says to look at the backup plan, not to fix permissions, when the audit gate cannot be judged for that reason', async () => {
+    // Prepare
+    const enhanced = cmekInstance('certctl-pg');
+    enhanced.backups = { backupTier: 'ENHANCED' };
+
+    // Act
+    const { result } = await readiness([enhanced], []);
+
+    // Assess
+    const pitr = result.targets[0]?.gates.find((gate) => gate.gate === 'audit:pitr');
+    expect(pitr?.action).toContain(
+      `gcloud backup-dr backup-plan-associations fetch-for-resource-type sqladmin.googleapis.com/Instance --location=europe-west1 --project=${PROJECT}`,
+    );
+    expect(pitr?.action).not.toContain('permissions');
+    expect(pitr?.action).toMatch(/run readiness again\.$/);
+  });
+});

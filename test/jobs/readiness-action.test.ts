@@ -69,6 +69,35 @@ describe('the action of a readiness gate', () => {
     expect(gate.action).toBe(retention?.remediation.text);
   });
 
+  it("gives a NOT_AVAILABLE finding's own advice, and the general sentence for one that has only its check's remediation", () => {
+    // Prepare: the RDS retention could not be read (the finding names what the cloud did not send),
+    // and a lag finding that carries only pitr.lag's general remediation, which is about failing.
+    const unread = findingsOf(rdsInstanceFact({ retentionDays: undefined })).find(
+      (finding) => finding.checkId === 'pitr.retention',
+    );
+    const lag = pitrChecks.find((check) => check.metadata.id === 'pitr.lag');
+    const fact = rdsInstanceFact();
+    const general =
+      lag &&
+      toFinding(
+        lag.metadata,
+        fact.resource,
+        { status: 'NOT_AVAILABLE', description: 'x', observed: {}, required: {} },
+        NOW,
+      );
+
+    // Act
+    const own = auditGate('pitr', unread ? [unread] : []);
+    const mixed = auditGate('pitr', [...(unread ? [unread] : []), ...(general ? [general] : [])]);
+
+    // Assess
+    expect(unread?.status).toBe('NOT_AVAILABLE');
+    expect(own.action).toBe(`${unread?.remediation.text} Then run readiness again.`);
+    expect(mixed.action).toContain(unread?.remediation.text);
+    expect(mixed.action).toContain('Fix what kept the check from evaluating');
+    expect(mixed.action).not.toContain(general?.remediation.text);
+  });
+
   it('never splits a sentence inside a command, and keeps a sentence that gives a new command beside a known one', () => {
     // Act
     const action = combinedAction([

@@ -18,7 +18,7 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact, ReplicatedBackup } from '../../core/facts.ts';
-import { DOCS, PITR_RESOURCE_TYPES, resourceLabel } from './wording.ts';
+import { DOCS, judgedThroughBackupPlan, PITR_RESOURCE_TYPES, resourceLabel } from './wording.ts';
 
 /** `pitr.cross-region`: automated backups replicated to another region, when the policy asks. */
 export const pitrCrossRegionCheck: Check<PitrFact> = {
@@ -59,18 +59,19 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
         remediationText: `Cover it with an AWS Backup plan whose rule has a copy action to a vault in another Region (${DOCS.awsBackupCrossRegionCopy}), or with an Aurora Global Database secondary in another Region; then verify the copies in AWS Backup. Set requireCrossRegionBackup to false if another control already proves it.`,
       };
     }
-    const tier = fact.cloudSql?.backupTier;
-    if (tier === 'ENHANCED' || tier === 'ADVANCED') {
-      // Backup and DR keeps enhanced-tier backups in a backup vault, not in the backup location
-      // (functions/gcp/cloud-sql.ts, VAULT_BACKUP_TIERS); the vault is not read by this audit.
-      return {
-        status: 'NOT_AVAILABLE',
-        description: `${resourceLabel(fact)} uses enhanced backups (backupConfiguration.backupTier=${tier}): Backup and DR keeps its backups in a backup vault, whose location this audit does not read, so whether they survive a regional outage could not be evaluated.`,
-        observed: { ...observed, backupTier: tier },
-        required,
-        remediationText: `Check the location of the backup vault named by the Backup and DR backup plan that protects this instance (${DOCS.cloudSqlBackupOptions}). If another control proves the vault is in another region, record that as a policy exception for pitr.cross-region on this instance.`,
-      };
-    }
+    const throughPlan = judgedThroughBackupPlan(
+      fact,
+      {
+        subject: 'whether its backups survive a regional outage',
+        governedBy:
+          'multi-region backup locations are a standard-tier feature only, so the backup location says nothing of where that vault is',
+        verify:
+          'that the backup vault the plan names is in another region than the instance; if another control proves it, record that as a policy exception for pitr.cross-region on this instance',
+      },
+      observed,
+      required,
+    );
+    if (throughPlan) return throughPlan;
     return {
       status: 'NOT_AVAILABLE',
       description: `${resourceLabel(fact)}: Cloud SQL has no automated-backup replication; whether backups leave the region depends on the backup location, which this audit did not read.`,

@@ -9,7 +9,15 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import { deletionProtectionCommand, patchCloudSql } from './commands.ts';
-import { DOCS, notAvailable, PITR_RESOURCE_TYPES, resourceLabel, valueOrNull } from './wording.ts';
+import {
+  backupPlanTier,
+  DOCS,
+  judgedThroughBackupPlan,
+  notAvailable,
+  PITR_RESOURCE_TYPES,
+  resourceLabel,
+  valueOrNull,
+} from './wording.ts';
 
 /** `pitr.deletion-protection`: deletion protection on (Cloud SQL: and backups survive a delete). */
 export const pitrDeletionProtectionCheck: Check<PitrFact> = {
@@ -76,8 +84,14 @@ function evaluateCloudSql(fact: PitrFact): CheckOutcome {
   } else if (fact.deletionProtection === undefined) {
     unknown.push('settings.deletionProtectionEnabled');
   }
+  // On the enhanced tier the backups are in a Backup and DR vault; retainBackupsOnDelete is the
+  // standard tier's setting (Cloud SQL docs, "Manage standard backups"), while a final backup is
+  // documented for instances managed by Backup and DR (gcloud reference, `sql instances delete`:
+  // "For instances managed by BackupDR, the valid range is between 1 day and 99 years"). Without a
+  // final backup, whether the backups outlive a deletion is the vault's to say: not judged here.
+  const vaultDecides = backupPlanTier(fact) !== undefined && finalBackup !== true;
   // Either setting keeps a restore point after a deletion, so one true is enough.
-  if (retain !== true && finalBackup !== true) {
+  if (!vaultDecides && retain !== true && finalBackup !== true) {
     if (retain === false && finalBackup === false) {
       missing.push(
         'backups are not kept after a deletion (settings.retainBackupsOnDelete=false, finalBackupConfig.enabled=false)',
@@ -90,7 +104,10 @@ function evaluateCloudSql(fact: PitrFact): CheckOutcome {
   }
 
   if (missing.length > 0) {
-    const unread = unknown.length > 0 ? ` Could not read ${unknown.join(' and ')}.` : '';
+    const vault = vaultDecides
+      ? ' Whether its backups outlive a deletion is decided by its Backup and DR backup vault, which this audit does not read.'
+      : '';
+    const unread = `${unknown.length > 0 ? ` Could not read ${unknown.join(' and ')}.` : ''}${vault}`;
     return {
       status: 'FAILED',
       description: `${resourceLabel(fact)}: ${missing.join('; ')}.${unread}`,
@@ -100,6 +117,19 @@ function evaluateCloudSql(fact: PitrFact): CheckOutcome {
     };
   }
   if (unknown.length > 0) return notAvailable(fact, unknown.join(' and '), '', observed, required);
+  if (vaultDecides) {
+    const throughPlan = judgedThroughBackupPlan(
+      fact,
+      {
+        subject: 'whether its backups survive a deletion of the instance',
+        governedBy: `deletion protection is on, but the backups in the vault are kept by the vault's minimum enforced retention and the plan's rules, which settings.retainBackupsOnDelete=${retain ?? 'unknown'} (a standard-backups setting) does not govern, and no final backup is configured`,
+        verify: `that the backup vault's minimum enforced retention keeps the backups after a deletion, or configure a final backup, which Google documents for instances managed by Backup and DR: \`${patchCloudSql(fact, '--final-backup --final-backup-retention-days=30')}\``,
+      },
+      observed,
+      required,
+    );
+    if (throughPlan) return throughPlan;
+  }
   const kept = [
     retain ? 'backups are retained on delete' : '',
     finalBackup ? 'a final backup is configured' : '',

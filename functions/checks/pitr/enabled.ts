@@ -2,13 +2,15 @@
  * `pitr.enabled`: automated backups and point-in-time recovery are on. RDS and Aurora have one
  * switch (a `BackupRetentionPeriod` above 0 turns on both daily snapshots and transaction-log
  * archiving); Cloud SQL has two (`backupConfiguration.enabled` and `pointInTimeRecoveryEnabled`),
- * and both must be on.
+ * and both must be on. On the enhanced backup tier a Backup and DR backup plan schedules the backups
+ * and keeps the logs: NOT_AVAILABLE, naming the plan (wording.ts, `judgedThroughBackupPlan`).
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import { patchCloudSql, setRetentionCommand } from './commands.ts';
 import {
   DOCS,
+  judgedThroughBackupPlan,
   judgedThroughPrimary,
   notAvailable,
   PITR_RESOURCE_TYPES,
@@ -85,6 +87,18 @@ function evaluateCloudSql(fact: PitrFact): CheckOutcome {
     automatedBackupsEnabled: valueOrNull(backups),
     pointInTimeRecoveryEnabled: valueOrNull(pitr),
   };
+  const throughPlan = judgedThroughBackupPlan(
+    fact,
+    {
+      subject: 'whether automated backups and point-in-time recovery are on',
+      governedBy: `the plan's backup rules schedule the backups and its logRetentionDays keeps the point-in-time-recovery logs, which the instance's backupConfiguration.enabled=${backups ?? 'unknown'} and pointInTimeRecoveryEnabled=${pitr ?? 'unknown'} do not show`,
+      verify:
+        'that the association is active, that the plan has a backup rule with a schedule and sets logRetentionDays, and that the data source in the backup vault receives backups',
+    },
+    observed,
+    REQUIRED,
+  );
+  if (throughPlan) return throughPlan;
   const off: string[] = [];
   const flags: string[] = [];
   if (backups === false) {

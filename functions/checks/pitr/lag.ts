@@ -11,15 +11,22 @@
  * Cloud SQL transaction logs on disk: the latest recovery time is reported only for logs in Cloud
  * Storage, so the check is NOT_AVAILABLE and says how to move the logs, rather than blaming the
  * audit's permissions or calling archiving broken.
+ *
+ * Cloud SQL on the enhanced backup tier: restored from its Backup and DR data source, whose latest
+ * point getLatestRecoveryTime is not documented to report: NOT_AVAILABLE, naming the plan
+ * (wording.ts, `judgedThroughBackupPlan`), even with the instance's own automated backups off.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, MINUTE_MS } from '../../core/time.ts';
 import { patchCloudSql } from './commands.ts';
 import {
+  BACKUP_PLAN_BACKUPS,
+  BACKUP_PLAN_RESTORE,
   DOCS,
   formatLag,
   formatTime,
+  judgedThroughBackupPlan,
   judgedThroughPrimary,
   notAvailable,
   PITR_RESOURCE_TYPES,
@@ -116,6 +123,18 @@ export const pitrLagCheck: Check<PitrFact> = {
       required,
     );
     if (throughPrimary) return throughPrimary;
+    // Before the backups-off early return: on the enhanced tier the plan, not the instance, backs up.
+    const throughPlan = judgedThroughBackupPlan(
+      fact,
+      {
+        subject: 'the latest restorable time',
+        governedBy: BACKUP_PLAN_RESTORE,
+        verify: `that the newest backup of the instance's data source is recent and its logs current: ${BACKUP_PLAN_BACKUPS}`,
+      },
+      { restoreLagMinutes: null, latestRestorableTime: null },
+      required,
+    );
+    if (throughPlan) return throughPlan;
     if (fact.automatedBackupsEnabled === false || fact.retentionDays === 0) return undefined;
     if (fact.kind === 'cloudsql-instance' && fact.pointInTimeRecoveryEnabled === false) return undefined;
     const logStorage = logStorageBlockingLag(fact);

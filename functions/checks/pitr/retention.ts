@@ -10,7 +10,9 @@
  * ENTERPRISE-class). Below ENTERPRISE_PLUS a target above 7 days is impossible, and the finding says
  * so and names the fix instead of "too low". Daily
  * restore points also need `retainedBackups` >= the target; Google recommends log days + 1 so the
- * base backup of the oldest day is still there.
+ * base backup of the oldest day is still there. On the enhanced backup tier a Backup and DR backup
+ * plan keeps the backups and logs instead (its rules' `backupRetentionDays`, its `logRetentionDays`):
+ * NOT_AVAILABLE, naming the plan (wording.ts, `judgedThroughBackupPlan`).
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
@@ -18,6 +20,7 @@ import { patchCloudSql, setRetentionCommand } from './commands.ts';
 import {
   DOCS,
   editionLabel,
+  judgedThroughBackupPlan,
   judgedThroughPrimary,
   logCapClause,
   maxRetentionDays,
@@ -111,6 +114,17 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
     maxRetentionDaysOnEdition: editionMax,
   };
   const required = { retentionDays: minPitrDays, retainedBackups: minPitrDays };
+  const throughPlan = judgedThroughBackupPlan(
+    fact,
+    {
+      subject: 'the retention',
+      governedBy: `the plan keeps the backups for the backupRetentionDays of its backup rules and the point-in-time-recovery logs for its logRetentionDays, not for the instance's transactionLogRetentionDays=${logDays ?? 'unknown'} and retainedBackups=${retainedBackups ?? 'unknown'}`,
+      verify: `that the plan's logRetentionDays and the backupRetentionDays of its backup rules are at least ${minPitrDays} days, and that the backup vault's minimum enforced retention keeps them`,
+    },
+    observed,
+    required,
+  );
+  if (throughPlan) return throughPlan;
   // Google: keep retained backups at log days + 1, so the oldest day's base backup outlives its logs.
   const recommendedBackups = minPitrDays + 1;
 

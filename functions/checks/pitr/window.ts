@@ -40,15 +40,21 @@
  * - With point-in-time recovery off, the adapter's window comes from the automated backup runs: a
  *   backup-only window, whose bound is the number of retained daily backups
  *   (`backupRetentionSettings.retainedBackups`), not `transactionLogRetentionDays`.
+ * - On the enhanced backup tier the backups are in a Backup and DR vault and a point-in-time restore
+ *   starts from its data source, which neither backupRuns.list nor getLatestRecoveryTime reports:
+ *   NOT_AVAILABLE, naming the plan (wording.ts, `judgedThroughBackupPlan`).
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import { DAY_MS, HOUR_MS } from '../../core/time.ts';
 import { patchCloudSql, setRetentionCommand } from './commands.ts';
 import {
+  BACKUP_PLAN_BACKUPS,
+  BACKUP_PLAN_RESTORE,
   DOCS,
   formatDays,
   formatTime,
+  judgedThroughBackupPlan,
   judgedThroughPrimary,
   logCapClause,
   maxRetentionDays,
@@ -163,6 +169,17 @@ export const pitrWindowCheck: Check<PitrFact> = {
       required,
     );
     if (throughPrimary) return throughPrimary;
+    const throughPlan = judgedThroughBackupPlan(
+      fact,
+      {
+        subject: 'the restore window',
+        governedBy: BACKUP_PLAN_RESTORE,
+        verify: `that the backups of the instance's data source reach back at least ${minPitrDays} days: ${BACKUP_PLAN_BACKUPS}`,
+      },
+      { windowDays: null, retentionDays: valueOrNull(fact.retentionDays) },
+      required,
+    );
+    if (throughPlan) return throughPlan;
     if (!window.known) {
       return notAvailable(
         fact,

@@ -3,7 +3,7 @@
  * and lags are printed, and the NOT_AVAILABLE outcome for a fact that could not be read.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { PitrFact } from '../../core/facts.ts';
+import { BACKUP_PLAN_TIERS, type PitrFact } from '../../core/facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 
 /** Every PITR check judges the same three kinds of database. */
@@ -30,6 +30,8 @@ export const DOCS = {
   cloudSqlDeletionProtection: 'https://cloud.google.com/sql/docs/postgres/deletion-protection',
   /** "Choose your backup option": standard and enhanced (Backup and DR) backups. */
   cloudSqlBackupOptions: 'https://cloud.google.com/sql/docs/postgres/backup-recovery/backup-options',
+  /** Backup and DR "Backup plans": frequency, retention and backup vault of the backups of a resource. */
+  backupDrBackupPlans: 'https://cloud.google.com/backup-disaster-recovery/docs/cloud-console/backup-plan',
   cloudSqlBackupLocations:
     'https://cloud.google.com/sql/docs/postgres/backup-recovery/backups#custom-locations',
 } as const;
@@ -191,5 +193,86 @@ export function judgedThroughPrimary(
     remediationText: secondary.primaryId
       ? `Nothing to change on this secondary. Make sure the primary cluster \`${secondary.primaryId}\`${secondary.primaryRegion ? ` (${secondary.primaryRegion})` : ''} is selected by the policy (tag or identifier) so its own findings judge the global database's restore window.`
       : `Find the primary with \`${lookUp}\` (the member with IsWriter true) and make sure the policy selects it (tag or identifier), so its own findings judge the global database's restore window.`,
+  };
+}
+
+/**
+ * The backup tier of a Cloud SQL instance whose backups a Backup and DR backup plan manages (ENHANCED,
+ * or its deprecated name ADVANCED); undefined for any other database.
+ */
+export function backupPlanTier(fact: PitrFact): string | undefined {
+  const tier = fact.cloudSql?.backupTier;
+  return fact.kind === 'cloudsql-instance' && tier !== undefined && BACKUP_PLAN_TIERS.has(tier)
+    ? tier
+    : undefined;
+}
+
+/**
+ * What a PITR check tells about a Cloud SQL instance whose backups a Backup and DR backup plan
+ * manages: what it could not evaluate, why the instance's own answer does not settle it, and what to
+ * verify in the plan instead.
+ */
+export interface BackupPlanQuestion {
+  /** What the check could not evaluate: `the retention`, `the restore window`. */
+  readonly subject: string;
+  /** Why the instance's fields prove nothing here: what the plan or the vault governs instead. */
+  readonly governedBy: string;
+  /** What to verify in the plan or the vault, in words the remediation ends with. */
+  readonly verify: string;
+}
+
+/**
+ * The gcloud command that lists the Backup and DR backup plan associations of the Cloud SQL instances
+ * in this instance's region; each names its backup plan and its data source in the backup vault
+ * (gcloud reference, `backup-dr backup-plan-associations fetch-for-resource-type`, whose example is
+ * `sqladmin.googleapis.com/Instance --location="us-central1"`).
+ */
+export function backupPlanAssociationsCommand(fact: PitrFact): string {
+  return `gcloud backup-dr backup-plan-associations fetch-for-resource-type sqladmin.googleapis.com/Instance --location=${fact.resource.region} --project=${fact.resource.account}`;
+}
+
+/**
+ * Why the restore window and the latest restorable time of an instance on the enhanced tier are not
+ * read: it is restored to a point in time from its Backup and DR data source
+ * (`gcloud sql instances point-in-time-restore DATASOURCE TARGET POINT_IN_TIME`, "performs a point in
+ * time restore for a Cloud SQL instance managed by Google Cloud Backup and Disaster Recovery (DR)
+ * Service"), and Google documents neither backupRuns.list nor getLatestRecoveryTime as reporting it.
+ */
+export const BACKUP_PLAN_RESTORE =
+  'a point-in-time restore of it starts from its data source in that vault (gcloud sql instances point-in-time-restore DATASOURCE …), which neither backupRuns.list nor instances.getLatestRecoveryTime is documented to report, so neither was read';
+
+/**
+ * How to list the backups of an instance's Backup and DR data source (gcloud reference, `backup-dr
+ * backups fetch-for-resource-type`, whose example lists "backups for Cloud SQL instance resources").
+ */
+export const BACKUP_PLAN_BACKUPS =
+  '`gcloud backup-dr backups fetch-for-resource-type sqladmin.googleapis.com/Instance --data-source=DATA_SOURCE --backup-vault=BACKUP_VAULT --location=LOCATION` lists them, with the data source and vault its plan association names';
+
+/**
+ * The outcome of a PITR check on a Cloud SQL instance whose backups Backup and DR manages
+ * (`backupConfiguration.backupTier` ENHANCED, or its deprecated name ADVANCED): NOT_AVAILABLE, never
+ * PASSED or FAILED on the instance's own backup settings. Google documents that on the enhanced tier
+ * the backup plan defines the instance's backup schedule and retention settings (Cloud SQL docs,
+ * "Manage enhanced backups", "Identify the backup plan to use"), that the plan's `logRetentionDays`
+ * is "Applicable only for CloudSQL resource_type. Configures how long logs will be stored" (Backup and
+ * DR API, BackupPlan), and that such an instance is restored to a point in time from its Backup and
+ * DR data source (`instances.pointInTimeRestore`: "Point in time restore for an instance managed by
+ * Google Cloud Backup and Disaster Recovery"). This audit reads none of Backup and DR, so the finding
+ * names the plan to look at. Undefined for any other database.
+ */
+export function judgedThroughBackupPlan(
+  fact: PitrFact,
+  question: BackupPlanQuestion,
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome | undefined {
+  const tier = backupPlanTier(fact);
+  if (tier === undefined) return undefined;
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)} uses enhanced backups (backupConfiguration.backupTier=${tier}): a Backup and DR backup plan manages its backups in a backup vault, and ${question.governedBy}. This audit does not read Backup and DR, so ${question.subject} could not be evaluated.`,
+    observed: { ...observed, backupTier: tier },
+    required,
+    remediationText: `Look at the Backup and DR backup plan that protects this instance: \`${backupPlanAssociationsCommand(fact)}\` lists the backup plan associations of the Cloud SQL instances in its region, each naming its backup plan and its data source in the backup vault (the plan's rules and vault are on the Backup plans page of Backup and DR in the console, ${DOCS.backupDrBackupPlans}). Then verify ${question.verify}. See ${DOCS.cloudSqlBackupOptions}.`,
   };
 }

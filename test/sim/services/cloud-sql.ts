@@ -50,6 +50,7 @@ const ENUMS = {
   edition: SQL_V1.Settings.nested.Edition.values,
   retentionUnit: SQL_V1.BackupRetentionSettings.nested.RetentionUnit.values,
   logStorage: SQL_V1.BackupConfiguration.nested.TransactionalLogStorageState.values,
+  backupTier: SQL_V1.BackupConfiguration.nested.BackupTier.values,
   backupRunStatus: SQL_V1.SqlBackupRunStatus.values,
   backupRunType: SQL_V1.SqlBackupRunType.values,
   backupKind: SQL_V1.SqlBackupKind.values,
@@ -135,6 +136,11 @@ const instanceSchema = z.strictObject({
        * instance that enabled PITR before logs moved to Cloud Storage (January 2023).
        */
       logStorage: enumValue('logStorage').default('CLOUD_STORAGE'),
+      /**
+       * Output-only `backupTier`: `STANDARD` (Cloud SQL keeps the backups) or `ENHANCED` ("Instance is
+       * managed by Google Cloud Backup and DR Service"); absent: the field is left out of the answer.
+       */
+      backupTier: enumValue('backupTier').optional(),
     })
     .prefault({}),
   /** Absent fields are left out of the answer, as the API does for settings never set. */
@@ -935,6 +941,7 @@ function fullInstanceJson(
         },
         transactionalLogStorageState: encode('logStorage', backups.logStorage),
         ...(backups.location ? { location: backups.location } : {}),
+        ...(backups.backupTier ? { backupTier: encode('backupTier', backups.backupTier) } : {}),
       },
       ...(instance.deletionProtection === undefined
         ? {}
