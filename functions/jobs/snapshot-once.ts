@@ -22,7 +22,7 @@
  */
 
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
-import { emptyCounts, MAX_SNAPSHOT_ATTEMPTS } from '../actions/snapshot/model.ts';
+import { emptyCounts, MAX_SNAPSHOT_ATTEMPTS, targetKey } from '../actions/snapshot/model.ts';
 import { keyOf } from '../core/digest.ts';
 import { InputError } from '../core/errors.ts';
 import type { Policy } from '../core/policy.ts';
@@ -34,6 +34,7 @@ import {
 } from './idempotency.ts';
 import {
   confirmReplayedSnapshots,
+  type ResolvedTargets,
   retriesLater,
   type SnapshotJobResult,
   type SnapshotRequest,
@@ -47,6 +48,26 @@ import {
  */
 export function retryKeyOf(requestId: string, finishedAt: string): string {
   return keyOf([requestId, 'asked again after', finishedAt]);
+}
+
+/**
+ * The once-key of a snapshot request by what it resolves to: its ticket (any case) and the sorted
+ * canonical ids (`kind:provider/account/region/name`, functions/actions/snapshot/model.ts targetKey)
+ * of the databases it covers, whatever its wording: the ticket with no database named (the policy's
+ * targets) and the same ticket naming each of them, in any order, case or form, are one request;
+ * another set of databases is another. Only a complete resolution keys a request: undefined when
+ * some target was not found or read, or a name was ambiguous (the caller keeps its own key).
+ * Names, not resource ids: a database deleted and created again under its name is the same target
+ * to the key, and replaying its earlier snapshot is refused by `confirmReplayedSnapshots`.
+ */
+export function resolvedRequestKey(
+  ticket: string | undefined,
+  resolved: Pick<ResolvedTargets, 'targets' | 'problems' | 'ambiguous'>,
+): string | undefined {
+  if (!ticket?.trim() || resolved.targets.length === 0) return undefined;
+  if (resolved.problems.length > 0 || resolved.ambiguous.length > 0) return undefined;
+  const ids = [...new Set(resolved.targets.map((target) => `${target.kind}:${targetKey(target)}`))].sort();
+  return keyOf(['snapshot of resolved targets', ticket.trim().toLowerCase(), ...ids]);
 }
 
 /**
