@@ -108,7 +108,7 @@ function names(target: SnapshotTarget, name: string): boolean {
 /** Find the targets in every cloud; a named target found nowhere is a problem, said by name. */
 export async function resolveSnapshotTargets(
   named: readonly string[] | undefined,
-  deps: Pick<SnapshotJobDependencies, 'policy' | 'clouds'>,
+  deps: { readonly policy: Pick<Policy, 'targets'>; readonly clouds: readonly SnapshotCloud[] },
   options: TargetsOptions = {},
 ): Promise<ResolvedTargets> {
   if (deps.clouds.length === 0) throw new InputError('no cloud to snapshot in was configured');
