@@ -21,7 +21,7 @@ import {
   uncountedReason,
 } from '../jobs/readiness.ts';
 import { resolveSnapshotTargets, runSnapshotJob, type SnapshotJobResult } from '../jobs/snapshot.ts';
-import { snapshotOncePerRequest } from '../jobs/snapshot-once.ts';
+import { resolvedRequestKey, snapshotOncePerRequest } from '../jobs/snapshot-once.ts';
 import type {
   ChatActions,
   ChatReadiness,
@@ -270,12 +270,25 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
   return {
     snapshotOnce: async (request, onProgress, waitUntil) => {
       const policy = waitingUntil(snapshotPolicy(deps.policy), waitUntil, now());
-      const { acceptedAt, ...job } = request;
+      const { acceptedAt, ...asked } = request;
       const clouds = deps.clouds(policy);
+      // The request is keyed by the databases it resolves to, not its wording: the ticket with no
+      // database named and the same ticket naming each of them take one snapshot
+      // (resolvedRequestKey). The job runs on that resolution and names its snapshots by that key.
+      const resolved = await resolveSnapshotTargets(
+        asked.targets ? [...asked.targets] : undefined,
+        {
+          policy,
+          clouds,
+        },
+        { withManualSnapshots: true },
+      );
+      const resolvedKey = resolvedRequestKey(asked.ticket, resolved);
+      const job = resolvedKey ? { ...asked, requestId: resolvedKey } : asked;
       const run = () =>
         runSnapshotJob(
           { ...job, ...(job.targets ? { targets: [...job.targets] } : {}) },
-          { policy, clouds, onProgress, ...logger },
+          { policy, clouds, onProgress, resolved, ...logger },
         );
       // Every result is remembered once per request key and answers the deliveries accepted before
       // it finished (a Slack retry, a double click); the same request accepted after a remembered
@@ -283,7 +296,7 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
       // A replayed result's snapshots are judged for age at this ask, as readiness would judge them,
       // and read again: one deleted since is a NO-GO naming it, not "snapshot taken".
       return snapshotOncePerRequest(
-        request.requestId,
+        job.requestId,
         acceptedAt,
         (key) => deps.once<SnapshotJobResult>(key, run, waitUntil),
         {
@@ -291,7 +304,9 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
           now,
           clouds,
           selection: policy.targets,
-          asked: { targets: job.targets },
+          // Keyed by its resolved targets, a remembered result is of the same databases whatever
+          // the wording; keyed by the wording, the names are compared as before.
+          ...(resolvedKey ? {} : { asked: { targets: job.targets } }),
         },
       );
     },

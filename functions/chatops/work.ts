@@ -35,7 +35,9 @@ export interface ChatWork {
   /**
    * The idempotency key, from the request and not the delivery: a Slack retry, a double submission
    * or the same snapshot asked twice (same ticket and targets) maps to the same key and never starts
-   * a second snapshot. See {@link requestKeyOf}.
+   * a second snapshot. See {@link requestKeyOf}. The action function keys the snapshot job by the
+   * targets this resolves to (functions/jobs/snapshot-once.ts resolvedRequestKey), so other
+   * wordings of the same databases (none named, each named) dedupe too.
    */
   readonly requestKey: string;
   /** When the entry point accepted it (ISO 8601): Slack's 30-minute reply window starts here. */

@@ -4,7 +4,7 @@
  * parses, certificate valid now (past its notBefore, not expired) nor expiring within the horizon,
  * the CA certificate is a CA (CA:TRUE, keyCertSign), the CA files start with their certificate and
  * key (certctl reads their first PEM block), private key matches its certificate, RA certificate
- * issued by the CA, bundle certificates parse and at least one of them is valid now, and the
+ * issued by the CA (directly or through proven intermediate CA certificates), bundle certificates parse and at least one of them is valid now, and the
  * backed-up CA is the one certctl serves now.
  *
  * Values never leave this module: results carry codes, dates and fingerprints only. Parser error
@@ -58,6 +58,11 @@ export interface AnalyzeOptions {
   readonly valueOf: (itemId: string) => ItemValue | undefined;
   /** For the `ca-cert` item: the live CA to compare with. */
   readonly liveCa?: LiveCa | undefined;
+  /**
+   * Items besides a certificate's own file whose certificates may be the intermediate CAs it
+   * chains through to its issuer item (the trust bundles of the inventory).
+   */
+  readonly chainSources?: readonly string[] | undefined;
 }
 
 /** The preset's CA certificate item (CERTCTL_CA_CERT_PATH): the one compared with the live CA. */
@@ -391,13 +396,11 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
       if (item.issuer) {
         const issuer = certificateOf(item.issuer, options);
         if (!issuer.ok) problems.push({ ...issuer.problem, status: 'NOT_AVAILABLE' });
-        else if (!(cert.checkIssued(issuer.value) && cert.verify(issuer.value.publicKey))) {
-          problems.push({
-            status: 'FAILED',
-            code: 'not-issued-by-ca',
-            detail: `${item.id} is not signed by the backed-up ${item.issuer}`,
-          });
-        } else proven.push(`${item.id} is signed by ${item.issuer}`);
+        else {
+          const chain = chainToIssuer(item.id, item.issuer, text, cert, issuer.value, options);
+          if ('problem' in chain) problems.push(chain.problem);
+          else proven.push(chain.proven);
+        }
       } else if (item.issuerOff) {
         // The chain is checked when the CA certificate is backed up; its absence is said, never passed over.
         unchecked.push(`${item.id}'s signature by ${item.issuerOff} (${switchedOff(item.issuerOff)})`);
@@ -500,6 +503,126 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
     observed,
     ...(proven.length > 0 ? { proven } : {}),
     ...(unchecked.length > 0 ? { unchecked } : {}),
+  };
+}
+
+/** Whether `child` names `parent` as its issuer and its signature verifies with `parent`'s key. */
+function signedBy(child: X509Certificate, parent: X509Certificate): boolean {
+  return child.checkIssued(parent) && child.verify(parent.publicKey);
+}
+
+/** A certificate as findings name it: its subject on one line and its SHA-256 fingerprint. */
+function certificateLabel(cert: X509Certificate): string {
+  return `${cert.subject.replaceAll('\n', ', ')}, SHA-256 ${cert.fingerprint256}`;
+}
+
+/** Why an intermediate cannot stand between a certificate and its CA, or undefined when it can. */
+function unfitIntermediate(cert: X509Certificate, now: Date): string | undefined {
+  // Key usage first: OpenSSL's CA flag (X509Certificate.ca) is false too for CA:TRUE without keyCertSign.
+  let certSign: boolean;
+  try {
+    certSign = allowsCertSign(cert);
+  } catch {
+    return 'has a key usage that could not be read from its DER';
+  }
+  if (!certSign)
+    return 'does not allow certificate signing (its key usage lacks keyCertSign, or it has none)';
+  if (!cert.ca) return 'is not a CA certificate (its basic constraints do not say CA:TRUE)';
+  if (!validAt(cert, now)) {
+    return `is not valid now (valid from ${new Date(cert.validFrom).toISOString()} to ${new Date(cert.validTo).toISOString()})`;
+  }
+  return undefined;
+}
+
+/** Each parseable CERTIFICATE block of a PEM text (unparseable ones are judged where they are items). */
+function certificatesOf(text: string): X509Certificate[] {
+  return pemBlocks(text, 'CERTIFICATE').flatMap((block) => {
+    try {
+      return [new X509Certificate(block)];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Whether a certificate (an SCEP RA's) is signed by its issuer item (`ca-cert`) directly, or through
+ * intermediate CA certificates: certctl reads the first CERTIFICATE block of the RA file as the RA
+ * certificate and carries the later ones as its chain (certctl cmd/server/main.go loadSCEPRAPair,
+ * Go's tls.X509KeyPair), and a trust bundle may hold the intermediates too. Each link is proven
+ * with node:crypto (X509Certificate.checkIssued and verify) and each intermediate must be a CA
+ * (CA:TRUE, keyCertSign) valid now. A chain that cannot be built fails, naming the missing issuer;
+ * when a source that could hold it was not read, it is not available.
+ */
+function chainToIssuer(
+  itemId: string,
+  issuerId: string,
+  text: string,
+  cert: X509Certificate,
+  ca: X509Certificate,
+  options: AnalyzeOptions,
+): { readonly proven: string } | { readonly problem: ContentProblem } {
+  if (signedBy(cert, ca)) return { proven: `${itemId} is signed by ${issuerId}` };
+  const candidates = certificatesOf(text).slice(1);
+  const unread: string[] = [];
+  for (const source of options.chainSources ?? []) {
+    const value = options.valueOf(source);
+    if (value?.state === 'read') candidates.push(...certificatesOf(value.text));
+    // A source whose secret does not hold it holds no intermediate; its own finding fails it.
+    else if (value?.state !== 'missing') unread.push(`${source} (${value?.reason ?? 'not read'})`);
+  }
+  const path: X509Certificate[] = [];
+  const seen = new Set([cert.fingerprint256, ca.fingerprint256]);
+  let current = cert;
+  for (;;) {
+    // A link is its issuer name and its signature; OpenSSL's checkIssued would also refuse an
+    // issuer without keyCertSign, which is then named as unfit instead of as missing.
+    const issuers = candidates.filter(
+      (candidate) =>
+        !seen.has(candidate.fingerprint256) &&
+        current.issuer === candidate.subject &&
+        current.verify(candidate.publicKey),
+    );
+    const next = issuers.find((candidate) => !unfitIntermediate(candidate, options.now)) ?? issuers[0];
+    if (!next) break;
+    const unfit = unfitIntermediate(next, options.now);
+    if (unfit) {
+      return {
+        problem: {
+          status: 'FAILED',
+          code: 'intermediate-unfit',
+          detail: `${itemId} chains to ${issuerId} only through ${certificateLabel(next)}, which ${unfit}`,
+        },
+      };
+    }
+    path.push(next);
+    seen.add(next.fingerprint256);
+    current = next;
+    if (signedBy(current, ca)) {
+      const count = `${path.length} intermediate CA certificate${path.length === 1 ? '' : 's'}`;
+      return {
+        proven: `${itemId} is signed by ${issuerId} through ${count} (${path.map(certificateLabel).join('; ')})`,
+      };
+    }
+  }
+  if (unread.length > 0) {
+    return {
+      problem: {
+        status: 'NOT_AVAILABLE',
+        code: 'chain-unknown',
+        detail: `${itemId} is not signed by the backed-up ${issuerId} directly, and what could hold an intermediate CA certificate between them could not be read: ${unread.join('; ')}`,
+      },
+    };
+  }
+  const bundles = options.chainSources ?? [];
+  const searched = `the certificates after the first in ${itemId}${bundles.length > 0 ? ` or in ${bundles.join(', ')}` : ''}`;
+  const signer = current === cert ? itemId : certificateLabel(current);
+  return {
+    problem: {
+      status: 'FAILED',
+      code: 'not-issued-by-ca',
+      detail: `${itemId} is not signed by the backed-up ${issuerId}, and no chain to it could be built from ${searched}: missing the CA certificate "${current.issuer.replaceAll('\n', ', ')}" that signed ${signer}`,
+    },
   };
 }
 
@@ -743,9 +866,15 @@ export function keysInventoryOf(keys: KeysPolicy): KeysInventory {
   return made;
 }
 
+/** The inventory's trust bundles: where the intermediates of an RA certificate's chain may be. */
+function chainSourcesOf(inventory: readonly InventoryItem[]): string[] {
+  return inventory.filter((item) => item.kind === 'bundle').map((item) => item.id);
+}
+
 /**
  * The secrets whose values judging `secrets` needs: their own, and those of partner items (the
- * certificate a key must match, the CA an RA certificate must chain to), wherever they live.
+ * certificate a key must match, the CA an RA certificate must chain to, and the trust bundles
+ * that may hold the intermediates between them), wherever they live.
  */
 export function secretsToRead(
   secrets: readonly InventorySecret[],
@@ -753,9 +882,10 @@ export function secretsToRead(
 ): InventorySecret[] {
   const byId = new Map(inventory.map((item) => [item.id, item]));
   const wanted = new Map(secrets.map((secret) => [secretKey(secret.location), secret]));
+  const bundles = chainSourcesOf(inventory);
   for (const secret of secrets) {
     for (const item of secret.items) {
-      for (const partnerId of [item.certificate, item.issuer]) {
+      for (const partnerId of [item.certificate, item.issuer, ...(item.issuer ? bundles : [])]) {
         const partner = partnerId ? byId.get(partnerId) : undefined;
         if (!partner) continue;
         const key = secretKey(partner.location);
@@ -792,6 +922,7 @@ export function contentReadings(
     return itemValue(reading.value, item.jsonKey);
   };
   const readings = new Map<string, ContentReading>();
+  const chainSources = chainSourcesOf(inventory);
   try {
     for (const secret of secrets) {
       const key = secretKey(secret.location);
@@ -801,7 +932,9 @@ export function contentReadings(
       else {
         readings.set(key, {
           state: 'read',
-          items: secret.items.map((item) => analyzeItem(item, { ...options, valueOf: itemValueOf })),
+          items: secret.items.map((item) =>
+            analyzeItem(item, { ...options, valueOf: itemValueOf, chainSources }),
+          ),
         });
       }
     }

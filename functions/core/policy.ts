@@ -10,7 +10,7 @@ import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionsPolicySchema } from './exceptions-policy.ts';
 import { type KeysPolicy, keyInventory, keysPolicySchema } from './keys-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
-import { snapshotsPolicySchema } from './snapshots-policy.ts';
+import { snapshotsPolicySchema, waiverHorizonIssues } from './snapshots-policy.ts';
 import * as z from './zod.ts';
 
 /** An AWS region name (`eu-west-1`, `us-gov-west-1`). */
@@ -373,11 +373,16 @@ export const POLICY_FILE_ENV = 'BACKUP_GUARD_POLICY_FILE';
 /** The file name the deployment bundles the policy under, beside the function's code. */
 export const BUNDLED_POLICY_FILE = 'policy.json';
 
-/** Parse a policy object, failing with every bad field and its path. `source` names where it came from. */
-export function parsePolicy(input: unknown, source = 'policy'): Policy {
+/**
+ * Parse a policy object, failing with every bad field and its path. `source` names where it came
+ * from; `now` is the day it is read, against which readiness waivers may run 90 days at most.
+ */
+export function parsePolicy(input: unknown, source = 'policy', now: Date = new Date()): Policy {
   const result = policySchema.safeParse(withConfiguredClouds(input ?? {}));
-  if (result.success) return result.data;
-  const issues = inputIssues(result.error.issues).flatMap(explainMovedFields).map(hintQuotes);
+  const issues = result.success
+    ? waiverHorizonIssues(result.data.snapshots.readinessWaivers, now)
+    : inputIssues(result.error.issues).flatMap(explainMovedFields).map(hintQuotes);
+  if (result.success && issues.length === 0) return result.data;
   const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
   throw new PolicyError(`${source} is invalid:\n${lines.join('\n')}`, issues);
 }

@@ -22,7 +22,12 @@
  */
 
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
-import { emptyCounts, MAX_SNAPSHOT_ATTEMPTS } from '../actions/snapshot/model.ts';
+import {
+  emptyCounts,
+  MAX_SNAPSHOT_ATTEMPTS,
+  type SnapshotTarget,
+  targetKey,
+} from '../actions/snapshot/model.ts';
 import { keyOf } from '../core/digest.ts';
 import { InputError } from '../core/errors.ts';
 import type { Policy } from '../core/policy.ts';
@@ -34,6 +39,8 @@ import {
 } from './idempotency.ts';
 import {
   confirmReplayedSnapshots,
+  type ResolvedTargets,
+  resolveSnapshotTargets,
   retriesLater,
   type SnapshotJobResult,
   type SnapshotRequest,
@@ -47,6 +54,38 @@ import {
  */
 export function retryKeyOf(requestId: string, finishedAt: string): string {
   return keyOf([requestId, 'asked again after', finishedAt]);
+}
+
+/**
+ * The once-key of a snapshot request by what it resolves to: its ticket (any case) and the sorted
+ * canonical ids (`kind:provider/account/region/name`, functions/actions/snapshot/model.ts targetKey)
+ * of the databases it covers, whatever its wording: the ticket with no database named (the policy's
+ * targets) and the same ticket naming each of them, in any order, case or form, are one request;
+ * another set of databases is another. Only a complete resolution keys a request: undefined when
+ * some target was not found or read, or a name was ambiguous (the caller keeps its own key).
+ * Names, not resource ids: a database deleted and created again under its name is the same target
+ * to the key, and replaying its earlier snapshot is refused by `confirmReplayedSnapshots`.
+ */
+export function resolvedRequestKey(
+  ticket: string | undefined,
+  resolved: Pick<ResolvedTargets, 'targets' | 'problems' | 'ambiguous'>,
+): string | undefined {
+  if (!ticket?.trim() || !completelyResolved(resolved)) return undefined;
+  return keyOf([
+    'snapshot of resolved targets',
+    ticket.trim().toLowerCase(),
+    ...canonicalIds(resolved.targets),
+  ]);
+}
+
+/** Whether a resolution names its whole target set: some target, none missing, unread or ambiguous. */
+function completelyResolved(resolved: Pick<ResolvedTargets, 'targets' | 'problems' | 'ambiguous'>): boolean {
+  return resolved.targets.length > 0 && resolved.problems.length === 0 && resolved.ambiguous.length === 0;
+}
+
+/** The canonical ids of targets, `kind:provider/account/region/name`, unique and sorted. */
+function canonicalIds(targets: readonly SnapshotTarget[]): string[] {
+  return [...new Set(targets.map((target) => `${target.kind}:${targetKey(target)}`))].sort();
 }
 
 /**
@@ -93,16 +132,28 @@ function targetSet(targets: readonly string[] | null | undefined): string[] {
 /**
  * Refuse a remembered result of `requestId` whose request named other targets than this ask: a
  * request id names one request. Results remembered before the targets were recorded are not compared.
+ * Names worded otherwise (none named: the policy's; each named) that resolve, with `replay`'s clouds
+ * and selection, to exactly the databases the remembered run covered are the same request.
  */
-function assertSameTargets(
+async function assertSameTargets(
   requestId: string,
   result: Remembered,
   asked: Pick<SnapshotRequest, 'targets'>,
-): void {
+  replay: Pick<ReplayOptions, 'clouds' | 'selection'>,
+): Promise<void> {
   if (result.requestedTargets === undefined) return;
   const before = targetSet(result.requestedTargets);
   const now = targetSet(asked.targets);
   if (before.join('\n') === now.join('\n')) return;
+  if (replay.clouds && replay.selection && result.results.length > 0) {
+    const resolved = await resolveSnapshotTargets(asked.targets ? [...asked.targets] : undefined, {
+      policy: { targets: replay.selection },
+      clouds: replay.clouds,
+    });
+    const covered = canonicalIds(result.results.map((entry) => entry.target));
+    if (completelyResolved(resolved) && canonicalIds(resolved.targets).join('\n') === covered.join('\n'))
+      return;
+  }
   const named = (names: readonly string[]) => (names.length > 0 ? names.join(', ') : "the policy's targets");
   throw new InputError(
     `request id ${requestId} was used${result.startedAt ? ` at ${result.startedAt}` : ''} for ${named(before)}; this request names ${named(now)}. A request id names one request: ask with a new ticket or request id for ${named(now)}. Nothing was snapshotted.`,
@@ -147,7 +198,7 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
     const outcome = await once(key);
     if ('inProgress' in outcome || outcome.firstRun) return outcome;
     const { result } = outcome;
-    if (replay.asked) assertSameTargets(requestId, result, replay.asked);
+    if (replay.asked) await assertSameTargets(requestId, result, replay.asked, replay);
     const askedAgain = asked > Date.parse(result.finishedAt);
     // Each hop reads one remembered run of this request; past MAX_RUNS_ASKED_AGAIN of them the last
     // is replayed (a database busy all day is not asked about without end: ask with a new ticket).

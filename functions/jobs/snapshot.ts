@@ -51,6 +51,11 @@ export interface SnapshotJobDependencies {
   readonly now?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onProgress?: (progress: SnapshotProgress) => void;
+  /**
+   * The request's targets, already resolved (with their manual snapshots) by a caller that keys the
+   * request by them (chat: functions/chatops/job-actions.ts); absent, the job resolves them.
+   */
+  readonly resolved?: ResolvedTargets;
 }
 
 /** The targets a request covers, and what kept some from being found. */
@@ -103,7 +108,7 @@ function names(target: SnapshotTarget, name: string): boolean {
 /** Find the targets in every cloud; a named target found nowhere is a problem, said by name. */
 export async function resolveSnapshotTargets(
   named: readonly string[] | undefined,
-  deps: Pick<SnapshotJobDependencies, 'policy' | 'clouds'>,
+  deps: { readonly policy: Pick<Policy, 'targets'>; readonly clouds: readonly SnapshotCloud[] },
   options: TargetsOptions = {},
 ): Promise<ResolvedTargets> {
   if (deps.clouds.length === 0) throw new InputError('no cloud to snapshot in was configured');
@@ -216,11 +221,8 @@ export async function runSnapshotJob(
   const startedAt = now().toISOString();
   // The quota check's listings ride along with the target discovery: no round trip of their own
   // before the creates (bench/snapshot.ts).
-  const { targets, problems, manualSnapshots, ambiguous } = await resolveSnapshotTargets(
-    request.targets,
-    deps,
-    { withManualSnapshots: true },
-  );
+  const { targets, problems, manualSnapshots, ambiguous } =
+    deps.resolved ?? (await resolveSnapshotTargets(request.targets, deps, { withManualSnapshots: true }));
   if (ambiguous.length > 0) {
     // Nothing is written: which of the same-named databases is meant is the requester's to say.
     deps.logger?.warn('snapshot request names several databases', {

@@ -463,7 +463,8 @@ describe('analyzeItem, every problem with its wording', () => {
       {
         status: 'FAILED',
         code: 'not-issued-by-ca',
-        detail: 'ra-cert is not signed by the backed-up ca-cert',
+        detail:
+          'ra-cert is not signed by the backed-up ca-cert, and no chain to it could be built from the certificates after the first in ra-cert: missing the CA certificate "CN=certctl test CA" that signed ra-cert',
       },
     ]);
     expect(
@@ -472,7 +473,8 @@ describe('analyzeItem, every problem with its wording', () => {
       {
         status: 'FAILED',
         code: 'not-issued-by-ca',
-        detail: 'ra-cert is not signed by the backed-up ca-cert',
+        detail:
+          'ra-cert is not signed by the backed-up ca-cert, and no chain to it could be built from the certificates after the first in ra-cert: missing the CA certificate "CN=certctl test CA" that signed ra-cert',
       },
     ]);
   });
@@ -1064,6 +1066,35 @@ describe('the inventory helpers', () => {
     ]);
     expect(readings.size).toBe(1);
   });
+  it('reads the trust bundles beside an RA certificate and chains it through an intermediate one holds', () => {
+    const bundle = item('trust-bundle.corp', 'bundle', { location: at('bundle') });
+    const withBundle = [...inventory, bundle];
+    // The bundle's secret is read with the RA certificate's (it may hold the intermediates), once.
+    expect(secretsToRead([{ location: at('ra'), items: [raCert] }], withBundle)).toEqual([
+      { location: at('ra'), items: [raCert] },
+      { location: at('ca'), items: [caCert, caKey] },
+      { location: at('bundle'), items: [bundle] },
+    ]);
+    // A secret without a certificate to chain reads no bundle.
+    expect(secretsToRead([{ location: at('ra-key'), items: [raKey] }], withBundle)).toEqual([
+      { location: at('ra-key'), items: [raKey] },
+      { location: at('ra'), items: [raCert] },
+    ]);
+    const values = new Map<string, ValueReading>([
+      [secretKey(at('ra')), { state: 'read', value: { text: pem('chain-ra.crt') } }],
+      [secretKey(at('ca')), { state: 'read', value: { text: pem('ca.crt') } }],
+      [secretKey(at('bundle')), { state: 'read', value: { text: pem('chain-int.crt') } }],
+    ]);
+    const readings = contentReadings([{ location: at('ra'), items: [raCert] }], withBundle, values, {
+      now: NOW,
+      expiryHorizonDays: 30,
+    });
+    const reading = readings.get(secretKey(at('ra')));
+    expect(reading?.state === 'read' && reading.items[0]?.problems).toEqual([]);
+    expect(reading?.state === 'read' && reading.items[0]?.proven?.[0]).toMatch(
+      /^ra-cert is signed by ca-cert through 1 intermediate CA certificate \(CN=certctl RA intermediate, SHA-256 /,
+    );
+  });
   it('is not available, never matched, when the certificate a key must match was not read (its secret does not exist)', () => {
     // Prepare: the adapters read no value of a partner secret that does not exist.
     const values = new Map<string, ValueReading>([
@@ -1113,6 +1144,142 @@ describe('the inventory helpers', () => {
     ]);
     // A partner in the inventory whose secret gave no value is not available, never matched.
     expect(problems(raKey)?.map((problem) => problem.code)).toEqual(['partner-unread']);
+  });
+});
+
+describe('analyzeItem, an RA certificate below an intermediate CA', () => {
+  // certctl reads the first CERTIFICATE block of the RA file as the RA certificate and carries the
+  // rest as its chain (shankar0123/certctl cmd/server/main.go loadSCEPRAPair, tls.X509KeyPair).
+  const ra = item('scep-ra-cert', 'certificate', { issuer: 'ca-cert' });
+  const check = (values: Record<string, string>, bundles: readonly string[] = []) =>
+    analyzeItem(ra, {
+      now: NOW,
+      expiryHorizonDays: 30,
+      valueOf: (id): ItemValue | undefined =>
+        values[id] === undefined ? undefined : { state: 'read', text: values[id] },
+      chainSources: bundles,
+    });
+  const named = (file: string) => {
+    const cert = new X509Certificate(pem(file));
+    return `${cert.subject.replaceAll('\n', ', ')}, SHA-256 ${cert.fingerprint256}`;
+  };
+
+  it('passes an RA certificate whose file carries the intermediate after it, naming the chain', () => {
+    const content = check({
+      'scep-ra-cert': pem('chain-ra.crt') + pem('chain-int.crt'),
+      'ca-cert': pem('ca.crt'),
+    });
+    expect(codes(content)).toEqual([]);
+    expect(content.proven).toEqual([
+      `scep-ra-cert is signed by ca-cert through 1 intermediate CA certificate (${named('chain-int.crt')})`,
+    ]);
+  });
+  it('passes a chain of two intermediates in any order, taken from the RA file and a trust bundle', () => {
+    const content = check(
+      {
+        'scep-ra-cert': pem('chain-ra2.crt') + pem('chain-int.crt'),
+        'ca-cert': pem('ca.crt'),
+        'trust-bundle.corp': pem('tls.crt') + pem('chain-int2.crt'),
+      },
+      ['trust-bundle.corp'],
+    );
+    expect(codes(content)).toEqual([]);
+    expect(content.proven).toEqual([
+      `scep-ra-cert is signed by ca-cert through 2 intermediate CA certificates (${named('chain-int2.crt')}; ${named('chain-int.crt')})`,
+    ]);
+  });
+  it('fails, naming the missing issuer, when no intermediate links the RA certificate to the CA', () => {
+    const content = check(
+      {
+        'scep-ra-cert': pem('chain-ra2.crt') + pem('chain-int.crt'),
+        'ca-cert': pem('ca.crt'),
+        'trust-bundle.corp': pem('tls.crt'),
+      },
+      ['trust-bundle.corp'],
+    );
+    expect(content.problems).toEqual([
+      {
+        status: 'FAILED',
+        code: 'not-issued-by-ca',
+        detail:
+          'scep-ra-cert is not signed by the backed-up ca-cert, and no chain to it could be built from the certificates after the first in scep-ra-cert or in trust-bundle.corp: missing the CA certificate "CN=certctl RA intermediate 2" that signed scep-ra-cert',
+      },
+    ]);
+  });
+  it('fails a chain through an intermediate that is no CA, cannot sign certificates, or is not valid now', () => {
+    const through = (ra: string, int: string) =>
+      check({ 'scep-ra-cert': pem(ra) + pem(int), 'ca-cert': pem('ca.crt') }).problems;
+    expect(through('chain-ra-notca.crt', 'chain-int-notca.crt')).toEqual([
+      {
+        status: 'FAILED',
+        code: 'intermediate-unfit',
+        detail: `scep-ra-cert chains to ca-cert only through ${named('chain-int-notca.crt')}, which is not a CA certificate (its basic constraints do not say CA:TRUE)`,
+      },
+    ]);
+    expect(through('chain-ra-nosign.crt', 'chain-int-nosign.crt')).toEqual([
+      {
+        status: 'FAILED',
+        code: 'intermediate-unfit',
+        detail: `scep-ra-cert chains to ca-cert only through ${named('chain-int-nosign.crt')}, which does not allow certificate signing (its key usage lacks keyCertSign, or it has none)`,
+      },
+    ]);
+    expect(through('chain-ra-expired-int.crt', 'chain-int-expired.crt')).toEqual([
+      {
+        status: 'FAILED',
+        code: 'intermediate-unfit',
+        detail: `scep-ra-cert chains to ca-cert only through ${named('chain-int-expired.crt')}, which is not valid now (valid from 2020-01-01T00:00:00.000Z to 2021-01-01T00:00:00.000Z)`,
+      },
+    ]);
+  });
+  it('is not available, never failed, when a trust bundle that could hold the link was not read', () => {
+    const content = analyzeItem(ra, {
+      now: NOW,
+      expiryHorizonDays: 30,
+      valueOf: (id): ItemValue | undefined =>
+        id === 'trust-bundle.corp'
+          ? { state: 'unknown', reason: 'AccessDenied' }
+          : (
+              {
+                'scep-ra-cert': { state: 'read', text: pem('chain-ra.crt') },
+                'ca-cert': { state: 'read', text: pem('ca.crt') },
+              } as Record<string, ItemValue>
+            )[id],
+      chainSources: ['trust-bundle.corp'],
+    });
+    expect(content.problems).toEqual([
+      {
+        status: 'NOT_AVAILABLE',
+        code: 'chain-unknown',
+        detail:
+          'scep-ra-cert is not signed by the backed-up ca-cert directly, and what could hold an intermediate CA certificate between them could not be read: trust-bundle.corp (AccessDenied)',
+      },
+    ]);
+  });
+  it('never quotes the PEM text of the RA file or of an intermediate', () => {
+    const body = (file: string) => pem(file).split('\n')[1] ?? '';
+    for (const values of [
+      {
+        'scep-ra-cert': `${pem('chain-ra.crt')}${pem('chain-int.crt')}# ${CANARY}\n`,
+        'ca-cert': pem('ca.crt'),
+      },
+      { 'scep-ra-cert': `${pem('chain-ra2.crt')}# ${CANARY}\n`, 'ca-cert': pem('ca.crt') },
+      {
+        'scep-ra-cert': `${pem('chain-ra-nosign.crt')}${pem('chain-int-nosign.crt')}# ${CANARY}\n`,
+        'ca-cert': pem('ca.crt'),
+      },
+    ]) {
+      const text = JSON.stringify(check(values));
+      expect(text).not.toContain(CANARY);
+      for (const file of [
+        'chain-ra.crt',
+        'chain-int.crt',
+        'chain-ra2.crt',
+        'chain-int-nosign.crt',
+        'ca.crt',
+      ]) {
+        expect(text).not.toContain(body(file));
+      }
+    }
   });
 });
 

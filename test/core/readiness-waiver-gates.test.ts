@@ -16,7 +16,12 @@ describe('snapshots.readinessWaivers gate names', () => {
   });
 
   it('accepts a waiver of a catalog gate', () => {
-    const policy = parsePolicy({ snapshots: { readinessWaivers: { 'audit:keys': waiver } } });
+    // Read within the 90 days before its last day.
+    const policy = parsePolicy(
+      { snapshots: { readinessWaivers: { 'audit:keys': waiver } } },
+      'policy',
+      new Date('2027-01-15T00:00:00Z'),
+    );
     expect(policy.snapshots.readinessWaivers['audit:keys']).toEqual(waiver);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The same snapshot asked again in chat (same ticket and targets: one request key) after its
+ * The same snapshot asked again in chat (same ticket and resolved targets, however they were
+ * worded: one once-key) after its
  * snapshot failed takes the next attempt instead of replaying the remembered failure, while a
  * delivery accepted before that failure finished (a Slack retry) gets it replayed; once it
  * succeeded, asking again replays the result. Over the real snapshot job against the simulator, with
@@ -11,6 +12,7 @@ import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
 import { snapshotAnswer } from '../../functions/chatops/answers.ts';
 import { cloudChatJobs, jobChatActions } from '../../functions/chatops/job-actions.ts';
 import { type OnceOutcome, type RequestRecordStore, runOncePerKey } from '../../functions/chatops/once.ts';
+import { requestKeyOf } from '../../functions/chatops/work.ts';
 import { oncePerRequestId } from '../../functions/jobs/idempotency.ts';
 import { type LocalDynamo, startLocalDynamo } from '../jobs/dynalite.ts';
 import { fastPolicy, type SnapshotHarness, startSnapshotHarness, TAG } from './snapshot-support.ts';
@@ -53,6 +55,20 @@ function memoryRecords(): RequestRecordStore {
 
 type Once = <T>(key: string, run: () => Promise<T>) => Promise<OnceOutcome<T>>;
 
+/** Chat's jobs over the harness's AWS fleet, remembering with `once`. */
+function awsChatJobs(policy: ReturnType<typeof fastPolicy>, once: Once) {
+  const { aws } = harness.readinessDeps(policy);
+  const factory = (aws as NonNullable<typeof aws>).factory;
+  return cloudChatJobs({
+    policy,
+    providers: ['aws'],
+    clouds: (selection) => [awsSnapshotCloud({ policy: selection, factory, homeRegion: 'eu-west-1' })],
+    audit: { aws: aws as NonNullable<typeof aws> },
+    once,
+    lastAudit: async () => ({ unavailable: 'none' }),
+  });
+}
+
 const STORES: readonly [string, () => Once][] = [
   [
     'Powertools on DynamoDB',
@@ -78,16 +94,7 @@ describe('a chat snapshot asked again after its snapshot failed', () => {
     async (_name, makeOnce) => {
       // Prepare
       const policy = fastPolicy();
-      const { aws } = harness.readinessDeps(policy);
-      const factory = (aws as NonNullable<typeof aws>).factory;
-      const jobs = cloudChatJobs({
-        policy,
-        providers: ['aws'],
-        clouds: (selection) => [awsSnapshotCloud({ policy: selection, factory, homeRegion: 'eu-west-1' })],
-        audit: { aws: aws as NonNullable<typeof aws> },
-        once: makeOnce(),
-        lastAudit: async () => ({ unavailable: 'none' }),
-      });
+      const jobs = awsChatJobs(policy, makeOnce());
       const request = {
         requestId: 'a'.repeat(64),
         reason: 'CA rotation',
@@ -299,6 +306,54 @@ describe('a chat snapshot asked again after it succeeded', () => {
       );
       expect(snapshotAnswer(again, request).text).toBe('Snapshots for CHG-10: NO-GO');
       expect(harness.rds.snapshots.createCalls).toBe(1);
+    },
+  );
+});
+
+describe('a chat snapshot of the same ticket asked in other words', () => {
+  it.each(STORES)(
+    'takes one snapshot when no database is named and then every one is, and another for another set (%s)',
+    async (_name, makeOnce) => {
+      // Prepare: the policy selects two databases; chat keys a request by its wording (work.ts).
+      const policy = fastPolicy({
+        targets: { tags: [], identifiers: ['certctl-prod-db', 'certctl-aurora'] },
+      });
+      const jobs = awsChatJobs(policy, makeOnce());
+      const ask = async (ticket: string, targets: string[]) => {
+        const command = { name: 'snapshot' as const, targets, reason: 'CA rotation', ticket };
+        const outcome = await jobs.snapshotOnce(
+          {
+            requestId: requestKeyOf(command, 'slack:T1/U1', 'trigger'),
+            reason: 'CA rotation',
+            ticket,
+            requestedBy: 'slack:T1/U1',
+            ...(targets.length > 0 ? { targets } : {}),
+            wait: true,
+            acceptedAt: new Date().toISOString(),
+          },
+          () => undefined,
+          undefined,
+        );
+        if ('inProgress' in outcome) throw new Error('unexpectedly in progress');
+        return outcome;
+      };
+      const ids = (outcome: Awaited<ReturnType<typeof ask>>) =>
+        outcome.result.results.map((entry) => `${entry.target.id}=${entry.snapshotId}`).sort();
+
+      // Act: the ticket with no database named, then naming both (another case, an ARN-free name).
+      const policyWide = await ask('CHG-21', []);
+      const named = await ask('CHG-21', ['CERTCTL-AURORA', 'certctl-prod-db']);
+      const createsAfterSameSet = harness.rds.snapshots.createCalls;
+      const narrower = await ask('CHG-21', ['certctl-prod-db']);
+
+      // Assess: the same resolved set is one request; another set is its own.
+      expect(policyWide.firstRun).toBe(true);
+      expect(policyWide.result.results.map((entry) => entry.outcome)).toEqual(['available', 'available']);
+      expect(named.firstRun).toBe(false);
+      expect(ids(named)).toEqual(ids(policyWide));
+      expect(createsAfterSameSet).toBe(2);
+      expect(narrower.firstRun).toBe(true);
+      expect(narrower.result.results.map((entry) => entry.target.id)).toEqual(['certctl-prod-db']);
     },
   );
 });

@@ -30,8 +30,13 @@ import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../sim/services/secur
 let sim: Sim;
 let dir: string;
 const logger = recordingLogger();
-/** Distinctive slices of the planted key material, besides the canary. */
-const MATERIAL = ['ca.key', 'other.key', 'ra.key', 'tls.key'].map((file) => pem(file).split('\n')[2] ?? '');
+/**
+ * Distinctive slices of the planted key material, besides the canary, and of the RA certificate
+ * and the intermediate CA certificate its chain is built through.
+ */
+const MATERIAL = ['ca.key', 'other.key', 'ra.key', 'tls.key', 'chain-ra.crt', 'chain-int.crt'].map(
+  (file) => pem(file).split('\n')[2] ?? '',
+);
 
 const publishing: PolicyInput = {
   ...keysPolicy(true),

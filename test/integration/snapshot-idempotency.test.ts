@@ -183,6 +183,39 @@ describe('idempotent snapshot requests', () => {
     expect(same.results.map((result) => result.target.id)).toEqual(['certctl-prod-db']);
   });
 
+  it('replays, creating nothing, a request id asked again naming every database it first covered by the policy', async () => {
+    // Prepare: the ticket first asked with no database named; the policy selects two databases.
+    const policy = fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db', 'certctl-aurora'] } });
+    const deps = harness.deps(policy);
+    const store = { tableName: dynamo.tableName, client: dynamo.client, waitForFirstMs: 30_000, pollMs: 100 };
+    const job = () =>
+      idempotentSnapshotJob((asked) => runSnapshotJob(asked, deps), store, {
+        clouds: deps.clouds,
+        selection: policy.targets,
+      });
+    const { targets: _none, ...policyWide } = { ...request, requestId: 'ticket:CHG-31' };
+    const first = await job()(policyWide);
+    const creates = harness.rds.snapshots.createCalls;
+
+    // Act: the same ticket naming both databases (another order and case), then only one of them.
+    const named = await job()({ ...policyWide, targets: ['CERTCTL-AURORA', 'certctl-prod-db'] });
+    const narrower = await job()({ ...policyWide, targets: ['certctl-prod-db'] }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess: the same databases are the same request; another set is refused as before.
+    expect(creates).toBe(2);
+    expect(named.results.map((entry) => entry.snapshotId)).toEqual(
+      first.results.map((entry) => entry.snapshotId),
+    );
+    expect(harness.rds.snapshots.createCalls).toBe(creates);
+    expect(narrower).toMatchObject({
+      name: 'InputError',
+      message: expect.stringContaining('new ticket or request id'),
+    });
+  });
+
   it('runs a different request id as a new request when the ids differ', async () => {
     // Prepare
     const job = idempotentJob();

@@ -8,11 +8,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readinessAnswer } from '../../functions/chatops/answers.ts';
 import { jobChatActions } from '../../functions/chatops/job-actions.ts';
 import type { Check } from '../../functions/core/check.ts';
+import { PolicyError } from '../../functions/core/errors.ts';
 import { CHECK_GROUPS, type ResourceRef } from '../../functions/core/finding.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
 import { checkGroups, defineCheckGroup, registerCheckGroup } from '../../functions/jobs/groups.ts';
 import { type ReadinessResult, renderReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
 import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
 import {
+  daysFromToday,
   fastPolicy,
   type SnapshotHarness,
   snapshotScenario,
@@ -225,8 +228,9 @@ describe('readiness without key material (audit:keys is required for GO)', () =>
 
   it('answers GO when the policy waives audit:keys, and lists the waiver with its reason and expiry', async () => {
     // Act
+    const expires = daysFromToday(60);
     const result = await readinessWith({
-      'audit:keys': { reason: 'CA keys held offline in an HSM', expires: '2099-12-31' },
+      'audit:keys': { reason: 'CA keys held offline in an HSM', expires },
     });
 
     // Assess
@@ -234,13 +238,13 @@ describe('readiness without key material (audit:keys is required for GO)', () =>
     expect(result.gates.find((gate) => gate.gate === 'audit:keys')).toEqual({
       gate: 'audit:keys',
       coverage: 'waived',
-      detail: 'waived by the policy until 2099-12-31: CA keys held offline in an HSM',
+      detail: `waived by the policy until ${expires}: CA keys held offline in an HSM`,
     });
     expect(renderReadiness(result)).toContain(
-      'audit:keys     waived: waived by the policy until 2099-12-31: CA keys held offline in an HSM',
+      `audit:keys     waived: waived by the policy until ${expires}: CA keys held offline in an HSM`,
     );
     expect(await chatAnswer(result)).toContain(
-      '`audit:keys` waived: waived by the policy until 2099-12-31: CA keys held offline in an HSM',
+      `\`audit:keys\` waived: waived by the policy until ${expires}: CA keys held offline in an HSM`,
     );
   });
 
@@ -286,6 +290,38 @@ describe('readiness without key material (audit:keys is required for GO)', () =>
     expect(() => waiving({ keys: { reason: 'offline', expires: '2027-03-31' } })).toThrow(
       /snapshots\.readinessWaivers\.keys: 'keys' is not a gate: name one as audit:<group>, such as audit:keys/,
     );
+  });
+});
+
+describe('the horizon of a readiness waiver (at most 90 days from the day the policy is read)', () => {
+  const policyAt = (expires: string, now?: Date) =>
+    parsePolicy(
+      {
+        snapshots: {
+          readinessWaivers: { 'audit:keys': { reason: 'CA keys held offline in an HSM', expires } },
+        },
+      },
+      'policy',
+      ...(now ? [now] : []),
+    );
+  const READ = new Date('2026-12-04T23:59:59.999Z');
+
+  it('accepts a waiver whose last day is at most 90 days after the day it is read', () => {
+    expect(policyAt('2027-03-04', READ).snapshots.readinessWaivers['audit:keys']?.expires).toBe('2027-03-04');
+    expect(policyAt('2026-12-04', READ).snapshots.readinessWaivers['audit:keys']?.expires).toBe('2026-12-04');
+  });
+  it('refuses one that runs longer, naming the waiver, its expiry and the limit', () => {
+    expect(() => policyAt('2027-03-05', READ)).toThrow(PolicyError);
+    expect(() => policyAt('2027-03-05', READ)).toThrow(
+      'snapshots.readinessWaivers.audit:keys.expires: 2027-03-05 is more than 90 days after 2026-12-04, the day the policy is read: a readiness waiver runs 90 days at most; give it a last day on or before 2027-03-04, and renew it then if its reason still holds',
+    );
+    // The waiver for ever, in whatever form, is refused; with no clock given, today's is used.
+    expect(() => policyAt('9999-12-31')).toThrow(
+      /snapshots\.readinessWaivers\.audit:keys\.expires: 9999-12-31 is more than 90 days after/,
+    );
+  });
+  it('keeps an expired waiver as it was: accepted by the policy, the gate required again', () => {
+    expect(policyAt('2020-01-31', READ).snapshots.readinessWaivers['audit:keys']?.expires).toBe('2020-01-31');
   });
 });
 

@@ -3,7 +3,9 @@
  * certctl runs with. PEM parses, certificates are valid now (past notBefore, not expired) nor
  * expiring within the horizon, the CA certificate is a CA (CA:TRUE, keyCertSign), the CA files
  * start with their certificate and key (certctl reads their first PEM block), each private key
- * matches its certificate, RA certificates are signed by the CA, bundle certificates parse, and the
+ * matches its certificate, RA certificates are signed by the CA (directly, or through intermediate CA
+ * certificates from the RA file's later blocks or the trust bundles, each CA:TRUE with keyCertSign and
+ * valid now; functions/core/key-material.ts chainToIssuer), bundle certificates parse, and the
  * backed-up CA is the one certctl serves now. A trust bundle fails only when none of its anchors is
  * valid now; a member expired or not yet valid beside a valid one is a WARNING naming it (subject
  * and fingerprint). The analysis is done in memory by the collector

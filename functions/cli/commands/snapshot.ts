@@ -203,8 +203,9 @@ the first result, also while the first is still running, unless a later run coul
 what it did not (a snapshot that failed, a database busy or a snapshot still creating at the
 deadline, the quota, an API error, a region not read): a request re-sent after such a result runs
 once more (once, however many re-send it at the same time). A request id names one request: asked
-again for other --target names (or none, after some) it is refused, exit 2, nothing snapshotted;
-without it a re-run adopts the snapshots the first one made (their names derive from the request
+again for other databases it is refused, exit 2, nothing snapshotted; other words for the same
+databases (no --target, then each database the policy selects named) are the same request;
+without the table a re-run adopts the snapshots the first one made (their names derive from the request
 id), so nothing is taken twice. A snapshot
 of that name that is not tagged as ours, or is of another database, is never adopted: the target
 is reported as an error (SnapshotNameTaken). One an earlier run took longer ago than
