@@ -98,7 +98,8 @@ describe('skipping the members a shape does not name', () => {
 
   it('refuses a start tag of the skipped name that does not end before the skipped element does', () => {
     // Arrange: the nested start tag's '>' is the end tag's own.
-    const xml = '<R><Result><Items><Item><Note><Note lang="en</Note></Note><Id>a</Id></Item></Items></Result></R>';
+    const xml =
+      '<R><Result><Items><Item><Note><Note lang="en</Note></Note><Id>a</Id></Item></Items></Result></R>';
 
     // Act + Assess
     expect(() => decodeXmlResult(xml, ['R', 'Result'], SHAPE)).toThrow(XmlWireError);
