@@ -139,7 +139,7 @@ export function toFinding(
   outcome: CheckOutcome,
   evaluatedAt: Date,
 ): Finding {
-  return {
+  const finding: { -readonly [K in keyof Finding]: Finding[K] } = {
     checkId: metadata.id,
     group: metadata.group,
     resource,
@@ -154,8 +154,11 @@ export function toFinding(
     observed: outcome.observed,
     required: outcome.required,
     evaluatedAt: isoString(evaluatedAt),
-    ...(outcome.drifting ? { drifting: outcome.drifting } : {}),
   };
+  // Set last, where a spread put it (the key order is the JSON's), without spreading an object
+  // literal into every finding.
+  if (outcome.drifting) finding.drifting = outcome.drifting;
+  return finding;
 }
 
 /** A set of checks with unique ids. */

@@ -83,6 +83,28 @@ describe('skipping the members a shape does not name', () => {
     ).toThrow(XmlWireError);
   });
 
+  it('counts nested elements of the skipped name only between its start and end tags', () => {
+    // Arrange: the skipped <Wrapper> of the second item is searched backwards from its end tag;
+    // the first item's <Wrapper> elements, before it, must not count as nested in it.
+    const skipped = '<Wrapper><Wrapper a="1">x</Wrapper></Wrapper>';
+    const xml = `<R><Result><Items><Item>${skipped}<Id>a</Id></Item><Item><Wrapper>y</Wrapper><Id>b</Id><Wrapper><Wrapper/><Wrapper\nb="2"/></Wrapper><Size>3</Size></Item></Items></Result></R>`;
+
+    // Act
+    const decoded = decodeXmlResult(xml, ['R', 'Result'], SHAPE);
+
+    // Assess
+    expect(decoded).toEqual({ Items: [{ Id: 'a' }, { Id: 'b', Size: 3 }] });
+  });
+
+  it('refuses a start tag of the skipped name that does not end before the skipped element does', () => {
+    // Arrange: the nested start tag's '>' is the end tag's own.
+    const xml =
+      '<R><Result><Items><Item><Note><Note lang="en</Note></Note><Id>a</Id></Item></Items></Result></R>';
+
+    // Act + Assess
+    expect(() => decodeXmlResult(xml, ['R', 'Result'], SHAPE)).toThrow(XmlWireError);
+  });
+
   it('refuses a skipped member that never ends instead of reading past the page', () => {
     // Arrange
     const truncated = '<ListResponse><ListResult><Items><Item><Endpoint><Address>db';
@@ -374,9 +396,25 @@ describe('timestamps', () => {
       return seed % n;
     };
     const two = (n: number): string => String(n).padStart(2, '0');
-    const samples: string[] = ['2024-02-29T23:59:60Z', '2026-12-01T00:00:00.999Z', '0999-01-01T00:00:00Z'];
-    for (let index = 0; index < 3000; index += 1) {
-      const stamp = `${1990 + random(60)}-${two(random(14))}-${two(random(33))}T${two(random(25))}:${two(random(61))}:${two(random(62))}`;
+    // Years around the calendar's century and 400-year rules too (the common forms' days are
+    // counted by arithmetic of their own): 1900 and 2100 have no 29 February, 2000 has one.
+    const samples: string[] = [
+      '2024-02-29T23:59:60Z',
+      '2026-12-01T00:00:00.999Z',
+      '0999-01-01T00:00:00Z',
+      '0100-01-01T00:00:00Z',
+      '1900-02-29T12:00:00Z',
+      '2000-02-29T12:00:00.001Z',
+      '2100-02-29T12:00:00Z',
+      '2400-02-29T12:00:00Z',
+      '9999-12-31T23:59:59.999Z',
+      '1969-12-31T23:59:59.999Z',
+      '1600-03-01T00:00:00Z',
+    ];
+    const years = (): string =>
+      random(3) === 0 ? String(100 + random(9900)).padStart(4, '0') : String(1990 + random(60));
+    for (let index = 0; index < 4000; index += 1) {
+      const stamp = `${years()}-${two(random(14))}-${two(random(33))}T${two(random(25))}:${two(random(61))}:${two(random(62))}`;
       const fraction = [
         '',
         `.${String(random(1000)).padStart(3, '0')}`,
