@@ -8,7 +8,7 @@
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../aws/clients.ts';
 import { InputError } from '../core/errors.ts';
 import type { Provider } from '../core/finding.ts';
-import { isAwsRegionName, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
+import { GCP_PROJECT, isAwsRegionName, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
 import { loadPolicyFile } from '../core/policy-file.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../gcp/clients.ts';
 import { type GcpClientsWithSecretManager, withSecretManager } from '../gcp/secret-manager.ts';
@@ -102,6 +102,14 @@ export function parseWhereArgs(values: Readonly<Record<string, unknown>>): Where
   }
   const projects = splitList(values.project);
   if (values.project && projects?.length === 0) throw new InputError('--project needs a GCP project id');
+  // The same rule as the policy's gcp.projects: a name that is no project id would otherwise be sent
+  // into the API path (`../x`) and come back as a permission error about a project nobody has.
+  const badProject = projects?.find((project) => !GCP_PROJECT.test(project));
+  if (badProject !== undefined) {
+    throw new InputError(
+      `--project '${badProject}' is not a GCP project id (6 to 30 lower-case letters, digits or hyphens, starting with a letter)`,
+    );
+  }
   const providers: Provider[] = provider === 'all' ? ['aws', 'gcp'] : [provider as Provider];
   if (!providers.includes('gcp') && projects) {
     throw new InputError('--project needs --provider gcp or --provider all');
