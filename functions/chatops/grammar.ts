@@ -11,7 +11,7 @@
  * A mistake never throws past here: {@link parseChatCommand} returns a {@link CommandError} whose
  * message is the help the user needs.
  */
-import { MAX_SNAPSHOT_ATTEMPTS } from '../actions/snapshot/model.ts';
+import { MAX_SNAPSHOT_ATTEMPTS, SNAPSHOT_REQUEST_LIMITS } from '../actions/snapshot/model.ts';
 import { CommandError } from './errors.ts';
 import { escapeMrkdwn } from './replies.ts';
 
@@ -34,7 +34,7 @@ export type ChatCommand =
 const TARGET = /^[A-Za-z][A-Za-z0-9:/._-]{0,254}$/;
 /** A change ticket: letters, digits and `-_.#:/`, as ticketing systems write them. */
 const TICKET = /^[A-Za-z0-9][A-Za-z0-9_.#:/-]{0,63}$/;
-export const MAX_REASON = 256;
+export const MAX_REASON = SNAPSHOT_REQUEST_LIMITS.reason;
 const MAX_TARGETS = 50;
 
 export const CHAT_HELP: Readonly<Record<ChatCommandName, string>> = {

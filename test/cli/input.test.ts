@@ -294,4 +294,38 @@ describe('backup-guard input checks', () => {
       }
     }
   });
+  it('refuses a --reason, --ticket or --request-id longer than its snapshot tag holds, before any call', async () => {
+    for (const [flag, length, limit] of [
+      ['--reason', 300, 256],
+      ['--ticket', 129, 128],
+      ['--request-id', 257, 256],
+    ] as const) {
+      // Prepare
+      const io = captureIo();
+      const args = flag === '--reason' ? [] : ['--reason', 'CA rotation'];
+
+      // Act
+      const code = await runCli(
+        [
+          'snapshot',
+          ...args,
+          flag,
+          'x'.repeat(length),
+          '--region',
+          'eu-west-1',
+          '--endpoint-url',
+          sim.endpoint,
+        ],
+        io,
+        { awsCredentials: simCredentials() },
+      );
+
+      // Assess
+      expect({ flag, code }).toEqual({ flag, code: 2 });
+      expect(io.err()).toBe(
+        `backup-guard: ${flag} is ${length} characters; keep it to ${limit} (it is written to a snapshot tag, which would cut it)\n`,
+      );
+      expect(sim.stats().requests).toBe(0);
+    }
+  });
 });

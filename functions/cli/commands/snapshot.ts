@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { MAX_SNAPSHOT_ATTEMPTS } from '../../actions/snapshot/model.ts';
+import { MAX_SNAPSHOT_ATTEMPTS, SNAPSHOT_REQUEST_LIMITS } from '../../actions/snapshot/model.ts';
 import type { SnapshotProgress } from '../../actions/snapshot/run.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { InputError } from '../../core/errors.ts';
@@ -82,6 +82,17 @@ function snapshotRequestOf(values: Readonly<Record<string, unknown>>, io: CliIo)
   if (values.ticket !== undefined && !ticket) throw new InputError('--ticket needs a change ticket id');
   const requestId = (values['request-id'] as string | undefined)?.trim();
   if (values['request-id'] !== undefined && !requestId) throw new InputError('--request-id needs a value');
+  for (const [flag, value, limit] of [
+    ['--reason', reason, SNAPSHOT_REQUEST_LIMITS.reason],
+    ['--ticket', ticket, SNAPSHOT_REQUEST_LIMITS.ticket],
+    ['--request-id', requestId, SNAPSHOT_REQUEST_LIMITS.requestId],
+  ] as const) {
+    if (value && value.length > limit) {
+      throw new InputError(
+        `${flag} is ${value.length} characters; keep it to ${limit} (it is written to a snapshot tag, which would cut it)`,
+      );
+    }
+  }
   const targets = splitList(values.target);
   if (values.target !== undefined && targets?.length === 0) {
     throw new InputError('--target needs a DB identifier, cluster identifier, Cloud SQL instance or ARN');
@@ -159,17 +170,17 @@ export const snapshotCommand: CliCommand = {
     reason: {
       type: 'string',
       value: 'TEXT',
-      help: 'Why the snapshot is taken (required), e.g. "CA rotation"',
+      help: `Why the snapshot is taken (required, at most ${SNAPSHOT_REQUEST_LIMITS.reason} characters), e.g. "CA rotation"`,
     },
     ticket: {
       type: 'string',
       value: 'ID',
-      help: 'Change ticket; also the request id, so a re-run with the same ticket takes nothing twice',
+      help: `Change ticket (at most ${SNAPSHOT_REQUEST_LIMITS.ticket} characters); also the request id, so a re-run with the same ticket takes nothing twice`,
     },
     'request-id': {
       type: 'string',
       value: 'ID',
-      help: 'Request id (default: ticket:<ticket>, else a new one); a re-sent request id returns the first result, or retries what it did not deliver',
+      help: `Request id (at most ${SNAPSHOT_REQUEST_LIMITS.requestId} characters; default: ticket:<ticket>, else a new one); a re-sent request id returns the first result, or retries what it did not deliver`,
     },
     target: {
       type: 'string',
