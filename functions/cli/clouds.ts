@@ -82,6 +82,19 @@ export interface WhereArgs {
   readonly gcpEndpointUrl: string | undefined;
 }
 
+/**
+ * An endpoint flag's value, when given, is an http or https URL: the clients speak nothing else, and
+ * `ftp://host` would otherwise be sent to as if it were `https://host` and fail as a DNS or
+ * connection error that never names the flag.
+ */
+export function checkEndpointUrl(flag: string, value: string | undefined, example: string): void {
+  if (value === undefined) return;
+  const protocol = URL.canParse(value) ? new URL(value).protocol : undefined;
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new InputError(`${flag} must be an http or https URL such as ${example}; got '${value}'`);
+  }
+}
+
 /** Check the where-options; every mistake is one {@link InputError} naming the flag. */
 export function parseWhereArgs(values: Readonly<Record<string, unknown>>): WhereArgs {
   const provider = (values.provider as string | undefined) ?? 'aws';
@@ -95,10 +108,7 @@ export function parseWhereArgs(values: Readonly<Record<string, unknown>>): Where
   if (badRegion !== undefined)
     throw new InputError(`--region '${badRegion}' is not an AWS region name such as eu-west-1`);
   for (const flag of ['endpoint-url', 'gcp-endpoint-url'] as const) {
-    const value = values[flag] as string | undefined;
-    if (value !== undefined && !URL.canParse(value)) {
-      throw new InputError(`--${flag} must be a URL such as http://127.0.0.1:4566; got '${value}'`);
-    }
+    checkEndpointUrl(`--${flag}`, values[flag] as string | undefined, 'http://127.0.0.1:4566');
   }
   const projects = splitList(values.project);
   if (values.project && projects?.length === 0) throw new InputError('--project needs a GCP project id');

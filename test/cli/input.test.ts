@@ -328,4 +328,26 @@ describe('backup-guard input checks', () => {
       expect(sim.stats().requests).toBe(0);
     }
   });
+  it('refuses an endpoint URL that is not http or https, before any call', async () => {
+    for (const [args, flag, url] of [
+      [['audit'], '--endpoint-url', 'ftp://127.0.0.1:4566'],
+      [['audit', '--provider', 'gcp', '--project', 'certctl-prod'], '--gcp-endpoint-url', 'file:///tmp/sim'],
+      [['snapshot', '--reason', 'CA rotation'], '--dynamodb-endpoint-url', 'javascript:alert(1)'],
+    ] as const) {
+      // Prepare
+      const io = captureIo();
+
+      // Act
+      const code = await runCli([...args, flag, url], io, { awsCredentials: simCredentials() });
+
+      // Assess
+      expect({ flag, code }).toEqual({ flag, code: 2 });
+      expect(io.err()).toMatch(
+        new RegExp(
+          `^backup-guard: ${flag} must be an http or https URL such as http://127\\.0\\.0\\.1:\\d+; got '`,
+        ),
+      );
+      expect(sim.stats().requests).toBe(0);
+    }
+  });
 });

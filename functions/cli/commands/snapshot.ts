@@ -22,7 +22,7 @@ import {
 import { idempotentSnapshotJob } from '../../jobs/snapshot-once.ts';
 import { visibleLine } from '../../publish/terminal.ts';
 import { parseCommandArgs, splitList } from '../args.ts';
-import { ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
+import { checkEndpointUrl, ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
 import { resolveAwsCredentials } from '../credentials.ts';
 import { OUTPUT_OPTIONS, openSnapshotCommand, parseSnapshotFormat } from '../snapshot-clouds.ts';
@@ -113,11 +113,7 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
   const format = parseSnapshotFormat(values);
   const dynamoEndpoint =
     (values['dynamodb-endpoint-url'] as string | undefined) ?? io.env[DYNAMODB_ENDPOINT_ENV];
-  if (dynamoEndpoint !== undefined && !URL.canParse(dynamoEndpoint)) {
-    throw new InputError(
-      `--dynamodb-endpoint-url must be a URL such as http://127.0.0.1:8000; got '${dynamoEndpoint}'`,
-    );
-  }
+  checkEndpointUrl('--dynamodb-endpoint-url', dynamoEndpoint, 'http://127.0.0.1:8000');
   const context = await openSnapshotCommand(values, io, overrides, 'snapshot');
   const { policy, clouds } = context;
   const table = policy.snapshots.idempotencyTable;
