@@ -232,6 +232,7 @@ describe('backup-guard input checks', () => {
     expect(result.err).not.toMatch(/\n\s+at /);
     expect(sim.stats().requests).toBe(0);
   });
+
   it('names an unknown topic of help, suggesting the closest command, instead of printing the general help', async () => {
     // Prepare
     const io = captureIo();
@@ -294,6 +295,7 @@ describe('backup-guard input checks', () => {
       }
     }
   });
+
   it('refuses a --reason, --ticket or --request-id longer than its snapshot tag holds, before any call', async () => {
     for (const [flag, length, limit] of [
       ['--reason', 300, 256],
@@ -328,6 +330,7 @@ describe('backup-guard input checks', () => {
       expect(sim.stats().requests).toBe(0);
     }
   });
+
   it('refuses an endpoint URL that is not http or https, before any call', async () => {
     for (const [args, flag, url] of [
       [['audit'], '--endpoint-url', 'ftp://127.0.0.1:4566'],
