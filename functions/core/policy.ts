@@ -236,6 +236,8 @@ export const policySchema = z
           '; give each account one role',
         ],
         [['gcp', 'projects'], policy.gcp.projects, ''],
+        // Each address is one SNS subscription, whose construct id CDK synth refuses to repeat.
+        [['alarms', 'emails'], policy.alarms.emails, ''],
       ] as const) {
         values.forEach((value, index) => {
           const first = values.indexOf(value);

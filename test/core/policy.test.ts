@@ -571,6 +571,18 @@ describe('parsePolicy messages the mutation run found open', () => {
     ]);
     expect(message).toContain('  aws.accounts.2.accountId: 111111111111 is listed twice');
   });
+  it('names an alarm e-mail listed twice, which CDK synth would refuse with a stack trace', () => {
+    // Act
+    const { issues } = issuesOf({
+      alarms: { emails: ['sec@example.com', 'ops@example.com', 'sec@example.com'] },
+    });
+
+    // Assess
+    expect(issues).toEqual([
+      { path: 'alarms.emails.2', message: 'sec@example.com is listed twice (also alarms.emails.0)' },
+    ]);
+  });
+
   it('names the root when the policy is not an object', () => {
     expect(issuesOf(42).issues).toEqual([{ path: '(root)', message: expect.any(String) }]);
   });
