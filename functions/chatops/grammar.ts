@@ -11,7 +11,7 @@
  * A mistake never throws past here: {@link parseChatCommand} returns a {@link CommandError} whose
  * message is the help the user needs.
  */
-import { MAX_SNAPSHOT_ATTEMPTS } from '../actions/snapshot/model.ts';
+import { MAX_SNAPSHOT_ATTEMPTS, SNAPSHOT_REQUEST_LIMITS } from '../actions/snapshot/model.ts';
 import { CommandError } from './errors.ts';
 import { escapeMrkdwn } from './replies.ts';
 
@@ -34,7 +34,7 @@ export type ChatCommand =
 const TARGET = /^[A-Za-z][A-Za-z0-9:/._-]{0,254}$/;
 /** A change ticket: letters, digits and `-_.#:/`, as ticketing systems write them. */
 const TICKET = /^[A-Za-z0-9][A-Za-z0-9_.#:/-]{0,63}$/;
-export const MAX_REASON = 256;
+export const MAX_REASON = SNAPSHOT_REQUEST_LIMITS.reason;
 const MAX_TARGETS = 50;
 
 export const CHAT_HELP: Readonly<Record<ChatCommandName, string>> = {
@@ -122,6 +122,14 @@ function parse(text: string): ChatCommand {
           `the reason is ${(reason as string).length} characters; keep it to ${MAX_REASON}`,
         );
       }
+      // The reason is repeated in the answers and written to the snapshot tags, where an invisible
+      // character would hide (or, a bidirectional override, reverse) what the reader sees.
+      const hidden = (reason as string).match(INVISIBLE)?.[0];
+      if (hidden !== undefined) {
+        throw new CommandError(
+          `the reason holds a character nobody reading it would see (${codePoint(hidden)}); type the reason again without it`,
+        );
+      }
       if (!TICKET.test(ticket as string)) {
         throw new CommandError(
           `${typed(ticket as string)} is not a ticket id: letters, digits and -_.#:/, at most 64`,
@@ -138,11 +146,26 @@ function parse(text: string): ChatCommand {
 }
 
 /**
+ * Characters nobody reading the text sees, or that reorder what they see: control characters but
+ * the tab and the line feed, format characters (zero-width spaces and joiners, bidirectional
+ * overrides) and the line and paragraph separators.
+ */
+const INVISIBLE = /[^\P{Cc}\t\n]|[\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/** `U+200B`: how a message names an invisible character. */
+function codePoint(char: string): string {
+  return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
  * A word the user typed, repeated in an error as inline code: escaped for mrkdwn and with its
- * backticks replaced, so it cannot close the code span, mention a channel or smuggle a link.
+ * backticks replaced, so it cannot close the code span, mention a channel or smuggle a link, and
+ * its invisible characters shown as `[U+200B]`, so `status` pasted with a zero-width space is not
+ * answered "unknown command `status`".
  */
 function typed(word: string): string {
-  return `\`${escapeMrkdwn(word).replaceAll('`', "'")}\``;
+  const shown = word.replace(INVISIBLE, (char) => `[${codePoint(char)}]`);
+  return `\`${escapeMrkdwn(shown).replaceAll('`', "'")}\``;
 }
 
 function isCommand(name: string): name is ChatCommandName {

@@ -92,6 +92,16 @@ export const README_HELP = [
   ),
 ].join('\n');
 
+/** `unknown command 'audti'. Did you mean 'audit'?` on stderr, and exit 2. */
+function unknownCommand(command: string, io: CliIo): number {
+  const names = [...COMMANDS.map((candidate) => candidate.name), 'help'];
+  const what = command.startsWith('-') ? 'option' : 'command';
+  io.stderr(
+    `backup-guard: unknown ${what} '${visible(command)}'.${didYouMean(command.replace(/^-+/, ''), names)} Commands: ${names.join(', ')}. Run 'backup-guard --help'.\n`,
+  );
+  return EXIT_CODES.incomplete;
+}
+
 /** Run the CLI; returns the exit code. Never throws for user errors: it prints them. */
 export async function runCli(
   argv: readonly string[],
@@ -105,8 +115,9 @@ export async function runCli(
       case 'help':
       case '--help':
       case '-h': {
-        const topic =
-          command === 'help' ? COMMANDS.find((candidate) => candidate.name === rest[0]) : undefined;
+        const asked = command === 'help' ? rest[0] : undefined;
+        const topic = COMMANDS.find((candidate) => candidate.name === asked);
+        if (asked !== undefined && topic === undefined && asked !== 'help') return unknownCommand(asked, io);
         io.stdout(topic ? commandHelp(topic) : HELP);
         return command === undefined ? EXIT_CODES.incomplete : EXIT_CODES.ok;
       }
@@ -116,14 +127,7 @@ export async function runCli(
         return EXIT_CODES.ok;
       default: {
         const found = COMMANDS.find((candidate) => candidate.name === command);
-        if (!found) {
-          const names = [...COMMANDS.map((candidate) => candidate.name), 'help'];
-          const what = command.startsWith('-') ? 'option' : 'command';
-          io.stderr(
-            `backup-guard: unknown ${what} '${command}'.${didYouMean(command.replace(/^-+/, ''), names)} Commands: ${names.join(', ')}. Run 'backup-guard --help'.\n`,
-          );
-          return EXIT_CODES.incomplete;
-        }
+        if (!found) return unknownCommand(command, io);
         // `--` ends the options: a later `--help` is an argument, not a request for help.
         const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
         if (options.includes('--help') || options.includes('-h')) {

@@ -8,7 +8,7 @@
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../aws/clients.ts';
 import { InputError } from '../core/errors.ts';
 import type { Provider } from '../core/finding.ts';
-import { isAwsRegionName, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
+import { GCP_PROJECT, isAwsRegionName, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
 import { loadPolicyFile } from '../core/policy-file.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../gcp/clients.ts';
 import { type GcpClientsWithSecretManager, withSecretManager } from '../gcp/secret-manager.ts';
@@ -82,6 +82,19 @@ export interface WhereArgs {
   readonly gcpEndpointUrl: string | undefined;
 }
 
+/**
+ * An endpoint flag's value, when given, is an http or https URL: the clients speak nothing else, and
+ * `ftp://host` would otherwise be sent to as if it were `https://host` and fail as a DNS or
+ * connection error that never names the flag.
+ */
+export function checkEndpointUrl(flag: string, value: string | undefined, example: string): void {
+  if (value === undefined) return;
+  const protocol = URL.canParse(value) ? new URL(value).protocol : undefined;
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new InputError(`${flag} must be an http or https URL such as ${example}; got '${value}'`);
+  }
+}
+
 /** Check the where-options; every mistake is one {@link InputError} naming the flag. */
 export function parseWhereArgs(values: Readonly<Record<string, unknown>>): WhereArgs {
   const provider = (values.provider as string | undefined) ?? 'aws';
@@ -95,13 +108,18 @@ export function parseWhereArgs(values: Readonly<Record<string, unknown>>): Where
   if (badRegion !== undefined)
     throw new InputError(`--region '${badRegion}' is not an AWS region name such as eu-west-1`);
   for (const flag of ['endpoint-url', 'gcp-endpoint-url'] as const) {
-    const value = values[flag] as string | undefined;
-    if (value !== undefined && !URL.canParse(value)) {
-      throw new InputError(`--${flag} must be a URL such as http://127.0.0.1:4566; got '${value}'`);
-    }
+    checkEndpointUrl(`--${flag}`, values[flag] as string | undefined, 'http://127.0.0.1:4566');
   }
   const projects = splitList(values.project);
   if (values.project && projects?.length === 0) throw new InputError('--project needs a GCP project id');
+  // The same rule as the policy's gcp.projects: a name that is no project id would otherwise be sent
+  // into the API path (`../x`) and come back as a permission error about a project nobody has.
+  const badProject = projects?.find((project) => !GCP_PROJECT.test(project));
+  if (badProject !== undefined) {
+    throw new InputError(
+      `--project '${badProject}' is not a GCP project id (6 to 30 lower-case letters, digits or hyphens, starting with a letter)`,
+    );
+  }
   const providers: Provider[] = provider === 'all' ? ['aws', 'gcp'] : [provider as Provider];
   if (!providers.includes('gcp') && projects) {
     throw new InputError('--project needs --provider gcp or --provider all');

@@ -20,7 +20,9 @@ async function statOrUndefined(path: string): Promise<Awaited<ReturnType<typeof 
 export async function checkOutputFile(file: string, flag = '--output'): Promise<void> {
   const target = await statOrUndefined(file);
   if (target?.isDirectory()) {
-    throw new InputError(`${flag} ${file} is a directory; name a file (or use --output-dir ${file})`);
+    // Only audit, whose flag this is, has --output-dir to suggest.
+    const hint = flag === '--output' ? ` (or use --output-dir ${file})` : '';
+    throw new InputError(`${flag} ${file} is a directory; name a file${hint}`);
   }
   const directory = dirname(resolve(file));
   const parent = await statOrUndefined(directory);

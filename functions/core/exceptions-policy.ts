@@ -143,7 +143,7 @@ export const policyExceptionSchema = z
     ),
     check: z.described(
       z.string().check(z.regex(/^[a-z]+\.[a-z-]+$/, 'must be a check id such as pitr.cross-region')),
-      'The check id the exception covers (`pitr.cross-region`).',
+      'The check id the exception covers (`pitr.cross-region`); one that is no check of its group (a typo) is refused when a run of that group starts.',
     ),
     reason: z.described(
       z.string().check(z.minLength(10, 'must say why the risk is accepted (10 characters or more)')),

@@ -8,6 +8,9 @@ import { parse as parseYaml } from 'yaml';
 import { PolicyError } from './errors.ts';
 import { type Policy, parsePolicy } from './policy.ts';
 
+/** The extensions (lower-cased) of a policy file read as YAML; any other name is read as JSON. */
+export const YAML_EXTENSIONS: readonly string[] = ['.yaml', '.yml'];
+
 /** Load a policy file (JSON, or YAML by `.yaml`/`.yml` extension). */
 export async function loadPolicyFile(path: string): Promise<Policy> {
   let text: string;
@@ -22,7 +25,7 @@ export async function loadPolicyFile(path: string): Promise<Policy> {
   try {
     // An empty file is an empty policy (all defaults) in either syntax, as an empty YAML document is.
     if (text.trim() === '') raw = {};
-    else raw = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
+    else raw = YAML_EXTENSIONS.includes(extname(path).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     throw new PolicyError(
       `policy file ${path} is not valid ${extname(path) || 'JSON'}: ${(error as Error).message}`,

@@ -225,6 +225,31 @@ export const policySchema = z
     z.superRefine((policy, context) => {
       // Cross-field rules live here, in the schema, so the CLI, the Lambdas, the Cloud Functions and
       // CDK synth refuse the same policies with the same messages.
+      // A list naming an entry twice: the same account twice audits (and publishes) each of its
+      // scopes twice, under two roles; the same project twice snapshots its instances twice.
+      const regions = policy.aws.regions === 'all' ? [] : policy.aws.regions;
+      for (const [path, values, advice] of [
+        [['aws', 'regions'], regions, ''],
+        [
+          ['aws', 'accounts'],
+          policy.aws.accounts.map((account) => account.accountId),
+          '; give each account one role',
+        ],
+        [['gcp', 'projects'], policy.gcp.projects, ''],
+        // Each address is one SNS subscription, whose construct id CDK synth refuses to repeat.
+        [['alarms', 'emails'], policy.alarms.emails, ''],
+      ] as const) {
+        values.forEach((value, index) => {
+          const first = values.indexOf(value);
+          if (first === index) return;
+          const field = path[1] === 'accounts' ? ['accountId'] : [];
+          context.addIssue({
+            code: 'custom',
+            path: [...path, index, ...field],
+            message: `${value} is listed twice (also ${path.join('.')}.${first})${advice}`,
+          });
+        });
+      }
       policy.aws.accounts.forEach((account, index) => {
         const roleAccount = ROLE_ARN_ACCOUNT.exec(account.roleArn)?.[1];
         if (roleAccount !== undefined && roleAccount !== account.accountId) {

@@ -117,6 +117,23 @@ export function requestedGroups(request: Pick<AuditRequest, 'groups'>): CheckGro
 }
 
 /**
+ * A policy exception whose check id no check of its group has (`pitr.windw` for pitr.window) would
+ * never apply, and the failure it was meant to accept would stay open with no word of why: refused
+ * before any call, naming it and the group's checks. Only the groups of this run are judged: a
+ * function bundles its own, and a group registered elsewhere is not known here.
+ */
+function refuseUnknownExceptionChecks(policy: Policy, groups: readonly CheckGroupDefinition[]): void {
+  policy.exceptions.forEach((exception, index) => {
+    const name = exception.check.slice(0, exception.check.indexOf('.'));
+    const group = groups.find((candidate) => candidate.name === name);
+    if (!group || group.checks.some((check) => check.metadata.id === exception.check)) return;
+    throw new InputError(
+      `policy exceptions.${index}.check: ${exception.check} is no check of the ${name} group, so the exception would never apply; its checks are ${group.checks.map((check) => check.metadata.id).join(', ')}`,
+    );
+  });
+}
+
+/**
  * Plan a run. A provider whose planning fails (no credentials, STS unreachable) does not stop the
  * others: it is recorded in `unplanned`, which makes the run incomplete (exit code 2) and keeps
  * publishers from archiving anything. When every provider fails, or the request or policy is bad,
@@ -124,6 +141,7 @@ export function requestedGroups(request: Pick<AuditRequest, 'groups'>): CheckGro
  */
 export async function planAudit(request: AuditRequest, deps: AuditDependencies): Promise<AuditPlan> {
   const groups = requestedGroups(request);
+  refuseUnknownExceptionChecks(deps.policy, groups);
   const groupsFor = (provider: Provider): CheckGroup[] =>
     groups.filter((group) => collectorOf(group, provider, deps) !== undefined).map((group) => group.name);
   const providers = [...new Set(request.providers)];

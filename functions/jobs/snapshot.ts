@@ -26,6 +26,7 @@ import {
   type AmbiguousTargetName,
   emptyCounts,
   MAX_SNAPSHOT_ATTEMPTS,
+  SNAPSHOT_REQUEST_LIMITS,
   type SnapshotJobResult,
   type SnapshotRequest,
   type SnapshotTarget,
@@ -188,9 +189,9 @@ export function snapshotBackendFor(clouds: readonly SnapshotCloud[]) {
  * never longer than 2048.
  */
 export const snapshotRequestFields = {
-  requestId: z.string().check(z.minLength(1), z.maxLength(256)),
-  reason: z.string().check(z.minLength(1), z.maxLength(256)),
-  ticket: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  requestId: z.string().check(z.minLength(1), z.maxLength(SNAPSHOT_REQUEST_LIMITS.requestId)),
+  reason: z.string().check(z.minLength(1), z.maxLength(SNAPSHOT_REQUEST_LIMITS.reason)),
+  ticket: z.optional(z.string().check(z.minLength(1), z.maxLength(SNAPSHOT_REQUEST_LIMITS.ticket))),
   requestedBy: z.string().check(z.minLength(1), z.maxLength(256)),
   targets: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.minLength(1))),
   wait: z.optional(z.boolean()),

@@ -116,6 +116,35 @@ describe('parseChatCommand errors that repeat what was typed', () => {
     expect(messages[0]).toContain('`&lt;!channel&gt;` is not a database name');
     expect(messages[4]).toContain("`'x'&lt;https://evil.example|login&gt;` is not a database name");
   });
+  it('shows an invisible or control character it repeats, instead of "unknown command `status`; did you mean `status`?"', () => {
+    // Act: a zero-width space pasted after a command, a C1 control, a right-to-left override.
+    const messages = ['status\u200b', 'status\u0085', 'readiness certctl\u202eprod'].map(
+      (text) => (parseChatCommand(text) as CommandError).message,
+    );
+
+    // Assess
+    expect(messages[0]).toMatch(/^unknown command `status\[U\+200B\]`; did you mean `status`\?/);
+    expect(messages[1]).toMatch(/^unknown command `status\[U\+0085\]`; did you mean `status`\?/);
+    expect(messages[2]).toMatch(/^`certctl\[U\+202E\]prod` is not a database name/);
+    for (const message of messages) expect(message).not.toMatch(/[\u0085\u200b\u202e]/);
+  });
+
+  it('refuses a reason with an invisible or control character, naming it, and keeps tabs and line breaks', () => {
+    // Act
+    const reversed = parseChatCommand('snapshot reason="CA \u202erotation" ticket=CHG-1');
+    const blank = parseChatCommand('snapshot reason="\u200b" ticket=CHG-1');
+    const terminalEscape = parseChatCommand('snapshot reason="CA\u001b[2Jrotation" ticket=CHG-1');
+    const lines = parseChatCommand('snapshot reason="CA rotation\n\tstep 2" ticket=CHG-1');
+
+    // Assess
+    expect(reversed).toBeInstanceOf(CommandError);
+    expect((reversed as CommandError).message).toBe(
+      'the reason holds a character nobody reading it would see (U+202E); type the reason again without it',
+    );
+    expect((blank as CommandError).message).toContain('(U+200B)');
+    expect((terminalEscape as CommandError).message).toContain('(U+001B)');
+    expect(lines).toMatchObject({ name: 'snapshot', reason: 'CA rotation\n\tstep 2' });
+  });
 });
 
 describe('splitWords and closest', () => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { commandHelp } from '../../functions/cli/args.ts';
 import { runCli } from '../../functions/cli/cli.ts';
 import { auditCommand } from '../../functions/cli/commands/audit.ts';
+import { pruneCommand } from '../../functions/cli/commands/prune.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
@@ -230,5 +231,126 @@ describe('backup-guard input checks', () => {
     expect(result.err).toContain('pitr.minPitrDays');
     expect(result.err).not.toMatch(/\n\s+at /);
     expect(sim.stats().requests).toBe(0);
+  });
+
+  it('names an unknown topic of help, suggesting the closest command, instead of printing the general help', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const code = await runCli(['help', 'audti'], io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.out()).toBe('');
+    expect(io.err()).toBe(
+      "backup-guard: unknown command 'audti'. Did you mean 'audit'? Commands: audit, checks, snapshot, prune, readiness, init, help. Run 'backup-guard --help'.\n",
+    );
+  });
+
+  it('prints the command help for help <command>', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const code = await runCli(['help', 'prune'], io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.out()).toBe(commandHelp(pruneCommand));
+  });
+
+  it('refuses a --project that is not a GCP project id, naming it, before any call', async () => {
+    for (const [command, extra] of [
+      ['audit', []],
+      ['snapshot', ['--reason', 'CA rotation']],
+      ['prune', []],
+      ['readiness', []],
+    ] as const) {
+      for (const project of ['Certctl_Prod', '../certctl-prod', 'certctl-prod/instances']) {
+        // Prepare
+        const io = captureIo();
+
+        // Act
+        const code = await runCli(
+          [
+            command,
+            ...extra,
+            '--provider',
+            'gcp',
+            '--project',
+            `certctl-ok,${project}`,
+            '--gcp-endpoint-url',
+            sim.endpoint,
+          ],
+          io,
+        );
+
+        // Assess
+        expect({ command, code }).toEqual({ command, code: 2 });
+        expect(io.err()).toBe(
+          `backup-guard: --project '${project}' is not a GCP project id (6 to 30 lower-case letters, digits or hyphens, starting with a letter)\n`,
+        );
+        expect(sim.stats().requests).toBe(0);
+      }
+    }
+  });
+
+  it('refuses a --reason, --ticket or --request-id longer than its snapshot tag holds, before any call', async () => {
+    for (const [flag, length, limit] of [
+      ['--reason', 300, 256],
+      ['--ticket', 129, 128],
+      ['--request-id', 257, 256],
+    ] as const) {
+      // Prepare
+      const io = captureIo();
+      const args = flag === '--reason' ? [] : ['--reason', 'CA rotation'];
+
+      // Act
+      const code = await runCli(
+        [
+          'snapshot',
+          ...args,
+          flag,
+          'x'.repeat(length),
+          '--region',
+          'eu-west-1',
+          '--endpoint-url',
+          sim.endpoint,
+        ],
+        io,
+        { awsCredentials: simCredentials() },
+      );
+
+      // Assess
+      expect({ flag, code }).toEqual({ flag, code: 2 });
+      expect(io.err()).toBe(
+        `backup-guard: ${flag} is ${length} characters; keep it to ${limit} (it is written to a snapshot tag, which would cut it)\n`,
+      );
+      expect(sim.stats().requests).toBe(0);
+    }
+  });
+
+  it('refuses an endpoint URL that is not http or https, before any call', async () => {
+    for (const [args, flag, url] of [
+      [['audit'], '--endpoint-url', 'ftp://127.0.0.1:4566'],
+      [['audit', '--provider', 'gcp', '--project', 'certctl-prod'], '--gcp-endpoint-url', 'file:///tmp/sim'],
+      [['snapshot', '--reason', 'CA rotation'], '--dynamodb-endpoint-url', 'javascript:alert(1)'],
+    ] as const) {
+      // Prepare
+      const io = captureIo();
+
+      // Act
+      const code = await runCli([...args, flag, url], io, { awsCredentials: simCredentials() });
+
+      // Assess
+      expect({ flag, code }).toEqual({ flag, code: 2 });
+      expect(io.err()).toMatch(
+        new RegExp(
+          `^backup-guard: ${flag} must be an http or https URL such as http://127\\.0\\.0\\.1:\\d+; got '`,
+        ),
+      );
+      expect(sim.stats().requests).toBe(0);
+    }
   });
 });

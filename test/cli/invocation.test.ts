@@ -4,7 +4,7 @@
  * and never overwrites one.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -243,5 +243,32 @@ describe('backup-guard init', () => {
       `init ${join(dir, 'nope', 'policy.yaml')}: the directory ${join(dir, 'nope')} does not exist`,
     );
     expect(io.err()).toContain('init writes one policy file; got 2: a.yaml b.yaml');
+  });
+
+  it('refuses a file name the policy loader would read as JSON, and a directory without advising an option init lacks', async () => {
+    // Prepare: init writes YAML; audit --policy reads a name without .yaml or .yml as JSON, so
+    // `init policy.json` wrote a starter its own next step refused ("not valid .json").
+    const dir = await mkdtemp(join(tmpdir(), 'cli-init-'));
+    const io = captureIo();
+
+    // Act
+    const codes = [
+      await runCli(['init', join(dir, 'policy.json')], io),
+      await runCli(['init', join(dir, 'policy')], io),
+      await runCli(['init', dir], io),
+    ];
+    const written = await runCli(['init', join(dir, 'policy.YML')], io);
+
+    // Assess
+    expect(codes).toEqual([2, 2, 2]);
+    const lines = io.err().trimEnd().split('\n');
+    for (const name of ['policy.json', 'policy']) {
+      expect(lines).toContain(
+        `backup-guard: init ${join(dir, name)}: init writes YAML, which audit --policy reads only from a .yaml or .yml file (any other name is read as JSON); name it ${join(dir, name.replace(/\.json$/, ''))}.yaml`,
+      );
+    }
+    expect(lines).toContain(`backup-guard: init ${dir} is a directory; name a file`);
+    expect(written).toBe(0);
+    expect(await readdir(dir)).toEqual(['policy.YML']);
   });
 });

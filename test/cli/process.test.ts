@@ -2,7 +2,8 @@
  * The CLI as a user runs it: a child process, so an unhandled promise rejection (which Node turns
  * into a crash with a stack trace and exit code 1) fails these tests instead of passing unseen.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,5 +105,61 @@ describe('backup-guard as a process', () => {
     const gcp = report.findings.filter((finding) => finding.resource.provider === 'gcp');
     expect(gcp.length).toBeGreaterThan(0);
     expect(gcp.every((finding) => finding.status === 'NOT_AVAILABLE')).toBe(true);
+  });
+  /** Run `backup-guard` with stdout closed by its reader at once (`| true`), or on a full disk. */
+  async function withBrokenStdout(
+    args: readonly string[],
+    env: Record<string, string>,
+    stdout: 'closed pipe' | 'full disk',
+  ): Promise<{ code: number | null; stderr: string }> {
+    const full = stdout === 'full disk' ? openSync('/dev/full', 'w') : undefined;
+    const child = spawn(
+      process.execPath,
+      ['--unhandled-rejections=strict', 'functions/cli/main.ts', ...args],
+      {
+        env,
+        stdio: ['ignore', full ?? 'pipe', 'pipe'],
+      },
+    );
+    if (full !== undefined) closeSync(full);
+    child.stdout?.destroy();
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (exit) => resolve(exit)));
+    return { code, stderr };
+  }
+
+  it('finishes the audit and keeps its exit code, without a stack trace, when the reader closes stdout', async () => {
+    // Prepare
+    const home = await mkdtemp(join(tmpdir(), 'backup-guard-pipe-'));
+    const env = noGoogleCredentials(sim, home);
+    const args = ['audit', '--region', 'eu-west-1', '--format', 'json'];
+    const whole = await backupGuard(args, env);
+
+    // Act
+    const help = await withBrokenStdout(['--help'], env, 'closed pipe');
+    const audit = await withBrokenStdout(args, env, 'closed pipe');
+
+    // Assess: the demo fleet fails checks (exit 1) whether or not anyone reads the report.
+    expect(whole.code).toBe(1);
+    expect(help).toEqual({ code: 0, stderr: '' });
+    expect(audit.code).toBe(1);
+    expect(audit.stderr).not.toMatch(/EPIPE|Unhandled|^\s+at /m);
+  });
+
+  it('says in one line that the report was not written, and exits 2, when stdout cannot be written (a full disk)', async () => {
+    // Prepare
+    const home = await mkdtemp(join(tmpdir(), 'backup-guard-full-'));
+
+    // Act
+    const result = await withBrokenStdout(['checks'], noGoogleCredentials(sim, home), 'full disk');
+
+    // Assess: not 1, which would say a check failed.
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'backup-guard: could not write to stdout (ENOSPC: no space left on device, write): the output is incomplete\n',
+    );
   });
 });

@@ -542,6 +542,47 @@ describe('parsePolicy messages the mutation run found open', () => {
       { path: '(root)', message: 'Unrecognized keys: "bogus", "other"' },
     ]);
   });
+  it('names an account, project or region listed twice, with the entry it repeats', () => {
+    // Prepare: the same account twice audits every scope twice (each finding counted twice, one
+    // role's failure beside the other's pass); a project twice snapshots its instances twice.
+    const role = (name: string) => `arn:aws:iam::111111111111:role/${name}`;
+
+    // Act
+    const { message, issues } = issuesOf({
+      aws: {
+        regions: ['eu-west-1', 'us-east-1', 'eu-west-1'],
+        accounts: [
+          { accountId: '111111111111', roleArn: role('audit') },
+          { accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/audit' },
+          { accountId: '111111111111', roleArn: role('other') },
+        ],
+      },
+      gcp: { projects: ['certctl-prod', 'certctl-prod'] },
+    });
+
+    // Assess
+    expect(issues).toEqual([
+      { path: 'aws.regions.2', message: 'eu-west-1 is listed twice (also aws.regions.0)' },
+      {
+        path: 'aws.accounts.2.accountId',
+        message: '111111111111 is listed twice (also aws.accounts.0); give each account one role',
+      },
+      { path: 'gcp.projects.1', message: 'certctl-prod is listed twice (also gcp.projects.0)' },
+    ]);
+    expect(message).toContain('  aws.accounts.2.accountId: 111111111111 is listed twice');
+  });
+  it('names an alarm e-mail listed twice, which CDK synth would refuse with a stack trace', () => {
+    // Act
+    const { issues } = issuesOf({
+      alarms: { emails: ['sec@example.com', 'ops@example.com', 'sec@example.com'] },
+    });
+
+    // Assess
+    expect(issues).toEqual([
+      { path: 'alarms.emails.2', message: 'sec@example.com is listed twice (also alarms.emails.0)' },
+    ]);
+  });
+
   it('names the root when the policy is not an object', () => {
     expect(issuesOf(42).issues).toEqual([{ path: '(root)', message: expect.any(String) }]);
   });

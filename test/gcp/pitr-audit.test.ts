@@ -255,11 +255,11 @@ describe('the GCP PITR audit on the demo fleet', () => {
 
 describe('planGcpScopes', () => {
   it('plans one project-wide scope per project when the policy lists projects', () => {
-    // Act
-    const plans = planGcpScopes(
-      parsePolicy({ gcp: { projects: ['certctl-prod', 'certctl-dr-1', 'certctl-prod'] } }),
-      { groups: ['pitr'] },
-    );
+    // Act: a project named twice (the policy refuses that; --project certctl-prod,certctl-prod does not)
+    const plans = planGcpScopes(parsePolicy({ gcp: { projects: ['certctl-prod', 'certctl-dr-1'] } }), {
+      groups: ['pitr'],
+      projects: ['certctl-prod', 'certctl-dr-1', 'certctl-prod'],
+    });
 
     // Assess
     expect(plans.map((plan) => plan.scope)).toEqual([

@@ -268,3 +268,52 @@ describe('the outcome of a run whose findings did not all reach Security Hub', (
     expect([partial.exitCode, failed.exitCode]).toEqual([EXIT_CODES.incomplete, EXIT_CODES.incomplete]);
   });
 });
+
+describe('a policy exception naming a check its group does not have', () => {
+  it('is refused before any call, naming the exception and the checks of its group, instead of never applying', async () => {
+    // Prepare: `pitr.windw`, a typo of pitr.window; the failure it was meant to accept would stay
+    // open with no word of why the exception did not apply.
+    const policy: PolicyInput = {
+      aws: { regions: ['us-east-1'] },
+      exceptions: [
+        {
+          resource: `arn:aws:rds:us-east-1:${ACCOUNT}:db:certctl-staging-db`,
+          check: 'pitr.windw',
+          reason: 'staging keeps 7 days until the quarter ends',
+          expires: '2099-03-31',
+        },
+      ],
+    };
+    sim.resetStats();
+
+    // Act
+    const running = runAuditJob({ providers: ['aws'] }, deps(policy));
+
+    // Assess
+    await expect(running).rejects.toThrow(
+      'policy exceptions.0.check: pitr.windw is no check of the pitr group, so the exception would never apply; its checks are pitr.enabled, pitr.retention, pitr.window, pitr.lag, pitr.deletion-protection, pitr.cross-region',
+    );
+    expect(sim.stats().requests).toBe(0);
+  });
+
+  it('is left to the run that has its group when this run does not (a function bundles its own groups)', async () => {
+    // Prepare
+    const policy: PolicyInput = {
+      aws: { regions: ['us-east-1'] },
+      exceptions: [
+        {
+          resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:certctl-ca`,
+          check: 'keys.presnt',
+          reason: 'the CA backup moves next quarter',
+          expires: '2099-03-31',
+        },
+      ],
+    };
+
+    // Act
+    const outcome = await runAuditJob({ providers: ['aws'], groups: ['pitr'] }, deps(policy));
+
+    // Assess
+    expect(outcome.report.findings.length).toBeGreaterThan(0);
+  });
+});

@@ -29,6 +29,14 @@ export interface SnapshotTarget {
   readonly members?: readonly string[];
 }
 
+/**
+ * The longest request fields every entry point takes (the CLI flags, the chat grammar, the Lambda
+ * event and Cloud Function body): each travels whole into a snapshot tag, whose value holds 256
+ * characters (https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html), so a longer one
+ * is refused at the edge instead of cut where nobody sees it.
+ */
+export const SNAPSHOT_REQUEST_LIMITS = { requestId: 256, reason: 256, ticket: 128 } as const;
+
 /** Who asked for the snapshot, and why: travels into the tags and the idempotency key. */
 export interface SnapshotRequest {
   /** Unique per request (Slack trigger id, CLI ticket, maintenance event); a re-send reuses it. */

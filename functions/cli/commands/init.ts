@@ -1,7 +1,9 @@
 /** `backup-guard init`: write a commented starter policy, never over an existing file. */
 import { writeFile } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { EXIT_CODES } from '../../core/audit.ts';
 import { InputError } from '../../core/errors.ts';
+import { YAML_EXTENSIONS } from '../../core/policy-file.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { checkOutputFile } from '../output.ts';
@@ -106,6 +108,14 @@ async function runInit(args: readonly string[], io: CliIo): Promise<number> {
   }
   const file = positionals[0] ?? DEFAULT_POLICY_FILE;
   await checkOutputFile(file, 'init');
+  // The starter is YAML, and the policy loader reads YAML only by extension (policy-file.ts): under
+  // any other name the next step, audit --policy FILE, would refuse the file init just wrote.
+  if (!YAML_EXTENSIONS.includes(extname(file).toLowerCase())) {
+    const suggested = `${extname(file).toLowerCase() === '.json' ? file.slice(0, -'.json'.length) : file}.yaml`;
+    throw new InputError(
+      `init ${file}: init writes YAML, which audit --policy reads only from a .yaml or .yml file (any other name is read as JSON); name it ${suggested}`,
+    );
+  }
   try {
     // `wx`: fail if the file exists, atomically, so an edited policy is never replaced.
     await writeFile(file, STARTER_POLICY, { flag: 'wx' });
@@ -126,7 +136,7 @@ async function runInit(args: readonly string[], io: CliIo): Promise<number> {
 
 export const initCommand: CliCommand = {
   name: 'init',
-  summary: `Write a commented starter policy to FILE (default ${DEFAULT_POLICY_FILE}); never overwrites`,
+  summary: `Write a commented starter policy to FILE, a .yaml or .yml name (default ${DEFAULT_POLICY_FILE}); never overwrites`,
   positionals: '[FILE]',
   run: runInit,
 };

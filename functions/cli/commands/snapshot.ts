@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { MAX_SNAPSHOT_ATTEMPTS } from '../../actions/snapshot/model.ts';
+import { MAX_SNAPSHOT_ATTEMPTS, SNAPSHOT_REQUEST_LIMITS } from '../../actions/snapshot/model.ts';
 import type { SnapshotProgress } from '../../actions/snapshot/run.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { InputError } from '../../core/errors.ts';
@@ -22,7 +22,7 @@ import {
 import { idempotentSnapshotJob } from '../../jobs/snapshot-once.ts';
 import { visibleLine } from '../../publish/terminal.ts';
 import { parseCommandArgs, splitList } from '../args.ts';
-import { ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
+import { checkEndpointUrl, ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
 import { resolveAwsCredentials } from '../credentials.ts';
 import { OUTPUT_OPTIONS, openSnapshotCommand, parseSnapshotFormat } from '../snapshot-clouds.ts';
@@ -82,6 +82,17 @@ function snapshotRequestOf(values: Readonly<Record<string, unknown>>, io: CliIo)
   if (values.ticket !== undefined && !ticket) throw new InputError('--ticket needs a change ticket id');
   const requestId = (values['request-id'] as string | undefined)?.trim();
   if (values['request-id'] !== undefined && !requestId) throw new InputError('--request-id needs a value');
+  for (const [flag, value, limit] of [
+    ['--reason', reason, SNAPSHOT_REQUEST_LIMITS.reason],
+    ['--ticket', ticket, SNAPSHOT_REQUEST_LIMITS.ticket],
+    ['--request-id', requestId, SNAPSHOT_REQUEST_LIMITS.requestId],
+  ] as const) {
+    if (value && value.length > limit) {
+      throw new InputError(
+        `${flag} is ${value.length} characters; keep it to ${limit} (it is written to a snapshot tag, which would cut it)`,
+      );
+    }
+  }
   const targets = splitList(values.target);
   if (values.target !== undefined && targets?.length === 0) {
     throw new InputError('--target needs a DB identifier, cluster identifier, Cloud SQL instance or ARN');
@@ -102,11 +113,7 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
   const format = parseSnapshotFormat(values);
   const dynamoEndpoint =
     (values['dynamodb-endpoint-url'] as string | undefined) ?? io.env[DYNAMODB_ENDPOINT_ENV];
-  if (dynamoEndpoint !== undefined && !URL.canParse(dynamoEndpoint)) {
-    throw new InputError(
-      `--dynamodb-endpoint-url must be a URL such as http://127.0.0.1:8000; got '${dynamoEndpoint}'`,
-    );
-  }
+  checkEndpointUrl('--dynamodb-endpoint-url', dynamoEndpoint, 'http://127.0.0.1:8000');
   const context = await openSnapshotCommand(values, io, overrides, 'snapshot');
   const { policy, clouds } = context;
   const table = policy.snapshots.idempotencyTable;
@@ -159,17 +166,17 @@ export const snapshotCommand: CliCommand = {
     reason: {
       type: 'string',
       value: 'TEXT',
-      help: 'Why the snapshot is taken (required), e.g. "CA rotation"',
+      help: `Why the snapshot is taken (required, at most ${SNAPSHOT_REQUEST_LIMITS.reason} characters), e.g. "CA rotation"`,
     },
     ticket: {
       type: 'string',
       value: 'ID',
-      help: 'Change ticket; also the request id, so a re-run with the same ticket takes nothing twice',
+      help: `Change ticket (at most ${SNAPSHOT_REQUEST_LIMITS.ticket} characters); also the request id, so a re-run with the same ticket takes nothing twice`,
     },
     'request-id': {
       type: 'string',
       value: 'ID',
-      help: 'Request id (default: ticket:<ticket>, else a new one); a re-sent request id returns the first result, or retries what it did not deliver',
+      help: `Request id (at most ${SNAPSHOT_REQUEST_LIMITS.requestId} characters; default: ticket:<ticket>, else a new one); a re-sent request id returns the first result, or retries what it did not deliver`,
     },
     target: {
       type: 'string',

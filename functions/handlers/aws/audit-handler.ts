@@ -12,7 +12,7 @@ import middy from '@middy/core';
 import type { AwsCollectors } from '../../aws/collectors.ts';
 import { LEDGER_BUCKET_ENV } from '../../aws/ledger-location.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
-import { describeError, InputError, inputIssues } from '../../core/errors.ts';
+import { describeError } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
 import * as z from '../../core/zod.ts';
@@ -22,6 +22,7 @@ import {
   type AwsFunctionDependencies,
   assertRunRegions,
   functionDependencies,
+  parseFunctionInput,
   runRegionsSchema,
 } from './function-dependencies.ts';
 import { createObservability, recordAuditMetrics } from './observability.ts';
@@ -104,13 +105,9 @@ export function auditHandler(options: AuditHandlerOptions): AuditLambda {
   const afterRunMetrics = new WeakSet<object>();
 
   const parseInput: AuditLambda['parseInput'] = (event, policy) => {
-    const parsed = auditInputSchema.safeParse(event);
-    if (!parsed.success) {
-      const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
-      throw new InputError(`${options.service} input is invalid: ${issues.join('; ')}`);
-    }
-    assertRunRegions(options.service, parsed.data.regions, policy);
-    return parsed.data;
+    const input = parseFunctionInput(options.service, auditInputSchema, event);
+    assertRunRegions(options.service, input.regions, policy);
+    return input;
   };
 
   const run: AuditLambda['run'] = async (event, deps) => {

@@ -6,7 +6,7 @@
  */
 
 import { AwsClientFactory } from '../../aws/clients.ts';
-import { InputError } from '../../core/errors.ts';
+import { InputError, inputIssues } from '../../core/errors.ts';
 import { AWS_REGION, loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import * as z from '../../core/zod.ts';
 import type { createObservability } from './observability.ts';
@@ -74,4 +74,28 @@ export function assertRunRegions(
       `${service} input is invalid: regions: ${outside.join(', ')} not in the policy's aws.regions (${allowed.join(', ')}); a run may only narrow the policy's regions`,
     );
   }
+}
+
+/**
+ * A job Lambda's input, parsed by `schema`; every mistake is one {@link InputError} starting
+ * `<service> input`. An EventBridge event (an EventBridge rule whose target passes the matched
+ * event) is said to be one, with what to pass instead, rather than answered with its nine
+ * envelope keys as unrecognized: the deployed schedules are EventBridge Scheduler schedules whose
+ * target receives exactly their `Input`.
+ */
+export function parseFunctionInput<S extends z.ZodMiniType>(
+  service: string,
+  schema: S,
+  event: unknown,
+): z.output<S> {
+  if (typeof event === 'object' && event !== null && 'detail-type' in event && 'source' in event) {
+    const { source, 'detail-type': detailType } = event as Record<string, unknown>;
+    throw new InputError(
+      `${service} input is an EventBridge event (source ${String(source)}, detail-type ${JSON.stringify(String(detailType))}), not the input it runs with: an EventBridge rule that targets it must pass constant JSON (Input) such as {}, as the deployed EventBridge Scheduler schedule does`,
+    );
+  }
+  const parsed = schema.safeParse(event);
+  if (parsed.success) return parsed.data;
+  const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
+  throw new InputError(`${service} input is invalid: ${issues.join('; ')}`);
 }

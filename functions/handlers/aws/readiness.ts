@@ -9,13 +9,13 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
 import { awsCollectors } from '../../aws/collectors.ts';
-import { InputError, inputIssues } from '../../core/errors.ts';
 import * as z from '../../core/zod.ts';
 import { type ReadinessResult, runReadinessJob } from '../../jobs/readiness.ts';
 import {
   type AwsFunctionDependencies,
   assertRunRegions,
   functionDependencies,
+  parseFunctionInput,
   runRegionsSchema,
 } from './function-dependencies.ts';
 import { createObservability } from './observability.ts';
@@ -33,18 +33,14 @@ export async function readinessLambda(
   event: unknown,
   deps: ReadinessHandlerDependencies,
 ): Promise<ReadinessResult> {
-  const parsed = readinessEventSchema.safeParse(event);
-  if (!parsed.success) {
-    const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
-    throw new InputError(`readiness input is invalid: ${issues.join('; ')}`);
-  }
-  assertRunRegions('readiness', parsed.data.regions, deps.policy);
+  const input = parseFunctionInput('readiness', readinessEventSchema, event);
+  assertRunRegions('readiness', input.regions, deps.policy);
   const result = await runReadinessJob(
-    { providers: ['aws'], ...(parsed.data.regions ? { regions: parsed.data.regions } : {}) },
+    { providers: ['aws'], ...(input.regions ? { regions: input.regions } : {}) },
     {
       policy: deps.policy,
       aws: { factory: deps.factory, collectors: awsCollectors, homeRegion: deps.homeRegion },
-      clouds: [awsSnapshotCloud({ ...deps, regions: parsed.data.regions })],
+      clouds: [awsSnapshotCloud({ ...deps, regions: input.regions })],
       logger: deps.logger,
     },
   );

@@ -16,7 +16,6 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
 import { DEFAULT_HOME_REGION } from '../../aws/clients.ts';
-import { InputError, inputIssues } from '../../core/errors.ts';
 import type { Policy } from '../../core/policy.ts';
 import * as z from '../../core/zod.ts';
 import { idempotencyTableName } from '../../jobs/idempotency.ts';
@@ -29,7 +28,11 @@ import {
   snapshotRequestFields,
 } from '../../jobs/snapshot.ts';
 import { idempotentSnapshotJob } from '../../jobs/snapshot-once.ts';
-import { type AwsFunctionDependencies, functionDependencies } from './function-dependencies.ts';
+import {
+  type AwsFunctionDependencies,
+  functionDependencies,
+  parseFunctionInput,
+} from './function-dependencies.ts';
 import { createObservability } from './observability.ts';
 
 export { IDEMPOTENCY_TABLE_ENV } from '../../jobs/idempotency.ts';
@@ -40,10 +43,7 @@ export const snapshotEventSchema = z.strictObject({
 });
 
 export function parseSnapshotEvent(event: unknown): SnapshotRequest {
-  const parsed = snapshotEventSchema.safeParse(event);
-  if (parsed.success) return parsed.data;
-  const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
-  throw new InputError(`snapshot input is invalid: ${issues.join('; ')}`);
+  return parseFunctionInput('snapshot', snapshotEventSchema, event);
 }
 
 const { logger, metrics } = createObservability('snapshot');

@@ -112,11 +112,26 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
     throw new InputError(`${name} body is invalid: ${issues.join('; ')}`);
   };
 
+  /**
+   * Why the body may not run with this policy, or undefined: its projects may narrow the policy's
+   * `gcp.projects`, never widen them (the AWS Lambdas' rule for regions, function-dependencies.ts
+   * `assertRunRegions`): a project elsewhere would be read and its findings published where nobody
+   * configured an audit.
+   */
+  const outsidePolicy = (request: AuditRequest, policy: Policy): string | undefined => {
+    const allowed = policy.gcp.projects;
+    const outside = (request.projects ?? []).filter((project) => !allowed.includes(project));
+    if (outside.length === 0) return undefined;
+    return `${name} body is invalid: projects: ${outside.join(', ')} not in the policy's gcp.projects (${allowed.join(', ') || 'none'}); a run may only narrow the policy's projects`;
+  };
+
   /** Never throws for cloud failures, which the result reports. */
   const run = async (
     request: AuditRequest,
     deps: AuditFunctionDependencies,
   ): Promise<AuditFunctionResult> => {
+    const outside = outsidePolicy(request, deps.policy);
+    if (outside !== undefined) throw new InputError(outside);
     const outcome = await runAuditJob(
       {
         providers: ['gcp'],
@@ -204,7 +219,15 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
       }
       let result: AuditFunctionResult;
       try {
-        result = await run(request, deps());
+        const dependencies = deps();
+        const outside = outsidePolicy(request, dependencies.policy);
+        if (outside !== undefined) {
+          // The body's mistake, permanent: 400, which Cloud Scheduler does not retry.
+          logger.warn('bad request', { error: outside });
+          res.status(400).json({ error: outside });
+          return;
+        }
+        result = await run(request, dependencies);
       } catch (error) {
         const errorName = error instanceof Error ? error.name : 'Error';
         const message = error instanceof Error ? error.message : String(error);

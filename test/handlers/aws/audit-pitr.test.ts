@@ -92,6 +92,30 @@ describe('parseAuditPitrInput', () => {
     expect(() => parseAuditPitrInput({ region: ['eu-west-1'] }, ALL_REGIONS)).toThrow(/region/);
   });
 
+  it('says an EventBridge rule event is not the input it runs with, and what to pass, instead of listing its keys', () => {
+    // Prepare: what an EventBridge rule on a schedule delivers when its target input is the event.
+    const event = {
+      version: '0',
+      id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '123456789012',
+      time: '2026-12-04T15:00:00Z',
+      region: 'eu-west-1',
+      resources: ['arn:aws:events:eu-west-1:123456789012:rule/certctl-audit'],
+      detail: {},
+    };
+
+    // Act
+    const attempt = () => parseAuditPitrInput(event, ALL_REGIONS);
+
+    // Assess
+    expect(attempt).toThrow(InputError);
+    expect(attempt).toThrow(
+      'audit-pitr input is an EventBridge event (source aws.events, detail-type "Scheduled Event"), not the input it runs with: an EventBridge rule that targets it must pass constant JSON (Input) such as {}, as the deployed EventBridge Scheduler schedule does',
+    );
+  });
+
   it('refuses a region the policy does not list, naming it and the policy’s regions', () => {
     // Prepare
     const policy = parsePolicy({ aws: { regions: ['eu-west-1', 'us-east-1'] } });

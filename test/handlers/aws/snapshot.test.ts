@@ -86,6 +86,16 @@ describe('snapshot Lambda', () => {
     }
   });
 
+  it('says an EventBridge rule event that is no maintenance notice is not a snapshot request', () => {
+    // Act / Assess: AWS Health and RDS events start the maintenance scan; a rule's scheduled event
+    // (source aws.events) is neither that nor a request.
+    expect(() =>
+      parseSnapshotEvent({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }),
+    ).toThrow(
+      'snapshot input is an EventBridge event (source aws.events, detail-type "Scheduled Event"), not the input it runs with: an EventBridge rule that targets it must pass constant JSON (Input) such as {}, as the deployed EventBridge Scheduler schedule does',
+    );
+  });
+
   it('names the bad field in one line when the event misses the request id', () => {
     // Act / Assess
     expect(() => parseSnapshotEvent({ reason: 'x', requestedBy: 'U1' })).toThrow(

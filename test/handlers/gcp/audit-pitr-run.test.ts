@@ -306,6 +306,21 @@ describe('auditPitrGcp', () => {
     });
   });
 
+  it('refuses a run whose projects the policy does not list, reading and publishing nothing', async () => {
+    // Prepare: a scheduler job (or anyone who may invoke) names a project beside the policy's.
+    await start();
+
+    // Act
+    const running = run(gcpPolicy(), { projects: [PROJECT, 'certctl-elsewhere'] }).result;
+
+    // Assess: a run may narrow the policy's projects, never widen them (as the Lambdas' regions).
+    await expect(running).rejects.toBeInstanceOf(InputError);
+    await expect(running).rejects.toThrow(
+      `auditPitr body is invalid: projects: certctl-elsewhere not in the policy's gcp.projects (${PROJECT}); a run may only narrow the policy's projects`,
+    );
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it('refuses to run when no GCP project is configured', async () => {
     // Prepare
     await start();

@@ -1,13 +1,18 @@
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
+import * as functions from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { POLICY_ENV } from '../../../functions/core/policy.ts';
-import { CLOUD_SQL_ENDPOINT_ENV } from '../../../functions/gcp/clients.ts';
-import { METADATA_HOST_ENV } from '../../../functions/gcp/federation.ts';
+import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../../functions/gcp/clients.ts';
+import { createFederatedAwsFactory, METADATA_HOST_ENV } from '../../../functions/gcp/federation.ts';
+import { recordingLogger } from '../../core/recording-logger.ts';
 import {
   AUDIENCE,
   CENTRAL_ACCOUNT,
   CENTRAL_REGION,
   cloudSqlScenario,
+  gcpPolicy,
   instance,
   PROJECT,
   ROLE_ARN,
@@ -59,9 +64,9 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
   });
 
   /** What Cloud Scheduler sends: POST, an OIDC bearer token, its user agent, an optional body. */
-  function schedulerPost(body?: string): Promise<Response> {
-    const oidc = mintIdToken({ aud: url, sub: '100000000000000000001' });
-    return fetch(url, {
+  function schedulerPost(body?: string, to = url): Promise<Response> {
+    const oidc = mintIdToken({ aud: to, sub: '100000000000000000001' });
+    return fetch(to, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${oidc}`,
@@ -103,9 +108,31 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
       vi.spyOn(process.stderr, 'write').mockImplementation(capture),
     ];
 
+    // The same function with a policy that lists a project the service account cannot read.
+    const { createAuditPitrHandler } = await import('../../../functions/handlers/gcp/audit-pitr.ts');
+    const policy = gcpPolicy({ gcp: { projects: [PROJECT, 'certctl-missing'] } });
+    const gcp = new GcpClientFactory({ endpoint: sim.endpoint });
+    functions.http(
+      'auditPitrTwoProjects',
+      createAuditPitrHandler(() => ({
+        policy,
+        gcp,
+        awsFactory: () => createFederatedAwsFactory(policy, { endpoint: sim.endpoint }),
+        logger: recordingLogger(),
+      })),
+    );
+    const server = getTestServer('auditPitrTwoProjects');
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const twoProjects = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+
     // Act
-    const response = await schedulerPost(JSON.stringify({ projects: ['certctl-missing'] })).finally(() => {
+    const response = await schedulerPost(
+      JSON.stringify({ projects: ['certctl-missing'] }),
+      twoProjects,
+    ).finally(async () => {
       for (const spy of spies) spy.mockRestore();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await gcp.close();
     });
     const answer = (await response.json()) as Record<string, unknown>;
 
@@ -135,6 +162,22 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
       expect(answer.error).toMatch(/^auditPitr body is invalid: projects\.0: must be a GCP project id/);
       expect(answer.error).not.toContain(project);
     }
+  });
+
+  it('answers 400 naming the project, and audits nothing, when the body names a project the policy does not list', async () => {
+    // Prepare
+    sim.resetStats();
+
+    // Act: a permanent error of the body, which a 500 would have Cloud Scheduler retry.
+    const response = await schedulerPost(JSON.stringify({ projects: ['certctl-elsewhere'] }));
+    const answer = (await response.json()) as { error: string };
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(answer.error).toBe(
+      `auditPitr body is invalid: projects: certctl-elsewhere not in the policy's gcp.projects (${PROJECT}); a run may only narrow the policy's projects`,
+    );
+    expect(sim.stats().requests).toBe(0);
   });
 
   it('answers 400 naming the field when the body is not a valid request', async () => {
