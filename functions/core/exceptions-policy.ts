@@ -146,7 +146,16 @@ export const policyExceptionSchema = z
       'The check id the exception covers (`pitr.cross-region`); one that is no check of its group (a typo) is refused when a run of that group starts.',
     ),
     reason: z.described(
-      z.string().check(z.minLength(10, 'must say why the risk is accepted (10 characters or more)')),
+      // Blanks do not count: a reason of blanks says nothing, and Security Hub refuses a finding whose
+      // ProductFields value (`exception/reason`) has no text, so one such entry would fail every import.
+      z
+        .string()
+        .check(
+          z.refine(
+            (reason) => reason.trim().length >= 10,
+            'must say why the risk is accepted (10 characters or more, not counting blanks at either end)',
+          ),
+        ),
       'Why the risk is accepted.',
     ),
     expires: z.described(

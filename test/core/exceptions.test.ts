@@ -153,6 +153,19 @@ describe('applyExceptions', () => {
       }),
     ).toThrow(/exceptions\.0\.reason|exceptions\.0\.expires/);
   });
+
+  it('refuses a reason of blanks, which would go to Security Hub as a blank ProductFields value and fail every import', () => {
+    // Prepare: ten spaces, a tab and newlines: long enough, but nothing said.
+    const exceptionWith = (reason: string) => ({
+      exceptions: [{ resource: 'db', account: ACCOUNT_A, check: 'pitr.lag', reason, expires: '2027-03-31' }],
+    });
+
+    // Act + Assess
+    for (const reason of [' '.repeat(10), '\t\n   \n    \t ', '   ok      ']) {
+      expect(() => parsePolicy(exceptionWith(reason))).toThrow(/exceptions\.0\.reason.*10 characters/s);
+    }
+    expect(() => parsePolicy(exceptionWith('  migration window  '))).not.toThrow();
+  });
 });
 
 describe('which findings an exception names', () => {

@@ -587,11 +587,13 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
     if (reported.has(key)) throw new AsffValidationError('Id', 'is produced twice in one run', draft.Id);
     reported.add(key);
     const existing = existingByKey.get(key);
-    if (finding.internalError && existing) {
+    // An archived finding proves nothing of this resource: it was archived because the resource was
+    // gone, and the resource is back. Its internal error is imported ACTIVE (NOT_AVAILABLE) like a new
+    // one, or Security Hub would show nothing active for a check that could not judge it.
+    if (finding.internalError && existing?.recordState === 'ACTIVE') {
       // The check threw on this resource: what Security Hub holds is the last thing proven, and a
       // defect of ours must neither resolve nor overwrite it, nor let it expire.
       if (
-        existing.recordState === 'ACTIVE' &&
         keepAlive(
           existing,
           destination,

@@ -864,6 +864,41 @@ describe('planPublication reasons and edge cases', () => {
     ]);
   });
 
+  it('re-imports ACTIVE as NOT_AVAILABLE an archived finding whose resource is back and whose check now throws', () => {
+    // Prepare: db-1 was deleted (its FAILED finding archived); a database of that name is back,
+    // and the check throws on it.
+    const finding = retentionFinding(rdsResource('db-1'));
+    const broken = {
+      ...finding,
+      status: 'NOT_AVAILABLE' as const,
+      observed: { internalError: 'TypeError' },
+      internalError: true,
+    };
+    const archived = stored(finding, 20, { RecordState: 'ARCHIVED' });
+
+    // Act
+    const plan = planPublication({
+      report: report([broken], scopes),
+      policy: POLICY,
+      now: NOW,
+      existing: [archived],
+    });
+
+    // Assess: the archive said "resource gone", which is no longer true, and there is no earlier
+    // evaluation of this database to keep: it shows as not evaluated, keeping its CreatedAt.
+    expect(plan.imports).toHaveLength(1);
+    expect(plan.imports[0]).toMatchObject({
+      action: 'update',
+      finding: {
+        Id: archived.Id,
+        RecordState: 'ACTIVE',
+        Compliance: { Status: 'NOT_AVAILABLE' },
+        CreatedAt: archived.CreatedAt,
+      },
+    });
+    expect(plan.counts.untouched).toBe(0);
+  });
+
   it('creates the finding of an internal error when Security Hub holds none', () => {
     const broken = {
       ...retentionFinding(rdsResource('db-1')),
