@@ -217,7 +217,7 @@ function judge<F extends { readonly resource: ResourceRef }>(
         fact.resource,
         {
           status: 'NOT_AVAILABLE',
-          description: `Internal error in check ${check.metadata.id} while judging ${fact.resource.id}: ${name}: ${message}. This is a defect in certctl-backup-guard, not a permission or configuration problem of yours; the other checks on this resource were judged, and the earlier finding of this check is left as it was.`,
+          description: `Internal error in check ${check.metadata.id} while judging ${fact.resource.id}: ${name}: ${message}. This is a defect in certctl-backup-guard, not a permission or configuration problem of yours; the other checks on this resource were judged, and an active earlier finding of this check in Security Hub is left as it was (one archived when the resource was gone is replaced by this one).`,
           observed: { internalError: name },
           required: { checkEvaluated: true },
           remediationText:
