@@ -96,6 +96,19 @@ export type CloudSqlEdition = 'ENTERPRISE' | 'ENTERPRISE_PLUS' | 'DEVELOPER' | '
  */
 export const BACKUP_PLAN_TIERS: ReadonlySet<string> = new Set(['ENHANCED', 'ADVANCED']);
 
+/**
+ * The gcloud command that lists the Backup and DR backup plan associations of the Cloud SQL instances
+ * in a project's region; each names its backup plan and its data source in the backup vault
+ * (gcloud reference, `backup-dr backup-plan-associations fetch-for-resource-type`, whose example is
+ * `sqladmin.googleapis.com/Instance --location="us-central1"`).
+ */
+export function backupPlanAssociationsCommand(place: {
+  readonly account: string;
+  readonly region: string;
+}): string {
+  return `gcloud backup-dr backup-plan-associations fetch-for-resource-type sqladmin.googleapis.com/Instance --location=${place.region} --project=${place.account}`;
+}
+
 /** Everything the PITR checks need to know about one managed-Postgres database. */
 export interface PitrFact extends Fact {
   readonly resource: ResourceRef;

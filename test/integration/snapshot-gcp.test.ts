@@ -292,6 +292,40 @@ describe('snapshot job on Cloud SQL', () => {
     expect(snapshotExitCode(result)).toBe(2);
   });
 
+  it('answers an instance on the enhanced backup tier with the Backup and DR command, inserting no backup run for it, while the other target still gets its backup', async () => {
+    // Prepare: Google documents backupRuns.insert for standard backups only ("Manage standard
+    // backups"); an enhanced one's on-demand backup is a Backup and DR trigger-backup.
+    const { cloudSql, deps } = await start([
+      instance('certctl-pg', backup(100)),
+      instance('certctl-pg-enhanced', { ...backup(100), backups: { backupTier: 'ENHANCED' } }),
+      instance('certctl-pg-advanced', { ...backup(100), backups: { backupTier: 'ADVANCED' } }),
+    ]);
+
+    // Act
+    const result = await runSnapshotJob(request, deps);
+
+    // Assess
+    const byId = Object.fromEntries(result.results.map((entry) => [entry.target.id, entry]));
+    expect(byId['certctl-pg']?.outcome).toBe('available');
+    for (const [name, tier] of [
+      ['certctl-pg-enhanced', 'ENHANCED'],
+      ['certctl-pg-advanced', 'ADVANCED'],
+    ] as const) {
+      expect(byId[name]).toMatchObject({
+        outcome: 'error',
+        attempts: 0,
+        error: {
+          code: 'SnapshotOnBackupPlan',
+          message: `Cloud SQL instance ${name} uses enhanced backups (backupConfiguration.backupTier=${tier}): Backup and DR takes its backups, and Cloud SQL documents backupRuns.insert for standard backups only, so nothing was written. Take the on-demand backup with \`gcloud backup-dr backup-plan-associations trigger-backup BACKUP_PLAN_ASSOCIATION --project=${PROJECT} --location=europe-west1 --backup-rule-id=BACKUP_RULE_ID\` (BACKUP_PLAN_ASSOCIATION: the association that names this instance, listed by \`gcloud backup-dr backup-plan-associations fetch-for-resource-type sqladmin.googleapis.com/Instance --location=europe-west1 --project=${PROJECT}\`; BACKUP_RULE_ID: a rule of its backup plan), then ask readiness again.`,
+        },
+      });
+    }
+    expect(cloudSql.backups.all().map((run) => run.instance)).toEqual(['certctl-pg']);
+    expect(cloudSql.backups.insertCalls).toBe(1);
+    expect(result.problems).toEqual([]);
+    expect(snapshotExitCode(result)).toBe(1);
+  });
+
   it('reports an injected insert error with its gRPC code while the other target still gets its backup', async () => {
     // Prepare
     const { deps } = await start([

@@ -89,6 +89,12 @@ export interface SnapshotBackend {
   codeOf(error: unknown): string;
   /** Whether this backend counts manual snapshots against a quota (RDS yes; Cloud SQL backups no). */
   readonly quotaApplies: boolean;
+  /**
+   * Why this backend takes no snapshot of `target` (its backups are another service's to take), as
+   * the target's answer: the error code and what to do instead; undefined when it does. Asked
+   * before anything is listed or written for the target.
+   */
+  refusal?(target: SnapshotTarget): { readonly code: string; readonly message: string } | undefined;
 }
 
 /**

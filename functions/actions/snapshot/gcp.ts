@@ -6,6 +6,7 @@
  */
 import type { protos } from '@google-cloud/sql';
 import { describeError, errorCode } from '../../core/errors.ts';
+import { BACKUP_PLAN_TIERS, backupPlanAssociationsCommand } from '../../core/facts.ts';
 import type { EncryptionKey } from '../../core/key-facts.ts';
 import { pageTokens } from '../../core/paging.ts';
 import type { Policy } from '../../core/policy.ts';
@@ -84,6 +85,30 @@ function runStatus(run: BackupRun): string {
   if (status === 'DELETION_PENDING' || status === 'DELETED' || status === 'DELETION_FAILED')
     return 'deleting';
   return 'creating';
+}
+
+/**
+ * Why no backup run is inserted for an instance on the enhanced backup tier (ENHANCED, or its
+ * deprecated name ADVANCED): Backup and DR takes its backups. Google documents `backupRuns.insert`
+ * (`gcloud sql backups create`) under "Manage standard backups", which sends an instance that uses
+ * enhanced backups to "Manage enhanced backups"; there an on-demand backup is a Backup and DR
+ * trigger (gcloud reference, `backup-dr backup-plan-associations trigger-backup
+ * BACKUP_PLAN_ASSOCIATION --location=LOCATION [--backup-rule-id=BACKUP_RULE_ID]`, "Create an on-demand
+ * backup for a resource"; REST `backupPlanAssociations.triggerBackup`, permission
+ * `backupdr.backupPlanAssociations.triggerBackupForCloudSqlInstance`). A run inserted anyway may fail,
+ * or never be listed, and the request would wait for it until its deadline.
+ */
+export function backupPlanRefusal(
+  target: SnapshotTarget,
+): { readonly code: string; readonly message: string } | undefined {
+  const tier = target.backupTier;
+  if (target.kind !== 'cloudsql-instance' || tier === undefined || !BACKUP_PLAN_TIERS.has(tier))
+    return undefined;
+  const place = `--project=${target.account} --location=${target.region}`;
+  return {
+    code: 'SnapshotOnBackupPlan',
+    message: `Cloud SQL instance ${target.id} uses enhanced backups (backupConfiguration.backupTier=${tier}): Backup and DR takes its backups, and Cloud SQL documents backupRuns.insert for standard backups only, so nothing was written. Take the on-demand backup with \`gcloud backup-dr backup-plan-associations trigger-backup BACKUP_PLAN_ASSOCIATION ${place} --backup-rule-id=BACKUP_RULE_ID\` (BACKUP_PLAN_ASSOCIATION: the association that names this instance, listed by \`${backupPlanAssociationsCommand(target)}\`; BACKUP_RULE_ID: a rule of its backup plan), then ask readiness again.`,
+  };
 }
 
 export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string): SnapshotBackend {
@@ -198,6 +223,7 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
   };
   return {
     quotaApplies: false,
+    refusal: backupPlanRefusal,
     describe: describeOne,
     create: async (target, snapshotId, tags) => {
       const [operation] = await api.insert({
@@ -298,6 +324,7 @@ export function cloudSqlSnapshotKeyReader(cloudKms: () => Promise<CloudKmsApi>):
 
 function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
   const createdAt = toDate(instance.createTime ?? null);
+  const tier = enumName('backupTier', instance.settings?.backupConfiguration?.backupTier);
   return {
     provider: 'gcp',
     kind: 'cloudsql-instance',
@@ -307,6 +334,8 @@ function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
     ...(instance.selfLink ? { arn: instance.selfLink } : {}),
     // What tells a backup run of an earlier instance of this name (functions/actions/snapshot/identity.ts).
     ...(createdAt ? { createdAt: createdAt.toISOString() } : {}),
+    // From the same listing: no call of its own (backupPlanRefusal).
+    ...(tier ? { backupTier: tier } : {}),
   };
 }
 

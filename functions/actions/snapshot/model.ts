@@ -27,6 +27,11 @@ export interface SnapshotTarget {
    * update) is maintenance of the cluster, whose snapshot it needs.
    */
   readonly members?: readonly string[];
+  /**
+   * A Cloud SQL instance's `settings.backupConfiguration.backupTier` as its listing sent it
+   * (`STANDARD`, `ENHANCED`, or ENHANCED's deprecated name `ADVANCED`); absent when not sent.
+   */
+  readonly backupTier?: string;
 }
 
 /**

@@ -220,10 +220,10 @@ const isPending = (attempt: Attempt): attempt is Pending => 'snapshot' in attemp
 
 /** Quota, adoption of this request's existing snapshots, and one create attempt per target. */
 async function prepareScope(
-  targets: readonly SnapshotTarget[],
+  scopeTargets: readonly SnapshotTarget[],
   context: ScopeContext,
 ): Promise<PreparedScope> {
-  const first = targets[0] as SnapshotTarget;
+  const first = scopeTargets[0] as SnapshotTarget;
   const { deps, now } = context;
   const results: SnapshotTargetResult[] = [];
   let backend: SnapshotBackend;
@@ -232,13 +232,23 @@ async function prepareScope(
   } catch (error) {
     return {
       backend: undefined,
-      results: targets.map((target) => errorResult(target, now().getTime(), now, 0, error)),
+      results: scopeTargets.map((target) => errorResult(target, now().getTime(), now, 0, error)),
       open: [],
       busy: [],
     };
   }
   const toCreate: { target: SnapshotTarget; naming: Naming }[] = [];
   const open: Pending[] = [];
+  // A target whose snapshots the backend does not take is answered now: nothing listed or written.
+  const targets = scopeTargets.filter((target) => {
+    const refusal = backend.refusal?.(target);
+    if (refusal) {
+      results.push(
+        errorResult(target, now().getTime(), now, 0, new Error(refusal.message), () => refusal.code),
+      );
+    }
+    return refusal === undefined;
+  });
   // Quota, and snapshots of this request that exist already (a re-run after the idempotency record
   // expired), from each kind's listing: the one made with the targets, else one now, kinds at once.
   const kinds = [...new Set(targets.map((target) => target.kind))];

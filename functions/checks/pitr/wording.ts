@@ -3,7 +3,7 @@
  * and lags are printed, and the NOT_AVAILABLE outcome for a fact that could not be read.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import { BACKUP_PLAN_TIERS, type PitrFact } from '../../core/facts.ts';
+import { BACKUP_PLAN_TIERS, backupPlanAssociationsCommand, type PitrFact } from '../../core/facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 
 /** Every PITR check judges the same three kinds of database. */
@@ -222,16 +222,6 @@ export interface BackupPlanQuestion {
 }
 
 /**
- * The gcloud command that lists the Backup and DR backup plan associations of the Cloud SQL instances
- * in this instance's region; each names its backup plan and its data source in the backup vault
- * (gcloud reference, `backup-dr backup-plan-associations fetch-for-resource-type`, whose example is
- * `sqladmin.googleapis.com/Instance --location="us-central1"`).
- */
-export function backupPlanAssociationsCommand(fact: PitrFact): string {
-  return `gcloud backup-dr backup-plan-associations fetch-for-resource-type sqladmin.googleapis.com/Instance --location=${fact.resource.region} --project=${fact.resource.account}`;
-}
-
-/**
  * Why the restore window and the latest restorable time of an instance on the enhanced tier are not
  * read: it is restored to a point in time from its Backup and DR data source
  * (`gcloud sql instances point-in-time-restore DATASOURCE TARGET POINT_IN_TIME`, "performs a point in
@@ -273,6 +263,6 @@ export function judgedThroughBackupPlan(
     description: `${resourceLabel(fact)} uses enhanced backups (backupConfiguration.backupTier=${tier}): a Backup and DR backup plan manages its backups in a backup vault, and ${question.governedBy}. This audit does not read Backup and DR, so ${question.subject} could not be evaluated.`,
     observed: { ...observed, backupTier: tier },
     required,
-    remediationText: `Look at the Backup and DR backup plan that protects this instance: \`${backupPlanAssociationsCommand(fact)}\` lists the backup plan associations of the Cloud SQL instances in its region, each naming its backup plan and its data source in the backup vault (the plan's rules and vault are on the Backup plans page of Backup and DR in the console, ${DOCS.backupDrBackupPlans}). Then verify ${question.verify}. See ${DOCS.cloudSqlBackupOptions}.`,
+    remediationText: `Look at the Backup and DR backup plan that protects this instance: \`${backupPlanAssociationsCommand(fact.resource)}\` lists the backup plan associations of the Cloud SQL instances in its region, each naming its backup plan and its data source in the backup vault (the plan's rules and vault are on the Backup plans page of Backup and DR in the console, ${DOCS.backupDrBackupPlans}). Then verify ${question.verify}. See ${DOCS.cloudSqlBackupOptions}.`,
   };
 }
