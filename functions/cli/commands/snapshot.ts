@@ -228,14 +228,20 @@ checked for its KMS key (DescribeKey): a key pending deletion, disabled or unava
 the key, not available; asking again reads the key again. When the request's snapshot of a target ended failed or is
 being deleted, a re-run takes one more under its own name (<name>-a2, then -a3), never two of one
 attempt; after ${MAX_SNAPSHOT_ATTEMPTS} attempts it takes none and reports them all (SnapshotAttemptsExhausted).
+A Cloud SQL instance on the enhanced backup tier (backupConfiguration.backupTier ENHANCED or
+ADVANCED, read from the instance listing) gets no backup run: Backup and DR takes its backups, so it
+is reported as an error (SnapshotOnBackupPlan) naming the command that takes its on-demand backup
+(gcloud backup-dr backup-plan-associations trigger-backup) and how to find its association; the
+other targets still run.
 
 Exit codes:
   0  every target's snapshot is available (or created, with --no-wait)
   1  a target did not get its snapshot: failed, busy until the deadline, still creating at the
      deadline, over the manual-snapshot quota, its name taken, only a stale one from an earlier run
      of the request, a returned one gone or not read again or of an earlier database of that
-     name (SnapshotOfEarlierDatabase), its KMS key unusable or not read, or an API error; each is
-     listed with the exact error
+     name (SnapshotOfEarlierDatabase), its KMS key unusable or not read, a Cloud SQL instance on
+     the enhanced backup tier (SnapshotOnBackupPlan), or an API error; each is listed with the
+     exact error
   2  the request could not complete (no target, a region or project not read, a named target not
      found or naming several databases) or the input was bad
 
