@@ -280,6 +280,46 @@ describe('takeSnapshots before its creates', () => {
     expect(results[1]?.error?.message).toContain('holds 2 manual DB snapshots of a quota of 3');
   });
 
+  it('answers a target its backend refuses at once, listing, counting and writing nothing for it, while the others are snapshotted', async () => {
+    // Prepare: the region holds 2 manual snapshots of a quota of 3; db-a's backups are another
+    // service's to take (a Cloud SQL instance on the enhanced tier, say).
+    const listedFor: string[][] = [];
+    const { calls, backend } = recordingBackend(async (_kind, targets) => {
+      listedFor.push((targets ?? []).map((entry) => entry.id));
+      return [snapshot('manual-1'), snapshot('manual-2')];
+    });
+    const refusing: SnapshotBackend = {
+      ...backend,
+      refusal: (asked) =>
+        asked.id === 'db-a' ? { code: 'SnapshotElsewhere', message: 'db-a: take it elsewhere' } : undefined,
+    };
+    const clock = fakeClock();
+
+    // Act
+    const results = await takeSnapshots(
+      { ...request, wait: false },
+      [target('db-a', 'rds-instance'), target('db-b', 'rds-instance')],
+      {
+        policy: parsePolicy({ snapshots: { quotaPerRegion: 3 } }).snapshots,
+        backendFor: () => refusing,
+        now: clock.now,
+        sleep: clock.sleep,
+      },
+    );
+
+    // Assess: db-a takes no share of the quota, and db-b gets the one snapshot left.
+    expect(calls).toEqual(['list rds-instance', 'create db-b']);
+    expect(listedFor).toEqual([['db-b']]);
+    expect(results.map((result) => [result.target.id, result.outcome])).toEqual([
+      ['db-a', 'error'],
+      ['db-b', 'creating'],
+    ]);
+    expect(results[0]).toMatchObject({
+      attempts: 0,
+      error: { code: 'SnapshotElsewhere', message: 'db-a: take it elsewhere' },
+    });
+  });
+
   it('lists every kind of a scope at once when no listing was given', async () => {
     // Prepare: the instance listing answers only once the cluster listing has been asked for.
     let clustersAsked: () => void = () => undefined;
