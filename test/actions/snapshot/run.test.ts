@@ -254,25 +254,30 @@ describe('takeSnapshots before its creates', () => {
     return { calls, backend };
   }
 
-  it('counts the quota from the listing made with the targets and lists nothing again when one is given', async () => {
-    // Prepare: the region holds 2 manual snapshots of a quota of 3, listed with the targets.
-    const { calls, backend } = recordingBackend(async () => {
-      throw new Error('listed again');
-    });
+  /** db-a and db-b snapshotted without waiting, in a region whose quota is 3. */
+  function snapshotTwo(backend: SnapshotBackend, manualSnapshots?: ReturnType<typeof listedManual>) {
     const clock = fakeClock();
-
-    // Act
-    const results = await takeSnapshots(
+    return takeSnapshots(
       { ...request, wait: false },
       [target('db-a', 'rds-instance'), target('db-b', 'rds-instance')],
       {
         policy: parsePolicy({ snapshots: { quotaPerRegion: 3 } }).snapshots,
         backendFor: () => backend,
-        manualSnapshots: listedManual([snapshot('manual-1'), snapshot('manual-2')]),
+        ...(manualSnapshots ? { manualSnapshots } : {}),
         now: clock.now,
         sleep: clock.sleep,
       },
     );
+  }
+
+  it('counts the quota from the listing made with the targets and lists nothing again when one is given', async () => {
+    // Prepare: the region holds 2 manual snapshots of a quota of 3, listed with the targets.
+    const { calls, backend } = recordingBackend(async () => {
+      throw new Error('listed again');
+    });
+
+    // Act
+    const results = await snapshotTwo(backend, listedManual([snapshot('manual-1'), snapshot('manual-2')]));
 
     // Assess
     expect(calls).toEqual(['create db-a']);
@@ -293,19 +298,9 @@ describe('takeSnapshots before its creates', () => {
       refusal: (asked) =>
         asked.id === 'db-a' ? { code: 'SnapshotElsewhere', message: 'db-a: take it elsewhere' } : undefined,
     };
-    const clock = fakeClock();
 
     // Act
-    const results = await takeSnapshots(
-      { ...request, wait: false },
-      [target('db-a', 'rds-instance'), target('db-b', 'rds-instance')],
-      {
-        policy: parsePolicy({ snapshots: { quotaPerRegion: 3 } }).snapshots,
-        backendFor: () => refusing,
-        now: clock.now,
-        sleep: clock.sleep,
-      },
-    );
+    const results = await snapshotTwo(refusing);
 
     // Assess: db-a takes no share of the quota, and db-b gets the one snapshot left.
     expect(calls).toEqual(['list rds-instance', 'create db-b']);
