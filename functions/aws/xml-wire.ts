@@ -594,12 +594,18 @@ function parseTimestamp(text: string): Date | undefined {
   return date;
 }
 
+/** An optionally signed decimal integer (XML Schema `xs:integer`'s lexical form, without white space). */
+const DECIMAL_INTEGER = /^[+-]?[0-9]+$/;
+
 function scalar(kind: Kind, text: string, name: string): unknown {
   switch (kind) {
     case Kind.Integer: {
+      // Only an optionally signed decimal integer is a number: `Number` would read an empty text as
+      // 0 and `0x23` or `3.5e1` as 35, values the answer never sent. Anything else is left out, as
+      // a missing element is, so the checks report the value unknown.
+      if (!DECIMAL_INTEGER.test(text)) return undefined;
       const value = Number(text);
-      if (!Number.isInteger(value)) throw new XmlWireError(`${name} is not an integer: ${text}`);
-      return value;
+      return Number.isSafeInteger(value) ? value : undefined;
     }
     case Kind.Boolean:
       if (text === 'true') return true;

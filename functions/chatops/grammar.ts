@@ -12,6 +12,7 @@
  * message is the help the user needs.
  */
 import { MAX_SNAPSHOT_ATTEMPTS, SNAPSHOT_REQUEST_LIMITS } from '../actions/snapshot/model.ts';
+import { hiddenReasonProblem, showInvisible } from '../core/invisible.ts';
 import { CommandError } from './errors.ts';
 import { escapeMrkdwn } from './replies.ts';
 
@@ -124,12 +125,8 @@ function parse(text: string): ChatCommand {
       }
       // The reason is repeated in the answers and written to the snapshot tags, where an invisible
       // character would hide (or, a bidirectional override, reverse) what the reader sees.
-      const hidden = (reason as string).match(INVISIBLE)?.[0];
-      if (hidden !== undefined) {
-        throw new CommandError(
-          `the reason holds a character nobody reading it would see (${codePoint(hidden)}); type the reason again without it`,
-        );
-      }
+      const hidden = hiddenReasonProblem(reason as string);
+      if (hidden !== undefined) throw new CommandError(`the reason ${hidden}`);
       if (!TICKET.test(ticket as string)) {
         throw new CommandError(
           `${typed(ticket as string)} is not a ticket id: letters, digits and -_.#:/, at most 64`,
@@ -146,25 +143,13 @@ function parse(text: string): ChatCommand {
 }
 
 /**
- * Characters nobody reading the text sees, or that reorder what they see: control characters but
- * the tab and the line feed, format characters (zero-width spaces and joiners, bidirectional
- * overrides) and the line and paragraph separators.
- */
-const INVISIBLE = /[^\P{Cc}\t\n]|[\p{Cf}\p{Zl}\p{Zp}]/gu;
-
-/** `U+200B`: how a message names an invisible character. */
-function codePoint(char: string): string {
-  return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-}
-
-/**
  * A word the user typed, repeated in an error as inline code: escaped for mrkdwn and with its
  * backticks replaced, so it cannot close the code span, mention a channel or smuggle a link, and
  * its invisible characters shown as `[U+200B]`, so `status` pasted with a zero-width space is not
  * answered "unknown command `status`".
  */
 function typed(word: string): string {
-  const shown = word.replace(INVISIBLE, (char) => `[${codePoint(char)}]`);
+  const shown = showInvisible(word);
   return `\`${escapeMrkdwn(shown).replaceAll('`', "'")}\``;
 }
 

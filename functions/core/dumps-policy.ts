@@ -3,10 +3,10 @@
  * database they must contain. Kept in its own file so the policy's main schema can take it as one
  * field (`dumps: dumpsPolicySchema`) and the checks can read only this section.
  */
+import { AWS_REGION } from './aws-region.ts';
 import * as z from './zod.ts';
 
 const AWS_ACCOUNT = /^\d{12}$/;
-const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 /** S3 bucket names (3-63, lowercase, digits, dots, hyphens); GCS allows the same and underscores. */
 const BUCKET = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;

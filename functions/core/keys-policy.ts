@@ -8,10 +8,10 @@
  * every preset item must be mapped to a secret or switched off with a reason, so "not configured"
  * can never read as "backed up".
  */
+import { AWS_REGION, isAwsRegionName } from './aws-region.ts';
 import * as z from './zod.ts';
 
 const AWS_ACCOUNT = /^\d{12}$/;
-const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 /** `arn:aws:secretsmanager:<region>:<account>:secret:<name>` (the name may carry the 6-character suffix). */
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:([\w/+=.@-]{1,512})$/;
 /** `projects/<project>/secrets/<secret>` (Secret Manager resource names). */
@@ -406,8 +406,12 @@ function secretsNamedTwoWays(
 
 function secretProblem(item: ItemPolicy): string | undefined {
   const secret = item.secret ?? '';
-  if (SECRET_ARN.test(secret) || GCP_SECRET.test(secret)) {
+  const arnRegion = SECRET_ARN.exec(secret)?.[1];
+  if (arnRegion !== undefined || GCP_SECRET.test(secret)) {
     if (item.region || item.account) return 'region and account belong to a secret named without an ARN';
+    // The rule aws.regions uses: a region such as moon-1 would fail only when the audit calls it.
+    if (arnRegion !== undefined && !isAwsRegionName(arnRegion))
+      return `names the region ${arnRegion}, which is not an AWS region name (such as eu-west-1)`;
     return undefined;
   }
   if (secret.startsWith('arn:'))

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { AWS_REGION, isAwsRegionName } from './aws-region.ts';
 import { chatopsPolicySchema } from './chatops-policy.ts';
 import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
@@ -13,13 +14,8 @@ import { parseAuditSchedule } from './schedule.ts';
 import { snapshotsPolicySchema, waiverHorizonIssues } from './snapshots-policy.ts';
 import * as z from './zod.ts';
 
-/** An AWS region name (`eu-west-1`, `us-gov-west-1`). */
-export const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+export { AWS_REGION, isAwsRegionName };
 
-/** Whether `name` is spelled like an AWS region (`eu-west-1`); the policy and `--region` share the rule. */
-export function isAwsRegionName(name: string): boolean {
-  return AWS_REGION.test(name);
-}
 const ACCOUNT_ID = /^\d{12}$/;
 /** A Google service account's numeric uniqueId. */
 const UNIQUE_ID = /^\d{10,30}$/;

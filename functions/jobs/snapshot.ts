@@ -36,6 +36,7 @@ import {
 import { type SnapshotProgress, takeSnapshots, withKeyChecked } from '../actions/snapshot/run.ts';
 import { EXIT_CODES } from '../core/audit.ts';
 import { describeError, eachOrAllFail, InputError } from '../core/errors.ts';
+import { hiddenReasonProblem } from '../core/invisible.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import { locateIdentifier, namesOf } from '../core/targets.ts';
@@ -190,7 +191,14 @@ export function snapshotBackendFor(clouds: readonly SnapshotCloud[]) {
  */
 export const snapshotRequestFields = {
   requestId: z.string().check(z.minLength(1), z.maxLength(SNAPSHOT_REQUEST_LIMITS.requestId)),
-  reason: z.string().check(z.minLength(1), z.maxLength(SNAPSHOT_REQUEST_LIMITS.reason)),
+  reason: z.string().check(
+    z.minLength(1),
+    z.maxLength(SNAPSHOT_REQUEST_LIMITS.reason),
+    z.superRefine((reason, context) => {
+      const hidden = hiddenReasonProblem(reason);
+      if (hidden !== undefined) context.addIssue({ code: 'custom', message: hidden, input: reason });
+    }),
+  ),
   ticket: z.optional(z.string().check(z.minLength(1), z.maxLength(SNAPSHOT_REQUEST_LIMITS.ticket))),
   requestedBy: z.string().check(z.minLength(1), z.maxLength(256)),
   targets: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.minLength(1))),

@@ -24,6 +24,7 @@ import {
   type StreamCollector,
 } from '../../functions/aws/rds-wire.ts';
 import { XmlWireError } from '../../functions/aws/xml-wire.ts';
+import { pitrEnabledCheck } from '../../functions/checks/pitr/enabled.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { DEFAULT_ACCOUNT_ID, simCredentials } from '../sim/accounts.ts';
@@ -241,7 +242,7 @@ describe('lean RDS list decoding', () => {
         '<DescribeDBInstancesResponse><DescribeDBInstancesResult><DBInstances><DBInstance><BackupRetentionPeriod>seven</BackupRetentionPeriod>',
         LEAN_RESULTS.DescribeDBInstances as Shape,
       ),
-    ).toThrow(/BackupRetentionPeriod is not an integer/);
+    ).toThrow(XmlWireError);
   });
 });
 
@@ -446,6 +447,24 @@ describe('RDS list answers without their list element', () => {
       expect(facts[0]?.restoreWindow).toMatchObject({
         reason: expect.stringContaining('answer without <DBInstanceAutomatedBackups>'),
       });
+      client.destroy();
+    });
+  }
+  for (const retention of ['', '0x23', '3.5e1']) {
+    it(`reports pitr.enabled NOT_AVAILABLE, not FAILED or PASSED, for <BackupRetentionPeriod>${retention}</BackupRetentionPeriod> (lean decoding)`, async () => {
+      // Prepare: one instance whose retention is not a decimal integer.
+      const client = answering((operation) =>
+        operation === 'DescribeDBInstances'
+          ? `<DBInstances><DBInstance><DBInstanceIdentifier>certctl-db</DBInstanceIdentifier><DbiResourceId>db-CERTCTL</DbiResourceId><Engine>postgres</Engine><BackupRetentionPeriod>${retention}</BackupRetentionPeriod></DBInstance></DBInstances>`
+          : `<${LISTS[operation]}/>`,
+      );
+      // Act
+      const [fact, ...others] = await collectRdsPitrFacts(client, scope, policy);
+      const outcome = fact && pitrEnabledCheck.evaluate(fact, { policy, now: NOW });
+      // Assess: the value is left unknown, as a missing element is.
+      expect(others).toEqual([]);
+      expect(fact?.retentionDays).toBeUndefined();
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
       client.destroy();
     });
   }

@@ -186,6 +186,40 @@ describe('matching member names', () => {
   });
 });
 
+describe('integer texts that are not an optionally signed decimal integer', () => {
+  it.each([
+    ['7', 7],
+    ['-3', -3],
+    ['+4', 4],
+    ['0012', 12],
+    ['', undefined],
+    ['0x23', undefined],
+    ['3.5e1', undefined],
+    ['1e3', undefined],
+    ['7.0', undefined],
+    [' 7 ', undefined],
+    ['seven', undefined],
+    ['Infinity', undefined],
+    ['12345678901234567890', undefined],
+  ] as const)('decodes <V>%s</V> as %s (not sent), read in place or the general way', (text, expected) => {
+    // Arrange
+    const shape: Shape = { V: 'integer', Id: 'string' };
+    const read = (xml: string) =>
+      decodeXmlResult(`<R><Result>${xml}<Id>kept</Id></Result></R>`, ['R', 'Result'], shape);
+
+    // Act
+    const fast = read(`<V>${text}</V>`);
+    const general = read(`<V><![CDATA[]]>${text}</V>`);
+
+    // Assess: a value the answer did not send as a number is left out, the rest of the item kept.
+    for (const decoded of [fast, general]) {
+      expect(decoded.V, text).toBe(expected);
+      expect('V' in decoded, text).toBe(expected !== undefined);
+      expect(decoded.Id).toBe('kept');
+    }
+  });
+});
+
 describe('the fast paths give what the general reading gives', () => {
   it('tells apart members that share a slot of the member table and skips a third of that slot', () => {
     // Arrange: "Id", "Ah" and "Cg" fall in one slot of the table the scanner looks members up in

@@ -122,6 +122,38 @@ describe('backup-guard input checks', () => {
     );
   });
 
+  it('refuses a snapshot --reason with an invisible or control character as chat does, and keeps tabs and line breaks', async () => {
+    // Prepare
+    const snapshot = async (reason: string, ...extra: string[]) => {
+      const io = captureIo();
+      const code = await runCli(
+        ['snapshot', '--region', 'eu-west-1', '--endpoint-url', sim.endpoint, '--reason', reason, ...extra],
+        io,
+        { awsCredentials: simCredentials() },
+      );
+      return { code, err: io.err() };
+    };
+
+    // Act
+    const reversed = await snapshot('CA \u202erotation');
+    const blank = await snapshot('\u200b');
+    const terminalEscape = await snapshot('CA\u001b[2Jrotation');
+    const carriageReturn = await snapshot('CA\rrotation');
+    // The next flag checked after --reason: a reason that passes is refused for it instead.
+    const lines = await snapshot('CA rotation\n\tstep 2', '--wait', '--no-wait');
+
+    // Assess
+    expect(reversed).toEqual({
+      code: 2,
+      err: 'backup-guard: --reason holds a character nobody reading it would see (U+202E); type the reason again without it\n',
+    });
+    expect(blank.err).toContain('(U+200B)');
+    expect(terminalEscape.err).toContain('(U+001B)');
+    expect(carriageReturn.err).toContain('(U+000D)');
+    expect(lines.err).toContain('--wait and --no-wait contradict each other');
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it('refuses an unknown option of checks', async () => {
     // Prepare
     const io = captureIo();

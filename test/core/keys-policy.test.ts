@@ -1,7 +1,7 @@
 /** The `keys` policy section: the certctl preset, mappings, switch-offs and the live CA. */
 import { describe, expect, it } from 'vitest';
 import { keyInventory, presetItems, secretKey } from '../../functions/core/keys-policy.ts';
-import { parsePolicy } from '../../functions/core/policy.ts';
+import { isAwsRegionName, parsePolicy } from '../../functions/core/policy.ts';
 import { keysPolicy } from '../fixtures/keys/world.ts';
 
 function problems(input: unknown): string {
@@ -271,6 +271,27 @@ describe('keys policy inventory and item rules', () => {
       'a secret named without an ARN needs region and account',
     );
     expect(secret('certctl/x', { region: 'eu-west-1', account: '111111111111' })).toBe('');
+  });
+
+  it('refuses a Secrets Manager ARN whose region is not an AWS region name, naming the item', () => {
+    // Arrange
+    const withSecret = (secret: string) =>
+      problems({ keys: { preset: 'none', items: { 'ca-bundle': { kind: 'opaque', secret } } } });
+
+    // Act
+    const moon = withSecret('arn:aws:secretsmanager:moon-1:111111111111:secret:certctl/ca');
+    const noNumber = withSecret('arn:aws:secretsmanager:eu-west:111111111111:secret:certctl/ca');
+    const good = withSecret('arn:aws:secretsmanager:us-gov-west-1:111111111111:secret:certctl/ca');
+
+    // Assess: the same rule as aws.regions (isAwsRegionName), said at the item.
+    expect(isAwsRegionName('moon-1')).toBe(false);
+    expect(moon).toContain(
+      'keys.items.ca-bundle.secret: names the region moon-1, which is not an AWS region name',
+    );
+    expect(noNumber).toContain(
+      'keys.items.ca-bundle.secret: names the region eu-west, which is not an AWS region name',
+    );
+    expect(good).toBe('');
   });
 
   it('refuses one secret named two ways (its complete ARN in one item, its name or partial ARN in another)', () => {

@@ -12,6 +12,7 @@ import { MAX_SNAPSHOT_ATTEMPTS, SNAPSHOT_REQUEST_LIMITS } from '../../actions/sn
 import type { SnapshotProgress } from '../../actions/snapshot/run.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { InputError } from '../../core/errors.ts';
+import { hiddenReasonProblem } from '../../core/invisible.ts';
 import {
   runSnapshotJob,
   type SnapshotJobDependencies,
@@ -75,6 +76,8 @@ function snapshotRequestOf(values: Readonly<Record<string, unknown>>, io: CliIo)
   if (!reason) {
     throw new InputError('--reason is required: say why the snapshot is taken, e.g. --reason "CA rotation"');
   }
+  const hidden = hiddenReasonProblem(reason);
+  if (hidden !== undefined) throw new InputError(`--reason ${hidden}`);
   if (values.wait === true && values['no-wait'] === true) {
     throw new InputError('--wait and --no-wait contradict each other: give one of them');
   }

@@ -96,6 +96,20 @@ describe('snapshot Lambda', () => {
     );
   });
 
+  it('refuses an event whose reason holds an invisible or control character, as chat does', () => {
+    // Prepare
+    const event = (reason: string) => ({ requestId: 'r-1', reason, requestedBy: 'U1' });
+
+    // Act / Assess
+    expect(() => parseSnapshotEvent(event('CA \u202erotation'))).toThrow(
+      'snapshot input is invalid: reason: holds a character nobody reading it would see (U+202E); type the reason again without it',
+    );
+    expect(() => parseSnapshotEvent(event('\u200b'))).toThrow('(U+200B)');
+    expect(parseSnapshotEvent(event('CA rotation\n\tstep 2'))).toMatchObject({
+      reason: 'CA rotation\n\tstep 2',
+    });
+  });
+
   it('names the bad field in one line when the event misses the request id', () => {
     // Act / Assess
     expect(() => parseSnapshotEvent({ reason: 'x', requestedBy: 'U1' })).toThrow(

@@ -1,0 +1,34 @@
+/**
+ * Characters nobody reading a text sees, or that reorder what they see. A snapshot's reason is
+ * repeated in the answers and written to the snapshot tags, where such a character would hide (or, a
+ * bidirectional override, reverse) what the reader sees: chat, the CLI and the `snapshot` function
+ * refuse it the same way ({@link hiddenReasonProblem}).
+ */
+
+/**
+ * Control characters but the tab and the line feed, format characters (zero-width spaces and
+ * joiners, bidirectional overrides) and the line and paragraph separators.
+ */
+const INVISIBLE = /[^\P{Cc}\t\n]|[\p{Cf}\p{Zl}\p{Zp}]/gu;
+const FIRST_INVISIBLE = new RegExp(INVISIBLE.source, 'u');
+
+/** `U+200B`: how a message names an invisible character. */
+function codePoint(char: string): string {
+  return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** `text` with each invisible character shown as `[U+200B]`, for repeating what a user typed. */
+export function showInvisible(text: string): string {
+  return text.replace(INVISIBLE, (char) => `[${codePoint(char)}]`);
+}
+
+/**
+ * Why `reason` cannot be a snapshot's reason, after what names it (`the reason`, `--reason`, a
+ * field path): it holds an invisible character; undefined when it holds none. Tabs and line feeds
+ * are taken.
+ */
+export function hiddenReasonProblem(reason: string): string | undefined {
+  const hidden = FIRST_INVISIBLE.exec(reason)?.[0];
+  if (hidden === undefined) return undefined;
+  return `holds a character nobody reading it would see (${codePoint(hidden)}); type the reason again without it`;
+}
