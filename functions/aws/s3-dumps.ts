@@ -243,6 +243,14 @@ async function listSeries(
         if (entry.Key === undefined || !isSeriesObject(entry.Key, entry.Size, location)) continue;
         objects.push({ key: entry.Key, size: entry.Size, lastModified: entry.LastModified });
       }
+      // S3 always says whether more keys follow (API_ListObjectsV2, IsTruncated); an answer that
+      // does not cannot end the listing, or a cut series would read as whole.
+      if (page.IsTruncated === undefined) {
+        return {
+          state: 'unknown',
+          reason: `ListObjectsV2 answered without IsTruncated after ${listed} objects, so whether more objects follow could not be told`,
+        };
+      }
       token = page.IsTruncated ? nextToken(page.NextContinuationToken) : undefined;
       if (page.IsTruncated && !token) complete = false;
     } while (token);

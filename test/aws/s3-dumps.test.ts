@@ -758,68 +758,89 @@ describe('s3DumpsCollector', () => {
   });
 });
 
-describe('readS3DumpFact when S3 names a page it already sent', () => {
-  it('reads the listing as unknown, not complete or cut at the limit, when ListObjectsV2 repeats a continuation token', async () => {
-    // Prepare: every listing answer is the simulator's whole series, marked truncated and naming
-    // the same continuation token (a request with it is answered from the start again).
-    let s3: SimService | undefined;
-    const repeating: SimService = {
-      name: 'repeating-continuation-token',
-      matches: (request) => request.signingService === 's3' && request.query.get('list-type') === '2',
-      async handle(request, context) {
-        const query = new URLSearchParams(request.query);
-        query.delete('continuation-token');
-        const answer = await (s3 as SimService).handle({ ...request, query }, context);
-        const repeated = String(answer.body)
-          .replace(/<IsTruncated>false<\/IsTruncated>/, '<IsTruncated>true</IsTruncated>')
-          .replace(
-            '</ListBucketResult>',
-            '<NextContinuationToken>page-2</NextContinuationToken></ListBucketResult>',
-          );
-        return { ...answer, body: repeated };
-      },
-      throttled: () => ({ status: 500, body: '' }),
-      serverError: () => ({ status: 500, body: '' }),
-    };
-    const local = await startSim({
-      clock: () => NOW,
-      scenario: {
-        services: {
-          s3: {
-            buckets: [
-              {
-                ...HEALTHY,
-                series: [{ keyPrefix: 'prod/certctl-', count: 5, newest: '-2h', fixture: DUMP_FIXTURE }],
-              },
-            ],
-          },
+/**
+ * The fact of a five-dump prefix read through a simulator whose every ListObjectsV2 answer is the
+ * S3 simulator's, asked without its continuation token and rewritten by `rewrite`.
+ */
+async function factWithListingAnswer(rewrite: (body: string) => string) {
+  let s3: SimService | undefined;
+  const rewriting: SimService = {
+    name: 'rewritten-listing',
+    matches: (request) => request.signingService === 's3' && request.query.get('list-type') === '2',
+    async handle(request, context) {
+      const query = new URLSearchParams(request.query);
+      query.delete('continuation-token');
+      const answer = await (s3 as SimService).handle({ ...request, query }, context);
+      return { ...answer, body: rewrite(String(answer.body)) };
+    },
+    throttled: () => ({ status: 500, body: '' }),
+    serverError: () => ({ status: 500, body: '' }),
+  };
+  const local = await startSim({
+    clock: () => NOW,
+    scenario: {
+      services: {
+        s3: {
+          buckets: [
+            {
+              ...HEALTHY,
+              series: [{ keyPrefix: 'prod/certctl-', count: 5, newest: '-2h', fixture: DUMP_FIXTURE }],
+            },
+          ],
         },
       },
-      extraServices: [repeating],
+    },
+    extraServices: [rewriting],
+  });
+  s3 = local.service('s3');
+  const localFactory = new AwsClientFactory({
+    maxAttempts: 1,
+    credentials: simCredentials(ACCOUNT),
+    endpoint: local.endpoint,
+  });
+  try {
+    return await readS3DumpFact({
+      clientFor: (region) => localFactory.client(S3Client, region),
+      location: location('certctl-dumps'),
+      maxObjectsListed: 1000,
+      keyManagers: new S3KeyManagers((region) => localFactory.client(KMSClient, region)),
     });
-    s3 = local.service('s3');
-    const localFactory = new AwsClientFactory({
-      maxAttempts: 1,
-      credentials: simCredentials(ACCOUNT),
-      endpoint: local.endpoint,
-    });
-    try {
-      // Act
-      const fact = await readS3DumpFact({
-        clientFor: (region) => localFactory.client(S3Client, region),
-        location: location('certctl-dumps'),
-        maxObjectsListed: 1000,
-        keyManagers: new S3KeyManagers((region) => localFactory.client(KMSClient, region)),
-      });
+  } finally {
+    localFactory.destroy();
+    await local.close();
+  }
+}
 
-      // Assess
-      expect(fact.listing).toMatchObject({
-        state: 'unknown',
-        reason: expect.stringContaining('continuation token it had already sent'),
-      });
-    } finally {
-      localFactory.destroy();
-      await local.close();
-    }
+describe('readS3DumpFact when a ListObjectsV2 answer cannot be trusted to end the listing', () => {
+  it('reads the listing as unknown, not complete or cut at the limit, when ListObjectsV2 repeats a continuation token', async () => {
+    // Act: every listing answer is the whole series, marked truncated and naming the same
+    // continuation token (a request with it is answered from the start again).
+    const fact = await factWithListingAnswer((body) =>
+      body
+        .replace(/<IsTruncated>false<\/IsTruncated>/, '<IsTruncated>true</IsTruncated>')
+        .replace(
+          '</ListBucketResult>',
+          '<NextContinuationToken>page-2</NextContinuationToken></ListBucketResult>',
+        ),
+    );
+
+    // Assess
+    expect(fact.listing).toMatchObject({
+      state: 'unknown',
+      reason: expect.stringContaining('continuation token it had already sent'),
+    });
+  });
+
+  it('reads the listing as unknown, not complete, when ListObjectsV2 does not say whether it is truncated', async () => {
+    // Act: the answer lists the series but leaves out IsTruncated.
+    const fact = await factWithListingAnswer((body) =>
+      body.replace(/<IsTruncated>false<\/IsTruncated>/, ''),
+    );
+
+    // Assess: more objects may follow, so neither freshness nor the series can be judged on it.
+    expect(fact.listing).toMatchObject({
+      state: 'unknown',
+      reason: expect.stringContaining('IsTruncated'),
+    });
   });
 });
