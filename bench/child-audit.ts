@@ -8,7 +8,9 @@
  * demand), not as TypeScript sources. Run from sources, a cold audit also paid Node's type stripping
  * (amaro's WebAssembly) and resolving some hundred files, which no deployed function does.
  * `BENCH_AS_SOURCES=1` runs the sources instead, as every profiling switch does (`BENCH_CPU_PROF`,
- * `BENCH_PROFILE_DIR`, `BENCH_CPU_PROFILE`), so profiles name our functions and files. The child's
+ * `BENCH_PROFILE_DIR`, `BENCH_CPU_PROFILE`), so profiles name our functions and files.
+ * `BENCH_V8_FLAGS='--flag=value …'` (space-separated) gives every child those extra V8 flags after
+ * the heap limits, to A/B a GC setting (e.g. `--min-semi-space-size=44`). The child's
  * half is bench/child-side.ts, which the children import alone: this module's bundler pulls in
  * aws-cdk-lib, which would otherwise be bundled into every child (about 40 MB).
  */
@@ -32,6 +34,11 @@ const run = promisify(execFile);
 export function profileFlags(env: NodeJS.ProcessEnv = process.env): string[] {
   const dir = env.BENCH_CPU_PROF;
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
+/** The extra V8 flags `BENCH_V8_FLAGS` asks for (space-separated), after every other flag of the child. */
+export function extraV8Flags(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.BENCH_V8_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== '');
 }
 
 const bundled = new Map<string, string>();
@@ -68,10 +75,14 @@ export async function runAuditChild<F>(
   env: Record<string, string>,
   nodeFlags: readonly string[] = [],
 ): Promise<F> {
-  const { stdout } = await run(process.execPath, [...profileFlags(), ...nodeFlags, childEntry(script)], {
-    env: { ...process.env, ...env },
-    maxBuffer: 1 << 20,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    [...profileFlags(), ...nodeFlags, ...extraV8Flags(), childEntry(script)],
+    {
+      env: { ...process.env, ...env },
+      maxBuffer: 1 << 20,
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as F;
 }
 
