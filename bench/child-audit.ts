@@ -20,8 +20,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { BUNDLE_FILE_NAME } from '../infra/bundling.ts';
+import { execWrapperFlags, lambdaHeapFlags } from '../infra/exec-wrapper.ts';
 import { bundleLambda } from '../infra/lambda-code.ts';
 
+export { lambdaHeapFlags } from '../infra/exec-wrapper.ts';
 export { type AuditFigures, measureAudit, reportFigures } from './child-side.ts';
 
 const run = promisify(execFile);
@@ -87,14 +89,12 @@ export async function runAuditChild<F>(
 }
 
 /**
- * The V8 heap limits the Lambda Node.js runtime starts a function of `memoryMb` with. Its bootstrap
- * (`/var/runtime/bootstrap` in the Lambda base images) gives new space a tenth of the memory, each
- * of the two semi-spaces half of that, and old space the rest: for the audits' 1,769 MB
- * `--max-semi-space-size=88 --max-old-space-size=1593`, for 256 MB `12` and `231`.
+ * The node flags a deployed audit function of `memoryMb` runs with: those its exec wrapper adds
+ * (infra/exec-wrapper.ts, right after the interpreter), then the heap limits the Lambda runtime
+ * gives it ({@link lambdaHeapFlags}). The audit children get these, so the benchmarks measure what ships.
  */
-export function lambdaHeapFlags(memoryMb: number): string[] {
-  const newSpace = Math.floor(memoryMb / 10);
-  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
+export function deployedNodeFlags(memoryMb: number): string[] {
+  return [...execWrapperFlags(memoryMb), ...lambdaHeapFlags(memoryMb)];
 }
 
 /** How many fresh processes a child-process benchmark measures its headline audit in. */
