@@ -30,7 +30,7 @@ import { AUDIT_MEMORY_MB } from '../infra/scheduled-job.ts';
 import { startSim } from '../test/sim/server.ts';
 import type { DumpsRunFigures } from './audit-dumps-child.ts';
 import { bundleReport, measureFunction } from './bundle.ts';
-import { lambdaHeapFlags, repeatRuns, runAuditChild } from './child-audit.ts';
+import { deployedNodeFlags, repeatRuns, runAuditChild } from './child-audit.ts';
 
 const LATENCY_MS = 50;
 const BUCKETS = 10;
@@ -90,8 +90,8 @@ try {
         BENCH_POLICY: JSON.stringify(policy),
         ...(profile ? { BENCH_CPU_PROFILE: profile } : {}),
       },
-      // The heap limits of the deployed function.
-      lambdaHeapFlags(AUDIT_MEMORY_MB),
+      // The node flags of the deployed function: its exec wrapper's, then the runtime's heap limits.
+      deployedNodeFlags(AUDIT_MEMORY_MB),
     );
   // The same audits with no injected latency: the CPU the SDK, the XML and the checks need. The
   // first such audit is not measured: it has the simulator serialize every answer it then reuses.

@@ -28,7 +28,7 @@ import { AUDIT_MEMORY_MB } from '../infra/scheduled-job.ts';
 import { DEFAULT_ACCOUNT_ID } from '../test/sim/accounts.ts';
 import { startSim } from '../test/sim/server.ts';
 import { bundleReport, measureFunction } from './bundle.ts';
-import { type AuditFigures, lambdaHeapFlags, repeatRuns, runAuditChild } from './child-audit.ts';
+import { type AuditFigures, deployedNodeFlags, repeatRuns, runAuditChild } from './child-audit.ts';
 
 const LATENCY_MS = 50;
 const SECRETS = 2000;
@@ -107,8 +107,8 @@ async function audit(endpoint: string, inspect: boolean, latencyMs: number): Pro
             }
           : {}),
       },
-      // The heap limits of the deployed function.
-      lambdaHeapFlags(AUDIT_MEMORY_MB),
+      // The node flags of the deployed function: its exec wrapper's, then the runtime's heap limits.
+      deployedNodeFlags(AUDIT_MEMORY_MB),
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -14,7 +14,7 @@
  *
  * The audit runs in FRESH_RUNS fresh processes (bench/child-audit.ts); the run of median wall time is
  * the headline, and every run's wall time is printed beside it. The timed processes get the V8 heap
- * limits of the deployed function (AUDIT_MEMORY_MB, `lambdaHeapFlags`); one more process, with a
+ * limits of the deployed function and its exec wrapper's flag (AUDIT_MEMORY_MB, `deployedNodeFlags`); one more process, with a
  * 256 MB function's limits, shows that the audit fits the smallest size users may choose.
  */
 import { AUDIT_MEMORY_MB } from '../infra/scheduled-job.ts';
@@ -23,7 +23,7 @@ import { generateFleet } from '../test/sim/fleet.ts';
 import { startSim } from '../test/sim/server.ts';
 import type { RdsService } from '../test/sim/services/rds.ts';
 import { bundleReport, measureFunction } from './bundle.ts';
-import { lambdaHeapFlags, repeatRuns, runAuditChild } from './child-audit.ts';
+import { deployedNodeFlags, repeatRuns, runAuditChild } from './child-audit.ts';
 
 interface ChildFigures {
   readonly wallMs: number;
@@ -39,9 +39,9 @@ interface ChildFigures {
   readonly failedScopes: number;
 }
 const LATENCY_MS = 50;
-const DEPLOYED_FLAGS = lambdaHeapFlags(AUDIT_MEMORY_MB);
+const DEPLOYED_FLAGS = deployedNodeFlags(AUDIT_MEMORY_MB);
 const SMALLEST_MB = 256;
-const SMALLEST_FLAGS = lambdaHeapFlags(SMALLEST_MB);
+const SMALLEST_FLAGS = deployedNodeFlags(SMALLEST_MB);
 const PAGE = 100;
 
 const scenario = generateFleet({
@@ -76,7 +76,7 @@ try {
   }
   const lowerBoundMs = LATENCY_MS * (2 + slowestRegionPages);
 
-  // V8 heap limits as the Lambda runtime sets them; without them V8 sizes its heap for this
+  // V8 heap limits as the Lambda runtime sets them, after the exec wrapper's flag; without them V8 sizes its heap for this
   // machine's 24 GiB.
   const runAudit = (flags = DEPLOYED_FLAGS): Promise<ChildFigures> =>
     runAuditChild<ChildFigures>('bench/audit-pitr-child.ts', { BENCH_ENDPOINT: sim.endpoint }, flags);
@@ -112,7 +112,7 @@ try {
     `  client CPU:       ${(figures.cpuMs / callsPerAudit).toFixed(2)} ms per API call, ${((1000 * figures.cpuMs) / figures.resources).toFixed(0)} µs per judged resource (${figures.resources} resources)`,
     `  CPU ratio:        ${(figures.cpuMs / lowerBoundMs).toFixed(2)} x the API lower bound (CPU is what a 0.15 vCPU Lambda pays ~7x)`,
     `  API calls:        ${callsPerAudit} per audit (${stats.requests} for the ${fresh.runs.length} first and warm audits; minimum ${minimumCalls}; retries ${stats.retries})`,
-    `  heap limits:      ${DEPLOYED_FLAGS.join(' ')} (the ${AUDIT_MEMORY_MB.toLocaleString('en-US')} MB function as deployed: new space a tenth of the memory, old space the rest)`,
+    `  heap limits:      ${DEPLOYED_FLAGS.join(' ')} (the ${AUDIT_MEMORY_MB.toLocaleString('en-US')} MB function as deployed: the exec wrapper's initial old space, a quarter of the memory; new space a tenth of the memory, old space the rest)`,
     `  peak memory:      ${smallest.maxRssMb.toFixed(0)} MB RSS, ${smallest.peakHeapMb.toFixed(0)} MB heap in a ${SMALLEST_MB} MB function's limits (${SMALLEST_FLAGS.join(' ')}; its audit took ${smallest.wallMs.toFixed(0)} ms) (target <= ${SMALLEST_MB} MB); ${figures.maxRssMb.toFixed(0)} MB RSS as deployed`,
     ...(bundle ? bundleReport('Lambda audit-pitr', bundle) : []),
   ];

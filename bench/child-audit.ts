@@ -8,7 +8,9 @@
  * demand), not as TypeScript sources. Run from sources, a cold audit also paid Node's type stripping
  * (amaro's WebAssembly) and resolving some hundred files, which no deployed function does.
  * `BENCH_AS_SOURCES=1` runs the sources instead, as every profiling switch does (`BENCH_CPU_PROF`,
- * `BENCH_PROFILE_DIR`, `BENCH_CPU_PROFILE`), so profiles name our functions and files. The child's
+ * `BENCH_PROFILE_DIR`, `BENCH_CPU_PROFILE`), so profiles name our functions and files.
+ * `BENCH_V8_FLAGS='--flag=value …'` (space-separated) gives every child those extra V8 flags after
+ * the heap limits, to A/B a GC setting (e.g. `--min-semi-space-size=44`). The child's
  * half is bench/child-side.ts, which the children import alone: this module's bundler pulls in
  * aws-cdk-lib, which would otherwise be bundled into every child (about 40 MB).
  */
@@ -18,8 +20,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { BUNDLE_FILE_NAME } from '../infra/bundling.ts';
+import { execWrapperFlags, lambdaHeapFlags } from '../infra/exec-wrapper.ts';
 import { bundleLambda } from '../infra/lambda-code.ts';
 
+export { lambdaHeapFlags } from '../infra/exec-wrapper.ts';
 export { type AuditFigures, measureAudit, reportFigures } from './child-side.ts';
 
 const run = promisify(execFile);
@@ -32,6 +36,11 @@ const run = promisify(execFile);
 export function profileFlags(env: NodeJS.ProcessEnv = process.env): string[] {
   const dir = env.BENCH_CPU_PROF;
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
+/** The extra V8 flags `BENCH_V8_FLAGS` asks for (space-separated), after every other flag of the child. */
+export function extraV8Flags(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.BENCH_V8_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== '');
 }
 
 const bundled = new Map<string, string>();
@@ -68,22 +77,24 @@ export async function runAuditChild<F>(
   env: Record<string, string>,
   nodeFlags: readonly string[] = [],
 ): Promise<F> {
-  const { stdout } = await run(process.execPath, [...profileFlags(), ...nodeFlags, childEntry(script)], {
-    env: { ...process.env, ...env },
-    maxBuffer: 1 << 20,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    [...profileFlags(), ...nodeFlags, ...extraV8Flags(), childEntry(script)],
+    {
+      env: { ...process.env, ...env },
+      maxBuffer: 1 << 20,
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as F;
 }
 
 /**
- * The V8 heap limits the Lambda Node.js runtime starts a function of `memoryMb` with. Its bootstrap
- * (`/var/runtime/bootstrap` in the Lambda base images) gives new space a tenth of the memory, each
- * of the two semi-spaces half of that, and old space the rest: for the audits' 1,769 MB
- * `--max-semi-space-size=88 --max-old-space-size=1593`, for 256 MB `12` and `231`.
+ * The node flags a deployed audit function of `memoryMb` runs with: those its exec wrapper adds
+ * (infra/exec-wrapper.ts, right after the interpreter), then the heap limits the Lambda runtime
+ * gives it ({@link lambdaHeapFlags}). The audit children get these, so the benchmarks measure what ships.
  */
-export function lambdaHeapFlags(memoryMb: number): string[] {
-  const newSpace = Math.floor(memoryMb / 10);
-  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
+export function deployedNodeFlags(memoryMb: number): string[] {
+  return [...execWrapperFlags(memoryMb), ...lambdaHeapFlags(memoryMb)];
 }
 
 /** How many fresh processes a child-process benchmark measures its headline audit in. */

@@ -15,12 +15,13 @@ import { AUDIT_MEMORY_MB } from '../infra/scheduled-job.ts';
 import { DEFAULT_ACCOUNT_ID } from '../test/sim/accounts.ts';
 import { generateFleet } from '../test/sim/fleet.ts';
 import { startSim } from '../test/sim/server.ts';
-import { lambdaHeapFlags } from './child-audit.ts';
+import { deployedNodeFlags } from './child-audit.ts';
 
 const run = promisify(execFile);
 const MEMORY_MB = Number(process.env.BENCH_MEMORY_MB ?? AUDIT_MEMORY_MB);
-// V8's heap limits as the Lambda Node.js runtime sets them for this memory size.
-const V8_FLAGS = lambdaHeapFlags(MEMORY_MB);
+// The node flags of the deployed function of this memory size: its exec wrapper's, then V8's heap
+// limits as the Lambda Node.js runtime sets them.
+const V8_FLAGS = deployedNodeFlags(MEMORY_MB);
 const LEDGER_BUCKET = 'certctl-backup-guard-ledger';
 
 interface RunFigures {

@@ -207,6 +207,8 @@ export class AuditStack extends Stack {
       acknowledgements: auditRoleAcknowledgements(policy),
       alarmTopic: this.alarmTopic,
       completionMetric: 'AuditCompleted',
+      // CPU-bound: started with a larger initial old generation (infra/exec-wrapper.ts).
+      execWrapper: true,
       roleName: props.auditRoleName ?? AUDIT_ROLE_NAME,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       ...(props.timeout ? { timeout: props.timeout } : {}),
@@ -230,6 +232,7 @@ export class AuditStack extends Stack {
           acknowledgements: dumpsAcknowledgements(ownDumpLocations(policy)),
           alarmTopic: this.alarmTopic,
           completionMetric: 'AuditCompleted',
+          execWrapper: true,
           ...(props.logRetention ? { logRetention: props.logRetention } : {}),
         }),
       );
@@ -252,6 +255,7 @@ export class AuditStack extends Stack {
           ),
           alarmTopic: this.alarmTopic,
           completionMetric: 'AuditCompleted',
+          execWrapper: true,
           ...(props.logRetention ? { logRetention: props.logRetention } : {}),
         }),
       );

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { childEntry, lambdaHeapFlags } from '../../bench/child-audit.ts';
+import { childEntry, extraV8Flags, lambdaHeapFlags } from '../../bench/child-audit.ts';
 import { AUDIT_MEMORY_MB } from '../../infra/scheduled-job.ts';
 
 describe('lambdaHeapFlags', () => {
@@ -18,6 +18,17 @@ describe('lambdaHeapFlags', () => {
   ])('gives a %i MB function the heap limits the Lambda runtime starts it with', (memoryMb, flags) => {
     // Act + Assess
     expect(lambdaHeapFlags(memoryMb)).toEqual(flags);
+  });
+});
+
+describe('extraV8Flags', () => {
+  it('gives the children the space-separated flags of BENCH_V8_FLAGS, none when it is unset or blank', () => {
+    // Act + Assess
+    expect(
+      extraV8Flags({ BENCH_V8_FLAGS: ' --min-semi-space-size=44  --initial-old-space-size=256 ' }),
+    ).toEqual(['--min-semi-space-size=44', '--initial-old-space-size=256']);
+    expect(extraV8Flags({ BENCH_V8_FLAGS: '  ' })).toEqual([]);
+    expect(extraV8Flags({})).toEqual([]);
   });
 });
 

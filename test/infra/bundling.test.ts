@@ -4,7 +4,7 @@
  * and the bundles must load and map their stack traces the way they are deployed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -27,9 +27,11 @@ import {
   splitFunctionBuildOptions,
   staticClosure,
 } from '../../infra/bundling.ts';
+import { EXEC_WRAPPER_FILE, execWrapperScript } from '../../infra/exec-wrapper.ts';
 import { bundleCloudFunction, cloudFunctionBuildOptions } from '../../infra/gcp/bundle.ts';
 import { CLOUD_FUNCTION_BUNDLER, planGcpDeployment, STAGING_DIR } from '../../infra/gcp/plan.ts';
 import { bundleLambda, LAMBDA_HANDLER } from '../../infra/lambda-code.ts';
+import { AUDIT_MEMORY_MB } from '../../infra/scheduled-job.ts';
 import { functionAssetDir, REPO_ROOT, testContext } from './support.ts';
 
 const tempDirs: string[] = [];
@@ -79,13 +81,19 @@ describe('function bundling', { timeout: 240_000 }, () => {
     // Act
     bundleLambda(AUDIT_PITR_ENTRY, outdir);
 
-    // Assess: the same files (the policy aside), the same bytes; the handler is the entry's export.
+    // Assess: the same files (the policy and the exec wrapper aside), the same bytes; the handler is
+    // the entry's export; the wrapper is executable, for the function's memory.
     const files = (dir: string) =>
       readdirSync(dir, { recursive: true, withFileTypes: true })
         .filter((entry) => entry.isFile())
         .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
         .sort();
-    expect(files(deployed).filter((file) => file !== BUNDLED_POLICY_FILE)).toEqual(files(outdir));
+    expect(
+      files(deployed).filter((file) => file !== BUNDLED_POLICY_FILE && file !== EXEC_WRAPPER_FILE),
+    ).toEqual(files(outdir));
+    const wrapper = join(deployed, EXEC_WRAPPER_FILE);
+    expect(readFileSync(wrapper, 'utf8')).toBe(execWrapperScript(AUDIT_MEMORY_MB));
+    expect(statSync(wrapper).mode & 0o777).toBe(0o755);
     for (const file of files(outdir)) {
       expect(readFileSync(join(deployed, file)).equals(readFileSync(join(outdir, file))), file).toBe(true);
     }
