@@ -833,9 +833,7 @@ describe('readS3DumpFact when a ListObjectsV2 answer cannot be trusted to end th
 
   it('reads the listing as unknown, not complete, when ListObjectsV2 does not say whether it is truncated', async () => {
     // Act: the answer lists the series but leaves out IsTruncated.
-    const fact = await factWithListingAnswer((body) =>
-      body.replace(/<IsTruncated>false<\/IsTruncated>/, ''),
-    );
+    const fact = await factWithListingAnswer((body) => body.replace(/<IsTruncated>false<\/IsTruncated>/, ''));
 
     // Assess: more objects may follow, so neither freshness nor the series can be judged on it.
     expect(fact.listing).toMatchObject({
