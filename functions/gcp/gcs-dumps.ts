@@ -73,7 +73,7 @@ export interface GcsDumpLocation {
   /** Only keys ending with this are dumps ({@link isSeriesObject}); empty or undefined: every object. */
   readonly suffix?: string;
   readonly project: string;
-  /** The bucket location as findings name it. */
+  /** Where the policy says the bucket is; buckets.get's `location` corrects it ({@link regionOf}). */
   readonly region: string;
 }
 
@@ -94,6 +94,8 @@ export interface ReadGcsDumpsOptions {
 /** The parts of a buckets.get answer this adapter reads (all optional: the API omits unset ones). */
 interface BucketMetadata {
   readonly selfLink?: string;
+  /** Where the bucket is: a region, dual-region or multi-region, upper-cased (`EU`, `US-CENTRAL1`). */
+  readonly location?: string;
   readonly versioning?: { readonly enabled?: boolean };
   readonly retentionPolicy?: { readonly retentionPeriod?: string | number; readonly isLocked?: boolean };
   readonly lifecycle?: {
@@ -525,6 +527,18 @@ function withGoogleManaged(
   };
 }
 
+/**
+ * The bucket's region as findings name it: its `location` from buckets.get, lower-cased as region
+ * ids are (`EU` → `eu`, `US-CENTRAL1` → `us-central1`;
+ * https://cloud.google.com/storage/docs/json_api/v1/buckets#resource), whatever the policy says,
+ * as the S3 adapter follows a bucket's real region (functions/aws/s3-dumps.ts). The policy's region
+ * when buckets.get failed or sent no location.
+ */
+function regionOf(location: GcsDumpLocation, metadata: BucketMetadata | undefined): string {
+  const real = metadata?.location;
+  return typeof real === 'string' && real !== '' ? real.toLowerCase() : location.region;
+}
+
 /** Reads one Cloud Storage dump location. Never throws for an API failure. */
 export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<DumpFact> {
   const { location } = options;
@@ -559,12 +573,13 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
   const keyed =
     newestRead && readKey ? await withNewestKey(newestRead, kmsKeyNames, encryption, readKey) : newestRead;
   const newest = keyed && withGoogleManaged(keyed, listed, encryption);
-  const selfLink = metadataReading.state === 'read' ? metadataReading.value.selfLink : undefined;
+  const metadata = metadataReading.state === 'read' ? metadataReading.value : undefined;
+  const selfLink = metadata?.selfLink;
   return {
     resource: {
       provider: 'gcp',
       account: location.project,
-      region: location.region,
+      region: regionOf(location, metadata),
       type: 'GcpStorageBucket',
       id: dumpResourceId(location.bucket, location.prefix),
       ...(selfLink ? { selfLink } : {}),

@@ -162,6 +162,12 @@ beforeAll(async () => {
               denied: ['buckets.get', 'objects.media'],
               series: [{ keyPrefix: 'prod/certctl-', count: 2, newest: '-2h', fixture: DUMP_FIXTURE }],
             },
+            // A multi-region bucket a policy may place in a region it is not in.
+            {
+              name: 'certctl-dumps-eu',
+              location: 'EU',
+              series: [{ keyPrefix: 'prod/certctl-', count: 2, newest: '-2h', fixture: DUMP_FIXTURE }],
+            },
           ],
         },
       },
@@ -351,6 +357,28 @@ describe('readGcsDumpFact', () => {
     expect(fact.newest?.header.state).toBe('unknown');
     expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
     expect(dumpsIntegrityCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it("names the bucket's location from buckets.get as the region, not the policy's", async () => {
+    // Act
+    const fact = await readGcsDumpFact({
+      storage,
+      location: { bucket: 'certctl-dumps-eu', prefix: 'prod/', project: PROJECT, region: 'us-east1' },
+      maxObjectsListed: 1000,
+    });
+    // Assess
+    expect(fact.resource.region).toBe('eu');
+  });
+
+  it("keeps the policy's region when buckets.get failed", async () => {
+    // Act
+    const fact = await readGcsDumpFact({
+      storage,
+      location: { bucket: 'certctl-dumps-denied', prefix: 'prod/', project: PROJECT, region: 'us-east1' },
+      maxObjectsListed: 1000,
+    });
+    // Assess
+    expect(fact.resource.region).toBe('us-east1');
   });
 
   it("lists only the keys with the location's suffix as the series, never a folder placeholder", async () => {
