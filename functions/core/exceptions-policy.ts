@@ -143,7 +143,7 @@ export const policyExceptionSchema = z
     ),
     check: z.described(
       z.string().check(z.regex(/^[a-z]+\.[a-z-]+$/, 'must be a check id such as pitr.cross-region')),
-      'The check id the exception covers (`pitr.cross-region`); one that is no check of its group (a typo) is refused when a run of that group starts.',
+      'The check id the exception covers (`pitr.cross-region`); one whose group is no known group (`pirt.window`) is refused when a run starts, and one that is no check of its group (a typo) when a run of that group starts.',
     ),
     reason: z.described(
       // Blanks do not count: a reason of blanks says nothing, and Security Hub refuses a finding whose

@@ -37,7 +37,7 @@ import type { RunCoverage } from '../core/targets.ts';
 import type { GcpClientSource, GcpCollector, GcpCollectors } from '../gcp/collectors.ts';
 import { planGcpScopes } from '../gcp/planner.ts';
 import { summarize } from '../publish/summary.ts';
-import { type CheckGroupDefinition, checkGroup, checkGroups } from './groups.ts';
+import { type CheckGroupDefinition, checkGroup, checkGroups, knownCheckGroups } from './groups.ts';
 import { type PublicationOutcome, type PublisherDependencies, publishAudit } from './publish.ts';
 
 /** What to audit in one run. */
@@ -117,14 +117,22 @@ export function requestedGroups(request: Pick<AuditRequest, 'groups'>): CheckGro
 }
 
 /**
- * A policy exception whose check id no check of its group has (`pitr.windw` for pitr.window) would
- * never apply, and the failure it was meant to accept would stay open with no word of why: refused
- * before any call, naming it and the group's checks. Only the groups of this run are judged: a
- * function bundles its own, and a group registered elsewhere is not known here.
+ * A policy exception whose check id no check of its group has (`pitr.windw` for pitr.window), or
+ * whose group is no group at all (`pirt.window`), would never apply, and the failure it was meant to
+ * accept would stay open with no word of why: refused before any call, naming it and the group's
+ * checks, or the known groups ({@link knownCheckGroups}: the catalog's and every one registered at
+ * run time, as readiness waivers are checked). Check ids are judged only for the groups of this
+ * run: a function bundles its own, and a group registered elsewhere is not known here.
  */
 function refuseUnknownExceptionChecks(policy: Policy, groups: readonly CheckGroupDefinition[]): void {
+  const known = knownCheckGroups();
   policy.exceptions.forEach((exception, index) => {
     const name = exception.check.slice(0, exception.check.indexOf('.'));
+    if (!known.includes(name)) {
+      throw new InputError(
+        `policy exceptions.${index}.check: ${exception.check} names no check group ('${name}'), so the exception would never apply; the groups are ${known.join(', ')}`,
+      );
+    }
     const group = groups.find((candidate) => candidate.name === name);
     if (!group || group.checks.some((check) => check.metadata.id === exception.check)) return;
     throw new InputError(

@@ -15,6 +15,7 @@ import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import type { Fact } from '../core/facts.ts';
 import {
   CHECK_GROUP_NAME,
+  CHECK_GROUPS,
   type CheckGroup,
   NOUNS,
   type Provider,
@@ -150,6 +151,14 @@ registerCheckGroup(
 /** Every registered group, in registration order. */
 export function checkGroups(): CheckGroupDefinition[] {
   return [...registry.values()];
+}
+
+/**
+ * Every group a policy may name: the catalog's ({@link CHECK_GROUPS}, known even where a function
+ * does not bundle them) and every registered one, in that order.
+ */
+export function knownCheckGroups(): CheckGroup[] {
+  return [...new Set<CheckGroup>([...CHECK_GROUPS, ...checkGroups().map((group) => group.name)])];
 }
 
 /** The group of that name; undefined when none is registered. */

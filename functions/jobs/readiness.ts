@@ -24,7 +24,6 @@ import { type AuditReport, EXIT_CODES, scopeKey } from '../core/audit.ts';
 import { remediationTextFor } from '../core/check.ts';
 import { describeError } from '../core/errors.ts';
 import {
-  CHECK_GROUPS,
   type CheckGroup,
   type Finding,
   type Provider,
@@ -37,7 +36,7 @@ import { namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, isOnOrBefore } from '../core/time.ts';
 import { visibleLine } from '../publish/terminal.ts';
 import { type AuditDependencies, finishAudit, planAudit, runScopes } from './audit.ts';
-import { checkGroup, checkGroups } from './groups.ts';
+import { checkGroup, checkGroups, knownCheckGroups } from './groups.ts';
 import { snapshotBackendFor } from './snapshot.ts';
 
 export type GateStatus = 'GO' | 'NO-GO' | 'UNKNOWN';
@@ -564,8 +563,7 @@ export interface ReadinessInputs {
 /** The groups the gates are drawn from: the catalog's and every registered one, in that order. */
 function gateGroups(): { name: CheckGroup; installed: boolean }[] {
   const registered = checkGroups().map((group) => group.name);
-  const names = [...new Set<CheckGroup>([...CHECK_GROUPS, ...registered])];
-  return names.map((name) => ({ name, installed: registered.includes(name) }));
+  return knownCheckGroups().map((name) => ({ name, installed: registered.includes(name) }));
 }
 
 /**

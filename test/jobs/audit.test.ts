@@ -20,6 +20,7 @@ import {
   runAuditJob,
   runScopes,
 } from '../../functions/jobs/audit.ts';
+import { defineCheckGroup, registerCheckGroup } from '../../functions/jobs/groups.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
@@ -269,6 +270,21 @@ describe('the outcome of a run whose findings did not all reach Security Hub', (
   });
 });
 
+function pirtException(): PolicyInput {
+  return {
+    aws: { regions: ['us-east-1'] },
+    exceptions: [
+      {
+        resource: 'certctl-staging-db',
+        account: ACCOUNT,
+        check: 'pirt.window',
+        reason: 'staging keeps 7 days until the quarter ends',
+        expires: '2099-03-31',
+      },
+    ],
+  };
+}
+
 describe('a policy exception naming a check its group does not have', () => {
   it('is refused before any call, naming the exception and the checks of its group, instead of never applying', async () => {
     // Prepare: `pitr.windw`, a typo of pitr.window; the failure it was meant to accept would stay
@@ -294,6 +310,38 @@ describe('a policy exception naming a check its group does not have', () => {
       'policy exceptions.0.check: pitr.windw is no check of the pitr group, so the exception would never apply; its checks are pitr.enabled, pitr.retention, pitr.window, pitr.lag, pitr.deletion-protection, pitr.cross-region',
     );
     expect(sim.stats().requests).toBe(0);
+  });
+
+  it('is refused before any call, naming the known groups, when its group is no group at all', async () => {
+    // Prepare: `pirt.window`, a typo of the pitr group, on a plain id (an ARN of an RDS database
+    // is refused by the policy itself: no pirt check judges one).
+    sim.resetStats();
+
+    // Act
+    const running = runAuditJob({ providers: ['aws'] }, deps(pirtException()));
+
+    // Assess
+    await expect(running).rejects.toThrow(
+      "policy exceptions.0.check: pirt.window names no check group ('pirt'), so the exception would never apply; the groups are pitr, dumps, keys",
+    );
+    expect(sim.stats().requests).toBe(0);
+  });
+
+  it('is left alone when its group is registered at run time, though this run does not judge it', async () => {
+    // Prepare
+    const unregister = registerCheckGroup(
+      defineCheckGroup({ name: 'pirt', summary: 'a group registered at run time', checks: [] }),
+    );
+
+    // Act
+    const running = runAuditJob({ providers: ['aws'], groups: ['pitr'] }, deps(pirtException()));
+
+    // Assess
+    try {
+      await expect(running).resolves.toMatchObject({ report: { findings: expect.any(Array) } });
+    } finally {
+      unregister();
+    }
   });
 
   it('is left to the run that has its group when this run does not (a function bundles its own groups)', async () => {
