@@ -810,8 +810,13 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     ({ target }) =>
       reliedSnapshot(inputs.snapshotsOf(target), target, inputs.maxAgeHours, inputs.now) !== undefined,
   ).length;
-  const unlisted = unknownSnapshotGates.length - keyUnchecked;
+  // Unknown because Backup and DR takes the target's backups: not a listing that failed.
+  const onBackupPlan = unknownSnapshotGates.filter(
+    ({ target }) => backupPlanGate(target) !== undefined,
+  ).length;
+  const unlisted = unknownSnapshotGates.length - keyUnchecked - onBackupPlan;
   const incompleteSnapshots = [
+    ...(onBackupPlan > 0 ? [`${onBackupPlan} target(s) whose backups Backup and DR takes (not read)`] : []),
     ...(unlisted > 0
       ? [
           `${unlisted} target(s) whose snapshots could not be listed, dated or told to be of the database there now`,

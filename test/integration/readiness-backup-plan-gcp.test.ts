@@ -61,6 +61,9 @@ describe('readiness for a Cloud SQL instance whose backups Backup and DR takes',
     expect(gate?.action).toContain(
       'gcloud backup-dr backups fetch-for-resource-type sqladmin.googleapis.com/Instance --data-source=',
     );
+    expect(result.gates.find((summary) => summary.gate === 'snapshot')?.detail).toBe(
+      '1 target(s) whose backups Backup and DR takes (not read)',
+    );
     expect(gate?.action).toContain(
       `gcloud backup-dr backup-plan-associations fetch-for-resource-type sqladmin.googleapis.com/Instance --location=europe-west1 --project=${PROJECT}`,
     );
