@@ -5,31 +5,21 @@
  * UNKNOWN naming how to verify a fresh Backup and DR backup: never GO, never "run
  * backup-guard snapshot".
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gcpSnapshotCloud } from '../../functions/actions/snapshot/gcp.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
-import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import { gcpCollectors } from '../../functions/gcp/collectors.ts';
 import { runReadinessJob } from '../../functions/jobs/readiness.ts';
-import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../gcp/sim-setup.ts';
-import type { Sim } from '../sim/server.ts';
+import { cloudSqlScenario, gcpSimPerTest, instance, PROJECT } from '../gcp/sim-setup.ts';
 import { NO_KEYS_WAIVER } from './snapshot-support.ts';
 
-let sim: Sim | undefined;
-let factory: GcpClientFactory | undefined;
-
-afterEach(async () => {
-  await factory?.close();
-  await sim?.close();
-  sim = undefined;
-  factory = undefined;
-});
+const startSim = gcpSimPerTest();
 
 async function snapshotGateOf(backupTier: 'ENHANCED' | 'STANDARD') {
-  ({ sim } = await startGcpSim(cloudSqlScenario([instance('certctl-pg', { backups: { backupTier } })]), {
-    clock: () => new Date(),
-  }));
-  factory = new GcpClientFactory({ endpoint: sim.endpoint });
+  const { factory } = await startSim(
+    cloudSqlScenario([instance('certctl-pg', { backups: { backupTier } })]),
+    { clock: () => new Date() },
+  );
   const policy = parsePolicy({
     pitr: { minPitrDays: 7 },
     gcp: { projects: [PROJECT] },
