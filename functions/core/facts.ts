@@ -109,6 +109,13 @@ export function backupPlanAssociationsCommand(place: {
   return `gcloud backup-dr backup-plan-associations fetch-for-resource-type sqladmin.googleapis.com/Instance --location=${place.region} --project=${place.account}`;
 }
 
+/**
+ * How to list the backups of an instance's Backup and DR data source (gcloud reference, `backup-dr
+ * backups fetch-for-resource-type`, whose example lists "backups for Cloud SQL instance resources").
+ */
+export const BACKUP_PLAN_BACKUPS =
+  '`gcloud backup-dr backups fetch-for-resource-type sqladmin.googleapis.com/Instance --data-source=DATA_SOURCE --backup-vault=BACKUP_VAULT --location=LOCATION` lists them, with the data source and vault its plan association names';
+
 /** Everything the PITR checks need to know about one managed-Postgres database. */
 export interface PitrFact extends Fact {
   readonly resource: ResourceRef;

@@ -94,6 +94,13 @@ export interface ResourceRef {
    * (functions/actions/snapshot/identity.ts). Absent when not sent, and for other resources.
    */
   readonly createdAt?: string;
+  /**
+   * A Cloud SQL instance's `settings.backupConfiguration.backupTier` as its listing sent it
+   * (`STANDARD`, `ENHANCED`, `ADVANCED`): on the enhanced tier Backup and DR takes its backups, so
+   * readiness does not look for a snapshot of ours (functions/jobs/readiness.ts). Absent when not
+   * sent, and for other resources.
+   */
+  readonly backupTier?: string;
 }
 
 /** Observed and required values, flat so they fit ASFF ProductFields and a table column. */

@@ -430,6 +430,7 @@ export function instanceResource(project: string, instance: DatabaseInstance): R
   // Cloud SQL gives an instance no uid, and its name can be reused at once after a delete: its
   // createTime is what tells a backup run of an earlier instance of the name (identity.ts).
   const createdAt = toDate(instance.createTime);
+  const backupTier = enumName('backupTier', instance.settings?.backupConfiguration?.backupTier);
   return {
     provider: 'gcp',
     account: project,
@@ -438,6 +439,7 @@ export function instanceResource(project: string, instance: DatabaseInstance): R
     id: instance.name ?? '',
     ...(selfLink ? { selfLink } : {}),
     ...(createdAt ? { createdAt: createdAt.toISOString() } : {}),
+    ...(backupTier ? { backupTier } : {}),
   };
 }
 

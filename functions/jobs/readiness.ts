@@ -23,6 +23,7 @@ import { isOurs, type SnapshotTarget, targetKey } from '../actions/snapshot/mode
 import { type AuditReport, EXIT_CODES, scopeKey } from '../core/audit.ts';
 import { remediationTextFor } from '../core/check.ts';
 import { describeError } from '../core/errors.ts';
+import { BACKUP_PLAN_BACKUPS, BACKUP_PLAN_TIERS, backupPlanAssociationsCommand } from '../core/facts.ts';
 import {
   type CheckGroup,
   type Finding,
@@ -357,6 +358,26 @@ interface AgeJudgement {
   readonly relied?: BackendSnapshot;
 }
 
+/**
+ * The snapshot gate of a Cloud SQL instance on the enhanced backup tier (`backupTier` ENHANCED, or
+ * its deprecated name ADVANCED), or undefined for any other target. Backup and DR takes its backups
+ * in a backup vault: backupRuns.list does not list them, and the snapshot action refuses to take one
+ * (SnapshotOnBackupPlan, functions/actions/snapshot/gcp.ts), so "no snapshot of ours" would send the
+ * user round in a loop. This tool does not read Backup and DR: the gate is UNKNOWN, naming how to
+ * verify a fresh backup there. (snapshots.readinessWaivers takes audit gates only, so it is not named.)
+ */
+function backupPlanGate(target: ResourceRef): ReadinessGate | undefined {
+  const tier = target.backupTier;
+  if (kindOf(target) !== 'cloudsql-instance' || tier === undefined || !BACKUP_PLAN_TIERS.has(tier))
+    return undefined;
+  return {
+    gate: SNAPSHOT_GATE,
+    status: 'UNKNOWN',
+    evidence: `Cloud SQL instance ${target.id} uses enhanced backups (backupConfiguration.backupTier=${tier}): Backup and DR takes its backups, which this tool does not read`,
+    action: `Verify a fresh Backup and DR backup of the instance: \`${backupPlanAssociationsCommand(target)}\` names the association of this instance, with its data source and backup vault; ${BACKUP_PLAN_BACKUPS}. Then run readiness again.`,
+  };
+}
+
 function snapshotAction(target: ResourceRef): string {
   return `Run 'backup-guard snapshot --target ${target.id} --reason "<why>" --ticket <ticket> --wait' and run readiness again.`;
 }
@@ -371,6 +392,8 @@ function judgeSnapshotAge(
   maxAgeHours: number,
   now: Date,
 ): AgeJudgement {
+  const onBackupPlan = backupPlanGate(target);
+  if (onBackupPlan) return { gate: onBackupPlan };
   const action = snapshotAction(target);
   if (snapshots instanceof Error) {
     return {
@@ -785,8 +808,13 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     ({ target }) =>
       reliedSnapshot(inputs.snapshotsOf(target), target, inputs.maxAgeHours, inputs.now) !== undefined,
   ).length;
-  const unlisted = unknownSnapshotGates.length - keyUnchecked;
+  // Unknown because Backup and DR takes the target's backups: not a listing that failed.
+  const onBackupPlan = unknownSnapshotGates.filter(
+    ({ target }) => backupPlanGate(target) !== undefined,
+  ).length;
+  const unlisted = unknownSnapshotGates.length - keyUnchecked - onBackupPlan;
   const incompleteSnapshots = [
+    ...(onBackupPlan > 0 ? [`${onBackupPlan} target(s) whose backups Backup and DR takes (not read)`] : []),
     ...(unlisted > 0
       ? [
           `${unlisted} target(s) whose snapshots could not be listed, dated or told to be of the database there now`,

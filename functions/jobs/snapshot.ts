@@ -518,7 +518,11 @@ export function snapshotDelivered(
 
 /**
  * Error codes of a target that a later run of the same request could not change: it would report
- * them again (their messages say to ask with another ticket or request id).
+ * them again (their messages say to ask with another ticket or request id). Not
+ * `SnapshotOnBackupPlan`: Cloud SQL lets an instance switch between enhanced and standard backups
+ * (Cloud SQL docs, "Choose your backup option"), and a later run after a switch to STANDARD takes the
+ * backup run; one that finds the instance still enhanced refuses again before writing anything, so
+ * running it again costs one listing.
  */
 const FINAL_CODES = new Set(['SnapshotNameTaken', 'SnapshotStale', 'SnapshotAttemptsExhausted']);
 

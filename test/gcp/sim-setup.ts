@@ -3,7 +3,9 @@
  * Hub, and the policy that federates into the simulator's central account.
  */
 
+import { afterEach } from 'vitest';
 import { type Policy, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
+import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import { loadScenario, type ScenarioInput } from '../sim/scenario.ts';
 import { type Sim, type StartSimOptions, startSim } from '../sim/server.ts';
 import type { CloudSqlInstanceScenario } from '../sim/services/cloud-sql.ts';
@@ -107,6 +109,27 @@ export async function startGcpSim(
     extraServices: [...extra, ...(options.extraServices ?? [])],
   });
   return { sim, securityHub: extra[0] ?? sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE) };
+}
+
+/**
+ * A simulator and a client factory into it for each test of the file (call once, at its top level):
+ * both closed after each test.
+ */
+export function gcpSimPerTest(): (
+  scenario: ScenarioInput,
+  options?: Omit<StartSimOptions, 'scenario'>,
+) => Promise<{ sim: Sim; factory: GcpClientFactory }> {
+  let started: { sim: Sim; factory: GcpClientFactory } | undefined;
+  afterEach(async () => {
+    await started?.factory.close();
+    await started?.sim.close();
+    started = undefined;
+  });
+  return async (scenario, options) => {
+    const { sim } = await startGcpSim(scenario, options);
+    started = { sim, factory: new GcpClientFactory({ endpoint: sim.endpoint }) };
+    return started;
+  };
 }
 
 /** The policy of the GCP tests: the project, federation into the central account, publishing on. */

@@ -109,6 +109,14 @@ describe('snapshotOncePerRequest', () => {
         remembered([{ outcome: 'error', error: { code: 'ThrottlingException', message: 'x' } }]),
       ),
     ).toEqual(retried);
+    // A Cloud SQL instance on the enhanced backup tier: Cloud SQL lets an instance switch back to
+    // standard backups, after which the same request takes its backup run; a run that finds it still
+    // enhanced refuses again without writing anything.
+    expect(
+      await keysAsked(
+        remembered([{ outcome: 'error', error: { code: 'SnapshotOnBackupPlan', message: 'x' } }]),
+      ),
+    ).toEqual(retried);
     // A region that was not read: its targets were never tried.
     expect(
       await keysAsked(remembered([{}], ['aws:111111111111/us-east-1: region not read (Throttling)'])),

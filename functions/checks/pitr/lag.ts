@@ -17,11 +17,10 @@
  * (wording.ts, `judgedThroughBackupPlan`), even with the instance's own automated backups off.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
-import type { PitrFact } from '../../core/facts.ts';
+import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, MINUTE_MS } from '../../core/time.ts';
 import { patchCloudSql } from './commands.ts';
 import {
-  BACKUP_PLAN_BACKUPS,
   BACKUP_PLAN_RESTORE,
   DOCS,
   formatLag,

@@ -45,11 +45,10 @@
  *   NOT_AVAILABLE, naming the plan (wording.ts, `judgedThroughBackupPlan`).
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
-import type { PitrFact } from '../../core/facts.ts';
+import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
 import { DAY_MS, HOUR_MS } from '../../core/time.ts';
 import { patchCloudSql, setRetentionCommand } from './commands.ts';
 import {
-  BACKUP_PLAN_BACKUPS,
   BACKUP_PLAN_RESTORE,
   DOCS,
   formatDays,

@@ -232,13 +232,6 @@ export const BACKUP_PLAN_RESTORE =
   'a point-in-time restore of it starts from its data source in that vault (gcloud sql instances point-in-time-restore DATASOURCE …), which neither backupRuns.list nor instances.getLatestRecoveryTime is documented to report, so neither was read';
 
 /**
- * How to list the backups of an instance's Backup and DR data source (gcloud reference, `backup-dr
- * backups fetch-for-resource-type`, whose example lists "backups for Cloud SQL instance resources").
- */
-export const BACKUP_PLAN_BACKUPS =
-  '`gcloud backup-dr backups fetch-for-resource-type sqladmin.googleapis.com/Instance --data-source=DATA_SOURCE --backup-vault=BACKUP_VAULT --location=LOCATION` lists them, with the data source and vault its plan association names';
-
-/**
  * The outcome of a PITR check on a Cloud SQL instance whose backups Backup and DR manages
  * (`backupConfiguration.backupTier` ENHANCED, or its deprecated name ADVANCED): NOT_AVAILABLE, never
  * PASSED or FAILED on the instance's own backup settings. Google documents that on the enhanced tier
