@@ -6,9 +6,10 @@
  * API call.
  */
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../aws/clients.ts';
+import { isAwsRegionName } from '../core/aws-region.ts';
 import { InputError } from '../core/errors.ts';
 import type { Provider } from '../core/finding.ts';
-import { GCP_PROJECT, isAwsRegionName, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
+import { GCP_PROJECT, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
 import { loadPolicyFile } from '../core/policy-file.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../gcp/clients.ts';
 import { type GcpClientsWithSecretManager, withSecretManager } from '../gcp/secret-manager.ts';

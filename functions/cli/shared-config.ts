@@ -14,8 +14,8 @@ import {
   NODE_REGION_CONFIG_OPTIONS,
   REGION_INI_NAME,
 } from '@smithy/core/config';
+import { isAwsRegionName } from '../core/aws-region.ts';
 import { InputError } from '../core/errors.ts';
-import { isAwsRegionName } from '../core/policy.ts';
 
 /** The region of the selected profile, and where it was found. */
 export interface ProfileRegion {

@@ -94,7 +94,12 @@ export type CloudSqlEdition = 'ENTERPRISE' | 'ENTERPRISE_PLUS' | 'DEVELOPER' | '
  * backup vault (Cloud SQL docs, "Choose your backup option",
  * cloud.google.com/sql/docs/postgres/backup-recovery/backup-options).
  */
-export const BACKUP_PLAN_TIERS: ReadonlySet<string> = new Set(['ENHANCED', 'ADVANCED']);
+const BACKUP_PLAN_TIERS: ReadonlySet<string> = new Set(['ENHANCED', 'ADVANCED']);
+
+/** Whether a Cloud SQL `backupTier` is one whose backups a Backup and DR backup plan manages. */
+export function isBackupPlanTier(tier: string | undefined): tier is string {
+  return tier !== undefined && BACKUP_PLAN_TIERS.has(tier);
+}
 
 /**
  * The gcloud command that lists the Backup and DR backup plan associations of the Cloud SQL instances

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AWS_REGION, isAwsRegionName } from './aws-region.ts';
+import { AWS_REGION } from './aws-region.ts';
 import { chatopsPolicySchema } from './chatops-policy.ts';
 import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
@@ -13,8 +13,6 @@ import { type KeysPolicy, keyInventory, keysPolicySchema } from './keys-policy.t
 import { parseAuditSchedule } from './schedule.ts';
 import { snapshotsPolicySchema, waiverHorizonIssues } from './snapshots-policy.ts';
 import * as z from './zod.ts';
-
-export { AWS_REGION, isAwsRegionName };
 
 const ACCOUNT_ID = /^\d{12}$/;
 /** A Google service account's numeric uniqueId. */

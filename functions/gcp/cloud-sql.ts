@@ -29,7 +29,7 @@
 import type { protos } from '@google-cloud/sql';
 import { mapWithConcurrency } from '../core/audit.ts';
 import { CloudApiError, CredentialsError, isAccessDenied } from '../core/errors.ts';
-import { BACKUP_PLAN_TIERS, type CloudSqlEdition, type PitrFact, type RestoreWindow } from '../core/facts.ts';
+import { type CloudSqlEdition, isBackupPlanTier, type PitrFact, type RestoreWindow } from '../core/facts.ts';
 import type { ResourceRef } from '../core/finding.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
@@ -469,7 +469,7 @@ export const DEFAULT_BACKUP_LOCATION = 'multi-region (default)';
 function backupLocations(backup: ReadBackupConfiguration | undefined): readonly string[] | undefined {
   if (!backup) return undefined;
   const tier = enumName('backupTier', backup.backupTier);
-  if (tier !== undefined && BACKUP_PLAN_TIERS.has(tier)) return undefined;
+  if (isBackupPlanTier(tier)) return undefined;
   const location = nonEmpty(backup.location);
   return [location ?? DEFAULT_BACKUP_LOCATION];
 }
@@ -591,7 +591,7 @@ export async function readCloudSqlPitrFacts(
       const createdAt = toDate(instance.createTime);
       const tier = enumName('backupTier', backup?.backupTier);
       let window: RestoreWindow;
-      if (tier !== undefined && BACKUP_PLAN_TIERS.has(tier)) window = backupPlanWindow(tier);
+      if (isBackupPlanTier(tier)) window = backupPlanWindow(tier);
       else if (pitrOff) window = await backupWindow(api.backupRuns, project, name, createdAt);
       else if (logStorage !== undefined && LOGS_OUTSIDE_CLOUD_STORAGE.has(logStorage)) {
         const logDays = unwrap(backup?.transactionLogRetentionDays);

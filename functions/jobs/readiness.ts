@@ -23,7 +23,7 @@ import { isOurs, type SnapshotTarget, targetKey } from '../actions/snapshot/mode
 import { type AuditReport, EXIT_CODES, scopeKey } from '../core/audit.ts';
 import { remediationTextFor } from '../core/check.ts';
 import { describeError } from '../core/errors.ts';
-import { BACKUP_PLAN_BACKUPS, BACKUP_PLAN_TIERS, backupPlanAssociationsCommand } from '../core/facts.ts';
+import { BACKUP_PLAN_BACKUPS, backupPlanAssociationsCommand, isBackupPlanTier } from '../core/facts.ts';
 import {
   type CheckGroup,
   type Finding,
@@ -368,8 +368,7 @@ interface AgeJudgement {
  */
 function backupPlanGate(target: ResourceRef): ReadinessGate | undefined {
   const tier = target.backupTier;
-  if (kindOf(target) !== 'cloudsql-instance' || tier === undefined || !BACKUP_PLAN_TIERS.has(tier))
-    return undefined;
+  if (kindOf(target) !== 'cloudsql-instance' || !isBackupPlanTier(tier)) return undefined;
   return {
     gate: SNAPSHOT_GATE,
     status: 'UNKNOWN',

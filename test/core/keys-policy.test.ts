@@ -1,7 +1,8 @@
 /** The `keys` policy section: the certctl preset, mappings, switch-offs and the live CA. */
 import { describe, expect, it } from 'vitest';
+import { isAwsRegionName } from '../../functions/core/aws-region.ts';
 import { keyInventory, presetItems, secretKey } from '../../functions/core/keys-policy.ts';
-import { isAwsRegionName, parsePolicy } from '../../functions/core/policy.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
 import { keysPolicy } from '../fixtures/keys/world.ts';
 
 function problems(input: unknown): string {

@@ -2,9 +2,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isAwsRegionName } from '../../functions/core/aws-region.ts';
 import { PolicyError } from '../../functions/core/errors.ts';
 import {
-  isAwsRegionName,
   loadFunctionPolicy,
   loadPolicyFromEnv,
   POLICY_ENV,

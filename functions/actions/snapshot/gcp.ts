@@ -6,7 +6,7 @@
  */
 import type { protos } from '@google-cloud/sql';
 import { describeError, errorCode } from '../../core/errors.ts';
-import { BACKUP_PLAN_TIERS, backupPlanAssociationsCommand } from '../../core/facts.ts';
+import { backupPlanAssociationsCommand, isBackupPlanTier } from '../../core/facts.ts';
 import type { EncryptionKey } from '../../core/key-facts.ts';
 import { pageTokens } from '../../core/paging.ts';
 import type { Policy } from '../../core/policy.ts';
@@ -102,8 +102,7 @@ export function backupPlanRefusal(
   target: SnapshotTarget,
 ): { readonly code: string; readonly message: string } | undefined {
   const tier = target.backupTier;
-  if (target.kind !== 'cloudsql-instance' || tier === undefined || !BACKUP_PLAN_TIERS.has(tier))
-    return undefined;
+  if (target.kind !== 'cloudsql-instance' || !isBackupPlanTier(tier)) return undefined;
   const place = `--project=${target.account} --location=${target.region}`;
   return {
     code: 'SnapshotOnBackupPlan',

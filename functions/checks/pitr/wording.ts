@@ -3,7 +3,7 @@
  * and lags are printed, and the NOT_AVAILABLE outcome for a fact that could not be read.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import { BACKUP_PLAN_TIERS, backupPlanAssociationsCommand, type PitrFact } from '../../core/facts.ts';
+import { backupPlanAssociationsCommand, isBackupPlanTier, type PitrFact } from '../../core/facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 
 /** Every PITR check judges the same three kinds of database. */
@@ -202,9 +202,7 @@ export function judgedThroughPrimary(
  */
 export function backupPlanTier(fact: PitrFact): string | undefined {
   const tier = fact.cloudSql?.backupTier;
-  return fact.kind === 'cloudsql-instance' && tier !== undefined && BACKUP_PLAN_TIERS.has(tier)
-    ? tier
-    : undefined;
+  return fact.kind === 'cloudsql-instance' && isBackupPlanTier(tier) ? tier : undefined;
 }
 
 /**

@@ -6,8 +6,9 @@
  */
 
 import { AwsClientFactory } from '../../aws/clients.ts';
+import { AWS_REGION } from '../../core/aws-region.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
-import { AWS_REGION, loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import * as z from '../../core/zod.ts';
 import type { createObservability } from './observability.ts';
 
