@@ -14,6 +14,7 @@ import { type CloudKmsApi, cloudKmsClientOf, cloudKmsKeyReader, keyOfVersion } f
 import {
   type CloudSqlApi,
   type DatabaseInstance,
+  instanceResource,
   isCloudSqlTarget,
   listInstances,
   skipReason,
@@ -321,20 +322,23 @@ export function cloudSqlSnapshotKeyReader(cloudKms: () => Promise<CloudKmsApi>):
   };
 }
 
+/**
+ * The snapshot target of an instance: the audit's resource reference of it (functions/gcp/cloud-sql.ts
+ * instanceResource), whose createdAt tells a backup run of an earlier instance of this name
+ * (identity.ts) and whose backupTier, from the same listing, needs no call of its own
+ * (backupPlanRefusal).
+ */
 function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
-  const createdAt = toDate(instance.createTime ?? null);
-  const tier = enumName('backupTier', instance.settings?.backupConfiguration?.backupTier);
+  const { account, region, id, selfLink, createdAt, backupTier } = instanceResource(project, instance);
   return {
     provider: 'gcp',
     kind: 'cloudsql-instance',
-    account: project,
-    region: instance.region ?? 'unknown',
-    id: instance.name ?? '',
-    ...(instance.selfLink ? { arn: instance.selfLink } : {}),
-    // What tells a backup run of an earlier instance of this name (functions/actions/snapshot/identity.ts).
-    ...(createdAt ? { createdAt: createdAt.toISOString() } : {}),
-    // From the same listing: no call of its own (backupPlanRefusal).
-    ...(tier ? { backupTier: tier } : {}),
+    account,
+    region,
+    id,
+    ...(selfLink ? { arn: selfLink } : {}),
+    ...(createdAt ? { createdAt } : {}),
+    ...(backupTier ? { backupTier } : {}),
   };
 }
 
