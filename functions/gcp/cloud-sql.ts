@@ -150,8 +150,11 @@ export function skipReason(instance: DatabaseInstance): string | undefined {
     isKnownEnum('databaseVersion', version) &&
     !version.startsWith('POSTGRES');
   if (otherEngine) return `engine ${version}`;
+  // Likewise only a type the protos know to be something else (a replica, a read pool, an
+  // on-premises source) is skipped: an unknown number may be a new kind of primary. A replica of any
+  // type still names its primary in masterInstanceName and is skipped below.
   const type = enumName('instanceType', instance.instanceType) ?? 'SQL_INSTANCE_TYPE_UNSPECIFIED';
-  if (!PRIMARY_TYPES.has(type)) return `instance type ${type}`;
+  if (isKnownEnum('instanceType', type) && !PRIMARY_TYPES.has(type)) return `instance type ${type}`;
   if (nonEmpty(instance.masterInstanceName)) return `replica of ${instance.masterInstanceName}`;
   return undefined;
 }

@@ -14,6 +14,7 @@ import {
   labelForTag,
   listInstances,
   readCloudSqlPitrFacts,
+  skipReason,
   toPitrFact,
 } from '../../functions/gcp/cloud-sql.ts';
 import { CLOUD_SQL_ENUMS } from '../../functions/gcp/wire.ts';
@@ -837,5 +838,45 @@ describe('readCloudSqlPitrFacts and backup runs older than the instance', () => 
     // Assess: the window starts at this instance's oldest backup, so it cannot pass 30 days.
     expect(fact?.restoreWindow).toMatchObject({ known: true, earliest: new Date(ago(9)) });
     expect(outcome?.status).not.toBe('PASSED');
+  });
+});
+
+describe('skipReason with an instance type newer than the library', () => {
+  const unknownType = 99;
+  /** Typed loosely on purpose: the wire can carry a number the generated types do not list. */
+  const postgres = (fields: { instanceType: number | string; masterInstanceName?: string }) =>
+    ({ name: 'db-new', databaseVersion: 'POSTGRES_16', ...fields }) as unknown as DatabaseInstance;
+
+  it('audits an instance whose instanceType the protos do not know instead of dropping it silently', () => {
+    // Prepare: a number not in SqlInstanceType, as gax leaves a value newer than its protos.
+    expect(Object.values(CLOUD_SQL_ENUMS.instanceType)).not.toContain(unknownType);
+
+    // Act
+    const reason = skipReason(postgres({ instanceType: unknownType }));
+
+    // Assess
+    expect(reason).toBeUndefined();
+  });
+
+  it('still skips such an instance as a replica when it names its primary', () => {
+    // Act
+    const reason = skipReason(postgres({ instanceType: unknownType, masterInstanceName: 'p:primary' }));
+
+    // Assess
+    expect(reason).toBe('replica of p:primary');
+  });
+
+  it('keeps skipping the instance types the protos know are not primaries', () => {
+    // Act
+    const reasons = ['READ_POOL_INSTANCE', 'ON_PREMISES_INSTANCE', 'GREEN_INSTANCE'].map((type) =>
+      skipReason(postgres({ instanceType: type })),
+    );
+
+    // Assess
+    expect(reasons).toEqual([
+      'instance type READ_POOL_INSTANCE',
+      'instance type ON_PREMISES_INSTANCE',
+      'instance type GREEN_INSTANCE',
+    ]);
   });
 });
