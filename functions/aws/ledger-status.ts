@@ -13,11 +13,19 @@ import { listLedgerDestinations, S3LedgerStore } from './ledger-store.ts';
 /**
  * The last published audit as the import ledgers record it (functions/publish/security-hub/ledger.ts): what
  * the scheduled audits last published to Security Hub, by compliance status, and when. A ledger that
- * cannot be read or decoded is left out and said so; none at all is "not available", never a pass.
+ * cannot be read or decoded is left out and said so; none at all, or a listing of them that failed, is "not
+ * available", never a pass.
  */
 export async function ledgerLastAudit(client: S3Client, bucket: string): Promise<ChatStatus['lastAudit']> {
   const store = new S3LedgerStore(client, bucket);
-  const destinations = await listLedgerDestinations(client, bucket);
+  let destinations: Awaited<ReturnType<typeof listLedgerDestinations>>;
+  try {
+    destinations = await listLedgerDestinations(client, bucket);
+  } catch (error) {
+    // A listing that failed, or may have left ledgers out, has no last audit to count: the ledgers
+    // listed so far are not the whole of it.
+    return { unavailable: `the import ledgers could not be listed: ${describeError(error)}` };
+  }
   const ledgers: Ledger[] = [];
   const unreadable: string[] = [];
   for (const destination of destinations) {

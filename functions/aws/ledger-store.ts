@@ -15,8 +15,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { errorCode } from '../core/errors.ts';
-import { pageTokens } from '../core/paging.ts';
+import { CloudApiError, errorCode } from '../core/errors.ts';
+import { pageTokens, s3ContinuationToken } from '../core/paging.ts';
 import type { Destination } from '../publish/security-hub/asff.ts';
 import { LedgerConflictError, type LedgerStore, type StoredLedger } from '../publish/security-hub/ledger.ts';
 import type { AwsClientFactory } from './clients.ts';
@@ -105,12 +105,10 @@ export async function listLedgerDestinations(
 ): Promise<{ account: string; region: string }[]> {
   const destinations: { account: string; region: string }[] = [];
   let token: string | undefined;
+  let listed = 0;
   // A token S3 already sent would list the same page until the function timed out.
-  const nextToken = pageTokens(
-    `ListObjectsV2 of the import ledgers in s3://${bucket}/${prefix}`,
-    'RepeatedContinuationToken',
-    'continuation token',
-  );
+  const listing = `ListObjectsV2 of the import ledgers in s3://${bucket}/${prefix}`;
+  const nextToken = pageTokens(listing, 'RepeatedContinuationToken', 'continuation token');
   do {
     const page = await client.send(
       new ListObjectsV2Command({
@@ -120,10 +118,19 @@ export async function listLedgerDestinations(
       }),
     );
     for (const object of page.Contents ?? []) {
+      listed += 1;
       const match = /^(\d{12})\/([a-z0-9-]+)\.json\.gz$/.exec((object.Key ?? '').slice(prefix.length));
       if (match?.[1] && match[2]) destinations.push({ account: match[1], region: match[2] });
     }
-    token = page.IsTruncated ? nextToken(page.NextContinuationToken) : undefined;
+    // A listing that may have left ledgers out fails: the regions it misses would not be kept
+    // alive (publisher.ts keepAliveDestinations), and a partial count would read as the whole audit.
+    token = s3ContinuationToken(page, nextToken, listing, listed);
+    if (page.IsTruncated && !token) {
+      throw new CloudApiError(
+        `${listing} said more objects follow but named no continuation token after ${listed} objects`,
+        'MissingContinuationToken',
+      );
+    }
   } while (token);
   return destinations;
 }

@@ -73,7 +73,7 @@ import {
   sortOldestFirst,
 } from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
-import { pageTokens } from '../core/paging.ts';
+import { pageTokens, s3ContinuationToken } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from '../core/pg-dump-tail.ts';
 import { arnPartitionOf } from '../publish/security-hub/asff.ts';
@@ -210,11 +210,8 @@ async function listSeries(
   const objects: DumpObject[] = [];
   // The bound counts every object listed (it bounds calls and memory), dumps or not.
   let listed = 0;
-  const nextToken = pageTokens(
-    `ListObjectsV2 of s3://${location.bucket}/${location.prefix}`,
-    'RepeatedContinuationToken',
-    'continuation token',
-  );
+  const listing = `ListObjectsV2 of s3://${location.bucket}/${location.prefix}`;
+  const nextToken = pageTokens(listing, 'RepeatedContinuationToken', 'continuation token');
   let token: string | undefined;
   let complete = true;
   try {
@@ -243,15 +240,9 @@ async function listSeries(
         if (entry.Key === undefined || !isSeriesObject(entry.Key, entry.Size, location)) continue;
         objects.push({ key: entry.Key, size: entry.Size, lastModified: entry.LastModified });
       }
-      // S3 always says whether more keys follow (API_ListObjectsV2, IsTruncated); an answer that
-      // does not cannot end the listing, or a cut series would read as whole.
-      if (page.IsTruncated === undefined) {
-        return {
-          state: 'unknown',
-          reason: `ListObjectsV2 answered without IsTruncated after ${listed} objects, so whether more objects follow could not be told`,
-        };
-      }
-      token = page.IsTruncated ? nextToken(page.NextContinuationToken) : undefined;
+      // An answer that does not say whether it is truncated fails the listing (caught below): a
+      // cut series must not read as whole.
+      token = s3ContinuationToken(page, nextToken, listing, listed);
       if (page.IsTruncated && !token) complete = false;
     } while (token);
   } catch (error) {

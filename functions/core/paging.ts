@@ -31,3 +31,26 @@ export function pageTokens(
     return token;
   };
 }
+
+/**
+ * The continuation token to ask an S3 `ListObjectsV2` for its next page with, or undefined at the
+ * end. S3 always says whether more keys follow (API_ListObjectsV2: `IsTruncated`, "Set to false if
+ * all of the results were returned. Set to true if more keys are available to return"); an answer
+ * that does not cannot end the listing, or the keys listed so far would read as all of them: it
+ * throws a {@link CloudApiError} `IsTruncatedMissing` naming `listing` and the `listed` count.
+ * `nextToken` is the listing's {@link pageTokens} guard.
+ */
+export function s3ContinuationToken(
+  page: { readonly IsTruncated?: boolean; readonly NextContinuationToken?: string },
+  nextToken: (token: string | undefined) => string | undefined,
+  listing: string,
+  listed: number,
+): string | undefined {
+  if (page.IsTruncated === undefined) {
+    throw new CloudApiError(
+      `${listing} answered without IsTruncated after ${listed} objects, so whether more objects follow could not be told`,
+      'IsTruncatedMissing',
+    );
+  }
+  return page.IsTruncated ? nextToken(page.NextContinuationToken) : undefined;
+}

@@ -4,6 +4,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEDGER_PREFIX } from '../../../functions/aws/ledger-location.ts';
 import { ledgerLastAudit } from '../../../functions/aws/ledger-status.ts';
 import { listLedgerDestinations, S3LedgerStore } from '../../../functions/aws/ledger-store.ts';
 import { productArn } from '../../../functions/publish/security-hub/asff.ts';
@@ -149,5 +150,69 @@ describe('listLedgerDestinations when S3 names a continuation token it already s
       message: `ListObjectsV2 of the import ledgers in s3://${BUCKETS.full}/import-ledger/ named a continuation token it had already sent, so the listing would never reach its end`,
     });
     expect(calls).toBe(2);
+  });
+});
+
+describe('listLedgerDestinations when a ListObjectsV2 answer does not say it is complete', () => {
+  /** A client answering every ListObjectsV2 with `page` plus one ledger, counting the calls. */
+  function answering(page: object) {
+    const client = {
+      calls: 0,
+      send: async () => {
+        client.calls += 1;
+        if (client.calls > 5) throw new Error('listed again and again');
+        return { Contents: [{ Key: `${LEDGER_PREFIX}${ACCOUNT}/eu-west-1.json.gz` }], ...page };
+      },
+    };
+    return client;
+  }
+
+  it('fails naming IsTruncated instead of reading the ledgers listed so far as all of them', async () => {
+    // Prepare: S3 always sends IsTruncated (API_ListObjectsV2); this answer leaves it out.
+    const client = answering({});
+
+    // Act
+    const listing = listLedgerDestinations(client as unknown as Pick<S3Client, 'send'>, BUCKETS.full);
+
+    // Assess
+    await expect(listing).rejects.toMatchObject({
+      code: 'IsTruncatedMissing',
+      message: expect.stringContaining(
+        `ListObjectsV2 of the import ledgers in s3://${BUCKETS.full}/${LEDGER_PREFIX} answered without IsTruncated`,
+      ),
+    });
+  });
+
+  it('fails instead of stopping when the answer says it is truncated but names no continuation token', async () => {
+    // Prepare
+    const client = answering({ IsTruncated: true });
+
+    // Act
+    const listing = listLedgerDestinations(client as unknown as Pick<S3Client, 'send'>, BUCKETS.full);
+
+    // Assess
+    await expect(listing).rejects.toMatchObject({ code: 'MissingContinuationToken' });
+    expect(client.calls).toBe(1);
+  });
+
+  it('answers the chat status with the last audit not available, not a failed status, when the listing fails so', async () => {
+    // Act
+    const lastAudit = await ledgerLastAudit(answering({}) as unknown as S3Client, BUCKETS.full);
+
+    // Assess: the counts of the ledgers listed so far are not the last audit.
+    expect(lastAudit).toEqual({
+      unavailable: expect.stringMatching(/^the import ledgers could not be listed: .*without IsTruncated/),
+    });
+  });
+
+  it('still ends the listing when the answer says it is not truncated', async () => {
+    // Act
+    const destinations = await listLedgerDestinations(
+      answering({ IsTruncated: false }) as unknown as Pick<S3Client, 'send'>,
+      BUCKETS.full,
+    );
+
+    // Assess
+    expect(destinations).toEqual([{ account: ACCOUNT, region: 'eu-west-1' }]);
   });
 });
