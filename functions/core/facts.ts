@@ -196,10 +196,7 @@ export interface PitrFact extends Fact {
      * recovery time only for logs in Cloud Storage.
      */
     readonly logStorage?: string | undefined;
-    /**
-     * `backupConfiguration.backupTier`: `STANDARD` (Cloud SQL keeps the backups, in its backup
-     * location) or `ENHANCED` (Backup and DR keeps them in a backup vault); undefined when not reported.
-     */
-    readonly backupTier?: string | undefined;
+    // The backup tier is the resource's (`resource.backupTier`, core/finding.ts): one value, read by
+    // the checks, readiness and the snapshot action alike.
   };
 }

@@ -97,8 +97,10 @@ export interface ResourceRef {
   /**
    * A Cloud SQL instance's `settings.backupConfiguration.backupTier` as its listing sent it
    * (`STANDARD`, `ENHANCED`, `ADVANCED`): on the enhanced tier Backup and DR takes its backups, so
-   * readiness does not look for a snapshot of ours (functions/jobs/readiness.ts). Absent when not
-   * sent, and for other resources.
+   * the PITR checks name the backup plan instead of judging the instance's own backup settings
+   * (functions/checks/pitr/wording.ts `backupPlanTier`), and readiness does not look for a snapshot
+   * of ours (functions/jobs/readiness.ts). The one place the tier is held. Absent when not sent, and
+   * for other resources.
    */
   readonly backupTier?: string;
 }

@@ -537,7 +537,6 @@ export function toPitrFact(
       finalBackupEnabled: optIn(settings !== undefined, finalBackup?.enabled),
       finalBackupRetentionDays: finalBackup?.retentionDays ?? undefined,
       logStorage: enumName('logStorageState', settings?.backupConfiguration?.transactionalLogStorageState),
-      backupTier: enumName('backupTier', backup?.backupTier),
     },
     ...((instance.replicaNames ?? []).length > 0
       ? {

@@ -710,7 +710,7 @@ describe('toPitrFact backup location on the enhanced backup tier', () => {
 
     // Assess: where the vault is was not read, so cross-region storage is not proven.
     expect(fact.crossRegionBackupTargets).toBeUndefined();
-    expect(fact.cloudSql?.backupTier).toBe('ENHANCED');
+    expect(fact.resource.backupTier).toBe('ENHANCED');
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain('Backup and DR');
   });
@@ -728,7 +728,7 @@ describe('toPitrFact backup location on the enhanced backup tier', () => {
 
     // Assess
     expect(fact.crossRegionBackupTargets).toEqual(['eu']);
-    expect(fact.cloudSql?.backupTier).toBe('STANDARD');
+    expect(fact.resource.backupTier).toBe('STANDARD');
   });
 });
 

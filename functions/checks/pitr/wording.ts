@@ -201,7 +201,7 @@ export function judgedThroughPrimary(
  * or its deprecated name ADVANCED); undefined for any other database.
  */
 export function backupPlanTier(fact: PitrFact): string | undefined {
-  const tier = fact.cloudSql?.backupTier;
+  const tier = fact.resource.backupTier;
   return fact.kind === 'cloudsql-instance' && isBackupPlanTier(tier) ? tier : undefined;
 }
 

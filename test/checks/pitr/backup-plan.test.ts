@@ -19,7 +19,7 @@ describe('PITR checks of a Cloud SQL instance whose backups a Backup and DR back
     '%s reports NOT_AVAILABLE on the %s tier, naming the plan association command',
     (id, tier) => {
       // Prepare: a healthy instance by its own settings.
-      const fact = cloudSqlFact({}, { backupTier: tier });
+      const fact = cloudSqlFact({}, {}, { backupTier: tier });
 
       // Act
       const outcome = checkOf(id)?.evaluate(fact, context);
@@ -38,6 +38,7 @@ describe('PITR checks of a Cloud SQL instance whose backups a Backup and DR back
     // Prepare: Cloud SQL's own daily backups off; the plan's backup rules back the instance up.
     const fact = cloudSqlFact(
       { automatedBackupsEnabled: false, retentionDays: 0 },
+      {},
       { backupTier: 'ENHANCED' },
     );
 
@@ -53,7 +54,7 @@ describe('PITR checks of a Cloud SQL instance whose backups a Backup and DR back
 
   it('keeps judging the standard tier on the instance settings', () => {
     // Prepare
-    const fact = cloudSqlFact({}, { backupTier: 'STANDARD' });
+    const fact = cloudSqlFact({}, {}, { backupTier: 'STANDARD' });
 
     // Act
     const retention = checkOf('pitr.retention')?.evaluate(fact, context);
@@ -66,7 +67,8 @@ describe('PITR checks of a Cloud SQL instance whose backups a Backup and DR back
     // Prepare: deletion protection on, backups "retained on delete", no final backup.
     const fact = cloudSqlFact(
       {},
-      { backupTier: 'ENHANCED', retainBackupsOnDelete: true, finalBackupEnabled: false },
+      { retainBackupsOnDelete: true, finalBackupEnabled: false },
+      { backupTier: 'ENHANCED' },
     );
 
     // Act
@@ -83,7 +85,8 @@ describe('PITR checks of a Cloud SQL instance whose backups a Backup and DR back
     // Prepare
     const fact = cloudSqlFact(
       {},
-      { backupTier: 'ENHANCED', retainBackupsOnDelete: false, finalBackupEnabled: true },
+      { retainBackupsOnDelete: false, finalBackupEnabled: true },
+      { backupTier: 'ENHANCED' },
     );
 
     // Act
@@ -97,7 +100,8 @@ describe('PITR checks of a Cloud SQL instance whose backups a Backup and DR back
     // Prepare
     const fact = cloudSqlFact(
       { deletionProtection: false },
-      { backupTier: 'ENHANCED', retainBackupsOnDelete: false, finalBackupEnabled: false },
+      { retainBackupsOnDelete: false, finalBackupEnabled: false },
+      { backupTier: 'ENHANCED' },
     );
 
     // Act
@@ -111,7 +115,7 @@ describe('PITR checks of a Cloud SQL instance whose backups a Backup and DR back
 
   it('keeps judging deletion protection on the enhanced tier', () => {
     // Prepare
-    const fact = cloudSqlFact({ deletionProtection: false }, { backupTier: 'ENHANCED' });
+    const fact = cloudSqlFact({ deletionProtection: false }, {}, { backupTier: 'ENHANCED' });
 
     // Act
     const outcome = pitrDeletionProtectionCheck.evaluate(fact, context);

@@ -4,6 +4,7 @@
  */
 import type { CheckContext } from '../../../functions/core/check.ts';
 import type { PitrFact, ReplicatedBackup } from '../../../functions/core/facts.ts';
+import type { ResourceRef } from '../../../functions/core/finding.ts';
 import { type PolicyInput, parsePolicy } from '../../../functions/core/policy.ts';
 
 export const NOW = new Date('2026-09-01T12:00:00.000Z');
@@ -110,6 +111,7 @@ export function auroraClusterFact(overrides: Partial<PitrFact> = {}): PitrFact {
 export function cloudSqlFact(
   overrides: Partial<PitrFact> = {},
   cloudSql: Partial<CloudSqlBlock> = {},
+  resource: Partial<ResourceRef> = {},
 ): PitrFact {
   return {
     resource: {
@@ -119,6 +121,7 @@ export function cloudSqlFact(
       type: 'GcpCloudSqlInstance',
       id: 'certctl-sql',
       selfLink: 'https://sqladmin.googleapis.com/v1/projects/certctl-prod/instances/certctl-sql',
+      ...resource,
     },
     kind: 'cloudsql-instance',
     engine: 'POSTGRES_16',
