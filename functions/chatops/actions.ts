@@ -103,6 +103,16 @@ export interface ChatStatus {
   }[];
   /** The targets with no pre-maintenance snapshot of ours at all (listed, and none found). */
   readonly withoutSnapshot?: readonly { readonly target: string; readonly location: string }[];
+  /**
+   * The targets whose backups Backup and DR takes (Cloud SQL's enhanced backup tier): no snapshot of
+   * ours is taken or looked for; readiness's evidence and action for them.
+   */
+  readonly onBackupPlan?: readonly {
+    readonly target: string;
+    readonly location: string;
+    readonly evidence: string;
+    readonly action: string;
+  }[];
   readonly problems: readonly string[];
 }
 

@@ -4,6 +4,7 @@
  * green; the status. Every value that came from a cloud or a user is escaped for mrkdwn, so a
  * database name or an error message cannot mention a channel or smuggle a link.
  */
+import { ON_BACKUP_PLAN } from '../core/facts.ts';
 import type {
   ChatReadiness,
   ChatSnapshotOutcome,
@@ -215,6 +216,7 @@ export function statusAnswer(status: ChatStatus): SlackMessage {
           ),
         ]);
   const without = status.withoutSnapshot ?? [];
+  const onBackupPlan = status.onBackupPlan ?? [];
   return message('backup-guard status', [
     section(audit),
     // The targets without a snapshot first: past Slack's block limit (message) only listed
@@ -224,6 +226,17 @@ export function statusAnswer(status: ChatStatus): SlackMessage {
           `*No pre-maintenance snapshot of ours (${without.length}):*`,
           ', ',
           without.map((entry) => `${escapeMrkdwn(entry.target)} (${escapeMrkdwn(entry.location)})`),
+        )
+      : []),
+    // Not "without a snapshot": the snapshot action refuses them, and readiness says why and what to verify.
+    ...(onBackupPlan.length > 0
+      ? sectionsOf(
+          `*Targets ${ON_BACKUP_PLAN} (${onBackupPlan.length}):*`,
+          '\n',
+          onBackupPlan.map(
+            (entry) =>
+              `• *${escapeMrkdwn(entry.target)}* (${escapeMrkdwn(entry.location)}): ${escapeMrkdwn(entry.evidence)}. ${escapeMrkdwn(entry.action)}`,
+          ),
         )
       : []),
     ...status.problems.map((problem) => section(`:warning: ${escapeMrkdwn(problem)}`)),

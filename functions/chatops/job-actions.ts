@@ -7,11 +7,12 @@
 
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
 import type { SnapshotTarget } from '../actions/snapshot/model.ts';
-import type { Provider } from '../core/finding.ts';
+import type { Provider, ResourceType } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import type { AuditDependencies } from '../jobs/audit.ts';
 import {
+  backupPlanNote,
   type GateCoverage,
   isSnapshotOf,
   runReadinessJob,
@@ -110,6 +111,15 @@ export interface JobSnapshotListing {
   }[];
   /** The targets whose snapshots were listed and none of ours found. */
   readonly withoutSnapshot?: readonly JobTarget[];
+  /**
+   * The targets whose backups Backup and DR takes (readiness `backupPlanNote`): none of ours is
+   * taken or looked for, and readiness's evidence and action say what to verify instead.
+   */
+  readonly onBackupPlan?: readonly {
+    readonly target: JobTarget;
+    readonly evidence: string;
+    readonly action: string;
+  }[];
   readonly problems: readonly string[];
 }
 
@@ -217,6 +227,16 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
               })),
             }
           : {}),
+        ...(listing.onBackupPlan && listing.onBackupPlan.length > 0
+          ? {
+              onBackupPlan: listing.onBackupPlan.map(({ target, evidence, action }) => ({
+                target: target.id,
+                location: locationOf(target),
+                evidence,
+                action,
+              })),
+            }
+          : {}),
         problems: listing.problems,
       };
     },
@@ -256,7 +276,7 @@ function waitingUntil(policy: Policy, waitUntil: Date | undefined, now: Date): P
   };
 }
 
-const RESOURCE_TYPE: Readonly<Record<SnapshotTarget['kind'], string>> = {
+const RESOURCE_TYPE: Readonly<Record<SnapshotTarget['kind'], ResourceType>> = {
   'rds-instance': 'AwsRdsDbInstance',
   'aurora-cluster': 'AwsRdsDbCluster',
   'cloudsql-instance': 'GcpCloudSqlInstance',
@@ -323,7 +343,16 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
         policy: snapshotPolicy(deps.policy),
         clouds,
       });
-      const resources = targets.map((target) => ({
+      // A target whose backups Backup and DR takes has none of ours to list (the snapshot action
+      // refuses it): it is said so in readiness's words, not counted as without a snapshot.
+      const onBackupPlan: NonNullable<JobSnapshotListing['onBackupPlan']>[number][] = [];
+      const ours: SnapshotTarget[] = [];
+      for (const target of targets) {
+        const note = backupPlanNote({ ...target, type: RESOURCE_TYPE[target.kind] });
+        if (note) onBackupPlan.push({ target, ...note });
+        else ours.push(target);
+      }
+      const resources = ours.map((target) => ({
         provider: target.provider,
         account: target.account,
         region: target.region,
@@ -335,7 +364,7 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
       // A target with none of ours is said so: listing only the newest of those that have one would
       // read as every target having one.
       const withoutSnapshot: SnapshotTarget[] = [];
-      for (const target of targets) {
+      for (const target of ours) {
         const found = listed.get(snapshotListingKey(target));
         if (found instanceof Error || found === undefined) {
           problems.push(`${target.id}: snapshots not listed (${found?.message ?? 'not listed'})`);
@@ -368,7 +397,7 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
         }
       }
       snapshots.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
-      return { snapshots, withoutSnapshot, problems };
+      return { snapshots, withoutSnapshot, onBackupPlan, problems };
     },
     lastAudit: deps.lastAudit,
   };

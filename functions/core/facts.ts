@@ -121,6 +121,12 @@ export function backupPlanAssociationsCommand(place: {
 export const BACKUP_PLAN_BACKUPS =
   '`gcloud backup-dr backups fetch-for-resource-type sqladmin.googleapis.com/Instance --data-source=DATA_SOURCE --backup-vault=BACKUP_VAULT --location=LOCATION` lists them, with the data source and vault its plan association names';
 
+/**
+ * How readiness (its snapshot gate's summary) and chat status count the Cloud SQL instances whose
+ * backups Backup and DR takes: `N target(s) …`, `Targets … (N)`.
+ */
+export const ON_BACKUP_PLAN = 'whose backups Backup and DR takes (not read)';
+
 /** Everything the PITR checks need to know about one managed-Postgres database. */
 export interface PitrFact extends Fact {
   readonly resource: ResourceRef;

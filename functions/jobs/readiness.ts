@@ -23,7 +23,12 @@ import { isOurs, type SnapshotTarget, targetKey } from '../actions/snapshot/mode
 import { type AuditReport, EXIT_CODES, scopeKey } from '../core/audit.ts';
 import { remediationTextFor } from '../core/check.ts';
 import { describeError } from '../core/errors.ts';
-import { BACKUP_PLAN_BACKUPS, backupPlanAssociationsCommand, isBackupPlanTier } from '../core/facts.ts';
+import {
+  BACKUP_PLAN_BACKUPS,
+  backupPlanAssociationsCommand,
+  isBackupPlanTier,
+  ON_BACKUP_PLAN,
+} from '../core/facts.ts';
 import {
   type CheckGroup,
   type Finding,
@@ -359,22 +364,29 @@ interface AgeJudgement {
 }
 
 /**
- * The snapshot gate of a Cloud SQL instance on the enhanced backup tier (`backupTier` ENHANCED, or
- * its deprecated name ADVANCED), or undefined for any other target. Backup and DR takes its backups
- * in a backup vault: backupRuns.list does not list them, and the snapshot action refuses to take one
- * (SnapshotOnBackupPlan, functions/actions/snapshot/gcp.ts), so "no snapshot of ours" would send the
- * user round in a loop. This tool does not read Backup and DR: the gate is UNKNOWN, naming how to
- * verify a fresh backup there. (snapshots.readinessWaivers takes audit gates only, so it is not named.)
+ * What readiness and chat status say of a Cloud SQL instance on the enhanced backup tier
+ * (`backupTier` ENHANCED, or its deprecated name ADVANCED), or undefined for any other target.
+ * Backup and DR takes its backups in a backup vault: backupRuns.list does not list them, and the
+ * snapshot action refuses to take one (SnapshotOnBackupPlan, functions/actions/snapshot/gcp.ts), so
+ * "no snapshot of ours" would send the user round in a loop. This tool does not read Backup and DR:
+ * the note names how to verify a fresh backup there.
  */
-function backupPlanGate(target: ResourceRef): ReadinessGate | undefined {
+export function backupPlanNote(target: ResourceRef): { evidence: string; action: string } | undefined {
   const tier = target.backupTier;
   if (kindOf(target) !== 'cloudsql-instance' || !isBackupPlanTier(tier)) return undefined;
   return {
-    gate: SNAPSHOT_GATE,
-    status: 'UNKNOWN',
     evidence: `Cloud SQL instance ${target.id} uses enhanced backups (backupConfiguration.backupTier=${tier}): Backup and DR takes its backups, which this tool does not read`,
     action: `Verify a fresh Backup and DR backup of the instance: \`${backupPlanAssociationsCommand(target)}\` names the association of this instance, with its data source and backup vault; ${BACKUP_PLAN_BACKUPS}. Then run readiness again.`,
   };
+}
+
+/**
+ * The snapshot gate of a target {@link backupPlanNote} speaks of: UNKNOWN, never GO nor "run
+ * backup-guard snapshot". (snapshots.readinessWaivers takes audit gates only, so it is not named.)
+ */
+function backupPlanGate(target: ResourceRef): ReadinessGate | undefined {
+  const note = backupPlanNote(target);
+  return note && { gate: SNAPSHOT_GATE, status: 'UNKNOWN', ...note };
 }
 
 function snapshotAction(target: ResourceRef): string {
@@ -813,7 +825,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
   ).length;
   const unlisted = unknownSnapshotGates.length - keyUnchecked - onBackupPlan;
   const incompleteSnapshots = [
-    ...(onBackupPlan > 0 ? [`${onBackupPlan} target(s) whose backups Backup and DR takes (not read)`] : []),
+    ...(onBackupPlan > 0 ? [`${onBackupPlan} target(s) ${ON_BACKUP_PLAN}`] : []),
     ...(unlisted > 0
       ? [
           `${unlisted} target(s) whose snapshots could not be listed, dated or told to be of the database there now`,

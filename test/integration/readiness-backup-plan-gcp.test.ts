@@ -7,6 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { gcpSnapshotCloud } from '../../functions/actions/snapshot/gcp.ts';
+import { statusAnswer } from '../../functions/chatops/answers.ts';
+import { cloudChatJobs, jobChatActions } from '../../functions/chatops/job-actions.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { gcpCollectors } from '../../functions/gcp/collectors.ts';
 import { runReadinessJob } from '../../functions/jobs/readiness.ts';
@@ -66,5 +68,58 @@ describe('readiness for a Cloud SQL instance whose backups Backup and DR takes',
     // Assess
     expect(gate?.status).toBe('NO-GO');
     expect(gate?.action).toContain('backup-guard snapshot --target certctl-pg');
+  });
+});
+
+describe('chat status for a Cloud SQL instance whose backups Backup and DR takes', () => {
+  it('says Backup and DR takes its backups, as readiness does, instead of listing it as without a snapshot of ours', async () => {
+    // Prepare: one instance on the enhanced tier, one on the standard tier, neither with a backup of ours.
+    const { factory } = await startSim(
+      cloudSqlScenario([
+        instance('certctl-pg', { backups: { backupTier: 'ENHANCED' } }),
+        instance('certctl-pg-standard', { backups: { backupTier: 'STANDARD' } }),
+      ]),
+      { clock: () => new Date() },
+    );
+    const policy = parsePolicy({
+      pitr: { minPitrDays: 7 },
+      gcp: { projects: [PROJECT] },
+      snapshots: { readinessWaivers: NO_KEYS_WAIVER },
+    });
+    const gcp = { clients: factory, collectors: gcpCollectors };
+    const clouds = [gcpSnapshotCloud({ policy, clients: factory })];
+    const readiness = await runReadinessJob({ providers: ['gcp'] }, { policy, gcp, clouds });
+    const gate = readiness.targets
+      .find((entry) => entry.target.id === 'certctl-pg')
+      ?.gates.find((entry) => entry.gate === 'snapshot');
+    const jobs = cloudChatJobs({
+      policy,
+      providers: ['gcp'],
+      clouds: (selection) => [gcpSnapshotCloud({ policy: selection, clients: factory })],
+      audit: { gcp },
+      once: async () => {
+        throw new Error('no snapshot in this test');
+      },
+      lastAudit: async () => ({ unavailable: 'none' }),
+    });
+
+    // Act
+    const status = await jobChatActions(jobs).status();
+    const text = JSON.stringify(statusAnswer(status).blocks);
+
+    // Assess: the standard-tier instance still lacks a snapshot of ours; the enhanced one is said
+    // to be Backup and DR's, in readiness's words, with how to verify its backup there.
+    expect(status.withoutSnapshot?.map((entry) => entry.target)).toEqual(['certctl-pg-standard']);
+    expect(status.onBackupPlan).toEqual([
+      {
+        target: 'certctl-pg',
+        location: `gcp/${PROJECT}/europe-west1`,
+        evidence: gate?.evidence,
+        action: gate?.action,
+      },
+    ]);
+    expect(text).toContain('whose backups Backup and DR takes (not read) (1)');
+    expect(text).toContain('backupTier=ENHANCED');
+    expect(text).not.toMatch(/No pre-maintenance snapshot of ours \(\d+\):\*[^"]*certctl-pg[ ,]/);
   });
 });
