@@ -237,34 +237,40 @@ export function heldFinding(finding: AwsSecurityFinding, reported?: ReportedDige
 /**
  * Scopes whose findings this run may archive. A complete scope with region `*` covers every region
  * of its account and group (a Cloud SQL project is listed across all its regions in one call).
+ *
+ * An AWS scope with region `*` that failed is the account's region listing (functions/aws/planner.ts:
+ * the account could not be reached or its regions listed). The listing is that finding's whole
+ * scope: a run that was not narrowed and planned the account's regions one by one did list them,
+ * so the finding is settled, whatever each region then did. A region that failed is a scope of its
+ * own and keeps its findings untouched.
  */
 function archivableScopes(report: Pick<AuditReport, 'scopes' | 'narrowed'>): (scope: Scope) => boolean {
   const complete = new Set<string>();
   const wholeAccountComplete = new Set<string>();
-  const accountGroupsComplete = new Set<string>();
+  const accountGroupsByRegion = new Set<string>();
   const accountGroupsFailed = new Set<string>();
+  const wholeAccountFailed = new Set<string>();
   for (const outcome of report.scopes) {
     const accountGroup = `${outcome.scope.provider}/${outcome.scope.account}/${outcome.scope.group}`;
+    if (outcome.scope.region !== '*') accountGroupsByRegion.add(accountGroup);
     if (outcome.status === 'complete') {
       complete.add(scopeKey(outcome.scope));
-      accountGroupsComplete.add(accountGroup);
       if (outcome.scope.region === '*') wholeAccountComplete.add(accountGroup);
     } else {
       accountGroupsFailed.add(accountGroup);
+      if (outcome.scope.region === '*') wholeAccountFailed.add(accountGroup);
     }
   }
   return (scope) => {
     if (complete.has(scopeKey(scope))) return true;
     const accountGroup = `${scope.provider}/${scope.account}/${scope.group}`;
     if (wholeAccountComplete.has(accountGroup) && !accountGroupsFailed.has(accountGroup)) return true;
-    // A finding for a whole account (its regions could not be listed) is settled once the account
-    // was evaluated in this run and nothing in it failed; a run narrowed to some regions did not
-    // list them, so it settles no such finding.
+    // A run narrowed to some regions did not list the account's regions: it settles no such finding.
     return (
       scope.region === '*' &&
       !report.narrowed &&
-      accountGroupsComplete.has(accountGroup) &&
-      !accountGroupsFailed.has(accountGroup)
+      accountGroupsByRegion.has(accountGroup) &&
+      !wholeAccountFailed.has(accountGroup)
     );
   };
 }

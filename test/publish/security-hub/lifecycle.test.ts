@@ -391,8 +391,8 @@ describe('planPublication', () => {
     expect(plan.imports.map((entry) => entry.action)).toEqual(['archive']);
   });
 
-  it('archives a whole-account finding only when the account was evaluated and nothing in it failed', () => {
-    // Prepare
+  it("archives a whole-account finding once the account was evaluated region by region, even when a region then fails, and never that region's findings", () => {
+    // Prepare: the account's regions could not be listed once (scope `*`); A holds a finding in us-east-1.
     const wholeAccount = stored(
       retentionFinding({
         provider: 'aws',
@@ -403,8 +403,9 @@ describe('planPublication', () => {
       }),
       1,
     );
-
+    const east = stored(retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1')), 1);
     const kept = keeper();
+    const keptB = keeper(rdsResource('db-b', ACCOUNT_B));
 
     // Act
     const settled = planPublication({
@@ -413,11 +414,43 @@ describe('planPublication', () => {
       now: NOW,
       existing: [wholeAccount, kept.stored],
     });
+    // The region listing, that finding's own scope, worked; us-east-1 failed on its own.
     const partly = planPublication({
-      report: report([], [completeScope(ACCOUNT_A, 'eu-west-1'), failedScope(ACCOUNT_A, 'us-east-1')]),
+      report: report(
+        [kept.finding],
+        [completeScope(ACCOUNT_A, 'eu-west-1'), failedScope(ACCOUNT_A, 'us-east-1')],
+      ),
       policy: POLICY,
       now: NOW,
-      existing: [wholeAccount],
+      existing: [wholeAccount, kept.stored, east],
+    });
+    const everyRegionFailed = planPublication({
+      report: report(
+        [keptB.finding],
+        [
+          failedScope(ACCOUNT_A, 'eu-west-1'),
+          failedScope(ACCOUNT_A, 'us-east-1'),
+          completeScope(ACCOUNT_B, 'eu-west-1'),
+        ],
+      ),
+      policy: POLICY,
+      now: NOW,
+      existing: [wholeAccount, keptB.stored],
+    });
+    // The listing failed again: the finding's own scope was not evaluated.
+    const unlistedAgain = planPublication({
+      report: report([keptB.finding], [failedScope(ACCOUNT_A, '*'), completeScope(ACCOUNT_B, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [wholeAccount, keptB.stored],
+    });
+
+    // A report with the listing failed beside region scopes of the account settles nothing either.
+    const listingFailedBeside = planPublication({
+      report: report([kept.finding], [failedScope(ACCOUNT_A, '*'), completeScope(ACCOUNT_A, 'eu-west-1')]),
+      policy: POLICY,
+      now: NOW,
+      existing: [wholeAccount, kept.stored],
     });
 
     // A run narrowed to some regions (CLI --region, a function's input) never listed the account's
@@ -430,9 +463,15 @@ describe('planPublication', () => {
     });
 
     // Assess
-    expect(settled.counts.archive).toBe(1);
-    expect(partly.counts.archive).toBe(0);
-    expect(partly.counts.untouched).toBe(1);
+    const archived = (plan: typeof settled) =>
+      plan.imports.filter((entry) => entry.action === 'archive').map((entry) => entry.finding.Id);
+    expect(archived(settled)).toEqual([wholeAccount.Id]);
+    expect(archived(partly)).toEqual([wholeAccount.Id]);
+    expect(partly.skipped.find((skip) => skip.id === east.Id)?.kind).toBe('untouched');
+    expect(archived(everyRegionFailed)).toEqual([wholeAccount.Id]);
+    expect(archived(unlistedAgain)).toEqual([]);
+    expect(unlistedAgain.skipped.map((skip) => skip.id)).toContain(wholeAccount.Id);
+    expect(archived(listingFailedBeside)).toEqual([]);
     expect(narrowed.counts.archive).toBe(0);
     expect(narrowed.skipped.find((skip) => skip.id === wholeAccount.Id)?.reason).toContain('narrowed');
   });

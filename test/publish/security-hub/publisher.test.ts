@@ -365,6 +365,33 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     expect(eastReads.map((call) => call.findings)).toEqual([1]);
   });
 
+  it("archives the account's could-not-list-regions finding once its regions are listed, though one region keeps failing", async () => {
+    // Prepare: A's region listing fails once; from then on it is listed, and us-east-1 fails every run.
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    await publish(report([east], [completeScope(ACCOUNT_A, 'us-east-1')]));
+    await publish(report([scopeFinding(unlisted)], [unlisted]));
+    const whole = hub
+      .findings(ACCOUNT_A, 'eu-west-1')
+      .concat(hub.findings(ACCOUNT_A, 'us-east-1'))
+      .find((finding) => finding.Id === asffFindingId(scopeFinding(unlisted)));
+    expect(whole?.RecordState).toBe('ACTIVE');
+    const down = failedScope(ACCOUNT_A, 'us-east-1');
+    clock = new Date(T0.getTime() + DAY);
+
+    // Act
+    await publish(report([scopeFinding(down)], [euWest, down]));
+
+    // Assess: the listing, that finding's scope, worked: it is archived; us-east-1's own finding is
+    // not resolved by a failed scope.
+    const region = whole?.Region ?? '';
+    expect(stored(ACCOUNT_A, region, scopeFinding(unlisted))?.RecordState).toBe('ARCHIVED');
+    expect(stored(ACCOUNT_A, 'us-east-1', east)).toMatchObject({
+      RecordState: 'ACTIVE',
+      Compliance: { Status: 'FAILED' },
+    });
+  });
+
   it('keeps alive the finding of a dumps bucket in another region than its failed scope', async () => {
     // Prepare: the policy places the bucket in eu-west-1, S3 redirects to us-east-1, so its finding
     // lands in us-east-1 with its scope's region eu-west-1; then the dumps scope fails for 80 days.
