@@ -37,7 +37,7 @@ const awsLocationSchema = z.strictObject({
   suffix: suffixField,
   account: z.described(
     z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id')),
-    "The AWS account that owns the bucket (the audit reads it with that account's role).",
+    "The AWS account that owns the bucket (the audit reads it with that account's role, and names it as the expected bucket owner: S3 refuses the reads when another account owns the bucket).",
   ),
   region: z.described(
     z.string().check(z.regex(AWS_REGION, 'must be an AWS region name')),

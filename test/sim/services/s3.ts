@@ -19,8 +19,9 @@
  * Errors are S3's XML (`<Error><Code>…`), with the codes the service model and the S3 error
  * reference name: NoSuchBucket, NoSuchKey, NoSuchLifecycleConfiguration,
  * ObjectLockConfigurationNotFoundError, NoSuchPublicAccessBlockConfiguration,
- * ServerSideEncryptionConfigurationNotFoundError, AccessDenied (another account's bucket, or an
- * operation the scenario denies), PermanentRedirect (301, a request signed for another region than
+ * ServerSideEncryptionConfigurationNotFoundError, AccessDenied (another account's bucket unless
+ * its `readableBy` lets that account read it, a request whose `x-amz-expected-bucket-owner` is not
+ * the bucket's owner, or an operation the scenario denies), PermanentRedirect (301, a request signed for another region than
  * the bucket's; GetBucketLocation answers from any region), InvalidRange, SlowDown, InternalError.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -52,6 +53,8 @@ const S3_OPERATIONS = [
   'PutObject',
   'DeleteObject',
 ] as const;
+/** What a bucket policy granting another account read (`readableBy`) does not allow. */
+const WRITE_OPERATIONS = new Set(['PutObject', 'DeleteObject', 'CopyObject']);
 /** The S3 Control path of the account-level Block Public Access. */
 const ACCOUNT_PUBLIC_ACCESS_PATH = '/v20180820/configuration/publicAccessBlock';
 type S3Operation = (typeof S3_OPERATIONS)[number];
@@ -124,6 +127,11 @@ const bucketSchema = z.strictObject({
     .optional(),
   /** Operations answered with AccessDenied, as for a role without that permission. */
   denied: z.array(z.enum(S3_OPERATIONS)).default([]),
+  /**
+   * Other accounts a bucket policy lets read the bucket (its objects, listing and settings, not
+   * writes), as a bucket of another account than the policy names can be read by the audit.
+   */
+  readableBy: z.array(accountIdSchema).default([]),
   ...bucketContentsFields,
 });
 
@@ -346,7 +354,19 @@ export class S3Sim implements SimService {
         : s3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: name });
     }
     const regionHeader = { 'x-amz-bucket-region': bucket.region };
-    if (request.callerAccount !== bucket.account || bucket.denied.includes(operation as S3Operation)) {
+    // Bucket owner condition: a request naming another expected owner is refused as AccessDenied
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html).
+    const expectedOwner = request.headers['x-amz-expected-bucket-owner'];
+    const reader =
+      request.callerAccount === bucket.account ||
+      (request.callerAccount !== undefined &&
+        bucket.readableBy.includes(request.callerAccount) &&
+        !WRITE_OPERATIONS.has(operation));
+    if (
+      !reader ||
+      (expectedOwner !== undefined && expectedOwner !== bucket.account) ||
+      bucket.denied.includes(operation as S3Operation)
+    ) {
       return head
         ? headError(403, regionHeader)
         : s3Error(403, 'AccessDenied', 'Access Denied', {}, regionHeader);
