@@ -539,6 +539,22 @@ describe('dumps.retention', () => {
       expect(outcome?.status).toBe('PASSED');
     });
 
+    it('spares the series when only an empty object (a failed run, no dump) falls inside the rule size range', () => {
+      // Prepare: the last run uploaded 0 bytes; the 1-day rule for objects under 1 KiB exists to
+      // clean up exactly such failed uploads, and reaches no dump.
+      const objects = dailySeries(35).map((object, index) =>
+        index === 34 ? { ...object, size: 0 } : object,
+      );
+      const fact = withSeries(objects, {
+        lifecycle: { state: 'read', value: [rule({ expirationDays: 1, objectSizeLessThan: 1024 })] },
+        ...NO_LOCK,
+      });
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess: it FAILED 'a lifecycle rule deletes dumps after 1 days'.
+      expect(outcome?.status, outcome?.description).toBe('PASSED');
+    });
+
     it('fails when listed dumps fall inside the rule size range', () => {
       // Prepare
       const fact = withSeries(dailySeries(35), {
