@@ -190,9 +190,7 @@ class RegionalS3 {
   reasonOf(error: unknown): string {
     const reason = reasonOf(error);
     const owner = this.bucket.ExpectedBucketOwner;
-    const sdkError = asSdkError(error);
-    const denied = sdkError.name === 'AccessDenied' || sdkError.$metadata?.httpStatusCode === 403;
-    return owner !== undefined && denied
+    return owner !== undefined && asSdkError(error).name === 'AccessDenied'
       ? `${reason} (S3 refuses a bucket that account ${owner}, the owner the policy names, does not own, as it refuses a role without the permission)`
       : reason;
   }
@@ -310,7 +308,7 @@ type RangeReading =
       readonly serverSideEncryption?: string;
       readonly kmsKeyId?: string;
     }
-  | { readonly state: 'unknown'; readonly reason: string };
+  | { readonly state: 'unknown'; readonly reason: string; readonly archived?: string };
 
 function byteReading(reading: RangeReading): ByteReading {
   return reading.state === 'read' ? { state: 'read', bytes: reading.bytes } : reading;
@@ -340,7 +338,13 @@ async function getRange(bucket: S3DumpBucket, key: string, range: string): Promi
     if (sdkError.name === 'InvalidRange' || sdkError.$metadata?.httpStatusCode === 416) {
       return { state: 'read', bytes: new Uint8Array() };
     }
-    return { state: 'unknown', reason: bucket.s3.reasonOf(error) };
+    const reason = bucket.s3.reasonOf(error);
+    // An archived object (Glacier Flexible Retrieval, Deep Archive, an Intelligent-Tiering archive
+    // access tier) is refused with InvalidObjectState until it is restored (API_GetObject).
+    if (sdkError.name !== 'InvalidObjectState') return { state: 'unknown', reason };
+    const { StorageClass, AccessTier } = error as { StorageClass?: string; AccessTier?: string };
+    const archived = [StorageClass, AccessTier && `access tier ${AccessTier}`].filter(Boolean).join(' ');
+    return { state: 'unknown', reason, archived };
   }
 }
 

@@ -24,6 +24,7 @@ import type { DumpFact, DumpObject } from '../../core/dump-facts.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
+  archivedWords,
   DOCS,
   DUMPS_RESOURCE_TYPES,
   datedDumps,
@@ -130,10 +131,15 @@ export const dumpsFreshCheck: DumpsCheck = {
         };
       }
       if (shown?.shows === 'nothing' && !named) {
+        // An archived object is refused to every reader until restored: no grant shows its bytes.
+        const unread =
+          shown.archived === undefined
+            ? `could not be read (${shown.reason}), so nothing shows it is a dump; grant the read (dumps.integrity needs it too), or`
+            : `could not be read: ${archivedWords(shown.archived)}, so nothing shows it is a dump;`;
         return {
           ...notAvailable(
             fact,
-            `the first bytes of ${newest.key}, the newest object under the prefix, could not be read (${shown.reason}), so nothing shows it is a dump; grant the read (dumps.integrity needs it too), or set the location's \`suffix\` so that dumps are known by their keys`,
+            `the first bytes of ${newest.key}, the newest object under the prefix, ${unread} set the location's \`suffix\` so that dumps are known by their keys`,
             observed,
             required,
           ),

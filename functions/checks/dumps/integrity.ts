@@ -31,6 +31,7 @@ import { PG_DUMP_TAIL_BYTES, pgDumpEnd } from '../../core/pg-dump-tail.ts';
 import { HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
+  archivedWords,
   DOCS,
   DUMPS_RESOURCE_TYPES,
   datedDumps,
@@ -89,9 +90,12 @@ export const dumpsIntegrityCheck: DumpsCheck = {
       );
     }
     if (newest.header.state === 'unknown') {
+      const { archived, reason } = newest.header;
       return notAvailable(
         fact,
-        `the first bytes of ${key} could not be read (${newest.header.reason})`,
+        archived === undefined
+          ? `the first bytes of ${key} could not be read (${reason})`
+          : `the first bytes of ${key} could not be read: ${archivedWords(archived)}, so a database restore from it must wait for one too (${reason})`,
         { key },
         required,
       );

@@ -87,6 +87,14 @@ export const NOT_PG_DUMP_WORDS: Readonly<Record<NotPgDumpKind, string>> = {
 };
 
 /**
+ * Why an archived object's bytes could not be read (`archived`: the storage class S3 named, `''`
+ * when it named none): no permission brings them back, only a restore.
+ */
+export function archivedWords(archived: string): string {
+  return `it is archived${archived ? ` in storage class ${archived}` : ''}, whose bytes S3 serves only after a restore (RestoreObject)`;
+}
+
+/**
  * Whether a ranged read of the newest dump came back with fewer bytes than both the range asked for
  * and the listing says the object holds: the bytes it lacks say nothing about the object.
  */
@@ -105,12 +113,15 @@ export function readCutShort(newest: NewestDump): boolean {
 export type NewestShows =
   | { readonly shows: 'dump' }
   | { readonly shows: 'other'; readonly words: string }
-  | { readonly shows: 'nothing'; readonly reason: string };
+  | { readonly shows: 'nothing'; readonly reason: string; readonly archived?: string };
 
 export function newestShows(newest: NewestDump): NewestShows {
   // The listing's size alone shows an empty object is no dump, whether or not its bytes were read.
   if (newest.object.size === 0) return { shows: 'other', words: NOT_PG_DUMP_WORDS.empty };
-  if (newest.header.state === 'unknown') return { shows: 'nothing', reason: newest.header.reason };
+  if (newest.header.state === 'unknown') {
+    const { reason, archived } = newest.header;
+    return { shows: 'nothing', reason, ...(archived === undefined ? {} : { archived }) };
+  }
   const { result, bytesRead } = newest.header;
   if (result.kind !== 'not-pg-dump') return { shows: 'dump' };
   if (result.looksLike === 'empty' && readCutShort(newest)) {

@@ -125,6 +125,14 @@ const bucketSchema = z.strictObject({
       kmsKeyId: z.string().min(1).optional(),
     })
     .optional(),
+  /**
+   * Every object's storage class, as a lifecycle transition leaves them. GLACIER and DEEP_ARCHIVE
+   * objects are archived: GetObject answers 403 InvalidObjectState with the class until they are
+   * restored (API_GetObject; the SDK's InvalidObjectState carries StorageClass).
+   */
+  storageClass: z
+    .enum(['STANDARD', 'STANDARD_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'])
+    .default('STANDARD'),
   /** Operations answered with AccessDenied, as for a role without that permission. */
   denied: z.array(z.enum(S3_OPERATIONS)).default([]),
   /**
@@ -281,6 +289,7 @@ interface ContentsXml {
 
 function contentsXml(
   object: StoredObject,
+  storageClass: string,
   urlEncoding: boolean,
   encode: (text: string) => string,
 ): ContentsXml {
@@ -294,7 +303,7 @@ function contentsXml(
   if (!parts) {
     parts = {
       head: `<Contents><Key>${escapeXml(encode(object.key))}</Key><LastModified>`,
-      tail: `</LastModified><ETag>&quot;${object.md5.toString('hex')}&quot;</ETag><ChecksumAlgorithm>CRC64NVME</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType><Size>${object.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+      tail: `</LastModified><ETag>&quot;${object.md5.toString('hex')}&quot;</ETag><ChecksumAlgorithm>CRC64NVME</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType><Size>${object.body.length}</Size><StorageClass>${storageClass}</StorageClass></Contents>`,
     };
     rendered[kind] = parts;
   }
@@ -507,7 +516,7 @@ export class S3Sim implements SimService {
     const truncated = matching.length > page.length;
     let contents = '';
     for (const object of page) {
-      const parts = contentsXml(object, urlEncoding, encode);
+      const parts = contentsXml(object, bucket.storageClass, urlEncoding, encode);
       const second = Math.floor(object.lastModified.at(now).getTime() / 1000);
       if (parts.second !== second) {
         parts.second = second;
@@ -563,6 +572,11 @@ export class S3Sim implements SimService {
       const days = retention.days ?? (retention.years ?? 0) * 365;
       headers['x-amz-object-lock-mode'] = retention.mode;
       headers['x-amz-object-lock-retain-until-date'] = isoMs(new Date(written.getTime() + days * DAY_MS));
+    }
+    if (!head && (bucket.storageClass === 'GLACIER' || bucket.storageClass === 'DEEP_ARCHIVE')) {
+      return s3Error(403, 'InvalidObjectState', "The operation is not valid for the object's storage class", {
+        StorageClass: bucket.storageClass,
+      });
     }
     const range = head ? undefined : byteRange(headerText(request.headers.range), object.body.length);
     if (range === 'invalid') {
