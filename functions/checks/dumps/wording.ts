@@ -76,6 +76,34 @@ export function datedDumps(objects: readonly DumpObject[]): (DumpObject & { last
   return datedObjects(objects).filter((object) => object.size !== 0);
 }
 
+/** NAMEDATALEN - 1: the bytes of a name PostgreSQL keeps. */
+const MAX_NAME_BYTES = 63;
+const utf8 = new TextEncoder();
+
+/**
+ * The database a name reaches: PostgreSQL keeps only the first 63 bytes of an identifier, cut at a
+ * character boundary (https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS;
+ * `truncate_identifier` uses pg_mbcliplen). The header holds the name pg_dump connected with
+ * (`WriteHead` writes `PQdb`, the name as the client gave it), so a longer multibyte name and its
+ * cut form are one database.
+ */
+function postgresName(name: string): string {
+  if (utf8.encode(name).length <= MAX_NAME_BYTES) return name;
+  let kept = '';
+  let bytes = 0;
+  for (const character of name) {
+    bytes += utf8.encode(character).length;
+    if (bytes > MAX_NAME_BYTES) break;
+    kept += character;
+  }
+  return kept;
+}
+
+/** Whether two database names reach one database, as PostgreSQL resolves them ({@link postgresName}). */
+export function sameDatabase(a: string, b: string): boolean {
+  return postgresName(a) === postgresName(b);
+}
+
 /** The bytes do not start a pg_dump archive: what they look like instead, in words. */
 export const NOT_PG_DUMP_WORDS: Readonly<Record<NotPgDumpKind, string>> = {
   empty: 'is empty',
