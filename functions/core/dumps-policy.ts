@@ -20,8 +20,24 @@ const bucketField = (store: string) =>
     z.string().check(z.regex(BUCKET, `must be a${store === 'S3' ? 'n' : ''} ${store} bucket name`)),
     'The bucket that holds the dumps.',
   );
+/** `s3://bucket/prod/` or `gs://bucket/prod/`: the URL of the dumps, not a key prefix. */
+const STORAGE_URL = /^(?:s3|gs):\/\/[^/]*\/?/i;
 const prefixField = z.described(
-  z._default(z.string().check(z.maxLength(1024)), ''),
+  z._default(
+    z.string().check(
+      z.maxLength(1024),
+      // A URL as the prefix lists no key at all, which would read as a bucket without dumps.
+      z.superRefine((prefix, context) => {
+        if (!STORAGE_URL.test(prefix)) return;
+        context.addIssue({
+          code: 'custom',
+          input: prefix,
+          message: `must be the key prefix inside the bucket (\`${prefix.replace(STORAGE_URL, '')}\`), not a URL: the bucket is its own field`,
+        });
+      }),
+    ),
+    '',
+  ),
   'Key prefix of the dump series (`certctl/prod/`); empty: the whole bucket.',
 );
 /** Which keys under the prefix are dumps. */
