@@ -246,11 +246,13 @@ export const dumpsRetentionCheck: DumpsCheck = {
         drifting,
       };
     }
+    // What keeps the dumps: a rule shorter than required passed only because a lock outlasts it.
+    const ruleShort = shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays;
     const keeps =
-      shortestExpirationDays !== undefined
+      shortestExpirationDays !== undefined && !ruleShort
         ? `a lifecycle rule keeps them ${shortestExpirationDays} days`
         : lockKeeps
-          ? `a retention lock keeps them ${lockDays} days`
+          ? `a retention lock keeps them ${lockDays} days${ruleShort ? ` (a lifecycle rule would delete them after ${shortestExpirationDays})` : ''}`
           : 'no lifecycle rule expires them';
     if (accruing) {
       return accruingOutcome(label, keeps, coveredDays ?? 0, minPitrDays, observed, required, drifting);

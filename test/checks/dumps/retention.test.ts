@@ -67,7 +67,12 @@ describe('dumps.retention', () => {
 
   it('passes when a short lifecycle rule is outweighed by a 35-day retention lock', () => {
     const fact = s3Fact({ lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] } });
-    expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('PASSED');
+    // It said 'a lifecycle rule keeps them 7 days' (30 required) as the reason it passed.
+    expect(outcome?.description).toContain(
+      'a retention lock keeps them 35 days (a lifecycle rule would delete them after 7)',
+    );
   });
 
   it('fails when a lifecycle rule expires every dump on a date', () => {
