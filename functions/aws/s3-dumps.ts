@@ -166,13 +166,33 @@ function redirectRegion(error: unknown): string | undefined {
   return undefined;
 }
 
-/** Calls S3 in the bucket's region, learning it from the first redirect. */
+/**
+ * Calls S3 about one bucket in the bucket's region, learning it from the first redirect, under the
+ * bucket owner condition when its owner is known: every call names the account the policy says
+ * owns the bucket (`ExpectedBucketOwner`), and S3 refuses it with 403 AccessDenied when another
+ * account owns the bucket
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html). A bucket of
+ * another account that lets the audit read it would otherwise be judged as the named account's:
+ * its settings read, and that account's Block Public Access combined with them.
+ */
 class RegionalS3 {
   region: string;
+  /** What every call names the bucket by: its name, and the owner it must have. */
+  readonly bucket: { readonly Bucket: string; readonly ExpectedBucketOwner?: string };
   readonly #clientFor: (region: string) => S3Client;
-  constructor(region: string, clientFor: (region: string) => S3Client) {
+  constructor(bucket: string, region: string, clientFor: (region: string) => S3Client, owner?: string) {
+    this.bucket = { Bucket: bucket, ...(owner === undefined ? {} : { ExpectedBucketOwner: owner }) };
     this.region = region;
     this.#clientFor = clientFor;
+  }
+
+  /** Why a call failed ({@link reasonOf}); an AccessDenied also says the owner condition refuses another account's bucket. */
+  reasonOf(error: unknown): string {
+    const reason = reasonOf(error);
+    const owner = this.bucket.ExpectedBucketOwner;
+    return owner !== undefined && asSdkError(error).name === 'AccessDenied'
+      ? `${reason} (S3 refuses a bucket that account ${owner}, the owner the policy names, does not own, as it refuses a role without the permission)`
+      : reason;
   }
 
   async call<T>(send: (client: S3Client) => Promise<T>): Promise<T> {
@@ -190,14 +210,14 @@ class RegionalS3 {
   }
 }
 
-async function reading<T>(read: () => Promise<T | undefined>): Promise<BucketReading<T>> {
+async function reading<T>(s3: RegionalS3, read: () => Promise<T | undefined>): Promise<BucketReading<T>> {
   try {
     const value = await read();
     return value === undefined ? { state: 'absent' } : { state: 'read', value };
   } catch (error) {
     const name = asSdkError(error).name;
     if (name && NOT_CONFIGURED.has(name)) return { state: 'absent' };
-    return { state: 'unknown', reason: reasonOf(error) };
+    return { state: 'unknown', reason: s3.reasonOf(error) };
   }
 }
 
@@ -223,7 +243,7 @@ async function listSeries(
       }
       const page = await s3.call((client) => {
         const command = new ListObjectsV2Command({
-          Bucket: location.bucket,
+          ...s3.bucket,
           Prefix: location.prefix || undefined,
           MaxKeys: Math.min(S3_PAGE_LIMIT, remaining),
           ContinuationToken: token,
@@ -246,7 +266,7 @@ async function listSeries(
       if (page.IsTruncated && !token) complete = false;
     } while (token);
   } catch (error) {
-    return { state: 'unknown', reason: reasonOf(error) };
+    return { state: 'unknown', reason: s3.reasonOf(error) };
   }
   return { state: 'read', objects: sortOldestFirst(objects), complete };
 }
@@ -279,7 +299,7 @@ type RangeReading =
       readonly serverSideEncryption?: string;
       readonly kmsKeyId?: string;
     }
-  | { readonly state: 'unknown'; readonly reason: string };
+  | { readonly state: 'unknown'; readonly reason: string; readonly archived?: string };
 
 function byteReading(reading: RangeReading): ByteReading {
   return reading.state === 'read' ? { state: 'read', bytes: reading.bytes } : reading;
@@ -294,7 +314,7 @@ function byteReading(reading: RangeReading): ByteReading {
 async function getRange(bucket: S3DumpBucket, key: string, range: string): Promise<RangeReading> {
   try {
     const answer = await bucket.s3.call((client) =>
-      client.send(new GetObjectCommand({ Bucket: bucket.name, Key: key, Range: range })),
+      client.send(new GetObjectCommand({ ...bucket.s3.bucket, Key: key, Range: range })),
     );
     return {
       state: 'read',
@@ -309,7 +329,13 @@ async function getRange(bucket: S3DumpBucket, key: string, range: string): Promi
     if (sdkError.name === 'InvalidRange' || sdkError.$metadata?.httpStatusCode === 416) {
       return { state: 'read', bytes: new Uint8Array() };
     }
-    return { state: 'unknown', reason: reasonOf(error) };
+    const reason = bucket.s3.reasonOf(error);
+    // An archived object (Glacier Flexible Retrieval, Deep Archive, an Intelligent-Tiering archive
+    // access tier) is refused with InvalidObjectState until it is restored (API_GetObject).
+    if (sdkError.name !== 'InvalidObjectState') return { state: 'unknown', reason };
+    const { StorageClass, AccessTier } = error as { StorageClass?: string; AccessTier?: string };
+    const archived = [StorageClass, AccessTier && `access tier ${AccessTier}`].filter(Boolean).join(' ');
+    return { state: 'unknown', reason, archived };
   }
 }
 
@@ -510,7 +536,7 @@ export class S3DumpBucket {
     account?: string,
   ) {
     this.name = name;
-    this.s3 = new RegionalS3(region, clientFor);
+    this.s3 = new RegionalS3(name, region, clientFor, account);
     this.#keyManagers = keyManagers;
     this.#account = account;
   }
@@ -555,7 +581,7 @@ export class S3DumpBucket {
 
   /** The bucket's settings: the first call starts reading them, later calls share that reading. */
   settings(): Promise<S3BucketSettings> {
-    this.#settings ??= readBucketSettings(this.s3, this.name, (rule) => this.#encryptionOf(rule));
+    this.#settings ??= readBucketSettings(this.s3, (rule) => this.#encryptionOf(rule));
     return this.#settings;
   }
 }
@@ -586,24 +612,19 @@ function blocksEverything(level: PublicAccessLevel): boolean {
 
 async function readBucketSettings(
   s3: RegionalS3,
-  bucket: string,
   encryptionOfRule: (rule: {
     readonly SSEAlgorithm?: string;
     readonly KMSMasterKeyID?: string;
   }) => Promise<EncryptionConfig>,
 ): Promise<S3BucketSettings> {
   const [versioning, retentionLock, lifecycleRules, publicAccess, encryption] = await Promise.all([
-    reading(async () => {
-      const answer = await s3.call((client) =>
-        client.send(new GetBucketVersioningCommand({ Bucket: bucket })),
-      );
+    reading(s3, async () => {
+      const answer = await s3.call((client) => client.send(new GetBucketVersioningCommand(s3.bucket)));
       // No Status: versioning was never enabled on this bucket.
       return answer.Status === undefined ? undefined : { status: answer.Status };
     }),
-    reading<RetentionLockConfig>(async () => {
-      const answer = await s3.call((client) =>
-        client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })),
-      );
+    reading<RetentionLockConfig>(s3, async () => {
+      const answer = await s3.call((client) => client.send(new GetObjectLockConfigurationCommand(s3.bucket)));
       const config = answer.ObjectLockConfiguration;
       if (config?.ObjectLockEnabled !== 'Enabled') return undefined;
       const retention = config.Rule?.DefaultRetention;
@@ -617,26 +638,22 @@ async function readBucketSettings(
         locked: retention.Mode === undefined ? undefined : retention.Mode === 'COMPLIANCE',
       };
     }),
-    reading<readonly LifecycleRule[]>(async () => {
+    reading<readonly LifecycleRule[]>(s3, async () => {
       const answer = await s3.call((client) =>
-        client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })),
+        client.send(new GetBucketLifecycleConfigurationCommand(s3.bucket)),
       );
       return answer.Rules ?? [];
     }),
-    reading(async () => {
-      const answer = await s3.call((client) =>
-        client.send(new GetPublicAccessBlockCommand({ Bucket: bucket })),
-      );
+    reading(s3, async () => {
+      const answer = await s3.call((client) => client.send(new GetPublicAccessBlockCommand(s3.bucket)));
       return answer.PublicAccessBlockConfiguration
         ? publicAccessSettingsOf(answer.PublicAccessBlockConfiguration)
         : undefined;
     }).then(
       (read): PublicAccessLevel => (read.state === 'read' ? { state: 'read', settings: read.value } : read),
     ),
-    reading<EncryptionConfig>(async () => {
-      const answer = await s3.call((client) =>
-        client.send(new GetBucketEncryptionCommand({ Bucket: bucket })),
-      );
+    reading<EncryptionConfig>(s3, async () => {
+      const answer = await s3.call((client) => client.send(new GetBucketEncryptionCommand(s3.bucket)));
       const rule = answer.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
       if (!rule) return undefined;
       // `s3.region` is the bucket's by now: this call went there, redirected if need be.

@@ -77,7 +77,17 @@ export interface NewestDump {
         /** Bytes the ranged GET returned. */
         readonly bytesRead: number;
       }
-    | { readonly state: 'unknown'; readonly reason: string };
+    | {
+        readonly state: 'unknown';
+        readonly reason: string;
+        /**
+         * The storage class that refused the read (S3 `GLACIER`, `DEEP_ARCHIVE`, `INTELLIGENT_TIERING
+         * access tier ARCHIVE_ACCESS`): the object is archived, and S3 serves its bytes to nobody,
+         * this audit or a restore, until it is restored; empty when S3 named no class. Undefined
+         * for any other failure.
+         */
+        readonly archived?: string;
+      };
   /** The object's last bytes, read beside the header with a suffix-ranged GET ({@link ByteReading}). */
   readonly tail: ByteReading;
   /**

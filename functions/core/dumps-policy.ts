@@ -20,8 +20,24 @@ const bucketField = (store: string) =>
     z.string().check(z.regex(BUCKET, `must be a${store === 'S3' ? 'n' : ''} ${store} bucket name`)),
     'The bucket that holds the dumps.',
   );
+/** `s3://bucket/prod/` or `gs://bucket/prod/`: the URL of the dumps, not a key prefix. */
+const STORAGE_URL = /^(?:s3|gs):\/\/[^/]*\/?/i;
 const prefixField = z.described(
-  z._default(z.string().check(z.maxLength(1024)), ''),
+  z._default(
+    z.string().check(
+      z.maxLength(1024),
+      // A URL as the prefix lists no key at all, which would read as a bucket without dumps.
+      z.superRefine((prefix, context) => {
+        if (!STORAGE_URL.test(prefix)) return;
+        context.addIssue({
+          code: 'custom',
+          input: prefix,
+          message: `must be the key prefix inside the bucket (\`${prefix.replace(STORAGE_URL, '')}\`), not a URL: the bucket is its own field`,
+        });
+      }),
+    ),
+    '',
+  ),
   'Key prefix of the dump series (`certctl/prod/`); empty: the whole bucket.',
 );
 /** Which keys under the prefix are dumps. */
@@ -37,7 +53,7 @@ const awsLocationSchema = z.strictObject({
   suffix: suffixField,
   account: z.described(
     z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id')),
-    "The AWS account that owns the bucket (the audit reads it with that account's role).",
+    "The AWS account that owns the bucket (the audit reads it with that account's role, and names it as the expected bucket owner: S3 refuses the reads when another account owns the bucket).",
   ),
   region: z.described(
     z.string().check(z.regex(AWS_REGION, 'must be an AWS region name')),

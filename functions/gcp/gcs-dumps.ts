@@ -310,7 +310,7 @@ function lifecycleDate(value: unknown): Date | undefined {
  * `matchesStorageClass`, a condition added to the API later, an unreadable `createdBefore`) is kept
  * in `unmodelledConditions`, never dropped: dropping it would turn the rule into one that deletes
  * nothing, or deletes everything. A rule with `isLive: false` or a noncurrent condition acts on
- * noncurrent versions only (`noncurrentExpirationDays` from `age` or `daysSinceNoncurrentTime`, or 0
+ * noncurrent versions only (`noncurrentExpirationDays` from `age` or `daysSinceNoncurrentTime`, the longer of the two when both are set, or 0
  * for `isLive: false` with no other condition than `matchesPrefix`: every noncurrent version, at any
  * age); `numNewerVersions` (a noncurrent version goes once that many newer ones exist) and
  * `noncurrentTimeBefore` (versions that became noncurrent before that date go) are kept as
@@ -345,6 +345,9 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
         ([name, value]) => value === undefined || name === 'isLive' || name === 'matchesPrefix',
       );
       const timeBefore = lifecycleDate(condition.noncurrentTimeBefore);
+      const timed = [condition.age, condition.daysSinceNoncurrentTime].filter(
+        (days): days is number => days !== undefined,
+      );
       const unmodelled = Object.entries(condition)
         .filter(
           ([name, value]) =>
@@ -358,8 +361,9 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
           id,
           expirationDays: undefined,
           expirationDate: undefined,
-          noncurrentExpirationDays:
-            condition.age ?? condition.daysSinceNoncurrentTime ?? (anyAge ? 0 : undefined),
+          // A version goes only once it meets both: the longer of `age` and
+          // `daysSinceNoncurrentTime` bounds how soon.
+          noncurrentExpirationDays: timed.length > 0 ? Math.max(...timed) : anyAge ? 0 : undefined,
           prefix: prefixes?.[0],
           ...reach,
           ...(condition.numNewerVersions !== undefined

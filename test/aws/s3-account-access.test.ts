@@ -15,7 +15,10 @@ import {
   readAccountPublicAccess,
 } from '../../functions/aws/s3-account-access.ts';
 import { collectS3DumpFacts } from '../../functions/aws/s3-dumps.ts';
+import { dumpsFreshCheck } from '../../functions/checks/dumps/fresh.ts';
+import { dumpsIntegrityCheck } from '../../functions/checks/dumps/integrity.ts';
 import { dumpsProtectionCheck } from '../../functions/checks/dumps/protection.ts';
+import { dumpsRetentionCheck } from '../../functions/checks/dumps/retention.ts';
 import type { DumpFact } from '../../functions/core/dump-facts.ts';
 import { dumpsPolicySchema } from '../../functions/core/dumps-policy.ts';
 import { simCredentials } from '../sim/accounts.ts';
@@ -88,6 +91,14 @@ beforeAll(async () => {
             bucket('dumps-partly-acls-open', PARTLY, ACLS_OPEN),
             bucket('dumps-partly-ignore-off', PARTLY, { ...ALL_ON, ignorePublicAcls: false }),
             bucket('dumps-denying-acls-open', DENYING, ACLS_OPEN),
+            // Owned by OPEN (no Block Public Access at either level), readable by BLOCKING through
+            // its bucket policy: a policy that names BLOCKING as the owner audits a bucket whose
+            // public access BLOCKING's account setting does not govern.
+            {
+              ...bucket('dumps-owned-elsewhere', OPEN, undefined),
+              encryption: { algorithm: 'aws:kms', kmsKeyId: cmkArn(BLOCKING) },
+              readableBy: [BLOCKING],
+            },
           ],
         },
       },
@@ -198,6 +209,25 @@ describe('dumps.protection with the account-level Block Public Access', () => {
     await collect(OPEN, ['dumps-open-all-on']);
     // Assess
     expect(sim.stats().byOperation['s3:GetAccountPublicAccessBlock']).toBe(1);
+  });
+});
+
+describe('a dump bucket owned by another account than the policy names', () => {
+  it('is read under the bucket owner condition: nothing of it is judged, and the reason names the owner', async () => {
+    // Act: the policy says BLOCKING owns it; OPEN does, and lets BLOCKING read it.
+    const facts = await collect(BLOCKING, ['dumps-owned-elsewhere']);
+    // Assess: before, the bucket was read as BLOCKING's and BLOCKING's account setting was
+    // combined with it, so protection PASSED a bucket nothing blocks public access to.
+    const fact = facts.get('dumps-owned-elsewhere');
+    const outcome = judged(fact);
+    expect(outcome?.status, outcome?.description).toBe('NOT_AVAILABLE');
+    expect(fact?.listing).toMatchObject({ state: 'unknown' });
+    for (const check of [dumpsFreshCheck, dumpsRetentionCheck, dumpsIntegrityCheck]) {
+      expect(fact && check.evaluate(fact, settings)?.status, check.metadata.id).toBe('NOT_AVAILABLE');
+    }
+    expect(outcome?.description).toContain(
+      `S3 refuses a bucket that account ${BLOCKING}, the owner the policy names, does not own`,
+    );
   });
 });
 

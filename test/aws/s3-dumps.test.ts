@@ -150,6 +150,8 @@ beforeAll(async () => {
               region: 'us-gov-west-1',
               series: [{ keyPrefix: 'prod/certctl-', count: 3, newest: '-2h', fixture: DUMP_FIXTURE }],
             },
+            // A lifecycle transition archived every dump (DEEP_ARCHIVE): GetObject is refused until a restore.
+            { ...HEALTHY, name: 'certctl-dumps-archived', storageClass: 'DEEP_ARCHIVE' },
             {
               name: 'certctl-dumps-locked-down',
               region: 'eu-west-1',
@@ -196,6 +198,27 @@ async function read(
 }
 
 const settings = { dumps: dumpsPolicySchema.parse({}), minPitrDays: 30, now: NOW };
+
+describe('readS3DumpFact of dumps an archive storage class holds', () => {
+  it('says the newest dump is archived, not that its read was denied', async () => {
+    // Act
+    const fact = await read('certctl-dumps-archived');
+    const fresh = dumpsFreshCheck.evaluate(fact, settings);
+    const integrity = dumpsIntegrityCheck.evaluate(fact, settings);
+    // Assess: nothing is proven from bytes S3 serves only after a restore.
+    expect(fresh?.status).toBe('NOT_AVAILABLE');
+    expect(integrity?.status).toBe('NOT_AVAILABLE');
+    // Before, both said only "InvalidObjectState (HTTP 403): The operation is not valid for the
+    // object's storage class", and fresh told the owner to grant the read.
+    for (const outcome of [fresh, integrity]) {
+      expect(outcome?.description).toContain(
+        'it is archived in storage class DEEP_ARCHIVE, whose bytes S3 serves only after a restore (RestoreObject)',
+      );
+    }
+    expect(fresh?.description).not.toContain('grant the read');
+    expect(fresh?.description).toContain("set the location's `suffix`");
+  });
+});
 
 describe('readS3DumpFact', () => {
   it("names the bucket's ARN in the partition of the bucket's region", async () => {

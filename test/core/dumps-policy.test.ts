@@ -44,6 +44,25 @@ describe('dumpsPolicySchema', () => {
     expect(result.error?.issues[0]?.path).toEqual(['locations', 0, 'account']);
   });
 
+  it.each([
+    ['aws', 's3://certctl-dumps/prod/'],
+    ['gcp', 'gs://certctl-dumps/prod/'],
+  ])('rejects a %s prefix written as the URL of the dumps (%s), naming the field', (provider, prefix) => {
+    // A URL prefix lists no key at all: dumps.fresh FAILED 'holds no dump at all'.
+    const place =
+      provider === 'aws'
+        ? { account: '111122223333', region: 'eu-west-1' }
+        : { project: 'certctl-prod', region: 'europe-west1' };
+    const result = dumpsPolicySchema.safeParse({
+      locations: [{ provider, bucket: 'certctl-dumps', prefix, ...place }],
+    });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['locations', 0, 'prefix']);
+    expect(result.error?.issues[0]?.message).toBe(
+      'must be the key prefix inside the bucket (`prod/`), not a URL: the bucket is its own field',
+    );
+  });
+
   it('rejects a location listed twice', () => {
     const location = {
       provider: 'aws',

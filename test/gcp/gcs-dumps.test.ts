@@ -761,6 +761,23 @@ describe('Cloud Storage lifecycle rules that do not delete by age', () => {
     expect(rule?.narrowerPrefixes).toEqual(narrower);
   });
 
+  it.each([
+    ['a short age and a long noncurrent time', { age: 1, daysSinceNoncurrentTime: 35 }, 35],
+    ['a long age and a short noncurrent time', { age: 60, daysSinceNoncurrentTime: 1 }, 60],
+  ])(
+    'reads a noncurrent rule with %s by the longer of the two: it deletes only versions meeting both',
+    (_, days, kept) => {
+      // Act
+      const [rule] = gcsLifecycleRulesFor(
+        { lifecycle: { rule: [{ action: { type: 'Delete' }, condition: { isLive: false, ...days } }] } },
+        'prod/',
+      );
+      // Assess: the first read as 1 day, and dumps.protection warned that noncurrent versions go
+      // after 1 day, though each is kept 35 days after it became noncurrent.
+      expect(rule?.noncurrentExpirationDays).toBe(kept);
+    },
+  );
+
   it('reads a Delete rule without a time condition as deleting at any age', () => {
     // Act: all conditions must hold; only the prefix and liveness are asked for, so every live dump goes.
     const [rule] = gcsLifecycleRulesFor(

@@ -9,7 +9,9 @@
  * (the header read dumps.integrity judges), or, when they could not be read, its key ends with the
  * location's `suffix`. A checksum or log written after each run would otherwise pass for the dump of
  * a run whose pg_dump failed; the listing leaves out keys without the suffix and folder placeholders
- * (core/dump-facts.ts `isSeriesObject`). An empty newest object (a failed pg_dump whose upload still
+ * (core/dump-facts.ts `isSeriesObject`). Nor does a dump of another database than the policy's (a
+ * prefix shared by several databases' dump jobs): its header names it, and it is NOT_AVAILABLE,
+ * as the policy's database's newest dump is not read. An empty newest object (a failed pg_dump whose upload still
  * ran) is no dump either: behind it, a complete listing whose newest object that is not empty is
  * older than the allowance FAILS, as the runs since produced nothing.
  *
@@ -24,6 +26,7 @@ import type { DumpFact, DumpObject } from '../../core/dump-facts.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
+  archivedWords,
   DOCS,
   DUMPS_RESOURCE_TYPES,
   datedDumps,
@@ -35,6 +38,7 @@ import {
   newestShows,
   notAvailable,
   readCutShort,
+  sameDatabase,
 } from './wording.ts';
 
 export const dumpsFreshCheck: DumpsCheck = {
@@ -130,10 +134,32 @@ export const dumpsFreshCheck: DumpsCheck = {
         };
       }
       if (shown?.shows === 'nothing' && !named) {
+        // An archived object is refused to every reader until restored: no grant shows its bytes.
+        const unread =
+          shown.archived === undefined
+            ? `could not be read (${shown.reason}), so nothing shows it is a dump; grant the read (dumps.integrity needs it too), or`
+            : `could not be read: ${archivedWords(shown.archived)}, so nothing shows it is a dump;`;
         return {
           ...notAvailable(
             fact,
-            `the first bytes of ${newest.key}, the newest object under the prefix, could not be read (${shown.reason}), so nothing shows it is a dump; grant the read (dumps.integrity needs it too), or set the location's \`suffix\` so that dumps are known by their keys`,
+            `the first bytes of ${newest.key}, the newest object under the prefix, ${unread} set the location's \`suffix\` so that dumps are known by their keys`,
+            observed,
+            required,
+          ),
+          drifting,
+        };
+      }
+      const header = fact.newest?.header;
+      const dumped =
+        header?.state === 'read' && header.result.kind === 'header' ? header.result.header : undefined;
+      // A prefix that holds the dumps of other databases too: a recent dump of one of them says
+      // nothing of when the policy's database was last dumped.
+      const database = dumps.databaseName;
+      if (dumped?.databaseName !== undefined && !sameDatabase(dumped.databaseName, database)) {
+        return {
+          ...notAvailable(
+            fact,
+            `${newest.key}, the newest object under the prefix, is a dump of database "${dumped.databaseName}", not "${database}" (dumps.integrity), so it does not show when "${database}" was last dumped; if the prefix holds other databases' dumps too, narrow the location's \`prefix\` or \`suffix\` to the dumps of "${database}"`,
             observed,
             required,
           ),
@@ -143,11 +169,7 @@ export const dumpsFreshCheck: DumpsCheck = {
       // A copy or rewrite of the object (S3 CopyObject in place to re-encrypt, a Cloud Storage
       // rewrite to change its key or class) gives it a new modification time: a header made longer
       // ago than the allowance, in whatever time zone, shows it is not a recent dump.
-      const header = fact.newest?.header;
-      const made =
-        header?.state === 'read' && header.result.kind === 'header'
-          ? header.result.header.createdAsUtc
-          : undefined;
+      const made = dumped?.createdAsUtc;
       if (made) {
         const latestMade = new Date(made.getTime() + MAX_WEST_OFFSET_HOURS * HOUR_MS);
         const madeAgeHours = hoursBetween(latestMade, now);

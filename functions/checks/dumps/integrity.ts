@@ -31,6 +31,7 @@ import { PG_DUMP_TAIL_BYTES, pgDumpEnd } from '../../core/pg-dump-tail.ts';
 import { HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
+  archivedWords,
   DOCS,
   DUMPS_RESOURCE_TYPES,
   datedDumps,
@@ -40,6 +41,7 @@ import {
   NOT_PG_DUMP_WORDS,
   notAvailable,
   readCutShort,
+  sameDatabase,
   valueOrNull,
 } from './wording.ts';
 
@@ -89,9 +91,12 @@ export const dumpsIntegrityCheck: DumpsCheck = {
       );
     }
     if (newest.header.state === 'unknown') {
+      const { archived, reason } = newest.header;
       return notAvailable(
         fact,
-        `the first bytes of ${key} could not be read (${newest.header.reason})`,
+        archived === undefined
+          ? `the first bytes of ${key} could not be read (${reason})`
+          : `the first bytes of ${key} could not be read: ${archivedWords(archived)}, so a database restore from it must wait for one too (${reason})`,
         { key },
         required,
       );
@@ -174,29 +179,6 @@ function failed(
   return { status: 'FAILED', description: `${locationLabel(fact)}: ${problem}.`, observed, required };
 }
 
-/** NAMEDATALEN - 1: the bytes of a name PostgreSQL keeps. */
-const MAX_NAME_BYTES = 63;
-const utf8 = new TextEncoder();
-
-/**
- * The database a name reaches: PostgreSQL keeps only the first 63 bytes of an identifier, cut at a
- * character boundary (https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS;
- * `truncate_identifier` uses pg_mbcliplen). The header holds the name pg_dump connected with
- * (`WriteHead` writes `PQdb`, the name as the client gave it), so a longer multibyte name and its
- * cut form are one database.
- */
-function postgresName(name: string): string {
-  if (utf8.encode(name).length <= MAX_NAME_BYTES) return name;
-  let kept = '';
-  let bytes = 0;
-  for (const character of name) {
-    bytes += utf8.encode(character).length;
-    if (bytes > MAX_NAME_BYTES) break;
-    kept += character;
-  }
-  return kept;
-}
-
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -277,7 +259,7 @@ function judgeHeader(
   }
   if (header.databaseName === undefined) {
     unknown.push('the database name (the header stores none)');
-  } else if (postgresName(header.databaseName) !== postgresName(dumps.databaseName)) {
+  } else if (!sameDatabase(header.databaseName, dumps.databaseName)) {
     problems.push(`it is a dump of database "${header.databaseName}", not "${dumps.databaseName}"`);
   }
 

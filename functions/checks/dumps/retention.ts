@@ -35,7 +35,7 @@ import {
 
 /**
  * Whether a rule's object-size filter and prefixes inside the series reach the dumps: `none` when
- * no listed dump meets them (the listing complete, every size of a dump under the prefixes known),
+ * no listed dump (empty objects are none) meets them (the listing complete, every size of a dump under the prefixes known),
  * `some` when a listed dump does, `unknown` when the listing cannot tell; `all` when the rule has
  * neither.
  */
@@ -65,7 +65,9 @@ function ruleReach(
     (suffixes === undefined || suffixes.some((suffix) => key.endsWith(suffix)));
   const inRange = (size: number) =>
     (above === undefined || size > above) && (below === undefined || size < below);
-  const reached = listing.objects.filter((object) => under(object.key));
+  // An empty object is a run that produced nothing, no dump (datedDumps): a rule that reaches only
+  // such objects (a cleanup of failed uploads under 1 KiB) deletes no dump.
+  const reached = listing.objects.filter((object) => object.size !== 0 && under(object.key));
   if (reached.some((object) => !sized || (object.size !== undefined && inRange(object.size)))) return 'some';
   if (!listing.complete || (sized && reached.some((object) => object.size === undefined))) return 'unknown';
   return 'none';
@@ -244,11 +246,13 @@ export const dumpsRetentionCheck: DumpsCheck = {
         drifting,
       };
     }
+    // What keeps the dumps: a rule shorter than required passed only because a lock outlasts it.
+    const ruleShort = shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays;
     const keeps =
-      shortestExpirationDays !== undefined
+      shortestExpirationDays !== undefined && !ruleShort
         ? `a lifecycle rule keeps them ${shortestExpirationDays} days`
         : lockKeeps
-          ? `a retention lock keeps them ${lockDays} days`
+          ? `a retention lock keeps them ${lockDays} days${ruleShort ? ` (a lifecycle rule would delete them after ${shortestExpirationDays})` : ''}`
           : 'no lifecycle rule expires them';
     if (accruing) {
       return accruingOutcome(label, keeps, coveredDays ?? 0, minPitrDays, observed, required, drifting);

@@ -76,6 +76,34 @@ export function datedDumps(objects: readonly DumpObject[]): (DumpObject & { last
   return datedObjects(objects).filter((object) => object.size !== 0);
 }
 
+/** NAMEDATALEN - 1: the bytes of a name PostgreSQL keeps. */
+const MAX_NAME_BYTES = 63;
+const utf8 = new TextEncoder();
+
+/**
+ * The database a name reaches: PostgreSQL keeps only the first 63 bytes of an identifier, cut at a
+ * character boundary (https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS;
+ * `truncate_identifier` uses pg_mbcliplen). The header holds the name pg_dump connected with
+ * (`WriteHead` writes `PQdb`, the name as the client gave it), so a longer multibyte name and its
+ * cut form are one database.
+ */
+function postgresName(name: string): string {
+  if (utf8.encode(name).length <= MAX_NAME_BYTES) return name;
+  let kept = '';
+  let bytes = 0;
+  for (const character of name) {
+    bytes += utf8.encode(character).length;
+    if (bytes > MAX_NAME_BYTES) break;
+    kept += character;
+  }
+  return kept;
+}
+
+/** Whether two database names reach one database, as PostgreSQL resolves them ({@link postgresName}). */
+export function sameDatabase(a: string, b: string): boolean {
+  return postgresName(a) === postgresName(b);
+}
+
 /** The bytes do not start a pg_dump archive: what they look like instead, in words. */
 export const NOT_PG_DUMP_WORDS: Readonly<Record<NotPgDumpKind, string>> = {
   empty: 'is empty',
@@ -85,6 +113,14 @@ export const NOT_PG_DUMP_WORDS: Readonly<Record<NotPgDumpKind, string>> = {
   'plain-sql': 'is a plain SQL script (pg_dump -Fp), not a custom archive',
   unknown: 'does not start with the pg_dump magic PGDMP',
 };
+
+/**
+ * Why an archived object's bytes could not be read (`archived`: the storage class S3 named, `''`
+ * when it named none): no permission brings them back, only a restore.
+ */
+export function archivedWords(archived: string): string {
+  return `it is archived${archived ? ` in storage class ${archived}` : ''}, whose bytes S3 serves only after a restore (RestoreObject)`;
+}
 
 /**
  * Whether a ranged read of the newest dump came back with fewer bytes than both the range asked for
@@ -105,12 +141,15 @@ export function readCutShort(newest: NewestDump): boolean {
 export type NewestShows =
   | { readonly shows: 'dump' }
   | { readonly shows: 'other'; readonly words: string }
-  | { readonly shows: 'nothing'; readonly reason: string };
+  | { readonly shows: 'nothing'; readonly reason: string; readonly archived?: string };
 
 export function newestShows(newest: NewestDump): NewestShows {
   // The listing's size alone shows an empty object is no dump, whether or not its bytes were read.
   if (newest.object.size === 0) return { shows: 'other', words: NOT_PG_DUMP_WORDS.empty };
-  if (newest.header.state === 'unknown') return { shows: 'nothing', reason: newest.header.reason };
+  if (newest.header.state === 'unknown') {
+    const { reason, archived } = newest.header;
+    return { shows: 'nothing', reason, ...(archived === undefined ? {} : { archived }) };
+  }
   const { result, bytesRead } = newest.header;
   if (result.kind !== 'not-pg-dump') return { shows: 'dump' };
   if (result.looksLike === 'empty' && readCutShort(newest)) {

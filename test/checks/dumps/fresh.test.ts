@@ -23,6 +23,19 @@ describe('dumps.fresh', () => {
     expect(outcome?.drifting).toEqual(['newestAgeHours']);
   });
 
+  it('does not pass a recent dump of another database than the policy names', () => {
+    // Prepare: the prefix holds the dumps of two databases; the newest, 8.3 h old, is of
+    // "certctl", while the policy's database is "certctl_prod", whose own newest dump is not read.
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(s3Fact(), settingsWith({ databaseName: 'certctl_prod' }));
+    // Assess: it PASSED 'The newest dump … is 8.3 h old'.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'prod/certctl-2026-12-02.dump, the newest object under the prefix, is a dump of database "certctl", not "certctl_prod" (dumps.integrity), so it does not show when "certctl_prod" was last dumped',
+    );
+    expect(outcome?.observed).toMatchObject({ newestAgeHours: 8.3 });
+  });
+
   it('passes when the dump is late but within the grace', () => {
     // Prepare: 29 h old, cadence 24 h + grace 6 h.
     const objects = [{ key: 'prod/a.dump', size: 6451, lastModified: hoursBefore(NOW, 29) }];

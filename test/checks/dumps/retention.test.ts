@@ -67,7 +67,12 @@ describe('dumps.retention', () => {
 
   it('passes when a short lifecycle rule is outweighed by a 35-day retention lock', () => {
     const fact = s3Fact({ lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] } });
-    expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('PASSED');
+    // It said 'a lifecycle rule keeps them 7 days' (30 required) as the reason it passed.
+    expect(outcome?.description).toContain(
+      'a retention lock keeps them 35 days (a lifecycle rule would delete them after 7)',
+    );
   });
 
   it('fails when a lifecycle rule expires every dump on a date', () => {
@@ -537,6 +542,22 @@ describe('dumps.retention', () => {
       const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
       // Assess
       expect(outcome?.status).toBe('PASSED');
+    });
+
+    it('spares the series when only an empty object (a failed run, no dump) falls inside the rule size range', () => {
+      // Prepare: the last run uploaded 0 bytes; the 1-day rule for objects under 1 KiB exists to
+      // clean up exactly such failed uploads, and reaches no dump.
+      const objects = dailySeries(35).map((object, index) =>
+        index === 34 ? { ...object, size: 0 } : object,
+      );
+      const fact = withSeries(objects, {
+        lifecycle: { state: 'read', value: [rule({ expirationDays: 1, objectSizeLessThan: 1024 })] },
+        ...NO_LOCK,
+      });
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess: it FAILED 'a lifecycle rule deletes dumps after 1 days'.
+      expect(outcome?.status, outcome?.description).toBe('PASSED');
     });
 
     it('fails when listed dumps fall inside the rule size range', () => {

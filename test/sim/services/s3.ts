@@ -19,8 +19,9 @@
  * Errors are S3's XML (`<Error><Code>…`), with the codes the service model and the S3 error
  * reference name: NoSuchBucket, NoSuchKey, NoSuchLifecycleConfiguration,
  * ObjectLockConfigurationNotFoundError, NoSuchPublicAccessBlockConfiguration,
- * ServerSideEncryptionConfigurationNotFoundError, AccessDenied (another account's bucket, or an
- * operation the scenario denies), PermanentRedirect (301, a request signed for another region than
+ * ServerSideEncryptionConfigurationNotFoundError, AccessDenied (another account's bucket unless
+ * its `readableBy` lets that account read it, a request whose `x-amz-expected-bucket-owner` is not
+ * the bucket's owner, or an operation the scenario denies), PermanentRedirect (301, a request signed for another region than
  * the bucket's; GetBucketLocation answers from any region), InvalidRange, SlowDown, InternalError.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -52,6 +53,8 @@ const S3_OPERATIONS = [
   'PutObject',
   'DeleteObject',
 ] as const;
+/** What a bucket policy granting another account read (`readableBy`) does not allow. */
+const WRITE_OPERATIONS = new Set(['PutObject', 'DeleteObject', 'CopyObject']);
 /** The S3 Control path of the account-level Block Public Access. */
 const ACCOUNT_PUBLIC_ACCESS_PATH = '/v20180820/configuration/publicAccessBlock';
 type S3Operation = (typeof S3_OPERATIONS)[number];
@@ -122,8 +125,21 @@ const bucketSchema = z.strictObject({
       kmsKeyId: z.string().min(1).optional(),
     })
     .optional(),
+  /**
+   * Every object's storage class, as a lifecycle transition leaves them. GLACIER and DEEP_ARCHIVE
+   * objects are archived: GetObject answers 403 InvalidObjectState with the class until they are
+   * restored (API_GetObject; the SDK's InvalidObjectState carries StorageClass).
+   */
+  storageClass: z
+    .enum(['STANDARD', 'STANDARD_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'])
+    .default('STANDARD'),
   /** Operations answered with AccessDenied, as for a role without that permission. */
   denied: z.array(z.enum(S3_OPERATIONS)).default([]),
+  /**
+   * Other accounts a bucket policy lets read the bucket (its objects, listing and settings, not
+   * writes), as a bucket of another account than the policy names can be read by the audit.
+   */
+  readableBy: z.array(accountIdSchema).default([]),
   ...bucketContentsFields,
 });
 
@@ -273,6 +289,7 @@ interface ContentsXml {
 
 function contentsXml(
   object: StoredObject,
+  storageClass: string,
   urlEncoding: boolean,
   encode: (text: string) => string,
 ): ContentsXml {
@@ -286,7 +303,7 @@ function contentsXml(
   if (!parts) {
     parts = {
       head: `<Contents><Key>${escapeXml(encode(object.key))}</Key><LastModified>`,
-      tail: `</LastModified><ETag>&quot;${object.md5.toString('hex')}&quot;</ETag><ChecksumAlgorithm>CRC64NVME</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType><Size>${object.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+      tail: `</LastModified><ETag>&quot;${object.md5.toString('hex')}&quot;</ETag><ChecksumAlgorithm>CRC64NVME</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType><Size>${object.body.length}</Size><StorageClass>${storageClass}</StorageClass></Contents>`,
     };
     rendered[kind] = parts;
   }
@@ -346,7 +363,19 @@ export class S3Sim implements SimService {
         : s3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: name });
     }
     const regionHeader = { 'x-amz-bucket-region': bucket.region };
-    if (request.callerAccount !== bucket.account || bucket.denied.includes(operation as S3Operation)) {
+    // Bucket owner condition: a request naming another expected owner is refused as AccessDenied
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html).
+    const expectedOwner = request.headers['x-amz-expected-bucket-owner'];
+    const reader =
+      request.callerAccount === bucket.account ||
+      (request.callerAccount !== undefined &&
+        bucket.readableBy.includes(request.callerAccount) &&
+        !WRITE_OPERATIONS.has(operation));
+    if (
+      !reader ||
+      (expectedOwner !== undefined && expectedOwner !== bucket.account) ||
+      bucket.denied.includes(operation as S3Operation)
+    ) {
       return head
         ? headError(403, regionHeader)
         : s3Error(403, 'AccessDenied', 'Access Denied', {}, regionHeader);
@@ -487,7 +516,7 @@ export class S3Sim implements SimService {
     const truncated = matching.length > page.length;
     let contents = '';
     for (const object of page) {
-      const parts = contentsXml(object, urlEncoding, encode);
+      const parts = contentsXml(object, bucket.storageClass, urlEncoding, encode);
       const second = Math.floor(object.lastModified.at(now).getTime() / 1000);
       if (parts.second !== second) {
         parts.second = second;
@@ -543,6 +572,11 @@ export class S3Sim implements SimService {
       const days = retention.days ?? (retention.years ?? 0) * 365;
       headers['x-amz-object-lock-mode'] = retention.mode;
       headers['x-amz-object-lock-retain-until-date'] = isoMs(new Date(written.getTime() + days * DAY_MS));
+    }
+    if (!head && (bucket.storageClass === 'GLACIER' || bucket.storageClass === 'DEEP_ARCHIVE')) {
+      return s3Error(403, 'InvalidObjectState', "The operation is not valid for the object's storage class", {
+        StorageClass: bucket.storageClass,
+      });
     }
     const range = head ? undefined : byteRange(headerText(request.headers.range), object.body.length);
     if (range === 'invalid') {
