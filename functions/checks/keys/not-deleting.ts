@@ -18,6 +18,14 @@ import {
   secretLabel,
 } from './wording.ts';
 
+/**
+ * Latest-version states that leave nothing to restore now: Secret Manager's DISABLED (may be enabled
+ * again) and DESTROYED (https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions#State),
+ * and `none` (no version at all; AWS: no version labelled AWSCURRENT). ENABLED is usable; any other
+ * state is not evaluated.
+ */
+const LOST_VERSION_STATES: ReadonlySet<string> = new Set(['DISABLED', 'DESTROYED', 'none']);
+
 export const keysNotDeletingCheck: Check<KeySecretFact> = {
   metadata: {
     id: 'keys.not-deleting',
@@ -52,7 +60,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     }
     if (fact.latestVersion?.state === 'read') {
       const version = fact.latestVersion.value;
-      if (version.state !== 'ENABLED' || version.scheduledDestroy) {
+      if (LOST_VERSION_STATES.has(version.state) || version.scheduledDestroy) {
         const aws = fact.resource.provider === 'aws';
         const what =
           version.state === 'none'
@@ -88,6 +96,16 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
           required,
         };
       }
+    }
+    const versionState = fact.latestVersion?.state === 'read' ? fact.latestVersion.value.state : undefined;
+    if (versionState !== undefined && versionState !== 'ENABLED') {
+      // A state neither usable nor known to be lost (STATE_UNSPECIFIED, one added later) proves nothing.
+      return notAvailable(
+        fact,
+        `its latest version is ${versionState}, a version state this audit does not know`,
+        { scheduledForDeletion: false, latestVersionState: versionState },
+        { ...required, latestVersionState: 'ENABLED' },
+      );
     }
     if (fact.latestVersion?.state === 'unknown') {
       return notAvailable(

@@ -642,6 +642,29 @@ describe('every keys check says what it judged', () => {
     expect(destroying?.status).toBe('FAILED');
   });
 
+  it('keys.not-deleting: is not available for a latest-version state it does not know, still judging the key', () => {
+    // Prepare: a state Secret Manager may add (or STATE_UNSPECIFIED): neither usable nor gone, as far as known.
+    const latestVersion = { state: 'read' as const, value: { state: 'STATE_UNSPECIFIED' } };
+    const deleting = { state: 'read' as const, value: [{ ...CMK, state: 'PendingDeletion' }] };
+    // Act
+    const alone = keysNotDeletingCheck.evaluate(two({ resource: GCP_RESOURCE, latestVersion }), context);
+    const withKey = keysNotDeletingCheck.evaluate(two({ latestVersion, encryption: deleting }), context);
+    // Assess
+    expect(alone).toEqual({
+      status: 'NOT_AVAILABLE',
+      description:
+        'Could not evaluate secret projects/certctl-prod/secrets/ca (ca-cert, ca-key): its latest version is STATE_UNSPECIFIED, a version state this audit does not know.',
+      observed: {
+        items: 'ca-cert,ca-key',
+        scheduledForDeletion: false,
+        latestVersionState: 'STATE_UNSPECIFIED',
+      },
+      required: { scheduledForDeletion: false, keyUsable: true, latestVersionState: 'ENABLED' },
+    });
+    expect(withKey?.status).toBe('FAILED');
+    expect(withKey?.observed).toMatchObject({ keyState: 'PendingDeletion' });
+  });
+
   it('keys.not-deleting: fails naming an unusable key and its deletion date', () => {
     // Prepare
     const encryption = {
