@@ -8,7 +8,12 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
-import { gcloudVersionArgs, UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
+import {
+  gcloudVersionArgs,
+  kmsKeyFix,
+  UNUSABLE_KEY_STATES,
+  USABLE_KEY_STATES,
+} from '../../core/kms-key-states.ts';
 import {
   absentOutcome,
   DOCS,
@@ -94,6 +99,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
           description: `The KMS key ${bad.id} of the ${secretLabel(fact)} is ${bad.state}${bad.deletionDate ? ` (deletion on ${bad.deletionDate.toISOString()})` : ''}: the backup cannot be decrypted.`,
           observed: { ...base, scheduledForDeletion: false, keyState: bad.state ?? null },
           required,
+          remediationText: kmsKeyFix(bad.id, bad.state ?? ''),
         };
       }
     }

@@ -680,11 +680,32 @@ describe('every keys check says what it judged', () => {
       description: `The KMS key k2 of the ${LABEL} is PendingDeletion (deletion on 2026-12-30T00:00:00.000Z): the backup cannot be decrypted.`,
       observed: { items: 'ca-cert,ca-key', scheduledForDeletion: false, keyState: 'PendingDeletion' },
       required: { scheduledForDeletion: false, keyUsable: true },
+      remediationText:
+        "Cancel the key's deletion (`aws kms cancel-key-deletion --key-id k2`, which leaves it Disabled) and enable it (`aws kms enable-key --key-id k2`).",
     });
     const disabled = { state: 'read' as const, value: [{ ...CMK, state: 'Disabled' }] };
     expect(keysNotDeletingCheck.evaluate(two({ encryption: disabled }), context)?.description).toBe(
       `The KMS key ${CMK.id} of the ${LABEL} is Disabled: the backup cannot be decrypted.`,
     );
+  });
+
+  it('keys.not-deleting: names the fix an unusable KMS key state allows', () => {
+    // Prepare
+    const fixFor = (state: string) =>
+      keysNotDeletingCheck.evaluate(
+        two({ encryption: { state: 'read', value: [{ ...CMK, id: 'k2', state }] } }),
+        context,
+      )?.remediationText;
+    // Act / Assess: cancelling a deletion leaves the key Disabled, so it is enabled too.
+    expect(fixFor('PendingDeletion')).toBe(
+      "Cancel the key's deletion (`aws kms cancel-key-deletion --key-id k2`, which leaves it Disabled) and enable it (`aws kms enable-key --key-id k2`).",
+    );
+    expect(fixFor('PendingReplicaDeletion')).toContain('aws kms cancel-key-deletion --key-id k2');
+    expect(fixFor('Disabled')).toBe('Enable the key (`aws kms enable-key --key-id k2`).');
+    expect(fixFor('Unavailable')).toBe(
+      "Reconnect the key's custom key store (`aws kms connect-custom-key-store`).",
+    );
+    expect(fixFor('PendingImport')).toBe('Import the key material again (`aws kms import-key-material`).');
   });
 
   it('keys.not-deleting: judges a deleting key even when the latest version could not be read', () => {
