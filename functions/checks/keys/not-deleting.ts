@@ -3,7 +3,8 @@
  * on GCP the latest version is ENABLED and not scheduled for destruction, and the customer-managed
  * Cloud KMS key version that protects it (functions/gcp/cloud-kms.ts) is ENABLED. Both clouds'
  * keys are judged the same way: an unusable state fails, a key that could not be read (or whose
- * state was not sent) is not evaluated, a state this audit does not know proves nothing.
+ * state was not sent) is not evaluated, a state this audit does not know proves nothing. An AWS key
+ * DescribeKey no longer finds by its id or ARN fails: it was deleted with its key material.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
@@ -102,6 +103,17 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
           remediationText: kmsKeyFix(bad.id, bad.state ?? ''),
         };
       }
+    }
+    const deleted =
+      fact.encryption.state === 'read' ? fact.encryption.value.find((key) => key.deleted) : undefined;
+    if (deleted) {
+      return {
+        status: 'FAILED',
+        description: `The KMS key ${deleted.id} of the ${secretLabel(fact)} does not exist (DescribeKey: NotFoundException): it was deleted with its key material, and the backup cannot be decrypted.`,
+        observed: { ...base, scheduledForDeletion: false, keyExists: false },
+        required,
+        remediationText: `The key cannot be restored: store the value certctl runs with again under a usable key, as a new secret (\`aws secretsmanager create-secret --name <name> --kms-key-id <key> --secret-string file://<file>\`, the file in its CERTCTL_*_PATH setting), and point the inventory at it.`,
+      };
     }
     const versionState = fact.latestVersion?.state === 'read' ? fact.latestVersion.value.state : undefined;
     if (versionState !== undefined && versionState !== 'ENABLED') {

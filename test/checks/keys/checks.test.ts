@@ -689,6 +689,31 @@ describe('every keys check says what it judged', () => {
     );
   });
 
+  it('keys.not-deleting: fails a key that no longer exists, before what it could not read', () => {
+    // Prepare: the primary's key is gone (DescribeKey NotFoundException); a replica's key is unread.
+    const gone = {
+      id: 'k2',
+      manager: undefined,
+      deleted: true,
+      unreadReason: 'DescribeKey: NotFoundException',
+    };
+    const unread = { id: 'k3', manager: undefined, unreadReason: 'denied' };
+    // Act
+    const outcome = keysNotDeletingCheck.evaluate(
+      two({ encryption: { state: 'read', value: [unread, gone] } }),
+      context,
+    );
+    // Assess
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      description: `The KMS key k2 of the ${LABEL} does not exist (DescribeKey: NotFoundException): it was deleted with its key material, and the backup cannot be decrypted.`,
+      observed: { items: 'ca-cert,ca-key', scheduledForDeletion: false, keyExists: false },
+    });
+    expect(outcome?.remediationText).toContain(
+      'aws secretsmanager create-secret --name <name> --kms-key-id <key>',
+    );
+  });
+
   it('keys.not-deleting: names the fix an unusable KMS key state allows', () => {
     // Prepare
     const fixFor = (state: string) =>
