@@ -588,8 +588,9 @@ describe('every keys check says what it judged', () => {
       observed: { items: 'ca-cert,ca-key', keys: `${CMK.id},k` },
       required: { keyManager: 'CUSTOMER' },
     });
-    expect(keysCmkCheck.evaluate(two({ encryption: encryption() }), context)?.description).toContain(
-      'could not be described (unknown)',
+    // Described, but KeyManager not sent (or neither AWS nor CUSTOMER): not an unread key.
+    expect(keysCmkCheck.evaluate(two({ encryption: encryption() }), context)?.description).toBe(
+      `Could not evaluate ${LABEL}: DescribeKey did not say who manages the KMS key k (KeyManager AWS or CUSTOMER).`,
     );
   });
 
