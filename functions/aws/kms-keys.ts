@@ -52,7 +52,11 @@ export function isPerResourceError(error: unknown): boolean {
 
 /**
  * Who manages a key and its state. A key this caller may not describe (a 4xx) is still named, with
- * why it is unread; any other failure (throttling after retries, the endpoint down) throws.
+ * why it is unread; a key id or key ARN DescribeKey does not find (NotFoundException) is `deleted`
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html: "After the
+ * waiting period ends, KMS deletes the KMS key, its key material, and all KMS data associated with
+ * it, including all aliases that refer to it"); any other failure (throttling after retries, the
+ * endpoint down) throws.
  */
 export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<EncryptionKey> {
   try {
@@ -79,6 +83,14 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
           cause: error,
         },
       );
+    }
+    if (errorCode(error) === 'NotFoundException' && !/(^|:)alias\//.test(keyId)) {
+      return {
+        id: keyId,
+        manager: undefined,
+        deleted: true,
+        unreadReason: `DescribeKey: NotFoundException: the key ${keyId} does not exist (KMS deletes a key and its key material when its deletion waiting period ends)`,
+      };
     }
     return { id: keyId, manager: undefined, unreadReason: unreadReasonOf(error, keyId) };
   }

@@ -40,6 +40,7 @@ import {
 } from '../core/key-material.ts';
 import { type InventoryItem, secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
+import { pageTokens } from '../core/paging.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import { type JsonShape, sendJson } from './json-wire.ts';
 import { accountOfKmsArn, isPerResourceError, kmsKeyDescriber, regionOfKmsArn } from './kms-keys.ts';
@@ -368,35 +369,57 @@ async function inspect(
     const ids = new Map(
       batch.map((secret) => [(secret.location as { secretId: string }).secretId, secretKey(secret.location)]),
     );
+    // BatchGetSecretValue pages its answer (NextToken) like a listing; each page is asked again
+    // with the same ids and the token.
+    const nextToken = pageTokens('BatchGetSecretValue', 'RepeatedNextToken', 'NextToken');
     try {
-      const answer = await sm.send(new BatchGetSecretValueCommand({ SecretIdList: [...ids.keys()] }));
-      for (const entry of answer.SecretValues ?? []) {
-        const key = batch.find((secret) => {
-          const location = secret.location as { secretId: string; name: string; arn?: string };
-          return (
-            location.secretId === entry.ARN ||
-            location.secretId === entry.Name ||
-            location.name === entry.Name
-          );
-        });
-        if (key) {
-          values.set(secretKey(key.location), {
-            state: 'read',
-            value: {
-              ...(entry.SecretString !== undefined ? { text: entry.SecretString } : {}),
-              ...(entry.SecretBinary ? { binary: entry.SecretBinary } : {}),
-            },
+      let token: string | undefined;
+      do {
+        const answer = await sm.send(
+          new BatchGetSecretValueCommand({
+            SecretIdList: [...ids.keys()],
+            ...(token === undefined ? {} : { NextToken: token }),
+          }),
+        );
+        for (const entry of answer.SecretValues ?? []) {
+          const key = batch.find((secret) => {
+            const location = secret.location as { secretId: string; name: string; arn?: string };
+            return (
+              location.secretId === entry.ARN ||
+              location.secretId === entry.Name ||
+              location.name === entry.Name
+            );
           });
+          if (key) {
+            values.set(secretKey(key.location), {
+              state: 'read',
+              value: {
+                ...(entry.SecretString !== undefined ? { text: entry.SecretString } : {}),
+                ...(entry.SecretBinary ? { binary: entry.SecretBinary } : {}),
+              },
+            });
+          }
         }
-      }
-      for (const error of answer.Errors ?? []) {
-        const key = error.SecretId ? ids.get(error.SecretId) : undefined;
-        // The service's message names the secret, never its value; keep only the code to be safe.
-        if (key) values.set(key, { state: 'unknown', reason: batchErrorReason(error.ErrorCode) });
-      }
+        for (const error of answer.Errors ?? []) {
+          const key = error.SecretId ? ids.get(error.SecretId) : undefined;
+          // The service's message names the secret, never its value; keep only the code to be safe.
+          if (key) values.set(key, { state: 'unknown', reason: batchErrorReason(error.ErrorCode) });
+        }
+        token = nextToken(answer.NextToken);
+      } while (token !== undefined);
     } catch (error) {
+      // The values of the pages read before the failure stay; the others are unknown.
       for (const key of ids.values()) {
-        values.set(key, { state: 'unknown', reason: `BatchGetSecretValue failed: ${errorCode(error)}` });
+        if (!values.has(key))
+          values.set(key, { state: 'unknown', reason: `BatchGetSecretValue failed: ${errorCode(error)}` });
+      }
+    }
+    for (const key of ids.values()) {
+      if (!values.has(key)) {
+        values.set(key, {
+          state: 'unknown',
+          reason: 'BatchGetSecretValue answered neither its value nor an error for it',
+        });
       }
     }
   });

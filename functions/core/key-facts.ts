@@ -49,6 +49,13 @@ export interface EncryptionKey {
   /** Why DescribeKey (AWS) or the Cloud KMS read (GCP) failed, when it did. */
   readonly unreadReason?: string | undefined;
   /**
+   * AWS: DescribeKey answered NotFoundException for this key id or key ARN (not an alias): the key
+   * does not exist, and with it went its key material (KMS deletes both when a key's deletion
+   * waiting period ends), so nothing it encrypted can be decrypted. An alias not found says nothing
+   * of the key it named.
+   */
+  readonly deleted?: boolean | undefined;
+  /**
    * GCP, a Google-managed copy: the secret names a customer-managed key now, but its latest version
    * was added before (the setting applies to versions added afterwards only).
    */

@@ -79,20 +79,27 @@ export function itemValue(value: SecretValue, jsonKey: string | undefined): Item
   const text = value.text ?? (value.binary ? Buffer.from(value.binary).toString('utf8') : undefined);
   if (text === undefined) return { state: 'unknown', reason: 'the secret has no value' };
   if (jsonKey === undefined) return { state: 'read', text };
+  const parsed = jsonObjectOf(text);
+  if (parsed === undefined) {
+    return { state: 'missing', reason: `the secret is not a JSON object, so it has no key "${jsonKey}"` };
+  }
+  const field = parsed[jsonKey];
+  if (typeof field !== 'string')
+    return { state: 'missing', reason: `the JSON secret has no string key "${jsonKey}"` };
+  return { state: 'read', text: field };
+}
+
+/** The JSON object a text is, or undefined (the parser's message, which quotes the input, is dropped). */
+function jsonObjectOf(text: string): Record<string, unknown> | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    // The parser's message quotes the input: say only that it is not JSON.
-    return { state: 'missing', reason: `the secret is not a JSON object, so it has no key "${jsonKey}"` };
+    return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return { state: 'missing', reason: `the secret is not a JSON object, so it has no key "${jsonKey}"` };
-  }
-  const field = (parsed as Record<string, unknown>)[jsonKey];
-  if (typeof field !== 'string')
-    return { state: 'missing', reason: `the JSON secret has no string key "${jsonKey}"` };
-  return { state: 'read', text: field };
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+    ? (parsed as Record<string, unknown>)
+    : undefined;
 }
 
 /** Normalize a SHA-256 fingerprint to Node's form: uppercase hex pairs joined by colons. */
@@ -344,6 +351,15 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
   const text = value.text;
   if (text.trim() === '') {
     problems.push({ status: 'FAILED', code: 'empty', detail: `${item.id} is empty` });
+    return { item: item.id, problems, observed };
+  }
+  if (item.kind !== 'opaque' && item.jsonKey === undefined && jsonObjectOf(text) !== undefined) {
+    // A multi-item JSON secret mapped without jsonKey: its PEM text sits in JSON strings, escaped.
+    problems.push({
+      status: 'FAILED',
+      code: 'json-without-key',
+      detail: `${item.id}'s secret holds a JSON object, not the item itself: name the key that holds ${item.id} with jsonKey`,
+    });
     return { item: item.id, problems, observed };
   }
   switch (item.kind) {

@@ -48,6 +48,29 @@ export const UNUSABLE_KEY_STATES: ReadonlySet<string> = new Set([
 export const USABLE_KEY_STATES: ReadonlySet<string> = new Set(['Enabled', 'Updating', 'ENABLED']);
 
 /**
+ * What to do about a KMS key in an unusable state (`Disabled`, `PendingDeletion`, …): the AWS CLI
+ * commands that make it usable again. Cancelling a deletion leaves the key Disabled, so it must be
+ * enabled too (https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html);
+ * `Unavailable` is a key whose custom key store was disconnected, `PendingImport` one whose
+ * imported material is missing, deleted or expired (key-state.html above). `orElse`: the caller's
+ * alternative to restoring a key pending deletion (`take a snapshot encrypted with …`).
+ */
+export function kmsKeyFix(keyId: string, state: string, orElse?: string): string {
+  const enable = `\`aws kms enable-key --key-id ${keyId}\``;
+  if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
+    return `Cancel the key's deletion (\`aws kms cancel-key-deletion --key-id ${keyId}\`, which leaves it Disabled) and enable it (${enable})${orElse ? `, or ${orElse}` : ''}.`;
+  }
+  if (state === 'Disabled') return `Enable the key (${enable}).`;
+  if (state === 'Unavailable') {
+    return "Reconnect the key's custom key store (`aws kms connect-custom-key-store`).";
+  }
+  if (state === 'PendingImport') {
+    return 'Import the key material again (`aws kms import-key-material`).';
+  }
+  return 'Make the key usable (Enabled) again.';
+}
+
+/**
  * A Cloud KMS key version name (`projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/3`)
  * as the arguments of `gcloud kms keys versions enable|restore`
  * (https://cloud.google.com/sdk/gcloud/reference/kms/keys/versions/restore), or undefined when it is

@@ -350,10 +350,29 @@ export async function readGcpKeyFacts(
   if (keys.inspectSecretValues) {
     const values = new Map<string, ValueReading>();
     const existing = new Set(read.filter((entry) => 'found' in entry).map((entry) => entry.name));
+    // Secret Manager gives no value of a version that is not ENABLED (FAILED_PRECONDITION): say so
+    // instead of asking, as for an AWS secret scheduled for deletion.
+    const notEnabled = new Map(
+      read.flatMap((entry) =>
+        'version' in entry &&
+        entry.version?.state === 'read' &&
+        ['DISABLED', 'DESTROYED'].includes(entry.version.value.state)
+          ? [[entry.name, entry.version.value.state] as const]
+          : [],
+      ),
+    );
     for (const secret of secretsToRead(secrets, inventory)) {
       if (secret.location.provider !== 'gcp') continue;
       const name = secret.location.resourceName;
       if (secret.location.project === project && !existing.has(name)) continue;
+      const state = notEnabled.get(name);
+      if (state !== undefined) {
+        values.set(secretKey(secret.location), {
+          state: 'unknown',
+          reason: `its latest version is ${state}, and Secret Manager gives no value of a version that is not ENABLED (see keys.not-deleting)`,
+        });
+        continue;
+      }
       try {
         const binary = await api.accessLatest(name);
         values.set(

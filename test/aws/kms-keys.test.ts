@@ -11,6 +11,7 @@ import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { kmsKeyDescriber } from '../../functions/aws/kms-keys.ts';
 import { collectAwsKeyFacts } from '../../functions/aws/secrets-manager.ts';
 import { keysCmkCheck } from '../../functions/checks/keys/cmk.ts';
+import { keysNotDeletingCheck } from '../../functions/checks/keys/not-deleting.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { type Sim, startSim } from '../sim/server.ts';
@@ -21,6 +22,8 @@ const SHARED = 'aaaaaaaa-0000-4000-8000-000000000001';
 const PRIVATE = 'aaaaaaaa-0000-4000-8000-000000000002';
 const SHARED_ARN = `arn:aws:kms:us-east-2:${CENTRAL}:key/${SHARED}`;
 const PRIVATE_ARN = `arn:aws:kms:us-east-2:${CENTRAL}:key/${PRIVATE}`;
+/** A key of the audited account that no longer exists (deleted once its waiting period ended). */
+const GONE_ARN = `arn:aws:kms:us-east-2:${ACCOUNT}:key/aaaaaaaa-0000-4000-8000-00000000dead`;
 
 let sim: Sim;
 let factory: AwsClientFactory;
@@ -34,6 +37,7 @@ beforeAll(async () => {
           secrets: [
             { name: 'certctl/shared', region: 'us-east-2', kmsKeyId: SHARED_ARN, value: 'x' },
             { name: 'certctl/private', region: 'us-east-2', kmsKeyId: PRIVATE_ARN, value: 'x' },
+            { name: 'certctl/orphan', region: 'us-east-2', kmsKeyId: GONE_ARN, value: 'x' },
           ],
         },
         kms: {
@@ -133,6 +137,56 @@ describe('collectAwsKeyFacts, secrets under a central key account’s keys', () 
     );
     expect(unlisted && keysCmkCheck.evaluate(unlisted, { policy: policy([]), now: new Date() })?.status).toBe(
       'NOT_AVAILABLE',
+    );
+  });
+});
+
+describe('kmsKeyDescriber, a key that does not exist', () => {
+  it('says a key id or key ARN DescribeKey does not find is deleted, and an alias it does not find only unread', async () => {
+    // Prepare
+    const describe = kmsKeyDescriber((region) => factory.client(KMSClient, region));
+    // Act
+    const key = await describe(GONE_ARN, 'us-east-2');
+    const bareId = await describe('aaaaaaaa-0000-4000-8000-00000000dead', 'us-east-2');
+    const alias = await describe('alias/certctl-gone', 'us-east-2');
+    // Assess: the key and its material are gone; an alias that is gone says nothing of its key.
+    expect(key).toEqual({
+      id: GONE_ARN,
+      manager: undefined,
+      deleted: true,
+      unreadReason: `DescribeKey: NotFoundException: the key ${GONE_ARN} does not exist (KMS deletes a key and its key material when its deletion waiting period ends)`,
+    });
+    expect(bareId.deleted).toBe(true);
+    expect(alias).toEqual({
+      id: 'alias/certctl-gone',
+      manager: undefined,
+      unreadReason: 'DescribeKey failed: NotFoundException',
+    });
+  });
+  it('fails keys.not-deleting for a secret whose key no longer exists', async () => {
+    // Prepare
+    const policy = parsePolicy({
+      aws: { regions: ['us-east-2'] },
+      keys: {
+        preset: 'none',
+        items: {
+          orphan: { kind: 'opaque', secret: 'certctl/orphan', region: 'us-east-2', account: ACCOUNT },
+        },
+      },
+    });
+    // Act
+    const [orphan] = await collectAwsKeyFacts({
+      factory,
+      account: { accountId: ACCOUNT },
+      region: 'us-east-2',
+      policy,
+      now: () => new Date(),
+    });
+    const outcome = orphan && keysNotDeletingCheck.evaluate(orphan, { policy, now: new Date() });
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `The KMS key ${GONE_ARN} of the secret certctl/orphan (orphan) does not exist`,
     );
   });
 });

@@ -5,11 +5,13 @@ import {
   currentVersionOf,
   DESCRIBE_CONCURRENCY,
 } from '../../functions/aws/secrets-manager.ts';
-import { parsePolicy } from '../../functions/core/policy.ts';
+import { type Policy, parsePolicy } from '../../functions/core/policy.ts';
+import { CANARY } from '../fixtures/keys/world.ts';
 import { DEFAULT_ACCOUNT_ID, simCredentials } from '../sim/accounts.ts';
 import { jsonError } from '../sim/protocols/rest-json.ts';
-import { startSim } from '../sim/server.ts';
+import { type Sim, startSim } from '../sim/server.ts';
 import type { SimRequest, SimResponse, SimService } from '../sim/service.ts';
+import { awsJson } from '../sim/services/aws-json.ts';
 
 describe('currentVersionOf', () => {
   it('reads a secret whose version carries AWSCURRENT as holding a value', () => {
@@ -33,6 +35,35 @@ describe('currentVersionOf', () => {
     expect(currentVersionOf({})).toEqual({ state: 'read', value: { state: 'none' } });
   });
 });
+
+/** What a test's own simulator service answers when the simulator injects a fault. */
+const FAULT_ANSWERS = {
+  throttled: (): SimResponse => ({ status: 429, body: '' }),
+  serverError: (): SimResponse => ({ status: 500, body: '' }),
+};
+
+/** `collect()` the keys facts of one region of the simulator's default account; `close()` it all. */
+function scopeReader(sim: Sim, policy: Policy, region: string) {
+  const factory = new AwsClientFactory({
+    maxAttempts: 1,
+    credentials: simCredentials(),
+    endpoint: sim.endpoint,
+  });
+  return {
+    collect: () =>
+      collectAwsKeyFacts({
+        factory,
+        account: { accountId: DEFAULT_ACCOUNT_ID },
+        region,
+        policy,
+        now: () => new Date(),
+      }),
+    close: async () => {
+      factory.destroy();
+      await sim.close();
+    },
+  };
+}
 
 /**
  * One region of 2 x DESCRIBE_CONCURRENCY + 1 secrets (three rounds of DescribeSecret) under one
@@ -63,8 +94,7 @@ async function keysScope(answer?: (target: string, body: string) => SimResponse 
     },
     handle: (request) =>
       answer?.(operationOf(request) ?? '', request.body.toString('utf8')) ?? { status: 500, body: '' },
-    throttled: () => ({ status: 429, body: '' }),
-    serverError: () => ({ status: 500, body: '' }),
+    ...FAULT_ANSWERS,
   };
   const sim = await startSim({
     scenario: {
@@ -90,27 +120,7 @@ async function keysScope(answer?: (target: string, body: string) => SimResponse 
       ),
     },
   });
-  const factory = new AwsClientFactory({
-    maxAttempts: 1,
-    credentials: simCredentials(),
-    endpoint: sim.endpoint,
-  });
-  return {
-    count,
-    arrivals,
-    collect: () =>
-      collectAwsKeyFacts({
-        factory,
-        account: { accountId: DEFAULT_ACCOUNT_ID },
-        region,
-        policy,
-        now: () => new Date(),
-      }),
-    close: async () => {
-      factory.destroy();
-      await sim.close();
-    },
-  };
+  return { count, arrivals, ...scopeReader(sim, policy, region) };
 }
 
 describe('collectAwsKeyFacts scheduling', () => {
@@ -157,6 +167,124 @@ describe('collectAwsKeyFacts scheduling', () => {
       expect(scope.arrivals.indexOf('DescribeKey')).toBeLessThan(
         scope.arrivals.lastIndexOf('DescribeSecret'),
       );
+    } finally {
+      await scope.close();
+    }
+  });
+});
+
+/**
+ * One region of two opaque secrets whose values are inspected, BatchGetSecretValue answered by
+ * `pages` (given the request body, one page of the answer) in place of the simulator.
+ */
+async function inspectedScope(pages: (body: Record<string, unknown>) => Record<string, unknown>) {
+  const region = 'eu-west-1';
+  const names = ['certctl/api-keys', 'certctl/config-key'];
+  const requests: Record<string, unknown>[] = [];
+  const isBatchGet = (request: SimRequest) =>
+    request.headers['x-amz-target'] === 'secretsmanager.BatchGetSecretValue';
+  const pager: SimService = {
+    name: 'batch-get-pages',
+    matches: isBatchGet,
+    handle: (request) => {
+      const body = JSON.parse(request.body.toString('utf8')) as Record<string, unknown>;
+      requests.push(body);
+      return awsJson(200, pages(body));
+    },
+    ...FAULT_ANSWERS,
+  };
+  const sim = await startSim({
+    scenario: {
+      accounts: [{ id: DEFAULT_ACCOUNT_ID }],
+      regions: [{ name: region }],
+      services: {
+        secretsManager: { secrets: names.map((name) => ({ name, region, value: 'opaque value' })) },
+      },
+    },
+    extraServices: [pager],
+  });
+  const arns = names.map((name) => `arn:aws:secretsmanager:${region}:${DEFAULT_ACCOUNT_ID}:secret:${name}`);
+  const policy = parsePolicy({
+    aws: { regions: [region] },
+    keys: {
+      preset: 'none',
+      inspectSecretValues: true,
+      items: { first: { kind: 'opaque', secret: arns[0] }, second: { kind: 'opaque', secret: arns[1] } },
+    },
+  });
+  return { arns, requests, ...scopeReader(sim, policy, region) };
+}
+
+describe('collectAwsKeyFacts value reads', () => {
+  // Each value carries the canary: what the facts say of it must never quote it.
+  const entry = (arn: string) => ({
+    ARN: arn,
+    Name: arn.replace(/^.*:secret:/, ''),
+    SecretString: `opaque ${CANARY}`,
+  });
+
+  it('reads the values BatchGetSecretValue answers on a later page (NextToken)', async () => {
+    // Prepare: the first page holds the first secret and a NextToken; the second page the other.
+    const scope = await inspectedScope((body) =>
+      body.NextToken === undefined
+        ? { SecretValues: [entry(String((body.SecretIdList as string[])[0]))], NextToken: 'page-2' }
+        : { SecretValues: [entry(String((body.SecretIdList as string[])[1]))] },
+    );
+    try {
+      // Act
+      const facts = await scope.collect();
+
+      // Assess: both values analysed; the second page asked with the same ids and the token.
+      expect(facts.map((fact) => fact.content.state)).toEqual(['read', 'read']);
+      expect(JSON.stringify(facts)).not.toContain(CANARY);
+      expect(scope.requests).toEqual([
+        { SecretIdList: scope.arns },
+        { SecretIdList: scope.arns, NextToken: 'page-2' },
+      ]);
+    } finally {
+      await scope.close();
+    }
+  });
+
+  it('says why a value is unknown when BatchGetSecretValue answers neither it nor an error', async () => {
+    // Prepare: one answer without the second secret, no NextToken, no error.
+    const scope = await inspectedScope((body) => ({
+      SecretValues: [entry(String((body.SecretIdList as string[])[0]))],
+      Errors: [],
+    }));
+    try {
+      // Act
+      const facts = await scope.collect();
+
+      // Assess
+      expect(facts[0]?.content.state).toBe('read');
+      expect(facts[1]?.content).toEqual({
+        state: 'unknown',
+        reason: 'BatchGetSecretValue answered neither its value nor an error for it',
+      });
+    } finally {
+      await scope.close();
+    }
+  });
+
+  it('keeps the values read when a later BatchGetSecretValue page repeats its NextToken', async () => {
+    // Prepare: every page names the same token; the first holds the first secret.
+    const scope = await inspectedScope((body) => ({
+      SecretValues: body.NextToken === undefined ? [entry(String((body.SecretIdList as string[])[0]))] : [],
+      NextToken: 'again',
+    }));
+    try {
+      // Act
+      const facts = await scope.collect();
+
+      // Assess: the pages stop; the value read is judged, the other is unknown with the cause.
+      expect(scope.requests).toHaveLength(2);
+      expect(facts[0]?.content.state).toBe('read');
+      expect(facts[1]?.content).toEqual({
+        state: 'unknown',
+        reason: 'BatchGetSecretValue failed: RepeatedNextToken',
+      });
+      expect(JSON.stringify(facts)).not.toContain(CANARY);
     } finally {
       await scope.close();
     }

@@ -353,6 +353,25 @@ describe('analyzeItem, every problem with its wording', () => {
       { status: 'FAILED', code: 'not-pem', detail: 'c holds no PEM certificate' },
     ]);
   });
+  it('fails an item without jsonKey whose secret is a JSON object, saying to set jsonKey', () => {
+    // Prepare: the JSON form of a multi-item secret, mapped without jsonKey (the canary in a value).
+    const json = JSON.stringify({ cert: pem('ca.crt'), key: pem('ca.key'), note: CANARY });
+    const expected = (id: string) => ({
+      status: 'FAILED',
+      code: 'json-without-key',
+      detail: `${id}'s secret holds a JSON object, not the item itself: name the key that holds ${id} with jsonKey`,
+    });
+    // Act
+    const cert = analyzeItem(item('c', 'certificate'), options({ c: read(json) }));
+    const key = analyzeItem(item('k', 'private-key'), options({ k: read(json) }));
+    const bundle = analyzeItem(item('b', 'bundle'), options({ b: read(json) }));
+    // Assess: an opaque item may be JSON as it is.
+    expect(cert.problems).toEqual([expected('c')]);
+    expect(key.problems).toEqual([expected('k')]);
+    expect(bundle.problems).toEqual([expected('b')]);
+    expect(analyzeItem(item('o', 'opaque'), options({ o: read(json) })).problems).toEqual([]);
+    expect(JSON.stringify([cert, key, bundle])).not.toContain(CANARY);
+  });
   it('names the parser error code, never its message, for a certificate that does not parse', () => {
     const [problem] = analyzeItem(item('c', 'certificate'), options({ c: read(BAD_CERT) })).problems;
     expect(problem?.status).toBe('FAILED');
@@ -1035,9 +1054,10 @@ describe('the inventory helpers', () => {
     expect(binary.every((byte) => byte === 0)).toBe(true);
     expect([...readings.keys()]).toEqual(secrets.map((secret) => secretKey(secret.location)));
     const ca = readings.get(secretKey(at('ca')));
-    // The CA certificate item reads the whole JSON text, which holds no certificate; the key item its key.
+    // The CA certificate item (no jsonKey) reads the whole JSON text, which is not the item; the
+    // key item its key, which is no certificate.
     expect(ca?.state === 'read' && ca.items.map((content) => content.problems.map((p) => p.code))).toEqual([
-      ['not-pem'],
+      ['json-without-key'],
       ['not-pem'],
     ]);
     expect(readings.get(secretKey(at('ra')))).toEqual({ state: 'unknown', reason: 'AccessDeniedException' });

@@ -610,6 +610,32 @@ describe('readGcpKeyFacts reading a value over REST', () => {
       expect(outcome?.observed.problems).toBe('empty');
     });
   });
+  it('says the latest version is not ENABLED, without asking for its value, when it is DISABLED or DESTROYED', async () => {
+    for (const state of ['DISABLED', 'DESTROYED']) {
+      // Prepare: Secret Manager refuses the value of a version that is not ENABLED (FAILED_PRECONDITION).
+      const accessed: string[] = [];
+      const api: SecretManagerApi = {
+        getSecret: async (name) => ({ name, replication: { automatic: {} } }),
+        getLatestVersion: async (name) => ({ name: `${name}/versions/2`, state }),
+        accessLatest: async (name) => {
+          accessed.push(name);
+          throw new SecretManagerApiError('Secret Manager GET failed', 400, 'FAILED_PRECONDITION');
+        },
+      };
+      // Act
+      const [fact] = await readGcpKeyFacts(
+        { secretManager: api, cloudKms: NO_CLOUD_KMS },
+        'certctl-prod',
+        inspecting(),
+      );
+      // Assess
+      expect(fact?.content, state).toEqual({
+        state: 'unknown',
+        reason: `its latest version is ${state}, and Secret Manager gives no value of a version that is not ENABLED (see keys.not-deleting)`,
+      });
+      expect(accessed).toEqual([]);
+    }
+  });
   it('reads a sent payload', async () => {
     await withAccessAnswer(
       JSON.stringify({ name: 'x', payload: { data: Buffer.from('k3y').toString('base64') } }),

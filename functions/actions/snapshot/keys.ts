@@ -24,7 +24,12 @@
  */
 
 import type { Provider } from '../../core/finding.ts';
-import { gcloudVersionArgs, UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
+import {
+  gcloudVersionArgs,
+  kmsKeyFix,
+  UNUSABLE_KEY_STATES,
+  USABLE_KEY_STATES,
+} from '../../core/kms-key-states.ts';
 import { perCloud, type SnapshotCloud, type SnapshotKey, type SnapshotKeyReader } from './backend.ts';
 
 /** What a snapshot's key says about restoring it. */
@@ -35,25 +40,6 @@ export type KeyJudgement =
   | { readonly status: 'unusable'; readonly evidence: string; readonly action: string }
   /** The key could not be read, or its state proves nothing: not a proof either way. */
   | { readonly status: 'unknown'; readonly evidence: string; readonly action: string };
-
-/**
- * What to do about a key in an unusable state. Cancelling a deletion leaves the key Disabled, so it
- * must be enabled too (https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html).
- */
-function fixOf(keyId: string, state: string): string {
-  const enable = `\`aws kms enable-key --key-id ${keyId}\``;
-  if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
-    return `Cancel the key's deletion (\`aws kms cancel-key-deletion --key-id ${keyId}\`, which leaves it Disabled) and enable it (${enable}), or take a snapshot encrypted with a key that is Enabled.`;
-  }
-  if (state === 'Disabled') return `Enable the key (${enable}).`;
-  if (state === 'Unavailable') {
-    return "Reconnect the key's custom key store (`aws kms connect-custom-key-store`).";
-  }
-  if (state === 'PendingImport') {
-    return 'Import the key material again (`aws kms import-key-material`).';
-  }
-  return 'Make the key usable (Enabled) again.';
-}
 
 /** A gcloud command on a Cloud KMS key version, or undefined when `version` is not a key version name. */
 function gcloudVersionCommand(verb: 'enable' | 'restore', version: string): string | undefined {
@@ -162,7 +148,7 @@ export function judgeSnapshotKey(reading: SnapshotKey): KeyJudgement {
     return {
       status: 'unusable',
       evidence: `its KMS key ${key.id} is ${key.state}${deletion}: the snapshot cannot be restored with it`,
-      action: fixOf(key.id, key.state),
+      action: kmsKeyFix(key.id, key.state, 'take a snapshot encrypted with a key that is Enabled'),
     };
   }
   return {

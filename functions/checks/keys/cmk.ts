@@ -68,7 +68,9 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     if (unknown) {
       return notAvailable(
         fact,
-        `the KMS key ${unknown.id} could not be described (${unknown.unreadReason ?? 'unknown'})`,
+        unknown.unreadReason === undefined
+          ? `DescribeKey did not say who manages the KMS key ${unknown.id} (KeyManager AWS or CUSTOMER)`
+          : `the KMS key ${unknown.id} could not be described (${unknown.unreadReason})`,
         base,
         required,
       );

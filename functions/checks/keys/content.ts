@@ -6,7 +6,8 @@
  * matches its certificate, RA certificates are signed by the CA (directly, or through intermediate CA
  * certificates from the RA file's later blocks or the trust bundles, each CA:TRUE with keyCertSign and
  * valid now; functions/core/key-material.ts chainToIssuer), bundle certificates parse, and the
- * backed-up CA is the one certctl serves now. A trust bundle fails only when none of its anchors is
+ * backed-up CA is the one certctl serves now. A key, certificate or bundle item mapped without
+ * `jsonKey` to a secret that is a JSON object fails (`json-without-key`), saying to set it. A trust bundle fails only when none of its anchors is
  * valid now; a member expired or not yet valid beside a valid one is a WARNING naming it (subject
  * and fingerprint). The analysis is done in memory by the collector
  * (functions/core/key-material.ts); the fact carries codes, dates and fingerprints only. A pairing

@@ -3,12 +3,18 @@
  * on GCP the latest version is ENABLED and not scheduled for destruction, and the customer-managed
  * Cloud KMS key version that protects it (functions/gcp/cloud-kms.ts) is ENABLED. Both clouds'
  * keys are judged the same way: an unusable state fails, a key that could not be read (or whose
- * state was not sent) is not evaluated, a state this audit does not know proves nothing.
+ * state was not sent) is not evaluated, a state this audit does not know proves nothing. An AWS key
+ * DescribeKey no longer finds by its id or ARN fails: it was deleted with its key material.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
-import { gcloudVersionArgs, UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
+import {
+  gcloudVersionArgs,
+  kmsKeyFix,
+  UNUSABLE_KEY_STATES,
+  USABLE_KEY_STATES,
+} from '../../core/kms-key-states.ts';
 import {
   absentOutcome,
   DOCS,
@@ -17,6 +23,14 @@ import {
   notAvailable,
   secretLabel,
 } from './wording.ts';
+
+/**
+ * Latest-version states that leave nothing to restore now: Secret Manager's DISABLED (may be enabled
+ * again) and DESTROYED (https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions#State),
+ * and `none` (no version at all; AWS: no version labelled AWSCURRENT). ENABLED is usable; any other
+ * state is not evaluated.
+ */
+const LOST_VERSION_STATES: ReadonlySet<string> = new Set(['DISABLED', 'DESTROYED', 'none']);
 
 export const keysNotDeletingCheck: Check<KeySecretFact> = {
   metadata: {
@@ -52,7 +66,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     }
     if (fact.latestVersion?.state === 'read') {
       const version = fact.latestVersion.value;
-      if (version.state !== 'ENABLED' || version.scheduledDestroy) {
+      if (LOST_VERSION_STATES.has(version.state) || version.scheduledDestroy) {
         const aws = fact.resource.provider === 'aws';
         const what =
           version.state === 'none'
@@ -86,8 +100,30 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
           description: `The KMS key ${bad.id} of the ${secretLabel(fact)} is ${bad.state}${bad.deletionDate ? ` (deletion on ${bad.deletionDate.toISOString()})` : ''}: the backup cannot be decrypted.`,
           observed: { ...base, scheduledForDeletion: false, keyState: bad.state ?? null },
           required,
+          remediationText: kmsKeyFix(bad.id, bad.state ?? ''),
         };
       }
+    }
+    const deleted =
+      fact.encryption.state === 'read' ? fact.encryption.value.find((key) => key.deleted) : undefined;
+    if (deleted) {
+      return {
+        status: 'FAILED',
+        description: `The KMS key ${deleted.id} of the ${secretLabel(fact)} does not exist (DescribeKey: NotFoundException): it was deleted with its key material, and the backup cannot be decrypted.`,
+        observed: { ...base, scheduledForDeletion: false, keyExists: false },
+        required,
+        remediationText: `The key cannot be restored: store the value certctl runs with again under a usable key, as a new secret (\`aws secretsmanager create-secret --name <name> --kms-key-id <key> --secret-string file://<file>\`, the file in its CERTCTL_*_PATH setting), and point the inventory at it.`,
+      };
+    }
+    const versionState = fact.latestVersion?.state === 'read' ? fact.latestVersion.value.state : undefined;
+    if (versionState !== undefined && versionState !== 'ENABLED') {
+      // A state neither usable nor known to be lost (STATE_UNSPECIFIED, one added later) proves nothing.
+      return notAvailable(
+        fact,
+        `its latest version is ${versionState}, a version state this audit does not know`,
+        { scheduledForDeletion: false, latestVersionState: versionState },
+        { ...required, latestVersionState: 'ENABLED' },
+      );
     }
     if (fact.latestVersion?.state === 'unknown') {
       return notAvailable(

@@ -588,8 +588,9 @@ describe('every keys check says what it judged', () => {
       observed: { items: 'ca-cert,ca-key', keys: `${CMK.id},k` },
       required: { keyManager: 'CUSTOMER' },
     });
-    expect(keysCmkCheck.evaluate(two({ encryption: encryption() }), context)?.description).toContain(
-      'could not be described (unknown)',
+    // Described, but KeyManager not sent (or neither AWS nor CUSTOMER): not an unread key.
+    expect(keysCmkCheck.evaluate(two({ encryption: encryption() }), context)?.description).toBe(
+      `Could not evaluate ${LABEL}: DescribeKey did not say who manages the KMS key k (KeyManager AWS or CUSTOMER).`,
     );
   });
 
@@ -642,6 +643,29 @@ describe('every keys check says what it judged', () => {
     expect(destroying?.status).toBe('FAILED');
   });
 
+  it('keys.not-deleting: is not available for a latest-version state it does not know, still judging the key', () => {
+    // Prepare: a state Secret Manager may add (or STATE_UNSPECIFIED): neither usable nor gone, as far as known.
+    const latestVersion = { state: 'read' as const, value: { state: 'STATE_UNSPECIFIED' } };
+    const deleting = { state: 'read' as const, value: [{ ...CMK, state: 'PendingDeletion' }] };
+    // Act
+    const alone = keysNotDeletingCheck.evaluate(two({ resource: GCP_RESOURCE, latestVersion }), context);
+    const withKey = keysNotDeletingCheck.evaluate(two({ latestVersion, encryption: deleting }), context);
+    // Assess
+    expect(alone).toEqual({
+      status: 'NOT_AVAILABLE',
+      description:
+        'Could not evaluate secret projects/certctl-prod/secrets/ca (ca-cert, ca-key): its latest version is STATE_UNSPECIFIED, a version state this audit does not know.',
+      observed: {
+        items: 'ca-cert,ca-key',
+        scheduledForDeletion: false,
+        latestVersionState: 'STATE_UNSPECIFIED',
+      },
+      required: { scheduledForDeletion: false, keyUsable: true, latestVersionState: 'ENABLED' },
+    });
+    expect(withKey?.status).toBe('FAILED');
+    expect(withKey?.observed).toMatchObject({ keyState: 'PendingDeletion' });
+  });
+
   it('keys.not-deleting: fails naming an unusable key and its deletion date', () => {
     // Prepare
     const encryption = {
@@ -657,11 +681,57 @@ describe('every keys check says what it judged', () => {
       description: `The KMS key k2 of the ${LABEL} is PendingDeletion (deletion on 2026-12-30T00:00:00.000Z): the backup cannot be decrypted.`,
       observed: { items: 'ca-cert,ca-key', scheduledForDeletion: false, keyState: 'PendingDeletion' },
       required: { scheduledForDeletion: false, keyUsable: true },
+      remediationText:
+        "Cancel the key's deletion (`aws kms cancel-key-deletion --key-id k2`, which leaves it Disabled) and enable it (`aws kms enable-key --key-id k2`).",
     });
     const disabled = { state: 'read' as const, value: [{ ...CMK, state: 'Disabled' }] };
     expect(keysNotDeletingCheck.evaluate(two({ encryption: disabled }), context)?.description).toBe(
       `The KMS key ${CMK.id} of the ${LABEL} is Disabled: the backup cannot be decrypted.`,
     );
+  });
+
+  it('keys.not-deleting: fails a key that no longer exists, before what it could not read', () => {
+    // Prepare: the primary's key is gone (DescribeKey NotFoundException); a replica's key is unread.
+    const gone = {
+      id: 'k2',
+      manager: undefined,
+      deleted: true,
+      unreadReason: 'DescribeKey: NotFoundException',
+    };
+    const unread = { id: 'k3', manager: undefined, unreadReason: 'denied' };
+    // Act
+    const outcome = keysNotDeletingCheck.evaluate(
+      two({ encryption: { state: 'read', value: [unread, gone] } }),
+      context,
+    );
+    // Assess
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      description: `The KMS key k2 of the ${LABEL} does not exist (DescribeKey: NotFoundException): it was deleted with its key material, and the backup cannot be decrypted.`,
+      observed: { items: 'ca-cert,ca-key', scheduledForDeletion: false, keyExists: false },
+    });
+    expect(outcome?.remediationText).toContain(
+      'aws secretsmanager create-secret --name <name> --kms-key-id <key>',
+    );
+  });
+
+  it('keys.not-deleting: names the fix an unusable KMS key state allows', () => {
+    // Prepare
+    const fixFor = (state: string) =>
+      keysNotDeletingCheck.evaluate(
+        two({ encryption: { state: 'read', value: [{ ...CMK, id: 'k2', state }] } }),
+        context,
+      )?.remediationText;
+    // Act / Assess: cancelling a deletion leaves the key Disabled, so it is enabled too.
+    expect(fixFor('PendingDeletion')).toBe(
+      "Cancel the key's deletion (`aws kms cancel-key-deletion --key-id k2`, which leaves it Disabled) and enable it (`aws kms enable-key --key-id k2`).",
+    );
+    expect(fixFor('PendingReplicaDeletion')).toContain('aws kms cancel-key-deletion --key-id k2');
+    expect(fixFor('Disabled')).toBe('Enable the key (`aws kms enable-key --key-id k2`).');
+    expect(fixFor('Unavailable')).toBe(
+      "Reconnect the key's custom key store (`aws kms connect-custom-key-store`).",
+    );
+    expect(fixFor('PendingImport')).toBe('Import the key material again (`aws kms import-key-material`).');
   });
 
   it('keys.not-deleting: judges a deleting key even when the latest version could not be read', () => {
