@@ -82,6 +82,48 @@ describe('snapshot job against the simulator', () => {
     expect(result.results[0]?.error?.message).toContain('modifying');
   });
 
+  it.each([
+    ['stopped', 'rds-instance'],
+    ['storage-full', 'rds-instance'],
+    ['stopped', 'aurora-cluster'],
+  ] as const)(
+    'answers a %s %s at once, naming its state, instead of retrying it as busy until the deadline',
+    async (status, kind) => {
+      // Prepare: RDS snapshots only an available database (CreateDBSnapshot: "The source DB instance
+      // must be in the available or storage-optimization state"); waiting does not end these states.
+      const scenario = snapshotScenario();
+      const rds = scenario.services?.rds as { instances: { id: string }[]; clusters: { id: string }[] };
+      const held = kind === 'rds-instance' ? 'certctl-prod-db' : 'certctl-aurora';
+      const services = {
+        ...scenario.services,
+        rds: {
+          ...rds,
+          instances: rds.instances.map((instance) =>
+            instance.id === held ? { ...instance, status } : instance,
+          ),
+          clusters: rds.clusters.map((cluster) => (cluster.id === held ? { ...cluster, status } : cluster)),
+        },
+      };
+      await harness.close();
+      harness = await startSnapshotHarness({ ...scenario, services });
+
+      // Act: a wait long enough that a busy retry would hold on for seconds.
+      const startedAt = Date.now();
+      const result = await runSnapshotJob(
+        { ...request, targets: [held] },
+        harness.deps(fastPolicy({ snapshots: { waitMinutes: 0.1 } })),
+      );
+
+      // Assess
+      expect(result.results).toHaveLength(1);
+      expect(result.results[0]).toMatchObject({ outcome: 'error', attempts: 1 });
+      expect(result.results[0]?.error?.code).toMatch(/^InvalidDB(Instance|Cluster)State/);
+      expect(result.results[0]?.error?.message).toContain(`${held} is ${status}`);
+      expect(Date.now() - startedAt).toBeLessThan(3000);
+      expect(harness.rds.snapshots.snapshots().filter((snapshot) => snapshot.target === held)).toEqual([]);
+    },
+  );
+
   it('refuses the targets beyond the quota and says how many exist, how many are ours and what to do when the region is nearly full', async () => {
     // Prepare
     await harness.close();

@@ -9,7 +9,9 @@
  *    one more attempt is taken under its own name (`-a2`, `-a3`: the next after the highest of ours
  *    that exists), up to {@link MAX_SNAPSHOT_ATTEMPTS}; past that the attempts are reported, none taken. Every scope makes its first attempts before any scope starts polling, so the
  *    polls of an early region do not delay the creates of a later one (each snapshot's time runs
- *    from its create). A busy target is retried with backoff until the deadline, then reported as
+ *    from its create). A target refused in a state it does not leave on its own (stopped,
+ *    storage-full: the backend's `unavailable`) is answered at once, naming the state. A busy
+ *    target is retried with backoff until the deadline, then reported as
  *    busy; each retry first looks for the request's snapshot, which another delivery of the same
  *    request may have taken meanwhile, and adopts it; its retries never hold up the polling of the
  *    scope's other snapshots;
@@ -428,7 +430,7 @@ async function attemptCreate(
     const snapshot = await backend.create(target, snapshotId, context.tags);
     return { target, startedAt, attempts, snapshot, naming };
   } catch (error) {
-    const kind = backend.classify(error);
+    const kind = backend.classify(error, target);
     if (kind === 'exists') {
       // A look that fails leaves the create's own error as the answer (nothing was taken).
       const found = await findSnapshot(snapshotId, target, backend).catch(() => undefined);
@@ -444,6 +446,10 @@ async function attemptCreate(
       };
     }
     if (kind === 'busy') return { target, startedAt, attempts, error, naming };
+    if (kind === 'unavailable') {
+      const message = `${target.id} is ${target.status ?? 'not available'}, a state it does not leave on its own, so no snapshot was taken (${describeError(error)}). Make it available (start it, add storage, restore its KMS key or fix its parameters), then ask again.`;
+      return errorResult(target, startedAt, now, attempts, new Error(message), () => backend.codeOf(error));
+    }
     return errorResult(target, startedAt, now, attempts, error, backend.codeOf);
   }
 }
