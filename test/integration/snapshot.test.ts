@@ -159,6 +159,30 @@ describe('snapshot job against the simulator', () => {
     expect(result.results.filter((entry) => entry.outcome === 'available')).toHaveLength(1);
   });
 
+  it('says what to do when RDS refuses a create for its quota, which the policy’s quotaPerRegion set higher than it is', async () => {
+    // Prepare: the region's real quota is 2 and holds 2 manual snapshots; the policy says 100.
+    await harness.close();
+    harness = await startSnapshotHarness(
+      snapshotScenario({
+        quota: 2,
+        existing: [
+          { id: 'manual-one', target: 'certctl-prod-db', region: 'eu-west-1' },
+          { id: 'manual-two', target: 'certctl-prod-db', region: 'eu-west-1' },
+        ],
+      }),
+    );
+
+    // Act
+    const result = await runSnapshotJob({ ...request, targets: ['certctl-prod-db'] }, harness.deps());
+
+    // Assess
+    expect(result.results[0]).toMatchObject({ outcome: 'quota', error: { code: 'SnapshotQuotaExceeded' } });
+    const message = result.results[0]?.error?.message ?? '';
+    expect(message).toContain('snapshots.quotaPerRegion (100)');
+    expect(message).toContain("Run 'backup-guard prune --apply'");
+    expect(message).toContain('"Manual DB instance snapshots" in Service Quotas');
+  });
+
   it('adopts the snapshot of an earlier run of the same request instead of creating a second one when the request is re-run', async () => {
     // Prepare
     const first = await runSnapshotJob({ ...request, targets: ['certctl-prod-db'] }, harness.deps());

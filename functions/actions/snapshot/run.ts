@@ -77,9 +77,15 @@ export function quotaMessage(args: {
   const what = args.kind === 'aurora-cluster' ? 'manual DB cluster snapshots' : 'manual DB snapshots';
   return (
     `${args.region} holds ${args.existing} ${what} of a quota of ${args.quota} (${args.ours} made by backup-guard, ` +
-    `${args.expiredOurs} of them past expiry); this request needs ${args.needed} more. ` +
+    `${args.expiredOurs} of them past expiry); this request needs ${args.needed} more. ${quotaAdvice(args.kind)}`
+  );
+}
+
+/** What to do about a full manual-snapshot quota of `kind`. */
+function quotaAdvice(kind: SnapshotKind): string {
+  return (
     `Run 'backup-guard prune --apply' to delete expired ones, delete other manual snapshots, or raise the RDS quota ` +
-    `"${args.kind === 'aurora-cluster' ? 'Manual DB cluster snapshots' : 'Manual DB instance snapshots'}" in Service Quotas and set snapshots.quotaPerRegion.`
+    `"${kind === 'aurora-cluster' ? 'Manual DB cluster snapshots' : 'Manual DB instance snapshots'}" in Service Quotas and set snapshots.quotaPerRegion.`
   );
 }
 
@@ -437,12 +443,15 @@ async function attemptCreate(
       if (found) return settleExisting(found, target, startedAt, attempts, backend, context, naming);
     }
     if (kind === 'quota') {
+      // The count before the creates allowed it: the region's quota is lower than the policy says
+      // (or another writer filled it meanwhile).
+      const message = `${describeError(error)}: the region's quota is full before the snapshots.quotaPerRegion (${deps.policy.quotaPerRegion}) the policy allows. ${quotaAdvice(target.kind)}`;
       return {
         target,
         outcome: 'quota',
         durationMs: now().getTime() - startedAt,
         attempts,
-        error: { code: backend.codeOf(error), message: describeError(error) },
+        error: { code: backend.codeOf(error), message },
       };
     }
     if (kind === 'busy') return { target, startedAt, attempts, error, naming };
