@@ -20,6 +20,12 @@ afterEach(async () => {
   await harness.close();
 });
 
+/** The harness again, over `scenario`. */
+async function restartHarness(scenario: Parameters<typeof startSnapshotHarness>[0]): Promise<void> {
+  await harness.close();
+  harness = await startSnapshotHarness(scenario);
+}
+
 const request = { requestId: 'CHG-1234', reason: 'CA rotation', ticket: 'CHG-1234', requestedBy: 'alice' };
 
 describe('snapshot job against the simulator', () => {
@@ -126,8 +132,7 @@ describe('snapshot job against the simulator', () => {
 
   it('refuses the targets beyond the quota and says how many exist, how many are ours and what to do when the region is nearly full', async () => {
     // Prepare
-    await harness.close();
-    harness = await startSnapshotHarness(
+    await restartHarness(
       snapshotScenario({
         quota: 3,
         existing: [
@@ -161,14 +166,14 @@ describe('snapshot job against the simulator', () => {
 
   it('says what to do when RDS refuses a create for its quota, which the policy’s quotaPerRegion set higher than it is', async () => {
     // Prepare: the region's real quota is 2 and holds 2 manual snapshots; the policy says 100.
-    await harness.close();
-    harness = await startSnapshotHarness(
+    await restartHarness(
       snapshotScenario({
         quota: 2,
-        existing: [
-          { id: 'manual-one', target: 'certctl-prod-db', region: 'eu-west-1' },
-          { id: 'manual-two', target: 'certctl-prod-db', region: 'eu-west-1' },
-        ],
+        existing: ['manual-one', 'manual-two'].map((id) => ({
+          id,
+          target: 'certctl-prod-db',
+          region: 'eu-west-1',
+        })),
       }),
     );
 
