@@ -20,31 +20,62 @@ const DELIVERY_PREFIX = 'chat-delivery#';
  */
 export const DELIVERY_KEEP_SECONDS = 3600;
 
-/** A `firstDelivery` claim over `tableName` (functions/chatops/action.ts). */
+/** Write the marker of `deliveryKey`, expiring at `expiresAt` (epoch seconds), under `condition`. */
+function putMarker(
+  client: Pick<DynamoDBClient, 'send'>,
+  tableName: string,
+  deliveryKey: string,
+  expiresAt: number,
+  condition?: { readonly expression: string; readonly nowSeconds: number },
+) {
+  return client.send(
+    new PutItemCommand({
+      TableName: tableName,
+      Item: { id: { S: `${DELIVERY_PREFIX}${deliveryKey}` }, expiration: { N: String(expiresAt) } },
+      ...(condition
+        ? {
+            ConditionExpression: condition.expression,
+            ExpressionAttributeValues: { ':now': { N: String(condition.nowSeconds) } },
+          }
+        : {}),
+    }),
+  );
+}
+
+/**
+ * A `firstDelivery` claim over `tableName` (functions/chatops/action.ts): until `until` (when the
+ * run is stopped) when given, else for {@link DELIVERY_KEEP_SECONDS}.
+ */
 export function dynamoFirstDelivery(
   client: Pick<DynamoDBClient, 'send'>,
   tableName: string,
   now: () => Date = () => new Date(),
-): (deliveryKey: string) => Promise<boolean> {
-  return async (deliveryKey) => {
+): (deliveryKey: string, until?: Date) => Promise<boolean> {
+  return async (deliveryKey, until) => {
     const nowSeconds = Math.floor(now().getTime() / 1000);
+    const expiresAt = until ? Math.ceil(until.getTime() / 1000) : nowSeconds + DELIVERY_KEEP_SECONDS;
     try {
-      await client.send(
-        new PutItemCommand({
-          TableName: tableName,
-          Item: {
-            id: { S: `${DELIVERY_PREFIX}${deliveryKey}` },
-            expiration: { N: String(nowSeconds + DELIVERY_KEEP_SECONDS) },
-          },
-          // DynamoDB's TTL deletes expired items only eventually: an expired marker counts as gone.
-          ConditionExpression: 'attribute_not_exists(id) OR expiration < :now',
-          ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
-        }),
-      );
+      // DynamoDB's TTL deletes expired items only eventually: an expired marker counts as gone.
+      await putMarker(client, tableName, deliveryKey, expiresAt, {
+        expression: 'attribute_not_exists(id) OR expiration < :now',
+        nowSeconds,
+      });
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  };
+}
+
+/** The `deliveryDone` of {@link dynamoFirstDelivery}: the marker held for {@link DELIVERY_KEEP_SECONDS}. */
+export function dynamoDeliveryDone(
+  client: Pick<DynamoDBClient, 'send'>,
+  tableName: string,
+  now: () => Date = () => new Date(),
+): (deliveryKey: string) => Promise<void> {
+  return async (deliveryKey) => {
+    const nowSeconds = Math.floor(now().getTime() / 1000);
+    await putMarker(client, tableName, deliveryKey, nowSeconds + DELIVERY_KEEP_SECONDS);
   };
 }

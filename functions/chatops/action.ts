@@ -41,9 +41,14 @@ export interface ChatActionOptions {
   /**
    * Claims a hand-off (its {@link deliveryKeyOf}): true for its first delivery, false when the
    * platform delivered the same work before, which then neither runs nor answers again, so a
-   * repeated delivery costs no post of Slack's five. Absent: every delivery runs.
+   * repeated delivery costs no post of Slack's five. Absent: every delivery runs. `until` is when
+   * this run is stopped (the function's timeout, from `remainingMs`): the claim lapses then unless
+   * {@link deliveryDone} holds it, so a run stopped before it answered (timed out, crashed) is run
+   * and answered by the platform's retry, never dropped as a repeat of it.
    */
-  readonly firstDelivery?: (deliveryKey: string) => Promise<boolean>;
+  readonly firstDelivery?: (deliveryKey: string, until?: Date) => Promise<boolean>;
+  /** Holds a delivery's claim for the store's keep time once its run ended (answered or not). */
+  readonly deliveryDone?: (deliveryKey: string) => Promise<void>;
   /** Progress timing, for tests and the demo (see runChatWork). */
   readonly progressSettleMs?: number;
   readonly progressIntervalMs?: number;
@@ -69,11 +74,12 @@ function replierOf(work: ChatWork, deps: ChatActionOptions): ChatReplier | undef
  */
 async function isFirstDelivery(
   work: ChatWork,
-  firstDelivery: (deliveryKey: string) => Promise<boolean>,
+  firstDelivery: NonNullable<ChatActionOptions['firstDelivery']>,
+  until: Date | undefined,
   logger: StructuredLogger,
 ): Promise<boolean> {
   try {
-    return await firstDelivery(deliveryKeyOf(work));
+    return await firstDelivery(deliveryKeyOf(work), until);
   } catch (error) {
     logger.warn('chat work delivery not recorded; running it', {
       requestKey: work.requestKey,
@@ -99,7 +105,10 @@ export async function runChatAction(event: unknown, deps: ChatActionOptions): Pr
     });
     return { outcome: 'failed', delivered: false, posts: 0 };
   }
-  if (deps.firstDelivery && !(await isFirstDelivery(work, deps.firstDelivery, logger))) {
+  const remainingMs = deps.remainingMs;
+  const now = deps.now ?? (() => new Date());
+  const stoppedAt = remainingMs ? new Date(now().getTime() + remainingMs()) : undefined;
+  if (deps.firstDelivery && !(await isFirstDelivery(work, deps.firstDelivery, stoppedAt, logger))) {
     logger.info('chat work delivered again; its first delivery runs and answers it', {
       command: work.command.name,
       requestKey: work.requestKey,
@@ -116,8 +125,6 @@ export async function runChatAction(event: unknown, deps: ChatActionOptions): Pr
       });
     },
   };
-  const remainingMs = deps.remainingMs;
-  const now = deps.now ?? (() => new Date());
   // A Slack answer is accepted for 30 minutes after the command: the snapshots stop waiting in time
   // to post it within that window, whatever time the function has left (work may start late: an
   // asynchronous invocation retried, or held back by throttling).
@@ -141,6 +148,16 @@ export async function runChatAction(event: unknown, deps: ChatActionOptions): Pr
     ...(deps.progressSettleMs === undefined ? {} : { progressSettleMs: deps.progressSettleMs }),
     ...(deps.progressIntervalMs === undefined ? {} : { progressIntervalMs: deps.progressIntervalMs }),
   });
+  if (deps.firstDelivery && deps.deliveryDone) {
+    // Run to its end: a later delivery of the same work is a repeat. Not held, the claim lapses
+    // when this run would have been stopped, and a repeat then runs and answers again.
+    await deps.deliveryDone(deliveryKeyOf(work)).catch((error: unknown) =>
+      logger.warn('chat work delivery not held after its run', {
+        requestKey: work.requestKey,
+        error: { name: (error as Error)?.name, message: describeError(error) },
+      }),
+    );
+  }
   count(outcome.outcome === 'failed' ? 'ChatCommandsFailed' : 'ChatCommandsCompleted');
   if (!outcome.delivered || !replier) count('ChatAnswersNotDelivered');
   logger.info('chat command finished', {

@@ -83,7 +83,7 @@ export function snapshotAnswer(
         ? `${ambiguous.map((entry) => `${escapeMrkdwn(entry.name)} names ${entry.matches.length} databases`).join(', ')}; nothing was snapshotted. Ask again naming one by its ARN or project:region:instance.`
         : result.targets.length === 0
           ? 'no database matched; nothing was snapshotted.'
-          : `${result.targets.length - restorable} of ${result.targets.length} databases have no restorable snapshot${result.problems.length > 0 ? ', and some databases were not found or not read' : ''}.`;
+          : `${result.targets.length - restorable} of ${result.targets.length} databases have no restorable snapshot${result.problems.length > 0 ? ', and some databases were not found, not read or not snapshotted here' : ''}.`;
   const targetBlock = (target: ChatSnapshotResult['targets'][number]): SlackBlock => {
     const what = target.snapshotId ? `${code(target.snapshotId)} ${OUTCOME_TEXT[target.outcome]}` : '';
     const detail = target.error ? `: ${escapeMrkdwn(target.error)}` : '';

@@ -5,7 +5,7 @@
  * answer shows; {@link cloudChatJobs} binds the ports to the real jobs of one cloud's entry point.
  */
 
-import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
+import { cloudOf, type SnapshotCloud } from '../actions/snapshot/backend.ts';
 import type { SnapshotTarget } from '../actions/snapshot/model.ts';
 import type { Provider, ResourceType } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
@@ -20,6 +20,7 @@ import {
   snapshotMatch,
   snapshotsByTarget,
   uncountedReason,
+  uncoveredClouds,
 } from '../jobs/readiness.ts';
 import { resolveSnapshotTargets, runSnapshotJob, type SnapshotJobResult } from '../jobs/snapshot.ts';
 import { resolvedRequestKey, snapshotOncePerRequest } from '../jobs/snapshot-once.ts';
@@ -282,6 +283,40 @@ const RESOURCE_TYPE: Readonly<Record<SnapshotTarget['kind'], ResourceType>> = {
   'cloudsql-instance': 'GcpCloudSqlInstance',
 };
 
+/**
+ * What a snapshot of the policy's databases (none named) leaves out at this entry point, as
+ * problems of its answer, so a GO never reads as covering them: the clouds the policy selects
+ * databases in that it does not serve ({@link uncoveredClouds}, as readiness says them), and the
+ * member accounts (`aws.accounts`) its snapshot policy leaves out and its credentials do not reach
+ * (the AWS chat function snapshots its own account only: functions/handlers/aws/chat-action.ts).
+ */
+async function notSnapshottedHere(
+  deps: Pick<CloudChatJobsDependencies, 'policy' | 'providers'>,
+  snapshotPolicy: Policy,
+  clouds: readonly SnapshotCloud[],
+): Promise<string[]> {
+  const notes = uncoveredClouds(deps.policy, deps.providers).map(
+    ({ provider, where }) =>
+      `${provider}: the policy selects databases there too (${where}), which this chat function does not snapshot; snapshot them where ${provider} is served (its chat function, or backup-guard snapshot --provider ${provider})`,
+  );
+  const aws = cloudOf(clouds, 'aws');
+  const kept = new Set(snapshotPolicy.aws.accounts.map((account) => account.accountId));
+  const dropped = deps.providers.includes('aws')
+    ? deps.policy.aws.accounts.map((account) => account.accountId).filter((id) => !kept.has(id))
+    : [];
+  // An account this run's credentials read is snapshotted all the same; one not known to be is not.
+  const reached = await Promise.all(
+    dropped.map((id) => aws?.reaches?.(id).catch(() => false) ?? Promise.resolve(aws !== undefined)),
+  );
+  const left = dropped.filter((_, index) => !reached[index]);
+  if (left.length > 0) {
+    notes.push(
+      `aws accounts ${left.join(', ')}: the policy selects databases there too (aws.accounts), which this chat function does not snapshot (it snapshots its own account only); snapshot them from those accounts (backup-guard snapshot with their credentials, or the snapshot function deployed there)`,
+    );
+  }
+  return notes;
+}
+
 /** The ports over the snapshot and readiness jobs of one entry point. */
 export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
   const now = deps.now ?? (() => new Date());
@@ -315,7 +350,7 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
       // failed snapshot runs once more (functions/jobs/snapshot-once.ts).
       // A replayed result's snapshots are judged for age at this ask, as readiness would judge them,
       // and read again: one deleted since is a NO-GO naming it, not "snapshot taken".
-      return snapshotOncePerRequest(
+      const outcome = await snapshotOncePerRequest(
         job.requestId,
         acceptedAt,
         (key) => deps.once<SnapshotJobResult>(key, run, waitUntil),
@@ -329,6 +364,12 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
           ...(resolvedKey ? {} : { asked: { targets: job.targets } }),
         },
       );
+      // Asked for every database of the policy, the answer says which ones this entry point does
+      // not snapshot (said with each answer, not remembered with the result).
+      if ('inProgress' in outcome || (asked.targets && asked.targets.length > 0)) return outcome;
+      const notes = await notSnapshottedHere(deps, policy, clouds);
+      if (notes.length === 0) return outcome;
+      return { ...outcome, result: { ...outcome.result, problems: [...outcome.result.problems, ...notes] } };
     },
     // Named databases narrow the policy's selection (runReadinessJob), as a snapshot request's do:
     // one the policy does not select is never judged, and the answer says so.

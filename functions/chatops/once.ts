@@ -99,6 +99,11 @@ export async function runOncePerKey<T>(
   return { firstRun: true, result };
 }
 
+/** A claim of {@link claimOnce} that holds until `keepMs` from now. */
+function heldClaim(now: () => Date, keepMs: number): RequestRecord {
+  return { status: 'COMPLETED', expiresAt: new Date(now().getTime() + keepMs).toISOString(), result: null };
+}
+
 /**
  * Claim `key` once within `keepMs`: true for the first caller (and for one after the claim
  * expired), false while an earlier claim holds. For work that must not repeat but has nothing to
@@ -110,14 +115,25 @@ export async function claimOnce(
   options: { readonly keepMs: number; readonly now?: () => Date },
 ): Promise<boolean> {
   const now = options.now ?? (() => new Date());
-  const claim = (): RequestRecord => ({
-    status: 'COMPLETED',
-    expiresAt: new Date(now().getTime() + options.keepMs).toISOString(),
-    result: null,
-  });
+  const claim = () => heldClaim(now, options.keepMs);
   if ((await store.create(key, claim())) !== undefined) return true;
   const found = await store.read(key);
   if (!found) return (await store.create(key, claim())) !== undefined;
   if (Date.parse(found.record.expiresAt) > now().getTime()) return false;
   return store.replace(key, claim(), found.version);
+}
+
+/**
+ * Hold a claim of {@link claimOnce} for `keepMs` from now, whatever it held until (the work it
+ * guarded is done: a claim made only until its run would be stopped now keeps repeats off).
+ */
+export async function holdClaim(
+  key: string,
+  store: RequestRecordStore,
+  options: { readonly keepMs: number; readonly now?: () => Date },
+): Promise<void> {
+  const record = heldClaim(options.now ?? (() => new Date()), options.keepMs);
+  const found = await store.read(key);
+  if (!found) await store.create(key, record);
+  else await store.replace(key, record, found.version);
 }

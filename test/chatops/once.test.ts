@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimOnce, runOncePerKey } from '../../functions/chatops/once.ts';
 import { cloudStorageRecordStore } from '../../functions/gcp/chat-records.ts';
+import { deliveryDoneOver, firstDeliveryOver } from '../../functions/handlers/gcp/chat-action.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 
 let sim: Sim;
@@ -153,5 +154,29 @@ describe('runOncePerKey when the result cannot be recorded', () => {
     expect(outcome).toEqual({ firstRun: true, result: { snapshot: 'snap-1' } });
     expect(repeat).toEqual({ inProgress: true });
     expect(runs).toBe(1);
+  });
+});
+
+describe('the GCP chat function’s delivery claims over Cloud Storage', () => {
+  it('let the redelivery of a run stopped at its timeout run, and keep a repeat of a finished run off', async () => {
+    // Prepare: chatAction's claims, a 540-second run (CHAT_ACTION_TIMEOUT_MS).
+    const records = store();
+    let now = new Date('2026-12-02T10:00:00Z');
+    const claim = firstDeliveryOver(records, () => now);
+    const done = deliveryDoneOver(records, () => now);
+    const until = () => new Date(now.getTime() + 540_000);
+
+    // Act: the first run is stopped at its timeout without answering; Pub/Sub delivers it again
+    // after that, the redelivery runs to its end, and a later duplicate arrives.
+    const first = await claim('a'.repeat(64), until());
+    const whileRunning = await claim('a'.repeat(64), until());
+    now = new Date(now.getTime() + 600_000);
+    const redelivered = await claim('a'.repeat(64), until());
+    await done('a'.repeat(64));
+    now = new Date(now.getTime() + 600_000);
+    const duplicate = await claim('a'.repeat(64), until());
+
+    // Assess
+    expect([first, whileRunning, redelivered, duplicate]).toEqual([true, false, true, false]);
   });
 });

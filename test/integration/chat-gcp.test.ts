@@ -18,6 +18,7 @@ import { chatRecordsOf } from '../../functions/gcp/chat-records.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../functions/gcp/clients.ts';
 import {
   createChatActionFunction,
+  deliveryDoneOver,
   firstDeliveryOver,
   gcpChatActions,
 } from '../../functions/handlers/gcp/chat-action.ts';
@@ -103,6 +104,7 @@ beforeAll(async () => {
       actions: gcpChatActions({ policy: parsePolicy(POLICY), clients, records }),
       logger: createGcpLogger('chat-action'),
       firstDelivery: firstDeliveryOver(records),
+      deliveryDone: deliveryDoneOver(records),
     })),
   );
   actionUrl = await listen('chatActionOnTheSimulator');

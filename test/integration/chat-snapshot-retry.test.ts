@@ -9,10 +9,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
-import { snapshotAnswer } from '../../functions/chatops/answers.ts';
-import { cloudChatJobs, jobChatActions } from '../../functions/chatops/job-actions.ts';
+import { snapshotAnswer, snapshotVerdict } from '../../functions/chatops/answers.ts';
+import {
+  type CloudChatJobsDependencies,
+  cloudChatJobs,
+  jobChatActions,
+} from '../../functions/chatops/job-actions.ts';
 import { type OnceOutcome, type RequestRecordStore, runOncePerKey } from '../../functions/chatops/once.ts';
 import { requestKeyOf } from '../../functions/chatops/work.ts';
+import { keyOf } from '../../functions/core/digest.ts';
 import { oncePerRequestId } from '../../functions/jobs/idempotency.ts';
 import { type LocalDynamo, startLocalDynamo } from '../jobs/dynalite.ts';
 import { fastPolicy, type SnapshotHarness, startSnapshotHarness, TAG } from './snapshot-support.ts';
@@ -56,7 +61,11 @@ function memoryRecords(): RequestRecordStore {
 type Once = <T>(key: string, run: () => Promise<T>) => Promise<OnceOutcome<T>>;
 
 /** Chat's jobs over the harness's AWS fleet, remembering with `once`. */
-function awsChatJobs(policy: ReturnType<typeof fastPolicy>, once: Once) {
+function awsChatJobs(
+  policy: ReturnType<typeof fastPolicy>,
+  once: Once,
+  options: Pick<CloudChatJobsDependencies, 'snapshotPolicy'> = {},
+) {
   const { aws } = harness.readinessDeps(policy);
   const factory = (aws as NonNullable<typeof aws>).factory;
   return cloudChatJobs({
@@ -66,6 +75,7 @@ function awsChatJobs(policy: ReturnType<typeof fastPolicy>, once: Once) {
     audit: { aws: aws as NonNullable<typeof aws> },
     once,
     lastAudit: async () => ({ unavailable: 'none' }),
+    ...options,
   });
 }
 
@@ -354,6 +364,77 @@ describe('a chat snapshot of the same ticket asked in other words', () => {
       expect(createsAfterSameSet).toBe(2);
       expect(narrower.firstRun).toBe(true);
       expect(narrower.result.results.map((entry) => entry.target.id)).toEqual(['certctl-prod-db']);
+    },
+  );
+});
+
+describe('a chat snapshot of every database the policy selects', () => {
+  /** The snapshot of every database of `policy`, asked once in chat over `jobs`. */
+  const askForAll = async (jobs: ReturnType<typeof awsChatJobs>, ticket: string) => {
+    const answer = await jobChatActions(jobs).snapshot(
+      {
+        requestKey: keyOf([ticket]),
+        targets: [],
+        reason: 'CA rotation',
+        ticket,
+        requestedBy: 'slack:T1/U1',
+        acceptedAt: new Date().toISOString(),
+      },
+      () => undefined,
+    );
+    if ('inProgress' in answer) throw new Error('unexpectedly in progress');
+    return answer;
+  };
+
+  it.each(STORES)(
+    'is not GO when the policy also selects databases in a cloud this chat function does not serve (%s)',
+    async (_name, makeOnce) => {
+      // Prepare: every database of the AWS side snapshots fine; the policy also names a GCP project.
+      const policy = fastPolicy({
+        targets: { tags: [], identifiers: ['certctl-prod-db'] },
+        gcp: { projects: ['certctl-gcp-prod'] },
+      });
+
+      // Act
+      const answer = await askForAll(awsChatJobs(policy, makeOnce()), 'CHG-11');
+
+      // Assess: the AWS databases are snapshotted, but the answer does not cover the GCP ones.
+      expect(answer.targets.map((target) => target.outcome)).toEqual(['available']);
+      expect(snapshotVerdict(answer)).not.toBe('GO');
+      expect(answer.problems).toEqual([
+        expect.stringContaining(
+          'gcp: the policy selects databases there too (gcp.projects certctl-gcp-prod)',
+        ),
+      ]);
+    },
+  );
+
+  it.each(STORES)(
+    'is not GO when the policy also selects databases in member accounts this function does not snapshot (%s)',
+    async (_name, makeOnce) => {
+      // Prepare: chat snapshots its own account only (as functions/handlers/aws/chat-action.ts).
+      const policy = fastPolicy({
+        aws: {
+          regions: ['eu-west-1', 'us-east-1'],
+          accounts: [
+            // The function's own account (the simulator's): snapshotted with its own credentials.
+            { accountId: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/member' },
+            { accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/member' },
+          ],
+        },
+        targets: { tags: [], identifiers: ['certctl-prod-db'] },
+      });
+      const jobs = awsChatJobs(policy, makeOnce(), {
+        snapshotPolicy: (selection) => ({ ...selection, aws: { ...selection.aws, accounts: [] } }),
+      });
+
+      // Act
+      const answer = await askForAll(jobs, 'CHG-12');
+
+      // Assess
+      expect(answer.targets.map((target) => target.outcome)).toEqual(['available']);
+      expect(snapshotVerdict(answer)).not.toBe('GO');
+      expect(answer.problems).toEqual([expect.stringContaining('aws accounts 222222222222: the policy')]);
     },
   );
 });

@@ -20,6 +20,12 @@ afterEach(async () => {
   await harness.close();
 });
 
+/** The harness again, over `scenario`. */
+async function restartHarness(scenario: Parameters<typeof startSnapshotHarness>[0]): Promise<void> {
+  await harness.close();
+  harness = await startSnapshotHarness(scenario);
+}
+
 const request = { requestId: 'CHG-1234', reason: 'CA rotation', ticket: 'CHG-1234', requestedBy: 'alice' };
 
 describe('snapshot job against the simulator', () => {
@@ -82,10 +88,51 @@ describe('snapshot job against the simulator', () => {
     expect(result.results[0]?.error?.message).toContain('modifying');
   });
 
+  it.each([
+    ['stopped', 'rds-instance'],
+    ['storage-full', 'rds-instance'],
+    ['stopped', 'aurora-cluster'],
+  ] as const)(
+    'answers a %s %s at once, naming its state, instead of retrying it as busy until the deadline',
+    async (status, kind) => {
+      // Prepare: RDS snapshots only an available database (CreateDBSnapshot: "The source DB instance
+      // must be in the available or storage-optimization state"); waiting does not end these states.
+      const scenario = snapshotScenario();
+      const rds = scenario.services?.rds as { instances: { id: string }[]; clusters: { id: string }[] };
+      const held = kind === 'rds-instance' ? 'certctl-prod-db' : 'certctl-aurora';
+      const services = {
+        ...scenario.services,
+        rds: {
+          ...rds,
+          instances: rds.instances.map((instance) =>
+            instance.id === held ? { ...instance, status } : instance,
+          ),
+          clusters: rds.clusters.map((cluster) => (cluster.id === held ? { ...cluster, status } : cluster)),
+        },
+      };
+      await harness.close();
+      harness = await startSnapshotHarness({ ...scenario, services });
+
+      // Act: a wait long enough that a busy retry would hold on for seconds.
+      const startedAt = Date.now();
+      const result = await runSnapshotJob(
+        { ...request, targets: [held] },
+        harness.deps(fastPolicy({ snapshots: { waitMinutes: 0.1 } })),
+      );
+
+      // Assess
+      expect(result.results).toHaveLength(1);
+      expect(result.results[0]).toMatchObject({ outcome: 'error', attempts: 1 });
+      expect(result.results[0]?.error?.code).toMatch(/^InvalidDB(Instance|Cluster)State/);
+      expect(result.results[0]?.error?.message).toContain(`${held} is ${status}`);
+      expect(Date.now() - startedAt).toBeLessThan(3000);
+      expect(harness.rds.snapshots.snapshots().filter((snapshot) => snapshot.target === held)).toEqual([]);
+    },
+  );
+
   it('refuses the targets beyond the quota and says how many exist, how many are ours and what to do when the region is nearly full', async () => {
     // Prepare
-    await harness.close();
-    harness = await startSnapshotHarness(
+    await restartHarness(
       snapshotScenario({
         quota: 3,
         existing: [
@@ -115,6 +162,30 @@ describe('snapshot job against the simulator', () => {
     );
     expect(quota[0]?.error?.message).toContain('prune');
     expect(result.results.filter((entry) => entry.outcome === 'available')).toHaveLength(1);
+  });
+
+  it('says what to do when RDS refuses a create for its quota, which the policy’s quotaPerRegion set higher than it is', async () => {
+    // Prepare: the region's real quota is 2 and holds 2 manual snapshots; the policy says 100.
+    await restartHarness(
+      snapshotScenario({
+        quota: 2,
+        existing: ['manual-one', 'manual-two'].map((id) => ({
+          id,
+          target: 'certctl-prod-db',
+          region: 'eu-west-1',
+        })),
+      }),
+    );
+
+    // Act
+    const result = await runSnapshotJob({ ...request, targets: ['certctl-prod-db'] }, harness.deps());
+
+    // Assess
+    expect(result.results[0]).toMatchObject({ outcome: 'quota', error: { code: 'SnapshotQuotaExceeded' } });
+    const message = result.results[0]?.error?.message ?? '';
+    expect(message).toContain('snapshots.quotaPerRegion (100)');
+    expect(message).toContain("Run 'backup-guard prune --apply'");
+    expect(message).toContain('"Manual DB instance snapshots" in Service Quotas');
   });
 
   it('adopts the snapshot of an earlier run of the same request instead of creating a second one when the request is re-run', async () => {

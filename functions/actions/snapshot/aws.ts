@@ -41,6 +41,27 @@ import type { SnapshotTarget } from './model.ts';
 
 /** `backing-up`, `modifying` and friends: the create is refused until the target is available again. */
 const BUSY = new Set(['InvalidDBInstanceState', 'InvalidDBInstanceStateFault', 'InvalidDBClusterStateFault']);
+/**
+ * Database states RDS refuses a snapshot in that waiting does not end: the database stays in them
+ * until someone acts (starts it, adds storage, restores its KMS key, fixes its parameters or
+ * network). CreateDBSnapshot: "The source DB instance must be in the available or
+ * storage-optimization state" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSnapshot.html);
+ * the states: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/accessing-monitoring.html
+ * (clusters use the same words). A refusal in any other state (backing-up, modifying) is retried.
+ */
+const STUCK = new Set([
+  'stopped',
+  'stopping',
+  'storage-full',
+  'failed',
+  'inaccessible-encryption-credentials',
+  'inaccessible-encryption-credentials-recoverable',
+  'incompatible-network',
+  'incompatible-option-group',
+  'incompatible-parameters',
+  'incompatible-restore',
+  'restore-error',
+]);
 const QUOTA = new Set(['SnapshotQuotaExceeded', 'SnapshotQuotaExceededFault']);
 const EXISTS = new Set([
   'DBSnapshotAlreadyExists',
@@ -98,9 +119,9 @@ export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
     listManual: async (kind) => (await listManualRdsSnapshots(rds, rdsKind(kind))).map(toBackend),
     delete: (snapshot) => deleteRdsSnapshot(rds, rdsKind(snapshot.kind), snapshot.id),
     codeOf: errorCode,
-    classify: (error): CreateErrorKind => {
+    classify: (error, target): CreateErrorKind => {
       const code = errorCode(error);
-      if (BUSY.has(code)) return 'busy';
+      if (BUSY.has(code)) return STUCK.has(target?.status ?? '') ? 'unavailable' : 'busy';
       if (QUOTA.has(code)) return 'quota';
       if (EXISTS.has(code)) return 'exists';
       return 'other';
@@ -289,6 +310,7 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
                 id: instance.DBInstanceIdentifier ?? '',
                 ...(instance.DBInstanceArn ? { arn: instance.DBInstanceArn } : {}),
                 ...(instance.DbiResourceId ? { resourceId: instance.DbiResourceId } : {}),
+                ...(instance.DBInstanceStatus ? { status: instance.DBInstanceStatus } : {}),
               };
               targets.push(target);
               standIns.push(...standInsOf(target, instanceStandInGroups(instance)));
@@ -302,6 +324,7 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
                 ...(cluster.DBClusterArn ? { arn: cluster.DBClusterArn } : {}),
                 ...(cluster.DbClusterResourceId ? { resourceId: cluster.DbClusterResourceId } : {}),
                 ...(members.length > 0 ? { members } : {}),
+                ...(cluster.Status ? { status: cluster.Status } : {}),
               };
               targets.push(target);
               // As the audit names them (functions/aws/rds.ts `clusterStandInGroups`).

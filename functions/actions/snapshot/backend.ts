@@ -66,6 +66,11 @@ export type CreateErrorKind =
   | 'quota'
   /** A snapshot of that name exists already (a re-run): adopt it. */
   | 'exists'
+  /**
+   * Refused for the target's state, one it does not leave on its own (stopped, storage-full):
+   * answered at once, since retrying until the deadline cannot end it.
+   */
+  | 'unavailable'
   | 'other';
 
 export interface SnapshotBackend {
@@ -84,7 +89,8 @@ export interface SnapshotBackend {
   /** Every manual snapshot of this kind in the scope (ours and others). */
   listManual(kind: SnapshotKind, targets?: readonly SnapshotTarget[]): Promise<BackendSnapshot[]>;
   delete(snapshot: BackendSnapshot): Promise<void>;
-  classify(error: unknown): CreateErrorKind;
+  /** How a create's error of `target` is treated (its listed {@link SnapshotTarget.status} may tell). */
+  classify(error: unknown, target?: SnapshotTarget): CreateErrorKind;
   /** The cloud's code for an error of its calls (`InvalidDBInstanceState`, `ABORTED`). */
   codeOf(error: unknown): string;
   /** Whether this backend counts manual snapshots against a quota (RDS yes; Cloud SQL backups no). */

@@ -32,6 +32,12 @@ export interface SnapshotTarget {
    * (`STANDARD`, `ENHANCED`, or ENHANCED's deprecated name `ADVANCED`); absent when not sent.
    */
   readonly backupTier?: string;
+  /**
+   * The database's status as its listing sent it (RDS `DBInstanceStatus`, DBCluster `Status`);
+   * absent when not sent. Read only to tell a create refused for the state apart: see
+   * {@link CreateErrorKind} `unavailable` (backend.ts).
+   */
+  readonly status?: string;
 }
 
 /**

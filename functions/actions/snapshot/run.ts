@@ -9,7 +9,9 @@
  *    one more attempt is taken under its own name (`-a2`, `-a3`: the next after the highest of ours
  *    that exists), up to {@link MAX_SNAPSHOT_ATTEMPTS}; past that the attempts are reported, none taken. Every scope makes its first attempts before any scope starts polling, so the
  *    polls of an early region do not delay the creates of a later one (each snapshot's time runs
- *    from its create). A busy target is retried with backoff until the deadline, then reported as
+ *    from its create). A target refused in a state it does not leave on its own (stopped,
+ *    storage-full: the backend's `unavailable`) is answered at once, naming the state. A busy
+ *    target is retried with backoff until the deadline, then reported as
  *    busy; each retry first looks for the request's snapshot, which another delivery of the same
  *    request may have taken meanwhile, and adopts it; its retries never hold up the polling of the
  *    scope's other snapshots;
@@ -75,9 +77,15 @@ export function quotaMessage(args: {
   const what = args.kind === 'aurora-cluster' ? 'manual DB cluster snapshots' : 'manual DB snapshots';
   return (
     `${args.region} holds ${args.existing} ${what} of a quota of ${args.quota} (${args.ours} made by backup-guard, ` +
-    `${args.expiredOurs} of them past expiry); this request needs ${args.needed} more. ` +
+    `${args.expiredOurs} of them past expiry); this request needs ${args.needed} more. ${quotaAdvice(args.kind)}`
+  );
+}
+
+/** What to do about a full manual-snapshot quota of `kind`. */
+function quotaAdvice(kind: SnapshotKind): string {
+  return (
     `Run 'backup-guard prune --apply' to delete expired ones, delete other manual snapshots, or raise the RDS quota ` +
-    `"${args.kind === 'aurora-cluster' ? 'Manual DB cluster snapshots' : 'Manual DB instance snapshots'}" in Service Quotas and set snapshots.quotaPerRegion.`
+    `"${kind === 'aurora-cluster' ? 'Manual DB cluster snapshots' : 'Manual DB instance snapshots'}" in Service Quotas and set snapshots.quotaPerRegion.`
   );
 }
 
@@ -428,22 +436,29 @@ async function attemptCreate(
     const snapshot = await backend.create(target, snapshotId, context.tags);
     return { target, startedAt, attempts, snapshot, naming };
   } catch (error) {
-    const kind = backend.classify(error);
+    const kind = backend.classify(error, target);
     if (kind === 'exists') {
       // A look that fails leaves the create's own error as the answer (nothing was taken).
       const found = await findSnapshot(snapshotId, target, backend).catch(() => undefined);
       if (found) return settleExisting(found, target, startedAt, attempts, backend, context, naming);
     }
     if (kind === 'quota') {
+      // The count before the creates allowed it: the region's quota is lower than the policy says
+      // (or another writer filled it meanwhile).
+      const message = `${describeError(error)}: the region's quota is full before the snapshots.quotaPerRegion (${deps.policy.quotaPerRegion}) the policy allows. ${quotaAdvice(target.kind)}`;
       return {
         target,
         outcome: 'quota',
         durationMs: now().getTime() - startedAt,
         attempts,
-        error: { code: backend.codeOf(error), message: describeError(error) },
+        error: { code: backend.codeOf(error), message },
       };
     }
     if (kind === 'busy') return { target, startedAt, attempts, error, naming };
+    if (kind === 'unavailable') {
+      const message = `${target.id} is ${target.status ?? 'not available'}, a state it does not leave on its own, so no snapshot was taken (${describeError(error)}). Make it available (start it, add storage, restore its KMS key or fix its parameters), then ask again.`;
+      return errorResult(target, startedAt, now, attempts, new Error(message), () => backend.codeOf(error));
+    }
     return errorResult(target, startedAt, now, attempts, error, backend.codeOf);
   }
 }

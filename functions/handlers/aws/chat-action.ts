@@ -14,7 +14,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
-import { dynamoFirstDelivery } from '../../aws/chat-deliveries.ts';
+import { dynamoDeliveryDone, dynamoFirstDelivery } from '../../aws/chat-deliveries.ts';
 import { amazonQReplier, CHAT_NOTIFICATION_TOPIC_ENV } from '../../aws/chat-notifications.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { awsCollectors } from '../../aws/collectors.ts';
@@ -178,8 +178,10 @@ export const handler = middy(async (event: unknown, context: Context) => {
       }),
       ...observability,
       ...(deps.topicArn ? { notifications: { client: deps.sns, topicArn: deps.topicArn } } : {}),
-      // Lambda may deliver the same event twice: only the first delivery runs and answers.
+      // Lambda may deliver the same event twice: only the first delivery runs and answers (and
+      // a retry of one stopped before it answered: the claim lapses at this run's timeout).
       firstDelivery: dynamoFirstDelivery(deps.dynamo, deps.tableName),
+      deliveryDone: dynamoDeliveryDone(deps.dynamo, deps.tableName),
       remainingMs,
     });
   } finally {

@@ -13,7 +13,7 @@ import { gcpSnapshotCloud } from '../../actions/snapshot/gcp.ts';
 import { type ChatActionMetric, runChatAction } from '../../chatops/action.ts';
 import type { ChatActions } from '../../chatops/actions.ts';
 import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
-import { claimOnce, type RequestRecordStore, runOncePerKey } from '../../chatops/once.ts';
+import { claimOnce, holdClaim, type RequestRecordStore, runOncePerKey } from '../../chatops/once.ts';
 import { describeError, InputError } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
@@ -81,15 +81,34 @@ export interface ChatActionFunctionDependencies {
   /** The function's timeout less what has passed (Cloud Run gives no remaining-time call). */
   readonly remainingMs?: () => number;
   /** Claims a hand-off's first delivery (functions/chatops/action.ts); absent: every delivery runs. */
-  readonly firstDelivery?: (deliveryKey: string) => Promise<boolean>;
+  readonly firstDelivery?: (deliveryKey: string, until?: Date) => Promise<boolean>;
+  /** Holds that claim once its run ended (functions/chatops/action.ts). */
+  readonly deliveryDone?: (deliveryKey: string) => Promise<void>;
 }
 
 /**
  * The first-delivery claim over the request records: Pub/Sub redelivers a message until it is
- * acknowledged, so the same work may arrive again within the records' keep time.
+ * acknowledged, so the same work may arrive again within the records' keep time. Claimed until the
+ * run would be stopped (`until`), then held by {@link deliveryDoneOver}: a run stopped before it
+ * answered (the timeout, a crash) leaves its redelivery to run and answer.
  */
-export function firstDeliveryOver(records: RequestRecordStore): (deliveryKey: string) => Promise<boolean> {
-  return (deliveryKey) => claimOnce(`delivery-${deliveryKey}`, records, { keepMs: RECORD_KEEP_MS });
+export function firstDeliveryOver(
+  records: RequestRecordStore,
+  now: () => Date = () => new Date(),
+): (deliveryKey: string, until?: Date) => Promise<boolean> {
+  return (deliveryKey, until) =>
+    claimOnce(`delivery-${deliveryKey}`, records, {
+      keepMs: until ? Math.max(0, until.getTime() - now().getTime()) : RECORD_KEEP_MS,
+      now,
+    });
+}
+
+/** The `deliveryDone` of {@link firstDeliveryOver}: the claim held for the records' keep time. */
+export function deliveryDoneOver(
+  records: RequestRecordStore,
+  now: () => Date = () => new Date(),
+): (deliveryKey: string) => Promise<void> {
+  return (deliveryKey) => holdClaim(`delivery-${deliveryKey}`, records, { keepMs: RECORD_KEEP_MS, now });
 }
 
 /** The `chatAction` Pub/Sub function over `deps`; never throws for a command that failed. */
@@ -118,6 +137,7 @@ export function createChatActionFunction(
       ...(d.now ? { now: d.now } : {}),
       ...(d.remainingMs ? { remainingMs: d.remainingMs } : {}),
       ...(d.firstDelivery ? { firstDelivery: d.firstDelivery } : {}),
+      ...(d.deliveryDone ? { deliveryDone: d.deliveryDone } : {}),
     });
     d.logger.info('chat action finished', { outcome: outcome.outcome, metrics: counts });
   };
@@ -140,6 +160,7 @@ function containerDependencies(): ChatActionFunctionDependencies {
       actions: gcpChatActions({ policy: loadFunctionPolicy(), clients, records, logger }),
       logger,
       firstDelivery: firstDeliveryOver(records),
+      deliveryDone: deliveryDoneOver(records),
     };
   }
   const startedAt = Date.now();

@@ -8,12 +8,14 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { dynamoDeliveryDone, dynamoFirstDelivery } from '../../../functions/aws/chat-deliveries.ts';
 import type { ChatSnapshotRequest } from '../../../functions/chatops/actions.ts';
 import { type ChatWork, requestKeyOf } from '../../../functions/chatops/work.ts';
 import { ANSWER_MARGIN_MS, chatAction } from '../../../functions/handlers/aws/chat-action.ts';
 import { amazonQCommand } from '../../../functions/handlers/aws/chat-amazon-q.ts';
 import { METRICS_NAMESPACE } from '../../../functions/handlers/aws/observability.ts';
 import { fakeActions } from '../../chatops/fake-actions.ts';
+import { startLocalDynamo } from '../../jobs/dynalite.ts';
 import { type SlackReceiver, startSlackReceiver } from '../../sim/slack-receiver.ts';
 import { type CapturedOutput, capturePowertoolsOutput } from './powertools-output.ts';
 
@@ -219,6 +221,43 @@ describe('the chat-action Lambda', () => {
     expect(output.logs().map((line) => line.message)).toContain(
       'chat work delivery not recorded; running it',
     );
+  });
+
+  it('answers a hand-off delivered again after its first delivery was stopped at the function timeout, and only once', async () => {
+    // Prepare: the deployed claim (the idempotency table); the function has 15 minutes per run.
+    const dynamo = await startLocalDynamo();
+    let clock = new Date();
+    const url = receiver.responseUrl();
+    const deps = (actions: ReturnType<typeof fakeActions>) => ({
+      actions,
+      ...observability('chat-action'),
+      replyHosts: ['127.0.0.1'],
+      firstDelivery: dynamoFirstDelivery(dynamo.client, dynamo.tableName, () => clock),
+      deliveryDone: dynamoDeliveryDone(dynamo.client, dynamo.tableName, () => clock),
+      now: () => clock,
+      remainingMs: () => 15 * 60_000,
+    });
+    const handOff = work(clock, url);
+    // The first delivery's readiness never ends: Lambda stops the function at its timeout and
+    // delivers the event again (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html).
+    const stuck = fakeActions();
+    stuck.readiness = () => new Promise(() => undefined);
+    void chatAction(handOff, deps(stuck));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    try {
+      // Act: Lambda's retry a minute after the timeout, then a duplicate of the retry.
+      clock = new Date(clock.getTime() + 16 * 60_000);
+      const retry = await chatAction(handOff, deps(fakeActions()));
+      clock = new Date(clock.getTime() + 60_000);
+      const duplicate = await chatAction(handOff, deps(fakeActions()));
+
+      // Assess
+      expect([retry.outcome, duplicate.outcome]).toEqual(['completed', 'repeat']);
+      expect(receiver.postsTo(url)).toHaveLength(1);
+    } finally {
+      await dynamo.close();
+    }
   });
 
   it('stops waiting for snapshots a minute before the function times out', async () => {
