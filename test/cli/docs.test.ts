@@ -5,6 +5,7 @@ import { allChecks } from '../../functions/checks/index.ts';
 import { README_HELP } from '../../functions/cli/cli.ts';
 import { renderCheckCatalog, renderPolicyReference, withHelp } from '../../functions/cli/docs.ts';
 import * as gcpPlan from '../../infra/gcp/plan.ts';
+import { CHAT_POLICY, OWN_DUMPS_POLICY, OWN_KEYS_POLICY, readCdkJson, synthesize } from '../infra/support.ts';
 
 /** Each GCP custom role id of the deploy plan with its permissions (`X_ROLE_ID` beside `X_PERMISSIONS`). */
 const GCP_CUSTOM_ROLES = Object.entries(gcpPlan).flatMap(([name, value]) => {
@@ -114,6 +115,31 @@ describe('generated docs', () => {
     // Assess
     expect(fields).toEqual(expect.arrayContaining(['teams', 'channels', 'enterpriseId']));
     for (const field of fields) expect(paragraph).toMatch(new RegExp(`\`(chatops\\.slack\\.)?${field}\``));
+  });
+
+  it('states the CloudWatch alarms the deployment makes in the cost notes of README.md and docs/deploy.md', async () => {
+    // Prepare: the policy cdk.json deploys, and it with each optional job added.
+    const base = readCdkJson().context.backupGuardPolicy as Record<string, unknown>;
+    const alarms = (policy: unknown) =>
+      Object.keys(synthesize(policy).templates.audit.findResources('AWS::CloudWatch::Alarm')).length;
+    const readme = (await readFile('README.md', 'utf8')).replace(/\s+/g, ' ');
+    const deploy = (await readFile('docs/deploy.md', 'utf8')).replace(/\s+/g, ' ');
+
+    // Act
+    const deployed = alarms(base);
+    const added = [OWN_DUMPS_POLICY, OWN_KEYS_POLICY, { chatops: CHAT_POLICY.chatops }].map(
+      (extra) => alarms({ ...base, ...extra }) - deployed,
+    );
+
+    // Assess: the stated count, cost and increments, read where each file states them.
+    const cost = `$${(deployed * 0.1).toFixed(2)} a month`;
+    expect(added).toEqual([4, 4, 4]);
+    expect(/CloudWatch alarms: .*?\.(?= |$)/.exec(deploy)?.[0]).toBe(
+      `CloudWatch alarms: ${deployed} standard alarms at $0.10 each, so ${cost}, as cdk.json deploys it (the \`audit-pitr\` and \`snapshot\` jobs); 4 more for each of \`audit-dumps\`, \`audit-keys\` and the chat functions when deployed.`,
+    );
+    expect(/\d+ CloudWatch alarms are [^;]*;/.exec(readme)?.[0]).toBe(
+      `${deployed} CloudWatch alarms are ${cost} (4 more for each of audit-dumps, audit-keys and ChatOps);`,
+    );
   });
 
   it('documents every check id in the catalog with its remediation link', () => {
