@@ -4,6 +4,7 @@ import { LEDGER_PREFIX } from '../../functions/aws/ledger-location.ts';
 import { allChecks } from '../../functions/checks/index.ts';
 import { README_HELP } from '../../functions/cli/cli.ts';
 import { renderCheckCatalog, renderPolicyReference, withHelp } from '../../functions/cli/docs.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
 import * as gcpPlan from '../../infra/gcp/plan.ts';
 import { CHAT_POLICY, OWN_DUMPS_POLICY, OWN_KEYS_POLICY, readCdkJson, synthesize } from '../infra/support.ts';
 
@@ -140,6 +141,30 @@ describe('generated docs', () => {
     expect(/\d+ CloudWatch alarms are [^;]*;/.exec(readme)?.[0]).toBe(
       `${deployed} CloudWatch alarms are ${cost} (4 more for each of audit-dumps, audit-keys and ChatOps);`,
     );
+  });
+
+  it('names in the GCP tear-down of docs/deploy.md every function and service account it deletes', async () => {
+    // Prepare
+    const deploy = await readFile('docs/deploy.md', 'utf8');
+    const section = deploy.slice(deploy.indexOf('### Tear down (GCP)'), deploy.indexOf('## ChatOps'));
+
+    // Act: what --destroy deletes, from its plan.
+    const steps = gcpPlan.planGcpTeardown({
+      project: 'certctl-host',
+      region: 'europe-west1',
+      policy: parsePolicy({ gcp: { projects: ['certctl-prod'] } }),
+    });
+    const deleted = steps.flatMap((step) => {
+      if (step.kind !== 'run') return [];
+      const [, service, what, verb, name] = step.argv;
+      if (service === 'functions' && what === 'delete') return [verb ?? ''];
+      if (what === 'service-accounts' && verb === 'delete') return [(name ?? '').split('@')[0] ?? ''];
+      return [];
+    });
+
+    // Assess
+    expect(deleted).toEqual(expect.arrayContaining(['certctl-audit-keys', 'certctl-chat-action']));
+    expect(deleted.filter((name) => !section.includes(`\`${name}\``))).toEqual([]);
   });
 
   it('documents every check id in the catalog with its remediation link', () => {
