@@ -167,6 +167,18 @@ describe('generated docs', () => {
     expect(deleted.filter((name) => !section.includes(`\`${name}\``))).toEqual([]);
   });
 
+  it('lists exactly the registered checks, in catalog order, in the check table of README.md', async () => {
+    // Prepare
+    const readme = await readFile('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('## The checks'), readme.indexOf('### Key material'));
+
+    // Act
+    const ids = [...section.matchAll(/^\| `([a-z]+\.[a-z-]+)` +\|/gm)].map((match) => match[1]);
+
+    // Assess
+    expect(ids).toEqual(allChecks.map((check) => check.metadata.id));
+  });
+
   it('documents every check id in the catalog with its remediation link', () => {
     // Act
     const catalog = renderCheckCatalog(allChecks);
