@@ -6,7 +6,14 @@ import { README_HELP } from '../../functions/cli/cli.ts';
 import { renderCheckCatalog, renderPolicyReference, withHelp } from '../../functions/cli/docs.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import * as gcpPlan from '../../infra/gcp/plan.ts';
-import { CHAT_POLICY, OWN_DUMPS_POLICY, OWN_KEYS_POLICY, readCdkJson, synthesize } from '../infra/support.ts';
+import {
+  CHAT_POLICY,
+  FULL_POLICY,
+  OWN_DUMPS_POLICY,
+  OWN_KEYS_POLICY,
+  readCdkJson,
+  synthesize,
+} from '../infra/support.ts';
 
 /** Each GCP custom role id of the deploy plan with its permissions (`X_ROLE_ID` beside `X_PERMISSIONS`). */
 const GCP_CUSTOM_ROLES = Object.entries(gcpPlan).flatMap(([name, value]) => {
@@ -141,6 +148,28 @@ describe('generated docs', () => {
     expect(/\d+ CloudWatch alarms are [^;]*;/.exec(readme)?.[0]).toBe(
       `${deployed} CloudWatch alarms are ${cost} (4 more for each of audit-dumps, audit-keys and ChatOps);`,
     );
+  });
+
+  it('names every stack output by the key CloudFormation gives it, and only outputs that exist', async () => {
+    // Prepare: every stack with every optional part (chat, federation).
+    const deploy = await readFile('docs/deploy.md', 'utf8');
+    const readme = await readFile('README.md', 'utf8');
+    const { templates } = synthesize({ ...FULL_POLICY, chatops: CHAT_POLICY.chatops });
+
+    // Act
+    const keys = [templates.audit, templates.member, templates.federation].flatMap((template) =>
+      Object.keys(template?.toJSON().Outputs ?? {}),
+    );
+    const named = [...`${deploy}\n${readme}`.matchAll(/(?:stack )?outputs? `([A-Z][A-Za-z]+)`/g)].map(
+      (match) => match[1],
+    );
+
+    // Assess: `cdk deploy` prints, and describe-stacks answers, these keys; the docs name each.
+    expect(keys).toEqual(
+      expect.arrayContaining(['AuditFunctionName', 'SlackRequestUrl', 'FederationRoleArn']),
+    );
+    expect(keys.filter((key) => !deploy.includes(`\`${key}\``))).toEqual([]);
+    expect(named.filter((key) => !keys.includes(key ?? ''))).toEqual([]);
   });
 
   it('names in the GCP tear-down of docs/deploy.md every function and service account it deletes', async () => {
