@@ -172,6 +172,35 @@ describe('generated docs', () => {
     expect(named.filter((key) => !keys.includes(key ?? ''))).toEqual([]);
   });
 
+  it("names every environment variable a deployed Lambda gets in README.md's function table and docs/deploy.md", async () => {
+    // Prepare: every Lambda (the three audits, snapshot, readiness, the chat functions).
+    const deploy = await readFile('docs/deploy.md', 'utf8');
+    const readme = await readFile('README.md', 'utf8');
+    const table = readme.slice(readme.indexOf('| Function | Entry point | Environment |'));
+    const { templates } = synthesize({
+      ...OWN_KEYS_POLICY,
+      dumps: OWN_DUMPS_POLICY.dumps,
+      chatops: CHAT_POLICY.chatops,
+    });
+
+    // Act
+    const variables = new Set(
+      Object.values(templates.audit.findResources('AWS::Lambda::Function')).flatMap((fn) =>
+        Object.keys(
+          (fn as { Properties: { Environment?: { Variables?: object } } }).Properties.Environment
+            ?.Variables ?? {},
+        ),
+      ),
+    );
+
+    // Assess
+    expect(variables.size).toBeGreaterThan(6);
+    expect(
+      [...variables].filter((name) => !table.slice(0, table.indexOf('\n\n')).includes(`\`${name}`)),
+    ).toEqual([]);
+    expect([...variables].filter((name) => !deploy.includes(`\`${name}`))).toEqual([]);
+  });
+
   it('names in the GCP tear-down of docs/deploy.md every function and service account it deletes', async () => {
     // Prepare
     const deploy = await readFile('docs/deploy.md', 'utf8');
