@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { LEDGER_PREFIX } from '../../functions/aws/ledger-location.ts';
 import { allChecks } from '../../functions/checks/index.ts';
-import { README_HELP } from '../../functions/cli/cli.ts';
+import { COMMANDS, README_HELP } from '../../functions/cli/cli.ts';
 import { renderCheckCatalog, renderPolicyReference, withHelp } from '../../functions/cli/docs.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import * as gcpPlan from '../../infra/gcp/plan.ts';
@@ -39,6 +39,7 @@ describe('generated docs', () => {
     // Act / Assess
     expect(withHelp(readme, README_HELP)).toBe(readme);
     expect(readme).toContain('npx backup-guard audit --policy policy.yaml --format json > audit.json');
+    for (const command of COMMANDS) expect(readme).toContain(`$ npx backup-guard ${command.name} --help\n`);
   });
 
   it('documents the fields of list entries and named entries, saying which kind of entry a field belongs to', () => {
