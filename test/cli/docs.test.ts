@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { LEDGER_PREFIX } from '../../functions/aws/ledger-location.ts';
 import { allChecks } from '../../functions/checks/index.ts';
@@ -200,6 +200,31 @@ describe('generated docs', () => {
       [...variables].filter((name) => !table.slice(0, table.indexOf('\n\n')).includes(`\`${name}`)),
     ).toEqual([]);
     expect([...variables].filter((name) => !deploy.includes(`\`${name}`))).toEqual([]);
+  });
+
+  it('names every CloudWatch metric the functions emit in the cost notes of docs/deploy.md', async () => {
+    // Prepare: each metric name a function emits (Powertools addMetric, the chat functions' count):
+    // PascalCase of two words or more, so a count of verdicts ('GO') is not one.
+    const sources = await Promise.all(
+      (await readdir('functions', { recursive: true }))
+        .filter((file) => file.endsWith('.ts'))
+        .map((file) => readFile(`functions/${file}`, 'utf8')),
+    );
+    const deploy = await readFile('docs/deploy.md', 'utf8');
+    const costNotes = deploy.slice(deploy.indexOf('## Cost notes'), deploy.indexOf('### Choosing'));
+
+    // Act
+    const metrics = new Set(
+      sources.flatMap((source) =>
+        [...source.matchAll(/\b(?:addMetric|count)\(([^)]*)\)/g)].flatMap((call) =>
+          [...(call[1] ?? '').matchAll(/'([A-Z][a-z]+(?:[A-Z][a-z]+)+)'/g)].map((name) => name[1] ?? ''),
+        ),
+      ),
+    );
+
+    // Assess
+    expect([...metrics]).toEqual(expect.arrayContaining(['AuditCompleted', 'ChatCommandsCompleted']));
+    expect([...metrics].filter((name) => !costNotes.includes(`\`${name}\``))).toEqual([]);
   });
 
   it('names in the GCP tear-down of docs/deploy.md every function and service account it deletes', async () => {
