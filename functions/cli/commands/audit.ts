@@ -132,12 +132,20 @@ function resolveSelection(values: Record<string, unknown>): Selection {
       );
     }
   }
-  return {
-    groups,
-    checks: include?.ids,
-    excludeChecks: exclude?.ids,
-    severities: severityWords ? new Set(severityWords as Severity[]) : undefined,
-  };
+  const severities = severityWords ? new Set(severityWords as Severity[]) : undefined;
+  // Filters that leave no check would report nothing and exit 0, "every check passed", on nothing.
+  const selected = checks.filter(
+    (check) =>
+      (include?.ids.has(check.id) ?? true) &&
+      !exclude?.ids.has(check.id) &&
+      (severities?.has(check.severity) ?? true),
+  );
+  if (selected.length === 0) {
+    throw new InputError(
+      "--check, --exclude-check and --severity together select no check, so nothing would be reported; 'backup-guard checks' lists each check's severity",
+    );
+  }
+  return { groups, checks: include?.ids, excludeChecks: exclude?.ids, severities };
 }
 
 interface AuditArgs {
