@@ -459,7 +459,10 @@ export const auditCommand: CliCommand = {
       help: 'Publish the findings to AWS Security Hub (scope-safe: only scopes this run fully evaluated may resolve or archive earlier findings). Filters narrow the report, never what is published',
     },
     ...ENDPOINT_OPTIONS,
-    'no-color': { type: 'boolean', help: 'No colours in the table (also NO_COLOR; FORCE_COLOR forces them)' },
+    'no-color': {
+      type: 'boolean',
+      help: 'No colours in the table, whatever FORCE_COLOR says (without it: FORCE_COLOR forces them, else NO_COLOR turns them off)',
+    },
     quiet: { type: 'boolean', help: 'No progress on stderr' },
   },
   details: `Filters (--check, --exclude-check, --severity) narrow the report and its exit code to the checks
