@@ -275,18 +275,20 @@ export class ChatOps extends Construct {
 
     this.alarms = this.createAlarms(props.alarmTopic);
 
-    new CfnOutput(this, 'SlackRequestUrl', {
-      value: this.slackUrl.url,
-      description: "The Slack app's slash command Request URL",
-    });
-    new CfnOutput(this, 'SlackSigningSecretArn', {
-      value: this.signingSecret.secretArn,
-      description: "Put the Slack app's signing secret here (aws secretsmanager put-secret-value)",
-    });
-    new CfnOutput(this, 'AmazonQFunctionName', { value: this.amazonQ.function.functionName });
-    new CfnOutput(this, 'AmazonQChannelRoleArn', { value: this.channelRole.roleArn });
-    new CfnOutput(this, 'AmazonQGuardrailPolicyArn', { value: this.guardrailPolicy.managedPolicyArn });
-    new CfnOutput(this, 'AmazonQNotificationTopicArn', { value: this.notificationTopic.topicArn });
+    // Outputs keep the keys docs/deploy.md names: inside this construct CDK would prefix each with
+    // the construct path and a hash (`ChatOpsSlackRequestUrl0C0C23DB`).
+    const output = (id: string, value: string, description?: string) =>
+      new CfnOutput(this, id, { value, ...(description ? { description } : {}) }).overrideLogicalId(id);
+    output('SlackRequestUrl', this.slackUrl.url, "The Slack app's slash command Request URL");
+    output(
+      'SlackSigningSecretArn',
+      this.signingSecret.secretArn,
+      "Put the Slack app's signing secret here (aws secretsmanager put-secret-value)",
+    );
+    output('AmazonQFunctionName', this.amazonQ.function.functionName);
+    output('AmazonQChannelRoleArn', this.channelRole.roleArn);
+    output('AmazonQGuardrailPolicyArn', this.guardrailPolicy.managedPolicyArn);
+    output('AmazonQNotificationTopicArn', this.notificationTopic.topicArn);
   }
 
   private createAlarms(topic: ITopic): ChatOpsAlarms {

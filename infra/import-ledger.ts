@@ -33,8 +33,10 @@ export function addImportLedger(scope: Construct, jobs: readonly ScheduledJob[])
     enforceSSL: true,
     blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
     objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    // A cache of Security Hub: losing it costs one full read, so the stack may take it along.
-    removalPolicy: RemovalPolicy.DESTROY,
+    // Kept when the stack is destroyed: CloudFormation deletes only an empty bucket, so a bucket
+    // holding ledgers would stop `cdk destroy`. It is a cache of Security Hub (losing it costs one
+    // full read) and its lifecycle empties it within 90 days; docs/deploy.md says to delete it.
+    removalPolicy: RemovalPolicy.RETAIN,
     // Every run rewrites the ledgers it uses (at least at each weekly reconciliation); a ledger left
     // untouched this long belongs to a destination no longer published.
     lifecycleRules: [{ prefix: LEDGER_PREFIX, expiration: Duration.days(90) }],

@@ -146,8 +146,11 @@ export class ScheduledJob extends Construct {
     // Each job's schedule lives in a group of its own, so the Scheduler role can trust exactly that
     // group: the schedule's own ARN cannot be named (the schedule refers to the role, and the role's
     // trust would refer back to the schedule, a dependency cycle).
+    // Deleted with the stack (CDK retains schedule groups by default): a group left behind under
+    // its fixed name would make the next deployment fail to create it.
     const scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', {
       scheduleGroupName: `${JOB_ROLE_PREFIX}${props.job}`,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     // Our own role (rather than the target's shared one) so its trust and grant are explicit. The
     // trust names the account and the schedule group (confused-deputy prevention for EventBridge

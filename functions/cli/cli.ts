@@ -84,12 +84,10 @@ Start with: npx backup-guard init, then npx backup-guard audit --policy policy.y
 Try it without a cloud: npm run demo
 `;
 
-/** The help the README shows (`npm run docs`): the command list, then the options of each command it documents. */
+/** The help the README shows (`npm run docs`): the command list, then the options of every command. */
 export const README_HELP = [
   `$ npx backup-guard --help\n${HELP}`,
-  ...[auditCommand, snapshotCommand, pruneCommand, readinessCommand].map(
-    (command) => `$ npx backup-guard ${command.name} --help\n${commandHelp(command)}`,
-  ),
+  ...COMMANDS.map((command) => `$ npx backup-guard ${command.name} --help\n${commandHelp(command)}`),
 ].join('\n');
 
 /** `unknown command 'audti'. Did you mean 'audit'?` on stderr, and exit 2. */

@@ -516,7 +516,8 @@ export function judgedResources(findings: readonly Finding[]): ResourceRef[] {
 /**
  * Why a report proves less than the policy asks, beyond failed scopes and NOT_AVAILABLE findings:
  * no database matched the targets at all (a tag typo selects nothing and must not read as a pass),
- * or named targets were not found. Empty when the coverage is what the policy asked for.
+ * the run had no scope to read at all, or named targets were not found. Empty when the coverage is
+ * what the policy asked for.
  */
 export function coverageProblems(
   report: Pick<AuditReport, 'findings' | 'scopes' | 'unmatchedTargets' | 'unplanned'>,
@@ -526,9 +527,17 @@ export function coverageProblems(
     problems.push(`${failure.provider} could not be audited at all: ${failure.message} (${failure.code})`);
   }
   const everyScopeComplete = report.scopes.every((scope) => scope.status === 'complete');
-  if (report.scopes.length > 0 && everyScopeComplete && judgedResources(report.findings).length === 0) {
+  const nothingJudged = judgedResources(report.findings).length === 0;
+  if (report.scopes.length > 0 && everyScopeComplete && nothingJudged) {
     problems.push(
       "no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so nothing was proven restorable",
+    );
+  }
+  // No scope at all (`--group dumps` on a policy without dump locations, a region narrowed to one
+  // holding none of them): nothing was read, and "every check passed" would be a pass on nothing.
+  if (report.scopes.length === 0 && nothingJudged && (report.unplanned ?? []).length === 0) {
+    problems.push(
+      'nothing was audited: the policy gives the check groups of this run nothing to read in the clouds, regions and projects it covers (dumps.locations, keys.items), so nothing was proven restorable',
     );
   }
   if (report.unmatchedTargets && report.unmatchedTargets.length > 0) {

@@ -40,24 +40,29 @@ export const DEPLOY_EXIT_CODES = { ok: 0, failed: 1, badInput: 2 } as const;
 export const USAGE = `Usage: npm run deploy:gcp -- --project <id> --region <region> [options]
        (or: npx node infra/gcp/deploy.ts --project <id> --region <region> [options])
 
-Deploys the certctl-backup-guard audit Cloud Functions (2nd gen, Node.js 24, HTTP, internal-only,
-authenticated): audit-pitr (entry point auditPitr) always, audit-dumps (entry point auditDumps)
-when the policy has Cloud Storage dump locations (and removes it when it no longer has). Each runs
-as its own service account with only its own reads (a custom role with three Cloud SQL read
-permissions on each audited project; a dump reader role on each dump bucket only); the scheduler
-gets roles/run.invoker on each function, the build roles/run.builder. One Cloud Scheduler job per
-function, with OIDC authentication. Prints each runtime account's uniqueId for the AWS federation
-role (gcp.federation.serviceAccountUniqueId takes one id or a list).
+Deploys the certctl-backup-guard Cloud Functions (2nd gen, Node.js 24): the audits, HTTP,
+internal-only and authenticated, each on its own Cloud Scheduler job with OIDC authentication:
+audit-pitr (entry point auditPitr) always, audit-dumps (entry point auditDumps) when the policy has
+Cloud Storage dump locations, audit-keys (entry point auditKeys) when its keys inventory names a
+Secret Manager secret (each removed when the policy no longer has them); snapshot (entry point
+snapshot, HTTP and authenticated) always, for snapshot and readiness requests, its job running the
+maintenance scan; and with chatops.slack.teams, chat-slack (entry point chatSlack, public: Slack
+signs each request) and chat-action (entry point chatAction, on the chat Pub/Sub topic). Each runs
+as its own service account with only its own reads (custom roles in the audited projects, the dump
+reader on each dump bucket only); the scheduler gets roles/run.invoker on each function, the build
+roles/run.builder. Prints each runtime account's uniqueId for the AWS federation role
+(gcp.federation.serviceAccountUniqueId takes one id or a list).
 
 Options:
   --project <id>          project that hosts the function, its service accounts and the job (required)
   --region <region>       region of the function and the job, e.g. europe-west1 (required)
   --policy <file>         policy file (JSON or YAML); default: "${POLICY_CONTEXT_KEY}" in cdk.json
-  --function-name <name>  the audit-pitr function; default: ${DEFAULT_FUNCTION_NAME} (audit-dumps is
-                          certctl-audit-dumps)
+  --function-name <name>  the audit-pitr function; default: ${DEFAULT_FUNCTION_NAME} (the others are
+                          certctl-<name>: certctl-audit-dumps, certctl-snapshot, ...)
   --time-zone <tz>        time zone of the schedule; default: Etc/UTC
-  --destroy               tear everything down instead: every function, every binding the last
-                          deployment recorded, those of the policy's gcp.projects and dump buckets
+  --destroy               tear everything down instead: every function and service account, every
+                          binding the last deployment recorded, those of the policy's gcp.projects,
+                          dump buckets and inventory secrets
   --dry-run               print every command as a bash script; run nothing, write nothing
   --help                  show this text
 

@@ -1,10 +1,19 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { LEDGER_PREFIX } from '../../functions/aws/ledger-location.ts';
 import { allChecks } from '../../functions/checks/index.ts';
-import { README_HELP } from '../../functions/cli/cli.ts';
+import { COMMANDS, README_HELP } from '../../functions/cli/cli.ts';
 import { renderCheckCatalog, renderPolicyReference, withHelp } from '../../functions/cli/docs.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
 import * as gcpPlan from '../../infra/gcp/plan.ts';
+import {
+  CHAT_POLICY,
+  FULL_POLICY,
+  OWN_DUMPS_POLICY,
+  OWN_KEYS_POLICY,
+  readCdkJson,
+  synthesize,
+} from '../infra/support.ts';
 
 /** Each GCP custom role id of the deploy plan with its permissions (`X_ROLE_ID` beside `X_PERMISSIONS`). */
 const GCP_CUSTOM_ROLES = Object.entries(gcpPlan).flatMap(([name, value]) => {
@@ -30,6 +39,7 @@ describe('generated docs', () => {
     // Act / Assess
     expect(withHelp(readme, README_HELP)).toBe(readme);
     expect(readme).toContain('npx backup-guard audit --policy policy.yaml --format json > audit.json');
+    for (const command of COMMANDS) expect(readme).toContain(`$ npx backup-guard ${command.name} --help\n`);
   });
 
   it('documents the fields of list entries and named entries, saying which kind of entry a field belongs to', () => {
@@ -114,6 +124,143 @@ describe('generated docs', () => {
     // Assess
     expect(fields).toEqual(expect.arrayContaining(['teams', 'channels', 'enterpriseId']));
     for (const field of fields) expect(paragraph).toMatch(new RegExp(`\`(chatops\\.slack\\.)?${field}\``));
+  });
+
+  it('states the CloudWatch alarms the deployment makes in the cost notes of README.md and docs/deploy.md', async () => {
+    // Prepare: the policy cdk.json deploys, and it with each optional job added.
+    const base = readCdkJson().context.backupGuardPolicy as Record<string, unknown>;
+    const alarms = (policy: unknown) =>
+      Object.keys(synthesize(policy).templates.audit.findResources('AWS::CloudWatch::Alarm')).length;
+    const readme = (await readFile('README.md', 'utf8')).replace(/\s+/g, ' ');
+    const deploy = (await readFile('docs/deploy.md', 'utf8')).replace(/\s+/g, ' ');
+
+    // Act
+    const deployed = alarms(base);
+    const added = [OWN_DUMPS_POLICY, OWN_KEYS_POLICY, { chatops: CHAT_POLICY.chatops }].map(
+      (extra) => alarms({ ...base, ...extra }) - deployed,
+    );
+
+    // Assess: the stated count, cost and increments, read where each file states them.
+    const cost = `$${(deployed * 0.1).toFixed(2)} a month`;
+    expect(added).toEqual([4, 4, 4]);
+    expect(/CloudWatch alarms: .*?\.(?= |$)/.exec(deploy)?.[0]).toBe(
+      `CloudWatch alarms: ${deployed} standard alarms at $0.10 each, so ${cost}, as cdk.json deploys it (the \`audit-pitr\` and \`snapshot\` jobs); 4 more for each of \`audit-dumps\`, \`audit-keys\` and the chat functions when deployed.`,
+    );
+    expect(/\d+ CloudWatch alarms are [^;]*;/.exec(readme)?.[0]).toBe(
+      `${deployed} CloudWatch alarms are ${cost} (4 more for each of audit-dumps, audit-keys and ChatOps);`,
+    );
+  });
+
+  it('names every stack output by the key CloudFormation gives it, and only outputs that exist', async () => {
+    // Prepare: every stack with every optional part (chat, federation).
+    const deploy = await readFile('docs/deploy.md', 'utf8');
+    const readme = await readFile('README.md', 'utf8');
+    const { templates } = synthesize({ ...FULL_POLICY, chatops: CHAT_POLICY.chatops });
+
+    // Act
+    const keys = [templates.audit, templates.member, templates.federation].flatMap((template) =>
+      Object.keys(template?.toJSON().Outputs ?? {}),
+    );
+    const named = [...`${deploy}\n${readme}`.matchAll(/(?:stack )?outputs? `([A-Z][A-Za-z]+)`/g)].map(
+      (match) => match[1],
+    );
+
+    // Assess: `cdk deploy` prints, and describe-stacks answers, these keys; the docs name each.
+    expect(keys).toEqual(
+      expect.arrayContaining(['AuditFunctionName', 'SlackRequestUrl', 'FederationRoleArn']),
+    );
+    expect(keys.filter((key) => !deploy.includes(`\`${key}\``))).toEqual([]);
+    expect(named.filter((key) => !keys.includes(key ?? ''))).toEqual([]);
+  });
+
+  it("names every environment variable a deployed Lambda gets in README.md's function table and docs/deploy.md", async () => {
+    // Prepare: every Lambda (the three audits, snapshot, readiness, the chat functions).
+    const deploy = await readFile('docs/deploy.md', 'utf8');
+    const readme = await readFile('README.md', 'utf8');
+    const table = readme.slice(readme.indexOf('| Function | Entry point | Environment |'));
+    const { templates } = synthesize({
+      ...OWN_KEYS_POLICY,
+      dumps: OWN_DUMPS_POLICY.dumps,
+      chatops: CHAT_POLICY.chatops,
+    });
+
+    // Act
+    const variables = new Set(
+      Object.values(templates.audit.findResources('AWS::Lambda::Function')).flatMap((fn) =>
+        Object.keys(
+          (fn as { Properties: { Environment?: { Variables?: object } } }).Properties.Environment
+            ?.Variables ?? {},
+        ),
+      ),
+    );
+
+    // Assess
+    expect(variables.size).toBeGreaterThan(6);
+    expect(
+      [...variables].filter((name) => !table.slice(0, table.indexOf('\n\n')).includes(`\`${name}`)),
+    ).toEqual([]);
+    expect([...variables].filter((name) => !deploy.includes(`\`${name}`))).toEqual([]);
+  });
+
+  it('names every CloudWatch metric the functions emit in the cost notes of docs/deploy.md', async () => {
+    // Prepare: each metric name a function emits (Powertools addMetric, the chat functions' count):
+    // PascalCase of two words or more, so a count of verdicts ('GO') is not one.
+    const sources = await Promise.all(
+      (await readdir('functions', { recursive: true }))
+        .filter((file) => file.endsWith('.ts'))
+        .map((file) => readFile(`functions/${file}`, 'utf8')),
+    );
+    const deploy = await readFile('docs/deploy.md', 'utf8');
+    const costNotes = deploy.slice(deploy.indexOf('## Cost notes'), deploy.indexOf('### Choosing'));
+
+    // Act
+    const metrics = new Set(
+      sources.flatMap((source) =>
+        [...source.matchAll(/\b(?:addMetric|count)\(([^)]*)\)/g)].flatMap((call) =>
+          [...(call[1] ?? '').matchAll(/'([A-Z][a-z]+(?:[A-Z][a-z]+)+)'/g)].map((name) => name[1] ?? ''),
+        ),
+      ),
+    );
+
+    // Assess
+    expect([...metrics]).toEqual(expect.arrayContaining(['AuditCompleted', 'ChatCommandsCompleted']));
+    expect([...metrics].filter((name) => !costNotes.includes(`\`${name}\``))).toEqual([]);
+  });
+
+  it('names in the GCP tear-down of docs/deploy.md every function and service account it deletes', async () => {
+    // Prepare
+    const deploy = await readFile('docs/deploy.md', 'utf8');
+    const section = deploy.slice(deploy.indexOf('### Tear down (GCP)'), deploy.indexOf('## ChatOps'));
+
+    // Act: what --destroy deletes, from its plan.
+    const steps = gcpPlan.planGcpTeardown({
+      project: 'certctl-host',
+      region: 'europe-west1',
+      policy: parsePolicy({ gcp: { projects: ['certctl-prod'] } }),
+    });
+    const deleted = steps.flatMap((step) => {
+      if (step.kind !== 'run') return [];
+      const [, service, what, verb, name] = step.argv;
+      if (service === 'functions' && what === 'delete') return [verb ?? ''];
+      if (what === 'service-accounts' && verb === 'delete') return [(name ?? '').split('@')[0] ?? ''];
+      return [];
+    });
+
+    // Assess
+    expect(deleted).toEqual(expect.arrayContaining(['certctl-audit-keys', 'certctl-chat-action']));
+    expect(deleted.filter((name) => !section.includes(`\`${name}\``))).toEqual([]);
+  });
+
+  it('lists exactly the registered checks, in catalog order, in the check table of README.md', async () => {
+    // Prepare
+    const readme = await readFile('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('## The checks'), readme.indexOf('### Key material'));
+
+    // Act
+    const ids = [...section.matchAll(/^\| `([a-z]+\.[a-z-]+)` +\|/gm)].map((match) => match[1]);
+
+    // Assess
+    expect(ids).toEqual(allChecks.map((check) => check.metadata.id));
   });
 
   it('documents every check id in the catalog with its remediation link', () => {

@@ -1,6 +1,9 @@
 /** The policies in examples/ load, pass the deployment rules, and say what their comments claim. */
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { PolicyError } from '../../functions/core/errors.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
 import { loadPolicyFile } from '../../functions/core/policy-file.ts';
 import { loadDeploymentPolicy } from '../../infra/gcp/deploy.ts';
 import { validateGcpDeployablePolicy } from '../../infra/gcp/plan.ts';
@@ -43,5 +46,36 @@ describe('examples/', () => {
       centralRegion: 'eu-west-1',
     });
     expect(() => validateGcpDeployablePolicy(policy)).not.toThrow();
+  });
+
+  it('parses every policy snippet of README.md and docs/deploy.md, the keys sketch short only of the items it leaves out', async () => {
+    // Prepare: every ```yaml block, at its own indentation (a block inside a list item is indented).
+    const blocks = (
+      await Promise.all(['README.md', 'docs/deploy.md'].map((file) => readFile(file, 'utf8')))
+    ).flatMap((text) =>
+      [...text.matchAll(/^( *)```yaml\n([\s\S]*?)^ *```/gm)].map(([, indent = '', body = '']) =>
+        body
+          .split('\n')
+          .map((line) => line.slice(indent.length))
+          .join('\n'),
+      ),
+    );
+
+    // Act: the problems each snippet has as a policy.
+    const problems = blocks.map((block) => {
+      try {
+        parsePolicy(parse(block));
+        return [];
+      } catch (error) {
+        if (!(error instanceof PolicyError)) throw error;
+        return error.issues.map((issue) => `${issue.path}: ${issue.message}`);
+      }
+    });
+
+    // Assess: README's keys sketch says "every other preset item" is left out; nothing else is wrong.
+    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    expect(
+      problems.flat().filter((problem) => !/^keys\.items\.[\w.-]+: .* is not mapped:/.test(problem)),
+    ).toEqual([]);
   });
 });

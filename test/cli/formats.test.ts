@@ -189,18 +189,23 @@ describe('backup-guard audit formats', () => {
     expect(await readFile(join(dir, 'backup-guard-audit.csv'), 'utf8')).toMatch(/^status,/);
   });
 
-  it('colours the table with FORCE_COLOR, never with --no-color or NO_COLOR', async () => {
+  it('colours the table: --no-color off, else FORCE_COLOR on unless 0, else NO_COLOR off, else on a terminal', async () => {
     // Act
     const forced = await audit([], captureIo({ FORCE_COLOR: '1' }));
     const refused = await audit(['--no-color'], captureIo({ FORCE_COLOR: '1' }));
     const tty = await audit([], captureIo({}, { color: true }));
     const noColor = await audit([], captureIo({ NO_COLOR: '1' }, { color: true }));
+    // The README's order: --no-color, then FORCE_COLOR (any value but 0 or false), then NO_COLOR.
+    const forcedOverNoColor = await audit([], captureIo({ FORCE_COLOR: '1', NO_COLOR: '1' }));
+    const forceZero = await audit([], captureIo({ FORCE_COLOR: '0' }, { color: true }));
 
     // Assess
     expect(forced.out).toContain('\u001b[31m');
     expect(refused.out).not.toContain('\u001b[');
     expect(tty.out).toContain('\u001b[31m');
     expect(noColor.out).not.toContain('\u001b[');
+    expect(forcedOverNoColor.out).toContain('\u001b[31m');
+    expect(forceZero.out).not.toContain('\u001b[');
   });
 
   it('lists the catalog as JSON with its schema version when checks --format json', async () => {

@@ -197,6 +197,25 @@ describe('backup-guard input checks', () => {
     expect(lines[5]).toContain("--group 'pitrr' is not a check group. Did you mean 'pitr'?");
   });
 
+  it('refuses filters that together select no check, before any call, instead of reporting every check passed', async () => {
+    // Prepare: pitr.lag is HIGH, not LOW; a check both asked for and excluded.
+    const io = captureIo();
+
+    // Act
+    const codes = [
+      await runCli(['audit', '--check', 'pitr.lag', '--severity', 'low'], io),
+      await runCli(['audit', '--check', 'pitr.window', '--exclude-check', 'pitr.window'], io),
+    ];
+
+    // Assess
+    expect(codes).toEqual([2, 2]);
+    const lines = io.err().trimEnd().split('\n');
+    expect(lines).toEqual([
+      "backup-guard: --check, --exclude-check and --severity together select no check, so nothing would be reported; 'backup-guard checks' lists each check's severity",
+      "backup-guard: --check, --exclude-check and --severity together select no check, so nothing would be reported; 'backup-guard checks' lists each check's severity",
+    ]);
+  });
+
   it('audits with the defaults the same way when the policy file is empty YAML or empty JSON', async () => {
     // Prepare
     const yaml = join(dir, 'empty.yaml');

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -104,6 +104,34 @@ describe('README shell examples', () => {
     // Assess
     expect(lines.length).toBeGreaterThan(10);
     expect(lines.some((line) => line.startsWith('npx backup-guard audit'))).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
+  it('name only real commands, options and files in the Examples of every --help and in examples/*.yaml', async () => {
+    // Prepare: each help's example lines, and the commands the example policies' comments show.
+    const helpLines = COMMANDS.flatMap((command) =>
+      (command.details ?? '').split('\n').filter((line) => /^ {2}np[mx] /.test(line)),
+    );
+    const files = (await readdir('examples')).map((name) => `examples/${name}`);
+    const exampleLines = (await Promise.all(files.map((file) => readFile(file, 'utf8')))).flatMap((text) =>
+      text
+        .split('\n')
+        .flatMap((line) => /^#\s+(np[mx] .*)$/.exec(line)?.[1] ?? [])
+        .map((line) => line.replace(/\s+#.*$/, '')),
+    );
+
+    // Act
+    const problems: string[] = [];
+    for (const line of [...helpLines.map((line) => line.trim()), ...exampleLines]) {
+      for (const words of commandsOf(line.replaceAll('"', ''))) {
+        const problem = await problemOf(words);
+        if (problem) problems.push(`${line}: ${problem}`);
+      }
+    }
+
+    // Assess
+    expect(helpLines.length).toBeGreaterThan(8);
+    expect(exampleLines.length).toBeGreaterThanOrEqual(3);
     expect(problems).toEqual([]);
   });
 

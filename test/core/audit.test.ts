@@ -454,6 +454,19 @@ describe('coverage', () => {
     expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
   });
 
+  it('exits "could not complete" when the run planned no scope at all (a group the policy gives nothing)', async () => {
+    // Prepare: `audit --group dumps` on a policy without dump locations plans nothing to read.
+    const report = await runAudit({ plans: [], checks: [retentionCheck], policy, now });
+
+    // Act
+    const problems = coverageProblems(report);
+
+    // Assess: "every check passed" would be a pass on nothing.
+    expect(report.scopes).toEqual([]);
+    expect(problems).toEqual([expect.stringContaining('nothing was audited')]);
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
+  });
+
   it('lists the named targets no database answers to, matching identifiers without regard to case', async () => {
     // Prepare
     const named = parsePolicy({

@@ -14,7 +14,17 @@ import { AUDIT_PITR_ENTRY, AUDIT_PITR_SERVICE, AUDIT_ROLE_NAME } from '../../inf
 import { buildBackupGuardApp } from '../../infra/backup-guard-app.ts';
 import { readPolicyContext } from '../../infra/policy-context.ts';
 import { AUDIT_MEMORY_MB } from '../../infra/scheduled-job.ts';
-import { FULL_POLICY, flatten, iamStatements, type Synthesized, synthesize, testContext } from './support.ts';
+import {
+  CHAT_POLICY,
+  FULL_POLICY,
+  flatten,
+  iamStatements,
+  OWN_DUMPS_POLICY,
+  OWN_KEYS_POLICY,
+  type Synthesized,
+  synthesize,
+  testContext,
+} from './support.ts';
 
 /** Logical ids of the audit-pitr job's resources start with its construct id. */
 const AUDIT_JOB = 'AuditPitr';
@@ -392,5 +402,41 @@ describe('AuditStack', () => {
     const bundled = readFileSync(synthesized.stacks.audit.auditJob.policyFile, 'utf8');
     expect(Buffer.byteLength(bundled)).toBeGreaterThan(20_000);
     expect(parsePolicy(JSON.parse(bundled)).targets.identifiers).toEqual(identifiers);
+  });
+
+  it('lets cdk destroy finish and a redeploy start again: only documented, unnamed resources survive, no bucket left to empty', () => {
+    // Prepare: every job, the ledger and the chat functions.
+    const { templates } = synthesize({
+      ...OWN_KEYS_POLICY,
+      dumps: OWN_DUMPS_POLICY.dumps,
+      chatops: CHAT_POLICY.chatops,
+    });
+    const resources = Object.entries(
+      templates.audit.toJSON().Resources as Record<
+        string,
+        { Type: string; DeletionPolicy?: string; Properties?: Record<string, unknown> }
+      >,
+    );
+    const survivors = resources.filter(([, resource]) => resource.DeletionPolicy === 'Retain');
+    const deploy = readFileSync('docs/deploy.md', 'utf8');
+    const survive = deploy.slice(deploy.indexOf('survive `destroy` on purpose'), deploy.indexOf('## GCP'));
+
+    // Assess: CloudFormation deletes a bucket only when it is empty, and a retained resource under a
+    // fixed name (a schedule group) makes the next deploy fail to create it again.
+    expect(
+      resources.filter(([, r]) => r.Type === 'AWS::S3::Bucket' && r.DeletionPolicy !== 'Retain'),
+    ).toEqual([]);
+    expect(
+      survivors.filter(([, r]) =>
+        ['Name', 'TableName', 'BucketName', 'LogGroupName'].some((key) => r.Properties?.[key]),
+      ),
+    ).toEqual([]);
+    expect([...new Set(survivors.map(([, r]) => r.Type))].sort()).toEqual([
+      'AWS::DynamoDB::Table',
+      'AWS::Logs::LogGroup',
+      'AWS::S3::Bucket',
+    ]);
+    for (const what of ['log group', 'idempotency table', 'import ledger bucket'])
+      expect(survive).toContain(what);
   });
 });

@@ -16,7 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { InputError, PolicyError } from '../../functions/core/errors.ts';
 import { POLICY_ENV, type Policy, parsePolicy } from '../../functions/core/policy.ts';
-import { GcpDeployError, parseDeployArguments, runSteps } from '../../infra/gcp/deploy.ts';
+import { GcpDeployError, parseDeployArguments, runSteps, USAGE } from '../../infra/gcp/deploy.ts';
 import { unsupportedNodeMessage } from '../../infra/gcp/node-version.ts';
 import {
   BOUND_PROJECTS_ENV,
@@ -39,6 +39,7 @@ import {
   FUNCTION_URL,
   fillPlaceholders,
   GCP_ENTRY_POINT,
+  GCP_FUNCTIONS,
   type GcpStep,
   KEYS_SERVICE_ACCOUNT_ID,
   LEGACY_CLOUD_SQL_VIEWER_ROLE,
@@ -918,6 +919,21 @@ describe('docs/deploy.md', () => {
     for (const variable of variables) expect(docs).toContain(`\`${variable}\``);
     expect(docs).toContain('npm run deploy:gcp');
     expect(docs).not.toMatch(/^node infra\/gcp\/deploy\.ts/m);
+  });
+
+  it('names every function the deployment makes, with its entry point, here and in --help', () => {
+    // Prepare
+    const docs = readFileSync(join(REPO_ROOT, 'docs', 'deploy.md'), 'utf8').replace(/\s+/g, ' ');
+
+    // Assess
+    expect(GCP_FUNCTIONS.map((fn) => fn.job)).toEqual(expect.arrayContaining(['audit-keys', 'snapshot']));
+    for (const fn of GCP_FUNCTIONS) {
+      expect(docs).toContain(`\`certctl-${fn.job}\``);
+      expect([`--entry-point=${fn.entryPoint}\``, `entry point \`${fn.entryPoint}\``]).toContainEqual(
+        expect.toSatisfy((text: string) => docs.includes(text)),
+      );
+      expect(USAGE.replace(/\s+/g, ' ')).toContain(`${fn.job} (entry point ${fn.entryPoint}`);
+    }
   });
 });
 

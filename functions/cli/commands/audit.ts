@@ -132,12 +132,20 @@ function resolveSelection(values: Record<string, unknown>): Selection {
       );
     }
   }
-  return {
-    groups,
-    checks: include?.ids,
-    excludeChecks: exclude?.ids,
-    severities: severityWords ? new Set(severityWords as Severity[]) : undefined,
-  };
+  const severities = severityWords ? new Set(severityWords as Severity[]) : undefined;
+  // Filters that leave no check would report nothing and exit 0, "every check passed", on nothing.
+  const selected = checks.filter(
+    (check) =>
+      (include?.ids.has(check.id) ?? true) &&
+      !exclude?.ids.has(check.id) &&
+      (severities?.has(check.severity) ?? true),
+  );
+  if (selected.length === 0) {
+    throw new InputError(
+      "--check, --exclude-check and --severity together select no check, so nothing would be reported; 'backup-guard checks' lists each check's severity",
+    );
+  }
+  return { groups, checks: include?.ids, excludeChecks: exclude?.ids, severities };
 }
 
 interface AuditArgs {
@@ -451,7 +459,10 @@ export const auditCommand: CliCommand = {
       help: 'Publish the findings to AWS Security Hub (scope-safe: only scopes this run fully evaluated may resolve or archive earlier findings). Filters narrow the report, never what is published',
     },
     ...ENDPOINT_OPTIONS,
-    'no-color': { type: 'boolean', help: 'No colours in the table (also NO_COLOR; FORCE_COLOR forces them)' },
+    'no-color': {
+      type: 'boolean',
+      help: 'No colours in the table, whatever FORCE_COLOR says (without it: FORCE_COLOR forces them, else NO_COLOR turns them off)',
+    },
     quiet: { type: 'boolean', help: 'No progress on stderr' },
   },
   details: `Filters (--check, --exclude-check, --severity) narrow the report and its exit code to the checks

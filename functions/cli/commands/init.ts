@@ -12,9 +12,9 @@ export const DEFAULT_POLICY_FILE = 'policy.yaml';
 
 /** The starter: the defaults written out, with what each field does and the usual next edits. */
 export const STARTER_POLICY = `# certctl-backup-guard policy: what "restorable" means for your certctl databases.
-# Every field is optional and shown with its default; unknown fields are rejected.
-# Every field is described in docs/policy.md. The audit checks this file before it calls any cloud,
-# and names the path of any bad field: npx backup-guard audit --policy policy.yaml
+# Every field is optional; the fields below are shown with their defaults (docs/policy.md lists
+# every field with its default), and unknown fields are rejected. The audit checks this file before
+# it calls any cloud, and names the path of any bad field: npx backup-guard audit --policy policy.yaml
 # The sections commented out below (dumps, keys, chatops) are examples: remove the leading "# " of
 # every line of a section to use it, and put in your own buckets, secrets and Slack ids.
 

@@ -217,7 +217,11 @@ export const UNREAD_FINDINGS_ID = '*';
 
 type Calls = { getFindings: number; batchImport: number; ledgerRead: number; ledgerWrite: number };
 
-/** Security Hub deletes archived findings 90 days after their last update: the ledger forgets them then. */
+/**
+ * How long the ledger remembers an archived finding after its last update: 90 days, longer than
+ * Security Hub keeps one (archived findings are deleted 30 days after their last update, active ones
+ * after 90), so the ledger never forgets a finding the hub may still hold.
+ */
 const ARCHIVED_KEPT_MS = 90 * 24 * 60 * 60 * 1000;
 
 /** Publish `report`; never throws for findings Security Hub refused (see `failed`), only for bugs and bad config. */
