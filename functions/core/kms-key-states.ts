@@ -40,6 +40,20 @@ export const UNUSABLE_KEY_STATES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * What an AWS KMS key DescribeKey no longer finds by its id or ARN (`EncryptionKey.deleted`) is, as
+ * every judge of a key says it after the key's name: it cannot decrypt anything again, worse than any
+ * unusable state (KMS deletes a key with its key material when its deletion waiting period ends:
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html).
+ */
+export const DELETED_KMS_KEY =
+  'does not exist (DescribeKey: NotFoundException), deleted with its key material';
+
+/** What is left to do about a deleted key (see {@link DELETED_KMS_KEY}): `instead`, a copy under a usable key. */
+export function deletedKmsKeyFix(instead: string): string {
+  return `The key cannot be restored: ${instead}.`;
+}
+
+/**
  * Key states in which data encrypted with the key can be decrypted: KMS `Enabled`, and `Updating`
  * (a multi-Region key whose primary Region is being changed, still usable in cryptographic
  * operations); Cloud KMS `ENABLED`. Any other state (one added later, KMS `Creating`, Cloud KMS

@@ -74,6 +74,31 @@ describe('snapshotGate and the snapshot key', () => {
     },
   );
 
+  it('refuses the GO when the key no longer exists: the snapshot cannot be restored with it', () => {
+    // Prepare: DescribeKey answered NotFoundException for the key ARN (functions/aws/kms-keys.ts).
+    const gone: SnapshotKey = {
+      kind: 'described',
+      key: {
+        id: KEY_ARN,
+        manager: undefined,
+        deleted: true,
+        unreadReason: `DescribeKey: NotFoundException: the key ${KEY_ARN} does not exist`,
+      },
+    };
+
+    // Act
+    const { gate } = gateWith(gone);
+
+    // Assess
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.evidence).toContain(
+      `KMS key ${KEY_ARN} does not exist (DescribeKey: NotFoundException), deleted with its key material: the snapshot cannot be restored with it`,
+    );
+    expect(gate.action).toBe(
+      'The key cannot be restored: take a snapshot encrypted with a key that is Enabled. Then run readiness again.',
+    );
+  });
+
   it('says it could not check the key, naming its ARN and the error code, when DescribeKey is denied', () => {
     // Prepare
     const denied: SnapshotKey = {

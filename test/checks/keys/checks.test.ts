@@ -707,7 +707,7 @@ describe('every keys check says what it judged', () => {
     // Assess
     expect(outcome).toMatchObject({
       status: 'FAILED',
-      description: `The KMS key k2 of the ${LABEL} does not exist (DescribeKey: NotFoundException): it was deleted with its key material, and the backup cannot be decrypted.`,
+      description: `The KMS key k2 of the ${LABEL} does not exist (DescribeKey: NotFoundException), deleted with its key material: the backup cannot be decrypted.`,
       observed: { items: 'ca-cert,ca-key', scheduledForDeletion: false, keyExists: false },
     });
     expect(outcome?.remediationText).toContain(
