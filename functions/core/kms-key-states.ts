@@ -67,19 +67,26 @@ export const USABLE_KEY_STATES: ReadonlySet<string> = new Set(['Enabled', 'Updat
  * enabled too (https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html);
  * `Unavailable` is a key whose custom key store was disconnected, `PendingImport` one whose
  * imported material is missing, deleted or expired (key-state.html above). `orElse`: the caller's
- * alternative to restoring a key pending deletion (`take a snapshot encrypted with …`).
+ * alternative to restoring a key pending deletion (`take a snapshot encrypted with …`). Each command
+ * names the key's `region` when it is known (`EncryptionKey.region`): without it the CLI goes to its
+ * default region, where a replica region's key or another region's key ARN is not.
  */
-export function kmsKeyFix(keyId: string, state: string, orElse?: string): string {
-  const enable = `\`aws kms enable-key --key-id ${keyId}\``;
+export function kmsKeyFix(
+  key: { readonly id: string; readonly state?: string | undefined; readonly region?: string | undefined },
+  orElse?: string,
+): string {
+  const { id, state } = key;
+  const region = key.region ? ` --region ${key.region}` : '';
+  const enable = `\`aws kms enable-key --key-id ${id}${region}\``;
   if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
-    return `Cancel the key's deletion (\`aws kms cancel-key-deletion --key-id ${keyId}\`, which leaves it Disabled) and enable it (${enable})${orElse ? `, or ${orElse}` : ''}.`;
+    return `Cancel the key's deletion (\`aws kms cancel-key-deletion --key-id ${id}${region}\`, which leaves it Disabled) and enable it (${enable})${orElse ? `, or ${orElse}` : ''}.`;
   }
   if (state === 'Disabled') return `Enable the key (${enable}).`;
   if (state === 'Unavailable') {
-    return "Reconnect the key's custom key store (`aws kms connect-custom-key-store`).";
+    return `Reconnect the key's custom key store (\`aws kms connect-custom-key-store${region}\`).`;
   }
   if (state === 'PendingImport') {
-    return 'Import the key material again (`aws kms import-key-material`).';
+    return `Import the key material again (\`aws kms import-key-material${region}\`).`;
   }
   return 'Make the key usable (Enabled) again.';
 }

@@ -61,6 +61,18 @@ describe('snapshotGate and the snapshot key', () => {
     expect(gate.action).toContain(`aws kms cancel-key-deletion --key-id ${KEY_ARN}`);
   });
 
+  it('names the region the key was described in in the fix commands', () => {
+    // Act: the key ARN's region, as kmsKeyDescriber says it.
+    const { gate } = gateWith({
+      kind: 'described',
+      key: { id: KEY_ARN, manager: 'CUSTOMER', state: 'PendingDeletion', region: 'eu-west-1' },
+    });
+
+    // Assess
+    expect(gate.action).toContain(`\`aws kms cancel-key-deletion --key-id ${KEY_ARN} --region eu-west-1\``);
+    expect(gate.action).toContain(`\`aws kms enable-key --key-id ${KEY_ARN} --region eu-west-1\``);
+  });
+
   it.each(['Disabled', 'PendingReplicaDeletion', 'Unavailable'])(
     'refuses the GO naming the key state when the key is %s',
     (state) => {

@@ -158,7 +158,7 @@ export function judgeSnapshotKey(reading: SnapshotKey): KeyJudgement {
     return {
       status: 'unusable',
       evidence: `its KMS key ${key.id} is ${key.state}${deletion}: the snapshot cannot be restored with it`,
-      action: kmsKeyFix(key.id, key.state, newSnapshot),
+      action: kmsKeyFix(key, newSnapshot),
     };
   }
   return {

@@ -102,7 +102,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
           description: `The KMS key ${bad.id} of the ${secretLabel(fact)} is ${bad.state}${bad.deletionDate ? ` (deletion on ${bad.deletionDate.toISOString()})` : ''}: the backup cannot be decrypted.`,
           observed: { ...base, scheduledForDeletion: false, keyState: bad.state ?? null },
           required,
-          remediationText: kmsKeyFix(bad.id, bad.state ?? ''),
+          remediationText: kmsKeyFix(bad),
         };
       }
     }
