@@ -113,7 +113,8 @@ function unreadReasonOf(error: unknown, keyId: string): string {
 
 /**
  * `describe(keyId, usedIn)`: {@link describeKmsKey} in the key's region (its ARN's, else `usedIn`),
- * once per key and region for the describer's life (one run). `kmsFor` gives that region's client.
+ * once per key and region for the describer's life (one run), the key saying that region (`region`).
+ * `kmsFor` gives that region's client.
  */
 export function kmsKeyDescriber(
   kmsFor: (region: string) => KMSClient | Promise<KMSClient>,
@@ -124,7 +125,9 @@ export function kmsKeyDescriber(
     const key = `${region} ${keyId}`;
     let reading = described.get(key);
     if (!reading) {
-      reading = Promise.resolve(kmsFor(region)).then((kms) => describeKmsKey(kms, keyId));
+      reading = Promise.resolve(kmsFor(region))
+        .then((kms) => describeKmsKey(kms, keyId))
+        .then((described) => ({ ...described, region }));
       described.set(key, reading);
     }
     return reading;

@@ -402,7 +402,7 @@ export function isCustomerManagedKey(
  */
 export type KeyManagerReading =
   | { readonly customerManaged: boolean; readonly state?: string; readonly deletionDate?: Date }
-  | { readonly customerManaged: undefined; readonly reason: string };
+  | { readonly customerManaged: undefined; readonly reason: string; readonly deleted?: true };
 
 /**
  * Who manages the buckets' keys: KMS `DescribeKey` through the keys audit's describer
@@ -421,7 +421,7 @@ export class S3KeyManagers {
   /** Who manages `key`, named by the encryption of a bucket in `bucketRegion`. */
   async manager(key: string, bucketRegion: string): Promise<KeyManagerReading> {
     try {
-      const { manager, unreadReason, state, deletionDate } = await this.#describe(key, bucketRegion);
+      const { manager, unreadReason, state, deletionDate, deleted } = await this.#describe(key, bucketRegion);
       if (manager !== undefined) {
         return {
           customerManaged: manager === 'CUSTOMER',
@@ -432,6 +432,7 @@ export class S3KeyManagers {
       return {
         customerManaged: undefined,
         reason: `KMS ${unreadReason ?? 'DescribeKey did not send KeyManager'}`,
+        ...(deleted ? { deleted } : {}),
       };
     } catch (error) {
       return { customerManaged: undefined, reason: `KMS DescribeKey failed: ${reasonOf(error)}` };
@@ -476,6 +477,7 @@ async function encryptionOf(
       kmsKey,
       customerManagedKey: undefined,
       keyManagerUnknown: `${manager.reason}${foreignKeyNote(kmsKey, account)}`,
+      ...(manager.deleted ? { keyDeleted: manager.deleted } : {}),
     };
   }
   // The key's state decides whether the dumps can be decrypted at all (a key pending deletion or

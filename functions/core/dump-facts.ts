@@ -222,6 +222,11 @@ export interface EncryptionConfig {
   /** Why `customerManagedKey` is undefined for a named key (`KMS DescribeKey failed: …`). */
   readonly keyManagerUnknown?: string;
   /**
+   * S3: KMS no longer has the named key (`EncryptionKey.deleted`, functions/aws/kms-keys.ts): it
+   * was deleted with its key material, and no object it encrypts can be decrypted.
+   */
+  readonly keyDeleted?: true;
+  /**
    * The named key's state when its read answered with one: KMS `KeyState` (`Enabled`, `Disabled`,
    * `PendingDeletion`, …) from DescribeKey; on Cloud Storage the Cloud KMS `CryptoKeyVersionState`
    * of the key's primary version (`ENABLED`, `DISABLED`, `DESTROY_SCHEDULED`, …) from

@@ -46,6 +46,11 @@ export interface EncryptionKey {
   readonly version?: string | undefined;
   /** GCP: {@link version} is the key's primary version, read because the secret version named none. */
   readonly primary?: boolean | undefined;
+  /**
+   * AWS: the region the key was described in: its ARN's, else that of the resource using it (a key
+   * id or alias names a key of that region). The region its fix commands name.
+   */
+  readonly region?: string | undefined;
   /** Why DescribeKey (AWS) or the Cloud KMS read (GCP) failed, when it did. */
   readonly unreadReason?: string | undefined;
   /**

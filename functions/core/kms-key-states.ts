@@ -40,6 +40,20 @@ export const UNUSABLE_KEY_STATES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * What an AWS KMS key DescribeKey no longer finds by its id or ARN (`EncryptionKey.deleted`) is, as
+ * every judge of a key says it after the key's name: it cannot decrypt anything again, worse than any
+ * unusable state (KMS deletes a key with its key material when its deletion waiting period ends:
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html).
+ */
+export const DELETED_KMS_KEY =
+  'does not exist (DescribeKey: NotFoundException), deleted with its key material';
+
+/** What is left to do about a deleted key (see {@link DELETED_KMS_KEY}): `instead`, a copy under a usable key. */
+export function deletedKmsKeyFix(instead: string): string {
+  return `The key cannot be restored: ${instead}.`;
+}
+
+/**
  * Key states in which data encrypted with the key can be decrypted: KMS `Enabled`, and `Updating`
  * (a multi-Region key whose primary Region is being changed, still usable in cryptographic
  * operations); Cloud KMS `ENABLED`. Any other state (one added later, KMS `Creating`, Cloud KMS
@@ -53,19 +67,26 @@ export const USABLE_KEY_STATES: ReadonlySet<string> = new Set(['Enabled', 'Updat
  * enabled too (https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html);
  * `Unavailable` is a key whose custom key store was disconnected, `PendingImport` one whose
  * imported material is missing, deleted or expired (key-state.html above). `orElse`: the caller's
- * alternative to restoring a key pending deletion (`take a snapshot encrypted with …`).
+ * alternative to restoring a key pending deletion (`take a snapshot encrypted with …`). Each command
+ * names the key's `region` when it is known (`EncryptionKey.region`): without it the CLI goes to its
+ * default region, where a replica region's key or another region's key ARN is not.
  */
-export function kmsKeyFix(keyId: string, state: string, orElse?: string): string {
-  const enable = `\`aws kms enable-key --key-id ${keyId}\``;
+export function kmsKeyFix(
+  key: { readonly id: string; readonly state?: string | undefined; readonly region?: string | undefined },
+  orElse?: string,
+): string {
+  const { id, state } = key;
+  const region = key.region ? ` --region ${key.region}` : '';
+  const enable = `\`aws kms enable-key --key-id ${id}${region}\``;
   if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
-    return `Cancel the key's deletion (\`aws kms cancel-key-deletion --key-id ${keyId}\`, which leaves it Disabled) and enable it (${enable})${orElse ? `, or ${orElse}` : ''}.`;
+    return `Cancel the key's deletion (\`aws kms cancel-key-deletion --key-id ${id}${region}\`, which leaves it Disabled) and enable it (${enable})${orElse ? `, or ${orElse}` : ''}.`;
   }
   if (state === 'Disabled') return `Enable the key (${enable}).`;
   if (state === 'Unavailable') {
-    return "Reconnect the key's custom key store (`aws kms connect-custom-key-store`).";
+    return `Reconnect the key's custom key store (\`aws kms connect-custom-key-store${region}\`).`;
   }
   if (state === 'PendingImport') {
-    return 'Import the key material again (`aws kms import-key-material`).';
+    return `Import the key material again (\`aws kms import-key-material${region}\`).`;
   }
   return 'Make the key usable (Enabled) again.';
 }

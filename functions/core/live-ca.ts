@@ -34,10 +34,12 @@ export async function readLiveCa(
   const url = liveCa.estUrl ?? scepGetCaCertUrl(liveCa.scepUrl ?? '');
   const source = liveCa.estUrl ? `EST cacerts at ${url}` : `SCEP GetCACert at ${url}`;
   let body: Uint8Array;
+  let answered: string;
   try {
     const response = await fetchLike(url, { signal: AbortSignal.timeout(LIVE_CA_TIMEOUT_MS) });
     if (!response.ok) return { state: 'unknown', reason: `${source} answered HTTP ${response.status}` };
     const bytes = new Uint8Array(await response.arrayBuffer());
+    answered = whatCameBack(response.headers.get('content-type'), bytes, liveCa.estUrl !== undefined);
     body = liveCa.estUrl
       ? Buffer.from(Buffer.from(bytes).toString('ascii').replace(/\s+/g, ''), 'base64')
       : bytes;
@@ -50,7 +52,7 @@ export async function readLiveCa(
   } catch {
     return {
       state: 'unknown',
-      reason: `${source} did not return a certificate or PKCS#7 certs-only message`,
+      reason: `${source} did not return a certificate or PKCS#7 certs-only message${answered}`,
     };
   }
   if (served.state === 'none') return { state: 'unknown', reason: `${source} returned no certificate` };
@@ -62,6 +64,35 @@ export async function readLiveCa(
     };
   }
   return { state: 'read', fingerprint: served.fingerprint, source, subject: served.subject };
+}
+
+/**
+ * What an answer that is not a certificate was, for the reason (never its body, which may be a login
+ * form): its media type, and when it is an HTML page (by its type, or a body that opens with `<`)
+ * that the URL is probably not certctl's endpoint. EST cacerts answers `application/pkcs7-mime`
+ * (RFC 7030 §4.1.3); SCEP GetCACert `application/x-x509-ca-cert` for one certificate,
+ * `application/x-x509-ca-ra-cert` for a chain (RFC 8894 §4.2.1).
+ */
+function whatCameBack(contentType: string | null, bytes: Uint8Array, est: boolean): string {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  // Only a well-formed type is repeated: the header is the server's text.
+  const type = /^[\w.+-]{1,64}\/[\w.+-]{1,64}$/.test(mediaType)
+    ? mediaType
+    : mediaType
+      ? 'an unreadable Content-Type'
+      : 'no Content-Type';
+  const expected = est
+    ? 'EST cacerts answers application/pkcs7-mime'
+    : 'GetCACert answers application/x-x509-ca-cert or application/x-x509-ca-ra-cert';
+  const opening = Buffer.from(bytes.subarray(0, 256))
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
+  if (mediaType === 'text/html' || mediaType === 'application/xhtml+xml' || opening.startsWith('<')) {
+    const endpoint = est ? 'EST cacerts endpoint' : 'SCEP endpoint';
+    return `: it answered an HTML page (${type}), so the URL is probably not certctl's ${endpoint} (a login page in front of it, or a wrong path); ${expected}`;
+  }
+  return ` (it answered ${type}; ${expected})`;
 }
 
 function scepGetCaCertUrl(base: string): string {

@@ -69,8 +69,14 @@ describe('kmsKeyDescriber, a key in a central key account', () => {
     const describe = kmsKeyDescriber((region) => factory.client(KMSClient, region));
     // Act: the secret is read in eu-west-1; the key ARN names us-east-2.
     const key = await describe(SHARED_ARN, 'eu-west-1');
-    // Assess
-    expect(key).toEqual({ id: SHARED_ARN, manager: 'CUSTOMER', state: 'Enabled', deletionDate: undefined });
+    // Assess: the key says the region it was described in, the one a fix command must name.
+    expect(key).toEqual({
+      id: SHARED_ARN,
+      manager: 'CUSTOMER',
+      state: 'Enabled',
+      deletionDate: undefined,
+      region: 'us-east-2',
+    });
     expect(sim.stats().byRegion).toEqual({ 'us-east-2': 1 });
   });
   it('leaves it unread, naming kms:DescribeKey and the key policy, when its key policy does not allow the call', async () => {
@@ -116,7 +122,15 @@ describe('collectAwsKeyFacts, secrets under a central key account’s keys', () 
     // Assess
     expect(shared?.encryption).toEqual({
       state: 'read',
-      value: [{ id: SHARED_ARN, manager: 'CUSTOMER', state: 'Enabled', deletionDate: undefined }],
+      value: [
+        {
+          id: SHARED_ARN,
+          manager: 'CUSTOMER',
+          state: 'Enabled',
+          deletionDate: undefined,
+          region: 'us-east-2',
+        },
+      ],
     });
     expect(
       shared && keysCmkCheck.evaluate(shared, { policy: policy([CENTRAL]), now: new Date() })?.status,
@@ -153,13 +167,15 @@ describe('kmsKeyDescriber, a key that does not exist', () => {
     expect(key).toEqual({
       id: GONE_ARN,
       manager: undefined,
+      region: 'us-east-2',
       deleted: true,
       unreadReason: `DescribeKey: NotFoundException: the key ${GONE_ARN} does not exist (KMS deletes a key and its key material when its deletion waiting period ends)`,
     });
-    expect(bareId.deleted).toBe(true);
+    expect(bareId).toMatchObject({ deleted: true, region: 'us-east-2' });
     expect(alias).toEqual({
       id: 'alias/certctl-gone',
       manager: undefined,
+      region: 'us-east-2',
       unreadReason: 'DescribeKey failed: NotFoundException',
     });
   });

@@ -44,6 +44,8 @@ const FOREIGN_KEY_ARN = 'arn:aws:kms:eu-west-1:999999999999:key/1a2b3c4d-5e6f-4a
 /** A customer-managed key of the account scheduled for deletion. */
 const DELETING_CMK_ID = '7f3e2d1c-0b9a-4867-a564-3f2e1d0c9b8a';
 const DELETING_CMK_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${DELETING_CMK_ID}`;
+/** A key ARN of the account that KMS no longer has: deleted once its waiting period ended. */
+const GONE_KEY_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a`;
 const KMS_KEYS = [
   { id: CMK_ID, region: 'eu-west-1', aliases: ['alias/certctl-dumps'] },
   {
@@ -95,6 +97,7 @@ beforeAll(async () => {
                 ['certctl-dumps-key-id', CMK_ID],
                 ['certctl-dumps-key-alias', 'alias/certctl-dumps'],
                 ['certctl-dumps-deleting-key', DELETING_CMK_ARN],
+                ['certctl-dumps-gone-key', GONE_KEY_ARN],
               ] as const
             ).map(([name, kmsKeyId]) => ({
               ...HEALTHY,
@@ -510,6 +513,22 @@ describe('the default encryption key', () => {
     expect(outcome?.description).toContain(
       `the KMS key ${DELETING_CMK_ARN} that encrypts the dumps is scheduled for deletion`,
     );
+  });
+
+  it('reads a default key KMS no longer finds as deleted, and protection fails: no dump it encrypts can be decrypted', async () => {
+    // Act
+    const fact = await read('certctl-dumps-gone-key');
+    // Assess: not "whether the key is customer-managed" (unknown), but a key that is gone.
+    expect(fact.encryption).toMatchObject({
+      state: 'read',
+      value: { algorithm: 'aws:kms', kmsKey: GONE_KEY_ARN, customerManagedKey: undefined, keyDeleted: true },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the KMS key ${GONE_KEY_ARN} that encrypts the dumps does not exist (DescribeKey: NotFoundException), deleted with its key material: no dump it encrypts can be decrypted`,
+    );
+    expect(outcome?.description).not.toContain('customer-managed (');
   });
 
   it('reads the encryption the newest dump was uploaded with, and protection warns when SSE-S3 overrides the CMK default', async () => {

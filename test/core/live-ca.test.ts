@@ -19,11 +19,15 @@ const location = {
 };
 
 /** A fetch that answers every URL with one response, and records what it was asked. */
-function answering(body: ConstructorParameters<typeof Response>[0], status = 200) {
+function answering(
+  body: ConstructorParameters<typeof Response>[0],
+  status = 200,
+  headers?: Record<string, string>,
+) {
   const calls: { url: string; signal: AbortSignal }[] = [];
   const fetchLike: FetchLike = async (url, init) => {
     calls.push({ url, signal: init.signal });
-    return new Response(body, { status });
+    return new Response(body, { status, ...(headers ? { headers } : {}) });
   };
   return { calls, fetchLike };
 }
@@ -92,12 +96,34 @@ describe('readLiveCa', () => {
       reason: `EST cacerts at ${EST} returned no certificate`,
     });
   });
-  it('says when the answer is neither a certificate nor PKCS#7', async () => {
-    const { fetchLike } = answering('<html>certctl</html>');
+  it('says when the answer is neither a certificate nor PKCS#7, naming its content type', async () => {
+    const { fetchLike } = answering(Buffer.from([0x7b, 0x7d]), 200, { 'content-type': 'application/json' });
     expect(await readLiveCa({ scepUrl: SCEP }, fetchLike)).toEqual({
       state: 'unknown',
-      reason: `SCEP GetCACert at ${SCEP_GET} did not return a certificate or PKCS#7 certs-only message`,
+      reason: `SCEP GetCACert at ${SCEP_GET} did not return a certificate or PKCS#7 certs-only message (it answered application/json; GetCACert answers application/x-x509-ca-cert or application/x-x509-ca-ra-cert)`,
     });
+  });
+  it('says an HTML page came back, so the URL is probably not the endpoint, without quoting it', async () => {
+    // A single sign-on page in front of certctl, or a web server's page for a wrong path.
+    const page =
+      '<!DOCTYPE html><html><body><form><input name="csrf" value="tok-s3cr3t-1234"></form></body></html>';
+    const est = answering(page, 200, { 'content-type': 'text/html; charset=utf-8' });
+    const scep = answering(`\n  ${page}`, 200, { 'content-type': 'text/plain' });
+    // Act
+    const fromEst = await readLiveCa({ estUrl: EST }, est.fetchLike);
+    const fromScep = await readLiveCa({ scepUrl: SCEP }, scep.fetchLike);
+    // Assess
+    expect(fromEst).toEqual({
+      state: 'unknown',
+      reason: `EST cacerts at ${EST} did not return a certificate or PKCS#7 certs-only message: it answered an HTML page (text/html), so the URL is probably not certctl's EST cacerts endpoint (a login page in front of it, or a wrong path); EST cacerts answers application/pkcs7-mime`,
+    });
+    expect(fromScep).toMatchObject({
+      state: 'unknown',
+      reason: expect.stringContaining(
+        "it answered an HTML page (text/plain), so the URL is probably not certctl's SCEP endpoint",
+      ),
+    });
+    expect(JSON.stringify([fromEst, fromScep])).not.toMatch(/s3cr3t|csrf|DOCTYPE|<html/i);
   });
 });
 

@@ -61,6 +61,18 @@ describe('snapshotGate and the snapshot key', () => {
     expect(gate.action).toContain(`aws kms cancel-key-deletion --key-id ${KEY_ARN}`);
   });
 
+  it('names the region the key was described in in the fix commands', () => {
+    // Act: the key ARN's region, as kmsKeyDescriber says it.
+    const { gate } = gateWith({
+      kind: 'described',
+      key: { id: KEY_ARN, manager: 'CUSTOMER', state: 'PendingDeletion', region: 'eu-west-1' },
+    });
+
+    // Assess
+    expect(gate.action).toContain(`\`aws kms cancel-key-deletion --key-id ${KEY_ARN} --region eu-west-1\``);
+    expect(gate.action).toContain(`\`aws kms enable-key --key-id ${KEY_ARN} --region eu-west-1\``);
+  });
+
   it.each(['Disabled', 'PendingReplicaDeletion', 'Unavailable'])(
     'refuses the GO naming the key state when the key is %s',
     (state) => {
@@ -73,6 +85,31 @@ describe('snapshotGate and the snapshot key', () => {
       expect(gate.action).toBeDefined();
     },
   );
+
+  it('refuses the GO when the key no longer exists: the snapshot cannot be restored with it', () => {
+    // Prepare: DescribeKey answered NotFoundException for the key ARN (functions/aws/kms-keys.ts).
+    const gone: SnapshotKey = {
+      kind: 'described',
+      key: {
+        id: KEY_ARN,
+        manager: undefined,
+        deleted: true,
+        unreadReason: `DescribeKey: NotFoundException: the key ${KEY_ARN} does not exist`,
+      },
+    };
+
+    // Act
+    const { gate } = gateWith(gone);
+
+    // Assess
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.evidence).toContain(
+      `KMS key ${KEY_ARN} does not exist (DescribeKey: NotFoundException), deleted with its key material: the snapshot cannot be restored with it`,
+    );
+    expect(gate.action).toBe(
+      'The key cannot be restored: take a snapshot encrypted with a key that is Enabled. Then run readiness again.',
+    );
+  });
 
   it('says it could not check the key, naming its ARN and the error code, when DescribeKey is denied', () => {
     // Prepare

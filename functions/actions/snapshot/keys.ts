@@ -25,6 +25,8 @@
 
 import type { Provider } from '../../core/finding.ts';
 import {
+  DELETED_KMS_KEY,
+  deletedKmsKeyFix,
   gcloudVersionArgs,
   kmsKeyFix,
   UNUSABLE_KEY_STATES,
@@ -125,6 +127,14 @@ export function judgeSnapshotKey(reading: SnapshotKey): KeyJudgement {
     };
   }
   const { key } = reading;
+  const newSnapshot = 'take a snapshot encrypted with a key that is Enabled';
+  if (key.deleted) {
+    return {
+      status: 'unusable',
+      evidence: `its KMS key ${key.id} ${DELETED_KMS_KEY}: the snapshot cannot be restored with it`,
+      action: deletedKmsKeyFix(newSnapshot),
+    };
+  }
   if (key.unreadReason !== undefined) {
     return {
       status: 'unknown',
@@ -148,7 +158,7 @@ export function judgeSnapshotKey(reading: SnapshotKey): KeyJudgement {
     return {
       status: 'unusable',
       evidence: `its KMS key ${key.id} is ${key.state}${deletion}: the snapshot cannot be restored with it`,
-      action: kmsKeyFix(key.id, key.state, 'take a snapshot encrypted with a key that is Enabled'),
+      action: kmsKeyFix(key, newSnapshot),
     };
   }
   return {

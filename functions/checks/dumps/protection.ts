@@ -27,16 +27,17 @@
  *   own encryption overrides the bucket default, so a dump written with SSE-S3, aws/s3 or
  *   Google-managed keys under a CMK default is WARNING, and its key is judged as the default's is.
  * - The key must decrypt: a KMS key DescribeKey reports disabled, pending deletion or otherwise
- *   unusable, or a Cloud KMS key whose primary version cryptoKeys.get reports DISABLED,
- *   DESTROY_SCHEDULED, DESTROYED or otherwise unusable (core/kms-key-states.ts), FAILs, as every
- *   dump it encrypts is (or soon will be) unreadable; a state that proves nothing either way
+ *   unusable, a KMS key DescribeKey no longer finds (deleted with its material), or a Cloud KMS
+ *   key whose primary version cryptoKeys.get reports DISABLED, DESTROY_SCHEDULED, DESTROYED or
+ *   otherwise unusable (core/kms-key-states.ts), FAILs, as every dump it encrypts is (or soon will
+ *   be) unreadable; a state that proves nothing either way
  *   (`Creating`, `PENDING_GENERATION`) is NOT_AVAILABLE, and so is a Cloud KMS key whose read was
  *   refused or failed (`keyStateUnknown`). A GCS pass whose key state was not read (no Cloud KMS
  *   client, no state sent) says so.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import type { DumpFact } from '../../core/dump-facts.ts';
-import { UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
+import { DELETED_KMS_KEY, UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
 import { DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import { DOCS, DUMPS_RESOURCE_TYPES, locationLabel, valueOrNull } from './wording.ts';
@@ -263,7 +264,7 @@ function judgeEncryption(fact: DumpFact, verdicts: Verdicts): void {
     verdicts.warnings.push(
       `dumps are encrypted with ${encryption.value.algorithm === 'aws:kms' ? 'the AWS-managed key aws/s3' : (encryption.value.algorithm ?? 'a provider-managed key')}, not a customer-managed KMS key`,
     );
-  } else if (encryption.value.customerManagedKey === undefined) {
+  } else if (encryption.value.customerManagedKey === undefined && !encryption.value.keyDeleted) {
     const { kmsKey, keyManagerUnknown } = encryption.value;
     verdicts.unknown.push(
       kmsKey !== undefined && keyManagerUnknown !== undefined
@@ -310,7 +311,7 @@ function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
         ? 'it was written before the bucket default key was set'
         : 'its upload overrides the bucket default';
     verdicts.warnings.push(`${dump} is encrypted with ${with_}, not a customer-managed KMS key: ${why}`);
-  } else if (own.customerManagedKey === undefined) {
+  } else if (own.customerManagedKey === undefined && !own.keyDeleted) {
     verdicts.unknown.push(
       own.kmsKey !== undefined
         ? `whether the KMS key ${own.kmsKey} that encrypts ${dump} is customer-managed (${own.keyManagerUnknown ?? 'not sent'})`
@@ -327,16 +328,25 @@ function judgeKeyState(
     readonly keyVersion?: string;
     readonly keyDeletionDate?: Date;
     readonly keyStateUnknown?: string;
+    readonly keyDeleted?: true;
   },
   verdicts: Verdicts,
 ): void {
-  const { kmsKey, keyState, keyVersion, keyDeletionDate, keyStateUnknown } = encryption;
+  const { kmsKey, keyState, keyVersion, keyDeletionDate, keyStateUnknown, keyDeleted } = encryption;
   // A dump written before a rotation is under an older version than the key's primary: name it.
   const key = keyVersion ? `the KMS key version ${keyVersion}` : `the KMS key ${kmsKey ?? '(not named)'}`;
   // The default and the newest dump may name one key: say it once.
   const add = (list: string[], text: string) => {
     if (!list.includes(text)) list.push(text);
   };
+  if (keyDeleted) {
+    // Who managed a key that is gone no longer matters: the dumps it encrypts are lost.
+    add(
+      verdicts.problems,
+      `${key} that encrypts the dumps ${DELETED_KMS_KEY}: no dump it encrypts can be decrypted`,
+    );
+    return;
+  }
   if (keyState === undefined && keyStateUnknown !== undefined) {
     add(verdicts.unknown, `whether ${key} can decrypt the dumps (${keyStateUnknown})`);
     return;

@@ -10,6 +10,8 @@ import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
 import {
+  DELETED_KMS_KEY,
+  deletedKmsKeyFix,
   gcloudVersionArgs,
   kmsKeyFix,
   UNUSABLE_KEY_STATES,
@@ -100,7 +102,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
           description: `The KMS key ${bad.id} of the ${secretLabel(fact)} is ${bad.state}${bad.deletionDate ? ` (deletion on ${bad.deletionDate.toISOString()})` : ''}: the backup cannot be decrypted.`,
           observed: { ...base, scheduledForDeletion: false, keyState: bad.state ?? null },
           required,
-          remediationText: kmsKeyFix(bad.id, bad.state ?? ''),
+          remediationText: kmsKeyFix(bad),
         };
       }
     }
@@ -109,10 +111,12 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     if (deleted) {
       return {
         status: 'FAILED',
-        description: `The KMS key ${deleted.id} of the ${secretLabel(fact)} does not exist (DescribeKey: NotFoundException): it was deleted with its key material, and the backup cannot be decrypted.`,
+        description: `The KMS key ${deleted.id} of the ${secretLabel(fact)} ${DELETED_KMS_KEY}: the backup cannot be decrypted.`,
         observed: { ...base, scheduledForDeletion: false, keyExists: false },
         required,
-        remediationText: `The key cannot be restored: store the value certctl runs with again under a usable key, as a new secret (\`aws secretsmanager create-secret --name <name> --kms-key-id <key> --secret-string file://<file>\`, the file in its CERTCTL_*_PATH setting), and point the inventory at it.`,
+        remediationText: deletedKmsKeyFix(
+          'store the value certctl runs with again under a usable key, as a new secret (`aws secretsmanager create-secret --name <name> --kms-key-id <key> --secret-string file://<file>`, the file in its CERTCTL_*_PATH setting), and point the inventory at it',
+        ),
       };
     }
     const versionState = fact.latestVersion?.state === 'read' ? fact.latestVersion.value.state : undefined;

@@ -30,6 +30,22 @@ function gcsFact(overrides: Partial<DumpFact>): DumpFact {
   });
 }
 
+/** An S3 location whose default key KMS could not say the manager of (`keyDeleted`: it no longer exists). */
+function keyManagerUnknownFact(kmsKey: string, keyManagerUnknown: string, keyDeleted?: true): DumpFact {
+  return s3Fact({
+    encryption: {
+      state: 'read',
+      value: {
+        algorithm: 'aws:kms',
+        kmsKey,
+        customerManagedKey: undefined,
+        keyManagerUnknown,
+        ...(keyDeleted ? { keyDeleted } : {}),
+      },
+    },
+  });
+}
+
 describe('dumps.protection', () => {
   it('exposes the stable id and metadata when listed in the catalog', () => {
     expect(dumpsProtectionCheck.metadata).toMatchObject({ id: 'dumps.protection', group: 'dumps' });
@@ -561,17 +577,7 @@ describe('dumps.protection', () => {
   it('is not available, naming the key and why, when KMS could not say who manages the named key', () => {
     // Prepare: a key ARN may name the AWS-managed aws/s3 key; DescribeKey was denied.
     const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-    const fact = s3Fact({
-      encryption: {
-        state: 'read',
-        value: {
-          algorithm: 'aws:kms',
-          kmsKey: key,
-          customerManagedKey: undefined,
-          keyManagerUnknown: 'KMS DescribeKey failed: AccessDeniedException',
-        },
-      },
-    });
+    const fact = keyManagerUnknownFact(key, 'KMS DescribeKey failed: AccessDeniedException');
     // Act
     const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
     // Assess
@@ -624,6 +630,22 @@ describe('dumps.protection', () => {
 
     it.each(['Enabled', 'Updating'])('passes when the key is %s', (state) => {
       expect(dumpsProtectionCheck.evaluate(withKeyState(state), settingsWith())?.status).toBe('PASSED');
+    });
+
+    it('fails, and does not ask who managed it, when the key no longer exists', () => {
+      // Prepare: DescribeKey answered NotFoundException for the key ARN, so its manager is unknown.
+      const fact = keyManagerUnknownFact(
+        key,
+        `KMS DescribeKey: NotFoundException: the key ${key} does not exist`,
+        true,
+      );
+      // Act
+      const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toBe(
+        `s3://certctl-dumps/prod/: the KMS key ${key} that encrypts the dumps does not exist (DescribeKey: NotFoundException), deleted with its key material: no dump it encrypts can be decrypted.`,
+      );
     });
 
     it('is not available when the key is in a state that proves nothing either way', () => {

@@ -707,7 +707,7 @@ describe('every keys check says what it judged', () => {
     // Assess
     expect(outcome).toMatchObject({
       status: 'FAILED',
-      description: `The KMS key k2 of the ${LABEL} does not exist (DescribeKey: NotFoundException): it was deleted with its key material, and the backup cannot be decrypted.`,
+      description: `The KMS key k2 of the ${LABEL} does not exist (DescribeKey: NotFoundException), deleted with its key material: the backup cannot be decrypted.`,
       observed: { items: 'ca-cert,ca-key', scheduledForDeletion: false, keyExists: false },
     });
     expect(outcome?.remediationText).toContain(
@@ -732,6 +732,26 @@ describe('every keys check says what it judged', () => {
       "Reconnect the key's custom key store (`aws kms connect-custom-key-store`).",
     );
     expect(fixFor('PendingImport')).toBe('Import the key material again (`aws kms import-key-material`).');
+  });
+
+  it('keys.not-deleting: names the region of the key in each fix command when it is known', () => {
+    // Prepare: a replica's key, described in the replica's region (functions/aws/kms-keys.ts).
+    const fixFor = (state: string) =>
+      keysNotDeletingCheck.evaluate(
+        two({ encryption: { state: 'read', value: [{ ...CMK, id: 'k2', state, region: 'us-east-2' }] } }),
+        context,
+      )?.remediationText;
+    // Act / Assess: a command without it goes to the CLI's default region, where no such key is.
+    expect(fixFor('PendingDeletion')).toBe(
+      "Cancel the key's deletion (`aws kms cancel-key-deletion --key-id k2 --region us-east-2`, which leaves it Disabled) and enable it (`aws kms enable-key --key-id k2 --region us-east-2`).",
+    );
+    expect(fixFor('Disabled')).toBe('Enable the key (`aws kms enable-key --key-id k2 --region us-east-2`).');
+    expect(fixFor('Unavailable')).toBe(
+      "Reconnect the key's custom key store (`aws kms connect-custom-key-store --region us-east-2`).",
+    );
+    expect(fixFor('PendingImport')).toBe(
+      'Import the key material again (`aws kms import-key-material --region us-east-2`).',
+    );
   });
 
   it('keys.not-deleting: judges a deleting key even when the latest version could not be read', () => {
