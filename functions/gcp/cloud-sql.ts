@@ -454,7 +454,7 @@ export function instanceResource(project: string, instance: DatabaseInstance): R
  * instance is `STOPPED` here: `pitr.lag` then explains a stale latest recovery time by the stop
  * rather than calling WAL archiving broken.
  */
-function instanceStatus(instance: DatabaseInstance): string {
+export function instanceStatus(instance: DatabaseInstance): string {
   const state = enumName('instanceState', instance.state) ?? 'unknown';
   const activation = enumName('activationPolicy', instance.settings?.activationPolicy);
   return state === 'RUNNABLE' && activation === 'NEVER' ? 'STOPPED' : state;
