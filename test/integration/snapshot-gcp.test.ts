@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
-import { gcpSnapshotCloud } from '../../functions/actions/snapshot/gcp.ts';
+import { describeBackup, gcpSnapshotCloud } from '../../functions/actions/snapshot/gcp.ts';
 import { SNAPSHOT_PURPOSE } from '../../functions/actions/snapshot/model.ts';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
@@ -523,6 +523,32 @@ describe('readiness on Cloud SQL', () => {
     expect(gate?.status).toBe('NO-GO');
     expect(gate?.evidence).toContain('certctl-premaint-before-recreate was taken at');
     expect(gate?.evidence).toContain('before the instance named certctl-pg was created');
+  });
+
+  it('answers NO-GO naming our backup still being created, and says to wait for it rather than take another', async () => {
+    // Prepare: a backup of ours that takes ten minutes started a moment ago.
+    const { cloudSql, readinessDeps } = await start([instance('certctl-pg', backup(600_000))], {
+      pitr: { minPitrDays: 7 },
+    });
+    const startedAt = new Date();
+    cloudSql.backups.insert(
+      PROJECT,
+      'certctl-pg',
+      describeBackup('bg-certctl-pg-chg-41', { requestId: 'CHG-41' }),
+      { durationMs: 600_000, fails: false, existing: [] },
+      startedAt,
+    );
+
+    // Act
+    const result = await runReadinessJob({ providers: ['gcp'] }, readinessDeps);
+
+    // Assess
+    const gate = result.targets[0]?.gates.find((entry) => entry.gate === 'snapshot');
+    expect(result.verdict).toBe('NO-GO');
+    expect(gate?.status).toBe('NO-GO');
+    expect(gate?.evidence).toContain('bg-certctl-pg-chg-41 is still being created (started ');
+    expect(gate?.action).toContain('Wait for bg-certctl-pg-chg-41');
+    expect(gate?.action).not.toContain('backup-guard snapshot');
   });
 
   it('answers NO-GO without a fresh backup and GO after the snapshot job ran', async () => {
