@@ -202,6 +202,12 @@ export interface PitrFact extends Fact {
      * recovery time only for logs in Cloud Storage.
      */
     readonly logStorage?: string | undefined;
+    /**
+     * `instanceType` as sent when the protos do not list it (a type newer than the library): the
+     * instance is audited as a primary (functions/gcp/cloud-sql.ts skipReason), and its findings say
+     * so (functions/checks/pitr/wording.ts resourceLabel). Absent for every known type.
+     */
+    readonly unknownInstanceType?: string | undefined;
     // The backup tier is the resource's (`resource.backupTier`, core/finding.ts): one value, read by
     // the checks, readiness and the snapshot action alike.
   };

@@ -159,6 +159,12 @@ export function skipReason(instance: DatabaseInstance): string | undefined {
   return undefined;
 }
 
+/** The instance's `instanceType` when the protos do not list it; undefined for a known or absent one. */
+function unknownInstanceType(instance: DatabaseInstance): string | undefined {
+  const type = enumName('instanceType', instance.instanceType);
+  return type !== undefined && !isKnownEnum('instanceType', type) ? type : undefined;
+}
+
 /** Every instance of a project, all pages. Throws {@link CloudApiError} when any page fails. */
 export async function listInstances(
   api: CloudSqlInstancesApi,
@@ -454,7 +460,7 @@ export function instanceResource(project: string, instance: DatabaseInstance): R
  * instance is `STOPPED` here: `pitr.lag` then explains a stale latest recovery time by the stop
  * rather than calling WAL archiving broken.
  */
-function instanceStatus(instance: DatabaseInstance): string {
+export function instanceStatus(instance: DatabaseInstance): string {
   const state = enumName('instanceState', instance.state) ?? 'unknown';
   const activation = enumName('activationPolicy', instance.settings?.activationPolicy);
   return state === 'RUNNABLE' && activation === 'NEVER' ? 'STOPPED' : state;
@@ -516,6 +522,7 @@ export function toPitrFact(
       : undefined;
   const finalBackup = settings?.finalBackupConfig ?? undefined;
   const createdAt = toDate(instance.createTime);
+  const unknownType = unknownInstanceType(instance);
   return {
     resource: instanceResource(project, instance),
     kind: 'cloudsql-instance',
@@ -537,6 +544,7 @@ export function toPitrFact(
       finalBackupEnabled: optIn(settings !== undefined, finalBackup?.enabled),
       finalBackupRetentionDays: finalBackup?.retentionDays ?? undefined,
       logStorage: enumName('logStorageState', settings?.backupConfiguration?.transactionalLogStorageState),
+      ...(unknownType ? { unknownInstanceType: unknownType } : {}),
     },
     ...((instance.replicaNames ?? []).length > 0
       ? {

@@ -424,14 +424,15 @@ function judgeSnapshotAge(
     resourceId: target.resourceId,
     createdAt: target.createdAt,
   };
-  const availableOf = (match: SnapshotMatch) =>
+  const listedAs = (status: string, match: SnapshotMatch) =>
     snapshots.filter(
-      (snapshot) => snapshot.status === 'available' && snapshotMatch(snapshot, matchTarget) === match,
+      (snapshot) => snapshot.status === status && snapshotMatch(snapshot, matchTarget) === match,
     );
+  const availableOf = (match: SnapshotMatch) => listedAs('available', match);
   const newest = judgeNewest(availableOf('of-target'), maxAgeHours, now, action);
-  const { gate } = newest;
   // A GO rests on the newest snapshot of this database: the one whose key is read.
-  if (gate.status === 'GO') return newest;
+  if (newest.gate.status === 'GO') return newest;
+  const gate = awaitingCreation(newest.gate, newestFirst(listedAs('creating', 'of-target'))[0]);
   // A snapshot that bears the name but whose resource id (its own or the database's) was not sent
   // may be the fresh one: unless a verified one proves freshness, the gate cannot be judged. One
   // that is dated and too old could not make a GO either way.
@@ -469,6 +470,20 @@ function judgeSnapshotAge(
     };
   }
   return { gate };
+}
+
+/**
+ * A NO-GO while a snapshot of ours is still being created: still NO-GO (nothing restorable yet),
+ * but naming it and when it started, and saying to wait for it rather than to take another.
+ */
+function awaitingCreation(gate: ReadinessGate, creating: BackendSnapshot | undefined): ReadinessGate {
+  if (!creating || gate.status !== 'NO-GO') return gate;
+  const started = creating.createdAt ? `started ${creating.createdAt.toISOString()}` : 'start time not sent';
+  return {
+    ...gate,
+    evidence: `${gate.evidence}; ${creating.id} is still being created (${started})`,
+    action: `Wait for ${creating.id} to finish and run readiness again; do not take another snapshot meanwhile.`,
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { pitrCrossRegionCheck } from '../../functions/checks/pitr/cross-region.ts';
+import { pitrChecks } from '../../functions/checks/pitr/index.ts';
 import { pitrLagCheck } from '../../functions/checks/pitr/lag.ts';
 import { pitrWindowCheck } from '../../functions/checks/pitr/window.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
@@ -18,6 +19,7 @@ import {
   toPitrFact,
 } from '../../functions/gcp/cloud-sql.ts';
 import { CLOUD_SQL_ENUMS } from '../../functions/gcp/wire.ts';
+import { contextWith } from '../checks/pitr/fixtures.ts';
 import type { Sim } from '../sim/server.ts';
 import type { SimRequest, SimService } from '../sim/service.ts';
 import { cloudSqlScenario, instance, NOW, PROJECT, startGcpSim } from './sim-setup.ts';
@@ -856,6 +858,25 @@ describe('skipReason with an instance type newer than the library', () => {
 
     // Assess
     expect(reason).toBeUndefined();
+  });
+
+  it('names the unknown type in every PITR finding of the instance, so a reader can tell it may not be a primary', () => {
+    // Prepare: the audited instance's fact, judged by every PITR check (cross-region on).
+    const context = contextWith({ pitr: { requireCrossRegionBackup: true } });
+    const window = { known: false, reason: 'not read' } as const;
+    const unknown = toPitrFact(PROJECT, postgres({ instanceType: unknownType }), window);
+    const known = toPitrFact(PROJECT, postgres({ instanceType: 'CLOUD_SQL_INSTANCE' }), window);
+
+    // Act
+    const descriptions = (fact: typeof unknown) =>
+      pitrChecks.flatMap((check) => check.evaluate(fact, context)?.description ?? []);
+
+    // Assess
+    expect(descriptions(unknown)).toHaveLength(pitrChecks.length);
+    for (const description of descriptions(unknown)) {
+      expect(description).toContain(`instanceType INSTANCETYPE_${unknownType}`);
+    }
+    for (const description of descriptions(known)) expect(description).not.toContain('instanceType');
   });
 
   it('still skips such an instance as a replica when it names its primary', () => {

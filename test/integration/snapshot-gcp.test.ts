@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
-import { gcpSnapshotCloud } from '../../functions/actions/snapshot/gcp.ts';
+import { describeBackup, gcpSnapshotCloud } from '../../functions/actions/snapshot/gcp.ts';
 import { SNAPSHOT_PURPOSE } from '../../functions/actions/snapshot/model.ts';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
@@ -343,6 +343,38 @@ describe('snapshot job on Cloud SQL', () => {
     expect(byId['certctl-pg-denied']?.error?.code).toBe('PERMISSION_DENIED');
   });
 
+  it.each([
+    ['stopped (settings.activationPolicy NEVER)', { activationPolicy: 'NEVER' }, 'STOPPED'],
+    ['SUSPENDED', { state: 'SUSPENDED' }, 'SUSPENDED'],
+    ['FAILED', { state: 'FAILED' }, 'FAILED'],
+  ] as const)(
+    'answers a %s instance at once, naming its state and how to start it, while the other target still gets its backup',
+    async (_label, overrides, status) => {
+      // Prepare: Cloud SQL takes no backup of a stopped instance ("Cloud SQL doesn't take a backup of
+      // an instance if you stop ... the instance") and refuses a not-running one with HTTP 400
+      // "Invalid request since instance is not running."; waiting does not end these states.
+      const { cloudSql, deps } = await start([
+        instance('certctl-pg', backup(100)),
+        instance('certctl-pg-held', { ...backup(100), ...overrides }),
+      ]);
+
+      // Act
+      const result = await runSnapshotJob(request, deps);
+
+      // Assess
+      const byId = Object.fromEntries(result.results.map((entry) => [entry.target.id, entry]));
+      expect(byId['certctl-pg']?.outcome).toBe('available');
+      expect(byId['certctl-pg-held']).toMatchObject({ outcome: 'error', attempts: 1 });
+      expect(byId['certctl-pg-held']?.error?.code).toMatch(/^(FAILED_PRECONDITION|INVALID_ARGUMENT)$/);
+      expect(byId['certctl-pg-held']?.error?.message).toContain(`certctl-pg-held is ${status}`);
+      expect(byId['certctl-pg-held']?.error?.message).toContain('not running');
+      expect(byId['certctl-pg-held']?.error?.message).not.toContain('KMS key');
+      if (status === 'STOPPED')
+        expect(byId['certctl-pg-held']?.error?.message).toContain('--activation-policy=ALWAYS');
+      expect(cloudSql.backups.all().map((run) => run.instance)).toEqual(['certctl-pg']);
+    },
+  );
+
   it('keeps polling the other backups and reports the unpollable one at the deadline when operations.get keeps failing for one instance', async () => {
     // Prepare
     const { deps } = await start(
@@ -491,6 +523,32 @@ describe('readiness on Cloud SQL', () => {
     expect(gate?.status).toBe('NO-GO');
     expect(gate?.evidence).toContain('certctl-premaint-before-recreate was taken at');
     expect(gate?.evidence).toContain('before the instance named certctl-pg was created');
+  });
+
+  it('answers NO-GO naming our backup still being created, and says to wait for it rather than take another', async () => {
+    // Prepare: a backup of ours that takes ten minutes started a moment ago.
+    const { cloudSql, readinessDeps } = await start([instance('certctl-pg', backup(600_000))], {
+      pitr: { minPitrDays: 7 },
+    });
+    const startedAt = new Date();
+    cloudSql.backups.insert(
+      PROJECT,
+      'certctl-pg',
+      describeBackup('bg-certctl-pg-chg-41', { requestId: 'CHG-41' }),
+      { durationMs: 600_000, fails: false, existing: [] },
+      startedAt,
+    );
+
+    // Act
+    const result = await runReadinessJob({ providers: ['gcp'] }, readinessDeps);
+
+    // Assess
+    const gate = result.targets[0]?.gates.find((entry) => entry.gate === 'snapshot');
+    expect(result.verdict).toBe('NO-GO');
+    expect(gate?.status).toBe('NO-GO');
+    expect(gate?.evidence).toContain('bg-certctl-pg-chg-41 is still being created (started ');
+    expect(gate?.action).toContain('Wait for bg-certctl-pg-chg-41');
+    expect(gate?.action).not.toContain('backup-guard snapshot');
   });
 
   it('answers NO-GO without a fresh backup and GO after the snapshot job ran', async () => {

@@ -65,6 +65,56 @@ describe('snapshotGate', () => {
   });
 });
 
+describe('snapshotGate while a snapshot of ours is being created', () => {
+  const creating = (id: string, createdAt: string | undefined): BackendSnapshot => ({
+    ...ours(id, NOW.toISOString()),
+    status: 'creating',
+    createdAt: createdAt ? new Date(createdAt) : undefined,
+  });
+
+  it('is NO-GO naming the snapshot being created and when it started, and says to wait for it, not to take another', () => {
+    // Act
+    const alone = snapshotGate([creating('in-flight', '2026-12-03T11:40:00.000Z')], TARGET, 24, NOW);
+    const besideStale = snapshotGate(
+      [ours('stale', '2026-11-20T12:00:00.000Z'), creating('in-flight', '2026-12-03T11:40:00.000Z')],
+      TARGET,
+      24,
+      NOW,
+    );
+
+    // Assess: still no restorable snapshot (NO-GO), but the answer is to wait, not to snapshot again.
+    for (const gate of [alone, besideStale]) {
+      expect(gate.status).toBe('NO-GO');
+      expect(gate.evidence).toContain('in-flight is still being created (started 2026-12-03T11:40:00.000Z)');
+      expect(gate.action).toContain('Wait for in-flight');
+      expect(gate.action).not.toContain('backup-guard snapshot');
+    }
+    expect(besideStale.evidence).toContain('stale');
+  });
+
+  it('says a snapshot being created whose start time was not sent, and not one of another database', () => {
+    // Act
+    const undated = snapshotGate([creating('in-flight', undefined)], TARGET, 24, NOW);
+    const other = snapshotGate(
+      [
+        {
+          ...creating('theirs', '2026-12-03T11:40:00.000Z'),
+          target: 'other-db',
+          sourceResourceId: 'db-OTHER',
+        },
+      ],
+      TARGET,
+      24,
+      NOW,
+    );
+
+    // Assess
+    expect(undated.evidence).toContain('in-flight is still being created (start time not sent)');
+    expect(other.evidence).not.toContain('theirs');
+    expect(other.action).toContain('backup-guard snapshot');
+  });
+});
+
 describe('snapshotGate and a database re-created under the same name', () => {
   // The database now answers to `certctl-prod-db` with resource id db-NEW; db-OLD was an earlier
   // database of that name, deleted since. Its snapshots are not snapshots of this one.

@@ -119,6 +119,8 @@ export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
     listManual: async (kind) => (await listManualRdsSnapshots(rds, rdsKind(kind))).map(toBackend),
     delete: (snapshot) => deleteRdsSnapshot(rds, rdsKind(snapshot.kind), snapshot.id),
     codeOf: errorCode,
+    unavailableAdvice: () =>
+      'Make it available (start it, add storage, restore its KMS key or fix its parameters)',
     classify: (error, target): CreateErrorKind => {
       const code = errorCode(error);
       if (BUSY.has(code)) return STUCK.has(target?.status ?? '') ? 'unavailable' : 'busy';

@@ -93,6 +93,11 @@ export interface SnapshotBackend {
   classify(error: unknown, target?: SnapshotTarget): CreateErrorKind;
   /** The cloud's code for an error of its calls (`InvalidDBInstanceState`, `ABORTED`). */
   codeOf(error: unknown): string;
+  /**
+   * What to do about a target whose create was `unavailable` (start it, add storage), in this
+   * cloud's words; a generic "make it available" otherwise.
+   */
+  unavailableAdvice?(target: SnapshotTarget): string;
   /** Whether this backend counts manual snapshots against a quota (RDS yes; Cloud SQL backups no). */
   readonly quotaApplies: boolean;
   /**

@@ -15,6 +15,7 @@ import {
   type CloudSqlApi,
   type DatabaseInstance,
   instanceResource,
+  instanceStatus,
   isCloudSqlTarget,
   listInstances,
   skipReason,
@@ -109,6 +110,29 @@ export function backupPlanRefusal(
     code: 'SnapshotOnBackupPlan',
     message: `Cloud SQL instance ${target.id} uses enhanced backups (backupConfiguration.backupTier=${tier}): Backup and DR takes its backups, and Cloud SQL documents backupRuns.insert for standard backups only, so nothing was written. Take the on-demand backup with \`gcloud backup-dr backup-plan-associations trigger-backup BACKUP_PLAN_ASSOCIATION ${place} --backup-rule-id=BACKUP_RULE_ID\` (BACKUP_PLAN_ASSOCIATION: the association that names this instance, listed by \`${backupPlanAssociationsCommand(target)}\`; BACKUP_RULE_ID: a rule of its backup plan), then ask readiness again.`,
   };
+}
+
+/**
+ * Instance states (functions/gcp/cloud-sql.ts instanceStatus: `state`, STOPPED for a RUNNABLE one
+ * whose activation policy is NEVER) that no waiting ends: Cloud SQL "doesn't take a backup of an
+ * instance if you stop" it (https://cloud.google.com/sql/docs/sqlserver/backup-recovery/backups) and
+ * refuses a call on an instance that is not running with HTTP 400 "Invalid request since instance is
+ * not running." A suspended instance waits for its billing (or other suspensionReason) to be
+ * resolved, a FAILED one for a repair, a PENDING_DELETE one is going. The states that end on their
+ * own (MAINTENANCE, PENDING_CREATE, REPAIRING) are retried as busy.
+ */
+const STUCK = new Set(['STOPPED', 'SUSPENDED', 'FAILED', 'PENDING_DELETE']);
+const PASSING = new Set(['MAINTENANCE', 'PENDING_CREATE', 'REPAIRING']);
+/** How Cloud SQL refuses a write for the instance's state (HTTP 400, or 409 while an operation runs). */
+const STATE_REFUSALS = new Set(['FAILED_PRECONDITION', 'INVALID_ARGUMENT', 'ABORTED']);
+
+/** What to do about an instance in one of the {@link STUCK} states. */
+function stuckAdvice(target: SnapshotTarget): string {
+  if (target.status === 'STOPPED')
+    return `Start it (\`gcloud sql instances patch ${target.id} --project=${target.account} --activation-policy=ALWAYS\`)`;
+  if (target.status === 'SUSPENDED')
+    return `Resolve what suspended it (billing, or the reason its suspensionReason names: \`gcloud sql instances describe ${target.id} --project=${target.account}\`)`;
+  return 'Repair or restore the instance, or take the backup of the instance that replaces it';
 }
 
 export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string): SnapshotBackend {
@@ -263,9 +287,17 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       await api.delete({ project, instance: snapshot.target, id: runId as never });
     },
     codeOf: googleErrorCode,
+    unavailableAdvice: stuckAdvice,
     // HTTP 409 (gRPC ABORTED): another operation (maintenance, an automated backup) is running on
     // the instance; Cloud SQL runs one operation per instance at a time, so it is busy, not broken.
-    classify: (error): CreateErrorKind => (googleErrorCode(error) === 'ABORTED' ? 'busy' : 'other'),
+    // A refusal of an instance listed in a state waiting does not end is answered at once.
+    classify: (error, target): CreateErrorKind => {
+      const code = googleErrorCode(error);
+      const status = target?.status ?? '';
+      if (STATE_REFUSALS.has(code) && STUCK.has(status)) return 'unavailable';
+      if (code === 'ABORTED' || (STATE_REFUSALS.has(code) && PASSING.has(status))) return 'busy';
+      return 'other';
+    },
   };
 }
 
@@ -326,10 +358,11 @@ export function cloudSqlSnapshotKeyReader(cloudKms: () => Promise<CloudKmsApi>):
  * The snapshot target of an instance: the audit's resource reference of it (functions/gcp/cloud-sql.ts
  * instanceResource), whose createdAt tells a backup run of an earlier instance of this name
  * (identity.ts) and whose backupTier, from the same listing, needs no call of its own
- * (backupPlanRefusal).
+ * (backupPlanRefusal); its status (absent when `state` was not sent) tells a backup refused for it.
  */
 function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
   const { account, region, id, selfLink, createdAt, backupTier } = instanceResource(project, instance);
+  const status = instance.state == null ? undefined : instanceStatus(instance);
   return {
     provider: 'gcp',
     kind: 'cloudsql-instance',
@@ -339,6 +372,7 @@ function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
     ...(selfLink ? { arn: selfLink } : {}),
     ...(createdAt ? { createdAt } : {}),
     ...(backupTier ? { backupTier } : {}),
+    ...(status ? { status } : {}),
   };
 }
 

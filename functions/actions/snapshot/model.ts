@@ -33,7 +33,8 @@ export interface SnapshotTarget {
    */
   readonly backupTier?: string;
   /**
-   * The database's status as its listing sent it (RDS `DBInstanceStatus`, DBCluster `Status`);
+   * The database's status as its listing sent it (RDS `DBInstanceStatus`, DBCluster `Status`;
+   * Cloud SQL `state`, STOPPED for a RUNNABLE instance whose activation policy is NEVER);
    * absent when not sent. Read only to tell a create refused for the state apart: see
    * {@link CreateErrorKind} `unavailable` (backend.ts).
    */

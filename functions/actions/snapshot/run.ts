@@ -456,7 +456,7 @@ async function attemptCreate(
     }
     if (kind === 'busy') return { target, startedAt, attempts, error, naming };
     if (kind === 'unavailable') {
-      const message = `${target.id} is ${target.status ?? 'not available'}, a state it does not leave on its own, so no snapshot was taken (${describeError(error)}). Make it available (start it, add storage, restore its KMS key or fix its parameters), then ask again.`;
+      const message = `${target.id} is ${target.status ?? 'not available'}, a state it does not leave on its own, so no snapshot was taken (${describeError(error)}). ${backend.unavailableAdvice?.(target) ?? 'Make it available'}, then ask again.`;
       return errorResult(target, startedAt, now, attempts, new Error(message), () => backend.codeOf(error));
     }
     return errorResult(target, startedAt, now, attempts, error, backend.codeOf);

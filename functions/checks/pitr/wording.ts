@@ -86,8 +86,11 @@ export function resourceLabel(fact: PitrFact): string {
       return fact.engine.startsWith('aurora')
         ? `Aurora DB cluster \`${fact.resource.id}\``
         : `DB cluster \`${fact.resource.id}\``;
-    case 'cloudsql-instance':
-      return `Cloud SQL instance \`${fact.resource.id}\``;
+    case 'cloudsql-instance': {
+      // An instance type newer than the tool is judged as a primary: said, so a reader can tell.
+      const type = fact.cloudSql?.unknownInstanceType;
+      return `Cloud SQL instance \`${fact.resource.id}\`${type ? ` (instanceType ${type}, a type this tool does not know, judged as a primary)` : ''}`;
+    }
   }
 }
 

@@ -140,3 +140,35 @@ describe('Cloud SQL snapshot backend: a snapshot read again', () => {
     expect(state).toMatchObject({ id: SNAPSHOT_ID, status: 'deleting' });
   });
 });
+
+describe('Cloud SQL snapshot backend: a backup refused for the instance state', () => {
+  const target = (status: string | undefined) => ({
+    provider: 'gcp' as const,
+    kind: 'cloudsql-instance' as const,
+    account: PROJECT,
+    region: 'europe-west1',
+    id: 'certctl-pg',
+    ...(status ? { status } : {}),
+  });
+  // HTTP 400 "Invalid request since instance is not running." (gRPC FAILED_PRECONDITION = 9).
+  const notRunning = Object.assign(new Error('Invalid request since instance is not running.'), { code: 9 });
+  const backend = cloudSqlSnapshotBackend(fakeApi([]), PROJECT);
+
+  it.each([
+    ['STOPPED', 'unavailable'],
+    ['SUSPENDED', 'unavailable'],
+    ['FAILED', 'unavailable'],
+    ['MAINTENANCE', 'busy'],
+    ['PENDING_CREATE', 'busy'],
+    ['RUNNABLE', 'other'],
+    [undefined, 'other'],
+  ] as const)('treats the refusal of a %s instance as %s', (status, kind) => {
+    expect(backend.classify(notRunning, target(status))).toBe(kind);
+  });
+
+  it('says how to start a stopped instance', () => {
+    expect(backend.unavailableAdvice?.(target('STOPPED'))).toContain(
+      'gcloud sql instances patch certctl-pg --project=proj --activation-policy=ALWAYS',
+    );
+  });
+});

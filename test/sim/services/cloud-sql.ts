@@ -525,7 +525,8 @@ export class CloudSqlSim implements SimService {
       // Assumed wording: read replicas have no backups of their own.
       return googleError('INVALID_ARGUMENT', 'Backups are not supported for read replica instances.');
     }
-    if (instance.state !== 'RUNNABLE') {
+    // A stopped instance stays RUNNABLE with activation policy NEVER; Cloud SQL backs up neither.
+    if (instance.state !== 'RUNNABLE' || instance.activationPolicy === 'NEVER') {
       return googleError('FAILED_PRECONDITION', 'Invalid request since instance is not running.');
     }
     const description = typeof body.description === 'string' ? body.description : '';
