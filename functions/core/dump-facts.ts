@@ -98,6 +98,21 @@ export interface NewestDump {
    * Storage).
    */
   readonly encryption?: EncryptionConfig;
+  /**
+   * The Object Lock retention the object itself carries, as the ranged read answered it (S3
+   * `x-amz-object-lock-mode` and `-retain-until-date`): an upload's own retention (PutObject
+   * `x-amz-object-lock-*`) overrides the bucket default, and an object written before the default
+   * was set has none. S3 sends them only to a caller with `s3:GetObjectRetention`, so their absence
+   * does not prove the object unlocked: undefined when not sent (the read failed, no permission,
+   * no retention on the object; Cloud Storage), and the bucket default is judged instead.
+   */
+  readonly objectLock?: ObjectRetention;
+}
+
+/** An object's own Object Lock retention: its mode (`GOVERNANCE`/`COMPLIANCE`) and when it ends. */
+export interface ObjectRetention {
+  readonly mode: string;
+  readonly retainUntil: Date;
 }
 
 /**

@@ -108,6 +108,13 @@ beforeAll(async () => {
               name: 'certctl-dumps-other-key-upload',
               uploadEncryption: { algorithm: 'aws:kms', kmsKeyId: DELETING_CMK_ARN },
             },
+            // The default keeps dumps 35 days in COMPLIANCE, but the dump job uploads with its own 7-day lock.
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-short-upload-lock',
+              versioning: undefined,
+              uploadRetention: { mode: 'COMPLIANCE', days: 7 },
+            },
             // In us-east-2 although the policy says eu-west-1; nothing configured; one cut dump.
             {
               name: 'certctl-dumps-bare',
@@ -438,6 +445,26 @@ describe('readS3DumpFact', () => {
     });
     expect(fact.newest?.object.key).toBe('prod/certctl-34.dump');
     expect(fact.newest?.header).toMatchObject({ state: 'read', result: { kind: 'header' } });
+  });
+});
+
+describe("the newest dump's own Object Lock retention", () => {
+  it('reads the retention the newest dump was uploaded with, and protection fails when it is shorter than the policy under a longer default', async () => {
+    // Act
+    const fact = await read('certctl-dumps-short-upload-lock');
+    // Assess: the bucket default keeps dumps 35 days, this dump's own lock ends 7 days after it was written.
+    expect(fact.retentionLock).toMatchObject({ state: 'read', value: { days: 35, locked: true } });
+    const written = fact.newest?.object.lastModified;
+    expect(written).toBeDefined();
+    expect(fact.newest?.objectLock).toEqual({
+      mode: 'COMPLIANCE',
+      retainUntil: new Date((written?.getTime() ?? 0) + 7 * 86_400_000),
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'the Object Lock retention of the newest dump prod/certctl-34.dump keeps dumps only 7 days (30 required)',
+    );
   });
 });
 

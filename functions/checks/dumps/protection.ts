@@ -11,6 +11,10 @@
  *   Without either, Cloud Storage soft delete of at least `minPitrDays` is WARNING (deleted and
  *   overwritten dumps stay restorable, but whoever can edit the bucket can turn it off); a shorter
  *   one is still FAILED, saying how long it keeps them.
+ *   On S3 the newest dump's own Object Lock retention, when its ranged read sent it (an upload's
+ *   own retention overrides the bucket default; S3 sends it only with `s3:GetObjectRetention`), is
+ *   the lock judged, as the days from its LastModified to its retain-until date and its own mode;
+ *   otherwise the bucket default is, and a pass that rests on it says so.
  * - Public access: S3 Block Public Access with all four settings on, each on the bucket or its
  *   account (S3 applies the most restrictive combination; the collector reads the account's setting
  *   when the bucket's own does not block everything), or GCS public access prevention `enforced`.
@@ -103,7 +107,9 @@ export const dumpsProtectionCheck: DumpsCheck = {
       fact.encryption.value.kmsKey !== undefined &&
       fact.encryption.value.keyState === undefined
         ? " (the Cloud KMS key's state was not read)"
-        : '';
+        : defaultLockJudged(fact, minPitrDays)
+          ? " (deletion judged by the bucket's Object Lock default retention: the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention)"
+          : '';
     return {
       status: 'PASSED',
       description: `${label}: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps${gcsKey}.`,
@@ -113,13 +119,55 @@ export const dumpsProtectionCheck: DumpsCheck = {
   },
 };
 
-function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts: Verdicts): void {
+/**
+ * The lock that keeps the newest dump: its own Object Lock retention when the read sent it (an
+ * upload's retention overrides the bucket default, and an object written before the default was
+ * set has none), as the days from its LastModified to its retain-until date; else the bucket's
+ * default. A retain-until date already past (S3 then lets anyone delete the version) keeps it fewer
+ * days than it has lived, so it is short whatever the policy.
+ */
+function judgedLock(fact: DumpFact): {
+  readonly lock: DumpFact['retentionLock'];
+  readonly lockName: string;
+} {
+  const own = fact.newest?.objectLock;
+  const written = fact.newest?.object.lastModified;
+  if (own && written) {
+    const days = Math.floor((own.retainUntil.getTime() - written.getTime()) / DAY_MS);
+    return {
+      lock: { state: 'read', value: { mode: own.mode, days, locked: own.mode === 'COMPLIANCE' } },
+      lockName: `Object Lock retention of the newest dump ${fact.newest?.object.key}`,
+    };
+  }
+  return {
+    lock: fact.retentionLock,
+    lockName: fact.location.provider === 'aws' ? 'Object Lock default retention' : 'retention policy',
+  };
+}
+
+/**
+ * Whether a pass rests on the S3 bucket's Object Lock default alone, for the newest dump's own
+ * retention was not read: S3 sends it only with `s3:GetObjectRetention`, so its absence does not
+ * prove the dump carries the default.
+ */
+function defaultLockJudged(fact: DumpFact, minPitrDays: number): boolean {
   const lock = fact.retentionLock;
+  return (
+    fact.location.provider === 'aws' &&
+    fact.newest?.objectLock === undefined &&
+    lock.state === 'read' &&
+    lock.value.days !== undefined &&
+    lock.value.days >= minPitrDays &&
+    !(fact.versioning.state === 'read' && fact.versioning.value.status === 'Enabled')
+  );
+}
+
+function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts: Verdicts): void {
+  const { lock, lockName } = judgedLock(fact);
   const versioning = fact.versioning;
   const lockDays = lock.state === 'read' ? lock.value.days : undefined;
   const lockLong = lockDays !== undefined && lockDays >= minPitrDays;
   const versioningOn = versioning.state === 'read' && versioning.value.status === 'Enabled';
-  const lockName = fact.location.provider === 'aws' ? 'Object Lock default retention' : 'retention policy';
 
   if (lockLong && lock.state === 'read' && lock.value.locked === true) return;
   if (lockLong && lock.state === 'read') {
@@ -387,6 +435,8 @@ function observedValues(fact: DumpFact): CheckOutcome['observed'] {
         : fact.softDeleteDays.state === 'read'
           ? fact.softDeleteDays.value
           : fact.softDeleteDays.state,
+    newestDumpLockMode: valueOrNull(fact.newest?.objectLock?.mode),
+    newestDumpRetainUntil: valueOrNull(fact.newest?.objectLock?.retainUntil.toISOString()),
     newestDumpEncryption: valueOrNull(newestOwn?.algorithm),
     newestDumpKmsKey: valueOrNull(newestOwn?.kmsKey),
     newestDumpCustomerManagedKey: valueOrNull(newestOwn?.customerManagedKey),
