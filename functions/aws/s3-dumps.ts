@@ -306,7 +306,12 @@ type RangeReading =
       readonly kmsKeyId?: string;
       readonly objectLock?: ObjectRetention;
     }
-  | { readonly state: 'unknown'; readonly reason: string; readonly archived?: string };
+  | {
+      readonly state: 'unknown';
+      readonly reason: string;
+      readonly archived?: string;
+      readonly customerKey?: true;
+    };
 
 function byteReading(reading: RangeReading): ByteReading {
   return reading.state === 'read' ? { state: 'read', bytes: reading.bytes } : reading;
@@ -340,6 +345,12 @@ async function getRange(bucket: S3DumpBucket, key: string, range: string): Promi
       return { state: 'read', bytes: new Uint8Array() };
     }
     const reason = bucket.s3.reasonOf(error);
+    // An object written with a customer-provided key (SSE-C) is refused with 400 InvalidRequest to
+    // a read that does not send that key
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html).
+    if (sdkError.name === 'InvalidRequest' && /Server Side Encryption/i.test(sdkError.message ?? '')) {
+      return { state: 'unknown', reason, customerKey: true };
+    }
     // An archived object (Glacier Flexible Retrieval, Deep Archive, an Intelligent-Tiering archive
     // access tier) is refused with InvalidObjectState until it is restored (API_GetObject).
     if (sdkError.name !== 'InvalidObjectState') return { state: 'unknown', reason };

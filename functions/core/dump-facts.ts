@@ -87,6 +87,13 @@ export interface NewestDump {
          * for any other failure.
          */
         readonly archived?: string;
+        /**
+         * True when S3 refused the read because the object is encrypted with a customer-provided
+         * key (SSE-C: 400 InvalidRequest, "The object was stored using a form of Server Side
+         * Encryption"): its bytes are served only to a request that sends that key, which S3 does
+         * not keep and this audit does not hold. Undefined for any other failure.
+         */
+        readonly customerKey?: true;
       };
   /** The object's last bytes, read beside the header with a suffix-ranged GET ({@link ByteReading}). */
   readonly tail: ByteReading;

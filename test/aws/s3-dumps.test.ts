@@ -115,6 +115,8 @@ beforeAll(async () => {
               versioning: undefined,
               uploadRetention: { mode: 'COMPLIANCE', days: 7 },
             },
+            // The default is the CMK, but the dump job uploads with a customer-provided key (SSE-C).
+            { ...HEALTHY, name: 'certctl-dumps-sse-c-upload', uploadEncryption: { algorithm: 'SSE-C' } },
             // In us-east-2 although the policy says eu-west-1; nothing configured; one cut dump.
             {
               name: 'certctl-dumps-bare',
@@ -465,6 +467,26 @@ describe("the newest dump's own Object Lock retention", () => {
     expect(outcome?.description).toContain(
       'the Object Lock retention of the newest dump prod/certctl-34.dump keeps dumps only 7 days (30 required)',
     );
+  });
+});
+
+describe('a newest dump encrypted with a customer-provided key (SSE-C)', () => {
+  it('says the dump is encrypted with a key the audit does not hold, never "grant the read", and protection does not credit the CMK default', async () => {
+    // Act
+    const fact = await read('certctl-dumps-sse-c-upload');
+    // Assess
+    expect(fact.newest?.header).toMatchObject({ state: 'unknown', customerKey: true });
+    const protection = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(protection?.status).toBe('WARNING');
+    expect(protection?.description).toContain(
+      'the newest dump prod/certctl-34.dump is encrypted with a customer-provided key (SSE-C), not the bucket default',
+    );
+    for (const check of [dumpsFreshCheck, dumpsIntegrityCheck]) {
+      const outcome = check.evaluate(fact, settings);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('encrypted with a customer-provided key (SSE-C)');
+      expect(outcome?.description).not.toContain('grant the read');
+    }
   });
 });
 

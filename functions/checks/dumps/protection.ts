@@ -30,6 +30,8 @@
  *   KMS default (GCS: written with Google-managed keys before the default was set): an upload's
  *   own encryption overrides the bucket default, so a dump written with SSE-S3, aws/s3 or
  *   Google-managed keys under a CMK default is WARNING, and its key is judged as the default's is.
+ *   An S3 dump whose read failed is not said to carry a CMK default: NOT_AVAILABLE (how it is
+ *   encrypted was not read), or WARNING when S3 refused it for a customer-provided key (SSE-C).
  * - The key must decrypt: a KMS key DescribeKey reports disabled, pending deletion or otherwise
  *   unusable, or a Cloud KMS key whose primary version cryptoKeys.get reports DISABLED,
  *   DESTROY_SCHEDULED, DESTROYED or otherwise unusable (core/kms-key-states.ts), FAILs, as every
@@ -327,6 +329,10 @@ function judgeEncryption(fact: DumpFact, verdicts: Verdicts): void {
  */
 function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
   const newest = fact.newest;
+  if (newest && fact.location.provider === 'aws' && newest.header.state === 'unknown') {
+    judgeUnreadNewest(fact, newest.object.key, newest.header, verdicts);
+    return;
+  }
   const own = newest?.encryption;
   if (!newest || !own) return;
   const byDefault = fact.encryption.state === 'read' ? fact.encryption.value : undefined;
@@ -363,6 +369,30 @@ function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
       own.kmsKey !== undefined
         ? `whether the KMS key ${own.kmsKey} that encrypts ${dump} is customer-managed (${own.keyManagerUnknown ?? 'not sent'})`
         : `which key encrypts ${dump} (not sent)`,
+    );
+  }
+}
+
+/**
+ * An S3 dump whose ranged read failed: how it is encrypted was not read, and an upload's own
+ * encryption header overrides the bucket default, so a customer-managed default does not say the
+ * dump is encrypted with it. A read refused for a customer-provided key (SSE-C) says how: with a
+ * key S3 does not keep.
+ */
+function judgeUnreadNewest(
+  fact: DumpFact,
+  key: string,
+  header: { readonly reason: string; readonly customerKey?: true },
+  verdicts: Verdicts,
+): void {
+  const dump = `the newest dump ${key}`;
+  if (header.customerKey) {
+    verdicts.warnings.push(
+      `${dump} is encrypted with a customer-provided key (SSE-C), not the bucket default: S3 keeps no copy of that key, so only whoever holds it can read or restore the dump, and this audit cannot check which key it is`,
+    );
+  } else if (fact.encryption.state === 'read' && fact.encryption.value.customerManagedKey === true) {
+    verdicts.unknown.push(
+      `how ${dump} is encrypted (its read failed: ${header.reason}; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
     );
   }
 }

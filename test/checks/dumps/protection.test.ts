@@ -846,3 +846,23 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     );
   });
 });
+
+describe('dumps.protection when the newest dump could not be read', () => {
+  it('does not say a customer-managed key encrypts the dumps from the bucket default alone', () => {
+    // Prepare: the default is the CMK, but the dump's own encryption (which an upload overrides) was not read.
+    const healthy = s3Fact();
+    const fact = s3Fact({
+      newest: healthy.newest && {
+        ...healthy.newest,
+        header: { state: 'unknown', reason: DENIED },
+      },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      `how the newest dump ${healthy.newest?.object.key} is encrypted (its read failed: ${DENIED}; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
+    );
+  });
+});

@@ -123,7 +123,8 @@ const bucketSchema = z.strictObject({
    */
   uploadEncryption: z
     .strictObject({
-      algorithm: z.enum(['AES256', 'aws:kms', 'aws:kms:dsse']),
+      /** `SSE-C`: a customer-provided key; GetObject without it answers 400 InvalidRequest. */
+      algorithm: z.enum(['AES256', 'aws:kms', 'aws:kms:dsse', 'SSE-C']),
       kmsKeyId: z.string().min(1).optional(),
     })
     .optional(),
@@ -563,6 +564,15 @@ export class S3Sim implements SimService {
       'x-amz-request-id': randomUUID(),
     };
     const encryption = bucket.uploadEncryption ?? bucket.encryption;
+    if (encryption !== 'none' && encryption.algorithm === 'SSE-C') {
+      return head
+        ? headError(400)
+        : s3Error(
+            400,
+            'InvalidRequest',
+            'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.',
+          );
+    }
     if (encryption !== 'none') {
       headers['x-amz-server-side-encryption'] = encryption.algorithm;
       if (encryption.kmsKeyId) {
