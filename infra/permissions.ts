@@ -399,7 +399,9 @@ export function dumpRegions(locations: readonly AwsDumpLocation[]): string[] {
  * server-side encryption with AWS KMS keys"):
  * - `s3:ListBucket` per bucket, with `s3:prefix` equal to exactly the configured prefixes (the
  *   adapter lists with that prefix); an empty prefix lists the whole bucket, so none is set;
- * - `s3:GetObject` on `bucket/prefix*` only (the ranged read of the newest dump's header);
+ * - `s3:GetObject` on `bucket/prefix*` only (the ranged read of the newest dump's header), with
+ *   `s3:GetObjectRetention`, without which that read leaves out the dump's own Object Lock mode and
+ *   retain-until date (API_GetObject);
  * - the six bucket-configuration reads on those buckets only;
  * - `kms:Decrypt` only through S3 in the buckets' regions and only for objects under those prefixes
  *   (the `aws:s3:arn` encryption context; the bucket's ARN when S3 Bucket Keys are on), because a
@@ -458,7 +460,7 @@ export function dumpsReadStatements(
     new PolicyStatement({
       sid: 'ReadDumpHeaders',
       effect: Effect.ALLOW,
-      actions: ['s3:GetObject'],
+      actions: ['s3:GetObject', 's3:GetObjectRetention'],
       resources: objectPatterns,
       conditions: withAccount(),
     }),

@@ -61,6 +61,7 @@ import type {
   DumpObject,
   EncryptionConfig,
   NewestDump,
+  ObjectRetention,
   RetentionLockConfig,
 } from '../core/dump-facts.ts';
 import {
@@ -278,7 +279,12 @@ async function readNewest(bucket: S3DumpBucket, object: DumpObject): Promise<New
     getRange(bucket, object.key, `bytes=-${PG_DUMP_TAIL_BYTES}`),
   ]);
   if (head.state === 'unknown') return { object, header: head, tail: byteReading(tail) };
-  const read = newestDumpRead(object, head.bytes, byteReading(tail));
+  // The dump's own Object Lock retention (API_GetObject ObjectLockMode, ObjectLockRetainUntilDate:
+  // sent only with s3:GetObjectRetention); an upload's own retention overrides the bucket default.
+  const read = {
+    ...newestDumpRead(object, head.bytes, byteReading(tail)),
+    ...(head.objectLock ? { objectLock: head.objectLock } : {}),
+  };
   // The encryption this dump was written with: a PutObject's own `x-amz-server-side-encryption`
   // header overrides the bucket default (an upload with `--sse AES256` is SSE-S3 whatever the
   // default says; https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html),
@@ -298,8 +304,14 @@ type RangeReading =
       readonly bytes: Uint8Array;
       readonly serverSideEncryption?: string;
       readonly kmsKeyId?: string;
+      readonly objectLock?: ObjectRetention;
     }
-  | { readonly state: 'unknown'; readonly reason: string; readonly archived?: string };
+  | {
+      readonly state: 'unknown';
+      readonly reason: string;
+      readonly archived?: string;
+      readonly customerKey?: true;
+    };
 
 function byteReading(reading: RangeReading): ByteReading {
   return reading.state === 'read' ? { state: 'read', bytes: reading.bytes } : reading;
@@ -323,6 +335,9 @@ async function getRange(bucket: S3DumpBucket, key: string, range: string): Promi
         ? {}
         : { serverSideEncryption: answer.ServerSideEncryption }),
       ...(answer.SSEKMSKeyId === undefined ? {} : { kmsKeyId: answer.SSEKMSKeyId }),
+      ...(answer.ObjectLockMode !== undefined && answer.ObjectLockRetainUntilDate !== undefined
+        ? { objectLock: { mode: answer.ObjectLockMode, retainUntil: answer.ObjectLockRetainUntilDate } }
+        : {}),
     };
   } catch (error) {
     const sdkError = asSdkError(error);
@@ -330,6 +345,12 @@ async function getRange(bucket: S3DumpBucket, key: string, range: string): Promi
       return { state: 'read', bytes: new Uint8Array() };
     }
     const reason = bucket.s3.reasonOf(error);
+    // An object written with a customer-provided key (SSE-C) is refused with 400 InvalidRequest to
+    // a read that does not send that key
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html).
+    if (sdkError.name === 'InvalidRequest' && /Server Side Encryption/i.test(sdkError.message ?? '')) {
+      return { state: 'unknown', reason, customerKey: true };
+    }
     // An archived object (Glacier Flexible Retrieval, Deep Archive, an Intelligent-Tiering archive
     // access tier) is refused with InvalidObjectState until it is restored (API_GetObject).
     if (sdkError.name !== 'InvalidObjectState') return { state: 'unknown', reason };

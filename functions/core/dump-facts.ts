@@ -87,6 +87,13 @@ export interface NewestDump {
          * for any other failure.
          */
         readonly archived?: string;
+        /**
+         * True when S3 refused the read because the object is encrypted with a customer-provided
+         * key (SSE-C: 400 InvalidRequest, "The object was stored using a form of Server Side
+         * Encryption"): its bytes are served only to a request that sends that key, which S3 does
+         * not keep and this audit does not hold. Undefined for any other failure.
+         */
+        readonly customerKey?: true;
       };
   /** The object's last bytes, read beside the header with a suffix-ranged GET ({@link ByteReading}). */
   readonly tail: ByteReading;
@@ -98,6 +105,21 @@ export interface NewestDump {
    * Storage).
    */
   readonly encryption?: EncryptionConfig;
+  /**
+   * The Object Lock retention the object itself carries, as the ranged read answered it (S3
+   * `x-amz-object-lock-mode` and `-retain-until-date`): an upload's own retention (PutObject
+   * `x-amz-object-lock-*`) overrides the bucket default, and an object written before the default
+   * was set has none. S3 sends them only to a caller with `s3:GetObjectRetention`, so their absence
+   * does not prove the object unlocked: undefined when not sent (the read failed, no permission,
+   * no retention on the object; Cloud Storage), and the bucket default is judged instead.
+   */
+  readonly objectLock?: ObjectRetention;
+}
+
+/** An object's own Object Lock retention: its mode (`GOVERNANCE`/`COMPLIANCE`) and when it ends. */
+export interface ObjectRetention {
+  readonly mode: string;
+  readonly retainUntil: Date;
 }
 
 /**

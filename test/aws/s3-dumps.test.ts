@@ -111,6 +111,15 @@ beforeAll(async () => {
               name: 'certctl-dumps-other-key-upload',
               uploadEncryption: { algorithm: 'aws:kms', kmsKeyId: DELETING_CMK_ARN },
             },
+            // The default keeps dumps 35 days in COMPLIANCE, but the dump job uploads with its own 7-day lock.
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-short-upload-lock',
+              versioning: undefined,
+              uploadRetention: { mode: 'COMPLIANCE', days: 7 },
+            },
+            // The default is the CMK, but the dump job uploads with a customer-provided key (SSE-C).
+            { ...HEALTHY, name: 'certctl-dumps-sse-c-upload', uploadEncryption: { algorithm: 'SSE-C' } },
             // In us-east-2 although the policy says eu-west-1; nothing configured; one cut dump.
             {
               name: 'certctl-dumps-bare',
@@ -441,6 +450,46 @@ describe('readS3DumpFact', () => {
     });
     expect(fact.newest?.object.key).toBe('prod/certctl-34.dump');
     expect(fact.newest?.header).toMatchObject({ state: 'read', result: { kind: 'header' } });
+  });
+});
+
+describe("the newest dump's own Object Lock retention", () => {
+  it('reads the retention the newest dump was uploaded with, and protection fails when it is shorter than the policy under a longer default', async () => {
+    // Act
+    const fact = await read('certctl-dumps-short-upload-lock');
+    // Assess: the bucket default keeps dumps 35 days, this dump's own lock ends 7 days after it was written.
+    expect(fact.retentionLock).toMatchObject({ state: 'read', value: { days: 35, locked: true } });
+    const written = fact.newest?.object.lastModified;
+    expect(written).toBeDefined();
+    expect(fact.newest?.objectLock).toEqual({
+      mode: 'COMPLIANCE',
+      retainUntil: new Date((written?.getTime() ?? 0) + 7 * 86_400_000),
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'the Object Lock retention of the newest dump prod/certctl-34.dump keeps dumps only 7 days (30 required)',
+    );
+  });
+});
+
+describe('a newest dump encrypted with a customer-provided key (SSE-C)', () => {
+  it('says the dump is encrypted with a key the audit does not hold, never "grant the read", and protection does not credit the CMK default', async () => {
+    // Act
+    const fact = await read('certctl-dumps-sse-c-upload');
+    // Assess
+    expect(fact.newest?.header).toMatchObject({ state: 'unknown', customerKey: true });
+    const protection = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(protection?.status).toBe('WARNING');
+    expect(protection?.description).toContain(
+      'the newest dump prod/certctl-34.dump is encrypted with a customer-provided key (SSE-C), not the bucket default',
+    );
+    for (const check of [dumpsFreshCheck, dumpsIntegrityCheck]) {
+      const outcome = check.evaluate(fact, settings);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('encrypted with a customer-provided key (SSE-C)');
+      expect(outcome?.description).not.toContain('grant the read');
+    }
   });
 });
 

@@ -70,7 +70,8 @@ describe('audit-dumps job', () => {
     // Act
     const statements = roleStatements(own, DUMPS_ROLE);
     // Assess
-    expect(bySid(statements, 'ReadDumpHeaders')?.Action).toEqual(['s3:GetObject']);
+    // GetObject answers the dump's own Object Lock retention only with s3:GetObjectRetention.
+    expect(bySid(statements, 'ReadDumpHeaders')?.Action).toEqual(['s3:GetObject', 's3:GetObjectRetention']);
     expect(bySid(statements, 'ReadDumpHeaders')?.Resource.map(flatten)).toEqual([
       'arn:<AWS::Partition>:s3:::certctl-dumps-dr/*',
       'arn:<AWS::Partition>:s3:::certctl-dumps/prod/*',

@@ -29,6 +29,8 @@ const REVIEWED_ACTIONS = new Set<string>([
   // decrypt through S3, describe the bucket's key (infra/permissions.ts dumpsReadStatements).
   's3:ListBucket',
   's3:GetObject',
+  // The header read answers the dump's own Object Lock retention only with this.
+  's3:GetObjectRetention',
   ...S3_BUCKET_SETTINGS_ACTIONS,
   's3:GetAccountPublicAccessBlock',
   'kms:Decrypt',

@@ -26,7 +26,6 @@ import type { DumpFact, DumpObject } from '../../core/dump-facts.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
-  archivedWords,
   DOCS,
   DUMPS_RESOURCE_TYPES,
   datedDumps,
@@ -39,6 +38,7 @@ import {
   notAvailable,
   readCutShort,
   sameDatabase,
+  ungrantableWords,
 } from './wording.ts';
 
 export const dumpsFreshCheck: DumpsCheck = {
@@ -134,11 +134,13 @@ export const dumpsFreshCheck: DumpsCheck = {
         };
       }
       if (shown?.shows === 'nothing' && !named) {
-        // An archived object is refused to every reader until restored: no grant shows its bytes.
+        // An archived object is refused to every reader until restored, an SSE-C one to every reader
+        // without its key: no grant shows their bytes.
+        const refused = ungrantableWords(shown);
         const unread =
-          shown.archived === undefined
+          refused === undefined
             ? `could not be read (${shown.reason}), so nothing shows it is a dump; grant the read (dumps.integrity needs it too), or`
-            : `could not be read: ${archivedWords(shown.archived)}, so nothing shows it is a dump;`;
+            : `could not be read: ${refused}, so nothing shows it is a dump;`;
         return {
           ...notAvailable(
             fact,

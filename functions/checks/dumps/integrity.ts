@@ -32,6 +32,7 @@ import { HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
   archivedWords,
+  CUSTOMER_KEY_WORDS,
   DOCS,
   DUMPS_RESOURCE_TYPES,
   datedDumps,
@@ -91,12 +92,14 @@ export const dumpsIntegrityCheck: DumpsCheck = {
       );
     }
     if (newest.header.state === 'unknown') {
-      const { archived, reason } = newest.header;
+      const { archived, customerKey, reason } = newest.header;
       return notAvailable(
         fact,
-        archived === undefined
-          ? `the first bytes of ${key} could not be read (${reason})`
-          : `the first bytes of ${key} could not be read: ${archivedWords(archived)}, so a database restore from it must wait for one too (${reason})`,
+        customerKey
+          ? `the first bytes of ${key} could not be read: ${CUSTOMER_KEY_WORDS}, so a database restore from it needs that key too (${reason})`
+          : archived === undefined
+            ? `the first bytes of ${key} could not be read (${reason})`
+            : `the first bytes of ${key} could not be read: ${archivedWords(archived)}, so a database restore from it must wait for one too (${reason})`,
         { key },
         required,
       );

@@ -11,6 +11,10 @@
  *   Without either, Cloud Storage soft delete of at least `minPitrDays` is WARNING (deleted and
  *   overwritten dumps stay restorable, but whoever can edit the bucket can turn it off); a shorter
  *   one is still FAILED, saying how long it keeps them.
+ *   On S3 the newest dump's own Object Lock retention, when its ranged read sent it (an upload's
+ *   own retention overrides the bucket default; S3 sends it only with `s3:GetObjectRetention`), is
+ *   the lock judged, as the days from its LastModified to its retain-until date and its own mode;
+ *   otherwise the bucket default is, and a pass that rests on it says so.
  * - Public access: S3 Block Public Access with all four settings on, each on the bucket or its
  *   account (S3 applies the most restrictive combination; the collector reads the account's setting
  *   when the bucket's own does not block everything), or GCS public access prevention `enforced`.
@@ -26,6 +30,8 @@
  *   KMS default (GCS: written with Google-managed keys before the default was set): an upload's
  *   own encryption overrides the bucket default, so a dump written with SSE-S3, aws/s3 or
  *   Google-managed keys under a CMK default is WARNING, and its key is judged as the default's is.
+ *   An S3 dump whose read failed is not said to carry a CMK default: NOT_AVAILABLE (how it is
+ *   encrypted was not read), or WARNING when S3 refused it for a customer-provided key (SSE-C).
  * - The key must decrypt: a KMS key DescribeKey reports disabled, pending deletion or otherwise
  *   unusable, a KMS key DescribeKey no longer finds (deleted with its material), or a Cloud KMS
  *   key whose primary version cryptoKeys.get reports DISABLED, DESTROY_SCHEDULED, DESTROYED or
@@ -104,7 +110,9 @@ export const dumpsProtectionCheck: DumpsCheck = {
       fact.encryption.value.kmsKey !== undefined &&
       fact.encryption.value.keyState === undefined
         ? " (the Cloud KMS key's state was not read)"
-        : '';
+        : defaultLockJudged(fact, minPitrDays)
+          ? " (deletion judged by the bucket's Object Lock default retention: the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention)"
+          : '';
     return {
       status: 'PASSED',
       description: `${label}: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps${gcsKey}.`,
@@ -114,13 +122,55 @@ export const dumpsProtectionCheck: DumpsCheck = {
   },
 };
 
-function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts: Verdicts): void {
+/**
+ * The lock that keeps the newest dump: its own Object Lock retention when the read sent it (an
+ * upload's retention overrides the bucket default, and an object written before the default was
+ * set has none), as the days from its LastModified to its retain-until date; else the bucket's
+ * default. A retain-until date already past (S3 then lets anyone delete the version) keeps it fewer
+ * days than it has lived, so it is short whatever the policy.
+ */
+function judgedLock(fact: DumpFact): {
+  readonly lock: DumpFact['retentionLock'];
+  readonly lockName: string;
+} {
+  const own = fact.newest?.objectLock;
+  const written = fact.newest?.object.lastModified;
+  if (own && written) {
+    const days = Math.floor((own.retainUntil.getTime() - written.getTime()) / DAY_MS);
+    return {
+      lock: { state: 'read', value: { mode: own.mode, days, locked: own.mode === 'COMPLIANCE' } },
+      lockName: `Object Lock retention of the newest dump ${fact.newest?.object.key}`,
+    };
+  }
+  return {
+    lock: fact.retentionLock,
+    lockName: fact.location.provider === 'aws' ? 'Object Lock default retention' : 'retention policy',
+  };
+}
+
+/**
+ * Whether a pass rests on the S3 bucket's Object Lock default alone, for the newest dump's own
+ * retention was not read: S3 sends it only with `s3:GetObjectRetention`, so its absence does not
+ * prove the dump carries the default.
+ */
+function defaultLockJudged(fact: DumpFact, minPitrDays: number): boolean {
   const lock = fact.retentionLock;
+  return (
+    fact.location.provider === 'aws' &&
+    fact.newest?.objectLock === undefined &&
+    lock.state === 'read' &&
+    lock.value.days !== undefined &&
+    lock.value.days >= minPitrDays &&
+    !(fact.versioning.state === 'read' && fact.versioning.value.status === 'Enabled')
+  );
+}
+
+function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts: Verdicts): void {
+  const { lock, lockName } = judgedLock(fact);
   const versioning = fact.versioning;
   const lockDays = lock.state === 'read' ? lock.value.days : undefined;
   const lockLong = lockDays !== undefined && lockDays >= minPitrDays;
   const versioningOn = versioning.state === 'read' && versioning.value.status === 'Enabled';
-  const lockName = fact.location.provider === 'aws' ? 'Object Lock default retention' : 'retention policy';
 
   if (lockLong && lock.state === 'read' && lock.value.locked === true) return;
   if (lockLong && lock.state === 'read') {
@@ -280,6 +330,10 @@ function judgeEncryption(fact: DumpFact, verdicts: Verdicts): void {
  */
 function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
   const newest = fact.newest;
+  if (newest && fact.location.provider === 'aws' && newest.header.state === 'unknown') {
+    judgeUnreadNewest(fact, newest.object.key, newest.header, verdicts);
+    return;
+  }
   const own = newest?.encryption;
   if (!newest || !own) return;
   const byDefault = fact.encryption.state === 'read' ? fact.encryption.value : undefined;
@@ -316,6 +370,30 @@ function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
       own.kmsKey !== undefined
         ? `whether the KMS key ${own.kmsKey} that encrypts ${dump} is customer-managed (${own.keyManagerUnknown ?? 'not sent'})`
         : `which key encrypts ${dump} (not sent)`,
+    );
+  }
+}
+
+/**
+ * An S3 dump whose ranged read failed: how it is encrypted was not read, and an upload's own
+ * encryption header overrides the bucket default, so a customer-managed default does not say the
+ * dump is encrypted with it. A read refused for a customer-provided key (SSE-C) says how: with a
+ * key S3 does not keep.
+ */
+function judgeUnreadNewest(
+  fact: DumpFact,
+  key: string,
+  header: { readonly reason: string; readonly customerKey?: true },
+  verdicts: Verdicts,
+): void {
+  const dump = `the newest dump ${key}`;
+  if (header.customerKey) {
+    verdicts.warnings.push(
+      `${dump} is encrypted with a customer-provided key (SSE-C), not the bucket default: S3 keeps no copy of that key, so only whoever holds it can read or restore the dump, and this audit cannot check which key it is`,
+    );
+  } else if (fact.encryption.state === 'read' && fact.encryption.value.customerManagedKey === true) {
+    verdicts.unknown.push(
+      `how ${dump} is encrypted (its read failed: ${header.reason}; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
     );
   }
 }
@@ -397,6 +475,8 @@ function observedValues(fact: DumpFact): CheckOutcome['observed'] {
         : fact.softDeleteDays.state === 'read'
           ? fact.softDeleteDays.value
           : fact.softDeleteDays.state,
+    newestDumpLockMode: valueOrNull(fact.newest?.objectLock?.mode),
+    newestDumpRetainUntil: valueOrNull(fact.newest?.objectLock?.retainUntil.toISOString()),
     newestDumpEncryption: valueOrNull(newestOwn?.algorithm),
     newestDumpKmsKey: valueOrNull(newestOwn?.kmsKey),
     newestDumpCustomerManagedKey: valueOrNull(newestOwn?.customerManagedKey),

@@ -14,6 +14,10 @@
  * `matchesSuffix` (`.tmp`) are compared with the listed dumps: a rule none of them falls under
  * spares the series, and so does a suffix the location's `suffix` never ends with; one the listing
  * cannot tell (cut at the bound, a size not sent) is NOT_AVAILABLE.
+ * On S3 the lock does not stop an Expiration rule: it puts a delete marker on each dump and the
+ * locked version turns noncurrent, unlisted, so a rule shorter than `minPitrDays` under a longer
+ * lock is WARNING naming the rule (the listed series never covers the policy), not a pass or a
+ * countdown. A GCS retention policy keeps objects live (lifecycle cannot delete them).
  * Covered: the oldest listed dump is at least `minPitrDays` old, and between consecutive dumps of
  * that window no gap exceeds 2 x cadence. A younger series is still filling (WARNING, "N of 30
  * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
@@ -119,6 +123,7 @@ export const dumpsRetentionCheck: DumpsCheck = {
     const lockDays = lock?.days;
     const lockKeeps = lockDays !== undefined && lockDays >= minPitrDays;
     let shortestExpirationDays: number | undefined;
+    let shortestRule: string | undefined;
     const windowStart = now.getTime() - minPitrDays * DAY_MS;
     if (fact.lifecycle.state === 'read') {
       for (const rule of fact.lifecycle.value) {
@@ -150,8 +155,12 @@ export const dumpsRetentionCheck: DumpsCheck = {
           }
           continue;
         }
-        if (rule.expirationDays !== undefined) {
-          shortestExpirationDays = Math.min(shortestExpirationDays ?? Infinity, rule.expirationDays);
+        if (
+          rule.expirationDays !== undefined &&
+          (shortestExpirationDays === undefined || rule.expirationDays < shortestExpirationDays)
+        ) {
+          shortestExpirationDays = rule.expirationDays;
+          shortestRule = name;
         }
         if (rule.expirationDate && !lockKeeps) {
           problems.push(
@@ -248,6 +257,24 @@ export const dumpsRetentionCheck: DumpsCheck = {
     }
     // What keeps the dumps: a rule shorter than required passed only because a lock outlasts it.
     const ruleShort = shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays;
+    if (
+      fact.location.provider === 'aws' &&
+      lockKeeps &&
+      lockDays !== undefined &&
+      ruleShort &&
+      shortestExpirationDays !== undefined
+    ) {
+      return expiredIntoVersions(fact, {
+        rule: shortestRule ?? '(unnamed)',
+        days: shortestExpirationDays,
+        lockDays,
+        coveredDays,
+        minPitrDays,
+        observed,
+        required,
+        drifting,
+      });
+    }
     const keeps =
       shortestExpirationDays !== undefined && !ruleShort
         ? `a lifecycle rule keeps them ${shortestExpirationDays} days`
@@ -266,6 +293,42 @@ export const dumpsRetentionCheck: DumpsCheck = {
     };
   },
 };
+
+/**
+ * An S3 Expiration rule shorter than the policy under an Object Lock that outlasts it: on a
+ * versioned bucket (every Object Lock bucket is) the rule puts a delete marker on each current
+ * dump at that age, which a lock does not prevent, and the locked version becomes noncurrent
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html).
+ * The lock keeps those versions, but ListObjectsV2 lists current versions only, so the listed
+ * series never grows past the rule's age: no countdown, the rule named.
+ */
+function expiredIntoVersions(
+  fact: DumpFact,
+  cut: {
+    readonly rule: string;
+    readonly days: number;
+    readonly lockDays: number;
+    readonly coveredDays: number | undefined;
+    readonly minPitrDays: number;
+    readonly observed: CheckOutcome['observed'];
+    readonly required: CheckOutcome['required'];
+    readonly drifting: string[];
+  },
+): CheckOutcome {
+  const { rule, days, lockDays, coveredDays, minPitrDays } = cut;
+  const listed =
+    coveredDays !== undefined && coveredDays < minPitrDays
+      ? `the listed series reaches back only ${coveredDays} of ${minPitrDays} days and cannot reach further`
+      : `the listed series shrinks to the last ${days} days as the rule runs`;
+  return {
+    status: 'WARNING',
+    description: `${locationLabel(fact)}: lifecycle rule ${rule} expires each dump after ${days} days: on S3 that puts a delete marker on it, which Object Lock does not prevent, and the retention lock keeps its version ${lockDays} days as a noncurrent version, which this audit does not list (ListObjectsV2 lists current versions only), so ${listed}; whether the kept versions cover the ${minPitrDays} days without gaps is not shown, and a restore of an older dump must name its version id.`,
+    observed: cut.observed,
+    required: cut.required,
+    drifting: cut.drifting,
+    remediationText: `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${minPitrDays} days (${DOCS.s3Lifecycle}), so that the current dumps cover the policy; the lock keeps the versions either way.`,
+  };
+}
 
 function accruingOutcome(
   label: string,

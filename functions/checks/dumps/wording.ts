@@ -123,6 +123,26 @@ export function archivedWords(archived: string): string {
 }
 
 /**
+ * Why an object encrypted with a customer-provided key (SSE-C) could not be read: S3 serves its
+ * bytes only to a request that sends that key, which S3 does not keep and this audit does not hold,
+ * so no grant shows them.
+ */
+export const CUSTOMER_KEY_WORDS =
+  'it is encrypted with a customer-provided key (SSE-C), whose bytes S3 serves only to a request that sends that key, which this audit does not hold';
+
+/**
+ * Why no grant shows the bytes of an object whose read was refused (archived, or encrypted with a
+ * customer-provided key); undefined for a failure a grant may cure.
+ */
+export function ungrantableWords(refused: {
+  readonly archived?: string;
+  readonly customerKey?: true;
+}): string | undefined {
+  if (refused.customerKey) return CUSTOMER_KEY_WORDS;
+  return refused.archived === undefined ? undefined : archivedWords(refused.archived);
+}
+
+/**
  * Whether a ranged read of the newest dump came back with fewer bytes than both the range asked for
  * and the listing says the object holds: the bytes it lacks say nothing about the object.
  */
@@ -141,14 +161,24 @@ export function readCutShort(newest: NewestDump): boolean {
 export type NewestShows =
   | { readonly shows: 'dump' }
   | { readonly shows: 'other'; readonly words: string }
-  | { readonly shows: 'nothing'; readonly reason: string; readonly archived?: string };
+  | {
+      readonly shows: 'nothing';
+      readonly reason: string;
+      readonly archived?: string;
+      readonly customerKey?: true;
+    };
 
 export function newestShows(newest: NewestDump): NewestShows {
   // The listing's size alone shows an empty object is no dump, whether or not its bytes were read.
   if (newest.object.size === 0) return { shows: 'other', words: NOT_PG_DUMP_WORDS.empty };
   if (newest.header.state === 'unknown') {
-    const { reason, archived } = newest.header;
-    return { shows: 'nothing', reason, ...(archived === undefined ? {} : { archived }) };
+    const { reason, archived, customerKey } = newest.header;
+    return {
+      shows: 'nothing',
+      reason,
+      ...(archived === undefined ? {} : { archived }),
+      ...(customerKey ? { customerKey } : {}),
+    };
   }
   const { result, bytesRead } = newest.header;
   if (result.kind !== 'not-pg-dump') return { shows: 'dump' };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsProtectionCheck } from '../../../functions/checks/dumps/protection.ts';
 import type { DumpFact } from '../../../functions/core/dump-facts.ts';
-import { DENIED, s3Fact, settingsWith } from './fixtures.ts';
+import { DENIED, NEWEST_WRITTEN, s3Fact, settingsWith } from './fixtures.ts';
 
 const NO_LOCK: Partial<DumpFact> = { retentionLock: { state: 'absent' } };
 
@@ -336,7 +336,7 @@ describe('dumps.protection', () => {
     // Assess
     expect(outcome?.status).toBe('PASSED');
     expect(outcome?.description).toBe(
-      's3://certctl-dumps/prod/: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps.',
+      "s3://certctl-dumps/prod/: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps (deletion judged by the bucket's Object Lock default retention: the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention).",
     );
   });
 
@@ -754,6 +754,8 @@ describe('dumps.protection', () => {
       customerManagedKey: null,
       kmsKeyState: null,
       softDeleteDays: null,
+      newestDumpLockMode: null,
+      newestDumpRetainUntil: null,
       newestDumpEncryption: null,
       newestDumpKmsKey: null,
       newestDumpCustomerManagedKey: null,
@@ -814,5 +816,75 @@ describe('dumps.protection, versioning never turned on', () => {
       'neither versioning nor any retention policy protects the dumps: a deleted or overwritten dump is gone',
     );
     expect(outcome?.description).not.toContain('suspended');
+  });
+});
+
+describe("dumps.protection by the newest dump's own Object Lock retention", () => {
+  const DAY = 86_400_000;
+  const base = s3Fact();
+  const withOwnLock = (mode: string, days: number, overrides: Partial<DumpFact> = {}) =>
+    s3Fact({
+      newest: base.newest && {
+        ...base.newest,
+        objectLock: { mode, retainUntil: new Date(NEWEST_WRITTEN.getTime() + days * DAY) },
+      },
+      ...overrides,
+    });
+  const KEY = base.newest?.object.key;
+
+  it('fails when the newest dump was uploaded with a 7-day retention under a 35-day COMPLIANCE default and versioning is off', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(
+      withOwnLock('COMPLIANCE', 7, { versioning: { state: 'absent' } }),
+      settingsWith(),
+    );
+    // Assess: the default does not decide how long this dump is kept; its own retention does.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the Object Lock retention of the newest dump ${KEY} keeps dumps only 7 days (30 required) and versioning is off`,
+    );
+    expect(outcome?.observed).toMatchObject({
+      newestDumpLockMode: 'COMPLIANCE',
+      newestDumpRetainUntil: new Date(NEWEST_WRITTEN.getTime() + 7 * DAY).toISOString(),
+    });
+  });
+
+  it('warns when the newest dump carries GOVERNANCE retention under a COMPLIANCE default', () => {
+    const outcome = dumpsProtectionCheck.evaluate(withOwnLock('GOVERNANCE', 35), settingsWith());
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      `the Object Lock retention of the newest dump ${KEY} keeps dumps 35 days but in GOVERNANCE mode, which a privileged role can bypass`,
+    );
+  });
+
+  it('passes, naming no assumption, when the newest dump carries the COMPLIANCE retention the policy needs', () => {
+    const outcome = dumpsProtectionCheck.evaluate(
+      withOwnLock('COMPLIANCE', 35, { versioning: { state: 'absent' } }),
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps.',
+    );
+  });
+});
+
+describe('dumps.protection when the newest dump could not be read', () => {
+  it('does not say a customer-managed key encrypts the dumps from the bucket default alone', () => {
+    // Prepare: the default is the CMK, but the dump's own encryption (which an upload overrides) was not read.
+    const healthy = s3Fact();
+    const fact = s3Fact({
+      newest: healthy.newest && {
+        ...healthy.newest,
+        header: { state: 'unknown', reason: DENIED },
+      },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      `how the newest dump ${healthy.newest?.object.key} is encrypted (its read failed: ${DENIED}; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
+    );
   });
 });

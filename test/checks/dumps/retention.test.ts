@@ -65,11 +65,38 @@ describe('dumps.retention', () => {
     expect(outcome?.remediationText).toContain('at least 30 days');
   });
 
-  it('passes when a short lifecycle rule is outweighed by a 35-day retention lock', () => {
+  it('warns, naming the rule, when a short S3 rule expires dumps under a 35-day Object Lock: the locked versions become noncurrent', () => {
     const fact = s3Fact({ lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] } });
     const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      'lifecycle rule expire-dumps expires each dump after 7 days: on S3 that puts a delete marker on it, which Object Lock does not prevent',
+    );
+  });
+
+  it('warns with no countdown when the S3 series is cut at the rule days and the Object Lock keeps the versions', () => {
+    // Prepare: 7 days of current dumps, the rest expired into noncurrent versions the lock keeps.
+    const fact = withSeries(dailySeries(7), {
+      lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+    });
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess: the current-version series never grows past the rule, so no "covers the policy in N more days".
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).not.toContain('more days');
+    expect(outcome?.description).toContain(
+      'the retention lock keeps its version 35 days as a noncurrent version, which this audit does not list (ListObjectsV2 lists current versions only), so the listed series reaches back only 6.3 of 30 days and cannot reach further',
+    );
+    expect(outcome?.remediationText).toContain('at least 30 days');
+  });
+
+  it('passes when a short GCS rule is outweighed by a 35-day retention policy, which keeps objects live', () => {
+    const fact = s3Fact({
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+    });
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
     expect(outcome?.status).toBe('PASSED');
-    // It said 'a lifecycle rule keeps them 7 days' (30 required) as the reason it passed.
     expect(outcome?.description).toContain(
       'a retention lock keeps them 35 days (a lifecycle rule would delete them after 7)',
     );
@@ -176,10 +203,11 @@ describe('dumps.retention', () => {
     expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
   });
 
-  it('passes on a short rule when a retention lock keeps dumps exactly the policy minimum', () => {
+  it('passes on a short GCS rule when a retention lock keeps dumps exactly the policy minimum', () => {
     const fact = s3Fact({
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
       lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
-      retentionLock: { state: 'read', value: { mode: 'COMPLIANCE', days: 30, locked: true } },
+      retentionLock: { state: 'read', value: { mode: undefined, days: 30, locked: true } },
     });
     expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
   });

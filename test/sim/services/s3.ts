@@ -76,6 +76,17 @@ const publicAccessBlockSchema = z.strictObject({
   restrictPublicBuckets: z.boolean(),
 });
 
+/** An Object Lock retention: a mode and a period of days or years (a bucket default, or an upload's own). */
+const retentionSchema = z
+  .strictObject({
+    mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
+    days: z.int().min(1).optional(),
+    years: z.int().min(1).optional(),
+  })
+  .refine((retention) => (retention.days === undefined) !== (retention.years === undefined), {
+    message: 'give exactly one of days or years',
+  });
+
 const bucketSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
   account: accountIdSchema.default('111111111111'),
@@ -85,16 +96,7 @@ const bucketSchema = z.strictObject({
   /** Absent: ObjectLockConfigurationNotFoundError. `defaultRetention` absent: enabled without a rule. */
   objectLock: z
     .strictObject({
-      defaultRetention: z
-        .strictObject({
-          mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
-          days: z.int().min(1).optional(),
-          years: z.int().min(1).optional(),
-        })
-        .refine((retention) => (retention.days === undefined) !== (retention.years === undefined), {
-          message: 'give exactly one of days or years',
-        })
-        .optional(),
+      defaultRetention: retentionSchema.optional(),
     })
     .optional(),
   /** Absent: NoSuchLifecycleConfiguration. */
@@ -121,10 +123,17 @@ const bucketSchema = z.strictObject({
    */
   uploadEncryption: z
     .strictObject({
-      algorithm: z.enum(['AES256', 'aws:kms', 'aws:kms:dsse']),
+      /** `SSE-C`: a customer-provided key; GetObject without it answers 400 InvalidRequest. */
+      algorithm: z.enum(['AES256', 'aws:kms', 'aws:kms:dsse', 'SSE-C']),
       kmsKeyId: z.string().min(1).optional(),
     })
     .optional(),
+  /**
+   * The Object Lock retention every object was uploaded with, overriding the bucket default
+   * (PutObject's `x-amz-object-lock-mode` and `-retain-until-date`, here as days after the upload);
+   * absent: the objects carry the default retention. GetObject and HeadObject answer with it.
+   */
+  uploadRetention: retentionSchema.optional(),
   /**
    * Every object's storage class, as a lifecycle transition leaves them. GLACIER and DEEP_ARCHIVE
    * objects are archived: GetObject answers 403 InvalidObjectState with the class until they are
@@ -555,6 +564,15 @@ export class S3Sim implements SimService {
       'x-amz-request-id': randomUUID(),
     };
     const encryption = bucket.uploadEncryption ?? bucket.encryption;
+    if (encryption !== 'none' && encryption.algorithm === 'SSE-C') {
+      return head
+        ? headError(400)
+        : s3Error(
+            400,
+            'InvalidRequest',
+            'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.',
+          );
+    }
     if (encryption !== 'none') {
       headers['x-amz-server-side-encryption'] = encryption.algorithm;
       if (encryption.kmsKeyId) {
@@ -567,7 +585,7 @@ export class S3Sim implements SimService {
           : encryption.kmsKeyId;
       }
     }
-    const retention = bucket.objectLock?.defaultRetention;
+    const retention = bucket.objectLock && (bucket.uploadRetention ?? bucket.objectLock.defaultRetention);
     if (retention) {
       const days = retention.days ?? (retention.years ?? 0) * 365;
       headers['x-amz-object-lock-mode'] = retention.mode;
