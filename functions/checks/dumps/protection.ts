@@ -43,7 +43,12 @@
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import type { DumpFact } from '../../core/dump-facts.ts';
-import { DELETED_KMS_KEY, UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
+import {
+  DELETED_KMS_KEY,
+  deletedKmsKeyFix,
+  UNUSABLE_KEY_STATES,
+  USABLE_KEY_STATES,
+} from '../../core/kms-key-states.ts';
 import { DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import { DOCS, DUMPS_RESOURCE_TYPES, locationLabel, valueOrNull } from './wording.ts';
@@ -52,7 +57,14 @@ interface Verdicts {
   readonly problems: string[];
   readonly warnings: string[];
   readonly unknown: string[];
+  /** A KMS key that encrypts dumps no longer exists: the check's fix (enable it, cancel its deletion) cannot apply. */
+  keyGone?: true;
 }
+
+/** The fix of a finding whose dumps are under a key that no longer exists (see {@link Verdicts.keyGone}). */
+const KEY_GONE_FIX = deletedKmsKeyFix(
+  "take a new dump now and store it encrypted with a customer-managed key that is Enabled (the bucket default, or the upload's own SSE-KMS key), and keep that key enabled",
+);
 
 export const dumpsProtectionCheck: DumpsCheck = {
   metadata: {
@@ -91,6 +103,14 @@ export const dumpsProtectionCheck: DumpsCheck = {
         description: `${label}: ${problems.join('; ')}.${also}${unread}`,
         observed,
         required,
+        ...(verdicts.keyGone
+          ? {
+              remediationText:
+                problems.length > 1
+                  ? `${KEY_GONE_FIX} For the other problems: turn on versioning (or Object Lock of at least the policy minimum) and block all public access on the bucket.`
+                  : KEY_GONE_FIX,
+            }
+          : {}),
       };
     }
     if (unknown.length > 0) {
@@ -418,6 +438,7 @@ function judgeKeyState(
     if (!list.includes(text)) list.push(text);
   };
   if (keyDeleted) {
+    verdicts.keyGone = true;
     // Who managed a key that is gone no longer matters: the dumps it encrypts are lost.
     add(
       verdicts.problems,

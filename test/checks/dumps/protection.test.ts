@@ -646,6 +646,10 @@ describe('dumps.protection', () => {
       expect(outcome?.description).toBe(
         `s3://certctl-dumps/prod/: the KMS key ${key} that encrypts the dumps does not exist (DescribeKey: NotFoundException), deleted with its key material: no dump it encrypts can be decrypted.`,
       );
+      // A key that is gone cannot be enabled or have its deletion cancelled: the fix says what is left.
+      expect(outcome?.remediationText).toMatch(/^The key cannot be restored: /);
+      expect(outcome?.remediationText).not.toContain('cancel-key-deletion');
+      expect(outcome?.remediationText).toContain('new dump');
     });
 
     it('is not available when the key is in a state that proves nothing either way', () => {
