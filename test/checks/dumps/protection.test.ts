@@ -652,6 +652,25 @@ describe('dumps.protection', () => {
       expect(outcome?.remediationText).toContain('new dump');
     });
 
+    it('names the other problems in the fix when the key is gone and public access is open too', () => {
+      // Prepare: the deleted key, and a bucket whose public access is not blocked.
+      const gone = keyManagerUnknownFact(
+        key,
+        `KMS DescribeKey: NotFoundException: the key ${key} does not exist`,
+        true,
+      );
+      const fact: DumpFact = {
+        ...gone,
+        publicAccess: { state: 'read', value: { blocked: false, detail: 'BlockPublicPolicy=false' } },
+      };
+      // Act
+      const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.remediationText).toMatch(/^The key cannot be restored: /);
+      expect(outcome?.remediationText).toContain('block all public access');
+    });
+
     it('is not available when the key is in a state that proves nothing either way', () => {
       const outcome = dumpsProtectionCheck.evaluate(withKeyState('Creating'), settingsWith());
       expect(outcome?.status).toBe('NOT_AVAILABLE');
