@@ -30,6 +30,7 @@
  * a Cloud KMS default, was written with Google-managed keys before the default was set, and is kept
  * as such ({@link withGoogleManaged}).
  */
+import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import type { Bucket, File, GetFilesOptions, Storage } from '@google-cloud/storage';
 import { mapWithConcurrency } from '../core/audit.ts';
 import type {
@@ -158,6 +159,8 @@ interface SeriesListing {
   readonly listing: DumpListing;
   readonly kmsKeyNames: ReadonlyMap<string, string>;
   readonly customerSupplied: ReadonlySet<string>;
+  /** Objects stored gzip-compressed (`contentEncoding: gzip`: `gsutil cp -Z`, `gcloud storage cp --gzip-local-all`). */
+  readonly gzipEncoded: ReadonlySet<string>;
 }
 
 async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: number): Promise<SeriesListing> {
@@ -167,6 +170,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
   let listed = 0;
   const kmsKeyNames = new Map<string, string>();
   const customerSupplied = new Set<string>();
+  const gzipEncoded = new Set<string>();
   const nextToken = pageTokens(`objects.list of gs://${bucket.name}/${prefix}`, 'RepeatedPageToken');
   let query: GetFilesOptions | undefined = { prefix: prefix || undefined, autoPaginate: false };
   let complete = true;
@@ -187,23 +191,32 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
         const object = objectOf(file);
         if (!isSeriesObject(object.key, object.size, location)) continue;
         objects.push(object);
-        const { kmsKeyName, customerEncryption } = file.metadata as {
+        const { kmsKeyName, customerEncryption, contentEncoding } = file.metadata as {
           kmsKeyName?: unknown;
           customerEncryption?: unknown;
+          contentEncoding?: unknown;
         };
         if (typeof kmsKeyName === 'string' && kmsKeyName) kmsKeyNames.set(file.name, kmsKeyName);
         if (customerEncryption !== undefined && customerEncryption !== null) customerSupplied.add(file.name);
+        if (typeof contentEncoding === 'string' && /^\s*gzip\s*$/i.test(contentEncoding))
+          gzipEncoded.add(file.name);
       }
       const token = nextToken(next?.pageToken);
       query = token ? { ...query, pageToken: token } : undefined;
     }
   } catch (error) {
-    return { listing: { state: 'unknown', reason: reasonOf(error) }, kmsKeyNames, customerSupplied };
+    return {
+      listing: { state: 'unknown', reason: reasonOf(error) },
+      kmsKeyNames,
+      customerSupplied,
+      gzipEncoded,
+    };
   }
   return {
     listing: { state: 'read', objects: sortOldestFirst(objects), complete },
     kmsKeyNames,
     customerSupplied,
+    gzipEncoded,
   };
 }
 
@@ -233,8 +246,9 @@ async function withKeyState(
   };
 }
 
-async function readNewest(bucket: Bucket, object: DumpObject): Promise<NewestDump> {
+async function readNewest(bucket: Bucket, object: DumpObject, gzipEncoded: boolean): Promise<NewestDump> {
   const file = bucket.file(object.key);
+  if (gzipEncoded) return readGzipEncoded(file, object);
   // The last bytes are read beside the first: one round trip for both. A negative `end` alone is
   // the library's suffix range (`Range: bytes=-N`, createReadStream's "tail byte range").
   const [head, tail] = await Promise.all([
@@ -246,11 +260,48 @@ async function readNewest(bucket: Bucket, object: DumpObject): Promise<NewestDum
 }
 
 /**
+ * A dump stored gzip-compressed (`contentEncoding: gzip`). The library asks with `Accept-Encoding:
+ * gzip`, so Cloud Storage serves the stored bytes and the Range counts them; without it, decompressive
+ * transcoding would ignore the Range and send the whole dump
+ * (https://cloud.google.com/storage/docs/transcoding). The stored stream's first bytes are read as
+ * sent (`decompress: false`: the library would gunzip a part of a stream, and fail) and
+ * decompressed as far as they go, which shows the dump's header. Its last bytes are the gzip
+ * trailer: the dump's own end shows only once the whole object is downloaded, which this audit never
+ * does, so the tail stays unknown, saying how to store dumps so it can be read.
+ */
+async function readGzipEncoded(file: File, object: DumpObject): Promise<NewestDump> {
+  const tail: ByteReading = {
+    state: 'unknown',
+    reason: `${object.key} is stored gzip-encoded (contentEncoding: gzip), so its last bytes are the compressed stream's and the dump's own end shows only in a download of all of it; a custom-format dump is compressed already: upload it without -Z (gsutil cp) or --gzip-local-all (gcloud storage cp)`,
+  };
+  const head = await readRange(file, { start: 0, end: PG_DUMP_HEADER_BYTES - 1, decompress: false });
+  if (head.state === 'unknown') return { object, header: head, tail };
+  if (head.bytes.length === 0) return newestDumpRead(object, head.bytes, tail);
+  try {
+    // Z_SYNC_FLUSH: what the bytes read decompress to, without asking for the rest of the stream.
+    const bytes = gunzipSync(head.bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    return newestDumpRead(object, new Uint8Array(bytes), tail);
+  } catch (error) {
+    return {
+      object,
+      header: {
+        state: 'unknown',
+        reason: `${object.key} says contentEncoding gzip but its first bytes do not decompress (${describeError(error)})`,
+      },
+      tail,
+    };
+  }
+}
+
+/**
  * A ranged `alt=media` read: its bytes, or why it failed. A range that cannot be satisfied (416)
  * means the object has no bytes (a range from byte 0 starts past its end; a suffix range of an
  * empty object, if the service refuses it, says the same).
  */
-async function readRange(file: File, range: { start?: number; end: number }): Promise<ByteReading> {
+async function readRange(
+  file: File,
+  range: { start?: number; end: number; decompress?: boolean },
+): Promise<ByteReading> {
   try {
     const [contents] = await file.download(range);
     return { state: 'read', bytes: new Uint8Array(contents) };
@@ -556,7 +607,9 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
   ]);
   const { listing, kmsKeyNames } = listed;
   const newestListed = newestObject(listing);
-  const newestRead = newestListed ? await readNewest(bucket, newestListed) : undefined;
+  const newestRead = newestListed
+    ? await readNewest(bucket, newestListed, listed.gzipEncoded.has(newestListed.key))
+    : undefined;
   const unread = (reason: string) => ({ state: 'unknown' as const, reason });
   const settings =
     metadataReading.state === 'read'

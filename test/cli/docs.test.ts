@@ -42,6 +42,18 @@ describe('generated docs', () => {
     for (const command of COMMANDS) expect(readme).toContain(`$ npx backup-guard ${command.name} --help\n`);
   });
 
+  it('says in the help of every option that takes several values that it may be repeated or comma-separated', () => {
+    // Act: the options parsed as lists (splitList reads repeats and commas alike)
+    const lists = COMMANDS.flatMap((command) =>
+      Object.entries(command.options ?? {})
+        .filter(([, option]) => option.multiple === true)
+        .map(([name, option]) => ({ option: `${command.name} --${name}`, help: option.help })),
+    );
+    // Assess
+    expect(lists.map((list) => list.option)).toContain('audit --exclude-check');
+    expect(lists.filter((list) => !/repeat or comma-separate/.test(list.help ?? ''))).toEqual([]);
+  });
+
   it('documents the fields of list entries and named entries, saying which kind of entry a field belongs to', () => {
     // Act
     const rows = renderPolicyReference().split('\n');

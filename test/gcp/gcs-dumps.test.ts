@@ -162,6 +162,19 @@ beforeAll(async () => {
               denied: ['buckets.get', 'objects.media'],
               series: [{ keyPrefix: 'prod/certctl-', count: 2, newest: '-2h', fixture: DUMP_FIXTURE }],
             },
+            // The newest dump uploaded with `gsutil cp -Z`: stored gzip-compressed, contentEncoding gzip.
+            {
+              name: 'certctl-dumps-gzip',
+              objects: [
+                { key: 'prod/certctl-0.dump', fixture: DUMP_FIXTURE, lastModified: '-26h' },
+                {
+                  key: 'prod/certctl-1.dump',
+                  fixture: DUMP_FIXTURE,
+                  lastModified: '-2h',
+                  contentEncoding: 'gzip',
+                },
+              ],
+            },
             // A multi-region bucket a policy may place in a region it is not in.
             {
               name: 'certctl-dumps-eu',
@@ -202,6 +215,19 @@ describe('Cloud Storage simulator', () => {
     expect(next?.pageToken).toBeTruthy();
     expect(all).toHaveLength(36);
     expect(all[0]?.metadata).toMatchObject({ name: 'prod/certctl-00.dump', size: '6451' });
+  });
+
+  it('serves a gzip-encoded object decompressed whole, Range ignored, unless the request accepts gzip', async () => {
+    // Arrange
+    const url = `${sim.endpoint}/download/storage/v1/b/certctl-dumps-gzip/o/${encodeURIComponent('prod/certctl-1.dump')}?alt=media`;
+    // Act
+    const transcoded = await fetch(url, { headers: { range: 'bytes=0-9', 'accept-encoding': 'identity' } });
+    const stored = await fetch(url, { headers: { range: 'bytes=0-9', 'accept-encoding': 'gzip' } });
+    // Assess
+    expect(transcoded.status).toBe(200);
+    expect(Buffer.from(await transcoded.arrayBuffer())).toEqual(readFileSync(DUMP_FIXTURE));
+    expect(stored.status).toBe(206);
+    expect(stored.headers.get('content-encoding')).toBe('gzip');
   });
 
   it('downloads only the requested bytes when a range is given', async () => {
@@ -331,6 +357,26 @@ describe('readGcsDumpFact', () => {
     const outcome = dumpsIntegrityCheck.evaluate(fact, settings);
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain('prod/certctl-4.dump is empty');
+  });
+
+  it('reads the header of a gzip-encoded newest dump and says why its end is not read, never to grant the read', async () => {
+    // Act
+    const fact = await read('certctl-dumps-gzip');
+    // Assess: the first bytes are the dump's own, decompressed from the stored stream's first bytes.
+    expect(fact.newest?.header).toMatchObject({
+      state: 'read',
+      bytesRead: 1024,
+      result: parsePgDumpHeader(new Uint8Array(readFileSync(DUMP_FIXTURE).subarray(0, 1024))),
+    });
+    expect(fact.newest?.tail).toMatchObject({ state: 'unknown' });
+    expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('PASSED');
+    const integrity = dumpsIntegrityCheck.evaluate(fact, settings);
+    expect(integrity?.status).toBe('NOT_AVAILABLE');
+    expect(integrity?.description).toContain(
+      'prod/certctl-1.dump is stored gzip-encoded (contentEncoding: gzip)',
+    );
+    expect(integrity?.description).toContain('without -Z');
+    expect(integrity?.description).not.toContain('grant');
   });
 
   it('fails integrity as truncated when the only dump of a new series was cut, from its last bytes', async () => {

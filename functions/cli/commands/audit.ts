@@ -426,7 +426,7 @@ export const auditCommand: CliCommand = {
       type: 'string',
       multiple: true,
       value: 'ID|GROUP',
-      help: 'Leave these checks out of the report (a group name leaves the group out of the run)',
+      help: 'Leave these checks out of the report (a group name leaves the group out of the run); repeat or comma-separate',
     },
     severity: {
       type: 'string',
@@ -442,7 +442,7 @@ export const auditCommand: CliCommand = {
       type: 'string',
       multiple: true,
       value: 'FORMAT',
-      help: `${FORMATS.join(', ')} (default: table). html is one self-contained page with each database's restore window; asff is the Security Hub findings this run would import. Several (comma-separated) need --output-dir`,
+      help: `${FORMATS.join(', ')} (default: table). html is one self-contained page with each database's restore window; asff is the Security Hub findings this run would import. Several (repeat or comma-separate) need --output-dir`,
     },
     output: {
       type: 'string',

@@ -23,6 +23,7 @@
  * 404 notFound, 403 forbidden (a call the scenario denies), 416 requestedRangeNotSatisfiable.
  */
 import { randomUUID } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { CRC32C } from '@google-cloud/storage';
 import * as z from 'zod';
 import type { Scenario } from '../scenario.ts';
@@ -190,21 +191,33 @@ export class GcsSim implements SimService {
     if (!object)
       return gcsError(404, 'notFound', `No such object: ${bucket.name}/${decodeSegment(match[2] ?? '')}`);
     if (operation === 'objects.get') return json(200, this.#objectResource(bucket, object, now));
-    const rangeHeader = request.headers.range;
-    const range = byteRange(Array.isArray(rangeHeader) ? rangeHeader[0] : rangeHeader, object.body.length);
-    if (range === 'invalid')
-      return gcsError(416, 'requestedRangeNotSatisfiable', 'The requested range cannot be satisfied.');
     const headers = {
       'content-type': 'application/octet-stream',
       'x-goog-generation': String(generationOf(object, now)),
       'x-goog-stored-content-length': String(object.body.length),
-      'x-goog-hash': `md5=${object.md5.toString('base64')}`,
+      'x-goog-stored-content-encoding': object.contentEncoding ?? 'identity',
+      'x-goog-hash': `crc32c=${crc32cOf(object.body)},md5=${object.md5.toString('base64')}`,
       etag: `"${object.md5.toString('hex')}"`,
     };
-    if (!range) return { status: 200, headers, body: object.body };
+    const acceptEncoding = request.headers['accept-encoding'];
+    const acceptsGzip = /\bgzip\b/.test(
+      Array.isArray(acceptEncoding) ? acceptEncoding.join(',') : (acceptEncoding ?? ''),
+    );
+    if (object.contentEncoding === 'gzip' && !acceptsGzip) {
+      // Decompressive transcoding: the whole object decompressed, Range ignored
+      // (https://cloud.google.com/storage/docs/transcoding).
+      return { status: 200, headers, body: gunzipSync(object.body) };
+    }
+    // Served as stored (`Accept-Encoding: gzip` for a gzip-encoded object): Range counts stored bytes.
+    const served = object.contentEncoding === 'gzip' ? { ...headers, 'content-encoding': 'gzip' } : headers;
+    const rangeHeader = request.headers.range;
+    const range = byteRange(Array.isArray(rangeHeader) ? rangeHeader[0] : rangeHeader, object.body.length);
+    if (range === 'invalid')
+      return gcsError(416, 'requestedRangeNotSatisfiable', 'The requested range cannot be satisfied.');
+    if (!range) return { status: 200, headers: served, body: object.body };
     return {
       status: 206,
-      headers: { ...headers, 'content-range': `bytes ${range.start}-${range.end}/${object.body.length}` },
+      headers: { ...served, 'content-range': `bytes ${range.start}-${range.end}/${object.body.length}` },
       body: object.body.subarray(range.start, range.end + 1),
     };
   }
@@ -292,6 +305,7 @@ export class GcsSim implements SimService {
       generation,
       metageneration: '1',
       contentType: 'application/octet-stream',
+      ...(object.contentEncoding ? { contentEncoding: object.contentEncoding } : {}),
       storageClass: 'STANDARD',
       size: String(object.body.length),
       md5Hash: object.md5.toString('base64'),
