@@ -284,8 +284,9 @@ const RESOURCE_TYPE: Readonly<Record<SnapshotTarget['kind'], ResourceType>> = {
 };
 
 /**
- * What a snapshot of the policy's databases (none named) leaves out at this entry point, as
- * problems of its answer, so a GO never reads as covering them: the clouds the policy selects
+ * What a snapshot of the policy's databases (none named), or the status listing of their snapshots,
+ * leaves out at this entry point, as problems of its answer, so a GO or a status never reads as
+ * covering them: the clouds the policy selects
  * databases in that it does not serve ({@link uncoveredClouds}, as readiness says them), and the
  * member accounts (`aws.accounts`) its snapshot policy leaves out and its credentials do not reach
  * (the AWS chat function snapshots its own account only: functions/handlers/aws/chat-action.ts).
@@ -379,11 +380,12 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
         { policy: deps.policy, ...deps.audit, clouds: deps.clouds(deps.policy), ...logger },
       ),
     async latestSnapshots() {
-      const clouds = deps.clouds(snapshotPolicy(deps.policy));
-      const { targets, problems } = await resolveSnapshotTargets(undefined, {
-        policy: snapshotPolicy(deps.policy),
-        clouds,
-      });
+      const policy = snapshotPolicy(deps.policy);
+      const clouds = deps.clouds(policy);
+      const { targets, problems } = await resolveSnapshotTargets(undefined, { policy, clouds });
+      // Listed for this entry point's databases only: the answer names the rest of the policy's, as
+      // a snapshot of all of them does, so it does not read as the whole fleet.
+      problems.push(...(await notSnapshottedHere(deps, policy, clouds)));
       // A target whose backups Backup and DR takes has none of ours to list (the snapshot action
       // refuses it): it is said so in readiness's words, not counted as without a snapshot.
       const onBackupPlan: NonNullable<JobSnapshotListing['onBackupPlan']>[number][] = [];

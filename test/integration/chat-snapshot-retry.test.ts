@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
-import { snapshotAnswer, snapshotVerdict } from '../../functions/chatops/answers.ts';
+import { snapshotAnswer, snapshotVerdict, statusAnswer } from '../../functions/chatops/answers.ts';
 import {
   type CloudChatJobsDependencies,
   cloudChatJobs,
@@ -97,6 +97,29 @@ const STORES: readonly [string, () => Once][] = [
     },
   ],
 ];
+
+/**
+ * A policy selecting certctl-prod-db in the function's own account (the simulator's, read with its
+ * own credentials) and member account 222222222222, with `extra`.
+ */
+function withMemberAccount(extra: Parameters<typeof fastPolicy>[0] = {}) {
+  return fastPolicy({
+    aws: {
+      regions: ['eu-west-1', 'us-east-1'],
+      accounts: [
+        { accountId: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/member' },
+        { accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/member' },
+      ],
+    },
+    targets: { tags: [], identifiers: ['certctl-prod-db'] },
+    ...extra,
+  });
+}
+
+/** Chat snapshots and lists its own account only (as functions/handlers/aws/chat-action.ts). */
+const OWN_ACCOUNT_ONLY: Pick<CloudChatJobsDependencies, 'snapshotPolicy'> = {
+  snapshotPolicy: (selection) => ({ ...selection, aws: { ...selection.aws, accounts: [] } }),
+};
 
 describe('a chat snapshot asked again after its snapshot failed', () => {
   it.each(STORES)(
@@ -412,21 +435,8 @@ describe('a chat snapshot of every database the policy selects', () => {
   it.each(STORES)(
     'is not GO when the policy also selects databases in member accounts this function does not snapshot (%s)',
     async (_name, makeOnce) => {
-      // Prepare: chat snapshots its own account only (as functions/handlers/aws/chat-action.ts).
-      const policy = fastPolicy({
-        aws: {
-          regions: ['eu-west-1', 'us-east-1'],
-          accounts: [
-            // The function's own account (the simulator's): snapshotted with its own credentials.
-            { accountId: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/member' },
-            { accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/member' },
-          ],
-        },
-        targets: { tags: [], identifiers: ['certctl-prod-db'] },
-      });
-      const jobs = awsChatJobs(policy, makeOnce(), {
-        snapshotPolicy: (selection) => ({ ...selection, aws: { ...selection.aws, accounts: [] } }),
-      });
+      // Prepare: chat snapshots its own account only.
+      const jobs = awsChatJobs(withMemberAccount(), makeOnce(), OWN_ACCOUNT_ONLY);
 
       // Act
       const answer = await askForAll(jobs, 'CHG-12');
@@ -437,4 +447,29 @@ describe('a chat snapshot of every database the policy selects', () => {
       expect(answer.problems).toEqual([expect.stringContaining('aws accounts 222222222222: the policy')]);
     },
   );
+});
+
+describe('chat status asked through the AWS chat function', () => {
+  it('names the clouds and member accounts of the policy it does not list, in the snapshot answer’s words', async () => {
+    // Prepare: the policy also selects a GCP project and a member account; chat lists its own
+    // account only.
+    const policy = withMemberAccount({ gcp: { projects: ['certctl-gcp-prod'] } });
+    const unused: Once = async () => {
+      throw new Error('no snapshot in this test');
+    };
+    const jobs = awsChatJobs(policy, unused, OWN_ACCOUNT_ONLY);
+
+    // Act
+    const status = await jobChatActions(jobs).status();
+    const text = JSON.stringify(statusAnswer(status).blocks);
+
+    // Assess: the own account's database is listed, and the answer says what it leaves out.
+    expect(status.withoutSnapshot?.map((entry) => entry.target)).toEqual(['certctl-prod-db']);
+    expect(status.problems).toEqual([
+      expect.stringContaining('gcp: the policy selects databases there too (gcp.projects certctl-gcp-prod)'),
+      expect.stringContaining('aws accounts 222222222222: the policy selects databases there too'),
+    ]);
+    expect(text).toContain('gcp: the policy selects databases there too');
+    expect(text).toContain('aws accounts 222222222222: the policy selects databases there too');
+  });
 });

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { gcpSnapshotCloud } from '../../functions/actions/snapshot/gcp.ts';
 import { statusAnswer } from '../../functions/chatops/answers.ts';
 import { cloudChatJobs, jobChatActions } from '../../functions/chatops/job-actions.ts';
-import { parsePolicy } from '../../functions/core/policy.ts';
+import { type Policy, parsePolicy } from '../../functions/core/policy.ts';
+import type { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import { gcpCollectors } from '../../functions/gcp/collectors.ts';
 import { runReadinessJob } from '../../functions/jobs/readiness.ts';
 import { cloudSqlScenario, gcpSimPerTest, instance, PROJECT } from '../gcp/sim-setup.ts';
@@ -37,6 +38,20 @@ async function snapshotGateOf(backupTier: 'ENHANCED' | 'STANDARD') {
   );
   const target = result.targets.find((entry) => entry.target.id === 'certctl-pg');
   return { result, gate: target?.gates.find((gate) => gate.gate === 'snapshot') };
+}
+
+/** The GCP chat function's jobs over the simulator, for `status` (no snapshot is taken). */
+function gcpStatusJobs(policy: Policy, factory: GcpClientFactory) {
+  return cloudChatJobs({
+    policy,
+    providers: ['gcp'],
+    clouds: (selection) => [gcpSnapshotCloud({ policy: selection, clients: factory })],
+    audit: { gcp: { clients: factory, collectors: gcpCollectors } },
+    once: async () => {
+      throw new Error('no snapshot in this test');
+    },
+    lastAudit: async () => ({ unavailable: 'none' }),
+  });
 }
 
 describe('readiness for a Cloud SQL instance whose backups Backup and DR takes', () => {
@@ -92,16 +107,7 @@ describe('chat status for a Cloud SQL instance whose backups Backup and DR takes
     const gate = readiness.targets
       .find((entry) => entry.target.id === 'certctl-pg')
       ?.gates.find((entry) => entry.gate === 'snapshot');
-    const jobs = cloudChatJobs({
-      policy,
-      providers: ['gcp'],
-      clouds: (selection) => [gcpSnapshotCloud({ policy: selection, clients: factory })],
-      audit: { gcp },
-      once: async () => {
-        throw new Error('no snapshot in this test');
-      },
-      lastAudit: async () => ({ unavailable: 'none' }),
-    });
+    const jobs = gcpStatusJobs(policy, factory);
 
     // Act
     const status = await jobChatActions(jobs).status();
@@ -121,5 +127,37 @@ describe('chat status for a Cloud SQL instance whose backups Backup and DR takes
     expect(text).toContain('whose backups Backup and DR takes (not read) (1)');
     expect(text).toContain('backupTier=ENHANCED');
     expect(text).not.toMatch(/No pre-maintenance snapshot of ours \(\d+\):\*[^"]*certctl-pg[ ,]/);
+  });
+});
+
+describe('chat status asked through the GCP chat function', () => {
+  it('names the AWS side of the policy it does not list, in the snapshot answer’s words', async () => {
+    // Prepare: the policy also selects AWS accounts; the GCP chat function serves GCP only.
+    const { factory } = await startSim(cloudSqlScenario([instance('certctl-pg')]), {
+      clock: () => new Date(),
+    });
+    const policy = parsePolicy({
+      pitr: { minPitrDays: 7 },
+      gcp: { projects: [PROJECT] },
+      aws: {
+        regions: ['eu-west-1'],
+        accounts: [{ accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/member' }],
+      },
+      snapshots: { readinessWaivers: NO_KEYS_WAIVER },
+    });
+    const jobs = gcpStatusJobs(policy, factory);
+
+    // Act
+    const status = await jobChatActions(jobs).status();
+    const text = JSON.stringify(statusAnswer(status).blocks);
+
+    // Assess: the Cloud SQL instance is listed, and the answer says the AWS side is not.
+    expect(status.withoutSnapshot?.map((entry) => entry.target)).toEqual(['certctl-pg']);
+    expect(status.problems).toEqual([
+      expect.stringContaining(
+        'aws: the policy selects databases there too (its aws section), which this chat function does not snapshot',
+      ),
+    ]);
+    expect(text).toContain('aws: the policy selects databases there too (its aws section)');
   });
 });
