@@ -49,7 +49,7 @@ import {
   UNUSABLE_KEY_STATES,
   USABLE_KEY_STATES,
 } from '../../core/kms-key-states.ts';
-import { DAY_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import { DOCS, DUMPS_RESOURCE_TYPES, locationLabel, valueOrNull } from './wording.ts';
 
@@ -156,7 +156,11 @@ function judgedLock(fact: DumpFact): {
   const own = fact.newest?.objectLock;
   const written = fact.newest?.object.lastModified;
   if (own && written) {
-    const days = Math.floor((own.retainUntil.getTime() - written.getTime()) / DAY_MS);
+    // A retain-until date is computed by the uploader before its PUT, which S3 dates on arrival: a
+    // retention of exactly the policy's days comes out seconds short of them, not a day short.
+    const days = Math.floor(
+      (own.retainUntil.getTime() - written.getTime() + CLOCK_SKEW_TOLERANCE_MS) / DAY_MS,
+    );
     return {
       lock: { state: 'read', value: { mode: own.mode, days, locked: own.mode === 'COMPLIANCE' } },
       lockName: `Object Lock retention of the newest dump ${fact.newest?.object.key}`,

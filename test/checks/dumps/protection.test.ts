@@ -880,6 +880,16 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     );
   });
 
+  it('counts a retention set for exactly the policy days a few seconds before the upload landed as those days', () => {
+    // Prepare: `--object-lock-retain-until-date $(date -d '+30 days')` computed before the PUT, whose
+    // LastModified is 20 s later: the retain-until is 30 days minus 20 s after it.
+    const fact = withOwnLock('COMPLIANCE', 30 - 20_000 / DAY, { versioning: { state: 'absent' } });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+  });
+
   it('passes, naming no assumption, when the newest dump carries the COMPLIANCE retention the policy needs', () => {
     const outcome = dumpsProtectionCheck.evaluate(
       withOwnLock('COMPLIANCE', 35, { versioning: { state: 'absent' } }),
