@@ -82,11 +82,13 @@ export function kmsKeyFix(
     return `Cancel the key's deletion (\`aws kms cancel-key-deletion --key-id ${id}${region}\`, which leaves it Disabled) and enable it (${enable})${orElse ? `, or ${orElse}` : ''}.`;
   }
   if (state === 'Disabled') return `Enable the key (${enable}).`;
+  // Each command with the arguments the CLI requires (CustomKeyStoreId is in DescribeKey's answer;
+  // the import token and the material's wrapping key come from GetParametersForImport).
   if (state === 'Unavailable') {
-    return `Reconnect the key's custom key store (\`aws kms connect-custom-key-store${region}\`).`;
+    return `Reconnect the key's custom key store (\`aws kms connect-custom-key-store --custom-key-store-id <its CustomKeyStoreId>${region}\`).`;
   }
   if (state === 'PendingImport') {
-    return `Import the key material again (\`aws kms import-key-material${region}\`).`;
+    return `Import the key material again (\`aws kms import-key-material --key-id ${id} --import-token <token> --encrypted-key-material <material>${region}\`, both from \`aws kms get-parameters-for-import --key-id ${id}${region}\`).`;
   }
   return 'Make the key usable (Enabled) again.';
 }

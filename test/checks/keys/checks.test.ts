@@ -729,9 +729,11 @@ describe('every keys check says what it judged', () => {
     expect(fixFor('PendingReplicaDeletion')).toContain('aws kms cancel-key-deletion --key-id k2');
     expect(fixFor('Disabled')).toBe('Enable the key (`aws kms enable-key --key-id k2`).');
     expect(fixFor('Unavailable')).toBe(
-      "Reconnect the key's custom key store (`aws kms connect-custom-key-store`).",
+      "Reconnect the key's custom key store (`aws kms connect-custom-key-store --custom-key-store-id <its CustomKeyStoreId>`).",
     );
-    expect(fixFor('PendingImport')).toBe('Import the key material again (`aws kms import-key-material`).');
+    expect(fixFor('PendingImport')).toBe(
+      'Import the key material again (`aws kms import-key-material --key-id k2 --import-token <token> --encrypted-key-material <material>`, both from `aws kms get-parameters-for-import --key-id k2`).',
+    );
   });
 
   it('keys.not-deleting: names the region of the key in each fix command when it is known', () => {
@@ -747,10 +749,10 @@ describe('every keys check says what it judged', () => {
     );
     expect(fixFor('Disabled')).toBe('Enable the key (`aws kms enable-key --key-id k2 --region us-east-2`).');
     expect(fixFor('Unavailable')).toBe(
-      "Reconnect the key's custom key store (`aws kms connect-custom-key-store --region us-east-2`).",
+      "Reconnect the key's custom key store (`aws kms connect-custom-key-store --custom-key-store-id <its CustomKeyStoreId> --region us-east-2`).",
     );
     expect(fixFor('PendingImport')).toBe(
-      'Import the key material again (`aws kms import-key-material --region us-east-2`).',
+      'Import the key material again (`aws kms import-key-material --key-id k2 --import-token <token> --encrypted-key-material <material> --region us-east-2`, both from `aws kms get-parameters-for-import --key-id k2 --region us-east-2`).',
     );
   });
 
