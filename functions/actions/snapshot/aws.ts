@@ -42,6 +42,11 @@ import type { SnapshotTarget } from './model.ts';
 /** `backing-up`, `modifying` and friends: the create is refused until the target is available again. */
 const BUSY = new Set(['InvalidDBInstanceState', 'InvalidDBInstanceStateFault', 'InvalidDBClusterStateFault']);
 /**
+ * The states of a database being deleted: DeleteDBInstance "cannot be canceled or reverted once
+ * submitted" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html).
+ */
+const DELETING: ReadonlySet<string> = new Set(['delete-precheck', 'deleting']);
+/**
  * Database states RDS refuses a snapshot in that waiting does not end: the database stays in them
  * until someone acts (starts it, adds storage, restores its KMS key, fixes its parameters or
  * network). CreateDBSnapshot: "The source DB instance must be in the available or
@@ -50,12 +55,14 @@ const BUSY = new Set(['InvalidDBInstanceState', 'InvalidDBInstanceStateFault', '
  * (clusters use the same words). A refusal in any other state (backing-up, modifying) is retried.
  */
 const STUCK = new Set([
+  ...DELETING,
   'stopped',
   'stopping',
   'storage-full',
   'failed',
   'inaccessible-encryption-credentials',
   'inaccessible-encryption-credentials-recoverable',
+  'incompatible-create',
   'incompatible-network',
   'incompatible-option-group',
   'incompatible-parameters',
@@ -119,8 +126,10 @@ export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
     listManual: async (kind) => (await listManualRdsSnapshots(rds, rdsKind(kind))).map(toBackend),
     delete: (snapshot) => deleteRdsSnapshot(rds, rdsKind(snapshot.kind), snapshot.id),
     codeOf: errorCode,
-    unavailableAdvice: () =>
-      'Make it available (start it, add storage, restore its KMS key or fix its parameters)',
+    unavailableAdvice: (target) =>
+      DELETING.has(target.status ?? '')
+        ? 'It is being deleted, which cannot be cancelled: name the database that replaces it'
+        : 'Make it available (start it, add storage, restore its KMS key or fix its parameters)',
     classify: (error, target): CreateErrorKind => {
       const code = errorCode(error);
       if (BUSY.has(code)) return STUCK.has(target?.status ?? '') ? 'unavailable' : 'busy';

@@ -119,10 +119,11 @@ export function backupPlanRefusal(
  * refuses a call on an instance that is not running with HTTP 400 "Invalid request since instance is
  * not running." A suspended instance waits for its billing (or other suspensionReason) to be
  * resolved, a FAILED one for a repair, a PENDING_DELETE one is going. The states that end on their
- * own (MAINTENANCE, PENDING_CREATE, REPAIRING) are retried as busy.
+ * own (MAINTENANCE, ONLINE_MAINTENANCE: deprecated, still in the enum; PENDING_CREATE, REPAIRING)
+ * are retried as busy.
  */
 const STUCK = new Set(['STOPPED', 'SUSPENDED', 'FAILED', 'PENDING_DELETE']);
-const PASSING = new Set(['MAINTENANCE', 'PENDING_CREATE', 'REPAIRING']);
+const PASSING = new Set(['MAINTENANCE', 'ONLINE_MAINTENANCE', 'PENDING_CREATE', 'REPAIRING']);
 /** How Cloud SQL refuses a write for the instance's state (HTTP 400, or 409 while an operation runs). */
 const STATE_REFUSALS = new Set(['FAILED_PRECONDITION', 'INVALID_ARGUMENT', 'ABORTED']);
 

@@ -160,6 +160,9 @@ describe('Cloud SQL snapshot backend: a backup refused for the instance state', 
     ['FAILED', 'unavailable'],
     ['MAINTENANCE', 'busy'],
     ['PENDING_CREATE', 'busy'],
+    ['REPAIRING', 'busy'],
+    // Deprecated, but still an enum value the API may send: maintenance that ends on its own.
+    ['ONLINE_MAINTENANCE', 'busy'],
     ['RUNNABLE', 'other'],
     [undefined, 'other'],
   ] as const)('treats the refusal of a %s instance as %s', (status, kind) => {
