@@ -43,8 +43,9 @@ export interface ChatActionOptions {
    * platform delivered the same work before, which then neither runs nor answers again, so a
    * repeated delivery costs no post of Slack's five. Absent: every delivery runs. `until` is when
    * this run is stopped (the function's timeout, from `remainingMs`): the claim lapses then unless
-   * {@link deliveryDone} holds it, so a run stopped before it answered (timed out, crashed) is run
-   * and answered by the platform's retry, never dropped as a repeat of it.
+   * {@link deliveryDone} holds it, so a run stopped at its timeout before it answered is run and
+   * answered by the platform's retry, never dropped as a repeat of it. (A run that crashed earlier
+   * holds its claim until that timeout all the same: a retry arriving before it is a repeat.)
    */
   readonly firstDelivery?: (deliveryKey: string, until?: Date) => Promise<boolean>;
   /** Holds a delivery's claim for the store's keep time once its run ended (answered or not). */

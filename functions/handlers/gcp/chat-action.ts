@@ -89,8 +89,9 @@ export interface ChatActionFunctionDependencies {
 /**
  * The first-delivery claim over the request records: Pub/Sub redelivers a message until it is
  * acknowledged, so the same work may arrive again within the records' keep time. Claimed until the
- * run would be stopped (`until`), then held by {@link deliveryDoneOver}: a run stopped before it
- * answered (the timeout, a crash) leaves its redelivery to run and answer.
+ * run would be stopped (`until`), then held by {@link deliveryDoneOver}: a run stopped at its
+ * timeout before it answered leaves its redelivery to run and answer (one that crashed earlier only
+ * a redelivery arriving after that timeout).
  */
 export function firstDeliveryOver(
   records: RequestRecordStore,
