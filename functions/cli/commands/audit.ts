@@ -470,6 +470,7 @@ export const auditCommand: CliCommand = {
   details: `Filters (--check, --exclude-check, --severity) narrow the report and its exit code to the checks
 they select, but a region or account that could not be read, or a database the policy names that was
 not found, still exits 2 whatever they select; a run with --failed-only exits as it would without it.
+Filters that together select no check of the groups the run reads are refused (exit 2).
 
 Exit codes:
   0  no open failure: every check passed, warned, or failed under an active policy exception
