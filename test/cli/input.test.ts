@@ -211,9 +211,24 @@ describe('backup-guard input checks', () => {
     expect(codes).toEqual([2, 2]);
     const lines = io.err().trimEnd().split('\n');
     expect(lines).toEqual([
-      "backup-guard: --check, --exclude-check and --severity together select no check, so nothing would be reported; 'backup-guard checks' lists each check's severity",
-      "backup-guard: --check, --exclude-check and --severity together select no check, so nothing would be reported; 'backup-guard checks' lists each check's severity",
+      "backup-guard: --group, --check, --exclude-check and --severity together select no check, so nothing would be reported; 'backup-guard checks' lists each check's group and severity",
+      "backup-guard: --group, --check, --exclude-check and --severity together select no check, so nothing would be reported; 'backup-guard checks' lists each check's group and severity",
     ]);
+  });
+
+  it('refuses a --group whose checks --severity leaves none of, though another group has one', async () => {
+    // Prepare: every dumps check is HIGH; pitr and keys have CRITICAL checks, but --group dumps
+    // runs only the dumps checks.
+    const io = captureIo();
+
+    // Act
+    const code = await runCli(['audit', '--group', 'dumps', '--severity', 'critical'], io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.err().trimEnd()).toBe(
+      "backup-guard: --group, --check, --exclude-check and --severity together select no check, so nothing would be reported; 'backup-guard checks' lists each check's group and severity",
+    );
   });
 
   it('audits with the defaults the same way when the policy file is empty YAML or empty JSON', async () => {

@@ -134,15 +134,17 @@ function resolveSelection(values: Record<string, unknown>): Selection {
   }
   const severities = severityWords ? new Set(severityWords as Severity[]) : undefined;
   // Filters that leave no check would report nothing and exit 0, "every check passed", on nothing.
+  // The groups count too: `--group dumps --severity critical` runs only dumps checks, none CRITICAL.
   const selected = checks.filter(
     (check) =>
+      (groups?.includes(check.group) ?? true) &&
       (include?.ids.has(check.id) ?? true) &&
       !exclude?.ids.has(check.id) &&
       (severities?.has(check.severity) ?? true),
   );
   if (selected.length === 0) {
     throw new InputError(
-      "--check, --exclude-check and --severity together select no check, so nothing would be reported; 'backup-guard checks' lists each check's severity",
+      "--group, --check, --exclude-check and --severity together select no check, so nothing would be reported; 'backup-guard checks' lists each check's group and severity",
     );
   }
   return { groups, checks: include?.ids, excludeChecks: exclude?.ids, severities };
@@ -468,6 +470,7 @@ export const auditCommand: CliCommand = {
   details: `Filters (--check, --exclude-check, --severity) narrow the report and its exit code to the checks
 they select, but a region or account that could not be read, or a database the policy names that was
 not found, still exits 2 whatever they select; a run with --failed-only exits as it would without it.
+Filters that together select no check of the groups the run reads are refused (exit 2).
 
 Exit codes:
   0  no open failure: every check passed, warned, or failed under an active policy exception
