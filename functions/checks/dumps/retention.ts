@@ -278,7 +278,7 @@ export const dumpsRetentionCheck: DumpsCheck = {
             ? {
                 rule: dateRule.name,
                 expires: `expires every dump under the prefix on ${dateRule.date.toISOString().slice(0, 10)}`,
-                listed: 'from that date the listed series holds none of the dumps it reaches',
+                listed: 'the dumps it reaches on that date leave the listed series',
                 change: `Replace the expiration date of lifecycle rule ${dateRule.name} with an expiration of at least ${minPitrDays} days`,
               }
             : undefined;
