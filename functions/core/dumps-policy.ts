@@ -29,10 +29,11 @@ const prefixField = z.described(
       // A URL as the prefix lists no key at all, which would read as a bucket without dumps.
       z.superRefine((prefix, context) => {
         if (!STORAGE_URL.test(prefix)) return;
+        const inside = prefix.replace(STORAGE_URL, '');
         context.addIssue({
           code: 'custom',
           input: prefix,
-          message: `must be the key prefix inside the bucket (\`${prefix.replace(STORAGE_URL, '')}\`), not a URL: the bucket is its own field`,
+          message: `must be the key prefix inside the bucket (${inside ? `\`${inside}\`` : 'empty, or left out, for the whole bucket'}), not a URL: the bucket is its own field`,
         });
       }),
     ),

@@ -63,6 +63,23 @@ describe('dumpsPolicySchema', () => {
     );
   });
 
+  it('rejects the URL of a whole bucket as the prefix, saying the prefix is then empty', () => {
+    const result = dumpsPolicySchema.safeParse({
+      locations: [
+        {
+          provider: 'aws',
+          bucket: 'certctl-dumps',
+          prefix: 's3://certctl-dumps/',
+          account: '111122223333',
+          region: 'eu-west-1',
+        },
+      ],
+    });
+    expect(result.error?.issues[0]?.message).toBe(
+      'must be the key prefix inside the bucket (empty, or left out, for the whole bucket), not a URL: the bucket is its own field',
+    );
+  });
+
   it('rejects a location listed twice', () => {
     const location = {
       provider: 'aws',

@@ -130,7 +130,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
       fact.encryption.value.kmsKey !== undefined &&
       fact.encryption.value.keyState === undefined
         ? " (the Cloud KMS key's state was not read)"
-        : defaultLockJudged(fact, minPitrDays)
+        : defaultLockJudged(fact, minPitrDays, now)
           ? " (deletion judged by the bucket's Object Lock default retention: the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention)"
           : '';
     return {
@@ -175,9 +175,10 @@ function judgedLock(fact: DumpFact): {
 /**
  * Whether a pass rests on the S3 bucket's Object Lock default alone, for the newest dump's own
  * retention was not read: S3 sends it only with `s3:GetObjectRetention`, so its absence does not
- * prove the dump carries the default.
+ * prove the dump carries the default. Every Object Lock bucket is versioned, so versioning does
+ * not spare the note unless it keeps noncurrent versions the policy minimum by itself.
  */
-function defaultLockJudged(fact: DumpFact, minPitrDays: number): boolean {
+function defaultLockJudged(fact: DumpFact, minPitrDays: number, now: Date): boolean {
   const lock = fact.retentionLock;
   return (
     fact.location.provider === 'aws' &&
@@ -185,7 +186,19 @@ function defaultLockJudged(fact: DumpFact, minPitrDays: number): boolean {
     lock.state === 'read' &&
     lock.value.days !== undefined &&
     lock.value.days >= minPitrDays &&
-    !(fact.versioning.state === 'read' && fact.versioning.value.status === 'Enabled')
+    !versionsKept(fact, minPitrDays, now)
+  );
+}
+
+/** Whether versioning alone keeps an overwritten or deleted dump `minPitrDays`: no lifecycle rule is known or suspected to delete its noncurrent version sooner. */
+function versionsKept(fact: DumpFact, minPitrDays: number, now: Date): boolean {
+  const shortest = shortestNoncurrentDays(fact);
+  return (
+    fact.versioning.state === 'read' &&
+    fact.versioning.value.status === 'Enabled' &&
+    fact.lifecycle.state !== 'unknown' &&
+    (shortest === undefined || shortest >= minPitrDays) &&
+    unprovenNoncurrentRules(fact, minPitrDays, now).length === 0
   );
 }
 

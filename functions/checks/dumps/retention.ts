@@ -17,7 +17,8 @@
  * On S3 the lock does not stop an Expiration rule: it puts a delete marker on each dump and the
  * locked version turns noncurrent, unlisted, so a rule shorter than `minPitrDays` under a longer
  * lock is WARNING naming the rule (the listed series never covers the policy), not a pass or a
- * countdown. A GCS retention policy keeps objects live (lifecycle cannot delete them).
+ * countdown; so is an Expiration date under the lock (it delete-marks every dump on that date).
+ * A GCS retention policy keeps objects live (lifecycle cannot delete them).
  * Covered: the oldest listed dump is at least `minPitrDays` old, and between consecutive dumps of
  * that window no gap exceeds 2 x cadence. A younger series is still filling (WARNING, "N of 30
  * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
@@ -124,6 +125,8 @@ export const dumpsRetentionCheck: DumpsCheck = {
     const lockKeeps = lockDays !== undefined && lockDays >= minPitrDays;
     let shortestExpirationDays: number | undefined;
     let shortestRule: string | undefined;
+    // The earliest Expiration date a retention lock outlasts: on S3 it still delete-marks the dumps.
+    let dateRule: { readonly name: string; readonly date: Date } | undefined;
     const windowStart = now.getTime() - minPitrDays * DAY_MS;
     if (fact.lifecycle.state === 'read') {
       for (const rule of fact.lifecycle.value) {
@@ -166,6 +169,8 @@ export const dumpsRetentionCheck: DumpsCheck = {
           problems.push(
             `lifecycle rule ${name} expires every dump under the prefix on ${rule.expirationDate.toISOString().slice(0, 10)}, whatever its age`,
           );
+        } else if (rule.expirationDate && (dateRule === undefined || rule.expirationDate < dateRule.date)) {
+          dateRule = { name, date: rule.expirationDate };
         }
       }
       if (shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays && !lockKeeps) {
@@ -257,23 +262,29 @@ export const dumpsRetentionCheck: DumpsCheck = {
     }
     // What keeps the dumps: a rule shorter than required passed only because a lock outlasts it.
     const ruleShort = shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays;
-    if (
-      fact.location.provider === 'aws' &&
-      lockKeeps &&
-      lockDays !== undefined &&
-      ruleShort &&
-      shortestExpirationDays !== undefined
-    ) {
-      return expiredIntoVersions(fact, {
-        rule: shortestRule ?? '(unnamed)',
-        days: shortestExpirationDays,
-        lockDays,
-        coveredDays,
-        minPitrDays,
-        observed,
-        required,
-        drifting,
-      });
+    if (fact.location.provider === 'aws' && lockKeeps && lockDays !== undefined) {
+      const cut =
+        ruleShort && shortestExpirationDays !== undefined
+          ? {
+              rule: shortestRule ?? '(unnamed)',
+              expires: `expires each dump after ${shortestExpirationDays} days`,
+              listed:
+                coveredDays !== undefined && coveredDays < minPitrDays
+                  ? `the listed series reaches back only ${coveredDays} of ${minPitrDays} days and cannot reach further`
+                  : `the listed series shrinks to the last ${shortestExpirationDays} days as the rule runs`,
+              change: `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${minPitrDays} days`,
+            }
+          : dateRule
+            ? {
+                rule: dateRule.name,
+                expires: `expires every dump under the prefix on ${dateRule.date.toISOString().slice(0, 10)}`,
+                listed: 'the dumps it reaches on that date leave the listed series',
+                change: `Replace the expiration date of lifecycle rule ${dateRule.name} with an expiration of at least ${minPitrDays} days`,
+              }
+            : undefined;
+      if (cut) {
+        return expiredIntoVersions(fact, { ...cut, lockDays, minPitrDays, observed, required, drifting });
+      }
     }
     const keeps =
       shortestExpirationDays !== undefined && !ruleShort
@@ -306,27 +317,27 @@ function expiredIntoVersions(
   fact: DumpFact,
   cut: {
     readonly rule: string;
-    readonly days: number;
+    /** What the rule does (`expires each dump after 7 days`). */
+    readonly expires: string;
+    /** What that leaves of the listed series. */
+    readonly listed: string;
+    /** What to change in the rule (`Raise the lifecycle expiration for prod/ to at least 30 days`). */
+    readonly change: string;
     readonly lockDays: number;
-    readonly coveredDays: number | undefined;
     readonly minPitrDays: number;
     readonly observed: CheckOutcome['observed'];
     readonly required: CheckOutcome['required'];
     readonly drifting: string[];
   },
 ): CheckOutcome {
-  const { rule, days, lockDays, coveredDays, minPitrDays } = cut;
-  const listed =
-    coveredDays !== undefined && coveredDays < minPitrDays
-      ? `the listed series reaches back only ${coveredDays} of ${minPitrDays} days and cannot reach further`
-      : `the listed series shrinks to the last ${days} days as the rule runs`;
+  const { rule, expires, listed, change, lockDays, minPitrDays } = cut;
   return {
     status: 'WARNING',
-    description: `${locationLabel(fact)}: lifecycle rule ${rule} expires each dump after ${days} days: on S3 that puts a delete marker on it, which Object Lock does not prevent, and the retention lock keeps its version ${lockDays} days as a noncurrent version, which this audit does not list (ListObjectsV2 lists current versions only), so ${listed}; whether the kept versions cover the ${minPitrDays} days without gaps is not shown, and a restore of an older dump must name its version id.`,
+    description: `${locationLabel(fact)}: lifecycle rule ${rule} ${expires}: on S3 that puts a delete marker on it, which Object Lock does not prevent, and the retention lock keeps its version ${lockDays} days as a noncurrent version, which this audit does not list (ListObjectsV2 lists current versions only), so ${listed}; whether the kept versions cover the ${minPitrDays} days without gaps is not shown, and a restore of an older dump must name its version id.`,
     observed: cut.observed,
     required: cut.required,
     drifting: cut.drifting,
-    remediationText: `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${minPitrDays} days (${DOCS.s3Lifecycle}), so that the current dumps cover the policy; the lock keeps the versions either way.`,
+    remediationText: `${change} (${DOCS.s3Lifecycle}), so that the current dumps cover the policy; the lock keeps the versions either way.`,
   };
 }
 

@@ -325,6 +325,35 @@ describe('dumps.protection', () => {
     expect(outcome?.description).toContain('Could not read the default encryption');
   });
 
+  it('says the pass rests on the Object Lock default when versioning is on but a lifecycle rule deletes noncurrent versions after 1 day', () => {
+    // Prepare: every Object Lock bucket is versioned; the noncurrent rule leaves the lock alone to keep a dump.
+    const fact = s3Fact({
+      lifecycle: {
+        state: 'read',
+        value: [
+          {
+            id: 'expire-versions',
+            expirationDays: undefined,
+            expirationDate: undefined,
+            noncurrentExpirationDays: 1,
+            prefix: 'prod/',
+          },
+        ],
+      },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain("(deletion judged by the bucket's Object Lock default retention");
+  });
+
+  it('names no lock assumption when versioning keeps noncurrent versions the policy minimum anyway', () => {
+    const outcome = dumpsProtectionCheck.evaluate(s3Fact(), settingsWith());
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).not.toContain('deletion judged by');
+  });
+
   it('passes when the Object Lock keeps dumps exactly the policy minimum and versioning is off', () => {
     // Prepare
     const fact = s3Fact({

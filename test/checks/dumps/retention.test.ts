@@ -259,9 +259,25 @@ describe('dumps.retention', () => {
     expect(outcome?.remediationText).toBeUndefined();
   });
 
-  it('ignores a date rule when a long retention lock keeps the dumps', () => {
+  it('warns, naming the rule, when an S3 date rule expires the dumps under a 35-day Object Lock: the locked versions become noncurrent', () => {
     const rules = [rule({ expirationDate: new Date('2027-01-01T00:00:00Z') })];
     const fact = s3Fact({ lifecycle: { state: 'read', value: rules } });
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      'lifecycle rule expire-dumps expires every dump under the prefix on 2027-01-01: on S3 that puts a delete marker on it, which Object Lock does not prevent, and the retention lock keeps its version 35 days as a noncurrent version',
+    );
+    expect(outcome?.remediationText).toContain(
+      'Replace the expiration date of lifecycle rule expire-dumps with an expiration of at least 30 days (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html)',
+    );
+  });
+
+  it('ignores a date rule when a long Cloud Storage retention policy keeps the dumps (lifecycle cannot delete them)', () => {
+    const rules = [rule({ expirationDate: new Date('2027-01-01T00:00:00Z') })];
+    const fact = s3Fact({
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      lifecycle: { state: 'read', value: rules },
+    });
     expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
   });
 
