@@ -92,6 +92,17 @@ describe('snapshotGate while a snapshot of ours is being created', () => {
     expect(besideStale.evidence).toContain('stale');
   });
 
+  it('does not say to wait for a snapshot whose creation started longer ago than the age limit', () => {
+    // Prepare: a run listed as creating since two days ago (a stuck or mis-reported run): even once
+    // it finishes, a snapshot dated then is too old for a 24-hour limit.
+    const gate = snapshotGate([creating('stuck', '2026-12-01T12:00:00.000Z')], TARGET, 24, NOW);
+
+    // Assess: NO-GO with the snapshot action, not "wait for stuck".
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.action).toContain('backup-guard snapshot');
+    expect(gate.action).not.toContain('Wait for stuck');
+  });
+
   it('says a snapshot being created whose start time was not sent, and not one of another database', () => {
     // Act
     const undated = snapshotGate([creating('in-flight', undefined)], TARGET, 24, NOW);
