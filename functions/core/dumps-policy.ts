@@ -20,20 +20,35 @@ const bucketField = (store: string) =>
     z.string().check(z.regex(BUCKET, `must be a${store === 'S3' ? 'n' : ''} ${store} bucket name`)),
     'The bucket that holds the dumps.',
   );
-/** `s3://bucket/prod/` or `gs://bucket/prod/`: the URL of the dumps, not a key prefix. */
-const STORAGE_URL = /^(?:s3|gs):\/\/[^/]*\/?/i;
+/**
+ * The dumps written as a URL or ARN instead of a key prefix, up to and including the bucket:
+ * `s3://bucket/prod/`, `gs://bucket/prod/`, `s3:/bucket/prod/` (one slash), `arn:aws:s3:::bucket/prod/`,
+ * the path-style `https://s3.eu-west-1.amazonaws.com/bucket/prod/`, `https://storage.googleapis.com/bucket/prod/`
+ * and `https://storage.cloud.google.com/bucket/prod/`, and the virtual-hosted
+ * `https://bucket.s3.eu-west-1.amazonaws.com/prod/` and `https://bucket.storage.googleapis.com/prod/`.
+ * Only these shapes: a key prefix may otherwise hold colons, `s3` or `https`.
+ */
+const STORAGE_URL = new RegExp(
+  [
+    String.raw`^(?:(?:s3|gs):\/\/?[^/]*`,
+    'arn:aws[a-z-]*:s3:::[^/]*',
+    String.raw`https?:\/\/(?:s3(?:\.dualstack)?(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?|storage\.googleapis\.com|storage\.cloud\.google\.com)\/[^/]*`,
+    String.raw`https?:\/\/[^/]+\.(?:s3[^/]*\.amazonaws\.com(?:\.cn)?|storage\.googleapis\.com))(?:\/|$)`,
+  ].join('|'),
+  'i',
+);
 const prefixField = z.described(
   z._default(
     z.string().check(
       z.maxLength(1024),
-      // A URL as the prefix lists no key at all, which would read as a bucket without dumps.
+      // A URL or ARN as the prefix lists no key at all, which would read as a bucket without dumps.
       z.superRefine((prefix, context) => {
         if (!STORAGE_URL.test(prefix)) return;
         const inside = prefix.replace(STORAGE_URL, '');
         context.addIssue({
           code: 'custom',
           input: prefix,
-          message: `must be the key prefix inside the bucket (${inside ? `\`${inside}\`` : 'empty, or left out, for the whole bucket'}), not a URL: the bucket is its own field`,
+          message: `must be the key prefix inside the bucket (${inside ? `\`${inside}\`` : 'empty, or left out, for the whole bucket'}), not a URL or ARN: the bucket is its own field`,
         });
       }),
     ),

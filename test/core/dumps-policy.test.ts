@@ -47,20 +47,48 @@ describe('dumpsPolicySchema', () => {
   it.each([
     ['aws', 's3://certctl-dumps/prod/'],
     ['gcp', 'gs://certctl-dumps/prod/'],
-  ])('rejects a %s prefix written as the URL of the dumps (%s), naming the field', (provider, prefix) => {
-    // A URL prefix lists no key at all: dumps.fresh FAILED 'holds no dump at all'.
-    const place =
-      provider === 'aws'
-        ? { account: '111122223333', region: 'eu-west-1' }
-        : { project: 'certctl-prod', region: 'europe-west1' };
+    ['aws', 's3:/certctl-dumps/prod/'],
+    ['aws', 'arn:aws:s3:::certctl-dumps/prod/'],
+    ['aws', 'https://certctl-dumps.s3.amazonaws.com/prod/'],
+    ['aws', 'https://certctl-dumps.s3.eu-west-1.amazonaws.com/prod/'],
+    ['aws', 'https://s3.eu-west-1.amazonaws.com/certctl-dumps/prod/'],
+    ['gcp', 'https://storage.googleapis.com/certctl-dumps/prod/'],
+    ['gcp', 'https://certctl-dumps.storage.googleapis.com/prod/'],
+    ['gcp', 'https://storage.cloud.google.com/certctl-dumps/prod/'],
+  ])(
+    'rejects a %s prefix written as the URL or ARN of the dumps (%s), naming the field and the prefix to use',
+    (provider, prefix) => {
+      // A URL or ARN prefix lists no key at all: dumps.fresh FAILED 'holds no dump at all'.
+      const place =
+        provider === 'aws'
+          ? { account: '111122223333', region: 'eu-west-1' }
+          : { project: 'certctl-prod', region: 'europe-west1' };
+      const result = dumpsPolicySchema.safeParse({
+        locations: [{ provider, bucket: 'certctl-dumps', prefix, ...place }],
+      });
+      expect(result.success).toBe(false);
+      expect(result.error?.issues[0]?.path).toEqual(['locations', 0, 'prefix']);
+      expect(result.error?.issues[0]?.message).toBe(
+        'must be the key prefix inside the bucket (`prod/`), not a URL or ARN: the bucket is its own field',
+      );
+    },
+  );
+
+  it.each([
+    'prod/2026:12:04/',
+    'certctl:prod/',
+    'arn/prod/',
+    's3/prod/',
+    'https/prod/',
+    'backups/https://example/',
+    's3.amazonaws.com/prod/',
+  ])('accepts the S3 key prefix %s, which may hold colons and URL-like parts', (prefix) => {
     const result = dumpsPolicySchema.safeParse({
-      locations: [{ provider, bucket: 'certctl-dumps', prefix, ...place }],
+      locations: [
+        { provider: 'aws', bucket: 'certctl-dumps', prefix, account: '111122223333', region: 'eu-west-1' },
+      ],
     });
-    expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.path).toEqual(['locations', 0, 'prefix']);
-    expect(result.error?.issues[0]?.message).toBe(
-      'must be the key prefix inside the bucket (`prod/`), not a URL: the bucket is its own field',
-    );
+    expect(result.error?.issues).toBeUndefined();
   });
 
   it('rejects the URL of a whole bucket as the prefix, saying the prefix is then empty', () => {
@@ -76,7 +104,7 @@ describe('dumpsPolicySchema', () => {
       ],
     });
     expect(result.error?.issues[0]?.message).toBe(
-      'must be the key prefix inside the bucket (empty, or left out, for the whole bucket), not a URL: the bucket is its own field',
+      'must be the key prefix inside the bucket (empty, or left out, for the whole bucket), not a URL or ARN: the bucket is its own field',
     );
   });
 
