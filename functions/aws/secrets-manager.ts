@@ -362,6 +362,24 @@ async function inspect(
   // Partners in other scopes (the certificate a key here must match), read one by one.
   const remote = wanted.filter(({ location }) => !inScope(location));
   const sm = factory.client(SecretsManagerClient, scope.region, account);
+  const responses = new Map(
+    described.flatMap((entry) =>
+      'response' in entry ? [[secretKey(entry.secret.location), entry.response]] : [],
+    ),
+  );
+  /**
+   * The secret of `batch` that BatchGetSecretValue names by one of `named`: a value by its ARN and
+   * name, an error by "the ARN or name of the secret" (APIErrorType.SecretId), either of which may
+   * differ from the id sent; so the id sent, the name and ARN written, and those DescribeSecret
+   * answered all count.
+   */
+  const namedBy = (batch: readonly InventorySecret[], ...named: (string | undefined)[]) =>
+    batch.find((secret) => {
+      const location = secret.location as { secretId: string; name: string; arn?: string };
+      const response = responses.get(secretKey(secret.location));
+      const names = [location.secretId, location.name, location.arn, response?.ARN, response?.Name];
+      return named.some((id) => id !== undefined && names.includes(id));
+    });
   const batches = Array.from({ length: Math.ceil(local.length / BATCH_GET_MAX) }, (_, index) =>
     local.slice(index * BATCH_GET_MAX, (index + 1) * BATCH_GET_MAX),
   );
@@ -382,14 +400,7 @@ async function inspect(
           }),
         );
         for (const entry of answer.SecretValues ?? []) {
-          const key = batch.find((secret) => {
-            const location = secret.location as { secretId: string; name: string; arn?: string };
-            return (
-              location.secretId === entry.ARN ||
-              location.secretId === entry.Name ||
-              location.name === entry.Name
-            );
-          });
+          const key = namedBy(batch, entry.ARN, entry.Name);
           if (key) {
             values.set(secretKey(key.location), {
               state: 'read',
@@ -401,9 +412,13 @@ async function inspect(
           }
         }
         for (const error of answer.Errors ?? []) {
-          const key = error.SecretId ? ids.get(error.SecretId) : undefined;
+          const key = namedBy(batch, error.SecretId);
           // The service's message names the secret, never its value; keep only the code to be safe.
-          if (key) values.set(key, { state: 'unknown', reason: batchErrorReason(error.ErrorCode) });
+          if (key)
+            values.set(secretKey(key.location), {
+              state: 'unknown',
+              reason: batchErrorReason(error.ErrorCode),
+            });
         }
         token = nextToken(answer.NextToken);
       } while (token !== undefined);

@@ -267,6 +267,39 @@ describe('collectAwsKeyFacts value reads', () => {
     }
   });
 
+  it.each([
+    ['its name', (_arn: string) => 'certctl/config-key'],
+    ['its complete ARN (with the suffix), as DescribeSecret answered it', (arn: string) => arn],
+  ])(
+    'keeps the error code when BatchGetSecretValue names the secret in error by %s, not the id sent',
+    async (_, named) => {
+      // Prepare: the second secret (sent as a partial ARN) in error; APIErrorType.SecretId is "the ARN
+      // or name of the secret", not necessarily the id sent. Its complete ARN is learnt from a first run.
+      let inError = '';
+      const scope = await inspectedScope((body) => ({
+        SecretValues: [entry(String((body.SecretIdList as string[])[0]))],
+        Errors: [{ SecretId: inError, ErrorCode: 'DecryptionFailure', Message: 'cannot decrypt' }],
+      }));
+      try {
+        const arn = (await scope.collect())[1]?.resource.arn ?? '';
+        expect(arn).toMatch(/:secret:certctl\/config-key-[A-Za-z0-9]{6}$/);
+        inError = named(arn);
+
+        // Act
+        const facts = await scope.collect();
+
+        // Assess
+        expect(facts[0]?.content.state).toBe('read');
+        expect(facts[1]?.content).toEqual({
+          state: 'unknown',
+          reason: 'BatchGetSecretValue: DecryptionFailure',
+        });
+      } finally {
+        await scope.close();
+      }
+    },
+  );
+
   it('keeps the values read when a later BatchGetSecretValue page repeats its NextToken', async () => {
     // Prepare: every page names the same token; the first holds the first secret.
     const scope = await inspectedScope((body) => ({
