@@ -117,6 +117,11 @@ export interface AuditReport {
    * were not listed), so publishers settle only the scopes it evaluated.
    */
   readonly narrowed?: boolean;
+  /** A run that planned no scope at all: its providers and check groups, each of which had nothing to read. */
+  readonly nothingToRead?: {
+    readonly providers: readonly Provider[];
+    readonly groups: readonly CheckGroup[];
+  };
 }
 
 export interface AuditProgress {
@@ -493,6 +498,9 @@ export function withTargetCoverage(report: AuditReport, policy: Policy, coverage
     ),
     ...(elsewhere.length > 0 ? { targetsJudgedElsewhere: elsewhere } : {}),
     ...(coverage.narrowed || report.narrowed ? { narrowed: true } : {}),
+    ...(report.scopes.length === 0 && coverage.groups
+      ? { nothingToRead: { providers: coverage.providers, groups: coverage.groups } }
+      : {}),
   };
 }
 
@@ -520,7 +528,7 @@ export function judgedResources(findings: readonly Finding[]): ResourceRef[] {
  * what the policy asked for.
  */
 export function coverageProblems(
-  report: Pick<AuditReport, 'findings' | 'scopes' | 'unmatchedTargets' | 'unplanned'>,
+  report: Pick<AuditReport, 'findings' | 'scopes' | 'unmatchedTargets' | 'unplanned' | 'nothingToRead'>,
 ): string[] {
   const problems: string[] = [];
   for (const failure of report.unplanned ?? []) {
@@ -537,13 +545,37 @@ export function coverageProblems(
   // holding none of them): nothing was read, and "every check passed" would be a pass on nothing.
   if (report.scopes.length === 0 && nothingJudged && (report.unplanned ?? []).length === 0) {
     problems.push(
-      'nothing was audited: the policy gives the check groups of this run nothing to read in the clouds, regions and projects it covers (dumps.locations, keys.items), so nothing was proven restorable',
+      `nothing was audited: ${nothingToRead(report.nothingToRead)}, so nothing was proven restorable`,
     );
   }
   if (report.unmatchedTargets && report.unmatchedTargets.length > 0) {
     problems.push(`targets named in the policy were not found: ${report.unmatchedTargets.join(', ')}`);
   }
   return problems;
+}
+
+/**
+ * Why a run planned no scope: what the policy lacks for each of the run's groups in each of its
+ * providers (`dumps.locations has no gcp location`); without the run's groups, the fields that give
+ * the placed groups their places.
+ */
+function nothingToRead(run: AuditReport['nothingToRead']): string {
+  if (!run) {
+    return 'the policy gives the check groups of this run nothing to read in the clouds, regions and projects it covers (dumps.locations, keys.items)';
+  }
+  const lacks = run.groups.flatMap((group) => run.providers.map((provider) => groupLacks(group, provider)));
+  const named = (noun: string, names: readonly string[]) =>
+    `${noun}${names.length === 1 ? '' : 's'} ${names.join(', ')}`;
+  return `the policy gives this run (${named('provider', run.providers)}, ${named('group', run.groups)}) nothing to read: ${lacks.join('; ')}`;
+}
+
+/** What the policy lacks for `group` to be read in `provider`'s clouds. */
+function groupLacks(group: CheckGroup, provider: Provider): string {
+  if (group === 'dumps') return `dumps.locations has no ${provider} location`;
+  if (group === 'keys') return `keys.items has no ${provider} secret`;
+  if (group === 'pitr')
+    return provider === 'gcp' ? 'no GCP project (gcp.projects)' : 'no AWS region (aws.regions)';
+  return `the ${group} group has nothing to read in ${provider}`;
 }
 
 const STATUS_ORDER: Record<ComplianceStatus, number> = { FAILED: 0, NOT_AVAILABLE: 1, WARNING: 2, PASSED: 3 };

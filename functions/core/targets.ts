@@ -3,7 +3,7 @@
  * Cloud SQL adapters (and the snapshot action) select targets the same way.
  */
 import type { StandIn } from './facts.ts';
-import type { Provider, ResourceRef } from './finding.ts';
+import type { CheckGroup, Provider, ResourceRef } from './finding.ts';
 import { type Policy, policyProviders } from './policy.ts';
 
 /** What an adapter knows about a resource when it decides whether to audit it. */
@@ -74,6 +74,8 @@ export function locateIdentifier(identifier: string): IdentifierLocation | undef
 /** What a run covered: which providers it audited, and whether it was narrowed (`--region`, `--project`). */
 export interface RunCoverage {
   readonly providers: readonly Provider[];
+  /** The check groups of the run; a run that plans no scope names them in its coverage problem. */
+  readonly groups?: readonly CheckGroup[];
   readonly narrowed: boolean;
 }
 

@@ -172,6 +172,7 @@ export async function planAudit(request: AuditRequest, deps: AuditDependencies):
     unplanned,
     coverage: {
       providers,
+      groups: groups.map((group) => group.name),
       narrowed: request.regions !== undefined || request.projects !== undefined,
     },
   };

@@ -8,10 +8,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { awsCollectors } from '../../functions/aws/collectors.ts';
+import { coverageProblems } from '../../functions/core/audit.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import type { GcpClientSource } from '../../functions/gcp/collectors.ts';
 import { gcpCollectors } from '../../functions/gcp/collectors.ts';
-import { planAudit } from '../../functions/jobs/audit.ts';
+import { finishAudit, planAudit } from '../../functions/jobs/audit.ts';
 
 const SELF = '999988887777';
 const MEMBER = { accountId: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/audit' };
@@ -162,6 +163,27 @@ describe('planAudit with dump locations', () => {
       'pitr:certctl-prod:*',
       'dumps:certctl-prod:*',
       'pitr:certctl-dev:*',
+    ]);
+  });
+
+  it('says what the groups of a run that reads nothing lack for its providers, not every group of the policy', async () => {
+    // Prepare: a GCP run of the dumps group on a policy whose only dump location is in S3.
+    const policy = parsePolicy({
+      gcp: { projects: ['certctl-prod'] },
+      dumps: { locations: [s3('certctl-dumps', 'prod/', 'eu-west-1')] },
+    });
+    const planned = await planAudit(
+      { providers: ['gcp'], groups: ['dumps'] },
+      { policy, gcp: { clients: gcp, collectors: gcpCollectors } },
+    );
+
+    // Act
+    const problems = coverageProblems(finishAudit(planned, [], policy));
+
+    // Assess: the cause is named, not keys.items, which this run does not read.
+    expect(planned.scopes).toEqual([]);
+    expect(problems).toEqual([
+      'nothing was audited: the policy gives this run (provider gcp, group dumps) nothing to read: dumps.locations has no gcp location, so nothing was proven restorable',
     ]);
   });
 });
