@@ -121,6 +121,8 @@ export interface AuditReport {
   readonly nothingToRead?: {
     readonly providers: readonly Provider[];
     readonly groups: readonly CheckGroup[];
+    /** The run was narrowed to some regions or projects: the policy may have places elsewhere. */
+    readonly narrowed?: true;
   };
 }
 
@@ -499,7 +501,13 @@ export function withTargetCoverage(report: AuditReport, policy: Policy, coverage
     ...(elsewhere.length > 0 ? { targetsJudgedElsewhere: elsewhere } : {}),
     ...(coverage.narrowed || report.narrowed ? { narrowed: true } : {}),
     ...(report.scopes.length === 0 && coverage.groups
-      ? { nothingToRead: { providers: coverage.providers, groups: coverage.groups } }
+      ? {
+          nothingToRead: {
+            providers: coverage.providers,
+            groups: coverage.groups,
+            ...(coverage.narrowed ? { narrowed: true as const } : {}),
+          },
+        }
       : {}),
   };
 }
@@ -563,10 +571,15 @@ function nothingToRead(run: AuditReport['nothingToRead']): string {
   if (!run) {
     return 'the policy gives the check groups of this run nothing to read in the clouds, regions and projects it covers (dumps.locations, keys.items)';
   }
-  const lacks = run.groups.flatMap((group) => run.providers.map((provider) => groupLacks(group, provider)));
+  // Narrowed to some regions or projects, the policy may place the groups elsewhere: say "there".
+  const there = run.narrowed ? ' there' : '';
+  const lacks = run.groups.flatMap((group) =>
+    run.providers.map((provider) => `${groupLacks(group, provider)}${there}`),
+  );
   const named = (noun: string, names: readonly string[]) =>
     `${noun}${names.length === 1 ? '' : 's'} ${names.join(', ')}`;
-  return `the policy gives this run (${named('provider', run.providers)}, ${named('group', run.groups)}) nothing to read: ${lacks.join('; ')}`;
+  const narrowedTo = run.narrowed ? ' in the regions or projects it was narrowed to' : '';
+  return `the policy gives this run (${named('provider', run.providers)}, ${named('group', run.groups)}) nothing to read${narrowedTo}: ${lacks.join('; ')}`;
 }
 
 /** What the policy lacks for `group` to be read in `provider`'s clouds. */

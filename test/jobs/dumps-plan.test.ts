@@ -186,4 +186,22 @@ describe('planAudit with dump locations', () => {
       'nothing was audited: the policy gives this run (provider gcp, group dumps) nothing to read: dumps.locations has no gcp location, so nothing was proven restorable',
     ]);
   });
+
+  it('does not say the policy lacks a location when the run was narrowed to a region without one', async () => {
+    // Prepare: an AWS run narrowed to us-east-1; the only dump location is in eu-west-1.
+    const policy = parsePolicy({ dumps: { locations: [s3('certctl-dumps', 'prod/', 'eu-west-1')] } });
+    const planned = await planAudit(
+      { providers: ['aws'], groups: ['dumps'], regions: ['us-east-1'] },
+      { policy, aws: { factory, collectors: awsCollectors } },
+    );
+
+    // Act
+    const problems = coverageProblems(finishAudit(planned, [], policy));
+
+    // Assess: the policy has an AWS location; the run's regions hold none.
+    expect(planned.scopes).toEqual([]);
+    expect(problems).toEqual([
+      'nothing was audited: the policy gives this run (provider aws, group dumps) nothing to read in the regions or projects it was narrowed to: dumps.locations has no aws location there, so nothing was proven restorable',
+    ]);
+  });
 });
