@@ -432,21 +432,18 @@ function judgeSnapshotAge(
   const newest = judgeNewest(availableOf('of-target'), maxAgeHours, now, action);
   // A GO rests on the newest snapshot of this database: the one whose key is read.
   if (newest.gate.status === 'GO') return newest;
+  // Whether a snapshot could make a GO by its date: undated, or dated within the limit.
+  const couldBeFresh = (snapshot: BackendSnapshot) =>
+    snapshot.createdAt === undefined ||
+    (now.getTime() - snapshot.createdAt.getTime()) / HOUR_MS <= maxAgeHours;
   // One that started longer ago than the limit would be too old once it finished (or is stuck):
   // waiting for it cannot make a GO, so the answer stays to take a snapshot.
   const awaited = newestFirst(listedAs('creating', 'of-target'))[0];
-  const canStillCount =
-    awaited?.createdAt === undefined ||
-    (now.getTime() - awaited.createdAt.getTime()) / HOUR_MS <= maxAgeHours;
-  const gate = awaitingCreation(newest.gate, canStillCount ? awaited : undefined);
+  const gate = awaitingCreation(newest.gate, awaited && couldBeFresh(awaited) ? awaited : undefined);
   // A snapshot that bears the name but whose resource id (its own or the database's) was not sent
   // may be the fresh one: unless a verified one proves freshness, the gate cannot be judged. One
   // that is dated and too old could not make a GO either way.
-  const unverifiable = newestFirst(availableOf('unverifiable')).find(
-    (snapshot) =>
-      snapshot.createdAt === undefined ||
-      (now.getTime() - snapshot.createdAt.getTime()) / HOUR_MS <= maxAgeHours,
-  );
+  const unverifiable = newestFirst(availableOf('unverifiable')).find(couldBeFresh);
   if (unverifiable && gate.status === 'NO-GO') {
     return {
       gate: {
