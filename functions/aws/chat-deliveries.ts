@@ -3,13 +3,18 @@
  * idempotency table `chat-action` already writes (key `id`, TTL attribute `expiration`, as the
  * snapshot Lambda's table is created in infra/snapshot-jobs.ts), which succeeds once per delivery key
  * until the marker expires. Lambda may deliver an asynchronous event more than once
- * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html).
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html). The marker says whether
+ * its run still runs (`state` running: claimed until the run would be stopped) or was done
+ * (`state` done: held by {@link dynamoDeliveryDone}), so a repeat can be told from a delivery of a
+ * run that may have crashed.
  */
 import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { ClaimState } from '../chatops/once.ts';
 
 /** The key prefix of the markers, apart from Powertools' own records in the same table. */
 const DELIVERY_PREFIX = 'chat-delivery#';
@@ -20,18 +25,25 @@ const DELIVERY_PREFIX = 'chat-delivery#';
  */
 export const DELIVERY_KEEP_SECONDS = 3600;
 
+/** The state of a marker's run. */
+type MarkerState = 'running' | 'done';
+
 /** Write the marker of `deliveryKey`, expiring at `expiresAt` (epoch seconds), under `condition`. */
 function putMarker(
   client: Pick<DynamoDBClient, 'send'>,
   tableName: string,
   deliveryKey: string,
-  expiresAt: number,
+  marker: { readonly expiresAt: number; readonly state: MarkerState },
   condition?: { readonly expression: string; readonly nowSeconds: number },
 ) {
   return client.send(
     new PutItemCommand({
       TableName: tableName,
-      Item: { id: { S: `${DELIVERY_PREFIX}${deliveryKey}` }, expiration: { N: String(expiresAt) } },
+      Item: {
+        id: { S: `${DELIVERY_PREFIX}${deliveryKey}` },
+        expiration: { N: String(marker.expiresAt) },
+        state: { S: marker.state },
+      },
       ...(condition
         ? {
             ConditionExpression: condition.expression,
@@ -43,32 +55,56 @@ function putMarker(
 }
 
 /**
- * A `firstDelivery` claim over `tableName` (functions/chatops/action.ts): until `until` (when the
- * run is stopped) when given, else for {@link DELIVERY_KEEP_SECONDS}.
+ * The state of the marker that held off a claim, read strongly consistent. A marker without a
+ * state (written before markers had one) is taken as done, as it was then; one gone since, as
+ * running (another delivery's claim came and went in between).
+ */
+async function heldState(
+  client: Pick<DynamoDBClient, 'send'>,
+  tableName: string,
+  deliveryKey: string,
+): Promise<Exclude<ClaimState, 'claimed'>> {
+  const { Item } = await client.send(
+    new GetItemCommand({
+      TableName: tableName,
+      Key: { id: { S: `${DELIVERY_PREFIX}${deliveryKey}` } },
+      ConsistentRead: true,
+    }),
+  );
+  if (!Item) return 'running';
+  return Item.state?.S === 'running' ? 'running' : 'done';
+}
+
+/**
+ * A `firstDelivery` claim over `tableName` (functions/chatops/action.ts): a running marker until
+ * `until` (when the run is stopped) when given, else for {@link DELIVERY_KEEP_SECONDS}.
  */
 export function dynamoFirstDelivery(
   client: Pick<DynamoDBClient, 'send'>,
   tableName: string,
   now: () => Date = () => new Date(),
-): (deliveryKey: string, until?: Date) => Promise<boolean> {
+): (deliveryKey: string, until?: Date) => Promise<ClaimState> {
   return async (deliveryKey, until) => {
     const nowSeconds = Math.floor(now().getTime() / 1000);
     const expiresAt = until ? Math.ceil(until.getTime() / 1000) : nowSeconds + DELIVERY_KEEP_SECONDS;
     try {
       // DynamoDB's TTL deletes expired items only eventually: an expired marker counts as gone.
-      await putMarker(client, tableName, deliveryKey, expiresAt, {
-        expression: 'attribute_not_exists(id) OR expiration < :now',
-        nowSeconds,
-      });
-      return true;
+      await putMarker(
+        client,
+        tableName,
+        deliveryKey,
+        { expiresAt, state: 'running' },
+        { expression: 'attribute_not_exists(id) OR expiration < :now', nowSeconds },
+      );
+      return 'claimed';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return heldState(client, tableName, deliveryKey);
       throw error;
     }
   };
 }
 
-/** The `deliveryDone` of {@link dynamoFirstDelivery}: the marker held for {@link DELIVERY_KEEP_SECONDS}. */
+/** The `deliveryDone` of {@link dynamoFirstDelivery}: the marker held, done, for {@link DELIVERY_KEEP_SECONDS}. */
 export function dynamoDeliveryDone(
   client: Pick<DynamoDBClient, 'send'>,
   tableName: string,
@@ -76,6 +112,9 @@ export function dynamoDeliveryDone(
 ): (deliveryKey: string) => Promise<void> {
   return async (deliveryKey) => {
     const nowSeconds = Math.floor(now().getTime() / 1000);
-    await putMarker(client, tableName, deliveryKey, nowSeconds + DELIVERY_KEEP_SECONDS);
+    await putMarker(client, tableName, deliveryKey, {
+      expiresAt: nowSeconds + DELIVERY_KEEP_SECONDS,
+      state: 'done',
+    });
   };
 }

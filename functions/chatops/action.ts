@@ -6,10 +6,13 @@
  *
  * It never throws for a command that failed: the failure is answered in chat, logged and counted
  * (`ChatCommandsFailed`, alarmed), so the platform does not redeliver and post the same failure again.
+ * A delivery whose earlier delivery still holds its claim is `running`: the host decides whether
+ * to fail it so the platform redelivers it later (GCP) or to acknowledge it (AWS, no retry).
  */
 import { describeError } from '../core/errors.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { ChatActions } from './actions.ts';
+import type { ClaimState } from './once.ts';
 import { ResponsePoster } from './replies.ts';
 import { type ChatReplier, type ChatWorkOutcome, runChatWork } from './run-work.ts';
 import { type ChatWork, deliveryKeyOf, parseChatWork } from './work.ts';
@@ -39,21 +42,30 @@ export interface ChatActionOptions {
   /** Milliseconds left before the function times out (the Lambda context's). */
   readonly remainingMs?: () => number;
   /**
-   * Claims a hand-off (its {@link deliveryKeyOf}): true for its first delivery, false when the
-   * platform delivered the same work before, which then neither runs nor answers again, so a
-   * repeated delivery costs no post of Slack's five. Absent: every delivery runs. `until` is when
-   * this run is stopped (the function's timeout, from `remainingMs`): the claim lapses then unless
-   * {@link deliveryDone} holds it, so a run stopped at its timeout before it answered is run and
-   * answered by the platform's retry, never dropped as a repeat of it. (A run that crashed earlier
-   * holds its claim until that timeout all the same: a retry arriving before it is a repeat.)
+   * Claims a hand-off (its {@link deliveryKeyOf}): `claimed` for its first delivery; when the
+   * platform delivered the same work before, `done` once that delivery's run ended (a repeat,
+   * neither run nor answered again, so it costs no post of Slack's five) or `running` while its
+   * claim holds (the outcome `running`, not run: the run may still be going, or may have crashed).
+   * Absent: every delivery runs. `until` is when this run is stopped (the function's timeout, from
+   * `remainingMs`): the claim lapses then unless {@link deliveryDone} holds it, so a delivery after
+   * a run that crashed or was stopped before it answered runs and answers, never dropped as a
+   * repeat of it (on GCP the `running` delivery fails, and Pub/Sub delivers it again later).
    */
-  readonly firstDelivery?: (deliveryKey: string, until?: Date) => Promise<boolean>;
+  readonly firstDelivery?: (deliveryKey: string, until?: Date) => Promise<ClaimState>;
   /** Holds a delivery's claim for the store's keep time once its run ended (answered or not). */
   readonly deliveryDone?: (deliveryKey: string) => Promise<void>;
   /** Progress timing, for tests and the demo (see runChatWork). */
   readonly progressSettleMs?: number;
   readonly progressIntervalMs?: number;
 }
+
+/**
+ * What {@link runChatAction} did: the work's outcome, or `running`: not run, as an earlier delivery
+ * of it still holds its claim.
+ */
+export type ChatActionOutcome =
+  | ChatWorkOutcome
+  | { readonly outcome: 'running'; readonly delivered: false; readonly posts: 0 };
 
 /** The replier of a piece of work, or undefined when its answer can no longer be delivered. */
 function replierOf(work: ChatWork, deps: ChatActionOptions): ChatReplier | undefined {
@@ -69,16 +81,15 @@ function replierOf(work: ChatWork, deps: ChatActionOptions): ChatReplier | undef
 }
 
 /**
- * Whether this is the work's first delivery. A claim that cannot be made (the store unreachable)
- * counts as first: the snapshot's own idempotency still holds, and answering twice is better than
- * not at all.
+ * The work's claim of its delivery. A claim that cannot be made (the store unreachable) counts as
+ * made: the snapshot's own idempotency still holds, and answering twice is better than not at all.
  */
-async function isFirstDelivery(
+async function claimDelivery(
   work: ChatWork,
   firstDelivery: NonNullable<ChatActionOptions['firstDelivery']>,
   until: Date | undefined,
   logger: StructuredLogger,
-): Promise<boolean> {
+): Promise<ClaimState> {
   try {
     return await firstDelivery(deliveryKeyOf(work), until);
   } catch (error) {
@@ -86,12 +97,12 @@ async function isFirstDelivery(
       requestKey: work.requestKey,
       error: { name: (error as Error)?.name, message: describeError(error) },
     });
-    return true;
+    return 'claimed';
   }
 }
 
 /** Validate and run one piece of work, then answer; never throws. */
-export async function runChatAction(event: unknown, deps: ChatActionOptions): Promise<ChatWorkOutcome> {
+export async function runChatAction(event: unknown, deps: ChatActionOptions): Promise<ChatActionOutcome> {
   const { logger, count } = deps;
   let work: ChatWork;
   let replier: ChatReplier | undefined;
@@ -109,12 +120,22 @@ export async function runChatAction(event: unknown, deps: ChatActionOptions): Pr
   const remainingMs = deps.remainingMs;
   const now = deps.now ?? (() => new Date());
   const stoppedAt = remainingMs ? new Date(now().getTime() + remainingMs()) : undefined;
-  if (deps.firstDelivery && !(await isFirstDelivery(work, deps.firstDelivery, stoppedAt, logger))) {
-    logger.info('chat work delivered again; its first delivery runs and answers it', {
+  const claim = deps.firstDelivery
+    ? await claimDelivery(work, deps.firstDelivery, stoppedAt, logger)
+    : 'claimed';
+  if (claim === 'done') {
+    logger.info('chat work delivered again; its first delivery ran and answered it', {
       command: work.command.name,
       requestKey: work.requestKey,
     });
     return { outcome: 'repeat', delivered: false, posts: 0 };
+  }
+  if (claim === 'running') {
+    logger.info('chat work delivered again while an earlier delivery holds it, running or crashed', {
+      command: work.command.name,
+      requestKey: work.requestKey,
+    });
+    return { outcome: 'running', delivered: false, posts: 0 };
   }
   const silent: ChatReplier = {
     progress: async () => false,

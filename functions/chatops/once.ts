@@ -99,40 +99,52 @@ export async function runOncePerKey<T>(
   return { firstRun: true, result };
 }
 
-/** A claim of {@link claimOnce} that holds until `keepMs` from now. */
-function heldClaim(now: () => Date, keepMs: number): RequestRecord {
-  return { status: 'COMPLETED', expiresAt: new Date(now().getTime() + keepMs).toISOString(), result: null };
+/** A record of {@link claimOnce} and {@link holdClaim} that holds until `keepMs` from now. */
+function claimRecord(status: RequestRecord['status'], now: () => Date, keepMs: number): RequestRecord {
+  const expiresAt = new Date(now().getTime() + keepMs).toISOString();
+  return status === 'COMPLETED' ? { status, expiresAt, result: null } : { status, expiresAt };
 }
 
 /**
- * Claim `key` once within `keepMs`: true for the first caller (and for one after the claim
- * expired), false while an earlier claim holds. For work that must not repeat but has nothing to
- * return, such as answering one delivery of a chat command.
+ * What {@link claimOnce} found: the claim is the caller's (`claimed`), or an earlier claim holds,
+ * whose work still runs (`running`: claimed, not yet held by {@link holdClaim}; the run may also
+ * have died, which only its expiry tells) or was done (`done`: held).
+ */
+export type ClaimState = 'claimed' | 'running' | 'done';
+
+/**
+ * Claim `key` for `keepMs` (an INPROGRESS record): `claimed` for the first caller (and for one
+ * after the claim expired), else the state of the earlier claim that holds. For work that must not
+ * repeat but has nothing to return, such as answering one delivery of a chat command; once the
+ * work is done, {@link holdClaim} holds it (COMPLETED).
  */
 export async function claimOnce(
   key: string,
   store: RequestRecordStore,
   options: { readonly keepMs: number; readonly now?: () => Date },
-): Promise<boolean> {
+): Promise<ClaimState> {
   const now = options.now ?? (() => new Date());
-  const claim = () => heldClaim(now, options.keepMs);
-  if ((await store.create(key, claim())) !== undefined) return true;
+  const claim = () => claimRecord('INPROGRESS', now, options.keepMs);
+  if ((await store.create(key, claim())) !== undefined) return 'claimed';
   const found = await store.read(key);
-  if (!found) return (await store.create(key, claim())) !== undefined;
-  if (Date.parse(found.record.expiresAt) > now().getTime()) return false;
-  return store.replace(key, claim(), found.version);
+  // Gone since the create, or expired: taken unless another caller took it in between.
+  if (!found) return (await store.create(key, claim())) !== undefined ? 'claimed' : 'running';
+  if (Date.parse(found.record.expiresAt) > now().getTime()) {
+    return found.record.status === 'COMPLETED' ? 'done' : 'running';
+  }
+  return (await store.replace(key, claim(), found.version)) ? 'claimed' : 'running';
 }
 
 /**
- * Hold a claim of {@link claimOnce} for `keepMs` from now, whatever it held until (the work it
- * guarded is done: a claim made only until its run would be stopped now keeps repeats off).
+ * Hold a claim of {@link claimOnce} for `keepMs` from now, whatever it held until, as done (the
+ * work it guarded is done: a claim made only until its run would be stopped now keeps repeats off).
  */
 export async function holdClaim(
   key: string,
   store: RequestRecordStore,
   options: { readonly keepMs: number; readonly now?: () => Date },
 ): Promise<void> {
-  const record = heldClaim(options.now ?? (() => new Date()), options.keepMs);
+  const record = claimRecord('COMPLETED', options.now ?? (() => new Date()), options.keepMs);
   const found = await store.read(key);
   if (!found) await store.create(key, record);
   else await store.replace(key, record, found.version);

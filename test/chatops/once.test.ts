@@ -3,7 +3,7 @@
  * generation preconditions are what make it work).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimOnce, runOncePerKey } from '../../functions/chatops/once.ts';
+import { claimOnce, holdClaim, runOncePerKey } from '../../functions/chatops/once.ts';
 import { cloudStorageRecordStore } from '../../functions/gcp/chat-records.ts';
 import { deliveryDoneOver, firstDeliveryOver } from '../../functions/handlers/gcp/chat-action.ts';
 import { type Sim, startSim } from '../sim/server.ts';
@@ -113,8 +113,25 @@ describe('claimOnce over Cloud Storage', () => {
     const concurrent = await Promise.all([1, 2, 3].map(() => claimOnce('delivery-c', records, options)));
 
     // Assess
-    expect([first, again, other, afterExpiry]).toEqual([true, false, true, true]);
-    expect(concurrent.filter(Boolean)).toHaveLength(1);
+    expect([first, again, other, afterExpiry]).toEqual(['claimed', 'running', 'claimed', 'claimed']);
+    expect(concurrent.filter((state) => state === 'claimed')).toHaveLength(1);
+    expect(concurrent.filter((state) => state === 'running')).toHaveLength(2);
+  });
+
+  it('tells a claim whose run still holds it (running) from one held once its work was done', async () => {
+    // Prepare
+    const records = store();
+    const now = new Date('2026-12-02T10:00:00Z');
+    const options = { keepMs: 60_000, now: () => now };
+
+    // Act
+    await claimOnce('delivery-d', records, options);
+    const whileRunning = await claimOnce('delivery-d', records, options);
+    await holdClaim('delivery-d', records, { keepMs: 86_400_000, now: () => now });
+    const afterDone = await claimOnce('delivery-d', records, options);
+
+    // Assess
+    expect([whileRunning, afterDone]).toEqual(['running', 'done']);
   });
 });
 
@@ -177,6 +194,24 @@ describe('the GCP chat function’s delivery claims over Cloud Storage', () => {
     const duplicate = await claim('a'.repeat(64), until());
 
     // Assess
-    expect([first, whileRunning, redelivered, duplicate]).toEqual([true, false, true, false]);
+    expect([first, whileRunning, redelivered, duplicate]).toEqual(['claimed', 'running', 'claimed', 'done']);
+  });
+
+  it('keep the claim of a run that crashed (never done) running until its timeout, then let a redelivery claim it', async () => {
+    // Prepare
+    const records = store();
+    let now = new Date('2026-12-02T10:00:00Z');
+    const claim = firstDeliveryOver(records, () => now);
+    const until = () => new Date(now.getTime() + 540_000);
+
+    // Act: the first run claims and dies; Pub/Sub redelivers after 10 s, then after its timeout.
+    await claim('e'.repeat(64), until());
+    now = new Date(now.getTime() + 10_000);
+    const soon = await claim('e'.repeat(64), until());
+    now = new Date(now.getTime() + 540_000);
+    const late = await claim('e'.repeat(64), until());
+
+    // Assess
+    expect([soon, late]).toEqual(['running', 'claimed']);
   });
 });

@@ -220,7 +220,7 @@ describe('cloudStorageRecordStore retries', () => {
     expect(outcome).toEqual({ firstRun: true, result: { snapshot: 'snap-1' } });
     expect(repeat).toEqual({ firstRun: false, result: { snapshot: 'snap-1' } });
     expect(runs).toBe(1);
-    expect(claimed).toBe(true);
+    expect(claimed).toBe('claimed');
     expect(runFaulty.calls().slice(0, 3)).toEqual([
       expect.stringMatching(/^POST \/upload\/storage\/v1\/b\/[^/]+\/o$/),
       expect.stringMatching(/^POST /),

@@ -12,6 +12,7 @@ import * as functions from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type ChatWork, deliveryKeyOf } from '../../functions/chatops/work.ts';
 import { POLICY_ENV, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { CHAT_TOPIC_ENV, SLACK_SECRET_VALUE_ENV } from '../../functions/gcp/chat-environment.ts';
 import { chatRecordsOf } from '../../functions/gcp/chat-records.ts';
@@ -196,6 +197,36 @@ describe('GCP chat functions, end to end', () => {
     expect(views.filter((view) => view.includes('*GO*'))).toHaveLength(2);
     expect(views.filter((view) => view.includes('no new snapshot was started'))).toHaveLength(1);
     expect(views.join('\n')).toMatch(/`certctl-premaint-certctl-pg-[0-9a-f]{10}` restorable/);
+  });
+
+  it('answers a push with an error status (not acknowledged, so Pub/Sub redelivers it) while a crashed delivery still holds the work, and acknowledges one after the work was done', async () => {
+    // Prepare: a readiness request published to the topic; its first delivery claimed the work
+    // until its timeout and crashed (no deliveryDone).
+    const url = govSlackUrl();
+    const pubsub = sim.service<PubsubService>(PUBSUB_SERVICE);
+    const before = pubsub.messages(TOPIC).length;
+    await slack(
+      slashCommandForm('readiness', { user_id: 'U0ANYONE', response_url: url }),
+      CANARY,
+      new Date(),
+    );
+    const [event] = pubsub.pushEvents(TOPIC).slice(before);
+    if (!event) throw new Error('nothing was published');
+    const work = JSON.parse(Buffer.from(event.data.message.data, 'base64').toString('utf8')) as ChatWork;
+    const records = chatRecordsOf(clients, BUCKET);
+    await firstDeliveryOver(records)(deliveryKeyOf(work), new Date(Date.now() + 540_000));
+
+    // Act: Pub/Sub's redelivery while that claim holds; then the work is done, and it comes again.
+    const whileHeld = await push(event);
+    const postsWhileHeld = receiver.postsTo(url).length;
+    await deliveryDoneOver(records)(deliveryKeyOf(work));
+    const afterDone = await push(event);
+
+    // Assess
+    expect(whileHeld).toBeGreaterThanOrEqual(500);
+    expect(afterDone).toBe(204);
+    expect(postsWhileHeld).toBe(0);
+    expect(receiver.postsTo(url)).toHaveLength(0);
   });
 
   it('keeps the canary signing secret out of every log line, answer, message, record and chat post', async () => {

@@ -4,7 +4,10 @@
  * `response_url` or publishing Amazon Q answers to the channel's notification topic. Snapshots run
  * once per request key (the snapshot job's idempotency), so Lambda's own repeated deliveries and
  * Slack's retries take one snapshot; a repeated delivery of the same hand-off is neither run nor
- * answered again (a marker in the same table: functions/aws/chat-deliveries.ts). Metrics: `ChatCommandsCompleted`, `ChatCommandsFailed`
+ * answered again (a marker in the same table: functions/aws/chat-deliveries.ts), nor is one that
+ * finds the marker of a run that has not ended (it returns `running`: the function is not retried,
+ * retryAttempts 0, so failing it would bring nothing back; a run that crashed goes to the
+ * dead-letter queue unanswered). Metrics: `ChatCommandsCompleted`, `ChatCommandsFailed`
  * (alarmed), `ChatAnswersNotDelivered`.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -19,10 +22,9 @@ import { amazonQReplier, CHAT_NOTIFICATION_TOPIC_ENV } from '../../aws/chat-noti
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { awsCollectors } from '../../aws/collectors.ts';
 import { LEDGER_BUCKET_ENV } from '../../aws/ledger-location.ts';
-import { type ChatActionOptions, runChatAction } from '../../chatops/action.ts';
+import { type ChatActionOptions, type ChatActionOutcome, runChatAction } from '../../chatops/action.ts';
 import type { ChatStatus } from '../../chatops/actions.ts';
 import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
-import type { ChatWorkOutcome } from '../../chatops/run-work.ts';
 import { describeError } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
@@ -43,7 +45,7 @@ export interface ChatActionDependencies extends Omit<ChatActionOptions, 'count' 
 }
 
 /** Run one piece of work; the plain function behind the handler. */
-export function chatAction(event: unknown, deps: ChatActionDependencies): Promise<ChatWorkOutcome> {
+export function chatAction(event: unknown, deps: ChatActionDependencies): Promise<ChatActionOutcome> {
   const { metrics, notifications, ...options } = deps;
   return runChatAction(event, {
     ...options,
@@ -179,7 +181,8 @@ export const handler = middy(async (event: unknown, context: Context) => {
       ...observability,
       ...(deps.topicArn ? { notifications: { client: deps.sns, topicArn: deps.topicArn } } : {}),
       // Lambda may deliver the same event twice: only the first delivery runs and answers (and
-      // a retry of one stopped before it answered: the claim lapses at this run's timeout).
+      // a delivery after one that crashed or was stopped before it answered: the claim lapses at
+      // this run's timeout).
       firstDelivery: dynamoFirstDelivery(deps.dynamo, deps.tableName),
       deliveryDone: dynamoDeliveryDone(deps.dynamo, deps.tableName),
       remainingMs,

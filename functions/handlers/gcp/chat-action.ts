@@ -6,14 +6,23 @@
  * the JSON API: every invocation reads them, so the function loads no Cloud Storage client library
  * for them); a redelivery gets the first result. Never throws for a command that failed (it is answered in chat,
  * logged and counted), so Pub/Sub does not redeliver it. A message delivered again anyway runs and
- * answers only once (its first delivery's claim in the same records).
+ * answers only once (its first delivery's claim in the same records). A delivery that finds the
+ * claim of an earlier run that has not ended (still running, or crashed) fails, so Pub/Sub
+ * delivers it again with backoff (the deployment's `--retry`) until that run was done (then it is
+ * acknowledged as a repeat) or its claim lapsed at its timeout (then it runs and answers).
  */
 import * as functions from '@google-cloud/functions-framework';
 import { gcpSnapshotCloud } from '../../actions/snapshot/gcp.ts';
 import { type ChatActionMetric, runChatAction } from '../../chatops/action.ts';
 import type { ChatActions } from '../../chatops/actions.ts';
 import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
-import { claimOnce, holdClaim, type RequestRecordStore, runOncePerKey } from '../../chatops/once.ts';
+import {
+  type ClaimState,
+  claimOnce,
+  holdClaim,
+  type RequestRecordStore,
+  runOncePerKey,
+} from '../../chatops/once.ts';
 import { describeError, InputError } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
@@ -81,22 +90,22 @@ export interface ChatActionFunctionDependencies {
   /** The function's timeout less what has passed (Cloud Run gives no remaining-time call). */
   readonly remainingMs?: () => number;
   /** Claims a hand-off's first delivery (functions/chatops/action.ts); absent: every delivery runs. */
-  readonly firstDelivery?: (deliveryKey: string, until?: Date) => Promise<boolean>;
+  readonly firstDelivery?: (deliveryKey: string, until?: Date) => Promise<ClaimState>;
   /** Holds that claim once its run ended (functions/chatops/action.ts). */
   readonly deliveryDone?: (deliveryKey: string) => Promise<void>;
 }
 
 /**
  * The first-delivery claim over the request records: Pub/Sub redelivers a message until it is
- * acknowledged, so the same work may arrive again within the records' keep time. Claimed until the
- * run would be stopped (`until`), then held by {@link deliveryDoneOver}: a run stopped at its
- * timeout before it answered leaves its redelivery to run and answer (one that crashed earlier only
- * a redelivery arriving after that timeout).
+ * acknowledged, so the same work may arrive again within the records' keep time. Claimed (running)
+ * until the run would be stopped (`until`), then held (done) by {@link deliveryDoneOver}: a run
+ * that crashed or was stopped at its timeout before it answered leaves a redelivery after that
+ * timeout to run and answer; one before it fails and is delivered again.
  */
 export function firstDeliveryOver(
   records: RequestRecordStore,
   now: () => Date = () => new Date(),
-): (deliveryKey: string, until?: Date) => Promise<boolean> {
+): (deliveryKey: string, until?: Date) => Promise<ClaimState> {
   return (deliveryKey, until) =>
     claimOnce(`delivery-${deliveryKey}`, records, {
       keepMs: until ? Math.max(0, until.getTime() - now().getTime()) : RECORD_KEEP_MS,
@@ -112,7 +121,25 @@ export function deliveryDoneOver(
   return (deliveryKey) => holdClaim(`delivery-${deliveryKey}`, records, { keepMs: RECORD_KEEP_MS, now });
 }
 
-/** The `chatAction` Pub/Sub function over `deps`; never throws for a command that failed. */
+/**
+ * Thrown for a delivery whose earlier delivery still holds its claim: a failed delivery is not
+ * acknowledged, so Pub/Sub delivers it again later, with exponential backoff of 10 to 600 seconds
+ * (https://cloud.google.com/eventarc/docs/retry-events, with `--retry`:
+ * https://cloud.google.com/functions/docs/writing/retries).
+ */
+export class EarlierDeliveryRunningError extends Error {
+  constructor() {
+    super(
+      'an earlier delivery of this chat work is still running (or crashed before its timeout): not acknowledged, so Pub/Sub delivers it again later',
+    );
+    this.name = 'EarlierDeliveryRunningError';
+  }
+}
+
+/**
+ * The `chatAction` Pub/Sub function over `deps`; never throws for a command that failed, only
+ * {@link EarlierDeliveryRunningError} for a delivery to be delivered again later.
+ */
 export function createChatActionFunction(
   deps: () => ChatActionFunctionDependencies,
 ): (event: { readonly data?: unknown }) => Promise<void> {
@@ -141,6 +168,7 @@ export function createChatActionFunction(
       ...(d.deliveryDone ? { deliveryDone: d.deliveryDone } : {}),
     });
     d.logger.info('chat action finished', { outcome: outcome.outcome, metrics: counts });
+    if (outcome.outcome === 'running') throw new EarlierDeliveryRunningError();
   };
 }
 

@@ -10,12 +10,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dynamoDeliveryDone, dynamoFirstDelivery } from '../../../functions/aws/chat-deliveries.ts';
 import type { ChatSnapshotRequest } from '../../../functions/chatops/actions.ts';
-import { type ChatWork, requestKeyOf } from '../../../functions/chatops/work.ts';
+import { type ChatWork, deliveryKeyOf, requestKeyOf } from '../../../functions/chatops/work.ts';
 import { ANSWER_MARGIN_MS, chatAction } from '../../../functions/handlers/aws/chat-action.ts';
 import { amazonQCommand } from '../../../functions/handlers/aws/chat-amazon-q.ts';
 import { METRICS_NAMESPACE } from '../../../functions/handlers/aws/observability.ts';
 import { fakeActions } from '../../chatops/fake-actions.ts';
-import { startLocalDynamo } from '../../jobs/dynalite.ts';
+import { type LocalDynamo, startLocalDynamo } from '../../jobs/dynalite.ts';
 import { type SlackReceiver, startSlackReceiver } from '../../sim/slack-receiver.ts';
 import { type CapturedOutput, capturePowertoolsOutput } from './powertools-output.ts';
 
@@ -192,7 +192,11 @@ describe('the chat-action Lambda', () => {
     const seen = new Set<string>();
     const actions = fakeActions();
     const url = receiver.responseUrl();
-    const firstDelivery = async (key: string) => !seen.has(key) && Boolean(seen.add(key));
+    const firstDelivery = async (key: string): Promise<'claimed' | 'done'> => {
+      if (seen.has(key)) return 'done';
+      seen.add(key);
+      return 'claimed';
+    };
     const deps = { actions, ...observability('chat-action'), replyHosts: ['127.0.0.1'], firstDelivery };
     const handOff = work(new Date(), url);
 
@@ -223,20 +227,24 @@ describe('the chat-action Lambda', () => {
     );
   });
 
+  /** chat-action's dependencies over the deployed claim (the idempotency table), 15 minutes a run. */
+  const claimedOver =
+    (dynamo: LocalDynamo, clock: () => Date) => (actions: ReturnType<typeof fakeActions>) => ({
+      actions,
+      ...observability('chat-action'),
+      replyHosts: ['127.0.0.1'],
+      firstDelivery: dynamoFirstDelivery(dynamo.client, dynamo.tableName, clock),
+      deliveryDone: dynamoDeliveryDone(dynamo.client, dynamo.tableName, clock),
+      now: clock,
+      remainingMs: () => 15 * 60_000,
+    });
+
   it('answers a hand-off delivered again after its first delivery was stopped at the function timeout, and only once', async () => {
     // Prepare: the deployed claim (the idempotency table); the function has 15 minutes per run.
     const dynamo = await startLocalDynamo();
     let clock = new Date();
     const url = receiver.responseUrl();
-    const deps = (actions: ReturnType<typeof fakeActions>) => ({
-      actions,
-      ...observability('chat-action'),
-      replyHosts: ['127.0.0.1'],
-      firstDelivery: dynamoFirstDelivery(dynamo.client, dynamo.tableName, () => clock),
-      deliveryDone: dynamoDeliveryDone(dynamo.client, dynamo.tableName, () => clock),
-      now: () => clock,
-      remainingMs: () => 15 * 60_000,
-    });
+    const deps = claimedOver(dynamo, () => clock);
     const handOff = work(clock, url);
     // The first delivery's readiness never ends: Lambda stops the function at its timeout and
     // delivers the event again (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html).
@@ -254,6 +262,33 @@ describe('the chat-action Lambda', () => {
 
       // Assess
       expect([retry.outcome, duplicate.outcome]).toEqual(['completed', 'repeat']);
+      expect(receiver.postsTo(url)).toHaveLength(1);
+    } finally {
+      await dynamo.close();
+    }
+  });
+
+  it('acknowledges a delivery arriving while a crashed run’s marker holds, posting nothing, and runs one after its timeout', async () => {
+    // Prepare: the deployed claim; chat-action is not retried (retryAttempts 0), so a delivery
+    // finding a running claim is Lambda's duplicate, and failing it would bring nothing back.
+    const dynamo = await startLocalDynamo();
+    let clock = new Date();
+    const url = receiver.responseUrl();
+    const deps = claimedOver(dynamo, () => clock)(fakeActions());
+    const handOff = work(clock, url);
+
+    try {
+      // Act: the first delivery claims and its process dies (no deliveryDone).
+      await deps.firstDelivery(deliveryKeyOf(handOff), new Date(clock.getTime() + 15 * 60_000));
+      clock = new Date(clock.getTime() + 60_000);
+      const duplicate = await chatAction(handOff, deps);
+      const postsWhileClaimed = receiver.postsTo(url).length;
+      clock = new Date(clock.getTime() + 15 * 60_000);
+      const late = await chatAction(handOff, deps);
+
+      // Assess
+      expect([duplicate.outcome, late.outcome]).toEqual(['running', 'completed']);
+      expect(postsWhileClaimed).toBe(0);
       expect(receiver.postsTo(url)).toHaveLength(1);
     } finally {
       await dynamo.close();

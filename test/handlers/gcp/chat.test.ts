@@ -6,18 +6,24 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLACK_REPLY_HOSTS } from '../../../functions/chatops/reply-hosts.ts';
-import { type ChatWork, requestKeyOf } from '../../../functions/chatops/work.ts';
+import { type ChatWork, deliveryKeyOf, requestKeyOf } from '../../../functions/chatops/work.ts';
 import { chatopsPolicySchema } from '../../../functions/core/chatops-policy.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
 import { pubsubDispatcher } from '../../../functions/gcp/chat-dispatch.ts';
-import { chatRecordsOf } from '../../../functions/gcp/chat-records.ts';
+import { chatRecordsOf, cloudStorageRecordStore } from '../../../functions/gcp/chat-records.ts';
 import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
-import { createChatActionFunction, gcpChatActions } from '../../../functions/handlers/gcp/chat-action.ts';
+import {
+  CHAT_ACTION_TIMEOUT_MS,
+  createChatActionFunction,
+  deliveryDoneOver,
+  firstDeliveryOver,
+  gcpChatActions,
+} from '../../../functions/handlers/gcp/chat-action.ts';
 import { createChatSlackFunction } from '../../../functions/handlers/gcp/chat-slack.ts';
 import { fakeActions } from '../../chatops/fake-actions.ts';
 import { recordingLogger } from '../../core/recording-logger.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../../gcp/sim-setup.ts';
-import type { Sim } from '../../sim/server.ts';
+import { type Sim, startSim } from '../../sim/server.ts';
 import type { CloudSqlSim } from '../../sim/services/cloud-sql.ts';
 import { PUBSUB_SERVICE, type PubsubService } from '../../sim/services/pubsub.ts';
 import { signedSlackEvent, slashCommandForm } from '../../sim/slack-client.ts';
@@ -205,6 +211,69 @@ describe('the chatSlack function called with another method', () => {
     expect(sent.headers).toEqual({ allow: 'POST' });
     expect(sent.json).toEqual({ error: expect.stringContaining('POST') });
     expect(built).toBe(0);
+  });
+});
+
+describe('the chatAction function after a delivery whose run crashed', () => {
+  it('fails a redelivery while the crashed run’s claim holds (Pub/Sub redelivers it later), runs and answers one after the claim lapsed, and acknowledges a repeat of the answered run', async () => {
+    // Prepare: chatAction as its container wires it, with its 540-second timeout, over the records
+    // in the simulator's Cloud Storage.
+    const sim = await startSim({
+      scenario: { services: { gcs: { buckets: [{ name: 'certctl-ops-certctl-chat-requests' }] } } },
+    });
+    const records = cloudStorageRecordStore({
+      bucket: 'certctl-ops-certctl-chat-requests',
+      prefix: 'crash/',
+      endpoint: sim.endpoint,
+    });
+    let now = new Date();
+    const clock = () => now;
+    const actions = fakeActions();
+    const logger = recordingLogger();
+    const handler = createChatActionFunction(() => ({
+      actions,
+      logger,
+      replyHosts: ['127.0.0.1'],
+      now: clock,
+      remainingMs: () => CHAT_ACTION_TIMEOUT_MS,
+      firstDelivery: firstDeliveryOver(records, clock),
+      deliveryDone: deliveryDoneOver(records, clock),
+    }));
+    const url = receiver.responseUrl();
+    const work: ChatWork = {
+      command: { name: 'readiness', targets: [] },
+      requestedBy: 'slack:T0CERTCTL/U0ANYONE',
+      replyTo: { kind: 'slack', responseUrl: url },
+      requestKey: 'c'.repeat(64),
+      acceptedAt: now.toISOString(),
+    };
+    const event = { data: { message: { data: Buffer.from(JSON.stringify(work)).toString('base64') } } };
+
+    try {
+      // Act: the first delivery claims the work and its process dies (no deliveryDone); Pub/Sub
+      // redelivers 10 seconds later, then once more after the first run's timeout, then again.
+      await firstDeliveryOver(records, clock)(
+        deliveryKeyOf(work),
+        new Date(now.getTime() + CHAT_ACTION_TIMEOUT_MS),
+      );
+      now = new Date(now.getTime() + 10_000);
+      const soon = handler(event);
+      await expect(soon).rejects.toThrow(/earlier delivery .* still running/);
+      const postsWhileClaimed = receiver.postsTo(url).length;
+      now = new Date(now.getTime() + CHAT_ACTION_TIMEOUT_MS);
+      await expect(handler(event)).resolves.toBeUndefined();
+      now = new Date(now.getTime() + 60_000);
+      await expect(handler(event)).resolves.toBeUndefined();
+
+      // Assess
+      expect(postsWhileClaimed).toBe(0);
+      const views = receiver.postsTo(url).map((post) => slackView(post.message));
+      expect(views).toHaveLength(1);
+      expect(views[0]).toContain('Readiness');
+      await soon.catch((error: Error) => expect(error.message).not.toMatch(/c{64}|127\.0\.0\.1/));
+    } finally {
+      await sim.close();
+    }
   });
 });
 
