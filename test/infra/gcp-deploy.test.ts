@@ -1387,6 +1387,10 @@ describe('planGcpDeployment with ChatOps', () => {
         `--trigger-service-account=${INVOKER_SA}`,
         '--no-allow-unauthenticated',
         '--service-account=certctl-chat-action@certctl-ops.iam.gserviceaccount.com',
+        // A delivery that finds a crashed run's claim fails to be delivered again: retries on.
+        '--retry',
+        // The timeout the function's claims expire by (CHAT_ACTION_TIMEOUT_MS).
+        '--timeout=540s',
       ]),
     );
     expect(
