@@ -16,6 +16,8 @@ import {
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
   DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   DescribePendingMaintenanceActionsCommand,
   type RDSClient,
@@ -32,7 +34,9 @@ function lean<C extends { middlewareStack: { use(plugin: never): void } }>(
     | 'DescribeDBSnapshots'
     | 'DescribeDBClusterSnapshots'
     | 'CreateDBSnapshot'
-    | 'CreateDBClusterSnapshot',
+    | 'CreateDBClusterSnapshot'
+    | 'DescribeDBInstances'
+    | 'DescribeDBClusters',
   command: C,
 ): C {
   command.middlewareStack.use(
@@ -235,6 +239,29 @@ export async function describeRdsSnapshots(
     states.push(...(await describeSnapshotPages(rds, kind, { Filters: [{ Name: filter, Values: chunk }] })));
   }
   return states;
+}
+
+/**
+ * The status the database has now (`DBInstanceStatus`, a cluster's `Status`), read by its
+ * identifier in one call; undefined when the answer does not say. A read that fails throws.
+ */
+export async function describeRdsDatabaseStatus(
+  rds: RDSClient,
+  kind: RdsSnapshotState['kind'],
+  target: string,
+): Promise<string | undefined> {
+  const wanted = target.toLowerCase();
+  if (kind === 'rds-instance') {
+    const page = await rds.send(
+      lean(rds, 'DescribeDBInstances', new DescribeDBInstancesCommand({ DBInstanceIdentifier: target })),
+    );
+    return page.DBInstances?.find((instance) => instance.DBInstanceIdentifier?.toLowerCase() === wanted)
+      ?.DBInstanceStatus;
+  }
+  const page = await rds.send(
+    lean(rds, 'DescribeDBClusters', new DescribeDBClustersCommand({ DBClusterIdentifier: target })),
+  );
+  return page.DBClusters?.find((cluster) => cluster.DBClusterIdentifier?.toLowerCase() === wanted)?.Status;
 }
 
 /** Every manual snapshot of a kind in the region (ours and others), for pruning and the quota. */
