@@ -16,6 +16,8 @@ import {
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
   DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   DescribePendingMaintenanceActionsCommand,
   type RDSClient,
@@ -32,7 +34,9 @@ function lean<C extends { middlewareStack: { use(plugin: never): void } }>(
     | 'DescribeDBSnapshots'
     | 'DescribeDBClusterSnapshots'
     | 'CreateDBSnapshot'
-    | 'CreateDBClusterSnapshot',
+    | 'CreateDBClusterSnapshot'
+    | 'DescribeDBInstances'
+    | 'DescribeDBClusters',
   command: C,
 ): C {
   command.middlewareStack.use(
@@ -207,15 +211,21 @@ function describeSnapshotPages(
 }
 
 /**
- * The list of a snapshot listing's page. An empty list comes as an empty element (`<DBSnapshots/>`,
- * read as `[]`); a 200 without the element did not say, and reading it as none would have the action
- * think a snapshot it polls is gone or miss snapshots from the quota and pruning (as readAllPages in
- * functions/aws/rds.ts fails such answers).
+ * The list of a listing's page. An empty list comes as an empty element (`<DBSnapshots/>`, read as
+ * `[]`); a 200 without the element did not say, and reading it as none would have the action think a
+ * snapshot it polls is gone or miss snapshots from the quota and pruning, and the maintenance job
+ * take no snapshot before maintenance it did not see (as readAllPages in functions/aws/rds.ts fails
+ * such answers). `what` names what the listing lists, as the error says it.
  */
-function listed<T>(api: string, element: string, items: T[] | undefined): T[] {
+function listed<T>(
+  api: string,
+  element: string,
+  items: T[] | undefined,
+  what = 'the snapshots it lists are',
+): T[] {
   if (items === undefined) {
     throw new CloudApiError(
-      `RDS ${api} answered without <${element}>: the snapshots it lists are unknown, not none`,
+      `RDS ${api} answered without <${element}>: ${what} unknown, not none`,
       INCOMPLETE_ANSWER,
     );
   }
@@ -235,6 +245,29 @@ export async function describeRdsSnapshots(
     states.push(...(await describeSnapshotPages(rds, kind, { Filters: [{ Name: filter, Values: chunk }] })));
   }
   return states;
+}
+
+/**
+ * The status the database has now (`DBInstanceStatus`, a cluster's `Status`), read by its
+ * identifier in one call; undefined when the answer does not say. A read that fails throws.
+ */
+export async function describeRdsDatabaseStatus(
+  rds: RDSClient,
+  kind: RdsSnapshotState['kind'],
+  target: string,
+): Promise<string | undefined> {
+  const wanted = target.toLowerCase();
+  if (kind === 'rds-instance') {
+    const page = await rds.send(
+      lean(rds, 'DescribeDBInstances', new DescribeDBInstancesCommand({ DBInstanceIdentifier: target })),
+    );
+    return page.DBInstances?.find((instance) => instance.DBInstanceIdentifier?.toLowerCase() === wanted)
+      ?.DBInstanceStatus;
+  }
+  const page = await rds.send(
+    lean(rds, 'DescribeDBClusters', new DescribeDBClustersCommand({ DBClusterIdentifier: target })),
+  );
+  return page.DBClusters?.find((cluster) => cluster.DBClusterIdentifier?.toLowerCase() === wanted)?.Status;
 }
 
 /** Every manual snapshot of a kind in the region (ours and others), for pruning and the quota. */
@@ -260,7 +293,15 @@ export async function describePendingMaintenance(rds: RDSClient): Promise<Pendin
   const resources = await everyPage((Marker) =>
     rds
       .send(new DescribePendingMaintenanceActionsCommand({ MaxRecords: PAGE_SIZE, Marker }))
-      .then((page) => ({ items: page.PendingMaintenanceActions ?? [], marker: page.Marker })),
+      .then((page) => ({
+        items: listed(
+          'DescribePendingMaintenanceActions',
+          'PendingMaintenanceActions',
+          page.PendingMaintenanceActions,
+          'the pending maintenance it lists is',
+        ),
+        marker: page.Marker,
+      })),
   );
   return resources.flatMap((resource) =>
     (resource.PendingMaintenanceActionDetails ?? []).map((detail) => {

@@ -240,6 +240,18 @@ export function instanceRestoreWindow(
   };
 }
 
+/**
+ * A retention change RDS accepted but has not applied (`PendingModifiedValues.BackupRetentionPeriod`
+ * of DescribeDBInstances / DescribeDBClusters), as a fact field; nothing when none is pending or it
+ * equals the retention in force.
+ */
+function pendingRetention(
+  retention: number | undefined,
+  pending: number | undefined,
+): Pick<PitrFact, 'pendingRetentionDays'> {
+  return pending === undefined || pending === retention ? {} : { pendingRetentionDays: pending };
+}
+
 /** Why the automated-backup listing of a scope could not be read (it fails only the windows). */
 export interface AutomatedBackupListingFailure {
   readonly code: string;
@@ -277,6 +289,7 @@ export function rdsInstanceToFact(
     status: instance.DBInstanceStatus ?? 'unknown',
     retentionDays: retention,
     retentionSource: 'BackupRetentionPeriod',
+    ...pendingRetention(retention, instance.PendingModifiedValues?.BackupRetentionPeriod),
     retentionRange: INSTANCE_RETENTION_RANGE,
     automatedBackupsEnabled: enabled,
     pointInTimeRecoveryEnabled: enabled,
@@ -399,6 +412,7 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
     status: cluster.Status ?? 'unknown',
     retentionDays: retention,
     retentionSource: 'BackupRetentionPeriod',
+    ...pendingRetention(retention, cluster.PendingModifiedValues?.BackupRetentionPeriod),
     retentionRange: CLUSTER_RETENTION_RANGE,
     automatedBackupsEnabled: enabled,
     pointInTimeRecoveryEnabled: enabled,

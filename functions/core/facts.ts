@@ -145,6 +145,13 @@ export interface PitrFact extends Fact {
   readonly retentionDays: number | undefined;
   /** The field `retentionDays` came from, quoted in findings. */
   readonly retentionSource: string;
+  /**
+   * RDS/Aurora only: a retention RDS accepted but has not applied yet
+   * (`PendingModifiedValues.BackupRetentionPeriod`). ModifyDBInstance applies a change to or from 0
+   * "during the next maintenance window unless the ApplyImmediately parameter is enabled" (RDS API
+   * reference), and 0 turns automated backups off, deleting them. Undefined when none is pending.
+   */
+  readonly pendingRetentionDays?: number | undefined;
   /** The platform's allowed range for `retentionDays` (RDS 0-35, Aurora 1-35, Cloud SQL by edition). */
   readonly retentionRange: { readonly min: number; readonly max: number };
   /** Automated backups are on (RDS retention > 0; Cloud SQL `backupConfiguration.enabled`). */

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import {
+  describePendingMaintenance,
   describeRdsSnapshots,
   everyPage,
   listManualRdsSnapshots,
@@ -103,6 +104,27 @@ describe('the snapshot listings when a 200 answer leaves out its list element', 
     ]);
     instances.destroy();
     clusters.destroy();
+  });
+
+  it('reads <PendingMaintenanceActions/> as no pending maintenance', async () => {
+    const client = answering('<PendingMaintenanceActions/>');
+    await expect(describePendingMaintenance(client)).resolves.toEqual([]);
+    client.destroy();
+  });
+
+  it('fails DescribePendingMaintenanceActions with IncompleteAnswer, not "nothing pending", when the answer has no <PendingMaintenanceActions>', async () => {
+    // Prepare: read as none, the maintenance job would take no snapshot before the maintenance.
+    const client = answering('');
+    // Act
+    const reading = describePendingMaintenance(client);
+    // Assess
+    await expect(reading).rejects.toBeInstanceOf(CloudApiError);
+    await expect(reading).rejects.toMatchObject({
+      code: 'IncompleteAnswer',
+      message:
+        'RDS DescribePendingMaintenanceActions answered without <PendingMaintenanceActions>: the pending maintenance it lists is unknown, not none',
+    });
+    client.destroy();
   });
 
   for (const { kind, api, element } of LISTS) {

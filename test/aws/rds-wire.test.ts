@@ -113,6 +113,14 @@ describe('lean RDS list decoding', () => {
       region: REGION,
       tags: { 'certctl:backup-guard': 'enabled', note: 'a < b & "c" > \'d\' — ü' },
     });
+    // Backups to be turned off at the next maintenance window (PendingModifiedValues).
+    rds.store.putInstance({
+      id: 'pending-off-db',
+      region: REGION,
+      backupRetentionPeriod: 30,
+      pendingBackupRetentionPeriod: 0,
+      tags: { 'certctl:backup-guard': 'enabled' },
+    });
     // A cluster with a cross-region replica in a global database, and a named replica of an instance.
     rds.store.putCluster({
       id: 'global-aurora',
@@ -231,6 +239,8 @@ describe('lean RDS list decoding', () => {
     );
     expect(byId('global-aurora')?.aurora?.globalSecondary).toBeUndefined();
     expect(byId('creating-aurora')?.restoreWindow).toMatchObject({ known: false });
+    expect(byId('pending-off-db')).toMatchObject({ retentionDays: 30, pendingRetentionDays: 0 });
+    expect(leanFacts.filter((fact) => fact.pendingRetentionDays !== undefined)).toHaveLength(1);
   });
 
   it('rejects a body that is not the operation answer when a proxy sends something else', () => {

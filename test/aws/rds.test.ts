@@ -120,6 +120,24 @@ describe('RDS mapping', () => {
     });
   });
 
+  it('carries a retention change RDS accepted but has not applied (PendingModifiedValues)', () => {
+    // Prepare: backups to be turned off at the next maintenance window; a cluster's lowered.
+    const db = instance('certctl-db', { PendingModifiedValues: { BackupRetentionPeriod: 0 } });
+    const aurora = cluster('certctl-aurora', { PendingModifiedValues: { BackupRetentionPeriod: 3 } });
+    // Act
+    const fromInstance = rdsInstanceToFact(db, automatedBackup('certctl-db'), SCOPE);
+    const fromCluster = auroraClusterToFact(aurora, SCOPE);
+    const nothingPending = rdsInstanceToFact(
+      instance('certctl-db', { PendingModifiedValues: { DBInstanceClass: 'db.r6g.large' } }),
+      automatedBackup('certctl-db'),
+      SCOPE,
+    );
+    // Assess
+    expect(fromInstance).toMatchObject({ retentionDays: 30, pendingRetentionDays: 0 });
+    expect(fromCluster).toMatchObject({ retentionDays: 30, pendingRetentionDays: 3 });
+    expect(nothingPending.pendingRetentionDays).toBeUndefined();
+  });
+
   it('falls back to LatestRestorableTime when the backup has no LatestTime', () => {
     const backup = automatedBackup('certctl-db', { RestoreWindow: { EarliestTime: EARLIEST } });
     const fact = rdsInstanceToFact(instance('certctl-db'), backup, SCOPE);

@@ -19,6 +19,7 @@ import {
   createRdsSnapshot,
   deleteRdsSnapshot,
   describePendingMaintenance,
+  describeRdsDatabaseStatus,
   describeRdsSnapshots,
   listManualRdsSnapshots,
   type RdsSnapshotState,
@@ -126,6 +127,7 @@ export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
     listManual: async (kind) => (await listManualRdsSnapshots(rds, rdsKind(kind))).map(toBackend),
     delete: (snapshot) => deleteRdsSnapshot(rds, rdsKind(snapshot.kind), snapshot.id),
     codeOf: errorCode,
+    currentStatus: (target) => describeRdsDatabaseStatus(rds, rdsKind(target.kind), target.id),
     unavailableAdvice: (target) =>
       DELETING.has(target.status ?? '')
         ? 'It is being deleted, which cannot be cancelled: name the database that replaces it'

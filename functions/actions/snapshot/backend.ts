@@ -91,6 +91,13 @@ export interface SnapshotBackend {
   delete(snapshot: BackendSnapshot): Promise<void>;
   /** How a create's error of `target` is treated (its listed {@link SnapshotTarget.status} may tell). */
   classify(error: unknown, target?: SnapshotTarget): CreateErrorKind;
+  /**
+   * The target's status now, read again when a create is refused as `busy`: the database may have
+   * moved, since it was listed, into a state waiting does not end (stopped, storage-full), which
+   * {@link classify} then answers at once. Undefined when the answer does not say; a read that
+   * fails throws (the refusal stays busy).
+   */
+  currentStatus?(target: SnapshotTarget): Promise<string | undefined>;
   /** The cloud's code for an error of its calls (`InvalidDBInstanceState`, `ABORTED`). */
   codeOf(error: unknown): string;
   /**

@@ -25,7 +25,13 @@ import { describeError, errorCode } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import type { SnapshotsPolicy } from '../../core/snapshots-policy.ts';
 import { DAY_MS } from '../../core/time.ts';
-import { type BackendSnapshot, definedFields, type ManualListing, type SnapshotBackend } from './backend.ts';
+import {
+  type BackendSnapshot,
+  type CreateErrorKind,
+  definedFields,
+  type ManualListing,
+  type SnapshotBackend,
+} from './backend.ts';
 import { incarnationOf } from './identity.ts';
 import { judgeSnapshotKey, type snapshotKeyReader } from './keys.ts';
 import {
@@ -436,7 +442,7 @@ async function attemptCreate(
     const snapshot = await backend.create(target, snapshotId, context.tags);
     return { target, startedAt, attempts, snapshot, naming };
   } catch (error) {
-    const kind = backend.classify(error, target);
+    const { kind, seen } = await classifyRefusal(error, target, backend);
     if (kind === 'exists') {
       // A look that fails leaves the create's own error as the answer (nothing was taken).
       const found = await findSnapshot(snapshotId, target, backend).catch(() => undefined);
@@ -456,11 +462,30 @@ async function attemptCreate(
     }
     if (kind === 'busy') return { target, startedAt, attempts, error, naming };
     if (kind === 'unavailable') {
-      const message = `${target.id} is ${target.status ?? 'not available'}, a state it does not leave on its own, so no snapshot was taken (${describeError(error)}). ${backend.unavailableAdvice?.(target) ?? 'Make it available'}, then ask again.`;
+      const message = `${target.id} is ${seen.status ?? 'not available'}, a state it does not leave on its own, so no snapshot was taken (${describeError(error)}). ${backend.unavailableAdvice?.(seen) ?? 'Make it available'}, then ask again.`;
       return errorResult(target, startedAt, now, attempts, new Error(message), () => backend.codeOf(error));
     }
     return errorResult(target, startedAt, now, attempts, error, backend.codeOf);
   }
+}
+
+/**
+ * How a create's refusal is treated, and the target as last seen. A `busy` refusal reads the
+ * target's status again (SnapshotBackend.currentStatus): the status it was listed with may be
+ * stale, and a database that has since stopped or run out of storage is answered at once instead
+ * of retried until the deadline. A read that fails, or does not say, leaves the refusal busy.
+ */
+async function classifyRefusal(
+  error: unknown,
+  target: SnapshotTarget,
+  backend: SnapshotBackend,
+): Promise<{ kind: CreateErrorKind; seen: SnapshotTarget }> {
+  const kind = backend.classify(error, target);
+  if (kind !== 'busy' || !backend.currentStatus) return { kind, seen: target };
+  const status = await backend.currentStatus(target).catch(() => undefined);
+  if (status === undefined || status === target.status) return { kind, seen: target };
+  const seen: SnapshotTarget = { ...target, status };
+  return { kind: backend.classify(error, seen), seen };
 }
 
 /** Retry a busy target with backoff until it is created, fails otherwise, or the deadline comes. */

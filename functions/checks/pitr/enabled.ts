@@ -14,6 +14,7 @@ import {
   judgedThroughPrimary,
   notAvailable,
   PITR_RESOURCE_TYPES,
+  pendingRetentionDrop,
   resourceLabel,
   valueOrNull,
 } from './wording.ts';
@@ -51,6 +52,7 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
     automatedBackupsEnabled: valueOrNull(enabled),
     pointInTimeRecoveryEnabled: valueOrNull(fact.pointInTimeRecoveryEnabled ?? enabled),
     retentionDays: valueOrNull(fact.retentionDays),
+    ...(fact.pendingRetentionDays !== undefined ? { pendingRetentionDays: fact.pendingRetentionDays } : {}),
   };
   const throughPrimary = judgedThroughPrimary(fact, 'the automated-backup setting', observed, REQUIRED);
   if (throughPrimary) return throughPrimary;
@@ -62,6 +64,17 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
       observed,
       REQUIRED,
     );
+  }
+  // On now, but a change RDS accepted turns them off: a PASSED would last until the maintenance window.
+  const turnedOff = enabled ? pendingRetentionDrop(fact, 1, minPitrDays) : undefined;
+  if (turnedOff) {
+    return {
+      status: 'FAILED',
+      description: `${resourceLabel(fact)} has automated backups on now (${fact.retentionSource}=${fact.retentionDays ?? 'set'}), but ${turnedOff.clause}.`,
+      observed,
+      required: REQUIRED,
+      remediationText: turnedOff.remediationText,
+    };
   }
   if (enabled) {
     return {

@@ -26,6 +26,7 @@ import {
   maxRetentionDays,
   notAvailable,
   PITR_RESOURCE_TYPES,
+  pendingRetentionDrop,
   resourceLabel,
   valueOrNull,
 } from './wording.ts';
@@ -68,6 +69,7 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
   const managedBy = fact.awsBackupRecoveryPointArn;
   const observed = {
     retentionDays: valueOrNull(days),
+    ...(fact.pendingRetentionDays !== undefined ? { pendingRetentionDays: fact.pendingRetentionDays } : {}),
     ...(managedBy ? { awsBackupRecoveryPointArn: managedBy } : {}),
   };
   const required = { retentionDays: minPitrDays };
@@ -77,6 +79,17 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
   const managedNote = managedBy
     ? ` AWS Backup manages its continuous backup (recovery point ${managedBy}), so the retention comes from the backup plan.`
     : '';
+  // Enough now, but a change RDS accepted lowers it: a PASSED would last until the maintenance window.
+  const lowered = days >= minPitrDays ? pendingRetentionDrop(fact, minPitrDays, minPitrDays) : undefined;
+  if (lowered) {
+    return {
+      status: 'FAILED',
+      description: `${resourceLabel(fact)} keeps ${days} days of point-in-time recovery now (${fact.retentionSource}), but ${lowered.clause}; the policy requires ${minPitrDays}.${managedNote}`,
+      observed,
+      required,
+      remediationText: lowered.remediationText,
+    };
+  }
   if (days >= minPitrDays) {
     return {
       status: 'PASSED',

@@ -5,6 +5,7 @@
 import type { CheckOutcome } from '../../core/check.ts';
 import { backupPlanAssociationsCommand, isBackupPlanTier, type PitrFact } from '../../core/facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
+import { setRetentionCommand } from './commands.ts';
 
 /** Every PITR check judges the same three kinds of database. */
 export const PITR_RESOURCE_TYPES: readonly ResourceType[] = [
@@ -258,5 +259,30 @@ export function judgedThroughBackupPlan(
     observed: { ...observed, backupTier: tier },
     required,
     remediationText: `Look at the Backup and DR backup plan that protects this instance: \`${backupPlanAssociationsCommand(fact.resource)}\` lists the backup plan associations of the Cloud SQL instances in its region, each naming its backup plan and its data source in the backup vault (the plan's rules and vault are on the Backup plans page of Backup and DR in the console, ${DOCS.backupDrBackupPlans}). Then verify ${question.verify}. See ${DOCS.cloudSqlBackupOptions}.`,
+  };
+}
+
+/**
+ * A retention change RDS accepted but has not applied ({@link PitrFact.pendingRetentionDays}) that
+ * takes the retention below `below` days (0: automated backups off, which deletes them): the clause
+ * that says so and the remediation that replaces it with `targetDays` (or the retention in force,
+ * when higher); undefined when none is pending or it stays at or above `below`.
+ */
+export function pendingRetentionDrop(
+  fact: PitrFact,
+  below: number,
+  targetDays: number,
+): { readonly clause: string; readonly remediationText: string } | undefined {
+  const pending = fact.pendingRetentionDays;
+  if (pending === undefined || pending >= below) return undefined;
+  const field = `PendingModifiedValues.BackupRetentionPeriod=${pending}`;
+  const clause =
+    pending === 0
+      ? `a pending modification turns automated backups off (${field}): at the next maintenance window, unless it is applied sooner, RDS deletes the automated backups and with them every point-in-time restore point`
+      : `a pending modification lowers the retention to ${pending} days (${field}), at the next maintenance window unless it is applied sooner`;
+  const days = Math.max(fact.retentionDays ?? 0, targetDays);
+  return {
+    clause,
+    remediationText: `Replace the pending change before it is applied: \`${setRetentionCommand(fact, days)}\` (the retention in this request replaces the pending one; --apply-immediately also applies the database's other pending modifications now, so look at its PendingModifiedValues first). Then check that PendingModifiedValues no longer holds BackupRetentionPeriod.`,
   };
 }

@@ -32,6 +32,27 @@ describe('pitr.enabled', () => {
       expect(outcome?.description).toContain('Aurora DB cluster `certctl-aurora`');
     });
 
+    it('fails when backups are on now but a pending modification turns them off', () => {
+      // Prepare: ModifyDBInstance BackupRetentionPeriod=0 without ApplyImmediately waits for the
+      // next maintenance window, which then deletes the automated backups.
+      const fact = rdsInstanceFact({ pendingRetentionDays: 0 });
+      // Act
+      const outcome = pitrEnabledCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ automatedBackupsEnabled: true, pendingRetentionDays: 0 });
+      expect(outcome?.description).toContain('PendingModifiedValues.BackupRetentionPeriod=0');
+      expect(outcome?.description).toContain('next maintenance window');
+      expect(outcome?.remediationText).toContain(
+        'aws rds modify-db-instance --db-instance-identifier certctl-db --backup-retention-period 35 --apply-immediately',
+      );
+    });
+
+    it('still passes when a pending modification only changes a retention that stays on', () => {
+      const outcome = pitrEnabledCheck.evaluate(rdsInstanceFact({ pendingRetentionDays: 30 }), contextWith());
+      expect(outcome?.status).toBe('PASSED');
+    });
+
     it('fails with the modify command when the retention is 0', () => {
       // Prepare
       const fact = rdsInstanceFact({

@@ -24,6 +24,29 @@ describe('pitr.retention', () => {
       expect(outcome?.required).toEqual({ retentionDays: 30 });
     });
 
+    it('fails when the retention meets the minimum now but a pending modification lowers it below', () => {
+      // Prepare
+      const fact = auroraClusterFact({ retentionDays: 30, pendingRetentionDays: 7 });
+      // Act
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toEqual({ retentionDays: 30, pendingRetentionDays: 7 });
+      expect(outcome?.description).toContain('PendingModifiedValues.BackupRetentionPeriod=7');
+      expect(outcome?.remediationText).toContain(
+        'aws rds modify-db-cluster --db-cluster-identifier certctl-aurora --backup-retention-period 30 --apply-immediately',
+      );
+    });
+
+    it('passes when a pending modification keeps the retention at or above the minimum', () => {
+      const outcome = pitrRetentionCheck.evaluate(
+        rdsInstanceFact({ pendingRetentionDays: 30 }),
+        contextWith(),
+      );
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed).toEqual({ retentionDays: 35, pendingRetentionDays: 30 });
+    });
+
     it('fails with the exact modify-db-instance command when an instance keeps 7 days', () => {
       // Prepare
       const fact = rdsInstanceFact({ retentionDays: 7 });

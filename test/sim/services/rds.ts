@@ -84,6 +84,11 @@ const instanceSchema = z.strictObject({
   createdAt: simTimeSchema.prefault('-400d'),
   /** 0–35; 0 turns automated backups off. Defaults to 7, 0 for read replicas, the cluster's for members. */
   backupRetentionPeriod: z.int().min(0).max(35).optional(),
+  /**
+   * A retention change accepted but not applied yet (`PendingModifiedValues.BackupRetentionPeriod`:
+   * a change to or from 0 waits for the maintenance window unless applied immediately).
+   */
+  pendingBackupRetentionPeriod: z.int().min(0).max(35).optional(),
   /** Start of the restore window of the derived automated backup (default: retention days back). */
   earliestRestorableTime: simTimeSchema.optional(),
   /** Default: a few minutes ago when backups are on. */
@@ -209,6 +214,7 @@ export interface RdsInstance {
   readonly status: string;
   readonly createdAt: SimTime;
   readonly backupRetentionPeriod: number;
+  readonly pendingBackupRetentionPeriod: number | undefined;
   readonly earliestRestorableTime: SimTime | undefined;
   readonly latestRestorableTime: SimTime | undefined;
   readonly preferredBackupWindow: string;
@@ -768,6 +774,7 @@ export class RdsStore {
       status: spec.status,
       createdAt: spec.createdAt,
       backupRetentionPeriod: retention,
+      pendingBackupRetentionPeriod: spec.pendingBackupRetentionPeriod,
       earliestRestorableTime: backupsOn ? earliest : undefined,
       latestRestorableTime: backupsOn ? latest : undefined,
       preferredBackupWindow: spec.preferredBackupWindow,
@@ -1091,7 +1098,7 @@ export function instanceXml(instance: RdsInstance): XmlStructure {
     AvailabilityZone: `${instance.region}a`,
     DBSubnetGroup: subnetGroupXml(instance.account, instance.region),
     PreferredMaintenanceWindow: 'sun:05:00-sun:05:30',
-    PendingModifiedValues: {},
+    PendingModifiedValues: { BackupRetentionPeriod: instance.pendingBackupRetentionPeriod },
     LatestRestorableTime: at(instance.latestRestorableTime),
     MultiAZ: false,
     EngineVersion: instance.engineVersion,
