@@ -164,6 +164,13 @@ beforeAll(async () => {
             },
             // A lifecycle transition archived every dump (DEEP_ARCHIVE): GetObject is refused until a restore.
             { ...HEALTHY, name: 'certctl-dumps-archived', storageClass: 'DEEP_ARCHIVE' },
+            // Intelligent-Tiering moved the dumps to its Deep Archive Access tier (opted in).
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-tiered',
+              storageClass: 'INTELLIGENT_TIERING',
+              accessTier: 'DEEP_ARCHIVE_ACCESS',
+            },
             // Archived, and uploaded with SSE-S3 under the CMK default.
             {
               ...HEALTHY,
@@ -268,6 +275,16 @@ describe('readS3DumpFact of an archived newest dump: its encryption and Object L
       customerManagedKey: true,
     });
     expect(fact.newest?.objectLock?.mode).toBe('COMPLIANCE');
+    expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('PASSED');
+  });
+
+  it('reads them with one HeadObject for a dump in an Intelligent-Tiering archive access tier too', async () => {
+    sim.resetStats();
+    const fact = await read('certctl-dumps-tiered');
+    expect(sim.stats().byOperation['s3:HeadObject']).toBe(1);
+    expect(dumpsIntegrityCheck.evaluate(fact, settings)?.description).toContain(
+      'it is archived in storage class INTELLIGENT_TIERING access tier DEEP_ARCHIVE_ACCESS',
+    );
     expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('PASSED');
   });
 

@@ -65,6 +65,13 @@ beforeAll(async () => {
               objects: [{ key: 'prod/certctl-0.dump', body: 'PGDMP', lastModified: '-1d' }],
             },
             {
+              name: 'certctl-tiered',
+              region: 'eu-west-1',
+              storageClass: 'INTELLIGENT_TIERING',
+              accessTier: 'DEEP_ARCHIVE_ACCESS',
+              objects: [{ key: 'prod/certctl-0.dump', body: 'PGDMP', lastModified: '-1d' }],
+            },
+            {
               name: 'certctl-no-read',
               region: 'eu-west-1',
               denied: ['GetObject'],
@@ -232,6 +239,24 @@ describe('S3 simulator', () => {
     expect(answer.ObjectLockMode).toBe('GOVERNANCE');
     expect(answer.ObjectLockRetainUntilDate).toEqual(new Date('2026-12-31T12:00:00.000Z'));
     expect(refused).toMatchObject({ name: 'InvalidObjectState', status: 403 });
+  });
+
+  it('refuses GetObject of an Intelligent-Tiering object in an archive access tier, naming class and tier, and HeadObject says its archive status', async () => {
+    const client = simS3Client(sim, 'eu-west-1');
+    const object = { Bucket: 'certctl-tiered', Key: 'prod/certctl-0.dump' };
+    const answer = await client.send(new HeadObjectCommand(object));
+    let refused: unknown;
+    await client.send(new GetObjectCommand({ ...object, Range: 'bytes=0-9' })).catch((error: unknown) => {
+      refused = error;
+    });
+    expect(answer.StorageClass).toBe('INTELLIGENT_TIERING');
+    expect(answer.ArchiveStatus).toBe('DEEP_ARCHIVE_ACCESS');
+    expect(answer.ServerSideEncryption).toBe('AES256');
+    expect(refused).toMatchObject({
+      name: 'InvalidObjectState',
+      StorageClass: 'INTELLIGENT_TIERING',
+      AccessTier: 'DEEP_ARCHIVE_ACCESS',
+    });
   });
 
   it('refuses HeadObject where GetObject is denied: both are the one IAM action s3:GetObject', async () => {

@@ -142,8 +142,14 @@ const bucketSchema = z.strictObject({
    * answers as for any object, with its encryption and Object Lock headers (API_HeadObject).
    */
   storageClass: z
-    .enum(['STANDARD', 'STANDARD_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'])
+    .enum(['STANDARD', 'STANDARD_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'])
     .default('STANDARD'),
+  /**
+   * With INTELLIGENT_TIERING only: the opt-in archive access tier the objects moved to. GetObject
+   * then answers 403 InvalidObjectState naming the class and `AccessTier`, and HeadObject names the
+   * tier in `x-amz-archive-status` (API_HeadObject ArchiveStatus).
+   */
+  accessTier: z.enum(['ARCHIVE_ACCESS', 'DEEP_ARCHIVE_ACCESS']).optional(),
   /**
    * Operations answered with AccessDenied, as for a role without that permission. `GetObject`
    * denies HeadObject too: both are the IAM action s3:GetObject.
@@ -572,6 +578,8 @@ export class S3Sim implements SimService {
     };
     // S3 names every storage class but STANDARD in `x-amz-storage-class` (API_HeadObject, API_GetObject).
     if (bucket.storageClass !== 'STANDARD') headers['x-amz-storage-class'] = bucket.storageClass;
+    const accessTier = bucket.storageClass === 'INTELLIGENT_TIERING' ? bucket.accessTier : undefined;
+    if (accessTier) headers['x-amz-archive-status'] = accessTier;
     const encryption = bucket.uploadEncryption ?? bucket.encryption;
     if (encryption !== 'none' && encryption.algorithm === 'SSE-C') {
       return head
@@ -600,9 +608,13 @@ export class S3Sim implements SimService {
       headers['x-amz-object-lock-mode'] = retention.mode;
       headers['x-amz-object-lock-retain-until-date'] = isoMs(new Date(written.getTime() + days * DAY_MS));
     }
-    if (!head && (bucket.storageClass === 'GLACIER' || bucket.storageClass === 'DEEP_ARCHIVE')) {
+    if (
+      !head &&
+      (bucket.storageClass === 'GLACIER' || bucket.storageClass === 'DEEP_ARCHIVE' || accessTier)
+    ) {
       return s3Error(403, 'InvalidObjectState', "The operation is not valid for the object's storage class", {
         StorageClass: bucket.storageClass,
+        ...(accessTier ? { AccessTier: accessTier } : {}),
       });
     }
     const range = head ? undefined : byteRange(headerText(request.headers.range), object.body.length);
