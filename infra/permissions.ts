@@ -399,9 +399,10 @@ export function dumpRegions(locations: readonly AwsDumpLocation[]): string[] {
  * server-side encryption with AWS KMS keys"):
  * - `s3:ListBucket` per bucket, with `s3:prefix` equal to exactly the configured prefixes (the
  *   adapter lists with that prefix); an empty prefix lists the whole bucket, so none is set;
- * - `s3:GetObject` on `bucket/prefix*` only (the ranged read of the newest dump's header), with
- *   `s3:GetObjectRetention`, without which that read leaves out the dump's own Object Lock mode and
- *   retain-until date (API_GetObject);
+ * - `s3:GetObject` on `bucket/prefix*` only (the ranged read of the newest dump's header, and the
+ *   HeadObject of an archived one, which the same action authorizes: API_HeadObject), with
+ *   `s3:GetObjectRetention`, without which those reads leave out the dump's own Object Lock mode
+ *   and retain-until date (API_GetObject, API_HeadObject);
  * - the six bucket-configuration reads on those buckets only;
  * - `kms:Decrypt` only through S3 in the buckets' regions and only for objects under those prefixes
  *   (the `aws:s3:arn` encryption context; the bucket's ARN when S3 Bucket Keys are on), because a

@@ -32,6 +32,9 @@
  * DescribeKey follows its GetBucketEncryption, beside the header reads. The header read also says how the newest dump
  * itself is encrypted (an upload's own header overrides the default); a key named otherwise than
  * the default (S3 answers with the key ARN) is described once more after it, once per key and run.
+ * An archived newest dump (GetObject: 403 InvalidObjectState) costs one more round trip: one
+ * HeadObject, which S3 answers for archived objects with the same encryption and Object Lock
+ * headers (API_HeadObject; same `s3:GetObject`). No other failed read is followed by a HEAD.
  *
  * Public access: S3 combines a bucket's Block Public Access with its account's, setting by setting
  * (functions/aws/s3-account-access.ts). A bucket whose own settings block everything needs nothing
@@ -47,6 +50,7 @@ import {
   GetObjectCommand,
   GetObjectLockConfigurationCommand,
   GetPublicAccessBlockCommand,
+  HeadObjectCommand,
   type LifecycleRule,
   ListObjectsV2Command,
   S3Client,
@@ -278,34 +282,89 @@ async function readNewest(bucket: S3DumpBucket, object: DumpObject): Promise<New
     getRange(bucket, object.key, `bytes=0-${PG_DUMP_HEADER_BYTES - 1}`),
     getRange(bucket, object.key, `bytes=-${PG_DUMP_TAIL_BYTES}`),
   ]);
-  if (head.state === 'unknown') return { object, header: head, tail: byteReading(tail) };
-  // The dump's own Object Lock retention (API_GetObject ObjectLockMode, ObjectLockRetainUntilDate:
-  // sent only with s3:GetObjectRetention); an upload's own retention overrides the bucket default.
-  const read = {
-    ...newestDumpRead(object, head.bytes, byteReading(tail)),
-    ...(head.objectLock ? { objectLock: head.objectLock } : {}),
-  };
-  // The encryption this dump was written with: a PutObject's own `x-amz-server-side-encryption`
-  // header overrides the bucket default (an upload with `--sse AES256` is SSE-S3 whatever the
-  // default says; https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html),
-  // and GetObject answers with the object's own (API_GetObject, ServerSideEncryption and
-  // SSEKMSKeyId). Not sent: not judged.
-  if (head.serverSideEncryption === undefined) return read;
+  if (head.state === 'read')
+    return withOwnHeaders(bucket, newestDumpRead(object, head.bytes, byteReading(tail)), head);
+  const unread = { object, header: head, tail: byteReading(tail) };
+  // An archived object's bytes are refused to every reader until restored, but HeadObject answers
+  // for it with the encryption and Object Lock headers GetObject would have sent (API_HeadObject:
+  // "the response is identical to the GET response except that there is no response body"; it
+  // needs the same s3:GetObject). One HEAD, only then: any other refusal (AccessDenied, SSE-C)
+  // would refuse it too.
+  if (head.archived === undefined) return unread;
+  const metadata = await headObject(bucket, object.key);
+  if (metadata.state === 'unknown') return { ...unread, header: { ...head, metadata } };
+  return withOwnHeaders(bucket, { ...unread, header: { ...head, metadata: { state: 'read' } } }, metadata);
+}
+
+/**
+ * The newest dump with what S3 answered of the object itself (GetObject, or HeadObject for an
+ * archived one). Its own Object Lock retention (ObjectLockMode, ObjectLockRetainUntilDate: sent
+ * only with s3:GetObjectRetention): an upload's own retention overrides the bucket default. The
+ * encryption this dump was written with: a PutObject's own `x-amz-server-side-encryption` header
+ * overrides the bucket default (an upload with `--sse AES256` is SSE-S3 whatever the default says;
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html), and S3 answers
+ * with the object's own (ServerSideEncryption and SSEKMSKeyId). Not sent: not judged.
+ */
+async function withOwnHeaders(
+  bucket: S3DumpBucket,
+  read: NewestDump,
+  own: ObjectHeaders,
+): Promise<NewestDump> {
+  const locked = own.objectLock ? { ...read, objectLock: own.objectLock } : read;
+  if (own.serverSideEncryption === undefined) return locked;
   const encryption = await bucket.newestEncryption({
-    SSEAlgorithm: head.serverSideEncryption,
-    KMSMasterKeyID: head.kmsKeyId,
+    SSEAlgorithm: own.serverSideEncryption,
+    KMSMasterKeyID: own.kmsKeyId,
   });
-  return { ...read, encryption };
+  return { ...locked, encryption };
+}
+
+/** What GetObject and HeadObject answer of the object itself: its own encryption and Object Lock retention. */
+interface ObjectHeaders {
+  readonly serverSideEncryption?: string;
+  readonly kmsKeyId?: string;
+  readonly objectLock?: ObjectRetention;
+}
+
+function objectHeaders(answer: {
+  readonly ServerSideEncryption?: string;
+  readonly SSEKMSKeyId?: string;
+  readonly ObjectLockMode?: string;
+  readonly ObjectLockRetainUntilDate?: Date;
+}): ObjectHeaders {
+  return {
+    ...(answer.ServerSideEncryption === undefined
+      ? {}
+      : { serverSideEncryption: answer.ServerSideEncryption }),
+    ...(answer.SSEKMSKeyId === undefined ? {} : { kmsKeyId: answer.SSEKMSKeyId }),
+    ...(answer.ObjectLockMode !== undefined && answer.ObjectLockRetainUntilDate !== undefined
+      ? { objectLock: { mode: answer.ObjectLockMode, retainUntil: answer.ObjectLockRetainUntilDate } }
+      : {}),
+  };
+}
+
+/**
+ * HeadObject of an archived object: its own headers, or why it failed. A HEAD error has no body,
+ * so S3 says only its status (the SDK names it `Forbidden`, `NotFound`, …).
+ */
+async function headObject(
+  bucket: S3DumpBucket,
+  key: string,
+): Promise<
+  ({ readonly state: 'read' } & ObjectHeaders) | { readonly state: 'unknown'; readonly reason: string }
+> {
+  try {
+    const answer = await bucket.s3.call((client) =>
+      client.send(new HeadObjectCommand({ ...bucket.s3.bucket, Key: key })),
+    );
+    return { state: 'read', ...objectHeaders(answer) };
+  } catch (error) {
+    return { state: 'unknown', reason: bucket.s3.reasonOf(error) };
+  }
 }
 
 type RangeReading =
-  | {
-      readonly state: 'read';
-      readonly bytes: Uint8Array;
-      readonly serverSideEncryption?: string;
-      readonly kmsKeyId?: string;
-      readonly objectLock?: ObjectRetention;
-    }
+  | ({ readonly state: 'read'; readonly bytes: Uint8Array } & ObjectHeaders)
   | {
       readonly state: 'unknown';
       readonly reason: string;
@@ -331,13 +390,7 @@ async function getRange(bucket: S3DumpBucket, key: string, range: string): Promi
     return {
       state: 'read',
       bytes: answer.Body ? await answer.Body.transformToByteArray() : new Uint8Array(),
-      ...(answer.ServerSideEncryption === undefined
-        ? {}
-        : { serverSideEncryption: answer.ServerSideEncryption }),
-      ...(answer.SSEKMSKeyId === undefined ? {} : { kmsKeyId: answer.SSEKMSKeyId }),
-      ...(answer.ObjectLockMode !== undefined && answer.ObjectLockRetainUntilDate !== undefined
-        ? { objectLock: { mode: answer.ObjectLockMode, retainUntil: answer.ObjectLockRetainUntilDate } }
-        : {}),
+      ...objectHeaders(answer),
     };
   } catch (error) {
     const sdkError = asSdkError(error);

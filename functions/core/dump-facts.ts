@@ -94,20 +94,30 @@ export interface NewestDump {
          * not keep and this audit does not hold. Undefined for any other failure.
          */
         readonly customerKey?: true;
+        /**
+         * S3, for an archived object only: whether HeadObject, which S3 answers for archived objects
+         * too with the same encryption and Object Lock headers as GetObject (API_HeadObject), did:
+         * `read` when it answered (what it sent is `encryption` and `objectLock`, as a readable
+         * dump's ranged read would have), or why it failed. Undefined when it was not sent.
+         */
+        readonly metadata?:
+          | { readonly state: 'read' }
+          | { readonly state: 'unknown'; readonly reason: string };
       };
   /** The object's last bytes, read beside the header with a suffix-ranged GET ({@link ByteReading}). */
   readonly tail: ByteReading;
   /**
    * The encryption the object itself carries, as the ranged read answered it (S3
-   * `x-amz-server-side-encryption` and `-aws-kms-key-id`), its key judged as the default's is: an
-   * upload's own encryption header overrides the bucket default, so the default alone does not say
-   * how the dumps are encrypted. Undefined when not read (the read failed or did not say; Cloud
-   * Storage).
+   * `x-amz-server-side-encryption` and `-aws-kms-key-id`; for an archived object, HeadObject), its
+   * key judged as the default's is: an upload's own encryption header overrides the bucket default,
+   * so the default alone does not say how the dumps are encrypted. Undefined when not read (the
+   * read failed or did not say; Cloud Storage).
    */
   readonly encryption?: EncryptionConfig;
   /**
    * The Object Lock retention the object itself carries, as the ranged read answered it (S3
-   * `x-amz-object-lock-mode` and `-retain-until-date`): an upload's own retention (PutObject
+   * `x-amz-object-lock-mode` and `-retain-until-date`; for an archived object, HeadObject): an
+   * upload's own retention (PutObject
    * `x-amz-object-lock-*`) overrides the bucket default, and an object written before the default
    * was set has none. S3 sends them only to a caller with `s3:GetObjectRetention`, so their absence
    * does not prove the object unlocked: undefined when not sent (the read failed, no permission,

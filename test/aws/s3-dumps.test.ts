@@ -164,6 +164,28 @@ beforeAll(async () => {
             },
             // A lifecycle transition archived every dump (DEEP_ARCHIVE): GetObject is refused until a restore.
             { ...HEALTHY, name: 'certctl-dumps-archived', storageClass: 'DEEP_ARCHIVE' },
+            // Intelligent-Tiering moved the dumps to its Deep Archive Access tier (opted in).
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-tiered',
+              storageClass: 'INTELLIGENT_TIERING',
+              accessTier: 'DEEP_ARCHIVE_ACCESS',
+            },
+            // Archived, and uploaded with SSE-S3 under the CMK default.
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-archived-sse-s3-upload',
+              storageClass: 'DEEP_ARCHIVE',
+              uploadEncryption: { algorithm: 'AES256' },
+            },
+            // Archived, uploaded with its own 7-day lock under the 35-day default, versioning off.
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-archived-short-lock',
+              storageClass: 'GLACIER',
+              versioning: undefined,
+              uploadRetention: { mode: 'COMPLIANCE', days: 7 },
+            },
             {
               name: 'certctl-dumps-locked-down',
               region: 'eu-west-1',
@@ -229,6 +251,97 @@ describe('readS3DumpFact of dumps an archive storage class holds', () => {
     }
     expect(fresh?.description).not.toContain('grant the read');
     expect(fresh?.description).toContain("set the location's `suffix`");
+  });
+});
+
+describe('readS3DumpFact of an archived newest dump: its encryption and Object Lock from one HeadObject', () => {
+  it('reads them with one HeadObject beside the two refused GetObjects, and passes protection under the CMK default', async () => {
+    // Prepare
+    sim.resetStats();
+    // Act
+    const fact = await read('certctl-dumps-archived');
+    // Assess: before, protection was NOT_AVAILABLE on every run (how the dump is encrypted unread).
+    const calls = sim.stats().byOperation;
+    expect(calls['s3:GetObject']).toBe(2);
+    expect(calls['s3:HeadObject']).toBe(1);
+    expect(fact.newest?.header).toMatchObject({
+      state: 'unknown',
+      archived: 'DEEP_ARCHIVE',
+      metadata: { state: 'read' },
+    });
+    expect(fact.newest?.encryption).toMatchObject({
+      algorithm: 'aws:kms',
+      kmsKey: CMK_ARN,
+      customerManagedKey: true,
+    });
+    expect(fact.newest?.objectLock?.mode).toBe('COMPLIANCE');
+    expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('PASSED');
+  });
+
+  it('reads them with one HeadObject for a dump in an Intelligent-Tiering archive access tier too', async () => {
+    sim.resetStats();
+    const fact = await read('certctl-dumps-tiered');
+    expect(sim.stats().byOperation['s3:HeadObject']).toBe(1);
+    expect(dumpsIntegrityCheck.evaluate(fact, settings)?.description).toContain(
+      'it is archived in storage class INTELLIGENT_TIERING access tier DEEP_ARCHIVE_ACCESS',
+    );
+    expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('PASSED');
+  });
+
+  it('sends the HeadObject under the same bucket owner condition as the reads', async () => {
+    // Prepare: record what each HEAD request carries.
+    const heads: Record<string, string>[] = [];
+    const client = simS3Client(sim, 'eu-west-1', 'path', ACCOUNT);
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { method?: string; headers?: Record<string, string> };
+        if (request.method === 'HEAD') heads.push({ ...request.headers });
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'recordHeads' },
+    );
+    // Act
+    const fact = await readS3DumpFact({
+      clientFor: () => client,
+      location: location('certctl-dumps-archived'),
+      maxObjectsListed: 1000,
+    });
+    client.destroy();
+    // Assess
+    expect(heads).toHaveLength(1);
+    expect(heads[0]?.['x-amz-expected-bucket-owner']).toBe(ACCOUNT);
+    expect(fact.newest?.encryption?.algorithm).toBe('aws:kms');
+  });
+
+  it('warns that the archived dump was uploaded with SSE-S3 under the customer-managed default', async () => {
+    const fact = await read('certctl-dumps-archived-sse-s3-upload');
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      'the newest dump prod/certctl-34.dump is encrypted with SSE-S3 (AES256), not a customer-managed KMS key: its upload overrides the bucket default',
+    );
+  });
+
+  it('fails on the archived dump’s own 7-day retention, not the 35-day default', async () => {
+    const fact = await read('certctl-dumps-archived-short-lock');
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'the Object Lock retention of the newest dump prod/certctl-34.dump keeps dumps only 7 days (30 required) and versioning is off',
+    );
+    // fresh and integrity still say the bytes are archived.
+    expect(dumpsIntegrityCheck.evaluate(fact, settings)?.description).toContain(
+      'it is archived in storage class GLACIER',
+    );
+  });
+
+  it('sends no HeadObject when the read was denied: it needs the same s3:GetObject', async () => {
+    sim.resetStats();
+    const fact = await read('certctl-dumps-locked-down');
+    expect(sim.stats().byOperation['s3:HeadObject']).toBeUndefined();
+    expect(fact.newest?.header).toMatchObject({ state: 'unknown' });
+    expect(fact.newest?.header).not.toHaveProperty('metadata');
+    expect(fact.newest?.encryption).toBeUndefined();
   });
 });
 

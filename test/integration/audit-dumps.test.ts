@@ -30,6 +30,7 @@ const HEALTHY = {
 } as const;
 const EMPTY_PREFIX = { ...HEALTHY, prefix: 'staging/' } as const;
 const LEGACY = { ...HEALTHY, bucket: 'certctl-dumps-legacy', region: 'us-east-2' } as const;
+const ARCHIVED = { ...HEALTHY, bucket: 'certctl-dumps-archived' } as const;
 
 let sim: Sim;
 let factories: AwsClientFactory[] = [];
@@ -87,6 +88,26 @@ describe('audit-dumps Lambda', () => {
     expect(prod?.Resources).toEqual([
       { Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::certctl-dumps', Partition: 'aws', Region: 'eu-west-1' },
     ]);
+  });
+
+  it('judges an archived newest dump’s protection from one HeadObject, while fresh and integrity say it is archived', async () => {
+    // Prepare
+    const hub = await start();
+    sim.resetStats();
+    // Act
+    const result = await auditDumps({}, lambdaDeps([ARCHIVED]));
+    // Assess: before, protection was NOT_AVAILABLE on every run under the customer-managed default.
+    expect(result.scopes).toEqual({ evaluated: 1, failed: [] });
+    const findings = stored(hub, 'eu-west-1');
+    const finding = (check: string) => findings.get(`certctl-dumps-archived/prod/ ${check}`);
+    expect(finding('dumps.protection')?.Compliance?.Status).toBe('PASSED');
+    for (const check of ['dumps.fresh', 'dumps.integrity']) {
+      expect(finding(check)?.Compliance?.Status, check).toBe('NOT_AVAILABLE');
+      expect(finding(check)?.Description, check).toContain('it is archived in storage class DEEP_ARCHIVE');
+    }
+    const calls = sim.stats().byOperation;
+    expect(calls['s3:HeadObject']).toBe(1);
+    expect(calls['s3:GetObject']).toBe(2);
   });
 
   it('archives the findings of a prefix dropped from the policy and keeps the rest when its scope ran again', async () => {

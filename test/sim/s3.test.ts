@@ -56,6 +56,27 @@ beforeAll(async () => {
             },
             { name: 'certctl-bare', region: 'us-east-1', encryption: 'none' },
             { name: 'certctl-denied', region: 'eu-west-1', denied: ['GetBucketVersioning'] },
+            {
+              name: 'certctl-archived',
+              region: 'eu-west-1',
+              objectLock: { defaultRetention: { mode: 'GOVERNANCE', days: 30 } },
+              encryption: { algorithm: 'aws:kms', kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/k-1' },
+              storageClass: 'DEEP_ARCHIVE',
+              objects: [{ key: 'prod/certctl-0.dump', body: 'PGDMP', lastModified: '-1d' }],
+            },
+            {
+              name: 'certctl-tiered',
+              region: 'eu-west-1',
+              storageClass: 'INTELLIGENT_TIERING',
+              accessTier: 'DEEP_ARCHIVE_ACCESS',
+              objects: [{ key: 'prod/certctl-0.dump', body: 'PGDMP', lastModified: '-1d' }],
+            },
+            {
+              name: 'certctl-no-read',
+              region: 'eu-west-1',
+              denied: ['GetObject'],
+              objects: [{ key: 'prod/certctl-0.dump', body: 'PGDMP', lastModified: '-1d' }],
+            },
           ],
         },
       },
@@ -202,6 +223,49 @@ describe('S3 simulator', () => {
     expect(answer.ContentLength).toBe(6451);
     expect(answer.SSEKMSKeyId).toBe('arn:aws:kms:eu-west-1:111111111111:key/k-1');
     expect(answer.ObjectLockRetainUntilDate).toEqual(new Date('2027-01-05T04:00:00.000Z'));
+  });
+
+  it('answers HeadObject of an archived object with its storage class, SSE and Object Lock, while GetObject is refused', async () => {
+    // Prepare
+    const client = simS3Client(sim, 'eu-west-1');
+    const object = { Bucket: 'certctl-archived', Key: 'prod/certctl-0.dump' };
+    // Act
+    const answer = await client.send(new HeadObjectCommand(object));
+    const refused = await errorOf(() => client.send(new GetObjectCommand({ ...object, Range: 'bytes=0-9' })));
+    // Assess: S3 names a class other than STANDARD in `x-amz-storage-class` (API_HeadObject).
+    expect(answer.StorageClass).toBe('DEEP_ARCHIVE');
+    expect(answer.ServerSideEncryption).toBe('aws:kms');
+    expect(answer.SSEKMSKeyId).toBe('arn:aws:kms:eu-west-1:111111111111:key/k-1');
+    expect(answer.ObjectLockMode).toBe('GOVERNANCE');
+    expect(answer.ObjectLockRetainUntilDate).toEqual(new Date('2026-12-31T12:00:00.000Z'));
+    expect(refused).toMatchObject({ name: 'InvalidObjectState', status: 403 });
+  });
+
+  it('refuses GetObject of an Intelligent-Tiering object in an archive access tier, naming class and tier, and HeadObject says its archive status', async () => {
+    const client = simS3Client(sim, 'eu-west-1');
+    const object = { Bucket: 'certctl-tiered', Key: 'prod/certctl-0.dump' };
+    const answer = await client.send(new HeadObjectCommand(object));
+    let refused: unknown;
+    await client.send(new GetObjectCommand({ ...object, Range: 'bytes=0-9' })).catch((error: unknown) => {
+      refused = error;
+    });
+    expect(answer.StorageClass).toBe('INTELLIGENT_TIERING');
+    expect(answer.ArchiveStatus).toBe('DEEP_ARCHIVE_ACCESS');
+    expect(answer.ServerSideEncryption).toBe('AES256');
+    expect(refused).toMatchObject({
+      name: 'InvalidObjectState',
+      StorageClass: 'INTELLIGENT_TIERING',
+      AccessTier: 'DEEP_ARCHIVE_ACCESS',
+    });
+  });
+
+  it('refuses HeadObject where GetObject is denied: both are the one IAM action s3:GetObject', async () => {
+    const refused = await errorOf(() =>
+      simS3Client(sim, 'eu-west-1').send(
+        new HeadObjectCommand({ Bucket: 'certctl-no-read', Key: 'prod/certctl-0.dump' }),
+      ),
+    );
+    expect(refused.status).toBe(403);
   });
 
   it('answers the bucket configuration calls as the SDK parses them when everything is set', async () => {

@@ -11,10 +11,11 @@
  *   Without either, Cloud Storage soft delete of at least `minPitrDays` is WARNING (deleted and
  *   overwritten dumps stay restorable, but whoever can edit the bucket can turn it off); a shorter
  *   one is still FAILED, saying how long it keeps them.
- *   On S3 the newest dump's own Object Lock retention, when its ranged read sent it (an upload's
- *   own retention overrides the bucket default; S3 sends it only with `s3:GetObjectRetention`), is
- *   the lock judged, as the days from its LastModified to its retain-until date and its own mode;
- *   otherwise the bucket default is, and a pass that rests on it says so.
+ *   On S3 the newest dump's own Object Lock retention, when its ranged read (or, archived, its
+ *   HeadObject) sent it (an upload's own retention overrides the bucket default; S3 sends it only
+ *   with `s3:GetObjectRetention`), is the lock judged, as the days from its LastModified to its
+ *   retain-until date and its own mode; otherwise the bucket default is, and a pass that rests on
+ *   it says so.
  * - Public access: S3 Block Public Access with all four settings on, each on the bucket or its
  *   account (S3 applies the most restrictive combination; the collector reads the account's setting
  *   when the bucket's own does not block everything), or GCS public access prevention `enforced`.
@@ -30,7 +31,9 @@
  *   KMS default (GCS: written with Google-managed keys before the default was set): an upload's
  *   own encryption overrides the bucket default, so a dump written with SSE-S3, aws/s3 or
  *   Google-managed keys under a CMK default is WARNING, and its key is judged as the default's is.
- *   An S3 dump whose read failed is not said to carry a CMK default: NOT_AVAILABLE (how it is
+ *   An archived S3 dump (its bytes served only after a restore) is judged by what HeadObject
+ *   answered of it, as a readable one by its ranged read. An S3 dump whose read failed otherwise
+ *   (or whose HeadObject failed too) is not said to carry a CMK default: NOT_AVAILABLE (how it is
  *   encrypted was not read), or WARNING when S3 refused it for a customer-provided key (SSE-C).
  * - The key must decrypt: a KMS key DescribeKey reports disabled, pending deletion or otherwise
  *   unusable, a KMS key DescribeKey no longer finds (deleted with its material), or a Cloud KMS
@@ -42,7 +45,7 @@
  *   client, no state sent) says so.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { DumpFact } from '../../core/dump-facts.ts';
+import type { DumpFact, NewestDump } from '../../core/dump-facts.ts';
 import {
   DELETED_KMS_KEY,
   deletedKmsKeyFix,
@@ -367,7 +370,13 @@ function judgeEncryption(fact: DumpFact, verdicts: Verdicts): void {
  */
 function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
   const newest = fact.newest;
-  if (newest && fact.location.provider === 'aws' && newest.header.state === 'unknown') {
+  // An archived dump's bytes are unread, but HeadObject answered how it is encrypted: judged below.
+  if (
+    newest &&
+    fact.location.provider === 'aws' &&
+    newest.header.state === 'unknown' &&
+    newest.header.metadata?.state !== 'read'
+  ) {
     judgeUnreadNewest(fact, newest.object.key, newest.header, verdicts);
     return;
   }
@@ -420,17 +429,18 @@ function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
 function judgeUnreadNewest(
   fact: DumpFact,
   key: string,
-  header: { readonly reason: string; readonly customerKey?: true },
+  header: Extract<NewestDump['header'], { readonly state: 'unknown' }>,
   verdicts: Verdicts,
 ): void {
   const dump = `the newest dump ${key}`;
+  const head = header.metadata?.state === 'unknown' ? `; HeadObject failed: ${header.metadata.reason}` : '';
   if (header.customerKey) {
     verdicts.warnings.push(
       `${dump} is encrypted with a customer-provided key (SSE-C), not the bucket default: S3 keeps no copy of that key, so only whoever holds it can read or restore the dump, and this audit cannot check which key it is`,
     );
   } else if (fact.encryption.state === 'read' && fact.encryption.value.customerManagedKey === true) {
     verdicts.unknown.push(
-      `how ${dump} is encrypted (its read failed: ${header.reason}; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
+      `how ${dump} is encrypted (its read failed: ${header.reason}${head}; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
     );
   }
 }

@@ -950,3 +950,76 @@ describe('dumps.protection when the newest dump could not be read', () => {
     );
   });
 });
+
+describe('dumps.protection when the newest dump is archived', () => {
+  const healthy = s3Fact();
+  const KEY = healthy.newest?.object.key;
+  const ARCHIVED = "InvalidObjectState (HTTP 403): The operation is not valid for the object's storage class";
+  /** The newest dump archived in DEEP_ARCHIVE: its bytes unread, what HeadObject answered of it (`metadata`) beside. */
+  const archivedFact = (
+    metadata: { state: 'read' } | { state: 'unknown'; reason: string } | undefined,
+    own: Partial<NonNullable<DumpFact['newest']>> = {},
+    overrides: Partial<DumpFact> = {},
+  ) =>
+    s3Fact({
+      newest: healthy.newest && {
+        ...healthy.newest,
+        header: {
+          state: 'unknown',
+          reason: ARCHIVED,
+          archived: 'DEEP_ARCHIVE',
+          ...(metadata ? { metadata } : {}),
+        },
+        tail: { state: 'unknown', reason: ARCHIVED },
+        ...own,
+      },
+      ...overrides,
+    });
+
+  it('passes when HeadObject says the archived dump is encrypted with the default customer-managed key', () => {
+    // Prepare: before, the unread bytes left how the dump is encrypted unknown on every run.
+    const byDefault = healthy.encryption.state === 'read' ? healthy.encryption.value : undefined;
+    const fact = archivedFact({ state: 'read' }, { ...(byDefault ? { encryption: byDefault } : {}) });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('warns when HeadObject says the archived dump was uploaded with SSE-S3 under a customer-managed default', () => {
+    const fact = archivedFact(
+      { state: 'read' },
+      { encryption: { algorithm: 'AES256', kmsKey: undefined, customerManagedKey: false } },
+    );
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      `the newest dump ${KEY} is encrypted with SSE-S3 (AES256), not a customer-managed KMS key: its upload overrides the bucket default`,
+    );
+  });
+
+  it('fails on the archived dump’s own short retention that HeadObject answered', () => {
+    const fact = archivedFact(
+      { state: 'read' },
+      {
+        encryption: healthy.encryption.state === 'read' ? healthy.encryption.value : undefined,
+        objectLock: { mode: 'COMPLIANCE', retainUntil: new Date(NEWEST_WRITTEN.getTime() + 7 * 86_400_000) },
+      },
+      { versioning: { state: 'absent' } },
+    );
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the Object Lock retention of the newest dump ${KEY} keeps dumps only 7 days (30 required) and versioning is off`,
+    );
+  });
+
+  it('stays NOT_AVAILABLE, naming both failures, when HeadObject failed too', () => {
+    const fact = archivedFact({ state: 'unknown', reason: 'Forbidden (HTTP 403): UnknownError' });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      `how the newest dump ${KEY} is encrypted (its read failed: ${ARCHIVED}; HeadObject failed: Forbidden (HTTP 403): UnknownError; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
+    );
+  });
+});

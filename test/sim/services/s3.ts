@@ -7,7 +7,8 @@
  * - `GET /?list-type=2` ListObjectsV2: `prefix`, `max-keys` (<= 1000, the default), `continuation-token`,
  *   `start-after`, `encoding-type=url`; `IsTruncated`, `NextContinuationToken`, `KeyCount`.
  * - `GET /<key>` GetObject with `Range` (206 + `Content-Range`; 416 InvalidRange), `HEAD /<key>`
- *   HeadObject; both with SSE and (when the bucket has a default retention) Object Lock headers.
+ *   HeadObject; both with SSE, storage class and (when the bucket has a default retention) Object
+ *   Lock headers; HeadObject answers for an archived object too, GetObject refuses it.
  * - `PUT /<key>` PutObject with conditional writes (`If-None-Match: *`, `If-Match: <etag>`; 412
  *   PreconditionFailed), `DELETE /<key>` DeleteObject (204 whether or not the key exists).
  * - `HEAD /` HeadBucket (`x-amz-bucket-region`, even on 301/403), `GET /?location`,
@@ -137,12 +138,22 @@ const bucketSchema = z.strictObject({
   /**
    * Every object's storage class, as a lifecycle transition leaves them. GLACIER and DEEP_ARCHIVE
    * objects are archived: GetObject answers 403 InvalidObjectState with the class until they are
-   * restored (API_GetObject; the SDK's InvalidObjectState carries StorageClass).
+   * restored (API_GetObject; the SDK's InvalidObjectState carries StorageClass), while HeadObject
+   * answers as for any object, with its encryption and Object Lock headers (API_HeadObject).
    */
   storageClass: z
-    .enum(['STANDARD', 'STANDARD_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'])
+    .enum(['STANDARD', 'STANDARD_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'])
     .default('STANDARD'),
-  /** Operations answered with AccessDenied, as for a role without that permission. */
+  /**
+   * With INTELLIGENT_TIERING only: the opt-in archive access tier the objects moved to. GetObject
+   * then answers 403 InvalidObjectState naming the class and `AccessTier`, and HeadObject names the
+   * tier in `x-amz-archive-status` (API_HeadObject ArchiveStatus).
+   */
+  accessTier: z.enum(['ARCHIVE_ACCESS', 'DEEP_ARCHIVE_ACCESS']).optional(),
+  /**
+   * Operations answered with AccessDenied, as for a role without that permission. `GetObject`
+   * denies HeadObject too: both are the IAM action s3:GetObject.
+   */
   denied: z.array(z.enum(S3_OPERATIONS)).default([]),
   /**
    * Other accounts a bucket policy lets read the bucket (its objects, listing and settings, not
@@ -383,7 +394,9 @@ export class S3Sim implements SimService {
     if (
       !reader ||
       (expectedOwner !== undefined && expectedOwner !== bucket.account) ||
-      bucket.denied.includes(operation as S3Operation)
+      bucket.denied.includes(operation as S3Operation) ||
+      // HeadObject is authorized by s3:GetObject (API_HeadObject): a role denied one is denied both.
+      (operation === 'HeadObject' && bucket.denied.includes('GetObject'))
     ) {
       return head
         ? headError(403, regionHeader)
@@ -563,6 +576,10 @@ export class S3Sim implements SimService {
       'content-type': 'application/octet-stream',
       'x-amz-request-id': randomUUID(),
     };
+    // S3 names every storage class but STANDARD in `x-amz-storage-class` (API_HeadObject, API_GetObject).
+    if (bucket.storageClass !== 'STANDARD') headers['x-amz-storage-class'] = bucket.storageClass;
+    const accessTier = bucket.storageClass === 'INTELLIGENT_TIERING' ? bucket.accessTier : undefined;
+    if (accessTier) headers['x-amz-archive-status'] = accessTier;
     const encryption = bucket.uploadEncryption ?? bucket.encryption;
     if (encryption !== 'none' && encryption.algorithm === 'SSE-C') {
       return head
@@ -591,9 +608,13 @@ export class S3Sim implements SimService {
       headers['x-amz-object-lock-mode'] = retention.mode;
       headers['x-amz-object-lock-retain-until-date'] = isoMs(new Date(written.getTime() + days * DAY_MS));
     }
-    if (!head && (bucket.storageClass === 'GLACIER' || bucket.storageClass === 'DEEP_ARCHIVE')) {
+    if (
+      !head &&
+      (bucket.storageClass === 'GLACIER' || bucket.storageClass === 'DEEP_ARCHIVE' || accessTier)
+    ) {
       return s3Error(403, 'InvalidObjectState', "The operation is not valid for the object's storage class", {
         StorageClass: bucket.storageClass,
+        ...(accessTier ? { AccessTier: accessTier } : {}),
       });
     }
     const range = head ? undefined : byteRange(headerText(request.headers.range), object.body.length);
