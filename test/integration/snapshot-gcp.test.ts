@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
 import { describeBackup, gcpSnapshotCloud } from '../../functions/actions/snapshot/gcp.ts';
-import { SNAPSHOT_PURPOSE } from '../../functions/actions/snapshot/model.ts';
+import { SNAPSHOT_PURPOSE, snapshotIdentifier } from '../../functions/actions/snapshot/model.ts';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
@@ -233,6 +233,47 @@ describe('snapshot job on Cloud SQL', () => {
     expect(result.problems.join('')).not.toContain('canary-not-a-secret');
     expect(snapshotExitCode(result)).toBe(2);
   });
+
+  it.each(['OVERDUE', 'SQL_BACKUP_RUN_STATUS_UNSPECIFIED'] as const)(
+    'takes the next attempt at once, not waiting on it until the deadline, when the request’s backup says %s',
+    async (status) => {
+      // Prepare: the request's first backup exists and says `status` (OVERDUE "Indicates a problem";
+      // UNSPECIFIED "The status of the run is unknown").
+      const target = {
+        provider: 'gcp',
+        kind: 'cloudsql-instance',
+        account: PROJECT,
+        region: 'europe-west1',
+        id: 'certctl-pg',
+      } as const;
+      const firstId = snapshotIdentifier(target as never, request.requestId);
+      const { cloudSql, deps } = await start([
+        instance('certctl-pg', {
+          onDemandBackups: {
+            durationMs: 100,
+            existing: [
+              {
+                description: describeBackup(firstId, { 'request-id': request.requestId }),
+                createdAt: '-1h',
+                status,
+              },
+            ],
+          },
+        }),
+      ]);
+
+      // Act
+      const result = await runSnapshotJob(request, deps);
+
+      // Assess
+      expect(result.results[0]).toMatchObject({
+        outcome: 'available',
+        snapshotAttempt: 2,
+        snapshotId: `${firstId}-a2`,
+      });
+      expect(cloudSql.backups.insertCalls).toBe(1);
+    },
+  );
 
   it('inserts a second backup under the attempt name, not re-reporting the failed one, when the same request is re-run after its backup failed', async () => {
     // Prepare
@@ -550,6 +591,40 @@ describe('readiness on Cloud SQL', () => {
     expect(gate?.action).toContain('Wait for bg-certctl-pg-chg-41');
     expect(gate?.action).not.toContain('backup-guard snapshot');
   });
+
+  // SqlBackupRunStatus OVERDUE "Indicates a problem"; SQL_BACKUP_RUN_STATUS_UNSPECIFIED "The status
+  // of the run is unknown" (Cloud SQL Admin v1 reference): neither is a backup being created.
+  it.each(['OVERDUE', 'SQL_BACKUP_RUN_STATUS_UNSPECIFIED'] as const)(
+    'answers NO-GO saying to take a backup, not to wait, beside a backup of ours that says %s',
+    async (status) => {
+      // Prepare: a backup run of ours started ten minutes ago and says `status` (sent as a number).
+      const { readinessDeps } = await start(
+        [
+          instance('certctl-pg', {
+            onDemandBackups: {
+              existing: [
+                {
+                  description: describeBackup('bg-certctl-pg-chg-41', { requestId: 'CHG-41' }),
+                  createdAt: '-10m',
+                  status,
+                },
+              ],
+            },
+          }),
+        ],
+        { pitr: { minPitrDays: 7 } },
+      );
+
+      // Act
+      const result = await runReadinessJob({ providers: ['gcp'] }, readinessDeps);
+
+      // Assess
+      const gate = result.targets[0]?.gates.find((entry) => entry.gate === 'snapshot');
+      expect(gate?.status).toBe('NO-GO');
+      expect(gate?.evidence).not.toContain('still being created');
+      expect(gate?.action).toContain('backup-guard snapshot');
+    },
+  );
 
   it('answers NO-GO without a fresh backup and GO after the snapshot job ran', async () => {
     // Prepare

@@ -80,6 +80,35 @@ describe('Cloud SQL snapshot backend: a DONE backup operation', () => {
     expect((await pollOnce(fakeApi([run('RUNNING')])))?.status).toBe('creating');
   });
 
+  // SqlBackupRunStatus: UNSPECIFIED "The status of the run is unknown"; OVERDUE "overdue across a
+  // given backup window. Indicates a problem" (Cloud SQL Admin v1 reference). Neither is a run being
+  // created: waiting on one ends only at the deadline, and readiness would say to wait for it.
+  it.each([
+    ['OVERDUE', 'OVERDUE'],
+    ['SQL_BACKUP_RUN_STATUS_UNSPECIFIED', 'SQL_BACKUP_RUN_STATUS_UNSPECIFIED'],
+    [0, 'SQL_BACKUP_RUN_STATUS_UNSPECIFIED'],
+    [2, 'OVERDUE'],
+    [42, 'BACKUPRUNSTATUS_42'],
+    [undefined, 'not sent'],
+  ] as const)(
+    'is failed, neither available nor being created, when its backup run says %s',
+    async (status, said) => {
+      const state = await pollOnce(fakeApi([run(undefined, status === undefined ? {} : { status })]));
+      expect(state?.status).toBe('failed');
+      expect(state?.failure).toContain(said);
+      const [listed] = await cloudSqlSnapshotBackend(
+        fakeApi([run(undefined, status === undefined ? {} : { status })]),
+        PROJECT,
+      ).listManual('cloudsql-instance', [{ id: 'certctl-pg' } as never]);
+      expect(listed?.status).toBe('failed');
+    },
+  );
+
+  it('is being created while its backup run is ENQUEUED or RUNNING', async () => {
+    expect((await pollOnce(fakeApi([run('ENQUEUED')])))?.status).toBe('creating');
+    expect((await pollOnce(fakeApi([run(undefined, { status: 3 })])))?.status).toBe('creating');
+  });
+
   it('is judged by its run found by description when the operation names no backup id', async () => {
     expect((await pollOnce(fakeApi([run('FAILED')], undefined)))?.status).toBe('failed');
     expect((await pollOnce(fakeApi([run('SUCCESSFUL')], undefined)))?.status).toBe('available');
