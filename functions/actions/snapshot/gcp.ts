@@ -154,6 +154,9 @@ function stuckAdvice(target: SnapshotTarget): string {
   return 'Repair or restore the instance, or take the backup of the instance that replaces it';
 }
 
+/** Cloud SQL operation statuses of an operation under way (SqlOperationStatus). */
+const OPERATION_UNDER_WAY: ReadonlySet<string> = new Set(['PENDING', 'RUNNING']);
+
 export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string): SnapshotBackend {
   const fromRun = (run: BackupRun, instance: string): BackendSnapshot | undefined => {
     const ours = parseBackupDescription(run.description);
@@ -213,7 +216,15 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       );
     }
     const [operation] = await api.getOperation({ project, operation: snapshot.handle });
-    if (enumName('operationStatus', operation.status as number | string | undefined) !== 'DONE') {
+    // Only PENDING and RUNNING are an operation known to be under way. Any other status (DONE,
+    // SQL_OPERATION_STATUS_UNSPECIFIED "The state of the operation is unknown", a number the protos
+    // do not know) lets the operation's error and then the backup run's own status decide, rather
+    // than waiting on it until the deadline (Cloud SQL Admin v1 reference, SqlOperationStatus).
+    if (
+      OPERATION_UNDER_WAY.has(
+        enumName('operationStatus', operation.status as number | string | undefined) ?? '',
+      )
+    ) {
       return { ...snapshot, status: 'creating' };
     }
     const errors = operation.error?.errors ?? [];
@@ -225,7 +236,7 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       };
     }
     const id = nonEmpty(String(toNumber(operation.backupContext?.backupId as never) ?? ''));
-    // The operation says DONE without an error; the backup run itself says whether it succeeded
+    // The operation is not under way and has no error; the backup run itself says whether it succeeded
     // (a DONE operation's run can still say FAILED or SKIPPED), when it started and how it is
     // encrypted. The run is found by the id the operation names, else by our id in its description.
     // A run not listed, or still ENQUEUED or RUNNING, is not claimed available: it stays pending and
