@@ -486,6 +486,16 @@ describe('maintenance job on Cloud SQL, a start time not sent', () => {
 describe('prune on Cloud SQL', () => {
   const ours = (id: string, expires: string) =>
     `${SNAPSHOT_PURPOSE}; id=${id}; reason=old; requested-by=bob; request-id=r-${id}; expires-at=${expires}`;
+  const toDelete = (result: Awaited<ReturnType<typeof runPruneJob>>) =>
+    result.entries.filter((entry) => entry.decision === 'delete').map((entry) => entry.snapshotId);
+  /** The runs of certctl-pg left once the simulator's deletes (500 ms) are done: our id, or the description. */
+  const remainingRuns = async (cloudSql: CloudSqlSim) => {
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    return cloudSql.backups
+      .runs(PROJECT, 'certctl-pg', new Date())
+      .map(({ run }) => run.description.split('; ')[1] ?? run.description)
+      .sort();
+  };
 
   it('deletes only expired backups of ours and keeps the newest successful one and everyone else’s', async () => {
     // Prepare
@@ -506,15 +516,38 @@ describe('prune on Cloud SQL', () => {
     const applied = await runPruneJob({ apply: true }, deps);
 
     // Assess
-    expect(
-      dryRun.entries.filter((entry) => entry.decision === 'delete').map((entry) => entry.snapshotId),
-    ).toEqual(['certctl-premaint-old']);
+    expect(toDelete(dryRun)).toEqual(['certctl-premaint-old']);
     expect(applied.deleted).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    const remaining = cloudSql.backups
-      .runs(PROJECT, 'certctl-pg', new Date())
-      .map(({ run }) => run.description.split('; ')[1] ?? run.description);
-    expect(remaining.sort()).toEqual(['id=certctl-premaint-new', 'manual backup before the upgrade']);
+    expect(await remainingRuns(cloudSql)).toEqual([
+      'id=certctl-premaint-new',
+      'manual backup before the upgrade',
+    ]);
+  });
+
+  it('deletes an expired backup of ours again when its earlier deletion failed, instead of keeping it as being deleted', async () => {
+    // Prepare: SqlBackupRunStatus DELETION_FAILED, "The backup deletion failed": the run is still there.
+    const { cloudSql, deps } = await start([
+      instance('certctl-pg', {
+        onDemandBackups: {
+          existing: [
+            {
+              description: ours('certctl-premaint-undeleted', '2020-01-01T00:00:00.000Z'),
+              createdAt: '-40d',
+              status: 'DELETION_FAILED',
+            },
+            { description: ours('certctl-premaint-kept', '2999-01-01T00:00:00.000Z'), createdAt: '-1d' },
+          ],
+        },
+      }),
+    ]);
+
+    // Act
+    const applied = await runPruneJob({ apply: true }, deps);
+
+    // Assess
+    expect(toDelete(applied)).toEqual(['certctl-premaint-undeleted']);
+    expect(applied.deleted).toBe(1);
+    expect(await remainingRuns(cloudSql)).toEqual(['id=certctl-premaint-kept']);
   });
 });
 

@@ -82,8 +82,11 @@ export function parseBackupDescription(
 
 /**
  * A backup run's status as the snapshot action and readiness read it. Only ENQUEUED and RUNNING are
- * a backup being created ("was enqueued", "is in progress"); SUCCESSFUL is the one usable state.
- * Any other is failed, never awaited: FAILED and SKIPPED ended; OVERDUE "Indicates a problem";
+ * a backup being created ("was enqueued", "is in progress"); SUCCESSFUL is the one usable state;
+ * DELETION_PENDING ("about to be deleted") and DELETED are going. Any other is failed, never
+ * awaited: FAILED and SKIPPED ended; DELETION_FAILED ("The backup deletion failed") is a run still
+ * there, which pruning deletes again once expired rather than keeping it as being deleted;
+ * OVERDUE "Indicates a problem";
  * SQL_BACKUP_RUN_STATUS_UNSPECIFIED says "The status of the run is unknown", which is also what an
  * absent status decodes to; a number the protos do not know ({@link enumName}'s
  * `BACKUPRUNSTATUS_<n>`) is a state nobody documented to end (Cloud SQL Admin v1 reference,
@@ -94,8 +97,7 @@ function runStatus(run: BackupRun): string {
   const status = enumName('backupRunStatus', run.status as number | string | undefined);
   if (status === 'SUCCESSFUL') return 'available';
   if (status === 'ENQUEUED' || status === 'RUNNING') return 'creating';
-  if (status === 'DELETION_PENDING' || status === 'DELETED' || status === 'DELETION_FAILED')
-    return 'deleting';
+  if (status === 'DELETION_PENDING' || status === 'DELETED') return 'deleting';
   return 'failed';
 }
 
@@ -104,6 +106,8 @@ function runEnding(run: BackupRun): string {
   const status = enumName('backupRunStatus', run.status as number | string | undefined);
   if (status === 'FAILED' || status === 'SKIPPED') return `ended ${status}`;
   if (status === 'OVERDUE') return 'is OVERDUE (Cloud SQL: "Indicates a problem"): not a backup to wait for';
+  if (status === 'DELETION_FAILED')
+    return 'is DELETION_FAILED: a deletion of it failed, so it is not counted';
   return `${status === undefined ? 'status not sent' : `is ${status}`} (not a status of a backup being created or done): not a backup to wait for`;
 }
 

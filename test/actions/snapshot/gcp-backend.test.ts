@@ -97,6 +97,8 @@ describe('Cloud SQL snapshot backend: a DONE backup operation', () => {
     [0, 'SQL_BACKUP_RUN_STATUS_UNSPECIFIED'],
     [2, 'OVERDUE'],
     [42, 'BACKUPRUNSTATUS_42'],
+    // "The backup deletion failed": still there, not counted, and pruned again once expired.
+    [8, 'DELETION_FAILED'],
     [undefined, 'not sent'],
   ] as const)(
     'is failed, neither available nor being created, when its backup run says %s',

@@ -36,11 +36,12 @@ export const onDemandBackupsSchema = z
           description: z.string().max(1024).default(''),
           createdAt: simTimeSchema.prefault('-2d'),
           /**
-           * OVERDUE and SQL_BACKUP_RUN_STATUS_UNSPECIFIED (sent as 0, or left out) stay so: a run
-           * Cloud SQL says indicates a problem, and one whose status it says is unknown.
+           * OVERDUE, SQL_BACKUP_RUN_STATUS_UNSPECIFIED (sent as 0) and DELETION_FAILED stay so
+           * until the run is deleted: a run Cloud SQL says indicates a problem, one whose status it
+           * says is unknown, and one whose deletion failed.
            */
           status: z
-            .enum(['SUCCESSFUL', 'FAILED', 'OVERDUE', 'SQL_BACKUP_RUN_STATUS_UNSPECIFIED'])
+            .enum(['SUCCESSFUL', 'FAILED', 'OVERDUE', 'SQL_BACKUP_RUN_STATUS_UNSPECIFIED', 'DELETION_FAILED'])
             .default('SUCCESSFUL'),
         }),
       )
