@@ -197,14 +197,18 @@ export async function listInstances(
     }
     // A 200 can still say that it left instances out (a region did not answer): a listing that
     // may be incomplete must not be judged complete, or the missing instances read as deleted.
-    const incomplete = (page.warnings ?? []).find((warning) =>
-      INCOMPLETE_LIST_WARNINGS.has(String(warning.code)),
-    );
+    // So may a warning whose code Google does not document, or documents only as "unknown or unset".
+    const incomplete = (page.warnings ?? [])
+      .map((warning) => ({ warning, code: enumName('apiWarningCode', warning.code) ?? WARNING_UNSPECIFIED }))
+      .find(({ code }) => !WARNINGS_NOT_ABOUT_THE_LIST.has(code));
     if (incomplete) {
-      const code = String(incomplete.code);
-      const region = nonEmpty(incomplete.region);
+      const { warning, code } = incomplete;
+      const region = nonEmpty(warning.region);
+      const unknown = INCOMPLETE_LIST_WARNINGS.has(code)
+        ? ''
+        : ' (a warning this tool does not know to leave the listing complete)';
       throw new CloudApiError(
-        `Cloud SQL instances.list for project ${project} may be incomplete: ${code}${region ? ` (region ${region})` : ''}: ${nonEmpty(incomplete.message) ?? 'the returned result set may be incomplete'}.`,
+        `Cloud SQL instances.list for project ${project} may be incomplete: ${code}${region ? ` (region ${region})` : ''}: ${nonEmpty(warning.message) ?? 'the returned result set may be incomplete'}${unknown}.`,
         code,
       );
     }
@@ -242,6 +246,20 @@ const INCOMPLETE_LIST_WARNINGS: ReadonlySet<string> = new Set([
   'REGION_UNREACHABLE',
   'MAX_RESULTS_EXCEEDS_LIMIT',
 ]);
+
+/**
+ * The `SqlApiWarningCode`s Google documents for something other than a listing's result set:
+ * COMPROMISED_CREDENTIALS "when user tries to create/update a user with credentials that have
+ * previously been compromised", INTERNAL_STATE_FAILURE "when the operation succeeds but some
+ * non-critical workflow state failed" (Cloud SQL Admin v1 reference, ApiWarning). Any other warning
+ * on instances.list, SQL_API_WARNING_CODE_UNSPECIFIED ("An unknown or unset warning type") and a
+ * number the protos do not know included, leaves the listing possibly incomplete.
+ */
+const WARNINGS_NOT_ABOUT_THE_LIST: ReadonlySet<string> = new Set([
+  'COMPROMISED_CREDENTIALS',
+  'INTERNAL_STATE_FAILURE',
+]);
+const WARNING_UNSPECIFIED = 'SQL_API_WARNING_CODE_UNSPECIFIED';
 
 /** The window from `getLatestRecoveryTime`, or unknown with the API's error code. */
 async function recoveryWindow(

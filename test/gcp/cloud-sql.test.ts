@@ -440,41 +440,67 @@ describe('readCloudSqlPitrFacts', () => {
     });
   });
 
-  it('fails the whole project, not judges it complete, when instances.list warns that a region was unreachable', async () => {
-    // Prepare: the simulator's answer with the API's "the returned result set may be incomplete"
-    // warning added (ApiWarning REGION_UNREACHABLE, sent with HTTP 200).
-    const unreachable: SimService & { inner?: SimService } = {
-      name: 'region-unreachable',
+  /** The simulator's instances.list answers with `warnings` added (sent with HTTP 200). */
+  function warningAnswer(warnings: readonly Record<string, unknown>[]): SimService & { inner?: SimService } {
+    return {
+      name: 'list-warnings',
       matches: (request) => request.method === 'GET' && request.path === `/v1/projects/${PROJECT}/instances`,
       async handle(request, context) {
         const answer = await (this.inner as SimService).handle(request, context);
         const body = JSON.parse(String(answer.body)) as Record<string, unknown>;
-        body.warnings = [{ code: 1, message: 'One or more regions are unreachable.', region: 'us-central1' }];
+        body.warnings = warnings;
         return { ...answer, body: JSON.stringify(body) };
       },
       throttled: () => ({ status: 500, body: '' }),
       serverError: () => ({ status: 500, body: '' }),
     };
-    ({ sim } = await startGcpSim(cloudSqlScenario([instance('db')]), { extraServices: [unreachable] }));
-    unreachable.inner = sim.service('cloudSql');
+  }
 
-    // The lean decoder and gax alike.
-    for (const leanDecoding of [true, false]) {
-      const clients = new GcpClientFactory({ endpoint: sim.endpoint, leanDecoding });
-      try {
-        // Act
-        const reading = readCloudSqlPitrFacts(clients.cloudSql(), PROJECT, parsePolicy({}));
+  // A warning with HTTP 200 that the result set may be incomplete (ApiWarning REGION_UNREACHABLE),
+  // and ones that do not say it is complete (Cloud SQL Admin v1 reference, SqlApiWarningCode):
+  // SQL_API_WARNING_CODE_UNSPECIFIED "An unknown or unset warning type", and a number the protos
+  // do not know (a warning newer than the library).
+  it.each([
+    ['a region was unreachable', { code: 1, region: 'us-central1' }, 'REGION_UNREACHABLE', 'us-central1'],
+    ['code 0', { code: 0 }, 'SQL_API_WARNING_CODE_UNSPECIFIED', 'Something about this listing'],
+    ['code 9', { code: 9 }, 'APIWARNINGCODE_9', 'does not know'],
+  ])(
+    'fails the whole project, not judges it complete, when instances.list warns that %s',
+    async (_case, warning, code, said) => {
+      // Prepare
+      const warned = warningAnswer([{ message: 'Something about this listing.', ...warning }]);
+      ({ sim } = await startGcpSim(cloudSqlScenario([instance('db')]), { extraServices: [warned] }));
+      warned.inner = sim.service('cloudSql');
 
-        // Assess
-        await expect(reading).rejects.toBeInstanceOf(CloudApiError);
-        await expect(reading).rejects.toMatchObject({
-          code: 'REGION_UNREACHABLE',
-          message: expect.stringContaining('us-central1'),
-        });
-      } finally {
-        await clients.close();
+      // The lean decoder and gax alike.
+      for (const leanDecoding of [true, false]) {
+        const clients = new GcpClientFactory({ endpoint: sim.endpoint, leanDecoding });
+        try {
+          // Act
+          const reading = readCloudSqlPitrFacts(clients.cloudSql(), PROJECT, parsePolicy({}));
+
+          // Assess
+          await expect(reading).rejects.toBeInstanceOf(CloudApiError);
+          await expect(reading).rejects.toMatchObject({ code, message: expect.stringContaining(said) });
+        } finally {
+          await clients.close();
+        }
       }
-    }
+    },
+  );
+
+  it('judges the listing when instances.list warns of something that is not about the listing (COMPROMISED_CREDENTIALS)', async () => {
+    // Prepare: a warning Google documents for creating or updating a user, not for a listing.
+    const warned = warningAnswer([{ code: 3, message: 'Credentials were compromised.' }]);
+    ({ sim } = await startGcpSim(cloudSqlScenario([instance('db')]), { extraServices: [warned] }));
+    warned.inner = sim.service('cloudSql');
+    factory = new GcpClientFactory({ endpoint: sim.endpoint });
+
+    // Act
+    const facts = await readCloudSqlPitrFacts(factory.cloudSql(), PROJECT, parsePolicy({}));
+
+    // Assess
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['db']);
   });
 
   /**

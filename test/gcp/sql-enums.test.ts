@@ -18,6 +18,7 @@ describe('Cloud SQL enum copy', () => {
       backupTier: v1.BackupConfiguration.nested.BackupTier.values,
       backupRunStatus: v1.SqlBackupRunStatus.values,
       backupRunType: v1.SqlBackupRunType.values,
+      apiWarningCode: v1.ApiWarning.nested.SqlApiWarningCode.values,
       operationStatus: v1.Operation.nested.SqlOperationStatus.values,
     };
     // Assess

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
 import { describeBackup, gcpSnapshotCloud } from '../../functions/actions/snapshot/gcp.ts';
-import { SNAPSHOT_PURPOSE } from '../../functions/actions/snapshot/model.ts';
+import { SNAPSHOT_PURPOSE, snapshotIdentifier } from '../../functions/actions/snapshot/model.ts';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
@@ -234,6 +234,47 @@ describe('snapshot job on Cloud SQL', () => {
     expect(snapshotExitCode(result)).toBe(2);
   });
 
+  it.each(['OVERDUE', 'SQL_BACKUP_RUN_STATUS_UNSPECIFIED'] as const)(
+    'takes the next attempt at once, not waiting on it until the deadline, when the request’s backup says %s',
+    async (status) => {
+      // Prepare: the request's first backup exists and says `status` (OVERDUE "Indicates a problem";
+      // UNSPECIFIED "The status of the run is unknown").
+      const target = {
+        provider: 'gcp',
+        kind: 'cloudsql-instance',
+        account: PROJECT,
+        region: 'europe-west1',
+        id: 'certctl-pg',
+      } as const;
+      const firstId = snapshotIdentifier(target as never, request.requestId);
+      const { cloudSql, deps } = await start([
+        instance('certctl-pg', {
+          onDemandBackups: {
+            durationMs: 100,
+            existing: [
+              {
+                description: describeBackup(firstId, { 'request-id': request.requestId }),
+                createdAt: '-1h',
+                status,
+              },
+            ],
+          },
+        }),
+      ]);
+
+      // Act
+      const result = await runSnapshotJob(request, deps);
+
+      // Assess
+      expect(result.results[0]).toMatchObject({
+        outcome: 'available',
+        snapshotAttempt: 2,
+        snapshotId: `${firstId}-a2`,
+      });
+      expect(cloudSql.backups.insertCalls).toBe(1);
+    },
+  );
+
   it('inserts a second backup under the attempt name, not re-reporting the failed one, when the same request is re-run after its backup failed', async () => {
     // Prepare
     const { cloudSql, deps } = await start([instance('certctl-pg-broken', backup(100, { fails: true }))]);
@@ -445,6 +486,16 @@ describe('maintenance job on Cloud SQL, a start time not sent', () => {
 describe('prune on Cloud SQL', () => {
   const ours = (id: string, expires: string) =>
     `${SNAPSHOT_PURPOSE}; id=${id}; reason=old; requested-by=bob; request-id=r-${id}; expires-at=${expires}`;
+  const toDelete = (result: Awaited<ReturnType<typeof runPruneJob>>) =>
+    result.entries.filter((entry) => entry.decision === 'delete').map((entry) => entry.snapshotId);
+  /** The runs of certctl-pg left once the simulator's deletes (500 ms) are done: our id, or the description. */
+  const remainingRuns = async (cloudSql: CloudSqlSim) => {
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    return cloudSql.backups
+      .runs(PROJECT, 'certctl-pg', new Date())
+      .map(({ run }) => run.description.split('; ')[1] ?? run.description)
+      .sort();
+  };
 
   it('deletes only expired backups of ours and keeps the newest successful one and everyone else’s', async () => {
     // Prepare
@@ -465,15 +516,38 @@ describe('prune on Cloud SQL', () => {
     const applied = await runPruneJob({ apply: true }, deps);
 
     // Assess
-    expect(
-      dryRun.entries.filter((entry) => entry.decision === 'delete').map((entry) => entry.snapshotId),
-    ).toEqual(['certctl-premaint-old']);
+    expect(toDelete(dryRun)).toEqual(['certctl-premaint-old']);
     expect(applied.deleted).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    const remaining = cloudSql.backups
-      .runs(PROJECT, 'certctl-pg', new Date())
-      .map(({ run }) => run.description.split('; ')[1] ?? run.description);
-    expect(remaining.sort()).toEqual(['id=certctl-premaint-new', 'manual backup before the upgrade']);
+    expect(await remainingRuns(cloudSql)).toEqual([
+      'id=certctl-premaint-new',
+      'manual backup before the upgrade',
+    ]);
+  });
+
+  it('deletes an expired backup of ours again when its earlier deletion failed, instead of keeping it as being deleted', async () => {
+    // Prepare: SqlBackupRunStatus DELETION_FAILED, "The backup deletion failed": the run is still there.
+    const { cloudSql, deps } = await start([
+      instance('certctl-pg', {
+        onDemandBackups: {
+          existing: [
+            {
+              description: ours('certctl-premaint-undeleted', '2020-01-01T00:00:00.000Z'),
+              createdAt: '-40d',
+              status: 'DELETION_FAILED',
+            },
+            { description: ours('certctl-premaint-kept', '2999-01-01T00:00:00.000Z'), createdAt: '-1d' },
+          ],
+        },
+      }),
+    ]);
+
+    // Act
+    const applied = await runPruneJob({ apply: true }, deps);
+
+    // Assess
+    expect(toDelete(applied)).toEqual(['certctl-premaint-undeleted']);
+    expect(applied.deleted).toBe(1);
+    expect(await remainingRuns(cloudSql)).toEqual(['id=certctl-premaint-kept']);
   });
 });
 
@@ -550,6 +624,40 @@ describe('readiness on Cloud SQL', () => {
     expect(gate?.action).toContain('Wait for bg-certctl-pg-chg-41');
     expect(gate?.action).not.toContain('backup-guard snapshot');
   });
+
+  // SqlBackupRunStatus OVERDUE "Indicates a problem"; SQL_BACKUP_RUN_STATUS_UNSPECIFIED "The status
+  // of the run is unknown" (Cloud SQL Admin v1 reference): neither is a backup being created.
+  it.each(['OVERDUE', 'SQL_BACKUP_RUN_STATUS_UNSPECIFIED'] as const)(
+    'answers NO-GO saying to take a backup, not to wait, beside a backup of ours that says %s',
+    async (status) => {
+      // Prepare: a backup run of ours started ten minutes ago and says `status` (sent as a number).
+      const { readinessDeps } = await start(
+        [
+          instance('certctl-pg', {
+            onDemandBackups: {
+              existing: [
+                {
+                  description: describeBackup('bg-certctl-pg-chg-41', { requestId: 'CHG-41' }),
+                  createdAt: '-10m',
+                  status,
+                },
+              ],
+            },
+          }),
+        ],
+        { pitr: { minPitrDays: 7 } },
+      );
+
+      // Act
+      const result = await runReadinessJob({ providers: ['gcp'] }, readinessDeps);
+
+      // Assess
+      const gate = result.targets[0]?.gates.find((entry) => entry.gate === 'snapshot');
+      expect(gate?.status).toBe('NO-GO');
+      expect(gate?.evidence).not.toContain('still being created');
+      expect(gate?.action).toContain('backup-guard snapshot');
+    },
+  );
 
   it('answers NO-GO without a fresh backup and GO after the snapshot job ran', async () => {
     // Prepare

@@ -80,13 +80,35 @@ export function parseBackupDescription(
   return { id, tags };
 }
 
+/**
+ * A backup run's status as the snapshot action and readiness read it. Only ENQUEUED and RUNNING are
+ * a backup being created ("was enqueued", "is in progress"); SUCCESSFUL is the one usable state;
+ * DELETION_PENDING ("about to be deleted") and DELETED are going. Any other is failed, never
+ * awaited: FAILED and SKIPPED ended; DELETION_FAILED ("The backup deletion failed") is a run still
+ * there, which pruning deletes again once expired rather than keeping it as being deleted;
+ * OVERDUE "Indicates a problem";
+ * SQL_BACKUP_RUN_STATUS_UNSPECIFIED says "The status of the run is unknown", which is also what an
+ * absent status decodes to; a number the protos do not know ({@link enumName}'s
+ * `BACKUPRUNSTATUS_<n>`) is a state nobody documented to end (Cloud SQL Admin v1 reference,
+ * SqlBackupRunStatus). Waiting on one of those would end only at the deadline, and readiness would
+ * say to wait for it rather than take a backup.
+ */
 function runStatus(run: BackupRun): string {
   const status = enumName('backupRunStatus', run.status as number | string | undefined);
   if (status === 'SUCCESSFUL') return 'available';
-  if (status === 'FAILED' || status === 'SKIPPED') return 'failed';
-  if (status === 'DELETION_PENDING' || status === 'DELETED' || status === 'DELETION_FAILED')
-    return 'deleting';
-  return 'creating';
+  if (status === 'ENQUEUED' || status === 'RUNNING') return 'creating';
+  if (status === 'DELETION_PENDING' || status === 'DELETED') return 'deleting';
+  return 'failed';
+}
+
+/** How a failed run's reason says its status: `ended FAILED`, or why a status of no end counts as failed. */
+function runEnding(run: BackupRun): string {
+  const status = enumName('backupRunStatus', run.status as number | string | undefined);
+  if (status === 'FAILED' || status === 'SKIPPED') return `ended ${status}`;
+  if (status === 'OVERDUE') return 'is OVERDUE (Cloud SQL: "Indicates a problem"): not a backup to wait for';
+  if (status === 'DELETION_FAILED')
+    return 'is DELETION_FAILED: a deletion of it failed, so it is not counted';
+  return `${status === undefined ? 'status not sent' : `is ${status}`} (not a status of a backup being created or done): not a backup to wait for`;
 }
 
 /**
@@ -136,6 +158,9 @@ function stuckAdvice(target: SnapshotTarget): string {
   return 'Repair or restore the instance, or take the backup of the instance that replaces it';
 }
 
+/** Cloud SQL operation statuses of an operation under way (SqlOperationStatus). */
+const OPERATION_UNDER_WAY: ReadonlySet<string> = new Set(['PENDING', 'RUNNING']);
+
 export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string): SnapshotBackend {
   const fromRun = (run: BackupRun, instance: string): BackendSnapshot | undefined => {
     const ours = parseBackupDescription(run.description);
@@ -143,7 +168,7 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
     const status = runStatus(run);
     const failure =
       status === 'failed'
-        ? `backup run ${String(run.id ?? '')} ended ${enumName('backupRunStatus', run.status as number | string | undefined)}${
+        ? `backup run ${String(run.id ?? '')} ${runEnding(run)}${
             run.error?.message ? `: ${run.error.code ? `${run.error.code}: ` : ''}${run.error.message}` : ''
           }`
         : undefined;
@@ -195,7 +220,15 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       );
     }
     const [operation] = await api.getOperation({ project, operation: snapshot.handle });
-    if (enumName('operationStatus', operation.status as number | string | undefined) !== 'DONE') {
+    // Only PENDING and RUNNING are an operation known to be under way. Any other status (DONE,
+    // SQL_OPERATION_STATUS_UNSPECIFIED "The state of the operation is unknown", a number the protos
+    // do not know) lets the operation's error and then the backup run's own status decide, rather
+    // than waiting on it until the deadline (Cloud SQL Admin v1 reference, SqlOperationStatus).
+    if (
+      OPERATION_UNDER_WAY.has(
+        enumName('operationStatus', operation.status as number | string | undefined) ?? '',
+      )
+    ) {
       return { ...snapshot, status: 'creating' };
     }
     const errors = operation.error?.errors ?? [];
@@ -207,11 +240,12 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       };
     }
     const id = nonEmpty(String(toNumber(operation.backupContext?.backupId as never) ?? ''));
-    // The operation says DONE without an error; the backup run itself says whether it succeeded
+    // The operation is not under way and has no error; the backup run itself says whether it succeeded
     // (a DONE operation's run can still say FAILED or SKIPPED), when it started and how it is
     // encrypted. The run is found by the id the operation names, else by our id in its description.
-    // A run not listed, or whose status is not (yet) SUCCESSFUL or FAILED, is not claimed available:
-    // it stays pending and is read again from the listing next round (the deadline bounds it).
+    // A run not listed, or still ENQUEUED or RUNNING, is not claimed available: it stays pending and
+    // is read again from the listing next round (the deadline bounds it). Any other status is final
+    // (runStatus).
     const runs = await listRuns(snapshot.target);
     const run = id
       ? runs.find((entry) => entry.handle === `run:${id}`)

@@ -150,9 +150,9 @@ export const SNAPSHOT_ID_PREFIX = 'certctl-premaint';
 /**
  * How many snapshots one request takes of one target at most. When the request's snapshot of a
  * target ended failed or is being deleted (RDS `failed`/`deleting`; Cloud SQL FAILED, SKIPPED,
- * DELETION_*), a later run of the request (the next maintenance scan, the same ticket asked again)
- * takes one more, named `<name>-a2`, `<name>-a3`, instead of reporting the failed one forever; past
- * this many it reports the attempts and takes none.
+ * OVERDUE, UNSPECIFIED or unknown, DELETION_*), a later run of the request (the next maintenance
+ * scan, the same ticket asked again) takes one more, named `<name>-a2`, `<name>-a3`, instead of
+ * reporting the failed one forever; past this many it reports the attempts and takes none.
  */
 export const MAX_SNAPSHOT_ATTEMPTS = 3;
 

@@ -622,7 +622,8 @@ function pollDelay(waitedMs: number, policy: SnapshotsPolicy): number {
 
 /**
  * Whether a snapshot's state will not change into `available` any more: done, failed, or being
- * deleted (RDS `deleting`; Cloud SQL `DELETION_*`, which the backend says as `deleting`).
+ * deleted (RDS `deleting`; Cloud SQL DELETION_PENDING and DELETED, which the backend says as
+ * `deleting`, and DELETION_FAILED, which it says as `failed`).
  */
 function isFinal(status: string): boolean {
   return status === 'available' || endedFailed(status);

@@ -13,12 +13,20 @@ const SNAPSHOT_ID = 'bg-certctl-pg-chg-42';
 const RUN_ID = '1800000000001';
 
 /** A fake API whose operation is DONE (no error) and whose listing holds `runs`. */
-function fakeApi(runs: Record<string, unknown>[], backupId: string | undefined = RUN_ID): CloudSqlBackupsApi {
+function fakeApi(
+  runs: Record<string, unknown>[],
+  backupId: string | undefined = RUN_ID,
+  operationStatus: string | number = 'DONE',
+): CloudSqlBackupsApi {
   return {
     insert: async () => [{}],
     delete: async () => [{}],
     getOperation: async () => [
-      { name: 'op-1', status: 'DONE', ...(backupId ? { backupContext: { backupId } } : {}) } as never,
+      {
+        name: 'op-1',
+        status: operationStatus,
+        ...(backupId ? { backupContext: { backupId } } : {}),
+      } as never,
     ],
     list: async () => [{ items: runs as never }],
     // backupRuns.get: the run of that id, else NOT_FOUND (gRPC code 5) as Cloud SQL answers.
@@ -80,10 +88,61 @@ describe('Cloud SQL snapshot backend: a DONE backup operation', () => {
     expect((await pollOnce(fakeApi([run('RUNNING')])))?.status).toBe('creating');
   });
 
+  // SqlBackupRunStatus: UNSPECIFIED "The status of the run is unknown"; OVERDUE "overdue across a
+  // given backup window. Indicates a problem" (Cloud SQL Admin v1 reference). Neither is a run being
+  // created: waiting on one ends only at the deadline, and readiness would say to wait for it.
+  it.each([
+    ['OVERDUE', 'OVERDUE'],
+    ['SQL_BACKUP_RUN_STATUS_UNSPECIFIED', 'SQL_BACKUP_RUN_STATUS_UNSPECIFIED'],
+    [0, 'SQL_BACKUP_RUN_STATUS_UNSPECIFIED'],
+    [2, 'OVERDUE'],
+    [42, 'BACKUPRUNSTATUS_42'],
+    // "The backup deletion failed": still there, not counted, and pruned again once expired.
+    [8, 'DELETION_FAILED'],
+    [undefined, 'not sent'],
+  ] as const)(
+    'is failed, neither available nor being created, when its backup run says %s',
+    async (status, said) => {
+      const state = await pollOnce(fakeApi([run(undefined, status === undefined ? {} : { status })]));
+      expect(state?.status).toBe('failed');
+      expect(state?.failure).toContain(said);
+      const [listed] = await cloudSqlSnapshotBackend(
+        fakeApi([run(undefined, status === undefined ? {} : { status })]),
+        PROJECT,
+      ).listManual('cloudsql-instance', [{ id: 'certctl-pg' } as never]);
+      expect(listed?.status).toBe('failed');
+    },
+  );
+
+  it('is being created while its backup run is ENQUEUED or RUNNING', async () => {
+    expect((await pollOnce(fakeApi([run('ENQUEUED')])))?.status).toBe('creating');
+    expect((await pollOnce(fakeApi([run(undefined, { status: 3 })])))?.status).toBe('creating');
+  });
+
   it('is judged by its run found by description when the operation names no backup id', async () => {
     expect((await pollOnce(fakeApi([run('FAILED')], undefined)))?.status).toBe('failed');
     expect((await pollOnce(fakeApi([run('SUCCESSFUL')], undefined)))?.status).toBe('available');
     expect((await pollOnce(fakeApi([], undefined)))?.status).not.toBe('available');
+  });
+});
+
+describe('Cloud SQL snapshot backend: a backup operation whose status is not PENDING, RUNNING or DONE', () => {
+  // SqlOperationStatus SQL_OPERATION_STATUS_UNSPECIFIED: "The state of the operation is unknown"
+  // (Cloud SQL Admin v1 reference); a number the protos do not know is no documented state either.
+  // Neither is an operation known to be running: the backup run's own status says what the backup is.
+  it.each(['SQL_OPERATION_STATUS_UNSPECIFIED', 0, 9])(
+    'is judged by its backup run (operation status %s)',
+    async (status) => {
+      expect((await pollOnce(fakeApi([run('SUCCESSFUL')], RUN_ID, status)))?.status).toBe('available');
+      expect((await pollOnce(fakeApi([run('FAILED')], RUN_ID, status)))?.status).toBe('failed');
+      expect((await pollOnce(fakeApi([run('RUNNING')], RUN_ID, status)))?.status).toBe('creating');
+      expect((await pollOnce(fakeApi([], RUN_ID, status)))?.status).toBe('creating');
+    },
+  );
+
+  it('is still being created while the operation is PENDING or RUNNING, whatever the run says', async () => {
+    expect((await pollOnce(fakeApi([run('SUCCESSFUL')], RUN_ID, 'PENDING')))?.status).toBe('creating');
+    expect((await pollOnce(fakeApi([run('SUCCESSFUL')], RUN_ID, 2)))?.status).toBe('creating');
   });
 });
 

@@ -35,7 +35,14 @@ export const onDemandBackupsSchema = z
         z.strictObject({
           description: z.string().max(1024).default(''),
           createdAt: simTimeSchema.prefault('-2d'),
-          status: z.enum(['SUCCESSFUL', 'FAILED']).default('SUCCESSFUL'),
+          /**
+           * OVERDUE, SQL_BACKUP_RUN_STATUS_UNSPECIFIED (sent as 0) and DELETION_FAILED stay so
+           * until the run is deleted: a run Cloud SQL says indicates a problem, one whose status it
+           * says is unknown, and one whose deletion failed.
+           */
+          status: z
+            .enum(['SUCCESSFUL', 'FAILED', 'OVERDUE', 'SQL_BACKUP_RUN_STATUS_UNSPECIFIED', 'DELETION_FAILED'])
+            .default('SUCCESSFUL'),
         }),
       )
       .default([]),
@@ -81,6 +88,8 @@ export interface SimBackupRun {
   readonly enqueuedAt: Date;
   readonly durationMs: number;
   readonly fails: boolean;
+  /** A status the run keeps whatever the clock says (an existing OVERDUE or UNSPECIFIED run). */
+  readonly stuck?: string;
   /** Set by a delete: the run is DELETION_PENDING until then, gone after. */
   deletedAt?: Date;
 }
@@ -113,6 +122,7 @@ export function operationStatus(operation: SimOperation, now: Date): OperationSt
 export function runStatus(run: SimBackupRun, now: Date): string | undefined {
   if (run.deletedAt)
     return now.getTime() >= run.deletedAt.getTime() + DELETE_MS ? undefined : 'DELETION_PENDING';
+  if (run.stuck) return run.stuck;
   const elapsed = now.getTime() - run.enqueuedAt.getTime();
   if (elapsed >= run.durationMs) return run.fails ? 'FAILED' : 'SUCCESSFUL';
   return elapsed < pendingMs(run.durationMs) ? 'ENQUEUED' : 'RUNNING';
@@ -149,6 +159,9 @@ export class CloudSqlBackupStore {
         enqueuedAt: (existing.createdAt as SimTime).at(now),
         durationMs: 0,
         fails: existing.status === 'FAILED',
+        ...(existing.status === 'SUCCESSFUL' || existing.status === 'FAILED'
+          ? {}
+          : { stuck: existing.status }),
       });
     }
     if (spec.busyForMs !== undefined) this.setBusy(project, instance, spec.busyForMs, now);
