@@ -40,6 +40,7 @@ import { type Policy, policyProviders } from '../core/policy.ts';
 import type { ReadinessWaiver } from '../core/snapshots-policy.ts';
 import { namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, isOnOrBefore } from '../core/time.ts';
+import { ALL_REGIONS } from '../gcp/planner.ts';
 import { visibleLine } from '../publish/terminal.ts';
 import { type AuditDependencies, finishAudit, planAudit, runScopes } from './audit.ts';
 import { checkGroup, checkGroups, knownCheckGroups } from './groups.ts';
@@ -610,6 +611,20 @@ export interface ReadinessInputs {
    * the last day the waiver applies.
    */
   readonly waivers?: Readonly<Record<string, ReadinessWaiver>>;
+  /**
+   * Places the policy gives a group in a cloud this run does not read ({@link unreadPlaces}): dump
+   * series and key material gate every target, so a gate with some of them unread is not judged,
+   * whichever databases are named, and a waiver (for a gate given nothing to audit) does not apply.
+   */
+  readonly unreadPlaces?: readonly UnreadPlaces[];
+}
+
+/** The places the policy gives a check group in a cloud a run does not read, as the answer names them. */
+export interface UnreadPlaces {
+  readonly group: CheckGroup;
+  readonly provider: Provider;
+  /** `project certctl-dr`, `account 111111111111 eu-west-1`. */
+  readonly places: readonly string[];
 }
 
 /** The groups the gates are drawn from: the catalog's and every registered one, in that order. */
@@ -749,7 +764,26 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       });
       continue;
     }
-    if (!plannedGroups.has(name)) {
+    const unread = (inputs.unreadPlaces ?? [])
+      .filter((entry) => entry.group === name)
+      .map((entry) => `${entry.provider} (${entry.places.join(', ')})`)
+      .join(' and ');
+    const planned = plannedGroups.has(name);
+    if (unread) {
+      // Read where they are or not at all: a GO must not rest on the places this run left out.
+      notEvaluated.push(
+        `${gate}: the policy gives it places in ${unread}${planned ? ' too' : ''}, which this run does not read: ask readiness over every cloud (backup-guard readiness --provider all)`,
+      );
+    }
+    if (!planned && unread) {
+      summaries.push({
+        gate,
+        coverage: 'incomplete',
+        detail: `the policy gives it places in ${unread}, which this run does not read`,
+      });
+      continue;
+    }
+    if (!planned) {
       const required = checkGroup(name)?.requiredForGo;
       const waiver = inputs.waivers?.[gate];
       // A waiver is accepted risk too: from the day after its expiry the gate is required again.
@@ -788,18 +822,19 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     evaluatedGroups.push(name);
     // A scope that was not read has a Scope finding of its own; it is counted as that scope.
     const findings = (findingsOf.get(name) ?? []).filter((finding) => finding.resource.type !== 'Scope');
-    const unread = incompleteGroups.get(name) ?? [];
+    const failedScopes = incompleteGroups.get(name) ?? [];
     const notAvailable = findings.filter(
       (finding) => finding.status === 'NOT_AVAILABLE' && finding.exception?.active !== true,
     ).length;
-    if (unread.length > 0 || notAvailable > 0 || findings.length === 0) {
+    if (failedScopes.length > 0 || notAvailable > 0 || findings.length === 0 || unread) {
       const reasons = [
-        ...(unread.length > 0 ? [`${unread.length} scope(s) not read`] : []),
+        ...(failedScopes.length > 0 ? [`${failedScopes.length} scope(s) not read`] : []),
         ...(notAvailable > 0 ? [`${notAvailable} finding(s) NOT_AVAILABLE`] : []),
-        ...(findings.length === 0 && unread.length === 0 ? ['it judged nothing'] : []),
+        ...(findings.length === 0 && failedScopes.length === 0 ? ['it judged nothing'] : []),
+        ...(unread ? [`places in ${unread} not read by this run`] : []),
       ];
       summaries.push({ gate, coverage: 'incomplete', detail: reasons.join(', ') });
-      if (findings.length === 0 && unread.length === 0)
+      if (findings.length === 0 && failedScopes.length === 0)
         notEvaluated.push(`${gate}: it ran but judged nothing`);
       continue;
     }
@@ -972,6 +1007,23 @@ export function uncoveredClouds(
     }));
 }
 
+/**
+ * The places each check group that names its own (dump locations, key material) has in the clouds
+ * `providers` leave out: a run over AWS alone never reads a dump series in Cloud Storage, nor a run
+ * over GCP a secret in Secrets Manager.
+ */
+export function unreadPlaces(policy: Policy, providers: readonly Provider[]): UnreadPlaces[] {
+  const left = (['aws', 'gcp'] as const).filter((provider) => !providers.includes(provider));
+  return checkGroups().flatMap((group) =>
+    left.flatMap((provider) => {
+      const places = (group.places?.(policy, provider) ?? []).map(({ account, region }) =>
+        region === ALL_REGIONS ? `project ${account}` : `account ${account} ${region}`,
+      );
+      return places.length > 0 ? [{ group: group.name, provider, places: [...new Set(places)] }] : [];
+    }),
+  );
+}
+
 /** Audit every registered group, list our snapshots per target scope, read the keys a GO rests on, and judge. */
 export async function runReadinessJob(
   request: ReadinessRequest,
@@ -1017,6 +1069,7 @@ export async function runReadinessJob(
     now: at,
     ...(named ? { named } : {}),
     uncovered: uncoveredClouds(deps.policy, request.providers),
+    unreadPlaces: unreadPlaces(deps.policy, request.providers),
   });
 }
 
