@@ -44,7 +44,7 @@ import { ALL_REGIONS } from '../gcp/planner.ts';
 import { visibleLine } from '../publish/terminal.ts';
 import { type AuditDependencies, finishAudit, planAudit, runScopes } from './audit.ts';
 import { checkGroup, checkGroups, knownCheckGroups } from './groups.ts';
-import { snapshotBackendFor } from './snapshot.ts';
+import { qualifiedName, snapshotBackendFor } from './snapshot.ts';
 
 export type GateStatus = 'GO' | 'NO-GO' | 'UNKNOWN';
 
@@ -390,8 +390,15 @@ function backupPlanGate(target: ResourceRef): ReadinessGate | undefined {
   return note && { gate: SNAPSHOT_GATE, status: 'UNKNOWN', ...note };
 }
 
+/**
+ * The snapshot command for `target`, as `backup-guard snapshot` resolves it: in its cloud (the
+ * command reads AWS unless told `--provider gcp`), by a name no same-named database in another
+ * account, region or project shares (an ambiguous plain name is refused).
+ */
 function snapshotAction(target: ResourceRef): string {
-  return `Run 'backup-guard snapshot --target ${target.id} --reason "<why>" --ticket <ticket> --wait' and run readiness again.`;
+  const name = target.provider === 'aws' && !target.arn ? target.id : qualifiedName(target);
+  const provider = target.provider === 'gcp' ? ' --provider gcp' : '';
+  return `Run 'backup-guard snapshot${provider} --target ${name} --reason "<why>" --ticket <ticket> --wait' and run readiness again.`;
 }
 
 /**
