@@ -903,8 +903,15 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
           ? incompleteSnapshots.join(', ')
           : `newest pre-maintenance snapshot of ${judged.length} target(s), limit ${inputs.maxAgeHours} h`,
   });
-  if (judged.length === 0)
-    notEvaluated.push('no target: the policy selects no database in the audited scopes');
+  if (judged.length === 0) {
+    // A database in a scope that was not read is not "not selected": the failed scopes are said above.
+    const unread = report.scopes.filter((scope) => scope.status === 'failed').length;
+    notEvaluated.push(
+      unread > 0
+        ? `no target judged: ${unread} scope(s) could not be read (above), and the databases the policy selects may be there`
+        : 'no target: the policy selects no database in the audited scopes',
+    );
+  }
 
   let verdict = combine(judged.map((entry) => entry.status));
   if (verdict === 'GO' && notEvaluated.length > 0) verdict = 'UNKNOWN';
