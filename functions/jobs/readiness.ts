@@ -712,11 +712,16 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     notEvaluated.push(`${failure.provider}: not audited (${failure.message})`);
   for (const identifier of report.unmatchedTargets ?? [])
     notEvaluated.push(`target ${identifier}: named by the policy but not found`);
+  const named = inputs.named ?? [];
+  const uncovered = inputs.uncovered ?? [];
+  /** Where the databases of a cloud this run does not judge are judged. */
+  const askWhere = (provider: Provider) =>
+    `ask readiness where ${provider === 'gcp' ? 'Cloud SQL instances' : 'RDS and Aurora databases'} are judged (the ${provider === 'gcp' ? 'GCP' : 'AWS'} chat function, or backup-guard readiness --provider ${provider} or all)`;
   // Asked about every database, a run over fewer clouds than the policy's judged only some of them.
-  if (!inputs.named || inputs.named.length === 0) {
-    for (const { provider, where } of inputs.uncovered ?? []) {
+  if (named.length === 0) {
+    for (const { provider, where } of uncovered) {
       notEvaluated.push(
-        `${provider}: the policy selects databases there too (${where}), which this run does not judge: ask readiness where ${provider === 'gcp' ? 'Cloud SQL instances' : 'RDS and Aurora databases'} are judged (the ${provider === 'gcp' ? 'GCP' : 'AWS'} chat function, or backup-guard readiness --provider ${provider} or all), or name the databases this answer is for`,
+        `${provider}: the policy selects databases there too (${where}), which this run does not judge: ${askWhere(provider)}, or name the databases this answer is for`,
       );
     }
   }
@@ -750,11 +755,18 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     ].map((name) => name.toLowerCase()),
   );
   const accountedFor = new Set((report.unmatchedTargets ?? []).map((name) => name.toLowerCase()));
-  for (const name of new Set(inputs.named ?? [])) {
+  // A plain name may be a database of a cloud this run does not judge: said with where to ask.
+  const elsewhere = uncovered
+    .map(
+      ({ provider, where }) =>
+        `; or it is in ${provider} (${where}), where the policy selects databases too and this run does not judge: ${askWhere(provider)}`,
+    )
+    .join('');
+  for (const name of new Set(named)) {
     const wanted = name.toLowerCase();
     if (judgedNames.has(wanted) || accountedFor.has(wanted)) continue;
     notEvaluated.push(
-      `target ${name}: named in the request but not among the databases the policy selects (targets.tags, targets.identifiers), or not a PostgreSQL primary, or not found, or where a scope was not read: not judged`,
+      `target ${name}: named in the request but not among the databases the policy selects (targets.tags, targets.identifiers), or not a PostgreSQL primary, or not found, or where a scope was not read: not judged${elsewhere}`,
     );
   }
 
@@ -834,15 +846,18 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       (finding) => finding.status === 'NOT_AVAILABLE' && finding.exception?.active !== true,
     ).length;
     if (failedScopes.length > 0 || notAvailable > 0 || findings.length === 0 || unread) {
+      // Judged nothing named: the databases it judged are not the ones the request names (said per name).
+      const judgedOthers =
+        findings.length === 0 && inputs.report.findings.some((finding) => finding.group === name);
+      const nothing = findings.length === 0 && failedScopes.length === 0;
       const reasons = [
         ...(failedScopes.length > 0 ? [`${failedScopes.length} scope(s) not read`] : []),
         ...(notAvailable > 0 ? [`${notAvailable} finding(s) NOT_AVAILABLE`] : []),
-        ...(findings.length === 0 && failedScopes.length === 0 ? ['it judged nothing'] : []),
+        ...(nothing ? [judgedOthers ? 'it judged none of the databases named' : 'it judged nothing'] : []),
         ...(unread ? [`places in ${unread} not read by this run`] : []),
       ];
       summaries.push({ gate, coverage: 'incomplete', detail: reasons.join(', ') });
-      if (findings.length === 0 && failedScopes.length === 0)
-        notEvaluated.push(`${gate}: it ran but judged nothing`);
+      if (nothing && !judgedOthers) notEvaluated.push(`${gate}: it ran but judged nothing`);
       continue;
     }
     summaries.push({ gate, coverage: 'evaluated', detail: `${findings.length} finding(s)` });
@@ -907,9 +922,11 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     // A database in a scope that was not read is not "not selected": the failed scopes are said above.
     const unread = report.scopes.filter((scope) => scope.status === 'failed').length;
     notEvaluated.push(
-      unread > 0
-        ? `no target judged: ${unread} scope(s) could not be read (above), and the databases the policy selects may be there`
-        : 'no target: the policy selects no database in the audited scopes',
+      named.length > 0
+        ? `no target judged: none of the databases named (${named.join(', ')}) was judged by this run (above)`
+        : unread > 0
+          ? `no target judged: ${unread} scope(s) could not be read (above), and the databases the policy selects may be there`
+          : 'no target: the policy selects no database in the audited scopes',
     );
   }
 

@@ -65,6 +65,37 @@ describe('readiness over fewer clouds than the policy configures', () => {
   });
 });
 
+describe('readiness asked about a database of a cloud the run does not judge', () => {
+  it('says the database may be in that cloud, and where to ask, rather than only that the policy does not select it', async () => {
+    // Prepare: certctl-gcp-db, a plain name, lives in the GCP project the policy lists.
+    const policy = fastPolicy({
+      targets: { tags: [], identifiers: ['certctl-prod-db', 'certctl-gcp-db'] },
+      gcp: { projects: ['certctl-gcp'] },
+    });
+
+    // Act: the AWS chat function is asked 'readiness certctl-gcp-db'.
+    const result = await runReadinessJob(
+      { providers: ['aws'], targets: ['certctl-gcp-db'] },
+      harness.readinessDeps(policy),
+    );
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    // Nothing says the policy selects no database, or that the PITR audit judged nothing: it judged
+    // certctl-prod-db, which the request did not name.
+    expect(result.notEvaluated).toEqual([
+      expect.stringMatching(
+        /^target certctl-gcp-db: .*; or it is in gcp \(gcp\.projects certctl-gcp\), where the policy selects databases too and this run does not judge: ask readiness where Cloud SQL instances are judged/,
+      ),
+      'no target judged: none of the databases named (certctl-gcp-db) was judged by this run (above)',
+    ]);
+    expect(result.gates.find((gate) => gate.gate === 'audit:pitr')).toMatchObject({
+      coverage: 'incomplete',
+      detail: 'it judged none of the databases named',
+    });
+  });
+});
+
 describe('readiness over fewer clouds than the policy places dump series and key material in', () => {
   /** Readiness over AWS asked about certctl-prod-db, after a fresh snapshot of it, with `extra` in the policy. */
   async function namedAwsReadiness(extra: PolicyInput) {
