@@ -226,6 +226,11 @@ function unknownAction(group: CheckGroup, unknown: readonly Finding[]): string {
   return combinedAction([...own, ...rest]);
 }
 
+/** NOT_AVAILABLE, or a status outside the four (a defect, as core/audit.ts orders it): not judged, never GO. */
+function notJudged(finding: Pick<Finding, 'status'>): boolean {
+  return finding.status !== 'PASSED' && finding.status !== 'WARNING' && finding.status !== 'FAILED';
+}
+
 /**
  * The gate of one check group over a set of findings (one target's, or the fleet-wide ones, in
  * which case each line names its resource).
@@ -233,7 +238,7 @@ function unknownAction(group: CheckGroup, unknown: readonly Finding[]): string {
 export function auditGate(group: CheckGroup, findings: readonly Finding[], fleetWide = false): ReadinessGate {
   const accepted = (finding: Finding) => finding.exception?.active === true;
   const failed = findings.filter((finding) => finding.status === 'FAILED' && !accepted(finding));
-  const unknown = findings.filter((finding) => finding.status === 'NOT_AVAILABLE' && !accepted(finding));
+  const unknown = findings.filter((finding) => notJudged(finding) && !accepted(finding));
   const gate = auditGateName(group);
   const acceptedRisk = findings
     .filter(accepted)
@@ -263,7 +268,7 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
       evidence: unknown
         .map(
           (finding) =>
-            `${finding.checkId} NOT_AVAILABLE${resourceText(finding, fleetWide)}: ${finding.description}`,
+            `${finding.checkId} ${finding.status}${resourceText(finding, fleetWide)}: ${finding.description}`,
         )
         .join('; '),
       action: unknownAction(group, unknown),
@@ -843,7 +848,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     const findings = (findingsOf.get(name) ?? []).filter((finding) => finding.resource.type !== 'Scope');
     const failedScopes = incompleteGroups.get(name) ?? [];
     const notAvailable = findings.filter(
-      (finding) => finding.status === 'NOT_AVAILABLE' && finding.exception?.active !== true,
+      (finding) => notJudged(finding) && finding.exception?.active !== true,
     ).length;
     if (failedScopes.length > 0 || notAvailable > 0 || findings.length === 0 || unread) {
       // Judged nothing named: the databases it judged are not the ones the request names (said per name).
