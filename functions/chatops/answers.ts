@@ -188,7 +188,7 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
   blocks.push(...withStatus('NO-GO'), ...withStatus('UNKNOWN'));
   for (const note of readiness.notEvaluated) blocks.push(section(`:white_circle: ${escapeMrkdwn(note)}`));
   blocks.push(...withStatus('GO'));
-  if (readiness.targets.length === 0) blocks.push(section('No database matched the policy.'));
+  if (readiness.targets.length === 0) blocks.push(section('No database was judged (see above).'));
   return message(`Readiness: ${VERDICT_TEXT[verdict]}`, blocks, 'in_channel');
 }
 

@@ -63,9 +63,14 @@ export function applyExceptions(findings: readonly Finding[], policy: Policy, no
   if (policy.exceptions.length === 0) return [...findings];
   return findings.map((finding) => {
     if (finding.status === 'PASSED' || finding.resource.type === 'Scope') return finding;
-    const exception = policy.exceptions.find(
-      (candidate) => candidate.check === finding.checkId && namesResource(candidate, finding),
-    );
+    // Of several entries naming it (a renewal added beside the lapsed entry), the one that runs
+    // longest: an active one whenever there is one. ISO dates (YYYY-MM-DD) order as strings.
+    const exception = policy.exceptions
+      .filter((candidate) => candidate.check === finding.checkId && namesResource(candidate, finding))
+      .reduce<PolicyException | undefined>(
+        (longest, candidate) => (longest && longest.expires >= candidate.expires ? longest : candidate),
+        undefined,
+      );
     if (!exception) return finding;
     // Accepted risk is a decision about a known result. A check that could not evaluate (access
     // refused, a value not sent, a defect of ours) says nothing the exception was granted for: it stays

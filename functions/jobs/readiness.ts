@@ -40,10 +40,11 @@ import { type Policy, policyProviders } from '../core/policy.ts';
 import type { ReadinessWaiver } from '../core/snapshots-policy.ts';
 import { namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, isOnOrBefore } from '../core/time.ts';
+import { ALL_REGIONS } from '../gcp/planner.ts';
 import { visibleLine } from '../publish/terminal.ts';
 import { type AuditDependencies, finishAudit, planAudit, runScopes } from './audit.ts';
 import { checkGroup, checkGroups, knownCheckGroups } from './groups.ts';
-import { snapshotBackendFor } from './snapshot.ts';
+import { qualifiedName, snapshotBackendFor } from './snapshot.ts';
 
 export type GateStatus = 'GO' | 'NO-GO' | 'UNKNOWN';
 
@@ -225,6 +226,11 @@ function unknownAction(group: CheckGroup, unknown: readonly Finding[]): string {
   return combinedAction([...own, ...rest]);
 }
 
+/** NOT_AVAILABLE, or a status outside the four (a defect, as core/audit.ts orders it): not judged, never GO. */
+function notJudged(finding: Pick<Finding, 'status'>): boolean {
+  return finding.status !== 'PASSED' && finding.status !== 'WARNING' && finding.status !== 'FAILED';
+}
+
 /**
  * The gate of one check group over a set of findings (one target's, or the fleet-wide ones, in
  * which case each line names its resource).
@@ -232,7 +238,7 @@ function unknownAction(group: CheckGroup, unknown: readonly Finding[]): string {
 export function auditGate(group: CheckGroup, findings: readonly Finding[], fleetWide = false): ReadinessGate {
   const accepted = (finding: Finding) => finding.exception?.active === true;
   const failed = findings.filter((finding) => finding.status === 'FAILED' && !accepted(finding));
-  const unknown = findings.filter((finding) => finding.status === 'NOT_AVAILABLE' && !accepted(finding));
+  const unknown = findings.filter((finding) => notJudged(finding) && !accepted(finding));
   const gate = auditGateName(group);
   const acceptedRisk = findings
     .filter(accepted)
@@ -262,7 +268,7 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
       evidence: unknown
         .map(
           (finding) =>
-            `${finding.checkId} NOT_AVAILABLE${resourceText(finding, fleetWide)}: ${finding.description}`,
+            `${finding.checkId} ${finding.status}${resourceText(finding, fleetWide)}: ${finding.description}`,
         )
         .join('; '),
       action: unknownAction(group, unknown),
@@ -389,8 +395,15 @@ function backupPlanGate(target: ResourceRef): ReadinessGate | undefined {
   return note && { gate: SNAPSHOT_GATE, status: 'UNKNOWN', ...note };
 }
 
+/**
+ * The snapshot command for `target`, as `backup-guard snapshot` resolves it: in its cloud (the
+ * command reads AWS unless told `--provider gcp`), by a name no same-named database in another
+ * account, region or project shares (an ambiguous plain name is refused).
+ */
 function snapshotAction(target: ResourceRef): string {
-  return `Run 'backup-guard snapshot --target ${target.id} --reason "<why>" --ticket <ticket> --wait' and run readiness again.`;
+  const name = target.provider === 'aws' && !target.arn ? target.id : qualifiedName(target);
+  const provider = target.provider === 'gcp' ? ' --provider gcp' : '';
+  return `Run 'backup-guard snapshot${provider} --target ${name} --reason "<why>" --ticket <ticket> --wait' and run readiness again.`;
 }
 
 /**
@@ -610,6 +623,20 @@ export interface ReadinessInputs {
    * the last day the waiver applies.
    */
   readonly waivers?: Readonly<Record<string, ReadinessWaiver>>;
+  /**
+   * Places the policy gives a group in a cloud this run does not read ({@link unreadPlaces}): dump
+   * series and key material gate every target, so a gate with some of them unread is not judged,
+   * whichever databases are named, and a waiver (for a gate given nothing to audit) does not apply.
+   */
+  readonly unreadPlaces?: readonly UnreadPlaces[];
+}
+
+/** The places the policy gives a check group in a cloud a run does not read, as the answer names them. */
+export interface UnreadPlaces {
+  readonly group: CheckGroup;
+  readonly provider: Provider;
+  /** `project certctl-dr`, `account 111111111111 eu-west-1`. */
+  readonly places: readonly string[];
 }
 
 /** The groups the gates are drawn from: the catalog's and every registered one, in that order. */
@@ -690,11 +717,16 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     notEvaluated.push(`${failure.provider}: not audited (${failure.message})`);
   for (const identifier of report.unmatchedTargets ?? [])
     notEvaluated.push(`target ${identifier}: named by the policy but not found`);
+  const named = inputs.named ?? [];
+  const uncovered = inputs.uncovered ?? [];
+  /** Where the databases of a cloud this run does not judge are judged. */
+  const askWhere = (provider: Provider) =>
+    `ask readiness where ${provider === 'gcp' ? 'Cloud SQL instances' : 'RDS and Aurora databases'} are judged (the ${provider === 'gcp' ? 'GCP' : 'AWS'} chat function, or backup-guard readiness --provider ${provider} or all)`;
   // Asked about every database, a run over fewer clouds than the policy's judged only some of them.
-  if (!inputs.named || inputs.named.length === 0) {
-    for (const { provider, where } of inputs.uncovered ?? []) {
+  if (named.length === 0) {
+    for (const { provider, where } of uncovered) {
       notEvaluated.push(
-        `${provider}: the policy selects databases there too (${where}), which this run does not judge: ask readiness where ${provider === 'gcp' ? 'Cloud SQL instances' : 'RDS and Aurora databases'} are judged (the ${provider === 'gcp' ? 'GCP' : 'AWS'} chat function, or backup-guard readiness --provider ${provider} or all), or name the databases this answer is for`,
+        `${provider}: the policy selects databases there too (${where}), which this run does not judge: ${askWhere(provider)}, or name the databases this answer is for`,
       );
     }
   }
@@ -728,11 +760,18 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     ].map((name) => name.toLowerCase()),
   );
   const accountedFor = new Set((report.unmatchedTargets ?? []).map((name) => name.toLowerCase()));
-  for (const name of new Set(inputs.named ?? [])) {
+  // A plain name may be a database of a cloud this run does not judge: said with where to ask.
+  const elsewhere = uncovered
+    .map(
+      ({ provider, where }) =>
+        `; or it is in ${provider} (${where}), where the policy selects databases too and this run does not judge: ${askWhere(provider)}`,
+    )
+    .join('');
+  for (const name of new Set(named)) {
     const wanted = name.toLowerCase();
     if (judgedNames.has(wanted) || accountedFor.has(wanted)) continue;
     notEvaluated.push(
-      `target ${name}: named in the request but not among the databases the policy selects (targets.tags, targets.identifiers), or not a PostgreSQL primary, or not found, or where a scope was not read: not judged`,
+      `target ${name}: named in the request but not among the databases the policy selects (targets.tags, targets.identifiers), or not a PostgreSQL primary, or not found, or where a scope was not read: not judged${elsewhere}`,
     );
   }
 
@@ -749,7 +788,26 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       });
       continue;
     }
-    if (!plannedGroups.has(name)) {
+    const unread = (inputs.unreadPlaces ?? [])
+      .filter((entry) => entry.group === name)
+      .map((entry) => `${entry.provider} (${entry.places.join(', ')})`)
+      .join(' and ');
+    const planned = plannedGroups.has(name);
+    if (unread) {
+      // Read where they are or not at all: a GO must not rest on the places this run left out.
+      notEvaluated.push(
+        `${gate}: the policy gives it places in ${unread}${planned ? ' too' : ''}, which this run does not read: ask readiness over every cloud (backup-guard readiness --provider all)`,
+      );
+    }
+    if (!planned && unread) {
+      summaries.push({
+        gate,
+        coverage: 'incomplete',
+        detail: `the policy gives it places in ${unread}, which this run does not read`,
+      });
+      continue;
+    }
+    if (!planned) {
       const required = checkGroup(name)?.requiredForGo;
       const waiver = inputs.waivers?.[gate];
       // A waiver is accepted risk too: from the day after its expiry the gate is required again.
@@ -788,19 +846,23 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     evaluatedGroups.push(name);
     // A scope that was not read has a Scope finding of its own; it is counted as that scope.
     const findings = (findingsOf.get(name) ?? []).filter((finding) => finding.resource.type !== 'Scope');
-    const unread = incompleteGroups.get(name) ?? [];
+    const failedScopes = incompleteGroups.get(name) ?? [];
     const notAvailable = findings.filter(
-      (finding) => finding.status === 'NOT_AVAILABLE' && finding.exception?.active !== true,
+      (finding) => notJudged(finding) && finding.exception?.active !== true,
     ).length;
-    if (unread.length > 0 || notAvailable > 0 || findings.length === 0) {
+    if (failedScopes.length > 0 || notAvailable > 0 || findings.length === 0 || unread) {
+      // Judged nothing named: the databases it judged are not the ones the request names (said per name).
+      const judgedOthers =
+        findings.length === 0 && inputs.report.findings.some((finding) => finding.group === name);
+      const nothing = findings.length === 0 && failedScopes.length === 0;
       const reasons = [
-        ...(unread.length > 0 ? [`${unread.length} scope(s) not read`] : []),
+        ...(failedScopes.length > 0 ? [`${failedScopes.length} scope(s) not read`] : []),
         ...(notAvailable > 0 ? [`${notAvailable} finding(s) NOT_AVAILABLE`] : []),
-        ...(findings.length === 0 && unread.length === 0 ? ['it judged nothing'] : []),
+        ...(nothing ? [judgedOthers ? 'it judged none of the databases named' : 'it judged nothing'] : []),
+        ...(unread ? [`places in ${unread} not read by this run`] : []),
       ];
       summaries.push({ gate, coverage: 'incomplete', detail: reasons.join(', ') });
-      if (findings.length === 0 && unread.length === 0)
-        notEvaluated.push(`${gate}: it ran but judged nothing`);
+      if (nothing && !judgedOthers) notEvaluated.push(`${gate}: it ran but judged nothing`);
       continue;
     }
     summaries.push({ gate, coverage: 'evaluated', detail: `${findings.length} finding(s)` });
@@ -861,8 +923,17 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
           ? incompleteSnapshots.join(', ')
           : `newest pre-maintenance snapshot of ${judged.length} target(s), limit ${inputs.maxAgeHours} h`,
   });
-  if (judged.length === 0)
-    notEvaluated.push('no target: the policy selects no database in the audited scopes');
+  if (judged.length === 0) {
+    // A database in a scope that was not read is not "not selected": the failed scopes are said above.
+    const unread = report.scopes.filter((scope) => scope.status === 'failed').length;
+    notEvaluated.push(
+      named.length > 0
+        ? `no target judged: none of the databases named (${named.join(', ')}) was judged by this run (above)`
+        : unread > 0
+          ? `no target judged: ${unread} scope(s) could not be read (above), and the databases the policy selects may be there`
+          : 'no target: the policy selects no database in the audited scopes',
+    );
+  }
 
   let verdict = combine(judged.map((entry) => entry.status));
   if (verdict === 'GO' && notEvaluated.length > 0) verdict = 'UNKNOWN';
@@ -972,6 +1043,23 @@ export function uncoveredClouds(
     }));
 }
 
+/**
+ * The places each check group that names its own (dump locations, key material) has in the clouds
+ * `providers` leave out: a run over AWS alone never reads a dump series in Cloud Storage, nor a run
+ * over GCP a secret in Secrets Manager.
+ */
+export function unreadPlaces(policy: Policy, providers: readonly Provider[]): UnreadPlaces[] {
+  const left = (['aws', 'gcp'] as const).filter((provider) => !providers.includes(provider));
+  return checkGroups().flatMap((group) =>
+    left.flatMap((provider) => {
+      const places = (group.places?.(policy, provider) ?? []).map(({ account, region }) =>
+        region === ALL_REGIONS ? `project ${account}` : `account ${account} ${region}`,
+      );
+      return places.length > 0 ? [{ group: group.name, provider, places: [...new Set(places)] }] : [];
+    }),
+  );
+}
+
 /** Audit every registered group, list our snapshots per target scope, read the keys a GO rests on, and judge. */
 export async function runReadinessJob(
   request: ReadinessRequest,
@@ -1017,6 +1105,7 @@ export async function runReadinessJob(
     now: at,
     ...(named ? { named } : {}),
     uncovered: uncoveredClouds(deps.policy, request.providers),
+    unreadPlaces: unreadPlaces(deps.policy, request.providers),
   });
 }
 

@@ -71,7 +71,9 @@ export interface ResolvedTargets {
 }
 
 /** A name that names only `target`: its ARN (RDS), or `project:region:instance` (Cloud SQL). */
-export function qualifiedName(target: SnapshotTarget): string {
+export function qualifiedName(
+  target: Pick<SnapshotTarget, 'provider' | 'account' | 'region' | 'id' | 'arn'>,
+): string {
   if (target.provider === 'gcp') return `${target.account}:${target.region}:${target.id}`;
   return target.arn ?? `${target.provider}/${target.account}/${target.region}/${target.id}`;
 }

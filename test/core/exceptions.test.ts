@@ -103,6 +103,33 @@ describe('applyExceptions', () => {
     expect(gate.action).toContain('renew the exception (expires) if the risk is still accepted');
   });
 
+  it('applies the renewed exception when the expired one is still listed before it (renewed by adding an entry)', () => {
+    // Prepare: the 2027-03-31 entry has lapsed; the team added a renewal below it instead of editing it.
+    const [lapsed] = policy.exceptions;
+    const renewed = parsePolicy({
+      exceptions: [
+        lapsed,
+        { ...lapsed, reason: 'AWS Backup copies it to eu-central-1 (renewed, CHG-9)', expires: '2027-06-30' },
+      ],
+    });
+
+    // Act
+    const [finding] = applyExceptions(
+      [retentionFinding(rdsResource('certctl-prod'))],
+      renewed,
+      new Date('2027-04-01T00:00:00Z'),
+    );
+    const gate = auditGate('pitr', finding ? [finding] : []);
+
+    // Assess
+    expect(finding?.exception).toEqual({
+      reason: 'AWS Backup copies it to eu-central-1 (renewed, CHG-9)',
+      expires: '2027-06-30',
+      active: true,
+    });
+    expect(gate.status).toBe('GO');
+  });
+
   it('tells Security Hub that a finding is excepted, why and until when, without Workflow or Note', () => {
     // Prepare
     const [excepted] = applyExceptions([retentionFinding(rdsResource('certctl-prod'))], policy, NOW);

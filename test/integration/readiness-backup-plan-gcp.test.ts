@@ -82,7 +82,9 @@ describe('readiness for a Cloud SQL instance whose backups Backup and DR takes',
 
     // Assess
     expect(gate?.status).toBe('NO-GO');
-    expect(gate?.action).toContain('backup-guard snapshot --target certctl-pg');
+    expect(gate?.action).toContain(
+      `backup-guard snapshot --provider gcp --target ${PROJECT}:europe-west1:certctl-pg `,
+    );
   });
 });
 

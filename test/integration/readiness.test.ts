@@ -59,7 +59,9 @@ describe('readiness against the simulator', () => {
       status: 'NO-GO',
       evidence: 'no successful pre-maintenance snapshot of ours',
     });
-    expect(snapshot?.action).toContain('backup-guard snapshot --target certctl-prod-db');
+    expect(snapshot?.action).toContain(
+      'backup-guard snapshot --target arn:aws:rds:eu-west-1:111111111111:db:certctl-prod-db ',
+    );
     expect(result.gates.find((gate) => gate.gate === 'audit:pitr')?.coverage).toBe('evaluated');
   });
 

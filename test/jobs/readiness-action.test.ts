@@ -113,3 +113,19 @@ describe('the action of a readiness gate', () => {
     );
   });
 });
+
+describe('a finding whose status readiness does not know', () => {
+  it('is not a GO: a status outside PASSED, WARNING, FAILED and NOT_AVAILABLE (a defect) could not be judged', () => {
+    // Prepare: a passing finding beside one whose status is none of the four.
+    const [passing] = findingsOf(rdsInstanceFact({ retentionDays: 30 }));
+    if (!passing) throw new Error('no finding');
+    const strange = { ...passing, checkId: 'pitr.window', status: 'ERROR' } as unknown as Finding;
+
+    // Act
+    const gate = auditGate('pitr', [passing, strange]);
+
+    // Assess
+    expect(gate.status).toBe('UNKNOWN');
+    expect(gate.evidence).toContain('pitr.window ERROR');
+  });
+});

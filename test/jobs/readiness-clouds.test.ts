@@ -4,9 +4,12 @@
  * request names no database, the run cannot say every database is ready: not a GO.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runReadinessJob } from '../../functions/jobs/readiness.ts';
+import { countStatuses } from '../../functions/core/audit.ts';
+import type { PolicyInput } from '../../functions/core/policy.ts';
+import { judgeReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
 import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
 import { fastPolicy, type SnapshotHarness, startSnapshotHarness } from '../integration/snapshot-support.ts';
+import { rdsResource, retentionFinding } from '../publish/security-hub/fixtures.ts';
 
 let harness: SnapshotHarness;
 
@@ -59,5 +62,143 @@ describe('readiness over fewer clouds than the policy configures', () => {
     // Assess
     expect(result.notEvaluated).toEqual([]);
     expect(result.verdict).toBe('GO');
+  });
+});
+
+describe('readiness asked about a database of a cloud the run does not judge', () => {
+  it('says the database may be in that cloud, and where to ask, rather than only that the policy does not select it', async () => {
+    // Prepare: certctl-gcp-db, a plain name, lives in the GCP project the policy lists.
+    const policy = fastPolicy({
+      targets: { tags: [], identifiers: ['certctl-prod-db', 'certctl-gcp-db'] },
+      gcp: { projects: ['certctl-gcp'] },
+    });
+
+    // Act: the AWS chat function is asked 'readiness certctl-gcp-db'.
+    const result = await runReadinessJob(
+      { providers: ['aws'], targets: ['certctl-gcp-db'] },
+      harness.readinessDeps(policy),
+    );
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    // Nothing says the policy selects no database, or that the PITR audit judged nothing: it judged
+    // certctl-prod-db, which the request did not name.
+    expect(result.notEvaluated).toEqual([
+      expect.stringMatching(
+        /^target certctl-gcp-db: .*; or it is in gcp \(gcp\.projects certctl-gcp\), where the policy selects databases too and this run does not judge: ask readiness where Cloud SQL instances are judged/,
+      ),
+      'no target judged: none of the databases named (certctl-gcp-db) was judged by this run (above)',
+    ]);
+    expect(result.gates.find((gate) => gate.gate === 'audit:pitr')).toMatchObject({
+      coverage: 'incomplete',
+      detail: 'it judged none of the databases named',
+    });
+  });
+});
+
+describe('readiness over fewer clouds than the policy places dump series and key material in', () => {
+  /** Readiness over AWS asked about certctl-prod-db, after a fresh snapshot of it, with `extra` in the policy. */
+  async function namedAwsReadiness(extra: PolicyInput) {
+    const policy = fastPolicy({
+      targets: { tags: [], identifiers: ['certctl-prod-db'] },
+      gcp: { projects: ['certctl-dr'] },
+      ...extra,
+    });
+    await runSnapshotJob(
+      { requestId: 'CHG-23', reason: 'CA rotation', requestedBy: 'alice' },
+      harness.deps(policy),
+    );
+    return runReadinessJob(
+      { providers: ['aws'], targets: ['certctl-prod-db'] },
+      harness.readinessDeps(policy),
+    );
+  }
+
+  it('could not evaluate when the dump series of the database it is asked about are in Cloud Storage, which an AWS run does not read', async () => {
+    // Act: the AWS chat function asked 'readiness certctl-prod-db'; the dumps are in a GCS bucket.
+    const result = await namedAwsReadiness({
+      dumps: {
+        locations: [
+          {
+            provider: 'gcp',
+            bucket: 'certctl-dumps-dr',
+            prefix: 'prod/',
+            project: 'certctl-dr',
+            region: 'EU',
+          },
+        ],
+      },
+    });
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.exitCode).toBe(2);
+    expect(result.gates.find((gate) => gate.gate === 'audit:dumps')).toEqual({
+      gate: 'audit:dumps',
+      coverage: 'incomplete',
+      detail: 'the policy gives it places in gcp (project certctl-dr), which this run does not read',
+    });
+    expect(result.notEvaluated).toEqual([
+      'audit:dumps: the policy gives it places in gcp (project certctl-dr), which this run does not read: ask readiness over every cloud (backup-guard readiness --provider all)',
+    ]);
+  });
+
+  it('does not apply the waiver of a gate whose key material the policy keeps in Secret Manager: the run did not read it', async () => {
+    // Act: audit:keys is waived (fastPolicy), but the policy now maps key material to a GCP secret.
+    const result = await namedAwsReadiness({
+      keys: {
+        preset: 'none',
+        items: { ca: { kind: 'opaque', secret: 'projects/certctl-dr/secrets/ca-key' } },
+      },
+    } as PolicyInput);
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.gates.find((gate) => gate.gate === 'audit:keys')?.coverage).toBe('incomplete');
+    expect(result.notEvaluated).toEqual([
+      expect.stringMatching(
+        /^audit:keys: the policy gives it places in gcp \(project certctl-dr\), which this run does not read/,
+      ),
+    ]);
+  });
+
+  it('could not evaluate a gate the run judged in one cloud while the policy gives it places in another', () => {
+    // Prepare: audit:pitr judged over AWS and green; the policy also places its facts in a GCP project.
+    const now = new Date('2027-03-01T12:00:00Z');
+    const target = { ...rdsResource('certctl-prod-db'), resourceId: 'db-1' };
+    const findings = [retentionFinding(target, { status: 'PASSED' })];
+
+    // Act
+    const result = judgeReadiness({
+      report: { startedAt: '', finishedAt: '', findings, scopes: [], counts: countStatuses(findings) },
+      plannedGroups: new Set(['pitr']),
+      providers: ['aws'],
+      snapshotsOf: () => [
+        {
+          id: 'certctl-premaint-certctl-prod-db-1',
+          kind: 'rds-instance',
+          target: 'certctl-prod-db',
+          sourceResourceId: 'db-1',
+          status: 'available',
+          createdAt: new Date(now.getTime() - 3_600_000),
+          tags: { purpose: 'certctl-pre-maintenance' },
+        },
+      ],
+      maxAgeHours: 24,
+      now,
+      waivers: { 'audit:keys': { reason: 'CA keys held offline in an HSM', expires: '2027-03-31' } },
+      unreadPlaces: [{ group: 'pitr', provider: 'gcp', places: ['project certctl-dr'] }],
+    });
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.gates.find((gate) => gate.gate === 'audit:pitr')).toEqual({
+      gate: 'audit:pitr',
+      coverage: 'incomplete',
+      detail: 'places in gcp (project certctl-dr) not read by this run',
+    });
+    expect(result.notEvaluated).toEqual([
+      'audit:pitr: the policy gives it places in gcp (project certctl-dr) too, which this run does not read: ask readiness over every cloud (backup-guard readiness --provider all)',
+    ]);
   });
 });

@@ -268,3 +268,36 @@ describe('snapshotGate and a Cloud SQL instance re-created under the same name',
     expect(gate.evidence).toContain('after-recreate');
   });
 });
+
+describe('the snapshot command a NO-GO snapshot gate gives', () => {
+  it('names the Cloud SQL instance with --provider gcp and its connection name, which backup-guard snapshot resolves (it reads AWS by default)', () => {
+    // Prepare: a Cloud SQL instance without a backup of ours.
+    const instance: ResourceRef = {
+      provider: 'gcp',
+      account: 'certctl-prod',
+      region: 'europe-west1',
+      type: 'GcpCloudSqlInstance',
+      id: 'certctl-pg',
+    };
+
+    // Act
+    const gate = snapshotGate([], instance, 24, NOW);
+
+    // Assess
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.action).toBe(
+      `Run 'backup-guard snapshot --provider gcp --target certctl-prod:europe-west1:certctl-pg --reason "<why>" --ticket <ticket> --wait' and run readiness again.`,
+    );
+  });
+
+  it('names an RDS database by its ARN, which no same-named database in another account or region shares', () => {
+    // Act
+    const arn = 'arn:aws:rds:eu-west-1:111111111111:db:certctl-prod-db';
+    const gate = snapshotGate([], { ...TARGET, arn }, 24, NOW);
+
+    // Assess
+    expect(gate.action).toBe(
+      `Run 'backup-guard snapshot --target ${arn} --reason "<why>" --ticket <ticket> --wait' and run readiness again.`,
+    );
+  });
+});

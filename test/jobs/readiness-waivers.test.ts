@@ -77,3 +77,47 @@ describe('readiness waivers', () => {
     expect(keys?.evidence).toContain('keys.present FAILED on certctl/ca-key');
   });
 });
+
+describe('readiness with no database judged', () => {
+  it('says the scopes were not read, not that the policy selects no database, when the database scopes failed', () => {
+    // Prepare: the only RDS scope could not be read, so no database finding exists.
+    const now = '2027-03-01T12:00:00.000Z';
+    const scope = {
+      provider: 'aws' as const,
+      account: ACCOUNT_A,
+      region: 'eu-west-1',
+      group: 'pitr' as const,
+    };
+
+    // Act
+    const result = judgeReadiness({
+      report: {
+        startedAt: now,
+        finishedAt: now,
+        findings: [],
+        scopes: [
+          {
+            scope,
+            status: 'failed',
+            resources: 0,
+            error: { code: 'AccessDenied', message: 'not authorized' },
+          },
+        ],
+        counts: countStatuses([]),
+      },
+      plannedGroups: new Set(['pitr']),
+      providers: ['aws'],
+      snapshotsOf: () => [],
+      maxAgeHours: 24,
+      now: new Date(now),
+      waivers: WAIVER,
+    });
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.notEvaluated.join('\n')).not.toContain('the policy selects no database');
+    expect(result.notEvaluated).toContain(
+      'no target judged: 1 scope(s) could not be read (above), and the databases the policy selects may be there',
+    );
+  });
+});
