@@ -111,7 +111,9 @@ export interface NewestDump {
    * `x-amz-object-lock-*`) overrides the bucket default, and an object written before the default
    * was set has none. S3 sends them only to a caller with `s3:GetObjectRetention`, so their absence
    * does not prove the object unlocked: undefined when not sent (the read failed, no permission,
-   * no retention on the object; Cloud Storage), and the bucket default is judged instead.
+   * no retention on the object), and the bucket default is judged instead. On Cloud Storage: the
+   * object's own retention (Object Retention Lock, mode `Locked` or `Unlocked`) as objects.list
+   * sent it, which holds the object beside the bucket's retention policy.
    */
   readonly objectLock?: ObjectRetention;
 }

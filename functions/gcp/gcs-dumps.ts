@@ -6,7 +6,8 @@
  * its last {@link PG_DUMP_TAIL_BYTES} (`download({ end: -64 })`, which the library sends as the
  * suffix range `Range: bytes=-64`; the JSON API documents `bytes=-N` as the last N bytes,
  * https://cloud.google.com/storage/docs/json_api/v1/parameters), and the bucket's protections from
- * one buckets.get.
+ * one buckets.get. The newest dump's own retention (Object Retention Lock) comes with objects.list,
+ * at no extra call.
  *
  * buckets.get leaves out what was never set: no `retentionPolicy`, `versioning` or `lifecycle`
  * reads as `absent` (a `softDeletePolicy` left out is `unknown`: soft delete off is a duration of
@@ -42,6 +43,7 @@ import type {
   DumpObject,
   EncryptionConfig,
   NewestDump,
+  ObjectRetention,
   PublicAccessConfig,
   RetentionLockConfig,
   VersioningConfig,
@@ -161,6 +163,22 @@ interface SeriesListing {
   readonly customerSupplied: ReadonlySet<string>;
   /** Objects stored gzip-compressed (`contentEncoding: gzip`: `gsutil cp -Z`, `gcloud storage cp --gzip-local-all`). */
   readonly gzipEncoded: ReadonlySet<string>;
+  /** Each listed object's own retention (Object Retention Lock), when objects.list sent a readable one. */
+  readonly retentions: ReadonlyMap<string, ObjectRetention>;
+}
+
+/**
+ * An object's own retention as objects.list sends it, `retention{mode, retainUntilTime}` ("The
+ * bucket's object retention mode, can only be Unlocked or Locked", and "A time in RFC 3339 format
+ * until which object retention protects this object": the Objects resource,
+ * https://cloud.google.com/storage/docs/json_api/v1/objects#resource); undefined when not sent or
+ * unreadable (no mode, no valid time): never a retention the object may not have.
+ */
+function retentionOf(value: unknown): ObjectRetention | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { mode, retainUntilTime } = value as { mode?: unknown; retainUntilTime?: unknown };
+  const retainUntil = typeof retainUntilTime === 'string' ? dateOf(retainUntilTime) : undefined;
+  return typeof mode === 'string' && mode !== '' && retainUntil ? { mode, retainUntil } : undefined;
 }
 
 async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: number): Promise<SeriesListing> {
@@ -171,6 +189,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
   const kmsKeyNames = new Map<string, string>();
   const customerSupplied = new Set<string>();
   const gzipEncoded = new Set<string>();
+  const retentions = new Map<string, ObjectRetention>();
   const nextToken = pageTokens(`objects.list of gs://${bucket.name}/${prefix}`, 'RepeatedPageToken');
   let query: GetFilesOptions | undefined = { prefix: prefix || undefined, autoPaginate: false };
   let complete = true;
@@ -191,11 +210,14 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
         const object = objectOf(file);
         if (!isSeriesObject(object.key, object.size, location)) continue;
         objects.push(object);
-        const { kmsKeyName, customerEncryption, contentEncoding } = file.metadata as {
+        const { kmsKeyName, customerEncryption, contentEncoding, retention } = file.metadata as {
           kmsKeyName?: unknown;
           customerEncryption?: unknown;
           contentEncoding?: unknown;
+          retention?: unknown;
         };
+        const own = retentionOf(retention);
+        if (own) retentions.set(file.name, own);
         if (typeof kmsKeyName === 'string' && kmsKeyName) kmsKeyNames.set(file.name, kmsKeyName);
         if (customerEncryption !== undefined && customerEncryption !== null) customerSupplied.add(file.name);
         if (typeof contentEncoding === 'string' && /^\s*gzip\s*$/i.test(contentEncoding))
@@ -210,6 +232,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
       kmsKeyNames,
       customerSupplied,
       gzipEncoded,
+      retentions,
     };
   }
   return {
@@ -217,6 +240,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
     kmsKeyNames,
     customerSupplied,
     gzipEncoded,
+    retentions,
   };
 }
 
@@ -629,7 +653,10 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
       : settings.encryption;
   const keyed =
     newestRead && readKey ? await withNewestKey(newestRead, kmsKeyNames, encryption, readKey) : newestRead;
-  const newest = keyed && withGoogleManaged(keyed, listed, encryption);
+  const unlocked = keyed && withGoogleManaged(keyed, listed, encryption);
+  // Its own retention holds the newest dump beside the bucket's policy (dumps.protection).
+  const retention = unlocked && listed.retentions.get(unlocked.object.key);
+  const newest = unlocked && retention ? { ...unlocked, objectLock: retention } : unlocked;
   const metadata = metadataReading.state === 'read' ? metadataReading.value : undefined;
   const selfLink = metadata?.selfLink;
   return {

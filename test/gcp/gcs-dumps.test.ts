@@ -557,6 +557,53 @@ describe('readGcsDumpFact, when the newest dump is not under the default key', (
   });
 });
 
+describe("readGcsDumpFact, a dump's own object retention", () => {
+  // A bucket with Object Retention Lock on (`objectRetention.mode: Enabled`), neither versioning
+  // nor a retention policy, soft delete off: only each dump's own retention keeps it.
+  const bucket = {
+    objectRetention: { mode: 'Enabled' },
+    iamConfiguration: { publicAccessPrevention: 'enforced' },
+    encryption: { defaultKmsKeyName: KMS_KEY },
+    softDeletePolicy: { retentionDurationSeconds: '0' },
+  };
+  const dump = (retention?: Record<string, unknown>) => [
+    {
+      name: 'prod/certctl-0.dump',
+      metadata: {
+        size: '6451',
+        timeCreated: '2026-12-02T03:40:00.000Z',
+        kmsKeyName: `${KMS_KEY}/cryptoKeyVersions/1`,
+        ...(retention ? { retention } : {}),
+      },
+    },
+  ];
+
+  it('reads the retention objects.list sends for the newest dump, and passes deletion on a Locked one of the policy days', async () => {
+    // Act
+    const fact = await readStubbed(
+      dump({ mode: 'Locked', retainUntilTime: '2027-01-06T03:40:00.000Z' }),
+      null,
+      bucket,
+    );
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess: before, the retention was not read and the dump was "gone" once deleted (FAILED).
+    expect(fact.newest?.objectLock).toEqual({
+      mode: 'Locked',
+      retainUntil: new Date('2027-01-06T03:40:00.000Z'),
+    });
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain("prod/certctl-0.dump's own object retention, Locked until");
+  });
+
+  it('keeps no retention for a dump objects.list sends none for, or an unreadable one', async () => {
+    const none = await readStubbed(dump(), null, bucket);
+    const unreadable = await readStubbed(dump({ mode: 'Locked', retainUntilTime: 'soon' }), null, bucket);
+    expect(none.newest?.objectLock).toBeUndefined();
+    expect(unreadable.newest?.objectLock).toBeUndefined();
+    expect(dumpsProtectionCheck.evaluate(none, settings)?.status).toBe('FAILED');
+  });
+});
+
 describe('readGcsDumpFact, when object metadata changed after the upload', () => {
   it('dates each dump by its creation, not by a later metadata update such as a hold', async () => {
     // Prepare: two dumps written 10 and 9 days ago whose metadata (a temporary hold) was updated

@@ -14,7 +14,10 @@
  *   On S3 the newest dump's own Object Lock retention, when its ranged read sent it (an upload's
  *   own retention overrides the bucket default; S3 sends it only with `s3:GetObjectRetention`), is
  *   the lock judged, as the days from its LastModified to its retain-until date and its own mode;
- *   otherwise the bucket default is, and a pass that rests on it says so.
+ *   otherwise the bucket default is, and a pass that rests on it says so. On Cloud Storage the
+ *   newest dump's own object retention (objects.list `retention`: `Locked` counts as locked,
+ *   `Unlocked` as a lock that can be lifted) and the bucket's retention policy both hold it: the
+ *   one that proves more is judged, and a pass that rests on the dump's own retention says so.
  * - Public access: S3 Block Public Access with all four settings on, each on the bucket or its
  *   account (S3 applies the most restrictive combination; the collector reads the account's setting
  *   when the bucket's own does not block everything), or GCS public access prevention `enforced`.
@@ -124,18 +127,24 @@ export const dumpsProtectionCheck: DumpsCheck = {
     if (warnings.length > 0) {
       return { status: 'WARNING', description: `${label}: ${warnings.join('; ')}.`, observed, required };
     }
-    const gcsKey =
+    // What the pass rests on that was not read or not judged for every dump, each said.
+    const notes = [
       fact.location.provider === 'gcp' &&
       fact.encryption.state === 'read' &&
       fact.encryption.value.kmsKey !== undefined &&
       fact.encryption.value.keyState === undefined
         ? " (the Cloud KMS key's state was not read)"
-        : defaultLockJudged(fact, minPitrDays, now)
-          ? " (deletion judged by the bucket's Object Lock default retention: the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention)"
-          : '';
+        : '',
+      defaultLockJudged(fact, minPitrDays, now)
+        ? " (deletion judged by the bucket's Object Lock default retention: the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention)"
+        : '',
+      gcsOwnRetentionJudged(fact, minPitrDays, now)
+        ? ` (deletion judged by the newest dump ${fact.newest?.object.key}'s own object retention, ${fact.newest?.objectLock?.mode} until ${fact.newest?.objectLock?.retainUntil.toISOString()}: older dumps are kept by their own retention, if any)`
+        : '',
+    ].join('');
     return {
       status: 'PASSED',
-      description: `${label}: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps${gcsKey}.`,
+      description: `${label}: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps${notes}.`,
       observed,
       required,
     };
@@ -143,33 +152,68 @@ export const dumpsProtectionCheck: DumpsCheck = {
 };
 
 /**
- * The lock that keeps the newest dump: its own Object Lock retention when the read sent it (an
- * upload's retention overrides the bucket default, and an object written before the default was
- * set has none), as the days from its LastModified to its retain-until date; else the bucket's
- * default. A retain-until date already past (S3 then lets anyone delete the version) keeps it fewer
- * days than it has lived, so it is short whatever the policy.
+ * The lock that keeps the newest dump: its own retention when the read sent it, as the days from
+ * its LastModified to its retain-until date; else the bucket's. A retain-until date already past
+ * (S3 then lets anyone delete the version) keeps it fewer days than it has lived, so it is short
+ * whatever the policy.
+ *
+ * On S3 an upload's own Object Lock retention overrides the bucket default, and an object written
+ * before the default was set has none: the own one is judged. On Cloud Storage an object's own
+ * retention (Object Retention Lock, objects.list `retention{mode, retainUntilTime}`) and the
+ * bucket's retention policy both hold it ("Prior to this time, the object cannot be deleted or
+ * replaced", https://cloud.google.com/storage/docs/object-lock; the bucket policy applies to every
+ * object, https://cloud.google.com/storage/docs/bucket-lock): the one that proves more is judged,
+ * and an own retention that is not `Locked` never stands in for a bucket policy that could not be
+ * read (it may be the locked one).
  */
-function judgedLock(fact: DumpFact): {
+function judgedLock(
+  fact: DumpFact,
+  minPitrDays: number,
+): {
   readonly lock: DumpFact['retentionLock'];
   readonly lockName: string;
 } {
   const own = fact.newest?.objectLock;
   const written = fact.newest?.object.lastModified;
-  if (own && written) {
-    // A retain-until date is computed by the uploader before its PUT, which S3 dates on arrival: a
-    // retention of exactly the policy's days comes out seconds short of them, not a day short.
-    const days = Math.floor(
-      (own.retainUntil.getTime() - written.getTime() + CLOCK_SKEW_TOLERANCE_MS) / DAY_MS,
-    );
-    return {
-      lock: { state: 'read', value: { mode: own.mode, days, locked: own.mode === 'COMPLIANCE' } },
-      lockName: `Object Lock retention of the newest dump ${fact.newest?.object.key}`,
-    };
-  }
-  return {
+  const bucket = {
     lock: fact.retentionLock,
     lockName: fact.location.provider === 'aws' ? 'Object Lock default retention' : 'retention policy',
   };
+  if (!own || !written) return bucket;
+  // A retain-until date is computed by the uploader before its PUT, which S3 dates on arrival: a
+  // retention of exactly the policy's days comes out seconds short of them, not a day short.
+  const days = Math.floor((own.retainUntil.getTime() - written.getTime() + CLOCK_SKEW_TOLERANCE_MS) / DAY_MS);
+  const gcs = fact.location.provider === 'gcp';
+  // Cloud Storage names the modes Locked and Unlocked (COMPLIANCE and GOVERNANCE in its XML API).
+  const locked = own.mode === 'COMPLIANCE' || (gcs && own.mode === 'Locked');
+  const ownLock = {
+    lock: { state: 'read' as const, value: { mode: own.mode, days, locked } },
+    lockName: `${gcs ? 'object retention' : 'Object Lock retention'} of the newest dump ${fact.newest?.object.key}`,
+  };
+  if (!gcs) return ownLock;
+  const ownStrength = lockStrength(ownLock.lock, minPitrDays);
+  if (fact.retentionLock.state === 'unknown' && ownStrength < 3) return bucket;
+  return ownStrength > lockStrength(fact.retentionLock, minPitrDays) ? ownLock : bucket;
+}
+
+/** How much a lock proves: 3 locked for the policy days, 2 for the days but removable, 1 shorter, 0 none or unread. */
+function lockStrength(lock: DumpFact['retentionLock'], minPitrDays: number): number {
+  if (lock.state !== 'read' || lock.value.days === undefined) return 0;
+  if (lock.value.days < minPitrDays) return 1;
+  return lock.value.locked === true ? 3 : 2;
+}
+
+/**
+ * Whether dumps.protection judged a Cloud Storage dump's deletion by its own object retention:
+ * only the newest dump's is judged, and the PASS says so.
+ */
+function gcsOwnRetentionJudged(fact: DumpFact, minPitrDays: number, now: Date): boolean {
+  return (
+    fact.location.provider === 'gcp' &&
+    fact.newest?.objectLock !== undefined &&
+    judgedLock(fact, minPitrDays).lock !== fact.retentionLock &&
+    !versionsKept(fact, minPitrDays, now)
+  );
 }
 
 /**
@@ -203,7 +247,7 @@ function versionsKept(fact: DumpFact, minPitrDays: number, now: Date): boolean {
 }
 
 function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts: Verdicts): void {
-  const { lock, lockName } = judgedLock(fact);
+  const { lock, lockName } = judgedLock(fact, minPitrDays);
   const versioning = fact.versioning;
   const lockDays = lock.state === 'read' ? lock.value.days : undefined;
   const lockLong = lockDays !== undefined && lockDays >= minPitrDays;

@@ -950,3 +950,61 @@ describe('dumps.protection when the newest dump could not be read', () => {
     );
   });
 });
+
+describe("dumps.protection by a Cloud Storage dump's own object retention", () => {
+  const DAY = 86_400_000;
+  const unguarded: Partial<DumpFact> = {
+    versioning: { state: 'absent' },
+    retentionLock: { state: 'absent' },
+    softDeleteDays: { state: 'read', value: 7 },
+  };
+  const base = gcsFact({});
+  const KEY = base.newest?.object.key;
+  const withRetention = (mode: string, days: number, overrides: Partial<DumpFact> = unguarded) =>
+    gcsFact({
+      ...overrides,
+      newest: base.newest && {
+        ...base.newest,
+        objectLock: { mode, retainUntil: new Date(NEWEST_WRITTEN.getTime() + days * DAY) },
+      },
+    });
+
+  it('passes a dump whose own retention is Locked for the policy days, with neither versioning nor a bucket retention policy', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(withRetention('Locked', 35), settingsWith());
+    // Assess: a Locked retention can be neither reduced nor removed (https://cloud.google.com/storage/docs/object-lock).
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain(
+      `(deletion judged by the newest dump ${KEY}'s own object retention, Locked until`,
+    );
+  });
+
+  it('warns, not fails, when that retention is Unlocked', () => {
+    const outcome = dumpsProtectionCheck.evaluate(withRetention('Unlocked', 35), settingsWith());
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      `the object retention of the newest dump ${KEY} keeps dumps 35 days but is not locked, so it can be removed`,
+    );
+  });
+
+  it('still passes on a locked bucket retention policy when the dump carries a shorter Unlocked retention of its own', () => {
+    // Prepare: both hold the object on Cloud Storage; the locked bucket policy is the stronger.
+    const fact = withRetention('Unlocked', 3, {
+      versioning: { state: 'absent' },
+      retentionLock: { state: 'read', value: { mode: undefined, days: 35, locked: true } },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('is not passed on an Unlocked retention when the bucket retention policy could not be read', () => {
+    const fact = withRetention('Unlocked', 35, {
+      versioning: { state: 'absent' },
+      retentionLock: { state: 'unknown', reason: DENIED },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).not.toBe('PASSED');
+  });
+});
