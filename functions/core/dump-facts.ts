@@ -234,7 +234,7 @@ export interface PublicAccessConfig {
 
 /** Default encryption at rest. */
 export interface EncryptionConfig {
-  /** S3 `SSEAlgorithm` (`AES256`, `aws:kms`, `aws:kms:dsse`); `google-managed` or `cloud-kms` on GCS. */
+  /** S3 `SSEAlgorithm` (`AES256`, `aws:kms`, `aws:kms:dsse`); `google-managed`, `cloud-kms` or (a dump's own) `customer-supplied` on GCS. */
   readonly algorithm: string | undefined;
   /** The KMS key (S3 `KMSMasterKeyID`, GCS `defaultKmsKeyName`), when one is named. */
   readonly kmsKey: string | undefined;

@@ -29,7 +29,7 @@
  * newest dump's own encryption. A key read that is refused or fails keeps the key's state unknown
  * (`keyStateUnknown`), never fails the location. A newest dump objects.list names no key for, under
  * a Cloud KMS default, was written with Google-managed keys before the default was set, and is kept
- * as such ({@link withGoogleManaged}).
+ * as such; one under a customer-supplied key (CSEK) too ({@link withListedEncryption}).
  */
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import type { Bucket, File, GetFilesOptions, Storage } from '@google-cloud/storage';
@@ -584,22 +584,32 @@ async function withNewestKey(
 }
 
 /**
- * The newest dump as Google-managed keys encrypt it, when the bucket default names a Cloud KMS key
- * but objects.list names none for the dump: the object resource's `kmsKeyName` is the "Cloud KMS
- * Key used to encrypt this object, if the object is encrypted by such a key"
- * (https://cloud.google.com/storage/docs/json_api/v1/objects#resource; objects.list's default
- * `noAcl` projection sends every property but `owner` and `acl`), and the default key applies only
- * to objects written after it was set (https://cloud.google.com/storage/docs/encryption/using-customer-managed-keys#set-default-key).
- * A dump under a customer-supplied key (`customerEncryption`) is left as read: not judged here.
+ * The newest dump as objects.list says it is encrypted, when that is not the bucket default's key:
+ *
+ * - under a customer-supplied key (`customerEncryption`, CSEK): "Cloud Storage does not permanently
+ *   store your key in its servers", so only whoever holds it can read or restore the dump
+ *   (https://cloud.google.com/storage/docs/encryption/customer-supplied-keys), whatever the default;
+ * - under Google-managed keys when the bucket default names a Cloud KMS key but objects.list names
+ *   none for the dump: the object resource's `kmsKeyName` is the "Cloud KMS Key used to encrypt this
+ *   object, if the object is encrypted by such a key"
+ *   (https://cloud.google.com/storage/docs/json_api/v1/objects#resource; objects.list's default
+ *   `noAcl` projection sends every property but `owner` and `acl`), and the default key applies only
+ *   to objects written after it was set (https://cloud.google.com/storage/docs/encryption/using-customer-managed-keys#set-default-key).
  */
-function withGoogleManaged(
+function withListedEncryption(
   newest: NewestDump,
   listed: SeriesListing,
   byDefault: BucketReading<EncryptionConfig>,
 ): NewestDump {
   const key = newest.object.key;
-  if (newest.encryption !== undefined || byDefault.state !== 'read' || !byDefault.value.kmsKey) return newest;
-  if (listed.kmsKeyNames.has(key) || listed.customerSupplied.has(key)) return newest;
+  if (newest.encryption !== undefined) return newest;
+  if (listed.customerSupplied.has(key)) {
+    return {
+      ...newest,
+      encryption: { algorithm: 'customer-supplied', kmsKey: undefined, customerManagedKey: false },
+    };
+  }
+  if (byDefault.state !== 'read' || !byDefault.value.kmsKey || listed.kmsKeyNames.has(key)) return newest;
   return {
     ...newest,
     encryption: { algorithm: 'google-managed', kmsKey: undefined, customerManagedKey: false },
@@ -653,7 +663,7 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
       : settings.encryption;
   const keyed =
     newestRead && readKey ? await withNewestKey(newestRead, kmsKeyNames, encryption, readKey) : newestRead;
-  const unlocked = keyed && withGoogleManaged(keyed, listed, encryption);
+  const unlocked = keyed && withListedEncryption(keyed, listed, encryption);
   // Its own retention holds the newest dump beside the bucket's policy (dumps.protection).
   const retention = unlocked && listed.retentions.get(unlocked.object.key);
   const newest = unlocked && retention ? { ...unlocked, objectLock: retention } : unlocked;

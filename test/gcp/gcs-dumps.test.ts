@@ -545,9 +545,23 @@ describe('readGcsDumpFact, when the newest dump is not under the default key', (
       },
     ];
     // Act
-    const fact = await readStubbed(files, null, { encryption: { defaultKmsKeyName: KMS_KEY } });
-    // Assess
-    expect(fact.newest?.encryption).toBeUndefined();
+    const fact = await readStubbed(files, null, {
+      encryption: { defaultKmsKeyName: KMS_KEY },
+      retentionPolicy: { retentionPeriod: String(35 * 86_400), isLocked: true },
+      iamConfiguration: { publicAccessPrevention: 'enforced' },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess: before, the dump's own key was left unjudged and the bucket default's passed for it:
+    // 'a customer-managed key encrypts the dumps'.
+    expect(fact.newest?.encryption).toEqual({
+      algorithm: 'customer-supplied',
+      kmsKey: undefined,
+      customerManagedKey: false,
+    });
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      'the newest dump prod/certctl-0.dump is encrypted with a customer-supplied key (CSEK), not a customer-managed KMS key: its upload sent that key, which overrides the bucket default, and Cloud Storage keeps no copy of it, so only whoever holds it can read or restore the dump',
+    );
   });
 
   it('keeps the newest dump encryption unjudged when it is the default key', async () => {

@@ -30,7 +30,8 @@
  *   tell (DescribeKey denied or failed) is NOT_AVAILABLE: a key ARN may name the aws/s3 key.
  * - The newest dump's own encryption, when the ranged read of its header said it (S3) or its
  *   objects.list `kmsKeyName` names another Cloud KMS key than the default, or none under a Cloud
- *   KMS default (GCS: written with Google-managed keys before the default was set): an upload's
+ *   KMS default (GCS: written with Google-managed keys before the default was set), or it carries
+ *   `customerEncryption` (GCS: a customer-supplied key, which Cloud Storage does not keep): an upload's
  *   own encryption overrides the bucket default, so a dump written with SSE-S3, aws/s3 or
  *   Google-managed keys under a CMK default is WARNING, and its key is judged as the default's is.
  *   An S3 dump whose read failed is not said to carry a CMK default: NOT_AVAILABLE (how it is
@@ -438,13 +439,17 @@ function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
           ? `the AWS-managed key aws/s3${own.kmsKey ? ` (${own.kmsKey})` : ''}`
           : own.algorithm === 'google-managed'
             ? 'Google-managed keys'
-            : (own.algorithm ?? 'a provider-managed key');
-    // Cloud Storage applies a default key only to objects written after it was set; on S3 an
-    // upload's own encryption header overrides the default.
+            : own.algorithm === 'customer-supplied'
+              ? 'a customer-supplied key (CSEK)'
+              : (own.algorithm ?? 'a provider-managed key');
+    // Cloud Storage applies a default key only to objects written after it was set, and an upload's
+    // own key (CSEK) overrides it; on S3 an upload's own encryption header overrides the default.
     const why =
-      fact.location.provider === 'gcp'
-        ? 'it was written before the bucket default key was set'
-        : 'its upload overrides the bucket default';
+      own.algorithm === 'customer-supplied'
+        ? 'its upload sent that key, which overrides the bucket default, and Cloud Storage keeps no copy of it, so only whoever holds it can read or restore the dump'
+        : fact.location.provider === 'gcp'
+          ? 'it was written before the bucket default key was set'
+          : 'its upload overrides the bucket default';
     verdicts.warnings.push(`${dump} is encrypted with ${with_}, not a customer-managed KMS key: ${why}`);
   } else if (own.customerManagedKey === undefined && !own.keyDeleted) {
     verdicts.unknown.push(
