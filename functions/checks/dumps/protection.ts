@@ -7,7 +7,8 @@
  *   than `minPitrDays` are WARNING: they protect against mistakes, not against a stolen admin role.
  *   So is versioning whose noncurrent versions a rule deletes by a count of newer versions or by the
  *   date they became noncurrent (GCS `numNewerVersions`, `noncurrentTimeBefore`): no number of
- *   days is proven.
+ *   days is proven. A rule whose prefixes inside the series or suffixes reach none of the dumps (a
+ *   `prod/tmp/` or `.tmp` cleanup) does not touch their versions and is not counted.
  *   Without either, Cloud Storage soft delete of at least `minPitrDays` is WARNING (deleted and
  *   overwritten dumps stay restorable, but whoever can edit the bucket can turn it off); a shorter
  *   one is still FAILED, saying how long it keeps them.
@@ -46,7 +47,7 @@
  *   client, no state sent) says so.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { DumpFact } from '../../core/dump-facts.ts';
+import type { DumpFact, DumpLifecycleRule } from '../../core/dump-facts.ts';
 import {
   DELETED_KMS_KEY,
   deletedKmsKeyFix,
@@ -55,7 +56,7 @@ import {
 } from '../../core/kms-key-states.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
-import { DOCS, DUMPS_RESOURCE_TYPES, locationLabel, valueOrNull } from './wording.ts';
+import { DOCS, DUMPS_RESOURCE_TYPES, locationLabel, ruleReach, valueOrNull } from './wording.ts';
 
 interface Verdicts {
   readonly problems: string[];
@@ -325,9 +326,26 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
   );
 }
 
+/**
+ * The lifecycle rules that may reach the dumps' noncurrent versions: all but those whose prefixes
+ * inside the series or whose suffixes reach no dump (a scratch cleanup of `prod/tmp/` or `.tmp`
+ * beside dumps under `prod/`, as dumps.retention reads them: {@link ruleReach}). An overwritten
+ * dump's noncurrent version keeps its key; its size may differ from the listed one, so a rule with
+ * an object-size filter is always kept.
+ */
+function noncurrentRules(fact: DumpFact): readonly DumpLifecycleRule[] {
+  if (fact.lifecycle.state !== 'read') return [];
+  return fact.lifecycle.value.filter(
+    (rule) =>
+      rule.objectSizeGreaterThan !== undefined ||
+      rule.objectSizeLessThan !== undefined ||
+      ruleReach(rule, fact) !== 'none',
+  );
+}
+
 function shortestNoncurrentDays(fact: DumpFact): number | undefined {
   if (fact.lifecycle.state !== 'read') return undefined;
-  const days = fact.lifecycle.value
+  const days = noncurrentRules(fact)
     .map((rule) => rule.noncurrentExpirationDays)
     .filter((value): value is number => value !== undefined);
   return days.length > 0 ? Math.min(...days) : undefined;
@@ -344,7 +362,7 @@ function shortestNoncurrentDays(fact: DumpFact): number | undefined {
 function unprovenNoncurrentRules(fact: DumpFact, minPitrDays: number, now: Date): string[] {
   if (fact.lifecycle.state !== 'read') return [];
   const windowStart = now.getTime() - minPitrDays * DAY_MS;
-  return fact.lifecycle.value.flatMap((rule) => {
+  return noncurrentRules(fact).flatMap((rule) => {
     if (rule.noncurrentExpirationDays !== undefined) return [];
     const before = rule.noncurrentTimeBefore;
     if (before !== undefined && before.getTime() <= windowStart) return [];

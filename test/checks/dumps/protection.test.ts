@@ -1008,3 +1008,53 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
     expect(outcome?.status).not.toBe('PASSED');
   });
 });
+
+describe('dumps.protection and lifecycle rules that reach none of the dumps', () => {
+  // A scratch cleanup beside the dumps: deletes objects under prod/tmp/ (or ending with .tmp) a day
+  // old, live or noncurrent, as a Cloud Storage Delete rule without isLive does.
+  const scratch = (reach: { narrowerPrefixes?: string[]; matchesSuffixes?: string[] }) =>
+    gcsFact({
+      versioning: { state: 'read', value: { status: 'Enabled' } },
+      retentionLock: { state: 'absent' },
+      lifecycle: {
+        state: 'read',
+        value: [
+          {
+            id: '#1',
+            expirationDays: 1,
+            expirationDate: undefined,
+            noncurrentExpirationDays: 1,
+            prefix: reach.narrowerPrefixes?.[0] ?? 'prod/',
+            ...reach,
+          },
+        ],
+      },
+    });
+
+  it('does not warn that noncurrent dump versions expire after a day when the rule reaches only prod/tmp/, where no dump is', () => {
+    const outcome = dumpsProtectionCheck.evaluate(
+      scratch({ narrowerPrefixes: ['prod/tmp/'] }),
+      settingsWith(),
+    );
+    // Before: WARNING 'versioning is on, but a lifecycle rule deletes noncurrent versions after 1 days'.
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('does not warn for a rule on keys ending with .tmp when the dumps end with .dump', () => {
+    const fact = scratch({ matchesSuffixes: ['.tmp'] });
+    const outcome = dumpsProtectionCheck.evaluate(
+      { ...fact, location: { ...fact.location, suffix: '.dump' } },
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('still warns when a listed dump lies under the narrower prefix', () => {
+    const outcome = dumpsProtectionCheck.evaluate(
+      scratch({ narrowerPrefixes: ['prod/certctl-'] }),
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('deletes noncurrent versions after 1 days');
+  });
+});
