@@ -166,7 +166,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
  * replaced", https://cloud.google.com/storage/docs/object-lock; the bucket policy applies to every
  * object, https://cloud.google.com/storage/docs/bucket-lock): the one that proves more is judged,
  * and an own retention that is not `Locked` never stands in for a bucket policy that could not be
- * read (it may be the locked one).
+ * read (it may be the locked one), nor is judged when the listing stopped at its bound.
  */
 function judgedLock(
   fact: DumpFact,
@@ -193,6 +193,9 @@ function judgedLock(
     lockName: `${gcs ? 'object retention' : 'Object Lock retention'} of the newest dump ${fact.newest?.object.key}`,
   };
   if (!gcs) return ownLock;
+  // objects.list answers in name order: when it stopped at its bound, the newest listed dump may
+  // not be the newest, and its retention proves nothing of the dump that is.
+  if (fact.listing.state !== 'read' || !fact.listing.complete) return bucket;
   const ownStrength = lockStrength(ownLock.lock, minPitrDays);
   if (fact.retentionLock.state === 'unknown' && ownStrength < 3) return bucket;
   return ownStrength > lockStrength(fact.retentionLock, minPitrDays) ? ownLock : bucket;

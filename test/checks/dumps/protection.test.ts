@@ -999,6 +999,16 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
     expect(outcome?.status).toBe('PASSED');
   });
 
+  it('does not pass on the retention of the newest listed dump when the listing stopped at its bound', () => {
+    // Prepare: objects.list is in name order, so a cut listing's newest may not be the newest dump.
+    const fact = withRetention('Locked', 35);
+    const cut = fact.listing.state === 'read' ? { ...fact.listing, complete: false } : fact.listing;
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate({ ...fact, listing: cut }, settingsWith());
+    // Assess
+    expect(outcome?.status).not.toBe('PASSED');
+  });
+
   it('is not passed on an Unlocked retention when the bucket retention policy could not be read', () => {
     const fact = withRetention('Unlocked', 35, {
       versioning: { state: 'absent' },
