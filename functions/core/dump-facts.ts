@@ -291,6 +291,22 @@ export interface DumpFact {
   readonly encryption: BucketReading<EncryptionConfig>;
   /** GCS soft delete (`softDeletePolicy.retentionDurationSeconds`), in days; S3 has none. */
   readonly softDeleteDays?: BucketReading<number>;
+  /**
+   * GCS: the Cloud KMS key versions the older dumps of the series are under (objects.list
+   * `kmsKeyName`), other than the newest dump's and the default key's primary, each with its state
+   * as the default's is read and the dumps it encrypts: a version destroyed after a rotation leaves
+   * those dumps unreadable. Undefined when not read (no Cloud KMS client; S3).
+   */
+  readonly olderDumpKeys?: readonly OlderDumpKey[];
+}
+
+/** A key version some older dumps of the series are under ({@link DumpFact.olderDumpKeys}). */
+export interface OlderDumpKey {
+  readonly encryption: EncryptionConfig;
+  /** How many listed dumps it encrypts. */
+  readonly dumps: number;
+  /** The newest of them (its key). */
+  readonly newestDump: string;
 }
 
 /**

@@ -44,6 +44,7 @@ import type {
   EncryptionConfig,
   NewestDump,
   ObjectRetention,
+  OlderDumpKey,
   PublicAccessConfig,
   RetentionLockConfig,
   VersioningConfig,
@@ -574,13 +575,55 @@ async function withNewestKey(
     const primary = await readKey(key).catch(() => undefined);
     if (primary?.version === named) return newest;
   }
+  return { ...newest, encryption: await namedKeyEncryption(named, readKey) };
+}
+
+/**
+ * The encryption of an object whose objects.list `kmsKeyName` is `named`: that key version's state
+ * (or, for a name that is not a key version, that key's primary's), read as the default's is.
+ */
+function namedKeyEncryption(named: string, readKey: GcsKeyReader): Promise<EncryptionConfig> {
+  const versionKey = keyOfVersion(named);
   const own: EncryptionConfig = {
     algorithm: 'cloud-kms',
-    kmsKey: key,
+    kmsKey: versionKey ?? named,
     customerManagedKey: true,
     ...(versionKey ? { keyVersion: named } : {}),
   };
-  return { ...newest, encryption: await withKeyState(own, readKey, versionKey ? named : undefined) };
+  return withKeyState(own, readKey, versionKey ? named : undefined);
+}
+
+/**
+ * The key versions the older dumps of the series are under, other than the newest dump's (judged
+ * as its own encryption) and the default key's primary (judged as the default): each read once
+ * (the reader's cache), with how many listed dumps it encrypts and the newest of them. A dump
+ * dumps.retention counts is only a restore path while its key version can decrypt it: destroying
+ * the versions a rotation left behind makes every dump under them unreadable
+ * (https://cloud.google.com/kms/docs/destroy-restore).
+ */
+async function olderDumpKeys(
+  listed: SeriesListing,
+  newest: NewestDump | undefined,
+  byDefault: BucketReading<EncryptionConfig>,
+  readKey: GcsKeyReader,
+): Promise<OlderDumpKey[]> {
+  if (listed.listing.state !== 'read') return [];
+  const defaultKey = byDefault.state === 'read' ? byDefault.value.kmsKey : undefined;
+  const primary = defaultKey ? (await readKey(defaultKey).catch(() => undefined))?.version : undefined;
+  const newestNamed = newest ? listed.kmsKeyNames.get(newest.object.key) : undefined;
+  const byVersion = new Map<string, { dumps: number; newestDump: string }>();
+  // Oldest first: the last dump counted under a version is its newest.
+  for (const object of listed.listing.objects) {
+    const named = listed.kmsKeyNames.get(object.key);
+    if (!named || named === primary || named === defaultKey || named === newestNamed) continue;
+    byVersion.set(named, { dumps: (byVersion.get(named)?.dumps ?? 0) + 1, newestDump: object.key });
+  }
+  return Promise.all(
+    [...byVersion].map(async ([named, dumps]) => ({
+      encryption: await namedKeyEncryption(named, readKey),
+      ...dumps,
+    })),
+  );
 }
 
 /**
@@ -663,6 +706,7 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
       : settings.encryption;
   const keyed =
     newestRead && readKey ? await withNewestKey(newestRead, kmsKeyNames, encryption, readKey) : newestRead;
+  const olderKeys = readKey ? await olderDumpKeys(listed, newestRead, encryption, readKey) : undefined;
   const unlocked = keyed && withListedEncryption(keyed, listed, encryption);
   // Its own retention holds the newest dump beside the bucket's policy (dumps.protection).
   const retention = unlocked && listed.retentions.get(unlocked.object.key);
@@ -688,6 +732,7 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
     newest,
     ...settings,
     encryption,
+    ...(olderKeys && olderKeys.length > 0 ? { olderDumpKeys: olderKeys } : {}),
   };
 }
 

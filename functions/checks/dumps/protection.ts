@@ -44,7 +44,9 @@
  *   be) unreadable; a state that proves nothing either way
  *   (`Creating`, `PENDING_GENERATION`) is NOT_AVAILABLE, and so is a Cloud KMS key whose read was
  *   refused or failed (`keyStateUnknown`). A GCS pass whose key state was not read (no Cloud KMS
- *   client, no state sent) says so.
+ *   client, no state sent) says so. On GCS the key versions the older dumps of the series are under
+ *   (a rotation leaves them on the older version) are judged the same way, naming how many dumps
+ *   each encrypts (`olderDumpKeys`).
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import type { DumpFact, DumpLifecycleRule } from '../../core/dump-facts.ts';
@@ -409,6 +411,10 @@ function judgeEncryption(fact: DumpFact, verdicts: Verdicts): void {
   const encryption = fact.encryption;
   if (encryption.state === 'read') judgeKeyState(encryption.value, verdicts);
   judgeNewestEncryption(fact, verdicts);
+  for (const older of fact.olderDumpKeys ?? []) {
+    const count = `${older.dumps} older dump${older.dumps === 1 ? '' : 's'} of the series`;
+    judgeKeyState(older.encryption, verdicts, ` (${count}, the newest ${older.newestDump})`);
+  }
   if (encryption.state === 'unknown') {
     verdicts.unknown.push(`the default encryption (${encryption.reason})`);
   } else if (encryption.state === 'absent') {
@@ -516,12 +522,15 @@ function judgeKeyState(
     readonly keyDeleted?: true;
   },
   verdicts: Verdicts,
+  /** Which dumps the key encrypts, when not all of them (` (33 older dumps of the series, …)`). */
+  which = '',
 ): void {
   const { kmsKey, keyState, keyVersion, keyDeletionDate, keyStateUnknown, keyDeleted } = encryption;
   // A dump written before a rotation is under an older version than the key's primary: name it.
   const key = keyVersion ? `the KMS key version ${keyVersion}` : `the KMS key ${kmsKey ?? '(not named)'}`;
   // The default and the newest dump may name one key: say it once.
-  const add = (list: string[], text: string) => {
+  const add = (list: string[], said: string) => {
+    const text = `${said}${which}`;
     if (!list.includes(text)) list.push(text);
   };
   if (keyDeleted) {
