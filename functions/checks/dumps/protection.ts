@@ -168,7 +168,8 @@ export const dumpsProtectionCheck: DumpsCheck = {
  * replaced", https://cloud.google.com/storage/docs/object-lock; the bucket policy applies to every
  * object, https://cloud.google.com/storage/docs/bucket-lock): the one that proves more is judged,
  * and an own retention that is not `Locked` never stands in for a bucket policy that could not be
- * read (it may be the locked one), nor is judged when the listing stopped at its bound.
+ * read (it may be the locked one) nor for versioning, and none is judged when the listing stopped
+ * at its bound.
  */
 function judgedLock(
   fact: DumpFact,
@@ -199,7 +200,9 @@ function judgedLock(
   // not be the newest, and its retention proves nothing of the dump that is.
   if (fact.listing.state !== 'read' || !fact.listing.complete) return bucket;
   const ownStrength = lockStrength(ownLock.lock, minPitrDays);
-  if (fact.retentionLock.state === 'unknown' && ownStrength < 3) return bucket;
+  // A retention that can be lifted adds nothing to versioning, which is judged on its own.
+  const versioningOn = fact.versioning.state === 'read' && fact.versioning.value.status === 'Enabled';
+  if (ownStrength < 3 && (fact.retentionLock.state === 'unknown' || versioningOn)) return bucket;
   return ownStrength > lockStrength(fact.retentionLock, minPitrDays) ? ownLock : bucket;
 }
 

@@ -987,6 +987,15 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
     );
   });
 
+  it('still passes on versioning that keeps versions when the dump also carries an Unlocked retention', () => {
+    const fact = withRetention('Unlocked', 35, {
+      versioning: { state: 'read', value: { status: 'Enabled' } },
+      retentionLock: { state: 'absent' },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('PASSED');
+  });
+
   it('still passes on a locked bucket retention policy when the dump carries a shorter Unlocked retention of its own', () => {
     // Prepare: both hold the object on Cloud Storage; the locked bucket policy is the stronger.
     const fact = withRetention('Unlocked', 3, {
