@@ -121,7 +121,9 @@ export interface NewestDump {
    * `x-amz-object-lock-*`) overrides the bucket default, and an object written before the default
    * was set has none. S3 sends them only to a caller with `s3:GetObjectRetention`, so their absence
    * does not prove the object unlocked: undefined when not sent (the read failed, no permission,
-   * no retention on the object; Cloud Storage), and the bucket default is judged instead.
+   * no retention on the object), and the bucket default is judged instead. On Cloud Storage: the
+   * object's own retention (Object Retention Lock, mode `Locked` or `Unlocked`) as objects.list
+   * sent it, which holds the object beside the bucket's retention policy.
    */
   readonly objectLock?: ObjectRetention;
 }
@@ -242,7 +244,7 @@ export interface PublicAccessConfig {
 
 /** Default encryption at rest. */
 export interface EncryptionConfig {
-  /** S3 `SSEAlgorithm` (`AES256`, `aws:kms`, `aws:kms:dsse`); `google-managed` or `cloud-kms` on GCS. */
+  /** S3 `SSEAlgorithm` (`AES256`, `aws:kms`, `aws:kms:dsse`); `google-managed`, `cloud-kms` or (a dump's own) `customer-supplied` on GCS. */
   readonly algorithm: string | undefined;
   /** The KMS key (S3 `KMSMasterKeyID`, GCS `defaultKmsKeyName`), when one is named. */
   readonly kmsKey: string | undefined;
@@ -299,6 +301,22 @@ export interface DumpFact {
   readonly encryption: BucketReading<EncryptionConfig>;
   /** GCS soft delete (`softDeletePolicy.retentionDurationSeconds`), in days; S3 has none. */
   readonly softDeleteDays?: BucketReading<number>;
+  /**
+   * GCS: the Cloud KMS key versions the older dumps of the series are under (objects.list
+   * `kmsKeyName`), other than the newest dump's and the default key's primary, each with its state
+   * as the default's is read and the dumps it encrypts: a version destroyed after a rotation leaves
+   * those dumps unreadable. Undefined when not read (no Cloud KMS client; S3).
+   */
+  readonly olderDumpKeys?: readonly OlderDumpKey[];
+}
+
+/** A key version some older dumps of the series are under ({@link DumpFact.olderDumpKeys}). */
+export interface OlderDumpKey {
+  readonly encryption: EncryptionConfig;
+  /** How many listed dumps it encrypts. */
+  readonly dumps: number;
+  /** The newest of them (its key). */
+  readonly newestDump: string;
 }
 
 /**

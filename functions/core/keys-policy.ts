@@ -404,6 +404,23 @@ function secretsNamedTwoWays(
   return issues;
 }
 
+/**
+ * What is wrong with a `projects/…` secret reference. Secret Manager answers names with the
+ * project's number (`projects/{project_number}/secrets/{secret_id}`), but a scope is a project ID
+ * (gcp.projects), so a number would match no scope; a regional secret
+ * (`projects/*\/locations/*\/secrets/*`, https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.locations.secrets)
+ * is served by other endpoints and has no replication, which this audit does not read.
+ */
+function gcpSecretProblem(secret: string): string {
+  const numbered = /^projects\/(\d+)\/secrets\/([^/]+)$/.exec(secret);
+  if (numbered)
+    return `names the project by its number (${numbered[1]}): write its project ID, as gcp.projects does (projects/<project-id>/secrets/${numbered[2]})`;
+  const regional = /^projects\/([^/]+)\/locations\/[^/]+\/secrets\/[^/]+$/.exec(secret);
+  if (regional)
+    return `is a regional secret (projects/<project>/locations/<location>/secrets/<secret>), which this audit does not read: name a global secret (projects/${regional[1]}/secrets/<secret>)`;
+  return 'is not a Secret Manager resource name (projects/<project>/secrets/<secret>)';
+}
+
 function secretProblem(item: ItemPolicy): string | undefined {
   const secret = item.secret ?? '';
   const arnRegion = SECRET_ARN.exec(secret)?.[1];
@@ -416,8 +433,7 @@ function secretProblem(item: ItemPolicy): string | undefined {
   }
   if (secret.startsWith('arn:'))
     return 'is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)';
-  if (secret.startsWith('projects/'))
-    return 'is not a Secret Manager resource name (projects/<project>/secrets/<secret>)';
+  if (secret.startsWith('projects/')) return gcpSecretProblem(secret);
   if (!SECRET_NAME.test(secret)) return 'is not a Secrets Manager secret name';
   if (!item.region || !item.account) return 'a secret named without an ARN needs region and account';
   return undefined;

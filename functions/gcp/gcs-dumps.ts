@@ -6,7 +6,8 @@
  * its last {@link PG_DUMP_TAIL_BYTES} (`download({ end: -64 })`, which the library sends as the
  * suffix range `Range: bytes=-64`; the JSON API documents `bytes=-N` as the last N bytes,
  * https://cloud.google.com/storage/docs/json_api/v1/parameters), and the bucket's protections from
- * one buckets.get.
+ * one buckets.get. The newest dump's own retention (Object Retention Lock) comes with objects.list,
+ * at no extra call.
  *
  * buckets.get leaves out what was never set: no `retentionPolicy`, `versioning` or `lifecycle`
  * reads as `absent` (a `softDeletePolicy` left out is `unknown`: soft delete off is a duration of
@@ -28,7 +29,7 @@
  * newest dump's own encryption. A key read that is refused or fails keeps the key's state unknown
  * (`keyStateUnknown`), never fails the location. A newest dump objects.list names no key for, under
  * a Cloud KMS default, was written with Google-managed keys before the default was set, and is kept
- * as such ({@link withGoogleManaged}).
+ * as such; one under a customer-supplied key (CSEK) too ({@link withListedEncryption}).
  */
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import type { Bucket, File, GetFilesOptions, Storage } from '@google-cloud/storage';
@@ -42,6 +43,8 @@ import type {
   DumpObject,
   EncryptionConfig,
   NewestDump,
+  ObjectRetention,
+  OlderDumpKey,
   PublicAccessConfig,
   RetentionLockConfig,
   VersioningConfig,
@@ -161,6 +164,22 @@ interface SeriesListing {
   readonly customerSupplied: ReadonlySet<string>;
   /** Objects stored gzip-compressed (`contentEncoding: gzip`: `gsutil cp -Z`, `gcloud storage cp --gzip-local-all`). */
   readonly gzipEncoded: ReadonlySet<string>;
+  /** Each listed object's own retention (Object Retention Lock), when objects.list sent a readable one. */
+  readonly retentions: ReadonlyMap<string, ObjectRetention>;
+}
+
+/**
+ * An object's own retention as objects.list sends it, `retention{mode, retainUntilTime}` ("The
+ * bucket's object retention mode, can only be Unlocked or Locked", and "A time in RFC 3339 format
+ * until which object retention protects this object": the Objects resource,
+ * https://cloud.google.com/storage/docs/json_api/v1/objects#resource); undefined when not sent or
+ * unreadable (no mode, no valid time): never a retention the object may not have.
+ */
+function retentionOf(value: unknown): ObjectRetention | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { mode, retainUntilTime } = value as { mode?: unknown; retainUntilTime?: unknown };
+  const retainUntil = typeof retainUntilTime === 'string' ? dateOf(retainUntilTime) : undefined;
+  return typeof mode === 'string' && mode !== '' && retainUntil ? { mode, retainUntil } : undefined;
 }
 
 async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: number): Promise<SeriesListing> {
@@ -171,6 +190,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
   const kmsKeyNames = new Map<string, string>();
   const customerSupplied = new Set<string>();
   const gzipEncoded = new Set<string>();
+  const retentions = new Map<string, ObjectRetention>();
   const nextToken = pageTokens(`objects.list of gs://${bucket.name}/${prefix}`, 'RepeatedPageToken');
   let query: GetFilesOptions | undefined = { prefix: prefix || undefined, autoPaginate: false };
   let complete = true;
@@ -191,11 +211,14 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
         const object = objectOf(file);
         if (!isSeriesObject(object.key, object.size, location)) continue;
         objects.push(object);
-        const { kmsKeyName, customerEncryption, contentEncoding } = file.metadata as {
+        const { kmsKeyName, customerEncryption, contentEncoding, retention } = file.metadata as {
           kmsKeyName?: unknown;
           customerEncryption?: unknown;
           contentEncoding?: unknown;
+          retention?: unknown;
         };
+        const own = retentionOf(retention);
+        if (own) retentions.set(file.name, own);
         if (typeof kmsKeyName === 'string' && kmsKeyName) kmsKeyNames.set(file.name, kmsKeyName);
         if (customerEncryption !== undefined && customerEncryption !== null) customerSupplied.add(file.name);
         if (typeof contentEncoding === 'string' && /^\s*gzip\s*$/i.test(contentEncoding))
@@ -210,6 +233,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
       kmsKeyNames,
       customerSupplied,
       gzipEncoded,
+      retentions,
     };
   }
   return {
@@ -217,6 +241,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
     kmsKeyNames,
     customerSupplied,
     gzipEncoded,
+    retentions,
   };
 }
 
@@ -550,32 +575,84 @@ async function withNewestKey(
     const primary = await readKey(key).catch(() => undefined);
     if (primary?.version === named) return newest;
   }
-  const own: EncryptionConfig = {
-    algorithm: 'cloud-kms',
-    kmsKey: key,
-    customerManagedKey: true,
-    ...(versionKey ? { keyVersion: named } : {}),
-  };
-  return { ...newest, encryption: await withKeyState(own, readKey, versionKey ? named : undefined) };
+  return { ...newest, encryption: await namedKeyEncryption(named, readKey) };
 }
 
 /**
- * The newest dump as Google-managed keys encrypt it, when the bucket default names a Cloud KMS key
- * but objects.list names none for the dump: the object resource's `kmsKeyName` is the "Cloud KMS
- * Key used to encrypt this object, if the object is encrypted by such a key"
- * (https://cloud.google.com/storage/docs/json_api/v1/objects#resource; objects.list's default
- * `noAcl` projection sends every property but `owner` and `acl`), and the default key applies only
- * to objects written after it was set (https://cloud.google.com/storage/docs/encryption/using-customer-managed-keys#set-default-key).
- * A dump under a customer-supplied key (`customerEncryption`) is left as read: not judged here.
+ * The encryption of an object whose objects.list `kmsKeyName` is `named`: that key version's state
+ * (or, for a name that is not a key version, that key's primary's), read as the default's is.
  */
-function withGoogleManaged(
+function namedKeyEncryption(named: string, readKey: GcsKeyReader): Promise<EncryptionConfig> {
+  const versionKey = keyOfVersion(named);
+  const own: EncryptionConfig = {
+    algorithm: 'cloud-kms',
+    kmsKey: versionKey ?? named,
+    customerManagedKey: true,
+    ...(versionKey ? { keyVersion: named } : {}),
+  };
+  return withKeyState(own, readKey, versionKey ? named : undefined);
+}
+
+/**
+ * The key versions the older dumps of the series are under, other than the newest dump's (judged
+ * as its own encryption) and the default key's primary (judged as the default): each read once
+ * (the reader's cache), with how many listed dumps it encrypts and the newest of them. A dump
+ * dumps.retention counts is only a restore path while its key version can decrypt it: destroying
+ * the versions a rotation left behind makes every dump under them unreadable
+ * (https://cloud.google.com/kms/docs/destroy-restore).
+ */
+async function olderDumpKeys(
+  listed: SeriesListing,
+  newest: NewestDump | undefined,
+  byDefault: BucketReading<EncryptionConfig>,
+  readKey: GcsKeyReader,
+): Promise<OlderDumpKey[]> {
+  if (listed.listing.state !== 'read') return [];
+  const defaultKey = byDefault.state === 'read' ? byDefault.value.kmsKey : undefined;
+  const primary = defaultKey ? (await readKey(defaultKey).catch(() => undefined))?.version : undefined;
+  const newestNamed = newest ? listed.kmsKeyNames.get(newest.object.key) : undefined;
+  const byVersion = new Map<string, { dumps: number; newestDump: string }>();
+  // Oldest first: the last dump counted under a version is its newest.
+  for (const object of listed.listing.objects) {
+    const named = listed.kmsKeyNames.get(object.key);
+    if (!named || named === primary || named === defaultKey || named === newestNamed) continue;
+    byVersion.set(named, { dumps: (byVersion.get(named)?.dumps ?? 0) + 1, newestDump: object.key });
+  }
+  return Promise.all(
+    [...byVersion].map(async ([named, dumps]) => ({
+      encryption: await namedKeyEncryption(named, readKey),
+      ...dumps,
+    })),
+  );
+}
+
+/**
+ * The newest dump as objects.list says it is encrypted, when that is not the bucket default's key:
+ *
+ * - under a customer-supplied key (`customerEncryption`, CSEK): "Cloud Storage does not permanently
+ *   store your key in its servers", so only whoever holds it can read or restore the dump
+ *   (https://cloud.google.com/storage/docs/encryption/customer-supplied-keys), whatever the default;
+ * - under Google-managed keys when the bucket default names a Cloud KMS key but objects.list names
+ *   none for the dump: the object resource's `kmsKeyName` is the "Cloud KMS Key used to encrypt this
+ *   object, if the object is encrypted by such a key"
+ *   (https://cloud.google.com/storage/docs/json_api/v1/objects#resource; objects.list's default
+ *   `noAcl` projection sends every property but `owner` and `acl`), and the default key applies only
+ *   to objects written after it was set (https://cloud.google.com/storage/docs/encryption/using-customer-managed-keys#set-default-key).
+ */
+function withListedEncryption(
   newest: NewestDump,
   listed: SeriesListing,
   byDefault: BucketReading<EncryptionConfig>,
 ): NewestDump {
   const key = newest.object.key;
-  if (newest.encryption !== undefined || byDefault.state !== 'read' || !byDefault.value.kmsKey) return newest;
-  if (listed.kmsKeyNames.has(key) || listed.customerSupplied.has(key)) return newest;
+  if (newest.encryption !== undefined) return newest;
+  if (listed.customerSupplied.has(key)) {
+    return {
+      ...newest,
+      encryption: { algorithm: 'customer-supplied', kmsKey: undefined, customerManagedKey: false },
+    };
+  }
+  if (byDefault.state !== 'read' || !byDefault.value.kmsKey || listed.kmsKeyNames.has(key)) return newest;
   return {
     ...newest,
     encryption: { algorithm: 'google-managed', kmsKey: undefined, customerManagedKey: false },
@@ -629,7 +706,11 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
       : settings.encryption;
   const keyed =
     newestRead && readKey ? await withNewestKey(newestRead, kmsKeyNames, encryption, readKey) : newestRead;
-  const newest = keyed && withGoogleManaged(keyed, listed, encryption);
+  const olderKeys = readKey ? await olderDumpKeys(listed, newestRead, encryption, readKey) : undefined;
+  const unlocked = keyed && withListedEncryption(keyed, listed, encryption);
+  // Its own retention holds the newest dump beside the bucket's policy (dumps.protection).
+  const retention = unlocked && listed.retentions.get(unlocked.object.key);
+  const newest = unlocked && retention ? { ...unlocked, objectLock: retention } : unlocked;
   const metadata = metadataReading.state === 'read' ? metadataReading.value : undefined;
   const selfLink = metadata?.selfLink;
   return {
@@ -651,6 +732,7 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
     newest,
     ...settings,
     encryption,
+    ...(olderKeys && olderKeys.length > 0 ? { olderDumpKeys: olderKeys } : {}),
   };
 }
 

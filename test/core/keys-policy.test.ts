@@ -259,6 +259,14 @@ describe('keys policy inventory and item rules', () => {
     expect(secret('projects/p')).toContain(
       'keys.items.x.secret: is not a Secret Manager resource name (projects/<project>/secrets/<secret>)',
     );
+    // A name as Secret Manager answers it (the project by its number), and a regional secret:
+    // before, both were 'is not a Secret Manager resource name', which they are.
+    expect(secret('projects/104753918625/secrets/ca-key')).toContain(
+      'keys.items.x.secret: names the project by its number (104753918625): write its project ID, as gcp.projects does (projects/<project-id>/secrets/ca-key)',
+    );
+    expect(secret('projects/certctl-prod/locations/europe-west1/secrets/ca-key')).toContain(
+      'keys.items.x.secret: is a regional secret (projects/<project>/locations/<location>/secrets/<secret>), which this audit does not read: name a global secret (projects/certctl-prod/secrets/<secret>)',
+    );
     expect(secret('bad name!', { region: 'eu-west-1', account: '111111111111' })).toContain(
       'keys.items.x.secret: is not a Secrets Manager secret name',
     );

@@ -13,7 +13,12 @@ import type { DumpFact } from '../../functions/core/dump-facts.ts';
 import { dumpsPolicySchema } from '../../functions/core/dumps-policy.ts';
 import { parsePgDumpHeader } from '../../functions/core/pg-dump-header.ts';
 import { CloudKmsRestClient } from '../../functions/gcp/cloud-kms.ts';
-import { collectGcsDumpFacts, gcsLifecycleRulesFor, readGcsDumpFact } from '../../functions/gcp/gcs-dumps.ts';
+import {
+  collectGcsDumpFacts,
+  type GcsKeyReader,
+  gcsLifecycleRulesFor,
+  readGcsDumpFact,
+} from '../../functions/gcp/gcs-dumps.ts';
 import { CHECKSUMMED_CONTENTS, DUMP_FIXTURE, NOW } from '../sim/s3-support.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 
@@ -545,15 +550,146 @@ describe('readGcsDumpFact, when the newest dump is not under the default key', (
       },
     ];
     // Act
-    const fact = await readStubbed(files, null, { encryption: { defaultKmsKeyName: KMS_KEY } });
-    // Assess
-    expect(fact.newest?.encryption).toBeUndefined();
+    const fact = await readStubbed(files, null, {
+      encryption: { defaultKmsKeyName: KMS_KEY },
+      retentionPolicy: { retentionPeriod: String(35 * 86_400), isLocked: true },
+      iamConfiguration: { publicAccessPrevention: 'enforced' },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess: before, the dump's own key was left unjudged and the bucket default's passed for it:
+    // 'a customer-managed key encrypts the dumps'.
+    expect(fact.newest?.encryption).toEqual({
+      algorithm: 'customer-supplied',
+      kmsKey: undefined,
+      customerManagedKey: false,
+    });
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      'the newest dump prod/certctl-0.dump is encrypted with a customer-supplied key (CSEK), not a customer-managed KMS key: its upload sent that key, which overrides the bucket default, and Cloud Storage keeps no copy of it, so only whoever holds it can read or restore the dump',
+    );
   });
 
   it('keeps the newest dump encryption unjudged when it is the default key', async () => {
     const fact = await read('certctl-dumps');
     expect(fact.newest?.encryption).toBeUndefined();
     expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('PASSED');
+  });
+});
+
+describe("readGcsDumpFact, a dump's own object retention", () => {
+  // A bucket with Object Retention Lock on (`objectRetention.mode: Enabled`), neither versioning
+  // nor a retention policy, soft delete off: only each dump's own retention keeps it.
+  const bucket = {
+    objectRetention: { mode: 'Enabled' },
+    iamConfiguration: { publicAccessPrevention: 'enforced' },
+    encryption: { defaultKmsKeyName: KMS_KEY },
+    softDeletePolicy: { retentionDurationSeconds: '0' },
+  };
+  const dump = (retention?: Record<string, unknown>) => [
+    {
+      name: 'prod/certctl-0.dump',
+      metadata: {
+        size: '6451',
+        timeCreated: '2026-12-02T03:40:00.000Z',
+        kmsKeyName: `${KMS_KEY}/cryptoKeyVersions/1`,
+        ...(retention ? { retention } : {}),
+      },
+    },
+  ];
+
+  it('reads the retention objects.list sends for the newest dump, and passes deletion on a Locked one of the policy days', async () => {
+    // Act
+    const fact = await readStubbed(
+      dump({ mode: 'Locked', retainUntilTime: '2027-01-06T03:40:00.000Z' }),
+      null,
+      bucket,
+    );
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess: before, the retention was not read and the dump was "gone" once deleted (FAILED).
+    expect(fact.newest?.objectLock).toEqual({
+      mode: 'Locked',
+      retainUntil: new Date('2027-01-06T03:40:00.000Z'),
+    });
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain("prod/certctl-0.dump's own object retention, Locked until");
+  });
+
+  it('keeps no retention for a dump objects.list sends none for, or an unreadable one', async () => {
+    const none = await readStubbed(dump(), null, bucket);
+    const unreadable = await readStubbed(dump({ mode: 'Locked', retainUntilTime: 'soon' }), null, bucket);
+    expect(none.newest?.objectLock).toBeUndefined();
+    expect(unreadable.newest?.objectLock).toBeUndefined();
+    expect(dumpsProtectionCheck.evaluate(none, settings)?.status).toBe('FAILED');
+  });
+});
+
+describe('readGcsDumpFact, the key versions of the older dumps', () => {
+  // The default key rotated 2 days ago: the last two dumps are under version 2 (its primary), the
+  // older ones under version 1, which someone destroyed after the rotation.
+  const V1 = `${KMS_KEY}/cryptoKeyVersions/1`;
+  const V2 = `${KMS_KEY}/cryptoKeyVersions/2`;
+  const files = Array.from({ length: 35 }, (_, index) => {
+    const written = new Date(NOW.getTime() - (34 - index) * 86_400_000 - 8 * 3_600_000);
+    return {
+      name: `prod/certctl-${String(index).padStart(2, '0')}.dump`,
+      metadata: { size: '6451', timeCreated: written.toISOString(), kmsKeyName: index >= 33 ? V2 : V1 },
+    };
+  });
+  const states: Record<string, string> = { [V1]: 'DESTROYED', [V2]: 'ENABLED' };
+  const reads: string[] = [];
+  const readKey: GcsKeyReader = async (keyName, versionName) => {
+    reads.push(versionName ?? keyName);
+    return versionName
+      ? { id: keyName, manager: 'CUSTOMER' as const, version: versionName, state: states[versionName] }
+      : { id: keyName, manager: 'CUSTOMER' as const, version: V2, primary: true, state: 'ENABLED' };
+  };
+  const readWith = (read: GcsKeyReader) => {
+    const bucket = {
+      name: 'certctl-dumps',
+      getFiles: async () => [files, null, {}],
+      getMetadata: async () => [
+        {
+          encryption: { defaultKmsKeyName: KMS_KEY },
+          retentionPolicy: { retentionPeriod: String(35 * 86_400), isLocked: true },
+          iamConfiguration: { publicAccessPrevention: 'enforced' },
+        },
+      ],
+      file: () => ({ download: async () => [Buffer.alloc(0)] }),
+    };
+    return readGcsDumpFact({
+      storage: { bucket: () => bucket } as unknown as Storage,
+      location: { bucket: 'certctl-dumps', prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
+      maxObjectsListed: 1000,
+      readKey: read,
+    });
+  };
+
+  it('fails when the key version older dumps of the series are under is DESTROYED, though the default primary and the newest dump are fine', async () => {
+    // Act
+    reads.length = 0;
+    const fact = await readWith(readKey);
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess: before, PASSED ('a customer-managed key encrypts the dumps'), while 33 of the 35 dumps
+    // dumps.retention counts could no longer be decrypted. Each version is read once.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the KMS key version ${V1} that encrypts the dumps is DESTROYED: no dump it encrypts can be decrypted while it is (33 older dumps of the series, the newest prod/certctl-32.dump)`,
+    );
+    expect(reads.filter((name) => name === V1)).toHaveLength(1);
+  });
+
+  it('does not evaluate the dumps when an older version could not be read', async () => {
+    const fact = await readWith(async (keyName, versionName) =>
+      versionName === V1
+        ? {
+            id: keyName,
+            manager: 'CUSTOMER' as const,
+            version: V1,
+            unreadReason: 'cryptoKeyVersions.get was denied',
+          }
+        : readKey(keyName, versionName),
+    );
+    expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
   });
 });
 

@@ -7,7 +7,8 @@
  *   than `minPitrDays` are WARNING: they protect against mistakes, not against a stolen admin role.
  *   So is versioning whose noncurrent versions a rule deletes by a count of newer versions or by the
  *   date they became noncurrent (GCS `numNewerVersions`, `noncurrentTimeBefore`): no number of
- *   days is proven.
+ *   days is proven. A rule whose prefixes inside the series or suffixes reach none of the dumps (a
+ *   `prod/tmp/` or `.tmp` cleanup) does not touch their versions and is not counted.
  *   Without either, Cloud Storage soft delete of at least `minPitrDays` is WARNING (deleted and
  *   overwritten dumps stay restorable, but whoever can edit the bucket can turn it off); a shorter
  *   one is still FAILED, saying how long it keeps them.
@@ -15,7 +16,10 @@
  *   HeadObject) sent it (an upload's own retention overrides the bucket default; S3 sends it only
  *   with `s3:GetObjectRetention`), is the lock judged, as the days from its LastModified to its
  *   retain-until date and its own mode; otherwise the bucket default is, and a pass that rests on
- *   it says so.
+ *   it says so. On Cloud Storage the newest dump's own object retention (objects.list `retention`:
+ *   `Locked` counts as locked, `Unlocked` as a lock that can be lifted) and the bucket's retention
+ *   policy both hold it: the one that proves more is judged, and a pass that rests on the dump's
+ *   own retention says so.
  * - Public access: S3 Block Public Access with all four settings on, each on the bucket or its
  *   account (S3 applies the most restrictive combination; the collector reads the account's setting
  *   when the bucket's own does not block everything), or GCS public access prevention `enforced`.
@@ -28,7 +32,8 @@
  *   tell (DescribeKey denied or failed) is NOT_AVAILABLE: a key ARN may name the aws/s3 key.
  * - The newest dump's own encryption, when the ranged read of its header said it (S3) or its
  *   objects.list `kmsKeyName` names another Cloud KMS key than the default, or none under a Cloud
- *   KMS default (GCS: written with Google-managed keys before the default was set): an upload's
+ *   KMS default (GCS: written with Google-managed keys before the default was set), or it carries
+ *   `customerEncryption` (GCS: a customer-supplied key, which Cloud Storage does not keep): an upload's
  *   own encryption overrides the bucket default, so a dump written with SSE-S3, aws/s3 or
  *   Google-managed keys under a CMK default is WARNING, and its key is judged as the default's is.
  *   An archived S3 dump (its bytes served only after a restore) is judged by what HeadObject
@@ -42,10 +47,12 @@
  *   be) unreadable; a state that proves nothing either way
  *   (`Creating`, `PENDING_GENERATION`) is NOT_AVAILABLE, and so is a Cloud KMS key whose read was
  *   refused or failed (`keyStateUnknown`). A GCS pass whose key state was not read (no Cloud KMS
- *   client, no state sent) says so.
+ *   client, no state sent) says so. On GCS the key versions the older dumps of the series are under
+ *   (a rotation leaves them on the older version) are judged the same way, naming how many dumps
+ *   each encrypts (`olderDumpKeys`).
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { DumpFact, NewestDump } from '../../core/dump-facts.ts';
+import type { DumpFact, DumpLifecycleRule, NewestDump } from '../../core/dump-facts.ts';
 import {
   DELETED_KMS_KEY,
   deletedKmsKeyFix,
@@ -54,7 +61,7 @@ import {
 } from '../../core/kms-key-states.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
-import { DOCS, DUMPS_RESOURCE_TYPES, locationLabel, valueOrNull } from './wording.ts';
+import { DOCS, DUMPS_RESOURCE_TYPES, locationLabel, ruleReach, valueOrNull } from './wording.ts';
 
 interface Verdicts {
   readonly problems: string[];
@@ -127,18 +134,24 @@ export const dumpsProtectionCheck: DumpsCheck = {
     if (warnings.length > 0) {
       return { status: 'WARNING', description: `${label}: ${warnings.join('; ')}.`, observed, required };
     }
-    const gcsKey =
+    // What the pass rests on that was not read or not judged for every dump, each said.
+    const notes = [
       fact.location.provider === 'gcp' &&
       fact.encryption.state === 'read' &&
       fact.encryption.value.kmsKey !== undefined &&
       fact.encryption.value.keyState === undefined
         ? " (the Cloud KMS key's state was not read)"
-        : defaultLockJudged(fact, minPitrDays, now)
-          ? " (deletion judged by the bucket's Object Lock default retention: the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention)"
-          : '';
+        : '',
+      defaultLockJudged(fact, minPitrDays, now)
+        ? " (deletion judged by the bucket's Object Lock default retention: the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention)"
+        : '',
+      gcsOwnRetentionJudged(fact, minPitrDays, now)
+        ? ` (deletion judged by the newest dump ${fact.newest?.object.key}'s own object retention, ${fact.newest?.objectLock?.mode} until ${fact.newest?.objectLock?.retainUntil.toISOString()}: older dumps are kept by their own retention, if any)`
+        : '',
+    ].join('');
     return {
       status: 'PASSED',
-      description: `${label}: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps${gcsKey}.`,
+      description: `${label}: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps${notes}.`,
       observed,
       required,
     };
@@ -146,33 +159,74 @@ export const dumpsProtectionCheck: DumpsCheck = {
 };
 
 /**
- * The lock that keeps the newest dump: its own Object Lock retention when the read sent it (an
- * upload's retention overrides the bucket default, and an object written before the default was
- * set has none), as the days from its LastModified to its retain-until date; else the bucket's
- * default. A retain-until date already past (S3 then lets anyone delete the version) keeps it fewer
- * days than it has lived, so it is short whatever the policy.
+ * The lock that keeps the newest dump: its own retention when the read sent it, as the days from
+ * its LastModified to its retain-until date; else the bucket's. A retain-until date already past
+ * (S3 then lets anyone delete the version) keeps it fewer days than it has lived, so it is short
+ * whatever the policy.
+ *
+ * On S3 an upload's own Object Lock retention overrides the bucket default, and an object written
+ * before the default was set has none: the own one is judged. On Cloud Storage an object's own
+ * retention (Object Retention Lock, objects.list `retention{mode, retainUntilTime}`) and the
+ * bucket's retention policy both hold it ("Prior to this time, the object cannot be deleted or
+ * replaced", https://cloud.google.com/storage/docs/object-lock; the bucket policy applies to every
+ * object, https://cloud.google.com/storage/docs/bucket-lock): the one that proves more is judged,
+ * and an own retention that is not `Locked` never stands in for a bucket policy that could not be
+ * read (it may be the locked one) nor for versioning, and none is judged when the listing stopped
+ * at its bound.
  */
-function judgedLock(fact: DumpFact): {
+function judgedLock(
+  fact: DumpFact,
+  minPitrDays: number,
+): {
   readonly lock: DumpFact['retentionLock'];
   readonly lockName: string;
 } {
   const own = fact.newest?.objectLock;
   const written = fact.newest?.object.lastModified;
-  if (own && written) {
-    // A retain-until date is computed by the uploader before its PUT, which S3 dates on arrival: a
-    // retention of exactly the policy's days comes out seconds short of them, not a day short.
-    const days = Math.floor(
-      (own.retainUntil.getTime() - written.getTime() + CLOCK_SKEW_TOLERANCE_MS) / DAY_MS,
-    );
-    return {
-      lock: { state: 'read', value: { mode: own.mode, days, locked: own.mode === 'COMPLIANCE' } },
-      lockName: `Object Lock retention of the newest dump ${fact.newest?.object.key}`,
-    };
-  }
-  return {
+  const bucket = {
     lock: fact.retentionLock,
     lockName: fact.location.provider === 'aws' ? 'Object Lock default retention' : 'retention policy',
   };
+  if (!own || !written) return bucket;
+  // A retain-until date is computed by the uploader before its PUT, which S3 dates on arrival: a
+  // retention of exactly the policy's days comes out seconds short of them, not a day short.
+  const days = Math.floor((own.retainUntil.getTime() - written.getTime() + CLOCK_SKEW_TOLERANCE_MS) / DAY_MS);
+  const gcs = fact.location.provider === 'gcp';
+  // Cloud Storage names the modes Locked and Unlocked (COMPLIANCE and GOVERNANCE in its XML API).
+  const locked = own.mode === 'COMPLIANCE' || (gcs && own.mode === 'Locked');
+  const ownLock = {
+    lock: { state: 'read' as const, value: { mode: own.mode, days, locked } },
+    lockName: `${gcs ? 'object retention' : 'Object Lock retention'} of the newest dump ${fact.newest?.object.key}`,
+  };
+  if (!gcs) return ownLock;
+  // objects.list answers in name order: when it stopped at its bound, the newest listed dump may
+  // not be the newest, and its retention proves nothing of the dump that is.
+  if (fact.listing.state !== 'read' || !fact.listing.complete) return bucket;
+  const ownStrength = lockStrength(ownLock.lock, minPitrDays);
+  // A retention that can be lifted adds nothing to versioning, which is judged on its own.
+  const versioningOn = fact.versioning.state === 'read' && fact.versioning.value.status === 'Enabled';
+  if (ownStrength < 3 && (fact.retentionLock.state === 'unknown' || versioningOn)) return bucket;
+  return ownStrength > lockStrength(fact.retentionLock, minPitrDays) ? ownLock : bucket;
+}
+
+/** How much a lock proves: 3 locked for the policy days, 2 for the days but removable, 1 shorter, 0 none or unread. */
+function lockStrength(lock: DumpFact['retentionLock'], minPitrDays: number): number {
+  if (lock.state !== 'read' || lock.value.days === undefined) return 0;
+  if (lock.value.days < minPitrDays) return 1;
+  return lock.value.locked === true ? 3 : 2;
+}
+
+/**
+ * Whether dumps.protection judged a Cloud Storage dump's deletion by its own object retention:
+ * only the newest dump's is judged, and the PASS says so.
+ */
+function gcsOwnRetentionJudged(fact: DumpFact, minPitrDays: number, now: Date): boolean {
+  return (
+    fact.location.provider === 'gcp' &&
+    fact.newest?.objectLock !== undefined &&
+    judgedLock(fact, minPitrDays).lock !== fact.retentionLock &&
+    !versionsKept(fact, minPitrDays, now)
+  );
 }
 
 /**
@@ -206,7 +260,7 @@ function versionsKept(fact: DumpFact, minPitrDays: number, now: Date): boolean {
 }
 
 function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts: Verdicts): void {
-  const { lock, lockName } = judgedLock(fact);
+  const { lock, lockName } = judgedLock(fact, minPitrDays);
   const versioning = fact.versioning;
   const lockDays = lock.state === 'read' ? lock.value.days : undefined;
   const lockLong = lockDays !== undefined && lockDays >= minPitrDays;
@@ -283,9 +337,26 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
   );
 }
 
+/**
+ * The lifecycle rules that may reach the dumps' noncurrent versions: all but those whose prefixes
+ * inside the series or whose suffixes reach no dump (a scratch cleanup of `prod/tmp/` or `.tmp`
+ * beside dumps under `prod/`, as dumps.retention reads them: {@link ruleReach}). An overwritten
+ * dump's noncurrent version keeps its key; its size may differ from the listed one, so a rule with
+ * an object-size filter is always kept.
+ */
+function noncurrentRules(fact: DumpFact): readonly DumpLifecycleRule[] {
+  if (fact.lifecycle.state !== 'read') return [];
+  return fact.lifecycle.value.filter(
+    (rule) =>
+      rule.objectSizeGreaterThan !== undefined ||
+      rule.objectSizeLessThan !== undefined ||
+      ruleReach(rule, fact) !== 'none',
+  );
+}
+
 function shortestNoncurrentDays(fact: DumpFact): number | undefined {
   if (fact.lifecycle.state !== 'read') return undefined;
-  const days = fact.lifecycle.value
+  const days = noncurrentRules(fact)
     .map((rule) => rule.noncurrentExpirationDays)
     .filter((value): value is number => value !== undefined);
   return days.length > 0 ? Math.min(...days) : undefined;
@@ -302,7 +373,7 @@ function shortestNoncurrentDays(fact: DumpFact): number | undefined {
 function unprovenNoncurrentRules(fact: DumpFact, minPitrDays: number, now: Date): string[] {
   if (fact.lifecycle.state !== 'read') return [];
   const windowStart = now.getTime() - minPitrDays * DAY_MS;
-  return fact.lifecycle.value.flatMap((rule) => {
+  return noncurrentRules(fact).flatMap((rule) => {
     if (rule.noncurrentExpirationDays !== undefined) return [];
     const before = rule.noncurrentTimeBefore;
     if (before !== undefined && before.getTime() <= windowStart) return [];
@@ -346,6 +417,10 @@ function judgeEncryption(fact: DumpFact, verdicts: Verdicts): void {
   const encryption = fact.encryption;
   if (encryption.state === 'read') judgeKeyState(encryption.value, verdicts);
   judgeNewestEncryption(fact, verdicts);
+  for (const older of fact.olderDumpKeys ?? []) {
+    const count = `${older.dumps} older dump${older.dumps === 1 ? '' : 's'} of the series`;
+    judgeKeyState(older.encryption, verdicts, ` (${count}, the newest ${older.newestDump})`);
+  }
   if (encryption.state === 'unknown') {
     verdicts.unknown.push(`the default encryption (${encryption.reason})`);
   } else if (encryption.state === 'absent') {
@@ -403,13 +478,17 @@ function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
           ? `the AWS-managed key aws/s3${own.kmsKey ? ` (${own.kmsKey})` : ''}`
           : own.algorithm === 'google-managed'
             ? 'Google-managed keys'
-            : (own.algorithm ?? 'a provider-managed key');
-    // Cloud Storage applies a default key only to objects written after it was set; on S3 an
-    // upload's own encryption header overrides the default.
+            : own.algorithm === 'customer-supplied'
+              ? 'a customer-supplied key (CSEK)'
+              : (own.algorithm ?? 'a provider-managed key');
+    // Cloud Storage applies a default key only to objects written after it was set, and an upload's
+    // own key (CSEK) overrides it; on S3 an upload's own encryption header overrides the default.
     const why =
-      fact.location.provider === 'gcp'
-        ? 'it was written before the bucket default key was set'
-        : 'its upload overrides the bucket default';
+      own.algorithm === 'customer-supplied'
+        ? 'its upload sent that key, which overrides the bucket default, and Cloud Storage keeps no copy of it, so only whoever holds it can read or restore the dump'
+        : fact.location.provider === 'gcp'
+          ? 'it was written before the bucket default key was set'
+          : 'its upload overrides the bucket default';
     verdicts.warnings.push(`${dump} is encrypted with ${with_}, not a customer-managed KMS key: ${why}`);
   } else if (own.customerManagedKey === undefined && !own.keyDeleted) {
     verdicts.unknown.push(
@@ -456,12 +535,15 @@ function judgeKeyState(
     readonly keyDeleted?: true;
   },
   verdicts: Verdicts,
+  /** Which dumps the key encrypts, when not all of them (` (33 older dumps of the series, …)`). */
+  which = '',
 ): void {
   const { kmsKey, keyState, keyVersion, keyDeletionDate, keyStateUnknown, keyDeleted } = encryption;
   // A dump written before a rotation is under an older version than the key's primary: name it.
   const key = keyVersion ? `the KMS key version ${keyVersion}` : `the KMS key ${kmsKey ?? '(not named)'}`;
   // The default and the newest dump may name one key: say it once.
-  const add = (list: string[], text: string) => {
+  const add = (list: string[], said: string) => {
+    const text = `${said}${which}`;
     if (!list.includes(text)) list.push(text);
   };
   if (keyDeleted) {

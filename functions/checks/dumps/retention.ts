@@ -35,48 +35,9 @@ import {
   formatDuration,
   hoursBetween,
   locationLabel,
+  ruleReach,
   valueOrNull,
 } from './wording.ts';
-
-/**
- * Whether a rule's object-size filter and prefixes inside the series reach the dumps: `none` when
- * no listed dump (empty objects are none) meets them (the listing complete, every size of a dump under the prefixes known),
- * `some` when a listed dump does, `unknown` when the listing cannot tell; `all` when the rule has
- * neither.
- */
-function ruleReach(
-  rule: DumpLifecycleRule,
-  { listing, location }: Pick<DumpFact, 'listing' | 'location'>,
-): 'all' | 'some' | 'none' | 'unknown' {
-  const above = rule.objectSizeGreaterThan;
-  const below = rule.objectSizeLessThan;
-  const prefixes = rule.narrowerPrefixes;
-  const suffixes = rule.matchesSuffixes;
-  const sized = above !== undefined || below !== undefined;
-  if (!sized && prefixes === undefined && suffixes === undefined) return 'all';
-  // Every dump's key ends with the location's suffix: it can end with a rule's suffix too only
-  // when one of the two ends with the other (`.dump` and `.tmp` never meet).
-  const dumpSuffix = location.suffix;
-  if (
-    suffixes !== undefined &&
-    dumpSuffix &&
-    !suffixes.some((suffix) => suffix.endsWith(dumpSuffix) || dumpSuffix.endsWith(suffix))
-  ) {
-    return 'none';
-  }
-  if (listing.state !== 'read') return 'unknown';
-  const under = (key: string) =>
-    (prefixes === undefined || prefixes.some((prefix) => key.startsWith(prefix))) &&
-    (suffixes === undefined || suffixes.some((suffix) => key.endsWith(suffix)));
-  const inRange = (size: number) =>
-    (above === undefined || size > above) && (below === undefined || size < below);
-  // An empty object is a run that produced nothing, no dump (datedDumps): a rule that reaches only
-  // such objects (a cleanup of failed uploads under 1 KiB) deletes no dump.
-  const reached = listing.objects.filter((object) => object.size !== 0 && under(object.key));
-  if (reached.some((object) => !sized || (object.size !== undefined && inRange(object.size)))) return 'some';
-  if (!listing.complete || (sized && reached.some((object) => object.size === undefined))) return 'unknown';
-  return 'none';
-}
 
 /** `keys under prod/tmp/, object size > 10 and < 500 bytes (the dumps were not all listed)`. */
 function reachText(rule: DumpLifecycleRule, listing: DumpFact['listing']): string {

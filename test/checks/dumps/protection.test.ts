@@ -1023,3 +1023,130 @@ describe('dumps.protection when the newest dump is archived', () => {
     );
   });
 });
+
+describe("dumps.protection by a Cloud Storage dump's own object retention", () => {
+  const DAY = 86_400_000;
+  const unguarded: Partial<DumpFact> = {
+    versioning: { state: 'absent' },
+    retentionLock: { state: 'absent' },
+    softDeleteDays: { state: 'read', value: 7 },
+  };
+  const base = gcsFact({});
+  const KEY = base.newest?.object.key;
+  const withRetention = (mode: string, days: number, overrides: Partial<DumpFact> = unguarded) =>
+    gcsFact({
+      ...overrides,
+      newest: base.newest && {
+        ...base.newest,
+        objectLock: { mode, retainUntil: new Date(NEWEST_WRITTEN.getTime() + days * DAY) },
+      },
+    });
+
+  it('passes a dump whose own retention is Locked for the policy days, with neither versioning nor a bucket retention policy', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(withRetention('Locked', 35), settingsWith());
+    // Assess: a Locked retention can be neither reduced nor removed (https://cloud.google.com/storage/docs/object-lock).
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain(
+      `(deletion judged by the newest dump ${KEY}'s own object retention, Locked until`,
+    );
+  });
+
+  it('warns, not fails, when that retention is Unlocked', () => {
+    const outcome = dumpsProtectionCheck.evaluate(withRetention('Unlocked', 35), settingsWith());
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      `the object retention of the newest dump ${KEY} keeps dumps 35 days but is not locked, so it can be removed`,
+    );
+  });
+
+  it('still passes on versioning that keeps versions when the dump also carries an Unlocked retention', () => {
+    const fact = withRetention('Unlocked', 35, {
+      versioning: { state: 'read', value: { status: 'Enabled' } },
+      retentionLock: { state: 'absent' },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('still passes on a locked bucket retention policy when the dump carries a shorter Unlocked retention of its own', () => {
+    // Prepare: both hold the object on Cloud Storage; the locked bucket policy is the stronger.
+    const fact = withRetention('Unlocked', 3, {
+      versioning: { state: 'absent' },
+      retentionLock: { state: 'read', value: { mode: undefined, days: 35, locked: true } },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('does not pass on the retention of the newest listed dump when the listing stopped at its bound', () => {
+    // Prepare: objects.list is in name order, so a cut listing's newest may not be the newest dump.
+    const fact = withRetention('Locked', 35);
+    const cut = fact.listing.state === 'read' ? { ...fact.listing, complete: false } : fact.listing;
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate({ ...fact, listing: cut }, settingsWith());
+    // Assess
+    expect(outcome?.status).not.toBe('PASSED');
+  });
+
+  it('is not passed on an Unlocked retention when the bucket retention policy could not be read', () => {
+    const fact = withRetention('Unlocked', 35, {
+      versioning: { state: 'absent' },
+      retentionLock: { state: 'unknown', reason: DENIED },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).not.toBe('PASSED');
+  });
+});
+
+describe('dumps.protection and lifecycle rules that reach none of the dumps', () => {
+  // A scratch cleanup beside the dumps: deletes objects under prod/tmp/ (or ending with .tmp) a day
+  // old, live or noncurrent, as a Cloud Storage Delete rule without isLive does.
+  const scratch = (reach: { narrowerPrefixes?: string[]; matchesSuffixes?: string[] }) =>
+    gcsFact({
+      versioning: { state: 'read', value: { status: 'Enabled' } },
+      retentionLock: { state: 'absent' },
+      lifecycle: {
+        state: 'read',
+        value: [
+          {
+            id: '#1',
+            expirationDays: 1,
+            expirationDate: undefined,
+            noncurrentExpirationDays: 1,
+            prefix: reach.narrowerPrefixes?.[0] ?? 'prod/',
+            ...reach,
+          },
+        ],
+      },
+    });
+
+  it('does not warn that noncurrent dump versions expire after a day when the rule reaches only prod/tmp/, where no dump is', () => {
+    const outcome = dumpsProtectionCheck.evaluate(
+      scratch({ narrowerPrefixes: ['prod/tmp/'] }),
+      settingsWith(),
+    );
+    // Before: WARNING 'versioning is on, but a lifecycle rule deletes noncurrent versions after 1 days'.
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('does not warn for a rule on keys ending with .tmp when the dumps end with .dump', () => {
+    const fact = scratch({ matchesSuffixes: ['.tmp'] });
+    const outcome = dumpsProtectionCheck.evaluate(
+      { ...fact, location: { ...fact.location, suffix: '.dump' } },
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('still warns when a listed dump lies under the narrower prefix', () => {
+    const outcome = dumpsProtectionCheck.evaluate(
+      scratch({ narrowerPrefixes: ['prod/certctl-'] }),
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('deletes noncurrent versions after 1 days');
+  });
+});
