@@ -350,7 +350,6 @@ export const S3_BUCKET_SETTINGS_ACTIONS = [
   's3:GetLifecycleConfiguration',
   's3:GetBucketPublicAccessBlock',
   's3:GetEncryptionConfiguration',
-  's3:GetBucketLocation',
 ] as const;
 
 /** An S3 dump location of the policy. */
