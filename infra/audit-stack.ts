@@ -416,9 +416,8 @@ function auditPitrStatements(policy: Policy): PolicyStatement[] {
 /**
  * The chat action function's permissions: what `readiness` and `status` read (every database,
  * dump location and inventory secret an audit reads, values only with inspection, through the
- * member roles), never Security Hub imports (readiness
- * publishes nothing); and the snapshot job's tag-scoped creates in this account, without its
- * deletes (chat never prunes).
+ * member roles), never Security Hub imports (readiness publishes nothing); and the snapshot job's
+ * tag-scoped creates in this account.
  */
 export function chatActionStatements(policy: Policy): PolicyStatement[] {
   return [
@@ -430,9 +429,7 @@ export function chatActionStatements(policy: Policy): PolicyStatement[] {
       inspect: policy.keys?.inspectSecretValues ?? false,
       keyAccounts: policy.keys?.kmsKeyAccounts ?? [],
     }),
-    ...snapshotWriteStatements(policy).filter(
-      (statement) => !statement.actions.some((action) => action.startsWith('rds:Delete')),
-    ),
+    ...snapshotWriteStatements(policy),
     // Its snapshots are this account's (and so is readiness's key check when no member is listed).
     snapshotKeyDescribeStatement(policy),
     ...assumeMemberRolesStatements(policy),

@@ -118,16 +118,20 @@ type Lambda = keyof typeof LAMBDAS;
  * never sends, each with the reason.
  */
 const SNAPSHOT_WRITES_ELSEWHERE =
-  'functions/actions/snapshot/aws.ts (awsSnapshotCloud) also creates, prunes and reads pending maintenance for the snapshot and maintenance runs; readiness only lists the snapshots and describes their keys (functions/jobs/readiness.ts) and writes nothing';
-const CHAT_NEVER_PRUNES =
-  'chat takes snapshots but never prunes them: pruning is the snapshot Lambda maintenance run (functions/jobs/prune.ts)';
+  'functions/actions/snapshot/aws.ts (awsSnapshotCloud) also creates and reads pending maintenance for the snapshot and maintenance runs; readiness only lists the snapshots and describes their keys (functions/jobs/readiness.ts) and writes nothing';
 const CHAT_READS_LEDGERS =
   'chat `status` only reads the import ledgers (functions/aws/ledger-status.ts); writing them is the publishing audit jobs (functions/aws/ledger-store.ts)';
 const PUBLISHES_NOTHING =
   'readiness (also run by chat) audits without publishing (functions/jobs/readiness.ts): the Security Hub publisher is in the shared audit job, loaded only by the audit Lambdas';
 const INVENTORY_REGIONS =
   'the planner (functions/aws/planner.ts) lists regions only for `aws.regions: all`; the dumps and keys audits read the regions their inventory names';
+const PRUNED_BY_THE_CLI =
+  'pruning is only the CLI command `backup-guard prune --apply` (functions/jobs/prune.ts, imported by functions/cli/commands/prune.ts alone), run with the operator credentials; no Lambda deletes a snapshot';
 const IMPORTED_NOT_SENT: Readonly<Partial<Record<Lambda, Readonly<Record<string, string>>>>> = {
+  [SNAPSHOT_SERVICE]: {
+    'client-rds:DeleteDBSnapshot': PRUNED_BY_THE_CLI,
+    'client-rds:DeleteDBClusterSnapshot': PRUNED_BY_THE_CLI,
+  },
   [AUDIT_DUMPS_SERVICE]: { 'client-account:ListRegions': INVENTORY_REGIONS },
   [AUDIT_KEYS_SERVICE]: { 'client-account:ListRegions': INVENTORY_REGIONS },
   [READINESS_SERVICE]: {
@@ -135,15 +139,15 @@ const IMPORTED_NOT_SENT: Readonly<Partial<Record<Lambda, Readonly<Record<string,
     'client-securityhub:GetFindings': PUBLISHES_NOTHING,
     'client-rds:CreateDBSnapshot': SNAPSHOT_WRITES_ELSEWHERE,
     'client-rds:CreateDBClusterSnapshot': SNAPSHOT_WRITES_ELSEWHERE,
-    'client-rds:DeleteDBSnapshot': SNAPSHOT_WRITES_ELSEWHERE,
-    'client-rds:DeleteDBClusterSnapshot': SNAPSHOT_WRITES_ELSEWHERE,
+    'client-rds:DeleteDBSnapshot': PRUNED_BY_THE_CLI,
+    'client-rds:DeleteDBClusterSnapshot': PRUNED_BY_THE_CLI,
     'client-rds:DescribePendingMaintenanceActions': SNAPSHOT_WRITES_ELSEWHERE,
   },
   [CHAT_JOBS.action]: {
     'client-securityhub:BatchImportFindings': PUBLISHES_NOTHING,
     'client-securityhub:GetFindings': PUBLISHES_NOTHING,
-    'client-rds:DeleteDBSnapshot': CHAT_NEVER_PRUNES,
-    'client-rds:DeleteDBClusterSnapshot': CHAT_NEVER_PRUNES,
+    'client-rds:DeleteDBSnapshot': PRUNED_BY_THE_CLI,
+    'client-rds:DeleteDBClusterSnapshot': PRUNED_BY_THE_CLI,
     'client-s3:PutObject': CHAT_READS_LEDGERS,
     'client-s3:DeleteObject': CHAT_READS_LEDGERS,
   },
