@@ -25,7 +25,7 @@ import {
   SECRET_ACCESSOR_ROLE,
 } from '../../infra/gcp/plan.ts';
 import { bundledModules } from './bundle-calls.ts';
-import { REPO_ROOT } from './support.ts';
+import { FULL_POLICY, REPO_ROOT } from './support.ts';
 
 const PROJECT = 'certctl-ops';
 
@@ -113,30 +113,23 @@ const PREDEFINED_ROLES: Readonly<Record<string, readonly string[]>> = {
   'roles/pubsub.publisher': ['pubsub.topics.publish'],
 };
 
+const PRUNED_BY_THE_CLI =
+  'pruning is only the CLI command `backup-guard prune --apply` (functions/jobs/prune.ts), with the operator credentials';
 /** Calls a function's bundle holds that it never makes, by function, with the reason. */
 const NOT_CALLED: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   snapshot: {
-    'backupRuns.delete':
-      'pruning is only the CLI command `backup-guard prune --apply` (functions/jobs/prune.ts), with the operator credentials',
+    'backupRuns.delete': PRUNED_BY_THE_CLI,
   },
   'chat-action': {
     'topics.publish':
       'chat-action only decodes the message Eventarc pushes (workOfPubsubEvent); publishing commands is chat-slack (pubsubDispatcher)',
-    'backupRuns.delete':
-      'pruning is only the CLI command `backup-guard prune --apply` (functions/jobs/prune.ts), with the operator credentials',
+    'backupRuns.delete': PRUNED_BY_THE_CLI,
   },
 };
 
 /** Every GCP function deployed: PITR, dumps in Cloud Storage, inventory secrets with values, chat. */
 const POLICY = parsePolicy({
-  gcp: {
-    projects: ['certctl-prod-1'],
-    federation: {
-      roleArn: 'arn:aws:iam::111111111111:role/certctl-backup-guard-gcp',
-      audience: 'certctl-backup-guard-audit',
-      serviceAccountUniqueId: '109876543210987654321',
-    },
-  },
+  gcp: FULL_POLICY.gcp,
   securityHub: { enabled: true, centralAccountId: '111111111111', centralRegion: 'eu-west-1' },
   chatops: { slack: { teams: ['T0CERTCTL'] }, permissions: { snapshot: ['U0OPERATOR'] } },
   dumps: {

@@ -34,7 +34,7 @@ import { S3_BUCKET_SETTINGS_ACTIONS } from '../../infra/permissions.ts';
 import { jobRoleName } from '../../infra/scheduled-job.ts';
 import { SNAPSHOT_ENTRY, SNAPSHOT_SERVICE } from '../../infra/snapshot-jobs.ts';
 import { type BundleCall, bundleCalls } from './bundle-calls.ts';
-import { type AccessRequest, type Environment, isAllowed } from './iam-evaluator.ts';
+import { type AccessRequest, type Environment, glob, isAllowed } from './iam-evaluator.ts';
 import {
   CHAT_POLICY,
   type IamStatement,
@@ -113,10 +113,6 @@ const LAMBDAS = {
 } as const;
 type Lambda = keyof typeof LAMBDAS;
 
-/**
- * Calls a function's bundle imports (its module is shared with another function) that the function
- * never sends, each with the reason.
- */
 const SNAPSHOT_WRITES_ELSEWHERE =
   'functions/actions/snapshot/aws.ts (awsSnapshotCloud) also creates and reads pending maintenance for the snapshot and maintenance runs; readiness only lists the snapshots and describes their keys (functions/jobs/readiness.ts) and writes nothing';
 const CHAT_READS_LEDGERS =
@@ -127,6 +123,10 @@ const INVENTORY_REGIONS =
   'the planner (functions/aws/planner.ts) lists regions only for `aws.regions: all`; the dumps and keys audits read the regions their inventory names';
 const PRUNED_BY_THE_CLI =
   'pruning is only the CLI command `backup-guard prune --apply` (functions/jobs/prune.ts, imported by functions/cli/commands/prune.ts alone), run with the operator credentials; no Lambda deletes a snapshot';
+/**
+ * Calls a function's bundle imports (its module is shared with another function) that the function
+ * never sends, each with the reason.
+ */
 const IMPORTED_NOT_SENT: Readonly<Partial<Record<Lambda, Readonly<Record<string, string>>>>> = {
   [SNAPSHOT_SERVICE]: {
     'client-rds:DeleteDBSnapshot': PRUNED_BY_THE_CLI,
@@ -291,8 +291,6 @@ function sentActions(lambda: Lambda): Set<string> {
   return actions;
 }
 
-const glob = (pattern: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
 const grantsAction = (statements: readonly IamStatement[], action: string) =>
   statements.some((s) => s.Effect === 'Allow' && s.Action.some((granted) => glob(granted).test(action)));
 
