@@ -124,7 +124,7 @@ export async function bundleCalls(entries: readonly string[]): Promise<Map<strin
 }
 
 /** The calls one kept module sends. */
-function callsOf(module: string): BundleCall[] {
+export function callsOf(module: string): BundleCall[] {
   if (SDK_OWN.test(module) || !/\.(ts|js|mjs)$/.test(module)) return [];
   const source = readFileSync(join(REPO_ROOT, module), 'utf8');
   const calls: BundleCall[] = importedOperations(source).map((call) => ({ ...call, module }));

@@ -19,13 +19,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import {
   deployedPackage,
+  GCP_AUDIT_FUNCTIONS,
   GCP_FUNCTIONS,
   type GcpStep,
   planGcpDeployment,
   SECRET_ACCESSOR_ROLE,
 } from '../../infra/gcp/plan.ts';
-import { bundledModules } from './bundle-calls.ts';
-import { FULL_POLICY, REPO_ROOT } from './support.ts';
+import { bundledModules, callsOf } from './bundle-calls.ts';
+import { FULL_POLICY, iamStatements, REPO_ROOT, synthesize } from './support.ts';
 
 const PROJECT = 'certctl-ops';
 
@@ -142,6 +143,23 @@ const POLICY = parsePolicy({
   },
 });
 
+/**
+ * AWS calls the audit Cloud Functions' bundles hold but never send: they audit GCP only, so the
+ * AWS planner (functions/aws/planner.ts) and the member-role credentials (functions/aws/clients.ts)
+ * never run; AssumeRoleWithWebIdentity is allowed by the federation role's trust policy.
+ */
+const AWS_NOT_SENT_FROM_GCP = new Set([
+  'client-sts:AssumeRole',
+  'client-sts:GetCallerIdentity',
+  'client-account:ListRegions',
+  'client-sts:AssumeRoleWithWebIdentity',
+]);
+/** The IAM actions of the AWS calls the audit Cloud Functions send (Security Hub publishing). */
+const AWS_ACTIONS: Readonly<Record<string, string>> = {
+  'client-securityhub:BatchImportFindings': 'securityhub:BatchImportFindings',
+  'client-securityhub:GetFindings': 'securityhub:GetFindings',
+};
+
 let modules: Map<string, string[]>;
 let steps: GcpStep[];
 
@@ -240,5 +258,26 @@ describe('GCP plan grants match the calls each Cloud Function makes', () => {
 
     // Assess
     expect(extra).toEqual([]);
+  });
+
+  it('grants the federation role exactly the AWS actions the audit Cloud Functions send', () => {
+    // Prepare
+    const { stacks, templates } = synthesize(FULL_POLICY);
+    const granted = new Set(
+      templates.federation && stacks.federation
+        ? iamStatements(stacks.federation, templates.federation).flatMap((s) => s.Action)
+        : [],
+    );
+
+    // Act
+    const calls = GCP_AUDIT_FUNCTIONS.flatMap((fn) =>
+      (modules.get(join(REPO_ROOT, fn.handlerPath)) ?? []).flatMap(callsOf),
+    )
+      .map(({ client, operation }) => `${client}:${operation}`)
+      .filter((call) => !AWS_NOT_SENT_FROM_GCP.has(call));
+    const sent = new Set(calls.map((call) => AWS_ACTIONS[call] ?? `unmapped ${call}`));
+
+    // Assess
+    expect([...sent].sort()).toEqual([...granted].sort());
   });
 });
