@@ -414,19 +414,22 @@ function auditPitrStatements(policy: Policy): PolicyStatement[] {
 }
 
 /**
- * The chat action function's permissions: what `readiness` and `status` read (every database and
- * dump location an audit reads, through the member roles), never Security Hub imports (readiness
- * publishes nothing); and the snapshot job's tag-scoped creates in this account, without its
- * deletes (chat never prunes).
+ * The chat action function's permissions: what `readiness` and `status` read (every database,
+ * dump location and inventory secret an audit reads, values only with inspection, through the
+ * member roles), never Security Hub imports (readiness publishes nothing); and the snapshot job's
+ * tag-scoped creates in this account.
  */
 export function chatActionStatements(policy: Policy): PolicyStatement[] {
   return [
     ...rdsDescribeStatements(auditRegions(policy), automatedBackupRegions(policy)),
     ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
     ...dumpsReadStatements(ownDumpLocations(policy)),
-    ...snapshotWriteStatements(policy).filter(
-      (statement) => !statement.actions.some((action) => action.startsWith('rds:Delete')),
-    ),
+    // Its `readiness` judges the keys gate as the readiness function does, with the same reads.
+    ...keysReadStatements(ownKeySecrets(policy), {
+      inspect: policy.keys?.inspectSecretValues ?? false,
+      keyAccounts: policy.keys?.kmsKeyAccounts ?? [],
+    }),
+    ...snapshotWriteStatements(policy),
     // Its snapshots are this account's (and so is readiness's key check when no member is listed).
     snapshotKeyDescribeStatement(policy),
     ...assumeMemberRolesStatements(policy),
@@ -487,6 +490,11 @@ export function chatActionAcknowledgements(policy: Policy): NagAcknowledgement[]
     ...snapshotAcknowledgements(policy),
     ...snapshotKeyAcknowledgements(policy),
     ...dumpsAcknowledgements(ownDumpLocations(policy)),
+    ...keysAcknowledgements(
+      ownKeySecrets(policy),
+      policy.keys?.inspectSecretValues,
+      policy.keys?.kmsKeyAccounts,
+    ),
     ...replicaListingAcknowledgements(policy),
   ];
 }

@@ -163,8 +163,6 @@ export const SNAPSHOT_ACTIONS = [
   'rds:CreateDBSnapshot',
   'rds:CreateDBClusterSnapshot',
   'rds:AddTagsToResource',
-  'rds:DeleteDBSnapshot',
-  'rds:DeleteDBClusterSnapshot',
   'rds:DescribeDBSnapshots',
   'rds:DescribeDBClusterSnapshots',
   'rds:DescribePendingMaintenanceActions',
@@ -189,8 +187,8 @@ export const SNAPSHOT_ACTIONS = [
  *    (an `rds:CreateAction` key appears in no AWS documentation). What remains: a snapshot someone
  *    else names `certctl-premaint-*` without tags could be given our tags; the job never calls
  *    `AddTagsToResource` itself.
- * 4. delete only snapshots that carry the purpose tag (`rds:snapshot-tag/purpose`,
- *    `rds:cluster-snapshot-tag/purpose`).
+ * 4. no delete: nothing the job or chat runs deletes a snapshot; pruning is the CLI's
+ *    `backup-guard prune --apply` (functions/jobs/prune.ts), with the operator's credentials.
  * A policy without target tags (identifiers only, or `targets.all`) grants no create at all:
  * tag-scoped creation is the only kind this role has.
  */
@@ -247,26 +245,6 @@ export function snapshotWriteStatements(policy: Policy): PolicyStatement[] {
       conditions: {
         ...requestTags,
         Null: { [`rds:cluster-snapshot-tag/${SNAPSHOT_PURPOSE_TAG.key}`]: 'true' },
-      },
-    }),
-    new PolicyStatement({
-      sid: 'DeleteOwnDbSnapshots',
-      effect: Effect.ALLOW,
-      actions: ['rds:DeleteDBSnapshot'],
-      resources: arnsPerRegion('rds', regions, 'snapshot:*'),
-      conditions: {
-        StringEquals: { [`rds:snapshot-tag/${SNAPSHOT_PURPOSE_TAG.key}`]: SNAPSHOT_PURPOSE_TAG.value },
-      },
-    }),
-    new PolicyStatement({
-      sid: 'DeleteOwnClusterSnapshots',
-      effect: Effect.ALLOW,
-      actions: ['rds:DeleteDBClusterSnapshot'],
-      resources: arnsPerRegion('rds', regions, 'cluster-snapshot:*'),
-      conditions: {
-        StringEquals: {
-          [`rds:cluster-snapshot-tag/${SNAPSHOT_PURPOSE_TAG.key}`]: SNAPSHOT_PURPOSE_TAG.value,
-        },
       },
     }),
     snapshotDescribeStatement(regions, {
@@ -350,7 +328,6 @@ export const S3_BUCKET_SETTINGS_ACTIONS = [
   's3:GetLifecycleConfiguration',
   's3:GetBucketPublicAccessBlock',
   's3:GetEncryptionConfiguration',
-  's3:GetBucketLocation',
 ] as const;
 
 /** An S3 dump location of the policy. */

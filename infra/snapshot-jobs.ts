@@ -59,7 +59,7 @@ export function snapshotAcknowledgements(policy: Policy): NagAcknowledgement[] {
     {
       id: 'AwsSolutions-IAM5',
       reason:
-        'Creating a snapshot is authorized on the source database (db:* / cluster:*, narrowed by the rds:db-tag / rds:cluster-tag condition to the policy target tag) and on the new snapshot (snapshot:certctl-premaint-*, narrowed by aws:RequestTag and aws:TagKeys, tagging only while it has no purpose tag); deletes are narrowed by the snapshot purpose tag; describes are List-level calls without an identifier, read-only and in this account only.',
+        'Creating a snapshot is authorized on the source database (db:* / cluster:*, narrowed by the rds:db-tag / rds:cluster-tag condition to the policy target tag) and on the new snapshot (snapshot:certctl-premaint-*, narrowed by aws:RequestTag and aws:TagKeys, tagging only while it has no purpose tag); nothing is deleted (pruning is the CLI, with the operator credentials); describes are List-level calls without an identifier, read-only and in this account only.',
       findings: regions.flatMap((region) => [
         nagResource('rds', region, 'db:*'),
         nagResource('rds', region, 'cluster:*'),

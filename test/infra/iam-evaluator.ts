@@ -24,7 +24,8 @@ export interface Environment {
   readonly account: string;
 }
 
-function glob(pattern: string): RegExp {
+/** An IAM `*`/`?` wildcard pattern as a regular expression. */
+export function glob(pattern: string): RegExp {
   const escaped = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')

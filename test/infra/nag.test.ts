@@ -37,6 +37,10 @@ const POLICIES: Record<string, unknown> = {
   },
   'Security Hub off': { securityHub: { enabled: false } },
   'ChatOps with dumps and member accounts': CHAT_POLICY,
+  'ChatOps with key material in this account, values inspected': {
+    ...OWN_KEYS_POLICY,
+    chatops: CHAT_POLICY.chatops,
+  },
   'ChatOps, with cross-region backups required in listed regions': {
     ...CHAT_POLICY,
     pitr: { requireCrossRegionBackup: true },

@@ -79,15 +79,12 @@ describe('snapshot role', () => {
     ]);
   });
 
-  it('deletes only snapshots carrying its purpose tag', () => {
+  it('deletes nothing: pruning is the CLI, with the operator credentials', () => {
     // Act
     const deletes = statements.filter((s) => [s.Action].flat().some((action) => /^rds:Delete/.test(action)));
 
     // Assess
-    expect(deletes.map((s) => s.Condition)).toEqual([
-      { StringEquals: { 'rds:snapshot-tag/purpose': 'certctl-pre-maintenance' } },
-      { StringEquals: { 'rds:cluster-snapshot-tag/purpose': 'certctl-pre-maintenance' } },
-    ]);
+    expect(deletes).toEqual([]);
   });
 });
 

@@ -231,15 +231,21 @@ export function iamStatements(stack: Stack, template: Template): IamStatement[] 
   return statements;
 }
 
-/** The statements of the role named `roleName` in the audit stack. */
+/** The statements of the role named `roleName` in the audit stack (its inline and overflow policies). */
 export function roleStatements(synthesized: Synthesized, roleName: string): IamStatement[] {
   const template = synthesized.templates.audit;
   const [roleId] = Object.entries(template.findResources('AWS::IAM::Role')).find(
     ([, role]) => (role as { Properties: { RoleName?: string } }).Properties.RoleName === roleName,
   ) ?? [undefined];
-  const policies = Object.entries(template.findResources('AWS::IAM::Policy'))
+  // CDK moves statements past the inline size limit into an overflow managed policy.
+  const policies = Object.entries({
+    ...template.findResources('AWS::IAM::Policy'),
+    ...template.findResources('AWS::IAM::ManagedPolicy'),
+  })
     .filter(([, policy]) =>
-      JSON.stringify((policy as { Properties: { Roles: unknown } }).Properties.Roles).includes(`"${roleId}"`),
+      JSON.stringify((policy as { Properties: { Roles?: unknown } }).Properties.Roles ?? []).includes(
+        `"${roleId}"`,
+      ),
     )
     .map(([id]) => id);
   return iamStatements(synthesized.stacks.audit, template).filter((s) => policies.includes(s.resource));
