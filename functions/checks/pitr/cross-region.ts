@@ -22,8 +22,10 @@ import type { PitrFact, ReplicatedBackup } from '../../core/facts.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, MINUTE_MS } from '../../core/time.ts';
 import {
   DOCS,
+  describeGlobalClusterCommand,
   formatLag,
   formatTime,
+  globalRoleNotKnown,
   judgedThroughBackupPlan,
   PITR_RESOURCE_TYPES,
   resourceLabel,
@@ -107,6 +109,16 @@ function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): C
     replicatedTo: elsewhere.join(','),
     globalCluster: aurora.globalClusterIdentifier ?? null,
   };
+  if (aurora.globalRoleUnknown && elsewhere.length === 0) {
+    // A primary that may be this very cluster is no copy in another Region.
+    return globalRoleNotKnown(
+      fact,
+      aurora.globalRoleUnknown,
+      'whether its data is kept in another Region (a secondary is, through its primary; a primary needs a secondary)',
+      observed,
+      required,
+    );
+  }
   const secondary = aurora.globalSecondary;
   if (secondary && elsewhere.length === 0) {
     // Every secondary of a global database is in another Region than its primary ("Each secondary
@@ -140,7 +152,7 @@ function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): C
       description: `${resourceLabel(fact)} belongs to the Aurora global database \`${aurora.globalClusterIdentifier}\`, but no secondary cluster in another Region is visible from this one.`,
       observed,
       required,
-      remediationText: `Check that \`${aurora.globalClusterIdentifier}\` has a secondary cluster in another Region: \`aws rds describe-global-clusters --global-cluster-identifier ${aurora.globalClusterIdentifier}\`.`,
+      remediationText: `Check that \`${aurora.globalClusterIdentifier}\` has a secondary cluster in another Region: \`${describeGlobalClusterCommand(fact)}\`.`,
     };
   }
   if (!fact.engine.startsWith('aurora')) {
