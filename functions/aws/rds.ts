@@ -118,9 +118,14 @@ export function isStandaloneCluster(cluster: DBCluster): boolean {
  *   #14490, #40921; #43214 for Aurora PostgreSQL). `EngineMode` tells nothing here: it is `global`
  *   only for Aurora MySQL 5.6.10a, and `provisioned` for Aurora PostgreSQL global databases.
  * - A member without `ReplicationSourceIdentifier` whose instances all report
- *   `IsClusterWriter` false (or that has no instance, a headless secondary) has no writer, which
- *   only a secondary lacks; its primary is then unnamed here (DescribeGlobalClusters would name it,
- *   which this audit does not call).
+ *   `IsClusterWriter` false has no writer, which only a secondary lacks; its primary is then unnamed
+ *   here (DescribeGlobalClusters would name it, which this audit does not call).
+ * - A member without `ReplicationSourceIdentifier` and without any instance says nothing of its role:
+ *   a headless secondary has no instance ("A headless secondary Aurora DB cluster is one without a
+ *   DB instance", Aurora User Guide, aurora-global-database-attach.console.headless), and neither
+ *   has a primary while it is being created or after its instances were deleted. It is no secondary
+ *   here ({@link globalRoleUnknown} says why its role is unknown): only DescribeGlobalClusters'
+ *   `GlobalClusterMembers[].IsWriter` tells.
  */
 export function globalSecondaryOf(cluster: DBCluster): GlobalSecondary | undefined {
   if (!cluster.GlobalClusterIdentifier) return undefined;
@@ -135,7 +140,7 @@ export function globalSecondaryOf(cluster: DBCluster): GlobalSecondary | undefin
     };
   }
   const members = cluster.DBClusterMembers ?? [];
-  const noWriter = members.every((member) => member.IsClusterWriter === false);
+  const noWriter = members.length > 0 && members.every((member) => member.IsClusterWriter === false);
   return noWriter
     ? {
         primaryArn: undefined,
@@ -144,6 +149,18 @@ export function globalSecondaryOf(cluster: DBCluster): GlobalSecondary | undefin
         evidence: 'no writer instance among DBClusterMembers',
       }
     : undefined;
+}
+
+/**
+ * Why DescribeDBClusters does not tell whether a global database member is the primary or a
+ * secondary ({@link globalSecondaryOf}): it names no source and lists no DB instance. Undefined
+ * for a cluster in no global database and for a member whose role the answer shows.
+ */
+export function globalRoleUnknown(cluster: DBCluster): string | undefined {
+  if (!cluster.GlobalClusterIdentifier || cluster.ReplicationSourceIdentifier) return undefined;
+  const members = cluster.DBClusterMembers;
+  if (members !== undefined && members.length > 0) return undefined;
+  return `DescribeDBClusters sent no ReplicationSourceIdentifier and ${members === undefined ? 'no DBClusterMembers' : 'an empty DBClusterMembers'}: a headless secondary, or a primary being created or whose instances were all deleted`;
 }
 
 /** An Aurora global database secondary ({@link globalSecondaryOf}) of a PostgreSQL engine. */
@@ -395,6 +412,7 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
   const retention = cluster.BackupRetentionPeriod;
   const enabled = retention === undefined ? undefined : retention > 0;
   const globalSecondary = globalSecondaryOf(cluster);
+  const roleUnknown = globalRoleUnknown(cluster);
   return {
     resource: {
       provider: 'aws',
@@ -433,6 +451,7 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
       ],
       globalClusterIdentifier: cluster.GlobalClusterIdentifier || undefined,
       ...(globalSecondary ? { globalSecondary } : {}),
+      ...(roleUnknown ? { globalRoleUnknown: roleUnknown } : {}),
     },
     createdAt: cluster.ClusterCreateTime,
     ...standsFor(clusterStandInGroups(cluster)),

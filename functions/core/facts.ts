@@ -192,6 +192,11 @@ export interface PitrFact extends Fact {
      * restore window is judged at the primary (functions/aws/rds.ts, `globalSecondaryOf`).
      */
     readonly globalSecondary?: GlobalSecondary | undefined;
+    /**
+     * Set when the cluster belongs to a global database but DescribeDBClusters does not tell whether
+     * it is the primary or a secondary (functions/aws/rds.ts, `globalRoleUnknown`): why not.
+     */
+    readonly globalRoleUnknown?: string | undefined;
   };
   /** When the database was created; a window younger than the database cannot be older than it. */
   readonly createdAt?: Date | undefined;

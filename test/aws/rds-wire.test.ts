@@ -234,9 +234,9 @@ describe('lean RDS list decoding', () => {
     expect(leanFacts).toEqual(sdkFacts);
     const byId = (id: string) => leanFacts.find((fact) => fact.resource.id === id);
     expect(byId('global-aurora-secondary')?.aurora?.globalSecondary?.primaryId).toBe('global-aurora-2');
-    expect(byId('global-aurora-headless')?.aurora?.globalSecondary?.evidence).toBe(
-      'no writer instance among DBClusterMembers',
-    );
+    // No instance and no ReplicationSourceIdentifier: a headless secondary or a primary, not told.
+    expect(byId('global-aurora-headless')?.aurora?.globalSecondary).toBeUndefined();
+    expect(byId('global-aurora-headless')?.aurora?.globalRoleUnknown).toContain('DBClusterMembers');
     expect(byId('global-aurora')?.aurora?.globalSecondary).toBeUndefined();
     expect(byId('creating-aurora')?.restoreWindow).toMatchObject({ known: false });
     expect(byId('pending-off-db')).toMatchObject({ retentionDays: 30, pendingRetentionDays: 0 });

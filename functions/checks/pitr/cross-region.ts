@@ -6,7 +6,8 @@
  * RDS DB instances have automated-backup replication (`DBInstanceAutomatedBackupsReplications`),
  * which the adapter turns into `crossRegionBackupTargets`; a listed replication passes only when its
  * destination Region was read and lists the replicated backup keeping restore points
- * (`replicatedBackups`: Status `replicating` with a RestoreWindow), since a stopped or failing
+ * (`replicatedBackups`: Status `replicating` with a RestoreWindow whose LatestTime is within the
+ * policy's `maxRestoreLagMinutes`, as pitr.lag judges the source), since a stopped or failing
  * replication stays listed on the source. Aurora clusters have no such feature:
  * cross-region copies come from AWS Backup copy actions or an Aurora Global Database, which the
  * RDS listings do not show, so the check answers NOT_AVAILABLE and says how to cover it rather than
@@ -16,9 +17,19 @@
  * check judges it like RDS. On the enhanced backup tier (Backup and DR) the backups are in a backup
  * vault instead, which is not read: NOT_AVAILABLE, never PASSED on the location.
  */
-import type { Check, CheckOutcome } from '../../core/check.ts';
+import type { Check, CheckContext, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact, ReplicatedBackup } from '../../core/facts.ts';
-import { DOCS, judgedThroughBackupPlan, PITR_RESOURCE_TYPES, resourceLabel } from './wording.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, MINUTE_MS } from '../../core/time.ts';
+import {
+  DOCS,
+  describeGlobalClusterCommand,
+  formatLag,
+  formatTime,
+  globalRoleNotKnown,
+  judgedThroughBackupPlan,
+  PITR_RESOURCE_TYPES,
+  resourceLabel,
+} from './wording.ts';
 
 /** `pitr.cross-region`: automated backups replicated to another region, when the policy asks. */
 export const pitrCrossRegionCheck: Check<PitrFact> = {
@@ -39,14 +50,15 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
   },
   // Off unless the policy asks: then it yields nothing, not even NOT_AVAILABLE for a failed scope.
   enabledBy: (policy) => policy.pitr.requireCrossRegionBackup,
-  evaluate(fact, { policy }) {
+  evaluate(fact, context) {
+    const { policy } = context;
     if (!policy.pitr.requireCrossRegionBackup) return undefined;
     const required = { crossRegionBackup: true };
     const targets = fact.crossRegionBackupTargets;
     // The RDS adapter always lists the replications: DescribeDBInstances leaves
     // DBInstanceAutomatedBackupsReplications out when there is none, which means none.
     if (targets !== undefined || fact.kind === 'rds-instance') {
-      return judgeTargets(fact, targets ?? [], policy.pitr.minPitrDays);
+      return judgeTargets(fact, targets ?? [], context);
     }
     const observed = { crossRegionBackup: null, replicatedTo: null };
     if (fact.kind === 'aurora-cluster' && fact.aurora) return judgeAurora(fact, fact.aurora);
@@ -97,6 +109,16 @@ function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): C
     replicatedTo: elsewhere.join(','),
     globalCluster: aurora.globalClusterIdentifier ?? null,
   };
+  if (aurora.globalRoleUnknown && elsewhere.length === 0) {
+    // A primary that may be this very cluster is no copy in another Region.
+    return globalRoleNotKnown(
+      fact,
+      aurora.globalRoleUnknown,
+      'whether its data is kept in another Region (a secondary is, through its primary; a primary needs a secondary)',
+      observed,
+      required,
+    );
+  }
   const secondary = aurora.globalSecondary;
   if (secondary && elsewhere.length === 0) {
     // Every secondary of a global database is in another Region than its primary ("Each secondary
@@ -130,7 +152,7 @@ function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): C
       description: `${resourceLabel(fact)} belongs to the Aurora global database \`${aurora.globalClusterIdentifier}\`, but no secondary cluster in another Region is visible from this one.`,
       observed,
       required,
-      remediationText: `Check that \`${aurora.globalClusterIdentifier}\` has a secondary cluster in another Region: \`aws rds describe-global-clusters --global-cluster-identifier ${aurora.globalClusterIdentifier}\`.`,
+      remediationText: `Check that \`${aurora.globalClusterIdentifier}\` has a secondary cluster in another Region: \`${describeGlobalClusterCommand(fact)}\`.`,
     };
   }
   if (!fact.engine.startsWith('aurora')) {
@@ -155,7 +177,8 @@ function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): C
   };
 }
 
-function judgeTargets(fact: PitrFact, targets: readonly string[], minPitrDays: number): CheckOutcome {
+function judgeTargets(fact: PitrFact, targets: readonly string[], context: CheckContext): CheckOutcome {
+  const minPitrDays = context.policy.pitr.minPitrDays;
   const required = { crossRegionBackup: true };
   const elsewhere = targets.filter((target) => target !== fact.resource.region);
   // A Cloud SQL backup location says where backups would be stored, not that any exists: with
@@ -180,7 +203,7 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], minPitrDays: n
     }
   }
   if (fact.kind === 'rds-instance' && elsewhere.length > 0)
-    return judgeRdsReplications(fact, elsewhere, minPitrDays);
+    return judgeRdsReplications(fact, elsewhere, context);
   const observed = { crossRegionBackup: elsewhere.length > 0, replicatedTo: targets.join(',') };
   if (elsewhere.length > 0) {
     return {
@@ -231,8 +254,14 @@ type Reading =
       readonly arn: string;
     };
 
-/** What one destination says of one replication, as a verdict and the words for it. */
-function readReplication(backup: ReplicatedBackup): Reading {
+/**
+ * What one destination says of one replication, as a verdict and the words for it. Its latest
+ * restore point is held to the policy's `maxRestoreLagMinutes`, as pitr.lag holds the source's: RDS
+ * copies "all snapshots and transaction logs as soon as they are ready on the DB instance" (RDS user
+ * guide, USER_ReplicateBackups), so a replica that keeps saying `replicating` while its
+ * RestoreWindow.LatestTime stops moving has stalled, and a regional outage loses everything since.
+ */
+function readReplication(backup: ReplicatedBackup, { policy, now }: CheckContext): Reading {
   const { region } = backup;
   if (!backup.read)
     return { region, outcome: 'unknown', says: backup.reason, accessDenied: backup.accessDenied };
@@ -276,9 +305,40 @@ function readReplication(backup: ReplicatedBackup): Reading {
       arn: backup.arn,
     };
   }
+  const latest = backup.restoreWindow.latest;
+  const held = `the replicated backup in ${region} (Status ${backup.status})`;
+  // A value the API did not send is not evaluated as fresh.
+  if (latest === undefined) {
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${held} has a RestoreWindow without LatestTime, so how recent its copy is cannot be measured`,
+      accessDenied: false,
+    };
+  }
+  if (latest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
+    // A time after this run's clock measures no lag: a slow clock would pass a stale copy.
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${held} can be restored up to ${formatTime(latest)}, later than this run's clock (${formatTime(now)}), so how recent its copy is cannot be measured; check the clock of the machine that runs the audit`,
+      accessDenied: false,
+    };
+  }
+  const maxLag = policy.pitr.maxRestoreLagMinutes;
+  const lagMinutes = Math.max(0, now.getTime() - latest.getTime()) / MINUTE_MS;
+  if (lagMinutes > maxLag) {
+    return {
+      region,
+      outcome: 'broken',
+      says: `${held} can be restored only up to ${formatTime(latest)}, ${formatLag(lagMinutes)} ago, more than the ${maxLag} min allowed (the replication has stalled)`,
+      arn: backup.arn,
+    };
+  }
   return {
     region,
     outcome: 'proven',
+    // The latest time moves with every copy: left out, so the description stays put between runs.
     says: `in ${region}: Status ${backup.status}, restorable from ${backup.restoreWindow.earliest.toISOString()}`,
   };
 }
@@ -291,8 +351,9 @@ function readReplication(backup: ReplicatedBackup): Reading {
 function judgeRdsReplications(
   fact: PitrFact,
   elsewhere: readonly string[],
-  minPitrDays: number,
+  context: CheckContext,
 ): CheckOutcome {
+  const minPitrDays = context.policy.pitr.minPitrDays;
   const required = { crossRegionBackup: true };
   const readings: Reading[] = elsewhere.flatMap((region) => {
     const backups = (fact.replicatedBackups ?? []).filter((backup) => backup.region === region);
@@ -306,7 +367,7 @@ function judgeRdsReplications(
         },
       ];
     }
-    return backups.map(readReplication);
+    return backups.map((backup) => readReplication(backup, context));
   });
   const proven = readings.filter((reading) => reading.outcome === 'proven');
   if (proven.length > 0) {
@@ -360,7 +421,7 @@ function judgeRdsReplications(
   }
   return {
     status: 'FAILED',
-    description: `${resourceLabel(fact)} lists automated-backup replication to ${elsewhere.join(', ')}, but no destination keeps restore points: ${notProven.map((reading) => reading.says).join('; ')}.`,
+    description: `${resourceLabel(fact)} lists automated-backup replication to ${elsewhere.join(', ')}, but no destination keeps current restore points: ${notProven.map((reading) => reading.says).join('; ')}.`,
     observed: { crossRegionBackup: false, replicatedTo: elsewhere.join(',') },
     required,
     remediationText: `Inspect the replication (${inspect}); stop and start it again if it stopped: \`aws rds start-db-instance-automated-backups-replication --region <destination-region> --source-db-instance-arn ${fact.resource.arn ?? `<arn of ${fact.resource.id}>`} --backup-retention-period ${minPitrDays}\` (${DOCS.rdsReplicateBackups}).`,

@@ -178,13 +178,16 @@ export function judgedThroughPrimary(
   observed: FindingValues,
   required: FindingValues,
 ): CheckOutcome | undefined {
+  if (fact.kind !== 'aurora-cluster') return undefined;
+  const roleUnknown = fact.aurora?.globalRoleUnknown;
+  if (roleUnknown) return globalRoleNotKnown(fact, roleUnknown, subject, observed, required);
   const secondary = fact.aurora?.globalSecondary;
-  if (fact.kind !== 'aurora-cluster' || !secondary) return undefined;
-  const globalCluster = fact.aurora?.globalClusterIdentifier ?? '(unknown)';
+  if (!secondary) return undefined;
+  const globalCluster = globalClusterOf(fact);
   const primary = secondary.primaryId
     ? `its primary cluster \`${secondary.primaryId}\`${secondary.primaryRegion ? ` in ${secondary.primaryRegion}` : ''}`
     : 'its primary cluster, which DescribeDBClusters did not name';
-  const lookUp = `aws rds describe-global-clusters --global-cluster-identifier ${globalCluster}`;
+  const lookUp = describeGlobalClusterCommand(fact);
   return {
     status: 'NOT_AVAILABLE',
     description: `${resourceLabel(fact)} is a secondary cluster of the Aurora global database \`${globalCluster}\` (${secondary.evidence}), judged through ${primary}: a secondary is a read-only copy that takes no writes, and the global database is restored to a point in time from its primary, so this finding does not evaluate ${subject} of the secondary itself.`,
@@ -197,6 +200,39 @@ export function judgedThroughPrimary(
     remediationText: secondary.primaryId
       ? `Nothing to change on this secondary. Make sure the primary cluster \`${secondary.primaryId}\`${secondary.primaryRegion ? ` (${secondary.primaryRegion})` : ''} is selected by the policy (tag or identifier) so its own findings judge the global database's restore window.`
       : `Find the primary with \`${lookUp}\` (the member with IsWriter true) and make sure the policy selects it (tag or identifier), so its own findings judge the global database's restore window.`,
+  };
+}
+
+/** The global database a cluster belongs to, as findings name it. */
+function globalClusterOf(fact: PitrFact): string {
+  return fact.aurora?.globalClusterIdentifier ?? '(unknown)';
+}
+
+/** The command that lists a global database's members, the primary with IsWriter true. */
+export function describeGlobalClusterCommand(fact: PitrFact): string {
+  return `aws rds describe-global-clusters --global-cluster-identifier ${globalClusterOf(fact)}`;
+}
+
+/**
+ * The outcome of a PITR check on a global database member whose role DescribeDBClusters does not
+ * tell (`globalRoleUnknown`): NOT_AVAILABLE, never judged as a primary on its own settings (a
+ * headless secondary keeps the Aurora default of one day) nor passed through a primary that may be
+ * itself. `subject` is what the check could not evaluate.
+ */
+export function globalRoleNotKnown(
+  fact: PitrFact,
+  why: string,
+  subject: string,
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome {
+  const globalCluster = globalClusterOf(fact);
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)} belongs to the Aurora global database \`${globalCluster}\`, but whether it is the primary or a secondary cluster cannot be told (${why}), so ${subject} could not be evaluated.`,
+    observed: { ...observed, globalCluster, globalRole: null },
+    required,
+    remediationText: `Find its role with \`${describeGlobalClusterCommand(fact)}\` (GlobalClusterMembers: IsWriter true is the primary). If it is the primary, add a writer DB instance (a primary without one takes no writes) and the next audit judges it on its own; if it is a headless secondary, make sure the policy selects the primary (tag or identifier).`,
   };
 }
 

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { pitrCrossRegionCheck } from '../../../functions/checks/pitr/cross-region.ts';
+import type { PolicyInput } from '../../../functions/core/policy.ts';
 import {
   auroraClusterFact,
   cloudSqlFact,
   contextWith,
   daysAgo,
+  minutesAgo,
   rdsInstanceFact,
   replicatedBackup,
 } from './fixtures.ts';
@@ -147,6 +149,46 @@ describe('pitr.cross-region', () => {
       );
       expect(outcome?.status).toBe('WARNING');
       expect(outcome?.description).toContain('no restore point yet');
+    });
+
+    describe('the latest restore point of a replica, held to the policy lag like pitr.lag', () => {
+      /** The instance whose only replica, in eu-central-1, is restorable up to `latest`. */
+      const replicaUpTo = (latest: Date | undefined, policy: PolicyInput = REQUIRE) =>
+        pitrCrossRegionCheck.evaluate(
+          rdsInstanceFact({
+            replicatedBackups: [
+              replicatedBackup('eu-central-1', { restoreWindow: { earliest: daysAgo(30), latest } }),
+            ],
+          }),
+          contextWith(policy),
+        );
+
+      it('fails, not passes, when the replica still says replicating but its latest restore point is stale', () => {
+        // Act: the replication stalled 3 hours ago (lag allowed: 15 min by default).
+        const outcome = replicaUpTo(minutesAgo(180));
+        // Assess
+        expect(outcome?.status).toBe('FAILED');
+        expect(outcome?.description).toContain('3 h 0 min ago, more than the 15 min allowed');
+      });
+
+      it('passes the same replica when the policy allows 4 hours', () => {
+        const outcome = replicaUpTo(minutesAgo(180), {
+          pitr: { requireCrossRegionBackup: true, maxRestoreLagMinutes: 240 },
+        });
+        expect(outcome?.status).toBe('PASSED');
+      });
+
+      it('is not available, not passed, when the replicated window has no LatestTime', () => {
+        const outcome = replicaUpTo(undefined);
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain('RestoreWindow without LatestTime');
+      });
+
+      it('is not available, not passed, when the replica is restorable to a time after the run clock', () => {
+        const outcome = replicaUpTo(minutesAgo(-60));
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain("later than this run's clock");
+      });
     });
   });
 

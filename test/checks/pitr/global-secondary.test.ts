@@ -4,7 +4,10 @@
  * own restore settings, and name the primary; deletion protection (its own setting) and the
  * cross-Region check still judge it.
  */
+
+import type { DBCluster } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
+import { auroraClusterToFact } from '../../../functions/aws/rds.ts';
 import { pitrChecks } from '../../../functions/checks/pitr/index.ts';
 import type { PitrFact } from '../../../functions/core/facts.ts';
 import { auroraClusterFact, contextWith, daysAgo, minutesAgo } from './fixtures.ts';
@@ -123,5 +126,58 @@ describe('PITR checks on an Aurora global database secondary cluster', () => {
 
     // Assess
     expect(window?.status).toBe('PASSED');
+  });
+
+  describe('a global database member whose role DescribeDBClusters does not tell', () => {
+    /**
+     * A member with no ReplicationSourceIdentifier and no DB instance: a primary being created or with
+     * every instance deleted looks the same as a headless secondary whose source is not sent.
+     */
+    const noInstances = (members: DBCluster['DBClusterMembers']) =>
+      auroraClusterToFact(
+        {
+          DBClusterIdentifier: 'certctl-aurora',
+          DBClusterArn: 'arn:aws:rds:eu-west-1:111122223333:cluster:certctl-aurora',
+          Engine: 'aurora-postgresql',
+          Status: 'available',
+          BackupRetentionPeriod: 30,
+          EarliestRestorableTime: daysAgo(30),
+          LatestRestorableTime: minutesAgo(3),
+          GlobalClusterIdentifier: 'certctl-global',
+          DBClusterMembers: members,
+        },
+        { account: '111122223333', region: 'eu-west-1' },
+      );
+
+    const cases: [string, DBCluster['DBClusterMembers']][] = [
+      ['an empty DBClusterMembers', []],
+      ['no DBClusterMembers', undefined],
+    ];
+    for (const [label, members] of cases) {
+      it(`does not pass pitr.cross-region on an assumed primary with ${label}`, () => {
+        // Act
+        const outcome = outcomeOf('pitr.cross-region', noInstances(members));
+
+        // Assess
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain('primary or a secondary');
+        expect(outcome?.remediationText).toContain(
+          'aws rds describe-global-clusters --global-cluster-identifier certctl-global',
+        );
+      });
+    }
+
+    it('is not called a secondary by the window checks: they say the role is unknown', () => {
+      // Act
+      const fact = noInstances([]);
+      const outcome = outcomeOf('pitr.window', fact);
+
+      // Assess
+      expect(fact.aurora?.globalSecondary).toBeUndefined();
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('primary or a secondary');
+      expect(outcome?.description).not.toContain('is a secondary cluster');
+      expect(outcome?.remediationText).toContain('IsWriter');
+    });
   });
 });
