@@ -168,7 +168,21 @@ describe('pitr.cross-region', () => {
         const outcome = replicaUpTo(minutesAgo(180));
         // Assess
         expect(outcome?.status).toBe('FAILED');
-        expect(outcome?.description).toContain('3 h 0 min ago, more than the 15 min allowed');
+        expect(outcome?.description).toContain(
+          '3 h 0 min ago, more than the 45 min allowed (the policy lag of 15 min plus up to 30 min of replication delay: the replication has stalled)',
+        );
+      });
+
+      it('passes a replica 35 minutes behind under the default 15 min lag: the copy is asynchronous, up to 30 minutes behind its source', () => {
+        // Prepare: AWS Prescriptive Guidance, rds-pitr-snapshot: "the underlying RPO is on the
+        // slightly higher side, ranging 5-30 minutes".
+        const outcome = replicaUpTo(minutesAgo(35));
+        expect(outcome?.status).toBe('PASSED');
+      });
+
+      it('fails a replica 46 minutes behind under the default 15 min lag', () => {
+        const outcome = replicaUpTo(minutesAgo(46));
+        expect(outcome?.status).toBe('FAILED');
       });
 
       it('passes the same replica when the policy allows 4 hours', () => {
