@@ -147,3 +147,139 @@ describe('RDS snapshot backend: a database that leaves the listed state while th
     }
   });
 });
+
+describe('RDS snapshot backend: a snapshot of ours in a state that is neither being created nor available', () => {
+  const snapshotsPolicy = parsePolicy({
+    snapshots: { waitMinutes: 10, pollInitialSeconds: 5, pollMaxSeconds: 30 },
+  }).snapshots;
+  const request = { requestId: 'r-1', reason: 'CA rotation', requestedBy: 'alice' };
+  const instance: SnapshotTarget = {
+    provider: 'aws',
+    kind: 'rds-instance',
+    account: '111111111111',
+    region: 'eu-west-1',
+    id: 'certctl-prod-db',
+    status: 'available',
+  };
+  const cluster: SnapshotTarget = { ...instance, kind: 'aurora-cluster', id: 'certctl-prod' };
+
+  /**
+   * RDS accepting each create ('creating'), then describing the snapshot it took with `status`
+   * (undefined: no Status element) on every later read.
+   */
+  function rdsAnswering(status: string | undefined) {
+    const created: string[] = [];
+    const snapshot = (id: string, tags: unknown) => ({
+      ...(status === undefined ? {} : { Status: status }),
+      TagList: tags,
+      SnapshotCreateTime: new Date(0),
+      id,
+    });
+    let tags: unknown;
+    const rds = {
+      config: {},
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        const name = command.constructor.name;
+        if (name === 'CreateDBSnapshotCommand') {
+          const id = command.input.DBSnapshotIdentifier as string;
+          created.push(id);
+          tags = command.input.Tags;
+          return {
+            DBSnapshot: {
+              DBSnapshotIdentifier: id,
+              DBInstanceIdentifier: 'certctl-prod-db',
+              Status: 'creating',
+              TagList: tags,
+            },
+          };
+        }
+        if (name === 'CreateDBClusterSnapshotCommand') {
+          const id = command.input.DBClusterSnapshotIdentifier as string;
+          created.push(id);
+          tags = command.input.Tags;
+          return {
+            DBClusterSnapshot: {
+              DBClusterSnapshotIdentifier: id,
+              DBClusterIdentifier: 'certctl-prod',
+              Status: 'creating',
+              TagList: tags,
+            },
+          };
+        }
+        const last = created.at(-1);
+        if (name === 'DescribeDBSnapshotsCommand') {
+          const { id, ...rest } = snapshot(last ?? '', tags);
+          return {
+            DBSnapshots: last
+              ? [{ ...rest, DBSnapshotIdentifier: id, DBInstanceIdentifier: 'certctl-prod-db' }]
+              : [],
+          };
+        }
+        if (name === 'DescribeDBClusterSnapshotsCommand') {
+          const { id, ...rest } = snapshot(last ?? '', tags);
+          return {
+            DBClusterSnapshots: last
+              ? [{ ...rest, DBClusterSnapshotIdentifier: id, DBClusterIdentifier: 'certctl-prod' }]
+              : [],
+          };
+        }
+        throw new Error(`unexpected ${name}`);
+      },
+    };
+    return { rds: rds as unknown as RDSClient, created };
+  }
+
+  async function snapshotOf(target: SnapshotTarget, rds: RDSClient) {
+    let t = 0;
+    const [result] = await takeSnapshots(request, [target], {
+      policy: snapshotsPolicy,
+      backendFor: () => rdsSnapshotBackend(rds),
+      now: () => new Date(t),
+      sleep: async (ms) => {
+        t += ms;
+      },
+    });
+    return { result, elapsedMs: t };
+  }
+
+  it.each([
+    ['an instance', 'incompatible-restore', instance, 'is incompatible-restore'],
+    ['an instance', 'some-new-state', instance, 'is some-new-state'],
+    ['an instance', undefined, instance, 'status not sent'],
+    ['a cluster', 'some-new-state', cluster, 'is some-new-state'],
+  ] as const)(
+    'does not wait until the deadline for %s snapshot whose Status is %s',
+    async (_what, status, target, said) => {
+      // Prepare
+      const { rds, created } = rdsAnswering(status);
+
+      // Act
+      const { result } = await snapshotOf(target, rds);
+
+      // Assess: not being created, not usable, named; not reported as still creating at the deadline.
+      expect(result?.outcome).toBe('failed');
+      expect(result?.error?.code).toBe('SnapshotFailed');
+      expect(result?.error?.message).toContain(said);
+      expect(result?.error?.message).not.toContain('deadline');
+      expect(created.length).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(['creating', 'copying'])('still waits for a snapshot whose Status is %s', async (status) => {
+    // Prepare
+    const { rds } = rdsAnswering(status);
+
+    // Act
+    const { result } = await snapshotOf(instance, rds);
+
+    // Assess: in progress until the deadline.
+    expect(result?.outcome).toBe('creating');
+    expect(result?.error?.code).toBe('DeadlineExceeded');
+  });
+
+  it('counts a snapshot whose Status is available', async () => {
+    const { rds } = rdsAnswering('available');
+    const { result } = await snapshotOf(instance, rds);
+    expect(result?.outcome).toBe('available');
+  });
+});
