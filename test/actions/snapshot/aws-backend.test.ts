@@ -9,6 +9,33 @@ import type { SnapshotTarget } from '../../../functions/actions/snapshot/model.t
 import { takeSnapshots } from '../../../functions/actions/snapshot/run.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
 
+const snapshotsPolicy = parsePolicy({
+  snapshots: { waitMinutes: 10, pollInitialSeconds: 5, pollMaxSeconds: 30 },
+}).snapshots;
+const request = { requestId: 'r-1', reason: 'CA rotation', requestedBy: 'alice' };
+
+const prodDb: SnapshotTarget = {
+  provider: 'aws',
+  kind: 'rds-instance',
+  account: '111111111111',
+  region: 'eu-west-1',
+  id: 'certctl-prod-db',
+};
+
+/** takeSnapshots of one target over the real RDS backend on a clock that moves when it sleeps. */
+async function snapshotOf(target: SnapshotTarget, rds: RDSClient) {
+  let t = 0;
+  const [result] = await takeSnapshots(request, [target], {
+    policy: snapshotsPolicy,
+    backendFor: () => rdsSnapshotBackend(rds),
+    now: () => new Date(t),
+    sleep: async (ms) => {
+      t += ms;
+    },
+  });
+  return { result, elapsedMs: t };
+}
+
 describe('RDS snapshot backend: a snapshot refused for the database state', () => {
   const target = (status: string | undefined) => ({
     provider: 'aws' as const,
@@ -47,11 +74,6 @@ describe('RDS snapshot backend: a snapshot refused for the database state', () =
 });
 
 describe('RDS snapshot backend: a database that leaves the listed state while the action retries', () => {
-  const snapshotsPolicy = parsePolicy({
-    snapshots: { waitMinutes: 10, pollInitialSeconds: 5, pollMaxSeconds: 30 },
-  }).snapshots;
-  const request = { requestId: 'r-1', reason: 'CA rotation', requestedBy: 'alice' };
-
   /**
    * RDS refusing every create for the database's state, and answering the database's own listing
    * with `status` now (the status the first listing gave is the target's); a `status` of an Error
@@ -87,28 +109,7 @@ describe('RDS snapshot backend: a database that leaves the listed state while th
     return { rds: rds as unknown as RDSClient, calls };
   }
 
-  /** takeSnapshots of one target over the real RDS backend on a clock that moves when it sleeps. */
-  async function snapshotOf(target: SnapshotTarget, rds: RDSClient) {
-    let t = 0;
-    const [result] = await takeSnapshots(request, [target], {
-      policy: snapshotsPolicy,
-      backendFor: () => rdsSnapshotBackend(rds),
-      now: () => new Date(t),
-      sleep: async (ms) => {
-        t += ms;
-      },
-    });
-    return { result, elapsedMs: t };
-  }
-
-  const instance: SnapshotTarget = {
-    provider: 'aws',
-    kind: 'rds-instance',
-    account: '111111111111',
-    region: 'eu-west-1',
-    id: 'certctl-prod-db',
-    status: 'backing-up',
-  };
+  const instance: SnapshotTarget = { ...prodDb, status: 'backing-up' };
   const cluster: SnapshotTarget = { ...instance, kind: 'aurora-cluster', id: 'certctl-prod' };
 
   it.each([
@@ -149,19 +150,28 @@ describe('RDS snapshot backend: a database that leaves the listed state while th
 });
 
 describe('RDS snapshot backend: a snapshot of ours in a state that is neither being created nor available', () => {
-  const snapshotsPolicy = parsePolicy({
-    snapshots: { waitMinutes: 10, pollInitialSeconds: 5, pollMaxSeconds: 30 },
-  }).snapshots;
-  const request = { requestId: 'r-1', reason: 'CA rotation', requestedBy: 'alice' };
-  const instance: SnapshotTarget = {
-    provider: 'aws',
-    kind: 'rds-instance',
-    account: '111111111111',
-    region: 'eu-west-1',
-    id: 'certctl-prod-db',
-    status: 'available',
-  };
+  const instance: SnapshotTarget = { ...prodDb, status: 'available' };
   const cluster: SnapshotTarget = { ...instance, kind: 'aurora-cluster', id: 'certctl-prod' };
+
+  /** Each kind's calls and elements: its create, its describe, and its snapshot's fields. */
+  const SHAPES = [
+    {
+      element: 'DBSnapshot',
+      create: 'CreateDBSnapshotCommand',
+      describe: 'DescribeDBSnapshotsCommand',
+      list: 'DBSnapshots',
+      id: 'DBSnapshotIdentifier',
+      of: { DBInstanceIdentifier: 'certctl-prod-db' },
+    },
+    {
+      element: 'DBClusterSnapshot',
+      create: 'CreateDBClusterSnapshotCommand',
+      describe: 'DescribeDBClusterSnapshotsCommand',
+      list: 'DBClusterSnapshots',
+      id: 'DBClusterSnapshotIdentifier',
+      of: { DBClusterIdentifier: 'certctl-prod' },
+    },
+  ] as const;
 
   /**
    * RDS accepting each create ('creating'), then describing the snapshot it took with `status`
@@ -169,77 +179,32 @@ describe('RDS snapshot backend: a snapshot of ours in a state that is neither be
    */
   function rdsAnswering(status: string | undefined) {
     const created: string[] = [];
-    const snapshot = (id: string, tags: unknown) => ({
-      ...(status === undefined ? {} : { Status: status }),
+    let tags: unknown;
+    const state = (shape: (typeof SHAPES)[number], id: string, now: string | undefined) => ({
+      [shape.id]: id,
+      ...shape.of,
       TagList: tags,
       SnapshotCreateTime: new Date(0),
-      id,
+      ...(now === undefined ? {} : { Status: now }),
     });
-    let tags: unknown;
     const rds = {
       config: {},
       send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
         const name = command.constructor.name;
-        if (name === 'CreateDBSnapshotCommand') {
-          const id = command.input.DBSnapshotIdentifier as string;
-          created.push(id);
-          tags = command.input.Tags;
-          return {
-            DBSnapshot: {
-              DBSnapshotIdentifier: id,
-              DBInstanceIdentifier: 'certctl-prod-db',
-              Status: 'creating',
-              TagList: tags,
-            },
-          };
-        }
-        if (name === 'CreateDBClusterSnapshotCommand') {
-          const id = command.input.DBClusterSnapshotIdentifier as string;
-          created.push(id);
-          tags = command.input.Tags;
-          return {
-            DBClusterSnapshot: {
-              DBClusterSnapshotIdentifier: id,
-              DBClusterIdentifier: 'certctl-prod',
-              Status: 'creating',
-              TagList: tags,
-            },
-          };
-        }
-        const last = created.at(-1);
-        if (name === 'DescribeDBSnapshotsCommand') {
-          const { id, ...rest } = snapshot(last ?? '', tags);
-          return {
-            DBSnapshots: last
-              ? [{ ...rest, DBSnapshotIdentifier: id, DBInstanceIdentifier: 'certctl-prod-db' }]
-              : [],
-          };
-        }
-        if (name === 'DescribeDBClusterSnapshotsCommand') {
-          const { id, ...rest } = snapshot(last ?? '', tags);
-          return {
-            DBClusterSnapshots: last
-              ? [{ ...rest, DBClusterSnapshotIdentifier: id, DBClusterIdentifier: 'certctl-prod' }]
-              : [],
-          };
+        for (const shape of SHAPES) {
+          if (name === shape.create) {
+            const id = command.input[shape.id] as string;
+            created.push(id);
+            tags = command.input.Tags;
+            return { [shape.element]: state(shape, id, 'creating') };
+          }
+          const last = created.at(-1);
+          if (name === shape.describe) return { [shape.list]: last ? [state(shape, last, status)] : [] };
         }
         throw new Error(`unexpected ${name}`);
       },
     };
     return { rds: rds as unknown as RDSClient, created };
-  }
-
-  async function snapshotOf(target: SnapshotTarget, rds: RDSClient) {
-    let t = 0;
-    const [result] = await takeSnapshots(request, [target], {
-      policy: snapshotsPolicy,
-      backendFor: () => rdsSnapshotBackend(rds),
-      now: () => new Date(t),
-      sleep: async (ms) => {
-        t += ms;
-      },
-    });
-    return { result, elapsedMs: t };
   }
 
   it.each([
