@@ -322,6 +322,12 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       await api.delete({ project, instance: snapshot.target, id: runId as never });
     },
     codeOf: googleErrorCode,
+    // instances.get, one call: the instance may have been stopped, suspended or have failed since it
+    // was listed in a state that ends on its own (MAINTENANCE), which classify then answers at once.
+    currentStatus: async (target) => {
+      const [instance] = await api.getInstance({ project, instance: target.id });
+      return statusOf(instance);
+    },
     unavailableAdvice: stuckAdvice,
     // HTTP 409 (gRPC ABORTED): another operation (maintenance, an automated backup) is running on
     // the instance; Cloud SQL runs one operation per instance at a time, so it is busy, not broken.
@@ -389,6 +395,11 @@ export function cloudSqlSnapshotKeyReader(cloudKms: () => Promise<CloudKmsApi>):
   };
 }
 
+/** An instance's status (functions/gcp/cloud-sql.ts instanceStatus); undefined when `state` was not sent. */
+function statusOf(instance: DatabaseInstance): string | undefined {
+  return instance.state == null ? undefined : instanceStatus(instance);
+}
+
 /**
  * The snapshot target of an instance: the audit's resource reference of it (functions/gcp/cloud-sql.ts
  * instanceResource), whose createdAt tells a backup run of an earlier instance of this name
@@ -397,7 +408,7 @@ export function cloudSqlSnapshotKeyReader(cloudKms: () => Promise<CloudKmsApi>):
  */
 function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
   const { account, region, id, selfLink, createdAt, backupTier } = instanceResource(project, instance);
-  const status = instance.state == null ? undefined : instanceStatus(instance);
+  const status = statusOf(instance);
   return {
     provider: 'gcp',
     kind: 'cloudsql-instance',
