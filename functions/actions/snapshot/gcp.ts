@@ -6,7 +6,7 @@
  */
 import type { protos } from '@google-cloud/sql';
 import { describeError, errorCode } from '../../core/errors.ts';
-import { backupPlanAssociationsCommand, isBackupPlanTier } from '../../core/facts.ts';
+import { backupPlanAssociationsCommand, backupTierClause, isBackupPlanTier } from '../../core/facts.ts';
 import type { EncryptionKey } from '../../core/key-facts.ts';
 import { pageTokens } from '../../core/paging.ts';
 import type { Policy } from '../../core/policy.ts';
@@ -113,7 +113,8 @@ function runEnding(run: BackupRun): string {
 
 /**
  * Why no backup run is inserted for an instance on the enhanced backup tier (ENHANCED, or its
- * deprecated name ADVANCED): Backup and DR takes its backups. Google documents `backupRuns.insert`
+ * deprecated name ADVANCED): Backup and DR takes its backups. The same for a tier this tool does not
+ * know (core/facts.ts isBackupPlanTier): a backup run may not be the backup it keeps. Google documents `backupRuns.insert`
  * (`gcloud sql backups create`) under "Manage standard backups", which sends an instance that uses
  * enhanced backups to "Manage enhanced backups"; there an on-demand backup is a Backup and DR
  * trigger (gcloud reference, `backup-dr backup-plan-associations trigger-backup
@@ -130,7 +131,7 @@ export function backupPlanRefusal(
   const place = `--project=${target.account} --location=${target.region}`;
   return {
     code: 'SnapshotOnBackupPlan',
-    message: `Cloud SQL instance ${target.id} uses enhanced backups (backupConfiguration.backupTier=${tier}): Backup and DR takes its backups, and Cloud SQL documents backupRuns.insert for standard backups only, so nothing was written. Take the on-demand backup with \`gcloud backup-dr backup-plan-associations trigger-backup BACKUP_PLAN_ASSOCIATION ${place} --backup-rule-id=BACKUP_RULE_ID\` (BACKUP_PLAN_ASSOCIATION: the association that names this instance, listed by \`${backupPlanAssociationsCommand(target)}\`; BACKUP_RULE_ID: a rule of its backup plan), then ask readiness again.`,
+    message: `Cloud SQL instance ${target.id} ${backupTierClause(tier)}, and Cloud SQL documents backupRuns.insert for standard backups only, so nothing was written. Take the on-demand backup with \`gcloud backup-dr backup-plan-associations trigger-backup BACKUP_PLAN_ASSOCIATION ${place} --backup-rule-id=BACKUP_RULE_ID\` (BACKUP_PLAN_ASSOCIATION: the association that names this instance, listed by \`${backupPlanAssociationsCommand(target)}\`; BACKUP_RULE_ID: a rule of its backup plan), then ask readiness again.`,
   };
 }
 
