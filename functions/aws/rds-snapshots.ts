@@ -52,7 +52,8 @@ export interface RdsSnapshotState {
   readonly target: string;
   /** The database's resource id: DBSnapshot `DbiResourceId`, DBClusterSnapshot `DbClusterResourceId`. */
   readonly sourceResourceId?: string | undefined;
-  readonly status: string;
+  /** DBSnapshot / DBClusterSnapshot `Status`; undefined when the answer did not send it. */
+  readonly status: string | undefined;
   readonly arn: string | undefined;
   readonly createdAt: Date | undefined;
   /** The region the snapshot was created in or copied from (instance snapshots: `SourceRegion`). */
@@ -95,7 +96,7 @@ function fromInstanceSnapshot(snapshot: DBSnapshot): RdsSnapshotState {
     // Amazon Web Services Region" (DBSnapshot, RDS API reference): it tells a snapshot of an earlier
     // database of the same identifier from one of the database that has it now.
     sourceResourceId: snapshot.DbiResourceId || undefined,
-    status: snapshot.Status ?? 'unknown',
+    status: snapshot.Status,
     arn: snapshot.DBSnapshotArn,
     // When the data was taken: SnapshotCreateTime changes to the copy's time when a snapshot is
     // copied (tags and all, with CopyTags); OriginalSnapshotCreateTime does not (DBSnapshot, RDS
@@ -123,7 +124,7 @@ function fromClusterSnapshot(snapshot: DBClusterSnapshot): RdsSnapshotState {
     // "The resource ID of the DB cluster that this DB cluster snapshot was created from"
     // (DBClusterSnapshot, RDS API reference).
     sourceResourceId: snapshot.DbClusterResourceId || undefined,
-    status: snapshot.Status ?? 'unknown',
+    status: snapshot.Status,
     arn: snapshot.DBClusterSnapshotArn,
     createdAt: snapshot.SnapshotCreateTime,
     sourceRegion: source?.[1] || undefined,

@@ -95,10 +95,35 @@ export type CloudSqlEdition = 'ENTERPRISE' | 'ENTERPRISE_PLUS' | 'DEVELOPER' | '
  * cloud.google.com/sql/docs/postgres/backup-recovery/backup-options).
  */
 const BACKUP_PLAN_TIERS: ReadonlySet<string> = new Set(['ENHANCED', 'ADVANCED']);
+/**
+ * Cloud SQL backup tiers whose backups are the instance's own backup runs: STANDARD ("Instance is
+ * managed by Cloud SQL"), and BACKUP_TIER_UNSPECIFIED, which an absent tier decodes to.
+ */
+const BACKUP_RUN_TIERS: ReadonlySet<string> = new Set(['STANDARD', 'BACKUP_TIER_UNSPECIFIED']);
 
-/** Whether a Cloud SQL `backupTier` is one whose backups a Backup and DR backup plan manages. */
+/**
+ * Whether a Cloud SQL `backupTier` is one whose backups are not proven by the instance's backup runs
+ * and recovery times: a tier a Backup and DR backup plan manages, or a tier this tool does not know
+ * (a number the protos do not name, `BACKUPTIER_7`, or a newer name), which may be managed elsewhere
+ * as ENHANCED is. Undefined (not sent) is the standard tier.
+ */
 export function isBackupPlanTier(tier: string | undefined): tier is string {
-  return tier !== undefined && BACKUP_PLAN_TIERS.has(tier);
+  return tier !== undefined && !BACKUP_RUN_TIERS.has(tier);
+}
+
+/**
+ * What manages the backups of an instance at a {@link isBackupPlanTier} tier, as findings, readiness
+ * and the snapshot action say it after the instance's name.
+ */
+export function backupTierClause(tier: string): string {
+  return isUnknownBackupTier(tier)
+    ? `uses backupConfiguration.backupTier=${tier}, a backup tier this tool does not know: its backups may be taken outside its backup runs, as Backup and DR takes those of enhanced backups`
+    : `uses enhanced backups (backupConfiguration.backupTier=${tier}): Backup and DR takes its backups`;
+}
+
+/** Whether a {@link isBackupPlanTier} tier is one this tool does not know (neither ENHANCED nor ADVANCED). */
+export function isUnknownBackupTier(tier: string): boolean {
+  return isBackupPlanTier(tier) && !BACKUP_PLAN_TIERS.has(tier);
 }
 
 /**

@@ -378,6 +378,7 @@ export class GcpClientFactory {
       get: (request) => this.#read(async () => (await this.backupRuns()).get(request)),
       list: (request) => this.#read(async () => (await this.backupRuns()).list(request)),
       getOperation: (request) => this.#read(async () => (await this.operations()).get(request)),
+      getInstance: (request) => this.#read(async () => (await this.instances()).get(request)),
     };
   }
 

@@ -1,8 +1,10 @@
 /**
  * The Cloud SQL Admin calls behind on-demand backups (the snapshot action's Cloud SQL backend):
- * `backupRuns.insert`, `backupRuns.get`, `backupRuns.list`, `backupRuns.delete` and `operations.get`
+ * `backupRuns.insert`, `backupRuns.get`, `backupRuns.list`, `backupRuns.delete`, `operations.get`
+ * and `instances.get` (the instance's state when an insert is refused)
  * (https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/backupRuns,
- * https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/operations/get).
+ * https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/operations/get,
+ * https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/instances/get).
  * `GcpClientFactory.cloudSqlBackups()` provides the real one; tests may fake it.
  */
 import type { protos } from '@google-cloud/sql';
@@ -21,4 +23,7 @@ export interface CloudSqlBackupsApi {
   getOperation(
     request: protos.google.cloud.sql.v1.ISqlOperationsGetRequest,
   ): Promise<[Operation, ...unknown[]]>;
+  getInstance(
+    request: protos.google.cloud.sql.v1.ISqlInstancesGetRequest,
+  ): Promise<[protos.google.cloud.sql.v1.IDatabaseInstance, ...unknown[]]>;
 }

@@ -29,7 +29,13 @@
 import type { protos } from '@google-cloud/sql';
 import { mapWithConcurrency } from '../core/audit.ts';
 import { CloudApiError, CredentialsError, isAccessDenied } from '../core/errors.ts';
-import { type CloudSqlEdition, isBackupPlanTier, type PitrFact, type RestoreWindow } from '../core/facts.ts';
+import {
+  type CloudSqlEdition,
+  isBackupPlanTier,
+  isUnknownBackupTier,
+  type PitrFact,
+  type RestoreWindow,
+} from '../core/facts.ts';
 import type { ResourceRef } from '../core/finding.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
@@ -387,7 +393,7 @@ async function backupWindow(
 function backupPlanWindow(tier: string): RestoreWindow {
   return {
     known: false,
-    reason: `backupConfiguration.backupTier=${tier}: Backup and DR keeps this instance's backups in a backup vault, which backupRuns.list and instances.getLatestRecoveryTime are not documented to report`,
+    reason: `${isUnknownBackupTier(tier) ? `backupConfiguration.backupTier=${tier} is a backup tier this tool does not know: its backups may be kept elsewhere, as Backup and DR keeps enhanced ones` : `backupConfiguration.backupTier=${tier}: Backup and DR keeps this instance's backups in a backup vault`}, which backupRuns.list and instances.getLatestRecoveryTime are not documented to report`,
   };
 }
 

@@ -26,6 +26,7 @@ import { describeError } from '../core/errors.ts';
 import {
   BACKUP_PLAN_BACKUPS,
   backupPlanAssociationsCommand,
+  backupTierClause,
   isBackupPlanTier,
   ON_BACKUP_PLAN,
 } from '../core/facts.ts';
@@ -371,7 +372,8 @@ interface AgeJudgement {
 
 /**
  * What readiness and chat status say of a Cloud SQL instance on the enhanced backup tier
- * (`backupTier` ENHANCED, or its deprecated name ADVANCED), or undefined for any other target.
+ * (`backupTier` ENHANCED, or its deprecated name ADVANCED) or on a tier this tool does not know
+ * (core/facts.ts isBackupPlanTier), or undefined for any other target.
  * Backup and DR takes its backups in a backup vault: backupRuns.list does not list them, and the
  * snapshot action refuses to take one (SnapshotOnBackupPlan, functions/actions/snapshot/gcp.ts), so
  * "no snapshot of ours" would send the user round in a loop. This tool does not read Backup and DR:
@@ -381,7 +383,7 @@ export function backupPlanNote(target: ResourceRef): { evidence: string; action:
   const tier = target.backupTier;
   if (kindOf(target) !== 'cloudsql-instance' || !isBackupPlanTier(tier)) return undefined;
   return {
-    evidence: `Cloud SQL instance ${target.id} uses enhanced backups (backupConfiguration.backupTier=${tier}): Backup and DR takes its backups, which this tool does not read`,
+    evidence: `Cloud SQL instance ${target.id} ${backupTierClause(tier)}, which this tool does not read`,
     action: `Verify a fresh Backup and DR backup of the instance: \`${backupPlanAssociationsCommand(target)}\` names the association of this instance, with its data source and backup vault; ${BACKUP_PLAN_BACKUPS}. Then run readiness again.`,
   };
 }

@@ -5,8 +5,17 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
-import { describeBackup, gcpSnapshotCloud } from '../../functions/actions/snapshot/gcp.ts';
-import { SNAPSHOT_PURPOSE, snapshotIdentifier } from '../../functions/actions/snapshot/model.ts';
+import {
+  cloudSqlSnapshotBackend,
+  describeBackup,
+  gcpSnapshotCloud,
+} from '../../functions/actions/snapshot/gcp.ts';
+import {
+  SNAPSHOT_PURPOSE,
+  type SnapshotTarget,
+  snapshotIdentifier,
+} from '../../functions/actions/snapshot/model.ts';
+import { takeSnapshots } from '../../functions/actions/snapshot/run.ts';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
@@ -678,5 +687,49 @@ describe('readiness on Cloud SQL', () => {
       'audit:pitr GO',
       'snapshot GO',
     ]);
+  });
+});
+
+describe('snapshot action on a Cloud SQL instance that leaves the listed state while it retries', () => {
+  /** takeSnapshots of `name`, listed as `listed`, over the real Cloud SQL backend and clients. */
+  async function snapshotOf(name: string, listed: string) {
+    const { deps } = await start([
+      instance('certctl-pg-stopped', { state: 'RUNNABLE', activationPolicy: 'NEVER' }),
+      instance('certctl-pg-suspended', { state: 'SUSPENDED' }),
+      instance('certctl-pg-maintenance', { state: 'MAINTENANCE' }),
+    ]);
+    const target: SnapshotTarget = {
+      provider: 'gcp',
+      kind: 'cloudsql-instance',
+      account: PROJECT,
+      region: 'europe-west1',
+      id: name,
+      status: listed,
+    };
+    const started = Date.now();
+    const [result] = await takeSnapshots(request, [target], {
+      policy: deps.policy.snapshots,
+      backendFor: () => cloudSqlSnapshotBackend(factory?.cloudSqlBackups() as never, PROJECT),
+    });
+    return { result, elapsedMs: Date.now() - started };
+  }
+
+  it.each([
+    ['certctl-pg-stopped', 'STOPPED'],
+    ['certctl-pg-suspended', 'SUSPENDED'],
+  ])('answers at once when %s, listed MAINTENANCE, is %s now', async (name, now) => {
+    // Act: Cloud SQL refuses the insert ("instance is not running"); the listing said MAINTENANCE.
+    const { result } = await snapshotOf(name, 'MAINTENANCE');
+
+    // Assess: the state instances.get says now, which waiting does not end, said at once.
+    expect(result?.outcome).toBe('error');
+    expect(result?.error?.message).toContain(`${name} is ${now}, a state it does not leave on its own`);
+    expect(result?.attempts).toBe(1);
+  });
+
+  it('keeps retrying an instance still in maintenance until the deadline', async () => {
+    const { result } = await snapshotOf('certctl-pg-maintenance', 'MAINTENANCE');
+    expect(result?.outcome).toBe('busy');
+    expect(result?.attempts).toBeGreaterThan(1);
   });
 });

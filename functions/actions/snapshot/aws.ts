@@ -77,13 +77,39 @@ const EXISTS = new Set([
   'DBClusterSnapshotAlreadyExistsFault',
 ]);
 
+/**
+ * The `Status` words of a DB snapshot or DB cluster snapshot being made: `creating`, and `copying`
+ * (DBClusterSnapshot.Status, RDS API reference: "Valid statuses are the following: available,
+ * copying, creating").
+ */
+const BEING_CREATED: ReadonlySet<string> = new Set(['creating', 'copying']);
+/** The `Status` words the snapshot action and readiness read as they are. */
+const SETTLED: ReadonlySet<string> = new Set(['available', 'failed', 'deleting']);
+
+/**
+ * A snapshot's `Status` as the snapshot action and readiness read it (as Cloud SQL's backup runs,
+ * functions/actions/snapshot/gcp.ts `runStatus`): only `creating` and `copying` are a snapshot being
+ * created; `available` is the one usable state; `deleting` is going. Any other (an `incompatible-*`
+ * state, a word RDS adds later, or no Status at all) is failed, never awaited: waiting on it would
+ * end only at the deadline, and it is not counted as usable.
+ */
+function snapshotStatus(state: RdsSnapshotState): Pick<BackendSnapshot, 'status' | 'failure'> {
+  const { status } = state;
+  if (status !== undefined && BEING_CREATED.has(status)) return { status: 'creating' };
+  if (status !== undefined && SETTLED.has(status)) return { status };
+  return {
+    status: 'failed',
+    failure: `${state.id} ${status === undefined ? 'status not sent' : `is ${status}`} (not a status of a snapshot being created or available): not a snapshot to wait for`,
+  };
+}
+
 function toBackend(state: RdsSnapshotState): BackendSnapshot {
   return {
     id: state.id,
     kind: state.kind,
     target: state.target,
     ...(state.sourceResourceId ? { sourceResourceId: state.sourceResourceId } : {}),
-    status: state.status,
+    ...snapshotStatus(state),
     ref: state.arn,
     createdAt: state.createdAt,
     ...(state.sourceRegion ? { sourceRegion: state.sourceRegion } : {}),

@@ -6,7 +6,7 @@
  */
 import type { protos } from '@google-cloud/sql';
 import { describeError, errorCode } from '../../core/errors.ts';
-import { backupPlanAssociationsCommand, isBackupPlanTier } from '../../core/facts.ts';
+import { backupPlanAssociationsCommand, backupTierClause, isBackupPlanTier } from '../../core/facts.ts';
 import type { EncryptionKey } from '../../core/key-facts.ts';
 import { pageTokens } from '../../core/paging.ts';
 import type { Policy } from '../../core/policy.ts';
@@ -113,7 +113,8 @@ function runEnding(run: BackupRun): string {
 
 /**
  * Why no backup run is inserted for an instance on the enhanced backup tier (ENHANCED, or its
- * deprecated name ADVANCED): Backup and DR takes its backups. Google documents `backupRuns.insert`
+ * deprecated name ADVANCED): Backup and DR takes its backups. The same for a tier this tool does not
+ * know (core/facts.ts isBackupPlanTier): a backup run may not be the backup it keeps. Google documents `backupRuns.insert`
  * (`gcloud sql backups create`) under "Manage standard backups", which sends an instance that uses
  * enhanced backups to "Manage enhanced backups"; there an on-demand backup is a Backup and DR
  * trigger (gcloud reference, `backup-dr backup-plan-associations trigger-backup
@@ -130,7 +131,7 @@ export function backupPlanRefusal(
   const place = `--project=${target.account} --location=${target.region}`;
   return {
     code: 'SnapshotOnBackupPlan',
-    message: `Cloud SQL instance ${target.id} uses enhanced backups (backupConfiguration.backupTier=${tier}): Backup and DR takes its backups, and Cloud SQL documents backupRuns.insert for standard backups only, so nothing was written. Take the on-demand backup with \`gcloud backup-dr backup-plan-associations trigger-backup BACKUP_PLAN_ASSOCIATION ${place} --backup-rule-id=BACKUP_RULE_ID\` (BACKUP_PLAN_ASSOCIATION: the association that names this instance, listed by \`${backupPlanAssociationsCommand(target)}\`; BACKUP_RULE_ID: a rule of its backup plan), then ask readiness again.`,
+    message: `Cloud SQL instance ${target.id} ${backupTierClause(tier)}, and Cloud SQL documents backupRuns.insert for standard backups only, so nothing was written. Take the on-demand backup with \`gcloud backup-dr backup-plan-associations trigger-backup BACKUP_PLAN_ASSOCIATION ${place} --backup-rule-id=BACKUP_RULE_ID\` (BACKUP_PLAN_ASSOCIATION: the association that names this instance, listed by \`${backupPlanAssociationsCommand(target)}\`; BACKUP_RULE_ID: a rule of its backup plan), then ask readiness again.`,
   };
 }
 
@@ -322,6 +323,12 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       await api.delete({ project, instance: snapshot.target, id: runId as never });
     },
     codeOf: googleErrorCode,
+    // instances.get, one call: the instance may have been stopped, suspended or have failed since it
+    // was listed in a state that ends on its own (MAINTENANCE), which classify then answers at once.
+    currentStatus: async (target) => {
+      const [instance] = await api.getInstance({ project, instance: target.id });
+      return statusOf(instance);
+    },
     unavailableAdvice: stuckAdvice,
     // HTTP 409 (gRPC ABORTED): another operation (maintenance, an automated backup) is running on
     // the instance; Cloud SQL runs one operation per instance at a time, so it is busy, not broken.
@@ -389,6 +396,11 @@ export function cloudSqlSnapshotKeyReader(cloudKms: () => Promise<CloudKmsApi>):
   };
 }
 
+/** An instance's status (functions/gcp/cloud-sql.ts instanceStatus); undefined when `state` was not sent. */
+function statusOf(instance: DatabaseInstance): string | undefined {
+  return instance.state == null ? undefined : instanceStatus(instance);
+}
+
 /**
  * The snapshot target of an instance: the audit's resource reference of it (functions/gcp/cloud-sql.ts
  * instanceResource), whose createdAt tells a backup run of an earlier instance of this name
@@ -397,7 +409,7 @@ export function cloudSqlSnapshotKeyReader(cloudKms: () => Promise<CloudKmsApi>):
  */
 function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
   const { account, region, id, selfLink, createdAt, backupTier } = instanceResource(project, instance);
-  const status = instance.state == null ? undefined : instanceStatus(instance);
+  const status = statusOf(instance);
   return {
     provider: 'gcp',
     kind: 'cloudsql-instance',

@@ -3,7 +3,13 @@
  * and lags are printed, and the NOT_AVAILABLE outcome for a fact that could not be read.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import { backupPlanAssociationsCommand, isBackupPlanTier, type PitrFact } from '../../core/facts.ts';
+import {
+  backupPlanAssociationsCommand,
+  backupTierClause,
+  isBackupPlanTier,
+  isUnknownBackupTier,
+  type PitrFact,
+} from '../../core/facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 import { setRetentionCommand } from './commands.ts';
 
@@ -238,7 +244,8 @@ export function globalRoleNotKnown(
 
 /**
  * The backup tier of a Cloud SQL instance whose backups a Backup and DR backup plan manages (ENHANCED,
- * or its deprecated name ADVANCED); undefined for any other database.
+ * or its deprecated name ADVANCED), or that this tool does not know (core/facts.ts
+ * isBackupPlanTier); undefined for any other database.
  */
 export function backupPlanTier(fact: PitrFact): string | undefined {
   const tier = fact.resource.backupTier;
@@ -289,12 +296,15 @@ export function judgedThroughBackupPlan(
 ): CheckOutcome | undefined {
   const tier = backupPlanTier(fact);
   if (tier === undefined) return undefined;
+  const unknown = isUnknownBackupTier(tier);
   return {
     status: 'NOT_AVAILABLE',
-    description: `${resourceLabel(fact)} uses enhanced backups (backupConfiguration.backupTier=${tier}): a Backup and DR backup plan manages its backups in a backup vault, and ${question.governedBy}. This audit does not read Backup and DR, so ${question.subject} could not be evaluated.`,
+    description: unknown
+      ? `${resourceLabel(fact)} ${backupTierClause(tier)}, so ${question.subject} could not be evaluated.`
+      : `${resourceLabel(fact)} uses enhanced backups (backupConfiguration.backupTier=${tier}): a Backup and DR backup plan manages its backups in a backup vault, and ${question.governedBy}. This audit does not read Backup and DR, so ${question.subject} could not be evaluated.`,
     observed: { ...observed, backupTier: tier },
     required,
-    remediationText: `Look at the Backup and DR backup plan that protects this instance: \`${backupPlanAssociationsCommand(fact.resource)}\` lists the backup plan associations of the Cloud SQL instances in its region, each naming its backup plan and its data source in the backup vault (the plan's rules and vault are on the Backup plans page of Backup and DR in the console, ${DOCS.backupDrBackupPlans}). Then verify ${question.verify}. See ${DOCS.cloudSqlBackupOptions}.`,
+    remediationText: `${unknown ? `Find out what takes this instance's backups at backupTier=${tier} (${DOCS.cloudSqlBackupOptions}); if Backup and DR does: ` : ''}Look at the Backup and DR backup plan that protects this instance: \`${backupPlanAssociationsCommand(fact.resource)}\` lists the backup plan associations of the Cloud SQL instances in its region, each naming its backup plan and its data source in the backup vault (the plan's rules and vault are on the Backup plans page of Backup and DR in the console, ${DOCS.backupDrBackupPlans}). Then verify ${question.verify}. See ${DOCS.cloudSqlBackupOptions}.`,
   };
 }
 

@@ -235,7 +235,7 @@ A Cloud SQL instance on the enhanced backup tier (backupConfiguration.backupTier
 ADVANCED, read from the instance listing) gets no backup run: Backup and DR takes its backups, so it
 is reported as an error (SnapshotOnBackupPlan) naming the command that takes its on-demand backup
 (gcloud backup-dr backup-plan-associations trigger-backup) and how to find its association; the
-other targets still run.
+other targets still run. So is one on a backupTier this tool does not know, which the error names.
 
 Exit codes:
   0  every target's snapshot is available (or created, with --no-wait)

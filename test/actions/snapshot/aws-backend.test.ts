@@ -9,6 +9,33 @@ import type { SnapshotTarget } from '../../../functions/actions/snapshot/model.t
 import { takeSnapshots } from '../../../functions/actions/snapshot/run.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
 
+const snapshotsPolicy = parsePolicy({
+  snapshots: { waitMinutes: 10, pollInitialSeconds: 5, pollMaxSeconds: 30 },
+}).snapshots;
+const request = { requestId: 'r-1', reason: 'CA rotation', requestedBy: 'alice' };
+
+const prodDb: SnapshotTarget = {
+  provider: 'aws',
+  kind: 'rds-instance',
+  account: '111111111111',
+  region: 'eu-west-1',
+  id: 'certctl-prod-db',
+};
+
+/** takeSnapshots of one target over the real RDS backend on a clock that moves when it sleeps. */
+async function snapshotOf(target: SnapshotTarget, rds: RDSClient) {
+  let t = 0;
+  const [result] = await takeSnapshots(request, [target], {
+    policy: snapshotsPolicy,
+    backendFor: () => rdsSnapshotBackend(rds),
+    now: () => new Date(t),
+    sleep: async (ms) => {
+      t += ms;
+    },
+  });
+  return { result, elapsedMs: t };
+}
+
 describe('RDS snapshot backend: a snapshot refused for the database state', () => {
   const target = (status: string | undefined) => ({
     provider: 'aws' as const,
@@ -47,11 +74,6 @@ describe('RDS snapshot backend: a snapshot refused for the database state', () =
 });
 
 describe('RDS snapshot backend: a database that leaves the listed state while the action retries', () => {
-  const snapshotsPolicy = parsePolicy({
-    snapshots: { waitMinutes: 10, pollInitialSeconds: 5, pollMaxSeconds: 30 },
-  }).snapshots;
-  const request = { requestId: 'r-1', reason: 'CA rotation', requestedBy: 'alice' };
-
   /**
    * RDS refusing every create for the database's state, and answering the database's own listing
    * with `status` now (the status the first listing gave is the target's); a `status` of an Error
@@ -87,28 +109,7 @@ describe('RDS snapshot backend: a database that leaves the listed state while th
     return { rds: rds as unknown as RDSClient, calls };
   }
 
-  /** takeSnapshots of one target over the real RDS backend on a clock that moves when it sleeps. */
-  async function snapshotOf(target: SnapshotTarget, rds: RDSClient) {
-    let t = 0;
-    const [result] = await takeSnapshots(request, [target], {
-      policy: snapshotsPolicy,
-      backendFor: () => rdsSnapshotBackend(rds),
-      now: () => new Date(t),
-      sleep: async (ms) => {
-        t += ms;
-      },
-    });
-    return { result, elapsedMs: t };
-  }
-
-  const instance: SnapshotTarget = {
-    provider: 'aws',
-    kind: 'rds-instance',
-    account: '111111111111',
-    region: 'eu-west-1',
-    id: 'certctl-prod-db',
-    status: 'backing-up',
-  };
+  const instance: SnapshotTarget = { ...prodDb, status: 'backing-up' };
   const cluster: SnapshotTarget = { ...instance, kind: 'aurora-cluster', id: 'certctl-prod' };
 
   it.each([
@@ -145,5 +146,105 @@ describe('RDS snapshot backend: a database that leaves the listed state while th
       expect(result?.attempts).toBeGreaterThan(1);
       expect(elapsedMs).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('RDS snapshot backend: a snapshot of ours in a state that is neither being created nor available', () => {
+  const instance: SnapshotTarget = { ...prodDb, status: 'available' };
+  const cluster: SnapshotTarget = { ...instance, kind: 'aurora-cluster', id: 'certctl-prod' };
+
+  /** Each kind's calls and elements: its create, its describe, and its snapshot's fields. */
+  const SHAPES = [
+    {
+      element: 'DBSnapshot',
+      create: 'CreateDBSnapshotCommand',
+      describe: 'DescribeDBSnapshotsCommand',
+      list: 'DBSnapshots',
+      id: 'DBSnapshotIdentifier',
+      of: { DBInstanceIdentifier: 'certctl-prod-db' },
+    },
+    {
+      element: 'DBClusterSnapshot',
+      create: 'CreateDBClusterSnapshotCommand',
+      describe: 'DescribeDBClusterSnapshotsCommand',
+      list: 'DBClusterSnapshots',
+      id: 'DBClusterSnapshotIdentifier',
+      of: { DBClusterIdentifier: 'certctl-prod' },
+    },
+  ] as const;
+
+  /**
+   * RDS accepting each create ('creating'), then describing the snapshot it took with `status`
+   * (undefined: no Status element) on every later read.
+   */
+  function rdsAnswering(status: string | undefined) {
+    const created: string[] = [];
+    let tags: unknown;
+    const state = (shape: (typeof SHAPES)[number], id: string, now: string | undefined) => ({
+      [shape.id]: id,
+      ...shape.of,
+      TagList: tags,
+      SnapshotCreateTime: new Date(0),
+      ...(now === undefined ? {} : { Status: now }),
+    });
+    const rds = {
+      config: {},
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        const name = command.constructor.name;
+        for (const shape of SHAPES) {
+          if (name === shape.create) {
+            const id = command.input[shape.id] as string;
+            created.push(id);
+            tags = command.input.Tags;
+            return { [shape.element]: state(shape, id, 'creating') };
+          }
+          const last = created.at(-1);
+          if (name === shape.describe) return { [shape.list]: last ? [state(shape, last, status)] : [] };
+        }
+        throw new Error(`unexpected ${name}`);
+      },
+    };
+    return { rds: rds as unknown as RDSClient, created };
+  }
+
+  it.each([
+    ['an instance', 'incompatible-restore', instance, 'is incompatible-restore'],
+    ['an instance', 'some-new-state', instance, 'is some-new-state'],
+    ['an instance', undefined, instance, 'status not sent'],
+    ['a cluster', 'some-new-state', cluster, 'is some-new-state'],
+  ] as const)(
+    'does not wait until the deadline for %s snapshot whose Status is %s',
+    async (_what, status, target, said) => {
+      // Prepare
+      const { rds, created } = rdsAnswering(status);
+
+      // Act
+      const { result } = await snapshotOf(target, rds);
+
+      // Assess: not being created, not usable, named; not reported as still creating at the deadline.
+      expect(result?.outcome).toBe('failed');
+      expect(result?.error?.code).toBe('SnapshotFailed');
+      expect(result?.error?.message).toContain(said);
+      expect(result?.error?.message).not.toContain('deadline');
+      expect(created.length).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(['creating', 'copying'])('still waits for a snapshot whose Status is %s', async (status) => {
+    // Prepare
+    const { rds } = rdsAnswering(status);
+
+    // Act
+    const { result } = await snapshotOf(instance, rds);
+
+    // Assess: in progress until the deadline.
+    expect(result?.outcome).toBe('creating');
+    expect(result?.error?.code).toBe('DeadlineExceeded');
+  });
+
+  it('counts a snapshot whose Status is available', async () => {
+    const { rds } = rdsAnswering('available');
+    const { result } = await snapshotOf(instance, rds);
+    expect(result?.outcome).toBe('available');
   });
 });

@@ -29,6 +29,9 @@ function fakeApi(
       } as never,
     ],
     list: async () => [{ items: runs as never }],
+    getInstance: async () => {
+      throw new Error('instances.get is not read in these tests');
+    },
     // backupRuns.get: the run of that id, else NOT_FOUND (gRPC code 5) as Cloud SQL answers.
     get: async (request) => {
       const found = runs.find((candidate) => String(candidate.id) === String(request.id));

@@ -237,6 +237,9 @@ function fakeCloudSql(runs: Record<string, unknown>[], endsAs = 'SUCCESSFUL') {
     ],
     list: async () => [{ items: runs as never }],
     delete: async () => [{}],
+    getInstance: async () => {
+      throw new Error('instances.get is not read in this test');
+    },
   };
   return { api, inserted };
 }
