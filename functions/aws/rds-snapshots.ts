@@ -141,7 +141,11 @@ function tagList(tags: Readonly<Record<string, string>>) {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
-/** Create a manual snapshot, tags set at creation (the IAM policy allows tagging only then). */
+/**
+ * Create a manual snapshot, tags set at creation (the IAM policy allows tagging only then). A create
+ * RDS accepted made a snapshot being created, whatever its answer leaves out: an answer without
+ * Status reads as `creating`, never as a status the action would give up on and take another for.
+ */
 export async function createRdsSnapshot(
   rds: RDSClient,
   kind: RdsSnapshotState['kind'],
@@ -161,9 +165,8 @@ export async function createRdsSnapshot(
         }),
       ),
     );
-    return fromInstanceSnapshot(
-      answer.DBSnapshot ?? { DBSnapshotIdentifier: snapshotId, Status: 'creating' },
-    );
+    const made = answer.DBSnapshot ?? { DBSnapshotIdentifier: snapshotId };
+    return fromInstanceSnapshot({ ...made, Status: made.Status ?? 'creating' });
   }
   const answer = await rds.send(
     lean(
@@ -176,9 +179,8 @@ export async function createRdsSnapshot(
       }),
     ),
   );
-  return fromClusterSnapshot(
-    answer.DBClusterSnapshot ?? { DBClusterSnapshotIdentifier: snapshotId, Status: 'creating' },
-  );
+  const made = answer.DBClusterSnapshot ?? { DBClusterSnapshotIdentifier: snapshotId };
+  return fromClusterSnapshot({ ...made, Status: made.Status ?? 'creating' });
 }
 
 /**

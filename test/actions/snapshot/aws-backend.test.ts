@@ -174,10 +174,11 @@ describe('RDS snapshot backend: a snapshot of ours in a state that is neither be
   ] as const;
 
   /**
-   * RDS accepting each create ('creating'), then describing the snapshot it took with `status`
-   * (undefined: no Status element) on every later read.
+   * RDS accepting each create (`createStatus`: the create answer's Status, 'creating' unless told; null
+   * sends none), then describing the snapshot it took with `status` (undefined: no Status element)
+   * on every later read.
    */
-  function rdsAnswering(status: string | undefined) {
+  function rdsAnswering(status: string | undefined, createStatus: string | null = 'creating') {
     const created: string[] = [];
     let tags: unknown;
     const state = (shape: (typeof SHAPES)[number], id: string, now: string | undefined) => ({
@@ -196,7 +197,7 @@ describe('RDS snapshot backend: a snapshot of ours in a state that is neither be
             const id = command.input[shape.id] as string;
             created.push(id);
             tags = command.input.Tags;
-            return { [shape.element]: state(shape, id, 'creating') };
+            return { [shape.element]: state(shape, id, createStatus ?? undefined) };
           }
           const last = created.at(-1);
           if (name === shape.describe) return { [shape.list]: last ? [state(shape, last, status)] : [] };
@@ -240,6 +241,19 @@ describe('RDS snapshot backend: a snapshot of ours in a state that is neither be
     // Assess: in progress until the deadline.
     expect(result?.outcome).toBe('creating');
     expect(result?.error?.code).toBe('DeadlineExceeded');
+  });
+
+  it('takes one snapshot, not another at once, when the create answer sends no Status', async () => {
+    // Prepare: the create succeeded, so the snapshot exists and is being made, whatever the answer
+    // left out; read as failed, the action would take a second one at once.
+    const { rds, created } = rdsAnswering('available', null);
+
+    // Act
+    const { result } = await snapshotOf(instance, rds);
+
+    // Assess
+    expect(result?.outcome).toBe('available');
+    expect(created).toHaveLength(1);
   });
 
   it('counts a snapshot whose Status is available', async () => {
