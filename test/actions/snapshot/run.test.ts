@@ -390,6 +390,68 @@ describe('takeSnapshots before its creates', () => {
     expect(results[1]?.error?.message).toContain('other-db');
   });
 
+  it('waits for another request’s snapshot of ours still being created only when it is of this database and young enough, and says whose it was when it fails', async () => {
+    // Prepare: db-a has another request's fresh snapshot creating; db-b one started 30 h ago
+    // (older than readiness accepts once done); db-c one whose resource id was not sent; db-d
+    // one already available (a new request asks for a fresh one).
+    const clock = fakeClock();
+    const at = new Date(0);
+    const withId = (id: string): SnapshotTarget => ({
+      ...target(id, 'rds-instance'),
+      resourceId: `db-${id}`,
+    });
+    const targets = ['db-a', 'db-b', 'db-c', 'db-d'].map(withId);
+    const other = (id: string, more: Partial<BackendSnapshot>): BackendSnapshot => ({
+      ...snapshot(`certctl-premaint-${id}-other`, {
+        purpose: 'certctl-pre-maintenance',
+        'request-id': 'CHG-9',
+      }),
+      target: id,
+      sourceResourceId: `db-${id}`,
+      status: 'creating',
+      createdAt: at,
+      ...more,
+    });
+    const { calls, backend } = recordingBackend(async () => []);
+    const failing: SnapshotBackend = {
+      ...backend,
+      poll: async (snapshots) =>
+        snapshots.map((entry) => ({
+          ...entry,
+          status: entry.id.includes('-other') ? 'failed' : 'available',
+        })),
+    };
+
+    // Act
+    const results = await takeSnapshots(request, targets, {
+      policy: parsePolicy({}).snapshots,
+      backendFor: () => failing,
+      manualSnapshots: listedManual([
+        other('db-a', {}),
+        other('db-b', { createdAt: new Date(-30 * 3_600_000) }),
+        other('db-c', { sourceResourceId: undefined }),
+        other('db-d', { status: 'available' }),
+      ]),
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess: db-a waits for CHG-9's snapshot (no create); the others get their own.
+    expect(calls).toEqual(['create db-b', 'create db-c', 'create db-d']);
+    expect(results[0]).toMatchObject({
+      outcome: 'failed',
+      snapshotId: 'certctl-premaint-db-a-other',
+      attempts: 0,
+      error: { code: 'SnapshotFailed' },
+    });
+    expect(results[0]?.error?.message).toContain(
+      'taken by request CHG-9, which this request waited for instead of taking a second snapshot; a later run of this request takes its own',
+    );
+    expect(results.slice(1).map((result) => [result.outcome, result.snapshotId])).toEqual(
+      targets.slice(1).map((entry) => ['available', snapshotIdentifier(entry, request.requestId)]),
+    );
+  });
+
   it('does not adopt a snapshot of the request’s name taken of an earlier database of the same identifier', async () => {
     // Prepare: db-a was deleted and created again (resource id db-NEW) after this request's
     // snapshot of the earlier db-a (db-OLD) was taken; db-b's is of the database it is now.
