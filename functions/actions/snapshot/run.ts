@@ -477,7 +477,17 @@ async function attemptCreate(
         error: { code: backend.codeOf(error), message },
       };
     }
-    if (kind === 'busy') return { target, startedAt, attempts, error, naming };
+    if (kind === 'busy') {
+      // The listing made before the creates may predate another request's create, whose snapshot
+      // keeps the database busy now: looked for once, on the first refusal (a look that fails
+      // leaves the target busy, retried as before).
+      const other =
+        attempts === 1 && naming.attempt === 1 && naming.earlier.length === 0
+          ? await creatingElsewhere(target, backend, context)
+          : undefined;
+      if (other) return { target, startedAt, attempts, snapshot: other, naming: reusing(other) };
+      return { target, startedAt, attempts, error, naming };
+    }
     if (kind === 'unavailable') {
       const message = `${target.id} is ${seen.status ?? 'not available'}, a state it does not leave on its own, so no snapshot was taken (${describeError(error)}). ${backend.unavailableAdvice?.(seen) ?? 'Make it available'}, then ask again.`;
       return errorResult(target, startedAt, now, attempts, new Error(message), () => backend.codeOf(error));
@@ -696,15 +706,29 @@ function planTarget(
     };
   }
   const other = found.length === 0 ? creating(target) : undefined;
-  if (other) {
-    return {
-      adopt: other,
-      naming: { attempt: 1, earlier: [], takenBy: other.tags[SNAPSHOT_TAGS.requestId] ?? 'another request' },
-    };
-  }
+  if (other) return { adopt: other, naming: reusing(other) };
   const next = (found.at(-1)?.attempt ?? 0) + 1;
   if (next > MAX_SNAPSHOT_ATTEMPTS) return { exhausted: earlier };
   return { create: { attempt: next, earlier } };
+}
+
+/** The naming of another request's snapshot that this request waits for instead of taking its own. */
+function reusing(other: BackendSnapshot): Naming {
+  return { attempt: 1, earlier: [], takenBy: other.tags[SNAPSHOT_TAGS.requestId] ?? 'another request' };
+}
+
+/**
+ * Another request's snapshot of ours of `target` being created now, young enough for readiness
+ * (identity.ts beingCreated), from a listing of the target's kind; undefined when there is none or
+ * the listing fails.
+ */
+async function creatingElsewhere(
+  target: SnapshotTarget,
+  backend: SnapshotBackend,
+  context: ScopeContext,
+): Promise<BackendSnapshot | undefined> {
+  const listed = await backend.listManual(target.kind, [target]).catch(() => undefined);
+  return listed && beingCreated(listed, target, context.now(), context.deps.policy.readinessMaxAgeHours);
 }
 
 /** Lower is better: ours and of this database first, then one that has not failed. */

@@ -452,6 +452,50 @@ describe('takeSnapshots before its creates', () => {
     );
   });
 
+  it('waits for another request’s snapshot that started between its listing and its create, when the create is refused busy, instead of retrying into a second one', async () => {
+    // Prepare: the listing made with the targets shows nothing; another request's create lands
+    // before this one's, which RDS refuses while the database is backing-up.
+    const clock = fakeClock();
+    const db = { ...target('db-a', 'rds-instance'), resourceId: 'db-db-a' };
+    const theirs: BackendSnapshot = {
+      ...snapshot('certctl-premaint-db-a-other', {
+        purpose: 'certctl-pre-maintenance',
+        'request-id': 'CHG-9',
+      }),
+      target: 'db-a',
+      sourceResourceId: 'db-db-a',
+      status: 'creating',
+      createdAt: new Date(0),
+    };
+    const { calls, backend } = recordingBackend(async () => [theirs]);
+    const busy: SnapshotBackend = {
+      ...backend,
+      classify: () => 'busy',
+      create: async (created) => {
+        calls.push(`create ${created.id}`);
+        throw Object.assign(new Error('db-a is backing-up'), { name: 'InvalidDBInstanceState' });
+      },
+      // Only theirs exists (and is done when polled): this request's name is never there.
+      poll: async (snapshots) =>
+        snapshots
+          .filter((entry) => entry.id === theirs.id)
+          .map((entry) => ({ ...entry, status: 'available' })),
+    };
+
+    // Act
+    const [result] = await takeSnapshots(request, [db], {
+      policy: snapshotsPolicy(1),
+      backendFor: () => busy,
+      manualSnapshots: listedManual([]),
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess: one create refused, one look, then that snapshot awaited.
+    expect(calls).toEqual(['create db-a', 'list rds-instance']);
+    expect(result).toMatchObject({ outcome: 'available', snapshotId: theirs.id, attempts: 1 });
+  });
+
   it('does not adopt a snapshot of the request’s name taken of an earlier database of the same identifier', async () => {
     // Prepare: db-a was deleted and created again (resource id db-NEW) after this request's
     // snapshot of the earlier db-a (db-OLD) was taken; db-b's is of the database it is now.
