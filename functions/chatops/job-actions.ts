@@ -6,6 +6,7 @@
  */
 
 import { cloudOf, type SnapshotCloud } from '../actions/snapshot/backend.ts';
+import { isSnapshotOf, snapshotMatch } from '../actions/snapshot/identity.ts';
 import type { SnapshotTarget } from '../actions/snapshot/model.ts';
 import type { Provider, ResourceType } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
@@ -14,10 +15,8 @@ import type { AuditDependencies } from '../jobs/audit.ts';
 import {
   backupPlanNote,
   type GateCoverage,
-  isSnapshotOf,
   runReadinessJob,
   snapshotListingKey,
-  snapshotMatch,
   snapshotsByTarget,
   uncountedReason,
   uncoveredClouds,

@@ -17,9 +17,18 @@
  */
 
 import type { BackendSnapshot, SnapshotCloud, SnapshotKey } from '../actions/snapshot/backend.ts';
-import { incarnationOf } from '../actions/snapshot/identity.ts';
+import {
+  bearsName,
+  beingCreated,
+  couldBeFresh,
+  incarnationOf,
+  newestFirst,
+  type SnapshotMatch,
+  type SnapshotMatchTarget,
+  snapshotMatch,
+} from '../actions/snapshot/identity.ts';
 import { judgeSnapshotKey, snapshotKeyReader } from '../actions/snapshot/keys.ts';
-import { isOurs, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
+import { type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
 import { type AuditReport, EXIT_CODES, scopeKey } from '../core/audit.ts';
 import { remediationTextFor } from '../core/check.ts';
 import { describeError } from '../core/errors.ts';
@@ -299,66 +308,10 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
   };
 }
 
-/** What readiness and the status answer need to know of a target to match its snapshots. */
-export interface SnapshotMatchTarget {
-  readonly kind: SnapshotTarget['kind'];
-  readonly id: string;
-  readonly account: string;
-  readonly region: string;
-  /** The database's current resource id, when the API sent it (`ResourceRef.resourceId`). */
-  readonly resourceId?: string | undefined;
-  /** When the database was created, where the cloud has no resource id (`ResourceRef.createdAt`). */
-  readonly createdAt?: string | undefined;
-}
-
-/**
- * Whether a listed snapshot is one of `target`'s: `of-target`; `not-of-target` (another kind or
- * name, a copy from another region or account, not ours, or of an earlier database of the same
- * name); or `unverifiable`: ours and of that name, but the resource id of the snapshot or of the
- * database was not sent, so it cannot be told to be of this database rather than of an earlier one
- * of that name. It never proves a GO.
- */
-export type SnapshotMatch = 'of-target' | 'not-of-target' | 'unverifiable';
-
-/**
- * A snapshot of ours of the target's kind and identifier, not copied from another region or account
- * (where a database of the same name is another database): of this database, or of an earlier one
- * of that name.
- */
-function bearsName(snapshot: BackendSnapshot, target: SnapshotMatchTarget): boolean {
-  return (
-    snapshot.kind === target.kind &&
-    snapshot.target.toLowerCase() === target.id.toLowerCase() &&
-    (snapshot.sourceRegion === undefined || snapshot.sourceRegion === target.region) &&
-    (snapshot.sourceAccount === undefined || snapshot.sourceAccount === target.account) &&
-    isOurs(snapshot.tags)
-  );
-}
-
-/** {@link SnapshotMatch} of a listed snapshot and a target. */
-export function snapshotMatch(snapshot: BackendSnapshot, target: SnapshotMatchTarget): SnapshotMatch {
-  if (!bearsName(snapshot, target)) return 'not-of-target';
-  const { match } = incarnationOf(snapshot, target);
-  return match === 'same' ? 'of-target' : match === 'earlier' ? 'not-of-target' : 'unverifiable';
-}
-
-/**
- * Whether a listed snapshot of ours is a snapshot of `target`: of its kind and identifier, not a
- * copy from another region or account, where a database of the same name is another database, and
- * of the database that has that identifier now ({@link snapshotMatch}; an unverifiable one is not).
- */
-export function isSnapshotOf(snapshot: BackendSnapshot, target: SnapshotMatchTarget): boolean {
-  return snapshotMatch(snapshot, target) === 'of-target';
-}
-
 /** Why a snapshot of ours that bears the target's name is not counted for it, or undefined when it is. */
 export function uncountedReason(snapshot: BackendSnapshot, target: SnapshotMatchTarget): string | undefined {
   const { reason } = incarnationOf(snapshot, target);
   return reason === undefined ? undefined : `${snapshot.id} ${reason}`;
-}
-
-function newestFirst(snapshots: readonly BackendSnapshot[]): BackendSnapshot[] {
-  return [...snapshots].sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
 }
 
 /**
@@ -447,18 +400,13 @@ function judgeSnapshotAge(
   const newest = judgeNewest(availableOf('of-target'), maxAgeHours, now, action);
   // A GO rests on the newest snapshot of this database: the one whose key is read.
   if (newest.gate.status === 'GO') return newest;
-  // Whether a snapshot could make a GO by its date: undated, or dated within the limit.
-  const couldBeFresh = (snapshot: BackendSnapshot) =>
-    snapshot.createdAt === undefined ||
-    (now.getTime() - snapshot.createdAt.getTime()) / HOUR_MS <= maxAgeHours;
-  // One that started longer ago than the limit would be too old once it finished (or is stuck):
-  // waiting for it cannot make a GO, so the answer stays to take a snapshot.
-  const awaited = newestFirst(listedAs('creating', 'of-target'))[0];
-  const gate = awaitingCreation(newest.gate, awaited && couldBeFresh(awaited) ? awaited : undefined);
+  const gate = awaitingCreation(newest.gate, beingCreated(snapshots, matchTarget, now, maxAgeHours));
   // A snapshot that bears the name but whose resource id (its own or the database's) was not sent
   // may be the fresh one: unless a verified one proves freshness, the gate cannot be judged. One
   // that is dated and too old could not make a GO either way.
-  const unverifiable = newestFirst(availableOf('unverifiable')).find(couldBeFresh);
+  const unverifiable = newestFirst(availableOf('unverifiable')).find((snapshot) =>
+    couldBeFresh(snapshot, now, maxAgeHours),
+  );
   if (unverifiable && gate.status === 'NO-GO') {
     return {
       gate: {

@@ -27,7 +27,7 @@ import { runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../gcp/sim-setup.ts';
 import type { Sim } from '../sim/server.ts';
 import type { CloudSqlInstanceScenario, CloudSqlSim } from '../sim/services/cloud-sql.ts';
-import { NO_KEYS_WAIVER } from './snapshot-support.ts';
+import { expectAdopted, NO_KEYS_WAIVER } from './snapshot-support.ts';
 
 let sim: Sim | undefined;
 let factory: GcpClientFactory | undefined;
@@ -147,6 +147,34 @@ describe('snapshot job on Cloud SQL', () => {
       outcome: 'available',
       snapshotId: first.results[0]?.snapshotId,
     });
+  });
+
+  it('adopts, never inserts again, the backup run a crashed run of the same request left running, found by the id in its description', async () => {
+    // Prepare: the crashed run's insert was accepted and it died before recording anything (a run
+    // that does not wait leaves the same state behind); backupRuns.insert takes no id of ours.
+    const { cloudSql, deps } = await start([instance('certctl-pg', backup(5000))]);
+    const crashed = await runSnapshotJob({ ...request, wait: false }, deps);
+
+    // Act: the same request again once its in-progress record expired.
+    const rerun = await runSnapshotJob({ ...request, wait: false }, deps);
+
+    // Assess
+    expectAdopted(cloudSql.backups.insertCalls, rerun, crashed, 'creating');
+  });
+
+  it('waits for the backup of ours another request is still running on the instance instead of inserting a second one', async () => {
+    // Prepare: another chat command's backup run of the instance is still running.
+    const { cloudSql, deps } = await start([instance('certctl-pg', backup(1500))]);
+    const other = await runSnapshotJob(
+      { ...request, requestId: 'CHG-9', ticket: 'CHG-9', wait: false },
+      deps,
+    );
+
+    // Act
+    const result = await runSnapshotJob(request, deps);
+
+    // Assess: one backup run in all, reported available for this request, naming it.
+    expectAdopted(cloudSql.backups.insertCalls, result, other, 'available');
   });
 
   it('inserts one backup when two deliveries of the request both find the instance busy with another operation and retry together', async () => {

@@ -264,3 +264,34 @@ describe('idempotent snapshot requests', () => {
     expect(harness.rds.snapshots.createCalls).toBe(creates);
   });
 });
+
+describe('a snapshot request whose run died after its creates, before its result was recorded', () => {
+  it('runs again once the dead run’s in-progress record expired, creating nothing new and reporting each target’s snapshot', async () => {
+    // Prepare: the first run sends its creates, then never finishes (out of memory, timed out):
+    // DynamoDB keeps its in-progress record, which holds for the time the run had left.
+    const deps = harness.deps();
+    const store = { tableName: dynamo.tableName, client: dynamo.client, pollMs: 50 };
+    const dead = idempotentSnapshotJob(
+      async (asked) => {
+        await runSnapshotJob({ ...asked, wait: false }, deps);
+        return new Promise<never>(() => undefined);
+      },
+      { ...store, waitForFirstMs: 300, remainingTimeMs: () => 300 },
+    );
+    void dead(request);
+    await expect.poll(() => harness.rds.snapshots.createCalls, { timeout: 5000 }).toBe(2);
+
+    // Act: a re-send of the same request.
+    const rerun = await idempotentSnapshotJob((asked) => runSnapshotJob(asked, deps), {
+      ...store,
+      waitForFirstMs: 10_000,
+    })(request);
+
+    // Assess: the snapshots the dead run started, adopted and awaited, target by target.
+    expect(harness.rds.snapshots.createCalls).toBe(2);
+    expect(rerun.results.map((entry) => [entry.target.id, entry.outcome, entry.attempts])).toEqual([
+      ['certctl-aurora', 'available', 0],
+      ['certctl-prod-db', 'available', 0],
+    ]);
+  });
+});

@@ -3,12 +3,13 @@
  * (one busy at first, one whose snapshots fail), real SDK clients against the simulator.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { expect } from 'vitest';
 import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { awsCollectors } from '../../functions/aws/collectors.ts';
 import { type Policy, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import type { ReadinessDependencies } from '../../functions/jobs/readiness.ts';
-import type { SnapshotJobDependencies } from '../../functions/jobs/snapshot.ts';
+import type { SnapshotJobDependencies, SnapshotJobResult } from '../../functions/jobs/snapshot.ts';
 import type { LocalDynamo } from '../jobs/dynalite.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import type { ScenarioInput } from '../sim/scenario.ts';
@@ -141,4 +142,24 @@ export function snapshotLambdaDeps<M>(
     metrics,
     homeRegion: 'eu-west-1',
   };
+}
+
+/**
+ * `later` took nothing of its own for its one target: its answer is `outcome` for the snapshot
+ * `earlier` made (the same request's crashed run, or another request's), with no create attempt.
+ * `creates`: the creates the cloud counted in all, one.
+ */
+export function expectAdopted(
+  creates: number,
+  later: SnapshotJobResult,
+  earlier: SnapshotJobResult,
+  outcome: 'creating' | 'available',
+): void {
+  expect(creates).toBe(1);
+  expect(later.results).toHaveLength(1);
+  expect(later.results[0]).toMatchObject({
+    outcome,
+    snapshotId: earlier.results[0]?.snapshotId,
+    attempts: 0,
+  });
 }

@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
 import {
+  expectAdopted,
   fastPolicy,
   type SnapshotHarness,
   snapshotScenario,
@@ -299,5 +300,43 @@ describe('snapshot job against the simulator', () => {
     expect(result.problems).toEqual([
       'target unrelated-replica was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary',
     ]);
+  });
+});
+
+describe('snapshot job after a run that crashed, or beside another request, against the simulator', () => {
+  /** certctl-prod-db, whose snapshots stay `creating` for `durationMs`. */
+  async function slowSnapshots(durationMs: number): Promise<void> {
+    await restartHarness(
+      snapshotScenario({ targets: [{ id: 'certctl-prod-db', region: 'eu-west-1', durationMs }] }),
+    );
+  }
+  const prod = { ...request, targets: ['certctl-prod-db'] };
+
+  it('adopts, never doubles, the snapshot a crashed run of the same request left creating, and says it is still creating', async () => {
+    // Prepare: the crashed run sent the create and died before recording anything (a run that does
+    // not wait leaves the same state behind).
+    await slowSnapshots(5000);
+    const crashed = await runSnapshotJob({ ...prod, wait: false }, harness.deps());
+
+    // Act: the same request again once its in-progress record expired.
+    const rerun = await runSnapshotJob({ ...prod, wait: false }, harness.deps());
+
+    // Assess
+    expectAdopted(harness.rds.snapshots.createCalls, rerun, crashed, 'creating');
+  });
+
+  it('waits for the snapshot of ours another request is still creating of the same database instead of taking a second one', async () => {
+    // Prepare: another chat command's snapshot of the database is being created.
+    await slowSnapshots(1500);
+    const other = await runSnapshotJob(
+      { ...prod, requestId: 'CHG-9', ticket: 'CHG-9', wait: false },
+      harness.deps(),
+    );
+
+    // Act
+    const result = await runSnapshotJob(prod, harness.deps());
+
+    // Assess: one snapshot in all, reported available for this request, naming it.
+    expectAdopted(harness.rds.snapshots.createCalls, result, other, 'available');
   });
 });

@@ -3,8 +3,9 @@
  * under the same identifier is another database, and the earlier one's snapshots prove nothing
  * about it. Pure: the readiness gate, chat status and the snapshot action's adoption ask it.
  */
+import { HOUR_MS } from '../../core/time.ts';
 import type { BackendSnapshot } from './backend.ts';
-import type { SnapshotTarget } from './model.ts';
+import { isOurs, type SnapshotTarget } from './model.ts';
 
 /** What tells a database's incarnation: its kind and name, and what the cloud sent about it. */
 export interface DatabaseIncarnation {
@@ -76,4 +77,87 @@ export function incarnationOf(
     };
   }
   return { match: 'same' };
+}
+
+/** What readiness and the status answer need to know of a target to match its snapshots. */
+export interface SnapshotMatchTarget {
+  readonly kind: SnapshotTarget['kind'];
+  readonly id: string;
+  readonly account: string;
+  readonly region: string;
+  /** The database's current resource id, when the API sent it (`ResourceRef.resourceId`). */
+  readonly resourceId?: string | undefined;
+  /** When the database was created, where the cloud has no resource id (`ResourceRef.createdAt`). */
+  readonly createdAt?: string | undefined;
+}
+
+/**
+ * Whether a listed snapshot is one of `target`'s: `of-target`; `not-of-target` (another kind or
+ * name, a copy from another region or account, not ours, or of an earlier database of the same
+ * name); or `unverifiable`: ours and of that name, but the resource id of the snapshot or of the
+ * database was not sent, so it cannot be told to be of this database rather than of an earlier one
+ * of that name. It never proves a GO.
+ */
+export type SnapshotMatch = 'of-target' | 'not-of-target' | 'unverifiable';
+
+/**
+ * A snapshot of ours of the target's kind and identifier, not copied from another region or account
+ * (where a database of the same name is another database): of this database, or of an earlier one
+ * of that name.
+ */
+export function bearsName(snapshot: BackendSnapshot, target: SnapshotMatchTarget): boolean {
+  return (
+    snapshot.kind === target.kind &&
+    snapshot.target.toLowerCase() === target.id.toLowerCase() &&
+    (snapshot.sourceRegion === undefined || snapshot.sourceRegion === target.region) &&
+    (snapshot.sourceAccount === undefined || snapshot.sourceAccount === target.account) &&
+    isOurs(snapshot.tags)
+  );
+}
+
+/** {@link SnapshotMatch} of a listed snapshot and a target. */
+export function snapshotMatch(snapshot: BackendSnapshot, target: SnapshotMatchTarget): SnapshotMatch {
+  if (!bearsName(snapshot, target)) return 'not-of-target';
+  const { match } = incarnationOf(snapshot, target);
+  return match === 'same' ? 'of-target' : match === 'earlier' ? 'not-of-target' : 'unverifiable';
+}
+
+/**
+ * Whether a listed snapshot of ours is a snapshot of `target`: of its kind and identifier, not a
+ * copy from another region or account, where a database of the same name is another database, and
+ * of the database that has that identifier now ({@link snapshotMatch}; an unverifiable one is not).
+ */
+export function isSnapshotOf(snapshot: BackendSnapshot, target: SnapshotMatchTarget): boolean {
+  return snapshotMatch(snapshot, target) === 'of-target';
+}
+
+export function newestFirst(snapshots: readonly BackendSnapshot[]): BackendSnapshot[] {
+  return [...snapshots].sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
+}
+
+/** Whether a snapshot could make a readiness GO by its date: undated, or dated within the limit. */
+export function couldBeFresh(snapshot: BackendSnapshot, now: Date, maxAgeHours: number): boolean {
+  return (
+    snapshot.createdAt === undefined ||
+    (now.getTime() - snapshot.createdAt.getTime()) / HOUR_MS <= maxAgeHours
+  );
+}
+
+/**
+ * The newest snapshot of ours of `target` still being created (any request's), when it could make a
+ * readiness GO once done ({@link couldBeFresh}): readiness says to wait for it, and a snapshot request
+ * for the target waits for it instead of taking a second one (functions/actions/snapshot/run.ts).
+ * One that started longer ago than the limit would be too old once it finished (or is stuck): waiting
+ * for it cannot make a GO, so undefined.
+ */
+export function beingCreated(
+  snapshots: readonly BackendSnapshot[],
+  target: SnapshotMatchTarget,
+  now: Date,
+  maxAgeHours: number,
+): BackendSnapshot | undefined {
+  const newest = newestFirst(
+    snapshots.filter((snapshot) => snapshot.status === 'creating' && isSnapshotOf(snapshot, target)),
+  )[0];
+  return newest && couldBeFresh(newest, now, maxAgeHours) ? newest : undefined;
 }

@@ -4,8 +4,10 @@
  * Per scope (provider x account x region), in parallel:
  * 1. quota: count the manual snapshots and refuse, target by target, what would exceed the quota,
  *    saying how many exist, how many are ours and what to do;
- * 2. create each snapshot, tagged at creation; a snapshot of the same name (a re-run) is adopted,
- *    never doubled. When the request's own snapshot of a target ended failed or is being deleted,
+ * 2. create each snapshot, tagged at creation; a snapshot of the same name (a re-run, also one
+ *    after a run that died between its create and its record) is adopted, never doubled; a target
+ *    the request has no snapshot of yet, whose snapshot of ours another request is still creating
+ *    young enough for readiness, waits for that one instead of taking a second (`planTarget`). When the request's own snapshot of a target ended failed or is being deleted,
  *    one more attempt is taken under its own name (`-a2`, `-a3`: the next after the highest of ours
  *    that exists), up to {@link MAX_SNAPSHOT_ATTEMPTS}; past that the attempts are reported, none taken. Every scope makes its first attempts before any scope starts polling, so the
  *    polls of an early region do not delay the creates of a later one (each snapshot's time runs
@@ -32,13 +34,14 @@ import {
   type ManualListing,
   type SnapshotBackend,
 } from './backend.ts';
-import { incarnationOf } from './identity.ts';
+import { beingCreated, incarnationOf } from './identity.ts';
 import { judgeSnapshotKey, type snapshotKeyReader } from './keys.ts';
 import {
   isOurs,
   MAX_SNAPSHOT_ATTEMPTS,
   nextPollDelay,
   SNAPSHOT_PURPOSE,
+  SNAPSHOT_TAGS,
   type SnapshotKind,
   type SnapshotRequest,
   type SnapshotTarget,
@@ -107,6 +110,11 @@ interface Pending {
 interface Naming {
   readonly attempt: number;
   readonly earlier: readonly BackendSnapshot[];
+  /**
+   * The request whose snapshot this is, when it is another request's that was still being created
+   * (its `request-id` tag): waited for instead of taking a second one ({@link planTarget}).
+   */
+  readonly takenBy?: string;
 }
 
 const FIRST: Naming = { attempt: 1, earlier: [] };
@@ -293,10 +301,19 @@ async function prepareScope(
     }
     const fresh: { target: SnapshotTarget; naming: Naming }[] = [];
     for (const target of ofKind) {
-      const plan = planTarget(target, context.request.requestId, byId);
+      const plan = planTarget(target, context.request.requestId, byId, (candidate) =>
+        beingCreated(existing, candidate, now(), deps.policy.readinessMaxAgeHours),
+      );
       if ('refused' in plan) results.push(nameTaken(target, now().getTime(), now, 0, plan.refused));
       else if ('exhausted' in plan) results.push(exhausted(target, now().getTime(), now, 0, plan.exhausted));
       else if ('adopt' in plan) {
+        if (plan.naming.takenBy !== undefined) {
+          reportProgress(deps, {
+            target,
+            stage: 'waiting',
+            message: `waiting for ${plan.adopt.id}, which request ${plan.naming.takenBy} is creating, instead of taking a second snapshot`,
+          });
+        }
         open.push({
           target,
           startedAt: now().getTime(),
@@ -460,7 +477,17 @@ async function attemptCreate(
         error: { code: backend.codeOf(error), message },
       };
     }
-    if (kind === 'busy') return { target, startedAt, attempts, error, naming };
+    if (kind === 'busy') {
+      // The listing made before the creates may predate another request's create, whose snapshot
+      // keeps the database busy now: looked for once, on the first refusal (a look that fails
+      // leaves the target busy, retried as before).
+      const other =
+        attempts === 1 && naming.attempt === 1 && naming.earlier.length === 0
+          ? await creatingElsewhere(target, backend, context)
+          : undefined;
+      if (other) return { target, startedAt, attempts, snapshot: other, naming: reusing(other) };
+      return { target, startedAt, attempts, error, naming };
+    }
     if (kind === 'unavailable') {
       const message = `${target.id} is ${seen.status ?? 'not available'}, a state it does not leave on its own, so no snapshot was taken (${describeError(error)}). ${backend.unavailableAdvice?.(seen) ?? 'Make it available'}, then ask again.`;
       return errorResult(target, startedAt, now, attempts, new Error(message), () => backend.codeOf(error));
@@ -648,12 +675,18 @@ type Plan =
  * What to do for `target` given the manual snapshots by lower-case id: adopt the request's newest
  * snapshot of it that has not failed; else take the attempt after the newest that exists (the first
  * when none does), or none past {@link MAX_SNAPSHOT_ATTEMPTS}. A name held by a snapshot that is not
- * ours or not of this database refuses the target.
+ * ours or not of this database refuses the target. When the request has no snapshot of the target
+ * yet and another request's snapshot of ours of it is still being created, young enough to make a
+ * readiness GO once done (`creating`: identity.ts beingCreated), that one is adopted and waited for:
+ * the database is busy with it anyway (RDS refuses a second create while it is `backing-up`, Cloud
+ * SQL runs one operation per instance), and a second snapshot would double the wait and the quota
+ * used, while readiness counts the first as soon as it is available.
  */
 function planTarget(
   target: SnapshotTarget,
   requestId: string,
   byId: ReadonlyMap<string, readonly BackendSnapshot[]>,
+  creating: (target: SnapshotTarget) => BackendSnapshot | undefined,
 ): Plan {
   const found: { attempt: number; snapshot: BackendSnapshot }[] = [];
   for (let attempt = 1; attempt <= MAX_SNAPSHOT_ATTEMPTS; attempt += 1) {
@@ -673,9 +706,30 @@ function planTarget(
       naming: { attempt: live.attempt, earlier: earlier.filter((snapshot) => snapshot !== live.snapshot) },
     };
   }
+  const other = found.length === 0 ? creating(target) : undefined;
+  if (other) return { adopt: other, naming: reusing(other) };
   const next = (found.at(-1)?.attempt ?? 0) + 1;
   if (next > MAX_SNAPSHOT_ATTEMPTS) return { exhausted: earlier };
   return { create: { attempt: next, earlier } };
+}
+
+/** The naming of another request's snapshot that this request waits for instead of taking its own. */
+function reusing(other: BackendSnapshot): Naming {
+  return { attempt: 1, earlier: [], takenBy: other.tags[SNAPSHOT_TAGS.requestId] ?? 'another request' };
+}
+
+/**
+ * Another request's snapshot of ours of `target` being created now, young enough for readiness
+ * (identity.ts beingCreated), from a listing of the target's kind; undefined when there is none or
+ * the listing fails.
+ */
+async function creatingElsewhere(
+  target: SnapshotTarget,
+  backend: SnapshotBackend,
+  context: ScopeContext,
+): Promise<BackendSnapshot | undefined> {
+  const listed = await backend.listManual(target.kind, [target]).catch(() => undefined);
+  return listed && beingCreated(listed, target, context.now(), context.deps.policy.readinessMaxAgeHours);
 }
 
 /** Lower is better: ours and of this database first, then one that has not failed. */
@@ -685,6 +739,9 @@ function rank(snapshot: BackendSnapshot, target: SnapshotTarget): number {
 
 /** How a failed attempt's message ends: which attempt it was, and whether another will be taken. */
 function attemptNote(naming: Naming): string {
+  if (naming.takenBy !== undefined) {
+    return ` (taken by request ${naming.takenBy}, which this request waited for instead of taking a second snapshot; a later run of this request takes its own)`;
+  }
   if (naming.attempt === 1 && MAX_SNAPSHOT_ATTEMPTS > 1) {
     return ` (attempt 1 of ${MAX_SNAPSHOT_ATTEMPTS}; a later run of this request takes attempt 2)`;
   }

@@ -390,6 +390,112 @@ describe('takeSnapshots before its creates', () => {
     expect(results[1]?.error?.message).toContain('other-db');
   });
 
+  it('waits for another request’s snapshot of ours still being created only when it is of this database and young enough, and says whose it was when it fails', async () => {
+    // Prepare: db-a has another request's fresh snapshot creating; db-b one started 30 h ago
+    // (older than readiness accepts once done); db-c one whose resource id was not sent; db-d
+    // one already available (a new request asks for a fresh one).
+    const clock = fakeClock();
+    const at = new Date(0);
+    const withId = (id: string): SnapshotTarget => ({
+      ...target(id, 'rds-instance'),
+      resourceId: `db-${id}`,
+    });
+    const targets = ['db-a', 'db-b', 'db-c', 'db-d'].map(withId);
+    const other = (id: string, more: Partial<BackendSnapshot>): BackendSnapshot => ({
+      ...snapshot(`certctl-premaint-${id}-other`, {
+        purpose: 'certctl-pre-maintenance',
+        'request-id': 'CHG-9',
+      }),
+      target: id,
+      sourceResourceId: `db-${id}`,
+      status: 'creating',
+      createdAt: at,
+      ...more,
+    });
+    const { calls, backend } = recordingBackend(async () => []);
+    const failing: SnapshotBackend = {
+      ...backend,
+      poll: async (snapshots) =>
+        snapshots.map((entry) => ({
+          ...entry,
+          status: entry.id.includes('-other') ? 'failed' : 'available',
+        })),
+    };
+
+    // Act
+    const results = await takeSnapshots(request, targets, {
+      policy: parsePolicy({}).snapshots,
+      backendFor: () => failing,
+      manualSnapshots: listedManual([
+        other('db-a', {}),
+        other('db-b', { createdAt: new Date(-30 * 3_600_000) }),
+        other('db-c', { sourceResourceId: undefined }),
+        other('db-d', { status: 'available' }),
+      ]),
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess: db-a waits for CHG-9's snapshot (no create); the others get their own.
+    expect(calls).toEqual(['create db-b', 'create db-c', 'create db-d']);
+    expect(results[0]).toMatchObject({
+      outcome: 'failed',
+      snapshotId: 'certctl-premaint-db-a-other',
+      attempts: 0,
+      error: { code: 'SnapshotFailed' },
+    });
+    expect(results[0]?.error?.message).toContain(
+      'taken by request CHG-9, which this request waited for instead of taking a second snapshot; a later run of this request takes its own',
+    );
+    expect(results.slice(1).map((result) => [result.outcome, result.snapshotId])).toEqual(
+      targets.slice(1).map((entry) => ['available', snapshotIdentifier(entry, request.requestId)]),
+    );
+  });
+
+  it('waits for another request’s snapshot that started between its listing and its create, when the create is refused busy, instead of retrying into a second one', async () => {
+    // Prepare: the listing made with the targets shows nothing; another request's create lands
+    // before this one's, which RDS refuses while the database is backing-up.
+    const clock = fakeClock();
+    const db = { ...target('db-a', 'rds-instance'), resourceId: 'db-db-a' };
+    const theirs: BackendSnapshot = {
+      ...snapshot('certctl-premaint-db-a-other', {
+        purpose: 'certctl-pre-maintenance',
+        'request-id': 'CHG-9',
+      }),
+      target: 'db-a',
+      sourceResourceId: 'db-db-a',
+      status: 'creating',
+      createdAt: new Date(0),
+    };
+    const { calls, backend } = recordingBackend(async () => [theirs]);
+    const busy: SnapshotBackend = {
+      ...backend,
+      classify: () => 'busy',
+      create: async (created) => {
+        calls.push(`create ${created.id}`);
+        throw Object.assign(new Error('db-a is backing-up'), { name: 'InvalidDBInstanceState' });
+      },
+      // Only theirs exists (and is done when polled): this request's name is never there.
+      poll: async (snapshots) =>
+        snapshots
+          .filter((entry) => entry.id === theirs.id)
+          .map((entry) => ({ ...entry, status: 'available' })),
+    };
+
+    // Act
+    const [result] = await takeSnapshots(request, [db], {
+      policy: snapshotsPolicy(1),
+      backendFor: () => busy,
+      manualSnapshots: listedManual([]),
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess: one create refused, one look, then that snapshot awaited.
+    expect(calls).toEqual(['create db-a', 'list rds-instance']);
+    expect(result).toMatchObject({ outcome: 'available', snapshotId: theirs.id, attempts: 1 });
+  });
+
   it('does not adopt a snapshot of the request’s name taken of an earlier database of the same identifier', async () => {
     // Prepare: db-a was deleted and created again (resource id db-NEW) after this request's
     // snapshot of the earlier db-a (db-OLD) was taken; db-b's is of the database it is now.
