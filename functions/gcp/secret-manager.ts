@@ -126,14 +126,17 @@ export class SecretManagerRestClient implements SecretManagerApi {
 
   /** One read, retried as {@link SecretManagerRetry} says; the error names the attempts made. */
   #get(path: string): Promise<unknown> {
-    return this.#rest.getJson(
-      `Secret Manager GET ${path.replace(/:access$/, '')}`,
-      `${this.#base}/v1/${path}`,
-    );
+    return this.#rest.getJson(...this.#call(path));
   }
 
+  /** What a read is called in errors, and its URL. */
+  #call(path: string): [what: string, url: string] {
+    return [`Secret Manager GET ${path.replace(/:access$/, '')}`, `${this.#base}/v1/${path}`];
+  }
+
+  /** The secret; an answer that is not the resource (not JSON, no `name`) is an error, never "present". */
   getSecret(name: string): Promise<GcpSecret> {
-    return this.#get(name) as Promise<GcpSecret>;
+    return this.#rest.getResource(...this.#call(name));
   }
 
   getLatestVersion(name: string): Promise<GcpSecretVersion> {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { keysCmkCheck } from '../../functions/checks/keys/cmk.ts';
 import { keysContentCheck } from '../../functions/checks/keys/content.ts';
 import { keysNotDeletingCheck } from '../../functions/checks/keys/not-deleting.ts';
+import { keysPresentCheck } from '../../functions/checks/keys/present.ts';
 import { keysReplicatedCheck } from '../../functions/checks/keys/replicated.ts';
 import { CredentialsError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
@@ -545,33 +546,66 @@ describe("readGcpKeyFacts judging the key of the latest version, not the secret'
   });
 });
 
-describe('readGcpKeyFacts reading a value over REST', () => {
-  /** A local Secret Manager: the secret, its ENABLED latest version, and `access` answering `body`. */
-  async function withAccessAnswer(body: string, run: (client: SecretManagerRestClient) => Promise<void>) {
-    const server = createServer((request, response) => {
-      response.setHeader('content-type', 'application/json');
-      const url = request.url ?? '';
-      if (url.endsWith('/versions/latest:access')) response.end(body);
-      else if (url.endsWith('/versions/latest'))
-        response.end(
-          JSON.stringify({ name: 'projects/certctl-prod/secrets/config-key/versions/1', state: 'ENABLED' }),
-        );
-      else
-        response.end(
-          JSON.stringify({
-            name: 'projects/certctl-prod/secrets/config-key',
-            replication: { automatic: {} },
-          }),
-        );
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    try {
-      await run(new SecretManagerRestClient({ endpoint: `http://127.0.0.1:${port}` }));
-    } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+/**
+ * A local Secret Manager: the secret (`secretBody`, by default the resource), its ENABLED latest
+ * version, and `access` answering `body`.
+ */
+async function withAccessAnswer(
+  body: string,
+  run: (client: SecretManagerRestClient) => Promise<void>,
+  secretBody = JSON.stringify({
+    name: 'projects/certctl-prod/secrets/config-key',
+    replication: { automatic: {} },
+  }),
+) {
+  const server = createServer((request, response) => {
+    response.setHeader('content-type', 'application/json');
+    const url = request.url ?? '';
+    if (url.endsWith('/versions/latest:access')) response.end(body);
+    else if (url.endsWith('/versions/latest'))
+      response.end(
+        JSON.stringify({ name: 'projects/certctl-prod/secrets/config-key/versions/1', state: 'ENABLED' }),
+      );
+    else response.end(secretBody);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    await run(new SecretManagerRestClient({ endpoint: `http://127.0.0.1:${port}` }));
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+describe('readGcpKeyFacts on a secret answer that is not the secret resource', () => {
+  it('does not take a 200 answer that is not JSON, or names no resource, as the secret existing', async () => {
+    for (const [secretBody, what] of [
+      ['<html>maintenance page SECRET-CANARY</html>', 'not JSON'],
+      [JSON.stringify({ replication: { automatic: {} }, note: 'SECRET-CANARY' }), 'no name'],
+    ] as const) {
+      await withAccessAnswer(
+        '{}',
+        async (client) => {
+          // Act
+          const policy = oneOpaqueSecretPolicy();
+          const [fact] = await readGcpKeyFacts(
+            { secretManager: client, cloudKms: NO_CLOUD_KMS },
+            'certctl-prod',
+            policy,
+          );
+          const outcome = fact && keysPresentCheck.evaluate(fact, { policy, now: new Date() });
+          // Assess
+          expect(outcome?.status, what).toBe('NOT_AVAILABLE');
+          expect(outcome?.description).toContain(what);
+          expect(JSON.stringify(outcome)).not.toContain('SECRET-CANARY');
+        },
+        secretBody,
+      );
+    }
+  });
+});
+
+describe('readGcpKeyFacts reading a value over REST', () => {
   const inspecting = () =>
     parsePolicy({
       gcp: { projects: ['certctl-prod'] },
