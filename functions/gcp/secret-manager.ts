@@ -155,6 +155,18 @@ export class SecretManagerRestClient implements SecretManagerApi {
   }
 }
 
+/**
+ * Why the latest version's own replicationStatus is missing: that version could not be read, or
+ * its answer did not carry the status; undefined when the secret has no version.
+ */
+function statusUnread(
+  latest: GcpSecretVersion | undefined,
+  version: Reading<{ state: string }>,
+): string | undefined {
+  if (latest) return 'the API did not report the replicationStatus of its latest version';
+  return version.state === 'unknown' ? `its latest version could not be read (${version.reason})` : undefined;
+}
+
 function isServerSide(error: unknown): boolean {
   return !(error instanceof SecretManagerApiError) || error.status >= 500 || error.status === 429;
 }
@@ -178,11 +190,15 @@ type KeyReader = (keyName: string, versionName: string | undefined) => Promise<E
  * So a copy whose status names a key version is under that key, whatever the secret says now
  * (CMEK removed since), and a copy whose status was sent without one is Google-managed (CMEK set
  * since, as keys.cmk's own remediation does). Only without the version's status (not read, not
- * sent) is the secret's setting now taken, with its key's primary version.
+ * sent) is the secret's setting now taken, with its key's primary version, and marked `unproven`
+ * with `unread` (why the status is missing): the version may predate the setting. A secret with no
+ * version at all (`unread` undefined, no `latest`) is judged by its setting, which its first
+ * version will be encrypted with.
  */
 function encryptionOf(
   secret: GcpSecret,
   latest: GcpSecretVersion | undefined,
+  unread: string | undefined,
   readKey: KeyReader,
 ): Promise<EncryptionKey[]> {
   const automatic = secret.replication?.automatic;
@@ -197,6 +213,7 @@ function encryptionOf(
         status !== undefined,
         named,
         readKey,
+        unread,
         undefined,
       ),
     ]);
@@ -210,6 +227,7 @@ function encryptionOf(
         status !== undefined,
         status?.customerManagedEncryption?.kmsKeyVersionName,
         readKey,
+        unread,
         replica.location,
       );
     }),
@@ -219,17 +237,23 @@ function encryptionOf(
 /**
  * The key of one copy of the latest version: the key version its status names; Google-managed when
  * its status was sent naming none (`statusSent`); else the secret's key now (`configured`, its
- * primary version) or Google-managed.
+ * primary version; `unproven` with `unread` when there is a version) or Google-managed.
  */
 function copyKey(
   configured: string | undefined,
   statusSent: boolean,
   named: string | undefined,
   readKey: KeyReader,
+  unread: string | undefined,
   location: string | undefined,
 ): Promise<EncryptionKey> | EncryptionKey {
   if (named) return readKey(keyOfVersion(named) ?? configured ?? named, named);
-  if (configured && !statusSent) return readKey(configured, undefined);
+  if (configured && !statusSent) {
+    const setting = readKey(configured, undefined);
+    if (unread === undefined) return setting;
+    const unproven = location === undefined ? unread : `${unread} (its copy in ${location})`;
+    return setting.then((key) => ({ ...key, unproven }));
+  }
   return {
     id: location === undefined ? 'google-managed' : `google-managed (${location})`,
     manager: 'PROVIDER',
@@ -344,7 +368,7 @@ export async function readGcpKeyFacts(
   const encryptions = await Promise.all(
     read.map((entry) =>
       'found' in entry && entry.found && replicationSent(entry.found)
-        ? encryptionOf(entry.found, entry.latest, readKey)
+        ? encryptionOf(entry.found, entry.latest, statusUnread(entry.latest, entry.version), readKey)
         : undefined,
     ),
   );

@@ -408,15 +408,17 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
     expect(fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() })?.status).toBe('FAILED');
   });
 
-  it("reads the key's primary version when the latest version could not be read", async () => {
-    // Prepare
-    const key = keyIn('global');
+  /**
+   * A secret whose setting names `key` now, its latest version answered by `getLatestVersion`, and a
+   * Cloud KMS key whose primary version 4 is ENABLED; the fact read and keys.cmk's outcome.
+   */
+  const settingOnly = async (getLatestVersion: SecretManagerApi['getLatestVersion']) => {
     const api: SecretManagerApi = {
       getSecret: async (name) => ({
         name,
-        replication: { automatic: { customerManagedEncryption: { kmsKeyName: key } } },
+        replication: { automatic: { customerManagedEncryption: { kmsKeyName: keyIn('global') } } },
       }),
-      getLatestVersion: () => Promise.reject(new SecretManagerApiError('denied', 403, 'PERMISSION_DENIED')),
+      getLatestVersion,
       accessLatest: async () => new Uint8Array(),
     };
     const cloudKms: CloudKmsApi = {
@@ -427,17 +429,45 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
       }),
       getCryptoKeyVersion: () => Promise.reject(new Error('no version is named')),
     };
+    const policy = oneOpaqueSecretPolicy();
+    const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+    return { fact, cmk: fact && keysCmkCheck.evaluate(fact, { policy, now: new Date() }) };
+  };
+
+  it("reads the key's primary version when the latest version could not be read, but does not pass keys.cmk on it", async () => {
     // Act
-    const [fact] = await readGcpKeyFacts(
-      { secretManager: api, cloudKms },
-      'certctl-prod',
-      oneOpaqueSecretPolicy(),
+    const key = keyIn('global');
+    const { fact, cmk } = await settingOnly(() =>
+      Promise.reject(new SecretManagerApiError('denied', 403, 'PERMISSION_DENIED')),
     );
-    // Assess
+    // Assess: the primary's state is kept for keys.not-deleting, but keys.cmk does not pass on the
+    // secret's setting now: it applies only to versions added after it was set, and the version
+    // holding the value was not read.
     expect(fact?.encryption).toMatchObject({
       state: 'read',
       value: [{ id: key, primary: true, state: 'ENABLED', version: `${key}/cryptoKeyVersions/4` }],
     });
+    expect(cmk?.status).toBe('NOT_AVAILABLE');
+    expect(cmk?.description).toContain(`names the customer-managed key ${key}`);
+    expect(cmk?.description).toContain('its latest version could not be read (denied)');
+  });
+
+  it('does not pass keys.cmk on the secret setting when the latest version was read without its replicationStatus', async () => {
+    // Act: the version answered without replicationStatus (nor a regional status): which key
+    // encrypts it is not said, and a version added before CMEK was set is Google-managed.
+    const { cmk } = await settingOnly(async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }));
+    // Assess
+    expect(cmk?.status).toBe('NOT_AVAILABLE');
+    expect(cmk?.description).toContain('the API did not report the replicationStatus of its latest version');
+  });
+
+  it('still judges the secret setting when the secret has no version yet (its first version gets that key)', async () => {
+    // Act
+    const { cmk } = await settingOnly(() =>
+      Promise.reject(new SecretManagerApiError('none', 404, 'NOT_FOUND')),
+    );
+    // Assess
+    expect(cmk?.status).toBe('PASSED');
   });
 });
 
