@@ -65,6 +65,12 @@ export interface EncryptionKey {
    * was added before (the setting applies to versions added afterwards only).
    */
   readonly beforeCmek?: string | undefined;
+  /**
+   * GCP: why this copy's key is only the secret's setting now, not proven by the latest version's
+   * own status (that version not read, or its status not sent). The setting applies to versions
+   * added after it was set, so the version holding the value may be under Google-managed encryption.
+   */
+  readonly unproven?: string | undefined;
 }
 
 export type ReplicationFact =

@@ -148,6 +148,36 @@ export class GcpRestClient {
     }
   }
 
+  /**
+   * A GET of one resource whose answer must be that resource, retried as {@link request}: its parsed
+   * body when it is a JSON object carrying the resource's `name` (every Google REST resource does);
+   * else an error of the API's class naming what was wrong (not JSON, or no `name`), never quoting
+   * the body. A 200 answer that is not the resource (a proxy's page, an empty body) proves nothing
+   * of it, not even that it exists.
+   */
+  async getResource(what: string, url: string): Promise<{ readonly name: string }> {
+    const { status, text } = await this.request({ what, url });
+    let body: unknown;
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch {
+      throw new this.#errorClass(
+        `${what} answered ${status} with a body that is not JSON`,
+        status,
+        'NOT_JSON',
+      );
+    }
+    const name = typeof body === 'object' && body !== null ? (body as { name?: unknown }).name : undefined;
+    if (typeof name !== 'string' || name === '') {
+      throw new this.#errorClass(
+        `${what} answered ${status} with a body that is not the resource (no name)`,
+        status,
+        'NOT_THE_RESOURCE',
+      );
+    }
+    return body as { readonly name: string };
+  }
+
   /** One request, retried; the error of the last attempt names how many attempts were made. */
   async request(request: GcpRestRequest): Promise<GcpRestAnswer> {
     const { maxAttempts, initialDelayMs, maxDelayMs, totalTimeoutMs } = this.#retry;

@@ -126,14 +126,17 @@ export class SecretManagerRestClient implements SecretManagerApi {
 
   /** One read, retried as {@link SecretManagerRetry} says; the error names the attempts made. */
   #get(path: string): Promise<unknown> {
-    return this.#rest.getJson(
-      `Secret Manager GET ${path.replace(/:access$/, '')}`,
-      `${this.#base}/v1/${path}`,
-    );
+    return this.#rest.getJson(...this.#call(path));
   }
 
+  /** What a read is called in errors, and its URL. */
+  #call(path: string): [what: string, url: string] {
+    return [`Secret Manager GET ${path.replace(/:access$/, '')}`, `${this.#base}/v1/${path}`];
+  }
+
+  /** The secret; an answer that is not the resource (not JSON, no `name`) is an error, never "present". */
   getSecret(name: string): Promise<GcpSecret> {
-    return this.#get(name) as Promise<GcpSecret>;
+    return this.#rest.getResource(...this.#call(name));
   }
 
   getLatestVersion(name: string): Promise<GcpSecretVersion> {
@@ -150,6 +153,18 @@ export class SecretManagerRestClient implements SecretManagerApi {
     if (typeof body.payload !== 'object' || body.payload === null) return undefined;
     return Buffer.from(body.payload.data ?? '', 'base64');
   }
+}
+
+/**
+ * Why the latest version's own replicationStatus is missing: that version could not be read, or
+ * its answer did not carry the status; undefined when the secret has no version.
+ */
+function statusUnread(
+  latest: GcpSecretVersion | undefined,
+  version: Reading<{ state: string }>,
+): string | undefined {
+  if (latest) return 'the API did not report the replicationStatus of its latest version';
+  return version.state === 'unknown' ? `its latest version could not be read (${version.reason})` : undefined;
 }
 
 function isServerSide(error: unknown): boolean {
@@ -175,11 +190,15 @@ type KeyReader = (keyName: string, versionName: string | undefined) => Promise<E
  * So a copy whose status names a key version is under that key, whatever the secret says now
  * (CMEK removed since), and a copy whose status was sent without one is Google-managed (CMEK set
  * since, as keys.cmk's own remediation does). Only without the version's status (not read, not
- * sent) is the secret's setting now taken, with its key's primary version.
+ * sent) is the secret's setting now taken, with its key's primary version, and marked `unproven`
+ * with `unread` (why the status is missing): the version may predate the setting. A secret with no
+ * version at all (`unread` undefined, no `latest`) is judged by its setting, which its first
+ * version will be encrypted with.
  */
 function encryptionOf(
   secret: GcpSecret,
   latest: GcpSecretVersion | undefined,
+  unread: string | undefined,
   readKey: KeyReader,
 ): Promise<EncryptionKey[]> {
   const automatic = secret.replication?.automatic;
@@ -194,6 +213,7 @@ function encryptionOf(
         status !== undefined,
         named,
         readKey,
+        unread,
         undefined,
       ),
     ]);
@@ -207,6 +227,7 @@ function encryptionOf(
         status !== undefined,
         status?.customerManagedEncryption?.kmsKeyVersionName,
         readKey,
+        unread,
         replica.location,
       );
     }),
@@ -216,17 +237,23 @@ function encryptionOf(
 /**
  * The key of one copy of the latest version: the key version its status names; Google-managed when
  * its status was sent naming none (`statusSent`); else the secret's key now (`configured`, its
- * primary version) or Google-managed.
+ * primary version; `unproven` with `unread` when there is a version) or Google-managed.
  */
 function copyKey(
   configured: string | undefined,
   statusSent: boolean,
   named: string | undefined,
   readKey: KeyReader,
+  unread: string | undefined,
   location: string | undefined,
 ): Promise<EncryptionKey> | EncryptionKey {
   if (named) return readKey(keyOfVersion(named) ?? configured ?? named, named);
-  if (configured && !statusSent) return readKey(configured, undefined);
+  if (configured && !statusSent) {
+    const setting = readKey(configured, undefined);
+    if (unread === undefined) return setting;
+    const unproven = location === undefined ? unread : `${unread} (its copy in ${location})`;
+    return setting.then((key) => ({ ...key, unproven }));
+  }
   return {
     id: location === undefined ? 'google-managed' : `google-managed (${location})`,
     manager: 'PROVIDER',
@@ -341,7 +368,7 @@ export async function readGcpKeyFacts(
   const encryptions = await Promise.all(
     read.map((entry) =>
       'found' in entry && entry.found && replicationSent(entry.found)
-        ? encryptionOf(entry.found, entry.latest, readKey)
+        ? encryptionOf(entry.found, entry.latest, statusUnread(entry.latest, entry.version), readKey)
         : undefined,
     ),
   );

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { keysCmkCheck } from '../../functions/checks/keys/cmk.ts';
 import { keysContentCheck } from '../../functions/checks/keys/content.ts';
 import { keysNotDeletingCheck } from '../../functions/checks/keys/not-deleting.ts';
+import { keysPresentCheck } from '../../functions/checks/keys/present.ts';
 import { keysReplicatedCheck } from '../../functions/checks/keys/replicated.ts';
 import { CredentialsError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
@@ -407,15 +408,17 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
     expect(fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() })?.status).toBe('FAILED');
   });
 
-  it("reads the key's primary version when the latest version could not be read", async () => {
-    // Prepare
-    const key = keyIn('global');
+  /**
+   * A secret whose setting names `key` now, its latest version answered by `getLatestVersion`, and a
+   * Cloud KMS key whose primary version 4 is ENABLED; the fact read and keys.cmk's outcome.
+   */
+  const settingOnly = async (getLatestVersion: SecretManagerApi['getLatestVersion']) => {
     const api: SecretManagerApi = {
       getSecret: async (name) => ({
         name,
-        replication: { automatic: { customerManagedEncryption: { kmsKeyName: key } } },
+        replication: { automatic: { customerManagedEncryption: { kmsKeyName: keyIn('global') } } },
       }),
-      getLatestVersion: () => Promise.reject(new SecretManagerApiError('denied', 403, 'PERMISSION_DENIED')),
+      getLatestVersion,
       accessLatest: async () => new Uint8Array(),
     };
     const cloudKms: CloudKmsApi = {
@@ -426,17 +429,45 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
       }),
       getCryptoKeyVersion: () => Promise.reject(new Error('no version is named')),
     };
+    const policy = oneOpaqueSecretPolicy();
+    const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+    return { fact, cmk: fact && keysCmkCheck.evaluate(fact, { policy, now: new Date() }) };
+  };
+
+  it("reads the key's primary version when the latest version could not be read, but does not pass keys.cmk on it", async () => {
     // Act
-    const [fact] = await readGcpKeyFacts(
-      { secretManager: api, cloudKms },
-      'certctl-prod',
-      oneOpaqueSecretPolicy(),
+    const key = keyIn('global');
+    const { fact, cmk } = await settingOnly(() =>
+      Promise.reject(new SecretManagerApiError('denied', 403, 'PERMISSION_DENIED')),
     );
-    // Assess
+    // Assess: the primary's state is kept for keys.not-deleting, but keys.cmk does not pass on the
+    // secret's setting now: it applies only to versions added after it was set, and the version
+    // holding the value was not read.
     expect(fact?.encryption).toMatchObject({
       state: 'read',
       value: [{ id: key, primary: true, state: 'ENABLED', version: `${key}/cryptoKeyVersions/4` }],
     });
+    expect(cmk?.status).toBe('NOT_AVAILABLE');
+    expect(cmk?.description).toContain(`names the customer-managed key ${key}`);
+    expect(cmk?.description).toContain('its latest version could not be read (denied)');
+  });
+
+  it('does not pass keys.cmk on the secret setting when the latest version was read without its replicationStatus', async () => {
+    // Act: the version answered without replicationStatus (nor a regional status): which key
+    // encrypts it is not said, and a version added before CMEK was set is Google-managed.
+    const { cmk } = await settingOnly(async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }));
+    // Assess
+    expect(cmk?.status).toBe('NOT_AVAILABLE');
+    expect(cmk?.description).toContain('the API did not report the replicationStatus of its latest version');
+  });
+
+  it('still judges the secret setting when the secret has no version yet (its first version gets that key)', async () => {
+    // Act
+    const { cmk } = await settingOnly(() =>
+      Promise.reject(new SecretManagerApiError('none', 404, 'NOT_FOUND')),
+    );
+    // Assess
+    expect(cmk?.status).toBe('PASSED');
   });
 });
 
@@ -545,33 +576,66 @@ describe("readGcpKeyFacts judging the key of the latest version, not the secret'
   });
 });
 
-describe('readGcpKeyFacts reading a value over REST', () => {
-  /** A local Secret Manager: the secret, its ENABLED latest version, and `access` answering `body`. */
-  async function withAccessAnswer(body: string, run: (client: SecretManagerRestClient) => Promise<void>) {
-    const server = createServer((request, response) => {
-      response.setHeader('content-type', 'application/json');
-      const url = request.url ?? '';
-      if (url.endsWith('/versions/latest:access')) response.end(body);
-      else if (url.endsWith('/versions/latest'))
-        response.end(
-          JSON.stringify({ name: 'projects/certctl-prod/secrets/config-key/versions/1', state: 'ENABLED' }),
-        );
-      else
-        response.end(
-          JSON.stringify({
-            name: 'projects/certctl-prod/secrets/config-key',
-            replication: { automatic: {} },
-          }),
-        );
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    try {
-      await run(new SecretManagerRestClient({ endpoint: `http://127.0.0.1:${port}` }));
-    } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+/**
+ * A local Secret Manager: the secret (`secretBody`, by default the resource), its ENABLED latest
+ * version, and `access` answering `body`.
+ */
+async function withAccessAnswer(
+  body: string,
+  run: (client: SecretManagerRestClient) => Promise<void>,
+  secretBody = JSON.stringify({
+    name: 'projects/certctl-prod/secrets/config-key',
+    replication: { automatic: {} },
+  }),
+) {
+  const server = createServer((request, response) => {
+    response.setHeader('content-type', 'application/json');
+    const url = request.url ?? '';
+    if (url.endsWith('/versions/latest:access')) response.end(body);
+    else if (url.endsWith('/versions/latest'))
+      response.end(
+        JSON.stringify({ name: 'projects/certctl-prod/secrets/config-key/versions/1', state: 'ENABLED' }),
+      );
+    else response.end(secretBody);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    await run(new SecretManagerRestClient({ endpoint: `http://127.0.0.1:${port}` }));
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+describe('readGcpKeyFacts on a secret answer that is not the secret resource', () => {
+  it('does not take a 200 answer that is not JSON, or names no resource, as the secret existing', async () => {
+    for (const [secretBody, what] of [
+      ['<html>maintenance page SECRET-CANARY</html>', 'not JSON'],
+      [JSON.stringify({ replication: { automatic: {} }, note: 'SECRET-CANARY' }), 'no name'],
+    ] as const) {
+      await withAccessAnswer(
+        '{}',
+        async (client) => {
+          // Act
+          const policy = oneOpaqueSecretPolicy();
+          const [fact] = await readGcpKeyFacts(
+            { secretManager: client, cloudKms: NO_CLOUD_KMS },
+            'certctl-prod',
+            policy,
+          );
+          const outcome = fact && keysPresentCheck.evaluate(fact, { policy, now: new Date() });
+          // Assess
+          expect(outcome?.status, what).toBe('NOT_AVAILABLE');
+          expect(outcome?.description).toContain(what);
+          expect(JSON.stringify(outcome)).not.toContain('SECRET-CANARY');
+        },
+        secretBody,
+      );
+    }
+  });
+});
+
+describe('readGcpKeyFacts reading a value over REST', () => {
   const inspecting = () =>
     parsePolicy({
       gcp: { projects: ['certctl-prod'] },

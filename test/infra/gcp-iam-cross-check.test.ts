@@ -81,7 +81,11 @@ const MODULE_CALLS: Readonly<Record<string, readonly { shows: RegExp; call: stri
       { shows: /'cryptoKeys\.get'/, call: 'cryptoKeys.get', permission: 'cloudkms.cryptoKeys.get' },
     ],
     'functions/gcp/secret-manager.ts': [
-      { shows: /this\.#get\(name\)/, call: 'secrets.get', permission: 'secretmanager.secrets.get' },
+      {
+        shows: /getResource\(\.\.\.this\.#call\(name\)\)/,
+        call: 'secrets.get',
+        permission: 'secretmanager.secrets.get',
+      },
       { shows: /\/versions\/latest`\)/, call: 'versions.get', permission: 'secretmanager.versions.get' },
       {
         shows: /\/versions\/latest:access/,

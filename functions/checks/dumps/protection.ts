@@ -171,8 +171,8 @@ export const dumpsProtectionCheck: DumpsCheck = {
  * replaced", https://cloud.google.com/storage/docs/object-lock; the bucket policy applies to every
  * object, https://cloud.google.com/storage/docs/bucket-lock): the one that proves more is judged,
  * and an own retention that is not `Locked` never stands in for a bucket policy that could not be
- * read (it may be the locked one) nor for versioning, and none is judged when the listing stopped
- * at its bound.
+ * read (it may be the locked one) nor for versioning. On either, a dump's own retention is judged
+ * only from a complete listing: both list in key order, so a cut one's newest may not be the newest.
  */
 function judgedLock(
   fact: DumpFact,
@@ -198,10 +198,10 @@ function judgedLock(
     lock: { state: 'read' as const, value: { mode: own.mode, days, locked } },
     lockName: `${gcs ? 'object retention' : 'Object Lock retention'} of the newest dump ${fact.newest?.object.key}`,
   };
-  if (!gcs) return ownLock;
-  // objects.list answers in name order: when it stopped at its bound, the newest listed dump may
-  // not be the newest, and its retention proves nothing of the dump that is.
+  // Both listings (ListObjectsV2, objects.list) answer in key order: when one stopped at its bound,
+  // the newest listed dump may not be the newest, and its retention proves nothing of the dump that is.
   if (fact.listing.state !== 'read' || !fact.listing.complete) return bucket;
+  if (!gcs) return ownLock;
   const ownStrength = lockStrength(ownLock.lock, minPitrDays);
   // A retention that can be lifted adds nothing to versioning, which is judged on its own.
   const versioningOn = fact.versioning.state === 'read' && fact.versioning.value.status === 'Enabled';

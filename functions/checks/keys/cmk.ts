@@ -64,6 +64,17 @@ export const keysCmkCheck: Check<KeySecretFact> = {
           : {}),
       };
     }
+    // GCP: a key set on the secret encrypts only the versions added afterwards (keys.cmk's own
+    // remediation): without the latest version's status, the setting proves nothing of its value.
+    const unproven = keys.find((key) => key.unproven !== undefined);
+    if (unproven) {
+      return notAvailable(
+        fact,
+        `the secret names the customer-managed key ${unproven.id}, but ${unproven.unproven}, and that setting encrypts only versions added after it was set: the version holding the value may be under Google-managed encryption`,
+        base,
+        required,
+      );
+    }
     const unknown = keys.find((key) => key.manager === undefined);
     if (unknown) {
       return notAvailable(

@@ -919,6 +919,18 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     expect(outcome?.status).toBe('PASSED');
   });
 
+  it('does not pass on the retention of the newest listed dump when the listing stopped at its bound', () => {
+    // Prepare: ListObjectsV2 answers in key order, so a cut listing's newest may not be the newest
+    // dump; the bucket has no Object Lock default and versioning is off.
+    const fact = withOwnLock('COMPLIANCE', 35, { versioning: { state: 'absent' }, ...NO_LOCK });
+    const cut = fact.listing.state === 'read' ? { ...fact.listing, complete: false } : fact.listing;
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate({ ...fact, listing: cut }, settingsWith());
+    // Assess: the bucket's settings are judged, as for a dump without its own retention.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).not.toContain('of the newest dump');
+  });
+
   it('passes, naming no assumption, when the newest dump carries the COMPLIANCE retention the policy needs', () => {
     const outcome = dumpsProtectionCheck.evaluate(
       withOwnLock('COMPLIANCE', 35, { versioning: { state: 'absent' } }),
