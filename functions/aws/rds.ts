@@ -24,10 +24,17 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
-import type { GlobalSecondary, PitrFact, ReplicatedBackup, RestoreWindow } from '../core/facts.ts';
+import type {
+  CollectedFacts,
+  GlobalSecondary,
+  PitrFact,
+  ReplicatedBackup,
+  RestoreWindow,
+  TaggedStandIn,
+} from '../core/facts.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
-import { isTarget } from '../core/targets.ts';
+import { isTarget, targetTagOf } from '../core/targets.ts';
 import type { AwsCollector } from './collectors.ts';
 import { describeAwsFailure, endpointOf } from './protocol.ts';
 import { leanRdsListPlugin, type StreamCollector } from './rds-wire.ts';
@@ -635,17 +642,69 @@ async function readReplicatedBackups(
   return byInstance;
 }
 
+/** The resource a member or replica is judged at, as its own listing names it, and how to say so. */
+interface StandInHost {
+  /** `cluster:<id>` or `instance:<id>`, lowercase: the key of {@link selectedKeys}. */
+  readonly key: string;
+  readonly of: string;
+  readonly tagInstead: string;
+}
+
+/**
+ * Where a PostgreSQL member or read replica of this Region is judged: its cluster, or its source when
+ * that is in this Region. Undefined for a standalone database, another engine, and a source in another
+ * Region (whether the policy selects it there is not known here).
+ */
+function standInHostOf(instance: DBInstance, region: string): StandInHost | undefined {
+  if (!POSTGRES_CLUSTER_ENGINES.has(instance.Engine ?? '')) return undefined;
+  const cluster = instance.DBClusterIdentifier;
+  if (cluster) {
+    const kind = instance.Engine === 'postgres' ? 'Multi-AZ DB cluster' : 'Aurora cluster';
+    return {
+      key: `cluster:${cluster.toLowerCase()}`,
+      of: `a member of ${kind} ${cluster}`,
+      tagInstead: 'the cluster',
+    };
+  }
+  const source =
+    instance.ReadReplicaSourceDBInstanceIdentifier ?? instance.ReadReplicaSourceDBClusterIdentifier;
+  if (!source) return undefined;
+  const sourceRegion = regionOfArn(source);
+  if (sourceRegion !== undefined && sourceRegion !== region) return undefined;
+  const id = replicaNames(source).at(-1) ?? source;
+  const kind = instance.ReadReplicaSourceDBInstanceIdentifier ? 'instance' : 'cluster';
+  return {
+    key: `${kind}:${id.toLowerCase()}`,
+    of: `a read replica of ${kind === 'cluster' ? 'cluster ' : ''}${id}`,
+    tagInstead: 'the source',
+  };
+}
+
+/** The {@link StandInHost} keys of the databases selected. */
+function selectedKeys(instances: readonly DBInstance[], clusters: readonly DBCluster[]): Set<string> {
+  return new Set([
+    ...instances.map((instance) => `instance:${(instance.DBInstanceIdentifier ?? '').toLowerCase()}`),
+    ...clusters.map((cluster) => `cluster:${(cluster.DBClusterIdentifier ?? '').toLowerCase()}`),
+  ]);
+}
+
 /**
  * The standalone PostgreSQL instances and PostgreSQL clusters of one account x region that the
  * policy's targets select: the databases the audit judges and the snapshot job snapshots. Throws
  * `CloudApiError` when a listing fails.
+ *
+ * Selecting by tag, a member or read replica carrying a target tag while its cluster or source
+ * (in this Region) is not selected is returned in `taggedStandIns`: it is not audited (the policy did
+ * not select what proves it restorable), and the report says which resource to tag. To see the tags
+ * of Aurora members, the instance listing then also pages through `aurora-postgresql` instances: one
+ * more instance per Aurora member, 100 a page.
  */
 export async function listSelectedDatabases(
   rds: RDSClient,
   scope: RdsScope,
   policy: Policy,
   options: RdsListOptions = {},
-): Promise<{ instances: DBInstance[]; clusters: DBCluster[] }> {
+): Promise<{ instances: DBInstance[]; clusters: DBCluster[]; taggedStandIns: TaggedStandIn[] }> {
   const { paging, endpoint } = scopeReader(rds, scope, options.leanDecoding ?? true);
   const selected = (identifiers: (string | undefined)[], tags: readonly Tag[] | undefined): boolean =>
     isTarget(
@@ -654,22 +713,37 @@ export async function listSelectedDatabases(
     );
   // `targets.all` selects every database (isTarget): its names and tags are not gathered to ask.
   const everything = policy.targets.all;
-  // Server-side filters keep pages to what can be judged: other engines and Aurora members (engine
-  // aurora-postgresql, judged at their cluster) never cross the wire. The predicates below still
-  // apply, so a filter the API ignores changes nothing.
+  const byTag = !everything && policy.targets.tags.length > 0;
+  // Members and replicas carrying a target tag, with where they are judged: kept once that is known
+  // not to be selected.
+  const tagged: { readonly id: string; readonly tag: string; readonly host: StandInHost }[] = [];
+  const noteTagged = (instance: DBInstance): void => {
+    const tag = targetTagOf(tagRecord(instance.TagList), policy.targets);
+    const host = tag ? standInHostOf(instance, scope.region) : undefined;
+    if (tag && host)
+      tagged.push({ id: instance.DBInstanceIdentifier ?? '', tag: `${tag.key}=${tag.value}`, host });
+  };
+  // Server-side filters keep pages to what can be judged: other engines and, unless the policy
+  // selects by tag, Aurora members (engine aurora-postgresql, judged at their cluster) never cross the
+  // wire. The predicates below still apply, so a filter the API ignores changes nothing.
+  const instanceEngines = byTag ? [...POSTGRES_CLUSTER_ENGINES] : [...POSTGRES_INSTANCE_ENGINES];
   const [instances, clusters] = await Promise.all([
     readAllPages(
       'DescribeDBInstances',
       scope,
       paginateDescribeDBInstances(paging('DescribeDBInstances'), {
-        Filters: [{ Name: 'engine', Values: [...POSTGRES_INSTANCE_ENGINES] }],
+        Filters: [{ Name: 'engine', Values: instanceEngines }],
       }),
       { element: 'DBInstances', items: (page) => page.DBInstances },
       // A source is selected when the policy names one of its replicas: a replica has no backups of
       // its own, so its source is what proves it restorable (and the report says so).
-      (instance) =>
-        isStandaloneInstance(instance) &&
-        (everything ||
+      (instance) => {
+        if (!isStandaloneInstance(instance)) {
+          if (byTag) noteTagged(instance);
+          return false;
+        }
+        return (
+          everything ||
           selected(
             [
               instance.DBInstanceIdentifier,
@@ -677,7 +751,9 @@ export async function listSelectedDatabases(
               ...(instance.ReadReplicaDBInstanceIdentifiers ?? []).flatMap(replicaNames),
             ],
             instance.TagList,
-          )),
+          )
+        );
+      },
       endpoint,
     ),
     readAllPages(
@@ -704,7 +780,11 @@ export async function listSelectedDatabases(
       endpoint,
     ),
   ]);
-  return { instances, clusters };
+  const judged = selectedKeys(instances, clusters);
+  const taggedStandIns = tagged
+    .filter(({ host }) => !judged.has(host.key))
+    .map(({ id, tag, host }) => ({ id, tag, of: host.of, tagInstead: host.tagInstead }));
+  return { instances, clusters, taggedStandIns };
 }
 
 /**
@@ -717,7 +797,7 @@ export async function collectRdsPitrFacts(
   scope: RdsScope,
   policy: Policy,
   options: RdsListOptions = {},
-): Promise<PitrFact[]> {
+): Promise<CollectedFacts<PitrFact>> {
   const lean = options.leanDecoding ?? true;
   const { paging, endpoint } = scopeReader(rds, scope, lean);
   const databases = listSelectedDatabases(rds, scope, policy, { ...options, globalSecondaries: true });
@@ -729,7 +809,7 @@ export async function collectRdsPitrFacts(
       ? databases.then(({ instances }) => readReplicatedBackups(instances, scope, clientIn, lean))
       : undefined;
   // Retained backups of deleted instances never cross the wire (status filter).
-  const [{ instances, clusters }, backupListing, replicatedBackups] = await Promise.all([
+  const [{ instances, clusters, taggedStandIns }, backupListing, replicatedBackups] = await Promise.all([
     databases,
     readAllPages(
       'DescribeDBInstanceAutomatedBackups',
@@ -752,7 +832,7 @@ export async function collectRdsPitrFacts(
     replicated,
   ]);
   const backupsByResource = indexAutomatedBackups(backupListing.backups, scope.region);
-  return [
+  const facts: PitrFact[] = [
     ...instances.map((instance) =>
       rdsInstanceToFact(
         instance,
@@ -764,6 +844,7 @@ export async function collectRdsPitrFacts(
     ),
     ...clusters.map((cluster) => auroraClusterToFact(cluster, scope)),
   ];
+  return taggedStandIns.length > 0 ? Object.assign(facts, { taggedStandIns }) : facts;
 }
 
 /** The `pitr` group's AWS collector: one (account, region) scope's RDS and Aurora facts. */

@@ -16,7 +16,7 @@
 import { type Check, type CheckContext, toFinding } from './check.ts';
 import { CloudApiError, CredentialsError, describeError, errorCode, isAccessDenied } from './errors.ts';
 import { isExcepted } from './exceptions.ts';
-import type { Fact, StandIn } from './facts.ts';
+import type { CollectedFacts, Fact, StandIn, TaggedStandIn } from './facts.ts';
 import {
   type CheckGroup,
   type ComplianceStatus,
@@ -74,6 +74,8 @@ export interface ScopeOutcome {
   readonly error?: { readonly code: string; readonly message: string };
   /** Databases of the scope judged at another resource (see StandIn), with where; absent when none. */
   readonly standIns?: readonly JudgedElsewhere[];
+  /** Databases a target tag selects that nothing audits (see TaggedStandIn); absent when none. */
+  readonly taggedStandIns?: readonly TaggedStandIn[];
 }
 
 /** A database judged at another resource: its names, what it is, and the resource id it is judged at. */
@@ -455,11 +457,13 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
       }
       for (const standIn of fact.standsFor ?? []) standIns.push({ ...standIn, judgedAt: fact.resource.id });
     }
+    const { taggedStandIns } = facts as CollectedFacts<F>;
     const outcome: ScopeOutcome = {
       scope: plan.scope,
       status: 'complete',
       resources: facts.length,
       ...(standIns.length > 0 ? { standIns } : {}),
+      ...(taggedStandIns && taggedStandIns.length > 0 ? { taggedStandIns } : {}),
     };
     done += 1;
     progress({ scope: plan.scope, outcome, done, total: options.plans.length });
@@ -559,7 +563,23 @@ export function coverageProblems(
   if (report.unmatchedTargets && report.unmatchedTargets.length > 0) {
     problems.push(`targets named in the policy were not found: ${report.unmatchedTargets.join(', ')}`);
   }
+  problems.push(...taggedStandInProblems(report.scopes));
   return problems;
+}
+
+/**
+ * Each database a target tag selects that nothing audits (see TaggedStandIn), with what to tag:
+ * `certctl-prod-1 carries the target tag k=v but is a member of Aurora cluster certctl-prod, which
+ * does not: tag the cluster to audit it`. Like a named target not found, the audit covers less than
+ * the policy asks.
+ */
+export function taggedStandInProblems(scopes: readonly Pick<ScopeOutcome, 'taggedStandIns'>[]): string[] {
+  return scopes.flatMap(({ taggedStandIns }) =>
+    (taggedStandIns ?? []).map(
+      ({ id, tag, of, tagInstead }) =>
+        `${id} carries the target tag ${tag} but is ${of}, which does not: tag ${tagInstead} to audit it`,
+    ),
+  );
 }
 
 /**

@@ -16,6 +16,29 @@ export interface StandIn {
   readonly what: string;
 }
 
+/**
+ * A database a target tag selects that is judged at another resource the policy does not select (an
+ * Aurora or Multi-AZ DB cluster member whose cluster, a read replica whose source, carries no target
+ * tag): nothing audits it. Reported as a coverage problem, never judged: the policy did not select
+ * what proves it restorable.
+ */
+export interface TaggedStandIn {
+  /** The tagged member or replica. */
+  readonly id: string;
+  /** The target tag it carries, `key=value`. */
+  readonly tag: string;
+  /** What it is, of what: `a member of Aurora cluster certctl-prod`, `a read replica of certctl-src`. */
+  readonly of: string;
+  /** What to tag instead: `the cluster`, `the source`. */
+  readonly tagInstead: string;
+}
+
+/**
+ * What a collector read of one scope: its facts and, when its adapter found any, the tagged databases
+ * that nothing audits ({@link TaggedStandIn}).
+ */
+export type CollectedFacts<F> = readonly F[] & { readonly taggedStandIns?: readonly TaggedStandIn[] };
+
 /** What every fact has: the resource its findings are about. */
 export interface Fact {
   readonly resource: ResourceRef;

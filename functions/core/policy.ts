@@ -82,7 +82,7 @@ export const policySchema = z
       z.strictObject({
         tags: z.described(
           z._default(z.array(tagSelector), [{ ...DEFAULT_TARGET_TAG }]),
-          "A database carrying any of these tags (key and value equal) is a target. An Aurora or Multi-AZ DB cluster is selected by its own tags (its DB instances' tags are not read); a Cloud SQL instance by its labels, where a tag reads lowercase with every other character than letters, digits, `_` and `-` as `-` (`certctl-backup-guard: enabled`).",
+          "A database carrying any of these tags (key and value equal) is a target. An Aurora or Multi-AZ DB cluster is selected by its own tags, an RDS source by its own, never by its members' or replicas' (a member or replica carrying one of these tags under an untagged cluster or source is reported as a coverage problem naming what to tag, and not audited); a Cloud SQL instance by its labels, where a tag reads lowercase with every other character than letters, digits, `_` and `-` as `-` (`certctl-backup-guard: enabled`).",
         ),
         identifiers: z.described(
           z._default(z.array(z.string().check(z.minLength(1), z.maxLength(2048))), []),

@@ -30,9 +30,15 @@ export function isTarget(candidate: TargetCandidate, targets: Policy['targets'])
     const wanted = new Set(targets.identifiers.map((identifier) => identifier.toLowerCase()));
     if (candidate.identifiers.some((identifier) => wanted.has(identifier.toLowerCase()))) return true;
   }
-  return targets.tags.some(
-    (tag) => Object.hasOwn(candidate.tags, tag.key) && candidate.tags[tag.key] === tag.value,
-  );
+  return targetTagOf(candidate.tags, targets) !== undefined;
+}
+
+/** The first of the policy's `targets.tags` that `tags` carries (key and value equal), if any. */
+export function targetTagOf(
+  tags: Readonly<Record<string, string>>,
+  targets: Pick<Policy['targets'], 'tags'>,
+): Policy['targets']['tags'][number] | undefined {
+  return targets.tags.find((tag) => Object.hasOwn(tags, tag.key) && tags[tag.key] === tag.value);
 }
 
 /**

@@ -29,7 +29,7 @@ import {
 } from '../actions/snapshot/identity.ts';
 import { judgeSnapshotKey, snapshotKeyReader } from '../actions/snapshot/keys.ts';
 import { type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
-import { type AuditReport, EXIT_CODES, scopeKey } from '../core/audit.ts';
+import { type AuditReport, EXIT_CODES, scopeKey, taggedStandInProblems } from '../core/audit.ts';
 import { remediationTextFor } from '../core/check.ts';
 import { describeError } from '../core/errors.ts';
 import {
@@ -668,6 +668,13 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
   for (const identifier of report.unmatchedTargets ?? [])
     notEvaluated.push(`target ${identifier}: named by the policy but not found`);
   const named = inputs.named ?? [];
+  // A member or replica a target tag selects whose cluster or source the policy does not: nothing
+  // judges it (as the audit's coverage problems say), with which resource to tag.
+  const namedSet = new Set(named.map((name) => name.toLowerCase()));
+  const taggedUnaudited = report.scopes
+    .flatMap(({ taggedStandIns }) => taggedStandIns ?? [])
+    .filter(({ id }) => named.length === 0 || namedSet.has(id.toLowerCase()));
+  notEvaluated.push(...taggedStandInProblems([{ taggedStandIns: taggedUnaudited }]));
   const uncovered = inputs.uncovered ?? [];
   /** Where the databases of a cloud this run does not judge are judged. */
   const askWhere = (provider: Provider) =>
@@ -709,7 +716,11 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
         .flatMap((standIn) => standIn.names),
     ].map((name) => name.toLowerCase()),
   );
-  const accountedFor = new Set((report.unmatchedTargets ?? []).map((name) => name.toLowerCase()));
+  const accountedFor = new Set(
+    [...(report.unmatchedTargets ?? []), ...taggedUnaudited.map(({ id }) => id)].map((name) =>
+      name.toLowerCase(),
+    ),
+  );
   // A plain name may be a database of a cloud this run does not judge: said with where to ask.
   const elsewhere = uncovered
     .map(

@@ -399,8 +399,9 @@ describe('collectRdsPitrFacts', () => {
     const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
     // Assess
     expect(facts).toEqual([]);
+    // The default policy selects by tag: Aurora members are listed too, to see their tags.
     const expectedFilters = [
-      [DescribeDBInstancesCommand, [{ Name: 'engine', Values: ['postgres'] }]],
+      [DescribeDBInstancesCommand, [{ Name: 'engine', Values: ['aurora-postgresql', 'postgres'] }]],
       [DescribeDBClustersCommand, [{ Name: 'engine', Values: ['aurora-postgresql', 'postgres'] }]],
       [DescribeDBInstanceAutomatedBackupsCommand, [{ Name: 'status', Values: ['active', 'creating'] }]],
     ] as const;
@@ -410,6 +411,62 @@ describe('collectRdsPitrFacts', () => {
       expect(calls[0]?.args[0].input).toEqual({ Filters, MaxRecords: 100, Marker: undefined });
     }
     expect(rdsMock.calls()).toHaveLength(3);
+  });
+
+  it('keeps Aurora members off the wire when the policy selects by no tag', async () => {
+    // Act
+    await collectRdsPitrFacts(rds, SCOPE, policy({ targets: { tags: [], identifiers: ['certctl-db'] } }));
+    await collectRdsPitrFacts(rds, SCOPE, policy({ targets: { all: true } }));
+    // Assess
+    expect(
+      rdsMock.commandCalls(DescribeDBInstancesCommand).map((call) => call.args[0].input.Filters),
+    ).toEqual([[{ Name: 'engine', Values: ['postgres'] }], [{ Name: 'engine', Values: ['postgres'] }]]);
+  });
+
+  it('says which tagged members and replicas nothing audits, and judges none of them', async () => {
+    // Prepare: the API may ignore the engine filter; only PostgreSQL members count.
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        instance('certctl-src', { TagList: [] }),
+        instance('src-replica', { ReadReplicaSourceDBInstanceIdentifier: 'certctl-src' }),
+        instance('far-replica', {
+          ReadReplicaSourceDBInstanceIdentifier: `arn:aws:rds:us-east-1:${ACCOUNT}:db:far-src`,
+        }),
+        instance('aurora-1', { Engine: 'aurora-postgresql', DBClusterIdentifier: 'aurora-untagged' }),
+        instance('judged-1', { Engine: 'aurora-postgresql', DBClusterIdentifier: 'aurora-named' }),
+        instance('mysql-1', { Engine: 'aurora-mysql', DBClusterIdentifier: 'aurora-mysql' }),
+        instance('untagged-1', {
+          Engine: 'aurora-postgresql',
+          DBClusterIdentifier: 'aurora-untagged',
+          TagList: [],
+        }),
+      ],
+    });
+    rdsMock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [cluster('aurora-untagged', { TagList: [] }), cluster('aurora-named', { TagList: [] })],
+    });
+    // Act
+    const facts = await collectRdsPitrFacts(
+      rds,
+      SCOPE,
+      policy({ targets: { identifiers: ['aurora-named'] } }),
+    );
+    // Assess: a source in another Region may be selected there; here it is not known.
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['aurora-named']);
+    expect(facts.taggedStandIns).toEqual([
+      {
+        id: 'src-replica',
+        tag: 'certctl:backup-guard=enabled',
+        of: 'a read replica of certctl-src',
+        tagInstead: 'the source',
+      },
+      {
+        id: 'aurora-1',
+        tag: 'certctl:backup-guard=enabled',
+        of: 'a member of Aurora cluster aurora-untagged',
+        tagInstead: 'the cluster',
+      },
+    ]);
   });
 
   it('starts the three listings before any of them answers', async () => {
@@ -462,7 +519,7 @@ describe('collectRdsPitrFacts', () => {
     // Act
     const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
     // Assess
-    const Filters = [{ Name: 'engine', Values: ['postgres'] }];
+    const Filters = [{ Name: 'engine', Values: ['aurora-postgresql', 'postgres'] }];
     expect(instanceInputs).toEqual([
       { Filters, MaxRecords: 100, Marker: undefined },
       { Filters, MaxRecords: 100, Marker: 'page-2' },

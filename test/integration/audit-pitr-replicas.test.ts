@@ -4,14 +4,12 @@
  * it by ARN (ReadReplicaDBInstanceIdentifiers), and is what the policy's name must select.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsClientFactory } from '../../functions/aws/clients.ts';
-import { awsCollectors } from '../../functions/aws/collectors.ts';
 import type { AuditReport } from '../../functions/core/audit.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
-import { runAuditReport } from '../../functions/jobs/audit.ts';
-import { DEFAULT_ACCOUNT_ID, simCredentials } from '../../test/sim/accounts.ts';
+import { DEFAULT_ACCOUNT_ID } from '../../test/sim/accounts.ts';
 import { parseScenario } from '../../test/sim/scenario.ts';
 import { type Sim, startSim } from '../../test/sim/server.ts';
+import { awsAudit } from './support.ts';
 
 let sim: Sim;
 
@@ -49,21 +47,8 @@ afterAll(async () => {
   await sim.close();
 });
 
-async function audit(): Promise<AuditReport> {
-  const policy = parsePolicy({ targets: { identifiers: ['certctl-replica'] } });
-  const factory = new AwsClientFactory({
-    maxAttempts: policy.aws.maxAttempts,
-    credentials: simCredentials(),
-    endpoint: sim.endpoint,
-  });
-  try {
-    return await runAuditReport(
-      { providers: ['aws'] },
-      { policy, aws: { factory, collectors: awsCollectors } },
-    );
-  } finally {
-    factory.destroy();
-  }
+function audit(): Promise<AuditReport> {
+  return awsAudit(sim.endpoint, parsePolicy({ targets: { identifiers: ['certctl-replica'] } }));
 }
 
 describe('AWS PITR audit of a policy that names a cross-Region read replica', () => {

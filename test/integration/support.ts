@@ -78,3 +78,20 @@ export async function awsKeysAudit(endpoint: string, policy: Policy): Promise<Au
     factory.destroy();
   }
 }
+
+/** The AWS audit of `policy` (every group it configures) against the simulator at `endpoint`, through the real SDK clients. */
+export async function awsAudit(endpoint: string, policy: Policy): Promise<AuditReport> {
+  const factory = new AwsClientFactory({
+    maxAttempts: policy.aws.maxAttempts,
+    credentials: simCredentials(),
+    endpoint,
+  });
+  try {
+    return await runAuditReport(
+      { providers: ['aws'] },
+      { policy, aws: { factory, collectors: awsCollectors } },
+    );
+  } finally {
+    factory.destroy();
+  }
+}

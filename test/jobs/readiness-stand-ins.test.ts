@@ -6,7 +6,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runReadinessJob } from '../../functions/jobs/readiness.ts';
 import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
-import { fastPolicy, type SnapshotHarness, startSnapshotHarness } from '../integration/snapshot-support.ts';
+import {
+  fastPolicy,
+  type SnapshotHarness,
+  snapshotScenario,
+  startSnapshotHarness,
+  TAG,
+} from '../integration/snapshot-support.ts';
 
 let harness: SnapshotHarness;
 
@@ -63,5 +69,31 @@ describe('readiness naming an Aurora member', () => {
     expect(result.targets.map((target) => target.target.id)).toEqual(['certctl-aurora']);
     expect(result.notEvaluated).toEqual([]);
     expect(result.verdict).toBe(result.targets[0]?.status);
+  });
+});
+
+describe('readiness when the target tag sits on an Aurora member of an untagged cluster', () => {
+  it('says the member is not evaluated and which cluster to tag, and judges only what the tags select', async () => {
+    // Prepare: a second Aurora cluster, untagged, whose writer carries the target tag.
+    await harness.close();
+    const scenario = snapshotScenario();
+    const rds = scenario.services?.rds as { clusters: unknown[] };
+    rds.clusters.push({
+      id: 'certctl-prod',
+      region: 'eu-west-1',
+      members: [{ id: 'certctl-prod-1', writer: true, tags: TAG }],
+    });
+    harness = await startSnapshotHarness(scenario);
+    const policy = fastPolicy();
+
+    // Act
+    const result = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy));
+
+    // Assess
+    expect(result.targets.map((target) => target.target.id)).not.toContain('certctl-prod');
+    expect(result.notEvaluated).toContain(
+      'certctl-prod-1 carries the target tag certctl:backup-guard=enabled but is a member of Aurora cluster certctl-prod, which does not: tag the cluster to audit it',
+    );
+    expect(result.verdict).not.toBe('GO');
   });
 });
