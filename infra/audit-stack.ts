@@ -33,6 +33,7 @@ import {
   awsKeySecrets,
   dumpRegions,
   dumpsReadStatements,
+  globalClustersDescribeStatement,
   keySecretKmsDescribeKeys,
   keySecretKmsKeys,
   keySecretPrimaryArns,
@@ -422,6 +423,7 @@ function auditPitrStatements(policy: Policy): PolicyStatement[] {
 export function chatActionStatements(policy: Policy): PolicyStatement[] {
   return [
     ...rdsDescribeStatements(auditRegions(policy), automatedBackupRegions(policy)),
+    globalClustersDescribeStatement(),
     ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
     ...dumpsReadStatements(ownDumpLocations(policy)),
     // Its `readiness` judges the keys gate as the readiness function does, with the same reads.
@@ -446,6 +448,7 @@ export function readinessStatements(policy: Policy): PolicyStatement[] {
   const regions = auditRegions(policy);
   return [
     ...rdsDescribeStatements(regions, automatedBackupRegions(policy)),
+    globalClustersDescribeStatement(),
     ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
     ...dumpsReadStatements(ownDumpLocations(policy)),
     ...keysReadStatements(ownKeySecrets(policy), {
@@ -479,7 +482,7 @@ export function readinessAcknowledgements(policy: Policy): NagAcknowledgement[] 
       policy.keys?.inspectSecretValues,
       policy.keys?.kmsKeyAccounts,
     ),
-    ...replicaListingAcknowledgements(policy),
+    ...pitrListingAcknowledgements(policy),
     ...(policy.aws.accounts.length === 0 ? snapshotKeyAcknowledgements(policy) : []),
   ];
 }
@@ -495,7 +498,7 @@ export function chatActionAcknowledgements(policy: Policy): NagAcknowledgement[]
       policy.keys?.inspectSecretValues,
       policy.keys?.kmsKeyAccounts,
     ),
-    ...replicaListingAcknowledgements(policy),
+    ...pitrListingAcknowledgements(policy),
   ];
 }
 
@@ -706,6 +709,22 @@ export function replicaListingAcknowledgements(policy: Policy): NagAcknowledgeme
 }
 
 /**
+ * The IAM5 findings of the listings only the PITR audit sends beyond the audited Regions' databases:
+ * the automated-backup replicas ({@link replicaListingAcknowledgements}) and the global clusters.
+ */
+export function pitrListingAcknowledgements(policy: Policy): NagAcknowledgement[] {
+  return [
+    ...replicaListingAcknowledgements(policy),
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'rds:DescribeGlobalClusters is a List-level call that enumerates the Aurora global databases; the PITR audit reads it for the role (IsWriter) of a global member DescribeDBClusters lists without a DB instance. A global cluster ARN names no Region, so the grant is global-cluster:* of this account only. Read-only.',
+      findings: [nagResource('rds', '', 'global-cluster:*')],
+    },
+  ];
+}
+
+/**
  * The IAM5 (wildcard) findings an audit role under `policy` has, each with its reason. Shared by
  * the audit role and the member role, which hold the same read statements.
  */
@@ -722,7 +741,7 @@ export function auditRoleAcknowledgements(policy: Policy): NagAcknowledgement[] 
         'rds:DescribeDBInstances, rds:DescribeDBClusters and rds:DescribeDBInstanceAutomatedBackups are List-level calls that enumerate every database; without an identifier they are authorized against db:*, cluster:* and auto-backup:* (Service Authorization Reference, Amazon RDS). The grant stays read-only and scoped to this account and the audited regions.',
       findings: rds,
     },
-    ...replicaListingAcknowledgements(policy),
+    ...pitrListingAcknowledgements(policy),
   ];
   const hubRegions = securityHubRegions(policy);
   if (policy.securityHub.enabled && hubRegions.includes('*')) {

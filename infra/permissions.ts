@@ -28,11 +28,15 @@ import type { Policy } from '../functions/core/policy.ts';
 /** Regions an ARN is scoped to: a list, or `*` when the policy audits every enabled region. */
 export type RegionScope = readonly string[];
 
-/** The RDS actions the audit calls; all three are List-level and read nothing but configuration. */
+/**
+ * The RDS actions the audit calls; all are List-level and read nothing but configuration
+ * (DescribeGlobalClusters only for a global member whose role DescribeDBClusters does not show).
+ */
 export const RDS_DESCRIBE_ACTIONS = [
   'rds:DescribeDBInstances',
   'rds:DescribeDBClusters',
   'rds:DescribeDBInstanceAutomatedBackups',
+  'rds:DescribeGlobalClusters',
 ] as const;
 
 /** Regions the audit reads: the policy's list, or `*` for `aws.regions: all`. */
@@ -101,6 +105,23 @@ export function rdsDescribeStatements(
   ];
 }
 
+/**
+ * `rds:DescribeGlobalClusters` in this account: the PITR audit reads the role (`IsWriter`) of a
+ * global database member that DescribeDBClusters lists without a DB instance and without its
+ * source (functions/aws/rds.ts readGlobalRoles). A List-level call whose resource type is
+ * `global-cluster`, whose ARN names no Region (`arn:<partition>:rds::<account>:global-cluster:<name>`,
+ * Aurora User Guide, "Constructing an ARN for Amazon RDS"), so the grant is every global cluster of
+ * this account. Read-only.
+ */
+export function globalClustersDescribeStatement(): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'DescribeGlobalClusters',
+    effect: Effect.ALLOW,
+    actions: ['rds:DescribeGlobalClusters'],
+    resources: [`arn:${Aws.PARTITION}:rds::${Aws.ACCOUNT_ID}:global-cluster:*`],
+  });
+}
+
 /** `account:ListRegions` on this account only (used when the policy audits `all` regions). */
 export function listRegionsStatement(): PolicyStatement {
   return new PolicyStatement({
@@ -146,6 +167,7 @@ export function securityHubStatements(regions: RegionScope): PolicyStatement[] {
 export function auditReadStatements(policy: Policy): PolicyStatement[] {
   return [
     ...rdsDescribeStatements(auditRegions(policy), automatedBackupRegions(policy)),
+    globalClustersDescribeStatement(),
     ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
     ...(policy.securityHub.enabled ? securityHubStatements(securityHubRegions(policy)) : []),
   ];

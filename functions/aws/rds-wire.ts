@@ -1,6 +1,7 @@
 /**
  * Lean decoding of the RDS answers read in bulk, through functions/aws/xml-wire.ts: the three lists
- * the PITR audit reads (DescribeDBInstances, DescribeDBClusters, DescribeDBInstanceAutomatedBackups),
+ * the PITR audit reads (DescribeDBInstances, DescribeDBClusters, DescribeDBInstanceAutomatedBackups,
+ * and DescribeGlobalClusters when a global database member's role is not shown),
  * the two the snapshot job polls (DescribeDBSnapshots, DescribeDBClusterSnapshots) and the creates
  * it sends in one burst per region (CreateDBSnapshot, CreateDBClusterSnapshot). Only the
  * members the code reads are decoded, instead of the SDK turning every ~117-element member into
@@ -111,6 +112,16 @@ const DB_CLUSTER_SNAPSHOT: Shape = {
   TagList: TAG_LIST,
 };
 
+/**
+ * The GlobalCluster members functions/aws/rds.ts reads. Both the GlobalClusters list and each
+ * GlobalClusterMembers list name their entries `GlobalClusterMember` (RDS service model,
+ * GlobalClusterList and GlobalClusterMemberList).
+ */
+const GLOBAL_CLUSTER: Shape = {
+  GlobalClusterIdentifier: 'string',
+  GlobalClusterMembers: { list: 'GlobalClusterMember', of: { DBClusterArn: 'string', IsWriter: 'boolean' } },
+};
+
 /** Per operation: the `<{Op}Result>` members decoded. */
 export const LEAN_RESULTS: Readonly<Record<string, Shape>> = {
   DescribeDBInstances: { DBInstances: { list: 'DBInstance', of: DB_INSTANCE }, Marker: 'string' },
@@ -122,6 +133,10 @@ export const LEAN_RESULTS: Readonly<Record<string, Shape>> = {
   DescribeDBSnapshots: { DBSnapshots: { list: 'DBSnapshot', of: DB_SNAPSHOT }, Marker: 'string' },
   DescribeDBClusterSnapshots: {
     DBClusterSnapshots: { list: 'DBClusterSnapshot', of: DB_CLUSTER_SNAPSHOT },
+    Marker: 'string',
+  },
+  DescribeGlobalClusters: {
+    GlobalClusters: { list: 'GlobalClusterMember', of: GLOBAL_CLUSTER },
     Marker: 'string',
   },
   CreateDBSnapshot: { DBSnapshot: { struct: DB_SNAPSHOT } },

@@ -12,6 +12,9 @@
  *   (`DBClusterIdentifier` set) are judged only at their cluster. An Aurora global database
  *   secondary that the policy selects is collected with what names its primary
  *   ({@link globalSecondaryOf}): the PITR checks judge it through that primary.
+ * - A global database member whose role DescribeDBClusters does not show ({@link globalRoleUnknown})
+ *   has it read from DescribeGlobalClusters: one more paged call in that region, only then
+ *   ({@link readGlobalRoles}).
  */
 import {
   type DBCluster,
@@ -20,6 +23,7 @@ import {
   paginateDescribeDBClusters,
   paginateDescribeDBInstanceAutomatedBackups,
   paginateDescribeDBInstances,
+  paginateDescribeGlobalClusters,
   RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
@@ -126,36 +130,79 @@ export function isStandaloneCluster(cluster: DBCluster): boolean {
  *   only for Aurora MySQL 5.6.10a, and `provisioned` for Aurora PostgreSQL global databases.
  * - A member without `ReplicationSourceIdentifier` whose instances all report
  *   `IsClusterWriter` false has no writer, which only a secondary lacks; its primary is then unnamed
- *   here (DescribeGlobalClusters would name it, which this audit does not call).
+ *   here (DescribeGlobalClusters would name it; it is read only for the case below).
  * - A member without `ReplicationSourceIdentifier` and without any instance says nothing of its role:
  *   a headless secondary has no instance ("A headless secondary Aurora DB cluster is one without a
  *   DB instance", Aurora User Guide, aurora-global-database-attach.console.headless), and neither
  *   has a primary while it is being created or after its instances were deleted. It is no secondary
  *   here ({@link globalRoleUnknown} says why its role is unknown): only DescribeGlobalClusters'
- *   `GlobalClusterMembers[].IsWriter` tells.
+ *   `GlobalClusterMembers[].IsWriter` tells, which the audit then reads ({@link globalRoleOf}).
  */
 export function globalSecondaryOf(cluster: DBCluster): GlobalSecondary | undefined {
   if (!cluster.GlobalClusterIdentifier) return undefined;
   const source = cluster.ReplicationSourceIdentifier;
-  if (source) {
-    const names = replicaNames(source);
-    return {
-      primaryArn: source,
-      primaryId: names[1] ?? source,
-      primaryRegion: regionOfArn(source),
-      evidence: 'ReplicationSourceIdentifier',
-    };
-  }
+  if (source) return secondaryOfPrimary(source, 'ReplicationSourceIdentifier');
   const members = cluster.DBClusterMembers ?? [];
   const noWriter = members.length > 0 && members.every((member) => member.IsClusterWriter === false);
-  return noWriter
-    ? {
-        primaryArn: undefined,
-        primaryId: undefined,
-        primaryRegion: undefined,
-        evidence: 'no writer instance among DBClusterMembers',
-      }
-    : undefined;
+  return noWriter ? secondaryOfPrimary(undefined, 'no writer instance among DBClusterMembers') : undefined;
+}
+
+/** A secondary whose primary cluster has ARN `primaryArn` (unnamed when undefined). */
+function secondaryOfPrimary(primaryArn: string | undefined, evidence: string): GlobalSecondary {
+  return {
+    primaryArn,
+    primaryId: primaryArn === undefined ? undefined : (replicaNames(primaryArn)[1] ?? primaryArn),
+    primaryRegion: primaryArn === undefined ? undefined : regionOfArn(primaryArn),
+    evidence,
+  };
+}
+
+/**
+ * What DescribeGlobalClusters says of the global database members: by member `DBClusterArn`, its
+ * `IsWriter` and the ARN of its global database's writer; or why it could not be read.
+ */
+export type GlobalRoles =
+  | { readonly read: true; readonly members: ReadonlyMap<string, GlobalMemberRole> }
+  | { readonly read: false; readonly reason: string };
+
+/** One member of a global database as DescribeGlobalClusters lists it. */
+export interface GlobalMemberRole {
+  readonly isWriter: boolean | undefined;
+  /** `DBClusterArn` of the member with `IsWriter` true, if one is listed. */
+  readonly writerArn: string | undefined;
+}
+
+/**
+ * The role of a global database member: the secondary it is, or why its role is unknown; neither
+ * for a primary. DescribeDBClusters decides when it tells ({@link globalSecondaryOf},
+ * {@link globalRoleUnknown}); otherwise `roles`, DescribeGlobalClusters'
+ * `GlobalClusterMembers[].IsWriter` ("Specifies whether the Aurora DB cluster is the primary
+ * cluster (that is, has read/write capability) for the global cluster with which it is
+ * associated", RDS API reference, GlobalClusterMember): a writer is the primary, judged on its own
+ * settings; a non-writer is a secondary, judged through the writer. Without `roles`, when the call
+ * failed, or when it does not list the cluster, the role stays unknown and the reason says so.
+ */
+export function globalRoleOf(
+  cluster: DBCluster,
+  roles?: GlobalRoles,
+): { readonly globalSecondary?: GlobalSecondary; readonly globalRoleUnknown?: string } {
+  const unknown = globalRoleUnknown(cluster);
+  if (unknown === undefined) {
+    const globalSecondary = globalSecondaryOf(cluster);
+    return globalSecondary ? { globalSecondary } : {};
+  }
+  if (roles === undefined) return { globalRoleUnknown: unknown };
+  if (!roles.read) return { globalRoleUnknown: `${unknown}; DescribeGlobalClusters failed: ${roles.reason}` };
+  const member = cluster.DBClusterArn ? roles.members.get(cluster.DBClusterArn) : undefined;
+  if (member?.isWriter === undefined) {
+    return {
+      globalRoleUnknown: `${unknown}; DescribeGlobalClusters did not list it with IsWriter among the members of ${cluster.GlobalClusterIdentifier}`,
+    };
+  }
+  if (member.isWriter) return {};
+  return {
+    globalSecondary: secondaryOfPrimary(member.writerArn, 'IsWriter false in DescribeGlobalClusters'),
+  };
 }
 
 /**
@@ -414,12 +461,18 @@ function clusterRestoreWindow(cluster: DBCluster): RestoreWindow {
   };
 }
 
-/** The fact for one Aurora (or Multi-AZ) DB cluster; its window comes from the cluster itself. */
-export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFact {
+/**
+ * The fact for one Aurora (or Multi-AZ) DB cluster; its window comes from the cluster itself. A
+ * global database member's role is read from `globalRoles` when DescribeDBClusters does not show it
+ * ({@link globalRoleOf}).
+ */
+export function auroraClusterToFact(
+  cluster: DBCluster,
+  scope: RdsScope,
+  globalRoles?: GlobalRoles,
+): PitrFact {
   const retention = cluster.BackupRetentionPeriod;
   const enabled = retention === undefined ? undefined : retention > 0;
-  const globalSecondary = globalSecondaryOf(cluster);
-  const roleUnknown = globalRoleUnknown(cluster);
   return {
     resource: {
       provider: 'aws',
@@ -457,8 +510,7 @@ export function auroraClusterToFact(cluster: DBCluster, scope: RdsScope): PitrFa
         ),
       ],
       globalClusterIdentifier: cluster.GlobalClusterIdentifier || undefined,
-      ...(globalSecondary ? { globalSecondary } : {}),
-      ...(roleUnknown ? { globalRoleUnknown: roleUnknown } : {}),
+      ...globalRoleOf(cluster, globalRoles),
     },
     createdAt: cluster.ClusterCreateTime,
     ...standsFor(clusterStandInGroups(cluster)),
@@ -689,6 +741,46 @@ function selectedKeys(instances: readonly DBInstance[], clusters: readonly DBClu
 }
 
 /**
+ * The roles DescribeGlobalClusters gives the global database members of one region, read only when
+ * `clusters` holds a member whose role DescribeDBClusters does not show ({@link globalRoleUnknown});
+ * undefined otherwise (no call). One paged listing without a filter (`Marker`, MaxRecords 100: "This
+ * API supports pagination", RDS API reference, DescribeGlobalClusters), sent in the member's own
+ * region: the API reference does not say whether a region lists global databases without a member
+ * in it, and the member's region lists its own either way. A failed call is returned, not thrown:
+ * only the roles need it.
+ */
+async function readGlobalRoles(
+  clusters: readonly DBCluster[],
+  rds: RDSClient,
+  scope: RdsScope,
+  lean: boolean,
+): Promise<GlobalRoles | undefined> {
+  if (!clusters.some((cluster) => globalRoleUnknown(cluster) !== undefined)) return undefined;
+  const { paging, endpoint } = scopeReader(rds, scope, lean);
+  try {
+    const globals = await readAllPages(
+      'DescribeGlobalClusters',
+      scope,
+      paginateDescribeGlobalClusters(paging('DescribeGlobalClusters'), {}),
+      { element: 'GlobalClusters', items: (page) => page.GlobalClusters },
+      () => true,
+      endpoint,
+    );
+    const members = new Map<string, GlobalMemberRole>();
+    for (const global of globals) {
+      const listed = global.GlobalClusterMembers ?? [];
+      const writerArn = listed.find((member) => member.IsWriter === true)?.DBClusterArn;
+      for (const member of listed) {
+        if (member.DBClusterArn) members.set(member.DBClusterArn, { isWriter: member.IsWriter, writerArn });
+      }
+    }
+    return { read: true, members };
+  } catch (error) {
+    return { read: false, reason: `${describeError(error)} (${errorCode(error)})` };
+  }
+}
+
+/**
  * The standalone PostgreSQL instances and PostgreSQL clusters of one account x region that the
  * policy's targets select: the databases the audit judges and the snapshot job snapshots. Throws
  * `CloudApiError` when a listing fails.
@@ -808,29 +900,33 @@ export async function collectRdsPitrFacts(
     policy.pitr.requireCrossRegionBackup && clientIn
       ? databases.then(({ instances }) => readReplicatedBackups(instances, scope, clientIn, lean))
       : undefined;
+  // Read once the clusters are listed, and only for a global member whose role they do not show.
+  const roles = databases.then(({ clusters }) => readGlobalRoles(clusters, rds, scope, lean));
   // Retained backups of deleted instances never cross the wire (status filter).
-  const [{ instances, clusters, taggedStandIns }, backupListing, replicatedBackups] = await Promise.all([
-    databases,
-    readAllPages(
-      'DescribeDBInstanceAutomatedBackups',
-      scope,
-      paginateDescribeDBInstanceAutomatedBackups(paging('DescribeDBInstanceAutomatedBackups'), {
-        Filters: [{ Name: 'status', Values: ['active', 'creating'] }],
-      }),
-      { element: 'DBInstanceAutomatedBackups', items: (page) => page.DBInstanceAutomatedBackups },
-      (backup) => backup.Status === 'active' || backup.Status === 'creating',
-      endpoint,
-    ).then(
-      (backups) => ({ backups, failure: undefined }),
-      // Only the windows need this listing: a refused or failed listing leaves them unknown, and
-      // every other check (the lag from LatestRestorableTime included) is still judged.
-      (error: unknown) => ({
-        backups: [] as DBInstanceAutomatedBackup[],
-        failure: { code: errorCode(error), message: describeError(error) },
-      }),
-    ),
-    replicated,
-  ]);
+  const [{ instances, clusters, taggedStandIns }, backupListing, replicatedBackups, globalRoles] =
+    await Promise.all([
+      databases,
+      readAllPages(
+        'DescribeDBInstanceAutomatedBackups',
+        scope,
+        paginateDescribeDBInstanceAutomatedBackups(paging('DescribeDBInstanceAutomatedBackups'), {
+          Filters: [{ Name: 'status', Values: ['active', 'creating'] }],
+        }),
+        { element: 'DBInstanceAutomatedBackups', items: (page) => page.DBInstanceAutomatedBackups },
+        (backup) => backup.Status === 'active' || backup.Status === 'creating',
+        endpoint,
+      ).then(
+        (backups) => ({ backups, failure: undefined }),
+        // Only the windows need this listing: a refused or failed listing leaves them unknown, and
+        // every other check (the lag from LatestRestorableTime included) is still judged.
+        (error: unknown) => ({
+          backups: [] as DBInstanceAutomatedBackup[],
+          failure: { code: errorCode(error), message: describeError(error) },
+        }),
+      ),
+      replicated,
+      roles,
+    ]);
   const backupsByResource = indexAutomatedBackups(backupListing.backups, scope.region);
   const facts: PitrFact[] = [
     ...instances.map((instance) =>
@@ -842,7 +938,7 @@ export async function collectRdsPitrFacts(
         replicatedBackups?.get(instance),
       ),
     ),
-    ...clusters.map((cluster) => auroraClusterToFact(cluster, scope)),
+    ...clusters.map((cluster) => auroraClusterToFact(cluster, scope, globalRoles)),
   ];
   return taggedStandIns.length > 0 ? Object.assign(facts, { taggedStandIns }) : facts;
 }

@@ -12,6 +12,7 @@ import {
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
+  DescribeGlobalClustersCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +42,8 @@ type Operation =
   | 'DescribeDBClusters'
   | 'DescribeDBInstanceAutomatedBackups'
   | 'DescribeDBSnapshots'
-  | 'DescribeDBClusterSnapshots';
+  | 'DescribeDBClusterSnapshots'
+  | 'DescribeGlobalClusters';
 
 function command(operation: Operation, input: Record<string, unknown>) {
   switch (operation) {
@@ -55,6 +57,8 @@ function command(operation: Operation, input: Record<string, unknown>) {
       return new DescribeDBSnapshotsCommand(input);
     case 'DescribeDBClusterSnapshots':
       return new DescribeDBClusterSnapshotsCommand(input);
+    case 'DescribeGlobalClusters':
+      return new DescribeGlobalClustersCommand(input);
   }
 }
 
@@ -102,7 +106,17 @@ describe('lean RDS list decoding', () => {
         i % 3 === 0 ? { purpose: 'certctl-pre-maintenance', 'expires-at': '2030-01-01T00:00:00.000Z' } : {},
     }));
     const rdsSection = (scenario.services?.rds ?? {}) as Record<string, unknown>;
-    scenario.services = { ...scenario.services, rds: { ...rdsSection, snapshots: { existing } } };
+    // Global databases over several DescribeGlobalClusters pages, each with a member here.
+    const globals = Array.from({ length: 110 }, (_, i) => ({
+      id: `fleet-global-${String(i).padStart(3, '0')}`,
+      region: REGION,
+      globalClusterIdentifier: `fleet-global-${String(i).padStart(3, '0')}`,
+      members: [{ id: `fleet-global-${String(i).padStart(3, '0')}-1`, writer: true }],
+    }));
+    const clusters = [...((rdsSection.clusters as unknown[] | undefined) ?? []), ...globals];
+    scenario.services = { ...scenario.services, rds: { ...rdsSection, clusters, snapshots: { existing } } };
+    // The Region of a global database primary (global-aurora-3 below).
+    scenario.regions = [...scenario.regions, { name: 'eu-central-1', optStatus: 'ENABLED_BY_DEFAULT' }];
     sim = await startSim({ scenario, clock: () => NOW });
     // Tags with characters XML must escape, to prove the entity decoding.
     const rds = sim.service<RdsService>('rds');
@@ -139,10 +153,24 @@ describe('lean RDS list decoding', () => {
       replicationSourceIdentifier: `arn:aws:rds:eu-central-1:${DEFAULT_ACCOUNT_ID}:cluster:global-aurora-2`,
       members: [{ id: 'global-aurora-secondary-1' }],
     });
+    // A headless secondary (DescribeGlobalClusters names its writer in eu-central-1), and a
+    // primary whose instances were all deleted: DescribeDBClusters tells neither role.
     rds.store.putCluster({
       id: 'global-aurora-headless',
       region: REGION,
       globalClusterIdentifier: 'certctl-global-3',
+      globalWriter: false,
+    });
+    rds.store.putCluster({
+      id: 'global-aurora-3',
+      region: 'eu-central-1',
+      globalClusterIdentifier: 'certctl-global-3',
+      members: [{ id: 'global-aurora-3-1', writer: true }],
+    });
+    rds.store.putCluster({
+      id: 'global-aurora-no-instance',
+      region: REGION,
+      globalClusterIdentifier: 'certctl-global-4',
     });
     rds.store.putCluster({
       id: 'creating-aurora',
@@ -234,9 +262,14 @@ describe('lean RDS list decoding', () => {
     expect(leanFacts).toEqual(sdkFacts);
     const byId = (id: string) => leanFacts.find((fact) => fact.resource.id === id);
     expect(byId('global-aurora-secondary')?.aurora?.globalSecondary?.primaryId).toBe('global-aurora-2');
-    // No instance and no ReplicationSourceIdentifier: a headless secondary or a primary, not told.
-    expect(byId('global-aurora-headless')?.aurora?.globalSecondary).toBeUndefined();
-    expect(byId('global-aurora-headless')?.aurora?.globalRoleUnknown).toContain('DBClusterMembers');
+    // No instance and no ReplicationSourceIdentifier: DescribeGlobalClusters' IsWriter tells the role.
+    expect(byId('global-aurora-headless')?.aurora?.globalSecondary).toMatchObject({
+      primaryId: 'global-aurora-3',
+      primaryRegion: 'eu-central-1',
+    });
+    expect(byId('global-aurora-headless')?.aurora?.globalRoleUnknown).toBeUndefined();
+    expect(byId('global-aurora-no-instance')?.aurora?.globalSecondary).toBeUndefined();
+    expect(byId('global-aurora-no-instance')?.aurora?.globalRoleUnknown).toBeUndefined();
     expect(byId('global-aurora')?.aurora?.globalSecondary).toBeUndefined();
     expect(byId('creating-aurora')?.restoreWindow).toMatchObject({ known: false });
     expect(byId('pending-off-db')).toMatchObject({ retentionDays: 30, pendingRetentionDays: 0 });

@@ -64,6 +64,7 @@ const IAM_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   'client-rds:DescribeDBInstances': ['rds:DescribeDBInstances'],
   'client-rds:DescribeDBClusters': ['rds:DescribeDBClusters'],
   'client-rds:DescribeDBInstanceAutomatedBackups': ['rds:DescribeDBInstanceAutomatedBackups'],
+  'client-rds:DescribeGlobalClusters': ['rds:DescribeGlobalClusters'],
   'client-rds:DescribeDBSnapshots': ['rds:DescribeDBSnapshots'],
   'client-rds:DescribeDBClusterSnapshots': ['rds:DescribeDBClusterSnapshots'],
   'client-rds:DescribePendingMaintenanceActions': ['rds:DescribePendingMaintenanceActions'],
@@ -123,6 +124,8 @@ const INVENTORY_REGIONS =
   'the planner (functions/aws/planner.ts) lists regions only for `aws.regions: all`; the dumps and keys audits read the regions their inventory names';
 const PRUNED_BY_THE_CLI =
   'pruning is only the CLI command `backup-guard prune --apply` (functions/jobs/prune.ts, imported by functions/cli/commands/prune.ts alone), run with the operator credentials; no Lambda deletes a snapshot';
+const GLOBAL_ROLES_IN_THE_AUDIT =
+  'functions/aws/rds.ts sends DescribeGlobalClusters only from collectRdsPitrFacts (the PITR audit); the snapshot job lists its databases through listSelectedDatabases (functions/actions/snapshot/aws.ts), which never reads a global role';
 /**
  * Calls a function's bundle imports (its module is shared with another function) that the function
  * never sends, each with the reason.
@@ -131,6 +134,7 @@ const IMPORTED_NOT_SENT: Readonly<Partial<Record<Lambda, Readonly<Record<string,
   [SNAPSHOT_SERVICE]: {
     'client-rds:DeleteDBSnapshot': PRUNED_BY_THE_CLI,
     'client-rds:DeleteDBClusterSnapshot': PRUNED_BY_THE_CLI,
+    'client-rds:DescribeGlobalClusters': GLOBAL_ROLES_IN_THE_AUDIT,
   },
   [AUDIT_DUMPS_SERVICE]: { 'client-account:ListRegions': INVENTORY_REGIONS },
   [AUDIT_KEYS_SERVICE]: { 'client-account:ListRegions': INVENTORY_REGIONS },
@@ -199,6 +203,8 @@ const PITR_READS: readonly AccessRequest[] = [
   { action: 'rds:DescribeDBInstances', resource: rds('eu-west-1', 'db:orders') },
   { action: 'rds:DescribeDBClusters', resource: rds('eu-west-1', 'cluster:orders') },
   { action: 'rds:DescribeDBInstanceAutomatedBackups', resource: rds('ap-south-1', 'auto-backup:ab-orders') },
+  // A global cluster's ARN names no Region (Aurora User Guide, "Constructing an ARN for Amazon RDS").
+  { action: 'rds:DescribeGlobalClusters', resource: `arn:aws:rds::${ENV.account}:global-cluster:orders` },
 ];
 /** What the dumps audit reads under OWN_POLICY's locations (certctl-dumps prod/, certctl-dumps-dr). */
 const DUMPS_READS: readonly AccessRequest[] = [

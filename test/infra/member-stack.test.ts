@@ -162,6 +162,7 @@ describe('MemberStack', () => {
       'rds:DescribeDBInstanceAutomatedBackups',
       'rds:DescribeDBInstances',
       'rds:DescribeDBSnapshots',
+      'rds:DescribeGlobalClusters',
       'securityhub:BatchImportFindings',
       'securityhub:GetFindings',
     ]);

@@ -1,6 +1,6 @@
 /**
  * Simulated Amazon RDS (query protocol, API version 2014-10-31): DescribeDBInstances,
- * DescribeDBClusters and DescribeDBInstanceAutomatedBackups with `MaxRecords`/`Marker` paging and
+ * DescribeDBClusters, DescribeDBInstanceAutomatedBackups and DescribeGlobalClusters with `MaxRecords`/`Marker` paging and
  * filters, answering in the XML shapes `@aws-sdk/client-rds` parses (member and list names from the
  * RDS service model, botocore `rds/2014-10-31/service-2.json`, which the SDK is generated from).
  *
@@ -156,6 +156,13 @@ const clusterSchema = z.strictObject({
    * made up entirely of reader instances. The primary's ReadReplicaIdentifiers are left as written.
    */
   globalSecondaryOf: identifierSchema.optional(),
+  /**
+   * `IsWriter` of this member in DescribeGlobalClusters: by default true unless DescribeDBClusters
+   * sends its ReplicationSourceIdentifier (a secondary); false for a headless secondary, whose source
+   * DescribeDBClusters leaves out; null leaves it out of DescribeGlobalClusters (a member being
+   * attached or detached).
+   */
+  globalWriter: z.boolean().nullable().optional(),
   awsBackupRecoveryPointArn: awsBackupSchema,
   dbClusterResourceId: z.string().optional(),
   /** The member instances, created with the cluster (or list instances with `dbClusterIdentifier`). */
@@ -254,9 +261,18 @@ export interface RdsCluster {
   replicationSourceIdentifier: string | undefined;
   readonly readReplicaIdentifiers: readonly string[];
   globalClusterIdentifier: string | undefined;
+  /** As the spec's `globalWriter` (DescribeGlobalClusters resolves the default). */
+  readonly globalWriter: boolean | null | undefined;
   readonly awsBackupRecoveryPointArn: string | undefined;
   readonly members: { id: string; writer: boolean }[];
   readonly tags: Readonly<Record<string, string>>;
+}
+
+/** A global database as DescribeGlobalClusters serves it. */
+export interface SimGlobalCluster {
+  readonly id: string;
+  readonly account: string;
+  readonly members: readonly { readonly arn: string; readonly writer: boolean }[];
 }
 
 /** An entry of DescribeDBInstanceAutomatedBackups. */
@@ -383,6 +399,26 @@ export class RdsStore {
 
   automatedBackups(account: string, region: string): readonly RdsAutomatedBackup[] {
     return this.#bucket(account, region).backups;
+  }
+
+  /**
+   * The global databases with a member in (account, region), each with its members in every Region
+   * of the account, sorted by identifier (DescribeGlobalClusters). A global database none of whose
+   * members is listed is left out.
+   */
+  globalClusters(account: string, region: string): readonly SimGlobalCluster[] {
+    const here = new Set(this.clusters(account, region).map((cluster) => cluster.globalClusterIdentifier));
+    const members = new Map<string, { arn: string; writer: boolean }[]>();
+    for (const bucket of this.#buckets.values()) {
+      for (const cluster of bucket.clusters) {
+        const id = cluster.globalClusterIdentifier;
+        if (cluster.account !== account || id === undefined || !here.has(id) || cluster.globalWriter === null)
+          continue;
+        const writer = cluster.globalWriter ?? cluster.replicationSourceIdentifier === undefined;
+        members.set(id, [...(members.get(id) ?? []), { arn: cluster.arn, writer }]);
+      }
+    }
+    return [...members.keys()].sort().map((id) => ({ id, account, members: members.get(id) ?? [] }));
   }
 
   instance(account: string, region: string, id: string): RdsInstance | undefined {
@@ -827,6 +863,7 @@ export class RdsStore {
       replicationSourceIdentifier: spec.replicationSourceIdentifier,
       readReplicaIdentifiers: spec.readReplicaIdentifiers,
       globalClusterIdentifier: spec.globalClusterIdentifier,
+      globalWriter: spec.globalWriter,
       awsBackupRecoveryPointArn: this.#recoveryPointArn(
         spec.awsBackupRecoveryPointArn,
         account,
@@ -1381,6 +1418,8 @@ export class RdsService implements SimService {
           return this.#describeClusters(params, account, region, now);
         case 'DescribeDBInstanceAutomatedBackups':
           return this.#describeBackups(params, account, region, now);
+        case 'DescribeGlobalClusters':
+          return this.#describeGlobalClusters(params, account, region);
         default:
           if (RdsSnapshotSim.ACTIONS.has(action))
             return this.snapshots.handle(action, params, account, region, now);
@@ -1479,6 +1518,45 @@ export class RdsService implements SimService {
       DBClusters: new XmlList(
         'DBCluster',
         page.map((cluster) => renderResource(cluster, clusterXml, now)),
+      ),
+    });
+  }
+
+  /**
+   * The global databases with a member in the Region called (paged; no filter), each with every
+   * member and its `IsWriter`. Whether RDS also lists global databases with no member in the Region
+   * called is not documented; the audit calls in the member's own Region, which lists it either way.
+   */
+  #describeGlobalClusters(params: URLSearchParams, account: string, region: string): SimResponse {
+    checkFilters(queryFilters(params), []);
+    const { page, marker } = pageOf(this.store.globalClusters(account, region), params);
+    return queryResult('DescribeGlobalClusters', NAMESPACE, {
+      Marker: marker,
+      GlobalClusters: new XmlList(
+        'GlobalClusterMember',
+        page.map((global) => ({
+          GlobalClusterIdentifier: global.id,
+          GlobalClusterResourceId: `cluster-${base32(digest(`global/${global.account}/${global.id}`), 16).toLowerCase()}`,
+          GlobalClusterArn: `arn:aws:rds::${global.account}:global-cluster:${global.id}`,
+          Status: 'available',
+          Engine: 'aurora-postgresql',
+          StorageEncrypted: true,
+          DeletionProtection: false,
+          GlobalClusterMembers: new XmlList(
+            'GlobalClusterMember',
+            global.members.map((member) => ({
+              DBClusterArn: member.arn,
+              Readers: new XmlList(
+                'member',
+                member.writer
+                  ? global.members.filter((other) => !other.writer).map((other) => other.arn)
+                  : [],
+              ),
+              IsWriter: member.writer,
+              SynchronizationStatus: 'connected',
+            })),
+          ),
+        })),
       ),
     });
   }

@@ -1,0 +1,184 @@
+/**
+ * An Aurora global database member that DescribeDBClusters shows without a DB instance and without
+ * ReplicationSourceIdentifier (a headless secondary, or a primary being created or whose instances
+ * were deleted): its role is read from DescribeGlobalClusters (`GlobalClusterMembers[].IsWriter`),
+ * once per Region and only when such a member is listed.
+ */
+import { RDSClient } from '@aws-sdk/client-rds';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { collectRdsPitrFacts } from '../../functions/aws/rds.ts';
+import { pitrChecks } from '../../functions/checks/pitr/index.ts';
+import type { PitrFact } from '../../functions/core/facts.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import { DEFAULT_ACCOUNT_ID, simCredentials } from '../sim/accounts.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+import type { RdsService } from '../sim/services/rds.ts';
+
+const NOW = new Date('2026-03-15T12:00:00.000Z');
+const REGION = 'us-east-1';
+const PRIMARY_REGION = 'eu-central-1';
+const PRIMARY_ARN = `arn:aws:rds:${PRIMARY_REGION}:${DEFAULT_ACCOUNT_ID}:cluster:orders-primary`;
+const policy = parsePolicy({
+  targets: { all: true },
+  aws: { regions: [REGION] },
+  pitr: { requireCrossRegionBackup: true },
+});
+
+describe('the role of a global database member without a DB instance', () => {
+  let sim: Sim;
+  let client: RDSClient;
+  const clientIn = (region: string) =>
+    new RDSClient({ region, endpoint: sim.endpoint, credentials: simCredentials(), maxAttempts: 1 });
+
+  beforeEach(async () => {
+    sim = await startSim({
+      scenario: {
+        regions: [{ name: REGION }, { name: PRIMARY_REGION }],
+        services: {
+          rds: {
+            clusters: [
+              // The primary of `orders-global`, with its writer, in another Region.
+              {
+                id: 'orders-primary',
+                region: PRIMARY_REGION,
+                globalClusterIdentifier: 'orders-global',
+                members: [{ id: 'orders-primary-1', writer: true }],
+              },
+              // A headless secondary of it: no instance, and no ReplicationSourceIdentifier sent.
+              {
+                id: 'orders-headless',
+                region: REGION,
+                globalClusterIdentifier: 'orders-global',
+                globalWriter: false,
+                backupRetentionPeriod: 1,
+              },
+              // The primary of `billing-global` after its instances were deleted, keeping 35 days.
+              {
+                id: 'billing-primary',
+                region: REGION,
+                globalClusterIdentifier: 'billing-global',
+                backupRetentionPeriod: 35,
+              },
+            ],
+          },
+        },
+      },
+      clock: () => NOW,
+    });
+    client = clientIn(REGION);
+  });
+
+  afterEach(async () => {
+    client.destroy();
+    await sim.close();
+  });
+
+  async function judge(rds: RDSClient = client) {
+    const facts = await collectRdsPitrFacts(rds, { account: DEFAULT_ACCOUNT_ID, region: REGION }, policy);
+    const byId = new Map(facts.map((fact) => [fact.resource.id, fact]));
+    const outcome = (id: string, check: string) => {
+      const fact = byId.get(id) as PitrFact;
+      const found = pitrChecks.find((candidate) => candidate.metadata.id === check);
+      return found?.evaluate(fact, { policy, now: NOW });
+    };
+    return { byId, outcome };
+  }
+
+  it('judges a headless secondary through the writer DescribeGlobalClusters names', async () => {
+    // Act
+    const { byId, outcome } = await judge();
+
+    // Assess
+    expect(byId.get('orders-headless')?.aurora).toMatchObject({
+      globalSecondary: {
+        primaryArn: PRIMARY_ARN,
+        primaryId: 'orders-primary',
+        primaryRegion: PRIMARY_REGION,
+        evidence: expect.stringContaining('IsWriter'),
+      },
+    });
+    expect(byId.get('orders-headless')?.aurora?.globalRoleUnknown).toBeUndefined();
+    expect(outcome('orders-headless', 'pitr.cross-region')).toMatchObject({
+      status: 'PASSED',
+      observed: { replicatedTo: PRIMARY_REGION, judgedThroughPrimary: PRIMARY_ARN },
+    });
+    expect(outcome('orders-headless', 'pitr.window')?.description).toContain('`orders-primary`');
+    expect(outcome('orders-headless', 'pitr.window')?.description).not.toContain('cannot be told');
+    // One paged DescribeGlobalClusters in the member's Region.
+    expect(sim.stats().byOperation['rds:DescribeGlobalClusters']).toBe(1);
+  });
+
+  it('judges a writer without a DB instance as a primary, on its own settings', async () => {
+    // Act
+    const { byId, outcome } = await judge();
+
+    // Assess
+    expect(byId.get('billing-primary')?.aurora?.globalSecondary).toBeUndefined();
+    expect(byId.get('billing-primary')?.aurora?.globalRoleUnknown).toBeUndefined();
+    expect(outcome('billing-primary', 'pitr.window')?.status).toBe('PASSED');
+    expect(outcome('billing-primary', 'pitr.retention')?.status).toBe('PASSED');
+    // A primary whose global database has no secondary elsewhere keeps no copy in another Region.
+    expect(outcome('billing-primary', 'pitr.cross-region')?.status).not.toBe('PASSED');
+  });
+
+  it('keeps the role unknown, saying DescribeGlobalClusters failed, when it cannot be read', async () => {
+    // Prepare: an RDS client refused DescribeGlobalClusters, and only that.
+    const refused = clientIn(REGION);
+    refused.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'DescribeGlobalClustersCommand') {
+          const error = new Error('User is not authorized to perform: rds:DescribeGlobalClusters');
+          error.name = 'AccessDenied';
+          throw error;
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'refuseGlobalClusters' },
+    );
+
+    // Act
+    const { byId, outcome } = await judge(refused);
+    refused.destroy();
+
+    // Assess
+    for (const id of ['orders-headless', 'billing-primary']) {
+      expect(byId.get(id)?.aurora?.globalSecondary).toBeUndefined();
+      expect(byId.get(id)?.aurora?.globalRoleUnknown).toContain('DescribeGlobalClusters failed');
+      expect(outcome(id, 'pitr.window')?.status).toBe('NOT_AVAILABLE');
+      expect(outcome(id, 'pitr.cross-region')?.status).toBe('NOT_AVAILABLE');
+    }
+  });
+
+  it('keeps the role unknown when DescribeGlobalClusters does not list the cluster', async () => {
+    // Prepare: DescribeGlobalClusters answers for its global clusters, not for this one.
+    sim.service<RdsService>('rds').store.putCluster({
+      id: 'unlisted',
+      region: REGION,
+      globalClusterIdentifier: 'unlisted-global',
+      globalWriter: null,
+    });
+
+    // Act
+    const { byId, outcome } = await judge();
+
+    // Assess
+    expect(byId.get('unlisted')?.aurora?.globalRoleUnknown).toContain('DescribeGlobalClusters did not list');
+    expect(outcome('unlisted', 'pitr.window')?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it('sends no DescribeGlobalClusters when every member shows its role', async () => {
+    // Prepare: the primary's Region lists a member with its writer instance only.
+    const primaryClient = clientIn(PRIMARY_REGION);
+
+    // Act
+    await collectRdsPitrFacts(
+      primaryClient,
+      { account: DEFAULT_ACCOUNT_ID, region: PRIMARY_REGION },
+      parsePolicy({ targets: { all: true }, aws: { regions: [PRIMARY_REGION] } }),
+    );
+    primaryClient.destroy();
+
+    // Assess
+    expect(sim.stats().byOperation['rds:DescribeGlobalClusters']).toBeUndefined();
+  });
+});
