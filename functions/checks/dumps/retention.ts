@@ -18,7 +18,10 @@
  * locked version turns noncurrent, unlisted, so a rule shorter than `minPitrDays` under a longer
  * lock is WARNING naming the rule (the listed series never covers the policy), not a pass or a
  * countdown; so is an Expiration date under the lock (it delete-marks every dump on that date).
- * A GCS retention policy keeps objects live (lifecycle cannot delete them).
+ * A GCS retention policy keeps objects live (lifecycle cannot delete them). So does an object's own
+ * Locked retention: a GCS Delete rule shorter than `minPitrDays` whose newest dump carries one to at
+ * least `minPitrDays` after it was written is WARNING naming the rule, not FAILED (the older dumps'
+ * own retention is not judged, so never PASSED on it); an Unlocked one can be removed and still FAILS.
  * Covered: the oldest listed dump is at least `minPitrDays` old, and between consecutive dumps of
  * that window no gap exceeds 2 x cadence. A younger series is still filling (WARNING, "N of 30
  * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
@@ -89,6 +92,8 @@ export const dumpsRetentionCheck: DumpsCheck = {
     // The earliest Expiration date a retention lock outlasts: on S3 it still delete-marks the dumps.
     let dateRule: { readonly name: string; readonly date: Date } | undefined;
     const windowStart = now.getTime() - minPitrDays * DAY_MS;
+    // A short GCS Delete rule the newest dump's own Locked retention outlasts (WARNING, not FAILED).
+    let heldByOwnRetention: { readonly text: string; readonly fix: string } | undefined;
     if (fact.lifecycle.state === 'read') {
       for (const rule of fact.lifecycle.value) {
         const name = rule.id ?? '(unnamed)';
@@ -135,12 +140,19 @@ export const dumpsRetentionCheck: DumpsCheck = {
         }
       }
       if (shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays && !lockKeeps) {
-        problems.push(
-          `a lifecycle rule deletes dumps after ${shortestExpirationDays} days, sooner than the ${minPitrDays} days required`,
-        );
-        fixes.push(
-          `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${minPitrDays} days (${fact.location.provider === 'aws' ? DOCS.s3Lifecycle : DOCS.gcsLifecycle}).`,
-        );
+        const raise = `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${minPitrDays} days (${fact.location.provider === 'aws' ? DOCS.s3Lifecycle : DOCS.gcsLifecycle}).`;
+        const held = ownLockedRetention(fact, minPitrDays);
+        if (held) {
+          heldByOwnRetention = {
+            text: `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes dumps after ${shortestExpirationDays} days, sooner than the ${minPitrDays} days required, but ${held}`,
+            fix: raise,
+          };
+        } else {
+          problems.push(
+            `a lifecycle rule deletes dumps after ${shortestExpirationDays} days, sooner than the ${minPitrDays} days required`,
+          );
+          fixes.push(raise);
+        }
       }
     } else if (fact.lifecycle.state === 'unknown' && !lockKeeps) {
       unknown.push(`the lifecycle configuration (${fact.lifecycle.reason})`);
@@ -221,6 +233,16 @@ export const dumpsRetentionCheck: DumpsCheck = {
         drifting,
       };
     }
+    if (heldByOwnRetention) {
+      return {
+        status: 'WARNING',
+        description: `${label}: ${heldByOwnRetention.text}.`,
+        observed,
+        required,
+        drifting,
+        remediationText: heldByOwnRetention.fix,
+      };
+    }
     // What keeps the dumps: a rule shorter than required passed only because a lock outlasts it.
     const ruleShort = shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays;
     if (fact.location.provider === 'aws' && lockKeeps && lockDays !== undefined) {
@@ -265,6 +287,24 @@ export const dumpsRetentionCheck: DumpsCheck = {
     };
   },
 };
+
+/**
+ * On Cloud Storage, what proves the newest dump kept the policy minimum despite a shorter Delete
+ * rule: its own retention (objects.list `retention`), Locked (it cannot be reduced or removed) and
+ * lasting at least `minPitrDays` after the dump was written. Lifecycle cannot delete an object
+ * before its retain-until time (https://cloud.google.com/storage/docs/object-lock: "Prior to this
+ * time, the object cannot be deleted or replaced"). Only the newest dump's retention is read, so
+ * this never proves the older dumps kept: a WARNING at most. Undefined on S3 (an Expiration rule
+ * still delete-marks a locked object there) or when not proven.
+ */
+function ownLockedRetention(fact: DumpFact, minPitrDays: number): string | undefined {
+  const newest = fact.newest;
+  const lock = newest?.objectLock;
+  const written = newest?.object.lastModified;
+  if (fact.location.provider !== 'gcp' || !lock || !written || lock.mode !== 'Locked') return undefined;
+  if (lock.retainUntil.getTime() < written.getTime() + minPitrDays * DAY_MS) return undefined;
+  return `the newest dump ${newest.object.key} carries its own Locked object retention until ${lock.retainUntil.toISOString().slice(0, 10)} (at least ${minPitrDays} days after it was written), which lifecycle cannot override: lifecycle deletes it once that retention lapses; whether the older dumps carry one too is not read`;
+}
 
 /**
  * An S3 Expiration rule shorter than the policy under an Object Lock that outlasts it: on a

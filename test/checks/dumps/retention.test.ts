@@ -724,4 +724,52 @@ describe('dumps.retention', () => {
       expect(outcome?.description).not.toContain('.tmp');
     });
   });
+  describe('Cloud Storage dumps held by their own Object Retention Lock', () => {
+    function heldFact(mode: string, days: number): DumpFact {
+      const objects = dailySeries(35);
+      const newest = newestOf(objects);
+      const written = objects.at(-1)?.lastModified ?? NOW;
+      return s3Fact({
+        location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+        listing: { state: 'read', objects, complete: true },
+        newest: newest && {
+          ...newest,
+          objectLock: { mode, retainUntil: new Date(written.getTime() + days * 86_400_000) },
+        },
+        lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+        ...NO_LOCK,
+      });
+    }
+
+    it('warns, naming the rule, when a 7-day Delete rule meets a newest dump under its own Locked retention of 35 days', () => {
+      const outcome = dumpsRetentionCheck.evaluate(heldFact('Locked', 35), settingsWith());
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain('lifecycle rule expire-dumps deletes dumps after 7 days');
+      expect(outcome?.description).toContain(
+        'the newest dump prod/certctl-2026-12-02.dump carries its own Locked object retention until 2027-01-06',
+      );
+      expect(outcome?.description).toContain('lifecycle deletes it once that retention lapses');
+      expect(outcome?.remediationText).toContain('at least 30 days');
+    });
+
+    it('still fails when the newest dump carries only an Unlocked retention of 35 days', () => {
+      const outcome = dumpsRetentionCheck.evaluate(heldFact('Unlocked', 35), settingsWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('deletes dumps after 7 days, sooner than the 30 days required');
+    });
+
+    it('still fails when the Locked retention ends before the policy minimum after the dump was written', () => {
+      const outcome = dumpsRetentionCheck.evaluate(heldFact('Locked', 20), settingsWith());
+      expect(outcome?.status).toBe('FAILED');
+    });
+
+    it('keeps S3 as it was: a COMPLIANCE retention on the newest dump does not spare a short Expiration rule', () => {
+      const fact = heldFact('COMPLIANCE', 35);
+      const outcome = dumpsRetentionCheck.evaluate(
+        { ...fact, location: { provider: 'aws', bucket: 'certctl-dumps', prefix: 'prod/' } } as DumpFact,
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('FAILED');
+    });
+  });
 });
