@@ -308,6 +308,12 @@ export interface DumpFact {
    * those dumps unreadable. Undefined when not read (no Cloud KMS client; S3).
    */
   readonly olderDumpKeys?: readonly OlderDumpKey[];
+  /**
+   * GCS: each listed dump's own retention (Object Retention Lock) as the same objects.list answer
+   * sent it, by key; a dump absent from it sent none or an unreadable one. Undefined when none was
+   * sent (S3: not read).
+   */
+  readonly listedRetentions?: ReadonlyMap<string, ObjectRetention>;
 }
 
 /** A key version some older dumps of the series are under ({@link DumpFact.olderDumpKeys}). */

@@ -733,6 +733,7 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
     ...settings,
     encryption,
     ...(olderKeys && olderKeys.length > 0 ? { olderDumpKeys: olderKeys } : {}),
+    ...(listed.retentions.size > 0 ? { listedRetentions: listed.retentions } : {}),
   };
 }
 

@@ -614,6 +614,23 @@ describe("readGcsDumpFact, a dump's own object retention", () => {
     expect(outcome?.description).toContain("prod/certctl-0.dump's own object retention, Locked until");
   });
 
+  it("keeps every listed dump's own retention from the same objects.list answer", async () => {
+    const older = {
+      name: 'prod/certctl-older.dump',
+      metadata: {
+        size: '6451',
+        timeCreated: '2026-12-01T03:40:00.000Z',
+        retention: { mode: 'Locked', retainUntilTime: '2027-01-05T03:40:00.000Z' },
+      },
+    };
+    const fact = await readStubbed([older, ...dump()], null, bucket);
+    expect(fact.listedRetentions).toEqual(
+      new Map([
+        ['prod/certctl-older.dump', { mode: 'Locked', retainUntil: new Date('2027-01-05T03:40:00.000Z') }],
+      ]),
+    );
+  });
+
   it('keeps no retention for a dump objects.list sends none for, or an unreadable one', async () => {
     const none = await readStubbed(dump(), null, bucket);
     const unreadable = await readStubbed(dump({ mode: 'Locked', retainUntilTime: 'soon' }), null, bucket);

@@ -20,14 +20,14 @@
  * countdown; so is an Expiration date under the lock (it delete-marks every dump on that date).
  * A GCS retention policy keeps objects live (lifecycle cannot delete them). So does an object's own
  * Locked retention: a GCS Delete rule shorter than `minPitrDays` whose newest dump carries one to at
- * least `minPitrDays` after it was written is WARNING naming the rule, not FAILED (the older dumps'
- * own retention is not judged, so never PASSED on it); an Unlocked one can be removed and still FAILS.
+ * least `minPitrDays` after it was written is WARNING naming the rule, not FAILED; PASSED only when
+ * every dump of a complete listing carries one; an Unlocked one can be removed and still FAILS.
  * Covered: the oldest listed dump is at least `minPitrDays` old, and between consecutive dumps of
  * that window no gap exceeds 2 x cadence. A younger series is still filling (WARNING, "N of 30
  * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { DumpFact, DumpLifecycleRule } from '../../core/dump-facts.ts';
+import type { DumpFact, DumpLifecycleRule, DumpObject, ObjectRetention } from '../../core/dump-facts.ts';
 import { DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
@@ -94,6 +94,8 @@ export const dumpsRetentionCheck: DumpsCheck = {
     const windowStart = now.getTime() - minPitrDays * DAY_MS;
     // A short GCS Delete rule the newest dump's own Locked retention outlasts (WARNING, not FAILED).
     let heldByOwnRetention: { readonly text: string; readonly fix: string } | undefined;
+    // Every listed dump's own Locked retention outlasts that rule: they are kept (PASSED).
+    let keptByOwnRetention = false;
     if (fact.lifecycle.state === 'read') {
       for (const rule of fact.lifecycle.value) {
         const name = rule.id ?? '(unnamed)';
@@ -142,7 +144,9 @@ export const dumpsRetentionCheck: DumpsCheck = {
       if (shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays && !lockKeeps) {
         const raise = `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${minPitrDays} days (${fact.location.provider === 'aws' ? DOCS.s3Lifecycle : DOCS.gcsLifecycle}).`;
         const held = ownLockedRetention(fact, minPitrDays);
-        if (held) {
+        if (held === 'every') {
+          keptByOwnRetention = true;
+        } else if (held) {
           heldByOwnRetention = {
             text: `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes dumps after ${shortestExpirationDays} days, sooner than the ${minPitrDays} days required, but ${held}`,
             fix: raise,
@@ -272,9 +276,11 @@ export const dumpsRetentionCheck: DumpsCheck = {
     const keeps =
       shortestExpirationDays !== undefined && !ruleShort
         ? `a lifecycle rule keeps them ${shortestExpirationDays} days`
-        : lockKeeps
-          ? `a retention lock keeps them ${lockDays} days${ruleShort ? ` (a lifecycle rule would delete them after ${shortestExpirationDays})` : ''}`
-          : 'no lifecycle rule expires them';
+        : keptByOwnRetention
+          ? `each listed dump's own Locked object retention keeps it at least ${minPitrDays} days (lifecycle rule ${shortestRule ?? '(unnamed)'} would delete them after ${shortestExpirationDays})`
+          : lockKeeps
+            ? `a retention lock keeps them ${lockDays} days${ruleShort ? ` (a lifecycle rule would delete them after ${shortestExpirationDays})` : ''}`
+            : 'no lifecycle rule expires them';
     if (accruing) {
       return accruingOutcome(label, keeps, coveredDays ?? 0, minPitrDays, observed, required, drifting);
     }
@@ -289,21 +295,40 @@ export const dumpsRetentionCheck: DumpsCheck = {
 };
 
 /**
+ * `every`: each dump of a complete listing carries such a retention (the dumps are kept: PASSED);
+ * else what proves the newest dump alone kept (WARNING).
+ */
+type OwnRetention = 'every' | string;
+
+/**
  * On Cloud Storage, what proves the newest dump kept the policy minimum despite a shorter Delete
  * rule: its own retention (objects.list `retention`), Locked (it cannot be reduced or removed) and
  * lasting at least `minPitrDays` after the dump was written. Lifecycle cannot delete an object
  * before its retain-until time (https://cloud.google.com/storage/docs/object-lock: "Prior to this
- * time, the object cannot be deleted or replaced"). Only the newest dump's retention is read, so
- * this never proves the older dumps kept: a WARNING at most. Undefined on S3 (an Expiration rule
+ * time, the object cannot be deleted or replaced"). When every dump of a complete listing carries
+ * one (objects.list sends each dump's), the dumps are kept; when only the newest dump is shown to,
+ * the older ones are not proven kept: a WARNING at most. Undefined on S3 (an Expiration rule
  * still delete-marks a locked object there) or when not proven.
  */
-function ownLockedRetention(fact: DumpFact, minPitrDays: number): string | undefined {
+function ownLockedRetention(fact: DumpFact, minPitrDays: number): OwnRetention | undefined {
+  if (fact.location.provider !== 'gcp') return undefined;
+  const keeps = (object: DumpObject, lock: ObjectRetention | undefined) =>
+    lock?.mode === 'Locked' &&
+    object.lastModified !== undefined &&
+    lock.retainUntil.getTime() >= object.lastModified.getTime() + minPitrDays * DAY_MS;
+  const { listing, listedRetentions } = fact;
+  if (
+    listing.state === 'read' &&
+    listing.complete &&
+    listing.objects.length > 0 &&
+    listing.objects.every((object) => keeps(object, listedRetentions?.get(object.key)))
+  ) {
+    return 'every';
+  }
   const newest = fact.newest;
   const lock = newest?.objectLock;
-  const written = newest?.object.lastModified;
-  if (fact.location.provider !== 'gcp' || !lock || !written || lock.mode !== 'Locked') return undefined;
-  if (lock.retainUntil.getTime() < written.getTime() + minPitrDays * DAY_MS) return undefined;
-  return `the newest dump ${newest.object.key} carries its own Locked object retention until ${lock.retainUntil.toISOString().slice(0, 10)} (at least ${minPitrDays} days after it was written), which lifecycle cannot override: lifecycle deletes it once that retention lapses; whether the older dumps carry one too is not read`;
+  if (!newest || !lock || !keeps(newest.object, lock)) return undefined;
+  return `the newest dump ${newest.object.key} carries its own Locked object retention until ${lock.retainUntil.toISOString().slice(0, 10)} (at least ${minPitrDays} days after it was written), which lifecycle cannot override: lifecycle deletes it once that retention lapses; the older listed dumps are not all shown to carry one`;
 }
 
 /**

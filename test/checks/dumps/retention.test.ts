@@ -752,6 +752,42 @@ describe('dumps.retention', () => {
       expect(outcome?.remediationText).toContain('at least 30 days');
     });
 
+    function everyDumpHeld(held: (index: number) => boolean): DumpFact {
+      const fact = heldFact('Locked', 35);
+      const objects = fact.listing.state === 'read' ? fact.listing.objects : [];
+      const retentions = new Map(
+        objects
+          .filter((_, index) => held(index))
+          .map((object) => [
+            object.key,
+            {
+              mode: 'Locked',
+              retainUntil: new Date((object.lastModified ?? NOW).getTime() + 35 * 86_400_000),
+            },
+          ]),
+      );
+      return { ...fact, listedRetentions: retentions };
+    }
+
+    it('passes when every listed dump carries its own Locked retention to 35 days after it was written', () => {
+      const outcome = dumpsRetentionCheck.evaluate(
+        everyDumpHeld(() => true),
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain(
+        "each listed dump's own Locked object retention keeps it at least 30 days (lifecycle rule expire-dumps would delete them after 7)",
+      );
+    });
+
+    it('only warns when one older listed dump carries no retention of its own', () => {
+      const outcome = dumpsRetentionCheck.evaluate(
+        everyDumpHeld((index) => index !== 3),
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('WARNING');
+    });
+
     it('still fails when the newest dump carries only an Unlocked retention of 35 days', () => {
       const outcome = dumpsRetentionCheck.evaluate(heldFact('Unlocked', 35), settingsWith());
       expect(outcome?.status).toBe('FAILED');
