@@ -28,7 +28,7 @@
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import type { DumpFact, DumpLifecycleRule, DumpObject, ObjectRetention } from '../../core/dump-facts.ts';
-import { DAY_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
   DOCS,
@@ -315,7 +315,10 @@ function ownLockedRetention(fact: DumpFact, minPitrDays: number): OwnRetention |
   const keeps = (object: DumpObject, lock: ObjectRetention | undefined) =>
     lock?.mode === 'Locked' &&
     object.lastModified !== undefined &&
-    lock.retainUntil.getTime() >= object.lastModified.getTime() + minPitrDays * DAY_MS;
+    // An uploader computes the retain-until time just before its upload, which Cloud Storage dates
+    // on arrival: the same clock tolerance as S3's own lock days (protection.ts judgedLock).
+    lock.retainUntil.getTime() + CLOCK_SKEW_TOLERANCE_MS >=
+      object.lastModified.getTime() + minPitrDays * DAY_MS;
   const { listing, listedRetentions } = fact;
   if (
     listing.state === 'read' &&

@@ -794,6 +794,20 @@ describe('dumps.retention', () => {
       expect(outcome?.description).toContain('deletes dumps after 7 days, sooner than the 30 days required');
     });
 
+    it('counts a Locked retention of exactly the policy days that the uploader computed a minute before Cloud Storage dated the dump', () => {
+      // Prepare: retainUntil = upload start + 30 days; timeCreated is the arrival, a minute later.
+      const fact = heldFact('Locked', 30);
+      const lock = fact.newest?.objectLock;
+      const early = lock && { ...lock, retainUntil: new Date(lock.retainUntil.getTime() - 60_000) };
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(
+        { ...fact, newest: fact.newest && early && { ...fact.newest, objectLock: early } },
+        settingsWith(),
+      );
+      // Assess: as S3's own lock days (CLOCK_SKEW_TOLERANCE_MS), not read as 29 days and FAILED.
+      expect(outcome?.status).toBe('WARNING');
+    });
+
     it('still fails when the Locked retention ends before the policy minimum after the dump was written', () => {
       const outcome = dumpsRetentionCheck.evaluate(heldFact('Locked', 20), settingsWith());
       expect(outcome?.status).toBe('FAILED');
