@@ -171,9 +171,11 @@ export const BACKUP_PLAN_BACKUPS =
 
 /**
  * How readiness (its snapshot gate's summary) and chat status count the Cloud SQL instances whose
- * backups Backup and DR takes: `N target(s) …`, `Targets … (N)`.
+ * backups Backup and DR takes, or whose tier this tool does not know ({@link isUnknownBackupTier}):
+ * `N target(s) …`, `Targets … (N)`. Each entry's evidence names its tier.
  */
-export const ON_BACKUP_PLAN = 'whose backups Backup and DR takes (not read)';
+export const ON_BACKUP_PLAN =
+  'whose backups are not Cloud SQL backup runs (Backup and DR, or a tier this tool does not know; not read)';
 
 /** Everything the PITR checks need to know about one managed-Postgres database. */
 export interface PitrFact extends Fact {
