@@ -247,6 +247,8 @@ export interface PitrFact extends Fact {
      * it is the primary or a secondary (functions/aws/rds.ts, `globalRoleUnknown`): why not.
      */
     readonly globalRoleUnknown?: string | undefined;
+    /** The permission whose refusal (AccessDenied) left the role unknown: only then is a grant to blame. */
+    readonly globalRolePermission?: string | undefined;
   };
   /** When the database was created; a window younger than the database cannot be older than it. */
   readonly createdAt?: Date | undefined;
