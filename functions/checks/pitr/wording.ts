@@ -172,8 +172,8 @@ export function notAvailable(
 }
 
 /** The remediation of a read the cloud refused (AccessDenied) whose permission is known. */
-function grantAndRerun(permission: string): string {
-  return `Grant the audit role ${permission} on this database and run the audit again.`;
+function grantAndRerun(permission: string, on = 'this database'): string {
+  return `Grant the audit role ${permission} on ${on} and run the audit again.`;
 }
 
 /**
@@ -244,7 +244,8 @@ export function globalRoleNotKnown(
     observed: { ...observed, globalCluster, globalRole: null },
     required,
     remediationText: fact.aurora?.globalRolePermission
-      ? grantAndRerun(fact.aurora.globalRolePermission)
+      ? // A List-level call on the account's global clusters (infra/permissions.ts globalClustersDescribeStatement).
+        grantAndRerun(fact.aurora.globalRolePermission, 'the global clusters of this account')
       : `Find its role with \`${describeGlobalClusterCommand(fact)}\` (GlobalClusterMembers: IsWriter true is the primary). If it is the primary, add a writer DB instance (a primary without one takes no writes) and the next audit judges it on its own; if it is a headless secondary, make sure the policy selects the primary (tag or identifier).`,
   };
 }
