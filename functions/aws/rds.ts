@@ -163,7 +163,7 @@ function secondaryOfPrimary(primaryArn: string | undefined, evidence: string): G
  */
 export type GlobalRoles =
   | { readonly read: true; readonly members: ReadonlyMap<string, GlobalMemberRole> }
-  | { readonly read: false; readonly reason: string };
+  | { readonly read: false; readonly reason: string; readonly accessDenied: boolean };
 
 /** One member of a global database as DescribeGlobalClusters lists it. */
 export interface GlobalMemberRole {
@@ -185,14 +185,23 @@ export interface GlobalMemberRole {
 export function globalRoleOf(
   cluster: DBCluster,
   roles?: GlobalRoles,
-): { readonly globalSecondary?: GlobalSecondary; readonly globalRoleUnknown?: string } {
+): {
+  readonly globalSecondary?: GlobalSecondary;
+  readonly globalRoleUnknown?: string;
+  readonly globalRolePermission?: string;
+} {
   const unknown = globalRoleUnknown(cluster);
   if (unknown === undefined) {
     const globalSecondary = globalSecondaryOf(cluster);
     return globalSecondary ? { globalSecondary } : {};
   }
   if (roles === undefined) return { globalRoleUnknown: unknown };
-  if (!roles.read) return { globalRoleUnknown: `${unknown}; DescribeGlobalClusters failed: ${roles.reason}` };
+  if (!roles.read) {
+    return {
+      globalRoleUnknown: `${unknown}; DescribeGlobalClusters failed: ${roles.reason}`,
+      ...(roles.accessDenied ? { globalRolePermission: 'rds:DescribeGlobalClusters' } : {}),
+    };
+  }
   const member = cluster.DBClusterArn ? roles.members.get(cluster.DBClusterArn) : undefined;
   if (member?.isWriter === undefined) {
     return {
@@ -776,7 +785,11 @@ async function readGlobalRoles(
     }
     return { read: true, members };
   } catch (error) {
-    return { read: false, reason: `${describeError(error)} (${errorCode(error)})` };
+    return {
+      read: false,
+      reason: `${describeError(error)} (${errorCode(error)})`,
+      accessDenied: isAccessDenied(errorCode(error)),
+    };
   }
 }
 

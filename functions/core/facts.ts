@@ -171,9 +171,11 @@ export const BACKUP_PLAN_BACKUPS =
 
 /**
  * How readiness (its snapshot gate's summary) and chat status count the Cloud SQL instances whose
- * backups Backup and DR takes: `N target(s) …`, `Targets … (N)`.
+ * backups Backup and DR takes, or whose tier this tool does not know ({@link isUnknownBackupTier}):
+ * `N target(s) …`, `Targets … (N)`. Each entry's evidence names its tier.
  */
-export const ON_BACKUP_PLAN = 'whose backups Backup and DR takes (not read)';
+export const ON_BACKUP_PLAN =
+  'whose backups are not Cloud SQL backup runs (Backup and DR, or a tier this tool does not know; not read)';
 
 /** Everything the PITR checks need to know about one managed-Postgres database. */
 export interface PitrFact extends Fact {
@@ -245,6 +247,8 @@ export interface PitrFact extends Fact {
      * it is the primary or a secondary (functions/aws/rds.ts, `globalRoleUnknown`): why not.
      */
     readonly globalRoleUnknown?: string | undefined;
+    /** The permission whose refusal (AccessDenied) left the role unknown: only then is a grant to blame. */
+    readonly globalRolePermission?: string | undefined;
   };
   /** When the database was created; a window younger than the database cannot be older than it. */
   readonly createdAt?: Date | undefined;

@@ -89,16 +89,17 @@ export class CloudKmsRestClient implements CloudKmsApi {
     });
   }
 
-  #get(name: string): Promise<unknown> {
-    return this.#rest.getJson(`Cloud KMS GET ${name}`, `${this.#base}/v1/${name}`);
+  /** The resource; an answer that is not it (not JSON, no `name`) is an error, never a key state. */
+  #get(name: string): Promise<{ readonly name: string }> {
+    return this.#rest.getResource(`Cloud KMS GET ${name}`, `${this.#base}/v1/${name}`);
   }
 
   getCryptoKey(name: string): Promise<GcpCryptoKey> {
-    return this.#get(name) as Promise<GcpCryptoKey>;
+    return this.#get(name);
   }
 
   getCryptoKeyVersion(name: string): Promise<GcpCryptoKeyVersion> {
-    return this.#get(name) as Promise<GcpCryptoKeyVersion>;
+    return this.#get(name);
   }
 }
 
@@ -122,14 +123,19 @@ export function keyOfVersion(versionName: string): string | undefined {
   return VERSION_NAME.exec(versionName)?.[1];
 }
 
-/** A 4xx other than throttling answers for this key (its permission, its name), not for the scope. */
+/**
+ * A 4xx other than throttling answers for this key (its permission, its name), not for the scope;
+ * so does a 2xx that is not the key's resource ({@link GcpRestClient.getResource}).
+ */
 function isPerKeyError(error: unknown): error is CloudKmsApiError {
-  return (
-    error instanceof CloudKmsApiError && error.status >= 400 && error.status < 500 && error.status !== 429
-  );
+  if (!(error instanceof CloudKmsApiError)) return false;
+  const { status } = error;
+  return (status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 429);
 }
 
 function unreadReason(error: CloudKmsApiError, call: string, permission: string): string {
+  // Its message says what the answer was (not JSON, no name), never quoting the body.
+  if (error.status < 400) return `${call} failed: ${error.message}`;
   if (error.status === 403) {
     return `${call} was denied (${error.code}): the service account that made the call (the audit, snapshot or chat-action function's) needs ${permission} on the key (${CLOUD_KMS_VIEWER_ROLE})`;
   }

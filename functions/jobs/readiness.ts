@@ -860,7 +860,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     ({ target }) =>
       reliedSnapshot(inputs.snapshotsOf(target), target, inputs.maxAgeHours, inputs.now) !== undefined,
   ).length;
-  // Unknown because Backup and DR takes the target's backups: not a listing that failed.
+  // Unknown because Backup and DR (or a tier this tool does not know) takes the target's backups: not a listing that failed.
   const onBackupPlan = unknownSnapshotGates.filter(
     ({ target }) => backupPlanGate(target) !== undefined,
   ).length;

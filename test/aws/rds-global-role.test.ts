@@ -146,6 +146,13 @@ describe('the role of a global database member without a DB instance', () => {
       expect(byId.get(id)?.aurora?.globalRoleUnknown).toContain('DescribeGlobalClusters failed');
       expect(outcome(id, 'pitr.window')?.status).toBe('NOT_AVAILABLE');
       expect(outcome(id, 'pitr.cross-region')?.status).toBe('NOT_AVAILABLE');
+      // The refusal names the missing grant, as the other refused PITR reads do.
+      for (const check of ['pitr.window', 'pitr.cross-region']) {
+        expect(outcome(id, check)?.remediationText).toContain(
+          'Grant the audit role rds:DescribeGlobalClusters on the global clusters of this account',
+        );
+        expect(outcome(id, check)?.remediationText).not.toContain('aws rds describe-global-clusters');
+      }
     }
   });
 

@@ -241,3 +241,36 @@ describe('CloudKmsRestClient', () => {
     }
   });
 });
+
+describe('readCloudKmsKey over REST, on a 200 answer that is not the resource', () => {
+  it('reads no state from a body that is not JSON or names no resource, and says what was wrong without quoting it', async () => {
+    for (const [body, what] of [
+      ['<html>maintenance page KMS-CANARY</html>', 'not JSON'],
+      [JSON.stringify({ state: 'ENABLED', primary: { state: 'ENABLED' }, note: 'KMS-CANARY' }), 'no name'],
+    ] as const) {
+      // Prepare
+      const server = createServer((_request, response) => {
+        response.setHeader('content-type', 'application/json');
+        response.end(body);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const client = new CloudKmsRestClient({ endpoint: `http://127.0.0.1:${port}` });
+      // Act
+      let version: Awaited<ReturnType<typeof readCloudKmsKey>>;
+      let key: Awaited<ReturnType<typeof readCloudKmsKey>>;
+      try {
+        version = await readCloudKmsKey(client, KEY, VERSION);
+        key = await readCloudKmsKey(client, KEY, undefined);
+      } finally {
+        server.close();
+      }
+      // Assess
+      for (const read of [version, key]) {
+        expect(read.state, what).toBeUndefined();
+        expect(read.unreadReason, what).toContain(what);
+        expect(JSON.stringify(read)).not.toContain('KMS-CANARY');
+      }
+    }
+  });
+});

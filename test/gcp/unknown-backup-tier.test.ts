@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { backupPlanRefusal } from '../../functions/actions/snapshot/gcp.ts';
+import { statusAnswer } from '../../functions/chatops/answers.ts';
 import { pitrChecks } from '../../functions/checks/pitr/index.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import {
@@ -143,5 +144,33 @@ describe('a Cloud SQL instance on a backup tier this tool does not know', () => 
     expect(
       backupPlanNote({ ...target, type: 'GcpCloudSqlInstance', backupTier: 'STANDARD' }),
     ).toBeUndefined();
+  });
+
+  it('has chat status file it under a title that does not say Backup and DR takes its backups', () => {
+    // Prepare
+    const note = backupPlanNote({ ...target, type: 'GcpCloudSqlInstance' });
+    if (!note) throw new Error('no note');
+
+    // Act
+    const text = JSON.stringify(
+      statusAnswer({
+        lastAudit: { unavailable: 'none' },
+        snapshots: [],
+        problems: [],
+        onBackupPlan: [
+          {
+            target: 'db-1',
+            location: `gcp/${PROJECT}/europe-west1`,
+            evidence: note.evidence,
+            action: note.action,
+          },
+        ],
+      }).blocks,
+    );
+
+    // Assess: the title covers an unknown tier too; the entry's evidence names the tier.
+    expect(text).not.toContain('whose backups Backup and DR takes');
+    expect(text).toContain('a tier this tool does not know');
+    expect(text).toContain('backupConfiguration.backupTier=BACKUPTIER_7');
   });
 });

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { gcpSnapshotCloud } from '../../functions/actions/snapshot/gcp.ts';
 import { statusAnswer } from '../../functions/chatops/answers.ts';
 import { cloudChatJobs, jobChatActions } from '../../functions/chatops/job-actions.ts';
+import { ON_BACKUP_PLAN } from '../../functions/core/facts.ts';
 import { type Policy, parsePolicy } from '../../functions/core/policy.ts';
 import type { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import { gcpCollectors } from '../../functions/gcp/collectors.ts';
@@ -69,7 +70,7 @@ describe('readiness for a Cloud SQL instance whose backups Backup and DR takes',
       'gcloud backup-dr backups fetch-for-resource-type sqladmin.googleapis.com/Instance --data-source=',
     );
     expect(result.gates.find((summary) => summary.gate === 'snapshot')?.detail).toBe(
-      '1 target(s) whose backups Backup and DR takes (not read)',
+      `1 target(s) ${ON_BACKUP_PLAN}`,
     );
     expect(gate?.action).toContain(
       `gcloud backup-dr backup-plan-associations fetch-for-resource-type sqladmin.googleapis.com/Instance --location=europe-west1 --project=${PROJECT}`,
@@ -126,7 +127,7 @@ describe('chat status for a Cloud SQL instance whose backups Backup and DR takes
         action: gate?.action,
       },
     ]);
-    expect(text).toContain('whose backups Backup and DR takes (not read) (1)');
+    expect(text).toContain(`${ON_BACKUP_PLAN} (1)`);
     expect(text).toContain('backupTier=ENHANCED');
     expect(text).not.toMatch(/No pre-maintenance snapshot of ours \(\d+\):\*[^"]*certctl-pg[ ,]/);
   });

@@ -165,10 +165,15 @@ export function notAvailable(
     required,
     remediationText: accessDenied
       ? permission
-        ? `Grant the audit role ${permission} on this database and run the audit again.`
+        ? grantAndRerun(permission)
         : 'Check that the audit role may read this database (rds:Describe* on AWS, cloudsql.instances.get on GCP) and run the audit again.'
       : 'The cloud did not send this value (see the description): run the audit again; if it stays missing, look at the backups of this database in the console, where the same value is shown.',
   };
+}
+
+/** The remediation of a read the cloud refused (AccessDenied) whose permission is known. */
+function grantAndRerun(permission: string, on = 'this database'): string {
+  return `Grant the audit role ${permission} on ${on} and run the audit again.`;
 }
 
 /**
@@ -238,7 +243,10 @@ export function globalRoleNotKnown(
     description: `${resourceLabel(fact)} belongs to the Aurora global database \`${globalCluster}\`, but whether it is the primary or a secondary cluster cannot be told (${why}), so ${subject} could not be evaluated.`,
     observed: { ...observed, globalCluster, globalRole: null },
     required,
-    remediationText: `Find its role with \`${describeGlobalClusterCommand(fact)}\` (GlobalClusterMembers: IsWriter true is the primary). If it is the primary, add a writer DB instance (a primary without one takes no writes) and the next audit judges it on its own; if it is a headless secondary, make sure the policy selects the primary (tag or identifier).`,
+    remediationText: fact.aurora?.globalRolePermission
+      ? // A List-level call on the account's global clusters (infra/permissions.ts globalClustersDescribeStatement).
+        grantAndRerun(fact.aurora.globalRolePermission, 'the global clusters of this account')
+      : `Find its role with \`${describeGlobalClusterCommand(fact)}\` (GlobalClusterMembers: IsWriter true is the primary). If it is the primary, add a writer DB instance (a primary without one takes no writes) and the next audit judges it on its own; if it is a headless secondary, make sure the policy selects the primary (tag or identifier).`,
   };
 }
 
