@@ -129,6 +129,12 @@ describe('a Cloud SQL instance on a backup tier this tool does not know', () => 
     expect(refusal?.message).toContain(
       'backupConfiguration.backupTier=BACKUPTIER_7, a backup tier this tool does not know',
     );
+    // A Backup and DR trigger is the advice for ENHANCED only: for a tier nobody here knows, it is a guess.
+    expect(refusal?.message).not.toContain('trigger-backup');
+    expect(refusal?.message).toContain(
+      'gcloud sql instances describe db-1 --project=certctl-prod --format="value(settings.backupConfiguration)"',
+    );
+    expect(backupPlanRefusal({ ...target, backupTier: 'ENHANCED' })?.message).toContain('trigger-backup');
     expect(backupPlanRefusal({ ...target, backupTier: 'STANDARD' })).toBeUndefined();
     expect(backupPlanRefusal({ ...target, backupTier: 'BACKUP_TIER_UNSPECIFIED' })).toBeUndefined();
   });

@@ -6,7 +6,12 @@
  */
 import type { protos } from '@google-cloud/sql';
 import { describeError, errorCode } from '../../core/errors.ts';
-import { backupPlanAssociationsCommand, backupTierClause, isBackupPlanTier } from '../../core/facts.ts';
+import {
+  backupPlanAssociationsCommand,
+  backupTierClause,
+  isBackupPlanTier,
+  isUnknownBackupTier,
+} from '../../core/facts.ts';
 import type { EncryptionKey } from '../../core/key-facts.ts';
 import { pageTokens } from '../../core/paging.ts';
 import type { Policy } from '../../core/policy.ts';
@@ -114,7 +119,8 @@ function runEnding(run: BackupRun): string {
 /**
  * Why no backup run is inserted for an instance on the enhanced backup tier (ENHANCED, or its
  * deprecated name ADVANCED): Backup and DR takes its backups. The same for a tier this tool does not
- * know (core/facts.ts isBackupPlanTier): a backup run may not be the backup it keeps. Google documents `backupRuns.insert`
+ * know (core/facts.ts isBackupPlanTier): a backup run may not be the backup it keeps; its refusal
+ * says to find out what manages the backups rather than name a Backup and DR trigger. Google documents `backupRuns.insert`
  * (`gcloud sql backups create`) under "Manage standard backups", which sends an instance that uses
  * enhanced backups to "Manage enhanced backups"; there an on-demand backup is a Backup and DR
  * trigger (gcloud reference, `backup-dr backup-plan-associations trigger-backup
@@ -129,9 +135,17 @@ export function backupPlanRefusal(
   const tier = target.backupTier;
   if (target.kind !== 'cloudsql-instance' || !isBackupPlanTier(tier)) return undefined;
   const place = `--project=${target.account} --location=${target.region}`;
+  const refused = `Cloud SQL instance ${target.id} ${backupTierClause(tier)}, and Cloud SQL documents backupRuns.insert for standard backups only, so nothing was written.`;
+  if (isUnknownBackupTier(tier)) {
+    // What takes its backups is not known here: a Backup and DR trigger would be a guess.
+    return {
+      code: 'SnapshotOnBackupPlan',
+      message: `${refused} Find out what manages its backups (\`gcloud sql instances describe ${target.id} --project=${target.account} --format="value(settings.backupConfiguration)"\`), take the backup there, then ask readiness again.`,
+    };
+  }
   return {
     code: 'SnapshotOnBackupPlan',
-    message: `Cloud SQL instance ${target.id} ${backupTierClause(tier)}, and Cloud SQL documents backupRuns.insert for standard backups only, so nothing was written. Take the on-demand backup with \`gcloud backup-dr backup-plan-associations trigger-backup BACKUP_PLAN_ASSOCIATION ${place} --backup-rule-id=BACKUP_RULE_ID\` (BACKUP_PLAN_ASSOCIATION: the association that names this instance, listed by \`${backupPlanAssociationsCommand(target)}\`; BACKUP_RULE_ID: a rule of its backup plan), then ask readiness again.`,
+    message: `${refused} Take the on-demand backup with \`gcloud backup-dr backup-plan-associations trigger-backup BACKUP_PLAN_ASSOCIATION ${place} --backup-rule-id=BACKUP_RULE_ID\` (BACKUP_PLAN_ASSOCIATION: the association that names this instance, listed by \`${backupPlanAssociationsCommand(target)}\`; BACKUP_RULE_ID: a rule of its backup plan), then ask readiness again.`,
   };
 }
 
