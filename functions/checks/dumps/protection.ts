@@ -59,9 +59,16 @@ import {
   UNUSABLE_KEY_STATES,
   USABLE_KEY_STATES,
 } from '../../core/kms-key-states.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
+import { DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
-import { DOCS, DUMPS_RESOURCE_TYPES, locationLabel, ruleReach, valueOrNull } from './wording.ts';
+import {
+  DOCS,
+  DUMPS_RESOURCE_TYPES,
+  locationLabel,
+  ownRetentionDays,
+  ruleReach,
+  valueOrNull,
+} from './wording.ts';
 
 interface Verdicts {
   readonly problems: string[];
@@ -188,9 +195,7 @@ function judgedLock(
     lockName: fact.location.provider === 'aws' ? 'Object Lock default retention' : 'retention policy',
   };
   if (!own || !written) return bucket;
-  // A retain-until date is computed by the uploader before its PUT, which S3 dates on arrival: a
-  // retention of exactly the policy's days comes out seconds short of them, not a day short.
-  const days = Math.floor((own.retainUntil.getTime() - written.getTime() + CLOCK_SKEW_TOLERANCE_MS) / DAY_MS);
+  const days = ownRetentionDays(own.retainUntil, written);
   const gcs = fact.location.provider === 'gcp';
   // Cloud Storage names the modes Locked and Unlocked (COMPLIANCE and GOVERNANCE in its XML API).
   const locked = own.mode === 'COMPLIANCE' || (gcs && own.mode === 'Locked');

@@ -28,7 +28,7 @@
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import type { DumpFact, DumpLifecycleRule, DumpObject, ObjectRetention } from '../../core/dump-facts.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
+import { DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
   DOCS,
@@ -38,6 +38,7 @@ import {
   formatDuration,
   hoursBetween,
   locationLabel,
+  ownRetentionDays,
   ruleReach,
   valueOrNull,
 } from './wording.ts';
@@ -315,10 +316,7 @@ function ownLockedRetention(fact: DumpFact, minPitrDays: number): OwnRetention |
   const keeps = (object: DumpObject, lock: ObjectRetention | undefined) =>
     lock?.mode === 'Locked' &&
     object.lastModified !== undefined &&
-    // An uploader computes the retain-until time just before its upload, which Cloud Storage dates
-    // on arrival: the same clock tolerance as S3's own lock days (protection.ts judgedLock).
-    lock.retainUntil.getTime() + CLOCK_SKEW_TOLERANCE_MS >=
-      object.lastModified.getTime() + minPitrDays * DAY_MS;
+    ownRetentionDays(lock.retainUntil, object.lastModified) >= minPitrDays;
   const { listing, listedRetentions } = fact;
   if (
     listing.state === 'read' &&

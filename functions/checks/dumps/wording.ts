@@ -6,7 +6,7 @@ import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
 import type { DumpFact, DumpLifecycleRule, DumpObject, NewestDump } from '../../core/dump-facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 import { type NotPgDumpKind, PG_DUMP_HEADER_BYTES } from '../../core/pg-dump-header.ts';
-import { DAY_MS, HOUR_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, HOUR_MS } from '../../core/time.ts';
 
 /** Every dumps check judges the bucket that holds a dump series. */
 export const DUMPS_RESOURCE_TYPES: readonly ResourceType[] = ['AwsS3Bucket', 'GcpStorageBucket'];
@@ -199,6 +199,16 @@ export function notAvailable(
   required: FindingValues,
 ): CheckOutcome {
   return notEvaluated(locationLabel(fact), what, observed, required);
+}
+
+/**
+ * The whole days an object's own retention keeps it after it was written. The uploader computes the
+ * retain-until time just before its upload, which S3 and Cloud Storage date on arrival: a retention
+ * of exactly the policy's days comes out seconds short of them, so the days carry the clock
+ * tolerance, not a day less.
+ */
+export function ownRetentionDays(retainUntil: Date, written: Date): number {
+  return Math.floor((retainUntil.getTime() - written.getTime() + CLOCK_SKEW_TOLERANCE_MS) / DAY_MS);
 }
 
 /**
