@@ -56,6 +56,8 @@ export interface RdsSnapshotState {
   readonly status: string | undefined;
   readonly arn: string | undefined;
   readonly createdAt: Date | undefined;
+  /** Why `createdAt` is not given although the answer sent a creation time. */
+  readonly undatedBecause?: string | undefined;
   /** The region the snapshot was created in or copied from (instance snapshots: `SourceRegion`). */
   readonly sourceRegion?: string | undefined;
   /** The account of the snapshot it was copied from, when copied across accounts. */
@@ -126,7 +128,15 @@ function fromClusterSnapshot(snapshot: DBClusterSnapshot): RdsSnapshotState {
     sourceResourceId: snapshot.DbClusterResourceId || undefined,
     status: snapshot.Status,
     arn: snapshot.DBClusterSnapshotArn,
-    createdAt: snapshot.SnapshotCreateTime,
+    // A DBClusterSnapshot has no OriginalSnapshotCreateTime, and a DBSnapshot's SnapshotCreateTime
+    // "changes for the copy when the snapshot is copied" (DBSnapshot, RDS API reference): a copy's
+    // SnapshotCreateTime may be the copy's, so it does not tell when its data was taken.
+    ...(snapshot.SourceDBClusterSnapshotArn
+      ? {
+          createdAt: undefined,
+          undatedBecause: `it is a copy of ${snapshot.SourceDBClusterSnapshotArn}, and a DB cluster snapshot sends only the copy’s creation time`,
+        }
+      : { createdAt: snapshot.SnapshotCreateTime }),
     sourceRegion: source?.[1] || undefined,
     sourceAccount: source?.[2] || undefined,
     encrypted: snapshot.StorageEncrypted,

@@ -470,7 +470,9 @@ function judgeNewest(
     undated && {
       gate: SNAPSHOT_GATE,
       status: 'UNKNOWN',
-      evidence: `${undated.id} is available but its creation time was not sent: its age cannot be told`,
+      evidence: undated.undatedBecause
+        ? `${undated.id} is available but ${undated.undatedBecause}: when its data was taken cannot be told`
+        : `${undated.id} is available but its creation time was not sent: its age cannot be told`,
       action,
     };
   const newest = ours[0];

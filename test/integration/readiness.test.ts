@@ -152,6 +152,45 @@ describe('readiness against the simulator', () => {
     expect(result.verdict).toBe('NO-GO');
   });
 
+  it('does not age an Aurora cluster snapshot copied in its region by its SnapshotCreateTime', async () => {
+    // Prepare: our snapshot of certctl-aurora was taken 30 h ago and copied (tags and all) in the same
+    // region an hour ago. A DBClusterSnapshot has no OriginalSnapshotCreateTime: its
+    // SnapshotCreateTime may be the copy's, so the copy proves no fresh data.
+    await harness.close();
+    const { snapshotScenario } = await import('./snapshot-support.ts');
+    harness = await startSnapshotHarness(
+      snapshotScenario({
+        existing: [
+          {
+            id: 'certctl-premaint-aurora-copy',
+            kind: 'cluster',
+            target: 'certctl-aurora',
+            region: 'eu-west-1',
+            createdAt: '-30h',
+            copiedAt: '-1h',
+            copiedFrom:
+              'arn:aws:rds:eu-west-1:111111111111:cluster-snapshot:certctl-premaint-certctl-aurora-1',
+            tags: { purpose: 'certctl-pre-maintenance' },
+          },
+        ],
+      }),
+    );
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'] },
+      harness.readinessDeps(fastPolicy({ targets: { tags: [], identifiers: ['certctl-aurora'] } })),
+    );
+
+    // Assess
+    const gate = result.targets[0]?.gates.find((g) => g.gate === 'snapshot');
+    expect(gate?.status).toBe('UNKNOWN');
+    expect(gate?.evidence).toBe(
+      'certctl-premaint-aurora-copy is available but it is a copy of arn:aws:rds:eu-west-1:111111111111:cluster-snapshot:certctl-premaint-certctl-aurora-1, and a DB cluster snapshot sends only the copy’s creation time: when its data was taken cannot be told',
+    );
+    expect(result.verdict).not.toBe('GO');
+  });
+
   it('does not count a snapshot copied from another region as the snapshot of the same-named database here', async () => {
     // Prepare: us-east-1's certctl-prod-db (another database) had a snapshot of ours taken an hour
     // ago, copied with its tags into eu-west-1 for disaster recovery.

@@ -112,6 +112,7 @@ function toBackend(state: RdsSnapshotState): BackendSnapshot {
     ...snapshotStatus(state),
     ref: state.arn,
     createdAt: state.createdAt,
+    ...(state.undatedBecause ? { undatedBecause: state.undatedBecause } : {}),
     ...(state.sourceRegion ? { sourceRegion: state.sourceRegion } : {}),
     ...(state.sourceAccount ? { sourceAccount: state.sourceAccount } : {}),
     encrypted: state.encrypted,

@@ -26,6 +26,8 @@ export interface BackendSnapshot {
   /** ARN or selfLink. */
   readonly ref?: string | undefined;
   readonly createdAt?: Date | undefined;
+  /** Why `createdAt` is not given although the cloud sent a creation time (a copy's time, say). */
+  readonly undatedBecause?: string | undefined;
   /**
    * The region the snapshot's data was taken in, when the cloud says it was copied from elsewhere
    * (RDS `SourceRegion`): the target of that name there is another database.

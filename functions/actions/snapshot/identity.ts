@@ -135,12 +135,13 @@ export function newestFirst(snapshots: readonly BackendSnapshot[]): BackendSnaps
   return [...snapshots].sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
 }
 
-/** Whether a snapshot could make a readiness GO by its date: undated, or dated within the limit. */
+/**
+ * Whether a snapshot could make a readiness GO by its date: undated, or dated within the limit. A
+ * copy whose data time cannot be told (`undatedBecause`) never can: readiness cannot date it.
+ */
 export function couldBeFresh(snapshot: BackendSnapshot, now: Date, maxAgeHours: number): boolean {
-  return (
-    snapshot.createdAt === undefined ||
-    (now.getTime() - snapshot.createdAt.getTime()) / HOUR_MS <= maxAgeHours
-  );
+  if (snapshot.createdAt === undefined) return snapshot.undatedBecause === undefined;
+  return (now.getTime() - snapshot.createdAt.getTime()) / HOUR_MS <= maxAgeHours;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { BackendSnapshot } from '../../../functions/actions/snapshot/backend.ts';
 import { describeBackup, parseBackupDescription } from '../../../functions/actions/snapshot/gcp.ts';
+import { beingCreated } from '../../../functions/actions/snapshot/identity.ts';
 import {
   isOurs,
   MAX_SNAPSHOT_ATTEMPTS,
@@ -159,5 +161,47 @@ describe('Cloud SQL backup description', () => {
     expect(parsed?.tags['expires-at']).toBe(expiresAt.toISOString());
     expect(parsed?.tags['request-id']).toBe('r'.repeat(256));
     expect(isOurs(parsed?.tags ?? {})).toBe(true);
+  });
+});
+
+describe('beingCreated', () => {
+  const now = new Date('2026-12-04T12:00:00Z');
+  const database = {
+    kind: 'aurora-cluster',
+    account: '111111111111',
+    region: 'eu-west-1',
+    id: 'certctl-aurora',
+    resourceId: 'cluster-ABCDEFGHIJKLMNOP',
+  } as const;
+  const creating = (extra: Partial<BackendSnapshot>): BackendSnapshot => ({
+    id: 'certctl-premaint-aurora-1',
+    kind: 'aurora-cluster',
+    target: 'certctl-aurora',
+    sourceResourceId: 'cluster-ABCDEFGHIJKLMNOP',
+    status: 'creating',
+    tags: { purpose: 'certctl-pre-maintenance' },
+    ...extra,
+  });
+
+  it('waits for an undated snapshot of ours being created, which may be the fresh one', () => {
+    // Act
+    const found = beingCreated([creating({})], database, now, 24);
+
+    // Assess
+    expect(found?.id).toBe('certctl-premaint-aurora-1');
+  });
+
+  it('does not wait for a copy being made in the region, which takes no new data of the database', () => {
+    // Prepare: a same-region copy of an old snapshot of ours (DBClusterSnapshot `copying`).
+    const copy = creating({
+      id: 'certctl-premaint-aurora-copy',
+      undatedBecause: 'it is a copy of arn:aws:rds:eu-west-1:111111111111:cluster-snapshot:old',
+    });
+
+    // Act
+    const found = beingCreated([copy], database, now, 24);
+
+    // Assess
+    expect(found).toBeUndefined();
   });
 });

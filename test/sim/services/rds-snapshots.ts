@@ -65,8 +65,9 @@ const existingSnapshotSchema = z.strictObject({
   region: regionSchema,
   createdAt: simTimeSchema.prefault('-2d'),
   /**
-   * An instance snapshot that is a copy made then (CopyDBSnapshot): `SnapshotCreateTime` says the
-   * copy's time, `OriginalSnapshotCreateTime` still `createdAt`, when the data was taken.
+   * A snapshot that is a copy made then (CopyDBSnapshot, CopyDBClusterSnapshot): `SnapshotCreateTime`
+   * says the copy's time; an instance snapshot's `OriginalSnapshotCreateTime` still `createdAt`,
+   * when the data was taken (a cluster snapshot has no such field).
    */
   copiedAt: simTimeSchema.optional(),
   /**
@@ -697,7 +698,10 @@ function clusterSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore): 
     AvailabilityZones: new XmlList('AvailabilityZone', [`${snapshot.region}a`, `${snapshot.region}b`]),
     DBClusterSnapshotIdentifier: snapshot.id,
     DBClusterIdentifier: snapshot.target,
-    SnapshotCreateTime: snapshot.createdAt,
+    // Unverified for DB cluster snapshots; sent as a DBSnapshot's is (the copy's time), the case
+    // that would make a copy of old data look fresh. DBClusterSnapshot has no
+    // OriginalSnapshotCreateTime.
+    SnapshotCreateTime: snapshot.copiedAt ?? snapshot.createdAt,
     Engine: snapshot.engine,
     EngineMode: 'provisioned',
     AllocatedStorage: 0,
