@@ -1,14 +1,16 @@
 /**
  * The audited side of bench/audit-dumps.ts, in its own process so its CPU time is the audit's alone
  * (the simulator runs in the parent). Runs the audit twice, each time with a fresh client factory
- * (new clients, new sockets): the first pays what a new process pays, loading the dumps collector
- * on demand (@aws-sdk/client-s3 and our TypeScript sources) and running cold code; the second is
+ * (new clients, new sockets): the first pays what a new function instance's first audit pays,
+ * running code the JIT has not compiled yet and growing the heap; the second is
  * the audit's own work. Prints one JSON line with both runs' figures, including the API calls each
  * sent and the bytes its GetObject calls received (the ranged header reads).
  *
- * Nothing here imports the S3 client or the collector: the first run loads them, as a fresh
- * process would. Only `node:http` is imported before the first audit (child-side.ts
- * `loadSimulatorTransport`: the simulator's plain HTTP is no part of a deployed audit). With `BENCH_CPU_PROFILE=<file>` the second run is profiled (node:inspector) and
+ * The collector is the one the `audit-dumps` Lambda passes (functions/handlers/aws/audit-dumps.ts),
+ * imported statically as there: the Lambda loads @aws-sdk/client-s3 and the collector at init,
+ * which bench:bundles measures (`init`), not during its first audit. `node:http` is imported
+ * before the first audit too (child-side.ts `loadSimulatorTransport`: the simulator's plain HTTP
+ * is no part of a deployed audit). With `BENCH_CPU_PROFILE=<file>` the second run is profiled (node:inspector) and
  * the profile written there (open it in Chrome DevTools or speedscope).
  */
 import { writeFile } from 'node:fs/promises';
@@ -20,7 +22,7 @@ import {
   type ClientConnections,
   type ClientConstructor,
 } from '../functions/aws/clients.ts';
-import { awsCollectors } from '../functions/aws/collectors.ts';
+import { s3DumpsCollector } from '../functions/aws/s3-dumps.ts';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
@@ -87,7 +89,7 @@ async function audit(): Promise<DumpsRunFigures> {
     const figures = await measureAudit(() =>
       runAuditReport(
         { providers: ['aws'], groups: ['dumps'] },
-        { policy, aws: { factory, collectors: awsCollectors } },
+        { policy, aws: { factory, collectors: { dumps: s3DumpsCollector } } },
       ),
     );
     return {

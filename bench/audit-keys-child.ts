@@ -10,12 +10,18 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { AwsClientFactory } from '../functions/aws/clients.ts';
-import { awsCollectors } from '../functions/aws/collectors.ts';
+import { secretsManagerKeysCollector } from '../functions/aws/secrets-manager.ts';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
 import { loadSimulatorTransport, measureAudit, reportFigures } from './child-side.ts';
 
+/**
+ * The collectors the `audit-keys` Lambda passes (functions/handlers/aws/audit-keys.ts), imported statically as
+ * there: the Lambda loads its SDK client and collector at init, which bench:bundles measures, not
+ * during its first audit.
+ */
+const collectors = { keys: secretsManagerKeysCollector };
 const endpoint = process.env.BENCH_ENDPOINT;
 const policyFile = process.env.BENCH_POLICY_FILE;
 const profileFile = process.env.BENCH_PROFILE;
@@ -29,10 +35,7 @@ const factory = new AwsClientFactory({
   endpoint,
 });
 const audit = () =>
-  runAuditReport(
-    { providers: ['aws'], groups: ['keys'] },
-    { policy, aws: { factory, collectors: awsCollectors } },
-  );
+  runAuditReport({ providers: ['aws'], groups: ['keys'] }, { policy, aws: { factory, collectors } });
 let session: Session | undefined;
 if (profileFile) {
   if (!process.env.BENCH_PROFILE_COLD) await audit();
