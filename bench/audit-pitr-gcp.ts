@@ -110,7 +110,7 @@ async function auditBenchmark(): Promise<void> {
   const {
     parsePolicy,
     GcpClientFactory,
-    gcpCollectors,
+    cloudSqlPitrCollector,
     runAuditReport,
     DEFAULT_INSTANCE_CONCURRENCY,
     INSTANCES_PAGE_SIZE,
@@ -156,7 +156,7 @@ async function auditBenchmark(): Promise<void> {
     const started = performance.now();
     const report = await runAuditReport(
       { providers: ['gcp'] },
-      { policy, gcp: { clients: factory, collectors: gcpCollectors } },
+      { policy, gcp: { clients: factory, collectors: { pitr: cloudSqlPitrCollector } } },
     );
     const wallMs = performance.now() - started;
     const threadCpu = process.threadCpuUsage(cpu);
@@ -206,7 +206,7 @@ async function auditBenchmark(): Promise<void> {
     const warmStarted = performance.now();
     await runAuditReport(
       { providers: ['gcp'] },
-      { policy, gcp: { clients: factory, collectors: gcpCollectors } },
+      { policy, gcp: { clients: factory, collectors: { pitr: cloudSqlPitrCollector } } },
     );
     const warmWallMs = performance.now() - warmStarted;
     const warmThreadCpu = process.threadCpuUsage(warmCpu);

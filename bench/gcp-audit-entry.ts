@@ -7,6 +7,11 @@
  */
 export { parsePolicy } from '../functions/core/policy.ts';
 export { GcpClientFactory } from '../functions/gcp/clients.ts';
-export { DEFAULT_INSTANCE_CONCURRENCY, INSTANCES_PAGE_SIZE } from '../functions/gcp/cloud-sql.ts';
-export { gcpCollectors } from '../functions/gcp/collectors.ts';
+// The collector the `auditPitr` Cloud Function passes (functions/handlers/gcp/audit-pitr.ts),
+// imported statically as there: loaded with the function, not during its first audit.
+export {
+  cloudSqlPitrCollector,
+  DEFAULT_INSTANCE_CONCURRENCY,
+  INSTANCES_PAGE_SIZE,
+} from '../functions/gcp/cloud-sql.ts';
 export { runAuditReport } from '../functions/jobs/audit.ts';
