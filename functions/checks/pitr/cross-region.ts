@@ -265,14 +265,28 @@ type Reading =
 const REPLICATION_DELAY_MINUTES = 30;
 
 /**
+ * The latest restore point of a source RDS instance that is `stopped` (DBInstanceStatus), when it is
+ * known and before `now`; undefined for a source that is not stopped. A stopped instance takes no
+ * writes, so nothing after that point exists to be copied.
+ */
+function stoppedSourceLatest(fact: PitrFact, now: Date): Date | undefined {
+  if (fact.status !== 'stopped') return undefined;
+  const latest =
+    fact.latestRestorableTime ?? (fact.restoreWindow.known ? fact.restoreWindow.latest : undefined);
+  return latest !== undefined && latest.getTime() < now.getTime() ? latest : undefined;
+}
+
+/**
  * What one destination says of one replication, as a verdict and the words for it. Its latest
  * restore point is held to the policy's `maxRestoreLagMinutes`, as pitr.lag holds the source's, plus
  * {@link REPLICATION_DELAY_MINUTES}: RDS
  * copies "all snapshots and transaction logs as soon as they are ready on the DB instance" (RDS user
  * guide, USER_ReplicateBackups), so a replica that keeps saying `replicating` while its
  * RestoreWindow.LatestTime stops moving has stalled, and a regional outage loses everything since.
+ * Of a `stopped` source the lag is measured from the source's own latest restore point instead of
+ * now ({@link stoppedSourceLatest}): the copy cannot go past it, and it is not stalled for that.
  */
-function readReplication(backup: ReplicatedBackup, { policy, now }: CheckContext): Reading {
+function readReplication(fact: PitrFact, backup: ReplicatedBackup, { policy, now }: CheckContext): Reading {
   const { region } = backup;
   if (!backup.read)
     return { region, outcome: 'unknown', says: backup.reason, accessDenied: backup.accessDenied };
@@ -338,20 +352,27 @@ function readReplication(backup: ReplicatedBackup, { policy, now }: CheckContext
   }
   const policyLag = policy.pitr.maxRestoreLagMinutes;
   const maxLag = policyLag + REPLICATION_DELAY_MINUTES;
-  const lagMinutes = Math.max(0, now.getTime() - latest.getTime()) / MINUTE_MS;
+  // A stopped source writes nothing and its own latest restore point stops moving (pitr.lag judges
+  // that): a copy is current when it reaches that point, not this run's clock.
+  const stoppedAt = stoppedSourceLatest(fact, now);
+  const lagMinutes = Math.max(0, (stoppedAt ?? now).getTime() - latest.getTime()) / MINUTE_MS;
   if (lagMinutes > maxLag) {
+    const behind = stoppedAt
+      ? `${formatLag(lagMinutes)} before the latest restore point of the stopped source (${formatTime(stoppedAt)})`
+      : `${formatLag(lagMinutes)} ago`;
     return {
       region,
       outcome: 'broken',
-      says: `${held} can be restored only up to ${formatTime(latest)}, ${formatLag(lagMinutes)} ago, more than the ${maxLag} min allowed (the policy lag of ${policyLag} min plus up to ${REPLICATION_DELAY_MINUTES} min of replication delay: the replication has stalled)`,
+      says: `${held} can be restored only up to ${formatTime(latest)}, ${behind}, more than the ${maxLag} min allowed (the policy lag of ${policyLag} min plus up to ${REPLICATION_DELAY_MINUTES} min of replication delay: the replication has stalled)`,
       arn: backup.arn,
     };
   }
   return {
     region,
     outcome: 'proven',
-    // The latest time moves with every copy: left out, so the description stays put between runs.
-    says: `in ${region}: Status ${backup.status}, restorable from ${backup.restoreWindow.earliest.toISOString()}`,
+    // The latest time moves with every copy: left out, so the description stays put between runs
+    // (a stopped source's does not move).
+    says: `in ${region}: Status ${backup.status}, restorable from ${backup.restoreWindow.earliest.toISOString()}${stoppedAt ? ` up to ${formatTime(latest)}, within the allowed lag of the source's latest restore point, ${formatTime(stoppedAt)}: the source is stopped, so it has nothing newer to copy` : ''}`,
   };
 }
 
@@ -379,7 +400,7 @@ function judgeRdsReplications(
         },
       ];
     }
-    return backups.map((backup) => readReplication(backup, context));
+    return backups.map((backup) => readReplication(fact, backup, context));
   });
   const proven = readings.filter((reading) => reading.outcome === 'proven');
   if (proven.length > 0) {

@@ -330,13 +330,23 @@ export function pendingRetentionDrop(
   const pending = fact.pendingRetentionDays;
   if (pending === undefined || pending >= below) return undefined;
   const field = `PendingModifiedValues.BackupRetentionPeriod=${pending}`;
+  // ModifyDBInstance.BackupRetentionPeriod (RDS API reference): a change to or from 0 is "applied
+  // during the next maintenance window unless the ApplyImmediately parameter is enabled", but "from
+  // one non-zero value to another non-zero value, the change is asynchronously applied as soon as
+  // possible". A cluster's timing is not documented per setting: said without one.
+  const when =
+    fact.kind !== 'rds-instance'
+      ? 'once RDS applies it'
+      : pending === 0 || !fact.retentionDays
+        ? 'at the next maintenance window unless it is applied sooner'
+        : 'which RDS applies as soon as it can (a change between two non-zero retentions does not wait for the maintenance window)';
   const clause =
     pending === 0
-      ? `a pending modification turns automated backups off (${field}): at the next maintenance window, unless it is applied sooner, RDS deletes the automated backups and with them every point-in-time restore point`
-      : `a pending modification lowers the retention to ${pending} days (${field}), at the next maintenance window unless it is applied sooner`;
+      ? `a pending modification turns automated backups off (${field}): ${when}, RDS deletes the automated backups and with them every point-in-time restore point`
+      : `a pending modification lowers the retention to ${pending} days (${field}), ${when}`;
   const days = Math.max(fact.retentionDays ?? 0, targetDays);
   return {
     clause,
-    remediationText: `Replace the pending change before it is applied: \`${setRetentionCommand(fact, days)}\` (the retention in this request replaces the pending one; --apply-immediately also applies the database's other pending modifications now, so look at its PendingModifiedValues first). Then check that PendingModifiedValues no longer holds BackupRetentionPeriod.`,
+    remediationText: `Set the retention back with a new modification, which replaces the pending one: \`${setRetentionCommand(fact, days)}\` (--apply-immediately also applies the database's other pending modifications now, so look at its PendingModifiedValues first). Then check that PendingModifiedValues no longer holds BackupRetentionPeriod, and that the retention in force is still ${days} days: a lowered retention RDS already applied has deleted the restore points older than it.`,
   };
 }

@@ -173,6 +173,35 @@ describe('pitr.cross-region', () => {
         );
       });
 
+      /** A source stopped 3 days ago (its own latest restore point then), replicated up to `latest`. */
+      const stoppedSourceReplicatedUpTo = (latest: Date) =>
+        pitrCrossRegionCheck.evaluate(
+          rdsInstanceFact({
+            status: 'stopped',
+            latestRestorableTime: minutesAgo(3 * 24 * 60),
+            replicatedBackups: [
+              replicatedBackup('eu-central-1', { restoreWindow: { earliest: daysAgo(30), latest } }),
+            ],
+          }),
+          contextWith(REQUIRE),
+        );
+
+      it('passes, not "stalled", a replica holding every restore point of a stopped source', () => {
+        // Prepare: a stopped instance writes nothing and its own latest restore point stops moving
+        // (pitr.lag fails it for that); the copy holds up to that point, so nothing is missing
+        // from it, and restarting the replication would fix nothing.
+        const outcome = stoppedSourceReplicatedUpTo(minutesAgo(3 * 24 * 60 + 4));
+        expect(outcome?.status).toBe('PASSED');
+        expect(outcome?.description).toContain('the source is stopped');
+        expect(outcome?.description).not.toContain('stalled');
+      });
+
+      it('still fails a replica of a stopped source that stopped copying well before the source stopped', () => {
+        const outcome = stoppedSourceReplicatedUpTo(minutesAgo(3 * 24 * 60 + 180));
+        expect(outcome?.status).toBe('FAILED');
+        expect(outcome?.description).toContain('the replication has stalled');
+      });
+
       it('passes a replica 35 minutes behind under the default 15 min lag: the copy is asynchronous, up to 30 minutes behind its source', () => {
         // Prepare: AWS Prescriptive Guidance, rds-pitr-snapshot: "the underlying RPO is on the
         // slightly higher side, ranging 5-30 minutes".

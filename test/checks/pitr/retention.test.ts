@@ -38,6 +38,18 @@ describe('pitr.retention', () => {
       );
     });
 
+    it('says an instance retention lowered between two non-zero values is applied as soon as possible, not at the maintenance window', () => {
+      // ModifyDBInstance.BackupRetentionPeriod: "If you change the parameter from one non-zero value
+      // to another non-zero value, the change is asynchronously applied as soon as possible."
+      const fact = rdsInstanceFact({ retentionDays: 35, pendingRetentionDays: 7 });
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('PendingModifiedValues.BackupRetentionPeriod=7');
+      expect(outcome?.description).toContain('RDS applies as soon as it can');
+      expect(outcome?.description).not.toContain('at the next maintenance window');
+      expect(outcome?.remediationText).not.toContain('before it is applied');
+    });
+
     it('passes when a pending modification keeps the retention at or above the minimum', () => {
       const outcome = pitrRetentionCheck.evaluate(
         rdsInstanceFact({ pendingRetentionDays: 30 }),
