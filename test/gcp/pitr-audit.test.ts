@@ -40,6 +40,9 @@ const FLEET = [
   instance('unprotected', { ...healthy, deletionProtection: false, retainBackupsOnDelete: false }),
   instance('no-settings', { ...healthy, labels: {}, omit: ['settings'] }),
   instance('regional-backups', { ...healthy, backups: { ...healthy.backups, location: 'europe-west1' } }),
+  // Settings and recovery times of a healthy instance, in a state that says otherwise.
+  instance('pending-delete', { ...healthy, state: 'PENDING_DELETE' }),
+  instance('suspended', { ...healthy, state: 'SUSPENDED' }),
   instance('replica', {
     ...healthy,
     instanceType: 'READ_REPLICA_INSTANCE',
@@ -61,6 +64,9 @@ const EXPECTED: readonly [check: string, status: ComplianceStatus, instance: str
   ['pitr.window', 'WARNING', 'filling'],
   ['pitr.window', 'FAILED', 'enterprise-7'],
   ['pitr.window', 'NOT_AVAILABLE', 'no-recovery-time'],
+  // Being deleted, its backups and logs go with it; suspended, a restore is not shown to run.
+  ['pitr.window', 'FAILED', 'pending-delete'],
+  ['pitr.window', 'NOT_AVAILABLE', 'suspended'],
   ['pitr.lag', 'PASSED', 'healthy'],
   ['pitr.lag', 'FAILED', 'stale'],
   ['pitr.lag', 'NOT_AVAILABLE', 'no-recovery-time'],
@@ -179,7 +185,7 @@ describe('the GCP PITR audit over the simulator', () => {
       {
         scope: { provider: 'gcp', account: PROJECT, region: ALL_REGIONS, group: 'pitr' },
         status: 'complete',
-        resources: 13,
+        resources: 15,
         // The replica is judged at its primary, which says so for a policy that names it.
         standIns: [{ names: ['replica'], what: 'Cloud SQL read replica', judgedAt: 'healthy' }],
       },

@@ -24,6 +24,7 @@ import {
   listManualRdsSnapshots,
   type RdsSnapshotState,
 } from '../../aws/rds-snapshots.ts';
+import { DELETING_STATUSES, RDS_STUCK_STATUSES } from '../../core/database-status.ts';
 import { describeError, errorCode } from '../../core/errors.ts';
 import type { EncryptionKey } from '../../core/key-facts.ts';
 import type { Policy } from '../../core/policy.ts';
@@ -40,36 +41,11 @@ import type {
 } from './backend.ts';
 import type { SnapshotTarget } from './model.ts';
 
-/** `backing-up`, `modifying` and friends: the create is refused until the target is available again. */
+/**
+ * `backing-up`, `modifying` and friends: the create is refused until the target is available again.
+ * A refusal in a state the database stays in until someone acts (RDS_STUCK_STATUSES) is not retried.
+ */
 const BUSY = new Set(['InvalidDBInstanceState', 'InvalidDBInstanceStateFault', 'InvalidDBClusterStateFault']);
-/**
- * The states of a database being deleted: DeleteDBInstance "cannot be canceled or reverted once
- * submitted" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html).
- */
-const DELETING: ReadonlySet<string> = new Set(['delete-precheck', 'deleting']);
-/**
- * Database states RDS refuses a snapshot in that waiting does not end: the database stays in them
- * until someone acts (starts it, adds storage, restores its KMS key, fixes its parameters or
- * network). CreateDBSnapshot: "The source DB instance must be in the available or
- * storage-optimization state" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSnapshot.html);
- * the states: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/accessing-monitoring.html
- * (clusters use the same words). A refusal in any other state (backing-up, modifying) is retried.
- */
-const STUCK = new Set([
-  ...DELETING,
-  'stopped',
-  'stopping',
-  'storage-full',
-  'failed',
-  'inaccessible-encryption-credentials',
-  'inaccessible-encryption-credentials-recoverable',
-  'incompatible-create',
-  'incompatible-network',
-  'incompatible-option-group',
-  'incompatible-parameters',
-  'incompatible-restore',
-  'restore-error',
-]);
 const QUOTA = new Set(['SnapshotQuotaExceeded', 'SnapshotQuotaExceededFault']);
 const EXISTS = new Set([
   'DBSnapshotAlreadyExists',
@@ -156,12 +132,12 @@ export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
     codeOf: errorCode,
     currentStatus: (target) => describeRdsDatabaseStatus(rds, rdsKind(target.kind), target.id),
     unavailableAdvice: (target) =>
-      DELETING.has(target.status ?? '')
+      DELETING_STATUSES.has(target.status ?? '')
         ? 'It is being deleted, which cannot be cancelled: name the database that replaces it'
         : 'Make it available (start it, add storage, restore its KMS key or fix its parameters)',
     classify: (error, target): CreateErrorKind => {
       const code = errorCode(error);
-      if (BUSY.has(code)) return STUCK.has(target?.status ?? '') ? 'unavailable' : 'busy';
+      if (BUSY.has(code)) return RDS_STUCK_STATUSES.has(target?.status ?? '') ? 'unavailable' : 'busy';
       if (QUOTA.has(code)) return 'quota';
       if (EXISTS.has(code)) return 'exists';
       return 'other';

@@ -5,6 +5,7 @@
  * Cloud SQL keeps on-demand backups until deleted and counts them against no per-region quota.
  */
 import type { protos } from '@google-cloud/sql';
+import { CLOUD_SQL_PASSING_STATUSES, CLOUD_SQL_STUCK_STATUSES } from '../../core/database-status.ts';
 import { describeError, errorCode } from '../../core/errors.ts';
 import {
   backupPlanAssociationsCommand,
@@ -150,21 +151,19 @@ export function backupPlanRefusal(
 }
 
 /**
- * Instance states (functions/gcp/cloud-sql.ts instanceStatus: `state`, STOPPED for a RUNNABLE one
- * whose activation policy is NEVER) that no waiting ends: Cloud SQL "doesn't take a backup of an
- * instance if you stop" it (https://cloud.google.com/sql/docs/sqlserver/backup-recovery/backups) and
- * refuses a call on an instance that is not running with HTTP 400 "Invalid request since instance is
- * not running." A suspended instance waits for its billing (or other suspensionReason) to be
- * resolved, a FAILED one for a repair, a PENDING_DELETE one is going. The states that end on their
- * own (MAINTENANCE, ONLINE_MAINTENANCE: deprecated, still in the enum; PENDING_CREATE, REPAIRING)
- * are retried as busy.
+ * How Cloud SQL refuses a write for the instance's state (HTTP 400, or 409 while an operation runs).
+ * A refusal in a state no waiting ends (CLOUD_SQL_STUCK_STATUSES, functions/gcp/cloud-sql.ts
+ * instanceStatus: STOPPED for a RUNNABLE one whose activation policy is NEVER) is not retried: Cloud
+ * SQL "doesn't take a backup of an instance if you stop" it
+ * (https://cloud.google.com/sql/docs/sqlserver/backup-recovery/backups) and refuses a call on an
+ * instance that is not running with HTTP 400 "Invalid request since instance is not running." A
+ * suspended instance waits for its billing (or other suspensionReason) to be resolved, a FAILED one
+ * for a repair, a PENDING_DELETE one is going. The states that end on their own
+ * (CLOUD_SQL_PASSING_STATUSES) are retried as busy.
  */
-const STUCK = new Set(['STOPPED', 'SUSPENDED', 'FAILED', 'PENDING_DELETE']);
-const PASSING = new Set(['MAINTENANCE', 'ONLINE_MAINTENANCE', 'PENDING_CREATE', 'REPAIRING']);
-/** How Cloud SQL refuses a write for the instance's state (HTTP 400, or 409 while an operation runs). */
 const STATE_REFUSALS = new Set(['FAILED_PRECONDITION', 'INVALID_ARGUMENT', 'ABORTED']);
 
-/** What to do about an instance in one of the {@link STUCK} states. */
+/** What to do about an instance in one of the {@link CLOUD_SQL_STUCK_STATUSES} states. */
 function stuckAdvice(target: SnapshotTarget): string {
   if (target.status === 'STOPPED')
     return `Start it (\`gcloud sql instances patch ${target.id} --project=${target.account} --activation-policy=ALWAYS\`)`;
@@ -350,8 +349,9 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
     classify: (error, target): CreateErrorKind => {
       const code = googleErrorCode(error);
       const status = target?.status ?? '';
-      if (STATE_REFUSALS.has(code) && STUCK.has(status)) return 'unavailable';
-      if (code === 'ABORTED' || (STATE_REFUSALS.has(code) && PASSING.has(status))) return 'busy';
+      if (STATE_REFUSALS.has(code) && CLOUD_SQL_STUCK_STATUSES.has(status)) return 'unavailable';
+      if (code === 'ABORTED' || (STATE_REFUSALS.has(code) && CLOUD_SQL_PASSING_STATUSES.has(status)))
+        return 'busy';
       return 'other';
     },
   };

@@ -30,3 +30,11 @@ export function deletionProtectionCommand(fact: PitrFact): string {
   if (fact.kind === 'cloudsql-instance') return patchCloudSql(fact, '--deletion-protection');
   return modifyRds(fact, '--deletion-protection');
 }
+
+/** Starts a stopped RDS instance or Aurora cluster: `aws rds start-db-instance|start-db-cluster`. */
+export function startRdsCommand(fact: PitrFact): string {
+  const { id, region } = fact.resource;
+  return fact.kind === 'aurora-cluster'
+    ? `aws rds start-db-cluster --db-cluster-identifier ${id} --region ${region}`
+    : `aws rds start-db-instance --db-instance-identifier ${id} --region ${region}`;
+}

@@ -17,6 +17,7 @@
  * (wording.ts, `judgedThroughBackupPlan`), even with the instance's own automated backups off.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
+import { RUNNING_STATUSES, STOPPED_STATUSES, SUSPENDED_STATUS } from '../../core/database-status.ts';
 import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, MINUTE_MS } from '../../core/time.ts';
 import { patchCloudSql } from './commands.ts';
@@ -31,28 +32,6 @@ import {
   PITR_RESOURCE_TYPES,
   resourceLabel,
 } from './wording.ts';
-
-/** Statuses in which a database is running and archiving WAL (RDS/Aurora lowercase, Cloud SQL upper). */
-const RUNNING_STATUSES = new Set([
-  'available',
-  'backing-up',
-  'modifying',
-  'configuring-enhanced-monitoring',
-  'configuring-log-exports',
-  'configuring-iam-database-auth',
-  'upgrading',
-  'maintenance',
-  'RUNNABLE',
-]);
-const STOPPED_STATUSES = new Set(['stopped', 'stopping', 'STOPPED']);
-
-/**
- * Cloud SQL's SUSPENDED: "The instance is not available, for example due to problems with billing"
- * (google.cloud.sql.v1 DatabaseInstance.SqlInstanceState), with a `suspensionReason` of
- * BILLING_ISSUE, LEGAL_ISSUE, OPERATIONAL_ISSUE, KMS_KEY_ISSUE or PROJECT_ABUSE: Google took it
- * down, so the owner cannot simply start it.
- */
-const SUSPENDED_STATUS = 'SUSPENDED';
 
 /** The lag and the time it is measured from move with every WAL upload: not news on their own. */
 const LAG_DRIFTING = ['restoreLagMinutes', 'latestRestorableTime'] as const;

@@ -12,6 +12,9 @@
  * - window shorter, retention < minPitrDays -> FAILED: the window can never grow past the retention.
  * - backups off, or no earliest time -> FAILED: there is no window.
  * - window unknown -> NOT_AVAILABLE.
+ * - the database's status can override all of these (status.ts): being deleted, its KMS key out of
+ *   reach or `incompatible-restore` -> FAILED; suspended, failed to be made, or a status not sent or
+ *   not known -> NOT_AVAILABLE instead of PASSED or WARNING.
  *
  * Filling versus shrank, from one observation. The check sees one snapshot in time: the earliest
  * restorable time, the configured retention and (when the adapter knows it) the creation time. A
@@ -48,6 +51,7 @@ import type { Check, CheckOutcome } from '../../core/check.ts';
 import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
 import { DAY_MS, HOUR_MS } from '../../core/time.ts';
 import { patchCloudSql, setRetentionCommand } from './commands.ts';
+import { judgedWithStatus } from './status.ts';
 import {
   BACKUP_PLAN_RESTORE,
   DOCS,
@@ -140,6 +144,11 @@ function extendAdvice(fact: PitrFact, bound: WindowBound, minPitrDays: number, w
   return `Raise the retention (pitr.retention): \`${setRetentionCommand(fact, minPitrDays)}\`. The window then grows by one day per day and holds ${minPitrDays} days about ${formatDays(Math.max(0, minPitrDays - windowDays))} days after the change; ${gap}.`;
 }
 
+/** What is observed when the window is not measured. */
+function observedUnknown(fact: PitrFact) {
+  return { windowDays: null, retentionDays: valueOrNull(fact.retentionDays) };
+}
+
 /** `pitr.window`: the real restore window reaches back >= `minPitrDays`. */
 export const pitrWindowCheck: Check<PitrFact> = {
   metadata: {
@@ -149,7 +158,7 @@ export const pitrWindowCheck: Check<PitrFact> = {
     failedTitle: 'The real restore window is shorter than the policy minimum',
     severity: 'HIGH',
     rationale:
-      'A retention setting is a promise about the future: after it is raised the window needs that many days to fill, and backups lost to a disabled retention or a replaced instance never come back. Only the earliest restorable time the cloud reports shows how far back certctl can really be restored today.',
+      'A retention setting is a promise about the future: after it is raised the window needs that many days to fill, and backups lost to a disabled retention or a replaced instance never come back. Only the earliest restorable time the cloud reports shows how far back certctl can really be restored today, and only while the database is not being deleted or cut off from the KMS key its backups are encrypted with.',
     remediation: {
       text: 'Keep the retention at or above the policy minimum and let the window fill; if it does not grow by a day each day, find what removed backups (retention lowered, backups turned off, instance replaced). Until it is complete, keep pg_dump files or manual snapshots that cover the gap.',
       url: DOCS.rdsPointInTimeRestore,
@@ -159,14 +168,8 @@ export const pitrWindowCheck: Check<PitrFact> = {
   },
   evaluate(fact, { policy, now }): CheckOutcome {
     const minPitrDays = policy.pitr.minPitrDays;
-    const window = fact.restoreWindow;
     const required = { windowDays: minPitrDays };
-    const throughPrimary = judgedThroughPrimary(
-      fact,
-      'the restore window',
-      { windowDays: null, retentionDays: valueOrNull(fact.retentionDays) },
-      required,
-    );
+    const throughPrimary = judgedThroughPrimary(fact, 'the restore window', observedUnknown(fact), required);
     if (throughPrimary) return throughPrimary;
     const throughPlan = judgedThroughBackupPlan(
       fact,
@@ -175,145 +178,152 @@ export const pitrWindowCheck: Check<PitrFact> = {
         governedBy: BACKUP_PLAN_RESTORE,
         verify: `that the backups of the instance's data source reach back at least ${minPitrDays} days: ${BACKUP_PLAN_BACKUPS}`,
       },
-      { windowDays: null, retentionDays: valueOrNull(fact.retentionDays) },
+      observedUnknown(fact),
       required,
     );
     if (throughPlan) return throughPlan;
-    if (!window.known) {
-      return notAvailable(
-        fact,
-        'the restore window',
-        window.reason,
-        { windowDays: null, retentionDays: valueOrNull(fact.retentionDays) },
-        required,
-        window.accessDenied === true,
-        window.permission,
-      );
-    }
-    const backupsOff = fact.automatedBackupsEnabled === false || fact.retentionDays === 0;
-    const latest = fact.latestRestorableTime ?? window.latest;
-    if (!backupsOff && window.earliest === undefined && latest !== undefined) {
-      // A database that reports a latest restorable time can be restored to a point in time: a
-      // missing earliest time is a value the API did not send, not an empty window (pitr.lag
-      // judges the same database from that latest time).
-      return notAvailable(
-        fact,
-        'the earliest restorable time',
-        `${window.source} reported none although the database can be restored up to ${formatTime(latest)}`,
-        { windowDays: null, earliestRestorableTime: null, retentionDays: valueOrNull(fact.retentionDays) },
-        required,
-      );
-    }
-    if (backupsOff || window.earliest === undefined) {
-      return {
-        status: 'FAILED',
-        description: backupsOff
-          ? `${resourceLabel(fact)} has no restore window: automated backups are off.`
-          : `${resourceLabel(fact)} has no restore window: ${window.source} reports no earliest restorable time, so no point in time can be restored.`,
-        observed: {
-          windowDays: 0,
-          earliestRestorableTime: null,
-          retentionDays: valueOrNull(fact.retentionDays),
-        },
-        required,
-        remediationText: backupsOff
-          ? `Turn automated backups on (see pitr.enabled): \`${setRetentionCommand(fact, minPitrDays)}\`. The window starts filling from that moment.`
-          : 'If the database was created or had backups turned on within the last day, the first automated backup may still be running; otherwise check the backup status in the console and the pitr.enabled finding.',
-      };
-    }
-
-    const bound = boundOf(fact);
-    const earliest = window.earliest;
-    const windowMs = Math.max(0, now.getTime() - earliest.getTime());
-    const windowDays = windowMs / DAY_MS;
-    const retention = bound.days;
-    const observed = {
-      windowDays: roundDays(windowDays),
-      earliestRestorableTime: earliest.toISOString(),
-      retentionDays: valueOrNull(fact.retentionDays),
-      ...(bound.backupOnly
-        ? { retainedBackups: valueOrNull(bound.backups), pointInTimeRecoveryEnabled: false }
-        : {}),
-    };
-    const reachesBack = bound.backupOnly
-      ? `${resourceLabel(fact)} has a backup-only window (point-in-time recovery is off, so only its automated daily backups are restore points): the oldest is from ${formatTime(earliest)} (${window.source})`
-      : `${resourceLabel(fact)} can be restored back to ${formatTime(earliest)} (${window.source})`;
-    const reach = `${reachesBack}: ${formatDays(windowDays)} days`;
-
-    if (windowMs + WINDOW_TOLERANCE_MS >= minPitrDays * DAY_MS) {
-      let shrinking = '';
-      if (retention !== undefined && retention < minPitrDays) {
-        shrinking = bound.backupOnly
-          ? ` Only ${retention} daily backups are retained (${bound.source}), which will shrink it below that (see pitr.retention).`
-          : ` The configured retention of ${retention} days will shrink it below that (see pitr.retention).`;
-      }
-      return {
-        status: 'PASSED',
-        description: `${reach}, at least the ${minPitrDays} days required.${shrinking}`,
-        observed,
-        required,
-        drifting: WINDOW_DRIFTING,
-      };
-    }
-
-    const ageMs = fact.createdAt ? Math.max(0, now.getTime() - fact.createdAt.getTime()) : undefined;
-    const olderThanWindow = ageMs !== undefined && ageMs > windowMs + STEADY_STATE_WOBBLE_MS;
-    const ageDays = ageMs !== undefined ? formatDays(ageMs / DAY_MS) : undefined;
-
-    if (retention === undefined) {
-      return {
-        status: 'FAILED',
-        description: `${reach}, short of the ${minPitrDays} days required. The ${bound.backupOnly ? 'number of retained backups' : 'retention'} (${bound.source}) could not be read, so it is unknown whether the window is still filling.`,
-        observed,
-        required,
-        drifting: WINDOW_DRIFTING,
-        remediationText:
-          bound.backupOnly || minPitrDays > bound.max
-            ? extendAdvice(fact, bound, minPitrDays, windowDays)
-            : `Check the retention (pitr.retention) and keep it at ${minPitrDays} days or more; until the window holds ${minPitrDays} days, keep pg_dump files or manual snapshots that cover the gap.`,
-      };
-    }
-
-    if (retention < minPitrDays) {
-      const allowsMs = Math.min(retention * DAY_MS, ageMs ?? Number.POSITIVE_INFINITY);
-      const lost = windowMs + STEADY_STATE_WOBBLE_MS < allowsMs;
-      const allows = bound.backupOnly
-        ? `the ${retention} days the ${bound.backups} retained daily backups allow`
-        : `the ${retention} days the retention allows`;
-      const cap = bound.backupOnly
-        ? ` The ${bound.backups} retained daily backups (${bound.source}) cap it: with point-in-time recovery off the window is bounded by the backups kept, not by transactionLogRetentionDays, and cannot grow past ${retention} days (the oldest of ${bound.backups} daily backups is ${retention} days older than the newest).`
-        : ` The configured retention of ${retention} days (${bound.source}) caps it: the window cannot grow past ${retention} days.`;
-      const impossible =
-        !bound.backupOnly && minPitrDays > bound.max
-          ? ` The ${minPitrDays}-day target is impossible here: ${logCapClause(fact, bound.max)} (see pitr.retention).`
-          : '';
-      const why = lost
-        ? ` That is shorter than ${allows}${ageDays ? ` (the database is ${ageDays} days old)` : ''}: backups were removed (the window shrank) or it is refilling after such a loss.`
-        : cap;
-      return {
-        status: 'FAILED',
-        description: `${reach}, short of the ${minPitrDays} days required.${why}${impossible}`,
-        observed,
-        required,
-        drifting: WINDOW_DRIFTING,
-        remediationText: extendAdvice(fact, bound, minPitrDays, windowDays),
-      };
-    }
-
-    const completeAt = new Date(earliest.getTime() + minPitrDays * DAY_MS);
-    const history = olderThanWindow
-      ? ` The database is ${ageDays} days old, so older restore points existed and were removed: expected if the ${bound.backupOnly ? 'number of retained backups' : 'retention'} was raised recently; otherwise backups were lost (retention lowered, backups turned off, instance replaced) and the window shrank.`
-      : '';
-    const enough = bound.backupOnly
-      ? `The ${bound.backups} retained daily backups (${retention} days) are enough`
-      : `The retention of ${retention} days is enough`;
-    return {
-      status: 'WARNING',
-      description: `${reachesBack}: ${formatDays(windowDays)} of ${minPitrDays} days accrued. ${enough}, so the window is still filling and completes on ${formatTime(completeAt)}.${history}`,
-      observed: { ...observed, windowCompleteAt: completeAt.toISOString() },
-      required,
-      drifting: WINDOW_DRIFTING,
-      remediationText: `Nothing to change if the ${bound.backupOnly ? 'number of retained backups' : 'retention'} was raised or the database created recently: the window completes on ${formatTime(completeAt)}. Until then keep pg_dump files or manual snapshots covering the ${formatDays(minPitrDays - windowDays)} missing days. If this finding is still a WARNING after that date, backups are being lost: check the automated backups of this database.`,
-    };
+    return judgedWithStatus(fact, judgeWindow(fact, minPitrDays, now), observedUnknown(fact), required);
   },
 };
+
+/** The window's own verdict, before the database's status is read (status.ts). */
+function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutcome {
+  const window = fact.restoreWindow;
+  const required = { windowDays: minPitrDays };
+  if (!window.known) {
+    return notAvailable(
+      fact,
+      'the restore window',
+      window.reason,
+      observedUnknown(fact),
+      required,
+      window.accessDenied === true,
+      window.permission,
+    );
+  }
+  const backupsOff = fact.automatedBackupsEnabled === false || fact.retentionDays === 0;
+  const latest = fact.latestRestorableTime ?? window.latest;
+  if (!backupsOff && window.earliest === undefined && latest !== undefined) {
+    // A database that reports a latest restorable time can be restored to a point in time: a
+    // missing earliest time is a value the API did not send, not an empty window (pitr.lag
+    // judges the same database from that latest time).
+    return notAvailable(
+      fact,
+      'the earliest restorable time',
+      `${window.source} reported none although the database can be restored up to ${formatTime(latest)}`,
+      { windowDays: null, earliestRestorableTime: null, retentionDays: valueOrNull(fact.retentionDays) },
+      required,
+    );
+  }
+  if (backupsOff || window.earliest === undefined) {
+    return {
+      status: 'FAILED',
+      description: backupsOff
+        ? `${resourceLabel(fact)} has no restore window: automated backups are off.`
+        : `${resourceLabel(fact)} has no restore window: ${window.source} reports no earliest restorable time, so no point in time can be restored.`,
+      observed: {
+        windowDays: 0,
+        earliestRestorableTime: null,
+        retentionDays: valueOrNull(fact.retentionDays),
+      },
+      required,
+      remediationText: backupsOff
+        ? `Turn automated backups on (see pitr.enabled): \`${setRetentionCommand(fact, minPitrDays)}\`. The window starts filling from that moment.`
+        : 'If the database was created or had backups turned on within the last day, the first automated backup may still be running; otherwise check the backup status in the console and the pitr.enabled finding.',
+    };
+  }
+
+  const bound = boundOf(fact);
+  const earliest = window.earliest;
+  const windowMs = Math.max(0, now.getTime() - earliest.getTime());
+  const windowDays = windowMs / DAY_MS;
+  const retention = bound.days;
+  const observed = {
+    windowDays: roundDays(windowDays),
+    earliestRestorableTime: earliest.toISOString(),
+    retentionDays: valueOrNull(fact.retentionDays),
+    ...(bound.backupOnly
+      ? { retainedBackups: valueOrNull(bound.backups), pointInTimeRecoveryEnabled: false }
+      : {}),
+  };
+  const reachesBack = bound.backupOnly
+    ? `${resourceLabel(fact)} has a backup-only window (point-in-time recovery is off, so only its automated daily backups are restore points): the oldest is from ${formatTime(earliest)} (${window.source})`
+    : `${resourceLabel(fact)} can be restored back to ${formatTime(earliest)} (${window.source})`;
+  const reach = `${reachesBack}: ${formatDays(windowDays)} days`;
+
+  if (windowMs + WINDOW_TOLERANCE_MS >= minPitrDays * DAY_MS) {
+    let shrinking = '';
+    if (retention !== undefined && retention < minPitrDays) {
+      shrinking = bound.backupOnly
+        ? ` Only ${retention} daily backups are retained (${bound.source}), which will shrink it below that (see pitr.retention).`
+        : ` The configured retention of ${retention} days will shrink it below that (see pitr.retention).`;
+    }
+    return {
+      status: 'PASSED',
+      description: `${reach}, at least the ${minPitrDays} days required.${shrinking}`,
+      observed,
+      required,
+      drifting: WINDOW_DRIFTING,
+    };
+  }
+
+  const ageMs = fact.createdAt ? Math.max(0, now.getTime() - fact.createdAt.getTime()) : undefined;
+  const olderThanWindow = ageMs !== undefined && ageMs > windowMs + STEADY_STATE_WOBBLE_MS;
+  const ageDays = ageMs !== undefined ? formatDays(ageMs / DAY_MS) : undefined;
+
+  if (retention === undefined) {
+    return {
+      status: 'FAILED',
+      description: `${reach}, short of the ${minPitrDays} days required. The ${bound.backupOnly ? 'number of retained backups' : 'retention'} (${bound.source}) could not be read, so it is unknown whether the window is still filling.`,
+      observed,
+      required,
+      drifting: WINDOW_DRIFTING,
+      remediationText:
+        bound.backupOnly || minPitrDays > bound.max
+          ? extendAdvice(fact, bound, minPitrDays, windowDays)
+          : `Check the retention (pitr.retention) and keep it at ${minPitrDays} days or more; until the window holds ${minPitrDays} days, keep pg_dump files or manual snapshots that cover the gap.`,
+    };
+  }
+
+  if (retention < minPitrDays) {
+    const allowsMs = Math.min(retention * DAY_MS, ageMs ?? Number.POSITIVE_INFINITY);
+    const lost = windowMs + STEADY_STATE_WOBBLE_MS < allowsMs;
+    const allows = bound.backupOnly
+      ? `the ${retention} days the ${bound.backups} retained daily backups allow`
+      : `the ${retention} days the retention allows`;
+    const cap = bound.backupOnly
+      ? ` The ${bound.backups} retained daily backups (${bound.source}) cap it: with point-in-time recovery off the window is bounded by the backups kept, not by transactionLogRetentionDays, and cannot grow past ${retention} days (the oldest of ${bound.backups} daily backups is ${retention} days older than the newest).`
+      : ` The configured retention of ${retention} days (${bound.source}) caps it: the window cannot grow past ${retention} days.`;
+    const impossible =
+      !bound.backupOnly && minPitrDays > bound.max
+        ? ` The ${minPitrDays}-day target is impossible here: ${logCapClause(fact, bound.max)} (see pitr.retention).`
+        : '';
+    const why = lost
+      ? ` That is shorter than ${allows}${ageDays ? ` (the database is ${ageDays} days old)` : ''}: backups were removed (the window shrank) or it is refilling after such a loss.`
+      : cap;
+    return {
+      status: 'FAILED',
+      description: `${reach}, short of the ${minPitrDays} days required.${why}${impossible}`,
+      observed,
+      required,
+      drifting: WINDOW_DRIFTING,
+      remediationText: extendAdvice(fact, bound, minPitrDays, windowDays),
+    };
+  }
+
+  const completeAt = new Date(earliest.getTime() + minPitrDays * DAY_MS);
+  const history = olderThanWindow
+    ? ` The database is ${ageDays} days old, so older restore points existed and were removed: expected if the ${bound.backupOnly ? 'number of retained backups' : 'retention'} was raised recently; otherwise backups were lost (retention lowered, backups turned off, instance replaced) and the window shrank.`
+    : '';
+  const enough = bound.backupOnly
+    ? `The ${bound.backups} retained daily backups (${retention} days) are enough`
+    : `The retention of ${retention} days is enough`;
+  return {
+    status: 'WARNING',
+    description: `${reachesBack}: ${formatDays(windowDays)} of ${minPitrDays} days accrued. ${enough}, so the window is still filling and completes on ${formatTime(completeAt)}.${history}`,
+    observed: { ...observed, windowCompleteAt: completeAt.toISOString() },
+    required,
+    drifting: WINDOW_DRIFTING,
+    remediationText: `Nothing to change if the ${bound.backupOnly ? 'number of retained backups' : 'retention'} was raised or the database created recently: the window completes on ${formatTime(completeAt)}. Until then keep pg_dump files or manual snapshots covering the ${formatDays(minPitrDays - windowDays)} missing days. If this finding is still a WARNING after that date, backups are being lost: check the automated backups of this database.`,
+  };
+}

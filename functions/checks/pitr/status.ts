@@ -1,0 +1,153 @@
+/**
+ * What the database's lifecycle status says about restoring it from its backups
+ * (functions/core/database-status.ts has the words and where their meaning is documented).
+ * `pitr.window` reads it: that check says how far back the database can be restored, which a status
+ * can contradict while every retention setting and restorable time still looks right.
+ *
+ * - FAILED, proven by the status itself: the database is being deleted (the deletion cannot be
+ *   cancelled; its automated backups and logs go with it unless retained, and retained ones get no
+ *   new logs), its KMS key cannot be accessed (its backups are encrypted with that key, and a restore
+ *   needs the key active), or RDS says it cannot do a point-in-time restore (`incompatible-restore`).
+ * - NOT_AVAILABLE, not shown either way: a Cloud SQL instance Google suspended or marked FAILED, an
+ *   RDS database whose restore, clone, migration or upgrade failed, and a status this tool does not
+ *   know or the cloud did not send. It replaces only a PASSED or WARNING: a window proven short
+ *   stays FAILED.
+ * - Any other known status (backing-up, modifying, maintenance, rebooting, stopped, storage-full, …)
+ *   leaves the verdict alone: the backups are untouched, and `pitr.lag` reports archiving that stopped.
+ *
+ * `pitr.enabled` and `pitr.retention` judge the configuration, which the status does not change;
+ * one finding for the cause is enough (as `pitr.lag` does not repeat `pitr.enabled`).
+ */
+import type { CheckOutcome } from '../../core/check.ts';
+import {
+  CLOUD_SQL_FAILED_STATUS,
+  CREATION_FAILED_STATUSES,
+  DELETING_STATUSES,
+  INCOMPATIBLE_RESTORE_STATUS,
+  KEY_INACCESSIBLE_STATUSES,
+  KEY_RECOVERABLE_STATUS,
+  KNOWN_STATUSES,
+  SUSPENDED_STATUS,
+} from '../../core/database-status.ts';
+import type { PitrFact } from '../../core/facts.ts';
+import type { FindingValues } from '../../core/finding.ts';
+import { startRdsCommand } from './commands.ts';
+import { DOCS, resourceLabel } from './wording.ts';
+
+/** Re:Post, "resolve an Amazon RDS instance or Amazon Aurora cluster in an inaccessible encryption state". */
+const INACCESSIBLE_KEY_DOC = 'https://repost.aws/knowledge-center/rds-aurora-inaccessible-state';
+
+function deletingRemediation(fact: PitrFact): string {
+  if (fact.kind === 'cloudsql-instance') {
+    return `The deletion cannot be stopped. If certctl moved to another instance, audit that one instead. Otherwise restore the newest backup into a new instance while one exists: backups outlive the instance only if it was set to retain them (retainBackupsOnDelete) or a final backup was taken. See ${DOCS.cloudSqlPitr}.`;
+  }
+  return `The deletion cannot be cancelled. If certctl moved to another database, audit that one instead. Otherwise restore the newest restorable time into a new database while it can: the automated backups outlive the database only if it was deleted with DeleteAutomatedBackups=false (\`aws rds describe-db-instance-automated-backups\` then lists them as retained), and then only until their retention ends. See ${DOCS.rdsPointInTimeRestore}.`;
+}
+
+function keyRemediation(fact: PitrFact): string {
+  const fixKey =
+    'make its KMS key usable again: enable the key, cancel its scheduled deletion, or reactivate the AWS account that holds it';
+  if (fact.status === KEY_RECOVERABLE_STATUS) {
+    return `Within seven days of entering this state, ${fixKey}, then start the database: \`${startRdsCommand(fact)}\`. After seven days it turns to inaccessible-encryption-credentials, which only a restore from a backup or to a point in time recovers, with the same key active. See ${INACCESSIBLE_KEY_DOC}.`;
+  }
+  return `The database itself cannot be started again: ${fixKey}, then restore it from a backup or to a point in time into a new database (both need that key active). If the key was deleted, the database and its backups cannot be recovered. See ${INACCESSIBLE_KEY_DOC}.`;
+}
+
+/** The FAILED a status proves, or undefined. */
+function provenByStatus(
+  fact: PitrFact,
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome | undefined {
+  const status = `\`${fact.status}\``;
+  if (DELETING_STATUSES.has(fact.status)) {
+    return {
+      status: 'FAILED',
+      description: `${resourceLabel(fact)} is being deleted (status ${status}): its restore window ends with it. Its automated backups and transaction logs are deleted with the database unless they were set to be retained, and retained backups receive no new logs.`,
+      observed,
+      required,
+      remediationText: deletingRemediation(fact),
+    };
+  }
+  if (KEY_INACCESSIBLE_STATUSES.has(fact.status)) {
+    return {
+      status: 'FAILED',
+      description: `${resourceLabel(fact)} cannot reach the KMS key that encrypts it (status ${status}): its backups are encrypted with that key, and no restore from them runs until the key is active again.`,
+      observed,
+      required,
+      remediationText: keyRemediation(fact),
+    };
+  }
+  if (fact.status === INCOMPATIBLE_RESTORE_STATUS) {
+    return {
+      status: 'FAILED',
+      description: `${resourceLabel(fact)} has status ${status}: RDS reports it cannot do a point-in-time restore of this database.`,
+      observed,
+      required,
+      remediationText: `Check the Recent Events of this database in the RDS console for the cause, and keep a restorable copy elsewhere (a manual snapshot of a working database, pg_dump files) until it is fixed. See ${DOCS.rdsPointInTimeRestore}.`,
+    };
+  }
+  return undefined;
+}
+
+/** Why the status does not show a restore can run, or undefined when it does not stand in the way. */
+function unprovenByStatus(fact: PitrFact): { readonly why: string; readonly action: string } | undefined {
+  if (fact.status === SUSPENDED_STATUS) {
+    return {
+      why: 'Google suspended the instance (for example for a billing problem, or a revoked or unreachable Cloud KMS key), and whether its backups restore while it is suspended is not documented',
+      action:
+        "Resolve the cause (the instance's suspensionReason in the console or `gcloud sql instances describe`); this check judges the window again once the instance is RUNNABLE.",
+    };
+  }
+  if (fact.status === CLOUD_SQL_FAILED_STATUS) {
+    return {
+      why: 'its creation failed or a fatal error occurred during maintenance, and whether its backups restore is not documented',
+      action:
+        'Look at the instance and its operations in the console (`gcloud sql operations list --instance=INSTANCE`); try a restore of its newest backup into a new instance to prove the backups work.',
+    };
+  }
+  if (CREATION_FAILED_STATUSES.has(fact.status)) {
+    return {
+      why: 'the restore, clone, migration or upgrade that made this database failed, and what its own backups hold is not documented',
+      action:
+        'Check the Recent Events of this database in the RDS console; restore from the source it was made from, and audit the database certctl really uses.',
+    };
+  }
+  if (!KNOWN_STATUSES.has(fact.status)) {
+    return {
+      why:
+        fact.status === 'unknown' || fact.status === 'SQL_INSTANCE_STATE_UNSPECIFIED'
+          ? 'the cloud did not report the status, so it is unknown whether a restore can run'
+          : 'this tool does not know that status, so it is unknown whether a restore can run',
+      action:
+        'Look up the status of this database in the console; if it is a healthy state, report it so this tool learns it, and run the audit again.',
+    };
+  }
+  return undefined;
+}
+
+/**
+ * The verdict the database's status forces on `outcome` (what the check found from the window):
+ * a FAILED the status proves replaces it; a status that leaves a restore unproven turns a PASSED or
+ * WARNING into NOT_AVAILABLE; otherwise `outcome` stands.
+ */
+export function judgedWithStatus(
+  fact: PitrFact,
+  outcome: CheckOutcome,
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome {
+  const withStatus = { ...observed, status: fact.status };
+  const proven = provenByStatus(fact, withStatus, required);
+  if (proven) return proven;
+  if (outcome.status !== 'PASSED' && outcome.status !== 'WARNING') return outcome;
+  const unproven = unprovenByStatus(fact);
+  if (!unproven) return outcome;
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)} has status \`${fact.status}\`: ${unproven.why}. From the window alone: ${outcome.description}`,
+    observed: { ...outcome.observed, status: fact.status },
+    required: outcome.required,
+    remediationText: unproven.action,
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * The lifecycle statuses of a managed-Postgres database, as the clouds send them: RDS
+ * `DBInstanceStatus` and Aurora `DBCluster.Status` (lowercase words; "Viewing Amazon RDS DB instance
+ * status", https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/accessing-monitoring.html, and the
+ * Aurora "Viewing DB cluster status" table,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/accessing-monitoring.html), and Cloud
+ * SQL `DatabaseInstance.state` (google.cloud.sql.v1 SqlInstanceState, upper case; a stopped instance
+ * is `STOPPED` here, functions/gcp/cloud-sql.ts `instanceStatus`). One list per meaning, shared by the
+ * PITR checks and the snapshot action.
+ */
+
+/**
+ * The states of a database being deleted: DeleteDBInstance "cannot be canceled or reverted once
+ * submitted" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html);
+ * `delete-precheck`: "Amazon RDS is validating that read replicas are safe to delete"; Cloud SQL
+ * PENDING_DELETE: "The instance is being deleted".
+ */
+export const DELETING_STATUSES: ReadonlySet<string> = new Set([
+  'delete-precheck',
+  'deleting',
+  'PENDING_DELETE',
+]);
+
+/**
+ * RDS/Aurora: "The AWS KMS key used to encrypt or decrypt the DB instance can't be accessed or
+ * recovered" (`inaccessible-encryption-credentials`), and "can't be accessed. However, if the KMS key
+ * is active, restarting the DB instance can recover it" (`-recoverable`), which turns terminal after
+ * seven days; restoring it from a backup or to a point in time "requires that the AWS KMS key is
+ * already activated. If the AWS KMS key is deleted or lost, then the data is unrecoverable"
+ * (https://repost.aws/knowledge-center/rds-aurora-inaccessible-state).
+ */
+export const KEY_INACCESSIBLE_STATUS = 'inaccessible-encryption-credentials';
+export const KEY_RECOVERABLE_STATUS = 'inaccessible-encryption-credentials-recoverable';
+export const KEY_INACCESSIBLE_STATUSES: ReadonlySet<string> = new Set([
+  KEY_INACCESSIBLE_STATUS,
+  KEY_RECOVERABLE_STATUS,
+]);
+
+/** RDS `incompatible-restore`: "Amazon RDS can't do a point-in-time restore". */
+export const INCOMPATIBLE_RESTORE_STATUS = 'incompatible-restore';
+
+/**
+ * RDS/Aurora statuses in which the database is being or has been made and the making failed:
+ * `restore-error` ("encountered an error attempting to restore to a point-in-time or from a
+ * snapshot"), `cloning-failed`, `migration-failed`, `upgrade_failed` (the guide's spelling) or
+ * `upgrade-failed`. What such a database's own backups hold is not documented.
+ */
+export const CREATION_FAILED_STATUSES: ReadonlySet<string> = new Set([
+  'restore-error',
+  'cloning-failed',
+  'migration-failed',
+  'upgrade_failed',
+  'upgrade-failed',
+]);
+
+/**
+ * Cloud SQL SUSPENDED: "The instance is not available, for example due to problems with billing",
+ * with a `suspensionReason` of BILLING_ISSUE, LEGAL_ISSUE, OPERATIONAL_ISSUE, KMS_KEY_ISSUE or
+ * PROJECT_ABUSE: Google took it down, so the owner cannot simply start it.
+ */
+export const SUSPENDED_STATUS = 'SUSPENDED';
+
+/** Cloud SQL FAILED: "The creation of the instance failed or a fatal error occurred during maintenance". */
+export const CLOUD_SQL_FAILED_STATUS = 'FAILED';
+
+/** Statuses in which a database is running and archiving WAL (RDS/Aurora lowercase, Cloud SQL upper). */
+export const RUNNING_STATUSES: ReadonlySet<string> = new Set([
+  'available',
+  'backing-up',
+  'modifying',
+  'configuring-enhanced-monitoring',
+  'configuring-log-exports',
+  'configuring-iam-database-auth',
+  'upgrading',
+  'maintenance',
+  'RUNNABLE',
+]);
+
+export const STOPPED_STATUSES: ReadonlySet<string> = new Set(['stopped', 'stopping', 'STOPPED']);
+
+/**
+ * Cloud SQL states that end on their own: MAINTENANCE ("down for maintenance"), ONLINE_MAINTENANCE
+ * (deprecated, still in the enum), PENDING_CREATE, REPAIRING (read pool nodes).
+ */
+export const CLOUD_SQL_PASSING_STATUSES: ReadonlySet<string> = new Set([
+  'MAINTENANCE',
+  'ONLINE_MAINTENANCE',
+  'PENDING_CREATE',
+  'REPAIRING',
+]);
+
+/** Cloud SQL states no waiting ends: stopped, suspended, FAILED, being deleted. */
+export const CLOUD_SQL_STUCK_STATUSES: ReadonlySet<string> = new Set([
+  'STOPPED',
+  SUSPENDED_STATUS,
+  CLOUD_SQL_FAILED_STATUS,
+  'PENDING_DELETE',
+]);
+
+/**
+ * RDS/Aurora statuses the database stays in until someone acts (starts it, adds storage, restores
+ * its KMS key, fixes its parameters or network); being deleted included. CreateDBSnapshot: "The
+ * source DB instance must be in the available or storage-optimization state"
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSnapshot.html).
+ */
+export const RDS_STUCK_STATUSES: ReadonlySet<string> = new Set([
+  'delete-precheck',
+  'deleting',
+  'stopped',
+  'stopping',
+  ...KEY_INACCESSIBLE_STATUSES,
+  INCOMPATIBLE_RESTORE_STATUS,
+  'storage-full',
+  'failed',
+  'incompatible-create',
+  'incompatible-network',
+  'incompatible-option-group',
+  'incompatible-parameters',
+  'restore-error',
+]);
+
+/**
+ * The other documented statuses, in none of which the database's backups are touched: the
+ * transient ones of a healthy database (rebooting, renaming, failing over, optimizing storage, …),
+ * a database that is starting or being created, and the states the database is stuck in for a
+ * reason that leaves its backups restorable: `failed` ("Perform a point-in-time restore to the latest
+ * restorable time of the DB instance to recover the data"), `storage-full` and the `incompatible-*`
+ * states of its network, option group or parameters, where a restore to a new database with its
+ * own settings still runs; `pitr.lag` reports the archiving they stop.
+ */
+const OTHER_KNOWN_STATUSES = [
+  'backtracking',
+  'converting-to-vpc',
+  'creating',
+  'failed',
+  'failing-over',
+  'incompatible-create',
+  'incompatible-network',
+  'incompatible-option-group',
+  'incompatible-parameters',
+  'insufficient-capacity',
+  'migrating',
+  'moving-to-vpc',
+  'preparing-data-migration',
+  'promoting',
+  'rebooting',
+  'renaming',
+  'resetting-master-credentials',
+  'starting',
+  'storage-config-upgrade',
+  'storage-full',
+  'storage-initialization',
+  'storage-optimization',
+  'update-iam-db-auth',
+];
+
+/** Every status this tool knows the meaning of; any other word (or none) is unknown. */
+export const KNOWN_STATUSES: ReadonlySet<string> = new Set([
+  ...DELETING_STATUSES,
+  ...KEY_INACCESSIBLE_STATUSES,
+  INCOMPATIBLE_RESTORE_STATUS,
+  ...CREATION_FAILED_STATUSES,
+  SUSPENDED_STATUS,
+  CLOUD_SQL_FAILED_STATUS,
+  ...RUNNING_STATUSES,
+  ...STOPPED_STATUSES,
+  ...CLOUD_SQL_PASSING_STATUSES,
+  ...OTHER_KNOWN_STATUSES,
+]);
