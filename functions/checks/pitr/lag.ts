@@ -21,6 +21,7 @@ import { RUNNING_STATUSES, STOPPED_STATUSES, SUSPENDED_STATUS } from '../../core
 import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, MINUTE_MS } from '../../core/time.ts';
 import { patchCloudSql } from './commands.ts';
+import { judgedWithStatus } from './status.ts';
 import {
   BACKUP_PLAN_RESTORE,
   DOCS,
@@ -187,13 +188,20 @@ export const pitrLagCheck: Check<PitrFact> = {
       status: fact.status,
     };
     if (lagMinutes <= maxLag) {
-      return {
-        status: 'PASSED',
-        description: `${resourceLabel(fact)} can be restored up to ${formatTime(latest)}, ${formatLag(lagMinutes)} ago (at most ${maxLag} min allowed).`,
+      // A recent time proves no restore to it runs while the status stands in the way (being
+      // deleted, KMS key out of reach, a status not known): status.ts, as pitr.window.
+      return judgedWithStatus(
+        fact,
+        {
+          status: 'PASSED',
+          description: `${resourceLabel(fact)} can be restored up to ${formatTime(latest)}, ${formatLag(lagMinutes)} ago (at most ${maxLag} min allowed).`,
+          observed,
+          required,
+          drifting: LAG_DRIFTING,
+        },
         observed,
         required,
-        drifting: LAG_DRIFTING,
-      };
+      );
     }
     let explanation =
       ' WAL archiving may be broken: point-in-time recovery has silently stopped at that time.';

@@ -2,7 +2,9 @@
  * What the database's lifecycle status says about restoring it from its backups
  * (functions/core/database-status.ts has the words and where their meaning is documented).
  * `pitr.window` reads it: that check says how far back the database can be restored, which a status
- * can contradict while every retention setting and restorable time still looks right.
+ * can contradict while every retention setting and restorable time still looks right; `pitr.lag`
+ * reads it before it passes a recent latest restorable time, which no restore reaches while the
+ * status stands in the way (its FAILED for a stale time already names the status).
  *
  * - FAILED, proven by the status itself: the database is being deleted (the deletion cannot be
  *   cancelled; its automated backups and logs go with it unless retained, and retained ones get no
@@ -15,8 +17,7 @@
  * - Any other known status (backing-up, modifying, maintenance, rebooting, stopped, storage-full, …)
  *   leaves the verdict alone: the backups are untouched, and `pitr.lag` reports archiving that stopped.
  *
- * `pitr.enabled` and `pitr.retention` judge the configuration, which the status does not change;
- * one finding for the cause is enough (as `pitr.lag` does not repeat `pitr.enabled`).
+ * `pitr.enabled` and `pitr.retention` judge the configuration, which the status does not change.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import {

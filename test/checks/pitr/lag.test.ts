@@ -340,3 +340,45 @@ describe('pitr.lag', () => {
     });
   });
 });
+
+describe('pitr.lag: database status', () => {
+  it.each([
+    ['being deleted', rdsInstanceFact({ status: 'deleting' }), 'being deleted'],
+    [
+      'cut off from its KMS key',
+      rdsInstanceFact({ status: 'inaccessible-encryption-credentials' }),
+      'KMS key',
+    ],
+    [
+      'reporting it cannot do a point-in-time restore',
+      rdsInstanceFact({ status: 'incompatible-restore' }),
+      'point-in-time restore',
+    ],
+  ])(
+    'does not pass a database %s whose latest restorable time is recent: no restore runs to it',
+    (_, fact, says) => {
+      // Act
+      const outcome = pitrLagCheck.evaluate(fact, contextWith());
+
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(says);
+      expect(outcome?.observed).toMatchObject({ status: fact.status });
+    },
+  );
+
+  it('is not available for a status this tool does not know, instead of passing a recent time', () => {
+    // Act
+    const outcome = pitrLagCheck.evaluate(rdsInstanceFact({ status: 'levitating' }), contextWith());
+
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('`levitating`');
+  });
+
+  it('keeps passing a recent time through the statuses a healthy database passes through', () => {
+    for (const status of ['available', 'backing-up', 'modifying', 'rebooting', 'storage-optimization']) {
+      expect(pitrLagCheck.evaluate(rdsInstanceFact({ status }), contextWith())?.status).toBe('PASSED');
+    }
+  });
+});
