@@ -264,16 +264,20 @@ type Reading =
  */
 const REPLICATION_DELAY_MINUTES = 30;
 
+/** The source's own latest restore point, when known and before `now`. */
+function sourceLatest(fact: PitrFact, now: Date): Date | undefined {
+  const latest =
+    fact.latestRestorableTime ?? (fact.restoreWindow.known ? fact.restoreWindow.latest : undefined);
+  return latest !== undefined && latest.getTime() < now.getTime() ? latest : undefined;
+}
+
 /**
  * The latest restore point of a source RDS instance that is `stopped` (DBInstanceStatus), when it is
  * known and before `now`; undefined for a source that is not stopped. A stopped instance takes no
  * writes, so nothing after that point exists to be copied.
  */
 function stoppedSourceLatest(fact: PitrFact, now: Date): Date | undefined {
-  if (fact.status !== 'stopped') return undefined;
-  const latest =
-    fact.latestRestorableTime ?? (fact.restoreWindow.known ? fact.restoreWindow.latest : undefined);
-  return latest !== undefined && latest.getTime() < now.getTime() ? latest : undefined;
+  return fact.status === 'stopped' ? sourceLatest(fact, now) : undefined;
 }
 
 /**
@@ -360,10 +364,17 @@ function readReplication(fact: PitrFact, backup: ReplicatedBackup, { policy, now
     const behind = stoppedAt
       ? `${formatLag(lagMinutes)} before the latest restore point of the stopped source (${formatTime(stoppedAt)})`
       : `${formatLag(lagMinutes)} ago`;
+    // A running source whose own latest restore point is as old: the copy keeps up with what the
+    // source has; the source stopped archiving, which pitr.lag reports, not the replication.
+    const source = stoppedAt ? undefined : sourceLatest(fact, now);
+    const cause =
+      source !== undefined && (source.getTime() - latest.getTime()) / MINUTE_MS <= maxLag
+        ? `); the source's own latest restore point is ${formatTime(source)}, as old: the source stopped archiving transaction logs (see pitr.lag), not the replication`
+        : ': the replication has stalled)';
     return {
       region,
       outcome: 'broken',
-      says: `${held} can be restored only up to ${formatTime(latest)}, ${behind}, more than the ${maxLag} min allowed (the policy lag of ${policyLag} min plus up to ${REPLICATION_DELAY_MINUTES} min of replication delay: the replication has stalled)`,
+      says: `${held} can be restored only up to ${formatTime(latest)}, ${behind}, more than the ${maxLag} min allowed (the policy lag of ${policyLag} min plus up to ${REPLICATION_DELAY_MINUTES} min of replication delay${cause}`,
       arn: backup.arn,
     };
   }

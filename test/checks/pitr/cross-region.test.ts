@@ -196,6 +196,26 @@ describe('pitr.cross-region', () => {
         expect(outcome?.description).not.toContain('stalled');
       });
 
+      it('fails, naming the source, not the replication, a replica as stale as a running source that stopped archiving', () => {
+        // Prepare: a running source whose own latest restore point is 3 h old (pitr.lag fails it);
+        // the copy holds up to 10 minutes before that point: it keeps up with what the source has.
+        const outcome = pitrCrossRegionCheck.evaluate(
+          rdsInstanceFact({
+            latestRestorableTime: minutesAgo(180),
+            replicatedBackups: [
+              replicatedBackup('eu-central-1', {
+                restoreWindow: { earliest: daysAgo(30), latest: minutesAgo(190) },
+              }),
+            ],
+          }),
+          contextWith(REQUIRE),
+        );
+        expect(outcome?.status).toBe('FAILED');
+        expect(outcome?.description).not.toContain('the replication has stalled');
+        expect(outcome?.description).toContain("the source's own latest restore point");
+        expect(outcome?.description).toContain('pitr.lag');
+      });
+
       it('still fails a replica of a stopped source that stopped copying well before the source stopped', () => {
         const outcome = stoppedSourceReplicatedUpTo(minutesAgo(3 * 24 * 60 + 180));
         expect(outcome?.status).toBe('FAILED');
