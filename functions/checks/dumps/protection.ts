@@ -19,7 +19,9 @@
  *   it says so. On Cloud Storage the newest dump's own object retention (objects.list `retention`:
  *   `Locked` counts as locked, `Unlocked` as a lock that can be lifted) and the bucket's retention
  *   policy both hold it: the one that proves more is judged, and a pass that rests on the dump's
- *   own retention says so.
+ *   own retention says so. An object's retention holds that object only, so such a pass also needs
+ *   each dump written in the last `minPitrDays` days to carry one proving as much in the same
+ *   objects.list answer; those not shown to are WARNING, counted.
  * - Public access: S3 Block Public Access with all four settings on, each on the bucket or its
  *   account (S3 applies the most restrictive combination; the collector reads the account's setting
  *   when the bucket's own does not block everything), or GCS public access prevention `enforced`.
@@ -52,7 +54,7 @@
  *   each encrypts (`olderDumpKeys`).
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { DumpFact, DumpLifecycleRule, NewestDump } from '../../core/dump-facts.ts';
+import type { DumpFact, DumpLifecycleRule, NewestDump, ObjectRetention } from '../../core/dump-facts.ts';
 import {
   DELETED_KMS_KEY,
   deletedKmsKeyFix,
@@ -142,6 +144,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
       return { status: 'WARNING', description: `${label}: ${warnings.join('; ')}.`, observed, required };
     }
     // What the pass rests on that was not read or not judged for every dump, each said.
+    const window = gcsWindowRetentions(fact, minPitrDays, now);
     const notes = [
       fact.location.provider === 'gcp' &&
       fact.encryption.state === 'read' &&
@@ -152,8 +155,8 @@ export const dumpsProtectionCheck: DumpsCheck = {
       defaultLockJudged(fact, minPitrDays, now)
         ? " (deletion judged by the bucket's Object Lock default retention: the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention)"
         : '',
-      gcsOwnRetentionJudged(fact, minPitrDays, now)
-        ? ` (deletion judged by the newest dump ${fact.newest?.object.key}'s own object retention, ${fact.newest?.objectLock?.mode} until ${fact.newest?.objectLock?.retainUntil.toISOString()}: older dumps are kept by their own retention, if any)`
+      window
+        ? ` (deletion judged by the newest dump ${fact.newest?.object.key}'s own object retention, ${fact.newest?.objectLock?.mode} until ${fact.newest?.objectLock?.retainUntil.toISOString()}, and each of the ${window.inWindow} dumps written in the last ${minPitrDays} days carries one as long)`
         : '',
     ].join('');
     return {
@@ -195,12 +198,9 @@ function judgedLock(
     lockName: fact.location.provider === 'aws' ? 'Object Lock default retention' : 'retention policy',
   };
   if (!own || !written) return bucket;
-  const days = ownRetentionDays(own.retainUntil, written);
   const gcs = fact.location.provider === 'gcp';
-  // Cloud Storage names the modes Locked and Unlocked (COMPLIANCE and GOVERNANCE in its XML API).
-  const locked = own.mode === 'COMPLIANCE' || (gcs && own.mode === 'Locked');
   const ownLock = {
-    lock: { state: 'read' as const, value: { mode: own.mode, days, locked } },
+    lock: ownLockOf(own, written, gcs),
     lockName: `${gcs ? 'object retention' : 'Object Lock retention'} of the newest dump ${fact.newest?.object.key}`,
   };
   // Both listings (ListObjectsV2, objects.list) answer in key order: when one stopped at its bound,
@@ -212,6 +212,48 @@ function judgedLock(
   const versioningOn = fact.versioning.state === 'read' && fact.versioning.value.status === 'Enabled';
   if (ownStrength < 3 && (fact.retentionLock.state === 'unknown' || versioningOn)) return bucket;
   return ownStrength > lockStrength(fact.retentionLock, minPitrDays) ? ownLock : bucket;
+}
+
+/** An object's own retention as a lock: the days from when it was written to its retain-until time, and whether it is locked. */
+function ownLockOf(own: ObjectRetention, written: Date, gcs: boolean): DumpFact['retentionLock'] {
+  const days = ownRetentionDays(own.retainUntil, written);
+  // Cloud Storage names the modes Locked and Unlocked (COMPLIANCE and GOVERNANCE in its XML API).
+  const locked = own.mode === 'COMPLIANCE' || (gcs && own.mode === 'Locked');
+  return { state: 'read', value: { mode: own.mode, days, locked } };
+}
+
+/**
+ * On Cloud Storage, when the newest dump's own object retention is the lock judged: the dumps
+ * written in the last `minPitrDays` days (a dump whose time was not sent among them) and those of
+ * them objects.list did not show to carry a retention of their own proving as much. An object's
+ * retention holds that object only (https://cloud.google.com/storage/docs/object-lock), so the
+ * newest's says nothing of the others'. Undefined when the own retention is not what is judged.
+ */
+function gcsWindowRetentions(
+  fact: DumpFact,
+  minPitrDays: number,
+  now: Date,
+): { readonly inWindow: number; readonly unshown: number } | undefined {
+  if (!gcsOwnRetentionJudged(fact, minPitrDays, now) || fact.listing.state !== 'read') return undefined;
+  const { lock } = judgedLock(fact, minPitrDays);
+  const strength = lockStrength(lock, minPitrDays);
+  const windowStart = now.getTime() - minPitrDays * DAY_MS;
+  const inWindow = fact.listing.objects.filter(
+    (object) =>
+      object.size !== 0 &&
+      (object.lastModified === undefined || object.lastModified.getTime() >= windowStart),
+  );
+  const unshown = inWindow.filter((object) => {
+    const own =
+      fact.listedRetentions?.get(object.key) ??
+      (object.key === fact.newest?.object.key ? fact.newest.objectLock : undefined);
+    return (
+      !own ||
+      !object.lastModified ||
+      lockStrength(ownLockOf(own, object.lastModified, true), minPitrDays) < strength
+    );
+  });
+  return { inWindow: inWindow.length, unshown: unshown.length };
 }
 
 /** How much a lock proves: 3 locked for the policy days, 2 for the days but removable, 1 shorter, 0 none or unread. */
@@ -266,6 +308,12 @@ function versionsKept(fact: DumpFact, minPitrDays: number, now: Date): boolean {
 
 function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts: Verdicts): void {
   const { lock, lockName } = judgedLock(fact, minPitrDays);
+  const window = gcsWindowRetentions(fact, minPitrDays, now);
+  if (window && window.unshown > 0 && lock.state === 'read') {
+    verdicts.warnings.push(
+      `${window.unshown} of the ${window.inWindow} dumps written in the last ${minPitrDays} days are not shown to carry ${lock.value.locked === true ? 'a Locked' : 'an'} object retention of at least ${minPitrDays} days of their own, as the newest dump does (an object's retention holds that object only)`,
+    );
+  }
   const versioning = fact.versioning;
   const lockDays = lock.state === 'read' ? lock.value.days : undefined;
   const lockLong = lockDays !== undefined && lockDays >= minPitrDays;
