@@ -16,7 +16,9 @@
  *   HeadObject) sent it (an upload's own retention overrides the bucket default; S3 sends it only
  *   with `s3:GetObjectRetention`), is the lock judged, as the days from its LastModified to its
  *   retain-until date and its own mode; otherwise the bucket default is, and a pass that rests on
- *   it says so. On Cloud Storage the newest dump's own object retention (objects.list `retention`:
+ *   it says so. From a listing cut at its bound (whose newest listed dump may not be the newest)
+ *   the bucket default is judged, and said, unless that dump's own retention proves less: it
+ *   overrides the default for its upload, and the newest dump may carry one as short. On Cloud Storage the newest dump's own object retention (objects.list `retention`:
  *   `Locked` counts as locked, `Unlocked` as a lock that can be lifted) and the bucket's retention
  *   policy both hold it: the one that proves more is judged, and a pass that rests on the dump's
  *   own retention says so. An object's retention holds that object only, so such a pass also needs
@@ -153,7 +155,11 @@ export const dumpsProtectionCheck: DumpsCheck = {
         ? " (the Cloud KMS key's state was not read)"
         : '',
       defaultLockJudged(fact, minPitrDays, now)
-        ? " (deletion judged by the bucket's Object Lock default retention: the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention)"
+        ? ` (deletion judged by the bucket's Object Lock default retention: ${
+            fact.listing.state === 'read' && !fact.listing.complete
+              ? "the listing stopped at its bound, so the newest dump's own retention, which overrides it, was not read"
+              : "the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention"
+          })`
         : '',
       window
         ? ` (deletion judged by the newest dump ${fact.newest?.object.key}'s own object retention, ${fact.newest?.objectLock?.mode} until ${fact.newest?.objectLock?.retainUntil.toISOString()}, and each of the ${window.inWindow} dumps written in the last ${minPitrDays} days carries one as long)`
@@ -204,8 +210,14 @@ function judgedLock(
     lockName: `${gcs ? 'object retention' : 'Object Lock retention'} of the newest dump ${fact.newest?.object.key}`,
   };
   // Both listings (ListObjectsV2, objects.list) answer in key order: when one stopped at its bound,
-  // the newest listed dump may not be the newest, and its retention proves nothing of the dump that is.
-  if (fact.listing.state !== 'read' || !fact.listing.complete) return bucket;
+  // the newest listed dump may not be the newest, and its retention proves nothing of the dump that
+  // is. On S3 it still shows what uploads carry: one that proves less than the bucket default
+  // overrides that default for its upload, and the dump that is newest may carry the same.
+  if (fact.listing.state !== 'read' || !fact.listing.complete) {
+    return !gcs && lockStrength(ownLock.lock, minPitrDays) < lockStrength(bucket.lock, minPitrDays)
+      ? { ...ownLock, lockName: `Object Lock retention of the newest listed dump ${fact.newest?.object.key}` }
+      : bucket;
+  }
   if (!gcs) return ownLock;
   const ownStrength = lockStrength(ownLock.lock, minPitrDays);
   // A retention that can be lifted adds nothing to versioning, which is judged on its own.
@@ -279,14 +291,15 @@ function gcsOwnRetentionJudged(fact: DumpFact, minPitrDays: number, now: Date): 
 /**
  * Whether a pass rests on the S3 bucket's Object Lock default alone, for the newest dump's own
  * retention was not read: S3 sends it only with `s3:GetObjectRetention`, so its absence does not
- * prove the dump carries the default. Every Object Lock bucket is versioned, so versioning does
- * not spare the note unless it keeps noncurrent versions the policy minimum by itself.
+ * prove the dump carries the default; and a listing cut at its bound may not have reached the
+ * newest dump at all. Every Object Lock bucket is versioned, so versioning does not spare the note
+ * unless it keeps noncurrent versions the policy minimum by itself.
  */
 function defaultLockJudged(fact: DumpFact, minPitrDays: number, now: Date): boolean {
   const lock = fact.retentionLock;
   return (
     fact.location.provider === 'aws' &&
-    fact.newest?.objectLock === undefined &&
+    judgedLock(fact, minPitrDays).lock === lock &&
     lock.state === 'read' &&
     lock.value.days !== undefined &&
     lock.value.days >= minPitrDays &&

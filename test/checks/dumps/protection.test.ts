@@ -931,6 +931,47 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     expect(outcome?.description).not.toContain('of the newest dump');
   });
 
+  it("does not pass on the bucket's Object Lock default when the listing stopped at its bound and the dump read carries a shorter retention of its own", () => {
+    // Prepare: a 35-day COMPLIANCE default, but the newest listed dump was uploaded with its own
+    // 7-day retention, which overrides the default for that upload; the listing was cut, so the
+    // newest dump may be another one, which may override the default the same way.
+    const cutListing = (fact: DumpFact): DumpFact => ({
+      ...fact,
+      listing: fact.listing.state === 'read' ? { ...fact.listing, complete: false } : fact.listing,
+    });
+    const short = cutListing(withOwnLock('COMPLIANCE', 7));
+    const governance = cutListing(withOwnLock('GOVERNANCE', 35));
+    // (noncurrent versions kept a week only: the pass rests on the lock alone)
+    const weekOfVersions = s3Fact().lifecycle.state === 'read' ? s3Fact().lifecycle : undefined;
+    const longer = cutListing(
+      withOwnLock('COMPLIANCE', 40, {
+        lifecycle: {
+          state: 'read',
+          value: (weekOfVersions?.state === 'read' ? weekOfVersions.value : []).map((rule) => ({
+            ...rule,
+            noncurrentExpirationDays: 7,
+          })),
+        },
+      }),
+    );
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(short, settingsWith());
+    const bypassable = dumpsProtectionCheck.evaluate(governance, settingsWith());
+    const passed = dumpsProtectionCheck.evaluate(longer, settingsWith());
+    // Assess: judged as the complete listing's newest dump would be (versioning keeps the versions)
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      `the Object Lock retention of the newest listed dump ${KEY} keeps dumps only 7 days (30 required)`,
+    );
+    expect(bypassable?.status).toBe('WARNING');
+    expect(bypassable?.description).toContain('in GOVERNANCE mode');
+    // A longer own retention proves nothing of the dump that is newest: the default is judged, and said.
+    expect(passed?.status).toBe('PASSED');
+    expect(passed?.description).toContain(
+      "(deletion judged by the bucket's Object Lock default retention: the listing stopped at its bound, so the newest dump's own retention, which overrides it, was not read)",
+    );
+  });
+
   it('passes, naming no assumption, when the newest dump carries the COMPLIANCE retention the policy needs', () => {
     const outcome = dumpsProtectionCheck.evaluate(
       withOwnLock('COMPLIANCE', 35, { versioning: { state: 'absent' } }),
