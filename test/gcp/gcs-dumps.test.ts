@@ -631,6 +631,24 @@ describe("readGcsDumpFact, a dump's own object retention", () => {
     );
   });
 
+  it("does not pass deletion on the newest dump's Locked retention when objects.list sent none for an older dump of the window", async () => {
+    // Prepare: the dump of the day before, written before Object Retention Lock was used.
+    const older = {
+      name: 'prod/certctl-older.dump',
+      metadata: { size: '6451', timeCreated: '2026-12-01T03:40:00.000Z' },
+    };
+    // Act
+    const fact = await readStubbed(
+      [older, ...dump({ mode: 'Locked', retainUntilTime: '2027-01-06T03:40:00.000Z' })],
+      null,
+      bucket,
+    );
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('1 of the 2 dumps written in the last 30 days are not shown');
+  });
+
   it('keeps no retention for a dump objects.list sends none for, or an unreadable one', async () => {
     const none = await readStubbed(dump(), null, bucket);
     const unreadable = await readStubbed(dump({ mode: 'Locked', retainUntilTime: 'soon' }), null, bucket);

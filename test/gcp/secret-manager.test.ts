@@ -455,10 +455,20 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
   it('does not pass keys.cmk on the secret setting when the latest version was read without its replicationStatus', async () => {
     // Act: the version answered without replicationStatus (nor a regional status): which key
     // encrypts it is not said, and a version added before CMEK was set is Google-managed.
-    const { cmk } = await settingOnly(async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }));
-    // Assess
+    const { fact, cmk } = await settingOnly(async (name) => ({
+      name: `${name}/versions/1`,
+      state: 'ENABLED',
+    }));
+    // Assess: nor keys.not-deleting on the key's primary version, which need not be the key version
+    // that encrypted the latest version
     expect(cmk?.status).toBe('NOT_AVAILABLE');
     expect(cmk?.description).toContain('the API did not report the replicationStatus of its latest version');
+    const notDeleting =
+      fact && keysNotDeletingCheck.evaluate(fact, { policy: oneOpaqueSecretPolicy(), now: new Date() });
+    expect(notDeleting?.status).toBe('NOT_AVAILABLE');
+    expect(notDeleting?.description).toContain(
+      'the API did not report the replicationStatus of its latest version',
+    );
   });
 
   it('still judges the secret setting when the secret has no version yet (its first version gets that key)', async () => {

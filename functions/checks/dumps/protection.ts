@@ -16,10 +16,14 @@
  *   HeadObject) sent it (an upload's own retention overrides the bucket default; S3 sends it only
  *   with `s3:GetObjectRetention`), is the lock judged, as the days from its LastModified to its
  *   retain-until date and its own mode; otherwise the bucket default is, and a pass that rests on
- *   it says so. On Cloud Storage the newest dump's own object retention (objects.list `retention`:
+ *   it says so. From a listing cut at its bound (whose newest listed dump may not be the newest)
+ *   the bucket default is judged, and said, unless that dump's own retention proves less: it
+ *   overrides the default for its upload, and the newest dump may carry one as short. On Cloud Storage the newest dump's own object retention (objects.list `retention`:
  *   `Locked` counts as locked, `Unlocked` as a lock that can be lifted) and the bucket's retention
  *   policy both hold it: the one that proves more is judged, and a pass that rests on the dump's
- *   own retention says so.
+ *   own retention says so. An object's retention holds that object only, so such a pass also needs
+ *   each dump written in the last `minPitrDays` days to carry one proving as much in the same
+ *   objects.list answer; those not shown to are WARNING, counted.
  * - Public access: S3 Block Public Access with all four settings on, each on the bucket or its
  *   account (S3 applies the most restrictive combination; the collector reads the account's setting
  *   when the bucket's own does not block everything), or GCS public access prevention `enforced`.
@@ -52,7 +56,7 @@
  *   each encrypts (`olderDumpKeys`).
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { DumpFact, DumpLifecycleRule, NewestDump } from '../../core/dump-facts.ts';
+import type { DumpFact, DumpLifecycleRule, NewestDump, ObjectRetention } from '../../core/dump-facts.ts';
 import {
   DELETED_KMS_KEY,
   deletedKmsKeyFix,
@@ -142,6 +146,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
       return { status: 'WARNING', description: `${label}: ${warnings.join('; ')}.`, observed, required };
     }
     // What the pass rests on that was not read or not judged for every dump, each said.
+    const window = gcsWindowRetentions(fact, minPitrDays, now);
     const notes = [
       fact.location.provider === 'gcp' &&
       fact.encryption.state === 'read' &&
@@ -150,10 +155,14 @@ export const dumpsProtectionCheck: DumpsCheck = {
         ? " (the Cloud KMS key's state was not read)"
         : '',
       defaultLockJudged(fact, minPitrDays, now)
-        ? " (deletion judged by the bucket's Object Lock default retention: the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention)"
+        ? ` (deletion judged by the bucket's Object Lock default retention: ${
+            fact.listing.state === 'read' && !fact.listing.complete
+              ? "the listing stopped at its bound, so the newest dump's own retention, which overrides it, was not read"
+              : "the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention"
+          })`
         : '',
-      gcsOwnRetentionJudged(fact, minPitrDays, now)
-        ? ` (deletion judged by the newest dump ${fact.newest?.object.key}'s own object retention, ${fact.newest?.objectLock?.mode} until ${fact.newest?.objectLock?.retainUntil.toISOString()}: older dumps are kept by their own retention, if any)`
+      window
+        ? ` (deletion judged by the newest dump ${fact.newest?.object.key}'s own object retention, ${fact.newest?.objectLock?.mode} until ${fact.newest?.objectLock?.retainUntil.toISOString()}, and each of the ${window.inWindow} dumps written in the last ${minPitrDays} days carries one as long)`
         : '',
     ].join('');
     return {
@@ -195,23 +204,68 @@ function judgedLock(
     lockName: fact.location.provider === 'aws' ? 'Object Lock default retention' : 'retention policy',
   };
   if (!own || !written) return bucket;
-  const days = ownRetentionDays(own.retainUntil, written);
   const gcs = fact.location.provider === 'gcp';
-  // Cloud Storage names the modes Locked and Unlocked (COMPLIANCE and GOVERNANCE in its XML API).
-  const locked = own.mode === 'COMPLIANCE' || (gcs && own.mode === 'Locked');
   const ownLock = {
-    lock: { state: 'read' as const, value: { mode: own.mode, days, locked } },
+    lock: ownLockOf(own, written, gcs),
     lockName: `${gcs ? 'object retention' : 'Object Lock retention'} of the newest dump ${fact.newest?.object.key}`,
   };
   // Both listings (ListObjectsV2, objects.list) answer in key order: when one stopped at its bound,
-  // the newest listed dump may not be the newest, and its retention proves nothing of the dump that is.
-  if (fact.listing.state !== 'read' || !fact.listing.complete) return bucket;
+  // the newest listed dump may not be the newest, and its retention proves nothing of the dump that
+  // is. On S3 it still shows what uploads carry: one that proves less than the bucket default
+  // overrides that default for its upload, and the dump that is newest may carry the same.
+  if (fact.listing.state !== 'read' || !fact.listing.complete) {
+    return !gcs && lockStrength(ownLock.lock, minPitrDays) < lockStrength(bucket.lock, minPitrDays)
+      ? { ...ownLock, lockName: `Object Lock retention of the newest listed dump ${fact.newest?.object.key}` }
+      : bucket;
+  }
   if (!gcs) return ownLock;
   const ownStrength = lockStrength(ownLock.lock, minPitrDays);
   // A retention that can be lifted adds nothing to versioning, which is judged on its own.
   const versioningOn = fact.versioning.state === 'read' && fact.versioning.value.status === 'Enabled';
   if (ownStrength < 3 && (fact.retentionLock.state === 'unknown' || versioningOn)) return bucket;
   return ownStrength > lockStrength(fact.retentionLock, minPitrDays) ? ownLock : bucket;
+}
+
+/** An object's own retention as a lock: the days from when it was written to its retain-until time, and whether it is locked. */
+function ownLockOf(own: ObjectRetention, written: Date, gcs: boolean): DumpFact['retentionLock'] {
+  const days = ownRetentionDays(own.retainUntil, written);
+  // Cloud Storage names the modes Locked and Unlocked (COMPLIANCE and GOVERNANCE in its XML API).
+  const locked = own.mode === 'COMPLIANCE' || (gcs && own.mode === 'Locked');
+  return { state: 'read', value: { mode: own.mode, days, locked } };
+}
+
+/**
+ * On Cloud Storage, when the newest dump's own object retention is the lock judged: the dumps
+ * written in the last `minPitrDays` days (a dump whose time was not sent among them) and those of
+ * them objects.list did not show to carry a retention of their own proving as much. An object's
+ * retention holds that object only (https://cloud.google.com/storage/docs/object-lock), so the
+ * newest's says nothing of the others'. Undefined when the own retention is not what is judged.
+ */
+function gcsWindowRetentions(
+  fact: DumpFact,
+  minPitrDays: number,
+  now: Date,
+): { readonly inWindow: number; readonly unshown: number } | undefined {
+  if (!gcsOwnRetentionJudged(fact, minPitrDays, now) || fact.listing.state !== 'read') return undefined;
+  const { lock } = judgedLock(fact, minPitrDays);
+  const strength = lockStrength(lock, minPitrDays);
+  const windowStart = now.getTime() - minPitrDays * DAY_MS;
+  const inWindow = fact.listing.objects.filter(
+    (object) =>
+      object.size !== 0 &&
+      (object.lastModified === undefined || object.lastModified.getTime() >= windowStart),
+  );
+  const unshown = inWindow.filter((object) => {
+    const own =
+      fact.listedRetentions?.get(object.key) ??
+      (object.key === fact.newest?.object.key ? fact.newest.objectLock : undefined);
+    return (
+      !own ||
+      !object.lastModified ||
+      lockStrength(ownLockOf(own, object.lastModified, true), minPitrDays) < strength
+    );
+  });
+  return { inWindow: inWindow.length, unshown: unshown.length };
 }
 
 /** How much a lock proves: 3 locked for the policy days, 2 for the days but removable, 1 shorter, 0 none or unread. */
@@ -237,14 +291,15 @@ function gcsOwnRetentionJudged(fact: DumpFact, minPitrDays: number, now: Date): 
 /**
  * Whether a pass rests on the S3 bucket's Object Lock default alone, for the newest dump's own
  * retention was not read: S3 sends it only with `s3:GetObjectRetention`, so its absence does not
- * prove the dump carries the default. Every Object Lock bucket is versioned, so versioning does
- * not spare the note unless it keeps noncurrent versions the policy minimum by itself.
+ * prove the dump carries the default; and a listing cut at its bound may not have reached the
+ * newest dump at all. Every Object Lock bucket is versioned, so versioning does not spare the note
+ * unless it keeps noncurrent versions the policy minimum by itself.
  */
 function defaultLockJudged(fact: DumpFact, minPitrDays: number, now: Date): boolean {
   const lock = fact.retentionLock;
   return (
     fact.location.provider === 'aws' &&
-    fact.newest?.objectLock === undefined &&
+    judgedLock(fact, minPitrDays).lock === lock &&
     lock.state === 'read' &&
     lock.value.days !== undefined &&
     lock.value.days >= minPitrDays &&
@@ -266,6 +321,12 @@ function versionsKept(fact: DumpFact, minPitrDays: number, now: Date): boolean {
 
 function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts: Verdicts): void {
   const { lock, lockName } = judgedLock(fact, minPitrDays);
+  const window = gcsWindowRetentions(fact, minPitrDays, now);
+  if (window && window.unshown > 0 && lock.state === 'read') {
+    verdicts.warnings.push(
+      `${window.unshown} of the ${window.inWindow} dumps written in the last ${minPitrDays} days are not shown to carry ${lock.value.locked === true ? 'a Locked' : 'an'} object retention of at least ${minPitrDays} days of their own, as the newest dump does (an object's retention holds that object only)`,
+    );
+  }
   const versioning = fact.versioning;
   const lockDays = lock.state === 'read' ? lock.value.days : undefined;
   const lockLong = lockDays !== undefined && lockDays >= minPitrDays;

@@ -92,8 +92,10 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       }
     }
     if (fact.encryption.state === 'read') {
+      // A key read only as the secret's setting (unproven) need not be the one that encrypted the
+      // latest version: its state is not judged here, see unprovenKey below.
       const bad = fact.encryption.value.find(
-        (key) => key.state !== undefined && UNUSABLE_KEY_STATES.has(key.state),
+        (key) => key.unproven === undefined && key.state !== undefined && UNUSABLE_KEY_STATES.has(key.state),
       );
       if (bad && fact.resource.provider === 'gcp') return cloudKmsKeyFailure(fact, bad, base, required);
       if (bad) {
@@ -142,6 +144,27 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         fact,
         `its encryption key could not be read (${fact.encryption.reason})`,
         { scheduledForDeletion: false },
+        required,
+      );
+    }
+    const unprovenKey = fact.encryption.value.find((key) => key.unproven !== undefined);
+    if (unprovenKey) {
+      // Secret Manager encrypts a version with the key version that was primary when it was added
+      // (and only versions added after CMEK was set): the primary's state now proves neither way.
+      const primary =
+        unprovenKey.primary && unprovenKey.state !== undefined
+          ? `; its key's primary version${unprovenKey.version ? ` ${unprovenKey.version}` : ''} is ${unprovenKey.state}, but the latest version may be under an earlier key version (added before the key rotated) or under Google-managed encryption (added before the key was set)`
+          : '';
+      return notAvailable(
+        fact,
+        `which version of its ${keyNoun(fact)} ${unprovenKey.id} encrypts the latest version is not known: ${unprovenKey.unproven}${primary}`,
+        {
+          scheduledForDeletion: false,
+          ...(unprovenKey.primary && unprovenKey.state !== undefined
+            ? { primaryKeyState: unprovenKey.state }
+            : {}),
+          ...(unprovenKey.version ? { keyVersion: unprovenKey.version } : {}),
+        },
         required,
       );
     }

@@ -931,6 +931,47 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     expect(outcome?.description).not.toContain('of the newest dump');
   });
 
+  it("does not pass on the bucket's Object Lock default when the listing stopped at its bound and the dump read carries a shorter retention of its own", () => {
+    // Prepare: a 35-day COMPLIANCE default, but the newest listed dump was uploaded with its own
+    // 7-day retention, which overrides the default for that upload; the listing was cut, so the
+    // newest dump may be another one, which may override the default the same way.
+    const cutListing = (fact: DumpFact): DumpFact => ({
+      ...fact,
+      listing: fact.listing.state === 'read' ? { ...fact.listing, complete: false } : fact.listing,
+    });
+    const short = cutListing(withOwnLock('COMPLIANCE', 7));
+    const governance = cutListing(withOwnLock('GOVERNANCE', 35));
+    // (noncurrent versions kept a week only: the pass rests on the lock alone)
+    const weekOfVersions = s3Fact().lifecycle.state === 'read' ? s3Fact().lifecycle : undefined;
+    const longer = cutListing(
+      withOwnLock('COMPLIANCE', 40, {
+        lifecycle: {
+          state: 'read',
+          value: (weekOfVersions?.state === 'read' ? weekOfVersions.value : []).map((rule) => ({
+            ...rule,
+            noncurrentExpirationDays: 7,
+          })),
+        },
+      }),
+    );
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(short, settingsWith());
+    const bypassable = dumpsProtectionCheck.evaluate(governance, settingsWith());
+    const passed = dumpsProtectionCheck.evaluate(longer, settingsWith());
+    // Assess: judged as the complete listing's newest dump would be (versioning keeps the versions)
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      `the Object Lock retention of the newest listed dump ${KEY} keeps dumps only 7 days (30 required)`,
+    );
+    expect(bypassable?.status).toBe('WARNING');
+    expect(bypassable?.description).toContain('in GOVERNANCE mode');
+    // A longer own retention proves nothing of the dump that is newest: the default is judged, and said.
+    expect(passed?.status).toBe('PASSED');
+    expect(passed?.description).toContain(
+      "(deletion judged by the bucket's Object Lock default retention: the listing stopped at its bound, so the newest dump's own retention, which overrides it, was not read)",
+    );
+  });
+
   it('passes, naming no assumption, when the newest dump carries the COMPLIANCE retention the policy needs', () => {
     const outcome = dumpsProtectionCheck.evaluate(
       withOwnLock('COMPLIANCE', 35, { versioning: { state: 'absent' } }),
@@ -1054,14 +1095,64 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
       },
     });
 
-  it('passes a dump whose own retention is Locked for the policy days, with neither versioning nor a bucket retention policy', () => {
+  /** `fact` with every listed dump's own retention, as objects.list sends it: `mode` for `days` after it was written. */
+  const everyDumpRetained = (
+    fact: DumpFact,
+    mode: string,
+    days: number,
+    skip: (index: number) => boolean,
+  ) => {
+    const objects = fact.listing.state === 'read' ? fact.listing.objects : [];
+    return {
+      ...fact,
+      listedRetentions: new Map(
+        objects.flatMap((object, index) =>
+          object.lastModified && !skip(index)
+            ? [
+                [
+                  object.key,
+                  { mode, retainUntil: new Date(object.lastModified.getTime() + days * DAY) },
+                ] as const,
+              ]
+            : [],
+        ),
+      ),
+    };
+  };
+
+  it('passes dumps whose own retention is Locked for the policy days, with neither versioning nor a bucket retention policy', () => {
+    // Prepare: objects.list sent every dump's retention, the newest's among them.
+    const fact = everyDumpRetained(withRetention('Locked', 35), 'Locked', 35, () => false);
     // Act
-    const outcome = dumpsProtectionCheck.evaluate(withRetention('Locked', 35), settingsWith());
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
     // Assess: a Locked retention can be neither reduced nor removed (https://cloud.google.com/storage/docs/object-lock).
     expect(outcome?.status).toBe('PASSED');
     expect(outcome?.description).toContain(
       `(deletion judged by the newest dump ${KEY}'s own object retention, Locked until`,
     );
+    expect(outcome?.description).toContain('each of the 30 dumps written in the last 30 days carries one');
+  });
+
+  it("does not pass on the newest dump's Locked retention when the older dumps of the window are not shown to carry one", () => {
+    // Prepare: 35 daily dumps, 30 of them written in the last 30 days; objects.list sent the
+    // newest dump's retention only, then also a shorter one and an Unlocked one for two others.
+    const newestOnly = withRetention('Locked', 35);
+    const someShort = everyDumpRetained(newestOnly, 'Locked', 35, (index) => index === 20);
+    someShort.listedRetentions.set('prod/certctl-2026-11-20.dump', {
+      mode: 'Unlocked',
+      retainUntil: new Date('2027-01-01T00:00:00Z'),
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(newestOnly, settingsWith());
+    const short = dumpsProtectionCheck.evaluate(someShort, settingsWith());
+    // Assess: Cloud Storage keeps an object under its own retention only; the newest's proves
+    // nothing of the others'.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      '29 of the 30 dumps written in the last 30 days are not shown to carry a Locked object retention of at least 30 days of their own',
+    );
+    expect(short?.status).toBe('WARNING');
+    expect(short?.description).toContain('2 of the 30 dumps written in the last 30 days are not shown');
   });
 
   it('warns, not fails, when that retention is Unlocked', () => {

@@ -191,6 +191,28 @@ describe('keys.not-deleting', () => {
         `${VERSION} (its key's primary, as the secret version names none) protecting the secret`,
       );
     });
+    it("does not judge the key's primary version when the latest version's own key version was not reported", () => {
+      // Prepare: what functions/gcp/secret-manager.ts reads when the latest version came without its
+      // replicationStatus: the secret's key now and its primary version, which may not be the one
+      // that encrypted the latest version (rotated since, or the version added before CMEK was set).
+      const unproven = 'the API did not report the replicationStatus of its latest version';
+      // Act
+      const enabled = keysNotDeletingCheck.evaluate(
+        gcp({ state: 'ENABLED', primary: true, unproven }),
+        context,
+      );
+      const disabled = keysNotDeletingCheck.evaluate(
+        gcp({ state: 'DISABLED', primary: true, unproven }),
+        context,
+      );
+      // Assess: neither state says whether the latest version's key is usable
+      expect(enabled?.status).toBe('NOT_AVAILABLE');
+      expect(enabled?.description).toContain(unproven);
+      expect(enabled?.description).toContain(`its key's primary version ${VERSION} is ENABLED`);
+      expect(disabled?.status).toBe('NOT_AVAILABLE');
+      expect(disabled?.description).toContain(`its key's primary version ${VERSION} is DISABLED`);
+      expect(disabled?.observed).toMatchObject({ primaryKeyState: 'DISABLED', keyVersion: VERSION });
+    });
     it('is not available when the key could not be read, naming the missing permission', () => {
       // Prepare: what functions/gcp/cloud-kms.ts reports for a 403.
       const unreadReason =
