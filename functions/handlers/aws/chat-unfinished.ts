@@ -22,7 +22,7 @@ import {
   type UnfinishedRunOutcome,
 } from '../../chatops/unfinished.ts';
 import { loadFunctionPolicy } from '../../core/policy.ts';
-import { idempotencyTableName } from '../../jobs/idempotency-table.ts';
+import { IDEMPOTENCY_TABLE_ENV, idempotencyTableName } from '../../jobs/idempotency-table.ts';
 import { createObservability } from './observability.ts';
 
 export const CHAT_UNFINISHED_SERVICE = 'chat-unfinished';
@@ -71,7 +71,9 @@ function containerDependencies() {
     const topicArn = process.env[CHAT_NOTIFICATION_TOPIC_ENV] || undefined;
     container = {
       dynamo: new DynamoDBClient({ region }),
-      tableName: idempotencyTableName(loadFunctionPolicy()),
+      // The deployment names the table: the policy is read only without it, so a policy that
+      // cannot be read (one reason chat-action may have crashed) does not keep the user unanswered.
+      tableName: process.env[IDEMPOTENCY_TABLE_ENV] || idempotencyTableName(loadFunctionPolicy()),
       ...(topicArn ? { notifications: { client: new SNSClient({ region }), topicArn } } : {}),
     };
   }

@@ -11,8 +11,10 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dynamoDeliveryDone, dynamoFirstDelivery } from '../../../functions/aws/chat-deliveries.ts';
 import { type ChatWork, deliveryKeyOf, requestKeyOf } from '../../../functions/chatops/work.ts';
-import { chatUnfinished } from '../../../functions/handlers/aws/chat-unfinished.ts';
+import { POLICY_ENV, POLICY_FILE_ENV } from '../../../functions/core/policy.ts';
+import { chatUnfinished, handler } from '../../../functions/handlers/aws/chat-unfinished.ts';
 import { createObservability } from '../../../functions/handlers/aws/observability.ts';
+import { IDEMPOTENCY_TABLE_ENV } from '../../../functions/jobs/idempotency-table.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../jobs/dynalite.ts';
 import { type SlackReceiver, slackView, startSlackReceiver } from '../../sim/slack-receiver.ts';
 import { type CapturedOutput, capturePowertoolsOutput } from './powertools-output.ts';
@@ -267,5 +269,52 @@ describe('chat-unfinished: a chat run that did not finish is answered where it w
       expect(text).not.toContain(CANARY);
       expect(text).not.toContain((work.replyTo as { responseUrl: string }).responseUrl);
     }
+  });
+
+  it('answers from the deployed handler with only the environment the deployment gives it, even when the policy that may have crashed chat-action cannot be read', async () => {
+    // Prepare: Slack's host routed to the receiver; the table and its endpoint from the environment.
+    const work = snapshotWork();
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_REGION: 'eu-west-1',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: CANARY,
+      [IDEMPOTENCY_TABLE_ENV]: dynamo.tableName,
+      [POLICY_ENV]: '{ not a policy',
+    });
+    delete process.env[POLICY_FILE_ENV];
+    const realFetch = globalThis.fetch;
+    const receiverOrigin = receiver.origin;
+    globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
+      const url = new URL(input instanceof Request ? input.url : input);
+      return realFetch(`${receiverOrigin}${url.pathname}`, init);
+    }) as typeof fetch;
+    const slackUrl = `https://hooks.slack.com${new URL((work.replyTo as { responseUrl: string }).responseUrl).pathname}`;
+    const record = invocationRecord(
+      { ...work, replyTo: { kind: 'slack', responseUrl: slackUrl } },
+      { condition: 'RetriesExhausted', functionError: 'Unhandled', errorType: 'PolicyError' },
+    );
+    const context = {
+      awsRequestId: 'unfinished-1',
+      functionName: 'chat-unfinished',
+      getRemainingTimeInMillis: () => 30_000,
+    } as never;
+
+    // Act
+    let result: unknown;
+    try {
+      result = await handler(record, context);
+    } finally {
+      globalThis.fetch = realFetch;
+      process.env = saved;
+    }
+
+    // Assess
+    expect(result).toEqual({ outcome: 'answered' });
+    const posts = receiver.postsTo(slackUrl);
+    expect(posts).toHaveLength(1);
+    expect(slackView(posts[0]?.message ?? { text: '' })).toContain('failed on our side');
+    expect(output.text()).not.toContain(CANARY);
   });
 });
