@@ -22,7 +22,7 @@ import { type LocalDynamo, startLocalDynamo } from '../jobs/dynalite.ts';
 import { baseAccessKeyId } from '../sim/accounts.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import { LAMBDA_SERVICE, type LambdaService, type SimLambdaHandler } from '../sim/services/lambda.ts';
-import { type SlackReceiver, slackView, startSlackReceiver } from '../sim/slack-receiver.ts';
+import { type SlackReceiver, slackHostFetch, slackView, startSlackReceiver } from '../sim/slack-receiver.ts';
 import { snapshotScenario } from './snapshot-support.ts';
 
 const REGION = 'eu-west-1';
@@ -41,13 +41,8 @@ const savedEnv = { ...process.env };
 beforeAll(async () => {
   sim = await startSim({ scenario: snapshotScenario() });
   receiver = await startSlackReceiver();
-  const realFetch = globalThis.fetch;
-  const receiverOrigin = receiver.origin;
-  vi.stubGlobal('fetch', (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(input instanceof Request ? input.url : input);
-    if (url.host !== 'hooks.slack.com') return realFetch(input, init);
-    return realFetch(`${receiverOrigin}${url.pathname}`, init);
-  });
+  // Slack's response_url host, answered by the receiver on 127.0.0.1: nothing leaves the machine.
+  vi.stubGlobal('fetch', slackHostFetch(receiver));
   dynamo = await startLocalDynamo();
   Object.assign(process.env, {
     AWS_REGION: REGION,

@@ -16,7 +16,12 @@ import { chatUnfinished, handler } from '../../../functions/handlers/aws/chat-un
 import { createObservability } from '../../../functions/handlers/aws/observability.ts';
 import { IDEMPOTENCY_TABLE_ENV } from '../../../functions/jobs/idempotency-table.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../jobs/dynalite.ts';
-import { type SlackReceiver, slackView, startSlackReceiver } from '../../sim/slack-receiver.ts';
+import {
+  type SlackReceiver,
+  slackHostFetch,
+  slackView,
+  startSlackReceiver,
+} from '../../sim/slack-receiver.ts';
 import { type CapturedOutput, capturePowertoolsOutput } from './powertools-output.ts';
 
 const CANARY = 'CANARY-slack-signing-secret-in-a-crash-message-7c1e';
@@ -285,11 +290,7 @@ describe('chat-unfinished: a chat run that did not finish is answered where it w
     });
     delete process.env[POLICY_FILE_ENV];
     const realFetch = globalThis.fetch;
-    const receiverOrigin = receiver.origin;
-    globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
-      const url = new URL(input instanceof Request ? input.url : input);
-      return realFetch(`${receiverOrigin}${url.pathname}`, init);
-    }) as typeof fetch;
+    globalThis.fetch = slackHostFetch(receiver);
     const slackUrl = `https://hooks.slack.com${new URL((work.replyTo as { responseUrl: string }).responseUrl).pathname}`;
     const record = invocationRecord(
       { ...work, replyTo: { kind: 'slack', responseUrl: slackUrl } },
