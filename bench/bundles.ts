@@ -19,7 +19,12 @@ import {
   READINESS_ENTRY,
 } from '../infra/audit-stack.ts';
 import { REPO_ROOT } from '../infra/bundling.ts';
-import { CHAT_ACTION_ENTRY, CHAT_AMAZON_Q_ENTRY, CHAT_SLACK_ENTRY } from '../infra/chat-ops.ts';
+import {
+  CHAT_ACTION_ENTRY,
+  CHAT_AMAZON_Q_ENTRY,
+  CHAT_SLACK_ENTRY,
+  CHAT_UNFINISHED_ENTRY,
+} from '../infra/chat-ops.ts';
 import { GCP_FUNCTIONS } from '../infra/gcp/plan.ts';
 import { SNAPSHOT_ENTRY } from '../infra/snapshot-jobs.ts';
 import { type BundleFigures, type FunctionCloud, kibibytes, measureFunction } from './bundle.ts';
@@ -36,6 +41,7 @@ const LAMBDA_ENTRIES = [
   CHAT_SLACK_ENTRY,
   CHAT_AMAZON_Q_ENTRY,
   CHAT_ACTION_ENTRY,
+  CHAT_UNFINISHED_ENTRY,
 ];
 
 interface Measured {

@@ -17,6 +17,11 @@
  *   table, so chat, the CLI and the `snapshot` Lambda share one record per request id; it posts to Slack's response_url, and publishes Amazon Q answers to the
  *   notification topic the channel subscribes to. Not retried (it answers every failure in chat),
  *   and dropped after 25 minutes in the queue, when Slack's 30-minute reply window is nearly over.
+ * - `chat-unfinished`: `chat-action`'s on-failure destination. A run that crashed, was stopped at
+ *   its time limit or expired in the queue reaches it as Lambda's invocation record, and it tells the
+ *   person who asked, in chat, that the run did not finish, what it had done and to run it again
+ *   (functions/chatops/unfinished.ts); it reads `chat-action`'s delivery markers and writes its own
+ *   beside them. A record it cannot answer is retried, then kept in the dead-letter queue (alarmed).
  * - Alarms on refused commands (forged, stale or unauthorized requests) and failed commands.
  */
 import { join } from 'node:path';
@@ -34,7 +39,13 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { type FunctionUrl, FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
+import {
+  type DestinationConfig,
+  type FunctionUrl,
+  FunctionUrlAuthType,
+  type IDestination,
+  type IFunction,
+} from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -54,9 +65,15 @@ import { createDeadLetterQueue, createJobFunction, type JobFunctionParts } from 
 export const CHAT_SLACK_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 'chat-slack.ts');
 export const CHAT_ACTION_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 'chat-action.ts');
 export const CHAT_AMAZON_Q_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 'chat-amazon-q.ts');
+export const CHAT_UNFINISHED_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'aws', 'chat-unfinished.ts');
 
 /** The jobs' names: their Powertools `service` and the suffix of their role names. */
-export const CHAT_JOBS = { slack: 'chat-slack', action: 'chat-action', amazonQ: 'chat-amazon-q' } as const;
+export const CHAT_JOBS = {
+  slack: 'chat-slack',
+  action: 'chat-action',
+  amazonQ: 'chat-amazon-q',
+  unfinished: 'chat-unfinished',
+} as const;
 
 /**
  * The Amazon Q function's fixed name: the custom action's command text names it, within the
@@ -74,14 +91,52 @@ export const AMAZON_Q_COMMAND_TEXT = `lambda invoke --function-name ${AMAZON_Q_F
 export const CHAT_FUNCTION_SETTINGS = {
   // Snapshots are waited for within Lambda's 15 minutes; the answer is posted a minute before.
   // readiness runs the audit, which is CPU-bound: one vCPU, as the audit jobs.
-  // The function answers every failure in chat itself; a retry would only answer it again.
+  // The function answers every failure in chat itself; a retry would only answer it again. A run
+  // that crashes or times out is answered by `chat-unfinished`, its on-failure destination.
   action: { timeoutSeconds: 900, memorySizeMb: 1769, retryAttempts: 0 },
+  // One read, one claim and one post. Retried (a minute, then two, later) when the post failed;
+  // then its record goes to the dead-letter queue.
+  unfinished: { timeoutSeconds: 30, memorySizeMb: 256, retryAttempts: 2 },
   // Slack waits 3 seconds for the acknowledgement. More memory is more CPU for the cold start's
   // module init, which Slack's 3 seconds include.
   slack: { timeoutSeconds: 10, memorySizeMb: 512 },
   // Amazon Q gives a CLI command 15 seconds.
   amazonQ: { timeoutSeconds: 10, memorySizeMb: 512 },
 } as const;
+
+/** Why publishing to the KMS-encrypted notification topic grants `kms:GenerateDataKey*` (cdk-nag). */
+const PUBLISH_TO_ENCRYPTED_TOPIC: NagAcknowledgement = {
+  id: 'AwsSolutions-IAM5',
+  reason:
+    "Publishing to an SSE-KMS topic needs kms:GenerateDataKey* and kms:Decrypt on the topic's key (Amazon SNS developer guide, encryption at rest); the grant names that one key, which encrypts only the alarm and chat notification topics.",
+  findings: ['Action::kms:GenerateDataKey*'],
+};
+
+/**
+ * An on-failure destination invoking `target`, granting the source function's role
+ * `lambda:InvokeFunction` on `target`'s own ARN only: CDK's `LambdaDestination` grants through
+ * `grantInvoke`, which adds `<ARN>:*` (every version and alias) too, and Lambda invokes the
+ * unqualified ARN the destination names.
+ */
+class ExactFunctionDestination implements IDestination {
+  readonly #target: IFunction;
+
+  constructor(target: IFunction) {
+    this.#target = target;
+  }
+
+  bind(_scope: Construct, fn: IFunction): DestinationConfig {
+    fn.role?.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'InvokeTheOnFailureDestination',
+        effect: Effect.ALLOW,
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.#target.functionArn],
+      }),
+    );
+    return { destination: this.#target.functionArn };
+  }
+}
 
 /** The secret's name: operators put Slack's signing secret into it (docs/deploy.md). */
 export const SLACK_SECRET_NAME = 'certctl-backup-guard/slack-signing-secret';
@@ -120,7 +175,7 @@ export interface ChatOpsAlarms {
   readonly failed: IAlarm;
   /** A chat function threw (a deployment fault: missing secret, unreadable policy). */
   readonly errors: IAlarm;
-  /** Work that could not be handed to the action function, kept in the dead-letter queue. */
+  /** Chat runs that did not finish and could not be answered in chat, kept in the dead-letter queue. */
   readonly deadLetters: IAlarm;
 }
 
@@ -130,6 +185,8 @@ export class ChatOps extends Construct {
   readonly slackUrl: FunctionUrl;
   readonly action: JobFunctionParts;
   readonly amazonQ: JobFunctionParts;
+  /** `chat-action`'s on-failure destination: answers a run that did not finish. */
+  readonly unfinished: JobFunctionParts;
   readonly notificationTopic: Topic;
   /** The role an Amazon Q Developer channel configuration uses, and its guardrail. */
   readonly channelRole: Role;
@@ -157,7 +214,7 @@ export class ChatOps extends Construct {
 
     this.deadLetterQueue = createDeadLetterQueue(
       this,
-      "This queue is the dead-letter queue itself (the action function's on-failure destination); a DLQ of a DLQ would only move the same undeliverable commands one hop further.",
+      "This queue is the dead-letter queue itself (the on-failure destination of chat-unfinished, which answers the action function's failed runs); a DLQ of a DLQ would only move the same unanswerable commands one hop further.",
     );
 
     this.notificationTopic = new Topic(this, 'NotificationTopic', {
@@ -165,6 +222,29 @@ export class ChatOps extends Construct {
       masterKey: props.notificationKey,
       enforceSSL: true,
     });
+
+    const unfinishedScope = new Construct(this, 'Unfinished');
+    this.unfinished = createJobFunction(unfinishedScope, {
+      job: CHAT_JOBS.unfinished,
+      description: 'tell the person who asked that a chat command did not finish',
+      entry: CHAT_UNFINISHED_ENTRY,
+      policy,
+      statements: [],
+      acknowledgements: [],
+      ...retention,
+      timeout: Duration.seconds(CHAT_FUNCTION_SETTINGS.unfinished.timeoutSeconds),
+      memorySize: CHAT_FUNCTION_SETTINGS.unfinished.memorySizeMb,
+      environment: {
+        [CHAT_NOTIFICATION_TOPIC_ENV]: this.notificationTopic.topicArn,
+        [IDEMPOTENCY_TABLE_ENV]: props.idempotencyTable.tableName,
+      },
+      retryAttempts: CHAT_FUNCTION_SETTINGS.unfinished.retryAttempts,
+      onFailure: new SqsDestination(this.deadLetterQueue),
+    });
+    this.notificationTopic.grantPublish(this.unfinished.role);
+    // Reads the run's marker, claims its notice once (functions/aws/chat-deliveries.ts).
+    props.idempotencyTable.grant(this.unfinished.role, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    acknowledge(this.unfinished.role, [PUBLISH_TO_ENCRYPTED_TOPIC]);
 
     const actionScope = new Construct(this, 'Action');
     this.action = createJobFunction(actionScope, {
@@ -184,7 +264,7 @@ export class ChatOps extends Construct {
       retryAttempts: CHAT_FUNCTION_SETTINGS.action.retryAttempts,
       // Slack accepts replies for 30 minutes after the command: older work is not worth starting.
       maxEventAge: Duration.minutes(25),
-      onFailure: new SqsDestination(this.deadLetterQueue),
+      onFailure: new ExactFunctionDestination(this.unfinished.function),
     });
     this.notificationTopic.grantPublish(this.action.role);
     props.idempotencyTable.grant(
@@ -194,14 +274,7 @@ export class ChatOps extends Construct {
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
     );
-    acknowledge(this.action.role, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason:
-          "Publishing to an SSE-KMS topic needs kms:GenerateDataKey* and kms:Decrypt on the topic's key (Amazon SNS developer guide, encryption at rest); the grant names that one key, which encrypts only the alarm and chat notification topics.",
-        findings: ['Action::kms:GenerateDataKey*'],
-      },
-    ]);
+    acknowledge(this.action.role, [PUBLISH_TO_ENCRYPTED_TOPIC]);
 
     const invokeAction = new PolicyStatement({
       sid: 'InvokeTheChatActionFunction',
@@ -312,13 +385,14 @@ export class ChatOps extends Construct {
       }),
       failed: new Alarm(this, 'FailedAlarm', {
         alarmDescription:
-          'certctl-backup-guard chat: a command failed on our side (see the chat-slack, chat-amazon-q and chat-action logs).',
+          'certctl-backup-guard chat: a command failed on our side, or its run did not finish (see the chat-slack, chat-amazon-q, chat-action and chat-unfinished logs).',
         metric: new MathExpression({
-          expression: 'slack + amazonq + action',
+          expression: 'slack + amazonq + action + unfinished',
           usingMetrics: {
             slack: metric('ChatCommandsFailed', CHAT_JOBS.slack),
             amazonq: metric('ChatCommandsFailed', CHAT_JOBS.amazonQ),
             action: metric('ChatCommandsFailed', CHAT_JOBS.action),
+            unfinished: metric('ChatCommandsFailed', CHAT_JOBS.unfinished),
           },
           period: fiveMinutes,
           label: 'ChatCommandsFailed',
@@ -347,7 +421,8 @@ export class ChatOps extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
       deadLetters: new Alarm(this, 'DeadLettersAlarm', {
-        alarmDescription: 'certctl-backup-guard chat: commands are waiting in the dead-letter queue.',
+        alarmDescription:
+          'certctl-backup-guard chat: commands whose run did not finish could not be answered in chat (Slack reply window passed, answer refused, or not chat work) and wait in the dead-letter queue; the chat-unfinished log says why.',
         metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: fiveMinutes,
           statistic: Stats.MAXIMUM,

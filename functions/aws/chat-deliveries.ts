@@ -26,7 +26,7 @@ const DELIVERY_PREFIX = 'chat-delivery#';
 export const DELIVERY_KEEP_SECONDS = 3600;
 
 /** The state of a marker's run. */
-type MarkerState = 'running' | 'done';
+export type MarkerState = 'running' | 'done';
 
 /** Write the marker of `deliveryKey`, expiring at `expiresAt` (epoch seconds), under `condition`. */
 function putMarker(
@@ -55,15 +55,15 @@ function putMarker(
 }
 
 /**
- * The state of the marker that held off a claim, read strongly consistent. A marker without a
- * state (written before markers had one) is taken as done, as it was then; one gone since, as
- * running (another delivery's claim came and went in between).
+ * The state of a delivery's marker, read strongly consistent, whether or not it expired (DynamoDB's
+ * TTL deletes expired items only eventually): `absent` when there is none. A marker without a
+ * state (written before markers had one) is taken as done, as it was then.
  */
-async function heldState(
+async function markerState(
   client: Pick<DynamoDBClient, 'send'>,
   tableName: string,
   deliveryKey: string,
-): Promise<Exclude<ClaimState, 'claimed'>> {
+): Promise<MarkerState | 'absent'> {
   const { Item } = await client.send(
     new GetItemCommand({
       TableName: tableName,
@@ -71,8 +71,33 @@ async function heldState(
       ConsistentRead: true,
     }),
   );
-  if (!Item) return 'running';
+  if (!Item) return 'absent';
   return Item.state?.S === 'running' ? 'running' : 'done';
+}
+
+/**
+ * The state of the marker that held off a claim; one gone since counts as running (another
+ * delivery's claim came and went in between).
+ */
+async function heldState(
+  client: Pick<DynamoDBClient, 'send'>,
+  tableName: string,
+  deliveryKey: string,
+): Promise<Exclude<ClaimState, 'claimed'>> {
+  const state = await markerState(client, tableName, deliveryKey);
+  return state === 'absent' ? 'running' : state;
+}
+
+/**
+ * What a delivery's run did, as its marker tells (for the notice of a run that did not finish,
+ * functions/chatops/unfinished.ts): `absent` (never claimed: not started), `running` (claimed, never
+ * ended: started and stopped or crashed), `done` (ended, its answer sent).
+ */
+export function dynamoDeliveryState(
+  client: Pick<DynamoDBClient, 'send'>,
+  tableName: string,
+): (deliveryKey: string) => Promise<MarkerState | 'absent'> {
+  return (deliveryKey) => markerState(client, tableName, deliveryKey);
 }
 
 /**

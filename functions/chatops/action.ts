@@ -67,8 +67,15 @@ export type ChatActionOutcome =
   | ChatWorkOutcome
   | { readonly outcome: 'running'; readonly delivered: false; readonly posts: 0 };
 
-/** The replier of a piece of work, or undefined when its answer can no longer be delivered. */
-function replierOf(work: ChatWork, deps: ChatActionOptions): ChatReplier | undefined {
+/**
+ * The replier of a piece of work, or undefined when its answer can no longer be delivered (Slack's
+ * reply window has passed, or no Amazon Q topic is configured). Also the unfinished-run notice's
+ * (unfinished.ts): it answers the way the run would have.
+ */
+export function replierOf(
+  work: ChatWork,
+  deps: Pick<ChatActionOptions, 'amazonQ' | 'now' | 'replyHosts' | 'fetch'>,
+): ChatReplier | undefined {
   const now = deps.now ?? (() => new Date());
   if (work.replyTo.kind === 'amazon-q') return deps.amazonQ?.(work);
   if (now().getTime() - Date.parse(work.acceptedAt) > SLACK_REPLY_WINDOW_MS) return undefined;

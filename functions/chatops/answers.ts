@@ -275,3 +275,46 @@ export function failureAnswer(what: string): SlackMessage {
     ),
   ]);
 }
+
+/** Why a run did not finish, as Lambda's invocation record tells (functions/chatops/unfinished.ts). */
+export type UnfinishedCause = 'timed-out' | 'failed' | 'expired' | 'dropped';
+
+/** What the run had done, as its delivery marker tells: `unknown` when the marker could not be read. */
+export type UnfinishedState = 'absent' | 'running' | 'unknown';
+
+const UNFINISHED_CAUSE: Readonly<Record<UnfinishedCause, string>> = {
+  'timed-out': 'it was stopped at its time limit',
+  failed: 'it failed on our side',
+  expired: 'it waited in the queue too long',
+  dropped: 'it was dropped before it could end',
+};
+
+/**
+ * The answer to a command whose run did not finish (crashed, stopped at its time limit, or never
+ * started): what it had done, as far as known, and what to do. Nothing the failed function said is
+ * repeated (its error may name anything); the details are in the logs.
+ */
+export function unfinishedAnswer(
+  command: { readonly name: string; readonly ticket?: string },
+  cause: UnfinishedCause,
+  state: UnfinishedState,
+): SlackMessage {
+  const what = `\`${command.name}\``;
+  const ticket = command.ticket === undefined ? '' : ` for *${escapeMrkdwn(command.ticket)}*`;
+  const snapshot = command.name === 'snapshot';
+  const done = {
+    absent: 'It never started: nothing was done.',
+    running: snapshot
+      ? 'It had started: snapshot requests may have been sent, and a snapshot RDS started carries on there.'
+      : 'It had started, but no answer was sent.',
+    unknown: 'Whether it had started is not known (its delivery record could not be read).',
+  }[state];
+  const next = snapshot
+    ? 'Run the same command again (same ticket and databases): snapshots are idempotent, so one already taken is reported, not taken twice. `status` shows the snapshots meanwhile.'
+    : 'Run the command again.';
+  return message(`${what} did not finish`, [
+    section(
+      `:warning: ${what}${ticket} did not finish: ${UNFINISHED_CAUSE[cause]}. ${done} ${next} The details are in the backup-guard logs.`,
+    ),
+  ]);
+}

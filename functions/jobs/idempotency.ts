@@ -19,20 +19,9 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BackupGuardError, InputError } from '../core/errors.ts';
-import type { Policy } from '../core/policy.ts';
+import { BackupGuardError } from '../core/errors.ts';
 
-/** The environment variable naming the idempotency table (set by the deployment). */
-export const IDEMPOTENCY_TABLE_ENV = 'BACKUP_GUARD_IDEMPOTENCY_TABLE';
-
-/** The idempotency table a function uses: the deployment's, else the policy's. */
-export function idempotencyTableName(policy: Policy, env: NodeJS.ProcessEnv = process.env): string {
-  const name = env[IDEMPOTENCY_TABLE_ENV] ?? policy.snapshots.idempotencyTable;
-  if (!name) {
-    throw new InputError(`no idempotency table: set ${IDEMPOTENCY_TABLE_ENV} or snapshots.idempotencyTable`);
-  }
-  return name;
-}
+export { IDEMPOTENCY_TABLE_ENV, idempotencyTableName } from './idempotency-table.ts';
 
 /** Where idempotency records live. */
 export interface IdempotencyStore {

@@ -160,6 +160,58 @@ describe('the ChatOps resources', () => {
     });
   });
 
+  it('sends a chat-action run that did not finish to chat-unfinished, which may only read the markers, claim, publish and fail to the alarmed queue', () => {
+    // Act
+    const { templates } = synthesized;
+    const action = statementsOf(jobRoleName(CHAT_JOBS.action)).filter((s) =>
+      s.Action.includes('lambda:InvokeFunction'),
+    );
+    const unfinished = statementsOf(jobRoleName(CHAT_JOBS.unfinished)).filter(
+      (statement) => !statement.Action.some((a) => a.startsWith('logs:')),
+    );
+    const queues = Object.keys(templates.audit.findResources('AWS::SQS::Queue')).filter((id) =>
+      id.startsWith('ChatOpsDeadLetters'),
+    );
+    const alarms = Object.values(templates.audit.findResources('AWS::CloudWatch::Alarm')).map(
+      (alarm) => (alarm as { Properties: Record<string, unknown> }).Properties,
+    );
+
+    // Assess: the action's failures go to chat-unfinished, named exactly (no version wildcard).
+    templates.audit.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^ChatOpsActionFunction') },
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ChatOpsUnfinishedFunction'), 'Arn'] },
+        },
+      },
+    });
+    expect(action.map((s) => s.Resource)).toEqual([
+      [{ 'Fn::GetAtt': [expect.stringMatching(/^ChatOpsUnfinishedFunction/), 'Arn'] }],
+    ]);
+    // chat-unfinished: retried, then to the dead-letter queue the alarm watches.
+    expect(queues).toHaveLength(1);
+    templates.audit.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^ChatOpsUnfinishedFunction') },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queues[0], 'Arn'] } } },
+    });
+    expect(alarms.some((alarm) => JSON.stringify(alarm.Dimensions ?? []).includes(queues[0] as string))).toBe(
+      true,
+    );
+    expect(unfinished.flatMap((s) => s.Action).sort()).toEqual(
+      [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'kms:Decrypt',
+        'kms:GenerateDataKey*',
+        'sns:Publish',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+  });
+
   it('alarms on refused and on failed commands', () => {
     // Act
     const alarms = Object.values(synthesized.templates.audit.findResources('AWS::CloudWatch::Alarm')).map(
@@ -176,6 +228,7 @@ describe('the ChatOps resources', () => {
     });
     expect(failed).toMatchObject({ Threshold: 1 });
     expect(JSON.stringify(failed?.Metrics)).toContain('chat-action');
+    expect(JSON.stringify(failed?.Metrics)).toContain('chat-unfinished');
     expect(flatten(refused?.AlarmActions)).toBeDefined();
   });
 });

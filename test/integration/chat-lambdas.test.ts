@@ -39,7 +39,7 @@ import { LAMBDA_SERVICE, type LambdaService, type SimLambdaHandler } from '../si
 import type { RdsService } from '../sim/services/rds.ts';
 import { SNS_SERVICE, type SnsService, topicArn } from '../sim/services/sns.ts';
 import { signedSlackEvent, slashCommandForm } from '../sim/slack-client.ts';
-import { type SlackReceiver, slackView, startSlackReceiver } from '../sim/slack-receiver.ts';
+import { type SlackReceiver, slackHostFetch, slackView, startSlackReceiver } from '../sim/slack-receiver.ts';
 import { snapshotScenario } from './snapshot-support.ts';
 
 const REGION = 'eu-west-1';
@@ -77,13 +77,7 @@ beforeAll(async () => {
   });
   receiver = await startSlackReceiver();
   // Slack's response_url host, answered by the receiver on 127.0.0.1: nothing leaves the machine.
-  const realFetch = globalThis.fetch;
-  const receiverOrigin = new URL(receiver.responseUrl()).origin;
-  vi.stubGlobal('fetch', (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(input instanceof Request ? input.url : input);
-    if (url.host !== 'hooks.slack.com') return realFetch(input, init);
-    return realFetch(`${receiverOrigin}${url.pathname}`, init);
-  });
+  vi.stubGlobal('fetch', slackHostFetch(receiver));
   dynamo = await startLocalDynamo();
   // The environment Lambda and the deployment give both functions; SDK v3 honours the endpoints.
   Object.assign(process.env, {

@@ -83,3 +83,19 @@ export function slackView(message: SlackMessage): string {
     )
     .join('\n');
 }
+
+/**
+ * A `fetch` that sends what is addressed to Slack's `hooks.slack.com` to `receiver` instead (same
+ * path) and everything else on, so a response_url on Slack's host is answered on 127.0.0.1 and
+ * nothing leaves the machine. Install it with `vi.stubGlobal('fetch', …)`.
+ */
+export function slackHostFetch(
+  receiver: SlackReceiver,
+  realFetch: typeof fetch = globalThis.fetch,
+): typeof fetch {
+  return ((input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    if (url.host !== 'hooks.slack.com') return realFetch(input, init);
+    return realFetch(`${receiver.origin}${url.pathname}`, init);
+  }) as typeof fetch;
+}

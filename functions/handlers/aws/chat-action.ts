@@ -6,9 +6,9 @@
  * Slack's retries take one snapshot; a repeated delivery of the same hand-off is neither run nor
  * answered again (a marker in the same table: functions/aws/chat-deliveries.ts), nor is one that
  * finds the marker of a run that has not ended (it returns `running`: the function is not retried,
- * retryAttempts 0, so failing it would bring nothing back; a run that crashed goes to the
- * dead-letter queue unanswered). Metrics: `ChatCommandsCompleted`, `ChatCommandsFailed`
- * (alarmed), `ChatAnswersNotDelivered`.
+ * retryAttempts 0, so failing it would bring nothing back; a run that crashed or timed out goes to
+ * its on-failure destination, `chat-unfinished`, which tells the user: chat-unfinished.ts). Metrics:
+ * `ChatCommandsCompleted`, `ChatCommandsFailed` (alarmed), `ChatAnswersNotDelivered`.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';

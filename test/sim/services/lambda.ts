@@ -18,7 +18,13 @@
  *   request id on every attempt: `asyncDeliveries` > 1 delivers it that many times at once (Lambda
  *   delivers at least once, https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html),
  *   and a handler that throws is retried `retryAttempts` times (Lambda's default 2). `hold()` keeps
- *   queued events until `release()`, so a test can show what the caller saw before any ran.
+ *   queued events until `release()`, so a test can show what the caller saw before any ran. An
+ *   event whose last attempt failed (threw or timed out) goes to the function's `onFailure`
+ *   function, invoked asynchronously with Lambda's invocation record (`version`, `timestamp`,
+ *   `requestContext` {requestId, functionArn, condition `RetriesExhausted`, approximateInvokeCount},
+ *   `requestPayload`, `responseContext` {statusCode, executedVersion, functionError `Unhandled`},
+ *   `responsePayload`: the error document), as "Capturing records of Lambda asynchronous
+ *   invocations" shows (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
  * - `DryRun` answers 204.
  */
 import { randomUUID } from 'node:crypto';
@@ -58,6 +64,7 @@ const functionSchema = z.strictObject({
   memorySizeMb: z.number().int().min(128).max(10_240),
   asyncDeliveries: z.number().int().min(1).max(3),
   retryAttempts: z.number().int().min(0).max(2),
+  onFailure: z.optional(z.string().regex(/^[a-zA-Z0-9-_]{1,64}$/)),
 });
 
 export interface SimFunctionConfig {
@@ -73,6 +80,8 @@ export interface SimFunctionConfig {
   readonly asyncDeliveries?: number;
   /** Retries of an asynchronous event whose handler threw (the function's event invoke config). @default 2 */
   readonly retryAttempts?: number;
+  /** The on-failure destination: a function of the same account and region, by name. */
+  readonly onFailure?: string;
   readonly handler: SimLambdaHandler;
 }
 
@@ -109,6 +118,7 @@ export class LambdaService implements SimService {
         memorySizeMb: config.memorySizeMb ?? 128,
         asyncDeliveries: config.asyncDeliveries ?? 1,
         retryAttempts: config.retryAttempts ?? 2,
+        ...(config.onFailure ? { onFailure: config.onFailure } : {}),
       }),
       handler: config.handler,
     };
@@ -238,7 +248,9 @@ export class LambdaService implements SimService {
       (async () => {
         const run = this.#record(fn, 'Event', requestId, attempt, payload);
         const result = await this.#run(fn, payload, requestId, run);
-        if (!result.ok && attempt <= fn.retryAttempts) await deliver(attempt + 1);
+        if (result.ok) return;
+        if (attempt <= fn.retryAttempts) await deliver(attempt + 1);
+        else this.#sendToOnFailure(fn, requestId, attempt, payload, result.error);
       })();
     let started: () => void = () => undefined;
     const running = new Promise<void>((resolve) => {
@@ -251,6 +263,32 @@ export class LambdaService implements SimService {
     void running.finally(() => this.#running.delete(running));
     if (this.#held) this.#held.push(started);
     else started();
+  }
+
+  /** Queue the invocation record of a failed event to the function's on-failure destination. */
+  #sendToOnFailure(
+    fn: SimFunction,
+    requestId: string,
+    attempts: number,
+    payload: unknown,
+    error: Record<string, unknown>,
+  ): void {
+    if (!fn.onFailure) return;
+    const destination = this.#functions.get(functionArn({ ...fn, name: fn.onFailure }));
+    if (!destination) throw new Error(`on-failure destination ${fn.onFailure} is not deployed`);
+    this.#queue(destination, {
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: {
+        requestId,
+        functionArn: `${functionArn(fn)}:$LATEST`,
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: attempts,
+      },
+      requestPayload: payload,
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: error,
+    });
   }
 
   #record(
