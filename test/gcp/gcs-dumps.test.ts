@@ -695,6 +695,22 @@ describe('readGcsDumpFact, the key versions of the older dumps', () => {
     expect(reads.filter((name) => name === V1)).toHaveLength(1);
   });
 
+  it('says an older version scheduled for destruction loses the dumps it encrypts, not every dump in the bucket', async () => {
+    // Act
+    const fact = await readWith(async (keyName, versionName) =>
+      versionName === V1
+        ? { id: keyName, manager: 'CUSTOMER' as const, version: V1, state: 'DESTROY_SCHEDULED' }
+        : readKey(keyName, versionName),
+    );
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess: the two newest dumps are under version 2, which stays usable.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the KMS key version ${V1} that encrypts the dumps is scheduled for destruction (DESTROY_SCHEDULED): once its material is destroyed no dump it encrypts can be decrypted (33 older dumps of the series, the newest prod/certctl-32.dump)`,
+    );
+    expect(outcome?.description).not.toContain('no dump in the bucket');
+  });
+
   it('does not evaluate the dumps when an older version could not be read', async () => {
     const fact = await readWith(async (keyName, versionName) =>
       versionName === V1

@@ -572,7 +572,7 @@ function judgeKeyState(
     const done = keyState === 'PendingDeletion' ? 'it is deleted' : 'its material is destroyed';
     add(
       verdicts.problems,
-      `${key} that encrypts the dumps is scheduled for ${what}${keyDeletionDate ? ` on ${keyDeletionDate.toISOString()}` : ''}: once ${done} no dump in the bucket can be decrypted`,
+      `${key} that encrypts the dumps is scheduled for ${what}${keyDeletionDate ? ` on ${keyDeletionDate.toISOString()}` : ''}: once ${done} no dump it encrypts can be decrypted`,
     );
   } else {
     add(

@@ -111,7 +111,7 @@ describe('dumps.protection', () => {
       );
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.description).toBe(
-        `gs://certctl-dumps/prod/: the KMS key ${KEY} that encrypts the dumps is scheduled for destruction (DESTROY_SCHEDULED) on 2026-12-23T00:00:00.000Z: once its material is destroyed no dump in the bucket can be decrypted.`,
+        `gs://certctl-dumps/prod/: the KMS key ${KEY} that encrypts the dumps is scheduled for destruction (DESTROY_SCHEDULED) on 2026-12-23T00:00:00.000Z: once its material is destroyed no dump it encrypts can be decrypted.`,
       );
     });
 
@@ -643,7 +643,7 @@ describe('dumps.protection', () => {
       // Assess
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.description).toBe(
-        `s3://certctl-dumps/prod/: the KMS key ${key} that encrypts the dumps is scheduled for deletion on 2026-12-09T12:00:00.000Z: once it is deleted no dump in the bucket can be decrypted.`,
+        `s3://certctl-dumps/prod/: the KMS key ${key} that encrypts the dumps is scheduled for deletion on 2026-12-09T12:00:00.000Z: once it is deleted no dump it encrypts can be decrypted.`,
       );
       expect(outcome?.observed).toMatchObject({ kmsKeyState: 'PendingDeletion' });
     });
