@@ -19,7 +19,8 @@
  *   it says so. On Cloud Storage the newest dump's own object retention (objects.list `retention`:
  *   `Locked` counts as locked, `Unlocked` as a lock that can be lifted) and the bucket's retention
  *   policy both hold it: the one that proves more is judged, and a pass that rests on the dump's
- *   own retention says so.
+ *   own retention says so. It holds that dump alone: older listed dumps that carry no Locked
+ *   retention of the policy days of their own, and that versioning does not keep, are WARNING.
  * - Public access: S3 Block Public Access with all four settings on, each on the bucket or its
  *   account (S3 applies the most restrictive combination; the collector reads the account's setting
  *   when the bucket's own does not block everything), or GCS public access prevention `enforced`.
@@ -64,6 +65,7 @@ import type { DumpsCheck } from './settings.ts';
 import {
   DOCS,
   DUMPS_RESOURCE_TYPES,
+  dumpsNotHeldByOwnRetention,
   locationLabel,
   ownRetentionDays,
   ruleReach,
@@ -153,7 +155,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
         ? " (deletion judged by the bucket's Object Lock default retention: the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention)"
         : '',
       gcsOwnRetentionJudged(fact, minPitrDays, now)
-        ? ` (deletion judged by the newest dump ${fact.newest?.object.key}'s own object retention, ${fact.newest?.objectLock?.mode} until ${fact.newest?.objectLock?.retainUntil.toISOString()}: older dumps are kept by their own retention, if any)`
+        ? ` (deletion judged by the newest dump ${fact.newest?.object.key}'s own object retention, ${fact.newest?.objectLock?.mode} until ${fact.newest?.objectLock?.retainUntil.toISOString()}, and each older listed dump's own)`
         : '',
     ].join('');
     return {
@@ -271,7 +273,10 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
   const lockLong = lockDays !== undefined && lockDays >= minPitrDays;
   const versioningOn = versioning.state === 'read' && versioning.value.status === 'Enabled';
 
-  if (lockLong && lock.state === 'read' && lock.value.locked === true) return;
+  if (lockLong && lock.state === 'read' && lock.value.locked === true) {
+    judgeOlderDumpsHeld(fact, lock, minPitrDays, now, verdicts);
+    return;
+  }
   if (lockLong && lock.state === 'read') {
     verdicts.warnings.push(
       `the ${lockName} keeps dumps ${lockDays} days but ${lock.value.mode === 'GOVERNANCE' ? 'in GOVERNANCE mode, which a privileged role can bypass' : 'is not locked, so it can be removed'}`,
@@ -339,6 +344,33 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
         : lockDays !== undefined
           ? unguarded
           : `${unguarded}: a deleted or overwritten dump is gone`,
+  );
+}
+
+/**
+ * On Cloud Storage, when the newest dump's own Locked retention is the lock judged: the older listed
+ * dumps are kept only by their own retention unless versioning keeps them ({@link versionsKept}), so
+ * those that carry none of `minPitrDays` ({@link dumpsNotHeldByOwnRetention}) can be deleted: WARNING,
+ * as dumps.retention says of a short Delete rule the newest dump alone outlasts.
+ */
+function judgeOlderDumpsHeld(
+  fact: DumpFact,
+  lock: DumpFact['retentionLock'],
+  minPitrDays: number,
+  now: Date,
+  verdicts: Verdicts,
+): void {
+  if (fact.location.provider !== 'gcp' || lock === fact.retentionLock || versionsKept(fact, minPitrDays, now))
+    return;
+  const newestKey = fact.newest?.object.key;
+  const unheld = (dumpsNotHeldByOwnRetention(fact, minPitrDays) ?? []).filter(
+    (object) => object.key !== newestKey,
+  );
+  const last = unheld.at(-1);
+  if (!last) return;
+  const many = unheld.length > 1;
+  verdicts.warnings.push(
+    `${many ? `${unheld.length} older listed dumps (the newest of them ${last.key}) carry` : `the older listed dump ${last.key} carries`} no Locked object retention of at least ${minPitrDays} days of ${many ? 'their' : 'its'} own, and neither versioning nor a retention policy of ${minPitrDays} days keeps ${many ? 'them' : 'it'}: only the newest dump is held, the older ones can be deleted`,
   );
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsProtectionCheck } from '../../../functions/checks/dumps/protection.ts';
 import type { DumpFact } from '../../../functions/core/dump-facts.ts';
-import { DENIED, NEWEST_WRITTEN, s3Fact, settingsWith } from './fixtures.ts';
+import { DENIED, NEWEST_WRITTEN, s3Fact, settingsWith, withListedRetentions } from './fixtures.ts';
 
 const NO_LOCK: Partial<DumpFact> = { retentionLock: { state: 'absent' } };
 
@@ -1054,14 +1054,42 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
       },
     });
 
-  it('passes a dump whose own retention is Locked for the policy days, with neither versioning nor a bucket retention policy', () => {
+  it('passes dumps whose own retention is each Locked for the policy days, with neither versioning nor a bucket retention policy', () => {
     // Act
-    const outcome = dumpsProtectionCheck.evaluate(withRetention('Locked', 35), settingsWith());
+    const outcome = dumpsProtectionCheck.evaluate(
+      withListedRetentions(withRetention('Locked', 35)),
+      settingsWith(),
+    );
     // Assess: a Locked retention can be neither reduced nor removed (https://cloud.google.com/storage/docs/object-lock).
     expect(outcome?.status).toBe('PASSED');
     expect(outcome?.description).toContain(
       `(deletion judged by the newest dump ${KEY}'s own object retention, Locked until`,
     );
+  });
+
+  it('only warns when the newest dump alone is shown held: the older dumps can be deleted', () => {
+    // Prepare: objects.list sent the newest dump's Locked retention and none for the 34 older ones.
+    const fact = withRetention('Locked', 35);
+    const newestOnly = withListedRetentions(fact, (index) => index === 34);
+    // Act
+    const outcomes = [fact, newestOnly].map((each) => dumpsProtectionCheck.evaluate(each, settingsWith()));
+    // Assess: before, PASSED 'deletion is guarded' on the newest dump's retention alone, with no
+    // versioning or retention policy keeping the 34 dumps dumps.retention counts.
+    for (const outcome of outcomes) {
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain(
+        `34 older listed dumps (the newest of them ${fact.listing.state === 'read' ? fact.listing.objects[33]?.key : ''}) carry no Locked object retention of at least 30 days of their own`,
+      );
+    }
+  });
+
+  it('passes when the older dumps are kept by versioning though only the newest carries a retention', () => {
+    const fact = withRetention('Locked', 35, {
+      versioning: { state: 'read', value: { status: 'Enabled' } },
+      retentionLock: { state: 'absent' },
+      lifecycle: { state: 'absent' },
+    });
+    expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
   });
 
   it('warns, not fails, when that retention is Unlocked', () => {
