@@ -350,8 +350,9 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
 /**
  * On Cloud Storage, when the newest dump's own Locked retention is the lock judged: the older listed
  * dumps are kept only by their own retention unless versioning keeps them ({@link versionsKept}), so
- * those that carry none of `minPitrDays` ({@link dumpsNotHeldByOwnRetention}) can be deleted: WARNING,
- * as dumps.retention says of a short Delete rule the newest dump alone outlasts.
+ * those of the policy's last `minPitrDays` that carry no retention of that many days
+ * ({@link dumpsNotHeldByOwnRetention}) can be deleted: WARNING, as dumps.retention says of a short
+ * Delete rule the newest dump alone outlasts. Older ones are more than the policy asks.
  */
 function judgeOlderDumpsHeld(
   fact: DumpFact,
@@ -363,14 +364,18 @@ function judgeOlderDumpsHeld(
   if (fact.location.provider !== 'gcp' || lock === fact.retentionLock || versionsKept(fact, minPitrDays, now))
     return;
   const newestKey = fact.newest?.object.key;
+  // The dumps the policy needs: those of its last minPitrDays (an undated one may be one of them).
+  const windowStart = now.getTime() - minPitrDays * DAY_MS;
   const unheld = (dumpsNotHeldByOwnRetention(fact, minPitrDays) ?? []).filter(
-    (object) => object.key !== newestKey,
+    (object) =>
+      object.key !== newestKey &&
+      (object.lastModified === undefined || object.lastModified.getTime() > windowStart),
   );
   const last = unheld.at(-1);
   if (!last) return;
   const many = unheld.length > 1;
   verdicts.warnings.push(
-    `${many ? `${unheld.length} older listed dumps (the newest of them ${last.key}) carry` : `the older listed dump ${last.key} carries`} no Locked object retention of at least ${minPitrDays} days of ${many ? 'their' : 'its'} own, and neither versioning nor a retention policy of ${minPitrDays} days keeps ${many ? 'them' : 'it'}: only the newest dump is held, the older ones can be deleted`,
+    `${many ? `${unheld.length} older listed dumps of the last ${minPitrDays} days (the newest of them ${last.key}) carry` : `the older listed dump ${last.key} carries`} no Locked object retention of at least ${minPitrDays} days of ${many ? 'their' : 'its'} own, and neither versioning nor a retention policy of ${minPitrDays} days keeps ${many ? 'them' : 'it'}: only the newest dump is held, the older ones can be deleted`,
   );
 }
 

@@ -1074,13 +1074,24 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
     // Act
     const outcomes = [fact, newestOnly].map((each) => dumpsProtectionCheck.evaluate(each, settingsWith()));
     // Assess: before, PASSED 'deletion is guarded' on the newest dump's retention alone, with no
-    // versioning or retention policy keeping the 34 dumps dumps.retention counts.
+    // versioning or retention policy keeping the older dumps dumps.retention counts (29 of them in
+    // the last 30 days).
     for (const outcome of outcomes) {
       expect(outcome?.status).toBe('WARNING');
       expect(outcome?.description).toContain(
-        `34 older listed dumps (the newest of them ${fact.listing.state === 'read' ? fact.listing.objects[33]?.key : ''}) carry no Locked object retention of at least 30 days of their own`,
+        `29 older listed dumps of the last 30 days (the newest of them ${fact.listing.state === 'read' ? fact.listing.objects[33]?.key : ''}) carry no Locked object retention of at least 30 days of their own`,
       );
     }
+  });
+
+  it('still passes when the dumps without a retention of their own are older than the policy days', () => {
+    // Prepare: the uploader began setting retentions 30 days ago (2026-11-03); the 5 dumps before
+    // carry none.
+    const fact = withListedRetentions(withRetention('Locked', 35), (index) => index >= 5);
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: the policy needs the last 30 days of dumps, which are all held.
+    expect(outcome?.status).toBe('PASSED');
   });
 
   it('passes when the older dumps are kept by versioning though only the newest carries a retention', () => {
