@@ -163,6 +163,18 @@ export function backupPlanAssociationsCommand(place: {
 }
 
 /**
+ * How to see what manages the backups of an instance on a tier this tool does not know
+ * ({@link isUnknownBackupTier}): its backup configuration, tier included (`gcloud sql instances
+ * describe`). A Backup and DR command would be a guess for such a tier.
+ */
+export function backupConfigurationCommand(target: {
+  readonly id: string;
+  readonly account: string;
+}): string {
+  return `gcloud sql instances describe ${target.id} --project=${target.account} --format="value(settings.backupConfiguration)"`;
+}
+
+/**
  * How to list the backups of an instance's Backup and DR data source (gcloud reference, `backup-dr
  * backups fetch-for-resource-type`, whose example lists "backups for Cloud SQL instance resources").
  */

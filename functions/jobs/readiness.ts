@@ -34,9 +34,11 @@ import { remediationTextFor } from '../core/check.ts';
 import { describeError } from '../core/errors.ts';
 import {
   BACKUP_PLAN_BACKUPS,
+  backupConfigurationCommand,
   backupPlanAssociationsCommand,
   backupTierClause,
   isBackupPlanTier,
+  isUnknownBackupTier,
   ON_BACKUP_PLAN,
 } from '../core/facts.ts';
 import {
@@ -330,13 +332,23 @@ interface AgeJudgement {
  * Backup and DR takes its backups in a backup vault: backupRuns.list does not list them, and the
  * snapshot action refuses to take one (SnapshotOnBackupPlan, functions/actions/snapshot/gcp.ts), so
  * "no snapshot of ours" would send the user round in a loop. This tool does not read Backup and DR:
- * the note names how to verify a fresh backup there.
+ * the note names how to verify a fresh backup there; for a tier this tool does not know, how to find
+ * out what manages the backups instead.
  */
 export function backupPlanNote(target: ResourceRef): { evidence: string; action: string } | undefined {
   const tier = target.backupTier;
   if (kindOf(target) !== 'cloudsql-instance' || !isBackupPlanTier(tier)) return undefined;
+  const evidence = `Cloud SQL instance ${target.id} ${backupTierClause(tier)}, which this tool does not read`;
+  if (isUnknownBackupTier(tier)) {
+    // What takes its backups is not known here: a Backup and DR listing would be a guess (as the
+    // snapshot action's refusal says, functions/actions/snapshot/gcp.ts backupPlanRefusal).
+    return {
+      evidence,
+      action: `Find out what manages the instance's backups (\`${backupConfigurationCommand(target)}\`), verify a fresh backup there, then run readiness again.`,
+    };
+  }
   return {
-    evidence: `Cloud SQL instance ${target.id} ${backupTierClause(tier)}, which this tool does not read`,
+    evidence,
     action: `Verify a fresh Backup and DR backup of the instance: \`${backupPlanAssociationsCommand(target)}\` names the association of this instance, with its data source and backup vault; ${BACKUP_PLAN_BACKUPS}. Then run readiness again.`,
   };
 }

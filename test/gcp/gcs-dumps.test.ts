@@ -646,7 +646,9 @@ describe("readGcsDumpFact, a dump's own object retention", () => {
     const outcome = dumpsProtectionCheck.evaluate(fact, settings);
     // Assess
     expect(outcome?.status).toBe('WARNING');
-    expect(outcome?.description).toContain('1 of the 2 dumps written in the last 30 days are not shown');
+    expect(outcome?.description).toContain(
+      'the older listed dump prod/certctl-older.dump carries no Locked object retention of at least 30 days of its own',
+    );
   });
 
   it('keeps no retention for a dump objects.list sends none for, or an unreadable one', async () => {
@@ -711,6 +713,22 @@ describe('readGcsDumpFact, the key versions of the older dumps', () => {
       `the KMS key version ${V1} that encrypts the dumps is DESTROYED: no dump it encrypts can be decrypted while it is (33 older dumps of the series, the newest prod/certctl-32.dump)`,
     );
     expect(reads.filter((name) => name === V1)).toHaveLength(1);
+  });
+
+  it('says an older version scheduled for destruction loses the dumps it encrypts, not every dump in the bucket', async () => {
+    // Act
+    const fact = await readWith(async (keyName, versionName) =>
+      versionName === V1
+        ? { id: keyName, manager: 'CUSTOMER' as const, version: V1, state: 'DESTROY_SCHEDULED' }
+        : readKey(keyName, versionName),
+    );
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess: the two newest dumps are under version 2, which stays usable.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the KMS key version ${V1} that encrypts the dumps is scheduled for destruction (DESTROY_SCHEDULED): once its material is destroyed no dump it encrypts can be decrypted (33 older dumps of the series, the newest prod/certctl-32.dump)`,
+    );
+    expect(outcome?.description).not.toContain('no dump in the bucket');
   });
 
   it('does not evaluate the dumps when an older version could not be read', async () => {

@@ -152,6 +152,20 @@ describe('a Cloud SQL instance on a backup tier this tool does not know', () => 
     ).toBeUndefined();
   });
 
+  it('has readiness send the user to what manages its backups, not to Backup and DR, as the snapshot action does', () => {
+    // Act
+    const note = backupPlanNote({ ...target, type: 'GcpCloudSqlInstance' });
+    const enhanced = backupPlanNote({ ...target, type: 'GcpCloudSqlInstance', backupTier: 'ENHANCED' });
+
+    // Assess: a Backup and DR association or backup listing is the advice for ENHANCED only.
+    expect(note?.action).not.toContain('backup-dr');
+    expect(note?.action).toContain(
+      'gcloud sql instances describe db-1 --project=certctl-prod --format="value(settings.backupConfiguration)"',
+    );
+    expect(note?.action).toContain('run readiness again');
+    expect(enhanced?.action).toContain('gcloud backup-dr backup-plan-associations fetch-for-resource-type');
+  });
+
   it('has chat status file it under a title that does not say Backup and DR takes its backups', () => {
     // Prepare
     const note = backupPlanNote({ ...target, type: 'GcpCloudSqlInstance' });

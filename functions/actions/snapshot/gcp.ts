@@ -8,6 +8,7 @@ import type { protos } from '@google-cloud/sql';
 import { CLOUD_SQL_PASSING_STATUSES, CLOUD_SQL_STUCK_STATUSES } from '../../core/database-status.ts';
 import { describeError, errorCode } from '../../core/errors.ts';
 import {
+  backupConfigurationCommand,
   backupPlanAssociationsCommand,
   backupTierClause,
   isBackupPlanTier,
@@ -141,7 +142,7 @@ export function backupPlanRefusal(
     // What takes its backups is not known here: a Backup and DR trigger would be a guess.
     return {
       code: 'SnapshotOnBackupPlan',
-      message: `${refused} Find out what manages its backups (\`gcloud sql instances describe ${target.id} --project=${target.account} --format="value(settings.backupConfiguration)"\`), take the backup there, then ask readiness again.`,
+      message: `${refused} Find out what manages its backups (\`${backupConfigurationCommand(target)}\`), take the backup there, then ask readiness again.`,
     };
   }
   return {

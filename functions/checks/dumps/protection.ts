@@ -21,9 +21,8 @@
  *   overrides the default for its upload, and the newest dump may carry one as short. On Cloud Storage the newest dump's own object retention (objects.list `retention`:
  *   `Locked` counts as locked, `Unlocked` as a lock that can be lifted) and the bucket's retention
  *   policy both hold it: the one that proves more is judged, and a pass that rests on the dump's
- *   own retention says so. An object's retention holds that object only, so such a pass also needs
- *   each dump written in the last `minPitrDays` days to carry one proving as much in the same
- *   objects.list answer; those not shown to are WARNING, counted.
+ *   own retention says so. It holds that dump alone: older listed dumps that carry no Locked
+ *   retention of the policy days of their own, and that versioning does not keep, are WARNING.
  * - Public access: S3 Block Public Access with all four settings on, each on the bucket or its
  *   account (S3 applies the most restrictive combination; the collector reads the account's setting
  *   when the bucket's own does not block everything), or GCS public access prevention `enforced`.
@@ -68,6 +67,7 @@ import type { DumpsCheck } from './settings.ts';
 import {
   DOCS,
   DUMPS_RESOURCE_TYPES,
+  dumpsNotHeldByOwnRetention,
   locationLabel,
   ownRetentionDays,
   ruleReach,
@@ -146,7 +146,6 @@ export const dumpsProtectionCheck: DumpsCheck = {
       return { status: 'WARNING', description: `${label}: ${warnings.join('; ')}.`, observed, required };
     }
     // What the pass rests on that was not read or not judged for every dump, each said.
-    const window = gcsWindowRetentions(fact, minPitrDays, now);
     const notes = [
       fact.location.provider === 'gcp' &&
       fact.encryption.state === 'read' &&
@@ -161,8 +160,8 @@ export const dumpsProtectionCheck: DumpsCheck = {
               : "the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention"
           })`
         : '',
-      window
-        ? ` (deletion judged by the newest dump ${fact.newest?.object.key}'s own object retention, ${fact.newest?.objectLock?.mode} until ${fact.newest?.objectLock?.retainUntil.toISOString()}, and each of the ${window.inWindow} dumps written in the last ${minPitrDays} days carries one as long)`
+      gcsOwnRetentionJudged(fact, minPitrDays, now)
+        ? ` (deletion judged by the newest dump ${fact.newest?.object.key}'s own object retention, ${fact.newest?.objectLock?.mode} until ${fact.newest?.objectLock?.retainUntil.toISOString()}, and each older listed dump's own)`
         : '',
     ].join('');
     return {
@@ -234,40 +233,6 @@ function ownLockOf(own: ObjectRetention, written: Date, gcs: boolean): DumpFact[
   return { state: 'read', value: { mode: own.mode, days, locked } };
 }
 
-/**
- * On Cloud Storage, when the newest dump's own object retention is the lock judged: the dumps
- * written in the last `minPitrDays` days (a dump whose time was not sent among them) and those of
- * them objects.list did not show to carry a retention of their own proving as much. An object's
- * retention holds that object only (https://cloud.google.com/storage/docs/object-lock), so the
- * newest's says nothing of the others'. Undefined when the own retention is not what is judged.
- */
-function gcsWindowRetentions(
-  fact: DumpFact,
-  minPitrDays: number,
-  now: Date,
-): { readonly inWindow: number; readonly unshown: number } | undefined {
-  if (!gcsOwnRetentionJudged(fact, minPitrDays, now) || fact.listing.state !== 'read') return undefined;
-  const { lock } = judgedLock(fact, minPitrDays);
-  const strength = lockStrength(lock, minPitrDays);
-  const windowStart = now.getTime() - minPitrDays * DAY_MS;
-  const inWindow = fact.listing.objects.filter(
-    (object) =>
-      object.size !== 0 &&
-      (object.lastModified === undefined || object.lastModified.getTime() >= windowStart),
-  );
-  const unshown = inWindow.filter((object) => {
-    const own =
-      fact.listedRetentions?.get(object.key) ??
-      (object.key === fact.newest?.object.key ? fact.newest.objectLock : undefined);
-    return (
-      !own ||
-      !object.lastModified ||
-      lockStrength(ownLockOf(own, object.lastModified, true), minPitrDays) < strength
-    );
-  });
-  return { inWindow: inWindow.length, unshown: unshown.length };
-}
-
 /** How much a lock proves: 3 locked for the policy days, 2 for the days but removable, 1 shorter, 0 none or unread. */
 function lockStrength(lock: DumpFact['retentionLock'], minPitrDays: number): number {
   if (lock.state !== 'read' || lock.value.days === undefined) return 0;
@@ -321,18 +286,15 @@ function versionsKept(fact: DumpFact, minPitrDays: number, now: Date): boolean {
 
 function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts: Verdicts): void {
   const { lock, lockName } = judgedLock(fact, minPitrDays);
-  const window = gcsWindowRetentions(fact, minPitrDays, now);
-  if (window && window.unshown > 0 && lock.state === 'read') {
-    verdicts.warnings.push(
-      `${window.unshown} of the ${window.inWindow} dumps written in the last ${minPitrDays} days are not shown to carry ${lock.value.locked === true ? 'a Locked' : 'an'} object retention of at least ${minPitrDays} days of their own, as the newest dump does (an object's retention holds that object only)`,
-    );
-  }
   const versioning = fact.versioning;
   const lockDays = lock.state === 'read' ? lock.value.days : undefined;
   const lockLong = lockDays !== undefined && lockDays >= minPitrDays;
   const versioningOn = versioning.state === 'read' && versioning.value.status === 'Enabled';
 
-  if (lockLong && lock.state === 'read' && lock.value.locked === true) return;
+  if (lockLong && lock.state === 'read' && lock.value.locked === true) {
+    judgeOlderDumpsHeld(fact, lock, minPitrDays, now, verdicts);
+    return;
+  }
   if (lockLong && lock.state === 'read') {
     verdicts.warnings.push(
       `the ${lockName} keeps dumps ${lockDays} days but ${lock.value.mode === 'GOVERNANCE' ? 'in GOVERNANCE mode, which a privileged role can bypass' : 'is not locked, so it can be removed'}`,
@@ -400,6 +362,38 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
         : lockDays !== undefined
           ? unguarded
           : `${unguarded}: a deleted or overwritten dump is gone`,
+  );
+}
+
+/**
+ * On Cloud Storage, when the newest dump's own Locked retention is the lock judged: the older listed
+ * dumps are kept only by their own retention unless versioning keeps them ({@link versionsKept}), so
+ * those of the policy's last `minPitrDays` that carry no retention of that many days
+ * ({@link dumpsNotHeldByOwnRetention}) can be deleted: WARNING, as dumps.retention says of a short
+ * Delete rule the newest dump alone outlasts. Older ones are more than the policy asks.
+ */
+function judgeOlderDumpsHeld(
+  fact: DumpFact,
+  lock: DumpFact['retentionLock'],
+  minPitrDays: number,
+  now: Date,
+  verdicts: Verdicts,
+): void {
+  if (fact.location.provider !== 'gcp' || lock === fact.retentionLock || versionsKept(fact, minPitrDays, now))
+    return;
+  const newestKey = fact.newest?.object.key;
+  // The dumps the policy needs: those of its last minPitrDays (an undated one may be one of them).
+  const windowStart = now.getTime() - minPitrDays * DAY_MS;
+  const unheld = (dumpsNotHeldByOwnRetention(fact, minPitrDays) ?? []).filter(
+    (object) =>
+      object.key !== newestKey &&
+      (object.lastModified === undefined || object.lastModified.getTime() > windowStart),
+  );
+  const last = unheld.at(-1);
+  if (!last) return;
+  const many = unheld.length > 1;
+  verdicts.warnings.push(
+    `${many ? `${unheld.length} older listed dumps of the last ${minPitrDays} days (the newest of them ${last.key}) carry` : `the older listed dump ${last.key} carries`} no Locked object retention of at least ${minPitrDays} days of ${many ? 'their' : 'its'} own, and neither versioning nor a retention policy of ${minPitrDays} days keeps ${many ? 'them' : 'it'}: only the newest dump is held, the older ones can be deleted`,
   );
 }
 
@@ -633,7 +627,7 @@ function judgeKeyState(
     const done = keyState === 'PendingDeletion' ? 'it is deleted' : 'its material is destroyed';
     add(
       verdicts.problems,
-      `${key} that encrypts the dumps is scheduled for ${what}${keyDeletionDate ? ` on ${keyDeletionDate.toISOString()}` : ''}: once ${done} no dump in the bucket can be decrypted`,
+      `${key} that encrypts the dumps is scheduled for ${what}${keyDeletionDate ? ` on ${keyDeletionDate.toISOString()}` : ''}: once ${done} no dump it encrypts can be decrypted`,
     );
   } else {
     add(

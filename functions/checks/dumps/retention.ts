@@ -27,7 +27,7 @@
  * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { DumpFact, DumpLifecycleRule, DumpObject, ObjectRetention } from '../../core/dump-facts.ts';
+import type { DumpFact, DumpLifecycleRule } from '../../core/dump-facts.ts';
 import { DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
@@ -35,10 +35,11 @@ import {
   DUMPS_RESOURCE_TYPES,
   datedDumps,
   daysBetween,
+  dumpsNotHeldByOwnRetention,
   formatDuration,
   hoursBetween,
   locationLabel,
-  ownRetentionDays,
+  ownRetentionKeeps,
   ruleReach,
   valueOrNull,
 } from './wording.ts';
@@ -313,22 +314,10 @@ type OwnRetention = 'every' | string;
  */
 function ownLockedRetention(fact: DumpFact, minPitrDays: number): OwnRetention | undefined {
   if (fact.location.provider !== 'gcp') return undefined;
-  const keeps = (object: DumpObject, lock: ObjectRetention | undefined) =>
-    lock?.mode === 'Locked' &&
-    object.lastModified !== undefined &&
-    ownRetentionDays(lock.retainUntil, object.lastModified) >= minPitrDays;
-  const { listing, listedRetentions } = fact;
-  if (
-    listing.state === 'read' &&
-    listing.complete &&
-    listing.objects.length > 0 &&
-    listing.objects.every((object) => keeps(object, listedRetentions?.get(object.key)))
-  ) {
-    return 'every';
-  }
+  if (dumpsNotHeldByOwnRetention(fact, minPitrDays)?.length === 0) return 'every';
   const newest = fact.newest;
   const lock = newest?.objectLock;
-  if (!newest || !lock || !keeps(newest.object, lock)) return undefined;
+  if (!newest || !lock || !ownRetentionKeeps(newest.object, lock, minPitrDays)) return undefined;
   return `the newest dump ${newest.object.key} carries its own Locked object retention until ${lock.retainUntil.toISOString().slice(0, 10)} (at least ${minPitrDays} days after it was written), which lifecycle cannot override: lifecycle deletes it once that retention lapses; the older listed dumps are not all shown to carry one`;
 }
 

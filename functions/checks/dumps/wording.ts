@@ -3,7 +3,13 @@
  * documentation remediations point to, and the NOT_AVAILABLE outcome for facts that could not be read.
  */
 import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
-import type { DumpFact, DumpLifecycleRule, DumpObject, NewestDump } from '../../core/dump-facts.ts';
+import type {
+  DumpFact,
+  DumpLifecycleRule,
+  DumpObject,
+  NewestDump,
+  ObjectRetention,
+} from '../../core/dump-facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 import { type NotPgDumpKind, PG_DUMP_HEADER_BYTES } from '../../core/pg-dump-header.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, HOUR_MS } from '../../core/time.ts';
@@ -209,6 +215,37 @@ export function notAvailable(
  */
 export function ownRetentionDays(retainUntil: Date, written: Date): number {
   return Math.floor((retainUntil.getTime() - written.getTime() + CLOCK_SKEW_TOLERANCE_MS) / DAY_MS);
+}
+
+/**
+ * Whether an object's own retention keeps it `minPitrDays`: Locked (it cannot be reduced or removed,
+ * https://cloud.google.com/storage/docs/object-lock) and lasting at least that long after it was
+ * written ({@link ownRetentionDays}).
+ */
+export function ownRetentionKeeps(
+  object: DumpObject,
+  lock: ObjectRetention | undefined,
+  minPitrDays: number,
+): boolean {
+  return (
+    lock?.mode === 'Locked' &&
+    object.lastModified !== undefined &&
+    ownRetentionDays(lock.retainUntil, object.lastModified) >= minPitrDays
+  );
+}
+
+/**
+ * On Cloud Storage, the listed dumps no Locked retention of their own keeps `minPitrDays`
+ * (objects.list `retention`, {@link DumpFact.listedRetentions}; {@link ownRetentionKeeps}): none when
+ * every dump of a complete listing carries one. Undefined when the listing was not read whole or holds
+ * nothing: then no dump is proven held.
+ */
+export function dumpsNotHeldByOwnRetention(fact: DumpFact, minPitrDays: number): DumpObject[] | undefined {
+  const { listing, listedRetentions } = fact;
+  if (listing.state !== 'read' || !listing.complete || listing.objects.length === 0) return undefined;
+  return listing.objects.filter(
+    (object) => !ownRetentionKeeps(object, listedRetentions?.get(object.key), minPitrDays),
+  );
 }
 
 /**

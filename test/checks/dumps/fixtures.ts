@@ -19,6 +19,26 @@ export function hoursBefore(date: Date, hours: number): Date {
   return new Date(date.getTime() - hours * HOUR_MS);
 }
 
+/**
+ * `fact` with the listed dumps' own retentions as objects.list sends them (GCS): a Locked one to 35
+ * days after each was written, for the dumps whose index `held` accepts.
+ */
+export function withListedRetentions(
+  fact: DumpFact,
+  held: (index: number) => boolean = () => true,
+): DumpFact {
+  const objects = fact.listing.state === 'read' ? fact.listing.objects : [];
+  const retentions = new Map(
+    objects
+      .filter((_, index) => held(index))
+      .map((object) => [
+        object.key,
+        { mode: 'Locked', retainUntil: new Date((object.lastModified ?? NOW).getTime() + 35 * DAY_MS) },
+      ]),
+  );
+  return { ...fact, listedRetentions: retentions };
+}
+
 /** `days` daily dumps of `size` bytes, the newest written at NEWEST_WRITTEN, oldest first. */
 export function dailySeries(days: number, size = 6451): DumpObject[] {
   return Array.from({ length: days }, (_, index) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsProtectionCheck } from '../../../functions/checks/dumps/protection.ts';
 import type { DumpFact } from '../../../functions/core/dump-facts.ts';
-import { DENIED, NEWEST_WRITTEN, s3Fact, settingsWith } from './fixtures.ts';
+import { DENIED, NEWEST_WRITTEN, s3Fact, settingsWith, withListedRetentions } from './fixtures.ts';
 
 const NO_LOCK: Partial<DumpFact> = { retentionLock: { state: 'absent' } };
 
@@ -111,7 +111,7 @@ describe('dumps.protection', () => {
       );
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.description).toBe(
-        `gs://certctl-dumps/prod/: the KMS key ${KEY} that encrypts the dumps is scheduled for destruction (DESTROY_SCHEDULED) on 2026-12-23T00:00:00.000Z: once its material is destroyed no dump in the bucket can be decrypted.`,
+        `gs://certctl-dumps/prod/: the KMS key ${KEY} that encrypts the dumps is scheduled for destruction (DESTROY_SCHEDULED) on 2026-12-23T00:00:00.000Z: once its material is destroyed no dump it encrypts can be decrypted.`,
       );
     });
 
@@ -643,7 +643,7 @@ describe('dumps.protection', () => {
       // Assess
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.description).toBe(
-        `s3://certctl-dumps/prod/: the KMS key ${key} that encrypts the dumps is scheduled for deletion on 2026-12-09T12:00:00.000Z: once it is deleted no dump in the bucket can be decrypted.`,
+        `s3://certctl-dumps/prod/: the KMS key ${key} that encrypts the dumps is scheduled for deletion on 2026-12-09T12:00:00.000Z: once it is deleted no dump it encrypts can be decrypted.`,
       );
       expect(outcome?.observed).toMatchObject({ kmsKeyState: 'PendingDeletion' });
     });
@@ -1095,64 +1095,77 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
       },
     });
 
-  /** `fact` with every listed dump's own retention, as objects.list sends it: `mode` for `days` after it was written. */
-  const everyDumpRetained = (
-    fact: DumpFact,
-    mode: string,
-    days: number,
-    skip: (index: number) => boolean,
-  ) => {
-    const objects = fact.listing.state === 'read' ? fact.listing.objects : [];
-    return {
-      ...fact,
-      listedRetentions: new Map(
-        objects.flatMap((object, index) =>
-          object.lastModified && !skip(index)
-            ? [
-                [
-                  object.key,
-                  { mode, retainUntil: new Date(object.lastModified.getTime() + days * DAY) },
-                ] as const,
-              ]
-            : [],
-        ),
-      ),
-    };
-  };
-
-  it('passes dumps whose own retention is Locked for the policy days, with neither versioning nor a bucket retention policy', () => {
-    // Prepare: objects.list sent every dump's retention, the newest's among them.
-    const fact = everyDumpRetained(withRetention('Locked', 35), 'Locked', 35, () => false);
+  it('passes dumps whose own retention is each Locked for the policy days, with neither versioning nor a bucket retention policy', () => {
     // Act
-    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    const outcome = dumpsProtectionCheck.evaluate(
+      withListedRetentions(withRetention('Locked', 35)),
+      settingsWith(),
+    );
     // Assess: a Locked retention can be neither reduced nor removed (https://cloud.google.com/storage/docs/object-lock).
     expect(outcome?.status).toBe('PASSED');
     expect(outcome?.description).toContain(
       `(deletion judged by the newest dump ${KEY}'s own object retention, Locked until`,
     );
-    expect(outcome?.description).toContain('each of the 30 dumps written in the last 30 days carries one');
+    expect(outcome?.description).toContain("and each older listed dump's own)");
   });
 
-  it("does not pass on the newest dump's Locked retention when the older dumps of the window are not shown to carry one", () => {
-    // Prepare: 35 daily dumps, 30 of them written in the last 30 days; objects.list sent the
-    // newest dump's retention only, then also a shorter one and an Unlocked one for two others.
-    const newestOnly = withRetention('Locked', 35);
-    const someShort = everyDumpRetained(newestOnly, 'Locked', 35, (index) => index === 20);
-    someShort.listedRetentions.set('prod/certctl-2026-11-20.dump', {
-      mode: 'Unlocked',
-      retainUntil: new Date('2027-01-01T00:00:00Z'),
-    });
+  it("does not pass on the dumps' own retentions when one of the window's is Unlocked and another absent", () => {
+    // Prepare: 35 daily dumps, every one Locked for 35 days except two written in the last 30 days:
+    // one not shown to carry a retention, one whose retention is Unlocked (it can be removed).
+    const held = withListedRetentions(withRetention('Locked', 35), (index) => index !== 20);
+    const fact = {
+      ...held,
+      listedRetentions: new Map([
+        ...(held.listedRetentions ?? []),
+        [
+          'prod/certctl-2026-11-20.dump',
+          { mode: 'Unlocked', retainUntil: new Date('2027-01-01T00:00:00Z') },
+        ] as const,
+      ]),
+    };
     // Act
-    const outcome = dumpsProtectionCheck.evaluate(newestOnly, settingsWith());
-    const short = dumpsProtectionCheck.evaluate(someShort, settingsWith());
-    // Assess: Cloud Storage keeps an object under its own retention only; the newest's proves
-    // nothing of the others'.
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: Cloud Storage keeps an object under its own retention only.
     expect(outcome?.status).toBe('WARNING');
     expect(outcome?.description).toContain(
-      '29 of the 30 dumps written in the last 30 days are not shown to carry a Locked object retention of at least 30 days of their own',
+      '2 older listed dumps of the last 30 days (the newest of them prod/certctl-2026-11-20.dump) carry no Locked object retention of at least 30 days of their own',
     );
-    expect(short?.status).toBe('WARNING');
-    expect(short?.description).toContain('2 of the 30 dumps written in the last 30 days are not shown');
+  });
+
+  it('only warns when the newest dump alone is shown held: the older dumps can be deleted', () => {
+    // Prepare: objects.list sent the newest dump's Locked retention and none for the 34 older ones.
+    const fact = withRetention('Locked', 35);
+    const newestOnly = withListedRetentions(fact, (index) => index === 34);
+    // Act
+    const outcomes = [fact, newestOnly].map((each) => dumpsProtectionCheck.evaluate(each, settingsWith()));
+    // Assess: before, PASSED 'deletion is guarded' on the newest dump's retention alone, with no
+    // versioning or retention policy keeping the older dumps dumps.retention counts (29 of them in
+    // the last 30 days).
+    for (const outcome of outcomes) {
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain(
+        `29 older listed dumps of the last 30 days (the newest of them ${fact.listing.state === 'read' ? fact.listing.objects[33]?.key : ''}) carry no Locked object retention of at least 30 days of their own`,
+      );
+    }
+  });
+
+  it('still passes when the dumps without a retention of their own are older than the policy days', () => {
+    // Prepare: the uploader began setting retentions 30 days ago (2026-11-03); the 5 dumps before
+    // carry none.
+    const fact = withListedRetentions(withRetention('Locked', 35), (index) => index >= 5);
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: the policy needs the last 30 days of dumps, which are all held.
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('passes when the older dumps are kept by versioning though only the newest carries a retention', () => {
+    const fact = withRetention('Locked', 35, {
+      versioning: { state: 'read', value: { status: 'Enabled' } },
+      retentionLock: { state: 'absent' },
+      lifecycle: { state: 'absent' },
+    });
+    expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
   });
 
   it('warns, not fails, when that retention is Unlocked', () => {

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsRetentionCheck } from '../../../functions/checks/dumps/retention.ts';
 import type { DumpFact, DumpLifecycleRule, DumpObject } from '../../../functions/core/dump-facts.ts';
-import { DENIED, dailySeries, NOW, newestOf, s3Fact, settingsWith } from './fixtures.ts';
+import {
+  DENIED,
+  dailySeries,
+  NOW,
+  newestOf,
+  s3Fact,
+  settingsWith,
+  withListedRetentions,
+} from './fixtures.ts';
 
 function rule(overrides: Partial<DumpLifecycleRule>): DumpLifecycleRule {
   return {
@@ -752,22 +760,8 @@ describe('dumps.retention', () => {
       expect(outcome?.remediationText).toContain('at least 30 days');
     });
 
-    function everyDumpHeld(held: (index: number) => boolean): DumpFact {
-      const fact = heldFact('Locked', 35);
-      const objects = fact.listing.state === 'read' ? fact.listing.objects : [];
-      const retentions = new Map(
-        objects
-          .filter((_, index) => held(index))
-          .map((object) => [
-            object.key,
-            {
-              mode: 'Locked',
-              retainUntil: new Date((object.lastModified ?? NOW).getTime() + 35 * 86_400_000),
-            },
-          ]),
-      );
-      return { ...fact, listedRetentions: retentions };
-    }
+    const everyDumpHeld = (held: (index: number) => boolean) =>
+      withListedRetentions(heldFact('Locked', 35), held);
 
     it('passes when every listed dump carries its own Locked retention to 35 days after it was written', () => {
       const outcome = dumpsRetentionCheck.evaluate(
