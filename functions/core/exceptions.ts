@@ -56,22 +56,91 @@ function namesResource(exception: PolicyException, finding: Finding): boolean {
 }
 
 /**
+ * The name that says one resource and nothing else, as an exception's `resource` is written: a dump
+ * series by its `s3://` or `gs://` location (its bucket's ARN or selfLink names every series in the
+ * bucket), a Cloud SQL instance by its resource name, anything else by its ARN, selfLink or id.
+ */
+function qualifiedNameOf(resource: ResourceRef): string {
+  switch (resource.type) {
+    case 'AwsS3Bucket':
+      return `s3://${resource.id}`;
+    case 'GcpStorageBucket':
+      return `gs://${resource.id}`;
+    case 'GcpCloudSqlInstance':
+      return `projects/${resource.account}/instances/${resource.id}`;
+    default:
+      return resource.arn ?? resource.selfLink ?? resource.id;
+  }
+}
+
+/**
+ * The resources (one name each) that `exception` names among the ones its check judged in this run,
+ * whatever their status: more than one (an RDS instance and an Aurora cluster of one id, the dump
+ * series of one bucket named by the bucket's ARN) makes it ambiguous. The same resource in several
+ * regions, which a plain id without `region` names by design, counts once.
+ */
+function resourcesNamed(exception: PolicyException, findings: readonly Finding[]): string[] {
+  const named = findings
+    .filter(
+      (finding) =>
+        finding.resource.type !== 'Scope' &&
+        finding.checkId === exception.check &&
+        namesResource(exception, finding),
+    )
+    .map((finding) => {
+      const { provider, account, type, id } = finding.resource;
+      return { key: `${provider}/${account}/${type}/${id}`, name: qualifiedNameOf(finding.resource) };
+    });
+  const byKey = new Map(named.map(({ key, name }) => [key, name]));
+  return [...byKey.values()];
+}
+
+/** Where an exception entry is and what it names, as the policy says it. */
+function entryText(exception: PolicyException, index: number): string {
+  const where = [exception.account, exception.region].filter((part) => part !== undefined).join(' ');
+  return `exceptions.${index} ('${exception.resource}'${where ? ` in ${where}` : ''})`;
+}
+
+/**
  * The findings with the policy's exceptions marked; PASSED findings need none and get none, and a
- * NOT_AVAILABLE finding gets none either (only a note that its exception does not cover it).
+ * NOT_AVAILABLE finding gets none either (only a note that its exception does not cover it). An
+ * exception whose name matches more than one resource its check judged applies to none of them: it
+ * was written for one, and silencing another's failure is not what was accepted; their findings say
+ * which name to write instead.
  */
 export function applyExceptions(findings: readonly Finding[], policy: Policy, now: Date): Finding[] {
   if (policy.exceptions.length === 0) return [...findings];
+  const ambiguous = new Map(
+    policy.exceptions
+      .map((exception, index) => [exception, { index, names: resourcesNamed(exception, findings) }] as const)
+      .filter(([, { names }]) => names.length > 1),
+  );
   return findings.map((finding) => {
     if (finding.status === 'PASSED' || finding.resource.type === 'Scope') return finding;
+    const naming = policy.exceptions.filter(
+      (candidate) => candidate.check === finding.checkId && namesResource(candidate, finding),
+    );
     // Of several entries naming it (a renewal added beside the lapsed entry), the one that runs
     // longest: an active one whenever there is one. ISO dates (YYYY-MM-DD) order as strings.
-    const exception = policy.exceptions
-      .filter((candidate) => candidate.check === finding.checkId && namesResource(candidate, finding))
+    const exception = naming
+      .filter((candidate) => !ambiguous.has(candidate))
       .reduce<PolicyException | undefined>(
         (longest, candidate) => (longest && longest.expires >= candidate.expires ? longest : candidate),
         undefined,
       );
-    if (!exception) return finding;
+    if (!exception) {
+      const notes = naming.flatMap((candidate) => {
+        const entry = ambiguous.get(candidate);
+        return entry
+          ? [
+              `The policy exception ${entryText(candidate, entry.index)} names more than one resource ${candidate.check} judged (${entry.names.join(', ')}), so it applies to none of them: to accept this one, write its resource as ${qualifiedNameOf(finding.resource)}.`,
+            ]
+          : [];
+      });
+      return notes.length === 0
+        ? finding
+        : { ...finding, description: [finding.description, ...notes].join(' ') };
+    }
     // Accepted risk is a decision about a known result. A check that could not evaluate (access
     // refused, a value not sent, a defect of ours) says nothing the exception was granted for: it stays
     // open (exit code 2, never a GO), and says why the exception does not cover it.

@@ -477,3 +477,86 @@ describe('GCP resources, by the names operators write', () => {
     expect(() => exceptionOf(bucket, 'dumps.protection')).not.toThrow();
   });
 });
+
+describe('a name that matches more than one resource', () => {
+  /** A policy excepting pitr.retention (or `check`) on `resource`, with `where` (account, region) beside it. */
+  const exceptionOf = (resource: string, where: Record<string, string> = {}, check = 'pitr.retention') =>
+    parsePolicy({
+      exceptions: [
+        { resource, ...where, check, reason: 'accepted by the database owner', expires: '2027-03-31' },
+      ],
+    });
+  const auroraResource = (name: string) => ({
+    ...rdsResource(name),
+    type: 'AwsRdsDbCluster' as const,
+    arn: `arn:aws:rds:eu-west-1:${ACCOUNT_A}:cluster:${name}`,
+  });
+  const s3Series = (id: string) => ({
+    provider: 'aws' as const,
+    account: ACCOUNT_A,
+    region: 'eu-west-1',
+    type: 'AwsS3Bucket' as const,
+    id,
+    arn: 'arn:aws:s3:::certctl-dumps',
+  });
+
+  it('applies a plain id naming both an RDS instance and an Aurora cluster to neither, and says what to write', () => {
+    // Prepare: the exception was written for the cluster (which passes); the instance of the same
+    // name fails, and must not be silenced by it.
+    const findings = [
+      retentionFinding(rdsResource('certctl')),
+      retentionFinding(auroraResource('certctl'), { status: 'PASSED' }),
+    ];
+
+    // Act
+    const [instance, cluster] = applyExceptions(
+      findings,
+      exceptionOf('certctl', { account: ACCOUNT_A }),
+      NOW,
+    );
+
+    // Assess
+    expect(instance?.status).toBe('FAILED');
+    expect(instance?.exception).toBeUndefined();
+    expect(instance?.description).toContain(
+      `policy exception exceptions.0 ('certctl' in ${ACCOUNT_A}) names more than one resource pitr.retention judged (arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:certctl, arn:aws:rds:eu-west-1:${ACCOUNT_A}:cluster:certctl), so it applies to none of them: to accept this one, write its resource as arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:certctl`,
+    );
+    expect(cluster).toEqual(findings[1]);
+    expect(exitCodeFor(report(instance ? [instance] : []))).toBe(EXIT_CODES.failed);
+  });
+
+  it('applies the ARN of one of them to that one only', () => {
+    const findings = [retentionFinding(rdsResource('certctl')), retentionFinding(auroraResource('certctl'))];
+    const arn = auroraResource('certctl').arn;
+
+    const excepted = applyExceptions(findings, exceptionOf(arn), NOW);
+
+    expect(excepted.map((finding) => finding.exception?.active ?? null)).toEqual([null, true]);
+    expect(excepted[0]?.description).toBe(findings[0]?.description);
+  });
+
+  it('applies a bucket ARN to no dump series when the bucket holds several, naming the s3:// form', () => {
+    const findings = [
+      retentionFinding(s3Series('certctl-dumps/prod/'), { checkId: 'dumps.fresh' }),
+      retentionFinding(s3Series('certctl-dumps/staging/'), { checkId: 'dumps.fresh' }),
+    ];
+
+    const excepted = applyExceptions(
+      findings,
+      exceptionOf('arn:aws:s3:::certctl-dumps', {}, 'dumps.fresh'),
+      NOW,
+    );
+
+    expect(excepted.map((finding) => finding.exception?.active ?? null)).toEqual([null, null]);
+    expect(excepted[1]?.description).toContain(
+      'to accept this one, write its resource as s3://certctl-dumps/staging/',
+    );
+    // The bucket ARN still names the one series of a bucket that holds one.
+    const alone = applyExceptions(
+      findings.slice(0, 1),
+      exceptionOf('arn:aws:s3:::certctl-dumps', {}, 'dumps.fresh'),
+      NOW,
+    );
+    expect(alone.map((finding) => finding.exception?.active ?? null)).toEqual([true]);
+  });
+});
