@@ -15,7 +15,9 @@ import {
 } from '../publish/security-hub/fixtures.ts';
 
 const NOW = new Date('2027-03-31T23:00:00Z');
-const policy = parsePolicy({
+/** The policy as read on NOW's day: exceptions run 90 days at most from the day it is read. */
+const policyOn = (input: unknown) => parsePolicy(input, 'policy', NOW);
+const policy = policyOn({
   exceptions: [
     {
       resource: 'certctl-prod',
@@ -106,19 +108,24 @@ describe('applyExceptions', () => {
   it('applies the renewed exception when the expired one is still listed before it (renewed by adding an entry)', () => {
     // Prepare: the 2027-03-31 entry has lapsed; the team added a renewal below it instead of editing it.
     const [lapsed] = policy.exceptions;
-    const renewed = parsePolicy({
-      exceptions: [
-        lapsed,
-        { ...lapsed, reason: 'AWS Backup copies it to eu-central-1 (renewed, CHG-9)', expires: '2027-06-30' },
-      ],
-    });
+    const dayAfter = new Date('2027-04-01T00:00:00Z');
+    const renewed = parsePolicy(
+      {
+        exceptions: [
+          lapsed,
+          {
+            ...lapsed,
+            reason: 'AWS Backup copies it to eu-central-1 (renewed, CHG-9)',
+            expires: '2027-06-30',
+          },
+        ],
+      },
+      'policy',
+      dayAfter,
+    );
 
     // Act
-    const [finding] = applyExceptions(
-      [retentionFinding(rdsResource('certctl-prod'))],
-      renewed,
-      new Date('2027-04-01T00:00:00Z'),
-    );
+    const [finding] = applyExceptions([retentionFinding(rdsResource('certctl-prod'))], renewed, dayAfter);
     const gate = auditGate('pitr', finding ? [finding] : []);
 
     // Assess
@@ -173,7 +180,7 @@ describe('applyExceptions', () => {
 
   it('refuses an exception without a reason or with a malformed expiry', () => {
     expect(() =>
-      parsePolicy({
+      policyOn({
         exceptions: [
           { resource: 'db', account: ACCOUNT_A, check: 'pitr.lag', reason: 'x', expires: '31/03/2027' },
         ],
@@ -189,16 +196,16 @@ describe('applyExceptions', () => {
 
     // Act + Assess
     for (const reason of [' '.repeat(10), '\t\n   \n    \t ', '   ok      ']) {
-      expect(() => parsePolicy(exceptionWith(reason))).toThrow(/exceptions\.0\.reason.*10 characters/s);
+      expect(() => policyOn(exceptionWith(reason))).toThrow(/exceptions\.0\.reason.*10 characters/s);
     }
-    expect(() => parsePolicy(exceptionWith('  migration window  '))).not.toThrow();
+    expect(() => policyOn(exceptionWith('  migration window  '))).not.toThrow();
   });
 });
 
 describe('which findings an exception names', () => {
   const arn = rdsResource('certctl-prod').arn as string;
   const exceptionFor = (resource: string, check = 'pitr.retention') =>
-    parsePolicy({
+    policyOn({
       exceptions: [
         {
           resource,
@@ -244,7 +251,7 @@ describe('which findings an exception names', () => {
 
   it('returns a copy of the findings when the policy has no exceptions', () => {
     const findings = [retentionFinding(rdsResource('certctl-prod'))];
-    const result = applyExceptions(findings, parsePolicy({}), NOW);
+    const result = applyExceptions(findings, policyOn({}), NOW);
     expect(result).toEqual(findings);
     expect(result).not.toBe(findings);
   });
@@ -253,7 +260,7 @@ describe('which findings an exception names', () => {
 describe('where an exception applies (account and region)', () => {
   /** A policy excepting pitr.retention on `resource`, with `where` (account, region) beside it. */
   const exceptionAt = (resource: string, where: Record<string, string>) =>
-    parsePolicy({
+    policyOn({
       exceptions: [
         {
           resource,
@@ -362,7 +369,7 @@ describe('where an exception applies (account and region)', () => {
 describe('GCP resources, by the names operators write', () => {
   /** A policy excepting `check` on `resource`, with `where` (account, region) beside it. */
   const exceptionOf = (resource: string, check: string, where: Record<string, string> = {}) =>
-    parsePolicy({
+    policyOn({
       exceptions: [{ resource, ...where, check, reason: 'accepted by the CA owner', expires: '2027-03-31' }],
     });
   const excepted = (findings: Finding[], p: ReturnType<typeof parsePolicy>) =>
@@ -481,7 +488,7 @@ describe('GCP resources, by the names operators write', () => {
 describe('a name that matches more than one resource', () => {
   /** A policy excepting pitr.retention (or `check`) on `resource`, with `where` (account, region) beside it. */
   const exceptionOf = (resource: string, where: Record<string, string> = {}, check = 'pitr.retention') =>
-    parsePolicy({
+    policyOn({
       exceptions: [
         { resource, ...where, check, reason: 'accepted by the database owner', expires: '2027-03-31' },
       ],
@@ -558,5 +565,46 @@ describe('a name that matches more than one resource', () => {
       NOW,
     );
     expect(alone.map((finding) => finding.exception?.active ?? null)).toEqual([true]);
+  });
+});
+
+describe('the horizon of a policy exception (at most 90 days from the day the policy is read, as a readiness waiver)', () => {
+  const READ = new Date('2026-12-04T23:59:59.999Z');
+  const policyAt = (expires: string, now?: Date) =>
+    parsePolicy(
+      {
+        exceptions: [
+          {
+            resource: `arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:certctl-prod`,
+            check: 'pitr.retention',
+            reason: 'AWS Backup copies it to eu-central-1 (plan certctl-dr)',
+            expires,
+          },
+        ],
+      },
+      'policy',
+      ...(now ? [now] : []),
+    );
+
+  it('accepts an exception whose last day is at most 90 days after the day it is read', () => {
+    expect(policyAt('2027-03-04', READ).exceptions[0]?.expires).toBe('2027-03-04');
+    expect(policyAt('2026-12-04', READ).exceptions[0]?.expires).toBe('2026-12-04');
+  });
+
+  it('refuses one that runs longer, naming the entry, its expiry and the last day it may have', () => {
+    expect(() => policyAt('2027-03-05', READ)).toThrow(
+      `exceptions.0.expires: 2027-03-05 is more than 90 days after 2026-12-04, the day the policy is read: a policy exception (pitr.retention on arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:certctl-prod) runs 90 days at most; give it a last day on or before 2027-03-04, and renew it then if its reason still holds`,
+    );
+    // The exception for ever is refused; with no clock given, today's is used.
+    expect(() => policyAt('9999-12-31')).toThrow(
+      /exceptions\.0\.expires: 9999-12-31 is more than 90 days after/,
+    );
+  });
+
+  it('keeps an expired exception: accepted by the policy, and the finding counts again', () => {
+    const policy = policyAt('2026-11-30', READ);
+    const [finding] = applyExceptions([retentionFinding(rdsResource('certctl-prod'))], policy, READ);
+    expect(finding?.exception?.active).toBe(false);
+    expect(exitCodeFor(report(finding ? [finding] : []))).toBe(EXIT_CODES.failed);
   });
 });
