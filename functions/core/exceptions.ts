@@ -40,6 +40,9 @@ function otherNamesIn(exception: PolicyException): string[] {
   return [];
 }
 
+/** The resources whose names their cloud takes in any case and lists in lower case. */
+const RDS_TYPES: ReadonlySet<ResourceRef['type']> = new Set(['AwsRdsDbInstance', 'AwsRdsDbCluster']);
+
 /**
  * Whether an exception names this finding's resource: by id, ARN or selfLink (GCP resources also by
  * the names operators write for them, dump series by their `gs://` or `s3://` location), and in the
@@ -49,8 +52,13 @@ function namesResource(exception: PolicyException, finding: Finding): boolean {
   const { id, arn, selfLink, account, region } = finding.resource;
   if (exception.account !== undefined && exception.account !== account) return false;
   if (exception.region !== undefined && exception.region !== region) return false;
-  const { resource } = exception;
-  if (resource === id || resource === arn || resource === selfLink) return true;
+  // RDS stores DB instance and cluster identifiers in lower case (CreateDBInstance,
+  // CreateDBCluster): `Certctl-Prod` in a policy names the `certctl-prod` the API lists. Other
+  // names keep their case: a secret named in another case is another secret.
+  const fold = (name: string | undefined) =>
+    RDS_TYPES.has(finding.resource.type) ? name?.toLowerCase() : name;
+  const resource = fold(exception.resource);
+  if (resource === fold(id) || resource === fold(arn) || resource === selfLink) return true;
   const names = otherNamesOf(finding.resource);
   return names.length > 0 && otherNamesIn(exception).some((name) => names.includes(name));
 }

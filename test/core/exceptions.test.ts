@@ -608,3 +608,42 @@ describe('the horizon of a policy exception (at most 90 days from the day the po
     expect(exitCodeFor(report(finding ? [finding] : []))).toBe(EXIT_CODES.failed);
   });
 });
+
+describe('the case of a name', () => {
+  const exceptionOf = (resource: string, check: string, where: Record<string, string> = {}) =>
+    policyOn({
+      exceptions: [{ resource, ...where, check, reason: 'accepted by the owner', expires: '2027-03-31' }],
+    });
+  const excepted = (findings: Finding[], p: ReturnType<typeof parsePolicy>) =>
+    applyExceptions(findings, p, NOW).map((finding) => finding.exception?.active ?? null);
+
+  it('matches an RDS identifier in any case, as RDS stores it in lower case', () => {
+    // Prepare: created as `Certctl-Prod`, the API lists `certctl-prod`.
+    const findings = [retentionFinding(rdsResource('certctl-prod'))];
+
+    expect(excepted(findings, exceptionOf('Certctl-Prod', 'pitr.retention', { account: ACCOUNT_A }))).toEqual(
+      [true],
+    );
+    expect(
+      excepted(findings, exceptionOf(`arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:Certctl-Prod`, 'pitr.retention')),
+    ).toEqual([true]);
+  });
+
+  it('keeps a Secrets Manager name case-sensitive: another case is another secret', () => {
+    const secret = {
+      provider: 'aws' as const,
+      account: ACCOUNT_A,
+      region: 'eu-west-1',
+      type: 'AwsSecretsManagerSecret' as const,
+      id: 'certctl/ca-key',
+    };
+    const findings = [retentionFinding(secret, { checkId: 'keys.replicated' })];
+
+    expect(
+      excepted(findings, exceptionOf('certctl/CA-key', 'keys.replicated', { account: ACCOUNT_A })),
+    ).toEqual([null]);
+    expect(
+      excepted(findings, exceptionOf('certctl/ca-key', 'keys.replicated', { account: ACCOUNT_A })),
+    ).toEqual([true]);
+  });
+});
