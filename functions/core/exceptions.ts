@@ -51,7 +51,9 @@ const RDS_TYPES: ReadonlySet<ResourceRef['type']> = new Set(['AwsRdsDbInstance',
 function namesResource(exception: PolicyException, finding: Finding): boolean {
   const { id, arn, selfLink, account, region } = finding.resource;
   if (exception.account !== undefined && exception.account !== account) return false;
-  if (exception.region !== undefined && exception.region !== region) return false;
+  // Region names are the same in any case, and findings say them in lower case (a GCS multi-region
+  // the console shows as EU is `eu`, functions/gcp/gcs-dumps.ts regionOf).
+  if (exception.region !== undefined && exception.region.toLowerCase() !== region.toLowerCase()) return false;
   // RDS stores DB instance and cluster identifiers in lower case (CreateDBInstance,
   // CreateDBCluster): `Certctl-Prod` in a policy names the `certctl-prod` the API lists. Other
   // names keep their case: a secret named in another case is another secret.

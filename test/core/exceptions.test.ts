@@ -629,6 +629,24 @@ describe('the case of a name', () => {
     ).toEqual([true]);
   });
 
+  it('matches a region in any case: a GCS multi-region shows as EU, findings say eu', () => {
+    const series = {
+      provider: 'gcp' as const,
+      account: 'certctl-prod',
+      region: 'eu',
+      type: 'GcpStorageBucket' as const,
+      id: 'certctl-dumps/prod/',
+    };
+    const findings = [retentionFinding(series, { checkId: 'dumps.fresh' })];
+
+    expect(
+      excepted(findings, exceptionOf('gs://certctl-dumps/prod/', 'dumps.fresh', { region: 'EU' })),
+    ).toEqual([true]);
+    expect(
+      excepted(findings, exceptionOf('gs://certctl-dumps/prod/', 'dumps.fresh', { region: 'US' })),
+    ).toEqual([null]);
+  });
+
   it('keeps a Secrets Manager name case-sensitive: another case is another secret', () => {
     const secret = {
       provider: 'aws' as const,
