@@ -124,7 +124,7 @@ export const policyExceptionSchema = z
   .strictObject({
     resource: z.described(
       z.string().check(z.minLength(1)),
-      "The resource: its ARN or selfLink, or its id (`certctl-db`) with its `account`, as findings name it. GCP also: `projects/<project>/instances/<name>` or a Cloud SQL connection name, `projects/<project>/secrets/<name>` or a secret's short name with its `account`; a dump series: `gs://<bucket>/<prefix>` or `s3://…`. A GCP name no finding carries, or a GCP name or AWS ARN of a kind its check never judges, is refused. A name that matches more than one resource its check judged (an RDS instance and an Aurora cluster of one id, the dump series of one bucket by its ARN) applies to none of them, and their findings say what to write.",
+      "The resource: its ARN or selfLink, or its id (`certctl-db`) with its `account`, as findings name it (a Secrets Manager secret also by its partial ARN, without the 6 characters Secrets Manager adds). GCP also: `projects/<project>/instances/<name>` or a Cloud SQL connection name, `projects/<project>/secrets/<name>` or a secret's short name with its `account`; a dump series: `gs://<bucket>/<prefix>` or `s3://…`. A GCP name no finding carries, or a GCP name or AWS ARN of a kind its check never judges, is refused. A name that matches more than one resource its check judged (an RDS instance and an Aurora cluster of one id, the dump series of one bucket by its ARN) applies to none of them, and their findings say what to write.",
     ),
     account: z.described(
       z.optional(

@@ -10,8 +10,9 @@ import { isOnOrBefore } from './time.ts';
 /**
  * The names a finding's resource answers to beyond its id, ARN and selfLink: a Cloud SQL finding
  * carries the short instance name, a Secret Manager finding the full resource name
- * (`projects/<project>/secrets/<name>`), a dump finding `<bucket>/<prefix>`; operators write any of
- * the forms {@link gcpResourceName} and {@link dumpLocationOf} read.
+ * (`projects/<project>/secrets/<name>`), a dump finding `<bucket>/<prefix>`, a Secrets Manager
+ * finding its partial ARN ({@link partialSecretArnOf}); operators write any of the forms
+ * {@link gcpResourceName} and {@link dumpLocationOf} read, and an ARN as it is.
  */
 function otherNamesOf(resource: ResourceRef): string[] {
   switch (resource.type) {
@@ -22,9 +23,25 @@ function otherNamesOf(resource: ResourceRef): string[] {
     case 'GcpStorageBucket':
     case 'AwsS3Bucket':
       return [`${resource.provider}:${resource.id.replace(/\/+$/, '')}`];
+    case 'AwsSecretsManagerSecret':
+      return partialSecretArnOf(resource);
     default:
       return [];
   }
+}
+
+/**
+ * A Secrets Manager secret's partial ARN, its ARN without the `-` and 6 random characters Secrets
+ * Manager adds to the name (CreateSecret: "The ARN includes the name of the secret followed by six
+ * random characters"), which operators copy as often as the full one; built from the name the API
+ * listed, so a secret whose name only starts like another's is never taken for it.
+ */
+function partialSecretArnOf(resource: ResourceRef): string[] {
+  const { arn, id } = resource;
+  const at = arn?.indexOf(':secret:') ?? -1;
+  if (!arn || at < 0) return [];
+  const partial = `${arn.slice(0, at + ':secret:'.length)}${id}`;
+  return arn.length === partial.length + 7 && arn.startsWith(`${partial}-`) ? [partial] : [];
 }
 
 /** The same names for an exception's resource (a short name: the instance or secret of that name in its account). */
@@ -34,6 +51,7 @@ function otherNamesIn(exception: PolicyException): string[] {
   if (named) return [named.name];
   const dump = dumpLocationOf(resource);
   if (dump) return [`${dump.provider}:${dump.id}`];
+  if (resource.startsWith('arn:')) return [resource];
   if (account !== undefined && !/[/:]/.test(resource)) {
     return [`projects/${account}/instances/${resource}`, `projects/${account}/secrets/${resource}`];
   }

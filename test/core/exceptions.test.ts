@@ -17,6 +17,14 @@ import {
 const NOW = new Date('2027-03-31T23:00:00Z');
 /** The policy as read on NOW's day: exceptions run 90 days at most from the day it is read. */
 const policyOn = (input: unknown) => parsePolicy(input, 'policy', NOW);
+/** A policy (read on NOW's day) excepting `check` on `resource`, with `where` (account, region) beside it. */
+const exceptionOf = (resource: string, check: string, where: Record<string, string> = {}) =>
+  policyOn({
+    exceptions: [{ resource, ...where, check, reason: 'accepted by the CA owner', expires: '2027-03-31' }],
+  });
+/** Whether each finding is excepted (true), under an expired exception (false) or neither (null). */
+const excepted = (findings: Finding[], p: ReturnType<typeof parsePolicy>) =>
+  applyExceptions(findings, p, NOW).map((finding) => finding.exception?.active ?? null);
 const policy = policyOn({
   exceptions: [
     {
@@ -271,8 +279,6 @@ describe('where an exception applies (account and region)', () => {
         },
       ],
     });
-  const excepted = (findings: Finding[], p: ReturnType<typeof parsePolicy>) =>
-    applyExceptions(findings, p, NOW).map((finding) => finding.exception?.active ?? null);
 
   it('accepts a plain id only in the account and region it names, not a same-named database elsewhere', () => {
     // Prepare: staging's certctl-db is excepted; production's certctl-db lives in another account.
@@ -367,13 +373,6 @@ describe('where an exception applies (account and region)', () => {
 });
 
 describe('GCP resources, by the names operators write', () => {
-  /** A policy excepting `check` on `resource`, with `where` (account, region) beside it. */
-  const exceptionOf = (resource: string, check: string, where: Record<string, string> = {}) =>
-    policyOn({
-      exceptions: [{ resource, ...where, check, reason: 'accepted by the CA owner', expires: '2027-03-31' }],
-    });
-  const excepted = (findings: Finding[], p: ReturnType<typeof parsePolicy>) =>
-    applyExceptions(findings, p, NOW).map((finding) => finding.exception?.active ?? null);
   const secretResource = (project: string, name: string) => ({
     provider: 'gcp' as const,
     account: project,
@@ -610,13 +609,6 @@ describe('the horizon of a policy exception (at most 90 days from the day the po
 });
 
 describe('the case of a name', () => {
-  const exceptionOf = (resource: string, check: string, where: Record<string, string> = {}) =>
-    policyOn({
-      exceptions: [{ resource, ...where, check, reason: 'accepted by the owner', expires: '2027-03-31' }],
-    });
-  const excepted = (findings: Finding[], p: ReturnType<typeof parsePolicy>) =>
-    applyExceptions(findings, p, NOW).map((finding) => finding.exception?.active ?? null);
-
   it('matches an RDS identifier in any case, as RDS stores it in lower case', () => {
     // Prepare: created as `Certctl-Prod`, the API lists `certctl-prod`.
     const findings = [retentionFinding(rdsResource('certctl-prod'))];
@@ -663,5 +655,38 @@ describe('the case of a name', () => {
     expect(
       excepted(findings, exceptionOf('certctl/ca-key', 'keys.replicated', { account: ACCOUNT_A })),
     ).toEqual([true]);
+  });
+});
+
+describe('a Secrets Manager secret by its ARN', () => {
+  const arn = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT_A}:secret:certctl/ca-key-AbCdEf`;
+  const secret = (name: string, secretArn: string) => ({
+    provider: 'aws' as const,
+    account: ACCOUNT_A,
+    region: 'eu-west-1',
+    type: 'AwsSecretsManagerSecret' as const,
+    id: name,
+    arn: secretArn,
+  });
+  it('takes the partial ARN (without the 6 characters Secrets Manager adds) as well as the full one', () => {
+    // Prepare: certctl/ca-key, and a secret whose name only starts like it.
+    const findings = [
+      retentionFinding(secret('certctl/ca-key', arn), { checkId: 'keys.replicated' }),
+      retentionFinding(
+        secret(
+          'certctl/ca-key-backup',
+          `arn:aws:secretsmanager:eu-west-1:${ACCOUNT_A}:secret:certctl/ca-key-backup-GhIjKl`,
+        ),
+        { checkId: 'keys.replicated' },
+      ),
+    ];
+
+    const partialArnIn = (account: string) =>
+      exceptionOf(`arn:aws:secretsmanager:eu-west-1:${account}:secret:certctl/ca-key`, 'keys.replicated');
+
+    expect(excepted(findings, exceptionOf(arn, 'keys.replicated'))).toEqual([true, null]);
+    expect(excepted(findings, partialArnIn(ACCOUNT_A))).toEqual([true, null]);
+    // Another account's secret of that name is not this one.
+    expect(excepted(findings, partialArnIn(ACCOUNT_B))).toEqual([null, null]);
   });
 });
