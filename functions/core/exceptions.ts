@@ -157,17 +157,26 @@ export function applyExceptions(findings: readonly Finding[], policy: Policy, no
         undefined,
       );
     if (!exception) {
+      const write = qualifiedNameOf(finding.resource);
       const notes = naming.flatMap((candidate) => {
         const entry = ambiguous.get(candidate);
         return entry
           ? [
-              `The policy exception ${entryText(candidate, entry.index)} names more than one resource ${candidate.check} judged (${entry.names.join(', ')}), so it applies to none of them: to accept this one, write its resource as ${qualifiedNameOf(finding.resource)}.`,
+              `the policy exception ${entryText(candidate, entry.index)} names more than one resource ${candidate.check} judged (${entry.names.join(', ')}), so it applies to none of them`,
             ]
           : [];
       });
-      return notes.length === 0
-        ? finding
-        : { ...finding, description: [finding.description, ...notes].join(' ') };
+      const [note] = notes;
+      if (note === undefined) return finding;
+      const sentences = notes.map(
+        (text) =>
+          `${text[0]?.toUpperCase()}${text.slice(1)}: to accept this one, write its resource as ${write}.`,
+      );
+      return {
+        ...finding,
+        description: [finding.description, ...sentences].join(' '),
+        exceptionNotApplied: { note, write },
+      };
     }
     // Accepted risk is a decision about a known result. A check that could not evaluate (access
     // refused, a value not sent, a defect of ours) says nothing the exception was granted for: it stays

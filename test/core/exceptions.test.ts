@@ -531,6 +531,27 @@ describe('a name that matches more than one resource', () => {
     expect(exitCodeFor(report(instance ? [instance] : []))).toBe(EXIT_CODES.failed);
   });
 
+  it('says in the readiness gate it keeps from GO that the exception names more than one resource, and what to write', () => {
+    const findings = applyExceptions(
+      [
+        retentionFinding(rdsResource('certctl')),
+        retentionFinding(auroraResource('certctl'), { status: 'PASSED' }),
+      ],
+      exceptionOf('certctl', { account: ACCOUNT_A }),
+      NOW,
+    );
+
+    const gate = auditGate('pitr', findings.slice(0, 1));
+
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.evidence).toContain(
+      `pitr.retention FAILED (retentionDays 7); the policy exception exceptions.0 ('certctl' in ${ACCOUNT_A}) names more than one resource`,
+    );
+    expect(gate.action).toContain(
+      `Or write the exception's resource as arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:certctl if this risk is accepted.`,
+    );
+  });
+
   it('applies the ARN of one of them to that one only', () => {
     const findings = [retentionFinding(rdsResource('certctl')), retentionFinding(auroraResource('certctl'))];
     const arn = auroraResource('certctl').arn;
