@@ -3,6 +3,8 @@
  * a reason and an expiry. An excepted finding keeps its real status and is shown and published as
  * excepted; once the expiry passes the exception stops applying and the finding says so.
  */
+import type { InputIssue } from './errors.ts';
+import { ACCEPTED_RISK_MAX_DAYS, acceptedRiskHorizonIssue } from './time.ts';
 import * as z from './zod.ts';
 
 const AWS_ACCOUNT = /^\d{12}$/;
@@ -122,7 +124,7 @@ export const policyExceptionSchema = z
   .strictObject({
     resource: z.described(
       z.string().check(z.minLength(1)),
-      "The resource: its ARN or selfLink, or its id (`certctl-db`) with its `account`, as findings name it. GCP also: `projects/<project>/instances/<name>` or a Cloud SQL connection name, `projects/<project>/secrets/<name>` or a secret's short name with its `account`; a dump series: `gs://<bucket>/<prefix>` or `s3://…`. A GCP name no finding carries, or a GCP name or AWS ARN of a kind its check never judges, is refused.",
+      "The resource: its ARN or selfLink, or its id (`certctl-db`) with its `account`, as findings name it (a Secrets Manager secret also by its partial ARN, without the 6 characters Secrets Manager adds). GCP also: `projects/<project>/instances/<name>` or a Cloud SQL connection name, `projects/<project>/secrets/<name>` or a secret's short name with its `account`; a dump series: `gs://<bucket>/<prefix>` or `s3://…`. A GCP name no finding carries, or a GCP name or AWS ARN of a kind its check never judges, is refused. A name that matches more than one resource its check judged (an RDS instance and an Aurora cluster of one id, the dump series of one bucket by its ARN) applies to none of them, and their findings say what to write.",
     ),
     account: z.described(
       z.optional(
@@ -160,7 +162,7 @@ export const policyExceptionSchema = z
     ),
     expires: z.described(
       z.iso.date('must be a date such as 2027-03-31'),
-      'Last day (UTC) the exception applies; from the next day the finding counts again.',
+      `Last day (UTC) the exception applies; from the next day the finding counts again. At most ${ACCEPTED_RISK_MAX_DAYS} days after the day the policy is read, as a readiness waiver (a later one is refused; renew an exception by moving it forward).`,
     ),
   })
   .check(
@@ -226,7 +228,23 @@ export const policyExceptionSchema = z
 
 export const exceptionsPolicySchema = z.described(
   z._default(z.array(policyExceptionSchema), []),
-  'Accepted risk: entries of resource, check, reason and expires (plus account and region). Findings of that check on that resource (its ARN or selfLink, or its plain id in `account`, and in `region` when given) are reported as excepted until the expiry.',
+  `Accepted risk: entries of resource, check, reason and expires (plus account and region). Findings of that check on that resource (its ARN or selfLink, or its plain id in \`account\`, and in \`region\` when given) are reported as excepted until the expiry, which is ${ACCEPTED_RISK_MAX_DAYS} days at most from the day the policy is read.`,
 );
 
 export type PolicyException = z.infer<typeof policyExceptionSchema>;
+
+/**
+ * The exceptions of a parsed policy that run longer than {@link ACCEPTED_RISK_MAX_DAYS} after `now`'s
+ * day, each named by its entry, check and resource.
+ */
+export function exceptionHorizonIssues(exceptions: readonly PolicyException[], now: Date): InputIssue[] {
+  return exceptions.flatMap((exception, index) => {
+    const issue = acceptedRiskHorizonIssue(
+      `exceptions.${index}.expires`,
+      `a policy exception (${exception.check} on ${exception.resource})`,
+      exception.expires,
+      now,
+    );
+    return issue ? [issue] : [];
+  });
+}

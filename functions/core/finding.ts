@@ -154,6 +154,12 @@ export interface Finding {
    * listed apart, not counted against the exit code), or expired (it no longer applies).
    */
   readonly exception?: FindingException;
+  /**
+   * A policy exception names this (resource, check) but applies to none of what it names: its name
+   * matches more than one resource the check judged (functions/core/exceptions.ts). `note` says so,
+   * `write` is the name that says this resource alone.
+   */
+  readonly exceptionNotApplied?: { readonly note: string; readonly write: string };
 }
 
 export interface FindingException {

@@ -8,7 +8,7 @@ import { AWS_REGION } from './aws-region.ts';
 import { chatopsPolicySchema } from './chatops-policy.ts';
 import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
-import { exceptionsPolicySchema } from './exceptions-policy.ts';
+import { exceptionHorizonIssues, exceptionsPolicySchema } from './exceptions-policy.ts';
 import { type KeysPolicy, keyInventory, keysPolicySchema } from './keys-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
 import { snapshotsPolicySchema, waiverHorizonIssues } from './snapshots-policy.ts';
@@ -394,12 +394,16 @@ export const BUNDLED_POLICY_FILE = 'policy.json';
 
 /**
  * Parse a policy object, failing with every bad field and its path. `source` names where it came
- * from; `now` is the day it is read, against which readiness waivers may run 90 days at most.
+ * from; `now` is the day it is read, against which policy exceptions and readiness waivers may run
+ * 90 days at most.
  */
 export function parsePolicy(input: unknown, source = 'policy', now: Date = new Date()): Policy {
   const result = policySchema.safeParse(withConfiguredClouds(input ?? {}));
   const issues = result.success
-    ? waiverHorizonIssues(result.data.snapshots.readinessWaivers, now)
+    ? [
+        ...exceptionHorizonIssues(result.data.exceptions, now),
+        ...waiverHorizonIssues(result.data.snapshots.readinessWaivers, now),
+      ]
     : inputIssues(result.error.issues).flatMap(explainMovedFields).map(hintQuotes);
   if (result.success && issues.length === 0) return result.data;
   const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);

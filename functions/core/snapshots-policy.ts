@@ -7,18 +7,11 @@
 import { type InputIssue, PolicyError } from './errors.ts';
 import { CHECK_GROUPS } from './finding.ts';
 import { parseAuditSchedule } from './schedule.ts';
-import { DAY_MS } from './time.ts';
+import { ACCEPTED_RISK_MAX_DAYS, acceptedRiskHorizonIssue } from './time.ts';
 import * as z from './zod.ts';
 
 /** The RDS default quota of manual snapshots per region (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html). */
 export const DEFAULT_SNAPSHOT_QUOTA = 100;
-
-/**
- * The longest a readiness waiver may run: its last day at most this many days after the day (UTC)
- * the policy is read. A waiver is accepted risk that someone must look at again; `9999-12-31` would
- * waive the gate for ever. An expired waiver is not refused: readiness requires its gate again.
- */
-export const WAIVER_MAX_DAYS = 90;
 
 export const snapshotsPolicySchema = z
   .strictObject({
@@ -55,7 +48,7 @@ export const snapshotsPolicySchema = z
                 ),
                 expires: z.described(
                   z.iso.date('must be a date such as 2027-03-31'),
-                  `The last day (UTC) the waiver applies: at most ${WAIVER_MAX_DAYS} days after the day the policy is read (a later one is refused; renew a waiver by moving it forward).`,
+                  `The last day (UTC) the waiver applies: at most ${ACCEPTED_RISK_MAX_DAYS} days after the day the policy is read (a later one is refused; renew a waiver by moving it forward).`,
                 ),
               },
               {
@@ -89,7 +82,7 @@ export const snapshotsPolicySchema = z
           ),
         {},
       ),
-      `Gates required for GO (audit:keys) that readiness may answer without, each with its reason and the last day (UTC) it applies, e.g. {"audit:keys": {"reason": "CA keys held offline in an HSM, checked by hand before each rotation", "expires": "2027-02-28"}}. A waiver applies only while the policy gives the gate nothing to audit (a configured gate is always judged) and until it expires; then the gate is required again. It runs ${WAIVER_MAX_DAYS} days at most from the day the policy is read.`,
+      `Gates required for GO (audit:keys) that readiness may answer without, each with its reason and the last day (UTC) it applies, e.g. {"audit:keys": {"reason": "CA keys held offline in an HSM, checked by hand before each rotation", "expires": "2027-02-28"}}. A waiver applies only while the policy gives the gate nothing to audit (a configured gate is always judged) and until it expires; then the gate is required again. It runs ${ACCEPTED_RISK_MAX_DAYS} days at most from the day the policy is read.`,
     ),
     maintenanceHorizonHours: z.described(
       z._default(z.number().check(z.positive(), z.lte(24 * 60)), 72),
@@ -148,20 +141,18 @@ export type SnapshotsPolicyInput = z.input<typeof snapshotsPolicySchema>;
 /** A gate's waiver: why readiness may answer without it, and the last day (UTC) that holds. */
 export type ReadinessWaiver = SnapshotsPolicy['readinessWaivers'][string];
 
-/** The readiness waivers of a parsed policy that run longer than {@link WAIVER_MAX_DAYS} after `now`'s day. */
+/** The readiness waivers of a parsed policy that run longer than {@link ACCEPTED_RISK_MAX_DAYS} after `now`'s day. */
 export function waiverHorizonIssues(
   waivers: Readonly<Record<string, ReadinessWaiver>>,
   now: Date,
 ): InputIssue[] {
-  const today = now.toISOString().slice(0, 10);
-  const limit = new Date(Date.parse(`${today}T00:00:00Z`) + WAIVER_MAX_DAYS * DAY_MS)
-    .toISOString()
-    .slice(0, 10);
-  // ISO dates (YYYY-MM-DD) order as strings.
-  return Object.entries(waivers)
-    .filter(([, waiver]) => waiver.expires > limit)
-    .map(([gate, waiver]) => ({
-      path: `snapshots.readinessWaivers.${gate}.expires`,
-      message: `${waiver.expires} is more than ${WAIVER_MAX_DAYS} days after ${today}, the day the policy is read: a readiness waiver runs ${WAIVER_MAX_DAYS} days at most; give it a last day on or before ${limit}, and renew it then if its reason still holds`,
-    }));
+  return Object.entries(waivers).flatMap(([gate, waiver]) => {
+    const issue = acceptedRiskHorizonIssue(
+      `snapshots.readinessWaivers.${gate}.expires`,
+      'a readiness waiver',
+      waiver.expires,
+      now,
+    );
+    return issue ? [issue] : [];
+  });
 }

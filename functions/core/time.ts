@@ -1,3 +1,5 @@
+import type { InputIssue } from './errors.ts';
+
 /** Milliseconds per unit: restore windows, lags, refresh periods and log retention are measured in these. */
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
@@ -14,4 +16,33 @@ export const CLOCK_SKEW_TOLERANCE_MS = 5 * MINUTE_MS;
  */
 export function isOnOrBefore(lastDay: string, now: Date): boolean {
   return now.getTime() < Date.parse(`${lastDay}T00:00:00Z`) + DAY_MS;
+}
+
+/**
+ * The longest accepted risk may run: a readiness waiver's or a policy exception's last day at most
+ * this many days after the day (UTC) the policy is read. Accepted risk is something someone must look
+ * at again; `9999-12-31` would accept it for ever. An expired one is not refused: it stops applying.
+ */
+export const ACCEPTED_RISK_MAX_DAYS = 90;
+
+/**
+ * The issue for accepted risk (`what`, at `path`) whose last day `expires` is more than
+ * {@link ACCEPTED_RISK_MAX_DAYS} after `now`'s day; undefined when it is within them.
+ */
+export function acceptedRiskHorizonIssue(
+  path: string,
+  what: string,
+  expires: string,
+  now: Date,
+): InputIssue | undefined {
+  const today = now.toISOString().slice(0, 10);
+  const limit = new Date(Date.parse(`${today}T00:00:00Z`) + ACCEPTED_RISK_MAX_DAYS * DAY_MS)
+    .toISOString()
+    .slice(0, 10);
+  // ISO dates (YYYY-MM-DD) order as strings.
+  if (expires <= limit) return undefined;
+  return {
+    path,
+    message: `${expires} is more than ${ACCEPTED_RISK_MAX_DAYS} days after ${today}, the day the policy is read: ${what} runs ${ACCEPTED_RISK_MAX_DAYS} days at most; give it a last day on or before ${limit}, and renew it then if its reason still holds`,
+  };
 }

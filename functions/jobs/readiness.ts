@@ -159,21 +159,32 @@ function resourceText(finding: Finding, withResource: boolean): string {
 }
 
 /**
- * An expired policy exception, named where the finding it no longer covers keeps a gate from GO: the
- * operator who granted it expects the gate green, and renews it or fixes the finding.
+ * An expired policy exception, or one that names more than one resource, named where the finding it
+ * does not cover keeps a gate from GO: the operator who granted it expects the gate green, and renews
+ * or renames it, or fixes the finding.
  */
 function expiredText(finding: Finding): string {
-  const { exception } = finding;
+  const { exception, exceptionNotApplied } = finding;
+  if (exceptionNotApplied) return `; ${exceptionNotApplied.note}`;
   return exception && !exception.active
     ? `; its policy exception expired on ${exception.expires} (it said: ${exception.reason})`
     : '';
 }
 
-/** What to do about expired exceptions among the findings that keep a gate from GO. */
+/**
+ * What to do about expired exceptions among the findings that keep a gate from GO, and about
+ * exceptions that name more than one resource (write the name of the one meant).
+ */
 function renewAction(findings: readonly Finding[]): string[] {
-  return findings.some((finding) => finding.exception && !finding.exception.active)
+  const renew = findings.some((finding) => finding.exception && !finding.exception.active)
     ? ['Or renew the exception (expires) if the risk is still accepted.']
     : [];
+  const rename = findings.flatMap(({ exceptionNotApplied }) =>
+    exceptionNotApplied
+      ? [`Or write the exception's resource as ${exceptionNotApplied.write} if this risk is accepted.`]
+      : [],
+  );
+  return [...renew, ...rename];
 }
 
 /** The sentences of a remediation text: split after `.`, `!` or `?` and a space, never inside a `command`. */

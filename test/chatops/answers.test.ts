@@ -79,17 +79,21 @@ describe('readinessAnswer', () => {
 
   it('says which accepted risk a GO rests on, with its reason and expiry', () => {
     // Prepare: pitr.retention fails on certctl-prod, and a policy exception accepts it.
-    const policy = parsePolicy({
-      exceptions: [
-        {
-          resource: 'certctl-prod',
-          account: '111111111111',
-          check: 'pitr.retention',
-          reason: 'AWS Backup plan certctl-dr keeps 35 days',
-          expires: '2027-03-31',
-        },
-      ],
-    });
+    const policy = parsePolicy(
+      {
+        exceptions: [
+          {
+            resource: 'certctl-prod',
+            account: '111111111111',
+            check: 'pitr.retention',
+            reason: 'AWS Backup plan certctl-dr keeps 35 days',
+            expires: '2027-03-31',
+          },
+        ],
+      },
+      'policy',
+      new Date('2027-01-15T00:00:00Z'),
+    );
     const findings = applyExceptions(
       [retentionFinding(rdsResource('certctl-prod'))],
       policy,

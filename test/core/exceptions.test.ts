@@ -15,7 +15,17 @@ import {
 } from '../publish/security-hub/fixtures.ts';
 
 const NOW = new Date('2027-03-31T23:00:00Z');
-const policy = parsePolicy({
+/** The policy as read on NOW's day: exceptions run 90 days at most from the day it is read. */
+const policyOn = (input: unknown) => parsePolicy(input, 'policy', NOW);
+/** A policy (read on NOW's day) excepting `check` on `resource`, with `where` (account, region) beside it. */
+const exceptionOf = (resource: string, check: string, where: Record<string, string> = {}) =>
+  policyOn({
+    exceptions: [{ resource, ...where, check, reason: 'accepted by the CA owner', expires: '2027-03-31' }],
+  });
+/** Whether each finding is excepted (true), under an expired exception (false) or neither (null). */
+const excepted = (findings: Finding[], p: ReturnType<typeof parsePolicy>) =>
+  applyExceptions(findings, p, NOW).map((finding) => finding.exception?.active ?? null);
+const policy = policyOn({
   exceptions: [
     {
       resource: 'certctl-prod',
@@ -106,19 +116,24 @@ describe('applyExceptions', () => {
   it('applies the renewed exception when the expired one is still listed before it (renewed by adding an entry)', () => {
     // Prepare: the 2027-03-31 entry has lapsed; the team added a renewal below it instead of editing it.
     const [lapsed] = policy.exceptions;
-    const renewed = parsePolicy({
-      exceptions: [
-        lapsed,
-        { ...lapsed, reason: 'AWS Backup copies it to eu-central-1 (renewed, CHG-9)', expires: '2027-06-30' },
-      ],
-    });
+    const dayAfter = new Date('2027-04-01T00:00:00Z');
+    const renewed = parsePolicy(
+      {
+        exceptions: [
+          lapsed,
+          {
+            ...lapsed,
+            reason: 'AWS Backup copies it to eu-central-1 (renewed, CHG-9)',
+            expires: '2027-06-30',
+          },
+        ],
+      },
+      'policy',
+      dayAfter,
+    );
 
     // Act
-    const [finding] = applyExceptions(
-      [retentionFinding(rdsResource('certctl-prod'))],
-      renewed,
-      new Date('2027-04-01T00:00:00Z'),
-    );
+    const [finding] = applyExceptions([retentionFinding(rdsResource('certctl-prod'))], renewed, dayAfter);
     const gate = auditGate('pitr', finding ? [finding] : []);
 
     // Assess
@@ -173,7 +188,7 @@ describe('applyExceptions', () => {
 
   it('refuses an exception without a reason or with a malformed expiry', () => {
     expect(() =>
-      parsePolicy({
+      policyOn({
         exceptions: [
           { resource: 'db', account: ACCOUNT_A, check: 'pitr.lag', reason: 'x', expires: '31/03/2027' },
         ],
@@ -189,16 +204,16 @@ describe('applyExceptions', () => {
 
     // Act + Assess
     for (const reason of [' '.repeat(10), '\t\n   \n    \t ', '   ok      ']) {
-      expect(() => parsePolicy(exceptionWith(reason))).toThrow(/exceptions\.0\.reason.*10 characters/s);
+      expect(() => policyOn(exceptionWith(reason))).toThrow(/exceptions\.0\.reason.*10 characters/s);
     }
-    expect(() => parsePolicy(exceptionWith('  migration window  '))).not.toThrow();
+    expect(() => policyOn(exceptionWith('  migration window  '))).not.toThrow();
   });
 });
 
 describe('which findings an exception names', () => {
   const arn = rdsResource('certctl-prod').arn as string;
   const exceptionFor = (resource: string, check = 'pitr.retention') =>
-    parsePolicy({
+    policyOn({
       exceptions: [
         {
           resource,
@@ -244,7 +259,7 @@ describe('which findings an exception names', () => {
 
   it('returns a copy of the findings when the policy has no exceptions', () => {
     const findings = [retentionFinding(rdsResource('certctl-prod'))];
-    const result = applyExceptions(findings, parsePolicy({}), NOW);
+    const result = applyExceptions(findings, policyOn({}), NOW);
     expect(result).toEqual(findings);
     expect(result).not.toBe(findings);
   });
@@ -253,7 +268,7 @@ describe('which findings an exception names', () => {
 describe('where an exception applies (account and region)', () => {
   /** A policy excepting pitr.retention on `resource`, with `where` (account, region) beside it. */
   const exceptionAt = (resource: string, where: Record<string, string>) =>
-    parsePolicy({
+    policyOn({
       exceptions: [
         {
           resource,
@@ -264,8 +279,6 @@ describe('where an exception applies (account and region)', () => {
         },
       ],
     });
-  const excepted = (findings: Finding[], p: ReturnType<typeof parsePolicy>) =>
-    applyExceptions(findings, p, NOW).map((finding) => finding.exception?.active ?? null);
 
   it('accepts a plain id only in the account and region it names, not a same-named database elsewhere', () => {
     // Prepare: staging's certctl-db is excepted; production's certctl-db lives in another account.
@@ -360,13 +373,6 @@ describe('where an exception applies (account and region)', () => {
 });
 
 describe('GCP resources, by the names operators write', () => {
-  /** A policy excepting `check` on `resource`, with `where` (account, region) beside it. */
-  const exceptionOf = (resource: string, check: string, where: Record<string, string> = {}) =>
-    parsePolicy({
-      exceptions: [{ resource, ...where, check, reason: 'accepted by the CA owner', expires: '2027-03-31' }],
-    });
-  const excepted = (findings: Finding[], p: ReturnType<typeof parsePolicy>) =>
-    applyExceptions(findings, p, NOW).map((finding) => finding.exception?.active ?? null);
   const secretResource = (project: string, name: string) => ({
     provider: 'gcp' as const,
     account: project,
@@ -475,5 +481,233 @@ describe('GCP resources, by the names operators write', () => {
     expect(() => exceptionOf(database, 'pitr.window')).not.toThrow();
     expect(() => exceptionOf(cluster, 'pitr.cross-region')).not.toThrow();
     expect(() => exceptionOf(bucket, 'dumps.protection')).not.toThrow();
+  });
+});
+
+describe('a name that matches more than one resource', () => {
+  /** A policy excepting pitr.retention (or `check`) on `resource`, with `where` (account, region) beside it. */
+  const exceptionOf = (resource: string, where: Record<string, string> = {}, check = 'pitr.retention') =>
+    policyOn({
+      exceptions: [
+        { resource, ...where, check, reason: 'accepted by the database owner', expires: '2027-03-31' },
+      ],
+    });
+  const auroraResource = (name: string) => ({
+    ...rdsResource(name),
+    type: 'AwsRdsDbCluster' as const,
+    arn: `arn:aws:rds:eu-west-1:${ACCOUNT_A}:cluster:${name}`,
+  });
+  const s3Series = (id: string) => ({
+    provider: 'aws' as const,
+    account: ACCOUNT_A,
+    region: 'eu-west-1',
+    type: 'AwsS3Bucket' as const,
+    id,
+    arn: 'arn:aws:s3:::certctl-dumps',
+  });
+
+  it('applies a plain id naming both an RDS instance and an Aurora cluster to neither, and says what to write', () => {
+    // Prepare: the exception was written for the cluster (which passes); the instance of the same
+    // name fails, and must not be silenced by it.
+    const findings = [
+      retentionFinding(rdsResource('certctl')),
+      retentionFinding(auroraResource('certctl'), { status: 'PASSED' }),
+    ];
+
+    // Act
+    const [instance, cluster] = applyExceptions(
+      findings,
+      exceptionOf('certctl', { account: ACCOUNT_A }),
+      NOW,
+    );
+
+    // Assess
+    expect(instance?.status).toBe('FAILED');
+    expect(instance?.exception).toBeUndefined();
+    expect(instance?.description).toContain(
+      `policy exception exceptions.0 ('certctl' in ${ACCOUNT_A}) names more than one resource pitr.retention judged (arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:certctl, arn:aws:rds:eu-west-1:${ACCOUNT_A}:cluster:certctl), so it applies to none of them: to accept this one, write its resource as arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:certctl`,
+    );
+    expect(cluster).toEqual(findings[1]);
+    expect(exitCodeFor(report(instance ? [instance] : []))).toBe(EXIT_CODES.failed);
+  });
+
+  it('says in the readiness gate it keeps from GO that the exception names more than one resource, and what to write', () => {
+    const findings = applyExceptions(
+      [
+        retentionFinding(rdsResource('certctl')),
+        retentionFinding(auroraResource('certctl'), { status: 'PASSED' }),
+      ],
+      exceptionOf('certctl', { account: ACCOUNT_A }),
+      NOW,
+    );
+
+    const gate = auditGate('pitr', findings.slice(0, 1));
+
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.evidence).toContain(
+      `pitr.retention FAILED (retentionDays 7); the policy exception exceptions.0 ('certctl' in ${ACCOUNT_A}) names more than one resource`,
+    );
+    expect(gate.action).toContain(
+      `Or write the exception's resource as arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:certctl if this risk is accepted.`,
+    );
+  });
+
+  it('applies the ARN of one of them to that one only', () => {
+    const findings = [retentionFinding(rdsResource('certctl')), retentionFinding(auroraResource('certctl'))];
+    const arn = auroraResource('certctl').arn;
+
+    const excepted = applyExceptions(findings, exceptionOf(arn), NOW);
+
+    expect(excepted.map((finding) => finding.exception?.active ?? null)).toEqual([null, true]);
+    expect(excepted[0]?.description).toBe(findings[0]?.description);
+  });
+
+  it('applies a bucket ARN to no dump series when the bucket holds several, naming the s3:// form', () => {
+    const findings = [
+      retentionFinding(s3Series('certctl-dumps/prod/'), { checkId: 'dumps.fresh' }),
+      retentionFinding(s3Series('certctl-dumps/staging/'), { checkId: 'dumps.fresh' }),
+    ];
+
+    const excepted = applyExceptions(
+      findings,
+      exceptionOf('arn:aws:s3:::certctl-dumps', {}, 'dumps.fresh'),
+      NOW,
+    );
+
+    expect(excepted.map((finding) => finding.exception?.active ?? null)).toEqual([null, null]);
+    expect(excepted[1]?.description).toContain(
+      'to accept this one, write its resource as s3://certctl-dumps/staging/',
+    );
+    // The bucket ARN still names the one series of a bucket that holds one.
+    const alone = applyExceptions(
+      findings.slice(0, 1),
+      exceptionOf('arn:aws:s3:::certctl-dumps', {}, 'dumps.fresh'),
+      NOW,
+    );
+    expect(alone.map((finding) => finding.exception?.active ?? null)).toEqual([true]);
+  });
+});
+
+describe('the horizon of a policy exception (at most 90 days from the day the policy is read, as a readiness waiver)', () => {
+  const READ = new Date('2026-12-04T23:59:59.999Z');
+  const policyAt = (expires: string, now?: Date) =>
+    parsePolicy(
+      {
+        exceptions: [
+          {
+            resource: `arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:certctl-prod`,
+            check: 'pitr.retention',
+            reason: 'AWS Backup copies it to eu-central-1 (plan certctl-dr)',
+            expires,
+          },
+        ],
+      },
+      'policy',
+      ...(now ? [now] : []),
+    );
+
+  it('accepts an exception whose last day is at most 90 days after the day it is read', () => {
+    expect(policyAt('2027-03-04', READ).exceptions[0]?.expires).toBe('2027-03-04');
+    expect(policyAt('2026-12-04', READ).exceptions[0]?.expires).toBe('2026-12-04');
+  });
+
+  it('refuses one that runs longer, naming the entry, its expiry and the last day it may have', () => {
+    expect(() => policyAt('2027-03-05', READ)).toThrow(
+      `exceptions.0.expires: 2027-03-05 is more than 90 days after 2026-12-04, the day the policy is read: a policy exception (pitr.retention on arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:certctl-prod) runs 90 days at most; give it a last day on or before 2027-03-04, and renew it then if its reason still holds`,
+    );
+    // The exception for ever is refused; with no clock given, today's is used.
+    expect(() => policyAt('9999-12-31')).toThrow(
+      /exceptions\.0\.expires: 9999-12-31 is more than 90 days after/,
+    );
+  });
+
+  it('keeps an expired exception: accepted by the policy, and the finding counts again', () => {
+    const policy = policyAt('2026-11-30', READ);
+    const [finding] = applyExceptions([retentionFinding(rdsResource('certctl-prod'))], policy, READ);
+    expect(finding?.exception?.active).toBe(false);
+    expect(exitCodeFor(report(finding ? [finding] : []))).toBe(EXIT_CODES.failed);
+  });
+});
+
+describe('the case of a name', () => {
+  it('matches an RDS identifier in any case, as RDS stores it in lower case', () => {
+    // Prepare: created as `Certctl-Prod`, the API lists `certctl-prod`.
+    const findings = [retentionFinding(rdsResource('certctl-prod'))];
+
+    expect(excepted(findings, exceptionOf('Certctl-Prod', 'pitr.retention', { account: ACCOUNT_A }))).toEqual(
+      [true],
+    );
+    expect(
+      excepted(findings, exceptionOf(`arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:Certctl-Prod`, 'pitr.retention')),
+    ).toEqual([true]);
+  });
+
+  it('matches a region in any case: a GCS multi-region shows as EU, findings say eu', () => {
+    const series = {
+      provider: 'gcp' as const,
+      account: 'certctl-prod',
+      region: 'eu',
+      type: 'GcpStorageBucket' as const,
+      id: 'certctl-dumps/prod/',
+    };
+    const findings = [retentionFinding(series, { checkId: 'dumps.fresh' })];
+
+    expect(
+      excepted(findings, exceptionOf('gs://certctl-dumps/prod/', 'dumps.fresh', { region: 'EU' })),
+    ).toEqual([true]);
+    expect(
+      excepted(findings, exceptionOf('gs://certctl-dumps/prod/', 'dumps.fresh', { region: 'US' })),
+    ).toEqual([null]);
+  });
+
+  it('keeps a Secrets Manager name case-sensitive: another case is another secret', () => {
+    const secret = {
+      provider: 'aws' as const,
+      account: ACCOUNT_A,
+      region: 'eu-west-1',
+      type: 'AwsSecretsManagerSecret' as const,
+      id: 'certctl/ca-key',
+    };
+    const findings = [retentionFinding(secret, { checkId: 'keys.replicated' })];
+
+    expect(
+      excepted(findings, exceptionOf('certctl/CA-key', 'keys.replicated', { account: ACCOUNT_A })),
+    ).toEqual([null]);
+    expect(
+      excepted(findings, exceptionOf('certctl/ca-key', 'keys.replicated', { account: ACCOUNT_A })),
+    ).toEqual([true]);
+  });
+});
+
+describe('a Secrets Manager secret by its ARN', () => {
+  const arn = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT_A}:secret:certctl/ca-key-AbCdEf`;
+  const secret = (name: string, secretArn: string) => ({
+    provider: 'aws' as const,
+    account: ACCOUNT_A,
+    region: 'eu-west-1',
+    type: 'AwsSecretsManagerSecret' as const,
+    id: name,
+    arn: secretArn,
+  });
+  it('takes the partial ARN (without the 6 characters Secrets Manager adds) as well as the full one', () => {
+    // Prepare: certctl/ca-key, and a secret whose name only starts like it.
+    const findings = [
+      retentionFinding(secret('certctl/ca-key', arn), { checkId: 'keys.replicated' }),
+      retentionFinding(
+        secret(
+          'certctl/ca-key-backup',
+          `arn:aws:secretsmanager:eu-west-1:${ACCOUNT_A}:secret:certctl/ca-key-backup-GhIjKl`,
+        ),
+        { checkId: 'keys.replicated' },
+      ),
+    ];
+
+    const partialArnIn = (account: string) =>
+      exceptionOf(`arn:aws:secretsmanager:eu-west-1:${account}:secret:certctl/ca-key`, 'keys.replicated');
+
+    expect(excepted(findings, exceptionOf(arn, 'keys.replicated'))).toEqual([true, null]);
+    expect(excepted(findings, partialArnIn(ACCOUNT_A))).toEqual([true, null]);
+    // Another account's secret of that name is not this one.
+    expect(excepted(findings, partialArnIn(ACCOUNT_B))).toEqual([null, null]);
   });
 });

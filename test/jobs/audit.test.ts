@@ -10,6 +10,7 @@ import { pitrLagCheck } from '../../functions/checks/pitr/lag.ts';
 import { EXIT_CODES } from '../../functions/core/audit.ts';
 import type { PolicyInput } from '../../functions/core/policy.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
+import { DAY_MS } from '../../functions/core/time.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import { gcpCollectors } from '../../functions/gcp/collectors.ts';
 import {
@@ -46,6 +47,9 @@ afterEach(async () => {
   await gcp.close();
   await sim.close();
 });
+
+/** An expiry the policy takes on any day the tests run: an exception runs 90 days at most from the day it is read. */
+const EXPIRES = new Date(Date.now() + 30 * DAY_MS).toISOString().slice(0, 10);
 
 function deps(input: PolicyInput): AuditDependencies {
   return {
@@ -279,7 +283,7 @@ function pirtException(): PolicyInput {
         account: ACCOUNT,
         check: 'pirt.window',
         reason: 'staging keeps 7 days until the quarter ends',
-        expires: '2099-03-31',
+        expires: EXPIRES,
       },
     ],
   };
@@ -296,7 +300,7 @@ describe('a policy exception naming a check its group does not have', () => {
           resource: `arn:aws:rds:us-east-1:${ACCOUNT}:db:certctl-staging-db`,
           check: 'pitr.windw',
           reason: 'staging keeps 7 days until the quarter ends',
-          expires: '2099-03-31',
+          expires: EXPIRES,
         },
       ],
     };
@@ -353,7 +357,7 @@ describe('a policy exception naming a check its group does not have', () => {
           resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:certctl-ca`,
           check: 'keys.presnt',
           reason: 'the CA backup moves next quarter',
-          expires: '2099-03-31',
+          expires: EXPIRES,
         },
       ],
     };
