@@ -323,6 +323,8 @@ export interface OlderDumpKey {
   readonly dumps: number;
   /** The newest of them (its key). */
   readonly newestDump: string;
+  /** When the newest of them was written, when listed with a time. */
+  readonly newestWritten?: Date;
 }
 
 /**

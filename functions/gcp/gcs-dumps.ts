@@ -611,12 +611,16 @@ async function olderDumpKeys(
   const defaultKey = byDefault.state === 'read' ? byDefault.value.kmsKey : undefined;
   const primary = defaultKey ? (await readKey(defaultKey).catch(() => undefined))?.version : undefined;
   const newestNamed = newest ? listed.kmsKeyNames.get(newest.object.key) : undefined;
-  const byVersion = new Map<string, { dumps: number; newestDump: string }>();
+  const byVersion = new Map<string, { dumps: number; newestDump: string; newestWritten?: Date }>();
   // Oldest first: the last dump counted under a version is its newest.
   for (const object of listed.listing.objects) {
     const named = listed.kmsKeyNames.get(object.key);
     if (!named || named === primary || named === defaultKey || named === newestNamed) continue;
-    byVersion.set(named, { dumps: (byVersion.get(named)?.dumps ?? 0) + 1, newestDump: object.key });
+    byVersion.set(named, {
+      dumps: (byVersion.get(named)?.dumps ?? 0) + 1,
+      newestDump: object.key,
+      ...(object.lastModified ? { newestWritten: object.lastModified } : {}),
+    });
   }
   return Promise.all(
     [...byVersion].map(async ([named, dumps]) => ({

@@ -715,6 +715,19 @@ describe('readGcsDumpFact, the key versions of the older dumps', () => {
     expect(reads.filter((name) => name === V1)).toHaveLength(1);
   });
 
+  it('warns, not fails, when the destroyed version holds only dumps older than the policy days', async () => {
+    // Prepare: version 1 holds the 33 dumps written 2 to 34 days ago; under a 2-day policy they are
+    // all older than what it asks for, the 2 it needs are under version 2.
+    const fact = await readWith(readKey);
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, { ...settings, minPitrDays: 2 });
+    // Assess
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      `the KMS key version ${V1} that encrypts the dumps is DESTROYED: no dump it encrypts can be decrypted while it is (33 older dumps of the series, the newest prod/certctl-32.dump, all written before the 2 days the policy asks for)`,
+    );
+  });
+
   it('says an older version scheduled for destruction loses the dumps it encrypts, not every dump in the bucket', async () => {
     // Act
     const fact = await readWith(async (keyName, versionName) =>

@@ -52,7 +52,9 @@
  *   refused or failed (`keyStateUnknown`). A GCS pass whose key state was not read (no Cloud KMS
  *   client, no state sent) says so. On GCS the key versions the older dumps of the series are under
  *   (a rotation leaves them on the older version) are judged the same way, naming how many dumps
- *   each encrypts (`olderDumpKeys`).
+ *   each encrypts (`olderDumpKeys`); a version whose dumps were all written before the policy's
+ *   `minPitrDays` holds more than the policy asks for: what would fail is a WARNING, an unread
+ *   state is not judged.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import type { DumpFact, DumpLifecycleRule, NewestDump, ObjectRetention } from '../../core/dump-facts.ts';
@@ -62,7 +64,7 @@ import {
   UNUSABLE_KEY_STATES,
   USABLE_KEY_STATES,
 } from '../../core/kms-key-states.ts';
-import { DAY_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
   DOCS,
@@ -110,7 +112,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
     const verdicts: Verdicts = { problems: [], warnings: [], unknown: [] };
     judgeDeletion(fact, minPitrDays, now, verdicts);
     judgePublicAccess(fact, verdicts);
-    judgeEncryption(fact, verdicts);
+    judgeEncryption(fact, minPitrDays, now, verdicts);
 
     const observed = observedValues(fact);
     const required = { retentionLockDays: minPitrDays, publicAccessBlocked: true, customerManagedKey: true };
@@ -473,13 +475,26 @@ function judgePublicAccess(fact: DumpFact, verdicts: Verdicts): void {
   }
 }
 
-function judgeEncryption(fact: DumpFact, verdicts: Verdicts): void {
+function judgeEncryption(fact: DumpFact, minPitrDays: number, now: Date, verdicts: Verdicts): void {
   const encryption = fact.encryption;
   if (encryption.state === 'read') judgeKeyState(encryption.value, verdicts);
   judgeNewestEncryption(fact, verdicts);
   for (const older of fact.olderDumpKeys ?? []) {
     const count = `${older.dumps} older dump${older.dumps === 1 ? '' : 's'} of the series`;
-    judgeKeyState(older.encryption, verdicts, ` (${count}, the newest ${older.newestDump})`);
+    // Dumps all written before the policy's days are more than it asks for: a key version that
+    // lost them is a WARNING, and its unread state no reason to withhold a verdict.
+    const beyond =
+      older.newestWritten !== undefined &&
+      older.newestWritten.getTime() + minPitrDays * DAY_MS + CLOCK_SKEW_TOLERANCE_MS < now.getTime();
+    if (beyond) {
+      judgeKeyState(
+        older.encryption,
+        { problems: verdicts.warnings, warnings: verdicts.warnings, unknown: [] },
+        ` (${count}, the newest ${older.newestDump}, all written before the ${minPitrDays} days the policy asks for)`,
+      );
+    } else {
+      judgeKeyState(older.encryption, verdicts, ` (${count}, the newest ${older.newestDump})`);
+    }
   }
   if (encryption.state === 'unknown') {
     verdicts.unknown.push(`the default encryption (${encryption.reason})`);
