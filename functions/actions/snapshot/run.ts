@@ -302,7 +302,7 @@ async function prepareScope(
     const fresh: { target: SnapshotTarget; naming: Naming }[] = [];
     for (const target of ofKind) {
       const plan = planTarget(target, context.request.requestId, byId, (candidate) =>
-        beingCreated(existing, candidate, now(), deps.policy.readinessMaxAgeHours),
+        beingCreated(existing, candidate, now(), deps.policy.readinessMaxAgeHours, deps.policy.expiryDays),
       );
       if ('refused' in plan) results.push(nameTaken(target, now().getTime(), now, 0, plan.refused));
       else if ('exhausted' in plan) results.push(exhausted(target, now().getTime(), now, 0, plan.exhausted));
@@ -729,7 +729,8 @@ async function creatingElsewhere(
   context: ScopeContext,
 ): Promise<BackendSnapshot | undefined> {
   const listed = await backend.listManual(target.kind, [target]).catch(() => undefined);
-  return listed && beingCreated(listed, target, context.now(), context.deps.policy.readinessMaxAgeHours);
+  const { readinessMaxAgeHours, expiryDays } = context.deps.policy;
+  return listed && beingCreated(listed, target, context.now(), readinessMaxAgeHours, expiryDays);
 }
 
 /** Lower is better: ours and of this database first, then one that has not failed. */

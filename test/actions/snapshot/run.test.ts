@@ -452,6 +452,38 @@ describe('takeSnapshots before its creates', () => {
     );
   });
 
+  it('takes its own snapshot beside another request’s undated one whose expires-at tag says it was asked for longer ago than readiness accepts', async () => {
+    // Prepare: CHG-9's snapshot of db-a is listed creating without SnapshotCreateTime; its
+    // expires-at, written with the policy's 14-day retention, dates the ask 30 hours ago.
+    const clock = fakeClock();
+    const db = { ...target('db-a', 'rds-instance'), resourceId: 'db-db-a' };
+    const stuck: BackendSnapshot = {
+      ...snapshot('certctl-premaint-db-a-other', {
+        purpose: 'certctl-pre-maintenance',
+        'request-id': 'CHG-9',
+        'expires-at': new Date(clock.now().getTime() + (14 * 24 - 30) * 3_600_000).toISOString(),
+      }),
+      target: 'db-a',
+      sourceResourceId: 'db-db-a',
+      status: 'creating',
+      createdAt: undefined,
+    };
+    const { calls, backend } = recordingBackend(async () => []);
+
+    // Act
+    const results = await takeSnapshots(request, [db], {
+      policy: parsePolicy({ snapshots: { expiryDays: 14 } }).snapshots,
+      backendFor: () => backend,
+      manualSnapshots: listedManual([stuck]),
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess: not waited for on every request; the target gets its own.
+    expect(calls).toEqual(['create db-a']);
+    expect(results[0]?.snapshotId).toBe(snapshotIdentifier(db, request.requestId));
+  });
+
   it('waits for another request’s snapshot that started between its listing and its create, when the create is refused busy, instead of retrying into a second one', async () => {
     // Prepare: the listing made with the targets shows nothing; another request's create lands
     // before this one's, which RDS refuses while the database is backing-up.
