@@ -122,7 +122,27 @@ export interface ReplayOptions {
    * "snapshot taken" for a database nobody snapshotted. Absent: not compared (unit tests of the keys).
    */
   readonly asked?: Pick<SnapshotRequest, 'targets'>;
+  /**
+   * `snapshots.expiryDays`: the idempotency record of a request is kept as long as the snapshots it
+   * reports ({@link snapshotRecordSeconds}). Absent: the store's own lifetime (one day by default).
+   */
+  readonly retentionDays?: number;
 }
+
+/**
+ * How long a finished snapshot request is remembered: as long as its snapshots live (`retentionDays`,
+ * `snapshots.expiryDays`, their `expires-at` tag), at least one day. A request that waited for
+ * another request's snapshot still being created (functions/actions/snapshot/run.ts planTarget) has
+ * nothing under its own name: once its record is gone, a later run of it (the same ticket asked
+ * again) finds no snapshot of its own and would take a second one. Remembered as long as the
+ * snapshot it waited for lives, it is replayed instead, judged for age and read again at the ask,
+ * the same answer a request whose own snapshot is adopted again gets (`staleAdoption`).
+ */
+export function snapshotRecordSeconds(retentionDays: number, atLeastSeconds = DAY_SECONDS): number {
+  return Math.max(atLeastSeconds, Math.ceil(retentionDays * DAY_SECONDS));
+}
+
+const DAY_SECONDS = 86_400;
 
 /** Target names as compared: trimmed, lower case (RDS and Cloud SQL names are), unique, sorted. */
 function targetSet(targets: readonly string[] | null | undefined): string[] {
@@ -221,13 +241,20 @@ export function idempotentSnapshotJob(
   replay: ReplayOptions = {},
 ): (request: SnapshotRequest) => Promise<SnapshotJobResult> {
   const now = replay.now ?? (() => new Date());
+  const recordStore =
+    replay.retentionDays === undefined
+      ? store
+      : {
+          ...store,
+          expiresAfterSeconds: snapshotRecordSeconds(replay.retentionDays, store.expiresAfterSeconds),
+        };
   return async (request) => {
     const acceptedAt = now();
     const outcome = await snapshotOncePerRequest(
       request.requestId,
       acceptedAt,
       (key) =>
-        runOncePerRequestId(key, () => run(request), store).catch((error: unknown) => {
+        runOncePerRequestId(key, () => run(request), recordStore).catch((error: unknown) => {
           if (key === request.requestId || !(error instanceof DuplicateStillRunningError)) throw error;
           // The retry key is a digest: name the request the operator sent.
           throw new DuplicateStillRunningError(
