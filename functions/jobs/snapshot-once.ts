@@ -209,13 +209,14 @@ async function replayed<R extends Remembered>(result: R, options: ReplayOptions)
 export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered>>(
   requestId: string,
   acceptedAt: Date | string | undefined,
-  once: (key: string) => Promise<O>,
+  once: (key: string, earlier?: Remembered) => Promise<O>,
   replay: ReplayOptions = {},
 ): Promise<O> {
   const asked = acceptedAt === undefined ? Number.NaN : new Date(acceptedAt).getTime();
   let key = requestId;
+  let earlier: Remembered | undefined;
   for (let hop = 0; ; hop += 1) {
-    const outcome = await once(key);
+    const outcome = await once(key, earlier);
     if ('inProgress' in outcome || outcome.firstRun) return outcome;
     const { result } = outcome;
     if (replay.asked) await assertSameTargets(requestId, result, replay.asked, replay);
@@ -226,7 +227,23 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
       return { ...outcome, result: await replayed(result, replay) };
     }
     key = retryKeyOf(requestId, result.finishedAt);
+    earlier = result;
   }
+}
+
+/**
+ * `request` as run again after its remembered result `earlier`: carrying the snapshots of other
+ * requests that run waited for instead of taking its own (`SnapshotRequest.waitedFor`), which the
+ * run adopts again; nothing under the request's name tells them.
+ */
+export function withWaitedFor<R extends SnapshotRequest>(
+  request: R,
+  earlier: Pick<Remembered, 'results'> | undefined,
+): R {
+  const waitedFor = (earlier?.results ?? []).flatMap((entry) =>
+    entry.takenBy !== undefined && entry.snapshotId !== undefined ? [entry.snapshotId] : [],
+  );
+  return waitedFor.length > 0 ? { ...request, waitedFor } : request;
 }
 
 /**
@@ -253,15 +270,17 @@ export function idempotentSnapshotJob(
     const outcome = await snapshotOncePerRequest(
       request.requestId,
       acceptedAt,
-      (key) =>
-        runOncePerRequestId(key, () => run(request), recordStore).catch((error: unknown) => {
-          if (key === request.requestId || !(error instanceof DuplicateStillRunningError)) throw error;
-          // The retry key is a digest: name the request the operator sent.
-          throw new DuplicateStillRunningError(
-            `request ${request.requestId}, asked again after its snapshot failed, is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
-            { cause: error },
-          );
-        }),
+      (key, earlier) =>
+        runOncePerRequestId(key, () => run(withWaitedFor(request, earlier)), recordStore).catch(
+          (error: unknown) => {
+            if (key === request.requestId || !(error instanceof DuplicateStillRunningError)) throw error;
+            // The retry key is a digest: name the request the operator sent.
+            throw new DuplicateStillRunningError(
+              `request ${request.requestId}, asked again after its snapshot failed, is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
+              { cause: error },
+            );
+          },
+        ),
       { ...replay, now, asked: { targets: request.targets } },
     );
     return outcome.result;
