@@ -118,7 +118,7 @@ describe('snapshotGate while a snapshot of ours is being created', () => {
     expect(gate.status).toBe('NO-GO');
     expect(gate.action).toContain('backup-guard snapshot');
     expect(gate.action).not.toContain('Wait for stuck');
-    expect(gate.evidence).toContain('stuck has been being created since about 2026-12-01T12:00:00.000Z');
+    expect(gate.evidence).toContain('stuck has been in state creating since about 2026-12-01T12:00:00.000Z');
     expect(gate.evidence).toContain('expires-at');
   });
 

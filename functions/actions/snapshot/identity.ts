@@ -220,5 +220,5 @@ export function stuckCreating(
   const how = asked.estimated
     ? `about ${asked.at.toISOString()} (its creation time was not sent; dated by its expires-at tag less snapshots.expiryDays ${retentionDays} days)`
     : asked.at.toISOString();
-  return `${newest.id} has been being created since ${how}, longer than the ${maxAgeHours} h limit: stuck, or too old once done, so it is not waited for`;
+  return `${newest.id} has been in state creating since ${how}, longer than the ${maxAgeHours} h limit: stuck, or too old once done, so it is not waited for`;
 }
