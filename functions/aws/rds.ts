@@ -713,10 +713,17 @@ interface StandInHost {
 
 /**
  * Where a PostgreSQL member or read replica of this Region is judged: its cluster, or its source when
- * that is in this Region. Undefined for a standalone database, another engine, and a source in another
- * Region (whether the policy selects it there is not known here).
+ * that is in this Region. A source that is itself a read replica (a cascading replica: RDS for
+ * PostgreSQL replicates from a replica) is never judged, so tagging it would audit nothing: the chain
+ * is followed through `replicas` (the read replicas listed in this Region, by lower-case identifier)
+ * to its primary, which is named instead. Undefined for a standalone database, another engine, and a
+ * chain that leaves this Region (whether the policy selects it there is not known here).
  */
-function standInHostOf(instance: DBInstance, region: string): StandInHost | undefined {
+function standInHostOf(
+  instance: DBInstance,
+  region: string,
+  replicas: ReadonlyMap<string, DBInstance>,
+): StandInHost | undefined {
   if (!POSTGRES_CLUSTER_ENGINES.has(instance.Engine ?? '')) return undefined;
   const cluster = instance.DBClusterIdentifier;
   if (cluster) {
@@ -727,17 +734,31 @@ function standInHostOf(instance: DBInstance, region: string): StandInHost | unde
       tagInstead: 'the cluster',
     };
   }
-  const source =
-    instance.ReadReplicaSourceDBInstanceIdentifier ?? instance.ReadReplicaSourceDBClusterIdentifier;
-  if (!source) return undefined;
-  const sourceRegion = regionOfArn(source);
-  if (sourceRegion !== undefined && sourceRegion !== region) return undefined;
-  const id = replicaNames(source).at(-1) ?? source;
-  const kind = instance.ReadReplicaSourceDBInstanceIdentifier ? 'instance' : 'cluster';
+  const chain: { readonly kind: 'instance' | 'cluster'; readonly id: string }[] = [];
+  for (let replica: DBInstance | undefined = instance; replica; ) {
+    const source: string | undefined =
+      replica.ReadReplicaSourceDBInstanceIdentifier ?? replica.ReadReplicaSourceDBClusterIdentifier;
+    if (!source) break;
+    const sourceRegion = regionOfArn(source);
+    if (sourceRegion !== undefined && sourceRegion !== region) return undefined;
+    const id: string = replicaNames(source).at(-1) ?? source;
+    const kind: 'instance' | 'cluster' = replica.ReadReplicaSourceDBInstanceIdentifier
+      ? 'instance'
+      : 'cluster';
+    // A loop in what the listing says ends the walk at the first repeat.
+    if (chain.some((hop) => hop.kind === kind && hop.id.toLowerCase() === id.toLowerCase())) break;
+    chain.push({ kind, id });
+    replica = kind === 'instance' ? replicas.get(id.toLowerCase()) : undefined;
+  }
+  const primary = chain.at(-1);
+  if (!primary) return undefined;
+  const named = (hop: (typeof chain)[number]) => `${hop.kind === 'cluster' ? 'cluster ' : ''}${hop.id}`;
   return {
-    key: `${kind}:${id.toLowerCase()}`,
-    of: `a read replica of ${kind === 'cluster' ? 'cluster ' : ''}${id}`,
-    tagInstead: 'the source',
+    key: `${primary.kind}:${primary.id.toLowerCase()}`,
+    of: chain
+      .map((hop, index) => `${index === 0 ? 'a' : 'itself a'} read replica of ${named(hop)}`)
+      .join(', '),
+    tagInstead: chain.length === 1 ? 'the source' : `the primary ${named(primary)}`,
   };
 }
 
@@ -821,12 +842,14 @@ export async function listSelectedDatabases(
   const byTag = !everything && policy.targets.tags.length > 0;
   // Members and replicas carrying a target tag, with where they are judged: kept once that is known
   // not to be selected.
-  const tagged: { readonly id: string; readonly tag: string; readonly host: StandInHost }[] = [];
+  const tagged: { readonly instance: DBInstance; readonly tag: string }[] = [];
+  // Every read replica listed, so a tagged one's chain can be followed to its primary once all pages are read.
+  const replicas = new Map<string, DBInstance>();
   const noteTagged = (instance: DBInstance): void => {
+    if (instance.ReadReplicaSourceDBInstanceIdentifier || instance.ReadReplicaSourceDBClusterIdentifier)
+      replicas.set((instance.DBInstanceIdentifier ?? '').toLowerCase(), instance);
     const tag = targetTagOf(tagRecord(instance.TagList), policy.targets);
-    const host = tag ? standInHostOf(instance, scope.region) : undefined;
-    if (tag && host)
-      tagged.push({ id: instance.DBInstanceIdentifier ?? '', tag: `${tag.key}=${tag.value}`, host });
+    if (tag) tagged.push({ instance, tag: `${tag.key}=${tag.value}` });
   };
   // Server-side filters keep pages to what can be judged: other engines and, unless the policy
   // selects by tag, Aurora members (engine aurora-postgresql, judged at their cluster) never cross the
@@ -886,9 +909,12 @@ export async function listSelectedDatabases(
     ),
   ]);
   const judged = selectedKeys(instances, clusters);
-  const taggedStandIns = tagged
-    .filter(({ host }) => !judged.has(host.key))
-    .map(({ id, tag, host }) => ({ id, tag, of: host.of, tagInstead: host.tagInstead }));
+  const taggedStandIns = tagged.flatMap(({ instance, tag }) => {
+    const host = standInHostOf(instance, scope.region, replicas);
+    return host && !judged.has(host.key)
+      ? [{ id: instance.DBInstanceIdentifier ?? '', tag, of: host.of, tagInstead: host.tagInstead }]
+      : [];
+  });
   return { instances, clusters, taggedStandIns };
 }
 

@@ -22,7 +22,7 @@ import {
   uncoveredClouds,
 } from '../jobs/readiness.ts';
 import { resolveSnapshotTargets, runSnapshotJob, type SnapshotJobResult } from '../jobs/snapshot.ts';
-import { resolvedRequestKey, snapshotOncePerRequest } from '../jobs/snapshot-once.ts';
+import { resolvedRequestKey, snapshotOncePerRequest, withWaitedFor } from '../jobs/snapshot-once.ts';
 import type {
   ChatActions,
   ChatReadiness,
@@ -340,9 +340,9 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
       );
       const resolvedKey = resolvedRequestKey(asked.ticket, resolved);
       const job = resolvedKey ? { ...asked, requestId: resolvedKey } : asked;
-      const run = () =>
+      const run = (earlier?: Pick<SnapshotJobResult, 'results'>) =>
         runSnapshotJob(
-          { ...job, ...(job.targets ? { targets: [...job.targets] } : {}) },
+          withWaitedFor({ ...job, ...(job.targets ? { targets: [...job.targets] } : {}) }, earlier),
           { policy, clouds, onProgress, resolved, ...logger },
         );
       // Every result is remembered once per request key and answers the deliveries accepted before
@@ -353,7 +353,7 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
       const outcome = await snapshotOncePerRequest(
         job.requestId,
         acceptedAt,
-        (key) => deps.once<SnapshotJobResult>(key, run, waitUntil),
+        (key, earlier) => deps.once<SnapshotJobResult>(key, () => run(earlier), waitUntil),
         {
           readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours,
           now,

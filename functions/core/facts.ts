@@ -29,7 +29,7 @@ export interface TaggedStandIn {
   readonly tag: string;
   /** What it is, of what: `a member of Aurora cluster certctl-prod`, `a read replica of certctl-src`. */
   readonly of: string;
-  /** What to tag instead: `the cluster`, `the source`. */
+  /** What to tag instead: `the cluster`, `the source`, a cascading replica's `the primary certctl-src`. */
   readonly tagInstead: string;
 }
 

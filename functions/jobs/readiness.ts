@@ -26,6 +26,7 @@ import {
   type SnapshotMatch,
   type SnapshotMatchTarget,
   snapshotMatch,
+  stuckCreating,
 } from '../actions/snapshot/identity.ts';
 import { judgeSnapshotKey, snapshotKeyReader } from '../actions/snapshot/keys.ts';
 import { type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
@@ -393,6 +394,7 @@ function judgeSnapshotAge(
   target: ResourceRef,
   maxAgeHours: number,
   now: Date,
+  retentionDays?: number,
 ): AgeJudgement {
   const onBackupPlan = backupPlanGate(target);
   if (onBackupPlan) return { gate: onBackupPlan };
@@ -423,7 +425,11 @@ function judgeSnapshotAge(
   const newest = judgeNewest(availableOf('of-target'), maxAgeHours, now, action);
   // A GO rests on the newest snapshot of this database: the one whose key is read.
   if (newest.gate.status === 'GO') return newest;
-  const gate = awaitingCreation(newest.gate, beingCreated(snapshots, matchTarget, now, maxAgeHours));
+  const gate = awaitingCreation(
+    newest.gate,
+    beingCreated(snapshots, matchTarget, now, maxAgeHours, retentionDays),
+    stuckCreating(snapshots, matchTarget, now, maxAgeHours, retentionDays),
+  );
   // A snapshot that bears the name but whose resource id (its own or the database's) was not sent
   // may be the fresh one: unless a verified one proves freshness, the gate cannot be judged. One
   // that is dated and too old could not make a GO either way.
@@ -463,10 +469,17 @@ function judgeSnapshotAge(
 
 /**
  * A NO-GO while a snapshot of ours is still being created: still NO-GO (nothing restorable yet),
- * but naming it and when it started, and saying to wait for it rather than to take another.
+ * but naming it and when it started, and saying to wait for it rather than to take another. One
+ * being created since longer ago than the limit (`stuck`, identity.ts stuckCreating) is named
+ * beside the NO-GO, whose action stays to take a snapshot.
  */
-function awaitingCreation(gate: ReadinessGate, creating: BackendSnapshot | undefined): ReadinessGate {
-  if (!creating || gate.status !== 'NO-GO') return gate;
+function awaitingCreation(
+  gate: ReadinessGate,
+  creating: BackendSnapshot | undefined,
+  stuck: string | undefined,
+): ReadinessGate {
+  if (gate.status !== 'NO-GO') return gate;
+  if (!creating) return stuck ? { ...gate, evidence: `${gate.evidence}; ${stuck}` } : gate;
   const started = creating.createdAt ? `started ${creating.createdAt.toISOString()}` : 'start time not sent';
   return {
     ...gate,
@@ -555,8 +568,9 @@ export function snapshotGate(
   maxAgeHours: number,
   now: Date,
   keyOf?: (snapshot: BackendSnapshot) => SnapshotKey,
+  retentionDays?: number,
 ): ReadinessGate {
-  const { gate, relied } = judgeSnapshotAge(snapshots, target, maxAgeHours, now);
+  const { gate, relied } = judgeSnapshotAge(snapshots, target, maxAgeHours, now, retentionDays);
   const reading = relied && keyOf?.(relied);
   if (!reading) return gate;
   const key = judgeSnapshotKey(reading);
@@ -585,6 +599,12 @@ export interface ReadinessInputs {
    */
   readonly snapshotKeyOf?: (snapshot: BackendSnapshot) => SnapshotKey | undefined;
   readonly maxAgeHours: number;
+  /**
+   * `snapshots.expiryDays`, the retention snapshots' `expires-at` tags are written with: dates a
+   * snapshot being created whose creation time was not sent (identity.ts askedAt). Absent: such a
+   * snapshot is waited for, undated.
+   */
+  readonly retentionDays?: number;
   readonly now: Date;
   /** The databases the request names ({@link ReadinessRequest.targets}): each must be judged. */
   readonly named?: readonly string[];
@@ -873,7 +893,14 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
         ),
       ),
       ...fleetGates,
-      snapshotGate(inputs.snapshotsOf(target), target, inputs.maxAgeHours, inputs.now, keyOf),
+      snapshotGate(
+        inputs.snapshotsOf(target),
+        target,
+        inputs.maxAgeHours,
+        inputs.now,
+        keyOf,
+        inputs.retentionDays,
+      ),
     ];
     return { target, status: combine(gates.map((gate) => gate.status)), gates };
   });
@@ -1087,6 +1114,7 @@ export async function runReadinessJob(
     snapshotsOf,
     snapshotKeyOf: (snapshot) => keys.get(snapshot),
     maxAgeHours,
+    retentionDays: deps.policy.snapshots.expiryDays,
     waivers: deps.policy.snapshots.readinessWaivers,
     now: at,
     ...(named ? { named } : {}),

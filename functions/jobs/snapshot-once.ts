@@ -122,7 +122,27 @@ export interface ReplayOptions {
    * "snapshot taken" for a database nobody snapshotted. Absent: not compared (unit tests of the keys).
    */
   readonly asked?: Pick<SnapshotRequest, 'targets'>;
+  /**
+   * `snapshots.expiryDays`: the idempotency record of a request is kept as long as the snapshots it
+   * reports ({@link snapshotRecordSeconds}). Absent: the store's own lifetime (one day by default).
+   */
+  readonly retentionDays?: number;
 }
+
+/**
+ * How long a finished snapshot request is remembered: as long as its snapshots live (`retentionDays`,
+ * `snapshots.expiryDays`, their `expires-at` tag), at least one day. A request that waited for
+ * another request's snapshot still being created (functions/actions/snapshot/run.ts planTarget) has
+ * nothing under its own name: once its record is gone, a later run of it (the same ticket asked
+ * again) finds no snapshot of its own and would take a second one. Remembered as long as the
+ * snapshot it waited for lives, it is replayed instead, judged for age and read again at the ask,
+ * the same answer a request whose own snapshot is adopted again gets (`staleAdoption`).
+ */
+export function snapshotRecordSeconds(retentionDays: number, atLeastSeconds = DAY_SECONDS): number {
+  return Math.max(atLeastSeconds, Math.ceil(retentionDays * DAY_SECONDS));
+}
+
+const DAY_SECONDS = 86_400;
 
 /** Target names as compared: trimmed, lower case (RDS and Cloud SQL names are), unique, sorted. */
 function targetSet(targets: readonly string[] | null | undefined): string[] {
@@ -189,13 +209,14 @@ async function replayed<R extends Remembered>(result: R, options: ReplayOptions)
 export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered>>(
   requestId: string,
   acceptedAt: Date | string | undefined,
-  once: (key: string) => Promise<O>,
+  once: (key: string, earlier?: Remembered) => Promise<O>,
   replay: ReplayOptions = {},
 ): Promise<O> {
   const asked = acceptedAt === undefined ? Number.NaN : new Date(acceptedAt).getTime();
   let key = requestId;
+  let earlier: Remembered | undefined;
   for (let hop = 0; ; hop += 1) {
-    const outcome = await once(key);
+    const outcome = await once(key, earlier);
     if ('inProgress' in outcome || outcome.firstRun) return outcome;
     const { result } = outcome;
     if (replay.asked) await assertSameTargets(requestId, result, replay.asked, replay);
@@ -206,7 +227,23 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
       return { ...outcome, result: await replayed(result, replay) };
     }
     key = retryKeyOf(requestId, result.finishedAt);
+    earlier = result;
   }
+}
+
+/**
+ * `request` as run again after its remembered result `earlier`: carrying the snapshots of other
+ * requests that run waited for instead of taking its own (`SnapshotRequest.waitedFor`), which the
+ * run adopts again; nothing under the request's name tells them.
+ */
+export function withWaitedFor<R extends SnapshotRequest>(
+  request: R,
+  earlier: Pick<Remembered, 'results'> | undefined,
+): R {
+  const waitedFor = (earlier?.results ?? []).flatMap((entry) =>
+    entry.takenBy !== undefined && entry.snapshotId !== undefined ? [entry.snapshotId] : [],
+  );
+  return waitedFor.length > 0 ? { ...request, waitedFor } : request;
 }
 
 /**
@@ -221,20 +258,29 @@ export function idempotentSnapshotJob(
   replay: ReplayOptions = {},
 ): (request: SnapshotRequest) => Promise<SnapshotJobResult> {
   const now = replay.now ?? (() => new Date());
+  const recordStore =
+    replay.retentionDays === undefined
+      ? store
+      : {
+          ...store,
+          expiresAfterSeconds: snapshotRecordSeconds(replay.retentionDays, store.expiresAfterSeconds),
+        };
   return async (request) => {
     const acceptedAt = now();
     const outcome = await snapshotOncePerRequest(
       request.requestId,
       acceptedAt,
-      (key) =>
-        runOncePerRequestId(key, () => run(request), store).catch((error: unknown) => {
-          if (key === request.requestId || !(error instanceof DuplicateStillRunningError)) throw error;
-          // The retry key is a digest: name the request the operator sent.
-          throw new DuplicateStillRunningError(
-            `request ${request.requestId}, asked again after its snapshot failed, is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
-            { cause: error },
-          );
-        }),
+      (key, earlier) =>
+        runOncePerRequestId(key, () => run(withWaitedFor(request, earlier)), recordStore).catch(
+          (error: unknown) => {
+            if (key === request.requestId || !(error instanceof DuplicateStillRunningError)) throw error;
+            // The retry key is a digest: name the request the operator sent.
+            throw new DuplicateStillRunningError(
+              `request ${request.requestId}, asked again after its snapshot failed, is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
+              { cause: error },
+            );
+          },
+        ),
       { ...replay, now, asked: { targets: request.targets } },
     );
     return outcome.result;

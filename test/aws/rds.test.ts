@@ -469,6 +469,48 @@ describe('collectRdsPitrFacts', () => {
     ]);
   });
 
+  it('names the primary of a cascading replica chain as what to tag, not the replica it reads from', async () => {
+    // Prepare: leaf-replica reads from mid-replica, itself a read replica of certctl-src; only the
+    // leaf carries the target tag. Tagging mid-replica would audit nothing: it is a replica too.
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        instance('certctl-src', { TagList: [] }),
+        instance('mid-replica', { ReadReplicaSourceDBInstanceIdentifier: 'certctl-src', TagList: [] }),
+        instance('leaf-replica', { ReadReplicaSourceDBInstanceIdentifier: 'mid-replica' }),
+      ],
+    });
+    rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
+    // Act
+    const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
+    // Assess
+    expect(facts.map((fact) => fact.resource.id)).toEqual([]);
+    expect(facts.taggedStandIns).toEqual([
+      {
+        id: 'leaf-replica',
+        tag: 'certctl:backup-guard=enabled',
+        of: 'a read replica of mid-replica, itself a read replica of certctl-src',
+        tagInstead: 'the primary certctl-src',
+      },
+    ]);
+  });
+
+  it('says nothing of a cascading replica whose chain primary is audited', async () => {
+    // Prepare
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        instance('certctl-src'),
+        instance('mid-replica', { ReadReplicaSourceDBInstanceIdentifier: 'certctl-src', TagList: [] }),
+        instance('leaf-replica', { ReadReplicaSourceDBInstanceIdentifier: 'mid-replica' }),
+      ],
+    });
+    rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
+    // Act
+    const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
+    // Assess
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['certctl-src']);
+    expect(facts.taggedStandIns).toBeUndefined();
+  });
+
   it('starts the three listings before any of them answers', async () => {
     // Prepare: every first page waits until all three requests have been sent.
     let release: () => void = () => {};

@@ -103,6 +103,25 @@ describe('snapshotGate while a snapshot of ours is being created', () => {
     expect(gate.action).not.toContain('Wait for stuck');
   });
 
+  it('stops saying to wait for an undated snapshot being created once its expires-at tag dates it older than the limit, naming it', () => {
+    // Prepare: SnapshotCreateTime not sent (RDS: Required No); expires-at written 14 days after the
+    // ask, two days ago: stuck, or too old once done.
+    const stuck: BackendSnapshot = {
+      ...creating('stuck', undefined),
+      tags: { purpose: 'certctl-pre-maintenance', 'expires-at': '2026-12-15T12:00:00.000Z' },
+    };
+
+    // Act
+    const gate = snapshotGate([stuck], TARGET, 24, NOW, undefined, 14);
+
+    // Assess: NO-GO with the snapshot action, naming the stuck snapshot and how it was dated.
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.action).toContain('backup-guard snapshot');
+    expect(gate.action).not.toContain('Wait for stuck');
+    expect(gate.evidence).toContain('stuck has been in state creating since about 2026-12-01T12:00:00.000Z');
+    expect(gate.evidence).toContain('expires-at');
+  });
+
   it('says a snapshot being created whose start time was not sent, and not one of another database', () => {
     // Act
     const undated = snapshotGate([creating('in-flight', undefined)], TARGET, 24, NOW);

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot, SnapshotCloud } from '../../functions/actions/snapshot/backend.ts';
-import type { SnapshotJobResult, SnapshotTargetResult } from '../../functions/actions/snapshot/model.ts';
+import type {
+  SnapshotJobResult,
+  SnapshotRequest,
+  SnapshotTargetResult,
+} from '../../functions/actions/snapshot/model.ts';
 import type { RequestOutcome } from '../../functions/jobs/idempotency.ts';
-import { retryKeyOf, snapshotOncePerRequest } from '../../functions/jobs/snapshot-once.ts';
+import { retryKeyOf, snapshotOncePerRequest, withWaitedFor } from '../../functions/jobs/snapshot-once.ts';
 import { fakeBackend } from '../actions/snapshot/fake-backend.ts';
 
 const FINISHED = '2026-12-03T10:00:00.000Z';
@@ -75,6 +79,34 @@ describe('snapshotOncePerRequest', () => {
     expect((await ask(forPolicy, [])) as object).toMatchObject({ firstRun: false });
     // Remembered before the targets were recorded: not compared.
     expect((await ask(remembered([{}]), ['certctl-ra-db'])) as object).toMatchObject({ firstRun: false });
+  });
+
+  it('gives the run asked again the remembered result, so the snapshots it waited for are adopted again', async () => {
+    // Prepare: the first run waited for CHG-9's snapshot of certctl-prod-db; another target failed.
+    const first = remembered([
+      { snapshotId: 'certctl-premaint-other', takenBy: 'CHG-9' },
+      {
+        outcome: 'failed',
+        snapshotId: 'certctl-premaint-x',
+        error: { code: 'SnapshotFailed', message: 'x' },
+      },
+    ]);
+    const runs: (readonly string[] | undefined)[] = [];
+
+    // Act
+    await snapshotOncePerRequest(
+      'ticket:CHG-1',
+      LATER,
+      async (key, earlier): Promise<RequestOutcome<SnapshotJobResult>> => {
+        if (key === 'ticket:CHG-1') return { firstRun: false, result: first };
+        const asked: SnapshotRequest = { requestId: 'ticket:CHG-1', reason: 'r', requestedBy: 'ops' };
+        runs.push(withWaitedFor(asked, earlier).waitedFor);
+        return { firstRun: true, result: first };
+      },
+    );
+
+    // Assess
+    expect(runs).toEqual([['certctl-premaint-other']]);
   });
 
   it('runs a re-sent request again when its remembered result left a target a later run can still deliver', async () => {

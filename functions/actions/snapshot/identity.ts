@@ -3,9 +3,9 @@
  * under the same identifier is another database, and the earlier one's snapshots prove nothing
  * about it. Pure: the readiness gate, chat status and the snapshot action's adoption ask it.
  */
-import { HOUR_MS } from '../../core/time.ts';
+import { DAY_MS, HOUR_MS } from '../../core/time.ts';
 import type { BackendSnapshot } from './backend.ts';
-import { isOurs, type SnapshotTarget } from './model.ts';
+import { isOurs, SNAPSHOT_TAGS, type SnapshotTarget } from './model.ts';
 
 /** What tells a database's incarnation: its kind and name, and what the cloud sent about it. */
 export interface DatabaseIncarnation {
@@ -136,12 +136,51 @@ export function newestFirst(snapshots: readonly BackendSnapshot[]): BackendSnaps
 }
 
 /**
- * Whether a snapshot could make a readiness GO by its date: undated, or dated within the limit. A
- * copy whose data time cannot be told (`undatedBecause`) never can: readiness cannot date it.
+ * When a snapshot of ours was asked for, as far as can be told: its creation time when sent; else,
+ * given the retention its `expires-at` tag was written with (`snapshots.expiryDays`: the tag is the
+ * ask's time plus that), the tag less that, `estimated`. RDS does not always send a snapshot's
+ * creation time (DBSnapshot and DBClusterSnapshot `SnapshotCreateTime`: "Required: No", RDS API
+ * reference), and one listed `creating` without it would otherwise be waited for without end.
+ * Undefined when neither tells.
  */
-export function couldBeFresh(snapshot: BackendSnapshot, now: Date, maxAgeHours: number): boolean {
-  if (snapshot.createdAt === undefined) return snapshot.undatedBecause === undefined;
-  return (now.getTime() - snapshot.createdAt.getTime()) / HOUR_MS <= maxAgeHours;
+export function askedAt(
+  snapshot: BackendSnapshot,
+  retentionDays?: number,
+): { readonly at: Date; readonly estimated: boolean } | undefined {
+  if (snapshot.createdAt) return { at: snapshot.createdAt, estimated: false };
+  const expiry = Date.parse(snapshot.tags[SNAPSHOT_TAGS.expiresAt] ?? '');
+  if (retentionDays === undefined || !Number.isFinite(expiry)) return undefined;
+  return { at: new Date(expiry - retentionDays * DAY_MS), estimated: true };
+}
+
+/**
+ * Whether a snapshot could make a readiness GO by its date: dated within the limit; undated, unless
+ * one being created whose `expires-at` tag dates its ask ({@link askedAt}, with the retention it
+ * was written with) longer ago than the limit: stuck, or too old once done. A copy whose data time
+ * cannot be told (`undatedBecause`) never can: readiness cannot date it.
+ */
+export function couldBeFresh(
+  snapshot: BackendSnapshot,
+  now: Date,
+  maxAgeHours: number,
+  retentionDays?: number,
+): boolean {
+  if (snapshot.createdAt === undefined && snapshot.undatedBecause !== undefined) return false;
+  const asked = askedAt(snapshot, snapshot.status === 'creating' ? retentionDays : undefined);
+  if (asked === undefined) return true;
+  return (now.getTime() - asked.at.getTime()) / HOUR_MS <= maxAgeHours;
+}
+
+/** The newest snapshot of ours of `target` listed as being created (any request's), fresh or not. */
+function newestCreating(
+  snapshots: readonly BackendSnapshot[],
+  target: SnapshotMatchTarget,
+  retentionDays?: number,
+): BackendSnapshot | undefined {
+  const started = (snapshot: BackendSnapshot) => askedAt(snapshot, retentionDays)?.at.getTime() ?? 0;
+  return snapshots
+    .filter((snapshot) => snapshot.status === 'creating' && isSnapshotOf(snapshot, target))
+    .sort((a, b) => started(b) - started(a))[0];
 }
 
 /**
@@ -149,16 +188,37 @@ export function couldBeFresh(snapshot: BackendSnapshot, now: Date, maxAgeHours: 
  * readiness GO once done ({@link couldBeFresh}): readiness says to wait for it, and a snapshot request
  * for the target waits for it instead of taking a second one (functions/actions/snapshot/run.ts).
  * One that started longer ago than the limit would be too old once it finished (or is stuck): waiting
- * for it cannot make a GO, so undefined.
+ * for it cannot make a GO, so undefined; so is an undated one whose `expires-at` tag, less
+ * `retentionDays` (`snapshots.expiryDays`), dates its ask longer ago ({@link stuckCreating} names it).
  */
 export function beingCreated(
   snapshots: readonly BackendSnapshot[],
   target: SnapshotMatchTarget,
   now: Date,
   maxAgeHours: number,
+  retentionDays?: number,
 ): BackendSnapshot | undefined {
-  const newest = newestFirst(
-    snapshots.filter((snapshot) => snapshot.status === 'creating' && isSnapshotOf(snapshot, target)),
-  )[0];
-  return newest && couldBeFresh(newest, now, maxAgeHours) ? newest : undefined;
+  const newest = newestCreating(snapshots, target, retentionDays);
+  return newest && couldBeFresh(newest, now, maxAgeHours, retentionDays) ? newest : undefined;
+}
+
+/**
+ * The newest snapshot of ours of `target` being created that {@link beingCreated} no longer waits
+ * for because it was asked for longer ago than the limit, with a clause saying since when: what
+ * readiness names beside its NO-GO, so a stuck snapshot is not left unexplained.
+ */
+export function stuckCreating(
+  snapshots: readonly BackendSnapshot[],
+  target: SnapshotMatchTarget,
+  now: Date,
+  maxAgeHours: number,
+  retentionDays?: number,
+): string | undefined {
+  const newest = newestCreating(snapshots, target, retentionDays);
+  const asked = newest && askedAt(newest, retentionDays);
+  if (!newest || !asked || couldBeFresh(newest, now, maxAgeHours, retentionDays)) return undefined;
+  const how = asked.estimated
+    ? `about ${asked.at.toISOString()} (its creation time was not sent; dated by its expires-at tag less snapshots.expiryDays ${retentionDays} days)`
+    : asked.at.toISOString();
+  return `${newest.id} has been in state creating since ${how}, longer than the ${maxAgeHours} h limit: stuck, or too old once done, so it is not waited for`;
 }

@@ -62,6 +62,12 @@ export interface SnapshotRequest {
   readonly wait?: boolean | undefined;
   /** The maintenance event this snapshot precedes (the maintenance job sets it). */
   readonly maintenanceEvent?: string | undefined;
+  /**
+   * Snapshots of other requests an earlier run of this request waited for instead of taking its own
+   * ({@link SnapshotTargetResult.takenBy}, from its remembered result: functions/jobs/snapshot-once.ts):
+   * a later run adopts each again rather than finding nothing under its own name and taking a second.
+   */
+  readonly waitedFor?: readonly string[] | undefined;
 }
 
 export type TargetOutcome =
@@ -100,6 +106,11 @@ export interface SnapshotTargetResult {
    * the request's earlier ones ended failed or were deleted (at most {@link MAX_SNAPSHOT_ATTEMPTS}).
    */
   readonly snapshotAttempt?: number;
+  /**
+   * The request whose snapshot this is, when this request waited for another request's snapshot
+   * still being created instead of taking its own (its `request-id` tag).
+   */
+  readonly takenBy?: string;
   readonly error?: { readonly code: string; readonly message: string };
 }
 

@@ -301,8 +301,8 @@ async function prepareScope(
     }
     const fresh: { target: SnapshotTarget; naming: Naming }[] = [];
     for (const target of ofKind) {
-      const plan = planTarget(target, context.request.requestId, byId, (candidate) =>
-        beingCreated(existing, candidate, now(), deps.policy.readinessMaxAgeHours),
+      const plan = planTarget(target, context.request, byId, (candidate) =>
+        beingCreated(existing, candidate, now(), deps.policy.readinessMaxAgeHours, deps.policy.expiryDays),
       );
       if ('refused' in plan) results.push(nameTaken(target, now().getTime(), now, 0, plan.refused));
       else if ('exhausted' in plan) results.push(exhausted(target, now().getTime(), now, 0, plan.exhausted));
@@ -684,10 +684,11 @@ type Plan =
  */
 function planTarget(
   target: SnapshotTarget,
-  requestId: string,
+  request: Pick<SnapshotRequest, 'requestId' | 'waitedFor'>,
   byId: ReadonlyMap<string, readonly BackendSnapshot[]>,
   creating: (target: SnapshotTarget) => BackendSnapshot | undefined,
 ): Plan {
+  const { requestId } = request;
   const found: { attempt: number; snapshot: BackendSnapshot }[] = [];
   for (let attempt = 1; attempt <= MAX_SNAPSHOT_ATTEMPTS; attempt += 1) {
     const candidates = byId.get(snapshotIdentifier(target, requestId, attempt).toLowerCase());
@@ -706,11 +707,27 @@ function planTarget(
       naming: { attempt: live.attempt, earlier: earlier.filter((snapshot) => snapshot !== live.snapshot) },
     };
   }
-  const other = found.length === 0 ? creating(target) : undefined;
+  const other = found.length === 0 ? (waitedFor(target, request, byId) ?? creating(target)) : undefined;
   if (other) return { adopt: other, naming: reusing(other) };
   const next = (found.at(-1)?.attempt ?? 0) + 1;
   if (next > MAX_SNAPSHOT_ATTEMPTS) return { exhausted: earlier };
   return { create: { attempt: next, earlier } };
+}
+
+/**
+ * The snapshot of another request an earlier run of this request waited for instead of taking its
+ * own (`request.waitedFor`), when it is listed, ours, of this database and has not failed: adopted
+ * again, in whatever state, so the request never takes a second snapshot beside it. One that ended
+ * failed or is gone is not: the request takes its own, as the failed result said it would.
+ */
+function waitedFor(
+  target: SnapshotTarget,
+  request: Pick<SnapshotRequest, 'waitedFor'>,
+  byId: ReadonlyMap<string, readonly BackendSnapshot[]>,
+): BackendSnapshot | undefined {
+  return (request.waitedFor ?? [])
+    .flatMap((id) => byId.get(id.toLowerCase()) ?? [])
+    .find((snapshot) => notAdoptable(snapshot, target) === undefined && !endedFailed(snapshot.status));
 }
 
 /** The naming of another request's snapshot that this request waits for instead of taking its own. */
@@ -729,7 +746,8 @@ async function creatingElsewhere(
   context: ScopeContext,
 ): Promise<BackendSnapshot | undefined> {
   const listed = await backend.listManual(target.kind, [target]).catch(() => undefined);
-  return listed && beingCreated(listed, target, context.now(), context.deps.policy.readinessMaxAgeHours);
+  const { readinessMaxAgeHours, expiryDays } = context.deps.policy;
+  return listed && beingCreated(listed, target, context.now(), readinessMaxAgeHours, expiryDays);
 }
 
 /** Lower is better: ours and of this database first, then one that has not failed. */
@@ -806,6 +824,7 @@ function resultOf(entry: Pending, now: () => Date): SnapshotTargetResult {
     durationMs: now().getTime() - entry.startedAt,
     attempts: entry.attempts,
     snapshotAttempt: entry.naming.attempt,
+    ...(entry.naming.takenBy === undefined ? {} : { takenBy: entry.naming.takenBy }),
     ...(outcome === 'failed'
       ? {
           error: {

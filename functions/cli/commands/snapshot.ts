@@ -147,6 +147,7 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
             },
             {
               readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours,
+              retentionDays: policy.snapshots.expiryDays,
               clouds: context.snapshotClouds,
               selection: policy.targets,
             },

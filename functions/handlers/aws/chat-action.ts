@@ -29,6 +29,7 @@ import { describeError } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { idempotencyTableName, oncePerRequestId } from '../../jobs/idempotency.ts';
+import { snapshotRecordSeconds } from '../../jobs/snapshot-once.ts';
 import { createObservability } from './observability.ts';
 
 export { ANSWER_MARGIN_MS } from '../../chatops/action.ts';
@@ -100,6 +101,8 @@ export function awsChatActions(deps: AwsChatJobsDependencies) {
           client: deps.dynamo,
           // A repeat waits for the first run as long as this invocation may, then says it still runs.
           waitForFirstMs: waitMs,
+          // Kept as long as the snapshots it reports (as the CLI and the snapshot Lambda keep theirs).
+          expiresAfterSeconds: snapshotRecordSeconds(deps.policy.snapshots.expiryDays),
           ...(deps.remainingMs ? { remainingTimeMs: deps.remainingMs } : {}),
           onRecordError: (error) =>
             deps.logger?.warn(

@@ -143,6 +143,7 @@ export async function snapshotLambda(
     // A replayed result's snapshots are judged for age and read again (functions/jobs/snapshot-once.ts).
     {
       readinessMaxAgeHours: deps.policy.snapshots.readinessMaxAgeHours,
+      retentionDays: deps.policy.snapshots.expiryDays,
       clouds: job.clouds,
       selection: deps.policy.targets,
     },

@@ -191,6 +191,26 @@ describe('beingCreated', () => {
     expect(found?.id).toBe('certctl-premaint-aurora-1');
   });
 
+  it('stops waiting for an undated snapshot whose expires-at tag says it was asked for longer ago than the limit', () => {
+    // Prepare: SnapshotCreateTime not sent; written with a 14-day retention, so expires-at less 14
+    // days is when it was asked for: 30 hours ago (stuck), or 2 hours ago (may still be the fresh one).
+    const askedHoursAgo = (hours: number) =>
+      creating({
+        tags: {
+          purpose: 'certctl-pre-maintenance',
+          'expires-at': new Date(now.getTime() + (14 * 24 - hours) * 3_600_000).toISOString(),
+        },
+      });
+
+    // Act
+    const stuck = beingCreated([askedHoursAgo(30)], database, now, 24, 14);
+    const young = beingCreated([askedHoursAgo(2)], database, now, 24, 14);
+
+    // Assess
+    expect(stuck).toBeUndefined();
+    expect(young?.id).toBe('certctl-premaint-aurora-1');
+  });
+
   it('does not wait for a copy being made in the region, which takes no new data of the database', () => {
     // Prepare: a same-region copy of an old snapshot of ours (DBClusterSnapshot `copying`).
     const copy = creating({

@@ -4,7 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot, SnapshotBackend } from '../../../functions/actions/snapshot/backend.ts';
-import { type SnapshotTarget, snapshotIdentifier } from '../../../functions/actions/snapshot/model.ts';
+import {
+  type SnapshotRequest,
+  type SnapshotTarget,
+  snapshotIdentifier,
+} from '../../../functions/actions/snapshot/model.ts';
 import { takeSnapshots } from '../../../functions/actions/snapshot/run.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
 import { fakeBackend } from './fake-backend.ts';
@@ -450,6 +454,81 @@ describe('takeSnapshots before its creates', () => {
     expect(results.slice(1).map((result) => [result.outcome, result.snapshotId])).toEqual(
       targets.slice(1).map((entry) => ['available', snapshotIdentifier(entry, request.requestId)]),
     );
+  });
+
+  it('adopts again, on a later run, the snapshot of another request an earlier run waited for, instead of taking a second', async () => {
+    // Prepare: the first run of the request waited for CHG-9's snapshot of db-a (still being
+    // created); by the later run (another target of the request failed) it is available, and
+    // nothing of db-a carries this request's name.
+    const clock = fakeClock();
+    const db = { ...target('db-a', 'rds-instance'), resourceId: 'db-db-a' };
+    const theirs = (status: string): BackendSnapshot => ({
+      ...snapshot('certctl-premaint-db-a-other', {
+        purpose: 'certctl-pre-maintenance',
+        'request-id': 'CHG-9',
+      }),
+      target: 'db-a',
+      sourceResourceId: 'db-db-a',
+      status,
+      createdAt: new Date(0),
+    });
+    const run = async (listed: BackendSnapshot, asked: SnapshotRequest) => {
+      const { calls, backend } = recordingBackend(async () => []);
+      const results = await takeSnapshots(asked, [db], {
+        policy: parsePolicy({}).snapshots,
+        backendFor: () => ({ ...backend, poll: async () => [{ ...listed, status: 'available' }] }),
+        manualSnapshots: listedManual([listed]),
+        now: clock.now,
+        sleep: clock.sleep,
+      });
+      return { calls, result: results[0] };
+    };
+
+    // Act
+    const first = await run(theirs('creating'), request);
+    const later = await run(theirs('available'), { ...request, waitedFor: [first.result?.snapshotId ?? ''] });
+
+    // Assess: the first run records whose snapshot it waited for; the later one takes nothing.
+    expect(first.calls).toEqual([]);
+    expect(first.result).toMatchObject({ snapshotId: 'certctl-premaint-db-a-other', takenBy: 'CHG-9' });
+    expect(later.calls).toEqual([]);
+    expect(later.result).toMatchObject({
+      outcome: 'available',
+      snapshotId: 'certctl-premaint-db-a-other',
+      takenBy: 'CHG-9',
+    });
+  });
+
+  it('takes its own snapshot beside another request’s undated one whose expires-at tag says it was asked for longer ago than readiness accepts', async () => {
+    // Prepare: CHG-9's snapshot of db-a is listed creating without SnapshotCreateTime; its
+    // expires-at, written with the policy's 14-day retention, dates the ask 30 hours ago.
+    const clock = fakeClock();
+    const db = { ...target('db-a', 'rds-instance'), resourceId: 'db-db-a' };
+    const stuck: BackendSnapshot = {
+      ...snapshot('certctl-premaint-db-a-other', {
+        purpose: 'certctl-pre-maintenance',
+        'request-id': 'CHG-9',
+        'expires-at': new Date(clock.now().getTime() + (14 * 24 - 30) * 3_600_000).toISOString(),
+      }),
+      target: 'db-a',
+      sourceResourceId: 'db-db-a',
+      status: 'creating',
+      createdAt: undefined,
+    };
+    const { calls, backend } = recordingBackend(async () => []);
+
+    // Act
+    const results = await takeSnapshots(request, [db], {
+      policy: parsePolicy({ snapshots: { expiryDays: 14 } }).snapshots,
+      backendFor: () => backend,
+      manualSnapshots: listedManual([stuck]),
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess: not waited for on every request; the target gets its own.
+    expect(calls).toEqual(['create db-a']);
+    expect(results[0]?.snapshotId).toBe(snapshotIdentifier(db, request.requestId));
   });
 
   it('waits for another request’s snapshot that started between its listing and its create, when the create is refused busy, instead of retrying into a second one', async () => {
