@@ -168,7 +168,7 @@ export interface AuditAlarms {
   readonly throttles: ScheduledJobAlarms['throttles'];
   /**
    * No run recorded `AuditCompleted = 1` for a whole schedule period: the audit did not run, left
-   * scopes unevaluated, judged no database at all, or missed a database the policy names.
+   * scopes unevaluated, could not evaluate a check, judged no database at all, or missed a database the policy names.
    */
   readonly auditNotCompleted: ScheduledJobAlarms['notCompleted'];
   readonly deadLetters: ScheduledJobAlarms['deadLetters'];

@@ -203,7 +203,7 @@ export class ScheduledJob extends Construct {
       // past a period boundary does not alarm, a run that did not happen (or left scopes
       // unevaluated) does.
       notCompleted: new Alarm(this, 'NotCompletedAlarm', {
-        alarmDescription: `certctl-backup-guard ${props.job} did not complete for a whole schedule period (${props.schedule.expression}): it did not run, failed, left scopes unevaluated, judged no database, or missed a database the policy names.`,
+        alarmDescription: `certctl-backup-guard ${props.job} did not complete for a whole schedule period (${props.schedule.expression}): it did not run, failed, left scopes unevaluated, could not evaluate a check, judged no database, or missed a database the policy names.`,
         metric: new Metric({
           namespace: METRICS_NAMESPACE,
           metricName: props.completionMetric,

@@ -243,6 +243,26 @@ function judge<F extends { readonly resource: ResourceRef }>(
 /** Longest error message quoted in an internal-error finding. */
 const INTERNAL_ERROR_MESSAGE_LIMIT = 300;
 
+/**
+ * Throws unless a collector answered a list of facts, each with its resource: a defect of ours in
+ * one collector then fails its own scope (NOT_AVAILABLE, nothing judged), not the whole run with
+ * every other scope's finished work.
+ */
+function assertFactList(facts: unknown, scope: Scope): void {
+  const hole = Array.isArray(facts)
+    ? facts.findIndex((fact) => typeof fact?.resource !== 'object' || fact.resource === null)
+    : -1;
+  if (Array.isArray(facts) && hole < 0) return;
+  const what = Array.isArray(facts)
+    ? `a list whose item ${hole} has no resource`
+    : facts === null
+      ? 'null'
+      : typeof facts;
+  throw new TypeError(
+    `the ${scope.group} collector answered ${what}, not a list of facts (a defect in certctl-backup-guard)`,
+  );
+}
+
 /** The outcome of a scope whose facts could not be read, and its NOT_AVAILABLE stand-in findings. */
 function failedScope<F>(
   scope: Scope,
@@ -438,6 +458,7 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
     let facts: readonly F[];
     try {
       facts = await plan.collect();
+      assertFactList(facts, plan.scope);
     } catch (error) {
       const outcome = failedScope(plan.scope, error, checks, now(), add);
       done += 1;

@@ -8,7 +8,7 @@ import { type AuditReport, coverageProblems, type Scope } from './audit.ts';
 export interface AuditMetricValues {
   /** 1 per run, so "the audit did not run" shows as missing data. */
   readonly AuditRuns: 1;
-  /** 1 only when every scope was read and the run covered the policy's targets. */
+  /** 1 only when every scope was read, every check evaluated, and the run covered the policy's targets. */
   readonly AuditCompleted: 0 | 1;
   readonly ScopesNotEvaluated: number;
   /** FAILED findings per check id. */
@@ -29,12 +29,14 @@ export function auditMetricValues(report: AuditReport): AuditMetricValues {
     if (finding.status === 'FAILED') checksFailed[finding.checkId] = (checksFailed[finding.checkId] ?? 0) + 1;
     if (finding.internalError) checkErrors[finding.checkId] = (checkErrors[finding.checkId] ?? 0) + 1;
   }
-  // A run that judged no database (a tag typo), or whose checks threw, must alarm like one that
-  // could not read a region.
+  // A run that judged no database (a tag typo), or a check that could not be evaluated (a check
+  // that threw, a value the API did not send, a read refused), must alarm like one that could not
+  // read a region: its exit code is 2, "the audit could not complete". No policy exception covers
+  // a NOT_AVAILABLE finding (core/exceptions.ts).
   const completed =
     failedScopes.length === 0 &&
     coverageProblems(report).length === 0 &&
-    Object.keys(checkErrors).length === 0;
+    !report.findings.some((finding) => finding.status === 'NOT_AVAILABLE');
   return {
     AuditRuns: 1,
     AuditCompleted: completed ? 1 : 0,

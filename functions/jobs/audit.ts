@@ -36,7 +36,7 @@ import type { Policy } from '../core/policy.ts';
 import type { RunCoverage } from '../core/targets.ts';
 import type { GcpClientSource, GcpCollector, GcpCollectors } from '../gcp/collectors.ts';
 import { planGcpScopes } from '../gcp/planner.ts';
-import { summarize } from '../publish/summary.ts';
+import { describeExitCode, summarize } from '../publish/summary.ts';
 import { type CheckGroupDefinition, checkGroup, checkGroups, knownCheckGroups } from './groups.ts';
 import { type PublicationOutcome, type PublisherDependencies, publishAudit } from './publish.ts';
 
@@ -339,5 +339,25 @@ export function auditOutcome(report: AuditReport, publication: PublicationOutcom
     AuditCompleted: landed ? values.AuditCompleted : 0,
     FindingsImportFailed: publication.status === 'disabled' ? 0 : publication.failedCount,
   };
-  return { report, exitCode, verdict: summary.verdict, publication, metrics };
+  return {
+    report,
+    exitCode,
+    verdict: landed ? summary.verdict : notLanded(summary, publication),
+    publication,
+    metrics,
+  };
+}
+
+/**
+ * The verdict of a run whose findings did not all reach Security Hub: exit code 2 in words, with
+ * how many did not land, and the audit's own verdict kept (an incomplete audit's reasons first).
+ */
+function notLanded(
+  summary: ReturnType<typeof summarize>,
+  publication: Exclude<PublicationOutcome, { status: 'disabled' }>,
+): string {
+  const count = publication.failedCount;
+  const lost = `${count} ${count === 1 ? 'finding was' : 'findings were'} not imported into Security Hub`;
+  if (summary.exitCode === EXIT_CODES.incomplete) return `${summary.verdict}; ${lost}`;
+  return `${describeExitCode(EXIT_CODES.incomplete)}: ${lost} (${summary.verdict})`;
 }

@@ -519,6 +519,17 @@ export function snapshotDelivered(
 }
 
 /**
+ * How many targets did not get their snapshot, judged as the job's exit code judges them
+ * ({@link snapshotDelivered}): failed, busy, over quota, an API error, stale, and a snapshot still
+ * creating when the wait ended (DeadlineExceeded: nothing proves it restorable).
+ */
+export function snapshotsNotDelivered(
+  results: readonly Pick<SnapshotJobResult['results'][number], 'outcome' | 'error'>[],
+): number {
+  return results.filter((entry) => !snapshotDelivered(entry)).length;
+}
+
+/**
  * Error codes of a target that a later run of the same request could not change: it would report
  * them again (their messages say to ask with another ticket or request id). Not
  * `SnapshotOnBackupPlan`: Cloud SQL lets an instance switch between enhanced and standard backups

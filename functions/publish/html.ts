@@ -207,6 +207,9 @@ ${fixes}
 </article>`;
 }
 
+/** What `--failed-only` leaves out, said where a list would otherwise read as empty or complete. */
+const PASSES_HIDDEN = 'databases that passed every check are hidden (--failed-only)';
+
 function renderSummary(report: ViewedReport, rows: readonly RestoreWindowRow[]): string {
   const summary = summarize(report);
   const worst = STATUSES_WORST_FIRST.find((status) => rows.some((row) => row.status === status));
@@ -216,7 +219,10 @@ function renderSummary(report: ViewedReport, rows: readonly RestoreWindowRow[]):
       : summary.exitCode === 1
         ? 'var(--failed)'
         : 'var(--not-available)';
+  // With --failed-only the databases that passed every check have no row: hidden, not none.
+  const passesHidden = report.view?.failedOnly === true;
   const tally = STATUSES_WORST_FIRST.map((status) => {
+    if (status === 'PASSED' && passesHidden) return `<li>${badge(status)} hidden</li>`;
     const count = rows.filter((row) => row.status === status).length;
     return `<li>${badge(status)} ${plural(count, 'database')}</li>`;
   }).join('');
@@ -235,7 +241,7 @@ function renderSummary(report: ViewedReport, rows: readonly RestoreWindowRow[]):
     filters.length > 0 ? `<p class="showing">Showing: ${escapeMarkup(filters.join('; '))}.</p>\n` : '';
   return `<section class="summary" style="--verdict:${verdictColor}" aria-label="Summary">
 ${showing}<p class="verdict">Result: ${escapeMarkup(summary.verdict)} (exit code ${summary.exitCode})</p>
-<p>${rows.length === 0 ? 'No database was judged.' : `${plural(rows.length, 'database')}, worst first${worst ? `: ${statusWord(worst).toLowerCase()} at the top` : ''}.`}</p>
+<p>${rows.length === 0 ? (passesHidden ? `No database to show: ${PASSES_HIDDEN}.` : 'No database was judged.') : `${plural(rows.length, 'database')}, worst first${worst ? `: ${statusWord(worst).toLowerCase()} at the top` : ''}${passesHidden ? `; ${PASSES_HIDDEN}` : ''}.`}</p>
 <ul class="tally">${tally}</ul>
 ${policy}
 <p>${escapeMarkup(summaryLine(report))}.</p>
@@ -247,7 +253,7 @@ ${policy}
  * first, with its fix, and how many passed. Without it a failing secret would count in the summary
  * line and show nowhere on the page.
  */
-function renderOtherFindings(report: AuditReport): string {
+function renderOtherFindings(report: ViewedReport): string {
   const others = report.findings
     .filter((finding) => finding.resource.type !== 'Scope' && !hasRestoreWindow(finding.resource.type))
     .sort(compareFindings);
@@ -262,7 +268,9 @@ function renderOtherFindings(report: AuditReport): string {
     const link = isWebUrl(url) ? ` <a href="${escapeMarkup(url)}">docs</a>` : '';
     return `<li>${badge(finding.status)} <code>${escapeMarkup(finding.checkId)}</code>${accepted} ${escapeMarkup(describeResource(finding.resource))}<br><span class="why">${escapeWithCode(finding.description)}</span><br>${escapeWithCode(text)}${link}</li>`;
   });
-  const tally = `${plural(problems.length, 'finding')} did not pass; ${passed} passed${passed > 0 ? ' (not listed)' : ''}.`;
+  const tally = `${plural(problems.length, 'finding')} did not pass; ${
+    report.view?.failedOnly ? 'passes hidden' : `${passed} passed${passed > 0 ? ' (not listed)' : ''}`
+  }.`;
   return `<section class="others"><h2>Other findings (dump series, secrets)</h2>
 <p>${tally}</p>
 ${items.length > 0 ? `<div class="fixes"><ol>${items.join('')}</ol></div>` : ''}
@@ -290,7 +298,7 @@ export function renderHtml(report: ViewedReport): string {
   const axis = axisDays(rows);
   const databases =
     rows.length === 0
-      ? '<p>No database with a restore window was judged.</p>'
+      ? `<p>${report.view?.failedOnly ? `No database with a restore window to show: ${PASSES_HIDDEN}.` : 'No database with a restore window was judged.'}</p>`
       : rows.map((row) => renderDatabase(row, axis)).join('\n');
   return `<!doctype html>
 <html lang="en">

@@ -83,6 +83,40 @@ describe('runAudit', () => {
     expect(exitCodeFor(report)).toBe(EXIT_CODES.failed);
   });
 
+  it('fails only the scope whose collector answered something that is not a list of facts, keeping the others', async () => {
+    // Prepare: a collector defect (no list; a hole in the list), beside a scope that answers.
+    const broken = (region: string, facts: unknown): ScopePlan<FakeFact> => ({
+      scope: { provider: 'aws', account: '111111111111', region, group: 'pitr' },
+      collect: async () => facts as FakeFact[],
+    });
+
+    // Act
+    const report = await runAudit({
+      plans: [
+        plan('eu-west-1', [db('eu-west-1', 'a', 7)]),
+        broken('us-east-1', undefined),
+        broken('ap-south-1', [db('ap-south-1', 'b', 35), undefined]),
+      ],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+
+    // Assess: the finished scope keeps its finding; each broken one is failed, NOT_AVAILABLE, nothing judged.
+    expect(report.scopes.map((outcome) => [outcome.scope.region, outcome.status])).toEqual([
+      ['eu-west-1', 'complete'],
+      ['us-east-1', 'failed'],
+      ['ap-south-1', 'failed'],
+    ]);
+    expect(report.findings.map((f) => [f.resource.id, f.status])).toEqual([
+      ['a', 'FAILED'],
+      ['111111111111/ap-south-1', 'NOT_AVAILABLE'],
+      ['111111111111/us-east-1', 'NOT_AVAILABLE'],
+    ]);
+    expect(report.scopes[1]?.error?.message).toMatch(/not a list of facts/);
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
+  });
+
   it('sorts findings of one status and account by region before resource id', async () => {
     // Act
     const report = await runAudit({

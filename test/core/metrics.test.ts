@@ -95,4 +95,18 @@ describe('auditMetricValues', () => {
     });
     expect(nothingMatched).toMatchObject({ AuditCompleted: 0, ScopesNotEvaluated: 0 });
   });
+
+  it('reports the run not completed when a check could not be evaluated, as its exit code 2 says', () => {
+    // Prepare: every scope read, but one check NOT_AVAILABLE (a value the API did not send, a
+    // permission refused on one key): not a defect of ours, yet nothing was proven for it.
+    const notAvailable = finding('pitr.window', 'NOT_AVAILABLE', 'a');
+
+    // Act
+    const values = auditMetricValues(
+      report([finding('pitr.retention', 'PASSED', 'a'), notAvailable], [complete]),
+    );
+
+    // Assess
+    expect(values).toMatchObject({ AuditCompleted: 0, ScopesNotEvaluated: 0, CheckErrors: {} });
+  });
 });

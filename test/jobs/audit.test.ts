@@ -271,6 +271,14 @@ describe('the outcome of a run whose findings did not all reach Security Hub', (
     expect(partial.metrics).toMatchObject({ AuditCompleted: 0, FindingsImportFailed: 2 });
     expect(failed.metrics.AuditCompleted).toBe(0);
     expect([partial.exitCode, failed.exitCode]).toEqual([EXIT_CODES.incomplete, EXIT_CODES.incomplete]);
+    // The verdict says what the exit code says: the audit's own words, then why it is incomplete.
+    expect(landed.verdict).toBe('some checks failed');
+    expect(partial.verdict).toBe(
+      'the audit could not complete: 2 findings were not imported into Security Hub (some checks failed)',
+    );
+    expect(failed.verdict).toBe(
+      `the audit could not complete: ${report.findings.length} findings were not imported into Security Hub (some checks failed)`,
+    );
   });
 });
 

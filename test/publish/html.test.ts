@@ -5,7 +5,13 @@ import { filterReport } from '../../functions/publish/filter.ts';
 import { renderHtml } from '../../functions/publish/html.ts';
 import { renderMarkdown } from '../../functions/publish/markdown.ts';
 import { renderRestoreWindowSvg } from '../../functions/publish/svg.ts';
-import { auditOf, everyStatusReport, hostileReport, sevenDayDatabase } from './restore-window-fixtures.ts';
+import {
+  auditOf,
+  everyStatusReport,
+  healthyDatabase,
+  hostileReport,
+  sevenDayDatabase,
+} from './restore-window-fixtures.ts';
 
 describe('renderHtml', () => {
   it('loads nothing from outside the file and forbids scripts, a base URL and form posts when rendered', async () => {
@@ -119,6 +125,19 @@ describe('renderHtml of a filtered report', () => {
     // Assess
     expect(html).toContain('<p class="showing">Showing: check pitr.enabled; passes hidden.</p>');
     expect(renderHtml(await everyStatusReport())).not.toContain('Showing:');
+  });
+
+  it('says passing databases were hidden, not that none was judged, when --failed-only hides them all', async () => {
+    // Act: one database, every check passed, passes hidden.
+    const html = renderHtml(filterReport(await auditOf([healthyDatabase]), { failedOnly: true }));
+
+    // Assess: the page agrees with its summary line (1 database judged) and its verdict.
+    const text = html.replaceAll(/<[^>]+>/g, ' ').replaceAll(/\s+/g, ' ');
+    expect(text).toContain('1 database, 1 of 1 scope evaluated');
+    expect(text).not.toContain('No database was judged');
+    expect(text).not.toContain('No database with a restore window was judged');
+    expect(text).not.toMatch(/PASSED 0 databases/);
+    expect(text).toContain('passes hidden');
   });
 });
 

@@ -24,8 +24,8 @@ import {
   runSnapshotJob,
   type SnapshotJobResult,
   type SnapshotRequest,
-  snapshotDelivered,
   snapshotRequestFields,
+  snapshotsNotDelivered,
 } from '../../jobs/snapshot.ts';
 import { idempotentSnapshotJob } from '../../jobs/snapshot-once.ts';
 import {
@@ -99,15 +99,6 @@ export function isMaintenanceTrigger(event: unknown): boolean {
   return record.source === 'aws.health' || record.source === 'aws.rds';
 }
 
-/**
- * `SnapshotsFailed`: the targets that did not get their snapshot, judged as the job's exit code
- * judges them ({@link snapshotDelivered}): failed, busy, over quota, an API error, stale, and a
- * snapshot still creating when the wait ended (DeadlineExceeded: nothing proves it restorable).
- */
-function notDelivered(results: readonly SnapshotJobResult['results'][number][]): number {
-  return results.filter((entry) => !snapshotDelivered(entry)).length;
-}
-
 /** The handler: a snapshot request (ChatOps), or a maintenance scan (schedule, Health/RDS events). */
 export async function snapshotOrMaintenance(
   event: unknown,
@@ -115,7 +106,7 @@ export async function snapshotOrMaintenance(
 ): Promise<SnapshotJobResult | MaintenanceJobResult> {
   if (!isMaintenanceTrigger(event)) return snapshotLambda(event, deps);
   const result = await runMaintenanceJob(jobDependencies(deps));
-  deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, notDelivered(result.snapshots));
+  deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, snapshotsNotDelivered(result.snapshots));
   deps.metrics.addMetric('MaintenanceScanCompleted', MetricUnit.Count, result.problems.length === 0 ? 1 : 0);
   deps.logger.info('maintenance scan finished', {
     events: result.events.length,
@@ -150,7 +141,7 @@ export async function snapshotLambda(
   );
   const result = await run(request);
   deps.metrics.addMetric('SnapshotsAvailable', MetricUnit.Count, result.counts.available);
-  deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, notDelivered(result.results));
+  deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, snapshotsNotDelivered(result.results));
   deps.logger.info('snapshot request finished', {
     requestId: result.requestId,
     counts: result.counts,

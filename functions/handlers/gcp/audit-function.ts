@@ -64,6 +64,11 @@ export interface AuditFunctionResult {
   readonly ok: boolean;
   /** The audit's exit code as the CLI and the Lambda report it: 0 passed, 1 failed, 2 incomplete. */
   readonly exitCode: number;
+  /**
+   * The exit code in words, as the CLI and the Lambda say it; for exit code 2, why (the scopes not
+   * read, the checks not evaluated, the targets not found), so the log line says it too.
+   */
+  readonly verdict: string;
   readonly counts: AuditReport['counts'];
   readonly scopes: {
     readonly evaluated: number;
@@ -165,6 +170,7 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
     return {
       ok: failed.length === 0 && publishOk,
       exitCode: outcome.exitCode,
+      verdict: outcome.verdict,
       counts: report.counts,
       scopes: { evaluated: report.scopes.length - failed.length, failed },
       resources: report.scopes.reduce((sum, scope) => sum + scope.resources, 0),
@@ -240,6 +246,7 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
       }
       const entry = {
         exitCode: result.exitCode,
+        verdict: result.verdict,
         counts: result.counts,
         scopes: result.scopes,
         resources: result.resources,

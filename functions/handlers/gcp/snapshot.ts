@@ -23,6 +23,7 @@ import {
   runSnapshotJob,
   snapshotExitCode,
   snapshotRequestFields,
+  snapshotsNotDelivered,
 } from '../../jobs/snapshot.ts';
 import { jsonBodyOf, passBodyParseFailuresToFunctions } from './framework.ts';
 import { createGcpLogger } from './observability.ts';
@@ -85,11 +86,17 @@ export async function snapshotFunction(request: SnapshotFunctionRequest, deps: S
   }
   if (request.action === 'maintenance') {
     const result = await runMaintenanceJob({ policy: deps.policy, clouds: [cloud], logger });
-    logger.info('maintenance scan finished', {
+    // A snapshot a maintenance is due without: an ERROR entry (what alerting filters on), with the
+    // count the AWS job records as its alarmed SnapshotsFailed metric.
+    const snapshotsFailed = snapshotsNotDelivered(result.snapshots);
+    const entry = {
       events: result.events.length,
       later: result.later,
+      snapshotsFailed,
       problems: result.problems,
-    });
+    };
+    if (snapshotsFailed > 0) logger.error('maintenance scan finished', entry);
+    else logger.info('maintenance scan finished', entry);
     return result;
   }
   const { action: _action, ...snapshotRequest } = request;

@@ -133,9 +133,12 @@ describe('auditPitrGcp', () => {
     // Act
     const outcome = await run(gcpPolicy()).result;
 
-    // Assess
+    // Assess: the answer (which the handler also logs) says why the exit code is 2, as the Lambda's verdict does.
     expect(outcome.ok).toBe(true);
     expect(outcome.exitCode).toBe(2);
+    expect(outcome.verdict).toMatch(
+      /^the audit could not complete: \d+ checks? could not be evaluated on 1 database/,
+    );
     expect(outcome.counts.NOT_AVAILABLE).toBeGreaterThan(0);
     expect(outcome.scopes).toEqual({ evaluated: 1, failed: [] });
     expect(outcome.published).toMatchObject({ status: 'published', failedCount: 0 });

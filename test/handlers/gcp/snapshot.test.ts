@@ -187,4 +187,47 @@ describe('the snapshot function’s maintenance scan (its Cloud Scheduler job po
       await sim.close();
     }
   });
+
+  it('logs an ERROR entry counting the snapshots not delivered when a maintenance snapshot fails', async () => {
+    // Prepare: maintenance due tomorrow on an instance whose backups fail.
+    const { sim } = await startGcpSim(
+      cloudSqlScenario([
+        instance('certctl-pg', {
+          onDemandBackups: { durationMs: 100, fails: true },
+          scheduledMaintenance: { start: '+1d', deadline: '+8d' },
+        }),
+      ]),
+      { clock: () => new Date() },
+    );
+    const gcp = new GcpClientFactory({ endpoint: sim.endpoint });
+    const policy = parsePolicy({
+      gcp: { projects: [PROJECT] },
+      snapshots: { pollInitialSeconds: 0.05, pollMaxSeconds: 0.1, waitMinutes: 0.2 },
+    });
+    // The logger writes its entries to stdout and its errors to stderr: Cloud Logging ingests both.
+    const lines: string[] = [];
+    const [stdout, stderr] = [process.stdout.write, process.stderr.write];
+    const capture = ((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0) as typeof stdout;
+    process.stdout.write = capture;
+    process.stderr.write = capture;
+
+    try {
+      // Act
+      const request = parseSnapshotFunctionRequest(JSON.stringify({ action: 'maintenance' }));
+      const result = (await snapshotFunction(request, { policy, gcp })) as MaintenanceJobResult;
+
+      // Assess: Cloud Logging sees the failure (alerting filters on severity), with its count.
+      expect(result.snapshots.map((snapshot) => snapshot.outcome)).toEqual(['failed']);
+      const entry = lines
+        .flatMap((line) => line.split('\n'))
+        .filter((line) => line.includes('maintenance scan finished'))
+        .map((line) => JSON.parse(line) as { severity: string; snapshotsFailed: number });
+      expect(entry).toMatchObject([{ severity: 'ERROR', snapshotsFailed: 1 }]);
+    } finally {
+      process.stdout.write = stdout;
+      process.stderr.write = stderr;
+      await gcp.close();
+      await sim.close();
+    }
+  });
 });
