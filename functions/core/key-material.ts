@@ -239,9 +239,14 @@ function parsePrivateKey(item: string, text: string): Parsed<KeyObject> {
   }
 }
 
+/**
+ * Validity is read from the certificate's own dates (validFromDate / validToDate, Node >= 22.10),
+ * never by parsing OpenSSL's text form: it prints a year below 1000 unpadded ("Jan  1 00:00:00 49
+ * GMT"), which Date reads as 2049, so a certificate that expired in year 49 would pass.
+ */
 function certificateProblems(item: string, cert: X509Certificate, options: AnalyzeOptions): ContentProblem[] {
-  const notBefore = new Date(cert.validFrom);
-  const notAfter = new Date(cert.validTo);
+  const notBefore = cert.validFromDate;
+  const notAfter = cert.validToDate;
   if (notBefore.getTime() > options.now.getTime()) {
     // Not the certificate certctl serves now: TLS peers and chain checks refuse it until notBefore.
     return [
@@ -276,9 +281,7 @@ function certificateProblems(item: string, cert: X509Certificate, options: Analy
 
 /** Whether a certificate is valid at `now`: past its notBefore and before its notAfter. */
 function validAt(cert: X509Certificate, now: Date): boolean {
-  return (
-    new Date(cert.validFrom).getTime() <= now.getTime() && now.getTime() < new Date(cert.validTo).getTime()
-  );
+  return cert.validFromDate.getTime() <= now.getTime() && now.getTime() < cert.validToDate.getTime();
 }
 
 /** A bundle member's FAILED problem when another member is valid: a WARNING with a member's code. */
@@ -372,7 +375,7 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
       const cert = parsed.value;
       const misplaced = firstBlockProblem(item, text);
       if (misplaced) problems.push(misplaced);
-      observed[`${item.id}.notAfter`] = new Date(cert.validTo).toISOString();
+      observed[`${item.id}.notAfter`] = cert.validToDate.toISOString();
       observed[`${item.id}.sha256`] = cert.fingerprint256;
       problems.push(...certificateProblems(item.id, cert, options));
       if (item.id === CA_CERT_ITEM && !cert.ca) {
@@ -545,7 +548,7 @@ function unfitIntermediate(cert: X509Certificate, now: Date): string | undefined
     return 'does not allow certificate signing (its key usage lacks keyCertSign, or it has none)';
   if (!cert.ca) return 'is not a CA certificate (its basic constraints do not say CA:TRUE)';
   if (!validAt(cert, now)) {
-    return `is not valid now (valid from ${new Date(cert.validFrom).toISOString()} to ${new Date(cert.validTo).toISOString()})`;
+    return `is not valid now (valid from ${cert.validFromDate.toISOString()} to ${cert.validToDate.toISOString()})`;
   }
   return undefined;
 }

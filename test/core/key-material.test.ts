@@ -387,6 +387,21 @@ describe('analyzeItem, every problem with its wording', () => {
       { status: 'FAILED', code: 'certificate-expired', detail: 'old expired on 2021-01-01T00:00:00.000Z' },
     ]);
   });
+  it("reads validity dates from the certificate, not from OpenSSL's text: years 1 and 49 are not 2001 and 2049", () => {
+    // OpenSSL prints a GeneralizedTime year below 1000 without padding ("Jan  1 00:00:00 49 GMT"),
+    // which Date.parse reads as 2049: a certificate that expired in year 49 must not pass as valid.
+    expect(
+      analyzeItem(item('c', 'certificate'), options({ c: read(pem('year49-expired.crt')) })).problems,
+    ).toEqual([
+      { status: 'FAILED', code: 'certificate-expired', detail: 'c expired on 0049-01-01T00:00:00.000Z' },
+    ]);
+    expect(
+      analyzeItem(
+        item('b', 'bundle'),
+        options({ b: read(pem('year49-expired.crt') + pem('ca.crt')) }),
+      ).problems.map((problem) => `${problem.status}:${problem.code}`),
+    ).toEqual(['WARNING:bundle-member-expired']);
+  });
   it('treats the expiry instant as expired and a certificate valid for exactly the horizon as fine', () => {
     const c = item('c', 'certificate');
     const at = (now: Date) => analyzeItem(c, options({ c: read(pem('ca.crt')) }, { now })).problems;
