@@ -6,12 +6,11 @@
  * (https://docs.slack.dev/govslack). Refusing any other host keeps a forged `response_url` from
  * turning the functions into a request relay.
  */
+import { isHttpsOrLoopback } from '../core/loopback.ts';
 import { ChatError } from './errors.ts';
 
 /** Hosts a `response_url` may name: exact host names, https only. */
 export const SLACK_REPLY_HOSTS: readonly string[] = ['hooks.slack.com', 'hooks.slack-gov.com'];
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
  * Check a `response_url` against `allowedHosts` (default {@link SLACK_REPLY_HOSTS}): an exact host
@@ -30,7 +29,7 @@ export function checkReplyUrl(responseUrl: string, allowedHosts: readonly string
   if (!allowedHosts.includes(url.host) && !allowedHosts.includes(url.hostname)) {
     throw new ChatError(400, `response_url is not a Slack address; answers go only to ${expected}`);
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+  if (!isHttpsOrLoopback(url)) {
     throw new ChatError(400, `response_url is not an https address; answers go only to ${expected}`);
   }
   if (url.username || url.password) {

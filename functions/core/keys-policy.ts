@@ -9,6 +9,7 @@
  * can never read as "backed up".
  */
 import { AWS_REGION, isAwsRegionName } from './aws-region.ts';
+import { isHttpsOrLoopback } from './loopback.ts';
 import * as z from './zod.ts';
 
 const AWS_ACCOUNT = /^\d{12}$/;
@@ -60,6 +61,21 @@ const itemSchema = z.strictObject({
   ),
 });
 
+/**
+ * A URL of certctl's CA endpoints: https, or plain http to a loopback host only. EST cacerts and SCEP
+ * GetCACert answers are not signed (RFC 7030 §4.1.3 relies on TLS; RFC 8894 §4.2 has the client
+ * check the CA out of band), so over plain http anyone on the path could serve the backed-up CA
+ * certificate, which is public, and make the comparison pass while certctl serves another.
+ */
+const liveCaUrl = z
+  .url({ protocol: /^https?$/ })
+  .check(
+    z.refine(
+      (url) => isHttpsOrLoopback(new URL(url)),
+      'must be an https URL (plain http only to 127.0.0.1, localhost or [::1]): an answer over plain http proves nothing about the CA certctl serves',
+    ),
+  );
+
 const liveCaSchema = z
   .strictObject({
     fingerprintSha256: z.described(
@@ -73,12 +89,12 @@ const liveCaSchema = z
       "SHA-256 fingerprint of the CA certificate certctl issues from now (an intermediate's when it issues from one), compared exactly. Without it, the issuing CA is the served CA certificate that issued no other served one; several such are not guessed.",
     ),
     estUrl: z.described(
-      z.optional(z.url({ protocol: /^https?$/ })),
-      "certctl's EST cacerts URL (https://certctl.example/.well-known/est/cacerts).",
+      z.optional(liveCaUrl),
+      "certctl's EST cacerts URL (https://certctl.example/.well-known/est/cacerts); https, plain http only to a loopback host.",
     ),
     scepUrl: z.described(
-      z.optional(z.url({ protocol: /^https?$/ })),
-      "certctl's SCEP URL (https://certctl.example/scep); GetCACert is appended.",
+      z.optional(liveCaUrl),
+      "certctl's SCEP URL (https://certctl.example/scep); GetCACert is appended. https, plain http only to a loopback host.",
     ),
   })
   .check(

@@ -12,6 +12,7 @@
 import { describeError } from './errors.ts';
 import { type LiveCa, normalizeFingerprint, type ServedIssuingCa, servedIssuingCa } from './key-material.ts';
 import type { KeysPolicy } from './keys-policy.ts';
+import { isHttpsOrLoopback } from './loopback.ts';
 
 /** A fetch of certctl's endpoint gives up after this long. */
 const LIVE_CA_TIMEOUT_MS = 10_000;
@@ -38,6 +39,14 @@ export async function readLiveCa(
   try {
     const response = await fetchLike(url, { signal: AbortSignal.timeout(LIVE_CA_TIMEOUT_MS) });
     if (!response.ok) return { state: 'unknown', reason: `${source} answered HTTP ${response.status}` };
+    // fetch follows redirects, https to http too: an answer from plain http proves no CA.
+    const final = response.url ? new URL(response.url) : undefined;
+    if (final && !isHttpsOrLoopback(final)) {
+      return {
+        state: 'unknown',
+        reason: `${source} redirected to plain http (${final.host}), where anyone on the path may answer; certctl's CA is compared only over https`,
+      };
+    }
     const bytes = new Uint8Array(await response.arrayBuffer());
     answered = whatCameBack(response.headers.get('content-type'), bytes, liveCa.estUrl !== undefined);
     body = liveCa.estUrl

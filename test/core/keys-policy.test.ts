@@ -83,6 +83,20 @@ describe('keys policy', () => {
       }),
     ).toContain('set exactly one of');
   });
+  it('refuses a live-CA URL over plain http except to a loopback host: an unauthenticated answer proves no CA', () => {
+    // GetCACert and cacerts are unsigned: over plain http anyone on the path can serve the backed-up
+    // CA certificate (it is public) and make keys.content pass while certctl serves another one.
+    const live = (liveCa: Record<string, string>) => problems({ keys: { preset: 'none', liveCa } });
+    expect(live({ estUrl: 'http://certctl.example/.well-known/est/cacerts' })).toContain(
+      'keys.liveCa.estUrl: must be an https URL',
+    );
+    expect(live({ scepUrl: 'http://10.0.0.5:8080/scep' })).toContain(
+      'keys.liveCa.scepUrl: must be an https URL',
+    );
+    expect(live({ scepUrl: 'http://127.0.0.1:8080/scep' })).toBe('');
+    expect(live({ estUrl: 'http://localhost:8080/.well-known/est/cacerts' })).toBe('');
+    expect(live({ estUrl: 'https://certctl.example/.well-known/est/cacerts' })).toBe('');
+  });
   it('refuses another kind for a preset item: certctl fixes what its file holds', () => {
     // ca-cert as a bundle (its file holds a chain) was judged as a set of anchors: any valid member
     // passed, and neither its CA constraint nor the live CA was compared.

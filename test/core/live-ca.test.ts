@@ -59,6 +59,17 @@ describe('readLiveCa', () => {
     expect(calls[0]?.signal).toBeInstanceOf(AbortSignal);
     expect(calls[0]?.signal.aborted).toBe(false);
   });
+  it('refuses an answer redirected to plain http: it proves nothing about the CA certctl serves', async () => {
+    const fetchLike: FetchLike = async () => {
+      const response = new Response(new X509Certificate(pem('ca.crt')).raw);
+      Object.defineProperty(response, 'url', { value: 'http://elsewhere.example/scep?operation=GetCACert' });
+      return response;
+    };
+    expect(await readLiveCa({ scepUrl: SCEP }, fetchLike)).toEqual({
+      state: 'unknown',
+      reason: `SCEP GetCACert at ${SCEP_GET} redirected to plain http (elsewhere.example), where anyone on the path may answer; certctl's CA is compared only over https`,
+    });
+  });
   it('decodes EST base64 with line breaks and spaces', async () => {
     const base64 = readFileSync('test/fixtures/keys/ca.p7b').toString('base64');
     const wrapped = `${base64.replace(/(.{64})/g, '$1\r\n')} \n`;
