@@ -72,7 +72,12 @@ const CA_KEY_ITEM = 'ca-key';
 /** The PEM types certctl's CA key loader parses (PKCS#1, SEC 1, PKCS#8). */
 const CA_KEY_TYPES: ReadonlySet<string> = new Set(['RSA PRIVATE KEY', 'EC PRIVATE KEY', 'PRIVATE KEY']);
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
+/**
+ * A PEM block: a BEGIN line, a body that opens no other block, the END line of its type. A block cut
+ * short (no END line) is no block, and the whole one after it is still found, as Go's pem.Decode
+ * skips to the next BEGIN; {@link pemOpenings} counts the blocks that were begun.
+ */
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----(?:(?!-----BEGIN )[\s\S])+?-----END \1-----/g;
 
 /** The item's text inside a secret value: the whole string, or one key of a JSON object. */
 export function itemValue(value: SecretValue, jsonKey: string | undefined): ItemValue {
@@ -110,6 +115,11 @@ export function normalizeFingerprint(fingerprint: string): string {
 
 function pemBlocks(text: string, label: string): string[] {
   return [...text.matchAll(PEM_BLOCK)].filter((match) => match[1] === label).map((match) => match[0]);
+}
+
+/** How many blocks of a type a PEM text begins, whole or cut short (a BEGIN line without its END). */
+function pemOpenings(text: string, label: string): number {
+  return text.split(`-----BEGIN ${label}-----`).length - 1;
 }
 
 /** PEM types a finding may name (RFC 7468 §§5-13, and OpenSSL's traditional key and parameter types). */
@@ -482,7 +492,9 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
       // restored bundle works while one member is valid. A member that is expired or not yet valid
       // then only warns, named by subject and fingerprint; with no valid member the bundle fails.
       const blocks = pemBlocks(text, 'CERTIFICATE');
-      if (blocks.length === 0) {
+      // A member cut short (its END line lost) is a member that does not parse, not one less.
+      const begun = pemOpenings(text, 'CERTIFICATE');
+      if (begun === 0) {
         problems.push({ status: 'FAILED', code: 'not-pem', detail: `${item.id} holds no PEM certificate` });
         break;
       }
@@ -501,14 +513,14 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
           problems.push(valid > 0 ? asBundleMemberWarning(problem) : problem);
         }
       }
-      observed[`${item.id}.certificates`] = blocks.length;
+      observed[`${item.id}.certificates`] = begun;
       observed[`${item.id}.valid`] = valid;
-      const unparseable = blocks.length - members.length;
+      const unparseable = begun - members.length;
       if (unparseable > 0) {
         problems.push({
           status: 'FAILED',
           code: 'bundle-unparseable',
-          detail: `${unparseable} of ${blocks.length} certificates in ${item.id} do not parse`,
+          detail: `${unparseable} of ${begun} certificates in ${item.id} do not parse`,
         });
       }
       break;

@@ -1390,6 +1390,20 @@ describe('analyzeItem, a trust-anchor bundle', () => {
       'FAILED:bundle-unparseable',
     ]);
   });
+  it('fails a bundle whose certificate is cut short (no END line): an anchor of the backup is lost', () => {
+    // A value truncated on its way into the secret: the cut member opens and never closes. Go's
+    // PEM reader skips it, so the restored bundle silently lacks that anchor.
+    const lines = pem('expired-ca.crt').split('\n');
+    const cut = `${lines.slice(0, 4).join('\n')}\n`;
+    const content = run(pem('ca.crt') + cut);
+    expect(content.problems.map((p) => `${p.status}:${p.code}`)).toEqual(['FAILED:bundle-unparseable']);
+    expect(content.problems[0]?.detail).toBe('1 of 2 certificates in b do not parse');
+    expect(content.observed).toMatchObject({ 'b.certificates': 2, 'b.valid': 1 });
+    // A cut member before a whole one: the whole one is still read, as Go's reader reads it.
+    const before = run(cut + pem('ca.crt'));
+    expect(before.problems.map((p) => p.detail)).toEqual(['1 of 2 certificates in b do not parse']);
+    expect(before.observed).toMatchObject({ 'b.certificates': 2, 'b.valid': 1 });
+  });
   it('never quotes the PEM text of a member', () => {
     const text = pem('ca.crt') + pem('expired-ca.crt');
     const body = pem('expired-ca.crt').split('\n')[1] ?? '';
