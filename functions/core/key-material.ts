@@ -3,14 +3,14 @@
  * (https://nodejs.org/api/crypto.html#class-x509certificate, #cryptocreateprivatekeykey): PEM
  * parses, certificate valid now (past its notBefore, not expired) nor expiring within the horizon,
  * the CA certificate is a CA (CA:TRUE, keyCertSign), the CA files start with their certificate and
- * key (certctl reads their first PEM block), private key matches its certificate, RA certificate
+ * key (certctl reads their first PEM block), private key matches its certificate (public halves equal and a signature it makes verifies), RA certificate
  * issued by the CA (directly or through proven intermediate CA certificates), bundle certificates parse and at least one of them is valid now, and the
  * backed-up CA is the one certctl serves now.
  *
  * Values never leave this module: results carry codes, dates and fingerprints only. Parser error
  * messages are never quoted (JSON.parse and OpenSSL may echo the input), only their error codes.
  */
-import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { createPrivateKey, type KeyObject, sign, verify, X509Certificate } from 'node:crypto';
 import type { ResourceRef } from './finding.ts';
 import type { ContentProblem, ContentReading, ItemContent, KeyItemRef, KeySecretFact } from './key-facts.ts';
 import {
@@ -332,6 +332,27 @@ function certificateOf(itemId: string, options: AnalyzeOptions): Parsed<X509Cert
   return parseCertificate(itemId, value.text);
 }
 
+/** What a key signs to prove it is its certificate's key; a constant, never a secret. */
+const CHALLENGE = Buffer.from('certctl-backup-guard key-material pairing');
+
+/**
+ * Whether a private key is its certificate's: OpenSSL's checkPrivateKey compares only the public
+ * halves, and a SEC 1 or PKCS#1 key carries its public half beside the private one, so a key whose
+ * private half is another key's (corrupted, or spliced) would match while Go, which derives the
+ * public key from the private one, refuses the pair. A signature it makes must verify with the
+ * certificate's public key too (node:crypto sign / verify; Ed25519 and Ed448 take no digest). A
+ * key that cannot sign (X25519, DH) is no key certctl serves TLS or signs with.
+ */
+function keyMatches(cert: X509Certificate, key: KeyObject): boolean {
+  if (!cert.checkPrivateKey(key)) return false;
+  const digest = key.asymmetricKeyType === 'ed25519' || key.asymmetricKeyType === 'ed448' ? null : 'sha256';
+  try {
+    return verify(digest, CHALLENGE, cert.publicKey, sign(digest, CHALLENGE, key));
+  } catch {
+    return false;
+  }
+}
+
 /** The wording of a partner switched off in the inventory. */
 function switchedOff(itemId: string): string {
   return `${itemId} is switched off in the inventory`;
@@ -470,7 +491,7 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
       if (item.certificate) {
         const cert = certificateOf(item.certificate, options);
         if (!cert.ok) problems.push({ ...cert.problem, status: 'NOT_AVAILABLE' });
-        else if (!cert.value.checkPrivateKey(parsed.value)) {
+        else if (!keyMatches(cert.value, parsed.value)) {
           problems.push({
             status: 'FAILED',
             code: 'key-mismatch',

@@ -740,6 +740,27 @@ describe('analyzeItem, every problem with its wording', () => {
       },
     ]);
   });
+  it("fails a key that carries its certificate's public key but whose private half is another key's", () => {
+    // SEC 1 keeps the public point beside the private scalar; OpenSSL's check compares only the
+    // public point, while Go derives it from the scalar and refuses the pair. Splice another
+    // key's scalar into the RA key: the public part still matches ra.crt, the key cannot sign for it.
+    const sec1 = (text: string) => createPrivateKey(text).export({ format: 'der', type: 'sec1' });
+    const scalarAt = (der: Buffer) => der.indexOf(Buffer.from([0x04, 0x20])) + 2;
+    const own = sec1(pem('ra.key'));
+    const other = sec1(pem('other.key'));
+    const spliced = Buffer.from(own);
+    other.copy(spliced, scalarAt(own), scalarAt(other), scalarAt(other) + 32);
+    const body = spliced.toString('base64').replace(/(.{64})/g, '$1\n');
+    const key = `-----BEGIN EC PRIVATE KEY-----\n${body}\n-----END EC PRIVATE KEY-----\n`;
+    const content = analyzeItem(
+      item('ra-key', 'private-key', { certificate: 'ra-cert' }),
+      options({ 'ra-key': read(key), 'ra-cert': read(pem('ra.crt')) }),
+    );
+    expect(content.problems).toEqual([
+      { status: 'FAILED', code: 'key-mismatch', detail: 'ra-key does not match the certificate in ra-cert' },
+    ]);
+    expect(content.proven ?? []).toEqual([]);
+  });
   it('records the certificate a key was compared with and matches', () => {
     const matched = analyzeItem(
       item('ra-key', 'private-key', { certificate: 'ra-cert' }),
