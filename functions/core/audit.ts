@@ -119,6 +119,12 @@ export interface AuditReport {
    * were not listed), so publishers settle only the scopes it evaluated.
    */
   readonly narrowed?: boolean;
+  /**
+   * Set when the run published to Security Hub and its findings did not all land (a partial or
+   * failed import): how many were not imported. The run did not complete (exit code 2), whatever its
+   * findings say, and every report written of it says so (publish/summary.ts `summarize`).
+   */
+  readonly notImported?: number;
   /** A run that planned no scope at all: its providers and check groups, each of which had nothing to read. */
   readonly nothingToRead?: {
     readonly providers: readonly Provider[];

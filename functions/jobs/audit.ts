@@ -36,7 +36,7 @@ import type { Policy } from '../core/policy.ts';
 import type { RunCoverage } from '../core/targets.ts';
 import type { GcpClientSource, GcpCollector, GcpCollectors } from '../gcp/collectors.ts';
 import { planGcpScopes } from '../gcp/planner.ts';
-import { describeExitCode, summarize } from '../publish/summary.ts';
+import { summarize } from '../publish/summary.ts';
 import { type CheckGroupDefinition, checkGroup, checkGroups, knownCheckGroups } from './groups.ts';
 import { type PublicationOutcome, type PublisherDependencies, publishAudit } from './publish.ts';
 
@@ -325,11 +325,16 @@ export async function runAuditJob(request: AuditRequest, deps: AuditDependencies
   return auditOutcome(report, publication);
 }
 
-/** The outcome of a finished report and its publication (also the merge step of a fan-out). */
-export function auditOutcome(report: AuditReport, publication: PublicationOutcome): AuditJobOutcome {
+/**
+ * The outcome of a finished report and its publication (also the merge step of a fan-out). A
+ * publication that did not land is recorded in the report (`notImported`), so every report written
+ * of the run carries the exit code and verdict the run ends with.
+ */
+export function auditOutcome(finished: AuditReport, publication: PublicationOutcome): AuditJobOutcome {
+  const landed = publication.status === 'published' || publication.status === 'disabled';
+  const report = landed ? finished : { ...finished, notImported: publication.failedCount };
   const summary = summarize(report);
   const auditExit = exitCodeFor(report);
-  const landed = publication.status === 'published' || publication.status === 'disabled';
   const exitCode = landed ? auditExit : Math.max(auditExit, EXIT_CODES.incomplete);
   const values = auditMetricValues(report);
   const metrics: AuditJobMetrics = {
@@ -339,25 +344,5 @@ export function auditOutcome(report: AuditReport, publication: PublicationOutcom
     AuditCompleted: landed ? values.AuditCompleted : 0,
     FindingsImportFailed: publication.status === 'disabled' ? 0 : publication.failedCount,
   };
-  return {
-    report,
-    exitCode,
-    verdict: landed ? summary.verdict : notLanded(summary, publication),
-    publication,
-    metrics,
-  };
-}
-
-/**
- * The verdict of a run whose findings did not all reach Security Hub: exit code 2 in words, with
- * how many did not land, and the audit's own verdict kept (an incomplete audit's reasons first).
- */
-function notLanded(
-  summary: ReturnType<typeof summarize>,
-  publication: Exclude<PublicationOutcome, { status: 'disabled' }>,
-): string {
-  const count = publication.failedCount;
-  const lost = `${count} ${count === 1 ? 'finding was' : 'findings were'} not imported into Security Hub`;
-  if (summary.exitCode === EXIT_CODES.incomplete) return `${summary.verdict}; ${lost}`;
-  return `${describeExitCode(EXIT_CODES.incomplete)}: ${lost} (${summary.verdict})`;
+  return { report, exitCode, verdict: summary.verdict, publication, metrics };
 }

@@ -22,6 +22,11 @@ import {
   runScopes,
 } from '../../functions/jobs/audit.ts';
 import { defineCheckGroup, registerCheckGroup } from '../../functions/jobs/groups.ts';
+import { renderConsole } from '../../functions/publish/console.ts';
+import { renderCsv } from '../../functions/publish/csv.ts';
+import { renderHtml } from '../../functions/publish/html.ts';
+import { renderJson } from '../../functions/publish/json.ts';
+import { renderMarkdown } from '../../functions/publish/markdown.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
@@ -279,6 +284,33 @@ describe('the outcome of a run whose findings did not all reach Security Hub', (
     expect(failed.verdict).toBe(
       `the audit could not complete: ${report.findings.length} findings were not imported into Security Hub (some checks failed)`,
     );
+  });
+
+  it('writes the exit code and verdict the run ends with into every report, not the audit alone', async () => {
+    // Prepare: a run that read and judged everything, and a publication that lost two findings.
+    const policy = { aws: { regions: ['us-east-1'] } };
+    const { report } = await runAuditJob({ providers: ['aws'], publish: false }, deps(policy));
+    const outcome = auditOutcome(report, {
+      status: 'error',
+      failedCount: 2,
+      error: { code: 'CredentialsError', message: 'no credentials' },
+    });
+
+    // Act
+    const json = JSON.parse(renderJson(outcome.report)) as { summary: { exitCode: number; verdict: string } };
+    const texts = [renderMarkdown(outcome.report), renderHtml(outcome.report), renderConsole(outcome.report)];
+    const csv = renderCsv(outcome.report);
+
+    // Assess: each report says exit code 2 and why, as the process does.
+    expect(outcome.verdict).toBe(
+      'the audit could not complete: 2 findings were not imported into Security Hub (some checks failed)',
+    );
+    expect(json.summary).toMatchObject({ exitCode: EXIT_CODES.incomplete, verdict: outcome.verdict });
+    for (const text of texts) {
+      expect(text).toContain('2 findings were not imported into Security Hub');
+      expect(text).toContain('(exit code 2)');
+    }
+    expect(csv).toMatch(/\r\nNOT_AVAILABLE,[^\r]*2 findings were not imported into Security Hub/);
   });
 });
 
