@@ -120,6 +120,12 @@ export interface AuditReport {
    */
   readonly narrowed?: boolean;
   /**
+   * Policy exceptions that applied to nothing in a run that read everything the policy selects (see
+   * `unusedExceptions` in exceptions.ts), each as a warning line; absent when none. A warning only:
+   * the exit code is what the findings say.
+   */
+  readonly unusedExceptions?: readonly string[];
+  /**
    * Set when the run published to Security Hub and its findings did not all land (a partial or
    * failed import): how many were not imported. The run did not complete (exit code 2), whatever its
    * findings say, and every report written of it says so (publish/summary.ts `summarize`).

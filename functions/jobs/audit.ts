@@ -27,12 +27,12 @@ import {
   withTargetCoverage,
 } from '../core/audit.ts';
 import { describeError, eachOrAllFail, errorCode, InputError } from '../core/errors.ts';
-import { applyExceptions } from '../core/exceptions.ts';
+import { applyExceptions, unusedExceptions } from '../core/exceptions.ts';
 import type { Fact } from '../core/facts.ts';
 import type { CheckGroup, Provider } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import { type AuditMetricValues, auditMetricValues } from '../core/metrics.ts';
-import type { Policy } from '../core/policy.ts';
+import { type Policy, policyProviders } from '../core/policy.ts';
 import type { RunCoverage } from '../core/targets.ts';
 import type { GcpClientSource, GcpCollector, GcpCollectors } from '../gcp/collectors.ts';
 import { planGcpScopes } from '../gcp/planner.ts';
@@ -296,12 +296,30 @@ function scopeConcurrency(policy: Policy): number {
 /** The merged report of a plan's runs, with the planning failures and the plan's target coverage. */
 export function finishAudit(plan: AuditPlan, reports: readonly AuditReport[], policy: Policy): AuditReport {
   const judged = mergeReports(reports);
+  const unused = readEverything(plan, judged, policy)
+    ? unusedExceptions(judged.findings, policy, plan.coverage.groups ?? [])
+    : [];
   const merged = {
     ...judged,
     findings: applyExceptions(judged.findings, policy, new Date(judged.finishedAt)),
+    ...(unused.length > 0 ? { unusedExceptions: unused } : {}),
   };
   const report = plan.unplanned.length > 0 ? { ...merged, unplanned: plan.unplanned } : merged;
   return withTargetCoverage(report, policy, plan.coverage);
+}
+
+/**
+ * Whether a run read everything the policy selects: not narrowed to some regions or projects, every
+ * provider the policy configures planned, every scope read. Only then does a name that matches
+ * nothing mean the name is wrong.
+ */
+function readEverything(plan: AuditPlan, report: AuditReport, policy: Policy): boolean {
+  return (
+    !plan.coverage.narrowed &&
+    plan.unplanned.length === 0 &&
+    policyProviders(policy).every((provider) => plan.coverage.providers.includes(provider)) &&
+    report.scopes.every((outcome) => outcome.status === 'complete')
+  );
 }
 
 /** Plan and run every scope in this process, and merge: the report, without publishing. */
@@ -310,7 +328,11 @@ export async function runAuditReport(request: AuditRequest, deps: AuditDependenc
   for (const failure of plan.unplanned) {
     deps.logger?.error('provider not audited', { ...failure });
   }
-  return finishAudit(plan, [await runScopes(plan.scopes, deps)], deps.policy);
+  const report = finishAudit(plan, [await runScopes(plan.scopes, deps)], deps.policy);
+  for (const warning of report.unusedExceptions ?? []) {
+    deps.logger?.warn('policy exception applies to nothing', { warning });
+  }
+  return report;
 }
 
 /** The whole job in one process: plan, run every scope, merge, publish, one outcome. */

@@ -89,13 +89,25 @@ function notImportedRows(report: ViewedReport): string[][] {
   ];
 }
 
-/** A NOT_AVAILABLE row about the run as a whole, not one resource. */
+/** A WARNING row for a policy exception that applied to nothing (`unusedExceptions`). */
+function unusedExceptionRow(warning: string, report: ViewedReport): string[] {
+  return runRow(report, {
+    status: 'WARNING',
+    checkId: 'exceptions',
+    resourceType: 'PolicyException',
+    description: `${warning}.`,
+    remediation:
+      'Write the resource as its finding names it (id, ARN or resource name), or remove the entry.',
+  });
+}
+
+/** A row about the run as a whole, not one resource: NOT_AVAILABLE unless `about` says otherwise. */
 function runRow(
   report: ViewedReport,
   about: Pick<
     Record<(typeof CSV_COLUMNS)[number], string>,
     'checkId' | 'resourceType' | 'description' | 'remediation'
-  >,
+  > & { readonly status?: string },
 ): string[] {
   const cells: Record<(typeof CSV_COLUMNS)[number], string> = {
     status: 'NOT_AVAILABLE',
@@ -152,6 +164,9 @@ export function renderCsv(report: ViewedReport): string {
     ...failedScopeRows(report).map((cells) => cells.map(field).join(',')),
     ...summarize(report).coverageProblems.map((problem) => coverageRow(problem, report).map(field).join(',')),
     ...notImportedRows(report).map((cells) => cells.map(field).join(',')),
+    ...(report.unusedExceptions ?? []).map((warning) =>
+      unusedExceptionRow(warning, report).map(field).join(','),
+    ),
   ];
   return `${lines.join('\r\n')}\r\n`;
 }

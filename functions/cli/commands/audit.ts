@@ -330,6 +330,10 @@ async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverri
         ...(onProgress ? { onProgress } : {}),
       },
     );
+    // Said on stderr too: a warning in a report file alone is read by nobody until it is opened.
+    for (const warning of outcome.report.unusedExceptions ?? []) {
+      io.stderr(`backup-guard: warning: ${visibleLine(warning)}\n`);
+    }
     const severities = new Map(knownChecks().map((check) => [check.id, check.severity]));
     const view = filterReport(outcome.report, {
       ...(options.selection.checks ? { checks: options.selection.checks } : {}),
