@@ -241,8 +241,7 @@ function judge<F extends { readonly resource: ResourceRef }>(
           description: `Internal error in check ${check.metadata.id} while judging ${fact.resource.id}: ${name}: ${message}. This is a defect in certctl-backup-guard, not a permission or configuration problem of yours; the other checks on this resource were judged, and an active earlier finding of this check in Security Hub is left as it was (one archived when the resource was gone is replaced by this one).`,
           observed: { internalError: name },
           required: { checkEvaluated: true },
-          remediationText:
-            'Report it to the certctl-backup-guard maintainers with the log line of this run; until it is fixed, verify this check by hand.',
+          remediationText: INTERNAL_ERROR_ADVICE,
         },
         context.now,
       ),
@@ -254,6 +253,10 @@ function judge<F extends { readonly resource: ResourceRef }>(
 
 /** Longest error message quoted in an internal-error finding. */
 const INTERNAL_ERROR_MESSAGE_LIMIT = 300;
+
+/** What to do about an internal-error finding (a defect of ours). */
+const INTERNAL_ERROR_ADVICE =
+  'Report it to the certctl-backup-guard maintainers with the log line of this run; until it is fixed, verify this check by hand.';
 
 /**
  * Throws unless a collector answered a list of facts, each with its resource: a defect of ours in
@@ -337,8 +340,7 @@ function brokenSwitches<F>(
           description: `Internal error: could not tell whether the policy turns check ${check.metadata.id} on (${defect}). This is a defect in certctl-backup-guard, not a permission or configuration problem of yours; the other checks of ${scope.provider} ${scope.account} in ${scope.region} were judged, and earlier findings of this check are left as they were.`,
           observed: { internalError: name },
           required: { checkEvaluated: true },
-          remediationText:
-            'Report it to the certctl-backup-guard maintainers with the log line of this run; until it is fixed, verify this check by hand.',
+          remediationText: INTERNAL_ERROR_ADVICE,
         },
         evaluatedAt,
       ),
