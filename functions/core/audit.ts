@@ -119,6 +119,18 @@ export interface AuditReport {
    * were not listed), so publishers settle only the scopes it evaluated.
    */
   readonly narrowed?: boolean;
+  /**
+   * Policy exceptions that applied to nothing in a run that read everything the policy selects (see
+   * `unusedExceptions` in exceptions.ts), each as a warning line; absent when none. A warning only:
+   * the exit code is what the findings say.
+   */
+  readonly unusedExceptions?: readonly string[];
+  /**
+   * Set when the run published to Security Hub and its findings did not all land (a partial or
+   * failed import): how many were not imported. The run did not complete (exit code 2), whatever its
+   * findings say, and every report written of it says so (publish/summary.ts `summarize`).
+   */
+  readonly notImported?: number;
   /** A run that planned no scope at all: its providers and check groups, each of which had nothing to read. */
   readonly nothingToRead?: {
     readonly providers: readonly Provider[];
@@ -229,8 +241,7 @@ function judge<F extends { readonly resource: ResourceRef }>(
           description: `Internal error in check ${check.metadata.id} while judging ${fact.resource.id}: ${name}: ${message}. This is a defect in certctl-backup-guard, not a permission or configuration problem of yours; the other checks on this resource were judged, and an active earlier finding of this check in Security Hub is left as it was (one archived when the resource was gone is replaced by this one).`,
           observed: { internalError: name },
           required: { checkEvaluated: true },
-          remediationText:
-            'Report it to the certctl-backup-guard maintainers with the log line of this run; until it is fixed, verify this check by hand.',
+          remediationText: INTERNAL_ERROR_ADVICE,
         },
         context.now,
       ),
@@ -243,6 +254,10 @@ function judge<F extends { readonly resource: ResourceRef }>(
 /** Longest error message quoted in an internal-error finding. */
 const INTERNAL_ERROR_MESSAGE_LIMIT = 300;
 
+/** What to do about an internal-error finding (a defect of ours). */
+const INTERNAL_ERROR_ADVICE =
+  'Report it to the certctl-backup-guard maintainers with the log line of this run; until it is fixed, verify this check by hand.';
+
 /**
  * Throws unless a collector answered a list of facts, each with its resource: a defect of ours in
  * one collector then fails its own scope (NOT_AVAILABLE, nothing judged), not the whole run with
@@ -252,15 +267,91 @@ function assertFactList(facts: unknown, scope: Scope): void {
   const hole = Array.isArray(facts)
     ? facts.findIndex((fact) => typeof fact?.resource !== 'object' || fact.resource === null)
     : -1;
-  if (Array.isArray(facts) && hole < 0) return;
+  const malformed = Array.isArray(facts) && hole < 0 ? facts.findIndex(hasMalformedStandIns) : -1;
+  if (Array.isArray(facts) && hole < 0 && malformed < 0) return;
   const what = Array.isArray(facts)
-    ? `a list whose item ${hole} has no resource`
+    ? hole >= 0
+      ? `a list whose item ${hole} has no resource`
+      : `a list whose item ${malformed} has a standsFor that is not a list of stand-ins (names and what)`
     : facts === null
       ? 'null'
       : typeof facts;
   throw new TypeError(
     `the ${scope.group} collector answered ${what}, not a list of facts (a defect in certctl-backup-guard)`,
   );
+}
+
+/** True when a fact's `standsFor` is present but not a list of {@link StandIn} (names and what). */
+function hasMalformedStandIns(fact: { readonly standsFor?: unknown }): boolean {
+  const { standsFor } = fact;
+  if (standsFor === undefined) return false;
+  return (
+    !Array.isArray(standsFor) ||
+    standsFor.some(
+      (standIn) =>
+        typeof standIn?.what !== 'string' ||
+        !Array.isArray(standIn.names) ||
+        standIn.names.some((name: unknown) => typeof name !== 'string'),
+    )
+  );
+}
+
+/**
+ * The checks of a group the policy turns on for a scope, and those whose `enabledBy` threw (a defect
+ * of ours): those cannot be judged there, and only they are reported NOT_AVAILABLE.
+ */
+function enabledChecks<F>(
+  checks: readonly Check<F>[],
+  scope: Scope,
+  policy: Policy,
+): { enabled: Check<F>[]; broken: { check: Check<F>; error: unknown }[] } {
+  const enabled: Check<F>[] = [];
+  const broken: { check: Check<F>; error: unknown }[] = [];
+  for (const check of checks) {
+    if (check.metadata.group !== scope.group) continue;
+    try {
+      if (check.enabledBy?.(policy) ?? true) enabled.push(check);
+    } catch (error) {
+      broken.push({ check, error });
+    }
+  }
+  return { enabled, broken };
+}
+
+/**
+ * The NOT_AVAILABLE finding of a check whose `enabledBy` threw, on the scope's resource, naming the
+ * defect; and the scope's error saying which checks could not be switched on.
+ */
+function brokenSwitches<F>(
+  scope: Scope,
+  broken: readonly { check: Check<F>; error: unknown }[],
+  evaluatedAt: Date,
+  add: (finding: Finding) => void,
+): { code: string; message: string } {
+  const defects = broken.map(({ check, error }) => {
+    const name = error instanceof Error ? error.name : 'Error';
+    const defect = `${check.metadata.id}'s enabledBy threw ${name}: ${describeError(error).slice(0, INTERNAL_ERROR_MESSAGE_LIMIT)}`;
+    add({
+      ...toFinding(
+        check.metadata,
+        scopeResource(scope),
+        {
+          status: 'NOT_AVAILABLE',
+          description: `Internal error: could not tell whether the policy turns check ${check.metadata.id} on (${defect}). This is a defect in certctl-backup-guard, not a permission or configuration problem of yours; the other checks of ${scope.provider} ${scope.account} in ${scope.region} were judged, and earlier findings of this check are left as they were.`,
+          observed: { internalError: name },
+          required: { checkEvaluated: true },
+          remediationText: INTERNAL_ERROR_ADVICE,
+        },
+        evaluatedAt,
+      ),
+      internalError: true,
+    });
+    return defect;
+  });
+  return {
+    code: 'InternalError',
+    message: `checks not judged (a defect in certctl-backup-guard): ${defects.join('; ')}`,
+  };
 }
 
 /** The outcome of a scope whose facts could not be read, and its NOT_AVAILABLE stand-in findings. */
@@ -452,15 +543,15 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
     }
   };
   const outcomes = await mapWithConcurrency(options.plans, options.concurrency ?? 32, async (plan) => {
-    const checks = options.checks.filter(
-      (check) => check.metadata.group === plan.scope.group && (check.enabledBy?.(options.policy) ?? true),
-    );
+    // A check whose policy switch throws is not judged here; the scope's other checks are.
+    const { enabled: checks, broken } = enabledChecks(options.checks, plan.scope, options.policy);
     let facts: readonly F[];
     try {
       facts = await plan.collect();
       assertFactList(facts, plan.scope);
     } catch (error) {
-      const outcome = failedScope(plan.scope, error, checks, now(), add);
+      const judgeable = [...checks, ...broken.map(({ check }) => check)];
+      const outcome = failedScope(plan.scope, error, judgeable, now(), add);
       done += 1;
       progress({ scope: plan.scope, outcome, done, total: options.plans.length });
       return outcome;
@@ -479,10 +570,13 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
       for (const standIn of fact.standsFor ?? []) standIns.push({ ...standIn, judgedAt: fact.resource.id });
     }
     const { taggedStandIns } = facts as CollectedFacts<F>;
+    // The scope is failed when a check could not be switched on: nothing of that check is resolved.
+    const error = broken.length > 0 ? brokenSwitches(plan.scope, broken, context.now, add) : undefined;
     const outcome: ScopeOutcome = {
       scope: plan.scope,
-      status: 'complete',
+      status: error ? 'failed' : 'complete',
       resources: facts.length,
+      ...(error ? { error } : {}),
       ...(standIns.length > 0 ? { standIns } : {}),
       ...(taggedStandIns && taggedStandIns.length > 0 ? { taggedStandIns } : {}),
     };

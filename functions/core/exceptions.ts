@@ -197,6 +197,28 @@ export function applyExceptions(findings: readonly Finding[], policy: Policy, no
   });
 }
 
+/**
+ * The policy's exceptions that name no resource their check judged in this run (a typo in the id,
+ * an account or region that is not the resource's), each as a warning naming the entry: such an
+ * entry does nothing, and the failure it was written for stays open with no word of why. Only the
+ * exceptions of the check groups the run judged count; the caller asks only of a run that read
+ * everything the policy selects (not narrowed, no failed scope), where matching nothing means the
+ * name is wrong, not that the resource was elsewhere.
+ */
+export function unusedExceptions(
+  findings: readonly Finding[],
+  policy: Pick<Policy, 'exceptions'>,
+  groups: readonly string[],
+): string[] {
+  return policy.exceptions.flatMap((exception, index) => {
+    const group = exception.check.slice(0, exception.check.indexOf('.'));
+    if (!groups.includes(group) || resourcesNamed(exception, findings).length > 0) return [];
+    return [
+      `policy ${entryText(exception, index)} for ${exception.check} names no resource that check judged in this run, so it applies to nothing: check its resource (and account, region)`,
+    ];
+  });
+}
+
 /** Whether a finding is accepted risk now (an active exception). */
 export function isExcepted(finding: Pick<Finding, 'exception'>): boolean {
   return finding.exception?.active === true;

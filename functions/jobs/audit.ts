@@ -27,16 +27,16 @@ import {
   withTargetCoverage,
 } from '../core/audit.ts';
 import { describeError, eachOrAllFail, errorCode, InputError } from '../core/errors.ts';
-import { applyExceptions } from '../core/exceptions.ts';
+import { applyExceptions, unusedExceptions } from '../core/exceptions.ts';
 import type { Fact } from '../core/facts.ts';
 import type { CheckGroup, Provider } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import { type AuditMetricValues, auditMetricValues } from '../core/metrics.ts';
-import type { Policy } from '../core/policy.ts';
+import { type Policy, policyProviders } from '../core/policy.ts';
 import type { RunCoverage } from '../core/targets.ts';
 import type { GcpClientSource, GcpCollector, GcpCollectors } from '../gcp/collectors.ts';
 import { planGcpScopes } from '../gcp/planner.ts';
-import { describeExitCode, summarize } from '../publish/summary.ts';
+import { summarize } from '../publish/summary.ts';
 import { type CheckGroupDefinition, checkGroup, checkGroups, knownCheckGroups } from './groups.ts';
 import { type PublicationOutcome, type PublisherDependencies, publishAudit } from './publish.ts';
 
@@ -296,12 +296,30 @@ function scopeConcurrency(policy: Policy): number {
 /** The merged report of a plan's runs, with the planning failures and the plan's target coverage. */
 export function finishAudit(plan: AuditPlan, reports: readonly AuditReport[], policy: Policy): AuditReport {
   const judged = mergeReports(reports);
+  const unused = readEverything(plan, judged, policy)
+    ? unusedExceptions(judged.findings, policy, plan.coverage.groups ?? [])
+    : [];
   const merged = {
     ...judged,
     findings: applyExceptions(judged.findings, policy, new Date(judged.finishedAt)),
+    ...(unused.length > 0 ? { unusedExceptions: unused } : {}),
   };
   const report = plan.unplanned.length > 0 ? { ...merged, unplanned: plan.unplanned } : merged;
   return withTargetCoverage(report, policy, plan.coverage);
+}
+
+/**
+ * Whether a run read everything the policy selects: not narrowed to some regions or projects, every
+ * provider the policy configures planned, every scope read. Only then does a name that matches
+ * nothing mean the name is wrong.
+ */
+function readEverything(plan: AuditPlan, report: AuditReport, policy: Policy): boolean {
+  return (
+    !plan.coverage.narrowed &&
+    plan.unplanned.length === 0 &&
+    policyProviders(policy).every((provider) => plan.coverage.providers.includes(provider)) &&
+    report.scopes.every((outcome) => outcome.status === 'complete')
+  );
 }
 
 /** Plan and run every scope in this process, and merge: the report, without publishing. */
@@ -310,7 +328,11 @@ export async function runAuditReport(request: AuditRequest, deps: AuditDependenc
   for (const failure of plan.unplanned) {
     deps.logger?.error('provider not audited', { ...failure });
   }
-  return finishAudit(plan, [await runScopes(plan.scopes, deps)], deps.policy);
+  const report = finishAudit(plan, [await runScopes(plan.scopes, deps)], deps.policy);
+  for (const warning of report.unusedExceptions ?? []) {
+    deps.logger?.warn('policy exception applies to nothing', { warning });
+  }
+  return report;
 }
 
 /** The whole job in one process: plan, run every scope, merge, publish, one outcome. */
@@ -325,11 +347,16 @@ export async function runAuditJob(request: AuditRequest, deps: AuditDependencies
   return auditOutcome(report, publication);
 }
 
-/** The outcome of a finished report and its publication (also the merge step of a fan-out). */
-export function auditOutcome(report: AuditReport, publication: PublicationOutcome): AuditJobOutcome {
+/**
+ * The outcome of a finished report and its publication (also the merge step of a fan-out). A
+ * publication that did not land is recorded in the report (`notImported`), so every report written
+ * of the run carries the exit code and verdict the run ends with.
+ */
+export function auditOutcome(finished: AuditReport, publication: PublicationOutcome): AuditJobOutcome {
+  const landed = publication.status === 'published' || publication.status === 'disabled';
+  const report = landed ? finished : { ...finished, notImported: publication.failedCount };
   const summary = summarize(report);
   const auditExit = exitCodeFor(report);
-  const landed = publication.status === 'published' || publication.status === 'disabled';
   const exitCode = landed ? auditExit : Math.max(auditExit, EXIT_CODES.incomplete);
   const values = auditMetricValues(report);
   const metrics: AuditJobMetrics = {
@@ -339,25 +366,5 @@ export function auditOutcome(report: AuditReport, publication: PublicationOutcom
     AuditCompleted: landed ? values.AuditCompleted : 0,
     FindingsImportFailed: publication.status === 'disabled' ? 0 : publication.failedCount,
   };
-  return {
-    report,
-    exitCode,
-    verdict: landed ? summary.verdict : notLanded(summary, publication),
-    publication,
-    metrics,
-  };
-}
-
-/**
- * The verdict of a run whose findings did not all reach Security Hub: exit code 2 in words, with
- * how many did not land, and the audit's own verdict kept (an incomplete audit's reasons first).
- */
-function notLanded(
-  summary: ReturnType<typeof summarize>,
-  publication: Exclude<PublicationOutcome, { status: 'disabled' }>,
-): string {
-  const count = publication.failedCount;
-  const lost = `${count} ${count === 1 ? 'finding was' : 'findings were'} not imported into Security Hub`;
-  if (summary.exitCode === EXIT_CODES.incomplete) return `${summary.verdict}; ${lost}`;
-  return `${describeExitCode(EXIT_CODES.incomplete)}: ${lost} (${summary.verdict})`;
+  return { report, exitCode, verdict: summary.verdict, publication, metrics };
 }

@@ -440,6 +440,13 @@ export function renderConsole(viewed: ViewedReport, options: ConsoleOptions = {}
     lines.push('', paint(BOLD, 'Named targets judged at another resource'));
     for (const { identifier, note } of elsewhere) lines.push(...wrapText(`${identifier}: ${note}`, width, 2));
   }
+  const unused = report.unusedExceptions ?? [];
+  if (unused.length > 0) {
+    lines.push('', paint(BOLD, 'Policy exceptions that apply to nothing'));
+    for (const warning of unused) {
+      lines.push(...wrapText(visible(warning), width, 2).map((line) => paint(COLORS.WARNING, line)));
+    }
+  }
   if (summary.coverageProblems.length > 0) {
     lines.push('', paint(BOLD, 'Coverage'));
     for (const problem of summary.coverageProblems) {

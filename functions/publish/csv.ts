@@ -1,7 +1,8 @@
 /**
  * The CSV report: one row per finding, for spreadsheets and ticket imports, one NOT_AVAILABLE row
  * per failed scope the filters left without a row, and one NOT_AVAILABLE row (checkId `coverage`)
- * per gap in what the run covered. RFC 4180: fields with a
+ * per gap in what the run covered, and one (checkId `publication`) when Security Hub did not import
+ * every finding of the run. RFC 4180: fields with a
  * comma, quote or line break are quoted, quotes doubled, lines end in CRLF
  * (https://www.rfc-editor.org/rfc/rfc4180). Cells that a spreadsheet would run as a formula are
  * prefixed with a quote (OWASP CSV injection: https://owasp.org/www-community/attacks/CSV_Injection;
@@ -61,21 +62,64 @@ function row(finding: Finding): string[] {
  * run is a sheet with no failing row, which reads as clean.
  */
 function coverageRow(problem: string, report: ViewedReport): string[] {
-  const cells: Record<(typeof CSV_COLUMNS)[number], string> = {
-    status: 'NOT_AVAILABLE',
-    severity: 'MEDIUM',
+  return runRow(report, {
     checkId: 'coverage',
-    provider: '',
-    account: '',
-    region: '',
     resourceType: 'Coverage',
-    resourceId: '',
-    observed: '',
     description: `The audit does not cover what the policy asks: ${problem}.`,
     remediation:
       'Fix what the description names (the policy targets, the credentials or the run options), then audit again.',
+  });
+}
+
+/**
+ * A row for findings of the run that Security Hub did not import (`notImported`): the run did not
+ * complete (exit code 2), and a sheet of passes alone would read as clean.
+ */
+function notImportedRows(report: ViewedReport): string[][] {
+  if (report.notImported === undefined) return [];
+  const { verdict } = summarize(report);
+  return [
+    runRow(report, {
+      checkId: 'publication',
+      resourceType: 'SecurityHub',
+      description: `The run did not complete (exit code 2): ${verdict}.`,
+      remediation:
+        "See the run's error output for why Security Hub refused the findings, fix it, then audit again with publishing.",
+    }),
+  ];
+}
+
+/** A WARNING row for a policy exception that applied to nothing (`unusedExceptions`). */
+function unusedExceptionRow(warning: string, report: ViewedReport): string[] {
+  return runRow(report, {
+    status: 'WARNING',
+    checkId: 'exceptions',
+    resourceType: 'PolicyException',
+    description: `${warning}.`,
+    remediation:
+      'Write the resource as its finding names it (id, ARN or resource name), or remove the entry.',
+  });
+}
+
+/** A row about the run as a whole, not one resource: NOT_AVAILABLE unless `about` says otherwise. */
+function runRow(
+  report: ViewedReport,
+  about: Pick<
+    Record<(typeof CSV_COLUMNS)[number], string>,
+    'checkId' | 'resourceType' | 'description' | 'remediation'
+  > & { readonly status?: string },
+): string[] {
+  const cells: Record<(typeof CSV_COLUMNS)[number], string> = {
+    status: 'NOT_AVAILABLE',
+    severity: 'MEDIUM',
+    provider: '',
+    account: '',
+    region: '',
+    resourceId: '',
+    observed: '',
     remediationUrl: '',
     evaluatedAt: report.finishedAt,
+    ...about,
   };
   return CSV_COLUMNS.map((column) => cells[column]);
 }
@@ -119,6 +163,10 @@ export function renderCsv(report: ViewedReport): string {
     ...report.findings.map((finding) => row(finding).map(field).join(',')),
     ...failedScopeRows(report).map((cells) => cells.map(field).join(',')),
     ...summarize(report).coverageProblems.map((problem) => coverageRow(problem, report).map(field).join(',')),
+    ...notImportedRows(report).map((cells) => cells.map(field).join(',')),
+    ...(report.unusedExceptions ?? []).map((warning) =>
+      unusedExceptionRow(warning, report).map(field).join(','),
+    ),
   ];
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -292,6 +292,13 @@ function renderNotEvaluated(report: AuditReport): string {
   return `<section class="problems"><h2>Not evaluated</h2><ul>${items.map((item) => `<li>${item}</li>`).join('')}</ul></section>`;
 }
 
+/** The policy exceptions that applied to nothing in a run that read everything (a typo in a name). */
+function renderUnusedExceptions(report: AuditReport): string {
+  const unused = report.unusedExceptions ?? [];
+  if (unused.length === 0) return '';
+  return `<section class="problems"><h2>Policy exceptions that apply to nothing</h2><ul>${unused.map((warning) => `<li>${escapeMarkup(warning)}</li>`).join('')}</ul></section>`;
+}
+
 /** The whole report as one self-contained HTML document. */
 export function renderHtml(report: ViewedReport): string {
   const rows = restoreWindowRows(report);
@@ -320,6 +327,7 @@ ${renderSummary(report, rows)}
 ${databases}
 ${renderOtherFindings(report)}
 ${renderNotEvaluated(report)}
+${renderUnusedExceptions(report)}
 <footer>certctl-backup-guard. Each bar ends at the moment it was evaluated; only restore points the cloud reported are drawn.</footer>
 </main>
 </body>

@@ -130,6 +130,15 @@ export function renderMarkdown(report: ViewedReport): string {
       ...elsewhere.map(({ identifier, note }) => `- ${cell(identifier)}: ${cell(note)}`),
     );
   }
+  const unused = report.unusedExceptions ?? [];
+  if (unused.length > 0) {
+    lines.push(
+      '',
+      '## Policy exceptions that apply to nothing',
+      '',
+      ...unused.map((warning) => `- ${cell(warning)}`),
+    );
+  }
   if (summary.coverageProblems.length > 0) {
     lines.push('', '## Coverage', '', ...summary.coverageProblems.map((problem) => `- ${cell(problem)}`));
   }

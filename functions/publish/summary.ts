@@ -160,22 +160,38 @@ export function summarize(report: ViewedReport): ReportSummary {
   // The same rule as exitCodeFor (core/audit.ts), over the coverage of the whole run: accepted
   // risk (an active policy exception) does not count as failed.
   const failed = report.findings.some((finding) => finding.status === 'FAILED' && !isExcepted(finding));
-  const exitCode = reasons.length > 0 ? EXIT_CODES.incomplete : failed ? EXIT_CODES.failed : EXIT_CODES.ok;
-  const verdict =
-    exitCode === EXIT_CODES.incomplete && reasons.length > 0
-      ? `${describeExitCode(exitCode)}: ${reasons.join('; ')}`
-      : exitCode === EXIT_CODES.ok
+  const auditExit = reasons.length > 0 ? EXIT_CODES.incomplete : failed ? EXIT_CODES.failed : EXIT_CODES.ok;
+  const auditVerdict =
+    auditExit === EXIT_CODES.incomplete && reasons.length > 0
+      ? `${describeExitCode(auditExit)}: ${reasons.join('; ')}`
+      : auditExit === EXIT_CODES.ok
         ? okVerdict(report)
-        : describeExitCode(exitCode);
+        : describeExitCode(auditExit);
+  const lost = report.notImported === undefined ? undefined : notImported(report.notImported);
+  const exitCode = lost === undefined ? auditExit : EXIT_CODES.incomplete;
   return {
     resources,
     coverageProblems: coverage,
     scopesEvaluated: report.scopes.filter((scope) => scope.status === 'complete').length,
     scopesTotal: report.scopes.length,
     exitCode,
-    verdict,
-    incompleteReasons: exitCode === EXIT_CODES.incomplete ? reasons : [],
+    verdict: lost === undefined ? auditVerdict : notLanded(auditExit, auditVerdict, lost),
+    incompleteReasons: exitCode === EXIT_CODES.incomplete ? [...reasons, ...(lost ? [lost] : [])] : [],
   };
+}
+
+/** `2 findings were not imported into Security Hub`. */
+function notImported(count: number): string {
+  return `${count} ${count === 1 ? 'finding was' : 'findings were'} not imported into Security Hub`;
+}
+
+/**
+ * The verdict of a run whose findings did not all reach Security Hub: exit code 2 in words, with
+ * how many did not land, and the audit's own verdict kept (an incomplete audit's reasons first).
+ */
+function notLanded(auditExit: number, auditVerdict: string, lost: string): string {
+  if (auditExit === EXIT_CODES.incomplete) return `${auditVerdict}; ${lost}`;
+  return `${describeExitCode(EXIT_CODES.incomplete)}: ${lost} (${auditVerdict})`;
 }
 
 /** `5 passed, 1 warning, 3 failed, 0 not available — 4 databases, 2 secrets, 2 of 2 scopes evaluated`. */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -187,6 +187,39 @@ describe('backup-guard audit against the simulator', () => {
       'certctl-backup-guard/pitr.retention/arn:aws:rds:eu-west-1:111111111111:db:certctl-staging-db',
     );
     expect(io.err()).toBe('');
+  });
+
+  it('warns on stderr and in the report of a policy exception that names no resource its check judged', async () => {
+    // Prepare: `certctl-ocps-db`, a typo of certctl-ocsp-db; the run covers the whole policy.
+    const io = captureIo();
+    const policy = join(await mkdtemp(join(tmpdir(), 'cli-')), 'policy.json');
+    const exception = {
+      account: '111111111111',
+      check: 'pitr.lag',
+      reason: 'the OCSP database lags during the migration',
+      expires: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+    };
+    await writeFile(
+      policy,
+      JSON.stringify({
+        aws: { regions: ['us-east-1'] },
+        exceptions: [{ ...exception, resource: 'certctl-ocps-db' }],
+      }),
+    );
+
+    // Act
+    const code = await runCli(
+      ['audit', '--policy', policy, '--format', 'json', '--quiet', '--endpoint-url', sim.endpoint],
+      io,
+      overrides(),
+    );
+
+    // Assess: a warning, not a failure of the run.
+    expect(code).toBe(1);
+    const warning =
+      "policy exceptions.0 ('certctl-ocps-db' in 111111111111) for pitr.lag names no resource that check judged in this run, so it applies to nothing: check its resource (and account, region)";
+    expect(io.err()).toBe(`backup-guard: warning: ${warning}\n`);
+    expect((JSON.parse(io.out()) as { unusedExceptions: string[] }).unusedExceptions).toEqual([warning]);
   });
 
   it('writes the report to --output and reports progress on stderr', async () => {

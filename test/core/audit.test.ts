@@ -84,7 +84,7 @@ describe('runAudit', () => {
   });
 
   it('fails only the scope whose collector answered something that is not a list of facts, keeping the others', async () => {
-    // Prepare: a collector defect (no list; a hole in the list), beside a scope that answers.
+    // Prepare: a collector defect (no list; a hole in the list; a standsFor that is no list), beside a scope that answers.
     const broken = (region: string, facts: unknown): ScopePlan<FakeFact> => ({
       scope: { provider: 'aws', account: '111111111111', region, group: 'pitr' },
       collect: async () => facts as FakeFact[],
@@ -96,6 +96,7 @@ describe('runAudit', () => {
         plan('eu-west-1', [db('eu-west-1', 'a', 7)]),
         broken('us-east-1', undefined),
         broken('ap-south-1', [db('ap-south-1', 'b', 35), undefined]),
+        broken('sa-east-1', [{ ...db('sa-east-1', 'c', 35), standsFor: { names: ['replica'] } }]),
       ],
       checks: [retentionCheck],
       policy,
@@ -107,13 +108,48 @@ describe('runAudit', () => {
       ['eu-west-1', 'complete'],
       ['us-east-1', 'failed'],
       ['ap-south-1', 'failed'],
+      ['sa-east-1', 'failed'],
     ]);
     expect(report.findings.map((f) => [f.resource.id, f.status])).toEqual([
       ['a', 'FAILED'],
       ['111111111111/ap-south-1', 'NOT_AVAILABLE'],
+      ['111111111111/sa-east-1', 'NOT_AVAILABLE'],
       ['111111111111/us-east-1', 'NOT_AVAILABLE'],
     ]);
     expect(report.scopes[1]?.error?.message).toMatch(/not a list of facts/);
+    expect(report.scopes[3]?.error?.message).toMatch(
+      /item 0 has a standsFor that is not a list of stand-ins/,
+    );
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
+  });
+
+  it('fails only the scopes of a check whose enabledBy throws, keeping its other checks and every other scope', async () => {
+    // Prepare: a check whose policy switch has a defect, beside one that judges.
+    const brokenSwitch: Check<FakeFact> = {
+      ...retentionCheck,
+      metadata: { ...retentionCheck.metadata, id: 'pitr.fake-broken-switch' },
+      enabledBy: () => {
+        throw new TypeError("Cannot read properties of undefined (reading 'enabled')");
+      },
+    };
+
+    // Act
+    const report = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 7)])],
+      checks: [retentionCheck, brokenSwitch],
+      policy,
+      now,
+    });
+
+    // Assess: the other check's finding is kept; the broken one is NOT_AVAILABLE naming the defect,
+    // and the scope is failed so nothing of that check is resolved.
+    expect(report.findings.map((f) => [f.checkId, f.resource.id, f.status])).toEqual([
+      ['pitr.fake-retention', 'a', 'FAILED'],
+      ['pitr.fake-broken-switch', '111111111111/eu-west-1', 'NOT_AVAILABLE'],
+    ]);
+    expect(report.findings[1]?.description).toMatch(/enabledBy.*Cannot read properties/);
+    expect(report.scopes[0]?.status).toBe('failed');
+    expect(report.scopes[0]?.error?.message).toMatch(/pitr\.fake-broken-switch/);
     expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
   });
 

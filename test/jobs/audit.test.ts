@@ -22,6 +22,12 @@ import {
   runScopes,
 } from '../../functions/jobs/audit.ts';
 import { defineCheckGroup, registerCheckGroup } from '../../functions/jobs/groups.ts';
+import { renderConsole } from '../../functions/publish/console.ts';
+import { renderCsv } from '../../functions/publish/csv.ts';
+import { renderHtml } from '../../functions/publish/html.ts';
+import { renderJson } from '../../functions/publish/json.ts';
+import { renderMarkdown } from '../../functions/publish/markdown.ts';
+import { recordingLogger } from '../core/recording-logger.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
@@ -280,6 +286,33 @@ describe('the outcome of a run whose findings did not all reach Security Hub', (
       `the audit could not complete: ${report.findings.length} findings were not imported into Security Hub (some checks failed)`,
     );
   });
+
+  it('writes the exit code and verdict the run ends with into every report, not the audit alone', async () => {
+    // Prepare: a run that read and judged everything, and a publication that lost two findings.
+    const policy = { aws: { regions: ['us-east-1'] } };
+    const { report } = await runAuditJob({ providers: ['aws'], publish: false }, deps(policy));
+    const outcome = auditOutcome(report, {
+      status: 'error',
+      failedCount: 2,
+      error: { code: 'CredentialsError', message: 'no credentials' },
+    });
+
+    // Act
+    const json = JSON.parse(renderJson(outcome.report)) as { summary: { exitCode: number; verdict: string } };
+    const texts = [renderMarkdown(outcome.report), renderHtml(outcome.report), renderConsole(outcome.report)];
+    const csv = renderCsv(outcome.report);
+
+    // Assess: each report says exit code 2 and why, as the process does.
+    expect(outcome.verdict).toBe(
+      'the audit could not complete: 2 findings were not imported into Security Hub (some checks failed)',
+    );
+    expect(json.summary).toMatchObject({ exitCode: EXIT_CODES.incomplete, verdict: outcome.verdict });
+    for (const text of texts) {
+      expect(text).toContain('2 findings were not imported into Security Hub');
+      expect(text).toContain('(exit code 2)');
+    }
+    expect(csv).toMatch(/\r\nNOT_AVAILABLE,[^\r]*2 findings were not imported into Security Hub/);
+  });
 });
 
 function pirtException(): PolicyInput {
@@ -375,5 +408,66 @@ describe('a policy exception naming a check its group does not have', () => {
 
     // Assess
     expect(outcome.report.findings.length).toBeGreaterThan(0);
+  });
+});
+
+describe('a policy exception naming a resource no finding of its check carries', () => {
+  const typo: PolicyInput = {
+    aws: { regions: ['us-east-1'] },
+    exceptions: [
+      {
+        resource: 'certctl-ocps-db',
+        account: ACCOUNT,
+        check: 'pitr.lag',
+        reason: 'the OCSP database lags during the migration',
+        expires: EXPIRES,
+      },
+      {
+        resource: FRAGILE_DB,
+        account: ACCOUNT,
+        check: 'pitr.lag',
+        reason: 'the OCSP database lags during the migration',
+        expires: EXPIRES,
+      },
+    ],
+  };
+
+  it('is reported in the report and the log, without failing the run, when the run covers everything', async () => {
+    // Prepare
+    const logger = recordingLogger();
+
+    // Act
+    const outcome = await runAuditJob({ providers: ['aws'], publish: false }, { ...deps(typo), logger });
+
+    // Assess: only the typo is named; the exit code is what the findings say.
+    const warning = `policy exceptions.0 ('certctl-ocps-db' in ${ACCOUNT}) for pitr.lag names no resource that check judged in this run, so it applies to nothing: check its resource (and account, region)`;
+    expect(outcome.report.unusedExceptions).toEqual([warning]);
+    const warned = logger.entries.filter((entry) => entry.level === 'warn');
+    expect(warned.map((entry) => [entry.message, ...entry.attributes])).toEqual([
+      ['policy exception applies to nothing', { warning }],
+    ]);
+    expect(outcome.exitCode).toBe(EXIT_CODES.failed);
+    for (const text of [
+      renderMarkdown(outcome.report),
+      renderHtml(outcome.report),
+      renderConsole(outcome.report),
+    ]) {
+      expect(text).toMatch(
+        /Policy exceptions that apply to nothing[\s\S]*exceptions\.0 \((&#39;|')certctl-ocps-db/,
+      );
+    }
+    expect(renderCsv(outcome.report)).toMatch(/\r\nWARNING,[^\r]*exceptions\.0/);
+  });
+
+  it('says nothing when the run was narrowed to some regions, where matching nothing is normal', async () => {
+    // Act
+    const outcome = await runAuditJob(
+      { providers: ['aws'], regions: ['us-east-1'], publish: false },
+      deps(typo),
+    );
+
+    // Assess
+    expect(outcome.report.unusedExceptions).toBeUndefined();
+    expect(renderConsole(outcome.report)).not.toContain('exceptions.0');
   });
 });

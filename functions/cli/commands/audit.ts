@@ -330,6 +330,10 @@ async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverri
         ...(onProgress ? { onProgress } : {}),
       },
     );
+    // Said on stderr too: a warning in a report file alone is read by nobody until it is opened.
+    for (const warning of outcome.report.unusedExceptions ?? []) {
+      io.stderr(`backup-guard: warning: ${visibleLine(warning)}\n`);
+    }
     const severities = new Map(knownChecks().map((check) => [check.id, check.severity]));
     const view = filterReport(outcome.report, {
       ...(options.selection.checks ? { checks: options.selection.checks } : {}),
@@ -340,11 +344,10 @@ async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverri
     });
     const written = await writeReports(view, options, policy, homeRegion, io);
     if (outcome.publication.status !== 'disabled') io.stderr(`${describePublication(outcome.publication)}\n`);
-    const publicationFailed =
-      outcome.publication.status !== 'published' && outcome.publication.status !== 'disabled';
-    // The verdict of what the filters selected; the coverage of the whole run still counts.
+    // The verdict of what the filters selected, as the reports say it: the coverage of the whole run
+    // and a publication that did not land (the report's notImported) still count.
     const viewExit = summarize(view).exitCode;
-    return Math.max(viewExit, publicationFailed || !written ? EXIT_CODES.incomplete : EXIT_CODES.ok);
+    return Math.max(viewExit, written ? EXIT_CODES.ok : EXIT_CODES.incomplete);
   } finally {
     await clouds.close();
   }

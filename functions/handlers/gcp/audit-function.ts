@@ -15,7 +15,7 @@
 import type * as functions from '@google-cloud/functions-framework';
 import type { AwsClientFactory } from '../../aws/clients.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
-import { InputError, inputIssues } from '../../core/errors.ts';
+import { describeError, InputError, inputIssues } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { GCP_PROJECT, loadFunctionPolicy, type Policy } from '../../core/policy.ts';
@@ -219,8 +219,8 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
         // The bytes as sent: a JSON body the framework could not parse reaches here too (./framework.ts).
         request = parseRequest(req.rawBody ?? req.body);
       } catch (error) {
-        logger.warn('bad request', { error: (error as Error).message });
-        res.status(400).json({ error: (error as Error).message });
+        logger.warn('bad request', { error: describeError(error) });
+        res.status(400).json({ error: describeError(error) });
         return;
       }
       let result: AuditFunctionResult;
@@ -236,7 +236,7 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
         result = await run(request, dependencies);
       } catch (error) {
         const errorName = error instanceof Error ? error.name : 'Error';
-        const message = error instanceof Error ? error.message : String(error);
+        const message = describeError(error);
         logger.error('audit did not run', {
           error: { name: errorName, message },
           metrics: { AuditRuns: 1, AuditCompleted: 0 },

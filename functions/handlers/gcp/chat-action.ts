@@ -154,7 +154,7 @@ export function createChatActionFunction(
       work = workOfPubsubEvent(event);
     } catch (error) {
       count('ChatCommandsFailed');
-      d.logger.error('chat work refused', { error: (error as Error).message, metrics: counts });
+      d.logger.error('chat work refused', { error: describeError(error), metrics: counts });
       return;
     }
     const outcome = await runChatAction(work, {

@@ -9,7 +9,7 @@
  */
 import * as functions from '@google-cloud/functions-framework';
 import { type GcpSnapshotClients, gcpSnapshotCloud } from '../../actions/snapshot/gcp.ts';
-import { InputError, inputIssues } from '../../core/errors.ts';
+import { describeError, InputError, inputIssues } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import * as z from '../../core/zod.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
@@ -53,7 +53,7 @@ export function parseSnapshotFunctionRequest(body: unknown): SnapshotFunctionReq
     try {
       checkSnapshotRequest(parsed.data);
     } catch (error) {
-      throw new InputError(`snapshot body is invalid: ${(error as Error).message}`);
+      throw new InputError(`snapshot body is invalid: ${describeError(error)}`);
     }
   }
   return parsed.data;
@@ -129,15 +129,15 @@ export function createSnapshotHandler(
       // The bytes as sent: a JSON body the framework could not parse reaches here too.
       request = parseSnapshotFunctionRequest(req.rawBody ?? req.body);
     } catch (error) {
-      logger.warn('bad request', { error: (error as Error).message });
-      res.status(400).json({ error: (error as Error).message });
+      logger.warn('bad request', { error: describeError(error) });
+      res.status(400).json({ error: describeError(error) });
       return;
     }
     try {
       res.status(200).json(await snapshotFunction(request, deps()));
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';
-      logger.error('snapshot function failed', { error: { name, message: (error as Error).message } });
+      logger.error('snapshot function failed', { error: { name, message: describeError(error) } });
       res.status(500).json({ ok: false, error: { name } });
     }
   };
