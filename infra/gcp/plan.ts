@@ -646,7 +646,8 @@ export function revokeKeysSecretAccess(policy: Policy, member: string): GcpStep[
  * The key-material audit's read access: its custom role ({@link SECRET_METADATA_READER_ROLE_ID},
  * metadata gets only) in each project that holds an inventory secret, and, only with
  * `keys.inspectSecretValues`, {@link SECRET_ACCESSOR_ROLE} on each inventory secret and on nothing
- * else. Empty when the inventory names no Secret Manager secret.
+ * else; without it, that role removed from each inventory secret (an earlier deployment with
+ * inspection on granted it). Empty when the inventory names no Secret Manager secret.
  */
 export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] {
   const secrets = inventorySecrets(policy);
@@ -667,14 +668,23 @@ export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] 
         argv: addBinding(holder, member, `projects/${holder}/roles/${SECRET_METADATA_READER_ROLE_ID}`),
       },
     ]),
-    ...(policy.keys?.inspectSecretValues ? secrets : []).map(
-      ({ project: holder, secret, resourceName }): RunStep => ({
-        kind: 'run',
-        description: `let the key-material audit read the value of ${resourceName} only (keys.inspectSecretValues)`,
-        argv: secretAccessorBinding('add', { project: holder, secret }, member),
-        // A secret that does not exist has no value to read: keys.present reports it, the deployment goes on.
-        ifNotFound: 'skip',
-      }),
+    ...secrets.map(
+      ({ project: holder, secret, resourceName }): RunStep =>
+        policy.keys?.inspectSecretValues
+          ? {
+              kind: 'run',
+              description: `let the key-material audit read the value of ${resourceName} only (keys.inspectSecretValues)`,
+              argv: secretAccessorBinding('add', { project: holder, secret }, member),
+              // A secret that does not exist has no value to read: keys.present reports it, the deployment goes on.
+              ifNotFound: 'skip',
+            }
+          : {
+              // Inspection off: an earlier deployment with it on granted the value reads; gone is fine.
+              kind: 'run',
+              description: `remove the key-material audit's value reads of ${resourceName} (keys.inspectSecretValues is off)`,
+              argv: secretAccessorBinding('remove', { project: holder, secret }, member),
+              ifNotFound: 'skip',
+            },
     ),
   ];
 }

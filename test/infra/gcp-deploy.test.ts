@@ -1216,11 +1216,38 @@ describe('planGcpDeployment with Secret Manager key material', () => {
       .map((argv) => argv.filter((argument) => !argument.startsWith('--member=')).join(' '));
 
   it('binds the metadata reader role on each holding project and no payload access when inspection is off', () => {
-    // Act / Assess
-    expect(keysBindings(withKeys(false))).toEqual([
+    // Act / Assess: what it adds (the removals of earlier value reads are the next test's).
+    expect(
+      keysBindings(withKeys(false)).filter((line) => !line.includes('remove-iam-policy-binding')),
+    ).toEqual([
       `gcloud projects add-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${SECRET_METADATA_READER_ROLE_ID} --condition=None --quiet`,
       `gcloud projects add-iam-policy-binding certctl-stage-2 --role=projects/certctl-stage-2/roles/${SECRET_METADATA_READER_ROLE_ID} --condition=None --quiet`,
     ]);
+  });
+
+  it('removes the secretAccessor an earlier deployment with inspection granted, once inspection is off', () => {
+    // Act: a redeployment after keys.inspectSecretValues went from true to false.
+    const accessors = plan(withKeys(false)).filter(
+      (step): step is Extract<GcpStep, { kind: 'run' }> =>
+        step.kind === 'run' && step.argv.includes(`--role=${SECRET_ACCESSOR_ROLE}`),
+    );
+    // Assess: every account that reads the inventory (keys audit, snapshot readiness) loses the
+    // value reads on each inventory secret, and none is added; already gone is fine.
+    expect(accessors.filter((step) => step.argv.includes('add-iam-policy-binding'))).toEqual([]);
+    const removed = accessors.filter(
+      (step) => step.argv.includes(`--member=serviceAccount:${KEYS_SA}`) && step.ifNotFound === 'skip',
+    );
+    expect(removed.map((step) => step.argv.slice(0, 5).join(' '))).toEqual([
+      'gcloud secrets remove-iam-policy-binding certctl-ca --project=certctl-prod-1',
+      'gcloud secrets remove-iam-policy-binding certctl-ca-key --project=certctl-prod-1',
+      'gcloud secrets remove-iam-policy-binding certctl-config --project=certctl-stage-2',
+    ]);
+    expect(new Set(accessors.map((step) => step.argv.find((a) => a.startsWith('--member='))))).toEqual(
+      new Set([
+        `--member=serviceAccount:${KEYS_SA}`,
+        '--member=serviceAccount:certctl-snapshot@certctl-ops.iam.gserviceaccount.com',
+      ]),
+    );
   });
 
   it('adds secretAccessor on each inventory secret only, and only when inspection is on', () => {
