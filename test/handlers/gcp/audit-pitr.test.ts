@@ -246,6 +246,60 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
     for (const answer of answers) expect(answer.text).not.toContain(canary);
   });
 
+  it('answers its own JSON 400 naming the problem, never express’s HTML page or a stack, and audits nothing, when the body cannot be read', async () => {
+    // Prepare: what reaches stdout and stderr, through the streams and through console.
+    const written: string[] = [];
+    const capture = (chunk: string | Uint8Array): boolean => {
+      written.push(String(chunk));
+      return true;
+    };
+    const record = (...args: unknown[]): void => {
+      written.push(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg))).join(' '));
+    };
+    const spies = [
+      vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+      vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+      vi.spyOn(console, 'error').mockImplementation(record),
+    ];
+    const before = securityHub.calls.length;
+    const unreadable: Record<string, string>[] = [
+      { 'content-type': 'application/json; charset=latin1' },
+      { 'content-type': 'application/json', 'content-encoding': 'compress' },
+      // Says gzip, is not: zlib refuses it.
+      { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    ];
+
+    // Act
+    const answers = await Promise.all(
+      unreadable.map(async (headers) => {
+        const response = await fetch(url, { method: 'POST', headers, body: '{}' });
+        return {
+          status: response.status,
+          type: response.headers.get('content-type'),
+          text: await response.text(),
+        };
+      }),
+    ).finally(() => {
+      for (const spy of spies) spy.mockRestore();
+    });
+
+    // Assess
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400]);
+    for (const answer of answers) {
+      expect(answer.type).toMatch(/^application\/json/);
+      expect(answer.text).not.toMatch(/\bat \S+ \(|node_modules/);
+    }
+    expect(answers.map((answer) => (JSON.parse(answer.text) as { error: string }).error)).toEqual([
+      'auditPitr body cannot be read: unsupported charset "LATIN1".',
+      'auditPitr body cannot be read: unsupported content encoding "compress".',
+      'auditPitr body cannot be read: incorrect header check.',
+    ]);
+    expect(securityHub.calls.length).toBe(before);
+    for (const line of written.flatMap((chunk) => chunk.split('\n')).filter((l) => l.trim() !== '')) {
+      expect(() => JSON.parse(line), line).not.toThrow();
+    }
+  });
+
   it('answers 405 when called with GET', async () => {
     // Act
     const response = await fetch(url);
