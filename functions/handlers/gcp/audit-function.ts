@@ -121,13 +121,19 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
    * Why the body may not run with this policy, or undefined: its projects may narrow the policy's
    * `gcp.projects`, never widen them (the AWS Lambdas' rule for regions, function-dependencies.ts
    * `assertRunRegions`): a project elsewhere would be read and its findings published where nobody
-   * configured an audit.
+   * configured an audit. And `publish: true` needs the federation role to publish with: without it
+   * the whole audit would run, then fail to publish (HTTP 500) on every retry.
    */
   const outsidePolicy = (request: AuditRequest, policy: Policy): string | undefined => {
     const allowed = policy.gcp.projects;
     const outside = (request.projects ?? []).filter((project) => !allowed.includes(project));
-    if (outside.length === 0) return undefined;
-    return `${name} body is invalid: projects: ${outside.join(', ')} not in the policy's gcp.projects (${allowed.join(', ') || 'none'}); a run may only narrow the policy's projects`;
+    if (outside.length > 0) {
+      return `${name} body is invalid: projects: ${outside.join(', ')} not in the policy's gcp.projects (${allowed.join(', ') || 'none'}); a run may only narrow the policy's projects`;
+    }
+    if (request.publish === true && policy.gcp.federation === undefined) {
+      return `${name} body is invalid: publish: true needs the policy's gcp.federation (the role findings are published with), which this deployment's policy does not set`;
+    }
+    return undefined;
   };
 
   /** Never throws for cloud failures, which the result reports. */

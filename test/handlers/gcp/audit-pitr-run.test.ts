@@ -309,6 +309,23 @@ describe('auditPitrGcp', () => {
     });
   });
 
+  it('refuses a body asking to publish when the policy has no federation, reading and publishing nothing', async () => {
+    // Prepare: a deployment that does not publish (no gcp.federation), called with publish: true.
+    await start();
+    const policy = parsePolicy({ gcp: { projects: [PROJECT] } });
+
+    // Act
+    const running = run(policy, { publish: true }).result;
+
+    // Assess: the body's mistake, permanent: an InputError (HTTP 400) before any read, not a 500
+    // after a whole audit.
+    await expect(running).rejects.toBeInstanceOf(InputError);
+    await expect(running).rejects.toThrow(
+      "auditPitr body is invalid: publish: true needs the policy's gcp.federation (the role findings are published with), which this deployment's policy does not set",
+    );
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it('refuses a run whose projects the policy does not list, reading and publishing nothing', async () => {
     // Prepare: a scheduler job (or anyone who may invoke) names a project beside the policy's.
     await start();
