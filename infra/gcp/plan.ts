@@ -328,6 +328,31 @@ function invalid(path: string, message: string): never {
   throw new PolicyError(`GCP deployment is invalid:\n  ${path}: ${message}`, [{ path, message }]);
 }
 
+/** A tz database name: letters, digits, `_`, `+` and `-` in `/`-separated parts (no offsets). */
+const TIME_ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
+
+/**
+ * Refuse a `--time-zone` Cloud Scheduler would refuse only after the functions were deployed: its
+ * `timeZone` is a name of the tz database (https://cloud.google.com/scheduler/docs/reference/rest/v1/projects.locations.jobs,
+ * "timeZone"), so the name must have that shape and be one the runtime's tz data knows.
+ */
+function checkTimeZone(timeZone: string): void {
+  let known = TIME_ZONE_NAME.test(timeZone);
+  if (known) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone });
+    } catch {
+      known = false;
+    }
+  }
+  if (!known) {
+    invalid(
+      '--time-zone',
+      `"${timeZone}" is not a time zone name of the tz database (such as Etc/UTC or Europe/Paris), which Cloud Scheduler takes`,
+    );
+  }
+}
+
 /** The names a deployment with `options` uses (validated). */
 export function deploymentNames(
   options: Pick<
@@ -1177,6 +1202,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
   const names = deploymentNames(options);
   validateGcpDeployablePolicy(policy);
   const timeZone = options.timeZone ?? 'Etc/UTC';
+  checkTimeZone(timeZone);
   const timeoutSeconds = options.timeoutSeconds ?? 300;
   const stagingDir = `\${${STAGING_DIR}}`;
   const envFile = posix.join(stagingDir, 'env.yaml');

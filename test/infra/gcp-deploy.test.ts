@@ -491,6 +491,39 @@ describe('planGcpDeployment', () => {
     expect(() => plan(parsePolicy({}))).toThrow(/gcp\.projects: lists no project to audit/);
   });
 
+  it('fails naming --time-zone, before any step, when it is not a time zone Cloud Scheduler knows', () => {
+    // Act / Assess: a typo, an offset (Cloud Scheduler takes tz database names only), shell text.
+    for (const timeZone of ['Europe/Pariss', '+01:00', 'UTC; rm -rf /', '']) {
+      expect(() =>
+        planGcpDeployment({
+          project: 'certctl-ops',
+          region: 'europe-west1',
+          policy: POLICY,
+          timeZone,
+          deployedPackage: DEPLOYED_PACKAGE,
+        }),
+      ).toThrow(/--time-zone: .* is not a time zone name/);
+    }
+    // Names of the tz database stay accepted.
+    for (const timeZone of [
+      'Etc/UTC',
+      'UTC',
+      'Europe/Paris',
+      'America/Argentina/Buenos_Aires',
+      'America/Port-au-Prince',
+    ]) {
+      expect(() =>
+        planGcpDeployment({
+          project: 'certctl-ops',
+          region: 'europe-west1',
+          policy: POLICY,
+          timeZone,
+          deployedPackage: DEPLOYED_PACKAGE,
+        }),
+      ).not.toThrow();
+    }
+  });
+
   it('fails naming schedules.auditPitr when the rate has no unix-cron form', () => {
     // Prepare
     const policy = parsePolicy({ ...POLICY_INPUT, schedules: { auditPitr: 'rate(45 minutes)' } });
