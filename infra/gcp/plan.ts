@@ -226,6 +226,9 @@ export function saysNotFound(stderr: string): boolean {
   return new RegExp(NOT_FOUND_PATTERN, 'i').test(stderr);
 }
 
+/** How many times Cloud Scheduler retries a failed run of a function (at most 5). */
+export const SCHEDULER_RETRY_ATTEMPTS = 3;
+
 /** The APIs the deployment and the function use. */
 export const REQUIRED_APIS = [
   'cloudfunctions.googleapis.com',
@@ -1440,6 +1443,14 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           // The scheduler waits for the whole run, a little longer than the function may take
           // (Cloud Scheduler allows an HTTP attempt at most 30 minutes).
           `--attempt-deadline=${Math.min(1800, deadlineSeconds + 30)}s`,
+          // A failed attempt (HTTP 5xx: a scope not evaluated, findings not published, an instance
+          // not started) is retried, 3 times, 1 then 2 then 4 minutes later (at most 10): the
+          // retryCount default is 0, which leaves a transient failure to the next scheduled run.
+          // Bounded, so a permanent one does not repeat for ever; the 400 of a bad body cannot come
+          // from the job's own fixed body. (https://cloud.google.com/scheduler/docs/configuring/retry-jobs)
+          `--max-retry-attempts=${SCHEDULER_RETRY_ATTEMPTS}`,
+          '--min-backoff=60s',
+          '--max-backoff=600s',
           `--description=certctl-backup-guard ${fn.job} (${expression})`,
         ];
         const command = (verb: 'create' | 'update', headers: string): string[] => [

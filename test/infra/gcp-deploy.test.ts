@@ -386,6 +386,25 @@ describe('planGcpDeployment', () => {
     expect(ensure?.update?.slice(0, 5)).toEqual(['gcloud', 'scheduler', 'jobs', 'update', 'http']);
   });
 
+  it('has every scheduler job retry a failed run (HTTP 5xx) a bounded number of times, with backoff', () => {
+    // Act: every scheduled function (the audits and the snapshot function's maintenance scan).
+    const jobs = plan().filter(
+      (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
+        step.kind === 'ensure' && step.probe[1] === 'scheduler',
+    );
+
+    // Assess: Cloud Scheduler's retryCount defaults to 0 (no retry until the next scheduled time),
+    // so the 500 an audit answers for a scope not evaluated would be retried by nobody.
+    expect(jobs.length).toBeGreaterThan(1);
+    for (const job of jobs) {
+      for (const argv of [job.create, job.update ?? []]) {
+        expect(argv).toEqual(
+          expect.arrayContaining(['--max-retry-attempts=3', '--min-backoff=60s', '--max-backoff=600s']),
+        );
+      }
+    }
+  });
+
   it('captures the function URL after the deploy and before the job uses it, and the uniqueId before the note', () => {
     // Act
     const steps = plan();

@@ -234,7 +234,8 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
         const dependencies = deps();
         const outside = outsidePolicy(request, dependencies.policy);
         if (outside !== undefined) {
-          // The body's mistake, permanent: 400, which Cloud Scheduler does not retry.
+          // The body's mistake, permanent: 400. Cloud Scheduler retries any failed attempt a few
+          // times (infra/gcp/plan.ts), but its job's own body is fixed and never gets this.
           logger.warn('bad request', { error: outside });
           res.status(400).json({ error: outside });
           return;
