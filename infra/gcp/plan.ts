@@ -1431,6 +1431,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
         const expression = scheduleExpression(policy, schedule.path);
         const cron = toCloudSchedulerCron(parseAuditSchedule(expression, schedule.path));
         const url = `\${${own.urlVariable}}`;
+        const attemptDeadline = Math.min(1800, deadlineSeconds + 30);
         const flags = [
           `--location=${region}`,
           `--schedule=${cron}`,
@@ -1442,13 +1443,15 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           `--oidc-token-audience=${url}`,
           // The scheduler waits for the whole run, a little longer than the function may take
           // (Cloud Scheduler allows an HTTP attempt at most 30 minutes).
-          `--attempt-deadline=${Math.min(1800, deadlineSeconds + 30)}s`,
+          `--attempt-deadline=${attemptDeadline}s`,
           // A failed attempt (HTTP 5xx: a scope not evaluated, findings not published, an instance
           // not started) is retried, 3 times, 1 then 2 then 4 minutes later (at most 10): the
           // retryCount default is 0, which leaves a transient failure to the next scheduled run.
           // Bounded, so a permanent one does not repeat for ever; the 400 of a bad body cannot come
           // from the job's own fixed body. (https://cloud.google.com/scheduler/docs/configuring/retry-jobs)
-          `--max-retry-attempts=${SCHEDULER_RETRY_ATTEMPTS}`,
+          // Not when the function may outlive the attempt deadline: a run still going would count
+          // as failed and be started again beside itself.
+          `--max-retry-attempts=${attemptDeadline >= deadlineSeconds + 30 ? SCHEDULER_RETRY_ATTEMPTS : 0}`,
           '--min-backoff=60s',
           '--max-backoff=600s',
           `--description=certctl-backup-guard ${fn.job} (${expression})`,

@@ -387,15 +387,18 @@ describe('planGcpDeployment', () => {
   });
 
   it('has every scheduler job retry a failed run (HTTP 5xx) a bounded number of times, with backoff', () => {
-    // Act: every scheduled function (the audits and the snapshot function's maintenance scan).
-    const jobs = plan().filter(
+    // Act: the audits' jobs, and the snapshot scan's when the function ends within the attempt deadline.
+    const jobs = plan(parsePolicy({ ...POLICY_INPUT, snapshots: { waitMinutes: 20 } })).filter(
       (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
         step.kind === 'ensure' && step.probe[1] === 'scheduler',
     );
 
     // Assess: Cloud Scheduler's retryCount defaults to 0 (no retry until the next scheduled time),
     // so the 500 an audit answers for a scope not evaluated would be retried by nobody.
-    expect(jobs.length).toBeGreaterThan(1);
+    expect(jobs.map((job) => job.probe[4])).toEqual([
+      'certctl-audit-pitr-schedule',
+      'certctl-snapshot-schedule',
+    ]);
     for (const job of jobs) {
       for (const argv of [job.create, job.update ?? []]) {
         expect(argv).toEqual(
@@ -403,6 +406,22 @@ describe('planGcpDeployment', () => {
         );
       }
     }
+  });
+
+  it('does not retry the snapshot scan when the function may outlive the 30-minute attempt deadline', () => {
+    // Prepare: a wait of 40 minutes, so the function runs up to 41 minutes.
+    const policy = parsePolicy({ ...POLICY_INPUT, snapshots: { waitMinutes: 40 } });
+
+    // Act
+    const job = plan(policy).find(
+      (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
+        step.kind === 'ensure' && step.probe.includes('certctl-snapshot-schedule'),
+    );
+
+    // Assess: a run still waiting at the deadline would otherwise be started again beside itself.
+    expect(job?.create).toEqual(
+      expect.arrayContaining(['--attempt-deadline=1800s', '--max-retry-attempts=0']),
+    );
   });
 
   it('captures the function URL after the deploy and before the job uses it, and the uniqueId before the note', () => {
