@@ -82,12 +82,13 @@ const REPOSITORY_LOCKFILE = JSON.parse(readFileSync(join(REPO_ROOT, 'package-loc
 };
 const DEPLOYED_PACKAGE = deployedPackage(REPOSITORY_LOCKFILE);
 
-function plan(policy: Policy = POLICY): GcpStep[] {
+function plan(policy: Policy = POLICY, timeZone?: string): GcpStep[] {
   return planGcpDeployment({
     project: 'certctl-ops',
     region: 'europe-west1',
     policy,
     deployedPackage: DEPLOYED_PACKAGE,
+    ...(timeZone === undefined ? {} : { timeZone }),
   });
 }
 
@@ -532,15 +533,7 @@ describe('planGcpDeployment', () => {
   it('fails naming --time-zone, before any step, when it is not a time zone Cloud Scheduler knows', () => {
     // Act / Assess: a typo, an offset (Cloud Scheduler takes tz database names only), shell text.
     for (const timeZone of ['Europe/Pariss', '+01:00', 'UTC; rm -rf /', '']) {
-      expect(() =>
-        planGcpDeployment({
-          project: 'certctl-ops',
-          region: 'europe-west1',
-          policy: POLICY,
-          timeZone,
-          deployedPackage: DEPLOYED_PACKAGE,
-        }),
-      ).toThrow(/--time-zone: .* is not a time zone name/);
+      expect(() => plan(POLICY, timeZone)).toThrow(/--time-zone: .* is not a time zone name/);
     }
     // Names of the tz database stay accepted.
     for (const timeZone of [
@@ -550,15 +543,7 @@ describe('planGcpDeployment', () => {
       'America/Argentina/Buenos_Aires',
       'America/Port-au-Prince',
     ]) {
-      expect(() =>
-        planGcpDeployment({
-          project: 'certctl-ops',
-          region: 'europe-west1',
-          policy: POLICY,
-          timeZone,
-          deployedPackage: DEPLOYED_PACKAGE,
-        }),
-      ).not.toThrow();
+      expect(() => plan(POLICY, timeZone)).not.toThrow();
     }
   });
 
