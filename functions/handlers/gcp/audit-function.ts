@@ -111,7 +111,8 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
 
   const parseRequest = (body: unknown): AuditRequest => {
     const raw = jsonBodyOf(body, name);
-    const parsed = auditRequestSchema.safeParse(raw ?? {});
+    // No body at all audits the policy; a JSON `null` is a value the sender wrote, refused as any non-object.
+    const parsed = auditRequestSchema.safeParse(raw === undefined ? {} : raw);
     if (parsed.success) return parsed.data;
     const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
     throw new InputError(`${name} body is invalid: ${issues.join('; ')}`);

@@ -365,4 +365,15 @@ describe('parseAuditPitrRequest', () => {
     expect(parsing).toThrow(InputError);
     expect(parsing).toThrow('auditPitr body is not JSON: it is not valid JSON (33 bytes).');
   });
+
+  it('refuses a JSON body that is not an object, null as an array or a string, and reads no body as {}', () => {
+    // Act / Assess: `null` is a value the sender wrote, not an absent body.
+    for (const body of ['null', '[]', '"all"']) {
+      expect(() => parseAuditPitrRequest(Buffer.from(body)), body).toThrow(
+        /^auditPitr body is invalid: \(root\): Invalid input: expected object, received /,
+      );
+    }
+    expect(parseAuditPitrRequest(Buffer.alloc(0))).toEqual({});
+    expect(parseAuditPitrRequest(undefined)).toEqual({});
+  });
 });
