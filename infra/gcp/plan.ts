@@ -1542,8 +1542,9 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
         ...schedulerJob(timeoutSeconds),
       ];
     }),
-    // A function whose policy section is now empty is removed with its schedule (gone is fine).
-    ...removed.flatMap(({ fn, names: own }) => removeFunctionSteps(fn, own, project, region)),
+    // A function whose policy section is now empty is removed with its schedule and the access its
+    // account still holds for what the policy names (chat-action's backups in gcp.projects); gone is fine.
+    ...removed.flatMap(({ fn, names: own }) => removeFunctionAndAccess(fn, own, policy, project, region)),
     {
       kind: 'note',
       message: federationNote(
@@ -1554,6 +1555,20 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           .map(({ fn, names: own }) => ({ job: fn.job, variable: own.uniqueIdVariable })),
       ),
     },
+  ];
+}
+
+/** {@link removeFunctionSteps}, then every binding {@link GcpFunction.revoke} knows from the policy. */
+function removeFunctionAndAccess(
+  fn: GcpFunction,
+  own: GcpFunctionNames,
+  policy: Policy,
+  project: string,
+  region: string,
+): GcpStep[] {
+  return [
+    ...removeFunctionSteps(fn, own, project, region),
+    ...(fn.revoke?.(policy, `serviceAccount:${own.serviceAccountEmail}`) ?? []),
   ];
 }
 
@@ -1695,10 +1710,7 @@ export function planGcpTeardown(
       '--quiet',
     ]),
     // The other audit functions, whether or not the policy still configures them.
-    ...others.flatMap(({ fn, own }) => [
-      ...removeFunctionSteps(fn, own, project, region),
-      ...(fn.revoke?.(policy, `serviceAccount:${own.serviceAccountEmail}`) ?? []),
-    ]),
+    ...others.flatMap(({ fn, own }) => removeFunctionAndAccess(fn, own, policy, project, region)),
     step(
       "remove the build account's role",
       removeBinding(project, `serviceAccount:${names.builderEmail}`, RUN_BUILDER_ROLE),

@@ -1287,8 +1287,9 @@ describe('planGcpDeployment with Secret Manager key material', () => {
       (step): step is Extract<GcpStep, { kind: 'run' }> =>
         step.kind === 'run' && step.argv.includes(`--role=${SECRET_ACCESSOR_ROLE}`),
     );
-    // Assess: every account that reads the inventory (keys audit, snapshot readiness) loses the
-    // value reads on each inventory secret, and none is added; already gone is fine.
+    // Assess: every account that reads the inventory (keys audit, snapshot readiness, and
+    // chat-action's, not configured here) loses the value reads on each inventory secret, and none
+    // is added; already gone is fine.
     expect(accessors.filter((step) => step.argv.includes('add-iam-policy-binding'))).toEqual([]);
     const removed = accessors.filter(
       (step) => step.argv.includes(`--member=serviceAccount:${KEYS_SA}`) && step.ifNotFound === 'skip',
@@ -1302,6 +1303,7 @@ describe('planGcpDeployment with Secret Manager key material', () => {
       new Set([
         `--member=serviceAccount:${KEYS_SA}`,
         '--member=serviceAccount:certctl-snapshot@certctl-ops.iam.gserviceaccount.com',
+        '--member=serviceAccount:certctl-chat-action@certctl-ops.iam.gserviceaccount.com',
       ]),
     );
   });
@@ -1382,8 +1384,9 @@ describe('planGcpDeployment with Secret Manager key material', () => {
       (step): step is Extract<GcpStep, { kind: 'run' }> =>
         step.kind === 'run' && step.argv.includes(`--role=${SECRET_ACCESSOR_ROLE}`),
     );
-    // Assess: three secrets, for the keys audit's account and the snapshot function's (readiness).
-    expect(accessors.map((step) => step.ifNotFound)).toEqual(Array(6).fill('skip'));
+    // Assess: three secrets, added for the keys audit's account and the snapshot function's
+    // (readiness), removed for chat-action's (chat not configured here).
+    expect(accessors.map((step) => step.ifNotFound)).toEqual(Array(9).fill('skip'));
   });
 
   it('deploys auditKeys from its own bundle, as its own account, on schedules.auditKeys', () => {
@@ -1445,6 +1448,29 @@ describe('planGcpDeployment with ChatOps', () => {
   const deployOf = (steps: readonly GcpStep[], entryPoint: string) =>
     commands(steps).find((argv) => argv.includes('deploy') && argv.includes(`--entry-point=${entryPoint}`)) ??
     [];
+
+  it('takes back chat-action’s snapshot role when a redeployment no longer configures chat, with the function', () => {
+    // Act: the policy without chatops, after a deployment with it.
+    const steps = plan(POLICY);
+    const chatAction = 'serviceAccount:certctl-chat-action@certctl-ops.iam.gserviceaccount.com';
+    const revoked = steps.filter(
+      (step): step is Extract<GcpStep, { kind: 'run' }> =>
+        step.kind === 'run' &&
+        step.argv.includes('remove-iam-policy-binding') &&
+        step.argv.includes(`--member=${chatAction}`),
+    );
+    const deleteAt = steps.findIndex(
+      (step) => step.kind === 'run' && step.argv.join(' ').includes('functions delete certctl-chat-action'),
+    );
+
+    // Assess: backupRuns.create in every project must not outlive the function; gone is fine.
+    expect(deleteAt).toBeGreaterThan(-1);
+    expect(revoked.map((step) => step.argv.find((a) => a.startsWith('--role=')))).toEqual([
+      `--role=projects/certctl-prod-1/roles/${CHAT_ACTION_ROLE_ID}`,
+      `--role=projects/certctl-stage-2/roles/${CHAT_ACTION_ROLE_ID}`,
+    ]);
+    for (const step of revoked) expect(step.ifNotFound).toBe('skip');
+  });
 
   it('deploys the Slack endpoint public, with the signing secret from Secret Manager, and the action on the chat topic', () => {
     // Act
