@@ -94,7 +94,8 @@ export interface MetadataIdTokenOptions {
  * retried. Fails with an {@link IdTokenError} that names the cause and what to check.
  */
 export function metadataIdTokenSource(options: MetadataIdTokenOptions = {}): IdTokenSource {
-  const host = options.host ?? process.env[METADATA_HOST_ENV]?.trim() ?? METADATA_HOST;
+  // A blank variable is unset: the host asked, and named in errors, is then Google Cloud's own.
+  const host = options.host ?? (process.env[METADATA_HOST_ENV]?.trim() || METADATA_HOST);
   const doFetch = options.fetch ?? fetch;
   const server =
     host === METADATA_HOST

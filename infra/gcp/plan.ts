@@ -226,6 +226,9 @@ export function saysNotFound(stderr: string): boolean {
   return new RegExp(NOT_FOUND_PATTERN, 'i').test(stderr);
 }
 
+/** How many times Cloud Scheduler retries a failed run of a function (at most 5). */
+export const SCHEDULER_RETRY_ATTEMPTS = 3;
+
 /** The APIs the deployment and the function use. */
 export const REQUIRED_APIS = [
   'cloudfunctions.googleapis.com',
@@ -326,6 +329,31 @@ const SERVICE_ACCOUNT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
 function invalid(path: string, message: string): never {
   throw new PolicyError(`GCP deployment is invalid:\n  ${path}: ${message}`, [{ path, message }]);
+}
+
+/** A tz database name: letters, digits, `_`, `+` and `-` in `/`-separated parts (no offsets). */
+const TIME_ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
+
+/**
+ * Refuse a `--time-zone` Cloud Scheduler would refuse only after the functions were deployed: its
+ * `timeZone` is a name of the tz database (https://cloud.google.com/scheduler/docs/reference/rest/v1/projects.locations.jobs,
+ * "timeZone"), so the name must have that shape and be one the runtime's tz data knows.
+ */
+function checkTimeZone(timeZone: string): void {
+  let known = TIME_ZONE_NAME.test(timeZone);
+  if (known) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone });
+    } catch {
+      known = false;
+    }
+  }
+  if (!known) {
+    invalid(
+      '--time-zone',
+      `"${timeZone}" is not a time zone name of the tz database (such as Etc/UTC or Europe/Paris), which Cloud Scheduler takes`,
+    );
+  }
 }
 
 /** The names a deployment with `options` uses (validated). */
@@ -646,7 +674,8 @@ export function revokeKeysSecretAccess(policy: Policy, member: string): GcpStep[
  * The key-material audit's read access: its custom role ({@link SECRET_METADATA_READER_ROLE_ID},
  * metadata gets only) in each project that holds an inventory secret, and, only with
  * `keys.inspectSecretValues`, {@link SECRET_ACCESSOR_ROLE} on each inventory secret and on nothing
- * else. Empty when the inventory names no Secret Manager secret.
+ * else; without it, that role removed from each inventory secret (an earlier deployment with
+ * inspection on granted it). Empty when the inventory names no Secret Manager secret.
  */
 export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] {
   const secrets = inventorySecrets(policy);
@@ -667,14 +696,23 @@ export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] 
         argv: addBinding(holder, member, `projects/${holder}/roles/${SECRET_METADATA_READER_ROLE_ID}`),
       },
     ]),
-    ...(policy.keys?.inspectSecretValues ? secrets : []).map(
-      ({ project: holder, secret, resourceName }): RunStep => ({
-        kind: 'run',
-        description: `let the key-material audit read the value of ${resourceName} only (keys.inspectSecretValues)`,
-        argv: secretAccessorBinding('add', { project: holder, secret }, member),
-        // A secret that does not exist has no value to read: keys.present reports it, the deployment goes on.
-        ifNotFound: 'skip',
-      }),
+    ...secrets.map(
+      ({ project: holder, secret, resourceName }): RunStep =>
+        policy.keys?.inspectSecretValues
+          ? {
+              kind: 'run',
+              description: `let the key-material audit read the value of ${resourceName} only (keys.inspectSecretValues)`,
+              argv: secretAccessorBinding('add', { project: holder, secret }, member),
+              // A secret that does not exist has no value to read: keys.present reports it, the deployment goes on.
+              ifNotFound: 'skip',
+            }
+          : {
+              // Inspection off: an earlier deployment with it on granted the value reads; gone is fine.
+              kind: 'run',
+              description: `remove the key-material audit's value reads of ${resourceName} (keys.inspectSecretValues is off)`,
+              argv: secretAccessorBinding('remove', { project: holder, secret }, member),
+              ifNotFound: 'skip',
+            },
     ),
   ];
 }
@@ -1167,6 +1205,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
   const names = deploymentNames(options);
   validateGcpDeployablePolicy(policy);
   const timeZone = options.timeZone ?? 'Etc/UTC';
+  checkTimeZone(timeZone);
   const timeoutSeconds = options.timeoutSeconds ?? 300;
   const stagingDir = `\${${STAGING_DIR}}`;
   const envFile = posix.join(stagingDir, 'env.yaml');
@@ -1392,6 +1431,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
         const expression = scheduleExpression(policy, schedule.path);
         const cron = toCloudSchedulerCron(parseAuditSchedule(expression, schedule.path));
         const url = `\${${own.urlVariable}}`;
+        const attemptDeadline = Math.min(1800, deadlineSeconds + 30);
         const flags = [
           `--location=${region}`,
           `--schedule=${cron}`,
@@ -1403,7 +1443,17 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           `--oidc-token-audience=${url}`,
           // The scheduler waits for the whole run, a little longer than the function may take
           // (Cloud Scheduler allows an HTTP attempt at most 30 minutes).
-          `--attempt-deadline=${Math.min(1800, deadlineSeconds + 30)}s`,
+          `--attempt-deadline=${attemptDeadline}s`,
+          // A failed attempt (HTTP 5xx: a scope not evaluated, findings not published, an instance
+          // not started) is retried, 3 times, 1 then 2 then 4 minutes later (at most 10): the
+          // retryCount default is 0, which leaves a transient failure to the next scheduled run.
+          // Bounded, so a permanent one does not repeat for ever; the 400 of a bad body cannot come
+          // from the job's own fixed body. (https://cloud.google.com/scheduler/docs/configuring/retry-jobs)
+          // Not when the function may outlive the attempt deadline: a run still going would count
+          // as failed and be started again beside itself.
+          `--max-retry-attempts=${attemptDeadline >= deadlineSeconds + 30 ? SCHEDULER_RETRY_ATTEMPTS : 0}`,
+          '--min-backoff=60s',
+          '--max-backoff=600s',
           `--description=certctl-backup-guard ${fn.job} (${expression})`,
         ];
         const command = (verb: 'create' | 'update', headers: string): string[] => [
@@ -1492,8 +1542,9 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
         ...schedulerJob(timeoutSeconds),
       ];
     }),
-    // A function whose policy section is now empty is removed with its schedule (gone is fine).
-    ...removed.flatMap(({ fn, names: own }) => removeFunctionSteps(fn, own, project, region)),
+    // A function whose policy section is now empty is removed with its schedule and the access its
+    // account still holds for what the policy names (chat-action's backups in gcp.projects); gone is fine.
+    ...removed.flatMap(({ fn, names: own }) => removeFunctionAndAccess(fn, own, policy, project, region)),
     {
       kind: 'note',
       message: federationNote(
@@ -1504,6 +1555,20 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           .map(({ fn, names: own }) => ({ job: fn.job, variable: own.uniqueIdVariable })),
       ),
     },
+  ];
+}
+
+/** {@link removeFunctionSteps}, then every binding {@link GcpFunction.revoke} knows from the policy. */
+function removeFunctionAndAccess(
+  fn: GcpFunction,
+  own: GcpFunctionNames,
+  policy: Policy,
+  project: string,
+  region: string,
+): GcpStep[] {
+  return [
+    ...removeFunctionSteps(fn, own, project, region),
+    ...(fn.revoke?.(policy, `serviceAccount:${own.serviceAccountEmail}`) ?? []),
   ];
 }
 
@@ -1645,10 +1710,7 @@ export function planGcpTeardown(
       '--quiet',
     ]),
     // The other audit functions, whether or not the policy still configures them.
-    ...others.flatMap(({ fn, own }) => [
-      ...removeFunctionSteps(fn, own, project, region),
-      ...(fn.revoke?.(policy, `serviceAccount:${own.serviceAccountEmail}`) ?? []),
-    ]),
+    ...others.flatMap(({ fn, own }) => removeFunctionAndAccess(fn, own, policy, project, region)),
     step(
       "remove the build account's role",
       removeBinding(project, `serviceAccount:${names.builderEmail}`, RUN_BUILDER_ROLE),

@@ -12,6 +12,7 @@ import {
   gcpFederatedCredentials,
   IdTokenError,
   type IdTokenSource,
+  METADATA_HOST_ENV,
   metadataIdTokenSource,
 } from '../../functions/gcp/federation.ts';
 import { verifyIdToken } from '../sim/jwt.ts';
@@ -179,6 +180,33 @@ describe('GCP -> AWS federation against the simulator', () => {
     expect(error).toMatchObject({ problem: 'unreachable' });
     expect((error as Error).message).toBe(
       "the metadata server at metadata.google.internal could not be reached (getaddrinfo ENOTFOUND metadata.google.internal (ENOTFOUND), 3 attempts); only Google Cloud runtimes have a metadata server; for a local run set GCE_METADATA_HOST to one (the simulator's)",
+    );
+  });
+
+  it('reads a blank GCE_METADATA_HOST as unset, asking and naming metadata.google.internal', async () => {
+    // Prepare: the variable set but blank (an empty value in an env file).
+    const saved = process.env[METADATA_HOST_ENV];
+    process.env[METADATA_HOST_ENV] = '  ';
+    const urls: string[] = [];
+    const notFound = Object.assign(new Error('getaddrinfo ENOTFOUND metadata.google.internal'), {
+      code: 'ENOTFOUND',
+    });
+    const source = metadataIdTokenSource({
+      fetch: async (url) => {
+        urls.push(String(url));
+        throw new TypeError('fetch failed', { cause: notFound });
+      },
+    });
+    if (saved === undefined) delete process.env[METADATA_HOST_ENV];
+    else process.env[METADATA_HOST_ENV] = saved;
+
+    // Act
+    const error = await source(AUDIENCE).catch((caught: unknown) => caught);
+
+    // Assess: the message names the host asked, and the hint is the one for Google Cloud's own.
+    expect(urls[0]).toMatch(/^http:\/\/metadata\.google\.internal\/computeMetadata\//);
+    expect((error as Error).message).toMatch(
+      /^the metadata server at metadata\.google\.internal could not be reached .*; only Google Cloud runtimes have a metadata server/,
     );
   });
 

@@ -82,12 +82,13 @@ const REPOSITORY_LOCKFILE = JSON.parse(readFileSync(join(REPO_ROOT, 'package-loc
 };
 const DEPLOYED_PACKAGE = deployedPackage(REPOSITORY_LOCKFILE);
 
-function plan(policy: Policy = POLICY): GcpStep[] {
+function plan(policy: Policy = POLICY, timeZone?: string): GcpStep[] {
   return planGcpDeployment({
     project: 'certctl-ops',
     region: 'europe-west1',
     policy,
     deployedPackage: DEPLOYED_PACKAGE,
+    ...(timeZone === undefined ? {} : { timeZone }),
   });
 }
 
@@ -386,6 +387,44 @@ describe('planGcpDeployment', () => {
     expect(ensure?.update?.slice(0, 5)).toEqual(['gcloud', 'scheduler', 'jobs', 'update', 'http']);
   });
 
+  it('has every scheduler job retry a failed run (HTTP 5xx) a bounded number of times, with backoff', () => {
+    // Act: the audits' jobs, and the snapshot scan's when the function ends within the attempt deadline.
+    const jobs = plan(parsePolicy({ ...POLICY_INPUT, snapshots: { waitMinutes: 20 } })).filter(
+      (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
+        step.kind === 'ensure' && step.probe[1] === 'scheduler',
+    );
+
+    // Assess: Cloud Scheduler's retryCount defaults to 0 (no retry until the next scheduled time),
+    // so the 500 an audit answers for a scope not evaluated would be retried by nobody.
+    expect(jobs.map((job) => job.probe[4])).toEqual([
+      'certctl-audit-pitr-schedule',
+      'certctl-snapshot-schedule',
+    ]);
+    for (const job of jobs) {
+      for (const argv of [job.create, job.update ?? []]) {
+        expect(argv).toEqual(
+          expect.arrayContaining(['--max-retry-attempts=3', '--min-backoff=60s', '--max-backoff=600s']),
+        );
+      }
+    }
+  });
+
+  it('does not retry the snapshot scan when the function may outlive the 30-minute attempt deadline', () => {
+    // Prepare: a wait of 40 minutes, so the function runs up to 41 minutes.
+    const policy = parsePolicy({ ...POLICY_INPUT, snapshots: { waitMinutes: 40 } });
+
+    // Act
+    const job = plan(policy).find(
+      (step): step is Extract<GcpStep, { kind: 'ensure' }> =>
+        step.kind === 'ensure' && step.probe.includes('certctl-snapshot-schedule'),
+    );
+
+    // Assess: a run still waiting at the deadline would otherwise be started again beside itself.
+    expect(job?.create).toEqual(
+      expect.arrayContaining(['--attempt-deadline=1800s', '--max-retry-attempts=0']),
+    );
+  });
+
   it('captures the function URL after the deploy and before the job uses it, and the uniqueId before the note', () => {
     // Act
     const steps = plan();
@@ -489,6 +528,23 @@ describe('planGcpDeployment', () => {
     // Act / Assess
     expect(() => plan(parsePolicy({}))).toThrow(PolicyError);
     expect(() => plan(parsePolicy({}))).toThrow(/gcp\.projects: lists no project to audit/);
+  });
+
+  it('fails naming --time-zone, before any step, when it is not a time zone Cloud Scheduler knows', () => {
+    // Act / Assess: a typo, an offset (Cloud Scheduler takes tz database names only), shell text.
+    for (const timeZone of ['Europe/Pariss', '+01:00', 'UTC; rm -rf /', '']) {
+      expect(() => plan(POLICY, timeZone)).toThrow(/--time-zone: .* is not a time zone name/);
+    }
+    // Names of the tz database stay accepted.
+    for (const timeZone of [
+      'Etc/UTC',
+      'UTC',
+      'Europe/Paris',
+      'America/Argentina/Buenos_Aires',
+      'America/Port-au-Prince',
+    ]) {
+      expect(() => plan(POLICY, timeZone)).not.toThrow();
+    }
   });
 
   it('fails naming schedules.auditPitr when the rate has no unix-cron form', () => {
@@ -1216,11 +1272,40 @@ describe('planGcpDeployment with Secret Manager key material', () => {
       .map((argv) => argv.filter((argument) => !argument.startsWith('--member=')).join(' '));
 
   it('binds the metadata reader role on each holding project and no payload access when inspection is off', () => {
-    // Act / Assess
-    expect(keysBindings(withKeys(false))).toEqual([
+    // Act / Assess: what it adds (the removals of earlier value reads are the next test's).
+    expect(
+      keysBindings(withKeys(false)).filter((line) => !line.includes('remove-iam-policy-binding')),
+    ).toEqual([
       `gcloud projects add-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${SECRET_METADATA_READER_ROLE_ID} --condition=None --quiet`,
       `gcloud projects add-iam-policy-binding certctl-stage-2 --role=projects/certctl-stage-2/roles/${SECRET_METADATA_READER_ROLE_ID} --condition=None --quiet`,
     ]);
+  });
+
+  it('removes the secretAccessor an earlier deployment with inspection granted, once inspection is off', () => {
+    // Act: a redeployment after keys.inspectSecretValues went from true to false.
+    const accessors = plan(withKeys(false)).filter(
+      (step): step is Extract<GcpStep, { kind: 'run' }> =>
+        step.kind === 'run' && step.argv.includes(`--role=${SECRET_ACCESSOR_ROLE}`),
+    );
+    // Assess: every account that reads the inventory (keys audit, snapshot readiness, and
+    // chat-action's, not configured here) loses the value reads on each inventory secret, and none
+    // is added; already gone is fine.
+    expect(accessors.filter((step) => step.argv.includes('add-iam-policy-binding'))).toEqual([]);
+    const removed = accessors.filter(
+      (step) => step.argv.includes(`--member=serviceAccount:${KEYS_SA}`) && step.ifNotFound === 'skip',
+    );
+    expect(removed.map((step) => step.argv.slice(0, 5).join(' '))).toEqual([
+      'gcloud secrets remove-iam-policy-binding certctl-ca --project=certctl-prod-1',
+      'gcloud secrets remove-iam-policy-binding certctl-ca-key --project=certctl-prod-1',
+      'gcloud secrets remove-iam-policy-binding certctl-config --project=certctl-stage-2',
+    ]);
+    expect(new Set(accessors.map((step) => step.argv.find((a) => a.startsWith('--member='))))).toEqual(
+      new Set([
+        `--member=serviceAccount:${KEYS_SA}`,
+        '--member=serviceAccount:certctl-snapshot@certctl-ops.iam.gserviceaccount.com',
+        '--member=serviceAccount:certctl-chat-action@certctl-ops.iam.gserviceaccount.com',
+      ]),
+    );
   });
 
   it('adds secretAccessor on each inventory secret only, and only when inspection is on', () => {
@@ -1299,8 +1384,9 @@ describe('planGcpDeployment with Secret Manager key material', () => {
       (step): step is Extract<GcpStep, { kind: 'run' }> =>
         step.kind === 'run' && step.argv.includes(`--role=${SECRET_ACCESSOR_ROLE}`),
     );
-    // Assess: three secrets, for the keys audit's account and the snapshot function's (readiness).
-    expect(accessors.map((step) => step.ifNotFound)).toEqual(Array(6).fill('skip'));
+    // Assess: three secrets, added for the keys audit's account and the snapshot function's
+    // (readiness), removed for chat-action's (chat not configured here).
+    expect(accessors.map((step) => step.ifNotFound)).toEqual(Array(9).fill('skip'));
   });
 
   it('deploys auditKeys from its own bundle, as its own account, on schedules.auditKeys', () => {
@@ -1362,6 +1448,29 @@ describe('planGcpDeployment with ChatOps', () => {
   const deployOf = (steps: readonly GcpStep[], entryPoint: string) =>
     commands(steps).find((argv) => argv.includes('deploy') && argv.includes(`--entry-point=${entryPoint}`)) ??
     [];
+
+  it('takes back chat-action’s snapshot role when a redeployment no longer configures chat, with the function', () => {
+    // Act: the policy without chatops, after a deployment with it.
+    const steps = plan(POLICY);
+    const chatAction = 'serviceAccount:certctl-chat-action@certctl-ops.iam.gserviceaccount.com';
+    const revoked = steps.filter(
+      (step): step is Extract<GcpStep, { kind: 'run' }> =>
+        step.kind === 'run' &&
+        step.argv.includes('remove-iam-policy-binding') &&
+        step.argv.includes(`--member=${chatAction}`),
+    );
+    const deleteAt = steps.findIndex(
+      (step) => step.kind === 'run' && step.argv.join(' ').includes('functions delete certctl-chat-action'),
+    );
+
+    // Assess: backupRuns.create in every project must not outlive the function; gone is fine.
+    expect(deleteAt).toBeGreaterThan(-1);
+    expect(revoked.map((step) => step.argv.find((a) => a.startsWith('--role=')))).toEqual([
+      `--role=projects/certctl-prod-1/roles/${CHAT_ACTION_ROLE_ID}`,
+      `--role=projects/certctl-stage-2/roles/${CHAT_ACTION_ROLE_ID}`,
+    ]);
+    for (const step of revoked) expect(step.ifNotFound).toBe('skip');
+  });
 
   it('deploys the Slack endpoint public, with the signing secret from Secret Manager, and the action on the chat topic', () => {
     // Act

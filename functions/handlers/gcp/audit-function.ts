@@ -111,7 +111,8 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
 
   const parseRequest = (body: unknown): AuditRequest => {
     const raw = jsonBodyOf(body, name);
-    const parsed = auditRequestSchema.safeParse(raw ?? {});
+    // No body at all audits the policy; a JSON `null` is a value the sender wrote, refused as any non-object.
+    const parsed = auditRequestSchema.safeParse(raw === undefined ? {} : raw);
     if (parsed.success) return parsed.data;
     const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
     throw new InputError(`${name} body is invalid: ${issues.join('; ')}`);
@@ -121,13 +122,19 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
    * Why the body may not run with this policy, or undefined: its projects may narrow the policy's
    * `gcp.projects`, never widen them (the AWS Lambdas' rule for regions, function-dependencies.ts
    * `assertRunRegions`): a project elsewhere would be read and its findings published where nobody
-   * configured an audit.
+   * configured an audit. And `publish: true` needs the federation role to publish with: without it
+   * the whole audit would run, then fail to publish (HTTP 500) on every retry.
    */
   const outsidePolicy = (request: AuditRequest, policy: Policy): string | undefined => {
     const allowed = policy.gcp.projects;
     const outside = (request.projects ?? []).filter((project) => !allowed.includes(project));
-    if (outside.length === 0) return undefined;
-    return `${name} body is invalid: projects: ${outside.join(', ')} not in the policy's gcp.projects (${allowed.join(', ') || 'none'}); a run may only narrow the policy's projects`;
+    if (outside.length > 0) {
+      return `${name} body is invalid: projects: ${outside.join(', ')} not in the policy's gcp.projects (${allowed.join(', ') || 'none'}); a run may only narrow the policy's projects`;
+    }
+    if (request.publish === true && policy.gcp.federation === undefined) {
+      return `${name} body is invalid: publish: true needs the policy's gcp.federation (the role findings are published with), which this deployment's policy does not set`;
+    }
+    return undefined;
   };
 
   /** Never throws for cloud failures, which the result reports. */
@@ -228,7 +235,8 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
         const dependencies = deps();
         const outside = outsidePolicy(request, dependencies.policy);
         if (outside !== undefined) {
-          // The body's mistake, permanent: 400, which Cloud Scheduler does not retry.
+          // The body's mistake, permanent: 400. Cloud Scheduler retries any failed attempt a few
+          // times (infra/gcp/plan.ts), but its job's own body is fixed and never gets this.
           logger.warn('bad request', { error: outside });
           res.status(400).json({ error: outside });
           return;

@@ -10,7 +10,9 @@
  * issue #686, "Propagate framework errors to user application"; PR #685 is still open).
  *
  * So each HTTP server the framework builds gets one error middleware, after its routes, that hands a
- * body-parse failure to the registered function itself. body-parser keeps the raw bytes as
+ * body-parse failure, or a body it could not read at all (an unsupported charset or content
+ * encoding, a corrupt compressed body: the same HTML page and multi-line log), to the registered
+ * function itself. body-parser keeps the raw bytes as
  * `req.rawBody` before it parses (the framework's `verify` option), so the function answers the
  * malformed body in its own words, as for any other bad request. The framework's `getServer` is the
  * one function both its entry point (`main.js`) and its test server (`testing.js`) call through its
@@ -44,6 +46,27 @@ export function isBodyParseFailure(error: unknown): boolean {
 }
 
 /**
+ * What body-parser could not read at all, as a client error (http-errors `expose` and a 4xx status):
+ * an unsupported charset or content encoding (415), a compressed body that does not inflate, a body
+ * larger than the limit or cut short (400, 413). Its message names the header or the size, never the
+ * body's bytes (a JSON syntax error, which may quote them, is {@link isBodyParseFailure}'s).
+ */
+export function bodyReadFailure(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || isBodyParseFailure(error)) return undefined;
+  const { expose, status, message } = error as { expose?: unknown; status?: unknown; message?: unknown };
+  if (expose !== true || typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  return typeof message === 'string' && message.trim() !== '' ? message.trim() : `HTTP ${status}`;
+}
+
+/** The body of a request whose bytes the framework could not read ({@link bodyReadFailure}). */
+export class UnreadableBody {
+  readonly problem: string;
+  constructor(problem: string) {
+    this.problem = problem;
+  }
+}
+
+/**
  * Make every HTTP server the Functions Framework builds from now on pass body-parse failures to the
  * function (once per process; later calls do nothing). Call it before the framework builds its
  * server: at module load, as the framework loads the function before it serves it.
@@ -67,12 +90,15 @@ export function passBodyParseFailuresToFunctions(): void {
     if (options.signatureType === 'http' && typeof app?.use === 'function') {
       const handler = userFunction as HttpFunction;
       app.use((error, req, res, next) => {
-        if (!isBodyParseFailure(error) || res.headersSent) {
+        const unreadable = bodyReadFailure(error);
+        if ((!isBodyParseFailure(error) && unreadable === undefined) || res.headersSent) {
           next(error);
           return;
         }
         // The function reads req.rawBody; what body-parser left in req.body is not the request's.
-        req.body = undefined;
+        // A body not read at all has no raw bytes: the function is told why (jsonBodyOf).
+        req.body = unreadable === undefined ? undefined : new UnreadableBody(unreadable);
+        if (unreadable !== undefined) delete req.rawBody;
         void Promise.resolve(handler(req, res)).catch(next);
       });
     }
@@ -92,6 +118,7 @@ export function passBodyParseFailuresToFunctions(): void {
  * syntax problem, never quoting the body.
  */
 export function jsonBodyOf(body: unknown, what: string): unknown {
+  if (body instanceof UnreadableBody) throw new InputError(`${what} body cannot be read: ${body.problem}.`);
   const raw = Buffer.isBuffer(body) ? body.toString('utf8') : body;
   if (typeof raw !== 'string') return raw;
   if (raw.trim() === '') return {};

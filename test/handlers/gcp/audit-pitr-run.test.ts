@@ -309,6 +309,23 @@ describe('auditPitrGcp', () => {
     });
   });
 
+  it('refuses a body asking to publish when the policy has no federation, reading and publishing nothing', async () => {
+    // Prepare: a deployment that does not publish (no gcp.federation), called with publish: true.
+    await start();
+    const policy = parsePolicy({ gcp: { projects: [PROJECT] } });
+
+    // Act
+    const running = run(policy, { publish: true }).result;
+
+    // Assess: the body's mistake, permanent: an InputError (HTTP 400) before any read, not a 500
+    // after a whole audit.
+    await expect(running).rejects.toBeInstanceOf(InputError);
+    await expect(running).rejects.toThrow(
+      "auditPitr body is invalid: publish: true needs the policy's gcp.federation (the role findings are published with), which this deployment's policy does not set",
+    );
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it('refuses a run whose projects the policy does not list, reading and publishing nothing', async () => {
     // Prepare: a scheduler job (or anyone who may invoke) names a project beside the policy's.
     await start();
@@ -347,5 +364,16 @@ describe('parseAuditPitrRequest', () => {
     // Assess
     expect(parsing).toThrow(InputError);
     expect(parsing).toThrow('auditPitr body is not JSON: it is not valid JSON (33 bytes).');
+  });
+
+  it('refuses a JSON body that is not an object, null as an array or a string, and reads no body as {}', () => {
+    // Act / Assess: `null` is a value the sender wrote, not an absent body.
+    for (const body of ['null', '[]', '"all"']) {
+      expect(() => parseAuditPitrRequest(Buffer.from(body)), body).toThrow(
+        /^auditPitr body is invalid: \(root\): Invalid input: expected object, received /,
+      );
+    }
+    expect(parseAuditPitrRequest(Buffer.alloc(0))).toEqual({});
+    expect(parseAuditPitrRequest(undefined)).toEqual({});
   });
 });

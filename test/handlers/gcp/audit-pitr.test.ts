@@ -24,6 +24,26 @@ import type { Sim } from '../../sim/server.ts';
 import type { SecurityHubSim } from '../../sim/services/security-hub.ts';
 import { type ServedFunction, serveFunction } from './serve.ts';
 
+/** What reaches stdout and stderr from now on, through the streams and through console; restore the spies. */
+function captureOutput(): { written: string[]; spies: { mockRestore(): void }[] } {
+  const written: string[] = [];
+  const capture = (chunk: string | Uint8Array): boolean => {
+    written.push(String(chunk));
+    return true;
+  };
+  const record = (...args: unknown[]): void => {
+    written.push(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg))).join(' '));
+  };
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+    vi.spyOn(console, 'error').mockImplementation(record),
+    vi.spyOn(console, 'log').mockImplementation(record),
+    vi.spyOn(console, 'warn').mockImplementation(record),
+  ];
+  return { written, spies };
+}
+
 describe('auditPitr Cloud Function served by the Functions Framework', () => {
   let sim: Sim;
   let securityHub: SecurityHubSim;
@@ -62,6 +82,25 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
     await served.close();
     await sim.close();
   });
+
+  /** POST each request at once, then restore `spies`: each answer's status, content type and text. */
+  function postEach(
+    requests: readonly { readonly headers: Record<string, string>; readonly body: string }[],
+    spies: readonly { mockRestore(): void }[],
+  ) {
+    return Promise.all(
+      requests.map(async ({ headers, body }) => {
+        const response = await fetch(url, { method: 'POST', headers, body });
+        return {
+          status: response.status,
+          type: response.headers.get('content-type'),
+          text: await response.text(),
+        };
+      }),
+    ).finally(() => {
+      for (const spy of spies) spy.mockRestore();
+    });
+  }
 
   /** What Cloud Scheduler sends: POST, an OIDC bearer token, its user agent, an optional body. */
   function schedulerPost(body?: string, to = url): Promise<Response> {
@@ -192,41 +231,15 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
 
   it('answers its own JSON 400 naming the problem, and logs no line quoting the body, when an application/json body does not parse', async () => {
     // Prepare: what reaches stdout and stderr, through the streams and through console.
-    const written: string[] = [];
-    const capture = (chunk: string | Uint8Array): boolean => {
-      written.push(String(chunk));
-      return true;
-    };
-    const record = (...args: unknown[]): void => {
-      written.push(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg))).join(' '));
-    };
-    const spies = [
-      vi.spyOn(process.stdout, 'write').mockImplementation(capture),
-      vi.spyOn(process.stderr, 'write').mockImplementation(capture),
-      vi.spyOn(console, 'error').mockImplementation(record),
-      vi.spyOn(console, 'log').mockImplementation(record),
-      vi.spyOn(console, 'warn').mockImplementation(record),
-    ];
+    const { written, spies } = captureOutput();
     const canary = 'canary-body-5f3a';
     const bodies = ['{"projects": [', `{"projects": ["${canary}"`, `${canary}-${canary}`];
 
     // Act
-    const answers = await Promise.all(
-      bodies.map(async (body) => {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-        });
-        return {
-          status: response.status,
-          type: response.headers.get('content-type'),
-          text: await response.text(),
-        };
-      }),
-    ).finally(() => {
-      for (const spy of spies) spy.mockRestore();
-    });
+    const answers = await postEach(
+      bodies.map((body) => ({ headers: { 'content-type': 'application/json' }, body })),
+      spies,
+    );
 
     // Assess
     expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400]);
@@ -244,6 +257,40 @@ describe('auditPitr Cloud Function served by the Functions Framework', () => {
       expect(line).not.toContain('{\\"projects\\": [');
     }
     for (const answer of answers) expect(answer.text).not.toContain(canary);
+  });
+
+  it('answers its own JSON 400 naming the problem, never express’s HTML page or a stack, and audits nothing, when the body cannot be read', async () => {
+    // Prepare: what reaches stdout and stderr, through the streams and through console.
+    const { written, spies } = captureOutput();
+    const before = securityHub.calls.length;
+    const unreadable: Record<string, string>[] = [
+      { 'content-type': 'application/json; charset=latin1' },
+      { 'content-type': 'application/json', 'content-encoding': 'compress' },
+      // Says gzip, is not: zlib refuses it.
+      { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    ];
+
+    // Act
+    const answers = await postEach(
+      unreadable.map((headers) => ({ headers, body: '{}' })),
+      spies,
+    );
+
+    // Assess
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400]);
+    for (const answer of answers) {
+      expect(answer.type).toMatch(/^application\/json/);
+      expect(answer.text).not.toMatch(/\bat \S+ \(|node_modules/);
+    }
+    expect(answers.map((answer) => (JSON.parse(answer.text) as { error: string }).error)).toEqual([
+      'auditPitr body cannot be read: unsupported charset "LATIN1".',
+      'auditPitr body cannot be read: unsupported content encoding "compress".',
+      'auditPitr body cannot be read: incorrect header check.',
+    ]);
+    expect(securityHub.calls.length).toBe(before);
+    for (const line of written.flatMap((chunk) => chunk.split('\n')).filter((l) => l.trim() !== '')) {
+      expect(() => JSON.parse(line), line).not.toThrow();
+    }
   });
 
   it('answers 405 when called with GET', async () => {
