@@ -190,7 +190,7 @@ export const policyExceptionSchema = z
         : dumpLocationOf(exception.resource) !== undefined
           ? { what: 'dump location', group: 'dumps' }
           : AWS_ARN_KINDS.find((candidate) => candidate.arn.test(exception.resource));
-      const group = exception.check.slice(0, exception.check.indexOf('.'));
+      const group = exceptionGroup(exception);
       if (kind && group !== kind.group) {
         const article = /^(?:[AEIOU]|RDS\b|S3\b)/.test(kind.what) ? 'an' : 'a';
         context.addIssue({
@@ -232,6 +232,11 @@ export const exceptionsPolicySchema = z.described(
 );
 
 export type PolicyException = z.infer<typeof policyExceptionSchema>;
+
+/** The check group an exception's check id names: `pitr` of `pitr.window`. */
+export function exceptionGroup(exception: Pick<PolicyException, 'check'>): string {
+  return exception.check.slice(0, exception.check.indexOf('.'));
+}
 
 /**
  * The exceptions of a parsed policy that run longer than {@link ACCEPTED_RISK_MAX_DAYS} after `now`'s

@@ -2,7 +2,12 @@
  * Policy exceptions applied to findings: an excepted finding keeps its real status (never PASSED)
  * and carries an `exception` marker; an expired exception no longer applies and the finding says so.
  */
-import { dumpLocationOf, gcpResourceName, type PolicyException } from './exceptions-policy.ts';
+import {
+  dumpLocationOf,
+  exceptionGroup,
+  gcpResourceName,
+  type PolicyException,
+} from './exceptions-policy.ts';
 import type { Finding, ResourceRef } from './finding.ts';
 import type { Policy } from './policy.ts';
 import { isOnOrBefore } from './time.ts';
@@ -211,8 +216,8 @@ export function unusedExceptions(
   groups: readonly string[],
 ): string[] {
   return policy.exceptions.flatMap((exception, index) => {
-    const group = exception.check.slice(0, exception.check.indexOf('.'));
-    if (!groups.includes(group) || resourcesNamed(exception, findings).length > 0) return [];
+    if (!groups.includes(exceptionGroup(exception)) || resourcesNamed(exception, findings).length > 0)
+      return [];
     return [
       `policy ${entryText(exception, index)} for ${exception.check} names no resource that check judged in this run, so it applies to nothing: check its resource (and account, region)`,
     ];

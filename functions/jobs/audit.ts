@@ -28,6 +28,7 @@ import {
 } from '../core/audit.ts';
 import { describeError, eachOrAllFail, errorCode, InputError } from '../core/errors.ts';
 import { applyExceptions, unusedExceptions } from '../core/exceptions.ts';
+import { exceptionGroup } from '../core/exceptions-policy.ts';
 import type { Fact } from '../core/facts.ts';
 import type { CheckGroup, Provider } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
@@ -127,7 +128,7 @@ export function requestedGroups(request: Pick<AuditRequest, 'groups'>): CheckGro
 function refuseUnknownExceptionChecks(policy: Policy, groups: readonly CheckGroupDefinition[]): void {
   const known = knownCheckGroups();
   policy.exceptions.forEach((exception, index) => {
-    const name = exception.check.slice(0, exception.check.indexOf('.'));
+    const name = exceptionGroup(exception);
     if (!known.includes(name)) {
       throw new InputError(
         `policy exceptions.${index}.check: ${exception.check} names no check group ('${name}'), so the exception would never apply; the groups are ${known.join(', ')}`,

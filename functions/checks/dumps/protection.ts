@@ -18,10 +18,11 @@
  *   retain-until date and its own mode; otherwise the bucket default is, and a pass that rests on
  *   it says so. From a listing cut at its bound (whose newest listed dump may not be the newest)
  *   the bucket default is judged, and said, unless that dump's own retention proves less: it
- *   overrides the default for its upload, and the newest dump may carry one as short. On Cloud Storage the newest dump's own object retention (objects.list `retention`:
- *   `Locked` counts as locked, `Unlocked` as a lock that can be lifted) and the bucket's retention
- *   policy both hold it: the one that proves more is judged, and a pass that rests on the dump's
- *   own retention says so. It holds that dump alone: older listed dumps that carry no Locked
+ *   overrides the default for its upload, and the newest dump may carry one as short. On Cloud
+ *   Storage the newest dump's own object retention (objects.list `retention`: `Locked` counts as
+ *   locked, `Unlocked` as a lock that can be lifted) and the bucket's retention policy both hold
+ *   it: the one that proves more is judged, and a pass that rests on the dump's own retention says
+ *   so. It holds that dump alone: older listed dumps that carry no Locked
  *   retention of the policy days of their own, and that versioning does not keep, are WARNING.
  * - Public access: S3 Block Public Access with all four settings on, each on the bucket or its
  *   account (S3 applies the most restrictive combination; the collector reads the account's setting
@@ -57,7 +58,7 @@
  *   state is not judged.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { DumpFact, DumpLifecycleRule, NewestDump, ObjectRetention } from '../../core/dump-facts.ts';
+import type { DumpFact, DumpLifecycleRule, NewestDump } from '../../core/dump-facts.ts';
 import {
   DELETED_KMS_KEY,
   deletedKmsKeyFix,
@@ -205,9 +206,12 @@ function judgedLock(
     lockName: fact.location.provider === 'aws' ? 'Object Lock default retention' : 'retention policy',
   };
   if (!own || !written) return bucket;
+  const days = ownRetentionDays(own.retainUntil, written);
   const gcs = fact.location.provider === 'gcp';
+  // Cloud Storage names the modes Locked and Unlocked (COMPLIANCE and GOVERNANCE in its XML API).
+  const locked = own.mode === 'COMPLIANCE' || (gcs && own.mode === 'Locked');
   const ownLock = {
-    lock: ownLockOf(own, written, gcs),
+    lock: { state: 'read' as const, value: { mode: own.mode, days, locked } },
     lockName: `${gcs ? 'object retention' : 'Object Lock retention'} of the newest dump ${fact.newest?.object.key}`,
   };
   // Both listings (ListObjectsV2, objects.list) answer in key order: when one stopped at its bound,
@@ -225,14 +229,6 @@ function judgedLock(
   const versioningOn = fact.versioning.state === 'read' && fact.versioning.value.status === 'Enabled';
   if (ownStrength < 3 && (fact.retentionLock.state === 'unknown' || versioningOn)) return bucket;
   return ownStrength > lockStrength(fact.retentionLock, minPitrDays) ? ownLock : bucket;
-}
-
-/** An object's own retention as a lock: the days from when it was written to its retain-until time, and whether it is locked. */
-function ownLockOf(own: ObjectRetention, written: Date, gcs: boolean): DumpFact['retentionLock'] {
-  const days = ownRetentionDays(own.retainUntil, written);
-  // Cloud Storage names the modes Locked and Unlocked (COMPLIANCE and GOVERNANCE in its XML API).
-  const locked = own.mode === 'COMPLIANCE' || (gcs && own.mode === 'Locked');
-  return { state: 'read', value: { mode: own.mode, days, locked } };
 }
 
 /** How much a lock proves: 3 locked for the policy days, 2 for the days but removable, 1 shorter, 0 none or unread. */

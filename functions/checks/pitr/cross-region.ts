@@ -27,6 +27,7 @@ import {
   formatTime,
   globalRoleNotKnown,
   judgedThroughBackupPlan,
+  latestRestorePoint,
   PITR_RESOURCE_TYPES,
   resourceLabel,
 } from './wording.ts';
@@ -266,8 +267,7 @@ const REPLICATION_DELAY_MINUTES = 30;
 
 /** The source's own latest restore point, when known and before `now`. */
 function sourceLatest(fact: PitrFact, now: Date): Date | undefined {
-  const latest =
-    fact.latestRestorableTime ?? (fact.restoreWindow.known ? fact.restoreWindow.latest : undefined);
+  const latest = latestRestorePoint(fact);
   return latest !== undefined && latest.getTime() < now.getTime() ? latest : undefined;
 }
 

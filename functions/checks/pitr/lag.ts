@@ -29,6 +29,7 @@ import {
   formatTime,
   judgedThroughBackupPlan,
   judgedThroughPrimary,
+  latestRestorePoint,
   notAvailable,
   PITR_RESOURCE_TYPES,
   resourceLabel,
@@ -121,7 +122,7 @@ export const pitrLagCheck: Check<PitrFact> = {
     const window = fact.restoreWindow;
     // The database's own field is read with the database itself: only the window needs the
     // automated-backup listing, so a missing or refused listing never hides the lag.
-    const latest = fact.latestRestorableTime ?? (window.known ? window.latest : undefined);
+    const latest = latestRestorePoint(fact);
     if (latest === undefined && !window.known) {
       return notAvailable(
         fact,

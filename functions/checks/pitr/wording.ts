@@ -120,6 +120,14 @@ export function formatLag(minutes: number): string {
 }
 
 /**
+ * The database's latest restore point: its own field (RDS `LatestRestorableTime`, Cloud SQL
+ * getLatestRecoveryTime), else its restore window's latest time when the window was read.
+ */
+export function latestRestorePoint(fact: PitrFact): Date | undefined {
+  return fact.latestRestorableTime ?? (fact.restoreWindow.known ? fact.restoreWindow.latest : undefined);
+}
+
+/**
  * `2026-09-14 10:00 UTC`: precise enough for a DBA, free of locale surprises. The text depends on
  * the minute alone, and an audit prints a few distinct minutes tens of thousands of times (every
  * latest restorable time of a region within minutes of the run): each minute is formatted once.
