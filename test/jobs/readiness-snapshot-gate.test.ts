@@ -286,6 +286,20 @@ describe('snapshotGate and a Cloud SQL instance re-created under the same name',
     expect(gate.status).toBe('GO');
     expect(gate.evidence).toContain('after-recreate');
   });
+
+  it('could not evaluate a fresh backup run when the instance listing sent no createTime', () => {
+    // Prepare: createTime is output only and may be absent; without it a backup run left by an
+    // earlier instance of that name looks the same as one of this instance.
+    const { createdAt: _unsent, ...unsent } = INSTANCE;
+
+    // Act
+    const gate = snapshotGate([run('fresh-looking', '2026-12-03T09:00:00.000Z')], unsent, 24, NOW);
+
+    // Assess
+    expect(gate.status).toBe('UNKNOWN');
+    expect(gate.evidence).toContain('fresh-looking');
+    expect(gate.evidence).toContain('createTime was not sent');
+  });
 });
 
 describe('the snapshot command a NO-GO snapshot gate gives', () => {

@@ -30,7 +30,9 @@ export interface DatabaseIncarnation {
  * DatabaseInstance has no uid (Cloud SQL Admin API v1, cloud_sql_backup_runs.proto and
  * cloud_sql_instances.proto), while "the deleted instance name can be reused immediately"
  * (https://cloud.google.com/sql/docs/postgres/delete-instance). Its `createTime` still tells a
- * backup run taken before the instance existed; one taken after it is taken as the instance's.
+ * backup run taken before the instance existed; one taken after it is taken as the instance's. An
+ * instance whose `createTime` was not sent ("Output only", not always present) tells nothing: its
+ * backup runs are `unknown`, as an RDS snapshot whose resource id was not sent.
  */
 export const RESOURCE_ID_FIELD: Readonly<Partial<Record<SnapshotTarget['kind'], string>>> = {
   'rds-instance': 'DbiResourceId',
@@ -50,7 +52,15 @@ export function incarnationOf(
   const field = RESOURCE_ID_FIELD[database.kind];
   if (field === undefined) {
     const created = database.createdAt === undefined ? Number.NaN : Date.parse(database.createdAt);
-    if (snapshot.createdAt && Number.isFinite(created) && snapshot.createdAt.getTime() < created) {
+    // Without the instance's createTime a backup run of an earlier instance of that name cannot be
+    // told from one of this instance (a value the API did not send is not evaluated).
+    if (!Number.isFinite(created)) {
+      return {
+        match: 'unknown',
+        reason: `bears the name ${database.id} but the instance's createTime was not sent: it cannot be told to be of this instance rather than of an earlier one of that name`,
+      };
+    }
+    if (snapshot.createdAt && snapshot.createdAt.getTime() < created) {
       return {
         match: 'earlier',
         reason: `was taken at ${snapshot.createdAt.toISOString()}, before the instance named ${database.id} was created (createTime ${database.createdAt}): it is of an earlier instance of that name`,
