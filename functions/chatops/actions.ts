@@ -59,6 +59,8 @@ export interface ChatReadinessGate {
   readonly action?: string;
   /** What the gate lets through as accepted risk (policy exceptions), each with its reason and expiry. */
   readonly acceptedRisk?: readonly string[];
+  /** What the gate lets through with a WARNING, each with what the finding says. */
+  readonly warnings?: readonly string[];
 }
 
 export interface ChatReadiness {

@@ -169,10 +169,14 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
       (gate) =>
         `• ${VERDICT_TEXT[gate.status]} ${code(gate.gate)}: ${escapeMrkdwn(gate.evidence)}${gate.action ? `\n   _do:_ ${escapeMrkdwn(gate.action)}` : ''}`,
     );
-    // A green gate is not listed, but what it accepted is: a GO may rest on a policy exception.
+    // A green gate is not listed, but what it accepted is: a GO may rest on a policy exception, or
+    // on a finding that passed with a WARNING.
     for (const gate of target.gates) {
       for (const risk of gate.acceptedRisk ?? []) {
         lines.push(`• accepted risk ${code(gate.gate)}: ${escapeMrkdwn(risk)}`);
+      }
+      for (const warning of gate.warnings ?? []) {
+        lines.push(`• warning ${code(gate.gate)}: ${escapeMrkdwn(warning)}`);
       }
     }
     const green = target.gates.length - open.length;

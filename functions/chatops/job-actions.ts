@@ -83,6 +83,7 @@ export interface JobReadinessResult {
       readonly evidence: string;
       readonly action?: string;
       readonly acceptedRisk?: readonly string[];
+      readonly warnings?: readonly string[];
     }[];
   }[];
   readonly notEvaluated: readonly string[];

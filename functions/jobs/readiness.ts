@@ -73,6 +73,11 @@ export interface ReadinessGate {
    * and expiry, so an answer that shows only what is not green still says what a GO rests on.
    */
   readonly acceptedRisk?: readonly string[];
+  /**
+   * Findings the gate lets through with a WARNING (PASSED and WARNING pass), each with what it says
+   * (a restore window still filling, a replica not yet in sync), for the same reason.
+   */
+  readonly warnings?: readonly string[];
 }
 
 export interface TargetReadiness {
@@ -270,7 +275,15 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
       (finding) =>
         `${finding.checkId} ${finding.status}${resourceText(finding, fleetWide)} excepted until ${finding.exception?.expires}: ${finding.exception?.reason}`,
     );
-  const withAccepted = acceptedRisk.length > 0 ? { acceptedRisk } : {};
+  const warnings = findings
+    .filter((finding) => finding.status === 'WARNING' && !accepted(finding))
+    .map(
+      (finding) => `${finding.checkId} WARNING${resourceText(finding, fleetWide)}: ${finding.description}`,
+    );
+  const passedWith = {
+    ...(acceptedRisk.length > 0 ? { acceptedRisk } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
   if (failed.length > 0) {
     return {
       gate,
@@ -282,7 +295,7 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
         )
         .join('; '),
       action: combinedAction([...failed.map((finding) => finding.remediation.text), ...renewAction(failed)]),
-      ...withAccepted,
+      ...passedWith,
     };
   }
   if (unknown.length > 0) {
@@ -296,7 +309,7 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
         )
         .join('; '),
       action: unknownAction(group, unknown),
-      ...withAccepted,
+      ...passedWith,
     };
   }
   if (findings.length === 0) {
@@ -318,7 +331,7 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
         return `${finding.checkId} ${finding.status}${resourceText(finding, fleetWide)}${observedText(finding)}${excepted}`;
       })
       .join('; '),
-    ...withAccepted,
+    ...passedWith,
   };
 }
 

@@ -121,6 +121,41 @@ describe('readinessAnswer', () => {
     expect(text).toContain('pitr.retention FAILED');
     expect(text).toContain('until 2027-03-31: AWS Backup plan certctl-dr keeps 35 days');
   });
+
+  it('says which warning a GO gate passed with, as it shows accepted risk', () => {
+    // Prepare: the restore window is still filling after a retention change (a WARNING, which
+    // readiness lets through); every gate is GO.
+    const filling = retentionFinding(rdsResource('certctl-prod'), {
+      checkId: 'pitr.window',
+      status: 'WARNING',
+      description: 'certctl-prod: restore window still filling, 3 of 30 days accrued.',
+      observed: { windowDays: 3 },
+    });
+    const readiness: ChatReadiness = {
+      verdict: 'GO',
+      evaluatedAt: '2027-01-15T00:00:00.000Z',
+      targets: [
+        {
+          name: 'certctl-prod',
+          location: 'aws/111111111111/eu-west-1',
+          status: 'GO',
+          gates: [
+            auditGate('pitr', [retentionFinding(rdsResource('certctl-prod'), { status: 'PASSED' }), filling]),
+            { gate: 'snapshot', status: 'GO', evidence: 'fresh' },
+          ],
+        },
+      ],
+      notEvaluated: [],
+    };
+
+    // Act
+    const text = shown(readiness);
+
+    // Assess
+    expect(text).toContain('pitr.window WARNING');
+    expect(text).toContain('3 of 30 days accrued');
+    expect(text).not.toContain('pitr.retention PASSED');
+  });
 });
 
 describe('snapshotAnswer', () => {
