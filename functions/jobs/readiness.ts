@@ -1154,6 +1154,10 @@ export function renderReadiness(result: ReadinessResult): string {
     for (const gate of target.gates) {
       lines.push(`    ${gate.status.padEnd(7)} ${gate.gate}: ${gate.evidence}`);
       if (gate.action && gate.status !== 'GO') lines.push(`            do: ${gate.action}`);
+      // A GO gate's evidence names every finding; one that is not GO names only what keeps it from GO.
+      const passed = gate.status === 'GO' ? [] : (gate.acceptedRisk ?? []);
+      for (const risk of passed) lines.push(`            accepted risk: ${risk}`);
+      for (const warning of gate.warnings ?? []) lines.push(`            warning: ${warning}`);
     }
   }
   lines.push('  Gates:');

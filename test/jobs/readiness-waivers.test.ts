@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot } from '../../functions/actions/snapshot/backend.ts';
 import { countStatuses } from '../../functions/core/audit.ts';
 import type { CheckGroup, Finding, ResourceRef } from '../../functions/core/finding.ts';
-import { judgeReadiness } from '../../functions/jobs/readiness.ts';
+import { judgeReadiness, renderReadiness } from '../../functions/jobs/readiness.ts';
 import { ACCOUNT_A, rdsResource, retentionFinding } from '../publish/security-hub/fixtures.ts';
 
 const TARGET: ResourceRef = { ...rdsResource('certctl-prod-db'), resourceId: 'db-CERTCTLPRODDB' };
@@ -119,5 +119,30 @@ describe('readiness with no database judged', () => {
     expect(result.notEvaluated).toContain(
       'no target judged: 1 scope(s) could not be read (above), and the databases the policy selects may be there',
     );
+  });
+});
+
+describe('the readiness text of a gate that is not GO', () => {
+  it('still names what the gate let through: accepted risk and warnings, as the chat answer does', () => {
+    // Prepare: pitr.retention fails; pitr.lag is excepted until 2027-03-31; pitr.window passed with
+    // a WARNING (the window is still filling).
+    const now = '2027-03-01T12:00:00.000Z';
+    const excepted = retentionFinding(TARGET, {
+      checkId: 'pitr.lag',
+      exception: { reason: 'WAL archiving moved to a new bucket', expires: '2027-03-31', active: true },
+    });
+    const filling = retentionFinding(TARGET, {
+      checkId: 'pitr.window',
+      status: 'WARNING',
+      description: 'certctl-prod-db: restore window still filling, 3 of 30 days accrued.',
+    });
+
+    // Act
+    const text = renderReadiness(judge(now, ['pitr'], [retentionFinding(TARGET), excepted, filling]));
+
+    // Assess
+    expect(text).toContain('NO-GO   audit:pitr: pitr.retention FAILED');
+    expect(text).toContain('accepted risk: pitr.lag FAILED excepted until 2027-03-31: WAL archiving moved');
+    expect(text).toContain('warning: pitr.window WARNING: certctl-prod-db: restore window still filling');
   });
 });
