@@ -350,7 +350,7 @@ const ASK_AGAIN =
  *   another resource id ({@link incarnationOf}), and the snapshot proves nothing about it:
  *   `SnapshotOfEarlierDatabase`, saying a new request id is needed (the same one would only adopt
  *   the earlier snapshot's name, `SnapshotNameTaken`); the database not read now, not found, or
- *   its resource id not sent: `SnapshotNotVerified`. Each cloud's databases are read once
+ *   its resource id (a Cloud SQL instance: its createTime) not sent: `SnapshotNotVerified`. Each cloud's databases are read once
  *   ({@link SnapshotCloud.targets}), alongside the snapshot reads.
  * Results with another outcome are returned as they are, without a call.
  */

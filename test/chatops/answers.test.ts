@@ -4,6 +4,7 @@ import { amazonQNotification } from '../../functions/chatops/amazon-q.ts';
 import { readinessAnswer, snapshotAnswer, statusAnswer } from '../../functions/chatops/answers.ts';
 import { SLACK_LIMITS } from '../../functions/chatops/replies.ts';
 import { applyExceptions } from '../../functions/core/exceptions.ts';
+import type { Finding } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { auditGate } from '../../functions/jobs/readiness.ts';
 import { rdsResource, retentionFinding } from '../publish/security-hub/fixtures.ts';
@@ -27,6 +28,23 @@ function target(name: string, status: Target['status']): Target {
 }
 
 const shown = (readiness: ChatReadiness) => JSON.stringify(readinessAnswer(readiness).blocks);
+
+/** A GO of certctl-prod whose audit:pitr gate is judged from `findings`, beside a fresh snapshot. */
+function goOnPitr(findings: readonly Finding[]): ChatReadiness {
+  return {
+    verdict: 'GO',
+    evaluatedAt: '2027-01-15T00:00:00.000Z',
+    targets: [
+      {
+        name: 'certctl-prod',
+        location: 'aws/111111111111/eu-west-1',
+        status: 'GO',
+        gates: [auditGate('pitr', findings), { gate: 'snapshot', status: 'GO', evidence: 'fresh' }],
+      },
+    ],
+    notEvaluated: [],
+  };
+}
 
 describe('readinessAnswer', () => {
   it('shows why the verdict is not GO within the block limit when most databases are green', () => {
@@ -99,22 +117,8 @@ describe('readinessAnswer', () => {
       policy,
       new Date('2027-01-15T00:00:00Z'),
     );
-    const readiness: ChatReadiness = {
-      verdict: 'GO',
-      evaluatedAt: '2027-01-15T00:00:00.000Z',
-      targets: [
-        {
-          name: 'certctl-prod',
-          location: 'aws/111111111111/eu-west-1',
-          status: 'GO',
-          gates: [auditGate('pitr', findings), { gate: 'snapshot', status: 'GO', evidence: 'fresh' }],
-        },
-      ],
-      notEvaluated: [],
-    };
-
     // Act
-    const text = shown(readiness);
+    const text = shown(goOnPitr(findings));
 
     // Assess
     expect(text).toContain('accepted risk');
@@ -131,25 +135,10 @@ describe('readinessAnswer', () => {
       description: 'certctl-prod: restore window still filling, 3 of 30 days accrued.',
       observed: { windowDays: 3 },
     });
-    const readiness: ChatReadiness = {
-      verdict: 'GO',
-      evaluatedAt: '2027-01-15T00:00:00.000Z',
-      targets: [
-        {
-          name: 'certctl-prod',
-          location: 'aws/111111111111/eu-west-1',
-          status: 'GO',
-          gates: [
-            auditGate('pitr', [retentionFinding(rdsResource('certctl-prod'), { status: 'PASSED' }), filling]),
-            { gate: 'snapshot', status: 'GO', evidence: 'fresh' },
-          ],
-        },
-      ],
-      notEvaluated: [],
-    };
-
     // Act
-    const text = shown(readiness);
+    const text = shown(
+      goOnPitr([retentionFinding(rdsResource('certctl-prod'), { status: 'PASSED' }), filling]),
+    );
 
     // Assess
     expect(text).toContain('pitr.window WARNING');
