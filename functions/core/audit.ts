@@ -131,6 +131,11 @@ export interface AuditReport {
    * findings say, and every report written of it says so (publish/summary.ts `summarize`).
    */
   readonly notImported?: number;
+  /**
+   * Beside `notImported`: why they did not land, in one phrase (the error that stopped publishing,
+   * or the codes Security Hub refused findings with), as failed scopes carry their error.
+   */
+  readonly notImportedReason?: string;
   /** A run that planned no scope at all: its providers and check groups, each of which had nothing to read. */
   readonly nothingToRead?: {
     readonly providers: readonly Provider[];

@@ -120,11 +120,35 @@ function locationOf(resource: string): { account?: string; region?: string } | u
   return { ...(project ? { account: project } : {}), ...(region ? { region } : {}) };
 }
 
+/**
+ * Why `resource` names no resource by its shape (blank, a wildcard `*`, a URL with nothing after its
+ * host, an ARN without its resource part); undefined when it may name one. No resource a finding
+ * carries has such a name, so the entry could never apply.
+ */
+function namesNothing(resource: string): string | undefined {
+  if (resource.trim() === '') return 'it is blank';
+  if (/(?:^|[:/])\*$/.test(resource)) {
+    return `an exception covers one resource, and '*' is no pattern: name each resource in an entry of its own`;
+  }
+  const url = /^[a-z][a-z0-9+.-]*:\/\/([^/]*)(.*)$/i.exec(resource);
+  if (url) {
+    const [, host = '', path = ''] = url;
+    // A dump location's bucket is its host (`s3://<bucket>`); a selfLink names its resource in its path.
+    const named = /^(?:s3|gs):$/i.test(resource.slice(0, 3)) ? host : path.replace(/\//g, '');
+    return named === '' ? 'it is a URL with nothing after its host' : undefined;
+  }
+  if (/^arn:/i.test(resource)) {
+    const name = resource.split(':').slice(5).join(':');
+    if (name.replace(/^[^:/]*[:/]/, '') === '') return 'it is an ARN without a resource name';
+  }
+  return undefined;
+}
+
 export const policyExceptionSchema = z
   .strictObject({
     resource: z.described(
       z.string().check(z.minLength(1)),
-      "The resource: its ARN or selfLink, or its id (`certctl-db`) with its `account`, as findings name it (a Secrets Manager secret also by its partial ARN, without the 6 characters Secrets Manager adds). GCP also: `projects/<project>/instances/<name>` or a Cloud SQL connection name, `projects/<project>/secrets/<name>` or a secret's short name with its `account`; a dump series: `gs://<bucket>/<prefix>` or `s3://…`. A GCP name no finding carries, or a GCP name or AWS ARN of a kind its check never judges, is refused. A name that matches more than one resource its check judged (an RDS instance and an Aurora cluster of one id, the dump series of one bucket by its ARN) applies to none of them, and their findings say what to write.",
+      "The resource: its ARN or selfLink, or its id (`certctl-db`) with its `account`, as findings name it (a Secrets Manager secret also by its partial ARN, without the 6 characters Secrets Manager adds). GCP also: `projects/<project>/instances/<name>` or a Cloud SQL connection name, `projects/<project>/secrets/<name>` or a secret's short name with its `account`; a dump series: `gs://<bucket>/<prefix>` or `s3://…`. A GCP name no finding carries, or a GCP name or AWS ARN of a kind its check never judges, is refused. A name that matches more than one resource its check judged (an RDS instance and an Aurora cluster of one id, the dump series of one bucket by its ARN) applies to none of them, and their findings say what to write. A resource that names nothing (blank, `*`, a URL with nothing after its host, an ARN without its resource name) is refused: there is no exception for a whole check or group.",
     ),
     account: z.described(
       z.optional(
@@ -167,6 +191,17 @@ export const policyExceptionSchema = z
   })
   .check(
     z.superRefine((exception, context) => {
+      // An entry that names no resource at all would match nothing and accept nothing, with no word
+      // of why (there is no group-wide exception): refused, saying what is missing.
+      const nothing = namesNothing(exception.resource);
+      if (nothing !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['resource'],
+          message: `'${exception.resource}' names no resource: ${nothing}`,
+        });
+        return;
+      }
       // A GCP name that no finding carries (a secret version, a key ring) or of a kind the check
       // never judges would silently never apply: refuse it, saying which forms do.
       const gcp = gcpResourceName(exception.resource);

@@ -467,10 +467,7 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
           problems.push({
             status: 'FAILED',
             code: 'live-ca-differs',
-            detail:
-              live.subject === undefined
-                ? `the backed-up ${item.id} is not the CA certificate certctl serves now (${live.source})`
-                : `the backed-up ${item.id} is not the issuing CA certificate certctl serves now (${live.subject}, SHA-256 ${live.fingerprint}, from ${live.source})`,
+            detail: liveCaDiffers(item.id, cert, live),
           });
         } else {
           observed.liveCaMatches = true;
@@ -559,6 +556,27 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
 }
 
 /** Whether `child` names `parent` as its issuer and its signature verifies with `parent`'s key. */
+/**
+ * Why a backed-up CA certificate is not the one certctl serves, naming both plainly: the backup's
+ * subject and fingerprint, and what the live source says (its subject too when it served a
+ * certificate, only a fingerprint when it is the configured one). The same subject in another
+ * certificate is a renewed or re-keyed CA; another subject may be another CA's endpoint.
+ */
+function liveCaDiffers(id: string, backup: X509Certificate, live: LiveCa & { state: 'read' }): string {
+  const subject = backup.subject.replaceAll('\n', ', ');
+  const held = `the backup holds ${subject} (SHA-256 ${backup.fingerprint256})`;
+  const fingerprint = normalizeFingerprint(live.fingerprint);
+  if (live.subject === undefined) {
+    return `the backed-up ${id} is not the CA certificate certctl serves now: ${held}, and ${live.source} says SHA-256 ${fingerprint}`;
+  }
+  const served = `${held}, and ${live.source} serves ${live.subject} (SHA-256 ${fingerprint})`;
+  const advice =
+    live.subject === subject
+      ? ', the same subject in another certificate (a renewed or re-keyed CA): back up the one certctl serves now'
+      : "; if certctl now issues from that CA, back it up, and if that URL is not this certctl's, correct keys.liveCa";
+  return `the backed-up ${id} is not the issuing CA certificate certctl serves now: ${served}${advice}`;
+}
+
 function signedBy(child: X509Certificate, parent: X509Certificate): boolean {
   return child.checkIssued(parent) && child.verify(parent.publicKey);
 }
@@ -747,18 +765,74 @@ export function allowsCertSign(cert: X509Certificate): boolean {
   return false;
 }
 
+/** The DER content of id-signedData, 1.2.840.113549.1.7.2 (RFC 5652 §5.1), a certs-only message's content type. */
+const SIGNED_DATA_OID = Buffer.from([0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02]);
+
+/** The PKCS#7 content types (RFC 2315 §14, RFC 5652) by their last arc under 1.2.840.113549.1.7. */
+const PKCS7_TYPES = [
+  '',
+  'data',
+  'signedData',
+  'envelopedData',
+  'signedAndEnvelopedData',
+  'digestedData',
+  'encryptedData',
+];
+
+/** The dotted form of a DER OBJECT IDENTIFIER's content (X.690 §8.19); undefined when it is no OID. */
+function dottedOid(content: Uint8Array): string | undefined {
+  if (content.length === 0 || content.length > 32) return undefined;
+  const arcs: number[] = [];
+  let arc = 0;
+  for (const byte of content) {
+    arc = arc * 128 + (byte & 0x7f);
+    if (arc > Number.MAX_SAFE_INTEGER / 128) return undefined;
+    if (byte & 0x80) continue;
+    arcs.push(arc);
+    arc = 0;
+  }
+  if ((content.at(-1) ?? 0) & 0x80) return undefined;
+  const [first = 0, ...rest] = arcs;
+  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
+  return [...head, ...rest].join('.');
+}
+
+/**
+ * A PKCS#7 ContentInfo whose content type is not signedData (data, envelopedData, …): EST cacerts
+ * (RFC 7030 §4.1.3) and SCEP GetCACert (RFC 8894 §4.2.1.2) answer a certs-only SignedData, so what
+ * such a message holds is never read as the served certificates. `contentType` names it in words.
+ */
+export class Pkcs7ContentTypeError extends RangeError {
+  readonly contentType: string;
+  constructor(oid: Uint8Array) {
+    const dotted = dottedOid(oid);
+    const known = dotted?.startsWith('1.2.840.113549.1.7.')
+      ? PKCS7_TYPES[Number(dotted.slice(19))]
+      : undefined;
+    const contentType = dotted === undefined ? 'no readable OID' : known ? `${known} (${dotted})` : dotted;
+    super(
+      `a PKCS#7 message ${dotted === undefined ? 'whose content type is no readable OID' : `of content type ${contentType}`}, not signedData (1.2.840.113549.1.7.2)`,
+    );
+    this.name = 'Pkcs7ContentTypeError';
+    this.contentType = contentType;
+  }
+}
+
 /**
  * The certificates of a DER PKCS#7 / CMS SignedData (RFC 5652 §5.1 `certificates [0] IMPLICIT
  * CertificateSet`), as EST `/cacerts` (RFC 7030 §4.1.3, base64) and SCEP GetCACert with a chain
- * (RFC 8894 §4.2.1.2) return them. Node has no PKCS#7 parser; this reads just enough DER.
+ * (RFC 8894 §4.2.1.2) return them. Node has no PKCS#7 parser; this reads just enough DER. A
+ * ContentInfo of another content type throws {@link Pkcs7ContentTypeError}.
  */
 export function pkcs7Certificates(der: Uint8Array): Buffer[] {
   const buffer = Buffer.from(der);
   const read = (offset: number) => derNode(buffer, offset);
   const children = (start: number, end: number) => derChildren(buffer, start, end);
   const contentInfo = read(0);
-  const [, explicit] = children(contentInfo.start, contentInfo.end);
-  if (explicit?.tag !== 0xa0) throw new RangeError('not a PKCS#7 ContentInfo');
+  const [contentType, explicit] = children(contentInfo.start, contentInfo.end);
+  if (contentType?.tag !== 0x06 || explicit?.tag !== 0xa0) throw new RangeError('not a PKCS#7 ContentInfo');
+  const type = buffer.subarray(contentType.start, contentType.end);
+  if (!type.equals(SIGNED_DATA_OID)) throw new Pkcs7ContentTypeError(type);
   const [signedData] = children(explicit.start, explicit.end);
   if (!signedData) throw new RangeError('no SignedData');
   const certificates = children(signedData.start, signedData.end).find((node) => node.tag === 0xa0);

@@ -90,11 +90,11 @@ const liveCaSchema = z
     ),
     estUrl: z.described(
       z.optional(liveCaUrl),
-      "certctl's EST cacerts URL (https://certctl.example/.well-known/est/cacerts); https, plain http only to a loopback host.",
+      "certctl's EST cacerts URL (https://certctl.example/.well-known/est/cacerts); https, plain http only to a loopback host. Read within 10 s and up to 1 MiB; a PKCS#7 answer counts only as a certs-only SignedData (RFC 7030 §4.1.3), else the comparison is not available, saying why.",
     ),
     scepUrl: z.described(
       z.optional(liveCaUrl),
-      "certctl's SCEP URL (https://certctl.example/scep); GetCACert is appended. https, plain http only to a loopback host.",
+      "certctl's SCEP URL (https://certctl.example/scep); GetCACert is appended. https, plain http only to a loopback host. Read as estUrl is (10 s, 1 MiB, a PKCS#7 chain only as a certs-only SignedData, RFC 8894 §4.2.1.2).",
     ),
   })
   .check(

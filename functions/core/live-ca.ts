@@ -7,15 +7,58 @@
  * backup of the root above an issuing intermediate is not the CA certctl runs with. When the served
  * set names no single issuing CA the comparison is not available, saying why, never guessed.
  *
- * Reads over plain `fetch` (no cloud SDK), with a deadline; any failure is a reason, never a throw.
+ * Reads over plain `fetch` (no cloud SDK), with a deadline and a size cap ({@link LIVE_CA_MAX_BYTES}); a
+ * PKCS#7 answer counts only as a SignedData (the certs-only message both endpoints answer); any failure
+ * is a reason, never a throw.
  */
 import { describeError } from './errors.ts';
-import { type LiveCa, normalizeFingerprint, type ServedIssuingCa, servedIssuingCa } from './key-material.ts';
+import {
+  type LiveCa,
+  normalizeFingerprint,
+  Pkcs7ContentTypeError,
+  type ServedIssuingCa,
+  servedIssuingCa,
+} from './key-material.ts';
 import type { KeysPolicy } from './keys-policy.ts';
 import { isHttpsOrLoopback } from './loopback.ts';
 
 /** A fetch of certctl's endpoint gives up after this long. */
 const LIVE_CA_TIMEOUT_MS = 10_000;
+
+/**
+ * The most of an answer read: a CA certificate chain is a few KB, so an answer beyond this is not
+ * certctl's CA (a file served by mistake, a hostile endpoint) and is not held in memory.
+ */
+export const LIVE_CA_MAX_BYTES = 1024 * 1024;
+
+/** An answer longer than {@link LIVE_CA_MAX_BYTES}. */
+class TooLargeError extends Error {}
+
+/**
+ * The body of `response`, up to `limit` bytes: an announced Content-Length beyond it is refused
+ * before reading, and a streamed body is cancelled once it passes it. Throws {@link TooLargeError}.
+ */
+async function cappedBody(response: Response, limit: number): Promise<Uint8Array> {
+  if (Number(response.headers.get('content-length') ?? 0) > limit) {
+    await response.body?.cancel();
+    throw new TooLargeError();
+  }
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      throw new TooLargeError();
+    }
+    chunks.push(value);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
 
 export type FetchLike = (url: string, init: { signal: AbortSignal }) => Promise<Response>;
 
@@ -47,18 +90,31 @@ export async function readLiveCa(
         reason: `${source} redirected to plain http (${final.host}), where anyone on the path may answer; certctl's CA is compared only over https`,
       };
     }
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const bytes = await cappedBody(response, LIVE_CA_MAX_BYTES);
     answered = whatCameBack(response.headers.get('content-type'), bytes, liveCa.estUrl !== undefined);
     body = liveCa.estUrl
       ? Buffer.from(Buffer.from(bytes).toString('ascii').replace(/\s+/g, ''), 'base64')
       : bytes;
   } catch (error) {
+    if (error instanceof TooLargeError) {
+      const cap = `${LIVE_CA_MAX_BYTES / (1024 * 1024)} MiB`;
+      return {
+        state: 'unknown',
+        reason: `${source} answered more than ${cap}, where a CA certificate chain is a few KB, so the read was stopped at ${cap}`,
+      };
+    }
     return { state: 'unknown', reason: `${source} could not be fetched: ${describeError(error)}` };
   }
   let served: ServedIssuingCa;
   try {
     served = servedIssuingCa(body);
-  } catch {
+  } catch (error) {
+    if (error instanceof Pkcs7ContentTypeError) {
+      return {
+        state: 'unknown',
+        reason: `${source} answered ${error.message}, the certs-only message EST cacerts and SCEP GetCACert answer; its certificates were not read`,
+      };
+    }
     return {
       state: 'unknown',
       reason: `${source} did not return a certificate or PKCS#7 certs-only message${answered}`,

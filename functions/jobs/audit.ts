@@ -39,7 +39,13 @@ import type { GcpClientSource, GcpCollector, GcpCollectors } from '../gcp/collec
 import { planGcpScopes } from '../gcp/planner.ts';
 import { summarize } from '../publish/summary.ts';
 import { type CheckGroupDefinition, checkGroup, checkGroups, knownCheckGroups } from './groups.ts';
-import { type PublicationOutcome, type PublisherDependencies, publishAudit } from './publish.ts';
+import {
+  failedPublication,
+  notLandedReason,
+  type PublicationOutcome,
+  type PublisherDependencies,
+  publishAudit,
+} from './publish.ts';
 
 /** What to audit in one run. */
 export interface AuditRequest {
@@ -344,18 +350,25 @@ export async function runAuditJob(request: AuditRequest, deps: AuditDependencies
       deps.logger?.error('scope not evaluated', { scope: outcome.scope, error: outcome.error });
   }
   const publish = request.publish ?? deps.policy.securityHub.enabled;
-  const publication = publish ? await publishAudit(report, deps) : ({ status: 'disabled' } as const);
+  // A crash past publishAudit's own handling (its logger, a defect) must not cost the finished
+  // report: it is a publication that delivered nothing, which every report written says.
+  const publication = publish
+    ? await publishAudit(report, deps).catch((error: unknown) => failedPublication(report, error))
+    : ({ status: 'disabled' } as const);
   return auditOutcome(report, publication);
 }
 
 /**
  * The outcome of a finished report and its publication (also the merge step of a fan-out). A
- * publication that did not land is recorded in the report (`notImported`), so every report written
- * of the run carries the exit code and verdict the run ends with.
+ * publication that did not land is recorded in the report (`notImported`, and why in
+ * `notImportedReason`), so every report written of the run carries the exit code and verdict the
+ * run ends with, and the cause.
  */
 export function auditOutcome(finished: AuditReport, publication: PublicationOutcome): AuditJobOutcome {
   const landed = publication.status === 'published' || publication.status === 'disabled';
-  const report = landed ? finished : { ...finished, notImported: publication.failedCount };
+  const report = landed
+    ? finished
+    : { ...finished, notImported: publication.failedCount, notImportedReason: notLandedReason(publication) };
   const summary = summarize(report);
   const auditExit = exitCodeFor(report);
   const exitCode = landed ? auditExit : Math.max(auditExit, EXIT_CODES.incomplete);

@@ -145,17 +145,36 @@ export async function publishAudit(
       failures,
     };
   } catch (error) {
-    // The findings were evaluated and keep their statuses in the report, but none was delivered:
-    // Security Hub still shows the previous run's statuses, so nothing may read this run as
-    // published. Every finding counts as not imported.
-    const failure: PublicationFailure = {
-      code: errorCode(error),
-      message: describeError(error),
-      ...federationDetails(error),
-    };
-    deps.logger?.error('publishing to Security Hub failed', { error: failure });
-    return { status: 'error', failedCount: report.findings.length, error: failure };
+    const failed = failedPublication(report, error);
+    deps.logger?.error('publishing to Security Hub failed', { error: failed.error });
+    return failed;
   }
+}
+
+/**
+ * A publication of `report` that stopped with `error`. The findings were evaluated and keep their
+ * statuses in the report, but none counts as delivered: Security Hub may still show the previous
+ * run's statuses, so nothing may read this run as published. Every finding counts as not imported.
+ */
+export function failedPublication(report: AuditReport, error: unknown): FailedPublication {
+  const failure: PublicationFailure = {
+    code: errorCode(error),
+    message: describeError(error),
+    ...federationDetails(error),
+  };
+  return { status: 'error', failedCount: report.findings.length, error: failure };
+}
+
+/**
+ * Why the findings of a publication did not all land, in one phrase for the reports: the error that
+ * stopped it, or the error codes Security Hub refused findings with, most frequent first.
+ */
+export function notLandedReason(outcome: DeliveredPublication | FailedPublication): string {
+  if (outcome.status === 'error') return `publishing failed: ${outcome.error.message}, ${outcome.error.code}`;
+  const codes = Object.entries(outcome.failedByCode)
+    .sort(([a, left], [b, right]) => right - left || a.localeCompare(b))
+    .map(([code, count]) => `${code} ${count}`);
+  return `Security Hub refused them: ${codes.join(', ')}`;
 }
 
 /** Nothing was published (federation refused, no credentials, a bug). */

@@ -331,6 +331,9 @@ function visibleReport(report: ViewedReport): ViewedReport {
           })),
         }
       : {}),
+    ...(report.notImportedReason !== undefined
+      ? { notImportedReason: visibleLine(report.notImportedReason) }
+      : {}),
     ...(report.view
       ? {
           view: {

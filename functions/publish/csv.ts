@@ -84,7 +84,7 @@ function notImportedRows(report: ViewedReport): string[][] {
       resourceType: 'SecurityHub',
       description: `The run did not complete (exit code 2): ${verdict}.`,
       remediation:
-        "See the run's error output for why Security Hub refused the findings, fix it, then audit again with publishing.",
+        'Fix what the description names (the credentials, the role, the findings Security Hub refused), then audit again with publishing.',
     }),
   ];
 }

@@ -167,7 +167,8 @@ export function summarize(report: ViewedReport): ReportSummary {
       : auditExit === EXIT_CODES.ok
         ? okVerdict(report)
         : describeExitCode(auditExit);
-  const lost = report.notImported === undefined ? undefined : notImported(report.notImported);
+  const lost =
+    report.notImported === undefined ? undefined : notImported(report.notImported, report.notImportedReason);
   const exitCode = lost === undefined ? auditExit : EXIT_CODES.incomplete;
   return {
     resources,
@@ -180,9 +181,10 @@ export function summarize(report: ViewedReport): ReportSummary {
   };
 }
 
-/** `2 findings were not imported into Security Hub`. */
-function notImported(count: number): string {
-  return `${count} ${count === 1 ? 'finding was' : 'findings were'} not imported into Security Hub`;
+/** `2 findings were not imported into Security Hub (Security Hub refused them: InvalidInput 2)`. */
+function notImported(count: number, reason: string | undefined): string {
+  const lost = `${count} ${count === 1 ? 'finding was' : 'findings were'} not imported into Security Hub`;
+  return reason === undefined ? lost : `${lost} (${reason})`;
 }
 
 /**

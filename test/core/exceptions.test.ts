@@ -337,6 +337,32 @@ describe('where an exception applies (account and region)', () => {
     );
   });
 
+  it('refuses a resource that names nothing by its shape, naming the entry, with or without an account', () => {
+    for (const where of [{}, { account: ACCOUNT_A }] as Record<string, string>[]) {
+      expect(() => exceptionAt('   ', where)).toThrow(
+        /exceptions\.0\.resource: ' {3}' names no resource: it is blank/,
+      );
+      for (const wildcard of ['*', `arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:*`]) {
+        expect(() => exceptionAt(wildcard, where)).toThrow(
+          `exceptions.0.resource: '${wildcard}' names no resource: an exception covers one resource, and '*' is no pattern`,
+        );
+      }
+      for (const url of ['s3://', 'gs://', 'https://', 'https:///', 'https://sqladmin.googleapis.com/']) {
+        expect(() => exceptionAt(url, where)).toThrow(
+          `exceptions.0.resource: '${url}' names no resource: it is a URL with nothing after its host`,
+        );
+      }
+      for (const arn of [`arn:aws:rds:eu-west-1:${ACCOUNT_A}:db:`, 'arn:aws:rds:::', 'arn:::::']) {
+        expect(() => exceptionAt(arn, where)).toThrow(
+          `exceptions.0.resource: '${arn}' names no resource: it is an ARN without a resource name`,
+        );
+      }
+    }
+    // Real names still parse.
+    expect(() => exceptionAt('certctl-db', { account: ACCOUNT_A })).not.toThrow();
+    expect(() => exceptionAt('s3://certctl-dumps', {})).toThrow(/never judges a dump location/);
+  });
+
   it('refuses an account or region that is not one, or that disagrees with the ARN or selfLink', () => {
     const arn = rdsResource('certctl-db', ACCOUNT_A, 'eu-west-1').arn as string;
     const selfLink = 'https://sqladmin.googleapis.com/v1/projects/certctl-prod/instances/certctl-sql';

@@ -15,6 +15,7 @@ import {
   keysInventoryOf,
   type LiveCa,
   normalizeFingerprint,
+  Pkcs7ContentTypeError,
   pkcs7Certificates,
   secretsToRead,
   servedIssuingCa,
@@ -538,8 +539,7 @@ describe('analyzeItem, every problem with its wording', () => {
       {
         status: 'FAILED',
         code: 'live-ca-differs',
-        detail:
-          'the backed-up ca-cert is not the CA certificate certctl serves now (EST cacerts at https://x)',
+        detail: `the backed-up ca-cert is not the CA certificate certctl serves now: the backup holds CN=certctl test CA (SHA-256 ${new X509Certificate(pem('ca.crt')).fingerprint256}), and EST cacerts at https://x says SHA-256 ${'00:'.repeat(31)}00`,
       },
     ]);
     const other = analyzeItem(
@@ -839,6 +839,8 @@ describe('pkcs7Certificates and servedIssuingCa', () => {
   const fingerprint = (file: string) => new X509Certificate(pem(file)).fingerprint256;
   /** A DER node with a short-form length. */
   const node = (tag: number, ...content: number[]) => [tag, content.length, ...content];
+  /** The content of id-signedData, 1.2.840.113549.1.7.2 (RFC 5652 §5.1). */
+  const SIGNED_DATA = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
 
   it('returns each certificate of a PKCS#7 certs-only message as its DER', () => {
     const certs = pkcs7Certificates(readFileSync('test/fixtures/keys/ra-ca.p7b'));
@@ -850,12 +852,12 @@ describe('pkcs7Certificates and servedIssuingCa', () => {
   it('returns no certificate when the SignedData has none', () => {
     // ContentInfo { OID, [0] { SignedData { INTEGER 1, SET {} } } }
     const signedData = node(0x30, ...node(0x02, 1), ...node(0x31));
-    const message = node(0x30, ...node(0x06, 1), ...node(0xa0, ...signedData));
+    const message = node(0x30, ...node(0x06, ...SIGNED_DATA), ...node(0xa0, ...signedData));
     expect(pkcs7Certificates(Uint8Array.from(message))).toEqual([]);
   });
   it('skips what is not a certificate inside the certificates set', () => {
     const signedData = node(0x30, ...node(0x02, 1), ...node(0xa0, ...node(0x02, 5)));
-    const message = node(0x30, ...node(0x06, 1), ...node(0xa0, ...signedData));
+    const message = node(0x30, ...node(0x06, ...SIGNED_DATA), ...node(0xa0, ...signedData));
     expect(pkcs7Certificates(Uint8Array.from(message))).toEqual([]);
   });
   it('refuses a message that is not a PKCS#7 ContentInfo, has no SignedData, or is cut short', () => {
@@ -868,14 +870,36 @@ describe('pkcs7Certificates and servedIssuingCa', () => {
     expect(parse([0x30, 0x80])).toThrow(new RangeError('unsupported DER length'));
     expect(parse([0x30, 0x85, 0, 0, 0, 0, 0])).toThrow(new RangeError('unsupported DER length'));
     expect(parse([0x30, 0x81, 0x02, 0x05, 0x00])).toThrow(new RangeError('not a PKCS#7 ContentInfo'));
-    expect(parse(node(0x30, ...node(0x06, 1), ...node(0x04)))).toThrow(
+    expect(parse(node(0x30, ...node(0x06, ...SIGNED_DATA), ...node(0x04)))).toThrow(
       new RangeError('not a PKCS#7 ContentInfo'),
     );
-    expect(parse(node(0x30, ...node(0x06, 1), ...node(0xa0)))).toThrow(new RangeError('no SignedData'));
+    expect(parse(node(0x30, ...node(0x06, ...SIGNED_DATA), ...node(0xa0)))).toThrow(
+      new RangeError('no SignedData'),
+    );
+  });
+  it('refuses a ContentInfo that is not a SignedData, naming its content type', () => {
+    // ContentInfo { <oid>, [0] { SEQUENCE { INTEGER 1 } } }
+    const message = (...oid: number[]) =>
+      Uint8Array.from(node(0x30, ...node(0x06, ...oid), ...node(0xa0, ...node(0x30, ...node(0x02, 1)))));
+    const data = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+    expect(() => pkcs7Certificates(message(...data))).toThrow(
+      new Pkcs7ContentTypeError(Uint8Array.from(data)),
+    );
+    expect(() => pkcs7Certificates(message(...data))).toThrow(
+      'a PKCS#7 message of content type data (1.2.840.113549.1.7.1), not signedData (1.2.840.113549.1.7.2)',
+    );
+    // An OID outside PKCS#7 (1.3.6.1.5.5.7.12.3, CMC's id-cct-PKIResponse) by its number; a broken one says so.
+    expect(() => pkcs7Certificates(message(0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x0c, 0x03))).toThrow(
+      'a PKCS#7 message of content type 1.3.6.1.5.5.7.12.3, not signedData',
+    );
+    expect(() => pkcs7Certificates(message(0x2a, 0x86))).toThrow(
+      'a PKCS#7 message whose content type is no readable OID, not signedData',
+    );
+    expect(() => servedIssuingCa(message(...data))).toThrow(Pkcs7ContentTypeError);
   });
   it('reads a long-form length of one to four bytes', () => {
     // The same empty SignedData with its lengths written in long form.
-    const message = [0x30, 0x84, 0, 0, 0, 10, 0x06, 0x81, 1, 1, 0xa0, 0x82, 0, 2, 0x30, 0];
+    const message = [0x30, 0x84, 0, 0, 0, 18, 0x06, 0x81, 9, ...SIGNED_DATA, 0xa0, 0x82, 0, 2, 0x30, 0];
     expect(pkcs7Certificates(Uint8Array.from(message))).toEqual([]);
   });
   it('finds the issuing CA of a DER certificate or a PKCS#7 chain: a lone certificate, else the CA certificate that issued no other', () => {
@@ -917,7 +941,7 @@ describe('pkcs7Certificates and servedIssuingCa', () => {
       };
       const set = node(0xa0, Buffer.concat(certs));
       const body = node(0x30, Buffer.concat([node(0x02, Buffer.from([1])), set]));
-      return node(0x30, Buffer.concat([node(0x06, Buffer.from([1])), node(0xa0, body)]));
+      return node(0x30, Buffer.concat([node(0x06, Buffer.from(SIGNED_DATA)), node(0xa0, body)]));
     };
     expect(servedIssuingCa(signedData(der('ra.crt'), der('tls.crt')))).toEqual({
       state: 'ambiguous',

@@ -2,7 +2,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyzeItem } from '../../functions/core/key-material.ts';
+import { analyzeItem, type LiveCa } from '../../functions/core/key-material.ts';
 import { type FetchLike, readLiveCa } from '../../functions/core/live-ca.ts';
 import { CA_FINGERPRINT, pem } from '../fixtures/keys/world.ts';
 
@@ -17,6 +17,9 @@ const location = {
   secretId: 'certctl/ca',
   name: 'certctl/ca',
 };
+
+/** The DER of the ContentInfo contentType id-signedData, 1.2.840.113549.1.7.2 (RFC 5652 §5.1). */
+const SIGNED_DATA_OID = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
 
 /** A fetch that answers every URL with one response, and records what it was asked. */
 function answering(
@@ -99,12 +102,55 @@ describe('readLiveCa', () => {
     });
   });
   it('says when a PKCS#7 answer holds no certificate', async () => {
-    // ContentInfo { OID, [0] { SignedData { INTEGER 1 } } }: no certificates field.
-    const empty = Buffer.from([0x30, 0x0a, 0x06, 0x01, 0x01, 0xa0, 0x05, 0x30, 0x03, 0x02, 0x01, 0x01]);
+    // ContentInfo { signedData, [0] { SignedData { INTEGER 1 } } }: no certificates field.
+    const empty = Buffer.from([0x30, 0x12, ...SIGNED_DATA_OID, 0xa0, 0x05, 0x30, 0x03, 0x02, 0x01, 0x01]);
     const { fetchLike } = answering(empty.toString('base64'));
     expect(await readLiveCa({ estUrl: EST }, fetchLike)).toEqual({
       state: 'unknown',
       reason: `EST cacerts at ${EST} returned no certificate`,
+    });
+  });
+  it('reads no certificate of a PKCS#7 message that is not a SignedData, naming its content type', async () => {
+    // ca.p7b with its ContentInfo's contentType made data (1.2.840.113549.1.7.1), then envelopedData (.3).
+    const p7b = readFileSync('test/fixtures/keys/ca.p7b');
+    expect(p7b.subarray(4, 15)).toEqual(Buffer.from(SIGNED_DATA_OID));
+    const retyped = (last: number) =>
+      Buffer.concat([p7b.subarray(0, 14), Buffer.from([last]), p7b.subarray(15)]);
+    const est = answering(retyped(0x01).toString('base64'));
+    const scep = answering(retyped(0x03));
+    expect(await readLiveCa({ estUrl: EST }, est.fetchLike)).toEqual({
+      state: 'unknown',
+      reason: `EST cacerts at ${EST} answered a PKCS#7 message of content type data (1.2.840.113549.1.7.1), not signedData (1.2.840.113549.1.7.2), the certs-only message EST cacerts and SCEP GetCACert answer; its certificates were not read`,
+    });
+    expect(await readLiveCa({ scepUrl: SCEP }, scep.fetchLike)).toEqual({
+      state: 'unknown',
+      reason: `SCEP GetCACert at ${SCEP_GET} answered a PKCS#7 message of content type envelopedData (1.2.840.113549.1.7.3), not signedData (1.2.840.113549.1.7.2), the certs-only message EST cacerts and SCEP GetCACert answer; its certificates were not read`,
+    });
+  });
+  it('stops reading an answer beyond 1 MiB and says so, whether announced or streamed', async () => {
+    // A chain of a few KB padded past the cap: certctl never answers this much.
+    const chunk = new Uint8Array(64 * 1024);
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        controller.enqueue(chunk);
+      },
+    });
+    const streamed = answering(endless);
+    const announced = answering(new Uint8Array(16), 200, { 'content-length': String(2 * 1024 * 1024) });
+    // Act
+    const fromStream = await readLiveCa({ scepUrl: SCEP }, streamed.fetchLike);
+    const fromHeader = await readLiveCa({ estUrl: EST }, announced.fetchLike);
+    // Assess
+    expect(fromStream).toEqual({
+      state: 'unknown',
+      reason: `SCEP GetCACert at ${SCEP_GET} answered more than 1 MiB, where a CA certificate chain is a few KB, so the read was stopped at 1 MiB`,
+    });
+    expect(pulled).toBeLessThanOrEqual(1024 / 64 + 2);
+    expect(fromHeader).toEqual({
+      state: 'unknown',
+      reason: `EST cacerts at ${EST} answered more than 1 MiB, where a CA certificate chain is a few KB, so the read was stopped at 1 MiB`,
     });
   });
   it('says when the answer is neither a certificate nor PKCS#7, naming its content type', async () => {
@@ -145,6 +191,12 @@ describe('readLiveCa, the issuing CA of the served set', () => {
   const p7b = (file: string) => readFileSync(`test/fixtures/keys/${file}`);
   const fingerprint = (file: string) => new X509Certificate(pem(file)).fingerprint256;
   const INT = fingerprint('int-ca.crt');
+  /** The ca-cert item holding `file`, compared with `live`. */
+  const caCertAgainst = (file: string, live: LiveCa | undefined) =>
+    analyzeItem(
+      { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH', location },
+      { now: NOW, expiryHorizonDays: 30, valueOf: () => ({ state: 'read', text: pem(file) }), liveCa: live },
+    );
 
   it('compares with the intermediate, not the root, when EST serves root and intermediate', async () => {
     const { fetchLike } = answering(p7b('ca-int.p7b').toString('base64'));
@@ -156,33 +208,33 @@ describe('readLiveCa, the issuing CA of the served set', () => {
       subject: 'CN=certctl issuing CA',
     });
     // Prepare / Act: a backup holding the root is not the CA certctl issues from.
-    const root = analyzeItem(
-      { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH', location },
-      {
-        now: NOW,
-        expiryHorizonDays: 30,
-        valueOf: () => ({ state: 'read', text: pem('ca.crt') }),
-        liveCa: live,
-      },
-    );
+    const root = caCertAgainst('ca.crt', live);
     // Assess
     expect(root.problems.map((problem) => `${problem.status}:${problem.code}`)).toEqual([
       'FAILED:live-ca-differs',
     ]);
     expect(root.problems[0]?.detail).toBe(
-      `the backed-up ca-cert is not the issuing CA certificate certctl serves now (CN=certctl issuing CA, SHA-256 ${INT}, from EST cacerts at ${EST})`,
+      `the backed-up ca-cert is not the issuing CA certificate certctl serves now: the backup holds CN=certctl test CA (SHA-256 ${CA_FINGERPRINT}), and EST cacerts at ${EST} serves CN=certctl issuing CA (SHA-256 ${INT}); if certctl now issues from that CA, back it up, and if that URL is not this certctl's, correct keys.liveCa`,
     );
-    const intermediate = analyzeItem(
-      { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH', location },
-      {
-        now: NOW,
-        expiryHorizonDays: 30,
-        valueOf: () => ({ state: 'read', text: pem('int-ca.crt') }),
-        liveCa: live,
-      },
-    );
+    const intermediate = caCertAgainst('int-ca.crt', live);
     expect(intermediate.problems).toEqual([]);
     expect(intermediate.observed.liveCaMatches).toBe(true);
+  });
+  it('says a served CA of the same subject is another certificate of that name (renewed or re-keyed)', async () => {
+    // Prepare: what certctl serves has the backed-up CA's subject but another key: a re-issued CA.
+    const backup = new X509Certificate(pem('ca.crt'));
+    const live = {
+      state: 'read' as const,
+      fingerprint: INT,
+      source: `EST cacerts at ${EST}`,
+      subject: backup.subject.replaceAll('\n', ', '),
+    };
+    // Act
+    const content = caCertAgainst('ca.crt', live);
+    // Assess
+    expect(content.problems.map((problem) => problem.detail)).toEqual([
+      `the backed-up ca-cert is not the issuing CA certificate certctl serves now: the backup holds CN=certctl test CA (SHA-256 ${CA_FINGERPRINT}), and EST cacerts at ${EST} serves CN=certctl test CA (SHA-256 ${INT}), the same subject in another certificate (a renewed or re-keyed CA): back up the one certctl serves now`,
+    ]);
   });
   it('leaves the RA certificate of a SCEP chain out, in any order', async () => {
     const { fetchLike } = answering(p7b('ra-ca-int.p7b'));

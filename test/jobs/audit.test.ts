@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { awsCollectors } from '../../functions/aws/collectors.ts';
 import { pitrLagCheck } from '../../functions/checks/pitr/lag.ts';
-import { EXIT_CODES } from '../../functions/core/audit.ts';
+import { type AuditReport, EXIT_CODES } from '../../functions/core/audit.ts';
 import type { PolicyInput } from '../../functions/core/policy.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { DAY_MS } from '../../functions/core/time.ts';
@@ -241,27 +241,23 @@ describe('a database named in a GCP-only policy that no longer exists', () => {
 });
 
 describe('the outcome of a run whose findings did not all reach Security Hub', () => {
+  /** A publication that reached Security Hub, with `failedByCode` findings refused. */
+  const publicationWith = (failedByCode: Record<string, number>) => {
+    const failed = Object.values(failedByCode).reduce((sum, count) => sum + count, 0);
+    const counts = { created: 3, updated: 0, refreshed: 0, resolved: 0, archived: 0, keptAlive: 0 };
+    return {
+      counts: { ...counts, unchanged: 0, untouched: 0, failed },
+      calls: { getFindings: 1, batchImport: 1, ledgerRead: 0, ledgerWrite: 0 },
+      ledger: { used: 0, reconciled: 1, written: 0, problems: 0, adopted: 0 },
+      failedByCode,
+      failures: [],
+    };
+  };
   it('records the run as not completed, whichever entry point renders it', async () => {
     // Prepare: a run that read and judged everything.
     const policy = { aws: { regions: ['us-east-1'] } };
     const { report } = await runAuditJob({ providers: ['aws'], publish: false }, deps(policy));
-    const delivered = {
-      counts: {
-        created: 3,
-        updated: 0,
-        refreshed: 0,
-        resolved: 0,
-        archived: 0,
-        keptAlive: 0,
-        unchanged: 0,
-        untouched: 0,
-        failed: 2,
-      },
-      calls: { getFindings: 1, batchImport: 1, ledgerRead: 0, ledgerWrite: 0 },
-      ledger: { used: 0, reconciled: 1, written: 0, problems: 0, adopted: 0 },
-      failedByCode: { InternalException: 2 },
-      failures: [],
-    };
+    const delivered = publicationWith({ InternalException: 2 });
 
     // Act
     const landed = auditOutcome(report, { ...delivered, status: 'published', failedCount: 0 });
@@ -280,10 +276,10 @@ describe('the outcome of a run whose findings did not all reach Security Hub', (
     // The verdict says what the exit code says: the audit's own words, then why it is incomplete.
     expect(landed.verdict).toBe('some checks failed');
     expect(partial.verdict).toBe(
-      'the audit could not complete: 2 findings were not imported into Security Hub (some checks failed)',
+      'the audit could not complete: 2 findings were not imported into Security Hub (Security Hub refused them: InternalException 2) (some checks failed)',
     );
     expect(failed.verdict).toBe(
-      `the audit could not complete: ${report.findings.length} findings were not imported into Security Hub (some checks failed)`,
+      `the audit could not complete: ${report.findings.length} findings were not imported into Security Hub (publishing failed: no credentials, CredentialsError) (some checks failed)`,
     );
   });
 
@@ -304,7 +300,7 @@ describe('the outcome of a run whose findings did not all reach Security Hub', (
 
     // Assess: each report says exit code 2 and why, as the process does.
     expect(outcome.verdict).toBe(
-      'the audit could not complete: 2 findings were not imported into Security Hub (some checks failed)',
+      'the audit could not complete: 2 findings were not imported into Security Hub (publishing failed: no credentials, CredentialsError) (some checks failed)',
     );
     expect(json.summary).toMatchObject({ exitCode: EXIT_CODES.incomplete, verdict: outcome.verdict });
     for (const text of texts) {
@@ -312,6 +308,72 @@ describe('the outcome of a run whose findings did not all reach Security Hub', (
       expect(text).toContain('(exit code 2)');
     }
     expect(csv).toMatch(/\r\nNOT_AVAILABLE,[^\r]*2 findings were not imported into Security Hub/);
+  });
+
+  it('writes why the findings did not land into every report: the error, or the codes Security Hub refused them with', async () => {
+    // Prepare: one publication that delivered nothing, one that Security Hub refused in part.
+    const policy = { aws: { regions: ['us-east-1'] } };
+    const { report } = await runAuditJob({ providers: ['aws'], publish: false }, deps(policy));
+    const failed = auditOutcome(report, {
+      status: 'error',
+      failedCount: 2,
+      error: { code: 'CredentialsError', message: 'STS refused arn:aws:iam::111111111111:role/import' },
+    });
+    const partial = auditOutcome(report, {
+      ...publicationWith({ InvalidInput: 1, AccessDeniedException: 2 }),
+      status: 'partial',
+      failedCount: 3,
+    });
+    const rendered = (finished: AuditReport) =>
+      [
+        (JSON.parse(renderJson(finished)) as { summary: { verdict: string } }).summary.verdict,
+        renderMarkdown(finished),
+        renderHtml(finished),
+        renderConsole(finished),
+        renderCsv(finished),
+      ].map((text) => text.replace(/\s+/g, ' ')); // the console wraps lines
+
+    // Act / Assess: each report names the cause, as the run's error output does.
+    for (const text of rendered(failed.report)) {
+      expect(text).toContain(
+        '2 findings were not imported into Security Hub (publishing failed: STS refused arn:aws:iam::111111111111:role/import, CredentialsError)',
+      );
+    }
+    for (const text of rendered(partial.report)) {
+      expect(text).toContain(
+        '3 findings were not imported into Security Hub (Security Hub refused them: AccessDeniedException 2, InvalidInput 1)',
+      );
+    }
+  });
+
+  it('still returns the finished report when publishing crashes, recording that nothing was imported', async () => {
+    // Prepare: publishing that throws past its own error handling (here: its logger).
+    const policy = { aws: { regions: ['us-east-1'] } };
+    const logger = {
+      ...recordingLogger(),
+      error: () => {
+        throw new Error('log sink gone');
+      },
+    };
+    const publisher = {
+      factory: () => {
+        throw new Error('no factory');
+      },
+      accounts: [],
+    };
+
+    // Act
+    const outcome = await runAuditJob(
+      { providers: ['aws'], publish: true },
+      { ...deps(policy), publisher, logger },
+    );
+
+    // Assess
+    expect(outcome.publication).toMatchObject({ status: 'error', error: { message: 'log sink gone' } });
+    expect(outcome.exitCode).toBe(EXIT_CODES.incomplete);
+    expect(outcome.report.findings.length).toBeGreaterThan(0);
+    expect(outcome.report.notImported).toBe(outcome.report.findings.length);
+    expect(outcome.verdict).toContain('not imported into Security Hub (publishing failed: log sink gone');
   });
 });
 
