@@ -555,7 +555,6 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
   };
 }
 
-/** Whether `child` names `parent` as its issuer and its signature verifies with `parent`'s key. */
 /**
  * Why a backed-up CA certificate is not the one certctl serves, naming both plainly: the backup's
  * subject and fingerprint, and what the live source says (its subject too when it served a
@@ -577,6 +576,7 @@ function liveCaDiffers(id: string, backup: X509Certificate, live: LiveCa & { sta
   return `the backed-up ${id} is not the issuing CA certificate certctl serves now: ${served}${advice}`;
 }
 
+/** Whether `child` names `parent` as its issuer and its signature verifies with `parent`'s key. */
 function signedBy(child: X509Certificate, parent: X509Certificate): boolean {
   return child.checkIssued(parent) && child.verify(parent.publicKey);
 }
