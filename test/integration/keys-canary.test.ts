@@ -111,6 +111,16 @@ async function run(command: string, policy: string, ...args: string[]): Promise<
   return `${text}\nexit ${code}`;
 }
 
+/** Both clouds' clients against the simulator (the caller closes them). */
+function simClients() {
+  const factory = new AwsClientFactory({
+    maxAttempts: 1,
+    credentials: simCredentials(),
+    endpoint: sim.endpoint,
+  });
+  return { factory, gcp: withSecretManager(new GcpClientFactory({ endpoint: sim.endpoint })) };
+}
+
 /** Run `act` with stdout (where Powertools writes) captured into `outputs`. */
 async function withStdout<T>(outputs: string[], act: () => Promise<T>): Promise<T> {
   const write = process.stdout.write;
@@ -132,12 +142,7 @@ describe('secret values never leave memory', () => {
     for (const format of FORMATS) outputs.push(await cli('--format', format, '--publish'));
     // The job itself, with a logger that keeps everything.
     const policy = parsePolicy(publishing);
-    const factory = new AwsClientFactory({
-      maxAttempts: 1,
-      credentials: simCredentials(),
-      endpoint: sim.endpoint,
-    });
-    const gcp = withSecretManager(new GcpClientFactory({ endpoint: sim.endpoint }));
+    const { factory, gcp } = simClients();
     const job = await runAuditJob(
       { providers: ['aws', 'gcp'], groups: ['keys'] },
       {
@@ -201,12 +206,7 @@ describe('secret values never leave memory', () => {
       outputs.push(await run('readiness', 'readiness.json', '--provider', 'all', '--format', format));
     }
     const policy = parsePolicy(judging);
-    const factory = new AwsClientFactory({
-      maxAttempts: 1,
-      credentials: simCredentials(),
-      endpoint: sim.endpoint,
-    });
-    const gcp = withSecretManager(new GcpClientFactory({ endpoint: sim.endpoint }));
+    const { factory, gcp } = simClients();
     const chatLogger = recordingLogger();
     const actions = jobChatActions(
       cloudChatJobs({
