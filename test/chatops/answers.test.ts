@@ -176,6 +176,32 @@ describe('snapshotAnswer', () => {
   });
 });
 
+describe('snapshotAnswer with no database snapshotted', () => {
+  const request = { ticket: 'CHG-1', reason: 'CA rotation', requestedBy: 'slack:T1/U1' };
+  const nothing = (problems: string[]): ChatSnapshotResult => ({
+    firstRun: true,
+    startedAt: '2026-12-03T12:00:00.000Z',
+    targets: [],
+    problems,
+  });
+  const verdictLine = (result: ChatSnapshotResult) =>
+    JSON.stringify(snapshotAnswer(result, request).blocks?.[1]);
+
+  it('says no database matched only when every place was read and nothing named is missing', () => {
+    // Act
+    const unread = verdictLine(nothing(['aws: targets not read (AccessDenied: not authorized)']));
+    const clean = verdictLine(nothing([]));
+
+    // Assess: a listing that failed proves nothing about what matched; the verdict line says so.
+    expect(clean).toContain('no database matched; nothing was snapshotted.');
+    expect(unread).toContain('COULD NOT EVALUATE');
+    expect(unread).not.toContain('no database matched');
+    expect(unread).toContain(
+      'nothing was snapshotted: some databases were not found, not read or not snapshotted here (below)',
+    );
+  });
+});
+
 describe('statusAnswer', () => {
   const status = (lastAudit: ChatStatus['lastAudit']): ChatStatus => ({
     lastAudit,
