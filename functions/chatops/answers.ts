@@ -214,7 +214,14 @@ export function statusAnswer(status: ChatStatus): SlackMessage {
           .join(', ')}`;
   const snapshots =
     status.snapshots.length === 0
-      ? [section('*Pre-maintenance snapshots:* none of ours found.')]
+      ? [
+          // "None found" is proven only where the snapshots were listed: a problem may be a listing that failed.
+          section(
+            status.problems.length > 0
+              ? '*Pre-maintenance snapshots:* none of ours found among those listed; what was not listed or not covered is above.'
+              : '*Pre-maintenance snapshots:* none of ours found.',
+          ),
+        ]
       : sectionsOf('*Newest pre-maintenance snapshots:*', '\n', [
           ...status.snapshots.map(
             (snapshot) =>

@@ -226,4 +226,28 @@ describe('statusAnswer', () => {
     expect(text).not.toContain('*Last audit');
     expect(none).toContain('*Last published audit:* not available: no audit has published yet');
   });
+
+  it('says none of ours was found only when every database’s snapshots were listed', () => {
+    // Prepare: the one database's listing failed; another status where it was listed and had none.
+    const unlisted: ChatStatus = {
+      ...status({ unavailable: 'none' }),
+      problems: ['certctl-prod-db: snapshots not listed (AccessDenied: not authorized)'],
+    };
+    const listed: ChatStatus = {
+      ...status({ unavailable: 'none' }),
+      withoutSnapshot: [{ target: 'certctl-prod-db', location: 'aws/111111111111/eu-west-1' }],
+    };
+
+    // Act
+    const failed = JSON.stringify(statusAnswer(unlisted).blocks);
+    const none = JSON.stringify(statusAnswer(listed).blocks);
+
+    // Assess
+    expect(failed).not.toContain('none of ours found.');
+    expect(failed).toContain(
+      '*Pre-maintenance snapshots:* none of ours found among those listed; what was not listed or not covered is above.',
+    );
+    expect(failed).toContain('AccessDenied');
+    expect(none).toContain('*Pre-maintenance snapshots:* none of ours found.');
+  });
 });
