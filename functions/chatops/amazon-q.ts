@@ -10,12 +10,12 @@
 import { inputIssues } from '../core/errors.ts';
 import * as z from '../core/zod.ts';
 import { CommandError } from './errors.ts';
-import { type ChatCommand, parseChatCommand } from './grammar.ts';
+import { type ChatCommand, MAX_COMMAND_TEXT, parseChatCommand } from './grammar.ts';
 import type { SlackMessage } from './replies.ts';
 
 export const amazonQPayloadSchema = z.strictObject({
   /** The command text, in the same grammar as the Slack command. */
-  command: z.string().check(z.minLength(1), z.maxLength(4000)),
+  command: z.string().check(z.minLength(1), z.maxLength(MAX_COMMAND_TEXT)),
   /**
    * Who says they asked: whatever the invoker put in the payload (typed by the user, or a custom
    * action's variable the user fills in). Never verified: see {@link amazonQRequester}.

@@ -57,6 +57,9 @@ function code(text: string): string {
   return `\`${escapeMrkdwn(text).replaceAll('`', "'")}\``;
 }
 
+/** What a snapshot answer's problems mean for its verdict. */
+const NOT_COVERED = 'some databases were not found, not read or not snapshotted here';
+
 /**
  * GO when every target has a restorable snapshot and nothing was left out; NO-GO when a name
  * named several databases (nothing was snapshotted: the requester must say which).
@@ -82,8 +85,11 @@ export function snapshotAnswer(
       : ambiguous.length > 0
         ? `${ambiguous.map((entry) => `${escapeMrkdwn(entry.name)} names ${entry.matches.length} databases`).join(', ')}; nothing was snapshotted. Ask again naming one by its ARN or project:region:instance.`
         : result.targets.length === 0
-          ? 'no database matched; nothing was snapshotted.'
-          : `${result.targets.length - restorable} of ${result.targets.length} databases have no restorable snapshot${result.problems.length > 0 ? ', and some databases were not found, not read or not snapshotted here' : ''}.`;
+          ? // "No database matched" only when every place was read: a listing that failed proves nothing.
+            result.problems.length > 0
+            ? `nothing was snapshotted: ${NOT_COVERED} (below).`
+            : 'no database matched; nothing was snapshotted.'
+          : `${result.targets.length - restorable} of ${result.targets.length} databases have no restorable snapshot${result.problems.length > 0 ? `, and ${NOT_COVERED}` : ''}.`;
   const targetBlock = (target: ChatSnapshotResult['targets'][number]): SlackBlock => {
     const what = target.snapshotId ? `${code(target.snapshotId)} ${OUTCOME_TEXT[target.outcome]}` : '';
     const detail = target.error ? `: ${escapeMrkdwn(target.error)}` : '';
@@ -212,7 +218,14 @@ export function statusAnswer(status: ChatStatus): SlackMessage {
           .join(', ')}`;
   const snapshots =
     status.snapshots.length === 0
-      ? [section('*Pre-maintenance snapshots:* none of ours found.')]
+      ? [
+          // "None found" is proven only where the snapshots were listed: a problem may be a listing that failed.
+          section(
+            status.problems.length > 0
+              ? '*Pre-maintenance snapshots:* none of ours found among those listed; what was not listed or not covered is above.'
+              : '*Pre-maintenance snapshots:* none of ours found.',
+          ),
+        ]
       : sectionsOf('*Newest pre-maintenance snapshots:*', '\n', [
           ...status.snapshots.map(
             (snapshot) =>

@@ -36,6 +36,8 @@ const TARGET = /^[A-Za-z][A-Za-z0-9:/._-]{0,254}$/;
 /** A change ticket: letters, digits and `-_.#:/`, as ticketing systems write them. */
 const TICKET = /^[A-Za-z0-9][A-Za-z0-9_.#:/-]{0,63}$/;
 export const MAX_REASON = SNAPSHOT_REQUEST_LIMITS.reason;
+/** The longest command text read (the grammar's longest command is far shorter). */
+export const MAX_COMMAND_TEXT = 4000;
 const MAX_TARGETS = 50;
 
 export const CHAT_HELP: Readonly<Record<ChatCommandName, string>> = {
@@ -88,6 +90,12 @@ export function parseChatCommand(text: string): ChatCommand | CommandError {
 }
 
 function parse(text: string): ChatCommand {
+  // Text too long is the caller's mistake (a pasted change description), said with its length.
+  if (text.length > MAX_COMMAND_TEXT) {
+    throw new CommandError(
+      `the command is ${text.length} characters long; keep it to ${MAX_COMMAND_TEXT} (a reason to ${MAX_REASON})`,
+    );
+  }
   const [first, ...rest] = splitWords(text.trim());
   if (first === undefined) return { name: 'help' };
   const name = first.toLowerCase();

@@ -159,6 +159,9 @@ export class ResponsePoster {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(reply),
+        // A redirect is Slack refusing the post, never followed: a 307 or 308 would carry the
+        // answer, method and body to whatever host it names, past the reply-host check above.
+        redirect: 'manual',
         signal: AbortSignal.timeout(10_000),
       });
       status = answer.status;

@@ -200,6 +200,32 @@ describe('snapshotAnswer', () => {
   });
 });
 
+describe('snapshotAnswer with no database snapshotted', () => {
+  const request = { ticket: 'CHG-1', reason: 'CA rotation', requestedBy: 'slack:T1/U1' };
+  const nothing = (problems: string[]): ChatSnapshotResult => ({
+    firstRun: true,
+    startedAt: '2026-12-03T12:00:00.000Z',
+    targets: [],
+    problems,
+  });
+  const verdictLine = (result: ChatSnapshotResult) =>
+    JSON.stringify(snapshotAnswer(result, request).blocks?.[1]);
+
+  it('says no database matched only when every place was read and nothing named is missing', () => {
+    // Act
+    const unread = verdictLine(nothing(['aws: targets not read (AccessDenied: not authorized)']));
+    const clean = verdictLine(nothing([]));
+
+    // Assess: a listing that failed proves nothing about what matched; the verdict line says so.
+    expect(clean).toContain('no database matched; nothing was snapshotted.');
+    expect(unread).toContain('COULD NOT EVALUATE');
+    expect(unread).not.toContain('no database matched');
+    expect(unread).toContain(
+      'nothing was snapshotted: some databases were not found, not read or not snapshotted here (below)',
+    );
+  });
+});
+
 describe('statusAnswer', () => {
   const status = (lastAudit: ChatStatus['lastAudit']): ChatStatus => ({
     lastAudit,
@@ -223,5 +249,29 @@ describe('statusAnswer', () => {
     expect(text).toContain('*Last published audit* (2026-12-02T10:00:00.000Z, as published to Security Hub');
     expect(text).not.toContain('*Last audit');
     expect(none).toContain('*Last published audit:* not available: no audit has published yet');
+  });
+
+  it('says none of ours was found only when every database’s snapshots were listed', () => {
+    // Prepare: the one database's listing failed; another status where it was listed and had none.
+    const unlisted: ChatStatus = {
+      ...status({ unavailable: 'none' }),
+      problems: ['certctl-prod-db: snapshots not listed (AccessDenied: not authorized)'],
+    };
+    const listed: ChatStatus = {
+      ...status({ unavailable: 'none' }),
+      withoutSnapshot: [{ target: 'certctl-prod-db', location: 'aws/111111111111/eu-west-1' }],
+    };
+
+    // Act
+    const failed = JSON.stringify(statusAnswer(unlisted).blocks);
+    const none = JSON.stringify(statusAnswer(listed).blocks);
+
+    // Assess
+    expect(failed).not.toContain('none of ours found.');
+    expect(failed).toContain(
+      '*Pre-maintenance snapshots:* none of ours found among those listed; what was not listed or not covered is above.',
+    );
+    expect(failed).toContain('AccessDenied');
+    expect(none).toContain('*Pre-maintenance snapshots:* none of ours found.');
   });
 });

@@ -75,6 +75,18 @@ function signed(body: string, at: Date = NOW, secret = CANARY_SECRET): SlackEven
 
 const SNAPSHOT = 'snapshot certctl-prod-db reason="CA rotation" ticket=CHG-42';
 
+/** The chain up to the acknowledgement, counting refusals as the endpoint's metric does. */
+function refusalHarness() {
+  const logger = recordingLogger();
+  const refusals: string[] = [];
+  const chain = middy<SlackEvent, HttpResponse>(async () => slackAnswer({ text: 'unused' }))
+    .use(slackVerification({ signingSecret: async () => CANARY_SECRET, now: () => NOW }))
+    .use(slackAuthorization({ policy, logger }))
+    .use(slackAcknowledgement({ dispatch: async () => undefined, logger }))
+    .use(chatErrorResponse({ logger, onRefusal: (kind) => refusals.push(kind) }));
+  return { lambda: (event: SlackEvent, context: Context) => chain(event, context), logger, refusals };
+}
+
 describe('the Slack middleware chain', () => {
   it('hands a signed, authorized snapshot to the action function and acknowledges before any snapshot work', async () => {
     // Prepare
@@ -237,13 +249,7 @@ describe('the Slack middleware chain', () => {
 
   it('refuses a caller the allow-lists refuse before parsing their command, even a malformed one', async () => {
     // Prepare
-    const logger = recordingLogger();
-    const refusals: string[] = [];
-    const lambda = middy<SlackEvent, HttpResponse>(async () => slackAnswer({ text: 'unused' }))
-      .use(slackVerification({ signingSecret: async () => CANARY_SECRET, now: () => NOW }))
-      .use(slackAuthorization({ policy, logger }))
-      .use(slackAcknowledgement({ dispatch: async () => undefined, logger }))
-      .use(chatErrorResponse({ logger, onRefusal: (kind) => refusals.push(kind) }));
+    const { lambda, logger, refusals } = refusalHarness();
 
     // Act: another workspace with a typo, and a user who may not snapshot with a half-typed snapshot.
     const otherTeam = await lambda(signed(form('snapshott', { team_id: 'T0OTHER' })), {} as Context);
@@ -259,6 +265,28 @@ describe('the Slack middleware chain', () => {
     expect(JSON.parse(intern.body).text).toBe(
       'you (U0INTERN) may not run `snapshot`; ask an operator listed in chatops.permissions.snapshot',
     );
+    expect(refusals).toEqual(['authorization', 'authorization']);
+    expect(logger.entries.filter((entry) => entry.message === 'chat command refused')).toHaveLength(2);
+  });
+
+  it('refuses a caller the allow-lists refuse whatever the length of their text, and tells an allowed one its length', async () => {
+    // Prepare: a reason pasted with a whole change description, over the 4,000 characters read.
+    const { lambda, logger, refusals } = refusalHarness();
+    const text = `snapshot certctl-prod-db ticket=CHG-42 reason="${'x'.repeat(4100)}"`;
+
+    // Act
+    const answers = [];
+    const callers: Record<string, string>[] = [{ team_id: 'T0OTHER' }, { user_id: 'U0INTERN' }, {}];
+    for (const overrides of callers) {
+      answers.push(JSON.parse((await lambda(signed(form(text, overrides)), {} as Context)).body).text);
+    }
+
+    // Assess: the two refusals are refusals (counted and logged); only the operator learns the limit.
+    expect(answers).toEqual([
+      'this Slack workspace (T0OTHER) is not allowed to run backup-guard commands',
+      'you (U0INTERN) may not run `snapshot`; ask an operator listed in chatops.permissions.snapshot',
+      `the command is ${text.length} characters long; keep it to 4000 (a reason to 256)`,
+    ]);
     expect(refusals).toEqual(['authorization', 'authorization']);
     expect(logger.entries.filter((entry) => entry.message === 'chat command refused')).toHaveLength(2);
   });

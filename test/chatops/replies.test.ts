@@ -116,6 +116,39 @@ describe('ResponsePoster', () => {
     }
   });
 
+  it('follows no redirect: a reply redirected elsewhere is not sent there and is reported as refused', async () => {
+    // Prepare: the allowed host answers 307 (which keeps the POST and its body) pointing at another
+    // host, which records what reaches it.
+    const elsewhere: string[] = [];
+    const other = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        elsewhere.push(body);
+        response.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherUrl = `http://localhost:${(other.address() as AddressInfo).port}/collect`;
+    server.removeAllListeners('request');
+    server.on('request', (_request, response) => response.writeHead(307, { location: otherUrl }).end());
+    const allowed = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const poster = new ResponsePoster({ responseUrl: url, allowedHosts: [allowed] });
+
+    try {
+      // Act
+      const posting = poster.post({ text: 'result' });
+
+      // Assess
+      await expect(posting).rejects.toThrow('Slack refused the reply with HTTP 307');
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
   it('reports Slack refusing a reply with its status and never the response_url', async () => {
     // Prepare
     status = 404;

@@ -1,26 +1,25 @@
 /**
  * A slash command whose text is longer than the product reads (4,000 characters) is refused saying
- * so, with its length, not as a request "missing or with bad fields".
+ * so, with its length, not as a request "missing or with bad fields": by the grammar, once the
+ * request is read, so a caller the allow-lists refuse is refused first (test/chatops/middleware.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { CommandError } from '../../functions/chatops/errors.ts';
+import { parseChatCommand } from '../../functions/chatops/grammar.ts';
 import { parseSlashCommand } from '../../functions/chatops/slack.ts';
 import { slashCommandForm } from '../sim/slack-client.ts';
 
-describe('parseSlashCommand on very long text', () => {
-  it('refuses text over 4,000 characters naming its length and the limit, as the caller’s mistake', () => {
+describe('a slash command with very long text', () => {
+  it('is read, and its text refused naming its length and the limit, as the caller’s mistake', () => {
     // Prepare: a reason pasted with a whole change description.
     const text = `snapshot certctl-prod-db ticket=CHG-42 reason="${'x'.repeat(4100)}"`;
 
     // Act
-    let refused: unknown;
-    try {
-      parseSlashCommand(Buffer.from(slashCommandForm(text)));
-    } catch (error) {
-      refused = error;
-    }
+    const parsed = parseSlashCommand(Buffer.from(slashCommandForm(text)));
+    const refused = parseChatCommand(parsed.text);
 
     // Assess
+    expect(parsed.text).toBe(text);
     expect(refused).toBeInstanceOf(CommandError);
     expect((refused as CommandError).expose).toBe(true);
     expect((refused as CommandError).message).toBe(

@@ -3,7 +3,9 @@
  * malformed PEM made of it, and a non-JSON secret read by JSON key), and searched for in every
  * output a run produces: CLI stdout and stderr in every format, the job's logs, findings and
  * metrics, the Lambda's Powertools log lines and the Cloud Function's results, error paths (faults,
- * failed scopes), and the ASFF that reached the simulator's Security Hub.
+ * failed scopes), and the ASFF that reached the simulator's Security Hub; and the readiness verdict
+ * that judges the same key material, as the CLI prints it and as chat answers it (Slack's blocks
+ * and the Amazon Q notification).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,8 +13,12 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { awsCollectors } from '../../functions/aws/collectors.ts';
+import { amazonQNotification } from '../../functions/chatops/amazon-q.ts';
+import { readinessAnswer } from '../../functions/chatops/answers.ts';
+import { cloudChatJobs, jobChatActions } from '../../functions/chatops/job-actions.ts';
 import { runCli } from '../../functions/cli/cli.ts';
 import { FORMATS } from '../../functions/cli/commands/audit.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
@@ -44,10 +50,26 @@ const publishing: PolicyInput = {
   securityHub: { enabled: true, centralAccountId: '111111111111', centralRegion: 'eu-west-1' },
 };
 
+/** The same inventory, judged by readiness for one database (readiness judges key material per database). */
+const judging: PolicyInput = {
+  ...keysPolicy(true),
+  targets: { tags: [], identifiers: ['certctl-prod-db'] },
+};
+
 beforeAll(async () => {
-  sim = await startSim({ scenario: keysScenario() });
+  const scenario = keysScenario();
+  sim = await startSim({
+    scenario: {
+      ...scenario,
+      services: {
+        ...scenario.services,
+        rds: { instances: [{ id: 'certctl-prod-db', region: 'eu-west-1', backupRetentionPeriod: 14 }] },
+      },
+    },
+  });
   dir = await mkdtemp(join(tmpdir(), 'keys-canary-'));
   await writeFile(join(dir, 'policy.json'), JSON.stringify(publishing));
+  await writeFile(join(dir, 'readiness.json'), JSON.stringify(judging));
 });
 
 afterAll(async () => {
@@ -56,12 +78,17 @@ afterAll(async () => {
 });
 
 async function cli(...args: string[]): Promise<string> {
+  return run('audit', 'policy.json', ...args);
+}
+
+/** The CLI's `command` with the policy file `policy` against the simulator. */
+async function run(command: string, policy: string, ...args: string[]): Promise<string> {
   let text = '';
   const code = await runCli(
     [
-      'audit',
+      command,
       '--policy',
-      join(dir, 'policy.json'),
+      join(dir, policy),
       '--provider',
       'all',
       '--endpoint-url',
@@ -82,6 +109,16 @@ async function cli(...args: string[]): Promise<string> {
     { awsCredentials: simCredentials() },
   );
   return `${text}\nexit ${code}`;
+}
+
+/** Both clouds' clients against the simulator (the caller closes them). */
+function simClients() {
+  const factory = new AwsClientFactory({
+    maxAttempts: 1,
+    credentials: simCredentials(),
+    endpoint: sim.endpoint,
+  });
+  return { factory, gcp: withSecretManager(new GcpClientFactory({ endpoint: sim.endpoint })) };
 }
 
 /** Run `act` with stdout (where Powertools writes) captured into `outputs`. */
@@ -105,12 +142,7 @@ describe('secret values never leave memory', () => {
     for (const format of FORMATS) outputs.push(await cli('--format', format, '--publish'));
     // The job itself, with a logger that keeps everything.
     const policy = parsePolicy(publishing);
-    const factory = new AwsClientFactory({
-      maxAttempts: 1,
-      credentials: simCredentials(),
-      endpoint: sim.endpoint,
-    });
-    const gcp = withSecretManager(new GcpClientFactory({ endpoint: sim.endpoint }));
+    const { factory, gcp } = simClients();
     const job = await runAuditJob(
       { providers: ['aws', 'gcp'], groups: ['keys'] },
       {
@@ -159,6 +191,54 @@ describe('secret values never leave memory', () => {
     expect(
       hub.allFindings().some((entry) => entry.finding.Resources?.[0]?.Type === 'AwsSecretsManagerSecret'),
     ).toBe(true);
+    expect(everything).not.toContain(CANARY);
+    expect(everything).not.toContain('CANARY');
+    for (const slice of MATERIAL) expect(everything).not.toContain(slice);
+    expect(everything).not.toContain('PRIVATE KEY-----');
+  });
+
+  it('appear in no readiness verdict: not the CLI’s, not a chat answer in Slack or Amazon Q, not its logs', {
+    timeout: 120_000,
+  }, async () => {
+    // Act: the CLI, then the chat actions over the readiness job as the chat functions run it.
+    const outputs: string[] = [];
+    for (const format of ['table', 'json']) {
+      outputs.push(await run('readiness', 'readiness.json', '--provider', 'all', '--format', format));
+    }
+    const policy = parsePolicy(judging);
+    const { factory, gcp } = simClients();
+    const chatLogger = recordingLogger();
+    const actions = jobChatActions(
+      cloudChatJobs({
+        policy,
+        providers: ['aws', 'gcp'],
+        clouds: (selection) => [awsSnapshotCloud({ policy: selection, factory, homeRegion: 'eu-west-1' })],
+        audit: {
+          aws: { factory, collectors: awsCollectors, homeRegion: 'eu-west-1' },
+          gcp: { clients: gcp, collectors: gcpCollectors },
+        },
+        once: async () => {
+          throw new Error('no snapshot in this test');
+        },
+        lastAudit: async () => ({ unavailable: 'none' }),
+        logger: chatLogger,
+      }),
+    );
+    const readiness = await actions.readiness([]);
+    const slack = readinessAnswer(readiness);
+    outputs.push(JSON.stringify(readiness), JSON.stringify(slack));
+    outputs.push(JSON.stringify(amazonQNotification(slack, 'thread', 'id')));
+    factory.destroy();
+    await gcp.close();
+    outputs.push(chatLogger.text());
+
+    // Assess: the key material was judged (its failures are in the answer), and nothing leaked.
+    const everything = outputs.join('\n');
+    expect(readiness.targets.map((target) => target.name)).toEqual(['certctl-prod-db']);
+    const keysGate = readiness.targets[0]?.gates.find((gate) => gate.gate === 'audit:keys');
+    expect(keysGate?.status).toBe('NO-GO');
+    expect(JSON.stringify(slack)).toContain('keys.content');
+    for (const printed of outputs.slice(0, 2)) expect(printed).toContain('keys.content');
     expect(everything).not.toContain(CANARY);
     expect(everything).not.toContain('CANARY');
     for (const slice of MATERIAL) expect(everything).not.toContain(slice);

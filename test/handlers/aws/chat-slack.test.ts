@@ -153,6 +153,36 @@ describe('the chat-slack Lambda', () => {
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
   });
 
+  it('refuses every request, signed or not, while the signing secret cannot be read, and hands nothing off', async () => {
+    // Prepare: a cold container whose first read of the secret fails (denied, or the secret holds no text).
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException: not authorized'));
+    const denied = container();
+    const empty = container();
+
+    // Act
+    const answers = [
+      await denied.handler(signedSlackEvent(slashCommandForm(SNAPSHOT), CANARY_SECRET, NOW)),
+      await denied.handler(signedSlackEvent(slashCommandForm('status'), '', NOW)),
+    ];
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: '  ' });
+    answers.push(await empty.handler(signedSlackEvent(slashCommandForm('status'), '', NOW)));
+    answers.push(await empty.handler(signedSlackEvent(slashCommandForm('status'), '  ', NOW)));
+
+    // Assess: nothing accepted or handed off; the caller gets the generic line, the log says why.
+    expect([...denied.dispatched, ...empty.dispatched]).toEqual([]);
+    for (const answer of answers) {
+      expect(JSON.parse(answer.body).text).toBe(
+        'Something went wrong on our side; the details are in the backup-guard logs.',
+      );
+    }
+    expect(output.metrics()).toMatchObject({ ChatRequests: 4, ChatCommandsFailed: 4 });
+    expect(output.metrics()).not.toHaveProperty('ChatCommandsAccepted');
+    expect(output.text()).toContain(`the Slack signing secret ${SECRET_ID} could not be read`);
+    expect(output.text()).toContain(`the Slack signing secret ${SECRET_ID} holds no text value`);
+  });
+
   it('counts forged, stale and unauthorized requests as refused, with no side effect', async () => {
     // Prepare
     const { handler, dispatched } = container();
