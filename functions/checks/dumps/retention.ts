@@ -27,7 +27,7 @@
  * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { DumpFact, DumpLifecycleRule } from '../../core/dump-facts.ts';
+import { type DumpFact, type DumpLifecycleRule, holdsNoDump } from '../../core/dump-facts.ts';
 import { DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
@@ -180,7 +180,7 @@ export const dumpsRetentionCheck: DumpsCheck = {
       // An empty object is a run that produced nothing: it neither covers a day nor closes a gap.
       const dated = datedDumps(fact.listing.objects);
       dumpsListed = fact.listing.objects.length;
-      const empty = fact.listing.objects.filter((object) => object.size === 0).length;
+      const empty = fact.listing.objects.filter(holdsNoDump).length;
       const oldest = dated[0];
       if (!oldest) {
         if (dumpsListed === 0) problems.push('the prefix holds no dump at all');

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsProtectionCheck } from '../../../functions/checks/dumps/protection.ts';
 import type { DumpFact } from '../../../functions/core/dump-facts.ts';
-import { DENIED, NEWEST_WRITTEN, s3Fact, settingsWith, withListedRetentions } from './fixtures.ts';
+import {
+  DENIED,
+  NEWEST_WRITTEN,
+  s3Fact,
+  settingsWith,
+  withEmptyObject,
+  withListedRetentions,
+} from './fixtures.ts';
 
 const NO_LOCK: Partial<DumpFact> = { retentionLock: { state: 'absent' } };
 
@@ -1147,6 +1154,16 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
         `29 older listed dumps of the last 30 days (the newest of them ${fact.listing.state === 'read' ? fact.listing.objects[33]?.key : ''}) carry no Locked object retention of at least 30 days of their own`,
       );
     }
+  });
+
+  it('passes when the only object of the window without a retention of its own is empty', () => {
+    // Prepare: every dump Locked for 35 days; the run of 2026-11-17 uploaded 0 bytes, with none.
+    const fact = withEmptyObject(withListedRetentions(withRetention('Locked', 35)), 20);
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: before, WARNING ('the older listed dump prod/certctl-2026-11-17.dump carries no Locked
+    // object retention'): an empty object holds no dump to lose.
+    expect(outcome?.status).toBe('PASSED');
   });
 
   it('still passes when the dumps without a retention of their own are older than the policy days', () => {

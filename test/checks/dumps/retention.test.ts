@@ -8,6 +8,7 @@ import {
   newestOf,
   s3Fact,
   settingsWith,
+  withEmptyObject,
   withListedRetentions,
 } from './fixtures.ts';
 
@@ -772,6 +773,19 @@ describe('dumps.retention', () => {
       expect(outcome?.description).toContain(
         "each listed dump's own Locked object retention keeps it at least 30 days (lifecycle rule expire-dumps would delete them after 7)",
       );
+    });
+
+    it('passes when every listed dump carries its own Locked retention and an empty object in the series carries none', () => {
+      // Prepare: the run of 2026-11-17 uploaded 0 bytes (a failed pg_dump | upload), with no retention.
+      const fact = withEmptyObject(
+        everyDumpHeld(() => true),
+        20,
+      );
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess: before, WARNING (the newest dump alone shown held), for an object that is no dump.
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain("each listed dump's own Locked object retention keeps it");
     });
 
     it('only warns when one older listed dump carries no retention of its own', () => {
