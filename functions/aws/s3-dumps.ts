@@ -420,11 +420,16 @@ function rulePrefix(rule: LifecycleRule): string | undefined {
 /**
  * What a rule's filter narrows besides its prefix: object tags (which objects carry them is not
  * read, so they stay conditions the audit cannot match to the dumps) and object sizes (which the
- * check compares with the listed dumps' sizes).
+ * check compares with the listed dumps' sizes). `unmodelledConditions` are conditions on the current
+ * objects a rule deletes: tags are kept there only when the rule expires current objects
+ * (`Expiration` with `Days` or `Date`); a rule that only transitions them, expires noncurrent
+ * versions or aborts multipart uploads deletes no current dump, whatever its tags
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRule.html).
  */
 function filterNarrowing(rule: LifecycleRule): Partial<DumpLifecycleRule> {
   const filter = rule.Filter;
-  const tags = [...(filter?.Tag ? [filter.Tag] : []), ...(filter?.And?.Tags ?? [])];
+  const expiresCurrent = rule.Expiration?.Days !== undefined || rule.Expiration?.Date !== undefined;
+  const tags = expiresCurrent ? [...(filter?.Tag ? [filter.Tag] : []), ...(filter?.And?.Tags ?? [])] : [];
   const greaterThan = filter?.ObjectSizeGreaterThan ?? filter?.And?.ObjectSizeGreaterThan;
   const lessThan = filter?.ObjectSizeLessThan ?? filter?.And?.ObjectSizeLessThan;
   return {
