@@ -13,8 +13,9 @@
  * other failure), so a denied call never reads as "not configured".
  *
  * Region: a bucket in another region than the policy says answers 301 PermanentRedirect with
- * `x-amz-bucket-region` (also on a HEAD, and 400 AuthorizationHeaderMalformed with `Region` when the
- * endpoint was regional). The adapter switches once to that region's client for every later call
+ * `x-amz-bucket-region` (also on a HEAD, 400 IllegalLocationConstraintException with it when either
+ * region is an opt-in one, and 400 AuthorizationHeaderMalformed with `Region` when the endpoint was
+ * regional). The adapter switches once to that region's client for every later call
  * on the bucket (its prefixes included), as the SDK's own `followRegionRedirects` would, but
  * through the one client factory.
  *
@@ -161,12 +162,18 @@ function reasonOf(error: unknown): string {
   return `${sdkError.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${sdkError.message ?? ''}`.trim();
 }
 
-/** The bucket's region when S3 redirects a request, else undefined. */
+/**
+ * The bucket's region when S3 redirects a request, else undefined. Across an opt-in region (the
+ * bucket's or the request's) S3 answers 400 IllegalLocationConstraintException instead of the 301,
+ * with the same `x-amz-bucket-region`, and the SDK's own `followRegionRedirects` follows it too
+ * (@aws-sdk/middleware-sdk-s3 regionRedirectMiddleware; https://github.com/boto/botocore/pull/3303).
+ */
 function redirectRegion(error: unknown): string | undefined {
   const sdkError = asSdkError(error);
   const status = sdkError.$metadata?.httpStatusCode;
   const header = sdkError.$response?.headers?.['x-amz-bucket-region'];
   if (status === 301 || sdkError.name === 'PermanentRedirect') return header ?? undefined;
+  if (sdkError.name === 'IllegalLocationConstraintException') return header ?? undefined;
   if (sdkError.name === 'AuthorizationHeaderMalformed') return sdkError.Region ?? header ?? undefined;
   return undefined;
 }

@@ -134,6 +134,14 @@ beforeAll(async () => {
                 },
               ],
             },
+            // In Cape Town (an opt-in region) although the policy says eu-west-1: S3 answers 400
+            // IllegalLocationConstraintException, not 301, with the bucket's region.
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-cape-town',
+              region: 'af-south-1',
+              encryption: { algorithm: 'AES256' },
+            },
             // The newest dump is an empty object (a failed `pg_dump | aws s3 cp -` uploads 0 bytes).
             {
               name: 'certctl-dumps-empty-newest',
@@ -444,6 +452,17 @@ describe('readS3DumpFact', () => {
       state: 'read',
       value: { algorithm: 'AES256', kmsKey: undefined, customerManagedKey: false },
     });
+    expect(fact.newest?.header).toMatchObject({ state: 'read', bytesRead: 1024 });
+  });
+
+  it('follows the 400 IllegalLocationConstraintException of a bucket in an opt-in region to that region', async () => {
+    // Act
+    const fact = await read('certctl-dumps-cape-town');
+    // Assess: before, every call failed with IllegalLocationConstraintException (all four checks
+    // NOT_AVAILABLE), though S3 named the bucket's region as it does with a 301.
+    expect(fact.resource.region).toBe('af-south-1');
+    expect(fact.listing).toMatchObject({ state: 'read', complete: true });
+    expect(fact.versioning).toEqual({ state: 'read', value: { status: 'Enabled' } });
     expect(fact.newest?.header).toMatchObject({ state: 'read', bytesRead: 1024 });
   });
 
