@@ -1157,11 +1157,11 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
   });
 
   it('passes when the only object of the window without a retention of its own is empty', () => {
-    // Prepare: every dump Locked for 35 days; the run of 2026-11-17 uploaded 0 bytes, with none.
+    // Prepare: every dump Locked for 35 days; the run of 2026-11-18 uploaded 0 bytes, with none.
     const fact = withEmptyObject(withListedRetentions(withRetention('Locked', 35)), 20);
     // Act
     const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
-    // Assess: before, WARNING ('the older listed dump prod/certctl-2026-11-17.dump carries no Locked
+    // Assess: before, WARNING ('the older listed dump prod/certctl-2026-11-18.dump carries no Locked
     // object retention'): an empty object holds no dump to lose.
     expect(outcome?.status).toBe('PASSED');
   });

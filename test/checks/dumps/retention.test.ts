@@ -656,7 +656,23 @@ describe('dumps.retention', () => {
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.observed).toMatchObject({ longestGapHours: 168 });
       expect(outcome?.description).toContain('a gap of 7 days');
-      expect(outcome?.description).toContain('(6 empty objects in the series are not counted as dumps)');
+      expect(outcome?.description).toContain(
+        'Not counted as dumps: 6 empty objects of the last 30 days (runs that produced nothing), the newest prod/certctl-2026-11-23.dump, prod/certctl-2026-11-22.dump, prod/certctl-2026-11-21.dump and 3 more.',
+      );
+    });
+
+    it('names an empty object of the window in a pass', () => {
+      // Prepare: the run of 2026-11-18 uploaded 0 bytes; the next night's run made a whole dump.
+      const objects = dailySeries(35).map((object, index) =>
+        index === 20 ? { ...object, size: 0 } : object,
+      );
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects, NO_LOCK), settingsWith());
+      // Assess: before, the pass said nothing of it, though it is no dump.
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain(
+        'Not counted as dumps: 1 empty object of the last 30 days (a run that produced nothing), prod/certctl-2026-11-18.dump.',
+      );
     });
 
     it('does not count empty oldest objects as covering the window', () => {
@@ -664,9 +680,11 @@ describe('dumps.retention', () => {
       const objects = dailySeries(35).map((object, index) => (index < 10 ? { ...object, size: 0 } : object));
       // Act
       const outcome = dumpsRetentionCheck.evaluate(withSeries(objects, NO_LOCK), settingsWith());
-      // Assess: the whole dumps reach back 24.3 days, not 34.3.
+      // Assess: the whole dumps reach back 24.3 days, not 34.3, and the empty objects of the
+      // window that do not are named.
       expect(outcome?.status).toBe('WARNING');
       expect(outcome?.observed).toMatchObject({ coveredDays: 24.3 });
+      expect(outcome?.description).toContain('Not counted as dumps: 5 empty objects of the last 30 days');
     });
 
     it('fails saying no dump exists when every listed object is empty', () => {
@@ -776,7 +794,7 @@ describe('dumps.retention', () => {
     });
 
     it('passes when every listed dump carries its own Locked retention and an empty object in the series carries none', () => {
-      // Prepare: the run of 2026-11-17 uploaded 0 bytes (a failed pg_dump | upload), with no retention.
+      // Prepare: the run of 2026-11-18 uploaded 0 bytes (a failed pg_dump | upload), with no retention.
       const fact = withEmptyObject(
         everyDumpHeld(() => true),
         20,
