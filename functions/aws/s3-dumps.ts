@@ -10,7 +10,8 @@
  * NoSuchLifecycleConfiguration, ObjectLockConfigurationNotFoundError,
  * NoSuchPublicAccessBlockConfiguration, ServerSideEncryptionConfigurationNotFoundError; a
  * versioning answer without `Status`, which means never enabled) or `unknown` (AccessDenied or any
- * other failure), so a denied call never reads as "not configured".
+ * other failure, or an answer without the configuration it exists to send), so a denied call never
+ * reads as "not configured".
  *
  * Region: a bucket in another region than the policy says answers 301 PermanentRedirect with
  * `x-amz-bucket-region` (also on a HEAD, 400 IllegalLocationConstraintException with it when either
@@ -79,6 +80,7 @@ import {
   sortOldestFirst,
 } from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
+import { CloudApiError } from '../core/errors.ts';
 import { pageTokens, s3ContinuationToken } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from '../core/pg-dump-tail.ts';
@@ -698,6 +700,15 @@ function blocksEverything(level: PublicAccessLevel): boolean {
   return level.state === 'read' && allBlocked(level.settings) === true;
 }
 
+/**
+ * A 200 answer without the configuration it exists to send: not "none configured", which S3 says
+ * with its own error (NoSuchPublicAccessBlockConfiguration, ServerSideEncryptionConfigurationNotFoundError),
+ * but a reading that says nothing (`unknown`).
+ */
+function unsent(operation: string, what: string): never {
+  throw new CloudApiError(`${operation} answered without ${what}`, 'IncompleteAnswer');
+}
+
 async function readBucketSettings(
   s3: RegionalS3,
   encryptionOfRule: (rule: {
@@ -734,16 +745,18 @@ async function readBucketSettings(
     }),
     reading(s3, async () => {
       const answer = await s3.call((client) => client.send(new GetPublicAccessBlockCommand(s3.bucket)));
-      return answer.PublicAccessBlockConfiguration
-        ? publicAccessSettingsOf(answer.PublicAccessBlockConfiguration)
-        : undefined;
+      const config = answer.PublicAccessBlockConfiguration;
+      return publicAccessSettingsOf(
+        config ?? unsent('GetPublicAccessBlock', 'PublicAccessBlockConfiguration'),
+      );
     }).then(
       (read): PublicAccessLevel => (read.state === 'read' ? { state: 'read', settings: read.value } : read),
     ),
     reading<EncryptionConfig>(s3, async () => {
       const answer = await s3.call((client) => client.send(new GetBucketEncryptionCommand(s3.bucket)));
-      const rule = answer.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
-      if (!rule) return undefined;
+      const rule =
+        answer.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault ??
+        unsent('GetBucketEncryption', 'a rule with ApplyServerSideEncryptionByDefault');
       // `s3.region` is the bucket's by now: this call went there, redirected if need be.
       return encryptionOfRule(rule);
     }),

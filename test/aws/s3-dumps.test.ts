@@ -1065,3 +1065,47 @@ describe('readS3DumpFact when a ListObjectsV2 answer cannot be trusted to end th
     });
   });
 });
+
+describe('readS3DumpFact of a settings answer without its configuration', () => {
+  /** An S3 client that answers each command from `answers` by its name, and denies the others. */
+  function answering(answers: Record<string, unknown>): S3Client {
+    return {
+      send: async (command: object) => {
+        const answer = answers[command.constructor.name];
+        if (answer === undefined) {
+          throw Object.assign(new Error('Access Denied'), {
+            name: 'AccessDenied',
+            $metadata: { httpStatusCode: 403 },
+          });
+        }
+        return answer;
+      },
+    } as unknown as S3Client;
+  }
+
+  it('does not read a 200 answer without a rule or a Block Public Access configuration as none configured', async () => {
+    // Prepare: GetBucketEncryption answers a rule without ApplyServerSideEncryptionByDefault (the
+    // API marks it optional), GetPublicAccessBlock an answer without its configuration.
+    const client = answering({
+      ListObjectsV2Command: { Contents: [], IsTruncated: false },
+      GetBucketEncryptionCommand: {
+        ServerSideEncryptionConfiguration: { Rules: [{ BucketKeyEnabled: true }] },
+      },
+      GetPublicAccessBlockCommand: {},
+    });
+    // Act
+    const fact = await readS3DumpFact({
+      clientFor: () => client,
+      location: location('certctl-dumps'),
+      maxObjectsListed: 10,
+      leanDecoding: false,
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess: before, both read as 'absent': FAILED 'the bucket has no default encryption', and a
+    // WARNING that the bucket has no Block Public Access configuration, on what S3 did not say.
+    expect(fact.encryption.state).toBe('unknown');
+    expect(fact.publicAccess.state).toBe('unknown');
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).not.toContain('no default encryption');
+  });
+});
