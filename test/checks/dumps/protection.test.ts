@@ -236,7 +236,7 @@ describe('dumps.protection', () => {
     const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
     // Assess
     expect(outcome?.status).toBe('WARNING');
-    expect(outcome?.description).toContain('encrypted with AES256, not a customer-managed KMS key');
+    expect(outcome?.description).toContain('encrypted with SSE-S3 (AES256), not a customer-managed KMS key');
   });
 
   it('warns when Object Lock is in GOVERNANCE mode and versioning is off', () => {
@@ -579,6 +579,32 @@ describe('dumps.protection', () => {
     });
     expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.description).toBe(
       's3://certctl-dumps/prod/: dumps are encrypted with the AWS-managed key aws/s3, not a customer-managed KMS key.',
+    );
+  });
+
+  it('names the AWS-managed key aws/s3 when DSSE-KMS uses it, and Google-managed keys by name', () => {
+    // Prepare: DSSE-KMS without a key uses aws/s3 as SSE-KMS does (an S3 default); a Cloud Storage
+    // bucket without a default key uses Google-managed keys.
+    const dsse = s3Fact({
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'aws:kms:dsse', kmsKey: undefined, customerManagedKey: false },
+      },
+    });
+    const google = gcsFact({
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'google-managed', kmsKey: undefined, customerManagedKey: false },
+      },
+    });
+    // Act
+    const [onS3, onGcs] = [dsse, google].map((fact) => dumpsProtectionCheck.evaluate(fact, settingsWith()));
+    // Assess: before, 'dumps are encrypted with aws:kms:dsse' and 'with google-managed'.
+    expect(onS3?.description).toContain(
+      'dumps are encrypted with the AWS-managed key aws/s3, not a customer-managed KMS key',
+    );
+    expect(onGcs?.description).toContain(
+      'dumps are encrypted with Google-managed keys, not a customer-managed KMS key',
     );
   });
 
