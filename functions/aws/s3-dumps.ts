@@ -724,8 +724,9 @@ async function readBucketSettings(
     }),
     reading<RetentionLockConfig>(s3, async () => {
       const answer = await s3.call((client) => client.send(new GetObjectLockConfigurationCommand(s3.bucket)));
-      const config = answer.ObjectLockConfiguration;
-      if (config?.ObjectLockEnabled !== 'Enabled') return undefined;
+      const config =
+        answer.ObjectLockConfiguration ?? unsent('GetObjectLockConfiguration', 'ObjectLockConfiguration');
+      if (config.ObjectLockEnabled !== 'Enabled') return undefined;
       const retention = config.Rule?.DefaultRetention;
       if (!retention)
         return { mode: undefined, days: undefined, locked: undefined, enabledWithoutDefault: true };
@@ -741,7 +742,8 @@ async function readBucketSettings(
       const answer = await s3.call((client) =>
         client.send(new GetBucketLifecycleConfigurationCommand(s3.bucket)),
       );
-      return answer.Rules ?? [];
+      // A lifecycle configuration holds at least one rule (API_PutBucketLifecycleConfiguration).
+      return answer.Rules ?? unsent('GetBucketLifecycleConfiguration', 'Rules');
     }),
     reading(s3, async () => {
       const answer = await s3.call((client) => client.send(new GetPublicAccessBlockCommand(s3.bucket)));

@@ -1083,7 +1083,7 @@ describe('readS3DumpFact of a settings answer without its configuration', () => 
     } as unknown as S3Client;
   }
 
-  it('does not read a 200 answer without a rule or a Block Public Access configuration as none configured', async () => {
+  it('does not read a 200 answer without the configuration it exists to send as none configured', async () => {
     // Prepare: GetBucketEncryption answers a rule without ApplyServerSideEncryptionByDefault (the
     // API marks it optional), GetPublicAccessBlock an answer without its configuration.
     const client = answering({
@@ -1092,6 +1092,8 @@ describe('readS3DumpFact of a settings answer without its configuration', () => 
         ServerSideEncryptionConfiguration: { Rules: [{ BucketKeyEnabled: true }] },
       },
       GetPublicAccessBlockCommand: {},
+      GetObjectLockConfigurationCommand: {},
+      GetBucketLifecycleConfigurationCommand: {},
     });
     // Act
     const fact = await readS3DumpFact({
@@ -1105,6 +1107,10 @@ describe('readS3DumpFact of a settings answer without its configuration', () => 
     // WARNING that the bucket has no Block Public Access configuration, on what S3 did not say.
     expect(fact.encryption.state).toBe('unknown');
     expect(fact.publicAccess.state).toBe('unknown');
+    // Nor an Object Lock answer without its configuration, or a lifecycle answer without rules
+    // (S3 says none with ObjectLockConfigurationNotFoundError and NoSuchLifecycleConfiguration).
+    expect(fact.retentionLock.state).toBe('unknown');
+    expect(fact.lifecycle.state).toBe('unknown');
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).not.toContain('no default encryption');
   });
