@@ -177,7 +177,7 @@ export type NewestShows =
 
 export function newestShows(newest: NewestDump): NewestShows {
   // The listing's size alone shows an empty object is no dump, whether or not its bytes were read.
-  if (newest.object.size === 0) return { shows: 'other', words: NOT_PG_DUMP_WORDS.empty };
+  if (holdsNoDump(newest.object)) return { shows: 'other', words: NOT_PG_DUMP_WORDS.empty };
   if (newest.header.state === 'unknown') {
     const { reason, archived, customerKey } = newest.header;
     return {
