@@ -14,6 +14,8 @@
  * `matchesSuffix` (`.tmp`) are compared with the listed dumps: a rule none of them falls under
  * spares the series, and so does a suffix the location's `suffix` never ends with; one the listing
  * cannot tell (cut at the bound, a size not sent) is NOT_AVAILABLE.
+ * On S3 the newest dump's own Object Lock retention, when the read sent it and it keeps the dump
+ * fewer days than the bucket default, is the lock's days: an upload's own retention overrides it.
  * On S3 the lock does not stop an Expiration rule: it puts a delete marker on each dump and the
  * locked version turns noncurrent, unlisted, so a rule shorter than `minPitrDays` under a longer
  * lock is WARNING naming the rule (the listed series never covers the policy), not a pass or a
@@ -41,6 +43,7 @@ import {
   formatDuration,
   hoursBetween,
   locationLabel,
+  ownRetentionDays,
   ownRetentionKeeps,
   ruleReach,
   valueOrNull,
@@ -120,8 +123,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   const fixes: string[] = [];
 
   // Kept: a retention lock at least minPitrDays long keeps them whatever the lifecycle says.
-  const lock = fact.retentionLock.state === 'read' ? fact.retentionLock.value : undefined;
-  const lockDays = lock?.days;
+  const lockDays = lockDaysOf(fact);
   const lockKeeps = lockDays !== undefined && lockDays >= minPitrDays;
   let shortestExpirationDays: number | undefined;
   let shortestRule: string | undefined;
@@ -327,6 +329,22 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
     required,
     drifting,
   };
+}
+
+/**
+ * The days the retention lock keeps the dumps: the bucket's (S3 Object Lock default retention, GCS
+ * retention policy), unless on S3 the newest dump carries its own Object Lock retention that keeps it
+ * fewer days after it was written: an upload's own retention overrides the bucket default, so the
+ * default does not keep the dumps uploaded that way (dumps.protection judges the newest dump's own
+ * retention too, from a listing cut at its bound as well when it proves less). One dump's own
+ * retention never raises the days: it says nothing of the other dumps.
+ */
+function lockDaysOf(fact: DumpFact): number | undefined {
+  const days = fact.retentionLock.state === 'read' ? fact.retentionLock.value.days : undefined;
+  const own = fact.newest?.objectLock;
+  const written = fact.newest?.object.lastModified;
+  if (fact.location.provider !== 'aws' || days === undefined || !own || !written) return days;
+  return Math.min(days, ownRetentionDays(own.retainUntil, written));
 }
 
 /**

@@ -83,6 +83,26 @@ describe('dumps.retention', () => {
     );
   });
 
+  it("fails a short S3 rule when the newest dump's own Object Lock retention, which overrides the 35-day default, is 1 day", () => {
+    // Prepare: the uploader sets its own 1-day retention on each dump (PutObject
+    // x-amz-object-lock-retain-until-date), which overrides the bucket's 35-day default.
+    const base = s3Fact({ lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] } });
+    const written = base.newest?.object.lastModified ?? NOW;
+    const fact = {
+      ...base,
+      newest: base.newest && {
+        ...base.newest,
+        objectLock: { mode: 'COMPLIANCE', retainUntil: new Date(written.getTime() + 86_400_000) },
+      },
+    };
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess: before, WARNING saying 'the retention lock keeps its version 35 days': the dump's
+    // own retention keeps it 1 day, so nothing keeps it from the 7-day rule.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('deletes dumps after 7 days, sooner than the 30 days required');
+  });
+
   it('warns with no countdown when the S3 series is cut at the rule days and the Object Lock keeps the versions', () => {
     // Prepare: 7 days of current dumps, the rest expired into noncurrent versions the lock keeps.
     const fact = withSeries(dailySeries(7), {
