@@ -10,11 +10,13 @@
  * NoSuchLifecycleConfiguration, ObjectLockConfigurationNotFoundError,
  * NoSuchPublicAccessBlockConfiguration, ServerSideEncryptionConfigurationNotFoundError; a
  * versioning answer without `Status`, which means never enabled) or `unknown` (AccessDenied or any
- * other failure), so a denied call never reads as "not configured".
+ * other failure, or an answer without the configuration it exists to send), so a denied call never
+ * reads as "not configured".
  *
  * Region: a bucket in another region than the policy says answers 301 PermanentRedirect with
- * `x-amz-bucket-region` (also on a HEAD, and 400 AuthorizationHeaderMalformed with `Region` when the
- * endpoint was regional). The adapter switches once to that region's client for every later call
+ * `x-amz-bucket-region` (also on a HEAD, 400 IllegalLocationConstraintException with it when either
+ * region is an opt-in one, and 400 AuthorizationHeaderMalformed with `Region` when the endpoint was
+ * regional). The adapter switches once to that region's client for every later call
  * on the bucket (its prefixes included), as the SDK's own `followRegionRedirects` would, but
  * through the one client factory.
  *
@@ -78,6 +80,7 @@ import {
   sortOldestFirst,
 } from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
+import { CloudApiError } from '../core/errors.ts';
 import { pageTokens, s3ContinuationToken } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from '../core/pg-dump-tail.ts';
@@ -161,12 +164,18 @@ function reasonOf(error: unknown): string {
   return `${sdkError.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${sdkError.message ?? ''}`.trim();
 }
 
-/** The bucket's region when S3 redirects a request, else undefined. */
+/**
+ * The bucket's region when S3 redirects a request, else undefined. Across an opt-in region (the
+ * bucket's or the request's) S3 answers 400 IllegalLocationConstraintException instead of the 301,
+ * with the same `x-amz-bucket-region`, and the SDK's own `followRegionRedirects` follows it too
+ * (@aws-sdk/middleware-sdk-s3 regionRedirectMiddleware; https://github.com/boto/botocore/pull/3303).
+ */
 function redirectRegion(error: unknown): string | undefined {
   const sdkError = asSdkError(error);
   const status = sdkError.$metadata?.httpStatusCode;
   const header = sdkError.$response?.headers?.['x-amz-bucket-region'];
   if (status === 301 || sdkError.name === 'PermanentRedirect') return header ?? undefined;
+  if (sdkError.name === 'IllegalLocationConstraintException') return header ?? undefined;
   if (sdkError.name === 'AuthorizationHeaderMalformed') return sdkError.Region ?? header ?? undefined;
   return undefined;
 }
@@ -420,11 +429,16 @@ function rulePrefix(rule: LifecycleRule): string | undefined {
 /**
  * What a rule's filter narrows besides its prefix: object tags (which objects carry them is not
  * read, so they stay conditions the audit cannot match to the dumps) and object sizes (which the
- * check compares with the listed dumps' sizes).
+ * check compares with the listed dumps' sizes). `unmodelledConditions` are conditions on the current
+ * objects a rule deletes: tags are kept there only when the rule expires current objects
+ * (`Expiration` with `Days` or `Date`); a rule that only transitions them, expires noncurrent
+ * versions or aborts multipart uploads deletes no current dump, whatever its tags
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRule.html).
  */
 function filterNarrowing(rule: LifecycleRule): Partial<DumpLifecycleRule> {
   const filter = rule.Filter;
-  const tags = [...(filter?.Tag ? [filter.Tag] : []), ...(filter?.And?.Tags ?? [])];
+  const expiresCurrent = rule.Expiration?.Days !== undefined || rule.Expiration?.Date !== undefined;
+  const tags = expiresCurrent ? [...(filter?.Tag ? [filter.Tag] : []), ...(filter?.And?.Tags ?? [])] : [];
   const greaterThan = filter?.ObjectSizeGreaterThan ?? filter?.And?.ObjectSizeGreaterThan;
   const lessThan = filter?.ObjectSizeLessThan ?? filter?.And?.ObjectSizeLessThan;
   return {
@@ -686,6 +700,15 @@ function blocksEverything(level: PublicAccessLevel): boolean {
   return level.state === 'read' && allBlocked(level.settings) === true;
 }
 
+/**
+ * A 200 answer without the configuration it exists to send: not "none configured", which S3 says
+ * with its own error (NoSuchPublicAccessBlockConfiguration, ServerSideEncryptionConfigurationNotFoundError),
+ * but a reading that says nothing (`unknown`).
+ */
+function unsent(operation: string, what: string): never {
+  throw new CloudApiError(`${operation} answered without ${what}`, 'IncompleteAnswer');
+}
+
 async function readBucketSettings(
   s3: RegionalS3,
   encryptionOfRule: (rule: {
@@ -701,8 +724,9 @@ async function readBucketSettings(
     }),
     reading<RetentionLockConfig>(s3, async () => {
       const answer = await s3.call((client) => client.send(new GetObjectLockConfigurationCommand(s3.bucket)));
-      const config = answer.ObjectLockConfiguration;
-      if (config?.ObjectLockEnabled !== 'Enabled') return undefined;
+      const config =
+        answer.ObjectLockConfiguration ?? unsent('GetObjectLockConfiguration', 'ObjectLockConfiguration');
+      if (config.ObjectLockEnabled !== 'Enabled') return undefined;
       const retention = config.Rule?.DefaultRetention;
       if (!retention)
         return { mode: undefined, days: undefined, locked: undefined, enabledWithoutDefault: true };
@@ -718,20 +742,23 @@ async function readBucketSettings(
       const answer = await s3.call((client) =>
         client.send(new GetBucketLifecycleConfigurationCommand(s3.bucket)),
       );
-      return answer.Rules ?? [];
+      // A lifecycle configuration holds at least one rule (API_PutBucketLifecycleConfiguration).
+      return answer.Rules ?? unsent('GetBucketLifecycleConfiguration', 'Rules');
     }),
     reading(s3, async () => {
       const answer = await s3.call((client) => client.send(new GetPublicAccessBlockCommand(s3.bucket)));
-      return answer.PublicAccessBlockConfiguration
-        ? publicAccessSettingsOf(answer.PublicAccessBlockConfiguration)
-        : undefined;
+      const config = answer.PublicAccessBlockConfiguration;
+      return publicAccessSettingsOf(
+        config ?? unsent('GetPublicAccessBlock', 'PublicAccessBlockConfiguration'),
+      );
     }).then(
       (read): PublicAccessLevel => (read.state === 'read' ? { state: 'read', settings: read.value } : read),
     ),
     reading<EncryptionConfig>(s3, async () => {
       const answer = await s3.call((client) => client.send(new GetBucketEncryptionCommand(s3.bucket)));
-      const rule = answer.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
-      if (!rule) return undefined;
+      const rule =
+        answer.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault ??
+        unsent('GetBucketEncryption', 'a rule with ApplyServerSideEncryptionByDefault');
       // `s3.region` is the bucket's by now: this call went there, redirected if need be.
       return encryptionOfRule(rule);
     }),

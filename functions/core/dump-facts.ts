@@ -47,6 +47,16 @@ export function isSeriesObject(
   return !location.suffix || key.endsWith(location.suffix);
 }
 
+/**
+ * Whether the listing shows an object of the series to hold no dump: it is empty (0 bytes), what a
+ * failed `pg_dump | aws s3 cp - …` (or `gcloud storage cp -`) still uploads, whatever its key. Such
+ * an object covers no day of the series, adds no size to compare with, and is no dump for a
+ * retention or a key version to keep. A size the listing did not send proves nothing.
+ */
+export function holdsNoDump(object: Pick<DumpObject, 'size'>): boolean {
+  return object.size === 0;
+}
+
 /** One object of the listed series. */
 export interface DumpObject {
   readonly key: string;

@@ -51,6 +51,7 @@ import type {
 } from '../core/dump-facts.ts';
 import {
   dumpResourceId,
+  holdsNoDump,
   isSeriesObject,
   narrowerPrefixes,
   newestDumpRead,
@@ -615,7 +616,8 @@ async function olderDumpKeys(
   // Oldest first: the last dump counted under a version is its newest.
   for (const object of listed.listing.objects) {
     const named = listed.kmsKeyNames.get(object.key);
-    if (!named || named === primary || named === defaultKey || named === newestNamed) continue;
+    if (!named || named === primary || named === defaultKey || named === newestNamed || holdsNoDump(object))
+      continue;
     byVersion.set(named, {
       dumps: (byVersion.get(named)?.dumps ?? 0) + 1,
       newestDump: object.key,

@@ -134,6 +134,14 @@ beforeAll(async () => {
                 },
               ],
             },
+            // In Cape Town (an opt-in region) although the policy says eu-west-1: S3 answers 400
+            // IllegalLocationConstraintException, not 301, with the bucket's region.
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-cape-town',
+              region: 'af-south-1',
+              encryption: { algorithm: 'AES256' },
+            },
             // The newest dump is an empty object (a failed `pg_dump | aws s3 cp -` uploads 0 bytes).
             {
               name: 'certctl-dumps-empty-newest',
@@ -444,6 +452,17 @@ describe('readS3DumpFact', () => {
       state: 'read',
       value: { algorithm: 'AES256', kmsKey: undefined, customerManagedKey: false },
     });
+    expect(fact.newest?.header).toMatchObject({ state: 'read', bytesRead: 1024 });
+  });
+
+  it('follows the 400 IllegalLocationConstraintException of a bucket in an opt-in region to that region', async () => {
+    // Act
+    const fact = await read('certctl-dumps-cape-town');
+    // Assess: before, every call failed with IllegalLocationConstraintException (all four checks
+    // NOT_AVAILABLE), though S3 named the bucket's region as it does with a 301.
+    expect(fact.resource.region).toBe('af-south-1');
+    expect(fact.listing).toMatchObject({ state: 'read', complete: true });
+    expect(fact.versioning).toEqual({ state: 'read', value: { status: 'Enabled' } });
     expect(fact.newest?.header).toMatchObject({ state: 'read', bytesRead: 1024 });
   });
 
@@ -1044,5 +1063,55 @@ describe('readS3DumpFact when a ListObjectsV2 answer cannot be trusted to end th
       state: 'unknown',
       reason: expect.stringContaining('IsTruncated'),
     });
+  });
+});
+
+describe('readS3DumpFact of a settings answer without its configuration', () => {
+  /** An S3 client that answers each command from `answers` by its name, and denies the others. */
+  function answering(answers: Record<string, unknown>): S3Client {
+    return {
+      send: async (command: object) => {
+        const answer = answers[command.constructor.name];
+        if (answer === undefined) {
+          throw Object.assign(new Error('Access Denied'), {
+            name: 'AccessDenied',
+            $metadata: { httpStatusCode: 403 },
+          });
+        }
+        return answer;
+      },
+    } as unknown as S3Client;
+  }
+
+  it('does not read a 200 answer without the configuration it exists to send as none configured', async () => {
+    // Prepare: GetBucketEncryption answers a rule without ApplyServerSideEncryptionByDefault (the
+    // API marks it optional), GetPublicAccessBlock an answer without its configuration.
+    const client = answering({
+      ListObjectsV2Command: { Contents: [], IsTruncated: false },
+      GetBucketEncryptionCommand: {
+        ServerSideEncryptionConfiguration: { Rules: [{ BucketKeyEnabled: true }] },
+      },
+      GetPublicAccessBlockCommand: {},
+      GetObjectLockConfigurationCommand: {},
+      GetBucketLifecycleConfigurationCommand: {},
+    });
+    // Act
+    const fact = await readS3DumpFact({
+      clientFor: () => client,
+      location: location('certctl-dumps'),
+      maxObjectsListed: 10,
+      leanDecoding: false,
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess: before, both read as 'absent': FAILED 'the bucket has no default encryption', and a
+    // WARNING that the bucket has no Block Public Access configuration, on what S3 did not say.
+    expect(fact.encryption.state).toBe('unknown');
+    expect(fact.publicAccess.state).toBe('unknown');
+    // Nor an Object Lock answer without its configuration, or a lifecycle answer without rules
+    // (S3 says none with ObjectLockConfigurationNotFoundError and NoSuchLifecycleConfiguration).
+    expect(fact.retentionLock.state).toBe('unknown');
+    expect(fact.lifecycle.state).toBe('unknown');
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).not.toContain('no default encryption');
   });
 });

@@ -2,6 +2,8 @@
 import type { LifecycleRule } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { lifecycleRulesFor } from '../../functions/aws/s3-dumps.ts';
+import { dumpsRetentionCheck } from '../../functions/checks/dumps/retention.ts';
+import { s3Fact, settingsWith } from '../checks/dumps/fixtures.ts';
 
 const expireAfter7 = { Status: 'Enabled', Expiration: { Days: 7 } } as const;
 
@@ -86,5 +88,38 @@ describe('lifecycleRulesFor', () => {
       ['plain', undefined, undefined],
     ]);
     expect(neutral.every((rule) => rule.unmodelledConditions === undefined)).toBe(true);
+  });
+
+  it('reads a tag filter as no condition on current dumps when the rule expires no current object', async () => {
+    // Prepare: dumps kept 35 days; beside that rule, tagged objects go to Glacier after 30 days, and
+    // tagged objects' noncurrent versions are deleted after 90 days. Neither deletes a current dump.
+    const rules: LifecycleRule[] = [
+      { ID: 'expire-dumps', Status: 'Enabled', Filter: { Prefix: 'prod/' }, Expiration: { Days: 35 } },
+      {
+        ID: 'archive-tagged',
+        Status: 'Enabled',
+        Filter: { Tag: { Key: 'archive', Value: 'true' } },
+        Transitions: [{ Days: 30, StorageClass: 'GLACIER' }],
+      },
+      {
+        ID: 'old-versions-tagged',
+        Status: 'Enabled',
+        Filter: { And: { Prefix: 'prod/', Tags: [{ Key: 'kind', Value: 'dump' }] } },
+        NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+      },
+    ];
+    const fact = s3Fact({
+      lifecycle: { state: 'read', value: lifecycleRulesFor(rules, 'prod/') },
+      retentionLock: { state: 'absent' },
+    });
+
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+
+    // Assess: before, NOT_AVAILABLE ('whether lifecycle rule archive-tagged deletes dumps sooner
+    // than 30 days: it deletes objects that meet tag archive=true'): it deletes nothing.
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain('a lifecycle rule keeps them 35 days');
   });
 });

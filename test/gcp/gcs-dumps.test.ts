@@ -680,10 +680,10 @@ describe('readGcsDumpFact, the key versions of the older dumps', () => {
       ? { id: keyName, manager: 'CUSTOMER' as const, version: versionName, state: states[versionName] }
       : { id: keyName, manager: 'CUSTOMER' as const, version: V2, primary: true, state: 'ENABLED' };
   };
-  const readWith = (read: GcsKeyReader) => {
+  const readWith = (read: GcsKeyReader, listed = files) => {
     const bucket = {
       name: 'certctl-dumps',
-      getFiles: async () => [files, null, {}],
+      getFiles: async () => [listed, null, {}],
       getMetadata: async () => [
         {
           encryption: { defaultKmsKeyName: KMS_KEY },
@@ -742,6 +742,18 @@ describe('readGcsDumpFact, the key versions of the older dumps', () => {
       `the KMS key version ${V1} that encrypts the dumps is scheduled for destruction (DESTROY_SCHEDULED): once its material is destroyed no dump it encrypts can be decrypted (33 older dumps of the series, the newest prod/certctl-32.dump)`,
     );
     expect(outcome?.description).not.toContain('no dump in the bucket');
+  });
+
+  it('does not count an empty object under a destroyed version as a dump it encrypts', async () => {
+    // Prepare: every dump under version 2; the run of 14 days ago uploaded 0 bytes under version 1.
+    const listed = files.map((file, index) => ({
+      ...file,
+      metadata: { ...file.metadata, kmsKeyName: V2, ...(index === 20 ? { size: '0', kmsKeyName: V1 } : {}) },
+    }));
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(await readWith(readKey, listed), settings);
+    // Assess: before, FAILED ('1 older dumps of the series'): no dump is under version 1.
+    expect(outcome?.status).toBe('PASSED');
   });
 
   it('does not evaluate the dumps when an older version could not be read', async () => {

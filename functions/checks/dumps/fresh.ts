@@ -22,7 +22,7 @@
  * hold the newest dump.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { DumpFact, DumpObject } from '../../core/dump-facts.ts';
+import { type DumpFact, type DumpObject, holdsNoDump } from '../../core/dump-facts.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
@@ -239,10 +239,10 @@ function staleBehindEmpty(
     header.result.looksLike === 'empty' &&
     fact.newest !== undefined &&
     !readCutShort(fact.newest);
-  if (newest.size !== 0 && !readEmpty) return undefined;
+  if (!holdsNoDump(newest) && !readEmpty) return undefined;
   const listed = fact.listing.state === 'read' ? fact.listing.objects : [];
   // An object the listing did not date may be a newer dump.
-  if (listed.some((object) => object.lastModified === undefined && object.size !== 0)) return undefined;
+  if (listed.some((object) => object.lastModified === undefined && !holdsNoDump(object))) return undefined;
   const dated = datedObjects(listed);
   const previous = datedDumps(dated)
     .filter((object) => object.key !== newest.key)

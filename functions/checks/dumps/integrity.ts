@@ -25,7 +25,7 @@
  * oldest dumps), so the check is NOT_AVAILABLE rather than judging an older file as the newest.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { ByteReading, DumpFact, NewestDump } from '../../core/dump-facts.ts';
+import { type ByteReading, type DumpFact, holdsNoDump, type NewestDump } from '../../core/dump-facts.ts';
 import { MAX_ARCHIVE_VERSION, PG_DUMP_HEADER_BYTES, type PgDumpHeader } from '../../core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES, pgDumpEnd } from '../../core/pg-dump-tail.ts';
 import { HOUR_MS } from '../../core/time.ts';
@@ -82,7 +82,7 @@ export const dumpsIntegrityCheck: DumpsCheck = {
         required,
       );
     }
-    if (newest.header.state === 'unknown' && newest.object.size === 0) {
+    if (newest.header.state === 'unknown' && holdsNoDump(newest.object)) {
       // The listing alone shows an empty object, which no read could make a dump.
       return failed(
         fact,

@@ -498,7 +498,7 @@ function judgeEncryption(fact: DumpFact, minPitrDays: number, now: Date, verdict
     verdicts.problems.push('the bucket has no default encryption');
   } else if (encryption.value.customerManagedKey === false) {
     verdicts.warnings.push(
-      `dumps are encrypted with ${encryption.value.algorithm === 'aws:kms' ? 'the AWS-managed key aws/s3' : (encryption.value.algorithm ?? 'a provider-managed key')}, not a customer-managed KMS key`,
+      `dumps are encrypted with ${providerKeyWords(encryption.value)}, not a customer-managed KMS key`,
     );
   } else if (encryption.value.customerManagedKey === undefined && !encryption.value.keyDeleted) {
     const { kmsKey, keyManagerUnknown } = encryption.value;
@@ -542,16 +542,7 @@ function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
   if (own.customerManagedKey === false) {
     // A default that is provider-managed too is already named; the dump adds nothing.
     if (byDefault?.customerManagedKey === false) return;
-    const with_ =
-      own.algorithm === 'AES256'
-        ? 'SSE-S3 (AES256)'
-        : own.algorithm?.startsWith('aws:kms')
-          ? `the AWS-managed key aws/s3${own.kmsKey ? ` (${own.kmsKey})` : ''}`
-          : own.algorithm === 'google-managed'
-            ? 'Google-managed keys'
-            : own.algorithm === 'customer-supplied'
-              ? 'a customer-supplied key (CSEK)'
-              : (own.algorithm ?? 'a provider-managed key');
+    const with_ = providerKeyWords(own);
     // Cloud Storage applies a default key only to objects written after it was set, and an upload's
     // own key (CSEK) overrides it; on S3 an upload's own encryption header overrides the default.
     const why =
@@ -568,6 +559,24 @@ function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
         : `which key encrypts ${dump} (not sent)`,
     );
   }
+}
+
+/**
+ * A key that is not customer-managed, in words: SSE-S3, the AWS-managed aws/s3 key (SSE-KMS or
+ * DSSE-KMS; named when the answer named it), Google-managed keys, a customer-supplied key.
+ */
+function providerKeyWords({
+  algorithm,
+  kmsKey,
+}: {
+  readonly algorithm?: string;
+  readonly kmsKey?: string;
+}): string {
+  if (algorithm === 'AES256') return 'SSE-S3 (AES256)';
+  if (algorithm?.startsWith('aws:kms')) return `the AWS-managed key aws/s3${kmsKey ? ` (${kmsKey})` : ''}`;
+  if (algorithm === 'google-managed') return 'Google-managed keys';
+  if (algorithm === 'customer-supplied') return 'a customer-supplied key (CSEK)';
+  return algorithm ?? 'a provider-managed key';
 }
 
 /**

@@ -14,6 +14,8 @@
  * `matchesSuffix` (`.tmp`) are compared with the listed dumps: a rule none of them falls under
  * spares the series, and so does a suffix the location's `suffix` never ends with; one the listing
  * cannot tell (cut at the bound, a size not sent) is NOT_AVAILABLE.
+ * On S3 the newest dump's own Object Lock retention, when the read sent it and it keeps the dump
+ * fewer days than the bucket default, is the lock's days: an upload's own retention overrides it.
  * On S3 the lock does not stop an Expiration rule: it puts a delete marker on each dump and the
  * locked version turns noncurrent, unlisted, so a rule shorter than `minPitrDays` under a longer
  * lock is WARNING naming the rule (the listed series never covers the policy), not a pass or a
@@ -25,11 +27,13 @@
  * Covered: the oldest listed dump is at least `minPitrDays` old, and between consecutive dumps of
  * that window no gap exceeds 2 x cadence. A younger series is still filling (WARNING, "N of 30
  * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
+ * An empty (0-byte) object is no dump: it covers no day and closes no gap, and those of the window
+ * are named in the finding, whatever its status.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { DumpFact, DumpLifecycleRule } from '../../core/dump-facts.ts';
+import { type DumpFact, type DumpLifecycleRule, holdsNoDump } from '../../core/dump-facts.ts';
 import { DAY_MS } from '../../core/time.ts';
-import type { DumpsCheck } from './settings.ts';
+import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
   DOCS,
   DUMPS_RESOURCE_TYPES,
@@ -39,6 +43,7 @@ import {
   formatDuration,
   hoursBetween,
   locationLabel,
+  ownRetentionDays,
   ownRetentionKeeps,
   ruleReach,
   valueOrNull,
@@ -78,223 +83,269 @@ export const dumpsRetentionCheck: DumpsCheck = {
     },
     resourceTypes: DUMPS_RESOURCE_TYPES,
   },
-  evaluate(fact, { dumps, minPitrDays, now }) {
-    const maxGapHours = 2 * dumps.cadenceHours;
-    const required = { keptDays: minPitrDays, coveredDays: minPitrDays, maxGapHours };
-    const problems: string[] = [];
-    const unknown: string[] = [];
-    const fixes: string[] = [];
+  evaluate(fact, settings) {
+    const outcome = judgeRetention(fact, settings);
+    const note = emptyObjectsNote(fact, settings);
+    return note ? { ...outcome, description: `${outcome.description} ${note}` } : outcome;
+  },
+};
 
-    // Kept: a retention lock at least minPitrDays long keeps them whatever the lifecycle says.
-    const lock = fact.retentionLock.state === 'read' ? fact.retentionLock.value : undefined;
-    const lockDays = lock?.days;
-    const lockKeeps = lockDays !== undefined && lockDays >= minPitrDays;
-    let shortestExpirationDays: number | undefined;
-    let shortestRule: string | undefined;
-    // The earliest Expiration date a retention lock outlasts: on S3 it still delete-marks the dumps.
-    let dateRule: { readonly name: string; readonly date: Date } | undefined;
-    const windowStart = now.getTime() - minPitrDays * DAY_MS;
-    // A short GCS Delete rule the newest dump's own Locked retention outlasts (WARNING, not FAILED).
-    let heldByOwnRetention: { readonly text: string; readonly fix: string } | undefined;
-    // Every listed dump's own Locked retention outlasts that rule: they are kept (PASSED).
-    let keptByOwnRetention = false;
-    if (fact.lifecycle.state === 'read') {
-      for (const rule of fact.lifecycle.value) {
-        const name = rule.id ?? '(unnamed)';
-        // A rule deletes only objects that meet all its conditions: one condition that spares every
-        // dump of the window spares it, whatever the others ask.
-        const agedEnough = rule.expirationDays !== undefined && rule.expirationDays >= minPitrDays;
-        const createdBeforeWindow =
-          rule.createdBefore !== undefined && rule.createdBefore.getTime() <= windowStart;
-        const reach = ruleReach(rule, fact);
-        if (reach === 'none') continue;
-        const unmodelled = [
-          ...(rule.unmodelledConditions ?? []),
-          ...(reach === 'unknown' ? [reachText(rule, fact.listing)] : []),
-        ];
-        if (unmodelled.length > 0) {
-          if (!agedEnough && !createdBeforeWindow && !lockKeeps) {
-            unknown.push(
-              `whether lifecycle rule ${name} deletes dumps sooner than ${minPitrDays} days: it deletes objects that meet ${unmodelled.join(', ')}, which this audit cannot match to the dumps`,
-            );
-          }
-          continue;
-        }
-        if (rule.createdBefore !== undefined) {
-          if (!agedEnough && !createdBeforeWindow && !lockKeeps) {
-            problems.push(
-              `lifecycle rule ${name} deletes every dump created before ${rule.createdBefore.toISOString().slice(0, 10)}${rule.expirationDays !== undefined ? ` once ${rule.expirationDays} days old` : ''}, inside the ${minPitrDays} days required`,
-            );
-          }
-          continue;
-        }
-        if (
-          rule.expirationDays !== undefined &&
-          (shortestExpirationDays === undefined || rule.expirationDays < shortestExpirationDays)
-        ) {
-          shortestExpirationDays = rule.expirationDays;
-          shortestRule = name;
-        }
-        if (rule.expirationDate && !lockKeeps) {
-          problems.push(
-            `lifecycle rule ${name} expires every dump under the prefix on ${rule.expirationDate.toISOString().slice(0, 10)}, whatever its age`,
+/**
+ * The empty objects of the window (written in the last `minPitrDays`, or undated), which the series
+ * does not count as dumps ({@link holdsNoDump}): named, the newest first, so that a series that
+ * reaches back less far than the objects a listing shows, or a gap between objects, is explained.
+ */
+function emptyObjectsNote(fact: DumpFact, { minPitrDays, now }: DumpsCheckSettings): string | undefined {
+  if (fact.listing.state !== 'read') return undefined;
+  const windowStart = now.getTime() - minPitrDays * DAY_MS;
+  const empty = fact.listing.objects
+    .filter(
+      (object) =>
+        holdsNoDump(object) &&
+        (object.lastModified === undefined || object.lastModified.getTime() > windowStart),
+    )
+    .reverse();
+  if (empty.length === 0) return undefined;
+  const one = empty.length === 1;
+  const named = empty.slice(0, EMPTY_OBJECTS_NAMED).map((object) => object.key);
+  const more = empty.length - named.length;
+  return `Not counted as dumps: ${empty.length} empty object${one ? '' : 's'} of the last ${minPitrDays} days (${one ? 'a run' : 'runs'} that produced nothing), ${one ? '' : 'the newest '}${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}.`;
+}
+
+/** How many empty objects a finding names. */
+const EMPTY_OBJECTS_NAMED = 3;
+
+function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckSettings): CheckOutcome {
+  const maxGapHours = 2 * dumps.cadenceHours;
+  const required = { keptDays: minPitrDays, coveredDays: minPitrDays, maxGapHours };
+  const problems: string[] = [];
+  const unknown: string[] = [];
+  const fixes: string[] = [];
+
+  // Kept: a retention lock at least minPitrDays long keeps them whatever the lifecycle says.
+  const lockDays = lockDaysOf(fact);
+  const lockKeeps = lockDays !== undefined && lockDays >= minPitrDays;
+  let shortestExpirationDays: number | undefined;
+  let shortestRule: string | undefined;
+  // The earliest Expiration date a retention lock outlasts: on S3 it still delete-marks the dumps.
+  let dateRule: { readonly name: string; readonly date: Date } | undefined;
+  const windowStart = now.getTime() - minPitrDays * DAY_MS;
+  // A short GCS Delete rule the newest dump's own Locked retention outlasts (WARNING, not FAILED).
+  let heldByOwnRetention: { readonly text: string; readonly fix: string } | undefined;
+  // Every listed dump's own Locked retention outlasts that rule: they are kept (PASSED).
+  let keptByOwnRetention = false;
+  if (fact.lifecycle.state === 'read') {
+    for (const rule of fact.lifecycle.value) {
+      const name = rule.id ?? '(unnamed)';
+      // A rule deletes only objects that meet all its conditions: one condition that spares every
+      // dump of the window spares it, whatever the others ask.
+      const agedEnough = rule.expirationDays !== undefined && rule.expirationDays >= minPitrDays;
+      const createdBeforeWindow =
+        rule.createdBefore !== undefined && rule.createdBefore.getTime() <= windowStart;
+      const reach = ruleReach(rule, fact);
+      if (reach === 'none') continue;
+      const unmodelled = [
+        ...(rule.unmodelledConditions ?? []),
+        ...(reach === 'unknown' ? [reachText(rule, fact.listing)] : []),
+      ];
+      if (unmodelled.length > 0) {
+        if (!agedEnough && !createdBeforeWindow && !lockKeeps) {
+          unknown.push(
+            `whether lifecycle rule ${name} deletes dumps sooner than ${minPitrDays} days: it deletes objects that meet ${unmodelled.join(', ')}, which this audit cannot match to the dumps`,
           );
-        } else if (rule.expirationDate && (dateRule === undefined || rule.expirationDate < dateRule.date)) {
-          dateRule = { name, date: rule.expirationDate };
         }
+        continue;
       }
-      if (shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays && !lockKeeps) {
-        const raise = `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${minPitrDays} days (${fact.location.provider === 'aws' ? DOCS.s3Lifecycle : DOCS.gcsLifecycle}).`;
-        const held = ownLockedRetention(fact, minPitrDays);
-        if (held === 'every') {
-          keptByOwnRetention = true;
-        } else if (held) {
-          heldByOwnRetention = {
-            text: `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes dumps after ${shortestExpirationDays} days, sooner than the ${minPitrDays} days required, but ${held}`,
-            fix: raise,
-          };
-        } else {
+      if (rule.createdBefore !== undefined) {
+        if (!agedEnough && !createdBeforeWindow && !lockKeeps) {
           problems.push(
-            `a lifecycle rule deletes dumps after ${shortestExpirationDays} days, sooner than the ${minPitrDays} days required`,
+            `lifecycle rule ${name} deletes every dump created before ${rule.createdBefore.toISOString().slice(0, 10)}${rule.expirationDays !== undefined ? ` once ${rule.expirationDays} days old` : ''}, inside the ${minPitrDays} days required`,
           );
-          fixes.push(raise);
         }
+        continue;
       }
-    } else if (fact.lifecycle.state === 'unknown' && !lockKeeps) {
-      unknown.push(`the lifecycle configuration (${fact.lifecycle.reason})`);
+      if (
+        rule.expirationDays !== undefined &&
+        (shortestExpirationDays === undefined || rule.expirationDays < shortestExpirationDays)
+      ) {
+        shortestExpirationDays = rule.expirationDays;
+        shortestRule = name;
+      }
+      if (rule.expirationDate && !lockKeeps) {
+        problems.push(
+          `lifecycle rule ${name} expires every dump under the prefix on ${rule.expirationDate.toISOString().slice(0, 10)}, whatever its age`,
+        );
+      } else if (rule.expirationDate && (dateRule === undefined || rule.expirationDate < dateRule.date)) {
+        dateRule = { name, date: rule.expirationDate };
+      }
     }
-
-    // Covered: the series reaches back minPitrDays without long gaps.
-    let coveredDays: number | undefined;
-    let longestGapHours: number | undefined;
-    let accruing = false;
-    let dumpsListed: number | undefined;
-    if (fact.listing.state === 'unknown') {
-      unknown.push(`the listing (${fact.listing.reason})`);
-    } else if (!fact.listing.complete) {
-      dumpsListed = fact.listing.objects.length;
-      unknown.push(
-        `the whole series: the listing stopped at ${dumpsListed} objects (the policy's maxObjectsListed)`,
-      );
-    } else {
-      // An empty object is a run that produced nothing: it neither covers a day nor closes a gap.
-      const dated = datedDumps(fact.listing.objects);
-      dumpsListed = fact.listing.objects.length;
-      const empty = fact.listing.objects.filter((object) => object.size === 0).length;
-      const oldest = dated[0];
-      if (!oldest) {
-        if (dumpsListed === 0) problems.push('the prefix holds no dump at all');
-        else if (empty === dumpsListed) {
-          problems.push(`every object under the prefix (${empty}) is empty, so it holds no dump at all`);
-        } else unknown.push('the modification times of the listed objects (not sent)');
+    if (shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays && !lockKeeps) {
+      const raise = `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${minPitrDays} days (${fact.location.provider === 'aws' ? DOCS.s3Lifecycle : DOCS.gcsLifecycle}).`;
+      const held = ownLockedRetention(fact, minPitrDays);
+      if (held === 'every') {
+        keptByOwnRetention = true;
+      } else if (held) {
+        heldByOwnRetention = {
+          text: `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes dumps after ${shortestExpirationDays} days, sooner than the ${minPitrDays} days required, but ${held}`,
+          fix: raise,
+        };
       } else {
-        coveredDays = daysBetween(oldest.lastModified, now);
-        let gapAfter: string | undefined;
-        for (let index = 1; index < dated.length; index += 1) {
-          const earlier = dated[index - 1];
-          const later = dated[index];
-          if (!earlier || !later || later.lastModified.getTime() < windowStart) continue;
-          const gap = hoursBetween(earlier.lastModified, later.lastModified);
-          if (longestGapHours === undefined || gap > longestGapHours) {
-            longestGapHours = gap;
-            gapAfter = `${earlier.key} and ${later.key}`;
-          }
-        }
-        if (longestGapHours !== undefined && longestGapHours > maxGapHours) {
-          problems.push(
-            `the series has a gap of ${formatDuration(longestGapHours)} between ${gapAfter}, longer than twice the ${dumps.cadenceHours} h cadence${empty > 0 ? ` (${empty === 1 ? 'an empty object' : `${empty} empty objects`} in the series ${empty === 1 ? 'is' : 'are'} not counted as dumps)` : ''}`,
-          );
-          fixes.push('Find why the dump job skipped runs in that period (its logs and alarms).');
-        }
-        if (oldest.lastModified.getTime() > windowStart) accruing = true;
+        problems.push(
+          `a lifecycle rule deletes dumps after ${shortestExpirationDays} days, sooner than the ${minPitrDays} days required`,
+        );
+        fixes.push(raise);
       }
     }
+  } else if (fact.lifecycle.state === 'unknown' && !lockKeeps) {
+    unknown.push(`the lifecycle configuration (${fact.lifecycle.reason})`);
+  }
 
-    const observed = {
-      shortestExpirationDays: valueOrNull(shortestExpirationDays),
-      retentionLockDays: valueOrNull(lockDays),
-      coveredDays: valueOrNull(coveredDays),
-      longestGapHours: valueOrNull(longestGapHours),
-      dumpsListed: valueOrNull(dumpsListed),
-    };
-    const drifting = ['coveredDays'];
-    const label = locationLabel(fact);
-    if (problems.length > 0) {
-      const unread = unknown.length > 0 ? ` Could not read ${unknown.join(' and ')}.` : '';
-      return {
-        status: 'FAILED',
-        description: `${label}: ${problems.join('; ')}.${unread}`,
-        observed,
-        required,
-        drifting,
-        ...(fixes.length > 0 ? { remediationText: fixes.join(' ') } : {}),
-      };
-    }
-    if (unknown.length > 0) {
-      return {
-        status: 'NOT_AVAILABLE',
-        description: `Could not evaluate ${label}: could not read ${unknown.join(' and ')}.`,
-        observed,
-        required,
-        drifting,
-      };
-    }
-    if (heldByOwnRetention) {
-      return {
-        status: 'WARNING',
-        description: `${label}: ${heldByOwnRetention.text}.`,
-        observed,
-        required,
-        drifting,
-        remediationText: heldByOwnRetention.fix,
-      };
-    }
-    // What keeps the dumps: a rule shorter than required passed only because a lock outlasts it.
-    const ruleShort = shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays;
-    if (fact.location.provider === 'aws' && lockKeeps && lockDays !== undefined) {
-      const cut =
-        ruleShort && shortestExpirationDays !== undefined
-          ? {
-              rule: shortestRule ?? '(unnamed)',
-              expires: `expires each dump after ${shortestExpirationDays} days`,
-              listed:
-                coveredDays !== undefined && coveredDays < minPitrDays
-                  ? `the listed series reaches back only ${coveredDays} of ${minPitrDays} days and cannot reach further`
-                  : `the listed series shrinks to the last ${shortestExpirationDays} days as the rule runs`,
-              change: `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${minPitrDays} days`,
-            }
-          : dateRule
-            ? {
-                rule: dateRule.name,
-                expires: `expires every dump under the prefix on ${dateRule.date.toISOString().slice(0, 10)}`,
-                listed: 'the dumps it reaches on that date leave the listed series',
-                change: `Replace the expiration date of lifecycle rule ${dateRule.name} with an expiration of at least ${minPitrDays} days`,
-              }
-            : undefined;
-      if (cut) {
-        return expiredIntoVersions(fact, { ...cut, lockDays, minPitrDays, observed, required, drifting });
+  // Covered: the series reaches back minPitrDays without long gaps.
+  let coveredDays: number | undefined;
+  let longestGapHours: number | undefined;
+  let accruing = false;
+  let dumpsListed: number | undefined;
+  if (fact.listing.state === 'unknown') {
+    unknown.push(`the listing (${fact.listing.reason})`);
+  } else if (!fact.listing.complete) {
+    dumpsListed = fact.listing.objects.length;
+    unknown.push(
+      `the whole series: the listing stopped at ${dumpsListed} objects (the policy's maxObjectsListed)`,
+    );
+  } else {
+    // An empty object is a run that produced nothing: it neither covers a day nor closes a gap.
+    const dated = datedDumps(fact.listing.objects);
+    dumpsListed = fact.listing.objects.length;
+    const empty = fact.listing.objects.filter(holdsNoDump).length;
+    const oldest = dated[0];
+    if (!oldest) {
+      if (dumpsListed === 0) problems.push('the prefix holds no dump at all');
+      else if (empty === dumpsListed) {
+        problems.push(`every object under the prefix (${empty}) is empty, so it holds no dump at all`);
+      } else unknown.push('the modification times of the listed objects (not sent)');
+    } else {
+      coveredDays = daysBetween(oldest.lastModified, now);
+      let gapAfter: string | undefined;
+      for (let index = 1; index < dated.length; index += 1) {
+        const earlier = dated[index - 1];
+        const later = dated[index];
+        if (!earlier || !later || later.lastModified.getTime() < windowStart) continue;
+        const gap = hoursBetween(earlier.lastModified, later.lastModified);
+        if (longestGapHours === undefined || gap > longestGapHours) {
+          longestGapHours = gap;
+          gapAfter = `${earlier.key} and ${later.key}`;
+        }
       }
+      if (longestGapHours !== undefined && longestGapHours > maxGapHours) {
+        problems.push(
+          `the series has a gap of ${formatDuration(longestGapHours)} between ${gapAfter}, longer than twice the ${dumps.cadenceHours} h cadence`,
+        );
+        fixes.push('Find why the dump job skipped runs in that period (its logs and alarms).');
+      }
+      if (oldest.lastModified.getTime() > windowStart) accruing = true;
     }
-    const keeps =
-      shortestExpirationDays !== undefined && !ruleShort
-        ? `a lifecycle rule keeps them ${shortestExpirationDays} days`
-        : keptByOwnRetention
-          ? `each listed dump's own Locked object retention keeps it at least ${minPitrDays} days (lifecycle rule ${shortestRule ?? '(unnamed)'} would delete them after ${shortestExpirationDays})`
-          : lockKeeps
-            ? `a retention lock keeps them ${lockDays} days${ruleShort ? ` (a lifecycle rule would delete them after ${shortestExpirationDays})` : ''}`
-            : 'no lifecycle rule expires them';
-    if (accruing) {
-      return accruingOutcome(label, keeps, coveredDays ?? 0, minPitrDays, observed, required, drifting);
-    }
+  }
+
+  const observed = {
+    shortestExpirationDays: valueOrNull(shortestExpirationDays),
+    retentionLockDays: valueOrNull(lockDays),
+    coveredDays: valueOrNull(coveredDays),
+    longestGapHours: valueOrNull(longestGapHours),
+    dumpsListed: valueOrNull(dumpsListed),
+  };
+  const drifting = ['coveredDays'];
+  const label = locationLabel(fact);
+  if (problems.length > 0) {
+    const unread = unknown.length > 0 ? ` Could not read ${unknown.join(' and ')}.` : '';
     return {
-      status: 'PASSED',
-      description: `${label}: ${keeps}, and the series covers ${coveredDays} days (${minPitrDays} required) with no gap longer than ${formatDuration(longestGapHours ?? 0)}.`,
+      status: 'FAILED',
+      description: `${label}: ${problems.join('; ')}.${unread}`,
+      observed,
+      required,
+      drifting,
+      ...(fixes.length > 0 ? { remediationText: fixes.join(' ') } : {}),
+    };
+  }
+  if (unknown.length > 0) {
+    return {
+      status: 'NOT_AVAILABLE',
+      description: `Could not evaluate ${label}: could not read ${unknown.join(' and ')}.`,
       observed,
       required,
       drifting,
     };
-  },
-};
+  }
+  if (heldByOwnRetention) {
+    return {
+      status: 'WARNING',
+      description: `${label}: ${heldByOwnRetention.text}.`,
+      observed,
+      required,
+      drifting,
+      remediationText: heldByOwnRetention.fix,
+    };
+  }
+  // What keeps the dumps: a rule shorter than required passed only because a lock outlasts it.
+  const ruleShort = shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays;
+  if (fact.location.provider === 'aws' && lockKeeps && lockDays !== undefined) {
+    const cut =
+      ruleShort && shortestExpirationDays !== undefined
+        ? {
+            rule: shortestRule ?? '(unnamed)',
+            expires: `expires each dump after ${shortestExpirationDays} days`,
+            listed:
+              coveredDays !== undefined && coveredDays < minPitrDays
+                ? `the listed series reaches back only ${coveredDays} of ${minPitrDays} days and cannot reach further`
+                : `the listed series shrinks to the last ${shortestExpirationDays} days as the rule runs`,
+            change: `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${minPitrDays} days`,
+          }
+        : dateRule
+          ? {
+              rule: dateRule.name,
+              expires: `expires every dump under the prefix on ${dateRule.date.toISOString().slice(0, 10)}`,
+              listed: 'the dumps it reaches on that date leave the listed series',
+              change: `Replace the expiration date of lifecycle rule ${dateRule.name} with an expiration of at least ${minPitrDays} days`,
+            }
+          : undefined;
+    if (cut) {
+      return expiredIntoVersions(fact, { ...cut, lockDays, minPitrDays, observed, required, drifting });
+    }
+  }
+  const keeps =
+    shortestExpirationDays !== undefined && !ruleShort
+      ? `a lifecycle rule keeps them ${shortestExpirationDays} days`
+      : keptByOwnRetention
+        ? `each listed dump's own Locked object retention keeps it at least ${minPitrDays} days (lifecycle rule ${shortestRule ?? '(unnamed)'} would delete them after ${shortestExpirationDays})`
+        : lockKeeps
+          ? `a retention lock keeps them ${lockDays} days${ruleShort ? ` (a lifecycle rule would delete them after ${shortestExpirationDays})` : ''}`
+          : 'no lifecycle rule expires them';
+  if (accruing) {
+    return accruingOutcome(label, keeps, coveredDays ?? 0, minPitrDays, observed, required, drifting);
+  }
+  return {
+    status: 'PASSED',
+    description: `${label}: ${keeps}, and the series covers ${coveredDays} days (${minPitrDays} required) with no gap longer than ${formatDuration(longestGapHours ?? 0)}.`,
+    observed,
+    required,
+    drifting,
+  };
+}
+
+/**
+ * The days the retention lock keeps the dumps: the bucket's (S3 Object Lock default retention, GCS
+ * retention policy), unless on S3 the newest dump carries its own Object Lock retention that keeps it
+ * fewer days after it was written: an upload's own retention overrides the bucket default, so the
+ * default does not keep the dumps uploaded that way (dumps.protection judges the newest dump's own
+ * retention too, from a listing cut at its bound as well when it proves less). One dump's own
+ * retention never raises the days: it says nothing of the other dumps.
+ */
+function lockDaysOf(fact: DumpFact): number | undefined {
+  const days = fact.retentionLock.state === 'read' ? fact.retentionLock.value.days : undefined;
+  const own = fact.newest?.objectLock;
+  const written = fact.newest?.object.lastModified;
+  if (fact.location.provider !== 'aws' || days === undefined || !own || !written) return days;
+  return Math.min(days, ownRetentionDays(own.retainUntil, written));
+}
 
 /**
  * `every`: each dump of a complete listing carries such a retention (the dumps are kept: PASSED);

@@ -3,12 +3,13 @@
  * documentation remediations point to, and the NOT_AVAILABLE outcome for facts that could not be read.
  */
 import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
-import type {
-  DumpFact,
-  DumpLifecycleRule,
-  DumpObject,
-  NewestDump,
-  ObjectRetention,
+import {
+  type DumpFact,
+  type DumpLifecycleRule,
+  type DumpObject,
+  holdsNoDump,
+  type NewestDump,
+  type ObjectRetention,
 } from '../../core/dump-facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 import { type NotPgDumpKind, PG_DUMP_HEADER_BYTES } from '../../core/pg-dump-header.ts';
@@ -79,7 +80,7 @@ export function datedObjects(objects: readonly DumpObject[]): (DumpObject & { la
  * with runs that produced nothing, and pull the recent median size down to nothing.
  */
 export function datedDumps(objects: readonly DumpObject[]): (DumpObject & { lastModified: Date })[] {
-  return datedObjects(objects).filter((object) => object.size !== 0);
+  return datedObjects(objects).filter((object) => !holdsNoDump(object));
 }
 
 /** NAMEDATALEN - 1: the bytes of a name PostgreSQL keeps. */
@@ -176,7 +177,7 @@ export type NewestShows =
 
 export function newestShows(newest: NewestDump): NewestShows {
   // The listing's size alone shows an empty object is no dump, whether or not its bytes were read.
-  if (newest.object.size === 0) return { shows: 'other', words: NOT_PG_DUMP_WORDS.empty };
+  if (holdsNoDump(newest.object)) return { shows: 'other', words: NOT_PG_DUMP_WORDS.empty };
   if (newest.header.state === 'unknown') {
     const { reason, archived, customerKey } = newest.header;
     return {
@@ -237,14 +238,16 @@ export function ownRetentionKeeps(
 /**
  * On Cloud Storage, the listed dumps no Locked retention of their own keeps `minPitrDays`
  * (objects.list `retention`, {@link DumpFact.listedRetentions}; {@link ownRetentionKeeps}): none when
- * every dump of a complete listing carries one. Undefined when the listing was not read whole or holds
+ * every dump of a complete listing carries one. An empty object is no dump ({@link holdsNoDump}):
+ * whether it is held does not matter. Undefined when the listing was not read whole or holds
  * nothing: then no dump is proven held.
  */
 export function dumpsNotHeldByOwnRetention(fact: DumpFact, minPitrDays: number): DumpObject[] | undefined {
   const { listing, listedRetentions } = fact;
   if (listing.state !== 'read' || !listing.complete || listing.objects.length === 0) return undefined;
   return listing.objects.filter(
-    (object) => !ownRetentionKeeps(object, listedRetentions?.get(object.key), minPitrDays),
+    (object) =>
+      !holdsNoDump(object) && !ownRetentionKeeps(object, listedRetentions?.get(object.key), minPitrDays),
   );
 }
 
@@ -282,7 +285,7 @@ export function ruleReach(
     (above === undefined || size > above) && (below === undefined || size < below);
   // An empty object is a run that produced nothing, no dump (datedDumps): a rule that reaches only
   // such objects (a cleanup of failed uploads under 1 KiB) deletes no dump.
-  const reached = listing.objects.filter((object) => object.size !== 0 && under(object.key));
+  const reached = listing.objects.filter((object) => !holdsNoDump(object) && under(object.key));
   if (reached.some((object) => !sized || (object.size !== undefined && inRange(object.size)))) return 'some';
   if (!listing.complete || (sized && reached.some((object) => object.size === undefined))) return 'unknown';
   return 'none';

@@ -39,6 +39,18 @@ export function withListedRetentions(
   return { ...fact, listedRetentions: retentions };
 }
 
+/**
+ * `fact` with its listed object at `index` empty (0 bytes, what a failed `pg_dump | aws s3 cp -`
+ * uploads) and carrying no own retention.
+ */
+export function withEmptyObject(fact: DumpFact, index: number): DumpFact {
+  if (fact.listing.state !== 'read') return fact;
+  const objects = fact.listing.objects.map((object, at) => (at === index ? { ...object, size: 0 } : object));
+  const emptied = objects[index]?.key;
+  const retentions = new Map([...(fact.listedRetentions ?? [])].filter(([key]) => key !== emptied));
+  return { ...fact, listing: { ...fact.listing, objects }, listedRetentions: retentions };
+}
+
 /** `days` daily dumps of `size` bytes, the newest written at NEWEST_WRITTEN, oldest first. */
 export function dailySeries(days: number, size = 6451): DumpObject[] {
   return Array.from({ length: days }, (_, index) => {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsProtectionCheck } from '../../../functions/checks/dumps/protection.ts';
 import type { DumpFact } from '../../../functions/core/dump-facts.ts';
-import { DENIED, NEWEST_WRITTEN, s3Fact, settingsWith, withListedRetentions } from './fixtures.ts';
+import {
+  DENIED,
+  NEWEST_WRITTEN,
+  s3Fact,
+  settingsWith,
+  withEmptyObject,
+  withListedRetentions,
+} from './fixtures.ts';
 
 const NO_LOCK: Partial<DumpFact> = { retentionLock: { state: 'absent' } };
 
@@ -229,7 +236,7 @@ describe('dumps.protection', () => {
     const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
     // Assess
     expect(outcome?.status).toBe('WARNING');
-    expect(outcome?.description).toContain('encrypted with AES256, not a customer-managed KMS key');
+    expect(outcome?.description).toContain('encrypted with SSE-S3 (AES256), not a customer-managed KMS key');
   });
 
   it('warns when Object Lock is in GOVERNANCE mode and versioning is off', () => {
@@ -572,6 +579,32 @@ describe('dumps.protection', () => {
     });
     expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.description).toBe(
       's3://certctl-dumps/prod/: dumps are encrypted with the AWS-managed key aws/s3, not a customer-managed KMS key.',
+    );
+  });
+
+  it('names the AWS-managed key aws/s3 when DSSE-KMS uses it, and Google-managed keys by name', () => {
+    // Prepare: DSSE-KMS without a key uses aws/s3 as SSE-KMS does (an S3 default); a Cloud Storage
+    // bucket without a default key uses Google-managed keys.
+    const dsse = s3Fact({
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'aws:kms:dsse', kmsKey: undefined, customerManagedKey: false },
+      },
+    });
+    const google = gcsFact({
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'google-managed', kmsKey: undefined, customerManagedKey: false },
+      },
+    });
+    // Act
+    const [onS3, onGcs] = [dsse, google].map((fact) => dumpsProtectionCheck.evaluate(fact, settingsWith()));
+    // Assess: before, 'dumps are encrypted with aws:kms:dsse' and 'with google-managed'.
+    expect(onS3?.description).toContain(
+      'dumps are encrypted with the AWS-managed key aws/s3, not a customer-managed KMS key',
+    );
+    expect(onGcs?.description).toContain(
+      'dumps are encrypted with Google-managed keys, not a customer-managed KMS key',
     );
   });
 
@@ -1147,6 +1180,16 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
         `29 older listed dumps of the last 30 days (the newest of them ${fact.listing.state === 'read' ? fact.listing.objects[33]?.key : ''}) carry no Locked object retention of at least 30 days of their own`,
       );
     }
+  });
+
+  it('passes when the only object of the window without a retention of its own is empty', () => {
+    // Prepare: every dump Locked for 35 days; the run of 2026-11-18 uploaded 0 bytes, with none.
+    const fact = withEmptyObject(withListedRetentions(withRetention('Locked', 35)), 20);
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: before, WARNING ('the older listed dump prod/certctl-2026-11-18.dump carries no Locked
+    // object retention'): an empty object holds no dump to lose.
+    expect(outcome?.status).toBe('PASSED');
   });
 
   it('still passes when the dumps without a retention of their own are older than the policy days', () => {

@@ -8,6 +8,7 @@ import {
   newestOf,
   s3Fact,
   settingsWith,
+  withEmptyObject,
   withListedRetentions,
 } from './fixtures.ts';
 
@@ -80,6 +81,26 @@ describe('dumps.retention', () => {
     expect(outcome?.description).toContain(
       'lifecycle rule expire-dumps expires each dump after 7 days: on S3 that puts a delete marker on it, which Object Lock does not prevent',
     );
+  });
+
+  it("fails a short S3 rule when the newest dump's own Object Lock retention, which overrides the 35-day default, is 1 day", () => {
+    // Prepare: the uploader sets its own 1-day retention on each dump (PutObject
+    // x-amz-object-lock-retain-until-date), which overrides the bucket's 35-day default.
+    const base = s3Fact({ lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] } });
+    const written = base.newest?.object.lastModified ?? NOW;
+    const fact = {
+      ...base,
+      newest: base.newest && {
+        ...base.newest,
+        objectLock: { mode: 'COMPLIANCE', retainUntil: new Date(written.getTime() + 86_400_000) },
+      },
+    };
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess: before, WARNING saying 'the retention lock keeps its version 35 days': the dump's
+    // own retention keeps it 1 day, so nothing keeps it from the 7-day rule.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('deletes dumps after 7 days, sooner than the 30 days required');
   });
 
   it('warns with no countdown when the S3 series is cut at the rule days and the Object Lock keeps the versions', () => {
@@ -655,7 +676,23 @@ describe('dumps.retention', () => {
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.observed).toMatchObject({ longestGapHours: 168 });
       expect(outcome?.description).toContain('a gap of 7 days');
-      expect(outcome?.description).toContain('(6 empty objects in the series are not counted as dumps)');
+      expect(outcome?.description).toContain(
+        'Not counted as dumps: 6 empty objects of the last 30 days (runs that produced nothing), the newest prod/certctl-2026-11-23.dump, prod/certctl-2026-11-22.dump, prod/certctl-2026-11-21.dump and 3 more.',
+      );
+    });
+
+    it('names an empty object of the window in a pass', () => {
+      // Prepare: the run of 2026-11-18 uploaded 0 bytes; the next night's run made a whole dump.
+      const objects = dailySeries(35).map((object, index) =>
+        index === 20 ? { ...object, size: 0 } : object,
+      );
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects, NO_LOCK), settingsWith());
+      // Assess: before, the pass said nothing of it, though it is no dump.
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain(
+        'Not counted as dumps: 1 empty object of the last 30 days (a run that produced nothing), prod/certctl-2026-11-18.dump.',
+      );
     });
 
     it('does not count empty oldest objects as covering the window', () => {
@@ -663,9 +700,11 @@ describe('dumps.retention', () => {
       const objects = dailySeries(35).map((object, index) => (index < 10 ? { ...object, size: 0 } : object));
       // Act
       const outcome = dumpsRetentionCheck.evaluate(withSeries(objects, NO_LOCK), settingsWith());
-      // Assess: the whole dumps reach back 24.3 days, not 34.3.
+      // Assess: the whole dumps reach back 24.3 days, not 34.3, and the empty objects of the
+      // window that do not are named.
       expect(outcome?.status).toBe('WARNING');
       expect(outcome?.observed).toMatchObject({ coveredDays: 24.3 });
+      expect(outcome?.description).toContain('Not counted as dumps: 5 empty objects of the last 30 days');
     });
 
     it('fails saying no dump exists when every listed object is empty', () => {
@@ -772,6 +811,19 @@ describe('dumps.retention', () => {
       expect(outcome?.description).toContain(
         "each listed dump's own Locked object retention keeps it at least 30 days (lifecycle rule expire-dumps would delete them after 7)",
       );
+    });
+
+    it('passes when every listed dump carries its own Locked retention and an empty object in the series carries none', () => {
+      // Prepare: the run of 2026-11-18 uploaded 0 bytes (a failed pg_dump | upload), with no retention.
+      const fact = withEmptyObject(
+        everyDumpHeld(() => true),
+        20,
+      );
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess: before, WARNING (the newest dump alone shown held), for an object that is no dump.
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain("each listed dump's own Locked object retention keeps it");
     });
 
     it('only warns when one older listed dump carries no retention of its own', () => {

@@ -23,7 +23,10 @@
  * ServerSideEncryptionConfigurationNotFoundError, AccessDenied (another account's bucket unless
  * its `readableBy` lets that account read it, a request whose `x-amz-expected-bucket-owner` is not
  * the bucket's owner, or an operation the scenario denies), PermanentRedirect (301, a request signed for another region than
- * the bucket's; GetBucketLocation answers from any region), InvalidRange, SlowDown, InternalError.
+ * the bucket's; GetBucketLocation answers from any region), IllegalLocationConstraintException (400,
+ * instead of the 301 when the request's region or the bucket's is an opt-in region, with the same
+ * `x-amz-bucket-region`: https://github.com/boto/botocore/pull/3303,
+ * https://github.com/aws/aws-sdk-java-v2/pull/5678), InvalidRange, SlowDown, InternalError.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -56,6 +59,21 @@ const S3_OPERATIONS = [
 ] as const;
 /** What a bucket policy granting another account read (`readableBy`) does not allow. */
 const WRITE_OPERATIONS = new Set(['PutObject', 'DeleteObject', 'CopyObject']);
+/** Regions launched after March 2019, which an account opts into: S3 answers 400, not 301, across them. */
+const OPT_IN_REGIONS = new Set([
+  'af-south-1',
+  'ap-east-1',
+  'ap-south-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ca-west-1',
+  'eu-central-2',
+  'eu-south-1',
+  'eu-south-2',
+  'il-central-1',
+  'me-central-1',
+  'me-south-1',
+]);
 /** The S3 Control path of the account-level Block Public Access. */
 const ACCOUNT_PUBLIC_ACCESS_PATH = '/v20180820/configuration/publicAccessBlock';
 type S3Operation = (typeof S3_OPERATIONS)[number];
@@ -403,6 +421,19 @@ export class S3Sim implements SimService {
         : s3Error(403, 'AccessDenied', 'Access Denied', {}, regionHeader);
     }
     if (operation !== 'GetBucketLocation' && request.signingRegion !== bucket.region) {
+      const optIn =
+        OPT_IN_REGIONS.has(bucket.region) || OPT_IN_REGIONS.has(request.signingRegion ?? bucket.region);
+      if (optIn) {
+        return head
+          ? headError(400, regionHeader)
+          : s3Error(
+              400,
+              'IllegalLocationConstraintException',
+              `The ${bucket.region} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+              {},
+              regionHeader,
+            );
+      }
       return head
         ? headError(301, regionHeader)
         : s3Error(
