@@ -5,6 +5,8 @@
  *   retention, GCS retention policy), or object versioning. A lock that can be lifted (S3
  *   GOVERNANCE mode, an unlocked GCS policy) and versioning whose noncurrent versions expire sooner
  *   than `minPitrDays` are WARNING: they protect against mistakes, not against a stolen admin role.
+ *   A lock that can be lifted beside versioning that keeps every version `minPitrDays` is judged as
+ *   that versioning (PASSED): it takes nothing away from it.
  *   So is versioning whose noncurrent versions a rule deletes by a count of newer versions or by the
  *   date they became noncurrent (GCS `numNewerVersions`, `noncurrentTimeBefore`): no number of
  *   days is proven. A rule whose prefixes inside the series or suffixes reach none of the dumps (a
@@ -293,7 +295,9 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
     judgeOlderDumpsHeld(fact, lock, minPitrDays, now, verdicts);
     return;
   }
-  if (lockLong && lock.state === 'read') {
+  // A lock that can be lifted takes nothing from versioning that keeps every version the policy
+  // days on its own, which passes (every Object Lock bucket is versioned): it is judged as that.
+  if (lockLong && lock.state === 'read' && !versionsKept(fact, minPitrDays, now)) {
     verdicts.warnings.push(
       `the ${lockName} keeps dumps ${lockDays} days but ${lock.value.mode === 'GOVERNANCE' ? 'in GOVERNANCE mode, which a privileged role can bypass' : 'is not locked, so it can be removed'}`,
     );

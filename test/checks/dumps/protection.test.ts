@@ -249,6 +249,32 @@ describe('dumps.protection', () => {
     expect(outcome?.description).toContain('GOVERNANCE mode');
   });
 
+  it('passes on versioning that keeps every version when the Object Lock beside it is in GOVERNANCE mode', () => {
+    // Prepare: every Object Lock bucket is versioned. Versioning alone passes (a deleted dump stays a
+    // noncurrent version no rule deletes sooner); a bypassable lock beside it takes nothing away.
+    const versioned = s3Fact({ ...NO_LOCK });
+    const governance = s3Fact({
+      retentionLock: { state: 'read', value: { mode: 'GOVERNANCE', days: 35, locked: false } },
+    });
+    // Act
+    const alone = dumpsProtectionCheck.evaluate(versioned, settingsWith());
+    const outcome = dumpsProtectionCheck.evaluate(governance, settingsWith());
+    // Assess
+    expect(alone?.status).toBe('PASSED');
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).not.toContain('GOVERNANCE mode');
+  });
+
+  it('warns on a GOVERNANCE lock when the versioning beside it does not keep versions the policy days', () => {
+    const fact = s3Fact({
+      retentionLock: { state: 'read', value: { mode: 'GOVERNANCE', days: 35, locked: false } },
+      lifecycle: { state: 'unknown', reason: 'AccessDenied' },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('in GOVERNANCE mode, which a privileged role can bypass');
+  });
+
   it('warns when noncurrent versions expire after 7 days', () => {
     const fact = s3Fact({
       ...NO_LOCK,
@@ -934,8 +960,11 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     });
   });
 
-  it('warns when the newest dump carries GOVERNANCE retention under a COMPLIANCE default', () => {
-    const outcome = dumpsProtectionCheck.evaluate(withOwnLock('GOVERNANCE', 35), settingsWith());
+  it('warns when the newest dump carries GOVERNANCE retention under a COMPLIANCE default and versioning is not proven to keep it', () => {
+    const outcome = dumpsProtectionCheck.evaluate(
+      withOwnLock('GOVERNANCE', 35, { lifecycle: { state: 'unknown', reason: 'AccessDenied' } }),
+      settingsWith(),
+    );
     expect(outcome?.status).toBe('WARNING');
     expect(outcome?.description).toContain(
       `the Object Lock retention of the newest dump ${KEY} keeps dumps 35 days but in GOVERNANCE mode, which a privileged role can bypass`,
@@ -973,7 +1002,9 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
       listing: fact.listing.state === 'read' ? { ...fact.listing, complete: false } : fact.listing,
     });
     const short = cutListing(withOwnLock('COMPLIANCE', 7));
-    const governance = cutListing(withOwnLock('GOVERNANCE', 35));
+    const governance = cutListing(
+      withOwnLock('GOVERNANCE', 35, { lifecycle: { state: 'unknown', reason: 'AccessDenied' } }),
+    );
     // (noncurrent versions kept a week only: the pass rests on the lock alone)
     const weekOfVersions = s3Fact().lifecycle.state === 'read' ? s3Fact().lifecycle : undefined;
     const longer = cutListing(
