@@ -30,6 +30,7 @@ import type { Scenario } from '../scenario.ts';
 import { absoluteTime } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
 import { bucketContentsFields, bucketObjects, byteRange, type StoredObject, stored } from './object-store.ts';
+import { simProjectNumber } from './resource-manager.ts';
 
 export const GCS_SERVICE = 'gcs';
 const MAX_RESULTS = 1000;
@@ -338,7 +339,8 @@ export class GcsSim implements SimService {
       selfLink: `https://www.googleapis.com/storage/v1/b/${bucket.name}`,
       id: bucket.name,
       name: bucket.name,
-      projectNumber: '104753918625',
+      // The number of the project the scenario places the bucket in, as Resource Manager answers it.
+      projectNumber: simProjectNumber(bucket.project),
       generation: '1736933400000000',
       metageneration: '3',
       location: bucket.location,

@@ -15,6 +15,11 @@ import { kmsSectionSchema, kmsService } from './kms.ts';
 import { LAMBDA_SERVICE, lambdaService } from './lambda.ts';
 import { PUBSUB_SERVICE, pubsubSectionSchema, pubsubService } from './pubsub.ts';
 import { createRdsService, rdsSectionSchema } from './rds.ts';
+import {
+  RESOURCE_MANAGER_SERVICE,
+  resourceManagerSectionSchema,
+  resourceManagerService,
+} from './resource-manager.ts';
 import { createS3Service, s3SectionSchema } from './s3.ts';
 import { secretManagerSectionSchema, secretManagerService } from './secret-manager.ts';
 import { secretsManagerSectionSchema, secretsManagerService } from './secrets-manager.ts';
@@ -64,6 +69,7 @@ export const simServiceRegistrations: readonly SimServiceRegistration[] = [
   fromSection('secretsManager', secretsManagerService, secretsManagerSectionSchema),
   fromSection('kms', kmsService, kmsSectionSchema),
   fromSection(CLOUD_KMS_SERVICE, cloudKmsService, cloudKmsSectionSchema),
+  fromSection(RESOURCE_MANAGER_SERVICE, resourceManagerService, resourceManagerSectionSchema),
   // Secret Manager asks the scenario's Cloud KMS whether a CMEK version can be decrypted.
   {
     name: 'secretManager',
