@@ -2,7 +2,8 @@
  * Simulated Cloud Storage JSON API v1, as `@google-cloud/storage` calls it with `apiEndpoint`
  * (unauthenticated, `${apiEndpoint}/storage/v1`; @google-cloud/storage 7.x `storage.js`):
  *
- * - `GET /storage/v1/b/{bucket}` buckets.get: `versioning.enabled`, `retentionPolicy{retentionPeriod,
+ * - `GET /storage/v1/b/{bucket}` buckets.get: `projectNumber` (the number of the bucket's scenario
+ *   `project`, as the simulated Resource Manager answers it: ./resource-manager.ts), `versioning.enabled`, `retentionPolicy{retentionPeriod,
  *   effectiveTime, isLocked}`, `lifecycle.rule[{action, condition}]`, `iamConfiguration
  *   .publicAccessPrevention`, `encryption.defaultKmsKeyName`, `softDeletePolicy`; members the
  *   scenario leaves out are left out of the answer, as the API does for settings never set.

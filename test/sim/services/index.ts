@@ -69,7 +69,6 @@ export const simServiceRegistrations: readonly SimServiceRegistration[] = [
   fromSection('secretsManager', secretsManagerService, secretsManagerSectionSchema),
   fromSection('kms', kmsService, kmsSectionSchema),
   fromSection(CLOUD_KMS_SERVICE, cloudKmsService, cloudKmsSectionSchema),
-  fromSection(RESOURCE_MANAGER_SERVICE, resourceManagerService, resourceManagerSectionSchema),
   // Secret Manager asks the scenario's Cloud KMS whether a CMEK version can be decrypted.
   {
     name: 'secretManager',
@@ -84,6 +83,7 @@ export const simServiceRegistrations: readonly SimServiceRegistration[] = [
   fromSection(PUBSUB_SERVICE, pubsubService, pubsubSectionSchema),
   // Functions are deployed by the test that runs them (in-process handlers), not by the scenario.
   { name: LAMBDA_SERVICE, create: () => lambdaService() },
+  fromSection(RESOURCE_MANAGER_SERVICE, resourceManagerService, resourceManagerSectionSchema),
 ];
 
 /** Builds every registered service for a scenario. */
