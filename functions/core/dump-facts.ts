@@ -324,7 +324,24 @@ export interface DumpFact {
    * sent (S3: not read).
    */
   readonly listedRetentions?: ReadonlyMap<string, ObjectRetention>;
+  /**
+   * GCS: whether the bucket is proven to be the policy project's ({@link BucketOwnership}); bucket
+   * names are global, so a bucket of the configured name may be another project's. Every dumps
+   * check judges a bucket not `proven` on that alone. Undefined for S3, where every call names the
+   * expected owner (`ExpectedBucketOwner`) and S3 refuses another account's bucket.
+   */
+  readonly ownership?: BucketOwnership;
 }
+
+/**
+ * Whose a Cloud Storage bucket is, from its buckets.get `projectNumber` against the number of the
+ * project the policy places it in (Resource Manager projects.get): `proven` when they are equal,
+ * `foreign` (both numbers) when another project owns it, `unknown` (why) when either was not had.
+ */
+export type BucketOwnership =
+  | { readonly state: 'proven'; readonly projectNumber: string }
+  | { readonly state: 'foreign'; readonly owner: string; readonly expected: string }
+  | { readonly state: 'unknown'; readonly reason: string };
 
 /** A key version some older dumps of the series are under ({@link DumpFact.olderDumpKeys}). */
 export interface OlderDumpKey {

@@ -84,7 +84,7 @@ const gcpLocationSchema = z.strictObject({
   suffix: suffixField,
   project: z.described(
     z.string().check(z.regex(GCP_PROJECT, 'must be a GCP project id')),
-    'The GCP project that owns the bucket.',
+    "The GCP project that owns the bucket. The audit proves it: the bucket's projectNumber must be this project's number (projects.get, resourcemanager.projects.get); bucket names are global, so a bucket of this name in another project fails every dumps check, and one whose project could not be proven is NOT_AVAILABLE.",
   ),
   region: z.described(
     z.string().check(z.minLength(1)),

@@ -24,10 +24,10 @@ import { CloudApiError, describeError } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
 import {
   GcpApiError,
-  GcpRestClient,
-  type GcpRestRetry,
+  type GcpRestClient,
+  type GoogleApiClientOptions,
+  googleApiClient,
   lazyRestClient,
-  type RequestSigner,
   type RestClientSource,
 } from './rest-request.ts';
 
@@ -67,13 +67,7 @@ export const CLOUD_KMS_KEY_PERMISSION = 'cloudkms.cryptoKeys.get';
 export const CLOUD_KMS_VERSION_PERMISSION = 'cloudkms.cryptoKeyVersions.get';
 export const CLOUD_KMS_VIEWER_ROLE = 'roles/cloudkms.viewer';
 
-export interface CloudKmsRestClientOptions {
-  /** Base URL of a local Cloud KMS API (the simulator); production leaves it unset. */
-  readonly endpoint?: string;
-  /** The resolved production credentials; none with an endpoint (local APIs take no auth). */
-  readonly auth?: RequestSigner;
-  readonly retry?: GcpRestRetry;
-}
+export type CloudKmsRestClientOptions = GoogleApiClientOptions;
 
 /** Cloud KMS over REST, made by the Secret Manager clients (./secret-manager.ts) once credentials are resolved. */
 export class CloudKmsRestClient implements CloudKmsApi {
@@ -81,12 +75,7 @@ export class CloudKmsRestClient implements CloudKmsApi {
   readonly #rest: GcpRestClient;
 
   constructor(options: CloudKmsRestClientOptions = {}) {
-    this.#base = (options.endpoint ?? CLOUD_KMS_URL).replace(/\/$/, '');
-    this.#rest = new GcpRestClient({
-      ...(options.auth ? { auth: options.auth } : {}),
-      ...(options.retry ? { retry: options.retry } : {}),
-      errorClass: CloudKmsApiError,
-    });
+    ({ base: this.#base, rest: this.#rest } = googleApiClient(options, CLOUD_KMS_URL, CloudKmsApiError));
   }
 
   /** The resource; an answer that is not it (not JSON, no `name`) is an error, never a key state. */

@@ -14,6 +14,7 @@ import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import type { CloudKmsApi } from './cloud-kms.ts';
 import type { CloudSqlApi } from './cloud-sql.ts';
+import type { ResourceManagerApi } from './resource-manager.ts';
 import type { SecretManagerApi } from './secret-manager.ts';
 
 /** The GCP clients a collector may use (the GCP client factory fits). */
@@ -28,6 +29,11 @@ export interface GcpClientSource {
    * group: the state of a dump bucket's default key). A source without one leaves those unread.
    */
   cloudKms?(): Promise<CloudKmsApi>;
+  /**
+   * The Resource Manager client (the dumps group: the number of the project each dump bucket must
+   * belong to). A source without one proves no bucket the project's: the dumps checks are NOT_AVAILABLE.
+   */
+  resourceManager?(): Promise<ResourceManagerApi>;
 }
 
 /** Where a GCP collector reads one scope: the project (all its regions) and the clients. */

@@ -15,6 +15,13 @@
  * Google-managed keys (Cloud Storage encrypts everything at rest). A failed buckets.get makes every
  * bucket setting `unknown`, never `absent`.
  *
+ * buckets.get comes first, and its `projectNumber` must be the number of the project the policy
+ * places the bucket in (Resource Manager projects.get, ./resource-manager.ts, once per project
+ * scope): bucket names are global, so a bucket of the configured name may be another project's. A
+ * bucket not proven the project's (another owner, a number not had, a failed buckets.get) is neither
+ * listed nor read: every reading is `unknown`, and the dumps checks judge it on its `ownership`
+ * alone (functions/checks/dumps/ownership.ts).
+ *
  * The default key's state, when the run has a Cloud KMS client: cryptoKeys.get of the key (its
  * primary version's `state` and `destroyTime`, functions/gcp/cloud-kms.ts readCloudKmsKey, which
  * the keys audit reads secrets' keys with), once per distinct key per project scope
@@ -35,6 +42,7 @@ import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import type { Bucket, File, GetFilesOptions, Storage } from '@google-cloud/storage';
 import { mapWithConcurrency } from '../core/audit.ts';
 import type {
+  BucketOwnership,
   BucketReading,
   ByteReading,
   DumpFact,
@@ -67,6 +75,12 @@ import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from '../core/pg-dump-tail.ts';
 import { type CloudKmsApi, cloudKmsKeyReader, keyOfVersion } from './cloud-kms.ts';
 import type { GcpCollector } from './collectors.ts';
+import {
+  PROJECT_GET_PERMISSION,
+  type ProjectNumberReading,
+  type ResourceManagerApi,
+  readProjectNumber,
+} from './resource-manager.ts';
 
 /** objects.list returns at most 1,000 items a page. */
 const GCS_PAGE_LIMIT = 1000;
@@ -94,11 +108,15 @@ export interface ReadGcsDumpsOptions {
   readonly maxObjectsListed: number;
   /** Reads the state of the keys that encrypt the dumps; without it their state is not read. */
   readonly readKey?: GcsKeyReader;
+  /** The number of `location.project` (projects.get): the bucket must belong to it ({@link bucketOwnership}). */
+  readonly owner: ProjectNumberReading;
 }
 
 /** The parts of a buckets.get answer this adapter reads (all optional: the API omits unset ones). */
 interface BucketMetadata {
   readonly selfLink?: string;
+  /** The number of the project the bucket belongs to (an unsigned long, sent as a string). */
+  readonly projectNumber?: string | number;
   /** Where the bucket is: a region, dual-region or multi-region, upper-cased (`EU`, `US-CENTRAL1`). */
   readonly location?: string;
   readonly versioning?: { readonly enabled?: boolean };
@@ -677,47 +695,38 @@ function regionOf(location: GcsDumpLocation, metadata: BucketMetadata | undefine
   return typeof real === 'string' && real !== '' ? real.toLowerCase() : location.region;
 }
 
-/** Reads one Cloud Storage dump location. Never throws for an API failure. */
-export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<DumpFact> {
-  const { location } = options;
-  const bucket = options.storage.bucket(location.bucket);
-  const [listed, metadataReading] = await Promise.all([
-    listSeries(bucket, location, options.maxObjectsListed),
-    bucket.getMetadata().then(
-      ([metadata]) => ({ state: 'read' as const, value: metadata as BucketMetadata }),
-      (error: unknown) => ({ state: 'unknown' as const, reason: reasonOf(error) }),
-    ),
-  ]);
-  const { listing, kmsKeyNames } = listed;
-  const newestListed = newestObject(listing);
-  const newestRead = newestListed
-    ? await readNewest(bucket, newestListed, listed.gzipEncoded.has(newestListed.key))
-    : undefined;
-  const unread = (reason: string) => ({ state: 'unknown' as const, reason });
-  const settings =
-    metadataReading.state === 'read'
-      ? bucketReadings(metadataReading.value, location.prefix)
-      : {
-          versioning: unread(metadataReading.reason),
-          retentionLock: unread(metadataReading.reason),
-          lifecycle: unread(metadataReading.reason),
-          publicAccess: unread(metadataReading.reason),
-          encryption: unread(metadataReading.reason),
-          softDeleteDays: unread(metadataReading.reason),
-        };
-  const { readKey } = options;
-  const encryption: BucketReading<EncryptionConfig> =
-    readKey && settings.encryption.state === 'read'
-      ? { state: 'read', value: await withKeyState(settings.encryption.value, readKey) }
-      : settings.encryption;
-  const keyed =
-    newestRead && readKey ? await withNewestKey(newestRead, kmsKeyNames, encryption, readKey) : newestRead;
-  const olderKeys = readKey ? await olderDumpKeys(listed, newestRead, encryption, readKey) : undefined;
-  const unlocked = keyed && withListedEncryption(keyed, listed, encryption);
-  // Its own retention holds the newest dump beside the bucket's policy (dumps.protection).
-  const retention = unlocked && listed.retentions.get(unlocked.object.key);
-  const newest = unlocked && retention ? { ...unlocked, objectLock: retention } : unlocked;
-  const metadata = metadataReading.state === 'read' ? metadataReading.value : undefined;
+/**
+ * Whose the bucket is: its buckets.get `projectNumber` ("The project number of the project the
+ * bucket belongs to", https://cloud.google.com/storage/docs/json_api/v1/buckets#resource) against
+ * `owner`, the number of the project the policy places it in. Bucket names are global: once
+ * certctl's bucket is deleted, its name can be created in any project, and a bucket read by name
+ * alone would be judged as the policy project's. Unknown, never proven, when either number was not had.
+ */
+function bucketOwnership(
+  location: GcsDumpLocation,
+  owner: ProjectNumberReading,
+  metadata: BucketMetadata,
+): BucketOwnership {
+  const bucket = `gs://${location.bucket}`;
+  const sent = metadata.projectNumber;
+  const number = typeof sent === 'number' ? String(sent) : sent;
+  if (typeof number !== 'string' || !/^\d+$/.test(number)) {
+    return {
+      state: 'unknown',
+      reason: `buckets.get of ${bucket} sent no projectNumber`,
+    };
+  }
+  if (owner.state !== 'read') return owner;
+  return number === owner.value
+    ? { state: 'proven', projectNumber: number }
+    : { state: 'foreign', owner: number, expected: owner.value };
+}
+
+/** The resource and location of a location's fact. */
+function factFrame(
+  location: GcsDumpLocation,
+  metadata: BucketMetadata | undefined,
+): Pick<DumpFact, 'resource' | 'location'> {
   const selfLink = metadata?.selfLink;
   return {
     resource: {
@@ -734,12 +743,84 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
       prefix: location.prefix,
       ...(location.suffix ? { suffix: location.suffix } : {}),
     },
+  };
+}
+
+/**
+ * The fact of a bucket not proven to be the policy project's: nothing read from it counts, so none
+ * of its objects is listed or read, and each reading is unknown for why.
+ */
+function unprovenFact(
+  location: GcsDumpLocation,
+  metadata: BucketMetadata | undefined,
+  ownership: Exclude<BucketOwnership, { state: 'proven' }>,
+): DumpFact {
+  const reason =
+    ownership.state === 'unknown'
+      ? ownership.reason
+      : `gs://${location.bucket} belongs to project number ${ownership.owner}, not to ${location.project} (number ${ownership.expected})`;
+  const unread = { state: 'unknown' as const, reason };
+  return {
+    ...factFrame(location, metadata),
+    listing: unread,
+    newest: undefined,
+    versioning: unread,
+    retentionLock: unread,
+    lifecycle: unread,
+    publicAccess: unread,
+    encryption: unread,
+    softDeleteDays: unread,
+    ownership,
+  };
+}
+
+/**
+ * Reads one Cloud Storage dump location. Never throws for an API failure. buckets.get comes first:
+ * a bucket not proven to be the policy project's ({@link bucketOwnership}) is not listed, and none
+ * of its objects is read.
+ */
+export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<DumpFact> {
+  const { location } = options;
+  const bucket = options.storage.bucket(location.bucket);
+  let metadata: BucketMetadata;
+  try {
+    [metadata] = (await bucket.getMetadata()) as [BucketMetadata, unknown];
+  } catch (error) {
+    return unprovenFact(location, undefined, {
+      state: 'unknown',
+      reason: `buckets.get of gs://${location.bucket} failed (${reasonOf(error)})`,
+    });
+  }
+  const ownership = bucketOwnership(location, options.owner, metadata);
+  if (ownership.state !== 'proven') return unprovenFact(location, metadata, ownership);
+  const listed = await listSeries(bucket, location, options.maxObjectsListed);
+  const { listing, kmsKeyNames } = listed;
+  const newestListed = newestObject(listing);
+  const newestRead = newestListed
+    ? await readNewest(bucket, newestListed, listed.gzipEncoded.has(newestListed.key))
+    : undefined;
+  const settings = bucketReadings(metadata, location.prefix);
+  const { readKey } = options;
+  const encryption: BucketReading<EncryptionConfig> =
+    readKey && settings.encryption.state === 'read'
+      ? { state: 'read', value: await withKeyState(settings.encryption.value, readKey) }
+      : settings.encryption;
+  const keyed =
+    newestRead && readKey ? await withNewestKey(newestRead, kmsKeyNames, encryption, readKey) : newestRead;
+  const olderKeys = readKey ? await olderDumpKeys(listed, newestRead, encryption, readKey) : undefined;
+  const unlocked = keyed && withListedEncryption(keyed, listed, encryption);
+  // Its own retention holds the newest dump beside the bucket's policy (dumps.protection).
+  const retention = unlocked && listed.retentions.get(unlocked.object.key);
+  const newest = unlocked && retention ? { ...unlocked, objectLock: retention } : unlocked;
+  return {
+    ...factFrame(location, metadata),
     listing,
     newest,
     ...settings,
     encryption,
     ...(olderKeys && olderKeys.length > 0 ? { olderDumpKeys: olderKeys } : {}),
     ...(listed.retentions.size > 0 ? { listedRetentions: listed.retentions } : {}),
+    ownership,
   };
 }
 
@@ -751,6 +832,8 @@ export async function collectGcsDumpFacts(options: {
   readonly storage: Storage;
   /** Reads the buckets' default keys' states; without it they are not read. */
   readonly cloudKms?: CloudKmsApi;
+  /** Reads the project's number, which each bucket must belong to; without it no bucket is proven the project's. */
+  readonly resourceManager?: ResourceManagerApi;
   readonly project: string;
   readonly dumps: DumpsPolicy;
 }): Promise<DumpFact[]> {
@@ -761,6 +844,14 @@ export async function collectGcsDumpFacts(options: {
   const locations = options.dumps.locations.filter(
     (location) => location.provider === 'gcp' && location.project === options.project,
   );
+  if (locations.length === 0) return [];
+  // One projects.get per project scope: every location of the scope is this project's.
+  const owner: ProjectNumberReading = options.resourceManager
+    ? await readProjectNumber(options.resourceManager, options.project)
+    : {
+        state: 'unknown',
+        reason: `the run has no Resource Manager client, so the number of ${options.project} (projects.get, ${PROJECT_GET_PERMISSION}) was not read`,
+      };
   return mapWithConcurrency(locations, GCS_DUMP_LOCATIONS_AT_ONCE, (location) =>
     location.provider === 'gcp'
       ? readGcsDumpFact({
@@ -773,6 +864,7 @@ export async function collectGcsDumpFacts(options: {
             region: location.region,
           },
           maxObjectsListed: options.dumps.maxObjectsListed,
+          owner,
           ...(readKey ? { readKey } : {}),
         })
       : Promise.reject(new TypeError('not a GCS location')),
@@ -785,6 +877,7 @@ export const gcsDumpsCollector: GcpCollector = async ({ clients, project, policy
   return collectGcsDumpFacts({
     storage: await clients.storage(),
     ...(clients.cloudKms ? { cloudKms: await clients.cloudKms() } : {}),
+    ...(clients.resourceManager ? { resourceManager: await clients.resourceManager() } : {}),
     project,
     dumps: policy.dumps,
   });

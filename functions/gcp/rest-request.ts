@@ -113,6 +113,34 @@ export interface GcpRestClientOptions {
   readonly fetch?: typeof fetch;
 }
 
+/** The options of one Google API's REST client (Cloud KMS, Resource Manager). */
+export interface GoogleApiClientOptions {
+  /** Base URL of a local API (the simulator); production leaves it unset. */
+  readonly endpoint?: string;
+  /** The resolved production credentials; none with an endpoint (local APIs take no auth). */
+  readonly auth?: RequestSigner;
+  readonly retry?: GcpRestRetry;
+}
+
+/**
+ * The base URL (`options.endpoint`, else `productionUrl`) and REST client of one Google API, its
+ * failures of `errorClass`.
+ */
+export function googleApiClient(
+  options: GoogleApiClientOptions,
+  productionUrl: string,
+  errorClass?: GcpApiErrorClass,
+): { readonly base: string; readonly rest: GcpRestClient } {
+  return {
+    base: (options.endpoint ?? productionUrl).replace(/\/$/, ''),
+    rest: new GcpRestClient({
+      ...(options.auth ? { auth: options.auth } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(errorClass ? { errorClass } : {}),
+    }),
+  };
+}
+
 /** HTTP statuses retried. */
 const RETRIED_STATUSES = new Set([429, 500, 502, 503, 504]);
 

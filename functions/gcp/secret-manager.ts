@@ -478,10 +478,12 @@ export function withSecretManager(
   factory: GcpClientFactory,
   base: GcpClientSource = factory,
 ): GcpClientsWithSecretManager {
-  const { storage, cloudKms } = base;
+  const { storage, cloudKms, resourceManager } = base;
   return {
     cloudSql: () => base.cloudSql(),
     ...(storage ? { storage: () => storage.call(base) } : {}),
+    // The dumps group's: without it no dump bucket is proven the policy project's.
+    ...(resourceManager ? { resourceManager: () => resourceManager.call(base) } : {}),
     secretManager: lazyRestClient<SecretManagerApi>(
       factory,
       (options) => new SecretManagerRestClient(options),

@@ -9,14 +9,17 @@ import type { Storage } from '@google-cloud/storage';
 import type { GcpClientFactory } from './clients.ts';
 import { type CloudKmsApi, cloudKmsClientOf } from './cloud-kms.ts';
 import type { GcpClientSource } from './collectors.ts';
+import { type ResourceManagerApi, resourceManagerClientOf } from './resource-manager.ts';
 
 /**
- * The GCP clients a run needs when it reads Cloud Storage: `factory`'s, plus `storage()` and
- * `cloudKms()` (the state of the dump buckets' default Cloud KMS keys).
+ * The GCP clients a run needs when it reads Cloud Storage: `factory`'s, plus `storage()`,
+ * `cloudKms()` (the state of the dump buckets' default Cloud KMS keys) and `resourceManager()` (the
+ * number of the project each dump bucket must belong to: ./resource-manager.ts).
  */
 export interface GcpClientsWithStorage extends GcpClientSource {
   storage(): Promise<Storage>;
   cloudKms(): Promise<CloudKmsApi>;
+  resourceManager(): Promise<ResourceManagerApi>;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,7 @@ export function withCloudStorage(factory: GcpClientFactory): GcpClientsWithStora
       return storage;
     },
     cloudKms: cloudKmsClientOf(factory),
+    resourceManager: resourceManagerClientOf(factory),
     close: () => factory.close(),
   };
 }

@@ -147,12 +147,24 @@ export const DUMP_READER_PERMISSIONS = [
  * changes it). So the grant covers keys in the projects holding dump buckets; a key in another
  * project (a central KMS project) reads as NOT_AVAILABLE naming `cloudkms.cryptoKeys.get`, to be
  * granted on that key by its owner.
+ *
+ * It also holds `resourcemanager.projects.get` (Resource Manager v1 projects.get,
+ * functions/gcp/resource-manager.ts): the project's number, which each dump bucket's buckets.get
+ * `projectNumber` must equal (bucket names are global; a bucket of the configured name in another
+ * project fails every dumps check). Project-level like the Cloud KMS reads, on the same projects,
+ * so it shares their role rather than adding one; narrower than `roles/browser`, which adds
+ * listing and reading the project's folders and organization
+ * (https://cloud.google.com/iam/docs/understanding-roles). Without it every dumps check of the
+ * project's buckets is NOT_AVAILABLE, naming the permission.
  */
 export const DUMP_KEY_READER_ROLE_ID = 'certctlBackupGuardDumpKeyReader';
 export const DUMP_KEY_READER_PERMISSIONS = [
   'cloudkms.cryptoKeys.get',
   'cloudkms.cryptoKeyVersions.get',
+  'resourcemanager.projects.get',
 ] as const;
+/** The API of projects.get, which every function that reads dump buckets calls (functions/gcp/resource-manager.ts). */
+export const RESOURCE_MANAGER_API = 'cloudresourcemanager.googleapis.com';
 /** The dumps audit's own runtime account, distinct from the PITR function's (which never reads dumps). */
 export const DUMPS_SERVICE_ACCOUNT_ID = 'certctl-audit-dumps';
 /**
@@ -585,7 +597,7 @@ export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[]
     id: DUMP_KEY_READER_ROLE_ID,
     title: 'certctl-backup-guard dump key reader',
     description:
-      "Reads the state of the dump buckets' Cloud KMS keys (cryptoKeys.get only) for the certctl-backup-guard dumps audit",
+      "Reads the state of the dump buckets' Cloud KMS keys (cryptoKeys.get only) and the project's number (projects.get: each dump bucket must belong to it) for the certctl-backup-guard dumps audit",
     permissions: DUMP_KEY_READER_PERMISSIONS,
   };
   return [
@@ -1084,8 +1096,9 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
     configured: (policy) => policy.dumps.locations.some((location) => location.provider === 'gcp'),
     accountDescription: () =>
       `Runs the certctl-backup-guard dumps audit: lists and reads dump headers in the policy's buckets (${DUMP_READER_ROLE_ID}) and the state of their Cloud KMS keys (${DUMP_KEY_READER_ROLE_ID})`,
-    // Cloud KMS: the state of the buckets' customer-managed keys (functions/gcp/gcs-dumps.ts).
-    apis: ['storage.googleapis.com', 'cloudkms.googleapis.com'],
+    // Cloud KMS: the state of the buckets' customer-managed keys (functions/gcp/gcs-dumps.ts);
+    // Resource Manager: the number of each bucket's project (functions/gcp/resource-manager.ts).
+    apis: ['storage.googleapis.com', 'cloudkms.googleapis.com', RESOURCE_MANAGER_API],
     access: planDumpsBucketAccess,
     revoke: revokeDumpsBucketAccess,
   },
@@ -1117,8 +1130,9 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
     configured: () => true,
     accountDescription: () =>
       `Takes pre-maintenance Cloud SQL backups and answers readiness for certctl-backup-guard (${CLOUD_SQL_SNAPSHOT_ROLE_ID})`,
-    // Cloud KMS: the state of the key version a CMEK instance's backup was encrypted with.
-    apis: ['cloudkms.googleapis.com'],
+    // Cloud KMS: the state of the key version a CMEK instance's backup was encrypted with; Resource
+    // Manager: readiness proves each dump bucket its project's (functions/gcp/resource-manager.ts).
+    apis: ['cloudkms.googleapis.com', RESOURCE_MANAGER_API],
     access: (policy, member) => planSnapshotFunctionAccess(policy, member),
     revoke: revokeSnapshotFunctionAccess,
   },
@@ -1143,7 +1157,7 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
     configured: chatConfigured,
     accountDescription: () =>
       `Runs certctl-backup-guard chat commands: Cloud SQL snapshots and readiness (${CHAT_ACTION_ROLE_ID}), its request records`,
-    apis: [...CHAT_APIS, 'storage.googleapis.com', 'cloudkms.googleapis.com'],
+    apis: [...CHAT_APIS, 'storage.googleapis.com', 'cloudkms.googleapis.com', RESOURCE_MANAGER_API],
     access: (policy, member, project) => planChatActionAccess(policy, project, member),
     revoke: revokeChatActionAccess,
   },

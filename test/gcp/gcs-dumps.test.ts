@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpsFreshCheck } from '../../functions/checks/dumps/fresh.ts';
+import { dumpsEngineChecks } from '../../functions/checks/dumps/index.ts';
 import { dumpsIntegrityCheck } from '../../functions/checks/dumps/integrity.ts';
 import { dumpsProtectionCheck } from '../../functions/checks/dumps/protection.ts';
 import { dumpsRetentionCheck } from '../../functions/checks/dumps/retention.ts';
@@ -19,14 +20,22 @@ import {
   gcsLifecycleRulesFor,
   readGcsDumpFact,
 } from '../../functions/gcp/gcs-dumps.ts';
+import { ResourceManagerRestClient } from '../../functions/gcp/resource-manager.ts';
 import { CHECKSUMMED_CONTENTS, DUMP_FIXTURE, NOW } from '../sim/s3-support.ts';
 import { type Sim, startSim } from '../sim/server.ts';
+import { simProjectNumber } from '../sim/services/resource-manager.ts';
 
 const PROJECT = 'certctl-prod';
 const KMS_KEY = 'projects/certctl-prod/locations/europe-west1/keyRings/dumps/cryptoKeys/dumps';
 
+/** The number the simulated Resource Manager and Cloud Storage give certctl-prod. */
+const PROJECT_NUMBER = simProjectNumber(PROJECT);
+/** What collectGcsDumpFacts passes for PROJECT: its number, read. */
+const OWNER = { state: 'read', value: PROJECT_NUMBER } as const;
+
 let sim: Sim;
 let storage: Storage;
+let resourceManager: ResourceManagerRestClient;
 
 beforeAll(async () => {
   sim = await startSim({
@@ -180,6 +189,21 @@ beforeAll(async () => {
                 },
               ],
             },
+            // The name certctl's bucket had, taken by another project after it was deleted: healthy.
+            {
+              name: 'certctl-dumps-taken',
+              project: 'stranger-dumps-9',
+              versioning: true,
+              retentionPolicy: { retentionPeriodSeconds: 35 * 86_400, isLocked: true },
+              publicAccessPrevention: 'enforced',
+              series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-2h', fixture: DUMP_FIXTURE }],
+            },
+            // In a project whose projects.get the audit's account may not call.
+            {
+              name: 'certctl-dumps-sealed',
+              project: 'certctl-sealed',
+              series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-2h', fixture: DUMP_FIXTURE }],
+            },
             // A multi-region bucket a policy may place in a region it is not in.
             {
               name: 'certctl-dumps-eu',
@@ -188,10 +212,12 @@ beforeAll(async () => {
             },
           ],
         },
+        resourceManager: { denied: ['certctl-sealed'] },
       },
     },
   });
   storage = new Storage({ apiEndpoint: sim.endpoint, projectId: PROJECT });
+  resourceManager = new ResourceManagerRestClient({ endpoint: sim.endpoint });
 });
 
 afterAll(async () => {
@@ -203,6 +229,7 @@ async function read(bucket: string, maxObjectsListed = 1000): Promise<DumpFact> 
     storage,
     location: { bucket, prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
     maxObjectsListed,
+    owner: OWNER,
   });
 }
 
@@ -405,7 +432,10 @@ describe('readGcsDumpFact', () => {
     // Assess
     expect(fact.versioning).toMatchObject({ state: 'unknown', reason: expect.stringContaining('403') });
     expect(fact.encryption.state).toBe('unknown');
-    expect(fact.newest?.header.state).toBe('unknown');
+    // Without buckets.get the bucket's project is not known: none of its objects is read.
+    expect(fact.ownership).toMatchObject({ state: 'unknown', reason: expect.stringContaining('403') });
+    expect(fact.listing.state).toBe('unknown');
+    expect(fact.newest).toBeUndefined();
     expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
     expect(dumpsIntegrityCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
   });
@@ -416,6 +446,7 @@ describe('readGcsDumpFact', () => {
       storage,
       location: { bucket: 'certctl-dumps-eu', prefix: 'prod/', project: PROJECT, region: 'us-east1' },
       maxObjectsListed: 1000,
+      owner: OWNER,
     });
     // Assess
     expect(fact.resource.region).toBe('eu');
@@ -427,6 +458,7 @@ describe('readGcsDumpFact', () => {
       storage,
       location: { bucket: 'certctl-dumps-denied', prefix: 'prod/', project: PROJECT, region: 'us-east1' },
       maxObjectsListed: 1000,
+      owner: OWNER,
     });
     // Assess
     expect(fact.resource.region).toBe('us-east1');
@@ -445,6 +477,7 @@ describe('readGcsDumpFact', () => {
           ...(suffix ? { suffix } : {}),
         },
         maxObjectsListed: 1000,
+        owner: OWNER,
       });
     // Act
     const [named, unnamed] = await Promise.all([withSuffix('.dump'), withSuffix()]);
@@ -463,6 +496,7 @@ describe('readGcsDumpFact', () => {
     // Act
     const [fact] = await collectGcsDumpFacts({
       storage,
+      resourceManager,
       project: PROJECT,
       dumps: dumpsPolicySchema.parse({
         locations: [
@@ -510,13 +544,14 @@ function readStubbed(
   const bucket = {
     name: 'certctl-dumps',
     getFiles: async () => [files, next, {}],
-    getMetadata: async () => [bucketMetadata],
+    getMetadata: async () => [{ projectNumber: PROJECT_NUMBER, ...bucketMetadata }],
     file: () => ({ download: async () => [Buffer.alloc(0)] }),
   };
   return readGcsDumpFact({
     storage: { bucket: () => bucket } as unknown as Storage,
     location: { bucket: 'certctl-dumps', prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
     maxObjectsListed: 1000,
+    owner: OWNER,
   });
 }
 
@@ -686,6 +721,7 @@ describe('readGcsDumpFact, the key versions of the older dumps', () => {
       getFiles: async () => [listed, null, {}],
       getMetadata: async () => [
         {
+          projectNumber: PROJECT_NUMBER,
           encryption: { defaultKmsKeyName: KMS_KEY },
           retentionPolicy: { retentionPeriod: String(35 * 86_400), isLocked: true },
           iamConfiguration: { publicAccessPrevention: 'enforced' },
@@ -697,6 +733,7 @@ describe('readGcsDumpFact, the key versions of the older dumps', () => {
       storage: { bucket: () => bucket } as unknown as Storage,
       location: { bucket: 'certctl-dumps', prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
       maxObjectsListed: 1000,
+      owner: OWNER,
       readKey: read,
     });
   };
@@ -1215,6 +1252,7 @@ describe('collectGcsDumpFacts, with the Cloud KMS state of the buckets default k
     });
     const facts = await collectGcsDumpFacts({
       storage: kmsStorage,
+      resourceManager: new ResourceManagerRestClient({ endpoint: kmsSim.endpoint }),
       cloudKms: new CloudKmsRestClient({ endpoint: kmsSim.endpoint }),
       project: PROJECT,
       dumps,
@@ -1345,6 +1383,7 @@ describe('collectGcsDumpFacts, with the Cloud KMS state of the buckets default k
     // Act
     const [fact] = await collectGcsDumpFacts({
       storage: kmsStorage,
+      resourceManager: new ResourceManagerRestClient({ endpoint: kmsSim.endpoint }),
       project: PROJECT,
       dumps: dumpsPolicySchema.parse({
         locations: [
@@ -1379,5 +1418,130 @@ describe('collectGcsDumpFacts, with the Cloud KMS state of the buckets default k
     // Assess
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain('cloudkms.cryptoKeys.get');
+  });
+});
+
+describe("the bucket's project (Cloud Storage bucket names are global)", () => {
+  const engineChecks = dumpsEngineChecks(() => settings);
+  const collectOne = (bucket: string, project = PROJECT, withResourceManager = true) =>
+    collectGcsDumpFacts({
+      storage,
+      ...(withResourceManager ? { resourceManager } : {}),
+      project,
+      dumps: dumpsPolicySchema.parse({
+        locations: [{ provider: 'gcp', bucket, prefix: 'prod/', project, region: 'europe-west1' }],
+      }),
+    });
+  const context = { policy: {} as never, now: NOW };
+
+  it("sends as the bucket's projectNumber the number projects.get answers for the bucket's project", async () => {
+    // Act
+    const [[ours], [taken], project] = await Promise.all([
+      storage.bucket('certctl-dumps').getMetadata(),
+      storage.bucket('certctl-dumps-taken').getMetadata(),
+      resourceManager.getProject(PROJECT),
+    ]);
+    // Assess
+    expect(project.projectNumber).toMatch(/^\d{12}$/);
+    expect(ours.projectNumber).toBe(project.projectNumber);
+    expect(taken.projectNumber).toBe(simProjectNumber('stranger-dumps-9'));
+    expect(taken.projectNumber).not.toBe(project.projectNumber);
+  });
+
+  it('proves a bucket of the policy project as ours, and judges it as before', async () => {
+    // Act
+    const [fact] = await collectOne('certctl-dumps');
+    // Assess
+    expect(fact?.ownership).toEqual({ state: 'proven', projectNumber: PROJECT_NUMBER });
+    const fresh = engineChecks.find((check) => check.metadata.id === 'dumps.fresh');
+    expect(fact && fresh?.evaluate(fact, context)?.status).toBe('PASSED');
+  });
+
+  it('fails every dumps check of a bucket another project owns, naming both numbers, and reads none of its objects', async () => {
+    // Prepare
+    const before = { ...sim.stats().byOperation };
+    // Act
+    const [fact] = await collectOne('certctl-dumps-taken');
+    // Assess
+    if (!fact) throw new Error('no fact');
+    expect(fact.ownership).toEqual({
+      state: 'foreign',
+      owner: simProjectNumber('stranger-dumps-9'),
+      expected: PROJECT_NUMBER,
+    });
+    expect(fact.listing.state).toBe('unknown');
+    expect(fact.newest).toBeUndefined();
+    const outcomes = engineChecks.map((check) => check.evaluate(fact, context));
+    expect(outcomes).toHaveLength(4);
+    for (const outcome of outcomes) {
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(simProjectNumber('stranger-dumps-9'));
+      expect(outcome?.description).toContain(PROJECT_NUMBER);
+      expect(outcome?.description).toContain(PROJECT);
+    }
+    const after = sim.stats().byOperation;
+    const calls = (operation: string) => (after[operation] ?? 0) - (before[operation] ?? 0);
+    expect(calls('gcs:objects.list')).toBe(0);
+    expect(calls('gcs:objects.media')).toBe(0);
+  });
+
+  it("reports every dumps check NOT_AVAILABLE, naming the permission, when projects.get of the policy's project is refused", async () => {
+    // Act
+    const [fact] = await collectOne('certctl-dumps-sealed', 'certctl-sealed');
+    // Assess
+    if (!fact) throw new Error('no fact');
+    expect(fact.ownership?.state).toBe('unknown');
+    for (const check of engineChecks) {
+      const outcome = check.evaluate(fact, context);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('resourcemanager.projects.get');
+    }
+  });
+
+  it('reports every dumps check NOT_AVAILABLE when the run has no Resource Manager client', async () => {
+    // Act
+    const [fact] = await collectOne('certctl-dumps', PROJECT, false);
+    // Assess
+    if (!fact) throw new Error('no fact');
+    expect(fact.ownership?.state).toBe('unknown');
+    expect(engineChecks.map((check) => check.evaluate(fact, context)?.status)).toEqual([
+      'NOT_AVAILABLE',
+      'NOT_AVAILABLE',
+      'NOT_AVAILABLE',
+      'NOT_AVAILABLE',
+    ]);
+  });
+
+  it('keeps the owner unknown when buckets.get sends no projectNumber, and reads none of its objects', async () => {
+    // Prepare
+    let listed = false;
+    const bucket = {
+      name: 'certctl-dumps',
+      getFiles: async () => {
+        listed = true;
+        return [[], null, {}];
+      },
+      getMetadata: async () => [{ versioning: { enabled: true } }],
+      file: () => ({ download: async () => [Buffer.alloc(0)] }),
+    };
+    // Act
+    const fact = await readGcsDumpFact({
+      storage: { bucket: () => bucket } as unknown as Storage,
+      location: { bucket: 'certctl-dumps', prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
+      maxObjectsListed: 1000,
+      owner: OWNER,
+    });
+    // Assess
+    expect(fact.ownership).toMatchObject({
+      state: 'unknown',
+      reason: expect.stringContaining('projectNumber'),
+    });
+    expect(listed).toBe(false);
+    expect(engineChecks.map((check) => check.evaluate(fact, context)?.status)).toEqual([
+      'NOT_AVAILABLE',
+      'NOT_AVAILABLE',
+      'NOT_AVAILABLE',
+      'NOT_AVAILABLE',
+    ]);
   });
 });

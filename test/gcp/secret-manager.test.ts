@@ -81,6 +81,10 @@ describe('withSecretManager', () => {
     // Assess
     expect(clients.storage).toBeTypeOf('function');
     expect(withSecretManager(factory).storage).toBeUndefined();
+    // The dumps group proves each bucket the project's with it (functions/gcp/gcs-dumps.ts).
+    expect(clients.resourceManager).toBeTypeOf('function');
+    expect(await clients.resourceManager?.()).toBe(await clients.resourceManager?.());
+    expect(withSecretManager(factory).resourceManager).toBeUndefined();
     expect(await clients.secretManager()).toBe(await clients.secretManager());
     await clients.close();
   });

@@ -1097,8 +1097,9 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
     expect([
       ...new Set(roles.map((step) => step.create.find((argument) => argument.startsWith('--project=')))),
     ]).toEqual(['--project=certctl-prod-1', '--project=certctl-stage-2']);
+    // And projects.get of that project, for its number: each dump bucket must belong to it.
     expect(roles[0]?.create).toContain(
-      '--permissions=cloudkms.cryptoKeys.get,cloudkms.cryptoKeyVersions.get',
+      '--permissions=cloudkms.cryptoKeys.get,cloudkms.cryptoKeyVersions.get,resourcemanager.projects.get',
     );
     expect(dumpRolePermissions.some((permissions) => permissions.includes('cloudkms.'))).toBe(false);
     expect(
@@ -1160,6 +1161,8 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
     expect(all.flat()).toContain('storage.googleapis.com');
     // The buckets' Cloud KMS key states are read through the Cloud KMS API.
     expect(all.flat()).toContain('cloudkms.googleapis.com');
+    // The number of each bucket's project is read through the Resource Manager API.
+    expect(all.flat()).toContain('cloudresourcemanager.googleapis.com');
   });
 
   it('asks the federation role to trust every function’s account', () => {

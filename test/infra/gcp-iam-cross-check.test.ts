@@ -11,7 +11,8 @@
  * -> cloudsql.instances.get, backupRuns.insert -> cloudsql.backupRuns.create); Cloud Storage "IAM
  * permissions" (objects.list, objects.get, objects.insert -> storage.objects.create, buckets.get);
  * Secret Manager access control (secrets.get, versions.get, versions.access); Cloud KMS permissions
- * and roles (cryptoKeys.get, cryptoKeyVersions.get); Pub/Sub access control (topics.publish).
+ * and roles (cryptoKeys.get, cryptoKeyVersions.get); Pub/Sub access control (topics.publish);
+ * Resource Manager v1 projects.get -> resourcemanager.projects.get.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -91,6 +92,13 @@ const MODULE_CALLS: Readonly<Record<string, readonly { shows: RegExp; call: stri
         shows: /\/versions\/latest:access/,
         call: 'versions.access',
         permission: 'secretmanager.versions.access',
+      },
+    ],
+    'functions/gcp/resource-manager.ts': [
+      {
+        shows: /\/v1\/projects\/\$\{encodeURIComponent\(projectId\)\}/,
+        call: 'projects.get',
+        permission: 'resourcemanager.projects.get',
       },
     ],
     'functions/gcp/chat-records.ts': [

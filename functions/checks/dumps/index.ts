@@ -9,6 +9,7 @@ import { type Check, type CheckContext, defineRegistry } from '../../core/check.
 import type { DumpFact } from '../../core/dump-facts.ts';
 import { dumpsFreshCheck } from './fresh.ts';
 import { dumpsIntegrityCheck } from './integrity.ts';
+import { unprovenOwnerOutcome } from './ownership.ts';
 import { dumpsProtectionCheck } from './protection.ts';
 import { dumpsRetentionCheck } from './retention.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
@@ -23,14 +24,18 @@ export const dumpsChecks: readonly DumpsCheck[] = [
   dumpsProtectionCheck,
 ];
 
-/** A dumps check as the engine runs it: `settingsOf` reads its settings from the engine's context. */
+/**
+ * A dumps check as the engine runs it: `settingsOf` reads its settings from the engine's context. A
+ * bucket not proven to be the policy project's is judged on that alone (./ownership.ts).
+ */
 export function dumpsCheck(
   check: DumpsCheck,
   settingsOf: (context: CheckContext) => DumpsCheckSettings,
 ): Check<DumpFact> {
   return {
     metadata: check.metadata,
-    evaluate: (fact, context) => check.evaluate(fact, settingsOf(context)),
+    evaluate: (fact, context) =>
+      unprovenOwnerOutcome(fact, check.metadata) ?? check.evaluate(fact, settingsOf(context)),
   };
 }
 

@@ -2,7 +2,8 @@
  * Simulated Cloud Storage JSON API v1, as `@google-cloud/storage` calls it with `apiEndpoint`
  * (unauthenticated, `${apiEndpoint}/storage/v1`; @google-cloud/storage 7.x `storage.js`):
  *
- * - `GET /storage/v1/b/{bucket}` buckets.get: `versioning.enabled`, `retentionPolicy{retentionPeriod,
+ * - `GET /storage/v1/b/{bucket}` buckets.get: `projectNumber` (the number of the bucket's scenario
+ *   `project`, as the simulated Resource Manager answers it: ./resource-manager.ts), `versioning.enabled`, `retentionPolicy{retentionPeriod,
  *   effectiveTime, isLocked}`, `lifecycle.rule[{action, condition}]`, `iamConfiguration
  *   .publicAccessPrevention`, `encryption.defaultKmsKeyName`, `softDeletePolicy`; members the
  *   scenario leaves out are left out of the answer, as the API does for settings never set.
@@ -30,6 +31,7 @@ import type { Scenario } from '../scenario.ts';
 import { absoluteTime } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
 import { bucketContentsFields, bucketObjects, byteRange, type StoredObject, stored } from './object-store.ts';
+import { simProjectNumber } from './resource-manager.ts';
 
 export const GCS_SERVICE = 'gcs';
 const MAX_RESULTS = 1000;
@@ -338,7 +340,8 @@ export class GcsSim implements SimService {
       selfLink: `https://www.googleapis.com/storage/v1/b/${bucket.name}`,
       id: bucket.name,
       name: bucket.name,
-      projectNumber: '104753918625',
+      // The number of the project the scenario places the bucket in, as Resource Manager answers it.
+      projectNumber: simProjectNumber(bucket.project),
       generation: '1736933400000000',
       metageneration: '3',
       location: bucket.location,

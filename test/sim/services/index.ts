@@ -15,6 +15,11 @@ import { kmsSectionSchema, kmsService } from './kms.ts';
 import { LAMBDA_SERVICE, lambdaService } from './lambda.ts';
 import { PUBSUB_SERVICE, pubsubSectionSchema, pubsubService } from './pubsub.ts';
 import { createRdsService, rdsSectionSchema } from './rds.ts';
+import {
+  RESOURCE_MANAGER_SERVICE,
+  resourceManagerSectionSchema,
+  resourceManagerService,
+} from './resource-manager.ts';
 import { createS3Service, s3SectionSchema } from './s3.ts';
 import { secretManagerSectionSchema, secretManagerService } from './secret-manager.ts';
 import { secretsManagerSectionSchema, secretsManagerService } from './secrets-manager.ts';
@@ -78,6 +83,7 @@ export const simServiceRegistrations: readonly SimServiceRegistration[] = [
   fromSection(PUBSUB_SERVICE, pubsubService, pubsubSectionSchema),
   // Functions are deployed by the test that runs them (in-process handlers), not by the scenario.
   { name: LAMBDA_SERVICE, create: () => lambdaService() },
+  fromSection(RESOURCE_MANAGER_SERVICE, resourceManagerService, resourceManagerSectionSchema),
 ];
 
 /** Builds every registered service for a scenario. */

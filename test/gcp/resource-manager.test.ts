@@ -1,0 +1,67 @@
+/**
+ * The number of a policy project (Resource Manager v1 projects.get), which every Cloud Storage dump
+ * bucket's projectNumber must equal (functions/gcp/gcs-dumps.ts): read only when sent as a number.
+ */
+import { describe, expect, it } from 'vitest';
+import { type ResourceManagerApi, readProjectNumber } from '../../functions/gcp/resource-manager.ts';
+import { GcpApiError } from '../../functions/gcp/rest-request.ts';
+
+const answering = (answer: () => Promise<unknown>): ResourceManagerApi => ({
+  getProject: () => answer() as never,
+});
+
+describe('readProjectNumber', () => {
+  it('reads the projectNumber projects.get sends', async () => {
+    // Act
+    const reading = await readProjectNumber(
+      answering(async () => ({ projectNumber: '415104041262', projectId: 'certctl-prod' })),
+      'certctl-prod',
+    );
+    // Assess
+    expect(reading).toEqual({ state: 'read', value: '415104041262' });
+  });
+
+  it.each([
+    ['no projectNumber', {}],
+    ['an empty projectNumber', { projectNumber: '' }],
+    ['a projectNumber that is not a number', { projectNumber: 'certctl-prod' }],
+  ])('keeps the number unknown when projects.get sends %s', async (_, project) => {
+    // Act
+    const reading = await readProjectNumber(
+      answering(async () => project),
+      'certctl-prod',
+    );
+    // Assess
+    expect(reading).toEqual({
+      state: 'unknown',
+      reason: 'projects.get of certctl-prod sent no projectNumber',
+    });
+  });
+
+  it('names the permission when projects.get is refused, and the failure otherwise', async () => {
+    // Act
+    const refused = await readProjectNumber(
+      answering(async () => {
+        throw new GcpApiError(
+          'Resource Manager GET projects/certctl-prod answered 403',
+          403,
+          'PERMISSION_DENIED',
+        );
+      }),
+      'certctl-prod',
+    );
+    const failing = await readProjectNumber(
+      answering(async () => {
+        throw new GcpApiError('Resource Manager GET projects/certctl-prod answered 503', 503, 'UNAVAILABLE');
+      }),
+      'certctl-prod',
+    );
+    // Assess
+    expect(refused).toMatchObject({
+      state: 'unknown',
+      reason: expect.stringContaining('needs resourcemanager.projects.get on certctl-prod'),
+    });
+    expect(failing).toMatchObject({ state: 'unknown', reason: expect.stringContaining('503') });
+    expect(failing.state === 'unknown' && failing.reason).not.toContain('resourcemanager.projects.get');
+  });
+});
