@@ -23,7 +23,7 @@
 
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
 import {
-  emptyCounts,
+  countsOf,
   MAX_SNAPSHOT_ATTEMPTS,
   type SnapshotTarget,
   targetKey,
@@ -196,9 +196,7 @@ async function replayed<R extends Remembered>(result: R, options: ReplayOptions)
     : aged;
   if (results.every((entry, index) => entry === result.results[index])) return result;
   if (!('counts' in result)) return { ...result, results };
-  const counts = emptyCounts();
-  for (const entry of results) counts[entry.outcome] += 1;
-  return { ...result, results, counts };
+  return { ...result, results, counts: countsOf(results) };
 }
 
 /**
