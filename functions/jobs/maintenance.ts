@@ -8,7 +8,7 @@
  * name (same ARN, same maintenance, same date) gets a snapshot of its own.
  *
  * An entry point that remembers requests runs each event's request once ({@link RememberRequests}:
- * the `snapshot` Lambda's idempotency table, functions/jobs/snapshot-once.ts), as it runs a chat or
+ * the `snapshot` Lambda's idempotency table, functions/jobs/snapshot-once-table.ts), as it runs a chat or
  * CLI request: a scan whose request waited for another request's snapshot still being created
  * (functions/actions/snapshot/run.ts planTarget) has nothing under its own name, and the next scan,
  * finding that snapshot done, would otherwise take one of its own.
@@ -104,7 +104,7 @@ export function maintenanceRequestId(event: MaintenanceEvent): string {
 
 /**
  * How an entry point runs each maintenance request: once per request id, with its remembered
- * result (functions/jobs/snapshot-once.ts idempotentSnapshotJob), or as it comes (no store).
+ * result (functions/jobs/snapshot-once-table.ts idempotentSnapshotJob), or as it comes (no store).
  */
 export type RememberRequests = (
   run: (request: SnapshotRequest) => Promise<SnapshotJobResult>,

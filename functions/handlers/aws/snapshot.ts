@@ -28,7 +28,7 @@ import {
   snapshotRequestFields,
   snapshotsNotDelivered,
 } from '../../jobs/snapshot.ts';
-import { idempotentSnapshotJob } from '../../jobs/snapshot-once.ts';
+import { idempotentSnapshotJob } from '../../jobs/snapshot-once-table.ts';
 import {
   type AwsFunctionDependencies,
   functionDependencies,
