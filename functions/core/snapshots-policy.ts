@@ -156,3 +156,12 @@ export function waiverHorizonIssues(
     return issue ? [issue] : [];
   });
 }
+
+/**
+ * The GCP `snapshot` function's timeout in seconds: the policy's wait for the backups and a minute to
+ * answer, within Cloud Run functions' 60-minute limit for HTTP functions. The deployment sets it
+ * (infra/gcp/plan.ts), and the function's claim on a request lasts as long (functions/handlers/gcp/snapshot.ts).
+ */
+export function snapshotFunctionTimeoutSeconds(snapshots: Pick<SnapshotsPolicy, 'waitMinutes'>): number {
+  return Math.min(3600, Math.ceil(snapshots.waitMinutes * 60) + 60);
+}

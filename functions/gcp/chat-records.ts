@@ -25,11 +25,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RequestRecord, RequestRecordStore, StoredRecord } from '../chatops/once.ts';
+import { CHAT_RECORDS_PREFIX, SNAPSHOT_RECORDS_PREFIX } from './chat-environment.ts';
 import type { GcpClientFactory } from './clients.ts';
 import { GcpApiError, GcpRestClient, type GcpRestRetry, type RequestSigner } from './rest-request.ts';
 
-/** The object prefix of the records (the deployment's lifecycle rule matches it). */
-export const CHAT_RECORDS_PREFIX = 'chat-requests/';
+export { CHAT_RECORDS_PREFIX, SNAPSHOT_RECORDS_PREFIX };
 
 /** Production base URL of the Cloud Storage JSON API. */
 export const CLOUD_STORAGE_URL = 'https://storage.googleapis.com';
@@ -193,10 +193,20 @@ function requestRecordOf(text: string): RequestRecord | undefined {
  * once (the cloud-platform scope covers Cloud Storage), so missing credentials are the factory's
  * one CredentialsError.
  */
-export function chatRecordsOf(clients: GcpClientFactory, bucket: string): RequestRecordStore {
-  if (clients.endpoint) return cloudStorageRecordStore({ bucket, endpoint: clients.endpoint });
+export function chatRecordsOf(
+  clients: GcpClientFactory,
+  bucket: string,
+  prefix: string = CHAT_RECORDS_PREFIX,
+): RequestRecordStore {
+  if (clients.endpoint) return cloudStorageRecordStore({ bucket, prefix, endpoint: clients.endpoint });
   return cloudStorageRecordStore({
     bucket,
+    prefix,
     auth: { getRequestHeaders: async () => (await clients.credentials()).getRequestHeaders() },
   });
+}
+
+/** The `snapshot` function's records in `bucket` ({@link SNAPSHOT_RECORDS_PREFIX}), as {@link chatRecordsOf}. */
+export function snapshotRecordsOf(clients: GcpClientFactory, bucket: string): RequestRecordStore {
+  return chatRecordsOf(clients, bucket, SNAPSHOT_RECORDS_PREFIX);
 }

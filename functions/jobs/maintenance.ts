@@ -6,11 +6,24 @@
  * so a later run (or the EventBridge rule firing on an AWS Health notification) finds the same
  * snapshot and takes no second one, while a database deleted and created again under the same
  * name (same ARN, same maintenance, same date) gets a snapshot of its own.
+ *
+ * An entry point that remembers requests runs each event's request once ({@link RememberRequests}:
+ * the `snapshot` Lambda's idempotency table, functions/jobs/snapshot-once-table.ts), as it runs a chat or
+ * CLI request: a scan whose request waited for another request's snapshot still being created
+ * (functions/actions/snapshot/run.ts planTarget) has nothing under its own name, and the next scan,
+ * finding that snapshot done, would otherwise take one of its own.
  */
 
 import { snapshotKeyReader } from '../actions/snapshot/keys.ts';
-import type { SnapshotRequest, SnapshotTarget, SnapshotTargetResult } from '../actions/snapshot/model.ts';
+import {
+  countsOf,
+  type SnapshotJobResult,
+  type SnapshotRequest,
+  type SnapshotTarget,
+  type SnapshotTargetResult,
+} from '../actions/snapshot/model.ts';
 import { takeSnapshots } from '../actions/snapshot/run.ts';
+import { describeError } from '../core/errors.ts';
 import { HOUR_MS } from '../core/time.ts';
 import { resolveSnapshotTargets, type SnapshotJobDependencies, snapshotBackendFor } from './snapshot.ts';
 
@@ -89,15 +102,31 @@ export function maintenanceRequestId(event: MaintenanceEvent): string {
   return event.target.resourceId ? `${event.id}:${event.target.resourceId}` : event.id;
 }
 
-/** Snapshot every target once per maintenance event within the horizon. */
-export async function runMaintenanceJob(deps: SnapshotJobDependencies): Promise<MaintenanceJobResult> {
+/**
+ * How an entry point runs each maintenance request: once per request id, with its remembered
+ * result (functions/jobs/snapshot-once-table.ts idempotentSnapshotJob), or as it comes (no store).
+ */
+export type RememberRequests = (
+  run: (request: SnapshotRequest) => Promise<SnapshotJobResult>,
+) => (request: SnapshotRequest) => Promise<SnapshotJobResult>;
+
+/**
+ * Snapshot every target once per maintenance event within the horizon, each event's request run
+ * through `remember`. One event's request that fails (its record cannot be read or written, a
+ * duplicate scan still running it) is reported on its target, never losing the other events'.
+ */
+export async function runMaintenanceJob(
+  deps: SnapshotJobDependencies,
+  remember: RememberRequests = (run) => run,
+): Promise<MaintenanceJobResult> {
   const { events, later, problems } = await upcomingMaintenance(deps);
+  const now = deps.now ?? (() => new Date());
   const backendFor = snapshotBackendFor(deps.clouds);
   // One key reader for the run: snapshots sharing a key cost one read.
   const keyReader = snapshotKeyReader(deps.clouds);
   const snapshots = (
     await Promise.all(
-      events.map((event) => {
+      events.map(async (event) => {
         const request: SnapshotRequest = {
           requestId: maintenanceRequestId(event),
           reason: `before ${event.action} due ${event.applyAt}`,
@@ -105,14 +134,42 @@ export async function runMaintenanceJob(deps: SnapshotJobDependencies): Promise<
           maintenanceEvent: event.id,
           wait: true,
         };
-        return takeSnapshots(request, [event.target], {
-          policy: deps.policy.snapshots,
-          backendFor,
-          keyReader,
-          ...(deps.now ? { now: deps.now } : {}),
-          ...(deps.sleep ? { sleep: deps.sleep } : {}),
-          ...(deps.logger ? { logger: deps.logger } : {}),
+        const once = remember(async (asked): Promise<SnapshotJobResult> => {
+          const startedAt = now().toISOString();
+          // `asked` carries the snapshots an earlier run of the request waited for (`waitedFor`).
+          const results = await takeSnapshots(asked, [event.target], {
+            policy: deps.policy.snapshots,
+            backendFor,
+            keyReader,
+            now,
+            ...(deps.sleep ? { sleep: deps.sleep } : {}),
+            ...(deps.logger ? { logger: deps.logger } : {}),
+          });
+          return {
+            requestId: asked.requestId,
+            requestedTargets: null,
+            startedAt,
+            finishedAt: now().toISOString(),
+            results,
+            counts: countsOf(results),
+            problems: [],
+          };
         });
+        try {
+          return (await once(request)).results;
+        } catch (error) {
+          const failed: SnapshotTargetResult = {
+            target: event.target,
+            outcome: 'error',
+            durationMs: 0,
+            attempts: 0,
+            error: {
+              code: error instanceof Error ? error.name : 'Error',
+              message: `the maintenance request ${request.requestId} did not run: ${describeError(error)}`,
+            },
+          };
+          return [failed];
+        }
       }),
     )
   ).flat();

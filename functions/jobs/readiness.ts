@@ -615,7 +615,7 @@ export interface ReadinessInputs {
   /**
    * `snapshots.expiryDays`, the retention snapshots' `expires-at` tags are written with: dates a
    * snapshot being created whose creation time was not sent (identity.ts askedAt). Absent: such a
-   * snapshot is waited for, undated.
+   * snapshot cannot be dated, and is named as not waited for (identity.ts stuckCreating).
    */
   readonly retentionDays?: number;
   readonly now: Date;

@@ -23,7 +23,7 @@
 
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
 import {
-  emptyCounts,
+  countsOf,
   MAX_SNAPSHOT_ATTEMPTS,
   type SnapshotTarget,
   targetKey,
@@ -31,12 +31,9 @@ import {
 import { keyOf } from '../core/digest.ts';
 import { InputError } from '../core/errors.ts';
 import type { Policy } from '../core/policy.ts';
-import {
-  DuplicateStillRunningError,
-  type IdempotencyStore,
-  type RequestOutcome,
-  runOncePerRequestId,
-} from './idempotency.ts';
+// Types only: the Powertools store (./idempotency.ts) is loaded by the DynamoDB entry points alone
+// (./snapshot-once-table.ts), not by the GCP functions that run this rule over their own records.
+import type { RequestOutcome } from './idempotency.ts';
 import {
   confirmReplayedSnapshots,
   type ResolvedTargets,
@@ -196,9 +193,7 @@ async function replayed<R extends Remembered>(result: R, options: ReplayOptions)
     : aged;
   if (results.every((entry, index) => entry === result.results[index])) return result;
   if (!('counts' in result)) return { ...result, results };
-  const counts = emptyCounts();
-  for (const entry of results) counts[entry.outcome] += 1;
-  return { ...result, results, counts };
+  return { ...result, results, counts: countsOf(results) };
 }
 
 /**
@@ -244,45 +239,4 @@ export function withWaitedFor<R extends SnapshotRequest>(
     entry.takenBy !== undefined && entry.snapshotId !== undefined ? [entry.snapshotId] : [],
   );
   return waitedFor.length > 0 ? { ...request, waitedFor } : request;
-}
-
-/**
- * `run` once per request id on the idempotency table ({@link snapshotOncePerRequest}): the CLI and
- * the `snapshot` Lambda. A duplicate whose run does not finish within `waitForFirstMs` throws
- * {@link DuplicateStillRunningError}. A replayed result's snapshots are judged for age with `replay`
- * (pass `snapshots.readinessMaxAgeHours`) and read again in `replay.clouds`.
- */
-export function idempotentSnapshotJob(
-  run: (request: SnapshotRequest) => Promise<SnapshotJobResult>,
-  store: IdempotencyStore,
-  replay: ReplayOptions = {},
-): (request: SnapshotRequest) => Promise<SnapshotJobResult> {
-  const now = replay.now ?? (() => new Date());
-  const recordStore =
-    replay.retentionDays === undefined
-      ? store
-      : {
-          ...store,
-          expiresAfterSeconds: snapshotRecordSeconds(replay.retentionDays, store.expiresAfterSeconds),
-        };
-  return async (request) => {
-    const acceptedAt = now();
-    const outcome = await snapshotOncePerRequest(
-      request.requestId,
-      acceptedAt,
-      (key, earlier) =>
-        runOncePerRequestId(key, () => run(withWaitedFor(request, earlier)), recordStore).catch(
-          (error: unknown) => {
-            if (key === request.requestId || !(error instanceof DuplicateStillRunningError)) throw error;
-            // The retry key is a digest: name the request the operator sent.
-            throw new DuplicateStillRunningError(
-              `request ${request.requestId}, asked again after its snapshot failed, is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
-              { cause: error },
-            );
-          },
-        ),
-      { ...replay, now, asked: { targets: request.targets } },
-    );
-    return outcome.result;
-  };
 }

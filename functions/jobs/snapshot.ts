@@ -24,6 +24,7 @@ import { type DatabaseIncarnation, incarnationOf, RESOURCE_ID_FIELD } from '../a
 import { snapshotKeyReader } from '../actions/snapshot/keys.ts';
 import {
   type AmbiguousTargetName,
+  countsOf,
   emptyCounts,
   MAX_SNAPSHOT_ATTEMPTS,
   SNAPSHOT_REQUEST_LIMITS,
@@ -272,15 +273,13 @@ export async function runSnapshotJob(
   const judged = results.map((result) =>
     staleAdoption(result, Date.parse(startedAt), finishedAt, deps.policy.snapshots.readinessMaxAgeHours),
   );
-  const counts = emptyCounts();
-  for (const result of judged) counts[result.outcome] += 1;
   return {
     requestId: request.requestId,
     requestedTargets: requestedTargets(request),
     startedAt,
     finishedAt: finishedAt.toISOString(),
     results: judged,
-    counts,
+    counts: countsOf(judged),
     problems,
   };
 }

@@ -30,10 +30,13 @@ import { BackupGuardError, PolicyError } from '../../functions/core/errors.ts';
 import { keyInventory, type SecretLocation } from '../../functions/core/keys-policy.ts';
 import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
 import { parseAuditSchedule, toCloudSchedulerCron } from '../../functions/core/schedule.ts';
+import { snapshotFunctionTimeoutSeconds as functionTimeoutSeconds } from '../../functions/core/snapshots-policy.ts';
 import {
   CHAT_RECORDS_BUCKET_ENV,
+  CHAT_RECORDS_PREFIX,
   CHAT_TOPIC_ENV,
   SLACK_SECRET_VALUE_ENV,
+  SNAPSHOT_RECORDS_PREFIX,
 } from '../../functions/gcp/chat-environment.ts';
 import { BUNDLE_FILE_NAME, FUNCTIONS_FRAMEWORK } from '../bundling.ts';
 
@@ -773,13 +776,21 @@ export const CHAT_APIS = [
 export const CHAT_RECORDS_DAYS = 2;
 
 /**
- * The chat functions' own resources in the host project: the signing secret (created empty; its
- * value is Slack's, added by hand), the chat topic, and the records bucket (uniform access, public
- * access prevented, records deleted after {@link CHAT_RECORDS_DAYS} days by a lifecycle rule).
+ * Days a `snapshot` function request record is kept by the lifecycle: a day past
+ * `snapshots.expiryDays`, the record's own keep time (functions/jobs/snapshot-once.ts
+ * snapshotRecordSeconds: as long as the snapshots it reports), so the rule never removes a record
+ * still in force.
  */
-export function planChatResources(project: string, region: string): GcpStep[] {
+export function snapshotRecordsDays(policy: Policy): number {
+  return Math.ceil(policy.snapshots.expiryDays) + 1;
+}
+
+/**
+ * The chat functions' own resources in the host project: the signing secret (created empty; its
+ * value is Slack's, added by hand) and the chat topic.
+ */
+export function planChatResources(project: string): GcpStep[] {
   const scope = [`--project=${project}`];
-  const bucket = `gs://${chatRecordsBucket(project)}`;
   return [
     {
       kind: 'ensure',
@@ -793,9 +804,25 @@ export function planChatResources(project: string, region: string): GcpStep[] {
       probe: ['gcloud', 'pubsub', 'topics', 'describe', CHAT_TOPIC_ID, ...scope],
       create: ['gcloud', 'pubsub', 'topics', 'create', CHAT_TOPIC_ID, ...scope],
     },
+  ];
+}
+
+/**
+ * The request records bucket in the host project (uniform access, public access prevented): the
+ * chat action's records, deleted after {@link CHAT_RECORDS_DAYS} days, and the `snapshot`
+ * function's, after {@link snapshotRecordsDays}, each by a lifecycle rule on its prefix.
+ */
+export function planRecordsBucket(policy: Policy, project: string, region: string): GcpStep[] {
+  const scope = [`--project=${project}`];
+  const bucket = `gs://${chatRecordsBucket(project)}`;
+  const rules = [
+    { age: CHAT_RECORDS_DAYS, prefix: CHAT_RECORDS_PREFIX },
+    { age: snapshotRecordsDays(policy), prefix: SNAPSHOT_RECORDS_PREFIX },
+  ];
+  return [
     {
       kind: 'ensure',
-      description: `bucket ${bucket} for chat request records (one run per request)`,
+      description: `bucket ${bucket} for request records (one run per request)`,
       probe: ['gcloud', 'storage', 'buckets', 'describe', bucket, ...scope],
       create: [
         'gcloud',
@@ -811,9 +838,14 @@ export function planChatResources(project: string, region: string): GcpStep[] {
     },
     {
       kind: 'write-file',
-      description: `lifecycle of the records bucket: delete records after ${CHAT_RECORDS_DAYS} days`,
+      description: `lifecycle of the records bucket: delete ${rules.map((rule) => `${rule.prefix} records after ${rule.age} days`).join(', ')}`,
       path: posix.join(`\${${STAGING_DIR}}`, 'chat-records-lifecycle.json'),
-      content: `${JSON.stringify({ rule: [{ action: { type: 'Delete' }, condition: { age: CHAT_RECORDS_DAYS } }] })}\n`,
+      content: `${JSON.stringify({
+        rule: rules.map((rule) => ({
+          action: { type: 'Delete' },
+          condition: { age: rule.age, matchesPrefix: [rule.prefix] },
+        })),
+      })}\n`,
     },
     {
       kind: 'run',
@@ -880,18 +912,30 @@ export function planChatActionAccess(policy: Policy, project: string, member: st
       'Takes on-demand Cloud SQL backups before maintenance and reads what readiness judges, for certctl-backup-guard chat commands',
     permissions: CHAT_ACTION_PERMISSIONS,
   };
+  return [
+    ...snapshotsAndReadinessAccess(policy, member, actionRole, 'chat-action'),
+    ...requestRecordsAccess(project, member, 'chat-action'),
+  ];
+}
+
+/**
+ * The records role ({@link CHAT_RECORDS_ROLE_ID}: read, create and delete objects) on the records
+ * bucket only, for `who`: chat-action, and the `snapshot` function, which keeps its request records
+ * there too (functions/handlers/gcp/snapshot.ts).
+ */
+function requestRecordsAccess(project: string, member: string, who: string): GcpStep[] {
   const recordsRole: CustomRole = {
     id: CHAT_RECORDS_ROLE_ID,
     title: 'certctl-backup-guard chat records',
-    description: 'Reads, creates and deletes the request records of certctl-backup-guard chat commands',
+    description:
+      'Reads, creates and deletes the request records of certctl-backup-guard chat commands and snapshot requests',
     permissions: CHAT_RECORDS_PERMISSIONS,
   };
   return [
-    ...snapshotsAndReadinessAccess(policy, member, actionRole, 'chat-action'),
     ensureCustomRole(recordsRole, project),
     {
       kind: 'run',
-      description: `let chat-action keep its request records in gs://${chatRecordsBucket(project)} only`,
+      description: `let ${who} keep its request records in gs://${chatRecordsBucket(project)} only`,
       argv: [
         'gcloud',
         'storage',
@@ -908,11 +952,12 @@ export function planChatActionAccess(policy: Policy, project: string, member: st
 
 /**
  * The `snapshot` function's access: its custom role ({@link CLOUD_SQL_SNAPSHOT_ROLE_ID}) in each
- * project of `gcp.projects` (on-demand backups and the Cloud SQL reads), and what readiness reads
+ * project of `gcp.projects` (on-demand backups and the Cloud SQL reads), the records role on the
+ * records bucket only (its request records), and what readiness reads
  * beyond Cloud SQL: the dumps audit's reads on the policy's dump buckets and the key-material
  * audit's reads of the inventory secrets (values only with `keys.inspectSecretValues`).
  */
-export function planSnapshotFunctionAccess(policy: Policy, member: string): GcpStep[] {
+export function planSnapshotFunctionAccess(policy: Policy, member: string, project: string): GcpStep[] {
   const role: CustomRole = {
     id: CLOUD_SQL_SNAPSHOT_ROLE_ID,
     title: 'certctl-backup-guard Cloud SQL snapshots',
@@ -920,7 +965,10 @@ export function planSnapshotFunctionAccess(policy: Policy, member: string): GcpS
       'Takes on-demand Cloud SQL backups before maintenance and reads what readiness judges, for the certctl-backup-guard snapshot function',
     permissions: CLOUD_SQL_SNAPSHOT_PERMISSIONS,
   };
-  return snapshotsAndReadinessAccess(policy, member, role, 'the snapshot function');
+  return [
+    ...snapshotsAndReadinessAccess(policy, member, role, 'the snapshot function'),
+    ...requestRecordsAccess(project, member, 'the snapshot function'),
+  ];
 }
 
 /**
@@ -982,10 +1030,11 @@ export function revokeSnapshotFunctionAccess(policy: Policy, member: string): Gc
 
 /**
  * The `snapshot` function's timeout in seconds: the policy's wait for the backups and a minute to
- * answer, within the 60 minutes an HTTP function may run.
+ * answer, within the 60 minutes an HTTP function may run (functions/core/snapshots-policy.ts, where
+ * the function reads it too).
  */
 export function snapshotFunctionTimeoutSeconds(policy: Policy): number {
-  return Math.min(3600, Math.ceil(policy.snapshots.waitMinutes * 60) + 60);
+  return functionTimeoutSeconds(policy.snapshots);
 }
 
 /** The tear-down of {@link planChatActionAccess}'s bindings outside the records bucket, gone is fine. */
@@ -1129,11 +1178,12 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
     // The Cloud SQL instances of gcp.projects, which every GCP deployment lists.
     configured: () => true,
     accountDescription: () =>
-      `Takes pre-maintenance Cloud SQL backups and answers readiness for certctl-backup-guard (${CLOUD_SQL_SNAPSHOT_ROLE_ID})`,
+      `Takes pre-maintenance Cloud SQL backups and answers readiness for certctl-backup-guard (${CLOUD_SQL_SNAPSHOT_ROLE_ID}), its request records`,
     // Cloud KMS: the state of the key version a CMEK instance's backup was encrypted with; Resource
-    // Manager: readiness proves each dump bucket its project's (functions/gcp/resource-manager.ts).
-    apis: ['cloudkms.googleapis.com', RESOURCE_MANAGER_API],
-    access: (policy, member) => planSnapshotFunctionAccess(policy, member),
+    // Manager: readiness proves each dump bucket its project's (functions/gcp/resource-manager.ts);
+    // Cloud Storage: its request records.
+    apis: ['cloudkms.googleapis.com', RESOURCE_MANAGER_API, 'storage.googleapis.com'],
+    access: planSnapshotFunctionAccess,
     revoke: revokeSnapshotFunctionAccess,
   },
   {
@@ -1319,12 +1369,9 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
         {
           [POLICY_ENV]: JSON.stringify(policy),
           [BOUND_PROJECTS_ENV]: audited.join(','),
-          ...(chat
-            ? {
-                [CHAT_TOPIC_ENV]: `projects/${project}/topics/${CHAT_TOPIC_ID}`,
-                [CHAT_RECORDS_BUCKET_ENV]: chatRecordsBucket(project),
-              }
-            : {}),
+          // The request records: the snapshot function's (deployed always) and chat-action's.
+          [CHAT_RECORDS_BUCKET_ENV]: chatRecordsBucket(project),
+          ...(chat ? { [CHAT_TOPIC_ENV]: `projects/${project}/topics/${CHAT_TOPIC_ID}` } : {}),
         },
         // One line: the JSON must reach the function byte for byte, unfolded.
         { lineWidth: 0 },
@@ -1349,7 +1396,8 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
         ...scope,
       ],
     },
-    ...(chat ? planChatResources(project, region) : []),
+    ...(chat ? planChatResources(project) : []),
+    ...planRecordsBucket(policy, project, region),
     ...deployed.map(({ fn, names: own }) =>
       createAccount(own.serviceAccountEmail, `certctl-backup-guard ${fn.job}`, fn.accountDescription(policy)),
     ),

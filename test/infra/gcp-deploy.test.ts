@@ -16,12 +16,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { InputError, PolicyError } from '../../functions/core/errors.ts';
 import { POLICY_ENV, type Policy, parsePolicy } from '../../functions/core/policy.ts';
+import { CHAT_RECORDS_BUCKET_ENV } from '../../functions/gcp/chat-environment.ts';
 import { GcpDeployError, parseDeployArguments, runSteps, USAGE } from '../../infra/gcp/deploy.ts';
 import { unsupportedNodeMessage } from '../../infra/gcp/node-version.ts';
 import {
   BOUND_PROJECTS_ENV,
   CHAT_ACTION_PERMISSIONS,
   CHAT_ACTION_ROLE_ID,
+  CHAT_RECORDS_ROLE_ID,
   CHAT_SECRET_ID,
   CHAT_TOPIC_ID,
   CLOUD_FUNCTION_BUNDLER,
@@ -969,7 +971,7 @@ describe('docs/deploy.md', () => {
     const variables = Object.keys(parseYaml(envFile?.kind === 'write-file' ? envFile.content : '') as object);
 
     // Assess
-    expect(variables).toEqual([POLICY_ENV, BOUND_PROJECTS_ENV]);
+    expect(variables).toEqual([POLICY_ENV, BOUND_PROJECTS_ENV, CHAT_RECORDS_BUCKET_ENV]);
     expect(docs).toContain(`\`${DEFAULT_FUNCTION_NAME}\``);
     expect(docs).toContain(`\`--entry-point=${GCP_ENTRY_POINT}\``);
     for (const variable of variables) expect(docs).toContain(`\`${variable}\``);
@@ -1732,6 +1734,8 @@ describe('planGcpDeployment: the snapshot function', () => {
     expect(bindingsOf(steps)).toEqual([
       `gcloud projects add-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
       `gcloud projects add-iam-policy-binding certctl-stage-2 --role=projects/certctl-stage-2/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
+      // Its request records, in the records bucket only.
+      `gcloud storage buckets add-iam-policy-binding --role=projects/certctl-ops/roles/${CHAT_RECORDS_ROLE_ID}`,
     ]);
     expect(CLOUD_SQL_SNAPSHOT_PERMISSIONS).toEqual([
       'cloudsql.instances.list',
@@ -1780,7 +1784,28 @@ describe('planGcpDeployment: the snapshot function', () => {
         `gcloud secrets add-iam-policy-binding ca-key --role=${SECRET_ACCESSOR_ROLE}`,
       ]),
     );
-    expect(bindings).toHaveLength(6);
+    expect(bindings).toHaveLength(7);
+  });
+
+  it('creates the records bucket for its request records without chatops, each prefix expiring on its own rule', () => {
+    // Act
+    const steps = plan(parsePolicy({ ...POLICY_INPUT, snapshots: { expiryDays: 30 } }));
+    const lifecycle = steps.find(
+      (step) => step.kind === 'write-file' && step.path.endsWith('chat-records-lifecycle.json'),
+    );
+
+    // Assess: snapshot records outlive the 30-day snapshots they report; chat records keep 2 days.
+    expect(
+      steps.some(
+        (step) => step.kind === 'ensure' && step.create.includes(`gs://${chatRecordsBucket('certctl-ops')}`),
+      ),
+    ).toBe(true);
+    expect(JSON.parse(lifecycle?.kind === 'write-file' ? lifecycle.content : '{}')).toEqual({
+      rule: [
+        { action: { type: 'Delete' }, condition: { age: 2, matchesPrefix: ['chat-requests/'] } },
+        { action: { type: 'Delete' }, condition: { age: 31, matchesPrefix: ['snapshot-requests/'] } },
+      ],
+    });
   });
 
   it('is not asked to be trusted by the federation role, since it publishes nothing', () => {

@@ -15,7 +15,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ChatWork, deliveryKeyOf } from '../../functions/chatops/work.ts';
 import { POLICY_ENV, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { CHAT_TOPIC_ENV, SLACK_SECRET_VALUE_ENV } from '../../functions/gcp/chat-environment.ts';
-import { chatRecordsOf } from '../../functions/gcp/chat-records.ts';
+import {
+  chatRecordsOf,
+  SNAPSHOT_RECORDS_PREFIX,
+  snapshotRecordsOf,
+} from '../../functions/gcp/chat-records.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../functions/gcp/clients.ts';
 import {
   createChatActionFunction,
@@ -102,7 +106,12 @@ beforeAll(async () => {
   functions.cloudEvent(
     'chatActionOnTheSimulator',
     createChatActionFunction(() => ({
-      actions: gcpChatActions({ policy: parsePolicy(POLICY), clients, records }),
+      actions: gcpChatActions({
+        policy: parsePolicy(POLICY),
+        clients,
+        records,
+        snapshotRecords: snapshotRecordsOf(clients, BUCKET),
+      }),
       logger: createGcpLogger('chat-action'),
       firstDelivery: firstDeliveryOver(records),
       deliveryDone: deliveryDoneOver(records),
@@ -197,6 +206,16 @@ describe('GCP chat functions, end to end', () => {
     expect(views.filter((view) => view.includes('*GO*'))).toHaveLength(2);
     expect(views.filter((view) => view.includes('no new snapshot was started'))).toHaveLength(1);
     expect(views.join('\n')).toMatch(/`certctl-premaint-certctl-pg-[0-9a-f]{10}` restorable/);
+    // Its result is kept as long as its snapshot (snapshots.expiryDays, 14 days by default), beside
+    // the snapshot function's records, not the chat's 24 hours: a later ask of the ticket is replayed.
+    const [kept] = await new Storage({ apiEndpoint: sim.endpoint })
+      .bucket(BUCKET)
+      .getFiles({ prefix: SNAPSHOT_RECORDS_PREFIX });
+    const expiries = await Promise.all(
+      kept.map(async (file) => Date.parse(JSON.parse(String((await file.download())[0])).expiresAt)),
+    );
+    expect(expiries).toHaveLength(1);
+    expect((expiries[0] ?? 0) - Date.now()).toBeGreaterThan(13 * 86_400_000);
   });
 
   it('answers a push with an error status (not acknowledged, so Pub/Sub redelivers it) while a crashed delivery still holds the work, and acknowledges one after the work was done', async () => {

@@ -12,7 +12,7 @@ import {
   runSnapshotJob,
   type SnapshotRequest,
 } from '../../functions/jobs/snapshot.ts';
-import { idempotentSnapshotJob } from '../../functions/jobs/snapshot-once.ts';
+import { idempotentSnapshotJob } from '../../functions/jobs/snapshot-once-table.ts';
 import { type LocalDynamo, startLocalDynamo } from '../jobs/dynalite.ts';
 import {
   fastPolicy,

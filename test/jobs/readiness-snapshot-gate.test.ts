@@ -122,7 +122,7 @@ describe('snapshotGate while a snapshot of ours is being created', () => {
     expect(gate.evidence).toContain('expires-at');
   });
 
-  it('says a snapshot being created whose start time was not sent, and not one of another database', () => {
+  it('does not say to wait for a snapshot being created whose start time was not sent and that no expires-at tag dates, and says none of another database', () => {
     // Act
     const undated = snapshotGate([creating('in-flight', undefined)], TARGET, 24, NOW);
     const other = snapshotGate(
@@ -139,7 +139,13 @@ describe('snapshotGate while a snapshot of ours is being created', () => {
     );
 
     // Assess
-    expect(undated.evidence).toContain('in-flight is still being created (start time not sent)');
+    // Undated and without an expires-at tag: not waited for without end, named beside the NO-GO.
+    expect(undated.status).toBe('NO-GO');
+    expect(undated.action).not.toContain('Wait for in-flight');
+    expect(undated.action).toContain('backup-guard snapshot');
+    expect(undated.evidence).toContain(
+      'in-flight has been in state creating since a time that cannot be told',
+    );
     expect(other.evidence).not.toContain('theirs');
     expect(other.action).toContain('backup-guard snapshot');
   });

@@ -7,7 +7,7 @@ import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/clie
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyCounts, type SnapshotJobResult } from '../../functions/actions/snapshot/model.ts';
-import { idempotentSnapshotJob } from '../../functions/jobs/snapshot-once.ts';
+import { idempotentSnapshotJob } from '../../functions/jobs/snapshot-once-table.ts';
 
 const dynamo = mockClient(DynamoDBClient);
 afterEach(() => {

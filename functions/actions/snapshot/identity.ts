@@ -164,10 +164,13 @@ export function askedAt(
 }
 
 /**
- * Whether a snapshot could make a readiness GO by its date: dated within the limit; undated, unless
- * one being created whose `expires-at` tag dates its ask ({@link askedAt}, with the retention it
- * was written with) longer ago than the limit: stuck, or too old once done. A copy whose data time
- * cannot be told (`undatedBecause`) never can: readiness cannot date it.
+ * Whether a snapshot could make a readiness GO by its date: dated within the limit; an available
+ * one undated (readiness says it cannot judge it). One being created must be dated, by its creation
+ * time or its `expires-at` tag ({@link askedAt}, with the retention it was written with), within the
+ * limit: one asked for longer ago is stuck, or too old once done, and one nothing dates (no tag, a
+ * tag that does not parse, no retention to read it with) could be waited for without end, every
+ * request and every readiness run waiting on it ({@link stuckCreating} names both). A copy whose
+ * data time cannot be told (`undatedBecause`) never can: readiness cannot date it.
  */
 export function couldBeFresh(
   snapshot: BackendSnapshot,
@@ -177,7 +180,7 @@ export function couldBeFresh(
 ): boolean {
   if (snapshot.createdAt === undefined && snapshot.undatedBecause !== undefined) return false;
   const asked = askedAt(snapshot, snapshot.status === 'creating' ? retentionDays : undefined);
-  if (asked === undefined) return true;
+  if (asked === undefined) return snapshot.status !== 'creating';
   return (now.getTime() - asked.at.getTime()) / HOUR_MS <= maxAgeHours;
 }
 
@@ -213,9 +216,9 @@ export function beingCreated(
 }
 
 /**
- * The newest snapshot of ours of `target` being created that {@link beingCreated} no longer waits
- * for because it was asked for longer ago than the limit, with a clause saying since when: what
- * readiness names beside its NO-GO, so a stuck snapshot is not left unexplained.
+ * The newest snapshot of ours of `target` being created that {@link beingCreated} does not wait for
+ * because it was asked for longer ago than the limit, or when cannot be told, with a clause saying
+ * since when: what readiness names beside its NO-GO, so a stuck snapshot is not left unexplained.
  */
 export function stuckCreating(
   snapshots: readonly BackendSnapshot[],
@@ -225,8 +228,20 @@ export function stuckCreating(
   retentionDays?: number,
 ): string | undefined {
   const newest = newestCreating(snapshots, target, retentionDays);
-  const asked = newest && askedAt(newest, retentionDays);
-  if (!newest || !asked || couldBeFresh(newest, now, maxAgeHours, retentionDays)) return undefined;
+  if (!newest || couldBeFresh(newest, now, maxAgeHours, retentionDays)) return undefined;
+  const asked = askedAt(newest, retentionDays);
+  if (!asked) {
+    // A copy being made is not stuck: readiness names why it cannot be dated.
+    if (newest.undatedBecause !== undefined) return undefined;
+    const tag = newest.tags[SNAPSHOT_TAGS.expiresAt];
+    const why =
+      tag === undefined
+        ? 'it has no expires-at tag'
+        : retentionDays === undefined
+          ? 'snapshots.expiryDays was not given to read its expires-at tag with'
+          : `its expires-at tag (${JSON.stringify(tag.slice(0, 40))}) is not a date`;
+    return `${newest.id} has been in state creating since a time that cannot be told (its creation time was not sent and ${why}), so it is not waited for: it may be stuck`;
+  }
   const how = asked.estimated
     ? `about ${asked.at.toISOString()} (its creation time was not sent; dated by its expires-at tag less snapshots.expiryDays ${retentionDays} days)`
     : asked.at.toISOString();

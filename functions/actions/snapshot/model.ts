@@ -256,3 +256,12 @@ export function nextPollDelay(waitedMs: number, minMs: number, maxMs: number): n
 export function emptyCounts(): Record<TargetOutcome, number> {
   return { available: 0, creating: 0, failed: 0, busy: 0, quota: 0, error: 0 };
 }
+
+/** How many of `results` ended in each outcome. */
+export function countsOf(
+  results: readonly Pick<SnapshotTargetResult, 'outcome'>[],
+): Record<TargetOutcome, number> {
+  const counts = emptyCounts();
+  for (const entry of results) counts[entry.outcome] += 1;
+  return counts;
+}

@@ -20,7 +20,7 @@ import {
   type SnapshotRequest,
   snapshotExitCode,
 } from '../../jobs/snapshot.ts';
-import { idempotentSnapshotJob } from '../../jobs/snapshot-once.ts';
+import { idempotentSnapshotJob } from '../../jobs/snapshot-once-table.ts';
 import { visibleLine } from '../../publish/terminal.ts';
 import { parseCommandArgs, splitList } from '../args.ts';
 import { checkEndpointUrl, ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';

@@ -4,7 +4,8 @@
  * the maintenance-aware job. Asynchronous invocations are retried and may be delivered twice
  * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html), so the job runs idempotently
  * per request id on the DynamoDB table the deployment names (a request re-sent after a result with a
- * failed snapshot runs once more: functions/jobs/snapshot-once.ts). Metrics `SnapshotsFailed` (alarmed:
+ * failed snapshot runs once more: functions/jobs/snapshot-once.ts), and so does each maintenance
+ * event's request of a scan. Metrics `SnapshotsFailed` (alarmed:
  * every target not delivered, as the exit code counts them, a snapshot still creating at the wait
  * deadline included) and `SnapshotsAvailable` count targets.
  */
@@ -18,7 +19,7 @@ import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
 import { DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import type { Policy } from '../../core/policy.ts';
 import * as z from '../../core/zod.ts';
-import { idempotencyTableName } from '../../jobs/idempotency.ts';
+import { type IdempotencyStore, idempotencyTableName } from '../../jobs/idempotency.ts';
 import { type MaintenanceJobResult, runMaintenanceJob } from '../../jobs/maintenance.ts';
 import {
   runSnapshotJob,
@@ -27,7 +28,7 @@ import {
   snapshotRequestFields,
   snapshotsNotDelivered,
 } from '../../jobs/snapshot.ts';
-import { idempotentSnapshotJob } from '../../jobs/snapshot-once.ts';
+import { idempotentSnapshotJob } from '../../jobs/snapshot-once-table.ts';
 import {
   type AwsFunctionDependencies,
   functionDependencies,
@@ -105,7 +106,18 @@ export async function snapshotOrMaintenance(
   deps: SnapshotHandlerDependencies,
 ): Promise<SnapshotJobResult | MaintenanceJobResult> {
   if (!isMaintenanceTrigger(event)) return snapshotLambda(event, deps);
-  const result = await runMaintenanceJob(jobDependencies(deps));
+  const job = jobDependencies(deps);
+  // Each maintenance event's request runs once on the idempotency table, as a chat request does:
+  // a scan that waited for another request's snapshot is replayed, never followed by a snapshot of
+  // its own. Its replay is not judged against readinessMaxAgeHours: the horizon may be longer, and
+  // a scan that adopts its own earlier snapshot by name does not judge it either.
+  const result = await runMaintenanceJob(job, (run) =>
+    idempotentSnapshotJob(run, requestStore(deps), {
+      retentionDays: deps.policy.snapshots.expiryDays,
+      clouds: job.clouds,
+      selection: deps.policy.targets,
+    }),
+  );
   deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, snapshotsNotDelivered(result.snapshots));
   deps.metrics.addMetric('MaintenanceScanCompleted', MetricUnit.Count, result.problems.length === 0 ? 1 : 0);
   deps.logger.info('maintenance scan finished', {
@@ -114,6 +126,16 @@ export async function snapshotOrMaintenance(
     problems: result.problems,
   });
   return result;
+}
+
+/** Where this function remembers requests: the deployment's idempotency table. */
+function requestStore(deps: SnapshotHandlerDependencies): IdempotencyStore {
+  return {
+    tableName: deps.tableName,
+    client: deps.dynamo,
+    waitForFirstMs: deps.policy.snapshots.waitMinutes * 60_000,
+    ...(deps.remainingTimeMs ? { remainingTimeMs: deps.remainingTimeMs } : {}),
+  };
 }
 
 /** A snapshot request, run once per request id. */
@@ -125,12 +147,7 @@ export async function snapshotLambda(
   const job = jobDependencies(deps);
   const run = idempotentSnapshotJob(
     (r: SnapshotRequest) => runSnapshotJob(r, job),
-    {
-      tableName: deps.tableName,
-      client: deps.dynamo,
-      waitForFirstMs: deps.policy.snapshots.waitMinutes * 60_000,
-      ...(deps.remainingTimeMs ? { remainingTimeMs: deps.remainingTimeMs } : {}),
-    },
+    requestStore(deps),
     // A replayed result's snapshots are judged for age and read again (functions/jobs/snapshot-once.ts).
     {
       readinessMaxAgeHours: deps.policy.snapshots.readinessMaxAgeHours,

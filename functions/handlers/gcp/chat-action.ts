@@ -28,11 +28,12 @@ import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { workOfPubsubEvent } from '../../gcp/chat-dispatch.ts';
 import { CHAT_RECORDS_BUCKET_ENV } from '../../gcp/chat-environment.ts';
-import { chatRecordsOf } from '../../gcp/chat-records.ts';
+import { chatRecordsOf, snapshotRecordsOf } from '../../gcp/chat-records.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import { gcpCollectors } from '../../gcp/collectors.ts';
 import { withSecretManager } from '../../gcp/secret-manager.ts';
 import { withCloudStorage } from '../../gcp/storage-client.ts';
+import { snapshotRecordSeconds } from '../../jobs/snapshot-once.ts';
 import { createGcpLogger } from './observability.ts';
 
 /** How long a request record is kept: the idempotency window, within the bucket's 2-day lifecycle. */
@@ -44,6 +45,14 @@ export interface GcpChatActionsDependencies {
   readonly policy: Policy;
   readonly clients: GcpClientFactory;
   readonly records: RequestRecordStore;
+  /**
+   * Where snapshot results are remembered: the `snapshot` function's records
+   * (functions/gcp/chat-records.ts snapshotRecordsOf), kept as long as the snapshots they report
+   * (`snapshots.expiryDays`), as the AWS chat keeps them on the shared idempotency table. A ticket
+   * asked again after a day, whose first run waited for another request's backup, is replayed, not
+   * given a second backup run. Absent: `records`, for the chat's one day.
+   */
+  readonly snapshotRecords?: RequestRecordStore;
   readonly logger?: StructuredLogger;
 }
 
@@ -62,8 +71,10 @@ export function gcpChatActions(deps: GcpChatActionsDependencies): ChatActions {
         },
       },
       once: (requestKey, run) =>
-        runOncePerKey(requestKey, run, deps.records, {
-          keepMs: RECORD_KEEP_MS,
+        runOncePerKey(requestKey, run, deps.snapshotRecords ?? deps.records, {
+          keepMs: deps.snapshotRecords
+            ? snapshotRecordSeconds(deps.policy.snapshots.expiryDays) * 1000
+            : RECORD_KEEP_MS,
           claimMs: CHAT_ACTION_TIMEOUT_MS,
           onRecordError: (error) =>
             deps.logger?.warn(
@@ -186,7 +197,13 @@ function containerDependencies(): ChatActionFunctionDependencies {
     const logger = createGcpLogger('chat-action');
     const records = chatRecordsOf(clients, bucket);
     container = {
-      actions: gcpChatActions({ policy: loadFunctionPolicy(), clients, records, logger }),
+      actions: gcpChatActions({
+        policy: loadFunctionPolicy(),
+        clients,
+        records,
+        snapshotRecords: snapshotRecordsOf(clients, bucket),
+        logger,
+      }),
       logger,
       firstDelivery: firstDeliveryOver(records),
       deliveryDone: deliveryDoneOver(records),

@@ -5,26 +5,47 @@
  * maintenance-aware scan (functions/jobs/maintenance.ts), a backup before each Cloud SQL scheduled
  * maintenance due within the policy's horizon, once per maintenance event. A re-sent snapshot request is not repeated: each backup's
  * description carries an id derived from the request id, and the job adopts a backup it finds with
- * that id instead of inserting another (GCP has no DynamoDB; the adoption is the idempotency here).
+ * that id instead of inserting another. That adoption alone does not cover a request that waited for
+ * another request's backup still running instead of inserting its own (functions/actions/snapshot/
+ * run.ts planTarget): nothing under its name tells a later delivery, nor the next scan, which would
+ * insert a second backup run (backupRuns.insert takes no request id: its body is a BackupRun, its
+ * only parameters the project and instance, https://cloud.google.com/sql/docs/mysql/admin-api/rest/v1/backupRuns/insert).
+ * So, as the AWS entry points on DynamoDB, each request (a snapshot request, each maintenance
+ * event's request of a scan) runs once over request records, kept in Cloud Storage in the bucket the
+ * chat function keeps its records in (functions/gcp/chat-records.ts, under their own prefix, the
+ * deployment's `BACKUP_GUARD_CHAT_BUCKET`): the rule of functions/jobs/snapshot-once.ts. A request
+ * whose earlier delivery still runs is answered 409, running nothing.
  */
 import * as functions from '@google-cloud/functions-framework';
+import type { SnapshotCloud } from '../../actions/snapshot/backend.ts';
 import { type GcpSnapshotClients, gcpSnapshotCloud } from '../../actions/snapshot/gcp.ts';
-import { describeError, InputError, inputIssues } from '../../core/errors.ts';
+import { type RequestRecordStore, runOncePerKey } from '../../chatops/once.ts';
+import { BackupGuardError, describeError, InputError, inputIssues } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { snapshotFunctionTimeoutSeconds } from '../../core/snapshots-policy.ts';
 import * as z from '../../core/zod.ts';
+import { CHAT_RECORDS_BUCKET_ENV } from '../../gcp/chat-environment.ts';
+import { snapshotRecordsOf } from '../../gcp/chat-records.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import { type GcpClientSource, gcpCollectors } from '../../gcp/collectors.ts';
 import { withSecretManager } from '../../gcp/secret-manager.ts';
 import { withCloudStorage } from '../../gcp/storage-client.ts';
-import { runMaintenanceJob } from '../../jobs/maintenance.ts';
+import { type RememberRequests, runMaintenanceJob } from '../../jobs/maintenance.ts';
 import { runReadinessJob } from '../../jobs/readiness.ts';
 import {
   checkSnapshotRequest,
   runSnapshotJob,
+  type SnapshotRequest,
   snapshotExitCode,
   snapshotRequestFields,
   snapshotsNotDelivered,
 } from '../../jobs/snapshot.ts';
+import {
+  type ReplayOptions,
+  snapshotOncePerRequest,
+  snapshotRecordSeconds,
+  withWaitedFor,
+} from '../../jobs/snapshot-once.ts';
 import { jsonBodyOf, passBodyParseFailuresToFunctions } from './framework.ts';
 import { createGcpLogger } from './observability.ts';
 
@@ -68,6 +89,57 @@ export interface SnapshotFunctionDependencies {
   readonly gcp: GcpSnapshotClients & GcpClientSource;
   /** The clients readiness audits with (Cloud Storage for the dumps gate, Secret Manager for the keys gate); `gcp` otherwise. */
   readonly readinessClients?: GcpClientSource;
+  /**
+   * Where requests are remembered (the module comment). Absent (a deployment from before the records
+   * bucket was the function's): each request runs as it comes, adopting its own backup by name only.
+   */
+  readonly records?: RequestRecordStore;
+}
+
+/** A request whose earlier delivery still runs (or died before its claim lapsed): nothing was run for this one. */
+export class RequestStillRunningError extends BackupGuardError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RequestStillRunningError';
+  }
+}
+
+/**
+ * Run each request once over `records` (functions/jobs/snapshot-once.ts snapshotOncePerRequest, as
+ * the chat function runs its snapshots): remembered as long as its snapshots
+ * (`snapshots.expiryDays`), claimed for the function's timeout; a remembered result replayed with
+ * `replay`, its snapshots read again in `clouds`; a request still running elsewhere throws
+ * {@link RequestStillRunningError}.
+ */
+function rememberedOn(
+  records: RequestRecordStore,
+  policy: Policy,
+  clouds: readonly SnapshotCloud[],
+  replay: Pick<ReplayOptions, 'readinessMaxAgeHours'> = {},
+): RememberRequests {
+  return (run) => async (request) => {
+    const outcome = await snapshotOncePerRequest(
+      request.requestId,
+      new Date(),
+      (key, earlier) =>
+        runOncePerKey(key, () => run(withWaitedFor(request, earlier)), records, {
+          keepMs: snapshotRecordSeconds(policy.snapshots.expiryDays) * 1000,
+          claimMs: snapshotFunctionTimeoutSeconds(policy.snapshots) * 1000,
+          onRecordError: (error) =>
+            logger.warn('snapshot result not recorded; a repeat after the claim expires may run again', {
+              requestId: request.requestId,
+              error: describeError(error),
+            }),
+        }),
+      { ...replay, clouds, selection: policy.targets, asked: { targets: request.targets } },
+    );
+    if ('inProgress' in outcome) {
+      throw new RequestStillRunningError(
+        `request ${request.requestId} is already running (an earlier delivery of it); nothing was run for this one: send it again later for its result`,
+      );
+    }
+    return outcome.result;
+  };
 }
 
 /** Run one request; the HTTP status is 200 when the job ran (its result says how each target went). */
@@ -85,7 +157,11 @@ export async function snapshotFunction(request: SnapshotFunctionRequest, deps: S
     );
   }
   if (request.action === 'maintenance') {
-    const result = await runMaintenanceJob({ policy: deps.policy, clouds: [cloud], logger });
+    // Replays are not judged against readinessMaxAgeHours, as on AWS (functions/handlers/aws/snapshot.ts).
+    const result = await runMaintenanceJob(
+      { policy: deps.policy, clouds: [cloud], logger },
+      deps.records ? rememberedOn(deps.records, deps.policy, [cloud]) : undefined,
+    );
     // A snapshot a maintenance is due without: an ERROR entry (what alerting filters on), with the
     // count the AWS job records as its alarmed SnapshotsFailed metric.
     const snapshotsFailed = snapshotsNotDelivered(result.snapshots);
@@ -100,7 +176,15 @@ export async function snapshotFunction(request: SnapshotFunctionRequest, deps: S
     return result;
   }
   const { action: _action, ...snapshotRequest } = request;
-  const result = await runSnapshotJob(snapshotRequest, { policy: deps.policy, clouds: [cloud], logger });
+  const run = (asked: SnapshotRequest) =>
+    runSnapshotJob(asked, { policy: deps.policy, clouds: [cloud], logger });
+  // A replayed result's snapshots are judged for age, as the snapshot Lambda's are.
+  const once = deps.records
+    ? rememberedOn(deps.records, deps.policy, [cloud], {
+        readinessMaxAgeHours: deps.policy.snapshots.readinessMaxAgeHours,
+      })(run)
+    : run;
+  const result = await once(snapshotRequest);
   return { ...result, exitCode: snapshotExitCode(result) };
 }
 
@@ -110,10 +194,17 @@ export function createSnapshotHandler(
   deps: () => SnapshotFunctionDependencies = () => {
     if (!dependencies) {
       const gcp = GcpClientFactory.fromEnv();
+      const bucket = process.env[CHAT_RECORDS_BUCKET_ENV]?.trim();
+      if (!bucket) {
+        logger.warn(
+          `no ${CHAT_RECORDS_BUCKET_ENV}: requests are not remembered, and one that waited for another request's backup takes its own when sent again; deploy again to set it`,
+        );
+      }
       dependencies = {
         policy: loadFunctionPolicy(),
         gcp,
         readinessClients: withSecretManager(gcp, withCloudStorage(gcp)),
+        ...(bucket ? { records: snapshotRecordsOf(gcp, bucket) } : {}),
       };
     }
     return dependencies;
@@ -136,6 +227,11 @@ export function createSnapshotHandler(
     try {
       res.status(200).json(await snapshotFunction(request, deps()));
     } catch (error) {
+      if (error instanceof RequestStillRunningError) {
+        logger.warn('request still running', { error: error.message });
+        res.status(409).json({ error: error.message });
+        return;
+      }
       const name = error instanceof Error ? error.name : 'Error';
       logger.error('snapshot function failed', { error: { name, message: describeError(error) } });
       res.status(500).json({ ok: false, error: { name } });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot } from '../../../functions/actions/snapshot/backend.ts';
 import { describeBackup, parseBackupDescription } from '../../../functions/actions/snapshot/gcp.ts';
-import { beingCreated } from '../../../functions/actions/snapshot/identity.ts';
+import { beingCreated, stuckCreating } from '../../../functions/actions/snapshot/identity.ts';
 import {
   isOurs,
   MAX_SNAPSHOT_ATTEMPTS,
@@ -183,12 +183,23 @@ describe('beingCreated', () => {
     ...extra,
   });
 
-  it('waits for an undated snapshot of ours being created, which may be the fresh one', () => {
+  it('does not wait for an undated snapshot being created that no readable expires-at tag dates, and names it as not waited for', () => {
+    // Prepare: SnapshotCreateTime not sent (RDS: Required No), and no expires-at tag, or one that
+    // does not parse: when it was asked for cannot be told, so waiting for it has no end.
+    const untagged = creating({});
+    const unreadable = creating({ tags: { purpose: 'certctl-pre-maintenance', 'expires-at': 'soon' } });
+
     // Act
-    const found = beingCreated([creating({})], database, now, 24);
+    const waited = [untagged, unreadable].map((snapshot) => beingCreated([snapshot], database, now, 24, 14));
+    const named = stuckCreating([unreadable], database, now, 24, 14);
 
     // Assess
-    expect(found?.id).toBe('certctl-premaint-aurora-1');
+    expect(waited).toEqual([undefined, undefined]);
+    expect(named).toContain(
+      'certctl-premaint-aurora-1 has been in state creating since a time that cannot be told',
+    );
+    expect(named).toContain('expires-at');
+    expect(named).toContain('not waited for');
   });
 
   it('stops waiting for an undated snapshot whose expires-at tag says it was asked for longer ago than the limit', () => {

@@ -499,16 +499,26 @@ describe('takeSnapshots before its creates', () => {
     });
   });
 
-  it('takes its own snapshot beside another request’s undated one whose expires-at tag says it was asked for longer ago than readiness accepts', async () => {
-    // Prepare: CHG-9's snapshot of db-a is listed creating without SnapshotCreateTime; its
-    // expires-at, written with the policy's 14-day retention, dates the ask 30 hours ago.
+  it.each([
+    {
+      // Its expires-at, written with the policy's 14-day retention, dates the ask 30 hours ago.
+      dated: 'whose expires-at tag says it was asked for longer ago than readiness accepts',
+      expiresAt: (now: Date): string | undefined =>
+        new Date(now.getTime() + (14 * 24 - 30) * 3_600_000).toISOString(),
+    },
+    // Nothing dates it: waiting for it would have no end.
+    { dated: 'that has no expires-at tag', expiresAt: (): string | undefined => undefined },
+    { dated: 'whose expires-at tag does not parse', expiresAt: (): string | undefined => 'never' },
+  ])('takes its own snapshot beside another request’s undated one $dated', async ({ expiresAt }) => {
+    // Prepare: CHG-9's snapshot of db-a is listed creating without SnapshotCreateTime.
     const clock = fakeClock();
     const db = { ...target('db-a', 'rds-instance'), resourceId: 'db-db-a' };
+    const expiry = expiresAt(clock.now());
     const stuck: BackendSnapshot = {
       ...snapshot('certctl-premaint-db-a-other', {
         purpose: 'certctl-pre-maintenance',
         'request-id': 'CHG-9',
-        'expires-at': new Date(clock.now().getTime() + (14 * 24 - 30) * 3_600_000).toISOString(),
+        ...(expiry === undefined ? {} : { 'expires-at': expiry }),
       }),
       target: 'db-a',
       sourceResourceId: 'db-db-a',
