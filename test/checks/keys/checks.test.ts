@@ -58,6 +58,74 @@ describe('keys.present', () => {
   it('is not available when existence could not be read', () => {
     expect(keysPresentCheck.evaluate(fact({ existence: unknown }), context)?.status).toBe('NOT_AVAILABLE');
   });
+
+  describe('for items held under JSON keys of one secret', () => {
+    const JSON_ITEMS: KeySecretFact['items'] = [
+      { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH', jsonKey: 'cert' },
+      {
+        id: 'ca-key',
+        kind: 'private-key',
+        source: 'CERTCTL_CA_KEY_PATH',
+        jsonKey: 'key',
+        certificate: 'ca-cert',
+      },
+    ];
+    it('says the JSON keys were not checked when the values were not read (metadata only)', () => {
+      const outcome = keysPresentCheck.evaluate(
+        fact({ items: JSON_ITEMS, content: { state: 'not-inspected' } }),
+        context,
+      );
+      expect(outcome).toEqual({
+        status: 'PASSED',
+        description:
+          'The secret certctl/ca (ca-cert, ca-key) exists; whether it holds CERTCTL_CA_CERT_PATH, CERTCTL_CA_KEY_PATH (its JSON keys "cert", "key") is not proven: values are not read (keys.inspectSecretValues is off), and keys.content judges them.',
+        observed: { items: 'ca-cert,ca-key', present: true, jsonKeysChecked: false },
+        required: { present: true },
+      });
+    });
+    it('names why the JSON keys are unproven when the values could not be read', () => {
+      const outcome = keysPresentCheck.evaluate(
+        fact({
+          items: JSON_ITEMS,
+          content: { state: 'unknown', reason: 'BatchGetSecretValue: DecryptionFailure' },
+        }),
+        context,
+      );
+      expect(outcome?.description).toContain(
+        'is not proven: its value could not be read (BatchGetSecretValue: DecryptionFailure)',
+      );
+      expect(outcome?.observed.jsonKeysChecked).toBe(false);
+    });
+    /** The two items' secret read, ca-key's analysis with one problem of `code`. */
+    const keyProblem = (status: 'FAILED' | 'NOT_AVAILABLE', code: string) =>
+      keysPresentCheck.evaluate(
+        fact({
+          items: JSON_ITEMS,
+          content: {
+            state: 'read',
+            items: [
+              { item: 'ca-cert', problems: [], observed: {} },
+              { item: 'ca-key', problems: [{ status, code, detail: 'ca-key is not read' }], observed: {} },
+            ],
+          },
+        }),
+        context,
+      );
+    it('does not claim to back an item the analysis could not read from the value', () => {
+      const outcome = keyProblem('NOT_AVAILABLE', 'value-unread');
+      expect(outcome?.description).toBe(
+        'The secret certctl/ca (ca-cert, ca-key) exists and backs CERTCTL_CA_CERT_PATH; whether it holds CERTCTL_CA_KEY_PATH (its JSON key "key") is not proven: keys.content could not read them from its value.',
+      );
+      expect(outcome?.observed.jsonKeysChecked).toBe(false);
+    });
+    it('does not claim to back an item whose JSON key the value lacks', () => {
+      const outcome = keyProblem('FAILED', 'item-missing');
+      expect(outcome?.description).toBe(
+        'The secret certctl/ca (ca-cert, ca-key) exists and backs CERTCTL_CA_CERT_PATH; its value has no JSON key "key", so CERTCTL_CA_KEY_PATH has no backup in it (see keys.content).',
+      );
+      expect(outcome?.observed).toMatchObject({ jsonKeysChecked: true, missingItems: 'ca-key' });
+    });
+  });
 });
 
 describe('keys.not-deleting', () => {
