@@ -44,6 +44,12 @@ export interface EncryptionKey {
    * names (`kmsKeyVersionName`), else the key's primary version.
    */
   readonly version?: string | undefined;
+  /**
+   * AWS: `ValidTo`, when the key's imported key material expires (Origin EXTERNAL, ExpirationModel
+   * KEY_MATERIAL_EXPIRES): KMS then deletes the material and the key is unusable until the same
+   * material is imported again.
+   */
+  readonly materialExpires?: Date | undefined;
   /** GCP: {@link version} is the key's primary version, read because the secret version named none. */
   readonly primary?: boolean | undefined;
   /**

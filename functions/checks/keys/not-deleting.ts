@@ -1,5 +1,7 @@
 /**
- * `keys.not-deleting`: neither the secret nor its KMS key is scheduled for deletion or disabled;
+ * `keys.not-deleting`: neither the secret nor its KMS key is scheduled for deletion or disabled (an
+ * AWS key whose imported key material expires, `ValidTo`, warns within keys.expiryHorizonDays and
+ * fails once it has expired);
  * on GCP the latest version is ENABLED and not scheduled for destruction, and the customer-managed
  * Cloud KMS key version that protects it (functions/gcp/cloud-kms.ts) is ENABLED. Both clouds'
  * keys are judged the same way: an unusable state fails, a key that could not be read (or whose
@@ -9,11 +11,13 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
+import { DEFAULT_EXPIRY_HORIZON_DAYS } from '../../core/keys-policy.ts';
 import {
   DELETED_KMS_KEY,
   deletedKmsKeyFix,
   gcloudVersionArgs,
   kmsKeyFix,
+  kmsMaterialExpiryFix,
   UNUSABLE_KEY_STATES,
   USABLE_KEY_STATES,
 } from '../../core/kms-key-states.ts';
@@ -53,7 +57,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     },
     resourceTypes: KEYS_RESOURCE_TYPES,
   },
-  evaluate(fact) {
+  evaluate(fact, context) {
     const required = { scheduledForDeletion: false, keyUsable: true };
     const absent = absentOutcome(fact, required);
     if (absent) return absent;
@@ -120,6 +124,11 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
           'store the value certctl runs with again under a usable key, as a new secret (`aws secretsmanager create-secret --name <name> --kms-key-id <key> --secret-string file://<file>`, the file in its CERTCTL_*_PATH setting), and point the inventory at it',
         ),
       };
+    }
+    const horizonDays = context.policy.keys?.expiryHorizonDays ?? DEFAULT_EXPIRY_HORIZON_DAYS;
+    const expiring = materialExpiryOf(fact, context.now);
+    if (expiring?.daysLeft !== undefined && expiring.daysLeft <= 0) {
+      return materialExpiryOutcome(fact, expiring, 'FAILED', base, required);
     }
     const versionState = fact.latestVersion?.state === 'read' ? fact.latestVersion.value.state : undefined;
     if (versionState !== undefined && versionState !== 'ENABLED') {
@@ -191,14 +200,60 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         required,
       );
     }
+    if (expiring !== undefined && expiring.daysLeft < horizonDays)
+      return materialExpiryOutcome(fact, expiring, 'WARNING', base, required);
     return {
       status: 'PASSED',
-      description: `The ${secretLabel(fact)} is not scheduled for deletion and its key is usable.`,
-      observed: { ...base, scheduledForDeletion: false, keyUsable: true },
+      description: `The ${secretLabel(fact)} is not scheduled for deletion and its key is usable${expiring ? ` (its imported key material expires on ${expiring.key.materialExpires?.toISOString()})` : ''}.`,
+      observed: {
+        ...base,
+        scheduledForDeletion: false,
+        keyUsable: true,
+        ...(expiring ? { keyMaterialExpires: expiring.key.materialExpires?.toISOString() ?? null } : {}),
+      },
       required,
     };
   },
 };
+
+/** The secret's KMS key whose imported key material expires first (`ValidTo`), with the whole days left. */
+function materialExpiryOf(
+  fact: KeySecretFact,
+  now: Date,
+): { key: EncryptionKey; daysLeft: number } | undefined {
+  if (fact.encryption.state !== 'read') return undefined;
+  const [key] = fact.encryption.value
+    .filter((candidate) => candidate.materialExpires !== undefined)
+    .sort((a, b) => Number(a.materialExpires) - Number(b.materialExpires));
+  if (!key?.materialExpires) return undefined;
+  return { key, daysLeft: Math.floor((key.materialExpires.getTime() - now.getTime()) / 86_400_000) };
+}
+
+/**
+ * A secret whose KMS key's imported material expires (WARNING, within the horizon) or has expired
+ * (FAILED): KMS deletes the material at `ValidTo`, and nothing it encrypted can be decrypted until
+ * the same material is imported again (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html, KeyMetadata.ValidTo).
+ */
+function materialExpiryOutcome(
+  fact: KeySecretFact,
+  { key, daysLeft }: { key: EncryptionKey; daysLeft: number },
+  status: 'FAILED' | 'WARNING',
+  base: FindingValues,
+  required: FindingValues,
+): CheckOutcome {
+  const date = key.materialExpires?.toISOString() ?? '';
+  const when =
+    status === 'FAILED'
+      ? `expired on ${date} (ValidTo): KMS deletes it then, and the backup cannot be decrypted until`
+      : `expires on ${date} (ValidTo, in ${daysLeft} ${daysLeft === 1 ? 'day' : 'days'}): KMS then deletes it, and the backup cannot be decrypted until`;
+  return {
+    status,
+    description: `The imported key material of the KMS key ${key.id} of the ${secretLabel(fact)} ${when} the same material is imported again.`,
+    observed: { ...base, scheduledForDeletion: false, keyMaterialExpires: date },
+    required,
+    remediationText: kmsMaterialExpiryFix(key),
+  };
+}
 
 /** `KMS key` (AWS) or `Cloud KMS key` (GCP). */
 function keyNoun(fact: KeySecretFact): string {

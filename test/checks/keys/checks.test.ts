@@ -132,6 +132,44 @@ describe('keys.not-deleting', () => {
   it('passes when neither the secret nor its key is being deleted', () => {
     expect(keysNotDeletingCheck.evaluate(fact(), context)?.status).toBe('PASSED');
   });
+  describe('with a KMS key of imported material that expires (ValidTo)', () => {
+    // Origin EXTERNAL, ExpirationModel KEY_MATERIAL_EXPIRES: at ValidTo KMS deletes the material.
+    const expiring = (validTo: string, id = CMK.id) => ({
+      state: 'read' as const,
+      value: [{ ...CMK, id, region: 'eu-west-1', materialExpires: new Date(validTo) }],
+    });
+    it('warns when the material expires within the horizon, naming the date and the re-import', () => {
+      const outcome = keysNotDeletingCheck.evaluate(
+        fact({ encryption: expiring('2026-12-09T12:00:00Z') }),
+        context,
+      );
+      expect(outcome).toMatchObject({
+        status: 'WARNING',
+        description:
+          'The imported key material of the KMS key arn:aws:kms:eu-west-1:111111111111:key/k of the secret certctl/ca (ca-cert) expires on 2026-12-09T12:00:00.000Z (ValidTo, in 7 days): KMS then deletes it, and the backup cannot be decrypted until the same material is imported again.',
+        observed: { scheduledForDeletion: false, keyMaterialExpires: '2026-12-09T12:00:00.000Z' },
+      });
+      expect(outcome?.remediationText).toContain(
+        'aws kms import-key-material --key-id arn:aws:kms:eu-west-1:111111111111:key/k --import-token <token> --encrypted-key-material <material> --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1',
+      );
+    });
+    it('fails when the material has expired though the key still reads Enabled', () => {
+      const outcome = keysNotDeletingCheck.evaluate(
+        fact({ encryption: expiring('2026-12-01T00:00:00Z') }),
+        context,
+      );
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('expired on 2026-12-01T00:00:00.000Z');
+    });
+    it('passes, naming the expiry, when it is beyond the horizon', () => {
+      const outcome = keysNotDeletingCheck.evaluate(
+        fact({ encryption: expiring('2027-06-01T00:00:00Z') }),
+        context,
+      );
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed.keyMaterialExpires).toBe('2027-06-01T00:00:00.000Z');
+    });
+  });
   it('fails when the secret is scheduled for deletion', () => {
     const outcome = keysNotDeletingCheck.evaluate(
       fact({ deletionScheduled: new Date('2026-12-09T00:00:00Z') }),
