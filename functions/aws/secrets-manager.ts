@@ -233,7 +233,14 @@ async function encryptionOf(
           : describeKey(id, keyRegion ?? region),
     ),
   );
-  return { state: 'read', value: keys };
+  // The replicas' keys (after the secret's own) say whose they are.
+  return {
+    state: 'read',
+    value: keys.map((key, index) => {
+      const replicaRegion = index === 0 ? undefined : ids[index]?.region;
+      return replicaRegion === undefined ? key : { ...key, replicaRegion };
+    }),
+  };
 }
 
 function replicationOf(

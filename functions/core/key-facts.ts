@@ -57,6 +57,12 @@ export interface EncryptionKey {
    * id or alias names a key of that region). The region its fix commands name.
    */
   readonly region?: string | undefined;
+  /**
+   * AWS: the region of the secret's replica this key encrypts (its `ReplicationStatus` entry's);
+   * absent for the key of the secret's own copy. A replica's key that cannot decrypt loses that
+   * replica, not the copy in the secret's region.
+   */
+  readonly replicaRegion?: string | undefined;
   /** Why DescribeKey (AWS) or the Cloud KMS read (GCP) failed, when it did. */
   readonly unreadReason?: string | undefined;
   /**

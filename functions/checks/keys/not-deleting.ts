@@ -105,8 +105,8 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       if (bad) {
         return {
           status: 'FAILED',
-          description: `The KMS key ${bad.id} of the ${secretLabel(fact)} is ${bad.state}${bad.deletionDate ? ` (deletion on ${bad.deletionDate.toISOString()})` : ''}: the backup cannot be decrypted.`,
-          observed: { ...base, scheduledForDeletion: false, keyState: bad.state ?? null },
+          description: `The KMS key ${copyOf(fact, bad)} is ${bad.state}${bad.deletionDate ? ` (deletion on ${bad.deletionDate.toISOString()})` : ''}: ${lost(bad)}.`,
+          observed: { ...base, scheduledForDeletion: false, keyState: bad.state ?? null, ...replicaOf(bad) },
           required,
           remediationText: kmsKeyFix(bad),
         };
@@ -117,8 +117,8 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     if (deleted) {
       return {
         status: 'FAILED',
-        description: `The KMS key ${deleted.id} of the ${secretLabel(fact)} ${DELETED_KMS_KEY}: the backup cannot be decrypted.`,
-        observed: { ...base, scheduledForDeletion: false, keyExists: false },
+        description: `The KMS key ${copyOf(fact, deleted)} ${DELETED_KMS_KEY}: ${lost(deleted)}.`,
+        observed: { ...base, scheduledForDeletion: false, keyExists: false, ...replicaOf(deleted) },
         required,
         remediationText: deletedKmsKeyFix(
           'store the value certctl runs with again under a usable key, as a new secret (`aws secretsmanager create-secret --name <name> --kms-key-id <key> --secret-string file://<file>`, the file in its CERTCTL_*_PATH setting), and point the inventory at it',
@@ -244,15 +244,37 @@ function materialExpiryOutcome(
   const date = key.materialExpires?.toISOString() ?? '';
   const when =
     status === 'FAILED'
-      ? `expired on ${date} (ValidTo): KMS deletes it then, and the backup cannot be decrypted until`
-      : `expires on ${date} (ValidTo, in ${daysLeft} ${daysLeft === 1 ? 'day' : 'days'}): KMS then deletes it, and the backup cannot be decrypted until`;
+      ? `expired on ${date} (ValidTo): KMS deletes it then, and ${lost(key)} until`
+      : `expires on ${date} (ValidTo, in ${daysLeft} ${daysLeft === 1 ? 'day' : 'days'}): KMS then deletes it, and ${lost(key)} until`;
   return {
     status,
-    description: `The imported key material of the KMS key ${key.id} of the ${secretLabel(fact)} ${when} the same material is imported again.`,
-    observed: { ...base, scheduledForDeletion: false, keyMaterialExpires: date },
+    description: `The imported key material of the KMS key ${copyOf(fact, key)} ${when} the same material is imported again.`,
+    observed: { ...base, scheduledForDeletion: false, keyMaterialExpires: date, ...replicaOf(key) },
     required,
     remediationText: kmsMaterialExpiryFix(key),
   };
+}
+
+/**
+ * An AWS key and the copy it encrypts: `k of the secret …`, or, for a replica's key (its own
+ * region's), `k (us-east-1) of the replica in us-east-1 of the secret …`.
+ */
+function copyOf(fact: KeySecretFact, key: EncryptionKey): string {
+  return key.replicaRegion === undefined
+    ? `${key.id} of the ${secretLabel(fact)}`
+    : `${key.id} (${key.replicaRegion}) of the replica in ${key.replicaRegion} of the ${secretLabel(fact)}`;
+}
+
+/** What a key that cannot decrypt loses: the backup, or only the replica it encrypts. */
+function lost(key: EncryptionKey): string {
+  return key.replicaRegion === undefined
+    ? 'the backup cannot be decrypted'
+    : 'that replica cannot be decrypted';
+}
+
+/** The replica a key encrypts, as an observed value. */
+function replicaOf(key: EncryptionKey): FindingValues {
+  return key.replicaRegion === undefined ? {} : { replicaRegion: key.replicaRegion };
 }
 
 /** `KMS key` (AWS) or `Cloud KMS key` (GCP). */

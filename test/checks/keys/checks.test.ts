@@ -884,6 +884,22 @@ describe('every keys check says what it judged', () => {
     );
   });
 
+  it("keys.not-deleting: names the replica whose own region's key cannot decrypt it, not the whole backup", () => {
+    // The primary's key is Enabled; the replica in us-east-1 is under its region's key, Disabled.
+    const replicaKey = { ...CMK, id: 'alias/replica', region: 'us-east-1', replicaRegion: 'us-east-1' };
+    const outcome = (key: EncryptionKey) =>
+      keysNotDeletingCheck.evaluate(two({ encryption: { state: 'read', value: [CMK, key] } }), context);
+    expect(outcome({ ...replicaKey, state: 'Disabled' })).toMatchObject({
+      status: 'FAILED',
+      description: `The KMS key alias/replica (us-east-1) of the replica in us-east-1 of the ${LABEL} is Disabled: that replica cannot be decrypted.`,
+      observed: { keyState: 'Disabled', replicaRegion: 'us-east-1' },
+      remediationText: 'Enable the key (`aws kms enable-key --key-id alias/replica --region us-east-1`).',
+    });
+    expect(outcome({ ...replicaKey, state: undefined, manager: undefined, deleted: true })?.description).toBe(
+      `The KMS key alias/replica (us-east-1) of the replica in us-east-1 of the ${LABEL} does not exist (DescribeKey: NotFoundException), deleted with its key material: that replica cannot be decrypted.`,
+    );
+  });
+
   it('keys.not-deleting: judges a deleting key even when the latest version could not be read', () => {
     const encryption = { state: 'read' as const, value: [{ ...CMK, state: 'Unavailable' }] };
     const outcome = keysNotDeletingCheck.evaluate(two({ encryption, latestVersion: unknown }), context);
