@@ -442,6 +442,25 @@ describe('keys.cmk', () => {
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.observed.keyManager).toBe('AWS');
   });
+  it('fails naming the replica that is on the AWS-managed key of its region, and how to move that replica', () => {
+    // The copy in eu-west-1 is under a customer-managed key; the replica in us-east-1 is not.
+    const encryption = {
+      state: 'read' as const,
+      value: [
+        CMK,
+        { id: 'aws/secretsmanager (us-east-1)', manager: 'PROVIDER' as const, replicaRegion: 'us-east-1' },
+      ],
+    };
+    const outcome = keysCmkCheck.evaluate(fact({ encryption }), context);
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      description:
+        'The replica in us-east-1 of the secret certctl/ca (ca-cert) is encrypted with the AWS-managed key aws/secretsmanager (us-east-1), which no other account can use: that replica cannot be recovered cross-account.',
+      observed: { keyManager: 'AWS', replicaRegion: 'us-east-1' },
+      remediationText:
+        'Replicate to us-east-1 under a customer-managed KMS key of that region whose policy admits the recovery account: remove the replica (`aws secretsmanager remove-regions-from-replication --secret-id certctl/ca --remove-replica-regions us-east-1 --region eu-west-1`) and add it again with the key (`aws secretsmanager replicate-secret-to-regions --secret-id certctl/ca --add-replica-regions Region=us-east-1,KmsKeyId=<key-arn> --region eu-west-1`).',
+    });
+  });
   it('warns on Google-managed encryption', () => {
     const encryption = {
       state: 'read' as const,
