@@ -127,9 +127,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     }
     const horizonDays = context.policy.keys?.expiryHorizonDays ?? DEFAULT_EXPIRY_HORIZON_DAYS;
     const expiring = materialExpiryOf(fact, context.now);
-    if (expiring?.daysLeft !== undefined && expiring.daysLeft <= 0) {
-      return materialExpiryOutcome(fact, expiring, 'FAILED', base, required);
-    }
+    if (expiring?.expired) return materialExpiryOutcome(fact, expiring, 'FAILED', base, required);
     const versionState = fact.latestVersion?.state === 'read' ? fact.latestVersion.value.state : undefined;
     if (versionState !== undefined && versionState !== 'ENABLED') {
       // A state neither usable nor known to be lost (STATE_UNSPECIFIED, one added later) proves nothing.
@@ -204,29 +202,36 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       return materialExpiryOutcome(fact, expiring, 'WARNING', base, required);
     return {
       status: 'PASSED',
-      description: `The ${secretLabel(fact)} is not scheduled for deletion and its key is usable${expiring ? ` (its imported key material expires on ${expiring.key.materialExpires?.toISOString()})` : ''}.`,
+      description: `The ${secretLabel(fact)} is not scheduled for deletion and its key is usable${expiring ? ` (its imported key material expires on ${expiring.expires.toISOString()})` : ''}.`,
       observed: {
         ...base,
         scheduledForDeletion: false,
         keyUsable: true,
-        ...(expiring ? { keyMaterialExpires: expiring.key.materialExpires?.toISOString() ?? null } : {}),
+        ...(expiring ? { keyMaterialExpires: expiring.expires.toISOString() } : {}),
       },
       required,
     };
   },
 };
 
-/** The secret's KMS key whose imported key material expires first (`ValidTo`), with the whole days left. */
-function materialExpiryOf(
-  fact: KeySecretFact,
-  now: Date,
-): { key: EncryptionKey; daysLeft: number } | undefined {
+/** When a key's imported material expires, whether it has, and the whole days left. */
+interface MaterialExpiry {
+  readonly key: EncryptionKey;
+  readonly expires: Date;
+  readonly expired: boolean;
+  readonly daysLeft: number;
+}
+
+/** The secret's KMS key whose imported key material expires first (`ValidTo`). */
+function materialExpiryOf(fact: KeySecretFact, now: Date): MaterialExpiry | undefined {
   if (fact.encryption.state !== 'read') return undefined;
   const [key] = fact.encryption.value
     .filter((candidate) => candidate.materialExpires !== undefined)
     .sort((a, b) => Number(a.materialExpires) - Number(b.materialExpires));
-  if (!key?.materialExpires) return undefined;
-  return { key, daysLeft: Math.floor((key.materialExpires.getTime() - now.getTime()) / 86_400_000) };
+  const expires = key?.materialExpires;
+  if (!key || !expires) return undefined;
+  const left = expires.getTime() - now.getTime();
+  return { key, expires, expired: left <= 0, daysLeft: Math.floor(left / 86_400_000) };
 }
 
 /**
@@ -236,16 +241,17 @@ function materialExpiryOf(
  */
 function materialExpiryOutcome(
   fact: KeySecretFact,
-  { key, daysLeft }: { key: EncryptionKey; daysLeft: number },
+  { key, expires, daysLeft }: MaterialExpiry,
   status: 'FAILED' | 'WARNING',
   base: FindingValues,
   required: FindingValues,
 ): CheckOutcome {
-  const date = key.materialExpires?.toISOString() ?? '';
+  const date = expires.toISOString();
+  const left = daysLeft === 0 ? 'within a day' : `in ${daysLeft} ${daysLeft === 1 ? 'day' : 'days'}`;
   const when =
     status === 'FAILED'
       ? `expired on ${date} (ValidTo): KMS deletes it then, and ${lost(key)} until`
-      : `expires on ${date} (ValidTo, in ${daysLeft} ${daysLeft === 1 ? 'day' : 'days'}): KMS then deletes it, and ${lost(key)} until`;
+      : `expires on ${date} (ValidTo, ${left}): KMS then deletes it, and ${lost(key)} until`;
   return {
     status,
     description: `The imported key material of the KMS key ${copyOf(fact, key)} ${when} the same material is imported again.`,

@@ -153,21 +153,30 @@ describe('keys.not-deleting', () => {
         'aws kms import-key-material --key-id arn:aws:kms:eu-west-1:111111111111:key/k --import-token <token> --encrypted-key-material <material> --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1',
       );
     });
-    it('fails when the material has expired though the key still reads Enabled', () => {
-      const outcome = keysNotDeletingCheck.evaluate(
-        fact({ encryption: expiring('2026-12-01T00:00:00Z') }),
-        context,
-      );
-      expect(outcome?.status).toBe('FAILED');
-      expect(outcome?.description).toContain('expired on 2026-12-01T00:00:00.000Z');
-    });
-    it('passes, naming the expiry, when it is beyond the horizon', () => {
-      const outcome = keysNotDeletingCheck.evaluate(
-        fact({ encryption: expiring('2027-06-01T00:00:00Z') }),
-        context,
-      );
-      expect(outcome?.status).toBe('PASSED');
-      expect(outcome?.observed.keyMaterialExpires).toBe('2027-06-01T00:00:00.000Z');
+    it.each([
+      [
+        'warns, not fails, when it expires within hours',
+        '2026-12-02T20:00:00Z',
+        'WARNING',
+        '(ValidTo, within a day)',
+      ],
+      [
+        'fails when it has expired though the key still reads Enabled',
+        '2026-12-01T00:00:00Z',
+        'FAILED',
+        'expired on 2026-12-01T00:00:00.000Z',
+      ],
+      [
+        'passes, naming the expiry, when it is beyond the horizon',
+        '2027-06-01T00:00:00Z',
+        'PASSED',
+        'its imported key material expires on 2027-06-01T00:00:00.000Z',
+      ],
+    ])('%s', (_, validTo, status, said) => {
+      const outcome = keysNotDeletingCheck.evaluate(fact({ encryption: expiring(validTo) }), context);
+      expect(outcome?.status).toBe(status);
+      expect(outcome?.description).toContain(said);
+      expect(outcome?.observed.keyMaterialExpires).toBe(new Date(validTo).toISOString());
     });
   });
   it('fails when the secret is scheduled for deletion', () => {
