@@ -58,9 +58,9 @@ export interface EncryptionKey {
    */
   readonly region?: string | undefined;
   /**
-   * AWS: the region of the secret's replica this key encrypts (its `ReplicationStatus` entry's);
-   * absent for the key of the secret's own copy. A replica's key that cannot decrypt loses that
-   * replica, not the copy in the secret's region.
+   * AWS: the region of the replica this key encrypts: a `ReplicationStatus` entry's, or the
+   * secret's own region when the secret is itself a replica (its primary elsewhere); absent for the
+   * primary's key. A replica's key that cannot decrypt loses that replica, not the primary.
    */
   readonly replicaRegion?: string | undefined;
   /** Why DescribeKey (AWS) or the Cloud KMS read (GCP) failed, when it did. */

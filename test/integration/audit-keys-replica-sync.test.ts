@@ -87,3 +87,32 @@ describe('a key secret named by its replica', () => {
     expect(byId['certctl/ocsp']?.description).toContain('DescribeSecret of the primary in us-east-1 failed');
   });
 });
+
+describe('a key secret named by its replica, on the AWS-managed key', () => {
+  it('keys.cmk names the replica and moves it from its primary’s region', async () => {
+    // Prepare
+    const policy = parsePolicy({
+      aws: { regions: ['eu-west-1'] },
+      keys: {
+        preset: 'none',
+        items: {
+          'ca-backup': {
+            kind: 'opaque',
+            secret: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:certctl/ca`,
+          },
+        },
+      },
+    });
+    // Act
+    const report = await awsKeysAudit(sim.endpoint, policy);
+    // Assess: the copy in eu-west-1 is the replica; its key is set from the primary, in us-east-1.
+    const finding = report.findings.find((f) => f.checkId === 'keys.cmk');
+    expect(finding?.status).toBe('FAILED');
+    expect(finding?.description).toBe(
+      'The replica in eu-west-1 of the secret certctl/ca (ca-backup) is encrypted with the AWS-managed key aws/secretsmanager, which no other account can use: that replica cannot be recovered cross-account.',
+    );
+    expect(finding?.remediation.text).toContain(
+      '`aws secretsmanager remove-regions-from-replication --secret-id certctl/ca --remove-replica-regions eu-west-1 --region us-east-1`',
+    );
+  });
+});

@@ -113,7 +113,10 @@ function replicasOnAwsManagedKey(
 ): CheckOutcome {
   const regions = provider.map((key) => key.replicaRegion as string);
   const one = regions.length === 1;
-  const where = ` --region ${fact.resource.region}`;
+  // Replication is changed from the primary: its region, which a replica's answer names.
+  const replication = fact.replication.state === 'read' ? fact.replication.value : undefined;
+  const primary = replication?.kind === 'aws' ? replication.primaryRegion : undefined;
+  const where = ` --region ${primary ?? fact.resource.region}`;
   return {
     status: 'FAILED',
     description: `The ${one ? 'replica' : 'replicas'} in ${regions.join(', ')} of the ${secretLabel(fact)} ${one ? 'is' : 'are'} encrypted with the AWS-managed ${one ? 'key' : 'keys'} ${provider.map((key) => key.id).join(', ')}, which no other account can use: ${one ? 'that replica' : 'those replicas'} cannot be recovered cross-account.`,
