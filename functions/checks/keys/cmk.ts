@@ -13,6 +13,7 @@ import {
   itemsValue,
   KEYS_RESOURCE_TYPES,
   notAvailable,
+  replicasRekeyed,
   secretLabel,
 } from './wording.ts';
 
@@ -100,9 +101,8 @@ export const keysCmkCheck: Check<KeySecretFact> = {
 
 /**
  * AWS: the secret's own copy is under a customer-managed key, but replicas are under their
- * region's aws/secretsmanager key: those replicas cannot be recovered cross-account. A replica's
- * key is set when it is added (ReplicateSecretToRegions AddReplicaRegions[].KmsKeyId), so the fix
- * removes the replica and adds it again with a customer-managed key; update-secret changes the
+ * region's aws/secretsmanager key: those replicas cannot be recovered cross-account. The fix
+ * re-creates them under a customer-managed key ({@link replicasRekeyed}); update-secret changes the
  * primary's key only.
  */
 function replicasOnAwsManagedKey(
@@ -113,15 +113,11 @@ function replicasOnAwsManagedKey(
 ): CheckOutcome {
   const regions = provider.map((key) => key.replicaRegion as string);
   const one = regions.length === 1;
-  // Replication is changed from the primary: its region, which a replica's answer names.
-  const replication = fact.replication.state === 'read' ? fact.replication.value : undefined;
-  const primary = replication?.kind === 'aws' ? replication.primaryRegion : undefined;
-  const where = ` --region ${primary ?? fact.resource.region}`;
   return {
     status: 'FAILED',
     description: `The ${one ? 'replica' : 'replicas'} in ${regions.join(', ')} of the ${secretLabel(fact)} ${one ? 'is' : 'are'} encrypted with the AWS-managed ${one ? 'key' : 'keys'} ${provider.map((key) => key.id).join(', ')}, which no other account can use: ${one ? 'that replica' : 'those replicas'} cannot be recovered cross-account.`,
     observed: { ...base, keyManager: 'AWS', replicaRegion: regions.join(',') },
     required,
-    remediationText: `Replicate to ${regions.join(', ')} under a customer-managed KMS key of ${one ? 'that region' : 'each region'} whose policy admits the recovery account: remove the ${one ? 'replica' : 'replicas'} (\`aws secretsmanager remove-regions-from-replication --secret-id ${fact.resource.id} --remove-replica-regions ${regions.join(' ')}${where}\`) and add ${one ? 'it' : 'them'} again with the key (\`aws secretsmanager replicate-secret-to-regions --secret-id ${fact.resource.id} --add-replica-regions ${regions.map((region) => `Region=${region},KmsKeyId=<key-arn>`).join(' ')}${where}\`).`,
+    remediationText: `Replicate to ${regions.join(', ')} under a customer-managed KMS key of ${one ? 'that region' : 'each region'} whose policy admits the recovery account: ${replicasRekeyed(fact, regions)}.`,
   };
 }

@@ -27,6 +27,7 @@ import {
   itemsValue,
   KEYS_RESOURCE_TYPES,
   notAvailable,
+  replicasRekeyed,
   secretLabel,
 } from './wording.ts';
 
@@ -121,7 +122,9 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         observed: { ...base, scheduledForDeletion: false, keyExists: false, ...replicaOf(deleted) },
         required,
         remediationText: deletedKmsKeyFix(
-          'store the value certctl runs with again under a usable key, as a new secret (`aws secretsmanager create-secret --name <name> --kms-key-id <key> --secret-string file://<file>`, the file in its CERTCTL_*_PATH setting), and point the inventory at it',
+          deleted.replicaRegion === undefined
+            ? 'store the value certctl runs with again under a usable key, as a new secret (`aws secretsmanager create-secret --name <name> --kms-key-id <key> --secret-string file://<file>`, the file in its CERTCTL_*_PATH setting), and point the inventory at it'
+            : `re-create the replica under a usable key of ${deleted.replicaRegion}: ${replicasRekeyed(fact, [deleted.replicaRegion])}`,
         ),
       };
     }

@@ -923,9 +923,12 @@ describe('every keys check says what it judged', () => {
       observed: { keyState: 'Disabled', replicaRegion: 'us-east-1' },
       remediationText: 'Enable the key (`aws kms enable-key --key-id alias/replica --region us-east-1`).',
     });
-    expect(outcome({ ...replicaKey, state: undefined, manager: undefined, deleted: true })?.description).toBe(
-      `The KMS key alias/replica (us-east-1) of the replica in us-east-1 of the ${LABEL} does not exist (DescribeKey: NotFoundException), deleted with its key material: that replica cannot be decrypted.`,
-    );
+    expect(outcome({ ...replicaKey, state: undefined, manager: undefined, deleted: true })).toMatchObject({
+      description: `The KMS key alias/replica (us-east-1) of the replica in us-east-1 of the ${LABEL} does not exist (DescribeKey: NotFoundException), deleted with its key material: that replica cannot be decrypted.`,
+      // The primary still decrypts: the replica is made again from it, not the secret anew.
+      remediationText:
+        'The key cannot be restored: re-create the replica under a usable key of us-east-1: remove the replica (`aws secretsmanager remove-regions-from-replication --secret-id certctl/ca --remove-replica-regions us-east-1 --region eu-west-1`) and add it again with the key (`aws secretsmanager replicate-secret-to-regions --secret-id certctl/ca --add-replica-regions Region=us-east-1,KmsKeyId=<key-arn> --region eu-west-1`).',
+    });
   });
 
   it('keys.not-deleting: judges a deleting key even when the latest version could not be read', () => {
