@@ -5,7 +5,8 @@
  * used in, and the same alias may name another key in another region; an ARN names its own region.
  * Read through the lean JSON path (functions/aws/json-wire.ts); the KMS SDK module is loaded on the
  * first key described, so an audit that meets no key never loads it.
- * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html (`KeyManager`, `KeyState`).
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html (`KeyManager`, `KeyState`;
+ * `ValidTo`, sent only for imported key material that expires).
  */
 import type { DescribeKeyResponse, KMSClient } from '@aws-sdk/client-kms';
 import { CloudApiError, describeError, errorCode } from '../core/errors.ts';
@@ -15,7 +16,9 @@ import { type JsonShape, sendJson } from './json-wire.ts';
 
 /** The `DescribeKey` members the audits read. */
 export const DESCRIBE_KEY_SHAPE: JsonShape = {
-  KeyMetadata: { struct: { KeyManager: 'string', KeyState: 'string', DeletionDate: 'timestamp' } },
+  KeyMetadata: {
+    struct: { KeyManager: 'string', KeyState: 'string', DeletionDate: 'timestamp', ValidTo: 'timestamp' },
+  },
 };
 
 /**
@@ -73,6 +76,7 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
         key?.KeyManager === 'CUSTOMER' ? 'CUSTOMER' : key?.KeyManager === 'AWS' ? 'PROVIDER' : undefined,
       state: key?.KeyState,
       deletionDate: key?.DeletionDate,
+      ...(key?.ValidTo ? { materialExpires: key.ValidTo } : {}),
     };
   } catch (error) {
     if (!isPerResourceError(error)) {

@@ -233,7 +233,16 @@ async function encryptionOf(
           : describeKey(id, keyRegion ?? region),
     ),
   );
-  return { state: 'read', value: keys };
+  // The replicas' keys (after the secret's own) say whose they are; so does the secret's own when
+  // it is itself a replica (its primary elsewhere).
+  const own = isReplica(response, region) ? region : undefined;
+  return {
+    state: 'read',
+    value: keys.map((key, index) => {
+      const replicaRegion = index === 0 ? own : ids[index]?.region;
+      return replicaRegion === undefined ? key : { ...key, replicaRegion };
+    }),
+  };
 }
 
 function replicationOf(

@@ -44,6 +44,12 @@ export interface EncryptionKey {
    * names (`kmsKeyVersionName`), else the key's primary version.
    */
   readonly version?: string | undefined;
+  /**
+   * AWS: `ValidTo`, when the key's imported key material expires (Origin EXTERNAL, ExpirationModel
+   * KEY_MATERIAL_EXPIRES): KMS then deletes the material and the key is unusable until the same
+   * material is imported again.
+   */
+  readonly materialExpires?: Date | undefined;
   /** GCP: {@link version} is the key's primary version, read because the secret version named none. */
   readonly primary?: boolean | undefined;
   /**
@@ -51,6 +57,12 @@ export interface EncryptionKey {
    * id or alias names a key of that region). The region its fix commands name.
    */
   readonly region?: string | undefined;
+  /**
+   * AWS: the region of the replica this key encrypts: a `ReplicationStatus` entry's, or the
+   * secret's own region when the secret is itself a replica (its primary elsewhere); absent for the
+   * primary's key. A replica's key that cannot decrypt loses that replica, not the primary.
+   */
+  readonly replicaRegion?: string | undefined;
   /** Why DescribeKey (AWS) or the Cloud KMS read (GCP) failed, when it did. */
   readonly unreadReason?: string | undefined;
   /**

@@ -24,6 +24,9 @@ const PROFILE = /^[A-Za-z0-9_-]{1,64}$/;
 const SHA256_FINGERPRINT = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/;
 
 /** What an item holds; it decides what `keys.content` proves about it. */
+/** `keys.expiryHorizonDays` when the policy does not set it. */
+export const DEFAULT_EXPIRY_HORIZON_DAYS = 30;
+
 export const KEY_ITEM_KINDS = ['certificate', 'private-key', 'bundle', 'opaque'] as const;
 export type KeyItemKind = (typeof KEY_ITEM_KINDS)[number];
 
@@ -142,8 +145,8 @@ export const keysPolicySchema = z
       'Read secret values to judge `keys.content` (grants GetSecretValue on inventory secrets only).',
     ),
     expiryHorizonDays: z.described(
-      z._default(z.int().check(z.gte(0), z.lte(3650)), 30),
-      'A backed-up certificate expiring within this many days is a WARNING.',
+      z._default(z.int().check(z.gte(0), z.lte(3650)), DEFAULT_EXPIRY_HORIZON_DAYS),
+      "A backed-up certificate, or a secret's KMS key's imported key material, expiring within this many days is a WARNING.",
     ),
     kmsKeyAccounts: z.described(
       z._default(z.array(z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id'))), []),

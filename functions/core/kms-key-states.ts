@@ -87,10 +87,29 @@ export function kmsKeyFix(
   if (state === 'Unavailable') {
     return `Reconnect the key's custom key store (\`aws kms connect-custom-key-store --custom-key-store-id <its CustomKeyStoreId>${region}\`).`;
   }
-  if (state === 'PendingImport') {
-    return `Import the key material again (\`aws kms import-key-material --key-id ${id} --import-token <token> --encrypted-key-material <material>${region}\`, both from \`aws kms get-parameters-for-import --key-id ${id}${region}\`).`;
-  }
+  if (state === 'PendingImport') return `Import the key material again (${importMaterial(id, region)}).`;
   return 'Make the key usable (Enabled) again.';
+}
+
+/**
+ * The commands that import a key's material again (the import token and the material's wrapping
+ * key come from GetParametersForImport); `expiry`: the ImportKeyMaterial options that set when it expires.
+ */
+function importMaterial(id: string, region: string, expiry = ''): string {
+  return `\`aws kms import-key-material --key-id ${id} --import-token <token> --encrypted-key-material <material>${expiry}${region}\`, both from \`aws kms get-parameters-for-import --key-id ${id}${region}\``;
+}
+
+/**
+ * What to do about a KMS key whose imported key material expires (`ValidTo`): import the same
+ * material again, this time without expiry; the expiry of an import cannot be changed otherwise
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_ImportKeyMaterial.html).
+ */
+export function kmsMaterialExpiryFix(key: {
+  readonly id: string;
+  readonly region?: string | undefined;
+}): string {
+  const region = key.region ? ` --region ${key.region}` : '';
+  return `Import the same key material again without expiry (${importMaterial(key.id, region, ' --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE')}); only the material imported before can be imported into this key.`;
 }
 
 /**

@@ -22,6 +22,7 @@ const SHARED = 'aaaaaaaa-0000-4000-8000-000000000001';
 const PRIVATE = 'aaaaaaaa-0000-4000-8000-000000000002';
 const SHARED_ARN = `arn:aws:kms:us-east-2:${CENTRAL}:key/${SHARED}`;
 const PRIVATE_ARN = `arn:aws:kms:us-east-2:${CENTRAL}:key/${PRIVATE}`;
+const BYOK = 'aaaaaaaa-0000-4000-8000-000000000003';
 /** A key of the audited account that no longer exists (deleted once its waiting period ended). */
 const GONE_ARN = `arn:aws:kms:us-east-2:${ACCOUNT}:key/aaaaaaaa-0000-4000-8000-00000000dead`;
 
@@ -38,6 +39,7 @@ beforeAll(async () => {
             { name: 'certctl/shared', region: 'us-east-2', kmsKeyId: SHARED_ARN, value: 'x' },
             { name: 'certctl/private', region: 'us-east-2', kmsKeyId: PRIVATE_ARN, value: 'x' },
             { name: 'certctl/orphan', region: 'us-east-2', kmsKeyId: GONE_ARN, value: 'x' },
+            { name: 'certctl/byok', region: 'us-east-2', kmsKeyId: `alias/certctl-byok`, value: 'x' },
           ],
         },
         kms: {
@@ -45,6 +47,8 @@ beforeAll(async () => {
             // The central account's key policy lets the audited account describe this key only.
             { id: SHARED, account: CENTRAL, region: 'us-east-2', keyPolicyAccounts: [ACCOUNT] },
             { id: PRIVATE, account: CENTRAL, region: 'us-east-2' },
+            // Imported key material that KMS deletes in 5 days (ValidTo).
+            { id: BYOK, region: 'us-east-2', aliases: ['alias/certctl-byok'], validTo: '+5d' },
           ],
         },
       },
@@ -204,5 +208,36 @@ describe('kmsKeyDescriber, a key that does not exist', () => {
     expect(outcome?.description).toContain(
       `The KMS key ${GONE_ARN} of the secret certctl/orphan (orphan) does not exist`,
     );
+  });
+});
+
+describe('collectAwsKeyFacts, a key of imported material that expires', () => {
+  it('reads its ValidTo, and keys.not-deleting warns before KMS deletes the material', async () => {
+    // Prepare
+    const policy = parsePolicy({
+      aws: { regions: ['us-east-2'] },
+      keys: {
+        preset: 'none',
+        items: { byok: { kind: 'opaque', secret: 'certctl/byok', region: 'us-east-2', account: ACCOUNT } },
+      },
+    });
+    const now = new Date();
+    // Act
+    const [byok] = await collectAwsKeyFacts({
+      factory,
+      account: { accountId: ACCOUNT },
+      region: 'us-east-2',
+      policy,
+      now: () => now,
+    });
+    // Assess
+    const key = byok?.encryption.state === 'read' ? byok.encryption.value[0] : undefined;
+    expect(key).toMatchObject({ id: 'alias/certctl-byok', state: 'Enabled', region: 'us-east-2' });
+    const daysLeft = ((key?.materialExpires?.getTime() ?? 0) - now.getTime()) / 86_400_000;
+    // The simulator's clock is read on its own, a moment apart from the test's.
+    expect(daysLeft).toBeCloseTo(5, 2);
+    const outcome = byok && keysNotDeletingCheck.evaluate(byok, { policy, now });
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('The imported key material of the KMS key alias/certctl-byok');
   });
 });

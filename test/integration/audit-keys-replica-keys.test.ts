@@ -79,4 +79,18 @@ describe('replica KMS keys', () => {
     expect(finding?.status).toBe('FAILED');
     expect(finding?.observed.keyState).toBe('PendingDeletion');
   });
+
+  it('names the replica that key leaves undecryptable, not the copy in the secret’s region', async () => {
+    // Act
+    const report = await audit();
+    // Assess: the primary's key (the same alias in eu-west-1) is Enabled.
+    const finding = report.findings.find((f) => f.checkId === 'keys.not-deleting');
+    expect(finding?.description).toMatch(
+      /^The KMS key alias\/certctl-backup \(us-east-1\) of the replica in us-east-1 of the secret certctl\/ca \(ca-backup\) is PendingDeletion \(deletion on [^)]+\): that replica cannot be decrypted\.$/,
+    );
+    expect(finding?.observed.replicaRegion).toBe('us-east-1');
+    expect(finding?.remediation.text).toContain(
+      'aws kms cancel-key-deletion --key-id alias/certctl-backup --region us-east-1',
+    );
+  });
 });

@@ -49,7 +49,10 @@ afterAll(async () => {
   await sim.close();
 });
 
-async function replicated(): Promise<Record<string, { status: string; description: string }>> {
+/** The findings of `checkId` over the three replicas, by secret name. */
+async function findingsOf(
+  checkId = 'keys.replicated',
+): Promise<Record<string, { status: string; description: string; remediation: string }>> {
   const policy = parsePolicy({
     aws: { regions: ['eu-west-1'] },
     keys: {
@@ -65,15 +68,18 @@ async function replicated(): Promise<Record<string, { status: string; descriptio
   const report = await awsKeysAudit(sim.endpoint, policy);
   return Object.fromEntries(
     report.findings
-      .filter((finding) => finding.checkId === 'keys.replicated')
-      .map((finding) => [finding.resource.id, { status: finding.status, description: finding.description }]),
+      .filter((finding) => finding.checkId === checkId)
+      .map((finding) => [
+        finding.resource.id,
+        { status: finding.status, description: finding.description, remediation: finding.remediation.text },
+      ]),
   );
 }
 
 describe('a key secret named by its replica', () => {
   it("is judged by the replica's own status as its primary reports it", async () => {
     // Act
-    const byId = await replicated();
+    const byId = await findingsOf();
 
     // Assess: in sync passes; out of sync fails (the copy certctl would restore from is stale); a
     // primary we may not read proves nothing about the copy.
@@ -85,5 +91,21 @@ describe('a key secret named by its replica', () => {
     expect(byId['certctl/ra']?.description).toContain('eu-west-1 (Access denied to the KMS key)');
     expect(byId['certctl/ocsp']?.status).toBe('NOT_AVAILABLE');
     expect(byId['certctl/ocsp']?.description).toContain('DescribeSecret of the primary in us-east-1 failed');
+  });
+});
+
+describe('a key secret named by its replica, on the AWS-managed key', () => {
+  it('keys.cmk names the replica and moves it from its primary’s region', async () => {
+    // Act
+    const byId = await findingsOf('keys.cmk');
+    // Assess: the copy in eu-west-1 is the replica; its key is set from the primary, in us-east-1.
+    const finding = byId['certctl/ca'];
+    expect(finding?.status).toBe('FAILED');
+    expect(finding?.description).toBe(
+      'The replica in eu-west-1 of the secret certctl/ca (ca-backup) is encrypted with the AWS-managed key aws/secretsmanager, which no other account can use: that replica cannot be recovered cross-account.',
+    );
+    expect(finding?.remediation).toContain(
+      '`aws secretsmanager remove-regions-from-replication --secret-id certctl/ca --remove-replica-regions eu-west-1 --region us-east-1`',
+    );
   });
 });

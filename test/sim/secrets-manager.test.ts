@@ -26,6 +26,16 @@ beforeAll(async () => {
           secrets: [
             { name: 'certctl/empty', region: 'eu-west-1', createdWithoutValue: true },
             { name: 'certctl/full', region: 'eu-west-1', value: 'v' },
+            {
+              name: 'certctl/replicated',
+              region: 'eu-west-1',
+              value: 'v',
+              replicas: [
+                { region: 'us-east-1' },
+                { region: 'us-west-2', status: 'Failed' },
+                { region: 'eu-central-1', status: 'InProgress' },
+              ],
+            },
           ],
         },
       },
@@ -95,5 +105,19 @@ describe('simulated Secrets Manager, a secret created without a value', () => {
     expect(parsed.error?.issues[0]?.message).toBe(
       'a secret createdWithoutValue has no value: leave out `value`',
     );
+  });
+});
+
+describe('simulated Secrets Manager, a replicated secret', () => {
+  it("says each replica's status, with a StatusMessage only where it has one (optional in ReplicationStatusType)", async () => {
+    // Act
+    const described = await client.send(new DescribeSecretCommand({ SecretId: 'certctl/replicated' }));
+
+    // Assess: a Failed replica the scenario gives no message for has none (not an InProgress message).
+    expect(described.ReplicationStatus).toEqual([
+      { Region: 'us-east-1', Status: 'InSync', StatusMessage: 'Replication succeeded' },
+      { Region: 'us-west-2', Status: 'Failed' },
+      { Region: 'eu-central-1', Status: 'InProgress', StatusMessage: 'Replication in progress' },
+    ]);
   });
 });

@@ -4,14 +4,16 @@
  * recovered cross-account (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html).
  * On GCP Google-managed encryption does not block recovery: a WARNING, not a failure.
  */
-import type { Check } from '../../core/check.ts';
-import type { KeySecretFact } from '../../core/key-facts.ts';
+import type { Check, CheckOutcome } from '../../core/check.ts';
+import type { FindingValues } from '../../core/finding.ts';
+import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
 import {
   absentOutcome,
   DOCS,
   itemsValue,
   KEYS_RESOURCE_TYPES,
   notAvailable,
+  replicasRekeyed,
   secretLabel,
 } from './wording.ts';
 
@@ -42,6 +44,8 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     const keys = fact.encryption.value;
     const base = { items: itemsValue(fact), keys: keys.map((key) => key.id).join(',') };
     const provider = keys.filter((key) => key.manager === 'PROVIDER');
+    if (provider.length > 0 && provider.every((key) => key.replicaRegion !== undefined))
+      return replicasOnAwsManagedKey(fact, provider, base, required);
     if (provider.length > 0 || keys.length === 0) {
       const gcp = fact.resource.provider === 'gcp';
       // A key set on the secret after its latest version was added protects later versions only.
@@ -94,3 +98,26 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     };
   },
 };
+
+/**
+ * AWS: the secret's own copy is under a customer-managed key, but replicas are under their
+ * region's aws/secretsmanager key: those replicas cannot be recovered cross-account. The fix
+ * re-creates them under a customer-managed key ({@link replicasRekeyed}); update-secret changes the
+ * primary's key only.
+ */
+function replicasOnAwsManagedKey(
+  fact: KeySecretFact,
+  provider: readonly EncryptionKey[],
+  base: FindingValues,
+  required: FindingValues,
+): CheckOutcome {
+  const regions = provider.map((key) => key.replicaRegion as string);
+  const one = regions.length === 1;
+  return {
+    status: 'FAILED',
+    description: `The ${one ? 'replica' : 'replicas'} in ${regions.join(', ')} of the ${secretLabel(fact)} ${one ? 'is' : 'are'} encrypted with the AWS-managed ${one ? 'key' : 'keys'} ${provider.map((key) => key.id).join(', ')}, which no other account can use: ${one ? 'that replica' : 'those replicas'} cannot be recovered cross-account.`,
+    observed: { ...base, keyManager: 'AWS', replicaRegion: regions.join(',') },
+    required,
+    remediationText: `Replicate to ${regions.join(', ')} under a customer-managed KMS key of ${one ? 'that region' : 'each region'} whose policy admits the recovery account: ${replicasRekeyed(fact, regions)}.`,
+  };
+}

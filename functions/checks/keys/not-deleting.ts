@@ -1,5 +1,7 @@
 /**
- * `keys.not-deleting`: neither the secret nor its KMS key is scheduled for deletion or disabled;
+ * `keys.not-deleting`: neither the secret nor its KMS key is scheduled for deletion or disabled (an
+ * AWS key whose imported key material expires, `ValidTo`, warns within keys.expiryHorizonDays and
+ * fails once it has expired);
  * on GCP the latest version is ENABLED and not scheduled for destruction, and the customer-managed
  * Cloud KMS key version that protects it (functions/gcp/cloud-kms.ts) is ENABLED. Both clouds'
  * keys are judged the same way: an unusable state fails, a key that could not be read (or whose
@@ -9,11 +11,13 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
+import { DEFAULT_EXPIRY_HORIZON_DAYS } from '../../core/keys-policy.ts';
 import {
   DELETED_KMS_KEY,
   deletedKmsKeyFix,
   gcloudVersionArgs,
   kmsKeyFix,
+  kmsMaterialExpiryFix,
   UNUSABLE_KEY_STATES,
   USABLE_KEY_STATES,
 } from '../../core/kms-key-states.ts';
@@ -23,6 +27,7 @@ import {
   itemsValue,
   KEYS_RESOURCE_TYPES,
   notAvailable,
+  replicasRekeyed,
   secretLabel,
 } from './wording.ts';
 
@@ -53,7 +58,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     },
     resourceTypes: KEYS_RESOURCE_TYPES,
   },
-  evaluate(fact) {
+  evaluate(fact, context) {
     const required = { scheduledForDeletion: false, keyUsable: true };
     const absent = absentOutcome(fact, required);
     if (absent) return absent;
@@ -101,8 +106,8 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       if (bad) {
         return {
           status: 'FAILED',
-          description: `The KMS key ${bad.id} of the ${secretLabel(fact)} is ${bad.state}${bad.deletionDate ? ` (deletion on ${bad.deletionDate.toISOString()})` : ''}: the backup cannot be decrypted.`,
-          observed: { ...base, scheduledForDeletion: false, keyState: bad.state ?? null },
+          description: `The KMS key ${copyOf(fact, bad)} is ${bad.state}${bad.deletionDate ? ` (deletion on ${bad.deletionDate.toISOString()})` : ''}: ${lost(bad)}.`,
+          observed: { ...base, scheduledForDeletion: false, keyState: bad.state ?? null, ...replicaOf(bad) },
           required,
           remediationText: kmsKeyFix(bad),
         };
@@ -113,14 +118,19 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     if (deleted) {
       return {
         status: 'FAILED',
-        description: `The KMS key ${deleted.id} of the ${secretLabel(fact)} ${DELETED_KMS_KEY}: the backup cannot be decrypted.`,
-        observed: { ...base, scheduledForDeletion: false, keyExists: false },
+        description: `The KMS key ${copyOf(fact, deleted)} ${DELETED_KMS_KEY}: ${lost(deleted)}.`,
+        observed: { ...base, scheduledForDeletion: false, keyExists: false, ...replicaOf(deleted) },
         required,
         remediationText: deletedKmsKeyFix(
-          'store the value certctl runs with again under a usable key, as a new secret (`aws secretsmanager create-secret --name <name> --kms-key-id <key> --secret-string file://<file>`, the file in its CERTCTL_*_PATH setting), and point the inventory at it',
+          deleted.replicaRegion === undefined
+            ? 'store the value certctl runs with again under a usable key, as a new secret (`aws secretsmanager create-secret --name <name> --kms-key-id <key> --secret-string file://<file>`, the file in its CERTCTL_*_PATH setting), and point the inventory at it'
+            : `re-create the replica under a usable key of ${deleted.replicaRegion}: ${replicasRekeyed(fact, [deleted.replicaRegion])}`,
         ),
       };
     }
+    const horizonDays = context.policy.keys?.expiryHorizonDays ?? DEFAULT_EXPIRY_HORIZON_DAYS;
+    const expiring = materialExpiryOf(fact, context.now);
+    if (expiring?.expired) return materialExpiryOutcome(fact, expiring, 'FAILED', base, required);
     const versionState = fact.latestVersion?.state === 'read' ? fact.latestVersion.value.state : undefined;
     if (versionState !== undefined && versionState !== 'ENABLED') {
       // A state neither usable nor known to be lost (STATE_UNSPECIFIED, one added later) proves nothing.
@@ -191,14 +201,90 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         required,
       );
     }
+    if (expiring !== undefined && expiring.daysLeft < horizonDays)
+      return materialExpiryOutcome(fact, expiring, 'WARNING', base, required);
     return {
       status: 'PASSED',
-      description: `The ${secretLabel(fact)} is not scheduled for deletion and its key is usable.`,
-      observed: { ...base, scheduledForDeletion: false, keyUsable: true },
+      description: `The ${secretLabel(fact)} is not scheduled for deletion and its key is usable${expiring ? ` (its imported key material expires on ${expiring.expires.toISOString()})` : ''}.`,
+      observed: {
+        ...base,
+        scheduledForDeletion: false,
+        keyUsable: true,
+        ...(expiring ? { keyMaterialExpires: expiring.expires.toISOString() } : {}),
+      },
       required,
     };
   },
 };
+
+/** When a key's imported material expires, whether it has, and the whole days left. */
+interface MaterialExpiry {
+  readonly key: EncryptionKey;
+  readonly expires: Date;
+  readonly expired: boolean;
+  readonly daysLeft: number;
+}
+
+/** The secret's KMS key whose imported key material expires first (`ValidTo`). */
+function materialExpiryOf(fact: KeySecretFact, now: Date): MaterialExpiry | undefined {
+  if (fact.encryption.state !== 'read') return undefined;
+  const [key] = fact.encryption.value
+    .filter((candidate) => candidate.materialExpires !== undefined)
+    .sort((a, b) => Number(a.materialExpires) - Number(b.materialExpires));
+  const expires = key?.materialExpires;
+  if (!key || !expires) return undefined;
+  const left = expires.getTime() - now.getTime();
+  return { key, expires, expired: left <= 0, daysLeft: Math.floor(left / 86_400_000) };
+}
+
+/**
+ * A secret whose KMS key's imported material expires (WARNING, within the horizon) or has expired
+ * (FAILED): KMS deletes the material at `ValidTo`, and nothing it encrypted can be decrypted until
+ * the same material is imported again (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html, KeyMetadata.ValidTo).
+ */
+function materialExpiryOutcome(
+  fact: KeySecretFact,
+  { key, expires, daysLeft }: MaterialExpiry,
+  status: 'FAILED' | 'WARNING',
+  base: FindingValues,
+  required: FindingValues,
+): CheckOutcome {
+  const date = expires.toISOString();
+  const left = daysLeft === 0 ? 'within a day' : `in ${daysLeft} ${daysLeft === 1 ? 'day' : 'days'}`;
+  const when =
+    status === 'FAILED'
+      ? `expired on ${date} (ValidTo): KMS deletes it then, and ${lost(key)} until`
+      : `expires on ${date} (ValidTo, ${left}): KMS then deletes it, and ${lost(key)} until`;
+  return {
+    status,
+    description: `The imported key material of the KMS key ${copyOf(fact, key)} ${when} the same material is imported again.`,
+    observed: { ...base, scheduledForDeletion: false, keyMaterialExpires: date, ...replicaOf(key) },
+    required,
+    remediationText: kmsMaterialExpiryFix(key),
+  };
+}
+
+/**
+ * An AWS key and the copy it encrypts: `k of the secret …`, or, for a replica's key (its own
+ * region's), `k (us-east-1) of the replica in us-east-1 of the secret …`.
+ */
+function copyOf(fact: KeySecretFact, key: EncryptionKey): string {
+  return key.replicaRegion === undefined
+    ? `${key.id} of the ${secretLabel(fact)}`
+    : `${key.id} (${key.replicaRegion}) of the replica in ${key.replicaRegion} of the ${secretLabel(fact)}`;
+}
+
+/** What a key that cannot decrypt loses: the backup, or only the replica it encrypts. */
+function lost(key: EncryptionKey): string {
+  return key.replicaRegion === undefined
+    ? 'the backup cannot be decrypted'
+    : 'that replica cannot be decrypted';
+}
+
+/** The replica a key encrypts, as an observed value. */
+function replicaOf(key: EncryptionKey): FindingValues {
+  return key.replicaRegion === undefined ? {} : { replicaRegion: key.replicaRegion };
+}
 
 /** `KMS key` (AWS) or `Cloud KMS key` (GCP). */
 function keyNoun(fact: KeySecretFact): string {

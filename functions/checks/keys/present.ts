@@ -1,6 +1,10 @@
-/** `keys.present`: every inventory item has its backing secret. */
+/**
+ * `keys.present`: every inventory item has its backing secret. An item under a JSON key of a secret
+ * holding several items is backed only if the value holds that key, which metadata does not show:
+ * the finding says which items the secret's existence proves and which it does not.
+ */
 import type { Check } from '../../core/check.ts';
-import type { KeySecretFact } from '../../core/key-facts.ts';
+import type { KeyItemRef, KeySecretFact } from '../../core/key-facts.ts';
 import { DOCS, itemsValue, KEYS_RESOURCE_TYPES, notAvailable, secretLabel } from './wording.ts';
 
 export const keysPresentCheck: Check<KeySecretFact> = {
@@ -26,7 +30,7 @@ export const keysPresentCheck: Check<KeySecretFact> = {
     const required = { present: true };
     if (fact.existence.state === 'unknown')
       return notAvailable(fact, fact.existence.reason, { present: null }, required);
-    const sources = fact.items.map((item) => item.source).join(', ');
+    const sources = sourcesOf(fact.items);
     if (!fact.existence.value) {
       return {
         status: 'FAILED',
@@ -35,11 +39,63 @@ export const keysPresentCheck: Check<KeySecretFact> = {
         required,
       };
     }
+    const { backed, missing, unchecked } = jsonKeyProof(fact);
+    const backs = backed.length > 0 ? ` and backs ${sourcesOf(backed)}` : '';
+    const lacks =
+      missing.length > 0
+        ? `; its value has no JSON key ${jsonKeysOf(missing)}, so ${sourcesOf(missing)} has no backup in it (see keys.content)`
+        : '';
+    const unproven =
+      unchecked.length > 0
+        ? `; whether it holds ${sourcesOf(unchecked)} (its JSON ${unchecked.length === 1 ? 'key' : 'keys'} ${jsonKeysOf(unchecked)}) is not proven: ${
+            fact.content.state === 'unknown'
+              ? `its value could not be read (${fact.content.reason})`
+              : fact.content.state === 'read'
+                ? 'keys.content could not read them from its value'
+                : 'values are not read (keys.inspectSecretValues is off), and keys.content judges them'
+          }`
+        : '';
+    const jsonKeyed = fact.items.some((item) => item.jsonKey !== undefined);
     return {
       status: 'PASSED',
-      description: `The ${secretLabel(fact)} exists and backs ${sources}.`,
-      observed: { items: itemsValue(fact), present: true },
+      description: `The ${secretLabel(fact)} exists${backs}${lacks}${unproven}.`,
+      observed: {
+        items: itemsValue(fact),
+        present: true,
+        ...(jsonKeyed ? { jsonKeysChecked: unchecked.length === 0 } : {}),
+        ...(missing.length > 0 ? { missingItems: missing.map((item) => item.id).join(',') } : {}),
+      },
       required,
     };
   },
 };
+
+/**
+ * What the secret's existence proves of each item: an item that is the whole value is backed by
+ * the secret; one under a JSON key only when its value was read and holds that key (keys.content's
+ * `item-missing` says it does not), else it is unchecked (not read, or read without the item's value).
+ */
+function jsonKeyProof(fact: KeySecretFact): Record<'backed' | 'missing' | 'unchecked', KeyItemRef[]> {
+  const proof = { backed: [] as KeyItemRef[], missing: [] as KeyItemRef[], unchecked: [] as KeyItemRef[] };
+  const { content } = fact;
+  for (const item of fact.items) {
+    if (item.jsonKey === undefined) proof.backed.push(item);
+    else if (content.state !== 'read') proof.unchecked.push(item);
+    else {
+      const analysed = content.items.find((entry) => entry.item === item.id);
+      if (analysed === undefined || analysed.problems.some((problem) => problem.code === 'value-unread'))
+        proof.unchecked.push(item);
+      else if (analysed.problems.some((problem) => problem.code === 'item-missing')) proof.missing.push(item);
+      else proof.backed.push(item);
+    }
+  }
+  return proof;
+}
+
+function sourcesOf(items: readonly KeyItemRef[]): string {
+  return items.map((item) => item.source).join(', ');
+}
+
+function jsonKeysOf(items: readonly KeyItemRef[]): string {
+  return items.map((item) => `"${item.jsonKey}"`).join(', ');
+}

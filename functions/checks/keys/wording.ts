@@ -51,3 +51,18 @@ export function absentOutcome(fact: KeySecretFact, required: FindingValues): Che
     return notAvailable(fact, 'the secret does not exist (see keys.present)', { present: false }, required);
   return undefined;
 }
+
+/**
+ * AWS: the commands that put replicas of a secret under another key: a replica's key is set only
+ * when it is added (ReplicateSecretToRegions AddReplicaRegions[].KmsKeyId), so each is removed and
+ * added again with the key, both from the primary's region (a replica's answer names it:
+ * PrimaryRegion). `remove the replica (…) and add it again with the key (…)`.
+ */
+export function replicasRekeyed(fact: KeySecretFact, regions: readonly string[]): string {
+  const replication = fact.replication.state === 'read' ? fact.replication.value : undefined;
+  const primary = replication?.kind === 'aws' ? replication.primaryRegion : undefined;
+  const where = ` --region ${primary ?? fact.resource.region}`;
+  const one = regions.length === 1;
+  const secret = fact.resource.id;
+  return `remove the ${one ? 'replica' : 'replicas'} (\`aws secretsmanager remove-regions-from-replication --secret-id ${secret} --remove-replica-regions ${regions.join(' ')}${where}\`) and add ${one ? 'it' : 'them'} again with the key (\`aws secretsmanager replicate-secret-to-regions --secret-id ${secret} --add-replica-regions ${regions.map((region) => `Region=${region},KmsKeyId=<key-arn>`).join(' ')}${where}\`)`;
+}

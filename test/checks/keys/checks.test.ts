@@ -58,11 +58,126 @@ describe('keys.present', () => {
   it('is not available when existence could not be read', () => {
     expect(keysPresentCheck.evaluate(fact({ existence: unknown }), context)?.status).toBe('NOT_AVAILABLE');
   });
+
+  describe('for items held under JSON keys of one secret', () => {
+    const JSON_ITEMS: KeySecretFact['items'] = [
+      { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH', jsonKey: 'cert' },
+      {
+        id: 'ca-key',
+        kind: 'private-key',
+        source: 'CERTCTL_CA_KEY_PATH',
+        jsonKey: 'key',
+        certificate: 'ca-cert',
+      },
+    ];
+    it('says the JSON keys were not checked when the values were not read (metadata only)', () => {
+      const outcome = keysPresentCheck.evaluate(
+        fact({ items: JSON_ITEMS, content: { state: 'not-inspected' } }),
+        context,
+      );
+      expect(outcome).toEqual({
+        status: 'PASSED',
+        description:
+          'The secret certctl/ca (ca-cert, ca-key) exists; whether it holds CERTCTL_CA_CERT_PATH, CERTCTL_CA_KEY_PATH (its JSON keys "cert", "key") is not proven: values are not read (keys.inspectSecretValues is off), and keys.content judges them.',
+        observed: { items: 'ca-cert,ca-key', present: true, jsonKeysChecked: false },
+        required: { present: true },
+      });
+    });
+    it('names why the JSON keys are unproven when the values could not be read', () => {
+      const outcome = keysPresentCheck.evaluate(
+        fact({
+          items: JSON_ITEMS,
+          content: { state: 'unknown', reason: 'BatchGetSecretValue: DecryptionFailure' },
+        }),
+        context,
+      );
+      expect(outcome?.description).toContain(
+        'is not proven: its value could not be read (BatchGetSecretValue: DecryptionFailure)',
+      );
+      expect(outcome?.observed.jsonKeysChecked).toBe(false);
+    });
+    /** The two items' secret read, ca-key's analysis with one problem of `code`. */
+    const keyProblem = (status: 'FAILED' | 'NOT_AVAILABLE', code: string) =>
+      keysPresentCheck.evaluate(
+        fact({
+          items: JSON_ITEMS,
+          content: {
+            state: 'read',
+            items: [
+              { item: 'ca-cert', problems: [], observed: {} },
+              { item: 'ca-key', problems: [{ status, code, detail: 'ca-key is not read' }], observed: {} },
+            ],
+          },
+        }),
+        context,
+      );
+    it('does not claim to back an item the analysis could not read from the value', () => {
+      const outcome = keyProblem('NOT_AVAILABLE', 'value-unread');
+      expect(outcome?.description).toBe(
+        'The secret certctl/ca (ca-cert, ca-key) exists and backs CERTCTL_CA_CERT_PATH; whether it holds CERTCTL_CA_KEY_PATH (its JSON key "key") is not proven: keys.content could not read them from its value.',
+      );
+      expect(outcome?.observed.jsonKeysChecked).toBe(false);
+    });
+    it('does not claim to back an item whose JSON key the value lacks', () => {
+      const outcome = keyProblem('FAILED', 'item-missing');
+      expect(outcome?.description).toBe(
+        'The secret certctl/ca (ca-cert, ca-key) exists and backs CERTCTL_CA_CERT_PATH; its value has no JSON key "key", so CERTCTL_CA_KEY_PATH has no backup in it (see keys.content).',
+      );
+      expect(outcome?.observed).toMatchObject({ jsonKeysChecked: true, missingItems: 'ca-key' });
+    });
+  });
 });
 
 describe('keys.not-deleting', () => {
   it('passes when neither the secret nor its key is being deleted', () => {
     expect(keysNotDeletingCheck.evaluate(fact(), context)?.status).toBe('PASSED');
+  });
+  describe('with a KMS key of imported material that expires (ValidTo)', () => {
+    // Origin EXTERNAL, ExpirationModel KEY_MATERIAL_EXPIRES: at ValidTo KMS deletes the material.
+    const expiring = (validTo: string, id = CMK.id) => ({
+      state: 'read' as const,
+      value: [{ ...CMK, id, region: 'eu-west-1', materialExpires: new Date(validTo) }],
+    });
+    it('warns when the material expires within the horizon, naming the date and the re-import', () => {
+      const outcome = keysNotDeletingCheck.evaluate(
+        fact({ encryption: expiring('2026-12-09T12:00:00Z') }),
+        context,
+      );
+      expect(outcome).toMatchObject({
+        status: 'WARNING',
+        description:
+          'The imported key material of the KMS key arn:aws:kms:eu-west-1:111111111111:key/k of the secret certctl/ca (ca-cert) expires on 2026-12-09T12:00:00.000Z (ValidTo, in 7 days): KMS then deletes it, and the backup cannot be decrypted until the same material is imported again.',
+        observed: { scheduledForDeletion: false, keyMaterialExpires: '2026-12-09T12:00:00.000Z' },
+      });
+      expect(outcome?.remediationText).toContain(
+        'aws kms import-key-material --key-id arn:aws:kms:eu-west-1:111111111111:key/k --import-token <token> --encrypted-key-material <material> --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1',
+      );
+    });
+    it.each([
+      [
+        'warns, not fails, when it expires within hours',
+        '2026-12-02T20:00:00Z',
+        'WARNING',
+        '(ValidTo, within a day)',
+      ],
+      [
+        'fails when it has expired though the key still reads Enabled',
+        '2026-12-01T00:00:00Z',
+        'FAILED',
+        'expired on 2026-12-01T00:00:00.000Z',
+      ],
+      [
+        'passes, naming the expiry, when it is beyond the horizon',
+        '2027-06-01T00:00:00Z',
+        'PASSED',
+        'its imported key material expires on 2027-06-01T00:00:00.000Z',
+      ],
+    ])('%s', (_, validTo, status, said) => {
+      const outcome = keysNotDeletingCheck.evaluate(fact({ encryption: expiring(validTo) }), context);
+      expect(outcome?.status).toBe(status);
+      expect(outcome?.description).toContain(said);
+      expect(outcome?.observed.keyMaterialExpires).toBe(new Date(validTo).toISOString());
+    });
   });
   it('fails when the secret is scheduled for deletion', () => {
     const outcome = keysNotDeletingCheck.evaluate(
@@ -335,6 +450,25 @@ describe('keys.cmk', () => {
     const outcome = keysCmkCheck.evaluate(fact({ encryption }), context);
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.observed.keyManager).toBe('AWS');
+  });
+  it('fails naming the replica that is on the AWS-managed key of its region, and how to move that replica', () => {
+    // The copy in eu-west-1 is under a customer-managed key; the replica in us-east-1 is not.
+    const encryption = {
+      state: 'read' as const,
+      value: [
+        CMK,
+        { id: 'aws/secretsmanager (us-east-1)', manager: 'PROVIDER' as const, replicaRegion: 'us-east-1' },
+      ],
+    };
+    const outcome = keysCmkCheck.evaluate(fact({ encryption }), context);
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      description:
+        'The replica in us-east-1 of the secret certctl/ca (ca-cert) is encrypted with the AWS-managed key aws/secretsmanager (us-east-1), which no other account can use: that replica cannot be recovered cross-account.',
+      observed: { keyManager: 'AWS', replicaRegion: 'us-east-1' },
+      remediationText:
+        'Replicate to us-east-1 under a customer-managed KMS key of that region whose policy admits the recovery account: remove the replica (`aws secretsmanager remove-regions-from-replication --secret-id certctl/ca --remove-replica-regions us-east-1 --region eu-west-1`) and add it again with the key (`aws secretsmanager replicate-secret-to-regions --secret-id certctl/ca --add-replica-regions Region=us-east-1,KmsKeyId=<key-arn> --region eu-west-1`).',
+    });
   });
   it('warns on Google-managed encryption', () => {
     const encryption = {
@@ -776,6 +910,25 @@ describe('every keys check says what it judged', () => {
     expect(fixFor('PendingImport')).toBe(
       'Import the key material again (`aws kms import-key-material --key-id k2 --import-token <token> --encrypted-key-material <material> --region us-east-2`, both from `aws kms get-parameters-for-import --key-id k2 --region us-east-2`).',
     );
+  });
+
+  it("keys.not-deleting: names the replica whose own region's key cannot decrypt it, not the whole backup", () => {
+    // The primary's key is Enabled; the replica in us-east-1 is under its region's key, Disabled.
+    const replicaKey = { ...CMK, id: 'alias/replica', region: 'us-east-1', replicaRegion: 'us-east-1' };
+    const outcome = (key: EncryptionKey) =>
+      keysNotDeletingCheck.evaluate(two({ encryption: { state: 'read', value: [CMK, key] } }), context);
+    expect(outcome({ ...replicaKey, state: 'Disabled' })).toMatchObject({
+      status: 'FAILED',
+      description: `The KMS key alias/replica (us-east-1) of the replica in us-east-1 of the ${LABEL} is Disabled: that replica cannot be decrypted.`,
+      observed: { keyState: 'Disabled', replicaRegion: 'us-east-1' },
+      remediationText: 'Enable the key (`aws kms enable-key --key-id alias/replica --region us-east-1`).',
+    });
+    expect(outcome({ ...replicaKey, state: undefined, manager: undefined, deleted: true })).toMatchObject({
+      description: `The KMS key alias/replica (us-east-1) of the replica in us-east-1 of the ${LABEL} does not exist (DescribeKey: NotFoundException), deleted with its key material: that replica cannot be decrypted.`,
+      // The primary still decrypts: the replica is made again from it, not the secret anew.
+      remediationText:
+        'The key cannot be restored: re-create the replica under a usable key of us-east-1: remove the replica (`aws secretsmanager remove-regions-from-replication --secret-id certctl/ca --remove-replica-regions us-east-1 --region eu-west-1`) and add it again with the key (`aws secretsmanager replicate-secret-to-regions --secret-id certctl/ca --add-replica-regions Region=us-east-1,KmsKeyId=<key-arn> --region eu-west-1`).',
+    });
   });
 
   it('keys.not-deleting: judges a deleting key even when the latest version could not be read', () => {

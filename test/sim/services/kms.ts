@@ -34,6 +34,12 @@ const keySchema = z.strictObject({
   manager: z.enum(['CUSTOMER', 'AWS']).default('CUSTOMER'),
   state: z.enum(KEY_STATES).default('Enabled'),
   deletionDate: simTimeSchema.optional(),
+  /**
+   * A key of imported material (Origin EXTERNAL) that expires then (ExpirationModel
+   * KEY_MATERIAL_EXPIRES, `ValidTo`). A `PendingImport` key is EXTERNAL too; another key's material
+   * is KMS-generated (AWS_KMS) and has neither field.
+   */
+  validTo: simTimeSchema.optional(),
   createdDate: simTimeSchema.prefault('-500d'),
   /**
    * Other accounts the key policy lets call kms:DescribeKey (a central key account's grant to the
@@ -171,7 +177,13 @@ export class KmsService extends AwsJsonFaults implements SimService {
         ...(key.state === 'PendingDeletion' && key.deletionDate
           ? { DeletionDate: key.deletionDate.at(now).getTime() / 1000 }
           : {}),
-        Origin: 'AWS_KMS',
+        ...(key.validTo || key.state === 'PendingImport'
+          ? {
+              Origin: 'EXTERNAL',
+              ExpirationModel: key.validTo ? 'KEY_MATERIAL_EXPIRES' : 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+              ...(key.validTo ? { ValidTo: key.validTo.at(now).getTime() / 1000 } : {}),
+            }
+          : { Origin: 'AWS_KMS' }),
         KeyManager: key.manager,
         CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT',
         KeySpec: 'SYMMETRIC_DEFAULT',

@@ -256,9 +256,15 @@ export class SecretsManagerService extends AwsJsonFaults implements SimService {
               Region: replica.region,
               ...(replica.kmsKeyId ? { KmsKeyId: replica.kmsKeyId } : {}),
               Status: replica.status,
-              StatusMessage:
-                replica.statusMessage ??
-                (replica.status === 'InSync' ? 'Replication succeeded' : 'Replication in progress'),
+              // StatusMessage is optional (ReplicationStatusType): a Failed replica says why only
+              // when the scenario gives the service's message.
+              ...(replica.statusMessage !== undefined || replica.status !== 'Failed'
+                ? {
+                    StatusMessage:
+                      replica.statusMessage ??
+                      (replica.status === 'InSync' ? 'Replication succeeded' : 'Replication in progress'),
+                  }
+                : {}),
             })),
           }
         : {}),
