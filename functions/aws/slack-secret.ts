@@ -3,7 +3,9 @@
  * container (module scope, cached for the container's life) rather than per request, so a
  * request costs no Secrets Manager call. A secret rotated in Slack is picked up after the first
  * request that no longer verifies, at most once per {@link SECRET_REFRESH_INTERVAL_MS}, so forged
- * requests cannot turn into a stream of GetSecretValue calls.
+ * requests cannot turn into a stream of GetSecretValue calls. Likewise a container whose read
+ * failed reads again at most once per {@link SECRET_RETRY_INTERVAL_MS}, refusing in between with
+ * the same failure (an unreadable secret always refuses, never accepts).
  * (https://docs.powertools.aws.dev/lambda/typescript/latest/features/parameters/)
  *
  * The value never leaves this module except to the HMAC: errors name the secret, never its value.
@@ -16,6 +18,9 @@ export const SLACK_SECRET_ENV = 'BACKUP_GUARD_SLACK_SIGNING_SECRET';
 
 /** Least time between two re-reads after a mismatch. */
 export const SECRET_REFRESH_INTERVAL_MS = 5 * 60_000;
+
+/** Least time between two reads while the secret cannot be read (no value cached). */
+export const SECRET_RETRY_INTERVAL_MS = 30_000;
 
 /** Cached for the life of the container: Powertools' `maxAge` is in seconds. */
 const CONTAINER_LIFETIME_SECONDS = 365 * 24 * 3600;
@@ -35,7 +40,8 @@ export function slackSigningSecret(
 ): SlackSigningSecret {
   let current: string | undefined;
   let readAt = 0;
-  const read = async (forceFetch: boolean): Promise<string> => {
+  let failure: { readonly at: number; readonly error: ChatError } | undefined;
+  const fetchValue = async (forceFetch: boolean): Promise<string> => {
     let value: unknown;
     try {
       value = await provider.get(secretId, { maxAge: CONTAINER_LIFETIME_SECONDS, forceFetch });
@@ -53,11 +59,25 @@ export function slackSigningSecret(
       );
     }
     readAt = now();
+    failure = undefined;
     current = value.trim();
     return current;
   };
+  const read = async (forceFetch: boolean): Promise<string> => {
+    try {
+      return await fetchValue(forceFetch);
+    } catch (error) {
+      failure = { at: now(), error: error as ChatError };
+      throw error;
+    }
+  };
   return {
-    get: async () => current ?? read(false),
+    get: async () => {
+      if (current !== undefined) return current;
+      // While the secret cannot be read, every request (forged or not) would read it again.
+      if (failure && now() - failure.at < SECRET_RETRY_INTERVAL_MS) throw failure.error;
+      return read(false);
+    },
     refresh: async () => {
       if (now() - readAt < SECRET_REFRESH_INTERVAL_MS) return undefined;
       // The attempt counts, not only a successful read: while Secrets Manager fails, forged

@@ -1,7 +1,10 @@
 /**
  * Amazon Q Developer in chat runs a custom action as `lambda invoke --function-name … --payload
- * '{"command":"snapshot certctl-prod-db reason=\"CA rotation\" ticket=CHG-123"}'`. The function
- * receives only that JSON: no Slack signature, no response_url, no thread
+ * {"command":"$command"}` with `$command` filled in (infra/chat-ops.ts). Amazon Q documents no
+ * escaping of a variable's value (CustomActionDefinition: "may include variables by prefixing with a
+ * dollar sign ($)"), and Lambda's Invoke refuses a body that is not JSON (InvalidRequestContentException),
+ * so the docs quote a reason with curly quotes (reason=“CA rotation”), which need no JSON escape.
+ * The function receives only that JSON: no Slack signature, no response_url, no thread
  * (https://docs.aws.amazon.com/chatbot/latest/adminguide/intro-to-the-aws-cli-in-slack.html). Who
  * may invoke it is decided by IAM: the channel role and its guardrail policy, which grant
  * lambda:InvokeFunction on these functions and nothing else (docs/deploy.md). CLI commands time out
@@ -67,7 +70,9 @@ function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new CommandError('the payload is not JSON. Send {"command":"help"} for the commands.');
+    throw new CommandError(
+      'the payload is not JSON: send {"command":"<command>"}, for example {"command":"help"}. Through the custom action, quote a reason with curly quotes (reason=“CA rotation”) or write it without spaces (reason=CA-rotation): a straight " in the command breaks the JSON.',
+    );
   }
 }
 

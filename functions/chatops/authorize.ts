@@ -2,7 +2,8 @@
  * Who may run which chat command, from the policy's `chatops` section: the organization (when
  * configured), the team and the channel must be allowed, and the user must be listed for that command (or the command open to `*`).
  * `help` is open to everyone in an allowed team and channel. A refusal names what was missing, so
- * the user knows whom to ask, and the caller logs who was refused and why.
+ * the user knows whom to ask, but never the configuration (a refused caller may be an outsider);
+ * the caller logs who was refused and why.
  */
 import { ANY_USER, type ChatopsPolicy } from '../core/chatops-policy.ts';
 import { NotAuthorizedError } from './errors.ts';
@@ -30,10 +31,12 @@ export function authorizeSlackPlace(identity: SlackIdentity, policy: ChatopsPoli
   // request from any other organization (or naming none) is refused whatever its team id says.
   const enterprise = policy.slack.enterpriseId;
   if (enterprise !== undefined && identity.enterpriseId !== enterprise) {
+    // The caller from elsewhere learns only that it is not allowed: the configured id is for the log.
     throw new NotAuthorizedError(
       identity.enterpriseId
-        ? `this Slack organization (${identity.enterpriseId}) is not allowed to run backup-guard commands; chatops.slack.enterpriseId names ${enterprise}`
-        : `this request names no Slack Enterprise Grid organization; chatops.slack.enterpriseId requires ${enterprise}`,
+        ? `this Slack organization (${identity.enterpriseId}) is not allowed to run backup-guard commands`
+        : 'this request names no Slack Enterprise Grid organization, so it is not allowed to run backup-guard commands',
+      `chatops.slack.enterpriseId names ${enterprise}; the request names ${identity.enterpriseId ?? 'none'}`,
     );
   }
   if (!policy.slack.teams.includes(identity.teamId)) {

@@ -31,9 +31,12 @@ export class SignatureError extends ChatError {
 
 /** The caller may not run that command here. */
 export class NotAuthorizedError extends ChatError {
-  constructor(message: string) {
+  /** What the operator needs and the caller must not see (the configuration it was held against), for the log. */
+  readonly detail: string | undefined;
+  constructor(message: string, detail?: string) {
     super(403, message);
     this.name = 'NotAuthorizedError';
+    this.detail = detail;
   }
 }
 

@@ -126,6 +126,7 @@ export function slackAuthorization(options: SlackAuthorizationOptions): SlackMid
           ...slash.identity,
           ...(name ? { command: name } : {}),
           reason: (error as Error).message,
+          ...(error instanceof NotAuthorizedError && error.detail ? { detail: error.detail } : {}),
         });
         throw error;
       }

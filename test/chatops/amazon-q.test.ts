@@ -1,6 +1,19 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseAmazonQPayload } from '../../functions/chatops/amazon-q.ts';
 import { CommandError } from '../../functions/chatops/errors.ts';
+import { AMAZON_Q_COMMAND_TEXT } from '../../infra/chat-ops.ts';
+
+/**
+ * The payload the custom action's command text sends with `$command` filled in verbatim: Amazon Q
+ * documents only that `CommandText` "may include variables by prefixing with a dollar sign ($)"
+ * (CustomActionDefinition), not that a value is JSON-escaped, so nothing is assumed escaped.
+ */
+function substituted(command: string): string {
+  const payload = /--payload (\{.*\})$/.exec(AMAZON_Q_COMMAND_TEXT)?.[1];
+  if (!payload) throw new Error(`unexpected custom action: ${AMAZON_Q_COMMAND_TEXT}`);
+  return payload.replace('$command', command);
+}
 
 describe('parseAmazonQPayload', () => {
   it('reads the same grammar as Slack when the custom action sends a command', () => {
@@ -25,7 +38,33 @@ describe('parseAmazonQPayload', () => {
     }
     expect(() => parseAmazonQPayload({ command: 'status', extra: 1 })).toThrow(/Unrecognized key.*"extra"/);
     expect(() => parseAmazonQPayload('not json')).toThrow(
-      'the payload is not JSON. Send {"command":"help"} for the commands.',
+      /^the payload is not JSON: send \{"command":"<command>"\}/,
+    );
+  });
+
+  it('keeps the documented custom action example JSON when Amazon Q fills in $command without escaping it', async () => {
+    // Prepare: the custom action and the example value docs/deploy.md gives.
+    const deploy = (await readFile('docs/deploy.md', 'utf8')).replaceAll(/\s+/g, ' ');
+    const example = /`command` = `([^`]+)`/.exec(deploy)?.[1];
+
+    // Act: Lambda's Invoke refuses a body that is not JSON (InvalidRequestContentException), before
+    // the function could say anything.
+    const payload = substituted(example ?? '');
+
+    // Assess
+    expect(deploy).toContain(JSON.stringify(AMAZON_Q_COMMAND_TEXT));
+    expect(() => JSON.parse(payload)).not.toThrow();
+    expect(parseAmazonQPayload(payload)).toEqual({
+      command: { name: 'snapshot', targets: ['certctl-prod-db'], reason: 'CA rotation', ticket: 'CHG-123' },
+    });
+  });
+
+  it('says how to quote a reason when a payload is not JSON, as straight quotes substituted unescaped make it', () => {
+    // Act / Assess
+    expect(() =>
+      parseAmazonQPayload(substituted('snapshot certctl-prod-db reason="CA rotation" ticket=CHG-123')),
+    ).toThrow(
+      'the payload is not JSON: send {"command":"<command>"}, for example {"command":"help"}. Through the custom action, quote a reason with curly quotes (reason=“CA rotation”) or write it without spaces (reason=CA-rotation): a straight " in the command breaks the JSON.',
     );
   });
 

@@ -74,13 +74,28 @@ describe('authorizeSlackCommand with an Enterprise Grid organization configured'
     ).not.toThrow();
   });
 
-  it('refuses a request from another organization, or from none, naming both ids', () => {
-    expect(() => authorizeSlackCommand({ ...operator, enterpriseId: 'E0OTHER' }, 'help', grid)).toThrow(
-      'this Slack organization (E0OTHER) is not allowed to run backup-guard commands; chatops.slack.enterpriseId names E0CERTCTL',
+  it('refuses a request from another organization, or from none, without naming the configured one', () => {
+    const refusal = (identity: SlackIdentity): NotAuthorizedError => {
+      try {
+        authorizeSlackCommand(identity, 'help', grid);
+      } catch (error) {
+        if (error instanceof NotAuthorizedError) return error;
+        throw error;
+      }
+      throw new Error('not refused');
+    };
+    const foreign = refusal({ ...operator, enterpriseId: 'E0OTHER' });
+    const none = refusal(operator);
+
+    // The caller learns only that its organization is not allowed; the log detail names both ids.
+    expect(foreign.message).toBe(
+      'this Slack organization (E0OTHER) is not allowed to run backup-guard commands',
     );
-    expect(() => authorizeSlackCommand(operator, 'help', grid)).toThrow(
-      'this request names no Slack Enterprise Grid organization; chatops.slack.enterpriseId requires E0CERTCTL',
+    expect(none.message).toBe(
+      'this request names no Slack Enterprise Grid organization, so it is not allowed to run backup-guard commands',
     );
+    expect(foreign.detail).toBe('chatops.slack.enterpriseId names E0CERTCTL; the request names E0OTHER');
+    expect(none.detail).toBe('chatops.slack.enterpriseId names E0CERTCTL; the request names none');
   });
 
   it('refuses a policy whose enterpriseId is not an Enterprise Grid id, naming the field', () => {

@@ -319,15 +319,22 @@ describe('the Slack middleware chain', () => {
     expect(foreign.statusCode).toBe(200);
     expect(JSON.parse(foreign.body)).toEqual({
       response_type: 'ephemeral',
-      text: 'this Slack organization (E0OTHER) is not allowed to run backup-guard commands; chatops.slack.enterpriseId names E0CERTCTL',
+      text: 'this Slack organization (E0OTHER) is not allowed to run backup-guard commands',
     });
+    expect(foreign.body).not.toContain('E0CERTCTL');
     expect(JSON.parse(own.body).text).toContain('CHG-42');
     expect(dispatched).toHaveLength(1);
     expect(
       logger.entries
         .filter((entry) => entry.message === 'chat command refused')
         .flatMap((entry) => entry.attributes),
-    ).toContainEqual(expect.objectContaining({ enterpriseId: 'E0OTHER', teamId: 'T0CERTCTL' }));
+    ).toContainEqual(
+      expect.objectContaining({
+        enterpriseId: 'E0OTHER',
+        teamId: 'T0CERTCTL',
+        detail: 'chatops.slack.enterpriseId names E0CERTCTL; the request names E0OTHER',
+      }),
+    );
   });
 
   it('answers help itself and turns a bad command into its help, never a stack trace', async () => {

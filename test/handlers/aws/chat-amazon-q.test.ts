@@ -68,7 +68,7 @@ describe('the Amazon Q Developer custom action', () => {
     });
     expect(notJson).toEqual({
       ok: false,
-      message: 'the payload is not JSON. Send {"command":"help"} for the commands.',
+      message: expect.stringMatching(/^the payload is not JSON: send \{"command":"<command>"\}/),
     });
     expect(extra.message).toContain('Unrecognized key: "channel"');
     expect(bad).toEqual({ ok: false, message: expect.stringContaining('needs reason="…" and ticket=…') });

@@ -183,6 +183,40 @@ describe('the chat-slack Lambda', () => {
     expect(output.text()).toContain(`the Slack signing secret ${SECRET_ID} holds no text value`);
   });
 
+  it('reads an unreadable signing secret at most every 30 seconds per container, refusing in between', async () => {
+    // Prepare: a cold container whose first read of the secret fails (throttled, or denied).
+    let clock = NOW.getTime();
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).rejects(new Error('ThrottlingException: Rate exceeded'));
+    const { handler, dispatched } = container(() => clock);
+
+    // Act: a flood of requests, forged or signed, within 30 seconds; then one once Secrets Manager
+    // answers again, too soon; then one 30 seconds after the failed read.
+    const flood = [];
+    for (const secret of ['forged-secret', CANARY_SECRET, 'forged-secret', CANARY_SECRET]) {
+      flood.push(await handler(signedSlackEvent(slashCommandForm('status'), secret, NOW)));
+      clock += 5_000;
+    }
+    const readsDuringFlood = secrets.commandCalls(GetSecretValueCommand).length;
+    secrets.reset();
+    secrets.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({ SecretString: CANARY_SECRET });
+    const tooSoon = await handler(signedSlackEvent(slashCommandForm('status'), CANARY_SECRET, NOW));
+    clock = NOW.getTime() + 30_000;
+    const later = await handler(signedSlackEvent(slashCommandForm('status'), CANARY_SECRET, NOW));
+
+    // Assess: one read for the flood, every request refused with the generic line (never
+    // accepted), and the secret read again once the interval is over.
+    expect(readsDuringFlood).toBe(1);
+    for (const answer of [...flood, tooSoon]) {
+      expect(JSON.parse(answer.body).text).toBe(
+        'Something went wrong on our side; the details are in the backup-guard logs.',
+      );
+    }
+    expect(later.statusCode).toBe(200);
+    expect(dispatched).toHaveLength(1);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+  });
+
   it('counts forged, stale and unauthorized requests as refused, with no side effect', async () => {
     // Prepare
     const { handler, dispatched } = container();
