@@ -384,10 +384,9 @@ export interface GcpSnapshotCloudOptions {
  * "Encryption configuration specific to a backup", an instance's "Disk encryption configuration
  * specific to an instance" (https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/backupRuns,
  * https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/instances): a run without one is of
- * a Google-managed key only when its instance has none (a customer-managed key is set when the
- * instance is created and cannot be changed after, https://cloud.google.com/sql/docs/postgres/cmek).
- * The run of an instance with a customer-managed key that does not name it is a key not sent, not
- * judged; so is one whose instance could not be read.
+ * a Google-managed key only when its instance has none (Cloud SQL chooses customer-managed
+ * encryption when the instance is created). The run of an instance with a customer-managed key
+ * that does not name it is a key not sent, not judged; so is one whose instance could not be read.
  */
 async function keylessRun(
   scope: { readonly account: string; readonly id: string },
