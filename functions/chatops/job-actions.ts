@@ -9,6 +9,7 @@ import { cloudOf, type SnapshotCloud } from '../actions/snapshot/backend.ts';
 import { isSnapshotOf, snapshotMatch } from '../actions/snapshot/identity.ts';
 import type { SnapshotTarget } from '../actions/snapshot/model.ts';
 import type { Provider, ResourceType } from '../core/finding.ts';
+import type { ItemOutside } from '../core/keys-policy.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import type { AuditDependencies } from '../jobs/audit.ts';
@@ -93,6 +94,8 @@ export interface JobReadinessResult {
     readonly coverage: GateCoverage;
     readonly detail: string;
   }[];
+  /** The key-material items the verdict does not cover, and why (`ReadinessResult.keyItemsOutside`). */
+  readonly keyItemsOutside?: readonly ItemOutside[];
 }
 
 /** How a readiness answer names a gate the verdict does not cover. */
@@ -203,10 +206,18 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
           gates: entry.gates,
         })),
         notEvaluated: result.notEvaluated,
-        outsideVerdict: (result.gates ?? []).flatMap((gate) => {
-          const coverage = OUTSIDE_VERDICT[gate.coverage];
-          return coverage ? [{ gate: gate.gate, coverage, detail: gate.detail }] : [];
-        }),
+        outsideVerdict: [
+          ...(result.gates ?? []).flatMap((gate) => {
+            const coverage = OUTSIDE_VERDICT[gate.coverage];
+            return coverage ? [{ gate: gate.gate, coverage, detail: gate.detail }] : [];
+          }),
+          // A GO of audit:keys proves nothing about the items it does not judge.
+          ...(result.keyItemsOutside ?? []).map(({ item, source, reason }) => ({
+            gate: 'audit:keys',
+            coverage: `item ${item} (${source})`,
+            detail: reason,
+          })),
+        ],
       };
     },
     async status(): Promise<ChatStatus> {

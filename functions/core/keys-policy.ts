@@ -358,6 +358,38 @@ export function keyInventory(keys: KeysPolicy): InventoryItem[] {
   return inventory;
 }
 
+/** An item of key material the keys gate does not judge, and why (readiness names each). */
+export interface ItemOutside {
+  readonly item: string;
+  /** certctl's configuration name for a preset item, `items.<id>` for one of the policy's own. */
+  readonly source: string;
+  readonly reason: string;
+}
+
+/**
+ * The items the keys gate does not judge: those switched off (with their reason), and with preset
+ * `none` the certctl preset's items `items` does not list. Both are legitimate (certctl may run no
+ * local CA), but a GO of the keys gate proves nothing about them, so readiness names them.
+ */
+export function itemsOutside(keys: KeysPolicy): ItemOutside[] {
+  const certctl = presetItems({ ...keys, preset: 'certctl' });
+  const sourceOf = (id: string) => certctl.find((item) => item.id === id)?.source ?? `items.${id}`;
+  const off = Object.entries(keys.items).flatMap(([id, item]) =>
+    item.off === undefined ? [] : [{ item: id, source: sourceOf(id), reason: `switched off: ${item.off}` }],
+  );
+  const unlisted =
+    keys.preset === 'none'
+      ? certctl
+          .filter((item) => keys.items[item.id] === undefined)
+          .map((item) => ({
+            item: item.id,
+            source: item.source,
+            reason: 'keys.preset is none and keys.items does not list it',
+          }))
+      : [];
+  return [...off, ...unlisted];
+}
+
 /** The secret's key for grouping items: one secret may back several items. */
 export function secretKey(location: SecretLocation): string {
   return location.provider === 'aws'

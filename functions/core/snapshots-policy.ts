@@ -33,7 +33,7 @@ export const snapshotsPolicySchema = z
     ),
     readinessMaxAgeHours: z.described(
       z._default(z.number().check(z.positive(), z.lte(24 * 30)), 24),
-      'Readiness needs a successful pre-maintenance snapshot younger than this for every target.',
+      'Readiness needs a successful pre-maintenance snapshot younger than this for every target; at most expiryDays × 24 (a snapshot past its expires-at tag may be pruned at any time).',
     ),
     readinessWaivers: z.described(
       z._default(
@@ -124,6 +124,17 @@ export const snapshotsPolicySchema = z
           } h, snapshots.maintenanceSchedule ${policy.maintenanceSchedule}) plus snapshots.waitMinutes (${
             policy.waitMinutes
           } min): maintenance due between two scans would get no snapshot; make it at least ${Math.ceil(neededMinutes / 60)} h`,
+        });
+      }
+      // A snapshot expires (its expires-at tag) expiryDays after it is taken, and pruning may delete it
+      // from then on: a GO must not rest on one older than that.
+      if (policy.readinessMaxAgeHours > policy.expiryDays * 24) {
+        context.addIssue({
+          code: 'custom',
+          path: ['readinessMaxAgeHours'],
+          message: `is ${policy.readinessMaxAgeHours} h, longer than snapshots.expiryDays (${policy.expiryDays} day${
+            policy.expiryDays === 1 ? '' : 's'
+          } = ${policy.expiryDays * 24} h): a GO could rest on a snapshot past its own expires-at tag, which pruning may delete at any time; make it at most ${policy.expiryDays * 24} h or raise expiryDays`,
         });
       }
       if (policy.pollInitialSeconds > policy.pollMaxSeconds) {

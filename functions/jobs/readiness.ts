@@ -49,6 +49,7 @@ import {
   type ResourceRef,
   resourceKey,
 } from '../core/finding.ts';
+import { type ItemOutside, itemsOutside } from '../core/keys-policy.ts';
 import { type Policy, policyProviders } from '../core/policy.ts';
 import type { ReadinessWaiver } from '../core/snapshots-policy.ts';
 import { namesOf } from '../core/targets.ts';
@@ -113,6 +114,11 @@ export interface ReadinessResult {
   readonly gates: readonly GateSummary[];
   /** What kept the verdict from being complete (scopes not read, providers not planned, targets missing). */
   readonly notEvaluated: readonly string[];
+  /**
+   * The key-material items the verdict does not cover (switched off, or left out by preset `none`),
+   * each with why, so a GO of `audit:keys` never reads as proving them backed up.
+   */
+  readonly keyItemsOutside?: readonly ItemOutside[];
 }
 
 export interface ReadinessRequest {
@@ -637,6 +643,8 @@ export interface ReadinessInputs {
    * whichever databases are named, and a waiver (for a gate given nothing to audit) does not apply.
    */
   readonly unreadPlaces?: readonly UnreadPlaces[];
+  /** The key-material items the keys gate does not judge ({@link itemsOutside}), said in the answer. */
+  readonly keyItemsOutside?: readonly ItemOutside[];
 }
 
 /** The places the policy gives a check group in a cloud a run does not read, as the answer names them. */
@@ -971,6 +979,9 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     targets: judged,
     gates: summaries,
     notEvaluated,
+    ...(inputs.keyItemsOutside && inputs.keyItemsOutside.length > 0
+      ? { keyItemsOutside: inputs.keyItemsOutside }
+      : {}),
   };
 }
 
@@ -1133,6 +1144,7 @@ export async function runReadinessJob(
     ...(named ? { named } : {}),
     uncovered: uncoveredClouds(deps.policy, request.providers),
     unreadPlaces: unreadPlaces(deps.policy, request.providers),
+    keyItemsOutside: deps.policy.keys ? itemsOutside(deps.policy.keys) : [],
   });
 }
 
@@ -1165,6 +1177,9 @@ export function renderReadiness(result: ReadinessResult): string {
     lines.push(`    ${gate.gate.padEnd(14)} ${COVERAGE_WORDS[gate.coverage]}: ${gate.detail}`);
   }
   for (const note of result.notEvaluated) lines.push(`  not evaluated: ${note}`);
+  for (const { item, source, reason } of result.keyItemsOutside ?? []) {
+    lines.push(`  not part of this verdict: key item ${item} (${source}): ${reason}`);
+  }
   // Names, evidence and API errors are the clouds' words: each line shown, never run.
   return `${lines.map(visibleLine).join('\n')}\n`;
 }

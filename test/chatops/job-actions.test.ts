@@ -7,6 +7,7 @@ import type { ChatSnapshotProgress } from '../../functions/chatops/actions.ts';
 import { readinessAnswer, snapshotAnswer } from '../../functions/chatops/answers.ts';
 import {
   type ChatJobs,
+  type JobReadinessResult,
   type JobSnapshotRequest,
   jobChatActions,
 } from '../../functions/chatops/job-actions.ts';
@@ -184,9 +185,8 @@ describe('jobChatActions', () => {
     });
   });
 
-  it('says in the readiness answer which gates a GO did not cover (key material not configured)', async () => {
-    // Prepare: the policy gives the keys group nothing to audit, so the GO covers PITR and the
-    // snapshot only; the help promises key-material checks.
+  /** The chat readiness answer's blocks, as text, over a GO of one green target and `rest` of the result. */
+  async function goAnswerText(rest: Pick<JobReadinessResult, 'gates' | 'keyItemsOutside'>): Promise<string> {
     const ports = jobs({
       readiness: async () => ({
         verdict: 'GO',
@@ -194,30 +194,49 @@ describe('jobChatActions', () => {
         targets: [
           { target: TARGET, status: 'GO', gates: [{ gate: 'snapshot', status: 'GO', evidence: 'fresh' }] },
         ],
-        gates: [
-          { gate: 'audit:pitr', coverage: 'evaluated', detail: '6 finding(s)' },
-          {
-            gate: 'audit:keys',
-            coverage: 'not-configured',
-            detail: 'the policy gives it nothing to audit in aws, so it is not part of the verdict',
-          },
-          {
-            gate: 'snapshot',
-            coverage: 'evaluated',
-            detail: 'newest pre-maintenance snapshot of 1 target(s)',
-          },
-        ],
         notEvaluated: [],
+        ...rest,
       }),
     });
+    return JSON.stringify(readinessAnswer(await jobChatActions(ports).readiness([])).blocks);
+  }
 
-    // Act
-    const answer = readinessAnswer(await jobChatActions(ports).readiness([]));
+  it('says in the readiness answer which gates a GO did not cover (key material not configured)', async () => {
+    // Act: the policy gives the keys group nothing to audit, so the GO covers PITR and the
+    // snapshot only; the help promises key-material checks.
+    const text = await goAnswerText({
+      gates: [
+        { gate: 'audit:pitr', coverage: 'evaluated', detail: '6 finding(s)' },
+        {
+          gate: 'audit:keys',
+          coverage: 'not-configured',
+          detail: 'the policy gives it nothing to audit in aws, so it is not part of the verdict',
+        },
+        {
+          gate: 'snapshot',
+          coverage: 'evaluated',
+          detail: 'newest pre-maintenance snapshot of 1 target(s)',
+        },
+      ],
+    });
 
     // Assess
-    const text = JSON.stringify(answer.blocks);
     expect(text).toContain('Readiness for the CA rotation: GO');
     expect(text).toContain('`audit:keys` not configured: the policy gives it nothing to audit in aws');
     expect(text).not.toContain('`audit:pitr` evaluated');
+  });
+
+  it('says in the readiness answer which key-material items a GO does not cover, with their reasons', async () => {
+    // Act: audit:keys evaluated and green, but the policy switched the CA key off.
+    const text = await goAnswerText({
+      gates: [{ gate: 'audit:keys', coverage: 'evaluated', detail: '9 finding(s)' }],
+      keyItemsOutside: [
+        { item: 'ca-key', source: 'CERTCTL_CA_KEY_PATH', reason: 'switched off: no local CA here' },
+      ],
+    });
+
+    // Assess
+    expect(text).toContain('Not part of this verdict');
+    expect(text).toContain('`audit:keys` item ca-key (CERTCTL_CA_KEY_PATH): switched off: no local CA here');
   });
 });

@@ -347,6 +347,19 @@ describe('the maintenance horizon and the scans', () => {
       }).snapshots.maintenanceHorizonHours,
     ).toBe(2);
   });
+  it('refuses a readiness freshness longer than the snapshots expiry, naming both values', () => {
+    // Snapshots expire after 1 day (24 h) but readiness counts one up to 30 h old: a GO could rest
+    // on a snapshot past its own expires-at tag, which pruning may delete at any time.
+    expect(() => parsePolicy({ snapshots: { expiryDays: 1, readinessMaxAgeHours: 30 } })).toThrow(
+      'snapshots.readinessMaxAgeHours: is 30 h, longer than snapshots.expiryDays (1 day = 24 h)',
+    );
+    expect(
+      parsePolicy({ snapshots: { expiryDays: 1, readinessMaxAgeHours: 24 } }).snapshots.readinessMaxAgeHours,
+    ).toBe(24);
+    expect(
+      parsePolicy({ snapshots: { readinessMaxAgeHours: 720, expiryDays: 30 } }).snapshots.expiryDays,
+    ).toBe(30);
+  });
 });
 
 describe('loadFunctionPolicy with a bundled policy file', () => {

@@ -172,6 +172,26 @@ describe('readiness and the Cloud KMS key version of the Cloud SQL backup it rel
     expect(versionReads + keyReads).toBe(0);
   });
 
+  it('could not evaluate, naming the instance and its key, when the backup run of a CMEK instance names no key', async () => {
+    // Act: the instance is encrypted with a customer-managed key; backupRuns.list sends its run
+    // without diskEncryptionConfiguration (not sent, not Google-managed).
+    const { result, gateOf, versionReads, keyReads } = await readiness(
+      [cmekInstance('certctl-pg', { kmsKeyName: KEY, runsOmitKey: true })],
+      [key('ENABLED')],
+    );
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.exitCode).toBe(2);
+    const gate = gateOf('certctl-pg');
+    expect(gate?.status).toBe('UNKNOWN');
+    expect(gate?.evidence).toContain(
+      `names no key (diskEncryptionConfiguration), but instance certctl-pg is encrypted with the customer-managed key ${KEY}`,
+    );
+    expect(gate?.action).toContain(`gcloud sql backups list --instance=certctl-pg --project=${PROJECT}`);
+    expect(versionReads + keyReads).toBe(0);
+  });
+
   it("judges a backup run that names no key version by the key's primary version, saying so", async () => {
     // Act
     const { result, gateOf, keyReads } = await readiness(

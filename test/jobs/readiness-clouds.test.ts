@@ -5,8 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { countStatuses } from '../../functions/core/audit.ts';
+import { presetItems } from '../../functions/core/keys-policy.ts';
 import type { PolicyInput } from '../../functions/core/policy.ts';
-import { judgeReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
+import { judgeReadiness, renderReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
 import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
 import { fastPolicy, type SnapshotHarness, startSnapshotHarness } from '../integration/snapshot-support.ts';
 import { rdsResource, retentionFinding } from '../publish/security-hub/fixtures.ts';
@@ -159,6 +160,66 @@ describe('readiness over fewer clouds than the policy places dump series and key
       expect.stringMatching(
         /^audit:keys: the policy gives it places in gcp \(project certctl-dr\), which this run does not read/,
       ),
+    ]);
+  });
+
+  it('names the key-material items its verdict does not cover: those switched off and, with preset none, the preset items not listed', async () => {
+    // Act: preset none lists one item of its own and switches ca-key off; the other certctl items
+    // (ca-cert among them) are not listed at all.
+    const result = await namedAwsReadiness({
+      keys: {
+        preset: 'none',
+        items: {
+          'ca-key': { off: 'certctl issues from an external CA here' },
+          ca: { kind: 'opaque', secret: 'projects/certctl-dr/secrets/ca-key' },
+        },
+      },
+    } as PolicyInput);
+
+    // Assess
+    expect(result.keyItemsOutside).toContainEqual({
+      item: 'ca-key',
+      source: 'CERTCTL_CA_KEY_PATH',
+      reason: 'switched off: certctl issues from an external CA here',
+    });
+    expect(result.keyItemsOutside).toContainEqual({
+      item: 'ca-cert',
+      source: 'CERTCTL_CA_CERT_PATH',
+      reason: 'keys.preset is none and keys.items does not list it',
+    });
+    expect(result.keyItemsOutside?.map(({ item }) => item)).not.toContain('ca');
+    const text = renderReadiness(result);
+    expect(text).toContain(
+      '  not part of this verdict: key item ca-key (CERTCTL_CA_KEY_PATH): switched off: certctl issues from an external CA here',
+    );
+    expect(text).toContain(
+      '  not part of this verdict: key item ca-cert (CERTCTL_CA_CERT_PATH): keys.preset is none and keys.items does not list it',
+    );
+  });
+
+  it('names a preset item switched off, even the CA key, with its reason', async () => {
+    // Act: the certctl preset, every item mapped to a secret but ca-key, switched off.
+    const secret = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:certctl/x';
+    const items = Object.fromEntries(
+      presetItems({
+        preset: 'certctl',
+        scepProfiles: [],
+        ocspIssuers: ['iss-local'],
+        trustBundleProfiles: [],
+      }).map(({ id }) => [
+        id,
+        id === 'ca-key' ? { off: 'certctl runs no local CA in this deployment' } : { secret },
+      ]),
+    );
+    const result = await namedAwsReadiness({ keys: { items } } as PolicyInput);
+
+    // Assess
+    expect(result.keyItemsOutside).toEqual([
+      {
+        item: 'ca-key',
+        source: 'CERTCTL_CA_KEY_PATH',
+        reason: 'switched off: certctl runs no local CA in this deployment',
+      },
     ]);
   });
 

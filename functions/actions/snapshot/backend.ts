@@ -129,7 +129,8 @@ export interface SnapshotBackend {
  */
 export type SnapshotKey =
   | { readonly kind: 'none' }
-  | { readonly kind: 'unnamed'; readonly reason: string }
+  /** The key could not be told (`reason`); `action` what to do, when the cloud has its own. */
+  | { readonly kind: 'unnamed'; readonly reason: string; readonly action?: string }
   | { readonly kind: 'described'; readonly key: EncryptionKey; readonly provider?: 'gcp' };
 
 /** The encryption fields of a snapshot (as listed, polled or reported in a result). */
@@ -147,7 +148,8 @@ export interface EncryptedSnapshot {
  * `unreadReason`.
  */
 export type SnapshotKeyReader = (
-  scope: { readonly account: string; readonly region: string },
+  /** Where the snapshot is, and `id`, the database it is of. */
+  scope: { readonly account: string; readonly region: string; readonly id: string },
   snapshot: EncryptedSnapshot,
 ) => Promise<SnapshotKey>;
 

@@ -36,6 +36,7 @@ import {
   definedFields,
   type SnapshotBackend,
   type SnapshotCloud,
+  type SnapshotKey,
   type SnapshotKeyReader,
   type SnapshotPlace,
   type SnapshotRef,
@@ -197,7 +198,8 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       createdAt,
       encrypted: true,
       // A customer-managed key (CMEK) and the key version the backup was encrypted with; neither for
-      // Google-managed encryption (https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/backupRuns).
+      // Google-managed encryption, or when not sent (https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/backupRuns):
+      // the key reader tells the two apart by the instance's own key (keylessRun).
       kmsKeyId: nonEmpty(run.diskEncryptionConfiguration?.kmsKeyName ?? undefined),
       kmsKeyVersion: nonEmpty(run.diskEncryptionStatus?.kmsKeyVersionName ?? undefined),
       tags: ours?.tags ?? {},
@@ -378,8 +380,42 @@ export interface GcpSnapshotCloudOptions {
 }
 
 /**
+ * The key of a backup run that names none. A backup run's `diskEncryptionConfiguration` is
+ * "Encryption configuration specific to a backup", an instance's "Disk encryption configuration
+ * specific to an instance" (https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/backupRuns,
+ * https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/instances): a run without one is of
+ * a Google-managed key only when its instance has none (Cloud SQL chooses customer-managed
+ * encryption when the instance is created). The run of an instance with a customer-managed key
+ * that does not name it is a key not sent, not judged; so is one whose instance could not be read.
+ */
+async function keylessRun(
+  scope: { readonly account: string; readonly id: string },
+  backup: string,
+  instanceKeyOf: (project: string, instance: string) => Promise<string | undefined>,
+): Promise<SnapshotKey> {
+  const list = `\`gcloud sql backups list --instance=${scope.id} --project=${scope.account}\``;
+  let instanceKey: string | undefined;
+  try {
+    instanceKey = await instanceKeyOf(scope.account, scope.id);
+  } catch (error) {
+    return {
+      kind: 'unnamed',
+      reason: `backup run ${backup} names no key (diskEncryptionConfiguration), and instances.get for ${scope.id} failed (${errorCode(error)}), so whether the instance uses a customer-managed key is not known`,
+      action: `Make sure the function's service account holds cloudsql.instances.get on project ${scope.account} (the deployed role grants it), or read it again later.`,
+    };
+  }
+  if (instanceKey === undefined) return { kind: 'none' };
+  return {
+    kind: 'unnamed',
+    reason: `backup run ${backup} names no key (diskEncryptionConfiguration), but instance ${scope.id} is encrypted with the customer-managed key ${instanceKey}, so the key that decrypts it is not known`,
+    action: `Read it again later (${list} shows each backup's encryption), or take a new backup.`,
+  };
+}
+
+/**
  * The Cloud KMS key versions of Cloud SQL backups for one run. A backup run without `kmsKeyName` is
- * encrypted with a Google-managed key: nothing to check. One with a customer-managed key is judged
+ * encrypted with a Google-managed key when its instance is too ({@link keylessRun}): nothing to
+ * check; otherwise its key is not known. One with a customer-managed key is judged
  * by the version it names (`diskEncryptionStatus.kmsKeyVersionName`, cryptoKeyVersions.get), else
  * by the key's primary version (cryptoKeys.get), each distinct version (or key) read once per run
  * (functions/gcp/cloud-kms.ts cloudKmsKeyReader). Both reads need `roles/cloudkms.viewer`'s
@@ -387,13 +423,29 @@ export interface GcpSnapshotCloudOptions {
  * 404, throttling after retries, no credentials) is a key version not read, naming the error code,
  * never a usable one.
  */
-export function cloudSqlSnapshotKeyReader(cloudKms: () => Promise<CloudKmsApi>): SnapshotKeyReader {
+export function cloudSqlSnapshotKeyReader(
+  cloudKms: () => Promise<CloudKmsApi>,
+  getInstance: CloudSqlBackupsApi['getInstance'],
+): SnapshotKeyReader {
   let reader:
     | Promise<(keyName: string, versionName: string | undefined) => Promise<EncryptionKey>>
     | undefined;
-  return async (_scope, snapshot) => {
+  const instanceKeys = new Map<string, Promise<string | undefined>>();
+  /** The instance's own customer-managed key (instances.get `diskEncryptionConfiguration.kmsKeyName`), once per instance. */
+  const instanceKeyOf = (project: string, instance: string) => {
+    const cacheKey = `${project}/${instance}`;
+    let key = instanceKeys.get(cacheKey);
+    if (!key) {
+      key = getInstance({ project, instance }).then(([found]) =>
+        nonEmpty(found.diskEncryptionConfiguration?.kmsKeyName ?? undefined),
+      );
+      instanceKeys.set(cacheKey, key);
+    }
+    return key;
+  };
+  return async (scope, snapshot) => {
     const keyName = snapshot.kmsKeyId;
-    if (!keyName) return { kind: 'none' };
+    if (!keyName) return keylessRun(scope, snapshot.id, instanceKeyOf);
     const versionName = snapshot.kmsKeyVersion;
     let key: EncryptionKey;
     try {
@@ -494,7 +546,8 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
   return {
     provider: 'gcp',
     backend: ({ account }) => cloudSqlSnapshotBackend(clients.cloudSqlBackups(), account),
-    snapshotKeys: () => cloudSqlSnapshotKeyReader(cloudKms),
+    snapshotKeys: () =>
+      cloudSqlSnapshotKeyReader(cloudKms, (request) => clients.cloudSqlBackups().getInstance(request)),
     async targets(selection) {
       const targets: SnapshotTarget[] = [];
       const problems: string[] = [];

@@ -123,7 +123,9 @@ export function judgeSnapshotKey(reading: SnapshotKey): KeyJudgement {
     return {
       status: 'unknown',
       evidence: `could not check the snapshot's KMS key: ${reading.reason}`,
-      action: 'Check the snapshot with `aws rds describe-db-snapshots` (or `describe-db-cluster-snapshots`).',
+      action:
+        reading.action ??
+        'Check the snapshot with `aws rds describe-db-snapshots` (or `describe-db-cluster-snapshots`).',
     };
   }
   const { key } = reading;
@@ -175,10 +177,13 @@ const NOT_CHECKED: SnapshotKey = { kind: 'none' };
  * A reader of snapshot keys for one run over the clouds of an entry point: each cloud's own
  * {@link SnapshotCloud.snapshotKeys}, made once, so each distinct key is read once in the run.
  */
-export function snapshotKeyReader(
-  clouds: readonly SnapshotCloud[],
-): (
-  scope: { readonly provider: Provider; readonly account: string; readonly region: string },
+export function snapshotKeyReader(clouds: readonly SnapshotCloud[]): (
+  scope: {
+    readonly provider: Provider;
+    readonly account: string;
+    readonly region: string;
+    readonly id: string;
+  },
   snapshot: Parameters<SnapshotKeyReader>[1],
 ) => Promise<SnapshotKey> {
   const readerOf = perCloud(clouds, (cloud) => cloud.snapshotKeys?.());

@@ -3,6 +3,7 @@
  * of each answer (a failure is a key version not read, never a throw and never usable), and what
  * the judgement says of each state.
  */
+import type { protos } from '@google-cloud/sql';
 import { describe, expect, it } from 'vitest';
 import { cloudSqlSnapshotKeyReader } from '../../../functions/actions/snapshot/gcp.ts';
 import { judgeSnapshotKey } from '../../../functions/actions/snapshot/keys.ts';
@@ -15,7 +16,28 @@ import {
 
 const KEY = 'projects/certctl-prod/locations/europe-west1/keyRings/certctl/cryptoKeys/cloudsql';
 const VERSION = `${KEY}/cryptoKeyVersions/3`;
-const SCOPE = { account: 'certctl-prod', region: 'europe-west1' };
+const SCOPE = { account: 'certctl-prod', region: 'europe-west1', id: 'certctl-db' };
+
+/** An instances.get whose instance has `kmsKeyName` as its own disk encryption key (none: Google-managed). */
+function instanceWith(kmsKeyName: string | undefined) {
+  const reads: string[] = [];
+  const getInstance = async ({
+    project,
+    instance,
+  }: {
+    project?: string | null;
+    instance?: string | null;
+  }) => {
+    reads.push(`${project}/${instance}`);
+    return [
+      kmsKeyName === undefined
+        ? { name: instance, diskEncryptionConfiguration: null }
+        : { name: instance, diskEncryptionConfiguration: { kmsKeyName } },
+    ] as [protos.google.cloud.sql.v1.IDatabaseInstance];
+  };
+  return { getInstance, reads };
+}
+const GOOGLE_MANAGED = instanceWith(undefined).getInstance;
 
 /** A fake Cloud KMS whose version read answers `answer` (or throws it), counting the reads. */
 function fakeKms(answer: GcpCryptoKeyVersion | Error) {
@@ -35,7 +57,7 @@ function fakeKms(answer: GcpCryptoKeyVersion | Error) {
 
 async function judge(answer: GcpCryptoKeyVersion | Error) {
   const { api } = fakeKms(answer);
-  const read = cloudSqlSnapshotKeyReader(async () => api);
+  const read = cloudSqlSnapshotKeyReader(async () => api, GOOGLE_MANAGED);
   return judgeSnapshotKey(await read(SCOPE, { id: 'b-1', kmsKeyId: KEY, kmsKeyVersion: VERSION }));
 }
 
@@ -54,7 +76,7 @@ describe('the Cloud KMS key version of a Cloud SQL backup', () => {
     // Prepare
     const read = cloudSqlSnapshotKeyReader(async () => {
       throw new CredentialsError('No Google Cloud credentials found');
-    });
+    }, GOOGLE_MANAGED);
 
     // Act
     const judgement = judgeSnapshotKey(
@@ -90,10 +112,50 @@ describe('the Cloud KMS key version of a Cloud SQL backup', () => {
     if (judgement.status === 'unusable') expect(judgement.action).toContain('Take a new backup');
   });
 
+  it("is unknown, naming the instance's key, when the backup run of a CMEK instance names no key", async () => {
+    // Prepare: the instance is encrypted with a customer-managed key; its backup run did not say
+    // which key encrypts it (diskEncryptionConfiguration not sent): not evidence of Google-managed.
+    const { api, reads: kmsReads } = fakeKms({ name: VERSION, state: 'ENABLED' });
+    const instance = instanceWith(KEY);
+    const read = cloudSqlSnapshotKeyReader(async () => api, instance.getInstance);
+
+    // Act
+    const judgement = judgeSnapshotKey(await read(SCOPE, { id: 'b-1', encrypted: true }));
+
+    // Assess
+    expect(judgement.status).toBe('unknown');
+    expect(judgement.evidence).toContain(
+      `backup run b-1 names no key (diskEncryptionConfiguration), but instance certctl-db is encrypted with the customer-managed key ${KEY}`,
+    );
+    expect(judgement.status === 'unknown' ? judgement.action : '').toContain(
+      'gcloud sql backups list --instance=certctl-db --project=certctl-prod',
+    );
+    expect(instance.reads).toEqual(['certctl-prod/certctl-db']);
+    expect(kmsReads).toEqual([]);
+  });
+
+  it('is unknown, naming the error, when the instance a keyless backup run is of cannot be read', async () => {
+    // Prepare
+    const { api } = fakeKms({ name: VERSION, state: 'ENABLED' });
+    const read = cloudSqlSnapshotKeyReader(
+      async () => api,
+      async () => {
+        throw Object.assign(new Error('denied'), { code: 7 });
+      },
+    );
+
+    // Act
+    const judgement = judgeSnapshotKey(await read(SCOPE, { id: 'b-1', encrypted: true }));
+
+    // Assess
+    expect(judgement.status).toBe('unknown');
+    expect(judgement.evidence).toContain('instances.get for certctl-db failed');
+  });
+
   it('reads each distinct version once, and nothing for a Google-managed backup', async () => {
     // Prepare
     const { api, reads } = fakeKms({ name: VERSION, state: 'ENABLED' });
-    const read = cloudSqlSnapshotKeyReader(async () => api);
+    const read = cloudSqlSnapshotKeyReader(async () => api, GOOGLE_MANAGED);
 
     // Act
     const answers = await Promise.all([

@@ -160,12 +160,15 @@ const instanceSchema = z.strictObject({
   /**
    * A customer-managed key (CMEK): every backup run then carries `diskEncryptionConfiguration.kmsKeyName`
    * and, when `kmsKeyVersionName` is set, `diskEncryptionStatus.kmsKeyVersionName` (the version the
-   * backup was encrypted with). Absent: Google-managed encryption, both fields left out.
+   * backup was encrypted with). Absent: Google-managed encryption, both fields left out. The
+   * instance's own answer carries `diskEncryptionConfiguration.kmsKeyName` too; `runsOmitKey`: the
+   * backup runs leave theirs out (tests: a value the API did not send).
    */
   cmek: z
     .strictObject({
       kmsKeyName: z.string().min(1),
       kmsKeyVersionName: z.string().min(1).optional(),
+      runsOmitKey: z.boolean().optional(),
     })
     .optional(),
   /**
@@ -650,15 +653,8 @@ export class CloudSqlSim implements SimService {
       instance: instance.name,
       location: instance.region,
       databaseVersion: encode('databaseVersion', instance.databaseVersion),
-      ...(instance.cmek
-        ? {
-            diskEncryptionConfiguration: {
-              kmsKeyName: instance.cmek.kmsKeyName,
-              kind: 'sql#diskEncryptionConfiguration',
-            },
-          }
-        : {}),
-      ...(instance.cmek?.kmsKeyVersionName
+      ...(instance.cmek && !instance.cmek.runsOmitKey ? diskEncryption(instance.cmek.kmsKeyName) : {}),
+      ...(instance.cmek?.kmsKeyVersionName && !instance.cmek.runsOmitKey
         ? {
             diskEncryptionStatus: {
               kmsKeyVersionName: instance.cmek.kmsKeyVersionName,
@@ -900,6 +896,10 @@ function base36(bytes: Buffer, length: number): string {
   return out;
 }
 
+/** A `diskEncryptionConfiguration` naming a customer-managed key (an instance's, or a backup run's). */
+function diskEncryption(kmsKeyName: string) {
+  return { diskEncryptionConfiguration: { kmsKeyName, kind: 'sql#diskEncryptionConfiguration' } };
+}
 function fullInstanceJson(
   project: string,
   instance: Instance,
@@ -919,6 +919,7 @@ function fullInstanceJson(
     ...(instance.masterInstanceName ? { masterInstanceName: instance.masterInstanceName } : {}),
     connectionName: `${project}:${instance.region}:${instance.name}`,
     selfLink: `${API_HOST}/v1/projects/${project}/instances/${instance.name}`,
+    ...(instance.cmek ? diskEncryption(instance.cmek.kmsKeyName) : {}),
     backendType: 'SECOND_GEN',
     ...instanceExtras(project, instance, now, encode),
     settings: {
