@@ -23,10 +23,10 @@ const ITEM_ID = /^[a-z][a-z0-9-]*(\.[A-Za-z0-9_-]+)?$/;
 const PROFILE = /^[A-Za-z0-9_-]{1,64}$/;
 const SHA256_FINGERPRINT = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/;
 
-/** What an item holds; it decides what `keys.content` proves about it. */
 /** `keys.expiryHorizonDays` when the policy does not set it. */
 export const DEFAULT_EXPIRY_HORIZON_DAYS = 30;
 
+/** What an item holds; it decides what `keys.content` proves about it. */
 export const KEY_ITEM_KINDS = ['certificate', 'private-key', 'bundle', 'opaque'] as const;
 export type KeyItemKind = (typeof KEY_ITEM_KINDS)[number];
 

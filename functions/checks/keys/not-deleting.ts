@@ -47,9 +47,9 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     failedTitle: 'A key-material backup or its key is being deleted or disabled',
     severity: 'CRITICAL',
     rationale:
-      'A secret scheduled for deletion, a KMS key pending deletion or disabled, a destroyed Secret Manager version, or a Cloud KMS key version disabled, scheduled for destruction or destroyed leaves a backup that will be (or already is) impossible to restore from.',
+      'A secret scheduled for deletion, a KMS key pending deletion or disabled, a KMS key whose imported key material expires (KMS deletes the material at its ValidTo), a destroyed Secret Manager version, or a Cloud KMS key version disabled, scheduled for destruction or destroyed leaves a backup that will be (or already is) impossible to restore from.',
     remediation: {
-      text: 'Cancel the deletion (`aws secretsmanager restore-secret`, `aws kms cancel-key-deletion` and `enable-key`).',
+      text: 'Cancel the deletion (`aws secretsmanager restore-secret`, `aws kms cancel-key-deletion` and `enable-key`); import expiring key material again without expiry (`aws kms import-key-material … --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE`).',
       texts: {
         gcp: 'Enable the latest version (`gcloud secrets versions enable <version> --secret=<secret>`), or, if it is destroyed, add a new version from the live file (`gcloud secrets versions add <secret> --data-file=<file>`); remove an expiration with `gcloud secrets update <secret> --remove-expiration`; restore and enable its Cloud KMS key version (`gcloud kms keys versions restore` and `enable`).',
       },

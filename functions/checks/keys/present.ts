@@ -52,7 +52,7 @@ export const keysPresentCheck: Check<KeySecretFact> = {
               ? `its value could not be read (${fact.content.reason})`
               : fact.content.state === 'read'
                 ? 'keys.content could not read them from its value'
-                : 'values are not read (keys.inspectSecretValues is off), and keys.content judges them'
+                : 'values are not read (keys.inspectSecretValues is off, so keys.content cannot judge them either: turn it on to prove them)'
           }`
         : '';
     const jsonKeyed = fact.items.some((item) => item.jsonKey !== undefined);

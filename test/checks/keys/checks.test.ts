@@ -78,7 +78,7 @@ describe('keys.present', () => {
       expect(outcome).toEqual({
         status: 'PASSED',
         description:
-          'The secret certctl/ca (ca-cert, ca-key) exists; whether it holds CERTCTL_CA_CERT_PATH, CERTCTL_CA_KEY_PATH (its JSON keys "cert", "key") is not proven: values are not read (keys.inspectSecretValues is off), and keys.content judges them.',
+          'The secret certctl/ca (ca-cert, ca-key) exists; whether it holds CERTCTL_CA_CERT_PATH, CERTCTL_CA_KEY_PATH (its JSON keys "cert", "key") is not proven: values are not read (keys.inspectSecretValues is off, so keys.content cannot judge them either: turn it on to prove them).',
         observed: { items: 'ca-cert,ca-key', present: true, jsonKeysChecked: false },
         required: { present: true },
       });
