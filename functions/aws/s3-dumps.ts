@@ -486,10 +486,17 @@ export function isCustomerManagedKey(
 
 /**
  * Who manages a KMS key: `customerManaged` from DescribeKey's `KeyManager`, with the key's
- * `KeyState` (and `DeletionDate`) when DescribeKey sent them; else why it is unknown.
+ * `KeyState` (and `DeletionDate`, and `ValidTo` of imported key material that expires) when
+ * DescribeKey sent them, and the region it was described in; else why it is unknown.
  */
 export type KeyManagerReading =
-  | { readonly customerManaged: boolean; readonly state?: string; readonly deletionDate?: Date }
+  | {
+      readonly customerManaged: boolean;
+      readonly state?: string;
+      readonly deletionDate?: Date;
+      readonly materialExpires?: Date;
+      readonly region?: string;
+    }
   | { readonly customerManaged: undefined; readonly reason: string; readonly deleted?: true };
 
 /**
@@ -509,12 +516,15 @@ export class S3KeyManagers {
   /** Who manages `key`, named by the encryption of a bucket in `bucketRegion`. */
   async manager(key: string, bucketRegion: string): Promise<KeyManagerReading> {
     try {
-      const { manager, unreadReason, state, deletionDate, deleted } = await this.#describe(key, bucketRegion);
+      const { manager, unreadReason, state, deletionDate, deleted, materialExpires, region } =
+        await this.#describe(key, bucketRegion);
       if (manager !== undefined) {
         return {
           customerManaged: manager === 'CUSTOMER',
           ...(state === undefined ? {} : { state }),
           ...(deletionDate === undefined ? {} : { deletionDate }),
+          ...(materialExpires === undefined ? {} : { materialExpires }),
+          ...(region === undefined ? {} : { region }),
         };
       }
       return {
@@ -576,6 +586,13 @@ async function encryptionOf(
     customerManagedKey: manager.customerManaged,
     ...(manager.state === undefined ? {} : { keyState: manager.state }),
     ...(manager.deletionDate === undefined ? {} : { keyDeletionDate: manager.deletionDate }),
+    // Expiring material is fixed by a command on the key, which names the region it is in.
+    ...(manager.materialExpires === undefined
+      ? {}
+      : {
+          keyMaterialExpires: manager.materialExpires,
+          ...(manager.region === undefined ? {} : { keyRegion: manager.region }),
+        }),
   };
 }
 

@@ -289,6 +289,17 @@ export interface EncryptionConfig {
    */
   readonly keyDeletionDate?: Date;
   /**
+   * S3: when the KMS key's imported key material expires (DescribeKey `ValidTo`, Origin EXTERNAL):
+   * KMS then deletes the material, and no object the key encrypts can be decrypted until the same
+   * material is imported again.
+   */
+  readonly keyMaterialExpires?: Date;
+  /**
+   * S3, with {@link keyMaterialExpires}: the region the KMS key was described in (its ARN's, else
+   * the bucket's), which the command that imports its material again names.
+   */
+  readonly keyRegion?: string;
+  /**
    * Why the state of a key whose manager is known could not be read (Cloud KMS cryptoKeys.get
    * refused or failed for this key: `cryptoKeys.get was denied …`): whether it decrypts is unknown.
    */

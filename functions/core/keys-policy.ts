@@ -146,7 +146,7 @@ export const keysPolicySchema = z
     ),
     expiryHorizonDays: z.described(
       z._default(z.int().check(z.gte(0), z.lte(3650)), DEFAULT_EXPIRY_HORIZON_DAYS),
-      "A backed-up certificate, or a secret's KMS key's imported key material, expiring within this many days is a WARNING.",
+      'A backed-up certificate, or the imported key material of a KMS key that encrypts a secret, the dumps or a readiness snapshot, expiring within this many days is a WARNING (a warning of the readiness GO).',
     ),
     kmsKeyAccounts: z.described(
       z._default(z.array(z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id'))), []),

@@ -1,8 +1,12 @@
 /**
- * What a key's state says about decrypting with it, shared by every check that judges a key: a
- * secret's (keys.not-deleting, AWS KMS and Cloud KMS) and a dump bucket's default-encryption key
- * (dumps.protection). The two clouds' state names never collide (KMS `Enabled`, Cloud KMS `ENABLED`).
+ * What a key's state says about decrypting with it, shared by every judge of a key: a secret's
+ * (keys.not-deleting, AWS KMS and Cloud KMS), a dump bucket's default-encryption key and the newest
+ * dump's own (dumps.protection), and a snapshot's (the readiness snapshot gate and the snapshot job,
+ * functions/actions/snapshot/keys.ts). The two clouds' state names never collide (KMS `Enabled`,
+ * Cloud KMS `ENABLED`). The expiry of a KMS key's imported key material is judged here too
+ * ({@link judgeMaterialExpiry}).
  */
+import { DEFAULT_EXPIRY_HORIZON_DAYS } from './keys-policy.ts';
 
 /**
  * KMS `KeyState`s in which data encrypted with the key cannot be decrypted now or soon
@@ -110,6 +114,65 @@ export function kmsMaterialExpiryFix(key: {
 }): string {
   const region = key.region ? ` --region ${key.region}` : '';
   return `Import the same key material again without expiry (${importMaterial(key.id, region, ' --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE')}); only the material imported before can be imported into this key.`;
+}
+
+/** When a KMS key's imported key material expires (`ValidTo`), as judged at a time against a horizon. */
+export interface MaterialExpiry {
+  readonly expires: Date;
+  /**
+   * `expired`: ValidTo is at or before now, KMS has deleted the material; `expiring`: fewer whole
+   * days left than the horizon; `later`: beyond it.
+   */
+  readonly verdict: 'expired' | 'expiring' | 'later';
+  /** Whole days left (floored; 0 within a day). */
+  readonly daysLeft: number;
+}
+
+/**
+ * The days before the expiry of a KMS key's imported key material at which every judge of the key
+ * warns: the policy's `keys.expiryHorizonDays` (default {@link DEFAULT_EXPIRY_HORIZON_DAYS}), one
+ * horizon whether the key encrypts a secret, dumps or a snapshot. The fix is the same import for
+ * each, and one key may encrypt several of them: one horizon gives it one verdict.
+ */
+export function keyMaterialHorizonDays(policy: {
+  readonly keys?: { readonly expiryHorizonDays?: number } | undefined;
+}): number {
+  return policy.keys?.expiryHorizonDays ?? DEFAULT_EXPIRY_HORIZON_DAYS;
+}
+
+/**
+ * The expiry of a KMS key's imported key material (`EncryptionKey.materialExpires`, DescribeKey
+ * `ValidTo`) at `now`: KMS deletes the material at ValidTo, and nothing the key encrypted can be
+ * decrypted until the same material is imported again
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html, KeyMetadata.ValidTo).
+ * Expired only once ValidTo is at or before now; less than a day left is `expiring`. Undefined
+ * when the material does not expire (or ValidTo was not sent): not evaluated.
+ */
+export function judgeMaterialExpiry(
+  expires: Date | undefined,
+  now: Date,
+  horizonDays: number,
+): MaterialExpiry | undefined {
+  if (expires === undefined) return undefined;
+  const left = expires.getTime() - now.getTime();
+  const daysLeft = Math.floor(left / 86_400_000);
+  const verdict = left <= 0 ? 'expired' : daysLeft < horizonDays ? 'expiring' : 'later';
+  return { expires, verdict, daysLeft };
+}
+
+/**
+ * What an expiry says, after `the imported key material of <the key>`: `expired on <date>
+ * (ValidTo): KMS deletes it then, and <lost> until the same material is imported again`, or
+ * `expires on <date> (ValidTo, in 5 days): …`. `lost`: what cannot be decrypted then (`the backup
+ * cannot be decrypted`).
+ */
+export function materialExpiryWords({ expires, verdict, daysLeft }: MaterialExpiry, lost: string): string {
+  const date = expires.toISOString();
+  if (verdict === 'expired') {
+    return `expired on ${date} (ValidTo): KMS deletes it then, and ${lost} until the same material is imported again`;
+  }
+  const left = daysLeft === 0 ? 'within a day' : `in ${daysLeft} ${daysLeft === 1 ? 'day' : 'days'}`;
+  return `expires on ${date} (ValidTo, ${left}): KMS then deletes it, and ${lost} until the same material is imported again`;
 }
 
 /**

@@ -49,7 +49,8 @@ import {
   type ResourceRef,
   resourceKey,
 } from '../core/finding.ts';
-import { type ItemOutside, itemsOutside } from '../core/keys-policy.ts';
+import { DEFAULT_EXPIRY_HORIZON_DAYS, type ItemOutside, itemsOutside } from '../core/keys-policy.ts';
+import { keyMaterialHorizonDays } from '../core/kms-key-states.ts';
 import { type Policy, policyProviders } from '../core/policy.ts';
 import type { ReadinessWaiver } from '../core/snapshots-policy.ts';
 import { namesOf } from '../core/targets.ts';
@@ -577,9 +578,11 @@ export function reliedSnapshot(
 /**
  * The snapshot gate: the newest available snapshot of ours, younger than the limit, whose key
  * (`keyOf`, read before: {@link reliedSnapshot}) lets it be restored
- * (functions/actions/snapshot/keys.ts). A key in an unusable state is NO-GO naming it; a key that
- * could not be read, or whose state proves nothing, is UNKNOWN; an unencrypted snapshot has nothing
- * to check. Without `keyOf` the key is not judged.
+ * (functions/actions/snapshot/keys.ts). A key in an unusable state, or whose imported key material
+ * has expired, is NO-GO naming it; material expiring within `keyHorizonDays` (the policy's
+ * `keys.expiryHorizonDays`) leaves a GO that carries it as a warning; a key that could not be read,
+ * or whose state proves nothing, is UNKNOWN; an unencrypted snapshot has nothing to check. Without
+ * `keyOf` the key is not judged.
  */
 export function snapshotGate(
   snapshots: readonly BackendSnapshot[] | Error,
@@ -588,13 +591,18 @@ export function snapshotGate(
   now: Date,
   keyOf?: (snapshot: BackendSnapshot) => SnapshotKey,
   retentionDays?: number,
+  keyHorizonDays = DEFAULT_EXPIRY_HORIZON_DAYS,
 ): ReadinessGate {
   const { gate, relied } = judgeSnapshotAge(snapshots, target, maxAgeHours, now, retentionDays);
   const reading = relied && keyOf?.(relied);
   if (!reading) return gate;
-  const key = judgeSnapshotKey(reading);
+  const key = judgeSnapshotKey(reading, { now, horizonDays: keyHorizonDays });
   if (key.status === 'usable') {
-    return key.evidence ? { ...gate, evidence: `${gate.evidence}; ${key.evidence}` } : gate;
+    return {
+      ...gate,
+      ...(key.evidence ? { evidence: `${gate.evidence}; ${key.evidence}` } : {}),
+      ...(key.warning ? { warnings: [...(gate.warnings ?? []), key.warning] } : {}),
+    };
   }
   return {
     gate: SNAPSHOT_GATE,
@@ -618,6 +626,11 @@ export interface ReadinessInputs {
    */
   readonly snapshotKeyOf?: (snapshot: BackendSnapshot) => SnapshotKey | undefined;
   readonly maxAgeHours: number;
+  /**
+   * `keys.expiryHorizonDays` (keyMaterialHorizonDays): a snapshot key whose imported key material
+   * expires within this many days is a warning of the GO. Absent: its default.
+   */
+  readonly keyHorizonDays?: number;
   /**
    * `snapshots.expiryDays`, the retention snapshots' `expires-at` tags are written with: dates a
    * snapshot being created whose creation time was not sent (identity.ts askedAt). Absent: such a
@@ -921,6 +934,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
         inputs.now,
         keyOf,
         inputs.retentionDays,
+        inputs.keyHorizonDays,
       ),
     ];
     return { target, status: combine(gates.map((gate) => gate.status)), gates };
@@ -1138,6 +1152,7 @@ export async function runReadinessJob(
     snapshotsOf,
     snapshotKeyOf: (snapshot) => keys.get(snapshot),
     maxAgeHours,
+    keyHorizonDays: keyMaterialHorizonDays(deps.policy),
     retentionDays: deps.policy.snapshots.expiryDays,
     waivers: deps.policy.snapshots.readinessWaivers,
     now: at,

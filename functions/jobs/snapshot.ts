@@ -417,7 +417,7 @@ export async function confirmReplayedSnapshots(
           ...(state.kmsKeyId ? { kmsKeyId: state.kmsKeyId } : {}),
           ...(state.kmsKeyVersion ? { kmsKeyVersion: state.kmsKeyVersion } : {}),
         };
-        const checked = await withKeyChecked(current, keyReader);
+        const checked = await withKeyChecked(current, keyReader, new Date());
         return checked === current ? result : checked;
       }
       return unproven(

@@ -6,7 +6,6 @@ import { type AuditReport, coverageProblems, EXIT_CODES } from '../core/audit.ts
 import { isExcepted } from '../core/exceptions.ts';
 import { type Finding, type FindingValues, RESOURCE_NOUN, type ResourceRef } from '../core/finding.ts';
 
-/** `aws 111111111111 eu-west-1 AwsRdsDbInstance certctl-prod-db` in a compact form. */
 /** The short name of each resource type, as every renderer prints it (`rds:certctl-prod-db`). */
 export const RESOURCE_KIND: Readonly<Record<ResourceRef['type'], string>> = {
   AwsRdsDbInstance: 'rds',

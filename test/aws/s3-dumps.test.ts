@@ -46,6 +46,9 @@ const DELETING_CMK_ID = '7f3e2d1c-0b9a-4867-a564-3f2e1d0c9b8a';
 const DELETING_CMK_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${DELETING_CMK_ID}`;
 /** A key ARN of the account that KMS no longer has: deleted once its waiting period ended. */
 const GONE_KEY_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a`;
+/** Customer-managed keys of imported material (Origin EXTERNAL): expired a day ago (still read Enabled), expiring in 5 days. */
+const EXPIRED_CMK_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d`;
+const EXPIRING_CMK_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2e`;
 const KMS_KEYS = [
   { id: CMK_ID, region: 'eu-west-1', aliases: ['alias/certctl-dumps'] },
   {
@@ -56,6 +59,8 @@ const KMS_KEYS = [
   },
   { id: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', account: '999999999999', region: 'eu-west-1' },
   { id: DELETING_CMK_ID, region: 'eu-west-1', state: 'PendingDeletion', deletionDate: '+7d' },
+  { id: '6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d', region: 'eu-west-1', validTo: '-1d' },
+  { id: '6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2e', region: 'eu-west-1', validTo: '+5d' },
 ];
 const HEALTHY: S3BucketScenario = {
   name: 'certctl-dumps',
@@ -98,6 +103,7 @@ beforeAll(async () => {
                 ['certctl-dumps-key-alias', 'alias/certctl-dumps'],
                 ['certctl-dumps-deleting-key', DELETING_CMK_ARN],
                 ['certctl-dumps-gone-key', GONE_KEY_ARN],
+                ['certctl-dumps-expired-material', EXPIRED_CMK_ARN],
               ] as const
             ).map(([name, kmsKeyId]) => ({
               ...HEALTHY,
@@ -110,6 +116,11 @@ beforeAll(async () => {
               ...HEALTHY,
               name: 'certctl-dumps-other-key-upload',
               uploadEncryption: { algorithm: 'aws:kms', kmsKeyId: DELETING_CMK_ARN },
+            },
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-expiring-material-upload',
+              uploadEncryption: { algorithm: 'aws:kms', kmsKeyId: EXPIRING_CMK_ARN },
             },
             // The default keeps dumps 35 days in COMPLIANCE, but the dump job uploads with its own 7-day lock.
             {
@@ -694,6 +705,44 @@ describe('the default encryption key', () => {
     expect(outcome?.description).toContain(
       `the KMS key ${DELETING_CMK_ARN} that encrypts the dumps is scheduled for deletion`,
     );
+  });
+
+  it('reads when the imported material of the default key expired, and protection fails: KMS deleted it', async () => {
+    // Act
+    const fact = await read('certctl-dumps-expired-material');
+    // Assess: DescribeKey still says Enabled, but its ValidTo has passed.
+    const expires = new Date(NOW.getTime() - 24 * 3_600_000);
+    expect(fact.encryption).toMatchObject({
+      state: 'read',
+      value: {
+        kmsKey: EXPIRED_CMK_ARN,
+        customerManagedKey: true,
+        keyState: 'Enabled',
+        keyMaterialExpires: expires,
+      },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the imported key material of the KMS key ${EXPIRED_CMK_ARN} that encrypts the dumps expired on ${expires.toISOString()} (ValidTo): KMS deletes it then, and no dump it encrypts can be decrypted until the same material is imported again`,
+    );
+    expect(outcome?.remediationText).toContain(
+      `aws kms import-key-material --key-id ${EXPIRED_CMK_ARN} --import-token <token> --encrypted-key-material <material> --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1`,
+    );
+  });
+
+  it("reads when the imported material of the newest dump's own key expires, and protection warns within the horizon", async () => {
+    // Act
+    const fact = await read('certctl-dumps-expiring-material-upload');
+    // Assess
+    const expires = new Date(NOW.getTime() + 5 * 24 * 3_600_000);
+    expect(fact.newest?.encryption).toMatchObject({ kmsKey: EXPIRING_CMK_ARN, keyMaterialExpires: expires });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      `the imported key material of the KMS key ${EXPIRING_CMK_ARN} that encrypts the dumps expires on ${expires.toISOString()} (ValidTo, in 5 days)`,
+    );
+    expect(outcome?.remediationText).toContain('--expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE');
   });
 
   it('reads a default key KMS no longer finds as deleted, and protection fails: no dump it encrypts can be decrypted', async () => {

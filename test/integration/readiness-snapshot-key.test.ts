@@ -18,13 +18,16 @@ const KEYS = {
   pending: 'aaaaaaaa-0000-4000-8000-000000000002',
   disabled: 'aaaaaaaa-0000-4000-8000-000000000003',
   foreign: 'aaaaaaaa-0000-4000-8000-000000000004',
+  expired: 'aaaaaaaa-0000-4000-8000-000000000005',
+  expiring: 'aaaaaaaa-0000-4000-8000-000000000006',
 } as const;
 const OURS = { purpose: 'certctl-pre-maintenance' };
 
 /**
  * Two databases in eu-west-1, each encrypted with `keys[i]` (a key ARN), and a fresh snapshot of ours
  * of each; the KMS keys of the scenario: Enabled, PendingDeletion (deletion in 7 days), Disabled, and
- * one of another account whose key policy grants this account nothing.
+ * one of another account whose key policy grants this account nothing, and two of imported key
+ * material: expired a day ago, and expiring in 5 days.
  */
 function keyScenario(prodKey: string, auroraKey: string): ScenarioInput {
   return {
@@ -68,6 +71,10 @@ function keyScenario(prodKey: string, auroraKey: string): ScenarioInput {
           { id: KEYS.pending, region: 'eu-west-1', state: 'PendingDeletion', deletionDate: '+7d' },
           { id: KEYS.disabled, region: 'eu-west-1', state: 'Disabled' },
           { id: KEYS.foreign, account: OTHER_ACCOUNT, region: 'eu-west-1' },
+          // Imported key material (Origin EXTERNAL) that expired yesterday, still read Enabled; and
+          // material that expires in 5 days.
+          { id: KEYS.expired, region: 'eu-west-1', validTo: '-1d' },
+          { id: KEYS.expiring, region: 'eu-west-1', validTo: '+5d' },
         ],
       },
     },
@@ -110,6 +117,32 @@ describe('readiness and the key of the snapshot it relies on', () => {
     expect(prod?.evidence).toContain(`KMS key ${keyArn(KEYS.pending)} is PendingDeletion (deletion on `);
     expect(prod?.action).toContain('aws kms cancel-key-deletion');
     expect(aurora?.status).toBe('GO');
+  });
+
+  it('refuses the GO when the imported key material of the snapshot key has expired, and carries material expiring soon as a warning', async () => {
+    // Act
+    const { result, prod, aurora } = await readinessWith(keyArn(KEYS.expired), keyArn(KEYS.expiring));
+
+    // Assess: KMS deletes the material at ValidTo, so the snapshot cannot be restored until it is imported again.
+    expect(result.verdict).toBe('NO-GO');
+    expect(prod?.status).toBe('NO-GO');
+    expect(prod?.evidence).toContain(
+      `the imported key material of its KMS key ${keyArn(KEYS.expired)} expired on `,
+    );
+    expect(prod?.action).toContain(
+      `aws kms import-key-material --key-id ${keyArn(KEYS.expired)} --import-token <token> --encrypted-key-material <material> --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1`,
+    );
+    expect(aurora?.status).toBe('GO');
+    expect(aurora?.warnings).toEqual([
+      expect.stringContaining(
+        `the imported key material of its KMS key ${keyArn(KEYS.expiring)} expires on `,
+      ),
+    ]);
+    // The simulator's clock is read on its own, a moment apart from readiness's: 5 days, or just under.
+    expect(aurora?.warnings?.[0]).toMatch(/\(ValidTo, in [45] days\)/);
+    expect(aurora?.warnings?.[0]).toContain(
+      '--expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1',
+    );
   });
 
   it('refuses the GO when the snapshot key is disabled', async () => {
@@ -186,6 +219,28 @@ describe('the snapshot job and the key of the snapshots it takes', () => {
     expect(prod?.snapshotId).toMatch(/^certctl-premaint-certctl-prod-db-/);
     expect(aurora?.outcome).toBe('available');
     expect(snapshotExitCode(result)).toBe(1);
+  });
+
+  it('reports a snapshot whose key material has expired as not delivered, naming the key and the import that fixes it', async () => {
+    // Prepare
+    harness = await startSnapshotHarness(keyScenario(keyArn(KEYS.expired), keyArn(KEYS.expiring)));
+
+    // Act
+    const result = await runSnapshotJob(
+      { requestId: 'CHG-KEY-MATERIAL', reason: 'CA rotation', requestedBy: 'alice' },
+      harness.deps(policy()),
+    );
+
+    // Assess: material expiring in 5 days still restores today; the expired one does not.
+    const prod = result.results.find((entry) => entry.target.id === 'certctl-prod-db');
+    const aurora = result.results.find((entry) => entry.target.id === 'certctl-aurora');
+    expect(prod?.outcome).toBe('error');
+    expect(prod?.error?.code).toBe('SnapshotKeyUnusable');
+    expect(prod?.error?.message).toContain(
+      `the imported key material of its KMS key ${keyArn(KEYS.expired)} expired on `,
+    );
+    expect(prod?.error?.message).toContain('--expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE');
+    expect(aurora?.outcome).toBe('available');
   });
 
   it('reports a remembered available snapshot whose key has since been scheduled for deletion as not delivered when it is replayed', async () => {

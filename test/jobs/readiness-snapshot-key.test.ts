@@ -61,6 +61,85 @@ describe('snapshotGate and the snapshot key', () => {
     expect(gate.action).toContain(`aws kms cancel-key-deletion --key-id ${KEY_ARN}`);
   });
 
+  describe('a key whose imported key material expires (ValidTo)', () => {
+    const expiringIn = (days: number): SnapshotKey => ({
+      kind: 'described',
+      key: {
+        id: KEY_ARN,
+        manager: 'CUSTOMER',
+        state: 'Enabled',
+        region: 'eu-west-1',
+        materialExpires: new Date(NOW.getTime() + days * 86_400_000),
+      },
+    });
+    const gateOf = (days: number, horizonDays?: number) =>
+      snapshotGate([FRESH], TARGET, 24, NOW, () => expiringIn(days), undefined, horizonDays);
+
+    it('refuses the GO once the material has expired, naming the key, the date and the import', () => {
+      // Act
+      const gate = gateOf(-1 / 24);
+      // Assess
+      expect(gate.status).toBe('NO-GO');
+      expect(gate.evidence).toContain(
+        `but the imported key material of its KMS key ${KEY_ARN} expired on 2026-12-03T11:00:00.000Z (ValidTo): KMS deletes it then, and the snapshot cannot be restored until the same material is imported again`,
+      );
+      expect(gate.action).toContain(
+        `\`aws kms import-key-material --key-id ${KEY_ARN} --import-token <token> --encrypted-key-material <material> --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1\``,
+      );
+    });
+
+    it.each([
+      ['within hours', 1 / 24, undefined, '(ValidTo, within a day)'],
+      ['in 29 days, within the default 30', 29.5, undefined, '(ValidTo, in 29 days)'],
+      ['in 40 days, within a 60-day horizon', 40, 60, '(ValidTo, in 40 days)'],
+    ] as const)('gives the GO with a warning when it expires %s', (_, days, horizonDays, said) => {
+      // Act
+      const gate = gateOf(days, horizonDays);
+      // Assess
+      expect(gate.status).toBe('GO');
+      expect(gate.warnings).toHaveLength(1);
+      expect(gate.warnings?.[0]).toContain(`the imported key material of its KMS key ${KEY_ARN} expires on`);
+      expect(gate.warnings?.[0]).toContain(said);
+      expect(gate.warnings?.[0]).toContain('--expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE');
+    });
+
+    it('gives the GO without a warning beyond the horizon, its evidence saying until when', () => {
+      // Act
+      const gate = gateOf(40);
+      // Assess
+      expect(gate.status).toBe('GO');
+      expect(gate.warnings).toBeUndefined();
+      expect(gate.evidence).toContain(
+        `KMS key ${KEY_ARN} Enabled (imported key material until 2027-01-12T12:00:00.000Z)`,
+      );
+    });
+
+    it("judges readiness's snapshot gate with the horizon it is given (keys.expiryHorizonDays)", () => {
+      // Prepare
+      const findings = [retentionFinding(TARGET, { status: 'PASSED' })];
+      const at = NOW.toISOString();
+      const judge = (keyHorizonDays: number) =>
+        judgeReadiness({
+          report: { startedAt: at, finishedAt: at, findings, scopes: [], counts: countStatuses(findings) },
+          plannedGroups: new Set(['pitr']),
+          providers: ['aws'],
+          snapshotsOf: () => [FRESH],
+          snapshotKeyOf: () => expiringIn(40),
+          maxAgeHours: 24,
+          keyHorizonDays,
+          now: NOW,
+        }).targets[0]?.gates.find((entry) => entry.gate === 'snapshot');
+      // Act
+      const within = judge(60);
+      const beyond = judge(30);
+      // Assess
+      expect(within?.status).toBe('GO');
+      expect(within?.warnings?.[0]).toContain('(ValidTo, in 40 days)');
+      expect(beyond?.status).toBe('GO');
+      expect(beyond?.warnings).toBeUndefined();
+    });
+  });
+
   it('names the region the key was described in in the fix commands', () => {
     // Act: the key ARN's region, as kmsKeyDescriber says it.
     const { gate } = gateWith({

@@ -4,7 +4,8 @@
  * identifier for the encrypted DB snapshot", DBSnapshot and, with StorageEncrypted, DBClusterSnapshot
  * in the RDS API reference: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBSnapshot.html,
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBClusterSnapshot.html), and it is
- * restorable only while KMS can decrypt with that key: KMS `DescribeKey` says its `KeyState`
+ * restorable only while KMS can decrypt with that key: KMS `DescribeKey` says its `KeyState`, and
+ * `ValidTo` when its imported key material expires
  * (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html; what each state allows:
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html, judged by the states shared
  * with keys.not-deleting and dumps.protection in functions/core/kms-key-states.ts).
@@ -28,7 +29,10 @@ import {
   DELETED_KMS_KEY,
   deletedKmsKeyFix,
   gcloudVersionArgs,
+  judgeMaterialExpiry,
   kmsKeyFix,
+  kmsMaterialExpiryFix,
+  materialExpiryWords,
   UNUSABLE_KEY_STATES,
   USABLE_KEY_STATES,
 } from '../../core/kms-key-states.ts';
@@ -36,8 +40,12 @@ import { perCloud, type SnapshotCloud, type SnapshotKey, type SnapshotKeyReader 
 
 /** What a snapshot's key says about restoring it. */
 export type KeyJudgement =
-  /** Usable (`evidence` names the key), or nothing to check (`evidence` undefined). */
-  | { readonly status: 'usable'; readonly evidence?: string }
+  /**
+   * Usable (`evidence` names the key), or nothing to check (`evidence` undefined). `warning`: the
+   * key's imported key material expires within the horizon (with the fix), after which the
+   * snapshot cannot be restored until it is imported again.
+   */
+  | { readonly status: 'usable'; readonly evidence?: string; readonly warning?: string }
   /** The key cannot decrypt now or soon: the snapshot cannot be restored. `action`: the fix. */
   | { readonly status: 'unusable'; readonly evidence: string; readonly action: string }
   /** The key could not be read, or its state proves nothing: not a proof either way. */
@@ -113,8 +121,15 @@ function judgeCloudKmsKey(key: SnapshotKeyOf<'described'>['key']): KeyJudgement 
 
 type SnapshotKeyOf<K extends SnapshotKey['kind']> = Extract<SnapshotKey, { kind: K }>;
 
-/** The judgement of a snapshot's key: see {@link KeyJudgement}. */
-export function judgeSnapshotKey(reading: SnapshotKey): KeyJudgement {
+/**
+ * The judgement of a snapshot's key: see {@link KeyJudgement}. With `clock`, a usable KMS key's
+ * imported key material is judged too (functions/core/kms-key-states.ts judgeMaterialExpiry):
+ * expired is unusable, expiring within `clock.horizonDays` a usable key with a warning.
+ */
+export function judgeSnapshotKey(
+  reading: SnapshotKey,
+  clock?: { readonly now: Date; readonly horizonDays: number },
+): KeyJudgement {
   if (reading.kind === 'none') return { status: 'usable' };
   if (reading.kind === 'described' && reading.provider === 'gcp') return judgeCloudKmsKey(reading.key);
   const readAgain =
@@ -153,7 +168,18 @@ export function judgeSnapshotKey(reading: SnapshotKey): KeyJudgement {
     };
   }
   if (USABLE_KEY_STATES.has(key.state)) {
-    return { status: 'usable', evidence: `KMS key ${key.id} ${key.state}` };
+    const expiry = clock && judgeMaterialExpiry(key.materialExpires, clock.now, clock.horizonDays);
+    const material = expiry
+      ? `the imported key material of its KMS key ${key.id} ${materialExpiryWords(expiry, 'the snapshot cannot be restored')}`
+      : '';
+    if (expiry?.verdict === 'expired') {
+      return { status: 'unusable', evidence: material, action: kmsMaterialExpiryFix(key) };
+    }
+    return {
+      status: 'usable',
+      evidence: `KMS key ${key.id} ${key.state}${expiry ? ` (imported key material until ${expiry.expires.toISOString()})` : ''}`,
+      ...(expiry?.verdict === 'expiring' ? { warning: `${material}. ${kmsMaterialExpiryFix(key)}` } : {}),
+    };
   }
   if (UNUSABLE_KEY_STATES.has(key.state)) {
     const deletion = key.deletionDate ? ` (deletion on ${key.deletionDate.toISOString()})` : '';

@@ -149,12 +149,14 @@ export async function takeSnapshots(
   const byTarget = new Map(perScope.flat().map((result) => [result.target, result]));
   const results = targets.map((target) => byTarget.get(target) as SnapshotTargetResult);
   const { keyReader } = deps;
-  return keyReader ? Promise.all(results.map((result) => withKeyChecked(result, keyReader))) : results;
+  const at = now();
+  return keyReader ? Promise.all(results.map((result) => withKeyChecked(result, keyReader, at))) : results;
 }
 
 /**
- * A delivered snapshot (available, or created when not waiting) checked for its key: one whose key
- * cannot decrypt (pending deletion, disabled, …) is not restorable, `SnapshotKeyUnusable`; one whose
+ * A delivered snapshot (available, or created when not waiting) checked for its key at `now`: one
+ * whose key cannot decrypt (pending deletion, disabled, its imported key material expired, …) is not
+ * restorable, `SnapshotKeyUnusable`; one whose
  * key could not be read, or whose state proves nothing, is not proven, `SnapshotKeyNotVerified`
  * (functions/actions/snapshot/keys.ts). Either is reported as an error naming the key and what to do;
  * asking again reads the key again. Other results are returned as they are.
@@ -162,6 +164,7 @@ export async function takeSnapshots(
 export async function withKeyChecked(
   result: SnapshotTargetResult,
   keyReader: NonNullable<TakeSnapshotsDependencies['keyReader']>,
+  now: Date,
 ): Promise<SnapshotTargetResult> {
   const delivered = result.outcome === 'available' || (result.outcome === 'creating' && !result.error);
   if (!delivered || result.snapshotId === undefined) return result;
@@ -172,6 +175,8 @@ export async function withKeyChecked(
       kmsKeyId: result.kmsKeyId,
       kmsKeyVersion: result.kmsKeyVersion,
     }),
+    // Only material that has expired fails a delivery; the job reports no warnings, so no horizon.
+    { now, horizonDays: 0 },
   );
   if (key.status === 'usable') return result;
   return {

@@ -7,6 +7,7 @@
  */
 import { type Check, type CheckContext, defineRegistry } from '../../core/check.ts';
 import type { DumpFact } from '../../core/dump-facts.ts';
+import { keyMaterialHorizonDays } from '../../core/kms-key-states.ts';
 import { dumpsFreshCheck } from './fresh.ts';
 import { dumpsIntegrityCheck } from './integrity.ts';
 import { unprovenOwnerOutcome } from './ownership.ts';
@@ -54,4 +55,5 @@ export const dumpsPolicyChecks: readonly Check<DumpFact>[] = dumpsEngineChecks((
   dumps: policy.dumps,
   minPitrDays: policy.dumps.minDays,
   now,
+  keyHorizonDays: keyMaterialHorizonDays(policy),
 }));

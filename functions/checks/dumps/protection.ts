@@ -50,7 +50,10 @@
  *   unusable, a KMS key DescribeKey no longer finds (deleted with its material), or a Cloud KMS
  *   key whose primary version cryptoKeys.get reports DISABLED, DESTROY_SCHEDULED, DESTROYED or
  *   otherwise unusable (core/kms-key-states.ts), FAILs, as every dump it encrypts is (or soon will
- *   be) unreadable; a state that proves nothing either way
+ *   be) unreadable; so does a usable KMS key whose imported key material has expired (DescribeKey
+ *   `ValidTo`: KMS deletes the material then), and material expiring within the policy's
+ *   `keys.expiryHorizonDays` (the default and the newest dump's own key alike) is WARNING, each
+ *   with the import that fixes it; a state that proves nothing either way
  *   (`Creating`, `PENDING_GENERATION`) is NOT_AVAILABLE, and so is a Cloud KMS key whose read was
  *   refused or failed (`keyStateUnknown`). A GCS pass whose key state was not read (no Cloud KMS
  *   client, no state sent) says so. On GCS the key versions the older dumps of the series are under
@@ -61,9 +64,13 @@
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import type { DumpFact, DumpLifecycleRule, NewestDump } from '../../core/dump-facts.ts';
+import { DEFAULT_EXPIRY_HORIZON_DAYS } from '../../core/keys-policy.ts';
 import {
   DELETED_KMS_KEY,
   deletedKmsKeyFix,
+  judgeMaterialExpiry,
+  kmsMaterialExpiryFix,
+  materialExpiryWords,
   UNUSABLE_KEY_STATES,
   USABLE_KEY_STATES,
 } from '../../core/kms-key-states.ts';
@@ -85,6 +92,17 @@ interface Verdicts {
   readonly unknown: string[];
   /** A KMS key that encrypts dumps no longer exists: the check's fix (enable it, cancel its deletion) cannot apply. */
   keyGone?: true;
+  /**
+   * What was said of keys whose imported key material expires or has expired, each with its fix
+   * (import the same material again): the finding's fix names them.
+   */
+  readonly material: { readonly said: string[]; readonly fixes: string[] };
+}
+
+/** When the judgement runs, and the horizon within which expiring key material warns. */
+interface KeyClock {
+  readonly now: Date;
+  readonly horizonDays: number;
 }
 
 /** The fix of a finding whose dumps are under a key that no longer exists (see {@link Verdicts.keyGone}). */
@@ -100,7 +118,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
     failedTitle: 'The dump bucket is exposed to deletion, public access or disclosure',
     severity: 'HIGH',
     rationale:
-      'The dumps hold every certificate record and the audit trail. An attacker or a mistake that deletes or overwrites them removes the last restore path; a public or unencrypted bucket leaks them; a KMS key that is disabled or scheduled for deletion leaves every dump it encrypts unreadable.',
+      'The dumps hold every certificate record and the audit trail. An attacker or a mistake that deletes or overwrites them removes the last restore path; a public or unencrypted bucket leaks them; a KMS key that is disabled or scheduled for deletion, or whose imported key material expires, leaves every dump it encrypts unreadable.',
     remediation: {
       text: 'Turn on versioning (or Object Lock / a locked retention policy of at least the policy minimum), block all public access on the bucket, and set default encryption with a customer-managed KMS key; keep that key enabled (`aws kms cancel-key-deletion`, `aws kms enable-key`).',
       texts: {
@@ -111,11 +129,16 @@ export const dumpsProtectionCheck: DumpsCheck = {
     },
     resourceTypes: DUMPS_RESOURCE_TYPES,
   },
-  evaluate(fact, { minPitrDays, now }) {
-    const verdicts: Verdicts = { problems: [], warnings: [], unknown: [] };
+  evaluate(fact, { minPitrDays, now, keyHorizonDays = DEFAULT_EXPIRY_HORIZON_DAYS }) {
+    const verdicts: Verdicts = {
+      problems: [],
+      warnings: [],
+      unknown: [],
+      material: { said: [], fixes: [] },
+    };
     judgeDeletion(fact, minPitrDays, now, verdicts);
     judgePublicAccess(fact, verdicts);
-    judgeEncryption(fact, minPitrDays, now, verdicts);
+    judgeEncryption(fact, minPitrDays, { now, horizonDays: keyHorizonDays }, verdicts);
 
     const observed = observedValues(fact);
     const required = { retentionLockDays: minPitrDays, publicAccessBlocked: true, customerManagedKey: true };
@@ -136,7 +159,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
                   ? `${KEY_GONE_FIX} For the other problems: turn on versioning (or Object Lock of at least the policy minimum) and block all public access on the bucket.`
                   : KEY_GONE_FIX,
             }
-          : {}),
+          : materialFix(verdicts)),
       };
     }
     if (unknown.length > 0) {
@@ -148,7 +171,13 @@ export const dumpsProtectionCheck: DumpsCheck = {
       };
     }
     if (warnings.length > 0) {
-      return { status: 'WARNING', description: `${label}: ${warnings.join('; ')}.`, observed, required };
+      return {
+        status: 'WARNING',
+        description: `${label}: ${warnings.join('; ')}.`,
+        observed,
+        required,
+        ...materialFix(verdicts),
+      };
     }
     // What the pass rests on that was not read or not judged for every dump, each said.
     const notes = [
@@ -177,6 +206,17 @@ export const dumpsProtectionCheck: DumpsCheck = {
     };
   },
 };
+
+/**
+ * The fix of a finding that names expiring (or expired) key material: import it again, then, when
+ * the finding says more than that, the check's own fix for the rest.
+ */
+function materialFix({ problems, warnings, material }: Verdicts): { remediationText?: string } {
+  if (material.fixes.length === 0) return {};
+  const others = [...problems, ...warnings].some((said) => !material.said.includes(said));
+  const rest = others ? ` For the other problems: ${dumpsProtectionCheck.metadata.remediation.text}` : '';
+  return { remediationText: `${material.fixes.join(' ')}${rest}` };
+}
 
 /**
  * The lock that keeps the newest dump: its own retention when the read sent it, as the days from
@@ -475,10 +515,11 @@ function judgePublicAccess(fact: DumpFact, verdicts: Verdicts): void {
   }
 }
 
-function judgeEncryption(fact: DumpFact, minPitrDays: number, now: Date, verdicts: Verdicts): void {
+function judgeEncryption(fact: DumpFact, minPitrDays: number, clock: KeyClock, verdicts: Verdicts): void {
+  const { now } = clock;
   const encryption = fact.encryption;
-  if (encryption.state === 'read') judgeKeyState(encryption.value, verdicts);
-  judgeNewestEncryption(fact, verdicts);
+  if (encryption.state === 'read') judgeKeyState(encryption.value, verdicts, clock);
+  judgeNewestEncryption(fact, clock, verdicts);
   for (const older of fact.olderDumpKeys ?? []) {
     const count = `${older.dumps} older dump${older.dumps === 1 ? '' : 's'} of the series`;
     // Dumps all written before the policy's days are more than it asks for: a key version that
@@ -489,11 +530,12 @@ function judgeEncryption(fact: DumpFact, minPitrDays: number, now: Date, verdict
     if (beyond) {
       judgeKeyState(
         older.encryption,
-        { problems: verdicts.warnings, warnings: verdicts.warnings, unknown: [] },
+        { ...verdicts, problems: verdicts.warnings, unknown: [] },
+        clock,
         ` (${count}, the newest ${older.newestDump}, all written before the ${minPitrDays} days the policy asks for)`,
       );
     } else {
-      judgeKeyState(older.encryption, verdicts, ` (${count}, the newest ${older.newestDump})`);
+      judgeKeyState(older.encryption, verdicts, clock, ` (${count}, the newest ${older.newestDump})`);
     }
   }
   if (encryption.state === 'unknown') {
@@ -518,7 +560,7 @@ function judgeEncryption(fact: DumpFact, minPitrDays: number, now: Date, verdict
  * The encryption the newest dump itself carries, when it differs from the bucket default (an
  * upload that overrode the default): judged like the default, naming the dump.
  */
-function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
+function judgeNewestEncryption(fact: DumpFact, clock: KeyClock, verdicts: Verdicts): void {
   const newest = fact.newest;
   // An archived dump's bytes are unread, but HeadObject answered how it is encrypted: judged below.
   if (
@@ -541,7 +583,7 @@ function judgeNewestEncryption(fact: DumpFact, verdicts: Verdicts): void {
   ) {
     return;
   }
-  judgeKeyState(own, verdicts);
+  judgeKeyState(own, verdicts, clock);
   const dump = `the newest dump ${newest.object.key}`;
   if (own.customerManagedKey === false) {
     // A default that is provider-managed too is already named; the dump adds nothing.
@@ -608,7 +650,11 @@ function judgeUnreadNewest(
   }
 }
 
-/** A key that cannot decrypt makes every dump it encrypts unreadable, whoever manages it. */
+/**
+ * A key that cannot decrypt makes every dump it encrypts unreadable, whoever manages it; so does a
+ * usable KMS key whose imported key material has expired (FAILED), and will one whose material
+ * expires within the horizon (WARNING): see judgeMaterialExpiry in core/kms-key-states.ts.
+ */
 function judgeKeyState(
   encryption: {
     readonly kmsKey?: string;
@@ -617,8 +663,11 @@ function judgeKeyState(
     readonly keyDeletionDate?: Date;
     readonly keyStateUnknown?: string;
     readonly keyDeleted?: true;
+    readonly keyMaterialExpires?: Date;
+    readonly keyRegion?: string;
   },
   verdicts: Verdicts,
+  clock: KeyClock,
   /** Which dumps the key encrypts, when not all of them (` (33 older dumps of the series, …)`). */
   which = '',
 ): void {
@@ -643,7 +692,16 @@ function judgeKeyState(
     add(verdicts.unknown, `whether ${key} can decrypt the dumps (${keyStateUnknown})`);
     return;
   }
-  if (keyState === undefined || USABLE_KEY_STATES.has(keyState)) return;
+  if (keyState === undefined || USABLE_KEY_STATES.has(keyState)) {
+    const expiry = judgeMaterialExpiry(encryption.keyMaterialExpires, clock.now, clock.horizonDays);
+    if (kmsKey === undefined || expiry === undefined || expiry.verdict === 'later') return;
+    const said = `the imported key material of ${key} that encrypts the dumps ${materialExpiryWords(expiry, 'no dump it encrypts can be decrypted')}`;
+    add(expiry.verdict === 'expired' ? verdicts.problems : verdicts.warnings, said);
+    verdicts.material.said.push(`${said}${which}`);
+    const fix = kmsMaterialExpiryFix({ id: kmsKey, region: encryption.keyRegion });
+    if (!verdicts.material.fixes.includes(fix)) verdicts.material.fixes.push(fix);
+    return;
+  }
   if (!UNUSABLE_KEY_STATES.has(keyState)) {
     add(verdicts.unknown, `whether ${key} can decrypt the dumps (its state is ${keyState})`);
   } else if (keyState === 'PendingDeletion' || keyState === 'DESTROY_SCHEDULED') {

@@ -12,6 +12,12 @@ export interface DumpsCheckSettings {
   /** Days of history the dumps must cover and be kept for (the policy's `dumps.minDays`). */
   readonly minPitrDays: number;
   readonly now: Date;
+  /**
+   * Days before the expiry of a KMS key's imported key material at which dumps.protection warns
+   * (the policy's `keys.expiryHorizonDays`, one horizon for every key: keyMaterialHorizonDays in
+   * core/kms-key-states.ts); its default when absent.
+   */
+  readonly keyHorizonDays?: number;
 }
 
 /** A dumps check: metadata beside a pure decision over one location's facts. */

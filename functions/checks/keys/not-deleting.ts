@@ -11,13 +11,16 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
-import { DEFAULT_EXPIRY_HORIZON_DAYS } from '../../core/keys-policy.ts';
 import {
   DELETED_KMS_KEY,
   deletedKmsKeyFix,
   gcloudVersionArgs,
+  judgeMaterialExpiry,
+  keyMaterialHorizonDays,
   kmsKeyFix,
   kmsMaterialExpiryFix,
+  type MaterialExpiry,
+  materialExpiryWords,
   UNUSABLE_KEY_STATES,
   USABLE_KEY_STATES,
 } from '../../core/kms-key-states.ts';
@@ -128,9 +131,9 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         ),
       };
     }
-    const horizonDays = context.policy.keys?.expiryHorizonDays ?? DEFAULT_EXPIRY_HORIZON_DAYS;
-    const expiring = materialExpiryOf(fact, context.now);
-    if (expiring?.expired) return materialExpiryOutcome(fact, expiring, 'FAILED', base, required);
+    const expiring = materialExpiryOf(fact, context.now, keyMaterialHorizonDays(context.policy));
+    if (expiring?.verdict === 'expired')
+      return materialExpiryOutcome(fact, expiring, 'FAILED', base, required);
     const versionState = fact.latestVersion?.state === 'read' ? fact.latestVersion.value.state : undefined;
     if (versionState !== undefined && versionState !== 'ENABLED') {
       // A state neither usable nor known to be lost (STATE_UNSPECIFIED, one added later) proves nothing.
@@ -201,7 +204,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         required,
       );
     }
-    if (expiring !== undefined && expiring.daysLeft < horizonDays)
+    if (expiring?.verdict === 'expiring')
       return materialExpiryOutcome(fact, expiring, 'WARNING', base, required);
     return {
       status: 'PASSED',
@@ -217,48 +220,41 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
   },
 };
 
-/** When a key's imported material expires, whether it has, and the whole days left. */
-interface MaterialExpiry {
-  readonly key: EncryptionKey;
-  readonly expires: Date;
-  readonly expired: boolean;
-  readonly daysLeft: number;
-}
-
-/** The secret's KMS key whose imported key material expires first (`ValidTo`). */
-function materialExpiryOf(fact: KeySecretFact, now: Date): MaterialExpiry | undefined {
+/** The secret's KMS key whose imported key material expires first (`ValidTo`), judged. */
+function materialExpiryOf(
+  fact: KeySecretFact,
+  now: Date,
+  horizonDays: number,
+): (MaterialExpiry & { readonly key: EncryptionKey }) | undefined {
   if (fact.encryption.state !== 'read') return undefined;
   const [key] = fact.encryption.value
     .filter((candidate) => candidate.materialExpires !== undefined)
     .sort((a, b) => Number(a.materialExpires) - Number(b.materialExpires));
-  const expires = key?.materialExpires;
-  if (!key || !expires) return undefined;
-  const left = expires.getTime() - now.getTime();
-  return { key, expires, expired: left <= 0, daysLeft: Math.floor(left / 86_400_000) };
+  const expiry = key && judgeMaterialExpiry(key.materialExpires, now, horizonDays);
+  return key && expiry ? { ...expiry, key } : undefined;
 }
 
 /**
  * A secret whose KMS key's imported material expires (WARNING, within the horizon) or has expired
- * (FAILED): KMS deletes the material at `ValidTo`, and nothing it encrypted can be decrypted until
- * the same material is imported again (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html, KeyMetadata.ValidTo).
+ * (FAILED): see {@link judgeMaterialExpiry}.
  */
 function materialExpiryOutcome(
   fact: KeySecretFact,
-  { key, expires, daysLeft }: MaterialExpiry,
+  expiry: MaterialExpiry & { readonly key: EncryptionKey },
   status: 'FAILED' | 'WARNING',
   base: FindingValues,
   required: FindingValues,
 ): CheckOutcome {
-  const date = expires.toISOString();
-  const left = daysLeft === 0 ? 'within a day' : `in ${daysLeft} ${daysLeft === 1 ? 'day' : 'days'}`;
-  const when =
-    status === 'FAILED'
-      ? `expired on ${date} (ValidTo): KMS deletes it then, and ${lost(key)} until`
-      : `expires on ${date} (ValidTo, ${left}): KMS then deletes it, and ${lost(key)} until`;
+  const { key } = expiry;
   return {
     status,
-    description: `The imported key material of the KMS key ${copyOf(fact, key)} ${when} the same material is imported again.`,
-    observed: { ...base, scheduledForDeletion: false, keyMaterialExpires: date, ...replicaOf(key) },
+    description: `The imported key material of the KMS key ${copyOf(fact, key)} ${materialExpiryWords(expiry, lost(key))}.`,
+    observed: {
+      ...base,
+      scheduledForDeletion: false,
+      keyMaterialExpires: expiry.expires.toISOString(),
+      ...replicaOf(key),
+    },
     required,
     remediationText: kmsMaterialExpiryFix(key),
   };

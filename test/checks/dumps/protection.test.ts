@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsProtectionCheck } from '../../../functions/checks/dumps/protection.ts';
-import type { DumpFact } from '../../../functions/core/dump-facts.ts';
+import type { DumpFact, EncryptionConfig } from '../../../functions/core/dump-facts.ts';
 import {
   DENIED,
   NEWEST_WRITTEN,
+  NOW,
   s3Fact,
   settingsWith,
   withEmptyObject,
@@ -678,25 +679,24 @@ describe('dumps.protection', () => {
 
   describe('the state of the KMS key', () => {
     const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-    function withKeyState(keyState: string, keyDeletionDate?: Date): DumpFact {
+    function withKeyState(
+      keyState: string,
+      read: Pick<EncryptionConfig, 'keyDeletionDate' | 'keyMaterialExpires' | 'keyRegion'> = {},
+      overrides: Partial<DumpFact> = {},
+    ): DumpFact {
       return s3Fact({
         encryption: {
           state: 'read',
-          value: {
-            algorithm: 'aws:kms',
-            kmsKey: key,
-            customerManagedKey: true,
-            keyState,
-            ...(keyDeletionDate ? { keyDeletionDate } : {}),
-          },
+          value: { algorithm: 'aws:kms', kmsKey: key, customerManagedKey: true, keyState, ...read },
         },
+        ...overrides,
       });
     }
 
     it('fails when the key that encrypts the dumps is scheduled for deletion', () => {
       // Act
       const outcome = dumpsProtectionCheck.evaluate(
-        withKeyState('PendingDeletion', new Date('2026-12-09T12:00:00.000Z')),
+        withKeyState('PendingDeletion', { keyDeletionDate: new Date('2026-12-09T12:00:00.000Z') }),
         settingsWith(),
       );
       // Assess
@@ -715,6 +715,71 @@ describe('dumps.protection', () => {
         expect(outcome?.description).toContain(`the KMS key ${key} that encrypts the dumps is ${state}`);
       },
     );
+
+    describe('whose imported key material expires (ValidTo)', () => {
+      const DAY = 86_400_000;
+      const expiringIn = (days: number, overrides: Partial<DumpFact> = {}, state = 'Enabled') =>
+        withKeyState(
+          state,
+          { keyMaterialExpires: new Date(NOW.getTime() + days * DAY), keyRegion: 'eu-west-1' },
+          overrides,
+        );
+
+      it.each([
+        ['expired an hour ago', -1 / 24, 30, 'FAILED', 'expired on'],
+        ['expiring within hours', 1 / 24, 30, 'WARNING', '(ValidTo, within a day)'],
+        ['expiring in 12 days, within the default 30', 12.5, undefined, 'WARNING', '(ValidTo, in 12 days)'],
+        ['expiring in 40 days, beyond the default 30', 40, undefined, 'PASSED', undefined],
+        [
+          'expiring in 40 days, within a 60-day keys.expiryHorizonDays',
+          40,
+          60,
+          'WARNING',
+          '(ValidTo, in 40 days)',
+        ],
+      ] as const)('%s: %s', (_, days, keyHorizonDays, status, said) => {
+        // Act
+        const outcome = dumpsProtectionCheck.evaluate(expiringIn(days), {
+          ...settingsWith(),
+          ...(keyHorizonDays === undefined ? {} : { keyHorizonDays }),
+        });
+        // Assess
+        expect(outcome?.status).toBe(status);
+        if (said) {
+          expect(outcome?.description).toContain(
+            `the imported key material of the KMS key ${key} that encrypts the dumps `,
+          );
+          expect(outcome?.description).toContain(said);
+          expect(outcome?.remediationText).toBe(
+            `Import the same key material again without expiry (\`aws kms import-key-material --key-id ${key} --import-token <token> --encrypted-key-material <material> --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1\`, both from \`aws kms get-parameters-for-import --key-id ${key} --region eu-west-1\`); only the material imported before can be imported into this key.`,
+          );
+        } else {
+          expect(outcome?.remediationText).toBeUndefined();
+        }
+      });
+
+      it('names the import and the fix of the other problems when the finding says more', () => {
+        // Act: expired material, and public access not blocked.
+        const outcome = dumpsProtectionCheck.evaluate(
+          expiringIn(-1, {
+            publicAccess: { state: 'read', value: { blocked: false, detail: 'BlockPublicAcls=false' } },
+          }),
+          settingsWith(),
+        );
+        // Assess
+        expect(outcome?.status).toBe('FAILED');
+        expect(outcome?.remediationText).toContain('--expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE');
+        expect(outcome?.remediationText).toContain(
+          `For the other problems: ${dumpsProtectionCheck.metadata.remediation.text}`,
+        );
+      });
+
+      it('judges the expiry only of a key that is otherwise usable: a disabled key is judged by its state', () => {
+        const outcome = dumpsProtectionCheck.evaluate(expiringIn(-1, {}, 'Disabled'), settingsWith());
+        expect(outcome?.description).toContain(`the KMS key ${key} that encrypts the dumps is Disabled`);
+        expect(outcome?.description).not.toContain('imported key material');
+      });
+    });
 
     it.each(['Enabled', 'Updating'])('passes when the key is %s', (state) => {
       expect(dumpsProtectionCheck.evaluate(withKeyState(state), settingsWith())?.status).toBe('PASSED');
