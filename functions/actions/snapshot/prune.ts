@@ -45,6 +45,9 @@ export function planPrune(snapshots: readonly BackendSnapshot[], now: Date): Pru
     if (expiry > now.getTime()) return keep(`expires ${new Date(expiry).toISOString()}`);
     if (snapshot.status !== 'available' && snapshot.status !== 'failed')
       return keep(`state ${snapshot.status}`);
+    // Failed only because its status was not sent or is not known: it may be a usable snapshot.
+    if (snapshot.status === 'failed' && snapshot.statusNotKnown !== undefined)
+      return keep(`status ${snapshot.statusNotKnown} (not known to be failed): kept`);
     const newest = newestSuccess.get(`${snapshot.kind}/${snapshot.target.toLowerCase()}`);
     if (newest !== undefined && (snapshot.createdAt?.getTime() ?? Number.POSITIVE_INFINITY) >= newest) {
       return keep(`newest successful snapshot of ${snapshot.target}`);
