@@ -66,7 +66,7 @@ export async function runPruneJob(
         problems.push(`${scope.account}/${scope.region}: snapshots not listed (${describeError(error)})`);
         return;
       }
-      for (const decision of planPrune(snapshots, now())) {
+      for (const decision of planPrune(snapshots, now(), scope)) {
         const base = {
           provider,
           account: scope.account,
@@ -133,6 +133,7 @@ async function decidedAgain(
   const again = planPrune(
     listed.map((snapshot) => (snapshot === decision.snapshot ? fresh : snapshot)),
     now,
+    scope,
   ).find((candidate) => candidate.snapshot === fresh);
   if (again === undefined) return 'no longer tagged as made by backup-guard';
   return again.action === 'keep' ? again.reason : undefined;

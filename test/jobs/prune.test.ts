@@ -185,3 +185,48 @@ describe('prune over Cloud SQL: a backup run whose status is not known', () => {
     expect(result.entries[0]?.decision).toBe('keep');
   });
 });
+
+describe('prune over RDS: a copy of a snapshot of ours from another region or account', () => {
+  // A cross-Region or cross-account copy (CopyDBSnapshot with CopyTags) carries our tags, but
+  // backup-guard never copies: it is someone's copy, of another region's or account's database.
+  const copy = (from: { region: string; account: string }, daysAgo: number) =>
+    snapshot('certctl-premaint-copy', 0, {
+      SourceRegion: from.region,
+      SourceDBSnapshotIdentifier: `arn:aws:rds:${from.region}:${from.account}:snapshot:certctl-premaint-x`,
+      OriginalSnapshotCreateTime: new Date(NOW.getTime() - daysAgo * 86_400_000),
+    });
+
+  it.each([
+    ['another region', { region: 'us-east-1', account: ACCOUNT }],
+    ['another account', { region: REGION, account: '222222222222' }],
+  ])(
+    'keeps the target’s own newest snapshot when a newer copy from %s bears its name, and the copy too',
+    async (_what, from) => {
+      // Prepare
+      const { rds, remaining } = fakeRds([
+        snapshot('certctl-premaint-old', 40, { SourceRegion: REGION }),
+        snapshot('certctl-premaint-own', 20, { SourceRegion: REGION }),
+        copy(from, 5),
+      ]);
+
+      // Act
+      const result = await prune(rdsSnapshotBackend(rds));
+
+      // Assess: only the target's own older snapshot goes.
+      expect(remaining()).toEqual(['certctl-premaint-own', 'certctl-premaint-copy']);
+      const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+      expect(reasons['certctl-premaint-own']).toBe('newest successful snapshot of certctl-prod-db');
+      expect(reasons['certctl-premaint-copy']).toContain('copy');
+    },
+  );
+
+  it('does not delete an expired copy from another region older than the target’s own newest snapshot', async () => {
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-own', 5, { SourceRegion: REGION }),
+      copy({ region: 'us-east-1', account: ACCOUNT }, 30),
+    ]);
+    const result = await prune(rdsSnapshotBackend(rds));
+    expect(remaining()).toEqual(['certctl-premaint-own', 'certctl-premaint-copy']);
+    expect(result.deleted).toBe(0);
+  });
+});

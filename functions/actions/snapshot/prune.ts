@@ -5,6 +5,7 @@
  * and deletes.
  */
 import type { BackendSnapshot } from './backend.ts';
+import { copiedFromElsewhere } from './identity.ts';
 import { isOurs, SNAPSHOT_TAGS } from './model.ts';
 
 export interface PruneDecision {
@@ -25,16 +26,29 @@ function expiryOf(value: string | undefined): number {
   return value !== undefined && ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
 }
 
-export function planPrune(snapshots: readonly BackendSnapshot[], now: Date): PruneDecision[] {
+/**
+ * The decisions on the snapshots of ours listed in `place` (one account x region, or project). A
+ * copy from another region or account (our tags copied with it) is kept and is not the newest of
+ * the target of its name here: it is of another database, and backup-guard never copies.
+ */
+export function planPrune(
+  snapshots: readonly BackendSnapshot[],
+  now: Date,
+  place: { readonly account: string; readonly region: string },
+): PruneDecision[] {
   const ours = snapshots.filter((snapshot) => isOurs(snapshot.tags));
   const newestSuccess = new Map<string, number>();
   for (const snapshot of ours) {
     if (snapshot.status !== 'available' || !snapshot.createdAt) continue;
+    if (copiedFromElsewhere(snapshot, place) !== undefined) continue;
     const key = `${snapshot.kind}/${snapshot.target.toLowerCase()}`;
     newestSuccess.set(key, Math.max(newestSuccess.get(key) ?? 0, snapshot.createdAt.getTime()));
   }
   return ours.map((snapshot): PruneDecision => {
     const keep = (reason: string): PruneDecision => ({ snapshot, action: 'keep', reason });
+    const source = copiedFromElsewhere(snapshot, place);
+    if (source !== undefined)
+      return keep(`a copy from ${source}, not a snapshot backup-guard took here: kept`);
     const tag = snapshot.tags[SNAPSHOT_TAGS.expiresAt];
     const expiry = expiryOf(tag);
     if (tag === undefined) return keep('no expires-at tag: kept');
