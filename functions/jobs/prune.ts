@@ -95,6 +95,16 @@ export async function runPruneJob(
           await scope.backend.delete(decision.snapshot);
           entries.push({ ...base, deleted: true });
         } catch (error) {
+          // Deleted by someone else after it was read again (RDS DBSnapshotNotFound, Cloud SQL
+          // NOT_FOUND): gone, as asked, not a failed delete. Any other refusal stays a failure.
+          if (await goneAfterRefusal(scope, decision.snapshot)) {
+            entries.push({
+              ...base,
+              decision: 'keep',
+              reason: 'changed since the listing: no longer exists',
+            });
+            continue;
+          }
           entries.push({
             ...base,
             deleted: false,
@@ -117,6 +127,21 @@ export async function runPruneJob(
   };
 }
 
+/** The snapshot read again by its identifier: its state now, or undefined when it does not exist. */
+function readAgain(scope: SnapshotPlace, snapshot: BackendSnapshot): Promise<BackendSnapshot | undefined> {
+  const { id, kind, target, ref } = snapshot;
+  return scope.backend.describe({ id, kind, target, ref });
+}
+
+/** Whether a snapshot whose delete was refused is gone now (a read that fails says it is not). */
+async function goneAfterRefusal(scope: SnapshotPlace, snapshot: BackendSnapshot): Promise<boolean> {
+  try {
+    return (await readAgain(scope, snapshot)) === undefined;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Why `decision` (a delete) no longer holds for the snapshot as it is now, or undefined when it
  * still does: the snapshot is read again by its identifier and the listing decided again with it.
@@ -127,8 +152,7 @@ async function decidedAgain(
   decision: PruneDecision,
   now: Date,
 ): Promise<string | undefined> {
-  const { id, kind, target, ref } = decision.snapshot;
-  const fresh = await scope.backend.describe({ id, kind, target, ref });
+  const fresh = await readAgain(scope, decision.snapshot);
   if (fresh === undefined) return 'no longer exists';
   const again = planPrune(
     listed.map((snapshot) => (snapshot === decision.snapshot ? fresh : snapshot)),

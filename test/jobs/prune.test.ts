@@ -33,9 +33,9 @@ function snapshot(id: string, daysAgo: number, more: Partial<DBSnapshot> = {}): 
 /**
  * RDS holding `held` instance snapshots (no cluster snapshots): listed and described by id as
  * held, deleted from it; `goneOnDelete` ids are deleted by someone else just before our delete
- * reaches RDS (DBSnapshotNotFound).
+ * reaches RDS (DBSnapshotNotFound); `refuseDelete` refuses every delete (AccessDenied).
  */
-function fakeRds(held: DBSnapshot[], goneOnDelete: readonly string[] = []) {
+function fakeRds(held: DBSnapshot[], goneOnDelete: readonly string[] = [], refuseDelete = false) {
   const snapshots = [...held];
   const rds = {
     config: {},
@@ -51,6 +51,7 @@ function fakeRds(held: DBSnapshot[], goneOnDelete: readonly string[] = []) {
       if (name === 'DeleteDBSnapshotCommand') {
         const id = command.input.DBSnapshotIdentifier as string;
         const at = snapshots.findIndex((s) => s.DBSnapshotIdentifier === id);
+        if (refuseDelete) throw Object.assign(new Error('not authorized'), { name: 'AccessDenied' });
         if (at < 0 || goneOnDelete.includes(id)) {
           if (at >= 0) snapshots.splice(at, 1);
           throw Object.assign(new Error(`DBSnapshot ${id} not found.`), { name: 'DBSnapshotNotFoundFault' });
@@ -228,5 +229,39 @@ describe('prune over RDS: a copy of a snapshot of ours from another region or ac
     const result = await prune(rdsSnapshotBackend(rds));
     expect(remaining()).toEqual(['certctl-premaint-own', 'certctl-premaint-copy']);
     expect(result.deleted).toBe(0);
+  });
+});
+
+describe('prune over RDS: a snapshot deleted by someone else between its re-read and our delete', () => {
+  it('is not a failed delete: the snapshot is gone, as asked, and the run exits clean', async () => {
+    // Prepare
+    const { rds, remaining } = fakeRds(
+      [snapshot('certctl-premaint-old', 40), snapshot('certctl-premaint-new', 20)],
+      ['certctl-premaint-old'],
+    );
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess
+    expect(remaining()).toEqual(['certctl-premaint-new']);
+    expect(result.pending).toBe(0);
+    const old = result.entries.find((e) => e.snapshotId === 'certctl-premaint-old');
+    expect(old?.error).toBeUndefined();
+    expect(old?.reason).toContain('no longer exists');
+  });
+
+  it('still reports a delete RDS refused, with its error, while the snapshot is still there', async () => {
+    const { rds, remaining } = fakeRds(
+      [snapshot('certctl-premaint-old', 40), snapshot('certctl-premaint-new', 20)],
+      [],
+      true,
+    );
+    const result = await prune(rdsSnapshotBackend(rds));
+    expect(remaining()).toEqual(['certctl-premaint-old', 'certctl-premaint-new']);
+    expect(result.pending).toBe(1);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-old')?.error?.code).toBe(
+      'AccessDenied',
+    );
   });
 });
