@@ -3,8 +3,15 @@
  * asked) delete. A dry run is the default everywhere: the CLI needs `--apply` to delete.
  */
 import type { BackendSnapshot, SnapshotPlace } from '../actions/snapshot/backend.ts';
-import { type PruneDecision, planPrune } from '../actions/snapshot/prune.ts';
+import { judgeSnapshotKey, type KeyJudgement, snapshotKeyReader } from '../actions/snapshot/keys.ts';
+import {
+  type PruneDecision,
+  planPrune,
+  restoreCandidates,
+  snapshotKeyOf,
+} from '../actions/snapshot/prune.ts';
 import { describeError, eachOrAllFail, errorCode } from '../core/errors.ts';
+import type { Provider } from '../core/finding.ts';
 import { visibleLine } from '../publish/terminal.ts';
 import type { SnapshotJobDependencies } from './snapshot.ts';
 
@@ -52,10 +59,25 @@ export async function runPruneJob(
       problems: [`${cloud.provider}: snapshots not listed (${describeError(error)})`],
     }),
   );
-  const places: { provider: string; place: SnapshotPlace }[] = deps.clouds.flatMap((cloud, index) =>
+  const places: { provider: Provider; place: SnapshotPlace }[] = deps.clouds.flatMap((cloud, index) =>
     (found[index]?.places ?? []).map((place) => ({ provider: cloud.provider, place })),
   );
   const problems = found.flatMap((entry) => entry.problems);
+  // The newest snapshot a target keeps must be restorable: each candidate's encryption key is
+  // read (each distinct key once in the run) and judged as readiness judges it.
+  const readKey = snapshotKeyReader(deps.clouds);
+  const judgeKeys = async (
+    snapshots: readonly BackendSnapshot[],
+    scope: { readonly provider: Provider; readonly account: string; readonly region: string },
+  ): Promise<Map<string, KeyJudgement>> =>
+    new Map(
+      await Promise.all(
+        restoreCandidates(snapshots, scope).map(
+          async (snapshot) =>
+            [snapshotKeyOf(snapshot), judgeSnapshotKey(await readKey(scope, snapshot))] as const,
+        ),
+      ),
+    );
   const entries: PruneEntry[] = [];
   await Promise.all(
     places.map(async ({ provider, place: scope }) => {
@@ -66,7 +88,14 @@ export async function runPruneJob(
         problems.push(`${scope.account}/${scope.region}: snapshots not listed (${describeError(error)})`);
         return;
       }
-      for (const decision of planPrune(snapshots, now(), scope)) {
+      let keys: Map<string, KeyJudgement>;
+      try {
+        keys = await judgeKeys(snapshots, { provider, account: scope.account, region: scope.region });
+      } catch (error) {
+        problems.push(`${scope.account}/${scope.region}: snapshot keys not read (${describeError(error)})`);
+        return;
+      }
+      for (const decision of planPrune(snapshots, now(), scope, keys)) {
         const base = {
           provider,
           account: scope.account,
@@ -87,7 +116,7 @@ export async function runPruneJob(
           // snapshot is read again just before its delete and decided again on what it is now, so
           // one whose expiry was extended or that was taken out of our hands since the listing
           // (which may be many deletes ago) is kept.
-          const changed = await decidedAgain(scope, snapshots, decision, now());
+          const changed = await decidedAgain(scope, snapshots, decision, now(), keys);
           if (changed) {
             entries.push({ ...base, decision: 'keep', reason: `changed since the listing: ${changed}` });
             continue;
@@ -151,6 +180,7 @@ async function decidedAgain(
   listed: readonly BackendSnapshot[],
   decision: PruneDecision,
   now: Date,
+  keys: ReadonlyMap<string, KeyJudgement>,
 ): Promise<string | undefined> {
   const fresh = await readAgain(scope, decision.snapshot);
   if (fresh === undefined) return 'no longer exists';
@@ -158,6 +188,7 @@ async function decidedAgain(
     listed.map((snapshot) => (snapshot === decision.snapshot ? fresh : snapshot)),
     now,
     scope,
+    keys,
   ).find((candidate) => candidate.snapshot === fresh);
   if (again === undefined) return 'no longer tagged as made by backup-guard';
   return again.action === 'keep' ? again.reason : undefined;

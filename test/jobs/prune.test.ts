@@ -265,3 +265,71 @@ describe('prune over RDS: a snapshot deleted by someone else between its re-read
     );
   });
 });
+
+describe('prune over RDS: the newest snapshot of a target cannot be restored with its KMS key', () => {
+  /** The cloud over `rds` whose snapshot keys KMS describes in `states` (key id -> KeyState). */
+  function cloudWithKeys(rds: RDSClient, states: Record<string, string>): SnapshotCloud {
+    return {
+      ...cloudOver(rdsSnapshotBackend(rds)),
+      snapshotKeys: () => async (_scope, snap) => ({
+        kind: 'described',
+        key: { id: snap.kmsKeyId ?? '', manager: 'CUSTOMER', state: states[snap.kmsKeyId ?? ''] },
+      }),
+    };
+  }
+
+  it('keeps the older snapshot whose key is Enabled when the newest one’s key is pending deletion', async () => {
+    // Prepare: the newest snapshot's key is scheduled for deletion; the older one is the last
+    // snapshot of the target that can be restored.
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-older', 40, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-middle', 30, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-newest', 20, { Encrypted: true, KmsKeyId: 'key-new' }),
+    ]);
+    const cloud = cloudWithKeys(rds, { 'key-old': 'Enabled', 'key-new': 'PendingDeletion' });
+
+    // Act
+    const result = await runPruneJob(
+      { apply: true },
+      { policy: parsePolicy({}), clouds: [cloud], now: () => NOW },
+    );
+
+    // Assess: only what is older than the newest restorable snapshot goes.
+    expect(remaining()).toEqual(['certctl-premaint-middle', 'certctl-premaint-newest']);
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    expect(reasons['certctl-premaint-middle']).toContain('newest restorable');
+    expect(reasons['certctl-premaint-newest']).toBe('newest successful snapshot of certctl-prod-db');
+  });
+
+  it('keeps every snapshot of the target when no key could be read', async () => {
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-older', 40, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-newest', 20, { Encrypted: true, KmsKeyId: 'key-new' }),
+    ]);
+    const result = await runPruneJob(
+      { apply: true },
+      { policy: parsePolicy({}), clouds: [cloudWithKeys(rds, {})], now: () => NOW },
+    );
+    expect(remaining()).toEqual(['certctl-premaint-older', 'certctl-premaint-newest']);
+    expect(result.deleted).toBe(0);
+    const older = result.entries.find((e) => e.snapshotId === 'certctl-premaint-older');
+    expect(older?.reason).toContain('proven restorable');
+    expect(older?.reason).toContain('certctl-premaint-newest');
+  });
+
+  it('deletes as before when the newest snapshot’s key is Enabled', async () => {
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-older', 40, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-newest', 20, { Encrypted: true, KmsKeyId: 'key-new' }),
+    ]);
+    await runPruneJob(
+      { apply: true },
+      {
+        policy: parsePolicy({}),
+        clouds: [cloudWithKeys(rds, { 'key-old': 'Enabled', 'key-new': 'Enabled' })],
+        now: () => NOW,
+      },
+    );
+    expect(remaining()).toEqual(['certctl-premaint-newest']);
+  });
+});

@@ -6,6 +6,7 @@
  */
 import type { BackendSnapshot } from './backend.ts';
 import { copiedFromElsewhere } from './identity.ts';
+import type { KeyJudgement } from './keys.ts';
 import { isOurs, SNAPSHOT_TAGS } from './model.ts';
 
 export interface PruneDecision {
@@ -26,23 +27,58 @@ function expiryOf(value: string | undefined): number {
   return value !== undefined && ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
 }
 
+/** Key of a snapshot in the judgements of its encryption key given to {@link planPrune}. */
+export function snapshotKeyOf(snapshot: Pick<BackendSnapshot, 'kind' | 'id'>): string {
+  return `${snapshot.kind}/${snapshot.id.toLowerCase()}`;
+}
+
+/**
+ * The snapshots whose encryption key decides what may go: the successful, dated snapshots of ours
+ * taken in `place`, the candidates for the newest (restorable) one of their target.
+ */
+export function restoreCandidates(
+  snapshots: readonly BackendSnapshot[],
+  place: { readonly account: string; readonly region: string },
+): BackendSnapshot[] {
+  return snapshots.filter(
+    (snapshot) =>
+      isOurs(snapshot.tags) &&
+      snapshot.status === 'available' &&
+      snapshot.createdAt !== undefined &&
+      copiedFromElsewhere(snapshot, place) === undefined,
+  );
+}
+
 /**
  * The decisions on the snapshots of ours listed in `place` (one account x region, or project). A
  * copy from another region or account (our tags copied with it) is kept and is not the newest of
  * the target of its name here: it is of another database, and backup-guard never copies.
+ *
+ * `keys`, when given, judges the encryption key of each of the {@link restoreCandidates} (by
+ * {@link snapshotKeyOf}): only a snapshot whose key is judged usable is restorable, and only
+ * snapshots older than a target's newest restorable one may go, so a newest snapshot whose key is
+ * pending deletion (or could not be read) never leaves the target without a restorable one.
  */
 export function planPrune(
   snapshots: readonly BackendSnapshot[],
   now: Date,
   place: { readonly account: string; readonly region: string },
+  keys?: ReadonlyMap<string, KeyJudgement>,
 ): PruneDecision[] {
   const ours = snapshots.filter((snapshot) => isOurs(snapshot.tags));
   const newestSuccess = new Map<string, number>();
-  for (const snapshot of ours) {
-    if (snapshot.status !== 'available' || !snapshot.createdAt) continue;
-    if (copiedFromElsewhere(snapshot, place) !== undefined) continue;
+  const newestRestorable = new Map<string, number>();
+  /** Each target's newest successful snapshot and what its key was judged to be. */
+  const newestKey = new Map<string, string>();
+  for (const snapshot of restoreCandidates(ours, place)) {
     const key = `${snapshot.kind}/${snapshot.target.toLowerCase()}`;
-    newestSuccess.set(key, Math.max(newestSuccess.get(key) ?? 0, snapshot.createdAt.getTime()));
+    const at = snapshot.createdAt?.getTime() ?? 0;
+    const judged = keys?.get(snapshotKeyOf(snapshot));
+    if (at >= (newestSuccess.get(key) ?? 0))
+      newestKey.set(key, `${snapshot.id}: ${judged?.evidence ?? 'its key was not judged'}`);
+    newestSuccess.set(key, Math.max(newestSuccess.get(key) ?? 0, at));
+    if (keys === undefined || judged?.status === 'usable')
+      newestRestorable.set(key, Math.max(newestRestorable.get(key) ?? 0, at));
   }
   return ours.map((snapshot): PruneDecision => {
     const keep = (reason: string): PruneDecision => ({ snapshot, action: 'keep', reason });
@@ -62,13 +98,22 @@ export function planPrune(
     // Failed only because its status was not sent or is not known: it may be a usable snapshot.
     if (snapshot.status === 'failed' && snapshot.statusNotKnown !== undefined)
       return keep(`status ${snapshot.statusNotKnown} (not known to be failed): kept`);
-    const newest = newestSuccess.get(`${snapshot.kind}/${snapshot.target.toLowerCase()}`);
-    if (newest !== undefined && (snapshot.createdAt?.getTime() ?? Number.POSITIVE_INFINITY) >= newest) {
+    const target = `${snapshot.kind}/${snapshot.target.toLowerCase()}`;
+    const createdAt = snapshot.createdAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    const newest = newestSuccess.get(target);
+    if (newest !== undefined && createdAt >= newest) {
       return keep(`newest successful snapshot of ${snapshot.target}`);
     }
     if (newest === undefined && snapshot.status === 'available') {
       return keep(`only successful snapshot of ${snapshot.target}`);
     }
+    const restorable = newestRestorable.get(target);
+    if (newest !== undefined && restorable === undefined)
+      return keep(
+        `no snapshot of ${snapshot.target} is proven restorable by its encryption key (newest ${newestKey.get(target)})`,
+      );
+    if (restorable !== undefined && createdAt >= restorable)
+      return keep(`newest restorable snapshot of ${snapshot.target} (newest ${newestKey.get(target)})`);
     return { snapshot, action: 'delete', reason: `expired ${new Date(expiry).toISOString()}` };
   });
 }
