@@ -333,3 +333,29 @@ describe('prune over RDS: the newest snapshot of a target cannot be restored wit
     expect(remaining()).toEqual(['certctl-premaint-newest']);
   });
 });
+
+describe('prune over RDS: a snapshot carrying our tags under a name backup-guard never gives', () => {
+  it('keeps a same-region copy of ours (CopyTags) that someone named, and never takes it for the newest', async () => {
+    // Prepare: RDS says nothing of a copy made in its own region and account; backup-guard names
+    // every snapshot certctl-premaint-* (its IAM allows no other name).
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-old', 40),
+      snapshot('certctl-premaint-own', 20),
+      snapshot('prod-db-keep-before-rotation', 10),
+      snapshot('prod-db-older-keep', 30),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess
+    expect(remaining()).toEqual([
+      'certctl-premaint-own',
+      'prod-db-keep-before-rotation',
+      'prod-db-older-keep',
+    ]);
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    expect(reasons['certctl-premaint-own']).toBe('newest successful snapshot of certctl-prod-db');
+    expect(reasons['prod-db-older-keep']).toContain('certctl-premaint-');
+  });
+});

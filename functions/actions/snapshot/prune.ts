@@ -7,7 +7,7 @@
 import type { BackendSnapshot } from './backend.ts';
 import { copiedFromElsewhere } from './identity.ts';
 import type { KeyJudgement } from './keys.ts';
-import { isOurs, SNAPSHOT_TAGS } from './model.ts';
+import { isOurs, SNAPSHOT_ID_PREFIX, SNAPSHOT_TAGS } from './model.ts';
 
 export interface PruneDecision {
   readonly snapshot: BackendSnapshot;
@@ -33,6 +33,23 @@ export function snapshotKeyOf(snapshot: Pick<BackendSnapshot, 'kind' | 'id'>): s
 }
 
 /**
+ * Why a snapshot carrying our tags is not one backup-guard took in `place`, or undefined when it
+ * is: a copy from another region or account (CopyTags copies our tags), or a name backup-guard
+ * never gives (every snapshot it takes is named {@link SNAPSHOT_ID_PREFIX}-*, and its IAM allows
+ * no other name): a copy made in the same region, or a snapshot someone tagged as ours.
+ */
+function notTakenHere(
+  snapshot: BackendSnapshot,
+  place: { readonly account: string; readonly region: string },
+): string | undefined {
+  const source = copiedFromElsewhere(snapshot, place);
+  if (source !== undefined) return `a copy from ${source}`;
+  if (!snapshot.id.toLowerCase().startsWith(`${SNAPSHOT_ID_PREFIX}-`))
+    return `named ${snapshot.id}, not ${SNAPSHOT_ID_PREFIX}-*`;
+  return undefined;
+}
+
+/**
  * The snapshots whose encryption key decides what may go: the successful, dated snapshots of ours
  * taken in `place`, the candidates for the newest (restorable) one of their target.
  */
@@ -45,14 +62,14 @@ export function restoreCandidates(
       isOurs(snapshot.tags) &&
       snapshot.status === 'available' &&
       snapshot.createdAt !== undefined &&
-      copiedFromElsewhere(snapshot, place) === undefined,
+      notTakenHere(snapshot, place) === undefined,
   );
 }
 
 /**
- * The decisions on the snapshots of ours listed in `place` (one account x region, or project). A
- * copy from another region or account (our tags copied with it) is kept and is not the newest of
- * the target of its name here: it is of another database, and backup-guard never copies.
+ * The decisions on the snapshots of ours listed in `place` (one account x region, or project). One
+ * backup-guard did not take there (a copy, another name: see notTakenHere) is kept and is never
+ * the newest of the target of its name.
  *
  * `keys`, when given, judges the encryption key of each of the {@link restoreCandidates} (by
  * {@link snapshotKeyOf}): only a snapshot whose key is judged usable is restorable, and only
@@ -82,9 +99,8 @@ export function planPrune(
   }
   return ours.map((snapshot): PruneDecision => {
     const keep = (reason: string): PruneDecision => ({ snapshot, action: 'keep', reason });
-    const source = copiedFromElsewhere(snapshot, place);
-    if (source !== undefined)
-      return keep(`a copy from ${source}, not a snapshot backup-guard took here: kept`);
+    const foreign = notTakenHere(snapshot, place);
+    if (foreign !== undefined) return keep(`${foreign}: not a snapshot backup-guard took here: kept`);
     const tag = snapshot.tags[SNAPSHOT_TAGS.expiresAt];
     const expiry = expiryOf(tag);
     if (tag === undefined) return keep('no expires-at tag: kept');
