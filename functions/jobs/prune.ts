@@ -3,8 +3,15 @@
  * asked) delete. A dry run is the default everywhere: the CLI needs `--apply` to delete.
  */
 import type { BackendSnapshot, SnapshotPlace } from '../actions/snapshot/backend.ts';
-import { type PruneDecision, planPrune } from '../actions/snapshot/prune.ts';
+import { judgeSnapshotKey, type KeyJudgement, snapshotKeyReader } from '../actions/snapshot/keys.ts';
+import {
+  type PruneDecision,
+  planPrune,
+  restoreCandidates,
+  snapshotKeyOf,
+} from '../actions/snapshot/prune.ts';
 import { describeError, eachOrAllFail, errorCode } from '../core/errors.ts';
+import type { Provider } from '../core/finding.ts';
 import { visibleLine } from '../publish/terminal.ts';
 import type { SnapshotJobDependencies } from './snapshot.ts';
 
@@ -52,10 +59,25 @@ export async function runPruneJob(
       problems: [`${cloud.provider}: snapshots not listed (${describeError(error)})`],
     }),
   );
-  const places: { provider: string; place: SnapshotPlace }[] = deps.clouds.flatMap((cloud, index) =>
+  const places: { provider: Provider; place: SnapshotPlace }[] = deps.clouds.flatMap((cloud, index) =>
     (found[index]?.places ?? []).map((place) => ({ provider: cloud.provider, place })),
   );
   const problems = found.flatMap((entry) => entry.problems);
+  // The newest snapshot a target keeps must be restorable: each candidate's encryption key is
+  // read (each distinct key once in the run) and judged as readiness judges it.
+  const readKey = snapshotKeyReader(deps.clouds);
+  const judgeKeys = async (
+    snapshots: readonly BackendSnapshot[],
+    scope: { readonly provider: Provider; readonly account: string; readonly region: string },
+  ): Promise<Map<string, KeyJudgement>> =>
+    new Map(
+      await Promise.all(
+        restoreCandidates(snapshots, scope).map(
+          async (snapshot) =>
+            [snapshotKeyOf(snapshot), judgeSnapshotKey(await readKey(scope, snapshot))] as const,
+        ),
+      ),
+    );
   const entries: PruneEntry[] = [];
   await Promise.all(
     places.map(async ({ provider, place: scope }) => {
@@ -66,7 +88,14 @@ export async function runPruneJob(
         problems.push(`${scope.account}/${scope.region}: snapshots not listed (${describeError(error)})`);
         return;
       }
-      for (const decision of planPrune(snapshots, now())) {
+      let keys: Map<string, KeyJudgement>;
+      try {
+        keys = await judgeKeys(snapshots, { provider, account: scope.account, region: scope.region });
+      } catch (error) {
+        problems.push(`${scope.account}/${scope.region}: snapshot keys not read (${describeError(error)})`);
+        return;
+      }
+      for (const decision of planPrune(snapshots, now(), scope, keys)) {
         const base = {
           provider,
           account: scope.account,
@@ -87,7 +116,7 @@ export async function runPruneJob(
           // snapshot is read again just before its delete and decided again on what it is now, so
           // one whose expiry was extended or that was taken out of our hands since the listing
           // (which may be many deletes ago) is kept.
-          const changed = await decidedAgain(scope, snapshots, decision, now());
+          const changed = await decidedAgain(scope, snapshots, decision, now(), keys);
           if (changed) {
             entries.push({ ...base, decision: 'keep', reason: `changed since the listing: ${changed}` });
             continue;
@@ -95,6 +124,16 @@ export async function runPruneJob(
           await scope.backend.delete(decision.snapshot);
           entries.push({ ...base, deleted: true });
         } catch (error) {
+          // Deleted by someone else after it was read again (RDS DBSnapshotNotFound, Cloud SQL
+          // NOT_FOUND): gone, as asked, not a failed delete. Any other refusal stays a failure.
+          if (await goneAfterRefusal(scope, decision.snapshot)) {
+            entries.push({
+              ...base,
+              decision: 'keep',
+              reason: 'changed since the listing: no longer exists',
+            });
+            continue;
+          }
           entries.push({
             ...base,
             deleted: false,
@@ -117,6 +156,21 @@ export async function runPruneJob(
   };
 }
 
+/** The snapshot read again by its identifier: its state now, or undefined when it does not exist. */
+function readAgain(scope: SnapshotPlace, snapshot: BackendSnapshot): Promise<BackendSnapshot | undefined> {
+  const { id, kind, target, ref } = snapshot;
+  return scope.backend.describe({ id, kind, target, ref });
+}
+
+/** Whether a snapshot whose delete was refused is gone now (a read that fails says it is not). */
+async function goneAfterRefusal(scope: SnapshotPlace, snapshot: BackendSnapshot): Promise<boolean> {
+  try {
+    return (await readAgain(scope, snapshot)) === undefined;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Why `decision` (a delete) no longer holds for the snapshot as it is now, or undefined when it
  * still does: the snapshot is read again by its identifier and the listing decided again with it.
@@ -126,13 +180,15 @@ async function decidedAgain(
   listed: readonly BackendSnapshot[],
   decision: PruneDecision,
   now: Date,
+  keys: ReadonlyMap<string, KeyJudgement>,
 ): Promise<string | undefined> {
-  const { id, kind, target, ref } = decision.snapshot;
-  const fresh = await scope.backend.describe({ id, kind, target, ref });
+  const fresh = await readAgain(scope, decision.snapshot);
   if (fresh === undefined) return 'no longer exists';
   const again = planPrune(
     listed.map((snapshot) => (snapshot === decision.snapshot ? fresh : snapshot)),
     now,
+    scope,
+    keys,
   ).find((candidate) => candidate.snapshot === fresh);
   if (again === undefined) return 'no longer tagged as made by backup-guard';
   return again.action === 'keep' ? again.reason : undefined;

@@ -69,13 +69,17 @@ const SETTLED: ReadonlySet<string> = new Set(['available', 'failed', 'deleting']
  * state, a word RDS adds later, or no Status at all) is failed, never awaited: waiting on it would
  * end only at the deadline, and it is not counted as usable.
  */
-function snapshotStatus(state: RdsSnapshotState): Pick<BackendSnapshot, 'status' | 'failure'> {
+function snapshotStatus(
+  state: RdsSnapshotState,
+): Pick<BackendSnapshot, 'status' | 'failure' | 'statusNotKnown'> {
   const { status } = state;
   if (status !== undefined && BEING_CREATED.has(status)) return { status: 'creating' };
   if (status !== undefined && SETTLED.has(status)) return { status };
+  const said = status === undefined ? 'status not sent' : `is ${status}`;
   return {
     status: 'failed',
-    failure: `${state.id} ${status === undefined ? 'status not sent' : `is ${status}`} (not a status of a snapshot being created or available): not a snapshot to wait for`,
+    failure: `${state.id} ${said} (not a status of a snapshot being created or available): not a snapshot to wait for`,
+    statusNotKnown: status ?? 'not sent',
   };
 }
 

@@ -48,6 +48,12 @@ export interface BackendSnapshot {
   readonly handle?: string | undefined;
   /** Why a failed snapshot failed, when the cloud says. */
   readonly failure?: string | undefined;
+  /**
+   * Set when `status` is `failed` only because the cloud did not send a status, or sent one this
+   * tool does not know (`not sent`, or the cloud's word): not awaited, not counted as usable, but
+   * it may be a usable snapshot, so pruning never deletes it.
+   */
+  readonly statusNotKnown?: string | undefined;
 }
 
 /** What names a snapshot a result reports: its id, kind, target and (when known) ARN or selfLink. */

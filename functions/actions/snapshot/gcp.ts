@@ -109,6 +109,21 @@ function runStatus(run: BackupRun): string {
   return 'failed';
 }
 
+/** The statuses of a run that ended without a usable backup, as Cloud SQL documents them. */
+const RUN_ENDED_FAILED: ReadonlySet<string> = new Set(['FAILED', 'SKIPPED', 'OVERDUE', 'DELETION_FAILED']);
+
+/**
+ * A failed run's status when Cloud SQL did not say it ended without a backup: not sent,
+ * SQL_BACKUP_RUN_STATUS_UNSPECIFIED ("The status of the run is unknown") or a number the protos do
+ * not know (BackendSnapshot.statusNotKnown); undefined for any other run.
+ */
+function runStatusNotKnown(run: BackupRun): string | undefined {
+  if (runStatus(run) !== 'failed') return undefined;
+  const status = enumName('backupRunStatus', run.status as number | string | undefined);
+  if (status !== undefined && RUN_ENDED_FAILED.has(status)) return undefined;
+  return status ?? 'not sent';
+}
+
 /** How a failed run's reason says its status: `ended FAILED`, or why a status of no end counts as failed. */
 function runEnding(run: BackupRun): string {
   const status = enumName('backupRunStatus', run.status as number | string | undefined);
@@ -188,12 +203,14 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
             run.error?.message ? `: ${run.error.code ? `${run.error.code}: ` : ''}${run.error.message}` : ''
           }`
         : undefined;
+    const statusNotKnown = runStatusNotKnown(run);
     return {
       id: ours?.id || String(toNumber(run.id as never) ?? run.id ?? ''),
       kind: 'cloudsql-instance',
       target: run.instance ?? instance,
       status,
       ...(failure ? { failure } : {}),
+      ...(statusNotKnown ? { statusNotKnown } : {}),
       ref: run.selfLink ?? undefined,
       createdAt,
       encrypted: true,

@@ -111,6 +111,23 @@ export interface SnapshotMatchTarget {
 export type SnapshotMatch = 'of-target' | 'not-of-target' | 'unverifiable';
 
 /**
+ * Where a snapshot listed in `place` says it was copied from, when that is another region or
+ * account (RDS `SourceRegion`, the source ARN of a copy): there a database of the same name is
+ * another database, and backup-guard never copies, so the copy (our tags and all, with CopyTags) is
+ * someone else's. Undefined for a snapshot taken in `place`.
+ */
+export function copiedFromElsewhere(
+  snapshot: Pick<BackendSnapshot, 'sourceRegion' | 'sourceAccount'>,
+  place: { readonly account: string; readonly region: string },
+): string | undefined {
+  if (snapshot.sourceRegion !== undefined && snapshot.sourceRegion !== place.region)
+    return `region ${snapshot.sourceRegion}`;
+  if (snapshot.sourceAccount !== undefined && snapshot.sourceAccount !== place.account)
+    return `account ${snapshot.sourceAccount}`;
+  return undefined;
+}
+
+/**
  * A snapshot of ours of the target's kind and identifier, not copied from another region or account
  * (where a database of the same name is another database): of this database, or of an earlier one
  * of that name.
@@ -119,8 +136,7 @@ export function bearsName(snapshot: BackendSnapshot, target: SnapshotMatchTarget
   return (
     snapshot.kind === target.kind &&
     snapshot.target.toLowerCase() === target.id.toLowerCase() &&
-    (snapshot.sourceRegion === undefined || snapshot.sourceRegion === target.region) &&
-    (snapshot.sourceAccount === undefined || snapshot.sourceAccount === target.account) &&
+    copiedFromElsewhere(snapshot, target) === undefined &&
     isOurs(snapshot.tags)
   );
 }

@@ -5,7 +5,9 @@
  * and deletes.
  */
 import type { BackendSnapshot } from './backend.ts';
-import { isOurs, SNAPSHOT_TAGS } from './model.ts';
+import { copiedFromElsewhere } from './identity.ts';
+import type { KeyJudgement } from './keys.ts';
+import { isOurs, SNAPSHOT_ID_PREFIX, SNAPSHOT_TAGS } from './model.ts';
 
 export interface PruneDecision {
   readonly snapshot: BackendSnapshot;
@@ -25,16 +27,80 @@ function expiryOf(value: string | undefined): number {
   return value !== undefined && ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
 }
 
-export function planPrune(snapshots: readonly BackendSnapshot[], now: Date): PruneDecision[] {
+/** Key of a snapshot in the judgements of its encryption key given to {@link planPrune}. */
+export function snapshotKeyOf(snapshot: Pick<BackendSnapshot, 'kind' | 'id'>): string {
+  return `${snapshot.kind}/${snapshot.id.toLowerCase()}`;
+}
+
+/**
+ * Why a snapshot carrying our tags is not one backup-guard took in `place`, or undefined when it
+ * is: a copy from another region or account (CopyTags copies our tags), or a name backup-guard
+ * never gives (every snapshot it takes is named {@link SNAPSHOT_ID_PREFIX}-*, and its IAM allows
+ * no other name): a copy made in the same region, or a snapshot someone tagged as ours.
+ */
+function notTakenHere(
+  snapshot: BackendSnapshot,
+  place: { readonly account: string; readonly region: string },
+): string | undefined {
+  const source = copiedFromElsewhere(snapshot, place);
+  if (source !== undefined) return `a copy from ${source}`;
+  if (!snapshot.id.toLowerCase().startsWith(`${SNAPSHOT_ID_PREFIX}-`))
+    return `named ${snapshot.id}, not ${SNAPSHOT_ID_PREFIX}-*`;
+  return undefined;
+}
+
+/**
+ * The snapshots whose encryption key decides what may go: the successful, dated snapshots of ours
+ * taken in `place`, the candidates for the newest (restorable) one of their target.
+ */
+export function restoreCandidates(
+  snapshots: readonly BackendSnapshot[],
+  place: { readonly account: string; readonly region: string },
+): BackendSnapshot[] {
+  return snapshots.filter(
+    (snapshot) =>
+      isOurs(snapshot.tags) &&
+      snapshot.status === 'available' &&
+      snapshot.createdAt !== undefined &&
+      notTakenHere(snapshot, place) === undefined,
+  );
+}
+
+/**
+ * The decisions on the snapshots of ours listed in `place` (one account x region, or project). One
+ * backup-guard did not take there (a copy, another name: see notTakenHere) is kept and is never
+ * the newest of the target of its name.
+ *
+ * `keys`, when given, judges the encryption key of each of the {@link restoreCandidates} (by
+ * {@link snapshotKeyOf}): only a snapshot whose key is judged usable is restorable, and only
+ * snapshots older than a target's newest restorable one may go, so a newest snapshot whose key is
+ * pending deletion (or could not be read) never leaves the target without a restorable one.
+ */
+export function planPrune(
+  snapshots: readonly BackendSnapshot[],
+  now: Date,
+  place: { readonly account: string; readonly region: string },
+  keys?: ReadonlyMap<string, KeyJudgement>,
+): PruneDecision[] {
   const ours = snapshots.filter((snapshot) => isOurs(snapshot.tags));
   const newestSuccess = new Map<string, number>();
-  for (const snapshot of ours) {
-    if (snapshot.status !== 'available' || !snapshot.createdAt) continue;
+  const newestRestorable = new Map<string, number>();
+  /** Each target's newest successful snapshot and what its key was judged to be. */
+  const newestKey = new Map<string, string>();
+  for (const snapshot of restoreCandidates(ours, place)) {
     const key = `${snapshot.kind}/${snapshot.target.toLowerCase()}`;
-    newestSuccess.set(key, Math.max(newestSuccess.get(key) ?? 0, snapshot.createdAt.getTime()));
+    const at = snapshot.createdAt?.getTime() ?? 0;
+    const judged = keys?.get(snapshotKeyOf(snapshot));
+    if (at >= (newestSuccess.get(key) ?? 0))
+      newestKey.set(key, `${snapshot.id}: ${judged?.evidence ?? 'its key was not judged'}`);
+    newestSuccess.set(key, Math.max(newestSuccess.get(key) ?? 0, at));
+    if (keys === undefined || judged?.status === 'usable')
+      newestRestorable.set(key, Math.max(newestRestorable.get(key) ?? 0, at));
   }
   return ours.map((snapshot): PruneDecision => {
     const keep = (reason: string): PruneDecision => ({ snapshot, action: 'keep', reason });
+    const foreign = notTakenHere(snapshot, place);
+    if (foreign !== undefined) return keep(`${foreign}: not a snapshot backup-guard took here: kept`);
     const tag = snapshot.tags[SNAPSHOT_TAGS.expiresAt];
     const expiry = expiryOf(tag);
     if (tag === undefined) return keep('no expires-at tag: kept');
@@ -45,13 +111,25 @@ export function planPrune(snapshots: readonly BackendSnapshot[], now: Date): Pru
     if (expiry > now.getTime()) return keep(`expires ${new Date(expiry).toISOString()}`);
     if (snapshot.status !== 'available' && snapshot.status !== 'failed')
       return keep(`state ${snapshot.status}`);
-    const newest = newestSuccess.get(`${snapshot.kind}/${snapshot.target.toLowerCase()}`);
-    if (newest !== undefined && (snapshot.createdAt?.getTime() ?? Number.POSITIVE_INFINITY) >= newest) {
+    // Failed only because its status was not sent or is not known: it may be a usable snapshot.
+    if (snapshot.status === 'failed' && snapshot.statusNotKnown !== undefined)
+      return keep(`status ${snapshot.statusNotKnown} (not known to be failed): kept`);
+    const target = `${snapshot.kind}/${snapshot.target.toLowerCase()}`;
+    const createdAt = snapshot.createdAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    const newest = newestSuccess.get(target);
+    if (newest !== undefined && createdAt >= newest) {
       return keep(`newest successful snapshot of ${snapshot.target}`);
     }
     if (newest === undefined && snapshot.status === 'available') {
       return keep(`only successful snapshot of ${snapshot.target}`);
     }
+    const restorable = newestRestorable.get(target);
+    if (newest !== undefined && restorable === undefined)
+      return keep(
+        `no snapshot of ${snapshot.target} is proven restorable by its encryption key (newest ${newestKey.get(target)})`,
+      );
+    if (restorable !== undefined && createdAt >= restorable)
+      return keep(`newest restorable snapshot of ${snapshot.target} (newest ${newestKey.get(target)})`);
     return { snapshot, action: 'delete', reason: `expired ${new Date(expiry).toISOString()}` };
   });
 }

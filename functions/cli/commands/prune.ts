@@ -46,7 +46,11 @@ export const pruneCommand: CliCommand = {
   },
   details: `Only snapshots this tool created (tag purpose=certctl-pre-maintenance) are considered, only
 once past their expires-at tag, and never the newest successful one of a target (the restore point
-the next maintenance relies on). Other manual snapshots are never touched. With --apply each
+the next maintenance relies on), nor any newer than its newest one whose encryption key is usable
+(a key pending deletion or not readable keeps the older ones). Kept too: a snapshot whose status
+was not sent or is not known, and one carrying our tags that this tool did not take there (a copy
+from another region or account, or a name other than certctl-premaint-*). Other
+manual snapshots are never touched. A delete of a snapshot already gone is not a failure. With --apply each
 snapshot is read again just before its delete: one whose tags changed since the listing (expiry
 extended, purpose tag removed) or whose expires-at is not an ISO 8601 time is kept, with the reason.
 

@@ -1,0 +1,361 @@
+/**
+ * The prune job over the real RDS and Cloud SQL snapshot backends, on fake APIs: what the clouds
+ * send (or leave out) about a snapshot decides whether it may go, and a delete of a snapshot
+ * already gone is not a failure.
+ */
+import type { DBSnapshot, RDSClient } from '@aws-sdk/client-rds';
+import { describe, expect, it } from 'vitest';
+import { rdsSnapshotBackend } from '../../functions/actions/snapshot/aws.ts';
+import type { SnapshotBackend, SnapshotCloud } from '../../functions/actions/snapshot/backend.ts';
+import { cloudSqlSnapshotBackend, describeBackup } from '../../functions/actions/snapshot/gcp.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import type { CloudSqlBackupsApi } from '../../functions/gcp/cloud-sql-backups.ts';
+import { runPruneJob } from '../../functions/jobs/prune.ts';
+
+const ACCOUNT = '111111111111';
+const REGION = 'eu-west-1';
+const NOW = new Date('2026-12-01T00:00:00Z');
+const EXPIRED = { purpose: 'certctl-pre-maintenance', 'expires-at': '2026-06-01T00:00:00.000Z' };
+
+function snapshot(id: string, daysAgo: number, more: Partial<DBSnapshot> = {}): DBSnapshot {
+  return {
+    DBSnapshotIdentifier: id,
+    DBInstanceIdentifier: 'certctl-prod-db',
+    DBSnapshotArn: `arn:aws:rds:${REGION}:${ACCOUNT}:snapshot:${id}`,
+    SnapshotType: 'manual',
+    Status: 'available',
+    SnapshotCreateTime: new Date(NOW.getTime() - daysAgo * 86_400_000),
+    TagList: Object.entries(EXPIRED).map(([Key, Value]) => ({ Key, Value })),
+    ...more,
+  };
+}
+
+/**
+ * RDS holding `held` instance snapshots (no cluster snapshots): listed and described by id as
+ * held, deleted from it; `goneOnDelete` ids are deleted by someone else just before our delete
+ * reaches RDS (DBSnapshotNotFound); `refuseDelete` refuses every delete (AccessDenied).
+ */
+function fakeRds(held: DBSnapshot[], goneOnDelete: readonly string[] = [], refuseDelete = false) {
+  const snapshots = [...held];
+  const rds = {
+    config: {},
+    send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+      const name = command.constructor.name;
+      if (name === 'DescribeDBClusterSnapshotsCommand') return { DBClusterSnapshots: [] };
+      if (name === 'DescribeDBSnapshotsCommand') {
+        const filter = (command.input.Filters as { Values: string[] }[] | undefined)?.[0]?.Values;
+        return {
+          DBSnapshots: snapshots.filter((s) => !filter || filter.includes(s.DBSnapshotIdentifier ?? '')),
+        };
+      }
+      if (name === 'DeleteDBSnapshotCommand') {
+        const id = command.input.DBSnapshotIdentifier as string;
+        const at = snapshots.findIndex((s) => s.DBSnapshotIdentifier === id);
+        if (refuseDelete) throw Object.assign(new Error('not authorized'), { name: 'AccessDenied' });
+        if (at < 0 || goneOnDelete.includes(id)) {
+          if (at >= 0) snapshots.splice(at, 1);
+          throw Object.assign(new Error(`DBSnapshot ${id} not found.`), { name: 'DBSnapshotNotFoundFault' });
+        }
+        snapshots.splice(at, 1);
+        return {};
+      }
+      throw new Error(`unexpected ${name}`);
+    },
+  };
+  return { rds: rds as unknown as RDSClient, remaining: () => snapshots.map((s) => s.DBSnapshotIdentifier) };
+}
+
+/** One cloud with one place (account x region) over `backend`. */
+function cloudOver(backend: SnapshotBackend, region = REGION): SnapshotCloud {
+  return {
+    provider: 'aws',
+    backend: () => backend,
+    targets: async () => ({ targets: [], problems: [] }),
+    maintenance: async () => ({ upcoming: [], problems: [] }),
+    snapshotPlaces: async () => ({
+      places: [
+        {
+          account: ACCOUNT,
+          region,
+          backend,
+          list: async () => [
+            ...(await backend.listManual('rds-instance')),
+            ...(await backend.listManual('aurora-cluster')),
+          ],
+        },
+      ],
+      problems: [],
+    }),
+  };
+}
+
+function prune(backend: SnapshotBackend, apply = true) {
+  return runPruneJob({ apply }, { policy: parsePolicy({}), clouds: [cloudOver(backend)], now: () => NOW });
+}
+
+describe('prune over RDS: a snapshot whose Status is not known', () => {
+  it.each([
+    ['not sent', undefined],
+    ['a word RDS may add later', 'some-new-state'],
+  ])('keeps the only snapshot of a target when its Status is %s, and says why', async (_what, status) => {
+    // Prepare: the target's only snapshot of ours, long expired; what RDS did not say may be a usable one.
+    const { Status: _sent, ...unsent } = snapshot('certctl-premaint-a', 40);
+    const { rds, remaining } = fakeRds([status === undefined ? unsent : { ...unsent, Status: status }]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess
+    expect(remaining()).toEqual(['certctl-premaint-a']);
+    expect(result.deleted).toBe(0);
+    expect(result.entries[0]?.decision).toBe('keep');
+    expect(result.entries[0]?.reason).toContain(status ?? 'not sent');
+  });
+
+  it('still deletes an expired snapshot of ours that RDS says failed', async () => {
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-failed', 40, { Status: 'failed' }),
+      snapshot('certctl-premaint-good', 20),
+    ]);
+    const result = await prune(rdsSnapshotBackend(rds));
+    expect(remaining()).toEqual(['certctl-premaint-good']);
+    expect(result.deleted).toBe(1);
+  });
+});
+
+describe('prune over Cloud SQL: a backup run whose status is not known', () => {
+  const run = (id: string, status: string | undefined, startTime: string) => ({
+    id,
+    instance: 'certctl-pg',
+    type: 'ON_DEMAND',
+    ...(status ? { status } : {}),
+    description: describeBackup(`certctl-premaint-pg-${id}`, { 'expires-at': EXPIRED['expires-at'] }),
+    startTime,
+    selfLink: `https://sqladmin.googleapis.com/v1/projects/proj/instances/certctl-pg/backupRuns/${id}`,
+  });
+
+  it.each([
+    ['not sent', undefined],
+    ['SQL_BACKUP_RUN_STATUS_UNSPECIFIED', 'SQL_BACKUP_RUN_STATUS_UNSPECIFIED'],
+  ])('keeps the only backup of an instance when its status is %s', async (_what, status) => {
+    // Prepare
+    const runs = [run('1', status, '2026-10-01T00:00:00Z')];
+    const deleted: string[] = [];
+    const api = {
+      list: async () => [{ items: runs }],
+      delete: async (request: { id: string }) => {
+        deleted.push(String(request.id));
+        return [{}];
+      },
+      get: async () => [runs[0]],
+    } as unknown as CloudSqlBackupsApi;
+    const backend = cloudSqlSnapshotBackend(api, 'proj');
+    const cloud: SnapshotCloud = {
+      ...cloudOver(backend),
+      provider: 'gcp',
+      snapshotPlaces: async () => ({
+        places: [
+          {
+            account: 'proj',
+            region: '*',
+            backend,
+            list: () =>
+              backend.listManual('cloudsql-instance', [
+                {
+                  provider: 'gcp',
+                  kind: 'cloudsql-instance',
+                  account: 'proj',
+                  region: 'europe-west1',
+                  id: 'certctl-pg',
+                },
+              ]),
+          },
+        ],
+        problems: [],
+      }),
+    };
+
+    // Act
+    const result = await runPruneJob(
+      { apply: true },
+      { policy: parsePolicy({}), clouds: [cloud], now: () => NOW },
+    );
+
+    // Assess
+    expect(deleted).toEqual([]);
+    expect(result.entries[0]?.decision).toBe('keep');
+  });
+});
+
+describe('prune over RDS: a copy of a snapshot of ours from another region or account', () => {
+  // A cross-Region or cross-account copy (CopyDBSnapshot with CopyTags) carries our tags, but
+  // backup-guard never copies: it is someone's copy, of another region's or account's database.
+  const copy = (from: { region: string; account: string }, daysAgo: number) =>
+    snapshot('certctl-premaint-copy', 0, {
+      SourceRegion: from.region,
+      SourceDBSnapshotIdentifier: `arn:aws:rds:${from.region}:${from.account}:snapshot:certctl-premaint-x`,
+      OriginalSnapshotCreateTime: new Date(NOW.getTime() - daysAgo * 86_400_000),
+    });
+
+  it.each([
+    ['another region', { region: 'us-east-1', account: ACCOUNT }],
+    ['another account', { region: REGION, account: '222222222222' }],
+  ])(
+    'keeps the target’s own newest snapshot when a newer copy from %s bears its name, and the copy too',
+    async (_what, from) => {
+      // Prepare
+      const { rds, remaining } = fakeRds([
+        snapshot('certctl-premaint-old', 40, { SourceRegion: REGION }),
+        snapshot('certctl-premaint-own', 20, { SourceRegion: REGION }),
+        copy(from, 5),
+      ]);
+
+      // Act
+      const result = await prune(rdsSnapshotBackend(rds));
+
+      // Assess: only the target's own older snapshot goes.
+      expect(remaining()).toEqual(['certctl-premaint-own', 'certctl-premaint-copy']);
+      const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+      expect(reasons['certctl-premaint-own']).toBe('newest successful snapshot of certctl-prod-db');
+      expect(reasons['certctl-premaint-copy']).toContain('copy');
+    },
+  );
+
+  it('does not delete an expired copy from another region older than the target’s own newest snapshot', async () => {
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-own', 5, { SourceRegion: REGION }),
+      copy({ region: 'us-east-1', account: ACCOUNT }, 30),
+    ]);
+    const result = await prune(rdsSnapshotBackend(rds));
+    expect(remaining()).toEqual(['certctl-premaint-own', 'certctl-premaint-copy']);
+    expect(result.deleted).toBe(0);
+  });
+});
+
+describe('prune over RDS: a snapshot deleted by someone else between its re-read and our delete', () => {
+  it('is not a failed delete: the snapshot is gone, as asked, and the run exits clean', async () => {
+    // Prepare
+    const { rds, remaining } = fakeRds(
+      [snapshot('certctl-premaint-old', 40), snapshot('certctl-premaint-new', 20)],
+      ['certctl-premaint-old'],
+    );
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess
+    expect(remaining()).toEqual(['certctl-premaint-new']);
+    expect(result.pending).toBe(0);
+    const old = result.entries.find((e) => e.snapshotId === 'certctl-premaint-old');
+    expect(old?.error).toBeUndefined();
+    expect(old?.reason).toContain('no longer exists');
+  });
+
+  it('still reports a delete RDS refused, with its error, while the snapshot is still there', async () => {
+    const { rds, remaining } = fakeRds(
+      [snapshot('certctl-premaint-old', 40), snapshot('certctl-premaint-new', 20)],
+      [],
+      true,
+    );
+    const result = await prune(rdsSnapshotBackend(rds));
+    expect(remaining()).toEqual(['certctl-premaint-old', 'certctl-premaint-new']);
+    expect(result.pending).toBe(1);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-old')?.error?.code).toBe(
+      'AccessDenied',
+    );
+  });
+});
+
+describe('prune over RDS: the newest snapshot of a target cannot be restored with its KMS key', () => {
+  /** The cloud over `rds` whose snapshot keys KMS describes in `states` (key id -> KeyState). */
+  function cloudWithKeys(rds: RDSClient, states: Record<string, string>): SnapshotCloud {
+    return {
+      ...cloudOver(rdsSnapshotBackend(rds)),
+      snapshotKeys: () => async (_scope, snap) => ({
+        kind: 'described',
+        key: { id: snap.kmsKeyId ?? '', manager: 'CUSTOMER', state: states[snap.kmsKeyId ?? ''] },
+      }),
+    };
+  }
+
+  it('keeps the older snapshot whose key is Enabled when the newest one’s key is pending deletion', async () => {
+    // Prepare: the newest snapshot's key is scheduled for deletion; the older one is the last
+    // snapshot of the target that can be restored.
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-older', 40, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-middle', 30, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-newest', 20, { Encrypted: true, KmsKeyId: 'key-new' }),
+    ]);
+    const cloud = cloudWithKeys(rds, { 'key-old': 'Enabled', 'key-new': 'PendingDeletion' });
+
+    // Act
+    const result = await runPruneJob(
+      { apply: true },
+      { policy: parsePolicy({}), clouds: [cloud], now: () => NOW },
+    );
+
+    // Assess: only what is older than the newest restorable snapshot goes.
+    expect(remaining()).toEqual(['certctl-premaint-middle', 'certctl-premaint-newest']);
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    expect(reasons['certctl-premaint-middle']).toContain('newest restorable');
+    expect(reasons['certctl-premaint-newest']).toBe('newest successful snapshot of certctl-prod-db');
+  });
+
+  it('keeps every snapshot of the target when no key could be read', async () => {
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-older', 40, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-newest', 20, { Encrypted: true, KmsKeyId: 'key-new' }),
+    ]);
+    const result = await runPruneJob(
+      { apply: true },
+      { policy: parsePolicy({}), clouds: [cloudWithKeys(rds, {})], now: () => NOW },
+    );
+    expect(remaining()).toEqual(['certctl-premaint-older', 'certctl-premaint-newest']);
+    expect(result.deleted).toBe(0);
+    const older = result.entries.find((e) => e.snapshotId === 'certctl-premaint-older');
+    expect(older?.reason).toContain('proven restorable');
+    expect(older?.reason).toContain('certctl-premaint-newest');
+  });
+
+  it('deletes as before when the newest snapshot’s key is Enabled', async () => {
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-older', 40, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-newest', 20, { Encrypted: true, KmsKeyId: 'key-new' }),
+    ]);
+    await runPruneJob(
+      { apply: true },
+      {
+        policy: parsePolicy({}),
+        clouds: [cloudWithKeys(rds, { 'key-old': 'Enabled', 'key-new': 'Enabled' })],
+        now: () => NOW,
+      },
+    );
+    expect(remaining()).toEqual(['certctl-premaint-newest']);
+  });
+});
+
+describe('prune over RDS: a snapshot carrying our tags under a name backup-guard never gives', () => {
+  it('keeps a same-region copy of ours (CopyTags) that someone named, and never takes it for the newest', async () => {
+    // Prepare: RDS says nothing of a copy made in its own region and account; backup-guard names
+    // every snapshot certctl-premaint-* (its IAM allows no other name).
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-old', 40),
+      snapshot('certctl-premaint-own', 20),
+      snapshot('prod-db-keep-before-rotation', 10),
+      snapshot('prod-db-older-keep', 30),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess
+    expect(remaining()).toEqual([
+      'certctl-premaint-own',
+      'prod-db-keep-before-rotation',
+      'prod-db-older-keep',
+    ]);
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    expect(reasons['certctl-premaint-own']).toBe('newest successful snapshot of certctl-prod-db');
+    expect(reasons['prod-db-older-keep']).toContain('certctl-premaint-');
+  });
+});
