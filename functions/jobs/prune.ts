@@ -12,6 +12,7 @@ import {
 } from '../actions/snapshot/prune.ts';
 import { describeError, eachOrAllFail, errorCode } from '../core/errors.ts';
 import type { Provider } from '../core/finding.ts';
+import { keyMaterialHorizonDays } from '../core/kms-key-states.ts';
 import { visibleLine } from '../publish/terminal.ts';
 import type { SnapshotJobDependencies } from './snapshot.ts';
 
@@ -74,7 +75,14 @@ export async function runPruneJob(
       await Promise.all(
         restoreCandidates(snapshots, scope).map(
           async (snapshot) =>
-            [snapshotKeyOf(snapshot), judgeSnapshotKey(await readKey(scope, snapshot))] as const,
+            [
+              snapshotKeyOf(snapshot),
+              // The database the snapshot is of: a Cloud SQL run naming no key is judged by its instance's.
+              judgeSnapshotKey(await readKey({ ...scope, id: snapshot.target }, snapshot), {
+                now: now(),
+                horizonDays: keyMaterialHorizonDays(deps.policy),
+              }),
+            ] as const,
         ),
       ),
     );

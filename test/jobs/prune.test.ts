@@ -301,6 +301,39 @@ describe('prune over RDS: the newest snapshot of a target cannot be restored wit
     expect(reasons['certctl-premaint-newest']).toBe('newest successful snapshot of certctl-prod-db');
   });
 
+  it('keeps the older snapshot when the newest one’s key has its imported material expired, and reads each key for its database', async () => {
+    // Prepare: the newest snapshot's key reads Enabled, but its imported key material passed its
+    // ValidTo a day ago (KMS deletes the material then), so the older snapshot is the last restorable.
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-older', 40, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-middle', 30, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-newest', 20, { Encrypted: true, KmsKeyId: 'key-new' }),
+    ]);
+    const scopes: string[] = [];
+    const cloud: SnapshotCloud = {
+      ...cloudOver(rdsSnapshotBackend(rds)),
+      snapshotKeys: () => async (scope, snap) => {
+        scopes.push(scope.id);
+        return {
+          kind: 'described',
+          key: {
+            id: snap.kmsKeyId ?? '',
+            manager: 'CUSTOMER',
+            state: 'Enabled',
+            ...(snap.kmsKeyId === 'key-new' ? { materialExpires: new Date(NOW.getTime() - 86_400_000) } : {}),
+          },
+        };
+      },
+    };
+
+    // Act
+    await runPruneJob({ apply: true }, { policy: parsePolicy({}), clouds: [cloud], now: () => NOW });
+
+    // Assess
+    expect(remaining()).toEqual(['certctl-premaint-middle', 'certctl-premaint-newest']);
+    expect(new Set(scopes)).toEqual(new Set(['certctl-prod-db']));
+  });
+
   it('keeps every snapshot of the target when no key could be read', async () => {
     const { rds, remaining } = fakeRds([
       snapshot('certctl-premaint-older', 40, { Encrypted: true, KmsKeyId: 'key-old' }),
