@@ -1,10 +1,12 @@
 /**
- * The GCP chat function's idempotency records in Cloud Storage: one small JSON object per request
+ * The GCP request records in Cloud Storage (the chat function's, and the `snapshot` function's
+ * under their own prefix): one small JSON object per request
  * key, written with generation preconditions (`ifGenerationMatch=0` creates only if absent, and a
  * replace or delete names the generation it read), which is the conditional write DynamoDB gives
  * Powertools on AWS (https://cloud.google.com/storage/docs/request-preconditions). Cloud Storage
  * rather than Firestore: the simulator speaks it, it is strongly consistent for these reads after
- * writes, a lifecycle rule (delete after 2 days) expires old records as DynamoDB's TTL does, and it
+ * writes, a lifecycle rule per prefix (infra/gcp/plan.ts planRecordsBucket: chat records after 2 days,
+ * snapshot records a day after `snapshots.expiryDays`) expires old records as DynamoDB's TTL does, and it
  * needs no Firestore database in the project.
  *
  * Plain REST over fetch (the Cloud Storage JSON API v1,

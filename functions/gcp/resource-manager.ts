@@ -80,7 +80,7 @@ export async function readProjectNumber(
     if (error instanceof GcpApiError && error.status === 403) {
       return {
         state: 'unknown',
-        reason: `${call} was denied (${error.code}): the audit's service account needs ${PROJECT_GET_PERMISSION} on ${projectId}`,
+        reason: `${call} was denied (${error.code}): the service account that made the call (the audit, snapshot or chat-action function's) needs ${PROJECT_GET_PERMISSION} on ${projectId}`,
       };
     }
     return { state: 'unknown', reason: `${call} failed: ${describeError(error)}` };

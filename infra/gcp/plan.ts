@@ -609,7 +609,7 @@ export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[]
       ensureCustomRole(keyRole, holder),
       {
         kind: 'run',
-        description: `let the dumps audit read the state of Cloud KMS keys (cryptoKeys.get, no listing, no decrypt) in ${holder}`,
+        description: `let the dumps audit read the state of Cloud KMS keys (cryptoKeys.get, no listing, no decrypt) and the project's number (resourcemanager.projects.get: each dump bucket must belong to it) in ${holder}`,
         argv: addBinding(holder, member, `projects/${holder}/roles/${DUMP_KEY_READER_ROLE_ID}`),
       },
     ]),
@@ -739,7 +739,7 @@ export function revokeDumpsBucketAccess(policy: Policy, member: string): GcpStep
   const keyReads = projects.map(
     (holder): RunStep => ({
       kind: 'run',
-      description: `remove the dumps audit's Cloud KMS key state reads in ${holder}`,
+      description: `remove the dumps audit's Cloud KMS key state and project number reads (resourcemanager.projects.get) in ${holder}`,
       argv: removeBinding(holder, member, `projects/${holder}/roles/${DUMP_KEY_READER_ROLE_ID}`),
       ifNotFound: 'skip',
     }),

@@ -61,6 +61,12 @@ describe('readProjectNumber', () => {
       state: 'unknown',
       reason: expect.stringContaining('needs resourcemanager.projects.get on certctl-prod'),
     });
+    // Readiness in the snapshot and chat-action functions calls it too, each as its own account.
+    expect(refused).toMatchObject({
+      reason: expect.stringContaining(
+        'the service account that made the call (the audit, snapshot or chat-action',
+      ),
+    });
     expect(failing).toMatchObject({ state: 'unknown', reason: expect.stringContaining('503') });
     expect(failing.state === 'unknown' && failing.reason).not.toContain('resourcemanager.projects.get');
   });

@@ -1067,6 +1067,19 @@ describe('planGcpDeployment with Cloud Storage dump locations', () => {
     );
   });
 
+  it('says in each key reader binding step it prints, granted or removed, that the role also reads the project (projects.get)', () => {
+    // Act: the step the operator reads in the dry run before the grant is made.
+    const keyBindings = plan(withDumps).filter(
+      (step): step is Extract<GcpStep, { kind: 'run' }> =>
+        step.kind === 'run' &&
+        step.argv.some((argument) => argument.endsWith(`/roles/${DUMP_KEY_READER_ROLE_ID}`)),
+    );
+
+    // Assess
+    expect(keyBindings.length).toBeGreaterThan(0);
+    for (const step of keyBindings) expect(step.description).toContain('resourcemanager.projects.get');
+  });
+
   it("lets the dumps account read its buckets' Cloud KMS key states in each holding project, and nothing else of Cloud KMS", () => {
     // Act
     const steps = plan(withDumps);

@@ -232,6 +232,13 @@ export function createSnapshotHandler(
         res.status(409).json({ error: error.message });
         return;
       }
+      // The caller's mistake found once the request is read against its records (a request id
+      // already used for other databases): said, as the body's own problems are, never a bare 500.
+      if (error instanceof InputError) {
+        logger.warn('bad request', { error: error.message });
+        res.status(400).json({ error: error.message });
+        return;
+      }
       const name = error instanceof Error ? error.name : 'Error';
       logger.error('snapshot function failed', { error: { name, message: describeError(error) } });
       res.status(500).json({ ok: false, error: { name } });

@@ -7,6 +7,7 @@ import type * as functions from '@google-cloud/functions-framework';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuditPitrHandler } from '../../../functions/handlers/gcp/audit-pitr.ts';
 import { createSnapshotHandler } from '../../../functions/handlers/gcp/snapshot.ts';
+import { postTo as post } from './serve.ts';
 
 const CANARY = 'CANARY-gcp-thrown-token-4d1e';
 
@@ -28,31 +29,6 @@ function captureOutput(): string[] {
     });
   }
   return written;
-}
-
-/** Call an HTTP function with a POST of `body`; the status and JSON it answered. */
-async function post(
-  handler: functions.HttpFunction,
-  body: unknown,
-): Promise<{ status: number; answer: unknown }> {
-  let status = 0;
-  let answer: unknown;
-  const res = {
-    status(code: number) {
-      status = code;
-      return res;
-    },
-    set() {
-      return res;
-    },
-    json(value: unknown) {
-      answer = value;
-      return res;
-    },
-  };
-  const req = { method: 'POST', rawBody: Buffer.from(JSON.stringify(body)), body };
-  await handler(req as never, res as never);
-  return { status, answer };
 }
 
 afterEach(() => {

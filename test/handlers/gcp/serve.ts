@@ -4,6 +4,7 @@
  * with the environment it reads set for the test and put back as it was by `close()`.
  */
 import type { AddressInfo } from 'node:net';
+import type * as functions from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 
 export interface ServedFunction {
@@ -36,4 +37,29 @@ export async function serveFunction(options: {
       }
     },
   };
+}
+
+/** Call an HTTP function in-process with a POST of `body`: the status and JSON it answered. */
+export async function postTo(
+  handler: functions.HttpFunction,
+  body: unknown,
+): Promise<{ status: number; answer: unknown }> {
+  let status = 0;
+  let answer: unknown;
+  const res = {
+    status(code: number) {
+      status = code;
+      return res;
+    },
+    set() {
+      return res;
+    },
+    json(value: unknown) {
+      answer = value;
+      return res;
+    },
+  };
+  const req = { method: 'POST', rawBody: Buffer.from(JSON.stringify(body)), body };
+  await handler(req as never, res as never);
+  return { status, answer };
 }

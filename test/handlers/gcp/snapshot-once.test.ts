@@ -11,6 +11,7 @@ import { type Policy, parsePolicy } from '../../../functions/core/policy.ts';
 import { snapshotRecordsOf } from '../../../functions/gcp/chat-records.ts';
 import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
 import {
+  createSnapshotHandler,
   parseSnapshotFunctionRequest,
   RequestStillRunningError,
   snapshotFunction,
@@ -20,6 +21,7 @@ import { runSnapshotJob, type SnapshotJobResult } from '../../../functions/jobs/
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../../gcp/sim-setup.ts';
 import type { Sim } from '../../sim/server.ts';
 import type { CloudSqlSim } from '../../sim/services/cloud-sql.ts';
+import { postTo } from './serve.ts';
 
 const BUCKET = 'ops-certctl-chat-requests';
 
@@ -121,6 +123,22 @@ describe('snapshot function once per request', () => {
     await expect(second).rejects.toThrow(RequestStillRunningError);
     await expect(second).rejects.toThrow('request CHG-78 is already running');
     expect(((await first) as SnapshotJobResult).results).toMatchObject([{ outcome: 'available' }]);
+    expect(inserts()).toBe(1);
+  });
+
+  it('answers 400 naming the request id, not a bare 500, when a request id is sent again for other databases', async () => {
+    // Prepare: CHG-80 ran for certctl-pg and is remembered.
+    const handler = createSnapshotHandler(deps);
+    const asked = { action: 'snapshot', requestId: 'CHG-80', reason: 'CA rotation', requestedBy: 'bob' };
+    const first = await postTo(handler, { ...asked, targets: ['certctl-pg'] });
+
+    // Act: the same request id for another database (an operator's copy-paste of the ticket).
+    const again = await postTo(handler, { ...asked, targets: ['certctl-other'] });
+
+    // Assess: the caller's mistake, said as the CLI and the Lambda say it; nothing was run.
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(400);
+    expect(again.answer).toEqual({ error: expect.stringContaining('request id CHG-80 was used') });
     expect(inserts()).toBe(1);
   });
 });
