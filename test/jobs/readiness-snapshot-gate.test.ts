@@ -380,6 +380,19 @@ describe('snapshotGate and a snapshot past its own expires-at tag', () => {
     expect(gate.evidence).toContain('not counted: lapsed is past its expires-at tag');
   });
 
+  it('does not hold the gate as could-not-evaluate on an unverifiable snapshot prune may delete', () => {
+    // Prepare: the only fresh-looking snapshot of that name has no DbiResourceId (unverifiable), and
+    // is past its expires-at tag beside a newer one of that name: even verified it could not count.
+    const { sourceResourceId: _unsent, ...unverifiable } = lapsed;
+
+    // Act
+    const gate = snapshotGate([unverifiable, copy], TARGET, 24, NOW);
+
+    // Assess: NO-GO saying to take a snapshot, not COULD NOT EVALUATE over it.
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.action).toContain('backup-guard snapshot');
+  });
+
   it('counts the newest successful snapshot past its expires-at tag, which prune keeps, saying so', () => {
     // Act: no newer snapshot of that name: prune keeps `lapsed` as the target's restore point.
     const gate = snapshotGate([lapsed], TARGET, 24, NOW);
