@@ -8,7 +8,8 @@
  *   (dump buckets, secrets) gate every target alike. PASSED and WARNING pass; an active policy
  *   exception is accepted risk and shown as such;
  * - a successful pre-maintenance snapshot of ours (by tag) younger than
- *   `snapshots.readinessMaxAgeHours` exists.
+ *   `snapshots.readinessMaxAgeHours` exists, and prune may not delete it (past its own
+ *   `expires-at` tag with a newer snapshot of that name listed beside it: prunableNow).
  * Each gate carries its evidence and, when not green, what to do. Every gate of the catalog is also
  * summarised for the whole run: evaluated, not installed in this version, not configured by the
  * policy, or incomplete (a scope not read, a check NOT_AVAILABLE). Only evaluated gates can make
@@ -29,7 +30,8 @@ import {
   stuckCreating,
 } from '../actions/snapshot/identity.ts';
 import { judgeSnapshotKey, snapshotKeyReader } from '../actions/snapshot/keys.ts';
-import { type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
+import { SNAPSHOT_TAGS, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
+import { planPrune } from '../actions/snapshot/prune.ts';
 import { type AuditReport, EXIT_CODES, scopeKey, taggedStandInProblems } from '../core/audit.ts';
 import { remediationTextFor } from '../core/check.ts';
 import { describeError } from '../core/errors.ts';
@@ -348,6 +350,54 @@ export function uncountedReason(snapshot: BackendSnapshot, target: SnapshotMatch
   return reason === undefined ? undefined : `${snapshot.id} ${reason}`;
 }
 
+/** Later than any time a run reads: a tag prune reads as a time has passed by then. */
+const END_OF_TIME = new Date(8.64e15);
+
+/**
+ * Whether prune reads a time in the snapshot's `expires-at` tag, asked of prune's own rule
+ * (actions/snapshot/prune.ts, an ISO 8601 time with a zone): the snapshot alone, failed, at the end
+ * of time, is deleted exactly when it does. A tag it does not read keeps the snapshot forever.
+ */
+function pruneReadsExpiry(snapshot: BackendSnapshot): boolean {
+  const alone: BackendSnapshot = { ...snapshot, status: 'failed', createdAt: undefined };
+  return planPrune([alone], END_OF_TIME)[0]?.action === 'delete';
+}
+
+/**
+ * The listed snapshots prune would delete now (functions/jobs/prune.ts decides with `planPrune`
+ * over the same listing of the scope): past their own `expires-at` tag and not the newest
+ * successful snapshot of ours of that kind and name there. A GO must not rest on one: it may be gone
+ * before the maintenance. Prune never deletes the newest successful one, nor one whose tag it cannot
+ * read, so those count.
+ */
+function prunableNow(snapshots: readonly BackendSnapshot[], now: Date): ReadonlySet<BackendSnapshot> {
+  return new Set(
+    planPrune(snapshots, now)
+      .filter((decision) => decision.action === 'delete')
+      .map((decision) => decision.snapshot),
+  );
+}
+
+/** Why a snapshot prune may delete is not counted ({@link prunableNow}). */
+function prunableReason(snapshot: BackendSnapshot): string {
+  return `${snapshot.id} is past its expires-at tag (${snapshot.tags[SNAPSHOT_TAGS.expiresAt]}) and a newer snapshot of ours bears its name, so prune may delete it at any time`;
+}
+
+/**
+ * What the snapshot a GO rests on says of its `expires-at` tag, when it is not simply ahead: a tag
+ * prune cannot read (it never deletes such a snapshot), or one that has passed (prune keeps it only
+ * while it is the newest successful snapshot of ours of that name). Empty otherwise.
+ */
+function expiryNote(snapshot: BackendSnapshot, now: Date): string {
+  const tag = snapshot.tags[SNAPSHOT_TAGS.expiresAt];
+  if (tag === undefined) return '';
+  if (!pruneReadsExpiry(snapshot))
+    return `; its expires-at tag ${JSON.stringify(tag.slice(0, 64))} is not an ISO 8601 time: prune never deletes it, so it counts`;
+  return Date.parse(tag) <= now.getTime()
+    ? `; it is past its expires-at tag (${tag}), but prune keeps it as the newest successful snapshot of ours of ${snapshot.target}`
+    : '';
+}
+
 /**
  * What the snapshot gate finds before the key: the gate as the snapshots' ages decide it, and the
  * snapshot a GO rests on (present only when `gate` is GO).
@@ -437,14 +487,30 @@ function judgeSnapshotAge(
     resourceId: target.resourceId,
     createdAt: target.createdAt,
   };
+  const prunable = prunableNow(snapshots, now);
   const listedAs = (status: string, match: SnapshotMatch) =>
     snapshots.filter(
       (snapshot) => snapshot.status === status && snapshotMatch(snapshot, matchTarget) === match,
     );
-  const availableOf = (match: SnapshotMatch) => listedAs('available', match);
+  const availableOf = (match: SnapshotMatch) =>
+    listedAs('available', match).filter((snapshot) => !prunable.has(snapshot));
+  // Snapshots of this database prune may delete do not count; those newer than what a GO rests
+  // on are named beside it, all of them beside a gate that is not GO.
+  const lapsed = newestFirst(listedAs('available', 'of-target').filter((snapshot) => prunable.has(snapshot)));
   const newest = judgeNewest(availableOf('of-target'), maxAgeHours, now, action);
-  // A GO rests on the newest snapshot of this database: the one whose key is read.
-  if (newest.gate.status === 'GO') return newest;
+  // A GO rests on the newest snapshot of this database that counts: the one whose key is read.
+  if (newest.gate.status === 'GO' && newest.relied) {
+    const relied = newest.relied;
+    const newer = lapsed.filter(
+      (snapshot) => (snapshot.createdAt?.getTime() ?? 0) > (relied.createdAt?.getTime() ?? 0),
+    );
+    const uncounted =
+      newer.length > 0 ? `; not counted: ${newer.slice(0, 3).map(prunableReason).join('; ')}` : '';
+    return {
+      gate: { ...newest.gate, evidence: `${newest.gate.evidence}${expiryNote(relied, now)}${uncounted}` },
+      relied,
+    };
+  }
   const gate = awaitingCreation(
     newest.gate,
     beingCreated(snapshots, matchTarget, now, maxAgeHours, retentionDays),
@@ -476,13 +542,12 @@ function judgeSnapshotAge(
         snapshotMatch(snapshot, matchTarget) === 'not-of-target',
     ),
   ).slice(0, 3);
-  if (gate.status === 'NO-GO' && earlier.length > 0) {
-    return {
-      gate: {
-        ...gate,
-        evidence: `${gate.evidence}; not counted: ${earlier.map((snapshot) => uncountedReason(snapshot, matchTarget)).join('; ')}`,
-      },
-    };
+  const uncounted = [
+    ...lapsed.slice(0, 3).map(prunableReason),
+    ...earlier.map((snapshot) => uncountedReason(snapshot, matchTarget)),
+  ];
+  if (gate.status === 'NO-GO' && uncounted.length > 0) {
+    return { gate: { ...gate, evidence: `${gate.evidence}; not counted: ${uncounted.join('; ')}` } };
   }
   return { gate };
 }

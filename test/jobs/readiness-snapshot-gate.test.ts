@@ -340,3 +340,82 @@ describe('the snapshot command a NO-GO snapshot gate gives', () => {
     );
   });
 });
+
+describe('snapshotGate and a snapshot past its own expires-at tag', () => {
+  // NOW is 2026-12-03T12:00Z; the limit is 24 h. `lapsed` was taken 10 h ago under an earlier,
+  // shorter snapshots.expiryDays: its expires-at tag passed 6 h ago.
+  const tagged = (id: string, createdAt: string, expiresAt: string): BackendSnapshot => ({
+    ...ours(id, createdAt),
+    tags: { purpose: 'certctl-pre-maintenance', 'expires-at': expiresAt },
+  });
+  const lapsed = tagged('lapsed', '2026-12-03T02:00:00.000Z', '2026-12-03T06:00:00.000Z');
+  // A newer snapshot of ours bearing the database's name, copied in from another region: not this
+  // database's, but prune (which goes by kind and name) keeps it as the newest, so `lapsed` may go.
+  const copy: BackendSnapshot = {
+    ...tagged('copied-in', '2026-12-03T11:00:00.000Z', '2026-12-17T11:00:00.000Z'),
+    sourceRegion: 'us-east-1',
+  };
+
+  it('does not count a snapshot prune may delete, naming it and why', () => {
+    // Act
+    const gate = snapshotGate([lapsed, copy], TARGET, 24, NOW);
+
+    // Assess: no GO rests on a snapshot that may be gone before the maintenance.
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.evidence).toContain('lapsed is past its expires-at tag (2026-12-03T06:00:00.000Z)');
+    expect(gate.evidence).toContain('prune may delete it');
+    expect(gate.action).toContain('backup-guard snapshot');
+  });
+
+  it('judges the gate on another snapshot of the database that counts, naming the one that does not', () => {
+    // Prepare: an older snapshot taken with a longer retention, its expires-at tag still ahead.
+    const older = tagged('older', '2026-12-02T20:00:00.000Z', '2026-12-30T20:00:00.000Z');
+
+    // Act
+    const gate = snapshotGate([older, lapsed, copy], TARGET, 24, NOW);
+
+    // Assess
+    expect(gate.status).toBe('GO');
+    expect(gate.evidence).toContain('older, 16.0 h old (limit 24 h)');
+    expect(gate.evidence).toContain('not counted: lapsed is past its expires-at tag');
+  });
+
+  it('does not hold the gate as could-not-evaluate on an unverifiable snapshot prune may delete', () => {
+    // Prepare: the only fresh-looking snapshot of that name has no DbiResourceId (unverifiable), and
+    // is past its expires-at tag beside a newer one of that name: even verified it could not count.
+    const { sourceResourceId: _unsent, ...unverifiable } = lapsed;
+
+    // Act
+    const gate = snapshotGate([unverifiable, copy], TARGET, 24, NOW);
+
+    // Assess: NO-GO saying to take a snapshot, not COULD NOT EVALUATE over it.
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.action).toContain('backup-guard snapshot');
+  });
+
+  it('counts the newest successful snapshot past its expires-at tag, which prune keeps, saying so', () => {
+    // Act: no newer snapshot of that name: prune keeps `lapsed` as the target's restore point.
+    const gate = snapshotGate([lapsed], TARGET, 24, NOW);
+
+    // Assess
+    expect(gate.status).toBe('GO');
+    expect(gate.evidence).toContain('lapsed, 10.0 h old (limit 24 h)');
+    expect(gate.evidence).toContain('past its expires-at tag (2026-12-03T06:00:00.000Z)');
+    expect(gate.evidence).toContain('prune keeps it');
+  });
+
+  it('counts a snapshot whose expires-at tag is not an ISO 8601 time, which prune never deletes, naming the tag', () => {
+    // Prepare: a hand-edited tag; prune keeps such a snapshot (malformed expires-at tag: kept),
+    // whatever else is listed.
+    const malformed = tagged('hand-edited', '2026-12-03T02:00:00.000Z', '2026-12-03');
+
+    // Act
+    const gate = snapshotGate([malformed, copy], TARGET, 24, NOW);
+
+    // Assess
+    expect(gate.status).toBe('GO');
+    expect(gate.evidence).toContain('hand-edited, 10.0 h old (limit 24 h)');
+    expect(gate.evidence).toContain('its expires-at tag "2026-12-03" is not an ISO 8601 time');
+    expect(gate.evidence).toContain('prune never deletes it');
+  });
+});
