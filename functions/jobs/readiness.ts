@@ -31,7 +31,7 @@ import {
 } from '../actions/snapshot/identity.ts';
 import { judgeSnapshotKey, snapshotKeyReader } from '../actions/snapshot/keys.ts';
 import { SNAPSHOT_TAGS, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
-import { planPrune } from '../actions/snapshot/prune.ts';
+import { expiryOf, planPrune } from '../actions/snapshot/prune.ts';
 import { type AuditReport, EXIT_CODES, scopeKey, taggedStandInProblems } from '../core/audit.ts';
 import { remediationTextFor } from '../core/check.ts';
 import { describeError } from '../core/errors.ts';
@@ -350,17 +350,12 @@ export function uncountedReason(snapshot: BackendSnapshot, target: SnapshotMatch
   return reason === undefined ? undefined : `${snapshot.id} ${reason}`;
 }
 
-/** Later than any time a run reads: a tag prune reads as a time has passed by then. */
-const END_OF_TIME = new Date(8.64e15);
-
 /**
- * Whether prune reads a time in the snapshot's `expires-at` tag, asked of prune's own rule
- * (actions/snapshot/prune.ts, an ISO 8601 time with a zone): the snapshot alone, failed, at the end
- * of time, is deleted exactly when it does. A tag it does not read keeps the snapshot forever.
+ * Whether prune reads a time in the snapshot's `expires-at` tag (actions/snapshot/prune.ts
+ * `expiryOf`: an ISO 8601 time with a zone). A tag it does not read keeps the snapshot forever.
  */
 function pruneReadsExpiry(snapshot: BackendSnapshot): boolean {
-  const alone: BackendSnapshot = { ...snapshot, status: 'failed', createdAt: undefined };
-  return planPrune([alone], END_OF_TIME)[0]?.action === 'delete';
+  return Number.isFinite(expiryOf(snapshot.tags[SNAPSHOT_TAGS.expiresAt]));
 }
 
 /**
@@ -370,9 +365,13 @@ function pruneReadsExpiry(snapshot: BackendSnapshot): boolean {
  * before the maintenance. Prune never deletes the newest successful one, nor one whose tag it cannot
  * read, so those count.
  */
-function prunableNow(snapshots: readonly BackendSnapshot[], now: Date): ReadonlySet<BackendSnapshot> {
+function prunableNow(
+  snapshots: readonly BackendSnapshot[],
+  now: Date,
+  place: { readonly account: string; readonly region: string },
+): ReadonlySet<BackendSnapshot> {
   return new Set(
-    planPrune(snapshots, now)
+    planPrune(snapshots, now, place)
       .filter((decision) => decision.action === 'delete')
       .map((decision) => decision.snapshot),
   );
@@ -487,7 +486,7 @@ function judgeSnapshotAge(
     resourceId: target.resourceId,
     createdAt: target.createdAt,
   };
-  const prunable = prunableNow(snapshots, now);
+  const prunable = prunableNow(snapshots, now, { account: target.account, region: target.region });
   const listedAs = (status: string, match: SnapshotMatch) =>
     snapshots.filter(
       (snapshot) => snapshot.status === status && snapshotMatch(snapshot, matchTarget) === match,

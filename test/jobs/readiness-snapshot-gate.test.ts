@@ -343,41 +343,59 @@ describe('the snapshot command a NO-GO snapshot gate gives', () => {
 
 describe('snapshotGate and a snapshot past its own expires-at tag', () => {
   // NOW is 2026-12-03T12:00Z; the limit is 24 h. `lapsed` was taken 10 h ago under an earlier,
-  // shorter snapshots.expiryDays: its expires-at tag passed 6 h ago.
+  // shorter snapshots.expiryDays: its expires-at tag passed 6 h ago. Ids are backup-guard's own
+  // (certctl-premaint-*): prune keeps a snapshot of any other name.
   const tagged = (id: string, createdAt: string, expiresAt: string): BackendSnapshot => ({
     ...ours(id, createdAt),
     tags: { purpose: 'certctl-pre-maintenance', 'expires-at': expiresAt },
   });
-  const lapsed = tagged('lapsed', '2026-12-03T02:00:00.000Z', '2026-12-03T06:00:00.000Z');
+  const lapsed = tagged('certctl-premaint-lapsed', '2026-12-03T02:00:00.000Z', '2026-12-03T06:00:00.000Z');
   // A newer snapshot of ours bearing the database's name, copied in from another region: not this
-  // database's, but prune (which goes by kind and name) keeps it as the newest, so `lapsed` may go.
+  // database's, and prune never takes a copy for the target's newest, so `lapsed` stays.
   const copy: BackendSnapshot = {
-    ...tagged('copied-in', '2026-12-03T11:00:00.000Z', '2026-12-17T11:00:00.000Z'),
+    ...tagged('certctl-premaint-copied-in', '2026-12-03T11:00:00.000Z', '2026-12-17T11:00:00.000Z'),
     sourceRegion: 'us-east-1',
+  };
+  // A newer snapshot taken here under the database's name, of another resource id: prune goes by
+  // kind and name, so it makes `lapsed` deletable, while readiness does not count it for TARGET.
+  const otherIncarnation: BackendSnapshot = {
+    ...tagged('certctl-premaint-other', '2026-12-03T11:00:00.000Z', '2026-12-17T11:00:00.000Z'),
+    sourceResourceId: 'db-OLD',
   };
 
   it('does not count a snapshot prune may delete, naming it and why', () => {
     // Act
-    const gate = snapshotGate([lapsed, copy], TARGET, 24, NOW);
+    const gate = snapshotGate([lapsed, otherIncarnation], TARGET, 24, NOW);
 
     // Assess: no GO rests on a snapshot that may be gone before the maintenance.
     expect(gate.status).toBe('NO-GO');
-    expect(gate.evidence).toContain('lapsed is past its expires-at tag (2026-12-03T06:00:00.000Z)');
+    expect(gate.evidence).toContain(
+      'certctl-premaint-lapsed is past its expires-at tag (2026-12-03T06:00:00.000Z)',
+    );
     expect(gate.evidence).toContain('prune may delete it');
     expect(gate.action).toContain('backup-guard snapshot');
   });
 
   it('judges the gate on another snapshot of the database that counts, naming the one that does not', () => {
     // Prepare: an older snapshot taken with a longer retention, its expires-at tag still ahead.
-    const older = tagged('older', '2026-12-02T20:00:00.000Z', '2026-12-30T20:00:00.000Z');
+    const older = tagged('certctl-premaint-older', '2026-12-02T20:00:00.000Z', '2026-12-30T20:00:00.000Z');
 
     // Act
-    const gate = snapshotGate([older, lapsed, copy], TARGET, 24, NOW);
+    const gate = snapshotGate([older, lapsed, otherIncarnation], TARGET, 24, NOW);
 
     // Assess
     expect(gate.status).toBe('GO');
-    expect(gate.evidence).toContain('older, 16.0 h old (limit 24 h)');
-    expect(gate.evidence).toContain('not counted: lapsed is past its expires-at tag');
+    expect(gate.evidence).toContain('certctl-premaint-older, 16.0 h old (limit 24 h)');
+    expect(gate.evidence).toContain('not counted: certctl-premaint-lapsed is past its expires-at tag');
+  });
+
+  it('counts the target’s own newest snapshot past its tag beside a newer copy from another region, which prune keeps', () => {
+    // Act
+    const gate = snapshotGate([lapsed, copy], TARGET, 24, NOW);
+
+    // Assess: prune keeps the newest snapshot taken here; the copy is not the target's.
+    expect(gate.status).toBe('GO');
+    expect(gate.evidence).toContain('prune keeps it');
   });
 
   it('does not hold the gate as could-not-evaluate on an unverifiable snapshot prune may delete', () => {
@@ -386,7 +404,7 @@ describe('snapshotGate and a snapshot past its own expires-at tag', () => {
     const { sourceResourceId: _unsent, ...unverifiable } = lapsed;
 
     // Act
-    const gate = snapshotGate([unverifiable, copy], TARGET, 24, NOW);
+    const gate = snapshotGate([unverifiable, otherIncarnation], TARGET, 24, NOW);
 
     // Assess: NO-GO saying to take a snapshot, not COULD NOT EVALUATE over it.
     expect(gate.status).toBe('NO-GO');
@@ -399,7 +417,7 @@ describe('snapshotGate and a snapshot past its own expires-at tag', () => {
 
     // Assess
     expect(gate.status).toBe('GO');
-    expect(gate.evidence).toContain('lapsed, 10.0 h old (limit 24 h)');
+    expect(gate.evidence).toContain('certctl-premaint-lapsed, 10.0 h old (limit 24 h)');
     expect(gate.evidence).toContain('past its expires-at tag (2026-12-03T06:00:00.000Z)');
     expect(gate.evidence).toContain('prune keeps it');
   });
@@ -407,14 +425,14 @@ describe('snapshotGate and a snapshot past its own expires-at tag', () => {
   it('counts a snapshot whose expires-at tag is not an ISO 8601 time, which prune never deletes, naming the tag', () => {
     // Prepare: a hand-edited tag; prune keeps such a snapshot (malformed expires-at tag: kept),
     // whatever else is listed.
-    const malformed = tagged('hand-edited', '2026-12-03T02:00:00.000Z', '2026-12-03');
+    const malformed = tagged('certctl-premaint-hand-edited', '2026-12-03T02:00:00.000Z', '2026-12-03');
 
     // Act
     const gate = snapshotGate([malformed, copy], TARGET, 24, NOW);
 
     // Assess
     expect(gate.status).toBe('GO');
-    expect(gate.evidence).toContain('hand-edited, 10.0 h old (limit 24 h)');
+    expect(gate.evidence).toContain('certctl-premaint-hand-edited, 10.0 h old (limit 24 h)');
     expect(gate.evidence).toContain('its expires-at tag "2026-12-03" is not an ISO 8601 time');
     expect(gate.evidence).toContain('prune never deletes it');
   });

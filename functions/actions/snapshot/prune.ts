@@ -23,7 +23,7 @@ export interface PruneDecision {
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** The expiry a tag value names, or NaN when it is absent or not an ISO 8601 time. */
-function expiryOf(value: string | undefined): number {
+export function expiryOf(value: string | undefined): number {
   return value !== undefined && ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
 }
 
