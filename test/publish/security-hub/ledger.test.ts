@@ -236,6 +236,21 @@ describe('the import ledger encoding', () => {
     expect(merged.reconciledAt).toBe(at(1));
   });
 
+  it('keeps the other run’s reconciliation time when this run read Security Hub in full, for its carried entries were not checked', () => {
+    // Prepare: the other run was planned from a ledger reconciled at T0 and carried `gone`, which
+    // this run's full read at T0+7d no longer found in Security Hub.
+    const at = (offset: number) => new Date(T0.getTime() + offset * DAY).toISOString();
+    const theirs = { ...ledger, reconciledAt: at(0), findings: [{ ...held, id: 'gone', updatedAt: at(0) }] };
+    const ours = { ...ledger, reconciledAt: at(7), findings: [{ ...held, id: 'kept', updatedAt: at(7) }] };
+
+    // Act
+    const merged = mergeLedgers(theirs, ours, undefined, new Set());
+
+    // Assess: the merged ledger says no more than its entries prove, so the next run reconciles.
+    expect(merged.findings.map((finding) => finding.id).sort()).toEqual(['gone', 'kept']);
+    expect(merged.reconciledAt).toBe(at(0));
+  });
+
   describe('refuses a ledger document with LedgerUnreadableError naming the problem', () => {
     const valid = () => ({
       format: LEDGER_FORMAT,
@@ -555,7 +570,13 @@ describe('publishing with the import ledger against the simulated Security Hub a
 
   function publish(
     audit: AuditReport,
-    options: { ledger?: boolean; on?: AwsClientFactory; logger?: StructuredLogger; policy?: Policy } = {},
+    options: {
+      ledger?: boolean;
+      store?: LedgerStore;
+      on?: AwsClientFactory;
+      logger?: StructuredLogger;
+      policy?: Policy;
+    } = {},
   ): Promise<PublishResult> {
     return publishToSecurityHub({
       report: audit,
@@ -564,7 +585,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
       accounts: ACCOUNTS,
       now: () => clock,
       retry: { baseDelayMs: 1 },
-      ...(options.ledger === false ? {} : { ledger: store }),
+      ...(options.ledger === false ? {} : { ledger: options.store ?? store }),
       ...(options.logger ? { logger: options.logger } : {}),
     });
   }
@@ -1406,6 +1427,62 @@ describe('publishing with the import ledger against the simulated Security Hub a
       RecordState: 'ACTIVE',
       Compliance: { Status: 'FAILED' },
     });
+  });
+
+  it('re-sends at the next run a finding deleted outside the product when its reconciliation merged into a ledger-planned run’s ledger', async () => {
+    // Prepare: monthly refresh, weekly reconciliation. The PITR and dumps audits publish at T0; then
+    // db-2 is deleted from Security Hub outside the product.
+    const monthly = policy({
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1', refreshDays: 30 },
+    });
+    const bucket = retentionFinding(
+      {
+        provider: 'aws',
+        account: ACCOUNT_A,
+        region: 'eu-west-1',
+        type: 'AwsS3Bucket',
+        id: 'certctl-dumps/pg/',
+        arn: 'arn:aws:s3:::certctl-dumps',
+      },
+      { checkId: 'dumps.fresh', group: 'dumps' },
+    );
+    const dumps = [completeScope(ACCOUNT_A, 'eu-west-1', 'dumps')];
+    await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+    await publish(report([bucket], dumps), { policy: monthly });
+    hub.deleteFinding(ACCOUNT_A, 'eu-west-1', asffFindingId(db('db-2')));
+    // The PITR run, started a minute before the ledger was due and planned from it, writes its
+    // ledger (still naming db-2) between the dumps run's read and its write.
+    let raced = false;
+    const racing: LedgerStore = {
+      read: (where) => store.read(where),
+      remove: (where) => store.remove(where),
+      write: async (where, body, previous) => {
+        if (!raced) {
+          raced = true;
+          const dumpsClock = clock;
+          clock = new Date(T0.getTime() + 7 * DAY - 60_000);
+          const pitr = await publish(report([db('db-1', { status: 'PASSED' }), db('db-2')], scopes), {
+            policy: monthly,
+          });
+          expect(pitr.ledger).toMatchObject({ used: 1, reconciled: 0, written: 1 });
+          clock = dumpsClock;
+        }
+        await store.write(where, body, previous);
+      },
+    };
+    clock = new Date(T0.getTime() + 7 * DAY);
+    const reconciliation = await publish(report([bucket], dumps), { policy: monthly, store: racing });
+    expect(reconciliation.ledger).toMatchObject({ reconciled: 1, written: 1, problems: 0 });
+    clock = new Date(T0.getTime() + 7 * DAY + HOUR);
+
+    // Act
+    const next = await publish(report([db('db-1', { status: 'PASSED' }), db('db-2')], scopes), {
+      policy: monthly,
+    });
+
+    // Assess: the deletion the reconciliation saw is not undone by the merge: db-2 is sent again.
+    expect(next.ledger.reconciled).toBe(1);
+    expect(held(asffFindingId(db('db-2')))).toHaveLength(1);
   });
 
   it('reconciles in full when the ledger says it was reconciled later than this run’s clock', async () => {
