@@ -605,6 +605,26 @@ describe('publishing with the import ledger against the simulated Security Hub a
     retentionFinding(rdsResource(name), overrides);
   const scopes = [completeScope(ACCOUNT_A, 'eu-west-1')];
 
+  /** The dumps audit's finding on its bucket, in the PITR findings' destination. */
+  const bucket = (overrides: Partial<Finding> = {}) =>
+    retentionFinding(
+      {
+        provider: 'aws',
+        account: ACCOUNT_A,
+        region: 'eu-west-1',
+        type: 'AwsS3Bucket',
+        id: 'certctl-dumps/pg/',
+        arn: 'arn:aws:s3:::certctl-dumps',
+      },
+      { checkId: 'dumps.fresh', group: 'dumps', ...overrides },
+    );
+  const dumps = [completeScope(ACCOUNT_A, 'eu-west-1', 'dumps')];
+  /** Weekly reconciliation (the default) with a monthly refresh, so that no refresh is due within a week. */
+  const monthlyRefresh = () =>
+    policy({
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1', refreshDays: 30 },
+    });
+
   async function ledgerBytes(): Promise<Uint8Array> {
     const answer = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: store.key(EU) }));
     return (await answer.Body?.transformToByteArray()) ?? new Uint8Array();
@@ -1247,19 +1267,6 @@ describe('publishing with the import ledger against the simulated Security Hub a
 
   it('merges its ledger into the one another run wrote meanwhile, so jobs that start together keep planning from the ledger', async () => {
     // Prepare: the PITR and dumps audits publish into the same destination, whose ledger knows both.
-    const bucket = (overrides: Partial<Finding> = {}) =>
-      retentionFinding(
-        {
-          provider: 'aws',
-          account: ACCOUNT_A,
-          region: 'eu-west-1',
-          type: 'AwsS3Bucket',
-          id: 'certctl-dumps/pg/',
-          arn: 'arn:aws:s3:::certctl-dumps',
-        },
-        { checkId: 'dumps.fresh', group: 'dumps', ...overrides },
-      );
-    const dumps = [completeScope(ACCOUNT_A, 'eu-west-1', 'dumps')];
     await publish(report([db('db-1')], scopes));
     await publish(report([bucket()], dumps));
     clock = new Date(T0.getTime() + HOUR);
@@ -1432,23 +1439,9 @@ describe('publishing with the import ledger against the simulated Security Hub a
   it('re-sends at the next run a finding deleted outside the product when its reconciliation merged into a ledger-planned run’s ledger', async () => {
     // Prepare: monthly refresh, weekly reconciliation. The PITR and dumps audits publish at T0; then
     // db-2 is deleted from Security Hub outside the product.
-    const monthly = policy({
-      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1', refreshDays: 30 },
-    });
-    const bucket = retentionFinding(
-      {
-        provider: 'aws',
-        account: ACCOUNT_A,
-        region: 'eu-west-1',
-        type: 'AwsS3Bucket',
-        id: 'certctl-dumps/pg/',
-        arn: 'arn:aws:s3:::certctl-dumps',
-      },
-      { checkId: 'dumps.fresh', group: 'dumps' },
-    );
-    const dumps = [completeScope(ACCOUNT_A, 'eu-west-1', 'dumps')];
+    const monthly = monthlyRefresh();
     await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
-    await publish(report([bucket], dumps), { policy: monthly });
+    await publish(report([bucket()], dumps), { policy: monthly });
     hub.deleteFinding(ACCOUNT_A, 'eu-west-1', asffFindingId(db('db-2')));
     // The PITR run, started a minute before the ledger was due and planned from it, writes its
     // ledger (still naming db-2) between the dumps run's read and its write.
@@ -1471,7 +1464,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
       },
     };
     clock = new Date(T0.getTime() + 7 * DAY);
-    const reconciliation = await publish(report([bucket], dumps), { policy: monthly, store: racing });
+    const reconciliation = await publish(report([bucket()], dumps), { policy: monthly, store: racing });
     expect(reconciliation.ledger).toMatchObject({ reconciled: 1, written: 1, problems: 0 });
     clock = new Date(T0.getTime() + 7 * DAY + HOUR);
 
@@ -1483,6 +1476,28 @@ describe('publishing with the import ledger against the simulated Security Hub a
     // Assess: the deletion the reconciliation saw is not undone by the merge: db-2 is sent again.
     expect(next.ledger.reconciled).toBe(1);
     expect(held(asffFindingId(db('db-2')))).toHaveLength(1);
+  });
+
+  it('does not re-import a finding whose drifting values alone moved after another group’s job reconciled its destination', async () => {
+    // Prepare: the PITR audit publishes db-1, whose restore lag drifts every run, and the dumps audit
+    // its bucket; a week later the dumps audit is the run that reconciles the destination in full.
+    // Monthly refresh, so that no refresh is due.
+    const monthly = monthlyRefresh();
+    const lagging = (minutes: number) =>
+      db('db-1', { observed: { restoreLagMinutes: minutes }, drifting: ['restoreLagMinutes'] });
+    await publish(report([lagging(5)], scopes), { policy: monthly });
+    await publish(report([bucket()], dumps), { policy: monthly });
+    clock = new Date(T0.getTime() + 7 * DAY);
+    const reconciliation = await publish(report([bucket()], dumps), { policy: monthly });
+    expect(reconciliation.ledger.reconciled).toBe(1);
+    clock = new Date(T0.getTime() + 7 * DAY + HOUR);
+
+    // Act: the PITR audit runs again; only the lag moved.
+    const next = await publish(report([lagging(6)], scopes), { policy: monthly });
+
+    // Assess: planned from the ledger, as a full read would have: nothing material changed.
+    expect(next.ledger).toMatchObject({ used: 1, reconciled: 0 });
+    expect(next.counts).toMatchObject({ unchanged: 1, updated: 0, refreshed: 0 });
   });
 
   it('reconciles in full when the ledger says it was reconciled later than this run’s clock', async () => {
