@@ -979,9 +979,20 @@ async function importWithRetry(
           new BatchImportFindingsCommand({ Findings: chunk.map((item) => item.entry.finding) }),
         );
         const rejected = new Map((answer.FailedFindings ?? []).map((item) => [item.Id, item]));
+        // FailedFindings is optional in the API model: a FailedCount it does not account for leaves
+        // unknown which findings landed, and one recorded as landed would not be sent again while the
+        // import ledger says it was (until the next reconciliation). None unnamed counts as landed.
+        const unnamed = (answer.FailedCount ?? 0) - rejected.size;
         for (const item of chunk) {
           const rejection = rejected.get(item.entry.finding.Id);
-          if (!rejection) landed.push(item.entry);
+          if (!rejection && unnamed > 0) {
+            stillFailing.push({
+              entry: item.entry,
+              code: 'UnnamedFailedFindings',
+              message: `Security Hub counted ${answer.FailedCount} failed findings in the call but named ${rejected.size}: whether this one landed cannot be told`,
+              permanent: false,
+            });
+          } else if (!rejection) landed.push(item.entry);
           else {
             stillFailing.push({
               entry: item.entry,

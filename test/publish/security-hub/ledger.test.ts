@@ -1500,6 +1500,39 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(next.counts).toMatchObject({ unchanged: 1, updated: 0, refreshed: 0 });
   });
 
+  it('records no import in the ledger when Security Hub counts failures it does not name, so the next run sends them again', async () => {
+    // Prepare: db-1 and db-2 published FAILED; then both pass, and Security Hub refuses db-2 in an
+    // answer whose FailedCount is 1 but which names no FailedFindings (optional in the API model).
+    await publish(report([db('db-1'), db('db-2')], scopes));
+    hub.injectImportFailure(asffFindingId(db('db-2')), { code: 'InternalException', times: 4 });
+    const unnamed: typeof factory = Object.create(factory);
+    unnamed.client = ((ctor: never, region: string, account?: AuditedAccount) => {
+      const client = factory.client(ctor, region, account) as unknown as SecurityHubClient;
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          const result = await next(args);
+          delete (result.output as { FailedFindings?: unknown }).FailedFindings;
+          return result;
+        },
+        { step: 'initialize', name: 'dropFailedFindings', override: true },
+      );
+      return client;
+    }) as typeof factory.client;
+    clock = new Date(T0.getTime() + HOUR);
+    const passing = [db('db-1', { status: 'PASSED' }), db('db-2', { status: 'PASSED' })];
+
+    // Act
+    const refused = await publish(report(passing, scopes), { on: unnamed });
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const next = await publish(report(passing, scopes));
+
+    // Assess: the refusal is reported, not counted as landed, and db-2 is resolved at the next run.
+    expect(refused.failed.length).toBeGreaterThan(0);
+    expect(refused.exitCode).not.toBe(0);
+    expect(next.counts.resolved).toBeGreaterThanOrEqual(1);
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
+  });
+
   it('reconciles in full when the ledger says it was reconciled later than this run’s clock', async () => {
     // Prepare: the ledger of a run whose clock was a year ahead; then db-1 is archived outside the product.
     const arn = productArn({ ...EU, partition: 'aws' });
