@@ -239,6 +239,12 @@ export function decodeLedger(
  * latest UpdatedAt, so per finding the later of the two entries is what it holds. An entry this run
  * only carried from `base` gives way to theirs, even to its absence (that run found the finding gone);
  * a finding this run found gone (`gone`) is dropped unless theirs is later than what this run had.
+ *
+ * The merge is reconciled as of the later of the two only when this run was planned from a ledger
+ * (its carried entries gave way to theirs). When this run read Security Hub in full, theirs may carry
+ * entries of findings that read no longer found (deleted outside the product), and which of them
+ * Security Hub lost cannot be told from theirs: the merge keeps their reconciliation time, so the
+ * next run reconciles instead of planning from entries nobody checked.
  */
 export function mergeLedgers(
   theirs: Ledger,
@@ -263,7 +269,9 @@ export function mergeLedgers(
   return {
     ...ours,
     reconciledAt:
-      time(theirs.reconciledAt) > time(ours.reconciledAt) ? theirs.reconciledAt : ours.reconciledAt,
+      base === undefined || time(theirs.reconciledAt) > time(ours.reconciledAt)
+        ? theirs.reconciledAt
+        : ours.reconciledAt,
     findings: [...merged.values()],
   };
 }

@@ -201,6 +201,11 @@ interface DestinationWork {
    * carried, not learned this run, and gives way when another run's ledger is merged (`mergeLedgers`).
    */
   base?: ReadonlyMap<string, string | undefined>;
+  /**
+   * The entries of the ledger as read, when Security Hub was then read in full instead: their digests
+   * carry over to the findings read back unchanged (see {@link digestsCarried}).
+   */
+  previous?: ReadonlyMap<string, HeldFinding>;
   /** Findings another writer updated since the ledger, adopted from Security Hub: the ledger is rewritten. */
   adopted?: number;
   /**
@@ -444,6 +449,7 @@ async function readLedger(
       item.ledgerVersion = stored.version;
       ledger = decodeLedger(stored.body, { ...where, productArn: productArn(item.destination) });
       item.reconciledAt = ledger.reconciledAt;
+      item.previous = new Map(ledger.findings.map((finding) => [finding.id, finding]));
       const reconcileDays = options.policy.securityHub.reconcileDays;
       // Age-based, not spread by destination: every run in between reads no held finding at all,
       // and the reconciliation run is one predictable full read (its memory is bounded by readExisting).
@@ -753,7 +759,9 @@ async function writeLedgers(
     if (item.account === undefined || item.readError || item.partial) return;
     const sent = landedByDestination.get(key) ?? [];
     if (!item.reconciled && !item.adopted && sent.length === 0 && !lookedUpByDestination.has(key)) return;
-    const entries = new Map(item.held.map((held) => [held.id, held]));
+    const entries = new Map(
+      item.held.map((held) => [held.id, item.reconciled ? digestsCarried(held, item.previous) : held]),
+    );
     const gone = new Set<string>();
     for (const [lookupKey, finding] of lookedUp) {
       const [destination, id] = lookupKey.split('\n') as [string, string];
@@ -822,6 +830,23 @@ async function writeLedgers(
       }
     }
   });
+}
+
+/**
+ * `held`, read back in full, with the digest the ledger as read (`previous`) recorded for the same
+ * import (the same UpdatedAt). Read back, a finding this run does not report (another check group's)
+ * is digested without the observed values its own run knows to drift (they are not in the ASFF), so
+ * its next run would find every drifting finding changed and re-import it; the digest recorded when
+ * it was imported was made with them. Another version (another writer's) keeps the digest read.
+ */
+function digestsCarried(
+  held: HeldFinding,
+  previous: ReadonlyMap<string, HeldFinding> | undefined,
+): HeldFinding {
+  const recorded = previous?.get(held.id);
+  if (recorded?.contentHash === undefined || held.updatedAt === undefined) return held;
+  if (Date.parse(recorded.updatedAt ?? '') !== Date.parse(held.updatedAt)) return held;
+  return { ...held, contentHash: recorded.contentHash };
 }
 
 function keyOf(destination: Pick<Destination, 'account' | 'region'>): string {
@@ -954,9 +979,20 @@ async function importWithRetry(
           new BatchImportFindingsCommand({ Findings: chunk.map((item) => item.entry.finding) }),
         );
         const rejected = new Map((answer.FailedFindings ?? []).map((item) => [item.Id, item]));
+        // FailedFindings is optional in the API model: a FailedCount it does not account for leaves
+        // unknown which findings landed, and one recorded as landed would not be sent again while the
+        // import ledger says it was (until the next reconciliation). None unnamed counts as landed.
+        const unnamed = (answer.FailedCount ?? 0) - rejected.size;
         for (const item of chunk) {
           const rejection = rejected.get(item.entry.finding.Id);
-          if (!rejection) landed.push(item.entry);
+          if (!rejection && unnamed > 0) {
+            stillFailing.push({
+              entry: item.entry,
+              code: 'UnnamedFailedFindings',
+              message: `Security Hub counted ${answer.FailedCount} failed findings in the call but named ${rejected.size}: whether this one landed cannot be told`,
+              permanent: false,
+            });
+          } else if (!rejection) landed.push(item.entry);
           else {
             stillFailing.push({
               entry: item.entry,

@@ -236,6 +236,21 @@ describe('the import ledger encoding', () => {
     expect(merged.reconciledAt).toBe(at(1));
   });
 
+  it('keeps the other run’s reconciliation time when this run read Security Hub in full, for its carried entries were not checked', () => {
+    // Prepare: the other run was planned from a ledger reconciled at T0 and carried `gone`, which
+    // this run's full read at T0+7d no longer found in Security Hub.
+    const at = (offset: number) => new Date(T0.getTime() + offset * DAY).toISOString();
+    const theirs = { ...ledger, reconciledAt: at(0), findings: [{ ...held, id: 'gone', updatedAt: at(0) }] };
+    const ours = { ...ledger, reconciledAt: at(7), findings: [{ ...held, id: 'kept', updatedAt: at(7) }] };
+
+    // Act
+    const merged = mergeLedgers(theirs, ours, undefined, new Set());
+
+    // Assess: the merged ledger says no more than its entries prove, so the next run reconciles.
+    expect(merged.findings.map((finding) => finding.id).sort()).toEqual(['gone', 'kept']);
+    expect(merged.reconciledAt).toBe(at(0));
+  });
+
   describe('refuses a ledger document with LedgerUnreadableError naming the problem', () => {
     const valid = () => ({
       format: LEDGER_FORMAT,
@@ -555,7 +570,13 @@ describe('publishing with the import ledger against the simulated Security Hub a
 
   function publish(
     audit: AuditReport,
-    options: { ledger?: boolean; on?: AwsClientFactory; logger?: StructuredLogger; policy?: Policy } = {},
+    options: {
+      ledger?: boolean;
+      store?: LedgerStore;
+      on?: AwsClientFactory;
+      logger?: StructuredLogger;
+      policy?: Policy;
+    } = {},
   ): Promise<PublishResult> {
     return publishToSecurityHub({
       report: audit,
@@ -564,7 +585,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
       accounts: ACCOUNTS,
       now: () => clock,
       retry: { baseDelayMs: 1 },
-      ...(options.ledger === false ? {} : { ledger: store }),
+      ...(options.ledger === false ? {} : { ledger: options.store ?? store }),
       ...(options.logger ? { logger: options.logger } : {}),
     });
   }
@@ -583,6 +604,26 @@ describe('publishing with the import ledger against the simulated Security Hub a
   const db = (name: string, overrides: Partial<Finding> = {}) =>
     retentionFinding(rdsResource(name), overrides);
   const scopes = [completeScope(ACCOUNT_A, 'eu-west-1')];
+
+  /** The dumps audit's finding on its bucket, in the PITR findings' destination. */
+  const bucket = (overrides: Partial<Finding> = {}) =>
+    retentionFinding(
+      {
+        provider: 'aws',
+        account: ACCOUNT_A,
+        region: 'eu-west-1',
+        type: 'AwsS3Bucket',
+        id: 'certctl-dumps/pg/',
+        arn: 'arn:aws:s3:::certctl-dumps',
+      },
+      { checkId: 'dumps.fresh', group: 'dumps', ...overrides },
+    );
+  const dumps = [completeScope(ACCOUNT_A, 'eu-west-1', 'dumps')];
+  /** Weekly reconciliation (the default) with a monthly refresh, so that no refresh is due within a week. */
+  const monthlyRefresh = () =>
+    policy({
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1', refreshDays: 30 },
+    });
 
   async function ledgerBytes(): Promise<Uint8Array> {
     const answer = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: store.key(EU) }));
@@ -1226,19 +1267,6 @@ describe('publishing with the import ledger against the simulated Security Hub a
 
   it('merges its ledger into the one another run wrote meanwhile, so jobs that start together keep planning from the ledger', async () => {
     // Prepare: the PITR and dumps audits publish into the same destination, whose ledger knows both.
-    const bucket = (overrides: Partial<Finding> = {}) =>
-      retentionFinding(
-        {
-          provider: 'aws',
-          account: ACCOUNT_A,
-          region: 'eu-west-1',
-          type: 'AwsS3Bucket',
-          id: 'certctl-dumps/pg/',
-          arn: 'arn:aws:s3:::certctl-dumps',
-        },
-        { checkId: 'dumps.fresh', group: 'dumps', ...overrides },
-      );
-    const dumps = [completeScope(ACCOUNT_A, 'eu-west-1', 'dumps')];
     await publish(report([db('db-1')], scopes));
     await publish(report([bucket()], dumps));
     clock = new Date(T0.getTime() + HOUR);
@@ -1406,6 +1434,103 @@ describe('publishing with the import ledger against the simulated Security Hub a
       RecordState: 'ACTIVE',
       Compliance: { Status: 'FAILED' },
     });
+  });
+
+  it('re-sends at the next run a finding deleted outside the product when its reconciliation merged into a ledger-planned run’s ledger', async () => {
+    // Prepare: monthly refresh, weekly reconciliation. The PITR and dumps audits publish at T0; then
+    // db-2 is deleted from Security Hub outside the product.
+    const monthly = monthlyRefresh();
+    await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+    await publish(report([bucket()], dumps), { policy: monthly });
+    hub.deleteFinding(ACCOUNT_A, 'eu-west-1', asffFindingId(db('db-2')));
+    // The PITR run, started a minute before the ledger was due and planned from it, writes its
+    // ledger (still naming db-2) between the dumps run's read and its write.
+    let raced = false;
+    const racing: LedgerStore = {
+      read: (where) => store.read(where),
+      remove: (where) => store.remove(where),
+      write: async (where, body, previous) => {
+        if (!raced) {
+          raced = true;
+          const dumpsClock = clock;
+          clock = new Date(T0.getTime() + 7 * DAY - 60_000);
+          const pitr = await publish(report([db('db-1', { status: 'PASSED' }), db('db-2')], scopes), {
+            policy: monthly,
+          });
+          expect(pitr.ledger).toMatchObject({ used: 1, reconciled: 0, written: 1 });
+          clock = dumpsClock;
+        }
+        await store.write(where, body, previous);
+      },
+    };
+    clock = new Date(T0.getTime() + 7 * DAY);
+    const reconciliation = await publish(report([bucket()], dumps), { policy: monthly, store: racing });
+    expect(reconciliation.ledger).toMatchObject({ reconciled: 1, written: 1, problems: 0 });
+    clock = new Date(T0.getTime() + 7 * DAY + HOUR);
+
+    // Act
+    const next = await publish(report([db('db-1', { status: 'PASSED' }), db('db-2')], scopes), {
+      policy: monthly,
+    });
+
+    // Assess: the deletion the reconciliation saw is not undone by the merge: db-2 is sent again.
+    expect(next.ledger.reconciled).toBe(1);
+    expect(held(asffFindingId(db('db-2')))).toHaveLength(1);
+  });
+
+  it('does not re-import a finding whose drifting values alone moved after another group’s job reconciled its destination', async () => {
+    // Prepare: the PITR audit publishes db-1, whose restore lag drifts every run, and the dumps audit
+    // its bucket; a week later the dumps audit is the run that reconciles the destination in full.
+    // Monthly refresh, so that no refresh is due.
+    const monthly = monthlyRefresh();
+    const lagging = (minutes: number) =>
+      db('db-1', { observed: { restoreLagMinutes: minutes }, drifting: ['restoreLagMinutes'] });
+    await publish(report([lagging(5)], scopes), { policy: monthly });
+    await publish(report([bucket()], dumps), { policy: monthly });
+    clock = new Date(T0.getTime() + 7 * DAY);
+    const reconciliation = await publish(report([bucket()], dumps), { policy: monthly });
+    expect(reconciliation.ledger.reconciled).toBe(1);
+    clock = new Date(T0.getTime() + 7 * DAY + HOUR);
+
+    // Act: the PITR audit runs again; only the lag moved.
+    const next = await publish(report([lagging(6)], scopes), { policy: monthly });
+
+    // Assess: planned from the ledger, as a full read would have: nothing material changed.
+    expect(next.ledger).toMatchObject({ used: 1, reconciled: 0 });
+    expect(next.counts).toMatchObject({ unchanged: 1, updated: 0, refreshed: 0 });
+  });
+
+  it('records no import in the ledger when Security Hub counts failures it does not name, so the next run sends them again', async () => {
+    // Prepare: db-1 and db-2 published FAILED; then both pass, and Security Hub refuses db-2 in an
+    // answer whose FailedCount is 1 but which names no FailedFindings (optional in the API model).
+    await publish(report([db('db-1'), db('db-2')], scopes));
+    hub.injectImportFailure(asffFindingId(db('db-2')), { code: 'InternalException', times: 4 });
+    const unnamed: typeof factory = Object.create(factory);
+    unnamed.client = ((ctor: never, region: string, account?: AuditedAccount) => {
+      const client = factory.client(ctor, region, account) as unknown as SecurityHubClient;
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          const result = await next(args);
+          delete (result.output as { FailedFindings?: unknown }).FailedFindings;
+          return result;
+        },
+        { step: 'initialize', name: 'dropFailedFindings', override: true },
+      );
+      return client;
+    }) as typeof factory.client;
+    clock = new Date(T0.getTime() + HOUR);
+    const passing = [db('db-1', { status: 'PASSED' }), db('db-2', { status: 'PASSED' })];
+
+    // Act
+    const refused = await publish(report(passing, scopes), { on: unnamed });
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const next = await publish(report(passing, scopes));
+
+    // Assess: the refusal is reported, not counted as landed, and db-2 is resolved at the next run.
+    expect(refused.failed.length).toBeGreaterThan(0);
+    expect(refused.exitCode).not.toBe(0);
+    expect(next.counts.resolved).toBeGreaterThanOrEqual(1);
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
   });
 
   it('reconciles in full when the ledger says it was reconciled later than this run’s clock', async () => {
