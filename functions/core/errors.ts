@@ -9,6 +9,17 @@ export class BackupGuardError extends Error {
   }
 }
 
+/**
+ * A request whose earlier run (another delivery, another scan) is still running: nothing was run for
+ * this one. The DynamoDB store's and the Cloud Storage records' own errors extend it.
+ */
+export class StillRunningElsewhereError extends BackupGuardError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StillRunningElsewhereError';
+  }
+}
+
 /** The policy (file, CDK context or environment) does not match the schema. */
 export class PolicyError extends BackupGuardError {
   /** One entry per bad field: `path` is dotted (`aws.regions.0`), `message` says why. */

@@ -19,7 +19,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BackupGuardError } from '../core/errors.ts';
+import { StillRunningElsewhereError } from '../core/errors.ts';
 
 export { IDEMPOTENCY_TABLE_ENV, idempotencyTableName } from './idempotency-table.ts';
 
@@ -44,7 +44,7 @@ export interface IdempotencyStore {
 }
 
 /** The first run of a request did not finish while a duplicate waited for it. */
-export class DuplicateStillRunningError extends BackupGuardError {
+export class DuplicateStillRunningError extends StillRunningElsewhereError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'DuplicateStillRunningError';

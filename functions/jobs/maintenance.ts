@@ -8,10 +8,12 @@
  * name (same ARN, same maintenance, same date) gets a snapshot of its own.
  *
  * An entry point that remembers requests runs each event's request once ({@link RememberRequests}:
- * the `snapshot` Lambda's idempotency table, functions/jobs/snapshot-once-table.ts), as it runs a chat or
- * CLI request: a scan whose request waited for another request's snapshot still being created
- * (functions/actions/snapshot/run.ts planTarget) has nothing under its own name, and the next scan,
- * finding that snapshot done, would otherwise take one of its own.
+ * the `snapshot` Lambda's idempotency table, functions/jobs/snapshot-once-table.ts; the Cloud
+ * Function's records): a scan whose request waited for another request's snapshot still being
+ * created (functions/actions/snapshot/run.ts planTarget) has nothing under its own name, and the next
+ * scan, finding that snapshot done, would otherwise take one of its own. The request is unattended
+ * (functions/jobs/snapshot-once.ts `unattended`): its record is replayed only while its snapshot is
+ * delivered; a busy, failed or deleted one is run again by the next scan, with no cap.
  */
 
 import { snapshotKeyReader } from '../actions/snapshot/keys.ts';
@@ -23,9 +25,14 @@ import {
   type SnapshotTargetResult,
 } from '../actions/snapshot/model.ts';
 import { takeSnapshots } from '../actions/snapshot/run.ts';
-import { describeError } from '../core/errors.ts';
+import { describeError, StillRunningElsewhereError } from '../core/errors.ts';
 import { HOUR_MS } from '../core/time.ts';
-import { resolveSnapshotTargets, type SnapshotJobDependencies, snapshotBackendFor } from './snapshot.ts';
+import {
+  resolveSnapshotTargets,
+  type SnapshotJobDependencies,
+  snapshotBackendFor,
+  snapshotsNotDelivered,
+} from './snapshot.ts';
 
 /** One upcoming maintenance of one target. */
 export interface MaintenanceEvent {
@@ -111,9 +118,25 @@ export type RememberRequests = (
 ) => (request: SnapshotRequest) => Promise<SnapshotJobResult>;
 
 /**
+ * The code of an event another scan (overlapping this one: the schedule and a Health or RDS
+ * notification) is still running: this scan ran nothing for it; the other reports its snapshot.
+ */
+export const RUNNING_ELSEWHERE = 'MaintenanceRunningElsewhere';
+
+/**
+ * How many of a scan's targets did not get their snapshot ({@link snapshotsNotDelivered}), an event
+ * still run by an overlapping scan ({@link RUNNING_ELSEWHERE}) not among them: that scan counts its
+ * own. The AWS `SnapshotsFailed` metric (alarmed) and the Cloud Function's ERROR entry.
+ */
+export function maintenanceSnapshotsFailed(snapshots: readonly SnapshotTargetResult[]): number {
+  return snapshotsNotDelivered(snapshots.filter((entry) => entry.error?.code !== RUNNING_ELSEWHERE));
+}
+
+/**
  * Snapshot every target once per maintenance event within the horizon, each event's request run
- * through `remember`. One event's request that fails (its record cannot be read or written, a
- * duplicate scan still running it) is reported on its target, never losing the other events'.
+ * through `remember`. One event's request that fails (its record cannot be read or written) is
+ * reported on its target, never losing the other events'; one a duplicate scan is still running is
+ * reported as {@link RUNNING_ELSEWHERE}.
  */
 export async function runMaintenanceJob(
   deps: SnapshotJobDependencies,
@@ -158,15 +181,21 @@ export async function runMaintenanceJob(
         try {
           return (await once(request)).results;
         } catch (error) {
+          const elsewhere = error instanceof StillRunningElsewhereError;
           const failed: SnapshotTargetResult = {
             target: event.target,
             outcome: 'error',
             durationMs: 0,
             attempts: 0,
-            error: {
-              code: error instanceof Error ? error.name : 'Error',
-              message: `the maintenance request ${request.requestId} did not run: ${describeError(error)}`,
-            },
+            error: elsewhere
+              ? {
+                  code: RUNNING_ELSEWHERE,
+                  message: `the maintenance request ${request.requestId} is being run by another scan (${describeError(error)}); that scan reports its snapshot, and the next scan replays it`,
+                }
+              : {
+                  code: error instanceof Error ? error.name : 'Error',
+                  message: `the maintenance request ${request.requestId} did not run: ${describeError(error)}`,
+                },
           };
           return [failed];
         }

@@ -19,6 +19,16 @@
  *   not be read is a NO-GO naming it, not "snapshot taken"; so is one of an earlier database of
  *   its target's name (deleted and created again since: another resource id), which needs a new
  *   request id.
+ *
+ * An unattended request ({@link ReplayOptions.unattended}: a maintenance scan's, which no one can
+ * send again under a new id) keeps a record for one thing only: the snapshot that satisfied it (its
+ * own, or one of another request it waited for). A remembered result is replayed only while it
+ * delivered, read again as above (its snapshot still there and available, or still creating); any
+ * other (busy, failed, gone, not proven, not delivered) runs once more on the next scan, with no cap
+ * on how many times: a scan runs only on its schedule and on maintenance notifications, so the runs
+ * are bounded by the scans of the event within its horizon, each of which, before events were
+ * remembered, tried again anyway. A cap would leave an event whose database stays busy through more
+ * scans than the cap without its snapshot once the database is free.
  */
 
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
@@ -41,6 +51,7 @@ import {
   retriesLater,
   type SnapshotJobResult,
   type SnapshotRequest,
+  snapshotsNotDelivered,
   staleAdoption,
 } from './snapshot.ts';
 
@@ -124,6 +135,11 @@ export interface ReplayOptions {
    * reports ({@link snapshotRecordSeconds}). Absent: the store's own lifetime (one day by default).
    */
   readonly retentionDays?: number;
+  /**
+   * The request is unattended (a maintenance scan's): a remembered result is replayed only while it
+   * delivered; any other runs again, uncapped (the module comment).
+   */
+  readonly unattended?: boolean;
 }
 
 /**
@@ -196,6 +212,11 @@ async function replayed<R extends Remembered>(result: R, options: ReplayOptions)
   return { ...result, results, counts: countsOf(results) };
 }
 
+/** Whether a result gave every target its snapshot, with no scope unread. */
+function delivered(result: Pick<Remembered, 'results' | 'problems'>): boolean {
+  return result.problems.length === 0 && snapshotsNotDelivered(result.results) === 0;
+}
+
 /**
  * Run the snapshot job of `requestId` once, as the module comment says. `once(key)` runs the job
  * once per key (the job's own request, whatever the key) and says whether this call ran it;
@@ -216,6 +237,14 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
     const { result } = outcome;
     if (replay.asked) await assertSameTargets(requestId, result, replay.asked, replay);
     const askedAgain = asked > Date.parse(result.finishedAt);
+    if (replay.unattended && askedAgain) {
+      // Replayed only while it delivered; otherwise run once more after it.
+      const now = delivered(result) ? await replayed(result, replay) : undefined;
+      if (now && delivered(now)) return { ...outcome, result: now };
+      key = retryKeyOf(requestId, result.finishedAt);
+      earlier = result;
+      continue;
+    }
     // Each hop reads one remembered run of this request; past MAX_RUNS_ASKED_AGAIN of them the last
     // is replayed (a database busy all day is not asked about without end: ask with a new ticket).
     if (hop >= MAX_RUNS_ASKED_AGAIN || !askedAgain || !retriesLater(result)) {

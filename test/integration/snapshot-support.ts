@@ -163,3 +163,16 @@ export function expectAdopted(
     attempts: 0,
   });
 }
+
+/** Metrics as the handler records them. */
+export function recordingMetrics() {
+  const recorded: Record<string, number> = {};
+  return {
+    recorded,
+    metrics: {
+      addMetric: (name: string, _unit: unknown, value: number) => {
+        recorded[name] = value;
+      },
+    },
+  };
+}

@@ -7,7 +7,8 @@
  * failed snapshot runs once more: functions/jobs/snapshot-once.ts), and so does each maintenance
  * event's request of a scan. Metrics `SnapshotsFailed` (alarmed:
  * every target not delivered, as the exit code counts them, a snapshot still creating at the wait
- * deadline included) and `SnapshotsAvailable` count targets.
+ * deadline included; of a scan, not an event an overlapping scan still runs: that one counts it) and
+ * `SnapshotsAvailable` count targets.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -20,7 +21,11 @@ import { DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import type { Policy } from '../../core/policy.ts';
 import * as z from '../../core/zod.ts';
 import { type IdempotencyStore, idempotencyTableName } from '../../jobs/idempotency.ts';
-import { type MaintenanceJobResult, runMaintenanceJob } from '../../jobs/maintenance.ts';
+import {
+  type MaintenanceJobResult,
+  maintenanceSnapshotsFailed,
+  runMaintenanceJob,
+} from '../../jobs/maintenance.ts';
 import {
   runSnapshotJob,
   type SnapshotJobResult,
@@ -109,16 +114,18 @@ export async function snapshotOrMaintenance(
   const job = jobDependencies(deps);
   // Each maintenance event's request runs once on the idempotency table, as a chat request does:
   // a scan that waited for another request's snapshot is replayed, never followed by a snapshot of
-  // its own. Its replay is not judged against readinessMaxAgeHours: the horizon may be longer, and
-  // a scan that adopts its own earlier snapshot by name does not judge it either.
+  // its own. Unattended: replayed only while delivered, anything else run again by the next scan
+  // (functions/jobs/snapshot-once.ts). Its replay is not judged against readinessMaxAgeHours: the
+  // horizon may be longer, and a scan that adopts its own earlier snapshot by name does not judge it either.
   const result = await runMaintenanceJob(job, (run) =>
     idempotentSnapshotJob(run, requestStore(deps), {
       retentionDays: deps.policy.snapshots.expiryDays,
       clouds: job.clouds,
       selection: deps.policy.targets,
+      unattended: true,
     }),
   );
-  deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, snapshotsNotDelivered(result.snapshots));
+  deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, maintenanceSnapshotsFailed(result.snapshots));
   deps.metrics.addMetric('MaintenanceScanCompleted', MetricUnit.Count, result.problems.length === 0 ? 1 : 0);
   deps.logger.info('maintenance scan finished', {
     events: result.events.length,

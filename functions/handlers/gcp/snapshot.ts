@@ -20,7 +20,7 @@ import * as functions from '@google-cloud/functions-framework';
 import type { SnapshotCloud } from '../../actions/snapshot/backend.ts';
 import { type GcpSnapshotClients, gcpSnapshotCloud } from '../../actions/snapshot/gcp.ts';
 import { type RequestRecordStore, runOncePerKey } from '../../chatops/once.ts';
-import { BackupGuardError, describeError, InputError, inputIssues } from '../../core/errors.ts';
+import { describeError, InputError, inputIssues, StillRunningElsewhereError } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { snapshotFunctionTimeoutSeconds } from '../../core/snapshots-policy.ts';
 import * as z from '../../core/zod.ts';
@@ -30,7 +30,11 @@ import { GcpClientFactory } from '../../gcp/clients.ts';
 import { type GcpClientSource, gcpCollectors } from '../../gcp/collectors.ts';
 import { withSecretManager } from '../../gcp/secret-manager.ts';
 import { withCloudStorage } from '../../gcp/storage-client.ts';
-import { type RememberRequests, runMaintenanceJob } from '../../jobs/maintenance.ts';
+import {
+  maintenanceSnapshotsFailed,
+  type RememberRequests,
+  runMaintenanceJob,
+} from '../../jobs/maintenance.ts';
 import { runReadinessJob } from '../../jobs/readiness.ts';
 import {
   checkSnapshotRequest,
@@ -38,7 +42,6 @@ import {
   type SnapshotRequest,
   snapshotExitCode,
   snapshotRequestFields,
-  snapshotsNotDelivered,
 } from '../../jobs/snapshot.ts';
 import {
   type ReplayOptions,
@@ -97,7 +100,7 @@ export interface SnapshotFunctionDependencies {
 }
 
 /** A request whose earlier delivery still runs (or died before its claim lapsed): nothing was run for this one. */
-export class RequestStillRunningError extends BackupGuardError {
+export class RequestStillRunningError extends StillRunningElsewhereError {
   constructor(message: string) {
     super(message);
     this.name = 'RequestStillRunningError';
@@ -115,7 +118,7 @@ function rememberedOn(
   records: RequestRecordStore,
   policy: Policy,
   clouds: readonly SnapshotCloud[],
-  replay: Pick<ReplayOptions, 'readinessMaxAgeHours'> = {},
+  replay: Pick<ReplayOptions, 'readinessMaxAgeHours' | 'unattended'> = {},
 ): RememberRequests {
   return (run) => async (request) => {
     const outcome = await snapshotOncePerRequest(
@@ -160,11 +163,12 @@ export async function snapshotFunction(request: SnapshotFunctionRequest, deps: S
     // Replays are not judged against readinessMaxAgeHours, as on AWS (functions/handlers/aws/snapshot.ts).
     const result = await runMaintenanceJob(
       { policy: deps.policy, clouds: [cloud], logger },
-      deps.records ? rememberedOn(deps.records, deps.policy, [cloud]) : undefined,
+      deps.records ? rememberedOn(deps.records, deps.policy, [cloud], { unattended: true }) : undefined,
     );
     // A snapshot a maintenance is due without: an ERROR entry (what alerting filters on), with the
-    // count the AWS job records as its alarmed SnapshotsFailed metric.
-    const snapshotsFailed = snapshotsNotDelivered(result.snapshots);
+    // count the AWS job records as its alarmed SnapshotsFailed metric (an event an overlapping scan
+    // still runs is that scan's to count).
+    const snapshotsFailed = maintenanceSnapshotsFailed(result.snapshots);
     const entry = {
       events: result.events.length,
       later: result.later,

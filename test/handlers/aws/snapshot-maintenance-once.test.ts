@@ -13,8 +13,10 @@ import {
   maintenanceRequestId,
 } from '../../../functions/jobs/maintenance.ts';
 import { runSnapshotJob } from '../../../functions/jobs/snapshot.ts';
+import { MAX_RUNS_ASKED_AGAIN } from '../../../functions/jobs/snapshot-once.ts';
 import {
   fastPolicy,
+  recordingMetrics,
   type SnapshotHarness,
   snapshotLambdaDeps,
   snapshotScenario,
@@ -58,14 +60,22 @@ afterEach(async () => {
   await Promise.all([harness.close(), dynamo.close()]);
 });
 
-function deps(identifier = 'certctl-prod-db') {
-  const policy = fastPolicy({ targets: { tags: [], identifiers: [identifier] } });
-  return snapshotLambdaDeps(harness, dynamo, policy, new Metrics({ namespace: 'Test' }));
+function deps(identifier = 'certctl-prod-db', waitMinutes?: number, metrics: unknown = undefined) {
+  const policy = fastPolicy({
+    targets: { tags: [], identifiers: [identifier] },
+    ...(waitMinutes === undefined ? {} : { snapshots: { waitMinutes } }),
+  });
+  return snapshotLambdaDeps(
+    harness,
+    dynamo,
+    policy,
+    (metrics ?? new Metrics({ namespace: 'Test' })) as never,
+  );
 }
 
 /** A maintenance scan as the schedule triggers it (its empty input). */
-async function scan(identifier?: string): Promise<MaintenanceJobResult> {
-  return (await snapshotOrMaintenance({}, deps(identifier))) as MaintenanceJobResult;
+async function scan(identifier?: string, waitMinutes?: number): Promise<MaintenanceJobResult> {
+  return (await snapshotOrMaintenance({}, deps(identifier, waitMinutes))) as MaintenanceJobResult;
 }
 
 describe('maintenance scan once per request', () => {
@@ -148,5 +158,76 @@ describe('maintenance scan once per request', () => {
       `the maintenance request ${maintenanceRequestId(result.events[0] as MaintenanceEvent)} did not run`,
     );
     expect(harness.rds.snapshots.createCalls).toBe(0);
+  });
+
+  it('takes the snapshot on the first scan after the database is free, however many scans found it busy', async () => {
+    // Prepare: certctl-prod-db stays busy through more scans than a chat request is asked again.
+    harness.rds.snapshots.setBusy(
+      { id: 'certctl-prod-db', region: 'eu-west-1' },
+      'backing-up',
+      3_600_000,
+      new Date(),
+    );
+    const busy: MaintenanceJobResult[] = [];
+    for (let i = 0; i < MAX_RUNS_ASKED_AGAIN + 2; i += 1) busy.push(await scan('certctl-prod-db', 0.002));
+
+    // Act: the database is free again.
+    harness.rds.snapshots.setBusy({ id: 'certctl-prod-db', region: 'eu-west-1' }, 'available', 0, new Date());
+    const free = await scan('certctl-prod-db');
+
+    // Assess: every busy scan said busy; the first scan after took the event's snapshot.
+    expect(busy.map((result) => result.snapshots[0]?.outcome)).toEqual(busy.map(() => 'busy'));
+    expect(free.snapshots[0]).toMatchObject({ outcome: 'available' });
+    expect(harness.rds.snapshots.createCalls).toBe(1);
+  }, 60_000);
+
+  it('reports an event another scan is still running as running elsewhere, not as a failed snapshot', async () => {
+    // Prepare: a scan is waiting for the event's snapshot (1.5 s to create).
+    const first = scan();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const { recorded, metrics } = recordingMetrics();
+
+    // Act: a Health event's scan, whose wait for the other ends first.
+    const second = (await snapshotOrMaintenance(
+      { source: 'aws.health' },
+      deps('certctl-prod-db', 0.002, metrics),
+    )) as MaintenanceJobResult;
+
+    // Assess: said on the target; SnapshotsFailed (the alarm's) does not count it; one snapshot.
+    expect(second.snapshots[0]?.error?.code).toBe('MaintenanceRunningElsewhere');
+    expect(second.snapshots[0]?.error?.message).toContain(
+      maintenanceRequestId(second.events[0] as MaintenanceEvent),
+    );
+    expect(recorded.SnapshotsFailed).toBe(0);
+    expect((await first).snapshots[0]).toMatchObject({ outcome: 'available' });
+    expect(harness.rds.snapshots.createCalls).toBe(1);
+  });
+
+  it('takes the event’s snapshot again on the next scan after the remembered one was deleted', async () => {
+    // Prepare: the event's snapshot is taken, then deleted (pruned, by hand).
+    const first = await scan();
+    const taken = first.snapshots[0];
+    if (!taken?.snapshotId) throw new Error('no snapshot taken');
+    const job = harness.deps(fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } }));
+    await job.clouds[0]?.backend(taken.target).delete({
+      id: taken.snapshotId,
+      kind: 'rds-instance',
+      target: 'certctl-prod-db',
+      status: 'available',
+      tags: {},
+    });
+
+    // Act
+    const second = await scan();
+    const third = await scan();
+
+    // Assess: the next scan takes one again, the one after replays it.
+    expect(second.snapshots[0]).toMatchObject({ outcome: 'available', target: { id: 'certctl-prod-db' } });
+    expect(third.snapshots[0]).toMatchObject({
+      outcome: 'available',
+      snapshotId: second.snapshots[0]?.snapshotId,
+    });
+    expect(harness.rds.snapshots.snapshots().filter((s) => s.target === 'certctl-prod-db')).toHaveLength(1);
+    expect(harness.rds.snapshots.createCalls).toBe(2);
   });
 });

@@ -8,6 +8,7 @@ import { snapshotLambda, snapshotOrMaintenance } from '../../../functions/handle
 import { snapshotExitCode } from '../../../functions/jobs/snapshot.ts';
 import {
   fastPolicy,
+  recordingMetrics,
   type SnapshotHarness,
   snapshotLambdaDeps,
   snapshotScenario,
@@ -45,19 +46,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([harness.close(), dynamo.close()]);
 });
-
-/** Metrics as the handler records them. */
-function recordingMetrics() {
-  const recorded: Record<string, number> = {};
-  return {
-    recorded,
-    metrics: {
-      addMetric: (name: string, _unit: unknown, value: number) => {
-        recorded[name] = value;
-      },
-    },
-  };
-}
 
 function deps(metrics: unknown, identifier = 'certctl-prod-db') {
   const policy = fastPolicy({

@@ -16,7 +16,10 @@ import {
   RequestStillRunningError,
   snapshotFunction,
 } from '../../../functions/handlers/gcp/snapshot.ts';
-import type { MaintenanceJobResult } from '../../../functions/jobs/maintenance.ts';
+import {
+  type MaintenanceJobResult,
+  maintenanceSnapshotsFailed,
+} from '../../../functions/jobs/maintenance.ts';
 import { runSnapshotJob, type SnapshotJobResult } from '../../../functions/jobs/snapshot.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../../gcp/sim-setup.ts';
 import type { Sim } from '../../sim/server.ts';
@@ -140,5 +143,46 @@ describe('snapshot function once per request', () => {
     expect(again.status).toBe(400);
     expect(again.answer).toEqual({ error: expect.stringContaining('request id CHG-80 was used') });
     expect(inserts()).toBe(1);
+  });
+
+  it('reports an event another scan is still running as running elsewhere, not as a failed backup', async () => {
+    // Prepare: a scan is waiting for the event's backup run.
+    const scan = parseSnapshotFunctionRequest(JSON.stringify({ action: 'maintenance' }));
+    const first = snapshotFunction(scan, deps());
+    await new Promise((resolve) => setTimeout(resolve, 400));
+
+    // Act: an overlapping scan.
+    const second = (await snapshotFunction(scan, deps())) as MaintenanceJobResult;
+
+    // Assess: said on the target, not counted with the backups a maintenance is due without.
+    expect(second.snapshots).toMatchObject([
+      { target: { id: 'certctl-pg' }, error: { code: 'MaintenanceRunningElsewhere' } },
+    ]);
+    expect(maintenanceSnapshotsFailed(second.snapshots)).toBe(0);
+    expect(((await first) as MaintenanceJobResult).snapshots).toMatchObject([{ outcome: 'available' }]);
+    expect(inserts()).toBe(1);
+  });
+
+  it('takes the event’s backup again on the next maintenance scan after the remembered one was deleted', async () => {
+    // Prepare: the first scan's backup run is deleted.
+    const scan = parseSnapshotFunctionRequest(JSON.stringify({ action: 'maintenance' }));
+    const first = (await snapshotFunction(scan, deps())) as MaintenanceJobResult;
+    const cloudSql = sim.service<CloudSqlSim>('cloudSql');
+    const [taken] = cloudSql.backups.runs(PROJECT, 'certctl-pg', new Date());
+    if (!taken) throw new Error('no backup was taken');
+    cloudSql.backups.delete(PROJECT, 'certctl-pg', taken.run.id, new Date());
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the simulator's delete takes 500 ms
+
+    // Act
+    const second = (await snapshotFunction(scan, deps())) as MaintenanceJobResult;
+    const third = (await snapshotFunction(scan, deps())) as MaintenanceJobResult;
+
+    // Assess: the next scan inserts one again, the one after replays it.
+    expect(first.snapshots).toMatchObject([{ outcome: 'available' }]);
+    expect(second.snapshots).toMatchObject([{ outcome: 'available' }]);
+    expect(third.snapshots).toMatchObject([
+      { outcome: 'available', snapshotId: second.snapshots[0]?.snapshotId },
+    ]);
+    expect(inserts()).toBe(2);
   });
 });
