@@ -3,7 +3,8 @@
  * `<prefix><account>/<region>.json.gz`, in a bucket of the audit account (the Lambda's own
  * credentials and region). Writes are S3 conditional writes (`If-Match` the ETag read, or
  * `If-None-Match: *` when there was none), so two overlapping runs cannot both replace a ledger: the
- * second gets 412, reads the first's ledger and merges its own into it (once); when that fails too, or
+ * second gets 412, reads the first's ledger and merges its own into it, then writes conditionally again,
+ * up to four writes in all (publisher.ts `LEDGER_WRITE_ATTEMPTS`); when every one of them gets 412, or
  * the ledger was removed meanwhile, the publisher removes it, which costs the next run one full read.
  * (S3 user guide, "How to prevent object overwrites with conditional writes":
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)

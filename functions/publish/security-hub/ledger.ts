@@ -239,6 +239,8 @@ export function decodeLedger(
  * latest UpdatedAt, so per finding the later of the two entries is what it holds. An entry this run
  * only carried from `base` gives way to theirs, even to its absence (that run found the finding gone);
  * a finding this run found gone (`gone`) is dropped unless theirs is later than what this run had.
+ * When a write of the merge conflicts again, the publisher merges the same `ours` into the ledger read
+ * anew (up to its write attempts), so these rules hold whichever run wrote last.
  *
  * The merge is reconciled as of the later of the two only when this run was planned from a ledger
  * (its carried entries gave way to theirs). When this run read Security Hub in full, theirs may carry

@@ -185,6 +185,12 @@ const PERMANENT_CALL_ERRORS = new Set([
 
 const DEFAULT_ATTEMPTS = 4;
 const DEFAULT_BASE_DELAY_MS = 250;
+/**
+ * Conditional writes of a destination's ledger per run (the first included): each one after a
+ * conflict re-reads and merges. Three runs writing at once (the three check groups' schedules meet
+ * about daily) need three for the last; a ledger is removed only when all of them conflicted.
+ */
+const LEDGER_WRITE_ATTEMPTS = 4;
 
 interface DestinationWork {
   readonly destination: Destination;
@@ -788,31 +794,41 @@ async function writeLedgers(
     };
     try {
       calls.ledgerWrite += 1;
-      try {
-        await store.write(where, encodeLedger(ours), item.ledgerVersion);
-      } catch (error) {
-        if (!(error instanceof LedgerConflictError)) throw error;
-        // Another run (a job started at the same time, for other check groups) wrote it since it was
-        // read: merge into what it wrote, once; a ledger it removed is left removed.
-        calls.ledgerRead += 1;
-        const stored = await store.read(where);
-        if (!stored) throw error;
-        const theirs = decodeLedger(stored.body, { ...where, productArn: ours.productArn });
-        const merged = mergeLedgers(theirs, ours, item.base, gone);
-        calls.ledgerWrite += 1;
-        await store.write(
-          where,
-          encodeLedger({ ...merged, findings: merged.findings.filter(kept) }),
-          stored.version,
-        );
-        options.logger?.info('import ledger changed by another run: merged into it', where);
+      let body = encodeLedger(ours);
+      let version = item.ledgerVersion;
+      let merges = 0;
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await store.write(where, body, version);
+          break;
+        } catch (error) {
+          if (!(error instanceof LedgerConflictError) || attempt >= LEDGER_WRITE_ATTEMPTS) throw error;
+          // Another run (a job started at the same time, for other check groups: the three default
+          // schedules meet about daily) wrote it since it was read: after a short jittered pause,
+          // merge this run's ledger into what is there now and write again, conditionally; each
+          // merge is of this run's own ledger, so its rules hold whichever run wrote last. A ledger
+          // another run removed is left removed.
+          await sleep(backoff(attempt, options.retry?.baseDelayMs ?? DEFAULT_BASE_DELAY_MS));
+          calls.ledgerRead += 1;
+          const stored = await store.read(where);
+          if (!stored) throw error;
+          const theirs = decodeLedger(stored.body, { ...where, productArn: ours.productArn });
+          const merged = mergeLedgers(theirs, ours, item.base, gone);
+          body = encodeLedger({ ...merged, findings: merged.findings.filter(kept) });
+          version = stored.version;
+          merges += 1;
+          calls.ledgerWrite += 1;
+        }
+      }
+      if (merges > 0) {
+        options.logger?.info('import ledger changed by another run: merged into it', { ...where, merges });
       }
       counts.written += 1;
     } catch (error) {
       counts.problems += 1;
-      // Another run changed it again while this one merged, or removed it, or the store failed: a
-      // ledger that may not match Security Hub must not be trusted, so remove it and let the next run
-      // reconcile.
+      // Every attempt found it changed by another run, or another run removed it, or the store failed:
+      // a ledger that may not match Security Hub must not be trusted, so remove it and let the next
+      // run reconcile.
       options.logger?.warn(
         error instanceof LedgerConflictError
           ? 'import ledger changed by another run: removed, the next run reconciles'

@@ -1436,6 +1436,90 @@ describe('publishing with the import ledger against the simulated Security Hub a
     });
   });
 
+  it('merges the ledgers of three runs writing at once into one destination, so none removes it and the next runs plan from it', async () => {
+    // Prepare: the PITR, dumps and keys audits publish into the same destination, whose ledger knows all three.
+    const keys = (overrides: Partial<Finding> = {}) =>
+      retentionFinding(rdsResource('db-keys'), { group: 'keys', checkId: 'keys.replica', ...overrides });
+    const keyScopes = [completeScope(ACCOUNT_A, 'eu-west-1', 'keys')];
+    await publish(report([db('db-1')], scopes));
+    await publish(report([bucket()], dumps));
+    await publish(report([keys()], keyScopes));
+    clock = new Date(T0.getTime() + DAY);
+    const log = recordingLogger();
+
+    // Act: the 1-hour, 6-hour and 1-day jobs start together, each changing its finding: two of them
+    // find the ledger replaced, and one of those finds it replaced again after its first merge.
+    const runs = await Promise.all([
+      publish(report([db('db-1', { status: 'PASSED' })], scopes), { logger: log }),
+      publish(report([bucket({ status: 'PASSED' })], dumps), { logger: log }),
+      publish(report([keys({ status: 'PASSED' })], keyScopes), { logger: log }),
+    ]);
+    clock = new Date(T0.getTime() + DAY + HOUR);
+    const next = [
+      await publish(report([db('db-1', { status: 'PASSED' })], scopes)),
+      await publish(report([bucket({ status: 'PASSED' })], dumps)),
+      await publish(report([keys({ status: 'PASSED' })], keyScopes)),
+    ];
+
+    // Assess: all three landed, the ledger kept all three (no removal, no full read), nothing is re-sent.
+    expect(runs.map((run) => run.counts.resolved)).toEqual([1, 1, 1]);
+    expect(runs.map((run) => run.ledger)).toEqual(
+      Array(3).fill(expect.objectContaining({ written: 1, problems: 0 })),
+    );
+    expect(log.entries.filter(({ level }) => level !== 'info')).toEqual([]);
+    expect(runs.reduce((sum, run) => sum + run.calls.ledgerWrite, 0)).toBeGreaterThan(4);
+    expect((await ledgerEntries()).map(([id, state]) => [id, state])).toEqual(
+      [
+        [asffFindingId(bucket()), 'ACTIVE'],
+        [asffFindingId(db('db-1')), 'ACTIVE'],
+        [asffFindingId(keys()), 'ACTIVE'],
+      ].sort(([a], [b]) => (a as string).localeCompare(b as string)),
+    );
+    for (const run of next) {
+      expect(run.ledger).toMatchObject({ used: 1, reconciled: 0, adopted: 0 });
+      expect(run.counts).toMatchObject({ unchanged: 1, resolved: 0, updated: 0 });
+    }
+  });
+
+  it('removes the ledger only after every one of its four writes found it changed by another run', async () => {
+    // Prepare: a ledger, then a store over it where another run writes before each of this run's writes.
+    await publish(report([db('db-1')], scopes));
+    const before = decodeLedger(await ledgerBytes(), {
+      ...EU,
+      productArn: productArn({ ...EU, partition: 'aws' }),
+    });
+    clock = new Date(T0.getTime() + HOUR);
+    let writes = 0;
+    const contended: LedgerStore = {
+      read: (where) => store.read(where),
+      remove: (where) => store.remove(where),
+      write: async (where, body, previous) => {
+        writes += 1;
+        // Another run's ledger, other bytes each time (another ETag).
+        await overwriteLedger(
+          encodeLedger({ ...before, reconciledAt: new Date(T0.getTime() + writes).toISOString() }),
+        );
+        await store.write(where, body, previous);
+      },
+    };
+    const log = recordingLogger();
+
+    // Act
+    const result = await publish(report([db('db-1', { status: 'PASSED' })], scopes), {
+      store: contended,
+      logger: log,
+    });
+
+    // Assess: four conditional writes, three re-reads, then the removal; the next run reconciles.
+    expect(writes).toBe(4);
+    expect(result.ledger).toMatchObject({ written: 0, problems: 1 });
+    expect(result.calls).toMatchObject({ ledgerWrite: 5, ledgerRead: 4 });
+    expect(await store.read(EU)).toBeUndefined();
+    expect(log.entries.filter(({ level }) => level === 'warn').map(({ message }) => message)).toEqual([
+      'import ledger changed by another run: removed, the next run reconciles',
+    ]);
+  });
+
   it('re-sends at the next run a finding deleted outside the product when its reconciliation merged into a ledger-planned run’s ledger', async () => {
     // Prepare: monthly refresh, weekly reconciliation. The PITR and dumps audits publish at T0; then
     // db-2 is deleted from Security Hub outside the product.
