@@ -1446,13 +1446,32 @@ describe('publishing with the import ledger against the simulated Security Hub a
     await publish(report([keys()], keyScopes));
     clock = new Date(T0.getTime() + DAY);
     const log = recordingLogger();
+    // All three read the ledger before any of them writes (a barrier on the first three reads), so
+    // the contention is certain, not left to the machine's timing.
+    let reads = 0;
+    let allRead: () => void = () => {};
+    const together = new Promise<void>((resolve) => {
+      allRead = resolve;
+    });
+    const barrier: LedgerStore = {
+      read: async (where) => {
+        const ledger = await store.read(where);
+        reads += 1;
+        if (reads === 3) allRead();
+        if (reads <= 3) await together;
+        return ledger;
+      },
+      write: (where, body, previous) => store.write(where, body, previous),
+      remove: (where) => store.remove(where),
+    };
+    const on = { store: barrier, logger: log };
 
     // Act: the 1-hour, 6-hour and 1-day jobs start together, each changing its finding: two of them
     // find the ledger replaced, and one of those finds it replaced again after its first merge.
     const runs = await Promise.all([
-      publish(report([db('db-1', { status: 'PASSED' })], scopes), { logger: log }),
-      publish(report([bucket({ status: 'PASSED' })], dumps), { logger: log }),
-      publish(report([keys({ status: 'PASSED' })], keyScopes), { logger: log }),
+      publish(report([db('db-1', { status: 'PASSED' })], scopes), on),
+      publish(report([bucket({ status: 'PASSED' })], dumps), on),
+      publish(report([keys({ status: 'PASSED' })], keyScopes), on),
     ]);
     clock = new Date(T0.getTime() + DAY + HOUR);
     const next = [
@@ -1467,7 +1486,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
       Array(3).fill(expect.objectContaining({ written: 1, problems: 0 })),
     );
     expect(log.entries.filter(({ level }) => level !== 'info')).toEqual([]);
-    expect(runs.reduce((sum, run) => sum + run.calls.ledgerWrite, 0)).toBeGreaterThan(4);
+    expect(runs.reduce((sum, run) => sum + run.calls.ledgerWrite, 0)).toBe(6);
     expect((await ledgerEntries()).map(([id, state]) => [id, state])).toEqual(
       [
         [asffFindingId(bucket()), 'ACTIVE'],
