@@ -14,7 +14,14 @@
  * with the same lifecycle safety, because that safety is a property of each scope's outcome.
  */
 import { type Check, type CheckContext, toFinding } from './check.ts';
-import { CloudApiError, CredentialsError, describeError, errorCode, isAccessDenied } from './errors.ts';
+import {
+  CloudApiError,
+  CredentialsError,
+  describeError,
+  errorCode,
+  isAccessDenied,
+  refusalNotOfPermission,
+} from './errors.ts';
 import { isExcepted } from './exceptions.ts';
 import type { CollectedFacts, Fact, StandIn, TaggedStandIn } from './facts.ts';
 import {
@@ -394,6 +401,10 @@ function failedScope<F>(
  */
 export function failedScopeAdvice(error: unknown): string {
   if (error instanceof CredentialsError) return `Provide credentials: ${error.message}`;
+  // A Google API not enabled (or a token without its scope) is refused too, but no role fixes it.
+  const notOfPermission = refusalNotOfPermission(error);
+  if (notOfPermission)
+    return `${notOfPermission[0]?.toUpperCase()}${notOfPermission.slice(1)}, then run the audit again.`;
   if (isAccessDenied(error)) {
     return 'The audit role was refused: grant it the read APIs named in the description in this account and region (see the IAM policy in the README), then run the audit again.';
   }

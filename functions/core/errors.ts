@@ -93,6 +93,63 @@ export function isAccessDenied(errorOrCode: unknown): boolean {
   return ACCESS_DENIED_CODES.has(code);
 }
 
+/** Google's `google.rpc.ErrorInfo`, as the REST client's GcpApiError and gax's GoogleError carry it. */
+interface ErrorInfoFields {
+  readonly reason?: unknown;
+  readonly errorInfoMetadata?: unknown;
+  readonly cause?: unknown;
+}
+
+/** A metadata value of an error's ErrorInfo, when it is a plain identifier (never free text). */
+function errorInfoValue(error: ErrorInfoFields, key: string): string | undefined {
+  const metadata = error.errorInfoMetadata;
+  const value =
+    typeof metadata === 'object' && metadata !== null
+      ? (metadata as Record<string, unknown>)[key]
+      : undefined;
+  return typeof value === 'string' && /^[\w./-]+$/.test(value) ? value : undefined;
+}
+
+/** The error, or the first error of its `cause` chain, that carries an ErrorInfo reason. */
+function errorInfoCarrier(error: unknown): ErrorInfoFields | undefined {
+  for (let current = error, depth = 0; depth < 5; depth += 1) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    const fields = current as ErrorInfoFields;
+    if (typeof fields.reason === 'string') return fields;
+    current = fields.cause;
+  }
+  return undefined;
+}
+
+/**
+ * Why a Google API refused a call when no role fixes it, or undefined when the refusal may be a
+ * missing permission: the `google.rpc.ErrorInfo` reasons of the googleapis.com domain
+ * (google/api/error_reason.proto) SERVICE_DISABLED ("calling a disabled service for a consumer";
+ * metadata `service`, and `consumer`: the project it is disabled on, which for CLI user
+ * credentials is their quota project, not the project read) and ACCESS_TOKEN_SCOPE_INSUFFICIENT
+ * (the token lacks every scope the API accepts). Read from the error or its `cause` chain: the REST
+ * client's GcpApiError and gax's GoogleError (`reason`, `errorInfoMetadata`) alike. `fallback`
+ * names the project and API when the answer names none. Starts lower case, to follow a colon.
+ */
+export function refusalNotOfPermission(
+  error: unknown,
+  fallback: { readonly project?: string; readonly service?: string } = {},
+): string | undefined {
+  const info = errorInfoCarrier(error);
+  if (!info) return undefined;
+  const service = errorInfoValue(info, 'service') ?? fallback.service;
+  const api = service ? `the ${service} API` : 'the API';
+  if (info.reason === 'SERVICE_DISABLED') {
+    const consumer = errorInfoValue(info, 'consumer')?.replace(/^projects\//, '') ?? fallback.project;
+    const where = consumer ? ` on project ${consumer}` : '';
+    return `${api} is not enabled${where}: enable it (\`gcloud services enable ${service ?? '<service>'}${consumer ? ` --project ${consumer}` : ''}\`)`;
+  }
+  if (info.reason === 'ACCESS_TOKEN_SCOPE_INSUFFICIENT') {
+    return `the access token of the credentials that made the call lacks an OAuth scope ${api} accepts (https://www.googleapis.com/auth/cloud-platform covers it)`;
+  }
+  return undefined;
+}
+
 /** A one-line description of any thrown value, safe for logs (message only, no stack). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;

@@ -20,7 +20,7 @@
  * functions' one Google REST client (./rest-request.ts): same signing, retries and endpoint
  * override (the simulator) as Secret Manager (./secret-manager.ts).
  */
-import { CloudApiError, describeError } from '../core/errors.ts';
+import { CloudApiError, describeError, refusalNotOfPermission } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
 import {
   GcpApiError,
@@ -61,6 +61,13 @@ export interface CloudKmsApi {
 
 /** Production base URL of the API. */
 export const CLOUD_KMS_URL = 'https://cloudkms.googleapis.com';
+/** The API's service name, which `gcloud services enable` takes. */
+const CLOUD_KMS_SERVICE = 'cloudkms.googleapis.com';
+
+/** The project of a key name (`projects/<p>/locations/…`). */
+function projectOfKey(keyName: string): string {
+  return /^projects\/([^/]+)\//.exec(keyName)?.[1] ?? keyName;
+}
 
 /** The permission each read needs, and the predefined role that holds both. */
 export const CLOUD_KMS_KEY_PERMISSION = 'cloudkms.cryptoKeys.get';
@@ -122,10 +129,15 @@ function isPerKeyError(error: unknown): error is CloudKmsApiError {
   return (status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 429);
 }
 
-function unreadReason(error: CloudKmsApiError, call: string, permission: string): string {
+function unreadReason(error: CloudKmsApiError, call: string, permission: string, keyName: string): string {
   // Its message says what the answer was (not JSON, no name), never quoting the body.
   if (error.status < 400) return `${call} failed: ${error.message}`;
   if (error.status === 403) {
+    const notOfPermission = refusalNotOfPermission(error, {
+      project: projectOfKey(keyName),
+      service: CLOUD_KMS_SERVICE,
+    });
+    if (notOfPermission) return `${call} was refused (${error.reason}): ${notOfPermission}`;
     return `${call} was denied (${error.code}): the service account that made the call (the audit, snapshot or chat-action function's) needs ${permission} on the key (${CLOUD_KMS_VIEWER_ROLE})`;
   }
   return `${call} failed: ${error.status} ${error.code}`;
@@ -194,6 +206,7 @@ export async function readCloudKmsKey(
           error,
           call,
           versionName ? CLOUD_KMS_VERSION_PERMISSION : CLOUD_KMS_KEY_PERMISSION,
+          id,
         ),
       };
     }

@@ -28,7 +28,7 @@
 
 import type { protos } from '@google-cloud/sql';
 import { mapWithConcurrency } from '../core/audit.ts';
-import { CloudApiError, CredentialsError, isAccessDenied } from '../core/errors.ts';
+import { CloudApiError, CredentialsError, isAccessDenied, refusalNotOfPermission } from '../core/errors.ts';
 import {
   type CloudSqlEdition,
   isBackupPlanTier,
@@ -189,9 +189,10 @@ export async function listInstances(
       if (error instanceof CredentialsError) throw error;
       const code = googleErrorCode(error);
       // A role is the fix only when the API said no; an endpoint that never answered says where to look itself.
-      // A disabled API is also PERMISSION_DENIED, and no role fixes it.
-      const hint = isServiceDisabled(error)
-        ? ` The Cloud SQL Admin API is disabled in that project: enable it (\`gcloud services enable sqladmin.googleapis.com --project=${project}\`) or remove the project from the policy.`
+      // A disabled API (or a token without its scope) is also PERMISSION_DENIED, and no role fixes it.
+      const notOfPermission = refusalNotOfPermission(error, { project, service: CLOUD_SQL_ADMIN_SERVICE });
+      const hint = notOfPermission
+        ? ` Not a missing permission: ${notOfPermission}, or remove the project from the policy.`
         : isAccessDenied(code)
           ? " The audit's service account needs cloudsql.instances.list (roles/cloudsql.viewer) in that project."
           : '';
@@ -229,19 +230,8 @@ export async function listInstances(
   return instances;
 }
 
-/**
- * Whether the API refused because it is disabled in the project: Google answers PERMISSION_DENIED
- * with the `google.rpc.ErrorInfo` reason `SERVICE_DISABLED` (cloud.google.com/apis/design/errors,
- * "Error info"; "<API> has not been used in project <n> before or it is disabled"), which gax
- * copies to `GoogleError.reason` (google-gax 6.17 `googleError.js` `parseHttpError`).
- */
-function isServiceDisabled(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { reason?: unknown }).reason === 'SERVICE_DISABLED'
-  );
-}
+/** The Cloud SQL Admin API's service name, which `gcloud services enable` takes. */
+const CLOUD_SQL_ADMIN_SERVICE = 'sqladmin.googleapis.com';
 
 /**
  * `ApiWarning` codes with which instances.list says "the returned result set may be incomplete"

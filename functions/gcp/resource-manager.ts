@@ -11,7 +11,7 @@
  * Plain REST through the functions' one Google REST client (./rest-request.ts), as Cloud KMS
  * (./cloud-kms.ts): same signing, retries and endpoint override (the simulator).
  */
-import { describeError } from '../core/errors.ts';
+import { describeError, refusalNotOfPermission } from '../core/errors.ts';
 import {
   GcpApiError,
   type GcpRestClient,
@@ -23,6 +23,8 @@ import {
 
 /** Production base URL of the API. */
 export const RESOURCE_MANAGER_URL = 'https://cloudresourcemanager.googleapis.com';
+/** The API's service name, which `gcloud services enable` takes. */
+const RESOURCE_MANAGER_SERVICE = 'cloudresourcemanager.googleapis.com';
 /** The permission projects.get needs, on the project read. */
 export const PROJECT_GET_PERMISSION = 'resourcemanager.projects.get';
 
@@ -78,6 +80,13 @@ export async function readProjectNumber(
     project = await api.getProject(projectId);
   } catch (error) {
     if (error instanceof GcpApiError && error.status === 403) {
+      const notOfPermission = refusalNotOfPermission(error, {
+        project: projectId,
+        service: RESOURCE_MANAGER_SERVICE,
+      });
+      if (notOfPermission) {
+        return { state: 'unknown', reason: `${call} was refused (${error.reason}): ${notOfPermission}` };
+      }
       return {
         state: 'unknown',
         reason: `${call} was denied (${error.code}): the service account that made the call (the audit, snapshot or chat-action function's) needs ${PROJECT_GET_PERMISSION} on ${projectId}`,

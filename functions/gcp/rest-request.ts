@@ -64,6 +64,13 @@ export class GcpApiError extends Error {
   readonly status: number;
   /** Google's error code: `error.status` (UNAVAILABLE), else `errors[0].reason` (conditionNotMet). */
   readonly code: string;
+  /**
+   * The `google.rpc.ErrorInfo` of the answer (AIP-193 `error.details[]`): its `reason`
+   * (SERVICE_DISABLED) and `metadata` (`service`, `consumer`), under the names gax gives them on its
+   * GoogleError (google-gax `googleError.js`), so ../core/errors.ts refusalNotOfPermission reads both alike.
+   */
+  reason?: string;
+  errorInfoMetadata?: Readonly<Record<string, string>>;
   constructor(message: string, status: number, code: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'GcpApiError';
@@ -269,8 +276,52 @@ export class GcpRestClient {
       return { status: response.status, headers: response.headers, text };
     }
     const code = errorCodeOf(text) ?? `HTTP_${response.status}`;
-    throw new this.#errorClass(`${request.what} answered ${response.status} ${code}`, response.status, code);
+    const info = errorInfoOf(text);
+    const error = new this.#errorClass(
+      `${request.what} answered ${response.status} ${code}${info?.reason ? ` (${info.reason})` : ''}`,
+      response.status,
+      code,
+    );
+    if (info?.reason) error.reason = info.reason;
+    if (info?.metadata) error.errorInfoMetadata = info.metadata;
+    throw error;
   }
+}
+
+const ERROR_INFO_TYPE = 'type.googleapis.com/google.rpc.ErrorInfo';
+
+/**
+ * The `google.rpc.ErrorInfo` among an error answer's `error.details[]` (AIP-193): its `reason`
+ * when it is an UPPER_SNAKE_CASE identifier, and its metadata's string values. Never the message.
+ */
+function errorInfoOf(
+  text: string,
+): { readonly reason?: string; readonly metadata?: Readonly<Record<string, string>> } | undefined {
+  let details: unknown;
+  try {
+    details = (JSON.parse(text) as { error?: { details?: unknown } }).error?.details;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(details)) return undefined;
+  const info = details.find(
+    (detail): detail is { reason?: unknown; metadata?: unknown } =>
+      typeof detail === 'object' &&
+      detail !== null &&
+      (detail as { '@type'?: unknown })['@type'] === ERROR_INFO_TYPE,
+  );
+  if (!info) return undefined;
+  const reason =
+    typeof info.reason === 'string' && /^[A-Z][A-Z0-9_]*$/.test(info.reason) ? info.reason : undefined;
+  const metadata =
+    typeof info.metadata === 'object' && info.metadata !== null
+      ? Object.fromEntries(
+          Object.entries(info.metadata as Record<string, unknown>).filter(
+            (entry): entry is [string, string] => typeof entry[1] === 'string',
+          ),
+        )
+      : undefined;
+  return { ...(reason ? { reason } : {}), ...(metadata ? { metadata } : {}) };
 }
 
 /** Google's error code in an error answer, without its message (which may quote the request). */

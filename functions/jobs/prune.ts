@@ -32,6 +32,11 @@ export interface PruneEntry {
   readonly reason: string;
   /** Set when applying: whether the delete went through, or its error. */
   readonly deleted?: boolean;
+  /**
+   * A delete the cloud accepted but had not finished (a Cloud SQL operation still under way): its
+   * operation's name. Neither deleted nor failed: the next prune lists the snapshot again if it stays.
+   */
+  readonly deleteOperation?: string;
   readonly error?: { readonly code: string; readonly message: string };
 }
 
@@ -40,6 +45,8 @@ export interface PruneResult {
   readonly entries: readonly PruneEntry[];
   readonly kept: number;
   readonly deleted: number;
+  /** Deletes requested whose operation had not ended (not yet known deleted). */
+  readonly requested: number;
   /** Would be deleted (dry run) or failed to delete (apply). */
   readonly pending: number;
   readonly problems: readonly string[];
@@ -129,8 +136,12 @@ export async function runPruneJob(
             entries.push({ ...base, decision: 'keep', reason: `changed since the listing: ${changed}` });
             continue;
           }
-          await scope.backend.delete(decision.snapshot);
-          entries.push({ ...base, deleted: true });
+          const requested = await scope.backend.delete(decision.snapshot);
+          entries.push(
+            requested
+              ? { ...base, deleted: false, deleteOperation: requested.operation }
+              : { ...base, deleted: true },
+          );
         } catch (error) {
           // Deleted by someone else after it was read again (RDS DBSnapshotNotFound, Cloud SQL
           // NOT_FOUND): gone, as asked, not a failed delete. Any other refusal stays a failure.
@@ -159,7 +170,10 @@ export async function runPruneJob(
     entries,
     kept: entries.filter((entry) => entry.decision === 'keep').length,
     deleted: entries.filter((entry) => entry.deleted === true).length,
-    pending: entries.filter((entry) => entry.decision === 'delete' && entry.deleted !== true).length,
+    requested: entries.filter((entry) => entry.deleteOperation !== undefined).length,
+    pending: entries.filter(
+      (entry) => entry.decision === 'delete' && entry.deleted !== true && entry.deleteOperation === undefined,
+    ).length,
     problems,
   };
 }
@@ -205,15 +219,24 @@ async function decidedAgain(
 export function renderPrune(result: PruneResult): string {
   const lines = [
     result.applied
-      ? `Pruned: ${result.deleted} deleted, ${result.kept} kept${result.pending ? `, ${result.pending} failed` : ''}`
+      ? `Pruned: ${result.deleted} deleted, ${result.requested ? `${result.requested} delete requested (not yet confirmed), ` : ''}${result.kept} kept${result.pending ? `, ${result.pending} failed` : ''}`
       : `Dry run: ${result.pending} would be deleted, ${result.kept} kept (run with --apply to delete)`,
   ];
   for (const entry of result.entries) {
     const verb =
-      entry.decision === 'keep' ? 'keep  ' : entry.deleted ? 'deleted' : result.applied ? 'FAILED' : 'delete';
-    lines.push(
-      `  ${verb} ${entry.account}/${entry.region}/${entry.snapshotId} (${entry.target}): ${entry.error?.message ?? entry.reason}`,
-    );
+      entry.decision === 'keep'
+        ? 'keep  '
+        : entry.deleted
+          ? 'deleted'
+          : entry.deleteOperation
+            ? 'requested'
+            : result.applied
+              ? 'FAILED'
+              : 'delete';
+    const says = entry.deleteOperation
+      ? `delete requested (operation ${entry.deleteOperation}), not yet confirmed: ${entry.reason}`
+      : (entry.error?.message ?? entry.reason);
+    lines.push(`  ${verb} ${entry.account}/${entry.region}/${entry.snapshotId} (${entry.target}): ${says}`);
   }
   for (const problem of result.problems) lines.push(`  not read: ${problem}`);
   // Snapshot ids, targets and API errors are the clouds' words: each line shown, never run.

@@ -6,6 +6,7 @@ import {
   coverageProblems,
   EXIT_CODES,
   exitCodeFor,
+  failedScopeAdvice,
   mapWithConcurrency,
   mergeReports,
   runAudit,
@@ -1102,5 +1103,26 @@ describe('checks that do not apply', () => {
     });
     expect(report.findings).toEqual([]);
     expect(report.scopes).toEqual([expect.objectContaining({ status: 'complete', resources: 1 })]);
+  });
+});
+
+describe('failedScopeAdvice for a Google API that is not enabled', () => {
+  it('advises enabling the API, not granting the role, when the refusal carries SERVICE_DISABLED', () => {
+    // Prepare: gax's error for a disabled Cloud SQL Admin API, wrapped as the adapter wraps it.
+    const gax = Object.assign(new Error('Cloud SQL Admin API has not been used in project 123456789012'), {
+      code: 7,
+      reason: 'SERVICE_DISABLED',
+      errorInfoMetadata: { consumer: 'projects/123456789012', service: 'sqladmin.googleapis.com' },
+    });
+    const wrapped = new CloudApiError('Cloud SQL instances.list failed', 'PERMISSION_DENIED', { cause: gax });
+    // Act
+    const advice = failedScopeAdvice(wrapped);
+    // Assess
+    expect(advice).toBe(
+      'The sqladmin.googleapis.com API is not enabled on project 123456789012: enable it (`gcloud services enable sqladmin.googleapis.com --project 123456789012`), then run the audit again.',
+    );
+    expect(failedScopeAdvice(new CloudApiError('denied', 'PERMISSION_DENIED'))).toContain(
+      'The audit role was refused',
+    );
   });
 });

@@ -274,3 +274,63 @@ describe('readCloudKmsKey over REST, on a 200 answer that is not the resource', 
     }
   });
 });
+
+describe('readCloudKmsKey over REST, when the refusal is not a missing permission', () => {
+  /** A 403 as Google sends it with a google.rpc.ErrorInfo (AIP-193). */
+  const refusal = (reason: string, metadata: Record<string, string>) =>
+    JSON.stringify({
+      error: {
+        code: 403,
+        status: 'PERMISSION_DENIED',
+        message: 'KMS-CANARY refused',
+        details: [
+          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'googleapis.com', metadata },
+          {
+            '@type': 'type.googleapis.com/google.rpc.Help',
+            links: [
+              {
+                description: 'Google developers console API activation',
+                url: 'https://console.developers.google.com/apis/api/cloudkms.googleapis.com/overview?project=123456789012',
+              },
+            ],
+          },
+        ],
+      },
+    });
+
+  it.each([
+    [
+      'the API is not enabled on the consumer project',
+      refusal('SERVICE_DISABLED', { consumer: 'projects/123456789012', service: 'cloudkms.googleapis.com' }),
+      'cryptoKeys.get was refused (SERVICE_DISABLED): the cloudkms.googleapis.com API is not enabled on project 123456789012: enable it (`gcloud services enable cloudkms.googleapis.com --project 123456789012`)',
+    ],
+    [
+      "the access token lacks the API's OAuth scope",
+      refusal('ACCESS_TOKEN_SCOPE_INSUFFICIENT', {
+        service: 'cloudkms.googleapis.com',
+        method: 'google.cloud.kms.v1.KeyManagementService.GetCryptoKey',
+      }),
+      'cryptoKeys.get was refused (ACCESS_TOKEN_SCOPE_INSUFFICIENT): the access token of the credentials that made the call lacks an OAuth scope the cloudkms.googleapis.com API accepts (https://www.googleapis.com/auth/cloud-platform covers it)',
+    ],
+  ])('says so when %s, naming no permission', async (_, body, reason) => {
+    // Prepare
+    const server = createServer((_request, response) => {
+      response.statusCode = 403;
+      response.setHeader('content-type', 'application/json');
+      response.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = new CloudKmsRestClient({ endpoint: `http://127.0.0.1:${port}` });
+    // Act
+    let key: Awaited<ReturnType<typeof readCloudKmsKey>>;
+    try {
+      key = await readCloudKmsKey(client, KEY, undefined);
+    } finally {
+      server.close();
+    }
+    // Assess
+    expect(key.unreadReason).toBe(reason);
+    expect(key.unreadReason).not.toContain('KMS-CANARY');
+  });
+});

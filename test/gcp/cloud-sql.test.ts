@@ -783,7 +783,7 @@ describe('listInstances when the Cloud SQL Admin API is disabled in the project'
     // Assess: the scope still fails as a whole, and says what to do.
     await expect(listing).rejects.toBeInstanceOf(CloudApiError);
     await expect(listing).rejects.toThrow(
-      `gcloud services enable sqladmin.googleapis.com --project=${PROJECT}`,
+      `the sqladmin.googleapis.com API is not enabled on project ${PROJECT}: enable it (\`gcloud services enable sqladmin.googleapis.com --project ${PROJECT}\`)`,
     );
     await expect(listing).rejects.not.toThrow('roles/cloudsql.viewer');
   });

@@ -3,8 +3,14 @@
  * bucket's projectNumber must equal (functions/gcp/gcs-dumps.ts): read only when sent as a number.
  */
 import { describe, expect, it } from 'vitest';
-import { type ResourceManagerApi, readProjectNumber } from '../../functions/gcp/resource-manager.ts';
+import {
+  type ResourceManagerApi,
+  ResourceManagerRestClient,
+  readProjectNumber,
+} from '../../functions/gcp/resource-manager.ts';
 import { GcpApiError } from '../../functions/gcp/rest-request.ts';
+import { startSim } from '../sim/server.ts';
+import { simProjectNumber } from '../sim/services/resource-manager.ts';
 
 const answering = (answer: () => Promise<unknown>): ResourceManagerApi => ({
   getProject: () => answer() as never,
@@ -69,5 +75,29 @@ describe('readProjectNumber', () => {
     });
     expect(failing).toMatchObject({ state: 'unknown', reason: expect.stringContaining('503') });
     expect(failing.state === 'unknown' && failing.reason).not.toContain('resourcemanager.projects.get');
+  });
+});
+
+describe('readProjectNumber when the Resource Manager API is not enabled', () => {
+  it('names enabling the API on the consumer project as the fix, not a permission', async () => {
+    // Prepare: the simulator answers projects.get of a project listed in `disabled` as Google does
+    // for a disabled API: 403 PERMISSION_DENIED with the ErrorInfo reason SERVICE_DISABLED.
+    const sim = await startSim({
+      scenario: { services: { resourceManager: { disabled: ['certctl-no-crm'] } } },
+    });
+    const api = new ResourceManagerRestClient({ endpoint: sim.endpoint });
+    // Act
+    let reading: Awaited<ReturnType<typeof readProjectNumber>>;
+    try {
+      reading = await readProjectNumber(api, 'certctl-no-crm');
+    } finally {
+      await sim.close();
+    }
+    // Assess
+    const consumer = simProjectNumber('certctl-no-crm');
+    expect(reading).toEqual({
+      state: 'unknown',
+      reason: `projects.get of certctl-no-crm was refused (SERVICE_DISABLED): the cloudresourcemanager.googleapis.com API is not enabled on project ${consumer}: enable it (\`gcloud services enable cloudresourcemanager.googleapis.com --project ${consumer}\`)`,
+    });
   });
 });

@@ -10,7 +10,7 @@ import type { SnapshotBackend, SnapshotCloud } from '../../functions/actions/sna
 import { cloudSqlSnapshotBackend, describeBackup } from '../../functions/actions/snapshot/gcp.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import type { CloudSqlBackupsApi } from '../../functions/gcp/cloud-sql-backups.ts';
-import { runPruneJob } from '../../functions/jobs/prune.ts';
+import { renderPrune, runPruneJob } from '../../functions/jobs/prune.ts';
 
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';
@@ -89,6 +89,33 @@ function cloudOver(backend: SnapshotBackend, region = REGION): SnapshotCloud {
   };
 }
 
+/** One GCP cloud with one place (project `proj`) over the Cloud SQL backend on `api`, instance certctl-pg. */
+function cloudSqlCloud(api: CloudSqlBackupsApi): SnapshotCloud {
+  const backend = cloudSqlSnapshotBackend(api, 'proj');
+  const target = {
+    provider: 'gcp',
+    kind: 'cloudsql-instance',
+    account: 'proj',
+    region: 'europe-west1',
+    id: 'certctl-pg',
+  } as const;
+  return {
+    ...cloudOver(backend),
+    provider: 'gcp',
+    snapshotPlaces: async () => ({
+      places: [
+        {
+          account: 'proj',
+          region: '*',
+          backend,
+          list: () => backend.listManual('cloudsql-instance', [target]),
+        },
+      ],
+      problems: [],
+    }),
+  };
+}
+
 function prune(backend: SnapshotBackend, apply = true) {
   return runPruneJob({ apply }, { policy: parsePolicy({}), clouds: [cloudOver(backend)], now: () => NOW });
 }
@@ -149,31 +176,7 @@ describe('prune over Cloud SQL: a backup run whose status is not known', () => {
       },
       get: async () => [runs[0]],
     } as unknown as CloudSqlBackupsApi;
-    const backend = cloudSqlSnapshotBackend(api, 'proj');
-    const cloud: SnapshotCloud = {
-      ...cloudOver(backend),
-      provider: 'gcp',
-      snapshotPlaces: async () => ({
-        places: [
-          {
-            account: 'proj',
-            region: '*',
-            backend,
-            list: () =>
-              backend.listManual('cloudsql-instance', [
-                {
-                  provider: 'gcp',
-                  kind: 'cloudsql-instance',
-                  account: 'proj',
-                  region: 'europe-west1',
-                  id: 'certctl-pg',
-                },
-              ]),
-          },
-        ],
-        problems: [],
-      }),
-    };
+    const cloud = cloudSqlCloud(api);
 
     // Act
     const result = await runPruneJob(
@@ -390,5 +393,68 @@ describe('prune over RDS: a snapshot carrying our tags under a name backup-guard
     const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
     expect(reasons['certctl-premaint-own']).toBe('newest successful snapshot of certctl-prod-db');
     expect(reasons['prod-db-older-keep']).toContain('certctl-premaint-');
+  });
+});
+
+describe('prune over Cloud SQL: backupRuns.delete answers an operation', () => {
+  const run = (id: string, startTime: string) => ({
+    id,
+    instance: 'certctl-pg',
+    type: 'ON_DEMAND',
+    status: 'SUCCESSFUL',
+    description: describeBackup(`certctl-premaint-pg-${id}`, { 'expires-at': EXPIRED['expires-at'] }),
+    startTime,
+    selfLink: `https://sqladmin.googleapis.com/v1/projects/proj/instances/certctl-pg/backupRuns/${id}`,
+  });
+
+  /** Prune over Cloud SQL holding an old and a newer run, whose delete answers `operation`. */
+  async function pruneWith(operation: Record<string, unknown>) {
+    const runs = [run('1', '2026-09-01T00:00:00Z'), run('2', '2026-10-01T00:00:00Z')];
+    const api = {
+      list: async () => [{ items: runs }],
+      delete: async () => [operation],
+      get: async (request: { id: string }) => [runs.find((r) => r.id === String(request.id))],
+    } as unknown as CloudSqlBackupsApi;
+    const cloud = cloudSqlCloud(api);
+    return runPruneJob({ apply: true }, { policy: parsePolicy({}), clouds: [cloud], now: () => NOW });
+  }
+
+  it('reports a delete whose operation is still under way as requested, not deleted', async () => {
+    // Act
+    const result = await pruneWith({ name: 'op-del-1', status: 'PENDING', operationType: 'DELETE_BACKUP' });
+    // Assess
+    const entry = result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1');
+    expect(entry).toMatchObject({ decision: 'delete', deleteOperation: 'op-del-1' });
+    expect(entry?.deleted).not.toBe(true);
+    expect(result).toMatchObject({ deleted: 0, requested: 1, pending: 0, kept: 1 });
+    const text = renderPrune(result);
+    expect(text).toContain('Pruned: 0 deleted, 1 delete requested (not yet confirmed), 1 kept');
+    expect(text).toContain(
+      'requested proj/*/certctl-premaint-pg-1 (certctl-pg): delete requested (operation op-del-1)',
+    );
+  });
+
+  it('reports a delete whose operation already ended in error as failed, with the error', async () => {
+    // Act
+    const result = await pruneWith({
+      name: 'op-del-2',
+      status: 'DONE',
+      error: { errors: [{ code: 'DELETION_FAILED', message: 'the backup could not be deleted' }] },
+    });
+    // Assess
+    const entry = result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1');
+    expect(entry).toMatchObject({
+      deleted: false,
+      error: {
+        code: 'DELETION_FAILED',
+        message: expect.stringContaining('DELETION_FAILED: the backup could not be deleted'),
+      },
+    });
+    expect(result).toMatchObject({ deleted: 0, requested: 0, pending: 1 });
+  });
+
+  it('reports a delete whose operation is DONE without error as deleted', async () => {
+    const result = await pruneWith({ name: 'op-del-3', status: 'DONE' });
+    expect(result).toMatchObject({ deleted: 1, requested: 0, pending: 0 });
   });
 });

@@ -132,7 +132,11 @@ export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
       return state ? toBackend(state) : undefined;
     },
     listManual: async (kind) => (await listManualRdsSnapshots(rds, rdsKind(kind))).map(toBackend),
-    delete: (snapshot) => deleteRdsSnapshot(rds, rdsKind(snapshot.kind), snapshot.id),
+    // DeleteDBSnapshot / DeleteDBClusterSnapshot delete at once (no operation to wait for).
+    delete: async (snapshot) => {
+      await deleteRdsSnapshot(rds, rdsKind(snapshot.kind), snapshot.id);
+      return undefined;
+    },
     codeOf: errorCode,
     currentStatus: (target) => describeRdsDatabaseStatus(rds, rdsKind(target.kind), target.id),
     unavailableAdvice: (target) =>

@@ -96,7 +96,13 @@ export interface SnapshotBackend {
   describe(snapshot: SnapshotRef): Promise<BackendSnapshot | undefined>;
   /** Every manual snapshot of this kind in the scope (ours and others). */
   listManual(kind: SnapshotKind, targets?: readonly SnapshotTarget[]): Promise<BackendSnapshot[]>;
-  delete(snapshot: BackendSnapshot): Promise<void>;
+  /**
+   * Delete the snapshot: resolves when the cloud accepted it; with `{ operation }` when the cloud
+   * only started a long-running delete (Cloud SQL backupRuns.delete) that has not ended yet, so it
+   * is requested, not known done. A delete the cloud refused, or whose operation already ended in
+   * error, throws.
+   */
+  delete(snapshot: BackendSnapshot): Promise<DeleteRequested | undefined>;
   /** How a create's error of `target` is treated (its listed {@link SnapshotTarget.status} may tell). */
   classify(error: unknown, target?: SnapshotTarget): CreateErrorKind;
   /**
@@ -293,4 +299,9 @@ export function perCloud<T>(
     made.set(provider, value);
     return value;
   };
+}
+
+/** A delete the cloud started but had not finished when it answered: its operation's name. */
+export interface DeleteRequested {
+  readonly operation: string;
 }

@@ -6,7 +6,7 @@
  */
 import type { protos } from '@google-cloud/sql';
 import { CLOUD_SQL_PASSING_STATUSES, CLOUD_SQL_STUCK_STATUSES } from '../../core/database-status.ts';
-import { describeError, errorCode } from '../../core/errors.ts';
+import { CloudApiError, describeError, errorCode } from '../../core/errors.ts';
 import {
   backupConfigurationCommand,
   backupPlanAssociationsCommand,
@@ -189,6 +189,23 @@ function stuckAdvice(target: SnapshotTarget): string {
   return 'Repair or restore the instance, or take the backup of the instance that replaces it';
 }
 
+/**
+ * The errors a Cloud SQL operation ended with (`error.errors[]`, each `code: message`) and the first
+ * one's code, or undefined when it sent none.
+ */
+function operationFailure(operation: {
+  readonly error?: {
+    readonly errors?: readonly { code?: string | null; message?: string | null }[] | null;
+  } | null;
+}): { readonly code: string; readonly message: string } | undefined {
+  const errors = operation.error?.errors ?? [];
+  if (errors.length === 0) return undefined;
+  return {
+    code: errors[0]?.code || 'OPERATION_FAILED',
+    message: errors.map((error) => `${error.code}: ${error.message}`).join('; '),
+  };
+}
+
 /** Cloud SQL operation statuses of an operation under way (SqlOperationStatus). */
 const OPERATION_UNDER_WAY: ReadonlySet<string> = new Set(['PENDING', 'RUNNING']);
 
@@ -265,14 +282,8 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
     ) {
       return { ...snapshot, status: 'creating' };
     }
-    const errors = operation.error?.errors ?? [];
-    if (errors.length > 0) {
-      return {
-        ...snapshot,
-        status: 'failed',
-        failure: errors.map((error) => `${error.code}: ${error.message}`).join('; '),
-      };
-    }
+    const failure = operationFailure(operation);
+    if (failure) return { ...snapshot, status: 'failed', failure: failure.message };
     const id = nonEmpty(String(toNumber(operation.backupContext?.backupId as never) ?? ''));
     // The operation is not under way and has no error; the backup run itself says whether it succeeded
     // (a DONE operation's run can still say FAILED or SKIPPED), when it started and how it is
@@ -353,7 +364,22 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
         ? snapshot.handle.slice(4)
         : /backupRuns\/(\d+)$/.exec(snapshot.ref ?? '')?.[1];
       if (!runId) throw new TypeError(`backup ${snapshot.id} has no backup run id`);
-      await api.delete({ project, instance: snapshot.target, id: runId as never });
+      // backupRuns.delete answers a long-running operation: the run is gone only once it ends
+      // without error (a DELETE_BACKUP can end in DELETION_FAILED). It is not waited for: prune
+      // deletes one run after another, and the next prune lists a run still there again. One
+      // already ended answers here; one under way is reported as requested, naming the operation.
+      const [operation] = await api.delete({ project, instance: snapshot.target, id: runId as never });
+      const failure = operationFailure(operation);
+      if (failure) {
+        throw new CloudApiError(
+          `backupRuns.delete of backup run ${runId} (operation ${operation.name ?? 'unnamed'}) ended in error: ${failure.message}`,
+          failure.code,
+        );
+      }
+      if (enumName('operationStatus', operation.status as number | string | undefined) === 'DONE') {
+        return undefined;
+      }
+      return { operation: operation.name ?? 'not named by Cloud SQL' };
     },
     codeOf: googleErrorCode,
     // instances.get, one call: the instance may have been stopped, suspended or have failed since it

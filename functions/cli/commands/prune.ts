@@ -53,9 +53,12 @@ from another region or account, or a name other than certctl-premaint-*). Other
 manual snapshots are never touched. A delete of a snapshot already gone is not a failure. With --apply each
 snapshot is read again just before its delete: one whose tags changed since the listing (expiry
 extended, purpose tag removed) or whose expires-at is not an ISO 8601 time is kept, with the reason.
+A Cloud SQL delete starts an operation that can still fail: one not ended when Cloud SQL answered
+is listed as "requested" (delete requested, operation named, not yet confirmed), not as deleted;
+one already ended in error is FAILED. The next prune lists a backup that is still there again.
 
 Exit codes:
-  0  done (dry run: nothing deleted)
+  0  done (dry run: nothing deleted; a Cloud SQL delete requested is not a failure)
   1  a delete failed (listed with its error)
   2  a region or project could not be read, or the input was bad
 

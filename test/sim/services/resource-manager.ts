@@ -7,14 +7,16 @@
  * Every project exists, numbered by {@link simProjectNumber}: the number the simulated Cloud Storage
  * sends as a bucket's `projectNumber` (./gcs.ts), so a bucket the scenario places in another
  * project is another project's. A project the scenario lists in `denied` answers 403
- * PERMISSION_DENIED, as the API does for a caller without the permission.
+ * PERMISSION_DENIED, as the API does for a caller without the permission; one listed in `disabled`
+ * answers 403 PERMISSION_DENIED with the ErrorInfo reason SERVICE_DISABLED, as Google does when the
+ * API is not enabled on the project (./google-json.ts serviceDisabled).
  *
- * Scenario section `resourceManager`: `denied: [project-id, …]`.
+ * Scenario section `resourceManager`: `denied: [project-id, …]`, `disabled: [project-id, …]`.
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { SimRequest, SimResponse, SimService } from '../service.ts';
-import { googleError, json } from './google-json.ts';
+import { googleError, json, serviceDisabled } from './google-json.ts';
 
 export const RESOURCE_MANAGER_SERVICE = 'resourceManager';
 const PATH = /^\/v1\/projects\/([^/:]+)$/;
@@ -23,6 +25,10 @@ export const resourceManagerSectionSchema = z
   .strictObject({
     /** Projects whose projects.get answers 403 (the audit's account lacks resourcemanager.projects.get). */
     denied: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a GCP project id'))
+      .default([]),
+    /** Projects on which the Resource Manager API is not enabled (projects.get answers SERVICE_DISABLED). */
+    disabled: z
       .array(z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a GCP project id'))
       .default([]),
   })
@@ -37,9 +43,12 @@ export function simProjectNumber(projectId: string): string {
 export class ResourceManagerService implements SimService {
   readonly name = RESOURCE_MANAGER_SERVICE;
   readonly #denied: ReadonlySet<string>;
+  readonly #disabled: ReadonlySet<string>;
 
   constructor(section: unknown) {
-    this.#denied = new Set(resourceManagerSectionSchema.parse(section).denied);
+    const { denied, disabled } = resourceManagerSectionSchema.parse(section);
+    this.#denied = new Set(denied);
+    this.#disabled = new Set(disabled);
   }
 
   matches(request: SimRequest): boolean {
@@ -54,6 +63,13 @@ export class ResourceManagerService implements SimService {
     const projectId = PATH.exec(request.path)?.[1];
     if (!projectId || request.method !== 'GET') {
       return googleError(404, 'NOT_FOUND', `no ${request.method} ${request.path}`);
+    }
+    if (this.#disabled.has(projectId)) {
+      return serviceDisabled(
+        'cloudresourcemanager.googleapis.com',
+        'Cloud Resource Manager API',
+        simProjectNumber(projectId),
+      );
     }
     if (this.#denied.has(projectId)) {
       return googleError(
