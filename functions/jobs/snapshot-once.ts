@@ -38,8 +38,10 @@ import {
   type SnapshotTarget,
   targetKey,
 } from '../actions/snapshot/model.ts';
+import type { RunOnceOptions } from '../chatops/once.ts';
 import { keyOf } from '../core/digest.ts';
-import { InputError } from '../core/errors.ts';
+import { describeError, InputError } from '../core/errors.ts';
+import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 // Types only: the Powertools store (./idempotency.ts) is loaded by the DynamoDB entry points alone
 // (./snapshot-once-table.ts), not by the GCP functions that run this rule over their own records.
@@ -156,6 +158,28 @@ export function snapshotRecordSeconds(retentionDays: number, atLeastSeconds = DA
 }
 
 const DAY_SECONDS = 86_400;
+
+/**
+ * The options of a snapshot request run once over request records (functions/chatops/once.ts
+ * runOncePerKey: the GCP chat and `snapshot` functions): remembered {@link snapshotRecordSeconds},
+ * claimed for `claimMs`, a result that could not be recorded logged with `fields`.
+ */
+export function snapshotRecordOptions(
+  expiryDays: number,
+  claimMs: number,
+  logger: StructuredLogger | undefined,
+  fields: Record<string, unknown>,
+): RunOnceOptions {
+  return {
+    keepMs: snapshotRecordSeconds(expiryDays) * 1000,
+    claimMs,
+    onRecordError: (error) =>
+      logger?.warn('snapshot result not recorded; a repeat after the claim expires may run again', {
+        ...fields,
+        error: describeError(error),
+      }),
+  };
+}
 
 /** Target names as compared: trimmed, lower case (RDS and Cloud SQL names are), unique, sorted. */
 function targetSet(targets: readonly string[] | null | undefined): string[] {

@@ -33,7 +33,7 @@ import { GcpClientFactory } from '../../gcp/clients.ts';
 import { gcpCollectors } from '../../gcp/collectors.ts';
 import { withSecretManager } from '../../gcp/secret-manager.ts';
 import { withCloudStorage } from '../../gcp/storage-client.ts';
-import { snapshotRecordSeconds } from '../../jobs/snapshot-once.ts';
+import { snapshotRecordOptions } from '../../jobs/snapshot-once.ts';
 import { createGcpLogger } from './observability.ts';
 
 /** How long a request record is kept: the idempotency window, within the bucket's 2-day lifecycle. */
@@ -72,18 +72,11 @@ export function gcpChatActions(deps: GcpChatActionsDependencies): ChatActions {
       },
       once: (requestKey, run) =>
         runOncePerKey(requestKey, run, deps.snapshotRecords ?? deps.records, {
-          keepMs: deps.snapshotRecords
-            ? snapshotRecordSeconds(deps.policy.snapshots.expiryDays) * 1000
-            : RECORD_KEEP_MS,
-          claimMs: CHAT_ACTION_TIMEOUT_MS,
-          onRecordError: (error) =>
-            deps.logger?.warn(
-              'snapshot result not recorded; a repeat after the claim expires may run again',
-              {
-                requestKey,
-                error: describeError(error),
-              },
-            ),
+          ...snapshotRecordOptions(deps.policy.snapshots.expiryDays, CHAT_ACTION_TIMEOUT_MS, deps.logger, {
+            requestKey,
+          }),
+          // Without the snapshot records (an older deployment), kept as long as the chat records.
+          ...(deps.snapshotRecords ? {} : { keepMs: RECORD_KEEP_MS }),
         }),
       lastAudit: async () => ({
         unavailable: 'the chat function reads no audit history; `readiness` runs the audit now',

@@ -46,7 +46,7 @@ import {
 import {
   type ReplayOptions,
   snapshotOncePerRequest,
-  snapshotRecordSeconds,
+  snapshotRecordOptions,
   withWaitedFor,
 } from '../../jobs/snapshot-once.ts';
 import { jsonBodyOf, passBodyParseFailuresToFunctions } from './framework.ts';
@@ -125,15 +125,17 @@ function rememberedOn(
       request.requestId,
       new Date(),
       (key, earlier) =>
-        runOncePerKey(key, () => run(withWaitedFor(request, earlier)), records, {
-          keepMs: snapshotRecordSeconds(policy.snapshots.expiryDays) * 1000,
-          claimMs: snapshotFunctionTimeoutSeconds(policy.snapshots) * 1000,
-          onRecordError: (error) =>
-            logger.warn('snapshot result not recorded; a repeat after the claim expires may run again', {
-              requestId: request.requestId,
-              error: describeError(error),
-            }),
-        }),
+        runOncePerKey(
+          key,
+          () => run(withWaitedFor(request, earlier)),
+          records,
+          snapshotRecordOptions(
+            policy.snapshots.expiryDays,
+            snapshotFunctionTimeoutSeconds(policy.snapshots) * 1000,
+            logger,
+            { requestId: request.requestId },
+          ),
+        ),
       { ...replay, clouds, selection: policy.targets, asked: { targets: request.targets } },
     );
     if ('inProgress' in outcome) {
