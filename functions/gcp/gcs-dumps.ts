@@ -108,8 +108,11 @@ export interface ReadGcsDumpsOptions {
   readonly maxObjectsListed: number;
   /** Reads the state of the keys that encrypt the dumps; without it their state is not read. */
   readonly readKey?: GcsKeyReader;
-  /** The number of `location.project` (projects.get): the bucket must belong to it ({@link bucketOwnership}). */
-  readonly owner: ProjectNumberReading;
+  /**
+   * The number of `location.project` (projects.get), or its read in flight: the bucket must belong to
+   * it ({@link bucketOwnership}).
+   */
+  readonly owner: ProjectNumberReading | Promise<ProjectNumberReading>;
 }
 
 /** The parts of a buckets.get answer this adapter reads (all optional: the API omits unset ones). */
@@ -782,16 +785,23 @@ function unprovenFact(
 export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<DumpFact> {
   const { location } = options;
   const bucket = options.storage.bucket(location.bucket);
-  let metadata: BucketMetadata;
-  try {
-    [metadata] = (await bucket.getMetadata()) as [BucketMetadata, unknown];
-  } catch (error) {
+  // buckets.get beside projects.get (read once per scope, maybe still in flight): two round trips in
+  // parallel, not one after the other.
+  const [read, owner] = await Promise.all([
+    bucket.getMetadata().then(
+      ([metadata]) => ({ metadata: metadata as BucketMetadata }),
+      (error: unknown) => ({ error }),
+    ),
+    options.owner,
+  ]);
+  if ('error' in read) {
     return unprovenFact(location, undefined, {
       state: 'unknown',
-      reason: `buckets.get of gs://${location.bucket} failed (${reasonOf(error)})`,
+      reason: `buckets.get of gs://${location.bucket} failed (${reasonOf(read.error)})`,
     });
   }
-  const ownership = bucketOwnership(location, options.owner, metadata);
+  const { metadata } = read;
+  const ownership = bucketOwnership(location, owner, metadata);
   if (ownership.state !== 'proven') return unprovenFact(location, metadata, ownership);
   const listed = await listSeries(bucket, location, options.maxObjectsListed);
   const { listing, kmsKeyNames } = listed;
@@ -845,9 +855,10 @@ export async function collectGcsDumpFacts(options: {
     (location) => location.provider === 'gcp' && location.project === options.project,
   );
   if (locations.length === 0) return [];
-  // One projects.get per project scope: every location of the scope is this project's.
-  const owner: ProjectNumberReading = options.resourceManager
-    ? await readProjectNumber(options.resourceManager, options.project)
+  // One projects.get per project scope (every location of the scope is this project's), not awaited
+  // here: each location's buckets.get goes beside it.
+  const owner: Promise<ProjectNumberReading> | ProjectNumberReading = options.resourceManager
+    ? readProjectNumber(options.resourceManager, options.project)
     : {
         state: 'unknown',
         reason: `the run has no Resource Manager client, so the number of ${options.project} (projects.get, ${PROJECT_GET_PERMISSION}) was not read`,
