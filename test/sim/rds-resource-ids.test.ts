@@ -1,13 +1,19 @@
 /**
  * The simulator names each database's incarnation as RDS does: `DbiResourceId` (instances) and
  * `DbClusterResourceId` (clusters) are stable for a database, new when a database of the same
- * identifier is created again, and kept by the snapshots taken of it.
+ * identifier is created again, and kept by the snapshots taken of it. It also answers who a manual
+ * snapshot is shared with as RDS does (DescribeDBSnapshotAttributes,
+ * DescribeDBClusterSnapshotAttributes): the `restore` attribute, its values the accounts a scenario
+ * snapshot is shared with (`all`: public; none: an empty list), DBSnapshotNotFound /
+ * DBClusterSnapshotNotFoundFault for an unknown snapshot, AccessDenied where the scenario denies it.
  */
 import {
   CreateDBSnapshotCommand,
+  DescribeDBClusterSnapshotAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
+  DescribeDBSnapshotAttributesCommand,
   DescribeDBSnapshotsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
@@ -45,6 +51,15 @@ beforeEach(async () => {
                 target: 'certctl-aurora',
                 region: REGION,
                 ofEarlierDatabase: true,
+              },
+              { id: 'dr-snap', target: 'certctl-db', region: REGION, sharedWith: ['222222222222'] },
+              { id: 'locked-snap', target: 'certctl-db', region: REGION, attributesDenied: true },
+              {
+                id: 'public-cluster-snap',
+                kind: 'cluster',
+                target: 'certctl-aurora',
+                region: REGION,
+                sharedWith: ['all'],
               },
             ],
           },
@@ -135,5 +150,50 @@ describe('RDS resource ids in the simulator', () => {
     expect(second).not.toBe(first);
     expect(snapshots.before).toBe(first);
     expect(snapshots.after).toBe(second);
+  });
+});
+
+const instanceAttributes = (id: string) =>
+  rds.send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: id }));
+
+describe('simulated snapshot attributes against the real RDSClient', () => {
+  it('answers the restore attribute with no value for a snapshot shared with none', async () => {
+    const answer = await instanceAttributes('of-this-db');
+    expect(answer.DBSnapshotAttributesResult).toEqual({
+      DBSnapshotIdentifier: 'of-this-db',
+      DBSnapshotAttributes: [{ AttributeName: 'restore', AttributeValues: [] }],
+    });
+  });
+
+  it('names the accounts an instance snapshot is shared with, and all for a public cluster snapshot', async () => {
+    const shared = await instanceAttributes('dr-snap');
+    const cluster = await rds.send(
+      new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: 'public-cluster-snap' }),
+    );
+    expect(shared.DBSnapshotAttributesResult?.DBSnapshotAttributes).toEqual([
+      { AttributeName: 'restore', AttributeValues: ['222222222222'] },
+    ]);
+    expect(cluster.DBClusterSnapshotAttributesResult).toEqual({
+      DBClusterSnapshotIdentifier: 'public-cluster-snap',
+      DBClusterSnapshotAttributes: [{ AttributeName: 'restore', AttributeValues: ['all'] }],
+    });
+  });
+
+  it('answers DBSnapshotNotFound (404) and DBClusterSnapshotNotFoundFault (404) for an unknown snapshot', async () => {
+    await expect(instanceAttributes('no-such-snap')).rejects.toMatchObject({
+      name: 'DBSnapshotNotFoundFault',
+      $metadata: { httpStatusCode: 404 },
+    });
+    await expect(
+      rds.send(new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: 'dr-snap' })),
+    ).rejects.toMatchObject({ name: 'DBClusterSnapshotNotFoundFault', $metadata: { httpStatusCode: 404 } });
+  });
+
+  it('refuses the read with AccessDenied (403) where the scenario denies it', async () => {
+    await expect(instanceAttributes('locked-snap')).rejects.toMatchObject({
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+      message: expect.stringContaining('rds:DescribeDBSnapshotAttributes'),
+    });
   });
 });

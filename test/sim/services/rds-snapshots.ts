@@ -1,7 +1,8 @@
 /**
  * Simulated RDS manual snapshots and pending maintenance (query protocol, API 2014-10-31):
  * CreateDBSnapshot, CreateDBClusterSnapshot, DescribeDBSnapshots, DescribeDBClusterSnapshots,
- * DeleteDBSnapshot, DeleteDBClusterSnapshot and DescribePendingMaintenanceActions. The RDS service
+ * DeleteDBSnapshot, DeleteDBClusterSnapshot, DescribeDBSnapshotAttributes,
+ * DescribeDBClusterSnapshotAttributes and DescribePendingMaintenanceActions. The RDS service
  * (rds.ts) hands these actions here; instances and clusters come from its store.
  *
  * Error codes, member names and list member names are those of the published model (botocore
@@ -97,6 +98,14 @@ const existingSnapshotSchema = z.strictObject({
    * the account's AWS-managed `aws/rds` key of the region (test/sim/services/kms.ts).
    */
   kmsKeyId: z.string().min(1).optional(),
+  /**
+   * The accounts the snapshot is shared with: the values of its `restore` attribute, account ids or
+   * `all` (public), as DescribeDBSnapshotAttributes / DescribeDBClusterSnapshotAttributes answer
+   * them (ModifyDBSnapshotAttribute in the RDS API reference). Default: shared with none.
+   */
+  sharedWith: z.array(z.union([accountIdSchema, z.literal('all')])).default([]),
+  /** Its attribute read is refused with AccessDenied (a caller whose IAM lacks the describe). */
+  attributesDenied: z.boolean().default(false),
 });
 
 const pendingMaintenanceSchema = z.strictObject({
@@ -165,6 +174,10 @@ export interface SimSnapshot {
   readonly kmsKeyId: string | undefined;
   readonly engine: string;
   readonly engineVersion: string;
+  /** The values of its `restore` attribute: account ids, or `all` (public); empty: shared with none. */
+  readonly sharedWith: readonly string[];
+  /** Its attribute read is refused with AccessDenied. */
+  readonly attributesDenied?: boolean | undefined;
 }
 
 const ERROR = errors as Readonly<Record<string, { code: string; status: number }>>;
@@ -248,6 +261,8 @@ export class RdsSnapshotSim {
           : undefined,
         engine: spec.kind === 'cluster' ? 'aurora-postgresql' : 'postgres',
         engineVersion: '16.4',
+        sharedWith: spec.sharedWith,
+        attributesDenied: spec.attributesDenied,
       });
     }
   }
@@ -259,6 +274,8 @@ export class RdsSnapshotSim {
     'DescribeDBClusterSnapshots',
     'DeleteDBSnapshot',
     'DeleteDBClusterSnapshot',
+    'DescribeDBSnapshotAttributes',
+    'DescribeDBClusterSnapshotAttributes',
     'DescribePendingMaintenanceActions',
   ]);
 
@@ -356,6 +373,10 @@ export class RdsSnapshotSim {
         return this.#delete('instance', params, account, region, now);
       case 'DeleteDBClusterSnapshot':
         return this.#delete('cluster', params, account, region, now);
+      case 'DescribeDBSnapshotAttributes':
+        return this.#attributes('instance', params, account, region);
+      case 'DescribeDBClusterSnapshotAttributes':
+        return this.#attributes('cluster', params, account, region);
       default:
         return this.#pendingMaintenance(params, account, region);
     }
@@ -468,6 +489,7 @@ export class RdsSnapshotSim {
       kmsKeyId: source.kmsKeyId,
       engine: source.engine,
       engineVersion: source.engineVersion,
+      sharedWith: [],
     };
     this.#put(snapshot);
     this.createCalls += 1;
@@ -577,6 +599,45 @@ export class RdsSnapshotSim {
         })
       : queryResult('DeleteDBClusterSnapshot', NAMESPACE, {
           DBClusterSnapshot: { ...clusterSnapshotXml(snapshot, now, this.#store), Status: 'deleted' },
+        });
+  }
+
+  /**
+   * A manual snapshot's attributes: RDS answers the `restore` attribute, its values the accounts
+   * the snapshot is shared with (none: an empty list), `all` when public (DBSnapshotAttribute,
+   * DBClusterSnapshotAttribute in the RDS API reference); an unknown snapshot is
+   * DBSnapshotNotFound / DBClusterSnapshotNotFoundFault (404).
+   */
+  #attributes(kind: Kind, params: URLSearchParams, account: string, region: string) {
+    const name = kind === 'instance' ? 'DBSnapshotIdentifier' : 'DBClusterSnapshotIdentifier';
+    const id = params.get(name);
+    if (!id) invalidParameter(`The parameter ${name} must be provided and must not be blank.`);
+    const snapshot = this.#snapshots.get(this.#key(kind, account, region, id));
+    if (!snapshot) {
+      if (kind === 'instance') fail('DBSnapshotNotFoundFault', `DBSnapshot ${id} not found.`);
+      fail('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${id} not found.`);
+    }
+    const action =
+      kind === 'instance' ? 'DescribeDBSnapshotAttributes' : 'DescribeDBClusterSnapshotAttributes';
+    if (snapshot.attributesDenied) {
+      throw new QueryApiError(
+        403,
+        'AccessDenied',
+        `User: arn:aws:iam::${account}:user/certctl-operator is not authorized to perform: rds:${action} on resource: ${snapshot.arn} because no identity-based policy allows the rds:${action} action`,
+      );
+    }
+    const restore = new XmlList(kind === 'instance' ? 'DBSnapshotAttribute' : 'DBClusterSnapshotAttribute', [
+      { AttributeName: 'restore', AttributeValues: new XmlList('AttributeValue', [...snapshot.sharedWith]) },
+    ]);
+    return kind === 'instance'
+      ? queryResult(action, NAMESPACE, {
+          DBSnapshotAttributesResult: { DBSnapshotIdentifier: snapshot.id, DBSnapshotAttributes: restore },
+        })
+      : queryResult(action, NAMESPACE, {
+          DBClusterSnapshotAttributesResult: {
+            DBClusterSnapshotIdentifier: snapshot.id,
+            DBClusterSnapshotAttributes: restore,
+          },
         });
   }
 
