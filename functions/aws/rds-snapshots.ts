@@ -15,9 +15,11 @@ import {
   type DBSnapshot,
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
+  DescribeDBClusterSnapshotAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
+  DescribeDBSnapshotAttributesCommand,
   DescribeDBSnapshotsCommand,
   DescribePendingMaintenanceActionsCommand,
   type RDSClient,
@@ -299,6 +301,58 @@ export async function deleteRdsSnapshot(
   if (kind === 'rds-instance')
     await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshotId }));
   else await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: snapshotId }));
+}
+
+/**
+ * The accounts a manual snapshot is shared with, which may copy or restore it: the values of its
+ * `restore` attribute, account ids, or `all` when it is public (DescribeDBSnapshotAttributes,
+ * DescribeDBClusterSnapshotAttributes, RDS API reference: "If all is included in the list of values
+ * for the restore attribute, then the manual DB snapshot is public"); empty when shared with none.
+ * An answer without the attribute list, without the `restore` attribute or without its values did
+ * not say who may restore it: it throws (IncompleteAnswer), as a read that fails does.
+ */
+export async function describeRdsSnapshotSharing(
+  rds: RDSClient,
+  kind: RdsSnapshotState['kind'],
+  snapshotId: string,
+): Promise<string[]> {
+  if (kind === 'rds-instance') {
+    const answer = await rds.send(
+      new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: snapshotId }),
+    );
+    return restoreValues(
+      'DescribeDBSnapshotAttributes',
+      'DBSnapshotAttributes',
+      answer.DBSnapshotAttributesResult?.DBSnapshotAttributes,
+    );
+  }
+  const answer = await rds.send(
+    new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: snapshotId }),
+  );
+  return restoreValues(
+    'DescribeDBClusterSnapshotAttributes',
+    'DBClusterSnapshotAttributes',
+    answer.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes,
+  );
+}
+
+/** The values of the `restore` attribute among a snapshot's attributes (see describeRdsSnapshotSharing). */
+function restoreValues(
+  api: string,
+  element: string,
+  attributes: { AttributeName?: string | undefined; AttributeValues?: string[] | undefined }[] | undefined,
+): string[] {
+  const what = 'the accounts it is shared with are';
+  const restore = listed(api, element, attributes, what).filter(
+    (attribute) => attribute.AttributeName === 'restore',
+  );
+  if (restore.length === 0) {
+    throw new CloudApiError(
+      `RDS ${api} answered without the restore attribute: ${what} unknown, not none`,
+      INCOMPLETE_ANSWER,
+    );
+  }
+  return restore.flatMap((attribute) => listed(api, 'AttributeValues', attribute.AttributeValues, what));
 }
 
 /** Pending maintenance actions of the region (eventually consistent, per the API reference). */

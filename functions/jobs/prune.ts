@@ -2,7 +2,7 @@
  * The prune job: list the manual snapshots of every scope, decide with `planPrune`, and (only when
  * asked) delete. A dry run is the default everywhere: the CLI needs `--apply` to delete.
  */
-import type { BackendSnapshot, SnapshotPlace } from '../actions/snapshot/backend.ts';
+import type { BackendSnapshot, SnapshotPlace, SnapshotSharing } from '../actions/snapshot/backend.ts';
 import { judgeSnapshotKey, type KeyJudgement, snapshotKeyReader } from '../actions/snapshot/keys.ts';
 import {
   type PruneDecision,
@@ -37,6 +37,13 @@ export interface PruneEntry {
    * operation's name. Neither deleted nor failed: the next prune lists the snapshot again if it stays.
    */
   readonly deleteOperation?: string;
+  /**
+   * Kept because another account may copy or restore it (a cross-account DR copy source): the
+   * accounts it is shared with, in the cloud's words (RDS: account ids, or `all` when public).
+   */
+  readonly sharedWith?: readonly string[];
+  /** With `sharedWith`: the command that unshares it, after which a prune may delete it. */
+  readonly unshare?: string;
   readonly error?: { readonly code: string; readonly message: string };
 }
 
@@ -121,7 +128,18 @@ export async function runPruneJob(
           decision: decision.action,
           reason: decision.reason,
         };
-        if (decision.action === 'keep' || !apply) {
+        if (decision.action === 'keep') {
+          entries.push(base);
+          continue;
+        }
+        // Shared with another account (or public), it may be that account's DR copy source: kept,
+        // and so is one whose sharing could not be read. Dry runs ask too, to say what --apply does.
+        const held = await sharedHold(scope, decision.snapshot);
+        if (held) {
+          entries.push({ ...base, decision: 'keep', ...held });
+          continue;
+        }
+        if (!apply) {
           entries.push(base);
           continue;
         }
@@ -178,13 +196,47 @@ export async function runPruneJob(
   };
 }
 
+/**
+ * Why a snapshot prune would delete is kept for its sharing: it is shared with another account or
+ * public (who, and the command that unshares it), or who may restore it could not be read (not
+ * proven unshared). Undefined when its cloud says it is shared with none, or its snapshots cannot be.
+ */
+async function sharedHold(
+  scope: SnapshotPlace,
+  snapshot: BackendSnapshot,
+): Promise<Pick<PruneEntry, 'reason' | 'sharedWith' | 'unshare'> | undefined> {
+  if (!scope.backend.sharing) return undefined;
+  let sharing: SnapshotSharing;
+  try {
+    sharing = await scope.backend.sharing(snapshot, scope.region);
+  } catch (error) {
+    // Deleted by someone else since the listing (DBSnapshotNotFound): gone, as a refused delete is.
+    if (await goneAfterRefusal(scope, snapshot))
+      return { reason: 'changed since the listing: no longer exists' };
+    return {
+      reason: `who it is shared with was not read (${errorCode(error)}: ${describeError(error)}): not proven unshared: kept`,
+    };
+  }
+  if (sharing.sharedWith.length === 0) return undefined;
+  const accounts = sharing.sharedWith.join(', ');
+  const one = sharing.sharedWith.length === 1;
+  const whom = sharing.isPublic
+    ? `public (shared with ${accounts}): any account`
+    : `shared with ${one ? 'account' : 'accounts'} ${accounts}: ${one ? 'that account' : 'those accounts'}`;
+  return {
+    reason: `${whom} may copy or restore it: kept; to let prune delete it, unshare it first: \`${sharing.unshare}\``,
+    sharedWith: sharing.sharedWith,
+    unshare: sharing.unshare,
+  };
+}
+
 /** The snapshot read again by its identifier: its state now, or undefined when it does not exist. */
 function readAgain(scope: SnapshotPlace, snapshot: BackendSnapshot): Promise<BackendSnapshot | undefined> {
   const { id, kind, target, ref } = snapshot;
   return scope.backend.describe({ id, kind, target, ref });
 }
 
-/** Whether a snapshot whose delete was refused is gone now (a read that fails says it is not). */
+/** Whether a snapshot whose delete (or sharing read) was refused is gone now (a read that fails says it is not). */
 async function goneAfterRefusal(scope: SnapshotPlace, snapshot: BackendSnapshot): Promise<boolean> {
   try {
     return (await readAgain(scope, snapshot)) === undefined;

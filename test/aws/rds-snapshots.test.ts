@@ -3,6 +3,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import {
   describePendingMaintenance,
+  describeRdsSnapshotSharing,
   describeRdsSnapshots,
   everyPage,
   listManualRdsSnapshots,
@@ -126,6 +127,59 @@ describe('the snapshot listings when a 200 answer leaves out its list element', 
     });
     client.destroy();
   });
+
+  const SHARING = [
+    {
+      kind: 'rds-instance',
+      result: 'DBSnapshotAttributesResult',
+      list: 'DBSnapshotAttributes',
+      member: 'DBSnapshotAttribute',
+    },
+    {
+      kind: 'aurora-cluster',
+      result: 'DBClusterSnapshotAttributesResult',
+      list: 'DBClusterSnapshotAttributes',
+      member: 'DBClusterSnapshotAttribute',
+    },
+  ] as const;
+
+  for (const { kind, result, list, member } of SHARING) {
+    const restore = (values: string) =>
+      `<${result}><${list}><${member}><AttributeName>restore</AttributeName>${values}</${member}></${list}></${result}>`;
+
+    it(`reads the ${kind} restore attribute: <AttributeValues/> as shared with none, its values as the accounts (or all)`, async () => {
+      const none = answering(restore('<AttributeValues/>'));
+      const some = answering(
+        restore(
+          '<AttributeValues><AttributeValue>222222222222</AttributeValue><AttributeValue>all</AttributeValue></AttributeValues>',
+        ),
+      );
+      await expect(describeRdsSnapshotSharing(none, kind, 'certctl-premaint-a')).resolves.toEqual([]);
+      await expect(describeRdsSnapshotSharing(some, kind, 'certctl-premaint-a')).resolves.toEqual([
+        '222222222222',
+        'all',
+      ]);
+      none.destroy();
+      some.destroy();
+    });
+
+    it.each([
+      ['no attribute list', '', `without <${list}>`],
+      ['no restore attribute', `<${result}><${list}/></${result}>`, 'without the restore attribute'],
+      ['a restore attribute without its values', restore(''), 'without <AttributeValues>'],
+    ])(
+      `fails the ${kind} sharing read with IncompleteAnswer, not "shared with none", for %s`,
+      async (_case, body, says) => {
+        const client = answering(body);
+        const reading = describeRdsSnapshotSharing(client, kind, 'certctl-premaint-a');
+        await expect(reading).rejects.toMatchObject({
+          code: 'IncompleteAnswer',
+          message: expect.stringContaining(says),
+        });
+        client.destroy();
+      },
+    );
+  }
 
   for (const { kind, api, element } of LISTS) {
     it(`reads <${element}/> as no snapshot`, async () => {

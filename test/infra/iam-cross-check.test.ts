@@ -80,6 +80,8 @@ const IAM_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   'client-rds:CreateDBClusterSnapshot': ['rds:CreateDBClusterSnapshot', 'rds:AddTagsToResource'],
   'client-rds:DeleteDBSnapshot': ['rds:DeleteDBSnapshot'],
   'client-rds:DeleteDBClusterSnapshot': ['rds:DeleteDBClusterSnapshot'],
+  'client-rds:DescribeDBSnapshotAttributes': ['rds:DescribeDBSnapshotAttributes'],
+  'client-rds:DescribeDBClusterSnapshotAttributes': ['rds:DescribeDBClusterSnapshotAttributes'],
   'client-s3:GetObject': ['s3:GetObject'],
   'client-s3:HeadObject': ['s3:GetObject'],
   'client-s3:PutObject': ['s3:PutObject'],
@@ -130,7 +132,7 @@ const PUBLISHES_NOTHING =
 const INVENTORY_REGIONS =
   'the planner (functions/aws/planner.ts) lists regions only for `aws.regions: all`; the dumps and keys audits read the regions their inventory names';
 const PRUNED_BY_THE_CLI =
-  'pruning is only the CLI command `backup-guard prune --apply` (functions/jobs/prune.ts, imported by functions/cli/commands/prune.ts alone), run with the operator credentials; no Lambda deletes a snapshot';
+  'pruning is only the CLI command `backup-guard prune` (functions/jobs/prune.ts, imported by functions/cli/commands/prune.ts alone), run with the operator credentials: no Lambda deletes a snapshot or reads who one is shared with (its restore attribute, read only before a delete)';
 const GLOBAL_ROLES_IN_THE_AUDIT =
   'functions/aws/rds.ts sends DescribeGlobalClusters only from collectRdsPitrFacts (the PITR audit); the snapshot job lists its databases through listSelectedDatabases (functions/actions/snapshot/aws.ts), which never reads a global role';
 /**
@@ -141,6 +143,8 @@ const IMPORTED_NOT_SENT: Readonly<Partial<Record<Lambda, Readonly<Record<string,
   [SNAPSHOT_SERVICE]: {
     'client-rds:DeleteDBSnapshot': PRUNED_BY_THE_CLI,
     'client-rds:DeleteDBClusterSnapshot': PRUNED_BY_THE_CLI,
+    'client-rds:DescribeDBSnapshotAttributes': PRUNED_BY_THE_CLI,
+    'client-rds:DescribeDBClusterSnapshotAttributes': PRUNED_BY_THE_CLI,
     'client-rds:DescribeGlobalClusters': GLOBAL_ROLES_IN_THE_AUDIT,
   },
   [AUDIT_DUMPS_SERVICE]: { 'client-account:ListRegions': INVENTORY_REGIONS },
@@ -152,6 +156,8 @@ const IMPORTED_NOT_SENT: Readonly<Partial<Record<Lambda, Readonly<Record<string,
     'client-rds:CreateDBClusterSnapshot': SNAPSHOT_WRITES_ELSEWHERE,
     'client-rds:DeleteDBSnapshot': PRUNED_BY_THE_CLI,
     'client-rds:DeleteDBClusterSnapshot': PRUNED_BY_THE_CLI,
+    'client-rds:DescribeDBSnapshotAttributes': PRUNED_BY_THE_CLI,
+    'client-rds:DescribeDBClusterSnapshotAttributes': PRUNED_BY_THE_CLI,
     'client-rds:DescribePendingMaintenanceActions': SNAPSHOT_WRITES_ELSEWHERE,
   },
   [CHAT_JOBS.action]: {
@@ -159,6 +165,8 @@ const IMPORTED_NOT_SENT: Readonly<Partial<Record<Lambda, Readonly<Record<string,
     'client-securityhub:GetFindings': PUBLISHES_NOTHING,
     'client-rds:DeleteDBSnapshot': PRUNED_BY_THE_CLI,
     'client-rds:DeleteDBClusterSnapshot': PRUNED_BY_THE_CLI,
+    'client-rds:DescribeDBSnapshotAttributes': PRUNED_BY_THE_CLI,
+    'client-rds:DescribeDBClusterSnapshotAttributes': PRUNED_BY_THE_CLI,
     'client-s3:PutObject': CHAT_READS_LEDGERS,
     'client-s3:DeleteObject': CHAT_READS_LEDGERS,
   },

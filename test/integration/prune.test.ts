@@ -204,3 +204,72 @@ describe('prune when a snapshot changes between the listing and its delete', () 
     );
   });
 });
+
+describe('prune of snapshots shared with another account', () => {
+  const LIVE = { ...OURS, 'expires-at': '2999-01-01T00:00:00.000Z' };
+  /** A snapshot of ours in eu-west-1 of `target` taken `createdAt` ago, tagged `tags` (expired). */
+  const ours = (
+    id: string,
+    target: string,
+    createdAt: string,
+    more: { sharedWith?: string[]; attributesDenied?: boolean; kind?: 'cluster' } = {},
+    tags: Record<string, string> = EXPIRED,
+  ) => ({ id, target, region: 'eu-west-1', createdAt, tags, ...more });
+
+  it('keeps an expired snapshot shared with another account, a public one and one whose sharing it may not read, and deletes an unshared one as before', async () => {
+    // Prepare: each target keeps a newer snapshot of ours; four expired older ones.
+    const local = await startSnapshotHarness(
+      snapshotScenario({
+        existing: [
+          ours('certctl-premaint-s-dr', 'certctl-prod-db', '-40d', { sharedWith: ['222222222222'] }),
+          ours('certctl-premaint-s-locked', 'certctl-prod-db', '-35d', { attributesDenied: true }),
+          ours('certctl-premaint-s-plain', 'certctl-prod-db', '-30d'),
+          ours('certctl-premaint-s-new', 'certctl-prod-db', '-1d', {}, LIVE),
+          ours('certctl-premaint-c-public', 'certctl-aurora', '-30d', {
+            kind: 'cluster',
+            sharedWith: ['all'],
+          }),
+          ours('certctl-premaint-c-new', 'certctl-aurora', '-2d', { kind: 'cluster' }, LIVE),
+        ],
+      }),
+    );
+    try {
+      // Act
+      const result = await runPruneJob({ apply: true }, local.deps());
+
+      // Assess
+      const remaining = local.rds.snapshots
+        .snapshots()
+        .map((s) => s.id)
+        .sort();
+      expect(remaining).toEqual([
+        'certctl-premaint-c-new',
+        'certctl-premaint-c-public',
+        'certctl-premaint-s-dr',
+        'certctl-premaint-s-locked',
+        'certctl-premaint-s-new',
+      ]);
+      expect(result).toMatchObject({ deleted: 1, pending: 0, kept: 5 });
+      const byId = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e]));
+      expect(byId['certctl-premaint-s-dr']).toMatchObject({
+        decision: 'keep',
+        sharedWith: ['222222222222'],
+        unshare:
+          'aws rds modify-db-snapshot-attribute --db-snapshot-identifier certctl-premaint-s-dr --attribute-name restore --values-to-remove 222222222222 --region eu-west-1',
+      });
+      expect(byId['certctl-premaint-c-public']).toMatchObject({
+        decision: 'keep',
+        sharedWith: ['all'],
+        unshare:
+          'aws rds modify-db-cluster-snapshot-attribute --db-cluster-snapshot-identifier certctl-premaint-c-public --attribute-name restore --values-to-remove all --region eu-west-1',
+      });
+      expect(byId['certctl-premaint-c-public']?.reason).toContain('public');
+      expect(byId['certctl-premaint-s-locked']?.decision).toBe('keep');
+      expect(byId['certctl-premaint-s-locked']?.reason).toContain('(AccessDenied: ');
+      expect(byId['certctl-premaint-s-locked']?.reason).toContain('not proven unshared: kept');
+      expect(byId['certctl-premaint-s-plain']).toMatchObject({ decision: 'delete', deleted: true });
+    } finally {
+      await local.close();
+    }
+  });
+});

@@ -3,7 +3,7 @@
  * send (or leave out) about a snapshot decides whether it may go, and a delete of a snapshot
  * already gone is not a failure.
  */
-import type { DBSnapshot, RDSClient } from '@aws-sdk/client-rds';
+import type { DBSnapshot, DBSnapshotAttributesResult, RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import { rdsSnapshotBackend } from '../../functions/actions/snapshot/aws.ts';
 import type { SnapshotBackend, SnapshotCloud } from '../../functions/actions/snapshot/backend.ts';
@@ -34,14 +34,35 @@ function snapshot(id: string, daysAgo: number, more: Partial<DBSnapshot> = {}): 
  * RDS holding `held` instance snapshots (no cluster snapshots): listed and described by id as
  * held, deleted from it; `goneOnDelete` ids are deleted by someone else just before our delete
  * reaches RDS (DBSnapshotNotFound); `refuseDelete` refuses every delete (AccessDenied).
+ * DescribeDBSnapshotAttributes answers `attributes[id]` (an Error is thrown), by default the
+ * `restore` attribute naming no account (shared with none); `attributesAsked` lists the ids asked.
  */
-function fakeRds(held: DBSnapshot[], goneOnDelete: readonly string[] = [], refuseDelete = false) {
+function fakeRds(
+  held: DBSnapshot[],
+  goneOnDelete: readonly string[] = [],
+  refuseDelete = false,
+  attributes: Readonly<
+    Record<string, DBSnapshotAttributesResult | Error | ((held: DBSnapshot[]) => DBSnapshotAttributesResult)>
+  > = {},
+) {
   const snapshots = [...held];
+  const attributesAsked: string[] = [];
   const rds = {
     config: {},
     send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
       const name = command.constructor.name;
       if (name === 'DescribeDBClusterSnapshotsCommand') return { DBClusterSnapshots: [] };
+      if (name === 'DescribeDBSnapshotAttributesCommand') {
+        const id = command.input.DBSnapshotIdentifier as string;
+        attributesAsked.push(id);
+        const given = attributes[id];
+        const answer = (typeof given === 'function' ? given(snapshots) : given) ?? {
+          DBSnapshotIdentifier: id,
+          DBSnapshotAttributes: [{ AttributeName: 'restore', AttributeValues: [] }],
+        };
+        if (answer instanceof Error) throw answer;
+        return { DBSnapshotAttributesResult: answer };
+      }
       if (name === 'DescribeDBSnapshotsCommand') {
         const filter = (command.input.Filters as { Values: string[] }[] | undefined)?.[0]?.Values;
         return {
@@ -62,7 +83,11 @@ function fakeRds(held: DBSnapshot[], goneOnDelete: readonly string[] = [], refus
       throw new Error(`unexpected ${name}`);
     },
   };
-  return { rds: rds as unknown as RDSClient, remaining: () => snapshots.map((s) => s.DBSnapshotIdentifier) };
+  return {
+    rds: rds as unknown as RDSClient,
+    remaining: () => snapshots.map((s) => s.DBSnapshotIdentifier),
+    attributesAsked,
+  };
 }
 
 /** One cloud with one place (account x region) over `backend`. */
@@ -456,5 +481,137 @@ describe('prune over Cloud SQL: backupRuns.delete answers an operation', () => {
   it('reports a delete whose operation is DONE without error as deleted', async () => {
     const result = await pruneWith({ name: 'op-del-3', status: 'DONE' });
     expect(result).toMatchObject({ deleted: 1, requested: 0, pending: 0 });
+  });
+});
+
+describe('prune over RDS: a snapshot shared with another account, or public', () => {
+  /** The restore attribute of `id` naming `accounts`. */
+  const sharedWith = (id: string, accounts: string[]): DBSnapshotAttributesResult => ({
+    DBSnapshotIdentifier: id,
+    DBSnapshotAttributes: [{ AttributeName: 'restore', AttributeValues: accounts }],
+  });
+  const held = () => [snapshot('certctl-premaint-old', 40), snapshot('certctl-premaint-new', 20)];
+
+  it('keeps an expired snapshot shared with another account, names the account and how to unshare it', async () => {
+    // Prepare: another account copies the old snapshot for its DR.
+    const { rds, remaining } = fakeRds(held(), [], false, {
+      'certctl-premaint-old': sharedWith('certctl-premaint-old', ['222222222222', '333333333333']),
+    });
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess
+    expect(remaining()).toEqual(['certctl-premaint-old', 'certctl-premaint-new']);
+    const old = result.entries.find((e) => e.snapshotId === 'certctl-premaint-old');
+    expect(old).toMatchObject({ decision: 'keep', sharedWith: ['222222222222', '333333333333'] });
+    expect(old?.reason).toContain('shared with accounts 222222222222, 333333333333: those accounts may');
+    expect(old?.reason).toContain(
+      `aws rds modify-db-snapshot-attribute --db-snapshot-identifier certctl-premaint-old --attribute-name restore --values-to-remove 222222222222 333333333333 --region ${REGION}`,
+    );
+    expect(result).toMatchObject({ deleted: 0, pending: 0, kept: 2 });
+    expect(renderPrune(result)).toContain(
+      `keep   ${ACCOUNT}/${REGION}/certctl-premaint-old (certctl-prod-db): shared with accounts 222222222222`,
+    );
+  });
+
+  it('keeps an expired public snapshot (restore: all), and says it is public', async () => {
+    const { rds, remaining } = fakeRds(held(), [], false, {
+      'certctl-premaint-old': sharedWith('certctl-premaint-old', ['all']),
+    });
+
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    expect(remaining()).toContain('certctl-premaint-old');
+    const old = result.entries.find((e) => e.snapshotId === 'certctl-premaint-old');
+    expect(old).toMatchObject({ decision: 'keep', sharedWith: ['all'] });
+    expect(old?.reason).toContain('public');
+    expect(old?.reason).toContain('--values-to-remove all');
+  });
+
+  it('reports a shared snapshot as kept in a dry run too, not as one that would be deleted', async () => {
+    const { rds } = fakeRds(held(), [], false, {
+      'certctl-premaint-old': sharedWith('certctl-premaint-old', ['222222222222']),
+    });
+
+    const result = await prune(rdsSnapshotBackend(rds), false);
+
+    expect(result).toMatchObject({ applied: false, pending: 0, kept: 2 });
+    expect(renderPrune(result)).toContain('Dry run: 0 would be deleted, 2 kept');
+  });
+
+  it.each([
+    [
+      'the read is refused',
+      Object.assign(new Error('not authorized to perform: rds:DescribeDBSnapshotAttributes'), {
+        name: 'AccessDenied',
+      }),
+      'AccessDenied',
+    ],
+    [
+      'the answer has no attribute list',
+      { DBSnapshotIdentifier: 'certctl-premaint-old' },
+      'without <DBSnapshotAttributes>',
+    ],
+    [
+      'the answer has no restore attribute',
+      { DBSnapshotIdentifier: 'certctl-premaint-old', DBSnapshotAttributes: [] },
+      'restore',
+    ],
+    [
+      'the restore attribute comes without its values',
+      {
+        DBSnapshotIdentifier: 'certctl-premaint-old',
+        DBSnapshotAttributes: [{ AttributeName: 'restore' }],
+      },
+      'AttributeValues',
+    ],
+  ])('keeps an expired snapshot not proven unshared when %s, and says so', async (_case, answer, says) => {
+    const { rds, remaining } = fakeRds(held(), [], false, { 'certctl-premaint-old': answer });
+
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    expect(remaining()).toContain('certctl-premaint-old');
+    const old = result.entries.find((e) => e.snapshotId === 'certctl-premaint-old');
+    expect(old?.decision).toBe('keep');
+    expect(old?.reason).toContain('not proven unshared');
+    expect(old?.reason).toContain(says);
+    expect(old?.error).toBeUndefined();
+    expect(result).toMatchObject({ deleted: 0, pending: 0 });
+  });
+
+  it('reports a snapshot deleted by someone else before its sharing was read as gone, not as a failed read', async () => {
+    const { rds, remaining } = fakeRds(held(), [], false, {
+      'certctl-premaint-old': (snapshots) => {
+        snapshots.splice(
+          snapshots.findIndex((s) => s.DBSnapshotIdentifier === 'certctl-premaint-old'),
+          1,
+        );
+        throw Object.assign(new Error('DBSnapshot certctl-premaint-old not found.'), {
+          name: 'DBSnapshotNotFoundFault',
+        });
+      },
+    });
+
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    expect(remaining()).toEqual(['certctl-premaint-new']);
+    const old = result.entries.find((e) => e.snapshotId === 'certctl-premaint-old');
+    expect(old).toMatchObject({ decision: 'keep', reason: 'changed since the listing: no longer exists' });
+    expect(result).toMatchObject({ deleted: 0, pending: 0 });
+  });
+
+  it('deletes an expired snapshot shared with no account as before, and reads the sharing only of what it would delete', async () => {
+    const { rds, remaining, attributesAsked } = fakeRds([
+      snapshot('certctl-premaint-old', 40),
+      snapshot('certctl-premaint-new', 20),
+      snapshot('someone-elses', 400, { TagList: [] }),
+    ]);
+
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    expect(remaining()).toEqual(['certctl-premaint-new', 'someone-elses']);
+    expect(result).toMatchObject({ deleted: 1, pending: 0 });
+    expect(attributesAsked).toEqual(['certctl-premaint-old']);
   });
 });

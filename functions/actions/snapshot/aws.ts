@@ -20,6 +20,7 @@ import {
   deleteRdsSnapshot,
   describePendingMaintenance,
   describeRdsDatabaseStatus,
+  describeRdsSnapshotSharing,
   describeRdsSnapshots,
   listManualRdsSnapshots,
   type RdsSnapshotState,
@@ -36,6 +37,7 @@ import type {
   SnapshotCloud,
   SnapshotKeyReader,
   SnapshotPlace,
+  SnapshotRef,
   TargetStandIn,
   UpcomingMaintenance,
 } from './backend.ts';
@@ -109,6 +111,21 @@ function rdsKind(kind: string): RdsSnapshotState['kind'] {
   throw new TypeError(`RDS cannot snapshot a ${kind}`);
 }
 
+/** The value of a `restore` attribute that makes a snapshot public (RDS API reference, DBSnapshotAttribute). */
+const PUBLIC_RESTORE = 'all';
+
+/**
+ * The AWS CLI command that takes `accounts` (or `all`) off the snapshot's `restore` attribute
+ * (ModifyDBSnapshotAttribute / ModifyDBClusterSnapshotAttribute `ValuesToRemove`).
+ */
+function unshareCommand(snapshot: SnapshotRef, accounts: readonly string[], region: string): string {
+  const [command, option] =
+    rdsKind(snapshot.kind) === 'aurora-cluster'
+      ? ['modify-db-cluster-snapshot-attribute', '--db-cluster-snapshot-identifier']
+      : ['modify-db-snapshot-attribute', '--db-snapshot-identifier'];
+  return `aws rds ${command} ${option} ${snapshot.id} --attribute-name restore --values-to-remove ${accounts.join(' ')} --region ${region}`;
+}
+
 export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
   return {
     quotaApplies: true,
@@ -136,6 +153,15 @@ export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
     delete: async (snapshot) => {
       await deleteRdsSnapshot(rds, rdsKind(snapshot.kind), snapshot.id);
       return undefined;
+    },
+    // DescribeDBSnapshotAttributes / DescribeDBClusterSnapshotAttributes: the `restore` attribute.
+    sharing: async (snapshot, region) => {
+      const sharedWith = await describeRdsSnapshotSharing(rds, rdsKind(snapshot.kind), snapshot.id);
+      return {
+        sharedWith,
+        isPublic: sharedWith.includes(PUBLIC_RESTORE),
+        unshare: unshareCommand(snapshot, sharedWith, region),
+      };
     },
     codeOf: errorCode,
     currentStatus: (target) => describeRdsDatabaseStatus(rds, rdsKind(target.kind), target.id),

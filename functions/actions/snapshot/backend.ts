@@ -103,6 +103,13 @@ export interface SnapshotBackend {
    * error, throws.
    */
   delete(snapshot: BackendSnapshot): Promise<DeleteRequested | undefined>;
+  /**
+   * Who besides the snapshot's own account may copy or restore it (RDS: its `restore` attribute),
+   * read in one call; `region` is the snapshot's, for the command that unshares it. A read that
+   * fails, or an answer that does not say, throws. Absent: this cloud's snapshots cannot be shared
+   * with another account (Cloud SQL backup runs have no such setting).
+   */
+  sharing?(snapshot: SnapshotRef, region: string): Promise<SnapshotSharing>;
   /** How a create's error of `target` is treated (its listed {@link SnapshotTarget.status} may tell). */
   classify(error: unknown, target?: SnapshotTarget): CreateErrorKind;
   /**
@@ -299,6 +306,16 @@ export function perCloud<T>(
     made.set(provider, value);
     return value;
   };
+}
+
+/** Who may copy or restore a snapshot besides its own account, as its cloud says. */
+export interface SnapshotSharing {
+  /** The accounts it is shared with, in the cloud's words (RDS: account ids, or `all`); empty: none. */
+  readonly sharedWith: readonly string[];
+  /** Whether any account may (an RDS snapshot whose `restore` attribute names `all`). */
+  readonly isPublic: boolean;
+  /** The command that stops sharing it with them, run with its account's credentials. */
+  readonly unshare: string;
 }
 
 /** A delete the cloud started but had not finished when it answered: its operation's name. */

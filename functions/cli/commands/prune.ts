@@ -50,7 +50,14 @@ the next maintenance relies on), nor any newer than its newest one whose encrypt
 (a key pending deletion or not readable keeps the older ones). Kept too: a snapshot whose status
 was not sent or is not known, and one carrying our tags that this tool did not take there (a copy
 from another region or account, or a name other than certctl-premaint-*). Other
-manual snapshots are never touched. A delete of a snapshot already gone is not a failure. With --apply each
+manual snapshots are never touched. An RDS or Aurora snapshot that would go is first asked who it
+is shared with (its restore attribute; in a dry run too): one shared with another account (which may
+copy or restore it, as a cross-account DR source) or public is kept, naming the accounts and the
+'aws rds modify-db-snapshot-attribute ... --values-to-remove' (modify-db-cluster-snapshot-attribute)
+command that unshares it; one whose sharing could not be read is kept as not proven unshared. Your
+credentials need rds:DescribeDBSnapshotAttributes and rds:DescribeDBClusterSnapshotAttributes on
+the snapshots (snapshot:certctl-premaint-*, cluster-snapshot:certctl-premaint-*) besides the
+listings and deletes. A delete of a snapshot already gone is not a failure. With --apply each
 snapshot is read again just before its delete: one whose tags changed since the listing (expiry
 extended, purpose tag removed) or whose expires-at is not an ISO 8601 time is kept, with the reason.
 A Cloud SQL delete starts an operation that can still fail: one not ended when Cloud SQL answered
