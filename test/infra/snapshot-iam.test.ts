@@ -185,6 +185,25 @@ describe('snapshot role: no delete (pruning is the CLI, with the operator creden
   });
 });
 
+describe('no role reads or changes who a snapshot is shared with (prune reads it with the operator credentials)', () => {
+  it.each([
+    ['rds:DescribeDBSnapshotAttributes', 'snapshot'],
+    ['rds:DescribeDBClusterSnapshotAttributes', 'cluster-snapshot'],
+    ['rds:ModifyDBSnapshotAttribute', 'snapshot'],
+    ['rds:ModifyDBClusterSnapshotAttribute', 'cluster-snapshot'],
+  ] as const)('refuses %s on a snapshot of ours to the snapshot role and every other', (action, type) => {
+    const request: AccessRequest = {
+      action,
+      resource: arn(REGION, `${type}:certctl-premaint-certctl-prod-db-0123456789`),
+      context: { [`rds:${type}-tag/purpose`]: SNAPSHOT_PURPOSE },
+    };
+    expect([isAllowed(snapshotRole, request, ENV), isAllowed(otherRoles, request, ENV)]).toEqual([
+      false,
+      false,
+    ]);
+  });
+});
+
 describe('snapshot role with several target tags', () => {
   it('allows a create from a database carrying any one of them, as the policy selects targets', () => {
     // Prepare
