@@ -396,6 +396,50 @@ describe('prune over RDS: a snapshot carrying our tags under a name backup-guard
   });
 });
 
+describe('prune over RDS: snapshots of an earlier database of the same identifier', () => {
+  // A database deleted and created again under its identifier is another database (a new
+  // DbiResourceId); our snapshots of the deleted one may be the only backup of its data left.
+  const of = (resourceId: string) => ({ DbiResourceId: resourceId });
+
+  it('keeps the newest snapshot of the deleted database when the new one of that name has newer snapshots', async () => {
+    // Prepare
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-gone-old', 60, of('db-GONE')),
+      snapshot('certctl-premaint-gone-last', 40, of('db-GONE')),
+      snapshot('certctl-premaint-now-old', 20, of('db-NOW')),
+      snapshot('certctl-premaint-now-last', 10, of('db-NOW')),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess: each database keeps its own newest; only the older ones of each go.
+    expect(remaining()).toEqual(['certctl-premaint-gone-last', 'certctl-premaint-now-last']);
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    expect(reasons['certctl-premaint-gone-last']).toBe(
+      'newest successful snapshot of certctl-prod-db (DbiResourceId db-GONE)',
+    );
+    expect(reasons['certctl-premaint-now-last']).toBe(
+      'newest successful snapshot of certctl-prod-db (DbiResourceId db-NOW)',
+    );
+  });
+
+  it('never lets a snapshot whose resource id was not sent outdate one of a known database', async () => {
+    // Prepare: the newer snapshot's DbiResourceId not sent: it may be of another database.
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-known', 40, of('db-GONE')),
+      snapshot('certctl-premaint-unsent', 10),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess
+    expect(remaining()).toEqual(['certctl-premaint-known', 'certctl-premaint-unsent']);
+    expect(result.deleted).toBe(0);
+  });
+});
+
 describe('prune over Cloud SQL: backupRuns.delete answers an operation', () => {
   const run = (id: string, startTime: string) => ({
     id,

@@ -45,8 +45,9 @@ export const pruneCommand: CliCommand = {
     ...ENDPOINT_OPTIONS,
   },
   details: `Only snapshots this tool created (tag purpose=certctl-pre-maintenance) are considered, only
-once past their expires-at tag, and never the newest successful one of a target (the restore point
-the next maintenance relies on), nor any newer than its newest one whose encryption key is usable
+once past their expires-at tag, and never the newest successful one of a database (the restore
+point the next maintenance relies on; a database deleted and created again under its identifier,
+told by its RDS resource id, is another database whose snapshots keep their own), nor any newer than its newest one whose encryption key is usable
 (a key pending deletion or not readable keeps the older ones). Kept too: a snapshot whose status
 was not sent or is not known, and one carrying our tags that this tool did not take there (a copy
 from another region or account, or a name other than certctl-premaint-*). Other
