@@ -3,7 +3,7 @@
  * send (or leave out) about a snapshot decides whether it may go, and a delete of a snapshot
  * already gone is not a failure.
  */
-import type { DBSnapshot, RDSClient } from '@aws-sdk/client-rds';
+import { type DBSnapshot, DeleteDBSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import { rdsSnapshotBackend } from '../../functions/actions/snapshot/aws.ts';
 import type { SnapshotBackend, SnapshotCloud } from '../../functions/actions/snapshot/backend.ts';
@@ -266,6 +266,44 @@ describe('prune over RDS: a snapshot deleted by someone else between its re-read
     expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-old')?.error?.code).toBe(
       'AccessDenied',
     );
+  });
+});
+
+describe('prune over RDS: the newest snapshot, which lets the older ones go, deleted by someone else after the listing', () => {
+  it('keeps the older snapshot, now the only one of its target', async () => {
+    // Prepare: someone deletes the newest snapshot once prune has listed them (before its first re-read).
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-old', 40),
+      snapshot('certctl-premaint-new', 20),
+    ]);
+    let deletedByOther = false;
+    const racing = {
+      ...rds,
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        if (
+          command.constructor.name === 'DescribeDBSnapshotsCommand' &&
+          command.input.Filters &&
+          !deletedByOther
+        ) {
+          deletedByOther = true;
+          await rds.send(
+            new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'certctl-premaint-new' }) as never,
+          );
+        }
+        return rds.send(command as never);
+      },
+    } as unknown as RDSClient;
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(racing));
+
+    // Assess: the target keeps a snapshot it can be restored from.
+    expect(remaining()).toEqual(['certctl-premaint-old']);
+    expect(result.deleted).toBe(0);
+    const old = result.entries.find((e) => e.snapshotId === 'certctl-premaint-old');
+    expect(old?.decision).toBe('keep');
+    expect(old?.reason).toContain('changed since the listing');
+    expect(old?.reason).toContain('certctl-premaint-new no longer exists');
   });
 });
 

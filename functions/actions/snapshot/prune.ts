@@ -14,6 +14,11 @@ export interface PruneDecision {
   readonly snapshot: BackendSnapshot;
   readonly action: 'delete' | 'keep';
   readonly reason: string;
+  /**
+   * Of a delete: the newest restorable snapshot of the same database, newer than it, whose being
+   * there lets it go (the prune job reads it again before the delete).
+   */
+  readonly restorePoint?: BackendSnapshot;
 }
 
 /**
@@ -118,6 +123,7 @@ export function planPrune(
   const ours = snapshots.filter((snapshot) => isOurs(snapshot.tags));
   const newestSuccess = new Map<string, number>();
   const newestRestorable = new Map<string, number>();
+  const restorePoint = new Map<string, BackendSnapshot>();
   /** Each target's newest successful snapshot and what its key was judged to be. */
   const newestKey = new Map<string, string>();
   for (const snapshot of restoreCandidates(ours, place)) {
@@ -127,8 +133,10 @@ export function planPrune(
     if (at >= (newestSuccess.get(key) ?? 0))
       newestKey.set(key, `${snapshot.id}: ${judged?.evidence ?? 'its key was not judged'}`);
     newestSuccess.set(key, Math.max(newestSuccess.get(key) ?? 0, at));
-    if (keys === undefined || judged?.status === 'usable')
-      newestRestorable.set(key, Math.max(newestRestorable.get(key) ?? 0, at));
+    if ((keys === undefined || judged?.status === 'usable') && at >= (newestRestorable.get(key) ?? 0)) {
+      newestRestorable.set(key, at);
+      restorePoint.set(key, snapshot);
+    }
   }
   const nameOf = databaseNamer(ours);
   return ours.map((snapshot): PruneDecision => {
@@ -165,6 +173,11 @@ export function planPrune(
       );
     if (restorable !== undefined && createdAt >= restorable)
       return keep(`newest restorable snapshot of ${name} (newest ${newestKey.get(target)})`);
-    return { snapshot, action: 'delete', reason: `expired ${new Date(expiry).toISOString()}` };
+    return {
+      snapshot,
+      action: 'delete',
+      reason: `expired ${new Date(expiry).toISOString()}`,
+      ...(restorePoint.has(target) ? { restorePoint: restorePoint.get(target) } : {}),
+    };
   });
 }

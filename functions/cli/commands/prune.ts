@@ -53,7 +53,9 @@ was not sent or is not known, and one carrying our tags that this tool did not t
 from another region or account, or a name other than certctl-premaint-*). Other
 manual snapshots are never touched. A delete of a snapshot already gone is not a failure. With --apply each
 snapshot is read again just before its delete: one whose tags changed since the listing (expiry
-extended, purpose tag removed) or whose expires-at is not an ISO 8601 time is kept, with the reason.
+extended, purpose tag removed) or whose expires-at is not an ISO 8601 time is kept, with the reason;
+so is the newer snapshot of its database that lets it go: one deleted or changed since the listing
+does not (an older snapshot left the newest is kept).
 A Cloud SQL delete starts an operation that can still fail: one not ended when Cloud SQL answered
 is listed as "requested" (delete requested, operation named, not yet confirmed), not as deleted;
 one already ended in error is FAILED. The next prune lists a backup that is still there again.
