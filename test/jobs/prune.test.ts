@@ -150,6 +150,27 @@ describe('prune over RDS: a snapshot whose Status is not known', () => {
   });
 });
 
+describe('prune over RDS: a failed snapshot newer than the newest successful one', () => {
+  it('is kept without being called the newest successful snapshot', async () => {
+    // Prepare
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-good', 20),
+      snapshot('certctl-premaint-failed', 10, { Status: 'failed' }),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess: only `good` can be restored; the report says which is which.
+    expect(remaining()).toEqual(['certctl-premaint-good', 'certctl-premaint-failed']);
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    expect(reasons['certctl-premaint-good']).toBe('newest successful snapshot of certctl-prod-db');
+    expect(reasons['certctl-premaint-failed']).toBe(
+      'state failed, newer than the newest successful snapshot of certctl-prod-db',
+    );
+  });
+});
+
 describe('prune over Cloud SQL: a backup run whose status is not known', () => {
   const run = (id: string, status: string | undefined, startTime: string) => ({
     id,

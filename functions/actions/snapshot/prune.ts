@@ -161,7 +161,12 @@ export function planPrune(
     const createdAt = snapshot.createdAt?.getTime() ?? Number.POSITIVE_INFINITY;
     const newest = newestSuccess.get(target);
     if (newest !== undefined && createdAt >= newest) {
-      return keep(`newest successful snapshot of ${name}`);
+      // A failed one newer than the newest successful one is kept as before, never called it.
+      return keep(
+        snapshot.status === 'available'
+          ? `newest successful snapshot of ${name}`
+          : `state ${snapshot.status}, newer than the newest successful snapshot of ${name}`,
+      );
     }
     if (newest === undefined && snapshot.status === 'available') {
       return keep(`only successful snapshot of ${name}`);
