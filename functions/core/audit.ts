@@ -401,7 +401,8 @@ function failedScope<F>(
  */
 export function failedScopeAdvice(error: unknown): string {
   if (error instanceof CredentialsError) return `Provide credentials: ${error.message}`;
-  // A Google API not enabled (or a token without its scope) is refused too, but no role fixes it.
+  // A Google API not enabled (billing disabled, a VPC Service Controls perimeter…) is refused too,
+  // but no role on the resource fixes it.
   const notOfPermission = refusalNotOfPermission(error);
   if (notOfPermission)
     return `${notOfPermission[0]?.toUpperCase()}${notOfPermission.slice(1)}, then run the audit again.`;

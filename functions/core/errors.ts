@@ -122,32 +122,64 @@ function errorInfoCarrier(error: unknown): ErrorInfoFields | undefined {
 }
 
 /**
- * Why a Google API refused a call when no role fixes it, or undefined when the refusal may be a
- * missing permission: the `google.rpc.ErrorInfo` reasons of the googleapis.com domain
- * (google/api/error_reason.proto) SERVICE_DISABLED ("calling a disabled service for a consumer";
- * metadata `service`, and `consumer`: the project it is disabled on, which for CLI user
- * credentials is their quota project, not the project read) and ACCESS_TOKEN_SCOPE_INSUFFICIENT
- * (the token lacks every scope the API accepts). Read from the error or its `cause` chain: the REST
- * client's GcpApiError and gax's GoogleError (`reason`, `errorInfoMetadata`) alike. `fallback`
- * names the project and API when the answer names none. Starts lower case, to follow a colon.
+ * What a Google API's refusal says when no role on the resource read fixes it, per
+ * `google.rpc.ErrorInfo` reason of the googleapis.com domain (google/api/error_reason.proto), given
+ * `api` ("the <service> API") and `consumer` (the project it names, without `projects/`; for CLI user
+ * credentials their quota project, not the project read).
+ */
+const NOT_OF_PERMISSION: Readonly<
+  Record<
+    string,
+    (api: string, consumer: string | undefined, info: ErrorInfoFields, service?: string) => string
+  >
+> = {
+  // "The request is calling a disabled service for a consumer."
+  SERVICE_DISABLED: (api, consumer, _info, service) =>
+    `${api} is not enabled${consumer ? ` on project ${consumer}` : ''}: enable it (\`gcloud services enable ${service ?? '<service>'}${consumer ? ` --project ${consumer}` : ''}\`)`,
+  // The token lacks every scope the API accepts.
+  ACCESS_TOKEN_SCOPE_INSUFFICIENT: (api) =>
+    `the access token of the credentials that made the call lacks an OAuth scope ${api} accepts (https://www.googleapis.com/auth/cloud-platform covers it)`,
+  // "The request whose associated billing account is disabled."
+  BILLING_DISABLED: (api, consumer) =>
+    `the billing account of ${consumer ? `project ${consumer}` : 'the calling project'} is disabled, and ${api} bills to it: link an active billing account${consumer ? ` (\`gcloud billing projects describe ${consumer}\` names it)` : ''}`,
+  // "The caller does not have required permission on the user project or the user project is invalid."
+  USER_PROJECT_DENIED: (api, consumer) =>
+    `the credentials that made the call may not bill ${consumer ? `project ${consumer}` : 'the project'}, their quota project, for ${api}: grant them serviceusage.services.use there (roles/serviceusage.serviceUsageConsumer) or set another quota project (\`gcloud auth application-default set-quota-project\`)`,
+  // "The request is denied because it violates VPC Service Controls"; `uid` finds it in the audit log.
+  SECURITY_POLICY_VIOLATED: (api, _consumer, info) => {
+    const uid = errorInfoValue(info, 'uid');
+    return `a VPC Service Controls perimeter refused the call to ${api}${uid ? ` (unique id ${uid} in its audit log)` : ''}: call it from inside the perimeter or allow it with an ingress rule`;
+  },
+  // "The consumer is suspended due to Terms of Service (ToS) violations."
+  CONSUMER_SUSPENDED: (_api, consumer) =>
+    `${consumer ? `project ${consumer}` : 'the calling project'} is suspended: resolve its suspension (https://cloud.google.com/resource-manager/docs/project-suspension-guidelines)`,
+};
+
+/**
+ * Why a Google API refused a call when no role on the resource fixes it, or undefined when the
+ * refusal may be a missing permission: the `google.rpc.ErrorInfo` reasons of the googleapis.com
+ * domain (google/api/error_reason.proto) in {@link NOT_OF_PERMISSION}: an API not enabled
+ * (SERVICE_DISABLED; metadata `service`, and `consumer`: the project it is disabled on), a token
+ * without the API's scope, billing disabled, a quota project the credentials may not use, a VPC
+ * Service Controls perimeter, a suspended project. Read from the error or its `cause` chain: the
+ * REST client's GcpApiError and gax's GoogleError (`reason`, `errorInfoMetadata`) alike.
+ * `fallback` names the project and API when the answer names none. Starts lower case, to follow a
+ * colon.
  */
 export function refusalNotOfPermission(
   error: unknown,
   fallback: { readonly project?: string; readonly service?: string } = {},
 ): string | undefined {
   const info = errorInfoCarrier(error);
-  if (!info) return undefined;
+  const reason = info?.reason;
+  const say =
+    typeof reason === 'string' && Object.hasOwn(NOT_OF_PERMISSION, reason)
+      ? NOT_OF_PERMISSION[reason]
+      : undefined;
+  if (!info || !say) return undefined;
   const service = errorInfoValue(info, 'service') ?? fallback.service;
-  const api = service ? `the ${service} API` : 'the API';
-  if (info.reason === 'SERVICE_DISABLED') {
-    const consumer = errorInfoValue(info, 'consumer')?.replace(/^projects\//, '') ?? fallback.project;
-    const where = consumer ? ` on project ${consumer}` : '';
-    return `${api} is not enabled${where}: enable it (\`gcloud services enable ${service ?? '<service>'}${consumer ? ` --project ${consumer}` : ''}\`)`;
-  }
-  if (info.reason === 'ACCESS_TOKEN_SCOPE_INSUFFICIENT') {
-    return `the access token of the credentials that made the call lacks an OAuth scope ${api} accepts (https://www.googleapis.com/auth/cloud-platform covers it)`;
-  }
-  return undefined;
+  const consumer = errorInfoValue(info, 'consumer')?.replace(/^projects\//, '') ?? fallback.project;
+  return say(service ? `the ${service} API` : 'the API', consumer, info, service);
 }
 
 /** A one-line description of any thrown value, safe for logs (message only, no stack). */

@@ -189,10 +189,11 @@ export async function listInstances(
       if (error instanceof CredentialsError) throw error;
       const code = googleErrorCode(error);
       // A role is the fix only when the API said no; an endpoint that never answered says where to look itself.
-      // A disabled API (or a token without its scope) is also PERMISSION_DENIED, and no role fixes it.
+      // A disabled API, disabled billing, a VPC Service Controls perimeter (core/errors.ts
+      // refusalNotOfPermission) is also PERMISSION_DENIED, and no role on the project fixes it.
       const notOfPermission = refusalNotOfPermission(error, { project, service: CLOUD_SQL_ADMIN_SERVICE });
       const hint = notOfPermission
-        ? ` Not a missing permission: ${notOfPermission}, or remove the project from the policy.`
+        ? ` No role on that project fixes it: ${notOfPermission}, or remove the project from the policy.`
         : isAccessDenied(code)
           ? " The audit's service account needs cloudsql.instances.list (roles/cloudsql.viewer) in that project."
           : '';

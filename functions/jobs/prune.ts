@@ -148,7 +148,7 @@ export async function runPruneJob(
           // IAM condition covers only the purpose tag, and a CLI profile may have none): the
           // snapshot is read again just before its delete and decided again on what it is now, so
           // one whose expiry was extended or that was taken out of our hands since the listing
-          // (which may be many deletes ago) is kept.
+          // (which may be many deletes ago) is kept; so is one whose newer restore point is gone.
           const changed = await decidedAgain(scope, snapshots, decision, now(), keys);
           if (changed) {
             entries.push({ ...base, decision: 'keep', reason: `changed since the listing: ${changed}` });
@@ -247,7 +247,10 @@ async function goneAfterRefusal(scope: SnapshotPlace, snapshot: BackendSnapshot)
 
 /**
  * Why `decision` (a delete) no longer holds for the snapshot as it is now, or undefined when it
- * still does: the snapshot is read again by its identifier and the listing decided again with it.
+ * still does: the snapshot is read again by its identifier and the listing decided again with it,
+ * and so is the newer snapshot of its database that lets it go (its restore point), which may have
+ * been deleted or changed since the listing: until the restore point a delete rests on is read as
+ * still there, the decision is taken again.
  */
 async function decidedAgain(
   scope: SnapshotPlace,
@@ -258,14 +261,21 @@ async function decidedAgain(
 ): Promise<string | undefined> {
   const fresh = await readAgain(scope, decision.snapshot);
   if (fresh === undefined) return 'no longer exists';
-  const again = planPrune(
-    listed.map((snapshot) => (snapshot === decision.snapshot ? fresh : snapshot)),
-    now,
-    scope,
-    keys,
-  ).find((candidate) => candidate.snapshot === fresh);
-  if (again === undefined) return 'no longer tagged as made by backup-guard';
-  return again.action === 'keep' ? again.reason : undefined;
+  let current = listed.map((snapshot) => (snapshot === decision.snapshot ? fresh : snapshot));
+  const readNow = new Set<BackendSnapshot>([fresh]);
+  const gone: string[] = [];
+  for (;;) {
+    const again = planPrune(current, now, scope, keys).find((candidate) => candidate.snapshot === fresh);
+    if (again === undefined) return 'no longer tagged as made by backup-guard';
+    const because = gone.length > 0 ? ` (${gone.join(', ')} no longer exists)` : '';
+    if (again.action === 'keep') return `${again.reason}${because}`;
+    const point = again.restorePoint;
+    if (point === undefined || readNow.has(point)) return undefined;
+    const pointNow = await readAgain(scope, point);
+    if (pointNow === undefined) gone.push(point.id);
+    else readNow.add(pointNow);
+    current = current.flatMap((snapshot) => (snapshot !== point ? [snapshot] : pointNow ? [pointNow] : []));
+  }
 }
 
 export function renderPrune(result: PruneResult): string {

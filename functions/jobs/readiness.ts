@@ -9,7 +9,7 @@
  *   exception is accepted risk and shown as such;
  * - a successful pre-maintenance snapshot of ours (by tag) younger than
  *   `snapshots.readinessMaxAgeHours` exists, and prune may not delete it (past its own
- *   `expires-at` tag with a newer snapshot of that name listed beside it: prunableNow).
+ *   `expires-at` tag with a newer snapshot of that database listed beside it: prunableNow).
  * Each gate carries its evidence and, when not green, what to do. Every gate of the catalog is also
  * summarised for the whole run: evaluated, not installed in this version, not configured by the
  * policy, or incomplete (a scope not read, a check NOT_AVAILABLE). Only evaluated gates can make
@@ -361,9 +361,9 @@ function pruneReadsExpiry(snapshot: BackendSnapshot): boolean {
 /**
  * The listed snapshots prune would delete now (functions/jobs/prune.ts decides with `planPrune`
  * over the same listing of the scope): past their own `expires-at` tag and not the newest
- * successful snapshot of ours of that kind and name there. A GO must not rest on one: it may be gone
- * before the maintenance. Prune never deletes the newest successful one, nor one whose tag it cannot
- * read, so those count.
+ * successful snapshot of ours of that database there (by kind, name and resource id). A GO must
+ * not rest on one: it may be gone before the maintenance. Prune never deletes the newest successful
+ * one, nor one whose tag it cannot read, so those count.
  */
 function prunableNow(
   snapshots: readonly BackendSnapshot[],
@@ -379,13 +379,13 @@ function prunableNow(
 
 /** Why a snapshot prune may delete is not counted ({@link prunableNow}). */
 function prunableReason(snapshot: BackendSnapshot): string {
-  return `${snapshot.id} is past its expires-at tag (${snapshot.tags[SNAPSHOT_TAGS.expiresAt]}) and a newer snapshot of ours bears its name, so prune may delete it at any time`;
+  return `${snapshot.id} is past its expires-at tag (${snapshot.tags[SNAPSHOT_TAGS.expiresAt]}) and a newer snapshot of ours is of its database, so prune may delete it at any time`;
 }
 
 /**
  * What the snapshot a GO rests on says of its `expires-at` tag, when it is not simply ahead: a tag
  * prune cannot read (it never deletes such a snapshot), or one that has passed (prune keeps it only
- * while it is the newest successful snapshot of ours of that name). Empty otherwise.
+ * while it is the newest successful snapshot of ours of its database). Empty otherwise.
  */
 function expiryNote(snapshot: BackendSnapshot, now: Date): string {
   const tag = snapshot.tags[SNAPSHOT_TAGS.expiresAt];

@@ -312,7 +312,37 @@ describe('readCloudKmsKey over REST, when the refusal is not a missing permissio
       }),
       'cryptoKeys.get was refused (ACCESS_TOKEN_SCOPE_INSUFFICIENT): the access token of the credentials that made the call lacks an OAuth scope the cloudkms.googleapis.com API accepts (https://www.googleapis.com/auth/cloud-platform covers it)',
     ],
-  ])('says so when %s, naming no permission', async (_, body, reason) => {
+    [
+      'the billing account of the consumer project is disabled',
+      refusal('BILLING_DISABLED', { consumer: 'projects/123456789012', service: 'cloudkms.googleapis.com' }),
+      'cryptoKeys.get was refused (BILLING_DISABLED): the billing account of project 123456789012 is disabled, and the cloudkms.googleapis.com API bills to it: link an active billing account (`gcloud billing projects describe 123456789012` names it)',
+    ],
+    [
+      'the credentials may not use their quota project',
+      refusal('USER_PROJECT_DENIED', {
+        consumer: 'projects/123456789012',
+        service: 'cloudkms.googleapis.com',
+      }),
+      'cryptoKeys.get was refused (USER_PROJECT_DENIED): the credentials that made the call may not bill project 123456789012, their quota project, for the cloudkms.googleapis.com API: grant them serviceusage.services.use there (roles/serviceusage.serviceUsageConsumer) or set another quota project (`gcloud auth application-default set-quota-project`)',
+    ],
+    [
+      'VPC Service Controls refused the call',
+      refusal('SECURITY_POLICY_VIOLATED', {
+        uid: 'aBc123xyz',
+        consumer: 'projects/123456789012',
+        service: 'cloudkms.googleapis.com',
+      }),
+      'cryptoKeys.get was refused (SECURITY_POLICY_VIOLATED): a VPC Service Controls perimeter refused the call to the cloudkms.googleapis.com API (unique id aBc123xyz in its audit log): call it from inside the perimeter or allow it with an ingress rule',
+    ],
+    [
+      'the consumer project is suspended',
+      refusal('CONSUMER_SUSPENDED', {
+        consumer: 'projects/123456789012',
+        service: 'cloudkms.googleapis.com',
+      }),
+      'cryptoKeys.get was refused (CONSUMER_SUSPENDED): project 123456789012 is suspended: resolve its suspension (https://cloud.google.com/resource-manager/docs/project-suspension-guidelines)',
+    ],
+  ])('says so when %s, naming no permission on the key', async (_, body, reason) => {
     // Prepare
     const server = createServer((_request, response) => {
       response.statusCode = 403;

@@ -3,7 +3,12 @@
  * send (or leave out) about a snapshot decides whether it may go, and a delete of a snapshot
  * already gone is not a failure.
  */
-import type { DBSnapshot, DBSnapshotAttributesResult, RDSClient } from '@aws-sdk/client-rds';
+import {
+  type DBSnapshot,
+  type DBSnapshotAttributesResult,
+  DeleteDBSnapshotCommand,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import { rdsSnapshotBackend } from '../../functions/actions/snapshot/aws.ts';
 import type { SnapshotBackend, SnapshotCloud } from '../../functions/actions/snapshot/backend.ts';
@@ -175,6 +180,27 @@ describe('prune over RDS: a snapshot whose Status is not known', () => {
   });
 });
 
+describe('prune over RDS: a failed snapshot newer than the newest successful one', () => {
+  it('is kept without being called the newest successful snapshot', async () => {
+    // Prepare
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-good', 20),
+      snapshot('certctl-premaint-failed', 10, { Status: 'failed' }),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess: only `good` can be restored; the report says which is which.
+    expect(remaining()).toEqual(['certctl-premaint-good', 'certctl-premaint-failed']);
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    expect(reasons['certctl-premaint-good']).toBe('newest successful snapshot of certctl-prod-db');
+    expect(reasons['certctl-premaint-failed']).toBe(
+      'state failed, newer than the newest successful snapshot of certctl-prod-db',
+    );
+  });
+});
+
 describe('prune over Cloud SQL: a backup run whose status is not known', () => {
   const run = (id: string, status: string | undefined, startTime: string) => ({
     id,
@@ -291,6 +317,44 @@ describe('prune over RDS: a snapshot deleted by someone else between its re-read
     expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-old')?.error?.code).toBe(
       'AccessDenied',
     );
+  });
+});
+
+describe('prune over RDS: the newest snapshot, which lets the older ones go, deleted by someone else after the listing', () => {
+  it('keeps the older snapshot, now the only one of its target', async () => {
+    // Prepare: someone deletes the newest snapshot once prune has listed them (before its first re-read).
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-old', 40),
+      snapshot('certctl-premaint-new', 20),
+    ]);
+    let deletedByOther = false;
+    const racing = {
+      ...rds,
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        if (
+          command.constructor.name === 'DescribeDBSnapshotsCommand' &&
+          command.input.Filters &&
+          !deletedByOther
+        ) {
+          deletedByOther = true;
+          await rds.send(
+            new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'certctl-premaint-new' }) as never,
+          );
+        }
+        return rds.send(command as never);
+      },
+    } as unknown as RDSClient;
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(racing));
+
+    // Assess: the target keeps a snapshot it can be restored from.
+    expect(remaining()).toEqual(['certctl-premaint-old']);
+    expect(result.deleted).toBe(0);
+    const old = result.entries.find((e) => e.snapshotId === 'certctl-premaint-old');
+    expect(old?.decision).toBe('keep');
+    expect(old?.reason).toContain('changed since the listing');
+    expect(old?.reason).toContain('certctl-premaint-new no longer exists');
   });
 });
 
@@ -418,6 +482,50 @@ describe('prune over RDS: a snapshot carrying our tags under a name backup-guard
     const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
     expect(reasons['certctl-premaint-own']).toBe('newest successful snapshot of certctl-prod-db');
     expect(reasons['prod-db-older-keep']).toContain('certctl-premaint-');
+  });
+});
+
+describe('prune over RDS: snapshots of an earlier database of the same identifier', () => {
+  // A database deleted and created again under its identifier is another database (a new
+  // DbiResourceId); our snapshots of the deleted one may be the only backup of its data left.
+  const of = (resourceId: string) => ({ DbiResourceId: resourceId });
+
+  it('keeps the newest snapshot of the deleted database when the new one of that name has newer snapshots', async () => {
+    // Prepare
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-gone-old', 60, of('db-GONE')),
+      snapshot('certctl-premaint-gone-last', 40, of('db-GONE')),
+      snapshot('certctl-premaint-now-old', 20, of('db-NOW')),
+      snapshot('certctl-premaint-now-last', 10, of('db-NOW')),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess: each database keeps its own newest; only the older ones of each go.
+    expect(remaining()).toEqual(['certctl-premaint-gone-last', 'certctl-premaint-now-last']);
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    expect(reasons['certctl-premaint-gone-last']).toBe(
+      'newest successful snapshot of certctl-prod-db (DbiResourceId db-GONE)',
+    );
+    expect(reasons['certctl-premaint-now-last']).toBe(
+      'newest successful snapshot of certctl-prod-db (DbiResourceId db-NOW)',
+    );
+  });
+
+  it('never lets a snapshot whose resource id was not sent outdate one of a known database', async () => {
+    // Prepare: the newer snapshot's DbiResourceId not sent: it may be of another database.
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-known', 40, of('db-GONE')),
+      snapshot('certctl-premaint-unsent', 10),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess
+    expect(remaining()).toEqual(['certctl-premaint-known', 'certctl-premaint-unsent']);
+    expect(result.deleted).toBe(0);
   });
 });
 

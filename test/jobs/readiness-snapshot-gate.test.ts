@@ -356,37 +356,21 @@ describe('snapshotGate and a snapshot past its own expires-at tag', () => {
     ...tagged('certctl-premaint-copied-in', '2026-12-03T11:00:00.000Z', '2026-12-17T11:00:00.000Z'),
     sourceRegion: 'us-east-1',
   };
-  // A newer snapshot taken here under the database's name, of another resource id: prune goes by
-  // kind and name, so it makes `lapsed` deletable, while readiness does not count it for TARGET.
+  // A newer snapshot taken here under the database's name, of an earlier database of that name
+  // (another resource id): prune keeps each database's newest, so `lapsed` stays.
   const otherIncarnation: BackendSnapshot = {
     ...tagged('certctl-premaint-other', '2026-12-03T11:00:00.000Z', '2026-12-17T11:00:00.000Z'),
     sourceResourceId: 'db-OLD',
   };
 
-  it('does not count a snapshot prune may delete, naming it and why', () => {
+  it('counts the target’s own newest snapshot past its tag beside a newer snapshot of another database of that name, which prune keeps', () => {
     // Act
     const gate = snapshotGate([lapsed, otherIncarnation], TARGET, 24, NOW);
 
-    // Assess: no GO rests on a snapshot that may be gone before the maintenance.
-    expect(gate.status).toBe('NO-GO');
-    expect(gate.evidence).toContain(
-      'certctl-premaint-lapsed is past its expires-at tag (2026-12-03T06:00:00.000Z)',
-    );
-    expect(gate.evidence).toContain('prune may delete it');
-    expect(gate.action).toContain('backup-guard snapshot');
-  });
-
-  it('judges the gate on another snapshot of the database that counts, naming the one that does not', () => {
-    // Prepare: an older snapshot taken with a longer retention, its expires-at tag still ahead.
-    const older = tagged('certctl-premaint-older', '2026-12-02T20:00:00.000Z', '2026-12-30T20:00:00.000Z');
-
-    // Act
-    const gate = snapshotGate([older, lapsed, otherIncarnation], TARGET, 24, NOW);
-
-    // Assess
+    // Assess: the snapshot of db-OLD outdates nothing of db-NEW's.
     expect(gate.status).toBe('GO');
-    expect(gate.evidence).toContain('certctl-premaint-older, 16.0 h old (limit 24 h)');
-    expect(gate.evidence).toContain('not counted: certctl-premaint-lapsed is past its expires-at tag');
+    expect(gate.evidence).toContain('certctl-premaint-lapsed, 10.0 h old (limit 24 h)');
+    expect(gate.evidence).toContain('prune keeps it');
   });
 
   it('counts the target’s own newest snapshot past its tag beside a newer copy from another region, which prune keeps', () => {
@@ -398,17 +382,19 @@ describe('snapshotGate and a snapshot past its own expires-at tag', () => {
     expect(gate.evidence).toContain('prune keeps it');
   });
 
-  it('does not hold the gate as could-not-evaluate on an unverifiable snapshot prune may delete', () => {
-    // Prepare: the only fresh-looking snapshot of that name has no DbiResourceId (unverifiable), and
-    // is past its expires-at tag beside a newer one of that name: even verified it could not count.
+  it('holds the gate as could-not-evaluate on the newest unverifiable snapshot, not on an older one prune may delete', () => {
+    // Prepare: two snapshots of that name without DbiResourceId (unverifiable); prune keeps only
+    // the newer of them, and `lapsed` is past its expires-at tag.
     const { sourceResourceId: _unsent, ...unverifiable } = lapsed;
+    const { sourceResourceId: _alsoUnsent, ...newer } = otherIncarnation;
 
     // Act
-    const gate = snapshotGate([unverifiable, otherIncarnation], TARGET, 24, NOW);
+    const gate = snapshotGate([unverifiable, newer], TARGET, 24, NOW);
 
-    // Assess: NO-GO saying to take a snapshot, not COULD NOT EVALUATE over it.
-    expect(gate.status).toBe('NO-GO');
-    expect(gate.action).toContain('backup-guard snapshot');
+    // Assess: what cannot be told is the newer one, which prune keeps; `lapsed` could not count.
+    expect(gate.status).toBe('UNKNOWN');
+    expect(gate.evidence).toContain('certctl-premaint-other bears the name certctl-prod-db');
+    expect(gate.evidence).not.toContain('certctl-premaint-lapsed');
   });
 
   it('counts the newest successful snapshot past its expires-at tag, which prune keeps, saying so', () => {

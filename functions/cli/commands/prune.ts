@@ -45,8 +45,9 @@ export const pruneCommand: CliCommand = {
     ...ENDPOINT_OPTIONS,
   },
   details: `Only snapshots this tool created (tag purpose=certctl-pre-maintenance) are considered, only
-once past their expires-at tag, and never the newest successful one of a target (the restore point
-the next maintenance relies on), nor any newer than its newest one whose encryption key is usable
+once past their expires-at tag, and never the newest successful one of a database (the restore
+point the next maintenance relies on; a database deleted and created again under its identifier,
+told by its RDS resource id, is another database whose snapshots keep their own), nor any newer than its newest one whose encryption key is usable
 (a key pending deletion or not readable keeps the older ones). Kept too: a snapshot whose status
 was not sent or is not known, and one carrying our tags that this tool did not take there (a copy
 from another region or account, or a name other than certctl-premaint-*). Other
@@ -59,7 +60,9 @@ credentials need rds:DescribeDBSnapshotAttributes and rds:DescribeDBClusterSnaps
 the snapshots (snapshot:certctl-premaint-*, cluster-snapshot:certctl-premaint-*) besides the
 listings and deletes. A delete of a snapshot already gone is not a failure. With --apply each
 snapshot is read again just before its delete: one whose tags changed since the listing (expiry
-extended, purpose tag removed) or whose expires-at is not an ISO 8601 time is kept, with the reason.
+extended, purpose tag removed) or whose expires-at is not an ISO 8601 time is kept, with the reason;
+so is the newer snapshot of its database that lets it go: one deleted or changed since the listing
+does not (an older snapshot left the newest is kept).
 A Cloud SQL delete starts an operation that can still fail: one not ended when Cloud SQL answered
 is listed as "requested" (delete requested, operation named, not yet confirmed), not as deleted;
 one already ended in error is FAILED. The next prune lists a backup that is still there again.

@@ -54,7 +54,7 @@ export const readinessCommand: CliCommand = {
 group the policy configures is a gate (audit:pitr; audit:dumps when the policy names dump
 locations; audit:keys when the policy has a keys inventory), plus the snapshot gate: a successful
 pre-maintenance snapshot younger than snapshots.readinessMaxAgeHours (not one past its own
-expires-at tag that prune may delete: one a newer snapshot of ours of that name outdates; it is
+expires-at tag that prune may delete: one a newer snapshot of ours of that database outdates; it is
 named) whose KMS key (RDS, Aurora) is Enabled: a key pending deletion, disabled or unavailable
 is NO-GO naming its state; a key DescribeKey could not read is could-not-evaluate naming the key
 and the error. A Cloud SQL backup of a CMEK instance is judged by its Cloud KMS key version: DISABLED, DESTROY_SCHEDULED or
