@@ -1060,7 +1060,7 @@ describe('every keys check says what it judged', () => {
       state: 'read' as const,
       value: {
         kind: 'aws' as const,
-        primaryRegion: undefined,
+        primaryRegion: 'eu-west-1',
         replicas: [{ region: 'eu-west-1', status: 'InSync' }],
       },
     };
@@ -1070,6 +1070,33 @@ describe('every keys check says what it judged', () => {
       observed: { items: 'ca-cert,ca-key', otherRegions: null },
       required: { otherRegions: '>= 1', replicasInSync: true },
     });
+  });
+
+  it('keys.replicated: without PrimaryRegion, judges the replicas listed, and is not available naming the field when none is elsewhere', () => {
+    const replication = (replicas: { region: string; status: string }[]) => ({
+      state: 'read' as const,
+      value: { kind: 'aws' as const, primaryRegion: undefined, replicas },
+    });
+    // No replica elsewhere: the secret may itself be a replica of a secret in another region.
+    const none = keysReplicatedCheck.evaluate(two({ replication: replication([]) }), context);
+    expect(none).toMatchObject({
+      status: 'NOT_AVAILABLE',
+      observed: { items: 'ca-cert,ca-key', otherRegions: null },
+      required: { otherRegions: '>= 1', replicasInSync: true },
+    });
+    expect(none?.description).toContain('PrimaryRegion');
+    expect(none?.description).toContain('is itself a replica');
+    // A replica listed in another region is a copy there whatever this secret's own role.
+    const listed = keysReplicatedCheck.evaluate(
+      two({ replication: replication([{ region: 'us-east-1', status: 'InSync' }]) }),
+      context,
+    );
+    expect(listed).toMatchObject({ status: 'PASSED', observed: { otherRegions: 'us-east-1' } });
+    const failed = keysReplicatedCheck.evaluate(
+      two({ replication: replication([{ region: 'us-east-1', status: 'Failed' }]) }),
+      context,
+    );
+    expect(failed?.status).toBe('FAILED');
   });
 
   it('keys.replicated: fails naming each failed replica, and warns naming each pending one', () => {
