@@ -43,6 +43,11 @@ export const UNUSABLE_KEY_STATES: ReadonlySet<string> = new Set([
   ...UNUSABLE_GCP_KEY_STATES,
 ]);
 
+/** Whether an AWS KMS key identifier is an alias: `alias/…`, or an alias ARN (`arn:…:alias/…`). */
+export function isKmsAlias(keyId: string): boolean {
+  return /(^|:)alias\//.test(keyId);
+}
+
 /**
  * What an AWS KMS key DescribeKey no longer finds by its id or ARN (`EncryptionKey.deleted`) is, as
  * every judge of a key says it after the key's name: it cannot decrypt anything again, worse than any

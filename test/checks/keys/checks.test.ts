@@ -759,6 +759,51 @@ describe('every keys check says what it judged', () => {
     });
   });
 
+  describe('keys.not-deleting, a secret that names its KMS key by an alias', () => {
+    // DescribeKey on an alias describes the key the alias points to now; a version was encrypted
+    // under the key the alias pointed to when it was written (the alias may have moved since).
+    const ALIASED = {
+      id: 'alias/certctl-backup',
+      manager: 'CUSTOMER' as const,
+      state: 'Enabled',
+      region: 'eu-west-1',
+      aliasTarget: 'arn:aws:kms:eu-west-1:111111111111:key/k2',
+    };
+    const aliased = (overrides: Partial<KeySecretFact> = {}) =>
+      two({
+        encryption: { state: 'read', value: [ALIASED] },
+        content: { state: 'not-inspected' },
+        ...overrides,
+      });
+
+    it('is not available naming the alias and the key it points to now, when no value was read', () => {
+      const outcome = keysNotDeletingCheck.evaluate(aliased(), context);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('alias/certctl-backup');
+      expect(outcome?.description).toContain('arn:aws:kms:eu-west-1:111111111111:key/k2');
+      expect(outcome?.observed).toMatchObject({ scheduledForDeletion: false, keyState: 'Enabled' });
+    });
+    it('passes when the value was read in this run: its key decrypted it', () => {
+      const read = aliased({ content: { state: 'read', items: [] } });
+      expect(keysNotDeletingCheck.evaluate(read, context)?.status).toBe('PASSED');
+    });
+    it("is not available for a replica's alias even when the secret's own value was read", () => {
+      const replica = aliased({
+        encryption: {
+          state: 'read',
+          value: [CMK, { ...ALIASED, region: 'us-east-1', replicaRegion: 'us-east-1' }],
+        },
+        content: { state: 'read', items: [] },
+      });
+      const outcome = keysNotDeletingCheck.evaluate(replica, context);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('us-east-1');
+    });
+    it('passes keys.cmk: an alias of a customer-managed key can only ever point to customer-managed keys', () => {
+      expect(keysCmkCheck.evaluate(aliased(), context)?.status).toBe('PASSED');
+    });
+  });
+
   it('keys.not-deleting: fails with the deletion date', () => {
     expect(
       keysNotDeletingCheck.evaluate(two({ deletionScheduled: new Date('2026-12-09T00:00:00Z') }), context),
