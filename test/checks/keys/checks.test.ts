@@ -916,6 +916,34 @@ describe('every keys check says what it judged', () => {
     );
   });
 
+  it('keys.not-deleting: names the key an alias points to in each KMS command, which takes no alias', () => {
+    // CancelKeyDeletion, EnableKey, ImportKeyMaterial, GetParametersForImport: "Specify the key ID
+    // or key ARN of the KMS key".
+    const TARGET = 'arn:aws:kms:eu-west-1:111111111111:key/k2';
+    const fixFor = (key: Partial<EncryptionKey>) =>
+      keysNotDeletingCheck.evaluate(
+        two({
+          encryption: {
+            state: 'read',
+            value: [{ ...CMK, id: 'alias/certctl-backup', aliasTarget: TARGET, ...key }],
+          },
+        }),
+        context,
+      );
+    const deleting = fixFor({ state: 'PendingDeletion' });
+    expect(deleting?.description).toContain('alias/certctl-backup');
+    expect(deleting?.remediationText).toBe(
+      `Cancel the key's deletion (\`aws kms cancel-key-deletion --key-id ${TARGET}\`, which leaves it Disabled) and enable it (\`aws kms enable-key --key-id ${TARGET}\`).`,
+    );
+    expect(fixFor({ materialExpires: new Date('2026-12-01T00:00:00Z') })?.remediationText).toContain(
+      `aws kms get-parameters-for-import --key-id ${TARGET}`,
+    );
+    // The target not sent: the alias is all there is to name (the reader looks the key up).
+    expect(fixFor({ state: 'Disabled', aliasTarget: undefined })?.remediationText).toContain(
+      'aws kms enable-key --key-id alias/certctl-backup',
+    );
+  });
+
   it('keys.not-deleting: names the fix an unusable KMS key state allows', () => {
     // Prepare
     const fixFor = (state: string) =>
