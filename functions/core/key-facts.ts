@@ -88,7 +88,8 @@ export interface EncryptionKey {
   /**
    * GCP: why this copy's key is only the secret's setting now, not proven by the latest version's
    * own status (that version not read, or its status not sent). The setting applies to versions
-   * added after it was set, so the version holding the value may be under Google-managed encryption.
+   * added after it was set, so the version holding the value may be under Google-managed encryption
+   * (or, under a Google-managed setting, under a customer-managed key removed since).
    */
   readonly unproven?: string | undefined;
 }

@@ -164,6 +164,14 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       );
     }
     const unprovenKey = fact.encryption.value.find((key) => key.unproven !== undefined);
+    if (unprovenKey?.manager === 'PROVIDER') {
+      return notAvailable(
+        fact,
+        `which key encrypts its latest version is not known: ${unprovenKey.unproven}; the secret is under Google-managed encryption now, but a customer-managed key removed since still encrypts the versions added while it was set`,
+        { scheduledForDeletion: false },
+        required,
+      );
+    }
     if (unprovenKey) {
       // Secret Manager encrypts a version with the key version that was primary when it was added
       // (and only versions added after CMEK was set): the primary's state now proves neither way.
