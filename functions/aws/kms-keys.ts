@@ -6,18 +6,25 @@
  * Read through the lean JSON path (functions/aws/json-wire.ts); the KMS SDK module is loaded on the
  * first key described, so an audit that meets no key never loads it.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html (`KeyManager`, `KeyState`;
- * `ValidTo`, sent only for imported key material that expires).
+ * `ValidTo`, sent only for imported key material that expires; `Arn`, the key an alias points to).
  */
 import type { DescribeKeyResponse, KMSClient } from '@aws-sdk/client-kms';
 import { CloudApiError, describeError, errorCode } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
+import { isKmsAlias } from '../core/kms-key-states.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
 import { type JsonShape, sendJson } from './json-wire.ts';
 
 /** The `DescribeKey` members the audits read. */
 export const DESCRIBE_KEY_SHAPE: JsonShape = {
   KeyMetadata: {
-    struct: { KeyManager: 'string', KeyState: 'string', DeletionDate: 'timestamp', ValidTo: 'timestamp' },
+    struct: {
+      Arn: 'string',
+      KeyManager: 'string',
+      KeyState: 'string',
+      DeletionDate: 'timestamp',
+      ValidTo: 'timestamp',
+    },
   },
 };
 
@@ -77,6 +84,8 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
       state: key?.KeyState,
       deletionDate: key?.DeletionDate,
       ...(key?.ValidTo ? { materialExpires: key.ValidTo } : {}),
+      // DescribeKey on an alias describes the key it points to now: say which.
+      ...(isKmsAlias(keyId) && key?.Arn ? { aliasTarget: key.Arn } : {}),
     };
   } catch (error) {
     if (!isPerResourceError(error)) {
@@ -88,7 +97,7 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
         },
       );
     }
-    if (errorCode(error) === 'NotFoundException' && !/(^|:)alias\//.test(keyId)) {
+    if (errorCode(error) === 'NotFoundException' && !isKmsAlias(keyId)) {
       return {
         id: keyId,
         manager: undefined,

@@ -63,6 +63,14 @@ export interface EncryptionKey {
    * primary's key. A replica's key that cannot decrypt loses that replica, not the primary.
    */
   readonly replicaRegion?: string | undefined;
+  /**
+   * AWS, a key named by an alias ({@link id} `alias/…` or an alias ARN): the key the alias points to
+   * now, by its ARN (DescribeKey's `KeyMetadata.Arn`); {@link state} is that key's. A secret's
+   * version is encrypted under the key its alias pointed to when the version was written, and an
+   * alias can be moved to another key (UpdateAlias), so this key need not be the one that decrypts
+   * the value. Undefined when DescribeKey did not send it.
+   */
+  readonly aliasTarget?: string | undefined;
   /** Why DescribeKey (AWS) or the Cloud KMS read (GCP) failed, when it did. */
   readonly unreadReason?: string | undefined;
   /**
@@ -80,7 +88,8 @@ export interface EncryptionKey {
   /**
    * GCP: why this copy's key is only the secret's setting now, not proven by the latest version's
    * own status (that version not read, or its status not sent). The setting applies to versions
-   * added after it was set, so the version holding the value may be under Google-managed encryption.
+   * added after it was set, so the version holding the value may be under Google-managed encryption
+   * (or, under a Google-managed setting, under a customer-managed key removed since).
    */
   readonly unproven?: string | undefined;
 }

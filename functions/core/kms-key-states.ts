@@ -43,6 +43,11 @@ export const UNUSABLE_KEY_STATES: ReadonlySet<string> = new Set([
   ...UNUSABLE_GCP_KEY_STATES,
 ]);
 
+/** Whether an AWS KMS key identifier is an alias: `alias/…`, or an alias ARN (`arn:…:alias/…`). */
+export function isKmsAlias(keyId: string): boolean {
+  return /(^|:)alias\//.test(keyId);
+}
+
 /**
  * What an AWS KMS key DescribeKey no longer finds by its id or ARN (`EncryptionKey.deleted`) is, as
  * every judge of a key says it after the key's name: it cannot decrypt anything again, worse than any
@@ -66,6 +71,16 @@ export function deletedKmsKeyFix(instead: string): string {
 export const USABLE_KEY_STATES: ReadonlySet<string> = new Set(['Enabled', 'Updating', 'ENABLED']);
 
 /**
+ * The key a KMS command is to name: CancelKeyDeletion, EnableKey, ImportKeyMaterial and
+ * GetParametersForImport take the key id or key ARN, not an alias
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html), so a key named
+ * by an alias is named by the key it points to (`aliasTarget`) when DescribeKey said which.
+ */
+function commandKeyId(key: { readonly id: string; readonly aliasTarget?: string | undefined }): string {
+  return key.aliasTarget ?? key.id;
+}
+
+/**
  * What to do about a KMS key in an unusable state (`Disabled`, `PendingDeletion`, …): the AWS CLI
  * commands that make it usable again. Cancelling a deletion leaves the key Disabled, so it must be
  * enabled too (https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html);
@@ -76,10 +91,16 @@ export const USABLE_KEY_STATES: ReadonlySet<string> = new Set(['Enabled', 'Updat
  * default region, where a replica region's key or another region's key ARN is not.
  */
 export function kmsKeyFix(
-  key: { readonly id: string; readonly state?: string | undefined; readonly region?: string | undefined },
+  key: {
+    readonly id: string;
+    readonly state?: string | undefined;
+    readonly region?: string | undefined;
+    readonly aliasTarget?: string | undefined;
+  },
   orElse?: string,
 ): string {
-  const { id, state } = key;
+  const { state } = key;
+  const id = commandKeyId(key);
   const region = key.region ? ` --region ${key.region}` : '';
   const enable = `\`aws kms enable-key --key-id ${id}${region}\``;
   if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
@@ -111,9 +132,10 @@ function importMaterial(id: string, region: string, expiry = ''): string {
 export function kmsMaterialExpiryFix(key: {
   readonly id: string;
   readonly region?: string | undefined;
+  readonly aliasTarget?: string | undefined;
 }): string {
   const region = key.region ? ` --region ${key.region}` : '';
-  return `Import the same key material again without expiry (${importMaterial(key.id, region, ' --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE')}); only the material imported before can be imported into this key.`;
+  return `Import the same key material again without expiry (${importMaterial(commandKeyId(key), region, ' --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE')}); only the material imported before can be imported into this key.`;
 }
 
 /** When a KMS key's imported key material expires (`ValidTo`), as judged at a time against a horizon. */

@@ -191,7 +191,8 @@ type KeyReader = (keyName: string, versionName: string | undefined) => Promise<E
  * (CMEK removed since), and a copy whose status was sent without one is Google-managed (CMEK set
  * since, as keys.cmk's own remediation does). Only without the version's status (not read, not
  * sent) is the secret's setting now taken, with its key's primary version, and marked `unproven`
- * with `unread` (why the status is missing): the version may predate the setting. A secret with no
+ * with `unread` (why the status is missing): the version may predate the setting, a Google-managed
+ * one too (CMEK removed since still encrypts the versions added while it was set). A secret with no
  * version at all (`unread` undefined, no `latest`) is judged by its setting, which its first
  * version will be encrypted with.
  */
@@ -237,7 +238,7 @@ function encryptionOf(
 /**
  * The key of one copy of the latest version: the key version its status names; Google-managed when
  * its status was sent naming none (`statusSent`); else the secret's key now (`configured`, its
- * primary version; `unproven` with `unread` when there is a version) or Google-managed.
+ * primary version) or Google-managed, either `unproven` with `unread` when there is a version.
  */
 function copyKey(
   configured: string | undefined,
@@ -248,16 +249,23 @@ function copyKey(
   location: string | undefined,
 ): Promise<EncryptionKey> | EncryptionKey {
   if (named) return readKey(keyOfVersion(named) ?? configured ?? named, named);
+  // Without the copy's status, the setting now is all there is: unproven when there is a version.
+  const unproven =
+    statusSent || unread === undefined
+      ? undefined
+      : location === undefined
+        ? unread
+        : `${unread} (its copy in ${location})`;
   if (configured && !statusSent) {
     const setting = readKey(configured, undefined);
-    if (unread === undefined) return setting;
-    const unproven = location === undefined ? unread : `${unread} (its copy in ${location})`;
-    return setting.then((key) => ({ ...key, unproven }));
+    return unproven === undefined ? setting : setting.then((key) => ({ ...key, unproven }));
   }
   return {
     id: location === undefined ? 'google-managed' : `google-managed (${location})`,
     manager: 'PROVIDER',
     ...(configured ? { beforeCmek: configured } : {}),
+    // A Google-managed setting too: CMEK removed since (`--remove-cmek`) still encrypts the versions added before.
+    ...(unproven === undefined ? {} : { unproven }),
   };
 }
 

@@ -232,7 +232,13 @@ describe('collectAwsKeyFacts, a key of imported material that expires', () => {
     });
     // Assess
     const key = byok?.encryption.state === 'read' ? byok.encryption.value[0] : undefined;
-    expect(key).toMatchObject({ id: 'alias/certctl-byok', state: 'Enabled', region: 'us-east-2' });
+    // The key the alias points to now, by its ARN (DescribeKey's KeyMetadata.Arn).
+    expect(key).toMatchObject({
+      id: 'alias/certctl-byok',
+      state: 'Enabled',
+      region: 'us-east-2',
+      aliasTarget: `arn:aws:kms:us-east-2:${ACCOUNT}:key/${BYOK}`,
+    });
     const daysLeft = ((key?.materialExpires?.getTime() ?? 0) - now.getTime()) / 86_400_000;
     // The simulator's clock is read on its own, a moment apart from the test's.
     expect(daysLeft).toBeCloseTo(5, 2);

@@ -494,14 +494,17 @@ describe("readGcpKeyFacts judging the key of the latest version, not the secret'
   const version = `${key}/cryptoKeyVersions/1`;
   const judge = async (
     secret: Awaited<ReturnType<SecretManagerApi['getSecret']>>,
-    replicationStatus: NonNullable<
-      Awaited<ReturnType<SecretManagerApi['getLatestVersion']>>['replicationStatus']
-    >,
+    /** Undefined: the version answered without it. */
+    replicationStatus: Awaited<ReturnType<SecretManagerApi['getLatestVersion']>>['replicationStatus'],
     cloudKms: CloudKmsApi,
   ) => {
     const api: SecretManagerApi = {
       getSecret: async (name) => ({ ...secret, name }),
-      getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED', replicationStatus }),
+      getLatestVersion: async (name) => ({
+        name: `${name}/versions/1`,
+        state: 'ENABLED',
+        ...(replicationStatus ? { replicationStatus } : {}),
+      }),
       accessLatest: async () => new Uint8Array(),
     };
     const policy = oneOpaqueSecretPolicy();
@@ -551,6 +554,24 @@ describe("readGcpKeyFacts judging the key of the latest version, not the secret'
     expect(notDeleting?.status).toBe('FAILED');
     expect(notDeleting?.observed.keyState).toBe('DESTROYED');
     expect(cmk?.status).toBe('PASSED');
+  });
+
+  it('does not pass keys.not-deleting on a Google-managed setting when the latest version was read without its replicationStatus', async () => {
+    // Prepare: Google-managed now, but CMEK may have been removed (`--remove-cmek`) after the latest
+    // version was added, which then is still under that key; only the version's status says.
+    const googleManaged = { replication: { automatic: {} } };
+    // Act
+    const { cmk, notDeleting } = await judge(googleManaged, undefined, NO_CLOUD_KMS);
+    // Assess
+    expect(notDeleting?.status).toBe('NOT_AVAILABLE');
+    expect(notDeleting?.description).toContain(
+      'the API did not report the replicationStatus of its latest version',
+    );
+    expect(notDeleting?.description).toContain('Google-managed');
+    // The setting is Google-managed: keys.cmk still warns about it.
+    expect(cmk?.status).toBe('WARNING');
+    // With the status sent naming no key, the version is Google-managed: proven.
+    expect((await judge(googleManaged, { automatic: {} }, NO_CLOUD_KMS)).notDeleting?.status).toBe('PASSED');
   });
 
   it('judges each user-managed replica by the key its copy of the latest version names', async () => {

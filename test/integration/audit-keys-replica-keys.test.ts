@@ -90,7 +90,8 @@ describe('replica KMS keys', () => {
     );
     expect(finding?.observed.replicaRegion).toBe('us-east-1');
     expect(finding?.remediation.text).toContain(
-      'aws kms cancel-key-deletion --key-id alias/certctl-backup --region us-east-1',
+      // CancelKeyDeletion takes the key id or ARN, not an alias: the key the alias points to.
+      `aws kms cancel-key-deletion --key-id arn:aws:kms:us-east-1:${ACCOUNT}:key/${US_KEY} --region us-east-1`,
     );
   });
 });

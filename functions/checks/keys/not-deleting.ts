@@ -6,7 +6,9 @@
  * Cloud KMS key version that protects it (functions/gcp/cloud-kms.ts) is ENABLED. Both clouds'
  * keys are judged the same way: an unusable state fails, a key that could not be read (or whose
  * state was not sent) is not evaluated, a state this audit does not know proves nothing. An AWS key
- * DescribeKey no longer finds by its id or ARN fails: it was deleted with its key material.
+ * DescribeKey no longer finds by its id or ARN fails: it was deleted with its key material. A usable
+ * AWS key named by an alias proves nothing of the key the alias named when the value was written
+ * (see aliasNotProven), unless the value was read in this run.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
@@ -15,6 +17,7 @@ import {
   DELETED_KMS_KEY,
   deletedKmsKeyFix,
   gcloudVersionArgs,
+  isKmsAlias,
   judgeMaterialExpiry,
   keyMaterialHorizonDays,
   kmsKeyFix,
@@ -161,6 +164,14 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       );
     }
     const unprovenKey = fact.encryption.value.find((key) => key.unproven !== undefined);
+    if (unprovenKey?.manager === 'PROVIDER') {
+      return notAvailable(
+        fact,
+        `which key encrypts its latest version is not known: ${unprovenKey.unproven}; the secret is under Google-managed encryption now, but a customer-managed key removed since still encrypts the versions added while it was set`,
+        { scheduledForDeletion: false },
+        required,
+      );
+    }
     if (unprovenKey) {
       // Secret Manager encrypts a version with the key version that was primary when it was added
       // (and only versions added after CMEK was set): the primary's state now proves neither way.
@@ -206,6 +217,26 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     }
     if (expiring?.verdict === 'expiring')
       return materialExpiryOutcome(fact, expiring, 'WARNING', base, required);
+    const aliased = aliasNotProven(fact);
+    if (aliased) {
+      const target = aliased.aliasTarget ?? 'a key DescribeKey did not name (no KeyMetadata.Arn)';
+      const fix =
+        aliased.replicaRegion === undefined
+          ? `name the key by its ARN (\`aws secretsmanager update-secret --secret-id ${fact.resource.id} --kms-key-id <key-arn>\` re-encrypts the versions labelled AWSCURRENT, AWSPENDING and AWSPREVIOUS under it), or read the values (keys.inspectSecretValues), which proves the key decrypts`
+          : `name the key by its ARN: ${replicasRekeyed(fact, [aliased.replicaRegion])}`;
+      return notAvailable(
+        fact,
+        `it names ${aliased.replicaRegion === undefined ? 'its KMS key' : `the KMS key of its replica in ${aliased.replicaRegion}`} by the alias ${aliased.id}, which points to ${target} (${aliased.state}) now, but ${aliased.replicaRegion === undefined ? 'the current version' : 'that replica'} is encrypted under the key the alias pointed to when it was written, and the alias may have been moved to another key since; ${fix}`,
+        {
+          scheduledForDeletion: false,
+          keyState: aliased.state ?? null,
+          kmsAlias: aliased.id,
+          ...(aliased.aliasTarget ? { aliasTarget: aliased.aliasTarget } : {}),
+          ...replicaOf(aliased),
+        },
+        required,
+      );
+    }
     return {
       status: 'PASSED',
       description: `The ${secretLabel(fact)} is not scheduled for deletion and its key is usable${expiring ? ` (its imported key material expires on ${expiring.expires.toISOString()})` : ''}.`,
@@ -219,6 +250,25 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     };
   },
 };
+
+/**
+ * AWS: a customer key the secret (or a replica) names by an alias, whose usable state proves nothing
+ * of the key that decrypts the value: DescribeKey on an alias describes the key it points to now,
+ * and a version is encrypted under the key the alias pointed to when it was written (UpdateAlias
+ * moves an alias to another key: https://docs.aws.amazon.com/kms/latest/developerguide/alias-update.html).
+ * The secret's own key is proven when its value was read in this run (KMS decrypted it: a key
+ * disabled or pending deletion refuses to); a replica's is not, the value being read in the secret's
+ * own region.
+ */
+function aliasNotProven(fact: KeySecretFact): EncryptionKey | undefined {
+  if (fact.encryption.state !== 'read') return undefined;
+  return fact.encryption.value.find(
+    (key) =>
+      key.manager === 'CUSTOMER' &&
+      isKmsAlias(key.id) &&
+      !(key.replicaRegion === undefined && fact.content.state === 'read'),
+  );
+}
 
 /** The secret's KMS key whose imported key material expires first (`ValidTo`), judged. */
 function materialExpiryOf(

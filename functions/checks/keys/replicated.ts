@@ -1,7 +1,9 @@
 /**
  * `keys.replicated`: the secret has a copy in another region and every replica is InSync; a secret
  * that is itself a replica is judged by its own status as its primary reports it (GCP:
- * automatic replication, or user-managed with at least two locations).
+ * automatic replication, or user-managed with at least two locations). A secret is in one region
+ * only when its DescribeSecret names its own region as `PrimaryRegion` and lists no replica
+ * elsewhere: without `PrimaryRegion` it may be a replica, whose answer lists no replicas.
  */
 import type { Check } from '../../core/check.ts';
 import type { KeySecretFact } from '../../core/key-facts.ts';
@@ -92,6 +94,16 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
       return notAvailable(
         fact,
         'a replica did not report its region (ReplicationStatus without Region), so no copy is known to be in another region',
+        { otherRegions: null },
+        required,
+      );
+    }
+    if (regions.length === 0 && primary === undefined) {
+      // Only PrimaryRegion says whether the secret is itself a replica of a secret in another
+      // region; a replica lists no replicas of its own, so their absence proves no single region.
+      return notAvailable(
+        fact,
+        `DescribeSecret did not send PrimaryRegion, so whether the ${secretLabel(fact)} is itself a replica of a secret in another region is not known, and it lists no replica in another region (ReplicationStatus)`,
         { otherRegions: null },
         required,
       );

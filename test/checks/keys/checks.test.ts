@@ -759,6 +759,51 @@ describe('every keys check says what it judged', () => {
     });
   });
 
+  describe('keys.not-deleting, a secret that names its KMS key by an alias', () => {
+    // DescribeKey on an alias describes the key the alias points to now; a version was encrypted
+    // under the key the alias pointed to when it was written (the alias may have moved since).
+    const ALIASED = {
+      id: 'alias/certctl-backup',
+      manager: 'CUSTOMER' as const,
+      state: 'Enabled',
+      region: 'eu-west-1',
+      aliasTarget: 'arn:aws:kms:eu-west-1:111111111111:key/k2',
+    };
+    const aliased = (overrides: Partial<KeySecretFact> = {}) =>
+      two({
+        encryption: { state: 'read', value: [ALIASED] },
+        content: { state: 'not-inspected' },
+        ...overrides,
+      });
+
+    it('is not available naming the alias and the key it points to now, when no value was read', () => {
+      const outcome = keysNotDeletingCheck.evaluate(aliased(), context);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('alias/certctl-backup');
+      expect(outcome?.description).toContain('arn:aws:kms:eu-west-1:111111111111:key/k2');
+      expect(outcome?.observed).toMatchObject({ scheduledForDeletion: false, keyState: 'Enabled' });
+    });
+    it('passes when the value was read in this run: its key decrypted it', () => {
+      const read = aliased({ content: { state: 'read', items: [] } });
+      expect(keysNotDeletingCheck.evaluate(read, context)?.status).toBe('PASSED');
+    });
+    it("is not available for a replica's alias even when the secret's own value was read", () => {
+      const replica = aliased({
+        encryption: {
+          state: 'read',
+          value: [CMK, { ...ALIASED, region: 'us-east-1', replicaRegion: 'us-east-1' }],
+        },
+        content: { state: 'read', items: [] },
+      });
+      const outcome = keysNotDeletingCheck.evaluate(replica, context);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('us-east-1');
+    });
+    it('passes keys.cmk: an alias of a customer-managed key can only ever point to customer-managed keys', () => {
+      expect(keysCmkCheck.evaluate(aliased(), context)?.status).toBe('PASSED');
+    });
+  });
+
   it('keys.not-deleting: fails with the deletion date', () => {
     expect(
       keysNotDeletingCheck.evaluate(two({ deletionScheduled: new Date('2026-12-09T00:00:00Z') }), context),
@@ -868,6 +913,34 @@ describe('every keys check says what it judged', () => {
     });
     expect(outcome?.remediationText).toContain(
       'aws secretsmanager create-secret --name <name> --kms-key-id <key>',
+    );
+  });
+
+  it('keys.not-deleting: names the key an alias points to in each KMS command, which takes no alias', () => {
+    // CancelKeyDeletion, EnableKey, ImportKeyMaterial, GetParametersForImport: "Specify the key ID
+    // or key ARN of the KMS key".
+    const TARGET = 'arn:aws:kms:eu-west-1:111111111111:key/k2';
+    const fixFor = (key: Partial<EncryptionKey>) =>
+      keysNotDeletingCheck.evaluate(
+        two({
+          encryption: {
+            state: 'read',
+            value: [{ ...CMK, id: 'alias/certctl-backup', aliasTarget: TARGET, ...key }],
+          },
+        }),
+        context,
+      );
+    const deleting = fixFor({ state: 'PendingDeletion' });
+    expect(deleting?.description).toContain('alias/certctl-backup');
+    expect(deleting?.remediationText).toBe(
+      `Cancel the key's deletion (\`aws kms cancel-key-deletion --key-id ${TARGET}\`, which leaves it Disabled) and enable it (\`aws kms enable-key --key-id ${TARGET}\`).`,
+    );
+    expect(fixFor({ materialExpires: new Date('2026-12-01T00:00:00Z') })?.remediationText).toContain(
+      `aws kms get-parameters-for-import --key-id ${TARGET}`,
+    );
+    // The target not sent: the alias is all there is to name (the reader looks the key up).
+    expect(fixFor({ state: 'Disabled', aliasTarget: undefined })?.remediationText).toContain(
+      'aws kms enable-key --key-id alias/certctl-backup',
     );
   });
 
@@ -1060,7 +1133,7 @@ describe('every keys check says what it judged', () => {
       state: 'read' as const,
       value: {
         kind: 'aws' as const,
-        primaryRegion: undefined,
+        primaryRegion: 'eu-west-1',
         replicas: [{ region: 'eu-west-1', status: 'InSync' }],
       },
     };
@@ -1070,6 +1143,33 @@ describe('every keys check says what it judged', () => {
       observed: { items: 'ca-cert,ca-key', otherRegions: null },
       required: { otherRegions: '>= 1', replicasInSync: true },
     });
+  });
+
+  it('keys.replicated: without PrimaryRegion, judges the replicas listed, and is not available naming the field when none is elsewhere', () => {
+    const replication = (replicas: { region: string; status: string }[]) => ({
+      state: 'read' as const,
+      value: { kind: 'aws' as const, primaryRegion: undefined, replicas },
+    });
+    // No replica elsewhere: the secret may itself be a replica of a secret in another region.
+    const none = keysReplicatedCheck.evaluate(two({ replication: replication([]) }), context);
+    expect(none).toMatchObject({
+      status: 'NOT_AVAILABLE',
+      observed: { items: 'ca-cert,ca-key', otherRegions: null },
+      required: { otherRegions: '>= 1', replicasInSync: true },
+    });
+    expect(none?.description).toContain('PrimaryRegion');
+    expect(none?.description).toContain('is itself a replica');
+    // A replica listed in another region is a copy there whatever this secret's own role.
+    const listed = keysReplicatedCheck.evaluate(
+      two({ replication: replication([{ region: 'us-east-1', status: 'InSync' }]) }),
+      context,
+    );
+    expect(listed).toMatchObject({ status: 'PASSED', observed: { otherRegions: 'us-east-1' } });
+    const failed = keysReplicatedCheck.evaluate(
+      two({ replication: replication([{ region: 'us-east-1', status: 'Failed' }]) }),
+      context,
+    );
+    expect(failed?.status).toBe('FAILED');
   });
 
   it('keys.replicated: fails naming each failed replica, and warns naming each pending one', () => {
