@@ -30,8 +30,8 @@ import {
   stuckCreating,
 } from '../actions/snapshot/identity.ts';
 import { judgeSnapshotKey, snapshotKeyReader } from '../actions/snapshot/keys.ts';
-import { SNAPSHOT_TAGS, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
-import { expiryOf, planPrune } from '../actions/snapshot/prune.ts';
+import { expiryOf, SNAPSHOT_TAGS, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
+import { planPrune } from '../actions/snapshot/prune.ts';
 import { type AuditReport, EXIT_CODES, scopeKey, taggedStandInProblems } from '../core/audit.ts';
 import { remediationTextFor } from '../core/check.ts';
 import { describeError } from '../core/errors.ts';
@@ -351,14 +351,6 @@ export function uncountedReason(snapshot: BackendSnapshot, target: SnapshotMatch
 }
 
 /**
- * Whether prune reads a time in the snapshot's `expires-at` tag (actions/snapshot/prune.ts
- * `expiryOf`: an ISO 8601 time with a zone). A tag it does not read keeps the snapshot forever.
- */
-function pruneReadsExpiry(snapshot: BackendSnapshot): boolean {
-  return Number.isFinite(expiryOf(snapshot.tags[SNAPSHOT_TAGS.expiresAt]));
-}
-
-/**
  * The listed snapshots prune would delete now (functions/jobs/prune.ts decides with `planPrune`
  * over the same listing of the scope): past their own `expires-at` tag and not the newest
  * successful snapshot of ours of that kind and name there. A GO must not rest on one: it may be gone
@@ -390,9 +382,12 @@ function prunableReason(snapshot: BackendSnapshot): string {
 function expiryNote(snapshot: BackendSnapshot, now: Date): string {
   const tag = snapshot.tags[SNAPSHOT_TAGS.expiresAt];
   if (tag === undefined) return '';
-  if (!pruneReadsExpiry(snapshot))
+  // Read as prune reads it (actions/snapshot/model.ts expiryOf): a tag it reads no time in keeps
+  // the snapshot for ever.
+  const expiry = expiryOf(tag);
+  if (!Number.isFinite(expiry))
     return `; its expires-at tag ${JSON.stringify(tag.slice(0, 64))} is not an ISO 8601 time: prune never deletes it, so it counts`;
-  return Date.parse(tag) <= now.getTime()
+  return expiry <= now.getTime()
     ? `; it is past its expires-at tag (${tag}), but prune keeps it as the newest successful snapshot of ours of ${snapshot.target}`
     : '';
 }

@@ -149,6 +149,26 @@ describe('snapshotGate while a snapshot of ours is being created', () => {
     expect(other.evidence).not.toContain('theirs');
     expect(other.action).toContain('backup-guard snapshot');
   });
+
+  it('dates an undated snapshot being created only by an expires-at tag prune reads (ISO 8601), never by one Date.parse merely accepts', () => {
+    // Prepare: SnapshotCreateTime not sent; the expires-at tag was edited by hand to a bare year.
+    // Date.parse reads "2099" as 2099-01-01, which less 14 days dates the ask in the future (for
+    // ever "fresh"); prune reads no time in it (actions/snapshot/model.ts expiryOf) and keeps it.
+    const handEdited: BackendSnapshot = {
+      ...creating('in-flight', undefined),
+      tags: { purpose: 'certctl-pre-maintenance', 'expires-at': '2099' },
+    };
+
+    // Act
+    const gate = snapshotGate([handEdited], TARGET, 24, NOW, undefined, 14);
+
+    // Assess: not waited for without end; named as undatable, with the tag prune cannot read.
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.action).not.toContain('Wait for in-flight');
+    expect(gate.action).toContain('backup-guard snapshot');
+    expect(gate.evidence).toContain('in-flight has been in state creating since a time that cannot be told');
+    expect(gate.evidence).toContain('its expires-at tag ("2099") is not an ISO 8601 time');
+  });
 });
 
 describe('snapshotGate and a database re-created under the same name', () => {
