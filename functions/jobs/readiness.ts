@@ -9,7 +9,8 @@
  *   exception is accepted risk and shown as such;
  * - a successful pre-maintenance snapshot of ours (by tag) younger than
  *   `snapshots.readinessMaxAgeHours` exists, and prune may not delete it (past its own
- *   `expires-at` tag with a newer snapshot of that name listed beside it: prunableNow).
+ *   `expires-at` tag with a newer snapshot of that name listed beside it: prunableNow). One that
+ *   prune may delete once its tag passes, later, carries a warning saying when (prunableLater).
  * Each gate carries its evidence and, when not green, what to do. Every gate of the catalog is also
  * summarised for the whole run: evaluated, not installed in this version, not configured by the
  * policy, or incomplete (a scope not read, a check NOT_AVAILABLE). Only evaluated gates can make
@@ -31,7 +32,7 @@ import {
 } from '../actions/snapshot/identity.ts';
 import { judgeSnapshotKey, snapshotKeyReader } from '../actions/snapshot/keys.ts';
 import { expiryOf, SNAPSHOT_TAGS, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
-import { planPrune } from '../actions/snapshot/prune.ts';
+import { planPrune, restoreCandidates } from '../actions/snapshot/prune.ts';
 import { type AuditReport, EXIT_CODES, scopeKey, taggedStandInProblems } from '../core/audit.ts';
 import { remediationTextFor } from '../core/check.ts';
 import { describeError } from '../core/errors.ts';
@@ -375,6 +376,40 @@ function prunableReason(snapshot: BackendSnapshot): string {
 }
 
 /**
+ * When prune may delete the snapshot a GO rests on though its `expires-at` tag is still ahead: from
+ * that time on, when prune would not hold it as the newest successful snapshot of ours of that name
+ * then (a newer one bears the name that readiness does not count for the database: of another
+ * resource id, or one not sent). Prune decides over the same listing at the tag's time
+ * ({@link prunableNow}), so a snapshot it keeps then too (the newest, a tag it cannot read) gets
+ * nothing. Readiness does not know when the change it is asked about ends: a warning beside the GO
+ * says when, for the operator to weigh; it never names a snapshot prune could not delete.
+ */
+function prunableLater(
+  snapshots: readonly BackendSnapshot[],
+  relied: BackendSnapshot,
+  now: Date,
+  place: { readonly account: string; readonly region: string },
+): string | undefined {
+  const expiry = expiryOf(relied.tags[SNAPSHOT_TAGS.expiresAt]);
+  if (!Number.isFinite(expiry) || expiry <= now.getTime()) return undefined;
+  if (!prunableNow(snapshots, new Date(expiry), place).has(relied)) return undefined;
+  const newer = newestFirst(
+    restoreCandidates(snapshots, place).filter(
+      (snapshot) =>
+        snapshot !== relied &&
+        snapshot.kind === relied.kind &&
+        snapshot.target.toLowerCase() === relied.target.toLowerCase() &&
+        (snapshot.createdAt?.getTime() ?? 0) > (relied.createdAt?.getTime() ?? 0),
+    ),
+  );
+  const hours = ((expiry - now.getTime()) / HOUR_MS).toFixed(1);
+  return `prune may delete ${relied.id} from ${new Date(expiry).toISOString()} (its expires-at tag, in ${hours} h): a newer snapshot of ours bears its name (${newer
+    .slice(0, 3)
+    .map((snapshot) => snapshot.id)
+    .join(', ')}), so it is not the one prune keeps; finish the change before then, or take a new snapshot`;
+}
+
+/**
  * What the snapshot a GO rests on says of its `expires-at` tag, when it is not simply ahead: a tag
  * prune cannot read (it never deletes such a snapshot), or one that has passed (prune keeps it only
  * while it is the newest successful snapshot of ours of that name). Empty otherwise.
@@ -500,8 +535,13 @@ function judgeSnapshotAge(
     );
     const uncounted =
       newer.length > 0 ? `; not counted: ${newer.slice(0, 3).map(prunableReason).join('; ')}` : '';
+    const later = prunableLater(snapshots, relied, now, { account: target.account, region: target.region });
     return {
-      gate: { ...newest.gate, evidence: `${newest.gate.evidence}${expiryNote(relied, now)}${uncounted}` },
+      gate: {
+        ...newest.gate,
+        evidence: `${newest.gate.evidence}${expiryNote(relied, now)}${uncounted}`,
+        ...(later ? { warnings: [...(newest.gate.warnings ?? []), later] } : {}),
+      },
       relied,
     };
   }

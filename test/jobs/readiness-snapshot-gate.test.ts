@@ -442,6 +442,29 @@ describe('snapshotGate and a snapshot past its own expires-at tag', () => {
     expect(gate.evidence).toContain('prune keeps it');
   });
 
+  it('warns, beside its GO, when prune may delete the snapshot it rests on once its expires-at tag passes, a newer one of that name not counted', () => {
+    // Prepare: `expiring`, 16 h old, was taken with a 1-day retention: its tag passes in 2 h. A newer
+    // snapshot of that name (another resource id) is not the database's, but prune goes by name: from
+    // the tag on it may delete `expiring`, during the change the GO is asked for.
+    const expiring = tagged(
+      'certctl-premaint-expiring',
+      '2026-12-02T20:00:00.000Z',
+      '2026-12-03T14:00:00.000Z',
+    );
+
+    // Act
+    const besideNewer = snapshotGate([expiring, otherIncarnation], TARGET, 24, NOW);
+    const alone = snapshotGate([expiring], TARGET, 24, NOW);
+
+    // Assess: still GO now, with when prune may delete it and what to do; alone, prune keeps it.
+    expect(besideNewer.status).toBe('GO');
+    expect(besideNewer.warnings).toEqual([
+      'prune may delete certctl-premaint-expiring from 2026-12-03T14:00:00.000Z (its expires-at tag, in 2.0 h): a newer snapshot of ours bears its name (certctl-premaint-other), so it is not the one prune keeps; finish the change before then, or take a new snapshot',
+    ]);
+    expect(alone.status).toBe('GO');
+    expect(alone.warnings).toBeUndefined();
+  });
+
   it('counts a snapshot whose expires-at tag is not an ISO 8601 time, which prune never deletes, naming the tag', () => {
     // Prepare: a hand-edited tag; prune keeps such a snapshot (malformed expires-at tag: kept),
     // whatever else is listed.
