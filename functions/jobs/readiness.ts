@@ -20,9 +20,11 @@
 
 import type { BackendSnapshot, SnapshotCloud, SnapshotKey } from '../actions/snapshot/backend.ts';
 import {
+  askedAt,
   bearsName,
   beingCreated,
   couldBeFresh,
+  estimatedBy,
   incarnationOf,
   newestFirst,
   type SnapshotMatch,
@@ -549,6 +551,7 @@ function judgeSnapshotAge(
     newest.gate,
     beingCreated(snapshots, matchTarget, now, maxAgeHours, retentionDays),
     stuckCreating(snapshots, matchTarget, now, maxAgeHours, retentionDays),
+    retentionDays,
   );
   // A snapshot that bears the name but whose resource id (its own or the database's) was not sent
   // may be the fresh one: unless a verified one proves freshness, the gate cannot be judged. One
@@ -588,18 +591,26 @@ function judgeSnapshotAge(
 
 /**
  * A NO-GO while a snapshot of ours is still being created: still NO-GO (nothing restorable yet),
- * but naming it and when it started, and saying to wait for it rather than to take another. One
- * being created since longer ago than the limit (`stuck`, identity.ts stuckCreating) is named
- * beside the NO-GO, whose action stays to take a snapshot.
+ * but naming it and when it started (RDS sends no creation time while a snapshot is creating: then
+ * when its expires-at tag, less `retentionDays`, dates the ask, said as such: identity.ts askedAt),
+ * and saying to wait for it rather than to take another. One being created since longer ago than
+ * the limit (`stuck`, identity.ts stuckCreating) is named beside the NO-GO, whose action stays to
+ * take a snapshot.
  */
 function awaitingCreation(
   gate: ReadinessGate,
   creating: BackendSnapshot | undefined,
   stuck: string | undefined,
+  retentionDays: number | undefined,
 ): ReadinessGate {
   if (gate.status !== 'NO-GO') return gate;
   if (!creating) return stuck ? { ...gate, evidence: `${gate.evidence}; ${stuck}` } : gate;
-  const started = creating.createdAt ? `started ${creating.createdAt.toISOString()}` : 'start time not sent';
+  const asked = askedAt(creating, retentionDays);
+  const started = !asked
+    ? 'start time not sent'
+    : asked.estimated
+      ? `started about ${asked.at.toISOString()}: ${estimatedBy(retentionDays)}`
+      : `started ${asked.at.toISOString()}`;
   return {
     ...gate,
     evidence: `${gate.evidence}; ${creating.id} is still being created (${started})`,

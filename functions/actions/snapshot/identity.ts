@@ -181,6 +181,14 @@ export function askedAt(
 }
 
 /**
+ * How an estimated {@link askedAt} was dated, as words: what readiness says beside the time, so
+ * an estimate never reads as a creation time the cloud sent.
+ */
+export function estimatedBy(retentionDays: number | undefined): string {
+  return `its creation time was not sent; dated by its expires-at tag less snapshots.expiryDays ${retentionDays} days`;
+}
+
+/**
  * Whether a snapshot could make a readiness GO by its date: dated within the limit; an available
  * one undated (readiness says it cannot judge it). One being created must be dated, by its creation
  * time or its `expires-at` tag ({@link askedAt}, with the retention it was written with), within the
@@ -260,7 +268,7 @@ export function stuckCreating(
     return `${newest.id} has been in state creating since a time that cannot be told (its creation time was not sent and ${why}), so it is not waited for: it may be stuck`;
   }
   const how = asked.estimated
-    ? `about ${asked.at.toISOString()} (its creation time was not sent; dated by its expires-at tag less snapshots.expiryDays ${retentionDays} days)`
+    ? `about ${asked.at.toISOString()} (${estimatedBy(retentionDays)})`
     : asked.at.toISOString();
   return `${newest.id} has been in state creating since ${how}, longer than the ${maxAgeHours} h limit: stuck, or too old once done, so it is not waited for`;
 }
