@@ -19,9 +19,11 @@
 
 import type { BackendSnapshot, SnapshotCloud, SnapshotKey } from '../actions/snapshot/backend.ts';
 import {
+  askedAt,
   bearsName,
   beingCreated,
   couldBeFresh,
+  estimatedBy,
   incarnationOf,
   newestFirst,
   type SnapshotMatch,
@@ -30,8 +32,8 @@ import {
   stuckCreating,
 } from '../actions/snapshot/identity.ts';
 import { judgeSnapshotKey, snapshotKeyReader } from '../actions/snapshot/keys.ts';
-import { SNAPSHOT_TAGS, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
-import { expiryOf, planPrune } from '../actions/snapshot/prune.ts';
+import { expiryOf, SNAPSHOT_TAGS, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
+import { planPrune } from '../actions/snapshot/prune.ts';
 import { type AuditReport, EXIT_CODES, scopeKey, taggedStandInProblems } from '../core/audit.ts';
 import { remediationTextFor } from '../core/check.ts';
 import { describeError } from '../core/errors.ts';
@@ -351,14 +353,6 @@ export function uncountedReason(snapshot: BackendSnapshot, target: SnapshotMatch
 }
 
 /**
- * Whether prune reads a time in the snapshot's `expires-at` tag (actions/snapshot/prune.ts
- * `expiryOf`: an ISO 8601 time with a zone). A tag it does not read keeps the snapshot forever.
- */
-function pruneReadsExpiry(snapshot: BackendSnapshot): boolean {
-  return Number.isFinite(expiryOf(snapshot.tags[SNAPSHOT_TAGS.expiresAt]));
-}
-
-/**
  * The listed snapshots prune would delete now (functions/jobs/prune.ts decides with `planPrune`
  * over the same listing of the scope): past their own `expires-at` tag and not the newest
  * successful snapshot of ours of that database there (by kind, name and resource id). A GO must
@@ -390,9 +384,12 @@ function prunableReason(snapshot: BackendSnapshot): string {
 function expiryNote(snapshot: BackendSnapshot, now: Date): string {
   const tag = snapshot.tags[SNAPSHOT_TAGS.expiresAt];
   if (tag === undefined) return '';
-  if (!pruneReadsExpiry(snapshot))
+  // Read as prune reads it (actions/snapshot/model.ts expiryOf): a tag it reads no time in keeps
+  // the snapshot for ever.
+  const expiry = expiryOf(tag);
+  if (!Number.isFinite(expiry))
     return `; its expires-at tag ${JSON.stringify(tag.slice(0, 64))} is not an ISO 8601 time: prune never deletes it, so it counts`;
-  return Date.parse(tag) <= now.getTime()
+  return expiry <= now.getTime()
     ? `; it is past its expires-at tag (${tag}), but prune keeps it as the newest successful snapshot of ours of ${snapshot.target}`
     : '';
 }
@@ -506,7 +503,10 @@ function judgeSnapshotAge(
     const uncounted =
       newer.length > 0 ? `; not counted: ${newer.slice(0, 3).map(prunableReason).join('; ')}` : '';
     return {
-      gate: { ...newest.gate, evidence: `${newest.gate.evidence}${expiryNote(relied, now)}${uncounted}` },
+      gate: {
+        ...newest.gate,
+        evidence: `${newest.gate.evidence}${expiryNote(relied, now)}${uncounted}`,
+      },
       relied,
     };
   }
@@ -514,6 +514,7 @@ function judgeSnapshotAge(
     newest.gate,
     beingCreated(snapshots, matchTarget, now, maxAgeHours, retentionDays),
     stuckCreating(snapshots, matchTarget, now, maxAgeHours, retentionDays),
+    retentionDays,
   );
   // A snapshot that bears the name but whose resource id (its own or the database's) was not sent
   // may be the fresh one: unless a verified one proves freshness, the gate cannot be judged. One
@@ -553,18 +554,26 @@ function judgeSnapshotAge(
 
 /**
  * A NO-GO while a snapshot of ours is still being created: still NO-GO (nothing restorable yet),
- * but naming it and when it started, and saying to wait for it rather than to take another. One
- * being created since longer ago than the limit (`stuck`, identity.ts stuckCreating) is named
- * beside the NO-GO, whose action stays to take a snapshot.
+ * but naming it and when it started (RDS sends no creation time while a snapshot is creating: then
+ * when its expires-at tag, less `retentionDays`, dates the ask, said as such: identity.ts askedAt),
+ * and saying to wait for it rather than to take another. One being created since longer ago than
+ * the limit (`stuck`, identity.ts stuckCreating) is named beside the NO-GO, whose action stays to
+ * take a snapshot.
  */
 function awaitingCreation(
   gate: ReadinessGate,
   creating: BackendSnapshot | undefined,
   stuck: string | undefined,
+  retentionDays: number | undefined,
 ): ReadinessGate {
   if (gate.status !== 'NO-GO') return gate;
   if (!creating) return stuck ? { ...gate, evidence: `${gate.evidence}; ${stuck}` } : gate;
-  const started = creating.createdAt ? `started ${creating.createdAt.toISOString()}` : 'start time not sent';
+  const asked = askedAt(creating, retentionDays);
+  const started = !asked
+    ? 'start time not sent'
+    : asked.estimated
+      ? `started about ${asked.at.toISOString()}: ${estimatedBy(retentionDays)}`
+      : `started ${asked.at.toISOString()}`;
   return {
     ...gate,
     evidence: `${gate.evidence}; ${creating.id} is still being created (${started})`,

@@ -8,6 +8,7 @@
 import { DuplicateStillRunningError, type IdempotencyStore, runOncePerRequestId } from './idempotency.ts';
 import type { SnapshotJobResult, SnapshotRequest } from './snapshot.ts';
 import {
+  askedAgainAfter,
   type ReplayOptions,
   snapshotOncePerRequest,
   snapshotRecordSeconds,
@@ -41,10 +42,10 @@ export function idempotentSnapshotJob(
       (key, earlier) =>
         runOncePerRequestId(key, () => run(withWaitedFor(request, earlier)), recordStore).catch(
           (error: unknown) => {
-            if (key === request.requestId || !(error instanceof DuplicateStillRunningError)) throw error;
-            // The retry key is a digest: name the request the operator sent.
+            if (earlier === undefined || !(error instanceof DuplicateStillRunningError)) throw error;
+            // The retry key is a digest: name the request the operator sent, and why it runs again.
             throw new DuplicateStillRunningError(
-              `request ${request.requestId}, asked again after its snapshot failed, is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
+              `request ${request.requestId}, asked again after ${askedAgainAfter(earlier)}, is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
               { cause: error },
             );
           },

@@ -53,6 +53,7 @@ import {
   retriesLater,
   type SnapshotJobResult,
   type SnapshotRequest,
+  snapshotDelivered,
   snapshotsNotDelivered,
   staleAdoption,
 } from './snapshot.ts';
@@ -277,6 +278,25 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
     key = retryKeyOf(requestId, result.finishedAt);
     earlier = result;
   }
+}
+
+/**
+ * Why a request is being asked again, as a clause: what its remembered run (`earlier`) left undone,
+ * each target without its snapshot with its outcome and error code (a failed snapshot, a database
+ * busy until the deadline, a snapshot still creating, the quota, an API error), and the scopes or
+ * names it could not resolve (or, for an unattended request whose run delivered, that its snapshots
+ * are no longer proven). The words of a refusal that names the run asked again.
+ */
+export function askedAgainAfter(earlier: Pick<Remembered, 'finishedAt' | 'results' | 'problems'>): string {
+  const undone = [
+    ...earlier.results
+      .filter((entry) => !snapshotDelivered(entry))
+      .map((entry) => `${entry.target.id} ${entry.outcome}${entry.error ? ` (${entry.error.code})` : ''}`),
+    ...(earlier.problems.length > 0 ? [`${earlier.problems.length} target(s) not found or not read`] : []),
+  ];
+  const shown = undone.length > 3 ? [...undone.slice(0, 3), `${undone.length - 3} more`] : undone;
+  // Nothing left undone: an unattended request's snapshots, delivered then, no longer proven now.
+  return `its run that finished at ${earlier.finishedAt} ${shown.length > 0 ? `left ${shown.join(', ')}` : 'delivered snapshots no longer proven'}`;
 }
 
 /**

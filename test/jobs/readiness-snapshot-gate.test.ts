@@ -149,6 +149,45 @@ describe('snapshotGate while a snapshot of ours is being created', () => {
     expect(other.evidence).not.toContain('theirs');
     expect(other.action).toContain('backup-guard snapshot');
   });
+
+  it('says when an undated snapshot being created was asked for, as its expires-at tag dates it', () => {
+    // Prepare: RDS sends no SnapshotCreateTime while a snapshot is creating; expires-at was written
+    // 14 days after the ask, 20 minutes ago.
+    const inFlight: BackendSnapshot = {
+      ...creating('in-flight', undefined),
+      tags: { purpose: 'certctl-pre-maintenance', 'expires-at': '2026-12-17T11:40:00.000Z' },
+    };
+
+    // Act
+    const gate = snapshotGate([inFlight], TARGET, 24, NOW, undefined, 14);
+
+    // Assess: waited for, with the estimated start rather than "start time not sent".
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.action).toContain('Wait for in-flight');
+    expect(gate.evidence).toContain(
+      'in-flight is still being created (started about 2026-12-03T11:40:00.000Z: its creation time was not sent; dated by its expires-at tag less snapshots.expiryDays 14 days)',
+    );
+  });
+
+  it('dates an undated snapshot being created only by an expires-at tag prune reads (ISO 8601), never by one Date.parse merely accepts', () => {
+    // Prepare: SnapshotCreateTime not sent; the expires-at tag was edited by hand to a bare year.
+    // Date.parse reads "2099" as 2099-01-01, which less 14 days dates the ask in the future (for
+    // ever "fresh"); prune reads no time in it (actions/snapshot/model.ts expiryOf) and keeps it.
+    const handEdited: BackendSnapshot = {
+      ...creating('in-flight', undefined),
+      tags: { purpose: 'certctl-pre-maintenance', 'expires-at': '2099' },
+    };
+
+    // Act
+    const gate = snapshotGate([handEdited], TARGET, 24, NOW, undefined, 14);
+
+    // Assess: not waited for without end; named as undatable, with the tag prune cannot read.
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.action).not.toContain('Wait for in-flight');
+    expect(gate.action).toContain('backup-guard snapshot');
+    expect(gate.evidence).toContain('in-flight has been in state creating since a time that cannot be told');
+    expect(gate.evidence).toContain('its expires-at tag ("2099") is not an ISO 8601 time');
+  });
 });
 
 describe('snapshotGate and a database re-created under the same name', () => {

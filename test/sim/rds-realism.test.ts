@@ -1,5 +1,12 @@
+import {
+  CreateDBClusterSnapshotCommand,
+  CreateDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ACCOUNT_ID } from './accounts.ts';
+import { DEFAULT_ACCOUNT_ID, simCredentials } from './accounts.ts';
 import { generateFleet } from './fleet.ts';
 import { renderXml } from './protocols/aws-query.ts';
 import { startSim } from './server.ts';
@@ -42,6 +49,84 @@ describe('simulated RDS member sizes', () => {
       expect(clusterBytes).toBeGreaterThan(3_500);
       expect(clusterBytes).toBeLessThan(6_000);
     } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('simulated RDS snapshots being created', () => {
+  // A snapshot in progress has no creation time: "an in-progress snapshot does not have a Create
+  // Time" (KeyError 'SnapshotCreateTime', https://github.com/awslabs/rds-snapshot-tool/issues/45);
+  // RDS sends it once the snapshot is created. The simulator must not date one that real RDS does not.
+  it('sends no SnapshotCreateTime (nor OriginalSnapshotCreateTime) while a snapshot is creating, and sends it once available', async () => {
+    // Prepare: an instance and a cluster whose snapshots take a minute of simulator time.
+    const start = new Date('2026-12-03T12:00:00.000Z');
+    let now = start;
+    const region = 'eu-west-1';
+    const sim = await startSim({
+      scenario: {
+        regions: [{ name: region }],
+        services: {
+          rds: {
+            instances: [{ id: 'certctl-db', region }],
+            clusters: [{ id: 'certctl-aurora', region, members: [{ id: 'certctl-aurora-1', writer: true }] }],
+            snapshots: { defaultDurationMs: 60_000 },
+          },
+        },
+      },
+      clock: () => now,
+    });
+    const rds = new RDSClient({
+      region,
+      endpoint: sim.endpoint,
+      credentials: simCredentials(),
+      maxAttempts: 1,
+    });
+    try {
+      const created = await rds.send(
+        new CreateDBSnapshotCommand({
+          DBInstanceIdentifier: 'certctl-db',
+          DBSnapshotIdentifier: 'in-flight',
+        }),
+      );
+      const clusterCreated = await rds.send(
+        new CreateDBClusterSnapshotCommand({
+          DBClusterIdentifier: 'certctl-aurora',
+          DBClusterSnapshotIdentifier: 'cluster-in-flight',
+        }),
+      );
+      const describe = async () => ({
+        instance: (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'in-flight' })))
+          .DBSnapshots?.[0],
+        cluster: (
+          await rds.send(
+            new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: 'cluster-in-flight' }),
+          )
+        ).DBClusterSnapshots?.[0],
+      });
+
+      // Act
+      const during = await describe();
+      now = new Date(start.getTime() + 120_000);
+      const after = await describe();
+
+      // Assess: undated while creating (the create answers too), dated with the ask's time once available.
+      for (const snapshot of [created.DBSnapshot, during.instance]) {
+        expect(snapshot?.Status).toBe('creating');
+        expect(snapshot?.SnapshotCreateTime).toBeUndefined();
+        expect(snapshot?.OriginalSnapshotCreateTime).toBeUndefined();
+      }
+      for (const snapshot of [clusterCreated.DBClusterSnapshot, during.cluster]) {
+        expect(snapshot?.Status).toBe('creating');
+        expect(snapshot?.SnapshotCreateTime).toBeUndefined();
+      }
+      expect(after.instance?.Status).toBe('available');
+      expect(after.instance?.SnapshotCreateTime).toEqual(start);
+      expect(after.instance?.OriginalSnapshotCreateTime).toEqual(start);
+      expect(after.cluster?.Status).toBe('available');
+      expect(after.cluster?.SnapshotCreateTime).toEqual(start);
+    } finally {
+      rds.destroy();
       await sim.close();
     }
   });

@@ -5,7 +5,7 @@
  */
 import { DAY_MS, HOUR_MS } from '../../core/time.ts';
 import type { BackendSnapshot } from './backend.ts';
-import { isOurs, SNAPSHOT_TAGS, type SnapshotTarget } from './model.ts';
+import { expiryOf, isOurs, SNAPSHOT_TAGS, type SnapshotTarget } from './model.ts';
 
 /** What tells a database's incarnation: its kind and name, and what the cloud sent about it. */
 export interface DatabaseIncarnation {
@@ -174,9 +174,18 @@ export function askedAt(
   retentionDays?: number,
 ): { readonly at: Date; readonly estimated: boolean } | undefined {
   if (snapshot.createdAt) return { at: snapshot.createdAt, estimated: false };
-  const expiry = Date.parse(snapshot.tags[SNAPSHOT_TAGS.expiresAt] ?? '');
+  // Read as prune reads it (model.ts expiryOf): a tag prune reads no time in dates nothing.
+  const expiry = expiryOf(snapshot.tags[SNAPSHOT_TAGS.expiresAt]);
   if (retentionDays === undefined || !Number.isFinite(expiry)) return undefined;
   return { at: new Date(expiry - retentionDays * DAY_MS), estimated: true };
+}
+
+/**
+ * How an estimated {@link askedAt} was dated, as words: what readiness says beside the time, so
+ * an estimate never reads as a creation time the cloud sent.
+ */
+export function estimatedBy(retentionDays: number | undefined): string {
+  return `its creation time was not sent; dated by its expires-at tag less snapshots.expiryDays ${retentionDays} days`;
 }
 
 /**
@@ -255,11 +264,11 @@ export function stuckCreating(
         ? 'it has no expires-at tag'
         : retentionDays === undefined
           ? 'snapshots.expiryDays was not given to read its expires-at tag with'
-          : `its expires-at tag (${JSON.stringify(tag.slice(0, 40))}) is not a date`;
+          : `its expires-at tag (${JSON.stringify(tag.slice(0, 40))}) is not an ISO 8601 time`;
     return `${newest.id} has been in state creating since a time that cannot be told (its creation time was not sent and ${why}), so it is not waited for: it may be stuck`;
   }
   const how = asked.estimated
-    ? `about ${asked.at.toISOString()} (its creation time was not sent; dated by its expires-at tag less snapshots.expiryDays ${retentionDays} days)`
+    ? `about ${asked.at.toISOString()} (${estimatedBy(retentionDays)})`
     : asked.at.toISOString();
   return `${newest.id} has been in state creating since ${how}, longer than the ${maxAgeHours} h limit: stuck, or too old once done, so it is not waited for`;
 }

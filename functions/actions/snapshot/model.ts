@@ -223,6 +223,22 @@ export function snapshotTags(request: SnapshotRequest, expiresAt: Date): Record<
   };
 }
 
+/**
+ * An ISO 8601 date-time with a zone, as `snapshotTags` writes it (`Date.toISOString`). Date.parse
+ * alone accepts far more ("2020", "x 2020", "5" read as May 2001), so a hand-edited or truncated
+ * tag could read as long expired and get the snapshot deleted.
+ */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The expiry an `expires-at` tag value names, or NaN when it is absent or not an ISO 8601 time:
+ * the one reading of the tag that prune (which keeps a snapshot whose tag it cannot read), readiness,
+ * the snapshot action and its quota message share, so none assumes of a tag what prune will not do.
+ */
+export function expiryOf(value: string | undefined): number {
+  return value !== undefined && ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
+}
+
 /** True when the tags mark a snapshot this tool created. */
 export function isOurs(tags: Readonly<Record<string, string>>): boolean {
   return tags[SNAPSHOT_TAGS.purpose] === SNAPSHOT_PURPOSE;

@@ -8,7 +8,7 @@
 import type { BackendSnapshot } from './backend.ts';
 import { copiedFromElsewhere, RESOURCE_ID_FIELD } from './identity.ts';
 import type { KeyJudgement } from './keys.ts';
-import { isOurs, SNAPSHOT_ID_PREFIX, SNAPSHOT_TAGS } from './model.ts';
+import { expiryOf, isOurs, SNAPSHOT_ID_PREFIX, SNAPSHOT_TAGS } from './model.ts';
 
 export interface PruneDecision {
   readonly snapshot: BackendSnapshot;
@@ -19,18 +19,6 @@ export interface PruneDecision {
    * there lets it go (the prune job reads it again before the delete).
    */
   readonly restorePoint?: BackendSnapshot;
-}
-
-/**
- * An ISO 8601 date-time with a zone, as `snapshotTags` writes it (`Date.toISOString`). Date.parse
- * alone accepts far more ("2020", "x 2020", "5" read as May 2001), so a hand-edited or truncated
- * tag could read as long expired and get the snapshot deleted.
- */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** The expiry a tag value names, or NaN when it is absent or not an ISO 8601 time. */
-export function expiryOf(value: string | undefined): number {
-  return value !== undefined && ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
 }
 
 /** Key of a snapshot in the judgements of its encryption key given to {@link planPrune}. */

@@ -37,6 +37,7 @@ import {
 import { beingCreated, incarnationOf } from './identity.ts';
 import { judgeSnapshotKey, type snapshotKeyReader } from './keys.ts';
 import {
+  expiryOf,
   isOurs,
   MAX_SNAPSHOT_ATTEMPTS,
   nextPollDelay,
@@ -337,7 +338,7 @@ async function prepareScope(
     if (fresh.length > capacity) {
       const ours = existing.filter((snapshot) => isOurs(snapshot.tags));
       const expired = ours.filter((snapshot) => {
-        const expiry = Date.parse(snapshot.tags['expires-at'] ?? '');
+        const expiry = expiryOf(snapshot.tags[SNAPSHOT_TAGS.expiresAt]);
         return Number.isFinite(expiry) && expiry < now().getTime();
       });
       const message = quotaMessage({

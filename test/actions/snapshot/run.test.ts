@@ -289,6 +289,23 @@ describe('takeSnapshots before its creates', () => {
     expect(results[1]?.error?.message).toContain('holds 2 manual DB snapshots of a quota of 3');
   });
 
+  it('counts as past expiry only the snapshots of ours whose expires-at tag prune reads (ISO 8601) and has passed', async () => {
+    // Prepare: the clock reads 1970-01-01; of ours, one tag has passed, one is a bare year that
+    // Date.parse reads as 1969-01-01 but prune reads no time in (it keeps that one for ever).
+    const purpose = { purpose: 'certctl-pre-maintenance' };
+    const { backend } = recordingBackend(async () => []);
+    const listed = listedManual([
+      snapshot('passed', { ...purpose, 'expires-at': '1969-12-31T00:00:00.000Z' }),
+      snapshot('hand-edited', { ...purpose, 'expires-at': '1969' }),
+    ]);
+
+    // Act
+    const results = await snapshotTwo(backend, listed);
+
+    // Assess: `prune --apply` frees the one, not the other.
+    expect(results[1]?.error?.message).toContain('(2 made by backup-guard, 1 of them past expiry)');
+  });
+
   it('answers a target its backend refuses at once, listing, counting and writing nothing for it, while the others are snapshotted', async () => {
     // Prepare: the region holds 2 manual snapshots of a quota of 3; db-a's backups are another
     // service's to take (a Cloud SQL instance on the enhanced tier, say).

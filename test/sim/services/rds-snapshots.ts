@@ -709,6 +709,21 @@ function progress(snapshot: SimSnapshot, now: Date): number {
   );
 }
 
+/**
+ * The times a snapshot is dated by, once it is created: a snapshot in progress has none ("an
+ * in-progress snapshot does not have a Create Time", KeyError 'SnapshotCreateTime' in
+ * https://github.com/awslabs/rds-snapshot-tool/issues/45). RDS sends `SnapshotCreateTime` once the
+ * snapshot is created; `OriginalSnapshotCreateTime` and `SnapshotDatabaseTime` are left out with it
+ * (unverified: the stricter choice, so no caller dates a snapshot being created by either).
+ */
+function createdTimes<T extends Record<string, Date | undefined>>(
+  snapshot: SimSnapshot,
+  now: Date,
+  times: T,
+): Partial<T> {
+  return snapshotStatus(snapshot, now) === 'creating' ? {} : times;
+}
+
 function tagXml(tags: Readonly<Record<string, string>>): XmlList {
   return new XmlList(
     'Tag',
@@ -725,7 +740,7 @@ function instanceSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore):
   return {
     DBSnapshotIdentifier: snapshot.id,
     DBInstanceIdentifier: snapshot.target,
-    SnapshotCreateTime: snapshot.copiedAt ?? snapshot.createdAt,
+    ...createdTimes(snapshot, now, { SnapshotCreateTime: snapshot.copiedAt ?? snapshot.createdAt }),
     Engine: snapshot.engine,
     SourceRegion: snapshot.sourceRegion,
     SourceDBSnapshotIdentifier: snapshot.copiedFrom,
@@ -748,8 +763,10 @@ function instanceSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore):
     DbiResourceId: snapshot.sourceResourceId,
     TagList: tagXml(snapshot.tags),
     SnapshotTarget: 'region',
-    OriginalSnapshotCreateTime: snapshot.createdAt,
-    SnapshotDatabaseTime: snapshot.createdAt,
+    ...createdTimes(snapshot, now, {
+      OriginalSnapshotCreateTime: snapshot.createdAt,
+      SnapshotDatabaseTime: snapshot.createdAt,
+    }),
   };
 }
 
@@ -762,7 +779,7 @@ function clusterSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore): 
     // Unverified for DB cluster snapshots; sent as a DBSnapshot's is (the copy's time), the case
     // that would make a copy of old data look fresh. DBClusterSnapshot has no
     // OriginalSnapshotCreateTime.
-    SnapshotCreateTime: snapshot.copiedAt ?? snapshot.createdAt,
+    ...createdTimes(snapshot, now, { SnapshotCreateTime: snapshot.copiedAt ?? snapshot.createdAt }),
     Engine: snapshot.engine,
     EngineMode: 'provisioned',
     AllocatedStorage: 0,
