@@ -380,7 +380,7 @@ export function rdsInstanceToFact(
     crossRegionBackupTargets: [...new Set(replicatedTo)],
     ...(replicatedBackups ? { replicatedBackups } : {}),
     createdAt: instance.InstanceCreateTime,
-    ...standsFor(instanceStandInGroups(instance)),
+    ...standsFor(instanceStandInGroups(instance), instance.DBInstanceArn),
   };
 }
 
@@ -394,12 +394,50 @@ export interface StandInGroup {
   readonly listed: readonly (string | undefined)[] | undefined;
   readonly what: string;
   readonly relation: 'member' | 'replica';
+  /** The ARN resource type of what the group lists: a DB instance (`db`) or a DB cluster (`cluster`). */
+  readonly type: 'db' | 'cluster';
+}
+
+/** The part of an RDS ARN before its resource type: `arn:<partition>:rds:<region>:<account>:`. */
+const RDS_ARN_PREFIX = /^(arn:aws[a-z-]*:rds:[^:]*:\d*:)(?:db|cluster):/;
+
+/**
+ * Every name one database a host's listing names as standing in for it answers to: a listed ARN
+ * with its identifier ({@link replicaNames}); a listed identifier (a member, a same-Region replica)
+ * with its ARN, made from the host's ARN (the same account and Region) and the group's `type`, since
+ * a policy may name any database by identifier or by ARN.
+ */
+export function standInNames(
+  listed: string,
+  type: StandInGroup['type'],
+  hostArn: string | undefined,
+): string[] {
+  const names = replicaNames(listed);
+  const prefix = names.length === 1 && hostArn ? RDS_ARN_PREFIX.exec(hostArn)?.[1] : undefined;
+  return prefix ? [listed, `${prefix}${type}:${listed}`] : names;
+}
+
+/** The databases `groups` list, each with every name it answers to ({@link standInNames}). */
+export function standInsListed(
+  groups: readonly StandInGroup[],
+  hostArn: string | undefined,
+): { readonly names: string[]; readonly what: string; readonly relation: StandInGroup['relation'] }[] {
+  return groups.flatMap(({ listed, what, relation, type }) =>
+    (listed ?? []).flatMap((name) =>
+      name ? [{ names: standInNames(name, type, hostArn), what, relation }] : [],
+    ),
+  );
 }
 
 /** The databases a DB instance's listing names as standing in for it: its read replicas. */
 export function instanceStandInGroups(instance: DBInstance): StandInGroup[] {
   return [
-    { listed: instance.ReadReplicaDBInstanceIdentifiers, what: 'RDS read replica', relation: 'replica' },
+    {
+      listed: instance.ReadReplicaDBInstanceIdentifiers,
+      what: 'RDS read replica',
+      relation: 'replica',
+      type: 'db',
+    },
   ];
 }
 
@@ -414,23 +452,27 @@ export function clusterStandInGroups(cluster: DBCluster): StandInGroup[] {
       listed: memberIds(cluster),
       what: multiAz ? 'Multi-AZ DB cluster member' : 'Aurora member',
       relation: 'member',
+      type: 'db',
     },
     {
       listed: cluster.ReadReplicaIdentifiers,
       what: multiAz ? 'Multi-AZ DB cluster read replica' : 'Aurora cross-Region replica cluster',
       relation: 'replica',
+      // A Multi-AZ DB cluster's read replicas are DB instances; an Aurora cluster's, clusters.
+      type: multiAz ? 'db' : 'cluster',
     },
   ];
 }
 
 /**
- * The {@link StandIn}s of the databases listed (replicas by {@link replicaNames}, members), as a fact
- * field; nothing when there are none.
+ * The {@link StandIn}s of the databases listed ({@link standInsListed}), as a fact field; nothing
+ * when there are none.
  */
-function standsFor(groups: readonly StandInGroup[]): Pick<PitrFact, 'standsFor'> {
-  const standIns = groups.flatMap(({ listed, what }) =>
-    (listed ?? []).flatMap((name) => (name ? [{ names: replicaNames(name), what }] : [])),
-  );
+function standsFor(
+  groups: readonly StandInGroup[],
+  hostArn: string | undefined,
+): Pick<PitrFact, 'standsFor'> {
+  const standIns = standInsListed(groups, hostArn).map(({ names, what }) => ({ names, what }));
   return standIns.length > 0 ? { standsFor: standIns } : {};
 }
 
@@ -522,7 +564,7 @@ export function auroraClusterToFact(
       ...globalRoleOf(cluster, globalRoles),
     },
     createdAt: cluster.ClusterCreateTime,
-    ...standsFor(clusterStandInGroups(cluster)),
+    ...standsFor(clusterStandInGroups(cluster), cluster.DBClusterArn),
   };
 }
 
@@ -876,7 +918,9 @@ export async function listSelectedDatabases(
             [
               instance.DBInstanceIdentifier,
               instance.DBInstanceArn,
-              ...(instance.ReadReplicaDBInstanceIdentifiers ?? []).flatMap(replicaNames),
+              ...standInsListed(instanceStandInGroups(instance), instance.DBInstanceArn).flatMap(
+                ({ names }) => names,
+              ),
             ],
             instance.TagList,
           )
@@ -900,8 +944,9 @@ export async function listSelectedDatabases(
             [
               cluster.DBClusterIdentifier,
               cluster.DBClusterArn,
-              ...memberIds(cluster),
-              ...(cluster.ReadReplicaIdentifiers ?? []).flatMap(replicaNames),
+              ...standInsListed(clusterStandInGroups(cluster), cluster.DBClusterArn).flatMap(
+                ({ names }) => names,
+              ),
             ],
             cluster.TagList,
           )),

@@ -661,6 +661,45 @@ describe('collectRdsPitrFacts', () => {
     });
   });
 
+  it('selects the cluster or source when the policy names a member or a same-Region replica by its ARN, which the listing names by identifier', async () => {
+    // Prepare: DBClusterMembers and a same-Region ReadReplicaDBInstanceIdentifiers entry are plain
+    // identifiers; the policy names those databases by ARN, as it may name any database.
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        instance('certctl-src', { TagList: [], ReadReplicaDBInstanceIdentifiers: ['certctl-replica'] }),
+        instance('certctl-replica', { TagList: [], ReadReplicaSourceDBInstanceIdentifier: 'certctl-src' }),
+      ],
+    });
+    rdsMock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        cluster('certctl-aurora', {
+          TagList: [],
+          DBClusterMembers: [{ DBInstanceIdentifier: 'certctl-aurora-1', IsClusterWriter: true }],
+        }),
+        cluster('certctl-maz', {
+          Engine: 'postgres',
+          TagList: [],
+          DBClusterMembers: [{ DBInstanceIdentifier: 'certctl-maz-1', IsClusterWriter: true }],
+        }),
+      ],
+    });
+    const arnOf = (id: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:db:${id}`;
+    const selection = policy({
+      targets: {
+        identifiers: [arnOf('certctl-replica'), arnOf('CERTCTL-AURORA-1'), arnOf('certctl-maz-1')],
+      },
+    });
+    // Act
+    const facts = await collectRdsPitrFacts(rds, SCOPE, selection);
+    // Assess: each is judged where it is, and stands for the database under the name the policy uses.
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['certctl-src', 'certctl-aurora', 'certctl-maz']);
+    expect(facts.map((fact) => fact.standsFor?.[0]?.names)).toEqual([
+      ['certctl-replica', arnOf('certctl-replica')],
+      ['certctl-aurora-1', arnOf('certctl-aurora-1')],
+      ['certctl-maz-1', arnOf('certctl-maz-1')],
+    ]);
+  });
+
   it('selects targets by tag, identifier or ARN as the policy says', async () => {
     // Prepare
     rdsMock.on(DescribeDBInstancesCommand).resolves({

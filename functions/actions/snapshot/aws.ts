@@ -12,8 +12,8 @@ import {
   instanceStandInGroups,
   listSelectedDatabases,
   memberIds,
-  replicaNames,
   type StandInGroup,
+  standInsListed,
 } from '../../aws/rds.ts';
 import {
   createRdsSnapshot,
@@ -177,22 +177,16 @@ function maintainedResources(targets: readonly SnapshotTarget[]): Map<string, Sn
  * The databases `target`'s own listing names as standing in for it: its members
  * (`DBClusterMembers`, identifiers in its account and region) or read replicas
  * (`ReadReplicaDBInstanceIdentifiers` / `ReadReplicaIdentifiers`: an identifier in the same
- * region, an ARN in another), each by its identifier and ARN: a listed ARN as sent, an identifier's
- * ARN made from the target's (same account and region; a member or instance replica is a `db`).
+ * region, an ARN in another), each by its identifier and ARN, as the audit names them
+ * (functions/aws/rds.ts `standInsListed`).
  */
 function standInsOf(target: SnapshotTarget, groups: readonly StandInGroup[]): TargetStandIn[] {
-  return groups.flatMap(({ listed, relation, what }) =>
-    (listed ?? []).flatMap((entry) => {
-      if (!entry) return [];
-      const names = replicaNames(entry);
-      const sameRegionDb = names.length === 1 && (relation === 'member' || target.kind === 'rds-instance');
-      if (sameRegionDb && target.arn) {
-        const arn = target.arn.replace(/:(?:db|cluster):[^:]+$/i, `:db:${entry}`);
-        if (arn !== target.arn) names.push(arn);
-      }
-      return [{ names, relation, what, of: target }];
-    }),
-  );
+  return standInsListed(groups, target.arn).map(({ names, relation, what }) => ({
+    names,
+    relation,
+    what,
+    of: target,
+  }));
 }
 
 /**
