@@ -429,7 +429,12 @@ export function standInsListed(
   );
 }
 
-/** The databases a DB instance's listing names as standing in for it: its read replicas. */
+/**
+ * The databases a DB instance's listing names as standing in for it: its read replica instances and
+ * its Aurora read replica cluster (`ReadReplicaDBClusterIdentifiers`: "The identifiers of Aurora DB
+ * clusters to which the RDS DB instance is replicated as a read replica", same-Region only, RDS API
+ * reference, DBInstance), the way RDS for PostgreSQL migrates to Aurora.
+ */
 export function instanceStandInGroups(instance: DBInstance): StandInGroup[] {
   return [
     {
@@ -437,6 +442,12 @@ export function instanceStandInGroups(instance: DBInstance): StandInGroup[] {
       what: 'RDS read replica',
       relation: 'replica',
       type: 'db',
+    },
+    {
+      listed: instance.ReadReplicaDBClusterIdentifiers,
+      what: 'read replica DB cluster',
+      relation: 'replica',
+      type: 'cluster',
     },
   ];
 }
@@ -804,6 +815,20 @@ function standInHostOf(
   };
 }
 
+/**
+ * Where a read replica cluster of this Region is judged: the DB instance its
+ * `ReplicationSourceIdentifier` names in this Region (an Aurora read replica of an RDS for PostgreSQL
+ * instance, which lists it in `ReadReplicaDBClusterIdentifiers`). Undefined for a source in another
+ * Region (a cross-Region replica cluster, a global database secondary), whether the policy selects it
+ * there is not known here, and for a source that is not a DB instance.
+ */
+function replicaClusterHostOf(cluster: DBCluster, region: string): StandInHost | undefined {
+  const source = cluster.ReplicationSourceIdentifier;
+  if (!source || regionOfArn(source) !== region || !/:db:/.test(source)) return undefined;
+  const id = replicaNames(source).at(-1) ?? source;
+  return { key: `instance:${id.toLowerCase()}`, of: `a read replica of ${id}`, tagInstead: 'the source' };
+}
+
 /** The {@link StandInHost} keys of the databases selected. */
 function selectedKeys(instances: readonly DBInstance[], clusters: readonly DBCluster[]): Set<string> {
   return new Set([
@@ -885,13 +910,19 @@ export async function listSelectedDatabases(
   // Members and replicas carrying a target tag, with where they are judged: kept once that is known
   // not to be selected.
   const tagged: { readonly instance: DBInstance; readonly tag: string }[] = [];
+  // Replica clusters (not judged on their own) carrying a target tag.
+  const taggedClusters: { readonly cluster: DBCluster; readonly tag: string }[] = [];
+  const targetTag = (tags: readonly Tag[] | undefined): string | undefined => {
+    const tag = targetTagOf(tagRecord(tags), policy.targets);
+    return tag ? `${tag.key}=${tag.value}` : undefined;
+  };
   // Every read replica listed, so a tagged one's chain can be followed to its primary once all pages are read.
   const replicas = new Map<string, DBInstance>();
   const noteTagged = (instance: DBInstance): void => {
     if (instance.ReadReplicaSourceDBInstanceIdentifier || instance.ReadReplicaSourceDBClusterIdentifier)
       replicas.set((instance.DBInstanceIdentifier ?? '').toLowerCase(), instance);
-    const tag = targetTagOf(tagRecord(instance.TagList), policy.targets);
-    if (tag) tagged.push({ instance, tag: `${tag.key}=${tag.value}` });
+    const tag = targetTag(instance.TagList);
+    if (tag) tagged.push({ instance, tag });
   };
   // Server-side filters keep pages to what can be judged: other engines and, unless the policy
   // selects by tag, Aurora members (engine aurora-postgresql, judged at their cluster) never cross the
@@ -936,10 +967,17 @@ export async function listSelectedDatabases(
       }),
       { element: 'DBClusters', items: (page) => page.DBClusters },
       // Likewise a cluster when the policy names one of its members or read replicas.
-      (cluster) =>
-        (isStandaloneCluster(cluster) ||
-          (options.globalSecondaries === true && isGlobalSecondary(cluster))) &&
-        (everything ||
+      (cluster) => {
+        if (
+          !isStandaloneCluster(cluster) &&
+          !(options.globalSecondaries === true && isGlobalSecondary(cluster))
+        ) {
+          const tag = byTag ? targetTag(cluster.TagList) : undefined;
+          if (tag) taggedClusters.push({ cluster, tag });
+          return false;
+        }
+        return (
+          everything ||
           selected(
             [
               cluster.DBClusterIdentifier,
@@ -949,17 +987,23 @@ export async function listSelectedDatabases(
               ),
             ],
             cluster.TagList,
-          )),
+          )
+        );
+      },
       endpoint,
     ),
   ]);
   const judged = selectedKeys(instances, clusters);
-  const taggedStandIns = tagged.flatMap(({ instance, tag }) => {
-    const host = standInHostOf(instance, scope.region, replicas);
-    return host && !judged.has(host.key)
-      ? [{ id: instance.DBInstanceIdentifier ?? '', tag, of: host.of, tagInstead: host.tagInstead }]
-      : [];
-  });
+  const standIn = (id: string | undefined, tag: string, host: StandInHost | undefined): TaggedStandIn[] =>
+    host && !judged.has(host.key) ? [{ id: id ?? '', tag, of: host.of, tagInstead: host.tagInstead }] : [];
+  const taggedStandIns = [
+    ...tagged.flatMap(({ instance, tag }) =>
+      standIn(instance.DBInstanceIdentifier, tag, standInHostOf(instance, scope.region, replicas)),
+    ),
+    ...taggedClusters.flatMap(({ cluster, tag }) =>
+      standIn(cluster.DBClusterIdentifier, tag, replicaClusterHostOf(cluster, scope.region)),
+    ),
+  ];
   return { instances, clusters, taggedStandIns };
 }
 

@@ -700,6 +700,45 @@ describe('collectRdsPitrFacts', () => {
     ]);
   });
 
+  it('judges the source instance of an Aurora read replica cluster, whether the policy names the cluster or tags it', async () => {
+    // Prepare: migrating RDS for PostgreSQL to Aurora through an Aurora read replica: the cluster
+    // names the instance in ReplicationSourceIdentifier, the instance the cluster in
+    // ReadReplicaDBClusterIdentifiers.
+    const sourceArn = `arn:aws:rds:${REGION}:${ACCOUNT}:db:certctl-src`;
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        instance('certctl-src', { TagList: [], ReadReplicaDBClusterIdentifiers: ['certctl-aurora-replica'] }),
+      ],
+    });
+    rdsMock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [cluster('certctl-aurora-replica', { ReplicationSourceIdentifier: sourceArn })],
+    });
+    // Act
+    const named = await collectRdsPitrFacts(
+      rds,
+      SCOPE,
+      policy({ targets: { tags: [], identifiers: ['certctl-aurora-replica'] } }),
+    );
+    const tagged = await collectRdsPitrFacts(rds, SCOPE, policy());
+    // Assess: named, the source is judged and stands for the cluster; tagged, the report says what to tag.
+    expect(named.map((fact) => fact.resource.id)).toEqual(['certctl-src']);
+    expect(named[0]?.standsFor).toEqual([
+      {
+        names: ['certctl-aurora-replica', `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:certctl-aurora-replica`],
+        what: 'read replica DB cluster',
+      },
+    ]);
+    expect(tagged.map((fact) => fact.resource.id)).toEqual([]);
+    expect(tagged.taggedStandIns).toEqual([
+      {
+        id: 'certctl-aurora-replica',
+        tag: 'certctl:backup-guard=enabled',
+        of: 'a read replica of certctl-src',
+        tagInstead: 'the source',
+      },
+    ]);
+  });
+
   it('selects targets by tag, identifier or ARN as the policy says', async () => {
     // Prepare
     rdsMock.on(DescribeDBInstancesCommand).resolves({
