@@ -345,6 +345,7 @@ export function rdsInstanceToFact(
   scope: RdsScope,
   listingFailure?: AutomatedBackupListingFailure,
   replicatedBackups?: readonly ReplicatedBackup[],
+  standInGroups: readonly StandInGroup[] = instanceStandInGroups(instance),
 ): PitrFact {
   const retention = instance.BackupRetentionPeriod;
   const enabled = retention === undefined ? undefined : retention > 0;
@@ -380,7 +381,7 @@ export function rdsInstanceToFact(
     crossRegionBackupTargets: [...new Set(replicatedTo)],
     ...(replicatedBackups ? { replicatedBackups } : {}),
     createdAt: instance.InstanceCreateTime,
-    ...standsFor(instanceStandInGroups(instance), instance.DBInstanceArn),
+    ...standsFor(standInGroups, instance.DBInstanceArn),
   };
 }
 
@@ -762,6 +763,8 @@ interface StandInHost {
   readonly key: string;
   readonly of: string;
   readonly tagInstead: string;
+  /** The read replicas between it and its host, itself included (2 or more: a cascading replica). */
+  readonly hops?: number;
 }
 
 /**
@@ -812,7 +815,50 @@ function standInHostOf(
       .map((hop, index) => `${index === 0 ? 'a' : 'itself a'} read replica of ${named(hop)}`)
       .join(', '),
     tagInstead: chain.length === 1 ? 'the source' : `the primary ${named(primary)}`,
+    hops: chain.length,
   };
+}
+
+/**
+ * The read replicas at the end of a cascading chain (a replica of a replica, which RDS for
+ * PostgreSQL allows) that the policy names, as stand-in groups by the primary of their chain in this
+ * Region ({@link standInHostOf}, key `instance:<id>`): no listing of the primary names them, since
+ * its ReadReplicaDBInstanceIdentifiers holds its own replicas only. `replicas` are the read replicas
+ * listed in this Region, by lower-case identifier.
+ */
+function namedCascadingReplicas(
+  replicas: ReadonlyMap<string, DBInstance>,
+  region: string,
+  targets: Policy['targets'],
+): Map<string, StandInGroup[]> {
+  const byPrimary = new Map<string, StandInGroup[]>();
+  for (const replica of replicas.values()) {
+    const host = standInHostOf(replica, region, replicas);
+    const names = [replica.DBInstanceIdentifier, replica.DBInstanceArn].filter(
+      (name): name is string => name !== undefined,
+    );
+    if (!host || (host.hops ?? 0) < 2) continue;
+    if (!isTarget({ identifiers: names, tags: {} }, { ...targets, all: false, tags: [] })) continue;
+    const group: StandInGroup = {
+      listed: [replica.DBInstanceIdentifier],
+      what: `RDS cascading read replica (${host.of})`,
+      relation: 'replica',
+      type: 'db',
+    };
+    byPrimary.set(host.key, [...(byPrimary.get(host.key) ?? []), group]);
+  }
+  return byPrimary;
+}
+
+/**
+ * The databases a selected DB instance stands in for ({@link instanceStandInGroups}), with the
+ * cascading replicas the policy named that {@link listSelectedDatabases} judged at it.
+ */
+export function selectedInstanceStandInGroups(
+  instance: DBInstance,
+  cascading: ReadonlyMap<DBInstance, readonly StandInGroup[]>,
+): StandInGroup[] {
+  return [...instanceStandInGroups(instance), ...(cascading.get(instance) ?? [])];
 }
 
 /**
@@ -897,7 +943,13 @@ export async function listSelectedDatabases(
   scope: RdsScope,
   policy: Policy,
   options: RdsListOptions = {},
-): Promise<{ instances: DBInstance[]; clusters: DBCluster[]; taggedStandIns: TaggedStandIn[] }> {
+): Promise<{
+  instances: DBInstance[];
+  clusters: DBCluster[];
+  taggedStandIns: TaggedStandIn[];
+  /** Selected primaries of a cascading replica chain the policy names, with those replicas. */
+  cascading: ReadonlyMap<DBInstance, readonly StandInGroup[]>;
+}> {
   const { paging, endpoint } = scopeReader(rds, scope, options.leanDecoding ?? true);
   const selected = (identifiers: (string | undefined)[], tags: readonly Tag[] | undefined): boolean =>
     isTarget(
@@ -907,6 +959,10 @@ export async function listSelectedDatabases(
   // `targets.all` selects every database (isTarget): its names and tags are not gathered to ask.
   const everything = policy.targets.all;
   const byTag = !everything && policy.targets.tags.length > 0;
+  const named = !everything && policy.targets.identifiers.length > 0;
+  // Standalone instances no name or tag of their own listing selects: one may still be the primary of
+  // a cascading replica chain the policy names, known once every page is read.
+  const unselected: DBInstance[] = [];
   // Members and replicas carrying a target tag, with where they are judged: kept once that is known
   // not to be selected.
   const tagged: { readonly instance: DBInstance; readonly tag: string }[] = [];
@@ -916,11 +972,14 @@ export async function listSelectedDatabases(
     const tag = targetTagOf(tagRecord(tags), policy.targets);
     return tag ? `${tag.key}=${tag.value}` : undefined;
   };
-  // Every read replica listed, so a tagged one's chain can be followed to its primary once all pages are read.
+  // Every read replica listed, so a tagged or named one's chain can be followed to its primary once
+  // all pages are read.
   const replicas = new Map<string, DBInstance>();
-  const noteTagged = (instance: DBInstance): void => {
+  const noteReplica = (instance: DBInstance): void => {
     if (instance.ReadReplicaSourceDBInstanceIdentifier || instance.ReadReplicaSourceDBClusterIdentifier)
       replicas.set((instance.DBInstanceIdentifier ?? '').toLowerCase(), instance);
+  };
+  const noteTagged = (instance: DBInstance): void => {
     const tag = targetTag(instance.TagList);
     if (tag) tagged.push({ instance, tag });
   };
@@ -940,10 +999,11 @@ export async function listSelectedDatabases(
       // its own, so its source is what proves it restorable (and the report says so).
       (instance) => {
         if (!isStandaloneInstance(instance)) {
+          if (byTag || named) noteReplica(instance);
           if (byTag) noteTagged(instance);
           return false;
         }
-        return (
+        const kept =
           everything ||
           selected(
             [
@@ -954,8 +1014,9 @@ export async function listSelectedDatabases(
               ),
             ],
             instance.TagList,
-          )
-        );
+          );
+        if (!kept && named) unselected.push(instance);
+        return kept;
       },
       endpoint,
     ),
@@ -993,6 +1054,16 @@ export async function listSelectedDatabases(
       endpoint,
     ),
   ]);
+  const cascadingByKey = named
+    ? namedCascadingReplicas(replicas, scope.region, policy.targets)
+    : new Map<string, StandInGroup[]>();
+  const cascading = new Map<DBInstance, readonly StandInGroup[]>();
+  for (const instance of [...instances, ...unselected]) {
+    const groups = cascadingByKey.get(`instance:${(instance.DBInstanceIdentifier ?? '').toLowerCase()}`);
+    if (!groups) continue;
+    cascading.set(instance, groups);
+    if (!instances.includes(instance)) instances.push(instance);
+  }
   const judged = selectedKeys(instances, clusters);
   const standIn = (id: string | undefined, tag: string, host: StandInHost | undefined): TaggedStandIn[] =>
     host && !judged.has(host.key) ? [{ id: id ?? '', tag, of: host.of, tagInstead: host.tagInstead }] : [];
@@ -1004,7 +1075,7 @@ export async function listSelectedDatabases(
       standIn(cluster.DBClusterIdentifier, tag, replicaClusterHostOf(cluster, scope.region)),
     ),
   ];
-  return { instances, clusters, taggedStandIns };
+  return { instances, clusters, taggedStandIns, cascading };
 }
 
 /**
@@ -1031,7 +1102,7 @@ export async function collectRdsPitrFacts(
   // Read once the clusters are listed, and only for a global member whose role they do not show.
   const roles = databases.then(({ clusters }) => readGlobalRoles(clusters, rds, scope, lean));
   // Retained backups of deleted instances never cross the wire (status filter).
-  const [{ instances, clusters, taggedStandIns }, backupListing, replicatedBackups, globalRoles] =
+  const [{ instances, clusters, taggedStandIns, cascading }, backupListing, replicatedBackups, globalRoles] =
     await Promise.all([
       databases,
       readAllPages(
@@ -1064,6 +1135,7 @@ export async function collectRdsPitrFacts(
         scope,
         backupListing.failure,
         replicatedBackups?.get(instance),
+        selectedInstanceStandInGroups(instance, cascading),
       ),
     ),
     ...clusters.map((cluster) => auroraClusterToFact(cluster, scope, globalRoles)),

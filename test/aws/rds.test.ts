@@ -494,6 +494,36 @@ describe('collectRdsPitrFacts', () => {
     ]);
   });
 
+  it('selects the primary of a cascading replica chain when the policy names the replica at its end', async () => {
+    // Prepare: certctl-src lists only mid-replica; leaf-replica reads from mid-replica. The policy
+    // names leaf-replica, which no standalone database lists.
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        instance('leaf-replica', { ReadReplicaSourceDBInstanceIdentifier: 'mid-replica', TagList: [] }),
+        instance('mid-replica', {
+          ReadReplicaSourceDBInstanceIdentifier: 'certctl-src',
+          ReadReplicaDBInstanceIdentifiers: ['leaf-replica'],
+          TagList: [],
+        }),
+        instance('certctl-src', { ReadReplicaDBInstanceIdentifiers: ['mid-replica'], TagList: [] }),
+        instance('other-db', { TagList: [] }),
+      ],
+    });
+    rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
+    // Act
+    const facts = await collectRdsPitrFacts(
+      rds,
+      SCOPE,
+      policy({ targets: { tags: [], identifiers: ['LEAF-REPLICA'] } }),
+    );
+    // Assess: the primary is judged and stands for the replica the policy names.
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['certctl-src']);
+    expect(facts[0]?.standsFor).toContainEqual({
+      names: ['leaf-replica', `arn:aws:rds:${REGION}:${ACCOUNT}:db:leaf-replica`],
+      what: 'RDS cascading read replica (a read replica of mid-replica, itself a read replica of certctl-src)',
+    });
+  });
+
   it('says nothing of a cascading replica whose chain primary is audited', async () => {
     // Prepare
     rdsMock.on(DescribeDBInstancesCommand).resolves({

@@ -9,10 +9,10 @@ import { accountOfKmsArn, kmsClientOf, kmsKeyDescriber } from '../../aws/kms-key
 import { auditedAccountOf, callerAccountId, identityRegions, planAwsScopes } from '../../aws/planner.ts';
 import {
   clusterStandInGroups,
-  instanceStandInGroups,
   listSelectedDatabases,
   memberIds,
   type StandInGroup,
+  selectedInstanceStandInGroups,
   standInsListed,
 } from '../../aws/rds.ts';
 import {
@@ -316,7 +316,7 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
             : [];
           try {
             // Only the databases, not their restore windows: one call per kind, not three.
-            const { instances, clusters } = await listSelectedDatabases(
+            const { instances, clusters, cascading } = await listSelectedDatabases(
               rds,
               { account: scope.account, region: scope.region },
               selectionPolicy,
@@ -331,7 +331,7 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
                 ...(instance.DBInstanceStatus ? { status: instance.DBInstanceStatus } : {}),
               };
               targets.push(target);
-              standIns.push(...standInsOf(target, instanceStandInGroups(instance)));
+              standIns.push(...standInsOf(target, selectedInstanceStandInGroups(instance, cascading)));
             }
             for (const cluster of clusters) {
               const members = memberIds(cluster);
