@@ -34,6 +34,7 @@ const DB_INSTANCE: Shape = {
   ReadReplicaSourceDBInstanceIdentifier: 'string',
   ReadReplicaSourceDBClusterIdentifier: 'string',
   ReadReplicaDBInstanceIdentifiers: { list: 'ReadReplicaDBInstanceIdentifier', of: 'string' },
+  ReadReplicaDBClusterIdentifiers: { list: 'ReadReplicaDBClusterIdentifier', of: 'string' },
   BackupRetentionPeriod: 'integer',
   PendingModifiedValues: { struct: { BackupRetentionPeriod: 'integer' } },
   LatestRestorableTime: 'timestamp',

@@ -345,6 +345,7 @@ export function rdsInstanceToFact(
   scope: RdsScope,
   listingFailure?: AutomatedBackupListingFailure,
   replicatedBackups?: readonly ReplicatedBackup[],
+  standInGroups: readonly StandInGroup[] = instanceStandInGroups(instance),
 ): PitrFact {
   const retention = instance.BackupRetentionPeriod;
   const enabled = retention === undefined ? undefined : retention > 0;
@@ -380,7 +381,7 @@ export function rdsInstanceToFact(
     crossRegionBackupTargets: [...new Set(replicatedTo)],
     ...(replicatedBackups ? { replicatedBackups } : {}),
     createdAt: instance.InstanceCreateTime,
-    ...standsFor(instanceStandInGroups(instance)),
+    ...standsFor(standInGroups, instance.DBInstanceArn),
   };
 }
 
@@ -394,12 +395,61 @@ export interface StandInGroup {
   readonly listed: readonly (string | undefined)[] | undefined;
   readonly what: string;
   readonly relation: 'member' | 'replica';
+  /** The ARN resource type of what the group lists: a DB instance (`db`) or a DB cluster (`cluster`). */
+  readonly type: 'db' | 'cluster';
 }
 
-/** The databases a DB instance's listing names as standing in for it: its read replicas. */
+/** The part of an RDS ARN before its resource type: `arn:<partition>:rds:<region>:<account>:`. */
+const RDS_ARN_PREFIX = /^(arn:aws[a-z-]*:rds:[^:]*:\d*:)(?:db|cluster):/;
+
+/**
+ * Every name one database a host's listing names as standing in for it answers to: a listed ARN
+ * with its identifier ({@link replicaNames}); a listed identifier (a member, a same-Region replica)
+ * with its ARN, made from the host's ARN (the same account and Region) and the group's `type`, since
+ * a policy may name any database by identifier or by ARN.
+ */
+export function standInNames(
+  listed: string,
+  type: StandInGroup['type'],
+  hostArn: string | undefined,
+): string[] {
+  const names = replicaNames(listed);
+  const prefix = names.length === 1 && hostArn ? RDS_ARN_PREFIX.exec(hostArn)?.[1] : undefined;
+  return prefix ? [listed, `${prefix}${type}:${listed}`] : names;
+}
+
+/** The databases `groups` list, each with every name it answers to ({@link standInNames}). */
+export function standInsListed(
+  groups: readonly StandInGroup[],
+  hostArn: string | undefined,
+): { readonly names: string[]; readonly what: string; readonly relation: StandInGroup['relation'] }[] {
+  return groups.flatMap(({ listed, what, relation, type }) =>
+    (listed ?? []).flatMap((name) =>
+      name ? [{ names: standInNames(name, type, hostArn), what, relation }] : [],
+    ),
+  );
+}
+
+/**
+ * The databases a DB instance's listing names as standing in for it: its read replica instances and
+ * its Aurora read replica cluster (`ReadReplicaDBClusterIdentifiers`: "The identifiers of Aurora DB
+ * clusters to which the RDS DB instance is replicated as a read replica", same-Region only, RDS API
+ * reference, DBInstance), the way RDS for PostgreSQL migrates to Aurora.
+ */
 export function instanceStandInGroups(instance: DBInstance): StandInGroup[] {
   return [
-    { listed: instance.ReadReplicaDBInstanceIdentifiers, what: 'RDS read replica', relation: 'replica' },
+    {
+      listed: instance.ReadReplicaDBInstanceIdentifiers,
+      what: 'RDS read replica',
+      relation: 'replica',
+      type: 'db',
+    },
+    {
+      listed: instance.ReadReplicaDBClusterIdentifiers,
+      what: 'read replica DB cluster',
+      relation: 'replica',
+      type: 'cluster',
+    },
   ];
 }
 
@@ -414,23 +464,27 @@ export function clusterStandInGroups(cluster: DBCluster): StandInGroup[] {
       listed: memberIds(cluster),
       what: multiAz ? 'Multi-AZ DB cluster member' : 'Aurora member',
       relation: 'member',
+      type: 'db',
     },
     {
       listed: cluster.ReadReplicaIdentifiers,
       what: multiAz ? 'Multi-AZ DB cluster read replica' : 'Aurora cross-Region replica cluster',
       relation: 'replica',
+      // A Multi-AZ DB cluster's read replicas are DB instances; an Aurora cluster's, clusters.
+      type: multiAz ? 'db' : 'cluster',
     },
   ];
 }
 
 /**
- * The {@link StandIn}s of the databases listed (replicas by {@link replicaNames}, members), as a fact
- * field; nothing when there are none.
+ * The {@link StandIn}s of the databases listed ({@link standInsListed}), as a fact field; nothing
+ * when there are none.
  */
-function standsFor(groups: readonly StandInGroup[]): Pick<PitrFact, 'standsFor'> {
-  const standIns = groups.flatMap(({ listed, what }) =>
-    (listed ?? []).flatMap((name) => (name ? [{ names: replicaNames(name), what }] : [])),
-  );
+function standsFor(
+  groups: readonly StandInGroup[],
+  hostArn: string | undefined,
+): Pick<PitrFact, 'standsFor'> {
+  const standIns = standInsListed(groups, hostArn).map(({ names, what }) => ({ names, what }));
   return standIns.length > 0 ? { standsFor: standIns } : {};
 }
 
@@ -522,7 +576,7 @@ export function auroraClusterToFact(
       ...globalRoleOf(cluster, globalRoles),
     },
     createdAt: cluster.ClusterCreateTime,
-    ...standsFor(clusterStandInGroups(cluster)),
+    ...standsFor(clusterStandInGroups(cluster), cluster.DBClusterArn),
   };
 }
 
@@ -709,6 +763,8 @@ interface StandInHost {
   readonly key: string;
   readonly of: string;
   readonly tagInstead: string;
+  /** The read replicas between it and its host, itself included (2 or more: a cascading replica). */
+  readonly hops?: number;
 }
 
 /**
@@ -759,7 +815,64 @@ function standInHostOf(
       .map((hop, index) => `${index === 0 ? 'a' : 'itself a'} read replica of ${named(hop)}`)
       .join(', '),
     tagInstead: chain.length === 1 ? 'the source' : `the primary ${named(primary)}`,
+    hops: chain.length,
   };
+}
+
+/**
+ * The read replicas at the end of a cascading chain (a replica of a replica, which RDS for
+ * PostgreSQL allows) that the policy names, as stand-in groups by the primary of their chain in this
+ * Region ({@link standInHostOf}, key `instance:<id>`): no listing of the primary names them, since
+ * its ReadReplicaDBInstanceIdentifiers holds its own replicas only. `replicas` are the read replicas
+ * listed in this Region, by lower-case identifier.
+ */
+function namedCascadingReplicas(
+  replicas: ReadonlyMap<string, DBInstance>,
+  region: string,
+  targets: Policy['targets'],
+): Map<string, StandInGroup[]> {
+  const byPrimary = new Map<string, StandInGroup[]>();
+  for (const replica of replicas.values()) {
+    const host = standInHostOf(replica, region, replicas);
+    const names = [replica.DBInstanceIdentifier, replica.DBInstanceArn].filter(
+      (name): name is string => name !== undefined,
+    );
+    if (!host || (host.hops ?? 0) < 2) continue;
+    if (!isTarget({ identifiers: names, tags: {} }, { ...targets, all: false, tags: [] })) continue;
+    const group: StandInGroup = {
+      listed: [replica.DBInstanceIdentifier],
+      what: `RDS cascading read replica (${host.of})`,
+      relation: 'replica',
+      type: 'db',
+    };
+    byPrimary.set(host.key, [...(byPrimary.get(host.key) ?? []), group]);
+  }
+  return byPrimary;
+}
+
+/**
+ * The databases a selected DB instance stands in for ({@link instanceStandInGroups}), with the
+ * cascading replicas the policy named that {@link listSelectedDatabases} judged at it.
+ */
+export function selectedInstanceStandInGroups(
+  instance: DBInstance,
+  cascading: ReadonlyMap<DBInstance, readonly StandInGroup[]>,
+): StandInGroup[] {
+  return [...instanceStandInGroups(instance), ...(cascading.get(instance) ?? [])];
+}
+
+/**
+ * Where a read replica cluster of this Region is judged: the DB instance its
+ * `ReplicationSourceIdentifier` names in this Region (an Aurora read replica of an RDS for PostgreSQL
+ * instance, which lists it in `ReadReplicaDBClusterIdentifiers`). Undefined for a source in another
+ * Region (a cross-Region replica cluster, a global database secondary), whether the policy selects it
+ * there is not known here, and for a source that is not a DB instance.
+ */
+function replicaClusterHostOf(cluster: DBCluster, region: string): StandInHost | undefined {
+  const source = cluster.ReplicationSourceIdentifier;
+  if (!source || regionOfArn(source) !== region || !/:db:/.test(source)) return undefined;
+  const id = replicaNames(source).at(-1) ?? source;
+  return { key: `instance:${id.toLowerCase()}`, of: `a read replica of ${id}`, tagInstead: 'the source' };
 }
 
 /** The {@link StandInHost} keys of the databases selected. */
@@ -830,7 +943,13 @@ export async function listSelectedDatabases(
   scope: RdsScope,
   policy: Policy,
   options: RdsListOptions = {},
-): Promise<{ instances: DBInstance[]; clusters: DBCluster[]; taggedStandIns: TaggedStandIn[] }> {
+): Promise<{
+  instances: DBInstance[];
+  clusters: DBCluster[];
+  taggedStandIns: TaggedStandIn[];
+  /** Selected primaries of a cascading replica chain the policy names, with those replicas. */
+  cascading: ReadonlyMap<DBInstance, readonly StandInGroup[]>;
+}> {
   const { paging, endpoint } = scopeReader(rds, scope, options.leanDecoding ?? true);
   const selected = (identifiers: (string | undefined)[], tags: readonly Tag[] | undefined): boolean =>
     isTarget(
@@ -840,16 +959,29 @@ export async function listSelectedDatabases(
   // `targets.all` selects every database (isTarget): its names and tags are not gathered to ask.
   const everything = policy.targets.all;
   const byTag = !everything && policy.targets.tags.length > 0;
+  const named = !everything && policy.targets.identifiers.length > 0;
+  // Standalone instances no name or tag of their own listing selects: one may still be the primary of
+  // a cascading replica chain the policy names, known once every page is read.
+  const unselected: DBInstance[] = [];
   // Members and replicas carrying a target tag, with where they are judged: kept once that is known
   // not to be selected.
   const tagged: { readonly instance: DBInstance; readonly tag: string }[] = [];
-  // Every read replica listed, so a tagged one's chain can be followed to its primary once all pages are read.
+  // Replica clusters (not judged on their own) carrying a target tag.
+  const taggedClusters: { readonly cluster: DBCluster; readonly tag: string }[] = [];
+  const targetTag = (tags: readonly Tag[] | undefined): string | undefined => {
+    const tag = targetTagOf(tagRecord(tags), policy.targets);
+    return tag ? `${tag.key}=${tag.value}` : undefined;
+  };
+  // Every read replica listed, so a tagged or named one's chain can be followed to its primary once
+  // all pages are read.
   const replicas = new Map<string, DBInstance>();
-  const noteTagged = (instance: DBInstance): void => {
+  const noteReplica = (instance: DBInstance): void => {
     if (instance.ReadReplicaSourceDBInstanceIdentifier || instance.ReadReplicaSourceDBClusterIdentifier)
       replicas.set((instance.DBInstanceIdentifier ?? '').toLowerCase(), instance);
-    const tag = targetTagOf(tagRecord(instance.TagList), policy.targets);
-    if (tag) tagged.push({ instance, tag: `${tag.key}=${tag.value}` });
+  };
+  const noteTagged = (instance: DBInstance): void => {
+    const tag = targetTag(instance.TagList);
+    if (tag) tagged.push({ instance, tag });
   };
   // Server-side filters keep pages to what can be judged: other engines and, unless the policy
   // selects by tag, Aurora members (engine aurora-postgresql, judged at their cluster) never cross the
@@ -867,20 +999,24 @@ export async function listSelectedDatabases(
       // its own, so its source is what proves it restorable (and the report says so).
       (instance) => {
         if (!isStandaloneInstance(instance)) {
+          if (byTag || named) noteReplica(instance);
           if (byTag) noteTagged(instance);
           return false;
         }
-        return (
+        const kept =
           everything ||
           selected(
             [
               instance.DBInstanceIdentifier,
               instance.DBInstanceArn,
-              ...(instance.ReadReplicaDBInstanceIdentifiers ?? []).flatMap(replicaNames),
+              ...standInsListed(instanceStandInGroups(instance), instance.DBInstanceArn).flatMap(
+                ({ names }) => names,
+              ),
             ],
             instance.TagList,
-          )
-        );
+          );
+        if (!kept && named) unselected.push(instance);
+        return kept;
       },
       endpoint,
     ),
@@ -892,30 +1028,54 @@ export async function listSelectedDatabases(
       }),
       { element: 'DBClusters', items: (page) => page.DBClusters },
       // Likewise a cluster when the policy names one of its members or read replicas.
-      (cluster) =>
-        (isStandaloneCluster(cluster) ||
-          (options.globalSecondaries === true && isGlobalSecondary(cluster))) &&
-        (everything ||
+      (cluster) => {
+        if (
+          !isStandaloneCluster(cluster) &&
+          !(options.globalSecondaries === true && isGlobalSecondary(cluster))
+        ) {
+          const tag = byTag ? targetTag(cluster.TagList) : undefined;
+          if (tag) taggedClusters.push({ cluster, tag });
+          return false;
+        }
+        return (
+          everything ||
           selected(
             [
               cluster.DBClusterIdentifier,
               cluster.DBClusterArn,
-              ...memberIds(cluster),
-              ...(cluster.ReadReplicaIdentifiers ?? []).flatMap(replicaNames),
+              ...standInsListed(clusterStandInGroups(cluster), cluster.DBClusterArn).flatMap(
+                ({ names }) => names,
+              ),
             ],
             cluster.TagList,
-          )),
+          )
+        );
+      },
       endpoint,
     ),
   ]);
+  const cascadingByKey = named
+    ? namedCascadingReplicas(replicas, scope.region, policy.targets)
+    : new Map<string, StandInGroup[]>();
+  const cascading = new Map<DBInstance, readonly StandInGroup[]>();
+  for (const instance of [...instances, ...unselected]) {
+    const groups = cascadingByKey.get(`instance:${(instance.DBInstanceIdentifier ?? '').toLowerCase()}`);
+    if (!groups) continue;
+    cascading.set(instance, groups);
+    if (!instances.includes(instance)) instances.push(instance);
+  }
   const judged = selectedKeys(instances, clusters);
-  const taggedStandIns = tagged.flatMap(({ instance, tag }) => {
-    const host = standInHostOf(instance, scope.region, replicas);
-    return host && !judged.has(host.key)
-      ? [{ id: instance.DBInstanceIdentifier ?? '', tag, of: host.of, tagInstead: host.tagInstead }]
-      : [];
-  });
-  return { instances, clusters, taggedStandIns };
+  const standIn = (id: string | undefined, tag: string, host: StandInHost | undefined): TaggedStandIn[] =>
+    host && !judged.has(host.key) ? [{ id: id ?? '', tag, of: host.of, tagInstead: host.tagInstead }] : [];
+  const taggedStandIns = [
+    ...tagged.flatMap(({ instance, tag }) =>
+      standIn(instance.DBInstanceIdentifier, tag, standInHostOf(instance, scope.region, replicas)),
+    ),
+    ...taggedClusters.flatMap(({ cluster, tag }) =>
+      standIn(cluster.DBClusterIdentifier, tag, replicaClusterHostOf(cluster, scope.region)),
+    ),
+  ];
+  return { instances, clusters, taggedStandIns, cascading };
 }
 
 /**
@@ -942,7 +1102,7 @@ export async function collectRdsPitrFacts(
   // Read once the clusters are listed, and only for a global member whose role they do not show.
   const roles = databases.then(({ clusters }) => readGlobalRoles(clusters, rds, scope, lean));
   // Retained backups of deleted instances never cross the wire (status filter).
-  const [{ instances, clusters, taggedStandIns }, backupListing, replicatedBackups, globalRoles] =
+  const [{ instances, clusters, taggedStandIns, cascading }, backupListing, replicatedBackups, globalRoles] =
     await Promise.all([
       databases,
       readAllPages(
@@ -975,6 +1135,7 @@ export async function collectRdsPitrFacts(
         scope,
         backupListing.failure,
         replicatedBackups?.get(instance),
+        selectedInstanceStandInGroups(instance, cascading),
       ),
     ),
     ...clusters.map((cluster) => auroraClusterToFact(cluster, scope, globalRoles)),

@@ -172,6 +172,18 @@ describe('lean RDS list decoding', () => {
       region: REGION,
       globalClusterIdentifier: 'certctl-global-4',
     });
+    // An RDS for PostgreSQL instance being migrated to Aurora through an Aurora read replica
+    // cluster, which the instance lists in ReadReplicaDBClusterIdentifiers.
+    rds.store.putInstance({
+      id: 'migrating-db',
+      region: REGION,
+      tags: { 'certctl:backup-guard': 'enabled' },
+    });
+    rds.store.putCluster({
+      id: 'migrating-db-aurora',
+      region: REGION,
+      replicationSourceIdentifier: `arn:aws:rds:${REGION}:${DEFAULT_ACCOUNT_ID}:db:migrating-db`,
+    });
     rds.store.putCluster({
       id: 'creating-aurora',
       region: REGION,

@@ -494,6 +494,36 @@ describe('collectRdsPitrFacts', () => {
     ]);
   });
 
+  it('selects the primary of a cascading replica chain when the policy names the replica at its end', async () => {
+    // Prepare: certctl-src lists only mid-replica; leaf-replica reads from mid-replica. The policy
+    // names leaf-replica, which no standalone database lists.
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        instance('leaf-replica', { ReadReplicaSourceDBInstanceIdentifier: 'mid-replica', TagList: [] }),
+        instance('mid-replica', {
+          ReadReplicaSourceDBInstanceIdentifier: 'certctl-src',
+          ReadReplicaDBInstanceIdentifiers: ['leaf-replica'],
+          TagList: [],
+        }),
+        instance('certctl-src', { ReadReplicaDBInstanceIdentifiers: ['mid-replica'], TagList: [] }),
+        instance('other-db', { TagList: [] }),
+      ],
+    });
+    rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
+    // Act
+    const facts = await collectRdsPitrFacts(
+      rds,
+      SCOPE,
+      policy({ targets: { tags: [], identifiers: ['LEAF-REPLICA'] } }),
+    );
+    // Assess: the primary is judged and stands for the replica the policy names.
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['certctl-src']);
+    expect(facts[0]?.standsFor).toContainEqual({
+      names: ['leaf-replica', `arn:aws:rds:${REGION}:${ACCOUNT}:db:leaf-replica`],
+      what: 'RDS cascading read replica (a read replica of mid-replica, itself a read replica of certctl-src)',
+    });
+  });
+
   it('says nothing of a cascading replica whose chain primary is audited', async () => {
     // Prepare
     rdsMock.on(DescribeDBInstancesCommand).resolves({
@@ -659,6 +689,84 @@ describe('collectRdsPitrFacts', () => {
       names: [`arn:aws:rds:us-east-1:${ACCOUNT}:cluster:certctl-aurora-replica`, 'certctl-aurora-replica'],
       what: 'Aurora cross-Region replica cluster',
     });
+  });
+
+  it('selects the cluster or source when the policy names a member or a same-Region replica by its ARN, which the listing names by identifier', async () => {
+    // Prepare: DBClusterMembers and a same-Region ReadReplicaDBInstanceIdentifiers entry are plain
+    // identifiers; the policy names those databases by ARN, as it may name any database.
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        instance('certctl-src', { TagList: [], ReadReplicaDBInstanceIdentifiers: ['certctl-replica'] }),
+        instance('certctl-replica', { TagList: [], ReadReplicaSourceDBInstanceIdentifier: 'certctl-src' }),
+      ],
+    });
+    rdsMock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        cluster('certctl-aurora', {
+          TagList: [],
+          DBClusterMembers: [{ DBInstanceIdentifier: 'certctl-aurora-1', IsClusterWriter: true }],
+        }),
+        cluster('certctl-maz', {
+          Engine: 'postgres',
+          TagList: [],
+          DBClusterMembers: [{ DBInstanceIdentifier: 'certctl-maz-1', IsClusterWriter: true }],
+        }),
+      ],
+    });
+    const arnOf = (id: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:db:${id}`;
+    const selection = policy({
+      targets: {
+        identifiers: [arnOf('certctl-replica'), arnOf('CERTCTL-AURORA-1'), arnOf('certctl-maz-1')],
+      },
+    });
+    // Act
+    const facts = await collectRdsPitrFacts(rds, SCOPE, selection);
+    // Assess: each is judged where it is, and stands for the database under the name the policy uses.
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['certctl-src', 'certctl-aurora', 'certctl-maz']);
+    expect(facts.map((fact) => fact.standsFor?.[0]?.names)).toEqual([
+      ['certctl-replica', arnOf('certctl-replica')],
+      ['certctl-aurora-1', arnOf('certctl-aurora-1')],
+      ['certctl-maz-1', arnOf('certctl-maz-1')],
+    ]);
+  });
+
+  it('judges the source instance of an Aurora read replica cluster, whether the policy names the cluster or tags it', async () => {
+    // Prepare: migrating RDS for PostgreSQL to Aurora through an Aurora read replica: the cluster
+    // names the instance in ReplicationSourceIdentifier, the instance the cluster in
+    // ReadReplicaDBClusterIdentifiers.
+    const sourceArn = `arn:aws:rds:${REGION}:${ACCOUNT}:db:certctl-src`;
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        instance('certctl-src', { TagList: [], ReadReplicaDBClusterIdentifiers: ['certctl-aurora-replica'] }),
+      ],
+    });
+    rdsMock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [cluster('certctl-aurora-replica', { ReplicationSourceIdentifier: sourceArn })],
+    });
+    // Act
+    const named = await collectRdsPitrFacts(
+      rds,
+      SCOPE,
+      policy({ targets: { tags: [], identifiers: ['certctl-aurora-replica'] } }),
+    );
+    const tagged = await collectRdsPitrFacts(rds, SCOPE, policy());
+    // Assess: named, the source is judged and stands for the cluster; tagged, the report says what to tag.
+    expect(named.map((fact) => fact.resource.id)).toEqual(['certctl-src']);
+    expect(named[0]?.standsFor).toEqual([
+      {
+        names: ['certctl-aurora-replica', `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:certctl-aurora-replica`],
+        what: 'read replica DB cluster',
+      },
+    ]);
+    expect(tagged.map((fact) => fact.resource.id)).toEqual([]);
+    expect(tagged.taggedStandIns).toEqual([
+      {
+        id: 'certctl-aurora-replica',
+        tag: 'certctl:backup-guard=enabled',
+        of: 'a read replica of certctl-src',
+        tagInstead: 'the source',
+      },
+    ]);
   });
 
   it('selects targets by tag, identifier or ARN as the policy says', async () => {

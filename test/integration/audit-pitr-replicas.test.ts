@@ -36,6 +36,18 @@ beforeAll(async () => {
               createdAt: '-100d',
               readReplicaSource: `arn:aws:rds:eu-west-1:${DEFAULT_ACCOUNT_ID}:db:certctl-src`,
             },
+            // A cascading chain: cascade-leaf reads from cascade-mid, itself a replica of cascade-src.
+            { id: 'cascade-src', region: 'eu-west-1', engine: 'postgres', backupRetentionPeriod: 35 },
+            { id: 'cascade-mid', region: 'eu-west-1', engine: 'postgres', readReplicaSource: 'cascade-src' },
+            { id: 'cascade-leaf', region: 'eu-west-1', engine: 'postgres', readReplicaSource: 'cascade-mid' },
+          ],
+          clusters: [
+            {
+              id: 'certctl-aurora',
+              region: 'eu-west-1',
+              backupRetentionPeriod: 35,
+              members: [{ id: 'certctl-aurora-1', writer: true }],
+            },
           ],
         },
       },
@@ -47,8 +59,8 @@ afterAll(async () => {
   await sim.close();
 });
 
-function audit(): Promise<AuditReport> {
-  return awsAudit(sim.endpoint, parsePolicy({ targets: { identifiers: ['certctl-replica'] } }));
+function audit(identifiers: string[] = ['certctl-replica']): Promise<AuditReport> {
+  return awsAudit(sim.endpoint, parsePolicy({ targets: { identifiers } }));
 }
 
 describe('AWS PITR audit of a policy that names a cross-Region read replica', () => {
@@ -62,6 +74,27 @@ describe('AWS PITR audit of a policy that names a cross-Region read replica', ()
     expect(report.unmatchedTargets).toEqual([]);
     expect(report.targetsJudgedElsewhere).toEqual([
       { identifier: 'certctl-replica', note: 'RDS read replica, judged at certctl-src' },
+    ]);
+  });
+});
+
+describe('AWS PITR audit of a policy that names a cascading replica, or an Aurora member by its ARN', () => {
+  it('judges the chain primary and the cluster, and says where each named database is judged', async () => {
+    // Act
+    const memberArn = `arn:aws:rds:eu-west-1:${DEFAULT_ACCOUNT_ID}:db:certctl-aurora-1`;
+    const report = await audit(['cascade-leaf', memberArn]);
+
+    // Assess
+    expect(new Set(report.findings.map((finding) => finding.resource.id))).toEqual(
+      new Set(['cascade-src', 'certctl-aurora']),
+    );
+    expect(report.unmatchedTargets).toEqual([]);
+    expect(report.targetsJudgedElsewhere).toEqual([
+      {
+        identifier: 'cascade-leaf',
+        note: 'RDS cascading read replica (a read replica of cascade-mid, itself a read replica of cascade-src), judged at cascade-src',
+      },
+      { identifier: memberArn, note: 'Aurora member, judged at certctl-aurora' },
     ]);
   });
 });

@@ -9,11 +9,11 @@ import { accountOfKmsArn, kmsClientOf, kmsKeyDescriber } from '../../aws/kms-key
 import { auditedAccountOf, callerAccountId, identityRegions, planAwsScopes } from '../../aws/planner.ts';
 import {
   clusterStandInGroups,
-  instanceStandInGroups,
   listSelectedDatabases,
   memberIds,
-  replicaNames,
   type StandInGroup,
+  selectedInstanceStandInGroups,
+  standInsListed,
 } from '../../aws/rds.ts';
 import {
   createRdsSnapshot,
@@ -203,22 +203,16 @@ function maintainedResources(targets: readonly SnapshotTarget[]): Map<string, Sn
  * The databases `target`'s own listing names as standing in for it: its members
  * (`DBClusterMembers`, identifiers in its account and region) or read replicas
  * (`ReadReplicaDBInstanceIdentifiers` / `ReadReplicaIdentifiers`: an identifier in the same
- * region, an ARN in another), each by its identifier and ARN: a listed ARN as sent, an identifier's
- * ARN made from the target's (same account and region; a member or instance replica is a `db`).
+ * region, an ARN in another), each by its identifier and ARN, as the audit names them
+ * (functions/aws/rds.ts `standInsListed`).
  */
 function standInsOf(target: SnapshotTarget, groups: readonly StandInGroup[]): TargetStandIn[] {
-  return groups.flatMap(({ listed, relation, what }) =>
-    (listed ?? []).flatMap((entry) => {
-      if (!entry) return [];
-      const names = replicaNames(entry);
-      const sameRegionDb = names.length === 1 && (relation === 'member' || target.kind === 'rds-instance');
-      if (sameRegionDb && target.arn) {
-        const arn = target.arn.replace(/:(?:db|cluster):[^:]+$/i, `:db:${entry}`);
-        if (arn !== target.arn) names.push(arn);
-      }
-      return [{ names, relation, what, of: target }];
-    }),
-  );
+  return standInsListed(groups, target.arn).map(({ names, relation, what }) => ({
+    names,
+    relation,
+    what,
+    of: target,
+  }));
 }
 
 /**
@@ -348,7 +342,7 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
             : [];
           try {
             // Only the databases, not their restore windows: one call per kind, not three.
-            const { instances, clusters } = await listSelectedDatabases(
+            const { instances, clusters, cascading } = await listSelectedDatabases(
               rds,
               { account: scope.account, region: scope.region },
               selectionPolicy,
@@ -363,7 +357,7 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
                 ...(instance.DBInstanceStatus ? { status: instance.DBInstanceStatus } : {}),
               };
               targets.push(target);
-              standIns.push(...standInsOf(target, instanceStandInGroups(instance)));
+              standIns.push(...standInsOf(target, selectedInstanceStandInGroups(instance, cascading)));
             }
             for (const cluster of clusters) {
               const members = memberIds(cluster);

@@ -326,6 +326,16 @@ function readReplication(fact: PitrFact, backup: ReplicatedBackup, { policy, now
       accessDenied: false,
     };
   }
+  if (backup.restoreWindow.earliest === undefined && backup.restoreWindow.latest !== undefined) {
+    // A latest restore point is a restore point: the missing earliest time is a value the API did
+    // not send, not a copy that has not arrived (pitr.window judges its own window alike).
+    return {
+      region,
+      outcome: 'unknown',
+      says: `the replicated backup in ${region} (Status ${backup.status}) can be restored up to ${formatTime(backup.restoreWindow.latest)}, but its RestoreWindow without EarliestTime does not say from when`,
+      accessDenied: false,
+    };
+  }
   if (backup.restoreWindow.earliest === undefined) {
     return {
       region,

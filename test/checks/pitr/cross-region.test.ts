@@ -151,6 +151,22 @@ describe('pitr.cross-region', () => {
       expect(outcome?.description).toContain('no restore point yet');
     });
 
+    it('answers NOT_AVAILABLE, not that no copy arrived, when the destination sends a latest restore point without the earliest', () => {
+      // Prepare: a replica restorable up to 6 minutes ago has restore points; its EarliestTime was
+      // left out of the answer (pitr.window judges a missing earliest time beside a latest one alike).
+      const fact = rdsInstanceFact({
+        replicatedBackups: [
+          replicatedBackup('eu-central-1', { restoreWindow: { earliest: undefined, latest: minutesAgo(6) } }),
+        ],
+      });
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('RestoreWindow without EarliestTime');
+      expect(outcome?.description).not.toContain('no restore point yet');
+    });
+
     describe('the latest restore point of a replica, held to the policy lag like pitr.lag', () => {
       /** The instance whose only replica, in eu-central-1, is restorable up to `latest`. */
       const replicaUpTo = (latest: Date | undefined, policy: PolicyInput = REQUIRE) =>

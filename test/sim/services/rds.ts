@@ -233,6 +233,8 @@ export interface RdsInstance {
   readReplicaSourceDBInstanceIdentifier: string | undefined;
   readonly readReplicaSourceDBClusterIdentifier: string | undefined;
   readonly readReplicaDBInstanceIdentifiers: string[];
+  /** Its read replica clusters in the same region (`ReadReplicaDBClusterIdentifiers`). */
+  readonly readReplicaDBClusterIdentifiers: string[];
   readonly backupReplicationArns: string[];
   readonly awsBackupRecoveryPointArn: string | undefined;
   readonly tags: Readonly<Record<string, string>>;
@@ -669,6 +671,15 @@ export class RdsStore {
       source.readReplicaDBInstanceIdentifiers.push(sameRegion ? instance.id : instance.arn);
     }
 
+    // A cluster whose replicationSourceIdentifier is an instance of its region is that instance's
+    // read replica cluster; RDS lists it on the instance ("This output doesn't contain information
+    // about cross-Region Aurora read replicas", DBInstance.ReadReplicaDBClusterIdentifiers).
+    for (const [cluster] of clusterSpecs) {
+      const source = cluster.replicationSourceIdentifier;
+      const instance = bucketFor(cluster.account, cluster.region).instances.find(({ arn }) => arn === source);
+      instance?.readReplicaDBClusterIdentifiers.push(cluster.id);
+    }
+
     const explicitBackups = new Set<string>();
     this.#section.automatedBackups.forEach((spec, index) => {
       const path = `services.rds.automatedBackups.${index}`;
@@ -822,6 +833,7 @@ export class RdsStore {
       readReplicaSourceDBInstanceIdentifier: undefined,
       readReplicaSourceDBClusterIdentifier: spec.readReplicaSourceCluster,
       readReplicaDBInstanceIdentifiers: [],
+      readReplicaDBClusterIdentifiers: [],
       backupReplicationArns: [],
       awsBackupRecoveryPointArn: this.#recoveryPointArn(
         spec.awsBackupRecoveryPointArn,
@@ -1146,6 +1158,10 @@ export function instanceXml(instance: RdsInstance): XmlStructure {
       instance.readReplicaDBInstanceIdentifiers,
     ),
     ReadReplicaSourceDBClusterIdentifier: instance.readReplicaSourceDBClusterIdentifier,
+    ReadReplicaDBClusterIdentifiers: new XmlList(
+      'ReadReplicaDBClusterIdentifier',
+      instance.readReplicaDBClusterIdentifiers,
+    ),
     LicenseModel: 'postgresql-license',
     Iops: 3000,
     StorageThroughput: 125,
