@@ -703,7 +703,8 @@ function regionOf(location: GcsDumpLocation, metadata: BucketMetadata | undefine
  * bucket belongs to", https://cloud.google.com/storage/docs/json_api/v1/buckets#resource) against
  * `owner`, the number of the project the policy places it in. Bucket names are global: once
  * certctl's bucket is deleted, its name can be created in any project, and a bucket read by name
- * alone would be judged as the policy project's. Unknown, never proven, when either number was not had.
+ * alone would be judged as the policy project's. Unknown, never proven, when either number was not had;
+ * when only the project's was not had, the bucket's own number is kept beside why.
  */
 function bucketOwnership(
   location: GcsDumpLocation,
@@ -719,7 +720,13 @@ function bucketOwnership(
       reason: `buckets.get of ${bucket} sent no projectNumber`,
     };
   }
-  if (owner.state !== 'read') return owner;
+  if (owner.state !== 'read') {
+    return {
+      state: 'unknown',
+      reason: `${owner.reason}; buckets.get of ${bucket} sent projectNumber ${number}`,
+      bucketProjectNumber: number,
+    };
+  }
   return number === owner.value
     ? { state: 'proven', projectNumber: number }
     : { state: 'foreign', owner: number, expected: owner.value };

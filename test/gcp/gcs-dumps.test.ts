@@ -1498,6 +1498,23 @@ describe("the bucket's project (Cloud Storage bucket names are global)", () => {
     }
   });
 
+  it("keeps the bucket's own projectNumber in the finding when only projects.get failed, so it can be compared by hand", async () => {
+    // Act
+    const [fact] = await collectOne('certctl-dumps-sealed', 'certctl-sealed');
+    // Assess
+    if (!fact) throw new Error('no fact');
+    const number = simProjectNumber('certctl-sealed');
+    expect(fact.ownership).toMatchObject({ state: 'unknown', bucketProjectNumber: number });
+    for (const check of engineChecks) {
+      const outcome = check.evaluate(fact, context);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        `buckets.get of gs://certctl-dumps-sealed sent projectNumber ${number}`,
+      );
+      expect(outcome?.observed).toEqual({ bucketProjectNumber: number });
+    }
+  });
+
   it('reports every dumps check NOT_AVAILABLE when the run has no Resource Manager client', async () => {
     // Act
     const [fact] = await collectOne('certctl-dumps', PROJECT, false);
