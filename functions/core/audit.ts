@@ -20,6 +20,7 @@ import {
   describeError,
   errorCode,
   isAccessDenied,
+  refusalAdvice,
   refusalNotOfPermission,
 } from './errors.ts';
 import { isExcepted } from './exceptions.ts';
@@ -403,8 +404,7 @@ export function failedScopeAdvice(error: unknown): string {
   if (error instanceof CredentialsError) return `Provide credentials: ${error.message}`;
   // A Google API not enabled (or a token without its scope) is refused too, but no role fixes it.
   const notOfPermission = refusalNotOfPermission(error);
-  if (notOfPermission)
-    return `${notOfPermission[0]?.toUpperCase()}${notOfPermission.slice(1)}, then run the audit again.`;
+  if (notOfPermission) return refusalAdvice(notOfPermission);
   if (isAccessDenied(error)) {
     return 'The audit role was refused: grant it the read APIs named in the description in this account and region (see the IAM policy in the README), then run the audit again.';
   }

@@ -361,6 +361,11 @@ export type BucketOwnership =
        * number was not had (projects.get failed): kept so the reader can compare it by hand.
        */
       readonly bucketProjectNumber?: string;
+      /**
+       * What to do when no role fixes the read that failed (an API not enabled, a token without its
+       * scope); the check's own fix otherwise.
+       */
+      readonly remedy?: string;
     };
 
 /** A key version some older dumps of the series are under ({@link DumpFact.olderDumpKeys}). */

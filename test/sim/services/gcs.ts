@@ -22,7 +22,8 @@
  *
  * int64 fields (`size`, `generation`, `retentionPeriod`, `retentionDurationSeconds`) are strings,
  * as in the API. Errors are Google's JSON (`{ error: { code, message, errors: [{ reason }] } }`):
- * 404 notFound, 403 forbidden (a call the scenario denies), 416 requestedRangeNotSatisfiable.
+ * 404 notFound, 403 forbidden (a call the scenario denies), 403 accessNotConfigured (domain
+ * usageLimits: the API not enabled for the caller, `apiDisabled`), 416 requestedRangeNotSatisfiable.
  */
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -103,6 +104,12 @@ const bucketSchema = z
     softDeleteSeconds: z.int().min(0).default(604_800),
     /** Calls answered 403 forbidden. */
     denied: z.array(z.enum(GCS_OPERATIONS)).default([]),
+    /**
+     * Every call answered as when the caller's project has not enabled the Cloud Storage API: 403
+     * with the JSON API's `errors[].reason` accessNotConfigured (domain usageLimits) and Google's
+     * "has not been used in project … or it is disabled" message, naming the bucket's project's number.
+     */
+    apiDisabled: z.boolean().default(false),
     ...bucketContentsFields,
   })
   // Cloud Storage refuses the pair ("Object versioning cannot be enabled on a bucket with a retention
@@ -133,8 +140,8 @@ function json(status: number, body: unknown): SimResponse {
   };
 }
 
-function gcsError(status: number, reason: string, message: string): SimResponse {
-  return json(status, { error: { code: status, message, errors: [{ message, domain: 'global', reason }] } });
+function gcsError(status: number, reason: string, message: string, domain = 'global'): SimResponse {
+  return json(status, { error: { code: status, message, errors: [{ message, domain, reason }] } });
 }
 
 function decodeSegment(segment: string): string {
@@ -186,6 +193,15 @@ export class GcsSim implements SimService {
     const bucket = this.#buckets.get(decodeSegment(match[1] ?? ''));
     if (!bucket) return gcsError(404, 'notFound', 'The specified bucket does not exist.');
     const operation = this.operation(request) as GcsOperation;
+    if (bucket.apiDisabled) {
+      const number = simProjectNumber(bucket.project);
+      return gcsError(
+        403,
+        'accessNotConfigured',
+        `Access Not Configured. Cloud Storage JSON API has not been used in project ${number} before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/storage_api/overview?project=${number} then retry.`,
+        'usageLimits',
+      );
+    }
     if (bucket.denied.includes(operation)) {
       return gcsError(
         403,
