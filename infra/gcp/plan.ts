@@ -936,17 +936,21 @@ function requestRecordsAccess(project: string, member: string, who: string): Gcp
     {
       kind: 'run',
       description: `let ${who} keep its request records in gs://${chatRecordsBucket(project)} only`,
-      argv: [
-        'gcloud',
-        'storage',
-        'buckets',
-        'add-iam-policy-binding',
-        `gs://${chatRecordsBucket(project)}`,
-        `--member=${member}`,
-        `--role=projects/${project}/roles/${CHAT_RECORDS_ROLE_ID}`,
-        '--condition=None',
-      ],
+      argv: [...recordsBucketBinding('add', project, member), '--condition=None'],
     },
+  ];
+}
+
+/** `gcloud storage buckets add-iam-policy-binding` (or remove) of the records role on the records bucket. */
+function recordsBucketBinding(verb: 'add' | 'remove', project: string, member: string): string[] {
+  return [
+    'gcloud',
+    'storage',
+    'buckets',
+    `${verb}-iam-policy-binding`,
+    `gs://${chatRecordsBucket(project)}`,
+    `--member=${member}`,
+    `--role=projects/${project}/roles/${CHAT_RECORDS_ROLE_ID}`,
   ];
 }
 
@@ -1002,15 +1006,7 @@ function revokeRequestRecordsAccess(project: string, member: string, who: string
   return {
     kind: 'run',
     description: `remove ${who}'s access to its request records in gs://${chatRecordsBucket(project)}`,
-    argv: [
-      'gcloud',
-      'storage',
-      'buckets',
-      'remove-iam-policy-binding',
-      `gs://${chatRecordsBucket(project)}`,
-      `--member=${member}`,
-      `--role=projects/${project}/roles/${CHAT_RECORDS_ROLE_ID}`,
-    ],
+    argv: recordsBucketBinding('remove', project, member),
     ifNotFound: 'skip',
   };
 }
